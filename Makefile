@@ -1,0 +1,53 @@
+# ION Mentoring backend. `make run` and `make test` set up everything they need.
+SHELL := /bin/bash
+BIN := .venv/bin
+PYTHON := $(BIN)/python
+export CLOUDSDK_CORE_DISABLE_USAGE_REPORTING := true
+export CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK := true
+export NO_UPDATE_NOTIFIER := 1
+
+.PHONY: bootstrap up down run demo test test-unit lint fmt bench status
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+up: bootstrap
+	@$(PYTHON) -m scripts.stack up
+
+down:
+	@if [ -x $(PYTHON) ]; then $(PYTHON) -m scripts.stack down; fi
+
+status:
+	@$(PYTHON) -m scripts.stack status
+
+# The whole stack, a short demo conversation, then keep serving until Ctrl-C.
+run: up
+	@$(PYTHON) -m scripts.demo
+	@echo "serving on http://127.0.0.1:8080 (logs in .stack/logs); Ctrl-C stops the stack"
+	@trap '$(PYTHON) -m scripts.stack down; exit 0' INT TERM; while true; do sleep 1; done
+
+demo:
+	@$(PYTHON) -m scripts.demo
+
+lint: bootstrap
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	terraform fmt -check -recursive terraform
+
+fmt: bootstrap
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	terraform fmt -recursive terraform
+
+test-unit: bootstrap
+	$(BIN)/pytest tests/unit -q
+
+# Lint, unit tests, then integration and end-to-end tests on the local stack. A stack that was
+# already running is used and left running; one started here is stopped afterwards.
+test: lint
+	@$(BIN)/pytest tests/unit -q
+	@scripts/with_stack.sh $(BIN)/pytest tests/integration tests/e2e -q
+
+bench: bootstrap
+	@scripts/with_stack.sh --with-floor $(PYTHON) -m benchmarks.chat_turns
+	@$(PYTHON) -m benchmarks.import_time

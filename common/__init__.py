@@ -1,0 +1,1 @@
+"""Shared package for every ION Mentoring function: domain code, ports and adapters."""

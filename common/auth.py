@@ -1,0 +1,89 @@
+"""Who is calling: Firebase ID tokens verified with firebase-admin, the user is the token's uid."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from common.errors import Forbidden, Unauthenticated, Unavailable
+
+
+@dataclass(frozen=True)
+class Caller:
+    uid: str
+    claims: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def is_operator(self) -> bool:
+        return self.claims.get("role") == "operator"
+
+    def require_operator(self) -> None:
+        if not self.is_operator:
+            raise Forbidden("This needs an operator account.")
+
+
+def bearer_token(authorization: str | None) -> str:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated(
+            "Sign in first: send 'Authorization: Bearer <Firebase ID token>'.", code="missing_token"
+        )
+    return token.strip()
+
+
+class TokenVerifier:
+    """Verifies ID tokens, checks revocation, and remembers a verified token for a short while
+    (at most `cache_seconds`, never past its expiry) so a conversation costs one lookup a minute."""
+
+    def __init__(self, *, app: Any, check_revoked: bool, cache_seconds: int, max_cached: int = 10_000):
+        self._app = app
+        self._check_revoked = check_revoked
+        self._cache_seconds = cache_seconds
+        self._max_cached = max_cached
+        self._cache: dict[str, tuple[float, Caller]] = {}
+        self._lock = threading.Lock()
+
+    def verify(self, token: str) -> Caller:
+        key = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+        now = time.time()
+        hit = self._cache.get(key)
+        if hit and hit[0] > now:
+            return hit[1]
+        claims = self._verify_with_firebase(token)
+        caller = Caller(uid=claims["uid"], claims=claims)
+        if self._cache_seconds:
+            until = min(now + self._cache_seconds, float(claims.get("exp", now)))
+            with self._lock:
+                if len(self._cache) >= self._max_cached:
+                    self._cache = {k: v for k, v in self._cache.items() if v[0] > now}
+                    if len(self._cache) >= self._max_cached:
+                        self._cache.clear()
+                self._cache[key] = (until, caller)
+        return caller
+
+    def _verify_with_firebase(self, token: str) -> dict[str, Any]:
+        from firebase_admin import auth
+        from firebase_admin.exceptions import FirebaseError
+
+        try:
+            return auth.verify_id_token(token, app=self._app, check_revoked=self._check_revoked)
+        except auth.ExpiredIdTokenError:
+            raise Unauthenticated("Your sign-in has expired.", code="token_expired") from None
+        except auth.RevokedIdTokenError:
+            raise Unauthenticated("Your sign-in was revoked.", code="token_revoked") from None
+        except auth.UserDisabledError:
+            raise Unauthenticated("This account is disabled.", code="user_disabled") from None
+        except auth.CertificateFetchError:
+            raise Unavailable(
+                "Sign-in cannot be checked right now.", code="auth_unavailable"
+            ) from None
+        except (auth.InvalidIdTokenError, auth.UserNotFoundError, ValueError):
+            raise Unauthenticated("The sign-in token is not valid.", code="invalid_token") from None
+        except FirebaseError:
+            # The revocation lookup could not reach the Auth service.
+            raise Unavailable(
+                "Sign-in cannot be checked right now.", code="auth_unavailable"
+            ) from None

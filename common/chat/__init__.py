@@ -1,0 +1,1 @@
+"""Chat turns: the API models, the pure session logic and the turn service."""

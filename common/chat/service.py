@@ -1,0 +1,346 @@
+"""The chat-turn service: read the message, choose a persona, reply, and store the turn once.
+
+Keyword-only functions that take their ports as arguments; no Google SDK in here."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from common.analysis.types import Analysis
+from common.chat.models import (
+    Alternative,
+    AnalysisOut,
+    EntityOut,
+    LabelScore,
+    PersonaChoice,
+    SafetyOut,
+    SentimentOut,
+    SessionOut,
+    TurnCreate,
+    TurnOut,
+    TurnPage,
+    TurnResponse,
+)
+from common.chat.persona_choice import Choice, Ranked, choose_persona
+from common.config import Settings
+from common.errors import Conflict, NotFound
+from common.events import Event, EventPublisher, user_key
+from common.outbox import deliver_now
+from common.personas import PERSONAS
+from common.ports import OutboxStore, SessionStore, TurnWrite
+from common.replies import ContextTurn, GenerationError, ReplyRequest, ResponseGenerator
+from common.replies.prompt import render_summary
+from common.sessions.state import SessionState, WindowTurn, append_turn, new_session
+from common.sessions.summary import SessionSummary
+
+log = logging.getLogger(__name__)
+
+SESSION_GONE = "This session does not exist or has expired; start a new one."
+
+
+def turn_key(uid: str, client_turn_id: str) -> str:
+    """The idempotency key of a turn: one per user and client_turn_id."""
+    return hashlib.sha256(f"{uid}\x00{client_turn_id}".encode()).hexdigest()
+
+
+def _fingerprint(body: TurnCreate) -> str:
+    parts = (body.session_id or "", body.message, body.persona or "")
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+def take_turn(
+    *,
+    uid: str,
+    body: TurnCreate,
+    store: SessionStore,
+    outbox: OutboxStore,
+    publisher: EventPublisher,
+    analyze: Callable[[str], Analysis],
+    rank: Callable[[Analysis], list[Ranked]],
+    generator: ResponseGenerator,
+    fallback: ResponseGenerator,
+    settings: Settings,
+    now: datetime,
+    client: str = "v2",
+) -> tuple[dict, bool]:
+    """Take one turn; returns (the response object, whether it is a replay of a stored turn)."""
+    started = time.perf_counter()
+    key = turn_key(uid, body.client_turn_id)
+    fingerprint = _fingerprint(body)
+    stored = store.get_keyed_turn(key)
+    if stored is not None:
+        return _replay(stored, fingerprint), True
+
+    state: SessionState | None = None
+    if body.session_id:
+        state = store.get_session(body.session_id)
+        if state is None or not state.visible_to(uid, now):
+            raise NotFound(SESSION_GONE, code="session_not_found")
+    session_id = body.session_id or uuid.uuid4().hex
+
+    degraded: list[str] = []
+    analysis = analyze(body.message)
+    choice = choose_persona(
+        rank(analysis),
+        requested=body.persona,
+        current=state.current_persona if state else None,
+        frustration_rising=_frustration_rising(state, analysis),
+    )
+    request = ReplyRequest(
+        persona=PERSONAS[choice.chosen.id],
+        message=body.message,
+        analysis=analysis,
+        window=tuple(
+            ContextTurn(t.turn_index, t.message, t.reply, t.persona, t.tone)
+            for t in (state.window if state else ())
+        ),
+        summary=state.summary if state else SessionSummary(),
+    )
+    try:
+        reply = generator.generate(request)
+        generator_name = type(generator).__name__
+    except GenerationError as e:
+        log.warning("reply generator failed, using templates: %s", e)
+        reply = fallback.generate(request)
+        generator_name = type(fallback).__name__
+        degraded.append("reply_generator")
+
+    turn_id = uuid.uuid4().hex
+    ttl = timedelta(hours=settings.session_ttl_hours)
+    ukey = user_key(uid, settings.analytics_key.get_secret_value())
+
+    def build(current: SessionState | None) -> TurnWrite:
+        if body.session_id:
+            if current is None or not current.visible_to(uid, now):
+                raise NotFound(SESSION_GONE, code="session_not_found")
+            base = current
+        else:
+            base = new_session(session_id=session_id, owner_uid=uid, now=now, ttl=ttl)
+        index = base.turn_count
+        response = _response(
+            session_id=session_id,
+            turn_id=turn_id,
+            turn_index=index,
+            choice=choice,
+            reply=reply,
+            analysis=analysis,
+            degraded=degraded,
+        )
+        turn = WindowTurn(
+            turn_id=turn_id,
+            turn_index=index,
+            message=body.message,
+            reply=reply,
+            persona=choice.chosen.id,
+            created_at=now,
+            tone=analysis.tone.label,
+            entities=tuple(e.text for e in analysis.entities),
+        )
+        scores = {r.id: r.score for r in (choice.chosen, *choice.alternatives)}
+        new_state = append_turn(
+            base,
+            turn,
+            now=now,
+            ttl=ttl,
+            window_size=settings.context_window_turns,
+            persona_scores=scores,
+        )
+        turn_doc = {
+            **turn.to_dict(),
+            "session_id": session_id,
+            "owner_uid": uid,
+            "client_turn_id": body.client_turn_id,
+            "fingerprint": fingerprint,
+            "persona_scores": scores,
+            "persona_source": choice.source,
+            "response": response,
+            "expires_at": new_state.expires_at,
+        }
+        events = []
+        if index == 0:
+            events.append(
+                Event(
+                    type="session.started",
+                    occurred_at=now,
+                    user_key=ukey,
+                    session_id=session_id,
+                    data={"client": client},
+                )
+            )
+        events.append(
+            Event(
+                type="chat.turn.completed",
+                occurred_at=now,
+                user_key=ukey,
+                session_id=session_id,
+                data=_turn_event_data(
+                    response,
+                    choice=choice,
+                    analysis=analysis,
+                    generator=generator_name,
+                    client=client,
+                    message_chars=len(body.message),
+                    latency_ms=round((time.perf_counter() - started) * 1000, 2),
+                ),
+            )
+        )
+        return TurnWrite(state=new_state, turn_doc=turn_doc, events=events)
+
+    outcome = store.commit_turn(
+        key=key,
+        key_doc={"owner_uid": uid, "fingerprint": fingerprint},
+        session_id=session_id,
+        is_new=body.session_id is None,
+        build=build,
+    )
+    if outcome.replayed:
+        return _replay(outcome.turn_doc, fingerprint), True
+    deliver_now(outcome.events, publisher=publisher, outbox=outbox, now=now)
+    return outcome.turn_doc["response"], False
+
+
+def _replay(stored: dict, fingerprint: str) -> dict:
+    if stored.get("fingerprint") != fingerprint:
+        raise Conflict(
+            "This client_turn_id was already used for a different message.",
+            code="client_turn_id_reused",
+            field="client_turn_id",
+        )
+    return stored["response"]
+
+
+def _frustration_rising(state: SessionState | None, analysis: Analysis) -> bool:
+    return bool(
+        state and state.window and analysis.tone.label == "frustrated"
+        and state.window[-1].tone == "frustrated"
+    )
+
+
+def _response(
+    *,
+    session_id: str,
+    turn_id: str,
+    turn_index: int,
+    choice: Choice,
+    reply: str,
+    analysis: Analysis,
+    degraded: list[str],
+) -> dict:
+    chosen = choice.chosen
+    return TurnResponse(
+        session_id=session_id,
+        turn_id=turn_id,
+        turn_index=turn_index,
+        persona=PersonaChoice(
+            id=chosen.id,
+            name=PERSONAS[chosen.id].name,
+            score=chosen.score,
+            reasons=list(chosen.reasons),
+        ),
+        alternatives=[
+            Alternative(id=a.id, name=PERSONAS[a.id].name, score=a.score)
+            for a in choice.alternatives
+        ],
+        reply=reply,
+        analysis=AnalysisOut(
+            sentiment=SentimentOut(
+                label=analysis.sentiment.label, score=round(analysis.sentiment.score, 4)
+            ),
+            tone=LabelScore(label=analysis.tone.label, confidence=round(analysis.tone.confidence, 4)),
+            pace=LabelScore(label=analysis.pace.label, confidence=round(analysis.pace.confidence, 4)),
+            intent=LabelScore(
+                label=analysis.intent.label, confidence=round(analysis.intent.confidence, 4)
+            ),
+            entities=[EntityOut(text=e.text, type=e.type) for e in analysis.entities],
+        ),
+        safety=SafetyOut(crisis=analysis.safety.crisis, resources=list(analysis.safety.resources)),
+        degraded=degraded,
+    ).model_dump(mode="json")
+
+
+def _turn_event_data(
+    response: dict,
+    *,
+    choice: Choice,
+    analysis: Analysis,
+    generator: str,
+    client: str,
+    message_chars: int,
+    latency_ms: float,
+) -> dict:
+    """What analytics learns of a turn: labels and scores, never the text."""
+    return {
+        "turn_id": response["turn_id"],
+        "turn_index": response["turn_index"],
+        "persona": choice.chosen.id,
+        "persona_source": choice.source,
+        "alternatives": [a.id for a in choice.alternatives],
+        "scores": {r.id: r.score for r in (choice.chosen, *choice.alternatives)},
+        "tone": analysis.tone.label,
+        "pace": analysis.pace.label,
+        "intent": analysis.intent.label,
+        "sentiment": round(analysis.sentiment.score, 4),
+        "entity_types": sorted({e.type for e in analysis.entities}),
+        "crisis": analysis.safety.crisis,
+        "analysis_source": analysis.source,
+        "generator": generator,
+        "degraded": response["degraded"],
+        "client": client,
+        "message_chars": message_chars,
+        "latency_ms": latency_ms,
+    }
+
+
+# Reads
+
+
+def _turn_out(t: dict) -> TurnOut:
+    return TurnOut(
+        turn_id=t["turn_id"],
+        turn_index=t["turn_index"],
+        message=t["message"],
+        reply=t["reply"],
+        persona=t["persona"],
+        created_at=_iso(t["created_at"]),
+    )
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def _visible_session(store: SessionStore, uid: str, session_id: str, now: datetime) -> SessionState:
+    state = store.get_session(session_id)
+    if state is None or not state.visible_to(uid, now):
+        raise NotFound(SESSION_GONE, code="session_not_found")
+    return state
+
+
+def get_session(*, uid: str, session_id: str, store: SessionStore, now: datetime) -> SessionOut:
+    state = _visible_session(store, uid, session_id, now)
+    return SessionOut(
+        session_id=state.session_id,
+        context_window=[_turn_out(t.to_dict()) for t in state.window],
+        summary=render_summary(state.summary),
+        current_persona=state.current_persona,
+        turn_count=state.turn_count,
+        expires_at=_iso(state.expires_at),
+    )
+
+
+def list_turns(
+    *, uid: str, session_id: str, after: int, limit: int, store: SessionStore, now: datetime
+) -> TurnPage:
+    _visible_session(store, uid, session_id, now)
+    docs = store.list_turns(session_id, after=after, limit=limit + 1)
+    page = docs[:limit]
+    return TurnPage(
+        session_id=session_id,
+        turns=[_turn_out(d) for d in page],
+        next_after=page[-1]["turn_index"] if len(docs) > limit else None,
+    )

@@ -1,0 +1,99 @@
+"""Cloud clients, created on first use and kept for a warm instance (never at import time).
+
+Each factory is `functools.cache`d so tests can swap a client with `factory.cache_clear()`."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import Any
+
+from common.config import get_settings
+
+
+@cache
+def firebase_app() -> Any:
+    import firebase_admin
+
+    settings = get_settings()
+    # No explicit credential: Application Default Credentials in the cloud, none needed locally.
+    return firebase_admin.initialize_app(
+        options={"projectId": settings.project_id}, name=f"ion-{settings.project_id}"
+    )
+
+
+@cache
+def token_verifier():
+    from common.auth import TokenVerifier
+
+    settings = get_settings()
+    return TokenVerifier(
+        app=firebase_app(),
+        check_revoked=settings.auth_check_revoked,
+        cache_seconds=settings.auth_cache_seconds,
+    )
+
+
+@cache
+def firestore_client() -> Any:
+    from google.cloud import firestore
+
+    settings = get_settings()
+    return firestore.Client(project=settings.project_id, database=settings.firestore_database)
+
+
+@cache
+def publisher_client() -> Any:
+    """The GAPIC publisher: one synchronous call per publish with our own timeout, no background
+    batching thread that could deliver an event after we gave up on it (the outbox retries)."""
+    from google.pubsub_v1.services.publisher import PublisherClient
+
+    emulator = os.environ.get("PUBSUB_EMULATOR_HOST")
+    if emulator:
+        from google.api_core.client_options import ClientOptions
+        from google.auth.credentials import AnonymousCredentials
+
+        return PublisherClient(
+            client_options=ClientOptions(api_endpoint=emulator), credentials=AnonymousCredentials()
+        )
+    return PublisherClient()
+
+
+@cache
+def session_store():
+    from common.adapters.firestore_sessions import FirestoreSessionStore
+
+    return FirestoreSessionStore(firestore_client(), settings=get_settings())
+
+
+@cache
+def event_publisher():
+    from common.adapters.pubsub_events import PubSubEventPublisher
+
+    settings = get_settings()
+    return PubSubEventPublisher(
+        publisher_client(),
+        project_id=settings.project_id,
+        timeout_seconds=settings.publish_timeout_seconds,
+    )
+
+
+@cache
+def response_generator():
+    from common.replies import make_generator
+
+    return make_generator(get_settings())
+
+
+@cache
+def fallback_generator():
+    from common.replies import TemplateGenerator
+
+    return TemplateGenerator()
+
+
+@cache
+def router():
+    from common.routing import ResonanceBasedRouter
+
+    return ResonanceBasedRouter()

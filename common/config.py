@@ -1,0 +1,54 @@
+"""One Settings object, read once. Environment variable names are exactly the field names in
+upper case; Terraform sets the same names on each function."""
+
+from functools import cache
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
+
+    google_cloud_project: str = "demo-ion"
+    ion_env: Literal["local", "dev", "prod"] = "local"
+    log_level: str = "INFO"
+
+    # Firestore
+    firestore_database: str = "(default)"
+    session_ttl_hours: int = Field(24, ge=1)
+    context_window_turns: int = Field(5, ge=1, le=20)
+
+    # Pub/Sub and the transactional outbox
+    events_topic: str = "events"
+    notifications_topic: str = "notifications"
+    publish_timeout_seconds: float = Field(2.0, gt=0)
+    outbox_batch_size: int = Field(100, ge=1, le=500)
+    outbox_grace_seconds: int = Field(30, ge=0)
+
+    # Analytics: the key of the HMAC that turns a uid into a user_key (Secret Manager in prod).
+    analytics_key: SecretStr = SecretStr("local-analytics-key-not-secret")
+
+    # Auth
+    auth_check_revoked: bool = True
+    auth_cache_seconds: int = Field(60, ge=0, le=300)
+
+    # Replies
+    response_generator: Literal["template", "gemini"] = "template"
+    gemini_model: str = "gemini-2.5-flash"
+    gemini_location: str = "us-central1"
+    gemini_base_url: str | None = None
+    gemini_timeout_seconds: float = Field(8.0, gt=0)
+
+    # Request limits
+    max_body_bytes: int = Field(64 * 1024, ge=1024)
+
+    @property
+    def project_id(self) -> str:
+        return self.google_cloud_project
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,63 @@
+"""The one event envelope every event travels in, and the keyed hash that stands for a user."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+SCHEMA_VERSION = 1
+
+
+def user_key(uid: str, key: str) -> str:
+    """A stable pseudonym for a uid: HMAC-SHA256 with the analytics key, never the raw uid."""
+    return hmac.new(key.encode(), uid.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Event:
+    type: str
+    occurred_at: datetime
+    user_key: str | None
+    session_id: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    event_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    topic: str = "events"
+
+    def envelope(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "type": self.type,
+            "schema_version": SCHEMA_VERSION,
+            "occurred_at": self.occurred_at.isoformat(),
+            "user_key": self.user_key,
+            "session_id": self.session_id,
+            "data": self.data,
+        }
+
+    def encode(self) -> bytes:
+        return json.dumps(self.envelope(), separators=(",", ":"), sort_keys=True).encode()
+
+    @classmethod
+    def from_envelope(cls, envelope: dict[str, Any], *, topic: str = "events") -> Event:
+        return cls(
+            type=envelope["type"],
+            occurred_at=datetime.fromisoformat(envelope["occurred_at"]),
+            user_key=envelope.get("user_key"),
+            session_id=envelope.get("session_id"),
+            data=envelope.get("data") or {},
+            event_id=envelope["event_id"],
+            topic=topic,
+        )
+
+
+class PublishError(Exception):
+    """Pub/Sub did not take the events; they stay in the outbox for the relay."""
+
+
+class EventPublisher(Protocol):
+    def publish(self, events: list[Event]) -> None: ...

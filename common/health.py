@@ -1,0 +1,72 @@
+"""Dependency checks for /healthz, run in parallel with a short timeout each."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
+
+from common import clients
+from common.config import Settings
+
+CHECK_TIMEOUT = 3.0
+
+# dependency -> what a user is missing while it is down
+FEATURES = {
+    "firestore": ["chat", "sessions"],
+    "pubsub": ["analytics_events_delayed"],
+    "auth": ["sign_in"],
+    "bigquery": ["insights"],
+}
+
+
+def _http_ok(url: str) -> Callable[[], None]:
+    def check() -> None:
+        import httpx
+
+        httpx.get(url, timeout=CHECK_TIMEOUT).raise_for_status()
+
+    return check
+
+
+def _checks(settings: Settings) -> dict[str, Callable[[], None]]:
+    checks: dict[str, Callable[[], None]] = {
+        "firestore": lambda: clients.session_store().ping(),
+        "pubsub": lambda: clients.event_publisher().ping(),
+    }
+    if host := os.environ.get("FIREBASE_AUTH_EMULATOR_HOST"):
+        checks["auth"] = _http_ok(f"http://{host}/")
+    if host := os.environ.get("BIGQUERY_EMULATOR_HOST"):
+        checks["bigquery"] = _http_ok(
+            f"http://{host}/bigquery/v2/projects/{settings.project_id}/datasets"
+        )
+    return checks
+
+
+def _timed(check: Callable[[], None]) -> dict:
+    started = time.perf_counter()
+    try:
+        check()
+        result: dict = {"ok": True}
+    except Exception as e:  # a health check reports every failure, whatever its kind
+        result = {"ok": False, "error": type(e).__name__}
+    result["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return result
+
+
+def check_all(settings: Settings) -> dict:
+    checks = _checks(settings)
+    with ThreadPoolExecutor(max_workers=len(checks)) as pool:
+        futures = {name: pool.submit(_timed, check) for name, check in checks.items()}
+        wait(futures.values(), timeout=CHECK_TIMEOUT + 1)
+    deps = {
+        name: f.result() if f.done() else {"ok": False, "error": "Timeout"}
+        for name, f in futures.items()
+    }
+    degraded = sorted({feat for n, d in deps.items() if not d["ok"] for feat in FEATURES[n]})
+    return {
+        "status": "ok" if not degraded else "degraded",
+        "dependencies": deps,
+        "degraded": degraded,
+    }

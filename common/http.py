@@ -1,0 +1,137 @@
+"""The HTTP edge shared by every function: JSON in and out, errors in the one shape, routing."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import flask
+from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import MethodNotAllowed as WzMethodNotAllowed
+from werkzeug.exceptions import NotFound as WzNotFound
+from werkzeug.routing import Map, Rule
+
+from common.errors import (
+    ApiError,
+    InvalidInput,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_JSON_DEPTH = 32
+
+
+def json_response(body: Any, status: int = 200, headers: dict | None = None) -> flask.Response:
+    if isinstance(body, BaseModel):
+        payload = body.model_dump_json()
+    else:
+        payload = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return flask.Response(payload, status=status, headers=headers, mimetype="application/json")
+
+
+def error_response(error: ApiError) -> flask.Response:
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
+    return json_response(error.body(), error.status, headers)
+
+
+def read_json(request: flask.Request, *, max_bytes: int) -> Any:
+    """The request body as JSON, or an ApiError that says exactly what is wrong with it."""
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType("Send the body as JSON with Content-Type: application/json.")
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise PayloadTooLarge(f"The body is larger than {max_bytes} bytes.")
+    raw = request.stream.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"The body is larger than {max_bytes} bytes.")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput("The body is not valid UTF-8.", code="invalid_utf8") from None
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        raise InvalidInput("The body is not valid JSON.", code="invalid_json") from None
+    _check_shape(data, depth=0)
+    return data
+
+
+def _check_shape(value: Any, *, depth: int) -> None:
+    """Reject what JSON allows but storage cannot hold: deep nesting and lone surrogates."""
+    if depth > MAX_JSON_DEPTH:
+        raise InvalidInput("The JSON is nested too deeply.", code="invalid_json")
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidInput("The body contains invalid Unicode.", code="invalid_utf8") from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_shape(key, depth=depth + 1)
+            _check_shape(item, depth=depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_shape(item, depth=depth + 1)
+
+
+def parse(model: type[BaseModel], data: Any) -> Any:
+    """Validate into a pydantic model; the first problem becomes a 400 that names the field."""
+    if not isinstance(data, dict):
+        raise InvalidInput("The body must be a JSON object.", code="invalid_input")
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        first = e.errors(include_url=False)[0]
+        field = ".".join(str(p) for p in first["loc"]) or None
+        kind = first["type"]
+        if kind == "missing":
+            message = f"'{field}' is required."
+        elif kind == "extra_forbidden":
+            message = f"'{field}' is not a known field."
+        else:
+            message = f"'{field}': {first['msg']}."
+        raise InvalidInput(message, field=field) from None
+
+
+def handle_errors(fn: Callable[..., flask.Response]) -> Callable[..., flask.Response]:
+    """Turn every failure into the error shape; an unexpected one is logged and is a 500."""
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs) -> flask.Response:
+        try:
+            return fn(*args, **kwargs)
+        except ApiError as e:
+            if e.status >= 500:
+                log.warning("dependency failure: %s", e.message, extra={"code": e.code})
+            return error_response(e)
+        except Exception:
+            log.exception("unhandled error")
+            return error_response(ApiError("Something went wrong on our side."))
+
+    return wrapper
+
+
+class Routes:
+    """A werkzeug URL map whose misses are errors in the API's shape."""
+
+    def __init__(self, rules: dict[str, tuple[str, tuple[str, ...]]]) -> None:
+        # rules: path pattern -> (endpoint name, methods)
+        self._map = Map(
+            [Rule(path, endpoint=ep, methods=list(methods)) for path, (ep, methods) in rules.items()],
+            strict_slashes=False,
+        )
+
+    def match(self, request: flask.Request) -> tuple[str, dict]:
+        adapter = self._map.bind("local", url_scheme="http")
+        try:
+            return adapter.match(request.path, method=request.method)
+        except WzNotFound:
+            raise NotFound("There is nothing at this path.", code="route_not_found") from None
+        except WzMethodNotAllowed:
+            raise MethodNotAllowed(f"{request.method} is not allowed on this path.") from None

@@ -1,0 +1,23 @@
+"""Structured logs that Cloud Logging understands: one JSON object per line with `severity`."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from functools import cache
+
+from pythonjsonlogger.json import JsonFormatter
+
+
+@cache
+def setup_logging(level: str = "INFO") -> None:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        JsonFormatter(
+            "%(levelname)s %(name)s %(message)s",
+            rename_fields={"levelname": "severity", "name": "logger"},
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())

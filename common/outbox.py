@@ -1,0 +1,72 @@
+"""Event delivery through the transactional outbox: publish inline after the commit, and let
+the relay (scheduled) publish whatever could not go out then. At least once; the analytics sink
+de-duplicates by event_id."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from common.errors import Unavailable
+from common.events import Event, EventPublisher, PublishError
+from common.ports import OutboxStore
+
+log = logging.getLogger(__name__)
+
+
+def deliver_now(
+    events: list[Event], *, publisher: EventPublisher, outbox: OutboxStore, now: datetime
+) -> bool:
+    """Publish events just committed with their turn; never fails the turn. True if delivered."""
+    if not events:
+        return True
+    ids = [e.event_id for e in events]
+    try:
+        publisher.publish(events)
+    except PublishError as e:
+        log.warning("events kept in the outbox for the relay: %s", e, extra={"events": len(ids)})
+        try:
+            outbox.mark_due(ids, now)
+        except Unavailable:
+            pass  # they still fall due after the grace period
+        return False
+    try:
+        outbox.delete_outbox(ids)
+    except Unavailable:
+        log.warning("delivered events stay in the outbox; the relay will re-send them")
+    return True
+
+
+@dataclass(frozen=True)
+class RelayReport:
+    claimed: int
+    published: int
+    failed: int
+
+
+def relay_outbox(
+    *,
+    publisher: EventPublisher,
+    outbox: OutboxStore,
+    now: datetime,
+    batch_size: int,
+    lease_seconds: int = 30,
+    max_batches: int = 20,
+) -> RelayReport:
+    """Publish due outbox entries in bounded batches until none is due or Pub/Sub fails."""
+    claimed = published = failed = 0
+    for _ in range(max_batches):
+        events = outbox.claim_due(now=now, limit=batch_size, lease_seconds=lease_seconds)
+        if not events:
+            break
+        claimed += len(events)
+        try:
+            publisher.publish(events)
+        except PublishError as e:
+            failed += len(events)
+            log.warning("outbox relay could not publish: %s", e)
+            break
+        outbox.delete_outbox([e.event_id for e in events])
+        published += len(events)
+    return RelayReport(claimed=claimed, published=published, failed=failed)

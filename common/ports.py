@@ -1,0 +1,56 @@
+"""Ports: what services need from the outside world, as Protocols. Adapters implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from common.events import Event, EventPublisher
+from common.sessions.state import SessionState
+
+__all__ = ["CommitOutcome", "EventPublisher", "OutboxStore", "SessionStore", "TurnWrite"]
+
+
+@dataclass(frozen=True)
+class TurnWrite:
+    """Everything one turn writes, decided by the service from the state read in the
+    transaction."""
+
+    state: SessionState
+    turn_doc: dict
+    events: list[Event] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CommitOutcome:
+    turn_doc: dict
+    events: list[Event]
+    replayed: bool  # the idempotency key existed: this is the turn stored earlier
+
+
+class SessionStore(Protocol):
+    def get_session(self, session_id: str) -> SessionState | None: ...
+
+    def get_keyed_turn(self, key: str) -> dict | None: ...
+
+    def commit_turn(
+        self,
+        *,
+        key: str,
+        key_doc: dict,
+        session_id: str,
+        is_new: bool,
+        build: Callable[[SessionState | None], TurnWrite],
+    ) -> CommitOutcome: ...
+
+    def list_turns(self, session_id: str, *, after: int, limit: int) -> list[dict]: ...
+
+
+class OutboxStore(Protocol):
+    def mark_due(self, event_ids: list[str], now: datetime) -> None: ...
+
+    def delete_outbox(self, event_ids: list[str]) -> None: ...
+
+    def claim_due(self, *, now: datetime, limit: int, lease_seconds: int) -> list[Event]: ...

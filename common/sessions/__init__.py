@@ -1,0 +1,1 @@
+"""Session state: the context window, the running summary and expiry (pure)."""

@@ -1,0 +1,140 @@
+"""A session as the chat service sees it, and how one more turn changes it (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from common.sessions.summary import SessionSummary, fold_turn, keywords
+
+
+@dataclass(frozen=True)
+class WindowTurn:
+    turn_id: str
+    turn_index: int
+    message: str
+    reply: str
+    persona: str
+    created_at: datetime
+    tone: str = "calm"
+    entities: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {
+            "turn_id": self.turn_id,
+            "turn_index": self.turn_index,
+            "message": self.message,
+            "reply": self.reply,
+            "persona": self.persona,
+            "created_at": self.created_at,
+            "tone": self.tone,
+            "entities": list(self.entities),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> WindowTurn:
+        return cls(
+            turn_id=d["turn_id"],
+            turn_index=int(d["turn_index"]),
+            message=d["message"],
+            reply=d["reply"],
+            persona=d["persona"],
+            created_at=d["created_at"],
+            tone=d.get("tone", "calm"),
+            entities=tuple(d.get("entities", ())),
+        )
+
+
+@dataclass(frozen=True)
+class SessionState:
+    session_id: str
+    owner_uid: str
+    created_at: datetime
+    last_interaction_at: datetime
+    expires_at: datetime
+    turn_count: int = 0
+    window: tuple[WindowTurn, ...] = ()
+    summary: SessionSummary = field(default_factory=SessionSummary)
+    current_persona: str | None = None
+    persona_scores: dict[str, float] = field(default_factory=dict)
+
+    def is_expired(self, now: datetime) -> bool:
+        return self.expires_at <= now
+
+    def visible_to(self, uid: str, now: datetime) -> bool:
+        """Another user's session and an expired one look the same to a client: not there."""
+        return self.owner_uid == uid and not self.is_expired(now)
+
+    def to_dict(self) -> dict:
+        return {
+            "session_id": self.session_id,
+            "owner_uid": self.owner_uid,
+            "created_at": self.created_at,
+            "last_interaction_at": self.last_interaction_at,
+            "expires_at": self.expires_at,
+            "turn_count": self.turn_count,
+            "context_window": [t.to_dict() for t in self.window],
+            "summary": self.summary.to_dict(),
+            "current_persona": self.current_persona,
+            "persona_scores": self.persona_scores,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> SessionState:
+        return cls(
+            session_id=d["session_id"],
+            owner_uid=d["owner_uid"],
+            created_at=d["created_at"],
+            last_interaction_at=d["last_interaction_at"],
+            expires_at=d["expires_at"],
+            turn_count=int(d.get("turn_count", 0)),
+            window=tuple(WindowTurn.from_dict(t) for t in d.get("context_window", ())),
+            summary=SessionSummary.from_dict(d.get("summary")),
+            current_persona=d.get("current_persona"),
+            persona_scores=dict(d.get("persona_scores") or {}),
+        )
+
+
+def new_session(*, session_id: str, owner_uid: str, now: datetime, ttl: timedelta) -> SessionState:
+    return SessionState(
+        session_id=session_id,
+        owner_uid=owner_uid,
+        created_at=now,
+        last_interaction_at=now,
+        expires_at=now + ttl,
+    )
+
+
+def append_turn(
+    state: SessionState,
+    turn: WindowTurn,
+    *,
+    now: datetime,
+    ttl: timedelta,
+    window_size: int,
+    persona_scores: dict[str, float],
+) -> SessionState:
+    """The session after `turn` (whose index must be `state.turn_count`): the window keeps the
+    last `window_size` turns and what falls out of it is folded into the summary."""
+    if turn.turn_index != state.turn_count:
+        raise ValueError(f"turn index {turn.turn_index} != turn count {state.turn_count}")
+    window = state.window + (turn,)
+    summary = state.summary
+    for old in window[:-window_size]:
+        summary = fold_turn(
+            summary,
+            message=old.message,
+            tone=old.tone,
+            entities=old.entities,
+            topics=keywords(old.message),
+        )
+    return replace(
+        state,
+        turn_count=state.turn_count + 1,
+        window=window[-window_size:],
+        summary=summary,
+        current_persona=turn.persona,
+        last_interaction_at=now,
+        expires_at=now + ttl,
+        persona_scores=persona_scores,
+    )

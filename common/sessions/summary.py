@@ -1,0 +1,93 @@
+"""Running summary of the turns that have left the context window (pure)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+MAX_ITEMS = 12
+
+# "I tried X", "I've already tried X", "I have been trying X", "I already restarted X".
+_TRIED = re.compile(
+    r"\b(?:i(?:'ve| have)?\s+(?:already\s+|also\s+)?(?:tried|been trying)(?:\s+to)?"
+    r"|i\s+already)\s+(?P<what>[^.!?;\n]{3,80}?)(?=\s+(?:but|and it|and that|which|yet)\b|[.!?;,\n]|$)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """What older turns told us: what the user tried, what they named, how they felt."""
+
+    tried: tuple[str, ...] = ()
+    entities: tuple[str, ...] = ()
+    tones: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    turns_folded: int = 0
+
+    def to_dict(self) -> dict:
+        return {
+            "tried": list(self.tried),
+            "entities": list(self.entities),
+            "tones": list(self.tones),
+            "topics": list(self.topics),
+            "turns_folded": self.turns_folded,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> SessionSummary:
+        data = data or {}
+        return cls(
+            tried=tuple(data.get("tried", ())),
+            entities=tuple(data.get("entities", ())),
+            tones=tuple(data.get("tones", ())),
+            topics=tuple(data.get("topics", ())),
+            turns_folded=int(data.get("turns_folded", 0)),
+        )
+
+
+def extract_tried(message: str) -> list[str]:
+    """The things a user says they already tried, in their words (trimmed)."""
+    return [m.group("what").strip(" ,") for m in _TRIED.finditer(message)]
+
+
+def _merge(old: tuple[str, ...], new: list[str]) -> tuple[str, ...]:
+    seen = {item.casefold() for item in old}
+    merged = list(old) + [n for n in new if not (n.casefold() in seen or seen.add(n.casefold()))]
+    return tuple(merged[-MAX_ITEMS:])
+
+
+def fold_turn(
+    summary: SessionSummary, *, message: str, tone: str, entities: tuple[str, ...], topics=()
+) -> SessionSummary:
+    """The summary once one more turn has left the window."""
+    return replace(
+        summary,
+        tried=_merge(summary.tried, extract_tried(message)),
+        entities=_merge(summary.entities, list(entities)),
+        tones=(summary.tones + (tone,))[-MAX_ITEMS:],
+        topics=_merge(summary.topics, list(topics)),
+        turns_folded=summary.turns_folded + 1,
+    )
+
+
+_WORD = re.compile(r"[a-z][a-z'-]{4,}")
+_STOP = frozenset(
+    """about above after again against already being below between could doesn't didn't
+    don't every going gonna having itself maybe might myself never other really right should
+    since still their there these thing things think those though through today tomorrow
+    under until wanna where which while would yours yourself trying tried something anything
+    everything nothing please thanks thank feels feeling""".split()
+)
+
+
+def keywords(message: str, limit: int = 3) -> list[str]:
+    """A few salient words of a message (the first long words that are not filler)."""
+    found: list[str] = []
+    for word in _WORD.findall(message.lower()):
+        word = word.strip("'-")
+        if word not in _STOP and word not in found:
+            found.append(word)
+        if len(found) == limit:
+            break
+    return found

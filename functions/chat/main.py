@@ -1,0 +1,153 @@
+"""Chat function: turns, sessions, sync and the earlier /api/chat/enhanced shape."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import flask
+import functions_framework
+
+from common import clients
+from common.analysis import analyze_baseline
+from common.chat import service
+from common.chat.models import SESSION_ID_PATTERN, LegacyChatRequest, TurnCreate
+from common.chat.persona_choice import Ranked
+from common.config import get_settings
+from common.edge import authenticate, utcnow
+from common.errors import Forbidden, InvalidInput, NotFound
+from common.http import Routes, handle_errors, json_response, parse, read_json
+from common.logs import setup_logging
+
+setup_logging(get_settings().log_level)
+
+ROUTES = Routes(
+    {
+        "/v2/chat/turns": ("create_turn", ("POST",)),
+        "/v2/sessions/<session_id>": ("get_session", ("GET",)),
+        "/v2/sessions/<session_id>/turns": ("list_turns", ("GET",)),
+        "/api/chat/enhanced": ("legacy_chat", ("POST",)),
+    }
+)
+
+
+@functions_framework.http
+@handle_errors
+def chat(request: flask.Request) -> flask.Response:
+    endpoint, args = ROUTES.match(request)
+    caller = authenticate(request)
+    return HANDLERS[endpoint](request, caller.uid, **args)
+
+
+def _rank(analysis) -> list[Ranked]:
+    return [Ranked(r.id, r.score, tuple(r.reasons)) for r in clients.router().rank(analysis, top=4)]
+
+
+def _take_turn(uid: str, body: TurnCreate, client: str) -> tuple[dict, bool]:
+    store = clients.session_store()
+    return service.take_turn(
+        uid=uid,
+        body=body,
+        store=store,
+        outbox=store,
+        publisher=clients.event_publisher(),
+        analyze=analyze_baseline,
+        rank=_rank,
+        generator=clients.response_generator(),
+        fallback=clients.fallback_generator(),
+        settings=get_settings(),
+        now=utcnow(),
+        client=client,
+    )
+
+
+def create_turn(request: flask.Request, uid: str) -> flask.Response:
+    body = parse(TurnCreate, read_json(request, max_bytes=get_settings().max_body_bytes))
+    response, replayed = _take_turn(uid, body, client="v2")
+    return json_response(
+        response, 200 if replayed else 201, {"Idempotent-Replayed": str(replayed).lower()}
+    )
+
+
+def _session_id(session_id: str) -> str:
+    import re
+
+    if not re.fullmatch(SESSION_ID_PATTERN, session_id):
+        raise NotFound(service.SESSION_GONE, code="session_not_found")
+    return session_id
+
+
+def get_session(request: flask.Request, uid: str, session_id: str) -> flask.Response:
+    out = service.get_session(
+        uid=uid, session_id=_session_id(session_id), store=clients.session_store(), now=utcnow()
+    )
+    etag = '"' + hashlib.sha256(out.model_dump_json().encode()).hexdigest()[:32] + '"'
+    if etag in request.if_none_match:
+        return flask.Response(status=304, headers={"ETag": etag})
+    return json_response(out, headers={"ETag": etag, "Cache-Control": "private, no-cache"})
+
+
+def list_turns(request: flask.Request, uid: str, session_id: str) -> flask.Response:
+    after = _int_arg(request, "after", default=-1, low=-1, high=10**9)
+    limit = _int_arg(request, "limit", default=50, low=1, high=200)
+    page = service.list_turns(
+        uid=uid,
+        session_id=_session_id(session_id),
+        after=after,
+        limit=limit,
+        store=clients.session_store(),
+        now=utcnow(),
+    )
+    return json_response(page)
+
+
+def _int_arg(request: flask.Request, name: str, *, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput(f"'{name}' must be an integer.", field=name) from None
+    if not low <= value <= high:
+        raise InvalidInput(f"'{name}' must be between {low} and {high}.", field=name)
+    return value
+
+
+def legacy_chat(request: flask.Request, uid: str) -> flask.Response:
+    legacy = parse(LegacyChatRequest, read_json(request, max_bytes=get_settings().max_body_bytes))
+    if legacy.userId != uid:
+        raise Forbidden("userId does not match the signed-in user.", code="user_mismatch")
+    client_turn_id = _legacy_turn_id(request, legacy)
+    body = TurnCreate(session_id=legacy.sessionId, client_turn_id=client_turn_id, message=legacy.message)
+    turn, _ = _take_turn(uid, body, client="legacy")
+    out = {
+        "success": True,
+        "sessionId": turn["session_id"],
+        "response": turn["reply"],
+        "persona": turn["persona"],
+        "alternatives": turn["alternatives"],
+        "safety": turn["safety"],
+        "degraded": turn["degraded"],
+    }
+    if legacy.enableAIAnalysis:
+        out["analysis"] = turn["analysis"]
+    return json_response(out)
+
+
+def _legacy_turn_id(request: flask.Request, legacy: LegacyChatRequest) -> str:
+    """Old clients may send an Idempotency-Key header. Without one, a retry is recognised by the
+    same session, history length and message within the same two minutes."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        bucket = int(utcnow().timestamp() // 120)
+        key = json.dumps([legacy.sessionId, len(legacy.conversationHistory), legacy.message, bucket])
+    return "legacy-" + hashlib.sha256(key.encode()).hexdigest()[:40]
+
+
+HANDLERS = {
+    "create_turn": create_turn,
+    "get_session": get_session,
+    "list_turns": list_turns,
+    "legacy_chat": legacy_chat,
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Installs everything the local stack and the tests need, on a fresh machine, idempotently:
+# the virtualenv and packages, firebase-tools (Auth emulator) in .tools/, the BigQuery
+# emulator's offline DuckDB extension, and checks the Google Cloud CLI emulators and Java.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+FIREBASE_TOOLS_VERSION=15.34.2
+DUCKDB_VERSION=1.5.5
+
+say() { printf '[bootstrap] %s\n' "$*"; }
+die() { printf '[bootstrap] ERROR: %s\n' "$*" >&2; exit 1; }
+stamp_ok() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
+
+# 1. Python virtualenv with the pinned packages (reinstalled when a requirements file changes).
+PY=${PYTHON:-python3}
+command -v "$PY" >/dev/null || die "python3 (3.11 or newer) is required"
+"$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || die "python 3.11+ is required"
+req_hash=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)
+if ! stamp_ok .venv/.bootstrap "$req_hash"; then
+  say "creating .venv and installing packages"
+  [ -x .venv/bin/python ] || "$PY" -m venv .venv
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -r requirements-dev.txt || die "pip install failed"
+  echo "$req_hash" > .venv/.bootstrap
+fi
+
+# 2. Google Cloud CLI emulators (Firestore, Pub/Sub) and the Java they run on.
+command -v java >/dev/null || die "Java 17+ is required for the Firestore and Pub/Sub emulators"
+need_pkgs=()
+command -v gcloud >/dev/null || need_pkgs+=(google-cloud-cli)
+sdk_root=$( (gcloud info --format='value(installation.sdk_root)' 2>/dev/null) || true)
+[ -n "$sdk_root" ] && [ -d "$sdk_root/platform/cloud-firestore-emulator" ] || need_pkgs+=(google-cloud-cli-firestore-emulator)
+[ -n "$sdk_root" ] && [ -d "$sdk_root/platform/pubsub-emulator" ] || need_pkgs+=(google-cloud-cli-pubsub-emulator)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  say "installing ${need_pkgs[*]} with apt-get"
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get install -y -q "${need_pkgs[@]}" >/dev/null 2>&1 \
+      || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q "${need_pkgs[@]}" >/dev/null 2>&1; }) \
+      || die "could not install ${need_pkgs[*]}: install the Google Cloud CLI and its Firestore and Pub/Sub emulator components"
+  else
+    die "missing ${need_pkgs[*]}: install the Google Cloud CLI with its Firestore and Pub/Sub emulators"
+  fi
+fi
+
+# 3. firebase-tools for the Auth emulator, in a local prefix (no global install).
+if ! stamp_ok .tools/.firebase "$FIREBASE_TOOLS_VERSION"; then
+  command -v npm >/dev/null || die "Node.js 20+ and npm are required for the Firebase Auth emulator"
+  say "installing firebase-tools@$FIREBASE_TOOLS_VERSION into .tools/ (takes a few minutes once)"
+  mkdir -p .tools
+  NO_UPDATE_NOTIFIER=1 npm install --silent --no-fund --no-audit --prefix .tools \
+    "firebase-tools@$FIREBASE_TOOLS_VERSION" >/dev/null || die "npm install firebase-tools failed"
+  echo "$FIREBASE_TOOLS_VERSION" > .tools/.firebase
+fi
+
+# 4. The BigQuery emulator downloads DuckDB's spatial extension at start; install the copy that
+#    ships on PyPI into its HOME instead, so it starts offline.
+if ! stamp_ok .tools/.bqhome "$DUCKDB_VERSION"; then
+  say "installing DuckDB's spatial extension for the BigQuery emulator (offline)"
+  mkdir -p .tools/bqhome
+  HOME="$ROOT/.tools/bqhome" .venv/bin/python - "$DUCKDB_VERSION" <<'PY'
+import pathlib, sys
+import duckdb, duckdb_extension_spatial
+ext = pathlib.Path(duckdb_extension_spatial.__file__).parent / "extensions" / f"v{sys.argv[1]}" / "spatial.duckdb_extension"
+duckdb.sql(f"INSTALL '{ext}'")
+PY
+  echo "$DUCKDB_VERSION" > .tools/.bqhome
+fi

@@ -1,0 +1,76 @@
+"""The local stand-in for API Gateway: one base URL, the production paths, each routed to its
+function's functions-framework process. Bodies and responses stream through unchanged."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from scripts.stack import FLOOR_PORT, FUNCTION_PORTS
+
+# Path prefix -> function port, as API Gateway's OpenAPI paths map to backends in production.
+ROUTES: tuple[tuple[str, int], ...] = (
+    ("/v2/chat/", FUNCTION_PORTS["chat"]),
+    ("/v2/sessions/", FUNCTION_PORTS["chat"]),
+    ("/api/chat/enhanced", FUNCTION_PORTS["chat"]),
+    ("/healthz", FUNCTION_PORTS["health"]),
+    ("/_bench/floor", FLOOR_PORT),
+)
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "host",
+              "content-length", "proxy-authorization", "proxy-authenticate", "trailer"}
+
+client = httpx.AsyncClient(
+    timeout=httpx.Timeout(60.0, connect=2.0),
+    limits=httpx.Limits(max_connections=200, max_keepalive_connections=100),
+)
+
+
+def _error(status: int, code: str, message: str, retry_after: int | None = None) -> Response:
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
+    body = {"error": {"code": code, "message": message}}
+    return Response(json.dumps(body), status, headers, media_type="application/json")
+
+
+async def proxy(request: Request) -> Response:
+    path = request.url.path
+    port = next((p for prefix, p in ROUTES if path == prefix.rstrip("/") or path.startswith(prefix)), None)
+    if port is None:
+        return _error(404, "route_not_found", "There is nothing at this path.")
+    headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]
+    upstream = client.build_request(
+        request.method,
+        f"http://127.0.0.1:{port}{path}",
+        params=request.url.query,
+        headers=headers,
+        content=request.stream(),
+    )
+    try:
+        response = await client.send(upstream, stream=True)
+    except httpx.TransportError:
+        return _error(503, "unavailable", "The service is not reachable; try again shortly.", 5)
+    out_headers = {k: v for k, v in response.headers.items() if k.lower() not in HOP_BY_HOP}
+    return StreamingResponse(
+        response.aiter_raw(),
+        status_code=response.status_code,
+        headers=out_headers,
+        background=BackgroundTask(response.aclose),
+    )
+
+
+async def ready(request: Request) -> Response:
+    return JSONResponse({"ok": True})
+
+
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+app = Starlette(
+    routes=[
+        Route("/_gateway/ready", ready),
+        Route("/{path:path}", proxy, methods=METHODS),
+    ]
+)

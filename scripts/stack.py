@@ -1,0 +1,397 @@
+"""The local stack: emulators, functions under functions-framework, the gateway and a stand-in
+for Cloud Scheduler, each a detached process with its log in `.stack/logs/`.
+
+    python -m scripts.stack up [--with-floor]   start everything, return when /healthz is green
+    python -m scripts.stack down                stop everything this stack started
+    python -m scripts.stack status              one line per service
+    python -m scripts.stack stop NAME / start NAME   (fault tests)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STATE = ROOT / ".stack"
+LOGS = STATE / "logs"
+PIDS = STATE / "pids"
+TOOLS = ROOT / ".tools"
+VENV_BIN = ROOT / ".venv" / "bin"
+
+PROJECT = "demo-ion"
+GATEWAY_URL = "http://127.0.0.1:8080"
+
+# The environment every function sees locally: the emulators stand in for the cloud.
+EMULATOR_ENV = {
+    "GOOGLE_CLOUD_PROJECT": PROJECT,
+    "FIRESTORE_EMULATOR_HOST": "127.0.0.1:8086",
+    "PUBSUB_EMULATOR_HOST": "127.0.0.1:8085",
+    "FIREBASE_AUTH_EMULATOR_HOST": "127.0.0.1:9099",
+    "BIGQUERY_EMULATOR_HOST": "127.0.0.1:9050",
+    "ION_ENV": "local",
+    "CLOUDSDK_CORE_DISABLE_USAGE_REPORTING": "true",
+    "CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK": "true",
+    "NO_UPDATE_NOTIFIER": "1",
+}
+
+TOPICS = ("events", "notifications", "events-dead-letter")
+# (subscription, topic, push function or None for pull). Event-driven functions join here.
+SUBSCRIPTIONS: tuple[tuple[str, str, str | None], ...] = ()
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    port: int
+    cmd: tuple[str, ...]
+    ready_path: str | None = None  # HTTP path answering 200 once ready; None = port open
+    env: dict[str, str] = field(default_factory=dict)
+    optional: bool = False  # started only on request (the benchmark floor)
+
+
+def _function(name: str, port: int, *, optional: bool = False) -> Service:
+    return Service(
+        name=f"fn-{name}",
+        port=port,
+        cmd=(
+            str(VENV_BIN / "functions-framework"),
+            f"--target={name}",
+            f"--source={ROOT / 'functions' / name / 'main.py'}",
+            "--host=127.0.0.1",
+            f"--port={port}",
+        ),
+        env={"PYTHONPATH": str(ROOT)},
+        optional=optional,
+    )
+
+
+# name -> port of each function; the gateway routes production paths to these.
+FUNCTION_PORTS = {"chat": 8090, "health": 8091, "outbox_relay": 8092}
+FLOOR_PORT = 8099
+
+SERVICES: tuple[Service, ...] = (
+    Service(
+        "firestore",
+        8086,
+        (
+            "gcloud",
+            "beta",
+            "emulators",
+            "firestore",
+            "start",
+            "--host-port=127.0.0.1:8086",
+            f"--rules={ROOT / 'firestore.rules'}",
+        ),
+        ready_path="/",
+    ),
+    Service(
+        "pubsub",
+        8085,
+        ("gcloud", "beta", "emulators", "pubsub", "start", "--host-port=127.0.0.1:8085"),
+        ready_path=f"/v1/projects/{PROJECT}/topics",
+    ),
+    Service(
+        "bigquery",
+        9050,
+        (str(VENV_BIN / "bqemulator"), "start", "--project", PROJECT, "--log-level", "warning"),
+        ready_path=f"/bigquery/v2/projects/{PROJECT}/datasets",
+        env={"HOME": str(TOOLS / "bqhome")},
+    ),
+    Service(
+        "auth",
+        9099,
+        (
+            str(TOOLS / "node_modules" / ".bin" / "firebase"),
+            "emulators:start",
+            "--only",
+            "auth",
+            "--project",
+            PROJECT,
+            "--config",
+            str(ROOT / "firebase.json"),
+        ),
+        ready_path="/",
+    ),
+    *(_function(name, port) for name, port in FUNCTION_PORTS.items()),
+    Service(
+        "fn-floor",
+        FLOOR_PORT,
+        (
+            str(VENV_BIN / "functions-framework"),
+            "--target=floor",
+            f"--source={ROOT / 'benchmarks' / 'floor' / 'main.py'}",
+            "--host=127.0.0.1",
+            f"--port={FLOOR_PORT}",
+        ),
+        env={"PYTHONPATH": str(ROOT)},
+        optional=True,
+    ),
+    Service(
+        "gateway",
+        8080,
+        (
+            str(VENV_BIN / "uvicorn"),
+            "scripts.gateway:app",
+            "--host=127.0.0.1",
+            "--port=8080",
+            "--no-access-log",
+            "--log-level=warning",
+        ),
+        ready_path="/_gateway/ready",
+    ),
+    Service("scheduler", 0, (sys.executable, "-m", "scripts.scheduler")),
+)
+BY_NAME = {s.name: s for s in SERVICES}
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _pid_file(name: str) -> Path:
+    return PIDS / f"{name}.pid"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def running_pid(name: str) -> int | None:
+    path = _pid_file(name)
+    if not path.exists():
+        return None
+    pid = int(path.read_text() or 0)
+    return pid if pid and _alive(pid) else None
+
+
+def _http_ok(port: int, path: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=1) as r:
+            return r.status == 200
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def wait_ready(service: Service, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pid = running_pid(service.name)
+        if pid is None:
+            raise SystemExit(
+                f"{service.name} exited during start-up; see {LOGS / (service.name + '.log')}"
+            )
+        if service.port == 0:
+            return
+        if service.ready_path is None and port_in_use(service.port):
+            return
+        if service.ready_path is not None and _http_ok(service.port, service.ready_path):
+            return
+        time.sleep(0.1)
+    raise SystemExit(
+        f"{service.name} was not ready on port {service.port} after {timeout:.0f} s; "
+        f"see {LOGS / (service.name + '.log')}"
+    )
+
+
+def start(service: Service, *, wait: bool = True) -> None:
+    if running_pid(service.name):
+        return
+    if service.port and port_in_use(service.port):
+        raise SystemExit(
+            f"port {service.port} ({service.name}) is already in use by another process; "
+            f"stop it (or run `make down`) and try again"
+        )
+    LOGS.mkdir(parents=True, exist_ok=True)
+    PIDS.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, **EMULATOR_ENV, **service.env}
+    log = open(LOGS / f"{service.name}.log", "ab")  # noqa: SIM115 - handed to the child
+    proc = subprocess.Popen(
+        service.cmd,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group, so `down` stops its children too
+    )
+    _pid_file(service.name).write_text(str(proc.pid))
+    if wait:
+        wait_ready(service)
+
+
+def stop(name: str, timeout: float = 10) -> None:
+    pid = running_pid(name)
+    path = _pid_file(name)
+    if pid is not None:
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        deadline = time.monotonic() + timeout
+        while _alive(pid) and time.monotonic() < deadline:
+            _reap(pid)
+            time.sleep(0.1)
+        try:
+            os.killpg(pid, signal.SIGKILL)  # whatever is left of the group (emulator JVMs)
+        except ProcessLookupError:
+            pass
+        _reap(pid)
+    path.unlink(missing_ok=True)
+    service = BY_NAME.get(name)
+    if service and service.port:
+        deadline = time.monotonic() + timeout
+        while port_in_use(service.port) and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+def provision_pubsub() -> None:
+    """Create the topics and subscriptions (the emulator keeps nothing across restarts)."""
+    base = f"http://127.0.0.1:8085/v1/projects/{PROJECT}"
+    for topic in TOPICS:
+        _put(f"{base}/topics/{topic}", {})
+    for sub, topic, push_fn in SUBSCRIPTIONS:
+        body: dict = {"topic": f"projects/{PROJECT}/topics/{topic}", "ackDeadlineSeconds": 30}
+        if push_fn:
+            port = FUNCTION_PORTS[push_fn]
+            # The topic in the path makes functions-framework fill the CloudEvent source.
+            body["pushConfig"] = {
+                "pushEndpoint": f"http://127.0.0.1:{port}/projects/{PROJECT}/topics/{topic}"
+            }
+        _put(f"{base}/subscriptions/{sub}", body)
+
+
+def _put(url: str, body: dict) -> None:
+    req = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="PUT", headers={"Content-Type": "application/json"}
+    )
+    try:
+        urllib.request.urlopen(req, timeout=5).close()
+    except urllib.error.HTTPError as e:
+        if e.code != 409:  # already exists
+            raise
+
+
+def wait_healthy(timeout: float = 90) -> dict:
+    deadline = time.monotonic() + timeout
+    last: dict | str = "no answer"
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{GATEWAY_URL}/healthz", timeout=2) as r:
+                last = json.load(r)
+                if r.status == 200 and last.get("status") == "ok":
+                    return last
+        except urllib.error.HTTPError as e:
+            last = e.read().decode(errors="replace")
+        except (urllib.error.URLError, OSError) as e:
+            last = str(e)
+        time.sleep(0.25)
+    raise SystemExit(f"/healthz did not turn green within {timeout:.0f} s: {last}")
+
+
+def up(*, with_floor: bool = False) -> None:
+    todo = [s for s in SERVICES if not s.optional or with_floor]
+    taken = [s for s in todo if s.port and not running_pid(s.name) and port_in_use(s.port)]
+    if taken:
+        names = ", ".join(f"{s.port} ({s.name})" for s in taken)
+        raise SystemExit(f"ports already in use by other processes: {names}. Free them and retry.")
+    emulators = [s for s in todo if not s.name.startswith("fn-") and s.name != "gateway"]
+    emulators = [s for s in emulators if s.name != "scheduler"]
+    for s in emulators:  # start together, then wait: they boot in parallel
+        start(s, wait=False)
+    for s in emulators:
+        wait_ready(s, timeout=90)
+    provision_pubsub()
+    rest = [s for s in todo if s not in emulators]
+    for s in rest:
+        start(s, wait=False)
+    for s in rest:
+        wait_ready(s)
+    health = wait_healthy()
+    print(f"stack is up: {GATEWAY_URL} ({', '.join(health.get('dependencies', {}))} healthy)")
+    print(f"logs: {LOGS}")
+
+
+def is_up(*, with_floor: bool = False) -> bool:
+    todo = [s for s in SERVICES if not s.optional or with_floor]
+    if not all(running_pid(s.name) for s in todo):
+        return False
+    try:
+        wait_healthy(timeout=3)
+    except SystemExit:
+        return False
+    return True
+
+
+def down() -> None:
+    for s in reversed(SERVICES):
+        stop(s.name)
+    print("stack is down")
+
+
+def status() -> None:
+    for s in SERVICES:
+        pid = running_pid(s.name)
+        state = f"running (pid {pid})" if pid else "stopped"
+        print(f"{s.name:12} {s.port or '-':>5}  {state}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m scripts.stack")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_up = sub.add_parser("up")
+    p_up.add_argument("--with-floor", action="store_true")
+    p_is = sub.add_parser("is-up", help="exit 0 when every service runs and /healthz is green")
+    p_is.add_argument("--with-floor", action="store_true")
+    sub.add_parser("down")
+    sub.add_parser("status")
+    sub.add_parser("provision")
+    for verb in ("start", "stop"):
+        p = sub.add_parser(verb)
+        p.add_argument("name", choices=sorted(BY_NAME))
+    args = parser.parse_args(argv)
+    if args.command == "up":
+        up(with_floor=args.with_floor)
+    elif args.command == "is-up":
+        sys.exit(0 if is_up(with_floor=args.with_floor) else 1)
+    elif args.command == "down":
+        down()
+    elif args.command == "status":
+        status()
+    elif args.command == "provision":
+        provision_pubsub()
+    elif args.command == "start":
+        start(BY_NAME[args.name])
+        if args.name == "pubsub":
+            provision_pubsub()
+    elif args.command == "stop":
+        stop(args.name)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs a command with the local stack up; stops the stack afterwards only if it started it.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+up_args=()
+if [ "${1:-}" = "--with-floor" ]; then up_args+=(--with-floor); shift; fi
+started=0
+if ! .venv/bin/python -m scripts.stack is-up "${up_args[@]}"; then
+  .venv/bin/python -m scripts.stack up "${up_args[@]}" || { .venv/bin/python -m scripts.stack down; exit 1; }
+  started=1
+fi
+cleanup() { [ "$started" = 1 ] && .venv/bin/python -m scripts.stack down; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+"$@"
