@@ -38,7 +38,9 @@ class TokenVerifier:
     """Verifies ID tokens, checks revocation, and remembers a verified token for a short while
     (at most `cache_seconds`, never past its expiry) so a conversation costs one lookup a minute."""
 
-    def __init__(self, *, app: Any, check_revoked: bool, cache_seconds: int, max_cached: int = 10_000):
+    def __init__(
+        self, *, app: Any, check_revoked: bool, cache_seconds: int, max_cached: int = 10_000
+    ):
         self._app = app
         self._check_revoked = check_revoked
         self._cache_seconds = cache_seconds

@@ -123,7 +123,10 @@ class Routes:
     def __init__(self, rules: dict[str, tuple[str, tuple[str, ...]]]) -> None:
         # rules: path pattern -> (endpoint name, methods)
         self._map = Map(
-            [Rule(path, endpoint=ep, methods=list(methods)) for path, (ep, methods) in rules.items()],
+            [
+                Rule(path, endpoint=ep, methods=list(methods))
+                for path, (ep, methods) in rules.items()
+            ],
             strict_slashes=False,
         )
 

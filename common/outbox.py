@@ -4,6 +4,7 @@ de-duplicates by event_id."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,10 +27,8 @@ def deliver_now(
         publisher.publish(events)
     except PublishError as e:
         log.warning("events kept in the outbox for the relay: %s", e, extra={"events": len(ids)})
-        try:
+        with contextlib.suppress(Unavailable):  # else they fall due after the grace period
             outbox.mark_due(ids, now)
-        except Unavailable:
-            pass  # they still fall due after the grace period
         return False
     try:
         outbox.delete_outbox(ids)

@@ -42,14 +42,18 @@ def main() -> None:
                 f"intent {a['intent']['label']}; entities "
                 f"{', '.join(e['text'] for e in a['entities']) or '-'}"
             )
-            print(f"  persona: {turn['persona']['name']} ({turn['persona']['score']:.2f}) — "
-                  f"{'; '.join(turn['persona']['reasons'][:2])}")
+            print(
+                f"  persona: {turn['persona']['name']} ({turn['persona']['score']:.2f}) — "
+                f"{'; '.join(turn['persona']['reasons'][:2])}"
+            )
             print(f"  alternatives: {alts}")
             print(textwrap.indent(textwrap.fill(turn["reply"], 96), "  reply: ", lambda _: True))
             print()
         session = http.get(f"/v2/sessions/{session_id}").json()
-    print(f"session {session_id}: {session['turn_count']} turns, "
-          f"current persona {session['current_persona']}, expires {session['expires_at']}")
+    print(
+        f"session {session_id}: {session['turn_count']} turns, "
+        f"current persona {session['current_persona']}, expires {session['expires_at']}"
+    )
 
 
 if __name__ == "__main__":

@@ -22,8 +22,18 @@ ROUTES: tuple[tuple[str, int], ...] = (
     ("/healthz", FUNCTION_PORTS["health"]),
     ("/_bench/floor", FLOOR_PORT),
 )
-HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "host",
-              "content-length", "proxy-authorization", "proxy-authenticate", "trailer"}
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "upgrade",
+    "host",
+    "content-length",
+    "proxy-authorization",
+    "proxy-authenticate",
+    "trailer",
+}
 
 client = httpx.AsyncClient(
     timeout=httpx.Timeout(60.0, connect=2.0),
@@ -39,7 +49,9 @@ def _error(status: int, code: str, message: str, retry_after: int | None = None)
 
 async def proxy(request: Request) -> Response:
     path = request.url.path
-    port = next((p for prefix, p in ROUTES if path == prefix.rstrip("/") or path.startswith(prefix)), None)
+    port = next(
+        (p for prefix, p in ROUTES if path == prefix.rstrip("/") or path.startswith(prefix)), None
+    )
     if port is None:
         return _error(404, "route_not_found", "There is nothing at this path.")
     headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]

@@ -19,8 +19,9 @@ def main() -> None:
         for job, due in next_run.items():
             if now >= due:
                 url = f"http://127.0.0.1:{FUNCTION_PORTS[job]}/"
-                req = urllib.request.Request(url, data=b"{}", method="POST",
-                                             headers={"Content-Type": "application/json"})
+                req = urllib.request.Request(
+                    url, data=b"{}", method="POST", headers={"Content-Type": "application/json"}
+                )
                 try:
                     with urllib.request.urlopen(req, timeout=30) as r:
                         print(job, r.status, r.read().decode(), flush=True)

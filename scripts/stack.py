@@ -10,6 +10,7 @@ for Cloud Scheduler, each a detached process with its log in `.stack/logs/`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -242,18 +243,14 @@ def stop(name: str, timeout: float = 10) -> None:
     pid = running_pid(name)
     path = _pid_file(name)
     if pid is not None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
         deadline = time.monotonic() + timeout
         while _alive(pid) and time.monotonic() < deadline:
             _reap(pid)
             time.sleep(0.1)
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)  # whatever is left of the group (emulator JVMs)
-        except ProcessLookupError:
-            pass
         _reap(pid)
     path.unlink(missing_ok=True)
     service = BY_NAME.get(name)
@@ -264,10 +261,8 @@ def stop(name: str, timeout: float = 10) -> None:
 
 
 def _reap(pid: int) -> None:
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 def provision_pubsub() -> None:
@@ -288,7 +283,10 @@ def provision_pubsub() -> None:
 
 def _put(url: str, body: dict) -> None:
     req = urllib.request.Request(
-        url, data=json.dumps(body).encode(), method="PUT", headers={"Content-Type": "application/json"}
+        url,
+        data=json.dumps(body).encode(),
+        method="PUT",
+        headers={"Content-Type": "application/json"},
     )
     try:
         urllib.request.urlopen(req, timeout=5).close()

@@ -85,7 +85,9 @@ class FirestoreSessionStore:
                 turn = self._turn_ref(ref["session_id"], ref["turn_id"]).get(
                     transaction=transaction
                 )
-                return CommitOutcome(turn_doc={**turn.to_dict(), "key": ref}, events=[], replayed=True)
+                return CommitOutcome(
+                    turn_doc={**turn.to_dict(), "key": ref}, events=[], replayed=True
+                )
             state = None
             if not is_new:
                 snap = session_ref.get(transaction=transaction)
@@ -96,8 +98,12 @@ class FirestoreSessionStore:
             transaction.create(self._turn_ref(session_id, turn_id), write.turn_doc)
             transaction.create(
                 key_ref,
-                {**key_doc, "session_id": session_id, "turn_id": turn_id,
-                 "expires_at": write.state.expires_at},
+                {
+                    **key_doc,
+                    "session_id": session_id,
+                    "turn_id": turn_id,
+                    "expires_at": write.state.expires_at,
+                },
             )
             for event in write.events:
                 transaction.set(self._outbox_ref(event.event_id), self._outbox_doc(event))
@@ -121,7 +127,9 @@ class FirestoreSessionStore:
             return [snap.to_dict() for snap in query.stream(timeout=READ_TIMEOUT)]
 
     def _turn_ref(self, session_id: str, turn_id: str):
-        return self._db.collection(SESSIONS).document(session_id).collection(TURNS).document(turn_id)
+        return (
+            self._db.collection(SESSIONS).document(session_id).collection(TURNS).document(turn_id)
+        )
 
     # Outbox
 
@@ -173,8 +181,10 @@ class FirestoreSessionStore:
                 backoff = min(lease_seconds * 2 ** doc.get("attempts", 0), 3600)
                 try:
                     snap.reference.update(
-                        {"next_attempt_at": now + timedelta(seconds=backoff),
-                         "attempts": doc.get("attempts", 0) + 1},
+                        {
+                            "next_attempt_at": now + timedelta(seconds=backoff),
+                            "attempts": doc.get("attempts", 0) + 1,
+                        },
                         option=self._db.write_option(last_update_time=snap.update_time),
                     )
                 except (exceptions.FailedPrecondition, exceptions.NotFound):

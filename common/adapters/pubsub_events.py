@@ -23,9 +23,7 @@ class PubSubEventPublisher:
             by_topic[event.topic].append(event)
         for topic, batch in by_topic.items():
             messages = [
-                PubsubMessage(
-                    data=e.encode(), attributes={"event_id": e.event_id, "type": e.type}
-                )
+                PubsubMessage(data=e.encode(), attributes={"event_id": e.event_id, "type": e.type})
                 for e in batch
             ]
             try:

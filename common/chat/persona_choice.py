@@ -53,7 +53,9 @@ def choose_persona(
         chosen = best
         source = "router"
         if frustration_rising and current and current != best.id:
-            reason = f"Switching from {PERSONAS[current].name}: this doesn't seem to be helping yet."
+            reason = (
+                f"Switching from {PERSONAS[current].name}: this doesn't seem to be helping yet."
+            )
             chosen = Ranked(best.id, best.score, (reason, *best.reasons))
     alternatives = tuple(r for r in ranked if r.id != chosen.id)[:2]
     return Choice(chosen=chosen, alternatives=alternatives, source=source)

@@ -216,7 +216,9 @@ def _replay(stored: dict, fingerprint: str) -> dict:
 
 def _frustration_rising(state: SessionState | None, analysis: Analysis) -> bool:
     return bool(
-        state and state.window and analysis.tone.label == "frustrated"
+        state
+        and state.window
+        and analysis.tone.label == "frustrated"
         and state.window[-1].tone == "frustrated"
     )
 
@@ -251,8 +253,12 @@ def _response(
             sentiment=SentimentOut(
                 label=analysis.sentiment.label, score=round(analysis.sentiment.score, 4)
             ),
-            tone=LabelScore(label=analysis.tone.label, confidence=round(analysis.tone.confidence, 4)),
-            pace=LabelScore(label=analysis.pace.label, confidence=round(analysis.pace.confidence, 4)),
+            tone=LabelScore(
+                label=analysis.tone.label, confidence=round(analysis.tone.confidence, 4)
+            ),
+            pace=LabelScore(
+                label=analysis.pace.label, confidence=round(analysis.pace.confidence, 4)
+            ),
             intent=LabelScore(
                 label=analysis.intent.label, confidence=round(analysis.intent.confidence, 4)
             ),

@@ -10,7 +10,8 @@ MAX_ITEMS = 12
 # "I tried X", "I've already tried X", "I have been trying X", "I already restarted X".
 _TRIED = re.compile(
     r"\b(?:i(?:'ve| have)?\s+(?:already\s+|also\s+)?(?:tried|been trying)(?:\s+to)?"
-    r"|i\s+already)\s+(?P<what>[^.!?;\n]{3,80}?)(?=\s+(?:but|and it|and that|which|yet)\b|[.!?;,\n]|$)",
+    r"|i\s+already)\s+(?P<what>[^.!?;\n]{3,80}?)"
+    r"(?=\s+(?:but|and it|and that|which|yet)\b|[.!?;,\n]|$)",
     re.IGNORECASE,
 )
 
@@ -73,11 +74,67 @@ def fold_turn(
 
 _WORD = re.compile(r"[a-z][a-z'-]{4,}")
 _STOP = frozenset(
-    """about above after again against already being below between could doesn't didn't
-    don't every going gonna having itself maybe might myself never other really right should
-    since still their there these thing things think those though through today tomorrow
-    under until wanna where which while would yours yourself trying tried something anything
-    everything nothing please thanks thank feels feeling""".split()
+    [
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "already",
+        "being",
+        "below",
+        "between",
+        "could",
+        "doesn't",
+        "didn't",
+        "don't",
+        "every",
+        "going",
+        "gonna",
+        "having",
+        "itself",
+        "maybe",
+        "might",
+        "myself",
+        "never",
+        "other",
+        "really",
+        "right",
+        "should",
+        "since",
+        "still",
+        "their",
+        "there",
+        "these",
+        "thing",
+        "things",
+        "think",
+        "those",
+        "though",
+        "through",
+        "today",
+        "tomorrow",
+        "under",
+        "until",
+        "wanna",
+        "where",
+        "which",
+        "while",
+        "would",
+        "yours",
+        "yourself",
+        "trying",
+        "tried",
+        "something",
+        "anything",
+        "everything",
+        "nothing",
+        "please",
+        "thanks",
+        "thank",
+        "feels",
+        "feeling",
+    ]
 )
 
 

@@ -1,0 +1,47 @@
+"""Reply generation: persona-voiced replies from templates (offline) or Gemini."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from common.replies.gemini import GeminiGenerator
+from common.replies.prompt import Prompt, PromptBuilder, render_summary
+from common.replies.template import TemplateGenerator
+from common.replies.types import (
+    ContextTurn,
+    GenerationError,
+    ReplyRequest,
+    ResponseGenerator,
+)
+
+if TYPE_CHECKING:
+    from common.config import Settings
+
+__all__ = [
+    "ContextTurn",
+    "GeminiGenerator",
+    "GenerationError",
+    "Prompt",
+    "PromptBuilder",
+    "ReplyRequest",
+    "ResponseGenerator",
+    "TemplateGenerator",
+    "make_generator",
+    "render_summary",
+]
+
+
+def make_generator(settings: Settings) -> ResponseGenerator:
+    """The generator that `settings.response_generator` names ("template" or "gemini")."""
+    kind = settings.response_generator
+    if kind == "template":
+        return TemplateGenerator()
+    if kind == "gemini":
+        return GeminiGenerator(
+            project=settings.google_cloud_project,
+            location=settings.gemini_location,
+            model=settings.gemini_model,
+            base_url=settings.gemini_base_url,
+            timeout_seconds=settings.gemini_timeout_seconds,
+        )
+    raise ValueError(f"unknown response generator {kind!r}")

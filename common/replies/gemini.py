@@ -1,0 +1,162 @@
+"""Replies from Gemini on Vertex AI through google-genai (an adapter at the edge).
+
+google-genai is imported lazily, on first use, so that importing this module costs nothing at
+cold start; the client is created once per configuration and kept for warm instances."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from typing import Any
+
+from common.replies.prompt import Prompt, PromptBuilder
+from common.replies.types import GenerationError, ReplyRequest
+
+# Finish reasons that mean the answer was withheld rather than completed.
+_BLOCKED = frozenset(
+    {
+        "SAFETY",
+        "RECITATION",
+        "BLOCKLIST",
+        "PROHIBITED_CONTENT",
+        "SPII",
+        "IMAGE_SAFETY",
+    }
+)
+
+
+@functools.cache
+def _client(project: str, location: str, base_url: str | None, timeout_ms: int) -> Any:
+    """One google-genai client per configuration, created on first use."""
+    from google import genai
+    from google.genai import types
+
+    credentials = None  # production: Application Default Credentials
+    if base_url:
+        # A local server needs no real token; AnonymousCredentials would make the SDK refresh.
+        from google.oauth2.credentials import Credentials
+
+        credentials = Credentials(token="local")  # noqa: S106 (a placeholder, not a secret)
+    return genai.Client(
+        vertexai=True,
+        project=project,
+        location=location,
+        credentials=credentials,
+        http_options=types.HttpOptions(base_url=base_url, timeout=timeout_ms),
+    )
+
+
+def _describe(exc: BaseException, timeout_seconds: float | None = None) -> str:
+    """A short, human-readable cause for a failed call."""
+    code = getattr(exc, "code", None)
+    if isinstance(code, int):
+        status = getattr(exc, "status", None) or ""
+        message = str(getattr(exc, "message", None) or "").strip()
+        return f"HTTP {code} {status}".strip() + (f": {message[:200]}" if message else "")
+    name = type(exc).__name__
+    if "Timeout" in name or isinstance(exc, TimeoutError):
+        after = f" after {timeout_seconds:g}s" if timeout_seconds else ""
+        return f"timed out{after} ({name})"
+    return f"{name}: {str(exc)[:200]}" if str(exc) else name
+
+
+def _finish_reason(response: Any) -> str:
+    candidates = getattr(response, "candidates", None) or []
+    reason = getattr(candidates[0], "finish_reason", None) if candidates else None
+    return str(getattr(reason, "value", reason) or "")
+
+
+def _block_reason(response: Any) -> str:
+    feedback = getattr(response, "prompt_feedback", None)
+    reason = getattr(feedback, "block_reason", None) if feedback else None
+    return str(getattr(reason, "value", reason) or "")
+
+
+class GeminiGenerator:
+    """Persona replies from a Gemini model on Vertex AI; raises GenerationError on any failure."""
+
+    def __init__(
+        self,
+        *,
+        project: str,
+        location: str,
+        model: str,
+        base_url: str | None = None,
+        timeout_seconds: float = 8.0,
+        prompt_builder: PromptBuilder | None = None,
+    ) -> None:
+        self.project = project
+        self.location = location
+        self.model = model
+        self.base_url = base_url or None
+        self.timeout_seconds = timeout_seconds
+        self.prompt_builder = prompt_builder or PromptBuilder()
+
+    def _call_args(self, req: ReplyRequest) -> tuple[Any, dict[str, Any]]:
+        """The cached client and the keyword arguments of one generate call."""
+        try:
+            from google.genai import types
+
+            client = _client(
+                self.project,
+                self.location,
+                self.base_url,
+                max(1, round(self.timeout_seconds * 1000)),
+            )
+        except Exception as exc:  # SDK missing, bad credentials or configuration
+            raise GenerationError(f"Gemini client unavailable: {_describe(exc)}") from exc
+        prompt: Prompt = self.prompt_builder.build(req)
+        return client, {
+            "model": self.model,
+            "contents": [dict(c, parts=[dict(p) for p in c["parts"]]) for c in prompt.contents],
+            "config": types.GenerateContentConfig(system_instruction=prompt.system_instruction),
+        }
+
+    def generate(self, req: ReplyRequest) -> str:
+        """The whole reply, or GenerationError."""
+        client, kwargs = self._call_args(req)
+        try:
+            response = client.models.generate_content(**kwargs)
+            text = (response.text or "").strip()
+        except Exception as exc:
+            raise GenerationError(
+                f"Gemini {self.model} failed: {_describe(exc, self.timeout_seconds)}"
+            ) from exc
+        if not text:
+            raise GenerationError(self._empty_message(response))
+        reason = _finish_reason(response)
+        if reason in _BLOCKED:
+            raise GenerationError(f"Gemini {self.model} withheld the answer (finish {reason})")
+        return text
+
+    def stream(self, req: ReplyRequest) -> Iterator[str]:
+        """Text chunks as Gemini produces them, or GenerationError (possibly after some chunks:
+        a caller that already sent them decides how to recover)."""
+        client, kwargs = self._call_args(req)
+        produced = False
+        try:
+            for chunk in client.models.generate_content_stream(**kwargs):
+                reason, block = _finish_reason(chunk), _block_reason(chunk)
+                if block or reason in _BLOCKED:
+                    raise GenerationError(
+                        f"Gemini {self.model} withheld the answer ({block or reason})"
+                    )
+                if text := chunk.text:
+                    produced = produced or bool(text.strip())
+                    yield text
+        except GenerationError:
+            raise
+        except Exception as exc:
+            raise GenerationError(
+                f"Gemini {self.model} stream failed: {_describe(exc, self.timeout_seconds)}"
+            ) from exc
+        if not produced:
+            raise GenerationError(f"Gemini {self.model} returned an empty answer")
+
+    def _empty_message(self, response: Any) -> str:
+        if block := _block_reason(response):
+            return f"Gemini {self.model} blocked the prompt ({block})"
+        if not getattr(response, "candidates", None):
+            return f"Gemini {self.model} returned no candidates"
+        reason = _finish_reason(response)
+        return f"Gemini {self.model} returned an empty answer (finish {reason or 'unknown'})"

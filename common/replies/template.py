@@ -1,0 +1,753 @@
+"""The offline reply generator: persona-voiced templates driven by the analysis and the
+conversation. Deterministic (phrasing varies by a stable hash of the message, never randomly)
+and safe (only short, cleaned fragments of user text are ever reflected)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from common.analysis.types import Analysis
+from common.replies.prompt import looks_like_instruction, safe_fragment
+from common.replies.types import ReplyRequest
+
+WORDS_PER_CHUNK = 3
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One concrete suggestion. `marker` identifies it in an earlier reply; `keywords` in the
+    user's own words mean they already did it."""
+
+    action: str  # imperative, lower case; may use {in_tool}, {for_tool}, {with_tool}, {helper}
+    why: str
+    marker: str
+    keywords: tuple[str, ...] = ()
+
+
+_STEPS: dict[str, tuple[_Step, ...]] = {
+    "problem_solving": (
+        _Step(
+            "write down the exact error{in_tool} and what changed just before it",
+            "it usually points straight at the cause",
+            "exact error",
+        ),
+        _Step(
+            "reproduce it with the smallest example you can",
+            "it separates the real bug from everything around it",
+            "smallest example",
+            ("reproduce", "repro"),
+        ),
+        _Step(
+            "undo the most recent change and test again",
+            "recent changes are the usual suspects",
+            "most recent change",
+            ("undo", "revert", "rolled back", "roll back"),
+        ),
+        _Step(
+            "read the logs{in_tool} around the moment it fails",
+            "the first warning is often the real cause",
+            "read the logs",
+            ("logs", "log file"),
+        ),
+        _Step(
+            "ask {helper} to look at it with fresh eyes",
+            "a second person spots what we have stopped seeing",
+            "fresh eyes",
+        ),
+        _Step(
+            "search the exact wording of the error in the official docs{for_tool}",
+            "someone has usually hit it before",
+            "official docs",
+            ("docs", "documentation", "googled", "stack overflow"),
+        ),
+        _Step(
+            "start again from a clean state, such as a fresh session or environment",
+            "it clears out hidden leftovers",
+            "clean state",
+            ("restart", "reboot", "reinstall", "fresh install"),
+        ),
+    ),
+    "learning": (
+        _Step(
+            "pick one small concept{in_tool} and explain it in three sentences",
+            "explaining shows what you really understand",
+            "one small concept",
+        ),
+        _Step(
+            "build a tiny example{with_tool} that uses just that idea",
+            "doing locks in what reading starts",
+            "tiny example",
+        ),
+        _Step(
+            "spend 25 focused minutes on one official tutorial{for_tool}",
+            "a guided path keeps you from wandering",
+            "official tutorial",
+            ("tutorial", "course"),
+        ),
+        _Step(
+            "write down three questions you can't answer yet",
+            "it turns fog into a short list",
+            "three questions",
+        ),
+        _Step(
+            "explain what you learned to {helper}",
+            "teaching exposes the gaps",
+            "explain what you learned",
+        ),
+        _Step(
+            "review your notes for five minutes before adding anything new",
+            "spaced review makes it stick",
+            "review your notes",
+            ("notes",),
+        ),
+    ),
+    "emotional_support": (
+        _Step(
+            "take three slow breaths and notice where the tension sits",
+            "it gives your body a moment to settle",
+            "three slow breaths",
+            ("breath", "breathing"),
+        ),
+        _Step(
+            "write down what's weighing on you, without trying to fix it yet",
+            "getting it out of your head makes it lighter",
+            "weighing on you",
+            ("journal", "wrote it down"),
+        ),
+        _Step(
+            "tell someone close to you how you're really feeling",
+            "being heard eases the load",
+            "someone close to you",
+        ),
+        _Step(
+            "step outside for a ten-minute walk",
+            "movement shifts how the mind feels",
+            "ten-minute walk",
+            ("walk",),
+        ),
+        _Step(
+            "name one thing that went okay today, however small",
+            "it balances the picture",
+            "went okay today",
+        ),
+        _Step(
+            "treat yourself the way you'd treat a friend in the same spot",
+            "kindness works better than pressure",
+            "a friend in the same spot",
+        ),
+    ),
+    "decision_making": (
+        _Step(
+            "list the three things that matter most to you in this choice",
+            "it turns a vague choice into clear criteria",
+            "matter most to you",
+            ("pros and cons",),
+        ),
+        _Step(
+            "write the best and worst realistic outcome of each option",
+            "it shows what is really at stake",
+            "best and worst",
+        ),
+        _Step(
+            "ask yourself which option you'd regret not trying",
+            "regret is a good compass",
+            "regret not trying",
+        ),
+        _Step(
+            "talk it through with {helper}",
+            "saying it out loud often settles it",
+            "talk it through",
+        ),
+        _Step(
+            "run a small, reversible test of one option first",
+            "you learn cheaply before committing",
+            "reversible test",
+        ),
+        _Step(
+            "set yourself a date to decide and stop researching after it",
+            "it ends the back-and-forth",
+            "a date to decide",
+        ),
+    ),
+    "planning": (
+        _Step(
+            "write down the outcome you want in one sentence",
+            "everything else follows from it",
+            "outcome you want",
+        ),
+        _Step(
+            "break the work into three milestones",
+            "progress becomes visible",
+            "three milestones",
+            ("milestone",),
+        ),
+        _Step(
+            "pick the very first task and block 30 minutes for it",
+            "a plan only starts when its first task does",
+            "block 30 minutes",
+        ),
+        _Step(
+            "list what could go wrong and one fallback for each",
+            "surprises cost less",
+            "one fallback",
+        ),
+        _Step(
+            "share the plan with {helper} to check it's realistic",
+            "another view catches blind spots",
+            "check it's realistic",
+        ),
+        _Step(
+            "order the tasks by deadline first, then by effort",
+            "the urgent things don't slip",
+            "by deadline first",
+            ("to-do list", "todo list", "prioritised", "prioritized"),
+        ),
+    ),
+    "motivation": (
+        _Step(
+            "shrink the task until it takes five minutes, then start",
+            "starting is the hardest part",
+            "takes five minutes",
+        ),
+        _Step(
+            "set a 25-minute timer and begin with the easiest piece",
+            "momentum builds motivation",
+            "25-minute timer",
+            ("timer", "pomodoro"),
+        ),
+        _Step(
+            "write down why this matters to you",
+            "purpose pulls harder than pressure",
+            "why this matters",
+        ),
+        _Step(
+            "plan a small reward for when you finish",
+            "your brain likes a finish line",
+            "small reward",
+            ("reward",),
+        ),
+        _Step(
+            "tell {helper} what you'll get done today",
+            "a little accountability goes a long way",
+            "get done today",
+        ),
+        _Step(
+            "look back at one thing you've already finished",
+            "it is proof that you can do it",
+            "already finished",
+        ),
+    ),
+    "feedback": (
+        _Step(
+            "write down the one point that stood out most, then what's useful in it",
+            "it separates the signal from the sting",
+            "stood out most",
+        ),
+        _Step(
+            "ask {helper} for one specific example",
+            "examples turn opinions into something you can act on",
+            "specific example",
+        ),
+        _Step(
+            "separate what you can change from what you can't",
+            "it keeps your energy where it counts",
+            "what you can change",
+        ),
+        _Step(
+            "pick one point to act on this week",
+            "one change beats a long list",
+            "act on this week",
+        ),
+        _Step(
+            "say thank you and ask one follow-up question",
+            "it keeps the conversation open",
+            "follow-up question",
+        ),
+    ),
+    "check_in": (
+        _Step(
+            "rate your energy right now from one to ten",
+            "it tells us how big the next step should be",
+            "from one to ten",
+        ),
+        _Step(
+            "name one win since we last talked",
+            "small wins add up",
+            "one win since",
+        ),
+        _Step(
+            "pick one small thing to move forward today",
+            "it keeps the momentum going",
+            "move forward today",
+        ),
+        _Step(
+            "check whether anything is blocking you",
+            "blockers are easier to clear early",
+            "blocking you",
+        ),
+        _Step(
+            "plan a short break for later today",
+            "rest keeps the pace sustainable",
+            "short break",
+            ("break",),
+        ),
+    ),
+}
+
+_ELRO_STEPWISE = frozenset({"learning", "planning", "motivation", "check_in"})
+
+_FOCUS = {
+    "problem_solving": "this problem",
+    "learning": "what you're learning",
+    "emotional_support": "what you're carrying",
+    "decision_making": "this decision",
+    "planning": "your plan",
+    "motivation": "getting going",
+    "feedback": "that feedback",
+    "check_in": "how things are going",
+}
+
+_OPENERS: dict[str, dict[str, str]] = {
+    "lua": {
+        "frustrated": "That sounds really frustrating, and it makes sense that it wears on you.",
+        "anxious": "I can hear the worry in this, and it's okay to feel anxious about it.",
+        "sad": "I'm sorry it feels so heavy right now; that sadness deserves some room.",
+        "overwhelmed": "It sounds like a lot is landing on you at once, and that's a lot to hold.",
+        "confused": "It's okay that this feels confusing; clarity often comes once we slow down.",
+        "curious": "I like that you're curious about this; let's explore it gently.",
+        "excited": "I can feel your excitement, and it's lovely to pause with it for a moment.",
+        "calm": "You sound grounded, and that's a good place to think from.",
+    },
+    "riri": {
+        "frustrated": "Ugh, frustrating! Let's turn that energy into action.",
+        "anxious": "Worry is loud, but action quiets it, so let's move.",
+        "sad": "That's a rough spot, and I'm sorry; let's find one thing that helps.",
+        "overwhelmed": "Too much at once? Let's cut it down to size, fast.",
+        "confused": "Confusing, sure, so let's make it clear quickly.",
+        "curious": "Love the curiosity, let's dig in!",
+        "excited": "Yes, that energy is great, let's use it!",
+        "calm": "Nice and steady, perfect for getting things done.",
+    },
+    "elro": {
+        "frustrated": "I understand the frustration; a structured look usually helps.",
+        "anxious": "It's understandable to feel anxious; breaking it down makes it manageable.",
+        "sad": "I'm sorry you're feeling low; let's take this one clear piece at a time.",
+        "overwhelmed": "When everything lands at once, structure helps, so let's separate it.",
+        "confused": "Confusion usually means a missing piece; let's lay it out in order.",
+        "curious": "That's a good thing to be curious about; let's reason through it.",
+        "excited": "That's exciting; let's channel it into a clear approach.",
+        "calm": "You sound clear-headed, which is ideal for weighing this.",
+    },
+    "nana": {
+        "frustrated": "Oh, that sounds so frustrating, and you've clearly put in real effort.",
+        "anxious": "I can tell you're worried, and I want you to know you're not alone in this.",
+        "sad": "I'm so sorry you're feeling down, and thank you for telling me.",
+        "overwhelmed": "That's so much to carry, and you're doing better than you think.",
+        "confused": "It's completely okay to feel unsure, and asking is a brave first step.",
+        "curious": "I love your curiosity, that's exactly how growth starts!",
+        "excited": "That's wonderful, I'm so happy for you!",
+        "calm": "It's lovely to hear you sounding so settled.",
+    },
+}
+
+_FOLLOW_UP = {
+    "lua": "I hear that {prev} didn't help, and that's discouraging; let's try another way in.",
+    "riri": "OK, {prev} didn't cut it, so scrap that: new angle.",
+    "elro": "Since {prev} didn't resolve it, let's rule that out and take a different path.",
+    "nana": (
+        "Thank you for giving {prev} a real try; since it didn't do the trick, let's find "
+        "something different together."
+    ),
+}
+
+_EARLIER = {
+    "lua": "This connects with what you shared earlier about {x}.",
+    "riri": "Still on {x} from earlier, good, let's keep rolling.",
+    "elro": "This builds on what you raised earlier about {x}.",
+    "nana": "I remember you mentioned {x} earlier, and I'm glad you came back to it.",
+}
+
+_SPECIFICS = {
+    "lua": "Keep {items} in view, without letting {it} crowd you.",
+    "riri": "Plan around {items}.",
+    "elro": "Factor in the specifics you named: {items}.",
+    "nana": "I know {items} {be} on your mind, and you can handle this.",
+}
+
+_LUA_QUESTIONS = (
+    "What feels heaviest about it right now?",
+    "How does that sit with you?",
+    "What would feel like enough for today?",
+)
+_RIRI_CLOSERS = (
+    "Go, and tell me how step 1 goes!",
+    "Start now and report back!",
+    "Pick one and go, you've got this!",
+)
+_ELRO_OPTION_CLOSERS = (
+    "I'd start with option A, then reassess once you see the result.",
+    "I'd begin with option A because it is the smaller first move, then weigh B.",
+)
+_ELRO_STEP_CLOSERS = (
+    "Work through them in order and note what you learn at each step.",
+    "Take them in sequence; each one makes the next easier.",
+)
+_NANA_CHECKINS = (
+    "How are you feeling about giving that a go?",
+    "I'm proud of you for reaching out; how does that sound?",
+    "Will you let me know how it goes?",
+)
+
+_CRISIS = {
+    "lua": (
+        "I'm really glad you told me, and I'm here with you.",
+        "What you're feeling matters, and you don't have to carry it alone.",
+        "Is there someone you trust you could call or message now?",
+    ),
+    "riri": (
+        "Thank you for telling me; you matter, and this comes before anything else.",
+        "You don't have to handle this alone, and reaching out is the strongest move.",
+        "Could you message someone you trust right now?",
+    ),
+    "elro": (
+        "I'm setting everything else aside, because how you're doing matters most.",
+        "You don't have to work through this alone, and talking to someone can really help.",
+        "Would you be willing to reach out to one of them, or to someone you trust, now?",
+    ),
+    "nana": (
+        "Oh, I'm so glad you reached out, and I care about what happens to you.",
+        "You're not alone in this, and you deserve support right now.",
+        "Can you tell me whether someone you trust can be with you?",
+    ),
+}
+_DEFAULT_RESOURCES = "a crisis line in your country"
+
+# The user says an earlier suggestion or attempt failed.
+_REFERS_BACK = re.compile(
+    r"\b(?:did\s*n[o']?t|does\s*n[o']?t|do\s*n[o']?t|won'?t|wouldn'?t)\s+"
+    r"(?:really\s+|even\s+)?(?:work|help|fix|change|solve)"
+    r"|\bstill\s+(?:broken|failing|stuck|crash\w*|the same|does\s*n[o']?t|won'?t|not\s+"
+    r"(?:working|fixed|solved|resolved|better|helping|right))"
+    r"|\bsame\s+(?:problem|issue|error|thing|result)|\bno\s+luck\b|\bnot\s+working\b"
+    r"|\btried\s+(?:that|it|this|those|them|everything)\b|\bnothing\s+(?:works|worked|helps)",
+    re.IGNORECASE,
+)
+# Weaker cues ("again", "as I said") count only with history and a troubled tone.
+_REFERS_BACK_WEAK = re.compile(r"\bagain\b|\bas\s+i\s+(?:said|mentioned|told)", re.IGNORECASE)
+_TROUBLED = frozenset({"frustrated", "anxious", "sad", "overwhelmed", "confused"})
+_TRIED = re.compile(
+    r"\btried\s+(?!that\b|it\b|this\b|those\b|them\b|everything\b|again\b)([^.,;!?\n]{3,60})",
+    re.IGNORECASE,
+)
+_SUGGESTION_SENTENCE = re.compile(
+    r"[^.!?\n]*\b(?:try|suggest|step|could|option|start)\b[^.!?\n]*", re.IGNORECASE
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]{4,}")
+_STOPWORDS = frozenset(
+    {
+        "about",
+        "after",
+        "again",
+        "always",
+        "being",
+        "could",
+        "doesn't",
+        "didn't",
+        "every",
+        "first",
+        "going",
+        "gonna",
+        "hello",
+        "really",
+        "right",
+        "since",
+        "still",
+        "thanks",
+        "thank",
+        "their",
+        "there",
+        "these",
+        "thing",
+        "things",
+        "think",
+        "those",
+        "today",
+        "tried",
+        "trying",
+        "wanna",
+        "where",
+        "which",
+        "while",
+        "would",
+        "yesterday",
+        "please",
+        "maybe",
+        "something",
+        "anything",
+        "ignore",
+        "instructions",
+        "instruction",
+        "prompt",
+        "system",
+        "reveal",
+        "previous",
+        "because",
+        "before",
+        "other",
+        "should",
+        "never",
+        "without",
+        "through",
+        "wants",
+        "needs",
+        "feels",
+        "feeling",
+    }
+)
+_LEADING = re.compile(r"^(?:my|the|a|an|our|your)\s+", re.IGNORECASE)
+
+
+def _hash(text: str) -> int:
+    """Stable across processes (unlike hash()): phrasing depends only on the message."""
+    digest = hashlib.blake2b(" ".join(text.lower().split()).encode("utf-8"), digest_size=8)
+    return int.from_bytes(digest.digest(), "big")
+
+
+def _pick(options: tuple[str, ...], seed: int) -> str:
+    return options[seed % len(options)]
+
+
+def _join(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+@dataclass(frozen=True)
+class _Specifics:
+    """Entity fragments (cleaned) the reply weaves in, in order of appearance."""
+
+    tool: str = ""
+    role: str = ""
+    items: tuple[str, ...] = ()
+    topical: tuple[str, ...] = ()  # tools, roles, organisations: what a conversation is about
+
+    @classmethod
+    def from_analysis(cls, analysis: Analysis) -> _Specifics:
+        tool = role = ""
+        items: list[str] = []
+        topical: list[str] = []
+        for entity in analysis.entities:
+            frag = safe_fragment(entity.text, 40)
+            if not frag or looks_like_instruction(entity.text):
+                continue
+            if entity.type == "role":
+                frag = "your " + _LEADING.sub("", frag)
+                role = role or frag
+            elif entity.type == "tool":
+                tool = tool or frag
+            if frag.lower() not in (i.lower() for i in items):
+                items.append(frag)
+                if entity.type in ("tool", "role", "organization"):
+                    topical.append(frag)
+        return cls(tool=tool, role=role, items=tuple(items[:4]), topical=tuple(topical))
+
+    def fill(self, action: str) -> str:
+        return action.format(
+            in_tool=f" in {self.tool}" if self.tool else "",
+            for_tool=f" for {self.tool}" if self.tool else "",
+            with_tool=f" with {self.tool}" if self.tool else "",
+            helper=self.role or "a colleague or friend",
+        )
+
+
+class TemplateGenerator:
+    """Offline, deterministic persona replies; the default and the fallback generator."""
+
+    def generate(self, req: ReplyRequest) -> str:
+        """The whole reply for `req`."""
+        persona = req.persona.id if req.persona.id in _OPENERS else "lua"
+        if req.analysis.safety.crisis:
+            return self._crisis(persona, req.analysis)
+        return self._reply(persona, req)
+
+    def stream(self, req: ReplyRequest) -> Iterator[str]:
+        """The same reply as generate(), in groups of a few words."""
+        words = re.findall(r"\S+\s*", self.generate(req))
+        for i in range(0, len(words), WORDS_PER_CHUNK):
+            yield "".join(words[i : i + WORDS_PER_CHUNK])
+
+    # Crisis: care, resources, no task advice.
+
+    def _crisis(self, persona: str, analysis: Analysis) -> str:
+        first, second, question = _CRISIS[persona]
+        resources = [r for r in (safe_fragment(r, 120) for r in analysis.safety.resources) if r]
+        listed = "; ".join(resources) if resources else _DEFAULT_RESOURCES
+        return " ".join(
+            (
+                first,
+                second,
+                f"Please reach out right now: {listed}.",
+                "If you might be in immediate danger, call your local emergency number.",
+                question,
+            )
+        )
+
+    # Everything else.
+
+    def _reply(self, persona: str, req: ReplyRequest) -> str:
+        analysis = req.analysis
+        seed = _hash(req.message)
+        intent = analysis.intent.label if analysis.intent.label in _STEPS else "problem_solving"
+        tone = analysis.tone.label if analysis.tone.label in _OPENERS[persona] else "calm"
+        specifics = _Specifics.from_analysis(analysis)
+
+        sentences = [_OPENERS[persona][tone]]
+        follow_up = self._refers_back(req, tone)
+        if follow_up:
+            prev = self._previous_attempt(req, specifics)
+            sentences.append(_FOLLOW_UP[persona].format(prev=prev))
+        elif earlier := self._earlier_topic(req, specifics):
+            sentences.append(_EARLIER[persona].format(x=earlier))
+
+        steps = self._choose_steps(req, intent, seed, specifics)
+        sentences.extend(self._body(persona, intent, steps, seed, specifics))
+
+        body = " ".join(sentences).lower()
+        missing = [item for item in specifics.items if item.lower() not in body]
+        if missing:
+            sentences.insert(-1, self._specifics_sentence(persona, missing))
+        return " ".join(sentences)
+
+    def _body(
+        self, persona: str, intent: str, steps: list[_Step], seed: int, specifics: _Specifics
+    ) -> list[str]:
+        """The persona-shaped advice: one step, numbered actions, options, or encouragement."""
+        actions = [specifics.fill(s.action) for s in steps]
+        focus = _FOCUS[intent]
+        if persona == "lua":
+            return [
+                (
+                    f"Let's slow down with {focus} and take one gentle step: {actions[0]}, "
+                    f"because {steps[0].why}."
+                ),
+                _pick(_LUA_QUESTIONS, seed >> 8),
+            ]
+        if persona == "riri":
+            numbered = " ".join(f"{i}) {_capitalise(a)}." for i, a in enumerate(actions[:3], 1))
+            return [f"Fast track for {focus}: {numbered}", _pick(_RIRI_CLOSERS, seed >> 8)]
+        if persona == "elro":
+            if intent in _ELRO_STEPWISE:
+                ordinals = ("First", "Second", "Third")
+                ordered = " ".join(
+                    f"{o}, {a}." for o, a in zip(ordinals, actions[:3], strict=False)
+                )
+                return [
+                    f"Let's take {focus} step by step. {ordered}",
+                    _pick(_ELRO_STEP_CLOSERS, seed >> 8),
+                ]
+            return [
+                (
+                    f"Let's structure {focus} as two options. Option A: {actions[0]}, since "
+                    f"{steps[0].why}. Option B: {actions[1]}, since {steps[1].why}."
+                ),
+                _pick(_ELRO_OPTION_CLOSERS, seed >> 8),
+            ]
+        return [
+            (
+                f"I'm right here with you on {focus}, so how about we start small: "
+                f"{actions[0]}, and then {actions[1]}."
+            ),
+            _pick(_NANA_CHECKINS, seed >> 8),
+        ]
+
+    def _choose_steps(
+        self, req: ReplyRequest, intent: str, seed: int, specifics: _Specifics
+    ) -> list[_Step]:
+        """Three steps, rotated by the hash, skipping what was suggested or tried before."""
+        pool = _STEPS[intent]
+        suggested = " ".join(turn.reply for turn in req.window).lower()
+        user_said = " ".join(
+            (req.message, *(turn.message for turn in req.window), *req.summary.tried)
+        ).lower()
+
+        def used(step: _Step) -> bool:
+            return (
+                step.marker in suggested
+                or specifics.fill(step.action).lower() in suggested
+                or any(k in user_said for k in step.keywords)
+            )
+
+        start = seed % len(pool)
+        rotated = pool[start:] + pool[:start]
+        fresh = [s for s in rotated if not used(s)]
+        return (fresh + [s for s in rotated if s not in fresh])[:3]
+
+    def _refers_back(self, req: ReplyRequest, tone: str) -> bool:
+        """Does the message say that what was suggested or tried before did not work?"""
+        if _REFERS_BACK.search(req.message):
+            return True
+        history = bool(req.window or req.summary.tried)
+        return history and tone in _TROUBLED and bool(_REFERS_BACK_WEAK.search(req.message))
+
+    def _previous_attempt(self, req: ReplyRequest, specifics: _Specifics) -> str:
+        """A short description of what was suggested or tried before."""
+        suggestion = ""
+        for turn in reversed(req.window):
+            reply = turn.reply.lower()
+            found = [(reply.find(s.marker), s) for steps in _STEPS.values() for s in steps]
+            found = [(pos, s) for pos, s in found if pos >= 0]
+            if found:
+                first = min(found, key=lambda pair: pair[0])[1]
+                suggestion = "the idea to " + specifics.fill(first.action)
+            if not suggestion and (match := _SUGGESTION_SENTENCE.search(turn.reply)):
+                frag = safe_fragment(match.group(0))
+                if frag and not looks_like_instruction(frag):
+                    suggestion = f"my earlier suggestion (“{frag}”)"
+            if suggestion:
+                break
+
+        # What the user said they tried: this message, then the summary, then the window.
+        candidates = [m.group(1) for m in [_TRIED.search(req.message)] if m]
+        candidates += list(reversed(req.summary.tried))
+        candidates += [m.group(1) for t in reversed(req.window) if (m := _TRIED.search(t.message))]
+        tried = next(
+            (
+                frag
+                for raw in candidates
+                if (frag := safe_fragment(raw)) and not looks_like_instruction(raw)
+            ),
+            "",
+        )
+
+        if suggestion and tried:
+            return f"{suggestion} (and {tried})"
+        return suggestion or tried or "what we tried before"
+
+    def _earlier_topic(self, req: ReplyRequest, specifics: _Specifics) -> str:
+        """Something the current message shares with an earlier turn ("" when unrelated)."""
+        if not req.window:
+            return ""
+        earlier_text = " ".join(turn.message for turn in req.window).lower()
+        for item in specifics.topical:
+            if item.lower().removeprefix("your ") in earlier_text:
+                return item
+        shared = [
+            word
+            for word in _WORD.findall(req.message)
+            if word.lower() not in _STOPWORDS
+            and re.search(rf"\b{re.escape(word.lower())}\b", earlier_text)
+        ]
+        return "the " + safe_fragment(max(shared, key=len).lower(), 30) if shared else ""
+
+    def _specifics_sentence(self, persona: str, items: list[str]) -> str:
+        plural = len(items) > 1
+        return _SPECIFICS[persona].format(
+            items=_join(items), it="them" if plural else "it", be="are" if plural else "is"
+        )

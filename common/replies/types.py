@@ -1,0 +1,54 @@
+"""Value types and the port of reply generation (pure: no cloud client)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from common.analysis.types import Analysis
+from common.personas import Persona
+from common.sessions.summary import SessionSummary
+
+
+@dataclass(frozen=True)
+class ContextTurn:
+    """One earlier turn of the session, as the context window keeps it."""
+
+    turn_index: int
+    message: str
+    reply: str
+    persona: str
+    tone: str
+
+
+@dataclass(frozen=True)
+class ReplyRequest:
+    """Everything a generator needs to answer one message.
+
+    `window` holds the last (up to 5) earlier turns, oldest first; `summary` covers the turns
+    that have left the window.
+    """
+
+    persona: Persona
+    message: str
+    analysis: Analysis
+    window: tuple[ContextTurn, ...] = ()
+    summary: SessionSummary = field(default_factory=SessionSummary)
+
+
+class GenerationError(Exception):
+    """A generator could not produce a reply; callers fall back to the template."""
+
+
+@runtime_checkable
+class ResponseGenerator(Protocol):
+    """Port: turns a ReplyRequest into the persona's reply, whole or streamed."""
+
+    def generate(self, req: ReplyRequest) -> str:
+        """Return the whole reply."""
+        ...
+
+    def stream(self, req: ReplyRequest) -> Iterator[str]:
+        """Yield the reply in chunks whose concatenation is the whole reply."""
+        ...

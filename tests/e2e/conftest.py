@@ -1,0 +1,1 @@
+from tests.stack_fixtures import *  # noqa: F403

@@ -1,0 +1,88 @@
+"""A turn succeeds while Pub/Sub is down; its events wait in the Firestore outbox and are
+delivered exactly once when Pub/Sub is back."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from scripts import stack
+from tests.stack_fixtures import Subscription, new_turn
+
+RELAY = f"http://127.0.0.1:{stack.FUNCTION_PORTS['outbox_relay']}/"
+
+
+@pytest.fixture
+def scheduler_paused():
+    """The relay runs only when the test says so (the scheduler would race the subscription)."""
+    stack.stop("scheduler")
+    yield
+    stack.start(stack.BY_NAME["scheduler"])
+
+
+def _outbox_ids(firestore_db, session_id: str) -> set[str]:
+    return {
+        d.id
+        for d in firestore_db.collection("outbox").stream()
+        if d.to_dict()["envelope"]["session_id"] == session_id
+    }
+
+
+def _make_due(firestore_db, event_ids: set[str]) -> None:
+    for event_id in event_ids:
+        ref = firestore_db.collection("outbox").document(event_id)
+        snap = ref.get()
+        if snap.exists:
+            ref.update({"next_attempt_at": snap.to_dict()["created_at"]})
+
+
+def test_pubsub_down_then_back_delivers_each_event_once(api, user, firestore_db, scheduler_paused):
+    stack.stop("pubsub")
+    try:
+        r = new_turn(api, user, "I'm stuck on my thesis and the deadline is Friday")
+        assert r.status_code == 201, r.text
+        assert r.json()["degraded"] == []  # the user is missing nothing
+        session_id = r.json()["session_id"]
+        waiting = _outbox_ids(firestore_db, session_id)
+        assert len(waiting) == 2  # session.started + chat.turn.completed
+
+        # Still down: the relay tries, fails, and keeps them.
+        report = httpx.post(RELAY, json={}, timeout=30).json()
+        assert report["published"] == 0
+        assert _outbox_ids(firestore_db, session_id) == waiting
+    finally:
+        stack.start(stack.BY_NAME["pubsub"])
+        stack.provision_pubsub()
+
+    sub = Subscription("events")
+    try:
+        delivered = 0
+        for _ in range(30):  # the relay's channel reconnects within a second or two
+            _make_due(firestore_db, waiting)  # stands in for the backoff passing
+            delivered += httpx.post(RELAY, json={}, timeout=30).json()["published"]
+            if delivered >= 2:
+                break
+            time.sleep(0.5)
+        assert delivered == 2
+        assert _outbox_ids(firestore_db, session_id) == set()
+        again = httpx.post(RELAY, json={}, timeout=30).json()
+        assert again["claimed"] == 0
+
+        got = sub.pull(until=2, session_id=session_id)
+        assert sorted(e["event_id"] for e in got) == sorted(waiting)
+        assert sorted(e["type"] for e in got) == ["chat.turn.completed", "session.started"]
+    finally:
+        sub.delete()
+
+    # And the next turn publishes inline again.
+    follow = Subscription("events")
+    try:
+        r = new_turn(api, user, "update: I wrote two pages", session_id)
+        assert r.status_code == 201
+        assert [e["type"] for e in follow.pull(until=1, session_id=session_id)] == [
+            "chat.turn.completed"
+        ]
+    finally:
+        follow.delete()

@@ -1,0 +1,79 @@
+"""The outbox relay against the real Firestore and Pub/Sub emulators."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from common import clients
+from common.config import get_settings
+from common.events import Event
+from common.outbox import relay_outbox
+from tests.stack_fixtures import Subscription
+
+
+def _seed(store, firestore_db, n: int, session_id: str) -> list[str]:
+    past = datetime.now(UTC) - timedelta(minutes=5)
+    ids = []
+    batch = firestore_db.batch()
+    for i in range(n):
+        event = Event(
+            type="test.event", occurred_at=past, user_key="k", session_id=session_id, data={"i": i}
+        )
+        batch.set(
+            firestore_db.collection("outbox").document(event.event_id), store._outbox_doc(event)
+        )
+        ids.append(event.event_id)
+    batch.commit()
+    return ids
+
+
+def test_two_relays_at_once_publish_each_event_once(firestore_db):
+    store = clients.session_store()
+    session_id = uuid.uuid4().hex
+    sub = Subscription("events")
+    try:
+        ids = _seed(store, firestore_db, 30, session_id)
+        reports = []
+
+        def run() -> None:
+            reports.append(
+                relay_outbox(
+                    publisher=clients.event_publisher(),
+                    outbox=store,
+                    now=datetime.now(UTC),
+                    batch_size=7,
+                )
+            )
+
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sum(r.published for r in reports) >= 30
+        got = sub.pull(until=30, session_id=session_id)
+        assert sorted(e["event_id"] for e in got) == sorted(ids)
+        left = [d.id for d in firestore_db.collection("outbox").stream() if d.id in set(ids)]
+        assert left == []
+    finally:
+        sub.delete()
+
+
+def test_entries_within_the_grace_period_are_left_to_the_turn(firestore_db):
+    store = clients.session_store()
+    event = Event(
+        type="test.event", occurred_at=datetime.now(UTC), user_key="k", session_id=uuid.uuid4().hex
+    )
+    ref = firestore_db.collection("outbox").document(event.event_id)
+    ref.set(store._outbox_doc(event))
+    try:
+        report = relay_outbox(
+            publisher=clients.event_publisher(), outbox=store, now=datetime.now(UTC), batch_size=50
+        )
+        assert ref.get().to_dict()["attempts"] == 0
+        assert report.failed == 0
+        assert get_settings().outbox_grace_seconds > 0
+    finally:
+        ref.delete()

@@ -1,0 +1,112 @@
+"""Fixtures for tests that run against the local stack (emulators, functions, gateway)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from scripts import stack
+from scripts.auth_emulator import User, sign_up
+
+os.environ.update(stack.EMULATOR_ENV)
+
+GATEWAY = stack.GATEWAY_URL
+PUBSUB = f"http://127.0.0.1:8085/v1/projects/{stack.PROJECT}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def running_stack() -> None:
+    if not stack.is_up():
+        pytest.fail("the local stack is not running: `make up` (or run the tests with `make test`)")
+
+
+@pytest.fixture
+def user() -> User:
+    return sign_up()
+
+
+@pytest.fixture
+def other_user() -> User:
+    return sign_up()
+
+
+@pytest.fixture
+def api() -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=GATEWAY, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def firestore_db():
+    from google.cloud import firestore
+
+    return firestore.Client(project=stack.PROJECT)
+
+
+class Subscription:
+    """A pull subscription on a topic, made for one test: it sees what is published after it."""
+
+    def __init__(self, topic: str) -> None:
+        self.name = f"test-{uuid.uuid4().hex[:12]}"
+        self.topic = topic
+        self.create()
+
+    def _call(self, method: str, path: str, body: dict | None = None) -> dict:
+        req = urllib.request.Request(
+            f"{PUBSUB}/subscriptions/{self.name}{path}",
+            data=json.dumps(body).encode() if body is not None else None,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read() or b"{}")
+
+    def create(self) -> None:
+        self._call("PUT", "", {"topic": f"projects/{stack.PROJECT}/topics/{self.topic}"})
+
+    def pull(self, *, until: int, session_id: str | None = None, wait: float = 10.0) -> list[dict]:
+        """Pull and ack envelopes until `until` have arrived (or `wait` passes), then keep
+        pulling briefly to catch any duplicate."""
+        import base64
+
+        got: list[dict] = []
+        deadline = time.monotonic() + wait
+        settle: float | None = None
+        while time.monotonic() < deadline and (settle is None or time.monotonic() < settle):
+            body = self._call("POST", ":pull", {"maxMessages": 100, "returnImmediately": True})
+            msgs = body.get("receivedMessages", [])
+            if msgs:
+                self._call("POST", ":acknowledge", {"ackIds": [m["ackId"] for m in msgs]})
+            for m in msgs:
+                env = json.loads(base64.b64decode(m["message"]["data"]))
+                if session_id is None or env.get("session_id") == session_id:
+                    got.append(env)
+            if len(got) >= until and settle is None:
+                settle = time.monotonic() + 1.0
+            if not msgs:
+                time.sleep(0.1)
+        return got
+
+    def delete(self) -> None:
+        with contextlib.suppress(OSError):
+            self._call("DELETE", "")
+
+
+@pytest.fixture
+def events() -> Iterator[Subscription]:
+    sub = Subscription("events")
+    yield sub
+    sub.delete()
+
+
+def new_turn(api: httpx.Client, user: User, message: str, session_id: str | None = None, **kw):
+    body = {"session_id": session_id, "client_turn_id": uuid.uuid4().hex, "message": message, **kw}
+    return api.post("/v2/chat/turns", json=body, headers=user.headers)

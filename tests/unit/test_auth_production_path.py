@@ -1,0 +1,177 @@
+"""The production token path, which the Auth emulator skips: real RS256 signatures checked
+against public keys served over HTTP the way Google serves them, expiry and audience."""
+
+import datetime as dt
+import json
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import firebase_admin
+import jwt
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+from firebase_admin import _token_gen
+
+from common.auth import TokenVerifier, bearer_token
+from common.errors import Unauthenticated
+
+PROJECT = "demo-ion"
+
+
+def _key_and_cert():
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "securetoken.test")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    pem_key = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return pem_key, cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+KEY, CERT = _key_and_cert()
+OTHER_KEY, _ = _key_and_cert()
+KID = "test-kid-1"
+
+
+@pytest.fixture(scope="module")
+def cert_url():
+    body = json.dumps({KID: CERT}).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Cache-Control", "public, max-age=3600")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/certs"
+    server.shutdown()
+
+
+@pytest.fixture
+def verifier(cert_url, monkeypatch):
+    monkeypatch.delenv("FIREBASE_AUTH_EMULATOR_HOST", raising=False)
+    monkeypatch.setattr(_token_gen, "ID_TOKEN_CERT_URI", cert_url)
+    app = firebase_admin.initialize_app(
+        credential=_NoCredential(), options={"projectId": PROJECT}, name=uuid.uuid4().hex
+    )
+    yield TokenVerifier(app=app, check_revoked=False, cache_seconds=60)
+    firebase_admin.delete_app(app)
+
+
+class _NoCredential(firebase_admin.credentials.Base):
+    def get_credential(self):
+        return None
+
+
+def _token(*, key=KEY, kid=KID, aud=PROJECT, iat=None, exp=None, uid="user-1", **extra) -> str:
+    now = int(time.time())
+    iat = now - 10 if iat is None else iat
+    claims = {
+        "iss": f"https://securetoken.google.com/{aud}",
+        "aud": aud,
+        "sub": uid,
+        "user_id": uid,
+        "iat": iat,
+        "auth_time": iat,
+        "exp": now + 3600 if exp is None else exp,
+        **extra,
+    }
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+
+
+def _code(verifier, token) -> str:
+    with pytest.raises(Unauthenticated) as e:
+        verifier.verify(token)
+    return e.value.code
+
+
+def test_a_properly_signed_token_names_the_user(verifier):
+    caller = verifier.verify(_token(uid="alice", role="operator"))
+    assert caller.uid == "alice"
+    assert caller.is_operator
+
+
+def test_expired_token_is_rejected(verifier):
+    now = int(time.time())
+    assert _code(verifier, _token(iat=now - 7200, exp=now - 3600)) == "token_expired"
+
+
+def test_tampered_token_is_rejected(verifier):
+    header, _payload, signature = _token(uid="alice").split(".")
+    forged = jwt.utils.base64url_encode(
+        json.dumps(
+            {
+                **jwt.decode(_token(uid="alice"), options={"verify_signature": False}),
+                "sub": "mallory",
+                "user_id": "mallory",
+            }
+        ).encode()
+    ).decode()
+    assert _code(verifier, f"{header}.{forged}.{signature}") == "invalid_token"
+
+
+def test_token_signed_by_another_key_is_rejected(verifier):
+    assert _code(verifier, _token(key=OTHER_KEY)) == "invalid_token"
+
+
+def test_token_for_another_project_is_rejected(verifier):
+    assert _code(verifier, _token(aud="someone-elses-project")) == "invalid_token"
+
+
+def test_unsigned_token_is_rejected(verifier):
+    now = int(time.time())
+    claims = {
+        "iss": f"https://securetoken.google.com/{PROJECT}",
+        "aud": PROJECT,
+        "sub": "a",
+        "iat": now,
+        "exp": now + 3600,
+        "auth_time": now,
+    }
+    assert _code(verifier, jwt.encode(claims, key=None, algorithm="none")) == "invalid_token"
+
+
+@pytest.mark.parametrize("garbage", ["x", "a.b.c", "Bearer", "é" * 50, "\x00" * 8])
+def test_garbage_is_rejected(verifier, garbage):
+    assert _code(verifier, garbage) == "invalid_token"
+
+
+def test_a_cached_token_is_never_served_past_its_expiry(verifier):
+    now = int(time.time())
+    token = _token(exp=now + 1)
+    assert verifier.verify(token).uid == "user-1"
+    time.sleep(max(0.0, now + 2.05 - time.time()))  # expiry has whole-second resolution
+    assert _code(verifier, token) == "token_expired"
+
+
+@pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer   ", "Basic abc", "token abc"])
+def test_missing_or_malformed_authorization_header(header):
+    with pytest.raises(Unauthenticated) as e:
+        bearer_token(header)
+    assert e.value.code == "missing_token"
+
+
+def test_bearer_scheme_is_case_insensitive():
+    assert bearer_token("bearer abc") == "abc"

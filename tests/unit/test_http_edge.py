@@ -1,0 +1,117 @@
+"""The HTTP edge: every malformed request becomes a clear 4xx in the error shape."""
+
+import json
+
+import flask
+import pytest
+
+from common.chat.models import LegacyChatRequest, TurnCreate
+from common.errors import ApiError
+from common.http import Routes, handle_errors, parse, read_json
+
+app = flask.Flask(__name__)
+MAX = 1024
+
+
+def _read(data: bytes, content_type: str = "application/json"):
+    with app.test_request_context("/", method="POST", data=data, content_type=content_type):
+        return read_json(flask.request, max_bytes=MAX)
+
+
+def _error(fn, *args) -> ApiError:
+    with pytest.raises(ApiError) as e:
+        fn(*args)
+    return e.value
+
+
+def test_reads_a_json_object():
+    assert _read(b'{"a": "\xc3\xa9"}') == {"a": "é"}
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "status", "code"),
+    [
+        (b"{}", "text/plain", 415, "unsupported_media_type"),
+        (b"{}", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
+        (b'{"a": "\xff\xfe"}', "application/json", 400, "invalid_utf8"),
+        (b'{"a": "\\ud800"}', "application/json", 400, "invalid_utf8"),
+        (b"{not json", "application/json", 400, "invalid_json"),
+        (b"", "application/json", 400, "invalid_json"),
+        (b"[" * 100 + b"]" * 100, "application/json", 400, "invalid_json"),
+        (b"[" * 100_000, "application/json", 413, "payload_too_large"),
+        (json.dumps({"m": "x" * 2000}).encode(), "application/json", 413, "payload_too_large"),
+    ],
+)
+def test_bad_bodies(data, content_type, status, code):
+    e = _error(_read, data, content_type)
+    assert (e.status, e.code) == (status, code)
+    assert set(e.body()["error"]) >= {"code", "message"}
+
+
+BASE = {"client_turn_id": "abc-1", "message": "hello"}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"message": "hi"}, "client_turn_id"),
+        ({**BASE, "client_turn_id": ""}, "client_turn_id"),
+        ({**BASE, "client_turn_id": "a/b"}, "client_turn_id"),
+        ({**BASE, "client_turn_id": "x" * 129}, "client_turn_id"),
+        ({**BASE, "client_turn_id": 5}, "client_turn_id"),
+        ({**BASE, "message": "   "}, "message"),
+        ({**BASE, "message": "x" * 4001}, "message"),
+        ({**BASE, "message": 42}, "message"),
+        ({**BASE, "message": None}, "message"),
+        ({**BASE, "message": "a\x00b"}, "message"),
+        ({**BASE, "session_id": "../../etc/passwd"}, "session_id"),
+        ({**BASE, "session_id": "__reserved__"}, "session_id"),
+        ({**BASE, "session_id": 12}, "session_id"),
+        ({**BASE, "persona": "gandalf"}, "persona"),
+        ({**BASE, "stream": "yes"}, "stream"),
+        ({**BASE, "user_id": "someone-else"}, "user_id"),
+    ],
+)
+def test_invalid_turns_name_the_field(body, field):
+    e = _error(parse, TurnCreate, body)
+    assert (e.status, e.field) == (400, field)
+
+
+@pytest.mark.parametrize("body", [[], "text", 3, None])
+def test_a_body_must_be_an_object(body):
+    assert _error(parse, TurnCreate, body).status == 400
+
+
+def test_message_is_trimmed_and_4000_chars_after_trimming_is_fine():
+    turn = parse(TurnCreate, {**BASE, "message": "  " + "x" * 4000 + "\n"})
+    assert len(turn.message) == 4000
+
+
+def test_legacy_body_tolerates_extra_fields_but_checks_types():
+    ok = parse(LegacyChatRequest, {"userId": "u", "message": "hi", "clientVersion": "1.2"})
+    assert ok.enableAIAnalysis is True
+    assert _error(parse, LegacyChatRequest, {"userId": "u", "message": ["hi"]}).field == "message"
+
+
+ROUTES = Routes({"/v2/things/<thing_id>": ("thing", ("GET",))})
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [("GET", "/v2/nothing", 404), ("POST", "/v2/things/1", 405), ("GET", "/v2/things/1/x", 404)],
+)
+def test_route_misses_are_errors_in_the_shape(method, path, status):
+    with app.test_request_context(path, method=method):
+        assert _error(ROUTES.match, flask.request).status == status
+
+
+def test_unexpected_errors_become_a_500_in_the_shape_without_details():
+    @handle_errors
+    def boom():
+        raise RuntimeError("secret internals")
+
+    with app.test_request_context("/"):
+        response = boom()
+    assert response.status_code == 500
+    assert "secret" not in response.get_data(as_text=True)
+    assert response.get_json()["error"]["code"] == "internal"

@@ -1,0 +1,109 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from common.sessions.state import SessionState, WindowTurn, append_turn, new_session
+from common.sessions.summary import SessionSummary, extract_tried, fold_turn, keywords
+
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+TTL = timedelta(hours=24)
+
+
+def _turn(i: int, message: str = "hello", tone: str = "calm", entities=()) -> WindowTurn:
+    return WindowTurn(
+        turn_id=f"t{i}",
+        turn_index=i,
+        message=message,
+        reply=f"reply {i}",
+        persona="lua",
+        created_at=NOW + timedelta(minutes=i),
+        tone=tone,
+        entities=tuple(entities),
+    )
+
+
+def _session(n_turns: int, first_message: str = "hello", first_entities=()) -> SessionState:
+    state = new_session(session_id="s" * 32, owner_uid="u1", now=NOW, ttl=TTL)
+    for i in range(n_turns):
+        msg = first_message if i == 0 else f"message {i}"
+        ents = first_entities if i == 0 else ()
+        state = append_turn(
+            state,
+            _turn(i, msg, "anxious" if i == 0 else "calm", ents),
+            now=NOW + timedelta(minutes=i),
+            ttl=TTL,
+            window_size=5,
+            persona_scores={"lua": 0.5},
+        )
+    return state
+
+
+def test_window_keeps_the_last_five_and_summary_keeps_the_first_turn():
+    state = _session(
+        7,
+        first_message="I tried restarting the build server but it still fails",
+        first_entities=("Jenkins",),
+    )
+    assert state.turn_count == 7
+    assert [t.turn_index for t in state.window] == [2, 3, 4, 5, 6]
+    assert state.summary.turns_folded == 2
+    assert state.summary.tried == ("restarting the build server",)
+    assert "Jenkins" in state.summary.entities
+    assert state.summary.tones == ("anxious", "calm")
+
+
+def test_each_turn_pushes_expiry_24h_after_the_last_turn():
+    state = _session(3)
+    assert state.expires_at == NOW + timedelta(minutes=2) + TTL
+    assert state.last_interaction_at == NOW + timedelta(minutes=2)
+
+
+def test_turn_index_must_follow_the_count():
+    state = _session(2)
+    with pytest.raises(ValueError):
+        append_turn(state, _turn(5), now=NOW, ttl=TTL, window_size=5, persona_scores={})
+
+
+def test_expired_or_foreign_sessions_are_invisible():
+    state = _session(1)
+    assert state.visible_to("u1", NOW)
+    assert not state.visible_to("u2", NOW)
+    assert not state.visible_to("u1", state.expires_at)
+    assert not state.visible_to("u1", state.expires_at + timedelta(seconds=1))
+
+
+def test_state_round_trips_through_a_document():
+    state = _session(7, first_message="I've already tried yoga", first_entities=("manager",))
+    assert SessionState.from_dict(state.to_dict()) == state
+
+
+@pytest.mark.parametrize(
+    ("message", "tried"),
+    [
+        ("I tried restarting the router but it didn't help", ["restarting the router"]),
+        ("I've already tried talking to my manager.", ["talking to my manager"]),
+        ("i have been trying to wake up at 6, and it works", ["wake up at 6"]),
+        ("I already updated the drivers", ["updated the drivers"]),
+        ("nothing tried here", []),
+    ],
+)
+def test_extract_tried(message, tried):
+    assert extract_tried(message) == tried
+
+
+def test_fold_merges_without_duplicates_and_caps():
+    s = SessionSummary()
+    for i in range(20):
+        s = fold_turn(s, message=f"I tried option {i % 3}", tone="calm", entities=("Python",))
+    assert s.tried == ("option 0", "option 1", "option 2")
+    assert s.entities == ("Python",)
+    assert len(s.tones) == 12
+    assert s.turns_folded == 20
+
+
+def test_keywords_skip_filler():
+    assert keywords("I really think my portfolio website needs redesigning") == [
+        "portfolio",
+        "website",
+        "needs",
+    ]
