@@ -11,7 +11,12 @@ from common.clients import token_verifier
 
 
 def authenticate(request: flask.Request) -> Caller:
-    return token_verifier().verify(bearer_token(request.headers.get("Authorization")))
+    """The Firebase user behind the request. Behind API Gateway the app's token arrives in
+    X-Forwarded-Authorization (the gateway's own identity token takes Authorization)."""
+    header = request.headers.get("X-Forwarded-Authorization") or request.headers.get(
+        "Authorization"
+    )
+    return token_verifier().verify(bearer_token(header))
 
 
 def utcnow() -> datetime:

@@ -1,0 +1,37 @@
+variable "database" {
+  description = "The Firestore database in native mode. (default) is the database the code uses unless FIRESTORE_DATABASE says otherwise."
+  type = object({
+    location_id            = string
+    name                   = optional(string, "(default)")
+    delete_protection      = optional(bool, true)
+    deletion_policy        = optional(string, "ABANDON")
+    point_in_time_recovery = optional(bool, false)
+  })
+  nullable = false
+  validation {
+    condition     = contains(["ABANDON", "DELETE"], var.database.deletion_policy)
+    error_message = "deletion_policy must be ABANDON or DELETE."
+  }
+}
+
+variable "project_id" {
+  description = "Project that hosts the database."
+  type        = string
+  nullable    = false
+}
+
+variable "rules_file" {
+  description = "Path of the Firestore security rules file released on the database."
+  type        = string
+  nullable    = false
+}
+
+variable "ttl_fields" {
+  description = "TTL policies by collection group id (a top-level collection or a subcollection name): the timestamp field after which Firestore deletes a document. Firestore allows one TTL field per collection group. TTL fields are exempt from single-field indexing unless `indexed` is true."
+  type = map(object({
+    field   = string
+    indexed = optional(bool, false)
+  }))
+  default  = {}
+  nullable = false
+}

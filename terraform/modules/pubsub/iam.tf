@@ -1,0 +1,55 @@
+# Additive IAM (_iam_member) on the topic and its subscriptions, plus what dead-lettering needs:
+# the Pub/Sub service agent publishes to the dead-letter topic and acks on the source subscription.
+
+locals {
+  dead_letter_subscriptions = {
+    for name, s in var.subscriptions : name => s.dead_letter.topic if s.dead_letter != null
+  }
+  # Only looked up (and only used) when a subscription dead-letters.
+  pubsub_service_agent = try(
+    "serviceAccount:service-${data.google_project.project[0].number}@gcp-sa-pubsub.iam.gserviceaccount.com",
+    null
+  )
+  subscription_iam = merge({}, [
+    for name, s in var.subscriptions : {
+      for key, binding in s.iam : "${name}/${key}" => merge(binding, { subscription = name })
+    }
+  ]...)
+}
+
+data "google_project" "project" {
+  count      = length(local.dead_letter_subscriptions) == 0 ? 0 : 1
+  project_id = var.project_id
+}
+
+resource "google_pubsub_topic_iam_member" "members" {
+  for_each = var.iam
+  project  = var.project_id
+  topic    = google_pubsub_topic.topic.name
+  role     = each.value.role
+  member   = each.value.member
+}
+
+resource "google_pubsub_subscription_iam_member" "members" {
+  for_each     = local.subscription_iam
+  project      = var.project_id
+  subscription = google_pubsub_subscription.subscriptions[each.value.subscription].name
+  role         = each.value.role
+  member       = each.value.member
+}
+
+resource "google_pubsub_topic_iam_member" "dead_letter_publisher" {
+  for_each = local.dead_letter_subscriptions
+  project  = var.project_id
+  topic    = each.value
+  role     = "roles/pubsub.publisher"
+  member   = local.pubsub_service_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "dead_letter_subscriber" {
+  for_each     = local.dead_letter_subscriptions
+  project      = var.project_id
+  subscription = google_pubsub_subscription.subscriptions[each.key].name
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_service_agent
+}
