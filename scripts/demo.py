@@ -47,7 +47,8 @@ def main() -> None:
                 f"{'; '.join(turn['persona']['reasons'][:2])}"
             )
             print(f"  alternatives: {alts}")
-            print(textwrap.indent(textwrap.fill(turn["reply"], 96), "  reply: ", lambda _: True))
+            print(textwrap.fill(turn["reply"], 100, initial_indent="  reply: ",
+                                subsequent_indent="         "))
             print()
         session = http.get(f"/v2/sessions/{session_id}").json()
     print(

@@ -49,19 +49,23 @@ def _error(status: int, code: str, message: str, retry_after: int | None = None)
 
 async def proxy(request: Request) -> Response:
     path = request.url.path
+    raw_path = request.scope.get("raw_path", b"").decode("latin-1") or path  # as the app sent it
     port = next(
         (p for prefix, p in ROUTES if path == prefix.rstrip("/") or path.startswith(prefix)), None
     )
     if port is None:
         return _error(404, "route_not_found", "There is nothing at this path.")
     headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]
-    upstream = client.build_request(
-        request.method,
-        f"http://127.0.0.1:{port}{path}",
-        params=request.url.query,
-        headers=headers,
-        content=request.stream(),
-    )
+    query = f"?{request.url.query}" if request.url.query else ""
+    try:
+        upstream = client.build_request(
+            request.method,
+            f"http://127.0.0.1:{port}{raw_path}{query}",
+            headers=headers,
+            content=request.stream(),
+        )
+    except httpx.InvalidURL:
+        return _error(400, "invalid_path", "The request path is not a valid URL.")
     try:
         response = await client.send(upstream, stream=True)
     except httpx.TransportError:

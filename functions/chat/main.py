@@ -81,10 +81,14 @@ def get_session(request: flask.Request, uid: str, session_id: str) -> flask.Resp
     out = service.get_session(
         uid=uid, session_id=_session_id(session_id), store=clients.session_store(), now=utcnow()
     )
-    etag = '"' + hashlib.sha256(out.model_dump_json().encode()).hexdigest()[:32] + '"'
-    if etag in request.if_none_match:
-        return flask.Response(status=304, headers={"ETag": etag})
-    return json_response(out, headers={"ETag": etag, "Cache-Control": "private, no-cache"})
+    etag = hashlib.sha256(out.model_dump_json().encode()).hexdigest()[:32]
+    response = (
+        flask.Response(status=304)
+        if request.if_none_match.contains(etag)
+        else json_response(out, headers={"Cache-Control": "private, no-cache"})
+    )
+    response.set_etag(etag)
+    return response
 
 
 def list_turns(request: flask.Request, uid: str, session_id: str) -> flask.Response:
@@ -119,7 +123,9 @@ def legacy_chat(request: flask.Request, uid: str) -> flask.Response:
     if legacy.userId != uid:
         raise Forbidden("userId does not match the signed-in user.", code="user_mismatch")
     client_turn_id = _legacy_turn_id(request, legacy)
-    body = TurnCreate(session_id=legacy.sessionId, client_turn_id=client_turn_id, message=legacy.message)
+    body = TurnCreate(
+        session_id=legacy.sessionId, client_turn_id=client_turn_id, message=legacy.message
+    )
     turn, _ = _take_turn(uid, body, client="legacy")
     out = {
         "success": True,
@@ -141,7 +147,9 @@ def _legacy_turn_id(request: flask.Request, legacy: LegacyChatRequest) -> str:
     key = request.headers.get("Idempotency-Key")
     if key is None:
         bucket = int(utcnow().timestamp() // 120)
-        key = json.dumps([legacy.sessionId, len(legacy.conversationHistory), legacy.message, bucket])
+        key = json.dumps(
+            [legacy.sessionId, len(legacy.conversationHistory), legacy.message, bucket]
+        )
     return "legacy-" + hashlib.sha256(key.encode()).hexdigest()[:40]
 
 

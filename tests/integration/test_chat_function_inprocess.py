@@ -17,13 +17,13 @@ SOURCE = str(Path(__file__).resolve().parents[2] / "functions" / "chat" / "main.
 
 
 @pytest.fixture
-def gemini_chat(monkeypatch, gemini_server_fixture: FakeGeminiServer):  # noqa: F811
+def gemini_chat(monkeypatch, gemini_server: FakeGeminiServer):
     monkeypatch.setenv("RESPONSE_GENERATOR", "gemini")
-    monkeypatch.setenv("GEMINI_BASE_URL", gemini_server_fixture.base_url)
+    monkeypatch.setenv("GEMINI_BASE_URL", gemini_server.base_url)
     monkeypatch.setenv("GEMINI_TIMEOUT_SECONDS", "2")
     get_settings.cache_clear()
     clients.response_generator.cache_clear()
-    yield create_app(target="chat", source=SOURCE).test_client(), gemini_server_fixture
+    yield create_app(target="chat", source=SOURCE).test_client(), gemini_server
     get_settings.cache_clear()
     clients.response_generator.cache_clear()
 
