@@ -10,7 +10,14 @@ from typing import Protocol
 from common.events import Event, EventPublisher
 from common.sessions.state import SessionState
 
-__all__ = ["CommitOutcome", "EventPublisher", "OutboxStore", "SessionStore", "TurnWrite"]
+__all__ = [
+    "CommitOutcome",
+    "EventPublisher",
+    "OutboxStore",
+    "SessionStore",
+    "TurnContext",
+    "TurnWrite",
+]
 
 
 @dataclass(frozen=True)
@@ -24,6 +31,15 @@ class TurnWrite:
 
 
 @dataclass(frozen=True)
+class TurnContext:
+    """What a turn reads first: its idempotency key's turn (if any) and the session."""
+
+    keyed_turn: dict | None
+    session: SessionState | None
+    version: object = None  # the adapter's optimistic-concurrency token for the session
+
+
+@dataclass(frozen=True)
 class CommitOutcome:
     turn_doc: dict
     events: list[Event]
@@ -33,7 +49,7 @@ class CommitOutcome:
 class SessionStore(Protocol):
     def get_session(self, session_id: str) -> SessionState | None: ...
 
-    def get_keyed_turn(self, key: str) -> dict | None: ...
+    def read_turn_context(self, *, key: str, session_id: str | None) -> TurnContext: ...
 
     def commit_turn(
         self,
@@ -43,7 +59,10 @@ class SessionStore(Protocol):
         session_id: str,
         is_new: bool,
         build: Callable[[SessionState | None], TurnWrite],
-    ) -> CommitOutcome: ...
+        context: TurnContext,
+    ) -> CommitOutcome:
+        """Write the turn atomically; on a concurrent change re-read and call `build` again."""
+        ...
 
     def list_turns(self, session_id: str, *, after: int, limit: int) -> list[dict]: ...
 

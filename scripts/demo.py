@@ -47,8 +47,11 @@ def main() -> None:
                 f"{'; '.join(turn['persona']['reasons'][:2])}"
             )
             print(f"  alternatives: {alts}")
-            print(textwrap.fill(turn["reply"], 100, initial_indent="  reply: ",
-                                subsequent_indent="         "))
+            print(
+                textwrap.fill(
+                    turn["reply"], 100, initial_indent="  reply: ", subsequent_indent="         "
+                )
+            )
             print()
         session = http.get(f"/v2/sessions/{session_id}").json()
     print(

@@ -72,15 +72,13 @@ def take_turn(
     started = time.perf_counter()
     key = turn_key(uid, body.client_turn_id)
     fingerprint = _fingerprint(body)
-    stored = store.get_keyed_turn(key)
-    if stored is not None:
-        return _replay(stored, fingerprint), True
+    context = store.read_turn_context(key=key, session_id=body.session_id)
+    if context.keyed_turn is not None:
+        return _replay(context.keyed_turn, fingerprint), True
 
-    state: SessionState | None = None
-    if body.session_id:
-        state = store.get_session(body.session_id)
-        if state is None or not state.visible_to(uid, now):
-            raise NotFound(SESSION_GONE, code="session_not_found")
+    state = context.session
+    if body.session_id and (state is None or not state.visible_to(uid, now)):
+        raise NotFound(SESSION_GONE, code="session_not_found")
     session_id = body.session_id or uuid.uuid4().hex
 
     degraded: list[str] = []
@@ -197,6 +195,7 @@ def take_turn(
         session_id=session_id,
         is_new=body.session_id is None,
         build=build,
+        context=context,
     )
     if outcome.replayed:
         return _replay(outcome.turn_doc, fingerprint), True

@@ -26,7 +26,7 @@ def _outbox_ids(firestore_db, session_id: str) -> set[str]:
     return {
         d.id
         for d in firestore_db.collection("outbox").stream()
-        if d.to_dict()["envelope"]["session_id"] == session_id
+        if d.to_dict()["session_id"] == session_id
     }
 
 

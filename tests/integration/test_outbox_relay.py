@@ -52,7 +52,8 @@ def test_two_relays_at_once_publish_each_event_once(firestore_db):
             t.start()
         for t in threads:
             t.join()
-        assert sum(r.published for r in reports) >= 30
+        # The stack's scheduler may run a third relay meanwhile: the leases keep it to one each.
+        assert all(r.failed == 0 for r in reports)
         got = sub.pull(until=30, session_id=session_id)
         assert sorted(e["event_id"] for e in got) == sorted(ids)
         left = [d.id for d in firestore_db.collection("outbox").stream() if d.id in set(ids)]

@@ -1,0 +1,172 @@
+"""Entities a user mentions come back as typed, once, in order, with the right type."""
+
+from __future__ import annotations
+
+import pytest
+
+from common.analysis import extract_entities
+from common.labels import ENTITY_TYPES
+
+
+def pairs(text: str) -> list[tuple[str, str]]:
+    return [(e.text, e.type) for e in extract_entities(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Dates and times.
+        (
+            "Meeting next Friday at 3pm, then Monday at 10:30",
+            [
+                ("next Friday", "date_time"),
+                ("3pm", "date_time"),
+                ("Monday", "date_time"),
+                ("10:30", "date_time"),
+            ],
+        ),
+        (
+            "due March 5, or 2026-12-01, at the latest by the end of the month",
+            [
+                ("March 5", "date_time"),
+                ("2026-12-01", "date_time"),
+                ("end of the month", "date_time"),
+            ],
+        ),
+        (
+            "tonight I study, tomorrow morning I code",
+            [("tonight", "date_time"), ("tomorrow morning", "date_time")],
+        ),
+        ("I start next week", [("next week", "date_time")]),
+        ("we launch on 5th of March", [("5th of March", "date_time")]),
+        # Durations.
+        (
+            "It takes 2 weeks, maybe three months, an hour or 45 minutes",
+            [
+                ("2 weeks", "duration"),
+                ("three months", "duration"),
+                ("an hour", "duration"),
+                ("45 minutes", "duration"),
+            ],
+        ),
+        ("I code 2 hours a day", [("2 hours", "duration")]),
+        # Money.
+        (
+            "they offered $5k, €300, £40, 50 dollars and 2000 euros",
+            [
+                ("$5k", "money"),
+                ("€300", "money"),
+                ("£40", "money"),
+                ("50 dollars", "money"),
+                ("2000 euros", "money"),
+            ],
+        ),
+        ("the role pays an 80k salary", [("80k", "money")]),
+        ("I make 80k a year", [("80k a year", "money")]),
+        ("$20 an hour is too low", [("$20 an hour", "money")]),
+        # Organisations, from the list and from "at/join/offer from <Capitalised>".
+        ("should I take the offer from Stripe or stay?", [("Stripe", "organization")]),
+        (
+            "I work at Acme Corp and want to join Globex",
+            [("Acme Corp", "organization"), ("Globex", "organization")],
+        ),
+        (
+            "bootcamp or university?",
+            [("bootcamp", "organization"), ("university", "organization")],
+        ),
+        ("GOT THE JOB AT GOOGLE!!!", [("GOOGLE", "organization")]),
+        # Tools.
+        (
+            "I use Python, React, SQL, Excel, Jira, Slack, Figma and Notion",
+            [
+                ("Python", "tool"),
+                ("React", "tool"),
+                ("SQL", "tool"),
+                ("Excel", "tool"),
+                ("Jira", "tool"),
+                ("Slack", "tool"),
+                ("Figma", "tool"),
+                ("Notion", "tool"),
+            ],
+        ),
+        (
+            "AWS, Docker, Kubernetes, Git, GitHub, Linux, Photoshop, LinkedIn",
+            [
+                ("AWS", "tool"),
+                ("Docker", "tool"),
+                ("Kubernetes", "tool"),
+                ("Git", "tool"),
+                ("GitHub", "tool"),
+                ("Linux", "tool"),
+                ("Photoshop", "tool"),
+                ("LinkedIn", "tool"),
+            ],
+        ),
+        ("C++ or C#? maybe Node.js", [("C++", "tool"), ("C#", "tool"), ("Node.js", "tool")]),
+        (
+            "Google Sheets at Google",
+            [("Google Sheets", "tool"), ("Google", "organization")],
+        ),
+        ("I'm learning Go", [("Go", "tool")]),
+        ("rewriting the service in Go", [("Go", "tool")]),
+        ("Go code is verbose", [("Go", "tool")]),
+        ("Python or Go?", [("Python", "tool"), ("Go", "tool")]),
+        # Roles.
+        (
+            "my manager, my team lead, the CTO and HR",
+            [("manager", "role"), ("team lead", "role"), ("CTO", "role"), ("HR", "role")],
+        ),
+        (
+            "my boss, a recruiter, my mentor and two colleagues",
+            [("boss", "role"), ("recruiter", "role"), ("mentor", "role"), ("colleagues", "role")],
+        ),
+        ("my lead wants me to lead the project", [("lead", "role")]),
+    ],
+)
+def test_extracts_entities(text: str, expected: list[tuple[str, str]]) -> None:
+    assert pairs(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("Go to bed early", "go"),
+        ("let's go!", "go"),
+        ("I want to go home", "go"),
+        ("how should I react to my boss's email?", "react"),
+        ("I excel at public speaking", "excel"),
+        ("cut me some slack", "slack"),
+        ("the notion that I'm not enough", "notion"),
+        ("I walked 10k steps", "10k"),
+        ("I lost 10 pounds", "10 pounds"),
+        ("one day I'll get there", "one day"),
+        ("look at This", "this"),
+        ("I am at Home", "home"),
+        ("hr is short for hour", "hr"),
+        ("take the lead on this", "lead"),
+    ],
+)
+def test_ordinary_words_are_not_entities(text: str, word: str) -> None:
+    assert word not in [e.text.casefold() for e in extract_entities(text)]
+
+
+def test_keeps_casing_and_deduplicates_case_insensitively() -> None:
+    assert pairs("python, then Python, then PYTHON and Docker and docker") == [
+        ("python", "tool"),
+        ("Docker", "tool"),
+    ]
+
+
+def test_every_type_is_a_known_entity_type() -> None:
+    text = (
+        "Tomorrow at 9am my manager at Spotify wants 2 weeks of Python work for $5k; "
+        "my recruiter says the bootcamp takes three months"
+    )
+    entities = extract_entities(text)
+    assert {e.type for e in entities} == set(ENTITY_TYPES)
+    starts = [text.index(e.text) for e in entities]
+    assert starts == sorted(starts)
+
+
+def test_empty_text_has_no_entities() -> None:
+    assert extract_entities("") == ()

@@ -1,0 +1,103 @@
+"""The fallback crisis detector flags signs of danger and leaves everyday idioms alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from common.analysis import assess_safety
+
+CRISIS = [
+    "I want to die",
+    "i wanna die",
+    "I'm going to kill myself",
+    "i want to end it all",
+    "there's no reason to live anymore",
+    "everyone would be better off without me",
+    "I keep wanting to hurt myself",
+    "I can't go on",
+    "i cant go on like this",
+    "I'm not safe at home",
+    "he hits me when he drinks",
+    "I don't want to wake up tomorrow",
+    "goodbye forever",
+    "I'm thinking about an overdose",
+    "im suicidal",
+    "i feel sucidal",  # misspelt
+    "i will kill myslef",  # misspelt
+    "i want to dieeee",  # stretched
+    "I WANT TO DIE",
+    "life isn't worth living",
+    "i wish i was dead",
+    "I have nothing to live for",
+    "I've been self-harming again",
+    "I'm thinking of taking my own life",
+    "kms",
+    # Borderline, flagged on purpose: it explicitly says wanting to die (safety first).
+    "this bug makes me want to die lol",
+]
+
+IDIOMS = [
+    "this deadline is killing me",
+    "how do I kill the process on port 8080?",
+    "I'm dying to know the answer",
+    "I killed it in the interview!",
+    "dead tired after work",
+    "shoot me an email when you can",
+    "my laptop died again",
+    "I'm bored to death in these meetings",
+    "this cake is to die for",
+    "my mom is going to kill me if I fail",
+    "I can't go on vacation this year",
+    "I don't want to live in London",
+    "my phone is going to die",
+    "she beat me at chess",
+    "hit me up later",
+    "my boss hit me with a new deadline",
+    "we need to kill this feature",
+    "I want to take my life back",
+    "I hurt my back at the gym",
+    "I'm not suicidal, just tired",
+    "I don't want to die without seeing Japan",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", CRISIS)
+def test_crisis_messages_are_flagged_with_helplines(text: str) -> None:
+    safety = assess_safety(text)
+    assert safety.crisis is True
+    assert 0.5 <= safety.probability <= 1.0
+    resources = " ".join(safety.resources)
+    for must in ("112", "911", "999", "988", "116 123", "findahelpline.com"):
+        assert must in resources
+
+
+@pytest.mark.parametrize("text", IDIOMS)
+def test_idioms_are_not_a_crisis(text: str) -> None:
+    safety = assess_safety(text)
+    assert safety.crisis is False
+    assert safety.probability < 0.5
+    assert safety.resources == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "crisis"),
+    [
+        ("I feel hopeless", False),  # a weak sign alone is not a crisis...
+        ("I feel hopeless and worthless and I hate myself", True),  # ...several together are
+    ],
+)
+def test_weak_signs_add_up(text: str, crisis: bool) -> None:
+    safety = assess_safety(text)
+    assert safety.probability > 0
+    assert safety.crisis is crisis
+
+
+def test_more_signs_mean_a_higher_probability() -> None:
+    one = assess_safety("I can't go on").probability
+    two = assess_safety("I can't go on, I just want to die").probability
+    assert 0 < one < two <= 1
+
+
+def test_unrelated_text_has_zero_probability() -> None:
+    assert assess_safety("can you explain python decorators?").probability == 0.0
