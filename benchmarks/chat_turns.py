@@ -3,16 +3,23 @@ conversations, side by side with the floor (a bare function that verifies the to
 Firestore transaction and publishes one event), measured in the same run so the ratio shows what
 our own code costs. Needs the stack with the floor: `make bench` starts it.
 
-Prints a table and writes benchmarks/results/chat_turns.json and .md."""
+Two load shapes:
+- conversations: each simulated user waits a think time (uniform 0.5–1.5 × `--think`, 1 s by
+  default, far quicker than a person types) between turns: the latency a user sees.
+- saturation: no think time (closed loop): the most turns per second this machine serves.
+
+Prints tables and writes benchmarks/results/chat_turns.json and .md."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import random
 import statistics
 import time
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -44,73 +51,91 @@ def pct(values: list[float], p: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-async def conversation(client, headers, target: str, deadline: float, lat: list, errors: list):
+@dataclass
+class Tally:
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+async def conversation(
+    client: httpx.AsyncClient,
+    headers: dict,
+    target: str,
+    deadline: float,
+    think: float,
+    rng: random.Random,
+    tally: Tally,
+) -> None:
+    """One simulated user: turns in sessions of TURNS_PER_SESSION, with think time between."""
     session_id = None
     n = 0
     while time.perf_counter() < deadline:
+        if think:
+            await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
         if target == "chat":
+            path = "/v2/chat/turns"
             body = {
                 "session_id": session_id,
                 "client_turn_id": uuid.uuid4().hex,
                 "message": MESSAGES[n % len(MESSAGES)],
             }
-            path = "/v2/chat/turns"
         else:
-            body, path = {}, "/_bench/floor"
-        t = time.perf_counter()
+            path, body = "/_bench/floor", {}
+        started = time.perf_counter()
         try:
             r = await client.post(path, json=body, headers=headers)
-            elapsed = (time.perf_counter() - t) * 1000
+        except httpx.HTTPError as e:
+            tally.errors.append(type(e).__name__)
+        else:
             if r.status_code in (200, 201):
-                lat.append(elapsed)
+                tally.latencies_ms.append((time.perf_counter() - started) * 1000)
                 if target == "chat":
                     session_id = r.json()["session_id"]
             else:
-                errors.append(r.status_code)
-        except httpx.HTTPError as e:
-            errors.append(type(e).__name__)
+                tally.errors.append(str(r.status_code))
         n += 1
         if n % TURNS_PER_SESSION == 0:
             session_id = None
 
 
-async def run_level(target: str, users, concurrency: int, seconds: float) -> dict:
+async def run_cell(
+    target: str, users: list, concurrency: int, seconds: float, think: float
+) -> dict:
+    rng = random.Random(concurrency)
     limits = httpx.Limits(
         max_connections=concurrency + 5, max_keepalive_connections=concurrency + 5
     )
     async with httpx.AsyncClient(base_url=GATEWAY, timeout=30, limits=limits) as client:
-        # Warm-up: every connection and every cache once, not measured.
-        warm_lat: list[float] = []
-        await asyncio.gather(
-            *(
-                conversation(
-                    client,
-                    users[i % len(users)].headers,
-                    target,
-                    time.perf_counter() + 1.0,
-                    warm_lat,
-                    [],
+
+        async def load(duration: float, think_s: float, tally: Tally) -> float:
+            started = time.perf_counter()
+            await asyncio.gather(
+                *(
+                    conversation(
+                        client,
+                        users[i % len(users)].headers,
+                        target,
+                        started + duration,
+                        think_s,
+                        rng,
+                        tally,
+                    )
+                    for i in range(concurrency)
                 )
-                for i in range(concurrency)
             )
-        )
-        lat: list[float] = []
-        errors: list = []
-        started = time.perf_counter()
-        deadline = started + seconds
-        await asyncio.gather(
-            *(
-                conversation(client, users[i % len(users)].headers, target, deadline, lat, errors)
-                for i in range(concurrency)
-            )
-        )
-        wall = time.perf_counter() - started
+            return time.perf_counter() - started
+
+        await load(1.0, 0.0, Tally())  # warm-up: every connection and cache, not measured
+        tally = Tally()
+        wall = await load(seconds, think, tally)
+    lat = tally.latencies_ms
     return {
         "target": target,
         "concurrency": concurrency,
+        "think_s": think,
         "requests": len(lat),
-        "errors": len(errors),
-        "error_kinds": sorted({str(e) for e in errors}),
+        "errors": len(tally.errors),
+        "error_kinds": sorted(set(tally.errors)),
         "p50_ms": round(pct(lat, 0.50), 1),
         "p95_ms": round(pct(lat, 0.95), 1),
         "p99_ms": round(pct(lat, 0.99), 1),
@@ -119,21 +144,14 @@ async def run_level(target: str, users, concurrency: int, seconds: float) -> dic
     }
 
 
-def render(results: list[dict], machine: dict, seconds: float) -> str:
+def _table(rows: list[dict]) -> list[str]:
     lines = [
-        "# Chat turns through the local gateway",
-        "",
-        f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB, "
-        f"Python {machine['python']}; {machine['date']}. {seconds:.0f} s per cell, closed loop "
-        "(each conversation sends its next turn when the last one is answered), load generator "
-        "on the same machine.",
-        "",
         "| concurrency | target | requests | errors | p50 ms | p95 ms | p99 ms | req/s "
-        "| p95 ratio |",
+        "| p95 chat/floor |",
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    floors = {r["concurrency"]: r for r in results if r["target"] == "floor"}
-    for r in results:
+    floors = {r["concurrency"]: r for r in rows if r["target"] == "floor"}
+    for r in rows:
         ratio = ""
         if r["target"] == "chat" and r["concurrency"] in floors:
             ratio = f"{r['p95_ms'] / floors[r['concurrency']]['p95_ms']:.2f}×"
@@ -141,16 +159,38 @@ def render(results: list[dict], machine: dict, seconds: float) -> str:
             f"| {r['concurrency']} | {r['target']} | {r['requests']} | {r['errors']} | "
             f"{r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['throughput_rps']} | {ratio} |"
         )
+    return lines
+
+
+def render(results: list[dict], machine: dict, seconds: float, think: float) -> str:
+    lines = [
+        "# Chat turns through the local gateway",
+        "",
+        f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB, "
+        f"Python {machine['python']}; {machine['date']}. {seconds:g} s per cell after a 1 s "
+        "warm-up; the load generator, the emulators, the gateway and the functions share the "
+        "machine. Floor and chat are measured in the same run, one after the other.",
+    ]
+    for title, rows in (
+        (f"Conversations (think time {think:g} s mean)", [r for r in results if r["think_s"]]),
+        ("Saturation (no think time)", [r for r in results if not r["think_s"]]),
+    ):
+        if rows:
+            lines += ["", f"## {title}", "", *_table(rows)]
     return "\n".join(lines) + "\n"
 
 
-async def main_async(levels: list[int], seconds: float) -> None:
-    users = [sign_up() for _ in range(max(levels))]
+async def main_async(levels: list[int], seconds: float, think: float, saturation: int) -> None:
+    users = [sign_up() for _ in range(max([*levels, saturation]))]
+    cells = [(c, think) for c in levels] + ([(saturation, 0.0)] if saturation else [])
     results = []
-    for c in levels:
+    for concurrency, think_s in cells:
         for target in ("floor", "chat"):
-            print(f"… {target} at {c} concurrent for {seconds:.0f} s", flush=True)
-            r = await run_level(target, users, c, seconds)
+            print(
+                f"… {target}: {concurrency} concurrent, think {think_s:g} s, {seconds:g} s",
+                flush=True,
+            )
+            r = await run_cell(target, users, concurrency, seconds, think_s)
             results.append(r)
             print(
                 f"  p50 {r['p50_ms']} ms  p95 {r['p95_ms']} ms  p99 {r['p99_ms']} ms  "
@@ -158,24 +198,29 @@ async def main_async(levels: list[int], seconds: float) -> None:
                 flush=True,
             )
     machine = describe()
-    table = render(results, machine, seconds)
-    print()
-    print(table)
+    report = render(results, machine, seconds, think)
+    print("\n" + report)
     out = ROOT / "benchmarks" / "results"
     out.mkdir(exist_ok=True)
     (out / "chat_turns.json").write_text(
-        json.dumps({"machine": machine, "seconds_per_cell": seconds, "results": results}, indent=2)
+        json.dumps(
+            {"machine": machine, "seconds_per_cell": seconds, "think_s": think, "results": results},
+            indent=2,
+        )
         + "\n"
     )
-    (out / "chat_turns.md").write_text(table)
+    (out / "chat_turns.md").write_text(report)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--levels", default="1,10,50")
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--think", type=float, default=1.0, help="mean think time, seconds")
+    parser.add_argument("--saturation", type=int, default=10, help="closed-loop users (0: skip)")
     args = parser.parse_args()
-    asyncio.run(main_async([int(x) for x in args.levels.split(",")], args.seconds))
+    levels = [int(x) for x in args.levels.split(",")]
+    asyncio.run(main_async(levels, args.seconds, args.think, args.saturation))
 
 
 if __name__ == "__main__":

@@ -21,7 +21,9 @@ if ! stamp_ok .venv/.bootstrap "$req_hash"; then
   say "creating .venv and installing packages"
   [ -x .venv/bin/python ] || "$PY" -m venv .venv
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -r requirements-dev.txt || die "pip install failed"
+  # (pip warns about this machine's extra local indexes; the warnings are noise here)
+  .venv/bin/python -m pip install --quiet -r requirements-dev.txt 2> >(grep -v "is ignored: it is neither" >&2) \
+    || die "pip install failed"
   echo "$req_hash" > .venv/.bootstrap
 fi
 

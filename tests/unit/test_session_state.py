@@ -107,3 +107,12 @@ def test_keywords_skip_filler():
         "website",
         "needs",
     ]
+
+
+def test_the_stored_form_round_trips():
+    from common.adapters.firestore_sessions import decode_session, encode_session
+
+    state = _session(7, first_message="I tried journaling", first_entities=("Notion",))
+    doc = encode_session(state)
+    assert isinstance(doc["context_window"], str)  # one value to encode, not a nested list
+    assert decode_session(doc) == state
