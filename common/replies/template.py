@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from common.analysis.types import Analysis
 from common.replies.prompt import looks_like_instruction, safe_fragment
 from common.replies.types import ReplyRequest
+from common.sessions.summary import extract_tried
 
 WORDS_PER_CHUNK = 3
 
@@ -438,10 +439,6 @@ _REFERS_BACK = re.compile(
 # Weaker cues ("again", "as I said") count only with history and a troubled tone.
 _REFERS_BACK_WEAK = re.compile(r"\bagain\b|\bas\s+i\s+(?:said|mentioned|told)", re.IGNORECASE)
 _TROUBLED = frozenset({"frustrated", "anxious", "sad", "overwhelmed", "confused"})
-_TRIED = re.compile(
-    r"\btried\s+(?!that\b|it\b|this\b|those\b|them\b|everything\b|again\b)([^.,;!?\n]{3,60})",
-    re.IGNORECASE,
-)
 _SUGGESTION_SENTENCE = re.compile(
     r"[^.!?\n]*\b(?:try|suggest|step|could|option|start)\b[^.!?\n]*", re.IGNORECASE
 )
@@ -714,9 +711,11 @@ class TemplateGenerator:
                 break
 
         # What the user said they tried: this message, then the summary, then the window.
-        candidates = [m.group(1) for m in [_TRIED.search(req.message)] if m]
+        candidates = extract_tried(req.message)[:1]
         candidates += list(reversed(req.summary.tried))
-        candidates += [m.group(1) for t in reversed(req.window) if (m := _TRIED.search(t.message))]
+        candidates += [
+            tried[0] for t in reversed(req.window) if (tried := extract_tried(t.message))
+        ]
         tried = next(
             (
                 frag

@@ -7,11 +7,14 @@ from dataclasses import dataclass, replace
 
 MAX_ITEMS = 12
 
-# "I tried X", "I've already tried X", "I have been trying X", "I already restarted X".
+# "I tried X", "I've already tried X", "tried X, no luck", "I already restarted X".
 _TRIED = re.compile(
-    r"\b(?:i(?:'ve| have)?\s+(?:already\s+|also\s+)?(?:tried|been trying)(?:\s+to)?"
-    r"|i\s+already)\s+(?P<what>[^.!?;\n]{3,80}?)"
-    r"(?=\s+(?:but|and it|and that|which|yet)\b|[.!?;,\n]|$)",
+    # a subject ("I tried"), or a clause that starts with the verb ("tried X, no luck")
+    r"(?:(?:\bi(?:'ve| have)?\s+|^\s*|(?<=[.!?;,]\s))(?:already\s+|also\s+)?"
+    r"(?:tried|been\s+trying)(?:\s+to)?|\bi\s+already)\s+"
+    r"(?!(?:that|it|this|those|them|everything|again)\b)"
+    r"(?P<what>[^.!?;\n]{3,80}?)"
+    r"(?=\s+(?:but|and it|and that|which|yet|though)\b|[.!?;,\n]|$)",
     re.IGNORECASE,
 )
 

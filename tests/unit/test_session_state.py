@@ -116,3 +116,15 @@ def test_the_stored_form_round_trips():
     doc = encode_session(state)
     assert isinstance(doc["context_window"], str)  # one value to encode, not a nested list
     assert decode_session(doc) == state
+
+
+@pytest.mark.parametrize(
+    ("message", "tried"),
+    [
+        ("tried rebooting, no luck", ["rebooting"]),
+        ("ok. tried the pomodoro thing but meh", ["the pomodoro thing"]),
+        ("I tried that already", []),
+    ],
+)
+def test_extract_tried_without_a_subject(message, tried):
+    assert extract_tried(message) == tried
