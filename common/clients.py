@@ -93,6 +93,26 @@ def fallback_generator():
 
 
 @cache
+def persona_model():
+    """The model endpoint's client, or None when no endpoint is configured (baseline only)."""
+    from common.model_client import CircuitBreaker, PersonaModelClient, PredictionCache
+
+    settings = get_settings()
+    if not settings.model_predict_url:
+        return None
+    return PersonaModelClient(
+        url=settings.model_predict_url,
+        timeout_seconds=settings.model_timeout_seconds,
+        breaker=CircuitBreaker(
+            failures=settings.model_breaker_failures,
+            reset_seconds=settings.model_breaker_reset_seconds,
+        ),
+        cache=PredictionCache(settings.model_cache_size),
+        google_auth=settings.model_google_auth,
+    )
+
+
+@cache
 def router():
     from common.routing import ResonanceBasedRouter
 

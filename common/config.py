@@ -41,6 +41,27 @@ class Settings(BaseSettings):
     gemini_base_url: str | None = None
     gemini_timeout_seconds: float = Field(8.0, gt=0)
 
+    # Persona model endpoint (the local server, or a Vertex AI endpoint's REST :predict URL)
+    model_predict_url: str | None = None
+    model_health_url: str | None = None  # the local server's health route (Vertex has none)
+    model_google_auth: bool = False  # send the service account's OAuth token (Vertex AI)
+    model_timeout_seconds: float = Field(0.3, gt=0, le=10)
+    model_breaker_failures: int = Field(3, ge=1)
+    model_breaker_reset_seconds: float = Field(15.0, gt=0)
+    model_cache_size: int = Field(4096, ge=0)
+
+    # Ensemble ranking: weights of each signal (normalised over the signals present)
+    ensemble_router_weight: float = Field(0.45, ge=0)
+    ensemble_model_weight: float = Field(0.30, ge=0)
+    ensemble_context_weight: float = Field(0.15, ge=0)
+    ensemble_time_weight: float = Field(0.10, ge=0)
+    # Bounded exploration: with this probability one of the other top-3 personas is shown.
+    exploration_epsilon: float = Field(0.0, ge=0, le=0.3)
+
+    # Safety
+    safety_default_locale: str = "en-US"
+    care_turns_after_crisis: int = Field(3, ge=0, le=20)
+
     # Request limits
     max_body_bytes: int = Field(64 * 1024, ge=1024)
 

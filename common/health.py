@@ -18,6 +18,7 @@ FEATURES = {
     "pubsub": ["analytics_events_delayed"],
     "auth": ["sign_in"],
     "bigquery": ["insights"],
+    "persona_model": ["persona_model"],
 }
 
 
@@ -41,6 +42,8 @@ def _checks(settings: Settings) -> dict[str, Callable[[], None]]:
         checks["bigquery"] = _http_ok(
             f"http://{host}/bigquery/v2/projects/{settings.project_id}/datasets"
         )
+    if settings.model_health_url:
+        checks["persona_model"] = _http_ok(settings.model_health_url)
     return checks
 
 
@@ -64,6 +67,11 @@ def check_all(settings: Settings) -> dict:
         name: f.result() if f.done() else {"ok": False, "error": "Timeout"}
         for name, f in futures.items()
     }
+    if (model := clients.persona_model()) is not None:
+        # This instance's view: its circuit breaker and prediction cache.
+        deps.setdefault("persona_model", {"ok": True}).update(model.health())
+        if model.breaker.state == "open":
+            deps["persona_model"]["ok"] = False
     degraded = sorted({feat for n, d in deps.items() if not d["ok"] for feat in FEATURES[n]})
     return {
         "status": "ok" if not degraded else "degraded",

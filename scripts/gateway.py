@@ -19,7 +19,7 @@ ROUTES: tuple[tuple[str, int], ...] = (
     ("/v2/chat/", FUNCTION_PORTS["chat"]),
     ("/v2/sessions/", FUNCTION_PORTS["chat"]),
     ("/api/chat/enhanced", FUNCTION_PORTS["chat"]),
-    ("/healthz", FUNCTION_PORTS["health"]),
+    ("/healthz", FUNCTION_PORTS["chat"]),
     ("/_bench/floor", FLOOR_PORT),
 )
 HOP_BY_HOP = {

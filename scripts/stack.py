@@ -78,7 +78,7 @@ def _function(name: str, port: int, *, optional: bool = False) -> Service:
 
 
 # name -> port of each function; the gateway routes production paths to these.
-FUNCTION_PORTS = {"chat": 8090, "health": 8091, "outbox_relay": 8092}
+FUNCTION_PORTS = {"chat": 8090, "outbox_relay": 8092}
 FLOOR_PORT = 8099
 
 SERVICES: tuple[Service, ...] = (
@@ -123,6 +123,24 @@ SERVICES: tuple[Service, ...] = (
             str(ROOT / "firebase.json"),
         ),
         ready_path="/",
+    ),
+    Service(
+        "model",
+        8081,
+        (
+            str(ROOT / ".venv-model" / "bin" / "python"),
+            "-m",
+            "model_serving.server",
+            "--host=127.0.0.1",
+        ),
+        ready_path="/health",
+        # The same container contract as Vertex AI; the artifact named by artifacts/CURRENT.
+        env={
+            "AIP_HTTP_PORT": "8081",
+            "AIP_HEALTH_ROUTE": "/health",
+            "AIP_PREDICT_ROUTE": "/predict",
+        },
+        optional=True,  # joins the stack once the model is trained by bootstrap
     ),
     *(_function(name, port) for name, port in FUNCTION_PORTS.items()),
     Service(

@@ -46,3 +46,4 @@ class Analysis:
     entities: tuple[Entity, ...] = field(default_factory=tuple)
     safety: Safety = Safety(crisis=False, probability=0.0)
     source: str = "baseline"  # "baseline" (lexicon) or the model version that produced it
+    persona: Distribution | None = None  # the model's own persona head, when it answered

@@ -9,24 +9,12 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from common.analysis.types import Analysis
-from common.chat.models import (
-    Alternative,
-    AnalysisOut,
-    EntityOut,
-    LabelScore,
-    PersonaChoice,
-    SafetyOut,
-    SentimentOut,
-    SessionOut,
-    TurnCreate,
-    TurnOut,
-    TurnPage,
-    TurnResponse,
-)
-from common.chat.persona_choice import Choice, Ranked, choose_persona
+from common.chat.models import SessionOut, TurnCreate, TurnOut, TurnPage
+from common.chat.records import crisis_event_data, turn_event_data, turn_response
 from common.config import Settings
 from common.errors import Conflict, NotFound
 from common.events import Event, EventPublisher, user_key
@@ -35,6 +23,8 @@ from common.personas import PERSONAS
 from common.ports import OutboxStore, SessionStore, TurnWrite
 from common.replies import ContextTurn, GenerationError, ReplyRequest, ResponseGenerator
 from common.replies.prompt import render_summary
+from common.routing.ensemble import Conversation, Ranking
+from common.safety import crisis_reply, resources_for
 from common.sessions.state import SessionState, WindowTurn, append_turn, new_session
 from common.sessions.summary import SessionSummary
 
@@ -60,12 +50,13 @@ def take_turn(
     store: SessionStore,
     outbox: OutboxStore,
     publisher: EventPublisher,
-    analyze: Callable[[str], Analysis],
-    rank: Callable[[Analysis], list[Ranked]],
+    analyze: Callable[[str], tuple[Analysis, list[str]]],
+    rank: Callable[..., Ranking],
     generator: ResponseGenerator,
     fallback: ResponseGenerator,
     settings: Settings,
     now: datetime,
+    locale: str | None = None,
     client: str = "v2",
 ) -> tuple[dict, bool]:
     """Take one turn; returns (the response object, whether it is a replay of a stored turn)."""
@@ -80,17 +71,28 @@ def take_turn(
     if body.session_id and (state is None or not state.visible_to(uid, now)):
         raise NotFound(SESSION_GONE, code="session_not_found")
     session_id = body.session_id or uuid.uuid4().hex
+    turn_id = uuid.uuid4().hex
 
-    degraded: list[str] = []
-    analysis = analyze(body.message)
-    choice = choose_persona(
-        rank(analysis),
+    analysis, degraded = analyze(body.message)
+    crisis = analysis.safety.crisis
+    if crisis:
+        resources = resources_for(locale, default_locale=settings.safety_default_locale)
+        analysis = replace(analysis, safety=replace(analysis.safety, resources=resources))
+    last = state.window[-1] if state and state.window else None
+    ranking = rank(
+        analysis=analysis,
+        convo=Conversation(
+            current_persona=state.current_persona if state else None,
+            previous_tone=last.tone if last else None,
+            previous_intent=last.intent if last else None,
+            care=crisis or bool(state and state.in_care()),
+            local_hour=now.hour,
+        ),
         requested=body.persona,
-        current=state.current_persona if state else None,
-        frustration_rising=_frustration_rising(state, analysis),
+        seed=turn_id,
     )
     request = ReplyRequest(
-        persona=PERSONAS[choice.chosen.id],
+        persona=PERSONAS[ranking.chosen.id],
         message=body.message,
         analysis=analysis,
         window=tuple(
@@ -98,17 +100,18 @@ def take_turn(
             for t in (state.window if state else ())
         ),
         summary=state.summary if state else SessionSummary(),
+        care=bool(state and state.in_care()),
     )
-    try:
-        reply = generator.generate(request)
-        generator_name = type(generator).__name__
-    except GenerationError as e:
-        log.warning("reply generator failed, using templates: %s", e)
-        reply = fallback.generate(request)
-        generator_name = type(fallback).__name__
-        degraded.append("reply_generator")
+    if crisis:  # one calm, persona-independent answer; never a model's improvisation
+        reply, generator_name = crisis_reply(analysis.safety.resources), "safety"
+    else:
+        try:
+            reply, generator_name = generator.generate(request), type(generator).__name__
+        except GenerationError as e:
+            log.warning("reply generator failed, using templates: %s", e)
+            reply, generator_name = fallback.generate(request), type(fallback).__name__
+            degraded.append("reply_generator")
 
-    turn_id = uuid.uuid4().hex
     ttl = timedelta(hours=settings.session_ttl_hours)
     ukey = user_key(uid, settings.analytics_key.get_secret_value())
 
@@ -120,11 +123,11 @@ def take_turn(
         else:
             base = new_session(session_id=session_id, owner_uid=uid, now=now, ttl=ttl)
         index = base.turn_count
-        response = _response(
+        response = turn_response(
             session_id=session_id,
             turn_id=turn_id,
             turn_index=index,
-            choice=choice,
+            ranking=ranking,
             reply=reply,
             analysis=analysis,
             degraded=degraded,
@@ -134,19 +137,21 @@ def take_turn(
             turn_index=index,
             message=body.message,
             reply=reply,
-            persona=choice.chosen.id,
+            persona=ranking.chosen.id,
             created_at=now,
             tone=analysis.tone.label,
             entities=tuple(e.text for e in analysis.entities),
+            intent=analysis.intent.label,
         )
-        scores = {r.id: r.score for r in (choice.chosen, *choice.alternatives)}
         new_state = append_turn(
             base,
             turn,
             now=now,
             ttl=ttl,
             window_size=settings.context_window_turns,
-            persona_scores=scores,
+            persona_scores=ranking.scores,
+            crisis=crisis,
+            care_turns=settings.care_turns_after_crisis,
         )
         turn_doc = {
             **turn.to_dict(),
@@ -154,39 +159,35 @@ def take_turn(
             "owner_uid": uid,
             "client_turn_id": body.client_turn_id,
             "fingerprint": fingerprint,
-            "persona_scores": scores,
-            "persona_source": choice.source,
+            "persona_scores": ranking.scores,
+            "persona_source": ranking.source,
+            "propensity": ranking.propensity,
+            "crisis": crisis,
             "response": response,
             "expires_at": new_state.expires_at,
         }
-        events = []
-        if index == 0:
+
+        def event(type_: str, data: dict) -> Event:
+            return Event(type_, now, ukey, session_id, data)
+
+        events = [event("session.started", {"client": client})] if index == 0 else []
+        data = turn_event_data(
+            response,
+            ranking=ranking,
+            analysis=analysis,
+            generator=generator_name,
+            client=client,
+            message_chars=len(body.message),
+            latency_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+        events.append(event("chat.turn.completed", data))
+        if crisis:
             events.append(
-                Event(
-                    type="session.started",
-                    occurred_at=now,
-                    user_key=ukey,
-                    session_id=session_id,
-                    data={"client": client},
+                event(
+                    "safety.crisis_detected",
+                    crisis_event_data(response, analysis=analysis, locale=locale),
                 )
             )
-        events.append(
-            Event(
-                type="chat.turn.completed",
-                occurred_at=now,
-                user_key=ukey,
-                session_id=session_id,
-                data=_turn_event_data(
-                    response,
-                    choice=choice,
-                    analysis=analysis,
-                    generator=generator_name,
-                    client=client,
-                    message_chars=len(body.message),
-                    latency_ms=round((time.perf_counter() - started) * 1000, 2),
-                ),
-            )
-        )
         return TurnWrite(state=new_state, turn_doc=turn_doc, events=events)
 
     outcome = store.commit_turn(
@@ -211,94 +212,6 @@ def _replay(stored: dict, fingerprint: str) -> dict:
             field="client_turn_id",
         )
     return stored["response"]
-
-
-def _frustration_rising(state: SessionState | None, analysis: Analysis) -> bool:
-    return bool(
-        state
-        and state.window
-        and analysis.tone.label == "frustrated"
-        and state.window[-1].tone == "frustrated"
-    )
-
-
-def _response(
-    *,
-    session_id: str,
-    turn_id: str,
-    turn_index: int,
-    choice: Choice,
-    reply: str,
-    analysis: Analysis,
-    degraded: list[str],
-) -> dict:
-    chosen = choice.chosen
-    return TurnResponse(
-        session_id=session_id,
-        turn_id=turn_id,
-        turn_index=turn_index,
-        persona=PersonaChoice(
-            id=chosen.id,
-            name=PERSONAS[chosen.id].name,
-            score=chosen.score,
-            reasons=list(chosen.reasons),
-        ),
-        alternatives=[
-            Alternative(id=a.id, name=PERSONAS[a.id].name, score=a.score)
-            for a in choice.alternatives
-        ],
-        reply=reply,
-        analysis=AnalysisOut(
-            sentiment=SentimentOut(
-                label=analysis.sentiment.label, score=round(analysis.sentiment.score, 4)
-            ),
-            tone=LabelScore(
-                label=analysis.tone.label, confidence=round(analysis.tone.confidence, 4)
-            ),
-            pace=LabelScore(
-                label=analysis.pace.label, confidence=round(analysis.pace.confidence, 4)
-            ),
-            intent=LabelScore(
-                label=analysis.intent.label, confidence=round(analysis.intent.confidence, 4)
-            ),
-            entities=[EntityOut(text=e.text, type=e.type) for e in analysis.entities],
-        ),
-        safety=SafetyOut(crisis=analysis.safety.crisis, resources=list(analysis.safety.resources)),
-        degraded=degraded,
-    ).model_dump(mode="json")
-
-
-def _turn_event_data(
-    response: dict,
-    *,
-    choice: Choice,
-    analysis: Analysis,
-    generator: str,
-    client: str,
-    message_chars: int,
-    latency_ms: float,
-) -> dict:
-    """What analytics learns of a turn: labels and scores, never the text."""
-    return {
-        "turn_id": response["turn_id"],
-        "turn_index": response["turn_index"],
-        "persona": choice.chosen.id,
-        "persona_source": choice.source,
-        "alternatives": [a.id for a in choice.alternatives],
-        "scores": {r.id: r.score for r in (choice.chosen, *choice.alternatives)},
-        "tone": analysis.tone.label,
-        "pace": analysis.pace.label,
-        "intent": analysis.intent.label,
-        "sentiment": round(analysis.sentiment.score, 4),
-        "entity_types": sorted({e.type for e in analysis.entities}),
-        "crisis": analysis.safety.crisis,
-        "analysis_source": analysis.source,
-        "generator": generator,
-        "degraded": response["degraded"],
-        "client": client,
-        "message_chars": message_chars,
-        "latency_ms": latency_ms,
-    }
 
 
 # Reads

@@ -145,6 +145,13 @@ def _crisis_rule(analysis: Analysis) -> str:
     )
 
 
+_CARE_RULE = (
+    "CARE: earlier in this conversation the person showed signs of crisis and was given crisis "
+    "resources. Begin by gently checking in on how they are doing, keep a calm pace, and remind "
+    "them the resources are there; only then address their message."
+)
+
+
 @dataclass(frozen=True)
 class Prompt:
     """A prompt in the google-genai shape: system instruction plus role/parts contents."""
@@ -175,6 +182,8 @@ class PromptBuilder:
         sections.append(f"Current message: {render_analysis(req.analysis)}")
         if req.analysis.safety.crisis:
             sections.append(_crisis_rule(req.analysis))
+        elif req.care:
+            sections.append(_CARE_RULE)
         return "\n\n".join(sections)
 
     def contents(self, req: ReplyRequest) -> tuple[dict, ...]:

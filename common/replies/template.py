@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from common.analysis.types import Analysis
 from common.replies.prompt import looks_like_instruction, safe_fragment
 from common.replies.types import ReplyRequest
+from common.safety import CARE_CHECK_IN
 from common.sessions.summary import extract_tried
 
 WORDS_PER_CHUNK = 3
@@ -572,7 +573,8 @@ class TemplateGenerator:
         persona = req.persona.id if req.persona.id in _OPENERS else "lua"
         if req.analysis.safety.crisis:
             return self._crisis(persona, req.analysis)
-        return self._reply(persona, req)
+        reply = self._reply(persona, req)
+        return f"{CARE_CHECK_IN} {reply}" if req.care else reply
 
     def stream(self, req: ReplyRequest) -> Iterator[str]:
         """The same reply as generate(), in groups of a few words."""

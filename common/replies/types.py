@@ -35,6 +35,7 @@ class ReplyRequest:
     analysis: Analysis
     window: tuple[ContextTurn, ...] = ()
     summary: SessionSummary = field(default_factory=SessionSummary)
+    care: bool = False  # a recent turn showed signs of crisis: check in gently first
 
 
 class GenerationError(Exception):

@@ -18,6 +18,7 @@ class WindowTurn:
     created_at: datetime
     tone: str = "calm"
     entities: tuple[str, ...] = ()
+    intent: str = ""
 
     def to_dict(self) -> dict:
         return {
@@ -29,6 +30,7 @@ class WindowTurn:
             "created_at": self.created_at,
             "tone": self.tone,
             "entities": list(self.entities),
+            "intent": self.intent,
         }
 
     @classmethod
@@ -42,6 +44,7 @@ class WindowTurn:
             created_at=d["created_at"],
             tone=d.get("tone", "calm"),
             entities=tuple(d.get("entities", ())),
+            intent=d.get("intent", ""),
         )
 
 
@@ -57,6 +60,11 @@ class SessionState:
     summary: SessionSummary = field(default_factory=SessionSummary)
     current_persona: str | None = None
     persona_scores: dict[str, float] = field(default_factory=dict)
+    care_until: int | None = None  # after a crisis, turns up to this index are taken with care
+
+    def in_care(self) -> bool:
+        """Is the next turn one of those that follow a crisis closely?"""
+        return self.care_until is not None and self.turn_count <= self.care_until
 
     def is_expired(self, now: datetime) -> bool:
         return self.expires_at <= now
@@ -77,6 +85,7 @@ class SessionState:
             "summary": self.summary.to_dict(),
             "current_persona": self.current_persona,
             "persona_scores": self.persona_scores,
+            "care_until": self.care_until,
         }
 
     @classmethod
@@ -92,6 +101,7 @@ class SessionState:
             summary=SessionSummary.from_dict(d.get("summary")),
             current_persona=d.get("current_persona"),
             persona_scores=dict(d.get("persona_scores") or {}),
+            care_until=d.get("care_until"),
         )
 
 
@@ -113,6 +123,8 @@ def append_turn(
     ttl: timedelta,
     window_size: int,
     persona_scores: dict[str, float],
+    crisis: bool = False,
+    care_turns: int = 0,
 ) -> SessionState:
     """The session after `turn` (whose index must be `state.turn_count`): the window keeps the
     last `window_size` turns and what falls out of it is folded into the summary."""
@@ -137,4 +149,5 @@ def append_turn(
         last_interaction_at=now,
         expires_at=now + ttl,
         persona_scores=persona_scores,
+        care_until=turn.turn_index + care_turns if crisis else state.care_until,
     )

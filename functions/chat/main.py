@@ -1,4 +1,4 @@
-"""Chat function: turns, sessions, sync and the earlier /api/chat/enhanced shape."""
+"""Chat function: turns, sessions, sync, the earlier /api/chat/enhanced shape, and /healthz."""
 
 from __future__ import annotations
 
@@ -9,15 +9,16 @@ import flask
 import functions_framework
 
 from common import clients
-from common.analysis import analyze_baseline
 from common.chat import service
 from common.chat.models import SESSION_ID_PATTERN, LegacyChatRequest, TurnCreate
-from common.chat.persona_choice import Ranked
+from common.chat.wiring import turn_ports
 from common.config import get_settings
 from common.edge import authenticate, utcnow
 from common.errors import Forbidden, InvalidInput, NotFound
+from common.health import check_all
 from common.http import Routes, handle_errors, json_response, parse, read_json
 from common.logs import setup_logging
+from common.safety import parse_locale
 
 setup_logging(get_settings().log_level)
 
@@ -27,6 +28,7 @@ ROUTES = Routes(
         "/v2/sessions/<session_id>": ("get_session", ("GET",)),
         "/v2/sessions/<session_id>/turns": ("list_turns", ("GET",)),
         "/api/chat/enhanced": ("legacy_chat", ("POST",)),
+        "/healthz": ("healthz", ("GET",)),
     }
 )
 
@@ -35,35 +37,27 @@ ROUTES = Routes(
 @handle_errors
 def chat(request: flask.Request) -> flask.Response:
     endpoint, args = ROUTES.match(request)
+    if endpoint == "healthz":  # public: the uptime check has no user
+        report = check_all(get_settings())
+        return json_response(report, 200 if report["status"] == "ok" else 503)
     caller = authenticate(request)
     return HANDLERS[endpoint](request, caller.uid, **args)
 
 
-def _rank(analysis) -> list[Ranked]:
-    return [Ranked(r.id, r.score, tuple(r.reasons)) for r in clients.router().rank(analysis, top=4)]
-
-
-def _take_turn(uid: str, body: TurnCreate, client: str) -> tuple[dict, bool]:
-    store = clients.session_store()
+def _take_turn(request: flask.Request, uid: str, body: TurnCreate, client: str):
     return service.take_turn(
         uid=uid,
         body=body,
-        store=store,
-        outbox=store,
-        publisher=clients.event_publisher(),
-        analyze=analyze_baseline,
-        rank=_rank,
-        generator=clients.response_generator(),
-        fallback=clients.fallback_generator(),
-        settings=get_settings(),
         now=utcnow(),
+        locale=parse_locale(request.headers.get("Accept-Language")),
         client=client,
+        **turn_ports(),
     )
 
 
 def create_turn(request: flask.Request, uid: str) -> flask.Response:
     body = parse(TurnCreate, read_json(request, max_bytes=get_settings().max_body_bytes))
-    response, replayed = _take_turn(uid, body, client="v2")
+    response, replayed = _take_turn(request, uid, body, client="v2")
     return json_response(
         response, 200 if replayed else 201, {"Idempotent-Replayed": str(replayed).lower()}
     )
@@ -126,7 +120,7 @@ def legacy_chat(request: flask.Request, uid: str) -> flask.Response:
     body = TurnCreate(
         session_id=legacy.sessionId, client_turn_id=client_turn_id, message=legacy.message
     )
-    turn, _ = _take_turn(uid, body, client="legacy")
+    turn, _ = _take_turn(request, uid, body, client="legacy")
     out = {
         "success": True,
         "sessionId": turn["session_id"],

@@ -5,7 +5,8 @@
 
 locals {
   functions = {
-    # POST /v2/chat/turns, GET /v2/sessions/*, POST /api/chat/enhanced (behind API Gateway).
+    # POST /v2/chat/turns, GET /v2/sessions/*, POST /api/chat/enhanced and GET /healthz
+    # (behind API Gateway; /healthz shows this instance's model cache and circuit).
     chat = {
       description   = "Chat turns, sessions and the legacy enhanced chat endpoint."
       concurrency   = 4 # functions-framework serves 4 threads per vCPU
@@ -22,22 +23,6 @@ locals {
         ANALYTICS_KEY = { secret = google_secret_manager_secret.secrets["analytics-key"].secret_id }
       }
       timeout_seconds = 60
-    }
-    # GET /healthz.
-    health = {
-      description     = "State of each dependency and the features that degrade."
-      concurrency     = 1
-      cpu             = null
-      env             = {}
-      ingress         = "ALLOW_ALL" # API Gateway reaches it over its public endpoint
-      invokers        = var.api_invokers
-      max_instances   = 3
-      memory_mb       = 512
-      min_instances   = 0
-      project_roles   = ["roles/datastore.viewer"]
-      publishes_to    = []
-      secrets         = {}
-      timeout_seconds = 30
     }
     # Called by Cloud Scheduler every minute (scheduler.tf): delivers the Firestore outbox.
     outbox_relay = {

@@ -1,5 +1,5 @@
 variable "api_invokers" {
-  description = "Who may invoke the API functions (chat, health): static key => IAM member. The API Gateway's service account goes here; until the gateway exists, e.g. a tester's user:... for direct calls."
+  description = "Who may invoke the API function (chat): static key => IAM member. The API Gateway's service account goes here; until the gateway exists, e.g. a tester's user:... for direct calls."
   type        = map(string)
   default     = {}
   nullable    = false

@@ -1,0 +1,38 @@
+"""A message read by the persona model when it answers, by the lexicon baseline when not."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from common.analysis.baseline import analyze_baseline
+from common.analysis.types import Analysis, Safety
+from common.model_client import ModelUnavailable, PersonaModelClient
+
+MODEL_DOWN = "persona_model"
+
+
+def analyze(text: str, *, model: PersonaModelClient | None) -> tuple[Analysis, list[str]]:
+    """(analysis, degraded). Sentiment and entities always come from the offline baseline; tone,
+    pace, intent and the persona head from the model. Crisis is the model's flag OR the
+    baseline's high-precision patterns: either alone is enough to answer with care."""
+    base = analyze_baseline(text)
+    if model is None:
+        return base, []
+    try:
+        p = model.predict(text)
+    except ModelUnavailable:
+        return base, [MODEL_DOWN]
+    crisis = p.crisis_flag or base.safety.crisis
+    probability = max(p.crisis_probability, base.safety.probability)
+    return (
+        replace(
+            base,
+            tone=p.tone,
+            pace=p.pace,
+            intent=p.intent,
+            persona=p.persona,
+            safety=Safety(crisis=crisis, probability=probability, resources=()),
+            source=p.model_version,
+        ),
+        [],
+    )

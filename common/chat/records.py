@@ -1,0 +1,106 @@
+"""What a turn answers and what it tells analytics (pure): the response object and event data."""
+
+from __future__ import annotations
+
+from common.analysis.types import Analysis
+from common.chat.models import (
+    Alternative,
+    AnalysisOut,
+    EntityOut,
+    LabelScore,
+    PersonaChoice,
+    SafetyOut,
+    SentimentOut,
+    TurnResponse,
+)
+from common.routing.ensemble import Ranking
+
+POLICY = "ensemble-v1"
+
+
+def turn_response(
+    *,
+    session_id: str,
+    turn_id: str,
+    turn_index: int,
+    ranking: Ranking,
+    reply: str,
+    analysis: Analysis,
+    degraded: list[str],
+) -> dict:
+    chosen = ranking.chosen
+
+    def label(d) -> LabelScore:
+        return LabelScore(label=d.label, confidence=round(d.confidence, 4))
+
+    return TurnResponse(
+        session_id=session_id,
+        turn_id=turn_id,
+        turn_index=turn_index,
+        persona=PersonaChoice(
+            id=chosen.id, name=chosen.name, score=chosen.score, reasons=list(chosen.reasons)
+        ),
+        alternatives=[
+            Alternative(id=a.id, name=a.name, score=a.score) for a in ranking.alternatives
+        ],
+        reply=reply,
+        analysis=AnalysisOut(
+            sentiment=SentimentOut(
+                label=analysis.sentiment.label, score=round(analysis.sentiment.score, 4)
+            ),
+            tone=label(analysis.tone),
+            pace=label(analysis.pace),
+            intent=label(analysis.intent),
+            entities=[EntityOut(text=e.text, type=e.type) for e in analysis.entities],
+        ),
+        safety=SafetyOut(crisis=analysis.safety.crisis, resources=list(analysis.safety.resources)),
+        degraded=degraded,
+    ).model_dump(mode="json")
+
+
+def turn_event_data(
+    response: dict,
+    *,
+    ranking: Ranking,
+    analysis: Analysis,
+    generator: str,
+    client: str,
+    message_chars: int,
+    latency_ms: float,
+) -> dict:
+    """What analytics learns of a turn: labels, every persona's score and the propensity of the
+    one shown (for off-policy evaluation), never the text."""
+    return {
+        "turn_id": response["turn_id"],
+        "turn_index": response["turn_index"],
+        "persona": ranking.chosen.id,
+        "persona_source": ranking.source,
+        "policy": POLICY,
+        "propensity": ranking.propensity,
+        "scores": ranking.scores,
+        "components": ranking.chosen.components,
+        "alternatives": [a.id for a in ranking.alternatives],
+        "tone": analysis.tone.label,
+        "pace": analysis.pace.label,
+        "intent": analysis.intent.label,
+        "sentiment": round(analysis.sentiment.score, 4),
+        "entity_types": sorted({e.type for e in analysis.entities}),
+        "crisis": analysis.safety.crisis,
+        "analysis_source": analysis.source,
+        "generator": generator,
+        "degraded": response["degraded"],
+        "client": client,
+        "message_chars": message_chars,
+        "latency_ms": latency_ms,
+    }
+
+
+def crisis_event_data(response: dict, *, analysis: Analysis, locale: str | None) -> dict:
+    return {
+        "turn_id": response["turn_id"],
+        "turn_index": response["turn_index"],
+        "probability": round(analysis.safety.probability, 4),
+        "analysis_source": analysis.source,
+        "locale": locale,
+        "resources_shown": len(analysis.safety.resources),
+    }

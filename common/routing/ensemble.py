@@ -1,0 +1,176 @@
+"""Which persona answers: an ensemble of the router, the model's persona head, the conversation
+and the time of day, with the user's explicit choice on top and bounded exploration (pure)."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+
+from common.analysis.types import Analysis
+from common.labels import PERSONA_IDS
+from common.personas import PERSONAS
+
+# How well each persona suits an hour of the user's day (late night: calm; morning: action).
+TIME_AFFINITY: dict[str, dict[str, float]] = {
+    "night": {"lua": 0.9, "riri": 0.2, "elro": 0.3, "nana": 0.6},  # 22:00–05:59
+    "morning": {"lua": 0.4, "riri": 0.9, "elro": 0.7, "nana": 0.5},  # 06:00–11:59
+    "afternoon": {"lua": 0.4, "riri": 0.7, "elro": 0.8, "nana": 0.5},  # 12:00–17:59
+    "evening": {"lua": 0.7, "riri": 0.4, "elro": 0.5, "nana": 0.8},  # 18:00–21:59
+}
+SHIFT_CONFIDENCE = 0.55  # a new tone or intent this sure of itself counts as a clear shift
+TOP_K = 3
+
+
+def day_part(hour: int) -> str:
+    if hour >= 22 or hour < 6:
+        return "night"
+    if hour < 12:
+        return "morning"
+    return "afternoon" if hour < 18 else "evening"
+
+
+@dataclass(frozen=True)
+class Weights:
+    router: float = 0.45
+    model: float = 0.30
+    context: float = 0.15
+    time: float = 0.10
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """What the ranker knows of the conversation so far."""
+
+    current_persona: str | None = None
+    previous_tone: str | None = None
+    previous_intent: str | None = None
+    care: bool = False  # the user showed signs of crisis in a recent turn
+    local_hour: int = 12
+
+
+@dataclass(frozen=True)
+class Scored:
+    id: str
+    score: float
+    reasons: tuple[str, ...] = ()
+    components: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return PERSONAS[self.id].name
+
+
+@dataclass(frozen=True)
+class Ranking:
+    ranked: tuple[Scored, ...]  # every persona, best first
+    chosen: Scored
+    alternatives: tuple[Scored, ...]
+    source: str  # "ensemble" | "exploration" | "requested"
+    propensity: float  # probability that this policy shows `chosen` for this input
+
+    @property
+    def scores(self) -> dict[str, float]:
+        return {s.id: s.score for s in self.ranked}
+
+
+def _context_scores(analysis: Analysis, convo: Conversation) -> tuple[dict[str, float], str]:
+    """Continuity of the current persona, unless the user clearly shifted or is getting more
+    frustrated with it; right after a crisis, care (Lua, then Nana) takes its place."""
+    if convo.care:
+        return {"lua": 1.0, "nana": 0.6, "riri": 0.0, "elro": 0.0}, "care"
+    current = convo.current_persona
+    if current not in PERSONAS:
+        return dict.fromkeys(PERSONA_IDS, 0.0), "none"
+    if convo.previous_tone == "frustrated" and analysis.tone.label == "frustrated":
+        return {p: 0.0 if p == current else 0.5 for p in PERSONA_IDS}, "frustration"
+    tone_shift = (
+        analysis.tone.label != convo.previous_tone and analysis.tone.confidence >= SHIFT_CONFIDENCE
+    )
+    intent_shift = (
+        analysis.intent.label != convo.previous_intent
+        and analysis.intent.confidence >= SHIFT_CONFIDENCE
+    )
+    if convo.previous_tone is not None and (tone_shift or intent_shift):
+        return dict.fromkeys(PERSONA_IDS, 0.0), "shift"
+    return {p: 1.0 if p == current else 0.0 for p in PERSONA_IDS}, "continuity"
+
+
+def _reasons(
+    pid: str,
+    router_reasons: tuple[str, ...],
+    components: dict[str, float],
+    context_kind: str,
+    convo: Conversation,
+    model_best: str | None,
+) -> tuple[str, ...]:
+    name = PERSONAS[pid].name
+    reasons: list[str] = []
+    if context_kind == "care" and pid == "lua":
+        reasons.append("Staying gentle after what you shared earlier.")
+    elif context_kind == "continuity" and pid == convo.current_persona:
+        reasons.append(f"Staying with {name} so the conversation keeps its thread.")
+    elif context_kind == "frustration" and convo.current_persona and pid != convo.current_persona:
+        current = PERSONAS[convo.current_persona].name
+        reasons.append(f"Switching from {current}: this doesn't seem to be helping yet.")
+    elif context_kind == "shift" and convo.current_persona and pid != convo.current_persona:
+        reasons.append("Your mood or what you need has changed, so a different mentor may fit.")
+    reasons.extend(router_reasons)
+    if model_best == pid:
+        reasons.append(f"The persona model reads this as a message for {name}.")
+    if components.get("time", 0) >= 0.8:
+        reasons.append(f"{name} suits this time of your {day_part(convo.local_hour)}.")
+    return tuple(reasons)
+
+
+def rank(
+    *,
+    analysis: Analysis,
+    router_scores: dict[str, float],
+    router_reasons: dict[str, tuple[str, ...]],
+    convo: Conversation,
+    weights: Weights,
+    requested: str | None = None,
+    epsilon: float = 0.0,
+    seed: str = "",
+) -> Ranking:
+    """Score every persona in [0, 1] as the weighted mean of the signals that are present (the
+    model's head is missing when the model is down), then choose: the user's request, else the
+    best, except with probability `epsilon` one of the other top-3 (uniformly)."""
+    context, context_kind = _context_scores(analysis, convo)
+    time_scores = TIME_AFFINITY[day_part(convo.local_hour)]
+    signals: list[tuple[float, dict[str, float], str]] = [
+        (weights.router, router_scores, "router"),
+        (weights.context, context, "context"),
+        (weights.time, time_scores, "time"),
+    ]
+    model_best = None
+    if analysis.persona is not None:
+        signals.append((weights.model, analysis.persona.probs, "model"))
+        model_best = analysis.persona.label
+    total = sum(w for w, _, _ in signals) or 1.0
+    scored = []
+    for pid in PERSONA_IDS:
+        components = {name: round(values.get(pid, 0.0), 4) for _, values, name in signals}
+        score = sum(w * values.get(pid, 0.0) for w, values, _ in signals) / total
+        reasons = _reasons(
+            pid, router_reasons.get(pid, ()), components, context_kind, convo, model_best
+        )
+        scored.append(Scored(pid, round(score, 4), reasons, components))
+    ranked = tuple(sorted(scored, key=lambda s: (-s.score, PERSONA_IDS.index(s.id))))
+    by_id = {s.id: s for s in ranked}
+
+    if requested:
+        pick = by_id[requested]
+        chosen = Scored(pick.id, pick.score, (f"You asked for {pick.name}.",), pick.components)
+        source, propensity = "requested", 1.0
+    else:
+        top = ranked[:TOP_K]
+        rng = random.Random(int(hashlib.sha256(seed.encode()).hexdigest()[:16], 16))
+        explore = epsilon > 0 and rng.random() < epsilon
+        chosen = rng.choice(top[1:]) if explore else top[0]
+        source = "exploration" if explore else "ensemble"
+        share = epsilon / (len(top) - 1)
+        propensity = share if chosen.id != top[0].id else 1.0 - epsilon
+    alternatives = tuple(s for s in ranked if s.id != chosen.id)[:2]
+    return Ranking(ranked, chosen, alternatives, source, round(propensity, 4))

@@ -1,0 +1,52 @@
+"""What the product does for a user in crisis: resources for their locale and one calm reply
+that does not depend on the persona (and never on a language model's improvisation)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+RESOURCES_FILE = Path(__file__).parent / "data" / "crisis_resources.json"
+
+
+@cache
+def _resources() -> dict[str, tuple[str, ...]]:
+    raw = json.loads(RESOURCES_FILE.read_text(encoding="utf-8"))
+    return {k: tuple(v) for k, v in raw.items() if not k.startswith("_")}
+
+
+def parse_locale(accept_language: str | None) -> str | None:
+    """The first language tag of an Accept-Language header ("en-GB,en;q=0.8" -> "en-GB")."""
+    if not accept_language:
+        return None
+    tag = accept_language.split(",")[0].split(";")[0].strip()
+    return tag if 1 < len(tag) <= 35 and tag.replace("-", "").isalnum() else None
+
+
+def resources_for(locale: str | None, *, default_locale: str) -> tuple[str, ...]:
+    """Exact locale, then its language, then the default locale, then the global default."""
+    table = _resources()
+    for candidate in (locale, (locale or "").split("-")[0], default_locale, "default"):
+        for key in table:
+            if candidate and key.lower() == candidate.lower():
+                return table[key]
+    return table["default"]
+
+
+def crisis_reply(resources: tuple[str, ...]) -> str:
+    listed = "\n".join(f"• {r}" for r in resources)
+    return (
+        "I'm really glad you told me, and I'm taking what you said seriously. What you're carrying "
+        "sounds very heavy, and you deserve support from a person right now, not only from an "
+        "app.\n"
+        f"{listed}\n"
+        "If you can, reach out to someone you trust and let them know how you're feeling. "
+        "I'm here with you, and we can keep talking. Are you safe right now?"
+    )
+
+
+CARE_CHECK_IN = (
+    "Before anything else: how are you holding up since earlier? If things feel heavy again, "
+    "the resources I shared are there for you any time."
+)

@@ -1,0 +1,142 @@
+"""The ensemble ranking: the router, the model's persona head, the conversation and the hour."""
+
+import pytest
+
+from common.analysis.types import Analysis, Distribution, Sentiment
+from common.labels import INTENTS, PACES, PERSONA_IDS, TONES
+from common.routing.ensemble import Conversation, Weights, day_part, rank
+
+ROUTER = {"lua": 0.50, "riri": 0.62, "elro": 0.55, "nana": 0.40}
+REASONS = {p: (f"router likes {p}",) for p in PERSONA_IDS}
+
+
+def _dist(labels, top: str, p: float = 0.8) -> Distribution:
+    rest = (1 - p) / (len(labels) - 1)
+    return Distribution({label: p if label == top else rest for label in labels})
+
+
+def _analysis(tone="calm", intent="problem_solving", persona=None, p=0.8) -> Analysis:
+    return Analysis(
+        sentiment=Sentiment("neutral", 0.0),
+        tone=_dist(TONES, tone, p),
+        pace=_dist(PACES, "steady"),
+        intent=_dist(INTENTS, intent, p),
+        persona=_dist(PERSONA_IDS, persona) if persona else None,
+    )
+
+
+def _rank(analysis=None, convo=None, **kw):
+    return rank(
+        analysis=analysis or _analysis(),
+        router_scores=kw.pop("router", ROUTER),
+        router_reasons=REASONS,
+        convo=convo or Conversation(),
+        weights=kw.pop("weights", Weights()),
+        **kw,
+    )
+
+
+def test_top_three_are_distinct_and_sorted():
+    r = _rank()
+    assert len({r.chosen.id, *(a.id for a in r.alternatives)}) == 3
+    assert [s.score for s in r.ranked] == sorted((s.score for s in r.ranked), reverse=True)
+    assert set(r.scores) == set(PERSONA_IDS)
+    assert all(0 <= s <= 1 for s in r.scores.values())
+
+
+def test_without_context_the_router_decides():
+    r = _rank(convo=Conversation(local_hour=14))
+    assert r.chosen.id == "riri"
+    assert (r.source, r.propensity) == ("ensemble", 1.0)
+    assert "router likes riri" in r.chosen.reasons
+
+
+def test_the_model_head_can_overrule_a_close_router_call():
+    r = _rank(_analysis(persona="elro", p=0.9), convo=Conversation(local_hour=14))
+    assert r.chosen.id == "elro"
+    assert any("persona model" in reason for reason in r.chosen.reasons)
+
+
+def test_continuity_keeps_the_current_persona_when_nothing_shifted():
+    convo = Conversation(
+        current_persona="elro",
+        previous_tone="calm",
+        previous_intent="problem_solving",
+        local_hour=14,
+    )
+    r = _rank(_analysis(tone="calm", intent="problem_solving"), convo)
+    assert r.chosen.id == "elro"
+    assert r.chosen.reasons[0].startswith("Staying with Elro")
+
+
+def test_a_clear_shift_in_tone_lets_another_persona_take_over():
+    convo = Conversation(
+        current_persona="elro",
+        previous_tone="calm",
+        previous_intent="problem_solving",
+        local_hour=14,
+    )
+    r = _rank(_analysis(tone="sad", intent="problem_solving", p=0.9), convo)
+    assert r.chosen.id == "riri"  # the router's best, no continuity bonus for Elro
+    assert r.ranked[0].components["context"] == 0.0
+
+
+def test_rising_frustration_switches_away_from_the_current_persona():
+    convo = Conversation(
+        current_persona="riri",
+        previous_tone="frustrated",
+        previous_intent="problem_solving",
+        local_hour=14,
+    )
+    r = _rank(_analysis(tone="frustrated"), convo)
+    assert r.chosen.id != "riri"
+    assert r.chosen.reasons[0].startswith("Switching from Riri")
+
+
+def test_care_after_a_crisis_favours_lua():
+    r = _rank(convo=Conversation(care=True, local_hour=14))
+    assert r.chosen.id == "lua"
+    assert r.chosen.reasons[0] == "Staying gentle after what you shared earlier."
+
+
+def test_time_of_day_tilts_a_close_call():
+    router = {"lua": 0.60, "riri": 0.60, "elro": 0.30, "nana": 0.30}
+    assert _rank(router=router, convo=Conversation(local_hour=2)).chosen.id == "lua"
+    assert _rank(router=router, convo=Conversation(local_hour=8)).chosen.id == "riri"
+
+
+@pytest.mark.parametrize(
+    ("hour", "part"),
+    [(0, "night"), (5, "night"), (6, "morning"), (12, "afternoon"), (18, "evening"), (22, "night")],
+)
+def test_day_parts(hour, part):
+    assert day_part(hour) == part
+
+
+def test_a_requested_persona_wins_with_propensity_one():
+    r = _rank(requested="nana", epsilon=0.2, seed="x")
+    assert (r.chosen.id, r.source, r.propensity) == ("nana", "requested", 1.0)
+    assert "nana" not in {a.id for a in r.alternatives}
+
+
+def test_exploration_is_bounded_to_the_top_three_with_exact_propensities():
+    shown = {}
+    for i in range(2000):
+        r = _rank(convo=Conversation(local_hour=14), epsilon=0.2, seed=f"turn-{i}")
+        shown.setdefault(r.chosen.id, []).append(r.propensity)
+    top3 = [s.id for s in _rank(convo=Conversation(local_hour=14)).ranked[:3]]
+    assert set(shown) == set(top3)
+    assert set(shown[top3[0]]) == {0.8}
+    assert set(shown[top3[1]]) == set(shown[top3[2]]) == {0.1}
+    assert 0.75 < len(shown[top3[0]]) / 2000 < 0.85
+
+
+def test_the_same_seed_gives_the_same_choice():
+    a = _rank(epsilon=0.3, seed="same")
+    b = _rank(epsilon=0.3, seed="same")
+    assert a == b
+
+
+def test_without_the_model_head_the_weights_renormalise():
+    r = _rank(_analysis(persona=None), weights=Weights(router=1, model=5, context=0, time=0))
+    assert r.scores == ROUTER
