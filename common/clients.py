@@ -67,6 +67,20 @@ def session_store():
 
 
 @cache
+def profile_store():
+    from common.adapters.firestore_profiles import FirestoreProfileStore
+
+    return FirestoreProfileStore(firestore_client(), session_store())
+
+
+@cache
+def preference_writer():
+    from common.adapters.firestore_profiles import FirestorePreferenceWriter
+
+    return FirestorePreferenceWriter(firestore_client())
+
+
+@cache
 def event_publisher():
     from common.adapters.pubsub_events import PubSubEventPublisher
 

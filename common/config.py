@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     # Bounded exploration: with this probability one of the other top-3 personas is shown.
     exploration_epsilon: float = Field(0.0, ge=0, le=0.3)
 
+    # Personalization: how the persona is chosen from the ensemble and the user's preferences
+    personalization_policy: Literal["static", "formula", "thompson"] = "thompson"
+    thompson_prior_strength: float = Field(10.0, ge=0)
+    thompson_exploration_cap: float = Field(0.2, ge=0, le=1)
+
     # Safety
     safety_default_locale: str = "en-US"
     care_turns_after_crisis: int = Field(3, ge=0, le=20)

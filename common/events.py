@@ -27,6 +27,10 @@ class Event:
     data: dict[str, Any] = field(default_factory=dict)
     event_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     topic: str = "events"
+    # The user's key for internal consumers (the profile updater), sent as a message attribute
+    # and never part of the envelope that analytics stores: set even when the user chose to
+    # anonymise analytics (then user_key is None).
+    subject: str | None = None
 
     def envelope(self) -> dict[str, Any]:
         return {
@@ -42,8 +46,16 @@ class Event:
     def encode(self) -> bytes:
         return json.dumps(self.envelope(), separators=(",", ":"), sort_keys=True).encode()
 
+    def attributes(self) -> dict[str, str]:
+        attrs = {"event_id": self.event_id, "type": self.type}
+        if self.subject:
+            attrs["subject"] = self.subject
+        return attrs
+
     @classmethod
-    def from_envelope(cls, envelope: dict[str, Any], *, topic: str = "events") -> Event:
+    def from_envelope(
+        cls, envelope: dict[str, Any], *, topic: str = "events", subject: str | None = None
+    ) -> Event:
         return cls(
             type=envelope["type"],
             occurred_at=datetime.fromisoformat(envelope["occurred_at"]),
@@ -52,6 +64,7 @@ class Event:
             data=envelope.get("data") or {},
             event_id=envelope["event_id"],
             topic=topic,
+            subject=subject,
         )
 
 

@@ -88,7 +88,7 @@ def parse(model: type[BaseModel], data: Any) -> Any:
         return model.model_validate(data)
     except ValidationError as e:
         first = e.errors(include_url=False)[0]
-        field = ".".join(str(p) for p in first["loc"]) or None
+        field = _field_path(first["loc"])
         kind = first["type"]
         if kind == "missing":
             message = f"'{field}' is required."
@@ -97,6 +97,18 @@ def parse(model: type[BaseModel], data: Any) -> Any:
         else:
             message = f"'{field}': {first['msg']}."
         raise InvalidInput(message, field=field) from None
+
+
+def _field_path(loc: tuple) -> str | None:
+    """The field a validation error is about; pydantic appends union-member tags such as
+    "literal['up','down']" to the location, which name no field."""
+    parts = []
+    for part in loc:
+        if isinstance(part, int) or (isinstance(part, str) and part.isidentifier()):
+            parts.append(str(part))
+        else:
+            break
+    return ".".join(parts) or None
 
 
 def handle_errors(fn: Callable[..., flask.Response]) -> Callable[..., flask.Response]:

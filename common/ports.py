@@ -17,7 +17,12 @@ __all__ = [
     "SessionStore",
     "TurnContext",
     "TurnWrite",
+    "WriteConflict",
 ]
+
+
+class WriteConflict(Exception):
+    """Someone changed what this write was based on: read again and decide again."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,8 @@ class TurnContext:
     keyed_turn: dict | None
     session: SessionState | None
     version: object = None  # the adapter's optimistic-concurrency token for the session
+    user: dict | None = None  # users/{uid}: the user's settings
+    preferences: dict | None = None  # what the profile updater learned about the user
 
 
 @dataclass(frozen=True)
@@ -49,7 +56,9 @@ class CommitOutcome:
 class SessionStore(Protocol):
     def get_session(self, session_id: str) -> SessionState | None: ...
 
-    def read_turn_context(self, *, key: str, session_id: str | None) -> TurnContext: ...
+    def read_turn_context(
+        self, *, key: str, session_id: str | None, uid: str = "", ukey: str = ""
+    ) -> TurnContext: ...
 
     def commit_turn(
         self,

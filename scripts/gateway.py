@@ -20,6 +20,8 @@ ROUTES: tuple[tuple[str, int], ...] = (
     ("/v2/sessions/", FUNCTION_PORTS["chat"]),
     ("/api/chat/enhanced", FUNCTION_PORTS["chat"]),
     ("/healthz", FUNCTION_PORTS["chat"]),
+    ("/v2/feedback", FUNCTION_PORTS["feedback"]),
+    ("/v2/profile", FUNCTION_PORTS["profile"]),
     ("/_bench/floor", FLOOR_PORT),
 )
 HOP_BY_HOP = {

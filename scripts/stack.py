@@ -48,7 +48,9 @@ EMULATOR_ENV = {
 
 TOPICS = ("events", "notifications", "events-dead-letter")
 # (subscription, topic, push function or None for pull). Event-driven functions join here.
-SUBSCRIPTIONS: tuple[tuple[str, str, str | None], ...] = ()
+SUBSCRIPTIONS: tuple[tuple[str, str, str | None], ...] = (
+    ("events-profile-updater", "events", "profile_updater"),
+)
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,13 @@ def _function(name: str, port: int, *, optional: bool = False) -> Service:
 
 
 # name -> port of each function; the gateway routes production paths to these.
-FUNCTION_PORTS = {"chat": 8090, "outbox_relay": 8092}
+FUNCTION_PORTS = {
+    "chat": 8090,
+    "outbox_relay": 8092,
+    "feedback": 8093,
+    "profile": 8094,
+    "profile_updater": 8095,
+}
 FLOOR_PORT = 8099
 
 SERVICES: tuple[Service, ...] = (

@@ -14,10 +14,12 @@ from typing import Any
 from common.config import Settings
 from common.errors import Unavailable
 from common.events import Event
-from common.ports import CommitOutcome, TurnContext, TurnWrite
+from common.feedback.service import FeedbackContext
+from common.ports import CommitOutcome, TurnContext, TurnWrite, WriteConflict
 from common.sessions.state import SessionState
 
 SESSIONS, TURNS, TURN_KEYS, OUTBOX = "sessions", "turns", "turn_keys", "outbox"
+FEEDBACK, USERS, PREFERENCES = "feedback", "users", "preferences"
 READ_TIMEOUT = 5.0
 
 
@@ -83,10 +85,15 @@ class FirestoreSessionStore:
             snap = self._db.collection(SESSIONS).document(session_id).get(timeout=READ_TIMEOUT)
         return decode_session(snap.to_dict()) if snap.exists else None
 
-    def read_turn_context(self, *, key: str, session_id: str | None) -> TurnContext:
-        """The key and the session in one round trip; the turn behind a known key in another."""
+    def read_turn_context(
+        self, *, key: str, session_id: str | None, uid: str = "", ukey: str = ""
+    ) -> TurnContext:
+        """The key, the session, the user's settings and learned preferences in one round
+        trip; the turn behind a known key in another."""
         key_ref = self._db.collection(TURN_KEYS).document(key)
-        refs = [key_ref]
+        user_ref = self._db.collection(USERS).document(uid) if uid else None
+        prefs_ref = self._db.collection(PREFERENCES).document(ukey) if ukey else None
+        refs = [r for r in (key_ref, user_ref, prefs_ref) if r is not None]
         if session_id:
             refs.append(self._db.collection(SESSIONS).document(session_id))
         with storage_errors():
@@ -97,13 +104,21 @@ class FirestoreSessionStore:
                 ref = key_snap.to_dict()
                 turn = self._turn_ref(ref["session_id"], ref["turn_id"]).get(timeout=READ_TIMEOUT)
                 keyed_turn = self._decode_turn(turn.to_dict()) if turn.exists else None
+
+        def doc(ref) -> dict | None:
+            snap = snaps.get(ref.path) if ref is not None else None
+            return snap.to_dict() if snap is not None and snap.exists else None
+
+        user, prefs = doc(user_ref), doc(prefs_ref)
         session_snap = snaps.get(refs[-1].path) if session_id else None
         if session_snap is None or not session_snap.exists:
-            return TurnContext(keyed_turn=keyed_turn, session=None)
+            return TurnContext(keyed_turn=keyed_turn, session=None, user=user, preferences=prefs)
         return TurnContext(
             keyed_turn=keyed_turn,
             session=decode_session(session_snap.to_dict()),
             version=session_snap.update_time,
+            user=user,
+            preferences=prefs,
         )
 
     def commit_turn(
@@ -165,6 +180,50 @@ class FirestoreSessionStore:
             "This conversation is busy; try again.", code="session_busy", retry_after=1
         )
 
+    # Feedback
+
+    def read_feedback_context(
+        self, *, key: str, uid: str, session_id: str, turn_id: str
+    ) -> FeedbackContext:
+        refs = [
+            self._db.collection(FEEDBACK).document(key),
+            self._db.collection(SESSIONS).document(session_id),
+            self._turn_ref(session_id, turn_id),
+            self._db.collection(USERS).document(uid),
+        ]
+        with storage_errors():
+            snaps = {s.reference.path: s for s in self._db.get_all(refs, timeout=READ_TIMEOUT)}
+        fb, sess, turn, user = (snaps[r.path] for r in refs)
+        settings = (user.to_dict() or {}).get("settings") or {} if user.exists else {}
+        return FeedbackContext(
+            turn=turn.to_dict() if turn.exists else None,
+            session=decode_session(sess.to_dict()) if sess.exists else None,
+            existing=fb.to_dict() if fb.exists else None,
+            version=fb.update_time if fb.exists else None,
+            anonymized=bool(settings.get("anonymize_analytics", False)),
+        )
+
+    def write_feedback(
+        self, *, key: str, doc: dict, events: list[Event], context: FeedbackContext
+    ) -> None:
+        """The rating and its events in one batch, on the condition that nobody rated the turn
+        since we read it (else WriteConflict)."""
+        from google.api_core import exceptions
+
+        ref = self._db.collection(FEEDBACK).document(key)
+        batch = self._db.batch()
+        if context.existing is None:
+            batch.create(ref, doc)
+        else:
+            batch.update(ref, doc, option=self._db.write_option(last_update_time=context.version))
+        for event in events:
+            batch.set(self._outbox_ref(event.event_id), self._outbox_doc(event))
+        try:
+            with storage_errors():
+                batch.commit(timeout=READ_TIMEOUT)
+        except (exceptions.Conflict, exceptions.FailedPrecondition) as e:
+            raise WriteConflict(str(e)) from e
+
     @staticmethod
     def _decode_turn(doc: dict) -> dict:
         return {**doc, "response": json.loads(doc["response"])}
@@ -198,6 +257,7 @@ class FirestoreSessionStore:
         return {
             "envelope": _json(event.envelope()),
             "session_id": event.session_id,
+            "subject": event.subject,
             "topic": event.topic,
             "created_at": event.occurred_at,
             # The turn publishes inline; the relay steps in only once this has passed.
@@ -248,7 +308,9 @@ class FirestoreSessionStore:
                 except (exceptions.FailedPrecondition, exceptions.NotFound):
                     continue  # another relay took it, or it was delivered meanwhile
                 envelope = json.loads(doc["envelope"])
-                claimed.append(Event.from_envelope(envelope, topic=doc["topic"]))
+                claimed.append(
+                    Event.from_envelope(envelope, topic=doc["topic"], subject=doc.get("subject"))
+                )
         return claimed
 
     def ping(self) -> None:

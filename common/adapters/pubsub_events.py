@@ -22,10 +22,7 @@ class PubSubEventPublisher:
         for event in events:
             by_topic[event.topic].append(event)
         for topic, batch in by_topic.items():
-            messages = [
-                PubsubMessage(data=e.encode(), attributes={"event_id": e.event_id, "type": e.type})
-                for e in batch
-            ]
+            messages = [PubsubMessage(data=e.encode(), attributes=e.attributes()) for e in batch]
             try:
                 self._client.publish(
                     topic=f"projects/{self._project_id}/topics/{topic}",

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from common.analysis.types import Analysis
 from common.chat.models import SessionOut, TurnCreate, TurnOut, TurnPage
@@ -18,9 +19,12 @@ from common.chat.records import crisis_event_data, turn_event_data, turn_respons
 from common.config import Settings
 from common.errors import Conflict, NotFound
 from common.events import Event, EventPublisher, user_key
+from common.model_client import normalise
 from common.outbox import deliver_now
 from common.personas import PERSONAS
 from common.ports import OutboxStore, SessionStore, TurnWrite
+from common.profile.service import settings_of
+from common.profile.updater import profile_from_doc
 from common.replies import ContextTurn, GenerationError, ReplyRequest, ResponseGenerator
 from common.replies.prompt import render_summary
 from common.routing.ensemble import Conversation, Ranking
@@ -63,9 +67,15 @@ def take_turn(
     started = time.perf_counter()
     key = turn_key(uid, body.client_turn_id)
     fingerprint = _fingerprint(body)
-    context = store.read_turn_context(key=key, session_id=body.session_id)
+    ukey = user_key(uid, settings.analytics_key.get_secret_value())
+    context = store.read_turn_context(key=key, session_id=body.session_id, uid=uid, ukey=ukey)
     if context.keyed_turn is not None:
         return _replay(context.keyed_turn, fingerprint), True
+    user_settings = settings_of(context.user)
+    local_now = now.astimezone(ZoneInfo(user_settings.timezone))
+    profile = profile_from_doc(
+        context.preferences, personalization=user_settings.personalization, now=now
+    )
 
     state = context.session
     if body.session_id and (state is None or not state.visible_to(uid, now)):
@@ -86,10 +96,11 @@ def take_turn(
             previous_tone=last.tone if last else None,
             previous_intent=last.intent if last else None,
             care=crisis or bool(state and state.in_care()),
-            local_hour=now.hour,
+            local_hour=local_now.hour,
         ),
         requested=body.persona,
         seed=turn_id,
+        profile=profile,
     )
     request = ReplyRequest(
         persona=PERSONAS[ranking.chosen.id],
@@ -113,7 +124,9 @@ def take_turn(
             degraded.append("reply_generator")
 
     ttl = timedelta(hours=settings.session_ttl_hours)
-    ukey = user_key(uid, settings.analytics_key.get_secret_value())
+    # Anonymised users' events carry no user key for analytics; the subject (a message
+    # attribute) still lets the profile updater learn for them.
+    analytics_key = None if user_settings.anonymize_analytics else ukey
 
     def build(current: SessionState | None) -> TurnWrite:
         if body.session_id:
@@ -168,9 +181,10 @@ def take_turn(
         }
 
         def event(type_: str, data: dict) -> Event:
-            return Event(type_, now, ukey, session_id, data)
+            return Event(type_, now, analytics_key, session_id, data, subject=ukey)
 
         events = [event("session.started", {"client": client})] if index == 0 else []
+        previous = base.window[-1] if base.window else None
         data = turn_event_data(
             response,
             ranking=ranking,
@@ -179,7 +193,15 @@ def take_turn(
             client=client,
             message_chars=len(body.message),
             latency_ms=round((time.perf_counter() - started) * 1000, 2),
-        )
+        ) | {
+            "local_hour": local_now.hour,
+            "previous_persona": previous.persona if previous else None,
+            "repeat_of_previous": bool(
+                previous and normalise(previous.message) == normalise(body.message)
+            ),
+            # What the policy saw, so another policy can be evaluated offline on these logs.
+            "profile": profile.to_dict(),
+        }
         events.append(event("chat.turn.completed", data))
         if crisis:
             events.append(

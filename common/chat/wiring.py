@@ -8,6 +8,8 @@ from common import clients
 from common.analysis.types import Analysis
 from common.analysis.with_model import analyze
 from common.config import get_settings
+from common.personalization.policies import Policy, make_policy
+from common.personalization.preferences import Profile
 from common.routing import ensemble
 
 
@@ -26,11 +28,30 @@ def _weights() -> ensemble.Weights:
     )
 
 
+@cache
+def policy() -> Policy:
+    s = get_settings()
+    if s.personalization_policy == "thompson":
+        return make_policy(
+            "thompson",
+            prior_strength=s.thompson_prior_strength,
+            exploration_cap=s.thompson_exploration_cap,
+        )
+    return make_policy(s.personalization_policy)
+
+
 def rank_personas(
-    *, analysis: Analysis, convo: ensemble.Conversation, requested: str | None, seed: str
+    *,
+    analysis: Analysis,
+    convo: ensemble.Conversation,
+    requested: str | None,
+    seed: str,
+    profile: Profile | None = None,
 ) -> ensemble.Ranking:
+    """The ensemble's ranking, then the personalization policy's choice (new users and users
+    who turned personalization off get the ensemble alone: the policy's own rule)."""
     routed = clients.router().rank(analysis, top=4)
-    return ensemble.rank(
+    ranking = ensemble.rank(
         analysis=analysis,
         router_scores={r.id: r.score for r in routed},
         router_reasons={r.id: tuple(r.reasons) for r in routed},
@@ -39,6 +60,19 @@ def rank_personas(
         requested=requested,
         epsilon=get_settings().exploration_epsilon,
         seed=seed,
+    )
+    if requested or convo.care:
+        return ranking  # the user's choice, or care after a crisis, is not for a policy
+    decision = policy().choose(
+        ensemble=ranking.scores, profile=profile, local_hour=convo.local_hour, seed=seed
+    )
+    if decision.policy == "static":
+        return ranking
+    return ensemble.personalize(
+        ranking,
+        chosen_id=decision.chosen,
+        propensity=decision.propensities[decision.chosen],
+        policy=decision.policy,
     )
 
 

@@ -66,7 +66,7 @@ class Ranking:
     ranked: tuple[Scored, ...]  # every persona, best first
     chosen: Scored
     alternatives: tuple[Scored, ...]
-    source: str  # "ensemble" | "exploration" | "requested"
+    source: str  # "ensemble" | "exploration" | "requested" | a personalization policy's name
     propensity: float  # probability that this policy shows `chosen` for this input
 
     @property
@@ -174,3 +174,14 @@ def rank(
         propensity = share if chosen.id != top[0].id else 1.0 - epsilon
     alternatives = tuple(s for s in ranked if s.id != chosen.id)[:2]
     return Ranking(ranked, chosen, alternatives, source, round(propensity, 4))
+
+
+def personalize(ranking: Ranking, *, chosen_id: str, propensity: float, policy: str) -> Ranking:
+    """The ranking once a personalization policy has chosen who answers (pure)."""
+    by_id = {s.id: s for s in ranking.ranked}
+    pick = by_id[chosen_id]
+    if chosen_id != ranking.ranked[0].id:
+        reason = f"You've found {pick.name}'s answers helpful before."
+        pick = Scored(pick.id, pick.score, (reason, *pick.reasons), pick.components)
+    alternatives = tuple(s for s in ranking.ranked if s.id != chosen_id)[:2]
+    return Ranking(ranking.ranked, pick, alternatives, policy, round(propensity, 4))

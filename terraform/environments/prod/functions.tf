@@ -24,6 +24,58 @@ locals {
       }
       timeout_seconds = 60
     }
+    # POST /v2/feedback (behind API Gateway).
+    feedback = {
+      description   = "Ratings of turns: thumbs up/down or 1-5, idempotent per user and turn."
+      concurrency   = 4
+      cpu           = "1"
+      env           = {}
+      ingress       = "ALLOW_ALL" # API Gateway reaches it over its public endpoint
+      invokers      = var.api_invokers
+      max_instances = 10
+      memory_mb     = 512
+      min_instances = 0
+      project_roles = ["roles/datastore.user"]
+      publishes_to  = ["events"]
+      secrets = {
+        ANALYTICS_KEY = { secret = google_secret_manager_secret.secrets["analytics-key"].secret_id }
+      }
+      timeout_seconds = 30
+    }
+    # GET/PATCH/DELETE /v2/profile, GET /v2/profile/export (behind API Gateway).
+    profile = {
+      description   = "The user's settings, learned preferences, export and erasure."
+      concurrency   = 4
+      cpu           = "1"
+      env           = {}
+      ingress       = "ALLOW_ALL" # API Gateway reaches it over its public endpoint
+      invokers      = var.api_invokers
+      max_instances = 5
+      memory_mb     = 512
+      min_instances = 0
+      project_roles = ["roles/datastore.user"]
+      publishes_to  = ["events"]
+      secrets = {
+        ANALYTICS_KEY = { secret = google_secret_manager_secret.secrets["analytics-key"].secret_id }
+      }
+      timeout_seconds = 300 # erasure deletes in batches
+    }
+    # Pushed to by the events-profile-updater subscription (pubsub.tf) with an OIDC token.
+    profile_updater = {
+      description     = "Learns each user's persona preferences from turn and feedback events."
+      concurrency     = 8
+      cpu             = "1"
+      env             = {}
+      ingress         = "ALLOW_ALL" # Pub/Sub push arrives from outside the VPC; IAM guards it
+      invokers        = { push = "serviceAccount:${google_service_account.pubsub_push.email}" }
+      max_instances   = 10
+      memory_mb       = 512
+      min_instances   = 0
+      project_roles   = ["roles/datastore.user"]
+      publishes_to    = []
+      secrets         = {}
+      timeout_seconds = 60
+    }
     # Called by Cloud Scheduler every minute (scheduler.tf): delivers the Firestore outbox.
     outbox_relay = {
       description     = "Delivers pending events from the Firestore outbox to Pub/Sub."

@@ -13,9 +13,16 @@ module "events" {
     }
     if contains(fn.publishes_to, "events")
   }
-  # Consumers (analytics sink, profile updater) arrive as subscriptions here, each with
-  # dead_letter = { topic = module.events_dead_letter.id }.
-  subscriptions = {}
+  # Consumers arrive as push subscriptions here, each with a dead-letter topic.
+  subscriptions = {
+    "events-profile-updater" = {
+      push = {
+        endpoint = module.function["profile_updater"].uri
+        oidc     = { service_account_email = google_service_account.pubsub_push.email }
+      }
+      dead_letter = { topic = module.events_dead_letter.id, max_delivery_attempts = 10 }
+    }
+  }
   topic_config = {
     labels = local.labels
     # Kept 7 days so that a consumer added later can seek back to events published before it.
@@ -50,4 +57,11 @@ module "notifications" {
   topic_config = {
     labels = local.labels
   }
+}
+
+# The identity Pub/Sub pushes with (OIDC), allowed to invoke only the push-triggered functions.
+resource "google_service_account" "pubsub_push" {
+  project      = var.project_id
+  account_id   = "${var.prefix}-pubsub-push"
+  display_name = "Pub/Sub push to event-driven functions"
 }

@@ -1,0 +1,187 @@
+"""ProfileStore on Firestore: settings in users/{uid}, what was learned in preferences/{user_key}
+(written by the profile updater, which only ever sees the key), export and erasure."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from common.adapters.firestore_sessions import (
+    FEEDBACK,
+    OUTBOX,
+    PREFERENCES,
+    READ_TIMEOUT,
+    SESSIONS,
+    TURN_KEYS,
+    TURNS,
+    USERS,
+    FirestoreSessionStore,
+    decode_session,
+    storage_errors,
+)
+from common.events import Event
+
+APPLIED, DEVICES, ERASURES = "applied_events", "devices", "erasures"
+BATCH = 400  # Firestore allows 500 writes per batch
+
+
+def _plain(value: Any) -> Any:
+    """Firestore values as JSON-friendly data (datetimes as ISO strings)."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+class FirestoreProfileStore:
+    def __init__(self, client: Any, sessions: FirestoreSessionStore) -> None:
+        self._db = client
+        self._sessions = sessions  # for the outbox documents
+
+    def read_profile(self, *, uid: str, ukey: str) -> tuple[dict | None, dict | None]:
+        refs = [
+            self._db.collection(USERS).document(uid),
+            self._db.collection(PREFERENCES).document(ukey),
+        ]
+        with storage_errors():
+            snaps = {s.reference.path: s for s in self._db.get_all(refs, timeout=READ_TIMEOUT)}
+        user, prefs = (snaps[r.path] for r in refs)
+        return (user.to_dict() if user.exists else None, prefs.to_dict() if prefs.exists else None)
+
+    def write_settings(
+        self, *, uid: str, ukey: str, settings: dict, now: datetime, events: list[Event]
+    ) -> None:
+        batch = self._db.batch()
+        batch.set(
+            self._db.collection(USERS).document(uid),
+            {"settings": settings, "updated_at": now, "user_key": ukey},
+            merge=True,
+        )
+        for event in events:
+            batch.set(self._sessions._outbox_ref(event.event_id), self._sessions._outbox_doc(event))
+        with storage_errors():
+            batch.commit(timeout=READ_TIMEOUT)
+
+    def _owned(self, collection: str, uid: str):
+        from google.cloud.firestore_v1.base_query import FieldFilter
+
+        query = self._db.collection(collection).where(filter=FieldFilter("owner_uid", "==", uid))
+        return list(query.stream(timeout=READ_TIMEOUT))
+
+    def export_user(self, *, uid: str, ukey: str) -> dict[str, Any]:
+        with storage_errors():
+            user, prefs = self.read_profile(uid=uid, ukey=ukey)
+            sessions = []
+            for snap in self._owned(SESSIONS, uid):
+                session = decode_session(snap.to_dict())
+                turns = [
+                    {k: v for k, v in t.to_dict().items() if k not in ("response", "fingerprint")}
+                    for t in snap.reference.collection(TURNS).order_by("turn_index").stream()
+                ]
+                sessions.append({**session.to_dict(), "turns": turns})
+            feedback = [s.to_dict() for s in self._owned(FEEDBACK, uid)]
+            devices = [
+                s.to_dict()
+                for s in self._db.collection(USERS).document(uid).collection(DEVICES).stream()
+            ]
+        return _plain(
+            {
+                "uid": uid,
+                "profile": user or {},
+                "learned_preferences": {k: v for k, v in (prefs or {}).items()},
+                "sessions": sessions,
+                "feedback": feedback,
+                "devices": devices,
+            }
+        )
+
+    def erase_user(self, *, uid: str, ukey: str, now: datetime) -> dict[str, int]:
+        """Delete every document about the user, in bounded batches, and record the pending
+        analytics erasure first, so a crash half-way leaves a trace the cleanup job completes."""
+        from google.cloud.firestore_v1.base_query import FieldFilter
+
+        counts: dict[str, int] = {}
+        with storage_errors():
+            self._db.collection(ERASURES).document(ukey).set(
+                {"requested_at": now, "analytics": "pending", "firestore": "in_progress"}
+            )
+            refs: list = []
+            for snap in self._owned(SESSIONS, uid):
+                turns = list(snap.reference.collection(TURNS).list_documents())
+                refs += turns + [snap.reference]
+                counts["turns"] = counts.get("turns", 0) + len(turns)
+            counts["sessions"] = len(refs) - counts.get("turns", 0)
+            for collection in (TURN_KEYS, FEEDBACK):
+                owned = self._owned(collection, uid)
+                refs += [s.reference for s in owned]
+                counts[collection] = len(owned)
+            outbox = list(
+                self._db.collection(OUTBOX)
+                .where(filter=FieldFilter("subject", "==", ukey))
+                .stream(timeout=READ_TIMEOUT)
+            )
+            refs += [s.reference for s in outbox]
+            counts["outbox"] = len(outbox)
+            user_ref = self._db.collection(USERS).document(uid)
+            devices = list(user_ref.collection(DEVICES).list_documents())
+            prefs_ref = self._db.collection(PREFERENCES).document(ukey)
+            applied = list(prefs_ref.collection(APPLIED).list_documents())
+            refs += devices + applied + [user_ref, prefs_ref]
+            counts["devices"] = len(devices)
+            for i in range(0, len(refs), BATCH):
+                batch = self._db.batch()
+                for ref in refs[i : i + BATCH]:
+                    batch.delete(ref)
+                batch.commit(timeout=READ_TIMEOUT)
+            self._db.collection(ERASURES).document(ukey).update(
+                {"firestore": "done", "completed_at": now}
+            )
+        return counts
+
+
+def _nested(increments: dict[str, float]) -> dict:
+    """{"stats.lua.alpha": 0.2} -> {"stats": {"lua": {"alpha": Increment(0.2)}}}."""
+    from google.cloud.firestore import Increment
+
+    out: dict = {}
+    for path, amount in increments.items():
+        node = out
+        *parents, leaf = path.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = Increment(amount)
+    return out
+
+
+class FirestorePreferenceWriter:
+    """Applies a profile delta once per event: the event's marker and the increments commit
+    together, and a marker that exists already (a redelivery) makes the whole write fail."""
+
+    def __init__(self, client: Any) -> None:
+        self._db = client
+
+    def apply(
+        self, *, subject: str, event_id: str, increments: dict[str, float], now: datetime
+    ) -> bool:
+        from datetime import timedelta
+
+        from google.api_core import exceptions
+
+        prefs_ref = self._db.collection(PREFERENCES).document(subject)
+        with storage_errors():
+            if self._db.collection(ERASURES).document(subject).get(timeout=READ_TIMEOUT).exists:
+                return False  # the user asked to be forgotten: learn nothing more
+            batch = self._db.batch()
+            batch.create(
+                prefs_ref.collection(APPLIED).document(event_id),
+                {"applied_at": now, "expires_at": now + timedelta(days=30)},
+            )
+            batch.set(prefs_ref, {**_nested(increments), "updated_at": now}, merge=True)
+            try:
+                batch.commit(timeout=READ_TIMEOUT)
+            except exceptions.Conflict:  # AlreadyExists: applied before
+                return False
+        return True

@@ -1,0 +1,1 @@
+"""Feedback on turns: thumbs up/down or 1–5, idempotent per user and turn."""

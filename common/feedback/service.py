@@ -1,0 +1,142 @@
+"""Feedback on a turn the user owns: the last rating stands and counts once."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from common.config import Settings
+from common.errors import Conflict, NotFound
+from common.events import Event, EventPublisher, user_key
+from common.feedback.models import FeedbackCreate, FeedbackOut
+from common.outbox import deliver_now
+from common.personalization.preferences import explicit_reward
+from common.ports import OutboxStore, WriteConflict
+from common.sessions.state import SessionState
+
+
+@dataclass(frozen=True)
+class FeedbackContext:
+    turn: dict | None
+    session: SessionState | None
+    existing: dict | None
+    version: object = None
+    anonymized: bool = False  # the user chose to keep their key out of analytics
+
+
+class FeedbackStore(Protocol):
+    def read_feedback_context(
+        self, *, key: str, session_id: str, turn_id: str
+    ) -> FeedbackContext: ...
+
+    def write_feedback(
+        self, *, key: str, doc: dict, events: list[Event], context: FeedbackContext
+    ) -> None: ...
+
+
+MAX_ATTEMPTS = 3
+
+
+def feedback_key(uid: str, turn_id: str) -> str:
+    return hashlib.sha256(f"{uid}\x00{turn_id}".encode()).hexdigest()
+
+
+def submit_feedback(
+    *,
+    uid: str,
+    body: FeedbackCreate,
+    store: FeedbackStore,
+    outbox: OutboxStore,
+    publisher: EventPublisher,
+    settings: Settings,
+    now: datetime,
+) -> FeedbackOut:
+    key = feedback_key(uid, body.turn_id)
+    for _ in range(MAX_ATTEMPTS):
+        try:
+            return _submit_once(
+                uid=uid,
+                key=key,
+                body=body,
+                store=store,
+                outbox=outbox,
+                publisher=publisher,
+                settings=settings,
+                now=now,
+            )
+        except WriteConflict:
+            continue  # a concurrent rating of the same turn: decide again on what it wrote
+    raise Conflict("This turn is being rated elsewhere; try again.", code="feedback_busy")
+
+
+def _submit_once(
+    *,
+    uid: str,
+    key: str,
+    body: FeedbackCreate,
+    store: FeedbackStore,
+    outbox: OutboxStore,
+    publisher: EventPublisher,
+    settings: Settings,
+    now: datetime,
+) -> FeedbackOut:
+    ctx = store.read_feedback_context(
+        key=key, uid=uid, session_id=body.session_id, turn_id=body.turn_id
+    )
+    turn = ctx.turn
+    if (
+        turn is None
+        or turn.get("owner_uid") != uid
+        or ctx.session is None
+        or not ctx.session.visible_to(uid, now)
+    ):
+        raise NotFound("There is no such turn in your conversations.", code="turn_not_found")
+    reward = explicit_reward(body.rating)
+    existing = ctx.existing
+    out = FeedbackOut(
+        turn_id=body.turn_id,
+        session_id=body.session_id,
+        rating=body.rating,
+        reward=reward,
+        created=existing is None,
+        changed=existing is None
+        or existing["rating"] != body.rating
+        or existing.get("comment") != body.comment,
+    )
+    if not out.changed:
+        return out
+    doc = {
+        "owner_uid": uid,
+        "turn_id": body.turn_id,
+        "session_id": body.session_id,
+        "persona": turn["persona"],
+        "rating": body.rating,
+        "reward": reward,
+        "comment": body.comment,
+        "created_at": existing["created_at"] if existing else now,
+        "updated_at": now,
+        "expires_at": ctx.session.expires_at,
+    }
+    ukey = user_key(uid, settings.analytics_key.get_secret_value())
+    event = Event(
+        type="feedback.submitted",
+        occurred_at=now,
+        user_key=None if ctx.anonymized else ukey,
+        subject=ukey,
+        session_id=body.session_id,
+        data={
+            "turn_id": body.turn_id,
+            "turn_index": turn["turn_index"],
+            "persona": turn["persona"],
+            "rating": body.rating,
+            "reward": reward,
+            # The profile updater takes the old rating back out: the last rating counts, once.
+            "previous_reward": existing["reward"] if existing else None,
+            "has_comment": bool(body.comment),
+        },
+    )
+    store.write_feedback(key=key, doc=doc, events=[event], context=ctx)
+    deliver_now([event], publisher=publisher, outbox=outbox, now=now)
+    return out

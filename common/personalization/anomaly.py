@@ -1,0 +1,88 @@
+"""Detectors over a user's recent activity: bursts and bot-like repetition limit the user (429
+with Retry-After); activity at an hour the user never writes is only reported, for an anomaly
+event, because people do have sleepless nights."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Limits are the most turns allowed in a window; one more trips them. Windows are
+    half-open, (now − window, now]: a turn exactly `window` seconds old has left it."""
+
+    burst_minute_max: int = 8  # turns per 60 s; the 9th is limited
+    burst_minute_window_s: int = 60
+    burst_hour_max: int = 60  # turns per hour; the 61st is limited
+    burst_hour_window_s: int = 3600
+    repeat_max: int = 3  # copies of any one message per 10 minutes; the 4th limits the user
+    repeat_window_s: int = 600
+    unusual_hour_share: float = 0.02  # an hour with < 2 % of the user's history is unusual…
+    unusual_hour_min_turns: int = 50  # …once the history holds at least 50 turns
+
+
+DEFAULT_THRESHOLDS: Final = Thresholds()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    limited: bool
+    retry_after: int | None  # whole seconds until a turn would pass; None when not limited
+    reasons: tuple[str, ...]  # "burst_minute", "burst_hour", "repeated_message", "unusual_hour"
+
+
+def _free_in(times: list[datetime], now: datetime, limit: int, window_s: int) -> float | None:
+    """Seconds until one more turn would keep the window within `limit`, or None if the window
+    is within it now. The (limit)-th most recent turn must have left the window by then."""
+    recent = sorted((t for t in times if (now - t).total_seconds() < window_s), reverse=True)
+    if len(recent) <= limit:
+        return None
+    return window_s - (now - recent[limit - 1]).total_seconds()
+
+
+def check(
+    activity: Sequence[tuple[datetime, str]],
+    now: datetime,
+    hourly: Sequence[int],
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> Verdict:
+    """Judge the turn at `now`. `activity` holds the user's recent (timestamp, message_hash)
+    pairs including this turn; `hourly` their 24 turn counts by local hour. `now` must be in the
+    user's timezone: its hour is the one compared with their history.
+
+    Retry-After is the time until another turn, even the same message again (a client
+    retrying), would pass every limit when counted with everything in `activity`.
+    """
+    if now.tzinfo is None or any(t.tzinfo is None for t, _ in activity):
+        raise ValueError("timestamps must be timezone-aware")
+    if len(hourly) != 24:
+        raise ValueError("hourly must hold 24 counts")
+    th = thresholds
+    times = [t for t, _ in activity]
+    waits: dict[str, float | None] = {
+        "burst_minute": _free_in(times, now, th.burst_minute_max, th.burst_minute_window_s),
+        "burst_hour": _free_in(times, now, th.burst_hour_max, th.burst_hour_window_s),
+    }
+    by_hash = Counter(h for t, h in activity if (now - t).total_seconds() < th.repeat_window_s)
+    repeats = [
+        _free_in([t for t, h in activity if h == digest], now, th.repeat_max, th.repeat_window_s)
+        for digest, count in by_hash.items()
+        if count > th.repeat_max
+    ]
+    waits["repeated_message"] = max((w for w in repeats if w is not None), default=None)
+    reasons = [name for name, wait in waits.items() if wait is not None]
+    limited = bool(reasons)
+    retry_after = None
+    if limited:
+        retry_after = max(1, math.ceil(max(w for w in waits.values() if w is not None)))
+
+    total = sum(hourly)
+    if total >= th.unusual_hour_min_turns and hourly[now.hour] / total < th.unusual_hour_share:
+        reasons.append("unusual_hour")
+    return Verdict(limited, retry_after, tuple(reasons))

@@ -1,0 +1,77 @@
+"""Profile settings and the profile API's models."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+HHMM = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+
+
+def _check_timezone(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_+\-/]{1,64}", value) or ".." in value:
+        raise ValueError("not an IANA time zone")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("not an IANA time zone") from None
+    return value
+
+
+class QuietHours(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    start: HHMM
+    end: HHMM
+
+
+class ProfileSettings(BaseModel):
+    """What the user controls. Defaults are what a new user gets."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    personalization: bool = True
+    anonymize_analytics: bool = False
+    retention_days: Literal[30, 90, 365] = 90
+    timezone: str = "UTC"
+    quiet_hours: QuietHours | None = None
+    notifications: bool = True
+
+    _tz = field_validator("timezone")(_check_timezone)
+
+
+class ProfilePatch(BaseModel):
+    """A partial update of the settings: only the fields sent change."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    personalization: bool | None = None
+    anonymize_analytics: bool | None = None
+    retention_days: Literal[30, 90, 365] | None = None
+    timezone: str | None = None
+    quiet_hours: QuietHours | None = None
+    notifications: bool | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str | None) -> str | None:
+        return None if value is None else _check_timezone(value)
+
+
+class PersonaPreference(BaseModel):
+    satisfaction: float  # posterior mean in [0, 1]
+    evidence: float  # how many (weighted) ratings and signals it rests on
+
+
+class ProfileOut(BaseModel):
+    settings: ProfileSettings
+    preferences: dict[str, PersonaPreference]
+    favourite_persona: str | None
+    engagement: float
+    intent_mix: dict[str, int]
+    hourly_activity: list[int]
+    turns: int
+    feedback_count: int

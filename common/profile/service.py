@@ -1,0 +1,107 @@
+"""Profile: read, change settings, export everything, erase everywhere (keyword-only services)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from common.config import Settings
+from common.errors import InvalidInput
+from common.events import Event, EventPublisher, user_key
+from common.labels import INTENTS
+from common.outbox import deliver_now
+from common.personalization.preferences import favourite_persona
+from common.ports import OutboxStore
+from common.profile.models import PersonaPreference, ProfileOut, ProfilePatch, ProfileSettings
+from common.profile.updater import profile_from_doc
+
+
+class ProfileStore(Protocol):
+    def read_profile(self, *, uid: str, ukey: str) -> tuple[dict | None, dict | None]: ...
+
+    def write_settings(
+        self, *, uid: str, ukey: str, settings: dict, now: datetime, events: list[Event]
+    ) -> None: ...
+
+    def export_user(self, *, uid: str, ukey: str) -> dict[str, Any]: ...
+
+    def erase_user(self, *, uid: str, ukey: str, now: datetime) -> dict[str, int]: ...
+
+
+def settings_of(user_doc: dict | None) -> ProfileSettings:
+    return ProfileSettings.model_validate((user_doc or {}).get("settings") or {}, strict=False)
+
+
+def _out(settings: ProfileSettings, prefs: dict | None, now: datetime) -> ProfileOut:
+    profile = profile_from_doc(prefs, personalization=settings.personalization, now=now)
+    mix = (prefs or {}).get("intent_mix") or {}
+    return ProfileOut(
+        settings=settings,
+        preferences={
+            p: PersonaPreference(satisfaction=round(s.mean, 4), evidence=round(s.evidence, 3))
+            for p, s in profile.stats.items()
+        },
+        favourite_persona=favourite_persona(profile),
+        engagement=round(profile.engagement, 4),
+        intent_mix={i: int(mix.get(i, 0)) for i in INTENTS},
+        hourly_activity=list(profile.hourly),
+        turns=profile.turns,
+        feedback_count=profile.feedback_count,
+    )
+
+
+def get_profile(*, uid: str, store: ProfileStore, settings: Settings, now: datetime) -> ProfileOut:
+    ukey = user_key(uid, settings.analytics_key.get_secret_value())
+    user_doc, prefs = store.read_profile(uid=uid, ukey=ukey)
+    return _out(settings_of(user_doc), prefs, now)
+
+
+def patch_profile(
+    *,
+    uid: str,
+    patch: ProfilePatch,
+    store: ProfileStore,
+    outbox: OutboxStore,
+    publisher: EventPublisher,
+    settings: Settings,
+    now: datetime,
+) -> ProfileOut:
+    sent = patch.model_fields_set
+    for name in sent - {"quiet_hours"}:  # only quiet_hours can be cleared with null
+        if getattr(patch, name) is None:
+            raise InvalidInput(f"'{name}' cannot be null.", field=name)
+    ukey = user_key(uid, settings.analytics_key.get_secret_value())
+    user_doc, prefs = store.read_profile(uid=uid, ukey=ukey)
+    current = settings_of(user_doc)
+    updated = current.model_copy(update={name: getattr(patch, name) for name in sent})
+    changed = sorted(n for n in sent if getattr(current, n) != getattr(updated, n))
+    if changed:
+        event = Event(
+            type="profile.updated",
+            occurred_at=now,
+            user_key=None if updated.anonymize_analytics else ukey,
+            data={
+                "changed": changed,
+                "personalization": updated.personalization,
+                "retention_days": updated.retention_days,
+                "notifications": updated.notifications,
+            },
+            subject=ukey,
+        )
+        store.write_settings(
+            uid=uid, ukey=ukey, settings=updated.model_dump(mode="json"), now=now, events=[event]
+        )
+        deliver_now([event], publisher=publisher, outbox=outbox, now=now)
+    return _out(updated, prefs, now)
+
+
+def export_profile(*, uid: str, store: ProfileStore, settings: Settings) -> dict[str, Any]:
+    ukey = user_key(uid, settings.analytics_key.get_secret_value())
+    return store.export_user(uid=uid, ukey=ukey)
+
+
+def erase_profile(*, uid: str, store: ProfileStore, settings: Settings, now: datetime) -> dict:
+    """Everything stored about the user goes; analytics rows keyed to them are erased by the
+    cleanup job from the pending erasure recorded here (BigQuery deletes are batch work)."""
+    ukey = user_key(uid, settings.analytics_key.get_secret_value())
+    return store.erase_user(uid=uid, ukey=ukey, now=now)

@@ -1,0 +1,118 @@
+"""How one event changes what we learned about a user (pure): counters to increment.
+
+Applied with server-side increments behind a per-event marker, so a redelivered event changes
+nothing and concurrent events never contend on a transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from common.events import Event
+from common.labels import INTENTS, PERSONA_IDS
+from common.personalization.preferences import (
+    EXPLICIT_WEIGHT,
+    HOURS,
+    Profile,
+    engagement_score,
+    implicit_updates,
+)
+
+
+def day_key(when: datetime) -> str:
+    """A Firestore-safe map key for a UTC day: d20261122."""
+    return when.strftime("d%Y%m%d")
+
+
+@dataclass(frozen=True)
+class ProfileDelta:
+    increments: dict[str, float] = field(default_factory=dict)  # dotted field path -> amount
+
+    def add(self, path: str, amount: float) -> None:
+        if amount:
+            self.increments[path] = self.increments.get(path, 0.0) + amount
+
+
+def _evidence(delta: ProfileDelta, persona: str, reward: float, weight: float) -> None:
+    delta.add(f"stats.{persona}.alpha", weight * reward)
+    delta.add(f"stats.{persona}.beta", weight * (1.0 - reward))
+
+
+def delta_for(event: Event) -> ProfileDelta | None:
+    """The counters an event moves, or None for events that teach nothing about preferences."""
+    d = event.data
+    delta = ProfileDelta()
+    day = day_key(event.occurred_at)
+    if event.type == "chat.turn.completed":
+        persona = d.get("persona")
+        if persona not in PERSONA_IDS:
+            return None
+        delta.add("turns", 1)
+        delta.add(f"daily.{day}.turns", 1)
+        delta.add(f"shown.{persona}", 1)
+        if d.get("intent") in INTENTS:
+            delta.add(f"intent_mix.{d['intent']}", 1)
+        hour = d.get("local_hour")
+        if isinstance(hour, int) and 0 <= hour < HOURS:
+            delta.add(f"hourly.h{hour}", 1)
+        if d.get("turn_index") == 0:
+            delta.add("sessions", 1)
+            delta.add(f"daily.{day}.sessions", 1)
+        previous = d.get("previous_persona")
+        if previous in PERSONA_IDS:
+            if d.get("repeat_of_previous"):
+                signal, chosen = "re_asked_same_question", None
+            elif d.get("persona_source") == "requested" and persona != previous:
+                signal, chosen = "chose_alternative", persona
+            else:
+                signal, chosen = "follow_up_same_session", None
+            for pid, (reward, weight) in implicit_updates(
+                signal, shown=previous, chosen=chosen
+            ).items():
+                _evidence(delta, pid, reward, weight)
+        return delta
+    if event.type == "feedback.submitted":
+        persona, reward = d.get("persona"), d.get("reward")
+        if persona not in PERSONA_IDS or not isinstance(reward, int | float):
+            return None
+        previous = d.get("previous_reward")
+        if previous is None:
+            _evidence(delta, persona, reward, EXPLICIT_WEIGHT)
+            delta.add("feedback_count", 1)
+            delta.add(f"daily.{day}.feedback", 1)
+        else:  # a changed rating: take the old one out, so the last rating counts once
+            delta.add(f"stats.{persona}.alpha", reward - previous)
+            delta.add(f"stats.{persona}.beta", previous - reward)
+        return delta
+    return None
+
+
+def profile_from_doc(prefs: dict | None, *, personalization: bool, now: datetime) -> Profile:
+    """The learned profile from its document; engagement over the last 7 days."""
+    prefs = prefs or {}
+    days = [day_key(now - timedelta(days=i)) for i in range(7)]
+    daily = prefs.get("daily") or {}
+    recent = {
+        k: sum(float((daily.get(day) or {}).get(k, 0)) for day in days)
+        for k in ("turns", "sessions", "feedback")
+    }
+    hourly = prefs.get("hourly") or {}
+    stats = {
+        p: {"alpha": 1.0 + float(s.get("alpha", 0.0)), "beta": 1.0 + float(s.get("beta", 0.0))}
+        for p, s in (prefs.get("stats") or {}).items()
+        if p in PERSONA_IDS
+    }
+    return Profile.from_dict(
+        {
+            "personalization": personalization,
+            "stats": stats,
+            "hourly": [int(hourly.get(f"h{h}", 0)) for h in range(HOURS)],
+            "engagement": engagement_score(
+                turns_7d=int(recent["turns"]),
+                sessions_7d=int(recent["sessions"]),
+                feedback_7d=int(recent["feedback"]),
+            ),
+            "turns": int(prefs.get("turns", 0)),
+            "feedback_count": int(prefs.get("feedback_count", 0)),
+        }
+    )

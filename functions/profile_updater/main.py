@@ -1,0 +1,40 @@
+"""Profile updater (Pub/Sub push on `events`): learns each user's preferences from turn and
+feedback events. A redelivered event changes nothing; a malformed one is logged and dropped."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+
+import functions_framework
+from cloudevents.http import CloudEvent
+
+from common import clients
+from common.config import get_settings
+from common.edge import utcnow
+from common.events import Event
+from common.logs import setup_logging
+from common.profile.updater import delta_for
+
+setup_logging(get_settings().log_level)
+log = logging.getLogger(__name__)
+
+
+@functions_framework.cloud_event
+def profile_updater(cloud_event: CloudEvent) -> None:
+    message = (cloud_event.data or {}).get("message") or {}
+    attributes = message.get("attributes") or {}
+    try:
+        envelope = json.loads(base64.b64decode(message.get("data") or ""))
+        event = Event.from_envelope(envelope, subject=attributes.get("subject"))
+    except (ValueError, KeyError, TypeError) as e:
+        log.warning("dropping a malformed event: %s", type(e).__name__)
+        return  # acknowledged: retrying cannot fix it
+    delta = delta_for(event)
+    if delta is None or not event.subject or not delta.increments:
+        return
+    applied = clients.preference_writer().apply(
+        subject=event.subject, event_id=event.event_id, increments=delta.increments, now=utcnow()
+    )
+    log.info("profile event", extra={"type": event.type, "applied": applied})

@@ -1,0 +1,241 @@
+"""Feedback, the profile updater, settings, export and erasure, through the gateway."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import urllib.request
+import uuid
+
+from common.config import get_settings
+from common.events import user_key
+from tests.stack_fixtures import PUBSUB, new_turn
+
+
+def _feedback(api, user, turn, rating, **extra):
+    body = {"turn_id": turn["turn_id"], "session_id": turn["session_id"], "rating": rating, **extra}
+    return api.post("/v2/feedback", json=body, headers=user.headers)
+
+
+def _profile(api, user) -> dict:
+    r = api.get("/v2/profile", headers=user.headers)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def _wait_for(predicate, what: str, timeout: float = 15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_feedback_is_idempotent_and_the_last_rating_counts_once(api, user, events):
+    turn = new_turn(api, user, "how should I structure my thesis chapters?").json()
+    persona = turn["persona"]["id"]
+    first = _feedback(api, user, turn, "up")
+    assert first.status_code == 201 and first.json()["created"] is True
+    again = _feedback(api, user, turn, "up")
+    assert again.status_code == 200 and again.json()["changed"] is False
+    changed = _feedback(api, user, turn, 2)
+    assert changed.status_code == 200 and changed.json()["reward"] == 0.25
+
+    got = events.pull(until=2, session_id=turn["session_id"])
+    fb = [e for e in got if e["type"] == "feedback.submitted"]
+    assert [e["data"]["reward"] for e in fb] == [1.0, 0.25]
+    assert [e["data"]["previous_reward"] for e in fb] == [None, 1.0]
+
+    # The profile updater learns from it: one rating, the last one.
+    def learned():
+        p = _profile(api, user)
+        return (
+            p
+            if p["feedback_count"] == 1 and p["preferences"][persona]["satisfaction"] < 0.5
+            else None
+        )
+
+    p = _wait_for(learned, "the profile updater to apply the feedback")
+    assert p["preferences"][persona]["evidence"] >= 1.0
+    assert p["turns"] == 1
+
+
+def test_feedback_on_someone_elses_or_a_missing_turn_is_not_found(api, user, other_user):
+    turn = new_turn(api, user, "private question about my salary").json()
+    assert _feedback(api, other_user, turn, "up").status_code == 404
+    missing = {**turn, "turn_id": uuid.uuid4().hex}
+    r = _feedback(api, user, missing, "up")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "turn_not_found"
+
+
+def test_bad_feedback_is_a_400(api, user):
+    turn = new_turn(api, user, "quick question").json()
+    for rating in (0, 6, "meh", True, None, 3.5):
+        r = _feedback(api, user, turn, rating)
+        assert r.status_code == 400, rating
+        assert r.json()["error"]["field"] == "rating"
+    r = _feedback(api, user, turn, "up", comment="x" * 1001)
+    assert r.status_code == 400
+
+
+def _publish_raw(envelope: dict, subject: str) -> None:
+    body = {
+        "messages": [
+            {
+                "data": base64.b64encode(json.dumps(envelope).encode()).decode(),
+                "attributes": {
+                    "event_id": envelope["event_id"],
+                    "type": envelope["type"],
+                    "subject": subject,
+                },
+            }
+        ]
+    }
+    req = urllib.request.Request(
+        f"{PUBSUB}/topics/events:publish",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    urllib.request.urlopen(req, timeout=5).close()
+
+
+def test_a_redelivered_event_changes_nothing(api, user):
+    turn = new_turn(api, user, "a message to rate").json()
+    subject = user_key(user.uid, get_settings().analytics_key.get_secret_value())
+    envelope = {
+        "event_id": str(uuid.uuid4()),
+        "type": "feedback.submitted",
+        "schema_version": 1,
+        "occurred_at": "2026-11-22T10:00:00+00:00",
+        "user_key": subject,
+        "session_id": turn["session_id"],
+        "data": {
+            "turn_id": turn["turn_id"],
+            "persona": "nana",
+            "rating": "up",
+            "reward": 1.0,
+            "previous_reward": None,
+        },
+    }
+    for _ in range(3):  # the same event three times, as an at-least-once delivery may
+        _publish_raw(envelope, subject)
+    _wait_for(lambda: _profile(api, user)["feedback_count"] >= 1, "the event to be applied")
+    time.sleep(1.0)  # let the duplicates arrive too
+    p = _profile(api, user)
+    assert p["feedback_count"] == 1
+    assert p["preferences"]["nana"]["evidence"] == 1.0
+
+
+def test_settings_validate_and_personalization_off_means_no_learned_policy(api, user, events):
+    r = api.patch("/v2/profile", json={"timezone": "Mars/Olympus"}, headers=user.headers)
+    assert r.status_code == 400 and r.json()["error"]["field"] == "timezone"
+    r = api.patch("/v2/profile", json={"retention_days": 45}, headers=user.headers)
+    assert r.status_code == 400
+    r = api.patch("/v2/profile", json={"personalization": None}, headers=user.headers)
+    assert r.status_code == 400
+    r = api.patch(
+        "/v2/profile",
+        json={
+            "personalization": False,
+            "timezone": "Europe/Berlin",
+            "quiet_hours": {"start": "22:00", "end": "07:30"},
+        },
+        headers=user.headers,
+    )
+    assert r.status_code == 200, r.text
+    s = r.json()["settings"]
+    assert (s["personalization"], s["timezone"], s["quiet_hours"]["end"]) == (
+        False,
+        "Europe/Berlin",
+        "07:30",
+    )
+    r = api.patch("/v2/profile", json={"quiet_hours": None}, headers=user.headers)
+    assert r.json()["settings"]["quiet_hours"] is None
+    assert r.json()["settings"]["timezone"] == "Europe/Berlin"  # untouched
+
+    session_id = None
+    for i in range(8):
+        turn = new_turn(api, user, f"personalization is off, message {i}", session_id).json()
+        session_id = turn["session_id"]
+        _feedback(api, user, turn, "up")
+    got = events.pull(until=8, session_id=session_id)
+    turns = [e for e in got if e["type"] == "chat.turn.completed"]
+    assert len(turns) == 8
+    assert {e["data"]["persona_source"] for e in turns} <= {"ensemble", "exploration"}
+
+
+def test_anonymised_users_events_carry_no_user_key(api, user, events):
+    api.patch("/v2/profile", json={"anonymize_analytics": True}, headers=user.headers)
+    turn = new_turn(api, user, "keep me out of the analytics please").json()
+    got = events.pull(until=2, session_id=turn["session_id"])
+    assert got and all(e["user_key"] is None for e in got)
+
+
+def test_export_returns_everything_stored_about_the_user(api, user):
+    api.patch("/v2/profile", json={"notifications": False}, headers=user.headers)
+    first = new_turn(api, user, "first conversation").json()
+    second = new_turn(api, user, "a reply in it", first["session_id"]).json()
+    other = new_turn(api, user, "another conversation").json()
+    _feedback(api, user, second, 4)
+    r = api.get("/v2/profile/export", headers=user.headers)
+    assert r.status_code == 200
+    export = r.json()
+    assert export["uid"] == user.uid
+    assert export["profile"]["settings"]["notifications"] is False
+    sessions = {s["session_id"]: s for s in export["sessions"]}
+    assert set(sessions) == {first["session_id"], other["session_id"]}
+    assert [t["message"] for t in sessions[first["session_id"]]["turns"]] == [
+        "first conversation",
+        "a reply in it",
+    ]
+    assert [f["rating"] for f in export["feedback"]] == [4]
+
+
+def test_erasure_leaves_nothing_behind(api, user, other_user, firestore_db):
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    keep = new_turn(api, other_user, "someone else's conversation").json()
+    turn = new_turn(api, user, "please forget me after this").json()
+    new_turn(api, user, "one more", turn["session_id"])
+    _feedback(api, user, turn, "down")
+    subject = user_key(user.uid, get_settings().analytics_key.get_secret_value())
+    _wait_for(
+        lambda: firestore_db.collection("preferences").document(subject).get().exists,
+        "the profile updater to learn something",
+    )
+
+    r = api.delete("/v2/profile", headers=user.headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["deleted"]["sessions"] == 1 and r.json()["deleted"]["turns"] == 2
+
+    for collection in ("sessions", "turn_keys", "feedback"):
+        left = (
+            firestore_db.collection(collection)
+            .where(filter=FieldFilter("owner_uid", "==", user.uid))
+            .get()
+        )
+        assert left == [], collection
+    assert (
+        not firestore_db.collection("sessions")
+        .document(turn["session_id"])
+        .collection("turns")
+        .get()
+    )
+    assert not firestore_db.collection("users").document(user.uid).get().exists
+    time.sleep(1.0)  # events in flight must not bring the preferences back
+    assert not firestore_db.collection("preferences").document(subject).get().exists
+    outbox = (
+        firestore_db.collection("outbox").where(filter=FieldFilter("subject", "==", subject)).get()
+    )
+    assert outbox == []
+    erasure = firestore_db.collection("erasures").document(subject).get().to_dict()
+    assert erasure["firestore"] == "done" and erasure["analytics"] == "pending"
+    assert api.get(f"/v2/sessions/{turn['session_id']}", headers=user.headers).status_code == 404
+    # Nobody else lost anything.
+    assert (
+        api.get(f"/v2/sessions/{keep['session_id']}", headers=other_user.headers).status_code == 200
+    )

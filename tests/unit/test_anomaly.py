@@ -1,0 +1,122 @@
+"""Activity checks: bursts and repetition limit a user with a correct Retry-After; an unusual
+hour is only reported."""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from common.personalization.anomaly import DEFAULT_THRESHOLDS, Thresholds, check
+
+SEOUL = ZoneInfo("Asia/Seoul")
+NOW = datetime(2025, 3, 4, 14, 0, 0, tzinfo=SEOUL)
+DAYTIME = tuple(10 if 9 <= h < 23 else 0 for h in range(24))  # 140 turns, none at night
+
+
+def turns(*seconds_ago: float, digest: str | None = None) -> list[tuple[datetime, str]]:
+    """Turns that many seconds before NOW, each a different message unless `digest` is given."""
+    return [(NOW - timedelta(seconds=s), digest or f"m{i}") for i, s in enumerate(seconds_ago)]
+
+
+def test_quiet_activity_passes():
+    v = check(turns(0, 300, 900), NOW, DAYTIME)
+    assert (v.limited, v.retry_after, v.reasons) == (False, None, ())
+
+
+def test_eight_turns_a_minute_pass_and_the_ninth_is_limited():
+    assert not check(turns(*range(8)), NOW, DAYTIME).limited
+    v = check(turns(*range(9)), NOW, DAYTIME)
+    assert v.limited
+    assert v.reasons == ("burst_minute",)
+
+
+def test_a_turn_exactly_a_window_old_has_left_it():
+    assert not check(turns(*range(8), 60), NOW, DAYTIME).limited
+    assert check(turns(*range(8), 59.9), NOW, DAYTIME).limited
+
+
+def retry_is_exact(activity, now=NOW, hourly=DAYTIME) -> int:
+    """Retry-After, checked: the client retrying the same message at now + retry_after passes,
+    a second earlier it does not."""
+    retry = check(activity, now, hourly).retry_after
+    assert retry is not None and retry >= 1
+    latest = max(activity)[1]
+    for wait, passes in ((retry, True), (retry - 1, False)):
+        later = now + timedelta(seconds=wait)
+        assert check(activity + [(later, latest)], later, hourly).limited is not passes
+    return retry
+
+
+def test_retry_after_for_a_minute_burst_is_when_the_window_frees():
+    # nine turns 0..8 s ago: the eighth most recent (7 s ago) must leave the 60 s window
+    assert retry_is_exact(turns(*range(9))) == 53
+
+
+def test_sixty_turns_an_hour_pass_and_the_sixty_first_is_limited():
+    spaced = [i * 59.0 for i in range(60)]  # never more than two in a minute
+    assert not check(turns(*spaced), NOW, DAYTIME).limited
+    v = check(turns(*spaced, 3599), NOW, DAYTIME)
+    assert v.reasons == ("burst_hour",)
+    # the 60th most recent (59 · 59 s = 3481 s ago) must leave the hour
+    assert retry_is_exact(turns(*spaced, 3599)) == 3600 - 3481
+
+
+def test_the_same_message_three_times_passes_and_four_times_is_limited():
+    assert not check(turns(0, 100, 200, digest="same"), NOW, DAYTIME).limited
+    repeated = turns(0, 100, 200, 300, digest="same")
+    v = check(repeated, NOW, DAYTIME)
+    assert (v.limited, v.reasons) == (True, ("repeated_message",))
+    # the third most recent copy (200 s ago) must leave the 10-minute window
+    assert retry_is_exact(repeated) == 400
+
+
+def test_repeats_outside_ten_minutes_or_of_different_messages_pass():
+    assert not check(turns(0, 100, 200, 600, digest="same"), NOW, DAYTIME).limited
+    assert not check(turns(0, 100, 200, 300), NOW, DAYTIME).limited
+
+
+def test_the_longest_wait_wins_when_several_limits_trip():
+    activity = turns(*range(9), digest="spam")
+    v = check(activity, NOW, DAYTIME)
+    assert v.reasons == ("burst_minute", "repeated_message")
+    assert v.retry_after == 600 - 2  # the third copy, 2 s ago, leaves the 10-minute window
+    assert retry_is_exact(activity) == v.retry_after
+
+
+def test_an_unusual_hour_is_reported_but_not_limited():
+    v = check(turns(0), NOW.replace(hour=3), DAYTIME)
+    assert (v.limited, v.retry_after, v.reasons) == (False, None, ("unusual_hour",))
+    assert check(turns(0), NOW, DAYTIME).reasons == ()
+
+
+def test_an_unusual_hour_needs_enough_history_and_a_share_below_two_percent():
+    short = tuple(7 if h < 7 else 0 for h in range(24))  # 49 turns, none at 14:00
+    assert check(turns(0), NOW, short).reasons == ()
+    hundred = [0] * 24
+    hundred[9], hundred[14] = 98, 2  # exactly 2 % at 14:00
+    assert check(turns(0), NOW, hundred).reasons == ()
+    hundred[9], hundred[14] = 99, 1  # 1 %
+    assert check(turns(0), NOW, hundred).reasons == ("unusual_hour",)
+
+
+def test_the_hour_is_read_in_the_users_timezone():
+    same_instant_utc = NOW.astimezone(UTC)  # 05:00 UTC is 14:00 in Seoul
+    activity = turns(0)
+    assert check(activity, NOW, DAYTIME).reasons == ()
+    assert check(activity, same_instant_utc, DAYTIME).reasons == ("unusual_hour",)
+    # timestamps in another zone still fall into the right windows
+    mixed = [(t.astimezone(UTC), h) for t, h in turns(*range(9))]
+    assert check(mixed, NOW, DAYTIME).retry_after == 53
+
+
+def test_naive_datetimes_are_refused():
+    with pytest.raises(ValueError):
+        check(turns(0), NOW.replace(tzinfo=None), DAYTIME)
+    with pytest.raises(ValueError):
+        check([(datetime(2025, 3, 4, 14, 0), "m")], NOW, DAYTIME)
+
+
+def test_thresholds_are_configurable():
+    strict = Thresholds(burst_minute_max=2)
+    assert check(turns(0, 1, 2), NOW, DAYTIME, strict).limited
+    assert not check(turns(0, 1, 2), NOW, DAYTIME, DEFAULT_THRESHOLDS).limited
