@@ -33,6 +33,7 @@ class TurnWrite:
     state: SessionState
     turn_doc: dict
     events: list[Event] = field(default_factory=list)
+    activity: tuple[str, dict] | None = None  # (uid, activity document) to store with the turn
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class TurnContext:
     version: object = None  # the adapter's optimistic-concurrency token for the session
     user: dict | None = None  # users/{uid}: the user's settings
     preferences: dict | None = None  # what the profile updater learned about the user
+    activity: dict | None = None  # activity/{uid}: recent turns, for the anomaly limits
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ class SessionStore(Protocol):
         ...
 
     def list_turns(self, session_id: str, *, after: int, limit: int) -> list[dict]: ...
+
+    def record_anomaly(self, *, uid: str, activity: dict, events: list[Event]) -> None: ...
 
 
 class OutboxStore(Protocol):

@@ -19,7 +19,7 @@ from common.ports import CommitOutcome, TurnContext, TurnWrite, WriteConflict
 from common.sessions.state import SessionState
 
 SESSIONS, TURNS, TURN_KEYS, OUTBOX = "sessions", "turns", "turn_keys", "outbox"
-FEEDBACK, USERS, PREFERENCES = "feedback", "users", "preferences"
+FEEDBACK, USERS, PREFERENCES, ACTIVITY = "feedback", "users", "preferences", "activity"
 READ_TIMEOUT = 5.0
 
 
@@ -93,7 +93,8 @@ class FirestoreSessionStore:
         key_ref = self._db.collection(TURN_KEYS).document(key)
         user_ref = self._db.collection(USERS).document(uid) if uid else None
         prefs_ref = self._db.collection(PREFERENCES).document(ukey) if ukey else None
-        refs = [r for r in (key_ref, user_ref, prefs_ref) if r is not None]
+        activity_ref = self._db.collection(ACTIVITY).document(uid) if uid else None
+        refs = [r for r in (key_ref, user_ref, prefs_ref, activity_ref) if r is not None]
         if session_id:
             refs.append(self._db.collection(SESSIONS).document(session_id))
         with storage_errors():
@@ -109,16 +110,19 @@ class FirestoreSessionStore:
             snap = snaps.get(ref.path) if ref is not None else None
             return snap.to_dict() if snap is not None and snap.exists else None
 
-        user, prefs = doc(user_ref), doc(prefs_ref)
+        extra = {
+            "user": doc(user_ref),
+            "preferences": doc(prefs_ref),
+            "activity": doc(activity_ref),
+        }
         session_snap = snaps.get(refs[-1].path) if session_id else None
         if session_snap is None or not session_snap.exists:
-            return TurnContext(keyed_turn=keyed_turn, session=None, user=user, preferences=prefs)
+            return TurnContext(keyed_turn=keyed_turn, session=None, **extra)
         return TurnContext(
             keyed_turn=keyed_turn,
             session=decode_session(session_snap.to_dict()),
             version=session_snap.update_time,
-            user=user,
-            preferences=prefs,
+            **extra,
         )
 
     def commit_turn(
@@ -169,6 +173,9 @@ class FirestoreSessionStore:
             )
             for event in write.events:
                 batch.set(self._outbox_ref(event.event_id), self._outbox_doc(event))
+            if write.activity is not None:  # last writer wins: a lost entry only eases a limit
+                uid, activity = write.activity
+                batch.set(self._db.collection(ACTIVITY).document(uid), activity)
             try:
                 with storage_errors():
                     batch.commit(timeout=READ_TIMEOUT)
@@ -179,6 +186,14 @@ class FirestoreSessionStore:
         raise Unavailable(
             "This conversation is busy; try again.", code="session_busy", retry_after=1
         )
+
+    def record_anomaly(self, *, uid: str, activity: dict, events: list[Event]) -> None:
+        batch = self._db.batch()
+        batch.set(self._db.collection(ACTIVITY).document(uid), activity)
+        for event in events:
+            batch.set(self._outbox_ref(event.event_id), self._outbox_doc(event))
+        with storage_errors():
+            batch.commit(timeout=READ_TIMEOUT)
 
     # Feedback
 

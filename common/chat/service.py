@@ -14,13 +14,15 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from common.analysis.types import Analysis
+from common.chat.limits import activity_doc, message_hash, recent_activity
 from common.chat.models import SessionOut, TurnCreate, TurnOut, TurnPage
 from common.chat.records import crisis_event_data, turn_event_data, turn_response
 from common.config import Settings
-from common.errors import Conflict, NotFound
+from common.errors import Conflict, NotFound, RateLimited
 from common.events import Event, EventPublisher, user_key
 from common.model_client import normalise
 from common.outbox import deliver_now
+from common.personalization.anomaly import check as check_activity
 from common.personas import PERSONAS
 from common.ports import OutboxStore, SessionStore, TurnWrite
 from common.profile.service import settings_of
@@ -76,6 +78,29 @@ def take_turn(
     profile = profile_from_doc(
         context.preferences, personalization=user_settings.personalization, now=now
     )
+    # Anonymised users' events carry no user key for analytics; the subject (a message
+    # attribute) still lets the profile updater learn for them.
+    analytics_key = None if user_settings.anonymize_analytics else ukey
+
+    activity = [
+        *recent_activity(context.activity, local_now.tzinfo),
+        (local_now, message_hash(body.message)),
+    ]
+    verdict = check_activity(activity, local_now, profile.hourly)
+    if verdict.limited:
+        _limit(
+            uid=uid,
+            ukey=ukey,
+            analytics_key=analytics_key,
+            verdict=verdict,
+            context=context,
+            activity=activity[:-1],
+            session_id=body.session_id,
+            store=store,
+            outbox=outbox,
+            publisher=publisher,
+            now=now,
+        )
 
     state = context.session
     if body.session_id and (state is None or not state.visible_to(uid, now)):
@@ -124,9 +149,6 @@ def take_turn(
             degraded.append("reply_generator")
 
     ttl = timedelta(hours=settings.session_ttl_hours)
-    # Anonymised users' events carry no user key for analytics; the subject (a message
-    # attribute) still lets the profile updater learn for them.
-    analytics_key = None if user_settings.anonymize_analytics else ukey
 
     def build(current: SessionState | None) -> TurnWrite:
         if body.session_id:
@@ -210,7 +232,15 @@ def take_turn(
                     crisis_event_data(response, analysis=analysis, locale=locale),
                 )
             )
-        return TurnWrite(state=new_state, turn_doc=turn_doc, events=events)
+        if verdict.reasons:  # not limited, but unusual (an hour the user never writes at)
+            data = {"reasons": list(verdict.reasons), "limited": False}
+            events.append(event("anomaly.detected", data))
+        return TurnWrite(
+            state=new_state,
+            turn_doc=turn_doc,
+            events=events,
+            activity=(uid, activity_doc(activity, limited_until=None)),
+        )
 
     outcome = store.commit_turn(
         key=key,
@@ -224,6 +254,40 @@ def take_turn(
         return _replay(outcome.turn_doc, fingerprint), True
     deliver_now(outcome.events, publisher=publisher, outbox=outbox, now=now)
     return outcome.turn_doc["response"], False
+
+
+def _limit(
+    *,
+    uid: str,
+    ukey: str,
+    analytics_key: str | None,
+    verdict,
+    context,
+    activity: list,
+    session_id: str | None,
+    store: SessionStore,
+    outbox: OutboxStore,
+    publisher: EventPublisher,
+    now: datetime,
+) -> None:
+    """Refuse the turn with 429 + Retry-After; the first refusal of a spell is an event."""
+    until = now + timedelta(seconds=verdict.retry_after)
+    already = (context.activity or {}).get("limited_until")
+    if already is None or already <= now:
+        data = {
+            "reasons": list(verdict.reasons),
+            "limited": True,
+            "retry_after": verdict.retry_after,
+        }
+        event = Event("anomaly.detected", now, analytics_key, session_id, data, subject=ukey)
+        store.record_anomaly(
+            uid=uid, activity=activity_doc(activity, limited_until=until), events=[event]
+        )
+        deliver_now([event], publisher=publisher, outbox=outbox, now=now)
+    raise RateLimited(
+        "You're sending messages faster than a conversation needs; wait a moment.",
+        retry_after=verdict.retry_after,
+    )
 
 
 def _replay(stored: dict, fingerprint: str) -> dict:

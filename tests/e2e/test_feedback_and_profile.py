@@ -239,3 +239,35 @@ def test_erasure_leaves_nothing_behind(api, user, other_user, firestore_db):
     assert (
         api.get(f"/v2/sessions/{keep['session_id']}", headers=other_user.headers).status_code == 200
     )
+
+
+def test_a_burst_is_limited_with_retry_after_and_one_anomaly_event(api, user, events):
+    session_id = None
+    for i in range(8):
+        r = new_turn(api, user, f"quick message number {i}", session_id)
+        assert r.status_code == 201, r.text
+        session_id = r.json()["session_id"]
+    for _ in range(2):
+        r = new_turn(api, user, "and one more", session_id)
+        assert r.status_code == 429
+        assert r.json()["error"]["code"] == "rate_limited"
+        assert 1 <= int(r.headers["Retry-After"]) <= 60
+    got = events.pull(until=10, session_id=session_id)
+    anomalies = [e for e in got if e["type"] == "anomaly.detected"]
+    assert len(anomalies) == 1  # the first refusal of the spell, not every one
+    assert anomalies[0]["data"]["reasons"] == ["burst_minute"]
+    turns = api.get(f"/v2/sessions/{session_id}/turns", headers=user.headers).json()["turns"]
+    assert len(turns) == 8  # refused turns are not stored
+
+
+def test_the_same_message_over_and_over_is_limited(api, user):
+    codes = [new_turn(api, user, "BUY CHEAP FOLLOWERS NOW").status_code for _ in range(4)]
+    assert codes == [201, 201, 201, 429]
+
+
+def test_an_idempotent_replay_is_never_limited(api, user):
+    body = {"client_turn_id": "replay-" + uuid.uuid4().hex, "message": "sync me"}
+    first = api.post("/v2/chat/turns", json=body, headers=user.headers)
+    for i in range(8):
+        new_turn(api, user, f"filler {i}", first.json()["session_id"])
+    assert api.post("/v2/chat/turns", json=body, headers=user.headers).status_code == 200

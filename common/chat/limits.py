@@ -1,0 +1,27 @@
+"""A user's recent activity as stored for the anomaly limits (pure)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, tzinfo
+
+from common.model_client import normalise
+
+KEEP = 80  # more than the largest limit (60 turns per hour) plus room for repeats
+
+
+def message_hash(text: str) -> str:
+    """Repeats are recognised by this, never by storing the text."""
+    return hashlib.sha256(normalise(text).encode()).hexdigest()[:16]
+
+
+def recent_activity(doc: dict | None, tz: tzinfo) -> list[tuple[datetime, str]]:
+    if not doc or not doc.get("recent"):
+        return []
+    return [(datetime.fromisoformat(ts).astimezone(tz), h) for ts, h in json.loads(doc["recent"])]
+
+
+def activity_doc(activity: list[tuple[datetime, str]], *, limited_until: datetime | None) -> dict:
+    recent = [[ts.isoformat(), h] for ts, h in activity[-KEEP:]]
+    return {"recent": json.dumps(recent, separators=(",", ":")), "limited_until": limited_until}
