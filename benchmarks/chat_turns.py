@@ -25,7 +25,6 @@ from pathlib import Path
 import httpx
 
 from benchmarks.machine import describe
-from scripts.auth_emulator import sign_up
 
 ROOT = Path(__file__).resolve().parent.parent
 GATEWAY = "http://127.0.0.1:8080"
@@ -39,7 +38,28 @@ MESSAGES = (
     "honestly I'm exhausted and a bit overwhelmed by everything",
     "GOT IT WORKING!!! 🎉",
 )
-TURNS_PER_SESSION = 8
+TURNS_PER_SESSION = 8  # the anomaly limit allows 8 turns a minute per user: one user a session
+AUTH = "http://127.0.0.1:9099/identitytoolkit.googleapis.com/v1/accounts:signUp?key=local"
+
+
+class Users:
+    """Fresh signed-in users, one per simulated session, so that no simulated person writes
+    faster than the per-user limits allow (they would be refused, as a real flood is)."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._client = client
+
+    async def next(self) -> dict[str, str]:
+        r = await self._client.post(
+            AUTH,
+            json={
+                "email": f"bench-{uuid.uuid4().hex}@example.com",
+                "password": "bench-password",
+                "returnSecureToken": True,
+            },
+        )
+        r.raise_for_status()
+        return {"Authorization": f"Bearer {r.json()['idToken']}"}
 
 
 def pct(values: list[float], p: float) -> float:
@@ -59,16 +79,18 @@ class Tally:
 
 async def conversation(
     client: httpx.AsyncClient,
-    headers: dict,
+    users: Users,
     target: str,
     deadline: float,
     think: float,
     rng: random.Random,
     tally: Tally,
 ) -> None:
-    """One simulated user: turns in sessions of TURNS_PER_SESSION, with think time between."""
+    """One conversation slot: sessions of TURNS_PER_SESSION turns, each by a new user, with
+    think time between turns."""
     session_id = None
     n = 0
+    headers = await users.next()
     while time.perf_counter() < deadline:
         if think:
             await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
@@ -96,16 +118,16 @@ async def conversation(
         n += 1
         if n % TURNS_PER_SESSION == 0:
             session_id = None
+            headers = await users.next()
 
 
-async def run_cell(
-    target: str, users: list, concurrency: int, seconds: float, think: float
-) -> dict:
+async def run_cell(target: str, concurrency: int, seconds: float, think: float) -> dict:
     rng = random.Random(concurrency)
     limits = httpx.Limits(
         max_connections=concurrency + 5, max_keepalive_connections=concurrency + 5
     )
     async with httpx.AsyncClient(base_url=GATEWAY, timeout=30, limits=limits) as client:
+        users = Users(client)
 
         async def load(duration: float, think_s: float, tally: Tally) -> float:
             started = time.perf_counter()
@@ -113,14 +135,14 @@ async def run_cell(
                 *(
                     conversation(
                         client,
-                        users[i % len(users)].headers,
+                        users,
                         target,
                         started + duration,
                         think_s,
                         rng,
                         tally,
                     )
-                    for i in range(concurrency)
+                    for _ in range(concurrency)
                 )
             )
             return time.perf_counter() - started
@@ -181,7 +203,6 @@ def render(results: list[dict], machine: dict, seconds: float, think: float) -> 
 
 
 async def main_async(levels: list[int], seconds: float, think: float, saturation: int) -> None:
-    users = [sign_up() for _ in range(max([*levels, saturation]))]
     cells = [(c, think) for c in levels] + ([(saturation, 0.0)] if saturation else [])
     results = []
     for concurrency, think_s in cells:
@@ -190,7 +211,7 @@ async def main_async(levels: list[int], seconds: float, think: float, saturation
                 f"… {target}: {concurrency} concurrent, think {think_s:g} s, {seconds:g} s",
                 flush=True,
             )
-            r = await run_cell(target, users, concurrency, seconds, think_s)
+            r = await run_cell(target, concurrency, seconds, think_s)
             results.append(r)
             print(
                 f"  p50 {r['p50_ms']} ms  p95 {r['p95_ms']} ms  p99 {r['p99_ms']} ms  "
