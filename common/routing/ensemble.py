@@ -20,6 +20,7 @@ TIME_AFFINITY: dict[str, dict[str, float]] = {
 }
 SHIFT_CONFIDENCE = 0.55  # a new tone or intent this sure of itself counts as a clear shift
 TOP_K = 3
+CARE_PERSONA = "lua"
 
 
 def day_part(hour: int) -> str:
@@ -66,7 +67,7 @@ class Ranking:
     ranked: tuple[Scored, ...]  # every persona, best first
     chosen: Scored
     alternatives: tuple[Scored, ...]
-    source: str  # "ensemble" | "exploration" | "requested" | a personalization policy's name
+    source: str  # "ensemble" | "exploration" | "requested" | "care" | a personalization policy
     propensity: float  # probability that this policy shows `chosen` for this input
 
     @property
@@ -164,6 +165,8 @@ def rank(
         pick = by_id[requested]
         chosen = Scored(pick.id, pick.score, (f"You asked for {pick.name}.",), pick.components)
         source, propensity = "requested", 1.0
+    elif convo.care:  # right after a crisis the calm persona answers, whatever else scores
+        chosen, source, propensity = by_id[CARE_PERSONA], "care", 1.0
     else:
         top = ranked[:TOP_K]
         rng = random.Random(int(hashlib.sha256(seed.encode()).hexdigest()[:16], 16))

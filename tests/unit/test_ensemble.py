@@ -140,3 +140,13 @@ def test_the_same_seed_gives_the_same_choice():
 def test_without_the_model_head_the_weights_renormalise():
     r = _rank(_analysis(persona=None), weights=Weights(router=1, model=5, context=0, time=0))
     assert r.scores == ROUTER
+
+
+def test_care_overrides_a_strong_router_and_model_call():
+    r = _rank(
+        _analysis(persona="elro", p=0.95),
+        convo=Conversation(care=True, local_hour=14),
+        router={"lua": 0.1, "riri": 0.3, "elro": 0.9, "nana": 0.2},
+    )
+    assert (r.chosen.id, r.source, r.propensity) == ("lua", "care", 1.0)
+    assert r.chosen.reasons[0] == "Staying gentle after what you shared earlier."
