@@ -1,14 +1,34 @@
 """Cloud clients, created on first use and kept for a warm instance (never at import time).
 
-Each factory is `functools.cache`d so tests can swap a client with `factory.cache_clear()`."""
+Each factory is cached (thread-safely) so tests can swap a client with `factory.cache_clear()`."""
 
 from __future__ import annotations
 
+import functools
 import os
-from functools import cache
-from typing import Any
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from common.config import get_settings
+
+T = TypeVar("T")
+
+
+def cache(factory: Callable[[], T]) -> Callable[[], T]:
+    """functools.cache for a factory that many request threads may call at once on a cold
+    instance: the first caller builds the client, the others wait for it (firebase_admin refuses
+    a second app of the same name). `cache_clear()` still works for tests."""
+    lock = threading.Lock()
+    cached = functools.cache(factory)
+
+    @functools.wraps(factory)
+    def get() -> T:
+        with lock:
+            return cached()
+
+    get.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+    return get
 
 
 @cache

@@ -60,8 +60,13 @@ class Settings(BaseSettings):
 
     # Personalization: how the persona is chosen from the ensemble and the user's preferences
     personalization_policy: Literal["static", "formula", "thompson"] = "thompson"
-    thompson_prior_strength: float = Field(10.0, ge=0)
+    thompson_prior_strength: float = Field(4.0, ge=0)
     thompson_exploration_cap: float = Field(0.2, ge=0, le=1)
+
+    # Anomaly limits per user (see common/personalization/anomaly.py)
+    anomaly_burst_minute_max: int = Field(8, ge=1)
+    anomaly_burst_hour_max: int = Field(60, ge=1)
+    anomaly_repeat_max: int = Field(3, ge=1)
 
     # Safety
     safety_default_locale: str = "en-US"

@@ -39,8 +39,10 @@ HOP_BY_HOP = {
 
 client = httpx.AsyncClient(
     timeout=httpx.Timeout(60.0, connect=2.0),
-    limits=httpx.Limits(max_connections=200, max_keepalive_connections=100),
+    # gunicorn drops idle keep-alive connections after 2 s: let ours go sooner.
+    limits=httpx.Limits(max_connections=200, max_keepalive_connections=100, keepalive_expiry=1.5),
 )
+MAX_BODY = 1024 * 1024  # the functions refuse far less; this only bounds what we buffer
 
 
 def _error(status: int, code: str, message: str, retry_after: int | None = None) -> Response:
@@ -59,19 +61,29 @@ async def proxy(request: Request) -> Response:
         return _error(404, "route_not_found", "There is nothing at this path.")
     headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]
     query = f"?{request.url.query}" if request.url.query else ""
+    body = b""
+    async for chunk in request.stream():  # buffered, so a request can be sent twice
+        body += chunk
+        if len(body) > MAX_BODY:
+            return _error(413, "payload_too_large", "The body is too large.")
     try:
         upstream = client.build_request(
             request.method,
             f"http://127.0.0.1:{port}{raw_path}{query}",
             headers=headers,
-            content=request.stream(),
+            content=body,
         )
     except httpx.InvalidURL:
         return _error(400, "invalid_path", "The request path is not a valid URL.")
-    try:
-        response = await client.send(upstream, stream=True)
-    except httpx.TransportError:
-        return _error(503, "unavailable", "The service is not reachable; try again shortly.", 5)
+    for attempt in (1, 2):
+        try:
+            response = await client.send(upstream, stream=True)
+            break
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+            if attempt == 2:  # a kept-alive connection the server had just closed: once more
+                return _error(503, "unavailable", "The service did not answer; try again.", 1)
+        except httpx.TransportError:
+            return _error(503, "unavailable", "The service is not reachable; try again shortly.", 5)
     out_headers = {k: v for k, v in response.headers.items() if k.lower() not in HOP_BY_HOP}
     return StreamingResponse(
         response.aiter_raw(),

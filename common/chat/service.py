@@ -22,7 +22,9 @@ from common.errors import Conflict, NotFound, RateLimited
 from common.events import Event, EventPublisher, user_key
 from common.model_client import normalise
 from common.outbox import deliver_now
+from common.personalization.anomaly import Thresholds
 from common.personalization.anomaly import check as check_activity
+from common.personalization.context import context_keys, in_context
 from common.personas import PERSONAS
 from common.ports import OutboxStore, SessionStore, TurnWrite
 from common.profile.service import settings_of
@@ -86,7 +88,16 @@ def take_turn(
         *recent_activity(context.activity, local_now.tzinfo),
         (local_now, message_hash(body.message)),
     ]
-    verdict = check_activity(activity, local_now, profile.hourly)
+    verdict = check_activity(
+        activity,
+        local_now,
+        profile.hourly,
+        Thresholds(
+            burst_minute_max=settings.anomaly_burst_minute_max,
+            burst_hour_max=settings.anomaly_burst_hour_max,
+            repeat_max=settings.anomaly_repeat_max,
+        ),
+    )
     if verdict.limited:
         _limit(
             uid=uid,
@@ -113,6 +124,12 @@ def take_turn(
     if crisis:
         resources = resources_for(locale, default_locale=settings.safety_default_locale)
         analysis = replace(analysis, safety=replace(analysis.safety, resources=resources))
+    # What this user liked in messages like this one (tone and intent), plus a share of the rest.
+    profile = in_context(
+        profile,
+        (context.preferences or {}).get("ctx"),
+        context_keys(analysis.tone.label, analysis.intent.label),
+    )
     last = state.window[-1] if state and state.window else None
     ranking = rank(
         analysis=analysis,
@@ -218,6 +235,8 @@ def take_turn(
         ) | {
             "local_hour": local_now.hour,
             "previous_persona": previous.persona if previous else None,
+            "previous_tone": previous.tone if previous else None,
+            "previous_intent": previous.intent if previous else None,
             "repeat_of_previous": bool(
                 previous and normalise(previous.message) == normalise(body.message)
             ),

@@ -134,6 +134,9 @@ def _submit_once(
             "reward": reward,
             # The profile updater takes the old rating back out: the last rating counts, once.
             "previous_reward": existing["reward"] if existing else None,
+            # The kind of message rated, for preferences that depend on it.
+            "tone": turn.get("tone"),
+            "intent": turn.get("intent"),
             "has_comment": bool(body.comment),
         },
     )

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from common.events import Event
 from common.labels import INTENTS, PERSONA_IDS
+from common.personalization.context import context_keys
 from common.personalization.preferences import (
     EXPLICIT_WEIGHT,
     HOURS,
@@ -33,9 +34,13 @@ class ProfileDelta:
             self.increments[path] = self.increments.get(path, 0.0) + amount
 
 
-def _evidence(delta: ProfileDelta, persona: str, reward: float, weight: float) -> None:
-    delta.add(f"stats.{persona}.alpha", weight * reward)
-    delta.add(f"stats.{persona}.beta", weight * (1.0 - reward))
+def _evidence(
+    delta: ProfileDelta, persona: str, reward: float, weight: float, keys: tuple[str, ...] = ()
+) -> None:
+    """Evidence about a persona, overall and in each context of the message it answered."""
+    for prefix in ("stats", *(f"ctx.{key}" for key in keys)):
+        delta.add(f"{prefix}.{persona}.alpha", weight * reward)
+        delta.add(f"{prefix}.{persona}.beta", weight * (1.0 - reward))
 
 
 def delta_for(event: Event) -> ProfileDelta | None:
@@ -66,23 +71,26 @@ def delta_for(event: Event) -> ProfileDelta | None:
                 signal, chosen = "chose_alternative", persona
             else:
                 signal, chosen = "follow_up_same_session", None
+            keys = context_keys(d.get("previous_tone"), d.get("previous_intent"))
             for pid, (reward, weight) in implicit_updates(
                 signal, shown=previous, chosen=chosen
             ).items():
-                _evidence(delta, pid, reward, weight)
+                _evidence(delta, pid, reward, weight, keys)
         return delta
     if event.type == "feedback.submitted":
         persona, reward = d.get("persona"), d.get("reward")
         if persona not in PERSONA_IDS or not isinstance(reward, int | float):
             return None
         previous = d.get("previous_reward")
+        keys = context_keys(d.get("tone"), d.get("intent"))
         if previous is None:
-            _evidence(delta, persona, reward, EXPLICIT_WEIGHT)
+            _evidence(delta, persona, reward, EXPLICIT_WEIGHT, keys)
             delta.add("feedback_count", 1)
             delta.add(f"daily.{day}.feedback", 1)
         else:  # a changed rating: take the old one out, so the last rating counts once
-            delta.add(f"stats.{persona}.alpha", reward - previous)
-            delta.add(f"stats.{persona}.beta", previous - reward)
+            for prefix in ("stats", *(f"ctx.{key}" for key in keys)):
+                delta.add(f"{prefix}.{persona}.alpha", reward - previous)
+                delta.add(f"{prefix}.{persona}.beta", previous - reward)
         return delta
     return None
 
