@@ -21,14 +21,21 @@ INTENT_GROUPS = {
     "emotional_support": "share", "feedback": "share", "check_in": "share",
 }  # fmt: skip
 OVERALL_SHARE = 0.3  # how much of the evidence from every other kind of message still counts
+# Evidence from the exact kind of message (tone and intent groups together) counts fully; from
+# messages that share only the tone group or only the intent group, half (a backoff: the joint
+# bucket fills slowly, the single ones quickly).
+KEY_WEIGHTS = {"both": 1.0, "tone": 0.5, "intent": 0.5}
 
 
 def context_keys(tone: str | None, intent: str | None) -> tuple[str, ...]:
+    """The context buckets a message falls in: tone group, intent group, and both together."""
     keys = []
     if tone in TONE_GROUPS:
         keys.append(f"tone_{TONE_GROUPS[tone]}")
     if intent in INTENT_GROUPS:
         keys.append(f"intent_{INTENT_GROUPS[intent]}")
+    if len(keys) == 2:
+        keys.append(f"both_{TONE_GROUPS[tone]}_{INTENT_GROUPS[intent]}")
     return tuple(keys)
 
 
@@ -44,7 +51,8 @@ def in_context(profile: Profile, counts: dict | None, keys: tuple[str, ...]) -> 
         beta = 1.0 + OVERALL_SHARE * (overall.beta - 1.0)
         for key in keys:
             bucket = (counts.get(key) or {}).get(pid) or {}
-            alpha += float(bucket.get("alpha", 0.0))
-            beta += float(bucket.get("beta", 0.0))
+            weight = KEY_WEIGHTS[key.split("_", 1)[0]]
+            alpha += weight * float(bucket.get("alpha", 0.0))
+            beta += weight * float(bucket.get("beta", 0.0))
         stats[pid] = PersonaStats(max(alpha, 1e-6), max(beta, 1e-6))
     return replace(profile, stats=stats)
