@@ -13,7 +13,7 @@ from common.analysis.types import Analysis
 from common.replies.prompt import looks_like_instruction, safe_fragment
 from common.replies.types import ReplyRequest
 from common.safety import CARE_CHECK_IN
-from common.sessions.summary import extract_tried
+from common.sessions.summary import extract_tried, keywords
 
 WORDS_PER_CHUNK = 3
 
@@ -443,68 +443,6 @@ _TROUBLED = frozenset({"frustrated", "anxious", "sad", "overwhelmed", "confused"
 _SUGGESTION_SENTENCE = re.compile(
     r"[^.!?\n]*\b(?:try|suggest|step|could|option|start)\b[^.!?\n]*", re.IGNORECASE
 )
-_WORD = re.compile(r"[A-Za-z][A-Za-z'-]{4,}")
-_STOPWORDS = frozenset(
-    {
-        "about",
-        "after",
-        "again",
-        "always",
-        "being",
-        "could",
-        "doesn't",
-        "didn't",
-        "every",
-        "first",
-        "going",
-        "gonna",
-        "hello",
-        "really",
-        "right",
-        "since",
-        "still",
-        "thanks",
-        "thank",
-        "their",
-        "there",
-        "these",
-        "thing",
-        "things",
-        "think",
-        "those",
-        "today",
-        "tried",
-        "trying",
-        "wanna",
-        "where",
-        "which",
-        "while",
-        "would",
-        "yesterday",
-        "please",
-        "maybe",
-        "something",
-        "anything",
-        "ignore",
-        "instructions",
-        "instruction",
-        "prompt",
-        "system",
-        "reveal",
-        "previous",
-        "because",
-        "before",
-        "other",
-        "should",
-        "never",
-        "without",
-        "through",
-        "wants",
-        "needs",
-        "feels",
-        "feeling",
-    }
-)
 _LEADING = re.compile(r"^(?:my|the|a|an|our|your)\s+", re.IGNORECASE)
 
 
@@ -741,9 +679,8 @@ class TemplateGenerator:
                 return item
         shared = [
             word
-            for word in _WORD.findall(req.message)
-            if word.lower() not in _STOPWORDS
-            and re.search(rf"\b{re.escape(word.lower())}\b", earlier_text)
+            for word in keywords(req.message, limit=50)
+            if re.search(rf"\b{re.escape(word)}\b", earlier_text)
         ]
         return "the " + safe_fragment(max(shared, key=len).lower(), 30) if shared else ""
 

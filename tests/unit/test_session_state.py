@@ -105,7 +105,7 @@ def test_keywords_skip_filler():
     assert keywords("I really think my portfolio website needs redesigning") == [
         "portfolio",
         "website",
-        "needs",
+        "redesigning",
     ]
 
 
