@@ -1,0 +1,72 @@
+"""The profile updater's entry point in-process, fed a Pub/Sub push as Pub/Sub sends it."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+from functions_framework import create_app
+
+ROOT = Path(__file__).resolve().parents[2]
+PUSH = json.loads((ROOT / "tests/data/pubsub_push_feedback.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def client():
+    source = str(ROOT / "functions/profile_updater/main.py")
+    return create_app(target="profile_updater", source=source).test_client()
+
+
+def _push(client, *, subject: str, event_id: str, data: dict, raw: bytes | None = None):
+    envelope = {
+        "event_id": event_id,
+        "type": "feedback.submitted",
+        "schema_version": 1,
+        "occurred_at": "2026-11-22T10:00:00+00:00",
+        "user_key": subject,
+        "session_id": uuid.uuid4().hex,
+        "data": data,
+    }
+    body = copy.deepcopy(PUSH)
+    body["message"]["attributes"].update(event_id=event_id, subject=subject)
+    body["message"]["data"] = base64.b64encode(raw or json.dumps(envelope).encode()).decode()
+    # The topic in the path lets functions-framework name the CloudEvent's source.
+    return client.post("/projects/demo-ion/topics/events", json=body)
+
+
+def test_feedback_is_learned_once_per_event(client, firestore_db):
+    subject, event_id = uuid.uuid4().hex[:32], str(uuid.uuid4())
+    data = {
+        "turn_id": uuid.uuid4().hex,
+        "persona": "elro",
+        "rating": 5,
+        "reward": 1.0,
+        "previous_reward": None,
+        "tone": "curious",
+        "intent": "learning",
+    }
+    for _ in range(2):
+        assert _push(client, subject=subject, event_id=event_id, data=data).status_code == 200
+    prefs = firestore_db.collection("preferences").document(subject).get().to_dict()
+    assert prefs["stats"]["elro"]["alpha"] == 1.0
+    assert prefs["stats"]["elro"].get("beta", 0.0) == 0.0
+    assert prefs["feedback_count"] == 1
+    assert prefs["ctx"]["both_up_think"]["elro"]["alpha"] == 1.0
+
+    # A changed rating takes the first one back out.
+    data2 = {**data, "rating": 1, "reward": 0.0, "previous_reward": 1.0}
+    assert _push(client, subject=subject, event_id=str(uuid.uuid4()), data=data2).status_code == 200
+    prefs = firestore_db.collection("preferences").document(subject).get().to_dict()
+    assert prefs["stats"]["elro"] == {"alpha": 0.0, "beta": 1.0}
+    assert prefs["feedback_count"] == 1
+
+
+def test_a_malformed_message_is_dropped_not_retried(client, firestore_db):
+    subject = uuid.uuid4().hex[:32]
+    r = _push(client, subject=subject, event_id=str(uuid.uuid4()), data={}, raw=b"not json{")
+    assert r.status_code == 200  # acknowledged: a retry cannot fix it
+    assert not firestore_db.collection("preferences").document(subject).get().exists
