@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 from common.labels import PERSONA_IDS
 from common.personalization.preferences import Profile, favourite_persona, time_of_day_match
@@ -128,6 +129,8 @@ class OriginalFormula(LearnedPolicy):
 
 
 def _rng(seed: str) -> np.random.Generator:
+    import numpy as np  # here, not at import: numpy costs ~100 ms of cold start
+
     return np.random.default_rng(int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big"))
 
 
@@ -166,6 +169,8 @@ class ThompsonSampling(LearnedPolicy):
     def _choose(
         self, *, ensemble: dict[str, float], profile: Profile, local_hour: int, seed: str
     ) -> PolicyDecision:
+        import numpy as np
+
         e = np.array([ensemble[p] for p in PERSONA_IDS])
         a = self.prior_strength * e + np.array([profile.stat(p).alpha for p in PERSONA_IDS])
         b = self.prior_strength * (1 - e) + np.array([profile.stat(p).beta for p in PERSONA_IDS])
