@@ -6,40 +6,16 @@ import re
 
 import pytest
 
-from common.analysis.types import Analysis, Distribution, Entity, Safety, Sentiment
-from common.labels import INTENTS, PACES, TONES
+from common.labels import INTENTS
 from common.personas import PERSONAS
 from common.replies import ContextTurn, ReplyRequest, ResponseGenerator, TemplateGenerator
 from common.sessions.summary import SessionSummary
+from tests.fakes.analysis import make_analysis
 
 GEN = TemplateGenerator()
 RESOURCES = ("Call or text 988 (Suicide & Crisis Lifeline, US)", "Samaritans: 116 123 (UK)")
 MESSAGE = "My Python script keeps crashing and my manager needs it tomorrow"
 ENTITIES = (("Python", "tool"), ("my manager", "role"), ("tomorrow", "date_time"))
-
-
-def _dist(labels: tuple[str, ...], top: str) -> Distribution:
-    rest = 0.3 / (len(labels) - 1)
-    return Distribution({label: 0.7 if label == top else rest for label in labels})
-
-
-def make_analysis(
-    *,
-    tone: str = "frustrated",
-    pace: str = "urgent",
-    intent: str = "problem_solving",
-    entities: tuple[tuple[str, str], ...] = (),
-    crisis: bool = False,
-    resources: tuple[str, ...] = (),
-) -> Analysis:
-    return Analysis(
-        sentiment=Sentiment("negative", -0.6),
-        tone=_dist(TONES, tone),
-        pace=_dist(PACES, pace),
-        intent=_dist(INTENTS, intent),
-        entities=tuple(Entity(text, kind) for text, kind in entities),
-        safety=Safety(crisis=crisis, probability=0.95 if crisis else 0.01, resources=resources),
-    )
 
 
 def reply(message: str = MESSAGE, persona: str = "lua", **kw) -> str:
