@@ -68,3 +68,16 @@ duckdb.sql(f"INSTALL '{ext}'")
 PY
   echo "$DUCKDB_VERSION" > .tools/.bqhome
 fi
+
+# 5. The persona model: its own virtualenv (torch for training never reaches the functions) and
+#    an artifact for the committed corpus, trained here when none matches it (a few minutes).
+model_hash=$(cat model_serving/requirements-train.txt model_serving/requirements.txt | sha256sum | cut -c1-16)
+if ! stamp_ok .venv-model/.bootstrap "$model_hash"; then
+  say "creating .venv-model (training and serving the persona model)"
+  [ -x .venv-model/bin/python ] || "$PY" -m venv .venv-model
+  .venv-model/bin/python -m pip install --quiet --upgrade pip
+  .venv-model/bin/python -m pip install --quiet -r model_serving/requirements-train.txt \
+    2> >(grep -v "is ignored: it is neither" >&2) || die "pip install of the model requirements failed"
+  echo "$model_hash" > .venv-model/.bootstrap
+fi
+.venv-model/bin/python -m model_serving.ensure || die "training the persona model failed"

@@ -40,6 +40,9 @@ EMULATOR_ENV = {
     "PUBSUB_EMULATOR_HOST": "127.0.0.1:8085",
     "FIREBASE_AUTH_EMULATOR_HOST": "127.0.0.1:9099",
     "BIGQUERY_EMULATOR_HOST": "127.0.0.1:9050",
+    "MODEL_PREDICT_URL": "http://127.0.0.1:8081/predict",
+    "MODEL_HEALTH_URL": "http://127.0.0.1:8081/health",
+    "MODEL_BREAKER_RESET_SECONDS": "2",  # recover quickly from the fault tests' restarts
     "ION_ENV": "local",
     "CLOUDSDK_CORE_DISABLE_USAGE_REPORTING": "true",
     "CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK": "true",
@@ -148,7 +151,6 @@ SERVICES: tuple[Service, ...] = (
             "AIP_HEALTH_ROUTE": "/health",
             "AIP_PREDICT_ROUTE": "/predict",
         },
-        optional=True,  # joins the stack once the model is trained by bootstrap
     ),
     *(_function(name, port) for name, port in FUNCTION_PORTS.items()),
     Service(
@@ -239,7 +241,7 @@ def wait_ready(service: Service, timeout: float = 60) -> None:
     )
 
 
-def start(service: Service, *, wait: bool = True) -> None:
+def start(service: Service, *, wait: bool = True, extra_env: dict | None = None) -> None:
     if running_pid(service.name):
         return
     if service.port and port_in_use(service.port):
@@ -249,7 +251,7 @@ def start(service: Service, *, wait: bool = True) -> None:
         )
     LOGS.mkdir(parents=True, exist_ok=True)
     PIDS.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, **EMULATOR_ENV, **service.env}
+    env = {**os.environ, **EMULATOR_ENV, **service.env, **(extra_env or {})}
     log = open(LOGS / f"{service.name}.log", "ab")  # noqa: SIM115 - handed to the child
     proc = subprocess.Popen(
         service.cmd,

@@ -1,0 +1,1 @@
+"""The persona model: labelled data, training, evaluation and the Vertex AI serving container."""

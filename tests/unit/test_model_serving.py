@@ -1,0 +1,189 @@
+"""The persona model's data, split and artifact, checked with the main venv only (no onnxruntime,
+torch or scikit-learn here: the served model itself is tested over HTTP in
+tests/e2e/test_model_server.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+
+import pytest
+
+from common.labels import INTENTS, PACES, PERSONA_IDS, TONES
+from model_serving import split
+from model_serving.artifact import ARTIFACTS, CURRENT
+from model_serving.check_corpus import load
+from model_serving.features import char_wb_ngrams, word_ngrams
+from model_serving.predictor import MAX_INSTANCES, MAX_TEXT_CHARS, InvalidInstances, Predictor
+
+HEADS = {"tone": TONES, "pace": PACES, "intent": INTENTS, "persona": PERSONA_IDS}
+
+
+@pytest.fixture(scope="module")
+def corpus() -> tuple[list[dict], list[str]]:
+    records, errors = load(split.corpus_paths())
+    if not records:
+        pytest.fail("the labelled corpus model_serving/data/corpus/*.jsonl is empty")
+    return records, errors
+
+
+@pytest.fixture(scope="module")
+def records(corpus: tuple[list[dict], list[str]]) -> list[dict]:
+    return corpus[0]
+
+
+@pytest.fixture(scope="module")
+def metadata() -> dict:
+    if not CURRENT.exists():
+        pytest.fail(
+            "no trained persona model: model_serving/artifacts/CURRENT is missing. Build it with "
+            "`.venv-model/bin/python -m model_serving.split && .venv-model/bin/python -m "
+            "model_serving.train` (make test does this first)"
+        )
+    path = ARTIFACTS / CURRENT.read_text().strip() / "metadata.json"
+    if not path.exists():
+        pytest.fail(f"{path} is missing: retrain with `python -m model_serving.train`")
+    return json.loads(path.read_text())
+
+
+# --- corpus ------------------------------------------------------------------------------------
+
+
+def test_corpus_validates(corpus: tuple[list[dict], list[str]]) -> None:
+    _, errors = corpus
+    assert not errors, f"{len(errors)} corpus errors, e.g. {errors[:5]}"
+
+
+@pytest.mark.parametrize("head", sorted(HEADS))
+def test_every_label_has_150_records(records: list[dict], head: str) -> None:
+    counts = Counter(r[head] for r in records)
+    thin = {label: counts[label] for label in HEADS[head] if counts[label] < 150}
+    assert not thin, f"{head} labels under 150 records: {thin}"
+
+
+def test_enough_crisis_and_alarming_not_crisis(records: list[dict]) -> None:
+    crisis = sum(r["crisis"] for r in records)
+    alarming = sum(r["kind"] == "alarming_not_crisis" for r in records)
+    assert crisis >= 300, f"{crisis} crisis records (need >= 300)"
+    assert alarming >= 300, f"{alarming} alarming_not_crisis records (need >= 300)"
+
+
+# --- held-out split ----------------------------------------------------------------------------
+
+
+def test_heldout_file_is_sorted_unique_sha1s() -> None:
+    assert split.HELDOUT_FILE.exists(), "run `python -m model_serving.split`"
+    lines = split.HELDOUT_FILE.read_text().splitlines()
+    assert lines == sorted(set(lines))
+    assert all(re.fullmatch(r"[0-9a-f]{40}", line) for line in lines)
+
+
+def test_heldout_covers_20_percent_and_is_stratified(records: list[dict]) -> None:
+    listed = split.read_heldout()
+    _, heldout, _ = split.partition(records)
+    keys = {split.key(r["text"]) for r in records}
+    covered = len(listed & keys)
+    assert covered / len(records) >= 0.20, f"heldout.txt lists {covered} of {len(records)}"
+    assert len(heldout) / len(records) >= 0.20
+    total = Counter(split.stratum(r) for r in records)
+    out = Counter(split.stratum(r) for r in heldout)
+    for s, n in total.items():
+        if n >= 50:  # every sizeable (intent, crisis) stratum is held out at about the same rate
+            assert 0.15 <= out[s] / n <= 0.35, f"{s}: {out[s]} of {n} held out"
+
+
+def test_listed_records_stay_heldout(records: list[dict]) -> None:
+    """A record listed once is held out forever, whatever the rule says about it."""
+    listed = split.read_heldout()
+    _, heldout, _ = split.partition(records)
+    heldout_keys = {split.key(r["text"]) for r in heldout}
+    in_corpus = {split.key(r["text"]) for r in records}
+    assert listed & in_corpus <= heldout_keys
+
+
+def test_new_records_do_not_move_existing_ones(records: list[dict]) -> None:
+    _, heldout, _ = split.partition(records)
+    new = [
+        {**records[0], "text": f"a brand new message number {i} about my week"} for i in range(200)
+    ]
+    _, heldout2, _ = split.partition(records + new)
+    old_keys = {split.key(r["text"]) for r in records}
+    assert {split.key(r["text"]) for r in heldout2} & old_keys == {
+        split.key(r["text"]) for r in heldout
+    }
+    assert 0.10 <= (len(heldout2) - len(heldout)) / len(new) <= 0.35  # ~22 % of new ones
+
+
+def test_draw_is_stable() -> None:
+    k = split.key("My manager moved the deadline to TOMORROW!!")
+    assert k == split.key("my manager moved the deadline to tomorrow")
+    assert split.draw(k) == split.draw(k)
+    assert 0 <= split.draw(k) < 1
+
+
+# --- artifact ----------------------------------------------------------------------------------
+
+
+def test_artifact_label_sets_match_common_labels(metadata: dict) -> None:
+    sets = metadata["label_sets"]
+    for head, labels in HEADS.items():
+        assert sets[head] == list(labels), head
+        assert metadata["heads"][head]["labels"] == list(labels), head
+    assert sets["crisis"] == ["false", "true"]
+    assert metadata["heads"]["crisis"]["kind"] == "binary"
+    assert 0 < metadata["heads"]["crisis"]["threshold"] < 1
+
+
+def test_artifact_files_and_version(metadata: dict) -> None:
+    directory = ARTIFACTS / metadata["version"]
+    for name in ("heads.npz", "encoder.onnx", "tokenizer.json"):
+        assert (directory / name).exists(), name
+    assert metadata["version"] == (
+        f"pm-{metadata['data_sha256'][:8]}-{metadata['config_sha256'][:8]}"
+    )
+    assert metadata["records"]["heldout"] / metadata["records"]["total"] >= 0.20
+
+
+def test_artifact_was_trained_on_this_corpus(metadata: dict, records: list[dict]) -> None:
+    from model_serving.train import canonical_data
+
+    train, heldout, _ = split.partition(records)
+    key = lambda r: split.key(r["text"])  # noqa: E731
+    data = canonical_data(sorted(train, key=key), sorted(heldout, key=key))
+    assert data == metadata["data_sha256"], (
+        "the CURRENT artifact was trained on a different corpus or split: retrain with "
+        "`.venv-model/bin/python -m model_serving.train`"
+    )
+
+
+# --- serving code that needs no model ----------------------------------------------------------
+
+
+def test_word_and_char_ngrams_follow_sklearn_rules() -> None:
+    assert word_ngrams("I can't  GO", 1, 2) == ["can", "go", "can go"]
+    assert char_wb_ngrams("Hi yo", 3, 4) == [" hi", "hi ", " hi ", " yo", "yo ", " yo "]
+    assert char_wb_ngrams("a", 3, 5) == [" a "]
+
+
+@pytest.mark.parametrize(
+    ("instances", "message"),
+    [
+        (None, "non-empty list"),
+        ([], "non-empty list"),
+        ([{"text": "hi"}] * (MAX_INSTANCES + 1), "at most"),
+        (["hi"], "object with a 'text'"),
+        ([{"txt": "hi"}], "object with a 'text'"),
+        ([{"text": 3}], "must be a string"),
+        ([{"text": "  "}], "empty"),
+        ([{"text": "x" * (MAX_TEXT_CHARS + 1)}], "over"),
+    ],
+)
+def test_preprocess_rejects_bad_instances(instances: object, message: str) -> None:
+    with pytest.raises(InvalidInstances, match=message):
+        Predictor().preprocess(instances)
+
+
+def test_preprocess_keeps_order() -> None:
+    texts = ["b", "a", "x" * MAX_TEXT_CHARS]
+    assert Predictor().preprocess([{"text": t} for t in texts]) == texts
