@@ -377,6 +377,8 @@ def is_up(*, with_floor: bool = False) -> bool:
 def down() -> None:
     for s in reversed(SERVICES):
         stop(s.name)
+    for leftover in PIDS.glob("*.pid") if PIDS.exists() else ():  # services renamed since
+        stop(leftover.stem)
     print("stack is down")
 
 
