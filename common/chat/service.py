@@ -22,11 +22,11 @@ from common.errors import Conflict, NotFound, RateLimited
 from common.events import Event, EventPublisher, user_key
 from common.model_client import normalise
 from common.outbox import deliver_now
-from common.personalization.anomaly import Thresholds
+from common.personalization.anomaly import Thresholds, Verdict
 from common.personalization.anomaly import check as check_activity
 from common.personalization.context import context_keys, in_context
 from common.personas import PERSONAS
-from common.ports import OutboxStore, SessionStore, TurnWrite
+from common.ports import OutboxStore, SessionStore, TurnContext, TurnWrite
 from common.profile.service import settings_of
 from common.profile.updater import profile_from_doc
 from common.replies import ContextTurn, GenerationError, ReplyRequest, ResponseGenerator
@@ -280,9 +280,9 @@ def _limit(
     uid: str,
     ukey: str,
     analytics_key: str | None,
-    verdict,
-    context,
-    activity: list,
+    verdict: Verdict,
+    context: TurnContext,
+    activity: list[tuple[datetime, str]],
     session_id: str | None,
     store: SessionStore,
     outbox: OutboxStore,

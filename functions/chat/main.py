@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 import flask
 import functions_framework
@@ -64,8 +65,6 @@ def create_turn(request: flask.Request, uid: str) -> flask.Response:
 
 
 def _session_id(session_id: str) -> str:
-    import re
-
     if not re.fullmatch(SESSION_ID_PATTERN, session_id):
         raise NotFound(service.SESSION_GONE, code="session_not_found")
     return session_id
