@@ -145,7 +145,10 @@ def write(results: dict[str, Any]) -> None:
         f"{m['python']}; {m['date']}. Model {results['model_version']} (int8 MiniLM encoder "
         f"in onnxruntime with {results['intra_op_threads']} intra-op threads, numpy heads). "
         "Messages are held-out corpus texts (median 20 words). HTTP: one kept-alive "
-        "connection, one request at a time, client and server on the same 2 cores.",
+        "connection, one request at a time, client and server on the same 2 cores. Load "
+        f"average (1 min) {results['load_average_1min_before']} before, "
+        f"{results['load_average_1min_after']} after: other work on the machine inflates "
+        "the tails.",
         "",
         "| path | batch | requests | p50 ms | p95 ms | p99 ms | ms/message (p50) |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -183,6 +186,7 @@ def main(argv: list[str]) -> int:
         "machine": describe(),
         "model_version": predictor.version,
         "intra_op_threads": int(os.environ.get("MODEL_INTRA_OP_THREADS", "2")),
+        "load_average_1min_before": round(os.getloadavg()[0], 2),
         "in_process": bench_inprocess(predictor, texts, args.scale),
     }
     del predictor  # the server gets the cores to itself
@@ -196,6 +200,7 @@ def main(argv: list[str]) -> int:
         if proc:
             proc.terminate()
             proc.wait(timeout=10)
+    results["load_average_1min_after"] = round(os.getloadavg()[0], 2)
     write(results)
     return 0
 
