@@ -35,6 +35,7 @@ from model_serving.predictor import InvalidInstances, Predictor
 log = logging.getLogger("model_serving.server")
 # 64 texts of 4000 characters, each character JSON-escaped at worst as a 12-byte surrogate pair.
 MAX_BODY_BYTES = 64 * 4000 * 12 + 64 * 1024
+INLINE_INSTANCES = 4  # requests this small run on the event loop; bigger ones in a worker thread
 
 
 def error(status: int, code: str, message: str) -> JSONResponse:
@@ -113,6 +114,9 @@ def create_app(artifact_dir: str | Path | None = None) -> Starlette:
             return not_ready()
         return JSONResponse({"status": "ok", "model_version": state.predictor.version})
 
+    def run(texts: list[str]) -> list[dict]:
+        return state.predictor.postprocess(state.predictor.predict(texts))
+
     async def predict(request: Request) -> Response:
         if not state.ready:
             return not_ready()
@@ -122,10 +126,11 @@ def create_app(artifact_dir: str | Path | None = None) -> Starlette:
         except (BadRequest, InvalidInstances) as e:
             return error(400, "INVALID_ARGUMENT", str(e))
         try:
-            predictions = await anyio.to_thread.run_sync(
-                lambda: state.predictor.postprocess(state.predictor.predict(texts)),
-                limiter=state.limiter,
-            )
+            if len(texts) <= INLINE_INSTANCES:
+                # a few ms of work: a thread hop would cost more than the event loop waits
+                predictions = run(texts)
+            else:
+                predictions = await anyio.to_thread.run_sync(run, texts, limiter=state.limiter)
         except Exception:
             log.exception("prediction failed")
             return error(500, "INTERNAL", "prediction failed")
