@@ -18,6 +18,7 @@ from common.personalization.preferences import (
     engagement_score,
     implicit_updates,
 )
+from common.sessions.ending import end_signal
 
 
 def day_key(when: datetime) -> str:
@@ -91,6 +92,15 @@ def delta_for(event: Event) -> ProfileDelta | None:
             for prefix in ("stats", *(f"ctx.{key}" for key in keys)):
                 delta.add(f"{prefix}.{persona}.alpha", reward - previous)
                 delta.add(f"{prefix}.{persona}.beta", previous - reward)
+        return delta
+    if event.type == "session.ended":
+        persona, turns = d.get("persona"), d.get("turn_count")
+        signal = end_signal(turns) if isinstance(turns, int) else None
+        if persona not in PERSONA_IDS or signal is None:
+            return None
+        keys = context_keys(d.get("tone"), d.get("intent"))
+        for pid, (reward, weight) in implicit_updates(signal, shown=persona).items():
+            _evidence(delta, pid, reward, weight, keys)
         return delta
     return None
 

@@ -1,0 +1,88 @@
+"""Context-dependent preferences: evidence kept per tone group, intent group and both, and a
+turn judged on the evidence from messages like it."""
+
+from __future__ import annotations
+
+import pytest
+
+from common.personalization.context import context_keys, in_context
+from common.personalization.preferences import PersonaStats, Profile
+
+
+def _rate(ratings: list[tuple[str, str, str, float]]) -> tuple[Profile, dict]:
+    """Counts and overall stats as the profile updater keeps them, from (tone, intent, persona,
+    reward) ratings."""
+    counts: dict = {}
+    overall: dict[str, list[float]] = {}
+    for tone, intent, persona, reward in ratings:
+        for key in context_keys(tone, intent):
+            c = counts.setdefault(key, {}).setdefault(persona, {"alpha": 0.0, "beta": 0.0})
+            c["alpha"] += reward
+            c["beta"] += 1 - reward
+        o = overall.setdefault(persona, [1.0, 1.0])
+        o[0] += reward
+        o[1] += 1 - reward
+    stats = {p: PersonaStats(a, b) for p, (a, b) in overall.items()}
+    return Profile(stats=stats, turns=len(ratings), feedback_count=len(ratings)), counts
+
+
+def test_context_keys_cover_tone_intent_and_both() -> None:
+    assert context_keys("anxious", "planning") == ("tone_low", "intent_think", "both_low_think")
+    assert context_keys("calm", None) == ("tone_up",)
+    assert context_keys(None, None) == ()
+    assert context_keys("not-a-tone", "learning") == ("intent_think",)
+
+
+def test_without_ratings_every_persona_is_uniform() -> None:
+    profile = in_context(Profile(), {}, context_keys("sad", "check_in"))
+    assert all(s.mean == pytest.approx(0.5) for s in profile.stats.values())
+
+
+# Lua when low, Riri otherwise: the ratings a Thompson-sampling user produces while exploring.
+BY_TONE = [
+    ("anxious", "planning", "lua", 1.0),
+    ("sad", "emotional_support", "lua", 1.0),
+    ("curious", "learning", "lua", 0.0),
+    ("excited", "planning", "riri", 1.0),
+    ("frustrated", "problem_solving", "riri", 1.0),
+    ("overwhelmed", "check_in", "riri", 0.0),
+    ("calm", "check_in", "lua", 0.0),
+    ("confused", "learning", "riri", 1.0),
+    ("anxious", "problem_solving", "lua", 1.0),
+    ("curious", "feedback", "riri", 1.0),
+]
+
+
+def test_a_tone_dependent_user_is_recognised_and_judged_by_tone() -> None:
+    profile, counts = _rate(BY_TONE)
+    low = in_context(profile, counts, context_keys("sad", "planning"))
+    up = in_context(profile, counts, context_keys("excited", "learning"))
+    assert low.stat("lua").mean > low.stat("riri").mean
+    assert up.stat("riri").mean > up.stat("lua").mean
+    # The overall posterior alone cannot tell the two contexts apart.
+    assert profile.stat("lua").mean == pytest.approx(0.5, abs=0.1)
+
+
+def test_a_fixed_favourite_keeps_all_its_evidence() -> None:
+    ratings = [
+        (tone, intent, "elro", 1.0)
+        for tone, intent in [
+            ("anxious", "planning"), ("curious", "learning"), ("frustrated", "problem_solving"),
+            ("sad", "check_in"), ("excited", "feedback"), ("calm", "decision_making"),
+        ]
+    ] + [("confused", "learning", "nana", 0.0), ("sad", "planning", "lua", 0.0)]  # fmt: skip
+    profile, counts = _rate(ratings)
+    # A kind of message never rated before still goes to the favourite.
+    seen = in_context(profile, counts, context_keys("overwhelmed", "motivation"))
+    assert max(seen.stats, key=lambda p: seen.stat(p).mean) == "elro"
+    assert seen.stat("elro").mean > 0.75
+
+
+def test_the_contextual_view_is_a_valid_profile() -> None:
+    profile, counts = _rate(BY_TONE)
+    seen = in_context(profile, counts, context_keys("anxious", "planning"))
+    for stats in seen.stats.values():
+        assert stats.alpha > 0 and stats.beta > 0
+        assert 0 < stats.mean < 1
+    # Other profile fields are untouched.
+    assert seen.turns == profile.turns and seen.feedback_count == profile.feedback_count
