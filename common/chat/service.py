@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from common.analysis.types import Analysis
@@ -20,6 +21,7 @@ from common.chat.records import crisis_event_data, turn_event_data, turn_respons
 from common.config import Settings
 from common.errors import Conflict, NotFound, RateLimited
 from common.events import Event, EventPublisher, user_key
+from common.experiments import assign_running, event_fields
 from common.model_client import normalise
 from common.outbox import deliver_now
 from common.personalization.anomaly import Thresholds, Verdict
@@ -66,8 +68,10 @@ def take_turn(
     now: datetime,
     locale: str | None = None,
     client: str = "v2",
+    sink: ReplySink | None = None,
 ) -> tuple[dict, bool]:
-    """Take one turn; returns (the response object, whether it is a replay of a stored turn)."""
+    """Take one turn; returns (the response object, whether it is a replay of a stored turn).
+    With a `sink`, the reply's text goes to it as it is generated, before the turn is stored."""
     started = time.perf_counter()
     key = turn_key(uid, body.client_turn_id)
     fingerprint = _fingerprint(body)
@@ -83,6 +87,8 @@ def take_turn(
     # Anonymised users' events carry no user key for analytics; the subject (a message
     # attribute) still lets the profile updater learn for them.
     analytics_key = None if user_settings.anonymize_analytics else ukey
+    # The A/B variant the user is in while an experiment runs: it names the ranking policy.
+    assignment = assign_running(settings.experiments, ukey, now)
 
     activity = [
         *recent_activity(context.activity, local_now.tzinfo),
@@ -143,6 +149,7 @@ def take_turn(
         requested=body.persona,
         seed=turn_id,
         profile=profile,
+        policy_name=assignment.policy if assignment else None,
     )
     request = ReplyRequest(
         persona=PERSONAS[ranking.chosen.id],
@@ -157,13 +164,10 @@ def take_turn(
     )
     if crisis:  # one calm, persona-independent answer; never a model's improvisation
         reply, generator_name = crisis_reply(analysis.safety.resources), "safety"
+        if sink:
+            sink.token(reply)
     else:
-        try:
-            reply, generator_name = generator.generate(request), type(generator).__name__
-        except GenerationError as e:
-            log.warning("reply generator failed, using templates: %s", e)
-            reply, generator_name = fallback.generate(request), type(fallback).__name__
-            degraded.append("reply_generator")
+        reply, generator_name = _generate(request, generator, fallback, degraded, sink)
 
     ttl = timedelta(hours=settings.session_ttl_hours)
 
@@ -217,6 +221,7 @@ def take_turn(
             "crisis": crisis,
             "response": response,
             "expires_at": new_state.expires_at,
+            **event_fields(assignment),  # feedback on this turn counts for the same variant
         }
 
         def event(type_: str, data: dict) -> Event:
@@ -232,6 +237,7 @@ def take_turn(
             client=client,
             message_chars=len(body.message),
             latency_ms=round((time.perf_counter() - started) * 1000, 2),
+            assignment=assignment,
         ) | {
             "local_hour": local_now.hour,
             "previous_persona": previous.persona if previous else None,
@@ -273,6 +279,47 @@ def take_turn(
         return _replay(outcome.turn_doc, fingerprint), True
     deliver_now(outcome.events, publisher=publisher, outbox=outbox, now=now)
     return outcome.turn_doc["response"], False
+
+
+class ReplySink(Protocol):
+    """Where a streamed reply goes while it is generated."""
+
+    def token(self, text: str) -> None: ...
+
+    def reset(self) -> None:
+        """Forget the text sent so far: the generator failed and another one starts over."""
+
+
+def _generate(
+    request: ReplyRequest,
+    generator: ResponseGenerator,
+    fallback: ResponseGenerator,
+    degraded: list[str],
+    sink: ReplySink | None,
+) -> tuple[str, str]:
+    """The reply and the generator that wrote it; the template fallback when the first fails."""
+    sent = False
+    try:
+        if sink is None:
+            return generator.generate(request), type(generator).__name__
+        parts = []
+        for chunk in generator.stream(request):
+            parts.append(chunk)
+            sink.token(chunk)
+            sent = True
+        return "".join(parts), type(generator).__name__
+    except GenerationError as e:
+        log.warning("reply generator failed, using templates: %s", e)
+        degraded.append("reply_generator")
+        if sink is None:
+            return fallback.generate(request), type(fallback).__name__
+        if sent:
+            sink.reset()
+        parts = []
+        for chunk in fallback.stream(request):
+            parts.append(chunk)
+            sink.token(chunk)
+        return "".join(parts), type(fallback).__name__
 
 
 def _limit(

@@ -20,6 +20,7 @@ from common.health import check_all
 from common.http import Routes, handle_errors, json_response, parse, read_json
 from common.logs import setup_logging
 from common.safety import parse_locale
+from common.sse import stream_events
 
 setup_logging(get_settings().log_level)
 
@@ -45,23 +46,35 @@ def chat(request: flask.Request) -> flask.Response:
     return HANDLERS[endpoint](request, caller.uid, **args)
 
 
-def _take_turn(request: flask.Request, uid: str, body: TurnCreate, client: str):
+def _turn(uid: str, body: TurnCreate, locale: str | None, client: str, sink=None):
     return service.take_turn(
         uid=uid,
         body=body,
         now=utcnow(),
-        locale=parse_locale(request.headers.get("Accept-Language")),
+        locale=locale,
         client=client,
+        sink=sink,
         **turn_ports(),
     )
 
 
 def create_turn(request: flask.Request, uid: str) -> flask.Response:
     body = parse(TurnCreate, read_json(request, max_bytes=get_settings().max_body_bytes))
-    response, replayed = _take_turn(request, uid, body, client="v2")
+    locale = parse_locale(request.headers.get("Accept-Language"))
+    if body.stream:
+        return stream_events(lambda sink: _streamed_turn(uid, body, locale, sink))
+    response, replayed = _turn(uid, body, locale, "v2")
     return json_response(
         response, 200 if replayed else 201, {"Idempotent-Replayed": str(replayed).lower()}
     )
+
+
+def _streamed_turn(uid: str, body: TurnCreate, locale: str | None, sink) -> dict:
+    """A turn for `"stream": true` (run off the request thread: no flask objects here)."""
+    response, replayed = _turn(uid, body, locale, "v2", sink)
+    if replayed:  # a retry of a stored turn: its reply in one piece
+        sink.token(response["reply"])
+    return response
 
 
 def _session_id(session_id: str) -> str:
@@ -119,7 +132,7 @@ def legacy_chat(request: flask.Request, uid: str) -> flask.Response:
     body = TurnCreate(
         session_id=legacy.sessionId, client_turn_id=client_turn_id, message=legacy.message
     )
-    turn, _ = _take_turn(request, uid, body, client="legacy")
+    turn, _ = _turn(uid, body, parse_locale(request.headers.get("Accept-Language")), "legacy")
     out = {
         "success": True,
         "sessionId": turn["session_id"],

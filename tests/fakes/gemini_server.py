@@ -78,6 +78,7 @@ class FakeGeminiServer:
     mode: Mode = "ok"
     hang_seconds: float = 5.0
     stream_chunks: int = 3
+    chunk_delay: float = 0.0  # seconds between streamed chunks (a slow model)
     requests: list[RecordedRequest] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -292,7 +293,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Cache-Control", "no-cache")
             self.end_headers()
-            for payload in payloads:
+            for i, payload in enumerate(payloads):
+                if i and self.fake.chunk_delay:
+                    self.fake.wait_or_stop(self.fake.chunk_delay)
                 self.wfile.write(f"data: {json.dumps(payload)}\n\n".encode())
                 self.wfile.flush()
         except OSError:

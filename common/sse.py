@@ -1,0 +1,90 @@
+"""Server-Sent Events for a piece of work that produces text as it goes (flask).
+
+The work runs in a thread and the response relays what it produces. A client that hangs up
+mid-stream closes the response early; the work still runs to the end (the turn is stored
+exactly once) because the response waits for it before it finishes. A failure before the first
+byte is an ordinary error response; one after it is an `error` event in the error shape."""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import flask
+
+from common.errors import ApiError
+
+log = logging.getLogger(__name__)
+_DONE = object()
+
+
+def sse_event(event: str, data: Any) -> str:
+    return (
+        f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n"
+    )
+
+
+class _QueueSink:
+    def __init__(self, events: queue.Queue) -> None:
+        self._events = events
+
+    def token(self, text: str) -> None:
+        self._events.put(("token", {"text": text}))
+
+    def reset(self) -> None:
+        self._events.put(("reset", {}))
+
+
+def _error_body(exc: BaseException) -> dict:
+    if isinstance(exc, ApiError):
+        return exc.body()
+    log.error("streamed work failed", exc_info=exc)
+    return ApiError("Something went wrong on our side.").body()
+
+
+def stream_events(work: Callable[[_QueueSink], Any]) -> flask.Response:
+    """Run `work(sink)` in a thread: each `sink.token(text)` becomes a `token` event,
+    `sink.reset()` a `reset` event, and the result a `final` event."""
+    events: queue.Queue = queue.Queue()
+
+    def run() -> None:
+        try:
+            events.put(("final", work(_QueueSink(events))))
+        except BaseException as exc:  # relayed to the client, then logged
+            events.put(("error", exc))
+        finally:
+            events.put(_DONE)
+
+    worker = threading.Thread(target=run, name="sse-work", daemon=True)
+    worker.start()
+    first = events.get()
+    if first is _DONE or first[0] == "error":
+        worker.join()
+        if first is not _DONE:
+            raise first[1]  # nothing sent yet: an ordinary error response
+        raise ApiError("The reply ended before it started.")
+
+    def body() -> Iterator[str]:
+        item = first
+        try:
+            while item is not _DONE:
+                kind, data = item
+                yield (
+                    sse_event("error", _error_body(data))
+                    if kind == "error"
+                    else sse_event(kind, data)
+                )
+                item = events.get()
+        finally:
+            worker.join()  # a client that hung up still gets its turn stored
+
+    return flask.Response(
+        body(),
+        status=200,
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
