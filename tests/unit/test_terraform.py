@@ -1,22 +1,23 @@
 """The Terraform configuration agrees with the code.
 
-Parses every *.tf file with python-hcl2 (no provider, no network) and checks, per environment:
-every functions/<name>/main.py is deployed with entry point <name> from that folder; every
-environment variable set on a function is a field of common.config.Settings with a valid value;
-the code's default topics exist; TTL fields are `expires_at`; no primitive role is granted and
-outbox_relay is never public. Also: variables and outputs are sorted, bundles are named by
-content hash, and `terraform fmt -check` passes.
-
-HCL expressions are evaluated just enough for these checks: literals, `local.*`, `var.*` (with
-`optional()` defaults), `each.*`, `path.*`, `merge()`, `upper()`/`lower()`, and `module.<m>.name`
-of a pubsub module. Anything else (resource attributes, ...) is UNKNOWN: known only at apply.
+Parses every *.tf file with python-hcl2 (no provider, no network) and evaluates the thin
+environment roots through the shared stack (terraform/stack) with a small HCL expression
+evaluator: literals, templates, local/var/each/path references, `optional()` defaults of variable
+types, for expressions, conditionals and the handful of functions the configuration uses. What
+only the cloud knows (resource attributes, module outputs) is UNKNOWN and never passes a check
+by accident. Then, per environment: every function folder is deployed with its entry point and
+environment; every topic the code publishes to exists; the schema and SQL files are the ones
+Terraform reads; scheduler targets exist; TTL field names match the code; no primitive role and
+no public invoker on job or push functions.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -29,29 +30,40 @@ from common.config import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 TERRAFORM = REPO / "terraform"
+STACK = TERRAFORM / "stack"
 FUNCTIONS = REPO / "functions"
+ANALYTICS = REPO / "common" / "analytics"
 ENVIRONMENTS = ("dev", "prod")
-FUNCTION_MODULE = "modules/function"
-PUBSUB_MODULE = "modules/pubsub"
-FIRESTORE_MODULE = "modules/firestore"
 
 SETTINGS_ENV_VARS = {field.upper() for field in Settings.model_fields}
 PRIMITIVE_ROLES = {"roles/owner", "roles/editor", "roles/viewer"}
 PUBLIC_MEMBERS = {"allUsers", "allAuthenticatedUsers"}
-# Roles that must be granted on one resource (a topic, a secret), never on the whole project.
+# Roles that must be granted on one resource (a topic, a secret, a dataset), never project-wide.
 RESOURCE_SCOPED_ROLES = {
     "roles/pubsub.publisher",
     "roles/pubsub.subscriber",
     "roles/secretmanager.secretAccessor",
+    "roles/bigquery.dataEditor",
+    "roles/bigquery.dataViewer",
 }
-TTL_COLLECTIONS = ("sessions", "turns", "turn_keys")
 EVERY_FUNCTION_SETS = {"GOOGLE_CLOUD_PROJECT", "ION_ENV", "LOG_LEVEL", "EVENTS_TOPIC"}
 CHAT_SETS = {
     "CONTEXT_WINDOW_TURNS",
     "GEMINI_LOCATION",
     "GEMINI_MODEL",
+    "MODEL_GOOGLE_AUTH",
+    "MODEL_PREDICT_URL",
     "RESPONSE_GENERATOR",
-    "SESSION_TTL_HOURS",
+}
+# Functions that turn a uid into the analytics user_key, so need the HMAC key.
+NEEDS_ANALYTICS_KEY = {"chat", "feedback", "profile"}
+ROOT_FILES = {
+    "backend.tf",
+    "main.tf",
+    "outputs.tf",
+    "providers.tf",
+    "variables.tf",
+    "versions.tf",
 }
 
 
@@ -65,19 +77,14 @@ class _Unknown:
 UNKNOWN: Any = _Unknown()
 
 
-class _Unresolvable(Exception):
-    pass
-
-
 # --- parsing -----------------------------------------------------------------------------------
 
 
 def _load(path: Path) -> dict[str, list[Any]]:
     text = path.read_text(encoding="utf-8")
-    options_cls = getattr(hcl2, "SerializationOptions", None)
-    if options_cls is None:  # python-hcl2 < 8 strips quotes and takes no options
-        return hcl2.loads(text)
-    options = options_cls(strip_string_quotes=True, with_comments=False, explicit_blocks=False)
+    options = hcl2.SerializationOptions(
+        strip_string_quotes=True, with_comments=False, explicit_blocks=False
+    )
     return hcl2.loads(text, serialization_options=options)
 
 
@@ -103,188 +110,584 @@ def _labelled(config: dict[str, list[Any]], block_type: str) -> dict[str, Any]:
     return {name: body for block in config.get(block_type, []) for name, body in block.items()}
 
 
-# --- evaluation --------------------------------------------------------------------------------
+def _resources(directory: Path, resource_type: str) -> dict[str, Any]:
+    return {
+        name: body
+        for block in _config(directory).get("resource", [])
+        for name, body in block.get(resource_type, {}).items()
+    }
 
-_WHOLE = re.compile(r"^\$\{(.*)\}$", re.S)
-_INTERPOLATION = re.compile(r"\$\{([^{}]*)\}")
-_REFERENCE = re.compile(r"^[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\[\"[^\"]*\"\]|\[\d+\])*$")
-_REFERENCE_PART = re.compile(r"[A-Za-z_][\w-]*|\[\"([^\"]*)\"\]|\[(\d+)\]")
-_OPTIONAL_DEFAULT = re.compile(
-    r"(\w+)\s*=\s*optional\(\s*\w+\s*,\s*(\"(?:[^\"\\]|\\.)*\"|-?\d+(?:\.\d+)?|true|false)\s*\)"
+
+# --- an HCL expression evaluator ---------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+      (?P<number>\d+(?:\.\d+)?)
+    | (?P<string>"(?:[^"\\$]|\\.|\$(?!\{)|\$\{(?:[^{}"]|"[^"]*"|\{[^{}]*\})*\})*")
+    | (?P<heredoc><<-?(?P<tag>\w+)\n.*?\n\s*(?P=tag))
+    | (?P<op>=>|==|!=|>=|<=|&&|\|\||\.\.\.|[-+*/%<>!?:,.=(){}\[\]])
+    | (?P<ident>[A-Za-z_][\w-]*)
+    )""",
+    re.S | re.X,
 )
 
 
-def _is_one_expression(inner: str) -> bool:
-    """True if "${inner}" is a single interpolation, not "${a}-${b}"."""
-    depth = 0
-    for char in inner:
-        depth += {"{": 1, "}": -1}.get(char, 0)
-        if depth < 0:
-            return False
-    return depth == 0
+def _tokens(text: str) -> list[tuple[str, str]]:
+    out, pos, text = [], 0, text.strip()
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if not match or match.end() == pos:
+            raise SyntaxError(f"cannot tokenize {text[pos : pos + 40]!r}")
+        pos = match.end()
+        kind = next(k for k in ("number", "string", "heredoc", "op", "ident") if match.group(k))
+        out.append((kind, match.group(kind)))
+    return out
 
 
-def _split_arguments(text: str) -> list[str]:
-    args, depth, current, quoted = [], 0, "", False
-    for char in text:
-        if char == '"':
-            quoted = not quoted
-        elif not quoted and char in "([{":
-            depth += 1
-        elif not quoted and char in ")]}":
-            depth -= 1
-        elif not quoted and depth == 0 and char == ",":
-            args.append(current.strip())
-            current = ""
-            continue
-        current += char
-    if current.strip():
-        args.append(current.strip())
-    return args
+@dataclass(frozen=True)
+class TypeSpec:
+    kind: str  # "object", "map", "list", "any"
+    fields: dict[str, tuple[TypeSpec, bool, Any]] | None = None  # name -> (type, optional, default)
+    element: TypeSpec | None = None
 
 
-def _literal(text: str) -> Any:
-    if text in ("true", "false"):
-        return text == "true"
-    if text.startswith('"'):
-        return text[1:-1]
-    return float(text) if "." in text else int(text)
+ANY_TYPE = TypeSpec("any")
 
 
-def _walk(value: Any, path: list[str]) -> Any:
-    for part in path:
-        if isinstance(value, dict) and part in value:
-            value = value[part]
-        else:
-            return UNKNOWN
+def _apply_type(value: Any, spec: TypeSpec) -> Any:
+    """Fill in optional() defaults the way Terraform converts a value to a variable's type."""
+    if value is None or value is UNKNOWN:
+        return value
+    if spec.kind == "object" and isinstance(value, dict) and spec.fields is not None:
+        out = dict(value)
+        for name, (field_type, optional, default) in spec.fields.items():
+            if name not in out or out[name] is None:
+                out[name] = default if optional else None
+            out[name] = _apply_type(out[name], field_type)
+        return out
+    if spec.kind == "map" and isinstance(value, dict) and spec.element is not None:
+        return {k: _apply_type(v, spec.element) for k, v in value.items()}
+    if spec.kind == "list" and isinstance(value, list) and spec.element is not None:
+        return [_apply_type(v, spec.element) for v in value]
     return value
 
 
-class Root:
-    """One Terraform root or module directory, with a small expression evaluator."""
+class Parser:
+    """Recursive descent over HCL's expression grammar, evaluating as it goes."""
 
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        config = _config(directory)
-        self.locals = {k: v for block in config.get("locals", []) for k, v in block.items()}
-        self.variables = _labelled(config, "variable")
-        self.modules = _labelled(config, "module")
-        self.resources = config.get("resource", [])
+    def __init__(self, text: str, scope: Scope, *, types: bool = False) -> None:
+        self.tokens = _tokens(text)
+        self.pos = 0
+        self.scope = scope
+        self.types = types
 
-    def module_calls(self, source_suffix: str) -> dict[str, dict[str, Any]]:
-        return {
-            name: body
-            for name, body in self.modules.items()
-            if str(body.get("source", "")).rstrip("/").endswith(source_suffix)
-        }
+    def peek(self, offset: int = 0) -> tuple[str, str] | None:
+        i = self.pos + offset
+        return self.tokens[i] if i < len(self.tokens) else None
 
-    def value(self, raw: Any, each: tuple[str, Any] | None = None) -> Any:
+    def take(self, value: str | None = None) -> tuple[str, str]:
+        token = self.peek()
+        if token is None or (value is not None and token[1] != value):
+            raise SyntaxError(f"expected {value!r}, got {token!r}")
+        self.pos += 1
+        return token
+
+    def at(self, value: str) -> bool:
+        token = self.peek()
+        return token is not None and token[0] == "op" and token[1] == value
+
+    def parse(self) -> Any:
+        value = self.expression()
+        if self.peek() is not None:
+            raise SyntaxError(f"trailing {self.peek()!r}")
+        return value
+
+    def expression(self) -> Any:
+        condition = self.binary(0)
+        if self.at("?"):
+            self.take("?")
+            yes = self.expression()
+            self.take(":")
+            no = self.expression()
+            if condition is UNKNOWN:
+                return UNKNOWN
+            return yes if condition else no
+        return condition
+
+    _LEVELS = (("||",), ("&&",), ("==", "!="), ("<", ">", "<=", ">="), ("+", "-"), ("*", "/", "%"))
+
+    def binary(self, level: int) -> Any:
+        if level == len(self._LEVELS):
+            return self.unary()
+        left = self.binary(level + 1)
+        while self.peek() and self.peek()[0] == "op" and self.peek()[1] in self._LEVELS[level]:
+            op = self.take()[1]
+            right = self.binary(level + 1)
+            left = _binary(op, left, right)
+        return left
+
+    def unary(self) -> Any:
+        if self.at("!"):
+            self.take()
+            value = self.unary()
+            return UNKNOWN if value is UNKNOWN else not value
+        if self.at("-"):
+            self.take()
+            value = self.unary()
+            return UNKNOWN if value is UNKNOWN else -value
+        return self.postfix(self.primary())
+
+    def postfix(self, value: Any) -> Any:
+        while True:
+            if self.at("."):
+                self.take()
+                kind, name = self.take()
+                value = _get(value, int(name) if kind == "number" else name)
+            elif self.at("["):
+                self.take()
+                key = self.expression()
+                self.take("]")
+                value = UNKNOWN if key is UNKNOWN else _get(value, key)
+            else:
+                return value
+
+    def primary(self) -> Any:
+        kind, text = self.take()
+        if kind == "number":
+            return float(text) if "." in text else int(text)
+        if kind == "string":
+            return self.scope.template(_unescape(text[1:-1]))
+        if kind == "heredoc":
+            return self.scope.template(text.split("\n", 1)[1].rsplit("\n", 1)[0])
+        if kind == "op" and text == "(":
+            value = self.expression()
+            self.take(")")
+            return value
+        if kind == "op" and text == "[":
+            return self.sequence()
+        if kind == "op" and text == "{":
+            return self.mapping()
+        if kind == "ident":
+            if text in ("true", "false"):
+                return text == "true"
+            if text == "null":
+                return None
+            if self.at("("):
+                return self.call(text)
+            if self.types and text in ("string", "number", "bool", "any"):
+                return ANY_TYPE
+            return self.scope.name(text)
+        raise SyntaxError(f"unexpected {text!r}")
+
+    def sequence(self) -> Any:
+        if self.peek() == ("ident", "for"):
+            return self.for_expression("]")
+        items = []
+        while not self.at("]"):
+            items.append(self.expression())
+            if self.at(","):
+                self.take()
+        self.take("]")
+        return items
+
+    def mapping(self) -> Any:
+        if self.peek() == ("ident", "for"):
+            return self.for_expression("}")
+        out: dict[Any, Any] = {}
+        while not self.at("}"):
+            kind, text = self.peek()
+            if kind == "ident" and self.peek(1) and self.peek(1)[1] in ("=", ":"):
+                self.take()
+                key: Any = text
+            elif kind == "op" and text == "(":
+                key = self.primary()
+            else:
+                key = self.expression()
+            self.take()  # = or :
+            out[key] = self.expression()
+            if self.at(","):
+                self.take()
+        self.take("}")
+        return out
+
+    def _capture(self, stops: set[str]) -> list[tuple[str, str]]:
+        """The tokens of one sub-expression up to a stop token at depth 0 (not evaluated)."""
+        start, depth = self.pos, 0
+        while self.peek() is not None:
+            kind, text = self.peek()
+            if depth == 0 and kind in ("op", "ident") and text in stops:
+                break
+            if kind == "op" and text in "([{":
+                depth += 1
+            if kind == "op" and text in ")]}":
+                if depth == 0:
+                    break
+                depth -= 1
+            self.pos += 1
+        return self.tokens[start : self.pos]
+
+    def for_expression(self, close: str) -> Any:
+        self.take("for")
+        names = [self.take()[1]]
+        if self.at(","):
+            self.take()
+            names.append(self.take()[1])
+        self.take("in")
+        collection = Parser.from_tokens(self._capture({":"}), self.scope).parse()
+        self.take(":")
+        key_tokens = self._capture({"=>", "if", close}) if close == "}" else []
+        if close == "}":
+            self.take("=>")
+        value_tokens = self._capture({"if", "..."})
+        if self.at("..."):
+            self.take()
+        cond_tokens = []
+        if self.peek() == ("ident", "if"):
+            self.take()
+            cond_tokens = self._capture(set())
+        self.take(close)
+        if collection is UNKNOWN:
+            return UNKNOWN
+        items = (
+            list(collection.items())
+            if isinstance(collection, dict)
+            else list(enumerate(collection))
+        )
+        out: Any = {} if close == "}" else []
+        for k, v in items:
+            bound = dict(zip(names, [k, v] if len(names) == 2 else [v], strict=True))
+            scope = self.scope.bind(bound)
+            if cond_tokens:
+                keep = Parser.from_tokens(cond_tokens, scope).parse()
+                if keep is UNKNOWN:
+                    return UNKNOWN
+                if not keep:
+                    continue
+            value = Parser.from_tokens(value_tokens, scope).parse()
+            if close == "}":
+                key = Parser.from_tokens(key_tokens, scope).parse()
+                if key is UNKNOWN:
+                    return UNKNOWN
+                out[key] = value
+            else:
+                out.append(value)
+        return out
+
+    @classmethod
+    def from_tokens(cls, tokens: list[tuple[str, str]], scope: Scope) -> Parser:
+        parser = cls.__new__(cls)
+        parser.tokens, parser.pos, parser.scope, parser.types = tokens, 0, scope, False
+        return parser
+
+    def call(self, function: str) -> Any:
+        self.take("(")
+        args, expand = [], False
+        while not self.at(")"):
+            args.append(self.expression())
+            if self.at("..."):
+                self.take()
+                expand = True
+            if self.at(","):
+                self.take()
+        self.take(")")
+        if expand and args and isinstance(args[-1], list):
+            args = args[:-1] + args[-1]
+        if self.types:
+            return _type_call(function, args)
+        return _call(function, args)
+
+
+def _unescape(text: str) -> str:
+    return text.replace('\\"', '"').replace("\\n", "\n").replace("\\\\", "\\")
+
+
+def _get(value: Any, key: Any) -> Any:
+    if isinstance(value, dict) and key in value:
+        return value[key]
+    if isinstance(value, list) and isinstance(key, int) and 0 <= key < len(value):
+        return value[key]
+    return UNKNOWN
+
+
+def _binary(op: str, left: Any, right: Any) -> Any:
+    if op == "&&" and (left is False or right is False):
+        return False
+    if op == "||" and (left is True or right is True):
+        return True
+    if left is UNKNOWN or right is UNKNOWN:
+        return UNKNOWN
+    return {
+        "||": lambda: left or right,
+        "&&": lambda: left and right,
+        "==": lambda: left == right,
+        "!=": lambda: left != right,
+        "<": lambda: left < right,
+        ">": lambda: left > right,
+        "<=": lambda: left <= right,
+        ">=": lambda: left >= right,
+        "+": lambda: left + right,
+        "-": lambda: left - right,
+        "*": lambda: left * right,
+        "/": lambda: left / right,
+        "%": lambda: left % right,
+    }[op]()
+
+
+def _type_call(function: str, args: list[Any]) -> Any:
+    if function == "object":
+        fields = {}
+        for name, spec in args[0].items():
+            if isinstance(spec, tuple):  # optional(type, default)
+                fields[name] = (spec[0], True, spec[1])
+            else:
+                fields[name] = (spec, False, None)
+        return TypeSpec("object", fields=fields)
+    if function == "optional":
+        return (args[0], args[1] if len(args) > 1 else None)
+    if function in ("map", "list", "set"):
+        return TypeSpec("map" if function == "map" else "list", element=args[0])
+    return ANY_TYPE
+
+
+def _call(function: str, args: list[Any]) -> Any:
+    if function == "try":
+        return next((a for a in args if a is not UNKNOWN), UNKNOWN)
+    if function in ("file", "templatefile", "filebase64", "sha256", "md5", "timestamp"):
+        return UNKNOWN
+    if function == "fileexists":
+        return UNKNOWN if args[0] is UNKNOWN else Path(args[0]).is_file()
+    if any(a is UNKNOWN for a in args):
+        return UNKNOWN
+    simple = {
+        "merge": lambda *m: {k: v for d in m for k, v in d.items()},
+        "lookup": lambda m, k, d=None: m.get(k, d),
+        "contains": lambda c, v: v in c,
+        "keys": lambda m: sorted(m),
+        "values": lambda m: [m[k] for k in sorted(m)],
+        "concat": lambda *ls: [x for lst in ls for x in lst],
+        "upper": str.upper,
+        "lower": str.lower,
+        "min": min,
+        "max": max,
+        "toset": lambda xs: sorted(set(xs)),
+        "tostring": str,
+        "length": len,
+        "coalesce": lambda *xs: next((x for x in xs if x not in (None, "")), None),
+        "basename": lambda p: Path(p).name,
+        "trimsuffix": lambda s, x: s[: -len(x)] if x and s.endswith(x) else s,
+        "replace": lambda s, a, b: s.replace(a, b),
+        "startswith": str.startswith,
+        "alltrue": all,
+        "flatten": lambda xs: [y for x in xs for y in (x if isinstance(x, list) else [x])],
+        "join": lambda sep, xs: sep.join(xs),
+        "base64encode": lambda s: s,
+    }
+    return simple[function](*args) if function in simple else UNKNOWN
+
+
+class Scope:
+    """What names mean inside one module: its locals, its variables (the caller's arguments or
+    the defaults), path.*, each.* and for-expression bindings."""
+
+    def __init__(
+        self,
+        module: Module,
+        bindings: dict[str, Any] | None = None,
+    ) -> None:
+        self.module = module
+        self.bindings = bindings or {}
+
+    def bind(self, names: dict[str, Any]) -> Scope:
+        return Scope(self.module, {**self.bindings, **names})
+
+    def name(self, name: str) -> Any:
+        if name in self.bindings:
+            return self.bindings[name]
+        if name == "local":
+            return _Lazy(self.module.local)
+        if name == "var":
+            return _Lazy(self.module.variable)
+        if name == "path":
+            return {"module": str(self.module.directory), "root": str(self.module.directory)}
+        if name == "module":
+            return _Lazy(self.module.module_output)
+        return UNKNOWN  # resources, data sources: known at apply
+
+    def template(self, text: str) -> Any:
+        return _template(text, self)
+
+    def value(self, raw: Any) -> Any:
+        """A value as python-hcl2 gives it (strings hold the expressions), evaluated."""
         if isinstance(raw, dict):
-            return {key: self.value(item, each) for key, item in raw.items()}
+            return {key: self.value(item) for key, item in raw.items()}
         if isinstance(raw, list):
-            return [self.value(item, each) for item in raw]
-        if not isinstance(raw, str):
-            return raw
-        whole = _WHOLE.match(raw)
-        if whole and _is_one_expression(whole.group(1)):
-            return self.expression(whole.group(1), each)
+            return [self.value(item) for item in raw]
+        if isinstance(raw, str):
+            return self.template(raw)
+        return raw
 
-        def interpolate(match: re.Match[str]) -> str:
-            result = self.expression(match.group(1), each)
-            if result is UNKNOWN or isinstance(result, (dict, list)):
-                raise _Unresolvable
-            return str(result)
 
-        try:
-            return _INTERPOLATION.sub(interpolate, raw)
-        except _Unresolvable:
+class _Lazy(dict):
+    """local / var / module: looked up (and evaluated) on first access."""
+
+    def __init__(self, lookup) -> None:
+        super().__init__()
+        self.lookup = lookup
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.lookup(key)
+
+
+def _split_template(text: str) -> list[tuple[bool, str]]:
+    """Literal text and ${...} parts (nested braces and quoted strings respected)."""
+    parts, i, literal = [], 0, ""
+    while i < len(text):
+        if text.startswith("$${", i):
+            literal += "${"
+            i += 3
+            continue
+        if text.startswith("${", i):
+            depth, j, quoted = 1, i + 2, False
+            while j < len(text) and depth:
+                char = text[j]
+                if char == "\\":
+                    j += 2
+                    continue
+                if char == '"':
+                    quoted = not quoted
+                elif not quoted and char == "{":
+                    depth += 1
+                elif not quoted and char == "}":
+                    depth -= 1
+                j += 1
+            if literal:
+                parts.append((False, literal))
+                literal = ""
+            parts.append((True, text[i + 2 : j - 1]))
+            i = j
+            continue
+        literal += text[i]
+        i += 1
+    if literal:
+        parts.append((False, literal))
+    return parts
+
+
+def _template(text: str, scope: Scope) -> Any:
+    parts = _split_template(text)
+    if len(parts) == 1 and parts[0][0]:
+        return Parser(parts[0][1], scope).parse()
+    out = ""
+    for is_expr, part in parts:
+        if not is_expr:
+            out += part
+            continue
+        value = Parser(part, scope).parse()
+        if value is UNKNOWN or isinstance(value, (dict, list)):
             return UNKNOWN
+        out += str(value).lower() if isinstance(value, bool) else str(value)
+    return out
 
-    def expression(self, text: str, each: tuple[str, Any] | None) -> Any:
-        text = text.strip()
-        if text == "null":
-            return None
-        if re.fullmatch(r"true|false|-?\d+(?:\.\d+)?", text):
-            return _literal(text)
-        if re.fullmatch(r'"[^"]*"', text):
-            return self.value(text[1:-1], each)
-        call = re.fullmatch(r"(\w+)\((.*)\)", text, re.S)
-        if call:
-            return self._call(call.group(1), _split_arguments(call.group(2)), each)
-        if not _REFERENCE.match(text):
-            return UNKNOWN
-        parts = [m.group(1) or m.group(2) or m.group(0) for m in _REFERENCE_PART.finditer(text)]
-        head, rest = parts[0], parts[1:]
-        if head == "each" and each is not None and rest:
-            return each[0] if rest == ["key"] else _walk(each[1], rest[1:])
-        if head == "local" and rest and rest[0] in self.locals:
-            return _walk(self.value(self.locals[rest[0]]), rest[1:])
-        if head == "var" and rest:
-            return _walk(self.variable_default(rest[0]), rest[1:])
-        if head == "path" and rest and rest[0] in ("root", "module", "cwd"):
-            return str(self.directory)
-        if head == "module" and len(rest) == 2 and rest[1] == "name":
-            # A pubsub module's `name` output is its `name` input: the topic name.
-            call = self.module_calls(PUBSUB_MODULE).get(rest[0])
-            return UNKNOWN if call is None else self.value(call.get("name"))
-        return UNKNOWN
 
-    def _call(self, function: str, args: list[str], each: tuple[str, Any] | None) -> Any:
-        values = [self.expression(arg, each) for arg in args]
-        if function == "merge" and all(isinstance(v, dict) for v in values):
-            merged: dict[str, Any] = {}
-            for v in values:
-                merged.update(v)
-            return merged
-        if function in ("upper", "lower") and len(values) == 1 and isinstance(values[0], str):
-            return values[0].upper() if function == "upper" else values[0].lower()
-        return UNKNOWN
+class Module:
+    """One module instance: a directory and the arguments its caller passed."""
 
-    def variable_default(self, name: str) -> Any:
+    def __init__(self, directory: Path, arguments: dict[str, Any] | None = None) -> None:
+        self.directory = directory
+        self.arguments = arguments or {}
+        config = _config(directory)
+        self.raw_locals = {k: v for block in config.get("locals", []) for k, v in block.items()}
+        self.variables = _labelled(config, "variable")
+        self.calls = _labelled(config, "module")
+        self._locals: dict[str, Any] = {}
+        self.scope = Scope(self)
+
+    def local(self, name: str) -> Any:
+        if name not in self._locals:
+            if name not in self.raw_locals:
+                return UNKNOWN
+            self._locals[name] = self.scope.value(self.raw_locals[name])
+        return self._locals[name]
+
+    def variable(self, name: str) -> Any:
         body = self.variables.get(name)
-        if body is None or "default" not in body:
+        if body is None:
             return UNKNOWN
-        default = self.value(body["default"])
-        if isinstance(default, dict):
-            optional = {
-                m.group(1): _literal(m.group(2))
-                for m in _OPTIONAL_DEFAULT.finditer(str(body.get("type", "")))
-            }
-            default = {**optional, **default}
-        return default
+        value = self.arguments[name] if name in self.arguments else body.get("default", UNKNOWN)
+        if isinstance(value, str) and "default" not in body and name not in self.arguments:
+            return UNKNOWN
+        if "default" in body and name not in self.arguments:
+            value = self.scope.value(body["default"])
+        type_text = body.get("type")
+        if isinstance(type_text, str) and value is not UNKNOWN:
+            spec = _parse_type(type_text)
+            value = _apply_type(value, spec)
+        return value
+
+    def module_output(self, name: str) -> Any:
+        """module.<name>: only a pubsub module's `name` is known (it is its `name` input)."""
+        call = self.calls.get(name)
+        if call is None or "for_each" in call:
+            return UNKNOWN
+        if str(call.get("source", "")).endswith("modules/pubsub"):
+            return {"name": self.scope.value(call.get("name"))}
+        return UNKNOWN
+
+    def instances(self, source_suffix: str) -> dict[str, dict[str, Any]]:
+        """Calls of a module from `source_suffix`, by instance key (for_each key or call name),
+        their arguments evaluated."""
+        out: dict[str, dict[str, Any]] = {}
+        for call_name, call in self.calls.items():
+            if not str(call.get("source", "")).rstrip("/").endswith(source_suffix):
+                continue
+            skip = {"source", "for_each", "depends_on", "providers", "count"}
+            if "for_each" in call:
+                collection = self.scope.value(call["for_each"])
+                assert isinstance(collection, dict), f"module.{call_name}: for_each is unknown"
+                for key, value in collection.items():
+                    scope = self.scope.bind({"each": {"key": key, "value": value}})
+                    out[key] = {k: scope.value(v) for k, v in call.items() if k not in skip}
+            else:
+                out[call_name] = {k: self.scope.value(v) for k, v in call.items() if k not in skip}
+        return out
+
+    def child(self, call_name: str) -> Module:
+        call = self.calls[call_name]
+        directory = (self.directory / call["source"]).resolve()
+        arguments = {
+            k: self.scope.value(v)
+            for k, v in call.items()
+            if k not in ("source", "for_each", "depends_on", "providers")
+        }
+        return Module(directory, arguments)
 
 
 @cache
-def _root(directory: Path) -> Root:
-    return Root(directory)
+def _parse_type(text: str) -> TypeSpec:
+    parts = _split_template(text)
+    inner = parts[0][1] if len(parts) == 1 and parts[0][0] else text
+    spec = Parser(inner, Scope(Module.__new__(Module)), types=True).parse()
+    return spec if isinstance(spec, TypeSpec) else ANY_TYPE
 
 
-def _environment(name: str) -> Root:
-    directory = TERRAFORM / "environments" / name
-    assert directory.is_dir(), f"terraform/environments/{name} is missing"
-    return _root(directory)
+@cache
+def _stack(env: str) -> Module:
+    """The stack module as environment `env` instantiates it."""
+    root = Module(TERRAFORM / "environments" / env)
+    calls = [n for n, c in root.calls.items() if str(c["source"]).rstrip("/").endswith("stack")]
+    assert len(calls) == 1, f"{env}: expected one call of terraform/stack, found {calls}"
+    return root.child(calls[0])
 
 
-def _instances(root: Root, source_suffix: str) -> dict[str, dict[str, Any]]:
-    """Module instances from `source_suffix`, by their `name` input, arguments evaluated."""
-    instances: dict[str, dict[str, Any]] = {}
-    for call_name, call in root.module_calls(source_suffix).items():
-        if "for_each" in call:
-            collection = root.value(call["for_each"])
-            assert isinstance(collection, dict), f"module.{call_name}: for_each is not a known map"
-            items: list[tuple[str, Any] | None] = list(collection.items())
-        else:
-            items = [None]
-        for each in items:
-            arguments = {
-                key: root.value(raw, each)
-                for key, raw in call.items()
-                if key not in ("source", "for_each", "depends_on", "providers")
-            }
-            name = arguments.get("name")
-            assert isinstance(name, str), f"module.{call_name}: name does not resolve"
-            instances[name] = arguments
-    return instances
+def _functions(env: str) -> dict[str, dict[str, Any]]:
+    return _stack(env).instances("modules/function")
+
+
+def _function_folders() -> list[str]:
+    return sorted(p.name for p in FUNCTIONS.iterdir() if (p / "main.py").is_file())
 
 
 def _path(value: Any) -> Path:
@@ -292,10 +695,10 @@ def _path(value: Any) -> Path:
     return Path(value).resolve()
 
 
-def _function_folders() -> list[str]:
-    if not FUNCTIONS.is_dir():
-        return []
-    return sorted(p.name for p in FUNCTIONS.iterdir() if (p / "main.py").is_file())
+def _block(body: dict[str, Any], name: str) -> dict[str, Any]:
+    """A nested block (python-hcl2 gives a list of them)."""
+    value = body[name]
+    return value[0] if isinstance(value, list) else value
 
 
 def _strings_under(node: Any, keys: set[str]) -> list[str]:
@@ -312,7 +715,7 @@ def _strings_under(node: Any, keys: set[str]) -> list[str]:
     return [s for s in found if isinstance(s, str)]
 
 
-# --- tests -------------------------------------------------------------------------------------
+# --- structure ---------------------------------------------------------------------------------
 
 
 def test_every_terraform_file_parses() -> None:
@@ -323,72 +726,106 @@ def test_every_terraform_file_parses() -> None:
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_every_function_folder_is_deployed_in_each_environment(env: str) -> None:
-    instances = _instances(_environment(env), FUNCTION_MODULE)
+def test_environment_roots_are_thin(env: str) -> None:
+    directory = TERRAFORM / "environments" / env
+    assert {p.name for p in directory.glob("*.tf")} <= ROOT_FILES
+    config = _config(directory)
+    assert not config.get("resource") and not config.get("locals") and not config.get("data")
+    call = _labelled(config, "module")["ion"]
+    assert call["source"] == "../../stack" and call["env"] == env
+    main = (directory / "main.tf").read_text().splitlines()
+    assert len(main) <= 40, f"{env}/main.tf has {len(main)} lines: shared values go in the stack"
+
+
+def test_dev_and_prod_differ_only_in_their_values() -> None:
+    dev, prod = (_labelled(_config(TERRAFORM / "environments" / e), "module") for e in ENVIRONMENTS)
+    assert set(dev) == set(prod) == {"ion"}
+    for name in ("backend.tf", "outputs.tf", "providers.tf", "versions.tf"):
+        texts = [(TERRAFORM / "environments" / e / name).read_text() for e in ENVIRONMENTS]
+        assert texts[0].replace("dev", "prod") == texts[1], f"{name} differs beyond the name"
+
+
+def test_evaluator_reads_the_configuration() -> None:
+    """The evaluator itself: known values come out known, unknown ones UNKNOWN."""
+    stack = _stack("prod")
+    assert stack.variable("env") == "prod"
+    assert stack.variable("app_config")["session_ttl_hours"] == 24  # an optional() default
+    assert stack.local("settings_env")["EVENTS_TOPIC"] == "events"  # module.events.name
+    assert stack.local("settings_env")["FIRESTORE_DATABASE"] is UNKNOWN  # a module output
+    assert stack.local("functions")["chat"]["min_instances"] == 1  # prod's override
+    assert _stack("dev").local("functions")["chat"]["min_instances"] == 0
+
+
+# --- functions ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_function_folder_is_deployed_with_its_entry_point(env: str) -> None:
+    instances = _functions(env)
     problems = []
     for folder in _function_folders():
         instance = instances.get(folder)
         if instance is None:
-            problems.append(f"functions/{folder} has no function module instance")
+            problems.append(f"functions/{folder} has no spec in terraform/stack/functions.tf")
             continue
-        entry_point = instance["function_config"].get("entry_point")
-        if entry_point != folder:
-            problems.append(f"{folder}: entry_point is {entry_point!r}")
-        source_dir = instance["bundle_config"].get("source_dir")
-        if _path(source_dir) != (FUNCTIONS / folder).resolve():
-            problems.append(f"{folder}: source_dir {source_dir!r} is not functions/{folder}")
+        if instance["function_config"]["entry_point"] != folder:
+            problems.append(f"{folder}: entry_point {instance['function_config']['entry_point']}")
+        if _path(instance["bundle_config"]["source_dir"]) != (FUNCTIONS / folder).resolve():
+            problems.append(f"{folder}: source_dir is not functions/{folder}")
     assert not problems, f"{env}: " + "; ".join(problems)
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_every_deployed_function_has_its_code(env: str) -> None:
-    instances = _instances(_environment(env), FUNCTION_MODULE)
-    assert instances, f"{env}: no function module instances"
+    instances = _functions(env)
+    assert {"chat", "outbox_relay", "session_cleanup"} <= set(instances)
     problems = []
     for name, instance in instances.items():
-        bundle, config = instance["bundle_config"], instance["function_config"]
+        bundle = instance["bundle_config"]
         main = _path(bundle["source_dir"]) / "main.py"
-        entry_point = config.get("entry_point")
+        entry_point = instance["function_config"]["entry_point"]
         if not main.is_file():
-            problems.append(f"{name}: {main.relative_to(REPO)} does not exist")
+            problems.append(f"{name}: {main} does not exist")
         elif not re.search(rf"^(async\s+)?def\s+{entry_point}\s*\(", main.read_text(), re.M):
             problems.append(f"{name}: {main.relative_to(REPO)} does not define {entry_point}()")
-        for directory in bundle.get("extra_dirs", {}).values():
+        for directory in bundle["extra_dirs"].values():
             if not _path(directory).is_dir():
                 problems.append(f"{name}: bundled folder {directory} does not exist")
-        for file in bundle.get("extra_files", {}).values():
+        for file in bundle["extra_files"].values():
             if not _path(file).is_file():
                 problems.append(f"{name}: bundled file {file} does not exist")
     assert not problems, f"{env}: " + "; ".join(problems)
 
 
+def test_specs_without_code_are_not_deployed() -> None:
+    stack = _stack("dev")
+    specs, deployed = stack.local("function_specs"), stack.local("functions")
+    for name in specs:
+        assert (name in deployed) == (FUNCTIONS / name / "main.py").is_file(), name
+
+
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_function_environment_variables_are_settings_fields(env: str) -> None:
-    instances = _instances(_environment(env), FUNCTION_MODULE)
-    assert instances, f"{env}: no function module instances"
+    instances = _functions(env)
     for name, instance in instances.items():
-        variables = instance.get("environment_variables", {})
-        secrets = instance.get("secrets", {})
+        variables, secrets = instance["environment_variables"], instance["secrets"]
         assert isinstance(variables, dict), f"{name}: environment_variables do not resolve"
         assert isinstance(secrets, dict), f"{name}: secrets do not resolve"
         unknown = (set(variables) | set(secrets)) - SETTINGS_ENV_VARS
         assert not unknown, f"{env}/{name}: not Settings fields: {sorted(unknown)}"
         assert not set(variables) & set(secrets), f"{env}/{name}: set both plain and secret"
-        missing = EVERY_FUNCTION_SETS - set(variables)
-        assert not missing, f"{env}/{name}: missing {sorted(missing)}"
-
-    chat = instances.get("chat")
-    assert chat is not None, f"{env}: no chat function"
-    assert not CHAT_SETS - set(chat["environment_variables"]), f"{env}: chat misses settings"
-    assert "ANALYTICS_KEY" in chat["secrets"], f"{env}: chat does not get ANALYTICS_KEY"
-    assert "ANALYTICS_KEY" not in chat["environment_variables"], "a secret set as plain text"
+        assert not EVERY_FUNCTION_SETS - set(variables), f"{env}/{name}: misses settings"
+        assert "ANALYTICS_KEY" not in variables, f"{env}/{name}: a secret set as plain text"
+        if name in NEEDS_ANALYTICS_KEY:
+            assert "ANALYTICS_KEY" in secrets, f"{env}/{name}: does not get ANALYTICS_KEY"
+    assert not CHAT_SETS - set(instances["chat"]["environment_variables"])
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_function_environment_values_are_valid_settings(env: str) -> None:
-    for name, instance in _instances(_environment(env), FUNCTION_MODULE).items():
+    for name, instance in _functions(env).items():
         variables = instance["environment_variables"]
-        assert variables.get("ION_ENV") == env, f"{env}/{name}: ION_ENV={variables.get('ION_ENV')}"
+        assert variables["ION_ENV"] == env, f"{env}/{name}: ION_ENV={variables['ION_ENV']}"
         known = {k.lower(): v for k, v in variables.items() if v is not UNKNOWN}
         try:
             Settings(**known)
@@ -397,107 +834,354 @@ def test_function_environment_values_are_valid_settings(env: str) -> None:
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_code_default_topics_exist(env: str) -> None:
-    root = _environment(env)
-    topics = {root.value(call.get("name")) for call in root.module_calls(PUBSUB_MODULE).values()}
-    defaults = {
-        Settings.model_fields["events_topic"].default,
-        Settings.model_fields["notifications_topic"].default,
-    }
-    assert defaults <= topics, f"{env}: missing topics {sorted(defaults - topics)}"
-    assert "events-dead-letter" in topics, f"{env}: no dead-letter topic for events"
-    for name, instance in _instances(root, FUNCTION_MODULE).items():
-        for variable in ("EVENTS_TOPIC", "NOTIFICATIONS_TOPIC"):
-            value = instance["environment_variables"].get(variable)
-            if value is not None:
-                assert value in topics, f"{env}/{name}: {variable}={value!r} is not a topic"
+def test_functions_have_scaling_and_concurrency(env: str) -> None:
+    for name, instance in _functions(env).items():
+        config = instance["function_config"]
+        for key in ("min_instances", "max_instances", "concurrency", "timeout_seconds"):
+            assert isinstance(config[key], int), f"{env}/{name}: {key} is {config[key]!r}"
+        assert 0 <= config["min_instances"] <= config["max_instances"]
+        if config["concurrency"] > 1:
+            assert config["cpu"] not in (None, UNKNOWN), f"{name}: concurrency > 1 needs a vCPU"
+
+
+# --- IAM ---------------------------------------------------------------------------------------
 
 
 def test_no_primitive_roles() -> None:
     roles: list[str] = []
     for directory in _tf_dirs():
         roles += _strings_under(_config(directory), {"role", "roles", "project_roles"})
+        for value in _strings_under(_config(directory), {"project_roles", "role"}):
+            roles += re.findall(r"roles/[\w.]+", value)
     literal_roles = {r for r in roles if r.startswith("roles/")}
     assert "roles/datastore.user" in literal_roles, "role scan found nothing: parser changed?"
     assert not literal_roles & PRIMITIVE_ROLES, sorted(literal_roles & PRIMITIVE_ROLES)
+    # Granted anywhere, not merely named in a validation that forbids them.
+    lines = [ln for p in _tf_files() for ln in p.read_text().splitlines() if "contains(" not in ln]
+    granted = [ln for ln in lines if re.search(r'"roles/(owner|editor|viewer)"', ln)]
+    assert not granted, granted
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_topic_and_secret_roles_are_never_project_wide(env: str) -> None:
-    root = _environment(env)
-    for name, instance in _instances(root, FUNCTION_MODULE).items():
-        project_roles = set(instance.get("service_account_config", {}).get("project_roles", []))
-        assert not project_roles & PRIMITIVE_ROLES, f"{env}/{name}: {project_roles}"
-        assert not project_roles & RESOURCE_SCOPED_ROLES, f"{env}/{name}: {project_roles}"
-    project_members = [
-        body
-        for block in root.resources
-        for body in block.get("google_project_iam_member", {}).values()
-    ]
-    for body in project_members:
-        assert root.value(body.get("role")) not in RESOURCE_SCOPED_ROLES | PRIMITIVE_ROLES
+def test_resource_scoped_roles_are_never_project_wide(env: str) -> None:
+    for name, instance in _functions(env).items():
+        roles = set(instance["service_account_config"]["project_roles"])
+        assert not roles & (PRIMITIVE_ROLES | RESOURCE_SCOPED_ROLES), f"{env}/{name}: {roles}"
+    for directory in _tf_dirs():
+        for body in _resources(directory, "google_project_iam_member").values():
+            assert body["role"] not in RESOURCE_SCOPED_ROLES | PRIMITIVE_ROLES, body["role"]
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_outbox_relay_is_never_public(env: str) -> None:
-    instances = _instances(_environment(env), FUNCTION_MODULE)
-    relay = instances.get("outbox_relay")
-    assert relay is not None, f"{env}: no outbox_relay function"
-    invokers = relay.get("invoker_config", {})
-    assert invokers.get("allow_unauthenticated", False) is False
-    members = invokers.get("members", {})
-    assert isinstance(members, dict), "outbox_relay invokers do not resolve"
-    assert members, "outbox_relay has no invoker: the scheduler could not call it"
-    for member in members.values():
-        assert member is UNKNOWN or member not in PUBLIC_MEMBERS, member
+def test_job_and_push_functions_are_never_public(env: str) -> None:
+    stack = _stack(env)
+    specs = stack.local("function_specs")
+    for name, instance in _functions(env).items():
+        invokers = instance["invoker_config"]
+        assert invokers.get("allow_unauthenticated", False) is False, name
+        members = invokers["members"]
+        assert isinstance(members, dict) and members, f"{name} has no invoker"
+        assert not set(members.values()) & PUBLIC_MEMBERS, f"{env}/{name}: public invoker"
+        kind = specs[name]["kind"]
+        expected = {"api": {"gateway"}, "job": {"scheduler"}, "push": {"push"}}[kind]
+        assert set(members) == expected, f"{env}/{name} ({kind}) invoked by {set(members)}"
+        if kind in ("job", "push"):
+            assert instance["function_config"]["ingress"] == "ALLOW_INTERNAL_ONLY", name
+    invoker = _resources(TERRAFORM / "modules" / "function", "google_cloud_run_service_iam_member")
+    assert "allUsers" in json.dumps(invoker), "the module's public switch moved: re-check"
+
+
+# --- Pub/Sub -----------------------------------------------------------------------------------
+
+
+def _topics(env: str) -> dict[str, dict[str, Any]]:
+    return _stack(env).instances("modules/pubsub")
+
+
+def _code_topics() -> set[str]:
+    """Topics the code publishes to: Settings' *_topic defaults, topic literals in the code and
+    the topics the local stack provisions for it."""
+    from scripts import stack
+
+    topics = {
+        str(f.default) for name, f in Settings.model_fields.items() if name.endswith("_topic")
+    }
+    for path in [*(REPO / "common").rglob("*.py"), *FUNCTIONS.rglob("*.py")]:
+        text = path.read_text(encoding="utf-8")
+        topics |= set(re.findall(r"""\btopic\s*[=:]\s*["']([A-Za-z][\w.~%+-]{2,})["']""", text))
+        topics |= set(re.findall(r"""["']([a-z]+(?:-[a-z]+)*-dead-letter)["']""", text))
+    return topics | set(stack.TOPICS)
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_ttl_fields_are_expires_at(env: str) -> None:
-    root = _environment(env)
-    calls = [root.value(call) for call in root.module_calls(FIRESTORE_MODULE).values()]
-    assert len(calls) == 1, f"{env}: expected one Firestore module, found {len(calls)}"
-    ttl_fields = calls[0].get("ttl_fields", {})
-    for collection in TTL_COLLECTIONS:
-        assert ttl_fields.get(collection, {}).get("field") == "expires_at", collection
-    assert _path(calls[0]["rules_file"]) == REPO / "firestore.rules"
+def test_every_topic_the_code_publishes_to_exists(env: str) -> None:
+    topics = {instance["name"] for instance in _topics(env).values()}
+    missing = _code_topics() - topics
+    assert not missing, f"{env}: topics the code uses but Terraform lacks: {sorted(missing)}"
+    for name, instance in _functions(env).items():
+        for variable in ("EVENTS_TOPIC", "NOTIFICATIONS_TOPIC"):
+            assert instance["environment_variables"].get(variable, "events") in topics, name
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_push_subscriptions_match_the_local_stack_and_dead_letter(env: str) -> None:
+    from scripts import stack
+
+    declared = _stack(env).local("push_subscriptions")
+    specs = _stack(env).local("function_specs")
+    flat = {sub: (topic, fn) for topic, subs in declared.items() for sub, fn in subs.items()}
+    for sub, topic, fn in stack.SUBSCRIPTIONS:
+        if fn is not None:
+            assert flat.get(sub) == (topic, fn), f"{sub}: locally {topic} -> {fn}"
+    for sub, (_, fn) in flat.items():
+        assert specs[fn]["kind"] == "push", f"{sub} pushes to {fn}, not a push function"
+    deployed = _functions(env)
+    for instance in _topics(env).values():
+        for sub, config in instance.get("subscriptions", {}).items():
+            if config.get("push") is None:
+                continue
+            assert flat[sub][1] in deployed, f"{sub} pushes to an undeployed function"
+            dead_letter = config["dead_letter"]
+            assert 5 <= dead_letter["max_delivery_attempts"] <= 100, sub
+            assert config["push"]["oidc"], f"{sub}: push without an OIDC identity"
+
+
+def test_dead_letter_topics_have_pull_subscriptions_that_alert() -> None:
+    topics = _topics("prod")
+    dead = {i["name"] for i in topics.values() if i["name"].endswith("-dead-letter")}
+    assert dead == {"events-dead-letter", "notifications-dead-letter"}
+    monitoring = _stack("prod").instances("modules/monitoring")["monitoring"]
+    assert set(monitoring["dead_letter_subscriptions"]) == dead
+    for instance in topics.values():
+        if instance["name"] in dead:
+            assert set(instance["subscriptions"]) == {instance["name"]}
+
+
+# --- Firestore ---------------------------------------------------------------------------------
+
+
+def _firestore(env: str) -> dict[str, Any]:
+    return _stack(env).instances("modules/firestore")["firestore"]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_ttl_fields_match_the_code(env: str) -> None:
+    from common.adapters.firestore_profiles import APPLIED
+    from common.adapters.firestore_push import PUSH_NOTIFICATIONS
+    from common.adapters.firestore_sessions import FEEDBACK, SESSIONS, TURN_KEYS, TURNS
+    from common.cleanup import EXPIRING_COLLECTIONS
+
+    ttl = _firestore(env)["ttl_fields"]
+    assert set(ttl) == {SESSIONS, TURN_KEYS, FEEDBACK, APPLIED, PUSH_NOTIFICATIONS}
+    code = "\n".join(p.read_text() for p in (REPO / "common").rglob("*.py"))
+    for collection, config in ttl.items():
+        assert config["field"] == "expires_at", collection
+        assert f'"{config["field"]}"' in code
+    # A turn's expires_at is set once, when written: TTL would delete early turns of a session
+    # still in use. Turns go with their session (the cleanup job).
+    assert TURNS not in ttl
+    for collection in (SESSIONS, *EXPIRING_COLLECTIONS):  # the cleanup job queries these
+        assert ttl[collection]["indexed"] is True, collection
+    assert ("turns", "expires_at") in _collection_group_indexes(env)
+
+
+def _collection_group_indexes(env: str) -> set[tuple[str, str]]:
+    return {
+        (index["collection"], index["field"])
+        for index in _firestore(env)["field_indexes"].values()
+        for scope in index["indexes"]
+        if scope["query_scope"] == "COLLECTION_GROUP"
+    }
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_collection_group_queries_have_their_indexes(env: str) -> None:
+    """Every collection_group(...).where/order_by on a field in the adapters has a
+    collection-group index on that field (Firestore builds collection-scope ones only)."""
+    import importlib
+
+    queried = set()
+    for path in (REPO / "common" / "adapters").glob("*.py"):
+        module = importlib.import_module(f"common.adapters.{path.stem}")
+        text = path.read_text()
+        pattern = r'collection_group\((\w+)\)\s*\.(?:where\(filter=\w+\(|order_by\()"(\w+)"'
+        for constant, field in re.findall(pattern, text):
+            queried.add((getattr(module, constant, constant), field))
+    assert ("devices", "token") in queried, "the scan found nothing: the code changed?"
+    missing = queried - _collection_group_indexes(env)
+    assert not missing, f"{env}: collection-group queries without an index: {sorted(missing)}"
+    for index in _firestore(env)["field_indexes"].values():
+        assert index["indexes"], f"{index['field']}: an empty config disables its indexes"
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_firestore_rules_and_indexes(env: str) -> None:
+    firestore = _firestore(env)
+    assert _path(firestore["rules_file"]) == REPO / "firestore.rules"
+    erasures = firestore["composite_indexes"]["erasures-pending"]
+    assert erasures["collection"] == "erasures"
+    assert [f["field_path"] for f in erasures["fields"]] == ["analytics", "requested_at"]
 
 
 def test_firestore_module_turns_ttl_fields_into_ttl_policies() -> None:
-    config = _config(TERRAFORM / "modules" / "firestore")
-    fields = [
-        body
-        for block in config.get("resource", [])
-        for body in block.get("google_firestore_field", {}).values()
-    ]
-    assert fields, "modules/firestore declares no google_firestore_field"
-    ttl = [f for f in fields if "ttl_config" in f]
-    assert ttl, "no google_firestore_field with ttl_config"
+    fields = _resources(TERRAFORM / "modules" / "firestore", "google_firestore_field")
+    ttl = [f for f in fields.values() if "ttl_config" in f]
+    assert len(ttl) == 1, "no google_firestore_field with ttl_config"
     assert ttl[0]["for_each"] == "${var.ttl_fields}"
     assert ttl[0]["collection"] == "${each.key}"
     assert ttl[0]["field"] == "${each.value.field}"
 
 
+# --- BigQuery ----------------------------------------------------------------------------------
+
+
+def _bigquery(env: str) -> dict[str, Any]:
+    return _stack(env).instances("modules/bigquery")["bigquery"]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_events_table_is_the_shared_schema_file(env: str) -> None:
+    from common.analytics import schema
+
+    bigquery = _bigquery(env)
+    table = bigquery["events_table"]
+    assert _path(table["schema_file"]) == schema.SCHEMA_FILE.resolve()
+    assert bigquery["dataset_id"] == schema.DATASET and table["table_id"] == schema.TABLE
+    assert table["partition_field"] == schema.PARTITION_FIELD
+    assert tuple(table["clustering"]) == tuple(schema.CLUSTERING)
+    columns = {c["name"]: c for c in json.loads(schema.SCHEMA_FILE.read_text())}
+    assert columns[schema.PARTITION_FIELD]["type"] == "TIMESTAMP"
+    assert set(schema.CLUSTERING) <= set(columns)
+    assert "user_key" in columns  # erasure and retention delete by it
+    module = _resources(TERRAFORM / "modules" / "bigquery", "google_bigquery_table")["events"]
+    assert module["schema"] == "${file(var.events_table.schema_file)}"
+    assert _block(module, "time_partitioning")["type"] == "DAY"
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_views_and_daily_queries_are_the_sql_files(env: str) -> None:
+    bigquery = _bigquery(env)
+    assert _path(bigquery["views_dir"]) == (ANALYTICS / "views").resolve()
+    assert _path(bigquery["daily_dir"]) == (ANALYTICS / "daily").resolve()
+    module = TERRAFORM / "modules" / "bigquery"
+    views = _config(module)["locals"]
+    text = json.dumps(views) + json.dumps(_config(module)["locals"])
+    assert 'fileset(var.views_dir, \\"*.sql\\")' in text
+    assert 'fileset(var.daily_dir, \\"*.sql\\")' in text
+    assert "templatefile" in text
+    transfer = _resources(module, "google_bigquery_data_transfer_config")["daily"]
+    assert transfer["data_source_id"] == "scheduled_query"
+    for path in [*(ANALYTICS / "views").glob("*.sql"), *(ANALYTICS / "daily").glob("*.sql")]:
+        # templatefile() fails on any other placeholder or template directive.
+        sql = path.read_text()
+        placeholders = set(re.findall(r"(?<!\$)\$\{([^}]*)\}", sql))
+        assert placeholders <= {"project", "dataset"}, f"{path.name}: {placeholders}"
+        assert "%{" not in sql, f"{path.name}: a template directive"
+
+
+# --- scheduler, gateway, model, monitoring -----------------------------------------------------
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_scheduler_targets_exist(env: str) -> None:
+    from scripts.scheduler import JOBS
+
+    stack = _stack(env)
+    schedules, specs = stack.local("schedules"), stack.local("function_specs")
+    deployed = set(_functions(env))
+    targets = {s["function"] for s in schedules.values()}
+    for name, schedule in schedules.items():
+        assert specs[schedule["function"]]["kind"] == "job", name
+        assert len(schedule["schedule"].split()) == 5, name
+    jobs = {n for n, s in specs.items() if s["kind"] == "job"}
+    assert jobs == targets, "every job function is scheduled, and only those"
+    assert set(JOBS) <= deployed & targets, "the local scheduler calls what production does"
+    assert set(stack.local("scheduled")) == {
+        n for n, s in schedules.items() if s["function"] in deployed
+    }
+    assert schedules["retraining"]["schedule"].split()[4] != "*", "retraining is weekly"
+    job = _resources(STACK, "google_cloud_scheduler_job")["jobs"]
+    target = _block(job, "http_target")
+    assert _block(target, "oidc_token")["service_account_email"] == (
+        "${google_service_account.scheduler.email}"
+    )
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_pubsub_scheduler_jobs_match_the_local_scheduler(env: str) -> None:
+    from scripts.scheduler import PUBSUB_JOBS
+
+    stack = _stack(env)
+    declared = {s["topic"]: s for s in stack.local("pubsub_schedules").values()}
+    topics = {instance["name"] for instance in _topics(env).values()}
+    for topic, (_, message) in PUBSUB_JOBS.items():
+        assert topic in declared, f"the local scheduler publishes to {topic}; production does not"
+        assert declared[topic]["message"] == message
+    for schedule in declared.values():
+        assert schedule["topic"] in topics
+        assert schedule["function"] in stack.local("function_specs")
+        consumers = stack.local("push_subscriptions")[schedule["topic"]].values()
+        assert schedule["function"] in consumers, "the message reaches its function"
+
+
+def test_api_gateway_serves_the_openapi_file() -> None:
+    gateway = _stack("prod").instances("modules/api-gateway")["api_gateway"]
+    openapi = _path(gateway["openapi_file"])
+    assert openapi == REPO / "terraform/api/openapi-gateway.yaml"
+    assert set(gateway["backends"]) == {
+        n for n, s in _stack("prod").local("functions").items() if s["kind"] == "api"
+    }
+    assert openapi.is_file(), "run `make openapi`"
+    text = openapi.read_text()
+    used = set(re.findall(r"(?<!\$)\$\{(\w+)\}", text))
+    allowed = {"project", "region"} | {f"{n}_url" for n in gateway["backends"]}
+    assert used <= allowed, f"openapi.yaml uses unknown placeholders {used - allowed}"
+    if "x-google-backend" in text or "x-google-api-management" in text:
+        # Routed for API Gateway: every API function is a backend of some path.
+        unrouted = {f"{n}_url" for n in gateway["backends"]} - used
+        assert not unrouted, f"openapi.yaml routes nothing to {sorted(unrouted)}"
+
+
+def test_model_endpoint_and_registry_are_declared() -> None:
+    module = TERRAFORM / "modules" / "model-serving"
+    assert _resources(module, "google_vertex_ai_endpoint")
+    registry = _resources(module, "google_artifact_registry_repository")["containers"]
+    assert registry["format"] == "DOCKER"
+    chat = _functions("prod")["chat"]["environment_variables"]
+    assert chat["MODEL_GOOGLE_AUTH"] == "true"
+
+
+def test_monitoring_covers_latency_errors_dead_letters_uptime_and_budget() -> None:
+    module = TERRAFORM / "modules" / "monitoring"
+    policies = _resources(module, "google_monitoring_alert_policy")
+    assert {"chat_latency", "server_errors", "dead_letter_backlog", "uptime"} <= set(policies)
+    latency = json.dumps(policies["chat_latency"])
+    assert "request_latencies" in latency and "ALIGN_PERCENTILE_95" in latency
+    assert "5xx" in json.dumps(policies["server_errors"])
+    uptime = _resources(module, "google_monitoring_uptime_check_config")["healthz"]
+    assert _block(uptime, "http_check")["path"] == "/healthz"
+    assert _resources(module, "google_billing_budget")
+    monitoring = _stack("prod").instances("modules/monitoring")["monitoring"]
+    assert monitoring["budget"] is None  # no billing account in the defaults: no budget
+
+
+# --- conventions -------------------------------------------------------------------------------
+
+
 def test_function_bundles_are_named_by_content_hash() -> None:
-    config = _config(TERRAFORM / "modules" / "function")
-    objects = [
-        body
-        for block in config.get("resource", [])
-        for body in block.get("google_storage_bucket_object", {}).values()
-    ]
+    objects = _resources(TERRAFORM / "modules" / "function", "google_storage_bucket_object")
     assert len(objects) == 1, "modules/function must upload exactly one bundle object"
-    assert re.search(r"data\.archive_file\.\w+\.output_(md5|sha\w*)", objects[0]["name"])
+    (bundle,) = objects.values()
+    assert re.search(r"data\.archive_file\.\w+\.output_(md5|sha\w*)", bundle["name"])
 
 
 @pytest.mark.parametrize("directory", _tf_dirs(), ids=lambda p: str(p.relative_to(TERRAFORM)))
 def test_variables_and_outputs_are_sorted(directory: Path) -> None:
     for block_type in ("variable", "output"):
         names = [name for block in _config(directory).get(block_type, []) for name in block]
-        per_file = {}
         for path in sorted(directory.glob("*.tf")):
-            per_file[path.name] = [n for b in _load(path).get(block_type, []) for n in b]
-        for file, file_names in per_file.items():
-            assert file_names == sorted(file_names), f"{file}: {block_type}s not sorted"
+            file_names = [n for b in _load(path).get(block_type, []) for n in b]
+            assert file_names == sorted(file_names), f"{path.name}: {block_type}s not sorted"
         assert len(names) == len(set(names)), f"duplicate {block_type}"
 
 

@@ -1,24 +1,21 @@
-locals {
-  ion_env = "dev"
-  labels = {
-    application = "ion-mentoring"
-    environment = local.ion_env
+# dev: the whole stack with dev's values. Everything else is in ../../stack.
+module "ion" {
+  source     = "../../stack"
+  env        = "dev"
+  prefix     = "ion-dev"
+  project_id = var.project_id
+  region     = var.region
+  alerting_config = {
+    budget = var.billing_account == null ? null : {
+      amount          = 200
+      billing_account = var.billing_account
+    }
+    notification_emails = var.notification_emails
   }
-  repo_root = "${path.root}/../../.."
-  # Settings every function reads. Keys are exactly the upper-cased field names of
-  # common.config.Settings (tests/unit/test_terraform.py checks it); a function adds its own in
-  # local.functions[*].env, and secrets in local.functions[*].secrets.
-  settings_env = {
-    CONTEXT_WINDOW_TURNS = var.app_config.context_window_turns
-    EVENTS_TOPIC         = module.events.name
-    FIRESTORE_DATABASE   = module.firestore.database_name
-    GEMINI_LOCATION      = var.app_config.gemini_location
-    GEMINI_MODEL         = var.app_config.gemini_model
-    GOOGLE_CLOUD_PROJECT = var.project_id
-    ION_ENV              = local.ion_env
-    LOG_LEVEL            = upper(var.app_config.log_level)
-    NOTIFICATIONS_TOPIC  = module.notifications.name
-    RESPONSE_GENERATOR   = var.app_config.response_generator
-    SESSION_TTL_HOURS    = var.app_config.session_ttl_hours
+  app_config = {
+    log_level = "DEBUG"
+  }
+  firestore_config = {
+    delete_protection = false
   }
 }

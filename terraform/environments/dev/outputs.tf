@@ -1,34 +1,19 @@
-output "bundle_bucket" {
-  description = "Bucket holding the function source bundles."
-  value       = google_storage_bucket.bundles.name
+output "api_url" {
+  description = "Base URL of the API."
+  value       = module.ion.api_url
 }
 
 output "functions" {
   description = "Deployed functions: name, HTTPS endpoint and service account."
-  value = {
-    for name, f in module.function : name => {
-      name            = f.function_name
-      service_account = f.service_account_email
-      uri             = f.uri
-    }
-  }
+  value       = module.ion.functions
 }
 
-output "scheduler_service_account" {
-  description = "Identity of the Cloud Scheduler jobs."
-  value       = google_service_account.scheduler.email
-}
-
-output "secrets" {
-  description = "Secret Manager secrets by id (values are added out of band)."
-  value       = { for id, s in google_secret_manager_secret.secrets : id => s.id }
+output "model" {
+  description = "The persona model's registry, artifact bucket and Vertex AI endpoint."
+  value       = module.ion.model
 }
 
 output "topics" {
   description = "Pub/Sub topic ids."
-  value = {
-    events             = module.events.id
-    events_dead_letter = module.events_dead_letter.id
-    notifications      = module.notifications.id
-  }
+  value       = module.ion.topics
 }

@@ -1,3 +1,17 @@
+variable "composite_indexes" {
+  description = "Composite indexes by a static key: collection group, scope and ordered fields."
+  type = map(object({
+    collection  = string
+    query_scope = optional(string, "COLLECTION")
+    fields = list(object({
+      field_path = string
+      order      = optional(string, "ASCENDING")
+    }))
+  }))
+  default  = {}
+  nullable = false
+}
+
 variable "database" {
   description = "The Firestore database in native mode. (default) is the database the code uses unless FIRESTORE_DATABASE says otherwise."
   type = object({
@@ -12,6 +26,20 @@ variable "database" {
     condition     = contains(["ABANDON", "DELETE"], var.database.deletion_policy)
     error_message = "deletion_policy must be ABANDON or DELETE."
   }
+}
+
+variable "field_indexes" {
+  description = "Single-field index settings by a static key: the indexes of `field` in `collection`. They replace the automatic ones for that field, so list every scope and order the code queries (COLLECTION_GROUP for queries across all parents). Not for TTL fields (see ttl_fields)."
+  type = map(object({
+    collection = string
+    field      = string
+    indexes = list(object({
+      order       = optional(string, "ASCENDING")
+      query_scope = optional(string, "COLLECTION")
+    }))
+  }))
+  default  = {}
+  nullable = false
 }
 
 variable "project_id" {

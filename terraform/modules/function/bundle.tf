@@ -39,10 +39,7 @@ data "archive_file" "bundle" {
 
   lifecycle {
     precondition {
-      condition = (
-        !startswith(var.function_config.runtime, "python")
-        || contains(keys(local.bundle_files), "main.py")
-      )
+      condition     = !startswith(var.function_config.runtime, "python") || contains(keys(local.bundle_files), "main.py")
       error_message = "No main.py in ${var.bundle_config.source_dir}: nothing to deploy as ${local.name}."
     }
   }

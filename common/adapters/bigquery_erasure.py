@@ -1,0 +1,104 @@
+"""AnalyticsEraser on BigQuery: DML DELETEs on the events table by user_key (erasure) and by age
+against each user's retention. Rows without a user_key (users who anonymise analytics) are not
+about anyone and are left alone."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+from typing import Any
+
+from common.analytics.schema import DATASET, TABLE
+from common.cleanup import AnalyticsTableMissing, AnalyticsUnavailable
+
+QUERY_TIMEOUT = 120.0
+
+
+def bigquery_client(project: str) -> Any:
+    """A BigQuery client; the local emulator when BIGQUERY_EMULATOR_HOST is set."""
+    from google.cloud import bigquery
+
+    host = os.environ.get("BIGQUERY_EMULATOR_HOST")
+    if host:
+        from google.auth.credentials import AnonymousCredentials
+
+        return bigquery.Client(
+            project=project,
+            credentials=AnonymousCredentials(),
+            client_options={"api_endpoint": f"http://{host}"},
+        )
+    return bigquery.Client(project=project)
+
+
+class BigQueryAnalyticsEraser:
+    def __init__(self, client: Any, *, dataset: str = DATASET, table: str = TABLE) -> None:
+        self._client = client
+        self._table = f"`{client.project}.{dataset}.{table}`"
+        self._table_id = f"{client.project}.{dataset}.{table}"
+
+    def _run(self, sql: str, params: list) -> int:
+        from google.api_core import exceptions
+        from google.cloud import bigquery
+
+        try:
+            self._client.get_table(self._table_id)
+        except exceptions.NotFound as e:
+            raise AnalyticsTableMissing(self._table_id) from e
+        config = bigquery.QueryJobConfig(query_parameters=params)
+        try:
+            job = self._client.query(sql, job_config=config)
+            job.result(timeout=QUERY_TIMEOUT)
+        except exceptions.NotFound as e:  # dropped between the check and the statement
+            raise AnalyticsTableMissing(self._table_id) from e
+        except (
+            exceptions.BadRequest,  # e.g. rows still in the streaming buffer
+            exceptions.ServiceUnavailable,
+            exceptions.InternalServerError,
+            exceptions.TooManyRequests,
+            exceptions.Forbidden,  # quota
+            TimeoutError,
+        ) as e:
+            raise AnalyticsUnavailable(str(e)) from e
+        return int(job.num_dml_affected_rows or 0)
+
+    def delete_user_rows(self, user_keys: list[str]) -> int:
+        from google.cloud import bigquery
+
+        if not user_keys:
+            return 0
+        return self._run(
+            # The table name comes from configuration; values are always parameters.
+            f"DELETE FROM {self._table} WHERE user_key IN UNNEST(@keys)",  # noqa: S608
+            [bigquery.ArrayQueryParameter("keys", "STRING", user_keys)],
+        )
+
+    def delete_past_retention(
+        self, *, now: datetime, keys_by_retention: dict[int, list[str]], default_days: int
+    ) -> int:
+        """One statement: each row's cutoff is its user's retention (the default unless the
+        user chose another), computed here so the SQL only compares timestamps."""
+        from google.cloud import bigquery
+
+        cases, params = (
+            [],
+            [
+                bigquery.ScalarQueryParameter(
+                    "default_cutoff", "TIMESTAMP", now - timedelta(days=default_days)
+                )
+            ],
+        )
+        for i, (days, keys) in enumerate(sorted(keys_by_retention.items())):
+            if not keys or days == default_days:
+                continue
+            cases.append(f"WHEN user_key IN UNNEST(@keys_{i}) THEN @cutoff_{i}")
+            params += [
+                bigquery.ArrayQueryParameter(f"keys_{i}", "STRING", keys),
+                bigquery.ScalarQueryParameter(
+                    f"cutoff_{i}", "TIMESTAMP", now - timedelta(days=days)
+                ),
+            ]
+        cutoff = f"CASE {' '.join(cases)} ELSE @default_cutoff END" if cases else "@default_cutoff"
+        return self._run(
+            f"DELETE FROM {self._table} WHERE user_key IS NOT NULL AND occurred_at < {cutoff}",  # noqa: S608
+            params,
+        )

@@ -1,0 +1,178 @@
+"""CleanupStore on Firestore: expired and retained-too-long sessions with their turns, other
+expiring documents, users' retention choices and pending erasures. Every query re-reads what is
+left, so deleting in bounded batches needs no stored cursor between runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from common.adapters.firestore_profiles import ERASURES
+from common.adapters.firestore_sessions import (
+    READ_TIMEOUT,
+    SESSIONS,
+    TURNS,
+    USERS,
+    storage_errors,
+)
+from common.cleanup import DEFAULT_RETENTION_DAYS, PendingErasure, SessionRef
+
+WRITE_BATCH = 400  # Firestore allows 500 writes per batch
+TURN_PAGE = 300
+
+
+def _filter(field: str, op: str, value: Any):
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    return FieldFilter(field, op, value)
+
+
+class FirestoreCleanupStore:
+    def __init__(self, client: Any) -> None:
+        self._db = client
+
+    def _delete(self, refs: list) -> None:
+        for i in range(0, len(refs), WRITE_BATCH):
+            batch = self._db.batch()
+            for ref in refs[i : i + WRITE_BATCH]:
+                batch.delete(ref)
+            batch.commit(timeout=READ_TIMEOUT)
+
+    def _delete_session_tree(self, session_ref) -> int:
+        """The session's turns, page by page, then the session: a crash in between leaves the
+        session (still expired) for the next run, never turns without a way to find them."""
+        turns = 0
+        while True:
+            page = list(session_ref.collection(TURNS).limit(TURN_PAGE).stream(timeout=READ_TIMEOUT))
+            if not page:
+                break
+            self._delete([s.reference for s in page])
+            turns += len(page)
+        self._delete([session_ref])
+        return turns
+
+    def delete_expired_sessions(self, *, now: datetime, limit: int) -> tuple[int, int]:
+        query = (
+            self._db.collection(SESSIONS)
+            .where(filter=_filter("expires_at", "<=", now))
+            .order_by("expires_at")
+            .limit(limit)
+        )
+        with storage_errors():
+            snaps = list(query.stream(timeout=READ_TIMEOUT))
+            turns = sum(self._delete_session_tree(s.reference) for s in snaps)
+        return len(snaps), turns
+
+    def delete_sessions(self, session_ids: list[str]) -> tuple[int, int]:
+        with storage_errors():
+            refs = [self._db.collection(SESSIONS).document(i) for i in session_ids]
+            turns = sum(self._delete_session_tree(ref) for ref in refs)
+        return len(refs), turns
+
+    def delete_orphan_turns(self, *, now: datetime, limit: int, cursor: Any) -> tuple[int, Any]:
+        query = (
+            self._db.collection_group(TURNS)
+            .where(filter=_filter("expires_at", "<=", now))
+            .order_by("expires_at")
+            .limit(limit)
+        )
+        if cursor is not None:
+            query = query.start_after(cursor)
+        with storage_errors():
+            snaps = list(query.stream(timeout=READ_TIMEOUT))
+            if not snaps:
+                return 0, None
+            parents = {s.reference.parent.parent.path: s.reference.parent.parent for s in snaps}
+            live = {
+                p.reference.path
+                for p in self._db.get_all(list(parents.values()), timeout=READ_TIMEOUT)
+                if p.exists and (p.get("expires_at") is None or p.get("expires_at") > now)
+            }
+            # An old turn of a session still in use stays: it lives as long as its session.
+            orphans = [s.reference for s in snaps if s.reference.parent.parent.path not in live]
+            self._delete(orphans)
+        return len(orphans), (snaps[-1] if len(snaps) == limit else None)
+
+    def delete_expired(self, collection: str, *, now: datetime, limit: int) -> int:
+        query = (
+            self._db.collection(collection)
+            .where(filter=_filter("expires_at", "<=", now))
+            .order_by("expires_at")
+            .limit(limit)
+        )
+        with storage_errors():
+            refs = [s.reference for s in query.stream(timeout=READ_TIMEOUT)]
+            self._delete(refs)
+        return len(refs)
+
+    def inactive_sessions(
+        self, *, before: datetime, limit: int, cursor: Any
+    ) -> tuple[list[SessionRef], Any]:
+        query = (
+            self._db.collection(SESSIONS)
+            .where(filter=_filter("last_interaction_at", "<", before))
+            .order_by("last_interaction_at")
+            .limit(limit)
+        )
+        if cursor is not None:
+            query = query.start_after(cursor)
+        with storage_errors():
+            snaps = list(query.stream(timeout=READ_TIMEOUT))
+        sessions = [
+            SessionRef(s.id, s.get("owner_uid") or "", s.get("last_interaction_at")) for s in snaps
+        ]
+        return sessions, (snaps[-1] if len(snaps) == limit else None)
+
+    def retention_of(self, uids: set[str]) -> dict[str, int]:
+        uids.discard("")
+        if not uids:
+            return {}
+        refs = [self._db.collection(USERS).document(uid) for uid in sorted(uids)]
+        out: dict[str, int] = {}
+        with storage_errors():
+            for snap in self._db.get_all(refs, timeout=READ_TIMEOUT):
+                days = ((snap.to_dict() or {}).get("settings") or {}).get("retention_days")
+                if snap.exists and isinstance(days, int):
+                    out[snap.id] = days
+        return out
+
+    def user_keys_by_retention(self) -> dict[int, list[str]]:
+        query = self._db.collection(USERS).where(
+            filter=_filter(
+                "settings.retention_days",
+                "in",
+                [d for d in (30, 90, 365) if d != DEFAULT_RETENTION_DAYS],
+            )
+        )
+        out: dict[int, list[str]] = {}
+        with storage_errors():
+            for snap in query.stream(timeout=READ_TIMEOUT * 4):
+                doc = snap.to_dict() or {}
+                key = doc.get("user_key")
+                if key:
+                    out.setdefault(doc["settings"]["retention_days"], []).append(key)
+        return out
+
+    def pending_erasures(self, *, limit: int) -> list[PendingErasure]:
+        query = (
+            self._db.collection(ERASURES)
+            .where(filter=_filter("analytics", "==", "pending"))
+            .order_by("requested_at")
+            .limit(limit)
+        )
+        with storage_errors():
+            return [
+                PendingErasure(s.id, s.get("requested_at"))
+                for s in query.stream(timeout=READ_TIMEOUT)
+            ]
+
+    def record_erasures(self, user_keys: list[str], *, now: datetime, done: bool) -> None:
+        update: dict[str, Any] = {"analytics_last_run_at": now}
+        if done:
+            update |= {"analytics": "done", "analytics_completed_at": now}
+        with storage_errors():
+            for i in range(0, len(user_keys), WRITE_BATCH):
+                batch = self._db.batch()
+                for key in user_keys[i : i + WRITE_BATCH]:
+                    batch.update(self._db.collection(ERASURES).document(key), update)
+                batch.commit(timeout=READ_TIMEOUT)

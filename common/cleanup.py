@@ -1,0 +1,242 @@
+"""Session cleanup (Cloud Scheduler): what expired, what is past its owner's retention, and the
+analytics half of erasures. Keyword-only services over two ports; every phase works in bounded
+batches and re-queries what is left, so a run that stops half-way is finished by the next one
+and a second run over the same data deletes nothing more."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from common.profile.models import ProfileSettings
+
+log = logging.getLogger(__name__)
+
+RETENTION_CHOICES = (30, 90, 365)
+DEFAULT_RETENTION_DAYS: int = ProfileSettings.model_fields["retention_days"].default
+# Events of an erased user may still be in flight (Pub/Sub retries, the sink's redeliveries) for
+# a while after the erasure: rows are deleted on every run until this long after the request,
+# and only then is the erasure marked done.
+ERASURE_SETTLE = timedelta(hours=24)
+# Collections whose documents expire on their own `expires_at` (TTL in production, best effort).
+EXPIRING_COLLECTIONS = ("turn_keys", "feedback")
+
+
+@dataclass(frozen=True)
+class SessionRef:
+    session_id: str
+    owner_uid: str
+    last_interaction_at: datetime
+
+
+@dataclass(frozen=True)
+class PendingErasure:
+    user_key: str
+    requested_at: datetime
+
+
+class CleanupStore(Protocol):
+    def delete_expired_sessions(self, *, now: datetime, limit: int) -> tuple[int, int]:
+        """Delete up to `limit` sessions whose expires_at has passed, with all their turns:
+        (sessions, turns) deleted."""
+
+    def delete_orphan_turns(self, *, now: datetime, limit: int, cursor: Any) -> tuple[int, Any]:
+        """Turns past their own expires_at whose session is gone or expired (production TTL
+        deletes a session but never its subcollection): (deleted, cursor or None when done)."""
+
+    def delete_expired(self, collection: str, *, now: datetime, limit: int) -> int: ...
+
+    def inactive_sessions(
+        self, *, before: datetime, limit: int, cursor: Any
+    ) -> tuple[list[SessionRef], Any]: ...
+
+    def delete_sessions(self, session_ids: list[str]) -> tuple[int, int]: ...
+
+    def retention_of(self, uids: set[str]) -> dict[str, int]:
+        """retention_days of each uid that has chosen one (others have the default)."""
+
+    def user_keys_by_retention(self) -> dict[int, list[str]]:
+        """The user_key of every user whose retention is not the default, by retention_days."""
+
+    def pending_erasures(self, *, limit: int) -> list[PendingErasure]: ...
+
+    def record_erasures(self, user_keys: list[str], *, now: datetime, done: bool) -> None:
+        """Note this run on the erasures; `done` completes their analytics part."""
+
+
+class AnalyticsTableMissing(Exception):
+    """The events table does not exist (yet): there are no rows to delete."""
+
+
+class AnalyticsUnavailable(Exception):
+    """BigQuery refused or failed the statement now (e.g. rows still in the streaming buffer)."""
+
+
+class AnalyticsEraser(Protocol):
+    def delete_user_rows(self, user_keys: list[str]) -> int:
+        """Delete every row of these users; the number of rows deleted."""
+
+    def delete_past_retention(
+        self, *, now: datetime, keys_by_retention: dict[int, list[str]], default_days: int
+    ) -> int:
+        """Delete rows older than their user's retention; the number of rows deleted."""
+
+
+@dataclass
+class CleanupReport:
+    sessions_deleted: int = 0
+    turns_deleted: int = 0
+    orphan_turns_deleted: int = 0
+    expired_deleted: dict[str, int] = field(default_factory=dict)
+    retention_sessions_deleted: int = 0
+    retention_turns_deleted: int = 0
+    analytics: dict[str, Any] = field(default_factory=dict)
+    # False when a phase stopped at its batch bound with work left: the next run goes on.
+    complete: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def deleted(self) -> int:
+        """Firestore documents deleted in this run."""
+        return (
+            self.sessions_deleted
+            + self.turns_deleted
+            + self.orphan_turns_deleted
+            + sum(self.expired_deleted.values())
+            + self.retention_sessions_deleted
+            + self.retention_turns_deleted
+        )
+
+
+def run_cleanup(
+    *,
+    store: CleanupStore,
+    analytics: AnalyticsEraser,
+    now: datetime,
+    batch_size: int = 200,
+    max_batches: int = 25,
+) -> CleanupReport:
+    """One scheduled run: expiry, retention, then analytics (retention and erasures)."""
+    report = CleanupReport()
+    _expired_sessions(store, report, now=now, batch_size=batch_size, max_batches=max_batches)
+    _orphan_turns(store, report, now=now, batch_size=batch_size, max_batches=max_batches)
+    for collection in EXPIRING_COLLECTIONS:
+        deleted, done = 0, False
+        for _ in range(max_batches):
+            n = store.delete_expired(collection, now=now, limit=batch_size)
+            deleted += n
+            if n < batch_size:
+                done = True
+                break
+        report.expired_deleted[collection] = deleted
+        report.complete &= done
+    _retention_sessions(store, report, now=now, batch_size=batch_size, max_batches=max_batches)
+    report.analytics = _analytics(store, analytics, now=now, batch_size=batch_size)
+    log.info("session cleanup", extra={"report": report.as_dict(), "deleted": report.deleted})
+    return report
+
+
+def _expired_sessions(
+    store: CleanupStore, report: CleanupReport, *, now: datetime, batch_size: int, max_batches: int
+) -> None:
+    for _ in range(max_batches):
+        sessions, turns = store.delete_expired_sessions(now=now, limit=batch_size)
+        report.sessions_deleted += sessions
+        report.turns_deleted += turns
+        if sessions < batch_size:
+            return
+    report.complete = False
+
+
+def _orphan_turns(
+    store: CleanupStore, report: CleanupReport, *, now: datetime, batch_size: int, max_batches: int
+) -> None:
+    cursor = None
+    for _ in range(max_batches):
+        deleted, cursor = store.delete_orphan_turns(now=now, limit=batch_size, cursor=cursor)
+        report.orphan_turns_deleted += deleted
+        if cursor is None:
+            return
+    report.complete = False
+
+
+def retention_cutoff(now: datetime, retention_days: int) -> datetime:
+    return now - timedelta(days=retention_days)
+
+
+def _retention_sessions(
+    store: CleanupStore, report: CleanupReport, *, now: datetime, batch_size: int, max_batches: int
+) -> None:
+    """Sessions whose last turn is older than the owner's retention, even if not yet expired
+    (a long SESSION_TTL_HOURS). Only sessions older than the shortest choice are looked at."""
+    before = retention_cutoff(now, min(RETENTION_CHOICES))
+    cursor = None
+    for _ in range(max_batches):
+        sessions, cursor = store.inactive_sessions(before=before, limit=batch_size, cursor=cursor)
+        retention = store.retention_of({s.owner_uid for s in sessions})
+        due = [
+            s.session_id
+            for s in sessions
+            if s.last_interaction_at
+            < retention_cutoff(now, retention.get(s.owner_uid, DEFAULT_RETENTION_DAYS))
+        ]
+        if due:
+            deleted_sessions, deleted_turns = store.delete_sessions(due)
+            report.retention_sessions_deleted += deleted_sessions
+            report.retention_turns_deleted += deleted_turns
+        if cursor is None:
+            return
+    report.complete = False
+
+
+def _analytics(
+    store: CleanupStore, analytics: AnalyticsEraser, *, now: datetime, batch_size: int
+) -> dict[str, Any]:
+    """Erasures first (a user asked), then retention. A missing table means no rows exist: the
+    erasure is still recorded as done once it has settled, since nothing is left to delete."""
+    out: dict[str, Any] = {
+        "status": "ok",
+        "erasure_rows_deleted": 0,
+        "erasures_completed": 0,
+        "erasures_pending": 0,
+        "retention_rows_deleted": 0,
+    }
+    pending = store.pending_erasures(limit=batch_size)
+    for start in range(0, len(pending), 100):  # one DML statement per 100 users
+        chunk = pending[start : start + 100]
+        keys = [e.user_key for e in chunk]
+        try:
+            rows = analytics.delete_user_rows(keys)
+        except AnalyticsTableMissing:
+            out["status"], rows = "table_missing", 0
+        except AnalyticsUnavailable as e:
+            log.warning("analytics erasure deferred to the next run: %s", e)
+            out["status"] = "deferred"
+            out["erasures_pending"] += len(chunk)
+            continue
+        settled = [e.user_key for e in chunk if e.requested_at <= now - ERASURE_SETTLE]
+        unsettled = [k for k in keys if k not in set(settled)]
+        if settled:
+            store.record_erasures(settled, now=now, done=True)
+        if unsettled:
+            store.record_erasures(unsettled, now=now, done=False)
+        out["erasure_rows_deleted"] += rows
+        out["erasures_completed"] += len(settled)
+        out["erasures_pending"] += len(unsettled)
+    if out["status"] == "ok":
+        try:
+            out["retention_rows_deleted"] = analytics.delete_past_retention(
+                now=now,
+                keys_by_retention=store.user_keys_by_retention(),
+                default_days=DEFAULT_RETENTION_DAYS,
+            )
+        except AnalyticsTableMissing:
+            out["status"] = "table_missing"
+        except AnalyticsUnavailable as e:
+            log.warning("analytics retention deferred to the next run: %s", e)
+            out["status"] = "deferred"
+    return out

@@ -1,0 +1,44 @@
+# The analytics dataset and its events table. The table's schema is the JSON file the code reads
+# too (common/analytics/events_schema.json), so code and table cannot drift apart.
+
+resource "google_bigquery_dataset" "dataset" {
+  project                    = var.project_id
+  dataset_id                 = var.dataset_id
+  location                   = var.location
+  description                = "ION Mentoring analytics: the events table and the views over it."
+  labels                     = var.labels
+  delete_contents_on_destroy = false
+  # CMEK on the dataset when a key is given (checkov CKV_GCP_81); Google-managed otherwise.
+  dynamic "default_encryption_configuration" {
+    for_each = var.kms_key_name == null ? [] : [var.kms_key_name]
+    content {
+      kms_key_name = default_encryption_configuration.value
+    }
+  }
+}
+
+resource "google_bigquery_table" "events" {
+  project             = var.project_id
+  dataset_id          = google_bigquery_dataset.dataset.dataset_id
+  table_id            = var.events_table.table_id
+  description         = "One row per event (de-duplicated by event_id in the views)."
+  labels              = var.labels
+  schema              = file(var.events_table.schema_file)
+  clustering          = var.events_table.clustering
+  deletion_protection = true # dropping analytics is done by hand, never by a plan
+
+  time_partitioning {
+    type  = "DAY"
+    field = var.events_table.partition_field
+    # Past the longest retention a user can choose nothing is kept (the cleanup job enforces
+    # shorter choices row by row).
+    expiration_ms = var.events_table.partition_expiration_days * 24 * 60 * 60 * 1000
+  }
+
+  dynamic "encryption_configuration" {
+    for_each = var.kms_key_name == null ? [] : [var.kms_key_name]
+    content {
+      kms_key_name = encryption_configuration.value
+    }
+  }
+}

@@ -1,0 +1,19 @@
+output "dataset_id" {
+  description = "Dataset id."
+  value       = google_bigquery_dataset.dataset.dataset_id
+}
+
+output "events_table_id" {
+  description = "Fully qualified id of the events table (project.dataset.table)."
+  value       = "${var.project_id}.${google_bigquery_dataset.dataset.dataset_id}.${google_bigquery_table.events.table_id}"
+}
+
+output "scheduled_queries" {
+  description = "Daily scheduled query names by SQL file."
+  value       = { for k, c in google_bigquery_data_transfer_config.daily : k => c.name }
+}
+
+output "views" {
+  description = "View ids by SQL file."
+  value       = { for k, v in google_bigquery_table.views : k => v.table_id }
+}

@@ -1,0 +1,49 @@
+# Daily materialisations: one scheduled query per SQL file in the daily folder, run as a service
+# account that may write this dataset and run jobs, nothing else.
+
+locals {
+  daily = {
+    for f in fileset(var.daily_dir, "*.sql") :
+    trimsuffix(f, ".sql") => templatefile("${var.daily_dir}/${f}", local.sql_vars)
+  }
+}
+
+resource "google_service_account" "scheduled_queries" {
+  count        = length(local.daily) == 0 ? 0 : 1
+  project      = var.project_id
+  account_id   = "${var.prefix}-bq-daily"
+  display_name = "BigQuery daily scheduled queries"
+}
+
+resource "google_bigquery_dataset_iam_member" "scheduled_queries" {
+  count      = length(local.daily) == 0 ? 0 : 1
+  project    = var.project_id
+  dataset_id = google_bigquery_dataset.dataset.dataset_id
+  role       = "roles/bigquery.dataEditor"
+  member     = "serviceAccount:${google_service_account.scheduled_queries[0].email}"
+}
+
+resource "google_project_iam_member" "scheduled_queries_jobs" {
+  count   = length(local.daily) == 0 ? 0 : 1
+  project = var.project_id
+  role    = "roles/bigquery.jobUser"
+  member  = "serviceAccount:${google_service_account.scheduled_queries[0].email}"
+}
+
+resource "google_bigquery_data_transfer_config" "daily" {
+  for_each             = local.daily
+  project              = var.project_id
+  location             = var.location
+  display_name         = "${var.prefix}-daily-${each.key}"
+  data_source_id       = "scheduled_query"
+  schedule             = var.daily_schedule
+  service_account_name = google_service_account.scheduled_queries[0].email
+  params = {
+    query = each.value
+  }
+
+  depends_on = [
+    google_bigquery_dataset_iam_member.scheduled_queries,
+    google_bigquery_table.views,
+  ]
+}

@@ -1,0 +1,70 @@
+# Where the persona model lives: the container registry its serving image is pushed to, the
+# bucket of model artifacts, and the Vertex AI endpoint the chat function predicts on. Model
+# versions are uploaded and deployed to the endpoint by Cloud Build (cloudbuild.yaml) and the
+# retraining job, with a traffic split: Terraform owns the endpoint, not its deployments.
+
+resource "google_artifact_registry_repository" "containers" {
+  project       = var.project_id
+  location      = var.region
+  repository_id = "${var.prefix}-containers"
+  description   = "Container images: the persona model's serving image."
+  format        = "DOCKER"
+  labels        = var.labels
+  kms_key_name  = var.kms_key_name
+
+  docker_config {
+    immutable_tags = true
+  }
+
+  cleanup_policy_dry_run = false
+  cleanup_policies {
+    id     = "keep-recent"
+    action = "KEEP"
+    most_recent_versions {
+      keep_count = var.keep_images
+    }
+  }
+  cleanup_policies {
+    id     = "delete-old"
+    action = "DELETE"
+    condition {
+      older_than = "2592000s" # 30 days, unless kept above
+    }
+  }
+}
+
+resource "google_storage_bucket" "artifacts" {
+  project                     = var.project_id
+  name                        = "${var.project_id}-${var.prefix}-model-artifacts"
+  location                    = var.region
+  labels                      = var.labels
+  public_access_prevention    = "enforced"
+  uniform_bucket_level_access = true
+  force_destroy               = false
+
+  versioning {
+    enabled = true
+  }
+
+  logging {
+    log_bucket = var.access_log_bucket
+  }
+}
+
+resource "google_vertex_ai_endpoint" "persona" {
+  #checkov:skip=CKV2_GCP_33:A private endpoint needs VPC peering and a connector on every caller; this serverless stack has no VPC, and IAM limits prediction to the chat and retraining identities.
+  project      = var.project_id
+  location     = var.region
+  region       = var.region
+  name         = var.endpoint_id
+  display_name = "${var.prefix}-persona-model"
+  description  = "The persona model (model_serving/ custom container)."
+  labels       = var.labels
+
+  dynamic "encryption_spec" {
+    for_each = var.kms_key_name == null ? [] : [var.kms_key_name]
+    content {
+      kms_key_name = encryption_spec.value
+    }
+  }
+}

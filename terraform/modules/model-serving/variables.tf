@@ -1,0 +1,54 @@
+variable "access_log_bucket" {
+  description = "Bucket receiving the artifact bucket's access logs."
+  type        = string
+  nullable    = false
+}
+
+variable "endpoint_id" {
+  description = "Numeric id of the Vertex AI endpoint (at most 10 digits, no leading zero)."
+  type        = string
+  default     = "1001"
+  nullable    = false
+  validation {
+    condition     = can(regex("^[1-9][0-9]{0,9}$", var.endpoint_id))
+    error_message = "endpoint_id must be numeric, without leading zeros, at most 10 digits."
+  }
+}
+
+variable "keep_images" {
+  description = "Serving images kept regardless of age (rollback targets)."
+  type        = number
+  default     = 10
+  nullable    = false
+}
+
+variable "kms_key_name" {
+  description = "Cloud KMS key for the registry and endpoint (CMEK); null = Google-managed keys."
+  type        = string
+  default     = null
+}
+
+variable "labels" {
+  description = "Labels of every resource."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
+
+variable "prefix" {
+  description = "Prefix of resource names."
+  type        = string
+  nullable    = false
+}
+
+variable "project_id" {
+  description = "Project of the registry, bucket and endpoint."
+  type        = string
+  nullable    = false
+}
+
+variable "region" {
+  description = "Region of the registry, bucket and endpoint."
+  type        = string
+  nullable    = false
+}

@@ -1,0 +1,125 @@
+# Alert policies. Each documentation block says what the alert means and where the runbook is
+# (docs/OPERATIONS.md, "Alerts").
+
+resource "google_monitoring_alert_policy" "chat_latency" {
+  project               = var.project_id
+  display_name          = "${var.prefix}: chat p95 latency above ${var.thresholds.chat_p95_latency_ms} ms"
+  combiner              = "OR"
+  notification_channels = local.channels
+  user_labels           = var.labels
+
+  conditions {
+    display_name = "chat p95 request latency"
+    condition_threshold {
+      filter          = "resource.type = \"cloud_run_revision\" AND resource.labels.service_name = \"${var.chat_service}\" AND metric.type = \"run.googleapis.com/request_latencies\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = var.thresholds.chat_p95_latency_ms
+      duration        = "300s"
+      aggregations {
+        alignment_period     = "60s"
+        per_series_aligner   = "ALIGN_PERCENTILE_95"
+        cross_series_reducer = "REDUCE_MAX"
+      }
+    }
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "Chat turns are slow (p95 over ${var.thresholds.chat_p95_latency_ms} ms for 5 minutes). See docs/OPERATIONS.md#chat-p95-latency."
+  }
+}
+
+resource "google_monitoring_alert_policy" "server_errors" {
+  project               = var.project_id
+  display_name          = "${var.prefix}: 5xx rate above ${var.thresholds.error_ratio * 100}%"
+  combiner              = "OR"
+  notification_channels = local.channels
+  user_labels           = var.labels
+
+  conditions {
+    display_name = "share of 5xx responses across the API functions"
+    condition_threshold {
+      filter             = "resource.type = \"cloud_run_revision\" AND ${local.api_services_filter} AND metric.type = \"run.googleapis.com/request_count\" AND metric.labels.response_code_class = \"5xx\""
+      denominator_filter = "resource.type = \"cloud_run_revision\" AND ${local.api_services_filter} AND metric.type = \"run.googleapis.com/request_count\""
+      comparison         = "COMPARISON_GT"
+      threshold_value    = var.thresholds.error_ratio
+      duration           = "300s"
+      aggregations {
+        alignment_period     = "60s"
+        per_series_aligner   = "ALIGN_RATE"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+      denominator_aggregations {
+        alignment_period     = "60s"
+        per_series_aligner   = "ALIGN_RATE"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+    }
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "More than ${var.thresholds.error_ratio * 100}% of API requests fail with a 5xx. See docs/OPERATIONS.md#5xx-rate."
+  }
+}
+
+resource "google_monitoring_alert_policy" "dead_letter_backlog" {
+  for_each              = toset(var.dead_letter_subscriptions)
+  project               = var.project_id
+  display_name          = "${var.prefix}: messages waiting in ${each.key}"
+  combiner              = "OR"
+  notification_channels = local.channels
+  user_labels           = var.labels
+
+  conditions {
+    display_name = "undelivered messages in ${each.key}"
+    condition_threshold {
+      filter          = "resource.type = \"pubsub_subscription\" AND resource.labels.subscription_id = \"${each.key}\" AND metric.type = \"pubsub.googleapis.com/subscription/num_undelivered_messages\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = var.thresholds.dead_letter_backlog
+      duration        = "600s"
+      aggregations {
+        alignment_period   = "300s"
+        per_series_aligner = "ALIGN_MAX"
+      }
+    }
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "Events a consumer gave up on are piling up in ${each.key}. See docs/OPERATIONS.md#dead-letter-backlog."
+  }
+}
+
+resource "google_monitoring_alert_policy" "uptime" {
+  project               = var.project_id
+  display_name          = "${var.prefix}: /healthz failing"
+  combiner              = "OR"
+  notification_channels = local.channels
+  user_labels           = var.labels
+
+  conditions {
+    display_name = "uptime check on /healthz"
+    condition_threshold {
+      filter          = "resource.type = \"uptime_url\" AND metric.type = \"monitoring.googleapis.com/uptime_check/check_passed\" AND metric.labels.check_id = \"${google_monitoring_uptime_check_config.healthz.uptime_check_id}\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = 1
+      duration        = "300s"
+      aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_NEXT_OLDER"
+        cross_series_reducer = "REDUCE_COUNT_FALSE"
+        group_by_fields      = ["resource.label.project_id", "resource.label.host"]
+      }
+    }
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "GET /healthz fails from more than one region. See docs/OPERATIONS.md#healthz-uptime."
+  }
+}
+
+locals {
+  api_services_filter = "(${join(" OR ", [for s in var.api_services : "resource.labels.service_name = \"${s}\""])})"
+}

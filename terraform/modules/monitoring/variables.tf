@@ -1,0 +1,76 @@
+variable "api_services" {
+  description = "Cloud Run service names of the API functions (5xx rate)."
+  type        = list(string)
+  nullable    = false
+}
+
+variable "budget" {
+  description = "Monthly budget: billing account id, amount and currency. null = no budget."
+  type = object({
+    amount          = number
+    billing_account = string
+    currency        = optional(string, "USD")
+  })
+  default = null
+}
+
+variable "chat_service" {
+  description = "Cloud Run service name of the chat function (p95 latency)."
+  type        = string
+  nullable    = false
+}
+
+variable "dead_letter_subscriptions" {
+  description = "Subscriptions on dead-letter topics whose backlog pages someone."
+  type        = list(string)
+  nullable    = false
+}
+
+variable "healthz_host" {
+  description = "Host name serving GET /healthz (the API Gateway's hostname)."
+  type        = string
+  nullable    = false
+}
+
+variable "labels" {
+  description = "User labels of the alert policies."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
+
+variable "notification_emails" {
+  description = "Who is told when an alert fires or the budget is reached."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
+variable "prefix" {
+  description = "Prefix of display names."
+  type        = string
+  nullable    = false
+}
+
+variable "project_id" {
+  description = "Project monitored."
+  type        = string
+  nullable    = false
+}
+
+variable "project_number" {
+  description = "Project number (budget filter)."
+  type        = string
+  nullable    = false
+}
+
+variable "thresholds" {
+  description = "Alert thresholds: chat p95 latency (ms), share of 5xx responses, dead-letter backlog (messages)."
+  type = object({
+    chat_p95_latency_ms = optional(number, 3000)
+    dead_letter_backlog = optional(number, 0)
+    error_ratio         = optional(number, 0.02)
+  })
+  default  = {}
+  nullable = false
+}

@@ -1,0 +1,63 @@
+module "firestore" {
+  source     = "../modules/firestore"
+  project_id = var.project_id
+  database = {
+    delete_protection      = var.firestore_config.delete_protection
+    location_id            = var.firestore_config.location_id
+    point_in_time_recovery = var.firestore_config.point_in_time_recovery
+  }
+  # Denies all direct client access: only the functions (server client libraries) read and write.
+  rules_file = "${local.repo_root}/firestore.rules"
+  # TTL on every document the code gives an `expires_at`: sessions (24 h after the last turn),
+  # turn_keys (the idempotency window), feedback (its session's expiry) and the profile
+  # updater's applied_events markers and the push sender's push_notifications records (30
+  # days). Not on turns: a turn's expires_at is set once
+  # when written, so TTL would delete early turns of a session still in use; turns go with their
+  # session (functions/session_cleanup). `indexed`: the cleanup job queries these fields.
+  ttl_fields = {
+    applied_events     = { field = "expires_at" }
+    push_notifications = { field = "expires_at" }
+    feedback           = { field = "expires_at", indexed = true }
+    sessions           = { field = "expires_at", indexed = true }
+    turn_keys          = { field = "expires_at", indexed = true }
+  }
+  # Queries across all parents (collection_group) need collection-group indexes; setting them
+  # replaces a field's automatic indexes, so the collection-scope ones the code uses are listed.
+  field_indexes = {
+    # common/adapters/firestore_devices.py: a token moves between users; stale devices.
+    devices-last-seen-at = {
+      collection = "devices"
+      field      = "last_seen_at"
+      indexes = [
+        { query_scope = "COLLECTION", order = "ASCENDING" },
+        { query_scope = "COLLECTION", order = "DESCENDING" },
+        { query_scope = "COLLECTION_GROUP", order = "ASCENDING" },
+      ]
+    }
+    devices-token = {
+      collection = "devices"
+      field      = "token"
+      indexes = [
+        { query_scope = "COLLECTION", order = "ASCENDING" },
+        { query_scope = "COLLECTION_GROUP", order = "ASCENDING" },
+      ]
+    }
+    # common/adapters/firestore_cleanup.py: turns left behind by a deleted session.
+    turns-expires-at = {
+      collection = "turns"
+      field      = "expires_at"
+      indexes    = [{ query_scope = "COLLECTION_GROUP", order = "ASCENDING" }]
+    }
+  }
+  # Queries with an equality on one field and a range or order on another.
+  composite_indexes = {
+    # common/adapters/firestore_cleanup.py: pending erasures, oldest first.
+    erasures-pending = {
+      collection = "erasures"
+      fields = [
+        { field_path = "analytics", order = "ASCENDING" },
+        { field_path = "requested_at", order = "ASCENDING" },
+      ]
+    }
+  }
+}

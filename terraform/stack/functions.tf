@@ -1,0 +1,362 @@
+# The Cloud Functions. functions/<name>/main.py defines the entry point <name>; each bundle holds
+# that folder plus common/ and requirements.txt. A spec whose folder does not exist yet is not
+# deployed (functions being written land with their code, no Terraform change needed); the
+# scheduler jobs and subscriptions that target it follow the same rule. Every spec lists every
+# key. Invokers: the API Gateway for API functions, the Pub/Sub push identity for event-driven
+# ones, the scheduler's identity for jobs; nothing is public.
+
+locals {
+  api_invokers = { gateway = "serviceAccount:${google_service_account.gateway.email}" }
+  job_invokers = { scheduler = "serviceAccount:${google_service_account.scheduler.email}" }
+  push_invokers = {
+    push = "serviceAccount:${google_service_account.pubsub_push.email}"
+  }
+  # Who verifies Firebase ID tokens with revocation checks (firebase-admin get_user).
+  auth_roles = ["roles/datastore.user", "roles/firebaseauth.viewer"]
+
+  function_specs = {
+    # Events: Pub/Sub push on `events` (events-analytics-sink): writes the BigQuery events table.
+    analytics_sink = {
+      description  = "Writes every event into the BigQuery events table, once per event_id."
+      concurrency  = 8
+      cpu          = "1"
+      dataset_role = "roles/bigquery.dataEditor"
+      env = {
+        ANALYTICS_DATASET = module.bigquery.dataset_id
+        DEAD_LETTER_TOPIC = module.events_dead_letter.name
+      }
+      ingress         = "ALLOW_INTERNAL_ONLY" # Pub/Sub push in the same project is internal
+      invokers        = local.push_invokers
+      kind            = "push"
+      max_instances   = 10
+      memory_mb       = 512
+      min_instances   = 0
+      project_roles   = ["roles/bigquery.jobUser"]
+      publishes_to    = ["events-dead-letter"] # refused rows, with the reason
+      secrets         = []
+      timeout_seconds = 60
+    }
+    # POST /v2/chat/turns, GET /v2/sessions/*, POST /api/chat/enhanced and GET /healthz.
+    chat = {
+      description  = "Chat turns, sessions and the legacy enhanced chat endpoint."
+      concurrency  = 4 # functions-framework serves 4 threads per vCPU
+      cpu          = "1"
+      dataset_role = null
+      env = {
+        CONTEXT_WINDOW_TURNS = var.app_config.context_window_turns
+        GEMINI_LOCATION      = var.app_config.gemini_location
+        GEMINI_MODEL         = var.app_config.gemini_model
+        MODEL_GOOGLE_AUTH    = "true"
+        MODEL_PREDICT_URL    = module.model.predict_url
+        RESPONSE_GENERATOR   = var.app_config.response_generator
+      }
+      ingress         = "ALLOW_ALL" # API Gateway reaches it over its public endpoint; IAM guards it
+      invokers        = local.api_invokers
+      kind            = "api"
+      max_instances   = 20
+      memory_mb       = 1024
+      min_instances   = 0
+      project_roles   = concat(local.auth_roles, ["roles/aiplatform.user"])
+      publishes_to    = ["events"]
+      secrets         = ["ANALYTICS_KEY"]
+      timeout_seconds = 60
+    }
+    # POST /v2/devices, DELETE /v2/devices/{token}.
+    devices = {
+      description     = "Registers and removes the user's FCM device tokens."
+      concurrency     = 4
+      cpu             = "1"
+      dataset_role    = null
+      env             = {}
+      ingress         = "ALLOW_ALL"
+      invokers        = local.api_invokers
+      kind            = "api"
+      max_instances   = 5
+      memory_mb       = 512
+      min_instances   = 0
+      project_roles   = local.auth_roles
+      publishes_to    = ["events"]
+      secrets         = ["ANALYTICS_KEY"]
+      timeout_seconds = 30
+    }
+    # POST /v2/feedback.
+    feedback = {
+      description     = "Ratings of turns: thumbs up/down or 1-5, idempotent per user and turn."
+      concurrency     = 4
+      cpu             = "1"
+      dataset_role    = null
+      env             = {}
+      ingress         = "ALLOW_ALL"
+      invokers        = local.api_invokers
+      kind            = "api"
+      max_instances   = 10
+      memory_mb       = 512
+      min_instances   = 0
+      project_roles   = local.auth_roles
+      publishes_to    = ["events"]
+      secrets         = ["ANALYTICS_KEY"]
+      timeout_seconds = 30
+    }
+    # GET /v2/insights/... and the dashboard: operators only (custom claim role: operator).
+    insights = {
+      description     = "Operators' analytics API and dashboard over the BigQuery views."
+      concurrency     = 4
+      cpu             = "1"
+      dataset_role    = "roles/bigquery.dataViewer"
+      env             = { ANALYTICS_DATASET = module.bigquery.dataset_id }
+      ingress         = "ALLOW_ALL"
+      invokers        = local.api_invokers
+      kind            = "api"
+      max_instances   = 3
+      memory_mb       = 512
+      min_instances   = 0
+      project_roles   = concat(local.auth_roles, ["roles/bigquery.jobUser"])
+      publishes_to    = ["notifications"] # the weekly insights push
+      secrets         = []
+      timeout_seconds = 60
+    }
+    # Cloud Scheduler, every minute: delivers the Firestore outbox.
+    outbox_relay = {
+      description     = "Delivers pending events from the Firestore outbox to Pub/Sub."
+      concurrency     = 1
+      cpu             = null
+      dataset_role    = null
+      env             = {}
+      ingress         = "ALLOW_INTERNAL_ONLY" # Cloud Scheduler in the same project is internal
+      invokers        = local.job_invokers
+      kind            = "job"
+      max_instances   = 1 # one relay at a time keeps duplicate deliveries rare
+      memory_mb       = 512
+      min_instances   = 0
+      project_roles   = ["roles/datastore.user"]
+      publishes_to    = ["events", "notifications"] # an outbox entry names its topic
+      secrets         = []
+      timeout_seconds = 60
+    }
+    # GET/PATCH/DELETE /v2/profile, GET /v2/profile/export.
+    profile = {
+      description     = "The user's settings, learned preferences, export and erasure."
+      concurrency     = 4
+      cpu             = "1"
+      dataset_role    = null
+      env             = {}
+      ingress         = "ALLOW_ALL"
+      invokers        = local.api_invokers
+      kind            = "api"
+      max_instances   = 5
+      memory_mb       = 512
+      min_instances   = 0
+      project_roles   = local.auth_roles
+      publishes_to    = ["events"]
+      secrets         = ["ANALYTICS_KEY"]
+      timeout_seconds = 300 # erasure deletes in batches
+    }
+    # Pub/Sub push on `events` (events-profile-updater).
+    profile_updater = {
+      description     = "Learns each user's persona preferences from turn and feedback events."
+      concurrency     = 8
+      cpu             = "1"
+      dataset_role    = null
+      env             = {}
+      ingress         = "ALLOW_INTERNAL_ONLY"
+      invokers        = local.push_invokers
+      kind            = "push"
+      max_instances   = 10
+      memory_mb       = 512
+      min_instances   = 0
+      project_roles   = ["roles/datastore.user"]
+      publishes_to    = []
+      secrets         = []
+      timeout_seconds = 60
+    }
+    # Pub/Sub push on `notifications` (notifications-push-sender): FCM HTTP v1.
+    push_sender = {
+      description     = "Sends push notifications through FCM within each user's settings."
+      concurrency     = 8
+      cpu             = "1"
+      dataset_role    = null
+      env             = {}
+      ingress         = "ALLOW_INTERNAL_ONLY"
+      invokers        = local.push_invokers
+      kind            = "push"
+      max_instances   = 5
+      memory_mb       = 512
+      min_instances   = 0
+      project_roles   = ["roles/datastore.user", "roles/firebasecloudmessaging.admin"]
+      publishes_to    = ["events"] # push.sent
+      secrets         = ["ANALYTICS_KEY"]
+      timeout_seconds = 60
+    }
+    # Cloud Scheduler, weekly: retrains the persona model, promotes it only if no head gets
+    # worse, and deploys it to the endpoint with a traffic split.
+    retraining = {
+      description     = "Weekly champion/challenger retraining of the persona model."
+      concurrency     = 1
+      cpu             = "4"
+      dataset_role    = "roles/bigquery.dataViewer"
+      env             = {}
+      ingress         = "ALLOW_INTERNAL_ONLY"
+      invokers        = local.job_invokers
+      kind            = "job"
+      max_instances   = 1
+      memory_mb       = 8192
+      min_instances   = 0
+      project_roles   = ["roles/aiplatform.user", "roles/bigquery.jobUser"]
+      publishes_to    = []
+      secrets         = []
+      timeout_seconds = 3600
+    }
+    # Cloud Scheduler, hourly: expiry, retention and the analytics part of erasures.
+    session_cleanup = {
+      description     = "Deletes expired and past-retention data and completes erasures in analytics."
+      concurrency     = 1
+      cpu             = null
+      dataset_role    = "roles/bigquery.dataEditor" # DML DELETE on the events table
+      env             = { ANALYTICS_DATASET = module.bigquery.dataset_id }
+      ingress         = "ALLOW_INTERNAL_ONLY"
+      invokers        = local.job_invokers
+      kind            = "job"
+      max_instances   = 1 # runs never overlap
+      memory_mb       = 512
+      min_instances   = 0
+      project_roles   = ["roles/bigquery.jobUser", "roles/datastore.user"]
+      publishes_to    = []
+      secrets         = []
+      timeout_seconds = 540
+    }
+  }
+
+  # Deployed: the specs whose code exists, with this environment's scaling overrides.
+  functions = {
+    for name, spec in local.function_specs :
+    name => merge(spec, lookup(var.function_overrides, name, {}))
+    if fileexists("${local.repo_root}/functions/${name}/main.py")
+  }
+}
+
+module "function" {
+  source      = "../modules/function"
+  for_each    = local.functions
+  project_id  = var.project_id
+  region      = var.region
+  prefix      = var.prefix
+  name        = each.key
+  description = each.value.description
+  labels      = local.labels
+  bundle_config = {
+    bucket_name = google_storage_bucket.bundles.name
+    source_dir  = "${local.repo_root}/functions/${each.key}"
+    extra_dirs  = { common = "${local.repo_root}/common" }
+    extra_files = { "requirements.txt" = "${local.repo_root}/requirements.txt" }
+  }
+  environment_variables = merge(local.settings_env, each.value.env)
+  function_config = {
+    entry_point           = each.key
+    build_service_account = google_service_account.build.id
+    concurrency           = each.value.concurrency
+    cpu                   = each.value.cpu
+    ingress               = each.value.ingress
+    max_instances         = each.value.max_instances
+    memory_mb             = each.value.memory_mb
+    min_instances         = each.value.min_instances
+    timeout_seconds       = each.value.timeout_seconds
+  }
+  invoker_config = {
+    members = each.value.invokers
+  }
+  secrets = {
+    for name in each.value.secrets : name => {
+      secret = google_secret_manager_secret.secrets[local.secret_env[name]].secret_id
+    }
+  }
+  service_account_config = {
+    project_roles = each.value.project_roles
+  }
+}
+
+# Source bundles, one object per content hash and function; old objects expire.
+resource "google_storage_bucket" "bundles" {
+  project                     = var.project_id
+  name                        = "${var.project_id}-${var.prefix}-function-bundles"
+  location                    = var.region
+  labels                      = local.labels
+  public_access_prevention    = "enforced"
+  uniform_bucket_level_access = true
+
+  versioning {
+    enabled = true
+  }
+
+  logging {
+    log_bucket = google_storage_bucket.access_logs.name
+  }
+
+  lifecycle_rule {
+    condition {
+      days_since_noncurrent_time = 30
+    }
+    action {
+      type = "Delete"
+    }
+  }
+}
+
+# Access logs of the buckets above and of the model artifacts.
+resource "google_storage_bucket" "access_logs" {
+  #checkov:skip=CKV_GCP_62:This is the access-log bucket itself; logging it into itself would loop.
+  project                     = var.project_id
+  name                        = "${var.project_id}-${var.prefix}-access-logs"
+  location                    = var.region
+  labels                      = local.labels
+  public_access_prevention    = "enforced"
+  uniform_bucket_level_access = true
+
+  versioning {
+    enabled = true
+  }
+
+  lifecycle_rule {
+    condition {
+      age = 365
+    }
+    action {
+      type = "Delete"
+    }
+  }
+}
+
+# Cloud Build runs function builds as this account instead of a default one.
+resource "google_service_account" "build" {
+  project      = var.project_id
+  account_id   = "${var.prefix}-function-build"
+  display_name = "Cloud Functions builds"
+}
+
+resource "google_project_iam_member" "build" {
+  project = var.project_id
+  role    = "roles/run.builder"
+  member  = "serviceAccount:${google_service_account.build.email}"
+}
+
+resource "google_storage_bucket_iam_member" "build_bundles_reader" {
+  bucket = google_storage_bucket.bundles.name
+  role   = "roles/storage.objectViewer"
+  member = "serviceAccount:${google_service_account.build.email}"
+}
+
+# Functions that read or write analytics get that dataset only.
+resource "google_bigquery_dataset_iam_member" "functions" {
+  for_each   = { for name, f in local.functions : name => f.dataset_role if f.dataset_role != null }
+  project    = var.project_id
+  dataset_id = module.bigquery.dataset_id
+  role       = each.value
+  member     = module.function[each.key].service_account_iam_email
+}
+
+# The retraining job reads and writes model artifacts.
+resource "google_storage_bucket_iam_member" "retraining_artifacts" {
+  for_each = contains(keys(local.functions), "retraining") ? toset(["retraining"]) : toset([])
+  bucket   = module.model.artifacts_bucket
+  role     = "roles/storage.objectAdmin"
+  member   = module.function[each.key].service_account_iam_email
+}

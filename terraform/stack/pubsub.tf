@@ -1,0 +1,119 @@
+# Topics: `events` (every event), `notifications` (push messages) and a dead-letter topic for
+# each, where a consumer's messages go after max_delivery_attempts. Topic names are the defaults
+# in common.config.Settings; functions get them through EVENTS_TOPIC / NOTIFICATIONS_TOPIC.
+# Publishers: every deployed function whose spec lists the topic in publishes_to.
+
+locals {
+  # subscription => the push function it delivers to (only once that function is deployed).
+  push_subscriptions = {
+    events = {
+      "events-analytics-sink"  = "analytics_sink"
+      "events-profile-updater" = "profile_updater"
+    }
+    notifications = {
+      "notifications-push-sender" = "push_sender"
+    }
+  }
+  max_delivery_attempts = 10
+}
+
+module "events" {
+  source     = "../modules/pubsub"
+  project_id = var.project_id
+  name       = "events"
+  iam = {
+    for name, fn in local.functions : "${name}-publisher" => {
+      member = module.function[name].service_account_iam_email
+      role   = "roles/pubsub.publisher"
+    }
+    if contains(fn.publishes_to, "events")
+  }
+  subscriptions = {
+    for sub, fn in local.push_subscriptions.events : sub => {
+      push = {
+        endpoint = module.function[fn].uri
+        oidc     = { service_account_email = google_service_account.pubsub_push.email }
+      }
+      dead_letter = {
+        topic                 = module.events_dead_letter.id
+        max_delivery_attempts = local.max_delivery_attempts
+      }
+      retry = {}
+    }
+    if contains(keys(local.functions), fn)
+  }
+  topic_config = {
+    kms_key_name = var.kms_key_name
+    labels       = local.labels
+    # Kept 7 days so that a consumer added later can seek back to events published before it.
+    message_retention_duration = "604800s"
+  }
+}
+
+module "notifications" {
+  source     = "../modules/pubsub"
+  project_id = var.project_id
+  name       = "notifications"
+  iam = {
+    for name, fn in local.functions : "${name}-publisher" => {
+      member = module.function[name].service_account_iam_email
+      role   = "roles/pubsub.publisher"
+    }
+    if contains(fn.publishes_to, "notifications")
+  }
+  subscriptions = {
+    for sub, fn in local.push_subscriptions.notifications : sub => {
+      push = {
+        endpoint = module.function[fn].uri
+        oidc     = { service_account_email = google_service_account.pubsub_push.email }
+      }
+      dead_letter = {
+        topic                 = module.notifications_dead_letter.id
+        max_delivery_attempts = local.max_delivery_attempts
+      }
+      retry = {}
+    }
+    if contains(keys(local.functions), fn)
+  }
+  topic_config = {
+    kms_key_name = var.kms_key_name
+    labels       = local.labels
+  }
+}
+
+# What consumers could not process, kept for inspection and replay (docs/OPERATIONS.md); the
+# backlog of each pull subscription here raises an alert.
+module "events_dead_letter" {
+  source     = "../modules/pubsub"
+  project_id = var.project_id
+  name       = "events-dead-letter"
+  iam = {
+    for name, fn in local.functions : "${name}-publisher" => {
+      member = module.function[name].service_account_iam_email
+      role   = "roles/pubsub.publisher"
+    }
+    if contains(fn.publishes_to, "events-dead-letter")
+  }
+  subscriptions = {
+    "events-dead-letter" = {}
+  }
+  topic_config = {
+    kms_key_name               = var.kms_key_name
+    labels                     = local.labels
+    message_retention_duration = "604800s"
+  }
+}
+
+module "notifications_dead_letter" {
+  source     = "../modules/pubsub"
+  project_id = var.project_id
+  name       = "notifications-dead-letter"
+  subscriptions = {
+    "notifications-dead-letter" = {}
+  }
+  topic_config = {
+    kms_key_name               = var.kms_key_name
+    labels                     = local.labels
+    message_retention_duration = "604800s"
+  }
+}

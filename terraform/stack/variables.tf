@@ -1,0 +1,140 @@
+variable "alerting_config" {
+  description = "Who is told (emails), the monthly budget (null = none) and the alert thresholds."
+  type = object({
+    budget = optional(object({
+      amount          = number
+      billing_account = string
+      currency        = optional(string, "USD")
+    }))
+    notification_emails = optional(list(string), [])
+    thresholds = optional(object({
+      chat_p95_latency_ms = optional(number, 3000)
+      dead_letter_backlog = optional(number, 0)
+      error_ratio         = optional(number, 0.02)
+    }), {})
+  })
+  default  = {}
+  nullable = false
+}
+
+variable "analytics_config" {
+  description = "BigQuery location of the analytics dataset, and how long a day partition is kept at most (longer than the longest retention a user can choose, 365 days)."
+  type = object({
+    location                  = optional(string, "US")
+    partition_expiration_days = optional(number, 400)
+  })
+  default  = {}
+  nullable = false
+  validation {
+    condition     = var.analytics_config.partition_expiration_days >= 365
+    error_message = "Partitions must outlive the longest retention a user can choose (365 days)."
+  }
+}
+
+variable "app_config" {
+  description = "Application settings passed to the functions as environment variables (see common/config.py Settings for their meaning)."
+  type = object({
+    context_window_turns = optional(number, 5)
+    gemini_location      = optional(string, "us-central1")
+    gemini_model         = optional(string, "gemini-2.5-flash")
+    log_level            = optional(string, "INFO")
+    response_generator   = optional(string, "gemini")
+    session_ttl_hours    = optional(number, 24)
+  })
+  default  = {}
+  nullable = false
+  validation {
+    condition = (
+      var.app_config.context_window_turns >= 1 && var.app_config.context_window_turns <= 20
+    )
+    error_message = "context_window_turns must be between 1 and 20."
+  }
+  validation {
+    condition     = contains(["template", "gemini"], var.app_config.response_generator)
+    error_message = "response_generator must be template or gemini."
+  }
+  validation {
+    condition = contains(
+      ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], upper(var.app_config.log_level)
+    )
+    error_message = "log_level must be a Python logging level name."
+  }
+  validation {
+    condition     = var.app_config.session_ttl_hours >= 1
+    error_message = "session_ttl_hours must be at least 1."
+  }
+}
+
+variable "env" {
+  description = "Environment name: ION_ENV of every function and a label on every resource."
+  type        = string
+  nullable    = false
+  validation {
+    condition     = contains(["dev", "prod"], var.env)
+    error_message = "env must be dev or prod."
+  }
+}
+
+variable "firestore_config" {
+  description = "The Firestore database: location (nam5 = United States multi-region), delete protection, point-in-time recovery."
+  type = object({
+    delete_protection      = optional(bool, true)
+    location_id            = optional(string, "nam5")
+    point_in_time_recovery = optional(bool, false)
+  })
+  default  = {}
+  nullable = false
+}
+
+variable "function_overrides" {
+  description = "Per-function scaling that differs from the spec in functions.tf, e.g. { chat = { min_instances = 1 } }."
+  type        = map(map(number))
+  default     = {}
+  nullable    = false
+  validation {
+    condition = alltrue(flatten([
+      for f in values(var.function_overrides) : [
+        for k in keys(f) : contains(["concurrency", "max_instances", "min_instances"], k)
+      ]
+    ]))
+    error_message = "Only concurrency, max_instances and min_instances can be overridden."
+  }
+}
+
+variable "kms_key_name" {
+  description = "Cloud KMS key for the analytics data, the image registry and the model endpoint (CMEK); null = Google-managed keys."
+  type        = string
+  default     = null
+}
+
+variable "model_config" {
+  description = "The persona model's Vertex AI endpoint id (numeric) and how many serving images are kept as rollback targets."
+  type = object({
+    endpoint_id = optional(string, "1001")
+    keep_images = optional(number, 10)
+  })
+  default  = {}
+  nullable = false
+}
+
+variable "prefix" {
+  description = "Prefix of function, service account and bucket names."
+  type        = string
+  nullable    = false
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,10}[a-z0-9]$", var.prefix))
+    error_message = "prefix must be 3-12 lowercase letters, digits or hyphens (service account ids are at most 30 characters)."
+  }
+}
+
+variable "project_id" {
+  description = "The environment's project."
+  type        = string
+  nullable    = false
+}
+
+variable "region" {
+  description = "Region of the functions, scheduler, gateway, registry, endpoint and buckets."
+  type        = string
+  nullable    = false
+}

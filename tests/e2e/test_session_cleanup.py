@@ -1,0 +1,75 @@
+"""The session cleanup job as Cloud Scheduler calls it: POST to the running function."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from common.config import get_settings
+from common.events import user_key
+from scripts import stack
+from tests.stack_fixtures import new_turn
+
+JOB = f"http://127.0.0.1:{stack.FUNCTION_PORTS['session_cleanup']}/"
+
+
+def _run() -> dict:
+    r = httpx.post(JOB, json={}, timeout=120)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def _expire(db, session_id: str) -> None:
+    """What 25 hours without a turn does to a session and its turns."""
+    past = datetime.now(UTC) - timedelta(hours=1)
+    session = db.collection("sessions").document(session_id)
+    session.update({"expires_at": past})
+    for turn in session.collection("turns").stream():
+        turn.reference.update({"expires_at": past})
+
+
+def test_expired_sessions_go_with_their_turns_and_live_ones_stay(api, user, firestore_db) -> None:
+    expired = new_turn(api, user, "I keep putting off my thesis chapter").json()["session_id"]
+    assert new_turn(api, user, "and the deadline is Friday", session_id=expired).status_code == 201
+    live = new_turn(api, user, "How do I plan a study week?").json()["session_id"]
+    _expire(firestore_db, expired)
+
+    report = _run()
+
+    # Counts only: the stack's own scheduler may have run the job a moment before this call
+    # (exact counts are checked in tests/integration/test_session_cleanup.py).
+    assert all(isinstance(report[k], int) for k in ("sessions_deleted", "turns_deleted"))
+    assert set(report) >= {"orphan_turns_deleted", "expired_deleted", "analytics", "complete"}
+    sessions = firestore_db.collection("sessions")
+    assert not sessions.document(expired).get().exists
+    assert list(sessions.document(expired).collection("turns").stream()) == []
+    assert sessions.document(live).get().exists
+    assert len(list(sessions.document(live).collection("turns").stream())) == 1
+    assert api.get(f"/v2/sessions/{live}", headers=user.headers).status_code == 200
+
+    _run()  # a second run finds nothing more of this user's to delete
+    assert sessions.document(live).get().exists
+    assert len(list(sessions.document(live).collection("turns").stream())) == 1
+
+
+def test_a_settled_erasure_is_completed_in_analytics(api, user, firestore_db) -> None:
+    assert new_turn(api, user, "hello there").status_code == 201
+    assert api.delete("/v2/profile", headers=user.headers).status_code == 200
+    key = user_key(user.uid, get_settings().analytics_key.get_secret_value())
+    erasure = firestore_db.collection("erasures").document(key)
+    assert erasure.get().get("analytics") == "pending"
+
+    _run()  # just requested: events may still be in flight, so the erasure stays open
+    assert erasure.get().get("analytics") == "pending"
+    erasure.update({"requested_at": datetime.now(UTC) - timedelta(days=2)})
+    report = _run()
+
+    assert report["analytics"]["status"] in ("ok", "table_missing")
+    assert erasure.get().get("analytics") == "done"
+
+
+def test_only_post_runs_the_job() -> None:
+    r = httpx.get(JOB, timeout=30)
+    assert r.status_code == 405
+    assert r.json()["error"]["code"] == "method_not_allowed"

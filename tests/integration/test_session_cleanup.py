@@ -1,0 +1,228 @@
+"""The cleanup job's service and adapters against the real Firestore and BigQuery emulators.
+
+Each test works in its own Firestore database and BigQuery dataset, so the counts are exact and
+the stack's own scheduled cleanup (which sees the default database) never races it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from common.adapters.bigquery_erasure import BigQueryAnalyticsEraser, bigquery_client
+from common.adapters.firestore_cleanup import FirestoreCleanupStore
+from common.analytics.schema import CLUSTERING, PARTITION_FIELD, bigquery_schema
+from common.cleanup import ERASURE_SETTLE, run_cleanup
+from scripts import stack
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+HOUR, DAY = timedelta(hours=1), timedelta(days=1)
+
+
+@pytest.fixture
+def db():
+    from google.cloud import firestore
+
+    client = firestore.Client(project=stack.PROJECT, database=f"cleanup-{uuid.uuid4().hex[:8]}")
+    yield client
+    client.recursive_delete(client.collection("sessions"))
+
+
+@pytest.fixture
+def bq():
+    from google.cloud import bigquery
+
+    client = bigquery_client(stack.PROJECT)
+    dataset = f"cleanup_{uuid.uuid4().hex[:8]}"
+    client.create_dataset(dataset)
+    yield client, dataset
+    client.delete_dataset(dataset, delete_contents=True, not_found_ok=True)
+    del bigquery
+
+
+def _events_table(client, dataset: str) -> str:
+    from google.cloud import bigquery
+
+    table = bigquery.Table(f"{client.project}.{dataset}.events", schema=bigquery_schema())
+    table.time_partitioning = bigquery.TimePartitioning(field=PARTITION_FIELD)
+    table.clustering_fields = list(CLUSTERING)
+    client.create_table(table)
+    return table.table_id
+
+
+def _session(db, sid: str, owner: str, *, last: datetime, expires: datetime, turns: list) -> None:
+    ref = db.collection("sessions").document(sid)
+    ref.set({"owner_uid": owner, "last_interaction_at": last, "expires_at": expires})
+    for i, turn_expires in enumerate(turns):
+        ref.collection("turns").document(f"t{i}").set(
+            {"turn_index": i, "owner_uid": owner, "expires_at": turn_expires}
+        )
+
+
+def _turn_ids(db, sid: str) -> list[str]:
+    return sorted(
+        d.id for d in db.collection("sessions").document(sid).collection("turns").stream()
+    )
+
+
+def _exists(db, path: str) -> bool:
+    return db.document(path).get().exists
+
+
+def _seed_firestore(db) -> None:
+    # Expired: the session and all its turns go.
+    _session(
+        db, "expired", "ada", last=NOW - 25 * HOUR, expires=NOW - HOUR, turns=[NOW - 2 * HOUR] * 3
+    )
+    # In use: kept, and so is its first turn although that turn's own expires_at has passed.
+    _session(
+        db,
+        "live",
+        "ada",
+        last=NOW - HOUR,
+        expires=NOW + 23 * HOUR,
+        turns=[NOW - 2 * HOUR, NOW + 23 * HOUR],
+    )
+    # Turns whose session production TTL already deleted: orphans, deleted.
+    db.document("sessions/gone/turns/t0").set({"turn_index": 0, "expires_at": NOW - 3 * HOUR})
+    # Not expired (a long TTL) but past the owner's retention: ada keeps 30 days, bob 365.
+    _session(
+        db, "old-ada", "ada", last=NOW - 40 * DAY, expires=NOW + 10 * DAY, turns=[NOW + 10 * DAY]
+    )
+    _session(
+        db, "old-bob", "bob", last=NOW - 40 * DAY, expires=NOW + 10 * DAY, turns=[NOW + 10 * DAY]
+    )
+    # carl has no settings: the default 90 days.
+    _session(db, "older-carl", "carl", last=NOW - 100 * DAY, expires=NOW + DAY, turns=[])
+    _session(db, "old-carl", "carl", last=NOW - 40 * DAY, expires=NOW + DAY, turns=[])
+    db.document("users/ada").set({"user_key": "k-ada", "settings": {"retention_days": 30}})
+    db.document("users/bob").set({"user_key": "k-bob", "settings": {"retention_days": 365}})
+    for collection in ("turn_keys", "feedback"):
+        db.document(f"{collection}/expired").set({"expires_at": NOW - HOUR})
+        db.document(f"{collection}/live").set({"expires_at": NOW + HOUR})
+    # Erasures: one requested long enough ago to settle, one just now.
+    db.document("erasures/k-erased").set(
+        {"analytics": "pending", "firestore": "done", "requested_at": NOW - ERASURE_SETTLE - HOUR}
+    )
+    db.document("erasures/k-fresh").set(
+        {"analytics": "pending", "firestore": "done", "requested_at": NOW - HOUR}
+    )
+
+
+def _seed_events(client, table_id: str) -> None:
+    rows = []
+    for key, age_days in [
+        ("k-ada", 10),
+        ("k-ada", 40),  # 30 days: the second goes
+        ("k-bob", 40),
+        ("k-bob", 200),
+        ("k-bob", 400),  # 365 days: the last goes
+        ("k-carl", 40),
+        ("k-carl", 100),  # default 90: the second goes
+        (None, 400),  # anonymous: about nobody, kept
+        ("k-erased", 1),
+        ("k-erased", 2),
+        ("k-fresh", 1),  # erasures: all go
+    ]:
+        rows.append(
+            {
+                "event_id": str(uuid.uuid4()),
+                "type": "chat.turn.completed",
+                "occurred_at": (NOW - age_days * DAY).isoformat(),
+                "user_key": key,
+            }
+        )
+    assert client.insert_rows_json(table_id, rows) == []
+
+
+def _rows(client, table_id: str) -> list[tuple]:
+    query = f"SELECT user_key, occurred_at FROM `{table_id}` ORDER BY user_key, occurred_at"  # noqa: S608
+    rows = client.query(query).result()
+    return sorted((r["user_key"] or "", round((NOW - r["occurred_at"]) / DAY)) for r in rows)
+
+
+def test_cleanup_deletes_expired_and_retained_data_and_a_second_run_nothing(db, bq) -> None:
+    client, dataset = bq
+    table_id = f"{client.project}.{dataset}.events"
+    _events_table(client, dataset)
+    _seed_firestore(db)
+    _seed_events(client, table_id)
+    store = FirestoreCleanupStore(db)
+    eraser = BigQueryAnalyticsEraser(client, dataset=dataset)
+
+    report = run_cleanup(store=store, analytics=eraser, now=NOW, batch_size=2)
+
+    assert report.sessions_deleted == 1 and report.turns_deleted == 3
+    assert report.orphan_turns_deleted == 1
+    assert report.expired_deleted == {"turn_keys": 1, "feedback": 1}
+    assert report.retention_sessions_deleted == 2  # old-ada (30 days), older-carl (90 days)
+    assert report.retention_turns_deleted == 1
+    assert report.complete
+    sessions = sorted(d.id for d in db.collection("sessions").stream())
+    assert sessions == ["live", "old-bob", "old-carl"]
+    assert _turn_ids(db, "live") == ["t0", "t1"]
+    assert _turn_ids(db, "expired") == [] and _turn_ids(db, "gone") == []
+    assert _turn_ids(db, "old-bob") == ["t0"]
+    for collection in ("turn_keys", "feedback"):
+        assert not _exists(db, f"{collection}/expired") and _exists(db, f"{collection}/live")
+
+    assert report.analytics == {
+        "status": "ok",
+        "erasure_rows_deleted": 3,
+        "erasures_completed": 1,
+        "erasures_pending": 1,
+        "retention_rows_deleted": 3,
+    }
+    assert _rows(client, table_id) == [
+        ("", 400),
+        ("k-ada", 10),
+        ("k-bob", 40),
+        ("k-bob", 200),
+        ("k-carl", 40),
+    ]
+    erased = db.document("erasures/k-erased").get().to_dict()
+    fresh = db.document("erasures/k-fresh").get().to_dict()
+    assert erased["analytics"] == "done" and erased["analytics_completed_at"] == NOW
+    # Events of a fresh erasure may still be in flight: rows are deleted, the erasure stays open.
+    assert fresh["analytics"] == "pending" and fresh["analytics_last_run_at"] == NOW
+
+    again = run_cleanup(store=store, analytics=eraser, now=NOW, batch_size=2)
+    assert again.deleted == 0
+    assert again.analytics["erasure_rows_deleted"] == 0
+    assert again.analytics["retention_rows_deleted"] == 0
+    assert again.analytics["erasures_pending"] == 1
+    assert len(_rows(client, table_id)) == 5
+
+
+def test_a_run_stopped_at_its_bound_is_finished_by_the_next(db, bq) -> None:
+    client, dataset = bq
+    for i in range(5):
+        _session(db, f"s{i}", "ada", last=NOW - 2 * DAY, expires=NOW - DAY, turns=[NOW - DAY])
+    store = FirestoreCleanupStore(db)
+    eraser = BigQueryAnalyticsEraser(client, dataset=dataset)
+
+    first = run_cleanup(store=store, analytics=eraser, now=NOW, batch_size=2, max_batches=1)
+    assert (first.sessions_deleted, first.complete) == (2, False)
+    second = run_cleanup(store=store, analytics=eraser, now=NOW, batch_size=2, max_batches=5)
+    assert (second.sessions_deleted, second.complete) == (3, True)
+    turns = [r.turns_deleted + r.orphan_turns_deleted for r in (first, second)]
+    assert sum(turns) == 5  # with their session, or as orphans of an expired session
+    assert list(db.collection("sessions").stream()) == []
+    assert list(db.collection_group("turns").stream()) == []
+    assert run_cleanup(store=store, analytics=eraser, now=NOW, batch_size=2).deleted == 0
+
+
+def test_a_missing_events_table_still_settles_erasures(db, bq) -> None:
+    client, dataset = bq  # no events table in this dataset
+    db.document("erasures/k-old").set(
+        {"analytics": "pending", "requested_at": NOW - ERASURE_SETTLE - HOUR}
+    )
+    report = run_cleanup(
+        store=FirestoreCleanupStore(db),
+        analytics=BigQueryAnalyticsEraser(client, dataset=dataset),
+        now=NOW,
+    )
+    assert report.analytics["status"] == "table_missing"
+    assert report.analytics["erasures_completed"] == 1
+    assert db.document("erasures/k-old").get().get("analytics") == "done"

@@ -1,0 +1,113 @@
+"""The cleanup service's decisions, over in-memory ports: when an erasure is done, what a
+BigQuery refusal defers, and that retention follows each owner's choice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from common.cleanup import (
+    ERASURE_SETTLE,
+    AnalyticsUnavailable,
+    PendingErasure,
+    SessionRef,
+    run_cleanup,
+)
+
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+class Store:
+    def __init__(self, *, erasures=(), sessions=(), retention=None) -> None:
+        self.erasures = {e.user_key: e for e in erasures}
+        self.done: list[str] = []
+        self.runs: list[str] = []
+        self.sessions = {s.session_id: s for s in sessions}
+        self.retention = retention or {}
+        self.deleted: list[str] = []
+
+    def delete_expired_sessions(self, *, now, limit):
+        return 0, 0
+
+    def delete_orphan_turns(self, *, now, limit, cursor):
+        return 0, None
+
+    def delete_expired(self, collection, *, now, limit):
+        return 0
+
+    def inactive_sessions(self, *, before, limit, cursor):
+        found = [s for s in self.sessions.values() if s.last_interaction_at < before]
+        return found, None
+
+    def delete_sessions(self, session_ids):
+        self.deleted += session_ids
+        return len(session_ids), 0
+
+    def retention_of(self, uids):
+        return {u: d for u, d in self.retention.items() if u in uids}
+
+    def user_keys_by_retention(self):
+        return {}
+
+    def pending_erasures(self, *, limit):
+        return [e for k, e in self.erasures.items() if k not in self.done][:limit]
+
+    def record_erasures(self, user_keys, *, now, done):
+        self.runs += user_keys
+        if done:
+            self.done += user_keys
+
+
+class Analytics:
+    def __init__(self, *, fail: bool = False) -> None:
+        self.fail = fail
+        self.erased: list[str] = []
+        self.retention_runs = 0
+
+    def delete_user_rows(self, user_keys):
+        if self.fail:
+            raise AnalyticsUnavailable("rows in the streaming buffer")
+        self.erased += user_keys
+        return len(user_keys)
+
+    def delete_past_retention(self, *, now, keys_by_retention, default_days):
+        self.retention_runs += 1
+        return 0
+
+
+def test_an_erasure_is_done_only_once_it_has_settled() -> None:
+    old = PendingErasure("old", NOW - ERASURE_SETTLE - timedelta(minutes=1))
+    fresh = PendingErasure("fresh", NOW - timedelta(minutes=5))
+    store, analytics = Store(erasures=[old, fresh]), Analytics()
+
+    report = run_cleanup(store=store, analytics=analytics, now=NOW)
+
+    assert analytics.erased == ["old", "fresh"]  # rows go now, for both
+    assert store.done == ["old"] and sorted(store.runs) == ["fresh", "old"]
+    assert report.analytics["erasures_completed"] == 1
+    assert report.analytics["erasures_pending"] == 1
+
+
+def test_a_refused_delete_leaves_the_erasure_pending_and_skips_retention() -> None:
+    old = PendingErasure("old", NOW - 2 * ERASURE_SETTLE)
+    store, analytics = Store(erasures=[old]), Analytics(fail=True)
+
+    report = run_cleanup(store=store, analytics=analytics, now=NOW)
+
+    assert report.analytics["status"] == "deferred"
+    assert store.done == [] and report.analytics["erasures_pending"] == 1
+    assert analytics.retention_runs == 0
+
+
+def test_retention_follows_each_owners_choice() -> None:
+    last = NOW - timedelta(days=45)
+    sessions = [
+        SessionRef("a", "short", last),
+        SessionRef("b", "long", last),
+        SessionRef("c", "x", last),
+    ]
+    store = Store(sessions=sessions, retention={"short": 30, "long": 365})
+
+    report = run_cleanup(store=store, analytics=Analytics(), now=NOW)
+
+    assert store.deleted == ["a"]  # 45 days: past 30, within 365 and the default 90
+    assert report.retention_sessions_deleted == 1
