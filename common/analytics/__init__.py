@@ -1,0 +1,1 @@
+"""Analytics: events into BigQuery (row mapping, the sink), views and daily aggregates."""

@@ -1,0 +1,76 @@
+-- Daily activity, materialised (a scheduled query in production, scripts/scheduler.py locally)
+-- so the dashboard's long ranges read one row per day instead of every event. Recomputes every
+-- day that received events in the last 26 hours (late events from the outbox included) and
+-- MERGEs the result: running it again changes nothing.
+CREATE TABLE IF NOT EXISTS `${project}.${dataset}.daily_activity` (
+  day DATE NOT NULL,
+  active_users INT64,
+  turns INT64,
+  sessions INT64,
+  ratings INT64,
+  avg_satisfaction FLOAT64,
+  crises INT64,
+  degraded_turns INT64,
+  model_fallbacks INT64,
+  latency_p50_ms FLOAT64,
+  latency_p95_ms FLOAT64,
+  refreshed_at TIMESTAMP
+)
+PARTITION BY day;
+
+MERGE `${project}.${dataset}.daily_activity` AS target
+USING (
+  WITH touched AS (
+    SELECT DISTINCT DATE(occurred_at) AS day
+    FROM `${project}.${dataset}.events`
+    WHERE ingested_at >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 26 HOUR)
+  ),
+  turns AS (
+    SELECT
+      day,
+      COUNT(DISTINCT user_key) AS active_users,
+      COUNT(*) AS turns,
+      COUNT(DISTINCT session_id) AS sessions,
+      COUNTIF(crisis) AS crises,
+      COUNTIF(ARRAY_LENGTH(degraded) > 0) AS degraded_turns,
+      COUNTIF(model_fallback) AS model_fallbacks,
+      APPROX_QUANTILES(latency_ms, 100)[OFFSET(50)] AS latency_p50_ms,
+      APPROX_QUANTILES(latency_ms, 100)[OFFSET(95)] AS latency_p95_ms
+    FROM `${project}.${dataset}.turns`
+    WHERE day IN (SELECT day FROM touched)
+    GROUP BY day
+  ),
+  ratings AS (
+    SELECT day, COUNT(*) AS ratings, AVG(satisfaction) AS avg_satisfaction
+    FROM `${project}.${dataset}.feedback_final`
+    WHERE day IN (SELECT day FROM touched) AND satisfaction IS NOT NULL
+    GROUP BY day
+  )
+  SELECT
+    t.day, t.active_users, t.turns, t.sessions,
+    COALESCE(r.ratings, 0) AS ratings, r.avg_satisfaction,
+    t.crises, t.degraded_turns, t.model_fallbacks, t.latency_p50_ms, t.latency_p95_ms
+  FROM turns AS t
+  LEFT JOIN ratings AS r USING (day)
+) AS source
+ON target.day = source.day
+WHEN MATCHED THEN UPDATE SET
+  active_users = source.active_users,
+  turns = source.turns,
+  sessions = source.sessions,
+  ratings = source.ratings,
+  avg_satisfaction = source.avg_satisfaction,
+  crises = source.crises,
+  degraded_turns = source.degraded_turns,
+  model_fallbacks = source.model_fallbacks,
+  latency_p50_ms = source.latency_p50_ms,
+  latency_p95_ms = source.latency_p95_ms,
+  refreshed_at = CURRENT_TIMESTAMP()
+WHEN NOT MATCHED THEN INSERT (
+  day, active_users, turns, sessions, ratings, avg_satisfaction, crises, degraded_turns,
+  model_fallbacks, latency_p50_ms, latency_p95_ms, refreshed_at
+) VALUES (
+  source.day, source.active_users, source.turns, source.sessions, source.ratings,
+  source.avg_satisfaction, source.crises, source.degraded_turns, source.model_fallbacks,
+  source.latency_p50_ms, source.latency_p95_ms, CURRENT_TIMESTAMP()
+);

@@ -1,0 +1,65 @@
+-- Daily turns, users and ratings per persona and intent, materialised like daily_activity
+-- (days that received events in the last 26 hours are recomputed; MERGE is idempotent).
+-- Satisfaction is kept as a sum and a count so that any range can be averaged exactly.
+CREATE TABLE IF NOT EXISTS `${project}.${dataset}.daily_persona_intent` (
+  day DATE NOT NULL,
+  persona STRING NOT NULL,
+  intent STRING NOT NULL,
+  turns INT64,
+  users INT64,
+  requested_turns INT64,
+  ratings INT64,
+  satisfaction_sum FLOAT64,
+  refreshed_at TIMESTAMP
+)
+PARTITION BY day
+CLUSTER BY persona, intent;
+
+MERGE `${project}.${dataset}.daily_persona_intent` AS target
+USING (
+  WITH touched AS (
+    SELECT DISTINCT DATE(occurred_at) AS day
+    FROM `${project}.${dataset}.events`
+    WHERE ingested_at >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 26 HOUR)
+  ),
+  turns AS (
+    SELECT
+      day,
+      persona,
+      COALESCE(intent, 'unknown') AS intent,
+      COUNT(*) AS turns,
+      COUNT(DISTINCT user_key) AS users,
+      COUNTIF(persona_source = 'requested') AS requested_turns
+    FROM `${project}.${dataset}.turns`
+    WHERE day IN (SELECT day FROM touched) AND persona IS NOT NULL
+    GROUP BY day, persona, intent
+  ),
+  rated AS (
+    SELECT t.day, t.persona, COALESCE(t.intent, 'unknown') AS intent,
+      COUNT(*) AS ratings, SUM(f.satisfaction) AS satisfaction_sum
+    FROM `${project}.${dataset}.feedback_final` AS f
+    JOIN `${project}.${dataset}.turns` AS t USING (turn_id)
+    WHERE t.day IN (SELECT day FROM touched) AND f.satisfaction IS NOT NULL
+      AND t.persona IS NOT NULL
+    GROUP BY t.day, t.persona, intent
+  )
+  SELECT
+    t.day, t.persona, t.intent, t.turns, t.users, t.requested_turns,
+    COALESCE(r.ratings, 0) AS ratings, COALESCE(r.satisfaction_sum, 0) AS satisfaction_sum
+  FROM turns AS t
+  LEFT JOIN rated AS r USING (day, persona, intent)
+) AS source
+ON target.day = source.day AND target.persona = source.persona AND target.intent = source.intent
+WHEN MATCHED THEN UPDATE SET
+  turns = source.turns,
+  users = source.users,
+  requested_turns = source.requested_turns,
+  ratings = source.ratings,
+  satisfaction_sum = source.satisfaction_sum,
+  refreshed_at = CURRENT_TIMESTAMP()
+WHEN NOT MATCHED THEN INSERT (
+  day, persona, intent, turns, users, requested_turns, ratings, satisfaction_sum, refreshed_at
+) VALUES (
+  source.day, source.persona, source.intent, source.turns, source.users, source.requested_turns,
+  source.ratings, source.satisfaction_sum, CURRENT_TIMESTAMP()
+);

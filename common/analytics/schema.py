@@ -1,0 +1,36 @@
+"""The `events` table as declared in events_schema.json, the one file Terraform reads too."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+SCHEMA_FILE = HERE / "events_schema.json"
+VIEWS_DIR = HERE / "views"
+DAILY_DIR = HERE / "daily"
+
+DATASET = "analytics"
+TABLE = "events"
+PARTITION_FIELD = "occurred_at"  # day partitions (Terraform: time_partitioning DAY)
+CLUSTERING = ("type", "user_key")
+
+
+@functools.cache
+def schema_json() -> tuple[dict[str, Any], ...]:
+    return tuple(json.loads(SCHEMA_FILE.read_text()))
+
+
+@functools.cache
+def column_names() -> frozenset[str]:
+    return frozenset(field["name"] for field in schema_json())
+
+
+def bigquery_schema() -> list[Any]:
+    """The schema as google-cloud-bigquery SchemaFields (imported here: only provisioning needs
+    it)."""
+    from google.cloud import bigquery
+
+    return [bigquery.SchemaField.from_api_repr(field) for field in schema_json()]

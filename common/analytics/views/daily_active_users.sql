@@ -1,0 +1,10 @@
+-- Daily active users: distinct user keys with at least one turn that day. Turns of users who
+-- anonymise analytics count in `turns` but cannot be told apart, so they are not users here.
+SELECT
+  day,
+  COUNT(DISTINCT user_key) AS active_users,
+  COUNT(*) AS turns,
+  COUNT(DISTINCT session_id) AS sessions,
+  COUNTIF(user_key IS NULL) AS anonymous_turns
+FROM `${project}.${dataset}.turns`
+GROUP BY day

@@ -1,0 +1,24 @@
+-- User segments by a documented rule on lifecycle and engagement, first match wins:
+--   new       first turn less than 7 days ago
+--   power     active on 12 or more of the last 28 days
+--   regular   active in the last 7 days
+--   lapsing   last turn 7 to 21 days ago
+--   dormant   last turn more than 21 days ago
+-- Each user also carries their main intent and favourite persona (what they come for).
+SELECT
+  user_key,
+  CASE
+    WHEN tenure_days < 7 THEN 'new'
+    WHEN active_days_28d >= 12 THEN 'power'
+    WHEN recency_days < 7 THEN 'regular'
+    WHEN recency_days <= 21 THEN 'lapsing'
+    ELSE 'dormant'
+  END AS segment,
+  main_intent,
+  favourite_persona,
+  turns_28d,
+  active_days_28d,
+  recency_days,
+  tenure_days,
+  as_of
+FROM `${project}.${dataset}.user_activity`

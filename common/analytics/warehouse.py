@@ -1,0 +1,194 @@
+"""BigQuery adapters: the row writer the sink uses, the dead-letter publisher, and provisioning
+of the dataset, the `events` table, the views and the daily tables from the SQL files (what
+Terraform deploys in production; locally called by scripts/stack.py)."""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from common.analytics.schema import (
+    CLUSTERING,
+    DAILY_DIR,
+    DATASET,
+    PARTITION_FIELD,
+    TABLE,
+    VIEWS_DIR,
+    bigquery_schema,
+)
+
+
+class BigQueryRowWriter:
+    """insert_rows_json with the event_id as row id (insertId: best-effort de-duplication)."""
+
+    def __init__(self, client: Any, *, table: str) -> None:
+        self._client = client
+        self._table = table  # project.dataset.table
+
+    def insert(self, rows: Sequence[dict[str, Any]]) -> list[str | None]:
+        """One insertAll for the batch; only when BigQuery refuses part of it, a second call
+        with skipInvalidRows writes the good rows and names the refused ones. (Without the
+        flag a refused row stops the whole request, so nothing is written twice; with it the
+        emulator converts row by row, about 4 times slower, so it is not the first try.)"""
+        from google.api_core import exceptions
+
+        if not rows:
+            return []
+        try:
+            if not self._insert(rows, skip_invalid=False):
+                return [None] * len(rows)
+        except (exceptions.BadRequest, exceptions.InternalServerError):
+            pass  # the emulator answers a refused row with an error for the whole request
+        refused: list[str | None] = [None] * len(rows)
+        for entry in self._insert(rows, skip_invalid=True):
+            reasons = [e.get("message") or e.get("reason") or "" for e in entry.get("errors", [])]
+            refused[entry["index"]] = "; ".join(r for r in reasons if r) or "refused"
+        return refused
+
+    def _insert(self, rows: Sequence[dict[str, Any]], *, skip_invalid: bool) -> list[dict]:
+        return self._client.insert_rows_json(
+            self._table,
+            list(rows),
+            row_ids=[row["event_id"] for row in rows],
+            skip_invalid_rows=skip_invalid,
+        )
+
+
+class PubSubDeadLetter:
+    """Publishes a refused message, unchanged, with the reason as an attribute."""
+
+    def __init__(self, client: Any, *, project_id: str, topic: str, timeout: float = 10) -> None:
+        self._client = client
+        self._topic = f"projects/{project_id}/topics/{topic}"
+        self._timeout = timeout
+
+    def publish(self, data: bytes, attributes: dict[str, str]) -> None:
+        from google.pubsub_v1 import PubsubMessage
+
+        self._client.publish(
+            topic=self._topic,
+            messages=[PubsubMessage(data=data, attributes=attributes)],
+            timeout=self._timeout,
+        )
+
+
+# SQL files: `${project}` and `${dataset}` are filled here and by Terraform's templatefile.
+
+
+def render(sql: str, *, project: str, dataset: str = DATASET) -> str:
+    """Fill the placeholders as Terraform's templatefile does: only `${name}` is one, so JSON
+    paths like '$.locale' stay as they are."""
+    text = string.Template(sql).safe_substitute(project=project, dataset=dataset)
+    if left := re.findall(r"\$\{[^}]*\}", text):
+        raise ValueError(f"unknown placeholders in SQL: {sorted(set(left))}")
+    return text
+
+
+def view_files() -> dict[str, Path]:
+    return {p.stem: p for p in sorted(VIEWS_DIR.glob("*.sql"))}
+
+
+def daily_files() -> dict[str, Path]:
+    return {p.stem: p for p in sorted(DAILY_DIR.glob("*.sql"))}
+
+
+def view_order(sources: dict[str, str]) -> list[str]:
+    """Views ordered so that each comes after the views it reads."""
+    done: list[str] = []
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in done:
+            return
+        if name in path:
+            raise ValueError(f"views read each other in a cycle: {' -> '.join((*path, name))}")
+        for dep in sorted(reads(sources[name]) & set(sources)):
+            if dep != name:
+                visit(dep, (*path, name))
+        done.append(name)
+
+    for name in sorted(sources):
+        visit(name, ())
+    return done
+
+
+def reads(sql: str) -> set[str]:
+    """The tables and views of the dataset a SQL text reads."""
+    return set(re.findall(r"\$\{dataset\}\.([A-Za-z_][A-Za-z0-9_]*)", sql))
+
+
+def provision(
+    client: Any,
+    *,
+    project: str,
+    dataset: str = DATASET,
+    views: Iterable[str] | None = None,
+    replace_views: bool = True,
+    strict: bool = True,
+) -> list[str]:
+    """Create the dataset, the events table and the views (in dependency order). Idempotent;
+    views are replaced so a changed SQL file takes effect. Returns what it made. With
+    `strict=False` a view BigQuery refuses is reported in the returned list as `!name: error`
+    instead of stopping the others (the local stack keeps running while a view is being
+    written)."""
+    from google.api_core import exceptions
+    from google.cloud import bigquery
+
+    made: list[str] = []
+    client.create_dataset(bigquery.Dataset(f"{project}.{dataset}"), exists_ok=True)
+    table = bigquery.Table(f"{project}.{dataset}.{TABLE}", schema=bigquery_schema())
+    table.time_partitioning = bigquery.TimePartitioning(
+        type_=bigquery.TimePartitioningType.DAY, field=PARTITION_FIELD
+    )
+    table.clustering_fields = list(CLUSTERING)
+    client.create_table(table, exists_ok=True)
+    made.append(TABLE)
+    sources = {name: path.read_text() for name, path in view_files().items()}
+    wanted = set(views) if views is not None else set(sources)
+    for name in view_order(sources):
+        if name not in wanted:
+            continue
+        view = bigquery.Table(f"{project}.{dataset}.{name}")
+        view.view_query = render(sources[name], project=project, dataset=dataset)
+        try:
+            if replace_views:
+                client.delete_table(view, not_found_ok=True)
+            client.create_table(view, exists_ok=True)
+        except exceptions.GoogleAPIError as e:
+            if strict:
+                raise
+            made.append(f"!{name}: {e}")
+            continue
+        made.append(name)
+    return made
+
+
+def emulator_client(host: str, project: str) -> Any:
+    """A client of the local BigQuery emulator (host:port)."""
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import bigquery
+
+    return bigquery.Client(
+        project=project,
+        credentials=AnonymousCredentials(),
+        client_options={"api_endpoint": f"http://{host}"},
+    )
+
+
+def refresh_daily(
+    client: Any, *, project: str, dataset: str = DATASET, names: Iterable[str] | None = None
+) -> dict[str, float]:
+    """Run each daily materialisation (CREATE TABLE IF NOT EXISTS + MERGE; what the scheduled
+    queries run in production). Returns seconds per script."""
+    import time
+
+    took: dict[str, float] = {}
+    for name, path in daily_files().items():
+        if names is not None and name not in names:
+            continue
+        started = time.perf_counter()
+        client.query(render(path.read_text(), project=project, dataset=dataset)).result()
+        took[name] = round(time.perf_counter() - started, 3)
+    return took

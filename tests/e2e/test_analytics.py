@@ -1,0 +1,135 @@
+"""Conversations and feedback through the gateway reach BigQuery through Pub/Sub and the
+analytics sink, and appear in the views once each, even when Pub/Sub delivers an event again."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+
+import pytest
+
+from common.analytics.warehouse import emulator_client
+from common.config import get_settings
+from common.events import user_key
+from scripts import stack
+from tests.stack_fixtures import PUBSUB, new_turn
+
+DATASET = f"{stack.PROJECT}.analytics"
+
+
+@pytest.fixture(scope="module")
+def bq():
+    return emulator_client(stack.EMULATOR_ENV["BIGQUERY_EMULATOR_HOST"], stack.PROJECT)
+
+
+def query(bq, sql: str, **params) -> list[dict]:
+    from google.cloud import bigquery
+
+    config = bigquery.QueryJobConfig(
+        query_parameters=[bigquery.ScalarQueryParameter(k, "STRING", v) for k, v in params.items()]
+    )
+    return [dict(r.items()) for r in bq.query(sql, job_config=config).result()]
+
+
+def of_user(bq, view: str, ukey: str, columns: str = "*") -> list[dict]:
+    sql = f"SELECT {columns} FROM `{DATASET}.{view}` WHERE user_key = @key"  # noqa: S608
+    return query(bq, sql, key=ukey)
+
+
+def wait_for(predicate, what: str, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def republish(envelope: dict) -> None:
+    """Deliver an event a second time, as an at-least-once Pub/Sub (or the relay) may."""
+    import base64
+
+    body = {"messages": [{"data": base64.b64encode(json.dumps(envelope).encode()).decode()}]}
+    req = urllib.request.Request(
+        f"{PUBSUB}/topics/events:publish",
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    urllib.request.urlopen(req, timeout=10).close()
+
+
+def test_turns_and_feedback_appear_in_the_views_once_each(api, user, events, bq):
+    ukey = user_key(user.uid, get_settings().analytics_key.get_secret_value())
+    first = new_turn(api, user, "I want to plan my study week for the exams").json()
+    second = new_turn(api, user, "what should I do first?", first["session_id"]).json()
+    other = new_turn(api, user, "thanks, that went well today!").json()
+    rate = lambda turn, rating: api.post(  # noqa: E731
+        "/v2/feedback",
+        json={"turn_id": turn["turn_id"], "session_id": turn["session_id"], "rating": rating},
+        headers=user.headers,
+    )
+    assert rate(first, "up").status_code == 201
+    assert rate(first, 2).status_code == 200  # changed: the last rating stands
+    assert rate(other, 5).status_code == 201
+
+    # Deliver the first turn's event a second time.
+    published = events.pull(until=3, session_id=first["session_id"])
+    turn_event = next(
+        e
+        for e in published
+        if e["type"] == "chat.turn.completed" and e["data"]["turn_id"] == first["turn_id"]
+    )
+    republish(turn_event)
+
+    copies = f"SELECT COUNT(*) AS n FROM `{DATASET}.events` WHERE event_id = @id"  # noqa: S608
+    wait_for(lambda: query(bq, copies, id=turn_event["event_id"])[0]["n"] == 2, "both copies")
+    ratings = (
+        f"SELECT COUNT(*) AS n FROM `{DATASET}.events` "  # noqa: S608
+        "WHERE user_key = @key AND type = 'feedback.submitted'"
+    )
+    wait_for(lambda: query(bq, ratings, key=ukey)[0]["n"] == 3, "the three ratings")
+
+    turns = query(bq, f"SELECT * FROM `{DATASET}.turns` WHERE user_key = @key", key=ukey)  # noqa: S608
+    assert sorted(t["turn_id"] for t in turns) == sorted(
+        t["turn_id"] for t in (first, second, other)
+    )
+    assert {t["session_id"] for t in turns} == {first["session_id"], other["session_id"]}
+    by_turn = {t["turn_id"]: t for t in turns}
+    assert by_turn[first["turn_id"]]["persona"] == first["persona"]["id"]
+    assert by_turn[first["turn_id"]]["intent"] == first["analysis"]["intent"]["label"]
+    assert by_turn[second["turn_id"]]["turn_index"] == 1
+
+    finals = query(
+        bq,
+        f"SELECT turn_id, satisfaction FROM `{DATASET}.feedback_final` WHERE user_key = @key",  # noqa: S608
+        key=ukey,
+    )
+    assert {f["turn_id"]: f["satisfaction"] for f in finals} == {
+        first["turn_id"]: 0.25,
+        other["turn_id"]: 1.0,
+    }
+
+    (activity,) = of_user(bq, "user_activity", ukey)
+    assert (activity["turns_total"], activity["sessions_28d"], activity["ratings_28d"]) == (3, 2, 2)
+    assert activity["satisfaction_28d"] == pytest.approx((0.25 + 1.0 + 1) / (2 + 2))
+    (segment,) = of_user(bq, "user_segments", ukey, "segment")
+    assert segment["segment"] == "new"
+    (risk,) = of_user(bq, "churn_risk", ukey, "risk, band")
+    assert 0 <= risk["risk"] <= 1
+
+    # The raw table holds the copy; no view counts it.
+    everything = query(
+        bq,
+        f"SELECT type, COUNT(*) AS n FROM `{DATASET}.events_dedup` "  # noqa: S608
+        "WHERE user_key = @key AND type IN "
+        "('session.started', 'chat.turn.completed', 'feedback.submitted') GROUP BY type",
+        key=ukey,
+    )
+    assert {r["type"]: r["n"] for r in everything} == {
+        "session.started": 2,
+        "chat.turn.completed": 3,
+        "feedback.submitted": 3,
+    }

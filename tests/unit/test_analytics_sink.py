@@ -1,0 +1,192 @@
+"""The sink's pure parts: group commit across concurrent deliveries, SQL files and their order,
+and the synthetic history's determinism."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+
+from common.analytics.sink import GroupCommit
+from common.analytics.warehouse import daily_files, reads, render, view_files, view_order
+from scripts.synthetic_history import history
+
+
+def test_group_commit_joins_the_items_that_arrive_while_a_write_is_in_flight():
+    calls: list[list[int]] = []
+    release = threading.Event()
+    first_started = threading.Event()
+
+    def flush(items: list[int]) -> list[str]:
+        calls.append(list(items))
+        if len(calls) == 1:
+            first_started.set()
+            release.wait(5)
+        return [f"ok-{i}" for i in items]
+
+    group: GroupCommit[int, str] = GroupCommit(flush, max_items=100)
+    results: dict[int, str] = {}
+
+    def submit(i: int) -> None:
+        results[i] = group.submit(i)
+
+    first = threading.Thread(target=submit, args=(0,))
+    first.start()
+    assert first_started.wait(5)
+    others = [threading.Thread(target=submit, args=(i,)) for i in range(1, 6)]
+    for t in others:
+        t.start()
+    # The five wait behind the first write; let them all queue before it finishes.
+    deadline = threading.Event()
+    while len(group._pending) < 5 and not deadline.wait(0.01):
+        pass
+    release.set()
+    for t in (first, *others):
+        t.join(5)
+    assert calls[0] == [0]
+    assert sorted(calls[1]) == [1, 2, 3, 4, 5] and len(calls) == 2
+    assert results == {i: f"ok-{i}" for i in range(6)}
+
+
+def test_group_commit_splits_at_max_items_and_a_failed_write_fails_its_items_only():
+    calls: list[list[int]] = []
+
+    def flush(items: list[int]) -> list[None]:
+        calls.append(list(items))
+        if 99 in items:
+            raise ConnectionError("bigquery down")
+        return [None] * len(items)
+
+    group: GroupCommit[int, None] = GroupCommit(flush, max_items=2)
+    assert group.submit(1) is None
+    with pytest.raises(ConnectionError):
+        group.submit(99)
+    assert group.submit(2) is None  # the group recovers after a failed write
+    assert calls == [[1], [99], [2]]
+
+
+def test_views_render_with_placeholders_and_come_after_what_they_read():
+    sources = {name: path.read_text() for name, path in view_files().items()}
+    order = view_order(sources)
+    assert set(order) == set(sources)
+    for name in order:
+        for dep in reads(sources[name]) & set(sources):
+            assert order.index(dep) < order.index(name), (dep, name)
+    for name, sql in sources.items():
+        text = render(sql, project="p", dataset="d")
+        assert "${" not in text and "`p.d." in text, name
+    # Every view that reads the raw table de-duplicates it by event_id itself (user_activity
+    # reads it only for its clock, the newest occurred_at, which copies cannot change).
+    for name, sql in sources.items():
+        if "${dataset}.events`" in sql and name != "user_activity":
+            assert "PARTITION BY event_id" in sql, name
+
+
+def test_the_dashboard_views_and_daily_tables_exist():
+    expected = {
+        "events_dedup",
+        "daily_active_users",
+        "weekly_active_users",
+        "persona_distribution",
+        "satisfaction_by_persona",
+        "intent_mix",
+        "engagement_trend",
+        "multi_turn_adoption",
+        "alternative_persona_use",
+        "user_segments",
+        "churn_risk",
+        "vip_users",
+        "crisis_counts",
+        "service_health_hourly",
+    }
+    assert expected <= set(view_files())
+    assert {"daily_activity", "daily_persona_intent", "user_features"} <= set(daily_files())
+    for name, path in daily_files().items():
+        sql = path.read_text()
+        # Idempotent: a MERGE into a table made once, or a whole rebuild.
+        rebuilt = f"CREATE OR REPLACE TABLE `${{project}}.${{dataset}}.{name}`" in sql
+        assert rebuilt or ("CREATE TABLE IF NOT EXISTS" in sql and "MERGE" in sql), name
+
+
+def test_a_cycle_between_views_is_reported():
+    with pytest.raises(ValueError, match="cycle"):
+        view_order({"a": "FROM ${dataset}.b", "b": "FROM ${dataset}.a"})
+
+
+def test_an_unknown_placeholder_is_an_error_but_json_paths_are_not():
+    assert render("JSON_VALUE(p, '$.x') ${project}", project="p") == "JSON_VALUE(p, '$.x') p"
+    with pytest.raises(ValueError, match="unknown placeholders"):
+        render("${projct}.x", project="p")
+
+
+def test_the_synthetic_history_is_deterministic_for_a_seed():
+    end = datetime(2026, 11, 22, tzinfo=UTC)
+
+    def ids(seed: int) -> list[str]:
+        return [e.event_id for e in history(weeks=2, users=20, seed=seed, end=end, key="k")]
+
+    first = ids(3)
+    assert first == ids(3)
+    assert first != ids(4)
+    events = list(history(weeks=2, users=20, seed=3, end=end, key="k"))
+    types = {e.type for e in events}
+    assert {"session.started", "chat.turn.completed", "feedback.submitted"} <= types
+    assert all(e.occurred_at <= end for e in events)
+
+
+def test_auc_counts_pairs_ranked_right_with_ties_at_half():
+    from common.analytics.churn_eval import auc, evaluate
+
+    assert auc([0.9, 0.8], [0.1, 0.2]) == 1.0
+    assert auc([0.1], [0.9]) == 0.0
+    assert auc([0.5], [0.5]) == 0.5
+    assert auc([0.9, 0.3], [0.5, 0.1]) == 0.75
+    scored = [
+        {"user_key": "a", "risk": 0.9, "band": "high", "recency_days": 20.0},
+        {"user_key": "b", "risk": 0.2, "band": "low", "recency_days": 1.0},
+        {"user_key": "c", "risk": 0.4, "band": "medium", "recency_days": 3.0},
+    ]
+    result = evaluate(scored, active_after={"b"})
+    assert (result.users, result.churned, result.auc) == (3, 2, 1.0)
+    assert result.churn_rate_by_band == {"high": 1.0, "low": 0.0, "medium": 1.0}
+    assert (result.recent_users, result.recent_churned, result.recent_auc) == (2, 1, 1.0)
+
+
+def test_drain_fills_a_batch_from_several_pulls_and_acks_what_it_wrote():
+    from common.analytics.sink import Message, drain
+    from common.events import Event
+
+    now = datetime(2026, 11, 22, tzinfo=UTC)
+    events = [Event("session.started", now, "k", f"s{i}", {"client": "v2"}) for i in range(7)]
+    queue = [(f"ack-{i}", Message(e.encode(), e.attributes())) for i, e in enumerate(events)]
+    queue.insert(3, ("ack-bad", Message(b"{", {})))
+    acked: list[list[str]] = []
+    writes: list[int] = []
+    letters: list[dict] = []
+
+    def pull(limit: int):  # an emulator that returns at most 3 messages a pull
+        n = min(limit, 3)
+        got, queue[:] = queue[:n], queue[n:]
+        return got
+
+    def write(rows):
+        writes.append(len(rows))
+        return [None] * len(rows)
+
+    class Letters:
+        def publish(self, data: bytes, attributes: dict[str, str]) -> None:
+            letters.append(attributes)
+
+    report = drain(
+        pull=pull,
+        ack=acked.append,
+        write=write,
+        dead_letter=Letters(),
+        clock=lambda: now,
+        batch_size=5,
+    )
+    assert (report.written, report.dead_lettered) == (7, 1)
+    assert writes == [4, 3]  # batches of 5 messages, one of them refused
+    assert [len(a) for a in acked] == [5, 3]
+    assert letters[0]["dead_letter_reason"] == "not_json"
