@@ -1,0 +1,42 @@
+"""MetricReader on BigQuery: runs a metric's query with DATE parameters."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from common.errors import Unavailable
+
+log = logging.getLogger(__name__)
+
+QUERY_TIMEOUT = 30.0  # seconds; dashboard queries read views over daily aggregates
+
+
+class BigQueryMetricReader:
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def rows(self, sql: str, params: dict[str, date]) -> list[dict[str, Any]]:
+        from google.api_core import exceptions
+        from google.cloud import bigquery
+
+        config = bigquery.QueryJobConfig(
+            query_parameters=[
+                bigquery.ScalarQueryParameter(k, "DATE", v) for k, v in params.items()
+            ]
+        )
+        try:
+            job = self._client.query(sql, job_config=config)
+            return [dict(row.items()) for row in job.result(timeout=QUERY_TIMEOUT)]
+        except exceptions.NotFound:
+            # The view is not deployed (yet): an operator can do nothing about it but wait.
+            raise Unavailable(
+                "This metric's view is not available.", code="metric_unavailable"
+            ) from None
+        except (exceptions.GoogleAPIError, TimeoutError, ConnectionError, OSError) as e:
+            log.warning("metric query failed: %s", e)
+            raise Unavailable(
+                f"Analytics cannot be read right now ({type(e).__name__}).",
+                code="analytics_unavailable",
+            ) from None

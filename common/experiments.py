@@ -1,0 +1,129 @@
+"""A/B tests of the persona ranking (pure): experiments from configuration and the deterministic
+assignment of a user to a variant.
+
+An experiment names its variants, the share of traffic each gets, the personalization policy
+each runs (None: the configured PERSONALIZATION_POLICY) and a window [start, end). A user's
+place in an experiment is a hash of the experiment id and the user's key, mapped to [0, 1):
+the same user always lands in the same variant, different experiments split users
+independently, and nothing has to be stored. Variants take consecutive slices of [0, 1) in the
+order listed; when the shares sum to less than 1 the rest of the users are not enrolled.
+
+Every experiment changes the same thing (which policy picks the persona), so two experiments
+may not run at the same time: their windows must not overlap, or neither result would mean
+anything. Analysis is intention-to-treat: a turn belongs to the user's variant even when the
+user chose the persona themselves or was being cared for after a crisis.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import pairwise
+from typing import Annotated, Literal, Self
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+PolicyName = Literal["static", "formula", "thompson"]
+SPLIT_TOLERANCE = 1e-9  # shares are floats: 0.1 * 10 need not be exactly 1
+
+
+class Variant(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Name
+    traffic: float = Field(gt=0, le=1)  # share of all users
+    policy: PolicyName | None = None  # None: the configured PERSONALIZATION_POLICY
+
+
+class Experiment(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Name
+    variants: tuple[Variant, ...] = Field(min_length=2)
+    start: AwareDatetime
+    end: AwareDatetime
+    control: Name | None = None  # the variant the others are compared with; default the first
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        names = [v.name for v in self.variants]
+        if len(set(names)) != len(names):
+            raise ValueError(f"experiment {self.id!r}: variant names must be unique")
+        if sum(v.traffic for v in self.variants) > 1 + SPLIT_TOLERANCE:
+            raise ValueError(f"experiment {self.id!r}: traffic shares sum to more than 1")
+        if self.end <= self.start:
+            raise ValueError(f"experiment {self.id!r}: end must be after start")
+        if self.control is None:
+            object.__setattr__(self, "control", names[0])
+        elif self.control not in names:
+            raise ValueError(f"experiment {self.id!r}: control {self.control!r} is no variant")
+        return self
+
+    def running(self, now: datetime) -> bool:
+        return self.start <= now < self.end
+
+
+@dataclass(frozen=True)
+class Assignment:
+    experiment: str
+    variant: str
+    policy: PolicyName | None
+    control: str  # the experiment's control variant, so that results need no configuration
+
+
+def event_fields(assignment: Assignment | None) -> dict[str, str | None]:
+    """What events (and the stored turn, for its feedback) say about the user's variant; the
+    results view (common/analytics/views/ab_results.sql) compares variants with
+    `control_variant`."""
+    if assignment is None:
+        return {"experiment": None, "variant": None, "control_variant": None}
+    return {
+        "experiment": assignment.experiment,
+        "variant": assignment.variant,
+        "control_variant": assignment.control,
+    }
+
+
+def bucket(experiment_id: str, subject: str) -> float:
+    """The user's uniform position in [0, 1) for this experiment (first 64 bits of SHA-256)."""
+    digest = hashlib.sha256(f"{experiment_id}\x00{subject}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def assign(experiment: Experiment, subject: str, now: datetime) -> Assignment | None:
+    """The variant this user sees now, or None outside the window or the enrolled share."""
+    if not experiment.running(now):
+        return None
+    position = bucket(experiment.id, subject)
+    total = sum(v.traffic for v in experiment.variants)
+    edge = 0.0
+    for i, v in enumerate(experiment.variants):
+        edge += v.traffic
+        last_of_full_split = i == len(experiment.variants) - 1 and total >= 1 - SPLIT_TOLERANCE
+        if position < edge or last_of_full_split:
+            return Assignment(experiment.id, v.name, v.policy, str(experiment.control))
+    return None
+
+
+def assign_running(
+    experiments: Iterable[Experiment], subject: str, now: datetime
+) -> Assignment | None:
+    """The assignment in the experiment running now (windows never overlap), if any."""
+    for experiment in experiments:
+        if experiment.running(now):
+            return assign(experiment, subject, now)
+    return None
+
+
+def check_no_overlap(experiments: Iterable[Experiment]) -> None:
+    """Raise ValueError when ids repeat or two windows overlap (see the module docstring)."""
+    ordered = sorted(experiments, key=lambda e: e.start)
+    ids = [e.id for e in ordered]
+    if len(set(ids)) != len(ids):
+        raise ValueError("experiment ids must be unique")
+    for a, b in pairwise(ordered):
+        if b.start < a.end:
+            raise ValueError(f"experiments {a.id!r} and {b.id!r} overlap in time")

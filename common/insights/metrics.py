@@ -1,0 +1,341 @@
+"""The operators' metrics (pure): which view answers each one, how it is filtered by date, and
+how the dashboard draws it. Names and views come from this registry, never from a request, so
+a request can only choose among these queries and fill in their date parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from common.errors import InvalidInput
+
+DEFAULT_DAYS = 7
+MAX_DAYS = 366
+MAX_ROWS = 5000  # a chart of more points than this is not readable anyway
+
+
+@dataclass(frozen=True)
+class Chart:
+    """How the dashboard draws a metric: a line over time, bars per category, or a table."""
+
+    kind: Literal["line", "bar", "table"]
+    x: str | None = None  # the column along the x axis (line, bar)
+    series: tuple[str, ...] = ()  # the numeric columns drawn (line, bar)
+    # Long-form rows: one series per value of this column, drawing the first `series` column.
+    split: str | None = None
+    group: str | None = None  # a column named before x in each label (bars of several groups)
+    columns: tuple[str, ...] = ()  # the columns shown in a table; empty: all
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    title: str
+    description: str
+    view: str  # a view in the analytics dataset (common/analytics/views/<view>.sql)
+    chart: Chart
+    # The view's date column the requested range filters on (None: the view is not by date,
+    # e.g. one row per experiment), and whether it is a DATE or a TIMESTAMP.
+    date_column: str | None = None
+    date_kind: Literal["DATE", "TIMESTAMP"] = "DATE"
+    order_by: tuple[str, ...] = field(default_factory=tuple)
+    # An aggregate over the view instead of its rows (SQL of the registry, never of a request).
+    select: str = "*"
+    group_by: tuple[str, ...] = ()
+    limit: int = MAX_ROWS
+
+    def describe(self) -> dict:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "dated": self.date_column is not None,
+            "chart": chart_dict(self.chart),
+        }
+
+
+def chart_dict(chart: Chart) -> dict:
+    return {
+        "kind": chart.kind,
+        "x": chart.x,
+        "series": list(chart.series),
+        "split": chart.split,
+        "group": chart.group,
+        "columns": list(chart.columns),
+    }
+
+
+def _metrics(*metrics: Metric) -> dict[str, Metric]:
+    return {m.name: m for m in metrics}
+
+
+DAY = {"date_column": "day", "order_by": ("day",)}
+WEEK = {"date_column": "week_start", "order_by": ("week_start",)}
+HOUR = {"date_column": "hour", "date_kind": "TIMESTAMP", "order_by": ("hour",)}
+
+METRICS: dict[str, Metric] = _metrics(
+    Metric(
+        name="daily_activity",
+        title="Daily activity",
+        description="Active users, turns and ratings per day (materialised daily aggregates).",
+        view="daily_activity",
+        chart=Chart(kind="line", x="day", series=("active_users", "turns", "ratings")),
+        **DAY,
+    ),
+    Metric(
+        name="daily_active_users",
+        title="Daily active users",
+        description="Distinct users with a turn that day, and their sessions.",
+        view="daily_active_users",
+        chart=Chart(kind="line", x="day", series=("active_users", "sessions")),
+        **DAY,
+    ),
+    Metric(
+        name="weekly_active_users",
+        title="Weekly active users",
+        description="Distinct users with a turn in the week (weeks start on Monday, UTC).",
+        view="weekly_active_users",
+        chart=Chart(kind="bar", x="week_start", series=("active_users",)),
+        **WEEK,
+    ),
+    Metric(
+        name="engagement_trend",
+        title="Week-over-week engagement",
+        description="Turns per active user each week, with the change to the week before.",
+        view="engagement_trend",
+        chart=Chart(
+            kind="bar",
+            x="week_start",
+            series=("turns_per_user",),
+            columns=(
+                "week_start",
+                "active_users",
+                "active_users_change",
+                "turns",
+                "turns_change",
+                "turns_per_user",
+                "turns_per_user_change",
+            ),
+        ),
+        **WEEK,
+    ),
+    Metric(
+        name="ab_results",
+        title="A/B tests: satisfaction by variant",
+        description=(
+            "Share of rated turns rated positively per variant, with the difference to the "
+            "control and its 95 % interval (normal approximation); users are assigned by a "
+            "hash of experiment and user."
+        ),
+        view="ab_results",
+        chart=Chart(
+            kind="bar",
+            x="variant",
+            group="experiment",
+            series=("satisfaction",),
+            columns=(
+                "experiment",
+                "variant",
+                "is_control",
+                "users",
+                "turns",
+                "ratings",
+                "satisfaction",
+                "difference",
+                "difference_low",
+                "difference_high",
+            ),
+        ),
+        order_by=("experiment", "variant"),
+    ),
+    Metric(
+        name="persona_distribution",
+        title="Persona distribution",
+        description="Share of each day's turns answered by each persona.",
+        view="persona_distribution",
+        chart=Chart(kind="line", x="day", series=("share",), split="persona"),
+        **DAY,
+    ),
+    Metric(
+        name="satisfaction_by_persona",
+        title="Satisfaction by persona",
+        description="Mean rating as a reward in [0, 1] per persona and week (last rating stands).",
+        view="satisfaction_by_persona",
+        chart=Chart(
+            kind="bar",
+            x="persona",
+            group="week_start",
+            series=("avg_satisfaction", "positive_share"),
+        ),
+        date_column="week_start",
+        order_by=("week_start", "persona"),
+    ),
+    Metric(
+        name="intent_mix",
+        title="Intent mix",
+        description="Share of each day's turns by what the user came for.",
+        view="intent_mix",
+        chart=Chart(kind="line", x="day", series=("share",), split="intent"),
+        **DAY,
+    ),
+    Metric(
+        name="multi_turn_adoption",
+        title="Multi-turn adoption",
+        description="Share of sessions with two or more turns, by the day they started.",
+        view="multi_turn_adoption",
+        chart=Chart(kind="line", x="day", series=("multi_turn_share",)),
+        **DAY,
+    ),
+    Metric(
+        name="alternative_persona_use",
+        title="Alternative personas chosen",
+        description="Share of turns where the user picked another persona than the ranked one.",
+        view="alternative_persona_use",
+        select="day, SUM(requested_turns) AS requested_turns, "
+        "SAFE_DIVIDE(SUM(requested_turns), SUM(turns)) AS requested_share",
+        group_by=("day",),
+        chart=Chart(kind="line", x="day", series=("requested_share",)),
+        **DAY,
+    ),
+    Metric(
+        name="user_segments",
+        title="User segments",
+        description="Users by lifecycle and engagement (new, power, regular, lapsing, dormant).",
+        view="user_segments",
+        select="segment, COUNT(*) AS users",
+        group_by=("segment",),
+        chart=Chart(kind="bar", x="segment", series=("users",)),
+        order_by=("segment",),
+    ),
+    Metric(
+        name="churn_risk",
+        title="Churn risk",
+        description="Users by churn-risk band (a documented score of recency, frequency, "
+        "trend and satisfaction).",
+        view="churn_risk",
+        select="band, COUNT(*) AS users, AVG(risk) AS avg_risk",
+        group_by=("band",),
+        chart=Chart(kind="bar", x="band", series=("users",)),
+        order_by=("band",),
+    ),
+    Metric(
+        name="churn_risk_users",
+        title="Users most at risk of leaving",
+        description="The 20 user keys with the highest churn risk.",
+        view="churn_risk",
+        select="user_key, risk, band, recency_days, active_days_28d, satisfaction_28d",
+        chart=Chart(kind="table"),
+        order_by=("risk DESC", "user_key"),
+        limit=20,
+    ),
+    Metric(
+        name="vip_users",
+        title="VIP users",
+        description="The most engaged 5 % of the last 28 days who came back on 8+ days.",
+        view="vip_users",
+        chart=Chart(
+            kind="table",
+            columns=(
+                "user_key",
+                "turns_28d",
+                "active_days_28d",
+                "satisfaction_28d",
+                "favourite_persona",
+            ),
+        ),
+        order_by=("turns_28d DESC", "user_key"),
+        limit=50,
+    ),
+    Metric(
+        name="crisis_counts",
+        title="Crisis turns",
+        description="Turns answered as a crisis per day (counts only, never any text).",
+        view="crisis_counts",
+        select="day, SUM(crises) AS crises",
+        group_by=("day",),
+        chart=Chart(kind="bar", x="day", series=("crises",)),
+        **DAY,
+    ),
+    Metric(
+        name="service_latency",
+        title="Turn latency",
+        description="Server time of a turn per hour, median and 95th percentile (ms).",
+        view="service_health_hourly",
+        chart=Chart(kind="line", x="hour", series=("latency_p50_ms", "latency_p95_ms")),
+        **HOUR,
+    ),
+    Metric(
+        name="service_degradation",
+        title="Degraded turns and errors",
+        description="Per hour: share of degraded turns, persona-model fallback rate, errors.",
+        view="service_health_hourly",
+        chart=Chart(kind="line", x="hour", series=("degraded_share", "model_fallback_rate")),
+        **HOUR,
+    ),
+    Metric(
+        name="service_errors",
+        title="Errors",
+        description="Per hour: replies the template had to write, rate-limit refusals, all errors.",
+        view="service_health_hourly",
+        chart=Chart(
+            kind="line", x="hour", series=("errors", "reply_generator_errors", "rate_limited")
+        ),
+        **HOUR,
+    ),
+)
+
+
+class PeriodQuery(BaseModel):
+    """The query string of a metric request: `from` and `to`, ISO dates, both optional."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    start: date | None = Field(None, alias="from")
+    end: date | None = Field(None, alias="to")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A range of UTC days, both ends included."""
+
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+def resolve_period(query: PeriodQuery, *, today: date) -> Period:
+    """The requested range; `to` defaults to today and `from` to the week ending at `to`."""
+    end = query.end or today
+    start = query.start or end - timedelta(days=DEFAULT_DAYS - 1)
+    if end < start:
+        raise InvalidInput("'to' must not be before 'from'.", code="invalid_range", field="to")
+    period = Period(start, end)
+    if period.days > MAX_DAYS:
+        raise InvalidInput(
+            f"The range may span at most {MAX_DAYS} days.", code="invalid_range", field="from"
+        )
+    return period
+
+
+def metric_query(metric: Metric, *, project: str, dataset: str) -> str:
+    """The SQL of one metric; `@start` and `@end` (DATEs) are its parameters when it is dated.
+    Identifiers and expressions come from the registry and configuration only."""
+    sql = f"SELECT {metric.select} FROM `{project}.{dataset}.{metric.view}`"  # noqa: S608
+    if metric.date_column and metric.date_kind == "DATE":
+        sql += f" WHERE {metric.date_column} BETWEEN @start AND @end"
+    elif metric.date_column:
+        sql += (
+            f" WHERE {metric.date_column} >= TIMESTAMP(@start)"
+            f" AND {metric.date_column} < TIMESTAMP(DATE_ADD(@end, INTERVAL 1 DAY))"
+        )
+    if metric.group_by:
+        sql += " GROUP BY " + ", ".join(metric.group_by)
+    if metric.order_by:
+        sql += " ORDER BY " + ", ".join(metric.order_by)
+    return sql + f" LIMIT {min(metric.limit, MAX_ROWS)}"

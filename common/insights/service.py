@@ -1,0 +1,63 @@
+"""The insights service: one metric's rows for a date range, JSON-ready (no Google SDK here)."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from common.errors import NotFound
+from common.insights.metrics import METRICS, Metric, Period, metric_query
+
+
+class MetricReader(Protocol):
+    """Runs one metric's query with DATE parameters; raises Unavailable when it cannot."""
+
+    def rows(self, sql: str, params: dict[str, date]) -> list[dict[str, Any]]: ...
+
+
+def list_metrics() -> dict:
+    return {"metrics": [m.describe() for m in METRICS.values()]}
+
+
+def metric_named(name: str) -> Metric:
+    metric = METRICS.get(name)
+    if metric is None:
+        raise NotFound(f"There is no metric named {name!r}.", code="metric_not_found")
+    return metric
+
+
+def read_metric(
+    *, name: str, period: Period, reader: MetricReader, project: str, dataset: str
+) -> dict:
+    metric = metric_named(name)
+    params = {"start": period.start, "end": period.end} if metric.date_column else {}
+    rows = [
+        {k: _json_value(v) for k, v in row.items()}
+        for row in reader.rows(metric_query(metric, project=project, dataset=dataset), params)
+    ]
+    return {
+        **metric.describe(),
+        "from": period.start.isoformat() if metric.date_column else None,
+        "to": period.end.isoformat() if metric.date_column else None,
+        "columns": list(rows[0]) if rows else [],
+        "rows": rows,
+    }
+
+
+def _json_value(value: Any) -> Any:
+    """BigQuery's Python values as JSON: ISO dates and times, numbers, lists; NaN is null."""
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        value = float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, list | tuple):
+        return [_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_value(v) for k, v in value.items()}
+    return value

@@ -1,0 +1,289 @@
+// The insights dashboard: reads every metric from the JSON API next to this page and draws it
+// as inline SVG. No library, nothing from another origin.
+//
+// The operator's Firebase ID token comes in the URL fragment (#token=...), which browsers never
+// send to a server; it is moved to this tab's sessionStorage and removed from the address bar,
+// and it only ever travels in the Authorization header of our own API calls.
+"use strict";
+
+(() => {
+  const SVG = "http://www.w3.org/2000/svg";
+  const WIDTH = 640;
+  const HEIGHT = 240;
+  const PAD = { left: 52, right: 16, top: 22, bottom: 40 };
+  const COLORS = ["#2f6fdf", "#e0782f", "#2e9e5b", "#b8437a", "#7a5cc7", "#8f6b32", "#5b6475"];
+  const TOKEN_KEY = "ion-insights-token";
+  const root = document.documentElement;
+  const $ = (id) => document.getElementById(id);
+
+  function el(name, attrs = {}, ...children) {
+    const node = ["svg", "g", "rect", "circle", "polyline", "line", "text", "title"].includes(name)
+      ? document.createElementNS(SVG, name)
+      : document.createElement(name);
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v !== undefined && v !== null) node.setAttribute(k, String(v));
+    }
+    node.append(...children);
+    return node;
+  }
+
+  function format(value) {
+    if (value === null || value === undefined) return "–";
+    if (typeof value === "boolean") return value ? "yes" : "no";
+    if (typeof value !== "number") return String(value);
+    if (Number.isInteger(value)) return String(value);
+    return Math.abs(value) < 10 ? value.toFixed(3) : value.toFixed(1);
+  }
+
+  function takeToken() {
+    const fragment = new URLSearchParams(location.hash.slice(1));
+    const token = fragment.get("token");
+    if (token) {
+      sessionStorage.setItem(TOKEN_KEY, token);
+      history.replaceState(null, "", location.pathname + location.search);
+    }
+    return token || sessionStorage.getItem(TOKEN_KEY);
+  }
+
+  async function api(path, token) {
+    const response = await fetch(path, {
+      headers: { Authorization: `Bearer ${token}` },
+      cache: "no-store",
+      credentials: "omit",
+    });
+    const body = await response.json().catch(() => null);
+    if (!response.ok) {
+      const error = new Error(body?.error?.message || `The API answered ${response.status}.`);
+      error.status = response.status;
+      throw error;
+    }
+    return body;
+  }
+
+  // Rows in long form (one row per x and split value) become one series per split value.
+  function seriesOf(chart, rows) {
+    if (chart.split) {
+      const y = chart.series[0];
+      const names = [...new Set(rows.map((r) => String(r[chart.split])))];
+      return names.map((name) => ({
+        name,
+        points: rows.filter((r) => String(r[chart.split]) === name)
+          .map((r) => ({ x: String(r[chart.x]), y: r[y] })),
+      }));
+    }
+    return chart.series.map((name) => ({
+      name,
+      points: rows.map((r) => ({ x: label(chart, r), y: r[name] })),
+    }));
+  }
+
+  // "2026-11-16" -> "11-16", "2026-11-16T04:00:00Z" -> "11-16 04:00": the range shows the year
+  function shortTime(x) {
+    return /^\d{4}-\d\d-\d\d/.test(x) ? x.slice(5, 16).replace("T", " ") : x;
+  }
+
+  function label(chart, row) {
+    return chart.group ? `${row[chart.group]} · ${row[chart.x]}` : String(row[chart.x]);
+  }
+
+  function yScale(values) {
+    const finite = values.filter((v) => typeof v === "number" && Number.isFinite(v));
+    let low = Math.min(0, ...finite);
+    let high = Math.max(0, ...finite);
+    if (high === low) high = low + 1;
+    const inner = HEIGHT - PAD.top - PAD.bottom;
+    return { low, high, at: (v) => PAD.top + inner * (1 - (v - low) / (high - low)) };
+  }
+
+  function frame(y) {
+    const svg = el("svg", { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: "img" });
+    for (const v of [y.low, (y.low + y.high) / 2, y.high]) {
+      const at = y.at(v);
+      svg.append(
+        el("line", { class: "grid", x1: PAD.left, x2: WIDTH - PAD.right, y1: at, y2: at }),
+        el("text", { x: PAD.left - 6, y: at + 4, "text-anchor": "end" }, format(v)),
+      );
+    }
+    const base = y.at(Math.max(y.low, 0));
+    svg.append(el("line", { class: "axis", x1: PAD.left, x2: WIDTH - PAD.right, y1: base, y2: base }));
+    return svg;
+  }
+
+  function point(series, p, color, cx, cy, shape) {
+    const attrs = {
+      class: "datum", "data-series": series, "data-x": p.x, "data-y": p.y, fill: color,
+    };
+    const node = shape === "circle"
+      ? el("circle", { ...attrs, cx, cy, r: 3.5 })
+      : el("rect", { ...attrs, ...cx });
+    node.append(el("title", {}, `${series} · ${p.x}: ${format(p.y)}`));
+    return node;
+  }
+
+  function lineChart(chart, rows) {
+    const series = seriesOf(chart, rows);
+    const xs = [...new Set(series.flatMap((s) => s.points.map((p) => p.x)))].sort();
+    const y = yScale(series.flatMap((s) => s.points.map((p) => p.y)));
+    const step = (WIDTH - PAD.left - PAD.right) / Math.max(xs.length - 1, 1);
+    const xAt = (x) => PAD.left + step * xs.indexOf(x) + (xs.length === 1 ? step / 2 : 0);
+    const svg = frame(y);
+    const ticks = xs.length <= 8 ? xs : [xs[0], xs[Math.floor(xs.length / 2)], xs[xs.length - 1]];
+    ticks.forEach((x, i) => {
+      // the first and last labels stay inside the chart
+      const anchor = ticks.length > 1 && i === 0 ? "start"
+        : ticks.length > 1 && i === ticks.length - 1 ? "end" : "middle";
+      svg.append(el("text", { x: xAt(x), y: HEIGHT - PAD.bottom + 16, "text-anchor": anchor },
+        shortTime(x)));
+    });
+    const legend = el("ul", { class: "legend" });
+    series.forEach((s, i) => {
+      const color = COLORS[i % COLORS.length];
+      const pts = s.points.filter((p) => typeof p.y === "number")
+        .sort((a, b) => (a.x < b.x ? -1 : 1));
+      svg.append(el("polyline", {
+        points: pts.map((p) => `${xAt(p.x)},${y.at(p.y)}`).join(" "),
+        fill: "none", stroke: color, "stroke-width": 2,
+      }));
+      for (const p of pts) svg.append(point(s.name, p, color, xAt(p.x), y.at(p.y), "circle"));
+      const last = pts[pts.length - 1];
+      legend.append(el("li", {}, swatch(color), s.name,
+        el("span", { class: "latest", "data-series": s.name, "data-value": last?.y }, format(last?.y))));
+    });
+    return [svg, legend];
+  }
+
+  function barChart(chart, rows) {
+    const series = seriesOf(chart, rows);
+    const xs = [...new Set(series.flatMap((s) => s.points.map((p) => p.x)))];
+    const y = yScale(series.flatMap((s) => s.points.map((p) => p.y)));
+    const slot = (WIDTH - PAD.left - PAD.right) / Math.max(xs.length, 1);
+    const bar = Math.min(48, (slot * 0.8) / series.length);
+    const svg = frame(y);
+    xs.forEach((x, i) => {
+      // a grouped label on two lines: the bar's own name, then its group (e.g. the experiment)
+      const [group, own] = chart.group ? x.split(" · ") : [null, shortTime(x)];
+      const at = { x: PAD.left + slot * (i + 0.5), "text-anchor": "middle" };
+      svg.append(el("text", { ...at, y: HEIGHT - PAD.bottom + 16 }, own));
+      if (group) svg.append(el("text", { ...at, y: HEIGHT - PAD.bottom + 30 }, shortTime(group)));
+    });
+    const legend = el("ul", { class: "legend" });
+    series.forEach((s, k) => {
+      const color = COLORS[k % COLORS.length];
+      for (const p of s.points) {
+        if (typeof p.y !== "number") continue;
+        const left = PAD.left + slot * (xs.indexOf(p.x) + 0.5) - (bar * series.length) / 2 + bar * k;
+        const top = Math.min(y.at(p.y), y.at(0));
+        const height = Math.max(Math.abs(y.at(0) - y.at(p.y)), 1);
+        svg.append(point(s.name, p, color, { x: left, y: top, width: bar - 2, height }, null, "rect"));
+        svg.append(el("text", {
+          class: "value", x: left + bar / 2, y: top - 4, "text-anchor": "middle",
+          "data-series": s.name, "data-x": p.x,
+        }, format(p.y)));
+      }
+      legend.append(el("li", {}, swatch(color), s.name));
+    });
+    return [svg, legend];
+  }
+
+  function swatch(color) {
+    const svg = el("svg", { class: "swatch", viewBox: "0 0 10 10", width: 10, height: 10 });
+    svg.append(el("rect", { width: 10, height: 10, fill: color }));
+    return svg;
+  }
+
+  function table(chart, data) {
+    const columns = chart.columns.length ? chart.columns : data.columns;
+    const head = el("tr", {}, ...columns.map((c) => el("th", {}, c)));
+    const body = data.rows.map((row) => el("tr", {}, ...columns.map((c) => el("td", {
+      class: typeof row[c] === "number" ? "num" : undefined,
+      "data-column": c,
+      "data-value": row[c] === null ? undefined : JSON.stringify(row[c]),
+    }, format(row[c])))));
+    return el("table", {}, el("thead", {}, head), el("tbody", {}, ...body));
+  }
+
+  function render(metric, data, error) {
+    const chart = metric.chart;
+    const figure = el("figure", { "data-metric": metric.name, "data-kind": chart.kind },
+      el("figcaption", {}, metric.title), el("p", { class: "desc" }, metric.description));
+    if (error) {
+      figure.setAttribute("data-error", error.status || "network");
+      figure.append(el("p", { class: "failed" }, error.message));
+      return figure;
+    }
+    figure.setAttribute("data-rows", data.rows.length);
+    if (!data.rows.length) {
+      figure.append(el("p", { class: "empty" }, "No data in this range."));
+      return figure;
+    }
+    if (chart.kind === "line") figure.append(...lineChart(chart, data.rows));
+    if (chart.kind === "bar") figure.append(...barChart(chart, data.rows));
+    if (chart.kind === "table" || chart.columns.length) figure.append(table(chart, data));
+    return figure;
+  }
+
+  async function load(token) {
+    const status = $("status");
+    const range = new URLSearchParams();
+    for (const key of ["from", "to"]) {
+      const value = new URLSearchParams(location.search).get(key);
+      if (value) range.set(key, value);
+    }
+    status.textContent = "Loading…";
+    root.dataset.state = "loading";
+    try {
+      const index = await api("metrics", token);
+      const results = await Promise.all(index.metrics.map((m) =>
+        api(`metrics/${encodeURIComponent(m.name)}?${range}`, token)
+          .then((data) => ({ m, data }), (error) => ({ m, error }))));
+      $("charts").replaceChildren(...results.map((r) => render(r.m, r.data, r.error)));
+      const dated = results.find((r) => r.data && r.data.from);
+      if (dated) {
+        $("from").value = dated.data.from;
+        $("to").value = dated.data.to;
+        status.textContent = `${dated.data.from} to ${dated.data.to} (UTC days)`;
+      }
+      const failed = results.filter((r) => r.error).length;
+      if (failed) status.textContent += ` · ${failed} metric(s) could not be read`;
+      root.dataset.state = failed ? "partial" : "ready";
+    } catch (error) {
+      status.textContent = error.message;
+      root.dataset.state = "error";
+      if (error.status === 401) {
+        sessionStorage.removeItem(TOKEN_KEY);
+        $("signin").hidden = false;
+      }
+    }
+  }
+
+  function start() {
+    $("signin").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const token = $("token").value.trim();
+      if (!token) return;
+      sessionStorage.setItem(TOKEN_KEY, token);
+      $("token").value = "";
+      $("signin").hidden = true;
+      load(token);
+    });
+    $("range").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const query = new URLSearchParams();
+      if ($("from").value) query.set("from", $("from").value);
+      if ($("to").value) query.set("to", $("to").value);
+      history.replaceState(null, "", `${location.pathname}?${query}`);
+      const token = sessionStorage.getItem(TOKEN_KEY);
+      if (token) load(token);
+    });
+    const token = takeToken();
+    if (!token) {
+      $("status").textContent = "Sign in with an operator account's ID token.";
+      root.dataset.state = "signin";
+      $("signin").hidden = false;
+      return;
+    }
+    load(token);
+  }
+
+  start();
+})();

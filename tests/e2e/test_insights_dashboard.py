@@ -1,0 +1,276 @@
+"""The dashboard in Debian's Chromium, headless, on the local stack with a simulated week: every
+chart renders, its numbers are the API's, the token never reaches a log, and a screenshot is
+saved to benchmarks/results/dashboard.png."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+import uuid
+from collections import Counter
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+
+import httpx
+import pytest
+
+from common.analytics.warehouse import refresh_daily
+from common.config import get_settings
+from common.events import Event
+from common.experiments import Experiment, Variant, assign, event_fields
+from scripts import stack
+from scripts.auth_emulator import User
+from scripts.synthetic_history import Writer, history
+from tests.e2e.insights_data import bigquery
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOT = ROOT / "benchmarks" / "results" / "dashboard.png"
+CHROMIUM = shutil.which("chromium")
+BUDGET_MS = 30_000  # virtual time: the page's fetches finish long before it runs out
+
+
+class Dom(HTMLParser):
+    """What the dashboard drew, per figure: data points, value labels and table cells."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.state: str | None = None
+        self.figures: dict[str, dict] = {}
+        self._figure: dict | None = None
+        self._text_of: dict | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        classes = (a.get("class") or "").split()
+        if tag == "html":
+            self.state = a.get("data-state")
+        elif tag == "figure" and a.get("data-metric"):
+            self._figure = {
+                "kind": a.get("data-kind"),
+                "rows": int(a["data-rows"]) if a.get("data-rows") else None,
+                "error": a.get("data-error"),
+                "points": [],
+                "labels": [],
+                "cells": [],
+                "table_rows": 0,
+            }
+            self.figures[a["data-metric"]] = self._figure
+        elif self._figure is None:
+            return
+        elif "datum" in classes:
+            self._figure["points"].append((a["data-series"], a["data-x"], float(a["data-y"])))
+        elif (tag == "text" and "value" in classes) or (tag == "span" and "latest" in classes):
+            self._text_of = {"series": a.get("data-series"), "x": a.get("data-x"), "text": ""}
+            self._figure["labels"].append(self._text_of)
+        elif tag == "td":
+            self._text_of = {"column": a["data-column"], "value": a.get("data-value"), "text": ""}
+            self._figure["cells"].append(self._text_of)
+        elif tag == "tr" and self._figure is not None:
+            self._figure["table_rows"] += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("text", "span", "td"):
+            self._text_of = None
+        if tag == "figure":
+            self._figure = None
+
+    def handle_data(self, data: str) -> None:
+        if self._text_of is not None:
+            self._text_of["text"] += data
+
+
+def expected_points(chart: dict, rows: list[dict]) -> list[tuple[str, str, float]]:
+    """The (series, x, y) points the dashboard should draw for the API's rows."""
+    if chart["split"]:
+        y = chart["series"][0]
+        pts = [(str(r[chart["split"]]), str(r[chart["x"]]), r[y]) for r in rows]
+    else:
+        group = chart["group"]
+
+        def label(r: dict) -> str:
+            return f"{r[group]} · {r[chart['x']]}" if group else str(r[chart["x"]])
+
+        pts = [(s, label(r), r[s]) for s in chart["series"] for r in rows]
+    return [(s, x, float(y)) for s, x, y in pts if isinstance(y, int | float)]
+
+
+def shown_number(text: str) -> float:
+    return float(text.replace("–", "nan"))
+
+
+def close(shown: float, value: float) -> bool:
+    """The label is the value rounded as format() does: 3 decimals below 10, else 1."""
+    return abs(shown - value) <= (0.051 if abs(value) >= 10 else 0.00051)
+
+
+def chromium(*args: str) -> subprocess.CompletedProcess:
+    with tempfile.TemporaryDirectory() as profile:
+        return subprocess.run(
+            [
+                CHROMIUM,
+                "--headless",
+                "--disable-gpu",
+                "--no-sandbox",
+                "--no-first-run",
+                "--disable-extensions",
+                "--hide-scrollbars",
+                f"--user-data-dir={profile}",
+                f"--virtual-time-budget={BUDGET_MS}",
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+
+def tagged(event: Event, experiment: Experiment) -> Event:
+    """The event as the services send it while `experiment` runs: turns and ratings carry the
+    variant the user's key hashes to (the generator itself knows no experiments)."""
+    subject = event.subject or event.user_key
+    if event.type not in ("chat.turn.completed", "feedback.submitted") or subject is None:
+        return event
+    fields = event_fields(assign(experiment, subject, event.occurred_at))
+    if event.type == "feedback.submitted":
+        fields.pop("control_variant")
+    return replace(event, data={**event.data, **fields})
+
+
+def wait_until_quiet(seconds: float = 3.0, limit: float = 60.0) -> None:
+    """Until no row has arrived for a while: earlier tests' events may still be in flight."""
+    table = f"{stack.PROJECT}.{get_settings().analytics_dataset}.events"
+    sql = f"SELECT COUNT(*) AS n FROM `{table}`"  # noqa: S608 - our own table name
+    last, since, deadline = -1, time.monotonic(), time.monotonic() + limit
+    while time.monotonic() < deadline:
+        n = next(iter(bigquery().query(sql).result()))["n"]
+        if n != last:
+            last, since = n, time.monotonic()
+        elif time.monotonic() - since >= seconds:
+            return
+        time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def week() -> tuple[str, str]:
+    """A simulated week (scripts/synthetic_history.py through the sink's code, with an A/B
+    experiment running) in BigQuery, the daily aggregates refreshed; the week's range."""
+    settings = get_settings()
+    end = datetime.now(UTC) - timedelta(minutes=5)
+    experiment = Experiment(
+        id=f"dash-{uuid.uuid4().hex[:6]}",
+        variants=(
+            Variant(name="static", traffic=0.5, policy="static"),
+            Variant(name="personalized", traffic=0.5),
+        ),
+        start=end - timedelta(days=8),
+        end=end + timedelta(days=1),
+    )
+    events = [
+        tagged(e, experiment)
+        for e in history(
+            weeks=1, users=150, seed=5150, end=end, key=settings.analytics_key.get_secret_value()
+        )
+    ]
+    Writer("sink", project=stack.PROJECT, dataset=settings.analytics_dataset).write(events)
+    refresh_daily(bigquery(), project=stack.PROJECT, dataset=settings.analytics_dataset)
+    wait_until_quiet()
+    return (end - timedelta(days=6)).date().isoformat(), end.date().isoformat()
+
+
+def api_answers(api: httpx.Client, operator: User, start: str, end: str) -> dict[str, dict]:
+    index = api.get("/v2/insights/metrics", headers=operator.headers).json()["metrics"]
+    answers = {}
+    for metric in index:
+        r = api.get(
+            f"/v2/insights/metrics/{metric['name']}",
+            params={"from": start, "to": end},
+            headers=operator.headers,
+        )
+        assert r.status_code == 200, r.text
+        answers[metric["name"]] = r.json()
+    return answers
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed: scripts/bootstrap.sh")
+def test_the_dashboard_draws_every_metric_with_the_apis_numbers(
+    api: httpx.Client, operator: User, week: tuple[str, str]
+) -> None:
+    start, end = week
+    url = f"{stack.GATEWAY_URL}/v2/insights/dashboard?from={start}&to={end}"
+    for _ in range(3):  # compare with the API at one state of the data, not mid-delivery
+        before = api_answers(api, operator, start, end)
+        run = chromium("--dump-dom", f"{url}#token={operator.id_token}")
+        answers = api_answers(api, operator, start, end)
+        if answers == before:
+            break
+    assert run.returncode == 0, run.stderr[-2000:]
+    dom = Dom()
+    dom.feed(run.stdout)
+    assert dom.state == "ready", run.stdout[-3000:]
+    assert set(dom.figures) == set(answers)
+    for name, data in answers.items():
+        chart = data["chart"]
+        figure = dom.figures[name]
+        assert figure["error"] is None, name
+        assert figure["rows"] == len(data["rows"]), name
+        if chart["kind"] == "table":
+            # a table of users (VIPs need 8 active days: none in one simulated week)
+            want_rows = len(data["rows"]) + 1 if data["rows"] else 0  # + the header row
+            assert figure["table_rows"] == want_rows, name
+        else:
+            assert data["rows"], f"{name}: the simulated week should give every chart data"
+            want = expected_points(chart, data["rows"])
+            assert want, name
+            assert Counter(figure["points"]) == Counter(want), name
+            for label in figure["labels"]:
+                values = [
+                    y
+                    for s, x, y in want
+                    if s == label["series"] and (label["x"] is None or x == label["x"])
+                ]
+                shown = shown_number(label["text"])
+                if label["x"] is None:  # the latest value of a line's series
+                    values = [max(p for p in want if p[0] == label["series"])[2]]
+                assert any(close(shown, v) for v in values), (name, label)
+        columns = chart["columns"] or data["columns"]
+        if chart["kind"] == "table" or chart["columns"]:
+            cells = [(c["column"], c["value"]) for c in figure["cells"]]
+            api_cells = [
+                (c, None if row.get(c) is None else json.dumps(row[c]))
+                for row in data["rows"]
+                for c in columns
+            ]
+            assert len(cells) == len(api_cells), name
+            for (column, shown), (want_column, want) in zip(cells, api_cells, strict=True):
+                assert column == want_column, name
+                if want is None or shown is None:
+                    assert shown == want, (name, column)
+                else:
+                    got, expected = json.loads(shown), json.loads(want)
+                    if isinstance(expected, float):
+                        expected = pytest.approx(expected)
+                    assert got == expected, (name, column)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed: scripts/bootstrap.sh")
+def test_a_screenshot_of_the_dashboard_and_no_token_in_any_log(
+    operator: User, week: tuple[str, str]
+) -> None:
+    start, end = week
+    url = f"{stack.GATEWAY_URL}/v2/insights/dashboard?from={start}&to={end}"
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    SCREENSHOT.unlink(missing_ok=True)
+    run = chromium(
+        f"--screenshot={SCREENSHOT}", "--window-size=1400,3900", f"{url}#token={operator.id_token}"
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert SCREENSHOT.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert SCREENSHOT.stat().st_size > 20_000  # charts, not a blank page
+    for log in stack.LOGS.glob("*.log"):
+        assert operator.id_token not in log.read_text(errors="replace"), log.name

@@ -1,0 +1,216 @@
+"""Insights: the metric registry against the view files, date ranges, queries, JSON values, who
+may read them, and the dashboard's assets (pure; the function in-process where no token is
+needed)."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from functions_framework import create_app
+
+from common.analytics.warehouse import daily_files, view_files
+from common.auth import Caller
+from common.errors import Forbidden, InvalidInput, NotFound
+from common.http import parse
+from common.insights import service
+from common.insights.metrics import (
+    MAX_DAYS,
+    MAX_ROWS,
+    METRICS,
+    Period,
+    PeriodQuery,
+    metric_query,
+    resolve_period,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+TODAY = date(2026, 11, 22)
+
+
+def _sql_of(view: str) -> str:
+    files = {**view_files(), **daily_files()}
+    assert view in files, f"no SQL file defines {view!r}"
+    return files[view].read_text()
+
+
+@pytest.mark.parametrize("name", sorted(METRICS))
+def test_every_metric_reads_a_view_that_has_its_columns(name: str) -> None:
+    metric = METRICS[name]
+    sql = _sql_of(metric.view)
+    aliases = set(re.findall(r"\bAS\s+([a-z_0-9]+)", metric.select))
+    chart = metric.chart
+    used = {metric.date_column, chart.x, chart.split, chart.group, *chart.series, *chart.columns}
+    for column in used - {None} - aliases:
+        assert re.search(rf"\b{column}\b", sql), f"{name}: {metric.view} has no {column!r}"
+
+
+def test_metric_names_are_url_safe_and_unique() -> None:
+    assert all(re.fullmatch(r"[a-z][a-z0-9_]*", n) for n in METRICS)
+    assert all(m.name == n for n, m in METRICS.items())
+
+
+def test_a_dated_query_filters_by_parameters_never_by_text() -> None:
+    sql = metric_query(METRICS["daily_active_users"], project="p", dataset="d")
+    want = "SELECT * FROM `p.d.daily_active_users` WHERE day BETWEEN @start AND @end"
+    assert sql == f"{want} ORDER BY day LIMIT {MAX_ROWS}"
+
+
+def test_an_hourly_query_covers_whole_days() -> None:
+    sql = metric_query(METRICS["service_latency"], project="p", dataset="d")
+    assert "hour >= TIMESTAMP(@start)" in sql
+    assert "hour < TIMESTAMP(DATE_ADD(@end, INTERVAL 1 DAY))" in sql
+
+
+def test_an_aggregate_query_groups_and_an_undated_one_has_no_filter() -> None:
+    sql = metric_query(METRICS["user_segments"], project="p", dataset="d")
+    assert sql.startswith("SELECT segment, COUNT(*) AS users FROM `p.d.user_segments`")
+    assert "GROUP BY segment" in sql and "WHERE" not in sql
+    assert metric_query(METRICS["churn_risk_users"], project="p", dataset="d").endswith("LIMIT 20")
+
+
+def test_the_range_defaults_to_the_week_ending_today() -> None:
+    assert resolve_period(PeriodQuery(), today=TODAY) == Period(date(2026, 11, 16), TODAY)
+    only_to = PeriodQuery(end=date(2026, 10, 7))
+    assert resolve_period(only_to, today=TODAY) == Period(date(2026, 10, 1), date(2026, 10, 7))
+    only_from = PeriodQuery(start=date(2026, 11, 1))
+    assert resolve_period(only_from, today=TODAY) == Period(date(2026, 11, 1), TODAY)
+    one_day = PeriodQuery(start=TODAY, end=TODAY)
+    assert resolve_period(one_day, today=TODAY).days == 1
+
+
+def test_a_reversed_or_too_long_range_is_refused_with_the_field() -> None:
+    with pytest.raises(InvalidInput) as reversed_:
+        resolve_period(PeriodQuery(start=TODAY, end=date(2026, 11, 1)), today=TODAY)
+    assert (reversed_.value.code, reversed_.value.field) == ("invalid_range", "to")
+    longest = PeriodQuery(start=date(2025, 11, 22), end=date(2026, 11, 22))
+    assert resolve_period(longest, today=TODAY).days == MAX_DAYS
+    with pytest.raises(InvalidInput) as too_long:
+        resolve_period(PeriodQuery(start=date(2025, 11, 21), end=TODAY), today=TODAY)
+    assert too_long.value.field == "from"
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [({"from": "last week"}, "from"), ({"to": "2026-13-01"}, "to"), ({"limit": "5"}, "limit")],
+)
+def test_query_strings_are_validated_at_the_edge(args: dict, field: str) -> None:
+    with pytest.raises(InvalidInput) as e:
+        parse(PeriodQuery, args)
+    assert e.value.field == field
+
+
+class RecordingReader:
+    """The MetricReader port in memory: answers fixed rows and remembers what it was asked."""
+
+    def __init__(self, rows: list[dict]) -> None:
+        self._rows = rows
+        self.calls: list[tuple[str, dict]] = []
+
+    def rows(self, sql: str, params: dict) -> list[dict]:
+        self.calls.append((sql, params))
+        return self._rows
+
+
+def test_a_metric_comes_back_as_json_ready_rows_with_its_chart() -> None:
+    reader = RecordingReader(
+        [
+            {
+                "day": date(2026, 11, 20),
+                "at": datetime(2026, 11, 20, 10, tzinfo=UTC),
+                "active_users": 12,
+                "share": Decimal("0.25"),
+                "nan": math.nan,
+                "tags": ["a"],
+            }
+        ]
+    )
+    period = Period(date(2026, 11, 16), TODAY)
+    out = service.read_metric(
+        name="daily_active_users", period=period, reader=reader, project="p", dataset="d"
+    )
+    assert reader.calls[0][1] == {"start": date(2026, 11, 16), "end": TODAY}
+    assert (out["from"], out["to"], out["dated"]) == ("2026-11-16", "2026-11-22", True)
+    assert out["rows"] == [
+        {
+            "day": "2026-11-20",
+            "at": "2026-11-20T10:00:00Z",
+            "active_users": 12,
+            "share": 0.25,
+            "nan": None,
+            "tags": ["a"],
+        }
+    ]
+    assert out["columns"] == ["day", "at", "active_users", "share", "nan", "tags"]
+    assert out["chart"]["series"] == ["active_users", "sessions"]
+
+
+def test_an_undated_metric_ignores_the_range() -> None:
+    reader = RecordingReader([])
+    out = service.read_metric(
+        name="ab_results", period=Period(TODAY, TODAY), reader=reader, project="p", dataset="d"
+    )
+    assert reader.calls[0][1] == {}
+    assert (out["from"], out["to"], out["rows"], out["columns"]) == (None, None, [], [])
+
+
+def test_an_unknown_metric_is_not_found_and_never_queried() -> None:
+    reader = RecordingReader([])
+    with pytest.raises(NotFound):
+        service.read_metric(
+            name="events; DROP TABLE x",
+            period=Period(TODAY, TODAY),
+            reader=reader,
+            project="p",
+            dataset="d",
+        )
+    assert reader.calls == []
+
+
+@pytest.mark.parametrize(
+    ("claims", "operator"),
+    [
+        ({"role": "operator"}, True),
+        ({"role": "admin"}, False),
+        ({"role": ["operator"]}, False),
+        ({"operator": True}, False),
+        ({}, False),
+    ],
+)
+def test_only_the_operator_role_claim_opens_insights(claims: dict, operator: bool) -> None:
+    caller = Caller(uid="u1", claims={"uid": "u1", **claims})
+    assert caller.is_operator is operator
+    if operator:
+        caller.require_operator()
+    else:
+        with pytest.raises(Forbidden) as e:
+            caller.require_operator()
+        assert (e.value.status, e.value.code) == (403, "forbidden")
+
+
+@pytest.fixture(scope="module")
+def insights_app():
+    source = str(ROOT / "functions" / "insights" / "main.py")
+    return create_app(target="insights", source=source).test_client()
+
+
+def test_the_api_without_a_token_is_401(insights_app) -> None:
+    r = insights_app.get("/v2/insights/metrics/daily_active_users")
+    assert r.status_code == 401
+    assert r.json["error"]["code"] == "missing_token"
+
+
+@pytest.mark.parametrize("asset", ["dashboard", "dashboard.js", "dashboard.css"])
+def test_the_dashboard_assets_are_served_under_a_strict_policy(insights_app, asset) -> None:
+    r = insights_app.get(f"/v2/insights/{asset}")
+    assert r.status_code == 200
+    csp = r.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "script-src 'self'" in csp
+    assert r.headers["Referrer-Policy"] == "no-referrer"
+    text = r.get_data(as_text=True)
+    assert not re.search(r"https?://(?!www\.w3\.org/2000/svg)", text), "an external URL"
+    assert "token" not in r.headers.get("Set-Cookie", "")
