@@ -1,0 +1,131 @@
+"""PushSender on FCM HTTP v1 through firebase-admin (`messaging.send_each`, at most 500 a call).
+
+The SDK's own HTTP retries are replaced: it re-sends 500/503 up to four times and sleeps for
+whatever Retry-After says, unbounded, inside the call; here a connection that never opened is
+tried once more and every other retry is the push service's (bounded, visible, never a second
+copy of a message FCM may already have taken)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from common.push.models import Device, Notification, SendResult
+
+FCM_BATCH = 500  # send_each refuses more
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Retry-After as seconds: either delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def _error_code(error: Exception) -> str:
+    from firebase_admin import messaging
+
+    named = {
+        messaging.UnregisteredError: "unregistered",
+        messaging.SenderIdMismatchError: "sender_id_mismatch",
+        messaging.QuotaExceededError: "quota_exceeded",
+        messaging.ThirdPartyAuthError: "third_party_auth_error",
+    }
+    for kind, code in named.items():
+        if isinstance(error, kind):
+            return code
+    return str(getattr(error, "code", "unknown")).lower()
+
+
+def _result(device: Device, response: Any) -> SendResult:
+    if response.success:
+        return SendResult(device_id=device.device_id, ok=True)
+    error = response.exception
+    http = getattr(error, "http_response", None)
+    return SendResult(
+        device_id=device.device_id,
+        ok=False,
+        error=_error_code(error),
+        http_status=http.status_code if http is not None else None,
+        retry_after=(
+            parse_retry_after(http.headers.get("Retry-After"), datetime.now(UTC))
+            if http is not None
+            else None
+        ),
+    )
+
+
+def _apns_collapse_id(tag: str) -> str:
+    return tag if len(tag.encode()) <= 64 else hashlib.sha256(tag.encode()).hexdigest()[:64]
+
+
+def build_message(note: Notification, device: Device) -> Any:
+    """The FCM message for one device: the collapse key (or the notification id) on every
+    platform's header, so a newer message replaces an older one, and a repeat shows once."""
+    from firebase_admin import messaging
+
+    return messaging.Message(
+        token=device.token,
+        notification=messaging.Notification(title=note.title, body=note.body),
+        data={**note.data, "notification_id": note.notification_id, "kind": note.kind},
+        android=messaging.AndroidConfig(
+            collapse_key=note.collapse_key,
+            priority="normal",
+            notification=messaging.AndroidNotification(tag=note.tag),
+        ),
+        apns=messaging.APNSConfig(headers={"apns-collapse-id": _apns_collapse_id(note.tag)}),
+        webpush=messaging.WebpushConfig(
+            headers={"Topic": note.collapse_key} if note.collapse_key else None
+        ),
+    )
+
+
+def _own_retries(app: Any) -> None:
+    """Mount an adapter without status retries on the messaging service's session."""
+    import requests
+    from firebase_admin import messaging
+    from urllib3.util.retry import Retry
+
+    service = messaging._get_messaging_service(app)  # no public hook exists
+    retry = Retry(total=1, connect=1, read=0, status=0, other=0, redirect=0)
+    adapter = requests.adapters.HTTPAdapter(pool_maxsize=100, max_retries=retry)
+    for prefix in ("http://", "https://", "https://fcm.googleapis.com"):
+        service._client.session.mount(prefix, adapter)
+
+
+class FcmSender:
+    def __init__(self, app: Any) -> None:
+        self._app = app
+        _own_retries(app)
+
+    def send(self, note: Notification, devices: list[Device]) -> list[SendResult]:
+        from firebase_admin import exceptions, messaging
+
+        results: list[SendResult] = []
+        for i in range(0, len(devices), FCM_BATCH):
+            chunk = devices[i : i + FCM_BATCH]
+            messages = [build_message(note, d) for d in chunk]
+            try:
+                batch = messaging.send_each(messages, app=self._app)
+            except exceptions.FirebaseError as e:  # the whole call failed: retry them all
+                results += [SendResult(d.device_id, ok=False, error=_error_code(e)) for d in chunk]
+                continue
+            except ValueError:  # the SDK refused to encode it: nothing went out, and never will
+                results += [
+                    SendResult(d.device_id, ok=False, error="invalid_message", http_status=400)
+                    for d in chunk
+                ]
+                continue
+            results += [_result(d, r) for d, r in zip(chunk, batch.responses, strict=True)]
+        return results

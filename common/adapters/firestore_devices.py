@@ -1,0 +1,136 @@
+"""DeviceStore on Firestore: users/{uid}/devices/{device_id} with the FCM token, its platform
+and when the app last registered it; and the pruning of tokens unused for a month."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from common.adapters.firestore_sessions import READ_TIMEOUT, USERS, storage_errors
+from common.devices.models import device_id
+from common.push.models import Device
+
+DEVICES = "devices"
+WRITE_BATCH = 400  # Firestore allows 500 writes per batch
+
+
+def device_from_snapshot(snap: Any) -> Device:
+    doc = snap.to_dict()
+    return Device(device_id=snap.id, token=doc["token"], platform=doc["platform"])
+
+
+class FirestoreDeviceStore:
+    def __init__(self, client: Any) -> None:
+        self._db = client
+
+    def _devices(self, uid: str):
+        return self._db.collection(USERS).document(uid).collection(DEVICES)
+
+    def upsert(
+        self, *, uid: str, token: str, platform: str, now: datetime, previous_token: str | None
+    ) -> tuple[dict, bool]:
+        from google.cloud import firestore
+
+        ref = self._devices(uid).document(device_id(token))
+        previous = (
+            self._devices(uid).document(device_id(previous_token)) if previous_token else None
+        )
+
+        @firestore.transactional
+        def run(tx: Any) -> tuple[dict, bool]:
+            snap = ref.get(transaction=tx)
+            old = snap.to_dict() if snap.exists else None
+            doc = {
+                "device_id": ref.id,
+                "token": token,
+                "platform": platform,
+                "created_at": old["created_at"] if old else now,
+                "last_seen_at": now,
+            }
+            tx.set(ref, doc)
+            if previous is not None:
+                tx.delete(previous)  # the refreshed token is dead: FCM would refuse it
+            return doc, old is None
+
+        with storage_errors():
+            return run(self._db.transaction())
+
+    def release_elsewhere(self, *, uid: str, token: str) -> int:
+        from google.cloud.firestore_v1.base_query import FieldFilter
+
+        query = self._db.collection_group(DEVICES).where(filter=FieldFilter("token", "==", token))
+        with storage_errors():
+            others = [s.reference for s in query.stream(timeout=READ_TIMEOUT)]
+            others = [r for r in others if r.parent.parent.id != uid]
+            _delete(self._db, others)
+        return len(others)
+
+    def trim(self, *, uid: str, keep: int) -> int:
+        from google.cloud import firestore
+
+        query = self._devices(uid).order_by("last_seen_at", direction=firestore.Query.DESCENDING)
+        with storage_errors():
+            extra = [s.reference for s in query.offset(keep).stream(timeout=READ_TIMEOUT)]
+            _delete(self._db, extra)
+        return len(extra)
+
+    def delete(self, *, uid: str, token: str) -> bool:
+        from google.cloud import firestore
+
+        ref = self._devices(uid).document(device_id(token))
+
+        @firestore.transactional
+        def run(tx: Any) -> bool:
+            if not ref.get(transaction=tx).exists:
+                return False
+            tx.delete(ref)
+            return True
+
+        with storage_errors():
+            return run(self._db.transaction())
+
+
+def _delete(db: Any, refs: list) -> None:
+    for i in range(0, len(refs), WRITE_BATCH):
+        batch = db.batch()
+        for ref in refs[i : i + WRITE_BATCH]:
+            batch.delete(ref)
+        batch.commit(timeout=READ_TIMEOUT)
+
+
+def prune_stale_devices(
+    client: Any,
+    *,
+    now: datetime,
+    max_age_days: int = 30,
+    batch: int = WRITE_BATCH,
+    max_batches: int = 50,
+) -> int:
+    """Delete every device not registered for `max_age_days` (FCM treats tokens unused for a
+    month as stale), in bounded batches: the number deleted. Run by the scheduled cleanup; a
+    run cut short is finished by the next one. A token whose last_seen_at moved since the query
+    is left alone."""
+    from google.api_core import exceptions
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    cutoff = now - timedelta(days=max_age_days)
+    query = (
+        client.collection_group(DEVICES)
+        .where(filter=FieldFilter("last_seen_at", "<", cutoff))
+        .limit(batch)
+    )
+    deleted = 0
+    with storage_errors():
+        for _ in range(max_batches):
+            snaps = list(query.stream(timeout=READ_TIMEOUT))
+            for snap in snaps:
+                try:  # the precondition keeps a token re-registered meanwhile
+                    snap.reference.delete(
+                        option=client.write_option(last_update_time=snap.update_time)
+                    )
+                    deleted += 1
+                except (exceptions.FailedPrecondition, exceptions.NotFound):
+                    continue
+            if len(snaps) < batch:
+                break
+    return deleted

@@ -1,0 +1,247 @@
+"""PushStore on Firestore: the state of each notification (`push_notifications`), the ones that
+wait for quiet hours to end or for a retry (`deferred_notifications`), the daily counter in
+users/{uid}.push_daily, and the user's devices."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from typing import Any
+
+from common.adapters.firestore_devices import DEVICES, device_from_snapshot
+from common.adapters.firestore_sessions import (
+    READ_TIMEOUT,
+    USERS,
+    FirestoreSessionStore,
+    storage_errors,
+)
+from common.events import Event
+from common.push.models import Notification
+from common.push.policy import deferred_key, replaces, take_daily_slot
+from common.push.service import Claim, UserPush
+
+PUSH_NOTIFICATIONS, DEFERRED = "push_notifications", "deferred_notifications"
+FINAL = frozenset({"sent", "failed", "suppressed", "replaced"})
+KEEP_STATE = timedelta(days=30)  # redeliveries come within days; TTL on expires_at
+
+
+def _record_id(notification_id: str) -> str:
+    """Notification ids may hold characters a document id cannot ("..", "__x__")."""
+    return hashlib.sha256(notification_id.encode()).hexdigest()[:40]
+
+
+class FirestorePushStore:
+    def __init__(self, client: Any, sessions: FirestoreSessionStore) -> None:
+        self._db = client
+        self._sessions = sessions  # for the outbox documents
+
+    def _record(self, notification_id: str):
+        return self._db.collection(PUSH_NOTIFICATIONS).document(_record_id(notification_id))
+
+    def _outbox(self, writer: Any, events: list[Event]) -> None:
+        for event in events:
+            writer.set(
+                self._sessions._outbox_ref(event.event_id), self._sessions._outbox_doc(event)
+            )
+
+    def begin(self, notification_id: str, *, release: bool, now: datetime, lease: int) -> Claim:
+        from google.cloud import firestore
+
+        ref = self._record(notification_id)
+
+        @firestore.transactional
+        def run(tx: Any) -> Claim:
+            snap = ref.get(transaction=tx)
+            doc = snap.to_dict() if snap.exists else None
+            lease_until = now + timedelta(seconds=lease)
+            if doc is None:
+                tx.set(
+                    ref,
+                    {
+                        "notification_id": notification_id,
+                        "status": "sending",
+                        "lease_until": lease_until,
+                        "deliveries": 1,
+                        "sent": [],
+                        "created_at": now,
+                        "updated_at": now,
+                        "expires_at": now + KEEP_STATE,
+                    },
+                )
+                return Claim("claimed")
+            status = doc.get("status")
+            if status in FINAL or (status == "deferred" and not release):
+                return Claim("duplicate")
+            if status == "sending" and doc.get("lease_until") and doc["lease_until"] > now:
+                return Claim("busy")
+            deliveries = int(doc.get("deliveries", 0)) + 1
+            tx.update(
+                ref,
+                {
+                    "status": "sending",
+                    "lease_until": lease_until,
+                    "deliveries": deliveries,
+                    "updated_at": now,
+                },
+            )
+            return Claim(
+                "claimed",
+                sent=frozenset(doc.get("sent") or ()),
+                slot_taken=bool(doc.get("slot_day")),
+                deliveries=deliveries,
+            )
+
+        with storage_errors():
+            return run(self._db.transaction())
+
+    def read_user(self, uid: str) -> UserPush:
+        user_ref = self._db.collection(USERS).document(uid)
+        with storage_errors():
+            user = user_ref.get(timeout=READ_TIMEOUT)
+            devices = [
+                device_from_snapshot(s)
+                for s in user_ref.collection(DEVICES).stream(timeout=READ_TIMEOUT)
+            ]
+        return UserPush(doc=user.to_dict() if user.exists else None, devices=devices)
+
+    def take_slot(
+        self, *, notification_id: str, uid: str, day: str, cap: int, now: datetime
+    ) -> bool:
+        from google.cloud import firestore
+
+        record, user_ref = self._record(notification_id), self._db.collection(USERS).document(uid)
+
+        @firestore.transactional
+        def run(tx: Any) -> bool:
+            rec, user = record.get(transaction=tx), user_ref.get(transaction=tx)
+            if (rec.to_dict() or {}).get("slot_day"):
+                return True  # counted in an earlier delivery
+            counter = take_daily_slot((user.to_dict() or {}).get("push_daily"), day=day, cap=cap)
+            if counter is None:
+                return False
+            tx.set(user_ref, {"push_daily": counter}, merge=True)
+            tx.update(record, {"slot_day": day, "updated_at": now})
+            return True
+
+        with storage_errors():
+            return run(self._db.transaction())
+
+    def mark_sent(self, notification_id: str, device_ids: list[str]) -> None:
+        from google.cloud.firestore import ArrayUnion
+
+        with storage_errors():
+            self._record(notification_id).update(
+                {"sent": ArrayUnion(device_ids)}, timeout=READ_TIMEOUT
+            )
+
+    def remove_devices(self, uid: str, device_ids: list[str]) -> None:
+        devices = self._db.collection(USERS).document(uid).collection(DEVICES)
+        with storage_errors():
+            batch = self._db.batch()
+            for device_id in device_ids:
+                batch.delete(devices.document(device_id))
+            batch.commit(timeout=READ_TIMEOUT)
+
+    def defer(
+        self,
+        note: Notification,
+        *,
+        due_at: datetime,
+        reason: str,
+        now: datetime,
+        events: list[Event],
+    ) -> bool:
+        from google.cloud import firestore
+
+        waiting_ref = self._db.collection(DEFERRED).document(deferred_key(note))
+        record = self._record(note.notification_id)
+
+        @firestore.transactional
+        def run(tx: Any) -> bool:
+            waiting = waiting_ref.get(transaction=tx)
+            doc = waiting.to_dict() if waiting.exists else None
+            other = doc and doc["notification_id"] != note.notification_id
+            if other and not replaces(note, doc["created_at"]):
+                return False
+            if other:
+                older = self._record(doc["notification_id"])
+                tx.set(older, {"status": "replaced", "updated_at": now}, merge=True)
+            tx.set(
+                waiting_ref,
+                {
+                    "notification_id": note.notification_id,
+                    "owner_uid": note.uid,  # export and erasure find it by owner
+                    "notification": note.model_dump(mode="json"),
+                    "collapse_key": note.collapse_key,
+                    "created_at": note.created_at,
+                    "due_at": due_at,
+                    "reason": reason,
+                    "deferred_at": now,
+                },
+            )
+            tx.update(
+                record,
+                {"status": "deferred", "reason": reason, "due_at": due_at, "updated_at": now},
+            )
+            self._outbox(tx, events)
+            return True
+
+        with storage_errors():
+            return run(self._db.transaction())
+
+    def finish(
+        self,
+        notification_id: str,
+        *,
+        status: str,
+        reason: str | None,
+        now: datetime,
+        events: list[Event],
+    ) -> None:
+        batch = self._db.batch()
+        batch.update(
+            self._record(notification_id),
+            {"status": status, "reason": reason, "finished_at": now, "updated_at": now},
+        )
+        self._outbox(batch, events)
+        with storage_errors():
+            batch.commit(timeout=READ_TIMEOUT)
+
+    def claim_due(self, *, now: datetime, limit: int, lease: int) -> list[Notification]:
+        """Due notifications, each leased with a precondition on its update time (as the outbox
+        relay does), so two releases never take the same one."""
+        from google.api_core import exceptions
+        from google.cloud.firestore_v1.base_query import FieldFilter
+
+        query = (
+            self._db.collection(DEFERRED)
+            .where(filter=FieldFilter("due_at", "<=", now))
+            .order_by("due_at")
+            .limit(limit)
+        )
+        claimed: list[Notification] = []
+        with storage_errors():
+            for snap in query.stream(timeout=READ_TIMEOUT):
+                try:
+                    snap.reference.update(
+                        {"due_at": now + timedelta(seconds=lease)},
+                        option=self._db.write_option(last_update_time=snap.update_time),
+                    )
+                except (exceptions.FailedPrecondition, exceptions.NotFound):
+                    continue  # another release took it, or it was replaced meanwhile
+                claimed.append(Notification.model_validate(snap.to_dict()["notification"]))
+        return claimed
+
+    def drop_waiting(self, note: Notification) -> None:
+        from google.cloud import firestore
+
+        ref = self._db.collection(DEFERRED).document(deferred_key(note))
+
+        @firestore.transactional
+        def run(tx: Any) -> None:
+            snap = ref.get(transaction=tx)
+            if snap.exists and snap.get("notification_id") == note.notification_id:
+                tx.delete(ref)
+
+        with storage_errors():
+            run(self._db.transaction())

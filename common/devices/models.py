@@ -1,0 +1,36 @@
+"""The devices API's request and response models."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, StringConstraints
+
+from common.chat.models import StrictBody
+
+# FCM registration tokens (Android, iOS through APNs, Web Push) are URL-safe text, about 150-200
+# characters today; the bounds leave room without letting anything else in.
+Token = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_:.\-]{16,4096}$")]
+Platform = Literal["ios", "android", "web"]
+
+
+def device_id(token: str) -> str:
+    """The device's document id: a hash, so the token never appears in a path or a log."""
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+class DeviceCreate(StrictBody):
+    token: Token
+    platform: Platform
+    # The token this one replaces (FCM refreshed it): removed in the same write.
+    previous_token: Token | None = None
+
+
+class DeviceOut(BaseModel):
+    device_id: str
+    platform: Platform
+    created_at: datetime
+    last_seen_at: datetime
+    created: bool  # false when the token was registered already (its last-seen time moved)

@@ -1,0 +1,63 @@
+"""Registering and removing a user's devices (keyword-only services over a DeviceStore)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from pydantic import TypeAdapter, ValidationError
+
+from common.devices.models import DeviceCreate, DeviceOut, Token
+from common.errors import InvalidInput, NotFound
+
+MAX_DEVICES = 20  # per user: the least recently seen go first
+
+
+class DeviceStore(Protocol):
+    def upsert(
+        self, *, uid: str, token: str, platform: str, now: datetime, previous_token: str | None
+    ) -> tuple[dict, bool]:
+        """Store the token (refreshing last_seen_at) and drop the previous one, in one write:
+        (the device document, whether it is new)."""
+
+    def release_elsewhere(self, *, uid: str, token: str) -> int:
+        """Remove the token from every other user (the phone changed hands): how many."""
+
+    def trim(self, *, uid: str, keep: int) -> int:
+        """Keep the `keep` most recently seen devices: how many were removed."""
+
+    def delete(self, *, uid: str, token: str) -> bool: ...
+
+
+def register_device(
+    *, uid: str, body: DeviceCreate, store: DeviceStore, now: datetime
+) -> DeviceOut:
+    doc, created = store.upsert(
+        uid=uid,
+        token=body.token,
+        platform=body.platform,
+        now=now,
+        previous_token=body.previous_token if body.previous_token != body.token else None,
+    )
+    if created:
+        # A token reaches one app install; whoever registered it last is signed in there now,
+        # and the previous user's notifications must not show on that phone.
+        store.release_elsewhere(uid=uid, token=body.token)
+        store.trim(uid=uid, keep=MAX_DEVICES)
+    return DeviceOut(
+        device_id=doc["device_id"],
+        platform=doc["platform"],
+        created_at=doc["created_at"],
+        last_seen_at=doc["last_seen_at"],
+        created=created,
+    )
+
+
+def remove_device(*, uid: str, token: str, store: DeviceStore) -> None:
+    """Only the caller's own token: another user's is as unknown as a token never registered."""
+    try:
+        TypeAdapter(Token).validate_python(token)
+    except ValidationError:
+        raise InvalidInput("This is not an FCM registration token.", field="token") from None
+    if not store.delete(uid=uid, token=token):
+        raise NotFound("This device is not registered.", code="device_not_found")

@@ -1,0 +1,107 @@
+"""Pure push decisions: opt-out, quiet hours in the user's timezone (also across midnight), the
+daily cap, collapsing, and how long to wait before sending again. No clock, no cloud."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from common.profile.models import ProfileSettings, QuietHours
+from common.push.models import Notification, SendResult
+
+# FCM says the token is gone for good (the app was uninstalled, the token refreshed or belongs
+# to another project): delete it. Our payloads are validated before sending, so an
+# INVALID_ARGUMENT for one token is about the token.
+DEAD_TOKEN_ERRORS = frozenset({"unregistered", "invalid_argument", "sender_id_mismatch"})
+MAX_BACKOFF_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Literal["send", "defer", "suppress"]
+    reason: str | None = None
+    due_at: datetime | None = None  # when a deferred message may go
+
+
+def _hhmm(value: str) -> time:
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+def quiet_until(now: datetime, timezone: str, quiet: QuietHours | None) -> datetime | None:
+    """The end of the quiet hours `now` falls in (UTC), or None when `now` is not quiet.
+    Hours are wall-clock times in the user's zone; a window may cross midnight (22:00-07:00).
+    Equal start and end mean no quiet hours."""
+    if quiet is None:
+        return None
+    start, end = _hhmm(quiet.start), _hhmm(quiet.end)
+    if start == end:
+        return None
+    zone = ZoneInfo(timezone)
+    local = now.astimezone(zone)
+    t = local.time().replace(tzinfo=None)
+    if start < end:
+        if not start <= t < end:
+            return None
+        end_day = local.date()
+    else:  # across midnight: quiet from start until midnight and from midnight until end
+        if end <= t < start:
+            return None
+        end_day = local.date() if t < end else local.date() + timedelta(days=1)
+    until = datetime.combine(end_day, end, tzinfo=zone).astimezone(now.tzinfo)
+    # A wall-clock end skipped by a DST change still lies ahead; never hand back the past.
+    return until if until > now else now + timedelta(minutes=1)
+
+
+def local_day(now: datetime, timezone: str) -> str:
+    """The user's calendar day (ISO date) at `now`: the daily cap counts per local day."""
+    return now.astimezone(ZoneInfo(timezone)).date().isoformat()
+
+
+def decide(*, settings: ProfileSettings, devices: int, now: datetime) -> Decision:
+    """Whether a notification may go now. The daily cap is checked when the slot is taken."""
+    if not settings.notifications:
+        return Decision("suppress", "notifications_off")
+    if devices == 0:
+        return Decision("suppress", "no_devices")
+    until = quiet_until(now, settings.timezone, settings.quiet_hours)
+    if until is not None:
+        return Decision("defer", "quiet_hours", until)
+    return Decision("send")
+
+
+def take_daily_slot(counter: dict | None, *, day: str, cap: int) -> dict | None:
+    """The user's counter after one more push today, or None when today's cap is reached."""
+    sent = (counter or {}).get("count", 0) if (counter or {}).get("day") == day else 0
+    if sent >= cap:
+        return None
+    return {"day": day, "count": sent + 1}
+
+
+def is_retryable(result: SendResult) -> bool:
+    """Worth sending again later: throttled, a server error, or no answer at all."""
+    if result.ok or result.error in DEAD_TOKEN_ERRORS:
+        return False
+    return result.http_status is None or result.http_status == 429 or result.http_status >= 500
+
+
+def retry_delay(attempt: int, *, retry_after: float | None, base: float) -> float:
+    """Exponential backoff (base, 2 base, 4 base, ...), never shorter than FCM's Retry-After."""
+    backoff = min(base * 2**attempt, MAX_BACKOFF_SECONDS)
+    return max(backoff, retry_after or 0.0)
+
+
+def deferred_key(note: Notification) -> str:
+    """The id of a waiting notification: one per user and collapse key, so a newer message with
+    the same key replaces the older one; without a key, one per notification."""
+    basis = f"{note.uid}\x00{note.collapse_key}" if note.collapse_key else note.notification_id
+    return hashlib.sha256(basis.encode()).hexdigest()[:40]
+
+
+def replaces(new: Notification, waiting_created_at: datetime | None) -> bool:
+    """A newer message replaces the one waiting under the same key; a late redelivery of an
+    older one does not."""
+    return waiting_created_at is None or new.created_at >= waiting_created_at

@@ -1,0 +1,287 @@
+"""Delivering one notification, and releasing the ones that waited (keyword-only services).
+
+A notification goes through these states in `push_notifications/{notification_id}`:
+sending -> sent | failed | suppressed, or sending -> deferred -> (released) sending -> ...
+Whoever finds it already decided (a redelivery) does nothing, so a notification is never sent
+twice; devices that got it are recorded after each send, so a delivery that stops half-way is
+finished later without sending to them again. Quiet hours and retries that would wait too long
+never drop a message: it waits in `deferred_notifications` until due, and the scheduled release
+(`notification.release_due` on the notifications topic) sends it."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal, Protocol
+
+from common.config import Settings
+from common.events import Event, EventPublisher, user_key
+from common.outbox import deliver_now
+from common.ports import OutboxStore
+from common.profile.service import settings_of
+from common.push.models import Device, Notification, SendResult
+from common.push.policy import DEAD_TOKEN_ERRORS, decide, is_retryable, local_day, retry_delay
+
+log = logging.getLogger(__name__)
+
+LEASE_SECONDS = 120  # a delivery not finished by then is taken over (the instance died)
+
+
+@dataclass(frozen=True)
+class Claim:
+    state: Literal["claimed", "duplicate", "busy"]
+    sent: frozenset[str] = frozenset()  # devices that got it in an earlier delivery
+    slot_taken: bool = False  # counted against the daily cap already
+    deliveries: int = 1
+
+
+@dataclass(frozen=True)
+class UserPush:
+    doc: dict | None  # users/{uid}: settings
+    devices: list[Device] = field(default_factory=list)
+
+
+class PushStore(Protocol):
+    def begin(self, notification_id: str, *, release: bool, now: datetime, lease: int) -> Claim:
+        """Claim a notification for delivery; a decided one is a duplicate."""
+
+    def read_user(self, uid: str) -> UserPush: ...
+
+    def take_slot(
+        self, *, notification_id: str, uid: str, day: str, cap: int, now: datetime
+    ) -> bool:
+        """Count the notification against the user's cap for `day`; False when it is full."""
+
+    def mark_sent(self, notification_id: str, device_ids: list[str]) -> None: ...
+
+    def remove_devices(self, uid: str, device_ids: list[str]) -> None: ...
+
+    def defer(
+        self, note: Notification, *, due_at: datetime, reason: str, now: datetime, events: list
+    ) -> bool:
+        """Keep the notification until `due_at`, replacing an older one with its collapse key;
+        False when a newer one with the same key is already waiting."""
+
+    def finish(
+        self,
+        notification_id: str,
+        *,
+        status: str,
+        reason: str | None,
+        now: datetime,
+        events: list[Event],
+    ) -> None: ...
+
+    def claim_due(self, *, now: datetime, limit: int, lease: int) -> list[Notification]:
+        """Waiting notifications that are due, each leased so no other release takes it."""
+
+    def drop_waiting(self, note: Notification) -> None:
+        """Forget the waiting copy of this notification (not a newer one that replaced it)."""
+
+
+class PushSender(Protocol):
+    def send(self, note: Notification, devices: list[Device]) -> list[SendResult]:
+        """One message per device, in batches FCM accepts; one result per device, in order."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: Literal["sent", "failed", "suppressed", "deferred", "duplicate", "busy"]
+    reason: str | None = None
+    sent: int = 0
+    removed: int = 0
+
+
+class Busy(Exception):
+    """Another delivery of this notification is under way: let Pub/Sub try again later."""
+
+
+@dataclass
+class _Sending:
+    sent: list[str] = field(default_factory=list)
+    dead: list[str] = field(default_factory=list)
+    errors: Counter = field(default_factory=Counter)
+    retry: list[Device] = field(default_factory=list)
+    wait: float = 0.0  # how long from now the retry should wait
+
+
+def _send_with_retries(
+    *,
+    note: Notification,
+    devices: list[Device],
+    store: PushStore,
+    sender: PushSender,
+    settings: Settings,
+    sleep: Callable[[float], None],
+) -> _Sending:
+    """Send, and send again what FCM throttled or failed, with backoff that honours Retry-After,
+    as long as the wait stays within the budget; what is left is for a later delivery."""
+    out, pending, waited = _Sending(), devices, 0.0
+    by_id = {d.device_id: d for d in devices}
+    for attempt in range(settings.push_retry_attempts):
+        results = sender.send(note, pending)
+        ok = [r.device_id for r in results if r.ok]
+        if ok:
+            store.mark_sent(note.notification_id, ok)  # before anything else can fail
+        out.sent += ok
+        retry = [r for r in results if is_retryable(r)]
+        for r in results:
+            if not r.ok and r not in retry:
+                out.errors[r.error or "unknown"] += 1
+                if r.error in DEAD_TOKEN_ERRORS:
+                    out.dead.append(r.device_id)
+        if not retry:
+            return out
+        pending = [by_id[r.device_id] for r in retry]
+        delay = retry_delay(
+            attempt,
+            retry_after=max((r.retry_after or 0.0) for r in retry),
+            base=settings.push_retry_base_seconds,
+        )
+        last = attempt == settings.push_retry_attempts - 1
+        if last or waited + delay > settings.push_retry_max_wait_seconds:
+            out.retry, out.wait = pending, waited + delay
+            out.errors.update(r.error or "no_answer" for r in retry)
+            return out
+        log.info("push retry", extra={"attempt": attempt + 1, "delay": delay})
+        sleep(delay)
+        waited += delay
+    return out
+
+
+def deliver(
+    *,
+    note: Notification,
+    store: PushStore,
+    sender: PushSender,
+    outbox: OutboxStore,
+    publisher: EventPublisher,
+    settings: Settings,
+    now: datetime,
+    sleep: Callable[[float], None],
+    release: bool = False,
+) -> Outcome:
+    claim = store.begin(note.notification_id, release=release, now=now, lease=LEASE_SECONDS)
+    if claim.state == "duplicate":
+        return Outcome("duplicate")
+    if claim.state == "busy":
+        raise Busy(note.notification_id)
+    user = store.read_user(note.uid)
+    prefs = settings_of(user.doc)
+    ukey = user_key(note.uid, settings.analytics_key.get_secret_value())
+
+    def event(kind: str, **data) -> Event:
+        return Event(
+            type=kind,
+            occurred_at=now,
+            user_key=None if prefs.anonymize_analytics else ukey,
+            data={"notification_id": note.notification_id, "kind": note.kind, **data},
+            subject=ukey,
+        )
+
+    def finish(status: str, reason: str | None, events: list[Event], **kw) -> Outcome:
+        store.finish(note.notification_id, status=status, reason=reason, now=now, events=events)
+        deliver_now(events, publisher=publisher, outbox=outbox, now=now)
+        return Outcome(status, reason, **kw)  # type: ignore[arg-type]
+
+    def wait(due_at: datetime, reason: str) -> Outcome:
+        events = [event("push.deferred", reason=reason, due_at=due_at.isoformat())]
+        if not store.defer(note, due_at=due_at, reason=reason, now=now, events=events):
+            return finish("suppressed", "replaced", [event("push.suppressed", reason="replaced")])
+        deliver_now(events, publisher=publisher, outbox=outbox, now=now)
+        return Outcome("deferred", reason)
+
+    devices = [d for d in user.devices if d.device_id not in claim.sent]
+    if claim.sent and not devices:  # every device got it before a crash or a retry
+        sent = len(claim.sent)
+        return finish("sent", None, [event("push.sent", devices=sent)], sent=sent)
+    decision = decide(settings=prefs, devices=len(devices), now=now)
+    if decision.action == "suppress":
+        return finish(
+            "suppressed", decision.reason, [event("push.suppressed", reason=decision.reason)]
+        )
+    if decision.action == "defer":
+        assert decision.due_at is not None
+        return wait(decision.due_at, decision.reason or "quiet_hours")
+    if not claim.slot_taken and not store.take_slot(
+        notification_id=note.notification_id,
+        uid=note.uid,
+        day=local_day(now, prefs.timezone),
+        cap=settings.push_daily_cap,
+        now=now,
+    ):
+        return finish("suppressed", "daily_cap", [event("push.suppressed", reason="daily_cap")])
+
+    result = _send_with_retries(
+        note=note, devices=devices, store=store, sender=sender, settings=settings, sleep=sleep
+    )
+    if result.dead:
+        store.remove_devices(note.uid, result.dead)
+    if result.retry and claim.deliveries < settings.push_max_deliveries:
+        return wait(now + timedelta(seconds=result.wait), "retry")
+    sent = len(result.sent) + len(claim.sent)
+    summary = {
+        "devices": sent,
+        "failed_devices": sum(result.errors.values()),
+        "removed_tokens": len(result.dead),
+        "errors": dict(result.errors),
+        "collapse_key": note.collapse_key,
+        "released": release,
+        "deliveries": claim.deliveries,
+    }
+    if sent:
+        return finish(
+            "sent", None, [event("push.sent", **summary)], sent=sent, removed=len(result.dead)
+        )
+    reason = "retries_exhausted" if result.retry else "all_devices_failed"
+    return finish(
+        "failed", reason, [event("push.failed", reason=reason, **summary)], removed=len(result.dead)
+    )
+
+
+@dataclass(frozen=True)
+class ReleaseReport:
+    released: int
+    outcomes: dict[str, int]
+
+
+def release_due(
+    *,
+    store: PushStore,
+    sender: PushSender,
+    outbox: OutboxStore,
+    publisher: EventPublisher,
+    settings: Settings,
+    now: datetime,
+    sleep: Callable[[float], None],
+) -> ReleaseReport:
+    """Deliver the waiting notifications that are due (quiet hours over, retry time come)."""
+    outcomes: Counter = Counter()
+    notes = store.claim_due(now=now, limit=settings.push_release_batch, lease=LEASE_SECONDS)
+    for note in notes:
+        try:
+            outcome = deliver(
+                note=note,
+                store=store,
+                sender=sender,
+                outbox=outbox,
+                publisher=publisher,
+                settings=settings,
+                now=now,
+                sleep=sleep,
+                release=True,
+            )
+        except Busy:
+            outcomes["busy"] += 1
+            continue  # its lease runs out and a later release takes it
+        except Exception:  # one bad notification must not hold up the others
+            log.exception("push release failed", extra={"notification": note.notification_id})
+            outcomes["error"] += 1
+            continue  # leased: a later release tries it again
+        outcomes[outcome.status] += 1
+        if outcome.status != "deferred":  # deferred again: the waiting copy has a new due time
+            store.drop_waiting(note)
+    return ReleaseReport(released=len(notes), outcomes=dict(outcomes))

@@ -1,0 +1,65 @@
+"""Push sender (Pub/Sub push on `notifications`): sends each `notification.requested` to the
+user's devices through FCM, and on `notification.release_due` (Cloud Scheduler) the deferred
+ones that are due. A malformed message is logged and acknowledged; a storage outage or another
+delivery of the same notification in progress is an error, so Pub/Sub delivers it again."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import time
+
+import functions_framework
+from cloudevents.http import CloudEvent
+from pydantic import ValidationError
+
+from common import clients
+from common.config import get_settings
+from common.edge import utcnow
+from common.logs import setup_logging
+from common.push.models import RELEASE_DUE, notification_from_envelope
+from common.push.service import deliver, release_due
+
+setup_logging(get_settings().log_level)
+log = logging.getLogger(__name__)
+
+
+def _ports() -> dict:
+    return {
+        "store": clients.push_store(),
+        "sender": clients.push_sender(),
+        "outbox": clients.session_store(),
+        "publisher": clients.event_publisher(),
+        "settings": get_settings(),
+        "sleep": time.sleep,
+    }
+
+
+@functions_framework.cloud_event
+def push_sender(cloud_event: CloudEvent) -> None:
+    message = (cloud_event.data or {}).get("message") or {}
+    try:
+        payload = json.loads(base64.b64decode(message.get("data") or ""))
+        if not isinstance(payload, dict):
+            raise ValueError("not an object")
+        if payload.get("type") == RELEASE_DUE:
+            report = release_due(now=utcnow(), **_ports())
+            log.info("push release", extra={"released": report.released, **report.outcomes})
+            return
+        note = notification_from_envelope(payload)
+    except (ValueError, ValidationError, TypeError) as e:
+        log.warning("dropping a malformed notification: %s", type(e).__name__)
+        return  # acknowledged: retrying cannot fix it
+    outcome = deliver(note=note, now=utcnow(), **_ports())
+    log.info(
+        "push",
+        extra={
+            "notification_id": note.notification_id,
+            "kind": note.kind,
+            "status": outcome.status,
+            "reason": outcome.reason,
+            "sent": outcome.sent,
+            "removed_tokens": outcome.removed,
+        },
+    )

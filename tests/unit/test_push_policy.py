@@ -1,0 +1,193 @@
+"""Pure push decisions: quiet hours in the user's zone (across midnight, DST), the daily cap,
+collapsing, retries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from common.adapters.fcm_sender import parse_retry_after
+from common.profile.models import ProfileSettings, QuietHours
+from common.push.models import (
+    Notification,
+    SendResult,
+    notification_event,
+    notification_from_envelope,
+)
+from common.push.policy import (
+    decide,
+    deferred_key,
+    is_retryable,
+    local_day,
+    quiet_until,
+    replaces,
+    retry_delay,
+    take_daily_slot,
+)
+
+NIGHT = QuietHours(start="22:00", end="07:00")
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def note(**kw) -> Notification:
+    base = {
+        "notification_id": "n-1",
+        "uid": "user-1",
+        "kind": "weekly_insight",
+        "title": "Your week",
+        "body": "You talked with Lua three times.",
+        "created_at": utc(2026, 11, 22, 8),
+    }
+    return Notification.model_validate({**base, **kw})
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (utc(2026, 11, 22, 21, 59), None),  # before the window
+        (utc(2026, 11, 22, 22, 0), utc(2026, 11, 23, 7, 0)),  # start: until tomorrow 07:00
+        (utc(2026, 11, 22, 23, 30), utc(2026, 11, 23, 7, 0)),
+        (utc(2026, 11, 23, 3, 0), utc(2026, 11, 23, 7, 0)),  # after midnight: until today
+        (utc(2026, 11, 23, 7, 0), None),  # the end is not quiet any more
+    ],
+)
+def test_quiet_hours_across_midnight(now: datetime, expected: datetime | None) -> None:
+    assert quiet_until(now, "UTC", NIGHT) == expected
+
+
+def test_quiet_hours_are_the_users_wall_clock_not_utc() -> None:
+    # 12:30 UTC is 23:30 in Sydney (UTC+11 in November): quiet until 07:00 Sydney = 20:00 UTC.
+    now = utc(2026, 11, 22, 12, 30)
+    assert quiet_until(now, "Australia/Sydney", NIGHT) == utc(2026, 11, 22, 20, 0)
+    # The same instant is 04:30 in Los Angeles, still night there: until 07:00 PST = 15:00 UTC.
+    assert quiet_until(now, "America/Los_Angeles", NIGHT) == utc(2026, 11, 22, 15, 0)
+    # ... and 12:30 in London: awake, nothing to wait for.
+    assert quiet_until(now, "Europe/London", NIGHT) is None
+    # ... and 21:30 in Tokyo, half an hour before its quiet hours.
+    assert quiet_until(now, "Asia/Tokyo", NIGHT) is None
+    assert quiet_until(now + timedelta(hours=1), "Asia/Tokyo", NIGHT) == utc(2026, 11, 22, 22, 0)
+
+
+def test_quiet_hours_within_one_day_and_empty_window() -> None:
+    lunch = QuietHours(start="12:00", end="13:00")
+    assert quiet_until(utc(2026, 11, 22, 12, 15), "UTC", lunch) == utc(2026, 11, 22, 13)
+    assert quiet_until(utc(2026, 11, 22, 13, 15), "UTC", lunch) is None
+    assert quiet_until(utc(2026, 11, 22, 12), "UTC", QuietHours(start="09:00", end="09:00")) is None
+    assert quiet_until(utc(2026, 11, 22, 12), "UTC", None) is None
+
+
+def test_quiet_hours_end_on_a_dst_change_day() -> None:
+    # Europe/Berlin leaves summer time on 2026-10-25 (03:00 CEST -> 02:00 CET). Quiet hours
+    # 22:00-07:00 starting the evening before end at 07:00 CET = 06:00 UTC, not 05:00.
+    now = utc(2026, 10, 24, 21, 30)  # 23:30 CEST
+    assert quiet_until(now, "Europe/Berlin", NIGHT) == utc(2026, 10, 25, 6, 0)
+    # Spring forward (2026-03-29, 02:00 -> 03:00): an end at 02:30 never happens that night;
+    # the answer still lies ahead.
+    now = utc(2026, 3, 29, 0, 10)  # 01:10 CET
+    until = quiet_until(now, "Europe/Berlin", QuietHours(start="23:00", end="02:30"))
+    assert until is not None and until > now
+
+
+def test_local_day_is_the_users_calendar_day() -> None:
+    now = utc(2026, 11, 22, 23, 30)
+    assert local_day(now, "UTC") == "2026-11-22"
+    assert local_day(now, "Asia/Tokyo") == "2026-11-23"
+    assert local_day(now, "America/New_York") == "2026-11-22"
+
+
+def test_decide_order_opt_out_devices_quiet() -> None:
+    now = utc(2026, 11, 22, 23)
+    off = ProfileSettings(notifications=False, quiet_hours=NIGHT)
+    assert decide(settings=off, devices=2, now=now).reason == "notifications_off"
+    quiet = ProfileSettings(quiet_hours=NIGHT)
+    assert decide(settings=quiet, devices=0, now=now).reason == "no_devices"
+    deferred = decide(settings=quiet, devices=1, now=now)
+    assert (deferred.action, deferred.reason) == ("defer", "quiet_hours")
+    assert deferred.due_at == utc(2026, 11, 23, 7)
+    assert decide(settings=ProfileSettings(), devices=1, now=now).action == "send"
+
+
+def test_daily_cap_counts_per_day_and_restarts_on_a_new_day() -> None:
+    counter = None
+    for expected in (1, 2, 3):
+        counter = take_daily_slot(counter, day="2026-11-22", cap=3)
+        assert counter == {"day": "2026-11-22", "count": expected}
+    assert take_daily_slot(counter, day="2026-11-22", cap=3) is None
+    assert take_daily_slot(counter, day="2026-11-23", cap=3) == {"day": "2026-11-23", "count": 1}
+
+
+def test_retryable_answers() -> None:
+    def result(error: str | None, status: int | None) -> SendResult:
+        return SendResult("d", ok=False, error=error, http_status=status)
+
+    assert is_retryable(result("quota_exceeded", 429))
+    assert is_retryable(result("unavailable", 503))
+    assert is_retryable(result("internal", 500))
+    assert is_retryable(result("unavailable", None))  # no answer at all
+    assert not is_retryable(result("unregistered", 404))
+    assert not is_retryable(result("invalid_argument", 400))
+    assert not is_retryable(SendResult("d", ok=True))
+
+
+def test_retry_delay_backs_off_and_honours_retry_after() -> None:
+    assert [retry_delay(a, retry_after=None, base=1.0) for a in range(4)] == [1, 2, 4, 8]
+    assert retry_delay(0, retry_after=7, base=1.0) == 7
+    assert retry_delay(3, retry_after=2, base=1.0) == 8
+    assert retry_delay(30, retry_after=None, base=1.0) == 300  # bounded
+
+
+def test_parse_retry_after_seconds_and_http_date() -> None:
+    now = utc(2026, 11, 22, 8)
+    assert parse_retry_after("5", now) == 5.0
+    assert parse_retry_after("Sun, 22 Nov 2026 08:00:30 GMT", now) == 30.0
+    assert parse_retry_after("soon", now) is None
+    assert parse_retry_after(None, now) is None
+
+
+def test_collapse_keys_share_one_waiting_slot_per_user() -> None:
+    a = note(notification_id="a", collapse_key="weekly")
+    b = note(notification_id="b", collapse_key="weekly", created_at=utc(2026, 11, 22, 9))
+    other_user = note(notification_id="c", collapse_key="weekly", uid="user-2")
+    plain = note(notification_id="d")
+    assert deferred_key(a) == deferred_key(b)
+    assert deferred_key(a) != deferred_key(other_user)
+    assert deferred_key(plain) != deferred_key(note(notification_id="e"))
+    assert replaces(b, a.created_at) and not replaces(a, b.created_at)
+    assert a.tag == "weekly" and plain.tag == "d"
+
+
+def test_notification_event_round_trip_and_bad_input() -> None:
+    n = note(collapse_key="weekly", data={"screen": "insights"})
+    event = notification_event(n, subject="k" * 32)
+    assert event.topic == "notifications" and event.event_id == "n-1"
+    assert event.user_key is None  # the uid travels only to the push sender, never to analytics
+    envelope = event.envelope()
+    assert notification_from_envelope(envelope) == n
+    with pytest.raises(ValueError):
+        notification_from_envelope({**envelope, "type": "chat.turn.completed"})
+    with pytest.raises(ValueError):
+        bad = {**envelope["data"], "collapse_key": "a b"}
+        notification_from_envelope({**envelope, "data": bad})
+    with pytest.raises(ValueError):  # naive times are ambiguous across time zones
+        note(created_at=datetime(2026, 11, 22, 8))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"from": "x"},
+        {"google.c.a.e": "1"},
+        {"gcm.notification.x": "1"},
+        {"message_type": "x"},
+        {"": "x"},
+        {"big": "x" * 4000},
+    ],
+)
+def test_payloads_fcm_would_refuse_for_every_token_are_refused_first(data: dict) -> None:
+    # Else FCM's INVALID_ARGUMENT would read as "bad token" and delete all the user's devices.
+    with pytest.raises(ValueError):
+        note(data=data)
