@@ -1,0 +1,846 @@
+"""What the API is, for `scripts/openapi.py` to write down: one `Endpoint` entry per operation
+(path, backend function, models, examples, errors), and the models of the answers that the
+handlers build as plain dicts (schemathesis holds them to what the functions really answer)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from common.chat.models import (
+    Alternative,
+    LegacyChatRequest,
+    PersonaChoice,
+    SafetyOut,
+    SessionOut,
+    TurnCreate,
+    TurnPage,
+    TurnResponse,
+)
+from common.devices.models import DeviceCreate, DeviceOut
+from common.feedback.models import FeedbackCreate, FeedbackOut
+from common.insights.metrics import MAX_DAYS, METRICS
+from common.profile.models import ProfileOut, ProfilePatch
+
+# --- Shapes the handlers build as plain dicts (schemathesis checks them against the answers) ---
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="snake_case, stable: clients branch on it")
+    message: str = Field(description="A human sentence; may change")
+    field: str | None = Field(None, description="The request field the error is about")
+
+
+class ErrorBody(BaseModel):
+    """Every error, whatever its status."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    error: ErrorDetail
+
+
+class DependencyState(BaseModel):
+    model_config = ConfigDict(extra="allow")  # the model client adds its circuit and cache
+
+    ok: bool
+    latency_ms: float | None = None
+    error: str | None = None
+
+
+class HealthReport(BaseModel):
+    status: Literal["ok", "degraded"]
+    dependencies: dict[str, DependencyState]
+    degraded: list[str] = Field(description="Features that do not work fully right now")
+
+
+class StreamToken(BaseModel):
+    """The data of a `token` event: the next piece of the reply."""
+
+    text: str
+
+
+class StreamReset(BaseModel):
+    """The data of a `reset` event: discard the tokens so far (the reply starts over)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def _stream_event(name: str, data: type[BaseModel], description: str) -> dict:
+    return {
+        "type": "object",
+        "description": description,
+        "required": ["event", "data"],
+        "properties": {
+            "event": {"const": name},
+            "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": {"$ref": f"#/components/schemas/{data.__name__}"},
+            },
+        },
+    }
+
+
+def turn_stream_event() -> dict:
+    """One Server-Sent Event of a streamed turn (OpenAPI 3.1 describes each event)."""
+    return {
+        "description": "One event of a streamed turn; its `data` is JSON.",
+        "oneOf": [
+            _stream_event("token", StreamToken, "The next piece of the reply"),
+            _stream_event("reset", StreamReset, "Discard the tokens so far"),
+            _stream_event("final", TurnResponse, "The whole turn, stored; the last event"),
+            _stream_event("error", ErrorBody, "The stream failed after it started"),
+        ],
+    }
+
+
+class LegacyChatResponse(BaseModel):
+    """The earlier single-endpoint answer."""
+
+    success: bool
+    sessionId: str  # noqa: N815 - the old wire names
+    response: str
+    persona: PersonaChoice
+    alternatives: list[Alternative]
+    safety: SafetyOut
+    degraded: list[str]
+    analysis: dict[str, Any] | None = Field(None, description="Only with enableAIAnalysis")
+
+
+class ProfileErased(BaseModel):
+    erased: bool
+    deleted: dict[str, int] = Field(description="Documents deleted, per collection")
+
+
+class ProfileExport(BaseModel):
+    """Everything stored about the user (turn documents as stored)."""
+
+    uid: str
+    profile: dict[str, Any]
+    learned_preferences: dict[str, Any]
+    sessions: list[dict[str, Any]]
+    feedback: list[dict[str, Any]]
+    devices: list[dict[str, Any]]
+
+
+class ChartSpec(BaseModel):
+    kind: Literal["line", "bar", "table"]
+    x: str | None
+    series: list[str]
+    split: str | None
+    group: str | None
+    columns: list[str]
+
+
+class MetricInfo(BaseModel):
+    name: str
+    title: str
+    description: str
+    dated: bool = Field(description="Whether `from` and `to` filter it")
+    chart: ChartSpec
+
+
+class MetricIndex(BaseModel):
+    metrics: list[MetricInfo]
+
+
+class MetricRows(MetricInfo):
+    from_: str | None = Field(alias="from")
+    to: str | None
+    columns: list[str]
+    rows: list[dict[str, Any]]
+
+
+# Models that appear in the document, and in which direction (requests validate, answers serialise).
+REQUEST_MODELS = (TurnCreate, LegacyChatRequest, FeedbackCreate, ProfilePatch, DeviceCreate)
+RESPONSE_MODELS = (
+    ErrorBody,
+    TurnResponse,
+    StreamToken,
+    StreamReset,
+    SessionOut,
+    TurnPage,
+    LegacyChatResponse,
+    HealthReport,
+    FeedbackOut,
+    ProfileOut,
+    ProfileExport,
+    ProfileErased,
+    DeviceOut,
+    MetricIndex,
+    MetricRows,
+)
+
+
+# --- Errors ---------------------------------------------------------------------------------
+
+ERRORS: dict[int, tuple[str, str, str]] = {  # status -> (description, example code, message)
+    400: (
+        "Invalid input; `field` names the first problem.",
+        "invalid_input",
+        "'message': the message is empty.",
+    ),
+    401: (
+        "No token, or not a valid Firebase ID token.",
+        "missing_token",
+        "Sign in first: send 'Authorization: Bearer <Firebase ID token>'.",
+    ),
+    403: ("Signed in, but not allowed.", "forbidden", "This needs an operator account."),
+    404: (
+        "Not found (also another user's data, and unknown paths).",
+        "not_found",
+        "There is nothing at this path.",
+    ),
+    409: (
+        "Conflict with what is stored.",
+        "client_turn_id_reused",
+        "This client_turn_id was already used for a different message.",
+    ),
+    413: ("The body is too large.", "payload_too_large", "The body is larger than 65536 bytes."),
+    415: (
+        "The body is not JSON.",
+        "unsupported_media_type",
+        "Send the body as JSON with Content-Type: application/json.",
+    ),
+    429: (
+        "Rate limited: wait `Retry-After` seconds.",
+        "rate_limited",
+        "You're sending messages faster than a conversation needs; wait a moment.",
+    ),
+    503: (
+        "A dependency is down: retry after `Retry-After` seconds.",
+        "unavailable",
+        "Storage is unavailable; try again shortly.",
+    ),
+}
+RETRY_AFTER_STATUSES = (429, 503)
+AUTH_ERRORS = (401, 503)  # every signed-in call: a bad token, or the token check cannot run
+BODY_ERRORS = (400, 413, 415)  # every JSON body
+
+
+# --- Endpoints ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    location: Literal["path", "query", "header"]
+    schema: dict
+    description: str
+    example: Any = None
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One success answer: a status, its model (None: no body) and an example."""
+
+    status: int
+    description: str
+    model: type[BaseModel] | None = None
+    example: Any = None
+    headers: dict[str, tuple[dict, str]] = field(default_factory=dict)  # name -> (schema, text)
+    media_type: str = "application/json"
+    extra_content: dict[str, dict] = field(default_factory=dict)  # other media types
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One operation: everything the document says about it comes from this entry."""
+
+    method: str
+    path: str  # OpenAPI form, e.g. /v2/sessions/{session_id}
+    backend: str  # the function serving it (folder under functions/, a Terraform backend)
+    operation_id: str
+    tag: str
+    summary: str
+    description: str
+    replies: tuple[Reply, ...]
+    errors: tuple[int, ...] = ()
+    body: type[BaseModel] | None = None
+    body_example: dict | None = None
+    params: tuple[Param, ...] = ()
+    auth: Literal["user", "operator", "none"] = "user"
+
+    def error_statuses(self) -> list[int]:
+        statuses = set(self.errors)
+        if self.auth != "none":
+            statuses |= set(AUTH_ERRORS)
+        if self.auth == "operator":
+            statuses.add(403)
+        if self.body is not None:
+            statuses |= set(BODY_ERRORS)
+        return sorted(statuses)
+
+
+# Example ids. The schemathesis test swaps these for the ids of a real session it created.
+EXAMPLE_SESSION = "5d41402abc4b2a76b9719d911017c592"
+EXAMPLE_TURN = "7d793037a0760186574b0282f2f435e7"
+EXAMPLE_UID = "example-firebase-uid"
+EXAMPLE_TOKEN = "fcm-token-example_0123456789:APA91bExample"  # noqa: S105 - an FCM token
+
+TURN_EXAMPLE = {
+    "session_id": EXAMPLE_SESSION,
+    "turn_id": EXAMPLE_TURN,
+    "turn_index": 0,
+    "persona": {
+        "id": "riri",
+        "name": "Riri",
+        "score": 0.61,
+        "reasons": ["Riri suits an urgent pace: short, concrete steps."],
+    },
+    "alternatives": [
+        {"id": "elro", "name": "Elro", "score": 0.22},
+        {"id": "lua", "name": "Lua", "score": 0.11},
+    ],
+    "reply": "Let's get those tests green. First: run only the failing one and read its error.",
+    "analysis": {
+        "sentiment": {"label": "negative", "score": -0.42},
+        "tone": {"label": "frustrated", "confidence": 0.71},
+        "pace": {"label": "urgent", "confidence": 0.83},
+        "intent": {"label": "problem_solving", "confidence": 0.77},
+        "entities": [{"text": "Python", "type": "technology"}],
+    },
+    "safety": {"crisis": False, "resources": []},
+    "degraded": [],
+}
+TURN_OUT_EXAMPLE = {
+    "turn_id": EXAMPLE_TURN,
+    "turn_index": 0,
+    "message": "My Python tests keep failing and the demo is tomorrow!!",
+    "reply": TURN_EXAMPLE["reply"],
+    "persona": "riri",
+    "created_at": "2026-11-22T09:15:02.123456+00:00",
+}
+SSE_EXAMPLE = (
+    'event: token\ndata: {"text":"Let\'s get those tests green. "}\n\n'
+    'event: token\ndata: {"text":"First: run only the failing one and read its error."}\n\n'
+    f"event: final\ndata: {json.dumps(TURN_EXAMPLE, separators=(',', ':'))}\n\n"
+)
+METRIC_EXAMPLE = METRICS["daily_active_users"].describe()
+PROFILE_EXAMPLE = {
+    "settings": {
+        "personalization": True,
+        "anonymize_analytics": False,
+        "retention_days": 90,
+        "timezone": "UTC",
+        "quiet_hours": None,
+        "notifications": True,
+    },
+    "preferences": {
+        "riri": {"satisfaction": 0.74, "evidence": 6.2},
+        "lua": {"satisfaction": 0.55, "evidence": 1.5},
+    },
+    "favourite_persona": "riri",
+    "engagement": 0.42,
+    "intent_mix": {"problem_solving": 5, "planning": 2},
+    "hourly_activity": [0] * 9 + [3, 2, 0, 0, 0, 1] + [0] * 9,
+    "turns": 7,
+    "feedback_count": 3,
+}
+
+IDEMPOTENT_REPLAYED = (
+    {"type": "string", "enum": ["true", "false"]},
+    "`true` when this repeats a stored turn",
+)
+SESSION_PARAM = Param(
+    "session_id",
+    "path",
+    {"type": "string", "pattern": r"^[a-f0-9]{32}$"},
+    "The session's id (from a turn's response).",
+    EXAMPLE_SESSION,
+    True,
+)
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "post",
+        "/v2/chat/turns",
+        "chat",
+        "createTurn",
+        "chat",
+        "Send a message: one turn of the conversation",
+        "The persona that fits best answers; two alternatives are named. `client_turn_id` is the "
+        "idempotency key: the same id with the same message returns the stored turn (`200`, "
+        '`Idempotent-Replayed: true`), with another message it is a `409`. With `"stream": '
+        'true` the answer is `text/event-stream`: `token` events (`{"text"}`) as the reply is '
+        "written, possibly a `reset` event (discard the tokens so far), then one `final` event "
+        "whose data is the full turn response; an `error` event (the error shape) ends a stream "
+        "that failed after it started.",
+        (
+            Reply(
+                201,
+                "The turn, stored.",
+                TurnResponse,
+                TURN_EXAMPLE,
+                {"Idempotent-Replayed": IDEMPOTENT_REPLAYED},
+            ),
+            Reply(
+                200,
+                "A repeated `client_turn_id`: the stored turn. Every streamed answer too.",
+                TurnResponse,
+                TURN_EXAMPLE,
+                {"Idempotent-Replayed": IDEMPOTENT_REPLAYED},
+                extra_content={
+                    "text/event-stream": {
+                        "schema": {"$ref": "#/components/schemas/TurnStreamEvent"},
+                        "example": SSE_EXAMPLE,
+                    }
+                },
+            ),
+        ),
+        errors=(404, 409, 429),
+        body=TurnCreate,
+        body_example={
+            "session_id": None,
+            "client_turn_id": "b7f3c1d2-0001",
+            "message": "My Python tests keep failing and the demo is tomorrow!!",
+            "persona": None,
+            "stream": False,
+        },
+        params=(
+            Param(
+                "Accept-Language",
+                "header",
+                {"type": "string"},
+                "Picks the crisis resources' locale.",
+                "en-GB,en;q=0.8",
+            ),
+        ),
+    ),
+    Endpoint(
+        "get",
+        "/v2/sessions/{session_id}",
+        "chat",
+        "getSession",
+        "chat",
+        "A session: the last turns, the summary of older ones, expiry",
+        "Send the `ETag` back as `If-None-Match` to get a `304` while nothing changed.",
+        (
+            Reply(
+                200,
+                "The session.",
+                SessionOut,
+                {
+                    "session_id": EXAMPLE_SESSION,
+                    "context_window": [TURN_OUT_EXAMPLE],
+                    "summary": "",
+                    "current_persona": "riri",
+                    "turn_count": 1,
+                    "expires_at": "2026-11-23T09:15:02.123456+00:00",
+                },
+                {
+                    "ETag": ({"type": "string"}, "The version of this answer"),
+                    "Cache-Control": ({"type": "string"}, "`private, no-cache`"),
+                },
+            ),
+            Reply(
+                304,
+                "Not modified since the `ETag` sent.",
+                headers={"ETag": ({"type": "string"}, "The version of the answer")},
+            ),
+        ),
+        errors=(404,),
+        params=(
+            SESSION_PARAM,
+            Param(
+                "If-None-Match",
+                "header",
+                {"type": "string"},
+                "An `ETag` from an earlier answer.",
+                '"0f1e2d3c4b5a69788796a5b4c3d2e1f0"',
+            ),
+        ),
+    ),
+    Endpoint(
+        "get",
+        "/v2/sessions/{session_id}/turns",
+        "chat",
+        "listTurns",
+        "chat",
+        "The session's turns after an index (offline sync and history)",
+        "Turns with `turn_index` > `after`, oldest first, at most `limit`; `next_after` is the "
+        "`after` of the next page, `null` on the last one.",
+        (
+            Reply(
+                200,
+                "One page of turns.",
+                TurnPage,
+                {"session_id": EXAMPLE_SESSION, "turns": [TURN_OUT_EXAMPLE], "next_after": None},
+            ),
+        ),
+        errors=(400, 404),
+        params=(
+            SESSION_PARAM,
+            Param(
+                "after",
+                "query",
+                {"type": "integer", "minimum": -1, "maximum": 10**9, "default": -1},
+                "Only turns with a larger `turn_index` (-1: from the first).",
+                -1,
+            ),
+            Param(
+                "limit",
+                "query",
+                {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
+                "At most this many turns.",
+                50,
+            ),
+        ),
+    ),
+    Endpoint(
+        "post",
+        "/api/chat/enhanced",
+        "chat",
+        "legacyChat",
+        "legacy",
+        "The earlier single-endpoint chat shape (existing web clients)",
+        "`userId` must be the signed-in user's uid. An `Idempotency-Key` header makes retries "
+        "safe; without one, a retry within two minutes is recognised by its content.",
+        (
+            Reply(
+                200,
+                "The reply in the earlier shape.",
+                LegacyChatResponse,
+                {
+                    "success": True,
+                    "sessionId": EXAMPLE_SESSION,
+                    "response": TURN_EXAMPLE["reply"],
+                    "persona": TURN_EXAMPLE["persona"],
+                    "alternatives": TURN_EXAMPLE["alternatives"],
+                    "safety": TURN_EXAMPLE["safety"],
+                    "degraded": [],
+                    "analysis": TURN_EXAMPLE["analysis"],
+                },
+            ),
+        ),
+        errors=(403, 404, 409, 429),
+        body=LegacyChatRequest,
+        body_example={
+            "userId": EXAMPLE_UID,
+            "message": "How should I plan my week?",
+            "sessionId": None,
+            "enableAIAnalysis": True,
+            "conversationHistory": [],
+        },
+        params=(
+            Param(
+                "Idempotency-Key",
+                "header",
+                {"type": "string"},
+                "The same key returns the same turn.",
+                "web-4f6c2a",
+            ),
+        ),
+    ),
+    Endpoint(
+        "get",
+        "/healthz",
+        "chat",
+        "health",
+        "operations",
+        "Each dependency's state and the features that degrade",
+        "Public (the uptime check has no user). `503` when any dependency is down.",
+        (
+            Reply(
+                200,
+                "Everything works.",
+                HealthReport,
+                {
+                    "status": "ok",
+                    "dependencies": {"firestore": {"ok": True, "latency_ms": 1.4}},
+                    "degraded": [],
+                },
+            ),
+        ),
+        errors=(503,),
+        auth="none",
+    ),
+    Endpoint(
+        "post",
+        "/v2/feedback",
+        "feedback",
+        "submitFeedback",
+        "feedback",
+        "Rate a turn you own",
+        "`up`, `down` or 1-5, with an optional comment. Idempotent per user and turn: the last "
+        "rating stands and counts once.",
+        (
+            Reply(
+                201,
+                "The first rating of this turn (or a changed one).",
+                FeedbackOut,
+                {
+                    "turn_id": EXAMPLE_TURN,
+                    "session_id": EXAMPLE_SESSION,
+                    "rating": "up",
+                    "reward": 1.0,
+                    "created": True,
+                    "changed": True,
+                },
+            ),
+            Reply(
+                200,
+                "The same rating again: nothing changed.",
+                FeedbackOut,
+                {
+                    "turn_id": EXAMPLE_TURN,
+                    "session_id": EXAMPLE_SESSION,
+                    "rating": "up",
+                    "reward": 1.0,
+                    "created": False,
+                    "changed": False,
+                },
+            ),
+        ),
+        errors=(404, 409),
+        body=FeedbackCreate,
+        body_example={
+            "turn_id": EXAMPLE_TURN,
+            "session_id": EXAMPLE_SESSION,
+            "rating": "up",
+            "comment": "Exactly the push I needed.",
+        },
+    ),
+    Endpoint(
+        "get",
+        "/v2/profile",
+        "profile",
+        "getProfile",
+        "profile",
+        "Your settings and what was learned about you",
+        "",
+        (Reply(200, "The profile.", ProfileOut, PROFILE_EXAMPLE),),
+    ),
+    Endpoint(
+        "patch",
+        "/v2/profile",
+        "profile",
+        "updateProfile",
+        "profile",
+        "Change settings (only the fields sent change)",
+        "",
+        (
+            Reply(
+                200,
+                "The profile after the change.",
+                ProfileOut,
+                {
+                    **PROFILE_EXAMPLE,
+                    "settings": {
+                        **PROFILE_EXAMPLE["settings"],
+                        "retention_days": 30,
+                        "timezone": "Europe/Berlin",
+                        "quiet_hours": {"start": "22:00", "end": "07:30"},
+                    },
+                },
+            ),
+        ),
+        body=ProfilePatch,
+        body_example={
+            "retention_days": 30,
+            "timezone": "Europe/Berlin",
+            "quiet_hours": {"start": "22:00", "end": "07:30"},
+        },
+    ),
+    Endpoint(
+        "delete",
+        "/v2/profile",
+        "profile",
+        "eraseProfile",
+        "profile",
+        "Erase you everywhere",
+        "Sessions, turns, feedback, preferences and devices go now; analytics rows through a "
+        "pending erasure the cleanup job completes.",
+        (
+            Reply(
+                200,
+                "What was deleted.",
+                ProfileErased,
+                {"erased": True, "deleted": {"sessions": 2, "turns": 9, "feedback": 3}},
+            ),
+        ),
+    ),
+    Endpoint(
+        "get",
+        "/v2/profile/export",
+        "profile",
+        "exportProfile",
+        "profile",
+        "Everything stored about you",
+        "Served as an attachment (`ion-export.json`).",
+        (
+            Reply(
+                200,
+                "The export.",
+                ProfileExport,
+                {
+                    "uid": EXAMPLE_UID,
+                    "profile": {},
+                    "learned_preferences": {},
+                    "sessions": [],
+                    "feedback": [],
+                    "devices": [],
+                },
+                {"Content-Disposition": ({"type": "string"}, "attachment")},
+            ),
+        ),
+    ),
+    Endpoint(
+        "post",
+        "/v2/devices",
+        "devices",
+        "registerDevice",
+        "devices",
+        "Register this device's FCM token for push",
+        "A refreshed token replaces the old one when `previous_token` names it; registering a "
+        "known token again only moves its last-seen time (`200`).",
+        (
+            Reply(
+                201,
+                "Registered.",
+                DeviceOut,
+                {
+                    "device_id": "9a0364b9e99bb480dd25e1f0284c8555",
+                    "platform": "android",
+                    "created_at": "2026-11-22T09:15:02Z",
+                    "last_seen_at": "2026-11-22T09:15:02Z",
+                    "created": True,
+                },
+            ),
+            Reply(
+                200,
+                "Known already: last seen now.",
+                DeviceOut,
+                {
+                    "device_id": "9a0364b9e99bb480dd25e1f0284c8555",
+                    "platform": "android",
+                    "created_at": "2026-11-20T08:00:00Z",
+                    "last_seen_at": "2026-11-22T09:15:02Z",
+                    "created": False,
+                },
+            ),
+        ),
+        body=DeviceCreate,
+        body_example={"token": EXAMPLE_TOKEN, "platform": "android"},
+    ),
+    Endpoint(
+        "delete",
+        "/v2/devices/{token}",
+        "devices",
+        "removeDevice",
+        "devices",
+        "Stop push to a device (sign-out)",
+        "Only your own devices; any other token is a `404`.",
+        (Reply(204, "Removed."),),
+        errors=(400, 404),
+        params=(
+            Param(
+                "token",
+                "path",
+                {"type": "string", "pattern": r"^[A-Za-z0-9_:.\-]{16,4096}$"},
+                "The FCM registration token.",
+                EXAMPLE_TOKEN,
+                True,
+            ),
+        ),
+    ),
+    Endpoint(
+        "get",
+        "/v2/insights/metrics",
+        "insights",
+        "listMetrics",
+        "insights",
+        "The metrics there are and how to draw them (operators)",
+        "",
+        (
+            Reply(
+                200,
+                "The metrics.",
+                MetricIndex,
+                {"metrics": [METRIC_EXAMPLE]},
+                {"Cache-Control": ({"type": "string"}, "`no-store`")},
+            ),
+        ),
+        auth="operator",
+    ),
+    Endpoint(
+        "get",
+        "/v2/insights/metrics/{name}",
+        "insights",
+        "readMetric",
+        "insights",
+        "One metric's rows for a range of days (operators)",
+        f"`to` defaults to today (UTC), `from` to the week ending at `to`; at most {MAX_DAYS} "
+        "days.",
+        (
+            Reply(
+                200,
+                "The rows.",
+                MetricRows,
+                {
+                    **METRIC_EXAMPLE,
+                    "from": "2026-11-16",
+                    "to": "2026-11-22",
+                    "columns": ["day", "active_users", "sessions"],
+                    "rows": [{"day": "2026-11-16", "active_users": 42, "sessions": 57}],
+                },
+                {"Cache-Control": ({"type": "string"}, "`no-store`")},
+            ),
+        ),
+        errors=(400, 404),
+        params=(
+            Param(
+                "name",
+                "path",
+                {"type": "string", "enum": sorted(METRICS)},
+                "The metric.",
+                "daily_active_users",
+                True,
+            ),
+            Param(
+                "from",
+                "query",
+                {"type": "string", "format": "date"},
+                "First day (UTC).",
+                "2026-11-16",
+            ),
+            Param(
+                "to", "query", {"type": "string", "format": "date"}, "Last day (UTC).", "2026-11-22"
+            ),
+        ),
+        auth="operator",
+    ),
+    *(
+        Endpoint(
+            "get",
+            f"/v2/insights/{asset}",
+            "insights",
+            op_id,
+            "insights",
+            f"The operators' dashboard: {what}",
+            "Public static file holding no data: the page reads the operator's token from the URL "
+            "fragment and every number comes from the metrics API.",
+            (Reply(200, what.capitalize() + ".", media_type=media, example=None),),
+            auth="none",
+        )
+        for asset, op_id, what, media in (
+            ("dashboard", "dashboardPage", "the page", "text/html"),
+            ("dashboard.js", "dashboardScript", "its script", "text/javascript"),
+            ("dashboard.css", "dashboardStyle", "its style sheet", "text/css"),
+        )
+    ),
+)
+
+TAGS = [
+    {"name": "chat", "description": "Turns, sessions and sync"},
+    {"name": "feedback", "description": "Ratings that teach the persona choice"},
+    {"name": "profile", "description": "Settings, export and erasure"},
+    {"name": "devices", "description": "Push notification tokens"},
+    {"name": "insights", "description": "Operators only (custom claim `role: operator`)"},
+    {"name": "legacy", "description": "The earlier shape, kept for existing web clients"},
+    {"name": "operations", "description": "Health"},
+]

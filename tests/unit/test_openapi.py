@@ -1,0 +1,177 @@
+"""The committed OpenAPI files are what the code generates, and they describe every route the
+functions and the gateway serve, with honest examples and the error shape everywhere."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+import yaml
+
+from common.chat.models import TurnResponse
+from scripts import openapi
+from scripts import openapi_endpoints as api
+from scripts.gateway import ROUTES as GATEWAY_ROUTES
+from scripts.stack import FUNCTION_PORTS
+
+FUNCTIONS = Path(openapi.ROOT) / "functions"
+METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+@cache
+def spec() -> dict:
+    return openapi.build()
+
+
+def operations() -> list[tuple[str, str, dict]]:
+    return [
+        (method, path, op)
+        for path, item in spec()["paths"].items()
+        for method, op in item.items()
+        if method in METHODS
+    ]
+
+
+@cache
+def function_routes() -> dict[str, set[tuple[str, str]]]:
+    """Each HTTP function's (method, OpenAPI path) pairs, read from its Routes table."""
+    out = {}
+    for main in sorted(FUNCTIONS.glob("*/main.py")):
+        if "Routes(" not in main.read_text(encoding="utf-8"):
+            continue  # event-driven: no public paths
+        spec_ = importlib.util.spec_from_file_location(f"fn_{main.parent.name}_main", main)
+        module = importlib.util.module_from_spec(spec_)
+        spec_.loader.exec_module(module)
+        out[main.parent.name] = {
+            (method.lower(), re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule))
+            for rule in module.ROUTES._map.iter_rules()
+            for method in rule.methods
+            if method.lower() in METHODS
+        }
+    return out
+
+
+def test_committed_files_are_current():
+    for path, text in openapi.outputs().items():
+        assert path.exists(), f"{path.name} is missing: run `make openapi`"
+        assert path.read_text(encoding="utf-8") == text, f"{path.name} is stale: `make openapi`"
+
+
+def test_the_files_are_plain_yaml_of_the_document():
+    assert yaml.safe_load(openapi.SPEC_FILE.read_text(encoding="utf-8")) == spec()
+    assert spec()["openapi"].startswith("3.1")
+
+
+def test_every_route_a_function_serves_is_documented_by_its_backend():
+    documented = {(m, p): op for m, p, op in operations()}
+    backend_of = {(ep.method, ep.path): ep.backend for ep in api.ENDPOINTS}
+    for function, routes in function_routes().items():
+        for route in routes:
+            assert route in documented, f"{function} serves {route} but openapi.yaml lacks it"
+            assert backend_of[route] == function, f"{route} is served by {function}"
+
+
+def test_every_documented_operation_is_served():
+    served = {(m, p): fn for fn, routes in function_routes().items() for m, p in routes}
+    for ep in api.ENDPOINTS:
+        served_by = served.get((ep.method, ep.path))
+        assert served_by == ep.backend, f"{ep.method} {ep.path}: served by {served_by}"
+
+
+def _concrete(path: str) -> str:
+    return re.sub(r"\{\w+\}", "x", path)
+
+
+def _gateway_port(path: str) -> int | None:
+    concrete = _concrete(path)
+    return next(
+        (
+            port
+            for prefix, port in GATEWAY_ROUTES
+            if concrete == prefix.rstrip("/") or concrete.startswith(prefix)
+        ),
+        None,
+    )
+
+
+def test_the_local_gateway_routes_every_documented_path_to_its_function():
+    for ep in api.ENDPOINTS:
+        if ep.backend not in FUNCTION_PORTS:
+            continue  # a function not yet on the local stack
+        assert _gateway_port(ep.path) == FUNCTION_PORTS[ep.backend], ep.path
+
+
+def test_every_gateway_route_is_documented():
+    public = [(prefix, port) for prefix, port in GATEWAY_ROUTES if not prefix.startswith("/_")]
+    for prefix, port in public:
+        assert any(
+            _gateway_port(path) == port and _concrete(path).startswith(prefix.rstrip("/"))
+            for _, path, _ in operations()
+        ), f"the gateway routes {prefix} but openapi.yaml documents nothing there"
+
+
+def test_errors_are_documented_in_the_one_shape():
+    error_ref = {"$ref": "#/components/schemas/ErrorBody"}
+    for method, path, op in operations():
+        responses = op["responses"]
+        signed_in = bool(op["security"])
+        if signed_in:
+            assert {"401", "503"} <= responses.keys(), (method, path)
+        if "requestBody" in op:
+            assert {"400", "413", "415"} <= responses.keys(), (method, path)
+        for status, response in responses.items():
+            if int(status) < 400:
+                continue
+            media = response["content"]["application/json"]
+            assert media["schema"] == error_ref, (method, path, status)
+            api.ErrorBody.model_validate(media["example"])
+            if status in ("429", "503"):
+                assert response["headers"]["Retry-After"]["required"] is True
+
+
+def test_operator_endpoints_say_so_and_answer_403():
+    for ep in api.ENDPOINTS:
+        op = spec()["paths"][ep.path][ep.method]
+        if ep.path.startswith("/v2/insights/metrics"):
+            assert op["security"] == [{"firebase": ["role:operator"]}]
+            assert "403" in op["responses"]
+
+
+def test_examples_are_valid_for_their_models():
+    for ep in api.ENDPOINTS:
+        if ep.body is not None:
+            assert ep.body_example is not None, ep.operation_id
+            ep.body.model_validate_json(json.dumps(ep.body_example))
+        for reply in ep.replies:
+            if reply.model is not None and reply.example is not None:
+                reply.model.model_validate(reply.example)
+
+
+def test_a_streamed_turn_is_documented_as_server_sent_events():
+    content = spec()["paths"]["/v2/chat/turns"]["post"]["responses"]["200"]["content"]
+    stream = content["text/event-stream"]["example"]
+    final = stream.split("event: final\ndata: ", 1)[1].strip()
+    TurnResponse.model_validate_json(final)
+
+
+def test_gateway_variant_names_a_backend_for_every_operation():
+    text = openapi.GATEWAY_FILE.read_text(encoding="utf-8")
+    doc = openapi.gateway(spec())
+    backends = doc["x-google-api-management"]["backends"]
+    for ep in api.ENDPOINTS:
+        assert doc["paths"][ep.path][ep.method]["x-google-backend"] == ep.backend
+        assert backends[ep.backend]["address"] == "${" + ep.backend + "_url}"
+    # The only template expressions are the placeholders Terraform fills in.
+    names = set(re.findall(r"(?<!\$)\$\{(\w+)\}", text))
+    assert names == {"project", *(f"{b}_url" for b in backends)}
+    assert "%{" not in text.replace("%%{", "")
+
+
+@pytest.mark.parametrize("status", sorted(api.ERRORS))
+def test_each_error_status_has_an_example_code(status):
+    description, code, message = api.ERRORS[status]
+    assert re.fullmatch(r"[a-z][a-z0-9_]*", code) and message and description
