@@ -6,7 +6,7 @@ export CLOUDSDK_CORE_DISABLE_USAGE_REPORTING := true
 export CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK := true
 export NO_UPDATE_NOTIFIER := 1
 
-.PHONY: bootstrap up down run demo test test-unit lint fmt bench status
+.PHONY: bootstrap up down run demo test test-unit lint fmt bench status openapi chat
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -33,11 +33,20 @@ lint: bootstrap
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	terraform fmt -check -recursive terraform
+	.venv-checkov/bin/checkov -d terraform --framework terraform --skip-download --quiet --compact
 
 fmt: bootstrap
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 	terraform fmt -recursive terraform
+
+# openapi.yaml and API Gateway's variant, generated from the pydantic models (commit both).
+openapi: bootstrap
+	@$(PYTHON) -m scripts.openapi
+
+# The terminal chat client against the running stack (`make up` or `make run` first).
+chat:
+	@$(PYTHON) -m scripts.chat_client
 
 test-unit: bootstrap
 	$(BIN)/pytest tests/unit -q
@@ -50,4 +59,5 @@ test: lint
 
 bench: bootstrap
 	@scripts/with_stack.sh --with-floor $(PYTHON) -m benchmarks.chat_turns
+	@scripts/with_stack.sh $(PYTHON) -m benchmarks.analytics
 	@$(PYTHON) -m benchmarks.import_time

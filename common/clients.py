@@ -80,6 +80,47 @@ def publisher_client() -> Any:
 
 
 @cache
+def bigquery_client() -> Any:
+    """BigQuery; the local emulator when BIGQUERY_EMULATOR_HOST is set (host:port)."""
+    from google.cloud import bigquery
+
+    settings = get_settings()
+    emulator = os.environ.get("BIGQUERY_EMULATOR_HOST")
+    if emulator:
+        from google.auth.credentials import AnonymousCredentials
+
+        return bigquery.Client(
+            project=settings.project_id,
+            credentials=AnonymousCredentials(),
+            client_options={"api_endpoint": f"http://{emulator}"},
+        )
+    return bigquery.Client(project=settings.project_id)
+
+
+@cache
+def analytics_writer():
+    """The events table's writer behind a group commit: concurrent deliveries share a write."""
+    from common.analytics.schema import TABLE
+    from common.analytics.sink import GroupCommit
+    from common.analytics.warehouse import BigQueryRowWriter
+
+    settings = get_settings()
+    table = f"{settings.project_id}.{settings.analytics_dataset}.{TABLE}"
+    writer = BigQueryRowWriter(bigquery_client(), table=table)
+    return GroupCommit(writer.insert, max_items=settings.analytics_batch_rows)
+
+
+@cache
+def dead_letter():
+    from common.analytics.warehouse import PubSubDeadLetter
+
+    settings = get_settings()
+    return PubSubDeadLetter(
+        publisher_client(), project_id=settings.project_id, topic=settings.dead_letter_topic
+    )
+
+
+@cache
 def session_store():
     from common.adapters.firestore_sessions import FirestoreSessionStore
 
@@ -151,3 +192,49 @@ def router():
     from common.routing import ResonanceBasedRouter
 
     return ResonanceBasedRouter()
+
+
+@cache
+def messaging_app() -> Any:
+    """The firebase app FCM is sent through. In the cloud: the function's service account.
+    With FCM_BASE_URL (tests, the local stack) firebase-admin talks to that server instead,
+    with a fixed token: there is no account to get a real one from, and the server ignores it."""
+    import firebase_admin
+
+    settings = get_settings()
+    credential = None  # Application Default Credentials
+    if settings.fcm_base_url:
+        from firebase_admin import messaging
+        from google.oauth2.credentials import Credentials
+
+        # The SDK has no endpoint option; the service reads this class attribute when created.
+        messaging._MessagingService.FCM_URL = (
+            settings.fcm_base_url.rstrip("/") + "/v1/projects/{0}/messages:send"
+        )
+        credential = Credentials(token="local-fcm")  # noqa: S106 - not a secret
+    return firebase_admin.initialize_app(
+        credential,
+        options={"projectId": settings.project_id, "httpTimeout": 10},  # the SDK's default: 120 s
+        name=f"ion-fcm-{settings.project_id}",
+    )
+
+
+@cache
+def device_store():
+    from common.adapters.firestore_devices import FirestoreDeviceStore
+
+    return FirestoreDeviceStore(firestore_client())
+
+
+@cache
+def push_store():
+    from common.adapters.firestore_push import FirestorePushStore
+
+    return FirestorePushStore(firestore_client(), session_store())
+
+
+@cache
+def push_sender():
+    from common.adapters.fcm_sender import FcmSender
+
+    return FcmSender(messaging_app())

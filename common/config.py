@@ -4,8 +4,10 @@ upper case; Terraform sets the same names on each function."""
 from functools import cache
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from common.experiments import Experiment, check_no_overlap
 
 
 class Settings(BaseSettings):
@@ -29,6 +31,11 @@ class Settings(BaseSettings):
 
     # Analytics: the key of the HMAC that turns a uid into a user_key (Secret Manager in prod).
     analytics_key: SecretStr = SecretStr("local-analytics-key-not-secret")
+    # The analytics sink: dataset of the events table, where refused events go, and the most
+    # rows one BigQuery write carries (concurrent deliveries share a write).
+    analytics_dataset: str = "analytics"
+    dead_letter_topic: str = "events-dead-letter"
+    analytics_batch_rows: int = Field(500, ge=1, le=10_000)
 
     # Auth
     auth_check_revoked: bool = True
@@ -61,7 +68,10 @@ class Settings(BaseSettings):
     # Personalization: how the persona is chosen from the ensemble and the user's preferences
     personalization_policy: Literal["static", "formula", "thompson"] = "thompson"
     thompson_prior_strength: float = Field(4.0, ge=0)
-    thompson_exploration_cap: float = Field(0.2, ge=0, le=1)
+    thompson_exploration_cap: float = Field(0.1, ge=0, le=1)
+    # A/B tests of the ranking, as JSON (common/experiments.py): [{"id", "variants": [{"name",
+    # "traffic", "policy"}], "start", "end", "control"}]; windows may not overlap.
+    experiments: tuple[Experiment, ...] = ()
 
     # Anomaly limits per user (see common/personalization/anomaly.py)
     anomaly_burst_minute_max: int = Field(8, ge=1)
@@ -74,6 +84,23 @@ class Settings(BaseSettings):
 
     # Request limits
     max_body_bytes: int = Field(64 * 1024, ge=1024)
+
+    # Devices and push (common/push/): FCM_BASE_URL points firebase-admin at a local FCM v1
+    # server (tests, the local stack); unset in the cloud.
+    fcm_base_url: str | None = None
+    device_stale_days: int = Field(30, ge=1)
+    push_daily_cap: int = Field(3, ge=1, le=100)  # pushes per user per local day
+    push_retry_attempts: int = Field(3, ge=1, le=10)  # sends of one message within one delivery
+    push_retry_base_seconds: float = Field(1.0, gt=0)
+    push_retry_max_wait_seconds: float = Field(10.0, ge=0)  # longer waits defer the message
+    push_max_deliveries: int = Field(5, ge=1)  # deliveries before a message counts as failed
+    push_release_batch: int = Field(50, ge=1, le=500)
+
+    @field_validator("experiments")
+    @classmethod
+    def _experiments_apart(cls, value: tuple[Experiment, ...]) -> tuple[Experiment, ...]:
+        check_no_overlap(value)
+        return value
 
     @property
     def project_id(self) -> str:

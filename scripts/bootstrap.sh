@@ -27,6 +27,17 @@ if ! stamp_ok .venv/.bootstrap "$req_hash"; then
   echo "$req_hash" > .venv/.bootstrap
 fi
 
+# 1b. checkov (Terraform static checks) in its own virtualenv: its pins clash with .venv's.
+checkov_hash=$(sha256sum requirements-checkov.txt | cut -c1-16)
+if ! stamp_ok .venv-checkov/.bootstrap "$checkov_hash"; then
+  say "creating .venv-checkov (Terraform static checks)"
+  [ -x .venv-checkov/bin/python ] || "$PY" -m venv .venv-checkov
+  .venv-checkov/bin/python -m pip install --quiet --upgrade pip
+  .venv-checkov/bin/python -m pip install --quiet -r requirements-checkov.txt 2> >(grep -v "is ignored: it is neither" >&2) \
+    || die "pip install of checkov failed"
+  echo "$checkov_hash" > .venv-checkov/.bootstrap
+fi
+
 # 2. Google Cloud CLI emulators (Firestore, Pub/Sub) and the Java they run on.
 command -v java >/dev/null || die "Java 17+ is required for the Firestore and Pub/Sub emulators"
 need_pkgs=()
@@ -42,6 +53,18 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
       || die "could not install ${need_pkgs[*]}: install the Google Cloud CLI and its Firestore and Pub/Sub emulator components"
   else
     die "missing ${need_pkgs[*]}: install the Google Cloud CLI with its Firestore and Pub/Sub emulators"
+  fi
+fi
+
+# 2b. Debian's Chromium, headless, for the insights dashboard's browser test.
+if ! command -v chromium >/dev/null; then
+  say "installing chromium with apt-get (the dashboard's browser test)"
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get install -y -q chromium >/dev/null 2>&1 \
+      || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; }) \
+      || die "could not install chromium: install Debian's chromium package"
+  else
+    die "chromium is missing: install Debian's chromium package (apt-get install chromium)"
   fi
 fi
 

@@ -22,6 +22,8 @@ ROUTES: tuple[tuple[str, int], ...] = (
     ("/healthz", FUNCTION_PORTS["chat"]),
     ("/v2/feedback", FUNCTION_PORTS["feedback"]),
     ("/v2/profile", FUNCTION_PORTS["profile"]),
+    ("/v2/devices", FUNCTION_PORTS["devices"]),
+    ("/v2/insights/", FUNCTION_PORTS["insights"]),
     ("/_bench/floor", FLOOR_PORT),
 )
 HOP_BY_HOP = {

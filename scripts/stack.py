@@ -43,6 +43,7 @@ EMULATOR_ENV = {
     "MODEL_PREDICT_URL": "http://127.0.0.1:8081/predict",
     "MODEL_HEALTH_URL": "http://127.0.0.1:8081/health",
     "MODEL_BREAKER_RESET_SECONDS": "2",  # recover quickly from the fault tests' restarts
+    "FCM_BASE_URL": "http://127.0.0.1:8102",  # the local FCM v1 server (tests/fakes/fcm_server.py)
     "ION_ENV": "local",
     "CLOUDSDK_CORE_DISABLE_USAGE_REPORTING": "true",
     "CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK": "true",
@@ -53,6 +54,8 @@ TOPICS = ("events", "notifications", "events-dead-letter")
 # (subscription, topic, push function or None for pull). Event-driven functions join here.
 SUBSCRIPTIONS: tuple[tuple[str, str, str | None], ...] = (
     ("events-profile-updater", "events", "profile_updater"),
+    ("events-analytics-sink", "events", "analytics_sink"),
+    ("notifications-push-sender", "notifications", "push_sender"),
 )
 
 
@@ -89,8 +92,14 @@ FUNCTION_PORTS = {
     "feedback": 8093,
     "profile": 8094,
     "profile_updater": 8095,
+    "analytics_sink": 8096,
+    "push_sender": 8100,
+    "devices": 8101,
+    "session_cleanup": 8098,
+    "insights": 8097,
 }
 FLOOR_PORT = 8099
+FCM_PORT = 8102
 
 SERVICES: tuple[Service, ...] = (
     Service(
@@ -118,7 +127,9 @@ SERVICES: tuple[Service, ...] = (
         9050,
         (str(VENV_BIN / "bqemulator"), "start", "--project", PROJECT, "--log-level", "warning"),
         ready_path=f"/bigquery/v2/projects/{PROJECT}/datasets",
-        env={"HOME": str(TOOLS / "bqhome")},
+        # No time-travel snapshots kept: the emulator copies a table on every write and would
+        # otherwise hold a copy per write for 7 days (gigabytes after a benchmark).
+        env={"HOME": str(TOOLS / "bqhome"), "BQEMU_TIME_TRAVEL_RETENTION_DAYS": "0"},
     ),
     Service(
         "auth",
@@ -151,6 +162,13 @@ SERVICES: tuple[Service, ...] = (
             "AIP_HEALTH_ROUTE": "/health",
             "AIP_PREDICT_ROUTE": "/predict",
         },
+    ),
+    Service(  # FCM's HTTP v1 API, locally: the push sender's firebase-admin sends here
+        "fcm",
+        FCM_PORT,
+        (str(VENV_BIN / "python"), "-m", "tests.fakes.fcm_server", f"--port={FCM_PORT}"),
+        ready_path="/_fake/requests",
+        env={"PYTHONPATH": str(ROOT)},
     ),
     *(_function(name, port) for name, port in FUNCTION_PORTS.items()),
     Service(
@@ -309,6 +327,13 @@ def provision_pubsub() -> None:
         _put(f"{base}/subscriptions/{sub}", body)
 
 
+def provision_bigquery() -> None:
+    """The analytics dataset, events table and views (the emulator keeps nothing either)."""
+    from common.analytics.local import provision_emulator
+
+    provision_emulator(PROJECT)
+
+
 def _put(url: str, body: dict) -> None:
     req = urllib.request.Request(
         url,
@@ -353,6 +378,7 @@ def up(*, with_floor: bool = False) -> None:
     for s in emulators:
         wait_ready(s, timeout=90)
     provision_pubsub()
+    provision_bigquery()
     rest = [s for s in todo if s not in emulators]
     for s in rest:
         start(s, wait=False)
@@ -413,10 +439,13 @@ def main(argv: list[str] | None = None) -> None:
         status()
     elif args.command == "provision":
         provision_pubsub()
+        provision_bigquery()
     elif args.command == "start":
         start(BY_NAME[args.name])
         if args.name == "pubsub":
             provision_pubsub()
+        if args.name == "bigquery":
+            provision_bigquery()
     elif args.command == "stop":
         stop(args.name)
 

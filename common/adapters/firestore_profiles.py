@@ -22,6 +22,7 @@ from common.adapters.firestore_sessions import (
 from common.events import Event
 
 APPLIED, DEVICES, ERASURES = "applied_events", "devices", "erasures"
+DEFERRED_NOTIFICATIONS = "deferred_notifications"  # pushes waiting out quiet hours (owner_uid)
 BATCH = 400  # Firestore allows 500 writes per batch
 
 
@@ -87,6 +88,7 @@ class FirestoreProfileStore:
                 s.to_dict()
                 for s in self._db.collection(USERS).document(uid).collection(DEVICES).stream()
             ]
+            waiting = [s.to_dict() for s in self._owned(DEFERRED_NOTIFICATIONS, uid)]
         return _plain(
             {
                 "uid": uid,
@@ -95,6 +97,7 @@ class FirestoreProfileStore:
                 "sessions": sessions,
                 "feedback": feedback,
                 "devices": devices,
+                "pending_notifications": waiting,
             }
         )
 
@@ -114,7 +117,7 @@ class FirestoreProfileStore:
                 refs += turns + [snap.reference]
                 counts["turns"] = counts.get("turns", 0) + len(turns)
             counts["sessions"] = len(refs) - counts.get("turns", 0)
-            for collection in (TURN_KEYS, FEEDBACK):
+            for collection in (TURN_KEYS, FEEDBACK, DEFERRED_NOTIFICATIONS):
                 owned = self._owned(collection, uid)
                 refs += [s.reference for s in owned]
                 counts[collection] = len(owned)

@@ -13,6 +13,7 @@ from common.chat.models import (
     SentimentOut,
     TurnResponse,
 )
+from common.experiments import Assignment, event_fields
 from common.routing.ensemble import Ranking
 
 POLICY = "ensemble-v1"
@@ -67,9 +68,10 @@ def turn_event_data(
     client: str,
     message_chars: int,
     latency_ms: float,
+    assignment: Assignment | None = None,
 ) -> dict:
     """What analytics learns of a turn: labels, every persona's score and the propensity of the
-    one shown (for off-policy evaluation), never the text."""
+    one shown (for off-policy evaluation), the user's A/B variant, never the text."""
     return {
         "turn_id": response["turn_id"],
         "turn_index": response["turn_index"],
@@ -92,6 +94,7 @@ def turn_event_data(
         "client": client,
         "message_chars": message_chars,
         "latency_ms": latency_ms,
+        **event_fields(assignment),
     }
 
 

@@ -29,15 +29,17 @@ def _weights() -> ensemble.Weights:
 
 
 @cache
-def policy() -> Policy:
+def policy(name: str | None = None) -> Policy:
+    """The named policy (an A/B variant's), by default the configured one."""
     s = get_settings()
-    if s.personalization_policy == "thompson":
+    name = name or s.personalization_policy
+    if name == "thompson":
         return make_policy(
             "thompson",
             prior_strength=s.thompson_prior_strength,
             exploration_cap=s.thompson_exploration_cap,
         )
-    return make_policy(s.personalization_policy)
+    return make_policy(name)
 
 
 def rank_personas(
@@ -47,9 +49,11 @@ def rank_personas(
     requested: str | None,
     seed: str,
     profile: Profile | None = None,
+    policy_name: str | None = None,
 ) -> ensemble.Ranking:
     """The ensemble's ranking, then the personalization policy's choice (new users and users
-    who turned personalization off get the ensemble alone: the policy's own rule)."""
+    who turned personalization off get the ensemble alone: the policy's own rule).
+    `policy_name` is the user's A/B variant's policy, None for the configured one."""
     routed = clients.router().rank(analysis, top=4)
     ranking = ensemble.rank(
         analysis=analysis,
@@ -63,7 +67,7 @@ def rank_personas(
     )
     if requested or convo.care:
         return ranking  # the user's choice, or care after a crisis, is not for a policy
-    decision = policy().choose(
+    decision = policy(policy_name).choose(
         ensemble=ranking.scores, profile=profile, local_hour=convo.local_hour, seed=seed
     )
     if decision.policy == "static":

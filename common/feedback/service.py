@@ -138,6 +138,9 @@ def _submit_once(
             "tone": turn.get("tone"),
             "intent": turn.get("intent"),
             "has_comment": bool(body.comment),
+            # The A/B variant the rated turn was shown under (stored with the turn).
+            "experiment": turn.get("experiment"),
+            "variant": turn.get("variant"),
         },
     )
     store.write_feedback(key=key, doc=doc, events=[event], context=ctx)
