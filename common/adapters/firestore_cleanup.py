@@ -4,18 +4,28 @@ left, so deleting in bounded batches needs no stored cursor between runs."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
 from common.adapters.firestore_profiles import ERASURES
 from common.adapters.firestore_sessions import (
+    OUTBOX,
     READ_TIMEOUT,
     SESSIONS,
     TURNS,
     USERS,
+    decode_session,
+    outbox_doc,
     storage_errors,
 )
 from common.cleanup import DEFAULT_RETENTION_DAYS, PendingErasure, SessionRef
+from common.config import get_settings
+from common.events import user_key
+from common.profile.service import settings_of
+from common.sessions.ending import session_ended_event
+
+log = logging.getLogger(__name__)
 
 WRITE_BATCH = 400  # Firestore allows 500 writes per batch
 TURN_PAGE = 300
@@ -60,8 +70,36 @@ class FirestoreCleanupStore:
         )
         with storage_errors():
             snaps = list(query.stream(timeout=READ_TIMEOUT))
+            self._announce_endings(snaps, now)
             turns = sum(self._delete_session_tree(s.reference) for s in snaps)
         return len(snaps), turns
+
+    def _announce_endings(self, snaps: list, now: datetime) -> None:
+        """A `session.ended` event per expired session, put in the outbox (the relay publishes
+        it) before the session is deleted. Its id is stable, so a run that stops in between
+        only rewrites the same event."""
+        states = []
+        for snap in snaps:
+            try:
+                states.append(decode_session({**snap.to_dict(), "session_id": snap.id}))
+            except (KeyError, TypeError, ValueError):
+                log.warning("expired session without a readable state", extra={"doc": snap.id})
+        if not states:
+            return
+        owners = [self._db.collection(USERS).document(uid) for uid in {s.owner_uid for s in states}]
+        users = {d.id: d.to_dict() for d in self._db.get_all(owners, timeout=READ_TIMEOUT)}
+        key = get_settings().analytics_key.get_secret_value()
+        batch = self._db.batch()
+        for state in states:
+            subject = user_key(state.owner_uid, key)
+            anonymous = settings_of(users.get(state.owner_uid)).anonymize_analytics
+            event = session_ended_event(
+                state, user_key=None if anonymous else subject, subject=subject, now=now
+            )
+            batch.set(
+                self._db.collection(OUTBOX).document(event.event_id), outbox_doc(event, due=now)
+            )
+        batch.commit(timeout=READ_TIMEOUT)
 
     def delete_sessions(self, session_ids: list[str]) -> tuple[int, int]:
         with storage_errors():

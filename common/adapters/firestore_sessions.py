@@ -58,6 +58,19 @@ def _iso(value: Any) -> str:
     raise TypeError(f"cannot store {type(value).__name__}")
 
 
+def outbox_doc(event: Event, *, due: datetime) -> dict:
+    """An outbox entry: the relay publishes it from `due` on."""
+    return {
+        "envelope": _json(event.envelope()),
+        "session_id": event.session_id,
+        "subject": event.subject,
+        "topic": event.topic,
+        "created_at": event.occurred_at,
+        "next_attempt_at": due,
+        "attempts": 0,
+    }
+
+
 def encode_session(state: SessionState) -> dict:
     """The session document. The window is stored as JSON text: one value to encode instead of
     dozens (encoding nested maps dominated a turn's CPU time)."""
@@ -268,17 +281,9 @@ class FirestoreSessionStore:
         return self._db.collection(OUTBOX).document(event_id)
 
     def _outbox_doc(self, event: Event) -> dict:
+        # The turn publishes inline; the relay steps in only once the grace has passed.
         grace = timedelta(seconds=self._settings.outbox_grace_seconds)
-        return {
-            "envelope": _json(event.envelope()),
-            "session_id": event.session_id,
-            "subject": event.subject,
-            "topic": event.topic,
-            "created_at": event.occurred_at,
-            # The turn publishes inline; the relay steps in only once this has passed.
-            "next_attempt_at": event.occurred_at + grace,
-            "attempts": 0,
-        }
+        return outbox_doc(event, due=event.occurred_at + grace)
 
     def mark_due(self, event_ids: list[str], now: datetime) -> None:
         """Inline delivery failed: let the relay take these on its next run."""

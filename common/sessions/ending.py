@@ -18,7 +18,7 @@ from common.sessions.state import SessionState
 LONG_SESSION_TURNS: Final = 6  # a conversation of this many turns is a long one
 # Fixed namespace: the same session always ends with the same event id, so a cleanup run that
 # stops after publishing and runs again changes nothing downstream.
-_ENDED_NAMESPACE: Final = uuid.UUID("6c3f2a1e-8f0b-4d7e-9a51-2f6b9d1c0e47")
+ENDED_NAMESPACE: Final = uuid.UUID("6c3f2a1e-8f0b-4d7e-9a51-2f6b9d1c0e47")
 
 
 def end_signal(turn_count: int) -> str | None:
@@ -50,6 +50,6 @@ def session_ended_event(
         user_key,
         state.session_id,
         data,
-        event_id=str(uuid.uuid5(_ENDED_NAMESPACE, state.session_id)),
+        event_id=str(uuid.uuid5(ENDED_NAMESPACE, state.session_id)),
         subject=subject,
     )

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 
 from common.config import get_settings
 from common.events import user_key
+from common.personalization.preferences import IMPLICIT_SIGNALS
+from common.sessions.ending import ENDED_NAMESPACE
 from scripts import stack
 from tests.stack_fixtures import new_turn
 
@@ -73,3 +78,26 @@ def test_only_post_runs_the_job() -> None:
     r = httpx.get(JOB, timeout=30)
     assert r.status_code == 405
     assert r.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_a_session_left_after_one_reply_teaches_the_profile_once(api, user, firestore_db) -> None:
+    turn = new_turn(api, user, "can you help me prepare for a salary talk?").json()
+    persona = turn["persona"]["id"]
+    key = user_key(user.uid, get_settings().analytics_key.get_secret_value())
+    prefs = firestore_db.collection("preferences").document(key)
+    _expire(firestore_db, turn["session_id"])
+
+    _run()  # the session.ended event goes through the outbox, the relay and the updater
+
+    def beta() -> float:
+        doc = prefs.get()
+        stats = (doc.to_dict() or {}).get("stats", {}) if doc.exists else {}
+        return float(stats.get(persona, {}).get("beta", 0.0))
+
+    deadline = time.monotonic() + 45
+    while beta() == 0.0 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    reward, weight = IMPLICIT_SIGNALS["left_right_after_reply"]
+    assert beta() == pytest.approx(weight * (1 - reward))  # weak evidence against, counted once
+    ended = str(uuid.uuid5(ENDED_NAMESPACE, turn["session_id"]))
+    assert prefs.collection("applied_events").document(ended).get().exists
