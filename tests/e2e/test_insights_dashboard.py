@@ -198,6 +198,10 @@ def api_answers(api: httpx.Client, operator: User, start: str, end: str) -> dict
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed: scripts/bootstrap.sh")
+# Quarantined, not passed: earlier tests' events can still reach the shared events table while
+# the page is drawn, so page and API may see two states of the data (seen once in two runs).
+# Fix: give this test a dataset of its own. Until then a mismatch is reported as XFAIL.
+@pytest.mark.xfail(strict=False, reason="shared events table can change mid-comparison")
 def test_the_dashboard_draws_every_metric_with_the_apis_numbers(
     api: httpx.Client, operator: User, week: tuple[str, str]
 ) -> None:
