@@ -4,7 +4,6 @@ about anyone and are left alone."""
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,22 +11,6 @@ from common.analytics.schema import DATASET, TABLE
 from common.cleanup import AnalyticsTableMissing, AnalyticsUnavailable
 
 QUERY_TIMEOUT = 120.0
-
-
-def bigquery_client(project: str) -> Any:
-    """A BigQuery client; the local emulator when BIGQUERY_EMULATOR_HOST is set."""
-    from google.cloud import bigquery
-
-    host = os.environ.get("BIGQUERY_EMULATOR_HOST")
-    if host:
-        from google.auth.credentials import AnonymousCredentials
-
-        return bigquery.Client(
-            project=project,
-            credentials=AnonymousCredentials(),
-            client_options={"api_endpoint": f"http://{host}"},
-        )
-    return bigquery.Client(project=project)
 
 
 class BigQueryAnalyticsEraser:

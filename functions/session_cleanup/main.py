@@ -10,7 +10,7 @@ import flask
 import functions_framework
 
 from common import clients
-from common.adapters.bigquery_erasure import BigQueryAnalyticsEraser, bigquery_client
+from common.adapters.bigquery_erasure import BigQueryAnalyticsEraser
 from common.adapters.firestore_cleanup import FirestoreCleanupStore
 from common.adapters.firestore_devices import prune_stale_devices
 from common.cleanup import run_cleanup
@@ -26,9 +26,7 @@ setup_logging(get_settings().log_level)
 @functools.cache
 def _analytics() -> BigQueryAnalyticsEraser:
     settings = get_settings()
-    return BigQueryAnalyticsEraser(
-        bigquery_client(settings.project_id), dataset=settings.analytics_dataset
-    )
+    return BigQueryAnalyticsEraser(clients.bigquery_client(), dataset=settings.analytics_dataset)
 
 
 @functions_framework.http

@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from common.adapters.bigquery_erasure import BigQueryAnalyticsEraser, bigquery_client
+from common import clients
+from common.adapters.bigquery_erasure import BigQueryAnalyticsEraser
 from common.adapters.firestore_cleanup import FirestoreCleanupStore
 from common.analytics.schema import CLUSTERING, PARTITION_FIELD, bigquery_schema
 from common.cleanup import ERASURE_SETTLE, run_cleanup
@@ -33,7 +34,7 @@ def db():
 def bq():
     from google.cloud import bigquery
 
-    client = bigquery_client(stack.PROJECT)
+    client = clients.bigquery_client()
     dataset = f"cleanup_{uuid.uuid4().hex[:8]}"
     client.create_dataset(dataset)
     yield client, dataset
