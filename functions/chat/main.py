@@ -46,7 +46,13 @@ def chat(request: flask.Request) -> flask.Response:
     return HANDLERS[endpoint](request, caller.uid, **args)
 
 
-def _turn(uid: str, body: TurnCreate, locale: str | None, client: str, sink=None):
+def _turn(
+    uid: str,
+    body: TurnCreate,
+    locale: str | None,
+    client: str,
+    sink: service.ReplySink | None = None,
+):
     return service.take_turn(
         uid=uid,
         body=body,
@@ -69,7 +75,7 @@ def create_turn(request: flask.Request, uid: str) -> flask.Response:
     )
 
 
-def _streamed_turn(uid: str, body: TurnCreate, locale: str | None, sink) -> dict:
+def _streamed_turn(uid: str, body: TurnCreate, locale: str | None, sink: service.ReplySink) -> dict:
     """A turn for `"stream": true` (run off the request thread: no flask objects here)."""
     response, replayed = _turn(uid, body, locale, "v2", sink)
     if replayed:  # a retry of a stored turn: its reply in one piece
