@@ -842,6 +842,10 @@ def test_functions_have_scaling_and_concurrency(env: str) -> None:
         assert 0 <= config["min_instances"] <= config["max_instances"]
         if config["concurrency"] > 1:
             assert config["cpu"] not in (None, UNKNOWN), f"{name}: concurrency > 1 needs a vCPU"
+    # functions-framework's gunicorn runs THREADS threads; Cloud Run's concurrency needs as many.
+    service = _resources(TERRAFORM / "modules" / "function", "google_cloudfunctions2_function")
+    env_vars = json.dumps(service["function"]["service_config"])
+    assert "THREADS = tostring(var.function_config.concurrency)" in env_vars
 
 
 # --- IAM ---------------------------------------------------------------------------------------
@@ -1064,11 +1068,12 @@ def test_views_and_daily_queries_are_the_sql_files(env: str) -> None:
     assert _path(bigquery["views_dir"]) == (ANALYTICS / "views").resolve()
     assert _path(bigquery["daily_dir"]) == (ANALYTICS / "daily").resolve()
     module = TERRAFORM / "modules" / "bigquery"
-    views = _config(module)["locals"]
-    text = json.dumps(views) + json.dumps(_config(module)["locals"])
+    text = json.dumps(_config(module)["locals"])
     assert 'fileset(var.views_dir, \\"*.sql\\")' in text
     assert 'fileset(var.daily_dir, \\"*.sql\\")' in text
-    assert "templatefile" in text
+    tables = _resources(module, "google_bigquery_table")
+    for name in ("views", "views_tier2", "views_tier3"):
+        assert "templatefile" in json.dumps(tables[name]["view"]), name
     transfer = _resources(module, "google_bigquery_data_transfer_config")["daily"]
     assert transfer["data_source_id"] == "scheduled_query"
     for path in [*(ANALYTICS / "views").glob("*.sql"), *(ANALYTICS / "daily").glob("*.sql")]:
@@ -1077,6 +1082,26 @@ def test_views_and_daily_queries_are_the_sql_files(env: str) -> None:
         placeholders = set(re.findall(r"(?<!\$)\$\{([^}]*)\}", sql))
         assert placeholders <= {"project", "dataset"}, f"{path.name}: {placeholders}"
         assert "%{" not in sql, f"{path.name}: a template directive"
+
+
+def test_views_are_created_after_the_views_they_read() -> None:
+    """BigQuery refuses a view whose tables do not exist yet, and Terraform creates one
+    resource's instances in parallel: views.tf puts each view in the tier after the views it
+    reads. Recompute the tiers from the SQL files and check that three suffice."""
+    refs = {
+        path.stem: set(re.findall(r"\$\{dataset\}\.(\w+)", path.read_text())) - {"events"}
+        for path in (ANALYTICS / "views").glob("*.sql")
+    }
+    assert set().union(*refs.values()) <= refs.keys(), "a view reads a table that is no view"
+    tier1 = {name for name, r in refs.items() if not r}
+    tier2 = {name for name, r in refs.items() if r and r <= tier1}
+    tier3 = refs.keys() - tier1 - tier2
+    assert all(refs[name] <= tier1 | tier2 for name in tier3), "a view chain deeper than 3"
+    assert {"turns", "feedback_final"} <= tier1 and "churn_risk" in tier3
+    tables = _resources(TERRAFORM / "modules" / "bigquery", "google_bigquery_table")
+    assert "local.view_tier1" in json.dumps(tables["views"]["for_each"])
+    assert "views_tier2" in json.dumps(tables["views_tier3"]["depends_on"])
+    assert "google_bigquery_table.views" in json.dumps(tables["views_tier2"]["depends_on"])
 
 
 # --- scheduler, gateway, model, monitoring -----------------------------------------------------

@@ -15,5 +15,7 @@ output "scheduled_queries" {
 
 output "views" {
   description = "View ids by SQL file."
-  value       = { for k, v in google_bigquery_table.views : k => v.table_id }
+  value = {
+    for k, v in merge(google_bigquery_table.views, google_bigquery_table.views_tier2, google_bigquery_table.views_tier3) : k => v.table_id
+  }
 }

@@ -45,5 +45,7 @@ resource "google_bigquery_data_transfer_config" "daily" {
   depends_on = [
     google_bigquery_dataset_iam_member.scheduled_queries,
     google_bigquery_table.views,
+    google_bigquery_table.views_tier2,
+    google_bigquery_table.views_tier3,
   ]
 }

@@ -1,11 +1,28 @@
 # One view per SQL file: a new file in the views folder is a new view at the next apply. The
 # files use ${project} and ${dataset} placeholders, filled here and by the code alike.
+#
+# BigQuery checks that the tables a view reads exist when the view is created, and Terraform
+# creates the instances of one resource in parallel. So views are created in tiers: tier 1 reads
+# only the events table, tier 2 reads tier-1 views, tier 3 reads tier-2 views (the deepest chain
+# today: events -> turns -> user_activity -> churn_risk). A deeper chain fails the plan.
 
 locals {
-  views = {
+  view_sql = {
     for f in fileset(var.views_dir, "*.sql") :
-    trimsuffix(f, ".sql") => templatefile("${var.views_dir}/${f}", local.sql_vars)
+    trimsuffix(f, ".sql") => file("${var.views_dir}/${f}")
   }
+  # The other views each view reads: `${project}.${dataset}.<name>` references, minus `events`.
+  view_refs = {
+    for name, sql in local.view_sql : name => toset([
+      for m in regexall("\\$\\{dataset\\}\\.([A-Za-z0-9_]+)", sql) : m[0] if m[0] != "events"
+    ])
+  }
+  view_tier1 = toset([for name, refs in local.view_refs : name if length(refs) == 0])
+  view_tier2 = toset([
+    for name, refs in local.view_refs : name
+    if length(refs) > 0 && length(setsubtract(refs, local.view_tier1)) == 0
+  ])
+  view_tier3 = setsubtract(toset(keys(local.view_refs)), setunion(local.view_tier1, local.view_tier2))
   sql_vars = {
     dataset = google_bigquery_dataset.dataset.dataset_id
     project = var.project_id
@@ -15,7 +32,7 @@ locals {
 resource "google_bigquery_table" "views" {
   #checkov:skip=CKV_GCP_121:A view holds no data; removing its SQL file must drop it, which deletion protection would block.
   #checkov:skip=CKV_GCP_80:A view stores no data to encrypt; the events table it reads is encrypted.
-  for_each            = local.views
+  for_each            = local.view_tier1
   project             = var.project_id
   dataset_id          = google_bigquery_dataset.dataset.dataset_id
   table_id            = each.key
@@ -23,9 +40,52 @@ resource "google_bigquery_table" "views" {
   deletion_protection = false
 
   view {
-    query          = each.value
+    query          = templatefile("${var.views_dir}/${each.key}.sql", local.sql_vars)
     use_legacy_sql = false
   }
 
   depends_on = [google_bigquery_table.events]
+}
+
+resource "google_bigquery_table" "views_tier2" {
+  #checkov:skip=CKV_GCP_121:A view holds no data; removing its SQL file must drop it, which deletion protection would block.
+  #checkov:skip=CKV_GCP_80:A view stores no data to encrypt; the events table it reads is encrypted.
+  for_each            = local.view_tier2
+  project             = var.project_id
+  dataset_id          = google_bigquery_dataset.dataset.dataset_id
+  table_id            = each.key
+  labels              = var.labels
+  deletion_protection = false
+
+  view {
+    query          = templatefile("${var.views_dir}/${each.key}.sql", local.sql_vars)
+    use_legacy_sql = false
+  }
+
+  depends_on = [google_bigquery_table.views]
+}
+
+resource "google_bigquery_table" "views_tier3" {
+  #checkov:skip=CKV_GCP_121:A view holds no data; removing its SQL file must drop it, which deletion protection would block.
+  #checkov:skip=CKV_GCP_80:A view stores no data to encrypt; the events table it reads is encrypted.
+  for_each            = local.view_tier3
+  project             = var.project_id
+  dataset_id          = google_bigquery_dataset.dataset.dataset_id
+  table_id            = each.key
+  labels              = var.labels
+  deletion_protection = false
+
+  view {
+    query          = templatefile("${var.views_dir}/${each.key}.sql", local.sql_vars)
+    use_legacy_sql = false
+  }
+
+  depends_on = [google_bigquery_table.views_tier2]
+
+  lifecycle {
+    precondition {
+      condition     = length(setsubtract(local.view_refs[each.key], setunion(local.view_tier1, local.view_tier2))) == 0
+      error_message = "View ${each.key} reads a view three levels deep or more; add a tier in views.tf."
+    }
+  }
 }

@@ -36,7 +36,12 @@ resource "google_cloudfunctions2_function" "function" {
     available_cpu                  = local.cpu
     available_memory               = "${var.function_config.memory_mb}M"
     # The platform adds LOG_EXECUTION_ID=true on its own; declaring it avoids a permanent diff.
-    environment_variables            = merge({ LOG_EXECUTION_ID = "true" }, var.environment_variables)
+    # functions-framework's gunicorn serves THREADS threads (default 4 per CPU): as many as the
+    # requests Cloud Run sends one instance, or the extra ones queue inside it.
+    environment_variables = merge(
+      { LOG_EXECUTION_ID = "true", THREADS = tostring(var.function_config.concurrency) },
+      var.environment_variables,
+    )
     ingress_settings                 = var.function_config.ingress
     max_instance_count               = var.function_config.max_instances
     max_instance_request_concurrency = var.function_config.concurrency
