@@ -55,7 +55,7 @@ test-unit: bootstrap
 # already running is used and left running; one started here is stopped afterwards.
 test: lint
 	@$(BIN)/pytest tests/unit -q
-	@scripts/with_stack.sh $(BIN)/pytest tests/integration tests/e2e -q
+	@scripts/with_stack.sh $(BIN)/pytest tests/integration tests/e2e -q --durations=15
 
 bench: bootstrap
 	@scripts/with_stack.sh --with-floor $(PYTHON) -m benchmarks.chat_turns
