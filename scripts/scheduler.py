@@ -11,7 +11,10 @@ import urllib.request
 
 from scripts.stack import FUNCTION_PORTS, PROJECT
 
-# job function -> seconds between runs (production: cron in Terraform)
+# job function -> seconds between runs (production: cron in Terraform). Not here:
+# notification_producers (weekly and daily in production): run every few seconds it would push
+# to every test user with a device; call it on demand, e.g.
+# curl -X POST 'http://127.0.0.1:8103/?producer=weekly_insight'.
 JOBS = {"outbox_relay": 10, "session_cleanup": 60}
 # topic -> (seconds between runs, message): jobs with a Pub/Sub target, as Cloud Scheduler's
 PUBSUB_JOBS = {"notifications": (30, {"type": "notification.release_due"})}

@@ -97,6 +97,7 @@ FUNCTION_PORTS = {
     "devices": 8101,
     "session_cleanup": 8098,
     "insights": 8097,
+    "notification_producers": 8103,  # scheduled in production; run on demand here
 }
 FLOOR_PORT = 8099
 FCM_PORT = 8102

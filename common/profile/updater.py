@@ -21,6 +21,11 @@ from common.personalization.preferences import (
 from common.sessions.ending import end_signal
 
 
+def liked(reward: float) -> int:
+    """Does a rating count as liked (thumbs up, 4 or 5 stars)?"""
+    return 1 if reward > 0.5 else 0
+
+
 def day_key(when: datetime) -> str:
     """A Firestore-safe map key for a UTC day: d20261122."""
     return when.strftime("d%Y%m%d")
@@ -56,6 +61,7 @@ def delta_for(event: Event) -> ProfileDelta | None:
         delta.add("turns", 1)
         delta.add(f"daily.{day}.turns", 1)
         delta.add(f"shown.{persona}", 1)
+        delta.add(f"daily.{day}.personas.{persona}", 1)  # who the user talked with, per day
         if d.get("intent") in INTENTS:
             delta.add(f"intent_mix.{d['intent']}", 1)
         hour = d.get("local_hour")
@@ -88,7 +94,10 @@ def delta_for(event: Event) -> ProfileDelta | None:
             _evidence(delta, persona, reward, EXPLICIT_WEIGHT, keys)
             delta.add("feedback_count", 1)
             delta.add(f"daily.{day}.feedback", 1)
+            delta.add(f"daily.{day}.liked", liked(reward))
         else:  # a changed rating: take the old one out, so the last rating counts once
+            if isinstance(previous, int | float):  # on the day of the change (the weekly insight)
+                delta.add(f"daily.{day}.liked", liked(reward) - liked(previous))
             for prefix in ("stats", *(f"ctx.{key}" for key in keys)):
                 delta.add(f"{prefix}.{persona}.alpha", reward - previous)
                 delta.add(f"{prefix}.{persona}.beta", previous - reward)

@@ -115,6 +115,28 @@ locals {
       secrets         = []
       timeout_seconds = 60
     }
+    # Cloud Scheduler: the weekly insight (Sundays) and the re-engagement nudge (daily).
+    notification_producers = {
+      description  = "Weekly insights for active users; re-engagement nudges for users at risk."
+      concurrency  = 1
+      cpu          = null
+      dataset_role = "roles/bigquery.dataViewer" # reads the churn_risk view
+      env = {
+        ANALYTICS_DATASET          = module.bigquery.dataset_id
+        REENGAGEMENT_COOLDOWN_DAYS = var.app_config.reengagement_cooldown_days
+        REENGAGEMENT_MIN_RISK      = var.app_config.reengagement_min_risk
+      }
+      ingress         = "ALLOW_INTERNAL_ONLY"
+      invokers        = local.job_invokers
+      kind            = "job"
+      max_instances   = 1 # runs never overlap
+      memory_mb       = 512
+      min_instances   = 0
+      project_roles   = ["roles/bigquery.jobUser", "roles/datastore.user"]
+      publishes_to    = ["notifications"] # after the outbox write; the relay if that fails
+      secrets         = ["ANALYTICS_KEY"] # uid -> user_key, to match churn_risk rows
+      timeout_seconds = 540
+    }
     # Cloud Scheduler, every minute: delivers the Firestore outbox.
     outbox_relay = {
       description     = "Delivers pending events from the Firestore outbox to Pub/Sub."

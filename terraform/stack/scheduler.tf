@@ -3,6 +3,21 @@
 
 locals {
   schedules = {
+    # One function, two producers: the body names which (functions/notification_producers).
+    notification-reengagement = {
+      body        = { producer = "reengagement" }
+      description = "Nudge users the analytics mark at risk of leaving (a cool-down per user)."
+      function    = "notification_producers"
+      retries     = 1            # a rerun enqueues nothing twice
+      schedule    = "0 16 * * *" # daily 16:00 UTC; quiet hours defer it per user
+    }
+    notification-weekly-insight = {
+      body        = { producer = "weekly_insight" }
+      description = "Tell each user active this week how their week went."
+      function    = "notification_producers"
+      retries     = 1
+      schedule    = "0 18 * * 0" # Sundays 18:00 UTC, so the ISO week is the one just lived
+    }
     outbox-relay = {
       description = "Deliver pending outbox events to Pub/Sub."
       function    = "outbox_relay"
@@ -46,7 +61,7 @@ resource "google_cloud_scheduler_job" "jobs" {
   http_target {
     http_method = "POST"
     uri         = module.function[each.value.function].uri
-    body        = base64encode("{}")
+    body        = base64encode(jsonencode(try(each.value.body, {})))
     headers = {
       "Content-Type" = "application/json"
     }

@@ -38,8 +38,12 @@ variable "app_config" {
     gemini_location      = optional(string, "us-central1")
     gemini_model         = optional(string, "gemini-2.5-flash")
     log_level            = optional(string, "INFO")
-    response_generator   = optional(string, "gemini")
-    session_ttl_hours    = optional(number, 24)
+    # The re-engagement nudge: churn risk at least this (0.6 = the view's "high" band), at
+    # most once per cool-down per user (common/notifications/reengagement.py).
+    reengagement_cooldown_days = optional(number, 14)
+    reengagement_min_risk      = optional(number, 0.6)
+    response_generator         = optional(string, "gemini")
+    session_ttl_hours          = optional(number, 24)
   })
   default  = {}
   nullable = false
@@ -62,6 +66,13 @@ variable "app_config" {
   validation {
     condition     = var.app_config.session_ttl_hours >= 1
     error_message = "session_ttl_hours must be at least 1."
+  }
+  validation {
+    condition = (
+      var.app_config.reengagement_min_risk >= 0 && var.app_config.reengagement_min_risk <= 1 &&
+      var.app_config.reengagement_cooldown_days >= 1
+    )
+    error_message = "reengagement_min_risk must be in [0, 1] and the cool-down at least a day."
   }
 }
 

@@ -56,7 +56,7 @@ CHAT_SETS = {
     "RESPONSE_GENERATOR",
 }
 # Functions that turn a uid into the analytics user_key, so need the HMAC key.
-NEEDS_ANALYTICS_KEY = {"chat", "feedback", "profile"}
+NEEDS_ANALYTICS_KEY = {"chat", "feedback", "profile", "notification_producers"}
 ROOT_FILES = {
     "backend.tf",
     "main.tf",

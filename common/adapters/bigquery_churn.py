@@ -1,0 +1,56 @@
+"""RiskReader on BigQuery: the users the churn_risk view marks at risk (riskiest first)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from common.analytics.schema import DATASET
+from common.errors import Unavailable
+from common.notifications.models import AtRisk
+
+log = logging.getLogger(__name__)
+
+QUERY_TIMEOUT = 120.0
+
+
+class BigQueryRiskReader:
+    def __init__(self, client: Any, *, dataset: str = DATASET) -> None:
+        self._client = client
+        self._view = f"`{client.project}.{dataset}.churn_risk`"
+
+    def at_risk(self, *, min_risk: float, min_idle_days: float, limit: int) -> list[AtRisk]:
+        from google.api_core import exceptions
+        from google.cloud import bigquery
+
+        # The view name comes from configuration; values are always parameters.
+        sql = (
+            f"SELECT user_key, risk, band, recency_days FROM {self._view}"  # noqa: S608
+            " WHERE risk >= @min_risk AND recency_days >= @min_idle_days"
+            " ORDER BY risk DESC LIMIT @limit"
+        )
+        config = bigquery.QueryJobConfig(
+            query_parameters=[
+                bigquery.ScalarQueryParameter("min_risk", "FLOAT64", min_risk),
+                bigquery.ScalarQueryParameter("min_idle_days", "FLOAT64", min_idle_days),
+                bigquery.ScalarQueryParameter("limit", "INT64", limit),
+            ]
+        )
+        try:
+            job = self._client.query(sql, job_config=config)
+            return [
+                AtRisk(
+                    user_key=row["user_key"],
+                    risk=float(row["risk"]),
+                    band=row["band"],
+                    recency_days=float(row["recency_days"]),
+                )
+                for row in job.result(timeout=QUERY_TIMEOUT)
+            ]
+        except (exceptions.GoogleAPIError, TimeoutError, ConnectionError, OSError) as e:
+            log.warning("churn_risk could not be read: %s", e)
+            raise Unavailable(
+                f"Analytics cannot be read right now ({type(e).__name__}).",
+                code="analytics_unavailable",
+                retry_after=60,
+            ) from None

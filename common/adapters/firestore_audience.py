@@ -1,0 +1,88 @@
+"""AudienceStore on Firestore, for the notification producers: the owners of registered
+devices page by page (a collection-group scan of users/*/devices in document order: no index
+beyond the automatic one on the document name), what decides per user in one get_all per
+hundred users, and the outbox entries with each user's notice in atomic batches."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from common.adapters.firestore_devices import DEVICES
+from common.adapters.firestore_profiles import ERASURES
+from common.adapters.firestore_sessions import (
+    OUTBOX,
+    PREFERENCES,
+    READ_TIMEOUT,
+    USERS,
+    outbox_doc,
+    storage_errors,
+)
+from common.notifications.models import NOTICES, Recipient
+from common.notifications.service import Outgoing
+
+WRITE_BATCH = 200  # two writes per notification; Firestore allows 500 per batch
+
+
+class FirestoreAudienceStore:
+    def __init__(self, client: Any) -> None:
+        self._db = client
+
+    def device_users(self, *, limit: int, cursor: Any) -> tuple[list[str], Any]:
+        from google.cloud.firestore_v1.field_path import FieldPath
+
+        query = self._db.collection_group(DEVICES).order_by(FieldPath.document_id()).limit(limit)
+        if cursor is not None:
+            query = query.start_after(cursor)
+        with storage_errors():
+            snaps = list(query.stream(timeout=READ_TIMEOUT))
+        uids = [s.reference.parent.parent.id for s in snaps]
+        return uids, (snaps[-1] if len(snaps) == limit else None)
+
+    def recipients(self, users: list[tuple[str, str]]) -> list[Recipient]:
+        if not users:
+            return []
+        refs = []
+        for uid, ukey in users:
+            refs += [
+                self._db.collection(USERS).document(uid),
+                self._db.collection(PREFERENCES).document(ukey),
+                self._db.collection(ERASURES).document(ukey),
+            ]
+        with storage_errors():
+            snaps = {s.reference.path: s for s in self._db.get_all(refs, timeout=READ_TIMEOUT)}
+
+        def doc(ref: Any) -> dict | None:
+            snap = snaps.get(ref.path)
+            return snap.to_dict() if snap is not None and snap.exists else None
+
+        out = []
+        for i, (uid, ukey) in enumerate(users):
+            user_ref, prefs_ref, erasure_ref = refs[3 * i : 3 * i + 3]
+            erasure = snaps.get(erasure_ref.path)
+            out.append(
+                Recipient(
+                    uid=uid,
+                    user_key=ukey,
+                    user=doc(user_ref),
+                    preferences=doc(prefs_ref),
+                    erased=erasure is not None and erasure.exists,
+                )
+            )
+        return out
+
+    def enqueue(self, outgoing: list[Outgoing], *, due: datetime) -> None:
+        with storage_errors():
+            for start in range(0, len(outgoing), WRITE_BATCH):
+                batch = self._db.batch()
+                for item in outgoing[start : start + WRITE_BATCH]:
+                    batch.set(
+                        self._db.collection(OUTBOX).document(item.event.event_id),
+                        outbox_doc(item.event, due=due),
+                    )
+                    batch.set(
+                        self._db.collection(USERS).document(item.note.uid),
+                        {NOTICES: {item.note.kind: item.notice}},
+                        merge=True,
+                    )
+                batch.commit(timeout=READ_TIMEOUT)

@@ -1,0 +1,90 @@
+"""What the producers read about a user, what they decide, and what a run reports."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from common.events import user_key
+
+WEEKLY_INSIGHT = "weekly_insight"
+REENGAGEMENT = "reengagement"
+PRODUCERS = (WEEKLY_INSIGHT, REENGAGEMENT)
+
+# users/{uid}.notices.{kind}: the last notification a producer enqueued for the user
+# ({"period", "notification_id", "enqueued_at"}). It lives in the user's own document, so that
+# the export shows it and erasing the user removes it.
+NOTICES = "notices"
+
+# Why a user got nothing (the keys of a report's `skipped`).
+NOT_AT_RISK = "not_at_risk"
+NOTIFICATIONS_OFF = "notifications_off"
+ERASED = "erased"  # the user deleted their account (DELETE /v2/profile)
+ANONYMISED = "anonymised"  # chose to anonymise analytics: never targeted from analytics
+INACTIVE = "inactive"  # no turn in the last 7 days
+ALREADY_ENQUEUED = "already_enqueued"  # this period's notification is on its way
+COOLING_DOWN = "cooling_down"  # nudged less than the cool-down ago
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One user with a registered device, as the producers see them."""
+
+    uid: str
+    user_key: str
+    user: dict | None = None  # users/{uid}: settings and the producers' notices
+    preferences: dict | None = None  # preferences/{user_key}: the profile updater's counters
+    erased: bool = False  # erasures/{user_key} exists
+
+    def notice(self, kind: str) -> dict[str, Any]:
+        return ((self.user or {}).get(NOTICES) or {}).get(kind) or {}
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    """One row of the churn_risk view (common/analytics/views/churn_risk.sql)."""
+
+    user_key: str
+    risk: float
+    band: str
+    recency_days: float
+
+
+@dataclass
+class ProducerReport:
+    """One run: every user with a device is considered once and is either enqueued or skipped
+    for one reason (considered == enqueued + sum(skipped))."""
+
+    producer: str
+    period: str
+    considered: int = 0
+    enqueued: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    published_inline: bool = True  # False: some wait in the outbox for the relay
+    complete: bool = True  # False: the run stopped at its page bound with users left
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "producer": self.producer,
+            "period": self.period,
+            "considered": self.considered,
+            "enqueued": self.enqueued,
+            "skipped": dict(sorted(self.skipped.items())),
+            "published_inline": self.published_inline,
+            "complete": self.complete,
+            **self.extra,
+        }
+
+
+def notification_id(kind: str, period: str, uid: str, *, key: str) -> str:
+    """The id of a user's notification of one kind in one period: the same on every rerun or
+    retry (the push sender sends an id once), and no pseudonym analytics could link to the
+    user (push events carry it): a keyed hash of kind, period and uid."""
+    return f"{kind}.{period}.{user_key(f'{kind}|{period}|{uid}', key)}"
+
+
+def notice(period: str, note_id: str, now: datetime) -> dict[str, Any]:
+    return {"period": period, "notification_id": note_id, "enqueued_at": now}

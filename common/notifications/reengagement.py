@@ -1,0 +1,90 @@
+"""The re-engagement nudge (pure): users the analytics mark at risk of leaving, at most once
+per cool-down each.
+
+Who: a row of the churn_risk view (common/analytics/views/churn_risk.sql) with `risk` at least
+REENGAGEMENT_MIN_RISK (default 0.6, the view's own "high" band: evaluated on held-out history
+as the band where most users do not come back within 14 days) and no turn for at least
+MIN_IDLE_DAYS (a user who wrote yesterday is not nudged, whatever the score). The view is keyed
+by user_key; a key is matched to a user by deriving it from the uids of users with a device, so
+no uid ever goes to analytics. Never: users who anonymise analytics (their old rows may still
+score them), who turned notifications off, or who deleted their account; nor anyone nudged less
+than REENGAGEMENT_COOLDOWN_DAYS (default 14, the view's horizon) ago."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from common.notifications.models import (
+    ANONYMISED,
+    COOLING_DOWN,
+    ERASED,
+    NOTIFICATIONS_OFF,
+    REENGAGEMENT,
+    Recipient,
+    notification_id,
+)
+from common.personas import PERSONAS
+from common.profile.service import settings_of
+from common.push.models import Notification
+
+MIN_IDLE_DAYS = 3
+EPOCH = date(1970, 1, 1)
+
+
+def nudge_period(now: datetime, cooldown_days: int) -> str:
+    """The cool-down window `now` falls in, named by its first day (windows of cooldown_days
+    from 1970-01-01): a rerun or retry in the window makes the same notification id."""
+    days = (now.date() - EPOCH).days
+    return (EPOCH + timedelta(days=days - days % cooldown_days)).isoformat()
+
+
+def most_talked_to(preferences: dict | None) -> str | None:
+    """The persona the user talked with most, ever (the profile updater's `shown` counts)."""
+    shown = (preferences or {}).get("shown") or {}
+    counts = {p: shown.get(p) for p in PERSONAS if isinstance(shown.get(p), int | float)}
+    counts = {p: n for p, n in counts.items() if n > 0}
+    return max(counts, key=lambda p: (counts[p], -list(PERSONAS).index(p))) if counts else None
+
+
+def nudge_text(persona: str | None) -> tuple[str, str]:
+    if persona is None:
+        return (
+            "Your mentors are here when you're ready",
+            "It has been a while. Pick up where you left off, or tell us what is on your mind.",
+        )
+    name = PERSONAS[persona].name
+    return (
+        f"{name} is here when you're ready",
+        f"It has been a while. Pick up where you left off, or tell {name} what is on your mind.",
+    )
+
+
+def reengagement_nudge(
+    recipient: Recipient, *, now: datetime, key: str, cooldown_days: int
+) -> tuple[Notification | None, str | None]:
+    """The nudge for a user the analytics mark at risk, or None and why not."""
+    settings = settings_of(recipient.user)
+    if recipient.erased:
+        return None, ERASED
+    if settings.anonymize_analytics:
+        return None, ANONYMISED
+    if not settings.notifications:
+        return None, NOTIFICATIONS_OFF
+    last = recipient.notice(REENGAGEMENT).get("enqueued_at")
+    if isinstance(last, datetime) and now - last < timedelta(days=cooldown_days):
+        return None, COOLING_DOWN
+    # Learned preferences shape the text only for users who allow personalization.
+    persona = most_talked_to(recipient.preferences) if settings.personalization else None
+    title, body = nudge_text(persona)
+    period = nudge_period(now, cooldown_days)
+    note = Notification(
+        notification_id=notification_id(REENGAGEMENT, period, recipient.uid, key=key),
+        uid=recipient.uid,
+        kind=REENGAGEMENT,
+        title=title,
+        body=body,
+        data={"persona": persona} if persona else {},
+        collapse_key=REENGAGEMENT,
+        created_at=now,
+    )
+    return note, None

@@ -1,0 +1,188 @@
+"""Running the producers (keyword-only services over ports).
+
+Both walk the users who have a registered device (nobody else can be reached), page by page;
+read what decides (users/{uid}, preferences/{user_key}, erasures/{user_key}) for a hundred users
+in one round trip; and enqueue what they decide through the outbox: one atomic batch writes the
+`notification.requested` events and each user's notice (users/{uid}.notices.{kind}), then the
+events are published at once and the outbox entries removed (if Pub/Sub is down the relay
+publishes them later). Ids are stable per user and period, so a rerun, a retry or two runs at
+once never send a user the same notification twice: the notice skips them, and the push
+sender sends an id once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from common.config import Settings
+from common.events import Event, EventPublisher, user_key
+from common.notifications.models import (
+    NOT_AT_RISK,
+    REENGAGEMENT,
+    WEEKLY_INSIGHT,
+    AtRisk,
+    ProducerReport,
+    Recipient,
+    notice,
+)
+from common.notifications.reengagement import MIN_IDLE_DAYS, nudge_period, reengagement_nudge
+from common.notifications.weekly import WEEK_DAYS, iso_week, weekly_insight
+from common.outbox import deliver_now
+from common.ports import OutboxStore
+from common.push.models import Notification, notification_event
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 300  # device documents per page
+MAX_PAGES = 200  # 60,000 devices per run; beyond that the report says complete: false
+READ_BATCH = 100  # users whose documents are read in one round trip (3 documents each)
+MAX_AT_RISK = 100_000  # churn_risk rows read per run, riskiest first
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    note: Notification
+    event: Event  # the notification.requested event carrying it
+    notice: dict  # what users/{uid}.notices.{kind} becomes
+
+
+class AudienceStore(Protocol):
+    def device_users(self, *, limit: int, cursor: Any) -> tuple[list[str], Any]:
+        """The owners of the next `limit` device documents (in document order, so a user's
+        devices are adjacent) and the cursor of the next page, None when there is none."""
+
+    def recipients(self, users: list[tuple[str, str]]) -> list[Recipient]:
+        """Each (uid, user_key) with users/{uid}, preferences/{user_key} and whether
+        erasures/{user_key} exists."""
+
+    def enqueue(self, outgoing: list[Outgoing], *, due: datetime) -> None:
+        """Atomically: each event in the outbox (the relay's from `due` on) and each user's
+        notice."""
+
+
+class RiskReader(Protocol):
+    def at_risk(self, *, min_risk: float, min_idle_days: float, limit: int) -> list[AtRisk]:
+        """churn_risk rows with risk >= min_risk and recency_days >= min_idle_days."""
+
+
+Decide = Callable[[Recipient], tuple[Notification | None, str | None]]
+
+
+def _run(
+    report: ProducerReport,
+    *,
+    audience: AudienceStore,
+    publisher: EventPublisher,
+    outbox: OutboxStore,
+    settings: Settings,
+    now: datetime,
+    decide: Decide,
+    wanted: Callable[[str], bool] = lambda _key: True,
+    page_size: int = PAGE_SIZE,
+    max_pages: int = MAX_PAGES,
+) -> ProducerReport:
+    key = settings.analytics_key.get_secret_value()
+    due = now + timedelta(seconds=settings.outbox_grace_seconds)
+    seen: set[str] = set()
+    cursor: Any = None
+    for _ in range(max_pages):
+        uids, cursor = audience.device_users(limit=page_size, cursor=cursor)
+        fresh = [uid for uid in dict.fromkeys(uids) if uid not in seen]
+        seen.update(fresh)
+        report.considered += len(fresh)
+        pairs = [(uid, user_key(uid, key)) for uid in fresh]
+        chosen = [pair for pair in pairs if wanted(pair[1])]
+        if len(chosen) < len(pairs):
+            report.skipped[NOT_AT_RISK] += len(pairs) - len(chosen)
+        for start in range(0, len(chosen), READ_BATCH):
+            outgoing = []
+            for recipient in audience.recipients(chosen[start : start + READ_BATCH]):
+                note, reason = decide(recipient)
+                if note is None:
+                    report.skipped[reason or "unknown"] += 1
+                    continue
+                event = notification_event(note, subject=recipient.user_key)
+                outgoing.append(Outgoing(note, event, notice(report.period, event.event_id, now)))
+            if outgoing:
+                audience.enqueue(outgoing, due=due)
+                report.enqueued += len(outgoing)
+                events = [o.event for o in outgoing]
+                if not deliver_now(events, publisher=publisher, outbox=outbox, now=now):
+                    report.published_inline = False
+        if cursor is None:
+            break
+    else:
+        report.complete = False
+    log.info("notification producer", extra={"report": report.as_dict()})
+    return report
+
+
+def produce_weekly_insights(
+    *,
+    audience: AudienceStore,
+    publisher: EventPublisher,
+    outbox: OutboxStore,
+    settings: Settings,
+    now: datetime,
+    page_size: int = PAGE_SIZE,
+    max_pages: int = MAX_PAGES,
+) -> ProducerReport:
+    """A weekly insight for every user with a device and a turn in the last 7 days."""
+    key = settings.analytics_key.get_secret_value()
+    report = ProducerReport(WEEKLY_INSIGHT, iso_week(now), extra={"window_days": WEEK_DAYS})
+    return _run(
+        report,
+        audience=audience,
+        publisher=publisher,
+        outbox=outbox,
+        settings=settings,
+        now=now,
+        decide=lambda r: weekly_insight(r, now=now, key=key),
+        page_size=page_size,
+        max_pages=max_pages,
+    )
+
+
+def produce_reengagement_nudges(
+    *,
+    audience: AudienceStore,
+    risks: RiskReader,
+    publisher: EventPublisher,
+    outbox: OutboxStore,
+    settings: Settings,
+    now: datetime,
+    page_size: int = PAGE_SIZE,
+    max_pages: int = MAX_PAGES,
+) -> ProducerReport:
+    """A nudge for every user with a device whom the churn_risk view marks at risk
+    (common/notifications/reengagement.py says who exactly)."""
+    key = settings.analytics_key.get_secret_value()
+    cooldown = settings.reengagement_cooldown_days
+    rows = risks.at_risk(
+        min_risk=settings.reengagement_min_risk, min_idle_days=MIN_IDLE_DAYS, limit=MAX_AT_RISK
+    )
+    at_risk = {row.user_key for row in rows}
+    report = ProducerReport(
+        REENGAGEMENT,
+        nudge_period(now, cooldown),
+        extra={
+            "at_risk": len(at_risk),
+            "min_risk": settings.reengagement_min_risk,
+            "cooldown_days": cooldown,
+        },
+    )
+    return _run(
+        report,
+        audience=audience,
+        publisher=publisher,
+        outbox=outbox,
+        settings=settings,
+        now=now,
+        decide=lambda r: reengagement_nudge(r, now=now, key=key, cooldown_days=cooldown),
+        wanted=at_risk.__contains__,
+        page_size=page_size,
+        max_pages=max_pages,
+    )

@@ -1,0 +1,134 @@
+"""The weekly insight (pure): how a user's last 7 days went and with whom, from the counters
+the profile updater keeps per UTC day in preferences/{user_key} (`daily.dYYYYMMDD`: turns,
+sessions, liked ratings, turns per persona). Sessions, turns and ratings themselves expire 24 h
+after a conversation's last turn, so those counters are the week's only record in Firestore."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from common.labels import PERSONA_IDS
+from common.notifications.models import (
+    ALREADY_ENQUEUED,
+    ERASED,
+    INACTIVE,
+    NOTIFICATIONS_OFF,
+    WEEKLY_INSIGHT,
+    Recipient,
+    notification_id,
+)
+from common.personas import PERSONAS
+from common.profile.service import settings_of
+from common.profile.updater import day_key
+from common.push.models import Notification
+
+WEEK_DAYS = 7
+TITLE = "Your week with ION"
+
+
+def iso_week(now: datetime) -> str:
+    """The ISO week of `now` in UTC, e.g. 2026-W47: the weekly insight's period."""
+    year, week, _ = now.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _count(value: object) -> int:
+    return int(value) if isinstance(value, int | float) else 0
+
+
+@dataclass(frozen=True)
+class WeekFacts:
+    turns: int = 0
+    conversations: int = 0
+    active_days: int = 0
+    liked: int = 0
+    persona_turns: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def active(self) -> bool:
+        return self.turns > 0
+
+    def top_personas(self) -> list[str]:
+        """The personas the user talked with most (more than one on a tie), in a stable order."""
+        used = {p: n for p, n in self.persona_turns.items() if n > 0}
+        if not used:
+            return []
+        most = max(used.values())
+        return [p for p in PERSONA_IDS if used.get(p) == most]
+
+
+def week_facts(preferences: dict | None, *, now: datetime) -> WeekFacts:
+    """The last 7 UTC days (today and the 6 before) of a preferences document."""
+    daily = (preferences or {}).get("daily") or {}
+    days = [daily.get(day_key(now - timedelta(days=i))) or {} for i in range(WEEK_DAYS)]
+    personas: dict[str, int] = {}
+    for day in days:
+        for persona, n in (day.get("personas") or {}).items():
+            if persona in PERSONA_IDS:
+                personas[persona] = personas.get(persona, 0) + _count(n)
+    turns = sum(_count(d.get("turns")) for d in days)
+    return WeekFacts(
+        turns=turns,
+        # A conversation is counted on its first turn; one begun before the week still counts.
+        conversations=max(sum(_count(d.get("sessions")) for d in days), 1 if turns else 0),
+        active_days=sum(1 for d in days if _count(d.get("turns")) > 0),
+        liked=max(sum(_count(d.get("liked")) for d in days), 0),  # a changed rating can dip
+        persona_turns=personas,
+    )
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def insight_body(facts: WeekFacts) -> str:
+    """e.g. "This week: 4 conversations over 3 days, mostly with Elro; you liked 3 replies." """
+    text = "This week: " + _plural(facts.conversations, "conversation", "conversations")
+    if facts.active_days > 1:
+        text += f" over {facts.active_days} days"
+    top = facts.top_personas()
+    if top:
+        names = " and ".join(PERSONAS[p].name for p in top)
+        only = len([n for n in facts.persona_turns.values() if n > 0]) == 1
+        text += f", {'all' if only else 'mostly'} with {names}"
+    if facts.liked:
+        text += f"; you liked {_plural(facts.liked, 'reply', 'replies')}"
+    return text + "."
+
+
+def weekly_insight(
+    recipient: Recipient, *, now: datetime, key: str
+) -> tuple[Notification | None, str | None]:
+    """The user's insight for this week, or None and why not."""
+    if recipient.erased:
+        return None, ERASED
+    if not settings_of(recipient.user).notifications:
+        return None, NOTIFICATIONS_OFF
+    period = iso_week(now)
+    if recipient.notice(WEEKLY_INSIGHT).get("period") == period:
+        return None, ALREADY_ENQUEUED
+    facts = week_facts(recipient.preferences, now=now)
+    if not facts.active:
+        return None, INACTIVE
+    top = facts.top_personas()
+    data = {
+        "week": period,
+        "conversations": str(facts.conversations),
+        "turns": str(facts.turns),
+        "active_days": str(facts.active_days),
+        "liked": str(facts.liked),
+    }
+    if top:
+        data["persona"] = top[0]
+    note = Notification(
+        notification_id=notification_id(WEEKLY_INSIGHT, period, recipient.uid, key=key),
+        uid=recipient.uid,
+        kind=WEEKLY_INSIGHT,
+        title=TITLE,
+        body=insight_body(facts),
+        data=data,
+        collapse_key=WEEKLY_INSIGHT,  # a newer week's insight replaces an older one
+        created_at=now,
+    )
+    return note, None

@@ -1,0 +1,163 @@
+"""The notification producers on the local stack, called as Cloud Scheduler calls them (POST to
+the function): users chat through the gateway and register devices; what the producers enqueue
+travels the `notifications` topic to the push sender and reaches the stack's FCM v1 fake (port
+8102), or does not; a second run sends nothing again. The nudge's users are made "at risk" with
+a few turn events of their own in the BigQuery events table, as the analytics sink writes them."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from common.config import get_settings
+from common.events import user_key
+from common.notifications.weekly import iso_week, week_facts
+from scripts import stack
+from scripts.auth_emulator import User, sign_up
+from tests.e2e.insights_data import ensure_warehouse, insert, turn_event
+from tests.stack_fixtures import new_turn
+
+PRODUCERS = f"http://127.0.0.1:{stack.FUNCTION_PORTS['notification_producers']}/"
+FCM = f"http://127.0.0.1:{stack.FCM_PORT}"
+
+
+def _run(producer: str) -> dict:
+    r = httpx.post(PRODUCERS, json={"producer": producer}, timeout=120)
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert report["considered"] == report["enqueued"] + sum(report["skipped"].values())
+    return report
+
+
+def _device(api: httpx.Client, user: User) -> str:
+    token = f"fcm-{uuid.uuid4().hex}:APA91b-producers"
+    r = api.post("/v2/devices", json={"token": token, "platform": "android"}, headers=user.headers)
+    assert r.status_code == 201, r.text
+    return token
+
+
+def _sent_to(token: str) -> list[dict]:
+    with urllib.request.urlopen(f"{FCM}/_fake/requests", timeout=5) as r:
+        requests = json.loads(r.read())["requests"]
+    return [q["body"]["message"] for q in requests if q["body"]["message"].get("token") == token]
+
+
+def _wait_for(predicate, what: str, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _key(uid: str) -> str:
+    return user_key(uid, get_settings().analytics_key.get_secret_value())
+
+
+def _week(firestore_db, uid: str):
+    """What the profile updater has counted for the user's week so far."""
+    snap = firestore_db.collection("preferences").document(_key(uid)).get()
+    return week_facts(snap.to_dict() if snap.exists else None, now=datetime.now(UTC))
+
+
+def _notices(firestore_db, uid: str) -> dict:
+    snap = firestore_db.collection("users").document(uid).get()
+    return (snap.to_dict() or {}).get("notices") or {} if snap.exists else {}
+
+
+def test_the_weekly_insight_reaches_active_users_who_want_it_once(api, firestore_db):
+    active, muted, idle = sign_up(), sign_up(), sign_up()
+    tokens = {user.uid: _device(api, user) for user in (active, muted, idle)}
+
+    first = new_turn(api, active, "How should I structure my thesis chapters?", persona="elro")
+    assert first.status_code == 201, first.text
+    session = first.json()["session_id"]
+    for message, persona in (("And the literature review?", "elro"), ("I feel tired", "lua")):
+        assert new_turn(api, active, message, session, persona=persona).status_code == 201
+    rating = {"turn_id": first.json()["turn_id"], "session_id": session, "rating": "up"}
+    assert api.post("/v2/feedback", json=rating, headers=active.headers).status_code == 201
+    assert new_turn(api, muted, "Quick question about my plan").status_code == 201
+    r = api.patch("/v2/profile", json={"notifications": False}, headers=muted.headers)
+    assert r.status_code == 200, r.text
+    # The profile updater (a push subscription on `events`) counts the week.
+    _wait_for(lambda: _week(firestore_db, active.uid).liked == 1, "the thumbs up to be counted")
+    _wait_for(lambda: _week(firestore_db, active.uid).turns == 3, "the turns to be counted")
+    _wait_for(lambda: _week(firestore_db, muted.uid).turns == 1, "the other user's turn")
+
+    report = _run("weekly_insight")
+    assert report["period"] == iso_week(datetime.now(UTC))
+    assert report["enqueued"] >= 1
+    assert report["skipped"]["notifications_off"] >= 1 and report["skipped"]["inactive"] >= 1
+
+    (message,) = _wait_for(lambda: _sent_to(tokens[active.uid]), "the insight on the phone")
+    assert message["notification"] == {
+        "title": "Your week with ION",
+        "body": "This week: 1 conversation, mostly with Elro; you liked 1 reply.",
+    }
+    assert message["android"]["collapse_key"] == "weekly_insight"
+    assert message["data"]["kind"] == "weekly_insight" and message["data"]["persona"] == "elro"
+    notice = _notices(firestore_db, active.uid)["weekly_insight"]
+    assert notice["period"] == report["period"]
+    assert notice["notification_id"] == message["data"]["notification_id"]
+    assert _notices(firestore_db, muted.uid) == {} and _notices(firestore_db, idle.uid) == {}
+
+    again = _run("weekly_insight")  # a rerun (or Cloud Scheduler's retry)
+    assert again["skipped"]["already_enqueued"] >= 1
+    time.sleep(1.5)  # whatever it published would reach the fake by now
+    assert len(_sent_to(tokens[active.uid])) == 1
+    assert _sent_to(tokens[muted.uid]) == [] and _sent_to(tokens[idle.uid]) == []
+
+
+def _history(uid: str, *days_ago: float) -> list:
+    """Turn events of the user's own past, keyed as the sink keys them."""
+    now = datetime.now(UTC)
+    return [
+        turn_event(
+            at=now - timedelta(days=d),
+            ukey=_key(uid),
+            session_id=f"s-{uuid.uuid4().hex}",
+            turn_id=uuid.uuid4().hex,
+            index=0,
+            persona="lua",
+        )
+        for d in days_ago
+    ]
+
+
+def test_the_reengagement_nudge_goes_to_a_user_at_risk_once_per_cool_down(api, firestore_db):
+    risky, anonymous, recent = sign_up(), sign_up(), sign_up()
+    tokens = {user.uid: _device(api, user) for user in (risky, anonymous, recent)}
+    r = api.patch("/v2/profile", json={"anonymize_analytics": True}, headers=anonymous.headers)
+    assert r.status_code == 200, r.text
+    # Gone for 20 days after two visits: churn_risk scores that about 0.88, band high. The
+    # anonymous user's rows are from before they chose to anonymise. The recent turn is low
+    # risk, and it is the view's clock (risk is measured as of the newest event).
+    ensure_warehouse()
+    insert(
+        _history(risky.uid, 20, 25)
+        + _history(anonymous.uid, 20, 25)
+        + _history(recent.uid, 1 / 1440)
+    )
+
+    report = _run("reengagement")
+    assert report["enqueued"] >= 1 and report["at_risk"] >= 2
+    assert report["skipped"]["anonymised"] >= 1 and report["skipped"]["not_at_risk"] >= 1
+
+    (message,) = _wait_for(lambda: _sent_to(tokens[risky.uid]), "the nudge on the phone")
+    assert message["notification"]["title"] == "Your mentors are here when you're ready"
+    assert message["android"]["collapse_key"] == "reengagement"
+    assert _notices(firestore_db, risky.uid)["reengagement"]["period"] == report["period"]
+    assert _notices(firestore_db, anonymous.uid) == {} and _notices(firestore_db, recent.uid) == {}
+
+    again = _run("reengagement")  # tomorrow's run, or a retry: within the cool-down
+    assert again["skipped"]["cooling_down"] >= 1
+    time.sleep(1.5)
+    assert len(_sent_to(tokens[risky.uid])) == 1
+    assert _sent_to(tokens[anonymous.uid]) == [] and _sent_to(tokens[recent.uid]) == []

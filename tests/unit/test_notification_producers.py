@@ -1,0 +1,406 @@
+"""The notification producers' decisions (pure, and the services over in-memory ports): who
+gets a weekly insight or a re-engagement nudge, what it says, its id, the cool-down, the
+opt-outs, and that a rerun enqueues nothing twice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from common.config import Settings
+from common.events import Event, PublishError, user_key
+from common.notifications.models import (
+    ALREADY_ENQUEUED,
+    ANONYMISED,
+    COOLING_DOWN,
+    ERASED,
+    INACTIVE,
+    NOT_AT_RISK,
+    NOTIFICATIONS_OFF,
+    REENGAGEMENT,
+    WEEKLY_INSIGHT,
+    AtRisk,
+    Recipient,
+)
+from common.notifications.reengagement import (
+    MIN_IDLE_DAYS,
+    most_talked_to,
+    nudge_period,
+    reengagement_nudge,
+)
+from common.notifications.service import produce_reengagement_nudges, produce_weekly_insights
+from common.notifications.weekly import (
+    WeekFacts,
+    insight_body,
+    iso_week,
+    week_facts,
+    weekly_insight,
+)
+from common.profile.updater import day_key, delta_for
+from common.push.models import notification_from_envelope
+
+NOW = datetime(2026, 11, 22, 18, 0, tzinfo=UTC)  # a Sunday evening, ISO week 2026-W47
+KEY = "test-key"
+SETTINGS = Settings(analytics_key=KEY, outbox_grace_seconds=30)
+
+
+def _day(days_ago: int, **counts) -> dict:
+    return {day_key(NOW - timedelta(days=days_ago)): counts}
+
+
+def _prefs(*days: dict, shown: dict | None = None) -> dict:
+    daily: dict = {}
+    for day in days:
+        daily |= day
+    return {"daily": daily, "shown": shown or {}}
+
+
+ACTIVE_WEEK = _prefs(
+    _day(0, turns=5, sessions=2, liked=2, personas={"elro": 4, "lua": 1}),
+    _day(2, turns=3, sessions=1, liked=1, personas={"elro": 3}),
+    _day(6, turns=2, sessions=1, personas={"nana": 2}),
+    _day(7, turns=40, sessions=9, liked=9, personas={"riri": 40}),  # last week: not counted
+)
+
+
+def _recipient(uid="u1", *, prefs=ACTIVE_WEEK, settings=None, notices=None, erased=False):
+    user = {"settings": settings or {}, "notices": notices or {}}
+    return Recipient(uid, user_key(uid, KEY), user, prefs, erased)
+
+
+# --- the week's facts and text -------------------------------------------------------------
+
+
+def test_the_week_is_the_last_seven_utc_days() -> None:
+    facts = week_facts(ACTIVE_WEEK, now=NOW)
+    assert facts == WeekFacts(
+        turns=10, conversations=4, active_days=3, liked=3,
+        persona_turns={"elro": 7, "lua": 1, "nana": 2},
+    )  # fmt: skip
+    assert facts.top_personas() == ["elro"]
+    assert iso_week(NOW) == "2026-W47" and iso_week(NOW + timedelta(hours=7)) == "2026-W48"
+
+
+def test_the_insight_says_how_many_conversations_with_whom_and_what_was_liked() -> None:
+    body = insight_body(week_facts(ACTIVE_WEEK, now=NOW))
+    assert body == "This week: 4 conversations over 3 days, mostly with Elro; you liked 3 replies."
+
+
+@pytest.mark.parametrize(
+    ("facts", "body"),
+    [
+        (WeekFacts(1, 1, 1, 0, {"nana": 1}), "This week: 1 conversation, all with Nana."),
+        (WeekFacts(4, 1, 1, 1, {"lua": 2, "elro": 2}),
+         "This week: 1 conversation, mostly with Lua and Elro; you liked 1 reply."),
+        (WeekFacts(3, 2, 2, 0, {}), "This week: 2 conversations over 2 days."),
+    ],
+)  # fmt: skip
+def test_insight_text_variants(facts: WeekFacts, body: str) -> None:
+    assert insight_body(facts) == body
+
+
+def test_a_conversation_begun_before_the_week_still_counts_and_a_changed_rating_never_dips() -> (
+    None
+):
+    facts = week_facts(_prefs(_day(1, turns=2, liked=-1, personas={"riri": 2})), now=NOW)
+    assert (facts.conversations, facts.liked) == (1, 0)
+
+
+def test_the_profile_updater_keeps_the_daily_counters_the_insight_reads() -> None:
+    turn = Event("chat.turn.completed", NOW, "k", "s", {"persona": "elro", "turn_index": 0})
+    increments = delta_for(turn).increments
+    assert increments[f"daily.{day_key(NOW)}.personas.elro"] == 1
+    up = Event("feedback.submitted", NOW, "k", "s", {"persona": "elro", "reward": 1.0})
+    assert delta_for(up).increments[f"daily.{day_key(NOW)}.liked"] == 1
+    down = {"persona": "elro", "reward": 0.0, "previous_reward": 1.0}
+    changed = delta_for(Event("feedback.submitted", NOW, "k", "s", down)).increments
+    assert changed[f"daily.{day_key(NOW)}.liked"] == -1  # the last rating counts
+    three_stars = Event("feedback.submitted", NOW, "k", "s", {"persona": "lua", "reward": 0.5})
+    assert f"daily.{day_key(NOW)}.liked" not in delta_for(three_stars).increments
+
+
+# --- who gets a weekly insight -------------------------------------------------------------
+
+
+def test_an_active_user_gets_an_insight_with_a_stable_private_id() -> None:
+    note, reason = weekly_insight(_recipient(), now=NOW, key=KEY)
+    assert reason is None and note is not None
+    assert note.kind == WEEKLY_INSIGHT and note.collapse_key == WEEKLY_INSIGHT
+    assert note.title == "Your week with ION" and "mostly with Elro" in note.body
+    assert note.data == {
+        "week": "2026-W47", "conversations": "4", "turns": "10", "active_days": "3",
+        "liked": "3", "persona": "elro",
+    }  # fmt: skip
+    again, _ = weekly_insight(_recipient(), now=NOW - timedelta(days=5), key=KEY)
+    assert again.notification_id == note.notification_id  # the same week: the same id
+    assert note.notification_id.startswith("weekly_insight.2026-W47.")
+    assert user_key("u1", KEY) not in note.notification_id  # not linkable to analytics
+    active_next_week = _recipient(prefs=_prefs(_day(-7, turns=1, sessions=1)))
+    next_week, _ = weekly_insight(active_next_week, now=NOW + timedelta(days=7), key=KEY)
+    other, _ = weekly_insight(_recipient("u2"), now=NOW, key=KEY)
+    assert len({note.notification_id, next_week.notification_id, other.notification_id}) == 3
+
+
+@pytest.mark.parametrize(
+    ("recipient", "reason"),
+    [
+        (_recipient(erased=True), ERASED),
+        (_recipient(settings={"notifications": False}), NOTIFICATIONS_OFF),
+        (_recipient(prefs=_prefs(_day(8, turns=30, sessions=3))), INACTIVE),
+        (_recipient(prefs=None), INACTIVE),
+        (_recipient(notices={WEEKLY_INSIGHT: {"period": "2026-W47"}}), ALREADY_ENQUEUED),
+    ],
+)
+def test_who_gets_no_insight(recipient: Recipient, reason: str) -> None:
+    assert weekly_insight(recipient, now=NOW, key=KEY) == (None, reason)
+
+
+def test_last_weeks_notice_does_not_stop_this_weeks_insight() -> None:
+    recipient = _recipient(notices={WEEKLY_INSIGHT: {"period": "2026-W46"}})
+    assert weekly_insight(recipient, now=NOW, key=KEY)[0] is not None
+
+
+def test_an_anonymised_user_still_gets_their_own_insight() -> None:
+    """It comes from Firestore, not from analytics."""
+    recipient = _recipient(settings={"anonymize_analytics": True})
+    assert weekly_insight(recipient, now=NOW, key=KEY)[0] is not None
+
+
+# --- who gets a nudge ----------------------------------------------------------------------
+
+
+def _nudge(recipient: Recipient, now: datetime = NOW):
+    return reengagement_nudge(recipient, now=now, key=KEY, cooldown_days=14)
+
+
+def test_a_user_at_risk_is_nudged_by_the_persona_they_talked_with_most() -> None:
+    prefs = _prefs(shown={"lua": 3, "elro": 9, "nana": 1})
+    note, reason = _nudge(_recipient(prefs=prefs))
+    assert reason is None
+    assert note.kind == REENGAGEMENT and note.collapse_key == REENGAGEMENT
+    assert note.title == "Elro is here when you're ready" and "tell Elro" in note.body
+    assert note.data == {"persona": "elro"}
+    assert note.notification_id.startswith(f"reengagement.{nudge_period(NOW, 14)}.")
+
+
+def test_without_personalization_the_nudge_names_no_persona() -> None:
+    recipient = _recipient(prefs=_prefs(shown={"elro": 9}), settings={"personalization": False})
+    note, _ = _nudge(recipient)
+    assert note.title == "Your mentors are here when you're ready" and note.data == {}
+    assert most_talked_to(None) is None
+
+
+@pytest.mark.parametrize(
+    ("recipient", "reason"),
+    [
+        (_recipient(erased=True), ERASED),
+        (_recipient(settings={"anonymize_analytics": True}), ANONYMISED),
+        (_recipient(settings={"notifications": False}), NOTIFICATIONS_OFF),
+        (_recipient(notices={REENGAGEMENT: {"enqueued_at": NOW - timedelta(days=13)}}),
+         COOLING_DOWN),
+    ],
+)  # fmt: skip
+def test_who_is_never_nudged(recipient: Recipient, reason: str) -> None:
+    assert _nudge(recipient) == (None, reason)
+
+
+def test_the_cool_down_ends_and_the_period_keeps_a_rerun_on_the_same_id() -> None:
+    ended = _recipient(notices={REENGAGEMENT: {"enqueued_at": NOW - timedelta(days=14)}})
+    assert _nudge(ended)[0] is not None
+    start = datetime.fromisoformat(nudge_period(NOW, 14)).replace(tzinfo=UTC)
+    assert start <= NOW < start + timedelta(days=14)
+    first, _ = _nudge(_recipient(), start + timedelta(hours=1))
+    retry, _ = _nudge(_recipient(), start + timedelta(days=13, hours=23))
+    later, _ = _nudge(_recipient(), start + timedelta(days=14))
+    assert first.notification_id == retry.notification_id != later.notification_id
+
+
+# --- the services, over in-memory ports ----------------------------------------------------
+
+
+class Audience:
+    """Users with devices in document order; what a user's documents say; what was enqueued."""
+
+    def __init__(self, users: dict[str, Recipient], devices: dict[str, int] | None = None):
+        self.users = users
+        self.devices = [uid for uid in sorted(users) for _ in range((devices or {}).get(uid, 1))]
+        self.outbox: dict[str, Event] = {}
+        self.reads = 0
+
+    def device_users(self, *, limit, cursor):
+        start = cursor or 0
+        page = self.devices[start : start + limit]
+        return page, (start + limit if start + limit < len(self.devices) else None)
+
+    def recipients(self, users):
+        self.reads += 1
+        assert len(users) <= 100
+        return [self.users[uid] for uid, _ in users]
+
+    def enqueue(self, outgoing, *, due):
+        assert due == NOW + timedelta(seconds=30)
+        for item in outgoing:
+            self.outbox[item.event.event_id] = item.event
+            r = self.users[item.note.uid]
+            notices = {**(r.user or {}).get("notices", {}), item.note.kind: item.notice}
+            self.users[r.uid] = Recipient(
+                r.uid, r.user_key, {**(r.user or {}), "notices": notices}, r.preferences, r.erased
+            )
+
+
+class Publisher:
+    def __init__(self, *, fail: bool = False) -> None:
+        self.fail = fail
+        self.published: list[Event] = []
+
+    def publish(self, events):
+        if self.fail:
+            raise PublishError("down")
+        self.published += events
+
+
+class Outbox:
+    def __init__(self, audience: Audience) -> None:
+        self.audience = audience
+        self.due: list[str] = []
+
+    def mark_due(self, event_ids, now):
+        self.due += event_ids
+
+    def delete_outbox(self, event_ids):
+        for event_id in event_ids:
+            del self.audience.outbox[event_id]
+
+    def claim_due(self, *, now, limit, lease_seconds):
+        return []
+
+
+def _population() -> dict[str, Recipient]:
+    users = {
+        "active": _recipient("active"),
+        "off": _recipient("off", settings={"notifications": False}),
+        "idle": _recipient("idle", prefs=_prefs(_day(9, turns=4, sessions=1))),
+        "gone": _recipient("gone", erased=True),
+    }
+    users |= {f"more-{i:03d}": _recipient(f"more-{i:03d}") for i in range(150)}
+    return users
+
+
+def _weekly(audience: Audience, publisher: Publisher, **kw):
+    return produce_weekly_insights(
+        audience=audience,
+        publisher=publisher,
+        outbox=Outbox(audience),
+        settings=SETTINGS,
+        now=NOW,
+        **kw,
+    )
+
+
+def test_weekly_run_counts_everyone_once_and_a_rerun_enqueues_nothing() -> None:
+    # A user with three devices whose devices straddle two pages is still one user.
+    audience, publisher = Audience(_population(), devices={"active": 3}), Publisher()
+    report = _weekly(audience, publisher, page_size=2)
+    assert report.considered == 154 and report.enqueued == 151
+    assert dict(report.skipped) == {NOTIFICATIONS_OFF: 1, INACTIVE: 1, ERASED: 1}
+    assert report.complete and report.published_inline
+    notes = [notification_from_envelope(e.envelope()) for e in publisher.published]
+    assert len({n.notification_id for n in notes}) == 151
+    assert {n.uid for n in notes} >= {"active"} and not {"off", "idle", "gone"} & {
+        n.uid for n in notes
+    }
+    assert all(e.topic == "notifications" and e.subject for e in publisher.published)
+    assert audience.outbox == {}  # published and removed
+
+    again = _weekly(audience, publisher, page_size=2)
+    assert again.enqueued == 0 and again.skipped[ALREADY_ENQUEUED] == 151
+    assert len(publisher.published) == 151
+
+
+def test_a_pubsub_outage_leaves_the_insights_in_the_outbox_for_the_relay() -> None:
+    audience = Audience({"active": _recipient("active")})
+    report = _weekly(audience, Publisher(fail=True))
+    assert report.enqueued == 1 and not report.published_inline
+    assert len(audience.outbox) == 1  # the relay publishes it; the notice stops a rerun
+    assert _weekly(audience, Publisher()).skipped[ALREADY_ENQUEUED] == 1
+
+
+def test_a_run_stops_at_its_page_bound_and_says_so() -> None:
+    report = _weekly(Audience(_population()), Publisher(), page_size=10, max_pages=3)
+    assert not report.complete and report.considered == 30
+
+
+class Risks:
+    def __init__(self, rows: list[AtRisk]) -> None:
+        self.rows = rows
+        self.asked: dict = {}
+
+    def at_risk(self, *, min_risk, min_idle_days, limit):
+        self.asked = {"min_risk": min_risk, "min_idle_days": min_idle_days}
+        return [r for r in self.rows if r.risk >= min_risk and r.recency_days >= min_idle_days]
+
+
+def test_nudges_go_to_users_at_risk_found_by_their_derived_key_once_per_cool_down() -> None:
+    users = {
+        "risky": _recipient("risky"),
+        "risky-anon": _recipient("risky-anon", settings={"anonymize_analytics": True}),
+        "risky-off": _recipient("risky-off", settings={"notifications": False}),
+        "fine": _recipient("fine"),
+    }
+    rows = [
+        AtRisk(user_key("risky", KEY), 0.9, "high", 20.0),
+        AtRisk(user_key("risky-anon", KEY), 0.9, "high", 20.0),
+        AtRisk(user_key("risky-off", KEY), 0.8, "high", 20.0),
+        AtRisk(user_key("fine", KEY), 0.5, "medium", 20.0),  # below the threshold
+        AtRisk(user_key("no-device", KEY), 0.95, "high", 30.0),  # nobody to reach
+    ]
+    audience, publisher, risks = Audience(users), Publisher(), Risks(rows)
+
+    def run(now: datetime):
+        return produce_reengagement_nudges(
+            audience=audience,
+            risks=risks,
+            publisher=publisher,
+            outbox=Outbox(audience),
+            settings=SETTINGS,
+            now=now,
+        )
+
+    report = run(NOW)
+    assert risks.asked == {"min_risk": 0.6, "min_idle_days": MIN_IDLE_DAYS}
+    assert report.considered == 4 and report.enqueued == 1
+    assert dict(report.skipped) == {NOT_AT_RISK: 1, ANONYMISED: 1, NOTIFICATIONS_OFF: 1}
+    assert report.as_dict()["at_risk"] == 4
+    assert [notification_from_envelope(e.envelope()).uid for e in publisher.published] == ["risky"]
+    assert audience.reads == 1  # only the users at risk are read
+
+    audience.enqueue = _no_enqueue  # type: ignore[method-assign]
+    assert run(NOW + timedelta(days=1)).skipped[COOLING_DOWN] == 1
+    assert run(NOW + timedelta(days=13)).skipped[COOLING_DOWN] == 1
+
+
+def _no_enqueue(outgoing, *, due):
+    raise AssertionError(f"enqueued {outgoing} during the cool-down")
+
+
+# --- the function's edge (no cloud call happens before the request is understood) -----------
+
+
+@pytest.fixture(scope="module")
+def function():
+    from pathlib import Path
+
+    from functions_framework import create_app
+
+    source = Path(__file__).resolve().parents[2] / "functions/notification_producers/main.py"
+    return create_app(target="notification_producers", source=str(source)).test_client()
+
+
+def test_the_function_is_post_only_and_names_a_known_producer(function) -> None:
+    assert function.get("/").status_code == 405
+    bad = function.post("/", json={"producer": "daily_spam"})
+    assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "producer"
+    assert function.post("/?producer=nope").get_json()["error"]["field"] == "producer"
+    assert function.post("/", json={}).get_json()["error"]["field"] == "producer"
+    assert function.post("/", data="x", content_type="text/plain").status_code == 415
