@@ -26,11 +26,13 @@ import uuid
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
+
+from tests.fakes.serving import BackgroundServer
 
 _SEND = re.compile(r"^/v1/projects/(?P<project>[^/]+)/messages:send$")
 _CONTROL_TOKEN = re.compile(r"^/_fake/tokens/(?P<token>[^/]+)$")
@@ -82,8 +84,10 @@ class _Script:
 
 
 @dataclass
-class FakeFcmServer:
+class FakeFcmServer(BackgroundServer):
     """Serves FCM v1 `messages:send` on 127.0.0.1 (an ephemeral port unless one is given)."""
+
+    thread_name = "fake-fcm"
 
     port_wanted: int = 0
     requests: list[RecordedRequest] = field(default_factory=list)
@@ -91,43 +95,8 @@ class FakeFcmServer:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._scripts: dict[str, _Script] = {}
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # Lifecycle
-
-    def start(self) -> FakeFcmServer:
-        handler = type("Handler", (_Handler,), {"fake": self})
-        httpd = ThreadingHTTPServer(("127.0.0.1", self.port_wanted), handler)
-        httpd.daemon_threads = True
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, name="fake-fcm", kwargs={"poll_interval": 0.05}
-        )
-        self._thread.daemon = True
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._httpd = self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # What tests use
-
-    @property
-    def port(self) -> int:
-        assert self._httpd is not None, "server not started"
-        return self._httpd.server_address[1]
 
     @property
     def base_url(self) -> str:
@@ -291,6 +260,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         except OSError:
             pass  # the client gave up
+
+
+FakeFcmServer.handler = _Handler
 
 
 @pytest.fixture(name="fcm_server")

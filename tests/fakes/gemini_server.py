@@ -21,11 +21,13 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from tests.fakes.serving import BackgroundServer
 
 Mode = Literal["ok", "error_500", "error_429", "hang", "empty", "blocked"]
 
@@ -71,8 +73,10 @@ class RecordedRequest:
 
 
 @dataclass
-class FakeGeminiServer:
+class FakeGeminiServer(BackgroundServer):
     """Serves the Vertex AI generateContent protocol on 127.0.0.1 and an ephemeral port."""
+
+    thread_name = "fake-gemini"
 
     reply_text: str = DEFAULT_REPLY
     mode: Mode = "ok"
@@ -84,47 +88,13 @@ class FakeGeminiServer:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # Lifecycle
-
-    def start(self) -> FakeGeminiServer:
-        """Bind an ephemeral port and serve in a background thread."""
-        handler = type("Handler", (_Handler,), {"fake": self})
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        httpd.daemon_threads = True
-        httpd.block_on_close = False  # a hanging handler must not block stop()
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, name="fake-gemini", kwargs={"poll_interval": 0.05}
-        )
-        self._thread.daemon = True
-        self._thread.start()
-        return self
 
     def stop(self) -> None:
-        """Release hanging handlers, stop serving and close the socket."""
+        """Release hanging handlers, then stop serving and close the socket."""
         self._stopping.set()
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._httpd = self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        super().stop()
 
     # What tests use
-
-    @property
-    def port(self) -> int:
-        assert self._httpd is not None, "server not started"
-        return self._httpd.server_address[1]
 
     @property
     def base_url(self) -> str:
@@ -301,6 +271,9 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
         self.close_connection = True
+
+
+FakeGeminiServer.handler = _Handler
 
 
 def _error(code: int, status: str, message: str) -> dict:
