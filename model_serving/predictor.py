@@ -147,10 +147,12 @@ class Predictor:
             for b, w in head.weights.items():
                 self.stacked[b][self.slices[name]] = w
 
-    def scores(self, texts: list[str]) -> np.ndarray:
-        """Uncalibrated scores of every head side by side: (n, sum of head outputs)."""
+    def scores(self, texts: list[str], dense: dict[str, np.ndarray] | None = None) -> np.ndarray:
+        """Uncalibrated scores of every head side by side: (n, sum of head outputs). `dense`:
+        the texts' encoder outputs when already computed with this artifact's encoder."""
         z = np.tile(self.bias, (len(texts), 1))
-        dense = self.encoder.embed(texts, self.dense_outputs) if self.dense_outputs else {}
+        if dense is None:
+            dense = self.encoder.embed(texts, self.dense_outputs) if self.dense_outputs else {}
         for block, w in self.stacked.items():
             if block == "tfidf":
                 z += self.tfidf.matmul(texts, w)
@@ -178,9 +180,11 @@ class Predictor:
             texts.append(text)
         return texts
 
-    def predict(self, texts: list[str]) -> dict[str, np.ndarray]:
+    def predict(
+        self, texts: list[str], dense: dict[str, np.ndarray] | None = None
+    ) -> dict[str, np.ndarray]:
         """Calibrated probabilities per head: (n, labels) arrays, and (n,) for crisis."""
-        z = self.scores(texts)
+        z = self.scores(texts, dense)
         return {
             name: head.probabilities(z[:, self.slices[name]]) for name, head in self.heads.items()
         }

@@ -7,6 +7,14 @@ when it is called (not at import) so tests and the local stack can choose. The m
 background thread: health is 503 until it is ready and 200 after, so Vertex (and the local stack)
 only route traffic to a replica that can answer. AIP_LOAD_DELAY_SECONDS (tests only) delays the
 load so the 503 phase can be observed.
+
+Reload without a restart: unless one artifact is pinned (--artifact, MODEL_ARTIFACT_DIR or
+AIP_STORAGE_URI), a watcher reads <artifacts root>/CURRENT every MODEL_RELOAD_SECONDS (default
+2; 0 turns it off). When it names another version, that version is loaded and warmed up beside
+the serving one, then swapped in at once: health stays 200 on the old model meanwhile, requests
+already running finish on the model they started with, and later predictions carry the new
+model_version. A version that fails to load is logged, shown in health as `reload_error`, and not
+retried until CURRENT changes again; the old model keeps serving.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import json
 import logging
 import os
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -30,6 +39,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from model_serving.artifact import artifacts_root, current_version, fetch_gcs
 from model_serving.predictor import InvalidInstances, Predictor
 
 log = logging.getLogger("model_serving.server")
@@ -47,27 +57,56 @@ class BadRequest(Exception):
 
 
 class ModelState:
-    """The predictor and its loading status, shared by the routes and the loader thread."""
+    """The serving predictor, its loading status and the CURRENT watcher, shared by the routes
+    and the loader thread. `predictor` is replaced whole on a reload, never changed in place."""
 
-    def __init__(self, artifact_dir: str | Path | None, delay: float) -> None:
+    def __init__(
+        self,
+        artifact_dir: str | Path | None,
+        delay: float,
+        *,
+        root: Path | None = None,
+        reload_seconds: float = 0.0,
+        storage_uri: str | None = None,
+    ) -> None:
         self.predictor = Predictor()
         self.artifact_dir = artifact_dir
+        self.storage_uri = storage_uri
+        self.root = root or artifacts_root()
+        self.reload_seconds = reload_seconds
         self.delay = delay
         self.failure: str | None = None
         self.ready = False
+        self.reloads = 0
+        self.reload_error: str | None = None
+        self._failed_version: str | None = None  # not retried until CURRENT names another
+        self._stop = threading.Event()
         # One inference at a time: onnxruntime already uses both cores for one batch, and
         # queueing keeps the event loop free for health checks.
         self.limiter = anyio.CapacityLimiter(1)
+
+    @property
+    def pinned(self) -> bool:
+        """One artifact was named (or Vertex handed us one): there is no CURRENT to follow."""
+        return bool(self.artifact_dir or os.environ.get("MODEL_ARTIFACT_DIR") or self.storage_uri)
+
+    def _fresh(self, artifact_dir: str | Path | None) -> Predictor:
+        predictor = Predictor()
+        predictor.load(artifact_dir)
+        predictor([{"text": "warm-up: hello there"}])  # first-run allocations, off the hot path
+        return predictor
 
     def load(self) -> None:
         try:
             if self.delay:
                 time.sleep(self.delay)
             started = time.perf_counter()
-            self.predictor.load(self.artifact_dir)
-            self.predictor(
-                [{"text": "warm-up: hello there"}]
-            )  # first-run allocations, off the hot path
+            artifact_dir = self.artifact_dir  # None + MODEL_ARTIFACT_DIR: Predictor reads it
+            if not artifact_dir and self.storage_uri:
+                artifact_dir = fetch_gcs(self.storage_uri, Path(tempfile.mkdtemp(prefix="model-")))
+            elif not self.pinned:
+                artifact_dir = self.root / (current_version(self.root) or "CURRENT-is-missing")
+            self.predictor = self._fresh(artifact_dir)
             self.ready = True
             log.warning(
                 "model %s loaded in %.2f s", self.predictor.version, time.perf_counter() - started
@@ -75,6 +114,49 @@ class ModelState:
         except Exception as e:
             self.failure = f"{type(e).__name__}: {e}"
             log.exception("model failed to load")
+
+    def check_current(self) -> bool:
+        """Load and swap in the version CURRENT names if it is not the one serving; True when
+        a new model was swapped in."""
+        wanted = current_version(self.root)
+        serving = self.predictor.version if self.ready else None
+        if wanted is not None and wanted == serving:  # back to the serving one: nothing failed
+            self.reload_error = self._failed_version = None
+        if wanted is None or wanted in (serving, self._failed_version):
+            return False
+        started = time.perf_counter()
+        try:
+            fresh = self._fresh(self.root / wanted)
+        except Exception as e:
+            self._failed_version = wanted
+            self.reload_error = f"{wanted}: {type(e).__name__}: {e}"
+            log.exception("model %s failed to load; still serving %s", wanted, serving)
+            return False
+        self.predictor = fresh  # one assignment: a request sees the old or the new model
+        self.ready, self.failure, self.reload_error = True, None, None
+        self._failed_version = None
+        self.reloads += 1
+        log.warning(
+            "model %s loaded in %.2f s and now serving (was %s)",
+            fresh.version,
+            time.perf_counter() - started,
+            serving,
+        )
+        return True
+
+    def watch(self) -> None:
+        """The loader thread: the first load, then CURRENT every reload_seconds."""
+        self.load()
+        if self.pinned or self.reload_seconds <= 0:
+            return
+        while not self._stop.wait(self.reload_seconds):
+            try:
+                self.check_current()
+            except Exception:  # never let the watcher die: the next tick tries again
+                log.exception("checking CURRENT failed")
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
 async def read_body(request: Request) -> dict:
@@ -102,7 +184,12 @@ def create_app(artifact_dir: str | Path | None = None) -> Starlette:
     predict_route = os.environ.get("AIP_PREDICT_ROUTE", "/predict")
     port = int(os.environ.get("AIP_HTTP_PORT", "8080"))
     deployed_model_id = os.environ.get("AIP_DEPLOYED_MODEL_ID", "local")
-    state = ModelState(artifact_dir, float(os.environ.get("AIP_LOAD_DELAY_SECONDS", "0")))
+    state = ModelState(
+        artifact_dir,
+        float(os.environ.get("AIP_LOAD_DELAY_SECONDS", "0")),
+        reload_seconds=float(os.environ.get("MODEL_RELOAD_SECONDS", "2")),
+        storage_uri=os.environ.get("AIP_STORAGE_URI") or None,
+    )
 
     def not_ready() -> JSONResponse:
         if state.failure:
@@ -112,25 +199,33 @@ def create_app(artifact_dir: str | Path | None = None) -> Starlette:
     async def health(request: Request) -> Response:
         if not state.ready:
             return not_ready()
-        return JSONResponse({"status": "ok", "model_version": state.predictor.version})
+        body: dict[str, Any] = {"status": "ok", "model_version": state.predictor.version}
+        if state.reloads:
+            body["reloads"] = state.reloads
+        if state.reload_error:
+            body["reload_error"] = state.reload_error
+        return JSONResponse(body)
 
-    def run(texts: list[str]) -> list[dict]:
-        return state.predictor.postprocess(state.predictor.predict(texts))
+    def run(predictor: Predictor, texts: list[str]) -> list[dict]:
+        return predictor.postprocess(predictor.predict(texts))
 
     async def predict(request: Request) -> Response:
         if not state.ready:
             return not_ready()
+        predictor = state.predictor  # this request's model, even if a reload swaps it now
         try:
             body = await read_body(request)
-            texts = state.predictor.preprocess(body["instances"])
+            texts = predictor.preprocess(body["instances"])
         except (BadRequest, InvalidInstances) as e:
             return error(400, "INVALID_ARGUMENT", str(e))
         try:
             if len(texts) <= INLINE_INSTANCES:
                 # a few ms of work: a thread hop would cost more than the event loop waits
-                predictions = run(texts)
+                predictions = run(predictor, texts)
             else:
-                predictions = await anyio.to_thread.run_sync(run, texts, limiter=state.limiter)
+                predictions = await anyio.to_thread.run_sync(
+                    run, predictor, texts, limiter=state.limiter
+                )
         except Exception:
             log.exception("prediction failed")
             return error(500, "INTERNAL", "prediction failed")
@@ -146,8 +241,9 @@ def create_app(artifact_dir: str | Path | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        threading.Thread(target=state.load, name="model-loader", daemon=True).start()
+        threading.Thread(target=state.watch, name="model-loader", daemon=True).start()
         yield
+        state.stop()
 
     app = Starlette(
         routes=[

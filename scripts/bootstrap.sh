@@ -94,7 +94,7 @@ fi
 
 # 5. The persona model: its own virtualenv (torch for training never reaches the functions) and
 #    an artifact for the committed corpus, trained here when none matches it (a few minutes).
-model_hash=$(cat model_serving/requirements-train.txt model_serving/requirements.txt | sha256sum | cut -c1-16)
+model_hash=$(cat model_serving/requirements-train.txt model_serving/requirements-retrain.txt model_serving/requirements.txt | sha256sum | cut -c1-16)
 if ! stamp_ok .venv-model/.bootstrap "$model_hash"; then
   say "creating .venv-model (training and serving the persona model)"
   [ -x .venv-model/bin/python ] || "$PY" -m venv .venv-model

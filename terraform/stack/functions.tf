@@ -209,25 +209,6 @@ locals {
       secrets         = ["ANALYTICS_KEY"]
       timeout_seconds = 60
     }
-    # Cloud Scheduler, weekly: retrains the persona model, promotes it only if no head gets
-    # worse, and deploys it to the endpoint with a traffic split.
-    retraining = {
-      description     = "Weekly champion/challenger retraining of the persona model."
-      concurrency     = 1
-      cpu             = "4"
-      dataset_role    = "roles/bigquery.dataViewer"
-      env             = {}
-      ingress         = "ALLOW_INTERNAL_ONLY"
-      invokers        = local.job_invokers
-      kind            = "job"
-      max_instances   = 1
-      memory_mb       = 8192
-      min_instances   = 0
-      project_roles   = ["roles/aiplatform.user", "roles/bigquery.jobUser"]
-      publishes_to    = []
-      secrets         = []
-      timeout_seconds = 3600
-    }
     # Cloud Scheduler, hourly: expiry, retention and the analytics part of erasures.
     session_cleanup = {
       description     = "Deletes expired and past-retention data and completes erasures in analytics."
@@ -373,12 +354,4 @@ resource "google_bigquery_dataset_iam_member" "functions" {
   dataset_id = module.bigquery.dataset_id
   role       = each.value
   member     = module.function[each.key].service_account_iam_email
-}
-
-# The retraining job reads and writes model artifacts.
-resource "google_storage_bucket_iam_member" "retraining_artifacts" {
-  for_each = contains(keys(local.functions), "retraining") ? toset(["retraining"]) : toset([])
-  bucket   = module.model.artifacts_bucket
-  role     = "roles/storage.objectAdmin"
-  member   = module.function[each.key].service_account_iam_email
 }

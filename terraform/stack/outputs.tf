@@ -29,6 +29,15 @@ output "model" {
   }
 }
 
+output "retraining" {
+  description = "The weekly retraining job (null until model_config.retraining_image is set)."
+  value = length(local.retraining) == 0 ? null : {
+    job             = google_cloud_run_v2_job.retraining["retraining"].name
+    schedule        = google_cloud_scheduler_job.retraining["retraining"].name
+    service_account = google_service_account.retraining["retraining"].email
+  }
+}
+
 output "scheduler_service_account" {
   description = "Identity of the Cloud Scheduler jobs."
   value       = google_service_account.scheduler.email

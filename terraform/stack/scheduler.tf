@@ -1,5 +1,6 @@
 # Cloud Scheduler jobs calling the job functions with an OIDC token of the scheduler's service
 # account, the only invoker of those functions. A job exists once its function is deployed.
+# (The weekly model retraining is a Cloud Run job, scheduled in retraining.tf.)
 
 locals {
   schedules = {
@@ -23,12 +24,6 @@ locals {
       function    = "outbox_relay"
       retries     = 0 # the next run is a minute away
       schedule    = "* * * * *"
-    }
-    retraining = {
-      description = "Retrain the persona model; promote only a challenger that is no worse."
-      function    = "retraining"
-      retries     = 1
-      schedule    = "0 3 * * 1" # Mondays 03:00 UTC
     }
     session-cleanup = {
       description = "Delete expired and past-retention data; complete analytics erasures."

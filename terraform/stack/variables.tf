@@ -119,13 +119,20 @@ variable "kms_key_name" {
 }
 
 variable "model_config" {
-  description = "The persona model's Vertex AI endpoint id (numeric) and how many serving images are kept as rollback targets."
+  description = "The persona model's Vertex AI endpoint id (numeric), how many serving images are kept as rollback targets, and the weekly retraining job: its image (null = no job yet), cron schedule, and the traffic share a promoted model starts with."
   type = object({
-    endpoint_id = optional(string, "1001")
-    keep_images = optional(number, 10)
+    canary_percent      = optional(number, 10)
+    endpoint_id         = optional(string, "1001")
+    keep_images         = optional(number, 10)
+    retraining_image    = optional(string)
+    retraining_schedule = optional(string, "0 3 * * 1") # Mondays 03:00 UTC
   })
   default  = {}
   nullable = false
+  validation {
+    condition     = var.model_config.canary_percent >= 1 && var.model_config.canary_percent <= 100
+    error_message = "canary_percent must be between 1 and 100."
+  }
 }
 
 variable "prefix" {

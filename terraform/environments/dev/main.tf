@@ -18,4 +18,7 @@ module "ion" {
   firestore_config = {
     delete_protection = false
   }
+  model_config = {
+    retraining_image = var.retraining_image
+  }
 }

@@ -22,4 +22,7 @@ module "ion" {
   function_overrides = {
     chat = { min_instances = 1 }
   }
+  model_config = {
+    retraining_image = var.retraining_image
+  }
 }

@@ -13,6 +13,11 @@ output "model" {
   value       = module.ion.model
 }
 
+output "retraining" {
+  description = "The weekly retraining job, its schedule and identity (null until retraining_image is set)."
+  value       = module.ion.retraining
+}
+
 output "topics" {
   description = "Pub/Sub topic ids."
   value       = module.ion.topics

@@ -23,3 +23,9 @@ variable "region" {
   default     = "us-central1"
   nullable    = false
 }
+
+variable "retraining_image" {
+  description = "Image of the weekly retraining job (model_serving/Dockerfile.retrain, pushed by Cloud Build); null = no job."
+  type        = string
+  default     = null
+}

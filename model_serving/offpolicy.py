@@ -1,0 +1,178 @@
+"""Off-policy estimates for the retraining decision, from logged turn events and their ratings,
+with the existing evaluator (common/personalization/offline_eval.py: IPS and SNIPS).
+
+What can be replayed without the text: each logged turn keeps every persona's ensemble score,
+what the policy saw (profile, local hour, the turn id as its seed), the persona shown, the
+propensity it had and the rating (feedback.py). The challenger's persona head cannot be run on
+a logged message (no text reaches analytics), so its effect on the ranking is approximated by
+kind of message: for the turn's (tone, intent), the mean persona-head distribution of each model
+over the held-out corpus messages of that kind (backing off to the intent alone, then to all of
+held-out, below `MIN_KIND` messages). The challenger's ensemble score of persona p is the logged
+score plus the model's ensemble weight times (challenger mean - champion mean) for p, clipped to
+[0, 1]; the configured personalization policy then chooses from those scores as it does in chat.
+
+The champion's estimate replays the same policy on the logged scores. Only turns the champion
+itself read (`analysis_source` == its version) and the policy chose (not a user's explicit
+choice, not the care persona after a crisis) are used: elsewhere the logged scores are another
+model's or no model's. So the two estimates differ only through the persona head, and by an
+approximation; they are a guardrail against a persona head that moves the ranking towards
+personas users rate worse, not a measurement of the text heads.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+
+from common.labels import PERSONA_IDS
+from model_serving.feedback import RatedTurn
+
+MIN_KIND = 5
+NOT_POLICY = {"requested", "care"}  # persona sources that no policy chose
+
+
+def kind_means(heldout: Sequence[dict], persona_probs: np.ndarray) -> dict[str, Any]:
+    """Mean persona distribution by (tone, intent), by intent, and overall, over held-out."""
+    by_kind: dict[tuple[str, str], list[int]] = defaultdict(list)
+    by_intent: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(heldout):
+        by_kind[(r["tone"], r["intent"])].append(i)
+        by_intent[r["intent"]].append(i)
+    return {
+        "kind": {
+            k: persona_probs[v].mean(axis=0) for k, v in by_kind.items() if len(v) >= MIN_KIND
+        },
+        "intent": {
+            k: persona_probs[v].mean(axis=0) for k, v in by_intent.items() if len(v) >= MIN_KIND
+        },
+        "all": persona_probs.mean(axis=0),
+    }
+
+
+def _mean_for(means: dict[str, Any], tone: str | None, intent: str | None) -> np.ndarray:
+    if (tone, intent) in means["kind"]:
+        return means["kind"][(tone, intent)]
+    return means["intent"].get(intent, means["all"])
+
+
+def policy_and_weight() -> tuple[Any, float, str]:
+    """The configured policy (as the chat function builds it) and the model's share of the
+    ensemble when its head is present, from the same Settings the functions read."""
+    from common.config import get_settings
+    from common.personalization.policies import make_policy
+
+    s = get_settings()
+    name = s.personalization_policy
+    if name == "thompson":
+        policy = make_policy(
+            "thompson",
+            prior_strength=s.thompson_prior_strength,
+            exploration_cap=s.thompson_exploration_cap,
+        )
+    else:
+        policy = make_policy(name)
+    weights = (
+        s.ensemble_router_weight,
+        s.ensemble_model_weight,
+        s.ensemble_context_weight,
+        s.ensemble_time_weight,
+    )
+    return policy, s.ensemble_model_weight / (sum(weights) or 1.0), name
+
+
+def logged(
+    turns: Sequence[RatedTurn], champion_version: str
+) -> tuple[list[RatedTurn], dict[str, int]]:
+    """The turns both estimates can use, and why the others were left out."""
+    kept, skipped = [], defaultdict(int)
+    for t in turns:
+        if t.persona_source in NOT_POLICY:
+            skipped["not_chosen_by_a_policy"] += 1
+        elif t.analysis_source != champion_version:
+            skipped["read_by_another_model"] += 1
+        elif not t.scores or set(t.scores) != set(PERSONA_IDS) or t.persona not in PERSONA_IDS:
+            skipped["no_scores"] += 1
+        elif t.propensity is None or not 0.0 < t.propensity <= 1.0:
+            skipped["no_propensity"] += 1
+        elif t.local_hour is None or not 0.0 <= t.reward <= 1.0:
+            skipped["incomplete"] += 1
+        else:
+            kept.append(t)
+    return kept, dict(skipped)
+
+
+def _as_dict(estimate: Any) -> dict[str, Any]:
+    out = asdict(estimate)
+    return {
+        k: (
+            [None if math.isnan(x) else round(x, 4) for x in v]
+            if isinstance(v, tuple)
+            else (None if isinstance(v, float) and math.isnan(v) else v)
+        )
+        for k, v in out.items()
+    }
+
+
+def evaluate(
+    turns: Sequence[RatedTurn],
+    *,
+    champion_version: str,
+    champion_means: dict[str, Any],
+    challenger_means: dict[str, Any],
+) -> dict[str, Any]:
+    """IPS / SNIPS of the configured policy on the champion's logged turns, with the logged
+    scores (champion) and with the persona head's shift (challenger)."""
+    from common.personalization.offline_eval import LoggedInteraction, estimate
+
+    policy, model_weight, policy_name = policy_and_weight()
+    kept, skipped = logged(turns, champion_version)
+    base, shifted = [], []
+    for t in kept:
+        assert t.scores is not None and t.local_hour is not None and t.propensity is not None
+        delta = _mean_for(challenger_means, t.tone, t.intent) - _mean_for(
+            champion_means, t.tone, t.intent
+        )
+        moved = {
+            p: float(np.clip(t.scores[p] + model_weight * delta[i], 0.0, 1.0))
+            for i, p in enumerate(PERSONA_IDS)
+        }
+        common = {
+            "profile": t.profile,
+            "local_hour": int(t.local_hour),
+            "seed": t.turn_id,  # what the chat function seeds the policy with
+            "shown": t.persona,
+            "propensity": float(t.propensity),
+            "reward": float(t.reward),
+        }
+        base.append(LoggedInteraction(ensemble=dict(t.scores), **common))
+        shifted.append(LoggedInteraction(ensemble=moved, **common))
+    result: dict[str, Any] = {
+        "policy": policy_name,
+        "model_weight": round(model_weight, 4),
+        "rated_turns": len(turns),
+        "used": len(kept),
+        "skipped": skipped,
+        "observed_mean_reward": round(float(np.mean([t.reward for t in kept])), 4)
+        if kept
+        else None,
+    }
+    if kept:
+        result["champion"] = _as_dict(estimate(policy, base))
+        result["challenger"] = _as_dict(estimate(policy, shifted))
+    return result
+
+
+def observed_by_model(turns: Sequence[RatedTurn]) -> dict[str, dict[str, float]]:
+    """Mean rating of the turns each model version (or the baseline) read: on-policy figures."""
+    groups: dict[str, list[float]] = defaultdict(list)
+    for t in turns:
+        groups[t.analysis_source or "unknown"].append(t.reward)
+    return {
+        k: {"rated_turns": len(v), "mean_reward": round(float(np.mean(v)), 4)}
+        for k, v in sorted(groups.items())
+    }

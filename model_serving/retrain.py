@@ -1,0 +1,757 @@
+"""The weekly retraining job: champion/challenger on the corpus plus users' ratings.
+
+    python -m model_serving.retrain [--quick] [--artifacts DIR]      (in .venv-model; locally)
+    python -m model_serving.retrain --target vertex                  (the Cloud Run job)
+
+1. The champion: the version <artifacts>/CURRENT names (production: the bucket's CURRENT,
+   else the artifact baked into the image).
+2. The training set (trainset.py): the corpus's training side (held-out never enters), the
+   ratings of the last `--feedback-days` days from BigQuery as the persona head's sample weights.
+3. Embeddings with the champion's own encoder.onnx (no torch: the encoder is reused, only the
+   heads are retrained), cached per encoder and texts under <artifacts>/.cache/.
+4. The heads. `full` (the default): every candidate feature set, C from a grid, k-fold CV on
+   train for C, the candidate (by CV score, never by held-out), the calibration and the crisis
+   threshold, then a refit on all of train (minutes). `quick` (tests only, seconds): the
+   sentence embedding alone with C = 8 for every head, fitted on 80 % of train and calibrated
+   on the other 20 %, no refit; its heads are weaker (tone ~0.6 macro-F1), so it is for testing
+   the job, never for production.
+5. Both models on the fixed held-out set through the serving Predictor: per-head macro-F1,
+   crisis precision / recall at each model's threshold.
+6. Off-policy estimates (offpolicy.py) of the configured ranking policy with each persona head,
+   on the champion's logged, rated turns.
+7. The decision (promotion.py): promoted only if no head is worse by more than one point.
+   Report: <artifacts>/decisions/<stamp>-<version>.json and .md (and in the bucket).
+8. Promotion. Locally: CURRENT moves to the challenger; a running model server reloads it
+   without a restart (server.py). Production: upload to GCS, a new Model version in the Vertex AI
+   Model Registry, deployed to the endpoint with a traffic split (vertex.py), then the bucket's
+   CURRENT. A rejected challenger's folder is removed (its figures stay in the report).
+
+Exit status 0 whether or not the challenger was promoted (a rejection is a result), 1 on error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+import warnings
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from importlib import metadata as pkg_metadata
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import numpy as np
+
+from model_serving import features, offpolicy, promotion, split, trainset
+from model_serving import train as recipe
+from model_serving.artifact import (
+    artifacts_root,
+    current_version,
+    read_npz,
+    set_current,
+    sha256_file,
+    write_npz,
+)
+from model_serving.check_corpus import load
+from model_serving.feedback import RatedTurn
+from model_serving.predictor import Encoder, Predictor
+
+HERE = Path(__file__).parent
+HEAD_NAMES = recipe.HEAD_NAMES
+MULTICLASS = ("tone", "pace", "intent", "persona")
+DENSE_OUTPUTS = ("embedding", "layers")
+
+
+@dataclass(frozen=True)
+class RetrainConfig:
+    name: str
+    folds: int  # k-fold CV on train; 1 = a single 80/20 calibration split
+    candidates: tuple[str, ...]  # feature sets tried for every head (train.CANDIDATES)
+    c: float | None  # None: the recipe's grid per candidate
+    refit: bool  # refit the chosen head on all of train (else keep the fold's fit: folds == 1)
+    seed: int = recipe.CONFIG["seed"]
+    calibration_fraction: float = 0.2  # folds == 1 only
+
+
+CONFIGS = {
+    "full": RetrainConfig(
+        "full",
+        folds=recipe.CONFIG["cv_folds"],
+        candidates=tuple(recipe.CANDIDATES),
+        c=None,
+        refit=True,
+    ),
+    "quick": RetrainConfig("quick", folds=1, candidates=("minilm",), c=8.0, refit=False),
+}
+
+
+def step(n: int, total: int, what: str) -> None:
+    print(f"[{n}/{total}] {what}", flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Embeddings
+
+
+def embed_cached(
+    champion: Path, texts: list[str], cache_dir: Path, encoder_sha: str
+) -> dict[str, np.ndarray]:
+    """Both encoder outputs of every text, from the cache when the encoder and texts match."""
+    digest = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:16]
+    path = cache_dir / f"embed-{encoder_sha[:16]}-{digest}.npz"
+    if path.exists():
+        print(f"    {len(texts)} texts from the cache ({path.name})", flush=True)
+        return read_npz(path)
+    meta = json.loads((champion / "metadata.json").read_text())
+    encoder = Encoder(champion, meta["encoder"])
+    from tqdm import tqdm
+
+    interval = 0.1 if sys.stdout.isatty() else 5.0  # a log file gets a line every 5 s
+    with tqdm(
+        total=len(texts), desc="embedding", unit="text", file=sys.stdout, mininterval=interval
+    ) as bar:
+        dense = encoder.embed(texts, DENSE_OUTPUTS, progress=bar.update)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = cache_dir / f".{path.name}-{os.getpid()}"
+    write_npz(tmp, dense)
+    os.replace(tmp, path)
+    return dense
+
+
+# ---------------------------------------------------------------------------------------------
+# Heads
+
+
+def folds_for(n: int, strata: list[str], config: RetrainConfig) -> list[tuple[Any, Any]]:
+    from sklearn.model_selection import StratifiedKFold, train_test_split
+
+    if config.folds == 1:
+        fit, val = train_test_split(
+            np.arange(n),
+            test_size=config.calibration_fraction,
+            stratify=strata,
+            random_state=config.seed,
+        )
+        return [(np.sort(fit), np.sort(val))]
+    return list(
+        StratifiedKFold(config.folds, shuffle=True, random_state=config.seed).split(
+            np.zeros(n), strata
+        )
+    )
+
+
+def fit_lr(c: float, x: Any, y: np.ndarray, w: np.ndarray, warm: Any = None) -> Any:
+    model = warm if warm is not None else recipe.new_lr(c)
+    model.set_params(C=c)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(x, y, sample_weight=w)
+    return model
+
+
+def uses_tfidf(config: RetrainConfig) -> bool:
+    return any("tfidf" in recipe.CANDIDATES[c] for c in config.candidates)
+
+
+def plan(config: RetrainConfig) -> dict[str, dict[str, list[float]]]:
+    """head -> candidate -> the C values to try."""
+    return {
+        head: {
+            cand: [config.c] if config.c is not None else list(recipe.CONFIG["grid_C"][cand])
+            for cand in config.candidates
+        }
+        for head in HEAD_NAMES
+    }
+
+
+def run_fold(
+    fit: np.ndarray,
+    val: np.ndarray,
+    dense: dict[str, np.ndarray],
+    texts: list[str],
+    ys: dict[str, np.ndarray],
+    weights: dict[str, np.ndarray],
+    grid: dict[str, dict[str, list[float]]],
+    tfidf: bool,
+    keep: bool,
+) -> tuple[dict[tuple[str, str, float], np.ndarray], dict[Any, Any]]:
+    """One fold: the validation scores of every head x candidate x C (the TF-IDF vocabulary is
+    fitted on the fold's training part), and when `keep` the fitted models and vectorisers."""
+    vectorizers, t_fit, t_val = None, None, None
+    if tfidf:
+        vectorizers, (t_fit, t_val) = recipe.tfidf_matrix(
+            [texts[i] for i in fit], [[texts[i] for i in fit], [texts[i] for i in val]]
+        )
+    out: dict[tuple[str, str, float], np.ndarray] = {}
+    kept: dict[Any, Any] = {"tfidf": vectorizers} if keep else {}
+    for head in HEAD_NAMES:
+        for cand, cs in grid[head].items():
+            x_fit = recipe.design(cand, recipe.take(dense, fit), t_fit)
+            x_val = recipe.design(cand, recipe.take(dense, val), t_val)
+            model = recipe.new_lr(1.0, warm=True)
+            for c in sorted(cs):  # ascending C: each fit starts from the last
+                model = fit_lr(c, x_fit, ys[head][fit], weights[head][fit], warm=model)
+                out[(head, cand, c)] = recipe.scores(model, x_val)
+                if keep:
+                    kept[(head, cand, c)] = copy.deepcopy(model)
+    return out, kept
+
+
+def oof_scores(
+    ts: trainset.TrainingSet,
+    dense: dict[str, np.ndarray],
+    texts: list[str],
+    ys: dict[str, np.ndarray],
+    grid: dict[str, dict[str, list[float]]],
+    config: RetrainConfig,
+    jobs: int = 1,
+) -> tuple[dict[tuple[str, str, float], np.ndarray], np.ndarray, dict[Any, Any]]:
+    """Out-of-fold scores of every head x candidate x C, which records have them, and (one
+    fold only) the fold's fitted models and TF-IDF vectorisers. Folds run in `jobs` processes."""
+    from joblib import Parallel, delayed
+
+    folds = folds_for(len(texts), [split.stratum(r) for r in ts.train], config)
+    keep = len(folds) == 1
+    fits = sum(len(cs) for head in grid.values() for cs in head.values()) * len(folds)
+    print(f"    {len(folds)} fold(s), {fits} fits, {min(jobs, len(folds))} worker(s)", flush=True)
+    results = Parallel(n_jobs=min(jobs, len(folds)), verbose=10 if len(folds) > 1 else 0)(
+        delayed(run_fold)(fit, val, dense, texts, ys, ts.weights, grid, uses_tfidf(config), keep)
+        for fit, val in folds
+    )
+    covered = np.zeros(len(texts), bool)
+    oof: dict[tuple[str, str, float], np.ndarray] = {}
+    kept: dict[Any, Any] = {}
+    for (_, val), (scores, fold_kept) in zip(folds, results, strict=True):
+        covered[val] = True
+        kept |= fold_kept
+        for key, z in scores.items():
+            if key not in oof:
+                oof[key] = np.zeros((len(texts), z.shape[1]))
+            oof[key][val] = z
+    return oof, covered, kept
+
+
+def calibrate(head: str, z: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """Calibration (and the crisis threshold) from out-of-fold scores, with the CV figures."""
+    if head == "crisis":
+        a, b = recipe.fit_platt(z[:, 0], y)
+        p = recipe.sigmoid(a * z[:, 0] + b)
+        thr = recipe.crisis_threshold(p, y, recipe.CONFIG["crisis_recall_target"])
+        report = recipe.binary_report(p, y, thr["threshold"])
+        return {
+            "calibration": {"method": "platt", "a": a, "b": b},
+            "threshold": thr["threshold"],
+            "score": thr["oof_precision"],
+            "cv": {
+                "macro_f1": report["macro_f1"],
+                "recall": thr["oof_recall"],
+                "precision": thr["oof_precision"],
+                "average_precision": report["average_precision"],
+            },
+            "ece_cv": recipe.ece(p, y, recipe.CONFIG["ece_bins"]),
+        }
+    temp = recipe.fit_temperature(z, y)
+    p = recipe.softmax(z / temp)
+    f1 = recipe.macro_f1(y, z.argmax(1), z.shape[1])
+    return {
+        "calibration": {"method": "temperature", "temperature": temp},
+        "score": f1,
+        "cv": {"macro_f1": f1, "accuracy": float((z.argmax(1) == y).mean())},
+        "ece_cv": recipe.ece(p, y, recipe.CONFIG["ece_bins"]),
+    }
+
+
+def train_heads(
+    ts: trainset.TrainingSet,
+    dense_tr: dict[str, np.ndarray],
+    config: RetrainConfig,
+    jobs: int = 1,
+) -> tuple[dict[str, np.ndarray], dict[str, dict], features.Tfidf | None, dict[str, dict]]:
+    """(arrays for heads.npz, head specs, TF-IDF, selection) of the challenger."""
+    texts = [r["text"] for r in ts.train]
+    ys = {h: recipe.targets(ts.train, h) for h in HEAD_NAMES}
+    grid = plan(config)
+    oof, covered, kept = oof_scores(ts, dense_tr, texts, ys, grid, config, jobs)
+    vectorizers, tf_all = None, None
+    if config.refit and uses_tfidf(config):
+        vectorizers, (tf_all,) = recipe.tfidf_matrix(texts, [texts])
+    elif not config.refit:
+        if config.folds != 1:
+            raise ValueError("without a refit there must be exactly one fold")
+        vectorizers = kept["tfidf"]
+    tfidf = features.from_sklearn(vectorizers) if vectorizers else None
+    sizes = {**recipe.CONFIG["encoder"]["outputs"], "tfidf": tfidf.size if tfidf else 0}
+    arrays: dict[str, np.ndarray] = {}
+    specs: dict[str, dict] = {}
+    selection: dict[str, dict] = {}
+    for head in HEAD_NAMES:
+        y = ys[head]
+        entries: dict[str, dict] = {}
+        for cand, cs in grid[head].items():
+            tried = {c: calibrate(head, oof[(head, cand, c)][covered], y[covered]) for c in cs}
+            best_c = max(cs, key=lambda c: (tried[c]["score"], -c))
+            entries[cand] = {
+                "C": best_c,
+                **tried[best_c],
+                "cv_by_C": {str(c): tried[c]["score"] for c in cs},
+            }
+        best = max(e["score"] for e in entries.values())
+        chosen = min(
+            (c for c, e in entries.items() if e["score"] >= best - recipe.CONFIG["tie_macro_f1"]),
+            key=lambda c: recipe.CONFIG["latency_rank"][c],
+        )
+        entry = entries[chosen]
+        if config.refit:
+            x_all = recipe.design(chosen, dense_tr, tf_all)
+            model = fit_lr(entry["C"], x_all, y, ts.weights[head])
+        else:
+            model = kept[(head, chosen, entry["C"])]
+        coef = np.asarray(model.coef_, dtype=np.float64)
+        start = 0
+        for block in recipe.CANDIDATES[chosen]:
+            arrays[f"{head}_W_{block}"] = coef[:, start : start + sizes[block]].astype(np.float32)
+            start += sizes[block]
+        arrays[f"{head}_b"] = np.asarray(model.intercept_, dtype=np.float32)
+        specs[head] = {
+            "kind": "binary" if head == "crisis" else "multiclass",
+            "labels": recipe.label_set(head),
+            "features": chosen,
+            "inputs": list(recipe.CANDIDATES[chosen]),
+            "calibration": entry["calibration"],
+        }
+        if head == "crisis":
+            specs[head]["threshold"] = entry["threshold"]
+        selection[head] = {
+            "chosen": chosen,
+            "candidates": {
+                c: {
+                    "C": e["C"],
+                    "cv_by_C": e["cv_by_C"],
+                    "cv": e["cv"],
+                    "calibration": e["calibration"],
+                    "ece": {"cv": e["ece_cv"]},
+                    "latency_rank": recipe.CONFIG["latency_rank"][c],
+                    **({"threshold": e["threshold"]} if head == "crisis" else {}),
+                }
+                for c, e in entries.items()
+            },
+        }
+        line = "  ".join(f"{c}={e['score']:.3f}(C={e['C']:g})" for c, e in entries.items())
+        print(f"    {head:8} CV {line} -> {chosen}", flush=True)
+    needed = any("tfidf" in s["inputs"] for s in specs.values())
+    if needed and tfidf is not None:
+        arrays |= tfidf.to_arrays()
+    return arrays, specs, tfidf if needed else None, selection
+
+
+# ---------------------------------------------------------------------------------------------
+# Evaluation
+
+
+def heldout_metrics(probs: dict[str, np.ndarray], heldout: list[dict], threshold: float) -> dict:
+    out: dict[str, dict[str, float]] = {}
+    for head in MULTICLASS:
+        y = recipe.targets(heldout, head)
+        pred = probs[head].argmax(axis=1)
+        out[head] = {
+            "macro_f1": round(recipe.macro_f1(y, pred, probs[head].shape[1]), 4),
+            "accuracy": round(float((pred == y).mean()), 4),
+        }
+    y = recipe.targets(heldout, "crisis")
+    report = recipe.binary_report(probs["crisis"], y, threshold)
+    out["crisis"] = {k: round(float(v), 4) for k, v in report.items()} | {
+        "threshold": round(threshold, 4),
+        "flagged": int((probs["crisis"] >= threshold).sum()),
+        "positives": int(y.sum()),
+    }
+    return out
+
+
+def evaluate(
+    folder: Path, heldout: list[dict], dense_ho: dict[str, np.ndarray], encoder_sha: str
+) -> tuple[str, dict, dict[str, np.ndarray]]:
+    """(version, held-out metrics, probabilities) of one artifact through the serving Predictor."""
+    predictor = Predictor()
+    predictor.load(folder)
+    texts = [r["text"] for r in heldout]
+    same = predictor.metadata["encoder"].get("sha256") == encoder_sha
+    probs = predictor.predict(texts, dense_ho if same else None)
+    threshold = float(predictor.heads["crisis"].threshold or 0.5)
+    return predictor.version, heldout_metrics(probs, heldout, threshold), probs
+
+
+# ---------------------------------------------------------------------------------------------
+# Versioning, artifact, report
+
+
+def config_hash(config: RetrainConfig, encoder_sha: str) -> str:
+    h = hashlib.sha256(
+        json.dumps({"retrain": asdict(config), "recipe": recipe.CONFIG}, sort_keys=True).encode()
+    )
+    for name in ("retrain.py", "trainset.py", "features.py"):
+        h.update((HERE / name).read_bytes())
+    for pkg in ("scikit-learn", "numpy", "onnxruntime"):
+        h.update(f"{pkg}=={pkg_metadata.version(pkg)}".encode())
+    h.update(encoder_sha.encode())
+    return h.hexdigest()
+
+
+def data_hash(ts: trainset.TrainingSet) -> str:
+    h = hashlib.sha256(recipe.canonical_data(ts.train, ts.heldout).encode())
+    h.update(json.dumps([asdict(c) for c in ts.cells], sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def link_or_copy(src: Path, dst: Path) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
+
+
+def write_artifact(
+    root: Path,
+    version: str,
+    champion: Path,
+    champion_meta: dict,
+    arrays: dict[str, np.ndarray],
+    specs: dict[str, dict],
+    tfidf: features.Tfidf | None,
+    selection: dict[str, dict],
+    ts: trainset.TrainingSet,
+    extra: dict[str, Any],
+) -> Path:
+    tmp = root / f".building-{version}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for name in ("encoder.onnx", "tokenizer.json"):  # the champion's encoder, unchanged
+        link_or_copy(champion / name, tmp / name)
+    write_npz(tmp / "heads.npz", arrays)
+    meta = {
+        "version": version,
+        "config": recipe.CONFIG,
+        "records": {
+            "total": ts.summary["corpus_records"],
+            "train": len(ts.train),
+            "heldout": len(ts.heldout),
+            "heldout_fraction": round(len(ts.heldout) / max(ts.summary["corpus_records"], 1), 4),
+            "heldout_crisis": int(sum(r["crisis"] for r in ts.heldout)),
+            "train_crisis": int(sum(r["crisis"] for r in ts.train)),
+        },
+        "label_sets": {h: recipe.label_set(h) for h in HEAD_NAMES},
+        "encoder": champion_meta["encoder"],
+        "tfidf": tfidf.config() if tfidf else None,
+        "heads": specs,
+        "selection": selection,
+        "retraining": {
+            "champion": champion_meta["version"],
+            "training_set": ts.summary,
+            "persona_cells": [asdict(c) for c in ts.cells if c.weight != 1.0],
+            **extra,
+        },
+        "libraries": {p: pkg_metadata.version(p) for p in ("scikit-learn", "onnxruntime", "numpy")},
+    }
+    (tmp / "metadata.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    final = root / version
+    if (final / "metadata.json").exists():  # the same inputs built it before: keep that one
+        shutil.rmtree(tmp)
+        return final
+    shutil.rmtree(final, ignore_errors=True)
+    tmp.rename(final)
+    return final
+
+
+def markdown(report: dict) -> str:
+    d = report["decision"]
+    lines = [
+        f"# Retraining {report['started_at']}: challenger {report['challenger']['version']} "
+        f"{'**promoted**' if d['promote'] else '**not promoted**'}",
+        "",
+        f"Champion {report['champion']['version']}; config `{report['config']}`; "
+        f"{report['duration_seconds']:.1f} s.",
+        "",
+        *[f"- {r}" for r in d["reasons"]],
+        "",
+        "| head | metric | champion | challenger | delta |",
+        "|---|---|---|---|---|",
+        *[
+            f"| {c['head']} | {c['metric']} | {c['champion']:.3f} | {c['challenger']:.3f} | "
+            f"{c['delta']:+.3f}{' (worse)' if c['worse'] else ''} |"
+            for c in d["comparisons"]
+        ],
+        "",
+    ]
+    fb = report["training_set"]["feedback"]
+    lines += [
+        f"Training set: {report['training_set']['train']} corpus records (held-out "
+        f"{report['training_set']['heldout']} never trained on); {fb['rated_turns']} rated "
+        f"turns read, {fb['used']} used for persona fit ({fb['excluded']}), "
+        f"{report['training_set']['persona_records_reweighted']} persona records re-weighted.",
+        "",
+    ]
+    ope = report["off_policy"]
+    if "champion" in ope:
+        c, h = ope["champion"], ope["challenger"]
+        lines += [
+            f"Off-policy ({ope['policy']} policy, {ope['used']} logged turns of the champion): "
+            f"SNIPS champion {c['snips']} {c['snips_ci']}, challenger {h['snips']} "
+            f"{h['snips_ci']}; IPS {c['ips']} vs {h['ips']}; ESS {h['ess']:.1f}.",
+        ]
+    else:
+        lines += [f"Off-policy: no logged, rated turns of the champion ({ope['skipped']})."]
+    if report.get("deployment"):
+        lines += ["", f"Deployment: {json.dumps(report['deployment'], sort_keys=True)}"]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def vertex_config() -> Any:
+    from model_serving.vertex import VertexConfig
+
+    env = os.environ
+    missing = [
+        k for k in ("RETRAIN_BUCKET", "RETRAIN_ENDPOINT_ID", "RETRAIN_REGION") if not env.get(k)
+    ]
+    if missing:
+        raise SystemExit(f"--target vertex needs {', '.join(missing)} in the environment")
+    return VertexConfig(
+        project=env.get("GOOGLE_CLOUD_PROJECT", ""),
+        region=env["RETRAIN_REGION"],
+        bucket=env["RETRAIN_BUCKET"],
+        endpoint_id=env["RETRAIN_ENDPOINT_ID"],
+        canary_percent=int(env.get("RETRAIN_CANARY_PERCENT", "10")),
+        serving_image=env.get("RETRAIN_SERVING_IMAGE") or None,
+    )
+
+
+def read_feedback(days: int) -> list[RatedTurn]:
+    from common.config import get_settings
+    from model_serving.feedback import bigquery_client, read_rated_turns
+
+    s = get_settings()
+    client = bigquery_client(s.google_cloud_project)
+    return read_rated_turns(
+        client, project=s.google_cloud_project, dataset=s.analytics_dataset, days=days
+    )
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m model_serving.retrain",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--quick", action="store_true", help="the quick config (tests)")
+    parser.add_argument(
+        "--target",
+        choices=("local", "vertex"),
+        default=os.environ.get("RETRAIN_TARGET", "local"),
+        help="where a promoted model goes (default $RETRAIN_TARGET or local)",
+    )
+    parser.add_argument(
+        "--artifacts",
+        type=Path,
+        default=None,
+        help="the folder with CURRENT (default: $MODEL_ARTIFACTS_ROOT or artifacts/)",
+    )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="where encoder outputs are cached (default: <artifacts>/.cache)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="cross-validation worker processes (default: one per CPU)",
+    )
+    parser.add_argument("--feedback-days", type=int, default=90)
+    parser.add_argument("--no-feedback", action="store_true", help="corpus only (no BigQuery)")
+    parser.add_argument("--dry-run", action="store_true", help="decide and report, never promote")
+    parser.add_argument(
+        "--test-only-corrupt-labels",
+        type=float,
+        default=0.0,
+        metavar="FRACTION",
+        help="TESTS ONLY: give this fraction of training records wrong labels (a worse "
+        "challenger on purpose); refused with --target vertex",
+    )
+    args = parser.parse_args(argv)
+    if args.test_only_corrupt_labels and args.target != "local":
+        parser.error("--test-only-corrupt-labels is for local tests only")
+    return args
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    config = CONFIGS["quick" if args.quick else "full"]
+    started_at = datetime.now(UTC)
+    started = time.perf_counter()
+    total = 8
+    root = (args.artifacts or artifacts_root()).resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    store = deployer = None
+    if args.target == "vertex":
+        from model_serving.vertex import GcsArtifacts, VertexDeployer
+
+        vcfg = vertex_config()
+        store, deployer = GcsArtifacts(vcfg), VertexDeployer(vcfg)
+
+    step(1, total, f"champion ({args.target}, {config.name} config)")
+    version = None
+    if store is not None:
+        version = store.current_version()  # else the artifact baked into the image
+        if version:
+            store.download(version, root)
+    version = version or current_version(root)
+    if version is None:
+        raise SystemExit(f"no champion: {root / 'CURRENT'} is missing (train one first)")
+    champion = root / version
+    champion_meta = json.loads((champion / "metadata.json").read_text())
+    encoder_sha = sha256_file(champion / "encoder.onnx")
+    print(f"    {version} in {champion}", flush=True)
+
+    step(2, total, "training set: corpus + rated turns from BigQuery")
+    records, errors = load(split.corpus_paths())
+    if errors:
+        print(f"    warning: {len(errors)} invalid or duplicate records skipped (check_corpus)")
+    rated: list[RatedTurn] = [] if args.no_feedback else read_feedback(args.feedback_days)
+    ts = trainset.build(records, rated, corrupt_fraction=args.test_only_corrupt_labels)
+    fb = ts.summary["feedback"]
+    print(
+        f"    {len(ts.train)} train / {len(ts.heldout)} held out; {fb['rated_turns']} rated turns, "
+        f"{fb['used']} used, {fb['cells_weighted']} persona cells weighted, "
+        f"{ts.summary['persona_records_reweighted']} records re-weighted"
+        + (
+            f"; TEST ONLY: {ts.summary['test_only_corrupted_records']} records corrupted"
+            if args.test_only_corrupt_labels
+            else ""
+        ),
+        flush=True,
+    )
+
+    step(3, total, "embedding with the champion's encoder")
+    t0 = time.perf_counter()
+    texts = [r["text"] for r in ts.train] + [r["text"] for r in ts.heldout]
+    dense = embed_cached(champion, texts, args.cache or root / ".cache", encoder_sha)
+    dense_tr = recipe.take(dense, slice(0, len(ts.train)))
+    dense_ho = recipe.take(dense, slice(len(ts.train), None))
+    embed_seconds = time.perf_counter() - t0
+
+    step(4, total, f"training the heads ({config.name})")
+    t0 = time.perf_counter()
+    arrays, specs, tfidf, selection = train_heads(ts, dense_tr, config, args.jobs)
+    train_seconds = time.perf_counter() - t0
+    challenger_version = f"pm-{data_hash(ts)[:8]}-{config_hash(config, encoder_sha)[:8]}"
+    folder = write_artifact(
+        root,
+        challenger_version,
+        champion,
+        champion_meta,
+        arrays,
+        specs,
+        tfidf,
+        selection,
+        ts,
+        {"config": config.name, "started_at": started_at.isoformat()},
+    )
+    print(f"    challenger {challenger_version} ({train_seconds:.1f} s)", flush=True)
+
+    step(5, total, "both models on the fixed held-out set")
+    _, champ_metrics, champ_probs = evaluate(champion, ts.heldout, dense_ho, encoder_sha)
+    _, chall_metrics, chall_probs = evaluate(folder, ts.heldout, dense_ho, encoder_sha)
+    for head in HEAD_NAMES:
+        m = "recall" if head == "crisis" else "macro_f1"
+        print(
+            f"    {head:8} {m} champion {champ_metrics[head][m]:.3f}  challenger "
+            f"{chall_metrics[head][m]:.3f}"
+            + (
+                f"  (precision {champ_metrics[head]['precision']:.3f} / "
+                f"{chall_metrics[head]['precision']:.3f})"
+                if head == "crisis"
+                else ""
+            ),
+            flush=True,
+        )
+
+    step(6, total, "off-policy estimates on the champion's logged turns")
+    ope = offpolicy.evaluate(
+        rated,
+        champion_version=version,
+        champion_means=offpolicy.kind_means(ts.heldout, champ_probs["persona"]),
+        challenger_means=offpolicy.kind_means(ts.heldout, chall_probs["persona"]),
+    )
+    ope["observed_by_model"] = offpolicy.observed_by_model(rated)
+    print(f"    {ope['used']} of {ope['rated_turns']} rated turns usable", flush=True)
+
+    step(7, total, "decision")
+    decision = promotion.decide(
+        champ_metrics,
+        chall_metrics,
+        champion_version=version,
+        challenger_version=challenger_version,
+        ope=ope,
+    )
+    promote = decision.promote and not args.dry_run
+    report: dict[str, Any] = {
+        "started_at": started_at.isoformat(),
+        "config": config.name,
+        "target": args.target,
+        "dry_run": args.dry_run,
+        "champion": {"version": version, "heldout": champ_metrics},
+        "challenger": {"version": challenger_version, "heldout": chall_metrics},
+        "decision": decision.to_dict(),
+        "promoted": promote,
+        "training_set": ts.summary,
+        "persona_cells": [asdict(c) for c in ts.cells],
+        "off_policy": ope,
+        "timings": {
+            "embed_seconds": round(embed_seconds, 1),
+            "train_seconds": round(train_seconds, 1),
+        },
+        "deployment": None,
+    }
+
+    step(8, total, "promotion" if promote else "no promotion")
+    if promote and store is not None and deployer is not None:
+        uri = store.upload(folder, challenger_version)
+        report["deployment"] = deployer.register_and_deploy(
+            version=challenger_version, artifact_uri=uri
+        )
+        store.set_current(challenger_version)
+        print(f"    deployed: {report['deployment']}", flush=True)
+    elif promote:
+        set_current(root, challenger_version)
+        print(f"    {root / 'CURRENT'} -> {challenger_version}", flush=True)
+    elif challenger_version != version:
+        shutil.rmtree(folder, ignore_errors=True)
+    report["duration_seconds"] = round(time.perf_counter() - started, 1)
+    stamp = started_at.strftime("%Y%m%dT%H%M%SZ")
+    name = f"{stamp}-{challenger_version}"
+    decisions = root / "decisions"
+    decisions.mkdir(exist_ok=True)
+    text = markdown(report)
+    payload = json.dumps(report, indent=2, sort_keys=True, default=str) + "\n"
+    (decisions / f"{name}.json").write_text(payload)
+    (decisions / f"{name}.md").write_text(text)
+    if store is not None:
+        store.upload_report(f"{name}.json", payload, "application/json")
+        store.upload_report(f"{name}.md", text, "text/markdown")
+    print(text, flush=True)
+    print(f"report: {decisions / name}.json (.md); done in {report['duration_seconds']:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

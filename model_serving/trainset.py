@@ -1,0 +1,177 @@
+"""The retraining job's training set: the committed corpus (held-out records never enter) plus
+what users' ratings teach, as per-record weights of the persona head (pure; numpy only).
+
+What a rating teaches, and what it cannot (see feedback.py for what BigQuery holds):
+
+- No text reaches analytics, so a rated turn is never a training example: the text heads (tone,
+  pace, intent, crisis, and persona on the text) learn only from the labelled corpus. A thumbs-up
+  does not confirm the turn's tone or intent either: those are the model's own predictions, and
+  training on them would teach the model its own output.
+- A rating says how well the persona shown suited that kind of message. The kind is the turn's
+  (tone, intent) as it was read. So, for each cell (tone, intent, persona) with at least
+  `min_ratings` usable ratings, the mean satisfaction, shrunk towards the overall mean with
+  `prior_strength` pseudo-ratings, divided by the overall mean, is a lift (> 1: users liked that
+  persona for such messages more than average). Corpus records labelled with that tone, intent
+  and persona get the lift, clipped to [`min_weight`, `max_weight`], as their sample weight in
+  the persona head; every other record and every other head keeps weight 1. Labels never change.
+- Not used: ratings of crisis turns (the reply is the persona-independent crisis answer) and of
+  care turns (the persona was not chosen for fit); turns without a known tone, intent or persona.
+- The ratings' logged propensities also feed the off-policy estimate (offpolicy.py).
+
+`corrupt_labels_for_tests` (tests only: the e2e test's deliberately worse challenger) replaces
+every label of a fixed fraction of the training records by a wrong one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from model_serving import split
+from model_serving.feedback import RatedTurn
+from model_serving.labels import HEADS
+
+HEAD_NAMES = ("tone", "pace", "intent", "persona", "crisis")
+NOT_FOR_FIT = {"care"}  # persona sources whose choice says nothing about fit
+
+
+@dataclass(frozen=True)
+class FeedbackConfig:
+    min_ratings: int = 3  # usable ratings a cell needs before it changes any weight
+    prior_strength: float = 5.0  # pseudo-ratings at the overall mean
+    min_weight: float = 0.5
+    max_weight: float = 2.0
+
+
+@dataclass(frozen=True)
+class Cell:
+    tone: str
+    intent: str
+    persona: str
+    n: int
+    mean: float  # raw mean satisfaction of the cell
+    weight: float  # the lift applied to matching corpus records (1.0: below min_ratings)
+
+
+@dataclass
+class TrainingSet:
+    train: list[dict]
+    heldout: list[dict]
+    weights: dict[str, np.ndarray]  # head -> per-train-record sample weight
+    cells: list[Cell] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def usable(turn: RatedTurn) -> str | None:
+    """None when the rating can teach persona fit, else why not."""
+    if turn.crisis:
+        return "crisis"
+    if turn.persona_source in NOT_FOR_FIT:
+        return "care"
+    if turn.persona not in HEADS["persona"]:
+        return "unknown_persona"
+    if turn.tone not in HEADS["tone"] or turn.intent not in HEADS["intent"]:
+        return "unlabelled"
+    if not 0.0 <= turn.reward <= 1.0:
+        return "bad_reward"
+    return None
+
+
+def persona_cells(
+    rated: Iterable[RatedTurn], config: FeedbackConfig = FeedbackConfig()
+) -> tuple[list[Cell], dict[str, Any]]:
+    """The (tone, intent, persona) cells the ratings say something about, and a summary."""
+    excluded: Counter[str] = Counter()
+    n: Counter[tuple[str, str, str]] = Counter()
+    total: dict[tuple[str, str, str], float] = {}
+    rewards: list[float] = []
+    for turn in rated:
+        if reason := usable(turn):
+            excluded[reason] += 1
+            continue
+        key = (str(turn.tone), str(turn.intent), turn.persona)
+        n[key] += 1
+        total[key] = total.get(key, 0.0) + turn.reward
+        rewards.append(turn.reward)
+    overall = float(np.mean(rewards)) if rewards else 0.0
+    cells = []
+    for key in sorted(n):
+        mean = total[key] / n[key]
+        weight = 1.0
+        if n[key] >= config.min_ratings and overall > 0:
+            shrunk = (total[key] + config.prior_strength * overall) / (
+                n[key] + config.prior_strength
+            )
+            weight = float(np.clip(shrunk / overall, config.min_weight, config.max_weight))
+        cells.append(Cell(*key, n=n[key], mean=round(mean, 4), weight=round(weight, 4)))
+    summary = {
+        "rated_turns": len(rewards) + sum(excluded.values()),
+        "used": len(rewards),
+        "excluded": dict(sorted(excluded.items())),
+        "mean_reward": round(overall, 4),
+        "cells": len(cells),
+        "cells_weighted": sum(c.weight != 1.0 for c in cells),
+        "config": config.__dict__,
+    }
+    return cells, summary
+
+
+def corrupt_labels_for_tests(records: list[dict], fraction: float) -> tuple[list[dict], int]:
+    """TESTS ONLY. A fixed `fraction` of records (by a salted hash of their key) get every label
+    replaced by a wrong one (the next label of the set) and their crisis flag flipped."""
+    if not 0.0 <= fraction <= 1.0:
+        raise ValueError("fraction must be in [0, 1]")
+    out, changed = [], 0
+    for r in records:
+        digest = hashlib.sha1(f"corrupt:{split.key(r['text'])}".encode(), usedforsecurity=False)
+        if int(digest.hexdigest()[:8], 16) / 16**8 < fraction:
+            bad = dict(r)
+            for head, labels in HEADS.items():
+                bad[head] = labels[(labels.index(r[head]) + 1) % len(labels)]
+            bad["crisis"] = not r["crisis"]
+            out.append(bad)
+            changed += 1
+        else:
+            out.append(r)
+    return out, changed
+
+
+def build(
+    records: list[dict],
+    rated: Iterable[RatedTurn] = (),
+    *,
+    config: FeedbackConfig = FeedbackConfig(),
+    corrupt_fraction: float = 0.0,
+) -> TrainingSet:
+    """Train/held-out by the fixed split (held-out is never trained on), sorted by key so the
+    order is reproducible, with the persona head's weights from the ratings."""
+    train, heldout, _ = split.partition(records)
+    train.sort(key=lambda r: split.key(r["text"]))
+    heldout.sort(key=lambda r: split.key(r["text"]))
+    held_keys = {split.key(r["text"]) for r in heldout}
+    assert not any(split.key(r["text"]) in held_keys for r in train), "held-out leaked"
+    corrupted = 0
+    if corrupt_fraction:
+        train, corrupted = corrupt_labels_for_tests(train, corrupt_fraction)
+    cells, feedback = persona_cells(rated, config)
+    lift = {(c.tone, c.intent, c.persona): c.weight for c in cells}
+    persona_w = np.array([lift.get((r["tone"], r["intent"], r["persona"]), 1.0) for r in train])
+    weights = {head: np.ones(len(train)) for head in HEAD_NAMES}
+    weights["persona"] = persona_w
+    summary = {
+        "corpus_records": len(records),
+        "train": len(train),
+        "heldout": len(heldout),
+        "feedback": feedback,
+        "persona_records_reweighted": int((persona_w != 1.0).sum()),
+        "persona_weight_range": [float(persona_w.min()), float(persona_w.max())]
+        if len(train)
+        else [1.0, 1.0],
+        "test_only_corrupted_records": corrupted,
+    }
+    return TrainingSet(train, heldout, weights, cells, summary)

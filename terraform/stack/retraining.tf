@@ -1,0 +1,155 @@
+# The weekly retraining of the persona model (model_serving/retrain.py): a Cloud Run job, not a
+# function. It needs scikit-learn and the model's encoder (several GB of memory, up to an hour
+# of CPU), which do not fit the functions' runtime or bundle, so it runs the retraining image
+# (model_serving/Dockerfile.retrain: model_serving/ + common/, requirements-retrain.txt, the
+# champion artifact baked in) as `python -m model_serving.retrain --target vertex`.
+#
+# Cloud Scheduler starts an execution weekly through the Cloud Run Admin API (jobs.run) with an
+# OAuth token of the scheduler's identity, which may run this job only. The job's own identity
+# may: read the analytics dataset and run queries (rated turns), read and write the artifact
+# bucket (champion, challenger, CURRENT, decision reports), and use Vertex AI (register a model
+# version, deploy it to the endpoint with a traffic split). Vertex AI's service agent reads the
+# uploaded artifact from the bucket.
+#
+# Like a function spec without code, the job exists once its image does: set
+# model_config.retraining_image (the environments pass var.retraining_image; Cloud Build pushes
+# the image). Until then nothing here is created.
+
+locals {
+  retraining = var.model_config.retraining_image == null ? {} : {
+    retraining = {
+      image    = var.model_config.retraining_image
+      schedule = var.model_config.retraining_schedule
+    }
+  }
+  retraining_env = {
+    ANALYTICS_DATASET      = module.bigquery.dataset_id
+    GOOGLE_CLOUD_PROJECT   = var.project_id
+    ION_ENV                = var.env
+    LOG_LEVEL              = upper(var.app_config.log_level)
+    RETRAIN_BUCKET         = module.model.artifacts_bucket
+    RETRAIN_CANARY_PERCENT = var.model_config.canary_percent
+    RETRAIN_ENDPOINT_ID    = module.model.endpoint_id
+    RETRAIN_REGION         = var.region
+    RETRAIN_TARGET         = "vertex"
+  }
+  retraining_roles = ["roles/aiplatform.user", "roles/bigquery.jobUser"]
+}
+
+resource "google_service_account" "retraining" {
+  for_each     = local.retraining
+  project      = var.project_id
+  account_id   = "${var.prefix}-retraining"
+  display_name = "Persona model retraining job"
+}
+
+resource "google_project_iam_member" "retraining" {
+  for_each = toset(length(local.retraining) > 0 ? local.retraining_roles : [])
+  project  = var.project_id
+  role     = each.key
+  member   = "serviceAccount:${google_service_account.retraining["retraining"].email}"
+}
+
+resource "google_bigquery_dataset_iam_member" "retraining" {
+  for_each   = local.retraining
+  project    = var.project_id
+  dataset_id = module.bigquery.dataset_id
+  role       = "roles/bigquery.dataViewer"
+  member     = "serviceAccount:${google_service_account.retraining[each.key].email}"
+}
+
+resource "google_storage_bucket_iam_member" "retraining_artifacts" {
+  for_each = local.retraining
+  bucket   = module.model.artifacts_bucket
+  role     = "roles/storage.objectAdmin"
+  member   = "serviceAccount:${google_service_account.retraining[each.key].email}"
+}
+
+# Vertex AI copies a model version's artifact_uri when the version is uploaded.
+resource "google_storage_bucket_iam_member" "vertex_reads_artifacts" {
+  for_each = local.retraining
+  bucket   = module.model.artifacts_bucket
+  role     = "roles/storage.objectViewer"
+  member   = "serviceAccount:service-${data.google_project.project.number}@gcp-sa-aiplatform.iam.gserviceaccount.com"
+}
+
+resource "google_cloud_run_v2_job" "retraining" {
+  for_each            = local.retraining
+  project             = var.project_id
+  location            = var.region
+  name                = "${var.prefix}-retraining"
+  labels              = local.labels
+  deletion_protection = false
+
+  template {
+    task_count  = 1
+    parallelism = 1
+    labels      = local.labels
+
+    template {
+      service_account = google_service_account.retraining[each.key].email
+      timeout         = "3600s"
+      max_retries     = 1 # a retry rebuilds the same version: the job is idempotent
+
+      containers {
+        image   = each.value.image
+        command = ["python"]
+        args    = ["-m", "model_serving.retrain", "--target", "vertex"]
+
+        resources {
+          limits = {
+            cpu    = "4"
+            memory = "8Gi"
+          }
+        }
+
+        dynamic "env" {
+          for_each = local.retraining_env
+          content {
+            name  = env.key
+            value = env.value
+          }
+        }
+      }
+    }
+  }
+}
+
+# Only the scheduler's identity may start it.
+resource "google_cloud_run_v2_job_iam_member" "retraining_scheduler" {
+  for_each = local.retraining
+  project  = var.project_id
+  location = var.region
+  name     = google_cloud_run_v2_job.retraining[each.key].name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${google_service_account.scheduler.email}"
+}
+
+resource "google_cloud_scheduler_job" "retraining" {
+  for_each         = local.retraining
+  project          = var.project_id
+  region           = var.region
+  name             = "${var.prefix}-retraining"
+  description      = "Retrain the persona model; promote only a challenger that is no worse."
+  schedule         = each.value.schedule
+  time_zone        = "Etc/UTC"
+  attempt_deadline = "180s" # jobs.run returns once the execution has started
+
+  retry_config {
+    retry_count = 1
+  }
+
+  http_target {
+    http_method = "POST"
+    uri         = "https://run.googleapis.com/v2/projects/${var.project_id}/locations/${var.region}/jobs/${google_cloud_run_v2_job.retraining[each.key].name}:run"
+    body        = base64encode("{}")
+    headers = {
+      "Content-Type" = "application/json"
+    }
+    # A Google API (not a Cloud Run URL) takes an OAuth access token, not an OIDC ID token.
+    oauth_token {
+      service_account_email = google_service_account.scheduler.email
+      scope                 = "https://www.googleapis.com/auth/cloud-platform"
+    }
+  }
+}
