@@ -140,3 +140,15 @@ def test_the_image_is_built_from_the_serving_dockerfile_and_pushed() -> None:
     assert "-containers/persona-model" in tag  # the Artifact Registry repository in Terraform
     registry = (REPO / "terraform" / "modules" / "model-serving" / "main.tf").read_text()
     assert 'repository_id = "${var.prefix}-containers"' in registry
+
+
+def test_the_retraining_image_is_built_pushed_and_planned() -> None:
+    """Without it the retraining job stays off: Terraform creates it once the image is set."""
+    steps = {s["id"]: s for s in _steps()}
+    build = steps["build-retraining-image"]["args"]
+    push = steps["push-retraining-image"]["args"]
+    assert build[build.index("-f") + 1] == "model_serving/Dockerfile.retrain"
+    tag = build[build.index("-t") + 1]
+    assert push[-1] == tag and "-containers/persona-retrain:${SHORT_SHA}" in tag
+    assert f"-var=retraining_image={tag}" in steps["terraform-plan"]["args"]
+    assert "push-retraining-image" in steps["terraform-apply"]["waitFor"]
