@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -71,7 +72,10 @@ class TokenVerifier:
         from firebase_admin.exceptions import FirebaseError
 
         try:
-            return auth.verify_id_token(token, app=self._app, check_revoked=self._check_revoked)
+            claims = auth.verify_id_token(token, app=self._app, check_revoked=self._check_revoked)
+            if os.environ.get("FIREBASE_AUTH_EMULATOR_HOST"):
+                self._check_unsigned(claims)
+            return claims
         except auth.ExpiredIdTokenError:
             raise Unauthenticated("Your sign-in has expired.", code="token_expired") from None
         except auth.RevokedIdTokenError:
@@ -89,3 +93,48 @@ class TokenVerifier:
             raise Unavailable(
                 "Sign-in cannot be checked right now.", code="auth_unavailable"
             ) from None
+
+    def _check_unsigned(self, claims: dict[str, Any]) -> None:
+        """Against the Auth emulator firebase-admin checks neither signature nor expiry (its
+        tokens are unsigned), so a token edited by hand would pass. Check what needs no key: the
+        expiry, and that the token says what the emulator issues for that user (its email and
+        custom claims: no `role` added by hand). A token forged to agree with another user's
+        record still passes here; only the production path's signature check can refuse it."""
+        from firebase_admin import auth
+
+        now = time.time()
+        exp, iat = claims.get("exp"), claims.get("iat")
+        if not _is_number(exp) or not _is_number(iat) or iat > now + CLOCK_SKEW_SECONDS:
+            raise Unauthenticated("The sign-in token is not valid.", code="invalid_token")
+        if exp <= now:
+            raise Unauthenticated("Your sign-in has expired.", code="token_expired")
+        user = auth.get_user(claims["uid"], app=self._app)
+        custom = {k: v for k, v in claims.items() if k not in STANDARD_CLAIMS}
+        if claims.get("email") != user.email or custom != (user.custom_claims or {}):
+            raise Unauthenticated("The sign-in token is not valid.", code="invalid_token")
+
+
+# Claims Firebase puts in every ID token (and firebase-admin adds `uid`); the rest are custom.
+STANDARD_CLAIMS = frozenset(
+    {
+        "iss",
+        "aud",
+        "auth_time",
+        "user_id",
+        "sub",
+        "iat",
+        "exp",
+        "email",
+        "email_verified",
+        "phone_number",
+        "name",
+        "picture",
+        "firebase",
+        "uid",
+    }
+)
+CLOCK_SKEW_SECONDS = 60
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

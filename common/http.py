@@ -12,7 +12,7 @@ import flask
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import MethodNotAllowed as WzMethodNotAllowed
 from werkzeug.exceptions import NotFound as WzNotFound
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Map, RequestRedirect, Rule
 
 from common.errors import (
     ApiError,
@@ -56,7 +56,7 @@ def read_json(request: flask.Request, *, max_bytes: int) -> Any:
         raise InvalidInput("The body is not valid UTF-8.", code="invalid_utf8") from None
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # ValueError: also an integer of over 4300 digits
         raise InvalidInput("The body is not valid JSON.", code="invalid_json") from None
     _check_shape(data, depth=0)
     return data
@@ -129,6 +129,10 @@ def handle_errors(fn: Callable[..., flask.Response]) -> Callable[..., flask.Resp
     return wrapper
 
 
+def _unrouted(_: Exception) -> flask.Response:
+    return error_response(NotFound("There is nothing at this path.", code="route_not_found"))
+
+
 class Routes:
     """A werkzeug URL map whose misses are errors in the API's shape."""
 
@@ -141,12 +145,16 @@ class Routes:
             ],
             strict_slashes=False,
         )
+        if flask.has_app_context():  # built while functions-framework loads the function
+            # Its own `/<path:path>` rule stops at a newline (%0A): that miss is ours to answer
+            # in the error shape too, not as its HTML page.
+            flask.current_app.register_error_handler(404, _unrouted)
 
     def match(self, request: flask.Request) -> tuple[str, dict]:
         adapter = self._map.bind("local", url_scheme="http")
         try:
             return adapter.match(request.path, method=request.method)
-        except WzNotFound:
+        except (WzNotFound, RequestRedirect):  # a redirect: e.g. "//" in a path, as from "..%2F"
             raise NotFound("There is nothing at this path.", code="route_not_found") from None
         except WzMethodNotAllowed:
             raise MethodNotAllowed(f"{request.method} is not allowed on this path.") from None

@@ -61,7 +61,8 @@ async def proxy(request: Request) -> Response:
     )
     if port is None:
         return _error(404, "route_not_found", "There is nothing at this path.")
-    headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]
+    # Raw bytes: a header value outside ASCII (obs-text) passes through as sent, not as a 500.
+    headers = [(k, v) for k, v in request.headers.raw if k.decode("latin-1") not in HOP_BY_HOP]
     query = f"?{request.url.query}" if request.url.query else ""
     body = b""
     async for chunk in request.stream():  # buffered, so a request can be sent twice
@@ -99,10 +100,16 @@ async def ready(request: Request) -> Response:
     return JSONResponse({"ok": True})
 
 
+async def unmatched(request: Request, exc: Exception) -> Response:
+    """Starlette's `{path:path}` stops at a newline (%0A): proxy such a path all the same."""
+    return await proxy(request)
+
+
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
 app = Starlette(
     routes=[
         Route("/_gateway/ready", ready),
         Route("/{path:path}", proxy, methods=METHODS),
-    ]
+    ],
+    exception_handlers={404: unmatched},
 )
