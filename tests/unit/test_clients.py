@@ -24,3 +24,24 @@ def test_a_factory_builds_once_when_many_threads_ask_at_once():
     client.cache_clear()
     client()
     assert len(built) == 2
+
+
+def test_the_auth_emulator_is_refused_outside_the_local_stack(monkeypatch):
+    """With FIREBASE_AUTH_EMULATOR_HOST set, firebase-admin accepts unsigned tokens: a deployed
+    function that inherited it by mistake must not start."""
+    import pytest
+
+    from common import clients
+    from common.config import get_settings
+
+    monkeypatch.setenv("FIREBASE_AUTH_EMULATOR_HOST", "127.0.0.1:9099")
+    monkeypatch.setenv("ION_ENV", "prod")
+    get_settings.cache_clear()
+    clients.firebase_app.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match="would not be verified"):
+            clients.firebase_app()
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        clients.firebase_app.cache_clear()
