@@ -6,7 +6,7 @@ export CLOUDSDK_CORE_DISABLE_USAGE_REPORTING := true
 export CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK := true
 export NO_UPDATE_NOTIFIER := 1
 
-.PHONY: bootstrap up down run demo test test-unit lint fmt bench status openapi chat
+.PHONY: bootstrap up down run demo test test-unit lint fmt bench load status openapi chat
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -60,4 +60,12 @@ test: lint
 bench: bootstrap
 	@scripts/with_stack.sh --with-floor $(PYTHON) -m benchmarks.chat_turns
 	@scripts/with_stack.sh $(PYTHON) -m benchmarks.analytics
-	@$(PYTHON) -m benchmarks.import_time
+	@scripts/with_stack.sh $(PYTHON) -m benchmarks.import_time
+	@scripts/with_stack.sh $(PYTHON) -m benchmarks.ops_per_turn
+
+# 200 simulated users for 5 minutes through the gateway, then again while each emulator and the
+# model server is stopped and started (benchmarks/results/load.md, load_faults.md; ~20 minutes).
+# A short run: make load LOAD_ARGS="--users 30 --duration 30"
+load: bootstrap
+	@scripts/with_stack.sh $(PYTHON) -m benchmarks.load $(LOAD_ARGS)
+	@scripts/with_stack.sh $(PYTHON) -m benchmarks.load --faults $(LOAD_ARGS)

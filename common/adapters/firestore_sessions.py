@@ -6,6 +6,7 @@ written together or not at all, so a turn is never lost, doubled or left without
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -43,6 +44,19 @@ def storage_errors() -> Iterator[None]:
             code="storage_unavailable",
             retry_after=5,
         ) from e
+
+
+@functools.cache
+def bounded(seconds: float = READ_TIMEOUT) -> dict:
+    """Keyword arguments for a Firestore call: each attempt and all retries of a transient error
+    within `seconds`. The client's default retries an unreachable Firestore for minutes, which
+    would hold a request until the function times out instead of answering 503."""
+    from google.api_core.retry import Retry, if_transient_error
+
+    retry = Retry(
+        predicate=if_transient_error, initial=0.1, maximum=1.0, multiplier=2.0, timeout=seconds
+    )
+    return {"retry": retry, "timeout": seconds}
 
 
 MAX_COMMIT_ATTEMPTS = 8
@@ -95,7 +109,7 @@ class FirestoreSessionStore:
 
     def get_session(self, session_id: str) -> SessionState | None:
         with storage_errors():
-            snap = self._db.collection(SESSIONS).document(session_id).get(timeout=READ_TIMEOUT)
+            snap = self._db.collection(SESSIONS).document(session_id).get(**bounded())
         return decode_session(snap.to_dict()) if snap.exists else None
 
     def read_turn_context(
@@ -111,12 +125,12 @@ class FirestoreSessionStore:
         if session_id:
             refs.append(self._db.collection(SESSIONS).document(session_id))
         with storage_errors():
-            snaps = {s.reference.path: s for s in self._db.get_all(refs, timeout=READ_TIMEOUT)}
+            snaps = {s.reference.path: s for s in self._db.get_all(refs, **bounded())}
             key_snap = snaps[key_ref.path]
             keyed_turn = None
             if key_snap.exists:
                 ref = key_snap.to_dict()
-                turn = self._turn_ref(ref["session_id"], ref["turn_id"]).get(timeout=READ_TIMEOUT)
+                turn = self._turn_ref(ref["session_id"], ref["turn_id"]).get(**bounded())
                 keyed_turn = self._decode_turn(turn.to_dict()) if turn.exists else None
 
         def doc(ref) -> dict | None:
@@ -191,7 +205,7 @@ class FirestoreSessionStore:
                 batch.set(self._db.collection(ACTIVITY).document(uid), activity)
             try:
                 with storage_errors():
-                    batch.commit(timeout=READ_TIMEOUT)
+                    batch.commit(**bounded())
                 return CommitOutcome(turn_doc=write.turn_doc, events=write.events, replayed=False)
             except (exceptions.Conflict, exceptions.FailedPrecondition):
                 context = self.read_turn_context(key=key, session_id=session_id)
@@ -206,7 +220,7 @@ class FirestoreSessionStore:
         for event in events:
             batch.set(self._outbox_ref(event.event_id), self._outbox_doc(event))
         with storage_errors():
-            batch.commit(timeout=READ_TIMEOUT)
+            batch.commit(**bounded())
 
     # Feedback
 
@@ -220,7 +234,7 @@ class FirestoreSessionStore:
             self._db.collection(USERS).document(uid),
         ]
         with storage_errors():
-            snaps = {s.reference.path: s for s in self._db.get_all(refs, timeout=READ_TIMEOUT)}
+            snaps = {s.reference.path: s for s in self._db.get_all(refs, **bounded())}
         fb, sess, turn, user = (snaps[r.path] for r in refs)
         settings = (user.to_dict() or {}).get("settings") or {} if user.exists else {}
         return FeedbackContext(
@@ -248,7 +262,7 @@ class FirestoreSessionStore:
             batch.set(self._outbox_ref(event.event_id), self._outbox_doc(event))
         try:
             with storage_errors():
-                batch.commit(timeout=READ_TIMEOUT)
+                batch.commit(**bounded())
         except (exceptions.Conflict, exceptions.FailedPrecondition) as e:
             raise WriteConflict(str(e)) from e
 
@@ -268,7 +282,7 @@ class FirestoreSessionStore:
             .limit(limit)
         )
         with storage_errors():
-            return [snap.to_dict() for snap in query.stream(timeout=READ_TIMEOUT)]
+            return [snap.to_dict() for snap in query.stream(**bounded())]
 
     def _turn_ref(self, session_id: str, turn_id: str):
         return (
@@ -291,14 +305,14 @@ class FirestoreSessionStore:
             batch = self._db.batch()
             for event_id in event_ids:
                 batch.update(self._outbox_ref(event_id), {"next_attempt_at": now})
-            batch.commit(timeout=READ_TIMEOUT)
+            batch.commit(**bounded())
 
     def delete_outbox(self, event_ids: list[str]) -> None:
         with storage_errors():
             batch = self._db.batch()
             for event_id in event_ids:
                 batch.delete(self._outbox_ref(event_id))
-            batch.commit(timeout=READ_TIMEOUT)
+            batch.commit(**bounded())
 
     def claim_due(self, *, now: datetime, limit: int, lease_seconds: int) -> list[Event]:
         """Take up to `limit` due events, each leased (pushed into the future) with a
@@ -314,7 +328,7 @@ class FirestoreSessionStore:
         )
         claimed: list[Event] = []
         with storage_errors():
-            for snap in query.stream(timeout=READ_TIMEOUT):
+            for snap in query.stream(**bounded()):
                 doc = snap.to_dict()
                 backoff = min(lease_seconds * 2 ** doc.get("attempts", 0), 3600)
                 try:
@@ -335,4 +349,4 @@ class FirestoreSessionStore:
 
     def ping(self) -> None:
         with storage_errors():
-            self._db.collection(SESSIONS).document("healthz-probe").get(timeout=2.0)
+            self._db.collection(SESSIONS).document("healthz-probe").get(**bounded(2.0))

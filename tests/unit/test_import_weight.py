@@ -1,0 +1,68 @@
+"""Cold start: no function module imports a heavy library or a cloud SDK when it is loaded; they
+are imported where they are used (common/clients.py), so an instance starts in well under the
+500 ms import budget (benchmarks/import_time.py measures it)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+FORBIDDEN = (
+    "torch",
+    "tensorflow",
+    "transformers",
+    "sentence_transformers",
+    "onnxruntime",
+    "sklearn",
+    "scipy",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "matplotlib",
+    "google.cloud.aiplatform",
+    "google.cloud.aiplatform_v1",
+    "google.genai",
+    "google.cloud.bigquery",
+    "google.cloud.firestore",
+    "google.cloud.pubsub_v1",
+    "google.pubsub_v1",
+    "firebase_admin",
+    "grpc",
+)
+# One fresh interpreter loads each module in turn, as functions-framework does, and reports the
+# forbidden modules that each one brought in first.
+PROBE = """
+import importlib.util, json, sys
+sys.path.insert(0, {root!r})
+forbidden, out, seen = {forbidden!r}, {{}}, set()
+for path in {paths!r}:
+    spec = importlib.util.spec_from_file_location("main_" + str(len(out)), path)
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+    out[path] = sorted(m for m in forbidden if m in sys.modules and m not in seen)
+    seen.update(out[path])
+print(json.dumps(out))
+"""
+
+
+def heavy_imports(paths: list[Path]) -> dict[str, list[str]]:
+    code = PROBE.format(root=str(ROOT), forbidden=FORBIDDEN, paths=[str(p) for p in paths])
+    res = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def test_no_function_imports_a_heavy_module_when_loaded():
+    paths = sorted(ROOT.glob("functions/*/main.py"))
+    assert len(paths) >= 10
+    found = heavy_imports(paths)
+    assert {p: m for p, m in found.items() if m} == {}
+
+
+def test_the_check_sees_a_heavy_import(tmp_path):
+    module = tmp_path / "main.py"
+    module.write_text("import json\nfrom google.cloud import firestore\n")
+    assert heavy_imports([module]) == {str(module): ["google.cloud.firestore", "grpc"]}
