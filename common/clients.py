@@ -177,7 +177,8 @@ def fallback_generator():
 @cache
 def persona_model():
     """The model endpoint's client, or None when no endpoint is configured (baseline only)."""
-    from common.model_client import CircuitBreaker, PersonaModelClient, PredictionCache
+    from common.breaker import CircuitBreaker
+    from common.model_client import PersonaModelClient, PredictionCache
 
     settings = get_settings()
     if not settings.model_predict_url:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 from common.analysis.types import Distribution
+from common.breaker import CircuitBreaker
 from common.labels import INTENTS, PACES, PERSONA_IDS, TONES
 
 
@@ -59,44 +59,6 @@ def parse_prediction(raw: dict) -> ModelPrediction:
         crisis_flag=bool(raw["crisis"]["flag"]),
         model_version=str(raw.get("model_version", "unknown")),
     )
-
-
-class CircuitBreaker:
-    """Opens after `failures` consecutive failures; after `reset_seconds` one trial call may
-    pass (half-open); a success closes it again."""
-
-    def __init__(self, *, failures: int, reset_seconds: float) -> None:
-        self._threshold = failures
-        self._reset = reset_seconds
-        self._failures = 0
-        self._opened_at: float | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def state(self) -> str:
-        if self._opened_at is None:
-            return "closed"
-        return "half_open" if time.monotonic() - self._opened_at >= self._reset else "open"
-
-    def allow(self) -> bool:
-        with self._lock:
-            if self._opened_at is None:
-                return True
-            if time.monotonic() - self._opened_at >= self._reset:
-                self._opened_at = time.monotonic()  # one trial per reset period
-                return True
-            return False
-
-    def success(self) -> None:
-        with self._lock:
-            self._failures = 0
-            self._opened_at = None
-
-    def failure(self) -> None:
-        with self._lock:
-            self._failures += 1
-            if self._failures >= self._threshold:
-                self._opened_at = time.monotonic()
 
 
 class PredictionCache:

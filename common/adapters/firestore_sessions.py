@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+from common.breaker import CircuitBreaker
 from common.config import Settings
 from common.errors import Unavailable
 from common.events import Event
@@ -24,26 +25,42 @@ FEEDBACK, USERS, PREFERENCES, ACTIVITY = "feedback", "users", "preferences", "ac
 READ_TIMEOUT = 5.0
 
 
+# Firestore unreachable: after 3 calls in a row fail that way, this instance answers 503 at once
+# (instead of every request holding a thread for its 5 s retry budget) and lets one call through
+# every 2 s to find out when it is back.
+STORAGE_BREAKER = CircuitBreaker(failures=3, reset_seconds=2.0)
+
+
+def _unavailable() -> Unavailable:
+    return Unavailable(
+        "Conversation storage is unavailable; try again shortly.",
+        code="storage_unavailable",
+        retry_after=5,
+    )
+
+
 @contextlib.contextmanager
 def storage_errors() -> Iterator[None]:
     """A Firestore outage becomes a 503 with Retry-After, never a 500."""
     from google.api_core import exceptions
 
+    if not STORAGE_BREAKER.allow():
+        raise _unavailable()
     try:
         yield
-    except (
-        exceptions.ServiceUnavailable,
-        exceptions.DeadlineExceeded,
-        exceptions.RetryError,
-        exceptions.InternalServerError,
-        exceptions.Aborted,
-        exceptions.Unknown,
-    ) as e:
-        raise Unavailable(
-            "Conversation storage is unavailable; try again shortly.",
-            code="storage_unavailable",
-            retry_after=5,
-        ) from e
+    except (exceptions.ServiceUnavailable, exceptions.DeadlineExceeded, exceptions.RetryError) as e:
+        STORAGE_BREAKER.failure()  # unreachable or too slow
+        raise _unavailable() from e
+    except (exceptions.InternalServerError, exceptions.Aborted, exceptions.Unknown) as e:
+        STORAGE_BREAKER.success()  # it answered: a failed call, not an outage
+        raise _unavailable() from e
+    except Unavailable:
+        raise  # judged by an inner block already
+    except BaseException:
+        STORAGE_BREAKER.success()  # e.g. a precondition conflict: Firestore is there
+        raise
+    else:
+        STORAGE_BREAKER.success()
 
 
 @functools.cache

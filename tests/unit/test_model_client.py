@@ -8,9 +8,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from common.analysis.with_model import analyze
+from common.breaker import CircuitBreaker
 from common.labels import INTENTS, PACES, PERSONA_IDS, TONES
 from common.model_client import (
-    CircuitBreaker,
     ModelUnavailable,
     PersonaModelClient,
     PredictionCache,

@@ -1,0 +1,61 @@
+"""storage_errors(): a Firestore outage is a 503, and after a few unreachable calls in a row the
+instance answers 503 at once instead of every request waiting out its retry budget."""
+
+import pytest
+from google.api_core import exceptions
+
+from common.adapters import firestore_sessions
+from common.adapters.firestore_sessions import storage_errors
+from common.breaker import CircuitBreaker
+from common.errors import Unavailable
+
+
+@pytest.fixture(autouse=True)
+def fresh_breaker(monkeypatch):
+    breaker = CircuitBreaker(failures=3, reset_seconds=60)
+    monkeypatch.setattr(firestore_sessions, "STORAGE_BREAKER", breaker)
+    return breaker
+
+
+def call(error: Exception | None = None) -> bool:
+    """Run one storage call that raises `error`; True if its body ran at all."""
+    ran = False
+    with storage_errors():
+        ran = True
+        if error is not None:
+            raise error
+    return ran
+
+
+def test_an_unreachable_firestore_opens_the_breaker_and_later_calls_fail_fast(fresh_breaker):
+    for _ in range(3):
+        with pytest.raises(Unavailable) as e:
+            call(exceptions.ServiceUnavailable("down"))
+        assert e.value.retry_after == 5
+    body_ran = []
+    with pytest.raises(Unavailable), storage_errors():
+        body_ran.append(True)
+    assert body_ran == []  # refused before touching Firestore
+    assert fresh_breaker.state == "open"
+
+
+def test_answers_from_firestore_are_not_an_outage(fresh_breaker):
+    for _ in range(2):
+        with pytest.raises(Unavailable):
+            call(exceptions.DeadlineExceeded("slow"))
+    with pytest.raises(exceptions.Conflict):  # Firestore answered: the count starts again
+        call(exceptions.Conflict("exists"))
+    for _ in range(2):
+        with pytest.raises(Unavailable):
+            call(exceptions.Aborted("contention"))  # a 503 for this call, not an outage
+        with pytest.raises(Unavailable):
+            call(exceptions.RetryError("gave up", cause=None))
+    assert fresh_breaker.state == "closed"
+    assert call() is True
+
+
+def test_an_inner_block_is_not_counted_twice(fresh_breaker):
+    for _ in range(3):
+        with pytest.raises(Unavailable), storage_errors(), storage_errors():
+            raise exceptions.ServiceUnavailable("down")
+    assert fresh_breaker.state == "open"
