@@ -22,6 +22,18 @@ GATEWAY = stack.GATEWAY_URL
 PUBSUB = f"http://127.0.0.1:8085/v1/projects/{stack.PROJECT}"
 
 
+def wait_for(predicate, what: str, timeout: float = 30.0, interval: float = 0.2):
+    """Poll `predicate` until it returns something truthy (returned) or `timeout` seconds pass
+    (an AssertionError naming `what`): delivery through Pub/Sub and the functions is async."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def running_stack() -> None:
     if not stack.is_up():

@@ -4,7 +4,6 @@ analytics sink, and appear in the views once each, even when Pub/Sub delivers an
 from __future__ import annotations
 
 import json
-import time
 import urllib.request
 
 import pytest
@@ -13,7 +12,7 @@ from common.analytics.warehouse import emulator_client
 from common.config import get_settings
 from common.events import user_key
 from scripts import stack
-from tests.stack_fixtures import PUBSUB, new_turn
+from tests.stack_fixtures import PUBSUB, new_turn, wait_for
 
 DATASET = f"{stack.PROJECT}.analytics"
 
@@ -35,16 +34,6 @@ def query(bq, sql: str, **params) -> list[dict]:
 def of_user(bq, view: str, ukey: str, columns: str = "*") -> list[dict]:
     sql = f"SELECT {columns} FROM `{DATASET}.{view}` WHERE user_key = @key"  # noqa: S608
     return query(bq, sql, key=ukey)
-
-
-def wait_for(predicate, what: str, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def republish(envelope: dict) -> None:

@@ -17,6 +17,7 @@ import pytest
 from common.devices.models import device_id
 from common.push.models import Notification, notification_event
 from tests.stack_fixtures import PUBSUB
+from tests.stack_fixtures import wait_for as _wait_for
 
 FCM = "http://127.0.0.1:8102"
 
@@ -134,16 +135,6 @@ def _publish_raw(data: bytes, attributes: dict | None = None) -> None:
 def _publish(note: Notification) -> None:
     event = notification_event(note)
     _publish_raw(event.encode(), event.attributes())
-
-
-def _wait_for(predicate, what: str, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _note(uid: str) -> Notification:

@@ -11,6 +11,7 @@ import uuid
 from common.config import get_settings
 from common.events import user_key
 from tests.stack_fixtures import PUBSUB, new_turn
+from tests.stack_fixtures import wait_for as _wait_for
 
 
 def _feedback(api, user, turn, rating, **extra):
@@ -22,16 +23,6 @@ def _profile(api, user) -> dict:
     r = api.get("/v2/profile", headers=user.headers)
     assert r.status_code == 200, r.text
     return r.json()
-
-
-def _wait_for(predicate, what: str, timeout: float = 15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_feedback_is_idempotent_and_the_last_rating_counts_once(api, user, events):

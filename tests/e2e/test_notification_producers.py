@@ -21,6 +21,7 @@ from scripts import stack
 from scripts.auth_emulator import User, sign_up
 from tests.e2e.insights_data import ensure_warehouse, insert, turn_event
 from tests.stack_fixtures import new_turn
+from tests.stack_fixtures import wait_for as _wait_for
 
 PRODUCERS = f"http://127.0.0.1:{stack.FUNCTION_PORTS['notification_producers']}/"
 FCM = f"http://127.0.0.1:{stack.FCM_PORT}"
@@ -45,16 +46,6 @@ def _sent_to(token: str) -> list[dict]:
     with urllib.request.urlopen(f"{FCM}/_fake/requests", timeout=5) as r:
         requests = json.loads(r.read())["requests"]
     return [q["body"]["message"] for q in requests if q["body"]["message"].get("token") == token]
-
-
-def _wait_for(predicate, what: str, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _key(uid: str) -> str:

@@ -13,6 +13,7 @@ the texts' hashes), so only a machine's first run embeds the corpus (~20-30 s of
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -32,7 +33,7 @@ from model_serving.artifact import ARTIFACT_FILES, read_npz, write_npz
 from model_serving.feedback import RatedTurn, bigquery_client, read_rated_turns
 from scripts import stack
 from scripts.auth_emulator import sign_up
-from tests.stack_fixtures import GATEWAY, new_turn
+from tests.stack_fixtures import GATEWAY, new_turn, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_PYTHON = ROOT / ".venv-model" / "bin" / "python"
@@ -42,6 +43,8 @@ WEAK = "pm-weakened-for-e2e"
 # Two kinds of message, each rated by three users: the first liked, the second not.
 LIKED = "I'm really nervous about my job interview tomorrow, can you help me calm down?"
 DISLIKED = "my build keeps failing with the same error and I have no idea why!!"
+
+wait_until = functools.partial(wait_for, timeout=60.0)  # a training run is slow
 
 
 @dataclass
@@ -107,16 +110,6 @@ def point(root: Path, version: str) -> None:
     tmp = root / ".CURRENT-test"
     tmp.write_text(version + "\n")
     os.replace(tmp, root / "CURRENT")
-
-
-def wait_until(predicate, what: str, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture(scope="module")
