@@ -144,8 +144,9 @@ def write(results: dict[str, Any]) -> None:
         f"Machine: {m['cpu']}, {m['cores']} cores, {m.get('memory_gib')} GiB, Python "
         f"{m['python']}; {m['date']}. Model {results['model_version']} (int8 MiniLM encoder "
         f"in onnxruntime with {results['intra_op_threads']} intra-op threads, numpy heads). "
-        "Messages are held-out corpus texts (median 20 words). HTTP: one kept-alive "
-        "connection, one request at a time, client and server on the same 2 cores. Load "
+        "Messages are held-out corpus texts (median 20 words). HTTP: the model server "
+        "(uvicorn with httptools and uvloop), one kept-alive connection, one request at a "
+        "time, client and server on the same 2 cores. Load "
         f"average (1 min) {results['load_average_1min_before']} before, "
         f"{results['load_average_1min_after']} after: other work on the machine inflates "
         "the tails.",
