@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from common.adapters.firestore_sessions import READ_TIMEOUT, USERS, storage_errors
+from common.adapters.firestore_sessions import USERS, bounded, storage_errors
 from common.devices.models import device_id
 from common.push.models import Device
 
@@ -60,7 +60,7 @@ class FirestoreDeviceStore:
 
         query = self._db.collection_group(DEVICES).where(filter=FieldFilter("token", "==", token))
         with storage_errors():
-            others = [s.reference for s in query.stream(timeout=READ_TIMEOUT)]
+            others = [s.reference for s in query.stream(**bounded())]
             others = [r for r in others if r.parent.parent.id != uid]
             _delete(self._db, others)
         return len(others)
@@ -70,7 +70,7 @@ class FirestoreDeviceStore:
 
         query = self._devices(uid).order_by("last_seen_at", direction=firestore.Query.DESCENDING)
         with storage_errors():
-            extra = [s.reference for s in query.offset(keep).stream(timeout=READ_TIMEOUT)]
+            extra = [s.reference for s in query.offset(keep).stream(**bounded())]
             _delete(self._db, extra)
         return len(extra)
 
@@ -95,7 +95,7 @@ def _delete(db: Any, refs: list) -> None:
         batch = db.batch()
         for ref in refs[i : i + WRITE_BATCH]:
             batch.delete(ref)
-        batch.commit(timeout=READ_TIMEOUT)
+        batch.commit(**bounded())
 
 
 def prune_stale_devices(
@@ -122,11 +122,12 @@ def prune_stale_devices(
     deleted = 0
     with storage_errors():
         for _ in range(max_batches):
-            snaps = list(query.stream(timeout=READ_TIMEOUT))
+            snaps = list(query.stream(**bounded()))
             for snap in snaps:
                 try:  # the precondition keeps a token re-registered meanwhile
                     snap.reference.delete(
-                        option=client.write_option(last_update_time=snap.update_time)
+                        option=client.write_option(last_update_time=snap.update_time),
+                        **bounded(),
                     )
                     deleted += 1
                 except (exceptions.FailedPrecondition, exceptions.NotFound):

@@ -10,12 +10,12 @@ from common.adapters.firestore_sessions import (
     FEEDBACK,
     OUTBOX,
     PREFERENCES,
-    READ_TIMEOUT,
     SESSIONS,
     TURN_KEYS,
     TURNS,
     USERS,
     FirestoreSessionStore,
+    bounded,
     decode_session,
     storage_errors,
 )
@@ -48,7 +48,7 @@ class FirestoreProfileStore:
             self._db.collection(PREFERENCES).document(ukey),
         ]
         with storage_errors():
-            snaps = {s.reference.path: s for s in self._db.get_all(refs, timeout=READ_TIMEOUT)}
+            snaps = {s.reference.path: s for s in self._db.get_all(refs, **bounded())}
         user, prefs = (snaps[r.path] for r in refs)
         return (user.to_dict() if user.exists else None, prefs.to_dict() if prefs.exists else None)
 
@@ -64,13 +64,13 @@ class FirestoreProfileStore:
         for event in events:
             batch.set(self._sessions._outbox_ref(event.event_id), self._sessions._outbox_doc(event))
         with storage_errors():
-            batch.commit(timeout=READ_TIMEOUT)
+            batch.commit(**bounded())
 
     def _owned(self, collection: str, uid: str):
         from google.cloud.firestore_v1.base_query import FieldFilter
 
         query = self._db.collection(collection).where(filter=FieldFilter("owner_uid", "==", uid))
-        return list(query.stream(timeout=READ_TIMEOUT))
+        return list(query.stream(**bounded()))
 
     def export_user(self, *, uid: str, ukey: str) -> dict[str, Any]:
         with storage_errors():
@@ -80,13 +80,18 @@ class FirestoreProfileStore:
                 session = decode_session(snap.to_dict())
                 turns = [
                     {k: v for k, v in t.to_dict().items() if k not in ("response", "fingerprint")}
-                    for t in snap.reference.collection(TURNS).order_by("turn_index").stream()
+                    for t in snap.reference.collection(TURNS)
+                    .order_by("turn_index")
+                    .stream(**bounded())
                 ]
                 sessions.append({**session.to_dict(), "turns": turns})
             feedback = [s.to_dict() for s in self._owned(FEEDBACK, uid)]
             devices = [
                 s.to_dict()
-                for s in self._db.collection(USERS).document(uid).collection(DEVICES).stream()
+                for s in self._db.collection(USERS)
+                .document(uid)
+                .collection(DEVICES)
+                .stream(**bounded())
             ]
             waiting = [s.to_dict() for s in self._owned(DEFERRED_NOTIFICATIONS, uid)]
         return _plain(
@@ -109,7 +114,8 @@ class FirestoreProfileStore:
         counts: dict[str, int] = {}
         with storage_errors():
             self._db.collection(ERASURES).document(ukey).set(
-                {"requested_at": now, "analytics": "pending", "firestore": "in_progress"}
+                {"requested_at": now, "analytics": "pending", "firestore": "in_progress"},
+                **bounded(),
             )
             refs: list = []
             for snap in self._owned(SESSIONS, uid):
@@ -124,7 +130,7 @@ class FirestoreProfileStore:
             outbox = list(
                 self._db.collection(OUTBOX)
                 .where(filter=FieldFilter("subject", "==", ukey))
-                .stream(timeout=READ_TIMEOUT)
+                .stream(**bounded())
             )
             refs += [s.reference for s in outbox]
             counts["outbox"] = len(outbox)
@@ -138,9 +144,9 @@ class FirestoreProfileStore:
                 batch = self._db.batch()
                 for ref in refs[i : i + BATCH]:
                     batch.delete(ref)
-                batch.commit(timeout=READ_TIMEOUT)
+                batch.commit(**bounded())
             self._db.collection(ERASURES).document(ukey).update(
-                {"firestore": "done", "completed_at": now}
+                {"firestore": "done", "completed_at": now}, **bounded()
             )
         return counts
 
@@ -175,7 +181,7 @@ class FirestorePreferenceWriter:
 
         prefs_ref = self._db.collection(PREFERENCES).document(subject)
         with storage_errors():
-            if self._db.collection(ERASURES).document(subject).get(timeout=READ_TIMEOUT).exists:
+            if self._db.collection(ERASURES).document(subject).get(**bounded()).exists:
                 return False  # the user asked to be forgotten: learn nothing more
             batch = self._db.batch()
             batch.create(
@@ -184,7 +190,7 @@ class FirestorePreferenceWriter:
             )
             batch.set(prefs_ref, {**_nested(increments), "updated_at": now}, merge=True)
             try:
-                batch.commit(timeout=READ_TIMEOUT)
+                batch.commit(**bounded())
             except exceptions.Conflict:  # AlreadyExists: applied before
                 return False
         return True

@@ -10,9 +10,9 @@ from typing import Any
 
 from common.adapters.firestore_devices import DEVICES, device_from_snapshot
 from common.adapters.firestore_sessions import (
-    READ_TIMEOUT,
     USERS,
     FirestoreSessionStore,
+    bounded,
     storage_errors,
 )
 from common.events import Event
@@ -97,10 +97,9 @@ class FirestorePushStore:
     def read_user(self, uid: str) -> UserPush:
         user_ref = self._db.collection(USERS).document(uid)
         with storage_errors():
-            user = user_ref.get(timeout=READ_TIMEOUT)
+            user = user_ref.get(**bounded())
             devices = [
-                device_from_snapshot(s)
-                for s in user_ref.collection(DEVICES).stream(timeout=READ_TIMEOUT)
+                device_from_snapshot(s) for s in user_ref.collection(DEVICES).stream(**bounded())
             ]
         return UserPush(doc=user.to_dict() if user.exists else None, devices=devices)
 
@@ -130,9 +129,7 @@ class FirestorePushStore:
         from google.cloud.firestore import ArrayUnion
 
         with storage_errors():
-            self._record(notification_id).update(
-                {"sent": ArrayUnion(device_ids)}, timeout=READ_TIMEOUT
-            )
+            self._record(notification_id).update({"sent": ArrayUnion(device_ids)}, **bounded())
 
     def remove_devices(self, uid: str, device_ids: list[str]) -> None:
         devices = self._db.collection(USERS).document(uid).collection(DEVICES)
@@ -140,7 +137,7 @@ class FirestorePushStore:
             batch = self._db.batch()
             for device_id in device_ids:
                 batch.delete(devices.document(device_id))
-            batch.commit(timeout=READ_TIMEOUT)
+            batch.commit(**bounded())
 
     def defer(
         self,
@@ -205,7 +202,7 @@ class FirestorePushStore:
         )
         self._outbox(batch, events)
         with storage_errors():
-            batch.commit(timeout=READ_TIMEOUT)
+            batch.commit(**bounded())
 
     def claim_due(self, *, now: datetime, limit: int, lease: int) -> list[Notification]:
         """Due notifications, each leased with a precondition on its update time (as the outbox
@@ -221,11 +218,12 @@ class FirestorePushStore:
         )
         claimed: list[Notification] = []
         with storage_errors():
-            for snap in query.stream(timeout=READ_TIMEOUT):
+            for snap in query.stream(**bounded()):
                 try:
                     snap.reference.update(
                         {"due_at": now + timedelta(seconds=lease)},
                         option=self._db.write_option(last_update_time=snap.update_time),
+                        **bounded(),
                     )
                 except (exceptions.FailedPrecondition, exceptions.NotFound):
                     continue  # another release took it, or it was replaced meanwhile

@@ -355,6 +355,7 @@ class FirestoreSessionStore:
                             "attempts": doc.get("attempts", 0) + 1,
                         },
                         option=self._db.write_option(last_update_time=snap.update_time),
+                        **bounded(),
                     )
                 except (exceptions.FailedPrecondition, exceptions.NotFound):
                     continue  # another relay took it, or it was delivered meanwhile

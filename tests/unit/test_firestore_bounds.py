@@ -1,0 +1,70 @@
+"""Every Firestore call on a request path is bounded: `**bounded()` caps each attempt and all its
+retries (see firestore_sessions.bounded). The client's default retry policy keeps retrying an
+unreachable Firestore for minutes, which holds a request until the function times out instead
+of answering 503. This reads the adapters' source, so a new unbounded call fails here."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ADAPTERS = Path(__file__).resolve().parents[2] / "common" / "adapters"
+# The adapters behind HTTP requests and Pub/Sub pushes. The scheduled jobs (cleanup, audience)
+# may wait out a hiccup: nobody is waiting on them.
+REQUEST_PATH = ("firestore_sessions", "firestore_profiles", "firestore_devices", "firestore_push")
+ALWAYS_RPC = {"stream", "commit", "get_all"}
+REFERENCE_WRITES = {"set", "update", "delete", "create"}
+STAGING = {"batch", "tx", "transaction", "writer"}  # writes staged for a later commit
+
+
+def _is_bounded(call: ast.Call) -> bool:
+    return any(
+        k.arg is None
+        and isinstance(k.value, ast.Call)
+        and isinstance(k.value.func, ast.Name)
+        and k.value.func.id == "bounded"
+        for k in call.keywords
+    )
+
+
+def _is_rpc(call: ast.Call) -> bool:
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return False
+    if func.attr in ALWAYS_RPC:
+        return True
+    if func.attr == "get":  # DocumentReference.get(); not snapshot.get(field) or dict.get(key)
+        return not call.args and not any(k.arg == "transaction" for k in call.keywords)
+    if func.attr in REFERENCE_WRITES:  # ref.set(...), not batch.set(ref, ...) or dict.update()
+        return not isinstance(func.value, ast.Name)
+    return False
+
+
+def unbounded_calls(source: str) -> list[str]:
+    tree = ast.parse(source)
+    return [
+        f"line {node.lineno}: {ast.unparse(node)[:80]}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and _is_rpc(node) and not _is_bounded(node)
+    ]
+
+
+@pytest.mark.parametrize("module", REQUEST_PATH)
+def test_every_firestore_call_on_a_request_path_is_bounded(module: str) -> None:
+    assert unbounded_calls((ADAPTERS / f"{module}.py").read_text()) == []
+
+
+def test_the_check_finds_unbounded_calls() -> None:
+    source = """
+ref.get(timeout=5)
+query.stream()
+batch.commit(**bounded())
+db.collection("a").document("b").set({"x": 1})
+snap.get("field")
+batch.set(ref, {})
+ref.get(transaction=tx)
+"""
+    found = unbounded_calls(source)
+    assert [f.split(":")[0] for f in found] == ["line 2", "line 3", "line 5"]
