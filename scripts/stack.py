@@ -162,6 +162,11 @@ SERVICES: tuple[Service, ...] = (
             "AIP_HTTP_PORT": "8081",
             "AIP_HEALTH_ROUTE": "/health",
             "AIP_PREDICT_ROUTE": "/predict",
+            # Here the model shares 2 cores with the emulators and every function: one
+            # thread that sleeps when idle (a Vertex AI replica has its cores to itself and
+            # keeps the defaults, 2 spinning threads). See benchmarks/results/load.md.
+            "MODEL_INTRA_OP_THREADS": "1",
+            "MODEL_INTRA_OP_SPINNING": "0",
         },
     ),
     Service(  # FCM's HTTP v1 API, locally: the push sender's firebase-admin sends here
