@@ -123,6 +123,7 @@ class Sample:
     status: str  # "201", "304", "timeout", "ConnectError", ...
     ms: float
     degraded: bool = False  # a turn answered without the persona model (or another part)
+    code: str = ""  # the error body's code for a 5xx, e.g. "storage_unavailable"
 
 
 @dataclass
@@ -218,8 +219,16 @@ class User:
             except httpx.TransportError as e:
                 status = type(e).__name__
             degraded = bool(op == "turn" and status in ("200", "201") and r.json()["degraded"])
+            code = error_code(r) if r is not None and r.status_code >= 500 else ""
             self.run.samples.append(
-                Sample(t0 - self.run.started, op, status, (time.monotonic() - t0) * 1000, degraded)
+                Sample(
+                    t0 - self.run.started,
+                    op,
+                    status,
+                    (time.monotonic() - t0) * 1000,
+                    degraded,
+                    code,
+                )
             )
             retryable = r is None or r.status_code >= 500 or r.status_code in (401, 429)
             if not retryable or time.monotonic() >= give_up:
@@ -538,6 +547,26 @@ def check_views(run: Run, bq, fs: dict) -> dict:
 # Figures
 
 
+def error_code(r: httpx.Response) -> str:
+    try:
+        return str(r.json()["error"]["code"])
+    except (ValueError, KeyError, TypeError):
+        return "not the error shape"
+
+
+def late(s: Sample, windows: list[faults.Window]) -> dict:
+    """A 5xx outside every fault window, and how long after the last window's end it began."""
+    ended = [w.end for w in windows if w.end <= s.t]
+    after = round(s.t - max(ended), 2) if ended else None
+    return {
+        "t": round(s.t, 2),
+        "op": s.op,
+        "status": s.status,
+        "code": s.code,
+        "after_window_s": after,
+    }
+
+
 def summarise(run: Run, windows: list[faults.Window]) -> dict:
     def inside(s: Sample) -> bool:
         """The attempt overlapped a fault window."""
@@ -591,6 +620,7 @@ def summarise(run: Run, windows: list[faults.Window]) -> dict:
             ),
             "5xx_inside_fault_windows": dict(Counter(s.status for s in fives if inside(s))),
             "5xx_outside_fault_windows": dict(Counter(s.status for s in fives if not inside(s))),
+            "5xx_outside_detail": [late(s, windows) for s in fives if not inside(s)],
             "500": sum(1 for s in fives if s.status == "500"),
             "transport_inside": sum(1 for s in server_errors if s not in fives and inside(s)),
             "transport_outside": sum(1 for s in server_errors if s not in fives and not inside(s)),
@@ -705,6 +735,15 @@ def render(out: dict) -> str:
         f"Degraded turns: {s['turns_degraded'] or 'none'}. Sign-ins again after a 401: "
         f"{s['reauths_after_401']}. Syncs that disagreed with the client: {s['sync_mismatches']}.",
     ]
+    if late_ones := e.get("5xx_outside_detail"):
+        lines.append(
+            "5xx outside the windows (op, status, error code, seconds after the last window "
+            "ended): "
+            + "; ".join(
+                f"{x['op']} {x['status']} {x['code']} +{x['after_window_s']} s" for x in late_ones
+            )
+            + "."
+        )
     if out["faults"]:
         lines += [
             "",
