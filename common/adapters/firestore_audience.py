@@ -8,15 +8,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from common.adapters.firestore_calls import READ_TIMEOUT, storage_errors
 from common.adapters.firestore_devices import DEVICES
 from common.adapters.firestore_profiles import ERASURES
 from common.adapters.firestore_sessions import (
     OUTBOX,
     PREFERENCES,
-    READ_TIMEOUT,
     USERS,
     outbox_doc,
-    storage_errors,
 )
 from common.notifications.models import NOTICES, Recipient
 from common.notifications.service import Outgoing

@@ -8,16 +8,15 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from common.adapters.firestore_calls import READ_TIMEOUT, storage_errors
 from common.adapters.firestore_profiles import ERASURES
 from common.adapters.firestore_sessions import (
     OUTBOX,
-    READ_TIMEOUT,
     SESSIONS,
     TURNS,
     USERS,
     decode_session,
     outbox_doc,
-    storage_errors,
 )
 from common.cleanup import DEFAULT_RETENTION_DAYS, PendingErasure, SessionRef
 from common.config import get_settings

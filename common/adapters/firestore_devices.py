@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from common.adapters.firestore_sessions import USERS, bounded, storage_errors
+from common.adapters.firestore_calls import bounded, storage_errors
+from common.adapters.firestore_sessions import USERS
 from common.devices.models import device_id
 from common.push.models import Device
 

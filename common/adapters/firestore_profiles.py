@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from common.adapters.firestore_calls import bounded, storage_errors
 from common.adapters.firestore_sessions import (
     FEEDBACK,
     OUTBOX,
@@ -15,9 +16,7 @@ from common.adapters.firestore_sessions import (
     TURNS,
     USERS,
     FirestoreSessionStore,
-    bounded,
     decode_session,
-    storage_errors,
 )
 from common.events import Event
 

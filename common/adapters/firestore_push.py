@@ -8,12 +8,11 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
+from common.adapters.firestore_calls import bounded, storage_errors
 from common.adapters.firestore_devices import DEVICES, device_from_snapshot
 from common.adapters.firestore_sessions import (
     USERS,
     FirestoreSessionStore,
-    bounded,
-    storage_errors,
 )
 from common.events import Event
 from common.push.models import Notification

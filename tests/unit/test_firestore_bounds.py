@@ -1,5 +1,5 @@
 """Every Firestore call on a request path is bounded: `**bounded()` caps each attempt and all its
-retries (see firestore_sessions.bounded). The client's default retry policy keeps retrying an
+retries (see firestore_calls.bounded). The client's default retry policy keeps retrying an
 unreachable Firestore for minutes, which holds a request until the function times out instead
 of answering 503. This reads the adapters' source, so a new unbounded call fails here."""
 

@@ -4,8 +4,8 @@ instance answers 503 at once instead of every request waiting out its retry budg
 import pytest
 from google.api_core import exceptions
 
-from common.adapters import firestore_sessions
-from common.adapters.firestore_sessions import storage_errors
+from common.adapters import firestore_calls
+from common.adapters.firestore_calls import storage_errors
 from common.breaker import CircuitBreaker
 from common.errors import Unavailable
 
@@ -13,7 +13,7 @@ from common.errors import Unavailable
 @pytest.fixture(autouse=True)
 def fresh_breaker(monkeypatch):
     breaker = CircuitBreaker(failures=3, reset_seconds=60)
-    monkeypatch.setattr(firestore_sessions, "STORAGE_BREAKER", breaker)
+    monkeypatch.setattr(firestore_calls, "STORAGE_BREAKER", breaker)
     return breaker
 
 
