@@ -5,7 +5,7 @@ the hidden preference at each interaction, and the cumulative regret. Then the o
 estimators judge the other policies from Thompson sampling's logs, to compare with their online
 results.
 
-    python -m benchmarks.personalization [--users 24] [--turns 30]
+    python -m benchmarks.personalization [--users 24] [--turns 30] [--policies thompson ...]
 
 The chat function is restarted once per policy (PERSONALIZATION_POLICY), with the per-user
 anomaly limits raised: simulated users write far faster than people, and the limits are not
@@ -65,6 +65,16 @@ class HiddenPreference:
             return "lua" if record["tone"] in CALM_TONES else "riri"
         return "elro" if record["intent"] in THINKING_INTENTS else "nana"  # by_intent
 
+    def read_right(self, record: dict, analysis: dict) -> bool:
+        """Whether the model's reading of the message agrees with its labels on what this
+        preference depends on (always, for a fixed favourite)."""
+        if self.kind == "by_tone":
+            return (record["tone"] in CALM_TONES) == (analysis["tone"]["label"] in CALM_TONES)
+        if self.kind == "by_intent":
+            truth = record["intent"] in THINKING_INTENTS
+            return truth == (analysis["intent"]["label"] in THINKING_INTENTS)
+        return True
+
 
 def population(n: int) -> list[HiddenPreference]:
     """Half with one fixed favourite (spread over the personas), half whose favourite depends
@@ -82,6 +92,8 @@ class Interaction:
     preferred: str
     reward: float
     kind: str = ""
+    context_read_right: bool = True  # the model put the message in the right tone/intent group
+    source: str = ""  # who decided (the turn event's persona_source): a policy, or "care"
 
 
 @dataclass
@@ -124,7 +136,15 @@ async def simulate_user(
         preferred = pref.preferred(record)
         reward = 1.0 if turn["persona"]["id"] == preferred else 0.0
         run.interactions.append(
-            Interaction(i + 1, turn["turn_id"], turn["persona"]["id"], preferred, reward, pref.kind)
+            Interaction(
+                i + 1,
+                turn["turn_id"],
+                turn["persona"]["id"],
+                preferred,
+                reward,
+                pref.kind,
+                pref.read_right(record, turn["analysis"]),
+            )
         )
         f = await client.post(
             "/v2/feedback",
@@ -204,6 +224,8 @@ async def run_policy(
     events = pull_turn_events(sub)
     _pubsub("DELETE", f"/subscriptions/{sub}")
     rewards = {x.turn_id: x.reward for x in run.interactions}
+    for x in run.interactions:
+        x.source = events.get(x.turn_id, {}).get("persona_source", "")
     logs = [
         {
             "ensemble": e["scores"],
@@ -242,6 +264,31 @@ def summarise(run: Run, turns: int) -> dict:
             for kind in ("fixed", "by_tone", "by_intent")
             if (v := [x.reward for x in run.interactions if x.index >= 16 and x.kind == kind])
         },
+        # For the contextual users: agreement where the model read the message's tone or intent
+        # group right, and where it did not (no policy can learn its way past a misreading).
+        "agreement_turns_16_30_contextual_by_reading": {
+            reading: {"n": len(v), "agreement": round(sum(v) / len(v), 3)}
+            for reading, right in (("read_right", True), ("misread", False))
+            if (
+                v := [
+                    x.reward
+                    for x in run.interactions
+                    if x.index >= 16 and x.kind != "fixed" and x.context_read_right == right
+                ]
+            )
+        },
+        # After a crisis signal (here always a false alarm: the messages are not crisis ones)
+        # the calm persona answers that turn and the next CARE_TURNS_AFTER_CRISIS, whatever
+        # the user prefers: safety before preference, by design.
+        "care_share_turns_16_30": round(
+            sum(x.source == "care" for x in run.interactions if x.index >= 16) / max(len(late), 1),
+            3,
+        ),
+        "agreement_turns_16_30_outside_care": round(
+            sum(v := [x.reward for x in run.interactions if x.index >= 16 and x.source != "care"])
+            / max(len(v), 1),
+            3,
+        ),
         "error_kinds": sorted(set(run.errors)),
         "agreement_all": round(
             sum(x.reward for x in run.interactions) / max(len(run.interactions), 1), 3
@@ -276,15 +323,20 @@ def plot(summaries: list[dict], path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
-async def main_async(n_users: int, turns: int, seed: int) -> None:
+async def main_async(n_users: int, turns: int, seed: int, policies: tuple[str, ...]) -> None:
     records, _ = load(sorted((ROOT / "model_serving/data/corpus").glob("*.jsonl")))
     corpus = [r for r in records if not r["crisis"]]
     prefs = population(n_users)
     summaries, logs = [], {}
-    for policy in POLICIES:
+    for policy in policies:
         print(f"… {policy}", flush=True)
         run, logs[policy] = await run_policy(policy, prefs, corpus, turns, seed)
         summaries.append(summarise(run, turns))
+        print(json.dumps({k: v for k, v in summaries[-1].items() if "16_30" in k}), flush=True)
+    if policies != POLICIES:  # a quick look at some policies: print, write nothing
+        stack.stop("fn-chat")
+        stack.start(stack.BY_NAME["fn-chat"])
+        return
     print(f"… {LOGGER[0]} (logging for off-policy evaluation)", flush=True)
     logger_run, logs[LOGGER[0]] = await run_policy(LOGGER[0], prefs, corpus, turns, seed, LOGGER[1])
     stack.stop("fn-chat")
@@ -327,13 +379,35 @@ async def main_async(n_users: int, turns: int, seed: int) -> None:
         "fixed favourite, half whose favourite depends on tone or intent; messages from the "
         "labelled corpus; every reply rated up/down by the hidden preference.",
         "",
-        "| policy | agreement, turns 16–30 | agreement, all | regret per user | errors |",
-        "|---|---:|---:|---:|---:|",
+        "| policy | agreement, turns 16–30 | turns 16–30 in care after a crisis signal | "
+        "agreement on the others | agreement, all | regret per user | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for s in summaries:
         lines.append(
-            f"| {s['policy']} | {s['agreement_turns_16_30']} | {s['agreement_all']} | "
+            f"| {s['policy']} | {s['agreement_turns_16_30']} | {s['care_share_turns_16_30']} | "
+            f"{s['agreement_turns_16_30_outside_care']} | {s['agreement_all']} | "
             f"{s['cumulative_regret_per_user'][-1]} | {s['errors']} |"
+        )
+    lines += [
+        "",
+        "Turns 16–30 by kind of user, and for the users whose favourite depends on the message, "
+        "by whether the model read its tone or intent group right (no policy can learn its way "
+        "past a misreading):",
+        "",
+        "| policy | fixed | by tone | by intent | read right (n) | misread (n) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for s in summaries:
+        k, r = s["agreement_turns_16_30_by_kind"], s["agreement_turns_16_30_contextual_by_reading"]
+        cells = [
+            f"{r[x]['agreement']} ({r[x]['n']})" if x in r else "–"
+            for x in ("read_right", "misread")
+        ]
+        lines.append(
+            f"| {s['policy']} | {k.get('fixed')} | {k.get('by_tone')} | {k.get('by_intent')} | "
+            + " | ".join(cells)
+            + " |"
         )
     lines += [
         "",
@@ -358,8 +432,15 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=24)
     parser.add_argument("--turns", type=int, default=30)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--policies",
+        nargs="+",
+        choices=POLICIES,
+        default=list(POLICIES),
+        help="a subset prints its figures and writes no results (and no off-policy estimates)",
+    )
     args = parser.parse_args()
-    asyncio.run(main_async(args.users, args.turns, args.seed))
+    asyncio.run(main_async(args.users, args.turns, args.seed, tuple(args.policies)))
 
 
 if __name__ == "__main__":

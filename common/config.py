@@ -67,8 +67,8 @@ class Settings(BaseSettings):
 
     # Personalization: how the persona is chosen from the ensemble and the user's preferences
     personalization_policy: Literal["static", "formula", "thompson"] = "thompson"
-    thompson_prior_strength: float = Field(4.0, ge=0)
-    thompson_exploration_cap: float = Field(0.1, ge=0, le=1)
+    thompson_prior_strength: float = Field(1.0, ge=0)
+    thompson_exploration_cap: float = Field(0.05, ge=0, le=1)
     # A/B tests of the ranking, as JSON (common/experiments.py): [{"id", "variants": [{"name",
     # "traffic", "policy"}], "start", "end", "control"}]; windows may not overlap.
     experiments: tuple[Experiment, ...] = ()

@@ -1,10 +1,19 @@
 """Preferences that depend on the kind of message: one user wants Elro's structure whatever they
-write, another wants Lua only when they are low. Evidence is kept per context as well as
-overall, and a turn is judged on the evidence from messages like it (pure)."""
+write, another wants Lua only when they are low (pure).
+
+Evidence is kept overall and per context (tone group, intent group, both together). Which of
+these explains a user best is itself learned: four explanations of their ratings compete (one
+favourite whatever they write; a favourite per tone group; per intent group; per tone and intent
+together), each weighted by its Bayesian evidence, the probability it gave to the ratings seen so
+far. A finer explanation has more buckets to fill, so it wins only when the ratings really differ
+between contexts (Occam's razor comes with the marginal likelihood). A message is judged by the
+weighted mixture of what each explanation says about messages like it."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
+from typing import Final
 
 from common.labels import PERSONA_IDS
 from common.personalization.preferences import PersonaStats, Profile
@@ -20,11 +29,9 @@ INTENT_GROUPS = {
     "problem_solving": "fix", "motivation": "fix",
     "emotional_support": "share", "feedback": "share", "check_in": "share",
 }  # fmt: skip
-OVERALL_SHARE = 0.3  # how much of the evidence from every other kind of message still counts
-# Evidence from the exact kind of message (tone and intent groups together) counts fully; from
-# messages that share only the tone group or only the intent group, half (a backoff: the joint
-# bucket fills slowly, the single ones quickly).
-KEY_WEIGHTS = {"both": 1.0, "tone": 0.5, "intent": 0.5}
+# Prior weight of each explanation: most people are assumed to have one favourite until their
+# ratings say otherwise.
+EXPLANATION_PRIOR: Final = {"overall": 0.4, "tone": 0.2, "intent": 0.2, "both": 0.2}
 
 
 def context_keys(tone: str | None, intent: str | None) -> tuple[str, ...]:
@@ -39,20 +46,54 @@ def context_keys(tone: str | None, intent: str | None) -> tuple[str, ...]:
     return tuple(keys)
 
 
-def in_context(profile: Profile, counts: dict | None, keys: tuple[str, ...]) -> Profile:
-    """The profile as seen for one kind of message: the evidence gathered in each matching
-    context (counts[key][persona] = {"alpha": a, "beta": b}, beyond the prior) plus
-    OVERALL_SHARE of the overall evidence, on the uniform prior."""
+def _log_evidence(alpha: float, beta: float) -> float:
+    """log P(ratings | one Beta(1, 1) persona): log B(1 + a, 1 + b) for a successes and b
+    failures beyond the prior (fractional counts allowed)."""
+    a, b = max(alpha, 0.0), max(beta, 0.0)
+    return math.lgamma(1 + a) + math.lgamma(1 + b) - math.lgamma(2 + a + b)
+
+
+def explanation_weights(
+    profile: Profile, counts: dict | None, keys: tuple[str, ...]
+) -> dict[str, float]:
+    """Posterior weight of each explanation that can judge this message (sums to 1)."""
     counts = counts or {}
+    log_post = {
+        "overall": math.log(EXPLANATION_PRIOR["overall"])
+        + sum(_log_evidence(s.alpha - 1.0, s.beta - 1.0) for s in profile.stats.values())
+    }
+    for kind in {key.split("_", 1)[0] for key in keys}:
+        log_post[kind] = math.log(EXPLANATION_PRIOR[kind]) + sum(
+            _log_evidence(float(c.get("alpha", 0.0)), float(c.get("beta", 0.0)))
+            for key, bucket in counts.items()
+            if key.split("_", 1)[0] == kind
+            for c in (bucket or {}).values()
+        )
+    top = max(log_post.values())
+    unnormalised = {k: math.exp(v - top) for k, v in log_post.items()}
+    total = sum(unnormalised.values())
+    return {k: w / total for k, w in unnormalised.items()}
+
+
+def in_context(profile: Profile, counts: dict | None, keys: tuple[str, ...]) -> Profile:
+    """The profile as seen for one kind of message.
+
+    counts[key][persona] = {"alpha": a, "beta": b} is the evidence gathered in each context
+    beyond the prior. Each explanation contributes its evidence about messages like this one
+    (the overall counts, or this message's bucket) in proportion to its weight from
+    explanation_weights(), on the uniform prior."""
+    counts = counts or {}
+    weights = explanation_weights(profile, counts, keys)
+    bucket_of = {key.split("_", 1)[0]: counts.get(key) or {} for key in keys}
     stats = {}
     for pid in PERSONA_IDS:
         overall = profile.stat(pid)
-        alpha = 1.0 + OVERALL_SHARE * (overall.alpha - 1.0)
-        beta = 1.0 + OVERALL_SHARE * (overall.beta - 1.0)
-        for key in keys:
-            bucket = (counts.get(key) or {}).get(pid) or {}
-            weight = KEY_WEIGHTS[key.split("_", 1)[0]]
-            alpha += weight * float(bucket.get("alpha", 0.0))
-            beta += weight * float(bucket.get("beta", 0.0))
+        alpha = 1.0 + weights["overall"] * (overall.alpha - 1.0)
+        beta = 1.0 + weights["overall"] * (overall.beta - 1.0)
+        for kind, w in weights.items():
+            if kind != "overall":
+                c = bucket_of[kind].get(pid) or {}
+                alpha += w * max(float(c.get("alpha", 0.0)), 0.0)
+                beta += w * max(float(c.get("beta", 0.0)), 0.0)
         stats[pid] = PersonaStats(max(alpha, 1e-6), max(beta, 1e-6))
     return replace(profile, stats=stats)

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from common.personalization.context import context_keys, in_context
+from common.personalization.context import (
+    EXPLANATION_PRIOR,
+    context_keys,
+    explanation_weights,
+    in_context,
+)
 from common.personalization.preferences import PersonaStats, Profile
 
 
@@ -63,6 +68,50 @@ def test_a_tone_dependent_user_is_recognised_and_judged_by_tone() -> None:
     assert profile.stat("lua").mean == pytest.approx(0.5, abs=0.1)
 
 
+# Elro when thinking something through, otherwise Nana, whatever the tone.
+BY_INTENT = [
+    ("anxious", "planning", "elro", 1.0),
+    ("curious", "check_in", "elro", 0.0),
+    ("sad", "learning", "elro", 1.0),
+    ("excited", "motivation", "nana", 1.0),
+    ("frustrated", "decision_making", "nana", 0.0),
+    ("calm", "feedback", "nana", 1.0),
+    ("confused", "problem_solving", "elro", 0.0),
+    ("overwhelmed", "emotional_support", "nana", 1.0),
+    ("curious", "planning", "elro", 1.0),
+    ("sad", "check_in", "nana", 1.0),
+]
+
+
+def test_without_ratings_the_explanations_keep_their_prior() -> None:
+    weights = explanation_weights(Profile(), {}, context_keys("sad", "check_in"))
+    assert weights == pytest.approx(EXPLANATION_PRIOR)
+    # Only the explanations that can judge this message compete.
+    assert set(explanation_weights(Profile(), {}, context_keys("sad", None))) == {
+        "overall",
+        "tone",
+    }
+
+
+@pytest.mark.parametrize(
+    ("ratings", "expected"), [(BY_TONE, "tone"), (BY_INTENT, "intent")], ids=["tone", "intent"]
+)
+def test_the_explanation_that_fits_the_ratings_wins(ratings: list, expected: str) -> None:
+    profile, counts = _rate(ratings)
+    weights = explanation_weights(profile, counts, context_keys("anxious", "planning"))
+    assert sum(weights.values()) == pytest.approx(1.0)
+    assert max(weights, key=weights.__getitem__) == expected
+    assert weights[expected] > 2 * EXPLANATION_PRIOR[expected]  # ten ratings doubled it
+
+
+def test_a_user_judged_by_intent_is_judged_by_intent() -> None:
+    profile, counts = _rate(BY_INTENT)
+    think = in_context(profile, counts, context_keys("excited", "decision_making"))
+    share = in_context(profile, counts, context_keys("anxious", "emotional_support"))
+    assert think.stat("elro").mean > think.stat("nana").mean
+    assert share.stat("nana").mean > share.stat("elro").mean
+
+
 def test_a_fixed_favourite_keeps_all_its_evidence() -> None:
     ratings = [
         (tone, intent, "elro", 1.0)
@@ -72,6 +121,9 @@ def test_a_fixed_favourite_keeps_all_its_evidence() -> None:
         ]
     ] + [("confused", "learning", "nana", 0.0), ("sad", "planning", "lua", 0.0)]  # fmt: skip
     profile, counts = _rate(ratings)
+    # One favourite explains these ratings with fewer numbers than any split by context.
+    weights = explanation_weights(profile, counts, context_keys("overwhelmed", "motivation"))
+    assert max(weights, key=weights.__getitem__) == "overall"
     # A kind of message never rated before still goes to the favourite.
     seen = in_context(profile, counts, context_keys("overwhelmed", "motivation"))
     assert max(seen.stats, key=lambda p: seen.stat(p).mean) == "elro"
