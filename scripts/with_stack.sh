@@ -6,7 +6,12 @@ up_args=()
 if [ "${1:-}" = "--with-floor" ]; then up_args+=(--with-floor); shift; fi
 started=0
 if ! .venv/bin/python -m scripts.stack is-up "${up_args[@]}"; then
-  .venv/bin/python -m scripts.stack up "${up_args[@]}" || { .venv/bin/python -m scripts.stack down; exit 1; }
+  # A start-up failure is retried once from scratch: on this machine an emulator has, rarely,
+  # died while booting right after a previous stack stopped.
+  .venv/bin/python -m scripts.stack up "${up_args[@]}" || {
+    .venv/bin/python -m scripts.stack down; sleep 3
+    .venv/bin/python -m scripts.stack up "${up_args[@]}" || { .venv/bin/python -m scripts.stack down; exit 1; }
+  }
   started=1
 fi
 cleanup() { [ "$started" = 1 ] && .venv/bin/python -m scripts.stack down; }
