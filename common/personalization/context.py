@@ -6,8 +6,8 @@ these explains a user best is itself learned: four explanations of their ratings
 favourite whatever they write; a favourite per tone group; per intent group; per tone and intent
 together), each weighted by its Bayesian evidence, the probability it gave to the ratings seen so
 far. A finer explanation has more buckets to fill, so it wins only when the ratings really differ
-between contexts (Occam's razor comes with the marginal likelihood). A message is judged by the
-weighted mixture of what each explanation says about messages like it."""
+between contexts (Occam's razor comes with the marginal likelihood). A message is judged on the
+evidence each explanation holds about messages like it, counted in proportion to its weight."""
 
 from __future__ import annotations
 
