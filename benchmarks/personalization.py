@@ -66,14 +66,10 @@ class HiddenPreference:
         return "elro" if record["intent"] in THINKING_INTENTS else "nana"  # by_intent
 
     def read_right(self, record: dict, analysis: dict) -> bool:
-        """Whether the model's reading of the message agrees with its labels on what this
-        preference depends on (always, for a fixed favourite)."""
-        if self.kind == "by_tone":
-            return (record["tone"] in CALM_TONES) == (analysis["tone"]["label"] in CALM_TONES)
-        if self.kind == "by_intent":
-            truth = record["intent"] in THINKING_INTENTS
-            return truth == (analysis["intent"]["label"] in THINKING_INTENTS)
-        return True
+        """Whether the model's reading of the message leads to the same favourite as its
+        labels (always, for a fixed favourite)."""
+        read = {"tone": analysis["tone"]["label"], "intent": analysis["intent"]["label"]}
+        return self.preferred(read) == self.preferred(record)
 
 
 def population(n: int) -> list[HiddenPreference]:
@@ -242,12 +238,19 @@ async def run_policy(
     return run, logs
 
 
+def _agreement(interactions: list[Interaction]) -> float | None:
+    """Share of these interactions that showed the hidden favourite."""
+    if not interactions:
+        return None
+    return round(sum(x.reward for x in interactions) / len(interactions), 3)
+
+
 def summarise(run: Run, turns: int) -> dict:
     by_index = {
         i: [x.reward for x in run.interactions if x.index == i] for i in range(1, turns + 1)
     }
     agreement = [sum(v) / len(v) if v else None for v in by_index.values()]
-    late = [x.reward for x in run.interactions if x.index >= 16]
+    late = [x for x in run.interactions if x.index >= 16]
     n_users = max((len(v) for v in by_index.values()), default=0)
     regret, total = [], 0.0
     for v in by_index.values():  # the hidden favourite always earns 1: regret = misses
@@ -258,41 +261,28 @@ def summarise(run: Run, turns: int) -> dict:
         "interactions": len(run.interactions),
         "errors": len(run.errors),
         "agreement_by_turn": [round(a, 3) if a is not None else None for a in agreement],
-        "agreement_turns_16_30": round(sum(late) / len(late), 3) if late else None,
+        "agreement_turns_16_30": _agreement(late),
         "agreement_turns_16_30_by_kind": {
-            kind: round(sum(v) / len(v), 3)
+            kind: _agreement(v)
             for kind in ("fixed", "by_tone", "by_intent")
-            if (v := [x.reward for x in run.interactions if x.index >= 16 and x.kind == kind])
+            if (v := [x for x in late if x.kind == kind])
         },
         # For the contextual users: agreement where the model read the message's tone or intent
         # group right, and where it did not (no policy can learn its way past a misreading).
         "agreement_turns_16_30_contextual_by_reading": {
-            reading: {"n": len(v), "agreement": round(sum(v) / len(v), 3)}
+            reading: {"n": len(v), "agreement": _agreement(v)}
             for reading, right in (("read_right", True), ("misread", False))
-            if (
-                v := [
-                    x.reward
-                    for x in run.interactions
-                    if x.index >= 16 and x.kind != "fixed" and x.context_read_right == right
-                ]
-            )
+            if (v := [x for x in late if x.kind != "fixed" and x.context_read_right == right])
         },
         # After a crisis signal (here always a false alarm: the messages are not crisis ones)
         # the calm persona answers that turn and the next CARE_TURNS_AFTER_CRISIS, whatever
         # the user prefers: safety before preference, by design.
         "care_share_turns_16_30": round(
-            sum(x.source == "care" for x in run.interactions if x.index >= 16) / max(len(late), 1),
-            3,
+            sum(x.source == "care" for x in late) / max(len(late), 1), 3
         ),
-        "agreement_turns_16_30_outside_care": round(
-            sum(v := [x.reward for x in run.interactions if x.index >= 16 and x.source != "care"])
-            / max(len(v), 1),
-            3,
-        ),
+        "agreement_turns_16_30_outside_care": _agreement([x for x in late if x.source != "care"]),
         "error_kinds": sorted(set(run.errors)),
-        "agreement_all": round(
-            sum(x.reward for x in run.interactions) / max(len(run.interactions), 1), 3
-        ),
+        "agreement_all": _agreement(run.interactions),
         "cumulative_regret_per_user": regret,
     }
 

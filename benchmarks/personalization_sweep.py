@@ -8,9 +8,9 @@ favourite, half whose favourite depends on the tone or intent group), the same c
 real context model (common/personalization/context.py) and policy. What is synthetic: the
 ensemble (a uniform draw in [0.2, 0.7] per persona, +0.15 for the current persona), the
 model's reading (each label replaced by a random one with probability MISREAD, about what the
-persona model does to the groups) and the profile updates (a rating with weight 1 and the
-follow-up signal with weight 0.2, as the profile updater does). No care turns, so agreement
-is higher than on the stack. Writes benchmarks/results/personalization_sweep.md."""
+persona model does to the groups). Every turn and rating goes through the profile updater's
+own delta_for() and profile_from_doc(). No care turns, so agreement is higher than on the
+stack. Writes benchmarks/results/personalization_sweep.md."""
 
 from __future__ import annotations
 
@@ -18,68 +18,77 @@ import argparse
 import random
 import statistics
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.machine import describe
 from benchmarks.personalization import TURNS_PER_SESSION, HiddenPreference, population
+from common.events import Event
 from common.labels import PERSONA_IDS
 from common.personalization.context import context_keys, in_context
 from common.personalization.policies import ThompsonSampling
-from common.personalization.preferences import PersonaStats, Profile
+from common.profile.updater import delta_for, profile_from_doc
 from model_serving.check_corpus import load
 
 ROOT = Path(__file__).resolve().parent.parent
 MISREAD = 0.08
+NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 GRID = [(s, cap) for s in (0.5, 1.0, 2.0, 4.0) for cap in (0.0, 0.05, 0.1, 0.2)]
 
 
-def _evidence(
-    profile: tuple[dict, dict], persona: str, reward: float, weight: float, keys: tuple[str, ...]
-) -> None:
-    """Counts overall and per context, as the profile updater keeps them."""
-    stats, ctx = profile
-    stats[persona][0] += weight * reward
-    stats[persona][1] += weight * (1 - reward)
-    for key in keys:
-        c = ctx.setdefault(key, {}).setdefault(persona, {"alpha": 0.0, "beta": 0.0})
-        c["alpha"] += weight * reward
-        c["beta"] += weight * (1 - reward)
+def _apply(doc: dict, event: Event) -> None:
+    """What the profile updater writes for one event, applied to a plain dict."""
+    delta = delta_for(event)
+    for path, amount in (delta.increments if delta else {}).items():
+        *parents, leaf = path.split(".")
+        node = doc
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = node.get(leaf, 0.0) + amount
 
 
-def simulate(policy: ThompsonSampling, prefs, corpus, seed: int, turns: int = 30):
+def simulate(policy: ThompsonSampling, users, corpus, seed: int, turns: int = 30):
     """(interaction index, kind of user, reward) for every turn of every user."""
     rng = random.Random(seed)
     tones = sorted({r["tone"] for r in corpus})
     intents = sorted({r["intent"] for r in corpus})
     out = []
-    for u, pref in enumerate(prefs):
-        stats = {p: [1.0, 1.0] for p in PERSONA_IDS}
-        ctx: dict = {}
-
-        previous = None
+    for u, pref in enumerate(users):
+        doc: dict = {}  # users/{uid}.prefs, as the profile updater keeps it
+        previous: dict = {}
         for i in range(turns):
             record = rng.choice(corpus)
             tone = rng.choice(tones) if rng.random() < MISREAD else record["tone"]
             intent = rng.choice(intents) if rng.random() < MISREAD else record["intent"]
-            keys = context_keys(tone, intent)
             if i % TURNS_PER_SESSION == 0:
-                previous = None
-            if previous:  # the follow-up signal for the previous reply
-                _evidence((stats, ctx), previous[0], 1.0, 0.2, previous[1])
-            current = previous[0] if previous else None
+                previous = {}
+            current = previous.get("persona")
             ensemble = {p: rng.uniform(0.2, 0.7) + 0.15 * (p == current) for p in PERSONA_IDS}
-            profile = Profile(
-                stats={p: PersonaStats(*ab) for p, ab in stats.items()}, turns=i, feedback_count=i
-            )
+            profile = profile_from_doc(doc, personalization=True, now=NOW)
             shown = policy.choose(
                 ensemble=ensemble,
-                profile=in_context(profile, ctx, keys),
+                profile=in_context(profile, doc.get("ctx"), context_keys(tone, intent)),
                 local_hour=12,
                 seed=f"{seed}-{u}-{i}",
             ).chosen
             reward = float(shown == pref.preferred(record))
-            _evidence((stats, ctx), shown, reward, 1.0, keys)
-            previous = (shown, keys)
+            turn = {"persona": shown, "tone": tone, "intent": intent}
+            _apply(
+                doc,
+                Event(
+                    "chat.turn.completed",
+                    NOW,
+                    "sweep",
+                    data={
+                        **turn,
+                        "turn_index": i % TURNS_PER_SESSION,
+                        "local_hour": 12,
+                        **{f"previous_{k}": v for k, v in previous.items()},
+                    },
+                ),
+            )
+            _apply(doc, Event("feedback.submitted", NOW, "sweep", data={**turn, "reward": reward}))
+            previous = turn
             out.append((i + 1, pref.kind, reward))
     return out
 
@@ -90,7 +99,7 @@ def main() -> None:
     args = parser.parse_args()
     records, _ = load(sorted((ROOT / "model_serving/data/corpus").glob("*.jsonl")))
     corpus = [r for r in records if not r["crisis"]]
-    prefs: list[HiddenPreference] = population(24)
+    users: list[HiddenPreference] = population(24)
     rows = []
     started = time.perf_counter()
     for n, (strength, cap) in enumerate(GRID, 1):
@@ -98,7 +107,7 @@ def main() -> None:
         late = [
             x
             for seed in range(args.repeats)
-            for x in simulate(policy, prefs, corpus, seed)
+            for x in simulate(policy, users, corpus, seed)
             if x[0] >= 16
         ]
         by_kind = {

@@ -46,6 +46,11 @@ def context_keys(tone: str | None, intent: str | None) -> tuple[str, ...]:
     return tuple(keys)
 
 
+def _kind(key: str) -> str:
+    """The explanation a context key belongs to: "tone_low" -> "tone"."""
+    return key.split("_", 1)[0]
+
+
 def _log_evidence(alpha: float, beta: float) -> float:
     """log P(ratings | one Beta(1, 1) persona): log B(1 + a, 1 + b) for a successes and b
     failures beyond the prior (fractional counts allowed)."""
@@ -62,11 +67,11 @@ def explanation_weights(
         "overall": math.log(EXPLANATION_PRIOR["overall"])
         + sum(_log_evidence(s.alpha - 1.0, s.beta - 1.0) for s in profile.stats.values())
     }
-    for kind in {key.split("_", 1)[0] for key in keys}:
+    for kind in {_kind(key) for key in keys}:
         log_post[kind] = math.log(EXPLANATION_PRIOR[kind]) + sum(
             _log_evidence(float(c.get("alpha", 0.0)), float(c.get("beta", 0.0)))
             for key, bucket in counts.items()
-            if key.split("_", 1)[0] == kind
+            if _kind(key) == kind
             for c in (bucket or {}).values()
         )
     top = max(log_post.values())
@@ -84,7 +89,7 @@ def in_context(profile: Profile, counts: dict | None, keys: tuple[str, ...]) -> 
     explanation_weights(), on the uniform prior."""
     counts = counts or {}
     weights = explanation_weights(profile, counts, keys)
-    bucket_of = {key.split("_", 1)[0]: counts.get(key) or {} for key in keys}
+    bucket_of = {_kind(key): counts.get(key) or {} for key in keys}
     stats = {}
     for pid in PERSONA_IDS:
         overall = profile.stat(pid)
