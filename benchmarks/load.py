@@ -53,9 +53,10 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks import faults
+from benchmarks import faults, phases
 from benchmarks.chat_turns import GATEWAY, pct
 from benchmarks.machine import describe
+from common import timing
 from scripts import stack
 from scripts.auth_emulator import AUTH
 
@@ -124,6 +125,7 @@ class Sample:
     ms: float
     degraded: bool = False  # a turn answered without the persona model (or another part)
     code: str = ""  # the error body's code for a 5xx, e.g. "storage_unavailable"
+    phases: dict[str, float] = field(default_factory=dict)  # Server-Timing, ms
 
 
 @dataclass
@@ -228,6 +230,7 @@ class User:
                     (time.monotonic() - t0) * 1000,
                     degraded,
                     code,
+                    timing.parse(r.headers.get("Server-Timing")) if r is not None else {},
                 )
             )
             retryable = r is None or r.status_code >= 500 or r.status_code in (401, 429)
@@ -597,6 +600,9 @@ def summarise(run: Run, windows: list[faults.Window]) -> dict:
             by_op[op]["outside_fault_windows"] = latency([s.ms for s in ok if not inside(s)])
         if op == "turn":  # the degraded ones waited for the model until its timeout
             by_op[op]["not_degraded"] = latency([s.ms for s in ok if not s.degraded])
+            by_op[op]["phases"] = phases.breakdown(
+                [(s.ms, s.phases) for s in ok if not (windows and inside(s))]
+            )
             by_op[op]["degraded_share"] = round(sum(s.degraded for s in ok) / max(1, len(ok)), 4)
 
     server_errors = [
@@ -744,6 +750,14 @@ def render(out: dict) -> str:
             )
             + "."
         )
+    if turn.get("phases"):
+        where_from = " (attempts outside the fault windows)" if out["faults"] else ""
+        lines += [
+            "",
+            "## Where a turn's time goes" + where_from,
+            "",
+            *phases.render(turn["phases"]),
+        ]
     if out["faults"]:
         lines += [
             "",

@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     google_cloud_project: str = "demo-ion"
     ion_env: Literal["local", "dev", "prod"] = "local"
     log_level: str = "INFO"
+    # Each response says how long its phases took (Server-Timing header; on in the local stack).
+    server_timing: bool = False
 
     # Firestore
     firestore_database: str = "(default)"

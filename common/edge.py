@@ -8,6 +8,7 @@ import flask
 
 from common.auth import Caller, bearer_token
 from common.clients import token_verifier
+from common.timing import phase
 
 
 def authenticate(request: flask.Request) -> Caller:
@@ -16,7 +17,8 @@ def authenticate(request: flask.Request) -> Caller:
     header = request.headers.get("X-Forwarded-Authorization") or request.headers.get(
         "Authorization"
     )
-    return token_verifier().verify(bearer_token(header))
+    with phase("auth"):
+        return token_verifier().verify(bearer_token(header))
 
 
 def utcnow() -> datetime:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -14,6 +15,8 @@ from werkzeug.exceptions import MethodNotAllowed as WzMethodNotAllowed
 from werkzeug.exceptions import NotFound as WzNotFound
 from werkzeug.routing import Map, RequestRedirect, Rule
 
+from common import timing
+from common.config import get_settings
 from common.errors import (
     ApiError,
     InvalidInput,
@@ -116,17 +119,29 @@ def handle_errors(fn: Callable[..., flask.Response]) -> Callable[..., flask.Resp
 
     @wraps(fn)
     def wrapper(*args, **kwargs) -> flask.Response:
+        token, started = timing.start(), time.perf_counter()
         try:
-            return fn(*args, **kwargs)
-        except ApiError as e:
-            if e.status >= 500:
-                log.warning("dependency failure: %s", e.message, extra={"code": e.code})
-            return error_response(e)
-        except Exception:
-            log.exception("unhandled error")
-            return error_response(ApiError("Something went wrong on our side."))
+            response = _answer(fn, *args, **kwargs)
+            value = timing.header(total_ms=(time.perf_counter() - started) * 1000)
+            if value and get_settings().server_timing:
+                response.headers["Server-Timing"] = value
+            return response
+        finally:
+            timing.reset(token)
 
     return wrapper
+
+
+def _answer(fn: Callable[..., flask.Response], *args, **kwargs) -> flask.Response:
+    try:
+        return fn(*args, **kwargs)
+    except ApiError as e:
+        if e.status >= 500:
+            log.warning("dependency failure: %s", e.message, extra={"code": e.code})
+        return error_response(e)
+    except Exception:
+        log.exception("unhandled error")
+        return error_response(ApiError("Something went wrong on our side."))
 
 
 def _unrouted(_: Exception) -> flask.Response:

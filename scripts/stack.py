@@ -45,6 +45,7 @@ EMULATOR_ENV = {
     "MODEL_BREAKER_RESET_SECONDS": "2",  # recover quickly from the fault tests' restarts
     "FCM_BASE_URL": "http://127.0.0.1:8102",  # the local FCM v1 server (tests/fakes/fcm_server.py)
     "ION_ENV": "local",
+    "SERVER_TIMING": "true",  # phase timings on every response, for the benchmarks
     "CLOUDSDK_CORE_DISABLE_USAGE_REPORTING": "true",
     "CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK": "true",
     "NO_UPDATE_NOTIFIER": "1",

@@ -37,6 +37,7 @@ from common.routing.ensemble import Conversation, Ranking
 from common.safety import crisis_reply, resources_for
 from common.sessions.state import SessionState, WindowTurn, append_turn, new_session
 from common.sessions.summary import SessionSummary
+from common.timing import phase
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,8 @@ def take_turn(
     key = turn_key(uid, body.client_turn_id)
     fingerprint = _fingerprint(body)
     ukey = user_key(uid, settings.analytics_key.get_secret_value())
-    context = store.read_turn_context(key=key, session_id=body.session_id, uid=uid, ukey=ukey)
+    with phase("context"):
+        context = store.read_turn_context(key=key, session_id=body.session_id, uid=uid, ukey=ukey)
     if context.keyed_turn is not None:
         return _replay(context.keyed_turn, fingerprint), True
     user_settings = settings_of(context.user)
@@ -125,32 +127,34 @@ def take_turn(
     session_id = body.session_id or uuid.uuid4().hex
     turn_id = uuid.uuid4().hex
 
-    analysis, degraded = analyze(body.message)
+    with phase("analyze"):
+        analysis, degraded = analyze(body.message)
     crisis = analysis.safety.crisis
     if crisis:
         resources = resources_for(locale, default_locale=settings.safety_default_locale)
         analysis = replace(analysis, safety=replace(analysis.safety, resources=resources))
     # What this user liked in messages like this one (tone and intent), plus a share of the rest.
-    profile = in_context(
-        profile,
-        (context.preferences or {}).get("ctx"),
-        context_keys(analysis.tone.label, analysis.intent.label),
-    )
-    last = state.window[-1] if state and state.window else None
-    ranking = rank(
-        analysis=analysis,
-        convo=Conversation(
-            current_persona=state.current_persona if state else None,
-            previous_tone=last.tone if last else None,
-            previous_intent=last.intent if last else None,
-            care=crisis or bool(state and state.in_care()),
-            local_hour=local_now.hour,
-        ),
-        requested=body.persona,
-        seed=turn_id,
-        profile=profile,
-        policy_name=assignment.policy if assignment else None,
-    )
+    with phase("rank"):
+        profile = in_context(
+            profile,
+            (context.preferences or {}).get("ctx"),
+            context_keys(analysis.tone.label, analysis.intent.label),
+        )
+        last = state.window[-1] if state and state.window else None
+        ranking = rank(
+            analysis=analysis,
+            convo=Conversation(
+                current_persona=state.current_persona if state else None,
+                previous_tone=last.tone if last else None,
+                previous_intent=last.intent if last else None,
+                care=crisis or bool(state and state.in_care()),
+                local_hour=local_now.hour,
+            ),
+            requested=body.persona,
+            seed=turn_id,
+            profile=profile,
+            policy_name=assignment.policy if assignment else None,
+        )
     request = ReplyRequest(
         persona=PERSONAS[ranking.chosen.id],
         message=body.message,
@@ -162,12 +166,13 @@ def take_turn(
         summary=state.summary if state else SessionSummary(),
         care=bool(state and state.in_care()),
     )
-    if crisis:  # one calm, persona-independent answer; never a model's improvisation
-        reply, generator_name = crisis_reply(analysis.safety.resources), "safety"
-        if sink:
-            sink.token(reply)
-    else:
-        reply, generator_name = _generate(request, generator, fallback, degraded, sink)
+    with phase("reply"):
+        if crisis:  # one calm, persona-independent answer; never a model's improvisation
+            reply, generator_name = crisis_reply(analysis.safety.resources), "safety"
+            if sink:
+                sink.token(reply)
+        else:
+            reply, generator_name = _generate(request, generator, fallback, degraded, sink)
 
     ttl = timedelta(hours=settings.session_ttl_hours)
 
@@ -267,17 +272,19 @@ def take_turn(
             activity=(uid, activity_doc(activity, limited_until=None)),
         )
 
-    outcome = store.commit_turn(
-        key=key,
-        key_doc={"owner_uid": uid, "fingerprint": fingerprint},
-        session_id=session_id,
-        is_new=body.session_id is None,
-        build=build,
-        context=context,
-    )
+    with phase("commit"):
+        outcome = store.commit_turn(
+            key=key,
+            key_doc={"owner_uid": uid, "fingerprint": fingerprint},
+            session_id=session_id,
+            is_new=body.session_id is None,
+            build=build,
+            context=context,
+        )
     if outcome.replayed:
         return _replay(outcome.turn_doc, fingerprint), True
-    deliver_now(outcome.events, publisher=publisher, outbox=outbox, now=now)
+    with phase("publish"):
+        deliver_now(outcome.events, publisher=publisher, outbox=outbox, now=now)
     return outcome.turn_doc["response"], False
 
 

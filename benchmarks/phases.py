@@ -1,0 +1,73 @@
+"""Where a request's time goes: its Server-Timing phases (common/timing.py) against the time
+the client waited.
+
+`total` is the function's handler from start to response; `untimed` is the handler's time
+outside the named phases (parsing, checks, building the response); `outside the function` is
+the client's wait minus `total`: the gateway, the HTTP servers' queues and the local network.
+The last column is the mean over the slowest 5 % of requests, so a tail can be told apart from
+a uniformly slow phase."""
+
+from __future__ import annotations
+
+import statistics
+
+from benchmarks.chat_turns import pct
+
+OUTSIDE = "outside the function"
+UNTIMED = "untimed"
+
+
+def breakdown(samples: list[tuple[float, dict[str, float]]]) -> dict[str, dict]:
+    """samples: (client ms, {phase: ms} from the Server-Timing header) of successful requests
+    that carried the header. Returns {phase: {p50_ms, p95_ms, mean_ms, slowest_5pct_mean_ms}}
+    in the order the phases ran, then `untimed`, `total` and `outside the function`."""
+    timed = [(ms, phases) for ms, phases in samples if "total" in phases]
+    if not timed:
+        return {}
+    names: list[str] = []
+    for _, phases in timed:
+        names += [n for n in phases if n != "total" and n not in names]
+    rows = []
+    for ms, phases in timed:
+        row = {n: phases.get(n, 0.0) for n in names}
+        row[UNTIMED] = max(0.0, phases["total"] - sum(row.values()))
+        row["total"] = phases["total"]
+        row[OUTSIDE] = max(0.0, ms - phases["total"])
+        rows.append((ms, row))
+    cut = pct([ms for ms, _ in rows], 0.95)
+    slowest = [row for ms, row in rows if ms >= cut]
+    out = {}
+    for name in [*names, UNTIMED, "total", OUTSIDE]:
+        values = [row[name] for _, row in rows]
+        out[name] = {
+            "p50_ms": round(pct(values, 0.50), 1),
+            "p95_ms": round(pct(values, 0.95), 1),
+            "mean_ms": round(statistics.fmean(values), 1),
+            "slowest_5pct_mean_ms": round(statistics.fmean(row[name] for row in slowest), 1),
+        }
+    out["_requests"] = {"n": len(rows), "slowest_n": len(slowest), "client_p95_ms": round(cut, 1)}
+    return out
+
+
+def render(result: dict[str, dict], what: str = "turn") -> list[str]:
+    """A markdown table of breakdown()'s result (nothing when no request carried timings)."""
+    if not result:
+        return []
+    meta = result["_requests"]
+    lines = [
+        f"Where a {what}'s time goes (Server-Timing of {meta['n']} successful {what}s; the last "
+        f"column is the mean over the {meta['slowest_n']} slowest, those at or above the client's "
+        f"p95 of {meta['client_p95_ms']} ms):",
+        "",
+        "| phase | p50 ms | p95 ms | mean ms | mean in the slowest 5 % |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, r in result.items():
+        if name == "_requests":
+            continue
+        label = f"**{name}**" if name in ("total", OUTSIDE) else name
+        lines.append(
+            f"| {label} | {r['p50_ms']} | {r['p95_ms']} | {r['mean_ms']} | "
+            f"{r['slowest_5pct_mean_ms']} |"
+        )
+    return lines
