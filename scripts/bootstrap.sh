@@ -12,10 +12,51 @@ say() { printf '[bootstrap] %s\n' "$*"; }
 die() { printf '[bootstrap] ERROR: %s\n' "$*" >&2; exit 1; }
 stamp_ok() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
 
-# 1. Python virtualenv with the pinned packages (reinstalled when a requirements file changes).
 PY=${PYTHON:-python3}
 command -v "$PY" >/dev/null || die "python3 (3.11 or newer) is required"
 "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || die "python 3.11+ is required"
+
+# Installs that need nothing from each other run in the background while the main virtualenv
+# and the model are set up (a fresh machine saves minutes); each writes its log to .tools/logs/,
+# shown if it fails, and is waited for at the end.
+mkdir -p .tools/logs
+background=()
+in_background() {  # name command...: run the command in the background, logged
+  local name=$1; shift
+  say "installing $name in the background (log: .tools/logs/$name.log)"
+  ("$@") > ".tools/logs/$name.log" 2>&1 &
+  background+=("$!:$name")
+}
+wait_background() {
+  local entry
+  for entry in ${background[@]+"${background[@]}"}; do
+    wait "${entry%%:*}" || { cat ".tools/logs/${entry#*:}.log" >&2; die "installing ${entry#*:} failed"; }
+  done
+}
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT  # an early failure leaves nothing running
+
+# checkov (Terraform static checks) in its own virtualenv: its pins clash with .venv's.
+install_checkov() {
+  [ -x .venv-checkov/bin/python ] || "$PY" -m venv .venv-checkov
+  .venv-checkov/bin/python -m pip install --quiet --upgrade pip
+  .venv-checkov/bin/python -m pip install --quiet -r requirements-checkov.txt
+  echo "$checkov_hash" > .venv-checkov/.bootstrap
+}
+checkov_hash=$(sha256sum requirements-checkov.txt | cut -c1-16)
+stamp_ok .venv-checkov/.bootstrap "$checkov_hash" || in_background checkov install_checkov
+
+# firebase-tools for the Auth emulator, in a local prefix (no global install).
+install_firebase_tools() {
+  NO_UPDATE_NOTIFIER=1 npm install --no-fund --no-audit --prefix .tools \
+    "firebase-tools@$FIREBASE_TOOLS_VERSION"
+  echo "$FIREBASE_TOOLS_VERSION" > .tools/.firebase
+}
+if ! stamp_ok .tools/.firebase "$FIREBASE_TOOLS_VERSION"; then
+  command -v npm >/dev/null || die "Node.js 20+ and npm are required for the Firebase Auth emulator"
+  in_background firebase-tools install_firebase_tools
+fi
+
+# 1. Python virtualenv with the pinned packages (reinstalled when a requirements file changes).
 req_hash=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)
 if ! stamp_ok .venv/.bootstrap "$req_hash"; then
   say "creating .venv and installing packages"
@@ -25,17 +66,6 @@ if ! stamp_ok .venv/.bootstrap "$req_hash"; then
   .venv/bin/python -m pip install --quiet -r requirements-dev.txt 2> >(grep -v "is ignored: it is neither" >&2) \
     || die "pip install failed"
   echo "$req_hash" > .venv/.bootstrap
-fi
-
-# 1b. checkov (Terraform static checks) in its own virtualenv: its pins clash with .venv's.
-checkov_hash=$(sha256sum requirements-checkov.txt | cut -c1-16)
-if ! stamp_ok .venv-checkov/.bootstrap "$checkov_hash"; then
-  say "creating .venv-checkov (Terraform static checks)"
-  [ -x .venv-checkov/bin/python ] || "$PY" -m venv .venv-checkov
-  .venv-checkov/bin/python -m pip install --quiet --upgrade pip
-  .venv-checkov/bin/python -m pip install --quiet -r requirements-checkov.txt 2> >(grep -v "is ignored: it is neither" >&2) \
-    || die "pip install of checkov failed"
-  echo "$checkov_hash" > .venv-checkov/.bootstrap
 fi
 
 # 2. Google Cloud CLI emulators (Firestore, Pub/Sub) and the Java they run on.
@@ -68,17 +98,7 @@ if ! command -v chromium >/dev/null; then
   fi
 fi
 
-# 3. firebase-tools for the Auth emulator, in a local prefix (no global install).
-if ! stamp_ok .tools/.firebase "$FIREBASE_TOOLS_VERSION"; then
-  command -v npm >/dev/null || die "Node.js 20+ and npm are required for the Firebase Auth emulator"
-  say "installing firebase-tools@$FIREBASE_TOOLS_VERSION into .tools/ (takes a few minutes once)"
-  mkdir -p .tools
-  NO_UPDATE_NOTIFIER=1 npm install --silent --no-fund --no-audit --prefix .tools \
-    "firebase-tools@$FIREBASE_TOOLS_VERSION" >/dev/null || die "npm install firebase-tools failed"
-  echo "$FIREBASE_TOOLS_VERSION" > .tools/.firebase
-fi
-
-# 4. The BigQuery emulator downloads DuckDB's spatial extension at start; install the copy that
+# 3. The BigQuery emulator downloads DuckDB's spatial extension at start; install the copy that
 #    ships on PyPI into its HOME instead, so it starts offline.
 if ! stamp_ok .tools/.bqhome "$DUCKDB_VERSION"; then
   say "installing DuckDB's spatial extension for the BigQuery emulator (offline)"
@@ -92,7 +112,7 @@ PY
   echo "$DUCKDB_VERSION" > .tools/.bqhome
 fi
 
-# 5. The persona model: its own virtualenv (torch for training never reaches the functions) and
+# 4. The persona model: its own virtualenv (torch for training never reaches the functions) and
 #    an artifact for the committed corpus, trained here when none matches it (a few minutes).
 model_hash=$(cat model_serving/requirements-train.txt model_serving/requirements-retrain.txt model_serving/requirements.txt | sha256sum | cut -c1-16)
 if ! stamp_ok .venv-model/.bootstrap "$model_hash"; then
@@ -104,3 +124,4 @@ if ! stamp_ok .venv-model/.bootstrap "$model_hash"; then
   echo "$model_hash" > .venv-model/.bootstrap
 fi
 .venv-model/bin/python -m model_serving.ensure || die "training the persona model failed"
+wait_background
