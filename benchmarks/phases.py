@@ -2,8 +2,11 @@
 the client waited.
 
 `total` is the function's handler from start to response; `untimed` is the handler's time
-outside the named phases (parsing, checks, building the response); `outside the function` is
-the client's wait minus `total`: the gateway, the HTTP servers' queues and the local network.
+outside the named phases (parsing, checks, building the response). The local gateway adds
+`gateway`, from the request reaching it to the function's response headers: `function server`
+is that minus `total` (the hop, and the wait for one of the function server's threads), and
+`client side` is the client's wait minus `gateway` (the load generator's own event loop, the
+gateway's server, the network).
 The last column is the mean over the slowest 5 % of requests, so a tail can be told apart from
 a uniformly slow phase."""
 
@@ -13,31 +16,34 @@ import statistics
 
 from benchmarks.chat_turns import pct
 
-OUTSIDE = "outside the function"
 UNTIMED = "untimed"
+SERVER = "function server"
+CLIENT = "client side"
 
 
 def breakdown(samples: list[tuple[float, dict[str, float]]]) -> dict[str, dict]:
     """samples: (client ms, {phase: ms} from the Server-Timing header) of successful requests
     that carried the header. Returns {phase: {p50_ms, p95_ms, mean_ms, slowest_5pct_mean_ms}}
-    in the order the phases ran, then `untimed`, `total` and `outside the function`."""
+    in the order the phases ran, then `untimed`, `total`, `function server` and `client side`."""
     timed = [(ms, phases) for ms, phases in samples if "total" in phases]
     if not timed:
         return {}
     names: list[str] = []
     for _, phases in timed:
-        names += [n for n in phases if n != "total" and n not in names]
+        names += [n for n in phases if n not in ("total", "gateway") and n not in names]
     rows = []
     for ms, phases in timed:
         row = {n: phases.get(n, 0.0) for n in names}
         row[UNTIMED] = max(0.0, phases["total"] - sum(row.values()))
         row["total"] = phases["total"]
-        row[OUTSIDE] = max(0.0, ms - phases["total"])
+        gateway = phases.get("gateway", phases["total"])
+        row[SERVER] = max(0.0, gateway - phases["total"])
+        row[CLIENT] = max(0.0, ms - gateway)
         rows.append((ms, row))
     cut = pct([ms for ms, _ in rows], 0.95)
     slowest = [row for ms, row in rows if ms >= cut]
     out = {}
-    for name in [*names, UNTIMED, "total", OUTSIDE]:
+    for name in [*names, UNTIMED, "total", SERVER, CLIENT]:
         values = [row[name] for _, row in rows]
         out[name] = {
             "p50_ms": round(pct(values, 0.50), 1),
@@ -65,7 +71,7 @@ def render(result: dict[str, dict], what: str = "turn") -> list[str]:
     for name, r in result.items():
         if name == "_requests":
             continue
-        label = f"**{name}**" if name in ("total", OUTSIDE) else name
+        label = f"**{name}**" if name == "total" else name
         lines.append(
             f"| {label} | {r['p50_ms']} | {r['p95_ms']} | {r['mean_ms']} | "
             f"{r['slowest_5pct_mean_ms']} |"

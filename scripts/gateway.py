@@ -4,6 +4,7 @@ function's functions-framework process. Bodies and responses stream through unch
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 from starlette.applications import Starlette
@@ -54,6 +55,7 @@ def _error(status: int, code: str, message: str, retry_after: int | None = None)
 
 
 async def proxy(request: Request) -> Response:
+    started = time.perf_counter()
     path = request.url.path
     raw_path = request.scope.get("raw_path", b"").decode("latin-1") or path  # as the app sent it
     port = next(
@@ -88,6 +90,9 @@ async def proxy(request: Request) -> Response:
         except httpx.TransportError:
             return _error(503, "unavailable", "The service is not reachable; try again shortly.", 5)
     out_headers = {k: v for k, v in response.headers.items() if k.lower() not in HOP_BY_HOP}
+    if "server-timing" in out_headers:  # the function's phases, then the gateway's whole wait
+        waited = (time.perf_counter() - started) * 1000
+        out_headers["server-timing"] += f", gateway;dur={waited:.1f}"
     return StreamingResponse(
         response.aiter_raw(),
         status_code=response.status_code,

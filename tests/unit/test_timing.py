@@ -98,7 +98,7 @@ def test_parse_reads_durations_and_adds_repeated_names():
 
 
 def test_the_benchmarks_breakdown_splits_the_clients_wait():
-    from benchmarks.phases import OUTSIDE, UNTIMED, breakdown, render
+    from benchmarks.phases import CLIENT, SERVER, UNTIMED, breakdown, render
 
     samples = [
         (
@@ -112,12 +112,20 @@ def test_the_benchmarks_breakdown_splits_the_clients_wait():
         for i in range(100)
     ] + [(999.0, {"auth": 1.0})]  # no total: a streamed or untimed answer, left out
     result = breakdown(samples)
-    assert list(result) == ["auth", "commit", UNTIMED, "total", OUTSIDE, "_requests"]
+    assert list(result) == ["auth", "commit", UNTIMED, "total", SERVER, CLIENT, "_requests"]
     assert result["_requests"]["n"] == 100
     assert result[UNTIMED]["p50_ms"] == 9.0  # total 20 - auth 1 - commit 10
-    assert result[OUTSIDE]["p50_ms"] == 79.5  # client 50+i minus total 20 (i < 95): 30..124
+    assert result[CLIENT]["p50_ms"] == 79.5  # client 50+i minus total 20 (i < 95): 30..124
     # the slowest 5 % are the ones whose commit took 30 ms longer
     assert result["commit"]["slowest_5pct_mean_ms"] == 40.0
     assert result["auth"]["slowest_5pct_mean_ms"] == 1.0
     assert any("| **total** |" in line for line in render(result))
     assert breakdown([(10.0, {})]) == {} and render({}) == []
+
+
+def test_the_gateways_time_splits_what_is_outside_the_function():
+    from benchmarks.phases import CLIENT, SERVER, breakdown
+
+    result = breakdown([(30.0, {"commit": 5.0, "total": 8.0, "gateway": 20.0})])
+    assert "gateway" not in result
+    assert (result[SERVER]["p50_ms"], result[CLIENT]["p50_ms"]) == (12.0, 10.0)
