@@ -293,24 +293,34 @@ def start(service: Service, *, wait: bool = True, extra_env: dict | None = None)
 
 
 def stop(name: str, timeout: float = 10) -> None:
-    pid = running_pid(name)
-    path = _pid_file(name)
-    if pid is not None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while _alive(pid) and time.monotonic() < deadline:
+    stop_all([name], timeout)
+
+
+def stop_all(names: list[str], timeout: float = 10) -> None:
+    """SIGTERM to every named process group first, then wait for each (SIGKILL for whatever is
+    left at the deadline, e.g. emulator JVMs) and for its port to close: one slow shutdown no
+    longer holds up the others."""
+    pids = {}
+    for name in names:
+        if (pid := running_pid(name)) is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGTERM)
+            pids[name] = pid
+    deadline = time.monotonic() + timeout
+    for name in names:
+        if (pid := pids.get(name)) is not None:
+            while _alive(pid) and time.monotonic() < deadline:
+                _reap(pid)
+                time.sleep(0.1)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
             _reap(pid)
-            time.sleep(0.1)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGKILL)  # whatever is left of the group (emulator JVMs)
-        _reap(pid)
-    path.unlink(missing_ok=True)
-    service = BY_NAME.get(name)
-    if service and service.port:
-        deadline = time.monotonic() + timeout
-        while port_in_use(service.port) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        _pid_file(name).unlink(missing_ok=True)
+    for name in names:
+        service = BY_NAME.get(name)
+        if service and service.port:
+            while port_in_use(service.port) and time.monotonic() < deadline:
+                time.sleep(0.1)
 
 
 def _reap(pid: int) -> None:
@@ -408,10 +418,9 @@ def is_up(*, with_floor: bool = False) -> bool:
 
 
 def down() -> None:
-    for s in reversed(SERVICES):
-        stop(s.name)
-    for leftover in PIDS.glob("*.pid") if PIDS.exists() else ():  # services renamed since
-        stop(leftover.stem)
+    names = [s.name for s in reversed(SERVICES)]
+    leftovers = [p.stem for p in PIDS.glob("*.pid")] if PIDS.exists() else []
+    stop_all(names + [n for n in leftovers if n not in names])  # + services renamed since
     print("stack is down")
 
 
