@@ -8,37 +8,52 @@ Two load shapes:
   default, far quicker than a person types) between turns: the latency a user sees.
 - saturation: no think time (closed loop): the most turns per second this machine serves.
 
+Messages are the labelled corpus's non-crisis texts, each used once, so every turn asks the
+persona model (the chat function caches its answers per text). Each response's Server-Timing
+header (common/timing.py) shows where the time went.
+
 Prints tables and writes benchmarks/results/chat_turns.json and .md."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import random
 import statistics
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import httpx
 
+from benchmarks import phases
 from benchmarks.machine import describe
+from benchmarks.stats import pct
+from common import timing
+from model_serving.check_corpus import CORPUS
+from model_serving.check_corpus import load as load_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 GATEWAY = "http://127.0.0.1:8080"
-MESSAGES = (
-    "I have a deadline tomorrow and my Python tests keep failing",
-    "I tried clearing the cache but that didn't work",
-    "should I ask my manager for more time or push through tonight?",
-    "how do I explain this delay to the client without sounding unprepared?",
-    "ok I feel a bit calmer now, thanks",
-    "what should I learn next month to get better at testing?",
-    "honestly I'm exhausted and a bit overwhelmed by everything",
-    "GOT IT WORKING!!! 🎉",
-)
 TURNS_PER_SESSION = 8  # the anomaly limit allows 8 turns a minute per user: one user a session
+
+
+@cache
+def messages(seed: int = 7) -> Iterator[str]:
+    """The labelled corpus's non-crisis texts, shuffled, each once before any comes again: the
+    chat function caches the model's answer per text, so a few fixed messages repeated would
+    leave the model out of the loop after the first of each."""
+    records, _ = load_corpus(sorted(CORPUS.glob("*.jsonl")))
+    texts = [r["text"] for r in records if not r["crisis"]]
+    random.Random(seed).shuffle(texts)
+    return itertools.cycle(texts)
+
+
 AUTH = "http://127.0.0.1:9099/identitytoolkit.googleapis.com/v1/accounts:signUp?key=local"
 
 
@@ -62,19 +77,11 @@ class Users:
         return {"Authorization": f"Bearer {r.json()['idToken']}"}
 
 
-def pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * p
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
-
-
 @dataclass
 class Tally:
     latencies_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    timings: list[tuple[float, dict[str, float]]] = field(default_factory=list)  # Server-Timing
 
 
 async def conversation(
@@ -99,7 +106,7 @@ async def conversation(
             body = {
                 "session_id": session_id,
                 "client_turn_id": uuid.uuid4().hex,
-                "message": MESSAGES[n % len(MESSAGES)],
+                "message": next(messages()),
             }
         else:
             path, body = "/_bench/floor", {}
@@ -110,7 +117,9 @@ async def conversation(
             tally.errors.append(type(e).__name__)
         else:
             if r.status_code in (200, 201):
-                tally.latencies_ms.append((time.perf_counter() - started) * 1000)
+                ms = (time.perf_counter() - started) * 1000
+                tally.latencies_ms.append(ms)
+                tally.timings.append((ms, timing.parse(r.headers.get("Server-Timing"))))
                 if target == "chat":
                     session_id = r.json()["session_id"]
             else:
@@ -163,6 +172,7 @@ async def run_cell(target: str, concurrency: int, seconds: float, think: float) 
         "p99_ms": round(pct(lat, 0.99), 1),
         "mean_ms": round(statistics.fmean(lat), 1) if lat else None,
         "throughput_rps": round(len(lat) / wall, 1),
+        "phases": phases.breakdown(tally.timings),
     }
 
 
@@ -199,6 +209,15 @@ def render(results: list[dict], machine: dict, seconds: float, think: float) -> 
     ):
         if rows:
             lines += ["", f"## {title}", "", *_table(rows)]
+    for r in results:  # where a turn's time goes in the conversations, the floor's beside it
+        if r["think_s"] and r.get("phases"):
+            what = "turn" if r["target"] == "chat" else "floor request"
+            lines += [
+                "",
+                f"## {r['target']}, {r['concurrency']} concurrent: where the time goes",
+                "",
+                *phases.render(r["phases"], what),
+            ]
     return "\n".join(lines) + "\n"
 
 

@@ -54,8 +54,9 @@ from pathlib import Path
 import httpx
 
 from benchmarks import faults, phases
-from benchmarks.chat_turns import GATEWAY, pct
+from benchmarks.chat_turns import GATEWAY
 from benchmarks.machine import describe
+from benchmarks.stats import pct
 from common import timing
 from scripts import stack
 from scripts.auth_emulator import AUTH

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import statistics
 
-from benchmarks.chat_turns import pct
+from benchmarks.stats import pct
 
 UNTIMED = "untimed"
 SERVER = "function server"

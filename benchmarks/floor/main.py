@@ -13,6 +13,7 @@ from common import clients
 from common.edge import authenticate, utcnow
 from common.events import Event
 from common.http import handle_errors, json_response
+from common.timing import phase
 
 
 @functions_framework.http
@@ -27,8 +28,10 @@ def floor(request: flask.Request) -> flask.Response:
         ref.get(transaction=transaction)
         transaction.set(ref, {"uid": caller.uid, "at": utcnow()})
 
-    txn(db.transaction())
-    clients.event_publisher().publish(
-        [Event(type="bench.floor", occurred_at=utcnow(), user_key=None, topic="events")]
-    )
+    with phase("commit"):
+        txn(db.transaction())
+    with phase("publish"):
+        clients.event_publisher().publish(
+            [Event(type="bench.floor", occurred_at=utcnow(), user_key=None, topic="events")]
+        )
     return json_response({"ok": True}, 201)
