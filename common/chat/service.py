@@ -4,11 +4,13 @@ Keyword-only functions that take their ports as arguments; no Google SDK in here
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import logging
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -42,6 +44,9 @@ from common.timing import phase
 log = logging.getLogger(__name__)
 
 SESSION_GONE = "This session does not exist or has expired; start a new one."
+# Analyses of messages whose turn is reading its context (one per concurrent turn; the function
+# serves a few dozen at most, and a turn beyond that waits for a thread, as it did before).
+_ANALYSIS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="analysis")
 
 
 def turn_key(uid: str, client_turn_id: str) -> str:
@@ -77,6 +82,10 @@ def take_turn(
     key = turn_key(uid, body.client_turn_id)
     fingerprint = _fingerprint(body)
     ukey = user_key(uid, settings.analytics_key.get_secret_value())
+    # The message's analysis (a model call) needs nothing stored, so it runs while the context
+    # is read: the turn waits for the slower of the two instead of both. A replay or a limited
+    # request does not wait for it (the model's work is then wasted, and bounded by the limits).
+    analysis_done = _ANALYSIS.submit(contextvars.copy_context().run, analyze, body.message)
     with phase("context"):
         context = store.read_turn_context(key=key, session_id=body.session_id, uid=uid, ukey=ukey)
     if context.keyed_turn is not None:
@@ -127,8 +136,8 @@ def take_turn(
     session_id = body.session_id or uuid.uuid4().hex
     turn_id = uuid.uuid4().hex
 
-    with phase("analyze"):
-        analysis, degraded = analyze(body.message)
+    with phase("analyze"):  # what is left of it once the context is read
+        analysis, degraded = analysis_done.result()
     crisis = analysis.safety.crisis
     if crisis:
         resources = resources_for(locale, default_locale=settings.safety_default_locale)
