@@ -7,7 +7,9 @@ emulator and the model server is stopped and started again in turn during the lo
     ... -m benchmarks.load --users 30 --duration 30            (a short run while developing)
     ... -m benchmarks.load --faults                            (results in load_faults.*)
 
-Each user is a Firebase Auth emulator account with a real ID token. A user writes a message,
+Each user is a Firebase Auth emulator account with a real ID token. A user writes a message
+(the labelled corpus's non-crisis texts, shuffled, each once before any repeats, so the persona
+model is asked as it would be for real users: the chat function caches its answers per text),
 reads the reply and types the next one: the think time between turns is `--think-floor` plus an
 exponential wait, `--think` seconds on average (12 s by default: a reply of two or three
 sentences takes a few seconds to read, a 40–80 character message takes 10–20 s to type on a
@@ -54,7 +56,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks import faults, phases
-from benchmarks.chat_turns import GATEWAY
+from benchmarks.chat_turns import GATEWAY, messages
 from benchmarks.machine import describe
 from benchmarks.stats import pct
 from common import timing
@@ -69,55 +71,9 @@ PASSWORD = "load-password"  # noqa: S105 - an emulator account
 OPS = ("turn", "feedback", "sync_turns", "session_get")
 TURN_TARGET_P95_MS = 100
 
+
 # Message parts: varied enough that no user repeats a message (the repeat limit) and the model's
 # prediction cache sees realistic misses; nothing that reads as a crisis.
-OPENERS = (
-    "I have a deadline tomorrow and",
-    "My manager asked for a status update and",
-    "Since this morning",
-    "Honestly,",
-    "Quick question:",
-    "So about the project,",
-    "I've been thinking about my career and",
-    "Today at work",
-    "I finally sat down and",
-    "After the team meeting",
-    "This week",
-    "I'm a bit stuck because",
-    "Good news:",
-    "Not sure what to do:",
-    "Update:",
-    "I tried what you suggested and",
-)
-DETAILS = (
-    "my Python tests keep failing on the CI server",
-    "I can't decide between two job offers",
-    "the presentation slides are still half done",
-    "I want to learn SQL properly this month",
-    "my code review got a lot of comments",
-    "I feel a bit overwhelmed by all the tickets",
-    "the demo actually went well",
-    "I need a plan for the next two weeks",
-    "I don't understand how async code works",
-    "my mentor meeting got moved again",
-    "I fixed the flaky test at last",
-    "I keep procrastinating on the report",
-    "the client changed the requirements again",
-    "I want to ask for a raise but I'm nervous",
-    "I learned how to write better commit messages",
-    "the database migration is taking forever",
-    "I'm curious how other teams plan their sprints",
-    "I finished the online course",
-    "I have to choose a topic for my talk",
-    "my laptop died in the middle of the sprint",
-)
-ENDINGS = ("", "", " any tips?", " what would you do?", " thanks!", " ugh.", " :)", "!!")
-
-
-def message(rng: random.Random) -> str:
-    return f"{rng.choice(OPENERS)} {rng.choice(DETAILS)}.{rng.choice(ENDINGS)}".strip()
-
-
 @dataclass
 class Sample:
     t: float  # seconds since the run started, when the attempt began
@@ -281,7 +237,7 @@ class User:
 
     async def take_turn(self, session_id: str | None) -> dict | None:
         ctid = uuid.uuid4().hex
-        body = {"session_id": session_id, "client_turn_id": ctid, "message": message(self.rng)}
+        body = {"session_id": session_id, "client_turn_id": ctid, "message": next(messages())}
         r = await self.call("turn", "POST", "/v2/chat/turns", body=body)
         if r is None or r.status_code not in (200, 201):
             self.run.ledger.gave_up.append(
