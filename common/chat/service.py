@@ -44,8 +44,8 @@ from common.timing import phase
 log = logging.getLogger(__name__)
 
 SESSION_GONE = "This session does not exist or has expired; start a new one."
-# Analyses of messages whose turn is reading its context (one per concurrent turn; the function
-# serves a few dozen at most, and a turn beyond that waits for a thread, as it did before).
+# Analyses of messages whose turn is reading its context: one per concurrent turn (a deployed
+# instance serves 4 at a time, 8 locally: functions-framework's 4 threads per CPU), with room.
 _ANALYSIS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="analysis")
 
 
