@@ -290,7 +290,8 @@ def test_a_better_challenger_is_promoted_and_served_without_a_restart(
     with HealthWatch(server) as watch:
         report = retrain(artifacts)
         new = report["challenger"]["version"]
-        wait_until(lambda: server.health().json()["model_version"] == new, "the reload", timeout=30)
+        # The watch itself must see the new version: it is stopped when this block ends.
+        wait_until(lambda: any(v == new for _, v in watch.seen), "the reload", timeout=30)
 
     assert report["promoted"] and report["decision"]["promote"], report["decision"]["reasons"]
     assert report["champion"]["version"] == WEAK
