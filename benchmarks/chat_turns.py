@@ -35,8 +35,7 @@ from benchmarks import phases
 from benchmarks.machine import describe
 from benchmarks.stats import pct
 from common import timing
-from model_serving.check_corpus import CORPUS
-from model_serving.check_corpus import load as load_corpus
+from model_serving import split
 
 ROOT = Path(__file__).resolve().parent.parent
 GATEWAY = "http://127.0.0.1:8080"
@@ -48,8 +47,7 @@ def messages(seed: int = 7) -> Iterator[str]:
     """The labelled corpus's non-crisis texts, shuffled, each once before any comes again: the
     chat function caches the model's answer per text, so a few fixed messages repeated would
     leave the model out of the loop after the first of each."""
-    records, _ = load_corpus(sorted(CORPUS.glob("*.jsonl")))
-    texts = [r["text"] for r in records if not r["crisis"]]
+    texts = [r["text"] for r in split.ordinary_records()]
     random.Random(seed).shuffle(texts)
     return itertools.cycle(texts)
 

@@ -557,9 +557,7 @@ def summarise(run: Run, windows: list[faults.Window]) -> dict:
             by_op[op]["outside_fault_windows"] = latency([s.ms for s in ok if not inside(s)])
         if op == "turn":  # the degraded ones waited for the model until its timeout
             by_op[op]["not_degraded"] = latency([s.ms for s in ok if not s.degraded])
-            by_op[op]["phases"] = phases.breakdown(
-                [(s.ms, s.phases) for s in ok if not (windows and inside(s))]
-            )
+            by_op[op]["phases"] = phases.breakdown([(s.ms, s.phases) for s in ok if not inside(s)])
             by_op[op]["degraded_share"] = round(sum(s.degraded for s in ok) / max(1, len(ok)), 4)
 
     server_errors = [

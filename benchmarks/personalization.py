@@ -31,7 +31,7 @@ from benchmarks.machine import describe
 from common.labels import PERSONA_IDS
 from common.personalization.offline_eval import estimate
 from common.personalization.policies import make_policy
-from model_serving.check_corpus import load
+from model_serving import split
 from scripts import stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -314,8 +314,7 @@ def plot(summaries: list[dict], path: Path) -> None:
 
 
 async def main_async(n_users: int, turns: int, seed: int, policies: tuple[str, ...]) -> None:
-    records, _ = load(sorted((ROOT / "model_serving/data/corpus").glob("*.jsonl")))
-    corpus = [r for r in records if not r["crisis"]]
+    corpus = split.ordinary_records()
     prefs = population(n_users)
     summaries, logs = [], {}
     for policy in policies:

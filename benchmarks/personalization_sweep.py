@@ -28,7 +28,7 @@ from common.labels import PERSONA_IDS
 from common.personalization.context import context_keys, in_context
 from common.personalization.policies import ThompsonSampling
 from common.profile.updater import delta_for, profile_from_doc
-from model_serving.check_corpus import load
+from model_serving import split
 
 ROOT = Path(__file__).resolve().parent.parent
 MISREAD = 0.08
@@ -97,8 +97,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=10)
     args = parser.parse_args()
-    records, _ = load(sorted((ROOT / "model_serving/data/corpus").glob("*.jsonl")))
-    corpus = [r for r in records if not r["crisis"]]
+    corpus = split.ordinary_records()
     users: list[HiddenPreference] = population(24)
     rows = []
     started = time.perf_counter()

@@ -104,6 +104,13 @@ def corpus_paths() -> list[Path]:
     return sorted(CORPUS.glob("*.jsonl"))
 
 
+def ordinary_records() -> list[dict]:
+    """The corpus's valid records that are not crisis messages: what the benchmarks' simulated
+    users write."""
+    records, _ = load(corpus_paths())
+    return [r for r in records if not r["crisis"]]
+
+
 def main(argv: list[str]) -> int:
     records, errors = load(corpus_paths())
     if errors:

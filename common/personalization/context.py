@@ -51,6 +51,12 @@ def _kind(key: str) -> str:
     return key.split("_", 1)[0]
 
 
+def _counts(c: dict | None) -> tuple[float, float]:
+    """A stored {"alpha": a, "beta": b} bucket entry as (a, b), never negative."""
+    c = c or {}
+    return max(float(c.get("alpha", 0.0)), 0.0), max(float(c.get("beta", 0.0)), 0.0)
+
+
 def _log_evidence(alpha: float, beta: float) -> float:
     """log P(ratings | one Beta(1, 1) persona): log B(1 + a, 1 + b) for a successes and b
     failures beyond the prior (fractional counts allowed)."""
@@ -69,7 +75,7 @@ def explanation_weights(
     }
     for kind in {_kind(key) for key in keys}:
         log_post[kind] = math.log(EXPLANATION_PRIOR[kind]) + sum(
-            _log_evidence(float(c.get("alpha", 0.0)), float(c.get("beta", 0.0)))
+            _log_evidence(*_counts(c))
             for key, bucket in counts.items()
             if _kind(key) == kind
             for c in (bucket or {}).values()
@@ -97,8 +103,7 @@ def in_context(profile: Profile, counts: dict | None, keys: tuple[str, ...]) -> 
         beta = 1.0 + weights["overall"] * (overall.beta - 1.0)
         for kind, w in weights.items():
             if kind != "overall":
-                c = bucket_of[kind].get(pid) or {}
-                alpha += w * max(float(c.get("alpha", 0.0)), 0.0)
-                beta += w * max(float(c.get("beta", 0.0)), 0.0)
+                a, b = _counts(bucket_of[kind].get(pid))
+                alpha, beta = alpha + w * a, beta + w * b
         stats[pid] = PersonaStats(max(alpha, 1e-6), max(beta, 1e-6))
     return replace(profile, stats=stats)

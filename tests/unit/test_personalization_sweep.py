@@ -4,19 +4,15 @@ settings, simulated users get their hidden favourite far more often late than ea
 from __future__ import annotations
 
 import statistics
-from pathlib import Path
 
 from benchmarks.personalization import population
 from benchmarks.personalization_sweep import simulate
 from common.personalization.policies import ThompsonSampling
-from model_serving.check_corpus import load
-
-ROOT = Path(__file__).resolve().parents[2]
+from model_serving import split
 
 
 def test_simulated_users_are_learned() -> None:
-    records, _ = load(sorted((ROOT / "model_serving/data/corpus").glob("*.jsonl")))
-    corpus = [r for r in records if not r["crisis"]]
+    corpus = split.ordinary_records()
     policy = ThompsonSampling(prior_strength=1.0, exploration_cap=0.05, draws=100)
     rows = simulate(policy, population(8), corpus, seed=0)
     assert len(rows) == 8 * 30 and {r for *_, r in rows} <= {0.0, 1.0}
