@@ -20,9 +20,10 @@ What each figure measures
   median and worst; the daily MERGEs timed, and the daily tables read.
 - churn: the churn-risk view scored as of a cut-off two weeks before the end of a synthetic
   history, against who took a turn in those two weeks (AUC, churn rate by band).
-Figures are of the emulators on this machine, not of BigQuery or Pub/Sub; the BigQuery emulator
-copies a table on every write (its time-travel snapshots), so its write cost grows with the
-table and ingestion is measured into a table that starts small.
+Figures are of the emulators on this machine, not of BigQuery or Pub/Sub. The local stack runs
+the BigQuery emulator without its time-travel snapshots (scripts/bigquery_emulator.py: it
+otherwise copies the table after every write, so the write cost grew with the table);
+ingestion is still measured into a table that starts small.
 """
 
 from __future__ import annotations
