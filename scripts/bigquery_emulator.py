@@ -5,7 +5,8 @@ load, Storage Write), so that `FOR SYSTEM_TIME AS OF` can read the past. Nothing
 travel, and production BigQuery keeps its history on Google's machines, not ours. On this
 2-core machine the copies are the emulator's costliest work under load: they cost CPU that the
 functions under test need, and memory (1.49 GB instead of 0.22 GB after 1,500 single-row
-inserts into the events table, with the retention already set to 0 days). Writes still announce
+inserts into the events table; a retention of 0 days only shortens how long copies are kept,
+and they are dropped once a minute at most). Writes still announce
 the change (`TableDataChanged`: materialised views and the query cache listen for it);
 `CREATE SNAPSHOT TABLE` still works.
 """
