@@ -36,6 +36,7 @@ from benchmarks.machine import describe
 from benchmarks.stats import pct
 from common import timing
 from model_serving import split
+from scripts.auth_emulator import SIGN_UP
 
 ROOT = Path(__file__).resolve().parent.parent
 GATEWAY = "http://127.0.0.1:8080"
@@ -52,9 +53,6 @@ def messages(seed: int = 7) -> Iterator[str]:
     return itertools.cycle(texts)
 
 
-AUTH = "http://127.0.0.1:9099/identitytoolkit.googleapis.com/v1/accounts:signUp?key=local"
-
-
 class Users:
     """Fresh signed-in users, one per simulated session, so that no simulated person writes
     faster than the per-user limits allow (they would be refused, as a real flood is)."""
@@ -64,7 +62,7 @@ class Users:
 
     async def next(self) -> dict[str, str]:
         r = await self._client.post(
-            AUTH,
+            SIGN_UP,
             json={
                 "email": f"bench-{uuid.uuid4().hex}@example.com",
                 "password": "bench-password",

@@ -69,12 +69,10 @@ from benchmarks.machine import describe
 from benchmarks.stats import pct
 from common import timing
 from scripts import stack
-from scripts.auth_emulator import AUTH
+from scripts.auth_emulator import SIGN_IN, SIGN_UP
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
-SIGN_UP = f"{AUTH}/identitytoolkit.googleapis.com/v1/accounts:signUp?key=local"
-SIGN_IN = f"{AUTH}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=local"
 PASSWORD = "load-password"  # noqa: S105 - an emulator account
 
 

@@ -33,10 +33,10 @@ from common.personalization.offline_eval import estimate
 from common.personalization.policies import make_policy
 from model_serving import split
 from scripts import stack
+from scripts.auth_emulator import SIGN_UP
 
 ROOT = Path(__file__).resolve().parent.parent
 GATEWAY = stack.GATEWAY_URL
-AUTH = "http://127.0.0.1:9099/identitytoolkit.googleapis.com/v1/accounts:signUp?key=local"
 PUBSUB = f"http://127.0.0.1:8085/v1/projects/{stack.PROJECT}"
 POLICIES = ("static", "formula", "thompson")
 # The logging run for off-policy evaluation: the static router with bounded exploration, whose
@@ -103,7 +103,7 @@ async def simulate_user(
     client: httpx.AsyncClient, pref: HiddenPreference, messages: list[dict], turns: int, run: Run
 ) -> None:
     r = await client.post(
-        AUTH,
+        SIGN_UP,
         json={
             "email": f"pz-{uuid.uuid4().hex}@example.com",
             "password": "bench-password",

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 
 AUTH = "http://127.0.0.1:9099"
 PROJECT = "demo-ion"
+# the REST endpoints an app signs in with (any API key works against the emulator)
+SIGN_UP = f"{AUTH}/identitytoolkit.googleapis.com/v1/accounts:signUp?key=local"
+SIGN_IN = f"{AUTH}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=local"
 
 
 @dataclass(frozen=True)
@@ -22,12 +25,12 @@ class User:
         return {"Authorization": f"Bearer {self.id_token}"}
 
 
-def _post(path: str, body: dict, *, owner: bool = False) -> dict:
+def _post(url: str, body: dict, *, owner: bool = False) -> dict:
     headers = {"Content-Type": "application/json"}
     if owner:
         headers["Authorization"] = "Bearer owner"
     req = urllib.request.Request(
-        f"{AUTH}{path}", data=json.dumps(body).encode(), headers=headers, method="POST"
+        url, data=json.dumps(body).encode(), headers=headers, method="POST"
     )
     with urllib.request.urlopen(req, timeout=10) as r:
         return json.load(r)
@@ -36,7 +39,7 @@ def _post(path: str, body: dict, *, owner: bool = False) -> dict:
 def sign_up(email: str | None = None, password: str = "demo-password") -> User:
     email = email or f"user-{uuid.uuid4().hex[:12]}@example.com"
     data = _post(
-        "/identitytoolkit.googleapis.com/v1/accounts:signUp?key=local",
+        SIGN_UP,
         {"email": email, "password": password, "returnSecureToken": True},
     )
     return User(uid=data["localId"], id_token=data["idToken"], email=email)
@@ -44,7 +47,7 @@ def sign_up(email: str | None = None, password: str = "demo-password") -> User:
 
 def sign_in(email: str, password: str = "demo-password") -> User:
     data = _post(
-        "/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=local",
+        SIGN_IN,
         {"email": email, "password": password, "returnSecureToken": True},
     )
     return User(uid=data["localId"], id_token=data["idToken"], email=email)
@@ -52,7 +55,7 @@ def sign_in(email: str, password: str = "demo-password") -> User:
 
 def set_claims(uid: str, claims: dict) -> None:
     _post(
-        f"/identitytoolkit.googleapis.com/v1/projects/{PROJECT}/accounts:update",
+        f"{AUTH}/identitytoolkit.googleapis.com/v1/projects/{PROJECT}/accounts:update",
         {"localId": uid, "customAttributes": json.dumps(claims)},
         owner=True,
     )
