@@ -74,9 +74,6 @@ class Service:
     background: bool = False
 
 
-BACKGROUND_NICE = ("nice", "-n", "10")  # exec's the command: the pid stays the service's
-
-
 def _function(name: str, port: int, *, optional: bool = False) -> Service:
     return Service(
         name=f"fn-{name}",
@@ -117,6 +114,7 @@ BACKGROUND_FUNCTIONS = {
     "session_cleanup",
     "notification_producers",
 }
+BACKGROUND_NICE = ("nice", "-n", "10")  # exec's the command: the pid stays the service's
 FLOOR_PORT = 8099
 FCM_PORT = 8102
 
