@@ -140,6 +140,17 @@ def plot(run: Run, windows: list[faults.Window], path: Path, title: str) -> None
     plt.close(fig)
 
 
+def _warmup_lines(w: dict | None) -> list[str]:
+    if not w:
+        return ["Measured from a cold stack (no warm-up).", ""]
+    return [
+        f"Before the measured run, {w['users']} other users loaded the freshly started stack for "
+        f"{w['seconds']:g} s, not measured (the emulator JVMs warm up): their {w['turns']} turns "
+        f"had p50 {w['turn_p50_ms']} ms, p95 {w['turn_p95_ms']} ms.",
+        "",
+    ]
+
+
 def render(out: dict) -> str:
     a, m, s = out["args"], out["machine"], out["summary"]
     fs, an, views = out["firestore"], out["analytics"], out["views"]
@@ -158,6 +169,7 @@ def render(out: dict) -> str:
         f"4–12 turns; ratings on {a['feedback_share']:.0%} of turns, syncs on "
         f"{a['sync_share']:.0%}. Every attempt counts (a retry is a second sample).",
         "",
+        *_warmup_lines(out.get("warmup")),
         "| operation | attempts | ok | p50 ms | p95 ms | p99 ms | max ms | ok/s | statuses |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]

@@ -68,7 +68,7 @@ class Service:
     ready_path: str | None = None  # HTTP path answering 200 once ready; None = port open
     env: dict[str, str] = field(default_factory=dict)
     optional: bool = False  # started only on request (the benchmark floor)
-    # Off a request's path (analytics, event consumers, scheduled jobs): run at a lower CPU
+    # Off a request's path (analytics, event consumers, scheduled jobs): run at the idle CPU
     # priority, so on this shared 2-core machine they wait for the cores instead of the turns.
     # In production they run on instances (and Google machines) of their own.
     background: bool = False
@@ -114,7 +114,10 @@ BACKGROUND_FUNCTIONS = {
     "session_cleanup",
     "notification_producers",
 }
-BACKGROUND_NICE = ("nice", "-n", "10")  # exec's the command: the pid stays the service's
+# SCHED_IDLE rather than a nice level: a woken request thread preempts an idle-policy task at
+# once; in alternating load runs the turns' p95 was lower with it than with nice 10
+# (benchmarks/results/load_priority.md). `chrt` execs the command: the pid stays the service's.
+BACKGROUND_PRIORITY = ("chrt", "--idle", "0")
 FLOOR_PORT = 8099
 FCM_PORT = 8102
 
@@ -302,7 +305,7 @@ def start(service: Service, *, wait: bool = True, extra_env: dict | None = None)
     env = {**os.environ, **EMULATOR_ENV, **service.env, **(extra_env or {})}
     log = open(LOGS / f"{service.name}.log", "ab")  # noqa: SIM115 - handed to the child
     proc = subprocess.Popen(
-        (*BACKGROUND_NICE, *service.cmd) if service.background else service.cmd,
+        (*BACKGROUND_PRIORITY, *service.cmd) if service.background else service.cmd,
         cwd=ROOT,
         env=env,
         stdout=log,

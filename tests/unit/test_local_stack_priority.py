@@ -31,15 +31,17 @@ def test_only_consumers_jobs_and_analytics_run_in_the_background() -> None:
     assert set(stack.BY_NAME) >= REQUEST_PATH
 
 
-def test_a_background_service_starts_niced_under_its_own_pid(tmp_path, monkeypatch) -> None:
+def test_a_background_service_starts_at_idle_priority_under_its_own_pid(
+    tmp_path, monkeypatch
+) -> None:
     monkeypatch.setattr(stack, "LOGS", tmp_path / "logs")
     monkeypatch.setattr(stack, "PIDS", tmp_path / "pids")
-    out = tmp_path / "niceness"
-    script = (  # report pid and niceness (written whole, then renamed), then stay up
+    out = tmp_path / "policy"
+    script = (  # report pid and scheduling policy (written whole, then renamed), then stay up
         f"import os, time; open({str(out)!r} + '.tmp', 'w').write(f'{{os.getpid()}} "
-        f"{{os.nice(0)}}'); os.rename({str(out)!r} + '.tmp', {str(out)!r}); time.sleep(30)"
+        f"{{os.sched_getscheduler(0)}}'); os.rename({str(out)!r} + '.tmp', {str(out)!r}); "
+        "time.sleep(30)"
     )
-    ours = os.nice(0)
     for background in (True, False):
         name = f"probe-{background}"
         stack.start(stack.Service(name, 0, (sys.executable, "-c", script), background=background))
@@ -49,9 +51,9 @@ def test_a_background_service_starts_niced_under_its_own_pid(tmp_path, monkeypat
                 if out.exists():
                     break
                 time.sleep(0.05)
-            child_pid, niceness = map(int, out.read_text().split())
+            child_pid, policy = map(int, out.read_text().split())
             assert child_pid == pid  # `down` stops the service itself, not a wrapper
-            assert niceness == (min(ours + 10, 19) if background else ours)
+            assert policy == (os.SCHED_IDLE if background else os.SCHED_OTHER)
         finally:
             os.kill(pid, 15)
             out.unlink()
