@@ -373,7 +373,7 @@ async def drive(run: Run) -> None:
 def warm_up(args: argparse.Namespace) -> dict | None:
     """Load the freshly started stack for `--warmup` seconds with users of its own before the
     measured run. The emulators are JVMs that spend their first minute or so compiling their hot
-    paths, which Google's services do not do in production (benchmarks/results/load.md has a
+    paths, which Google's services do not do in production (load_priority.md in the results has a
     cold run's figures). Its turns are stored like any other, not measured; its latency is
     reported so the cold start stays visible."""
     if args.warmup <= 0:
