@@ -1,0 +1,263 @@
+"""The retraining job's heads (retrain.py): every head x candidate feature set x C fitted by
+k-fold CV on the training side, the candidate and C chosen by CV score (never by held-out), the
+calibration and crisis threshold from the out-of-fold scores, then a refit on all of train.
+The recipe (feature sets, grids, tie and latency rules) is train.py's."""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from model_serving import features, split, trainset
+from model_serving import train as recipe
+
+HEAD_NAMES = recipe.HEAD_NAMES
+
+
+@dataclass(frozen=True)
+class RetrainConfig:
+    name: str
+    folds: int  # k-fold CV on train; 1 = a single 80/20 calibration split
+    candidates: tuple[str, ...]  # feature sets tried for every head (train.CANDIDATES)
+    c: float | None  # None: the recipe's grid per candidate
+    refit: bool  # refit the chosen head on all of train (else keep the fold's fit: folds == 1)
+    seed: int = recipe.CONFIG["seed"]
+    calibration_fraction: float = 0.2  # folds == 1 only
+
+
+CONFIGS = {
+    "full": RetrainConfig(
+        "full",
+        folds=recipe.CONFIG["cv_folds"],
+        candidates=tuple(recipe.CANDIDATES),
+        c=None,
+        refit=True,
+    ),
+    "quick": RetrainConfig("quick", folds=1, candidates=("minilm",), c=8.0, refit=False),
+}
+
+
+def folds_for(n: int, strata: list[str], config: RetrainConfig) -> list[tuple[Any, Any]]:
+    from sklearn.model_selection import StratifiedKFold, train_test_split
+
+    if config.folds == 1:
+        fit, val = train_test_split(
+            np.arange(n),
+            test_size=config.calibration_fraction,
+            stratify=strata,
+            random_state=config.seed,
+        )
+        return [(np.sort(fit), np.sort(val))]
+    return list(
+        StratifiedKFold(config.folds, shuffle=True, random_state=config.seed).split(
+            np.zeros(n), strata
+        )
+    )
+
+
+def fit_lr(c: float, x: Any, y: np.ndarray, w: np.ndarray, warm: Any = None) -> Any:
+    model = warm if warm is not None else recipe.new_lr(c)
+    model.set_params(C=c)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(x, y, sample_weight=w)
+    return model
+
+
+def uses_tfidf(config: RetrainConfig) -> bool:
+    return any("tfidf" in recipe.CANDIDATES[c] for c in config.candidates)
+
+
+def plan(config: RetrainConfig) -> dict[str, dict[str, list[float]]]:
+    """head -> candidate -> the C values to try."""
+    return {
+        head: {
+            cand: [config.c] if config.c is not None else list(recipe.CONFIG["grid_C"][cand])
+            for cand in config.candidates
+        }
+        for head in HEAD_NAMES
+    }
+
+
+def run_fold(
+    fit: np.ndarray,
+    val: np.ndarray,
+    dense: dict[str, np.ndarray],
+    texts: list[str],
+    ys: dict[str, np.ndarray],
+    weights: dict[str, np.ndarray],
+    grid: dict[str, dict[str, list[float]]],
+    tfidf: bool,
+    keep: bool,
+) -> tuple[dict[tuple[str, str, float], np.ndarray], dict[Any, Any]]:
+    """One fold: the validation scores of every head x candidate x C (the TF-IDF vocabulary is
+    fitted on the fold's training part), and when `keep` the fitted models and vectorisers."""
+    vectorizers, t_fit, t_val = None, None, None
+    if tfidf:
+        vectorizers, (t_fit, t_val) = recipe.tfidf_matrix(
+            [texts[i] for i in fit], [[texts[i] for i in fit], [texts[i] for i in val]]
+        )
+    out: dict[tuple[str, str, float], np.ndarray] = {}
+    kept: dict[Any, Any] = {"tfidf": vectorizers} if keep else {}
+    for head in HEAD_NAMES:
+        for cand, cs in grid[head].items():
+            x_fit = recipe.design(cand, recipe.take(dense, fit), t_fit)
+            x_val = recipe.design(cand, recipe.take(dense, val), t_val)
+            model = recipe.new_lr(1.0, warm=True)
+            for c in sorted(cs):  # ascending C: each fit starts from the last
+                model = fit_lr(c, x_fit, ys[head][fit], weights[head][fit], warm=model)
+                out[(head, cand, c)] = recipe.scores(model, x_val)
+                if keep:
+                    kept[(head, cand, c)] = copy.deepcopy(model)
+    return out, kept
+
+
+def oof_scores(
+    ts: trainset.TrainingSet,
+    dense: dict[str, np.ndarray],
+    texts: list[str],
+    ys: dict[str, np.ndarray],
+    grid: dict[str, dict[str, list[float]]],
+    config: RetrainConfig,
+    jobs: int = 1,
+) -> tuple[dict[tuple[str, str, float], np.ndarray], np.ndarray, dict[Any, Any]]:
+    """Out-of-fold scores of every head x candidate x C, which records have them, and (one
+    fold only) the fold's fitted models and TF-IDF vectorisers. Folds run in `jobs` processes."""
+    from joblib import Parallel, delayed
+
+    folds = folds_for(len(texts), [split.stratum(r) for r in ts.train], config)
+    keep = len(folds) == 1
+    fits = sum(len(cs) for head in grid.values() for cs in head.values()) * len(folds)
+    print(f"    {len(folds)} fold(s), {fits} fits, {min(jobs, len(folds))} worker(s)", flush=True)
+    results = Parallel(n_jobs=min(jobs, len(folds)), verbose=10 if len(folds) > 1 else 0)(
+        delayed(run_fold)(fit, val, dense, texts, ys, ts.weights, grid, uses_tfidf(config), keep)
+        for fit, val in folds
+    )
+    covered = np.zeros(len(texts), bool)
+    oof: dict[tuple[str, str, float], np.ndarray] = {}
+    kept: dict[Any, Any] = {}
+    for (_, val), (scores, fold_kept) in zip(folds, results, strict=True):
+        covered[val] = True
+        kept |= fold_kept
+        for key, z in scores.items():
+            if key not in oof:
+                oof[key] = np.zeros((len(texts), z.shape[1]))
+            oof[key][val] = z
+    return oof, covered, kept
+
+
+def calibrate(head: str, z: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """Calibration (and the crisis threshold) from out-of-fold scores, with the CV figures."""
+    if head == "crisis":
+        a, b = recipe.fit_platt(z[:, 0], y)
+        p = recipe.sigmoid(a * z[:, 0] + b)
+        thr = recipe.crisis_threshold(p, y, recipe.CONFIG["crisis_recall_target"])
+        report = recipe.binary_report(p, y, thr["threshold"])
+        return {
+            "calibration": {"method": "platt", "a": a, "b": b},
+            "threshold": thr["threshold"],
+            "score": thr["oof_precision"],
+            "cv": {
+                "macro_f1": report["macro_f1"],
+                "recall": thr["oof_recall"],
+                "precision": thr["oof_precision"],
+                "average_precision": report["average_precision"],
+            },
+            "ece_cv": recipe.ece(p, y, recipe.CONFIG["ece_bins"]),
+        }
+    temp = recipe.fit_temperature(z, y)
+    p = recipe.softmax(z / temp)
+    f1 = recipe.macro_f1(y, z.argmax(1), z.shape[1])
+    return {
+        "calibration": {"method": "temperature", "temperature": temp},
+        "score": f1,
+        "cv": {"macro_f1": f1, "accuracy": float((z.argmax(1) == y).mean())},
+        "ece_cv": recipe.ece(p, y, recipe.CONFIG["ece_bins"]),
+    }
+
+
+def train_heads(
+    ts: trainset.TrainingSet,
+    dense_tr: dict[str, np.ndarray],
+    config: RetrainConfig,
+    jobs: int = 1,
+) -> tuple[dict[str, np.ndarray], dict[str, dict], features.Tfidf | None, dict[str, dict]]:
+    """(arrays for heads.npz, head specs, TF-IDF, selection) of the challenger."""
+    texts = [r["text"] for r in ts.train]
+    ys = {h: recipe.targets(ts.train, h) for h in HEAD_NAMES}
+    grid = plan(config)
+    oof, covered, kept = oof_scores(ts, dense_tr, texts, ys, grid, config, jobs)
+    vectorizers, tf_all = None, None
+    if config.refit and uses_tfidf(config):
+        vectorizers, (tf_all,) = recipe.tfidf_matrix(texts, [texts])
+    elif not config.refit:
+        if config.folds != 1:
+            raise ValueError("without a refit there must be exactly one fold")
+        vectorizers = kept["tfidf"]
+    tfidf = features.from_sklearn(vectorizers) if vectorizers else None
+    sizes = {**recipe.CONFIG["encoder"]["outputs"], "tfidf": tfidf.size if tfidf else 0}
+    arrays: dict[str, np.ndarray] = {}
+    specs: dict[str, dict] = {}
+    selection: dict[str, dict] = {}
+    for head in HEAD_NAMES:
+        y = ys[head]
+        entries: dict[str, dict] = {}
+        for cand, cs in grid[head].items():
+            tried = {c: calibrate(head, oof[(head, cand, c)][covered], y[covered]) for c in cs}
+            best_c = max(cs, key=lambda c: (tried[c]["score"], -c))
+            entries[cand] = {
+                "C": best_c,
+                **tried[best_c],
+                "cv_by_C": {str(c): tried[c]["score"] for c in cs},
+            }
+        best = max(e["score"] for e in entries.values())
+        chosen = min(
+            (c for c, e in entries.items() if e["score"] >= best - recipe.CONFIG["tie_macro_f1"]),
+            key=lambda c: recipe.CONFIG["latency_rank"][c],
+        )
+        entry = entries[chosen]
+        if config.refit:
+            x_all = recipe.design(chosen, dense_tr, tf_all)
+            model = fit_lr(entry["C"], x_all, y, ts.weights[head])
+        else:
+            model = kept[(head, chosen, entry["C"])]
+        coef = np.asarray(model.coef_, dtype=np.float64)
+        start = 0
+        for block in recipe.CANDIDATES[chosen]:
+            arrays[f"{head}_W_{block}"] = coef[:, start : start + sizes[block]].astype(np.float32)
+            start += sizes[block]
+        arrays[f"{head}_b"] = np.asarray(model.intercept_, dtype=np.float32)
+        specs[head] = {
+            "kind": "binary" if head == "crisis" else "multiclass",
+            "labels": recipe.label_set(head),
+            "features": chosen,
+            "inputs": list(recipe.CANDIDATES[chosen]),
+            "calibration": entry["calibration"],
+        }
+        if head == "crisis":
+            specs[head]["threshold"] = entry["threshold"]
+        selection[head] = {
+            "chosen": chosen,
+            "candidates": {
+                c: {
+                    "C": e["C"],
+                    "cv_by_C": e["cv_by_C"],
+                    "cv": e["cv"],
+                    "calibration": e["calibration"],
+                    "ece": {"cv": e["ece_cv"]},
+                    "latency_rank": recipe.CONFIG["latency_rank"][c],
+                    **({"threshold": e["threshold"]} if head == "crisis" else {}),
+                }
+                for c, e in entries.items()
+            },
+        }
+        line = "  ".join(f"{c}={e['score']:.3f}(C={e['C']:g})" for c, e in entries.items())
+        print(f"    {head:8} CV {line} -> {chosen}", flush=True)
+    needed = any("tfidf" in s["inputs"] for s in specs.values())
+    if needed and tfidf is not None:
+        arrays |= tfidf.to_arrays()
+    return arrays, specs, tfidf if needed else None, selection
