@@ -382,13 +382,13 @@ def warm_up(args: argparse.Namespace) -> dict | None:
     warm = Run(argparse.Namespace(**{**vars(args), "duration": args.warmup, "ramp": ramp}))
     warm.log(f"warm-up: {args.users} other users for {args.warmup:g} s, not measured")
     asyncio.run(drive(warm))
-    ok = [s.ms for s in warm.samples if s.op == "turn" and s.status in ("200", "201")]
+    turn = summarise(warm, [])["operations"]["turn"]
     return {
         "seconds": args.warmup,
         "users": args.users,
-        "turns": len(ok),
-        "turn_p50_ms": round(pct(ok, 0.50), 1),
-        "turn_p95_ms": round(pct(ok, 0.95), 1),
+        "turns": turn["ok"],
+        "turn_p50_ms": turn["p50_ms"],
+        "turn_p95_ms": turn["p95_ms"],
     }
 
 

@@ -15,8 +15,6 @@ import numpy as np
 from model_serving import features, split, trainset
 from model_serving import train as recipe
 
-HEAD_NAMES = recipe.HEAD_NAMES
-
 
 @dataclass(frozen=True)
 class RetrainConfig:
@@ -79,7 +77,7 @@ def plan(config: RetrainConfig) -> dict[str, dict[str, list[float]]]:
             cand: [config.c] if config.c is not None else list(recipe.CONFIG["grid_C"][cand])
             for cand in config.candidates
         }
-        for head in HEAD_NAMES
+        for head in recipe.HEAD_NAMES
     }
 
 
@@ -103,7 +101,7 @@ def run_fold(
         )
     out: dict[tuple[str, str, float], np.ndarray] = {}
     kept: dict[Any, Any] = {"tfidf": vectorizers} if keep else {}
-    for head in HEAD_NAMES:
+    for head in recipe.HEAD_NAMES:
         for cand, cs in grid[head].items():
             x_fit = recipe.design(cand, recipe.take(dense, fit), t_fit)
             x_val = recipe.design(cand, recipe.take(dense, val), t_val)
@@ -188,7 +186,7 @@ def train_heads(
 ) -> tuple[dict[str, np.ndarray], dict[str, dict], features.Tfidf | None, dict[str, dict]]:
     """(arrays for heads.npz, head specs, TF-IDF, selection) of the challenger."""
     texts = [r["text"] for r in ts.train]
-    ys = {h: recipe.targets(ts.train, h) for h in HEAD_NAMES}
+    ys = {h: recipe.targets(ts.train, h) for h in recipe.HEAD_NAMES}
     grid = plan(config)
     oof, covered, kept = oof_scores(ts, dense_tr, texts, ys, grid, config, jobs)
     vectorizers, tf_all = None, None
@@ -203,7 +201,7 @@ def train_heads(
     arrays: dict[str, np.ndarray] = {}
     specs: dict[str, dict] = {}
     selection: dict[str, dict] = {}
-    for head in HEAD_NAMES:
+    for head in recipe.HEAD_NAMES:
         y = ys[head]
         entries: dict[str, dict] = {}
         for cand, cs in grid[head].items():
