@@ -287,9 +287,10 @@ def main(argv: list[str]) -> int:
         "",
         "C is chosen by 5-fold cross-validation on train; the candidate by held-out "
         "macro-F1, the cheaper one winning within 0.005 (so the held-out figure of the "
-        "chosen candidate is mildly optimistic: it is the best of four; the CV column is "
-        "not). Latency is the per-message feature + head cost in-process on this "
-        "machine (p50 / p95 ms).",
+        "chosen candidate is mildly optimistic: it is the best of five; the CV column is "
+        "not). `late_fusion` is the mean of the calibrated logits of `minilm_layers` and "
+        "`tfidf`, each at its own C (its C column), served as one linear head. Latency is "
+        "the per-message feature + head cost in-process on this machine (p50 / p95 ms).",
         "",
     ]
     cand_rows = []
@@ -306,7 +307,9 @@ def main(argv: list[str]) -> int:
                 [
                     head,
                     cand,
-                    f"{e['C']:g}",
+                    f"{e['C']:g}"
+                    if "C" in e
+                    else " + ".join(f"{m} {c:g}" for m, c in e["members"].items()),
                     e["cv"]["macro_f1"],
                     e["heldout"]["macro_f1"],
                     extra,

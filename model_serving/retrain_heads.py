@@ -1,7 +1,7 @@
 """The retraining job's heads (retrain.py): every head x candidate feature set x C fitted by
 k-fold CV on the training side, the candidate and C chosen by CV score (never by held-out), the
 calibration and crisis threshold from the out-of-fold scores, then a refit on all of train.
-The recipe (feature sets, grids, tie and latency rules) is train.py's."""
+The recipe (feature sets, late fusions, grids, tie and latency rules) is train.py's."""
 
 from __future__ import annotations
 
@@ -212,28 +212,46 @@ def train_heads(
                 **tried[best_c],
                 "cv_by_C": {str(c): tried[c]["score"] for c in cs},
             }
+        for fusion, members in recipe.FUSIONS.items():
+            if all(m in entries for m in members):
+                fused = recipe.fuse_scores(
+                    [
+                        (oof[(head, m, entries[m]["C"])][covered], entries[m]["calibration"])
+                        for m in members
+                    ]
+                )
+                entries[fusion] = {
+                    "members": {m: entries[m]["C"] for m in members},
+                    **calibrate(head, fused, y[covered]),
+                }
         best = max(e["score"] for e in entries.values())
         chosen = min(
             (c for c, e in entries.items() if e["score"] >= best - recipe.CONFIG["tie_macro_f1"]),
             key=lambda c: recipe.CONFIG["latency_rank"][c],
         )
         entry = entries[chosen]
-        if config.refit:
-            x_all = recipe.design(chosen, dense_tr, tf_all)
-            model = fit_lr(entry["C"], x_all, y, ts.weights[head])
+        fits = {}  # the chosen candidate, or the members of the chosen fusion
+        for cand in recipe.FUSIONS.get(chosen, (chosen,)):
+            c = entries[cand]["C"]
+            if config.refit:
+                model = fit_lr(c, recipe.design(cand, dense_tr, tf_all), y, ts.weights[head])
+            else:
+                model = kept[(head, cand, c)]
+            fits[cand] = (recipe.block_weights(cand, model, sizes), model.intercept_)
+        if chosen in recipe.FUSIONS:
+            weights, bias = recipe.fuse_weights(
+                [(*fits[m], entries[m]["calibration"]) for m in recipe.FUSIONS[chosen]]
+            )
         else:
-            model = kept[(head, chosen, entry["C"])]
-        coef = np.asarray(model.coef_, dtype=np.float64)
-        start = 0
-        for block in recipe.CANDIDATES[chosen]:
-            arrays[f"{head}_W_{block}"] = coef[:, start : start + sizes[block]].astype(np.float32)
-            start += sizes[block]
-        arrays[f"{head}_b"] = np.asarray(model.intercept_, dtype=np.float32)
+            weights, bias = fits[chosen]
+        for block, w in weights.items():
+            arrays[f"{head}_W_{block}"] = w.astype(np.float32)
+        arrays[f"{head}_b"] = np.asarray(bias, dtype=np.float32)
         specs[head] = {
             "kind": "binary" if head == "crisis" else "multiclass",
             "labels": recipe.label_set(head),
             "features": chosen,
-            "inputs": list(recipe.CANDIDATES[chosen]),
+            "inputs": list(recipe.blocks_of(chosen)),
             "calibration": entry["calibration"],
         }
         if head == "crisis":
@@ -242,8 +260,7 @@ def train_heads(
             "chosen": chosen,
             "candidates": {
                 c: {
-                    "C": e["C"],
-                    "cv_by_C": e["cv_by_C"],
+                    **{k: e[k] for k in ("C", "cv_by_C", "members") if k in e},
                     "cv": e["cv"],
                     "calibration": e["calibration"],
                     "ece": {"cv": e["ece_cv"]},
@@ -253,7 +270,7 @@ def train_heads(
                 for c, e in entries.items()
             },
         }
-        line = "  ".join(f"{c}={e['score']:.3f}(C={e['C']:g})" for c, e in entries.items())
+        line = "  ".join(f"{c}={e['score']:.3f}" for c, e in entries.items())
         print(f"    {head:8} CV {line} -> {chosen}", flush=True)
     needed = any("tfidf" in s["inputs"] for s in specs.values())
     if needed and tfidf is not None:

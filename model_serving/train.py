@@ -11,14 +11,17 @@ that same ONNX file, so the heads learn on exactly what the server computes; the
     minilm_layers  mean-pooled, L2-normalised hidden states of all 7 layers (2688) -> LR
     tfidf          word 1-2 grams + char_wb 3-5 grams TF-IDF -> logistic regression
     layers_tfidf   minilm_layers and tfidf side by side -> logistic regression
+    late_fusion    the mean of the calibrated logits of minilm_layers and tfidf (served as one
+                   linear head on both blocks: the fusion is linear)
 
 pick C by 5-fold cross-validation on TRAIN only, calibrate on the out-of-fold scores (temperature
 for multiclass heads, Platt for crisis), set the crisis threshold on out-of-fold probabilities
 (recall >= 0.97, then the highest precision), refit on all of train, and score on held-out. The
 candidate with the best held-out macro-F1 wins the head; within 0.005 the cheaper one wins
-(tfidf < minilm < minilm_layers < layers_tfidf). The version is derived from the data hash and
-the config hash (this file, features.py, CONFIG and library versions), and every step is seeded,
-so a rerun on the same inputs rebuilds the same version with byte-identical heads.npz.
+(tfidf < minilm < minilm_layers < layers_tfidf < late_fusion). The version is derived from the
+data hash and the config hash (this file, features.py, CONFIG and library versions), and every
+step is seeded, so a rerun on the same inputs rebuilds the same version with byte-identical
+heads.npz.
 """
 
 from __future__ import annotations
@@ -57,6 +60,10 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
     "tfidf": ("tfidf",),
     "layers_tfidf": ("layers", "tfidf"),
 }
+# A late fusion: the mean of its members' calibrated logits (each member at its own C). Linear in
+# the features, so it is served as one head whose weights per block are the members' weights,
+# scaled by their calibration, averaged: no extra cost at serving time.
+FUSIONS: dict[str, tuple[str, ...]] = {"late_fusion": ("minilm_layers", "tfidf")}
 CONFIG: dict[str, Any] = {
     "recipe": 1,
     "seed": 20251122,
@@ -81,7 +88,15 @@ CONFIG: dict[str, Any] = {
     "max_iter": 2000,
     "crisis_recall_target": 0.97,
     "tie_macro_f1": 0.005,
-    "latency_rank": {"tfidf": 0, "minilm": 1, "minilm_layers": 2, "layers_tfidf": 3},
+    # the cheaper wins a tie; a fusion costs what layers_tfidf costs but is listed after it, so
+    # it is chosen only when it is better by more than the tie margin
+    "latency_rank": {
+        "tfidf": 0,
+        "minilm": 1,
+        "minilm_layers": 2,
+        "layers_tfidf": 3,
+        "late_fusion": 4,
+    },
     "ece_bins": 10,
 }
 
@@ -313,6 +328,58 @@ def binary_report(p: np.ndarray, y: np.ndarray, threshold: float) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------
+# Late fusion
+
+
+def blocks_of(cand: str) -> tuple[str, ...]:
+    """The feature blocks a candidate (fitted or fused) reads."""
+    if cand in CANDIDATES:
+        return CANDIDATES[cand]
+    return tuple(dict.fromkeys(b for m in FUSIONS[cand] for b in CANDIDATES[m]))
+
+
+def logit_scale(calibration: dict) -> tuple[float, float]:
+    """(scale, shift) that turn a head's raw scores into its calibrated logits."""
+    if calibration["method"] == "temperature":
+        return 1.0 / calibration["temperature"], 0.0
+    return calibration["a"], calibration["b"]
+
+
+def fuse_scores(members: list[tuple[np.ndarray, dict]]) -> np.ndarray:
+    """The mean of the members' calibrated logits; members: (raw scores, calibration)."""
+    total = 0.0
+    for z, calibration in members:
+        scale, shift = logit_scale(calibration)
+        total = total + scale * z + shift
+    return total / len(members)
+
+
+def fuse_weights(
+    members: list[tuple[dict[str, np.ndarray], np.ndarray, dict]],
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """fuse_scores as one linear head; members: (weights per block, bias, calibration)."""
+    weights: dict[str, np.ndarray] = {}
+    bias = 0.0
+    for member_weights, member_bias, calibration in members:
+        scale, shift = logit_scale(calibration)
+        for block, w in member_weights.items():
+            weights[block] = weights.get(block, 0.0) + scale * w / len(members)
+        bias = bias + (scale * member_bias + shift) / len(members)
+    return weights, np.asarray(bias, dtype=np.float64)
+
+
+def block_weights(cand: str, model: Any, sizes: dict[str, int]) -> dict[str, np.ndarray]:
+    """A fitted candidate's coefficients split back into one matrix per feature block."""
+    coef = np.asarray(model.coef_, dtype=np.float64)
+    out, start = {}, 0
+    for block in CANDIDATES[cand]:
+        out[block] = coef[:, start : start + sizes[block]]
+        start += sizes[block]
+    assert start == coef.shape[1]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
 # Models
 
 
@@ -443,6 +510,58 @@ def choose_c(head: str, cand: str, oof: dict, y: np.ndarray) -> tuple[float, dic
     return best, by_c
 
 
+def assess(
+    head: str, z_oof: np.ndarray, z_ho: np.ndarray, y_tr: np.ndarray, y_ho: np.ndarray
+) -> tuple[dict, np.ndarray]:
+    """A candidate's calibration (and crisis threshold) from its out-of-fold scores, its CV and
+    held-out figures, and its calibrated held-out probabilities."""
+    bins = CONFIG["ece_bins"]
+    if head == "crisis":
+        a, b = fit_platt(z_oof[:, 0], y_tr)
+        p_oof = sigmoid(a * z_oof[:, 0] + b)
+        thr = crisis_threshold(p_oof, y_tr, CONFIG["crisis_recall_target"])
+        p_ho = sigmoid(a * z_ho[:, 0] + b)
+        oof_report = binary_report(p_oof, y_tr, thr["threshold"])
+        entry = {
+            "calibration": {"method": "platt", "a": a, "b": b},
+            "threshold": thr["threshold"],
+            "cv": {
+                "macro_f1": oof_report["macro_f1"],
+                "recall": thr["oof_recall"],
+                "precision": thr["oof_precision"],
+                "average_precision": oof_report["average_precision"],
+            },
+            "heldout": binary_report(p_ho, y_ho, thr["threshold"]),
+            "ece": {
+                "cv_uncalibrated": ece(sigmoid(z_oof[:, 0]), y_tr, bins),
+                "cv": ece(p_oof, y_tr, bins),
+                "heldout": ece(p_ho, y_ho, bins),
+            },
+        }
+        return entry, p_ho
+    k = z_oof.shape[1]
+    temp = fit_temperature(z_oof, y_tr)
+    p_oof = softmax(z_oof / temp)
+    p_ho = softmax(z_ho / temp)
+    entry = {
+        "calibration": {"method": "temperature", "temperature": temp},
+        "cv": {
+            "macro_f1": macro_f1(y_tr, z_oof.argmax(1), k),
+            "accuracy": float((z_oof.argmax(1) == y_tr).mean()),
+        },
+        "heldout": {
+            "macro_f1": macro_f1(y_ho, p_ho.argmax(1), k),
+            "accuracy": float((p_ho.argmax(1) == y_ho).mean()),
+        },
+        "ece": {
+            "cv_uncalibrated": ece(softmax(z_oof), y_tr, bins),
+            "cv": ece(p_oof, y_tr, bins),
+            "heldout": ece(p_ho, y_ho, bins),
+        },
+    }
+    return entry, p_ho
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -541,68 +660,44 @@ def main(argv: list[str]) -> int:
         delayed(refit)(cand, choices[(h, cand)][0], dense_tr, tf_tr, ys_tr[h]) for h, cand in pairs
     )
     models = dict(zip(pairs, refitted, strict=True))
-    bins = CONFIG["ece_bins"]
     heads: dict[str, dict] = {}
     fitted: dict[str, dict[str, Any]] = {}
+    sizes = {**CONFIG["encoder"]["outputs"], "tfidf": tfidf.size}
     for head in HEAD_NAMES:
         y_tr, y_ho = ys_tr[head], ys_ho[head]
-        k = len(label_set(head))
         heads[head] = {"candidates": {}}
         fitted[head] = {}
+        raw: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # candidate -> (out-of-fold, held-out)
         for cand in CANDIDATES:
             c, cv_by_c = choices[(head, cand)]
-            z_oof = oof[(head, cand, c)]
             model = models[(head, cand)]
-            z_ho = scores(model, design(cand, dense_ho, tf_ho))
-            entry: dict[str, Any] = {"C": c, "cv_by_C": cv_by_c}
-            if head == "crisis":
-                a, b = fit_platt(z_oof[:, 0], y_tr)
-                p_oof = sigmoid(a * z_oof[:, 0] + b)
-                thr = crisis_threshold(p_oof, y_tr, CONFIG["crisis_recall_target"])
-                p_ho = sigmoid(a * z_ho[:, 0] + b)
-                oof_report = binary_report(p_oof, y_tr, thr["threshold"])
-                ho_report = binary_report(p_ho, y_ho, thr["threshold"])
-                entry |= {
-                    "calibration": {"method": "platt", "a": a, "b": b},
-                    "threshold": thr["threshold"],
-                    "cv": {
-                        "macro_f1": oof_report["macro_f1"],
-                        "recall": thr["oof_recall"],
-                        "precision": thr["oof_precision"],
-                        "average_precision": oof_report["average_precision"],
-                    },
-                    "heldout": ho_report,
-                    "ece": {
-                        "cv_uncalibrated": ece(sigmoid(z_oof[:, 0]), y_tr, bins),
-                        "cv": ece(p_oof, y_tr, bins),
-                        "heldout": ece(p_ho, y_ho, bins),
-                    },
-                }
-                probs_ho = p_ho
-            else:
-                temp = fit_temperature(z_oof, y_tr)
-                p_oof = softmax(z_oof / temp)
-                p_ho = softmax(z_ho / temp)
-                entry |= {
-                    "calibration": {"method": "temperature", "temperature": temp},
-                    "cv": {
-                        "macro_f1": macro_f1(y_tr, z_oof.argmax(1), k),
-                        "accuracy": float((z_oof.argmax(1) == y_tr).mean()),
-                    },
-                    "heldout": {
-                        "macro_f1": macro_f1(y_ho, p_ho.argmax(1), k),
-                        "accuracy": float((p_ho.argmax(1) == y_ho).mean()),
-                    },
-                    "ece": {
-                        "cv_uncalibrated": ece(softmax(z_oof), y_tr, bins),
-                        "cv": ece(p_oof, y_tr, bins),
-                        "heldout": ece(p_ho, y_ho, bins),
-                    },
-                }
-                probs_ho = p_ho
+            raw[cand] = (oof[(head, cand, c)], scores(model, design(cand, dense_ho, tf_ho)))
+            entry, probs_ho = assess(head, *raw[cand], y_tr, y_ho)
+            heads[head]["candidates"][cand] = {"C": c, "cv_by_C": cv_by_c, **entry}
+            weights = block_weights(cand, model, sizes)
+            fitted[head][cand] = {
+                "weights": weights,
+                "bias": model.intercept_,
+                "probs_ho": probs_ho,
+            }
+        for fusion, members in FUSIONS.items():
+            cals = [heads[head]["candidates"][m]["calibration"] for m in members]
+            z_oof, z_ho = (
+                fuse_scores([(raw[m][i], cal) for m, cal in zip(members, cals, strict=True)])
+                for i in (0, 1)
+            )
+            entry, probs_ho = assess(head, z_oof, z_ho, y_tr, y_ho)
+            members_c = {m: heads[head]["candidates"][m]["C"] for m in members}
+            heads[head]["candidates"][fusion] = {"members": members_c, **entry}
+            weights, bias = fuse_weights(
+                [
+                    (fitted[head][m]["weights"], fitted[head][m]["bias"], cal)
+                    for m, cal in zip(members, cals, strict=True)
+                ]
+            )
+            fitted[head][fusion] = {"weights": weights, "bias": bias, "probs_ho": probs_ho}
+        for cand, entry in heads[head]["candidates"].items():
             entry["latency_rank"] = CONFIG["latency_rank"][cand]
-            heads[head]["candidates"][cand] = entry
-            fitted[head][cand] = {"model": model, "probs_ho": probs_ho}
         cands = heads[head]["candidates"]
         best_f1 = max(e["heldout"]["macro_f1"] for e in cands.values())
         chosen = min(
@@ -614,32 +709,24 @@ def main(argv: list[str]) -> int:
             key=lambda c: cands[c]["latency_rank"],
         )
         heads[head]["chosen"] = chosen
-        line = "  ".join(
-            f"{c}={e['heldout']['macro_f1']:.3f}(C={e['C']:g})" for c, e in cands.items()
-        )
+        line = "  ".join(f"{c}={e['heldout']['macro_f1']:.3f}" for c, e in cands.items())
         print(f"    {head:8} held-out macro-F1 {line} -> {chosen}")
     refit_seconds = time.perf_counter() - t0
 
     step(6, total, "writing the artifact")
     arrays: dict[str, np.ndarray] = {}
     spec_heads: dict[str, dict] = {}
-    sizes = {**CONFIG["encoder"]["outputs"], "tfidf": tfidf.size}
     for head in HEAD_NAMES:
         chosen = heads[head]["chosen"]
         entry = heads[head]["candidates"][chosen]
-        model = fitted[head][chosen]["model"]
-        coef = np.asarray(model.coef_, dtype=np.float64)
-        start = 0
-        for block in CANDIDATES[chosen]:  # split the weights back into per-block matrices
-            arrays[f"{head}_W_{block}"] = coef[:, start : start + sizes[block]].astype(np.float32)
-            start += sizes[block]
-        assert start == coef.shape[1]
-        arrays[f"{head}_b"] = np.asarray(model.intercept_, dtype=np.float32)
+        for block, w in fitted[head][chosen]["weights"].items():
+            arrays[f"{head}_W_{block}"] = w.astype(np.float32)
+        arrays[f"{head}_b"] = np.asarray(fitted[head][chosen]["bias"], dtype=np.float32)
         spec_heads[head] = {
             "kind": "binary" if head == "crisis" else "multiclass",
             "labels": label_set(head),
             "features": chosen,
-            "inputs": list(CANDIDATES[chosen]),
+            "inputs": list(blocks_of(chosen)),
             "calibration": entry["calibration"],
         }
         if head == "crisis":
@@ -723,9 +810,10 @@ def measure_latency(encoder: Any, tfidf: features.Tfidf, texts: list[str]) -> di
     held-out texts); 8 outputs stand for the widest head."""
     sizes = {**CONFIG["encoder"]["outputs"], "tfidf": tfidf.size}
     weights = {name: np.zeros((8, size), np.float32) for name, size in sizes.items()}
-    costs: dict[str, list[float]] = {c: [] for c in CANDIDATES}
+    costs: dict[str, list[float]] = {c: [] for c in (*CANDIDATES, *FUSIONS)}
     for text in texts[:200]:
-        for cand, blocks in CANDIDATES.items():
+        for cand in costs:
+            blocks = blocks_of(cand)
             t0 = time.perf_counter()
             outputs = tuple(b for b in blocks if b != "tfidf")
             dense = encoder.embed([text], outputs) if outputs else {}

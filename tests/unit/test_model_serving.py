@@ -8,6 +8,7 @@ import json
 import re
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from common.labels import INTENTS, PACES, PERSONA_IDS, TONES
@@ -187,3 +188,39 @@ def test_preprocess_rejects_bad_instances(instances: object, message: str) -> No
 def test_preprocess_keeps_order() -> None:
     texts = ["b", "a", "x" * MAX_TEXT_CHARS]
     assert Predictor().preprocess([{"text": t} for t in texts]) == texts
+
+
+@pytest.mark.parametrize(
+    ("outputs", "calibrations"),
+    [
+        (
+            3,
+            [
+                {"method": "temperature", "temperature": 0.7},
+                {"method": "temperature", "temperature": 2.5},
+            ],
+        ),
+        (1, [{"method": "platt", "a": 1.8, "b": -0.4}, {"method": "platt", "a": 0.6, "b": 1.1}]),
+    ],
+)
+def test_a_late_fusion_is_served_as_one_linear_head(outputs: int, calibrations: list[dict]) -> None:
+    """train.fuse_weights folds the members into one head whose scores are exactly the mean of
+    the members' calibrated logits (train.fuse_scores), block by block."""
+    from model_serving import train
+
+    rng = np.random.default_rng(7)
+    x = {"layers": rng.normal(size=(20, 6)), "tfidf": rng.random(size=(20, 4))}
+    members = [  # minilm_layers reads layers, tfidf reads tfidf
+        ({"layers": rng.normal(size=(outputs, 6))}, rng.normal(size=outputs), calibrations[0]),
+        ({"tfidf": rng.normal(size=(outputs, 4))}, rng.normal(size=outputs), calibrations[1]),
+    ]
+    raw = [sum(x[b] @ w.T for b, w in weights.items()) + bias for weights, bias, _ in members]
+    expected = train.fuse_scores([(z, cal) for z, (_, _, cal) in zip(raw, members, strict=True)])
+    weights, bias = train.fuse_weights(members)
+    served = sum(x[b] @ w.T for b, w in weights.items()) + bias
+    assert np.allclose(served, expected, atol=1e-12)
+    assert train.blocks_of("late_fusion") == ("layers", "tfidf")
+    scale = [1 / c["temperature"] if "temperature" in c else c["a"] for c in calibrations]
+    shift = [0.0 if "temperature" in c else c["b"] for c in calibrations]
+    by_hand = sum(s * z + t for s, z, t in zip(scale, raw, shift, strict=True)) / 2
+    assert np.allclose(expected, by_hand, atol=1e-12)
