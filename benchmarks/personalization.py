@@ -346,6 +346,7 @@ async def main_async(n_users: int, turns: int, seed: int, policies: tuple[str, .
             "ess": round(est.ess, 1),
             "online": online[target],
             "logger": logger,
+            "online_within_ips_ci": est.ips_ci[0] <= online[target] <= est.ips_ci[1],
             "online_within_snips_ci": est.snips_ci[0] <= online[target] <= est.snips_ci[1],
         }
     out = ROOT / "benchmarks" / "results"
@@ -403,13 +404,15 @@ async def main_async(n_users: int, turns: int, seed: int, policies: tuple[str, .
         "Off-policy estimates of a policy from another policy's logs (same users and messages) "
         "against its online result:",
         "",
-        "| estimate | IPS (95 % CI) | SNIPS (95 % CI) | ESS | online | online in SNIPS CI |",
-        "|---|---|---|---:|---:|---|",
+        "| estimate | IPS (95 % CI) | SNIPS (95 % CI) | ESS | online | online in IPS CI | "
+        "online in SNIPS CI |",
+        "|---|---|---|---:|---:|---|---|",
     ]
     for name, o in offline.items():
         lines.append(
             f"| {name} | {o['ips']} {o['ips_ci']} | {o['snips']} {o['snips_ci']} | "
-            f"{o['ess']} | {o['online']} | {o['online_within_snips_ci']} |"
+            f"{o['ess']} | {o['online']} | {o['online_within_ips_ci']} | "
+            f"{o['online_within_snips_ci']} |"
         )
     lines += ["", "![agreement and regret](personalization.png)"]
     (out / "personalization.md").write_text("\n".join(lines) + "\n")
