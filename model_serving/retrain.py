@@ -221,9 +221,15 @@ def write_artifact(
 
 def markdown(report: dict) -> str:
     d = report["decision"]
+    if report["promoted"]:
+        outcome = "**promoted**"
+    elif d["promote"]:  # --dry-run: the decision is reported, nothing moved
+        outcome = "**would be promoted** (dry run: not promoted)"
+    else:
+        outcome = "**not promoted**"
     lines = [
         f"# Retraining {report['started_at']}: challenger {report['challenger']['version']} "
-        f"{'**promoted**' if d['promote'] else '**not promoted**'}",
+        f"{outcome}",
         "",
         f"Champion {report['champion']['version']}; config `{report['config']}`; "
         f"{report['duration_seconds']:.1f} s.",

@@ -69,6 +69,33 @@ def test_a_challenger_as_good_as_the_champion_is_promoted() -> None:
     assert {(c.head, c.metric) for c in decision.comparisons} == set(COMPARED)
 
 
+@pytest.mark.parametrize(
+    ("dry_run", "heading"),
+    [(False, "**promoted**"), (True, "**would be promoted** (dry run: not promoted)")],
+)
+def test_a_dry_runs_report_does_not_say_promoted(dry_run: bool, heading: str) -> None:
+    from model_serving.retrain import markdown
+
+    decision = decide(CHAMPION)
+    report = {
+        "started_at": "2026-12-02T00:00:00+00:00",
+        "config": "full",
+        "duration_seconds": 1.0,
+        "champion": {"version": "pm-old"},
+        "challenger": {"version": "pm-new"},
+        "decision": decision.to_dict(),
+        "promoted": decision.promote and not dry_run,
+        "training_set": {
+            "train": 1,
+            "heldout": 1,
+            "persona_records_reweighted": 0,
+            "feedback": {"rated_turns": 0, "used": 0, "excluded": {}},
+        },
+        "off_policy": {"skipped": {}},
+    }
+    assert markdown(report).splitlines()[0].endswith(f"challenger pm-new {heading}")
+
+
 @pytest.mark.parametrize(("head", "metric"), COMPARED)
 def test_any_head_more_than_one_point_worse_blocks_promotion(head: str, metric: str) -> None:
     decision = decide(with_(head, metric, CHAMPION[head][metric] - 0.011))
