@@ -148,36 +148,6 @@ def oof_scores(
     return oof, covered, kept
 
 
-def calibrate(head: str, z: np.ndarray, y: np.ndarray) -> dict[str, Any]:
-    """Calibration (and the crisis threshold) from out-of-fold scores, with the CV figures."""
-    if head == "crisis":
-        a, b = recipe.fit_platt(z[:, 0], y)
-        p = recipe.sigmoid(a * z[:, 0] + b)
-        thr = recipe.crisis_threshold(p, y, recipe.CONFIG["crisis_recall_target"])
-        report = recipe.binary_report(p, y, thr["threshold"])
-        return {
-            "calibration": {"method": "platt", "a": a, "b": b},
-            "threshold": thr["threshold"],
-            "score": thr["oof_precision"],
-            "cv": {
-                "macro_f1": report["macro_f1"],
-                "recall": thr["oof_recall"],
-                "precision": thr["oof_precision"],
-                "average_precision": report["average_precision"],
-            },
-            "ece_cv": recipe.ece(p, y, recipe.CONFIG["ece_bins"]),
-        }
-    temp = recipe.fit_temperature(z, y)
-    p = recipe.softmax(z / temp)
-    f1 = recipe.macro_f1(y, z.argmax(1), z.shape[1])
-    return {
-        "calibration": {"method": "temperature", "temperature": temp},
-        "score": f1,
-        "cv": {"macro_f1": f1, "accuracy": float((z.argmax(1) == y).mean())},
-        "ece_cv": recipe.ece(p, y, recipe.CONFIG["ece_bins"]),
-    }
-
-
 def train_heads(
     ts: trainset.TrainingSet,
     dense_tr: dict[str, np.ndarray],
@@ -205,7 +175,9 @@ def train_heads(
         y = ys[head]
         entries: dict[str, dict] = {}
         for cand, cs in grid[head].items():
-            tried = {c: calibrate(head, oof[(head, cand, c)][covered], y[covered]) for c in cs}
+            tried = {
+                c: recipe.calibrate(head, oof[(head, cand, c)][covered], y[covered]) for c in cs
+            }
             best_c = max(cs, key=lambda c: (tried[c]["score"], -c))
             entries[cand] = {
                 "C": best_c,
@@ -222,7 +194,7 @@ def train_heads(
                 )
                 entries[fusion] = {
                     "members": {m: entries[m]["C"] for m in members},
-                    **calibrate(head, fused, y[covered]),
+                    **recipe.calibrate(head, fused, y[covered]),
                 }
         best = max(e["score"] for e in entries.values())
         chosen = min(
@@ -263,7 +235,7 @@ def train_heads(
                     **{k: e[k] for k in ("C", "cv_by_C", "members") if k in e},
                     "cv": e["cv"],
                     "calibration": e["calibration"],
-                    "ece": {"cv": e["ece_cv"]},
+                    "ece": e["ece"],
                     "latency_rank": recipe.CONFIG["latency_rank"][c],
                     **({"threshold": e["threshold"]} if head == "crisis" else {}),
                 }

@@ -495,17 +495,43 @@ def refit(cand: str, c: float, dense: dict, tfidf: Any, y: np.ndarray) -> Any:
         return model.fit(design(cand, dense, tfidf), y)
 
 
+def calibrate(head: str, z: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """Calibration (and the crisis threshold) from out-of-fold scores, with the CV figures.
+    `score` chooses C (and, in the retraining job, the candidate): macro-F1, or for crisis the
+    out-of-fold precision at the recall target."""
+    bins = CONFIG["ece_bins"]
+    if head == "crisis":
+        a, b = fit_platt(z[:, 0], y)
+        p = sigmoid(a * z[:, 0] + b)
+        thr = crisis_threshold(p, y, CONFIG["crisis_recall_target"])
+        report = binary_report(p, y, thr["threshold"])
+        return {
+            "calibration": {"method": "platt", "a": a, "b": b},
+            "threshold": thr["threshold"],
+            "score": thr["oof_precision"],
+            "cv": {
+                "macro_f1": report["macro_f1"],
+                "recall": thr["oof_recall"],
+                "precision": thr["oof_precision"],
+                "average_precision": report["average_precision"],
+            },
+            "ece": {"cv_uncalibrated": ece(sigmoid(z[:, 0]), y, bins), "cv": ece(p, y, bins)},
+        }
+    temp = fit_temperature(z, y)
+    f1 = macro_f1(y, z.argmax(1), z.shape[1])
+    return {
+        "calibration": {"method": "temperature", "temperature": temp},
+        "score": f1,
+        "cv": {"macro_f1": f1, "accuracy": float((z.argmax(1) == y).mean())},
+        "ece": {"cv_uncalibrated": ece(softmax(z), y, bins), "cv": ece(softmax(z / temp), y, bins)},
+    }
+
+
 def choose_c(head: str, cand: str, oof: dict, y: np.ndarray) -> tuple[float, dict[str, float]]:
-    """The C with the best out-of-fold macro-F1 (crisis: precision at the recall target)."""
-    by_c = {}
-    for c in CONFIG["grid_C"][cand]:
-        z = oof[(head, cand, c)]
-        if head == "crisis":
-            a, b = fit_platt(z[:, 0], y)
-            thr = crisis_threshold(sigmoid(a * z[:, 0] + b), y, CONFIG["crisis_recall_target"])
-            by_c[str(c)] = thr["oof_precision"]
-        else:
-            by_c[str(c)] = macro_f1(y, z.argmax(axis=1), z.shape[1])
+    """The C with the best out-of-fold score (calibrate), the smaller C winning a tie."""
+    by_c = {
+        str(c): calibrate(head, oof[(head, cand, c)], y)["score"] for c in CONFIG["grid_C"][cand]
+    }
     best = max(CONFIG["grid_C"][cand], key=lambda c: (by_c[str(c)], -c))
     return best, by_c
 
@@ -513,52 +539,20 @@ def choose_c(head: str, cand: str, oof: dict, y: np.ndarray) -> tuple[float, dic
 def assess(
     head: str, z_oof: np.ndarray, z_ho: np.ndarray, y_tr: np.ndarray, y_ho: np.ndarray
 ) -> tuple[dict, np.ndarray]:
-    """A candidate's calibration (and crisis threshold) from its out-of-fold scores, its CV and
-    held-out figures, and its calibrated held-out probabilities."""
-    bins = CONFIG["ece_bins"]
+    """calibrate() on the out-of-fold scores, plus the held-out figures and the calibrated
+    held-out probabilities."""
+    entry = calibrate(head, z_oof, y_tr)
+    scale, shift = logit_scale(entry["calibration"])
     if head == "crisis":
-        a, b = fit_platt(z_oof[:, 0], y_tr)
-        p_oof = sigmoid(a * z_oof[:, 0] + b)
-        thr = crisis_threshold(p_oof, y_tr, CONFIG["crisis_recall_target"])
-        p_ho = sigmoid(a * z_ho[:, 0] + b)
-        oof_report = binary_report(p_oof, y_tr, thr["threshold"])
-        entry = {
-            "calibration": {"method": "platt", "a": a, "b": b},
-            "threshold": thr["threshold"],
-            "cv": {
-                "macro_f1": oof_report["macro_f1"],
-                "recall": thr["oof_recall"],
-                "precision": thr["oof_precision"],
-                "average_precision": oof_report["average_precision"],
-            },
-            "heldout": binary_report(p_ho, y_ho, thr["threshold"]),
-            "ece": {
-                "cv_uncalibrated": ece(sigmoid(z_oof[:, 0]), y_tr, bins),
-                "cv": ece(p_oof, y_tr, bins),
-                "heldout": ece(p_ho, y_ho, bins),
-            },
-        }
-        return entry, p_ho
-    k = z_oof.shape[1]
-    temp = fit_temperature(z_oof, y_tr)
-    p_oof = softmax(z_oof / temp)
-    p_ho = softmax(z_ho / temp)
-    entry = {
-        "calibration": {"method": "temperature", "temperature": temp},
-        "cv": {
-            "macro_f1": macro_f1(y_tr, z_oof.argmax(1), k),
-            "accuracy": float((z_oof.argmax(1) == y_tr).mean()),
-        },
-        "heldout": {
-            "macro_f1": macro_f1(y_ho, p_ho.argmax(1), k),
+        p_ho = sigmoid(scale * z_ho[:, 0] + shift)
+        entry["heldout"] = binary_report(p_ho, y_ho, entry["threshold"])
+    else:
+        p_ho = softmax(scale * z_ho + shift)
+        entry["heldout"] = {
+            "macro_f1": macro_f1(y_ho, p_ho.argmax(1), z_ho.shape[1]),
             "accuracy": float((p_ho.argmax(1) == y_ho).mean()),
-        },
-        "ece": {
-            "cv_uncalibrated": ece(softmax(z_oof), y_tr, bins),
-            "cv": ece(p_oof, y_tr, bins),
-            "heldout": ece(p_ho, y_ho, bins),
-        },
-    }
+        }
+    entry["ece"]["heldout"] = ece(p_ho, y_ho, CONFIG["ece_bins"])
     return entry, p_ho
 
 
