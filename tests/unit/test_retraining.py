@@ -481,6 +481,67 @@ def test_the_adapter_calls_exist_in_the_pinned_google_cloud_aiplatform() -> None
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
 
 
+FUSED_RETRAIN = """
+import json
+import numpy as np
+from model_serving import split, trainset
+from model_serving import retrain_heads as rh
+from model_serving import train as recipe
+from model_serving.check_corpus import load
+
+records, _ = load(split.corpus_paths())
+train = sorted(split.partition(records)[0], key=lambda r: split.key(r["text"]))[:300]
+ts = trainset.TrainingSet(train=train, heldout=[], weights={
+    h: np.ones(len(train)) for h in recipe.HEAD_NAMES})
+rng = np.random.default_rng(1)
+dense = {"layers": rng.normal(size=(len(train), 2688)).astype(np.float32)}
+# every candidate within the tie margin, the fusion the cheapest: it is chosen for every head
+recipe.CONFIG["tie_macro_f1"] = 2.0
+recipe.CONFIG["latency_rank"]["late_fusion"] = -1
+config = rh.RetrainConfig("test", folds=3, candidates=("minilm_layers", "tfidf"), c=2.0,
+                          refit=True)
+arrays, specs, tfidf, selection = rh.train_heads(ts, dense, config)
+texts = [r["text"] for r in train]
+tf = recipe.tfidf_matrix(texts, [texts])[1][0]
+out = {}
+for head in recipe.HEAD_NAMES:
+    served = arrays[f"{head}_b"] + dense["layers"] @ arrays[f"{head}_W_layers"].T.astype(
+        np.float64) + tf @ arrays[f"{head}_W_tfidf"].T.astype(np.float64)
+    y = recipe.targets(train, head)
+    members = []
+    for m in recipe.FUSIONS["late_fusion"]:
+        entry = selection[head]["candidates"][m]
+        model = rh.fit_lr(entry["C"], recipe.design(m, dense, tf), y, ts.weights[head])
+        members.append((recipe.scores(model, recipe.design(m, dense, tf)), entry["calibration"]))
+    fused = recipe.fuse_scores(members)
+    out[head] = [specs[head]["features"], specs[head]["inputs"],
+                 float(np.abs(served - fused).max() / np.abs(fused).max())]
+print(json.dumps(out))
+"""
+
+
+def test_the_retraining_job_serves_a_chosen_fusion_as_the_mean_of_its_members() -> None:
+    """retrain_heads with the late fusion forced to win: every head's written weights score
+    like the mean of its members' calibrated logits (members refitted here independently)."""
+    if not MODEL_PYTHON.exists():
+        pytest.fail(f"{MODEL_PYTHON} is missing: run scripts/bootstrap.sh")
+    out = subprocess.run(
+        [str(MODEL_PYTHON), "-c", FUSED_RETRAIN],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert set(result) == {"tone", "pace", "intent", "persona", "crisis"}
+    for head, (features, inputs, relative_diff) in result.items():
+        assert features == "late_fusion", head
+        assert inputs == ["layers", "tfidf"], head
+        assert relative_diff < 1e-5, (head, relative_diff)  # float32 weights
+
+
 def test_only_the_adapter_imports_aiplatform_and_nothing_in_functions_imports_torch() -> None:
     heavy = ("google.cloud.aiplatform", "torch", "sentence_transformers", "sklearn")
     offenders = []
