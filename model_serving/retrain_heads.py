@@ -196,12 +196,7 @@ def train_heads(
                     "members": {m: entries[m]["C"] for m in members},
                     **recipe.calibrate(head, fused, y[covered]),
                 }
-        best = max(e["score"] for e in entries.values())
-        chosen = min(
-            (c for c, e in entries.items() if e["score"] >= best - recipe.CONFIG["tie_macro_f1"]),
-            key=lambda c: recipe.CONFIG["latency_rank"][c],
-        )
-        entry = entries[chosen]
+        chosen = recipe.pick({c: e["score"] for c, e in entries.items()})
         fits = {}  # the chosen candidate, or the members of the chosen fusion
         for cand in recipe.FUSIONS.get(chosen, (chosen,)):
             c = entries[cand]["C"]
@@ -216,18 +211,10 @@ def train_heads(
             )
         else:
             weights, bias = fits[chosen]
-        for block, w in weights.items():
-            arrays[f"{head}_W_{block}"] = w.astype(np.float32)
-        arrays[f"{head}_b"] = np.asarray(bias, dtype=np.float32)
-        specs[head] = {
-            "kind": "binary" if head == "crisis" else "multiclass",
-            "labels": recipe.label_set(head),
-            "features": chosen,
-            "inputs": list(recipe.blocks_of(chosen)),
-            "calibration": entry["calibration"],
-        }
-        if head == "crisis":
-            specs[head]["threshold"] = entry["threshold"]
+        head_arrays, specs[head] = recipe.head_artifact(
+            head, chosen, entries[chosen], weights, bias
+        )
+        arrays |= head_arrays
         selection[head] = {
             "chosen": chosen,
             "candidates": {

@@ -556,6 +556,33 @@ def assess(
     return entry, p_ho
 
 
+def pick(scores: dict[str, float]) -> str:
+    """The candidate to serve: the cheapest (latency_rank) within tie_macro_f1 of the best."""
+    best = max(scores.values())
+    return min(
+        (c for c, score in scores.items() if score >= best - CONFIG["tie_macro_f1"]),
+        key=lambda c: CONFIG["latency_rank"][c],
+    )
+
+
+def head_artifact(
+    head: str, chosen: str, entry: dict, weights: dict[str, np.ndarray], bias: Any
+) -> tuple[dict[str, np.ndarray], dict]:
+    """One head's arrays for heads.npz and its spec for metadata.json (what the Predictor reads)."""
+    arrays = {f"{head}_W_{block}": w.astype(np.float32) for block, w in weights.items()}
+    arrays[f"{head}_b"] = np.asarray(bias, dtype=np.float32)
+    spec = {
+        "kind": "binary" if head == "crisis" else "multiclass",
+        "labels": label_set(head),
+        "features": chosen,
+        "inputs": list(blocks_of(chosen)),
+        "calibration": entry["calibration"],
+    }
+    if head == "crisis":
+        spec["threshold"] = entry["threshold"]
+    return arrays, spec
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -693,15 +720,7 @@ def main(argv: list[str]) -> int:
         for cand, entry in heads[head]["candidates"].items():
             entry["latency_rank"] = CONFIG["latency_rank"][cand]
         cands = heads[head]["candidates"]
-        best_f1 = max(e["heldout"]["macro_f1"] for e in cands.values())
-        chosen = min(
-            (
-                c
-                for c, e in cands.items()
-                if e["heldout"]["macro_f1"] >= best_f1 - CONFIG["tie_macro_f1"]
-            ),
-            key=lambda c: cands[c]["latency_rank"],
-        )
+        chosen = pick({c: e["heldout"]["macro_f1"] for c, e in cands.items()})
         heads[head]["chosen"] = chosen
         line = "  ".join(f"{c}={e['heldout']['macro_f1']:.3f}" for c, e in cands.items())
         print(f"    {head:8} held-out macro-F1 {line} -> {chosen}")
@@ -712,19 +731,14 @@ def main(argv: list[str]) -> int:
     spec_heads: dict[str, dict] = {}
     for head in HEAD_NAMES:
         chosen = heads[head]["chosen"]
-        entry = heads[head]["candidates"][chosen]
-        for block, w in fitted[head][chosen]["weights"].items():
-            arrays[f"{head}_W_{block}"] = w.astype(np.float32)
-        arrays[f"{head}_b"] = np.asarray(fitted[head][chosen]["bias"], dtype=np.float32)
-        spec_heads[head] = {
-            "kind": "binary" if head == "crisis" else "multiclass",
-            "labels": label_set(head),
-            "features": chosen,
-            "inputs": list(blocks_of(chosen)),
-            "calibration": entry["calibration"],
-        }
-        if head == "crisis":
-            spec_heads[head]["threshold"] = entry["threshold"]
+        head_arrays, spec_heads[head] = head_artifact(
+            head,
+            chosen,
+            heads[head]["candidates"][chosen],
+            fitted[head][chosen]["weights"],
+            fitted[head][chosen]["bias"],
+        )
+        arrays |= head_arrays
     uses_tfidf = any("tfidf" in s["inputs"] for s in spec_heads.values())
     if uses_tfidf:
         arrays |= tfidf.to_arrays()
