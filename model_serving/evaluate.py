@@ -320,7 +320,7 @@ def main(argv: list[str]) -> int:
     lines += [
         "## Candidates",
         "",
-        "C is chosen by 5-fold cross-validation on train; the candidate by held-out "
+        "C is chosen by 3-fold cross-validation on train; the candidate by held-out "
         "macro-F1, the cheaper one winning within 0.005 (so the held-out figure of the "
         "chosen candidate is mildly optimistic: it is the best of five; the CV column is "
         "not). `late_fusion` is the mean of the calibrated logits of `minilm_layers` and "
