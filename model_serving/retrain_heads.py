@@ -5,7 +5,6 @@ The recipe (feature sets, late fusions, grids, tie and latency rules) is train.p
 
 from __future__ import annotations
 
-import copy
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -81,39 +80,6 @@ def plan(config: RetrainConfig) -> dict[str, dict[str, list[float]]]:
     }
 
 
-def run_fold(
-    fit: np.ndarray,
-    val: np.ndarray,
-    dense: dict[str, np.ndarray],
-    texts: list[str],
-    ys: dict[str, np.ndarray],
-    weights: dict[str, np.ndarray],
-    grid: dict[str, dict[str, list[float]]],
-    tfidf: bool,
-    keep: bool,
-) -> tuple[dict[tuple[str, str, float], np.ndarray], dict[Any, Any]]:
-    """One fold: the validation scores of every head x candidate x C (the TF-IDF vocabulary is
-    fitted on the fold's training part), and when `keep` the fitted models and vectorisers."""
-    vectorizers, t_fit, t_val = None, None, None
-    if tfidf:
-        vectorizers, (t_fit, t_val) = recipe.tfidf_matrix(
-            [texts[i] for i in fit], [[texts[i] for i in fit], [texts[i] for i in val]]
-        )
-    out: dict[tuple[str, str, float], np.ndarray] = {}
-    kept: dict[Any, Any] = {"tfidf": vectorizers} if keep else {}
-    for head in recipe.HEAD_NAMES:
-        for cand, cs in grid[head].items():
-            x_fit = recipe.design(cand, recipe.take(dense, fit), t_fit)
-            x_val = recipe.design(cand, recipe.take(dense, val), t_val)
-            model = recipe.new_lr(1.0, warm=True)
-            for c in sorted(cs):  # ascending C: each fit starts from the last
-                model = fit_lr(c, x_fit, ys[head][fit], weights[head][fit], warm=model)
-                out[(head, cand, c)] = recipe.scores(model, x_val)
-                if keep:
-                    kept[(head, cand, c)] = copy.deepcopy(model)
-    return out, kept
-
-
 def oof_scores(
     ts: trainset.TrainingSet,
     dense: dict[str, np.ndarray],
@@ -132,7 +98,7 @@ def oof_scores(
     fits = sum(len(cs) for head in grid.values() for cs in head.values()) * len(folds)
     print(f"    {len(folds)} fold(s), {fits} fits, {min(jobs, len(folds))} worker(s)", flush=True)
     results = Parallel(n_jobs=min(jobs, len(folds)), verbose=10 if len(folds) > 1 else 0)(
-        delayed(run_fold)(fit, val, dense, texts, ys, ts.weights, grid, uses_tfidf(config), keep)
+        delayed(recipe.fold_scores)(fit, val, grid, dense, texts, ys, ts.weights, keep)
         for fit, val in folds
     )
     covered = np.zeros(len(texts), bool)

@@ -27,6 +27,7 @@ heads.npz.
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import itertools
 import json
@@ -425,34 +426,45 @@ def scores(model: Any, x: Any) -> np.ndarray:
     return z.reshape(-1, 1) if z.ndim == 1 else z
 
 
-def run_fold(
+def fold_scores(
     fit_idx: np.ndarray,
     val_idx: np.ndarray,
-    cand: str,
+    grid: dict[str, dict[str, list[float]]],
     dense: dict,
     texts: list[str],
     ys: dict[str, np.ndarray],
-) -> dict[tuple[str, str, float], np.ndarray]:
-    """Out-of-fold scores for every head x C of one candidate on one fold (a TF-IDF candidate
-    fits its vectoriser here, on the fold's training side only)."""
-    t_fit = t_val = None
-    if "tfidf" in CANDIDATES[cand]:
-        _, (t_fit, t_val) = tfidf_matrix(
+    weights: dict[str, np.ndarray] | None = None,
+    keep: bool = False,
+) -> tuple[dict[tuple[str, str, float], np.ndarray], dict[Any, Any]]:
+    """One fold: the validation scores of every head x candidate x C in `grid` (head ->
+    candidate -> C values; a TF-IDF candidate fits its vocabulary on the fold's training side
+    only), optionally with per-record sample weights. With `keep`, also the fitted models and
+    vectorisers (the retraining job's single calibration split serves them)."""
+    cands = list(dict.fromkeys(c for per_head in grid.values() for c in per_head))
+    vectorizers = t_fit = t_val = None
+    if any("tfidf" in CANDIDATES[c] for c in cands):
+        vectorizers, (t_fit, t_val) = tfidf_matrix(
             [texts[i] for i in fit_idx],
             [[texts[i] for i in fit_idx], [texts[i] for i in val_idx]],
         )
-    x_fit = design(cand, take(dense, fit_idx), t_fit)
-    x_val = design(cand, take(dense, val_idx), t_val)
-    out = {}
-    for head in HEAD_NAMES:
-        model = new_lr(1.0, warm=True)
-        for c in CONFIG["grid_C"][cand]:  # ascending C: each fit starts from the last
-            model.set_params(C=c)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                model.fit(x_fit, ys[head][fit_idx])
-            out[(head, cand, c)] = scores(model, x_val)
-    return out
+    fit_dense, val_dense = take(dense, fit_idx), take(dense, val_idx)
+    x = {c: (design(c, fit_dense, t_fit), design(c, val_dense, t_val)) for c in cands}
+    out: dict[tuple[str, str, float], np.ndarray] = {}
+    kept: dict[Any, Any] = {"tfidf": vectorizers} if keep else {}
+    for head, per_cand in grid.items():
+        w = None if weights is None else weights[head][fit_idx]
+        for cand, cs in per_cand.items():
+            x_fit, x_val = x[cand]
+            model = new_lr(1.0, warm=True)
+            for c in sorted(cs):  # ascending C: each fit starts from the last
+                model.set_params(C=c)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    model.fit(x_fit, ys[head][fit_idx], sample_weight=w)
+                out[(head, cand, c)] = scores(model, x_val)
+                if keep:
+                    kept[(head, cand, c)] = copy.deepcopy(model)
+    return out, kept
 
 
 def cross_validate(
@@ -477,11 +489,18 @@ def cross_validate(
     costliest_first = sorted(CANDIDATES, key=lambda c: -CONFIG["latency_rank"][c])
     tasks = [(fold, cand) for cand in costliest_first for fold in folds]
     results = Parallel(n_jobs=jobs, verbose=10)(
-        delayed(run_fold)(fit_idx, val_idx, cand, dense, texts, ys)
+        delayed(fold_scores)(
+            fit_idx,
+            val_idx,
+            {h: {cand: CONFIG["grid_C"][cand]} for h in HEAD_NAMES},
+            dense,
+            texts,
+            ys,
+        )
         for (fit_idx, val_idx), cand in tasks
     )
     oof: dict[tuple[str, str, float], np.ndarray] = {}
-    for ((_, val_idx), _), res in zip(tasks, results, strict=True):
+    for ((_, val_idx), _), (res, _) in zip(tasks, results, strict=True):
         for k, z in res.items():
             if k not in oof:
                 oof[k] = np.zeros((len(texts), z.shape[1]))
