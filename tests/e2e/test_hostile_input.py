@@ -136,10 +136,10 @@ class Context:
         path = kw.pop("path", None) or op.url(**self.path_values())
         r = self.client.request(op.method, path, headers=headers, **kw)
         self.statuses[op.operation_id, r.status_code] += 1
-        problem = None
         if op.operation_id == "health" and dependency_report(r):
-            pass  # 503 "degraded" is health's honest answer while a dependency is slow to reply
-        elif r.status_code >= 500:
+            return r  # 503 "degraded" is health's honest answer while a dependency is slow to reply
+        problem = None
+        if r.status_code >= 500:
             problem = f"{r.status_code}: {r.text[:200]}"
         elif r.status_code >= 400:
             problem = error_problems(r)
