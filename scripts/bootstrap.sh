@@ -27,11 +27,13 @@ in_background() {  # name command...: run the command in the background, logged
   ("$@") > ".tools/logs/$name.log" 2>&1 &
   background+=("$!:$name")
 }
-wait_background() {
-  local entry
+wait_background() {  # [name]: wait for that install, or for all of them
+  local entry left=()
   for entry in ${background[@]+"${background[@]}"}; do
+    if [ -n "${1:-}" ] && [ "${entry#*:}" != "$1" ]; then left+=("$entry"); continue; fi
     wait "${entry%%:*}" || { cat ".tools/logs/${entry#*:}.log" >&2; die "installing ${entry#*:} failed"; }
   done
+  background=(${left[@]+"${left[@]}"})
 }
 trap 'kill $(jobs -p) 2>/dev/null || true' EXIT  # an early failure leaves nothing running
 
@@ -55,6 +57,18 @@ if ! stamp_ok .tools/.firebase "$FIREBASE_TOOLS_VERSION"; then
   command -v npm >/dev/null || die "Node.js 20+ and npm are required for the Firebase Auth emulator"
   in_background firebase-tools install_firebase_tools
 fi
+
+# The persona model's own virtualenv (torch for training never reaches the functions), in the
+# background beside .venv: the two installs share no files, and together they are most of a
+# fresh machine's set-up time.
+install_model_venv() {
+  [ -x .venv-model/bin/python ] || "$PY" -m venv .venv-model
+  .venv-model/bin/python -m pip install --quiet --upgrade pip
+  .venv-model/bin/python -m pip install --quiet -r model_serving/requirements-train.txt
+  echo "$model_hash" > .venv-model/.bootstrap
+}
+model_hash=$(cat model_serving/requirements-train.txt model_serving/requirements-retrain.txt model_serving/requirements.txt | sha256sum | cut -c1-16)
+stamp_ok .venv-model/.bootstrap "$model_hash" || in_background model-venv install_model_venv
 
 # 1. Python virtualenv with the pinned packages (reinstalled when a requirements file changes).
 req_hash=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)
@@ -112,16 +126,8 @@ PY
   echo "$DUCKDB_VERSION" > .tools/.bqhome
 fi
 
-# 4. The persona model: its own virtualenv (torch for training never reaches the functions) and
-#    an artifact for the committed corpus, trained here when none matches it (a few minutes).
-model_hash=$(cat model_serving/requirements-train.txt model_serving/requirements-retrain.txt model_serving/requirements.txt | sha256sum | cut -c1-16)
-if ! stamp_ok .venv-model/.bootstrap "$model_hash"; then
-  say "creating .venv-model (training and serving the persona model)"
-  [ -x .venv-model/bin/python ] || "$PY" -m venv .venv-model
-  .venv-model/bin/python -m pip install --quiet --upgrade pip
-  .venv-model/bin/python -m pip install --quiet -r model_serving/requirements-train.txt \
-    2> >(grep -v "is ignored: it is neither" >&2) || die "pip install of the model requirements failed"
-  echo "$model_hash" > .venv-model/.bootstrap
-fi
+# 4. The persona model: an artifact for the committed corpus, trained here when none matches it
+#    (a few minutes), once its virtualenv (above) is complete.
+wait_background model-venv
 .venv-model/bin/python -m model_serving.ensure || die "training the persona model failed"
 wait_background
