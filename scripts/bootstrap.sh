@@ -18,7 +18,7 @@ command -v "$PY" >/dev/null || die "python3 (3.11 or newer) is required"
 
 # Installs that need nothing from each other run in the background while the main virtualenv
 # and the model are set up (a fresh machine saves minutes); each writes its log to .tools/logs/,
-# shown if it fails, and is waited for at the end.
+# shown if it fails, and is waited for before the step that needs it or at the end.
 mkdir -p .tools/logs
 background=()
 in_background() {  # name command...: run the command in the background, logged
