@@ -9,7 +9,9 @@ results.
 
 The chat function is restarted once per policy (PERSONALIZATION_POLICY), with the per-user
 anomaly limits raised: simulated users write far faster than people, and the limits are not
-what is measured here. Messages come from the labelled corpus. Writes
+what is measured here. Messages come from the labelled corpus's held-out records, which the
+persona model never saw (`--messages all` draws from every record, 78 % of them its training
+data, so the model reads them better than a real user's). Writes
 benchmarks/results/personalization.{json,md,png}."""
 
 from __future__ import annotations
@@ -43,6 +45,11 @@ POLICIES = ("static", "formula", "thompson")
 # logs support the static policy's every choice (unlike Thompson sampling's, whose exploration
 # cap never shows a persona the user has learned to dislike).
 LOGGER = ("static+explore", {"PERSONALIZATION_POLICY": "static", "EXPLORATION_EPSILON": "0.3"})
+# where the simulated users' messages come from
+MESSAGES = {
+    "heldout": "held-out records, never trained on",
+    "all": "every record, most of them the model's training data",
+}
 TURNS_PER_SESSION = 6
 RELAXED_LIMITS = {
     "ANOMALY_BURST_MINUTE_MAX": "100000",
@@ -313,8 +320,10 @@ def plot(summaries: list[dict], path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
-async def main_async(n_users: int, turns: int, seed: int, policies: tuple[str, ...]) -> None:
-    corpus = split.ordinary_records()
+async def main_async(
+    n_users: int, turns: int, seed: int, policies: tuple[str, ...], messages: str
+) -> None:
+    corpus = split.ordinary_records(held_out_only=messages == "heldout")
     prefs = population(n_users)
     summaries, logs = [], {}
     for policy in policies:
@@ -356,6 +365,8 @@ async def main_async(n_users: int, turns: int, seed: int, policies: tuple[str, .
         "users": n_users,
         "turns": turns,
         "seed": seed,
+        "messages": messages,
+        "message_pool": len(corpus),
         "population": [p.__dict__ for p in prefs],
         "policies": summaries,
         "logger_agreement_all": summarise(logger_run, turns)["agreement_all"],
@@ -367,7 +378,8 @@ async def main_async(n_users: int, turns: int, seed: int, policies: tuple[str, .
         "",
         f"{n_users} users × {turns} turns per policy ({describe()['date']}); half with a "
         "fixed favourite, half whose favourite depends on tone or intent; messages from the "
-        "labelled corpus; every reply rated up/down by the hidden preference.",
+        f"labelled corpus ({MESSAGES[messages]}, {len(corpus):,} non-crisis records); every "
+        "reply rated up/down by the hidden preference.",
         "",
         "| policy | agreement, turns 16–30 | turns 16–30 in care after a crisis signal | "
         "agreement on the others | agreement, all | regret per user | errors |",
@@ -424,6 +436,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=24)
     parser.add_argument("--turns", type=int, default=30)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--messages", choices=MESSAGES, default="heldout")
     parser.add_argument(
         "--policies",
         nargs="+",
@@ -432,7 +445,7 @@ def main() -> None:
         help="a subset prints its figures and writes no results (and no off-policy estimates)",
     )
     args = parser.parse_args()
-    asyncio.run(main_async(args.users, args.turns, args.seed, tuple(args.policies)))
+    asyncio.run(main_async(args.users, args.turns, args.seed, tuple(args.policies), args.messages))
 
 
 if __name__ == "__main__":

@@ -104,10 +104,12 @@ def corpus_paths() -> list[Path]:
     return sorted(CORPUS.glob("*.jsonl"))
 
 
-def ordinary_records() -> list[dict]:
+def ordinary_records(held_out_only: bool = False) -> list[dict]:
     """The corpus's valid records that are not crisis messages: what the benchmarks' simulated
-    users write."""
+    users write; with `held_out_only`, only those the persona model was never trained on."""
     records, _ = load(corpus_paths())
+    if held_out_only:
+        records = partition(records)[1]
     return [r for r in records if not r["crisis"]]
 
 
