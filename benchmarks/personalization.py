@@ -122,15 +122,19 @@ async def simulate_user(
     rated = 0
     for i in range(turns):
         record = messages[i]
-        r = await client.post(
-            "/v2/chat/turns",
-            headers=headers,
-            json={
-                "session_id": session_id,
-                "client_turn_id": uuid.uuid4().hex,
-                "message": record["text"],
-            },
-        )
+        try:
+            r = await client.post(
+                "/v2/chat/turns",
+                headers=headers,
+                json={
+                    "session_id": session_id,
+                    "client_turn_id": uuid.uuid4().hex,
+                    "message": record["text"],
+                },
+            )
+        except httpx.TransportError as exc:  # counted, like an error status, not fatal
+            run.errors.append(f"turn {type(exc).__name__}")
+            continue
         if r.status_code != 201:
             run.errors.append(f"turn {r.status_code}")
             continue
@@ -149,22 +153,30 @@ async def simulate_user(
                 pref.read_right(record, turn["analysis"]),
             )
         )
-        f = await client.post(
-            "/v2/feedback",
-            headers=headers,
-            json={
-                "turn_id": turn["turn_id"],
-                "session_id": turn["session_id"],
-                "rating": "up" if reward else "down",
-            },
-        )
+        try:
+            f = await client.post(
+                "/v2/feedback",
+                headers=headers,
+                json={
+                    "turn_id": turn["turn_id"],
+                    "session_id": turn["session_id"],
+                    "rating": "up" if reward else "down",
+                },
+            )
+        except httpx.TransportError as exc:
+            run.errors.append(f"feedback {type(exc).__name__}")
+            continue
         if f.status_code not in (200, 201):
             run.errors.append(f"feedback {f.status_code}")
             continue
         rated += 1
         # Wait until the profile updater has learned from it, as a person's next message would.
         for _ in range(60):
-            p = (await client.get("/v2/profile", headers=headers)).json()
+            try:
+                p = (await client.get("/v2/profile", headers=headers)).json()
+            except httpx.TransportError as exc:  # one run died of a ReadError here: poll again
+                run.errors.append(f"profile {type(exc).__name__}")
+                p = {}
             if p.get("feedback_count", 0) >= rated:
                 break
             await asyncio.sleep(0.05)
