@@ -26,6 +26,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -106,6 +107,18 @@ class Run:
     errors: list[str] = field(default_factory=list)
 
 
+async def _send(
+    client: httpx.AsyncClient, run: Run, what: str, method: str, url: str, **kwargs: Any
+) -> httpx.Response | None:
+    """The response, or None once a transport error is recorded as one of the run's errors
+    (one run died of an httpx.ReadError on a profile poll while the CPU was loaded)."""
+    try:
+        return await client.request(method, url, **kwargs)
+    except httpx.TransportError as exc:
+        run.errors.append(f"{what} {type(exc).__name__}")
+        return None
+
+
 async def simulate_user(
     client: httpx.AsyncClient, pref: HiddenPreference, messages: list[dict], turns: int, run: Run
 ) -> None:
@@ -122,18 +135,20 @@ async def simulate_user(
     rated = 0
     for i in range(turns):
         record = messages[i]
-        try:
-            r = await client.post(
-                "/v2/chat/turns",
-                headers=headers,
-                json={
-                    "session_id": session_id,
-                    "client_turn_id": uuid.uuid4().hex,
-                    "message": record["text"],
-                },
-            )
-        except httpx.TransportError as exc:  # counted, like an error status, not fatal
-            run.errors.append(f"turn {type(exc).__name__}")
+        r = await _send(
+            client,
+            run,
+            "turn",
+            "POST",
+            "/v2/chat/turns",
+            headers=headers,
+            json={
+                "session_id": session_id,
+                "client_turn_id": uuid.uuid4().hex,
+                "message": record["text"],
+            },
+        )
+        if r is None:
             continue
         if r.status_code != 201:
             run.errors.append(f"turn {r.status_code}")
@@ -153,18 +168,20 @@ async def simulate_user(
                 pref.read_right(record, turn["analysis"]),
             )
         )
-        try:
-            f = await client.post(
-                "/v2/feedback",
-                headers=headers,
-                json={
-                    "turn_id": turn["turn_id"],
-                    "session_id": turn["session_id"],
-                    "rating": "up" if reward else "down",
-                },
-            )
-        except httpx.TransportError as exc:
-            run.errors.append(f"feedback {type(exc).__name__}")
+        f = await _send(
+            client,
+            run,
+            "feedback",
+            "POST",
+            "/v2/feedback",
+            headers=headers,
+            json={
+                "turn_id": turn["turn_id"],
+                "session_id": turn["session_id"],
+                "rating": "up" if reward else "down",
+            },
+        )
+        if f is None:
             continue
         if f.status_code not in (200, 201):
             run.errors.append(f"feedback {f.status_code}")
@@ -172,12 +189,8 @@ async def simulate_user(
         rated += 1
         # Wait until the profile updater has learned from it, as a person's next message would.
         for _ in range(60):
-            try:
-                p = (await client.get("/v2/profile", headers=headers)).json()
-            except httpx.TransportError as exc:  # one run died of a ReadError here: poll again
-                run.errors.append(f"profile {type(exc).__name__}")
-                p = {}
-            if p.get("feedback_count", 0) >= rated:
+            p = await _send(client, run, "profile", "GET", "/v2/profile", headers=headers)
+            if p is not None and p.json().get("feedback_count", 0) >= rated:
                 break
             await asyncio.sleep(0.05)
 
