@@ -1,6 +1,7 @@
 """The fixed held-out split of the labelled corpus.
 
-    python -m model_serving.split   (writes data/heldout.txt; the first run also data/split.json)
+    python -m model_serving.split   (writes data/heldout.txt and data/train.txt; the first run
+                                     also data/split.json)
 
 Why fixed: metrics are only comparable across model versions when they are measured on the same
 records, and a record that was ever held out must never be trained on.
@@ -12,10 +13,12 @@ The rule, for a record with key k = sha1(normalise(text)) (hex) and stratum s = 
 2. The first run freezes one threshold t(s) per stratum in data/split.json: the midpoint between
    the ceil(20 %)-th and the next smallest u of the stratum's records at that time, but never below
    NEW_RECORD_RATE (0.22). So every stratum then holds out >= 20 % of its records, chosen at random.
-3. A record is held out iff its key is already listed in data/heldout.txt, or u(k) < t(s) (a
-   stratum unseen at freeze time uses NEW_RECORD_RATE). Records added later are therefore held out
-   at a rate of about 22 % per stratum, and no existing record ever changes side: heldout.txt only
-   grows, and the thresholds never move.
+3. Each run lists every record's side: held-out keys in data/heldout.txt, trained-on keys in
+   data/train.txt. A listed record keeps its side for good, even when a relabelling moves it to
+   another stratum (the 2026-12-03 intent relabelling moved 7 trained-on records into a stratum
+   whose threshold would have held them out). A record not listed yet, added since the last run,
+   is held out iff u(k) < t(s) (a stratum unseen at freeze time uses NEW_RECORD_RATE), so new
+   records are held out at about 22 % per stratum. The lists only grow; the thresholds never move.
 
 Training and evaluation call `partition`, which applies the same rule, so a record added after the
 last run of this command is still kept out of training.
@@ -35,6 +38,7 @@ from model_serving.check_corpus import CORPUS, load, normalise
 
 DATA = Path(__file__).parent / "data"
 HELDOUT_FILE = DATA / "heldout.txt"
+TRAIN_FILE = DATA / "train.txt"
 SPLIT_FILE = DATA / "split.json"
 SALT = "heldout-v1"
 HELDOUT_FRACTION = 0.20
@@ -70,10 +74,14 @@ def freeze_thresholds(records: Iterable[dict]) -> dict[str, float]:
     return out
 
 
-def read_heldout(path: Path = HELDOUT_FILE) -> set[str]:
+def read_keys(path: Path) -> set[str]:
     if not path.exists():
         return set()
     return {line.strip() for line in path.read_text().splitlines() if line.strip()}
+
+
+def read_heldout() -> set[str]:
+    return read_keys(HELDOUT_FILE)
 
 
 def read_thresholds(path: Path = SPLIT_FILE) -> dict[str, float] | None:
@@ -82,9 +90,16 @@ def read_thresholds(path: Path = SPLIT_FILE) -> dict[str, float] | None:
     return json.loads(path.read_text())["thresholds"]
 
 
-def is_heldout(record: dict, listed: set[str], thresholds: dict[str, float]) -> bool:
+def is_heldout(
+    record: dict,
+    listed: set[str],
+    thresholds: dict[str, float],
+    trained: frozenset[str] = frozenset(),
+) -> bool:
     k = key(record["text"])
-    return k in listed or draw(k) < thresholds.get(stratum(record), NEW_RECORD_RATE)
+    if k in listed or k in trained:
+        return k in listed
+    return draw(k) < thresholds.get(stratum(record), NEW_RECORD_RATE)
 
 
 def partition(records: list[dict]) -> tuple[list[dict], list[dict], bool]:
@@ -92,10 +107,10 @@ def partition(records: list[dict]) -> tuple[list[dict], list[dict], bool]:
     thresholds = read_thresholds()
     if thresholds is None:
         raise SystemExit(f"{SPLIT_FILE} is missing: run `python -m model_serving.split` first")
-    listed = read_heldout()
+    listed, trained = read_heldout(), frozenset(read_keys(TRAIN_FILE))
     train, heldout = [], []
     for r in records:
-        (heldout if is_heldout(r, listed, thresholds) else train).append(r)
+        (heldout if is_heldout(r, listed, thresholds, trained) else train).append(r)
     current = {key(r["text"]) for r in heldout} <= listed
     return train, heldout, current
 
@@ -132,10 +147,12 @@ def main(argv: list[str]) -> int:
         }
         SPLIT_FILE.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
         print(f"froze per-stratum thresholds on {len(records)} records -> {SPLIT_FILE.name}")
-    listed = read_heldout()
-    keys = {key(r["text"]) for r in records if is_heldout(r, listed, thresholds)}
+    listed, trained = read_heldout(), frozenset(read_keys(TRAIN_FILE))
+    keys = {key(r["text"]) for r in records if is_heldout(r, listed, thresholds, trained)}
     added = keys - listed
     HELDOUT_FILE.write_text("".join(f"{k}\n" for k in sorted(listed | keys)))
+    train_keys = trained | {key(r["text"]) for r in records} - keys
+    TRAIN_FILE.write_text("".join(f"{k}\n" for k in sorted(train_keys)))
     total, out = Counter(), Counter()
     for r in records:
         total[stratum(r)] += 1

@@ -103,6 +103,25 @@ def test_listed_records_stay_heldout(records: list[dict]) -> None:
     assert listed & in_corpus <= heldout_keys
 
 
+def test_split_lists_are_disjoint_and_cover_the_corpus(records: list[dict]) -> None:
+    trained, listed = split.read_keys(split.TRAIN_FILE), split.read_heldout()
+    assert not trained & listed
+    assert {split.key(r["text"]) for r in records} <= trained | listed, (
+        "run `python -m model_serving.split` after adding records"
+    )
+
+
+@pytest.mark.parametrize("intent", ["check_in", "emotional_support", "problem_solving"])
+def test_relabelling_never_moves_a_listed_record(records: list[dict], intent: str) -> None:
+    """A relabelling changes a record's stratum, and so the threshold its draw is compared with;
+    the record must stay on the side it was listed on."""
+    train, heldout, _ = split.partition(records)
+    relabelled = [{**r, "intent": intent} for r in records]
+    train2, heldout2, _ = split.partition(relabelled)
+    assert [split.key(r["text"]) for r in heldout2] == [split.key(r["text"]) for r in heldout]
+    assert len(train2) == len(train)
+
+
 def test_new_records_do_not_move_existing_ones(records: list[dict]) -> None:
     _, heldout, _ = split.partition(records)
     new = [
