@@ -10,7 +10,7 @@ results.
 The chat function is restarted once per policy (PERSONALIZATION_POLICY), with the per-user
 anomaly limits raised: simulated users write far faster than people, and the limits are not
 what is measured here. Messages come from the labelled corpus's held-out records, which the
-persona model never saw (`--messages all` draws from every record, 78 % of them its training
+persona model never saw (`--messages all` draws from every record, most of them its training
 data, so the model reads them better than a real user's). Writes
 benchmarks/results/personalization.{json,md,png}."""
 
