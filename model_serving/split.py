@@ -84,6 +84,11 @@ def read_heldout() -> set[str]:
     return read_keys(HELDOUT_FILE)
 
 
+def read_sides() -> tuple[set[str], set[str]]:
+    """The listed keys: (held out, trained on)."""
+    return read_heldout(), read_keys(TRAIN_FILE)
+
+
 def read_thresholds(path: Path = SPLIT_FILE) -> dict[str, float] | None:
     if not path.exists():
         return None
@@ -91,10 +96,7 @@ def read_thresholds(path: Path = SPLIT_FILE) -> dict[str, float] | None:
 
 
 def is_heldout(
-    record: dict,
-    listed: set[str],
-    thresholds: dict[str, float],
-    trained: frozenset[str] = frozenset(),
+    record: dict, listed: set[str], trained: set[str], thresholds: dict[str, float]
 ) -> bool:
     k = key(record["text"])
     if k in listed or k in trained:
@@ -107,10 +109,10 @@ def partition(records: list[dict]) -> tuple[list[dict], list[dict], bool]:
     thresholds = read_thresholds()
     if thresholds is None:
         raise SystemExit(f"{SPLIT_FILE} is missing: run `python -m model_serving.split` first")
-    listed, trained = read_heldout(), frozenset(read_keys(TRAIN_FILE))
+    listed, trained = read_sides()
     train, heldout = [], []
     for r in records:
-        (heldout if is_heldout(r, listed, thresholds, trained) else train).append(r)
+        (heldout if is_heldout(r, listed, trained, thresholds) else train).append(r)
     current = {key(r["text"]) for r in heldout} <= listed
     return train, heldout, current
 
@@ -147,8 +149,8 @@ def main(argv: list[str]) -> int:
         }
         SPLIT_FILE.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
         print(f"froze per-stratum thresholds on {len(records)} records -> {SPLIT_FILE.name}")
-    listed, trained = read_heldout(), frozenset(read_keys(TRAIN_FILE))
-    keys = {key(r["text"]) for r in records if is_heldout(r, listed, thresholds, trained)}
+    listed, trained = read_sides()
+    keys = {key(r["text"]) for r in records if is_heldout(r, listed, trained, thresholds)}
     added = keys - listed
     HELDOUT_FILE.write_text("".join(f"{k}\n" for k in sorted(listed | keys)))
     train_keys = trained | {key(r["text"]) for r in records} - keys
