@@ -1,50 +1,145 @@
-"""Make sure an artifact for the current corpus and training code exists, training one if not.
+"""Make sure the artifact for the committed corpus and training code is built and CURRENT.
 
     python -m model_serving.ensure        (the bootstrap runs it; quick when nothing changed)
 
-The version is a function of the data and the training configuration (see train.py), so an
-artifact whose directory holds every file is exactly what training would build again."""
+The version is a function of every input of training (records and their side of the split,
+CONFIG, train.py and features.py, library versions; see train.py), so an artifact of that
+version is what training would build again. Cheapest first:
+
+1. it is built: point CURRENT at it;
+2. `released/<version>/` holds its trained heads (committed, ~5 MB): export the encoder again
+   (deterministic, ~20 s), accept it only if it is byte-identical to the one the heads were
+   trained on and the served held-out scores equal the recorded ones, and install it;
+3. otherwise train it (~11 minutes on 2 vCPUs).
+
+Whatever built it, the version's heads are then copied to `released/` (replacing any other
+version there), to be committed with the corpus or code change that made them."""
 
 from __future__ import annotations
 
+import json
+import shutil
 import sys
+from pathlib import Path
+
+import numpy as np
 
 from model_serving import split, train
-from model_serving.artifact import ARTIFACTS, CURRENT, set_current
+from model_serving.artifact import ARTIFACTS, CURRENT, set_current, sha256_file
 from model_serving.check_corpus import load
 
 FILES = ("metadata.json", "heads.npz", "encoder.onnx", "tokenizer.json")
+ROOT = Path(__file__).parent.parent
+RELEASED = ROOT / "model_serving" / "released"
+# What training writes that the encoder export does not: the trained part of an artifact.
+RELEASE_FILES = ("metadata.json", "heads.npz", "timings.json")
 
 
-def expected_version() -> str:
+def committed_inputs() -> tuple[str, list[dict]]:
+    """The version training would build now, and the held-out records (in training's order)."""
     records, _ = load(split.corpus_paths())
     train_set, heldout, _ = split.partition(records)
     train_set.sort(key=lambda r: split.key(r["text"]))
     heldout.sort(key=lambda r: split.key(r["text"]))
     data_sha = train.canonical_data(train_set, heldout)
-    return f"pm-{data_sha[:8]}-{train.config_hash()[:8]}"
+    return f"pm-{data_sha[:8]}-{train.config_hash()[:8]}", heldout
 
 
-def is_ready(version: str) -> bool:
-    folder = ARTIFACTS / version
-    current = CURRENT.read_text().strip() if CURRENT.exists() else ""
-    return current == version and all((folder / name).exists() for name in FILES)
+def is_built(version: str) -> bool:
+    return all((ARTIFACTS / version / name).exists() for name in FILES)
+
+
+def heldout_mismatches(meta: dict, probs: dict[str, np.ndarray], heldout: list[dict]) -> list[str]:
+    """Held-out figures recorded at training time that these probabilities do not reproduce
+    (one changed prediction moves accuracy by 1/len(heldout), far above the tolerance)."""
+    wrong = []
+    for head, selection in meta["selection"].items():
+        recorded = selection["candidates"][selection["chosen"]]["heldout"]
+        y, p = train.targets(heldout, head), probs[head]
+        if head == "crisis":
+            measured = train.binary_report(p, y, meta["heads"][head]["threshold"])
+        else:
+            measured = {
+                "macro_f1": train.macro_f1(y, p.argmax(1), p.shape[1]),
+                "accuracy": float((p.argmax(1) == y).mean()),
+            }
+        wrong += [
+            f"{head} {name} {measured[name]:.6f} (recorded {recorded[name]:.6f})"
+            for name in measured
+            if abs(measured[name] - recorded[name]) > 1e-6
+        ]
+    return wrong
+
+
+def install_release(version: str, heldout: list[dict]) -> str | None:
+    """Build `version` from its released heads; None when installed, else why it was not."""
+    from model_serving.predictor import Predictor
+
+    release = RELEASED / version
+    meta = json.loads((release / "metadata.json").read_text())
+    tmp = ARTIFACTS / f".installing-{version}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        train.export_encoder(tmp)
+        encoder_sha = sha256_file(tmp / "encoder.onnx")
+        trained_on = meta["encoder"]["sha256"]
+        if encoder_sha != trained_on:
+            return f"the encoder exported here is {encoder_sha[:12]}, not {trained_on[:12]}"
+        for name in RELEASE_FILES:
+            shutil.copyfile(release / name, tmp / name)
+        predictor = Predictor()
+        predictor.load(tmp)
+        probs = predictor.predict([r["text"] for r in heldout])
+        if wrong := heldout_mismatches(meta, probs, heldout):
+            return "held-out scores differ from the recorded ones: " + "; ".join(wrong)
+        shutil.rmtree(ARTIFACTS / version, ignore_errors=True)
+        tmp.rename(ARTIFACTS / version)
+        return None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def release(version: str) -> None:
+    """Copy the version's trained files to released/, the only version kept there."""
+    target = RELEASED / version
+    if all(
+        (target / n).exists() and sha256_file(target / n) == sha256_file(ARTIFACTS / version / n)
+        for n in RELEASE_FILES
+    ):
+        return
+    for old in RELEASED.glob("pm-*"):
+        shutil.rmtree(old)
+    target.mkdir(parents=True)
+    for name in RELEASE_FILES:
+        shutil.copyfile(ARTIFACTS / version / name, target / name)
+    print(f"persona model {version}: heads copied to {target.relative_to(ROOT)}/ (commit them)")
+
+
+def build(version: str, heldout: list[dict]) -> int:
+    if (RELEASED / version / "heads.npz").exists():
+        print(f"persona model {version}: installing the released heads (checks encoder and scores)")
+        if (why := install_release(version, heldout)) is None:
+            print(f"persona model {version}: installed; held-out scores equal the recorded ones")
+            return 0
+        print(f"persona model {version}: released heads not used: {why}")
+    print(f"persona model {version} is missing: training it (about 11 minutes on 2 vCPUs)")
+    return train.main([])
 
 
 def main() -> int:
-    version = expected_version()
-    if is_ready(version):
-        print(f"persona model {version} is up to date")
-        return 0
-    if all((ARTIFACTS / version / name).exists() for name in FILES):
-        # CURRENT names another version (e.g. a local `model_serving.retrain` promotion): the
-        # tests expect the model of the committed corpus, which is already built.
-        was = CURRENT.read_text().strip() if CURRENT.exists() else "nothing"
+    version, heldout = committed_inputs()
+    if not is_built(version) and (code := build(version, heldout)) != 0:
+        return code
+    current = CURRENT.read_text().strip() if CURRENT.exists() else ""
+    if current != version:
+        # e.g. a local `model_serving.retrain` promotion: the tests expect this version.
         set_current(ARTIFACTS, version)
-        print(f"persona model {version} is built; CURRENT pointed at {was}, now back to it")
-        return 0
-    print(f"persona model {version} is missing: training it (a few minutes, once per change)")
-    return train.main([])
+        print(f"persona model {version} is CURRENT (was {current or 'nothing'})")
+    else:
+        print(f"persona model {version} is up to date")
+    release(version)
+    return 0
 
 
 if __name__ == "__main__":

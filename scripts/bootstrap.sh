@@ -126,8 +126,9 @@ PY
   echo "$DUCKDB_VERSION" > .tools/.bqhome
 fi
 
-# 4. The persona model: an artifact for the committed corpus, trained here when none matches it
-#    (a few minutes), once its virtualenv (above) is complete.
+# 4. The persona model for the committed corpus and code, once its virtualenv (above) is complete:
+#    the committed heads (model_serving/released/) around a freshly exported encoder, checked
+#    against their recorded held-out scores (under a minute), or trained here when none match.
 wait_background model-venv
-.venv-model/bin/python -m model_serving.ensure || die "training the persona model failed"
+.venv-model/bin/python -m model_serving.ensure || die "building the persona model failed"
 wait_background
