@@ -47,7 +47,14 @@ def problems(record: dict) -> list[str]:
 
 
 def load(paths: list[Path]) -> tuple[list[dict], list[str]]:
-    records, errors, seen = [], [], {}
+    """The valid, distinct records of the files, and what is wrong with the others."""
+    records, errors, _ = load_located(paths)
+    return records, errors
+
+
+def load_located(paths: list[Path]) -> tuple[list[dict], list[str], list[str]]:
+    """load(), plus the name of the file each record came from."""
+    records, errors, files, seen = [], [], [], {}
     for path in paths:
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
@@ -67,7 +74,8 @@ def load(paths: list[Path]) -> tuple[list[dict], list[str]]:
                 continue
             seen[key] = where
             records.append(record)
-    return records, errors
+            files.append(path.name)
+    return records, errors, files
 
 
 def main(argv: list[str]) -> int:

@@ -20,7 +20,7 @@ import numpy as np
 
 from model_serving import split
 from model_serving.artifact import current_dir
-from model_serving.check_corpus import load
+from model_serving.check_corpus import load_located
 from model_serving.predictor import Predictor
 
 REPORTS = Path(__file__).parent / "reports"
@@ -92,7 +92,8 @@ def main(argv: list[str]) -> int:
     timings = json.loads(timings_path.read_text()) if timings_path.exists() else {}
     version = meta["version"]
 
-    records, _ = load(split.corpus_paths())
+    records, _, files = load_located(split.corpus_paths())
+    file_of = {split.key(r["text"]): name for r, name in zip(records, files, strict=True)}
     train, heldout, _ = split.partition(records)
     heldout.sort(key=lambda r: split.key(r["text"]))
     texts = [r["text"] for r in heldout]
@@ -249,12 +250,9 @@ def main(argv: list[str]) -> int:
 
     # Held-out grows when records are added (split.py), so the figures per corpus file show how
     # the records of the earlier files fare, comparable with earlier reports.
-    files = {
-        split.key(r["text"]): path.name for path in split.corpus_paths() for r in load([path])[0]
-    }
     by_file = defaultdict(list)
     for i, r in enumerate(heldout):
-        by_file[files[split.key(r["text"])]].append(i)
+        by_file[file_of[split.key(r["text"])]].append(i)
     file_rows = []
     for name, idx in sorted(by_file.items()):
         row = [name, len(idx)]
