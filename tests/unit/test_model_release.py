@@ -5,14 +5,7 @@ Run in .venv-model, where scikit-learn is; installing the real release end to en
 
 from __future__ import annotations
 
-import json
-import subprocess
-from pathlib import Path
-
-import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-MODEL_PYTHON = ROOT / ".venv-model" / "bin" / "python"
+from tests.model_venv import run_in_model_venv
 
 MISMATCHES = """
 import copy, json
@@ -48,18 +41,7 @@ print(json.dumps(out))
 
 
 def test_installing_released_heads_requires_the_recorded_heldout_scores() -> None:
-    if not MODEL_PYTHON.exists():
-        pytest.fail(f"{MODEL_PYTHON} is missing: run scripts/bootstrap.sh")
-    run = subprocess.run(
-        [str(MODEL_PYTHON), "-c", MISMATCHES],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        check=False,
-    )
-    assert run.returncode == 0, run.stderr[-2000:]
-    out = json.loads(run.stdout.strip().splitlines()[-1])
+    out = run_in_model_venv(MISMATCHES)
     assert out["same"] == []
     assert [m.split()[:2] for m in out["one tone prediction changed"]] == [
         ["tone", "macro_f1"],

@@ -8,7 +8,6 @@ from __future__ import annotations
 import ast
 import http.server
 import json
-import subprocess
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -24,9 +23,9 @@ from model_serving.artifact import ARTIFACT_FILES, fetch_gcs
 from model_serving.check_corpus import load
 from model_serving.feedback import RatedTurn
 from model_serving.vertex import GcsArtifacts, VertexConfig, VertexDeployer
+from tests.model_venv import run_in_model_venv
 
 ROOT = Path(__file__).resolve().parents[2]
-MODEL_PYTHON = ROOT / ".venv-model" / "bin" / "python"
 
 # --- promotion ---------------------------------------------------------------------------------
 
@@ -463,22 +462,12 @@ print(json.dumps(bad))
 def test_the_adapter_calls_exist_in_the_pinned_google_cloud_aiplatform() -> None:
     """Checked against the library pinned in model_serving/requirements-retrain.txt, installed
     in .venv-model (it is deliberately absent from .venv and the functions)."""
-    if not MODEL_PYTHON.exists():
-        pytest.fail(f"{MODEL_PYTHON} is missing: run scripts/bootstrap.sh")
     calls: list = []
     VertexDeployer(CONFIG, fake_aiplatform(calls, parents=1, serving=1)).register_and_deploy(
         version="pm-a", artifact_uri="gs://b/x/"
     )
     shape = [[name, sorted(kw)] for name, _, kw in calls]
-    out = subprocess.run(
-        [str(MODEL_PYTHON), "-c", CHECK_SIGNATURES, json.dumps(shape)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+    assert run_in_model_venv(CHECK_SIGNATURES, json.dumps(shape)) == []
 
 
 FUSED_RETRAIN = """
@@ -523,18 +512,7 @@ print(json.dumps(out))
 def test_the_retraining_job_serves_a_chosen_fusion_as_the_mean_of_its_members() -> None:
     """retrain_heads with the late fusion forced to win: every head's written weights score
     like the mean of its members' calibrated logits (members refitted here independently)."""
-    if not MODEL_PYTHON.exists():
-        pytest.fail(f"{MODEL_PYTHON} is missing: run scripts/bootstrap.sh")
-    out = subprocess.run(
-        [str(MODEL_PYTHON), "-c", FUSED_RETRAIN],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        cwd=ROOT,
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = run_in_model_venv(FUSED_RETRAIN, timeout=300)
     assert set(result) == {"tone", "pace", "intent", "persona", "crisis"}
     for head, (features, inputs, relative_diff) in result.items():
         assert features == "late_fusion", head
