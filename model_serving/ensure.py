@@ -18,6 +18,7 @@ version there), to be committed with the corpus or code change that made them.""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -77,7 +78,7 @@ def install_release(version: str, heldout: list[dict]) -> str | None:
 
     release = RELEASED / version
     meta = json.loads((release / "metadata.json").read_text())
-    tmp = ARTIFACTS / f".installing-{version}"
+    tmp = ARTIFACTS / f".installing-{version}-{os.getpid()}"  # concurrent runs do not collide
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
