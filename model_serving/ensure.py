@@ -26,12 +26,10 @@ from pathlib import Path
 import numpy as np
 
 from model_serving import split, train
-from model_serving.artifact import ARTIFACTS, CURRENT, set_current, sha256_file
+from model_serving.artifact import ARTIFACT_FILES, ARTIFACTS, CURRENT, set_current, sha256_file
 from model_serving.check_corpus import load
 
-FILES = ("metadata.json", "heads.npz", "encoder.onnx", "tokenizer.json")
-ROOT = Path(__file__).parent.parent
-RELEASED = ROOT / "model_serving" / "released"
+RELEASED = Path(__file__).parent / "released"
 # What training writes that the encoder export does not: the trained part of an artifact.
 RELEASE_FILES = ("metadata.json", "heads.npz", "timings.json")
 
@@ -47,7 +45,7 @@ def committed_inputs() -> tuple[str, list[dict]]:
 
 
 def is_built(version: str) -> bool:
-    return all((ARTIFACTS / version / name).exists() for name in FILES)
+    return all((ARTIFACTS / version / name).exists() for name in ARTIFACT_FILES)
 
 
 def heldout_mismatches(meta: dict, probs: dict[str, np.ndarray], heldout: list[dict]) -> list[str]:
@@ -114,7 +112,7 @@ def release(version: str) -> None:
     target.mkdir(parents=True)
     for name in RELEASE_FILES:
         shutil.copyfile(ARTIFACTS / version / name, target / name)
-    print(f"persona model {version}: heads copied to {target.relative_to(ROOT)}/ (commit them)")
+    print(f"persona model {version}: heads copied to model_serving/released/ (commit them)")
 
 
 def build(version: str, heldout: list[dict]) -> int:
