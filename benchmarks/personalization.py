@@ -8,11 +8,12 @@ results.
     python -m benchmarks.personalization [--users 24] [--turns 30] [--policies thompson ...]
 
 The chat function is restarted once per policy (PERSONALIZATION_POLICY), with the per-user
-anomaly limits raised: simulated users write far faster than people, and the limits are not
-what is measured here. Messages come from the labelled corpus's held-out records, which the
-persona model never saw (`--messages all` draws from every record, most of them its training
-data, so the model reads them better than a real user's). Writes
-benchmarks/results/personalization.{json,md,png}."""
+anomaly limits raised and the model client's timeout at 5 s: simulated users write far faster
+than people, and neither the limits nor the model's latency under that load is what is measured
+here (the share of turns the baseline read instead of the model is reported). Messages come
+from the labelled corpus's held-out records, which the persona model never saw (`--messages
+all` draws from every record, most of them its training data, so the model reads them better
+than a real user's). Writes benchmarks/results/personalization.{json,md,png}."""
 
 from __future__ import annotations
 
@@ -56,6 +57,10 @@ RELAXED_LIMITS = {
     "ANOMALY_BURST_MINUTE_MAX": "100000",
     "ANOMALY_BURST_HOUR_MAX": "100000",
     "ANOMALY_REPEAT_MAX": "100000",
+    # 24 users writing at machine speed on 2 vCPUs beside the emulators queue the model server
+    # past the chat's 300 ms guard, and three misses open the breaker for 15 s: 5-27 % of the
+    # turns were then read by the baseline (2026-12-03), which measures the load, not learning.
+    "MODEL_TIMEOUT_SECONDS": "5",
 }
 CALM_TONES = {"anxious", "sad", "overwhelmed"}
 THINKING_INTENTS = {"learning", "decision_making", "planning"}
@@ -98,6 +103,8 @@ class Interaction:
     kind: str = ""
     context_read_right: bool = True  # the model put the message in the right tone/intent group
     source: str = ""  # who decided (the turn event's persona_source): a policy, or "care"
+    user: int = 0  # which simulated user
+    baseline_read: bool = False  # the model did not answer in time: the baseline read it
 
 
 @dataclass
@@ -120,7 +127,12 @@ async def _send(
 
 
 async def simulate_user(
-    client: httpx.AsyncClient, pref: HiddenPreference, messages: list[dict], turns: int, run: Run
+    client: httpx.AsyncClient,
+    user: int,
+    pref: HiddenPreference,
+    messages: list[dict],
+    turns: int,
+    run: Run,
 ) -> None:
     r = await client.post(
         SIGN_UP,
@@ -166,6 +178,7 @@ async def simulate_user(
                 reward,
                 pref.kind,
                 pref.read_right(record, turn["analysis"]),
+                user=user,
             )
         )
         f = await _send(
@@ -206,21 +219,26 @@ def _pubsub(method: str, path: str, body: dict | None = None) -> dict:
         return json.loads(r.read() or b"{}")
 
 
-def pull_turn_events(sub: str) -> dict[str, dict]:
-    """chat.turn.completed events by turn_id, from a subscription made before the run."""
+def pull_turn_events(sub: str, expected: set[str], wait: float = 120) -> dict[str, dict]:
+    """chat.turn.completed events by turn_id, from a subscription made before the run, until
+    every expected turn's event is in or `wait` seconds pass: an event whose publish failed
+    waits in the outbox for the relay, and an empty pull does not mean nothing is pending."""
     out: dict[str, dict] = {}
-    while True:
+    deadline = time.monotonic() + wait
+    while not expected <= out.keys() and time.monotonic() < deadline:
         body = _pubsub(
             "POST", f"/subscriptions/{sub}:pull", {"maxMessages": 1000, "returnImmediately": True}
         )
         msgs = body.get("receivedMessages", [])
         if not msgs:
-            return out
+            time.sleep(1)
+            continue
         _pubsub("POST", f"/subscriptions/{sub}:acknowledge", {"ackIds": [m["ackId"] for m in msgs]})
         for m in msgs:
             env = json.loads(base64.b64decode(m["message"]["data"]))
             if env["type"] == "chat.turn.completed":
                 out[env["data"]["turn_id"]] = env["data"]
+    return out
 
 
 async def run_policy(
@@ -242,18 +260,26 @@ async def run_policy(
     started = time.perf_counter()
     async with httpx.AsyncClient(base_url=GATEWAY, timeout=60) as client:
         await asyncio.gather(
-            *(simulate_user(client, p, s, turns, run) for p, s in zip(prefs, streams, strict=True))
+            *(
+                simulate_user(client, u, p, s, turns, run)
+                for u, (p, s) in enumerate(zip(prefs, streams, strict=True))
+            )
         )
     print(
         f"  {policy}: {len(run.interactions)} interactions in "
         f"{time.perf_counter() - started:.0f} s, {len(run.errors)} errors",
         flush=True,
     )
-    events = pull_turn_events(sub)
-    _pubsub("DELETE", f"/subscriptions/{sub}")
     rewards = {x.turn_id: x.reward for x in run.interactions}
+    users = {x.turn_id: x.user for x in run.interactions}
+    events = pull_turn_events(sub, set(rewards))
+    _pubsub("DELETE", f"/subscriptions/{sub}")
     for x in run.interactions:
-        x.source = events.get(x.turn_id, {}).get("persona_source", "")
+        if x.turn_id in events:
+            x.source = events[x.turn_id].get("persona_source", "")
+            x.baseline_read = "persona_model" in events[x.turn_id].get("degraded", [])
+        else:
+            run.errors.append("turn event missing")
     logs = [
         {
             "ensemble": e["scores"],
@@ -263,6 +289,7 @@ async def run_policy(
             "shown": e["persona"],
             "propensity": e["propensity"],
             "reward": rewards[tid],
+            "user": users[tid],
         }
         for tid, e in events.items()
         if tid in rewards
@@ -275,6 +302,26 @@ def _agreement(interactions: list[Interaction]) -> float | None:
     if not interactions:
         return None
     return round(sum(x.reward for x in interactions) / len(interactions), 3)
+
+
+def user_bootstrap_ci(
+    interactions: list[Interaction], reps: int = 2000, seed: int = 0
+) -> list[float] | None:
+    """95 % interval of the agreement, resampling whole users: one user's turns are not
+    independent of each other (the same preference, the same learned profile)."""
+    by_user: dict[int, list[float]] = {}
+    for x in interactions:
+        by_user.setdefault(x.user, []).append(x.reward)
+    if not by_user:
+        return None
+    users = list(by_user.values())
+    rng = random.Random(seed)
+    shares = []
+    for _ in range(reps):
+        sample = [rng.choice(users) for _ in users]
+        shares.append(sum(map(sum, sample)) / sum(map(len, sample)))
+    shares.sort()
+    return [round(shares[int(0.025 * reps)], 3), round(shares[int(0.975 * reps) - 1], 3)]
 
 
 def summarise(run: Run, turns: int) -> dict:
@@ -294,6 +341,7 @@ def summarise(run: Run, turns: int) -> dict:
         "errors": len(run.errors),
         "agreement_by_turn": [round(a, 3) if a is not None else None for a in agreement],
         "agreement_turns_16_30": _agreement(late),
+        "agreement_turns_16_30_ci95": user_bootstrap_ci(late),
         "agreement_turns_16_30_by_kind": {
             kind: _agreement(v)
             for kind in ("fixed", "by_tone", "by_intent")
@@ -313,6 +361,9 @@ def summarise(run: Run, turns: int) -> dict:
             sum(x.source == "care" for x in late) / max(len(late), 1), 3
         ),
         "agreement_turns_16_30_outside_care": _agreement([x for x in late if x.source != "care"]),
+        "baseline_read_share": round(
+            sum(x.baseline_read for x in run.interactions) / max(len(run.interactions), 1), 3
+        ),
         "error_kinds": sorted(set(run.errors)),
         "agreement_all": _agreement(run.interactions),
         "cumulative_regret_per_user": regret,
@@ -370,10 +421,14 @@ async def main_async(
     online = {s["policy"]: s["agreement_all"] for s in summaries}
     pairs = [("static", LOGGER[0]), ("static", "thompson"), ("formula", "thompson")]
     for target, logger in pairs:
-        est = estimate(make_policy(target), logs[logger])
+        # Intervals from deviations summed per simulated user (a user's turns share one hidden
+        # preference and one learned profile); the per-turn interval is kept for comparison.
+        est = estimate(make_policy(target), logs[logger], groups=[g["user"] for g in logs[logger]])
+        per_turn = estimate(make_policy(target), logs[logger])
         offline[f"{target} from {logger} logs"] = {
             "ips": round(est.ips, 3),
             "ips_ci": [round(x, 3) for x in est.ips_ci],
+            "ips_ci_per_turn": [round(x, 3) for x in per_turn.ips_ci],
             "snips": round(est.snips, 3),
             "snips_ci": [round(x, 3) for x in est.snips_ci],
             "n": est.n,
@@ -381,6 +436,9 @@ async def main_async(
             "online": online[target],
             "logger": logger,
             "online_within_ips_ci": est.ips_ci[0] <= online[target] <= est.ips_ci[1],
+            "online_within_ips_ci_per_turn": (
+                per_turn.ips_ci[0] <= online[target] <= per_turn.ips_ci[1]
+            ),
             "online_within_snips_ci": est.snips_ci[0] <= online[target] <= est.snips_ci[1],
         }
     out = ROOT / "benchmarks" / "results"
@@ -406,15 +464,19 @@ async def main_async(
         f"labelled corpus ({MESSAGES[messages]}, {len(corpus):,} non-crisis records); every "
         "reply rated up/down by the hidden preference.",
         "",
-        "| policy | agreement, turns 16–30 | turns 16–30 in care after a crisis signal | "
-        "agreement on the others | agreement, all | regret per user | errors |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| policy | agreement, turns 16–30 [95 % CI, users resampled] | "
+        "turns 16–30 in care after a crisis signal | "
+        "agreement on the others | agreement, all | regret per user | "
+        "turns the baseline read (model too slow) | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in summaries:
         lines.append(
-            f"| {s['policy']} | {s['agreement_turns_16_30']} | {s['care_share_turns_16_30']} | "
+            f"| {s['policy']} | {s['agreement_turns_16_30']} "
+            f"{s['agreement_turns_16_30_ci95']} | {s['care_share_turns_16_30']} | "
             f"{s['agreement_turns_16_30_outside_care']} | {s['agreement_all']} | "
-            f"{s['cumulative_regret_per_user'][-1]} | {s['errors']} |"
+            f"{s['cumulative_regret_per_user'][-1]} | {s['baseline_read_share']} | "
+            f"{s['errors']} |"
         )
     lines += [
         "",
@@ -439,16 +501,19 @@ async def main_async(
     lines += [
         "",
         "Off-policy estimates of a policy from another policy's logs (same users and messages) "
-        "against its online result:",
+        "against its online result. The 95 % intervals sum deviations per simulated user, whose "
+        "turns share one hidden preference and one learned profile; the interval that treats "
+        "every turn as independent is narrower than it should be, and is shown for comparison:",
         "",
-        "| estimate | IPS (95 % CI) | SNIPS (95 % CI) | ESS | online | online in IPS CI | "
-        "online in SNIPS CI |",
-        "|---|---|---|---:|---:|---|---|",
+        "| estimate | IPS (95 % CI) | per-turn CI | SNIPS (95 % CI) | ESS | online | "
+        "online in IPS CI | in per-turn CI | online in SNIPS CI |",
+        "|---|---|---|---|---:|---:|---|---|---|",
     ]
     for name, o in offline.items():
         lines.append(
-            f"| {name} | {o['ips']} {o['ips_ci']} | {o['snips']} {o['snips_ci']} | "
-            f"{o['ess']} | {o['online']} | {o['online_within_ips_ci']} | "
+            f"| {name} | {o['ips']} {o['ips_ci']} | {o['ips_ci_per_turn']} | "
+            f"{o['snips']} {o['snips_ci']} | {o['ess']} | {o['online']} | "
+            f"{o['online_within_ips_ci']} | {o['online_within_ips_ci_per_turn']} | "
             f"{o['online_within_snips_ci']} |"
         )
     lines += ["", "![agreement and regret](personalization.png)"]

@@ -9,7 +9,7 @@ biased but steadier (self-normalised IPS) estimates of the target policy's mean 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -55,18 +55,25 @@ class Estimate:
 NAN_CI: Final = (math.nan, math.nan)
 
 
-def estimate(policy: Policy, logs: Iterable[LoggedInteraction | Mapping[str, Any]]) -> Estimate:
+def estimate(
+    policy: Policy,
+    logs: Iterable[LoggedInteraction | Mapping[str, Any]],
+    groups: Sequence[Hashable] | None = None,
+) -> Estimate:
     """IPS and SNIPS estimates of `policy`'s expected reward on `logs`.
 
-    IPS = mean(w·r), CI = IPS ± z·sd(w·r)/√n (normal approximation, sample variance).
-    SNIPS = Σ w·r / Σ w, CI by the delta method: Var ≈ Σ w²(r − SNIPS)² / (Σ w)².
+    IPS = mean(w·r); SNIPS = Σ w·r / Σ w. CIs: normal approximation, the variance from the
+    records' deviations (w·r − IPS, and w·(r − SNIPS) by the delta method) summed per group:
+    `groups` gives each log's group (e.g. its user, whose turns are not independent of each
+    other); without it every record is its own group, i.e. Var(IPS) = sample variance / n.
     w uses the target's propensity of the shown persona, not just whether it would have chosen
     it, which gives lower variance for stochastic targets at no cost in bias.
     """
     weights: list[float] = []
     rewards: list[float] = []
+    kept: list[Hashable] = []
     skipped = 0
-    for raw in logs:
+    for i, raw in enumerate(logs):
         log = raw if isinstance(raw, LoggedInteraction) else LoggedInteraction.from_dict(raw)
         if not 0.0 <= log.reward <= 1.0:
             raise ValueError(f"reward must be in [0, 1], got {log.reward}")
@@ -83,28 +90,37 @@ def estimate(policy: Policy, logs: Iterable[LoggedInteraction | Mapping[str, Any
         )
         weights.append(decision.propensities.get(log.shown, 0.0) / log.propensity)
         rewards.append(log.reward)
-    return _estimate(np.array(weights), np.array(rewards), skipped)
+        kept.append(i if groups is None else groups[i])
+    _, group = np.unique(np.array(kept, dtype=object).astype(str), return_inverse=True)
+    return _estimate(np.array(weights), np.array(rewards), group, skipped)
 
 
-def _estimate(w: np.ndarray, r: np.ndarray, skipped: int) -> Estimate:
+def _half_width(deviations: np.ndarray, group: np.ndarray, scale: float) -> float:
+    """z · √(G/(G−1) · Σ_groups (Σ deviations)²) / scale: with one record per group, the
+    sample-variance interval of a mean (scale n) or the delta-method one of a ratio."""
+    sums = np.bincount(group, weights=deviations)
+    g = len(sums)
+    return Z_95 * math.sqrt(float((sums**2).sum()) * g / (g - 1)) / scale
+
+
+def _estimate(w: np.ndarray, r: np.ndarray, group: np.ndarray, skipped: int) -> Estimate:
     n = len(w)
     if n == 0:
         return Estimate(math.nan, NAN_CI, math.nan, NAN_CI, 0, 0.0, skipped)
+    several = len(np.unique(group)) >= 2
     wr = w * r
     ips = float(wr.mean())
     ips_ci = NAN_CI
-    if n >= 2:
-        half = Z_95 * float(wr.std(ddof=1)) / math.sqrt(n)
+    if several:
+        half = _half_width(wr - ips, group, n)
         ips_ci = (ips - half, ips + half)
     total = float(w.sum())
     if total == 0.0:
         return Estimate(ips, ips_ci, math.nan, NAN_CI, n, 0.0, skipped)
     snips = float(wr.sum()) / total
     snips_ci = NAN_CI
-    if n >= 2:
-        # n/(n-1) matches the IPS interval's sample-variance correction.
-        var = float((w**2 * (r - snips) ** 2).sum()) / total**2 * n / (n - 1)
-        half = Z_95 * math.sqrt(var)
+    if several:
+        half = _half_width(w * (r - snips), group, total)
         snips_ci = (snips - half, snips + half)
     ess = total**2 / float((w**2).sum())
     return Estimate(ips, ips_ci, snips, snips_ci, n, ess, skipped)

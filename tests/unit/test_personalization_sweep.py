@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import statistics
 
-from benchmarks.personalization import population
+from benchmarks.personalization import Interaction, population, user_bootstrap_ci
 from benchmarks.personalization_sweep import simulate
 from common.personalization.policies import ThompsonSampling
 from model_serving import split
@@ -23,3 +23,19 @@ def test_simulated_users_are_learned() -> None:
     }
     assert late["fixed"] >= 0.9
     assert min(late.values()) > early + 0.2
+
+
+def test_the_agreement_interval_resamples_whole_users() -> None:
+    def users(rewards: list[list[float]]) -> list[Interaction]:
+        return [
+            Interaction(16 + i, f"t{u}-{i}", "lua", "lua", r, user=u)
+            for u, rs in enumerate(rewards)
+            for i, r in enumerate(rs)
+        ]
+
+    assert user_bootstrap_ci(users([[1.0] * 15] * 24)) == [1.0, 1.0]
+    # half the users always get their favourite, half never: 0.5 on average, but with only 24
+    # independent users the interval is far wider than 360 independent turns would give
+    lo, hi = user_bootstrap_ci(users([[1.0] * 15] * 12 + [[0.0] * 15] * 12))
+    assert lo <= 0.5 <= hi and hi - lo > 0.3
+    assert user_bootstrap_ci([]) is None
