@@ -13,6 +13,7 @@ import argparse
 import json
 import sys
 from collections import defaultdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -146,10 +147,9 @@ def main(argv: list[str]) -> int:
         index = {label: i for i, label in enumerate(labels)}
         y = np.array([index[r[head]] for r in heldout])
         pred = probs[head].argmax(axis=1)
-
-        def macro_f1(y: np.ndarray, pred: np.ndarray, k: int = len(labels)) -> float:
-            return f1_score(y, pred, labels=list(range(k)), average="macro", zero_division=0)
-
+        macro_f1 = partial(
+            f1_score, labels=list(range(len(labels))), average="macro", zero_division=0
+        )
         f1 = macro_f1(y, pred)
         acc = accuracy_score(y, pred)
         target = TARGETS.get(head)
@@ -197,7 +197,7 @@ def main(argv: list[str]) -> int:
             "crisis",
             crisis["features"],
             float(f1_c),
-            bootstrap_ci(lambda y, f: f1_score(y, f, average="macro"), y_c, flag.astype(int)),
+            bootstrap_ci(partial(f1_score, average="macro"), y_c, flag.astype(int)),
             float((flag == y_c).mean()),
             "recall >= 0.97 at precision >= 0.90",
             "met" if crisis_met else "**missed**",
