@@ -270,9 +270,8 @@ async def run_policy(
         f"{time.perf_counter() - started:.0f} s, {len(run.errors)} errors",
         flush=True,
     )
-    rewards = {x.turn_id: x.reward for x in run.interactions}
-    users = {x.turn_id: x.user for x in run.interactions}
-    events = pull_turn_events(sub, set(rewards))
+    by_turn = {x.turn_id: x for x in run.interactions}
+    events = pull_turn_events(sub, set(by_turn))
     _pubsub("DELETE", f"/subscriptions/{sub}")
     for x in run.interactions:
         if x.turn_id in events:
@@ -288,11 +287,11 @@ async def run_policy(
             "seed": tid,
             "shown": e["persona"],
             "propensity": e["propensity"],
-            "reward": rewards[tid],
-            "user": users[tid],
+            "reward": by_turn[tid].reward,
+            "user": by_turn[tid].user,
         }
         for tid, e in events.items()
-        if tid in rewards
+        if tid in by_turn
     ]
     return run, logs
 

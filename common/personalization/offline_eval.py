@@ -71,7 +71,8 @@ def estimate(
     """
     weights: list[float] = []
     rewards: list[float] = []
-    kept: list[Hashable] = []
+    group: list[int] = []  # dense ids 0, 1, ... of the records' groups
+    ids: dict[Hashable, int] = {}
     skipped = 0
     for i, raw in enumerate(logs):
         log = raw if isinstance(raw, LoggedInteraction) else LoggedInteraction.from_dict(raw)
@@ -90,9 +91,8 @@ def estimate(
         )
         weights.append(decision.propensities.get(log.shown, 0.0) / log.propensity)
         rewards.append(log.reward)
-        kept.append(i if groups is None else groups[i])
-    _, group = np.unique(np.array(kept, dtype=object).astype(str), return_inverse=True)
-    return _estimate(np.array(weights), np.array(rewards), group, skipped)
+        group.append(ids.setdefault(i if groups is None else groups[i], len(ids)))
+    return _estimate(np.array(weights), np.array(rewards), np.array(group, dtype=int), skipped)
 
 
 def _half_width(deviations: np.ndarray, group: np.ndarray, scale: float) -> float:
@@ -107,7 +107,7 @@ def _estimate(w: np.ndarray, r: np.ndarray, group: np.ndarray, skipped: int) -> 
     n = len(w)
     if n == 0:
         return Estimate(math.nan, NAN_CI, math.nan, NAN_CI, 0, 0.0, skipped)
-    several = len(np.unique(group)) >= 2
+    several = int(group.max()) >= 1  # at least two groups
     wr = w * r
     ips = float(wr.mean())
     ips_ci = NAN_CI
