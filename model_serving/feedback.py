@@ -26,14 +26,14 @@ from typing import Any
 # Turns (one row per turn_id, first copy wins) joined with the rating that stands for each.
 QUERY = """
 WITH turns AS (
-  SELECT turn_id, persona, persona_source, propensity, local_hour, tone, intent, crisis,
-         analysis_source, payload
+  SELECT turn_id, user_key, persona, persona_source, propensity, local_hour, tone, intent,
+         crisis, analysis_source, payload
   FROM `{project}.{dataset}.events`
   WHERE type = 'chat.turn.completed' AND turn_id IS NOT NULL AND occurred_at >= @since
   QUALIFY ROW_NUMBER() OVER (PARTITION BY turn_id ORDER BY ingested_at, event_id) = 1
 )
-SELECT t.turn_id, t.persona, t.persona_source, t.propensity, t.local_hour, t.tone, t.intent,
-       t.crisis, t.analysis_source, t.payload, f.satisfaction
+SELECT t.turn_id, t.user_key, t.persona, t.persona_source, t.propensity, t.local_hour, t.tone,
+       t.intent, t.crisis, t.analysis_source, t.payload, f.satisfaction
 FROM turns AS t
 JOIN `{project}.{dataset}.feedback_final` AS f ON f.turn_id = t.turn_id
 WHERE f.satisfaction IS NOT NULL AND f.occurred_at >= @since
@@ -57,6 +57,9 @@ class RatedTurn:
     local_hour: int | None = None
     scores: dict[str, float] | None = None  # every persona's ensemble score
     profile: dict[str, Any] | None = None  # what the policy saw
+    # the pseudonymous user (HMAC of the uid); None for users who anonymise analytics. A user's
+    # turns share one preference and one learned profile, so the off-policy intervals group by it
+    user_key: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> RatedTurn:
@@ -77,6 +80,7 @@ class RatedTurn:
             local_hour=row.get("local_hour"),
             scores={k: float(v) for k, v in scores.items()} if isinstance(scores, dict) else None,
             profile=payload.get("profile") if isinstance(payload.get("profile"), dict) else None,
+            user_key=row.get("user_key"),
         )
 
 

@@ -162,8 +162,12 @@ def evaluate(
         else None,
     }
     if kept:
-        result["champion"] = _as_dict(estimate(policy, base))
-        result["challenger"] = _as_dict(estimate(policy, shifted))
+        # A user's turns are not independent (one preference, one learned profile): the intervals
+        # sum deviations per user. An anonymised user's turns cannot be linked, so each is its own.
+        groups = [t.user_key or t.turn_id for t in kept]
+        result["users"] = len({t.user_key for t in kept if t.user_key})
+        result["champion"] = _as_dict(estimate(policy, base, groups=groups))
+        result["challenger"] = _as_dict(estimate(policy, shifted, groups=groups))
     return result
 
 

@@ -257,9 +257,10 @@ def markdown(report: dict) -> str:
     if "champion" in ope:
         c, h = ope["champion"], ope["challenger"]
         lines += [
-            f"Off-policy ({ope['policy']} policy, {ope['used']} logged turns of the champion): "
-            f"SNIPS champion {c['snips']} {c['snips_ci']}, challenger {h['snips']} "
-            f"{h['snips_ci']}; IPS {c['ips']} vs {h['ips']}; ESS {h['ess']:.1f}.",
+            f"Off-policy ({ope['policy']} policy, {ope['used']} logged turns of the champion, "
+            f"{ope['users']} users; 95 % intervals grouped by user): SNIPS champion "
+            f"{c['snips']} {c['snips_ci']}, challenger {h['snips']} {h['snips_ci']}; "
+            f"IPS {c['ips']} vs {h['ips']}; ESS {h['ess']:.1f}.",
         ]
     else:
         lines += [f"Off-policy: no logged, rated turns of the champion ({ope['skipped']})."]

@@ -195,7 +195,12 @@ def rated() -> list[RatedTurn]:
         mine = [t for t in rows if t.turn_id in ids]
         return mine if len(mine) == len(ids) else None
 
-    return wait_until(landed, "the rated turns in BigQuery", timeout=60)
+    turns = wait_until(landed, "the rated turns in BigQuery", timeout=60)
+    # each turn came from its own user, known by a pseudonymous key only (the off-policy
+    # intervals group by it)
+    keys = {t.user_key for t in turns}
+    assert len(keys) == len(ids) and all(k and len(k) == 32 for k in keys), keys
+    return turns
 
 
 def retrain(artifacts: Path, *extra: str) -> dict:
@@ -271,6 +276,7 @@ def test_a_worse_challenger_is_not_promoted_and_the_champion_keeps_serving(
     if read_by_champion:
         assert ope["champion"]["n"] == ope["used"] and ope["challenger"]["n"] == ope["used"]
         assert ope["challenger"]["snips"] is not None
+        assert ope["users"] >= read_by_champion  # one user per rated turn here
 
     assert server.health().json()["model_version"] == champion
     time.sleep(1.5)  # three reload checks later: still the champion

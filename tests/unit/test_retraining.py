@@ -241,10 +241,12 @@ def test_rated_turn_reads_a_bigquery_row_with_a_json_payload() -> None:
         "local_hour": 9,
     }
     for p in (payload, json.dumps(payload)):
-        turn = RatedTurn.from_row({**row, "payload": p})
+        turn = RatedTurn.from_row({**row, "payload": p, "user_key": "k1"})
         assert turn.scores == {k: 0.5 for k in PERSONA_IDS}
         assert turn.profile == {"turns": 3} and turn.reward == 1.0 and turn.propensity == 1.0
-    assert RatedTurn.from_row({**row, "payload": None}).scores is None
+        assert turn.user_key == "k1"
+    anonymised = RatedTurn.from_row({**row, "payload": None, "user_key": None})
+    assert anonymised.scores is None and anonymised.user_key is None
 
 
 # --- off-policy replay -------------------------------------------------------------------------
@@ -309,6 +311,29 @@ def test_off_policy_replay_favours_a_persona_head_that_moves_towards_liked_perso
     assert toward_riri["challenger"]["ess"] == pytest.approx(20.0)
     by_model = offpolicy.observed_by_model(turns)
     assert by_model["pm-champ"]["rated_turns"] == 43 and by_model["baseline"]["mean_reward"] == 1
+
+
+def test_off_policy_intervals_group_a_users_turns() -> None:
+    # 4 users x 10 turns: two users liked lua (the static choice), two did not. Their turns are
+    # alike, so 4 users are worth less than 40 independent turns: the interval must be wider.
+    def turns(user_key: Any) -> list[RatedTurn]:
+        return [
+            logged_turn(i, "lua", float(i // 10 < 2), user_key=user_key(i // 10)) for i in range(40)
+        ]
+
+    same = means([0.7, 0.1, 0.1, 0.1])
+    args = {"champion_version": "pm-champ", "champion_means": same, "challenger_means": same}
+    by_user = offpolicy.evaluate(turns(lambda u: f"k{u}"), **args)
+    anonymised = offpolicy.evaluate(turns(lambda u: None), **args)  # each turn on its own
+    assert (by_user["users"], anonymised["users"]) == (4, 0)
+    grouped, single = by_user["champion"], anonymised["champion"]
+    assert grouped["snips"] == single["snips"] == pytest.approx(0.5)
+
+    def width(ci: list[float]) -> float:
+        return ci[1] - ci[0]
+
+    assert width(grouped["snips_ci"]) > 2 * width(single["snips_ci"])
+    assert width(grouped["ips_ci"]) > 2 * width(single["ips_ci"])
 
 
 def test_kind_means_back_off_to_the_intent_and_to_everything() -> None:
