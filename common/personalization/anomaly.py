@@ -8,7 +8,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Final
 
 
@@ -64,14 +64,19 @@ def check(
     if len(hourly) != 24:
         raise ValueError("hourly must hold 24 counts")
     th = thresholds
-    times = [t for t, _ in activity]
+    # Windows are measured in UTC: Python subtracts two datetimes of one tzinfo as wall-clock
+    # times, so across a DST change local times would be an hour off.
+    local_hour = now.hour
+    now = now.astimezone(UTC)
+    utc = [(t.astimezone(UTC), h) for t, h in activity]
+    times = [t for t, _ in utc]
     waits: dict[str, float | None] = {
         "burst_minute": _free_in(times, now, th.burst_minute_max, th.burst_minute_window_s),
         "burst_hour": _free_in(times, now, th.burst_hour_max, th.burst_hour_window_s),
     }
-    by_hash = Counter(h for t, h in activity if (now - t).total_seconds() < th.repeat_window_s)
+    by_hash = Counter(h for t, h in utc if (now - t).total_seconds() < th.repeat_window_s)
     repeats = [
-        _free_in([t for t, h in activity if h == digest], now, th.repeat_max, th.repeat_window_s)
+        _free_in([t for t, h in utc if h == digest], now, th.repeat_max, th.repeat_window_s)
         for digest, count in by_hash.items()
         if count > th.repeat_max
     ]
@@ -83,6 +88,6 @@ def check(
         retry_after = max(1, math.ceil(max(w for w in waits.values() if w is not None)))
 
     total = sum(hourly)
-    if total >= th.unusual_hour_min_turns and hourly[now.hour] / total < th.unusual_hour_share:
+    if total >= th.unusual_hour_min_turns and hourly[local_hour] / total < th.unusual_hour_share:
         reasons.append("unusual_hour")
     return Verdict(limited, retry_after, tuple(reasons))

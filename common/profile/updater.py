@@ -124,8 +124,13 @@ def profile_from_doc(prefs: dict | None, *, personalization: bool, now: datetime
         for k in ("turns", "sessions", "feedback")
     }
     hourly = prefs.get("hourly") or {}
+    # Counts can be below zero for a while: a changed rating's event (which takes the old rating
+    # out) may be applied before the first rating's (Pub/Sub does not keep order).
     stats = {
-        p: {"alpha": 1.0 + float(s.get("alpha", 0.0)), "beta": 1.0 + float(s.get("beta", 0.0))}
+        p: {
+            "alpha": 1.0 + max(0.0, float(s.get("alpha", 0.0))),
+            "beta": 1.0 + max(0.0, float(s.get("beta", 0.0))),
+        }
         for p, s in (prefs.get("stats") or {}).items()
         if p in PERSONA_IDS
     }

@@ -120,3 +120,32 @@ def test_thresholds_are_configurable():
     strict = Thresholds(burst_minute_max=2)
     assert check(turns(0, 1, 2), NOW, DAYTIME, strict).limited
     assert not check(turns(0, 1, 2), NOW, DAYTIME, DEFAULT_THRESHOLDS).limited
+
+
+NEW_YORK = ZoneInfo("America/New_York")
+NIGHT_OWL = (10,) * 24  # writes at every hour: no hour is unusual
+
+
+def local(*utc: datetime) -> list[tuple[datetime, str]]:
+    """Turns at these UTC instants, as the chat function holds them: in the user's zone."""
+    return [(t.astimezone(NEW_YORK), f"m{i}") for i, t in enumerate(utc)]
+
+
+def test_windows_are_real_time_when_the_clocks_go_back():
+    # 2025-11-02: 01:00-02:00 happens twice in New York. One turn every 5 minutes from 05:00 to
+    # 06:00 UTC (01:xx EDT), then one at 06:05 UTC (01:05 EST): a calm user.
+    start = datetime(2025, 11, 2, 5, 0, tzinfo=UTC)
+    now = datetime(2025, 11, 2, 6, 5, tzinfo=UTC)
+    activity = local(*(start + timedelta(minutes=5 * i) for i in range(12)), now)
+    v = check(activity, now.astimezone(NEW_YORK), NIGHT_OWL)
+    assert (v.limited, v.reasons) == (False, ())
+
+
+def test_windows_are_real_time_when_the_clocks_go_forward():
+    # 2025-03-09: 02:00 EST is 03:00 EDT. Nine turns in 40 real seconds across the jump are a
+    # burst, although their wall-clock times are an hour apart.
+    jump = datetime(2025, 3, 9, 7, 0, tzinfo=UTC)
+    times = [jump + timedelta(seconds=s) for s in range(-20, 25, 5)]
+    v = check(local(*times), times[-1].astimezone(NEW_YORK), NIGHT_OWL)
+    assert v.limited and v.reasons == ("burst_minute",)
+    assert v.retry_after == 25  # the second of the nine is 35 s old: it leaves in 25 s

@@ -1,0 +1,48 @@
+"""The profile updater's counters read back into a valid profile whatever order events come in."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from common.events import Event
+from common.profile.updater import delta_for, profile_from_doc
+
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+
+def rating(reward: float, previous: float | None) -> Event:
+    data = {
+        "turn_id": "t1",
+        "persona": "elro",
+        "reward": reward,
+        "previous_reward": previous,
+        "tone": "calm",
+        "intent": "learning",
+    }
+    return Event("feedback.submitted", NOW, "k", "s1", data, subject="k")
+
+
+def applied(doc: dict, event: Event) -> dict:
+    """What Firestore's server-side increments make of the document."""
+    delta = delta_for(event)
+    assert delta is not None
+    for path, amount in delta.increments.items():
+        node = doc
+        *parents, leaf = path.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = node.get(leaf, 0.0) + amount
+    return doc
+
+
+def test_a_changed_rating_applied_before_the_first_one_still_reads_as_a_profile() -> None:
+    # Thumbs up, then changed to down; Pub/Sub delivers the change first.
+    first, change = rating(1.0, None), rating(0.0, 1.0)
+    doc = applied({}, change)
+    assert doc["stats"]["elro"]["alpha"] == -1.0  # stored below zero for now...
+    early = profile_from_doc(doc, personalization=True, now=NOW)  # ...but still a valid profile
+    assert early.stat("elro").alpha == 1.0 and early.stat("elro").beta == 2.0
+    late = profile_from_doc(applied(doc, first), personalization=True, now=NOW)
+    in_order = profile_from_doc(applied(applied({}, first), change), personalization=True, now=NOW)
+    assert late == in_order  # once both are in, the last rating counts once
+    assert (late.stat("elro").alpha, late.stat("elro").beta) == (1.0, 2.0)
