@@ -21,7 +21,7 @@ DEFAULT_RETENTION_DAYS: int = ProfileSettings.model_fields["retention_days"].def
 # and only then is the erasure marked done.
 ERASURE_SETTLE = timedelta(hours=24)
 # Collections whose documents expire on their own `expires_at` (TTL in production, best effort).
-EXPIRING_COLLECTIONS = ("turn_keys", "feedback")
+EXPIRING_COLLECTIONS = ("turn_keys", "feedback", "activity")
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 from common.adapters.firestore_calls import bounded, storage_errors
 from common.adapters.firestore_sessions import (
+    ACTIVITY,
     FEEDBACK,
     OUTBOX,
     PREFERENCES,
@@ -93,6 +95,9 @@ class FirestoreProfileStore:
                 .stream(**bounded())
             ]
             waiting = [s.to_dict() for s in self._owned(DEFERRED_NOTIFICATIONS, uid)]
+            activity = self._db.collection(ACTIVITY).document(uid).get(**bounded()).to_dict()
+        if activity and activity.get("recent"):  # [[time, hash of the message], ...]
+            activity["recent"] = json.loads(activity["recent"])
         return _plain(
             {
                 "uid": uid,
@@ -102,6 +107,7 @@ class FirestoreProfileStore:
                 "feedback": feedback,
                 "devices": devices,
                 "pending_notifications": waiting,
+                "recent_activity": activity or {},  # for the anomaly limits
             }
         )
 
@@ -137,7 +143,8 @@ class FirestoreProfileStore:
             devices = list(user_ref.collection(DEVICES).list_documents())
             prefs_ref = self._db.collection(PREFERENCES).document(ukey)
             applied = list(prefs_ref.collection(APPLIED).list_documents())
-            refs += devices + applied + [user_ref, prefs_ref]
+            activity_ref = self._db.collection(ACTIVITY).document(uid)
+            refs += devices + applied + [user_ref, prefs_ref, activity_ref]
             counts["devices"] = len(devices)
             for i in range(0, len(refs), BATCH):
                 batch = self._db.batch()

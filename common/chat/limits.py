@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from common.model_client import normalise
 
 KEEP = 80  # more than the largest limit (60 turns per hour) plus room for repeats
+# The longest window is an hour; a day after the last turn (or the end of a limit) the record
+# says nothing any check reads, so it expires (TTL in production, the cleanup job locally).
+EXPIRES_AFTER = timedelta(days=1)
 
 
 def message_hash(text: str) -> str:
@@ -24,4 +27,9 @@ def recent_activity(doc: dict | None, tz: tzinfo) -> list[tuple[datetime, str]]:
 
 def activity_doc(activity: list[tuple[datetime, str]], *, limited_until: datetime | None) -> dict:
     recent = [[ts.isoformat(), h] for ts, h in activity[-KEEP:]]
-    return {"recent": json.dumps(recent, separators=(",", ":")), "limited_until": limited_until}
+    last = max([ts for ts, _ in activity[-KEEP:]] + ([limited_until] if limited_until else []))
+    return {
+        "recent": json.dumps(recent, separators=(",", ":")),
+        "limited_until": limited_until,
+        "expires_at": last + EXPIRES_AFTER,
+    }

@@ -9,12 +9,13 @@ module "firestore" {
   # Denies all direct client access: only the functions (server client libraries) read and write.
   rules_file = "${local.repo_root}/firestore.rules"
   # TTL on every document the code gives an `expires_at`: sessions (24 h after the last turn),
-  # turn_keys (the idempotency window), feedback (its session's expiry) and the profile
-  # updater's applied_events markers and the push sender's push_notifications records (30
-  # days). Not on turns: a turn's expires_at is set once
+  # turn_keys (the idempotency window), feedback (its session's expiry), activity (the anomaly
+  # limits' record, a day after the last turn) and the profile updater's applied_events
+  # markers and the push sender's push_notifications records (30 days). Not on turns: a turn's expires_at is set once
   # when written, so TTL would delete early turns of a session still in use; turns go with their
   # session (functions/session_cleanup). `indexed`: the cleanup job queries these fields.
   ttl_fields = {
+    activity           = { field = "expires_at", indexed = true }
     applied_events     = { field = "expires_at" }
     push_notifications = { field = "expires_at" }
     feedback           = { field = "expires_at", indexed = true }

@@ -184,6 +184,23 @@ def test_export_returns_everything_stored_about_the_user(api, user):
         "a reply in it",
     ]
     assert [f["rating"] for f in export["feedback"]] == [4]
+    # the anomaly limits' record: when each of the three messages came, and a hash of it
+    assert len(export["recent_activity"]["recent"]) == 3
+
+
+def _documents_about(db, *ids: str) -> set[str]:
+    """Paths of the documents, top-level or in the subcollections the code writes, whose id,
+    parent path or content holds any of `ids`."""
+    snaps = [d for c in db.collections() for d in c.stream()]
+    for group in ("turns", "devices", "applied_events"):
+        snaps += list(db.collection_group(group).stream())
+    found = set()
+    for snap in snaps:
+        path = snap.reference.path
+        text = path + " " + json.dumps(snap.to_dict(), default=str)
+        if any(i in text for i in ids):
+            found.add(path)
+    return found
 
 
 def test_erasure_leaves_nothing_behind(api, user, other_user, firestore_db):
@@ -199,9 +216,19 @@ def test_erasure_leaves_nothing_behind(api, user, other_user, firestore_db):
         "the profile updater to learn something",
     )
 
+    before = _documents_about(firestore_db, user.uid, subject)
+    assert {
+        f"activity/{user.uid}",
+        f"preferences/{subject}",
+        f"sessions/{turn['session_id']}",
+    } <= before
+
     r = api.delete("/v2/profile", headers=user.headers)
     assert r.status_code == 200, r.text
     assert r.json()["deleted"]["sessions"] == 1 and r.json()["deleted"]["turns"] == 2
+    # Every document in the database, by id or content: only the erasure record keeps the key
+    # (the cleanup job needs it to erase the analytics rows).
+    assert _documents_about(firestore_db, user.uid, subject) == {f"erasures/{subject}"}
 
     for collection in ("sessions", "turn_keys", "feedback"):
         left = (

@@ -14,7 +14,7 @@ from common import clients
 from common.adapters.bigquery_erasure import BigQueryAnalyticsEraser
 from common.adapters.firestore_cleanup import FirestoreCleanupStore
 from common.analytics.schema import CLUSTERING, PARTITION_FIELD, bigquery_schema
-from common.cleanup import ERASURE_SETTLE, run_cleanup
+from common.cleanup import ERASURE_SETTLE, EXPIRING_COLLECTIONS, run_cleanup
 from scripts import stack
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -99,7 +99,7 @@ def _seed_firestore(db) -> None:
     _session(db, "old-carl", "carl", last=NOW - 40 * DAY, expires=NOW + DAY, turns=[])
     db.document("users/ada").set({"user_key": "k-ada", "settings": {"retention_days": 30}})
     db.document("users/bob").set({"user_key": "k-bob", "settings": {"retention_days": 365}})
-    for collection in ("turn_keys", "feedback"):
+    for collection in EXPIRING_COLLECTIONS:
         db.document(f"{collection}/expired").set({"expires_at": NOW - HOUR})
         db.document(f"{collection}/live").set({"expires_at": NOW + HOUR})
     # Erasures: one requested long enough ago to settle, one just now.
@@ -156,7 +156,7 @@ def test_cleanup_deletes_expired_and_retained_data_and_a_second_run_nothing(db, 
 
     assert report.sessions_deleted == 1 and report.turns_deleted == 3
     assert report.orphan_turns_deleted == 1
-    assert report.expired_deleted == {"turn_keys": 1, "feedback": 1}
+    assert report.expired_deleted == dict.fromkeys(EXPIRING_COLLECTIONS, 1)
     assert report.retention_sessions_deleted == 2  # old-ada (30 days), older-carl (90 days)
     assert report.retention_turns_deleted == 1
     assert report.complete
@@ -165,7 +165,7 @@ def test_cleanup_deletes_expired_and_retained_data_and_a_second_run_nothing(db, 
     assert _turn_ids(db, "live") == ["t0", "t1"]
     assert _turn_ids(db, "expired") == [] and _turn_ids(db, "gone") == []
     assert _turn_ids(db, "old-bob") == ["t0"]
-    for collection in ("turn_keys", "feedback"):
+    for collection in EXPIRING_COLLECTIONS:
         assert not _exists(db, f"{collection}/expired") and _exists(db, f"{collection}/live")
 
     assert report.analytics == {

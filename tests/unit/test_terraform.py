@@ -972,11 +972,11 @@ def _firestore(env: str) -> dict[str, Any]:
 def test_ttl_fields_match_the_code(env: str) -> None:
     from common.adapters.firestore_profiles import APPLIED
     from common.adapters.firestore_push import PUSH_NOTIFICATIONS
-    from common.adapters.firestore_sessions import FEEDBACK, SESSIONS, TURN_KEYS, TURNS
+    from common.adapters.firestore_sessions import ACTIVITY, FEEDBACK, SESSIONS, TURN_KEYS, TURNS
     from common.cleanup import EXPIRING_COLLECTIONS
 
     ttl = _firestore(env)["ttl_fields"]
-    assert set(ttl) == {SESSIONS, TURN_KEYS, FEEDBACK, APPLIED, PUSH_NOTIFICATIONS}
+    assert set(ttl) == {SESSIONS, TURN_KEYS, FEEDBACK, ACTIVITY, APPLIED, PUSH_NOTIFICATIONS}
     code = "\n".join(p.read_text() for p in (REPO / "common").rglob("*.py"))
     for collection, config in ttl.items():
         assert config["field"] == "expires_at", collection
