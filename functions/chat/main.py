@@ -79,6 +79,9 @@ def _streamed_turn(uid: str, body: TurnCreate, locale: str | None, sink: service
     """A turn for `"stream": true` (run off the request thread: no flask objects here)."""
     response, replayed = _turn(uid, body, locale, "v2", sink)
     if replayed:  # a retry of a stored turn: its reply in one piece
+        # This request may have streamed a reply of its own before another request with the
+        # same client_turn_id stored first: the client discards those tokens.
+        sink.reset()
         sink.token(response["reply"])
     return response
 

@@ -8,6 +8,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -65,7 +66,8 @@ def test_a_retry_of_a_streamed_turn_returns_the_stored_one(api, user):
     body = {"client_turn_id": uuid.uuid4().hex}
     _, first = _stream(api, user, "Should I take the team lead offer?", **body)
     _, again = _stream(api, user, "Should I take the team lead offer?", **body)
-    assert [k for k, _ in again] == ["token", "final"]  # the stored reply in one piece
+    # the stored reply in one piece, after a reset (nothing to discard here)
+    assert [k for k, _ in again] == ["reset", "token", "final"]
     assert again[-1][1]["turn_id"] == first[-1][1]["turn_id"]
     plain = api.post(
         "/v2/chat/turns",
@@ -134,3 +136,36 @@ def test_a_client_that_hangs_up_mid_stream_still_has_its_turn_stored_once(
     assert retry.status_code == 200 and retry.headers["Idempotent-Replayed"] == "true"
     assert retry.json()["turn_id"] == turns[1]["turn_id"]
     assert len(_turns(api, user, session_id)) == 2
+
+
+def _assembled(events: list) -> str:
+    """The reply a client shows: the tokens after the last reset."""
+    text: list[str] = []
+    for kind, data in events:
+        if kind == "reset":
+            text = []
+        elif kind == "token":
+            text.append(data["text"])
+    return "".join(text)
+
+
+def test_two_streams_of_one_turn_each_show_the_stored_reply(api, user, slow_gemini):
+    # A phone retries a streamed turn while the first request is still writing: both stream a
+    # reply of their own, one stores it, the other finds it stored and must make its client
+    # discard what it streamed.
+    session_id = new_turn(api, user, "I start a new job on Monday").json()["session_id"]
+    body = {"session_id": session_id, "client_turn_id": uuid.uuid4().hex}
+    message = "how do I make a good first impression?"
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(_stream, api, user, message, **body)
+        time.sleep(0.5)  # the first is streaming its reply by now
+        second = pool.submit(_stream, api, user, message, **body)
+        results = [first.result(), second.result()]
+    finals = set()
+    for r, events in results:
+        assert r.status_code == 200
+        assert [k for k, _ in events].count("final") == 1
+        final = events[-1][1]
+        assert _assembled(events) == final["reply"]
+        finals.add(final["turn_id"])
+    assert len(finals) == 1 and len(_turns(api, user, session_id)) == 2
