@@ -5,6 +5,7 @@ written together or not at all, so a turn is never lost, doubled or left without
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -261,12 +262,14 @@ class FirestoreSessionStore:
         return outbox_doc(event, due=event.occurred_at + grace)
 
     def mark_due(self, event_ids: list[str], now: datetime) -> None:
-        """Inline delivery failed: let the relay take these on its next run."""
+        """Inline delivery failed: let the relay take these on its next run. One at a time (a
+        rare path): an entry the relay already published and removed is simply gone."""
+        from google.api_core import exceptions
+
         with storage_errors():
-            batch = self._db.batch()
             for event_id in event_ids:
-                batch.update(self._outbox_ref(event_id), {"next_attempt_at": now})
-            batch.commit(**bounded())
+                with contextlib.suppress(exceptions.NotFound):
+                    self._outbox_ref(event_id).update({"next_attempt_at": now}, **bounded())
 
     def delete_outbox(self, event_ids: list[str]) -> None:
         with storage_errors():

@@ -84,11 +84,12 @@ def take_turn(
     ukey = user_key(uid, settings.analytics_key.get_secret_value())
     # The message's analysis (a model call) needs nothing stored, so it runs while the context
     # is read: the turn waits for the slower of the two instead of both. A replay or a limited
-    # request does not wait for it (the model's work is then wasted, and bounded by the limits).
+    # request does not wait for it (cancelled if not yet started, else its work is wasted).
     analysis_done = _ANALYSIS.submit(contextvars.copy_context().run, analyze, body.message)
     with phase("context"):
         context = store.read_turn_context(key=key, session_id=body.session_id, uid=uid, ukey=ukey)
     if context.keyed_turn is not None:
+        analysis_done.cancel()  # if it has not started: a replay needs no analysis
         return _replay(context.keyed_turn, fingerprint), True
     user_settings = settings_of(context.user)
     local_now = now.astimezone(ZoneInfo(user_settings.timezone))
@@ -116,6 +117,7 @@ def take_turn(
         ),
     )
     if verdict.limited:
+        analysis_done.cancel()
         _limit(
             uid=uid,
             ukey=ukey,

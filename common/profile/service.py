@@ -88,8 +88,11 @@ def patch_profile(
             },
             subject=ukey,
         )
+        # Only the changed fields (merged into the stored map): a PATCH that read before this
+        # one wrote must not put back its stale copy of fields it did not change.
+        dumped = updated.model_dump(mode="json")
         store.write_settings(
-            uid=uid, ukey=ukey, settings=updated.model_dump(mode="json"), now=now, events=[event]
+            uid=uid, ukey=ukey, settings={n: dumped[n] for n in changed}, now=now, events=[event]
         )
         deliver_now([event], publisher=publisher, outbox=outbox, now=now)
     return _out(updated, prefs, now)

@@ -231,3 +231,19 @@ def test_a_lexicon_with_a_duplicate_cue_is_rejected(tmp_path: Path) -> None:
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ValueError, match="duplicate"):
         load_lexicon(path)
+
+
+def test_sentiment_reads_at_most_max_emoji_emoji():
+    # VADER's time grows with the square of the emoji count: a 4,000-emoji message is scored on
+    # its first MAX_EMOJI emoji, and its words all count.
+    from common.analysis.sentiment import MAX_EMOJI, _analyzer, _few_emoji
+
+    emojis = _analyzer().emojis
+    flood = "great news " + "😀" * 4000 + " but now I am sad"
+    kept = _few_emoji(flood, emojis)
+    assert sum(ch in emojis for ch in kept) == MAX_EMOJI
+    assert kept.startswith("great news ") and kept.endswith(" but now I am sad")
+    assert _few_emoji("I feel terrible 😢😢", emojis) == "I feel terrible 😢😢"
+    assert score_sentiment(flood) == score_sentiment(
+        "great news " + "😀" * MAX_EMOJI + " but now I am sad"
+    )

@@ -1,0 +1,45 @@
+"""PATCH /v2/profile's write against the Firestore emulator."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from common import clients
+from common.config import get_settings
+from common.events import user_key
+from common.profile.models import ProfilePatch
+from common.profile.service import patch_profile, settings_of
+
+
+class StaleRead:
+    """The store as a PATCH sees it when it read the settings before another PATCH wrote."""
+
+    def __init__(self, store, snapshot) -> None:
+        self._store, self._snapshot = store, snapshot
+
+    def read_profile(self, **_):
+        return self._snapshot
+
+    def write_settings(self, **kw) -> None:
+        self._store.write_settings(**kw)
+
+
+class NoPublish:
+    def publish(self, events) -> None:  # the outbox keeps them
+        pass
+
+
+def test_two_overlapping_patches_both_stand() -> None:
+    # A settings screen sends "anonymise" and "notifications off" in quick succession; the
+    # second read before the first wrote. Neither may undo the other.
+    uid, settings, now = f"u-{uuid.uuid4().hex}", get_settings(), datetime.now(UTC)
+    store = clients.profile_store()
+    ukey = user_key(uid, settings.analytics_key.get_secret_value())
+    before = store.read_profile(uid=uid, ukey=ukey)
+    common = {"uid": uid, "outbox": clients.session_store(), "publisher": NoPublish()}
+    common |= {"settings": settings, "now": now}
+    patch_profile(patch=ProfilePatch(anonymize_analytics=True), store=store, **common)
+    patch_profile(patch=ProfilePatch(notifications=False), store=StaleRead(store, before), **common)
+    stored = settings_of(store.read_profile(uid=uid, ukey=ukey)[0])
+    assert stored.anonymize_analytics is True and stored.notifications is False
