@@ -227,7 +227,10 @@ def _analytics(
         out["erasure_rows_deleted"] += rows
         out["erasures_completed"] += len(settled)
         out["erasures_pending"] += len(unsettled)
-    if out["status"] == "ok":
+    # Retention runs even when an erasure was refused: it deletes only rows past a 30-day or
+    # longer cutoff, which BigQuery does not refuse for the reason it refuses an erasure (rows
+    # still in the streaming buffer), and one stuck erasure must not stop it for everybody.
+    if out["status"] != "table_missing":
         try:
             out["retention_rows_deleted"] = analytics.delete_past_retention(
                 now=now,

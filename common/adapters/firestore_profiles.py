@@ -179,7 +179,13 @@ class FirestorePreferenceWriter:
         self._db = client
 
     def apply(
-        self, *, subject: str, event_id: str, increments: dict[str, float], now: datetime
+        self,
+        *,
+        subject: str,
+        event_id: str,
+        increments: dict[str, float],
+        occurred_at: datetime,
+        now: datetime,
     ) -> bool:
         from datetime import timedelta
 
@@ -187,8 +193,11 @@ class FirestorePreferenceWriter:
 
         prefs_ref = self._db.collection(PREFERENCES).document(subject)
         with storage_errors():
-            if self._db.collection(ERASURES).document(subject).get(**bounded()).exists:
-                return False  # the user asked to be forgotten: learn nothing more
+            erasure = self._db.collection(ERASURES).document(subject).get(**bounded())
+            if erasure.exists and occurred_at <= erasure.get("requested_at"):
+                # From before the user asked to be forgotten: learn nothing from it. The account
+                # lives on, so what they do afterwards is learned afresh.
+                return False
             batch = self._db.batch()
             batch.create(
                 prefs_ref.collection(APPLIED).document(event_id),

@@ -35,6 +35,10 @@ def profile_updater(cloud_event: CloudEvent) -> None:
     if delta is None or not event.subject or not delta.increments:
         return
     applied = clients.preference_writer().apply(
-        subject=event.subject, event_id=event.event_id, increments=delta.increments, now=utcnow()
+        subject=event.subject,
+        event_id=event.event_id,
+        increments=delta.increments,
+        occurred_at=event.occurred_at,
+        now=utcnow(),
     )
     log.info("profile event", extra={"type": event.type, "applied": applied})

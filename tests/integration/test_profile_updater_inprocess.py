@@ -21,12 +21,20 @@ def client():
     return create_app(target="profile_updater", source=source).test_client()
 
 
-def _push(client, *, subject: str, event_id: str, data: dict, raw: bytes | None = None):
+def _push(
+    client,
+    *,
+    subject: str,
+    event_id: str,
+    data: dict,
+    raw: bytes | None = None,
+    occurred_at: str = "2026-11-22T10:00:00+00:00",
+):
     envelope = {
         "event_id": event_id,
         "type": "feedback.submitted",
         "schema_version": 1,
-        "occurred_at": "2026-11-22T10:00:00+00:00",
+        "occurred_at": occurred_at,
         "user_key": subject,
         "session_id": uuid.uuid4().hex,
         "data": data,
@@ -70,3 +78,22 @@ def test_a_malformed_message_is_dropped_not_retried(client, firestore_db):
     r = _push(client, subject=subject, event_id=str(uuid.uuid4()), data={}, raw=b"not json{")
     assert r.status_code == 200  # acknowledged: a retry cannot fix it
     assert not firestore_db.collection("preferences").document(subject).get().exists
+
+
+def test_after_an_erasure_only_what_happens_next_is_learned(client, firestore_db):
+    # The user erased their data at 10:00 and kept using the app (the account lives on): an
+    # event from before (a redelivery, or one late in the outbox) teaches nothing, one from
+    # after is learned afresh.
+    from datetime import UTC, datetime
+
+    subject = uuid.uuid4().hex[:32]
+    firestore_db.collection("erasures").document(subject).set(
+        {"requested_at": datetime(2026, 11, 22, 10, tzinfo=UTC), "analytics": "pending"}
+    )
+    data = {"turn_id": uuid.uuid4().hex, "persona": "nana", "reward": 1.0, "previous_reward": None}
+    before, after = "2026-11-22T09:59:00+00:00", "2026-11-22T10:01:00+00:00"
+    for when in (before, after):
+        r = _push(client, subject=subject, event_id=str(uuid.uuid4()), data=data, occurred_at=when)
+        assert r.status_code == 200
+    prefs = firestore_db.collection("preferences").document(subject).get().to_dict()
+    assert prefs["feedback_count"] == 1 and prefs["stats"]["nana"]["alpha"] == 1.0
