@@ -220,6 +220,11 @@ class FirestoreSessionStore:
             batch.create(ref, doc)
         else:
             batch.update(ref, doc, option=self._db.write_option(last_update_time=context.version))
+        kept = ("rating", "reward", "comment", "created_at", "updated_at")
+        batch.update(
+            self._turn_ref(doc["session_id"], doc["turn_id"]),
+            {"feedback": {k: doc[k] for k in kept}},
+        )
         for event in events:
             batch.set(self._outbox_ref(event.event_id), self._outbox_doc(event))
         try:

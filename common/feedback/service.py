@@ -94,7 +94,10 @@ def _submit_once(
     ):
         raise NotFound("There is no such turn in your conversations.", code="turn_not_found")
     reward = explicit_reward(body.rating)
-    existing = ctx.existing
+    # The rating document expires with the session as it was when rated; the session may live
+    # on (each turn extends it), so the turn keeps its last rating too, and a rating after the
+    # document expired still replaces the old one instead of counting again.
+    existing = ctx.existing or turn.get("feedback")
     out = FeedbackOut(
         turn_id=body.turn_id,
         session_id=body.session_id,

@@ -54,6 +54,27 @@ def test_feedback_is_idempotent_and_the_last_rating_counts_once(api, user, event
     assert p["turns"] == 1
 
 
+def test_a_rating_outlives_its_document_in_a_long_session(api, user, events, firestore_db):
+    # The rating document expires with the session as it was when rated, but every turn extends
+    # the session: after the document expired, the same turn rated again is a change of the
+    # last rating, never a second one.
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    turn = new_turn(api, user, "how do I ask for a raise?").json()
+    assert _feedback(api, user, turn, "up").status_code == 201
+    (doc,) = (
+        firestore_db.collection("feedback")
+        .where(filter=FieldFilter("owner_uid", "==", user.uid))
+        .get()
+    )
+    doc.reference.delete()  # what the TTL or the cleanup job does once it expires
+    again = _feedback(api, user, turn, "down")
+    assert again.status_code == 200 and again.json()["created"] is False
+    got = events.pull(until=2, session_id=turn["session_id"])
+    fb = [e["data"]["previous_reward"] for e in got if e["type"] == "feedback.submitted"]
+    assert fb == [None, 1.0]
+
+
 def test_feedback_on_someone_elses_or_a_missing_turn_is_not_found(api, user, other_user):
     turn = new_turn(api, user, "private question about my salary").json()
     assert _feedback(api, other_user, turn, "up").status_code == 404
