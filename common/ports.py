@@ -46,6 +46,9 @@ class TurnContext:
     user: dict | None = None  # users/{uid}: the user's settings
     preferences: dict | None = None  # what the profile updater learned about the user
     activity: dict | None = None  # activity/{uid}: recent turns, for the anomaly limits
+    # The token of an idempotency key whose turn is gone (deleted with its session before the
+    # key expired): the key is taken over, not created.
+    stale_key: object = None
 
 
 @dataclass(frozen=True)

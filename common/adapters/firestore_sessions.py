@@ -89,11 +89,14 @@ class FirestoreSessionStore:
         with storage_errors():
             snaps = {s.reference.path: s for s in self._db.get_all(refs, **bounded())}
             key_snap = snaps[key_ref.path]
-            keyed_turn = None
+            keyed_turn, stale_key = None, None
             if key_snap.exists:
                 ref = key_snap.to_dict()
                 turn = self._turn_ref(ref["session_id"], ref["turn_id"]).get(**bounded())
-                keyed_turn = self._decode_turn(turn.to_dict()) if turn.exists else None
+                if turn.exists:
+                    keyed_turn = self._decode_turn(turn.to_dict())
+                else:  # its session was deleted before the key expired
+                    stale_key = key_snap.update_time
 
         def doc(ref) -> dict | None:
             snap = snaps.get(ref.path) if ref is not None else None
@@ -103,6 +106,7 @@ class FirestoreSessionStore:
             "user": doc(user_ref),
             "preferences": doc(prefs_ref),
             "activity": doc(activity_ref),
+            "stale_key": stale_key,
         }
         session_snap = snaps.get(refs[-1].path) if session_id else None
         if session_snap is None or not session_snap.exists:
@@ -151,15 +155,17 @@ class FirestoreSessionStore:
                 self._turn_ref(session_id, turn_id),
                 {**write.turn_doc, "response": _json(write.turn_doc["response"])},
             )
-            batch.create(
-                key_ref,
-                {
-                    **key_doc,
-                    "session_id": session_id,
-                    "turn_id": turn_id,
-                    "expires_at": write.state.expires_at,
-                },
-            )
+            key_fields = {
+                **key_doc,
+                "session_id": session_id,
+                "turn_id": turn_id,
+                "expires_at": write.state.expires_at,
+            }
+            if context.stale_key is None:
+                batch.create(key_ref, key_fields)
+            else:  # unless a concurrent retry took it over first
+                only_if = self._db.write_option(last_update_time=context.stale_key)
+                batch.update(key_ref, key_fields, option=only_if)
             for event in write.events:
                 batch.set(self._outbox_ref(event.event_id), self._outbox_doc(event))
             if write.activity is not None:  # last writer wins: a lost entry only eases a limit

@@ -94,6 +94,23 @@ def test_retry_with_the_same_client_turn_id_returns_the_same_turn(api, user, eve
     assert reused.json()["error"]["code"] == "client_turn_id_reused"
 
 
+def test_a_key_whose_session_was_deleted_does_not_block_a_new_turn(api, user, firestore_db):
+    # Sessions and their turns can go (the cleanup job, production TTL) before their
+    # idempotency keys: a client that sends that client_turn_id again gets a new turn.
+    body = {"client_turn_id": "late-" + uuid.uuid4().hex, "message": "still on for Friday?"}
+    first = api.post("/v2/chat/turns", json=body, headers=user.headers)
+    assert first.status_code == 201
+    session = firestore_db.collection("sessions").document(first.json()["session_id"])
+    for turn in session.collection("turns").stream():
+        turn.reference.delete()
+    session.delete()
+    again = api.post("/v2/chat/turns", json=body, headers=user.headers)
+    assert again.status_code == 201, again.text
+    assert again.json()["session_id"] != first.json()["session_id"]
+    replay = api.post("/v2/chat/turns", json=body, headers=user.headers)
+    assert replay.status_code == 200 and replay.json() == again.json()
+
+
 def test_the_same_client_turn_id_from_two_users_is_two_turns(api, user, other_user):
     body = {"client_turn_id": "shared-id-1", "message": "hello there"}
     a = api.post("/v2/chat/turns", json=body, headers=user.headers).json()
