@@ -119,7 +119,7 @@ def _turn_events(
         "turn_index": index,
         "persona": persona,
         "persona_source": source,
-        "policy": "ensemble-v1",
+        "policy": "static",  # the ensemble chooses (or the user, or exploration)
         "propensity": 1.0 if source == "requested" else round(rng.uniform(0.5, 1.0), 4),
         "scores": scores,
         "alternatives": [p for p in PERSONAS if p != persona][:2],

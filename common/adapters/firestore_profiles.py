@@ -21,6 +21,7 @@ from common.adapters.firestore_sessions import (
     decode_session,
 )
 from common.events import Event
+from common.profile.updater import stale_days
 
 APPLIED, DEVICES, ERASURES = "applied_events", "devices", "erasures"
 DEFERRED_NOTIFICATIONS = "deferred_notifications"  # pushes waiting out quiet hours (owner_uid)
@@ -190,20 +191,37 @@ class FirestorePreferenceWriter:
         from datetime import timedelta
 
         from google.api_core import exceptions
+        from google.cloud.firestore import DELETE_FIELD
 
         prefs_ref = self._db.collection(PREFERENCES).document(subject)
+        erasure_ref = self._db.collection(ERASURES).document(subject)
         with storage_errors():
-            erasure = self._db.collection(ERASURES).document(subject).get(**bounded())
+            snaps = {
+                s.reference.path: s
+                for s in self._db.get_all(
+                    [erasure_ref, prefs_ref], field_paths=["requested_at", "daily"], **bounded()
+                )
+            }
+            erasure, prefs = snaps[erasure_ref.path], snaps[prefs_ref.path]
             if erasure.exists and occurred_at <= erasure.get("requested_at"):
                 # From before the user asked to be forgotten: learn nothing from it. The account
                 # lives on, so what they do afterwards is learned afresh.
                 return False
+            update = {**_nested(increments), "updated_at": now}
+            old_days = stale_days(
+                (prefs.to_dict() or {}).get("daily") if prefs.exists else None, now
+            )
+            if old_days:
+                update["daily"] = {
+                    **update.get("daily", {}),
+                    **dict.fromkeys(old_days, DELETE_FIELD),
+                }
             batch = self._db.batch()
             batch.create(
                 prefs_ref.collection(APPLIED).document(event_id),
                 {"applied_at": now, "expires_at": now + timedelta(days=30)},
             )
-            batch.set(prefs_ref, {**_nested(increments), "updated_at": now}, merge=True)
+            batch.set(prefs_ref, update, merge=True)
             try:
                 batch.commit(**bounded())
             except exceptions.Conflict:  # AlreadyExists: applied before

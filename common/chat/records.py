@@ -16,8 +16,6 @@ from common.chat.models import (
 from common.experiments import Assignment, event_fields
 from common.routing.ensemble import Ranking
 
-POLICY = "ensemble-v1"
-
 
 def turn_response(
     *,
@@ -68,16 +66,19 @@ def turn_event_data(
     client: str,
     message_chars: int,
     latency_ms: float,
+    policy: str,
     assignment: Assignment | None = None,
 ) -> dict:
     """What analytics learns of a turn: labels, every persona's score and the propensity of the
-    one shown (for off-policy evaluation), the user's A/B variant, never the text."""
+    one shown (for off-policy evaluation), the user's A/B variant, never the text. `policy` is
+    the ranking policy in force for the user; `persona_source` says what chose this persona
+    (that policy, the ensemble it falls back to for a new user, the user, or care)."""
     return {
         "turn_id": response["turn_id"],
         "turn_index": response["turn_index"],
         "persona": ranking.chosen.id,
         "persona_source": ranking.source,
-        "policy": POLICY,
+        "policy": policy,
         "propensity": ranking.propensity,
         "scores": ranking.scores,
         "components": ranking.chosen.components,

@@ -253,6 +253,7 @@ def take_turn(
             client=client,
             message_chars=len(body.message),
             latency_ms=round((time.perf_counter() - started) * 1000, 2),
+            policy=(assignment.policy if assignment else None) or settings.personalization_policy,
             assignment=assignment,
         ) | {
             "local_hour": local_now.hour,

@@ -140,6 +140,8 @@ def _submit_once(
             # The kind of message rated, for preferences that depend on it.
             "tone": turn.get("tone"),
             "intent": turn.get("intent"),
+            # A crisis turn's reply is the safety message, written by no persona.
+            "crisis": bool(turn.get("crisis")),
             "has_comment": bool(body.comment),
             # The A/B variant the rated turn was shown under (stored with the turn).
             "experiment": turn.get("experiment"),

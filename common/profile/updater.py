@@ -31,6 +31,17 @@ def day_key(when: datetime) -> str:
     return when.strftime("d%Y%m%d")
 
 
+# Per-day counters are read for the last 7 days (engagement, the weekly insight) and kept one
+# day longer; older days are dropped, so no dated history outlives its use.
+DAILY_DAYS_KEPT = 8
+
+
+def stale_days(daily: dict | None, now: datetime) -> list[str]:
+    """The `daily` map's keys older than DAILY_DAYS_KEPT days."""
+    oldest = day_key(now - timedelta(days=DAILY_DAYS_KEPT - 1))
+    return sorted(k for k in (daily or {}) if k < oldest)
+
+
 @dataclass(frozen=True)
 class ProfileDelta:
     increments: dict[str, float] = field(default_factory=dict)  # dotted field path -> amount
@@ -90,15 +101,19 @@ def delta_for(event: Event) -> ProfileDelta | None:
             return None
         previous = d.get("previous_reward")
         keys = context_keys(d.get("tone"), d.get("intent"))
+        # A rating of the crisis safety message (shown under the care persona, written by no
+        # persona) counts as a rating but says nothing about the persona.
+        about_persona = not d.get("crisis")
         if previous is None:
-            _evidence(delta, persona, reward, EXPLICIT_WEIGHT, keys)
+            if about_persona:
+                _evidence(delta, persona, reward, EXPLICIT_WEIGHT, keys)
             delta.add("feedback_count", 1)
             delta.add(f"daily.{day}.feedback", 1)
             delta.add(f"daily.{day}.liked", liked(reward))
         else:  # a changed rating: take the old one out, so the last rating counts once
             if isinstance(previous, int | float):  # on the day of the change (the weekly insight)
                 delta.add(f"daily.{day}.liked", liked(reward) - liked(previous))
-            for prefix in ("stats", *(f"ctx.{key}" for key in keys)):
+            for prefix in ("stats", *(f"ctx.{key}" for key in keys)) if about_persona else ():
                 delta.add(f"{prefix}.{persona}.alpha", reward - previous)
                 delta.add(f"{prefix}.{persona}.beta", previous - reward)
         return delta

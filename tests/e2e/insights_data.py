@@ -65,7 +65,7 @@ def turn_event(
         "turn_index": index,
         "persona": persona,
         "persona_source": source,
-        "policy": "ensemble-v1",
+        "policy": "static",
         "propensity": 1.0,
         "alternatives": others[:2],
         "tone": tone,

@@ -178,6 +178,7 @@ def test_settings_validate_and_personalization_off_means_no_learned_policy(api, 
     turns = [e for e in got if e["type"] == "chat.turn.completed"]
     assert len(turns) == 8
     assert {e["data"]["persona_source"] for e in turns} <= {"ensemble", "exploration"}
+    assert {e["data"]["policy"] for e in turns} == {"thompson"}  # in force, if not choosing
 
 
 def test_anonymised_users_events_carry_no_user_key(api, user, events):

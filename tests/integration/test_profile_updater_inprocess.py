@@ -97,3 +97,28 @@ def test_after_an_erasure_only_what_happens_next_is_learned(client, firestore_db
         assert r.status_code == 200
     prefs = firestore_db.collection("preferences").document(subject).get().to_dict()
     assert prefs["feedback_count"] == 1 and prefs["stats"]["nana"]["alpha"] == 1.0
+
+
+def test_per_day_counters_older_than_eight_days_are_dropped(client, firestore_db):
+    # Only the last 7 days are read (engagement, the weekly insight): older days are removed
+    # when the next event is applied, so no dated history outlives its use.
+    from datetime import UTC, datetime, timedelta
+
+    from common.profile.updater import day_key
+
+    subject, today = uuid.uuid4().hex[:32], datetime.now(UTC)
+    old, kept = day_key(today - timedelta(days=8)), day_key(today - timedelta(days=7))
+    firestore_db.collection("preferences").document(subject).set(
+        {"daily": {old: {"turns": 3}, kept: {"turns": 2}, "d20200101": {"turns": 1}}}
+    )
+    data = {"turn_id": uuid.uuid4().hex, "persona": "riri", "reward": 1.0, "previous_reward": None}
+    r = _push(
+        client,
+        subject=subject,
+        event_id=str(uuid.uuid4()),
+        data=data,
+        occurred_at=today.isoformat(),
+    )
+    assert r.status_code == 200
+    daily = firestore_db.collection("preferences").document(subject).get().to_dict()["daily"]
+    assert set(daily) == {kept, day_key(today)}

@@ -46,3 +46,16 @@ def test_a_changed_rating_applied_before_the_first_one_still_reads_as_a_profile(
     in_order = profile_from_doc(applied(applied({}, first), change), personalization=True, now=NOW)
     assert late == in_order  # once both are in, the last rating counts once
     assert (late.stat("elro").alpha, late.stat("elro").beta) == (1.0, 2.0)
+
+
+def test_a_rating_of_the_crisis_safety_message_is_no_evidence_about_the_persona() -> None:
+    for previous in (None, 1.0):
+        event = rating(0.0, previous)
+        event = Event(event.type, NOW, "k", "s1", {**event.data, "crisis": True}, subject="k")
+        delta = delta_for(event)
+        assert delta is not None
+        assert not any(path.startswith(("stats.", "ctx.")) for path in delta.increments)
+    first = delta_for(
+        Event("feedback.submitted", NOW, "k", "s1", {**rating(0.0, None).data, "crisis": True})
+    )
+    assert first is not None and first.increments["feedback_count"] == 1
