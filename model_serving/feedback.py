@@ -57,8 +57,8 @@ class RatedTurn:
     local_hour: int | None = None
     scores: dict[str, float] | None = None  # every persona's ensemble score
     profile: dict[str, Any] | None = None  # what the policy saw
-    # the pseudonymous user (HMAC of the uid); None for users who anonymise analytics. A user's
-    # turns share one preference and one learned profile, so the off-policy intervals group by it
+    # the pseudonymous user (HMAC of the uid); None for users who anonymise analytics (whose
+    # turns also log no profile). The off-policy intervals group a user's turns by it
     user_key: str | None = None
 
     @classmethod

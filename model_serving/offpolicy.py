@@ -93,6 +93,8 @@ def logged(
     for t in turns:
         if t.persona_source in NOT_POLICY:
             skipped["not_chosen_by_a_policy"] += 1
+        elif t.user_key is None:  # anonymised: the profile the policy saw is not logged
+            skipped["anonymised"] += 1
         elif t.analysis_source != champion_version:
             skipped["read_by_another_model"] += 1
         elif not t.scores or set(t.scores) != set(PERSONA_IDS) or t.persona not in PERSONA_IDS:
@@ -163,9 +165,9 @@ def evaluate(
     }
     if kept:
         # A user's turns are not independent (one preference, one learned profile): the intervals
-        # sum deviations per user. An anonymised user's turns cannot be linked, so each is its own.
-        groups = [t.user_key or t.turn_id for t in kept]
-        result["users"] = len({t.user_key for t in kept if t.user_key})
+        # sum deviations per user.
+        groups = [t.user_key for t in kept]
+        result["users"] = len(set(groups))
         result["champion"] = _as_dict(estimate(policy, base, groups=groups))
         result["challenger"] = _as_dict(estimate(policy, shifted, groups=groups))
     return result

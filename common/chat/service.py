@@ -263,8 +263,10 @@ def take_turn(
             "repeat_of_previous": bool(
                 previous and normalise(previous.message) == normalise(body.message)
             ),
-            # What the policy saw, so another policy can be evaluated offline on these logs.
-            "profile": profile.to_dict(),
+            # What the policy saw, so another policy can be evaluated offline on these logs. Not
+            # for an anonymised user: it changes a little with each turn, so it would link their
+            # keyless rows to each other and to their earlier keyed ones.
+            "profile": profile.to_dict() if analytics_key else None,
         }
         events.append(event("chat.turn.completed", data))
         if crisis:

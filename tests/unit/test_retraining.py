@@ -11,6 +11,7 @@ import json
 import threading
 import urllib.parse
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -267,6 +268,7 @@ def logged_turn(i: int, shown: str, reward: float, **kw: Any) -> RatedTurn:
         "local_hour": 10,
         "scores": scores,
         "profile": None,
+        "user_key": f"u{i}",
     }
     return RatedTurn(**{**base, **kw})
 
@@ -282,6 +284,7 @@ def test_off_policy_replay_favours_a_persona_head_that_moves_towards_liked_perso
     turns += [
         logged_turn(100, "lua", 1.0, persona_source="requested"),
         logged_turn(101, "lua", 1.0, analysis_source="baseline"),
+        logged_turn(104, "lua", 1.0, user_key=None),  # anonymised: its profile is not logged
         logged_turn(102, "lua", 1.0, scores=None),
         logged_turn(103, "lua", 1.0, propensity=0.0),
     ]
@@ -297,6 +300,7 @@ def test_off_policy_replay_favours_a_persona_head_that_moves_towards_liked_perso
         "read_by_another_model": 1,
         "no_scores": 1,
         "no_propensity": 1,
+        "anonymised": 1,
     }
     assert same["champion"] == same["challenger"]
     # lua scores 0.6 vs riri 0.55: the static choice is lua, whose logged rewards are 0
@@ -310,7 +314,7 @@ def test_off_policy_replay_favours_a_persona_head_that_moves_towards_liked_perso
     assert toward_riri["challenger"]["snips"] == pytest.approx(1.0)
     assert toward_riri["challenger"]["ess"] == pytest.approx(20.0)
     by_model = offpolicy.observed_by_model(turns)
-    assert by_model["pm-champ"]["rated_turns"] == 43 and by_model["baseline"]["mean_reward"] == 1
+    assert by_model["pm-champ"]["rated_turns"] == 44 and by_model["baseline"]["mean_reward"] == 1
 
 
 def test_off_policy_intervals_group_a_users_turns() -> None:
@@ -324,9 +328,11 @@ def test_off_policy_intervals_group_a_users_turns() -> None:
     same = means([0.7, 0.1, 0.1, 0.1])
     args = {"champion_version": "pm-champ", "champion_means": same, "challenger_means": same}
     by_user = offpolicy.evaluate(turns(lambda u: f"k{u}"), **args)
-    anonymised = offpolicy.evaluate(turns(lambda u: None), **args)  # each turn on its own
-    assert (by_user["users"], anonymised["users"]) == (4, 0)
-    grouped, single = by_user["champion"], anonymised["champion"]
+    apart = offpolicy.evaluate(  # the same turns as if each came from its own user
+        [replace(t, user_key=t.turn_id) for t in turns(lambda u: f"k{u}")], **args
+    )
+    assert (by_user["users"], apart["users"]) == (4, 40)
+    grouped, single = by_user["champion"], apart["champion"]
     assert grouped["snips"] == single["snips"] == pytest.approx(0.5)
 
     def width(ci: list[float]) -> float:
