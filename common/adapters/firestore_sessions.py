@@ -47,11 +47,17 @@ def outbox_doc(event: Event, *, due: datetime) -> dict:
     }
 
 
+# Production TTL purges a session this long after it expired: the hourly cleanup job gets there
+# first and publishes its session.ended event; TTL is the backstop if the job stops.
+PURGE_AFTER_EXPIRY = timedelta(days=2)
+
+
 def encode_session(state: SessionState) -> dict:
     """The session document. The window is stored as JSON text: one value to encode instead of
     dozens (encoding nested maps dominated a turn's CPU time)."""
     doc = state.to_dict()
     doc["context_window"] = _json(doc["context_window"])
+    doc["purge_at"] = state.expires_at + PURGE_AFTER_EXPIRY
     return doc
 
 

@@ -8,18 +8,21 @@ module "firestore" {
   }
   # Denies all direct client access: only the functions (server client libraries) read and write.
   rules_file = "${local.repo_root}/firestore.rules"
-  # TTL on every document the code gives an `expires_at`: sessions (24 h after the last turn),
-  # turn_keys (the idempotency window), feedback (its session's expiry), activity (the anomaly
-  # limits' record, a day after the last turn) and the profile updater's applied_events
-  # markers and the push sender's push_notifications records (30 days). Not on turns: a turn's expires_at is set once
-  # when written, so TTL would delete early turns of a session still in use; turns go with their
-  # session (functions/session_cleanup). `indexed`: the cleanup job queries these fields.
+  # TTL on every document the code gives an `expires_at`: turn_keys (the idempotency window),
+  # feedback (its session's expiry), activity (the anomaly limits' record, a day after the last
+  # turn) and the profile updater's applied_events markers and the push sender's
+  # push_notifications records (30 days). Sessions expire 24 h after the last turn, but TTL
+  # purges them only at `purge_at`, 2 days later: the cleanup job must see an expired session
+  # first, to publish its session.ended event (the session-length signals) and delete its turns.
+  # Not on turns: a turn's expires_at is set once when written, so TTL would delete early turns
+  # of a session still in use; turns go with their session (functions/session_cleanup).
+  # `indexed`: the cleanup job queries these fields.
   ttl_fields = {
     activity           = { field = "expires_at", indexed = true }
     applied_events     = { field = "expires_at" }
     push_notifications = { field = "expires_at" }
     feedback           = { field = "expires_at", indexed = true }
-    sessions           = { field = "expires_at", indexed = true }
+    sessions           = { field = "purge_at" }
     turn_keys          = { field = "expires_at", indexed = true }
   }
   # Queries across all parents (collection_group) need collection-group indexes; setting them

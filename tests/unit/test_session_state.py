@@ -116,6 +116,8 @@ def test_the_stored_form_round_trips():
     doc = encode_session(state)
     assert isinstance(doc["context_window"], str)  # one value to encode, not a nested list
     assert decode_session(doc) == state
+    # production TTL purges it two days after it expires: the cleanup job sees it first
+    assert doc["purge_at"] - state.expires_at == timedelta(days=2)
 
 
 @pytest.mark.parametrize(
