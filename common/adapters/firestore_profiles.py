@@ -203,7 +203,8 @@ class FirestorePreferenceWriter:
                 )
             }
             erasure, prefs = snaps[erasure_ref.path], snaps[prefs_ref.path]
-            if erasure.exists and occurred_at <= erasure.get("requested_at"):
+            requested = (erasure.to_dict() or {}).get("requested_at") if erasure.exists else None
+            if erasure.exists and (requested is None or occurred_at <= requested):
                 # From before the user asked to be forgotten: learn nothing from it. The account
                 # lives on, so what they do afterwards is learned afresh.
                 return False
