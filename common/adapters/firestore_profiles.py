@@ -203,11 +203,12 @@ class FirestorePreferenceWriter:
                 )
             }
             erasure, prefs = snaps[erasure_ref.path], snaps[prefs_ref.path]
-            requested = (erasure.to_dict() or {}).get("requested_at") if erasure.exists else None
-            if erasure.exists and (requested is None or occurred_at <= requested):
-                # From before the user asked to be forgotten: learn nothing from it. The account
-                # lives on, so what they do afterwards is learned afresh.
-                return False
+            if erasure.exists:
+                requested = erasure.to_dict().get("requested_at")
+                if requested is None or occurred_at <= requested:
+                    # From before the user asked to be forgotten: learn nothing from it. The
+                    # account lives on, so what they do afterwards is learned afresh.
+                    return False
             update = {**_nested(increments), "updated_at": now}
             old_days = stale_days(
                 (prefs.to_dict() or {}).get("daily") if prefs.exists else None, now

@@ -101,6 +101,7 @@ def take_turn(
     analytics_key = None if user_settings.anonymize_analytics else ukey
     # The A/B variant the user is in while an experiment runs: it names the ranking policy.
     assignment = assign_running(settings.experiments, ukey, now)
+    policy_name = (assignment.policy if assignment else None) or settings.personalization_policy
 
     activity = [
         *recent_activity(context.activity, local_now.tzinfo),
@@ -164,7 +165,7 @@ def take_turn(
             requested=body.persona,
             seed=turn_id,
             profile=profile,
-            policy_name=assignment.policy if assignment else None,
+            policy_name=policy_name,
         )
     request = ReplyRequest(
         persona=PERSONAS[ranking.chosen.id],
@@ -253,7 +254,7 @@ def take_turn(
             client=client,
             message_chars=len(body.message),
             latency_ms=round((time.perf_counter() - started) * 1000, 2),
-            policy=(assignment.policy if assignment else None) or settings.personalization_policy,
+            policy=policy_name,
             assignment=assignment,
         ) | {
             "local_hour": local_now.hour,

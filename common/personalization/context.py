@@ -51,8 +51,9 @@ def _kind(key: str) -> str:
     return key.split("_", 1)[0]
 
 
-def _counts(c: dict | None) -> tuple[float, float]:
-    """A stored {"alpha": a, "beta": b} bucket entry as (a, b), never negative."""
+def stored_counts(c: dict | None) -> tuple[float, float]:
+    """Stored {"alpha": a, "beta": b} evidence as (a, b), never negative: a changed rating's
+    event (which takes the old rating out) may be applied before the first rating's."""
     c = c or {}
     return max(float(c.get("alpha", 0.0)), 0.0), max(float(c.get("beta", 0.0)), 0.0)
 
@@ -75,7 +76,7 @@ def explanation_weights(
     }
     for kind in {_kind(key) for key in keys}:
         log_post[kind] = math.log(EXPLANATION_PRIOR[kind]) + sum(
-            _log_evidence(*_counts(c))
+            _log_evidence(*stored_counts(c))
             for key, bucket in counts.items()
             if _kind(key) == kind
             for c in (bucket or {}).values()
@@ -103,7 +104,7 @@ def in_context(profile: Profile, counts: dict | None, keys: tuple[str, ...]) -> 
         beta = 1.0 + weights["overall"] * (overall.beta - 1.0)
         for kind, w in weights.items():
             if kind != "overall":
-                a, b = _counts(bucket_of[kind].get(pid))
+                a, b = stored_counts(bucket_of[kind].get(pid))
                 alpha, beta = alpha + w * a, beta + w * b
         stats[pid] = PersonaStats(max(alpha, 1e-6), max(beta, 1e-6))
     return replace(profile, stats=stats)

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from common.events import Event
 from common.labels import INTENTS, PERSONA_IDS
-from common.personalization.context import context_keys
+from common.personalization.context import context_keys, stored_counts
 from common.personalization.preferences import (
     EXPLICIT_WEIGHT,
     HOURS,
@@ -139,16 +139,11 @@ def profile_from_doc(prefs: dict | None, *, personalization: bool, now: datetime
         for k in ("turns", "sessions", "feedback")
     }
     hourly = prefs.get("hourly") or {}
-    # Counts can be below zero for a while: a changed rating's event (which takes the old rating
-    # out) may be applied before the first rating's (Pub/Sub does not keep order).
-    stats = {
-        p: {
-            "alpha": 1.0 + max(0.0, float(s.get("alpha", 0.0))),
-            "beta": 1.0 + max(0.0, float(s.get("beta", 0.0))),
-        }
-        for p, s in (prefs.get("stats") or {}).items()
-        if p in PERSONA_IDS
-    }
+    stats = {}
+    for p, counts in (prefs.get("stats") or {}).items():
+        if p in PERSONA_IDS:
+            alpha, beta = stored_counts(counts)
+            stats[p] = {"alpha": 1.0 + alpha, "beta": 1.0 + beta}
     return Profile.from_dict(
         {
             "personalization": personalization,
