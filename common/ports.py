@@ -46,6 +46,7 @@ class TurnContext:
     user: dict | None = None  # users/{uid}: the user's settings
     preferences: dict | None = None  # what the profile updater learned about the user
     activity: dict | None = None  # activity/{uid}: recent turns, for the anomaly limits
+    activity_version: object = None  # its token; None when it does not exist
     # The token of an idempotency key whose turn is gone (deleted with its session before the
     # key expired): the key is taken over, not created.
     stale_key: object = None
@@ -72,10 +73,11 @@ class SessionStore(Protocol):
         key_doc: dict,
         session_id: str,
         is_new: bool,
-        build: Callable[[SessionState | None], TurnWrite],
+        build: Callable[[TurnContext], TurnWrite],
         context: TurnContext,
     ) -> CommitOutcome:
-        """Write the turn atomically; on a concurrent change re-read and call `build` again."""
+        """Write the turn atomically, with the activity record read in `context`; on a
+        concurrent change of either re-read and call `build` again."""
         ...
 
     def list_turns(self, session_id: str, *, after: int, limit: int) -> list[dict]: ...

@@ -104,14 +104,19 @@ class FirestoreSessionStore:
                 else:  # its session was deleted before the key expired
                     stale_key = key_snap.update_time
 
-        def doc(ref) -> dict | None:
+        def found(ref):
             snap = snaps.get(ref.path) if ref is not None else None
-            return snap.to_dict() if snap is not None and snap.exists else None
+            return snap if snap is not None and snap.exists else None
 
+        def doc(ref) -> dict | None:
+            return snap.to_dict() if (snap := found(ref)) else None
+
+        activity_snap = found(activity_ref)
         extra = {
             "user": doc(user_ref),
             "preferences": doc(prefs_ref),
-            "activity": doc(activity_ref),
+            "activity": activity_snap.to_dict() if activity_snap else None,
+            "activity_version": activity_snap.update_time if activity_snap else None,
             "stale_key": stale_key,
         }
         session_snap = snaps.get(refs[-1].path) if session_id else None
@@ -131,13 +136,15 @@ class FirestoreSessionStore:
         key_doc: dict,
         session_id: str,
         is_new: bool,
-        build: Callable[[SessionState | None], TurnWrite],
+        build: Callable[[TurnContext], TurnWrite],
         context: TurnContext,
     ) -> CommitOutcome:
-        """One atomic batch with preconditions (optimistic concurrency): the session must be
-        unchanged since it was read (or not exist yet), and the turn and its idempotency key
-        must not exist. A concurrent writer makes it fail; then re-read and build again. This
-        costs one round trip where a transaction costs three, and never holds a lock."""
+        """One atomic batch with preconditions (optimistic concurrency): the session and the
+        user's activity record must be unchanged since they were read (or not exist yet), and
+        the turn and its idempotency key must not exist. A concurrent writer makes it fail;
+        then re-read and build again, so that concurrent turns of one user are each judged by
+        the anomaly limits with the others counted. This costs one round trip where a
+        transaction costs three, and never holds a lock."""
         from google.api_core import exceptions
 
         session_ref = self._db.collection(SESSIONS).document(session_id)
@@ -145,7 +152,7 @@ class FirestoreSessionStore:
         for _ in range(MAX_COMMIT_ATTEMPTS):
             if context.keyed_turn is not None:  # a retry of this turn got there first
                 return CommitOutcome(turn_doc=context.keyed_turn, events=[], replayed=True)
-            write = build(None if is_new else context.session)
+            write = build(context)
             turn_id = write.turn_doc["turn_id"]
             batch = self._db.batch()
             session_doc = encode_session(write.state)
@@ -174,15 +181,21 @@ class FirestoreSessionStore:
                 batch.update(key_ref, key_fields, option=only_if)
             for event in write.events:
                 batch.set(self._outbox_ref(event.event_id), self._outbox_doc(event))
-            if write.activity is not None:  # last writer wins: a lost entry only eases a limit
+            if write.activity is not None:
                 uid, activity = write.activity
-                batch.set(self._db.collection(ACTIVITY).document(uid), activity)
+                activity_ref = self._db.collection(ACTIVITY).document(uid)
+                if context.activity_version is None:
+                    batch.create(activity_ref, activity)
+                else:
+                    unchanged = self._db.write_option(last_update_time=context.activity_version)
+                    batch.update(activity_ref, activity, option=unchanged)
             try:
                 with storage_errors():
                     batch.commit(**bounded())
                 return CommitOutcome(turn_doc=write.turn_doc, events=write.events, replayed=False)
             except (exceptions.Conflict, exceptions.FailedPrecondition):
-                context = self.read_turn_context(key=key, session_id=session_id)
+                uid = write.activity[0] if write.activity else ""
+                context = self.read_turn_context(key=key, session_id=session_id, uid=uid)
                 is_new = False if context.session is not None else is_new
         raise Unavailable(
             "This conversation is busy; try again.", code="session_busy", retry_after=1

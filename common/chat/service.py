@@ -13,7 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import NoReturn, Protocol
 from zoneinfo import ZoneInfo
 
 from common.analysis.types import Analysis
@@ -103,28 +103,28 @@ def take_turn(
     assignment = assign_running(settings.experiments, ukey, now)
     policy_name = (assignment.policy if assignment else None) or settings.personalization_policy
 
-    activity = [
-        *recent_activity(context.activity, local_now.tzinfo),
-        (local_now, message_hash(body.message)),
-    ]
-    verdict = check_activity(
-        activity,
-        local_now,
-        profile.hourly,
-        Thresholds(
-            burst_minute_max=settings.anomaly_burst_minute_max,
-            burst_hour_max=settings.anomaly_burst_hour_max,
-            repeat_max=settings.anomaly_repeat_max,
-        ),
+    thresholds = Thresholds(
+        burst_minute_max=settings.anomaly_burst_minute_max,
+        burst_hour_max=settings.anomaly_burst_hour_max,
+        repeat_max=settings.anomaly_repeat_max,
     )
-    if verdict.limited:
-        analysis_done.cancel()
+
+    def judge(read: TurnContext) -> tuple[list[tuple[datetime, str]], Verdict]:
+        """This turn judged with the user's activity as `read` holds it. It runs again at the
+        commit, whose precondition makes concurrent turns of the user count each other."""
+        activity = [
+            *recent_activity(read.activity, local_now.tzinfo),
+            (local_now, message_hash(body.message)),
+        ]
+        return activity, check_activity(activity, local_now, profile.hourly, thresholds)
+
+    def limit(read: TurnContext, activity: list, verdict: Verdict) -> NoReturn:
         _limit(
             uid=uid,
             ukey=ukey,
             analytics_key=analytics_key,
             verdict=verdict,
-            context=context,
+            context=read,
             activity=activity[:-1],
             session_id=body.session_id,
             store=store,
@@ -132,6 +132,11 @@ def take_turn(
             publisher=publisher,
             now=now,
         )
+
+    activity, verdict = judge(context)
+    if verdict.limited:
+        analysis_done.cancel()
+        limit(context, activity, verdict)
 
     state = context.session
     if body.session_id and (state is None or not state.visible_to(uid, now)):
@@ -188,7 +193,11 @@ def take_turn(
 
     ttl = timedelta(hours=settings.session_ttl_hours)
 
-    def build(current: SessionState | None) -> TurnWrite:
+    def build(read: TurnContext) -> TurnWrite:
+        activity, verdict = judge(read)
+        if verdict.limited:  # turns of this user committed while this one was answered
+            raise _LimitedAtCommit(read, activity, verdict)
+        current = read.session
         if body.session_id:
             if current is None or not current.visible_to(uid, now):
                 raise NotFound(SESSION_GONE, code="session_not_found")
@@ -288,19 +297,30 @@ def take_turn(
         )
 
     with phase("commit"):
-        outcome = store.commit_turn(
-            key=key,
-            key_doc={"owner_uid": uid, "fingerprint": fingerprint},
-            session_id=session_id,
-            is_new=body.session_id is None,
-            build=build,
-            context=context,
-        )
+        try:
+            outcome = store.commit_turn(
+                key=key,
+                key_doc={"owner_uid": uid, "fingerprint": fingerprint},
+                session_id=session_id,
+                is_new=body.session_id is None,
+                build=build,
+                context=context,
+            )
+        except _LimitedAtCommit as late:
+            limit(late.read, late.activity, late.verdict)
     if outcome.replayed:
         return _replay(outcome.turn_doc, fingerprint), True
     with phase("publish"):
         deliver_now(outcome.events, publisher=publisher, outbox=outbox, now=now)
     return outcome.turn_doc["response"], False
+
+
+class _LimitedAtCommit(Exception):
+    """The turn passed the limits when it started, not with the turns committed since."""
+
+    def __init__(self, read: TurnContext, activity: list, verdict: Verdict) -> None:
+        super().__init__(verdict.reasons)
+        self.read, self.activity, self.verdict = read, activity, verdict
 
 
 class ReplySink(Protocol):
@@ -357,7 +377,7 @@ def _limit(
     outbox: OutboxStore,
     publisher: EventPublisher,
     now: datetime,
-) -> None:
+) -> NoReturn:
     """Refuse the turn with 429 + Retry-After; the first refusal of a spell is an event."""
     until = now + timedelta(seconds=verdict.retry_after)
     already = (context.activity or {}).get("limited_until")

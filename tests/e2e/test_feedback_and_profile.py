@@ -7,6 +7,7 @@ import json
 import time
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 from common.config import get_settings
 from common.events import user_key
@@ -301,6 +302,14 @@ def test_a_burst_is_limited_with_retry_after_and_one_anomaly_event(api, user, ev
     assert anomalies[0]["data"]["reasons"] == ["burst_minute"]
     turns = api.get(f"/v2/sessions/{session_id}/turns", headers=user.headers).json()["turns"]
     assert len(turns) == 8  # refused turns are not stored
+
+
+def test_turns_sent_at_once_are_limited_as_if_sent_one_by_one(api, user):
+    # Each turn reads the user's activity before it is answered; the commit's precondition on
+    # that record makes concurrent turns count each other, so the ninth of a minute is refused.
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        codes = list(pool.map(lambda i: new_turn(api, user, f"at once {i}").status_code, range(12)))
+    assert sorted(codes) == [201] * 8 + [429] * 4
 
 
 def test_the_same_message_over_and_over_is_limited(api, user):
