@@ -9,6 +9,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from common.experiments import Experiment, check_no_overlap
 
+LOCAL_ANALYTICS_KEY = "local-analytics-key-not-secret"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
@@ -32,7 +34,8 @@ class Settings(BaseSettings):
     outbox_grace_seconds: int = Field(30, ge=0)
 
     # Analytics: the key of the HMAC that turns a uid into a user_key (Secret Manager in prod).
-    analytics_key: SecretStr = SecretStr("local-analytics-key-not-secret")
+    # Read it through analytics_hmac_key().
+    analytics_key: SecretStr = SecretStr(LOCAL_ANALYTICS_KEY)
     # The analytics sink: dataset of the events table, where refused events go, and the most
     # rows one BigQuery write carries (concurrent deliveries share a write).
     analytics_dataset: str = "analytics"
@@ -112,6 +115,14 @@ class Settings(BaseSettings):
     @property
     def project_id(self) -> str:
         return self.google_cloud_project
+
+    def analytics_hmac_key(self) -> str:
+        """The key of user_key's HMAC. A deployed function without the secret refuses to work
+        rather than key analytics with this public default, which anyone could reverse."""
+        key = self.analytics_key.get_secret_value()
+        if self.ion_env != "local" and key == LOCAL_ANALYTICS_KEY:
+            raise RuntimeError("ANALYTICS_KEY is not set; this function needs the secret")
+        return key
 
 
 @cache

@@ -87,7 +87,7 @@ class FirestoreCleanupStore:
             return
         owners = [self._db.collection(USERS).document(uid) for uid in {s.owner_uid for s in states}]
         users = {d.id: d.to_dict() for d in self._db.get_all(owners, timeout=READ_TIMEOUT)}
-        key = get_settings().analytics_key.get_secret_value()
+        key = get_settings().analytics_hmac_key()
         batch = self._db.batch()
         for state in states:
             subject = user_key(state.owner_uid, key)

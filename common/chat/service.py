@@ -81,7 +81,7 @@ def take_turn(
     started = time.perf_counter()
     key = turn_key(uid, body.client_turn_id)
     fingerprint = _fingerprint(body)
-    ukey = user_key(uid, settings.analytics_key.get_secret_value())
+    ukey = user_key(uid, settings.analytics_hmac_key())
     # The message's analysis (a model call) needs nothing stored, so it runs while the context
     # is read: the turn waits for the slower of the two instead of both. A replay or a limited
     # request does not wait for it (cancelled if not yet started, else its work is wasted).

@@ -122,7 +122,7 @@ def _submit_once(
         "updated_at": now,
         "expires_at": ctx.session.expires_at,
     }
-    ukey = user_key(uid, settings.analytics_key.get_secret_value())
+    ukey = user_key(uid, settings.analytics_hmac_key())
     event = Event(
         type="feedback.submitted",
         occurred_at=now,

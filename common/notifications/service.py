@@ -84,7 +84,7 @@ def _run(
     page_size: int = PAGE_SIZE,
     max_pages: int = MAX_PAGES,
 ) -> ProducerReport:
-    key = settings.analytics_key.get_secret_value()
+    key = settings.analytics_hmac_key()
     due = now + timedelta(seconds=settings.outbox_grace_seconds)
     seen: set[str] = set()
     cursor: Any = None
@@ -131,7 +131,7 @@ def produce_weekly_insights(
     max_pages: int = MAX_PAGES,
 ) -> ProducerReport:
     """A weekly insight for every user with a device and a turn in the last 7 days."""
-    key = settings.analytics_key.get_secret_value()
+    key = settings.analytics_hmac_key()
     report = ProducerReport(WEEKLY_INSIGHT, iso_week(now), extra={"window_days": WEEK_DAYS})
     return _run(
         report,
@@ -159,7 +159,7 @@ def produce_reengagement_nudges(
 ) -> ProducerReport:
     """A nudge for every user with a device whom the churn_risk view marks at risk
     (common/notifications/reengagement.py says who exactly)."""
-    key = settings.analytics_key.get_secret_value()
+    key = settings.analytics_hmac_key()
     cooldown = settings.reengagement_cooldown_days
     rows = risks.at_risk(
         min_risk=settings.reengagement_min_risk, min_idle_days=MIN_IDLE_DAYS, limit=MAX_AT_RISK

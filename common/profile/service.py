@@ -51,7 +51,7 @@ def _out(settings: ProfileSettings, prefs: dict | None, now: datetime) -> Profil
 
 
 def get_profile(*, uid: str, store: ProfileStore, settings: Settings, now: datetime) -> ProfileOut:
-    ukey = user_key(uid, settings.analytics_key.get_secret_value())
+    ukey = user_key(uid, settings.analytics_hmac_key())
     user_doc, prefs = store.read_profile(uid=uid, ukey=ukey)
     return _out(settings_of(user_doc), prefs, now)
 
@@ -70,7 +70,7 @@ def patch_profile(
     for name in sent - {"quiet_hours"}:  # only quiet_hours can be cleared with null
         if getattr(patch, name) is None:
             raise InvalidInput(f"'{name}' cannot be null.", field=name)
-    ukey = user_key(uid, settings.analytics_key.get_secret_value())
+    ukey = user_key(uid, settings.analytics_hmac_key())
     user_doc, prefs = store.read_profile(uid=uid, ukey=ukey)
     current = settings_of(user_doc)
     updated = current.model_copy(update={name: getattr(patch, name) for name in sent})
@@ -99,12 +99,12 @@ def patch_profile(
 
 
 def export_profile(*, uid: str, store: ProfileStore, settings: Settings) -> dict[str, Any]:
-    ukey = user_key(uid, settings.analytics_key.get_secret_value())
+    ukey = user_key(uid, settings.analytics_hmac_key())
     return store.export_user(uid=uid, ukey=ukey)
 
 
 def erase_profile(*, uid: str, store: ProfileStore, settings: Settings, now: datetime) -> dict:
     """Everything stored about the user goes; analytics rows keyed to them are erased by the
     cleanup job from the pending erasure recorded here (BigQuery deletes are batch work)."""
-    ukey = user_key(uid, settings.analytics_key.get_secret_value())
+    ukey = user_key(uid, settings.analytics_hmac_key())
     return store.erase_user(uid=uid, ukey=ukey, now=now)

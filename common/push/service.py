@@ -171,7 +171,7 @@ def deliver(
         raise Busy(note.notification_id)
     user = store.read_user(note.uid)
     prefs = settings_of(user.doc)
-    ukey = user_key(note.uid, settings.analytics_key.get_secret_value())
+    ukey = user_key(note.uid, settings.analytics_hmac_key())
 
     def event(kind: str, **data) -> Event:
         return Event(

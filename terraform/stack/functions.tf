@@ -75,8 +75,8 @@ locals {
       memory_mb       = 512
       min_instances   = 0
       project_roles   = local.auth_roles
-      publishes_to    = ["events"]
-      secrets         = ["ANALYTICS_KEY"]
+      publishes_to    = []
+      secrets         = []
       timeout_seconds = 30
     }
     # POST /v2/feedback.
@@ -224,7 +224,7 @@ locals {
       min_instances   = 0
       project_roles   = ["roles/bigquery.jobUser", "roles/datastore.user"]
       publishes_to    = []
-      secrets         = []
+      secrets         = ["ANALYTICS_KEY"] # uid -> user_key of its session.ended events
       timeout_seconds = 540
     }
   }

@@ -56,7 +56,15 @@ CHAT_SETS = {
     "RESPONSE_GENERATOR",
 }
 # Functions that turn a uid into the analytics user_key, so need the HMAC key.
-NEEDS_ANALYTICS_KEY = {"chat", "feedback", "profile", "notification_producers"}
+# Exactly these (common/config.py's analytics_hmac_key refuses to run without it when deployed).
+NEEDS_ANALYTICS_KEY = {
+    "chat",
+    "feedback",
+    "notification_producers",
+    "profile",
+    "push_sender",
+    "session_cleanup",
+}
 ROOT_FILES = {
     "backend.tf",
     "main.tf",
@@ -816,8 +824,8 @@ def test_function_environment_variables_are_settings_fields(env: str) -> None:
         assert not set(variables) & set(secrets), f"{env}/{name}: set both plain and secret"
         assert not EVERY_FUNCTION_SETS - set(variables), f"{env}/{name}: misses settings"
         assert "ANALYTICS_KEY" not in variables, f"{env}/{name}: a secret set as plain text"
-        if name in NEEDS_ANALYTICS_KEY:
-            assert "ANALYTICS_KEY" in secrets, f"{env}/{name}: does not get ANALYTICS_KEY"
+        needs = name in NEEDS_ANALYTICS_KEY
+        assert ("ANALYTICS_KEY" in secrets) == needs, f"{env}/{name}: ANALYTICS_KEY {needs=}"
     assert not CHAT_SETS - set(instances["chat"]["environment_variables"])
 
 
