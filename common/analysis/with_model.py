@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import replace
 
 from common.analysis.baseline import analyze_baseline
@@ -14,7 +15,11 @@ MODEL_DOWN = "persona_model"
 def analyze(text: str, *, model: PersonaModelClient | None) -> tuple[Analysis, list[str]]:
     """(analysis, degraded). Sentiment and entities always come from the offline baseline; tone,
     pace, intent and the persona head from the model. Crisis is the model's flag OR the
-    baseline's high-precision patterns: either alone is enough to answer with care."""
+    baseline's high-precision patterns: either alone is enough to answer with care.
+
+    Both read the text in NFKC form: full-width letters (CJK keyboards) and styled ones
+    ("fancy text" apps) are plain letters to a reader, and must be to the crisis check too."""
+    text = unicodedata.normalize("NFKC", text)
     base = analyze_baseline(text)
     if model is None:
         return base, []

@@ -118,3 +118,18 @@ def test_more_signs_mean_a_higher_probability() -> None:
 
 def test_unrelated_text_has_zero_probability() -> None:
     assert assess_safety("can you explain python decorators?").probability == 0.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ｉ ｗａｎｔ ｔｏ ｄｉｅ",  # full-width, as CJK keyboards type it
+        "ＩＭ ＧＯＩＮＧ ＴＯ ＫＩＬＬ ＭＹＳＥＬＦ",
+        "𝗶 𝘄𝗮𝗻𝘁 𝘁𝗼 𝗸𝗶𝗹𝗹 𝗺𝘆𝘀𝗲𝗹𝗳",  # mathematical bold, from "fancy text" apps
+    ],
+)
+def test_styled_letters_read_as_plain_ones(text: str) -> None:
+    from common.analysis.with_model import analyze
+
+    analysis, degraded = analyze(text, model=None)
+    assert analysis.safety.crisis and degraded == []
