@@ -214,7 +214,7 @@ locals {
       description     = "Deletes expired and past-retention data and completes erasures in analytics."
       concurrency     = 1
       cpu             = null
-      dataset_role    = "roles/bigquery.dataEditor" # DML DELETE on the events table
+      dataset_role    = null # DML DELETE on the events table only: see cleanup_events
       env             = { ANALYTICS_DATASET = module.bigquery.dataset_id }
       ingress         = "ALLOW_INTERNAL_ONLY"
       invokers        = local.job_invokers
@@ -345,6 +345,15 @@ resource "google_storage_bucket_iam_member" "build_bundles_reader" {
   bucket = google_storage_bucket.bundles.name
   role   = "roles/storage.objectViewer"
   member = "serviceAccount:${google_service_account.build.email}"
+}
+
+# The cleanup job deletes rows of the events table (erasure, retention) and nothing else.
+resource "google_bigquery_table_iam_member" "cleanup_events" {
+  project    = var.project_id
+  dataset_id = module.bigquery.dataset_id
+  table_id   = module.bigquery.events_table_name
+  role       = "roles/bigquery.dataEditor"
+  member     = module.function["session_cleanup"].service_account_iam_email
 }
 
 # Functions that read or write analytics get that dataset only.

@@ -1230,3 +1230,12 @@ def test_terraform_fmt() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout or result.stderr
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_the_cleanup_job_may_change_the_events_table_only(env: str) -> None:
+    assert _stack(env).local("function_specs")["session_cleanup"]["dataset_role"] is None
+    grant = _resources(STACK, "google_bigquery_table_iam_member")["cleanup_events"]
+    assert grant["role"] == "roles/bigquery.dataEditor"
+    assert "events_table_name" in grant["table_id"]
+    assert 'function["session_cleanup"]' in grant["member"]

@@ -8,6 +8,11 @@ output "events_table_id" {
   value       = "${var.project_id}.${google_bigquery_dataset.dataset.dataset_id}.${google_bigquery_table.events.table_id}"
 }
 
+output "events_table_name" {
+  description = "Table id of the events table within the dataset."
+  value       = google_bigquery_table.events.table_id
+}
+
 output "scheduled_queries" {
   description = "Daily scheduled query names by SQL file."
   value       = { for k, c in google_bigquery_data_transfer_config.daily : k => c.name }

@@ -38,12 +38,23 @@ resource "google_pubsub_subscription_iam_member" "members" {
   member       = each.value.member
 }
 
-resource "google_pubsub_topic_iam_member" "dead_letter_publisher" {
-  for_each = local.dead_letter_subscriptions
+# One binding per dead-letter topic, not per subscription: subscriptions sharing a topic would
+# each manage the same binding, and removing one would revoke it for the others.
+resource "google_pubsub_topic_iam_member" "dead_letter_topic_publisher" {
+  for_each = toset(values(local.dead_letter_subscriptions))
   project  = var.project_id
   topic    = each.value
   role     = "roles/pubsub.publisher"
   member   = local.pubsub_service_agent
+}
+
+# The per-subscription bindings it replaces are forgotten, not destroyed: destroying them would
+# remove the binding that the resource above (re)declares.
+removed {
+  from = google_pubsub_topic_iam_member.dead_letter_publisher
+  lifecycle {
+    destroy = false
+  }
 }
 
 resource "google_pubsub_subscription_iam_member" "dead_letter_subscriber" {
