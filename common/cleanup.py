@@ -1,11 +1,14 @@
 """Session cleanup (Cloud Scheduler): what expired, what is past its owner's retention, and the
 analytics half of erasures. Keyword-only services over two ports; every phase works in bounded
-batches and re-queries what is left, so a run that stops half-way is finished by the next one
-and a second run over the same data deletes nothing more."""
+batches and re-queries what is left, so a run that stops half-way (at its batch bound or its
+time budget) is finished by the next one and a second run over the same data deletes nothing
+more."""
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -32,6 +35,13 @@ class SessionRef:
 
 
 @dataclass(frozen=True)
+class OrphanScan:
+    deleted: int
+    cursor: Any  # where this run's scan goes on; None once it reached turns not yet expired
+    reached: datetime | None  # expires_at of the last turn scanned
+
+
+@dataclass(frozen=True)
 class PendingErasure:
     user_key: str
     requested_at: datetime
@@ -42,9 +52,16 @@ class CleanupStore(Protocol):
         """Delete up to `limit` sessions whose expires_at has passed, with all their turns:
         (sessions, turns) deleted."""
 
-    def delete_orphan_turns(self, *, now: datetime, limit: int, cursor: Any) -> tuple[int, Any]:
-        """Turns past their own expires_at whose session is gone or expired (production TTL
-        deletes a session but never its subcollection): (deleted, cursor or None when done)."""
+    def delete_orphan_turns(
+        self, *, now: datetime, limit: int, cursor: Any, since: datetime | None
+    ) -> OrphanScan:
+        """Turns past their own expires_at (and at or after `since`) whose session is gone or
+        expired: production TTL deletes a session but never its subcollection."""
+
+    def orphan_scan_start(self) -> datetime | None:
+        """Where the orphan scan goes on (None: from the oldest turn)."""
+
+    def save_orphan_scan_start(self, value: datetime | None) -> None: ...
 
     def delete_expired(self, collection: str, *, now: datetime, limit: int) -> int: ...
 
@@ -53,6 +70,13 @@ class CleanupStore(Protocol):
     ) -> tuple[list[SessionRef], Any]: ...
 
     def delete_sessions(self, session_ids: list[str]) -> tuple[int, int]: ...
+
+    def sessions_started_before(
+        self, *, before: datetime, limit: int, cursor: Any
+    ) -> tuple[list[SessionRef], Any]: ...
+
+    def delete_turns_before(self, session_id: str, before: datetime) -> int:
+        """Delete the session's turns created before `before`; how many."""
 
     def retention_of(self, uids: set[str]) -> dict[str, int]:
         """retention_days of each uid that has chosen one (others have the default)."""
@@ -119,49 +143,68 @@ def run_cleanup(
     now: datetime,
     batch_size: int = 200,
     max_batches: int = 25,
+    budget_seconds: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> CleanupReport:
-    """One scheduled run: expiry, retention, then analytics (retention and erasures)."""
+    """One scheduled run: analytics (erasures, then retention) first, so that a user's erasure
+    never waits behind a backlog; then expiry and retention in Firestore until the batch bound
+    or `budget_seconds` (kept well inside the function's timeout, so the run reports)."""
     report = CleanupReport()
-    _expired_sessions(store, report, now=now, batch_size=batch_size, max_batches=max_batches)
-    _orphan_turns(store, report, now=now, batch_size=batch_size, max_batches=max_batches)
-    for collection in EXPIRING_COLLECTIONS:
-        deleted, done = 0, False
-        for _ in range(max_batches):
-            n = store.delete_expired(collection, now=now, limit=batch_size)
-            deleted += n
-            if n < batch_size:
-                done = True
+    deadline = None if budget_seconds is None else clock() + budget_seconds
+
+    def rounds() -> Iterator[int]:
+        """A phase's batches: it returns when its work is done; running out of batches or
+        time leaves the rest to the next run."""
+        for n in range(max_batches):
+            if deadline is not None and clock() >= deadline:
                 break
-        report.expired_deleted[collection] = deleted
-        report.complete &= done
-    _retention_sessions(store, report, now=now, batch_size=batch_size, max_batches=max_batches)
+            yield n
+        report.complete = False
+
     report.analytics = _analytics(store, analytics, now=now, batch_size=batch_size)
+    _expired_sessions(store, report, rounds, now=now, batch_size=batch_size)
+    _orphan_turns(store, report, rounds, now=now, batch_size=batch_size)
+    for collection in EXPIRING_COLLECTIONS:
+        report.expired_deleted[collection] = 0
+        for _ in rounds():
+            n = store.delete_expired(collection, now=now, limit=batch_size)
+            report.expired_deleted[collection] += n
+            if n < batch_size:
+                break
+    _retention_sessions(store, report, rounds, now=now, batch_size=batch_size)
+    _retention_turns(store, report, rounds, now=now, batch_size=batch_size)
     log.info("session cleanup", extra={"report": report.as_dict(), "deleted": report.deleted})
     return report
 
 
+Rounds = Callable[[], Iterator[int]]
+
+
 def _expired_sessions(
-    store: CleanupStore, report: CleanupReport, *, now: datetime, batch_size: int, max_batches: int
+    store: CleanupStore, report: CleanupReport, rounds: Rounds, *, now: datetime, batch_size: int
 ) -> None:
-    for _ in range(max_batches):
+    for _ in rounds():
         sessions, turns = store.delete_expired_sessions(now=now, limit=batch_size)
         report.sessions_deleted += sessions
         report.turns_deleted += turns
         if sessions < batch_size:
             return
-    report.complete = False
 
 
 def _orphan_turns(
-    store: CleanupStore, report: CleanupReport, *, now: datetime, batch_size: int, max_batches: int
+    store: CleanupStore, report: CleanupReport, rounds: Rounds, *, now: datetime, batch_size: int
 ) -> None:
-    cursor = None
-    for _ in range(max_batches):
-        deleted, cursor = store.delete_orphan_turns(now=now, limit=batch_size, cursor=cursor)
-        report.orphan_turns_deleted += deleted
-        if cursor is None:
+    """Old turns of sessions still in use match the query too and are skipped, so each run goes
+    on where the last one stopped instead of re-reading them from the oldest every time."""
+    since, cursor, reached = store.orphan_scan_start(), None, None
+    for _ in rounds():
+        scan = store.delete_orphan_turns(now=now, limit=batch_size, cursor=cursor, since=since)
+        report.orphan_turns_deleted += scan.deleted
+        cursor, reached = scan.cursor, scan.reached or reached
+        if cursor is None:  # reached the end: the next run starts from the oldest again
+            store.save_orphan_scan_start(None)
             return
-    report.complete = False
+    store.save_orphan_scan_start(reached)
 
 
 def retention_cutoff(now: datetime, retention_days: int) -> datetime:
@@ -169,13 +212,13 @@ def retention_cutoff(now: datetime, retention_days: int) -> datetime:
 
 
 def _retention_sessions(
-    store: CleanupStore, report: CleanupReport, *, now: datetime, batch_size: int, max_batches: int
+    store: CleanupStore, report: CleanupReport, rounds: Rounds, *, now: datetime, batch_size: int
 ) -> None:
     """Sessions whose last turn is older than the owner's retention, even if not yet expired
     (a long SESSION_TTL_HOURS). Only sessions older than the shortest choice are looked at."""
     before = retention_cutoff(now, min(RETENTION_CHOICES))
     cursor = None
-    for _ in range(max_batches):
+    for _ in rounds():
         sessions, cursor = store.inactive_sessions(before=before, limit=batch_size, cursor=cursor)
         retention = store.retention_of({s.owner_uid for s in sessions})
         due = [
@@ -190,7 +233,27 @@ def _retention_sessions(
             report.retention_turns_deleted += deleted_turns
         if cursor is None:
             return
-    report.complete = False
+
+
+def _retention_turns(
+    store: CleanupStore, report: CleanupReport, rounds: Rounds, *, now: datetime, batch_size: int
+) -> None:
+    """Turns older than the owner's retention in sessions still in use (a user who comes back
+    to one conversation every day): only sessions started before the shortest choice can hold
+    them, and those are few."""
+    before = retention_cutoff(now, min(RETENTION_CHOICES))
+    cursor = None
+    for _ in rounds():
+        sessions, cursor = store.sessions_started_before(
+            before=before, limit=batch_size, cursor=cursor
+        )
+        retention = store.retention_of({s.owner_uid for s in sessions})
+        for s in sessions:
+            cutoff = retention_cutoff(now, retention.get(s.owner_uid, DEFAULT_RETENTION_DAYS))
+            if s.last_interaction_at >= cutoff:  # else the whole session is due (phase above)
+                report.retention_turns_deleted += store.delete_turns_before(s.session_id, cutoff)
+        if cursor is None:
+            return
 
 
 def _analytics(

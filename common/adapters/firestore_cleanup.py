@@ -1,6 +1,7 @@
 """CleanupStore on Firestore: expired and retained-too-long sessions with their turns, other
 expiring documents, users' retention choices and pending erasures. Every query re-reads what is
-left, so deleting in bounded batches needs no stored cursor between runs."""
+left, so deleting in bounded batches needs no stored cursor between runs, except the orphan
+scan's (jobs/session_cleanup), which must get past old turns that stay."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from common.adapters.firestore_sessions import (
     decode_session,
     outbox_doc,
 )
-from common.cleanup import DEFAULT_RETENTION_DAYS, PendingErasure, SessionRef
+from common.cleanup import DEFAULT_RETENTION_DAYS, OrphanScan, PendingErasure, SessionRef
 from common.config import get_settings
 from common.events import user_key
 from common.profile.service import settings_of
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 WRITE_BATCH = 400  # Firestore allows 500 writes per batch
 TURN_PAGE = 300
+JOB_STATE = "jobs/session_cleanup"
 
 
 def _filter(field: str, op: str, value: Any):
@@ -47,58 +49,79 @@ class FirestoreCleanupStore:
                 batch.delete(ref)
             batch.commit(timeout=READ_TIMEOUT)
 
+    def _delete_turns(self, query) -> int:
+        """Every turn the query finds, page by page."""
+        deleted = 0
+        while True:
+            page = [s.reference for s in query.limit(TURN_PAGE).stream(timeout=READ_TIMEOUT)]
+            self._delete(page)
+            deleted += len(page)
+            if len(page) < TURN_PAGE:
+                return deleted
+
     def _delete_session_tree(self, session_ref) -> int:
         """The session's turns, page by page, then the session: a crash in between leaves the
-        session (still expired) for the next run, never turns without a way to find them."""
-        turns = 0
-        while True:
-            page = list(session_ref.collection(TURNS).limit(TURN_PAGE).stream(timeout=READ_TIMEOUT))
-            if not page:
-                break
-            self._delete([s.reference for s in page])
-            turns += len(page)
+        session for the next run, never turns without a way to find them."""
+        turns = self._delete_turns(session_ref.collection(TURNS))
         self._delete([session_ref])
         return turns
 
     def delete_expired_sessions(self, *, now: datetime, limit: int) -> tuple[int, int]:
+        """Each expired session goes with its session.ended event in one write that holds only
+        if the session is as the query read it: a turn committed meanwhile extended it, and it
+        stays. Its turns go next (after a crash in between, the orphan scan finds them)."""
+        from google.api_core import exceptions
+
         query = (
             self._db.collection(SESSIONS)
             .where(filter=_filter("expires_at", "<=", now))
             .order_by("expires_at")
             .limit(limit)
         )
+        sessions = turns = 0
         with storage_errors():
             snaps = list(query.stream(timeout=READ_TIMEOUT))
-            self._announce_endings(snaps, now)
-            turns = sum(self._delete_session_tree(s.reference) for s in snaps)
-        return len(snaps), turns
+            for snap, event in self._endings(snaps, now):
+                batch = self._db.batch()
+                if event is not None:
+                    doc = outbox_doc(event, due=now)
+                    batch.set(self._db.collection(OUTBOX).document(event.event_id), doc)
+                unchanged = self._db.write_option(last_update_time=snap.update_time)
+                batch.delete(snap.reference, option=unchanged)
+                try:
+                    batch.commit(timeout=READ_TIMEOUT)
+                except (exceptions.FailedPrecondition, exceptions.NotFound):
+                    continue  # extended by a turn just now, or deleted by another run
+                sessions += 1
+                turns += self._delete_turns(snap.reference.collection(TURNS))
+        return sessions, turns
 
-    def _announce_endings(self, snaps: list, now: datetime) -> None:
-        """A `session.ended` event per expired session, put in the outbox (the relay publishes
-        it) before the session is deleted. Its id is stable, so a run that stops in between
-        only rewrites the same event."""
-        states = []
+    def _endings(self, snaps: list, now: datetime) -> list[tuple[Any, Any]]:
+        """Each expired session with its `session.ended` event (None if its state is
+        unreadable). The event id is stable, so a run that stops half-way rewrites the same
+        event."""
+        states = {}
         for snap in snaps:
             try:
-                states.append(decode_session({**snap.to_dict(), "session_id": snap.id}))
+                states[snap.id] = decode_session({**snap.to_dict(), "session_id": snap.id})
             except (KeyError, TypeError, ValueError):
                 log.warning("expired session without a readable state", extra={"doc": snap.id})
-        if not states:
-            return
-        owners = [self._db.collection(USERS).document(uid) for uid in {s.owner_uid for s in states}]
-        users = {d.id: d.to_dict() for d in self._db.get_all(owners, timeout=READ_TIMEOUT)}
-        key = get_settings().analytics_hmac_key()
-        batch = self._db.batch()
-        for state in states:
+        owners = {s.owner_uid for s in states.values()}
+        refs = [self._db.collection(USERS).document(uid) for uid in owners]
+        found = self._db.get_all(refs, timeout=READ_TIMEOUT) if refs else []
+        users = {d.id: d.to_dict() for d in found}
+        key = get_settings().analytics_hmac_key() if states else ""
+        out = []
+        for snap in snaps:
+            state = states.get(snap.id)
+            if state is None:
+                out.append((snap, None))
+                continue
             subject = user_key(state.owner_uid, key)
             anonymous = settings_of(users.get(state.owner_uid)).anonymize_analytics
-            event = session_ended_event(
-                state, user_key=None if anonymous else subject, subject=subject, now=now
-            )
-            batch.set(
-                self._db.collection(OUTBOX).document(event.event_id), outbox_doc(event, due=now)
-            )
-        batch.commit(timeout=READ_TIMEOUT)
+            user = None if anonymous else subject
+            out.append((snap, session_ended_event(state, user_key=user, subject=subject, now=now)))
+        return out
 
     def delete_sessions(self, session_ids: list[str]) -> tuple[int, int]:
         with storage_errors():
@@ -106,19 +129,19 @@ class FirestoreCleanupStore:
             turns = sum(self._delete_session_tree(ref) for ref in refs)
         return len(refs), turns
 
-    def delete_orphan_turns(self, *, now: datetime, limit: int, cursor: Any) -> tuple[int, Any]:
-        query = (
-            self._db.collection_group(TURNS)
-            .where(filter=_filter("expires_at", "<=", now))
-            .order_by("expires_at")
-            .limit(limit)
-        )
+    def delete_orphan_turns(
+        self, *, now: datetime, limit: int, cursor: Any, since: datetime | None
+    ) -> OrphanScan:
+        query = self._db.collection_group(TURNS).where(filter=_filter("expires_at", "<=", now))
+        if since is not None:
+            query = query.where(filter=_filter("expires_at", ">=", since))
+        query = query.order_by("expires_at").limit(limit)
         if cursor is not None:
             query = query.start_after(cursor)
         with storage_errors():
             snaps = list(query.stream(timeout=READ_TIMEOUT))
             if not snaps:
-                return 0, None
+                return OrphanScan(0, None, None)
             parents = {s.reference.parent.parent.path: s.reference.parent.parent for s in snaps}
             live = {
                 p.reference.path
@@ -128,7 +151,19 @@ class FirestoreCleanupStore:
             # An old turn of a session still in use stays: it lives as long as its session.
             orphans = [s.reference for s in snaps if s.reference.parent.parent.path not in live]
             self._delete(orphans)
-        return len(orphans), (snaps[-1] if len(snaps) == limit else None)
+        more = snaps[-1] if len(snaps) == limit else None
+        return OrphanScan(len(orphans), more, snaps[-1].get("expires_at"))
+
+    def orphan_scan_start(self) -> datetime | None:
+        with storage_errors():
+            snap = self._db.document(JOB_STATE).get(timeout=READ_TIMEOUT)
+        return snap.get("orphan_scan_from") if snap.exists else None
+
+    def save_orphan_scan_start(self, value: datetime | None) -> None:
+        with storage_errors():
+            self._db.document(JOB_STATE).set(
+                {"orphan_scan_from": value}, merge=True, timeout=READ_TIMEOUT
+            )
 
     def delete_expired(self, collection: str, *, now: datetime, limit: int) -> int:
         query = (
@@ -145,10 +180,20 @@ class FirestoreCleanupStore:
     def inactive_sessions(
         self, *, before: datetime, limit: int, cursor: Any
     ) -> tuple[list[SessionRef], Any]:
+        return self._sessions_before("last_interaction_at", before, limit, cursor)
+
+    def sessions_started_before(
+        self, *, before: datetime, limit: int, cursor: Any
+    ) -> tuple[list[SessionRef], Any]:
+        return self._sessions_before("created_at", before, limit, cursor)
+
+    def _sessions_before(
+        self, field: str, before: datetime, limit: int, cursor: Any
+    ) -> tuple[list[SessionRef], Any]:
         query = (
             self._db.collection(SESSIONS)
-            .where(filter=_filter("last_interaction_at", "<", before))
-            .order_by("last_interaction_at")
+            .where(filter=_filter(field, "<", before))
+            .order_by(field)
             .limit(limit)
         )
         if cursor is not None:
@@ -159,6 +204,11 @@ class FirestoreCleanupStore:
             SessionRef(s.id, s.get("owner_uid") or "", s.get("last_interaction_at")) for s in snaps
         ]
         return sessions, (snaps[-1] if len(snaps) == limit else None)
+
+    def delete_turns_before(self, session_id: str, before: datetime) -> int:
+        turns = self._db.collection(SESSIONS).document(session_id).collection(TURNS)
+        with storage_errors():
+            return self._delete_turns(turns.where(filter=_filter("created_at", "<", before)))
 
     def retention_of(self, uids: set[str]) -> dict[str, int]:
         uids.discard("")

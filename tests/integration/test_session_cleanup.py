@@ -94,6 +94,20 @@ def _seed_firestore(db) -> None:
     _session(
         db, "old-bob", "bob", last=NOW - 40 * DAY, expires=NOW + 10 * DAY, turns=[NOW + 10 * DAY]
     )
+    # In use every day for 40 days: ada's turns older than 30 days go, bob's stay.
+    for owner in ("ada", "bob"):
+        ref = db.document(f"sessions/long-{owner}")
+        ref.set(
+            {
+                "owner_uid": owner,
+                "created_at": NOW - 40 * DAY,
+                "last_interaction_at": NOW - HOUR,
+                "expires_at": NOW + 23 * HOUR,
+            }
+        )
+        for i, age in enumerate([40 * DAY, HOUR]):
+            turn = {"owner_uid": owner, "created_at": NOW - age, "expires_at": NOW - age + DAY}
+            ref.collection("turns").document(f"t{i}").set(turn)
     # carl has no settings: the default 90 days.
     _session(db, "older-carl", "carl", last=NOW - 100 * DAY, expires=NOW + DAY, turns=[])
     _session(db, "old-carl", "carl", last=NOW - 40 * DAY, expires=NOW + DAY, turns=[])
@@ -158,10 +172,11 @@ def test_cleanup_deletes_expired_and_retained_data_and_a_second_run_nothing(db, 
     assert report.orphan_turns_deleted == 1
     assert report.expired_deleted == dict.fromkeys(EXPIRING_COLLECTIONS, 1)
     assert report.retention_sessions_deleted == 2  # old-ada (30 days), older-carl (90 days)
-    assert report.retention_turns_deleted == 1
+    assert report.retention_turns_deleted == 2  # old-ada's, and long-ada's 40-day-old turn
     assert report.complete
     sessions = sorted(d.id for d in db.collection("sessions").stream())
-    assert sessions == ["live", "old-bob", "old-carl"]
+    assert sessions == ["live", "long-ada", "long-bob", "old-bob", "old-carl"]
+    assert _turn_ids(db, "long-ada") == ["t1"] and _turn_ids(db, "long-bob") == ["t0", "t1"]
     assert _turn_ids(db, "live") == ["t0", "t1"]
     assert _turn_ids(db, "expired") == [] and _turn_ids(db, "gone") == []
     assert _turn_ids(db, "old-bob") == ["t0"]
@@ -227,3 +242,46 @@ def test_a_missing_events_table_still_settles_erasures(db, bq) -> None:
     assert report.analytics["status"] == "table_missing"
     assert report.analytics["erasures_completed"] == 1
     assert db.document("erasures/k-old").get().get("analytics") == "done"
+
+
+def test_the_orphan_scan_goes_on_where_the_last_run_stopped(db, bq) -> None:
+    client, dataset = bq
+    # Old turns of a session still in use match the orphan query and stay; an orphan after them
+    # is reached by the second run instead of never (each run used to start from the oldest).
+    old = [NOW - (10 - i) * HOUR for i in range(4)]
+    _session(db, "busy", "ada", last=NOW - HOUR, expires=NOW + 23 * HOUR, turns=old)
+    db.document("sessions/gone/turns/t0").set({"turn_index": 0, "expires_at": NOW - HOUR})
+    store = FirestoreCleanupStore(db)
+    eraser = BigQueryAnalyticsEraser(client, dataset=dataset)
+
+    first = run_cleanup(store=store, analytics=eraser, now=NOW, batch_size=2, max_batches=2)
+    second = run_cleanup(store=store, analytics=eraser, now=NOW, batch_size=2, max_batches=2)
+
+    assert (first.orphan_turns_deleted, first.complete) == (0, False)
+    assert (second.orphan_turns_deleted, second.complete) == (1, True)
+    assert _turn_ids(db, "busy") == ["t0", "t1", "t2", "t3"] and _turn_ids(db, "gone") == []
+    assert db.document("jobs/session_cleanup").get().get("orphan_scan_from") is None
+
+
+class TurnDuringCleanup(FirestoreCleanupStore):
+    """A chat turn commits to the session between the cleanup's query and its delete."""
+
+    def _endings(self, snaps, now):
+        for snap in snaps:
+            snap.reference.update({"expires_at": NOW + DAY, "turn_count": 2})
+        return super()._endings(snaps, now)
+
+
+def test_a_session_extended_while_it_is_expired_stays_with_its_turns(db, bq) -> None:
+    client, dataset = bq
+    _session(db, "racing", "ada", last=NOW - 25 * HOUR, expires=NOW - HOUR, turns=[NOW - HOUR])
+    db.document("sessions/racing").update({"created_at": NOW - 26 * HOUR})  # a readable state
+    store = TurnDuringCleanup(db)
+
+    report = run_cleanup(
+        store=store, analytics=BigQueryAnalyticsEraser(client, dataset=dataset), now=NOW
+    )
+
+    assert (report.sessions_deleted, report.turns_deleted) == (0, 0)
+    assert _exists(db, "sessions/racing") and _turn_ids(db, "racing") == ["t0"]
+    assert list(db.collection("outbox").stream()) == []  # no session.ended for it

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from common.cleanup import (
     ERASURE_SETTLE,
     AnalyticsUnavailable,
+    OrphanScan,
     PendingErasure,
     SessionRef,
     run_cleanup,
@@ -28,8 +29,14 @@ class Store:
     def delete_expired_sessions(self, *, now, limit):
         return 0, 0
 
-    def delete_orphan_turns(self, *, now, limit, cursor):
-        return 0, None
+    def delete_orphan_turns(self, *, now, limit, cursor, since):
+        return OrphanScan(0, None, None)
+
+    def orphan_scan_start(self):
+        return None
+
+    def save_orphan_scan_start(self, value):
+        pass
 
     def delete_expired(self, collection, *, now, limit):
         return 0
@@ -41,6 +48,12 @@ class Store:
     def delete_sessions(self, session_ids):
         self.deleted += session_ids
         return len(session_ids), 0
+
+    def sessions_started_before(self, *, before, limit, cursor):
+        return [], None
+
+    def delete_turns_before(self, session_id, before):
+        return 0
 
     def retention_of(self, uids):
         return {u: d for u, d in self.retention.items() if u in uids}
@@ -111,3 +124,38 @@ def test_retention_follows_each_owners_choice() -> None:
 
     assert store.deleted == ["a"]  # 45 days: past 30, within 365 and the default 90
     assert report.retention_sessions_deleted == 1
+
+
+class Backlog(Store):
+    """Expired sessions without end, each batch taking 10 s of a fake clock."""
+
+    def __init__(self, clock) -> None:
+        super().__init__()
+        self.clock = clock
+
+    def delete_expired_sessions(self, *, now, limit):
+        self.clock.now += 10
+        return limit, 0
+
+
+class Clock:
+    now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_backlog_stops_at_the_time_budget_after_the_erasures() -> None:
+    clock = Clock()
+    store = Backlog(clock)
+    store.erasures = {"k": PendingErasure("k", NOW - timedelta(minutes=5))}
+    analytics = Analytics()
+
+    report = run_cleanup(
+        store=store, analytics=analytics, now=NOW, max_batches=100, budget_seconds=45, clock=clock
+    )
+
+    assert analytics.erased == ["k"]  # erasures come first, whatever the backlog
+    assert report.sessions_deleted == 5 * 200  # batches started before 45 s: 0, 10, ..., 40
+    assert not report.complete
+    assert report.expired_deleted == {"turn_keys": 0, "feedback": 0, "activity": 0}
