@@ -81,7 +81,13 @@ class BigQueryAnalyticsEraser:
                 ),
             ]
         cutoff = f"CASE {' '.join(cases)} ELSE @default_cutoff END" if cases else "@default_cutoff"
+        # No row newer than the latest cutoff goes: said as a constant, it lets BigQuery skip
+        # every later partition (a CASE alone makes it scan them all), and the recent ones
+        # are where streamed rows still in the buffer (which DML may not touch) live.
+        latest = now - timedelta(days=min([default_days, *keys_by_retention]))
+        params.append(bigquery.ScalarQueryParameter("latest_cutoff", "TIMESTAMP", latest))
         return self._run(
-            f"DELETE FROM {self._table} WHERE user_key IS NOT NULL AND occurred_at < {cutoff}",  # noqa: S608
+            f"DELETE FROM {self._table} WHERE user_key IS NOT NULL"  # noqa: S608
+            f" AND occurred_at < @latest_cutoff AND occurred_at < {cutoff}",
             params,
         )
