@@ -22,7 +22,7 @@ from common.chat.models import (
 )
 from common.devices.models import DeviceCreate, DeviceOut
 from common.feedback.models import FeedbackCreate, FeedbackOut
-from common.insights.metrics import MAX_DAYS, METRICS
+from common.insights.metrics import MAX_DAYS, MAX_HOURLY_DAYS, METRICS
 from common.profile.models import ProfileOut, ProfilePatch
 
 # --- Shapes the handlers build as plain dicts (schemathesis checks them against the answers) ---
@@ -775,7 +775,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "insights",
         "One metric's rows for a range of days (operators)",
         f"`to` defaults to today (UTC), `from` to the week ending at `to`; at most {MAX_DAYS} "
-        "days.",
+        f"days ({MAX_HOURLY_DAYS} for the hourly service metrics).",
         (
             Reply(
                 200,

@@ -6,6 +6,7 @@ A refused event (`MalformedEvent`) goes to the dead-letter topic: retrying canno
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -57,7 +58,8 @@ def decode(data: bytes) -> dict[str, Any]:
     """The envelope in a Pub/Sub message's data."""
     try:
         envelope = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+    # ValueError: also an integer of over 4300 digits; RecursionError: nesting too deep
+    except (ValueError, RecursionError) as e:
         raise MalformedEvent("not_json", type(e).__name__) from e
     if not isinstance(envelope, dict):
         raise MalformedEvent("not_an_object")
@@ -95,7 +97,7 @@ def _typed(name: str, value: Any) -> Any:
     ok = (
         (name in STRINGS and isinstance(value, str) and len(value) <= MAX_ID_CHARS)
         or (name in INTS and isinstance(value, int) and not isinstance(value, bool))
-        or (name in FLOATS and isinstance(value, int | float) and not isinstance(value, bool))
+        or (name in FLOATS and _finite(value))
         or (name in BOOLS and isinstance(value, bool))
         or (
             name in STRING_LISTS
@@ -106,6 +108,17 @@ def _typed(name: str, value: Any) -> Any:
     if not ok:
         raise MalformedEvent(f"bad_{name}", type(value).__name__)
     return float(value) if name in FLOATS else value
+
+
+def _finite(value: Any) -> bool:
+    """A number a FLOAT64 column takes. NaN and the infinities have no JSON form: BigQuery
+    refuses the whole insertAll request that holds one, with every event written with it."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer beyond any float
+        return False
 
 
 def _rating(value: Any) -> str | None:
@@ -122,7 +135,7 @@ def _rating(value: Any) -> str | None:
 def _satisfaction(name: str, value: Any) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+    if not _finite(value) or not 0 <= value <= 1:
         raise MalformedEvent(f"bad_{name}")
     return float(value)
 
@@ -155,7 +168,12 @@ def to_row(envelope: dict[str, Any], *, now: datetime) -> dict[str, Any]:
         "persona_model" in row["degraded"] if event_type == "chat.turn.completed" else None
     )
     rest = {k: v for k, v in data.items() if k not in TYPED}
-    payload = json.dumps(rest, separators=(",", ":"), sort_keys=True, default=str)
+    try:  # NaN or an infinity anywhere in the rest: no valid JSON for the payload column
+        payload = json.dumps(
+            rest, separators=(",", ":"), sort_keys=True, default=str, allow_nan=False
+        )
+    except ValueError as e:
+        raise MalformedEvent("bad_payload", "a number that is not finite") from e
     if len(payload.encode()) > MAX_PAYLOAD_BYTES:
         raise MalformedEvent("payload_too_large")
     row["payload"] = payload

@@ -51,8 +51,9 @@ R = TypeVar("R")
 
 class RowWriter(Protocol):
     def insert(self, rows: Sequence[dict[str, Any]]) -> list[str | None]:
-        """Write rows with their event_id as row id; per row None or why BigQuery refused it.
-        Raises when the table cannot be reached (the caller's delivery is retried)."""
+        """Write rows with their event_id as row id; per row None or why BigQuery refused it
+        (only rows it can never take). Raises when the table cannot be reached or a row failed
+        for another reason, e.g. a backend error (the caller's delivery is retried)."""
         ...
 
 

@@ -20,6 +20,15 @@ from common.analytics.schema import (
     bigquery_schema,
 )
 
+# insertAll's reason for a row that can never be written (BigQuery's error table: "invalid");
+# any other (backendError, internalError, timeout, stopped, ...) may pass on a later try.
+REFUSED = "invalid"
+
+
+class InsertFailed(RuntimeError):
+    """BigQuery did not take rows for a reason that is not the rows' own: the delivery is
+    retried (Pub/Sub redelivers), never dead-lettered."""
+
 
 class BigQueryRowWriter:
     """insert_rows_json with the event_id as row id (insertId: best-effort de-duplication)."""
@@ -32,7 +41,9 @@ class BigQueryRowWriter:
         """One insertAll for the batch; only when BigQuery refuses part of it, a second call
         with skipInvalidRows writes the good rows and names the refused ones. (Without the
         flag a refused row stops the whole request, so nothing is written twice; with it the
-        emulator converts row by row, about 4 times slower, so it is not the first try.)"""
+        emulator converts row by row, about 4 times slower, so it is not the first try.)
+        Only a row refused as `invalid` is named; any other row error raises InsertFailed, so
+        the batch is delivered again (rows already written are then copies the views drop)."""
         from google.api_core import exceptions
 
         if not rows:
@@ -43,9 +54,16 @@ class BigQueryRowWriter:
         except (exceptions.BadRequest, exceptions.InternalServerError):
             pass  # the emulator answers a refused row with an error for the whole request
         refused: list[str | None] = [None] * len(rows)
+        transient: set[str] = set()
         for entry in self._insert(rows, skip_invalid=True):
-            reasons = [e.get("message") or e.get("reason") or "" for e in entry.get("errors", [])]
+            errors = entry.get("errors") or [{}]
+            if not any(e.get("reason") == REFUSED for e in errors):
+                transient.update(e.get("reason") or "unknown" for e in errors)
+                continue
+            reasons = [e.get("message") or e.get("reason") or "" for e in errors]
             refused[entry["index"]] = "; ".join(r for r in reasons if r) or "refused"
+        if transient:
+            raise InsertFailed(f"BigQuery did not take rows: {', '.join(sorted(transient))}")
         return refused
 
     def _insert(self, rows: Sequence[dict[str, Any]], *, skip_invalid: bool) -> list[dict]:

@@ -15,6 +15,9 @@ from common.errors import InvalidInput
 DEFAULT_DAYS = 7
 MAX_DAYS = 366
 MAX_ROWS = 5000  # a chart of more points than this is not readable anyway
+# An hourly metric has a row per hour: a longer range would pass MAX_ROWS and the query's LIMIT
+# would silently drop the newest hours, so such a range is refused instead.
+MAX_HOURLY_DAYS = MAX_ROWS // 24
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class Metric:
     select: str = "*"
     group_by: tuple[str, ...] = ()
     limit: int = MAX_ROWS
+    max_days: int = MAX_DAYS  # the longest range whose rows fit in `limit`
 
     def describe(self) -> dict:
         return {
@@ -74,7 +78,12 @@ def _metrics(*metrics: Metric) -> dict[str, Metric]:
 
 DAY = {"date_column": "day", "order_by": ("day",)}
 WEEK = {"date_column": "week_start", "order_by": ("week_start",)}
-HOUR = {"date_column": "hour", "date_kind": "TIMESTAMP", "order_by": ("hour",)}
+HOUR = {
+    "date_column": "hour",
+    "date_kind": "TIMESTAMP",
+    "order_by": ("hour",),
+    "max_days": MAX_HOURLY_DAYS,
+}
 
 METRICS: dict[str, Metric] = _metrics(
     Metric(
@@ -127,8 +136,8 @@ METRICS: dict[str, Metric] = _metrics(
         title="A/B tests: satisfaction by variant",
         description=(
             "Share of rated turns rated positively per variant, with the difference to the "
-            "control and its 95 % interval (normal approximation); users are assigned by a "
-            "hash of experiment and user."
+            "control and its 95 % interval (normal approximation, users as the unit); users "
+            "are assigned by a hash of experiment and user."
         ),
         view="ab_results",
         chart=Chart(
@@ -162,7 +171,8 @@ METRICS: dict[str, Metric] = _metrics(
     Metric(
         name="satisfaction_by_persona",
         title="Satisfaction by persona",
-        description="Mean rating as a reward in [0, 1] per persona and week (last rating stands).",
+        description="Mean rating as a reward in [0, 1] per persona and week (last rating "
+        "stands; ratings of the crisis safety message left out).",
         view="satisfaction_by_persona",
         chart=Chart(
             kind="bar",
@@ -321,6 +331,16 @@ def resolve_period(query: PeriodQuery, *, today: date) -> Period:
             f"The range may span at most {MAX_DAYS} days.", code="invalid_range", field="from"
         )
     return period
+
+
+def check_period(metric: Metric, period: Period) -> None:
+    """Refuse a range longer than the metric's rows can cover (see MAX_HOURLY_DAYS)."""
+    if metric.date_column and period.days > metric.max_days:
+        raise InvalidInput(
+            f"{metric.title}: the range may span at most {metric.max_days} days.",
+            code="invalid_range",
+            field="from",
+        )
 
 
 def metric_query(metric: Metric, *, project: str, dataset: str) -> str:

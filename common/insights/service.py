@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from common.errors import NotFound
-from common.insights.metrics import METRICS, Metric, Period, metric_query
+from common.insights.metrics import METRICS, Metric, Period, check_period, metric_query
 
 
 class MetricReader(Protocol):
@@ -32,6 +32,7 @@ def read_metric(
     *, name: str, period: Period, reader: MetricReader, project: str, dataset: str
 ) -> dict:
     metric = metric_named(name)
+    check_period(metric, period)
     params = {"start": period.start, "end": period.end} if metric.date_column else {}
     rows = [
         {k: _json_value(v) for k, v in row.items()}

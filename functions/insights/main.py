@@ -20,6 +20,7 @@ from common import clients
 from common.adapters.bigquery_metrics import BigQueryMetricReader
 from common.config import get_settings
 from common.edge import authenticate, utcnow
+from common.errors import NotFound
 from common.http import Routes, handle_errors, json_response, parse
 from common.insights import service
 from common.insights.metrics import PeriodQuery, resolve_period
@@ -70,6 +71,8 @@ def insights(request: flask.Request) -> flask.Response:
     endpoint, args = ROUTES.match(request)
     if endpoint == "asset":
         name = request.path.rsplit("/", 1)[-1]
+        if name not in ASSETS:  # e.g. "dashboard.js/": the router ignores a trailing slash
+            raise NotFound("There is nothing at this path.", code="route_not_found")
         return flask.Response(
             _asset(name), mimetype=None, headers={"Content-Type": ASSETS[name][1], **PAGE_HEADERS}
         )

@@ -82,6 +82,18 @@ def test_a_bad_range_is_a_400_that_names_the_field(
     assert r.json()["error"]["field"] == field
 
 
+def test_an_hourly_metric_refuses_a_range_longer_than_its_rows_cover(
+    api: httpx.Client, operator: User
+) -> None:
+    """A year of hours would pass the row limit and lose the newest hours: refused, clearly."""
+    year = {"from": "2025-01-01", "to": "2025-12-31"}
+    r = api.get(f"{METRICS}/service_latency", params=year, headers=operator.headers)
+    assert r.status_code == 400, r.text
+    assert (r.json()["error"]["code"], r.json()["error"]["field"]) == ("invalid_range", "from")
+    daily = api.get(f"{METRICS}/daily_active_users", params=year, headers=operator.headers)
+    assert daily.status_code == 200, daily.text
+
+
 def test_an_unknown_metric_is_404(api: httpx.Client, operator: User) -> None:
     r = api.get(f"{METRICS}/no_such", headers=operator.headers)
     assert r.status_code == 404
@@ -101,9 +113,18 @@ def test_the_dashboard_page_loads_nothing_from_other_origins(api: httpx.Client) 
         assert "http://" not in text.replace("http://www.w3.org/2000/svg", "")
 
 
-def _wald(p1: float, n1: int, p0: float, n0: int) -> tuple[float, float, float]:
-    d = p1 - p0
-    se = math.sqrt(p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0)
+def _clustered(treated: list[tuple[int, int]], control: list[tuple[int, int]]):
+    """The difference of satisfaction and its 95 % interval with users as the unit: per user
+    (positive, rated) turns; each variant's variance by the delta method for the ratio
+    sum(positive) / sum(rated), as common/analytics/views/ab_results.sql documents."""
+
+    def estimate(units: list[tuple[int, int]]) -> tuple[float, float]:
+        k, y, m = len(units), sum(u[0] for u in units), sum(u[1] for u in units)
+        p = y / m
+        return p, k / (k - 1) * sum((yi - p * mi) ** 2 for yi, mi in units) / m**2
+
+    (p1, v1), (p0, v0) = estimate(treated), estimate(control)
+    d, se = p1 - p0, math.sqrt(v1 + v0)
     return d, d - 1.96 * se, d + 1.96 * se
 
 
@@ -173,7 +194,15 @@ def test_ab_results_count_each_user_turn_and_last_rating_once(
     assert rows["static"]["difference"] is None
     assert rows["static"]["satisfaction"] == pytest.approx(0.75)
     assert rows["personalized"]["satisfaction"] == pytest.approx(0.25)
-    d, low, high = _wald(0.25, 4, 0.75, 4)
+    # per user (positive, rated): static a (2, 2), b (1, 2); personalized d (1, 2), e (0, 2)
+    d, low, high = _clustered([(1, 2), (0, 2)], [(2, 2), (1, 2)])
     assert rows["personalized"]["difference"] == pytest.approx(d)
     assert rows["personalized"]["difference_low"] == pytest.approx(low)
     assert rows["personalized"]["difference_high"] == pytest.approx(high)
+
+
+@pytest.mark.parametrize("path", ["/v2/insights/dashboard/", "/v2/insights/dashboard.js/"])
+def test_a_dashboard_path_with_a_trailing_slash_is_404(api: httpx.Client, path: str) -> None:
+    r = api.get(path)
+    assert r.status_code == 404
+    assert r.json()["error"]["code"] == "route_not_found"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -140,11 +141,41 @@ def test_a_typed_field_of_the_wrong_type_is_refused(field, value, reason):
     assert e.value.reason == reason
 
 
+@pytest.mark.parametrize(
+    "value", [math.nan, math.inf, -math.inf, 10**400], ids=["nan", "inf", "-inf", "huge_int"]
+)
+@pytest.mark.parametrize(
+    ("field", "reason"), [("latency_ms", "bad_latency_ms"), ("reward", "bad_reward")]
+)
+def test_a_number_json_cannot_carry_is_refused_not_sent_to_bigquery(field, reason, value):
+    with pytest.raises(MalformedEvent) as e:
+        to_row(turn_event(**{field: value}).envelope(), now=NOW)
+    assert e.value.reason == reason
+
+
+def test_a_non_finite_number_in_the_payload_is_refused():
+    # Python's json writes and reads NaN and Infinity, so a producer's message can carry them.
+    message = turn_event(score=math.nan).encode()
+    assert b'"score":NaN' in message
+    with pytest.raises(MalformedEvent) as e:
+        row_from_message(message, now=NOW)
+    assert e.value.reason == "bad_payload"
+    nested = turn_event(profile={"turns": 3, "mean": -math.inf}).envelope()
+    with pytest.raises(MalformedEvent) as e:
+        to_row(nested, now=NOW)
+    assert e.value.reason == "bad_payload"
+    # What is accepted is valid JSON (strict parsers, BigQuery's among them, take it).
+    row = to_row(turn_event().envelope(), now=NOW)
+    json.loads(json.dumps(row, allow_nan=False), parse_constant=pytest.fail)
+
+
 def test_undecodable_messages_are_refused():
     for data, reason in (
         (b"not json{", "not_json"),
         (b"\xff\xfe", "not_json"),
         (b"[1]", "not_an_object"),
+        (b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "not_json"),
+        (b'{"a": ' + b"1" * 5000 + b"}", "not_json"),
     ):
         with pytest.raises(MalformedEvent) as e:
             decode(data)

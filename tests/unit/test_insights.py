@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from common.http import parse
 from common.insights import service
 from common.insights.metrics import (
     MAX_DAYS,
+    MAX_HOURLY_DAYS,
     MAX_ROWS,
     METRICS,
     Period,
@@ -172,6 +173,31 @@ def test_an_unknown_metric_is_not_found_and_never_queried() -> None:
 
 
 @pytest.mark.parametrize(
+    "name", sorted(n for n, m in METRICS.items() if m.date_kind == "TIMESTAMP")
+)
+def test_an_hourly_metric_refuses_a_range_its_row_limit_would_cut(name: str) -> None:
+    """Rows come oldest first under a LIMIT: a range with more hours than the limit would lose
+    its newest hours without a word, so it is a 400 instead."""
+    metric = METRICS[name]
+    assert metric.max_days == MAX_HOURLY_DAYS and metric.limit >= MAX_HOURLY_DAYS * 24
+    reader = RecordingReader([])
+    longest = Period(TODAY - timedelta(days=MAX_HOURLY_DAYS - 1), TODAY)
+    service.read_metric(name=name, period=longest, reader=reader, project="p", dataset="d")
+    assert len(reader.calls) == 1
+    too_long = Period(longest.start - timedelta(days=1), TODAY)
+    with pytest.raises(InvalidInput) as e:
+        service.read_metric(name=name, period=too_long, reader=reader, project="p", dataset="d")
+    assert (e.value.status, e.value.code, e.value.field) == (400, "invalid_range", "from")
+    assert str(MAX_HOURLY_DAYS) in e.value.message
+    assert len(reader.calls) == 1  # never queried
+    # A daily metric takes the full range.
+    year = Period(TODAY - timedelta(days=MAX_DAYS - 1), TODAY)
+    service.read_metric(
+        name="daily_active_users", period=year, reader=reader, project="p", dataset="d"
+    )
+
+
+@pytest.mark.parametrize(
     ("claims", "operator"),
     [
         ({"role": "operator"}, True),
@@ -214,3 +240,19 @@ def test_the_dashboard_assets_are_served_under_a_strict_policy(insights_app, ass
     text = r.get_data(as_text=True)
     assert not re.search(r"https?://(?!www\.w3\.org/2000/svg)", text), "an external URL"
     assert "token" not in r.headers.get("Set-Cookie", "")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v2/insights/dashboard/",
+        "/v2/insights/dashboard.js/",
+        "/v2/insights/dashboard.css/",
+    ],
+)
+def test_an_asset_path_with_a_trailing_slash_is_not_found(insights_app, path) -> None:
+    r = insights_app.get(path)
+    assert r.status_code == 404
+    assert r.json == {
+        "error": {"code": "route_not_found", "message": "There is nothing at this path."}
+    }

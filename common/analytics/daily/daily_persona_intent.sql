@@ -41,6 +41,8 @@ USING (
     JOIN `${project}.${dataset}.turns` AS t USING (turn_id)
     WHERE t.day IN (SELECT day FROM touched) AND f.satisfaction IS NOT NULL
       AND t.persona IS NOT NULL
+      -- the crisis safety message is no persona's reply (as in satisfaction_by_persona)
+      AND f.crisis IS NOT TRUE
     GROUP BY t.day, t.persona, intent
   )
   SELECT

@@ -1,20 +1,26 @@
 -- A/B results: per experiment and variant, the sample sizes (users, turns, rated turns), the
--- satisfaction (share of rated turns rated positively: "up", 4 or 5 stars) and the difference
--- to the experiment's control variant with a 95 % confidence interval.
+-- satisfaction (share of rated turns rated positively: "up", 4 or 5 stars; 3 stars, 0.5, is
+-- neutral, as in satisfaction_by_persona) and the difference to the experiment's control
+-- variant with a 95 % confidence interval.
 --
 -- Method
 -- * Every event counts once: delivery is at least once and insert ids are best effort, so rows
 --   are de-duplicated by event_id. A turn's last rating stands (a user may change a rating).
 -- * Intention to treat: turn and feedback events carry the variant the user was assigned to
 --   (common/experiments.py, a hash of experiment and user), whatever persona was then shown.
+--   Ratings of the crisis safety message are left out: every variant shows the same message.
 -- * The control is the variant the experiment's turn events name in `control_variant` (the
 --   configured control), so this view needs no configuration of its own.
--- * The interval is the normal approximation (Wald) for a difference of two proportions:
---     d = p_v - p_c,   se = sqrt(p_v (1 - p_v) / n_v + p_c (1 - p_c) / n_c),   d +/- 1.96 se,
---   with n the rated turns of each variant. It treats ratings as independent; one user's ratings
---   are correlated and users are the unit of randomisation, so with few users per variant the
---   true interval is wider. Trust it once each variant has about 10 positive and 10 negative
---   ratings. The control's own row has no difference; a variant without ratings has none either.
+-- * Users, not ratings, are the unit of randomisation, and one user's ratings are correlated.
+--   So the standard error of a variant's satisfaction p = sum(y) / sum(m) (y_i positive and
+--   m_i rated turns of user i, k users who rated) is computed from the users (delta method
+--   for a ratio, i.e. clustered by user):
+--     se^2 = k / (k - 1) * sum((y_i - p m_i)^2) / sum(m_i)^2
+--   With one rating per user this is the usual p (1 - p) / (k - 1). The difference is
+--     d = p_v - p_c,   d +/- 1.96 sqrt(se_v^2 + se_c^2).
+--   Users who anonymise analytics have no key: each of their ratings counts as one user. A
+--   variant rated by fewer than 2 users has no interval; trust it once each variant has about
+--   10 users with positive and 10 with negative ratings. The control's own row has no difference.
 WITH events AS (
   SELECT
     event_id,
@@ -25,6 +31,7 @@ WITH events AS (
     experiment,
     variant,
     satisfaction,
+    crisis,
     LAX_STRING(payload.control_variant) AS control_variant
   FROM `${project}.${dataset}.events`
   WHERE type IN ('chat.turn.completed', 'feedback.submitted') AND experiment IS NOT NULL
@@ -37,15 +44,49 @@ turns AS (
   GROUP BY experiment, variant
 ),
 last_ratings AS (
-  SELECT experiment, variant, satisfaction
+  SELECT experiment, variant, user_key, turn, satisfaction, crisis
   FROM events
   WHERE type = 'feedback.submitted' AND satisfaction IS NOT NULL
   QUALIFY ROW_NUMBER() OVER (PARTITION BY turn ORDER BY occurred_at DESC, event_id DESC) = 1
 ),
-ratings AS (
-  SELECT experiment, variant, COUNT(*) AS ratings, COUNTIF(satisfaction > 0.5) AS positive
+-- One row per user: their rated turns (m) and positive ratings (y).
+per_user AS (
+  SELECT
+    experiment,
+    variant,
+    COALESCE(user_key, turn) AS unit,
+    COUNT(*) AS ratings,
+    COUNTIF(satisfaction > 0.5) AS positive
   FROM last_ratings
+  WHERE crisis IS NOT TRUE
+  GROUP BY experiment, variant, unit
+),
+ratings AS (
+  SELECT
+    experiment,
+    variant,
+    COUNT(*) AS raters,
+    SUM(ratings) AS ratings,
+    SUM(positive) AS positive,
+    SAFE_DIVIDE(SUM(positive), SUM(ratings)) AS satisfaction
+  FROM per_user
   GROUP BY experiment, variant
+),
+-- The variance of each variant's satisfaction, from its users' residuals (formula above).
+rated AS (
+  SELECT
+    experiment,
+    variant,
+    r.ratings,
+    r.positive,
+    r.satisfaction,
+    SAFE_DIVIDE(
+      r.raters * SUM(POW(u.positive - r.satisfaction * u.ratings, 2)),
+      (r.raters - 1) * POW(r.ratings, 2)
+    ) AS variance
+  FROM ratings AS r
+  JOIN per_user AS u USING (experiment, variant)
+  GROUP BY experiment, variant, r.raters, r.ratings, r.positive, r.satisfaction
 ),
 controls AS (
   SELECT experiment, MIN(control_variant) AS control
@@ -59,11 +100,12 @@ variants AS (
     variant,
     COALESCE(turns.users, 0) AS users,
     COALESCE(turns.turns, 0) AS turns,
-    COALESCE(ratings.ratings, 0) AS ratings,
-    COALESCE(ratings.positive, 0) AS positive_ratings,
-    SAFE_DIVIDE(ratings.positive, ratings.ratings) AS satisfaction
+    COALESCE(rated.ratings, 0) AS ratings,
+    COALESCE(rated.positive, 0) AS positive_ratings,
+    rated.satisfaction,
+    rated.variance
   FROM turns
-  FULL OUTER JOIN ratings USING (experiment, variant)
+  FULL OUTER JOIN rated USING (experiment, variant)
 ),
 compared AS (
   SELECT
@@ -77,10 +119,7 @@ compared AS (
     v.positive_ratings,
     v.satisfaction,
     v.satisfaction - k.satisfaction AS difference,
-    SQRT(
-      SAFE_DIVIDE(v.satisfaction * (1 - v.satisfaction), v.ratings)
-      + SAFE_DIVIDE(k.satisfaction * (1 - k.satisfaction), k.ratings)
-    ) AS standard_error
+    SQRT(v.variance + k.variance) AS standard_error
   FROM variants AS v
   LEFT JOIN controls AS c ON c.experiment = v.experiment
   LEFT JOIN variants AS k ON k.experiment = v.experiment AND k.variant = c.control

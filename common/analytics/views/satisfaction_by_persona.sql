@@ -1,12 +1,15 @@
 -- Satisfaction per persona and week from the ratings that stand (the last rating of each turn):
--- satisfaction is the rating as a reward in [0, 1] (up = 1, down = 0, 1..5 scaled).
+-- satisfaction is the rating as a reward in [0, 1] (up = 1, down = 0, 1..5 stars as (r - 1) / 4).
+-- A rating is positive above 0.5: "up", 4 or 5 stars; 3 stars (0.5) is neutral, as in the
+-- profile updater's `liked` and ab_results. Ratings of the crisis safety message are left out:
+-- no persona wrote it (the profile updater leaves them out of persona evidence too).
 SELECT
   week_start,
   persona,
   COUNT(*) AS ratings,
   AVG(satisfaction) AS avg_satisfaction,
-  COUNTIF(satisfaction >= 0.5) / COUNT(*) AS positive_share,
+  COUNTIF(satisfaction > 0.5) / COUNT(*) AS positive_share,
   COUNT(DISTINCT user_key) AS raters
 FROM `${project}.${dataset}.feedback_final`
-WHERE persona IS NOT NULL AND satisfaction IS NOT NULL
+WHERE persona IS NOT NULL AND satisfaction IS NOT NULL AND crisis IS NOT TRUE
 GROUP BY week_start, persona

@@ -1,0 +1,85 @@
+"""The BigQuery row writer: which refused rows are dead-lettered (rows BigQuery can never take)
+and which failures fail the delivery so that Pub/Sub delivers it again."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from google.api_core import exceptions
+
+from common.analytics.sink import Message, sink_messages
+from common.analytics.warehouse import BigQueryRowWriter, InsertFailed
+from common.events import Event
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+class FakeClient:
+    """insert_rows_json answering one scripted result (insertErrors, or an exception) per call."""
+
+    def __init__(self, *answers) -> None:
+        self._answers = list(answers)
+        self.calls: list[bool] = []  # skip_invalid_rows of each call
+
+    def insert_rows_json(self, table, rows, *, row_ids, skip_invalid_rows):
+        assert row_ids == [r["event_id"] for r in rows]
+        self.calls.append(skip_invalid_rows)
+        answer = self._answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def rows(n: int) -> list[dict]:
+    return [{"event_id": f"e{i}"} for i in range(n)]
+
+
+def error(index: int, reason: str, message: str = "") -> dict:
+    return {"index": index, "errors": [{"reason": reason, "message": message}]}
+
+
+def test_a_clean_batch_is_one_call():
+    client = FakeClient([])
+    assert BigQueryRowWriter(client, table="p.d.events").insert(rows(3)) == [None] * 3
+    assert client.calls == [False]
+
+
+def test_an_invalid_row_is_named_and_the_others_are_written_on_the_second_try():
+    # BigQuery without skipInvalidRows: the bad row is `invalid`, the rest `stopped`.
+    first = [error(0, "stopped"), error(1, "invalid", "no such field: x"), error(2, "stopped")]
+    client = FakeClient(first, [error(1, "invalid", "no such field: x")])
+    refused = BigQueryRowWriter(client, table="p.d.events").insert(rows(3))
+    assert refused == [None, "no such field: x", None]
+    assert client.calls == [False, True]
+
+
+def test_the_emulator_refusing_the_whole_request_still_names_the_invalid_row():
+    client = FakeClient(exceptions.BadRequest("bad row"), [error(0, "invalid", "Cannot convert")])
+    assert BigQueryRowWriter(client, table="t").insert(rows(2)) == ["Cannot convert", None]
+
+
+@pytest.mark.parametrize("reason", ["backendError", "internalError", "timeout", "stopped", ""])
+def test_a_row_failing_for_another_reason_fails_the_write(reason):
+    second = [error(0, "invalid", "bad"), error(1, reason)]
+    client = FakeClient([error(1, reason)], second)
+    with pytest.raises(InsertFailed, match=reason or "unknown"):
+        BigQueryRowWriter(client, table="t").insert(rows(3))
+
+
+def test_a_transient_row_error_is_redelivered_not_dead_lettered():
+    event = Event("session.started", NOW, "k", "s1", {"client": "v2"})
+    client = FakeClient([error(0, "backendError")], [error(0, "backendError")])
+    writer = BigQueryRowWriter(client, table="t")
+
+    class Letters:
+        def publish(self, data: bytes, attributes: dict[str, str]) -> None:
+            raise AssertionError(f"dead-lettered: {attributes}")
+
+    with pytest.raises(InsertFailed):  # the push answers 500: Pub/Sub delivers it again
+        sink_messages(
+            [Message(event.encode(), event.attributes())],
+            write=writer.insert,
+            dead_letter=Letters(),
+            now=NOW,
+        )
