@@ -45,7 +45,26 @@ def _error_code(error: Exception) -> str:
     for kind, code in named.items():
         if isinstance(error, kind):
             return code
-    return str(getattr(error, "code", "unknown")).lower()
+    code = str(getattr(error, "code", "unknown")).lower()
+    if code == "invalid_argument" and _names_the_token(error):
+        return "invalid_token"
+    return code
+
+
+def _names_the_token(error: Exception) -> bool:
+    """Whether an INVALID_ARGUMENT is about the registration token, not the message (too big, a
+    bad field): FCM says so in its message ("The registration token is not a valid FCM
+    registration token") or, in older answers, in a BadRequest field violation on
+    `message.token`. Anything else leaves the token alone."""
+    if "registration token" in str(error).lower():
+        return True
+    http = getattr(error, "http_response", None)
+    try:
+        details = http.json()["error"]["details"]
+        violations = [v for d in details for v in d.get("fieldViolations") or ()]
+        return any(v.get("field") == "message.token" for v in violations)
+    except (AttributeError, KeyError, TypeError, ValueError):  # no answer, or not JSON
+        return False
 
 
 def _result(device: Device, response: Any) -> SendResult:
@@ -78,7 +97,7 @@ def build_message(note: Notification, device: Device) -> Any:
     return messaging.Message(
         token=device.token,
         notification=messaging.Notification(title=note.title, body=note.body),
-        data={**note.data, "notification_id": note.notification_id, "kind": note.kind},
+        data=note.fcm_data,  # the data Notification's size check measured
         android=messaging.AndroidConfig(
             collapse_key=note.collapse_key,
             priority="normal",
@@ -86,7 +105,10 @@ def build_message(note: Notification, device: Device) -> Any:
         ),
         apns=messaging.APNSConfig(headers={"apns-collapse-id": _apns_collapse_id(note.tag)}),
         webpush=messaging.WebpushConfig(
-            headers={"Topic": note.collapse_key} if note.collapse_key else None
+            # Topic replaces a message still queued at the push service; the tag replaces one
+            # already shown (the browser merges it with the title and body above).
+            headers={"Topic": note.collapse_key} if note.collapse_key else None,
+            notification=messaging.WebpushNotification(tag=note.tag),
         ),
     )
 

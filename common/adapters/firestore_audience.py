@@ -1,7 +1,8 @@
 """AudienceStore on Firestore, for the notification producers: the owners of registered
 devices page by page (a collection-group scan of users/*/devices in document order: no index
-beyond the automatic one on the document name), what decides per user in one get_all per
-hundred users, and the outbox entries with each user's notice in atomic batches."""
+beyond the automatic one on the document name), where each producer's last run stopped
+(`producer_cursors/{producer}`), what decides per user in one get_all per hundred users, and
+the outbox entries with each user's notice in atomic batches."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 from common.adapters.firestore_calls import READ_TIMEOUT, storage_errors
 from common.adapters.firestore_devices import DEVICES
-from common.adapters.firestore_profiles import ERASURES
+from common.adapters.firestore_profiles import ERASURES, PRODUCER_CURSORS
 from common.adapters.firestore_sessions import (
     OUTBOX,
     PREFERENCES,
@@ -21,22 +22,35 @@ from common.notifications.models import NOTICES, Recipient
 from common.notifications.service import Outgoing
 
 WRITE_BATCH = 200  # two writes per notification; Firestore allows 500 per batch
+# PRODUCER_CURSORS: {"cursor": the path of the last device document a run reached, or None;
+# "updated_at"}. Erasure clears a cursor that names the user.
 
 
 class FirestoreAudienceStore:
     def __init__(self, client: Any) -> None:
         self._db = client
 
-    def device_users(self, *, limit: int, cursor: Any) -> tuple[list[str], Any]:
+    def device_users(self, *, limit: int, cursor: str | None) -> tuple[list[str], str | None]:
         from google.cloud.firestore_v1.field_path import FieldPath
 
         query = self._db.collection_group(DEVICES).order_by(FieldPath.document_id()).limit(limit)
-        if cursor is not None:
-            query = query.start_after(cursor)
+        if cursor is not None:  # a path: the document need not exist any more
+            query = query.start_after({FieldPath.document_id(): self._db.document(cursor)})
         with storage_errors():
             snaps = list(query.stream(timeout=READ_TIMEOUT))
         uids = [s.reference.parent.parent.id for s in snaps]
-        return uids, (snaps[-1] if len(snaps) == limit else None)
+        return uids, (snaps[-1].reference.path if len(snaps) == limit else None)
+
+    def load_cursor(self, producer: str) -> str | None:
+        ref = self._db.collection(PRODUCER_CURSORS).document(producer)
+        with storage_errors():
+            snap = ref.get(timeout=READ_TIMEOUT)
+        return (snap.to_dict() or {}).get("cursor") if snap.exists else None
+
+    def save_cursor(self, producer: str, cursor: str | None, *, now: datetime) -> None:
+        ref = self._db.collection(PRODUCER_CURSORS).document(producer)
+        with storage_errors():
+            ref.set({"cursor": cursor, "updated_at": now}, timeout=READ_TIMEOUT)
 
     def recipients(self, users: list[tuple[str, str]]) -> list[Recipient]:
         if not users:

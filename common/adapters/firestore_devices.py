@@ -56,15 +56,25 @@ class FirestoreDeviceStore:
         with storage_errors():
             return run(self._db.transaction())
 
-    def release_elsewhere(self, *, uid: str, token: str) -> int:
+    def release_elsewhere(self, *, uid: str, token: str, before: datetime) -> int:
+        from google.api_core import exceptions
         from google.cloud.firestore_v1.base_query import FieldFilter
 
         query = self._db.collection_group(DEVICES).where(filter=FieldFilter("token", "==", token))
+        released = 0
         with storage_errors():
-            others = [s.reference for s in query.stream(**bounded())]
-            others = [r for r in others if r.parent.parent.id != uid]
-            _delete(self._db, others)
-        return len(others)
+            for snap in query.stream(**bounded()):  # a token has a copy or two, never many
+                if snap.reference.parent.parent.id == uid or snap.get("last_seen_at") >= before:
+                    continue
+                try:  # the precondition keeps a copy its owner registered again meanwhile
+                    snap.reference.delete(
+                        option=self._db.write_option(last_update_time=snap.update_time),
+                        **bounded(),
+                    )
+                    released += 1
+                except (exceptions.FailedPrecondition, exceptions.NotFound):
+                    continue
+        return released
 
     def trim(self, *, uid: str, keep: int) -> int:
         from google.cloud import firestore

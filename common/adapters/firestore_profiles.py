@@ -24,6 +24,8 @@ from common.events import Event
 from common.profile.updater import stale_days
 
 APPLIED, DEVICES, ERASURES = "applied_events", "devices", "erasures"
+# Where each notification producer's walk of users/*/devices stopped: a device path, so a uid.
+PRODUCER_CURSORS = "producer_cursors"
 DEFERRED_NOTIFICATIONS = "deferred_notifications"  # pushes waiting out quiet hours (owner_uid)
 BATCH = 400  # Firestore allows 500 writes per batch
 
@@ -152,6 +154,9 @@ class FirestoreProfileStore:
                 for ref in refs[i : i + BATCH]:
                     batch.delete(ref)
                 batch.commit(**bounded())
+            for snap in self._db.collection(PRODUCER_CURSORS).stream(**bounded()):
+                if str(snap.get("cursor") or "").startswith(f"{USERS}/{uid}/"):
+                    snap.reference.update({"cursor": None}, **bounded())  # starts over
             self._db.collection(ERASURES).document(ukey).update(
                 {"firestore": "done", "completed_at": now}, **bounded()
             )

@@ -20,8 +20,9 @@ class DeviceStore(Protocol):
         """Store the token (refreshing last_seen_at) and drop the previous one, in one write:
         (the device document, whether it is new)."""
 
-    def release_elsewhere(self, *, uid: str, token: str) -> int:
-        """Remove the token from every other user (the phone changed hands): how many."""
+    def release_elsewhere(self, *, uid: str, token: str, before: datetime) -> int:
+        """Remove the token from every other user who registered it before `before` (the phone
+        changed hands): how many. A copy registered since is left alone: that user is newer."""
 
     def trim(self, *, uid: str, keep: int) -> int:
         """Keep the `keep` most recently seen devices: how many were removed."""
@@ -39,11 +40,13 @@ def register_device(
         now=now,
         previous_token=body.previous_token if body.previous_token != body.token else None,
     )
-    if created:
-        # A token reaches one app install; whoever registered it last is signed in there now,
-        # and the previous user's notifications must not show on that phone.
-        store.release_elsewhere(uid=uid, token=body.token)
-        store.trim(uid=uid, keep=MAX_DEVICES)
+    # On every registration, not only the first: if this fails after the upsert, the client's
+    # retry (created: false) must still finish it. Both steps are idempotent.
+    # A token reaches one app install; whoever registered it last is signed in there now, and
+    # the previous user's notifications must not show on that phone. Only copies older than
+    # this registration go, so two users registering at once never both lose the token.
+    store.release_elsewhere(uid=uid, token=body.token, before=doc["last_seen_at"])
+    store.trim(uid=uid, keep=MAX_DEVICES)
     return DeviceOut(
         device_id=doc["device_id"],
         platform=doc["platform"],

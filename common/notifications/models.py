@@ -54,8 +54,10 @@ class AtRisk:
 
 @dataclass
 class ProducerReport:
-    """One run: every user with a device is considered once and is either enqueued or skipped
-    for one reason (considered == enqueued + sum(skipped))."""
+    """One run: every user it reaches is considered once and is either enqueued or skipped for
+    one reason (considered == enqueued + sum(skipped)). A run reaches every user with a device
+    unless it is `resumed` (earlier runs reached those before) or not `complete` (the next run
+    goes on from there)."""
 
     producer: str
     period: str
@@ -63,7 +65,8 @@ class ProducerReport:
     enqueued: int = 0
     skipped: Counter = field(default_factory=Counter)
     published_inline: bool = True  # False: some wait in the outbox for the relay
-    complete: bool = True  # False: the run stopped at its page bound with users left
+    complete: bool = True  # False: the run stopped at its page bound; the next one resumes
+    resumed: bool = False  # began where the previous run stopped, not at the first device
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -75,6 +78,7 @@ class ProducerReport:
             "skipped": dict(sorted(self.skipped.items())),
             "published_inline": self.published_inline,
             "complete": self.complete,
+            "resumed": self.resumed,
             **self.extra,
         }
 

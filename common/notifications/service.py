@@ -1,13 +1,15 @@
 """Running the producers (keyword-only services over ports).
 
-Both walk the users who have a registered device (nobody else can be reached), page by page;
-read what decides (users/{uid}, preferences/{user_key}, erasures/{user_key}) for a hundred users
-in one round trip; and enqueue what they decide through the outbox: one atomic batch writes the
-`notification.requested` events and each user's notice (users/{uid}.notices.{kind}), then the
-events are published at once and the outbox entries removed (if Pub/Sub is down the relay
-publishes them later). Ids are stable per user and period, so a rerun, a retry or two runs at
-once never send a user the same notification twice: the notice skips them, and the push
-sender sends an id once."""
+Both walk the users who have a registered device (nobody else can be reached), page by page,
+starting where the producer's previous run stopped (a run covers at most MAX_PAGES pages; after
+the last device the next run starts over), so every user is reached within a few runs however
+many there are; read what decides (users/{uid}, preferences/{user_key}, erasures/{user_key})
+for a hundred users in one round trip; and enqueue what they decide through the outbox: one
+atomic batch writes the `notification.requested` events and each user's notice
+(users/{uid}.notices.{kind}), then the events are published at once and the outbox entries
+removed (if Pub/Sub is down the relay publishes them later). Ids are stable per user and
+period, so a rerun, a retry or two runs at once never send a user the same notification twice:
+the notice skips them, and the push sender sends an id once."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from common.config import Settings
 from common.events import Event, EventPublisher, user_key
@@ -37,7 +39,7 @@ from common.push.models import Notification, notification_event
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 300  # device documents per page
-MAX_PAGES = 200  # 60,000 devices per run; beyond that the report says complete: false
+MAX_PAGES = 200  # 60,000 devices per run; the next run goes on (complete: false)
 READ_BATCH = 100  # users whose documents are read in one round trip (3 documents each)
 MAX_AT_RISK = 100_000  # churn_risk rows read per run, riskiest first
 
@@ -50,9 +52,14 @@ class Outgoing:
 
 
 class AudienceStore(Protocol):
-    def device_users(self, *, limit: int, cursor: Any) -> tuple[list[str], Any]:
+    def device_users(self, *, limit: int, cursor: str | None) -> tuple[list[str], str | None]:
         """The owners of the next `limit` device documents (in document order, so a user's
         devices are adjacent) and the cursor of the next page, None when there is none."""
+
+    def load_cursor(self, producer: str) -> str | None:
+        """Where the producer's last run stopped; None: from the first device."""
+
+    def save_cursor(self, producer: str, cursor: str | None, *, now: datetime) -> None: ...
 
     def recipients(self, users: list[tuple[str, str]]) -> list[Recipient]:
         """Each (uid, user_key) with users/{uid}, preferences/{user_key} and whether
@@ -87,7 +94,8 @@ def _run(
     key = settings.analytics_hmac_key()
     due = now + timedelta(seconds=settings.outbox_grace_seconds)
     seen: set[str] = set()
-    cursor: Any = None
+    cursor = audience.load_cursor(report.producer)
+    report.resumed = cursor is not None
     for _ in range(max_pages):
         uids, cursor = audience.device_users(limit=page_size, cursor=cursor)
         fresh = [uid for uid in dict.fromkeys(uids) if uid not in seen]
@@ -112,6 +120,9 @@ def _run(
                 events = [o.event for o in outgoing]
                 if not deliver_now(events, publisher=publisher, outbox=outbox, now=now):
                     report.published_inline = False
+        # After each page, so a run cut short (timeout) is resumed where it stopped; None at the
+        # end: the next run starts over. Revisiting a user is harmless (the notices skip them).
+        audience.save_cursor(report.producer, cursor, now=now)
         if cursor is None:
             break
     else:

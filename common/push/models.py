@@ -7,6 +7,7 @@ Scheduler publishes `{"type": "notification.release_due"}` to release deferred n
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -30,10 +31,13 @@ RELEASE_DUE = "notification.release_due"
 CollapseKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
 NotificationId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 # FCM refuses these data keys, and a message over 4 KB, with INVALID_ARGUMENT for every token:
-# caught here, so that INVALID_ARGUMENT from FCM can only mean a bad token.
+# caught here, before anything is sent. (The sender still deletes a token only when FCM's
+# answer names the token.)
 RESERVED_DATA_KEYS = frozenset({"from", "notification", "message_type", "collapse_key"})
 RESERVED_DATA_PREFIXES = ("google", "gcm")
-MAX_PAYLOAD_BYTES = 3500  # FCM's limit is 4096 with our own keys and the platform headers
+# FCM's limit is 4096 bytes of the message as sent: JSON, where a quote or a newline takes two
+# bytes. The rest is kept for the platform parts (collapse key, tag, APNs' "aps" wrapper).
+MAX_PAYLOAD_BYTES = 3500
 
 
 class Notification(BaseModel):
@@ -63,11 +67,20 @@ class Notification(BaseModel):
 
     @model_validator(mode="after")
     def _fits_fcm(self) -> Notification:
-        size = len(self.title.encode()) + len(self.body.encode())
-        size += sum(len(k.encode()) + len(v.encode()) for k, v in self.data.items())
-        if size > MAX_PAYLOAD_BYTES:
-            raise ValueError(f"title, body and data exceed {MAX_PAYLOAD_BYTES} bytes")
+        if self.payload_bytes() > MAX_PAYLOAD_BYTES:
+            raise ValueError(f"title, body and data exceed {MAX_PAYLOAD_BYTES} bytes as sent")
         return self
+
+    @property
+    def fcm_data(self) -> dict[str, str]:
+        """The data the message carries: the producer's, and what the app routes a tap by."""
+        return {**self.data, "notification_id": self.notification_id, "kind": self.kind}
+
+    def payload_bytes(self) -> int:
+        """The size of title, body and data as they go on the wire (UTF-8 JSON, escapes and
+        the keys the sender adds included)."""
+        payload = {"notification": {"title": self.title, "body": self.body}, "data": self.fcm_data}
+        return len(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode())
 
     @property
     def tag(self) -> str:
@@ -109,7 +122,8 @@ class Device:
 @dataclass(frozen=True)
 class SendResult:
     """FCM's answer for one device. `error` is a snake_case FCM error code (`unregistered`,
-    `invalid_argument`, `quota_exceeded`, `unavailable`, `internal`, ...)."""
+    `invalid_argument`, `quota_exceeded`, `unavailable`, `internal`, ...), except
+    `invalid_token`: an INVALID_ARGUMENT whose answer names the registration token."""
 
     device_id: str
     ok: bool

@@ -13,9 +13,10 @@ from common.profile.models import ProfileSettings, QuietHours
 from common.push.models import Notification, SendResult
 
 # FCM says the token is gone for good (the app was uninstalled, the token refreshed or belongs
-# to another project): delete it. Our payloads are validated before sending, so an
-# INVALID_ARGUMENT for one token is about the token.
-DEAD_TOKEN_ERRORS = frozenset({"unregistered", "invalid_argument", "sender_id_mismatch"})
+# to another project): delete it. Not a bare `invalid_argument`: that can be the message (too
+# big, a bad field) and would delete every device of the user; `invalid_token` is one whose
+# answer names the token (common/adapters/fcm_sender.py).
+DEAD_TOKEN_ERRORS = frozenset({"unregistered", "invalid_token", "sender_id_mismatch"})
 MAX_BACKOFF_SECONDS = 300.0
 
 

@@ -11,6 +11,7 @@ never drop a message: it waits in `deferred_notifications` until due, and the sc
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +29,10 @@ from common.push.policy import DEAD_TOKEN_ERRORS, decide, is_retryable, local_da
 log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 120  # a delivery not finished by then is taken over (the instance died)
+# One release run stops claiming after this long: well inside the push sender's 60 s timeout
+# and the subscription's 60 s ack deadline, leaving room for the delivery under way (its retry
+# sleeps are capped by push_retry_max_wait_seconds).
+RELEASE_BUDGET_SECONDS = 40.0
 
 
 @dataclass(frozen=True)
@@ -255,33 +260,50 @@ def release_due(
     outbox: OutboxStore,
     publisher: EventPublisher,
     settings: Settings,
-    now: datetime,
+    clock: Callable[[], datetime],
     sleep: Callable[[float], None],
+    monotonic: Callable[[], float] = time.monotonic,
+    budget_seconds: float = RELEASE_BUDGET_SECONDS,
 ) -> ReleaseReport:
-    """Deliver the waiting notifications that are due (quiet hours over, retry time come)."""
+    """Deliver the waiting notifications that are due (quiet hours over, retry time come), batch
+    after batch until none is due or the time budget is spent: a backlog of thousands (a weekly
+    insight deferred for a whole timezone) goes out in a few runs, not over many hours."""
     outcomes: Counter = Counter()
-    notes = store.claim_due(now=now, limit=settings.push_release_batch, lease=LEASE_SECONDS)
-    for note in notes:
-        try:
-            outcome = deliver(
-                note=note,
-                store=store,
-                sender=sender,
-                outbox=outbox,
-                publisher=publisher,
-                settings=settings,
-                now=now,
-                sleep=sleep,
-                release=True,
-            )
-        except Busy:
-            outcomes["busy"] += 1
-            continue  # its lease runs out and a later release takes it
-        except Exception:  # one bad notification must not hold up the others
-            log.exception("push release failed", extra={"notification": note.notification_id})
-            outcomes["error"] += 1
-            continue  # leased: a later release tries it again
-        outcomes[outcome.status] += 1
-        if outcome.status != "deferred":  # deferred again: the waiting copy has a new due time
-            store.drop_waiting(note)
-    return ReleaseReport(released=len(notes), outcomes=dict(outcomes))
+    released = 0
+    started = monotonic()
+
+    def time_left() -> bool:
+        return monotonic() - started < budget_seconds
+
+    while time_left():
+        notes = store.claim_due(now=clock(), limit=settings.push_release_batch, lease=LEASE_SECONDS)
+        if not notes:
+            break
+        for note in notes:
+            if not time_left():  # the rest stay leased; a later release takes them after that
+                outcomes["left_for_next_run"] += 1
+                continue
+            released += 1
+            try:
+                outcome = deliver(
+                    note=note,
+                    store=store,
+                    sender=sender,
+                    outbox=outbox,
+                    publisher=publisher,
+                    settings=settings,
+                    now=clock(),  # quiet hours and the daily cap as they are when it goes
+                    sleep=sleep,
+                    release=True,
+                )
+            except Busy:
+                outcomes["busy"] += 1
+                continue  # its lease runs out and a later release takes it
+            except Exception:  # one bad notification must not hold up the others
+                log.exception("push release failed", extra={"notification": note.notification_id})
+                outcomes["error"] += 1
+                continue  # leased: a later release tries it again
+            outcomes[outcome.status] += 1
+            if outcome.status != "deferred":  # deferred again: the waiting copy has a new due time
+                store.drop_waiting(note)
+    return ReleaseReport(released=released, outcomes=dict(outcomes))

@@ -44,7 +44,7 @@ def push_sender(cloud_event: CloudEvent) -> None:
         if not isinstance(payload, dict):
             raise ValueError("not an object")
         if payload.get("type") == RELEASE_DUE:
-            report = release_due(now=utcnow(), **_ports())
+            report = release_due(clock=utcnow, **_ports())
             log.info("push release", extra={"released": report.released, **report.outcomes})
             return
         note = notification_from_envelope(payload)

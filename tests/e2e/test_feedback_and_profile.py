@@ -242,11 +242,16 @@ def test_erasure_leaves_nothing_behind(api, user, other_user, firestore_db):
         "the profile updater to learn something",
     )
 
+    # A notification producer's walk stopped at this user's device.
+    walk = firestore_db.document(f"producer_cursors/erasure-test-{uuid.uuid4().hex}")
+    walk.set({"cursor": f"users/{user.uid}/devices/phone"})
+
     before = _documents_about(firestore_db, user.uid, subject)
     assert {
         f"activity/{user.uid}",
         f"preferences/{subject}",
         f"sessions/{turn['session_id']}",
+        walk.path,
     } <= before
 
     r = api.delete("/v2/profile", headers=user.headers)
@@ -255,6 +260,8 @@ def test_erasure_leaves_nothing_behind(api, user, other_user, firestore_db):
     # Every document in the database, by id or content: only the erasure record keeps the key
     # (the cleanup job needs it to erase the analytics rows).
     assert _documents_about(firestore_db, user.uid, subject) == {f"erasures/{subject}"}
+    assert walk.get().get("cursor") is None  # the walk starts over
+    walk.delete()
 
     for collection in ("sessions", "turn_keys", "feedback"):
         left = (

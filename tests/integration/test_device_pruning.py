@@ -1,4 +1,5 @@
-"""Pruning devices unused for 30 days, against the Firestore emulator (every user at once)."""
+"""Devices across users, against the Firestore emulator: pruning those unused for 30 days
+(every user at once), a token changing hands, and the notification producers' walk over them."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from common import clients
+from common.adapters.firestore_audience import FirestoreAudienceStore
 from common.adapters.firestore_devices import prune_stale_devices
 from common.devices.models import device_id
 
@@ -47,3 +49,60 @@ def test_a_device_registered_again_is_not_stale(firestore_db):
     assert [d.id for d in firestore_db.collection(f"users/{uid}/devices").stream()] == [
         device_id(token)
     ]
+
+
+def _tokens_of(firestore_db, uid: str) -> set[str]:
+    return {d.get("token") for d in firestore_db.collection(f"users/{uid}/devices").stream()}
+
+
+def test_a_token_goes_from_users_who_registered_it_earlier_and_stays_with_a_later_one(
+    firestore_db,
+):
+    store, now = clients.device_store(), datetime.now(UTC)
+    earlier, later, us = (f"hands-{uuid.uuid4().hex[:8]}" for _ in range(3))
+    token = f"tok-{uuid.uuid4().hex}"
+    _register(earlier, token, now - timedelta(days=3))
+    _register(later, token, now + timedelta(seconds=1))  # raced us, and was stamped after us
+    _register(us, token, now)
+
+    assert store.release_elsewhere(uid=us, token=token, before=now) == 1
+    assert store.release_elsewhere(uid=us, token=token, before=now) == 0  # idempotent
+
+    assert _tokens_of(firestore_db, earlier) == set()
+    assert _tokens_of(firestore_db, later) == {token}  # its own clean-up takes ours
+    assert _tokens_of(firestore_db, us) == {token}
+
+
+def test_the_producers_walk_resumes_from_a_stored_cursor_even_after_its_device_went(
+    firestore_db,
+):
+    audience, now = FirestoreAudienceStore(firestore_db), datetime.now(UTC)
+    prefix = f"walk-{uuid.uuid4().hex[:8]}"
+    mine = [f"{prefix}-{i}" for i in range(4)]
+    for uid in mine:
+        for n in range(2):
+            _register(uid, f"tok-{uuid.uuid4().hex}-{n}", now)
+
+    def walk(cursor: str | None, limit: int = 3) -> list[str]:
+        """Our users, in the order a walk from `cursor` meets their devices (others' ignored:
+        other tests add and prune devices meanwhile)."""
+        seen: list[str] = []
+        while True:
+            uids, cursor = audience.device_users(limit=limit, cursor=cursor)
+            seen += [u for u in uids if u.startswith(prefix)]
+            if cursor is None:
+                return seen
+
+    assert walk(None) == [u for u in mine for _ in range(2)]  # pages chain in document order
+
+    # A run stopped at the first device of our first user and stored where; that device went.
+    first = min(
+        firestore_db.collection(f"users/{mine[0]}/devices").list_documents(), key=lambda r: r.id
+    )
+    audience.save_cursor("walk-test", first.path, now=now)
+    first.delete()
+    rest = [mine[0]] + [u for u in mine[1:] for _ in range(2)]  # its other device, and on
+    assert walk(audience.load_cursor("walk-test")) == rest
+    audience.save_cursor("walk-test", None, now=now)
+    assert audience.load_cursor("walk-test") is None
+    firestore_db.document("producer_cursors/walk-test").delete()

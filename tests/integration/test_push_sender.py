@@ -113,7 +113,7 @@ def _deliver(
 
 
 def _release(*, now: datetime, sleeps: list | None = None):
-    return release_due(now=now, **_ports(sleeps))
+    return release_due(clock=lambda: now, **_ports(sleeps))
 
 
 def _ports(sleeps: list | None) -> dict:
@@ -183,6 +183,7 @@ def test_each_device_gets_the_message_with_its_collapse_key(fcm, firestore_db, e
     assert message["android"]["notification"]["tag"] == "weekly"
     assert message["apns"]["headers"]["apns-collapse-id"] == "weekly"
     assert message["webpush"]["headers"]["Topic"] == "weekly"
+    assert message["webpush"]["notification"] == {"tag": "weekly"}  # replaces a shown one
     assert to_ios.message["token"] == ios
 
     (sent,) = [e for e in _push_events(events, note, 1) if e["type"] == "push.sent"]
@@ -297,7 +298,7 @@ def test_unregistered_and_invalid_tokens_are_removed(fcm, firestore_db, events):
     assert _devices(firestore_db, uid) == {device_id(good)}
     (event,) = [e for e in _push_events(events, note, 1) if e["type"] == "push.sent"]
     assert event["data"]["removed_tokens"] == 2
-    assert event["data"]["errors"] == {"unregistered": 1, "invalid_argument": 1}
+    assert event["data"]["errors"] == {"unregistered": 1, "invalid_token": 1}
 
     # The next message goes to the good token only.
     _deliver(_note(uid))

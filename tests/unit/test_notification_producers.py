@@ -227,11 +227,18 @@ class Audience:
         self.devices = [uid for uid in sorted(users) for _ in range((devices or {}).get(uid, 1))]
         self.outbox: dict[str, Event] = {}
         self.reads = 0
+        self.cursors: dict[str, str | None] = {}  # as producer_cursors keeps them
 
     def device_users(self, *, limit, cursor):
-        start = cursor or 0
+        start = int(cursor or 0)
         page = self.devices[start : start + limit]
-        return page, (start + limit if start + limit < len(self.devices) else None)
+        return page, (str(start + limit) if start + limit < len(self.devices) else None)
+
+    def load_cursor(self, producer):
+        return self.cursors.get(producer)
+
+    def save_cursor(self, producer, cursor, *, now):
+        self.cursors[producer] = cursor
 
     def recipients(self, users):
         self.reads += 1
@@ -329,6 +336,38 @@ def test_a_pubsub_outage_leaves_the_insights_in_the_outbox_for_the_relay() -> No
 def test_a_run_stops_at_its_page_bound_and_says_so() -> None:
     report = _weekly(Audience(_population()), Publisher(), page_size=10, max_pages=3)
     assert not report.complete and report.considered == 30
+
+
+def test_runs_resume_where_the_last_stopped_so_every_user_is_reached_then_start_over() -> None:
+    # 154 users, 30 a run: before, every run began at the first device and the users sorting
+    # after the 30th were never reached.
+    audience, publisher = Audience(_population()), Publisher()
+    runs = [_weekly(audience, publisher, page_size=10, max_pages=3) for _ in range(6)]
+
+    assert [r.considered for r in runs] == [30, 30, 30, 30, 30, 4]
+    assert [r.resumed for r in runs] == [False, True, True, True, True, True]
+    assert [r.complete for r in runs] == [False] * 5 + [True]
+    assert sum(r.enqueued for r in runs) == 151  # everyone who should get one, once
+    assert len({e.event_id for e in publisher.published}) == 151
+    assert audience.cursors[WEEKLY_INSIGHT] is None  # the lap is done: the next one starts over
+
+    again = _weekly(audience, publisher, page_size=10, max_pages=3)
+    assert not again.resumed and again.considered == 30 and again.enqueued == 0
+    assert again.skipped[ALREADY_ENQUEUED] == 28  # the other two: erased, inactive
+
+
+def test_each_producer_keeps_its_own_place_and_a_failed_page_is_done_again() -> None:
+    audience = Audience(_population())
+    _weekly(audience, Publisher(), page_size=10, max_pages=2)
+    assert audience.cursors == {WEEKLY_INSIGHT: "20"}
+
+    def broken(outgoing, *, due):
+        raise RuntimeError("Firestore went away")
+
+    audience.enqueue = broken  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        _weekly(audience, Publisher(), page_size=10, max_pages=2)
+    assert audience.cursors == {WEEKLY_INSIGHT: "20"}  # the page that failed is not skipped
 
 
 class Risks:

@@ -130,6 +130,7 @@ def test_retryable_answers() -> None:
     assert is_retryable(result("unavailable", None))  # no answer at all
     assert not is_retryable(result("unregistered", 404))
     assert not is_retryable(result("invalid_argument", 400))
+    assert not is_retryable(result("invalid_token", 400))
     assert not is_retryable(SendResult("d", ok=True))
 
 
@@ -191,3 +192,12 @@ def test_payloads_fcm_would_refuse_for_every_token_are_refused_first(data: dict)
     # Else FCM's INVALID_ARGUMENT would read as "bad token" and delete all the user's devices.
     with pytest.raises(ValueError):
         note(data=data)
+
+
+def test_the_size_check_measures_the_message_as_sent_escapes_included() -> None:
+    # 1,801 bytes of text, far under the limit counted raw; but a quote or a newline is two
+    # bytes in the JSON FCM measures, so as sent it is over: FCM would refuse it for every token.
+    with pytest.raises(ValueError, match="as sent"):
+        note(title='"' * 200, body='"' * 1000, data={"a": "\n" * 600})
+    plain = note(title="t" * 200, body="b" * 1000, data={f"k{i}": "v" * 100 for i in range(20)})
+    assert 3300 < plain.payload_bytes() <= 3500  # the same length in plain text goes

@@ -1,0 +1,167 @@
+"""The FCM message the sender builds, and how FCM's answers are read: firebase-admin's own error
+mapping runs on FCM v1 error bodies as they come over the wire (no network)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+import requests
+from firebase_admin import _utils, messaging
+
+from common.adapters.fcm_sender import _error_code, build_message
+from common.push.models import Device, Notification
+from tests.fakes import fcm_server
+
+FCM_ERROR = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
+BAD_REQUEST = "type.googleapis.com/google.rpc.BadRequest"
+
+
+def _note(**kw) -> Notification:
+    base = {
+        "notification_id": "weekly_insight.2026-W47.abc",
+        "uid": "user-1",
+        "kind": "weekly_insight",
+        "title": "Your week with ION",
+        "body": "This week: 2 conversations.",
+        "created_at": datetime(2026, 11, 22, 18, tzinfo=UTC),
+    }
+    return Notification.model_validate({**base, **kw})
+
+
+def _wire(note: Notification, platform: str = "web") -> dict:
+    message = build_message(note, Device("d1", "fcm-token-1234567890:web", platform))
+    return messaging._MessagingService.encode_message(message)
+
+
+# --- the message -----------------------------------------------------------------------------
+
+
+def test_web_push_carries_the_tag_so_a_repeat_or_a_newer_one_replaces_the_shown_one() -> None:
+    wire = _wire(_note(collapse_key="weekly_insight"))
+    assert wire["webpush"]["notification"] == {"tag": "weekly_insight"}
+    assert wire["webpush"]["headers"] == {"Topic": "weekly_insight"}
+    assert wire["notification"] == {
+        "title": "Your week with ION",
+        "body": "This week: 2 conversations.",
+    }
+    assert wire["android"]["notification"]["tag"] == "weekly_insight"
+
+    without_key = _wire(_note())  # a resend after a timeout shows once: tagged by its id
+    assert without_key["webpush"]["notification"] == {"tag": "weekly_insight.2026-W47.abc"}
+    assert "headers" not in without_key["webpush"]
+
+
+def test_the_fake_fcm_server_accepts_the_message_as_fcm_does() -> None:
+    assert fcm_server._invalid_message({"message": _wire(_note(collapse_key="k"))}) is None
+
+
+def test_the_data_sent_is_the_data_whose_size_was_checked() -> None:
+    note = _note(data={"screen": "insights"})
+    sent = {"screen": "insights", "notification_id": note.notification_id, "kind": "weekly_insight"}
+    assert _wire(note, "android")["data"] == note.fcm_data == sent
+
+
+# --- FCM's answers -----------------------------------------------------------------------------
+
+
+def _sdk_error(status: int, body: dict) -> Exception:
+    """What send_each puts in a SendResponse for this HTTP answer."""
+    response = requests.Response()
+    response.status_code = status
+    response._content = json.dumps(body).encode()
+    response.headers["Content-Type"] = "application/json; charset=UTF-8"
+    error = requests.HTTPError(response=response)
+    return _utils.handle_platform_error_from_requests(
+        error, messaging._MessagingService._build_fcm_error_requests
+    )
+
+
+def _error(status: int, state: str, message: str, *details: dict) -> dict:
+    return {"error": {"code": status, "message": message, "status": state, "details": details}}
+
+
+INVALID_TOKEN = _error(  # today's answer (FCM's error-code reference, example 2)
+    400,
+    "INVALID_ARGUMENT",
+    "The registration token is not a valid FCM registration token",
+    {"@type": FCM_ERROR, "errorCode": "INVALID_ARGUMENT"},
+)
+INVALID_TOKEN_FIELD = _error(  # an older answer: the field violation names message.token
+    400,
+    "INVALID_ARGUMENT",
+    "Request contains an invalid argument.",
+    {"@type": FCM_ERROR, "errorCode": "INVALID_ARGUMENT"},
+    {
+        "@type": BAD_REQUEST,
+        "fieldViolations": [
+            {"field": "message.token", "description": "Invalid registration token"}
+        ],
+    },
+)
+PAYLOAD_TOO_BIG = {
+    "error": {
+        "code": 400,
+        "message": "Request contains an invalid argument.",
+        "status": "INVALID_ARGUMENT",
+    }
+}
+BAD_DATA_VALUE = _error(  # FCM's error-code reference, example 1
+    400,
+    "INVALID_ARGUMENT",
+    "Invalid value at 'message.data[0].value' (TYPE_STRING), 12",
+    {
+        "@type": BAD_REQUEST,
+        "fieldViolations": [
+            {
+                "field": "message.data[0].value",
+                "description": "Invalid value at 'message.data[0].value' (TYPE_STRING), 12",
+            }
+        ],
+    },
+)
+UNREGISTERED = _error(
+    404,
+    "NOT_FOUND",
+    "Requested entity was not found.",
+    {"@type": FCM_ERROR, "errorCode": "UNREGISTERED"},
+)
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "code"),
+    [
+        (400, INVALID_TOKEN, "invalid_token"),
+        (400, INVALID_TOKEN_FIELD, "invalid_token"),
+        (400, PAYLOAD_TOO_BIG, "invalid_argument"),  # the message, not the token: it stays
+        (400, BAD_DATA_VALUE, "invalid_argument"),
+        (404, UNREGISTERED, "unregistered"),
+    ],
+)
+def test_only_an_invalid_argument_that_names_the_token_reads_as_a_bad_token(
+    status: int, body: dict, code: str
+) -> None:
+    assert _error_code(_sdk_error(status, body)) == code
+
+
+@pytest.mark.parametrize(
+    ("answer", "code"),
+    [
+        ("INVALID_ARGUMENT", "invalid_token"),
+        ("UNREGISTERED", "unregistered"),
+        ("SENDER_ID_MISMATCH", "sender_id_mismatch"),
+        ("QUOTA_EXCEEDED", "quota_exceeded"),
+    ],
+)
+def test_the_fake_fcm_servers_answers_read_as_fcms_do(answer: str, code: str) -> None:
+    status, state, fcm_code, message = fcm_server.ERRORS[answer]
+    error = _sdk_error(status, fcm_server._status(status, state, message, fcm_code))
+    assert _error_code(error) == code
+
+
+def test_the_fake_fcm_servers_refusal_of_a_malformed_message_is_not_a_bad_token() -> None:
+    problem = fcm_server._invalid_message({"message": {"token": "t", "topic": "x"}})
+    assert problem is not None
+    error = _sdk_error(400, fcm_server._status(400, "INVALID_ARGUMENT", problem))
+    assert _error_code(error) == "invalid_argument"

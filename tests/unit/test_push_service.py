@@ -1,0 +1,228 @@
+"""The push service over an in-memory PushStore: the scheduled release of deferred pushes (with
+a fake clock) keeps claiming batches until nothing is due or its time budget is spent, and
+judges quiet hours at the moment each message goes, not when the run began; and a delivery
+deletes a device only when FCM's answer condemns its token."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from common.config import Settings
+from common.push.models import Device, Notification, SendResult
+from common.push.service import LEASE_SECONDS, Claim, UserPush, deliver, release_due
+
+T0 = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+SETTINGS = Settings(analytics_key="test-key", push_release_batch=50)
+NIGHT = {"start": "22:00", "end": "07:00"}
+
+
+class Clock:
+    """Wall clock and monotonic clock moving together; each FCM call takes `per_send` seconds."""
+
+    def __init__(self, start: datetime, per_send: float = 0.0) -> None:
+        self.start, self.elapsed, self.per_send = start, 0.0, per_send
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=self.elapsed)
+
+    def monotonic(self) -> float:
+        return self.elapsed
+
+
+class Sender:
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.sent: list[tuple[str, datetime]] = []  # (notification id, when)
+
+    def send(self, note: Notification, devices: list[Device]) -> list[SendResult]:
+        self.clock.elapsed += self.clock.per_send
+        self.sent += [(note.notification_id, self.clock.now())] * len(devices)
+        return [SendResult(d.device_id, ok=True) for d in devices]
+
+
+class Store:
+    """What the release and a delivery need of the PushStore, kept in dictionaries."""
+
+    def __init__(self, users: dict[str, dict], devices: int = 1) -> None:
+        self.users = users  # uid -> users/{uid}
+        self.devices = devices  # each user's
+        self.removed: list[str] = []
+        self.status: dict[str, str] = {}
+        self.waiting: dict[str, tuple[Notification, datetime]] = {}  # id -> (note, due_at)
+        self.claims = 0
+
+    def wait(self, note: Notification, due_at: datetime) -> None:
+        self.status[note.notification_id] = "deferred"
+        self.waiting[note.notification_id] = (note, due_at)
+
+    def begin(self, notification_id, *, release, now, lease):
+        if self.status.get(notification_id) in {"sent", "failed", "suppressed"}:
+            return Claim("duplicate")
+        self.status[notification_id] = "sending"
+        return Claim("claimed")
+
+    def read_user(self, uid):
+        devices = [Device(f"d{i}-{uid}", f"token{i}-{uid}", "android") for i in range(self.devices)]
+        return UserPush(self.users[uid], [d for d in devices if d.device_id not in self.removed])
+
+    def take_slot(self, *, notification_id, uid, day, cap, now):
+        return True
+
+    def mark_sent(self, notification_id, device_ids):
+        pass
+
+    def remove_devices(self, uid, device_ids):
+        self.removed += device_ids
+
+    def defer(self, note, *, due_at, reason, now, events):
+        self.wait(note, due_at)
+        return True
+
+    def finish(self, notification_id, *, status, reason, now, events):
+        self.status[notification_id] = status
+
+    def claim_due(self, *, now, limit, lease):
+        self.claims += 1
+        due = sorted((d, i) for i, (_, d) in self.waiting.items() if d <= now)[:limit]
+        for _, i in due:
+            self.waiting[i] = (self.waiting[i][0], now + timedelta(seconds=lease))
+        return [self.waiting[i][0] for _, i in due]
+
+    def drop_waiting(self, note):
+        self.waiting.pop(note.notification_id, None)
+
+
+class Events:
+    def publish(self, events):
+        pass
+
+    def mark_due(self, event_ids, now):
+        pass
+
+    def delete_outbox(self, event_ids):
+        pass
+
+
+def _backlog(store: Store, n: int, *, uid: str = "u", due: datetime = T0) -> list[Notification]:
+    notes = [
+        Notification(
+            notification_id=f"n-{i:05d}",
+            uid=f"{uid}-{i:05d}",
+            kind="weekly_insight",
+            title="Your week with ION",
+            body="This week: 2 conversations.",
+            created_at=T0 - timedelta(hours=8),
+        )
+        for i in range(n)
+    ]
+    for note in notes:
+        store.users.setdefault(note.uid, {"settings": {"timezone": "UTC"}})
+        store.wait(note, due)
+    return notes
+
+
+def _release(store: Store, clock: Clock, **kw):
+    return release_due(
+        store=store,
+        sender=kw.pop("sender", Sender(clock)),
+        outbox=Events(),
+        publisher=Events(),
+        settings=SETTINGS,
+        clock=clock.now,
+        sleep=lambda s: None,
+        monotonic=clock.monotonic,
+        **kw,
+    )
+
+
+def test_one_run_releases_a_backlog_of_many_batches() -> None:
+    store, clock = Store({}), Clock(T0, per_send=0.05)
+    _backlog(store, 230)
+
+    report = _release(store, clock)
+
+    assert report.released == 230 and report.outcomes == {"sent": 230}
+    assert store.waiting == {} and store.claims == 6  # five batches of 50, then none is due
+
+
+def test_a_run_stops_at_its_time_budget_and_the_next_run_goes_on() -> None:
+    store, clock = Store({}), Clock(T0, per_send=1.0)
+    _backlog(store, 120)
+    sender = Sender(clock)
+
+    report = _release(store, clock, sender=sender, budget_seconds=40)
+
+    assert report.released == 40 and len(sender.sent) == 40
+    assert report.outcomes == {"sent": 40, "left_for_next_run": 10}  # claimed, then out of time
+    assert len(store.waiting) == 80
+
+    clock.elapsed += 5 * 60  # the next scheduled run: the leases of the ten have run out
+    _release(store, clock, sender=sender, budget_seconds=40)
+    clock.elapsed += 5 * 60
+    _release(store, clock, sender=sender, budget_seconds=40)
+    assert store.waiting == {} and len(sender.sent) == 120
+    assert len({n for n, _ in sender.sent}) == 120  # each once
+
+
+def test_quiet_hours_are_judged_when_each_message_goes() -> None:
+    # The run begins at 21:59:30 UTC; each send takes a second. For users whose quiet hours
+    # start at 22:00, the messages still queued at 22:00 wait for the morning.
+    start = datetime(2026, 11, 22, 21, 59, 30, tzinfo=UTC)
+    store, clock = Store({}), Clock(start, per_send=1.0)
+    notes = _backlog(store, 60, due=start)
+    for note in notes:
+        store.users[note.uid] = {"settings": {"timezone": "UTC", "quiet_hours": NIGHT}}
+    sender = Sender(clock)
+
+    report = _release(store, clock, sender=sender)
+
+    assert report.outcomes == {"sent": 30, "deferred": 30}
+    assert all(when < start + timedelta(seconds=31) for _, when in sender.sent)
+    morning = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+    assert {due for _, due in store.waiting.values()} == {morning}
+
+
+def test_a_run_with_nothing_due_claims_once_and_stops() -> None:
+    store, clock = Store({}), Clock(T0)
+    _backlog(store, 3, due=T0 + timedelta(seconds=LEASE_SECONDS))
+    assert _release(store, clock).released == 0 and store.claims == 1
+
+
+class Refusing:
+    """FCM refusing every device with one error (as read by common/adapters/fcm_sender.py)."""
+
+    def __init__(self, error: str) -> None:
+        self.error = error
+
+    def send(self, note, devices):
+        return [
+            SendResult(d.device_id, ok=False, error=self.error, http_status=400) for d in devices
+        ]
+
+
+@pytest.mark.parametrize(
+    ("error", "removed"),
+    [
+        ("invalid_argument", 0),  # e.g. the message too big: about the message, not the tokens
+        ("invalid_token", 3),
+        ("unregistered", 3),
+        ("sender_id_mismatch", 3),
+    ],
+)
+def test_devices_are_deleted_only_when_the_answer_condemns_the_token(error, removed) -> None:
+    store = Store({}, devices=3)
+    (note,) = _backlog(store, 1)
+    outcome = deliver(
+        note=note,
+        store=store,
+        sender=Refusing(error),
+        outbox=Events(),
+        publisher=Events(),
+        settings=SETTINGS,
+        now=T0,
+        sleep=lambda s: None,
+    )
+    assert (outcome.status, outcome.reason) == ("failed", "all_devices_failed")
+    assert outcome.removed == removed == len(store.removed)
