@@ -60,13 +60,13 @@ def _timed(check: Callable[[], None]) -> dict:
 
 def check_all(settings: Settings) -> dict:
     checks = _checks(settings)
-    with ThreadPoolExecutor(max_workers=len(checks)) as pool:
-        futures = {name: pool.submit(_timed, check) for name, check in checks.items()}
-        wait(futures.values(), timeout=CHECK_TIMEOUT + 1)
-    deps = {
-        name: f.result() if f.done() else {"ok": False, "error": "Timeout"}
-        for name, f in futures.items()
-    }
+    pool = ThreadPoolExecutor(max_workers=len(checks))
+    futures = {name: pool.submit(_timed, check) for name, check in checks.items()}
+    done, _ = wait(futures.values(), timeout=CHECK_TIMEOUT + 1)
+    # Not `with pool`: its exit would wait for a hung check, and /healthz with it.
+    pool.shutdown(wait=False, cancel_futures=True)
+    timed_out = {"ok": False, "error": "Timeout", "latency_ms": (CHECK_TIMEOUT + 1) * 1000}
+    deps = {name: f.result() if f in done else dict(timed_out) for name, f in futures.items()}
     if (model := clients.persona_model()) is not None:
         # This instance's view: its circuit breaker and prediction cache.
         deps.setdefault("persona_model", {"ok": True}).update(model.health())

@@ -1,5 +1,6 @@
 """Client of the persona model endpoint (Vertex AI in production, the local server in
-development): a tight timeout, a circuit breaker, and an in-instance LRU cache of predictions.
+development): a tight timeout on the whole call, a circuit breaker, and an in-instance LRU cache
+of predictions.
 
 The contract is Vertex AI's custom-container one: POST {"instances": [{"text": ...}]} ->
 {"predictions": [...], "deployedModelId": ...}. In production the URL is the endpoint's REST
@@ -10,13 +11,22 @@ from __future__ import annotations
 
 import re
 import threading
+import time
+import unicodedata
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from common.analysis.types import Distribution
 from common.breaker import CircuitBreaker
 from common.labels import INTENTS, PACES, PERSONA_IDS, TONES
+
+MAX_TEXT_CHARS = 4000  # the model server's limit per text
+# Vertex AI splits a canary's traffic per request, so answers alternate between model versions
+# and dropping entries on a version change would empty the cache all through a canary; an age
+# bound instead lets a promoted (or rolled back) model reach every warm instance.
+CACHE_MAX_AGE_SECONDS = 300.0
 
 
 class ModelUnavailable(Exception):
@@ -35,8 +45,16 @@ class ModelPrediction:
 
 
 def normalise(text: str) -> str:
-    """The cache key: case, spacing and trailing punctuation do not change a prediction much."""
-    return re.sub(r"\s+", " ", text.strip().lower())
+    """The cache key: case, spacing and compatibility forms (full-width or "fancy text" letters,
+    NFKC) do not change a prediction much."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text).strip().lower())
+
+
+def model_text(text: str) -> str:
+    """The text the model reads: NFKC, since it was trained on plain letters and reads a
+    full-width "i want to die" as something else; cut to the server's limit, as NFKC can
+    lengthen a text."""
+    return unicodedata.normalize("NFKC", text)[:MAX_TEXT_CHARS]
 
 
 def _distribution(raw: dict, labels: tuple[str, ...]) -> Distribution:
@@ -62,30 +80,35 @@ def parse_prediction(raw: dict) -> ModelPrediction:
 
 
 class PredictionCache:
-    """A bounded LRU of predictions keyed by normalised text, with hit statistics."""
+    """A bounded LRU of predictions keyed by normalised text, each kept at most
+    `max_age_seconds`, with hit statistics."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, max_age_seconds: float = CACHE_MAX_AGE_SECONDS) -> None:
         self._size = size
-        self._items: OrderedDict[str, ModelPrediction] = OrderedDict()
+        self._max_age = max_age_seconds
+        self._items: OrderedDict[str, tuple[float, ModelPrediction]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
     def get(self, key: str) -> ModelPrediction | None:
         with self._lock:
-            item = self._items.get(key)
-            if item is None:
+            entry = self._items.get(key)
+            if entry is not None and time.monotonic() - entry[0] > self._max_age:
+                del self._items[key]
+                entry = None
+            if entry is None:
                 self.misses += 1
                 return None
             self._items.move_to_end(key)
             self.hits += 1
-            return item
+            return entry[1]
 
     def put(self, key: str, value: ModelPrediction) -> None:
         if self._size <= 0:
             return
         with self._lock:
-            self._items[key] = value
+            self._items[key] = (time.monotonic(), value)
             self._items.move_to_end(key)
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
@@ -95,6 +118,7 @@ class PredictionCache:
         return {
             "size": len(self._items),
             "capacity": self._size,
+            "max_age_seconds": self._max_age,
             "hits": self.hits,
             "misses": self.misses,
             "hit_rate": round(self.hits / lookups, 4) if lookups else None,
@@ -102,6 +126,8 @@ class PredictionCache:
 
 
 class PersonaModelClient:
+    WORKERS = 16  # more than a function instance's concurrent requests
+
     def __init__(
         self,
         *,
@@ -117,8 +143,11 @@ class PersonaModelClient:
         self.cache = cache
         self._google_auth = google_auth
         self._http: Any = None
+        self._pool: ThreadPoolExecutor | None = None
         self._credentials: Any = None
-        self._lock = threading.Lock()
+        self._auth_request: Any = None
+        self._lock = threading.Lock()  # creating the clients: never held while waiting on I/O
+        self._auth_lock = threading.Lock()  # one blocking token fetch at a time
 
     def predict(self, text: str) -> ModelPrediction:
         key = normalise(text)
@@ -127,7 +156,7 @@ class PersonaModelClient:
         if not self.breaker.allow():
             raise ModelUnavailable("circuit open")
         try:
-            body = self._post({"instances": [{"text": text}]})
+            body = self._call({"instances": [{"text": model_text(text)}]})
             prediction = parse_prediction(body["predictions"][0])
         except Exception as e:  # every failure of a remote model means the same: fall back
             self.breaker.failure()
@@ -138,6 +167,29 @@ class PersonaModelClient:
 
     def health(self) -> dict:
         return {"circuit": self.breaker.state, "cache": self.cache.stats()}
+
+    def prepare(self) -> None:
+        """Fetch the service account's token in the background as the instance starts, so that
+        its first turn does not spend the call's deadline on it (and fall back)."""
+        if self._google_auth:
+            self._workers().submit(self._headers)
+
+    def _call(self, payload: dict) -> dict:
+        """One POST, token included, on a worker thread: the caller waits at most the timeout.
+        httpx's timeouts bound each step, not the sum, and a token refresh has its own."""
+        self._client()  # made outside the deadline: loading CA certificates takes ~50 ms
+        future = self._workers().submit(self._post, payload)
+        try:
+            return future.result(timeout=self._timeout)
+        except TimeoutError:
+            future.cancel()  # still queued behind busy workers: never sent
+            raise TimeoutError(f"no answer within {self._timeout} s") from None
+
+    def _workers(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.WORKERS, thread_name_prefix="persona-model")
+        return self._pool
 
     def _client(self):
         import httpx
@@ -151,19 +203,30 @@ class PersonaModelClient:
         return self._http
 
     def _headers(self) -> dict[str, str]:
+        """The service account's token. google-auth refreshes one that nears expiry in the
+        background and meanwhile sends it; only a missing or expired token is fetched inline."""
         if not self._google_auth:
             return {}
         import google.auth
         import google.auth.transport.requests
+        from google.auth.credentials import TokenState
 
-        with self._lock:
-            if self._credentials is None:
-                self._credentials, _ = google.auth.default(
-                    scopes=["https://www.googleapis.com/auth/cloud-platform"]
-                )
-            if not self._credentials.valid:
-                self._credentials.refresh(google.auth.transport.requests.Request())
-            return {"Authorization": f"Bearer {self._credentials.token}"}
+        credentials = self._credentials
+        if credentials is None or credentials.token_state is TokenState.INVALID:
+            with self._auth_lock:
+                if self._credentials is None:
+                    found, _ = google.auth.default(
+                        scopes=["https://www.googleapis.com/auth/cloud-platform"]
+                    )
+                    found.with_non_blocking_refresh()
+                    self._auth_request = google.auth.transport.requests.Request()
+                    self._credentials = found
+                credentials = self._credentials
+                if credentials.token_state is TokenState.INVALID:
+                    credentials.refresh(self._auth_request)
+        headers: dict[str, str] = {}
+        credentials.before_request(self._auth_request, "POST", self._url, headers)
+        return headers
 
     def _post(self, payload: dict) -> dict:
         response = self._client().post(self._url, json=payload, headers=self._headers())

@@ -179,6 +179,11 @@ class Predictor:
                 raise InvalidInstances(f"instances[{i}].text is empty")
             if len(text) > MAX_TEXT_CHARS:
                 raise InvalidInstances(f"instances[{i}].text is over {MAX_TEXT_CHARS} characters")
+            try:
+                text.encode("utf-8")  # a lone surrogate ("\ud800" in JSON) fails the tokenizer
+            except UnicodeEncodeError:
+                message = f"instances[{i}].text is not valid UTF-8 (a lone surrogate)"
+                raise InvalidInstances(message) from None
             texts.append(text)
         return texts
 

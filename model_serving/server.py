@@ -14,7 +14,9 @@ AIP_STORAGE_URI), a watcher reads <artifacts root>/CURRENT every MODEL_RELOAD_SE
 the serving one, then swapped in at once: health stays 200 on the old model meanwhile, requests
 already running finish on the model they started with, and later predictions carry the new
 model_version. A version that fails to load is logged, shown in health as `reload_error`, and not
-retried until CURRENT changes again; the old model keeps serving.
+retried until CURRENT changes again; the old model keeps serving. A pinned artifact that fails
+to load (say a transient GCS or metadata server error) is retried with a backoff capped at a
+minute; health answers 503 MODEL_LOAD_FAILED with the last error meanwhile.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -45,7 +48,13 @@ from model_serving.predictor import InvalidInstances, Predictor
 log = logging.getLogger("model_serving.server")
 # 64 texts of 4000 characters, each character JSON-escaped at worst as a 12-byte surrogate pair.
 MAX_BODY_BYTES = 64 * 4000 * 12 + 64 * 1024
-INLINE_INSTANCES = 4  # requests this small run on the event loop; bigger ones in a worker thread
+# One text this short runs on the event loop (a few ms; the thread hop and the queue behind a
+# batch would cost the chat path more); anything bigger in a worker thread, one at a time, so
+# health checks never wait behind it. 400 characters covers every held-out corpus message.
+INLINE_MAX_CHARS = 400
+# A pinned artifact has no CURRENT to fall back on: a failed load (a transient GCS or metadata
+# error) is retried, after 1, 2, 4 ... seconds, at most a minute apart.
+LOAD_RETRY_SECONDS = (1.0, 60.0)
 
 
 def error(status: int, code: str, message: str) -> JSONResponse:
@@ -97,23 +106,25 @@ class ModelState:
         return predictor
 
     def load(self) -> None:
+        download = None
         try:
-            if self.delay:
-                time.sleep(self.delay)
             started = time.perf_counter()
             artifact_dir = self.artifact_dir  # None + MODEL_ARTIFACT_DIR: Predictor reads it
             if not artifact_dir and self.storage_uri:
-                artifact_dir = fetch_gcs(self.storage_uri, Path(tempfile.mkdtemp(prefix="model-")))
+                download = Path(tempfile.mkdtemp(prefix="model-"))
+                artifact_dir = fetch_gcs(self.storage_uri, download)
             elif not self.pinned:
                 artifact_dir = self.root / (current_version(self.root) or "CURRENT-is-missing")
             self.predictor = self._fresh(artifact_dir)
-            self.ready = True
+            self.ready, self.failure = True, None
             log.warning(
                 "model %s loaded in %.2f s", self.predictor.version, time.perf_counter() - started
             )
         except Exception as e:
             self.failure = f"{type(e).__name__}: {e}"
             log.exception("model failed to load")
+            if download is not None:
+                shutil.rmtree(download, ignore_errors=True)  # the next attempt downloads anew
 
     def check_current(self) -> bool:
         """Load and swap in the version CURRENT names if it is not the one serving; True when
@@ -145,8 +156,15 @@ class ModelState:
         return True
 
     def watch(self) -> None:
-        """The loader thread: the first load, then CURRENT every reload_seconds."""
+        """The loader thread: the first load (retried if pinned), then CURRENT every
+        reload_seconds."""
+        if self.delay:
+            time.sleep(self.delay)
         self.load()
+        wait, longest = LOAD_RETRY_SECONDS
+        while self.pinned and not self.ready and not self._stop.wait(wait):
+            self.load()  # health stays 503 MODEL_LOAD_FAILED with the last error meanwhile
+            wait = min(wait * 2, longest)
         if self.pinned or self.reload_seconds <= 0:
             return
         while not self._stop.wait(self.reload_seconds):
@@ -171,7 +189,9 @@ async def read_body(request: Request) -> dict:
         chunks.append(chunk)
     try:
         body = json.loads(b"".join(chunks))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+    except RecursionError:
+        raise BadRequest("body is not JSON: nested too deeply") from None
+    except ValueError as e:  # also an integer over Python's 4300-digit limit
         raise BadRequest(f"body is not JSON: {e}") from None
     if not isinstance(body, dict) or "instances" not in body:
         raise BadRequest("body must be a JSON object with an 'instances' list")
@@ -219,8 +239,7 @@ def create_app(artifact_dir: str | Path | None = None) -> Starlette:
         except (BadRequest, InvalidInstances) as e:
             return error(400, "INVALID_ARGUMENT", str(e))
         try:
-            if len(texts) <= INLINE_INSTANCES:
-                # a few ms of work: a thread hop would cost more than the event loop waits
+            if len(texts) == 1 and len(texts[0]) <= INLINE_MAX_CHARS:
                 predictions = run(predictor, texts)
             else:
                 predictions = await anyio.to_thread.run_sync(

@@ -241,6 +241,10 @@ BAD_BODIES: dict[str, bytes] = {
         {"instances": [{"text": "fine"}, {"text": ""}, {"text": "fine too"}]}
     ).encode(),
     "huge body": json.dumps({"instances": [{"text": "y" * 4000}], "pad": "z" * 4_000_000}).encode(),
+    # The tokenizer cannot take a lone surrogate; json.loads refuses these two with other errors.
+    "lone surrogate": b'{"instances": [{"text": "fine"}, {"text": "hi \\ud800"}]}',
+    "integer over 4300 digits": b'{"instances": [{"text": ' + b"9" * 5000 + b"}]}",
+    "100k nested brackets": b'{"instances": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
 }
 
 

@@ -1,11 +1,15 @@
 """The persona model client against a local HTTP server: timeout, circuit breaker, cache."""
 
+import contextlib
 import json
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import google.auth
 import pytest
+from google.auth.credentials import Credentials
 
 from common.analysis.with_model import analyze
 from common.breaker import CircuitBreaker
@@ -25,7 +29,7 @@ def _head(labels, top):
     }
 
 
-def _prediction(text: str) -> dict:
+def _prediction(text: str, version: str = "test-1") -> dict:
     crisis = "goodbye forever" in text
     return {
         "tone": _head(TONES, "sad" if crisis else "curious"),
@@ -33,7 +37,7 @@ def _prediction(text: str) -> dict:
         "intent": _head(INTENTS, "learning"),
         "persona": _head(PERSONA_IDS, "elro"),
         "crisis": {"probability": 0.99 if crisis else 0.01, "flag": crisis},
-        "model_version": "test-1",
+        "model_version": version,
     }
 
 
@@ -41,14 +45,28 @@ class Server:
     def __init__(self):
         self.mode = "ok"
         self.calls = 0
+        self.version = "test-1"
+        self.texts: list[str] = []  # what the model was asked to read
+        self.auth: list[str | None] = []
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 outer.calls += 1
+                outer.auth.append(self.headers.get("Authorization"))
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                outer.texts += [i["text"] for i in body["instances"]]
                 if outer.mode == "slow":
                     time.sleep(0.5)
+                if outer.mode == "trickle":  # every byte within the read timeout, all far over
+                    self.send_response(200)
+                    self.send_header("Content-Length", "100")
+                    self.end_headers()
+                    for _ in range(40):
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                        time.sleep(0.05)
+                    return
                 if outer.mode == "error":
                     self.send_response(500)
                     self.end_headers()
@@ -57,7 +75,9 @@ class Server:
                     {"nonsense": True}
                     if outer.mode == "garbage"
                     else {
-                        "predictions": [_prediction(i["text"]) for i in body["instances"]],
+                        "predictions": [
+                            _prediction(i["text"], outer.version) for i in body["instances"]
+                        ],
                         "deployedModelId": "local",
                     }
                 )
@@ -71,6 +91,10 @@ class Server:
             def log_message(self, *args):
                 pass
 
+            def handle(self):
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    super().handle()  # the client gave up on a slow answer, as it should
+
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.httpd.server_port}/predict"
@@ -83,12 +107,13 @@ def server():
     s.httpd.shutdown()
 
 
-def _client(url, *, failures=2, reset=0.3, cache=16):
+def _client(url, *, failures=2, reset=0.3, cache=16, max_age=60.0, google_auth=False):
     return PersonaModelClient(
         url=url,
         timeout_seconds=0.2,
         breaker=CircuitBreaker(failures=failures, reset_seconds=reset),
-        cache=PredictionCache(cache),
+        cache=PredictionCache(cache, max_age_seconds=max_age),
+        google_auth=google_auth,
     )
 
 
@@ -116,11 +141,25 @@ def test_the_cache_is_bounded_lru(server):
     assert client.health()["cache"]["size"] == 2
 
 
-@pytest.mark.parametrize("mode", ["error", "slow", "garbage"])
+def test_cached_predictions_expire_so_a_new_model_is_seen(server):
+    client = _client(server.url, max_age=0.5)
+    assert client.predict("hello").model_version == "test-1"
+    server.version = "test-2"  # retrained, or the canary promoted
+    assert client.predict("hello").model_version == "test-1"  # cached
+    time.sleep(0.6)
+    assert client.predict("hello").model_version == "test-2"
+    assert server.calls == 2
+    stats = client.health()["cache"]
+    assert (stats["hits"], stats["misses"], stats["size"]) == (1, 2, 1)
+
+
+@pytest.mark.parametrize("mode", ["error", "slow", "garbage", "trickle"])
 def test_failures_raise_model_unavailable(server, mode):
     server.mode = mode
+    started = time.perf_counter()
     with pytest.raises(ModelUnavailable):
         _client(server.url).predict("anything")
+    assert time.perf_counter() - started < 1  # the 0.2 s timeout bounds the whole call
 
 
 def test_the_circuit_opens_after_repeated_failures_and_recovers(server):
@@ -169,3 +208,81 @@ def test_crisis_is_the_model_flag_or_the_patterns(server):
 
 def test_normalise():
     assert normalise("  Hello\n  World ") == "hello world"
+    # Full-width (CJK keyboards) and mathematical bold ("fancy text" apps) read as plain letters.
+    assert normalise("\uff49 \uff57\uff41\uff4e\uff54\u3000\uff54\uff4f") == "i want to"
+    assert normalise("\U0001d408 \U0001d430\U0001d41a\U0001d427\U0001d42d") == "i want"
+
+
+def test_the_model_reads_compatibility_forms_as_plain_letters(server):
+    client = _client(server.url)
+    plain = "so this is goodbye forever"
+    full_width = "".join(chr(ord(c) + 0xFEE0) if c != " " else c for c in plain)
+    analysis, degraded = analyze(full_width, model=client)
+    assert server.texts == [plain]
+    assert (analysis.source, degraded, analysis.safety.crisis) == ("test-1", [], True)
+    client.predict("SO THIS IS GOODBYE FOREVER")  # the same cache entry
+    assert server.calls == 1
+    client.predict("\ufdfa" * 300)  # NFKC makes each one 18 characters: cut to the limit
+    assert len(server.texts[-1]) == 4000
+
+
+class SlowCredentials(Credentials):
+    """A service account whose token fetch takes `seconds` (a slow metadata server)."""
+
+    def __init__(self, token: str | None, expires_in: timedelta, seconds: float) -> None:
+        super().__init__()
+        self.token = token
+        self.expiry = _naive_utc() + expires_in
+        self.seconds = seconds
+        self.refreshes = 0
+        self.released = threading.Event()
+
+    def refresh(self, request) -> None:
+        self.released.wait(self.seconds)
+        self.refreshes += 1
+        self.token, self.expiry = f"token-{self.refreshes}", _naive_utc() + timedelta(hours=1)
+
+
+def _naive_utc() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)  # google-auth compares naive UTC expiries
+
+
+def test_a_slow_token_fetch_is_bounded_by_the_timeout_and_opens_the_circuit(server, monkeypatch):
+    credentials = SlowCredentials(None, timedelta(0), seconds=5)
+    monkeypatch.setattr(google.auth, "default", lambda scopes: (credentials, "demo-ion"))
+    client = _client(server.url, failures=2, reset=30, google_auth=True)
+    try:
+        for attempt in range(2):
+            started = time.perf_counter()
+            with pytest.raises(ModelUnavailable, match="TimeoutError"):
+                client.predict(f"hello {attempt}")
+            assert time.perf_counter() - started < 1  # not the 5 s fetch
+        assert client.health()["circuit"] == "open"  # the chat path now falls back at once
+        assert server.calls == 0
+    finally:
+        credentials.released.set()
+
+
+def test_a_token_near_expiry_is_refreshed_without_holding_up_calls(server, monkeypatch):
+    credentials = SlowCredentials("token-0", timedelta(minutes=1), seconds=0.5)
+    monkeypatch.setattr(google.auth, "default", lambda scopes: (credentials, "demo-ion"))
+    client = _client(server.url, google_auth=True)
+    client.predict("hello")  # the token still works: sent while a new one is fetched
+    assert server.auth == ["Bearer token-0"]
+    deadline = time.monotonic() + 5
+    while credentials.refreshes == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    client.predict("hello again")
+    assert server.auth[-1] == "Bearer token-1"
+
+
+def test_a_prepared_client_has_its_token_before_the_first_call(server, monkeypatch):
+    credentials = SlowCredentials(None, timedelta(0), seconds=0.5)  # longer than the timeout
+    monkeypatch.setattr(google.auth, "default", lambda scopes: (credentials, "demo-ion"))
+    client = _client(server.url, google_auth=True)
+    client.prepare()  # as the instance starts
+    deadline = time.monotonic() + 5
+    while credentials.refreshes == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    client.predict("the first message")  # not a fallback: the token is there
+    assert server.auth == ["Bearer token-1"]

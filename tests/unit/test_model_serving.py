@@ -197,6 +197,7 @@ def test_word_and_char_ngrams_follow_sklearn_rules() -> None:
         ([{"text": 3}], "must be a string"),
         ([{"text": "  "}], "empty"),
         ([{"text": "x" * (MAX_TEXT_CHARS + 1)}], "over"),
+        ([{"text": "ok"}, {"text": "hi \ud800"}], r"instances\[1\].* lone surrogate"),
     ],
 )
 def test_preprocess_rejects_bad_instances(instances: object, message: str) -> None:
