@@ -84,9 +84,10 @@ module "notifications" {
 # What consumers could not process, kept for inspection and replay (docs/OPERATIONS.md); the
 # backlog of each pull subscription here raises an alert.
 module "events_dead_letter" {
-  source     = "../modules/pubsub"
-  project_id = var.project_id
-  name       = "events-dead-letter"
+  source                = "../modules/pubsub"
+  project_id            = var.project_id
+  name                  = "events-dead-letter"
+  receives_dead_letters = true
   iam = {
     for name, fn in local.functions : "${name}-publisher" => {
       member = module.function[name].service_account_iam_email
@@ -105,9 +106,10 @@ module "events_dead_letter" {
 }
 
 module "notifications_dead_letter" {
-  source     = "../modules/pubsub"
-  project_id = var.project_id
-  name       = "notifications-dead-letter"
+  source                = "../modules/pubsub"
+  project_id            = var.project_id
+  name                  = "notifications-dead-letter"
+  receives_dead_letters = true
   subscriptions = {
     "notifications-dead-letter" = {}
   }

@@ -1239,3 +1239,12 @@ def test_the_cleanup_job_may_change_the_events_table_only(env: str) -> None:
     assert grant["role"] == "roles/bigquery.dataEditor"
     assert "events_table_name" in grant["table_id"]
     assert 'function["session_cleanup"]' in grant["member"]
+
+
+def test_every_dead_letter_topic_lets_the_pubsub_service_agent_publish() -> None:
+    text = (STACK / "pubsub.tf").read_text()
+    targets = set(re.findall(r"topic\s*=\s*module\.(\w+)\.id", text))
+    assert targets == {"events_dead_letter", "notifications_dead_letter"}, targets
+    for name in targets:
+        block = text.split(f'module "{name}" {{', 1)[1].split("\n}\n", 1)[0]
+        assert re.search(r"receives_dead_letters\s*=\s*true", block), name

@@ -1,11 +1,13 @@
 # Additive IAM (_iam_member) on the topic and its subscriptions, plus what dead-lettering needs:
-# the Pub/Sub service agent publishes to the dead-letter topic and acks on the source subscription.
+# the Pub/Sub service agent publishes to a dead-letter topic (granted by that topic's own module
+# call, `receives_dead_letters`: once per topic, however many subscriptions send to it) and acks
+# on the source subscription.
 
 locals {
   dead_letter_subscriptions = {
     for name, s in var.subscriptions : name => s.dead_letter.topic if s.dead_letter != null
   }
-  # Only looked up (and only used) when a subscription dead-letters.
+  # Only looked up (and only used) when a subscription dead-letters or the topic takes them.
   pubsub_service_agent = try(
     "serviceAccount:service-${data.google_project.project[0].number}@gcp-sa-pubsub.iam.gserviceaccount.com",
     null
@@ -18,7 +20,7 @@ locals {
 }
 
 data "google_project" "project" {
-  count      = length(local.dead_letter_subscriptions) == 0 ? 0 : 1
+  count      = length(local.dead_letter_subscriptions) == 0 && !var.receives_dead_letters ? 0 : 1
   project_id = var.project_id
 }
 
@@ -38,18 +40,17 @@ resource "google_pubsub_subscription_iam_member" "members" {
   member       = each.value.member
 }
 
-# One binding per dead-letter topic, not per subscription: subscriptions sharing a topic would
-# each manage the same binding, and removing one would revoke it for the others.
-resource "google_pubsub_topic_iam_member" "dead_letter_topic_publisher" {
-  for_each = toset(values(local.dead_letter_subscriptions))
-  project  = var.project_id
-  topic    = each.value
-  role     = "roles/pubsub.publisher"
-  member   = local.pubsub_service_agent
+resource "google_pubsub_topic_iam_member" "dead_letter_publisher_agent" {
+  count   = var.receives_dead_letters ? 1 : 0
+  project = var.project_id
+  topic   = google_pubsub_topic.topic.name
+  role    = "roles/pubsub.publisher"
+  member  = local.pubsub_service_agent
 }
 
-# The per-subscription bindings it replaces are forgotten, not destroyed: destroying them would
-# remove the binding that the resource above (re)declares.
+# The per-subscription publisher bindings this replaces are forgotten, not destroyed: two
+# subscriptions sharing a topic declared the same binding, and destroying them would remove the
+# one the resource above declares.
 removed {
   from = google_pubsub_topic_iam_member.dead_letter_publisher
   lifecycle {

@@ -30,6 +30,12 @@ variable "project_id" {
   nullable    = false
 }
 
+variable "receives_dead_letters" {
+  description = "Other subscriptions dead-letter to this topic: the Pub/Sub service agent may publish to it."
+  type        = bool
+  default     = false
+}
+
 variable "subscriptions" {
   description = <<-EOT
     Subscriptions by name. A subscription is a pull subscription unless `push` is set. With
