@@ -204,7 +204,8 @@ def _orphan_turns(
         if cursor is None:  # reached the end: the next run starts from the oldest again
             store.save_orphan_scan_start(None)
             return
-    store.save_orphan_scan_start(reached)
+    if reached is not None:  # out of batches or time; none at all: keep the saved place
+        store.save_orphan_scan_start(reached)
 
 
 def retention_cutoff(now: datetime, retention_days: int) -> datetime:

@@ -128,3 +128,10 @@ class Settings(BaseSettings):
 @cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def require_analytics_key() -> None:
+    """For the functions that key analytics, at import: deployed without the secret, the new
+    revision fails to start and the previous one keeps serving, instead of failing every
+    request."""
+    get_settings().analytics_hmac_key()

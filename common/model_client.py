@@ -169,8 +169,9 @@ class PersonaModelClient:
         return {"circuit": self.breaker.state, "cache": self.cache.stats()}
 
     def prepare(self) -> None:
-        """Fetch the service account's token in the background as the instance starts, so that
-        its first turn does not spend the call's deadline on it (and fall back)."""
+        """Fetch the service account's token in the background (the chat function creates the
+        client as the instance starts), so that its first turn does not spend the call's
+        deadline on it and fall back."""
         if self._google_auth:
             self._workers().submit(self._headers)
 

@@ -82,7 +82,8 @@ class SessionStore(Protocol):
 
     def list_turns(self, session_id: str, *, after: int, limit: int) -> list[dict]: ...
 
-    def record_anomaly(self, *, uid: str, activity: dict, events: list[Event]) -> None: ...
+    def record_anomaly(self, *, uid: str, activity: dict, events: list[Event]) -> None:
+        """Merge `activity`'s fields into the user's activity record; write the events."""
 
 
 class OutboxStore(Protocol):

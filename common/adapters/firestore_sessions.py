@@ -149,10 +149,13 @@ class FirestoreSessionStore:
 
         session_ref = self._db.collection(SESSIONS).document(session_id)
         key_ref = self._db.collection(TURN_KEYS).document(key)
-        for _ in range(MAX_COMMIT_ATTEMPTS):
+        uid = key_doc["owner_uid"]
+        for attempt in range(MAX_COMMIT_ATTEMPTS + 1):
             if context.keyed_turn is not None:  # a retry of this turn got there first
                 return CommitOutcome(turn_doc=context.keyed_turn, events=[], replayed=True)
-            write = build(context)
+            write = build(context)  # may refuse the turn: the user's other turns count now
+            if attempt == MAX_COMMIT_ATTEMPTS:
+                break
             turn_id = write.turn_doc["turn_id"]
             batch = self._db.batch()
             session_doc = encode_session(write.state)
@@ -182,7 +185,7 @@ class FirestoreSessionStore:
             for event in write.events:
                 batch.set(self._outbox_ref(event.event_id), self._outbox_doc(event))
             if write.activity is not None:
-                uid, activity = write.activity
+                _, activity = write.activity
                 activity_ref = self._db.collection(ACTIVITY).document(uid)
                 if context.activity_version is None:
                     batch.create(activity_ref, activity)
@@ -194,7 +197,6 @@ class FirestoreSessionStore:
                     batch.commit(**bounded())
                 return CommitOutcome(turn_doc=write.turn_doc, events=write.events, replayed=False)
             except (exceptions.Conflict, exceptions.FailedPrecondition):
-                uid = write.activity[0] if write.activity else ""
                 context = self.read_turn_context(key=key, session_id=session_id, uid=uid)
                 is_new = False if context.session is not None else is_new
         raise Unavailable(
@@ -202,8 +204,10 @@ class FirestoreSessionStore:
         )
 
     def record_anomaly(self, *, uid: str, activity: dict, events: list[Event]) -> None:
+        """The limit's end (merged: the recent turns are left as concurrent commits wrote
+        them) and the anomaly event."""
         batch = self._db.batch()
-        batch.set(self._db.collection(ACTIVITY).document(uid), activity)
+        batch.set(self._db.collection(ACTIVITY).document(uid), activity, merge=True)
         for event in events:
             batch.set(self._outbox_ref(event.event_id), self._outbox_doc(event))
         with storage_errors():

@@ -388,9 +388,9 @@ def _limit(
             "retry_after": verdict.retry_after,
         }
         event = Event("anomaly.detected", now, analytics_key, session_id, data, subject=ukey)
-        store.record_anomaly(
-            uid=uid, activity=activity_doc(activity, limited_until=until), events=[event]
-        )
+        doc = activity_doc(activity, limited_until=until)
+        limit = {k: doc[k] for k in ("limited_until", "expires_at")}  # `recent` stays as stored
+        store.record_anomaly(uid=uid, activity=limit, events=[event])
         deliver_now([event], publisher=publisher, outbox=outbox, now=now)
     raise RateLimited(
         "You're sending messages faster than a conversation needs; wait a moment.",

@@ -13,7 +13,7 @@ from common import clients
 from common.chat import service
 from common.chat.models import SESSION_ID_PATTERN, LegacyChatRequest, TurnCreate
 from common.chat.wiring import turn_ports
-from common.config import get_settings
+from common.config import get_settings, require_analytics_key
 from common.edge import authenticate, utcnow
 from common.errors import Forbidden, InvalidInput, NotFound
 from common.health import check_all
@@ -23,6 +23,9 @@ from common.safety import parse_locale
 from common.sse import stream_events
 
 setup_logging(get_settings().log_level)
+require_analytics_key()
+if get_settings().model_google_auth:  # Vertex AI: its token is fetched while the instance starts
+    clients.persona_model()
 
 ROUTES = Routes(
     {

@@ -6,7 +6,7 @@ import flask
 import functions_framework
 
 from common import clients
-from common.config import get_settings
+from common.config import get_settings, require_analytics_key
 from common.edge import authenticate, utcnow
 from common.feedback.models import FeedbackCreate
 from common.feedback.service import submit_feedback
@@ -14,6 +14,7 @@ from common.http import Routes, handle_errors, json_response, parse, read_json
 from common.logs import setup_logging
 
 setup_logging(get_settings().log_level)
+require_analytics_key()
 
 ROUTES = Routes({"/v2/feedback": ("feedback", ("POST",))})
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from common import clients
 from common.adapters.bigquery_churn import BigQueryRiskReader
 from common.adapters.firestore_audience import FirestoreAudienceStore
-from common.config import get_settings
+from common.config import get_settings, require_analytics_key
 from common.edge import utcnow
 from common.errors import MethodNotAllowed
 from common.http import handle_errors, json_response, parse, read_json
@@ -24,6 +24,7 @@ from common.notifications.models import REENGAGEMENT
 from common.notifications.service import produce_reengagement_nudges, produce_weekly_insights
 
 setup_logging(get_settings().log_level)
+require_analytics_key()
 
 
 class ProducerRun(BaseModel):

@@ -15,13 +15,14 @@ from cloudevents.http import CloudEvent
 from pydantic import ValidationError
 
 from common import clients
-from common.config import get_settings
+from common.config import get_settings, require_analytics_key
 from common.edge import utcnow
 from common.logs import setup_logging
 from common.push.models import RELEASE_DUE, notification_from_envelope
 from common.push.service import deliver, release_due
 
 setup_logging(get_settings().log_level)
+require_analytics_key()
 log = logging.getLogger(__name__)
 
 

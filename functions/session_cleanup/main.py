@@ -14,13 +14,14 @@ from common.adapters.bigquery_erasure import BigQueryAnalyticsEraser
 from common.adapters.firestore_cleanup import FirestoreCleanupStore
 from common.adapters.firestore_devices import prune_stale_devices
 from common.cleanup import run_cleanup
-from common.config import get_settings
+from common.config import get_settings, require_analytics_key
 from common.edge import utcnow
 from common.errors import MethodNotAllowed
 from common.http import handle_errors, json_response
 from common.logs import setup_logging
 
 setup_logging(get_settings().log_level)
+require_analytics_key()
 
 # Two thirds of the function's 540 s timeout (terraform/stack/functions.tf): a backlog stops
 # here, leaving time to prune devices and report, and the next run goes on.

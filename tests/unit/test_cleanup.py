@@ -159,3 +159,20 @@ def test_a_backlog_stops_at_the_time_budget_after_the_erasures() -> None:
     assert report.sessions_deleted == 5 * 200  # batches started before 45 s: 0, 10, ..., 40
     assert not report.complete
     assert report.expired_deleted == {"turn_keys": 0, "feedback": 0, "activity": 0}
+
+
+def test_a_run_out_of_time_before_the_orphan_scan_keeps_its_saved_place() -> None:
+    saved: list = []
+
+    class Resuming(Store):
+        def orphan_scan_start(self):
+            return NOW - timedelta(days=3)
+
+        def save_orphan_scan_start(self, value):
+            saved.append(value)
+
+    clock = Clock()
+    report = run_cleanup(
+        store=Resuming(), analytics=Analytics(), now=NOW, budget_seconds=0, clock=clock
+    )
+    assert saved == [] and not report.complete

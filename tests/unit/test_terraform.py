@@ -1248,3 +1248,12 @@ def test_every_dead_letter_topic_lets_the_pubsub_service_agent_publish() -> None
     for name in targets:
         block = text.split(f'module "{name}" {{', 1)[1].split("\n}\n", 1)[0]
         assert re.search(r"receives_dead_letters\s*=\s*true", block), name
+
+
+def test_the_functions_that_need_the_analytics_key_check_it_at_start() -> None:
+    checks = {
+        name
+        for name in _function_folders()
+        if "require_analytics_key()" in (FUNCTIONS / name / "main.py").read_text()
+    }
+    assert checks == NEEDS_ANALYTICS_KEY
