@@ -176,15 +176,20 @@ class PersonaModelClient:
             self._workers().submit(self._headers)
 
     def _call(self, payload: dict) -> dict:
-        """One POST, token included, on a worker thread: the caller waits at most the timeout.
-        httpx's timeouts bound each step, not the sum, and a token refresh has its own."""
+        """One POST, token included, on a worker thread: the caller waits at most twice the
+        timeout. httpx's timeouts bound each step (connect, each read), not the sum, and a
+        token refresh has its own; the whole call gets twice the step's time, since under
+        load on a small machine a healthy call's Python work adds to its network waits (a
+        bound of one timeout sent 11 of 190 turns to the baseline at 10 conversations here,
+        against 0 with per-step timeouts alone)."""
         self._client()  # made outside the deadline: loading CA certificates takes ~50 ms
         future = self._workers().submit(self._post, payload)
+        deadline = 2 * self._timeout
         try:
-            return future.result(timeout=self._timeout)
+            return future.result(timeout=deadline)
         except TimeoutError:
             future.cancel()  # still queued behind busy workers: never sent
-            raise TimeoutError(f"no answer within {self._timeout} s") from None
+            raise TimeoutError(f"no answer within {deadline} s") from None
 
     def _workers(self) -> ThreadPoolExecutor:
         with self._lock:

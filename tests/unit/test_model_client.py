@@ -159,7 +159,7 @@ def test_failures_raise_model_unavailable(server, mode):
     started = time.perf_counter()
     with pytest.raises(ModelUnavailable):
         _client(server.url).predict("anything")
-    assert time.perf_counter() - started < 1  # the 0.2 s timeout bounds the whole call
+    assert time.perf_counter() - started < 1  # twice the 0.2 s timeout bounds the whole call
 
 
 def test_the_circuit_opens_after_repeated_failures_and_recovers(server):
@@ -277,7 +277,7 @@ def test_a_token_near_expiry_is_refreshed_without_holding_up_calls(server, monke
 
 
 def test_a_prepared_client_has_its_token_before_the_first_call(server, monkeypatch):
-    credentials = SlowCredentials(None, timedelta(0), seconds=0.5)  # longer than the timeout
+    credentials = SlowCredentials(None, timedelta(0), seconds=1.0)  # longer than the deadline
     monkeypatch.setattr(google.auth, "default", lambda scopes: (credentials, "demo-ion"))
     client = _client(server.url, google_auth=True)
     client.prepare()  # as the instance starts
