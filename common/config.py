@@ -106,6 +106,10 @@ class Settings(BaseSettings):
     reengagement_min_risk: float = Field(0.6, ge=0, le=1)
     reengagement_cooldown_days: int = Field(14, ge=1, le=365)
 
+    # Insights: the most bytes one dashboard query may bill; BigQuery refuses a bigger one (the
+    # views de-duplicate events before the day filter, so a query scans the events table).
+    insights_max_bytes_billed: int = Field(50 * 2**30, ge=10 * 2**20)
+
     @field_validator("experiments")
     @classmethod
     def _experiments_apart(cls, value: tuple[Experiment, ...]) -> tuple[Experiment, ...]:

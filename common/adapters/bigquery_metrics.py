@@ -14,8 +14,9 @@ QUERY_TIMEOUT = 30.0  # seconds; dashboard queries read views over daily aggrega
 
 
 class BigQueryMetricReader:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, *, max_bytes_billed: int | None = None) -> None:
         self._client = client
+        self._max_bytes_billed = max_bytes_billed
 
     def rows(self, sql: str, params: dict[str, date]) -> list[dict[str, Any]]:
         from google.api_core import exceptions
@@ -24,19 +25,35 @@ class BigQueryMetricReader:
         config = bigquery.QueryJobConfig(
             query_parameters=[
                 bigquery.ScalarQueryParameter(k, "DATE", v) for k, v in params.items()
-            ]
+            ],
+            maximum_bytes_billed=self._max_bytes_billed,
         )
+        job = None
         try:
             job = self._client.query(sql, job_config=config)
             return [dict(row.items()) for row in job.result(timeout=QUERY_TIMEOUT)]
+        except TimeoutError:
+            _cancel(job)  # the dashboard has given up on it: stop it running (and billing)
+            log.warning("metric query took over %s s", QUERY_TIMEOUT)
+            raise Unavailable(
+                "Analytics cannot be read right now (TimeoutError).", code="analytics_unavailable"
+            ) from None
         except exceptions.NotFound:
             # The view is not deployed (yet): an operator can do nothing about it but wait.
             raise Unavailable(
                 "This metric's view is not available.", code="metric_unavailable"
             ) from None
-        except (exceptions.GoogleAPIError, TimeoutError, ConnectionError, OSError) as e:
+        except (exceptions.GoogleAPIError, ConnectionError, OSError) as e:
             log.warning("metric query failed: %s", e)
             raise Unavailable(
                 f"Analytics cannot be read right now ({type(e).__name__}).",
                 code="analytics_unavailable",
             ) from None
+
+
+def _cancel(job: Any) -> None:
+    try:
+        if job is not None:
+            job.cancel()
+    except Exception as e:  # best effort: the answer is a 503 either way
+        log.warning("could not cancel a metric query: %s", e)

@@ -62,7 +62,9 @@ def _asset(name: str) -> bytes:
 
 @cache
 def _reader() -> BigQueryMetricReader:
-    return BigQueryMetricReader(clients.bigquery_client())
+    return BigQueryMetricReader(
+        clients.bigquery_client(), max_bytes_billed=get_settings().insights_max_bytes_billed
+    )
 
 
 @functions_framework.http

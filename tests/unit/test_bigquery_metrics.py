@@ -1,0 +1,47 @@
+"""The dashboard's BigQuery reader: a cost cap on every query, and a query the dashboard gave up
+on is cancelled, not left running."""
+
+from datetime import date
+
+import pytest
+
+from common.adapters.bigquery_metrics import BigQueryMetricReader
+from common.errors import Unavailable
+
+
+class Job:
+    def __init__(self, rows=None) -> None:
+        self.rows = rows
+        self.cancelled = False
+
+    def result(self, timeout):
+        if self.rows is None:
+            raise TimeoutError
+        return self.rows
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class Client:
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        self.configs = []
+
+    def query(self, sql, job_config):
+        self.configs.append(job_config)
+        return self.job
+
+
+def test_every_query_carries_the_cost_cap():
+    client = Client(Job(rows=[]))
+    reader = BigQueryMetricReader(client, max_bytes_billed=10 * 2**30)
+    assert reader.rows("SELECT 1", {"start": date(2026, 12, 1)}) == []
+    assert client.configs[0].maximum_bytes_billed == 10 * 2**30
+
+
+def test_a_query_past_its_time_is_cancelled_and_answers_503():
+    job = Job(rows=None)
+    with pytest.raises(Unavailable) as raised:
+        BigQueryMetricReader(Client(job)).rows("SELECT 1", {})
+    assert job.cancelled and raised.value.code == "analytics_unavailable"
