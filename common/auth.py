@@ -86,7 +86,16 @@ class TokenVerifier:
             raise Unavailable(
                 "Sign-in cannot be checked right now.", code="auth_unavailable"
             ) from None
-        except (auth.InvalidIdTokenError, auth.UserNotFoundError, ValueError):
+        # TypeError, AttributeError, KeyError: firebase-admin trips on some tokens that parse but
+        # are malformed (a payload whose "d" is not an object); still a bad token, not a 500.
+        except (
+            auth.InvalidIdTokenError,
+            auth.UserNotFoundError,
+            ValueError,
+            TypeError,
+            AttributeError,
+            KeyError,
+        ):
             raise Unauthenticated("The sign-in token is not valid.", code="invalid_token") from None
         except FirebaseError:
             # The revocation lookup could not reach the Auth service.

@@ -160,15 +160,24 @@ class Routes:
             ],
             strict_slashes=False,
         )
+        self._methods: dict[str, set[str]] = {}
+        for endpoint, methods in rules.values():
+            self._methods.setdefault(endpoint, set()).update(methods)
         if flask.has_app_context():  # built while functions-framework loads the function
             # Its own `/<path:path>` rule stops at a newline (%0A): that miss is ours to answer
             # in the error shape too, not as its HTML page.
             flask.current_app.register_error_handler(404, _unrouted)
 
     def match(self, request: flask.Request) -> tuple[str, dict]:
+        """The endpoint and its path arguments. Only the methods a rule names: werkzeug adds
+        HEAD to every GET rule, and a handler that reads "not GET, not PATCH" as DELETE would
+        then erase on a HEAD."""
         adapter = self._map.bind("local", url_scheme="http")
         try:
-            return adapter.match(request.path, method=request.method)
+            endpoint, args = adapter.match(request.path, method=request.method)
+            if request.method not in self._methods[endpoint]:
+                raise WzMethodNotAllowed()
+            return endpoint, args
         except (WzNotFound, RequestRedirect):  # a redirect: e.g. "//" in a path, as from "..%2F"
             raise NotFound("There is nothing at this path.", code="route_not_found") from None
         except WzMethodNotAllowed:

@@ -14,6 +14,7 @@ from common.errors import InvalidInput
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 366
+EARLIEST = date(2020, 1, 1)  # before the product: a range that starts earlier is a typo
 MAX_ROWS = 5000  # a chart of more points than this is not readable anyway
 # An hourly metric has a row per hour: a longer range would pass MAX_ROWS and the query's LIMIT
 # would silently drop the newest hours, so such a range is refused instead.
@@ -322,6 +323,10 @@ class Period:
 def resolve_period(query: PeriodQuery, *, today: date) -> Period:
     """The requested range; `to` defaults to today and `from` to the week ending at `to`."""
     end = query.end or today
+    if not EARLIEST <= end <= today + timedelta(days=1):  # a day's slack for clocks ahead of UTC
+        raise InvalidInput(
+            f"'to' must be between {EARLIEST} and tomorrow (UTC).", code="invalid_range", field="to"
+        )
     start = query.start or end - timedelta(days=DEFAULT_DAYS - 1)
     if end < start:
         raise InvalidInput("'to' must not be before 'from'.", code="invalid_range", field="to")

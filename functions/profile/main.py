@@ -8,6 +8,7 @@ import functions_framework
 from common import clients
 from common.config import get_settings, require_analytics_key
 from common.edge import authenticate, utcnow
+from common.errors import MethodNotAllowed
 from common.http import Routes, handle_errors, json_response, parse, read_json
 from common.logs import setup_logging
 from common.profile import service
@@ -50,5 +51,7 @@ def profile(request: flask.Request) -> flask.Response:
             now=utcnow(),
         )
         return json_response(out)
+    if request.method != "DELETE":  # never erase on a method that only fell through
+        raise MethodNotAllowed(f"{request.method} is not allowed on this path.")
     counts = service.erase_profile(uid=uid, store=store, settings=settings, now=utcnow())
     return json_response({"erased": True, "deleted": counts})

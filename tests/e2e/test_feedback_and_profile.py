@@ -229,6 +229,12 @@ def _documents_about(db, *ids: str) -> set[str]:
     return found
 
 
+def test_a_head_request_on_the_profile_never_erases(api, user):
+    turn = new_turn(api, user, "keep all of this").json()
+    assert api.head("/v2/profile", headers=user.headers).status_code == 405
+    assert api.get(f"/v2/sessions/{turn['session_id']}", headers=user.headers).status_code == 200
+
+
 def test_erasure_leaves_nothing_behind(api, user, other_user, firestore_db):
     from google.cloud.firestore_v1.base_query import FieldFilter
 

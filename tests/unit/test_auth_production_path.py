@@ -153,6 +153,12 @@ def test_unsigned_token_is_rejected(verifier):
     assert _code(verifier, jwt.encode(claims, key=None, algorithm="none")) == "invalid_token"
 
 
+def test_a_token_that_parses_but_trips_firebase_admin_is_invalid(verifier):
+    # No kid, and a "d" that is not an object: firebase-admin raises TypeError on it.
+    token = jwt.encode({"v": 0, "d": 5}, "secret", algorithm="HS256")
+    assert _code(verifier, token) == "invalid_token"
+
+
 @pytest.mark.parametrize("garbage", ["x", "a.b.c", "Bearer", "é" * 50, "\x00" * 8])
 def test_garbage_is_rejected(verifier, garbage):
     assert _code(verifier, garbage) == "invalid_token"

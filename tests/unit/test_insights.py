@@ -256,3 +256,10 @@ def test_an_asset_path_with_a_trailing_slash_is_not_found(insights_app, path) ->
     assert r.json == {
         "error": {"code": "route_not_found", "message": "There is nothing at this path."}
     }
+
+
+@pytest.mark.parametrize("end", [date(1, 1, 3), date(2019, 12, 31), date(9999, 12, 31)])
+def test_a_range_ending_outside_the_product_s_years_is_refused(end) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        resolve_period(PeriodQuery(end=end), today=TODAY)  # not an OverflowError (500)
+    assert (refused.value.code, refused.value.field) == ("invalid_range", "to")
