@@ -155,7 +155,7 @@ def test_unsigned_token_is_rejected(verifier):
 
 def test_a_token_that_parses_but_trips_firebase_admin_is_invalid(verifier):
     # No kid, and a "d" that is not an object: firebase-admin raises TypeError on it.
-    token = jwt.encode({"v": 0, "d": 5}, "secret", algorithm="HS256")
+    token = jwt.encode({"v": 0, "d": 5}, "s" * 32, algorithm="HS256")
     assert _code(verifier, token) == "invalid_token"
 
 
