@@ -212,6 +212,17 @@ def retention_cutoff(now: datetime, retention_days: int) -> datetime:
     return now - timedelta(days=retention_days)
 
 
+def _owner_cutoffs(
+    store: CleanupStore, sessions: list[SessionRef], now: datetime
+) -> list[tuple[SessionRef, datetime]]:
+    """Each session with its owner's retention cutoff (the default for owners who chose none)."""
+    retention = store.retention_of({s.owner_uid for s in sessions})
+    return [
+        (s, retention_cutoff(now, retention.get(s.owner_uid, DEFAULT_RETENTION_DAYS)))
+        for s in sessions
+    ]
+
+
 def _retention_sessions(
     store: CleanupStore, report: CleanupReport, rounds: Rounds, *, now: datetime, batch_size: int
 ) -> None:
@@ -221,12 +232,10 @@ def _retention_sessions(
     cursor = None
     for _ in rounds():
         sessions, cursor = store.inactive_sessions(before=before, limit=batch_size, cursor=cursor)
-        retention = store.retention_of({s.owner_uid for s in sessions})
         due = [
             s.session_id
-            for s in sessions
-            if s.last_interaction_at
-            < retention_cutoff(now, retention.get(s.owner_uid, DEFAULT_RETENTION_DAYS))
+            for s, cutoff in _owner_cutoffs(store, sessions, now)
+            if s.last_interaction_at < cutoff
         ]
         if due:
             deleted_sessions, deleted_turns = store.delete_sessions(due)
@@ -248,9 +257,7 @@ def _retention_turns(
         sessions, cursor = store.sessions_started_before(
             before=before, limit=batch_size, cursor=cursor
         )
-        retention = store.retention_of({s.owner_uid for s in sessions})
-        for s in sessions:
-            cutoff = retention_cutoff(now, retention.get(s.owner_uid, DEFAULT_RETENTION_DAYS))
+        for s, cutoff in _owner_cutoffs(store, sessions, now):
             if s.last_interaction_at >= cutoff:  # else the whole session is due (phase above)
                 report.retention_turns_deleted += store.delete_turns_before(s.session_id, cutoff)
         if cursor is None:

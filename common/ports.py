@@ -33,7 +33,7 @@ class TurnWrite:
     state: SessionState
     turn_doc: dict
     events: list[Event] = field(default_factory=list)
-    activity: tuple[str, dict] | None = None  # (uid, activity document) to store with the turn
+    activity: dict | None = None  # the owner's activity document, stored with the turn
 
 
 @dataclass(frozen=True)

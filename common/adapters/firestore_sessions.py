@@ -185,13 +185,12 @@ class FirestoreSessionStore:
             for event in write.events:
                 batch.set(self._outbox_ref(event.event_id), self._outbox_doc(event))
             if write.activity is not None:
-                _, activity = write.activity
                 activity_ref = self._db.collection(ACTIVITY).document(uid)
                 if context.activity_version is None:
-                    batch.create(activity_ref, activity)
+                    batch.create(activity_ref, write.activity)
                 else:
                     unchanged = self._db.write_option(last_update_time=context.activity_version)
-                    batch.update(activity_ref, activity, option=unchanged)
+                    batch.update(activity_ref, write.activity, option=unchanged)
             try:
                 with storage_errors():
                     batch.commit(**bounded())

@@ -133,7 +133,7 @@ def take_turn(
             now=now,
         )
 
-    activity, verdict = judge(context)
+    judged = activity, verdict = judge(context)
     if verdict.limited:
         analysis_done.cancel()
         limit(context, activity, verdict)
@@ -194,7 +194,7 @@ def take_turn(
     ttl = timedelta(hours=settings.session_ttl_hours)
 
     def build(read: TurnContext) -> TurnWrite:
-        activity, verdict = judge(read)
+        activity, verdict = judged if read is context else judge(read)  # re-read: judge again
         if verdict.limited:  # turns of this user committed while this one was answered
             raise _LimitedAtCommit(read, activity, verdict)
         current = read.session
@@ -293,7 +293,7 @@ def take_turn(
             state=new_state,
             turn_doc=turn_doc,
             events=events,
-            activity=(uid, activity_doc(activity, limited_until=None)),
+            activity=activity_doc(activity, limited_until=None),
         )
 
     with phase("commit"):
