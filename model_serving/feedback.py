@@ -29,14 +29,15 @@ WITH turns AS (
   SELECT turn_id, user_key, persona, persona_source, propensity, local_hour, tone, intent,
          crisis, analysis_source, payload
   FROM `{project}.{dataset}.events`
-  WHERE type = 'chat.turn.completed' AND turn_id IS NOT NULL AND occurred_at >= @since
+  WHERE type = 'chat.turn.completed' AND turn_id IS NOT NULL
+    AND occurred_at >= @since AND occurred_at < @until
   QUALIFY ROW_NUMBER() OVER (PARTITION BY turn_id ORDER BY ingested_at, event_id) = 1
 )
 SELECT t.turn_id, t.user_key, t.persona, t.persona_source, t.propensity, t.local_hour, t.tone,
        t.intent, t.crisis, t.analysis_source, t.payload, f.satisfaction
 FROM turns AS t
 JOIN `{project}.{dataset}.feedback_final` AS f ON f.turn_id = t.turn_id
-WHERE f.satisfaction IS NOT NULL AND f.occurred_at >= @since
+WHERE f.satisfaction IS NOT NULL AND f.occurred_at >= @since AND f.occurred_at < @until
 ORDER BY t.turn_id
 """
 
@@ -101,16 +102,20 @@ def bigquery_client(project: str) -> Any:
 
 
 def read_rated_turns(
-    client: Any, *, project: str, dataset: str, days: int, now: datetime | None = None
+    client: Any, *, project: str, dataset: str, days: int, until: datetime | None = None
 ) -> list[RatedTurn]:
-    """Every turn rated in the last `days` days, with its last rating."""
+    """Every turn rated in the `days` days before `until` (default now), with its last rating.
+    A fixed `until` reads the same turns again (the retraining job's retries)."""
     from google.cloud import bigquery
 
-    since = (now or datetime.now(UTC)) - timedelta(days=days)
+    until = until or datetime.now(UTC)
     job = client.query(
         QUERY.format(project=project, dataset=dataset),
         job_config=bigquery.QueryJobConfig(
-            query_parameters=[bigquery.ScalarQueryParameter("since", "TIMESTAMP", since)]
+            query_parameters=[
+                bigquery.ScalarQueryParameter("since", "TIMESTAMP", until - timedelta(days=days)),
+                bigquery.ScalarQueryParameter("until", "TIMESTAMP", until),
+            ]
         ),
     )
     return parse_rows(dict(row.items()) for row in job.result())

@@ -17,6 +17,10 @@ choice, not the care persona after a crisis) are used: elsewhere the logged scor
 model's or no model's. So the two estimates differ only through the persona head, and by an
 approximation; they are a guardrail against a persona head that moves the ranking towards
 personas users rate worse, not a measurement of the text heads.
+
+Both estimates come from the same turns, so their intervals cannot be compared with each other
+(what the turns share, their rewards and their users, moves both alike): the promotion gate uses
+`paired_difference`, challenger minus champion per turn, with its own interval.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from typing import Any
 import numpy as np
 
 from common.labels import PERSONA_IDS
+from common.personalization.offline_eval import _half_width
+from common.personalization.preferences import Profile
 from model_serving.feedback import RatedTurn
 
 MIN_KIND = 5
@@ -120,6 +126,59 @@ def _as_dict(estimate: Any) -> dict[str, Any]:
     }
 
 
+def weights(policy: Any, logs: Sequence[Any]) -> np.ndarray:
+    """offline_eval.estimate's importance weights, π_policy(shown) / propensity, per logged turn
+    (every turn here was chosen by a policy)."""
+    return np.array(
+        [
+            policy.choose(
+                ensemble=log.ensemble,
+                profile=Profile.from_dict(log.profile) if log.profile is not None else None,
+                local_hour=log.local_hour,
+                seed=log.seed,
+            ).propensities.get(log.shown, 0.0)
+            / log.propensity
+            for log in logs
+        ]
+    )
+
+
+def paired_difference(
+    w_champion: np.ndarray, w_challenger: np.ndarray, reward: np.ndarray, groups: Sequence[Any]
+) -> dict[str, Any]:
+    """Challenger minus champion on the same logged turns, with 95 % intervals whose variance
+    comes from each turn's contribution to the difference, summed per group (user), as
+    offline_eval does for one estimate. IPS: mean((w_chal − w_champ)·r). SNIPS by the delta
+    method: a turn contributes w_chal·(r − S_chal)/Σw_chal − w_champ·(r − S_champ)/Σw_champ.
+    Where both policies choose alike the contributions cancel, so the interval is as narrow as
+    the turns they disagree on allow."""
+    ids: dict[Any, int] = {}
+    group = np.array([ids.setdefault(g, len(ids)) for g in groups], dtype=int)
+    several = len(ids) >= 2
+    d = (w_challenger - w_champion) * reward
+    ips = float(d.mean())
+    out: dict[str, Any] = {"ips": round(ips, 4), "ips_ci": [None, None]}
+    out |= {"snips": None, "snips_ci": [None, None]}
+    if several:
+        half = _half_width(d - ips, group, len(d))
+        out["ips_ci"] = [round(ips - half, 4), round(ips + half, 4)]
+    total_champion, total_challenger = float(w_champion.sum()), float(w_challenger.sum())
+    if total_champion == 0.0 or total_challenger == 0.0:
+        return out
+    s_champion = float((w_champion * reward).sum()) / total_champion
+    s_challenger = float((w_challenger * reward).sum()) / total_challenger
+    snips = s_challenger - s_champion
+    out["snips"] = round(snips, 4)
+    if several:
+        contribution = (
+            w_challenger * (reward - s_challenger) / total_challenger
+            - w_champion * (reward - s_champion) / total_champion
+        )
+        half = _half_width(contribution, group, 1.0)
+        out["snips_ci"] = [round(snips - half, 4), round(snips + half, 4)]
+    return out
+
+
 def evaluate(
     turns: Sequence[RatedTurn],
     *,
@@ -170,6 +229,12 @@ def evaluate(
         result["users"] = len(set(groups))
         result["champion"] = _as_dict(estimate(policy, base, groups=groups))
         result["challenger"] = _as_dict(estimate(policy, shifted, groups=groups))
+        result["difference"] = paired_difference(
+            weights(policy, base),
+            weights(policy, shifted),
+            np.array([t.reward for t in kept]),
+            groups,
+        )
     return result
 
 

@@ -6,11 +6,14 @@ the champion's by more than `tolerance` (one point, 0.01):
     tone, pace, intent, persona   macro-F1
     crisis                        recall and precision at the head's own threshold
 
-and the off-policy estimate does not say it is clearly worse: when the challenger's estimate
-rests on at least `min_ess` effective logged turns, the upper end of its SNIPS 95 % interval
-must not fall below the champion's SNIPS estimate minus `tolerance`. With fewer logged turns the
-off-policy figures are reported and decide nothing. A challenger that is the champion (same
-version) is not promoted: there is nothing to change.
+its persona macro-F1 is not worse than the committed reference's (the model train.py built from
+the corpus, model_serving/released/) by more than `reference_tolerance` (two points: weekly
+losses within one point of the last champion must not add up), and the off-policy estimate does
+not say it is clearly worse: when the challenger's estimate rests on at least `min_ess`
+effective logged turns, the upper end of the paired 95 % interval of challenger minus champion
+SNIPS (the same turns, per turn: offpolicy.paired_difference) must not fall below `-tolerance`.
+With fewer logged turns the off-policy figures are reported and decide nothing. A challenger
+that is the champion (same version) is not promoted: there is nothing to change.
 """
 
 from __future__ import annotations
@@ -26,7 +29,11 @@ GATED: dict[str, tuple[str, ...]] = {
     "persona": ("macro_f1",),
     "crisis": ("recall", "precision"),
 }
+# Ratings change the persona head's weights only: the other heads are refitted on the same corpus
+# every week, so they cannot drift away from the reference.
+REFERENCE_GATED: dict[str, tuple[str, ...]] = {"persona": ("macro_f1",)}
 TOLERANCE = 0.01
+REFERENCE_TOLERANCE = 0.02
 MIN_ESS = 50.0
 EPS = 1e-9  # float noise never decides
 
@@ -35,10 +42,18 @@ EPS = 1e-9  # float noise never decides
 class Comparison:
     head: str
     metric: str
-    champion: float
+    champion: float  # or the reference's
     challenger: float
     delta: float
     worse: bool  # worse by more than the tolerance
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A fixed model the challenger is also held to, with its recorded held-out figures."""
+
+    version: str
+    heldout: dict[str, dict[str, float]]
 
 
 @dataclass(frozen=True)
@@ -48,19 +63,26 @@ class Decision:
     comparisons: list[Comparison]
     off_policy: dict[str, Any] = field(default_factory=dict)
     tolerance: float = TOLERANCE
+    reference: dict[str, Any] | None = None  # version, tolerance, comparisons; None: not compared
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def recorded_heldout(meta: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """The held-out figures train.py recorded in an artifact's metadata, per head."""
+    return {head: s["candidates"][s["chosen"]]["heldout"] for head, s in meta["selection"].items()}
 
 
 def compare(
     champion: dict[str, dict[str, float]],
     challenger: dict[str, dict[str, float]],
     tolerance: float = TOLERANCE,
+    gated: dict[str, tuple[str, ...]] = GATED,
 ) -> list[Comparison]:
     """Every gated metric side by side; a metric missing on either side counts as worse."""
     out = []
-    for head, metrics in GATED.items():
+    for head, metrics in gated.items():
         for metric in metrics:
             a = champion.get(head, {}).get(metric, math.nan)
             b = challenger.get(head, {}).get(metric, math.nan)
@@ -80,20 +102,20 @@ def off_policy_verdict(
     """(clearly worse?, why) from offpolicy.evaluate's result."""
     if not ope or "champion" not in ope or "challenger" not in ope:
         return False, "off-policy: no estimate (no logged turns of the champion)"
-    champ, chall = ope["champion"], ope["challenger"]
-    ess = _num(chall.get("ess")) if chall.get("ess") is not None else 0.0
-    champ_snips, chall_snips = _num(champ.get("snips")), _num(chall.get("snips"))
-    if not ess >= min_ess or not math.isfinite(champ_snips):
+    ess = _num(ope["challenger"].get("ess") or 0.0)
+    diff = ope.get("difference") or {}
+    delta = _num(diff.get("snips"))
+    if not ess >= min_ess or not math.isfinite(delta):
         return False, f"off-policy: {ess:.1f} effective turns (< {min_ess:g}): reported only"
-    high = _num((chall.get("snips_ci") or [None, None])[1])
-    if math.isfinite(high) and high < champ_snips - tolerance - EPS:
+    high = _num((diff.get("snips_ci") or [None, None])[1])
+    if math.isfinite(high) and high < -tolerance - EPS:
         return True, (
-            f"off-policy: challenger SNIPS {chall_snips:.3f} (95 % CI up to {high:.3f}) is "
-            f"clearly below the champion's {champ_snips:.3f}"
+            f"off-policy: challenger minus champion SNIPS {delta:+.3f} on the same turns (paired "
+            f"95 % CI up to {high:+.3f}) is clearly below -{tolerance:.2f}"
         )
     return False, (
-        f"off-policy: challenger SNIPS {chall_snips:.3f} vs champion {champ_snips:.3f} on "
-        f"{ess:.1f} effective turns: not clearly worse"
+        f"off-policy: challenger minus champion SNIPS {delta:+.3f} (paired 95 % CI up to "
+        f"{high:+.3f}) on {ess:.1f} effective turns: not clearly worse"
     )
 
 
@@ -104,7 +126,9 @@ def decide(
     champion_version: str,
     challenger_version: str,
     ope: dict[str, Any] | None = None,
+    reference: Reference | None = None,
     tolerance: float = TOLERANCE,
+    reference_tolerance: float = REFERENCE_TOLERANCE,
     min_ess: float = MIN_ESS,
 ) -> Decision:
     comparisons = compare(champion, challenger, tolerance)
@@ -114,6 +138,21 @@ def decide(
         for c in comparisons
         if c.worse
     ]
+    against_reference = None
+    if reference is not None:
+        ref = compare(reference.heldout, challenger, reference_tolerance, REFERENCE_GATED)
+        reasons += [
+            f"{c.head} {c.metric} {c.challenger:.3f} vs the committed reference "
+            f"{reference.version} {c.champion:.3f} ({c.delta:+.3f}, more than "
+            f"{reference_tolerance:.2f} worse)"
+            for c in ref
+            if c.worse
+        ]
+        against_reference = {
+            "version": reference.version,
+            "tolerance": reference_tolerance,
+            "comparisons": [asdict(c) for c in ref],
+        }
     clearly_worse, ope_reason = off_policy_verdict(ope, tolerance, min_ess)
     if clearly_worse:
         reasons.append(ope_reason)
@@ -122,6 +161,11 @@ def decide(
     promote = not reasons
     if promote:
         reasons = [f"no head is more than {tolerance:.2f} worse than champion {champion_version}"]
+        if reference is not None:
+            reasons.append(
+                f"persona macro_f1 within {reference_tolerance:.2f} of the committed reference "
+                f"{reference.version}"
+            )
     if not clearly_worse:
         reasons.append(ope_reason)
     return Decision(
@@ -130,4 +174,5 @@ def decide(
         comparisons=comparisons,
         off_policy={"clearly_worse": clearly_worse, "why": ope_reason},
         tolerance=tolerance,
+        reference=against_reference,
     )

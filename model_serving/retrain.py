@@ -3,10 +3,14 @@
     python -m model_serving.retrain [--quick] [--artifacts DIR]      (in .venv-model; locally)
     python -m model_serving.retrain --target vertex                  (the Cloud Run job)
 
-1. The champion: the version <artifacts>/CURRENT names (production: the bucket's CURRENT,
-   else the artifact baked into the image).
+1. The champion: the version <artifacts>/CURRENT names. Production: what serves, i.e. the
+   deployed model taking the most traffic on the endpoint (its folder in the bucket; a build
+   version's is the artifact baked into this image), so the logged turns it read are the ones
+   the off-policy estimate replays.
 2. The training set (trainset.py): the corpus's training side (held-out never enters), the
-   ratings of the last `--feedback-days` days from BigQuery as the persona head's sample weights.
+   ratings of the `--feedback-days` days before the cut-off from BigQuery as the persona head's
+   sample weights. Production's cut-off is the start of the run's UTC day, so a retried run reads
+   the same ratings and builds the same version; a local run's is now.
 3. Embeddings with the champion's own encoder.onnx (no torch: the encoder is reused, only the
    heads are retrained), cached per encoder and texts under <artifacts>/.cache/.
 4. The heads (retrain_heads.py). `full` (the default): every candidate feature set, C from a
@@ -19,12 +23,15 @@
    crisis precision / recall at each model's threshold.
 6. Off-policy estimates (offpolicy.py) of the configured ranking policy with each persona head,
    on the champion's logged, rated turns.
-7. The decision (promotion.py): promoted only if no head is worse by more than one point.
+7. The decision (promotion.py): promoted only if no head is worse by more than one point, the
+   persona head is within two points of the committed reference (full config only) and the
+   off-policy difference is not clearly negative.
    Report: <artifacts>/decisions/<stamp>-<version>.json and .md (and in the bucket).
 8. Promotion. Locally: CURRENT moves to the challenger; a running model server reloads it
    without a restart (server.py). Production: upload to GCS, a new Model version in the Vertex AI
-   Model Registry, deployed to the endpoint with a traffic split (vertex.py), then the bucket's
-   CURRENT. A rejected challenger's folder is removed (its figures stay in the report).
+   Model Registry, deployed to the endpoint with a traffic split (vertex.py; not again when a
+   retry finds it registered). It becomes the champion once an operator gives it most of the
+   traffic. A rejected challenger's folder is removed (its figures stay in the report).
 
 Exit status 0 whether or not the challenger was promoted (a rejection is a result), 1 on error.
 """
@@ -39,7 +46,7 @@ import shutil
 import sys
 import time
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import metadata as pkg_metadata
 from pathlib import Path
 from typing import Any
@@ -59,6 +66,7 @@ from model_serving.artifact import (
     write_npz,
 )
 from model_serving.check_corpus import load
+from model_serving.ensure import RELEASED
 from model_serving.feedback import RatedTurn
 from model_serving.predictor import Encoder, Predictor
 from model_serving.retrain_heads import CONFIGS, RetrainConfig, train_heads
@@ -245,6 +253,19 @@ def markdown(report: dict) -> str:
         ],
         "",
     ]
+    ref = d.get("reference")
+    if ref:
+        lines += [
+            f"Committed reference {ref['version']} (tolerance {ref['tolerance']:.2f}): "
+            + "; ".join(
+                f"{c['head']} {c['metric']} {c['champion']:.3f} -> {c['challenger']:.3f}"
+                f"{' (worse)' if c['worse'] else ''}"
+                for c in ref["comparisons"]
+            ),
+            "",
+        ]
+    else:
+        lines += [f"Committed reference: {report.get('reference_skipped')}.", ""]
     fb = report["training_set"]["feedback"]
     lines += [
         f"Training set: {report['training_set']['train']} corpus records (held-out "
@@ -255,11 +276,12 @@ def markdown(report: dict) -> str:
     ]
     ope = report["off_policy"]
     if "champion" in ope:
-        c, h = ope["champion"], ope["challenger"]
+        c, h, diff = ope["champion"], ope["challenger"], ope.get("difference", {})
         lines += [
             f"Off-policy ({ope['policy']} policy, {ope['used']} logged turns of the champion, "
             f"{ope['users']} users; 95 % intervals grouped by user): SNIPS champion "
-            f"{c['snips']} {c['snips_ci']}, challenger {h['snips']} {h['snips_ci']}; "
+            f"{c['snips']} {c['snips_ci']}, challenger {h['snips']} {h['snips_ci']}, "
+            f"paired difference {diff.get('snips')} {diff.get('snips_ci')}; "
             f"IPS {c['ips']} vs {h['ips']}; ESS {h['ess']:.1f}.",
         ]
     else:
@@ -291,15 +313,78 @@ def vertex_config() -> Any:
     )
 
 
-def read_feedback(days: int) -> list[RatedTurn]:
+def read_feedback(days: int, until: datetime) -> list[RatedTurn]:
     from common.config import get_settings
     from model_serving.feedback import bigquery_client, read_rated_turns
 
     s = get_settings()
     client = bigquery_client(s.google_cloud_project)
     return read_rated_turns(
-        client, project=s.google_cloud_project, dataset=s.analytics_dataset, days=days
+        client, project=s.google_cloud_project, dataset=s.analytics_dataset, days=days, until=until
     )
+
+
+def feedback_cutoff(started_at: datetime, target: str) -> datetime:
+    """The end of the ratings window. The Cloud Run job's is the start of its UTC day: a retry
+    (the job's max_retries, the scheduler's retry) reads the same ratings, so it builds the same
+    version and finds it registered (vertex.py). A local run reads up to now."""
+    if target == "local":
+        return started_at
+    return started_at.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def serving_champion(
+    store: Any, deployer: Any, root: Path, serving_image: str | None
+) -> str | None:
+    """The version the endpoint's top-traffic model serves, downloaded into `root`; None when
+    that is the artifact baked into this image (a build version, or an empty endpoint)."""
+    serving = deployer.serving()
+    if serving is None:
+        print(
+            "    nothing deployed: the champion is the artifact baked into this image", flush=True
+        )
+        return None
+    print(
+        f"    serving {serving.traffic_percent} % of the traffic: {serving.model} "
+        f"({serving.artifact_uri or serving.image})",
+        flush=True,
+    )
+    version = store.version_at(serving.artifact_uri)
+    if version:
+        store.download(version, root)
+        return version
+    if serving.artifact_uri:
+        print(
+            f"    warning: {serving.artifact_uri} is not a version folder of the bucket: the "
+            "champion is the artifact baked into this image, which may not be what serves "
+            "(the off-policy estimate then finds no turns it read)",
+            flush=True,
+        )
+    elif serving_image and serving.image != serving_image:
+        print(
+            f"    warning: it runs {serving.image}, this job was built with {serving_image}: "
+            "their baked-in artifacts may differ (the off-policy estimate then finds no turns "
+            "the champion read)",
+            flush=True,
+        )
+    return None
+
+
+def committed_reference(
+    config: RetrainConfig, ts: trainset.TrainingSet, root: Path
+) -> tuple[promotion.Reference | None, str]:
+    """The model train.py built from this corpus (model_serving/released/; in the retraining
+    image, the baked-in artifact: a copy of it), whose recorded held-out figures a challenger is
+    held to, and why there is none. Only a full-config challenger (the quick one is weaker by
+    design) and only on the held-out set the figures were measured on (the same corpus)."""
+    if config.name != "full":
+        return None, f"not compared ({config.name} config)"
+    corpus = recipe.canonical_data(ts.train, ts.heldout)
+    for path in [*RELEASED.glob("pm-*/metadata.json"), *root.glob("pm-*/metadata.json")]:
+        meta = json.loads(path.read_text())
+        if meta.get("data_sha256") == corpus:
+            return promotion.Reference(meta["version"], promotion.recorded_heldout(meta)), ""
+    return None, "none built from this corpus (model_serving/released/ or the baked artifact)"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -367,10 +452,8 @@ def main(argv: list[str]) -> int:
 
     step(1, total, f"champion ({args.target}, {config.name} config)")
     version = None
-    if store is not None:
-        version = store.current_version()  # else the artifact baked into the image
-        if version:
-            store.download(version, root)
+    if store is not None and deployer is not None:
+        version = serving_champion(store, deployer, root, vcfg.serving_image)
     version = version or current_version(root)
     if version is None:
         raise SystemExit(f"no champion: {root / 'CURRENT'} is missing (train one first)")
@@ -383,7 +466,9 @@ def main(argv: list[str]) -> int:
     records, errors = load(split.corpus_paths())
     if errors:
         print(f"    warning: {len(errors)} invalid or duplicate records skipped (check_corpus)")
-    rated: list[RatedTurn] = [] if args.no_feedback else read_feedback(args.feedback_days)
+    cutoff = feedback_cutoff(started_at, args.target)
+    since = cutoff - timedelta(days=args.feedback_days)
+    rated: list[RatedTurn] = [] if args.no_feedback else read_feedback(args.feedback_days, cutoff)
     ts = trainset.build(records, rated, corrupt_fraction=args.test_only_corrupt_labels)
     fb = ts.summary["feedback"]
     print(
@@ -453,12 +538,14 @@ def main(argv: list[str]) -> int:
     print(f"    {ope['used']} of {ope['rated_turns']} rated turns usable", flush=True)
 
     step(7, total, "decision")
+    reference, no_reference = committed_reference(config, ts, root)
     decision = promotion.decide(
         champ_metrics,
         chall_metrics,
         champion_version=version,
         challenger_version=challenger_version,
         ope=ope,
+        reference=reference,
     )
     promote = decision.promote and not args.dry_run
     report: dict[str, Any] = {
@@ -471,6 +558,8 @@ def main(argv: list[str]) -> int:
         "decision": decision.to_dict(),
         "promoted": promote,
         "training_set": ts.summary,
+        "feedback_window": [since.isoformat(), cutoff.isoformat()],
+        "reference_skipped": no_reference or None,
         "persona_cells": [asdict(c) for c in ts.cells],
         "off_policy": ope,
         "timings": {
@@ -484,9 +573,8 @@ def main(argv: list[str]) -> int:
     if promote and store is not None and deployer is not None:
         uri = store.upload(folder, challenger_version)
         report["deployment"] = deployer.register_and_deploy(
-            version=challenger_version, artifact_uri=uri
+            version=challenger_version, artifact_uri=uri, period=cutoff.strftime("%Y%m%d")
         )
-        store.set_current(challenger_version)
         print(f"    deployed: {report['deployment']}", flush=True)
     elif promote:
         set_current(root, challenger_version)

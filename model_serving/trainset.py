@@ -14,8 +14,15 @@ What a rating teaches, and what it cannot (see feedback.py for what BigQuery hol
   persona for such messages more than average). Corpus records labelled with that tone, intent
   and persona get the lift, clipped to [`min_weight`, `max_weight`], as their sample weight in
   the persona head; every other record and every other head keeps weight 1. Labels never change.
-- Not used: ratings of crisis turns (the reply is the persona-independent crisis answer) and of
-  care turns (the persona was not chosen for fit); turns without a known tone, intent or persona.
+- Used: only turns whose persona the ensemble chose (or explored) from the message's scores, the
+  same for every user. Not used: ratings of crisis turns (the reply is the persona-independent
+  crisis answer); of care turns (the persona was not chosen for fit); of turns whose persona the
+  user asked for, or a personalization policy chose from the user's profile: those personas were
+  shown because that user already likes them, so their ratings measure one user's taste, not
+  fit to the kind of message. Weighting them by inverse propensity would not undo that: the
+  propensity is computed from the user's profile, so reweighting corrects for which persona the
+  policy favoured, not for the user who liked it (and the formula policy's is always 1). Nor
+  turns without a known tone, intent or persona.
 - The ratings' logged propensities also feed the off-policy estimate (offpolicy.py).
 
 `corrupt_labels_for_tests` (tests only: the e2e test's deliberately worse challenger) replaces
@@ -37,7 +44,8 @@ from model_serving.feedback import RatedTurn
 from model_serving.labels import HEADS
 
 HEAD_NAMES = ("tone", "pace", "intent", "persona", "crisis")
-NOT_FOR_FIT = {"care"}  # persona sources whose choice says nothing about fit
+# persona sources (Ranking.source) whose choice did not depend on who the user is
+FIT_SOURCES = {"ensemble", "exploration"}
 
 
 @dataclass(frozen=True)
@@ -71,8 +79,10 @@ def usable(turn: RatedTurn) -> str | None:
     """None when the rating can teach persona fit, else why not."""
     if turn.crisis:
         return "crisis"
-    if turn.persona_source in NOT_FOR_FIT:
-        return "care"
+    if turn.persona_source not in FIT_SOURCES:
+        if turn.persona_source in ("requested", "care"):
+            return turn.persona_source
+        return "personalized" if turn.persona_source else "unknown_source"
     if turn.persona not in HEADS["persona"]:
         return "unknown_persona"
     if turn.tone not in HEADS["tone"] or turn.intent not in HEADS["intent"]:

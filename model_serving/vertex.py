@@ -6,17 +6,28 @@ import): nothing else in model_serving, and nothing in functions/ or the chat pa
 They are installed in .venv-model and the retraining image (model_serving/requirements-retrain.txt),
 never in the functions' requirements.txt.
 
-The bucket mirrors the local artifacts folder:
+The bucket holds the retrained versions and the decisions:
 
     gs://<bucket>/<prefix>/<version>/metadata.json, heads.npz, encoder.onnx, tokenizer.json
-    gs://<bucket>/<prefix>/CURRENT                 the last promoted version (the next champion)
     gs://<bucket>/<prefix>/decisions/<stamp>-<version>.json / .md
 
-A promoted version is uploaded as a new version of the `persona-model` Model (the serving image
-of the model's current default version, with `artifact_uri` = its folder: Vertex AI copies it
-and hands it to the container as AIP_STORAGE_URI, which model_serving.server loads) and deployed
-to the endpoint next to what serves, with `canary_percent` of the traffic (all of it on an empty
-endpoint). Promoting the canary to 100 % and rolling back: docs/OPERATIONS.md.
+The champion is what serves: the deployed model with the largest share of the endpoint's
+traffic (`VertexDeployer.serving`), whichever way it got there (Cloud Build, this job, an
+operator's promotion or rollback). Its `artifact_uri` names its folder in the bucket; a build
+version has none and serves the artifact baked into its image.
+
+A promoted version is uploaded as a new, non-default version of the `persona-model` Model
+(`serving_image`, i.e. RETRAIN_SERVING_IMAGE: the serving image of the build that made this
+job's image; else the image of the model taking the most traffic), with `artifact_uri` = its
+folder (Vertex AI copies it and hands it to the container as AIP_STORAGE_URI, which
+model_serving.server loads), and deployed to the endpoint next to what serves, with
+`canary_percent` of the traffic (all of it on an empty endpoint). Promoting the canary to 100 %
+and rolling back: docs/OPERATIONS.md.
+
+A retried run must not deploy a second canary: a version carries the aliases
+`retrain-<version>` and `retrain-<period>` (the run's feedback cut-off day), and a version
+already registered under either is deployed again only if it is not on the endpoint, never
+uploaded again.
 """
 
 from __future__ import annotations
@@ -47,7 +58,7 @@ class VertexConfig:
     machine_type: str = "n1-standard-2"
     min_replicas: int = 1
     max_replicas: int = 3
-    serving_image: str | None = None  # None: the image of the model's default version
+    serving_image: str | None = None  # None: the image of the model taking the most traffic
     labels: dict[str, str] = field(default_factory=lambda: {"application": "ion-mentoring"})
 
     def __post_init__(self) -> None:
@@ -55,8 +66,19 @@ class VertexConfig:
             raise ValueError("canary_percent must be in 1..100")
 
 
+@dataclass(frozen=True)
+class Serving:
+    """The deployed model taking the largest share of the endpoint's traffic."""
+
+    deployed_model_id: str
+    traffic_percent: int
+    model: str  # <model resource name>@<version id>
+    artifact_uri: str | None  # None: a build version, serving the artifact baked into its image
+    image: str
+
+
 class GcsArtifacts:
-    """The artifact folders and the CURRENT pointer in the bucket."""
+    """The artifact folders and the decision reports in the bucket."""
 
     def __init__(self, config: VertexConfig, client: Any = None) -> None:
         self.config = config
@@ -75,11 +97,13 @@ class GcsArtifacts:
     def uri(self, version: str) -> str:
         return f"gs://{self.config.bucket}/{self._name(version)}/"
 
-    def current_version(self) -> str | None:
-        blob = self._bucket().blob(self._name("CURRENT"))
-        if not blob.exists():
+    def version_at(self, uri: str | None) -> str | None:
+        """The version whose folder `uri` is (as `upload` returns it); None for any other URI."""
+        folder = f"gs://{self.config.bucket}/{self.config.prefix}/"
+        if not uri or not uri.startswith(folder):
             return None
-        return blob.download_as_text().strip() or None
+        version = uri.removeprefix(folder).strip("/")
+        return version if version and "/" not in version else None
 
     def download(self, version: str, dest_root: Path) -> Path:
         """gs://…/<version>/ into dest_root/<version>/ (skipped when already complete)."""
@@ -100,16 +124,16 @@ class GcsArtifacts:
                 bucket.blob(self._name(version, name)).upload_from_filename(str(folder / name))
         return self.uri(version)
 
-    def set_current(self, version: str) -> None:
-        self._bucket().blob(self._name("CURRENT")).upload_from_string(
-            version + "\n", content_type="text/plain"
-        )
-
     def upload_report(self, name: str, text: str, content_type: str) -> str:
         self._bucket().blob(self._name("decisions", name)).upload_from_string(
             text, content_type=content_type
         )
         return f"gs://{self.config.bucket}/{self._name('decisions', name)}"
+
+
+def _model_id(name: str) -> str:
+    """The model's id in projects/…/models/<id>[@<version>] (the project as id or number)."""
+    return name.split("@")[0].rsplit("/", 1)[-1]
 
 
 class VertexDeployer:
@@ -127,51 +151,111 @@ class VertexDeployer:
         self._aiplatform.init(project=self.config.project, location=self.config.region)
         return self._aiplatform
 
-    def register_and_deploy(self, *, version: str, artifact_uri: str) -> dict[str, Any]:
+    def serving(self) -> Serving | None:
+        """What serves most of the traffic now (None: nothing is deployed)."""
+        aip = self._aip()
+        endpoint = aip.Endpoint(endpoint_name=self.config.endpoint_id)
+        return self._top(aip, endpoint, endpoint.list_models())
+
+    @staticmethod
+    def _top(aip: Any, endpoint: Any, deployed: list[Any]) -> Serving | None:
+        if not deployed:
+            return None
+        split = endpoint.traffic_split or {}
+        top = max(deployed, key=lambda m: split.get(m.id, 0))  # a tie: the first listed
+        name = top.model.split("@")[0]
+        spec = aip.Model(model_name=name, version=top.model_version_id).to_dict()
+        return Serving(
+            deployed_model_id=top.id,
+            traffic_percent=int(split.get(top.id, 0)),
+            model=f"{name}@{top.model_version_id}",
+            artifact_uri=spec.get("artifactUri") or None,
+            image=spec["containerSpec"]["imageUri"],
+        )
+
+    def _image(self, aip: Any, endpoint: Any, deployed: list[Any]) -> tuple[str, str]:
+        """(serving image, where it came from) for a new version."""
+        if self.config.serving_image:
+            return self.config.serving_image, "RETRAIN_SERVING_IMAGE"
+        top = self._top(aip, endpoint, deployed)
+        if top is None:
+            raise RuntimeError(
+                "no serving image: set RETRAIN_SERVING_IMAGE (Terraform sets it to the build's "
+                "persona-model image), or deploy a model to the endpoint first"
+            )
+        return top.image, f"the image of {top.model}, which takes the most traffic"
+
+    @staticmethod
+    def _registered(aip: Any, parent: Any, aliases: list[str]) -> Any:
+        """The version of `parent` carrying any of `aliases`, or None."""
+        for info in aip.ModelRegistry(model=parent.resource_name).list_versions():
+            if set(info.version_aliases or ()) & set(aliases):
+                return info
+        return None
+
+    def register_and_deploy(
+        self, *, version: str, artifact_uri: str, period: str
+    ) -> dict[str, Any]:
+        """Upload `version` and deploy it as a canary, unless an earlier attempt of this run
+        (the `period` alias) or an earlier run (the same version) already registered one: then
+        that version is deployed if it is not on the endpoint, and nothing else happens."""
         aip = self._aip()
         cfg = self.config
         parents = aip.Model.list(filter=f'display_name="{cfg.model_display_name}"')
         parent = parents[0] if parents else None
-        image = cfg.serving_image
-        if image is None:
-            if parent is None:
-                raise RuntimeError(
-                    f"no {cfg.model_display_name} model to take the serving image from: deploy "
-                    "one with Cloud Build first, or set RETRAIN_SERVING_IMAGE"
-                )
-            image = parent.to_dict()["containerSpec"]["imageUri"]
-        alias = f"retrain-{version}".lower()
-        model = aip.Model.upload(
-            display_name=cfg.model_display_name,
-            parent_model=parent.resource_name if parent else None,
-            artifact_uri=artifact_uri,
-            serving_container_image_uri=image,
-            serving_container_predict_route=PREDICT_ROUTE,
-            serving_container_health_route=HEALTH_ROUTE,
-            serving_container_ports=[SERVING_PORT],
-            version_aliases=[alias],
-            version_description=f"retrained persona model {version}",
-            labels={**cfg.labels, "model-version": version.lower()[:63]},
-            sync=True,
-        )
         endpoint = aip.Endpoint(endpoint_name=cfg.endpoint_id)
-        serving = endpoint.list_models()
-        percent = cfg.canary_percent if serving else 100
+        deployed = endpoint.list_models()
+        aliases = [f"retrain-{version}".lower(), f"retrain-{period}".lower()]
+        result: dict[str, Any] = {
+            "version": version,
+            "aliases": aliases,
+            "artifact_uri": artifact_uri,
+            "endpoint": cfg.endpoint_id,
+            "previously_deployed": [m.id for m in deployed],
+        }
+        earlier = self._registered(aip, parent, aliases) if parent is not None else None
+        if earlier is not None:
+            name = parent.resource_name
+            model = aip.Model(model_name=name, version=earlier.version_id)
+            result |= {
+                "model": f"{name}@{earlier.version_id}",
+                "registered_before": sorted(earlier.version_aliases),
+                # an earlier attempt of this run may have built another version
+                "version": model.labels.get("model-version", version),
+            }
+            live = [
+                m
+                for m in deployed
+                if _model_id(m.model) == _model_id(name)
+                and m.model_version_id == earlier.version_id
+            ]
+            if live:
+                return result | {"already_deployed": live[0].id, "traffic_percent": None}
+        else:
+            image, image_from = self._image(aip, endpoint, deployed)
+            model = aip.Model.upload(
+                display_name=cfg.model_display_name,
+                parent_model=parent.resource_name if parent else None,
+                is_default_version=False,  # the default stays what operators promoted
+                artifact_uri=artifact_uri,
+                serving_container_image_uri=image,
+                serving_container_predict_route=PREDICT_ROUTE,
+                serving_container_health_route=HEALTH_ROUTE,
+                serving_container_ports=[SERVING_PORT],
+                version_aliases=aliases,
+                version_description=f"retrained persona model {version}",
+                labels={**cfg.labels, "model-version": version.lower()[:63]},
+                sync=True,
+            )
+            result |= {"model": model.resource_name, "image": image, "image_from": image_from}
+        percent = cfg.canary_percent if deployed else 100
         model.deploy(
             endpoint=endpoint,
-            deployed_model_display_name=f"persona-{version}"[:128],
+            deployed_model_display_name=f"persona-{result['version']}"[:128],
             traffic_percentage=percent,
             machine_type=cfg.machine_type,
             min_replica_count=cfg.min_replicas,
             max_replica_count=cfg.max_replicas,
             sync=True,
         )
-        return {
-            "model": model.resource_name,
-            "version_alias": alias,
-            "image": image,
-            "artifact_uri": artifact_uri,
-            "endpoint": cfg.endpoint_id,
-            "traffic_percent": percent,
-            "previously_deployed": [getattr(m, "id", str(m)) for m in serving],
-        }
+        return result | {"traffic_percent": percent}

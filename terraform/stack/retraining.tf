@@ -2,18 +2,22 @@
 # function. It needs scikit-learn and the model's encoder (several GB of memory, up to an hour
 # of CPU), which do not fit the functions' runtime or bundle, so it runs the retraining image
 # (model_serving/Dockerfile.retrain: model_serving/ + common/, requirements-retrain.txt, the
-# champion artifact baked in) as `python -m model_serving.retrain --target vertex`.
+# build's artifact baked in) as `python -m model_serving.retrain --target vertex`. Its champion is
+# what serves: the deployed model taking the most traffic on the endpoint (a retrained version's
+# folder in the bucket; for a build version, the baked-in artifact).
 #
 # Cloud Scheduler starts an execution weekly through the Cloud Run Admin API (jobs.run) with an
 # OAuth token of the scheduler's identity, which may run this job only. The job's own identity
-# may: read the analytics dataset and run queries (rated turns), read and write the artifact
-# bucket (champion, challenger, CURRENT, decision reports), and use Vertex AI (register a model
-# version, deploy it to the endpoint with a traffic split). Vertex AI's service agent reads the
-# uploaded artifact from the bucket.
+# may: read the two analytics tables it queries and run queries (rated turns), read and write
+# the artifact bucket (champion, challenger, decision reports), and read the endpoint and the
+# models, register a model version and deploy it to the endpoint with a traffic split (a custom
+# role: nothing else of Vertex AI). Vertex AI's service agent reads the uploaded artifact from
+# the bucket.
 #
 # Like a function spec without code, the job exists once its image does: set
 # model_config.retraining_image (the environments pass var.retraining_image; Cloud Build pushes
-# the image). Until then nothing here is created.
+# the image, and passes its serving image as var.serving_image). Until then nothing here is
+# created.
 
 locals {
   retraining = var.model_config.retraining_image == null ? {} : {
@@ -22,18 +26,45 @@ locals {
       schedule = var.model_config.retraining_schedule
     }
   }
-  retraining_env = {
-    ANALYTICS_DATASET      = module.bigquery.dataset_id
-    GOOGLE_CLOUD_PROJECT   = var.project_id
-    ION_ENV                = var.env
-    LOG_LEVEL              = upper(var.app_config.log_level)
-    RETRAIN_BUCKET         = module.model.artifacts_bucket
-    RETRAIN_CANARY_PERCENT = var.model_config.canary_percent
-    RETRAIN_ENDPOINT_ID    = module.model.endpoint_id
-    RETRAIN_REGION         = var.region
-    RETRAIN_TARGET         = "vertex"
+  # RETRAIN_SERVING_IMAGE: retrained versions run the serving image of the build that last
+  # applied this (a recent image, which the registry's cleanup keeps), not one borrowed from an
+  # older version, which the cleanup deletes once it is neither recent nor young (keep_images,
+  # 30 days). Without it (an apply by hand) the job borrows one (model_serving/vertex.py).
+  retraining_env = merge(
+    {
+      ANALYTICS_DATASET      = module.bigquery.dataset_id
+      GOOGLE_CLOUD_PROJECT   = var.project_id
+      ION_ENV                = var.env
+      LOG_LEVEL              = upper(var.app_config.log_level)
+      RETRAIN_BUCKET         = module.model.artifacts_bucket
+      RETRAIN_CANARY_PERCENT = var.model_config.canary_percent
+      RETRAIN_ENDPOINT_ID    = module.model.endpoint_id
+      RETRAIN_REGION         = var.region
+      RETRAIN_TARGET         = "vertex"
+    },
+    var.model_config.serving_image == null ? {} : {
+      RETRAIN_SERVING_IMAGE = var.model_config.serving_image
+    },
+  )
+  retraining_roles = ["roles/bigquery.jobUser"]
+  # The Vertex AI calls of model_serving/vertex.py (google-cloud-aiplatform): list the models,
+  # upload a version (its operation and the version are read with models.get), read the
+  # endpoint and deploy to it (its operation: endpoints.get). Not roles/aiplatform.user, which
+  # would also let it predict, undeploy, delete models and endpoints, train and call Gemini.
+  retraining_vertex_permissions = [
+    "aiplatform.endpoints.deploy",
+    "aiplatform.endpoints.get",
+    "aiplatform.models.get",
+    "aiplatform.models.list",
+    "aiplatform.models.upload",
+  ]
+  # The tables model_serving/feedback.py queries, and nothing else of the dataset. The view is
+  # not an authorised view, so its reader needs the tables it reads too: feedback_final reads
+  # events only.
+  retraining_tables = {
+    events         = module.bigquery.events_table_name
+    feedback_final = module.bigquery.views["feedback_final"]
   }
-  retraining_roles = ["roles/aiplatform.user", "roles/bigquery.jobUser"]
 }
 
 resource "google_service_account" "retraining" {
@@ -50,12 +81,29 @@ resource "google_project_iam_member" "retraining" {
   member   = "serviceAccount:${google_service_account.retraining["retraining"].email}"
 }
 
-resource "google_bigquery_dataset_iam_member" "retraining" {
-  for_each   = local.retraining
+resource "google_project_iam_custom_role" "retraining" {
+  for_each    = local.retraining
+  project     = var.project_id
+  role_id     = "${replace(var.prefix, "-", "_")}_retraining"
+  title       = "Persona model retraining (${var.prefix})"
+  description = "Register a persona model version and deploy it to the endpoint (model_serving/vertex.py)."
+  permissions = local.retraining_vertex_permissions
+}
+
+resource "google_project_iam_member" "retraining_vertex" {
+  for_each = local.retraining
+  project  = var.project_id
+  role     = google_project_iam_custom_role.retraining[each.key].name
+  member   = "serviceAccount:${google_service_account.retraining[each.key].email}"
+}
+
+resource "google_bigquery_table_iam_member" "retraining" {
+  for_each   = length(local.retraining) > 0 ? local.retraining_tables : {}
   project    = var.project_id
   dataset_id = module.bigquery.dataset_id
+  table_id   = each.value
   role       = "roles/bigquery.dataViewer"
-  member     = "serviceAccount:${google_service_account.retraining[each.key].email}"
+  member     = "serviceAccount:${google_service_account.retraining["retraining"].email}"
 }
 
 resource "google_storage_bucket_iam_member" "retraining_artifacts" {

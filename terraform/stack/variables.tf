@@ -119,13 +119,14 @@ variable "kms_key_name" {
 }
 
 variable "model_config" {
-  description = "The persona model's Vertex AI endpoint id (numeric), how many serving images are kept as rollback targets, and the weekly retraining job: its image (null = no job yet), cron schedule, and the traffic share a promoted model starts with."
+  description = "The persona model's Vertex AI endpoint id (numeric), how many serving images are kept as rollback targets, and the weekly retraining job: its image (null = no job yet), cron schedule, the traffic share a promoted model starts with, and the serving image of the versions it registers (null = the job borrows one, model_serving/vertex.py)."
   type = object({
     canary_percent      = optional(number, 10)
     endpoint_id         = optional(string, "1001")
     keep_images         = optional(number, 10)
     retraining_image    = optional(string)
     retraining_schedule = optional(string, "0 3 * * 1") # Mondays 03:00 UTC
+    serving_image       = optional(string)
   })
   default  = {}
   nullable = false

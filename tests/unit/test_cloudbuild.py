@@ -1,9 +1,15 @@
 """cloudbuild.yaml names real things: Makefile targets, files and folders of this repository,
-defined substitutions and steps; and it applies and deploys on the main branch only."""
+defined substitutions and steps; and it applies and deploys on the main branch only. The image
+and model deployment steps run here against fake docker and gcloud commands: a retry of a build
+reuses its images and model version, and a deployment keeps the other models' traffic shares."""
 
 from __future__ import annotations
 
+import json
+import random
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +73,7 @@ def test_the_pipeline_has_every_stage_in_order() -> None:
     order = [
         "lint",
         "test",
-        "build-image",
-        "push-image",
+        "serving-image",
         "package-functions",
         "terraform-plan",
         "terraform-apply",
@@ -131,24 +136,205 @@ def test_apply_and_model_deployment_only_on_main() -> None:
     assert "-out=tfplan" in _text(steps["terraform-plan"])
 
 
-def test_the_image_is_built_from_the_serving_dockerfile_and_pushed() -> None:
-    steps = {s["id"]: s for s in _steps()}
-    build, push = steps["build-image"]["args"], steps["push-image"]["args"]
-    assert build[build.index("-f") + 1] == "model_serving/Dockerfile"
-    tag = build[build.index("-t") + 1]
-    assert push[-1] == tag and tag.endswith(":${SHORT_SHA}")
-    assert "-containers/persona-model" in tag  # the Artifact Registry repository in Terraform
+SHA = "abc1234"
+REGISTRY = "us-central1-docker.pkg.dev/p/ion-dev-containers"
+
+
+def _script(step_id: str) -> str:
+    """A step's bash script as Cloud Build runs it on main: substitutions filled in, $$
+    unescaped."""
+    (step,) = [s for s in _steps() if s["id"] == step_id]
+    assert step["entrypoint"] == "bash" and step["args"][0] == "-ceu"
+    builtin = {"PROJECT_ID": "p", "SHORT_SHA": SHA, "BRANCH_NAME": "main"}
+    text = re.sub(r"(?<!\$)\$\{([A-Z]\w*)\}", lambda m: builtin[m.group(1)], step["args"][1])
+    return _substitute(text).replace("$$", "$")
+
+
+def _run(script: str, tmp_path: Path, fakes: dict[str, str]) -> list[str]:
+    """Runs a step's script with fake commands (bash scripts) first on PATH; returns the calls
+    they logged, one line each."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for name, body in {**fakes, "python3": f'exec {sys.executable} "$@"'}.items():
+        path = bin_dir / name
+        path.write_text(f'#!/bin/bash\necho "{name} $*" >> "$LOG"\n{body}\n')
+        path.chmod(0o755)
+    log = tmp_path / "calls.log"
+    log.write_text("")
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "LOG": str(log), "STATE": str(tmp_path)}
+    subprocess.run(["bash", "-ceu", script], env=env, check=True, capture_output=True, text=True)
+    return [line for line in log.read_text().splitlines() if not line.startswith("python3 ")]
+
+
+FAKE_DOCKER = '[ "$1 $2" != "manifest inspect" ] || [ -e "$STATE/pushed" ]'
+
+
+@pytest.mark.parametrize(
+    ("step_id", "dockerfile", "repository"),
+    [
+        ("serving-image", "model_serving/Dockerfile", "persona-model"),
+        ("retraining-image", "model_serving/Dockerfile.retrain", "persona-retrain"),
+    ],
+)
+@pytest.mark.parametrize("pushed", [False, True])
+def test_an_image_is_built_and_pushed_unless_its_tag_exists(
+    tmp_path: Path, step_id: str, dockerfile: str, repository: str, pushed: bool
+) -> None:
+    """Tags are immutable and a rebuild is not byte-identical: a retry of a build (a rollback
+    to it) must reuse its images, not fail pushing them again."""
+    if pushed:
+        (tmp_path / "pushed").touch()
+    calls = _run(_script(step_id), tmp_path, {"docker": FAKE_DOCKER})
+    tag = f"{REGISTRY}/{repository}:{SHA}"
+    assert calls[0] == f"docker manifest inspect {tag}"
+    if pushed:
+        assert calls == [f"docker manifest inspect {tag}"]
+    else:
+        assert calls[1:] == [f"docker build -f {dockerfile} -t {tag} .", f"docker push {tag}"]
     registry = (REPO / "terraform" / "modules" / "model-serving" / "main.tf").read_text()
     assert 'repository_id = "${var.prefix}-containers"' in registry
+    assert "immutable_tags = true" in registry
 
 
-def test_the_retraining_image_is_built_pushed_and_planned() -> None:
-    """Without it the retraining job stays off: Terraform creates it once the image is set."""
+def test_the_images_are_planned_and_pushed_before_apply() -> None:
+    """The retraining job runs this build's image and registers versions that serve this
+    build's serving image (RETRAIN_SERVING_IMAGE, terraform/stack/retraining.tf)."""
     steps = {s["id"]: s for s in _steps()}
-    build = steps["build-retraining-image"]["args"]
-    push = steps["push-retraining-image"]["args"]
-    assert build[build.index("-f") + 1] == "model_serving/Dockerfile.retrain"
-    tag = build[build.index("-t") + 1]
-    assert push[-1] == tag and "-containers/persona-retrain:${SHORT_SHA}" in tag
-    assert f"-var=retraining_image={tag}" in steps["terraform-plan"]["args"]
-    assert "push-retraining-image" in steps["terraform-apply"]["waitFor"]
+    image = "${_REGION}-docker.pkg.dev/${PROJECT_ID}/${_PREFIX}-containers"
+    plan = steps["terraform-plan"]["args"]
+    assert f"-var=retraining_image={image}/persona-retrain:${{SHORT_SHA}}" in plan
+    assert f"-var=serving_image={image}/persona-model:${{SHORT_SHA}}" in plan
+    for step_id, repository in (
+        ("serving-image", "persona-model"),
+        ("retraining-image", "persona-retrain"),
+    ):
+        assert f"image={image}/{repository}:${{SHORT_SHA}}\n" in _text(steps[step_id])
+    assert {"serving-image", "retraining-image"} <= set(steps["terraform-apply"]["waitFor"])
+    assert f'image="{image}/persona-model:${{SHORT_SHA}}"' in _text(steps["deploy-model"])
+
+
+# The Vertex AI side of deploy-model: $STATE/model (the persona-model's name, written by an
+# upload), $STATE/aliases (its versions' aliases), $STATE/deployed (the endpoint's deployed
+# models' display names) and $STATE/endpoint.json (`describe --format=json`).
+FAKE_GCLOUD = """
+case "$1 $2 $3" in
+  "ai models list") cat "$STATE/model" 2>/dev/null || true ;;
+  "ai models list-version") cat "$STATE/aliases" ;;
+  "ai models upload") echo projects/p/locations/us-central1/models/7 > "$STATE/model" ;;
+  "ai endpoints describe")
+    if [[ "$*" == *--format=json* ]]; then cat "$STATE/endpoint.json"
+    else cat "$STATE/deployed"; fi ;;
+esac
+"""
+MODEL = "projects/p/locations/us-central1/models/7"
+
+
+def _deploy(tmp_path: Path, *, model: bool, aliases: str, deployed: str, split: dict) -> list:
+    if model:
+        (tmp_path / "model").write_text(MODEL + "\n")
+    (tmp_path / "aliases").write_text(aliases + "\n")
+    (tmp_path / "deployed").write_text(deployed + "\n")
+    (tmp_path / "endpoint.json").write_text(json.dumps({"trafficSplit": split} if split else {}))
+    return _run(_script("deploy-model"), tmp_path, {"gcloud": FAKE_GCLOUD})
+
+
+def _called(calls: list[str], command: str) -> list[str]:
+    return [c for c in calls if c.startswith(f"gcloud {command} ")]
+
+
+def test_the_first_model_deployment_takes_all_the_traffic(tmp_path: Path) -> None:
+    calls = _deploy(tmp_path, model=False, aliases="", deployed="", split={})
+    (upload,) = _called(calls, "ai models upload")
+    assert "--parent-model" not in upload and f"--version-aliases=build-{SHA}" in upload
+    assert f"--container-image-uri={REGISTRY}/persona-model:{SHA}" in upload
+    (deploy,) = _called(calls, "ai endpoints deploy-model")
+    assert f"--model={MODEL}@build-{SHA}" in deploy and deploy.endswith("--traffic-split=0=100")
+
+
+def test_a_build_deploys_a_canary_and_keeps_every_deployed_models_share(tmp_path: Path) -> None:
+    """A retrained canary listed first keeps its share of the rest: it is not handed 90%."""
+    split = {"222": 10, "111": 90}
+    calls = _deploy(
+        tmp_path, model=True, aliases="default;build-0ld1234", deployed="persona-pm-x", split=split
+    )
+    (upload,) = _called(calls, "ai models upload")
+    assert f"--parent-model={MODEL}" in upload
+    (deploy,) = _called(calls, "ai endpoints deploy-model")
+    assert f"--display-name=persona-{SHA}" in deploy
+    assert deploy.endswith("--traffic-split=0=10,222=9,111=81")
+
+
+def test_a_retried_build_reuses_its_model_version(tmp_path: Path) -> None:
+    """A rollback by retrying an older build: its version (alias build-<sha>) is deployed
+    again if it was undeployed, and left alone if it still is deployed."""
+    calls = _deploy(
+        tmp_path,
+        model=True,
+        aliases=f"default\nbuild-{SHA};x",
+        deployed="persona-new",
+        split={"5": 100},
+    )
+    assert not _called(calls, "ai models upload")
+    (deploy,) = _called(calls, "ai endpoints deploy-model")
+    assert f"--model={MODEL}@build-{SHA}" in deploy and deploy.endswith("--traffic-split=0=10,5=90")
+    calls = _deploy(
+        tmp_path,
+        model=True,
+        aliases=f"build-{SHA}",
+        deployed=f"persona-new;persona-{SHA}",
+        split={"5": 100},
+    )
+    assert not _called(calls, "ai models upload")
+    assert not _called(calls, "ai endpoints deploy-model")
+
+
+SPLIT_DRIVER = """
+import contextlib, io, json, sys
+code, canary, cases = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+out = []
+for case in cases:
+    sys.stdin, sys.argv, buffer = io.StringIO(json.dumps(case)), ["-c", canary], io.StringIO()
+    with contextlib.redirect_stdout(buffer), contextlib.suppress(SystemExit):
+        exec(code, {})
+    out.append(buffer.getvalue().strip())
+print(json.dumps(out))
+"""
+
+
+def _splits(cases: list[dict]) -> list[dict[str, int]]:
+    """The new traffic split deploy-model computes for each `describe --format=json` output."""
+    match = re.search(r"python3 -c '\n(.*?)\n' (\d+)\)", _script("deploy-model"), re.S)
+    assert match, "deploy-model computes the split with an inline python3 -c snippet"
+    code, canary = match.groups()
+    assert canary == "10"
+    out = subprocess.run(
+        [sys.executable, "-c", SPLIT_DRIVER, code, canary, json.dumps(cases)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [{k: int(v) for k, v in (p.split("=") for p in s.split(","))} for s in json.loads(out)]
+
+
+def test_the_traffic_split_scales_every_deployed_model_to_the_other_90_percent() -> None:
+    rng = random.Random(7)
+    cases: list[dict] = [{}, {"trafficSplit": {}}, {"trafficSplit": {"a": 100}}]
+    cases += [{"trafficSplit": {"a": 90, "b": 10}}, {"trafficSplit": {"a": 99, "b": 1, "c": 0}}]
+    for _ in range(300):
+        cut = sorted(rng.sample(range(1, 100), rng.randint(0, 5)))
+        shares = [b - a for a, b in zip([0, *cut], [*cut, 100], strict=True)]
+        cases.append({"trafficSplit": {str(rng.randrange(10**9)): s for s in shares}})
+    results = _splits(cases)
+    assert results[:5] == [
+        {"0": 100},
+        {"0": 100},
+        {"0": 10, "a": 90},
+        {"0": 10, "a": 81, "b": 9},
+        {"0": 10, "a": 89, "b": 1},
+    ]
+    for case, new in zip(cases[2:], results[2:], strict=True):
+        old = case["trafficSplit"]
+        assert sum(new.values()) == 100 and new["0"] == 10, (old, new)
+        assert all(v > 0 for v in new.values()), "a model left out gets 0% anyway"
+        for key, share in old.items():
+            assert abs(new.get(key, 0) - share * 0.9) < 1, (old, new)

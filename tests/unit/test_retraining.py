@@ -11,7 +11,8 @@ import json
 import threading
 import urllib.parse
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,11 @@ import numpy as np
 import pytest
 
 from common.labels import PERSONA_IDS
-from model_serving import offpolicy, promotion, split, trainset
+from model_serving import offpolicy, promotion, split, train, trainset
 from model_serving.artifact import ARTIFACT_FILES, fetch_gcs
 from model_serving.check_corpus import load
 from model_serving.feedback import RatedTurn
-from model_serving.vertex import GcsArtifacts, VertexConfig, VertexDeployer
+from model_serving.vertex import GcsArtifacts, Serving, VertexConfig, VertexDeployer
 from tests.model_venv import run_in_model_venv
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,24 +116,98 @@ def test_a_missing_metric_counts_as_worse_and_the_same_version_is_not_promoted()
     assert not same.promote and any("nothing to change" in r for r in same.reasons)
 
 
-def ope(champion_snips: float, challenger_snips: float, high: float, ess: float) -> dict:
+def ope(difference: float, high: float, ess: float) -> dict:
+    """Wide intervals of each model (they share the turns), the paired one of their difference."""
     return {
-        "champion": {"snips": champion_snips, "snips_ci": [0.0, 1.0], "ess": ess},
-        "challenger": {"snips": challenger_snips, "snips_ci": [0.0, high], "ess": ess},
+        "champion": {"snips": 0.7, "snips_ci": [0.6, 0.8], "ess": ess},
+        "challenger": {"snips": 0.7 + difference, "snips_ci": [0.55, 0.85], "ess": ess},
+        "difference": {"snips": difference, "snips_ci": [difference - 0.01, high]},
     }
 
 
 def test_off_policy_blocks_only_a_clearly_worse_challenger_on_enough_turns() -> None:
-    assert not decide(CHAMPION, ope(0.7, 0.5, 0.6, ess=80)).promote  # CI below the champion
-    assert decide(CHAMPION, ope(0.7, 0.5, 0.6, ess=10)).promote  # too few turns: reported only
-    assert decide(CHAMPION, ope(0.7, 0.66, 0.75, ess=80)).promote  # CI reaches the champion
+    assert not decide(CHAMPION, ope(-0.03, -0.02, ess=80)).promote  # CI below -0.01
+    assert decide(CHAMPION, ope(-0.03, -0.02, ess=10)).promote  # too few turns: reported only
+    assert decide(CHAMPION, ope(-0.01, 0.0, ess=80)).promote  # CI reaches -0.01
     nan = {
         "champion": {"snips": None, "snips_ci": [None, None], "ess": 0.0},
         "challenger": {"snips": None, "snips_ci": [None, None], "ess": 0.0},
+        "difference": {"snips": None, "snips_ci": [None, None]},
     }
     assert decide(CHAMPION, nan).promote
     decision = decide(CHAMPION, None)
     assert decision.promote and "no estimate" in decision.off_policy["why"]
+
+
+def test_off_policy_gates_on_the_paired_difference_not_on_two_overlapping_intervals() -> None:
+    # The reviewer's simulation: both models' intervals overlap (they come from the same turns),
+    # yet the challenger is worse on every resample.
+    clearly_worse = {
+        "champion": {"snips": 0.715, "snips_ci": [0.68, 0.75], "ess": 300.0},
+        "challenger": {"snips": 0.694, "snips_ci": [0.66, 0.728], "ess": 300.0},
+        "difference": {"snips": -0.021, "snips_ci": [-0.023, -0.019]},
+    }
+    decision = decide(CHAMPION, clearly_worse)
+    assert not decision.promote and decision.off_policy["clearly_worse"]
+    assert any("paired 95 % CI up to -0.019" in r for r in decision.reasons), decision.reasons
+
+
+def reference(persona_f1: float) -> promotion.Reference:
+    return promotion.Reference("pm-ref", {**CHAMPION, "persona": {"macro_f1": persona_f1}})
+
+
+def test_the_persona_head_is_held_to_the_committed_reference_too() -> None:
+    # 0.009 worse than last week's champion is allowed; three such weeks are not
+    drifted = with_("persona", "macro_f1", 0.861)
+    within = promotion.decide(
+        CHAMPION, drifted, champion_version="pm-old", challenger_version="pm-new"
+    )
+    assert within.promote and within.reference is None
+    held = promotion.decide(
+        CHAMPION,
+        drifted,
+        champion_version="pm-old",
+        challenger_version="pm-new",
+        reference=reference(0.89),
+    )
+    assert not held.promote
+    assert any("committed reference pm-ref" in r for r in held.reasons), held.reasons
+    assert [c["head"] for c in held.reference["comparisons"]] == ["persona"]
+    near = promotion.decide(
+        CHAMPION,
+        drifted,
+        champion_version="pm-old",
+        challenger_version="pm-new",
+        reference=reference(0.88),  # 0.019 worse: within two points
+    )
+    assert near.promote and any("committed reference" in r for r in near.reasons)
+
+
+def test_the_committed_reference_is_the_released_model_of_this_corpus(
+    records: list[dict], tmp_path: Path
+) -> None:
+    from model_serving.ensure import RELEASED
+    from model_serving.retrain import committed_reference
+    from model_serving.retrain_heads import CONFIGS
+
+    (released,) = RELEASED.glob("pm-*/metadata.json")
+    meta = json.loads(released.read_text())
+    recorded = promotion.recorded_heldout(meta)
+    assert 0.5 < recorded["persona"]["macro_f1"] < 1.0
+    assert {"recall", "precision"} <= set(recorded["crisis"])
+    ts = trainset.build(records)
+    if meta["data_sha256"] != train.canonical_data(ts.train, ts.heldout):
+        pytest.skip("model_serving/released/ is for another corpus (run model_serving.ensure)")
+    ref, why = committed_reference(CONFIGS["full"], ts, tmp_path)
+    assert ref is not None and ref.version == meta["version"] and not why
+    assert ref.heldout == recorded
+    assert committed_reference(CONFIGS["quick"], ts, tmp_path) == (
+        None,
+        "not compared (quick config)",
+    )
+    other = trainset.build(records[1:])
+    ref, why = committed_reference(CONFIGS["full"], other, tmp_path)
+    assert ref is None and why.startswith("none built from this corpus")
 
 
 # --- training set ------------------------------------------------------------------------------
@@ -151,6 +226,7 @@ def rated(tone: str, intent: str, persona: str, reward: float, **kw: Any) -> Rat
         reward=reward,
         tone=tone,
         intent=intent,
+        persona_source=kw.pop("persona_source", "ensemble"),
         **kw,
     )
 
@@ -196,12 +272,26 @@ def test_ratings_that_say_nothing_about_persona_fit_are_left_out() -> None:
         rated("anxious", "emotional_support", "lua", 1.0, persona_source="care"),
         rated("anxious", None, "lua", 1.0),  # type: ignore[arg-type]
         rated("anxious", "emotional_support", "bob", 1.0),
+        # chosen for this user, not for the kind of message: one user's taste
         rated("anxious", "emotional_support", "lua", 1.0, persona_source="requested"),
+        rated("anxious", "emotional_support", "lua", 1.0, persona_source="thompson"),
+        rated("anxious", "emotional_support", "lua", 1.0, persona_source="formula"),
+        rated("anxious", "emotional_support", "lua", 1.0, persona_source=None),
+        rated("anxious", "emotional_support", "lua", 1.0, persona_source="exploration"),
+        rated("anxious", "emotional_support", "lua", 1.0),  # the ensemble chose
     ]
     cells, summary = trainset.persona_cells(turns)
-    assert summary["excluded"] == {"care": 1, "crisis": 1, "unknown_persona": 1, "unlabelled": 1}
-    assert summary["used"] == 1 and summary["rated_turns"] == 5
-    assert [c.n for c in cells] == [1] and cells[0].weight == 1.0  # below min_ratings
+    assert summary["excluded"] == {
+        "care": 1,
+        "crisis": 1,
+        "personalized": 2,
+        "requested": 1,
+        "unknown_persona": 1,
+        "unknown_source": 1,
+        "unlabelled": 1,
+    }
+    assert summary["used"] == 2 and summary["rated_turns"] == 10
+    assert [c.n for c in cells] == [2] and cells[0].weight == 1.0  # below min_ratings
 
 
 def test_cell_weights_are_shrunk_and_clipped() -> None:
@@ -248,6 +338,32 @@ def test_rated_turn_reads_a_bigquery_row_with_a_json_payload() -> None:
         assert turn.user_key == "k1"
     anonymised = RatedTurn.from_row({**row, "payload": None, "user_key": None})
     assert anonymised.scores is None and anonymised.user_key is None
+
+
+def test_a_retried_job_reads_the_same_ratings_window() -> None:
+    from model_serving.feedback import read_rated_turns
+    from model_serving.retrain import feedback_cutoff
+
+    first, retry = (
+        datetime(2026, 12, 7, 3, 0, 5, tzinfo=UTC),
+        datetime(2026, 12, 7, 4, 1, tzinfo=UTC),
+    )
+    cutoff = feedback_cutoff(first, "vertex")
+    assert cutoff == feedback_cutoff(retry, "vertex") == datetime(2026, 12, 7, tzinfo=UTC)
+    assert feedback_cutoff(first, "local") == first  # locally: up to now
+
+    seen: list = []
+
+    class Client:
+        def query(self, sql: str, job_config: Any) -> Any:
+            seen.append((sql, {p.name: p.value for p in job_config.query_parameters}))
+            return type("Job", (), {"result": lambda self: []})()
+
+    assert read_rated_turns(Client(), project="p", dataset="d", days=90, until=cutoff) == []
+    sql, params = seen[0]
+    assert params == {"since": cutoff - timedelta(days=90), "until": cutoff}
+    # ratings and turns after the cut-off are not read, whenever the query runs
+    assert "AND occurred_at < @until" in sql and "f.occurred_at < @until" in sql
 
 
 # --- off-policy replay -------------------------------------------------------------------------
@@ -303,6 +419,7 @@ def test_off_policy_replay_favours_a_persona_head_that_moves_towards_liked_perso
         "anonymised": 1,
     }
     assert same["champion"] == same["challenger"]
+    assert same["difference"] == {"ips": 0, "ips_ci": [0, 0], "snips": 0, "snips_ci": [0, 0]}
     # lua scores 0.6 vs riri 0.55: the static choice is lua, whose logged rewards are 0
     assert same["champion"]["snips"] == pytest.approx(0.0)
     toward_riri = offpolicy.evaluate(
@@ -313,6 +430,7 @@ def test_off_policy_replay_favours_a_persona_head_that_moves_towards_liked_perso
     )
     assert toward_riri["challenger"]["snips"] == pytest.approx(1.0)
     assert toward_riri["challenger"]["ess"] == pytest.approx(20.0)
+    assert toward_riri["difference"]["snips"] == pytest.approx(1.0)
     by_model = offpolicy.observed_by_model(turns)
     assert by_model["pm-champ"]["rated_turns"] == 44 and by_model["baseline"]["mean_reward"] == 1
 
@@ -340,6 +458,53 @@ def test_off_policy_intervals_group_a_users_turns() -> None:
 
     assert width(grouped["snips_ci"]) > 2 * width(single["snips_ci"])
     assert width(grouped["ips_ci"]) > 2 * width(single["ips_ci"])
+
+
+def test_a_challenger_worse_on_the_same_turns_is_caught_by_the_paired_difference() -> None:
+    # 60 users of very different satisfaction, 10 turns each, logged half lua, half riri. On one
+    # kind of message in five the challenger's head moves the choice to riri, which users like
+    # 0.15 less there. Each model's interval is wide (the users differ); their difference is not.
+    rng = np.random.default_rng(7)
+    turns = []
+    for u in range(60):
+        level = rng.uniform(0.2, 1.0)
+        for j in range(10):
+            other_kind, shown = j < 2, "lua" if rng.random() < 0.5 else "riri"
+            reward = level - (0.15 if other_kind and shown == "riri" else 0.0)
+            turns.append(
+                logged_turn(
+                    u * 10 + j,
+                    shown,
+                    float(np.clip(reward + rng.normal(0, 0.05), 0, 1)),
+                    tone="sad" if other_kind else "anxious",
+                    intent="check_in" if other_kind else "emotional_support",
+                    user_key=f"u{u}",
+                )
+            )
+    lua, riri = np.array([0.7, 0.1, 0.1, 0.1]), np.array([0.1, 0.7, 0.1, 0.1])
+
+    def kinds(sad: np.ndarray) -> dict:
+        return {
+            "kind": {("anxious", "emotional_support"): lua, ("sad", "check_in"): sad},
+            "intent": {},
+            "all": lua,
+        }
+
+    ope = offpolicy.evaluate(
+        turns, champion_version="pm-champ", champion_means=kinds(lua), challenger_means=kinds(riri)
+    )
+    champion, challenger, diff = ope["champion"], ope["challenger"], ope["difference"]
+    assert diff["snips"] == pytest.approx(challenger["snips"] - champion["snips"], abs=1e-4)
+    assert challenger["ess"] > promotion.MIN_ESS
+    # the old rule (the challenger's own interval against the champion's point) saw nothing
+    assert challenger["snips_ci"][1] > champion["snips"] - promotion.TOLERANCE
+    assert diff["snips_ci"][1] < -promotion.TOLERANCE
+    assert (
+        diff["snips_ci"][1] - diff["snips_ci"][0]
+        < (challenger["snips_ci"][1] - challenger["snips_ci"][0]) / 3
+    )
+    clearly_worse, why = promotion.off_policy_verdict(ope)
+    assert clearly_worse, why
 
 
 def test_kind_means_back_off_to_the_intent_and_to_everything() -> None:
@@ -370,98 +535,245 @@ class Recorder:
         return call
 
 
-class FakeModel:
-    def __init__(self, name: str, calls: list) -> None:
-        self.resource_name = name
-        self._calls = calls
+MODEL = "projects/p/locations/r/models/7"
+BUILD_IMAGE = "us-docker.pkg.dev/p/r/persona-model:old"
+NEW_IMAGE = "us-docker.pkg.dev/p/r/persona-model:new"
 
-    def to_dict(self) -> dict:
-        return {"containerSpec": {"imageUri": "us-docker.pkg.dev/p/r/persona-model:abc"}}
+
+@dataclass
+class Deployed:
+    """An endpoint's DeployedModel: its id, the model and the model's version."""
+
+    id: str
+    model: str
+    model_version_id: str
+
+
+@dataclass
+class VersionInfo:
+    version_id: str
+    version_aliases: list[str]
+
+
+@dataclass
+class FakeVersion:
+    """What Model.upload returns."""
+
+    resource_name: str
+    calls: list
 
     def deploy(self, **kwargs: Any) -> None:
-        self._calls.append(("model.deploy", (), kwargs))
+        self.calls.append(("model.deploy", (), kwargs))
 
 
-def fake_aiplatform(calls: list, *, parents: int, serving: int) -> Any:
+def fake_aiplatform(
+    calls: list,
+    *,
+    parents: int = 1,
+    deployed: list[Deployed] | None = None,
+    split: dict[str, int] | None = None,
+    versions: list[VersionInfo] | None = None,
+    specs: dict[str, dict] | None = None,
+) -> Any:
+    """aiplatform as the adapter uses it; `specs`: a version id's to_dict() and labels."""
+    deployed, versions, specs = deployed or [], versions or [], specs or {}
+
     class Model:
+        def __init__(self, **kwargs: Any) -> None:
+            calls.append(("Model", (), kwargs))
+            spec = specs.get(kwargs["version"], {})
+            self.resource_name = kwargs["model_name"]
+            self.labels = spec.get("labels", {})
+            self._dict = {"containerSpec": {"imageUri": spec.get("image", BUILD_IMAGE)}}
+            if "artifact_uri" in spec:
+                self._dict["artifactUri"] = spec["artifact_uri"]
+
+        def to_dict(self) -> dict:
+            return self._dict
+
+        def deploy(self, **kwargs: Any) -> None:
+            calls.append(("model.deploy", (), kwargs))
+
         @staticmethod
         def list(**kwargs: Any) -> list:
             calls.append(("Model.list", (), kwargs))
-            return [FakeModel("projects/p/locations/r/models/7", calls)] * parents
+            return [FakeVersion(MODEL, calls)] * parents
 
         @staticmethod
-        def upload(**kwargs: Any) -> FakeModel:
+        def upload(**kwargs: Any) -> FakeVersion:
             calls.append(("Model.upload", (), kwargs))
-            return FakeModel("projects/p/locations/r/models/7@2", calls)
+            return FakeVersion(f"{MODEL}@9", calls)
+
+    class ModelRegistry:
+        def __init__(self, **kwargs: Any) -> None:
+            calls.append(("ModelRegistry", (), kwargs))
+
+        def list_versions(self, **kwargs: Any) -> list[VersionInfo]:
+            calls.append(("ModelRegistry.list_versions", (), kwargs))
+            return versions
 
     class Endpoint:
+        traffic_split = split or {}
+
         def __init__(self, **kwargs: Any) -> None:
             calls.append(("Endpoint", (), kwargs))
 
-        def list_models(self) -> list:
-            return ["deployed"] * serving
+        def list_models(self) -> list[Deployed]:
+            return deployed
 
     class Module:
         pass
 
     module = Module()
     module.Model, module.Endpoint = Model, Endpoint  # type: ignore[attr-defined]
+    module.ModelRegistry = ModelRegistry  # type: ignore[attr-defined]
     module.init = lambda **kw: calls.append(("init", (), kw))  # type: ignore[attr-defined]
     return module
 
 
-CONFIG = VertexConfig(project="p", region="us-central1", bucket="b", endpoint_id="1001")
+CONFIG = VertexConfig(
+    project="p", region="us-central1", bucket="b", endpoint_id="1001", serving_image=NEW_IMAGE
+)
+# A build version with 90 % of the traffic, last week's retrained canary with 10 %.
+ON_ENDPOINT = {
+    "deployed": [Deployed("d-canary", MODEL, "5"), Deployed("d-build", MODEL, "3")],
+    "split": {"d-canary": 10, "d-build": 90},
+    "specs": {
+        "3": {"image": BUILD_IMAGE},
+        "5": {"image": NEW_IMAGE, "artifact_uri": "gs://b/persona-model/pm-old/"},
+    },
+}
 
 
-def test_register_and_deploy_uploads_a_version_of_the_model_and_splits_traffic() -> None:
+def deploy(config: VertexConfig = CONFIG, **fake: Any) -> tuple[dict, dict[str, dict]]:
     calls: list = []
-    result = VertexDeployer(
-        CONFIG, fake_aiplatform(calls, parents=1, serving=1)
-    ).register_and_deploy(version="pm-abc-def", artifact_uri="gs://b/persona-model/pm-abc-def/")
-    by = {name: kw for name, _, kw in calls}
+    result = VertexDeployer(config, fake_aiplatform(calls, **fake)).register_and_deploy(
+        version="pm-abc-def", artifact_uri="gs://b/persona-model/pm-abc-def/", period="20261207"
+    )
+    return result, {name: kw for name, _, kw in calls}
+
+
+def test_register_and_deploy_uploads_a_non_default_version_and_splits_traffic() -> None:
+    result, by = deploy(**ON_ENDPOINT)
     assert by["init"] == {"project": "p", "location": "us-central1"}
     assert by["Model.list"] == {"filter": 'display_name="persona-model"'}
     upload = by["Model.upload"]
-    assert upload["parent_model"] == "projects/p/locations/r/models/7"
+    assert upload["parent_model"] == MODEL
+    # the default version stays the one operators promoted; the image is this build's
+    assert upload["is_default_version"] is False
+    assert upload["serving_container_image_uri"] == NEW_IMAGE
+    assert result["image_from"] == "RETRAIN_SERVING_IMAGE"
     assert upload["artifact_uri"] == "gs://b/persona-model/pm-abc-def/"
-    assert upload["serving_container_image_uri"] == "us-docker.pkg.dev/p/r/persona-model:abc"
     assert upload["serving_container_predict_route"] == "/predict"
     assert upload["serving_container_health_route"] == "/health"
     assert upload["serving_container_ports"] == [8080]
-    assert upload["version_aliases"] == ["retrain-pm-abc-def"]
+    assert upload["version_aliases"] == ["retrain-pm-abc-def", "retrain-20261207"]
     assert by["Endpoint"] == {"endpoint_name": "1001"}
     assert by["model.deploy"]["traffic_percentage"] == 10 and result["traffic_percent"] == 10
     assert by["model.deploy"]["machine_type"] == "n1-standard-2"
-    calls.clear()
-    VertexDeployer(CONFIG, fake_aiplatform(calls, parents=1, serving=0)).register_and_deploy(
-        version="pm-abc-def", artifact_uri="gs://b/x/"
+    assert by["model.deploy"]["deployed_model_display_name"] == "persona-pm-abc-def"
+    _, by = deploy()
+    assert by["model.deploy"]["traffic_percentage"] == 100  # an empty endpoint
+
+
+def test_without_retrain_serving_image_the_top_traffic_models_image_is_used() -> None:
+    unset = replace(CONFIG, serving_image=None)
+    result, by = deploy(unset, **ON_ENDPOINT)
+    assert by["Model.upload"]["serving_container_image_uri"] == BUILD_IMAGE  # 90 %, not default
+    assert result["image_from"] == f"the image of {MODEL}@3, which takes the most traffic"
+    with pytest.raises(RuntimeError, match="RETRAIN_SERVING_IMAGE"):
+        deploy(unset)  # nothing deployed to take it from
+
+
+def test_a_retried_run_reuses_what_an_earlier_attempt_registered() -> None:
+    # deployed already (same version, or another version of the same period): nothing happens
+    for alias in ("retrain-pm-abc-def", "retrain-20261207"):
+        fake = {
+            **ON_ENDPOINT,
+            "deployed": [*ON_ENDPOINT["deployed"], Deployed("d-new", f"{MODEL}@7", "7")],
+            "versions": [VersionInfo("3", ["build-abc"]), VersionInfo("7", [alias])],
+            "specs": {**ON_ENDPOINT["specs"], "7": {"labels": {"model-version": "pm-first"}}},
+        }
+        result, by = deploy(**fake)
+        assert "Model.upload" not in by and "model.deploy" not in by
+        assert result["already_deployed"] == "d-new" and result["version"] == "pm-first"
+    # registered, but the attempt failed before deploying it: deployed, not uploaded again
+    result, by = deploy(
+        **{
+            **ON_ENDPOINT,
+            "versions": [VersionInfo("7", ["retrain-20261207", "retrain-pm-abc-def"])],
+            "specs": {"7": {"labels": {"model-version": "pm-abc-def"}}},
+        }
     )
-    assert {n: kw for n, _, kw in calls}["model.deploy"]["traffic_percentage"] == 100
-    with pytest.raises(RuntimeError, match="serving image"):
-        VertexDeployer(CONFIG, fake_aiplatform([], parents=0, serving=0)).register_and_deploy(
-            version="v", artifact_uri="gs://b/x/"
-        )
+    assert "Model.upload" not in by and by["Model"] == {"model_name": MODEL, "version": "7"}
+    assert by["model.deploy"]["deployed_model_display_name"] == "persona-pm-abc-def"
+    assert result["traffic_percent"] == 10 and result["model"] == f"{MODEL}@7"
+    # another period's versions are not this run's
+    _, by = deploy(**ON_ENDPOINT, versions=[VersionInfo("5", ["retrain-20261130"])])
+    assert "Model.upload" in by
+
+
+def test_what_serves_is_the_deployed_model_with_the_most_traffic() -> None:
+    calls: list = []
+    serving = VertexDeployer(CONFIG, fake_aiplatform(calls, **ON_ENDPOINT)).serving()
+    assert serving == Serving("d-build", 90, f"{MODEL}@3", None, BUILD_IMAGE)
+    promoted = {**ON_ENDPOINT, "split": {"d-canary": 100}}
+    serving = VertexDeployer(CONFIG, fake_aiplatform(calls, **promoted)).serving()
+    assert serving is not None and serving.artifact_uri == "gs://b/persona-model/pm-old/"
+    assert VertexDeployer(CONFIG, fake_aiplatform(calls)).serving() is None
+
+
+class FakeStore:
+    def __init__(self) -> None:
+        self.downloaded: list[str] = []
+
+    def version_at(self, uri: str | None) -> str | None:
+        return GcsArtifacts(CONFIG).version_at(uri)
+
+    def download(self, version: str, root: Path) -> Path:
+        self.downloaded.append(version)
+        return root / version
+
+
+def test_the_champion_is_what_serves_not_the_last_promoted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from model_serving.retrain import serving_champion
+
+    def champion(split: dict[str, int], image: str | None = BUILD_IMAGE) -> str | None:
+        deployer = VertexDeployer(CONFIG, fake_aiplatform([], **{**ON_ENDPOINT, "split": split}))
+        return serving_champion(store, deployer, tmp_path, image)
+
+    store = FakeStore()
+    # an operator promoted a build version and undeployed last week's retrained one
+    assert champion({"d-build": 100}) is None  # the artifact baked into this image
+    assert store.downloaded == [] and "warning" not in capsys.readouterr().out
+    assert champion({"d-build": 100}, NEW_IMAGE) is None  # another build's image: said so
+    assert "warning: it runs" in capsys.readouterr().out
+    assert champion({"d-canary": 60, "d-build": 40}) == "pm-old"
+    assert store.downloaded == ["pm-old"]
+    empty = VertexDeployer(CONFIG, fake_aiplatform([]))
+    assert serving_champion(store, empty, tmp_path, None) is None
 
 
 def test_gcs_artifacts_mirror_the_local_layout(tmp_path: Path) -> None:
     calls: list = []
-    blob = Recorder("blob", calls, {"blob.exists": True, "blob.download_as_text": "pm-a\n"})
+    blob = Recorder("blob", calls)
     bucket = Recorder("bucket", calls, {"bucket.blob": lambda name: blob})
     client = Recorder("client", calls, {"client.bucket": lambda name: bucket})
     store = GcsArtifacts(CONFIG, client=client)
-    assert store.current_version() == "pm-a"
     folder = tmp_path / "pm-b"
     folder.mkdir()
     for name in ARTIFACT_FILES:
         (folder / name).write_text(name)
     assert store.upload(folder, "pm-b") == "gs://b/persona-model/pm-b/"
-    store.set_current("pm-b")
     names = [args[0] for n, args, _ in calls if n == "bucket.blob"]
-    assert names[0] == "persona-model/CURRENT"
-    assert names[1:5] == [f"persona-model/pm-b/{n}" for n in ARTIFACT_FILES]
-    assert names[-1] == "persona-model/CURRENT"
-    assert ("blob.upload_from_string", ("pm-b\n",), {"content_type": "text/plain"}) in calls
+    assert names == [f"persona-model/pm-b/{n}" for n in ARTIFACT_FILES]
     assert ("client.bucket", ("b",), {}) in calls
+    assert store.version_at("gs://b/persona-model/pm-b/") == "pm-b"
+    assert store.version_at("gs://b/persona-model/pm-b") == "pm-b"
+    for other in (None, "", "gs://other/persona-model/pm-b/", "gs://b/persona-model/a/b/"):
+        assert store.version_at(other) is None
 
 
 CHECK_SIGNATURES = r"""
@@ -471,7 +783,9 @@ calls = json.loads(sys.argv[1])
 targets = {
     "init": aiplatform.init, "Model.list": aiplatform.Model.list,
     "Model.upload": aiplatform.Model.upload, "Endpoint": aiplatform.Endpoint.__init__,
-    "model.deploy": aiplatform.Model.deploy,
+    "model.deploy": aiplatform.Model.deploy, "Model": aiplatform.Model.__init__,
+    "ModelRegistry": aiplatform.ModelRegistry.__init__,
+    "ModelRegistry.list_versions": aiplatform.ModelRegistry.list_versions,
 }
 bad = []
 for name, kwargs in calls:
@@ -481,11 +795,18 @@ for name in ("upload_from_filename", "download_to_filename", "upload_from_string
              "download_as_text", "exists"):
     if not hasattr(storage.Blob, name):
         bad.append(f"storage.Blob.{name}")
-for name in ("list_models", "resource_name"):
+for name in ("list_models", "resource_name", "traffic_split"):
     if not hasattr(aiplatform.Endpoint, name):
         bad.append(f"Endpoint.{name}")
-if not hasattr(aiplatform.Model, "to_dict"):
-    bad.append("Model.to_dict")
+for name in ("to_dict", "labels", "resource_name"):
+    if not hasattr(aiplatform.Model, name):
+        bad.append(f"Model.{name}")
+from google.cloud.aiplatform.models import VersionInfo
+from google.cloud.aiplatform_v1.types import DeployedModel
+bad += [f"VersionInfo.{f}" for f in ("version_id", "version_aliases")
+        if f not in VersionInfo._fields]
+fields = {f.name for f in DeployedModel.pb().DESCRIPTOR.fields}
+bad += [f"DeployedModel.{f}" for f in ("id", "model", "model_version_id") if f not in fields]
 print(json.dumps(bad))
 """
 
@@ -494,10 +815,16 @@ def test_the_adapter_calls_exist_in_the_pinned_google_cloud_aiplatform() -> None
     """Checked against the library pinned in model_serving/requirements-retrain.txt, installed
     in .venv-model (it is deliberately absent from .venv and the functions)."""
     calls: list = []
-    VertexDeployer(CONFIG, fake_aiplatform(calls, parents=1, serving=1)).register_and_deploy(
-        version="pm-a", artifact_uri="gs://b/x/"
-    )
+    for fake in (
+        ON_ENDPOINT,
+        {**ON_ENDPOINT, "versions": [VersionInfo("7", ["retrain-20261207"])]},
+    ):
+        VertexDeployer(CONFIG, fake_aiplatform(calls, **fake)).register_and_deploy(
+            version="pm-a", artifact_uri="gs://b/x/", period="20261207"
+        )
+    VertexDeployer(CONFIG, fake_aiplatform(calls, **ON_ENDPOINT)).serving()
     shape = [[name, sorted(kw)] for name, _, kw in calls]
+    assert {name for name, _ in shape} >= {"Model", "ModelRegistry", "Model.upload"}
     assert run_in_model_venv(CHECK_SIGNATURES, json.dumps(shape)) == []
 
 

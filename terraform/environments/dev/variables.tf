@@ -29,3 +29,9 @@ variable "retraining_image" {
   type        = string
   default     = null
 }
+
+variable "serving_image" {
+  description = "Serving image of this build (model_serving/Dockerfile, pushed by Cloud Build): the image of the versions the retraining job registers; null = the job borrows one (model_serving/vertex.py)."
+  type        = string
+  default     = null
+}

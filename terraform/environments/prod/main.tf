@@ -24,5 +24,6 @@ module "ion" {
   }
   model_config = {
     retraining_image = var.retraining_image
+    serving_image    = var.serving_image
   }
 }
