@@ -2,8 +2,8 @@
 the real API on the local stack, rate every reply by that preference, and we measure, per policy
 (static router, original formula, Thompson sampling), how often the persona shown agrees with
 the hidden preference at each interaction, and the cumulative regret. Then the offline
-estimators judge the other policies from Thompson sampling's logs, to compare with their online
-results.
+estimators judge policies from other policies' logs, to compare with their online results, and
+the report says whether the acceptance targets are met.
 
     python -m benchmarks.personalization [--users 24] [--turns 30] [--policies thompson ...]
 
@@ -32,8 +32,9 @@ from typing import Any
 import httpx
 
 from benchmarks.machine import describe
+from common.config import Settings
 from common.labels import PERSONA_IDS
-from common.personalization.offline_eval import estimate
+from common.personalization.offline_eval import Estimate, estimate
 from common.personalization.policies import make_policy
 from model_serving import split
 from scripts import stack
@@ -62,6 +63,16 @@ RELAXED_LIMITS = {
     # turns were then read by the baseline (2026-12-03), which measures the load, not learning.
     "MODEL_TIMEOUT_SECONDS": "5",
 }
+# Acceptance (issue 4): the default policy agrees with the hidden preference on >= 90 % of turns
+# 16-30 and beats the static router by >= 25 points there.
+DEFAULT_POLICY = Settings.model_fields["personalization_policy"].default
+AGREEMENT_TARGET = 0.90
+MARGIN_TARGET = 0.25
+# An off-policy pair validates the estimator only if the logs show nearly everything the target
+# would: on the rest IPS counts reward 0 and SNIPS drops them, and either may land near the
+# online figure by accident.
+MAX_UNSUPPORTED = 0.05
+NOT_SUPPORTED = "not supported by these logs"
 CALM_TONES = {"anxious", "sad", "overwhelmed"}
 THINKING_INTENTS = {"learning", "decision_making", "planning"}
 
@@ -279,7 +290,14 @@ async def run_policy(
             x.baseline_read = "persona_model" in events[x.turn_id].get("degraded", [])
         else:
             run.errors.append("turn event missing")
-    logs = [
+    return run, turn_logs(events, by_turn)
+
+
+def turn_logs(events: dict[str, dict], by_turn: dict[str, Interaction]) -> list[dict]:
+    """The off-policy records (offline_eval.LoggedInteraction's fields, plus the user) of the
+    turns whose event arrived. persona_source marks the turns no policy chose (care after a
+    crisis signal), which every target would have shown as well."""
+    return [
         {
             "ensemble": e["scores"],
             "profile": e["profile"],
@@ -288,12 +306,12 @@ async def run_policy(
             "shown": e["persona"],
             "propensity": e["propensity"],
             "reward": by_turn[tid].reward,
+            "persona_source": e.get("persona_source"),
             "user": by_turn[tid].user,
         }
         for tid, e in events.items()
         if tid in by_turn
     ]
-    return run, logs
 
 
 def _agreement(interactions: list[Interaction]) -> float | None:
@@ -369,6 +387,67 @@ def summarise(run: Run, turns: int) -> dict:
     }
 
 
+def offline_row(logger: str, est: Estimate, per_turn: Estimate, online: float) -> dict:
+    """One off-policy comparison. Whether the online figure falls within an interval is asked
+    only where the logs support the target (None elsewhere)."""
+    supported = est.unsupported_share <= MAX_UNSUPPORTED
+
+    def within(ci: tuple[float, float]) -> bool | None:
+        return ci[0] <= online <= ci[1] if supported else None
+
+    return {
+        "ips": round(est.ips, 3),
+        "ips_ci": [round(x, 3) for x in est.ips_ci],
+        "ips_ci_per_turn": [round(x, 3) for x in per_turn.ips_ci],
+        "snips": round(est.snips, 3),
+        "snips_ci": [round(x, 3) for x in est.snips_ci],
+        "n": est.n,
+        "ess": round(est.ess, 1),
+        "unsupported_share": round(est.unsupported_share, 3),
+        "supported": supported,
+        "online": online,
+        "logger": logger,
+        "online_within_ips_ci": within(est.ips_ci),
+        "online_within_ips_ci_per_turn": within(per_turn.ips_ci),
+        "online_within_snips_ci": within(est.snips_ci),
+    }
+
+
+def _cell(within: bool | None) -> str:
+    return NOT_SUPPORTED if within is None else str(within)
+
+
+def verdicts(summaries: list[dict], offline: dict[str, dict]) -> list[str]:
+    """The acceptance targets, met or missed, from the figures."""
+    late = {s["policy"]: s["agreement_turns_16_30"] for s in summaries}
+    default, static = late.get(DEFAULT_POLICY), late.get("static")
+    out = []
+    if default is not None:
+        met = "met" if default >= AGREEMENT_TARGET else "missed"
+        out.append(
+            f"{DEFAULT_POLICY} (the default) agrees with the hidden preference on turns 16–30: "
+            f"{default} (target ≥ {AGREEMENT_TARGET:.2f}): {met}."
+        )
+        if static is not None:
+            margin = round(default - static, 3)
+            met = "met" if margin >= MARGIN_TARGET else "missed"
+            out.append(
+                f"It beats the static router there by {100 * margin:.1f} points "
+                f"(target ≥ {100 * MARGIN_TARGET:.0f}): {met}."
+            )
+    if offline:
+        judged = {k: o["online_within_ips_ci"] for k, o in offline.items() if o["supported"]}
+        unsupported = [k for k, o in offline.items() if not o["supported"]]
+        met = "met" if judged and all(judged.values()) else "missed"
+        out.append(
+            f"The online result falls within the off-policy IPS interval on "
+            f"{sum(judged.values())} of the {len(judged)} pairs the logs support "
+            f"(unsupported share ≤ {MAX_UNSUPPORTED:.0%}): {met}"
+            + (f"; {NOT_SUPPORTED}: {', '.join(unsupported)}." if unsupported else ".")
+        )
+    return out
+
+
 def plot(summaries: list[dict], path: Path) -> None:
     import matplotlib
 
@@ -424,22 +503,7 @@ async def main_async(
         # preference and one learned profile); the per-turn interval is kept for comparison.
         est = estimate(make_policy(target), logs[logger], groups=[g["user"] for g in logs[logger]])
         per_turn = estimate(make_policy(target), logs[logger])
-        offline[f"{target} from {logger} logs"] = {
-            "ips": round(est.ips, 3),
-            "ips_ci": [round(x, 3) for x in est.ips_ci],
-            "ips_ci_per_turn": [round(x, 3) for x in per_turn.ips_ci],
-            "snips": round(est.snips, 3),
-            "snips_ci": [round(x, 3) for x in est.snips_ci],
-            "n": est.n,
-            "ess": round(est.ess, 1),
-            "online": online[target],
-            "logger": logger,
-            "online_within_ips_ci": est.ips_ci[0] <= online[target] <= est.ips_ci[1],
-            "online_within_ips_ci_per_turn": (
-                per_turn.ips_ci[0] <= online[target] <= per_turn.ips_ci[1]
-            ),
-            "online_within_snips_ci": est.snips_ci[0] <= online[target] <= est.snips_ci[1],
-        }
+        offline[f"{target} from {logger} logs"] = offline_row(logger, est, per_turn, online[target])
     out = ROOT / "benchmarks" / "results"
     plot(summaries, out / "personalization.png")
     result = {
@@ -453,6 +517,7 @@ async def main_async(
         "policies": summaries,
         "logger_agreement_all": summarise(logger_run, turns)["agreement_all"],
         "offline": offline,
+        "verdicts": verdicts(summaries, offline),
     }
     (out / "personalization.json").write_text(json.dumps(result, indent=2) + "\n")
     lines = [
@@ -462,6 +527,8 @@ async def main_async(
         "fixed favourite, half whose favourite depends on tone or intent; messages from the "
         f"labelled corpus ({MESSAGES[messages]}, {len(corpus):,} non-crisis records); every "
         "reply rated up/down by the hidden preference.",
+        "",
+        *(f"- {v}" for v in result["verdicts"]),
         "",
         "| policy | agreement, turns 16–30 [95 % CI, users resampled] | "
         "turns 16–30 in care after a crisis signal | "
@@ -501,19 +568,25 @@ async def main_async(
         "",
         "Off-policy estimates of a policy from another policy's logs (same users and messages) "
         "against its online result. The 95 % intervals sum deviations per simulated user, whose "
-        "turns share one hidden preference and one learned profile; the interval that treats "
-        "every turn as independent is narrower than it should be, and is shown for comparison:",
+        "turns share one hidden preference and one learned profile (Student's t with users − 1 "
+        "degrees of freedom); the interval that treats every turn as independent is narrower "
+        "than it should be, and is shown for comparison. Care turns (no policy chooses there) "
+        "count as the target's own. The unsupported share, 1 − mean weight, estimates how much "
+        "of the target's choice the logging policy never shows: IPS counts those turns as 0 and "
+        "SNIPS leaves them out, so a pair tests the estimator only when it is at most "
+        f"{MAX_UNSUPPORTED:.0%}:",
         "",
-        "| estimate | IPS (95 % CI) | per-turn CI | SNIPS (95 % CI) | ESS | online | "
-        "online in IPS CI | in per-turn CI | online in SNIPS CI |",
-        "|---|---|---|---|---:|---:|---|---|---|",
+        "| estimate | IPS (95 % CI) | per-turn CI | SNIPS (95 % CI) | ESS | unsupported share | "
+        "online | online in IPS CI | in per-turn CI | online in SNIPS CI |",
+        "|---|---|---|---|---:|---:|---:|---|---|---|",
     ]
     for name, o in offline.items():
         lines.append(
             f"| {name} | {o['ips']} {o['ips_ci']} | {o['ips_ci_per_turn']} | "
-            f"{o['snips']} {o['snips_ci']} | {o['ess']} | {o['online']} | "
-            f"{o['online_within_ips_ci']} | {o['online_within_ips_ci_per_turn']} | "
-            f"{o['online_within_snips_ci']} |"
+            f"{o['snips']} {o['snips_ci']} | {o['ess']} | {o['unsupported_share']} | "
+            f"{o['online']} | {_cell(o['online_within_ips_ci'])} | "
+            f"{_cell(o['online_within_ips_ci_per_turn'])} | "
+            f"{_cell(o['online_within_snips_ci'])} |"
         )
     lines += ["", "![agreement and regret](personalization.png)"]
     (out / "personalization.md").write_text("\n".join(lines) + "\n")

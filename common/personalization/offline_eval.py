@@ -4,6 +4,8 @@ Each logged turn keeps what the logging policy saw, what it showed, how likely i
 it (its propensity) and the reward observed. Reweighting each reward by
 w = π_target(shown | context) / π_logging(shown | context) gives unbiased (IPS) or slightly
 biased but steadier (self-normalised IPS) estimates of the target policy's mean reward.
+Where no policy chose (the user asked for a persona, or the care persona answered after a crisis
+signal) every policy would have shown the same persona: the target's probability of it is 1.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from common.personalization.policies import Policy
 from common.personalization.preferences import Profile
 
 Z_95: Final = 1.959964  # two-sided 95 % quantile of the standard normal
+# Turn events' persona_source values where no policy chose what was shown.
+NOT_CHOSEN_BY_POLICY: Final = frozenset({"requested", "care"})
 
 
 @dataclass(frozen=True)
@@ -32,10 +36,11 @@ class LoggedInteraction:
     shown: str
     propensity: float  # P(logging policy shows `shown` | this input)
     reward: float  # in [0, 1]
+    persona_source: str | None = None  # the turn event's; None: a policy chose
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LoggedInteraction:
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,11 @@ class Estimate:
     n: int  # records used
     ess: float  # effective sample size (Σw)² / Σw²: how many on-policy records they are worth
     skipped: int = 0  # records with propensity 0 (a logging defect), left out
+    # 1 − Σw/n estimates the target's share of choices the logger never shows (E[w] = the
+    # target's probability on what the logger can show): IPS counts them as reward 0, SNIPS
+    # leaves them out, so neither is an estimate of the target unless this is near 0. Noisy:
+    # slightly negative is possible.
+    unsupported_share: float = math.nan
 
 
 NAN_CI: Final = (math.nan, math.nan)
@@ -62,12 +72,14 @@ def estimate(
 ) -> Estimate:
     """IPS and SNIPS estimates of `policy`'s expected reward on `logs`.
 
-    IPS = mean(w·r); SNIPS = Σ w·r / Σ w. CIs: normal approximation, the variance from the
+    IPS = mean(w·r); SNIPS = Σ w·r / Σ w. CIs: Student's t with G − 1 degrees of freedom for G
+    groups (with two dozen users the normal quantile is too narrow), the variance from the
     records' deviations (w·r − IPS, and w·(r − SNIPS) by the delta method) summed per group:
     `groups` gives each log's group (e.g. its user, whose turns are not independent of each
     other); without it every record is its own group, i.e. Var(IPS) = sample variance / n.
     w uses the target's propensity of the shown persona, not just whether it would have chosen
-    it, which gives lower variance for stochastic targets at no cost in bias.
+    it, which gives lower variance for stochastic targets at no cost in bias. On records whose
+    `persona_source` is in NOT_CHOSEN_BY_POLICY the target is not asked: its probability is 1.
     """
     weights: list[float] = []
     rewards: list[float] = []
@@ -83,24 +95,53 @@ def estimate(
         if log.propensity == 0.0:
             skipped += 1
             continue
-        decision = policy.choose(
-            ensemble=log.ensemble,
-            profile=Profile.from_dict(log.profile) if log.profile is not None else None,
-            local_hour=log.local_hour,
-            seed=log.seed,
-        )
-        weights.append(decision.propensities.get(log.shown, 0.0) / log.propensity)
+        weights.append(importance_weight(policy, log))
         rewards.append(log.reward)
         group.append(ids.setdefault(i if groups is None else groups[i], len(ids)))
     return _estimate(np.array(weights), np.array(rewards), np.array(group, dtype=int), skipped)
 
 
+def importance_weight(policy: Policy, log: LoggedInteraction) -> float:
+    """π_target(shown | input) / π_logging(shown | input) for one record (propensity > 0)."""
+    if log.persona_source in NOT_CHOSEN_BY_POLICY:
+        target = 1.0  # the user's request or the care persona: any policy shows it
+    else:
+        target = policy.choose(
+            ensemble=log.ensemble,
+            profile=Profile.from_dict(log.profile) if log.profile is not None else None,
+            local_hour=log.local_hour,
+            seed=log.seed,
+        ).propensities.get(log.shown, 0.0)
+    return target / log.propensity
+
+
+def t_975(df: int) -> float:
+    """The two-sided 95 % quantile of Student's t with `df` degrees of freedom: exact for 1
+    and 2, else the Cornish-Fisher expansion around the normal quantile (Abramowitz & Stegun
+    26.7.5; off by less than 0.001 from df 3, less than 0.00005 from df 10)."""
+    if df < 1:
+        raise ValueError(f"degrees of freedom must be >= 1, got {df}")
+    if df == 1:
+        return math.tan(math.pi * 0.475)
+    if df == 2:
+        return 0.95 / math.sqrt(2 * 0.975 * 0.025)
+    z = Z_95
+    terms = (
+        (z**3 + z) / 4,
+        (5 * z**5 + 16 * z**3 + 3 * z) / 96,
+        (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384,
+        (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160,
+        (27 * z**11 + 339 * z**9 + 930 * z**7 - 1782 * z**5 - 765 * z**3 + 17955 * z) / 368640,
+    )
+    return z + sum(g / df**k for k, g in enumerate(terms, 1))
+
+
 def _half_width(deviations: np.ndarray, group: np.ndarray, scale: float) -> float:
-    """z · √(G/(G−1) · Σ_groups (Σ deviations)²) / scale: with one record per group, the
+    """t(G−1) · √(G/(G−1) · Σ_groups (Σ deviations)²) / scale: with one record per group, the
     sample-variance interval of a mean (scale n) or the delta-method one of a ratio."""
     sums = np.bincount(group, weights=deviations)
     g = len(sums)
-    return Z_95 * math.sqrt(float((sums**2).sum()) * g / (g - 1)) / scale
+    return t_975(g - 1) * math.sqrt(float((sums**2).sum()) * g / (g - 1)) / scale
 
 
 def _estimate(w: np.ndarray, r: np.ndarray, group: np.ndarray, skipped: int) -> Estimate:
@@ -115,12 +156,13 @@ def _estimate(w: np.ndarray, r: np.ndarray, group: np.ndarray, skipped: int) -> 
         half = _half_width(wr - ips, group, n)
         ips_ci = (ips - half, ips + half)
     total = float(w.sum())
+    unsupported = 1.0 - total / n
     if total == 0.0:
-        return Estimate(ips, ips_ci, math.nan, NAN_CI, n, 0.0, skipped)
+        return Estimate(ips, ips_ci, math.nan, NAN_CI, n, 0.0, skipped, unsupported)
     snips = float(wr.sum()) / total
     snips_ci = NAN_CI
     if several:
         half = _half_width(w * (r - snips), group, total)
         snips_ci = (snips - half, snips + half)
     ess = total**2 / float((w**2).sum())
-    return Estimate(ips, ips_ci, snips, snips_ci, n, ess, skipped)
+    return Estimate(ips, ips_ci, snips, snips_ci, n, ess, skipped, unsupported)

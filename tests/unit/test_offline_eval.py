@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from common.labels import PERSONA_IDS
-from common.personalization.offline_eval import Estimate, LoggedInteraction, estimate
+from common.personalization.offline_eval import Estimate, LoggedInteraction, estimate, t_975
 from common.personalization.policies import PolicyDecision, StaticRouter
 from common.personalization.preferences import Profile
 
@@ -207,3 +207,88 @@ def test_no_usable_records_gives_undefined_estimates():
     est = estimate(Always("elro"), logs)
     assert est.ips == 0.0
     assert math.isnan(est.snips)
+
+
+def care_logs(n: int, seed: int) -> list[dict]:
+    """Turns after a crisis signal: the care persona (Lua) is shown whatever the policy, with
+    propensity 1. Rewards as Lua earns them."""
+    rng = np.random.default_rng(seed)
+    kinds = rng.choice(4, size=n, p=KIND_PROBS)
+    rewards = rng.random(n) < REWARD_PROBS[kinds, 0]
+    return [
+        {
+            "ensemble": ENSEMBLES[k],
+            "profile": None,
+            "local_hour": 14,
+            "seed": f"care-{seed}-{i}",
+            "shown": "lua",
+            "propensity": 1.0,
+            "reward": float(r),
+            "persona_source": "care",
+        }
+        for i, (k, r) in enumerate(zip(kinds, rewards, strict=True))
+    ]
+
+
+TRUE_LUA = float(KIND_PROBS @ REWARD_PROBS[:, 0])
+
+
+@pytest.mark.parametrize("source", ["care", "requested"])
+def test_turns_no_policy_chose_count_as_the_targets_own(source):
+    """On care (or requested) turns every policy shows the same persona, so they are the
+    target's turns too: weight 1, whatever the target would have picked had it been asked."""
+    logs = [{**log, "persona_source": source} for log in care_logs(500, 4)]
+    est = estimate(Always("elro"), logs)  # would never pick Lua if asked
+    mean = np.mean([log["reward"] for log in logs])
+    assert est.ips == pytest.approx(mean) and est.snips == pytest.approx(mean)
+    assert est.ess == pytest.approx(500) and est.unsupported_share == pytest.approx(0.0)
+
+
+def test_a_mix_of_care_and_policy_turns_estimates_the_targets_online_value():
+    """A fifth of the turns in care: online, the target shows Lua there and its own choice
+    elsewhere. Leaving care turns to the target's choice would bias IPS down by about
+    0.2 × TRUE_LUA."""
+    truth = 0.2 * TRUE_LUA + 0.8 * TRUE_ALWAYS_ELRO
+    runs = [estimate(Always("elro"), care_logs(400, s) + uniform_logs(1600, s)) for s in range(5)]
+    assert sum(not covers(e.ips_ci, truth) for e in runs) <= 1, runs
+    assert sum(not covers(e.snips_ci, truth) for e in runs) <= 1, runs
+
+
+def test_the_unsupported_share_is_the_targets_mass_the_logger_never_shows():
+    # a logger that never shows Elro: the static router's Elro turns (kind 2) cannot be judged
+    no_elro = [p for p in PERSONA_IDS if p != "elro"]
+    logs = [
+        {**log, "shown": no_elro[i % 3], "propensity": 1 / 3}
+        for i, log in enumerate(uniform_logs(6000, 8))
+    ]
+    assert estimate(StaticRouter(), logs).unsupported_share == pytest.approx(
+        KIND_PROBS[ELRO], abs=0.03
+    )
+    assert estimate(Always("elro"), logs).unsupported_share == pytest.approx(1.0)
+    # a uniform logger supports every target: about 0 (noisy: the mean weight is estimated)
+    assert abs(estimate(StaticRouter(), uniform_logs(6000, 8)).unsupported_share) < 0.05
+
+
+@pytest.mark.parametrize(
+    ("df", "table"),
+    [(1, 12.7062), (2, 4.3027), (3, 3.1824), (5, 2.5706), (10, 2.2281), (23, 2.0687)],
+)
+def test_t_quantile_matches_the_table(df, table):
+    assert t_975(df) == pytest.approx(table, abs=1e-3)
+
+
+def test_with_few_users_the_interval_uses_students_t():
+    """On-policy logs of 4 users x 10 turns: the grouped interval of the mean is the classic
+    t interval of the users' means, t(3) = 3.18 standard errors wide, not the normal 1.96."""
+    rewards = [[1.0] * 8 + [0.0] * 2, [1.0] * 3 + [0.0] * 7, [1.0] * 6 + [0.0] * 4, [0.0] * 10]
+    logs = [
+        LoggedInteraction(ENSEMBLES[0], None, 9, f"u{u}-{i}", "lua", 1.0, r)
+        for u, rs in enumerate(rewards)
+        for i, r in enumerate(rs)
+    ]
+    est = estimate(StaticRouter(), logs, groups=[u for u, rs in enumerate(rewards) for _ in rs])
+    user_means = np.mean(rewards, axis=1)
+    se = user_means.std(ddof=1) / math.sqrt(4)
+    assert est.ips == pytest.approx(user_means.mean())
+    assert width(est.ips_ci) / 2 == pytest.approx(t_975(3) * se)
+    assert t_975(3) > 3.1

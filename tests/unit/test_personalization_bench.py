@@ -1,0 +1,111 @@
+"""The personalization benchmark's pure parts: the off-policy records it builds from turn
+events, which comparisons it lets count, and the acceptance verdicts it prints."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.personalization import (
+    NOT_SUPPORTED,
+    Interaction,
+    _cell,
+    offline_row,
+    turn_logs,
+    verdicts,
+)
+from common.personalization.offline_eval import Estimate, estimate
+from common.personalization.policies import StaticRouter
+
+# the ensemble's best is Riri; after a crisis signal Lua answers anyway
+SCORES = {"lua": 0.5, "riri": 0.7, "elro": 0.3, "nana": 0.4}
+
+
+def event(source: str, shown: str, propensity: float) -> dict:
+    return {
+        "scores": SCORES,
+        "profile": None,
+        "local_hour": 10,
+        "persona": shown,
+        "propensity": propensity,
+        "persona_source": source,
+    }
+
+
+def test_care_turns_in_the_logs_are_every_targets_own() -> None:
+    """A care turn showed Lua whatever the policy: the static router, which would pick Riri if
+    asked, still showed Lua online there, so the turn counts for it (weight 1)."""
+    events = {f"c{i}": event("care", "lua", 1.0) for i in range(4)}
+    events |= {f"e{i}": event("ensemble", "riri", 1.0) for i in range(4)}
+    by_turn = {
+        tid: Interaction(1, tid, e["persona"], "lua", float(e["persona"] == "lua"), user=i % 2)
+        for i, (tid, e) in enumerate(events.items())
+    }
+    logs = turn_logs(events, by_turn)
+    assert {log["persona_source"] for log in logs} == {"care", "ensemble"}
+    est = estimate(StaticRouter(), logs, groups=[log["user"] for log in logs])
+    assert est.ips == pytest.approx(0.5)  # 4 care turns rewarded, 4 of its own that were not
+    assert est.unsupported_share == pytest.approx(0.0)
+
+
+def estimate_with(ips: float, snips: float, ci: float, mean_weight: float) -> Estimate:
+    return Estimate(
+        ips,
+        (ips - ci, ips + ci),
+        snips,
+        (snips - ci, snips + ci),
+        n=720,
+        ess=400.0,
+        unsupported_share=1 - mean_weight,
+    )
+
+
+def test_a_pair_the_logs_do_not_support_is_not_counted_as_a_pass() -> None:
+    # static from Thompson's logs in the last run: IPS 0.288, SNIPS 0.658, mean weight 0.438
+    est = estimate_with(0.288, 0.658, 0.064, 0.438)
+    row = offline_row("thompson", est, est, online=0.311)
+    assert row["unsupported_share"] == pytest.approx(0.562)
+    assert not row["supported"]
+    assert row["online_within_ips_ci"] is None and row["online_within_snips_ci"] is None
+    assert _cell(row["online_within_ips_ci"]) == NOT_SUPPORTED
+
+
+def test_a_supported_pair_says_whether_the_online_result_is_inside() -> None:
+    est = estimate_with(0.298, 0.3, 0.075, 0.99)
+    assert offline_row("static+explore", est, est, online=0.311)["online_within_ips_ci"] is True
+    assert offline_row("static+explore", est, est, online=0.4)["online_within_ips_ci"] is False
+    assert _cell(True) == "True" and _cell(False) == "False"
+
+
+def summary(policy: str, late: float) -> dict:
+    return {"policy": policy, "agreement_turns_16_30": late}
+
+
+def pair(logger: str, mean_weight: float, online: float = 0.311) -> dict:
+    est = estimate_with(0.3, 0.3, 0.07, mean_weight)
+    return offline_row(logger, est, est, online)
+
+
+def test_the_verdicts_come_from_the_figures() -> None:
+    lines = verdicts(
+        [summary("static", 0.275), summary("formula", 0.794), summary("thompson", 0.833)],
+        {
+            "static from static+explore logs": pair("static+explore", 1.01),
+            "static from thompson logs": pair("thompson", 0.438),
+        },
+    )
+    assert len(lines) == 3
+    assert "0.833" in lines[0] and lines[0].endswith("missed.")
+    assert "55.8 points" in lines[1] and lines[1].endswith("met.")
+    assert "1 of the 1 pairs" in lines[2] and ": met;" in lines[2]
+    assert lines[2].endswith(f"{NOT_SUPPORTED}: static from thompson logs.")
+
+    # exactly on the targets: met
+    lines = verdicts([summary("static", 0.65), summary("thompson", 0.9)], {})
+    assert lines[0].endswith("met.") and "25.0 points" in lines[1] and lines[1].endswith("met.")
+
+
+def test_the_off_policy_verdict_is_missed_when_no_pair_can_test_it_or_one_fails() -> None:
+    (line,) = verdicts([], {"static from thompson logs": pair("thompson", 0.438)})
+    assert "0 of the 0 pairs" in line and ": missed;" in line
+    (line,) = verdicts([], {"static from static+explore logs": pair("static+explore", 1.0, 0.5)})
+    assert "0 of the 1 pairs" in line and line.endswith("missed.")
