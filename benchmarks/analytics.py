@@ -9,8 +9,10 @@ What each figure measures
   (functions-framework, gunicorn threads, group commit), which writes them to the BigQuery
   emulator. The clock stops when the last of them is queryable (COUNT(DISTINCT event_id)).
   The profile updater's push subscription on the same topic receives them too, as in production.
-  A probe first measures what the emulator's push delivery alone can do against a handler that
-  does nothing (the ceiling of this path on this machine).
+  A probe first measures what the emulator's push delivery alone can do: its rate to a handler
+  that does nothing (the ceiling of this path on this machine), then how many pushes it has in
+  flight at once to a handler that takes 5 ms (each counted from its arrival until its answer is
+  sent; with a handler that does nothing they could not overlap).
 - batch: the same sink code (`sink_messages`: mapping, one insertAll per batch, dead letters)
   fed by pull (`drain`, 1,000 messages a pull) from a topic of its own, while the events are
   being published: what the sink code and the BigQuery emulator sustain when deliveries arrive
@@ -155,22 +157,33 @@ def _sustained(samples: list[tuple[float, int]], total: int) -> dict:
     }
 
 
-def push_ceiling(n: int = 3000) -> dict:
-    """What the Pub/Sub emulator's push delivery does against a handler that does nothing."""
+# How long the probe's handler holds each push: long enough for pushes the emulator sends at
+# once to overlap (one that does nothing answers within microseconds, too soon to see it).
+PROBE_HOLD_S = 0.005
+
+
+def _probe_server(hold: float) -> tuple[socketserver.BaseServer, dict]:
+    """A push endpoint on a free port that counts deliveries and how many are in flight at once:
+    each from its arrival until its answer is about to be written (`hold` seconds at least).
+    Counting until after the answer would race a sender that waits for each answer: it can read
+    the answer and push again before this thread has counted the first one out."""
     state = {"count": 0, "inflight": 0, "max_inflight": 0, "first": None, "last": None}
     lock = threading.Lock()
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self) -> None:
-            self.rfile.read(int(self.headers["Content-Length"]))
             with lock:
                 state["inflight"] += 1
                 state["max_inflight"] = max(state["max_inflight"], state["inflight"])
                 state["first"] = state["first"] or time.monotonic()
-            with lock:
-                state["inflight"] -= 1
-                state["count"] += 1
-                state["last"] = time.monotonic()
+            try:
+                self.rfile.read(int(self.headers["Content-Length"]))
+                time.sleep(hold)
+            finally:
+                with lock:
+                    state["inflight"] -= 1
+                    state["count"] += 1
+                    state["last"] = time.monotonic()
             self.send_response(204)
             self.end_headers()
 
@@ -182,6 +195,12 @@ def push_ceiling(n: int = 3000) -> dict:
 
     server = Server(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, state
+
+
+def push_probe(n: int, hold: float) -> dict:
+    """The Pub/Sub emulator pushes n messages from a topic of its own to _probe_server(hold)."""
+    server, state = _probe_server(hold)
     name = f"bench-probe-{uuid.uuid4().hex[:8]}"
     _rest("PUT", f"{PUBSUB}/topics/{name}", {})
     endpoint = f"http://127.0.0.1:{server.server_address[1]}/"
@@ -206,6 +225,21 @@ def push_ceiling(n: int = 3000) -> dict:
         "messages": state["count"],
         "pushes_per_second": round(state["count"] / span, 1) if span > 0 else None,
         "max_concurrent_pushes": state["max_inflight"],
+    }
+
+
+def push_ceiling() -> dict:
+    """What the emulator's push delivery alone does: its rate to a handler that does nothing,
+    and how many pushes it has in flight at once to one that holds each PROBE_HOLD_S."""
+    rate = push_probe(3000, 0.0)
+    held = push_probe(1000, PROBE_HOLD_S)
+    return {
+        "messages": rate["messages"],
+        "pushes_per_second": rate["pushes_per_second"],
+        "held_ms": PROBE_HOLD_S * 1000,
+        "held_messages": held["messages"],
+        "held_pushes_per_second": held["pushes_per_second"],
+        "max_concurrent_pushes": held["max_concurrent_pushes"],
     }
 
 
@@ -442,6 +476,22 @@ def bench_churn(bq, *, users: int, weeks: int) -> dict:
     return {"generated_users": users, "weeks": weeks, "events": len(events), **result.__dict__}
 
 
+def push_ceiling_text(probe: dict) -> str:
+    text = (
+        "Push ceiling of the Pub/Sub emulator: "
+        f"{probe['pushes_per_second']} pushes/s to a handler that does nothing"
+    )
+    if "held_ms" not in probe:  # an older result: its in-flight count measured nothing
+        return text + "."
+    text += (
+        f"; to a handler that takes {probe['held_ms']:g} ms, {probe['held_pushes_per_second']} "
+        f"pushes/s with at most {probe['max_concurrent_pushes']} in flight at once"
+    )
+    if probe["max_concurrent_pushes"] == 1:
+        text += " (the emulator waits for each answer before its next push)"
+    return text + "."
+
+
 def markdown(results: dict) -> str:
     m = results["machine"]
     lines = [
@@ -471,12 +521,7 @@ def markdown(results: dict) -> str:
             )
     probe = results.get("push_ceiling")
     if probe:
-        lines += [
-            "",
-            f"Push ceiling of the Pub/Sub emulator (a handler that does nothing): "
-            f"{probe['pushes_per_second']} pushes/s, at most {probe['max_concurrent_pushes']} "
-            "in flight.",
-        ]
+        lines += ["", push_ceiling_text(probe)]
     batch = results.get("batch")
     if batch:
         lines.append(

@@ -167,8 +167,8 @@ async def run_cell(target: str, concurrency: int, seconds: float, think: float) 
         "errors": len(tally.errors),
         "error_kinds": sorted(set(tally.errors)),
         "p50_ms": round(pct(lat, 0.50), 1),
-        "p95_ms": round(pct(lat, 0.95), 1),
-        "p99_ms": round(pct(lat, 0.99), 1),
+        "p95_ms": phases.tail_pct(lat, 0.95),  # None: too few requests (`requests` says how many)
+        "p99_ms": phases.tail_pct(lat, 0.99),
         "mean_ms": round(statistics.fmean(lat), 1) if lat else None,
         "throughput_rps": round(len(lat) / wall, 1),
         "model_fallbacks": tally.model_fallbacks if target == "chat" else None,
@@ -185,13 +185,17 @@ def _table(rows: list[dict]) -> list[str]:
     floors = {r["concurrency"]: r for r in rows if r["target"] == "floor"}
     for r in rows:
         ratio = ""
-        if r["target"] == "chat" and r["concurrency"] in floors:
-            ratio = f"{r['p95_ms'] / floors[r['concurrency']]['p95_ms']:.2f}×"
+        floor = floors.get(r["concurrency"], {}).get("p95_ms")
+        if r["target"] == "chat" and r["p95_ms"] is not None and floor is not None:
+            ratio = f"{r['p95_ms'] / floor:.2f}×"
         lines.append(
             f"| {r['concurrency']} | {r['target']} | {r['requests']} | {r['errors']} | "
-            f"{r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['throughput_rps']} | {ratio} | "
+            f"{r['p50_ms']} | {phases.cell(r['p95_ms'])} | {phases.cell(r['p99_ms'])} | "
+            f"{r['throughput_rps']} | {ratio} | "
             f"{'' if r.get('model_fallbacks') is None else r['model_fallbacks']} |"
         )
+    if any(r["p95_ms"] is None or r["p99_ms"] is None for r in rows):
+        lines += ["", f"{phases.TOO_FEW_NOTE} `requests` is the number of samples."]
     return lines
 
 
@@ -230,7 +234,9 @@ async def warm_up(seconds: float) -> None:
     for target in ("floor", "chat"):
         print(f"… warm-up: {target}, 10 closed-loop users, {seconds / 2:g} s", flush=True)
         r = await run_cell(target, 10, seconds / 2, 0.0)
-        print(f"  p50 {r['p50_ms']} ms  p95 {r['p95_ms']} ms  (not measured)", flush=True)
+        print(
+            f"  p50 {r['p50_ms']} ms  p95 {phases.cell(r['p95_ms'])} ms  (not measured)", flush=True
+        )
 
 
 async def main_async(
@@ -249,8 +255,9 @@ async def main_async(
             r = await run_cell(target, concurrency, seconds, think_s)
             results.append(r)
             print(
-                f"  p50 {r['p50_ms']} ms  p95 {r['p95_ms']} ms  p99 {r['p99_ms']} ms  "
-                f"{r['throughput_rps']} req/s  errors {r['errors']}",
+                f"  n {r['requests']}  p50 {r['p50_ms']} ms  p95 {phases.cell(r['p95_ms'])} ms  "
+                f"p99 {phases.cell(r['p99_ms'])} ms  {r['throughput_rps']} req/s  "
+                f"errors {r['errors']}",
                 flush=True,
             )
     machine = describe()

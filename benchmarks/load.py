@@ -32,13 +32,16 @@ The client keeps a ledger of acknowledged turns. Afterwards:
 - Firestore: every user's sessions and turns are read back and compared with the ledger (no
   acknowledged turn missing, no client_turn_id stored twice, turn indexes 0..n-1);
 - BigQuery: the benchmark waits, with a progress line, until the events of these sessions stop
-  arriving (the analytics sink drains the events topic through the emulator's push, one
-  delivery at a time: benchmarks/results/analytics.md) or `--drain-timeout` passes, and reports
+  arriving (the analytics sink drains the events topic through the emulator's push, whose pace
+  benchmarks/results/analytics.md measures) or `--drain-timeout` passes, and reports
   any backlog; then the views are compared with Firestore (each turn once in `turns`, each
   session started once, each rated turn's last rating in `feedback_final`).
 
-Figures: p50/p95/p99 per operation (each attempt, successful ones), throughput, errors by status
-(5xx inside and outside the fault windows), RSS per stack process, the load average, and a plot.
+Figures: p50/p95/p99 per operation over its successful attempts (a retry is an attempt of its
+own; failed attempts are counted by status), each acknowledged turn's time from its first attempt
+to the acknowledgement (retries and their waits included), throughput, errors by status (5xx
+inside and outside the fault windows), RSS and CPU per stack process, the load average, and a
+plot.
 Results: benchmarks/results/load.{json,md,png} (load_faults.* with --faults), with the machine.
 """
 
@@ -46,6 +49,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import random
@@ -130,6 +134,7 @@ class User:
         self.email = f"load-{uuid.uuid4().hex[:16]}@example.com"
         self.uid = ""
         self.token = ""
+        self.attempts = 0  # attempts the last call() made
 
     @property
     def headers(self) -> dict[str, str]:
@@ -166,7 +171,9 @@ class User:
         again; None when it gave up."""
         give_up = time.monotonic() + self.run.args.give_up
         backoff = 0.5
+        self.attempts = 0
         while True:
+            self.attempts += 1
             t0 = time.monotonic()
             status, retry_after, r = "", None, None
             try:
@@ -244,6 +251,7 @@ class User:
     async def take_turn(self, session_id: str | None) -> dict | None:
         ctid = uuid.uuid4().hex
         body = {"session_id": session_id, "client_turn_id": ctid, "message": next(messages())}
+        first = time.monotonic()
         r = await self.call("turn", "POST", "/v2/chat/turns", body=body)
         if r is None or r.status_code not in (200, 201):
             self.run.ledger.gave_up.append(
@@ -258,6 +266,11 @@ class User:
             "turn_id": out["turn_id"],
             "turn_index": out["turn_index"],
             "degraded": out.get("degraded", []),
+            # what the user waited: from the first attempt to the acknowledgement, failed
+            # attempts and the waits before each retry included
+            "t": round(first - self.run.started, 2),
+            "acknowledged_ms": round((time.monotonic() - first) * 1000, 1),
+            "attempts": self.attempts,
         }
         self.run.ledger.turns[ctid] = turn
         return turn
@@ -294,44 +307,63 @@ class User:
 # Stack processes: RSS, CPU and load, sampled while the load runs
 
 
-def _by_group() -> dict[int, list[float]]:
-    """Process group -> [RSS bytes, CPU seconds used so far] of its live processes."""
+def _by_group() -> dict[int, tuple[float, dict[int, float]]]:
+    """Process group -> (RSS bytes, {pid: CPU seconds used so far}) of its live processes."""
     page, tick = os.sysconf("SC_PAGE_SIZE"), os.sysconf("SC_CLK_TCK")
-    out: dict[int, list[float]] = defaultdict(lambda: [0, 0.0])
+    rss: dict[int, float] = defaultdict(float)
+    cpu: dict[int, dict[int, float]] = defaultdict(dict)
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            group = out[int(fields[2])]
-            group[0] += int((entry / "statm").read_text().split()[1]) * page
-            group[1] += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+            group, pages = int(fields[2]), int((entry / "statm").read_text().split()[1])
+            seconds = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
         except (OSError, ValueError, IndexError):
             continue
-    return out
+        rss[group] += pages * page
+        cpu[group][int(entry.name)] = seconds
+    return {group: (rss[group], cpu[group]) for group in rss}
 
 
-def stack_usage() -> dict[str, tuple[float, float]]:
-    """(RSS MiB, CPU seconds so far) of each stack service's process group (a service and all
-    its children), and of this load generator."""
+def stack_usage() -> dict[str, tuple[float, dict[int, float]]]:
+    """(RSS MiB, {pid: CPU seconds so far}) of each stack service's process group (a service
+    and all its children), and of this load generator."""
     groups = _by_group()
     out = {}
     for service in stack.SERVICES:
         pid = stack.running_pid(service.name)
         if pid and pid in groups:
             out[service.name] = (round(groups[pid][0] / 2**20, 1), groups[pid][1])
-    mine = groups[os.getpgrp()]
+    mine = groups.get(os.getpgrp(), (0.0, {}))
     out["load generator"] = (round(mine[0] / 2**20, 1), mine[1])
     return out
 
 
+def cpu_used(samples: list[dict[int, float]]) -> float:
+    """CPU seconds a service used over its samples ({pid: CPU seconds so far} each), added up
+    process by process: a restart replaces its processes, whose counters start again from zero,
+    so the first and the last sample's totals belong to different processes. A process first
+    seen after the first sample started meanwhile and counts whole."""
+    used = 0.0
+    for before, after in itertools.pairwise(samples):
+        for pid, seconds in after.items():
+            earlier = before.get(pid)
+            # a pid seen for the first time, or reused by a new process (its counter went back)
+            used += seconds if earlier is None or seconds < earlier else seconds - earlier
+    return used
+
+
 def sample_machine(
-    run: Run, memory: dict[str, list[float]], cpu: dict[str, list[float]], load: list[tuple]
+    run: Run,
+    memory: dict[str, list[float]],
+    cpu: dict[str, list[dict[int, float]]],
+    load: list[tuple],
 ) -> None:
     while not run.stop_sampling.is_set():
-        for name, (mib, seconds) in stack_usage().items():
+        for name, (mib, per_pid) in stack_usage().items():
             memory[name].append(mib)
-            cpu[name].append(seconds)
+            cpu[name].append(per_pid)
         load.append((round(run.clock(), 1), *os.getloadavg()))
         run.stop_sampling.wait(5)
 
@@ -423,7 +455,7 @@ def main() -> None:
     warmup = warm_up(args)
     run = Run(args)
     memory: dict[str, list[float]] = defaultdict(list)
-    cpu: dict[str, list[float]] = defaultdict(list)
+    cpu: dict[str, list[dict[int, float]]] = defaultdict(list)
     load: list[tuple] = []
     sampler = threading.Thread(target=sample_machine, args=(run, memory, cpu, load), daemon=True)
     sampler.start()
@@ -483,9 +515,9 @@ def main() -> None:
         },
         "memory_mib": {k: {"peak": max(v), "end": v[-1]} for k, v in sorted(memory.items())},
         # CPU used by each process group while the load ran, as a share of one core (a restarted
-        # service counts from its restart)
+        # service: its old processes until they stopped, then the new ones)
         "cpu_cores": {
-            k: round(max(0.0, v[-1] - v[0]) / max(1e-9, load[-1][0] - load[0][0]), 3)
+            k: round(cpu_used(v) / max(1e-9, load[-1][0] - load[0][0]), 3)
             for k, v in sorted(cpu.items())
             if len(v) > 1
         },

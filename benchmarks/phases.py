@@ -8,7 +8,9 @@ is that minus `total` (the hop, and the wait for one of the function server's th
 `client side` is the client's wait minus `gateway` (the load generator's own event loop, the
 gateway's server, the network).
 The last column is the mean over the slowest 5 % of requests, so a tail can be told apart from
-a uniformly slow phase."""
+a uniformly slow phase.
+
+`tail_pct` is how every benchmark table shows a p95 or p99: only from enough samples for it."""
 
 from __future__ import annotations
 
@@ -19,6 +21,28 @@ from benchmarks.stats import pct
 UNTIMED = "untimed"
 SERVER = "function server"
 CLIENT = "client side"
+# How a table shows a percentile tail_pct withheld, and the footnote that says why.
+TOO_FEW = "–"
+TOO_FEW_NOTE = (
+    f"{TOO_FEW}: too few samples for that percentile (a p95 needs at least 20, a p99 at least 100; "
+    "with fewer it is the maximum or an interpolation toward it, not a tail)."
+)
+
+
+def enough(n: int, p: float) -> bool:
+    """Whether n samples carry a p-quantile: at least 1 / (1 - p) of them (20 for p95, 100 for
+    p99), so that at least one lies beyond it."""
+    return n >= round(1 / (1 - p))
+
+
+def tail_pct(values: list[float], p: float, digits: int = 1) -> float | None:
+    """The p-quantile, rounded, when there are enough values for it; None otherwise."""
+    return round(pct(values, p), digits) if enough(len(values), p) else None
+
+
+def cell(value: float | None) -> str:
+    """A table cell for a figure tail_pct may have withheld."""
+    return TOO_FEW if value is None else str(value)
 
 
 def breakdown(samples: list[tuple[float, dict[str, float]]]) -> dict[str, dict]:
@@ -47,7 +71,7 @@ def breakdown(samples: list[tuple[float, dict[str, float]]]) -> dict[str, dict]:
         values = [row[name] for _, row in rows]
         out[name] = {
             "p50_ms": round(pct(values, 0.50), 1),
-            "p95_ms": round(pct(values, 0.95), 1),
+            "p95_ms": tail_pct(values, 0.95),
             "mean_ms": round(statistics.fmean(values), 1),
             "slowest_5pct_mean_ms": round(statistics.fmean(row[name] for row in slowest), 1),
         }
@@ -60,10 +84,16 @@ def render(result: dict[str, dict], what: str = "turn") -> list[str]:
     if not result:
         return []
     meta = result["_requests"]
+    if enough(meta["n"], 0.95):
+        slowest = (
+            f"the mean over the {meta['slowest_n']} slowest, those at or above the client's p95 "
+            f"of {meta['client_p95_ms']} ms"
+        )
+    else:  # too few for a p95: the slowest 5 % is the slowest alone
+        slowest = f"the mean over the {meta['slowest_n']} slowest"
     lines = [
         f"Where a {what}'s time goes (Server-Timing of {meta['n']} successful {what}s; the last "
-        f"column is the mean over the {meta['slowest_n']} slowest, those at or above the client's "
-        f"p95 of {meta['client_p95_ms']} ms):",
+        f"column is {slowest}):",
         "",
         "| phase | p50 ms | p95 ms | mean ms | mean in the slowest 5 % |",
         "|---|---:|---:|---:|---:|",
@@ -73,7 +103,9 @@ def render(result: dict[str, dict], what: str = "turn") -> list[str]:
             continue
         label = f"**{name}**" if name == "total" else name
         lines.append(
-            f"| {label} | {r['p50_ms']} | {r['p95_ms']} | {r['mean_ms']} | "
+            f"| {label} | {r['p50_ms']} | {cell(r['p95_ms'])} | {r['mean_ms']} | "
             f"{r['slowest_5pct_mean_ms']} |"
         )
+    if not enough(meta["n"], 0.95):
+        lines += ["", TOO_FEW_NOTE]
     return lines
