@@ -20,11 +20,10 @@ down:
 status:
 	@$(PYTHON) -m scripts.stack status
 
-# The whole stack, a short demo conversation, then keep serving until Ctrl-C.
-run: up
-	@$(PYTHON) -m scripts.demo
-	@echo "serving on http://127.0.0.1:8080 (logs in .stack/logs); Ctrl-C stops the stack"
-	@trap '$(PYTHON) -m scripts.stack down; exit 0' INT TERM; while true; do sleep 1; done
+# The whole stack, a short demo conversation, then keep serving until Ctrl-C, which stops what
+# this started (a stack that was already running stays up).
+run: bootstrap
+	@scripts/with_stack.sh sh -c '$(PYTHON) -m scripts.demo && echo "serving on http://127.0.0.1:8080 (logs in .stack/logs); Ctrl-C to stop" && exec sleep infinity'
 
 demo:
 	@$(PYTHON) -m scripts.demo

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the local stack and the tests need, on a fresh machine, idempotently:
 # the virtualenv and packages, firebase-tools (Auth emulator) in .tools/, the BigQuery
-# emulator's offline DuckDB extension, and checks the Google Cloud CLI emulators and Java.
+# emulator's offline DuckDB extension, and checks Terraform, the Google Cloud CLI emulators and
+# Java.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -15,6 +16,9 @@ stamp_ok() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
 PY=${PYTHON:-python3}
 command -v "$PY" >/dev/null || die "python3 (3.11 or newer) is required"
 "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || die "python 3.11+ is required"
+# Checked first, before minutes of installs: `make test` lints the Terraform files with it.
+command -v terraform >/dev/null \
+  || die "Terraform 1.7+ is required (make test checks the files under terraform/ with terraform fmt): https://developer.hashicorp.com/terraform/install"
 
 # Installs that need nothing from each other run in the background while the main virtualenv
 # and the model are set up (a fresh machine saves minutes); each writes its log to .tools/logs/,

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from common.adapters.bigquery_metrics import QUERY_TIMEOUT
 from common.chat.models import (
     Alternative,
     LegacyChatRequest,
@@ -124,6 +125,10 @@ class ProfileExport(BaseModel):
     sessions: list[dict[str, Any]]
     feedback: list[dict[str, Any]]
     devices: list[dict[str, Any]]
+    analytics: dict[str, str] = Field(
+        description="The pseudonymous key (user_key) analytics rows about the user are kept "
+        "under in BigQuery, and a note saying what that means; erasure removes those rows."
+    )
 
 
 class ChartSpec(BaseModel):
@@ -184,7 +189,10 @@ ERRORS: dict[int, tuple[str, str, str]] = {  # status -> (description, example c
         "'message': the message is empty.",
     ),
     401: (
-        "No token, or not a valid Firebase ID token.",
+        "No token, or not a valid Firebase ID token. In production API Gateway checks the token "
+        "first and answers a missing, expired or invalid one itself, in its own shape, not this "
+        'one (`{"code": 401, "message": "Jwt is missing"}`, `"Jwt is expired"`, ...): treat '
+        "any 401 as: refresh the ID token and retry once.",
         "missing_token",
         "Sign in first: send 'Authorization: Bearer <Firebase ID token>'.",
     ),
@@ -219,6 +227,18 @@ ERRORS: dict[int, tuple[str, str, str]] = {  # status -> (description, example c
 RETRY_AFTER_STATUSES = (429, 503)
 AUTH_ERRORS = (401, 503)  # every signed-in call: a bad token, or the token check cannot run
 BODY_ERRORS = (400, 413, 415)  # every JSON body
+
+
+# --- Backends -------------------------------------------------------------------------------
+
+# How long API Gateway waits for a backend's whole answer before it answers 504 itself (its
+# `deadline`, in seconds); the local gateway applies the same.
+DEFAULT_DEADLINE = 15.0  # API Gateway's default
+BACKEND_DEADLINE = {
+    "chat": 60.0,  # a streamed reply can take a while
+    "insights": QUERY_TIMEOUT + 10,  # past its query's timeout: the function's own 503 arrives
+    "profile": 300.0,  # the function's own timeout: an erasure deletes in batches
+}
 
 
 # --- Endpoints ------------------------------------------------------------------------------
@@ -369,7 +389,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         'true` the answer is `text/event-stream`: `token` events (`{"text"}`) as the reply is '
         "written, possibly a `reset` event (discard the tokens so far), then one `final` event "
         "whose data is the full turn response; an `error` event (the error shape) ends a stream "
-        "that failed after it started.",
+        "that failed after it started: the HTTP status is already 200 then, so its `error` also "
+        "carries `status` (what the status would have been) and, for a 429 or 503, "
+        "`retry_after` (seconds).",
         (
             Reply(
                 201,
@@ -684,6 +706,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                     "sessions": [],
                     "feedback": [],
                     "devices": [],
+                    "analytics": {
+                        "user_key": "9f2c4e…",
+                        "note": "Analytics events about your use of the app are kept in "
+                        "BigQuery under user_key, a pseudonymous key…",
+                    },
                 },
                 {"Content-Disposition": ({"type": "string"}, "attachment")},
             ),

@@ -1,8 +1,11 @@
 """The local stack: emulators, functions under functions-framework, the gateway and a stand-in
 for Cloud Scheduler, each a detached process with its log in `.stack/logs/`.
 
-    python -m scripts.stack up [--with-floor]   start everything, return when /healthz is green
-    python -m scripts.stack down                stop everything this stack started
+    python -m scripts.stack up [--with-floor] [--record FILE]
+                                start what is not running, return when /healthz is green
+                                (FILE: the names of the services this call started)
+    python -m scripts.stack down [--record FILE]
+                                stop every service, or only those FILE names
     python -m scripts.stack status              one line per service
     python -m scripts.stack stop NAME / start NAME   (fault tests)
 """
@@ -255,12 +258,36 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def running_pid(name: str) -> int | None:
-    path = _pid_file(name)
-    if not path.exists():
+def _start_time(pid: int) -> int | None:
+    """When the process started (clock ticks since boot, /proc/<pid>/stat field 22), None if it
+    is gone. With the pid it names one process: a pid is reused once its process has died."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
         return None
-    pid = int(path.read_text() or 0)
-    return pid if pid and _alive(pid) else None
+    return int(stat.rpartition(")")[2].split()[19])  # fields after the name, which may hold spaces
+
+
+def _written_before_boot(path: Path) -> bool:
+    with open("/proc/stat") as f:
+        boot = next(int(line.split()[1]) for line in f if line.startswith("btime "))
+    return path.stat().st_mtime < boot
+
+
+def running_pid(name: str) -> int | None:
+    """The service's pid if the process its pid file names still runs: the same pid with the
+    same start time (after a reboot, or once it has died, the pid may be another process's)."""
+    path = _pid_file(name)
+    try:
+        pid, *started = map(int, path.read_text().split())
+    except (OSError, ValueError):
+        return None
+    now = _start_time(pid)
+    if now is None:
+        return None
+    if not started:  # a pid file from before start times were written: stale after a reboot
+        return None if _written_before_boot(path) else pid
+    return pid if now == started[0] else None
 
 
 def _http_ok(port: int, path: str) -> bool:
@@ -292,9 +319,10 @@ def wait_ready(service: Service, timeout: float = 60) -> None:
     )
 
 
-def start(service: Service, *, wait: bool = True, extra_env: dict | None = None) -> None:
+def start(service: Service, *, wait: bool = True, extra_env: dict | None = None) -> bool:
+    """Start the service unless it runs; True if this call started it."""
     if running_pid(service.name):
-        return
+        return False
     if service.port and port_in_use(service.port):
         raise SystemExit(
             f"port {service.port} ({service.name}) is already in use by another process; "
@@ -313,9 +341,10 @@ def start(service: Service, *, wait: bool = True, extra_env: dict | None = None)
         stdin=subprocess.DEVNULL,
         start_new_session=True,  # its own process group, so `down` stops its children too
     )
-    _pid_file(service.name).write_text(str(proc.pid))
+    _pid_file(service.name).write_text(f"{proc.pid} {_start_time(proc.pid) or 0}")
     if wait:
         wait_ready(service)
+    return True
 
 
 def stop(name: str, timeout: float = 10) -> None:
@@ -408,28 +437,42 @@ def wait_healthy(timeout: float = 90) -> dict:
     raise SystemExit(f"/healthz did not turn green within {timeout:.0f} s: {last}")
 
 
-def up(*, with_floor: bool = False) -> None:
+def up(*, with_floor: bool = False, record: Path | None = None) -> list[str]:
+    """Start what is not running and wait for /healthz; the names of the services this call
+    started, also written to `record` as they start. Failed or interrupted (Ctrl-C, SIGTERM), it
+    stops them again: each runs in a session of its own, which a Ctrl-C never reaches."""
     todo = [s for s in SERVICES if not s.optional or with_floor]
     taken = [s for s in todo if s.port and not running_pid(s.name) and port_in_use(s.port)]
     if taken:
         names = ", ".join(f"{s.port} ({s.name})" for s in taken)
         raise SystemExit(f"ports already in use by other processes: {names}. Free them and retry.")
-    emulators = [s for s in todo if not s.name.startswith("fn-") and s.name != "gateway"]
-    emulators = [s for s in emulators if s.name != "scheduler"]
-    for s in emulators:  # start together, then wait: they boot in parallel
-        start(s, wait=False)
-    for s in emulators:
-        wait_ready(s, timeout=90)
-    provision_pubsub()
-    provision_bigquery()
-    rest = [s for s in todo if s not in emulators]
-    for s in rest:
-        start(s, wait=False)
-    for s in rest:
-        wait_ready(s)
-    health = wait_healthy()
+    started: list[str] = []
+
+    def launch(services: list[Service], timeout: float) -> None:
+        for s in services:  # start together, then wait: they boot in parallel
+            if start(s, wait=False):
+                started.append(s.name)
+                if record is not None:
+                    record.write_text("".join(f"{name}\n" for name in started))
+        for s in services:
+            wait_ready(s, timeout)
+
+    try:
+        emulators = [s for s in todo if not s.name.startswith("fn-") and s.name != "gateway"]
+        emulators = [s for s in emulators if s.name != "scheduler"]
+        launch(emulators, timeout=90)
+        provision_pubsub()
+        provision_bigquery()
+        launch([s for s in todo if s not in emulators], timeout=60)
+        health = wait_healthy()
+    except BaseException:
+        stop_all(started[::-1])
+        if record is not None:
+            record.write_text("")  # nothing of this call's is left running
+        raise
     print(f"stack is up: {GATEWAY_URL} ({', '.join(health.get('dependencies', {}))} healthy)")
     print(f"logs: {LOGS}")
+    return started
 
 
 def is_up(*, with_floor: bool = False) -> bool:
@@ -443,7 +486,17 @@ def is_up(*, with_floor: bool = False) -> bool:
     return True
 
 
-def down() -> None:
+def down(record: Path | None = None) -> None:
+    """Stop every service with a pid file, or with `record` only the services it names (those
+    an `up --record` started): a stack someone else started stays up."""
+    if record is not None:
+        names = record.read_text().split() if record.exists() else []
+        if not names:
+            print("stack left running: this command started none of it")
+            return
+        stop_all(names[::-1])
+        print(f"stopped what this command started: {', '.join(names)}")
+        return
     names = [s.name for s in reversed(SERVICES)]
     leftovers = [p.stem for p in PIDS.glob("*.pid")] if PIDS.exists() else []
     stop_all(names + [n for n in leftovers if n not in names])  # + services renamed since
@@ -457,14 +510,20 @@ def status() -> None:
         print(f"{s.name:12} {s.port or '-':>5}  {state}")
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m scripts.stack")
     sub = parser.add_subparsers(dest="command", required=True)
     p_up = sub.add_parser("up")
     p_up.add_argument("--with-floor", action="store_true")
+    p_up.add_argument("--record", type=Path, help="write the names of the services started here")
     p_is = sub.add_parser("is-up", help="exit 0 when every service runs and /healthz is green")
     p_is.add_argument("--with-floor", action="store_true")
-    sub.add_parser("down")
+    p_down = sub.add_parser("down")
+    p_down.add_argument("--record", type=Path, help="stop only the services this file names")
     sub.add_parser("status")
     sub.add_parser("provision")
     for verb in ("start", "stop"):
@@ -472,11 +531,12 @@ def main(argv: list[str] | None = None) -> None:
         p.add_argument("name", choices=sorted(BY_NAME))
     args = parser.parse_args(argv)
     if args.command == "up":
-        up(with_floor=args.with_floor)
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)  # so that up() stops what it started
+        up(with_floor=args.with_floor, record=args.record)
     elif args.command == "is-up":
         sys.exit(0 if is_up(with_floor=args.with_floor) else 1)
     elif args.command == "down":
-        down()
+        down(args.record)
     elif args.command == "status":
         status()
     elif args.command == "provision":

@@ -1,20 +1,29 @@
 #!/usr/bin/env bash
-# Runs a command with the local stack up; stops the stack afterwards only if it started it.
+# Runs a command with the local stack up, then stops only the services this script started: a
+# stack (or the part of one) that was already running, someone else's, is left running.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+stack() { .venv/bin/python -m scripts.stack "$@"; }
 up_args=()
 if [ "${1:-}" = "--with-floor" ]; then up_args+=(--with-floor); shift; fi
-started=0
-if ! .venv/bin/python -m scripts.stack is-up "${up_args[@]}"; then
-  # A start-up failure is retried once from scratch: on this machine an emulator has, rarely,
-  # died while booting right after a previous stack stopped.
-  .venv/bin/python -m scripts.stack up "${up_args[@]}" || {
-    .venv/bin/python -m scripts.stack down; sleep 3
-    .venv/bin/python -m scripts.stack up "${up_args[@]}" || { .venv/bin/python -m scripts.stack down; exit 1; }
-  }
-  started=1
+started=$(mktemp)  # `stack up --record` writes here the names of the services it started
+# Set before `stack up`, so an interrupted start-up is cleaned up too. (`stack up` itself stops
+# what it started when it fails or is interrupted: each service runs in a session of its own,
+# which a Ctrl-C never reaches.)
+trap 'stack down --record "$started"; rm -f "$started"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+if ! stack is-up "${up_args[@]}"; then
+  # A failed start-up is retried once: on this machine an emulator has, rarely, died while
+  # booting right after a previous stack stopped.
+  stack up --record "$started" "${up_args[@]}" \
+    || { sleep 3; stack up --record "$started" "${up_args[@]}"; } || exit 1
 fi
-cleanup() { [ "$started" = 1 ] && .venv/bin/python -m scripts.stack down; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-"$@"
+# The command runs in the background so that a SIGTERM is acted on at once (bash runs a trap only
+# when its foreground command has ended); `trap -` gives it back the Ctrl-C that background
+# commands otherwise ignore, and `<&0` the standard input they would not get.
+( trap - INT QUIT; exec "$@" ) <&0 &
+child=$!
+trap 'wait "$child"; exit 130' INT  # a Ctrl-C reaches the command too: let it wind up first
+trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 143' TERM
+wait "$child"

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from common.adapters.bigquery_metrics import QUERY_TIMEOUT
 from common.chat.models import TurnResponse
 from scripts import openapi
 from scripts import openapi_endpoints as api
@@ -175,3 +176,21 @@ def test_gateway_variant_names_a_backend_for_every_operation():
 def test_each_error_status_has_an_example_code(status):
     description, code, message = api.ERRORS[status]
     assert re.fullmatch(r"[a-z][a-z0-9_]*", code) and message and description
+
+
+def test_every_backend_has_a_deadline_and_insights_outlasts_its_query():
+    """API Gateway gives a backend `deadline` seconds for its whole answer (15 unless set, then a
+    504 of its own): a metric query may take 30 s before the function answers 503 itself, and an
+    erasure may take the profile function's whole 300 s timeout."""
+    backends = openapi.gateway(spec())["x-google-api-management"]["backends"]
+    deadlines = {name: backend["deadline"] for name, backend in backends.items()}
+    assert deadlines["chat"] == 60
+    assert deadlines["insights"] > QUERY_TIMEOUT
+    assert deadlines["profile"] == 300
+    others = {name for name in deadlines if name not in ("chat", "insights", "profile")}
+    assert others and all(deadlines[name] == 15 for name in others)
+
+
+def test_the_401_says_production_answers_in_the_gateways_shape():
+    description = api.ERRORS[401][0]
+    assert "Jwt is missing" in description and "retry once" in description
