@@ -3,7 +3,9 @@
 The work runs in a thread and the response relays what it produces. A client that hangs up
 mid-stream closes the response early; the work still runs to the end (the turn is stored
 exactly once) because the response waits for it before it finishes. A failure before the first
-byte is an ordinary error response; one after it is an `error` event in the error shape."""
+byte is an ordinary error response; one after it is an `error` event in the error shape, whose
+`error` also carries the `status` the response would have had and its `retry_after` (seconds),
+as the 200 already sent cannot say them."""
 
 from __future__ import annotations
 
@@ -40,10 +42,16 @@ class _QueueSink:
 
 
 def _error_body(exc: BaseException) -> dict:
-    if isinstance(exc, ApiError):
-        return exc.body()
-    log.error("streamed work failed", exc_info=exc)
-    return ApiError("Something went wrong on our side.").body()
+    if not isinstance(exc, ApiError):
+        log.error("streamed work failed", exc_info=exc)
+        exc = ApiError("Something went wrong on our side.")
+    elif exc.status >= 500:  # as common.http logs it when nothing was sent yet
+        log.warning("dependency failure: %s", exc.message, extra={"code": exc.code})
+    body = exc.body()
+    body["error"]["status"] = exc.status
+    if exc.retry_after is not None:
+        body["error"]["retry_after"] = exc.retry_after
+    return body
 
 
 def stream_events(work: Callable[[_QueueSink], Any]) -> flask.Response:

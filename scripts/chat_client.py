@@ -193,7 +193,9 @@ class Chat:
                     return event.json()
                 elif event.event == "error":
                     error = event.json()["error"]
-                    raise ApiProblem(200, error["code"], error["message"], error.get("field"))
+                    # the status the failure would have had, had the stream not begun
+                    status = error.get("status", 200)
+                    raise ApiProblem(status, error["code"], error["message"], error.get("field"))
         raise ApiProblem(502, "stream_ended", "The reply stream ended without a final answer.")
 
     def rate(self, rating: str) -> dict:

@@ -7,15 +7,18 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import logging
+import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import NoReturn, Protocol
 from zoneinfo import ZoneInfo
 
+from common.analysis import with_model
 from common.analysis.types import Analysis
 from common.chat.limits import activity_doc, message_hash, recent_activity
 from common.chat.models import SessionOut, TurnCreate, TurnOut, TurnPage
@@ -24,7 +27,7 @@ from common.config import Settings
 from common.errors import Conflict, NotFound, RateLimited
 from common.events import Event, EventPublisher, user_key
 from common.experiments import assign_running, event_fields
-from common.model_client import normalise
+from common.model_client import PersonaModelClient, normalise
 from common.outbox import deliver_now
 from common.personalization.anomaly import Thresholds, Verdict
 from common.personalization.anomaly import check as check_activity
@@ -44,9 +47,40 @@ from common.timing import phase
 log = logging.getLogger(__name__)
 
 SESSION_GONE = "This session does not exist or has expired; start a new one."
-# Analyses of messages whose turn is reading its context: one per concurrent turn (a deployed
-# instance serves 4 at a time, 8 locally: functions-framework's 4 threads per CPU), with room.
-_ANALYSIS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="analysis")
+# Analyses (model calls) running on this instance. A turn that ends early (a replay, a refusal,
+# a session that is not there) leaves its analysis running, so turns could start them faster
+# than they finish: past these caps a turn reads the baseline alone instead. In all: the model
+# client's workers, so that no analysis waits for one and times out (a deployed instance serves
+# 4 turns at a time, 8 locally). Per user: so that one user's refused turns take no one else's.
+# A thread per slot: an analysis starts at once, never queued (nothing to cancel at an early exit).
+ANALYSES_MAX = PersonaModelClient.WORKERS
+ANALYSES_PER_USER = 2
+_ANALYSIS = ThreadPoolExecutor(max_workers=ANALYSES_MAX, thread_name_prefix="analysis")
+
+
+class _Slots:
+    """Analyses in flight, in all and per user."""
+
+    def __init__(self, total: int, per_user: int) -> None:
+        self._total, self._per_user = total, per_user
+        self._held: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def take(self, who: str) -> bool:
+        with self._lock:
+            if self._held.total() >= self._total or self._held[who] >= self._per_user:
+                return False
+            self._held[who] += 1
+            return True
+
+    def give_back(self, who: str) -> None:
+        with self._lock:
+            self._held[who] -= 1
+            if self._held[who] <= 0:
+                del self._held[who]
+
+
+_SLOTS = _Slots(ANALYSES_MAX, ANALYSES_PER_USER)
 
 
 def turn_key(uid: str, client_turn_id: str) -> str:
@@ -83,13 +117,12 @@ def take_turn(
     fingerprint = _fingerprint(body)
     ukey = user_key(uid, settings.analytics_hmac_key())
     # The message's analysis (a model call) needs nothing stored, so it runs while the context
-    # is read: the turn waits for the slower of the two instead of both. A replay or a limited
-    # request does not wait for it (cancelled if not yet started, else its work is wasted).
-    analysis_done = _ANALYSIS.submit(contextvars.copy_context().run, analyze, body.message)
+    # is read: the turn waits for the slower of the two instead of both. A turn that ends before
+    # it needs the analysis (a replay, a refusal) does not wait for it. None: no slot for it.
+    analysis_done = _start_analysis(uid, analyze, body.message)
     with phase("context"):
         context = store.read_turn_context(key=key, session_id=body.session_id, uid=uid, ukey=ukey)
     if context.keyed_turn is not None:
-        analysis_done.cancel()  # if it has not started: a replay needs no analysis
         return _replay(context.keyed_turn, fingerprint), True
     user_settings = settings_of(context.user)
     local_now = now.astimezone(ZoneInfo(user_settings.timezone))
@@ -135,7 +168,6 @@ def take_turn(
 
     judged = activity, verdict = judge(context)
     if verdict.limited:
-        analysis_done.cancel()
         limit(context, activity, verdict)
 
     state = context.session
@@ -145,7 +177,7 @@ def take_turn(
     turn_id = uuid.uuid4().hex
 
     with phase("analyze"):  # what is left of it once the context is read
-        analysis, degraded = analysis_done.result()
+        analysis, degraded = analysis_done.result() if analysis_done else _baseline(body.message)
     crisis = analysis.safety.crisis
     if crisis:
         resources = resources_for(locale, default_locale=settings.safety_default_locale)
@@ -224,6 +256,7 @@ def take_turn(
             tone=analysis.tone.label,
             entities=tuple(e.text for e in analysis.entities),
             intent=analysis.intent.label,
+            crisis=crisis,
         )
         new_state = append_turn(
             base,
@@ -244,7 +277,6 @@ def take_turn(
             "persona_scores": ranking.scores,
             "persona_source": ranking.source,
             "propensity": ranking.propensity,
-            "crisis": crisis,
             "response": response,
             "expires_at": new_state.expires_at,
             **event_fields(assignment),  # feedback on this turn counts for the same variant
@@ -268,6 +300,8 @@ def take_turn(
         ) | {
             "local_hour": local_now.hour,
             "previous_persona": previous.persona if previous else None,
+            # Its reply was the crisis safety message: what this turn says of it is no persona's.
+            "previous_crisis": bool(previous and previous.crisis),
             "previous_tone": previous.tone if previous else None,
             "previous_intent": previous.intent if previous else None,
             "repeat_of_previous": bool(
@@ -313,6 +347,30 @@ def take_turn(
     with phase("publish"):
         deliver_now(outcome.events, publisher=publisher, outbox=outbox, now=now)
     return outcome.turn_doc["response"], False
+
+
+def _start_analysis(
+    uid: str, analyze: Callable[[str], tuple[Analysis, list[str]]], message: str
+) -> Future[tuple[Analysis, list[str]]] | None:
+    """The message's analysis, started on its own thread; None when the caps are reached."""
+    slots = _SLOTS
+    if not slots.take(uid):
+        log.warning("analyses in flight at their cap: the baseline reads this message")
+        return None
+
+    def run() -> tuple[Analysis, list[str]]:
+        try:
+            return analyze(message)
+        finally:  # before the turn sees the result: its user's next turn finds the slot free
+            slots.give_back(uid)
+
+    return _ANALYSIS.submit(contextvars.copy_context().run, run)
+
+
+def _baseline(message: str) -> tuple[Analysis, list[str]]:
+    """The message read without the model, as when the model is down."""
+    analysis, _ = with_model.analyze(message, model=None)
+    return analysis, [with_model.MODEL_DOWN]
 
 
 class _LimitedAtCommit(Exception):

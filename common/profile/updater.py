@@ -82,7 +82,9 @@ def delta_for(event: Event) -> ProfileDelta | None:
             delta.add("sessions", 1)
             delta.add(f"daily.{day}.sessions", 1)
         previous = d.get("previous_persona")
-        if previous in PERSONA_IDS:
+        # After the crisis safety message (shown under the care persona, written by no persona)
+        # what the user does next says nothing about a persona; older events lack the flag.
+        if previous in PERSONA_IDS and not d.get("previous_crisis"):
             if d.get("repeat_of_previous"):
                 signal, chosen = "re_asked_same_question", None
             elif d.get("persona_source") == "requested" and persona != previous:
@@ -120,7 +122,8 @@ def delta_for(event: Event) -> ProfileDelta | None:
     if event.type == "session.ended":
         persona, turns = d.get("persona"), d.get("turn_count")
         signal = end_signal(turns) if isinstance(turns, int) else None
-        if persona not in PERSONA_IDS or signal is None:
+        # A session whose last reply was the crisis safety message: its end is no persona's.
+        if persona not in PERSONA_IDS or signal is None or d.get("last_crisis"):
             return None
         keys = context_keys(d.get("tone"), d.get("intent"))
         for pid, (reward, weight) in implicit_updates(signal, shown=persona).items():

@@ -4,7 +4,8 @@ A session ends when it expires unused (`SESSION_TTL_HOURS` after its last turn);
 cleanup job finds it and publishes one `session.ended` event before deleting it. Two implicit
 signals come from its length: a user who left after the first reply ("left right after a
 reply") and one who stayed for a long conversation ("long session"). Both are judged on the
-persona that answered last, in the context of the last message."""
+persona that answered last, in the context of the last message; neither when the last reply was
+the crisis safety message."""
 
 from __future__ import annotations
 
@@ -43,6 +44,8 @@ def session_ended_event(
         "persona": state.current_persona,
         "tone": last.tone if last else None,
         "intent": (last.intent or None) if last else None,
+        # It ended on the crisis safety message: its length says nothing of the persona.
+        "last_crisis": bool(last and last.crisis),
     }
     return Event(
         "session.ended",

@@ -19,6 +19,7 @@ class WindowTurn:
     tone: str = "calm"
     entities: tuple[str, ...] = ()
     intent: str = ""
+    crisis: bool = False  # answered with the crisis safety message, which no persona writes
 
     def to_dict(self) -> dict:
         return {
@@ -31,6 +32,7 @@ class WindowTurn:
             "tone": self.tone,
             "entities": list(self.entities),
             "intent": self.intent,
+            "crisis": self.crisis,
         }
 
     @classmethod
@@ -45,6 +47,7 @@ class WindowTurn:
             tone=d.get("tone", "calm"),
             entities=tuple(d.get("entities", ())),
             intent=d.get("intent", ""),
+            crisis=bool(d.get("crisis", False)),  # False in windows stored before the flag
         )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from common.events import Event
 from common.profile.updater import delta_for, profile_from_doc
 
@@ -59,3 +61,49 @@ def test_a_rating_of_the_crisis_safety_message_is_no_evidence_about_the_persona(
         Event("feedback.submitted", NOW, "k", "s1", {**rating(0.0, None).data, "crisis": True})
     )
     assert first is not None and first.increments["feedback_count"] == 1
+
+
+def turn_after(previous: str, **data) -> Event:
+    """A turn event of the same session, answered by `persona`, after a turn of `previous`."""
+    data = {
+        "turn_id": "t2",
+        "turn_index": 1,
+        "persona": "elro",
+        "persona_source": "ensemble",
+        "previous_persona": previous,
+        "previous_tone": "sad",
+        "previous_intent": "venting",
+        **data,
+    }
+    return Event("chat.turn.completed", NOW, "k", "s1", data, subject="k")
+
+
+def evidence(event: Event) -> dict[str, float]:
+    delta = delta_for(event)
+    assert delta is not None
+    return {p: v for p, v in delta.increments.items() if p.startswith(("stats.", "ctx."))}
+
+
+@pytest.mark.parametrize(
+    "data", [{}, {"repeat_of_previous": True}, {"persona_source": "requested"}]
+)
+def test_what_follows_the_crisis_safety_message_is_no_evidence_about_a_persona(data) -> None:
+    # Follow-up, re-asked or another persona chosen: each judges the reply before, and the
+    # crisis safety message (shown under the care persona, Lua) was written by no persona.
+    assert evidence(turn_after("lua", **data))  # after an ordinary reply: evidence about Lua
+    assert evidence(turn_after("lua", **data, previous_crisis=False))
+    after_crisis = turn_after("lua", **data, previous_crisis=True)
+    assert evidence(after_crisis) == {}
+    assert delta_for(after_crisis).increments["shown.elro"] == 1  # the turn itself still counts
+
+
+def ended(turns: int, **data) -> Event:
+    data = {"turn_count": turns, "persona": "lua", "tone": "sad", "intent": "venting", **data}
+    return Event("session.ended", NOW, "k", "s1", data, subject="k")
+
+
+@pytest.mark.parametrize("turns", [1, 6])  # left right after the reply; a long session
+def test_a_session_that_ended_on_the_crisis_safety_message_is_no_evidence(turns: int) -> None:
+    assert evidence(ended(turns))  # events before the flag existed still count
+    assert evidence(ended(turns, last_crisis=False))
+    assert delta_for(ended(turns, last_crisis=True)) is None

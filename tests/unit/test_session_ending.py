@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -50,7 +51,7 @@ def test_the_event_has_no_text_and_a_stable_id() -> None:
     assert first.type == "session.ended" and first.session_id == "s-1"
     assert first.data == {
         "turn_count": 7, "duration_s": 360, "persona": "elro", "tone": "anxious",
-        "intent": "planning",
+        "intent": "planning", "last_crisis": False,
     }  # fmt: skip
     assert "message" not in str(first.envelope())
 
@@ -74,3 +75,14 @@ def test_a_long_session_counts_for_the_persona_and_a_middling_one_for_nothing() 
     reward, weight = IMPLICIT_SIGNALS["long_session"]
     assert _increments(LONG_SESSION_TURNS)["stats.elro.alpha"] == pytest.approx(reward * weight)
     assert _increments(3) is None
+
+
+@pytest.mark.parametrize("turns", [1, LONG_SESSION_TURNS])
+def test_a_session_that_ended_on_the_crisis_safety_message_is_no_evidence(turns: int) -> None:
+    state = _session(turns, persona="lua")  # the care persona, under which the message shows
+    crisis_last = replace(
+        state, window=(*state.window[:-1], replace(state.window[-1], crisis=True))
+    )
+    event = session_ended_event(crisis_last, user_key=None, subject="k", now=T0)
+    assert event.data["last_crisis"] is True
+    assert delta_for(Event.from_envelope(event.envelope(), subject="k")) is None

@@ -1,7 +1,9 @@
-"""A turn reads its stored context while the message is analysed, and a replay does not wait
-for the analysis."""
+"""A turn reads its stored context while the message is analysed, a replay does not wait for
+the analysis, and turns that end early cannot pile analyses up."""
 
 import threading
+import time
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -10,7 +12,9 @@ from common.analysis.baseline import analyze_baseline
 from common.chat import service
 from common.chat.models import TurnCreate
 from common.config import Settings
+from common.errors import NotFound
 from common.ports import TurnContext
+from tests.fakes import turns
 
 WAIT = 5.0  # seconds; only reached when the test fails
 
@@ -81,3 +85,85 @@ def test_a_replay_answers_without_waiting_for_the_analysis():
         assert not finished.is_set()  # answered while the analysis still hung
     finally:
         release.set()
+
+
+# Turns that end before they need their analysis (a session that is not there) leave it running:
+# past the caps a turn reads the baseline alone instead of queueing more model calls.
+
+GONE = "0" * 32  # a well-formed session id that names no session
+MODEL = "model-v1"
+
+
+class HangingModel:
+    """A model whose analyses of messages starting with "hang" wait until the test ends."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.read: list[str] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, text: str):
+        with self._lock:
+            self.read.append(text)
+        if text.startswith("hang"):
+            self.release.wait(WAIT)
+        return replace(analyze_baseline(text), source=MODEL), []
+
+    def started(self, count: int) -> bool:
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            with self._lock:
+                if len(self.read) >= count:
+                    return True
+            time.sleep(0.01)
+        return False
+
+
+def _full_turn(uid: str, message: str, model: HangingModel, session_id: str | None = None) -> dict:
+    return turns.take_turn(uid=uid, message=message, analyze=model, session_id=session_id)
+
+
+@pytest.fixture
+def slots(monkeypatch):
+    def caps(total: int, per_user: int) -> None:
+        monkeypatch.setattr(service, "_SLOTS", service._Slots(total, per_user))
+
+    caps(service.ANALYSES_MAX, service.ANALYSES_PER_USER)
+    return caps
+
+
+def test_turns_to_a_missing_session_cannot_keep_the_model_busy_for_others(slots):
+    model = HangingModel()
+    try:
+        for i in range(6):  # quick 404s, each leaving its analysis running
+            with pytest.raises(NotFound):
+                _full_turn("u1", f"hang {i}", model, session_id=GONE)
+        assert model.started(service.ANALYSES_PER_USER)
+        # While they hang, this user's next turn is answered by the baseline...
+        mine = _full_turn("u1", "should I take the offer?", model)
+        assert mine["degraded"] == ["persona_model"]
+        # ...and another user's turn by the model, as usual.
+        theirs = _full_turn("u2", "should I take the offer?", model)
+        assert theirs["degraded"] == []
+        # Only the first refused turns' messages ever reached the model.
+        hung = [f"hang {i}" for i in range(service.ANALYSES_PER_USER)]
+        assert sorted(model.read) == [*hung, "should I take the offer?"]
+    finally:
+        model.release.set()
+
+
+def test_past_the_instance_cap_every_user_reads_the_baseline_until_a_slot_frees(slots):
+    slots(2, 1)
+    model = HangingModel()
+    try:
+        for uid in ("u1", "u2"):
+            with pytest.raises(NotFound):
+                _full_turn(uid, f"hang {uid}", model, session_id=GONE)
+        assert model.started(2)
+        assert _full_turn("u3", "hello", model)["degraded"] == ["persona_model"]
+    finally:
+        model.release.set()
+    deadline = time.monotonic() + WAIT  # once the hung analyses end, the model reads again
+    while _full_turn("u3", "hello", model)["degraded"] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert time.monotonic() < deadline
