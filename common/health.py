@@ -19,6 +19,7 @@ FEATURES = {
     "auth": ["sign_in"],
     "bigquery": ["insights"],
     "persona_model": ["persona_model"],
+    "reply_generator": ["reply_generator"],  # the name a turn's "degraded" uses
 }
 
 
@@ -72,6 +73,10 @@ def check_all(settings: Settings) -> dict:
         deps.setdefault("persona_model", {"ok": True}).update(model.health())
         if model.breaker.state == "open":
             deps["persona_model"]["ok"] = False
+    if settings.response_generator == "gemini":  # the template generator cannot fail
+        # From the outcomes of this instance's turns: a model call per check would be billed.
+        state = clients.response_generator().health()
+        deps["reply_generator"] = {"ok": state["circuit"] != "open", **state}
     degraded = sorted({feat for n, d in deps.items() if not d["ok"] for feat in FEATURES[n]})
     return {
         "status": "ok" if not degraded else "degraded",

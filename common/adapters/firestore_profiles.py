@@ -41,6 +41,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _exported_turn(doc: dict) -> dict:
+    """A stored turn as the export shows it: all of it, with its `response` decoded (the only
+    place what was inferred about the message is kept: sentiment, tone and intent confidences,
+    persona reasons, alternatives, degraded features). Only `fingerprint` is left out, a hash of
+    the turn's own request kept to recognise a retry."""
+    turn = FirestoreSessionStore._decode_turn(doc)
+    turn.pop("fingerprint", None)
+    return turn
+
+
 class FirestoreProfileStore:
     def __init__(self, client: Any, sessions: FirestoreSessionStore) -> None:
         self._db = client
@@ -83,7 +93,7 @@ class FirestoreProfileStore:
             for snap in self._owned(SESSIONS, uid):
                 session = decode_session(snap.to_dict())
                 turns = [
-                    {k: v for k, v in t.to_dict().items() if k not in ("response", "fingerprint")}
+                    _exported_turn(t.to_dict())
                     for t in snap.reference.collection(TURNS)
                     .order_by("turn_index")
                     .stream(**bounded())

@@ -178,13 +178,22 @@ def engagement_score(*, turns_7d: int, sessions_7d: int, feedback_7d: int) -> fl
     )
 
 
+def found_helpful(profile: Profile | None, persona: str) -> bool:
+    """The user has shown they like `persona`: at least FAVOURITE_MIN_EVIDENCE observations and
+    a posterior mean above the prior's 0.5."""
+    if profile is None:
+        return False
+    s = profile.stat(persona)
+    return s.evidence >= FAVOURITE_MIN_EVIDENCE and s.mean > 0.5
+
+
 def favourite_persona(profile: Profile) -> str | None:
-    """The persona with the highest posterior mean among those with at least
-    FAVOURITE_MIN_EVIDENCE observations and a mean above the prior's 0.5; None otherwise."""
+    """The persona with the highest posterior mean among those the user found helpful; None
+    when there is none."""
     known = [
         (s.mean, -PERSONA_IDS.index(p), p)
         for p, s in profile.stats.items()
-        if s.evidence >= FAVOURITE_MIN_EVIDENCE and s.mean > 0.5
+        if found_helpful(profile, p)
     ]
     return max(known)[2] if known else None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -28,8 +29,19 @@ class ProfileStore(Protocol):
     def erase_user(self, *, uid: str, ukey: str, now: datetime) -> dict[str, int]: ...
 
 
+def _ascii_digits(text: str) -> str:
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
+
+
 def settings_of(user_doc: dict | None) -> ProfileSettings:
-    return ProfileSettings.model_validate((user_doc or {}).get("settings") or {}, strict=False)
+    stored = dict((user_doc or {}).get("settings") or {})
+    if isinstance(quiet := stored.get("quiet_hours"), dict):
+        # PATCH once stored quiet hours in any script's digits ("1٥:3٠"); it refuses them now.
+        # Read them as the times they meant, or the user's turns and pushes would fail.
+        stored["quiet_hours"] = {
+            k: _ascii_digits(v) if isinstance(v, str) else v for k, v in quiet.items()
+        }
+    return ProfileSettings.model_validate(stored, strict=False)
 
 
 def _out(settings: ProfileSettings, prefs: dict | None, now: datetime) -> ProfileOut:
@@ -98,9 +110,19 @@ def patch_profile(
     return _out(updated, prefs, now)
 
 
+ANALYTICS_NOTE = (
+    "Analytics events about your use of the app are kept in BigQuery under user_key, a "
+    "pseudonymous key (a keyed hash of your user id), never under the user id itself; events "
+    "from while anonymize_analytics was on carry no key. Erasing your profile erases the rows "
+    "under this key."
+)
+
+
 def export_profile(*, uid: str, store: ProfileStore, settings: Settings) -> dict[str, Any]:
     ukey = user_key(uid, settings.analytics_hmac_key())
-    return store.export_user(uid=uid, ukey=ukey)
+    # The rows themselves stay in BigQuery: the export says they exist and under which key.
+    analytics = {"user_key": ukey, "note": ANALYTICS_NOTE}
+    return {**store.export_user(uid=uid, ukey=ukey), "analytics": analytics}
 
 
 def erase_profile(*, uid: str, store: ProfileStore, settings: Settings, now: datetime) -> dict:

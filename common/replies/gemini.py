@@ -9,6 +9,7 @@ import functools
 from collections.abc import Iterator
 from typing import Any
 
+from common.breaker import CircuitBreaker
 from common.replies.prompt import Prompt, PromptBuilder
 from common.replies.types import GenerationError, ReplyRequest
 
@@ -23,6 +24,11 @@ _BLOCKED = frozenset(
         "IMAGE_SAFETY",
     }
 )
+
+# /healthz reports the generator down after this many consecutive failed calls, for this long
+# after the last of them: evidence from real turns, never a billed call of its own.
+DOWN_AFTER_FAILURES = 3
+DOWN_FOR_SECONDS = 60.0
 
 
 @functools.cache
@@ -84,6 +90,7 @@ class GeminiGenerator:
         base_url: str | None = None,
         timeout_seconds: float = 8.0,
         prompt_builder: PromptBuilder | None = None,
+        outcomes: CircuitBreaker | None = None,
     ) -> None:
         self.project = project
         self.location = location
@@ -91,6 +98,20 @@ class GeminiGenerator:
         self.base_url = base_url or None
         self.timeout_seconds = timeout_seconds
         self.prompt_builder = prompt_builder or PromptBuilder()
+        # Records whether calls reach Gemini, for /healthz; observed, not enforced: every turn
+        # still calls. A withheld or empty answer counts as reached (the service is up).
+        self.outcomes = outcomes or CircuitBreaker(
+            failures=DOWN_AFTER_FAILURES, reset_seconds=DOWN_FOR_SECONDS
+        )
+        self._last_error: str | None = None
+
+    def health(self) -> dict:
+        """This instance's view from its recent calls (error names only: /healthz is public)."""
+        return {"circuit": self.outcomes.state, "last_error": self._last_error}
+
+    def _failed(self, exc: BaseException) -> None:
+        self._last_error = type(exc).__name__
+        self.outcomes.failure()
 
     def _call_args(self, req: ReplyRequest) -> tuple[Any, dict[str, Any]]:
         """The cached client and the keyword arguments of one generate call."""
@@ -104,6 +125,7 @@ class GeminiGenerator:
                 max(1, round(self.timeout_seconds * 1000)),
             )
         except Exception as exc:  # SDK missing, bad credentials or configuration
+            self._failed(exc)
             raise GenerationError(f"Gemini client unavailable: {_describe(exc)}") from exc
         prompt: Prompt = self.prompt_builder.build(req)
         return client, {
@@ -119,9 +141,11 @@ class GeminiGenerator:
             response = client.models.generate_content(**kwargs)
             text = (response.text or "").strip()
         except Exception as exc:
+            self._failed(exc)
             raise GenerationError(
                 f"Gemini {self.model} failed: {_describe(exc, self.timeout_seconds)}"
             ) from exc
+        self.outcomes.success()
         if not text:
             raise GenerationError(self._empty_message(response))
         reason = _finish_reason(response)
@@ -138,6 +162,7 @@ class GeminiGenerator:
             for chunk in client.models.generate_content_stream(**kwargs):
                 reason, block = _finish_reason(chunk), _block_reason(chunk)
                 if block or reason in _BLOCKED:
+                    self.outcomes.success()
                     raise GenerationError(
                         f"Gemini {self.model} withheld the answer ({block or reason})"
                     )
@@ -147,9 +172,11 @@ class GeminiGenerator:
         except GenerationError:
             raise
         except Exception as exc:
+            self._failed(exc)
             raise GenerationError(
                 f"Gemini {self.model} stream failed: {_describe(exc, self.timeout_seconds)}"
             ) from exc
+        self.outcomes.success()
         if not produced:
             raise GenerationError(f"Gemini {self.model} returned an empty answer")
 

@@ -179,12 +179,26 @@ def rank(
     return Ranking(ranked, chosen, alternatives, source, round(propensity, 4))
 
 
-def personalize(ranking: Ranking, *, chosen_id: str, propensity: float, policy: str) -> Ranking:
-    """The ranking once a personalization policy has chosen who answers (pure)."""
+def personalize(
+    ranking: Ranking,
+    *,
+    chosen_id: str,
+    propensity: float,
+    policy: str,
+    helpful_before: bool = False,
+) -> Ranking:
+    """The ranking once a personalization policy has chosen who answers (pure).
+
+    `helpful_before`: the user's profile shows they liked the chosen persona (enough evidence,
+    mean above the prior); without it a pick over the ensemble's best is an exploration and
+    says so, rather than claim a liking the user never showed."""
     by_id = {s.id: s for s in ranking.ranked}
     pick = by_id[chosen_id]
     if chosen_id != ranking.ranked[0].id:
-        reason = f"You've found {pick.name}'s answers helpful before."
+        if helpful_before:
+            reason = f"You've found {pick.name}'s answers helpful before."
+        else:
+            reason = f"Trying {pick.name} for this one."
         pick = Scored(pick.id, pick.score, (reason, *pick.reasons), pick.components)
     alternatives = tuple(s for s in ranking.ranked if s.id != chosen_id)[:2]
     return Ranking(ranking.ranked, pick, alternatives, policy, round(propensity, 4))

@@ -4,7 +4,7 @@ import pytest
 
 from common.analysis.types import Analysis, Distribution, Sentiment
 from common.labels import INTENTS, PACES, PERSONA_IDS, TONES
-from common.routing.ensemble import Conversation, Weights, day_part, rank
+from common.routing.ensemble import Conversation, Weights, day_part, personalize, rank
 
 ROUTER = {"lua": 0.50, "riri": 0.62, "elro": 0.55, "nana": 0.40}
 REASONS = {p: (f"router likes {p}",) for p in PERSONA_IDS}
@@ -150,3 +150,18 @@ def test_care_overrides_a_strong_router_and_model_call():
     )
     assert (r.chosen.id, r.source, r.propensity) == ("lua", "care", 1.0)
     assert r.chosen.reasons[0] == "Staying gentle after what you shared earlier."
+
+
+def test_a_policy_pick_claims_a_liking_only_with_evidence_for_it():
+    ranking = _rank()
+    other = ranking.ranked[1]
+    explored = personalize(ranking, chosen_id=other.id, propensity=0.2, policy="thompson")
+    assert explored.chosen.reasons[0] == f"Trying {other.name} for this one."
+    assert not any("helpful before" in r for r in explored.chosen.reasons)
+    liked = personalize(
+        ranking, chosen_id=other.id, propensity=0.8, policy="thompson", helpful_before=True
+    )
+    assert liked.chosen.reasons[0] == f"You've found {other.name}'s answers helpful before."
+    assert (liked.source, liked.propensity) == ("thompson", 0.8)
+    same = personalize(ranking, chosen_id=ranking.ranked[0].id, propensity=0.9, policy="greedy")
+    assert same.chosen.reasons == ranking.ranked[0].reasons  # the ensemble's own choice

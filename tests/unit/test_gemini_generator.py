@@ -22,6 +22,7 @@ from common.replies import (
     TemplateGenerator,
     make_generator,
 )
+from common.replies.gemini import DOWN_AFTER_FAILURES
 from tests.fakes.gemini_server import FakeGeminiServer, gemini_server_fixture  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[2]
@@ -76,7 +77,8 @@ def test_persona_voice_goes_as_system_instruction(gemini_server: FakeGeminiServe
         generator(gemini_server).generate(request(persona=pid))
         instruction = gemini_server.last_request.system_instruction
         assert instruction.startswith(persona.voice)
-        assert "Python (tool)" in instruction
+        assert "it names: tool" in instruction  # the entity's type; its words go in the notes
+        assert "Python (tool)" in gemini_server.last_request.content_texts("user")[-2]
 
 
 def test_window_goes_as_contents(gemini_server: FakeGeminiServer) -> None:
@@ -179,3 +181,31 @@ def test_importing_replies_does_not_load_the_sdk() -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, check=False)
     assert result.returncode == 0
+
+
+def test_failed_calls_are_recorded_for_healthz(gemini_server: FakeGeminiServer) -> None:
+    gen = generator(gemini_server)
+    assert gen.health() == {"circuit": "closed", "last_error": None}
+    gemini_server.fail("error_500")
+    for _ in range(DOWN_AFTER_FAILURES - 1):
+        with pytest.raises(GenerationError):
+            gen.generate(request())
+    with pytest.raises(GenerationError):
+        list(gen.stream(request()))  # streamed turns count the same
+    health = gen.health()
+    assert health["circuit"] == "open"
+    assert health["last_error"] and "500" not in health["last_error"]  # a name, no detail
+    gemini_server.fail("ok")
+    gen.generate(request())
+    assert gen.health()["circuit"] == "closed"
+
+
+def test_a_withheld_answer_still_shows_gemini_is_up(gemini_server: FakeGeminiServer) -> None:
+    gen = generator(gemini_server)
+    gemini_server.fail("blocked")
+    for _ in range(DOWN_AFTER_FAILURES):
+        with pytest.raises(GenerationError):
+            gen.generate(request())
+        with pytest.raises(GenerationError):
+            list(gen.stream(request()))
+    assert gen.health()["circuit"] == "closed"

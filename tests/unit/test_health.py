@@ -7,6 +7,7 @@ import pytest
 
 from common import clients, health
 from common.config import Settings
+from common.replies.gemini import DOWN_AFTER_FAILURES, GeminiGenerator
 
 
 class Ping:
@@ -39,3 +40,45 @@ def test_a_hung_check_is_reported_down_on_time(hung: None) -> None:
     assert report["dependencies"]["firestore"]["error"] == "Timeout"
     assert report["dependencies"]["pubsub"]["ok"] is True
     assert (report["status"], report["degraded"]) == ("degraded", ["chat", "sessions"])
+
+
+@pytest.fixture
+def healthy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FIREBASE_AUTH_EMULATOR_HOST", raising=False)
+    monkeypatch.delenv("BIGQUERY_EMULATOR_HOST", raising=False)
+    monkeypatch.setattr(clients, "session_store", lambda: Ping())
+    monkeypatch.setattr(clients, "event_publisher", lambda: Ping())
+    monkeypatch.setattr(clients, "persona_model", lambda: None)
+
+
+def _gemini(monkeypatch: pytest.MonkeyPatch) -> GeminiGenerator:
+    gen = GeminiGenerator(project="demo-ion", location="us-central1", model="gemini-2.5-flash")
+    monkeypatch.setattr(clients, "response_generator", lambda: gen)
+    return gen
+
+
+def test_a_failing_gemini_degrades_the_reply_generator(
+    healthy: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gen = _gemini(monkeypatch)
+    settings = Settings(model_health_url=None, response_generator="gemini")
+    report = health.check_all(settings)
+    assert report["dependencies"]["reply_generator"]["ok"] is True
+    assert report["status"] == "ok"
+    for _ in range(DOWN_AFTER_FAILURES):  # what the turns' failed calls leave behind
+        gen._failed(ConnectionError("Vertex AI unreachable"))
+    report = health.check_all(settings)
+    entry = report["dependencies"]["reply_generator"]
+    assert entry["ok"] is False and entry["last_error"] == "ConnectionError"
+    assert (report["status"], report["degraded"]) == ("degraded", ["reply_generator"])
+    gen.outcomes.success()  # a turn reached Gemini again
+    assert health.check_all(settings)["status"] == "ok"
+
+
+def test_the_template_generator_is_not_reported(
+    healthy: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _gemini(monkeypatch)
+    report = health.check_all(Settings(model_health_url=None, response_generator="template"))
+    assert "reply_generator" not in report["dependencies"]
+    assert report["status"] == "ok"

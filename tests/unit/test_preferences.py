@@ -14,6 +14,7 @@ from common.personalization.preferences import (
     engagement_score,
     explicit_reward,
     favourite_persona,
+    found_helpful,
     implicit_updates,
     observe,
     time_of_day_match,
@@ -156,6 +157,14 @@ def test_favourite_needs_enough_evidence_and_a_good_record():
     assert favourite_persona(_with(lua=PersonaStats(1.0, 6.0))) is None  # disliked
     both = _with(lua=PersonaStats(5.0, 2.0), elro=PersonaStats(8.0, 1.0))
     assert favourite_persona(both) == "elro"
+
+
+def test_found_helpful_is_what_the_explanation_may_claim():
+    assert not found_helpful(None, "lua")  # personalization off: no profile
+    assert not found_helpful(Profile(), "lua")  # no evidence yet
+    assert not found_helpful(_with(lua=PersonaStats(3.0, 1.0)), "lua")  # 2 observations
+    assert not found_helpful(_with(lua=PersonaStats(1.0, 6.0)), "lua")  # disliked
+    assert found_helpful(_with(lua=PersonaStats(4.0, 1.0)), "lua")
 
 
 def test_time_match_is_the_affinity_for_a_user_active_at_that_time():

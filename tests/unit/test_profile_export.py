@@ -1,0 +1,56 @@
+"""GET /v2/profile/export: every stored turn whole (what was inferred about it included), a word
+on the analytics rows kept under a pseudonym, and stored settings read back safely."""
+
+from __future__ import annotations
+
+import json
+
+from common.adapters.firestore_profiles import _exported_turn
+from common.config import Settings
+from common.events import user_key
+from common.profile.models import QuietHours
+from common.profile.service import ANALYTICS_NOTE, export_profile, settings_of
+
+RESPONSE = {
+    "turn_id": "t1",
+    "reply": "Let's slow down.",
+    "persona": {"id": "lua", "name": "Lua", "score": 0.7, "reasons": ["Trying Lua."]},
+    "alternatives": [{"id": "nana", "name": "Nana", "score": 0.5}],
+    "analysis": {"sentiment": {"label": "negative", "score": -0.6}, "pace": {"label": "urgent"}},
+    "safety": {"crisis": False, "resources": []},
+    "degraded": ["reply_generator"],
+}
+
+
+def test_a_turn_is_exported_with_what_was_inferred_about_it() -> None:
+    stored = {
+        "turn_id": "t1",
+        "message": "I'm stuck",
+        "reply": "Let's slow down.",
+        "fingerprint": "ab" * 32,
+        "response": json.dumps(RESPONSE),  # stored as JSON text
+    }
+    turn = _exported_turn(stored)
+    assert turn["response"] == RESPONSE
+    assert turn["message"] == "I'm stuck" and "fingerprint" not in turn
+
+
+class Store:
+    def export_user(self, *, uid: str, ukey: str) -> dict:
+        return {"uid": uid, "profile": {}, "sessions": []}
+
+
+def test_the_export_names_the_pseudonymous_analytics_key() -> None:
+    settings = Settings(ion_env="local")
+    export = export_profile(uid="u1", store=Store(), settings=settings)  # type: ignore[arg-type]
+    assert export["uid"] == "u1" and export["sessions"] == []
+    assert export["analytics"] == {
+        "user_key": user_key("u1", settings.analytics_hmac_key()),
+        "note": ANALYTICS_NOTE,
+    }
+
+
+def test_quiet_hours_stored_in_other_digits_read_as_the_times_they_meant() -> None:
+    doc = {"settings": {"quiet_hours": {"start": "1٥:3٠", "end": "0𝟗:00"}, "timezone": "UTC"}}
+    assert settings_of(doc).quiet_hours == QuietHours(start="15:30", end="09:00")
+    assert settings_of(None).quiet_hours is None
