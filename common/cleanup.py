@@ -1,8 +1,8 @@
-"""Session cleanup (Cloud Scheduler): what expired, what is past its owner's retention, and the
-analytics half of erasures. Keyword-only services over two ports; every phase works in bounded
-batches and re-queries what is left, so a run that stops half-way (at its batch bound or its
-time budget) is finished by the next one and a second run over the same data deletes nothing
-more."""
+"""Session cleanup (Cloud Scheduler): what expired, what is past its owner's retention, the
+analytics half of erasures, and erasures a request began and could not finish. Keyword-only
+services over two ports; every phase works in bounded batches and re-queries what is left, so a
+run that stops half-way (at its batch bound or its time budget) is finished by the next one and
+a second run over the same data deletes nothing more."""
 
 from __future__ import annotations
 
@@ -23,6 +23,10 @@ DEFAULT_RETENTION_DAYS: int = ProfileSettings.model_fields["retention_days"].def
 # a while after the erasure: rows are deleted on every run until this long after the request,
 # and only then is the erasure marked done.
 ERASURE_SETTLE = timedelta(hours=24)
+# A request erases within the profile function's timeout (300 s, terraform/stack/functions.tf):
+# an erasure still unfinished this long after it began was cut off, and finishing it cannot race
+# the request.
+ERASURE_RESUME_AFTER = timedelta(minutes=10)
 # Collections whose documents expire on their own `expires_at` (TTL in production, best effort).
 EXPIRING_COLLECTIONS = ("turn_keys", "feedback", "activity")
 
@@ -44,6 +48,15 @@ class OrphanScan:
 @dataclass(frozen=True)
 class PendingErasure:
     user_key: str
+    requested_at: datetime
+
+
+@dataclass(frozen=True)
+class UnfinishedErasure:
+    """An erasure whose Firestore part has not finished: still running, or cut off."""
+
+    user_key: str
+    uid: str | None  # None if recorded before erasures kept it: it cannot be finished here
     requested_at: datetime
 
 
@@ -86,6 +99,11 @@ class CleanupStore(Protocol):
 
     def pending_erasures(self, *, limit: int) -> list[PendingErasure]: ...
 
+    def unfinished_erasures(self, *, limit: int) -> list[UnfinishedErasure]: ...
+
+    def finish_erasure(self, *, uid: str, user_key: str, now: datetime) -> None:
+        """Erase the user's documents again: what a cut-off erasure left."""
+
     def record_erasures(self, user_keys: list[str], *, now: datetime, done: bool) -> None:
         """Note this run on the erasures; `done` completes their analytics part."""
 
@@ -110,6 +128,7 @@ class AnalyticsEraser(Protocol):
 
 @dataclass
 class CleanupReport:
+    erasures_finished: int = 0  # cut off half-way by their request, finished by this run
     sessions_deleted: int = 0
     turns_deleted: int = 0
     orphan_turns_deleted: int = 0
@@ -146,9 +165,10 @@ def run_cleanup(
     budget_seconds: float | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> CleanupReport:
-    """One scheduled run: analytics (erasures, then retention) first, so that a user's erasure
-    never waits behind a backlog; then expiry and retention in Firestore until the batch bound
-    or `budget_seconds` (kept well inside the function's timeout, so the run reports)."""
+    """One scheduled run: erasures first (those a request could not finish, then analytics:
+    erasures, then retention), so that a user's erasure never waits behind a backlog; then
+    expiry and retention in Firestore until the batch bound or `budget_seconds` (kept well
+    inside the function's timeout, so the run reports)."""
     report = CleanupReport()
     deadline = None if budget_seconds is None else clock() + budget_seconds
 
@@ -161,6 +181,7 @@ def run_cleanup(
             yield n
         report.complete = False
 
+    _unfinished_erasures(store, report, rounds, now=now, batch_size=batch_size)
     report.analytics = _analytics(store, analytics, now=now, batch_size=batch_size)
     _expired_sessions(store, report, rounds, now=now, batch_size=batch_size)
     _orphan_turns(store, report, rounds, now=now, batch_size=batch_size)
@@ -178,6 +199,24 @@ def run_cleanup(
 
 
 Rounds = Callable[[], Iterator[int]]
+
+
+def _unfinished_erasures(
+    store: CleanupStore, report: CleanupReport, rounds: Rounds, *, now: datetime, batch_size: int
+) -> None:
+    """Erasures cut off half-way (a crash, the function's timeout), one user per round, once
+    the request that began them is surely over."""
+    unfinished = store.unfinished_erasures(limit=batch_size)
+    due = [e for e in unfinished if e.requested_at <= now - ERASURE_RESUME_AFTER]
+    if unknown := [e for e in due if e.uid is None]:
+        log.warning("%d unfinished erasures without a uid cannot be finished", len(unknown))
+    left = iter(e for e in due if e.uid is not None)
+    for _ in rounds():
+        erasure = next(left, None)
+        if erasure is None:
+            return
+        store.finish_erasure(uid=erasure.uid, user_key=erasure.user_key, now=now)
+        report.erasures_finished += 1
 
 
 def _expired_sessions(

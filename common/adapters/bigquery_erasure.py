@@ -20,27 +20,27 @@ class BigQueryAnalyticsEraser:
         self._table_id = f"{client.project}.{dataset}.{table}"
 
     def _run(self, sql: str, params: list) -> int:
+        import requests
         from google.api_core import exceptions
         from google.cloud import bigquery
 
+        # Any other failure (BadRequest for rows still in the streaming buffer, Forbidden for
+        # quota, a 5xx, RetryError once the client's retries ran out, a failed connection) means
+        # BigQuery cannot do it now: the run reports it and the next one tries again.
+        unavailable = (exceptions.GoogleAPIError, TimeoutError, requests.RequestException)
         try:
             self._client.get_table(self._table_id)
         except exceptions.NotFound as e:
             raise AnalyticsTableMissing(self._table_id) from e
+        except unavailable as e:
+            raise AnalyticsUnavailable(str(e)) from e
         config = bigquery.QueryJobConfig(query_parameters=params)
         try:
             job = self._client.query(sql, job_config=config)
             job.result(timeout=QUERY_TIMEOUT)
         except exceptions.NotFound as e:  # dropped between the check and the statement
             raise AnalyticsTableMissing(self._table_id) from e
-        except (
-            exceptions.BadRequest,  # e.g. rows still in the streaming buffer
-            exceptions.ServiceUnavailable,
-            exceptions.InternalServerError,
-            exceptions.TooManyRequests,
-            exceptions.Forbidden,  # quota
-            TimeoutError,
-        ) as e:
+        except unavailable as e:
             raise AnalyticsUnavailable(str(e)) from e
         return int(job.num_dml_affected_rows or 0)
 

@@ -1,7 +1,7 @@
 """CleanupStore on Firestore: expired and retained-too-long sessions with their turns, other
-expiring documents, users' retention choices and pending erasures. Every query re-reads what is
-left, so deleting in bounded batches needs no stored cursor between runs, except the orphan
-scan's (jobs/session_cleanup), which must get past old turns that stay."""
+expiring documents, users' retention choices, pending erasures and unfinished ones. Every query
+re-reads what is left, so deleting in bounded batches needs no stored cursor between runs,
+except the orphan scan's (jobs/session_cleanup), which must get past old turns that stay."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from common.adapters.firestore_calls import READ_TIMEOUT, storage_errors
-from common.adapters.firestore_profiles import ERASURES
+from common.adapters.firestore_profiles import ERASURES, IN_PROGRESS, erase_user
 from common.adapters.firestore_sessions import (
     OUTBOX,
     SESSIONS,
@@ -19,7 +19,13 @@ from common.adapters.firestore_sessions import (
     decode_session,
     outbox_doc,
 )
-from common.cleanup import DEFAULT_RETENTION_DAYS, OrphanScan, PendingErasure, SessionRef
+from common.cleanup import (
+    DEFAULT_RETENTION_DAYS,
+    OrphanScan,
+    PendingErasure,
+    SessionRef,
+    UnfinishedErasure,
+)
 from common.config import get_settings
 from common.events import user_key
 from common.profile.service import settings_of
@@ -252,6 +258,24 @@ class FirestoreCleanupStore:
                 PendingErasure(s.id, s.get("requested_at"))
                 for s in query.stream(timeout=READ_TIMEOUT)
             ]
+
+    def unfinished_erasures(self, *, limit: int) -> list[UnfinishedErasure]:
+        """An equality alone, so no composite index: few are in progress at any time (requests
+        erasing now, and any cut off), and the service judges their age."""
+        query = (
+            self._db.collection(ERASURES)
+            .where(filter=_filter("firestore", "==", IN_PROGRESS))
+            .limit(limit)
+        )
+        with storage_errors():
+            snaps = list(query.stream(timeout=READ_TIMEOUT))
+        return [
+            UnfinishedErasure(s.id, (s.to_dict() or {}).get("uid"), s.get("requested_at"))
+            for s in snaps
+        ]
+
+    def finish_erasure(self, *, uid: str, user_key: str, now: datetime) -> None:
+        erase_user(self._db, uid=uid, ukey=user_key, now=now)
 
     def record_erasures(self, user_keys: list[str], *, now: datetime, done: bool) -> None:
         update: dict[str, Any] = {"analytics_last_run_at": now}

@@ -28,6 +28,7 @@ APPLIED, DEVICES, ERASURES = "applied_events", "devices", "erasures"
 PRODUCER_CURSORS = "producer_cursors"
 DEFERRED_NOTIFICATIONS = "deferred_notifications"  # pushes waiting out quiet hours (owner_uid)
 BATCH = 400  # Firestore allows 500 writes per batch
+IN_PROGRESS = "in_progress"  # erasures/{user_key}.firestore until the user's documents are gone
 
 
 def _plain(value: Any) -> Any:
@@ -80,17 +81,11 @@ class FirestoreProfileStore:
         with storage_errors():
             batch.commit(**bounded())
 
-    def _owned(self, collection: str, uid: str):
-        from google.cloud.firestore_v1.base_query import FieldFilter
-
-        query = self._db.collection(collection).where(filter=FieldFilter("owner_uid", "==", uid))
-        return list(query.stream(**bounded()))
-
     def export_user(self, *, uid: str, ukey: str) -> dict[str, Any]:
         with storage_errors():
             user, prefs = self.read_profile(uid=uid, ukey=ukey)
             sessions = []
-            for snap in self._owned(SESSIONS, uid):
+            for snap in _owned(self._db, SESSIONS, uid):
                 session = decode_session(snap.to_dict())
                 turns = [
                     _exported_turn(t.to_dict())
@@ -99,7 +94,7 @@ class FirestoreProfileStore:
                     .stream(**bounded())
                 ]
                 sessions.append({**session.to_dict(), "turns": turns})
-            feedback = [s.to_dict() for s in self._owned(FEEDBACK, uid)]
+            feedback = [s.to_dict() for s in _owned(self._db, FEEDBACK, uid)]
             devices = [
                 s.to_dict()
                 for s in self._db.collection(USERS)
@@ -107,7 +102,7 @@ class FirestoreProfileStore:
                 .collection(DEVICES)
                 .stream(**bounded())
             ]
-            waiting = [s.to_dict() for s in self._owned(DEFERRED_NOTIFICATIONS, uid)]
+            waiting = [s.to_dict() for s in _owned(self._db, DEFERRED_NOTIFICATIONS, uid)]
             activity = self._db.collection(ACTIVITY).document(uid).get(**bounded()).to_dict()
         if activity and activity.get("recent"):  # [[time, hash of the message], ...]
             activity["recent"] = json.loads(activity["recent"])
@@ -125,52 +120,70 @@ class FirestoreProfileStore:
         )
 
     def erase_user(self, *, uid: str, ukey: str, now: datetime) -> dict[str, int]:
-        """Delete every document about the user, in bounded batches, and record the pending
-        analytics erasure first, so a crash half-way leaves a trace the cleanup job completes."""
-        from google.cloud.firestore_v1.base_query import FieldFilter
+        return erase_user(self._db, uid=uid, ukey=ukey, now=now)
 
-        counts: dict[str, int] = {}
-        with storage_errors():
-            self._db.collection(ERASURES).document(ukey).set(
-                {"requested_at": now, "analytics": "pending", "firestore": "in_progress"},
-                **bounded(),
-            )
-            refs: list = []
-            for snap in self._owned(SESSIONS, uid):
-                turns = list(snap.reference.collection(TURNS).list_documents())
-                refs += turns + [snap.reference]
-                counts["turns"] = counts.get("turns", 0) + len(turns)
-            counts["sessions"] = len(refs) - counts.get("turns", 0)
-            for collection in (TURN_KEYS, FEEDBACK, DEFERRED_NOTIFICATIONS):
-                owned = self._owned(collection, uid)
-                refs += [s.reference for s in owned]
-                counts[collection] = len(owned)
-            outbox = list(
-                self._db.collection(OUTBOX)
-                .where(filter=FieldFilter("subject", "==", ukey))
-                .stream(**bounded())
-            )
-            refs += [s.reference for s in outbox]
-            counts["outbox"] = len(outbox)
-            user_ref = self._db.collection(USERS).document(uid)
-            devices = list(user_ref.collection(DEVICES).list_documents())
-            prefs_ref = self._db.collection(PREFERENCES).document(ukey)
-            applied = list(prefs_ref.collection(APPLIED).list_documents())
-            activity_ref = self._db.collection(ACTIVITY).document(uid)
-            refs += devices + applied + [user_ref, prefs_ref, activity_ref]
-            counts["devices"] = len(devices)
-            for i in range(0, len(refs), BATCH):
-                batch = self._db.batch()
-                for ref in refs[i : i + BATCH]:
-                    batch.delete(ref)
-                batch.commit(**bounded())
-            for snap in self._db.collection(PRODUCER_CURSORS).stream(**bounded()):
-                if str(snap.get("cursor") or "").startswith(f"{USERS}/{uid}/"):
-                    snap.reference.update({"cursor": None}, **bounded())  # starts over
-            self._db.collection(ERASURES).document(ukey).update(
-                {"firestore": "done", "completed_at": now}, **bounded()
-            )
-        return counts
+
+def _owned(db: Any, collection: str, uid: str) -> list:
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    query = db.collection(collection).where(filter=FieldFilter("owner_uid", "==", uid))
+    return list(query.stream(**bounded()))
+
+
+def erase_user(db: Any, *, uid: str, ukey: str, now: datetime) -> dict[str, int]:
+    """Delete every document about the user, in batches of BATCH. The erasure record comes
+    first (the cleanup job completes its analytics part) and stays `in_progress`, with the uid,
+    until the last batch: the cleanup job finishes an erasure cut off half-way (a crash, the
+    function's timeout) by running this again. Each run re-reads what is left, and deletes a
+    session after its turns and users/{uid} after its devices, so none is left unreachable."""
+    from google.cloud.firestore import DELETE_FIELD
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    counts: dict[str, int] = {}
+    erasure_ref = db.collection(ERASURES).document(ukey)
+    with storage_errors():
+        # A new requested_at each time: events until now are not learned again (a run that
+        # finishes an erasure also erases what the user did since it was cut off).
+        erasure_ref.set(
+            {"requested_at": now, "analytics": "pending", "firestore": IN_PROGRESS, "uid": uid},
+            **bounded(),
+        )
+        refs: list = []
+        for snap in _owned(db, SESSIONS, uid):
+            turns = list(snap.reference.collection(TURNS).list_documents(**bounded()))
+            refs += turns + [snap.reference]
+            counts["turns"] = counts.get("turns", 0) + len(turns)
+        counts["sessions"] = len(refs) - counts.get("turns", 0)
+        for collection in (TURN_KEYS, FEEDBACK, DEFERRED_NOTIFICATIONS):
+            owned = _owned(db, collection, uid)
+            refs += [s.reference for s in owned]
+            counts[collection] = len(owned)
+        outbox = list(
+            db.collection(OUTBOX)
+            .where(filter=FieldFilter("subject", "==", ukey))
+            .stream(**bounded())
+        )
+        refs += [s.reference for s in outbox]
+        counts["outbox"] = len(outbox)
+        user_ref = db.collection(USERS).document(uid)
+        devices = list(user_ref.collection(DEVICES).list_documents(**bounded()))
+        prefs_ref = db.collection(PREFERENCES).document(ukey)
+        applied = list(prefs_ref.collection(APPLIED).list_documents(**bounded()))
+        activity_ref = db.collection(ACTIVITY).document(uid)
+        refs += devices + applied + [user_ref, prefs_ref, activity_ref]
+        counts["devices"] = len(devices)
+        for i in range(0, len(refs), BATCH):
+            batch = db.batch()
+            for ref in refs[i : i + BATCH]:
+                batch.delete(ref)
+            batch.commit(**bounded())
+        for snap in db.collection(PRODUCER_CURSORS).stream(**bounded()):
+            if str(snap.get("cursor") or "").startswith(f"{USERS}/{uid}/"):
+                snap.reference.update({"cursor": None}, **bounded())  # starts over
+        erasure_ref.update(
+            {"firestore": "done", "completed_at": now, "uid": DELETE_FIELD}, **bounded()
+        )
+    return counts
 
 
 def _nested(increments: dict[str, float]) -> dict:

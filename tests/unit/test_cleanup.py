@@ -1,25 +1,35 @@
-"""The cleanup service's decisions, over in-memory ports: when an erasure is done, what a
-BigQuery refusal defers, and that retention follows each owner's choice."""
+"""The cleanup service's decisions, over in-memory ports: when an erasure is done, which cut-off
+erasures it finishes, what a BigQuery refusal defers, and that retention follows each owner's
+choice."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import hcl2
 
 from common.cleanup import (
+    ERASURE_RESUME_AFTER,
     ERASURE_SETTLE,
     AnalyticsUnavailable,
     OrphanScan,
     PendingErasure,
     SessionRef,
+    UnfinishedErasure,
     run_cleanup,
 )
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
+FUNCTIONS_TF = Path(__file__).resolve().parents[2] / "terraform" / "stack" / "functions.tf"
 
 
 class Store:
-    def __init__(self, *, erasures=(), sessions=(), retention=None) -> None:
+    def __init__(self, *, erasures=(), sessions=(), retention=None, unfinished=()) -> None:
         self.erasures = {e.user_key: e for e in erasures}
+        self.unfinished = list(unfinished)
+        self.finished: list[str] = []
         self.done: list[str] = []
         self.runs: list[str] = []
         self.sessions = {s.session_id: s for s in sessions}
@@ -68,6 +78,12 @@ class Store:
         self.runs += user_keys
         if done:
             self.done += user_keys
+
+    def unfinished_erasures(self, *, limit):
+        return [e for e in self.unfinished if e.user_key not in self.finished][:limit]
+
+    def finish_erasure(self, *, uid, user_key, now):
+        self.finished.append(user_key)
 
 
 class Analytics:
@@ -176,3 +192,51 @@ def test_a_run_out_of_time_before_the_orphan_scan_keeps_its_saved_place() -> Non
         store=Resuming(), analytics=Analytics(), now=NOW, budget_seconds=0, clock=clock
     )
     assert saved == [] and not report.complete
+
+
+def test_an_erasure_cut_off_half_way_is_finished_once_its_request_is_surely_over() -> None:
+    cut_off = UnfinishedErasure("k-cut", "u-cut", NOW - ERASURE_RESUME_AFTER - timedelta(minutes=1))
+    running = UnfinishedErasure("k-now", "u-now", NOW - timedelta(minutes=2))
+    store = Store(unfinished=[cut_off, running])
+
+    report = run_cleanup(store=store, analytics=Analytics(), now=NOW)
+
+    assert store.finished == ["k-cut"]  # the other request may still be deleting: left to it
+    assert report.erasures_finished == 1 and report.complete
+
+
+def test_an_unfinished_erasure_without_its_uid_is_reported_not_guessed(caplog) -> None:
+    old = UnfinishedErasure("k-old", None, NOW - timedelta(days=3))  # from before uids were kept
+    store = Store(unfinished=[old])
+
+    with caplog.at_level(logging.WARNING, logger="common.cleanup"):
+        report = run_cleanup(store=store, analytics=Analytics(), now=NOW)
+
+    assert store.finished == [] and report.erasures_finished == 0
+    assert "1 unfinished erasures without a uid" in caplog.text
+
+
+def test_finishing_erasures_stops_at_the_time_budget() -> None:
+    clock = Clock()
+
+    class Slow(Store):
+        def finish_erasure(self, *, uid, user_key, now):
+            clock.now += 30
+            super().finish_erasure(uid=uid, user_key=user_key, now=now)
+
+    long_ago = NOW - timedelta(hours=1)
+    store = Slow(unfinished=[UnfinishedErasure(f"k{i}", f"u{i}", long_ago) for i in range(4)])
+
+    report = run_cleanup(
+        store=store, analytics=Analytics(), now=NOW, budget_seconds=45, clock=clock
+    )
+
+    assert store.finished == ["k0", "k1"]  # started at 0 s and 30 s; the next run goes on
+    assert not report.complete
+
+
+def test_an_erasure_is_finished_only_after_the_profile_functions_timeout() -> None:
+    """Else the job could erase alongside a DELETE /v2/profile that is still running."""
+    tf = hcl2.load(FUNCTIONS_TF.open())
+    specs = next(block["function_specs"] for block in tf["locals"] if "function_specs" in block)
+    assert ERASURE_RESUME_AFTER.total_seconds() > specs["profile"]["timeout_seconds"]

@@ -14,7 +14,7 @@ ADAPTERS = Path(__file__).resolve().parents[2] / "common" / "adapters"
 # The adapters behind HTTP requests and Pub/Sub pushes. The scheduled jobs (cleanup, audience)
 # may wait out a hiccup: nobody is waiting on them.
 REQUEST_PATH = ("firestore_sessions", "firestore_profiles", "firestore_devices", "firestore_push")
-ALWAYS_RPC = {"stream", "commit", "get_all"}
+ALWAYS_RPC = {"stream", "commit", "get_all", "list_documents", "collections"}
 REFERENCE_WRITES = {"set", "update", "delete", "create"}
 STAGING = {"batch", "tx", "transaction", "writer"}  # writes staged for a later commit
 
@@ -37,8 +37,10 @@ def _is_rpc(call: ast.Call) -> bool:
         return True
     if func.attr == "get":  # DocumentReference.get(); not snapshot.get(field) or dict.get(key)
         return not call.args and not any(k.arg == "transaction" for k in call.keywords)
-    if func.attr in REFERENCE_WRITES:  # ref.set(...), not batch.set(ref, ...) or dict.update()
-        return not isinstance(func.value, ast.Name)
+    if func.attr in REFERENCE_WRITES:  # ref.set(...), not batch.set(ref, ...)
+        # A name held by a staged write is no call; any other (`ref`, `user_ref`) is a reference.
+        # (A dict held in a plain name would count too: merge into it with `|=` instead.)
+        return not (isinstance(func.value, ast.Name) and func.value.id in STAGING)
     return False
 
 
@@ -65,6 +67,10 @@ db.collection("a").document("b").set({"x": 1})
 snap.get("field")
 batch.set(ref, {})
 ref.get(transaction=tx)
+coll.list_documents()
+ref.set({"x": 1})
+tx.update(ref, {"x": 1})
+ref.collections(**bounded())
 """
     found = unbounded_calls(source)
-    assert [f.split(":")[0] for f in found] == ["line 2", "line 3", "line 5"]
+    assert [f.split(":")[0] for f in found] == ["line 2", "line 3", "line 5", "line 9", "line 10"]

@@ -1,0 +1,237 @@
+"""Erasure (DELETE /v2/profile's store call) against the Firestore emulator: a user with more
+documents than one batch holds, and an erasure cut off after its first batch, which the cleanup
+job finishes.
+
+Each test works in its own Firestore database, so the sweep of every document is exact and the
+stack's own scheduled cleanup (which sees the default database) never races it."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from common import clients
+from common.adapters.bigquery_erasure import BigQueryAnalyticsEraser
+from common.adapters.firestore_cleanup import JOB_STATE, FirestoreCleanupStore
+from common.adapters.firestore_profiles import BATCH, FirestoreProfileStore
+from common.adapters.firestore_sessions import FirestoreSessionStore
+from common.cleanup import ERASURE_RESUME_AFTER, run_cleanup
+from common.config import get_settings
+from scripts import stack
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+HOUR, DAY = timedelta(hours=1), timedelta(days=1)
+SUBCOLLECTIONS = ("turns", "devices", "applied_events")  # as the e2e erasure test sweeps them
+
+
+@pytest.fixture
+def db():
+    from google.cloud import firestore
+
+    client = firestore.Client(project=stack.PROJECT, database=f"erasure-{uuid.uuid4().hex[:8]}")
+    yield client
+    for collection in client.collections():
+        client.recursive_delete(collection)
+
+
+@pytest.fixture
+def analytics():
+    """A BigQuery dataset without an events table: no rows to erase, the erasure still runs."""
+    client = clients.bigquery_client()
+    dataset = f"erasure_{uuid.uuid4().hex[:8]}"
+    client.create_dataset(dataset)
+    yield BigQueryAnalyticsEraser(client, dataset=dataset)
+    client.delete_dataset(dataset, delete_contents=True, not_found_ok=True)
+
+
+def _ids() -> tuple[str, str]:
+    return f"u-{uuid.uuid4().hex}", f"k-{uuid.uuid4().hex}"
+
+
+def _profiles(db) -> FirestoreProfileStore:
+    return FirestoreProfileStore(db, FirestoreSessionStore(db, settings=get_settings()))
+
+
+def _write(db, docs: dict[str, dict]) -> None:
+    paths = list(docs)
+    for i in range(0, len(paths), BATCH):
+        batch = db.batch()
+        for path in paths[i : i + BATCH]:
+            batch.set(db.document(path), docs[path])
+        batch.commit()
+
+
+def _seed_user(db, uid: str, ukey: str, *, sessions: int, turns: int) -> set[str]:
+    """Everything the app stores about one user, in every collection erasure deletes from; the
+    paths written."""
+    live = {"created_at": NOW - 2 * HOUR, "expires_at": NOW + DAY}
+    docs: dict[str, dict] = {
+        f"users/{uid}": {"user_key": ukey, "settings": {"retention_days": 90}},
+        f"preferences/{ukey}": {"turns": sessions * turns, "updated_at": NOW},
+        f"activity/{uid}": {"recent": "[]", "expires_at": NOW + DAY},
+    }
+    for s in range(sessions):
+        session = f"sessions/{uid}-s{s}"
+        docs[session] = {"owner_uid": uid, "last_interaction_at": NOW - HOUR, **live}
+        for t in range(turns):
+            docs[f"{session}/turns/t{t}"] = {"owner_uid": uid, "turn_index": t, **live}
+        docs[f"turn_keys/{uid}-s{s}"] = {"owner_uid": uid, **live}
+        docs[f"feedback/{uid}-s{s}"] = {"owner_uid": uid, "rating": 4, **live}
+    for i in range(3):
+        docs[f"users/{uid}/devices/d{i}"] = {"token": f"{uid}-token-{i}", "last_seen_at": NOW}
+        docs[f"preferences/{ukey}/applied_events/e{i}"] = {"applied_at": NOW, **live}
+        docs[f"outbox/{ukey}-{i}"] = {"subject": ukey, "topic": "events", "attempts": 0}
+        docs[f"deferred_notifications/{uid}-{i}"] = {"owner_uid": uid, "due_at": NOW + HOUR}
+    _write(db, docs)
+    return set(docs)
+
+
+def _documents(db) -> dict[str, dict]:
+    """Every document of the database with its content: the top-level collections and the
+    subcollections the code writes."""
+    snaps = [d for c in db.collections() for d in c.stream()]
+    for group in SUBCOLLECTIONS:
+        snaps += list(db.collection_group(group).stream())
+    return {s.reference.path: s.to_dict() for s in snaps}
+
+
+def _about(docs: dict[str, dict], *ids: str) -> set[str]:
+    """The paths whose path or content holds any of `ids`."""
+    return {
+        path
+        for path, doc in docs.items()
+        if any(i in path + " " + json.dumps(doc, default=str) for i in ids)
+    }
+
+
+def _walk(db, uid: str) -> str:
+    """A notification producer's walk that stopped at this user's device."""
+    path = "producer_cursors/weekly_insight"
+    db.document(path).set({"cursor": f"users/{uid}/devices/d0"})
+    return path
+
+
+def test_a_user_with_more_documents_than_a_batch_is_erased_completely(db) -> None:
+    uid, ukey = _ids()
+    mine = _seed_user(db, uid, ukey, sessions=60, turns=8)
+    other_uid, other_key = _ids()
+    kept = _seed_user(db, other_uid, other_key, sessions=2, turns=2)
+    walk = _walk(db, uid)
+    assert len(mine) > BATCH  # more than one batch: the loop's later batches run
+
+    counts = _profiles(db).erase_user(uid=uid, ukey=ukey, now=NOW)
+
+    assert counts == {
+        "turns": 480,
+        "sessions": 60,
+        "turn_keys": 60,
+        "feedback": 60,
+        "deferred_notifications": 3,
+        "outbox": 3,
+        "devices": 3,
+    }
+    left = _documents(db)
+    # Only the erasure record keeps the key (the cleanup job needs it for the analytics rows),
+    # and no longer the uid; the other user lost nothing.
+    assert _about(left, uid, ukey) == {f"erasures/{ukey}"}
+    assert set(left) == kept | {walk, f"erasures/{ukey}"}
+    assert left[walk]["cursor"] is None  # the walk starts over
+    assert left[f"erasures/{ukey}"] == {
+        "requested_at": NOW,
+        "analytics": "pending",
+        "firestore": "done",
+        "completed_at": NOW,
+    }
+
+
+class InstanceStopped(Exception):
+    """What an erasure request sees of a crash or of the function's timeout: nothing after."""
+
+
+class StopsAtSecondCommit:
+    """The Firestore client, except that the second batch never commits: the erasure request
+    stops there, after its first batch."""
+
+    def __init__(self, db) -> None:
+        self._db, self.commits = db, 0
+
+    def __getattr__(self, name: str):
+        return getattr(self._db, name)
+
+    def batch(self):
+        batch = self._db.batch()
+        commit = batch.commit
+
+        def commit_or_stop(**kwargs):
+            self.commits += 1
+            if self.commits == 2:
+                raise InstanceStopped
+            return commit(**kwargs)
+
+        batch.commit = commit_or_stop
+        return batch
+
+
+def _cut_off_erasure(db, uid: str, ukey: str) -> None:
+    """An erasure request that stops after its first batch; what it leaves is checked here."""
+    with pytest.raises(InstanceStopped):
+        _profiles(StopsAtSecondCommit(db)).erase_user(uid=uid, ukey=ukey, now=NOW)
+    erasure = db.document(f"erasures/{ukey}").get().to_dict()
+    assert erasure["firestore"] == "in_progress" and erasure["uid"] == uid
+
+
+def test_an_erasure_cut_off_after_its_first_batch_is_finished_by_the_cleanup_job(
+    db, analytics
+) -> None:
+    uid, ukey = _ids()
+    mine = _seed_user(db, uid, ukey, sessions=60, turns=8)
+    other_uid, other_key = _ids()
+    kept = _seed_user(db, other_uid, other_key, sessions=2, turns=2)
+    walk = _walk(db, uid)
+
+    _cut_off_erasure(db, uid, ukey)
+    erasure = f"erasures/{ukey}"
+    left = _about(_documents(db), uid, ukey) - {erasure, walk}
+    assert len(left) == len(mine) - BATCH  # one batch went, the rest is still there
+    store = FirestoreCleanupStore(db)
+
+    # A run within minutes of the request leaves it alone: the request may still be erasing.
+    early = run_cleanup(store=store, analytics=analytics, now=NOW + ERASURE_RESUME_AFTER / 2)
+    assert early.erasures_finished == 0
+    assert db.document(erasure).get().get("firestore") == "in_progress"
+    assert _about(_documents(db), uid, ukey) - {erasure, walk} == left
+
+    later = NOW + ERASURE_RESUME_AFTER + timedelta(minutes=1)
+    report = run_cleanup(store=store, analytics=analytics, now=later)
+
+    assert report.erasures_finished == 1 and report.complete
+    docs = _documents(db)
+    assert _about(docs, uid, ukey) == {erasure}
+    assert set(docs) == kept | {walk, erasure, JOB_STATE}  # and where the orphan scan stopped
+    assert docs[walk]["cursor"] is None
+    record = docs[erasure]
+    assert record["firestore"] == "done" and record["completed_at"] == later
+    assert "uid" not in record
+    # Its analytics part goes on as for any erasure: rows deleted on every run until settled.
+    assert record["analytics"] == "pending" and record["analytics_last_run_at"] == later
+    again = run_cleanup(store=store, analytics=analytics, now=later + HOUR)
+    assert again.erasures_finished == 0 and again.deleted == 0
+
+
+def test_a_repeated_delete_finishes_an_erasure_cut_off_half_way(db) -> None:
+    uid, ukey = _ids()
+    mine = _seed_user(db, uid, ukey, sessions=60, turns=8)
+    _cut_off_erasure(db, uid, ukey)
+
+    counts = _profiles(db).erase_user(uid=uid, ukey=ukey, now=NOW + HOUR)
+
+    # The first batch held sessions and turns only (they come first): the rest of them went now.
+    assert counts["sessions"] + counts["turns"] == 60 + 480 - BATCH
+    assert counts["turn_keys"] == counts["feedback"] == 60
+    docs = _documents(db)
+    assert _about(docs, uid, ukey) == {f"erasures/{ukey}"}
+    assert docs[f"erasures/{ukey}"]["firestore"] == "done"
+    assert not mine & set(docs)

@@ -1,0 +1,52 @@
+"""The analytics eraser turns every BigQuery failure into AnalyticsUnavailable (the cleanup run
+reports it and goes on) and only a missing table into AnalyticsTableMissing: an exception of
+another kind would fail the whole cleanup run with a 500."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from google.api_core import exceptions
+
+from common.adapters.bigquery_erasure import BigQueryAnalyticsEraser
+from common.cleanup import AnalyticsTableMissing, AnalyticsUnavailable
+
+
+class _Client:
+    project = "demo-ion"
+
+    def __init__(self, *, on_get=None, on_query=None) -> None:
+        self._on_get, self._on_query = on_get, on_query
+
+    def get_table(self, table_id):
+        if self._on_get:
+            raise self._on_get
+
+    def query(self, sql, job_config=None):
+        if self._on_query:
+            raise self._on_query
+        raise AssertionError("not reached in these tests")
+
+
+FAILURES = [
+    exceptions.RetryError("Deadline of 120.0s exceeded", cause=None),
+    exceptions.BadRequest("rows in the streaming buffer"),
+    exceptions.ServiceUnavailable("try later"),
+    requests.ConnectionError("connection reset"),
+    TimeoutError(),
+]
+
+
+@pytest.mark.parametrize("failure", FAILURES, ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize("where", ["on_get", "on_query"])
+def test_a_bigquery_failure_is_analytics_unavailable(failure, where):
+    eraser = BigQueryAnalyticsEraser(_Client(**{where: failure}))
+    with pytest.raises(AnalyticsUnavailable):
+        eraser.delete_user_rows(["k1"])
+
+
+@pytest.mark.parametrize("where", ["on_get", "on_query"])
+def test_a_missing_table_is_said_as_such(where):
+    eraser = BigQueryAnalyticsEraser(_Client(**{where: exceptions.NotFound("no table")}))
+    with pytest.raises(AnalyticsTableMissing):
+        eraser.delete_user_rows(["k1"])
