@@ -24,10 +24,11 @@ Chosen over the alternatives because:
   dead-letter topic after a fix, and the benchmark, and shares every line of the mapping.
 Production push delivery has no meaningful concurrency ceiling (flow control in Pub/Sub, instances
 scale out). Locally it does: the Pub/Sub emulator keeps at most two pushes in flight (about
-640/s to a handler that does nothing, 260/s to one that takes 5 ms) and the BigQuery emulator spends about 11 ms on every insertAll call
-(the local stack already spares it a copy of the table per write: scripts/bigquery_emulator.py),
-so the local push path measures the emulators, while the same code fed in batches sustains more
-than 1,000 events/s (benchmarks/results/analytics.md has the figures).
+640/s to a handler that does nothing, 260/s to one that takes 5 ms) and the BigQuery emulator
+spends about 11 ms on every insertAll call (the local stack already spares it a copy of the
+table per write: scripts/bigquery_emulator.py), so the local push path measures the emulators,
+while the same code fed in batches sustains more than 1,000 events/s
+(benchmarks/results/analytics.md has the figures).
 Deploy with request concurrency (e.g. 80) and at least one vCPU so the group commit has
 deliveries to join.
 """
