@@ -92,7 +92,7 @@ def _error_response(status: int) -> dict:
 def _reply(reply: Reply) -> dict:
     out: dict[str, Any] = {"description": reply.description}
     if reply.headers:
-        out["headers"] = _headers(reply.headers)
+        out["headers"] = _headers(reply.headers, required=True)  # the functions always send them
     if reply.status == 304 or (reply.model is None and reply.media_type == "application/json"):
         return out
     media: dict[str, Any] = {"schema": _ref(reply.model) if reply.model else {"type": "string"}}

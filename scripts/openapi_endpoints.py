@@ -461,8 +461,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             ),
             Reply(
                 304,
-                "Not modified since the `ETag` sent.",
-                headers={"ETag": ({"type": "string"}, "The version of the answer")},
+                "Not modified since the `ETag` sent (compared weakly: `W/` tags match too).",
+                headers={
+                    "ETag": ({"type": "string"}, "The version of the answer"),
+                    "Cache-Control": ({"type": "string"}, "`private, no-cache`"),
+                },
             ),
         ),
         errors=(404,),
@@ -565,7 +568,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "health",
         "operations",
         "Each dependency's state and the features that degrade",
-        "Public (the uptime check has no user). `503` when any dependency is down.",
+        "Public (the uptime check has no user). `503` when any dependency is down: its body is "
+        "the same report (not the error shape), naming what is down and what degrades.",
         (
             Reply(
                 200,
@@ -577,8 +581,21 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                     "degraded": [],
                 },
             ),
+            Reply(
+                503,
+                "A dependency is down: ask again after `Retry-After` seconds.",
+                HealthReport,
+                {
+                    "status": "degraded",
+                    "dependencies": {
+                        "firestore": {"ok": True, "latency_ms": 1.4},
+                        "persona_model": {"ok": False, "error": "ConnectError", "latency_ms": 3.2},
+                    },
+                    "degraded": ["persona_model"],
+                },
+                {"Retry-After": ({"type": "integer", "minimum": 0}, "Seconds to wait")},
+            ),
         ),
-        errors=(503,),
         auth="none",
     ),
     Endpoint(
@@ -593,7 +610,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         (
             Reply(
                 201,
-                "The first rating of this turn (or a changed one).",
+                "The first rating of this turn.",
                 FeedbackOut,
                 {
                     "turn_id": EXAMPLE_TURN,
@@ -606,15 +623,16 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             ),
             Reply(
                 200,
-                "The same rating again: nothing changed.",
+                "A later rating of this turn: it replaces the stored one (`changed: true`), or "
+                "repeats it, comment and all, and nothing changes (`changed: false`).",
                 FeedbackOut,
                 {
                     "turn_id": EXAMPLE_TURN,
                     "session_id": EXAMPLE_SESSION,
-                    "rating": "up",
-                    "reward": 1.0,
+                    "rating": "down",
+                    "reward": 0.0,
                     "created": False,
-                    "changed": False,
+                    "changed": True,
                 },
             ),
         ),

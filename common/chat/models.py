@@ -40,9 +40,15 @@ class TurnCreate(StrictBody):
     _clean = field_validator("message")(clean_message)
 
 
-class HistoryItem(StrictBody):
-    role: Literal["user", "assistant", "mentor", "system"]
-    content: Annotated[str, StringConstraints(max_length=MAX_MESSAGE_CHARS)]
+class HistoryItem(BaseModel):
+    """An earlier message of the conversation, as an old client keeps it."""
+
+    # Only the history's length is used (in the legacy retry key), so whatever old clients send
+    # passes: their own roles, extra fields, replies of any length. The body limit bounds it.
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    role: Annotated[str, StringConstraints(max_length=32)]
+    content: str
 
 
 class LegacyChatRequest(StrictBody):
@@ -54,7 +60,7 @@ class LegacyChatRequest(StrictBody):
     message: str
     sessionId: SessionId | None = None  # noqa: N815
     enableAIAnalysis: bool = True  # noqa: N815
-    conversationHistory: list[HistoryItem] = Field(default_factory=list, max_length=50)  # noqa: N815
+    conversationHistory: list[HistoryItem] = Field(default_factory=list)  # noqa: N815
 
     _clean = field_validator("message")(clean_message)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 
 import flask
 import functions_framework
@@ -36,6 +37,7 @@ ROUTES = Routes(
         "/healthz": ("healthz", ("GET",)),
     }
 )
+HEALTH_RETRY_AFTER = 30  # seconds: a degraded /healthz's 503, as every 503 says when to retry
 
 
 @functions_framework.http
@@ -44,7 +46,10 @@ def chat(request: flask.Request) -> flask.Response:
     endpoint, args = ROUTES.match(request)
     if endpoint == "healthz":  # public: the uptime check has no user
         report = check_all(get_settings())
-        return json_response(report, 200 if report["status"] == "ok" else 503)
+        if report["status"] == "ok":
+            return json_response(report)
+        # The report, not the error shape (uptime checks read it), but a 503's Retry-After.
+        return json_response(report, 503, {"Retry-After": str(HEALTH_RETRY_AFTER)})
     caller = authenticate(request)
     return HANDLERS[endpoint](request, caller.uid, **args)
 
@@ -71,17 +76,31 @@ def create_turn(request: flask.Request, uid: str) -> flask.Response:
     body = parse(TurnCreate, read_json(request, max_bytes=get_settings().max_body_bytes))
     locale = parse_locale(request.headers.get("Accept-Language"))
     if body.stream:
-        return stream_events(lambda sink: _streamed_turn(uid, body, locale, sink))
+        replayed = threading.Event()
+        response = stream_events(lambda sink: _streamed_turn(uid, body, locale, sink, replayed))
+        # A turn stored before this request is known before the first event, so before the
+        # headers go out; one a concurrent request stored while this one was streaming may not
+        # be (the header says false then), and its `reset` event replaces the tokens sent.
+        response.headers["Idempotent-Replayed"] = str(replayed.is_set()).lower()
+        return response
     response, replayed = _turn(uid, body, locale, "v2")
     return json_response(
         response, 200 if replayed else 201, {"Idempotent-Replayed": str(replayed).lower()}
     )
 
 
-def _streamed_turn(uid: str, body: TurnCreate, locale: str | None, sink: service.ReplySink) -> dict:
-    """A turn for `"stream": true` (run off the request thread: no flask objects here)."""
-    response, replayed = _turn(uid, body, locale, "v2", sink)
-    if replayed:  # a retry of a stored turn: its reply in one piece
+def _streamed_turn(
+    uid: str,
+    body: TurnCreate,
+    locale: str | None,
+    sink: service.ReplySink,
+    replayed: threading.Event,
+) -> dict:
+    """A turn for `"stream": true` (run off the request thread: no flask objects here); sets
+    `replayed` before its first event when it repeats a stored turn."""
+    response, was_replayed = _turn(uid, body, locale, "v2", sink)
+    if was_replayed:  # a retry of a stored turn: its reply in one piece
+        replayed.set()
         # This request may have streamed a reply of its own before another request with the
         # same client_turn_id stored first: the client discards those tokens.
         sink.reset()
@@ -100,10 +119,12 @@ def get_session(request: flask.Request, uid: str, session_id: str) -> flask.Resp
         uid=uid, session_id=_session_id(session_id), store=clients.session_store(), now=utcnow()
     )
     etag = hashlib.sha256(out.model_dump_json().encode()).hexdigest()[:32]
+    headers = {"Cache-Control": "private, no-cache"}
+    # If-None-Match compares weakly (RFC 9110): a proxy that compresses may send W/"<etag>".
     response = (
-        flask.Response(status=304)
-        if request.if_none_match.contains(etag)
-        else json_response(out, headers={"Cache-Control": "private, no-cache"})
+        flask.Response(status=304, headers=headers)
+        if request.if_none_match.contains_weak(etag)
+        else json_response(out, headers=headers)
     )
     response.set_etag(etag)
     return response

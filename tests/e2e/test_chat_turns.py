@@ -183,6 +183,9 @@ def test_session_etag_answers_304_until_something_changes(api, user):
     etag = first.headers["ETag"]
     same = api.get(f"/v2/sessions/{session_id}", headers={**user.headers, "If-None-Match": etag})
     assert same.status_code == 304
+    assert same.headers["ETag"] == etag and same.headers["Cache-Control"] == "private, no-cache"
+    weak = {**user.headers, "If-None-Match": f"W/{etag}"}  # as a compressing proxy passes it
+    assert api.get(f"/v2/sessions/{session_id}", headers=weak).status_code == 304
     new_turn(api, user, "something new", session_id)
     changed = api.get(f"/v2/sessions/{session_id}", headers={**user.headers, "If-None-Match": etag})
     assert changed.status_code == 200

@@ -39,6 +39,7 @@ def test_when_the_model_server_stops_turns_degrade_and_recover(api, user, other_
             assert len(body["alternatives"]) == 2
         health = api.get("/healthz")
         assert health.status_code == 503
+        assert health.headers["Retry-After"].isdigit()
         assert "persona_model" in health.json()["degraded"]
     finally:
         stack.start(stack.BY_NAME["model"])

@@ -67,6 +67,8 @@ def error_shape(ctx, response, case) -> bool | None:
     when to retry."""
     if response.status_code < 400:
         return None
+    if case.operation.path == "/healthz":  # a 503 there is its own report, checked by its schema
+        return None
     try:
         body = json.loads(response.content)
     except ValueError:

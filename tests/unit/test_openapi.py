@@ -115,6 +115,10 @@ def test_every_gateway_route_is_documented():
         ), f"the gateway routes {prefix} but openapi.yaml documents nothing there"
 
 
+# Answers of 4xx/5xx status that are not errors: a degraded /healthz is its own report.
+NOT_ERRORS = {("get", "/healthz", "503")}
+
+
 def test_errors_are_documented_in_the_one_shape():
     error_ref = {"$ref": "#/components/schemas/ErrorBody"}
     for method, path, op in operations():
@@ -125,13 +129,38 @@ def test_errors_are_documented_in_the_one_shape():
         if "requestBody" in op:
             assert {"400", "413", "415"} <= responses.keys(), (method, path)
         for status, response in responses.items():
-            if int(status) < 400:
+            if int(status) < 400 or (method, path, status) in NOT_ERRORS:
                 continue
             media = response["content"]["application/json"]
             assert media["schema"] == error_ref, (method, path, status)
             api.ErrorBody.model_validate(media["example"])
             if status in ("429", "503"):
                 assert response["headers"]["Retry-After"]["required"] is True
+
+
+def test_a_degraded_healthz_is_documented_as_its_report_with_retry_after():
+    """What the function answers (tests/unit/test_chat_function.py): uptime checks read it."""
+    response = spec()["paths"]["/healthz"]["get"]["responses"]["503"]
+    media = response["content"]["application/json"]
+    assert media["schema"] == {"$ref": "#/components/schemas/HealthReport"}
+    api.HealthReport.model_validate(media["example"])
+    assert response["headers"]["Retry-After"]["schema"]["type"] == "integer"
+    assert response["headers"]["Retry-After"]["required"] is True
+
+
+def test_feedback_statuses_say_what_the_function_answers():
+    """201 only for the first rating (functions/feedback/main.py); a changed one is a 200."""
+    responses = spec()["paths"]["/v2/feedback"]["post"]["responses"]
+    created = api.FeedbackOut.model_validate(
+        responses["201"]["content"]["application/json"]["example"]
+    )
+    again = api.FeedbackOut.model_validate(
+        responses["200"]["content"]["application/json"]["example"]
+    )
+    assert created.created and created.changed
+    assert not again.created
+    assert "changed" not in responses["201"]["description"]
+    assert "changed: true" in responses["200"]["description"]
 
 
 def test_operator_endpoints_say_so_and_answer_403():

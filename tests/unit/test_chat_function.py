@@ -1,0 +1,181 @@
+"""The chat function's HTTP answers, in process (no stack): /healthz's 503, the sessions ETag,
+a streamed replay's header and what the legacy endpoint accepts."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+import flask
+import pytest
+
+from common import clients
+from common.auth import Caller
+from common.chat import service
+from common.chat.models import SessionOut
+
+MAIN = Path(__file__).resolve().parents[2] / "functions" / "chat" / "main.py"
+UID = "u1"
+SESSION = "5d41402abc4b2a76b9719d911017c592"
+app = flask.Flask(__name__)
+
+
+@pytest.fixture(scope="module")
+def chat() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("fn_chat_main_under_test", MAIN)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def signed_in(chat: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(chat, "authenticate", lambda request: Caller(uid=UID))
+
+
+def _call(chat: ModuleType, path: str, method: str = "GET", **kw) -> flask.Response:
+    with app.test_request_context(path, method=method, **kw):
+        return chat.chat(flask.request)
+
+
+# --- /healthz ------------------------------------------------------------------------------
+
+DEGRADED = {
+    "status": "degraded",
+    "dependencies": {"persona_model": {"ok": False, "error": "ConnectError"}},
+    "degraded": ["persona_model"],
+}
+
+
+def test_a_degraded_healthz_is_a_503_with_its_report_and_retry_after(chat, monkeypatch):
+    monkeypatch.setattr(chat, "check_all", lambda settings: DEGRADED)
+    r = _call(chat, "/healthz")
+    assert r.status_code == 503
+    assert r.get_json() == DEGRADED  # the report the uptime check reads, not the error shape
+    assert r.headers["Retry-After"] == str(chat.HEALTH_RETRY_AFTER)
+
+
+def test_a_healthy_healthz_is_a_200_without_retry_after(chat, monkeypatch):
+    report = {"status": "ok", "dependencies": {}, "degraded": []}
+    monkeypatch.setattr(chat, "check_all", lambda settings: report)
+    r = _call(chat, "/healthz")
+    assert (r.status_code, r.get_json()) == (200, report)
+    assert "Retry-After" not in r.headers
+
+
+# --- GET /v2/sessions/{id}: ETag and 304 ----------------------------------------------------
+
+
+@pytest.fixture
+def session(monkeypatch: pytest.MonkeyPatch, signed_in: None) -> None:
+    out = SessionOut(
+        session_id=SESSION,
+        context_window=[],
+        summary="",
+        current_persona="riri",
+        turn_count=1,
+        expires_at="2026-11-23T09:15:02+00:00",
+    )
+    monkeypatch.setattr(clients, "session_store", lambda: None)
+    monkeypatch.setattr(service, "get_session", lambda **_: out)
+
+
+def _get_session(chat: ModuleType, if_none_match: str | None = None) -> flask.Response:
+    headers = {"If-None-Match": if_none_match} if if_none_match else {}
+    return _call(chat, f"/v2/sessions/{SESSION}", headers=headers)
+
+
+def test_a_session_has_an_etag_and_is_private(chat, session):
+    r = _get_session(chat)
+    assert r.status_code == 200
+    assert r.headers["Cache-Control"] == "private, no-cache"
+    assert r.headers["ETag"].startswith('"')
+
+
+@pytest.mark.parametrize("form", ['"{}"', 'W/"{}"', '"other", W/"{}"', "*"])
+def test_a_matching_etag_strong_or_weak_is_a_304_with_the_same_headers(chat, session, form):
+    etag = _get_session(chat).headers["ETag"].strip('"')
+    r = _get_session(chat, form.format(etag))
+    assert r.status_code == 304
+    assert r.get_data() == b""
+    assert r.headers["ETag"] == f'"{etag}"'
+    assert r.headers["Cache-Control"] == "private, no-cache"
+
+
+def test_another_etag_gets_the_session(chat, session):
+    assert _get_session(chat, 'W/"0123"').status_code == 200
+
+
+# --- POST /v2/chat/turns with "stream": true ----------------------------------------------
+
+REPLY = {"session_id": SESSION, "reply": "Stored reply."}
+
+
+def _stream(chat: ModuleType, monkeypatch, fake_turn) -> tuple[flask.Response, list[str]]:
+    monkeypatch.setattr(chat, "_turn", fake_turn)
+    body = {"client_turn_id": "t1", "message": "hello", "stream": True}
+    r = _call(chat, "/v2/chat/turns", "POST", json=body)
+    lines = r.get_data(as_text=True).splitlines()
+    return r, [line.removeprefix("event: ") for line in lines if line.startswith("event: ")]
+
+
+def test_a_streamed_replay_says_so_in_its_headers(chat, monkeypatch, signed_in):
+    r, events = _stream(chat, monkeypatch, lambda *a, **kw: (REPLY, True))
+    assert r.status_code == 200
+    assert r.headers["Idempotent-Replayed"] == "true"
+    assert events == ["reset", "token", "final"]
+
+
+def test_a_new_streamed_turn_is_not_a_replay(chat, monkeypatch, signed_in):
+    def new_turn(uid, body, locale, client, sink=None):
+        sink.token("Fresh ")
+        return REPLY, False
+
+    r, events = _stream(chat, monkeypatch, new_turn)
+    assert r.headers["Idempotent-Replayed"] == "false"
+    assert events == ["token", "final"]
+
+
+# --- POST /api/chat/enhanced: what old clients send -----------------------------------------
+
+
+def _legacy(chat: ModuleType, monkeypatch, body: dict) -> flask.Response:
+    turn = {
+        "session_id": SESSION,
+        "reply": "Hi.",
+        "persona": {"id": "lua", "name": "Lua", "score": 0.5, "reasons": []},
+        "alternatives": [],
+        "safety": {"crisis": False, "resources": []},
+        "degraded": [],
+        "analysis": {},
+    }
+    monkeypatch.setattr(chat, "_turn", lambda *a, **kw: (turn, False))
+    return _call(chat, "/api/chat/enhanced", "POST", json=body)
+
+
+def test_legacy_history_is_taken_as_old_clients_send_it(chat, monkeypatch, signed_in):
+    history = [
+        {"role": "bot", "content": "x" * 5000, "timestamp": 1700000000, "id": "m1"},
+        *({"role": "user", "content": "hi", "meta": {"client": "web"}} for _ in range(200)),
+    ]
+    body = {"userId": UID, "message": "hello", "conversationHistory": history}
+    r = _legacy(chat, monkeypatch, body)
+    assert r.status_code == 200, r.get_data(as_text=True)
+    assert r.get_json()["success"] is True
+
+
+def test_a_legacy_role_is_bounded(chat, monkeypatch, signed_in):
+    history = [{"role": "r" * 33, "content": "hi"}]
+    body = {"userId": UID, "message": "hello", "conversationHistory": history}
+    r = _legacy(chat, monkeypatch, body)
+    assert r.status_code == 400
+    assert r.get_json()["error"]["field"] == "conversationHistory.0.role"
+
+
+def test_a_legacy_history_over_the_body_limit_is_a_413(chat, monkeypatch, signed_in):
+    history = [{"role": "user", "content": "hello there"}] * 3000  # about 100 KB
+    body = {"userId": UID, "message": "hello", "conversationHistory": history}
+    r = _legacy(chat, monkeypatch, body)
+    assert r.status_code == 413
+    assert r.get_json()["error"]["code"] == "payload_too_large"
