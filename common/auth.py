@@ -6,6 +6,7 @@ import hashlib
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,9 +41,16 @@ class TokenVerifier:
     (at most `cache_seconds`, never past its expiry) so a conversation costs one lookup a minute."""
 
     def __init__(
-        self, *, app: Any, check_revoked: bool, cache_seconds: int, max_cached: int = 10_000
+        self,
+        *,
+        app: Any,
+        check_revoked: bool,
+        cache_seconds: int,
+        max_cached: int = 10_000,
+        clock: Callable[[], float] = time.time,
     ):
         self._app = app
+        self._clock = clock  # wall clock, as token expiries are; a test's fake one moves it
         self._check_revoked = check_revoked
         self._cache_seconds = cache_seconds
         self._max_cached = max_cached
@@ -51,7 +59,7 @@ class TokenVerifier:
 
     def verify(self, token: str) -> Caller:
         key = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
-        now = time.time()
+        now = self._clock()
         hit = self._cache.get(key)
         if hit and hit[0] > now:
             return hit[1]
@@ -111,7 +119,7 @@ class TokenVerifier:
         record still passes here; only the production path's signature check can refuse it."""
         from firebase_admin import auth
 
-        now = time.time()
+        now = self._clock()
         exp, iat = claims.get("exp"), claims.get("iat")
         if not _is_number(exp) or not _is_number(iat) or iat > now + CLOCK_SKEW_SECONDS:
             raise Unauthenticated("The sign-in token is not valid.", code="invalid_token")

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 
 class CircuitBreaker:
     """Opens after `failures` consecutive failures; after `reset_seconds` one trial call may
     pass (half-open); a success closes it again."""
 
-    def __init__(self, *, failures: int, reset_seconds: float) -> None:
+    def __init__(
+        self, *, failures: int, reset_seconds: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._threshold = failures
         self._reset = reset_seconds
+        self._clock = clock  # a test's fake clock moves time without sleeping
         self._failures = 0
         self._opened_at: float | None = None
         self._lock = threading.Lock()
@@ -23,14 +27,14 @@ class CircuitBreaker:
     def state(self) -> str:
         if self._opened_at is None:
             return "closed"
-        return "half_open" if time.monotonic() - self._opened_at >= self._reset else "open"
+        return "half_open" if self._clock() - self._opened_at >= self._reset else "open"
 
     def allow(self) -> bool:
         with self._lock:
             if self._opened_at is None:
                 return True
-            if time.monotonic() - self._opened_at >= self._reset:
-                self._opened_at = time.monotonic()  # one trial per reset period
+            if self._clock() - self._opened_at >= self._reset:
+                self._opened_at = self._clock()  # one trial per reset period
                 return True
             return False
 
@@ -43,4 +47,4 @@ class CircuitBreaker:
         with self._lock:
             self._failures += 1
             if self._failures >= self._threshold:
-                self._opened_at = time.monotonic()
+                self._opened_at = self._clock()

@@ -14,6 +14,7 @@ import threading
 import time
 import unicodedata
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -83,9 +84,15 @@ class PredictionCache:
     """A bounded LRU of predictions keyed by normalised text, each kept at most
     `max_age_seconds`, with hit statistics."""
 
-    def __init__(self, size: int, max_age_seconds: float = CACHE_MAX_AGE_SECONDS) -> None:
+    def __init__(
+        self,
+        size: int,
+        max_age_seconds: float = CACHE_MAX_AGE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._size = size
         self._max_age = max_age_seconds
+        self._clock = clock  # a test's fake clock ages entries without sleeping
         self._items: OrderedDict[str, tuple[float, ModelPrediction]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
@@ -94,7 +101,7 @@ class PredictionCache:
     def get(self, key: str) -> ModelPrediction | None:
         with self._lock:
             entry = self._items.get(key)
-            if entry is not None and time.monotonic() - entry[0] > self._max_age:
+            if entry is not None and self._clock() - entry[0] > self._max_age:
                 del self._items[key]
                 entry = None
             if entry is None:
@@ -108,7 +115,7 @@ class PredictionCache:
         if self._size <= 0:
             return
         with self._lock:
-            self._items[key] = (time.monotonic(), value)
+            self._items[key] = (self._clock(), value)
             self._items.move_to_end(key)
             while len(self._items) > self._size:
                 self._items.popitem(last=False)

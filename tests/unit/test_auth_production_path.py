@@ -15,10 +15,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
-from firebase_admin import _token_gen
+from firebase_admin import _token_gen, auth
 
 from common.auth import TokenVerifier, bearer_token
 from common.errors import Unauthenticated
+from tests.fakes.clock import FakeClock
 
 PROJECT = "demo-ion"
 
@@ -70,14 +71,32 @@ def cert_url():
 
 
 @pytest.fixture
-def verifier(cert_url, monkeypatch):
+def clock():
+    return FakeClock(time.time())  # the verifier's cache ages by it; firebase-admin's checks don't
+
+
+@pytest.fixture
+def verifier(cert_url, monkeypatch, clock):
     monkeypatch.delenv("FIREBASE_AUTH_EMULATOR_HOST", raising=False)
     monkeypatch.setattr(_token_gen, "ID_TOKEN_CERT_URI", cert_url)
     app = firebase_admin.initialize_app(
         credential=_NoCredential(), options={"projectId": PROJECT}, name=uuid.uuid4().hex
     )
-    yield TokenVerifier(app=app, check_revoked=False, cache_seconds=60)
+    yield TokenVerifier(app=app, check_revoked=False, cache_seconds=60, clock=clock)
     firebase_admin.delete_app(app)
+
+
+@pytest.fixture
+def checks(monkeypatch):
+    """The tokens firebase-admin was asked to verify (those not answered from the cache)."""
+    seen: list[str] = []
+    verify_id_token = auth.verify_id_token
+    monkeypatch.setattr(
+        auth,
+        "verify_id_token",
+        lambda token, **kw: seen.append(token) or verify_id_token(token, **kw),
+    )
+    return seen
 
 
 class _NoCredential(firebase_admin.credentials.Base):
@@ -164,12 +183,27 @@ def test_garbage_is_rejected(verifier, garbage):
     assert _code(verifier, garbage) == "invalid_token"
 
 
-def test_a_cached_token_is_never_served_past_its_expiry(verifier):
-    now = int(time.time())
-    token = _token(exp=now + 1)
+def test_a_cached_token_is_never_served_past_its_expiry(verifier, clock, checks):
+    exp = int(clock()) + 30  # sooner than the 60 s the verifier caches for
+    token = _token(exp=exp)
     assert verifier.verify(token).uid == "user-1"
-    time.sleep(max(0.0, now + 2.05 - time.time()))  # expiry has whole-second resolution
-    assert _code(verifier, token) == "token_expired"
+    clock.now = exp - 0.5
+    assert verifier.verify(token).uid == "user-1"
+    assert len(checks) == 1  # from the cache
+    clock.now = exp
+    verifier.verify(token)  # firebase-admin reads the real clock: it still accepts the token
+    assert len(checks) == 2  # past its expiry: not from the cache (firebase-admin refuses it)
+
+
+def test_a_token_is_cached_for_cache_seconds_at_most(verifier, clock, checks):
+    token = _token()  # valid for an hour
+    verifier.verify(token)
+    clock.advance(59.5)
+    verifier.verify(token)
+    assert len(checks) == 1
+    clock.advance(0.5)
+    verifier.verify(token)
+    assert len(checks) == 2  # a revoked or disabled account is noticed within a minute
 
 
 @pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer   ", "Basic abc", "token abc"])

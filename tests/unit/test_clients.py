@@ -1,26 +1,39 @@
 import threading
-import time
 
 from common.clients import cache
+
+CALLERS = 16
 
 
 def test_a_factory_builds_once_when_many_threads_ask_at_once():
     built = []
+    all_inside = threading.Event()  # every caller is building: the build is not shared
 
     @cache
     def client():
-        time.sleep(0.05)  # slow enough that every thread arrives while it is being built
         built.append(1)
+        if len(built) == CALLERS:
+            all_inside.set()
+        # Hold the build until every caller is in here too (the bug), or for a second, which
+        # lets them all queue up behind it (shared, as it should be).
+        all_inside.wait(1)
         return object()
 
+    start = threading.Barrier(CALLERS, timeout=5)  # they all ask at the same moment
     got = []
-    threads = [threading.Thread(target=lambda: got.append(client())) for _ in range(16)]
+
+    def ask():
+        start.wait()
+        got.append(client())
+
+    threads = [threading.Thread(target=ask) for _ in range(CALLERS)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert len(built) == 1
-    assert len({id(g) for g in got}) == 1
+    assert len(got) == CALLERS and len({id(g) for g in got}) == 1
+    all_inside.set()  # no more holding
     client.cache_clear()
     client()
     assert len(built) == 2

@@ -16,16 +16,21 @@ from model_serving.predictor import Predictor
 
 
 class StubPredictor(Predictor):
-    """Validates like the real one; `seconds` of blocking work per request instead of a model."""
+    """Validates like the real one; no model: with `hold`, a request's work blocks until the
+    test sets `release`."""
 
-    def __init__(self, seconds: float = 0.0) -> None:
+    def __init__(self, hold: bool = False) -> None:
         super().__init__()
-        self.version, self.loaded, self.seconds = "pm-test", True, seconds
+        self.version, self.loaded, self.hold = "pm-test", True, hold
         self.running = threading.Event()
+        self.release = threading.Event()
+        self.finished = threading.Event()
 
     def predict(self, texts, dense=None):
         self.running.set()
-        time.sleep(self.seconds)
+        if self.hold:
+            self.release.wait(10)  # a bound only so that a broken server fails, not hangs
+        self.finished.set()
         return {"n": len(texts)}
 
     def postprocess(self, outputs):
@@ -40,8 +45,8 @@ def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     return monkeypatch
 
 
-def serve(env: pytest.MonkeyPatch, seconds: float = 0.0) -> TestClient:
-    env.setattr(server.ModelState, "_fresh", lambda self, artifact_dir: StubPredictor(seconds))
+def serve(env: pytest.MonkeyPatch, hold: bool = False) -> TestClient:
+    env.setattr(server.ModelState, "_fresh", lambda self, artifact_dir: StubPredictor(hold))
     return TestClient(server.create_app())
 
 
@@ -98,15 +103,16 @@ def test_a_failed_pinned_load_is_retried(env: pytest.MonkeyPatch) -> None:
 
 
 def test_health_does_not_wait_behind_a_batch(env: pytest.MonkeyPatch) -> None:
-    with serve(env, seconds=1.0) as client:
+    with serve(env, hold=True) as client:
         wait_ready(client)
         predictor = client.app.state.model.predictor
         two = {"instances": [{"text": "a"}, {"text": "b"}]}
         batch = threading.Thread(target=client.post, args=("/predict",), kwargs={"json": two})
         batch.start()
-        assert predictor.running.wait(5)
-        started = time.perf_counter()
-        assert client.get("/health").status_code == 200
-        waited = time.perf_counter() - started
-        batch.join()
-    assert waited < 0.5, waited  # not the batch's 1 s
+        try:
+            assert predictor.running.wait(5)
+            assert client.get("/health").status_code == 200
+            assert not predictor.finished.is_set()  # answered while the batch was still held
+        finally:
+            predictor.release.set()
+            batch.join()
