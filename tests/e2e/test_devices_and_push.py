@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 import urllib.parse
 import urllib.request
 import uuid
@@ -16,6 +15,7 @@ import pytest
 
 from common.devices.models import device_id
 from common.push.models import Notification, notification_event
+from tests.e2e.redelivery import FunctionLog
 from tests.stack_fixtures import PUBSUB
 from tests.stack_fixtures import wait_for as _wait_for
 
@@ -156,6 +156,7 @@ def test_a_published_notification_reaches_the_phone_and_dead_tokens_go(api, user
     _fcm("POST", f"/_fake/tokens/{dead}", {"then": "UNREGISTERED"})
 
     note = _note(user.uid)
+    handled = FunctionLog("push_sender")
     _publish(note)
 
     (request,) = _wait_for(lambda: _sent_to(live), "the message at the fake FCM server")
@@ -163,8 +164,16 @@ def test_a_published_notification_reaches_the_phone_and_dead_tokens_go(api, user
     assert request["body"]["message"]["android"]["collapse_key"] == "reengagement"
     _wait_for(lambda: _device_ids(firestore_db, user.uid) == {device_id(live)}, "clean-up")
 
-    _publish(note)  # published again (a producer retry): not sent again
-    time.sleep(1.0)  # let the push subscription deliver it; nothing may arrive
+    # Published again (a producer retry) once the first delivery is over: not sent again. The
+    # push sender's log line for the copy says it was handled (a duplicate writes nothing).
+    def pushes() -> list[dict]:
+        return handled.records("push", notification_id=note.notification_id)
+
+    done = len(_wait_for(pushes, "the first delivery to finish"))
+    _publish(note)
+    records = _wait_for(lambda: (r := pushes())[done:] and r, "the push sender to handle the copy")
+    assert records[0]["status"] == "sent"
+    assert {r["status"] for r in records[1:]} == {"duplicate"}
     assert len(_sent_to(live)) == 1
 
 

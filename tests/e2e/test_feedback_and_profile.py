@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import base64
 import json
-import time
-import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 from common.config import get_settings
 from common.events import user_key
-from tests.stack_fixtures import PUBSUB, new_turn
+from tests.e2e.redelivery import FunctionLog, publish_event
+from tests.stack_fixtures import new_turn
 from tests.stack_fixtures import wait_for as _wait_for
 
 
@@ -94,28 +93,6 @@ def test_bad_feedback_is_a_400(api, user):
     assert r.status_code == 400
 
 
-def _publish_raw(envelope: dict, subject: str) -> None:
-    body = {
-        "messages": [
-            {
-                "data": base64.b64encode(json.dumps(envelope).encode()).decode(),
-                "attributes": {
-                    "event_id": envelope["event_id"],
-                    "type": envelope["type"],
-                    "subject": subject,
-                },
-            }
-        ]
-    }
-    req = urllib.request.Request(
-        f"{PUBSUB}/topics/events:publish",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    urllib.request.urlopen(req, timeout=5).close()
-
-
 def test_a_redelivered_event_changes_nothing(api, user):
     turn = new_turn(api, user, "a message to rate").json()
     subject = user_key(user.uid, get_settings().analytics_key.get_secret_value())
@@ -134,10 +111,18 @@ def test_a_redelivered_event_changes_nothing(api, user):
             "previous_reward": None,
         },
     }
+    handled = FunctionLog("profile_updater")
     for _ in range(3):  # the same event three times, as an at-least-once delivery may
-        _publish_raw(envelope, subject)
+        publish_event(envelope, subject)
     _wait_for(lambda: _profile(api, user)["feedback_count"] >= 1, "the event to be applied")
-    time.sleep(1.0)  # let the duplicates arrive too
+    # The two copies handled, and refused. The updater's line has no event id: any rating it
+    # did not apply counts, but no other test redelivers one meanwhile.
+    _wait_for(
+        lambda: (
+            len(handled.records("profile event", type="feedback.submitted", applied=False)) >= 2
+        ),
+        "the updater to handle the copies",
+    )
     p = _profile(api, user)
     assert p["feedback_count"] == 1
     assert p["preferences"]["nana"]["evidence"] == 1.0
@@ -174,7 +159,11 @@ def test_settings_validate_and_personalization_off_means_no_learned_policy(api, 
     for i in range(8):
         turn = new_turn(api, user, f"personalization is off, message {i}", session_id).json()
         session_id = turn["session_id"]
-        _feedback(api, user, turn, "up")
+        assert _feedback(api, user, turn, "up").status_code == 201
+        if i == 0:
+            # A learned policy chooses only for a profile that is no longer new (a rating
+            # counted): with the setting ignored, the next turns would be the policy's.
+            _wait_for(lambda: _profile(api, user)["feedback_count"] >= 1, "the rating counted")
     got = events.pull(until=8, session_id=session_id)
     turns = [e for e in got if e["type"] == "chat.turn.completed"]
     assert len(turns) == 8
@@ -235,6 +224,19 @@ def test_a_head_request_on_the_profile_never_erases(api, user):
     assert api.get(f"/v2/sessions/{turn['session_id']}", headers=user.headers).status_code == 200
 
 
+def _ended_before(subject: str, persona: str) -> dict:
+    """A `session.ended` of the user's that happened a minute ago (one reply, then they left)."""
+    return {
+        "event_id": str(uuid.uuid4()),
+        "type": "session.ended",
+        "schema_version": 1,
+        "occurred_at": (datetime.now(UTC) - timedelta(minutes=1)).isoformat(),
+        "user_key": subject,
+        "session_id": uuid.uuid4().hex,
+        "data": {"persona": persona, "turn_count": 1, "tone": None, "intent": None},
+    }
+
+
 def test_erasure_leaves_nothing_behind(api, user, other_user, firestore_db):
     from google.cloud.firestore_v1.base_query import FieldFilter
 
@@ -283,7 +285,15 @@ def test_erasure_leaves_nothing_behind(api, user, other_user, firestore_db):
         .get()
     )
     assert not firestore_db.collection("users").document(user.uid).get().exists
-    time.sleep(1.0)  # events in flight must not bring the preferences back
+    # Events from before the erasure that arrive after it must not bring the preferences back.
+    # The user's own may still be in flight, but leave no trace when refused: one more, whose
+    # handling the updater's log shows (no other test ends a session meanwhile).
+    handled = FunctionLog("profile_updater")
+    publish_event(_ended_before(subject, turn["persona"]["id"]), subject)
+    late = _wait_for(
+        lambda: handled.records("profile event", type="session.ended"), "the late event handled"
+    )
+    assert late[0]["applied"] is False
     assert not firestore_db.collection("preferences").document(subject).get().exists
     outbox = (
         firestore_db.collection("outbox").where(filter=FieldFilter("subject", "==", subject)).get()
@@ -291,6 +301,7 @@ def test_erasure_leaves_nothing_behind(api, user, other_user, firestore_db):
     assert outbox == []
     erasure = firestore_db.collection("erasures").document(subject).get().to_dict()
     assert erasure["firestore"] == "done" and erasure["analytics"] == "pending"
+    assert "uid" not in erasure  # kept only while the erasure is unfinished
     assert api.get(f"/v2/sessions/{turn['session_id']}", headers=user.headers).status_code == 404
     # Nobody else lost anything.
     assert (

@@ -10,16 +10,18 @@ services and are not deployed."""
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from pathlib import Path
 
 import httpx
 import pytest
 
+from common.analytics.schema import TABLE
+from common.config import get_settings
 from scripts import stack
 from scripts.auth_emulator import sign_up
-from tests.stack_fixtures import GATEWAY
+from tests.e2e.insights_data import bigquery
+from tests.stack_fixtures import GATEWAY, wait_for
 
 OURS = ("fn-", "gateway", "scheduler", "model")
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.?[A-Za-z0-9_-]*")
@@ -66,7 +68,19 @@ def client():
         yield c
 
 
-def test_no_token_message_or_uid_in_the_logs(client):
+def _in_bigquery(session_id: str) -> set[str]:
+    """The ids of the session's events in the analytics `events` table."""
+    from google.cloud import bigquery as bq
+
+    table = f"{stack.PROJECT}.{get_settings().analytics_dataset}.{TABLE}"
+    config = bq.QueryJobConfig(
+        query_parameters=[bq.ScalarQueryParameter("sid", "STRING", session_id)]
+    )
+    sql = f"SELECT event_id FROM `{table}` WHERE session_id = @sid"  # noqa: S608
+    return {row["event_id"] for row in bigquery().query(sql, job_config=config).result()}
+
+
+def test_no_token_message_or_uid_in_the_logs(client, events):
     offsets = _offsets()
     mark = uuid.uuid4().hex[:10]
     user = sign_up(email=f"loghyg-{mark}@example.com")
@@ -121,12 +135,17 @@ def test_no_token_message_or_uid_in_the_logs(client):
     assert [r.status_code for r in refused] == [400, 400, 403, 400, 401, 404]
     assert client.delete(f"/v2/devices/{planted['device token']}", headers=h).status_code == 204
 
-    # The events reach the profile updater (a push subscription): its log line is in the window.
-    deadline = time.monotonic() + 20
-    while client.get("/v2/profile", headers=h).json()["feedback_count"] < 1:
-        assert time.monotonic() < deadline, "the profile updater never saw the rating"
-        time.sleep(0.2)
-    time.sleep(1.0)  # the last lines of the other push handlers
+    # The push handlers on `events` have handled every event of the conversation, so their
+    # lines are in the window: the profile updater counted the turns and the rating, and the
+    # analytics sink wrote each event to BigQuery.
+    def counted() -> bool:
+        profile = client.get("/v2/profile", headers=h).json()
+        return profile["turns"] == 3 and profile["feedback_count"] == 1
+
+    wait_for(counted, "the profile updater to count the turns and the rating")
+    published = {e["event_id"] for e in events.pull(until=5, session_id=sid)}
+    assert len(published) >= 5, "session.started, three turns and the rating"
+    wait_for(lambda: published <= _in_bigquery(sid), "the analytics sink to write every event")
     logs = _written_since(offsets)
     assert "profile event" in logs.get("fn-profile_updater", ""), "no fresh log lines read"
 

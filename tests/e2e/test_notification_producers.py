@@ -7,7 +7,6 @@ a few turn events of their own in the BigQuery events table, as the analytics si
 from __future__ import annotations
 
 import json
-import time
 import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -101,7 +100,10 @@ def test_the_weekly_insight_reaches_active_users_who_want_it_once(api, firestore
 
     again = _run("weekly_insight")  # a rerun (or Cloud Scheduler's retry)
     assert again["skipped"]["already_enqueued"] >= 1
-    time.sleep(1.5)  # whatever it published would reach the fake by now
+    # Nothing enqueued for these users: enqueuing rewrites the user's notice (its enqueued_at
+    # too) in the batch that writes the outbox entry, and the run is over when it answers.
+    assert _notices(firestore_db, active.uid)["weekly_insight"] == notice
+    assert _notices(firestore_db, muted.uid) == {} and _notices(firestore_db, idle.uid) == {}
     assert len(_sent_to(tokens[active.uid])) == 1
     assert _sent_to(tokens[muted.uid]) == [] and _sent_to(tokens[idle.uid]) == []
 
@@ -144,11 +146,14 @@ def test_the_reengagement_nudge_goes_to_a_user_at_risk_once_per_cool_down(api, f
     (message,) = _wait_for(lambda: _sent_to(tokens[risky.uid]), "the nudge on the phone")
     assert message["notification"]["title"] == "Your mentors are here when you're ready"
     assert message["android"]["collapse_key"] == "reengagement"
-    assert _notices(firestore_db, risky.uid)["reengagement"]["period"] == report["period"]
+    notice = _notices(firestore_db, risky.uid)["reengagement"]
+    assert notice["period"] == report["period"]
+    assert notice["notification_id"] == message["data"]["notification_id"]
     assert _notices(firestore_db, anonymous.uid) == {} and _notices(firestore_db, recent.uid) == {}
 
     again = _run("reengagement")  # tomorrow's run, or a retry: within the cool-down
     assert again["skipped"]["cooling_down"] >= 1
-    time.sleep(1.5)
+    assert _notices(firestore_db, risky.uid)["reengagement"] == notice  # nothing enqueued
+    assert _notices(firestore_db, anonymous.uid) == {} and _notices(firestore_db, recent.uid) == {}
     assert len(_sent_to(tokens[risky.uid])) == 1
     assert _sent_to(tokens[anonymous.uid]) == [] and _sent_to(tokens[recent.uid]) == []

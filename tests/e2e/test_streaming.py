@@ -5,9 +5,10 @@ retries that return the stored turn."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -31,13 +32,20 @@ def _events(lines: Iterator[str]) -> Iterator[tuple[str, dict]]:
             event, data = "message", []
 
 
-def _stream(api: httpx.Client, user, message: str, **body) -> tuple[httpx.Response, list]:
+def _stream(
+    api: httpx.Client, user, message: str, *, on_event: Callable[[], object] | None = None, **body
+) -> tuple[httpx.Response, list]:
+    """The response and its (event, data) pairs; `on_event` is called as each one arrives."""
     payload = {"client_turn_id": uuid.uuid4().hex, "message": message, "stream": True, **body}
     with api.stream("POST", "/v2/chat/turns", json=payload, headers=user.headers) as r:
         if r.status_code != 200:
             r.read()
             return r, []
-        events = list(_events(r.iter_lines()))
+        events = []
+        for event in _events(r.iter_lines()):
+            events.append(event)
+            if on_event:
+                on_event()
     return r, events
 
 
@@ -64,8 +72,10 @@ def test_a_streamed_reply_arrives_in_pieces_then_the_whole_turn(api, user):
 
 def test_a_retry_of_a_streamed_turn_returns_the_stored_one(api, user):
     body = {"client_turn_id": uuid.uuid4().hex}
-    _, first = _stream(api, user, "Should I take the team lead offer?", **body)
-    _, again = _stream(api, user, "Should I take the team lead offer?", **body)
+    first_r, first = _stream(api, user, "Should I take the team lead offer?", **body)
+    again_r, again = _stream(api, user, "Should I take the team lead offer?", **body)
+    assert first_r.headers["Idempotent-Replayed"] == "false"
+    assert again_r.headers["Idempotent-Replayed"] == "true"
     # the stored reply in one piece, after a reset (nothing to discard here)
     assert [k for k, _ in again] == ["reset", "token", "final"]
     assert again[-1][1]["turn_id"] == first[-1][1]["turn_id"]
@@ -152,13 +162,16 @@ def _assembled(events: list) -> str:
 def test_two_streams_of_one_turn_each_show_the_stored_reply(api, user, slow_gemini):
     # A phone retries a streamed turn while the first request is still writing: both stream a
     # reply of their own, one stores it, the other finds it stored and must make its client
-    # discard what it streamed.
+    # discard what it streamed. Numbered replies tell the two apart (the same text for both
+    # would pass without the discard).
+    slow_gemini.numbered = True
     session_id = new_turn(api, user, "I start a new job on Monday").json()["session_id"]
     body = {"session_id": session_id, "client_turn_id": uuid.uuid4().hex}
     message = "how do I make a good first impression?"
+    streaming = threading.Event()
     with ThreadPoolExecutor(2) as pool:
-        first = pool.submit(_stream, api, user, message, **body)
-        time.sleep(0.5)  # the first is streaming its reply by now
+        first = pool.submit(_stream, api, user, message, on_event=streaming.set, **body)
+        assert streaming.wait(20), "the first stream sent nothing"
         second = pool.submit(_stream, api, user, message, **body)
         results = [first.result(), second.result()]
     finals = set()
@@ -169,3 +182,15 @@ def test_two_streams_of_one_turn_each_show_the_stored_reply(api, user, slow_gemi
         assert _assembled(events) == final["reply"]
         finals.add(final["turn_id"])
     assert len(finals) == 1 and len(_turns(api, user, session_id)) == 2
+    stored = _turns(api, user, session_id)[1]["reply"]
+    assert stored in slow_gemini.replies
+    # Exactly one stream found the turn stored: its own reply, a reset, then the stored reply
+    # in one piece. The other streamed the stored reply and nothing else.
+    (lost,) = [events for _, events in results if ("reset", {}) in events]
+    reset = lost.index(("reset", {}))
+    own = "".join(data["text"] for kind, data in lost[:reset] if kind == "token")
+    assert own in slow_gemini.replies and own != stored
+    assert lost[reset + 1 : -1] == [("token", {"text": stored})]
+    (won,) = [events for _, events in results if events is not lost]
+    assert all(kind == "token" for kind, _ in won[:-1])
+    assert "".join(data["text"] for _, data in won[:-1]) == stored

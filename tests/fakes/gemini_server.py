@@ -83,7 +83,11 @@ class FakeGeminiServer(BackgroundServer):
     hang_seconds: float = 5.0
     stream_chunks: int = 3
     chunk_delay: float = 0.0  # seconds between streamed chunks (a slow model)
+    # End each answer with " (reply N)", N counting answers: tells apart the replies written for
+    # two requests (a reply a client must discard from the one it must show).
+    numbered: bool = False
     requests: list[RecordedRequest] = field(default_factory=list)
+    replies: list[str] = field(default_factory=list)  # the text of every answer, in order
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -115,6 +119,14 @@ class FakeGeminiServer(BackgroundServer):
     def record(self, request: RecordedRequest) -> None:
         with self._lock:
             self.requests.append(request)
+
+    def next_reply(self) -> str:
+        """The text of the next answer: reply_text, numbered when `numbered` is set."""
+        with self._lock:
+            n = len(self.replies) + 1
+            text = f"{self.reply_text} (reply {n})" if self.numbered else self.reply_text
+            self.replies.append(text)
+            return text
 
     def wait_or_stop(self, seconds: float) -> None:
         """Sleep, but wake up as soon as the server stops."""
@@ -160,9 +172,9 @@ class FakeGeminiServer(BackgroundServer):
             "modelVersion": model,
         }
 
-    def chunks(self) -> list[str]:
-        """The reply split into `stream_chunks` pieces that join back to reply_text."""
-        words = re.findall(r"\S+\s*", self.reply_text) or [self.reply_text]
+    def chunks(self, text: str) -> list[str]:
+        """The reply split into `stream_chunks` pieces that join back to `text`."""
+        words = re.findall(r"\S+\s*", text) or [text]
         n = max(1, min(self.stream_chunks, len(words)))
         size = -(-len(words) // n)
         return ["".join(words[i : i + size]) for i in range(0, len(words), size)]
@@ -229,13 +241,13 @@ class _Handler(BaseHTTPRequestHandler):
         elif mode == "blocked":
             payloads = [fake.blocked_response(model, prompt_tokens)]
         elif stream:
-            chunks = fake.chunks()
+            chunks = fake.chunks(fake.next_reply())
             payloads = [
                 fake.response(model, prompt_tokens, c, final=i == len(chunks) - 1)
                 for i, c in enumerate(chunks)
             ]
         else:
-            payloads = [fake.response(model, prompt_tokens, fake.reply_text, final=True)]
+            payloads = [fake.response(model, prompt_tokens, fake.next_reply(), final=True)]
 
         if stream and query.get("alt") == ["sse"]:
             self._sse(payloads)

@@ -3,6 +3,7 @@ with Gemini served by a local server that speaks its REST protocol."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from functions_framework import create_app
 
 from common import clients
 from common.config import get_settings
+from common.safety import crisis_reply, resources_for
+from common.sse import sse_event
 from tests.fakes.gemini_server import FakeGeminiServer, gemini_server_fixture  # noqa: F401
 
 SOURCE = str(Path(__file__).resolve().parents[2] / "functions" / "chat" / "main.py")
@@ -28,12 +31,9 @@ def gemini_chat(monkeypatch, gemini_server: FakeGeminiServer):
     clients.response_generator.cache_clear()
 
 
-def _turn(client, user, message, session_id=None):
-    return client.post(
-        "/v2/chat/turns",
-        json={"session_id": session_id, "client_turn_id": uuid.uuid4().hex, "message": message},
-        headers=user.headers,
-    )
+def _turn(client, user, message, session_id=None, **extra):
+    body = {"session_id": session_id, "client_turn_id": uuid.uuid4().hex, "message": message}
+    return client.post("/v2/chat/turns", json={**body, **extra}, headers=user.headers)
 
 
 def test_gemini_writes_the_reply_with_the_persona_and_the_conversation(gemini_chat, user):
@@ -49,6 +49,30 @@ def test_gemini_writes_the_reply_with_the_persona_and_the_conversation(gemini_ch
     persona = second.json["persona"]["name"]
     assert f"You are {persona}" in sent.system_instruction
     assert any("Spotify" in t for t in sent.content_texts("user"))  # the earlier turn
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_crisis_gets_the_fixed_safety_reply_and_gemini_is_not_asked(gemini_chat, user, stream):
+    client, server = gemini_chat
+    first = _turn(client, user, "work has been rough lately")
+    assert first.status_code == 201, first.get_data(as_text=True)
+    assert first.json["reply"] == server.reply_text  # Gemini writes the ordinary replies
+    asked = len(server.requests)
+    # Flagged by the baseline's high-precision patterns (tests/unit/test_safety.py), so with or
+    # without the persona model.
+    r = _turn(client, user, "I'm going to kill myself", first.json["session_id"], stream=stream)
+    reply = crisis_reply(resources_for(None, default_locale=get_settings().safety_default_locale))
+    if stream:
+        assert r.status_code == 200, r.get_data(as_text=True)
+        body = r.get_data(as_text=True)
+        assert sse_event("token", {"text": reply}) in body  # the whole message, one token
+        final = json.loads(body.split("event: final\ndata: ", 1)[1].split("\n", 1)[0])
+    else:
+        assert r.status_code == 201, r.get_data(as_text=True)
+        final = r.json
+    assert final["safety"]["crisis"] is True
+    assert final["reply"] == reply  # never a model's improvisation
+    assert len(server.requests) == asked
 
 
 @pytest.mark.parametrize("mode", ["error_500", "error_429", "hang", "empty"])

@@ -116,6 +116,19 @@ def test_stream_yields_the_models_chunks(gemini_server: FakeGeminiServer) -> Non
     assert sent.content_texts("user")[0] == "My Python tests fail on CI"
 
 
+def test_the_fake_can_number_its_replies(gemini_server: FakeGeminiServer) -> None:
+    # What tests/e2e/test_streaming.py tells two requests' replies apart by.
+    gen = generator(gemini_server)
+    first = gen.generate(request())
+    assert first == gemini_server.reply_text  # not numbered unless asked
+    gemini_server.numbered = True
+    second = gen.generate(request())
+    third = "".join(gen.stream(request()))
+    assert second == f"{gemini_server.reply_text} (reply 2)"
+    assert third == f"{gemini_server.reply_text} (reply 3)"
+    assert gemini_server.replies == [first, second, third]
+
+
 @pytest.mark.parametrize("mode", ["error_500", "error_429", "empty", "blocked"])
 def test_failures_raise_generation_error(gemini_server: FakeGeminiServer, mode: str) -> None:
     gemini_server.fail(mode)  # type: ignore[arg-type]
