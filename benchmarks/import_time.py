@@ -182,7 +182,10 @@ def probe(path: Path, requests: list[Request]) -> dict:
     res = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, env=env
     )
-    return json.loads(res.stdout.strip().splitlines()[-1])
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    if any(r["status"] >= 500 for r in out["requests"]):  # the table says 500: the log says why
+        print(f"{path}: a request failed; its log:\n{res.stderr[-4000:]}", file=sys.stderr)
+    return out
 
 
 def _target(path: Path) -> str:

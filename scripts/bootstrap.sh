@@ -75,13 +75,13 @@ model_hash=$(cat model_serving/requirements-train.txt model_serving/requirements
 stamp_ok .venv-model/.bootstrap "$model_hash" || in_background model-venv install_model_venv
 
 # 1. Python virtualenv with the pinned packages (reinstalled when a requirements file changes).
-req_hash=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-16)
+req_hash=$(cat requirements.txt requirements-dev.txt constraints.txt | sha256sum | cut -c1-16)
 if ! stamp_ok .venv/.bootstrap "$req_hash"; then
   say "creating .venv and installing packages"
   [ -x .venv/bin/python ] || "$PY" -m venv .venv
   .venv/bin/python -m pip install --quiet --upgrade pip
   # (pip warns about this machine's extra local indexes; the warnings are noise here)
-  .venv/bin/python -m pip install --quiet -r requirements-dev.txt 2> >(grep -v "is ignored: it is neither" >&2) \
+  .venv/bin/python -m pip install --quiet -r requirements-dev.txt -c constraints.txt 2> >(grep -v "is ignored: it is neither" >&2) \
     || die "pip install failed"
   echo "$req_hash" > .venv/.bootstrap
 fi
