@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from common.errors import Unavailable
 from common.profile.models import ProfileSettings
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,12 @@ class CleanupStore(Protocol):
     def unfinished_erasures(self, *, limit: int) -> list[UnfinishedErasure]: ...
 
     def finish_erasure(self, *, uid: str, user_key: str, now: datetime) -> None:
-        """Erase the user's documents again: what a cut-off erasure left."""
+        """Erase the user's documents again: what a cut-off erasure left. Raises Unavailable
+        when Firestore fails or times out; the erasure stays unfinished."""
+
+    def hold_for_operator(self, user_keys: list[str], *, now: datetime) -> None:
+        """Take these unfinished erasures (without a uid) out of unfinished_erasures for good:
+        only an operator who knows the uid can finish them."""
 
     def record_erasures(self, user_keys: list[str], *, now: datetime, done: bool) -> None:
         """Note this run on the erasures; `done` completes their analytics part."""
@@ -136,7 +142,8 @@ class CleanupReport:
     retention_sessions_deleted: int = 0
     retention_turns_deleted: int = 0
     analytics: dict[str, Any] = field(default_factory=dict)
-    # False when a phase stopped at its batch bound with work left: the next run goes on.
+    # False when a phase stopped at its batch bound with work left, or an erasure failed: the
+    # next run goes on.
     complete: bool = True
 
     def as_dict(self) -> dict[str, Any]:
@@ -208,14 +215,23 @@ def _unfinished_erasures(
     the request that began them is surely over."""
     unfinished = store.unfinished_erasures(limit=batch_size)
     due = [e for e in unfinished if e.requested_at <= now - ERASURE_RESUME_AFTER]
-    if unknown := [e for e in due if e.uid is None]:
-        log.warning("%d unfinished erasures without a uid cannot be finished", len(unknown))
+    if unknown := [e.user_key for e in due if e.uid is None]:
+        # Set aside once: left in the query they would fill its limit and hide real erasures.
+        store.hold_for_operator(unknown, now=now)
+        log.warning("%d unfinished erasures without a uid set aside for an operator", len(unknown))
     left = iter(e for e in due if e.uid is not None)
     for _ in rounds():
         erasure = next(left, None)
         if erasure is None:
             return
-        store.finish_erasure(uid=erasure.uid, user_key=erasure.user_key, now=now)
+        try:
+            store.finish_erasure(uid=erasure.uid, user_key=erasure.user_key, now=now)
+        except Unavailable as e:
+            # It stays unfinished for the next run; one that keeps failing (a heavy user) must
+            # not stop the other erasures or the rest of the job.
+            log.warning("unfinished erasure left to the next run: %s", e)
+            report.complete = False
+            continue
         report.erasures_finished += 1
 
 

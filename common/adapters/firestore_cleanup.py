@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 WRITE_BATCH = 400  # Firestore allows 500 writes per batch
 TURN_PAGE = 300
 JOB_STATE = "jobs/session_cleanup"
+# erasures/{user_key}.firestore of an erasure left in_progress without a uid (recorded before
+# erasures kept it), with `needs_operator_at`: only an operator who knows the uid can finish it.
+NEEDS_OPERATOR = "needs_operator"
 
 
 def _filter(field: str, op: str, value: Any):
@@ -261,7 +264,8 @@ class FirestoreCleanupStore:
 
     def unfinished_erasures(self, *, limit: int) -> list[UnfinishedErasure]:
         """An equality alone, so no composite index: few are in progress at any time (requests
-        erasing now, and any cut off), and the service judges their age."""
+        erasing now, and any cut off), and the service judges their age. Those set aside as
+        NEEDS_OPERATOR are not in progress any more."""
         query = (
             self._db.collection(ERASURES)
             .where(filter=_filter("firestore", "==", IN_PROGRESS))
@@ -276,6 +280,24 @@ class FirestoreCleanupStore:
 
     def finish_erasure(self, *, uid: str, user_key: str, now: datetime) -> None:
         erase_user(self._db, uid=uid, ukey=user_key, now=now)
+
+    def hold_for_operator(self, user_keys: list[str], *, now: datetime) -> None:
+        """Each only while still in progress without a uid as read now: a DELETE /v2/profile
+        that began it again since (with the uid) is left alone."""
+        from google.api_core import exceptions
+
+        refs = [self._db.collection(ERASURES).document(key) for key in user_keys]
+        with storage_errors():
+            for snap in self._db.get_all(refs, timeout=READ_TIMEOUT):
+                doc = snap.to_dict() or {}
+                if doc.get("firestore") != IN_PROGRESS or doc.get("uid"):
+                    continue
+                unchanged = self._db.write_option(last_update_time=snap.update_time)
+                update = {"firestore": NEEDS_OPERATOR, "needs_operator_at": now}
+                try:
+                    snap.reference.update(update, option=unchanged, timeout=READ_TIMEOUT)
+                except (exceptions.FailedPrecondition, exceptions.NotFound):
+                    continue  # written meanwhile: judged again by the next run
 
     def record_erasures(self, user_keys: list[str], *, now: datetime, done: bool) -> None:
         update: dict[str, Any] = {"analytics_last_run_at": now}

@@ -15,7 +15,7 @@ import pytest
 
 from common import clients
 from common.adapters.bigquery_erasure import BigQueryAnalyticsEraser
-from common.adapters.firestore_cleanup import JOB_STATE, FirestoreCleanupStore
+from common.adapters.firestore_cleanup import JOB_STATE, NEEDS_OPERATOR, FirestoreCleanupStore
 from common.adapters.firestore_profiles import BATCH, FirestoreProfileStore
 from common.adapters.firestore_sessions import FirestoreSessionStore
 from common.cleanup import ERASURE_RESUME_AFTER, run_cleanup
@@ -235,3 +235,23 @@ def test_a_repeated_delete_finishes_an_erasure_cut_off_half_way(db) -> None:
     assert _about(docs, uid, ukey) == {f"erasures/{ukey}"}
     assert docs[f"erasures/{ukey}"]["firestore"] == "done"
     assert not mine & set(docs)
+
+
+def test_an_erasure_recorded_without_its_uid_is_set_aside_for_an_operator(db, analytics) -> None:
+    _, old_key = _ids()  # recorded before erasures kept the uid
+    uid, new_key = _ids()  # begun again by a request since the job read it: left alone
+    before = {"requested_at": NOW - DAY, "analytics": "done", "firestore": "in_progress"}
+    again = before | {"requested_at": NOW, "uid": uid}  # its request may still be erasing
+    _write(db, {f"erasures/{old_key}": before, f"erasures/{new_key}": again})
+    store = FirestoreCleanupStore(db)
+
+    store.hold_for_operator([new_key], now=NOW)
+    report = run_cleanup(store=store, analytics=analytics, now=NOW)
+
+    assert report.erasures_finished == 0
+    assert db.document(f"erasures/{old_key}").get().to_dict() == before | {
+        "firestore": NEEDS_OPERATOR,
+        "needs_operator_at": NOW,
+    }
+    assert db.document(f"erasures/{new_key}").get().to_dict() == again
+    assert [e.user_key for e in store.unfinished_erasures(limit=10)] == [new_key]

@@ -20,6 +20,7 @@ from common.cleanup import (
     UnfinishedErasure,
     run_cleanup,
 )
+from common.errors import Unavailable
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 FUNCTIONS_TF = Path(__file__).resolve().parents[2] / "terraform" / "stack" / "functions.tf"
@@ -30,6 +31,7 @@ class Store:
         self.erasures = {e.user_key: e for e in erasures}
         self.unfinished = list(unfinished)
         self.finished: list[str] = []
+        self.held: list[str] = []
         self.done: list[str] = []
         self.runs: list[str] = []
         self.sessions = {s.session_id: s for s in sessions}
@@ -80,10 +82,14 @@ class Store:
             self.done += user_keys
 
     def unfinished_erasures(self, *, limit):
-        return [e for e in self.unfinished if e.user_key not in self.finished][:limit]
+        done = set(self.finished) | set(self.held)
+        return [e for e in self.unfinished if e.user_key not in done][:limit]
 
     def finish_erasure(self, *, uid, user_key, now):
         self.finished.append(user_key)
+
+    def hold_for_operator(self, user_keys, *, now):
+        self.held += user_keys
 
 
 class Analytics:
@@ -205,7 +211,7 @@ def test_an_erasure_cut_off_half_way_is_finished_once_its_request_is_surely_over
     assert report.erasures_finished == 1 and report.complete
 
 
-def test_an_unfinished_erasure_without_its_uid_is_reported_not_guessed(caplog) -> None:
+def test_an_unfinished_erasure_without_its_uid_is_set_aside_not_guessed(caplog) -> None:
     old = UnfinishedErasure("k-old", None, NOW - timedelta(days=3))  # from before uids were kept
     store = Store(unfinished=[old])
 
@@ -213,7 +219,50 @@ def test_an_unfinished_erasure_without_its_uid_is_reported_not_guessed(caplog) -
         report = run_cleanup(store=store, analytics=Analytics(), now=NOW)
 
     assert store.finished == [] and report.erasures_finished == 0
-    assert "1 unfinished erasures without a uid" in caplog.text
+    assert store.held == ["k-old"]
+    assert "1 unfinished erasures without a uid set aside" in caplog.text
+
+
+def test_erasures_without_a_uid_stop_hiding_real_ones_behind_the_querys_limit() -> None:
+    long_ago = NOW - timedelta(days=3)
+    old = [UnfinishedErasure(f"k-old{i}", None, long_ago) for i in range(2)]
+    real = UnfinishedErasure("k-cut", "u-cut", NOW - timedelta(hours=1))
+    store = Store(unfinished=[*old, real])
+
+    first = run_cleanup(store=store, analytics=Analytics(), now=NOW, batch_size=2)
+    second = run_cleanup(
+        store=store, analytics=Analytics(), now=NOW + timedelta(hours=1), batch_size=2
+    )
+
+    assert first.erasures_finished == 0  # the query's limit held only the old ones
+    assert store.held == ["k-old0", "k-old1"]  # once: the query returns them no more
+    assert second.erasures_finished == 1 and store.finished == ["k-cut"]
+
+
+def test_an_erasure_that_fails_leaves_the_rest_of_the_run_going(caplog) -> None:
+    class Failing(Store):
+        def finish_erasure(self, *, uid, user_key, now):
+            if user_key == "k-heavy":
+                raise Unavailable("Conversation storage is unavailable; try again shortly.")
+            super().finish_erasure(uid=uid, user_key=user_key, now=now)
+
+        def delete_expired(self, collection, *, now, limit):
+            self.deleted.append(collection)
+            return 0
+
+    long_ago = NOW - timedelta(hours=1)
+    unfinished = [UnfinishedErasure(k, f"u-{k}", long_ago) for k in ("k-heavy", "k-light")]
+    pending = PendingErasure("k-pending", NOW - ERASURE_SETTLE - timedelta(hours=1))
+    store = Failing(unfinished=unfinished, erasures=[pending])
+
+    with caplog.at_level(logging.WARNING, logger="common.cleanup"):
+        report = run_cleanup(store=store, analytics=Analytics(), now=NOW)
+
+    assert store.finished == ["k-light"] and report.erasures_finished == 1
+    assert not report.complete  # k-heavy is tried again by the next run
+    assert "unfinished erasure left to the next run" in caplog.text
+    assert store.done == ["k-pending"]  # analytics erasures, expiry... ran all the same
+    assert store.deleted == ["turn_keys", "feedback", "activity"]
 
 
 def test_finishing_erasures_stops_at_the_time_budget() -> None:
