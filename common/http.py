@@ -135,13 +135,19 @@ def handle_errors(fn: Callable[..., flask.Response]) -> Callable[..., flask.Resp
 def _answer(fn: Callable[..., flask.Response], *args, **kwargs) -> flask.Response:
     try:
         return fn(*args, **kwargs)
-    except ApiError as e:
-        if e.status >= 500:
-            log.warning("dependency failure: %s", e.message, extra={"code": e.code})
-        return error_response(e)
-    except Exception:
-        log.exception("unhandled error")
-        return error_response(ApiError("Something went wrong on our side."))
+    except Exception as e:
+        return error_response(as_api_error(e))
+
+
+def as_api_error(exc: BaseException) -> ApiError:
+    """What the client is told of a failure, logged: a dependency failure as a warning, anything
+    unexpected with its traceback (and as a generic 500: no detail of it reaches the client)."""
+    if not isinstance(exc, ApiError):
+        log.error("unhandled error", exc_info=exc)
+        return ApiError("Something went wrong on our side.")
+    if exc.status >= 500:
+        log.warning("dependency failure: %s", exc.message, extra={"code": exc.code})
+    return exc
 
 
 def _unrouted(_: Exception) -> flask.Response:

@@ -10,7 +10,6 @@ as the 200 already sent cannot say them."""
 from __future__ import annotations
 
 import json
-import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -19,8 +18,8 @@ from typing import Any
 import flask
 
 from common.errors import ApiError
+from common.http import as_api_error
 
-log = logging.getLogger(__name__)
 _DONE = object()
 
 
@@ -42,11 +41,7 @@ class _QueueSink:
 
 
 def _error_body(exc: BaseException) -> dict:
-    if not isinstance(exc, ApiError):
-        log.error("streamed work failed", exc_info=exc)
-        exc = ApiError("Something went wrong on our side.")
-    elif exc.status >= 500:  # as common.http logs it when nothing was sent yet
-        log.warning("dependency failure: %s", exc.message, extra={"code": exc.code})
+    exc = as_api_error(exc)  # logged as common.http logs it when nothing was sent yet
     body = exc.body()
     body["error"]["status"] = exc.status
     if exc.retry_after is not None:

@@ -33,7 +33,7 @@ from benchmarks.machine import describe
 from benchmarks.phases import TOO_FEW_NOTE, cell, tail_pct
 from model_serving import split
 from model_serving.check_corpus import load
-from model_serving.predictor import Predictor
+from model_serving.predictor import Predictor, threading_from_env
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -46,11 +46,9 @@ VERTEX = "HTTP, Vertex AI defaults"
 
 
 def threading_of(env: Mapping[str, str]) -> dict:
-    """The encoder's intra-op threading under env (the Encoder's defaults: 2, spinning)."""
-    return {
-        "intra_op_threads": int(env.get("MODEL_INTRA_OP_THREADS", "2")),
-        "spinning": env.get("MODEL_INTRA_OP_SPINNING", "1") != "0",
-    }
+    """The encoder's intra-op threading under env, as the Encoder reads it."""
+    threads, spin = threading_from_env(env)
+    return {"intra_op_threads": threads, "spinning": spin != "0"}
 
 
 def server_configurations() -> dict[str, dict[str, str]]:

@@ -34,12 +34,14 @@ from typing import Any
 import numpy as np
 
 from common.labels import PERSONA_IDS
-from common.personalization.offline_eval import _half_width
-from common.personalization.preferences import Profile
+from common.personalization.offline_eval import (
+    NOT_CHOSEN_BY_POLICY,
+    _half_width,
+    importance_weight,
+)
 from model_serving.feedback import RatedTurn
 
 MIN_KIND = 5
-NOT_POLICY = {"requested", "care"}  # persona sources that no policy chose
 
 
 def kind_means(heldout: Sequence[dict], persona_probs: np.ndarray) -> dict[str, Any]:
@@ -97,7 +99,7 @@ def logged(
     """The turns both estimates can use, and why the others were left out."""
     kept, skipped = [], defaultdict(int)
     for t in turns:
-        if t.persona_source in NOT_POLICY:
+        if t.persona_source in NOT_CHOSEN_BY_POLICY:
             skipped["not_chosen_by_a_policy"] += 1
         elif t.user_key is None:  # anonymised: the profile the policy saw is not logged
             skipped["anonymised"] += 1
@@ -127,20 +129,8 @@ def _as_dict(estimate: Any) -> dict[str, Any]:
 
 
 def weights(policy: Any, logs: Sequence[Any]) -> np.ndarray:
-    """offline_eval.estimate's importance weights, π_policy(shown) / propensity, per logged turn
-    (every turn here was chosen by a policy)."""
-    return np.array(
-        [
-            policy.choose(
-                ensemble=log.ensemble,
-                profile=Profile.from_dict(log.profile) if log.profile is not None else None,
-                local_hour=log.local_hour,
-                seed=log.seed,
-            ).propensities.get(log.shown, 0.0)
-            / log.propensity
-            for log in logs
-        ]
-    )
+    """offline_eval.estimate's importance weights, π_policy(shown) / propensity, per logged turn."""
+    return np.array([importance_weight(policy, log) for log in logs])
 
 
 def paired_difference(

@@ -57,6 +57,12 @@ class Head:
         return _softmax(z / self.calibration["temperature"])
 
 
+def threading_from_env(env: Any = os.environ) -> tuple[int, str]:
+    """The encoder's intra-op threads and spinning ("1" or "0") under env: MODEL_INTRA_OP_THREADS
+    (2) and MODEL_INTRA_OP_SPINNING (1), the Vertex AI container's defaults."""
+    return int(env.get("MODEL_INTRA_OP_THREADS", "2")), env.get("MODEL_INTRA_OP_SPINNING", "1")
+
+
 class Encoder:
     """all-MiniLM-L6-v2 exported to ONNX. Outputs (pooling is in the graph): `embedding`, the
     sentence-transformers embedding (mean of the last layer, L2-normalised), and `layers`, the
@@ -72,7 +78,8 @@ class Encoder:
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(spec["max_seq_length"])
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or int(os.environ.get("MODEL_INTRA_OP_THREADS", "2"))
+        env_threads, spin = threading_from_env()
+        options.intra_op_num_threads = threads or env_threads
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         # Idle intra-op threads spin-wait between runs (onnxruntime's default): faster when the
@@ -81,7 +88,6 @@ class Encoder:
         # that shares its cores can set MODEL_INTRA_OP_SPINNING=0. The local stack does, with
         # one thread: at 200 users the model server then used 0.03 cores instead of 0.18 and
         # the turn p95 fell from 505 to 201 ms (benchmarks/results/load.md).
-        spin = os.environ.get("MODEL_INTRA_OP_SPINNING", "1")
         options.add_session_config_entry("session.intra_op.allow_spinning", spin)
         self.session = ort.InferenceSession(
             str(path / spec["file"]), options, providers=["CPUExecutionProvider"]

@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from common.personalization.offline_eval import NOT_CHOSEN_BY_POLICY
 from model_serving import split
 from model_serving.feedback import RatedTurn
 from model_serving.labels import HEADS
@@ -80,7 +81,7 @@ def usable(turn: RatedTurn) -> str | None:
     if turn.crisis:
         return "crisis"
     if turn.persona_source not in FIT_SOURCES:
-        if turn.persona_source in ("requested", "care"):
+        if turn.persona_source in NOT_CHOSEN_BY_POLICY:
             return turn.persona_source
         return "personalized" if turn.persona_source else "unknown_source"
     if turn.persona not in HEADS["persona"]:

@@ -3,27 +3,35 @@
 # stack (or the part of one) that was already running, someone else's, is left running.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-stack() { .venv/bin/python -m scripts.stack "$@"; }
+stack_cmd=(.venv/bin/python -m scripts.stack)
+stack() { "${stack_cmd[@]}" "$@"; }
 up_args=()
 if [ "${1:-}" = "--with-floor" ]; then up_args+=(--with-floor); shift; fi
 started=$(mktemp)  # `stack up --record` writes here the names of the services it started
-# Set before `stack up`, so an interrupted start-up is cleaned up too. (`stack up` itself stops
-# what it started when it fails or is interrupted: each service runs in a session of its own,
-# which a Ctrl-C never reaches.)
+# Runs "$@" in the background, so that a SIGTERM is acted on at once (bash runs a trap only when
+# its foreground command has ended, and make signals this script alone): the TERM trap passes it
+# on. `trap -` gives it back the Ctrl-C that background commands otherwise ignore, and `<&0` the
+# standard input they would not get.
+run() {
+  ( trap - INT QUIT; exec "$@" ) <&0 &
+  child=$!
+  wait "$child"
+  local status=$?
+  child=  # reaped: no longer to be signalled
+  return "$status"
+}
+child=
+# Set before `stack up`, so an interrupted start-up is cleaned up too: `stack up` stops what it
+# started when it fails or is interrupted (each service runs in a session of its own, which a
+# Ctrl-C never reaches) and then empties the record, so this `down` stops only what it left.
 trap 'stack down --record "$started"; rm -f "$started"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# A Ctrl-C reaches the child too: let it wind up first.
+trap '[ -n "$child" ] && wait "$child"; exit 130' INT
+trap '[ -n "$child" ] && { kill -TERM "$child" 2>/dev/null; wait "$child"; }; exit 143' TERM
 if ! stack is-up "${up_args[@]}"; then
   # A failed start-up is retried once: on this machine an emulator has, rarely, died while
   # booting right after a previous stack stopped.
-  stack up --record "$started" "${up_args[@]}" \
-    || { sleep 3; stack up --record "$started" "${up_args[@]}"; } || exit 1
+  run "${stack_cmd[@]}" up --record "$started" "${up_args[@]}" \
+    || { sleep 3; run "${stack_cmd[@]}" up --record "$started" "${up_args[@]}"; } || exit 1
 fi
-# The command runs in the background so that a SIGTERM is acted on at once (bash runs a trap only
-# when its foreground command has ended); `trap -` gives it back the Ctrl-C that background
-# commands otherwise ignore, and `<&0` the standard input they would not get.
-( trap - INT QUIT; exec "$@" ) <&0 &
-child=$!
-trap 'wait "$child"; exit 130' INT  # a Ctrl-C reaches the command too: let it wind up first
-trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 143' TERM
-wait "$child"
+run "$@"

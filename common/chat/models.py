@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -44,11 +44,12 @@ class HistoryItem(BaseModel):
     """An earlier message of the conversation, as an old client keeps it."""
 
     # Only the history's length is used (in the legacy retry key), so whatever old clients send
-    # passes: their own roles, extra fields, replies of any length. The body limit bounds it.
-    model_config = ConfigDict(extra="ignore", strict=True)
+    # passes: their own roles, extra fields, a null content, replies of any length. The body
+    # limit bounds it.
+    model_config = ConfigDict(extra="ignore")
 
-    role: Annotated[str, StringConstraints(max_length=32)]
-    content: str
+    role: Any = None
+    content: Any = None
 
 
 class LegacyChatRequest(StrictBody):

@@ -44,13 +44,13 @@ def test_an_error_after_tokens_carries_its_status_and_retry_after(fail, status, 
 
 
 def test_a_dependency_failure_after_tokens_is_logged(caplog):
-    with caplog.at_level(logging.WARNING, logger="common.sse"):
+    with caplog.at_level(logging.WARNING, logger="common.http"):
         _events(Unavailable("The store is down."))
     assert any("The store is down." in r.getMessage() for r in caplog.records)
 
 
 def test_an_unexpected_failure_after_tokens_is_a_500_without_details(caplog):
-    with caplog.at_level(logging.ERROR, logger="common.sse"):
+    with caplog.at_level(logging.ERROR, logger="common.http"):
         _, (kind, data) = _events(RuntimeError("secret internals"))
     assert kind == "error" and "secret" not in json.dumps(data)
     assert data["error"]["code"] == "internal" and data["error"]["status"] == 500

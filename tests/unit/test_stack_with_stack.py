@@ -28,7 +28,12 @@ case $cmd in
   is-up) exit "${FAKE_IS_UP:-1}" ;;
   up)
     printf 'fn-chat\\n' > "$record"
-    [ -n "${FAKE_UP_HANGS:-}" ] && exec sleep 30
+    if [ -n "${FAKE_UP_HANGS:-}" ]; then
+      # Interrupted, up() stops what it started and empties the record.
+      trap 'echo "interrupted-up INT" >> "$FAKE_LOG"; : > "$record"; exit 130' INT
+      trap 'echo "interrupted-up TERM" >> "$FAKE_LOG"; : > "$record"; exit 143' TERM
+      while :; do sleep 0.1; done
+    fi
     if [ "$(grep -c '^up' "$FAKE_LOG")" -le "${FAKE_UP_FAILS:-0}" ]; then : > "$record"; exit 1; fi
     ;;
   down) echo "stopped: $(tr '\\n' ' ' < "$record")" >> "$FAKE_LOG" ;;
@@ -114,7 +119,19 @@ def test_a_ctrl_c_while_the_stack_starts_stops_what_was_started(repo):
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
     proc.communicate(timeout=10)
     assert proc.returncode == 130
-    assert _calls(repo) == ["is-up", "up", "down", "stopped:"]  # no second start-up
+    assert _calls(repo) == ["is-up", "up", "interrupted-up", "down", "stopped:"]  # no 2nd up
+    assert _log(repo)[2] == "interrupted-up INT"
+
+
+def test_a_sigterm_while_the_stack_starts_is_passed_on_to_the_start_up(repo):
+    proc = _start(repo, "true", FAKE_UP_HANGS="1")
+    _wait_for(lambda: "up" in _calls(repo))
+    proc.send_signal(signal.SIGTERM)  # to the script alone, as make passes it on
+    proc.communicate(timeout=10)  # the fake start-up never ends unless told to stop
+    assert proc.returncode == 143
+    assert _calls(repo) == ["is-up", "up", "interrupted-up", "down", "stopped:"]
+    assert _log(repo)[2] == "interrupted-up TERM"
+    assert _log(repo)[-1] == "stopped: "  # the start-up stopped its services itself
 
 
 def test_a_sigterm_while_the_command_runs_ends_it_at_once(repo):
