@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model_serving import split, train
+from model_serving import promotion, split, train
 from model_serving.artifact import ARTIFACT_FILES, ARTIFACTS, CURRENT, set_current, sha256_file
 from model_serving.check_corpus import load
 
@@ -52,8 +52,7 @@ def heldout_mismatches(meta: dict, probs: dict[str, np.ndarray], heldout: list[d
     """Held-out figures recorded at training time that these probabilities do not reproduce
     (one changed prediction moves accuracy by 1/len(heldout), far above the tolerance)."""
     wrong = []
-    for head, selection in meta["selection"].items():
-        recorded = selection["candidates"][selection["chosen"]]["heldout"]
+    for head, recorded in promotion.recorded_heldout(meta).items():
         y, p = train.targets(heldout, head), probs[head]
         if head == "crisis":
             measured = train.binary_report(p, y, meta["heads"][head]["threshold"])

@@ -21,6 +21,7 @@ from common.cleanup import (
     run_cleanup,
 )
 from common.errors import Unavailable
+from tests.fakes.clock import FakeClock
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 FUNCTIONS_TF = Path(__file__).resolve().parents[2] / "terraform" / "stack" / "functions.tf"
@@ -160,15 +161,8 @@ class Backlog(Store):
         return limit, 0
 
 
-class Clock:
-    now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_a_backlog_stops_at_the_time_budget_after_the_erasures() -> None:
-    clock = Clock()
+    clock = FakeClock()
     store = Backlog(clock)
     store.erasures = {"k": PendingErasure("k", NOW - timedelta(minutes=5))}
     analytics = Analytics()
@@ -193,7 +187,7 @@ def test_a_run_out_of_time_before_the_orphan_scan_keeps_its_saved_place() -> Non
         def save_orphan_scan_start(self, value):
             saved.append(value)
 
-    clock = Clock()
+    clock = FakeClock()
     report = run_cleanup(
         store=Resuming(), analytics=Analytics(), now=NOW, budget_seconds=0, clock=clock
     )
@@ -266,7 +260,7 @@ def test_an_erasure_that_fails_leaves_the_rest_of_the_run_going(caplog) -> None:
 
 
 def test_finishing_erasures_stops_at_the_time_budget() -> None:
-    clock = Clock()
+    clock = FakeClock()
 
     class Slow(Store):
         def finish_erasure(self, *, uid, user_key, now):

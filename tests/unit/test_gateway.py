@@ -48,17 +48,20 @@ def _recording_backend(seen: list[httpx.Request]):
     return backend
 
 
-def test_the_clients_token_travels_in_x_forwarded_authorization(monkeypatch):
+def _forwarded(monkeypatch, headers: dict) -> tuple[httpx.Response, httpx.Headers]:
+    """A GET through the gateway: its answer, and the headers the function received."""
     seen: list[httpx.Request] = []
     r = _through_gateway(
-        monkeypatch,
-        _recording_backend(seen),
-        "GET",
-        "/v2/profile",
-        headers={"Authorization": "Bearer the-users-token", "X-Trace": "t1"},
+        monkeypatch, _recording_backend(seen), "GET", "/v2/profile", headers=headers
+    )
+    return r, seen[0].headers
+
+
+def test_the_clients_token_travels_in_x_forwarded_authorization(monkeypatch):
+    r, headers = _forwarded(
+        monkeypatch, {"Authorization": "Bearer the-users-token", "X-Trace": "t1"}
     )
     assert r.status_code == 200
-    headers = seen[0].headers
     assert headers.get_list("x-forwarded-authorization") == ["Bearer the-users-token"]
     # Authorization holds the gateway's identity, which is no Firebase ID token.
     assert headers.get_list("authorization") == [gateway.GATEWAY_IDENTITY.decode()]
@@ -66,29 +69,17 @@ def test_the_clients_token_travels_in_x_forwarded_authorization(monkeypatch):
 
 
 def test_a_client_cannot_choose_the_forwarded_token(monkeypatch):
-    seen: list[httpx.Request] = []
-    _through_gateway(
-        monkeypatch,
-        _recording_backend(seen),
-        "GET",
-        "/v2/profile",
-        headers={"Authorization": "Bearer mine", "X-Forwarded-Authorization": "Bearer theirs"},
+    _, headers = _forwarded(
+        monkeypatch, {"Authorization": "Bearer mine", "X-Forwarded-Authorization": "Bearer theirs"}
     )
-    assert seen[0].headers.get_list("x-forwarded-authorization") == ["Bearer mine"]
+    assert headers.get_list("x-forwarded-authorization") == ["Bearer mine"]
 
 
 def test_without_a_token_the_function_sees_none(monkeypatch):
     """Production's gateway refuses such a request itself; here the function's 401 stands in."""
-    seen: list[httpx.Request] = []
-    _through_gateway(
-        monkeypatch,
-        _recording_backend(seen),
-        "GET",
-        "/v2/profile",
-        headers={"X-Forwarded-Authorization": "Bearer smuggled"},
-    )
-    assert "authorization" not in seen[0].headers
-    assert "x-forwarded-authorization" not in seen[0].headers
+    _, headers = _forwarded(monkeypatch, {"X-Forwarded-Authorization": "Bearer smuggled"})
+    assert "authorization" not in headers
+    assert "x-forwarded-authorization" not in headers
 
 
 def test_each_backend_has_its_production_deadline():
