@@ -109,9 +109,12 @@ def take_turn(
     locale: str | None = None,
     client: str = "v2",
     sink: ReplySink | None = None,
+    baseline: Callable[[str], tuple[Analysis, list[str]]] | None = None,
 ) -> tuple[dict, bool]:
     """Take one turn; returns (the response object, whether it is a replay of a stored turn).
-    With a `sink`, the reply's text goes to it as it is generated, before the turn is stored."""
+    With a `sink`, the reply's text goes to it as it is generated, before the turn is stored.
+    `baseline` reads a message past the analysis caps (default: without the model, which
+    it reports as degraded)."""
     started = time.perf_counter()
     key = turn_key(uid, body.client_turn_id)
     fingerprint = _fingerprint(body)
@@ -177,7 +180,10 @@ def take_turn(
     turn_id = uuid.uuid4().hex
 
     with phase("analyze"):  # what is left of it once the context is read
-        analysis, degraded = analysis_done.result() if analysis_done else _baseline(body.message)
+        read_past_caps = baseline or _baseline
+        analysis, degraded = (
+            analysis_done.result() if analysis_done else read_past_caps(body.message)
+        )
     crisis = analysis.safety.crisis
     if crisis:
         resources = resources_for(locale, default_locale=settings.safety_default_locale)

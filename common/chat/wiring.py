@@ -6,7 +6,7 @@ from functools import cache
 
 from common import clients
 from common.analysis.types import Analysis
-from common.analysis.with_model import analyze
+from common.analysis.with_model import MODEL_DOWN, analyze
 from common.config import get_settings
 from common.personalization.policies import Policy, make_policy
 from common.personalization.preferences import Profile, found_helpful
@@ -15,6 +15,13 @@ from common.routing import ensemble
 
 def read_message(text: str) -> tuple[Analysis, list[str]]:
     return analyze(text, model=clients.persona_model())
+
+
+def read_without_model(text: str) -> tuple[Analysis, list[str]]:
+    """A message past the analysis caps, read by the baseline: degraded only where a model
+    would have read it."""
+    analysis, _ = analyze(text, model=None)
+    return analysis, [MODEL_DOWN] if clients.persona_model() else []
 
 
 @cache
@@ -89,6 +96,7 @@ def turn_ports() -> dict:
         "outbox": store,
         "publisher": clients.event_publisher(),
         "analyze": read_message,
+        "baseline": read_without_model,
         "rank": rank_personas,
         "generator": clients.response_generator(),
         "fallback": clients.fallback_generator(),

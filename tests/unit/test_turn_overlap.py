@@ -167,3 +167,16 @@ def test_past_the_instance_cap_every_user_reads_the_baseline_until_a_slot_frees(
     while _full_turn("u3", "hello", model)["degraded"] and time.monotonic() < deadline:
         time.sleep(0.01)
     assert time.monotonic() < deadline
+
+
+@pytest.mark.parametrize(("configured", "degraded"), [(False, []), (True, ["persona_model"])])
+def test_a_turn_past_the_caps_is_degraded_only_where_a_model_would_have_read_it(
+    monkeypatch, configured, degraded
+):
+    from common import clients
+    from common.chat import wiring
+
+    monkeypatch.setattr(clients, "persona_model", lambda: object() if configured else None)
+    analysis, said = wiring.read_without_model("should I take the offer?")
+    assert said == degraded
+    assert analysis.source == analyze_baseline("should I take the offer?").source
