@@ -102,9 +102,12 @@ class CleanupStore(Protocol):
 
     def unfinished_erasures(self, *, limit: int) -> list[UnfinishedErasure]: ...
 
-    def finish_erasure(self, *, uid: str, user_key: str, now: datetime) -> None:
+    def finish_erasure(
+        self, *, uid: str, user_key: str, now: datetime, in_time: Callable[[], bool]
+    ) -> None:
         """Erase the user's documents again: what a cut-off erasure left. Raises Unavailable
-        when Firestore fails or times out; the erasure stays unfinished."""
+        when Firestore fails or times out, or when `in_time()` says no after a batch; the
+        erasure stays unfinished."""
 
     def hold_for_operator(self, user_keys: list[str], *, now: datetime) -> None:
         """Take these unfinished erasures (without a uid) out of unfinished_erasures for good:
@@ -179,16 +182,19 @@ def run_cleanup(
     report = CleanupReport()
     deadline = None if budget_seconds is None else clock() + budget_seconds
 
+    def in_time() -> bool:
+        return deadline is None or clock() < deadline
+
     def rounds() -> Iterator[int]:
         """A phase's batches: it returns when its work is done; running out of batches or
         time leaves the rest to the next run."""
         for n in range(max_batches):
-            if deadline is not None and clock() >= deadline:
+            if not in_time():
                 break
             yield n
         report.complete = False
 
-    _unfinished_erasures(store, report, rounds, now=now, batch_size=batch_size)
+    _unfinished_erasures(store, report, rounds, in_time, now=now, batch_size=batch_size)
     report.analytics = _analytics(store, analytics, now=now, batch_size=batch_size)
     _expired_sessions(store, report, rounds, now=now, batch_size=batch_size)
     _orphan_turns(store, report, rounds, now=now, batch_size=batch_size)
@@ -209,10 +215,16 @@ Rounds = Callable[[], Iterator[int]]
 
 
 def _unfinished_erasures(
-    store: CleanupStore, report: CleanupReport, rounds: Rounds, *, now: datetime, batch_size: int
+    store: CleanupStore,
+    report: CleanupReport,
+    rounds: Rounds,
+    in_time: Callable[[], bool],
+    *,
+    now: datetime,
+    batch_size: int,
 ) -> None:
     """Erasures cut off half-way (a crash, the function's timeout), one user per round, once
-    the request that began them is surely over."""
+    the request that began them is surely over; a heavy user's stops at the run's budget."""
     unfinished = store.unfinished_erasures(limit=batch_size)
     due = [e for e in unfinished if e.requested_at <= now - ERASURE_RESUME_AFTER]
     if unknown := [e.user_key for e in due if e.uid is None]:
@@ -225,7 +237,9 @@ def _unfinished_erasures(
         if erasure is None:
             return
         try:
-            store.finish_erasure(uid=erasure.uid, user_key=erasure.user_key, now=now)
+            store.finish_erasure(
+                uid=erasure.uid, user_key=erasure.user_key, now=now, in_time=in_time
+            )
         except Unavailable as e:
             # It stays unfinished for the next run; one that keeps failing (a heavy user) must
             # not stop the other erasures or the rest of the job.

@@ -6,6 +6,7 @@ except the orphan scan's (jobs/session_cleanup), which must get past old turns t
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -278,8 +279,10 @@ class FirestoreCleanupStore:
             for s in snaps
         ]
 
-    def finish_erasure(self, *, uid: str, user_key: str, now: datetime) -> None:
-        erase_user(self._db, uid=uid, ukey=user_key, now=now)
+    def finish_erasure(
+        self, *, uid: str, user_key: str, now: datetime, in_time: Callable[[], bool]
+    ) -> None:
+        erase_user(self._db, uid=uid, ukey=user_key, now=now, in_time=in_time)
 
     def hold_for_operator(self, user_keys: list[str], *, now: datetime) -> None:
         """Each only while still in progress without a uid as read now: a DELETE /v2/profile

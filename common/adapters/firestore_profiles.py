@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from common.adapters.firestore_sessions import (
     FirestoreSessionStore,
     decode_session,
 )
+from common.errors import Unavailable
 from common.events import Event
 from common.profile.updater import stale_days
 
@@ -130,12 +132,21 @@ def _owned(db: Any, collection: str, uid: str) -> list:
     return list(query.stream(**bounded()))
 
 
-def erase_user(db: Any, *, uid: str, ukey: str, now: datetime) -> dict[str, int]:
+def erase_user(
+    db: Any,
+    *,
+    uid: str,
+    ukey: str,
+    now: datetime,
+    in_time: Callable[[], bool] = lambda: True,
+) -> dict[str, int]:
     """Delete every document about the user, in batches of BATCH. The erasure record comes
     first (the cleanup job completes its analytics part) and stays `in_progress`, with the uid,
     until the last batch: the cleanup job finishes an erasure cut off half-way (a crash, the
     function's timeout) by running this again. Each run re-reads what is left, and deletes a
-    session after its turns and users/{uid} after its devices, so none is left unreachable."""
+    session after its turns and users/{uid} after its devices, so none is left unreachable.
+    Once `in_time()` says no, it stops after at least one batch and raises Unavailable (the
+    cleanup job's time budget: a heavy user is finished over several runs)."""
     from google.cloud.firestore import DELETE_FIELD
     from google.cloud.firestore_v1.base_query import FieldFilter
 
@@ -173,6 +184,8 @@ def erase_user(db: Any, *, uid: str, ukey: str, now: datetime) -> dict[str, int]
         refs += devices + applied + [user_ref, prefs_ref, activity_ref]
         counts["devices"] = len(devices)
         for i in range(0, len(refs), BATCH):
+            if i and not in_time():
+                raise Unavailable(f"erasure stopped after {i} of {len(refs)} documents")
             batch = db.batch()
             for ref in refs[i : i + BATCH]:
                 batch.delete(ref)

@@ -16,10 +16,11 @@ import pytest
 from common import clients
 from common.adapters.bigquery_erasure import BigQueryAnalyticsEraser
 from common.adapters.firestore_cleanup import JOB_STATE, NEEDS_OPERATOR, FirestoreCleanupStore
-from common.adapters.firestore_profiles import BATCH, FirestoreProfileStore
+from common.adapters.firestore_profiles import BATCH, FirestoreProfileStore, erase_user
 from common.adapters.firestore_sessions import FirestoreSessionStore
 from common.cleanup import ERASURE_RESUME_AFTER, run_cleanup
 from common.config import get_settings
+from common.errors import Unavailable
 from scripts import stack
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -235,6 +236,22 @@ def test_a_repeated_delete_finishes_an_erasure_cut_off_half_way(db) -> None:
     assert _about(docs, uid, ukey) == {f"erasures/{ukey}"}
     assert docs[f"erasures/{ukey}"]["firestore"] == "done"
     assert not mine & set(docs)
+
+
+def test_an_erasure_out_of_time_stops_after_a_batch_and_is_finished_later(db) -> None:
+    uid, ukey = _ids()
+    mine = _seed_user(db, uid, ukey, sessions=60, turns=8)
+    profiles = _profiles(db)
+
+    with pytest.raises(Unavailable):
+        erase_user(db, uid=uid, ukey=ukey, now=NOW, in_time=lambda: False)
+
+    erasure = f"erasures/{ukey}"
+    record = db.document(erasure).get().to_dict()
+    assert record["firestore"] == "in_progress" and record["uid"] == uid
+    assert len(_about(_documents(db), uid, ukey) - {erasure}) == len(mine) - BATCH
+    profiles.erase_user(uid=uid, ukey=ukey, now=NOW + HOUR)
+    assert _about(_documents(db), uid, ukey) == {erasure}
 
 
 def test_an_erasure_recorded_without_its_uid_is_set_aside_for_an_operator(db, analytics) -> None:

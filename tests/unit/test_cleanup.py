@@ -86,7 +86,7 @@ class Store:
         done = set(self.finished) | set(self.held)
         return [e for e in self.unfinished if e.user_key not in done][:limit]
 
-    def finish_erasure(self, *, uid, user_key, now):
+    def finish_erasure(self, *, uid, user_key, now, in_time):
         self.finished.append(user_key)
 
     def hold_for_operator(self, user_keys, *, now):
@@ -235,10 +235,10 @@ def test_erasures_without_a_uid_stop_hiding_real_ones_behind_the_querys_limit() 
 
 def test_an_erasure_that_fails_leaves_the_rest_of_the_run_going(caplog) -> None:
     class Failing(Store):
-        def finish_erasure(self, *, uid, user_key, now):
+        def finish_erasure(self, *, uid, user_key, now, in_time):
             if user_key == "k-heavy":
                 raise Unavailable("Conversation storage is unavailable; try again shortly.")
-            super().finish_erasure(uid=uid, user_key=user_key, now=now)
+            super().finish_erasure(uid=uid, user_key=user_key, now=now, in_time=in_time)
 
         def delete_expired(self, collection, *, now, limit):
             self.deleted.append(collection)
@@ -263,9 +263,9 @@ def test_finishing_erasures_stops_at_the_time_budget() -> None:
     clock = FakeClock()
 
     class Slow(Store):
-        def finish_erasure(self, *, uid, user_key, now):
+        def finish_erasure(self, *, uid, user_key, now, in_time):
             clock.now += 30
-            super().finish_erasure(uid=uid, user_key=user_key, now=now)
+            super().finish_erasure(uid=uid, user_key=user_key, now=now, in_time=in_time)
 
     long_ago = NOW - timedelta(hours=1)
     store = Slow(unfinished=[UnfinishedErasure(f"k{i}", f"u{i}", long_ago) for i in range(4)])
@@ -276,6 +276,28 @@ def test_finishing_erasures_stops_at_the_time_budget() -> None:
 
     assert store.finished == ["k0", "k1"]  # started at 0 s and 30 s; the next run goes on
     assert not report.complete
+
+
+def test_an_erasure_under_way_is_told_when_the_time_budget_runs_out() -> None:
+    clock = FakeClock()
+    seen: list[bool] = []
+
+    class Heavy(Store):
+        def finish_erasure(self, *, uid, user_key, now, in_time):
+            seen.append(in_time())
+            clock.now += 50  # its batches take the rest of the budget
+            seen.append(in_time())
+            raise Unavailable("erasure stopped after 500 of 2000 documents")
+
+    long_ago = NOW - timedelta(hours=1)
+    store = Heavy(unfinished=[UnfinishedErasure("k-heavy", "u-heavy", long_ago)])
+
+    report = run_cleanup(
+        store=store, analytics=Analytics(), now=NOW, budget_seconds=45, clock=clock
+    )
+
+    assert seen == [True, False]
+    assert report.erasures_finished == 0 and not report.complete
 
 
 def test_an_erasure_is_finished_only_after_the_profile_functions_timeout() -> None:
