@@ -25,6 +25,7 @@ import random
 import time
 import urllib.request
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,10 +33,18 @@ from typing import Any
 import httpx
 
 from benchmarks.machine import describe
+from common.chat import wiring
 from common.config import Settings
 from common.labels import PERSONA_IDS
-from common.personalization.offline_eval import Estimate, estimate
+from common.personalization.offline_eval import (
+    Estimate,
+    LoggedInteraction,
+    estimate,
+    unsupported_share,
+)
 from common.personalization.policies import make_policy
+from common.personalization.preferences import Profile
+from common.routing import ensemble
 from model_serving import split
 from scripts import stack
 from scripts.auth_emulator import SIGN_UP
@@ -387,10 +396,38 @@ def summarise(run: Run, turns: int) -> dict:
     }
 
 
-def offline_row(logger: str, est: Estimate, per_turn: Estimate, online: float) -> dict:
+def logger_support(logger: str) -> Callable[[LoggedInteraction], set[str]]:
+    """The personas a logging run could have shown on a record's input: the static router with
+    exploration picks among the ensemble's top 3 (common/routing/ensemble.rank, ties broken as
+    there); a policy, among those it gives a positive propensity."""
+    if logger == LOGGER[0]:
+
+        def top(log: LoggedInteraction) -> set[str]:
+            order = sorted(log.ensemble, key=lambda p: (-log.ensemble[p], PERSONA_IDS.index(p)))
+            return set(order[: ensemble.TOP_K])
+
+        return top
+    policy = wiring.policy(logger)  # the chat function's, from the same settings
+
+    def positive(log: LoggedInteraction) -> set[str]:
+        decision = policy.choose(
+            ensemble=log.ensemble,
+            profile=Profile.from_dict(log.profile) if log.profile is not None else None,
+            local_hour=log.local_hour,
+            seed=log.seed,
+        )
+        return {p for p, q in decision.propensities.items() if q > 0}
+
+    return positive
+
+
+def offline_row(
+    logger: str, est: Estimate, per_turn: Estimate, online: float, unsupported: float
+) -> dict:
     """One off-policy comparison. Whether the online figure falls within an interval is asked
-    only where the logs support the target (None elsewhere)."""
-    supported = est.unsupported_share <= MAX_UNSUPPORTED
+    only where the logs support the target (None elsewhere): `unsupported` is the exact share
+    of the target's choices the logger could not show (offline_eval.unsupported_share)."""
+    supported = unsupported <= MAX_UNSUPPORTED
 
     def within(ci: tuple[float, float]) -> bool | None:
         return ci[0] <= online <= ci[1] if supported else None
@@ -403,7 +440,8 @@ def offline_row(logger: str, est: Estimate, per_turn: Estimate, online: float) -
         "snips_ci": [round(x, 3) for x in est.snips_ci],
         "n": est.n,
         "ess": round(est.ess, 1),
-        "unsupported_share": round(est.unsupported_share, 3),
+        "unsupported_share": round(unsupported, 3),
+        "one_minus_mean_weight": round(est.unsupported_share, 3),
         "supported": supported,
         "online": online,
         "logger": logger,
@@ -503,7 +541,10 @@ async def main_async(
         # preference and one learned profile); the per-turn interval is kept for comparison.
         est = estimate(make_policy(target), logs[logger], groups=[g["user"] for g in logs[logger]])
         per_turn = estimate(make_policy(target), logs[logger])
-        offline[f"{target} from {logger} logs"] = offline_row(logger, est, per_turn, online[target])
+        unsupported = unsupported_share(make_policy(target), logs[logger], logger_support(logger))
+        offline[f"{target} from {logger} logs"] = offline_row(
+            logger, est, per_turn, online[target], unsupported
+        )
     out = ROOT / "benchmarks" / "results"
     plot(summaries, out / "personalization.png")
     result = {
@@ -571,20 +612,22 @@ async def main_async(
         "turns share one hidden preference and one learned profile (Student's t with users − 1 "
         "degrees of freedom); the interval that treats every turn as independent is narrower "
         "than it should be, and is shown for comparison. Care turns (no policy chooses there) "
-        "count as the target's own. The unsupported share, 1 − mean weight, estimates how much "
-        "of the target's choice the logging policy never shows: IPS counts those turns as 0 and "
-        "SNIPS leaves them out, so a pair tests the estimator only when it is at most "
-        f"{MAX_UNSUPPORTED:.0%}:",
+        "count as the target's own. The unsupported share is the target's probability on "
+        "personas the logging run could not have shown on each turn's logged input (the "
+        "exploring static router: the ensemble's top 3; Thompson sampling: the personas its "
+        "exploration cap leaves in): IPS counts those turns as 0 and SNIPS leaves them out, so a "
+        f"pair tests the estimator only when it is at most {MAX_UNSUPPORTED:.0%}. 1 − mean "
+        "weight estimates the same share from the rewards' weights, with sampling noise:",
         "",
         "| estimate | IPS (95 % CI) | per-turn CI | SNIPS (95 % CI) | ESS | unsupported share | "
-        "online | online in IPS CI | in per-turn CI | online in SNIPS CI |",
-        "|---|---|---|---|---:|---:|---:|---|---|---|",
+        "1 − mean weight | online | online in IPS CI | in per-turn CI | online in SNIPS CI |",
+        "|---|---|---|---|---:|---:|---:|---:|---|---|---|",
     ]
     for name, o in offline.items():
         lines.append(
             f"| {name} | {o['ips']} {o['ips_ci']} | {o['ips_ci_per_turn']} | "
             f"{o['snips']} {o['snips_ci']} | {o['ess']} | {o['unsupported_share']} | "
-            f"{o['online']} | {_cell(o['online_within_ips_ci'])} | "
+            f"{o['one_minus_mean_weight']} | {o['online']} | {_cell(o['online_within_ips_ci'])} | "
             f"{_cell(o['online_within_ips_ci_per_turn'])} | "
             f"{_cell(o['online_within_snips_ci'])} |"
         )

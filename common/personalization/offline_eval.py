@@ -11,7 +11,7 @@ signal) every policy would have shown the same persona: the target's probability
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -113,6 +113,34 @@ def importance_weight(policy: Policy, log: LoggedInteraction) -> float:
             seed=log.seed,
         ).propensities.get(log.shown, 0.0)
     return target / log.propensity
+
+
+def unsupported_share(
+    policy: Policy,
+    logs: Iterable[LoggedInteraction | Mapping[str, Any]],
+    logger_support: Callable[[LoggedInteraction], Collection[str]],
+) -> float:
+    """The target's probability on personas the logging policy could not have shown, averaged
+    over the records `estimate` uses. Exact where the logger's support is known (its
+    `logger_support` for each record's input), unlike the Estimate's 1 − Σw/n, whose sampling
+    noise alone can put a fully supported pair past a threshold."""
+    total, n = 0.0, 0
+    for raw in logs:
+        log = raw if isinstance(raw, LoggedInteraction) else LoggedInteraction.from_dict(raw)
+        if log.propensity == 0.0:
+            continue  # left out by `estimate` too
+        n += 1
+        if log.persona_source in NOT_CHOSEN_BY_POLICY:
+            continue  # every policy shows it: supported
+        target = policy.choose(
+            ensemble=log.ensemble,
+            profile=Profile.from_dict(log.profile) if log.profile is not None else None,
+            local_hour=log.local_hour,
+            seed=log.seed,
+        ).propensities
+        support = logger_support(log)
+        total += sum(q for persona, q in target.items() if persona not in support)
+    return total / n if n else math.nan
 
 
 def t_975(df: int) -> float:

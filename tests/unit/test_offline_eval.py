@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 
 from common.labels import PERSONA_IDS
-from common.personalization.offline_eval import Estimate, LoggedInteraction, estimate, t_975
+from common.personalization.offline_eval import (
+    Estimate,
+    LoggedInteraction,
+    estimate,
+    t_975,
+    unsupported_share,
+)
 from common.personalization.policies import PolicyDecision, StaticRouter
 from common.personalization.preferences import Profile
 
@@ -267,6 +273,29 @@ def test_the_unsupported_share_is_the_targets_mass_the_logger_never_shows():
     assert estimate(Always("elro"), logs).unsupported_share == pytest.approx(1.0)
     # a uniform logger supports every target: about 0 (noisy: the mean weight is estimated)
     assert abs(estimate(StaticRouter(), uniform_logs(6000, 8)).unsupported_share) < 0.05
+
+
+def test_the_exact_unsupported_share_needs_no_sampling_luck():
+    no_elro = [p for p in PERSONA_IDS if p != "elro"]
+    logs = [
+        {**log, "shown": no_elro[i % 3], "propensity": 1 / 3}
+        for i, log in enumerate(uniform_logs(600, 8))
+    ]
+    shows = lambda log: set(no_elro)  # noqa: E731
+    elro_turns = sum(max(log["ensemble"], key=log["ensemble"].get) == "elro" for log in logs)
+    assert unsupported_share(StaticRouter(), logs, shows) == pytest.approx(elro_turns / 600)
+    assert unsupported_share(Always("elro"), logs, shows) == 1.0
+    assert unsupported_share(Always("lua"), logs, shows) == 0.0
+    # fully supported, yet 1 - mean weight strays past 5 % on some samples of 200 turns
+    strays = [
+        s
+        for s in range(40)
+        if estimate(StaticRouter(), uniform_logs(200, s)).unsupported_share > 0.05
+    ]
+    assert strays
+    for s in strays:
+        every = lambda log: set(PERSONA_IDS)  # noqa: E731
+        assert unsupported_share(StaticRouter(), uniform_logs(200, s), every) == 0.0
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,13 @@ from benchmarks.personalization import (
     NOT_SUPPORTED,
     Interaction,
     _cell,
+    logger_support,
     offline_row,
     turn_logs,
     verdicts,
 )
-from common.personalization.offline_eval import Estimate, estimate
+from common.labels import PERSONA_IDS
+from common.personalization.offline_eval import Estimate, LoggedInteraction, estimate
 from common.personalization.policies import StaticRouter
 
 # the ensemble's best is Riri; after a crisis signal Lua answers anyway
@@ -62,8 +64,8 @@ def estimate_with(ips: float, snips: float, ci: float, mean_weight: float) -> Es
 def test_a_pair_the_logs_do_not_support_is_not_counted_as_a_pass() -> None:
     # static from Thompson's logs in the last run: IPS 0.288, SNIPS 0.658, mean weight 0.438
     est = estimate_with(0.288, 0.658, 0.064, 0.438)
-    row = offline_row("thompson", est, est, online=0.311)
-    assert row["unsupported_share"] == pytest.approx(0.562)
+    row = offline_row("thompson", est, est, online=0.311, unsupported=0.5)
+    assert row["unsupported_share"] == 0.5 and row["one_minus_mean_weight"] == pytest.approx(0.562)
     assert not row["supported"]
     assert row["online_within_ips_ci"] is None and row["online_within_snips_ci"] is None
     assert _cell(row["online_within_ips_ci"]) == NOT_SUPPORTED
@@ -71,8 +73,45 @@ def test_a_pair_the_logs_do_not_support_is_not_counted_as_a_pass() -> None:
 
 def test_a_supported_pair_says_whether_the_online_result_is_inside() -> None:
     est = estimate_with(0.298, 0.3, 0.075, 0.99)
-    assert offline_row("static+explore", est, est, online=0.311)["online_within_ips_ci"] is True
-    assert offline_row("static+explore", est, est, online=0.4)["online_within_ips_ci"] is False
+    row = offline_row("static+explore", est, est, online=0.311, unsupported=0.0)
+    assert row["online_within_ips_ci"] is True
+    assert offline_row("static+explore", est, est, 0.4, 0.0)["online_within_ips_ci"] is False
+
+
+def test_the_support_is_judged_exactly_not_from_the_mean_weight() -> None:
+    # static from static+explore in one run: 1 - mean weight 0.055, yet fully supported
+    est = estimate_with(0.302, 0.32, 0.064, 0.945)
+    row = offline_row("static+explore", est, est, online=0.324, unsupported=0.0)
+    assert row["supported"] and row["online_within_ips_ci"] is True
+
+
+def test_the_exploring_loggers_support_is_the_ensembles_top_3_with_its_tie_break() -> None:
+    support = logger_support("static+explore")
+    log = LoggedInteraction(
+        ensemble={"lua": 0.4, "riri": 0.2, "elro": 0.4, "nana": 0.2},
+        profile=None,
+        local_hour=12,
+        seed="s",
+        shown="lua",
+        propensity=0.7,
+        reward=1.0,
+    )
+    order = [p for p in PERSONA_IDS if p in ("riri", "nana")]
+    assert support(log) == {"lua", "elro", order[0]}
+
+
+def test_thompsons_support_leaves_out_what_its_exploration_cap_never_shows() -> None:
+    support = logger_support("thompson")
+    log = LoggedInteraction(
+        ensemble={"lua": 0.9, "riri": 0.1, "elro": 0.5, "nana": 0.1},
+        profile=None,
+        local_hour=12,
+        seed="s",
+        shown="lua",
+        propensity=1.0,
+        reward=1.0,
+    )
+    assert "riri" not in support(log) and "lua" in support(log)
     assert _cell(True) == "True" and _cell(False) == "False"
 
 
@@ -81,8 +120,9 @@ def summary(policy: str, late: float) -> dict:
 
 
 def pair(logger: str, mean_weight: float, online: float = 0.311) -> dict:
+    """A pair whose exact unsupported share is what its mean weight says."""
     est = estimate_with(0.3, 0.3, 0.07, mean_weight)
-    return offline_row(logger, est, est, online)
+    return offline_row(logger, est, est, online, unsupported=max(0.0, 1 - mean_weight))
 
 
 def test_the_verdicts_come_from_the_figures() -> None:
