@@ -39,11 +39,11 @@ from common.labels import PERSONA_IDS
 from common.personalization.offline_eval import (
     Estimate,
     LoggedInteraction,
+    decide,
     estimate,
     unsupported_share,
 )
 from common.personalization.policies import make_policy
-from common.personalization.preferences import Profile
 from common.routing import ensemble
 from model_serving import split
 from scripts import stack
@@ -410,13 +410,7 @@ def logger_support(logger: str) -> Callable[[LoggedInteraction], set[str]]:
     policy = wiring.policy(logger)  # the chat function's, from the same settings
 
     def positive(log: LoggedInteraction) -> set[str]:
-        decision = policy.choose(
-            ensemble=log.ensemble,
-            profile=Profile.from_dict(log.profile) if log.profile is not None else None,
-            local_hour=log.local_hour,
-            seed=log.seed,
-        )
-        return {p for p, q in decision.propensities.items() if q > 0}
+        return {p for p, q in decide(policy, log).propensities.items() if q > 0}
 
     return positive
 

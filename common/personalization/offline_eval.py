@@ -17,7 +17,7 @@ from typing import Any, Final
 
 import numpy as np
 
-from common.personalization.policies import Policy
+from common.personalization.policies import Policy, PolicyDecision
 from common.personalization.preferences import Profile
 
 Z_95: Final = 1.959964  # two-sided 95 % quantile of the standard normal
@@ -106,13 +106,18 @@ def importance_weight(policy: Policy, log: LoggedInteraction) -> float:
     if log.persona_source in NOT_CHOSEN_BY_POLICY:
         target = 1.0  # the user's request or the care persona: any policy shows it
     else:
-        target = policy.choose(
-            ensemble=log.ensemble,
-            profile=Profile.from_dict(log.profile) if log.profile is not None else None,
-            local_hour=log.local_hour,
-            seed=log.seed,
-        ).propensities.get(log.shown, 0.0)
+        target = decide(policy, log).propensities.get(log.shown, 0.0)
     return target / log.propensity
+
+
+def decide(policy: Policy, log: LoggedInteraction) -> PolicyDecision:
+    """What `policy` would have done on this record's logged input."""
+    return policy.choose(
+        ensemble=log.ensemble,
+        profile=Profile.from_dict(log.profile) if log.profile is not None else None,
+        local_hour=log.local_hour,
+        seed=log.seed,
+    )
 
 
 def unsupported_share(
@@ -132,12 +137,7 @@ def unsupported_share(
         n += 1
         if log.persona_source in NOT_CHOSEN_BY_POLICY:
             continue  # every policy shows it: supported
-        target = policy.choose(
-            ensemble=log.ensemble,
-            profile=Profile.from_dict(log.profile) if log.profile is not None else None,
-            local_hour=log.local_hour,
-            seed=log.seed,
-        ).propensities
+        target = decide(policy, log).propensities
         support = logger_support(log)
         total += sum(q for persona, q in target.items() if persona not in support)
     return total / n if n else math.nan
