@@ -85,10 +85,10 @@ def test_the_support_is_judged_exactly_not_from_the_mean_weight() -> None:
     assert row["supported"] and row["online_within_ips_ci"] is True
 
 
-def test_the_exploring_loggers_support_is_the_ensembles_top_3_with_its_tie_break() -> None:
-    support = logger_support("static+explore")
-    log = LoggedInteraction(
-        ensemble={"lua": 0.4, "riri": 0.2, "elro": 0.4, "nana": 0.2},
+def logged(ensemble: dict[str, float]) -> LoggedInteraction:
+    """A turn with these ensemble scores (what a logger's support depends on) that showed Lua."""
+    return LoggedInteraction(
+        ensemble=ensemble,
         profile=None,
         local_hour=12,
         seed="s",
@@ -96,21 +96,18 @@ def test_the_exploring_loggers_support_is_the_ensembles_top_3_with_its_tie_break
         propensity=0.7,
         reward=1.0,
     )
+
+
+def test_the_exploring_loggers_support_is_the_ensembles_top_3_with_its_tie_break() -> None:
+    support = logger_support("static+explore")
+    log = logged({"lua": 0.4, "riri": 0.2, "elro": 0.4, "nana": 0.2})
     order = [p for p in PERSONA_IDS if p in ("riri", "nana")]
     assert support(log) == {"lua", "elro", order[0]}
 
 
 def test_thompsons_support_leaves_out_what_its_exploration_cap_never_shows() -> None:
     support = logger_support("thompson")
-    log = LoggedInteraction(
-        ensemble={"lua": 0.9, "riri": 0.1, "elro": 0.5, "nana": 0.1},
-        profile=None,
-        local_hour=12,
-        seed="s",
-        shown="lua",
-        propensity=1.0,
-        reward=1.0,
-    )
+    log = logged({"lua": 0.9, "riri": 0.1, "elro": 0.5, "nana": 0.1})
     assert "riri" not in support(log) and "lua" in support(log)
     assert _cell(True) == "True" and _cell(False) == "False"
 
