@@ -403,8 +403,7 @@ def logger_support(logger: str) -> Callable[[LoggedInteraction], set[str]]:
     if logger == LOGGER[0]:
 
         def top(log: LoggedInteraction) -> set[str]:
-            order = sorted(log.ensemble, key=lambda p: (-log.ensemble[p], PERSONA_IDS.index(p)))
-            return set(order[: ensemble.TOP_K])
+            return set(ensemble.best_first(log.ensemble)[: ensemble.TOP_K])
 
         return top
     policy = wiring.policy(logger)  # the chat function's, from the same settings

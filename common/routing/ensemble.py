@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from common.analysis.types import Analysis
@@ -158,8 +159,8 @@ def rank(
             pid, router_reasons.get(pid, ()), components, context_kind, convo, model_best
         )
         scored.append(Scored(pid, round(score, 4), reasons, components))
-    ranked = tuple(sorted(scored, key=lambda s: (-s.score, PERSONA_IDS.index(s.id))))
-    by_id = {s.id: s for s in ranked}
+    by_id = {s.id: s for s in scored}
+    ranked = tuple(by_id[pid] for pid in best_first({s.id: s.score for s in scored}))
 
     if requested:
         pick = by_id[requested]
@@ -177,6 +178,11 @@ def rank(
         propensity = share if chosen.id != top[0].id else 1.0 - epsilon
     alternatives = tuple(s for s in ranked if s.id != chosen.id)[:2]
     return Ranking(ranked, chosen, alternatives, source, round(propensity, 4))
+
+
+def best_first(scores: Mapping[str, float]) -> list[str]:
+    """Persona ids by score, highest first, ties in PERSONA_IDS order: how a turn ranks them."""
+    return sorted(scores, key=lambda pid: (-scores[pid], PERSONA_IDS.index(pid)))
 
 
 def personalize(
