@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from typing import NoReturn, Protocol
 from zoneinfo import ZoneInfo
 
-from common.analysis import with_model
 from common.analysis.types import Analysis
 from common.chat.limits import activity_doc, message_hash, recent_activity
 from common.chat.models import SessionOut, TurnCreate, TurnOut, TurnPage
@@ -101,6 +100,7 @@ def take_turn(
     outbox: OutboxStore,
     publisher: EventPublisher,
     analyze: Callable[[str], tuple[Analysis, list[str]]],
+    baseline: Callable[[str], tuple[Analysis, list[str]]],
     rank: Callable[..., Ranking],
     generator: ResponseGenerator,
     fallback: ResponseGenerator,
@@ -109,12 +109,10 @@ def take_turn(
     locale: str | None = None,
     client: str = "v2",
     sink: ReplySink | None = None,
-    baseline: Callable[[str], tuple[Analysis, list[str]]] | None = None,
 ) -> tuple[dict, bool]:
     """Take one turn; returns (the response object, whether it is a replay of a stored turn).
     With a `sink`, the reply's text goes to it as it is generated, before the turn is stored.
-    `baseline` reads a message past the analysis caps (default: without the model, which
-    it reports as degraded)."""
+    `baseline` reads a message past the analysis caps, without the model."""
     started = time.perf_counter()
     key = turn_key(uid, body.client_turn_id)
     fingerprint = _fingerprint(body)
@@ -180,10 +178,7 @@ def take_turn(
     turn_id = uuid.uuid4().hex
 
     with phase("analyze"):  # what is left of it once the context is read
-        read_past_caps = baseline or _baseline
-        analysis, degraded = (
-            analysis_done.result() if analysis_done else read_past_caps(body.message)
-        )
+        analysis, degraded = analysis_done.result() if analysis_done else baseline(body.message)
     crisis = analysis.safety.crisis
     if crisis:
         resources = resources_for(locale, default_locale=settings.safety_default_locale)
@@ -371,12 +366,6 @@ def _start_analysis(
             slots.give_back(uid)
 
     return _ANALYSIS.submit(contextvars.copy_context().run, run)
-
-
-def _baseline(message: str) -> tuple[Analysis, list[str]]:
-    """The message read without the model, as when the model is down."""
-    analysis, _ = with_model.analyze(message, model=None)
-    return analysis, [with_model.MODEL_DOWN]
 
 
 class _LimitedAtCommit(Exception):

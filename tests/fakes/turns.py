@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from common.analysis import with_model
 from common.chat import service
 from common.chat.models import TurnCreate
 from common.config import Settings
@@ -58,6 +59,13 @@ def rank(*, analysis, convo, requested, seed, **_) -> ensemble.Ranking:
     )
 
 
+def read_without_model(text: str):
+    """The chat wiring's baseline reader where a model endpoint is configured (as the fakes'
+    `analyze` stands for one): past the analysis caps the turn says the model is missing."""
+    analysis, _ = with_model.analyze(text, model=None)
+    return analysis, [with_model.MODEL_DOWN]
+
+
 def take_turn(
     *,
     uid: str,
@@ -76,6 +84,7 @@ def take_turn(
         outbox=Outbox(),
         publisher=publisher or Publisher(),
         analyze=analyze,
+        baseline=read_without_model,
         rank=rank,
         generator=TemplateGenerator(),
         fallback=TemplateGenerator(),

@@ -63,6 +63,7 @@ def _turn(message: str, model: Model, sink: Sink | None, session_id: str | None 
         outbox=turns.Outbox(),
         publisher=turns.Publisher(),
         analyze=analyze,
+        baseline=turns.read_without_model,
         rank=turns.rank,
         generator=model,
         fallback=TemplateGenerator(),

@@ -34,6 +34,7 @@ def _turn(store, analyze) -> tuple[dict, bool]:
         outbox=None,
         publisher=None,
         analyze=analyze,
+        baseline=turns.read_without_model,
         rank=rank,
         generator=None,
         fallback=None,
