@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -42,6 +43,20 @@ class ProfileSettings(BaseModel):
     notifications: bool = True
 
     _tz = field_validator("timezone")(_check_timezone)
+
+    @field_validator("quiet_hours", mode="before")
+    @classmethod
+    def _stored_digits(cls, value: object) -> object:
+        """PATCH once stored quiet hours in any script's digits ("1٥:3٠"); it refuses them now
+        (ProfilePatch). Stored ones are read as the times they meant, or the user's turns and
+        pushes would fail."""
+        if not isinstance(value, dict):
+            return value
+        return {k: _ascii_digits(v) if isinstance(v, str) else v for k, v in value.items()}
+
+
+def _ascii_digits(text: str) -> str:
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
 
 
 class ProfilePatch(BaseModel):

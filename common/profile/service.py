@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -29,18 +28,8 @@ class ProfileStore(Protocol):
     def erase_user(self, *, uid: str, ukey: str, now: datetime) -> dict[str, int]: ...
 
 
-def _ascii_digits(text: str) -> str:
-    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
-
-
 def settings_of(user_doc: dict | None) -> ProfileSettings:
-    stored = dict((user_doc or {}).get("settings") or {})
-    if isinstance(quiet := stored.get("quiet_hours"), dict):
-        # PATCH once stored quiet hours in any script's digits ("1٥:3٠"); it refuses them now.
-        # Read them as the times they meant, or the user's turns and pushes would fail.
-        stored["quiet_hours"] = {
-            k: _ascii_digits(v) if isinstance(v, str) else v for k, v in quiet.items()
-        }
+    stored = (user_doc or {}).get("settings") or {}
     return ProfileSettings.model_validate(stored, strict=False)
 
 
