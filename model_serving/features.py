@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import sys
+from typing import Any
 
 import numpy as np
 
@@ -169,6 +170,16 @@ def from_sklearn(vectorizers: list) -> Tfidf:
     return Tfidf(blocks)
 
 
+def max_difference_to(tfidf: Tfidf, texts: list[str], reference: Any, chunk: int = 256) -> float:
+    """The largest |tfidf(texts) - reference| (a sparse matrix, one CSR row per text), compared
+    a chunk of rows at a time: dense, the whole corpus's features took 20 GB at 14,000 texts."""
+    worst = 0.0
+    for i in range(0, len(texts), chunk):
+        ours = tfidf.dense(texts[i : i + chunk])
+        worst = max(worst, float(np.abs(ours - reference[i : i + chunk].toarray()).max()))
+    return worst
+
+
 def max_difference(texts: list[str], fit_texts: list[str]) -> float:
     """Fit sklearn on fit_texts, then the largest |sklearn - numpy| over texts' features."""
     import scipy.sparse as sp
@@ -176,9 +187,8 @@ def max_difference(texts: list[str], fit_texts: list[str]) -> float:
     vectorizers = sklearn_vectorizers()
     for v in vectorizers:
         v.fit(fit_texts)
-    ref = sp.hstack([v.transform(texts) for v in vectorizers]).toarray()
-    ours = from_sklearn(vectorizers).dense(texts)
-    return float(np.abs(ref - ours).max())
+    reference = sp.hstack([v.transform(texts) for v in vectorizers]).tocsr()
+    return max_difference_to(from_sklearn(vectorizers), texts, reference)
 
 
 def main(argv: list[str]) -> int:

@@ -686,7 +686,7 @@ def main(argv: list[str]) -> int:
     t0 = time.perf_counter()
     vectorizers, (tf_tr, tf_ho) = tfidf_matrix(texts_tr, [texts_tr, texts_ho])
     tfidf = features.from_sklearn(vectorizers)
-    tfidf_diff = float(np.abs(tfidf.dense(texts_ho) - tf_ho.toarray()).max())
+    tfidf_diff = features.max_difference_to(tfidf, texts_ho, tf_ho)
     print(
         f"    TF-IDF vocabulary {tfidf.size} terms; numpy vs scikit-learn max |diff| "
         f"{tfidf_diff:.1e}"

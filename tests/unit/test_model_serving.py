@@ -15,7 +15,13 @@ from common.labels import INTENTS, PACES, PERSONA_IDS, TONES
 from model_serving import split
 from model_serving.artifact import ARTIFACTS, CURRENT
 from model_serving.check_corpus import load
-from model_serving.features import char_wb_ngrams, word_ngrams
+from model_serving.features import (
+    Tfidf,
+    TfidfBlock,
+    char_wb_ngrams,
+    max_difference_to,
+    word_ngrams,
+)
 from model_serving.predictor import MAX_INSTANCES, MAX_TEXT_CHARS, InvalidInstances, Predictor
 
 HEADS = {"tone": TONES, "pace": PACES, "intent": INTENTS, "persona": PERSONA_IDS}
@@ -184,6 +190,28 @@ def test_word_and_char_ngrams_follow_sklearn_rules() -> None:
     assert word_ngrams("I can't  GO", 1, 2) == ["can", "go", "can go"]
     assert char_wb_ngrams("Hi yo", 3, 4) == [" hi", "hi ", " hi ", " yo", "yo ", " yo "]
     assert char_wb_ngrams("a", 3, 5) == [" a "]
+
+
+class _Rows:
+    """The two things max_difference_to asks of a scipy CSR matrix: row slices and toarray."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.values = values
+
+    def __getitem__(self, rows: slice) -> _Rows:
+        return _Rows(self.values[rows])
+
+    def toarray(self) -> np.ndarray:
+        return self.values
+
+
+def test_the_chunked_tfidf_check_compares_every_row() -> None:
+    tfidf = Tfidf([TfidfBlock("word", (1, 1), ["ok", "fine", "not"], np.array([1.0, 2.0, 3.0]))])
+    texts = ["ok", "fine", "not ok", "not fine", "ok ok"]  # 5 rows: chunks of 2, 2 and 1
+    reference = tfidf.dense(texts)
+    assert max_difference_to(tfidf, texts, _Rows(reference), chunk=2) == 0.0
+    reference[-1, 0] += 0.25  # only the last, shorter chunk differs
+    assert max_difference_to(tfidf, texts, _Rows(reference), chunk=2) == pytest.approx(0.25)
 
 
 @pytest.mark.parametrize(
