@@ -41,7 +41,6 @@ from common.personalization.offline_eval import (
     LoggedInteraction,
     decide,
     estimate,
-    unsupported_share,
 )
 from common.personalization.policies import make_policy
 from common.routing import ensemble
@@ -414,12 +413,11 @@ def logger_support(logger: str) -> Callable[[LoggedInteraction], set[str]]:
     return positive
 
 
-def offline_row(
-    logger: str, est: Estimate, per_turn: Estimate, online: float, unsupported: float
-) -> dict:
+def offline_row(logger: str, est: Estimate, per_turn: Estimate, online: float) -> dict:
     """One off-policy comparison. Whether the online figure falls within an interval is asked
-    only where the logs support the target (None elsewhere): `unsupported` is the exact share
-    of the target's choices the logger could not show (offline_eval.unsupported_share)."""
+    only where the logs support the target (None elsewhere): by the exact share of the
+    target's choices the logger could not show (`est.unsupported_exact`)."""
+    unsupported = est.unsupported_exact
     supported = unsupported <= MAX_UNSUPPORTED
 
     def within(ci: tuple[float, float]) -> bool | None:
@@ -532,12 +530,14 @@ async def main_async(
     for target, logger in pairs:
         # Intervals from deviations summed per simulated user (a user's turns share one hidden
         # preference and one learned profile); the per-turn interval is kept for comparison.
-        est = estimate(make_policy(target), logs[logger], groups=[g["user"] for g in logs[logger]])
-        per_turn = estimate(make_policy(target), logs[logger])
-        unsupported = unsupported_share(make_policy(target), logs[logger], logger_support(logger))
-        offline[f"{target} from {logger} logs"] = offline_row(
-            logger, est, per_turn, online[target], unsupported
+        est = estimate(
+            make_policy(target),
+            logs[logger],
+            groups=[g["user"] for g in logs[logger]],
+            logger_support=logger_support(logger),
         )
+        per_turn = estimate(make_policy(target), logs[logger])
+        offline[f"{target} from {logger} logs"] = offline_row(logger, est, per_turn, online[target])
     out = ROOT / "benchmarks" / "results"
     plot(summaries, out / "personalization.png")
     result = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 import numpy as np
@@ -60,6 +60,9 @@ class Estimate:
     # leaves them out, so neither is an estimate of the target unless this is near 0. Noisy:
     # slightly negative is possible.
     unsupported_share: float = math.nan
+    # The same share computed exactly, where the logger's support is known (estimate()'s
+    # `logger_support`): no sampling noise to put a fully supported pair past a threshold.
+    unsupported_exact: float = math.nan
 
 
 NAN_CI: Final = (math.nan, math.nan)
@@ -69,6 +72,7 @@ def estimate(
     policy: Policy,
     logs: Iterable[LoggedInteraction | Mapping[str, Any]],
     groups: Sequence[Hashable] | None = None,
+    logger_support: Callable[[LoggedInteraction], Collection[str]] | None = None,
 ) -> Estimate:
     """IPS and SNIPS estimates of `policy`'s expected reward on `logs`.
 
@@ -80,12 +84,15 @@ def estimate(
     w uses the target's propensity of the shown persona, not just whether it would have chosen
     it, which gives lower variance for stochastic targets at no cost in bias. On records whose
     `persona_source` is in NOT_CHOSEN_BY_POLICY the target is not asked: its probability is 1.
+    With `logger_support` (the personas the logging policy could have shown on a record's
+    input), `unsupported_exact` is the target's mean probability outside that support.
     """
     weights: list[float] = []
     rewards: list[float] = []
     group: list[int] = []  # dense ids 0, 1, ... of the records' groups
     ids: dict[Hashable, int] = {}
     skipped = 0
+    outside = 0.0  # the target's probability outside the logger's support, summed
     for i, raw in enumerate(logs):
         log = raw if isinstance(raw, LoggedInteraction) else LoggedInteraction.from_dict(raw)
         if not 0.0 <= log.reward <= 1.0:
@@ -95,19 +102,30 @@ def estimate(
         if log.propensity == 0.0:
             skipped += 1
             continue
-        weights.append(importance_weight(policy, log))
+        target = target_propensities(policy, log)
+        weights.append(target.get(log.shown, 0.0) / log.propensity)
         rewards.append(log.reward)
         group.append(ids.setdefault(i if groups is None else groups[i], len(ids)))
-    return _estimate(np.array(weights), np.array(rewards), np.array(group, dtype=int), skipped)
+        if logger_support is not None and log.persona_source not in NOT_CHOSEN_BY_POLICY:
+            support = logger_support(log)  # (the turns no policy chose are every policy's own)
+            outside += sum(q for persona, q in target.items() if persona not in support)
+    est = _estimate(np.array(weights), np.array(rewards), np.array(group, dtype=int), skipped)
+    if logger_support is None or not weights:
+        return est
+    return replace(est, unsupported_exact=outside / len(weights))
+
+
+def target_propensities(policy: Policy, log: LoggedInteraction) -> dict[str, float]:
+    """The target's probability of each persona on this record's input; on a record where no
+    policy chose (the user's request or the care persona), the shown one for certain."""
+    if log.persona_source in NOT_CHOSEN_BY_POLICY:
+        return {log.shown: 1.0}
+    return decide(policy, log).propensities
 
 
 def importance_weight(policy: Policy, log: LoggedInteraction) -> float:
     """π_target(shown | input) / π_logging(shown | input) for one record (propensity > 0)."""
-    if log.persona_source in NOT_CHOSEN_BY_POLICY:
-        target = 1.0  # the user's request or the care persona: any policy shows it
-    else:
-        target = decide(policy, log).propensities.get(log.shown, 0.0)
-    return target / log.propensity
+    return target_propensities(policy, log).get(log.shown, 0.0) / log.propensity
 
 
 def decide(policy: Policy, log: LoggedInteraction) -> PolicyDecision:
@@ -118,29 +136,6 @@ def decide(policy: Policy, log: LoggedInteraction) -> PolicyDecision:
         local_hour=log.local_hour,
         seed=log.seed,
     )
-
-
-def unsupported_share(
-    policy: Policy,
-    logs: Iterable[LoggedInteraction | Mapping[str, Any]],
-    logger_support: Callable[[LoggedInteraction], Collection[str]],
-) -> float:
-    """The target's probability on personas the logging policy could not have shown, averaged
-    over the records `estimate` uses. Exact where the logger's support is known (its
-    `logger_support` for each record's input), unlike the Estimate's 1 − Σw/n, whose sampling
-    noise alone can put a fully supported pair past a threshold."""
-    total, n = 0.0, 0
-    for raw in logs:
-        log = raw if isinstance(raw, LoggedInteraction) else LoggedInteraction.from_dict(raw)
-        if log.propensity == 0.0:
-            continue  # left out by `estimate` too
-        n += 1
-        if log.persona_source in NOT_CHOSEN_BY_POLICY:
-            continue  # every policy shows it: supported
-        target = decide(policy, log).propensities
-        support = logger_support(log)
-        total += sum(q for persona, q in target.items() if persona not in support)
-    return total / n if n else math.nan
 
 
 def t_975(df: int) -> float:

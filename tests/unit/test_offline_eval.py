@@ -12,7 +12,6 @@ from common.personalization.offline_eval import (
     LoggedInteraction,
     estimate,
     t_975,
-    unsupported_share,
 )
 from common.personalization.policies import PolicyDecision, StaticRouter
 from common.personalization.preferences import Profile
@@ -281,11 +280,17 @@ def test_the_exact_unsupported_share_needs_no_sampling_luck():
         {**log, "shown": no_elro[i % 3], "propensity": 1 / 3}
         for i, log in enumerate(uniform_logs(600, 8))
     ]
-    shows = lambda log: set(no_elro)  # noqa: E731
+
+    def exact(policy, logs, support) -> float:
+        return estimate(policy, logs, logger_support=lambda log: support).unsupported_exact
+
     elro_turns = sum(max(log["ensemble"], key=log["ensemble"].get) == "elro" for log in logs)
-    assert unsupported_share(StaticRouter(), logs, shows) == pytest.approx(elro_turns / 600)
-    assert unsupported_share(Always("elro"), logs, shows) == 1.0
-    assert unsupported_share(Always("lua"), logs, shows) == 0.0
+    assert exact(StaticRouter(), logs, set(no_elro)) == pytest.approx(elro_turns / 600)
+    assert exact(Always("elro"), logs, set(no_elro)) == 1.0
+    assert exact(Always("lua"), logs, set(no_elro)) == 0.0
+    assert math.isnan(estimate(StaticRouter(), logs).unsupported_exact)  # support not given
+    # care turns are every policy's own: supported whatever the logger shows elsewhere
+    assert exact(Always("elro"), care_logs(50, 2), {"riri"}) == 0.0
     # fully supported, yet 1 - mean weight strays past 5 % on some samples of 200 turns
     strays = [
         s
@@ -294,8 +299,7 @@ def test_the_exact_unsupported_share_needs_no_sampling_luck():
     ]
     assert strays
     for s in strays:
-        every = lambda log: set(PERSONA_IDS)  # noqa: E731
-        assert unsupported_share(StaticRouter(), uniform_logs(200, s), every) == 0.0
+        assert exact(StaticRouter(), uniform_logs(200, s), set(PERSONA_IDS)) == 0.0
 
 
 @pytest.mark.parametrize(

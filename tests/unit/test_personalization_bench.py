@@ -49,7 +49,9 @@ def test_care_turns_in_the_logs_are_every_targets_own() -> None:
     assert est.unsupported_share == pytest.approx(0.0)
 
 
-def estimate_with(ips: float, snips: float, ci: float, mean_weight: float) -> Estimate:
+def estimate_with(
+    ips: float, snips: float, ci: float, mean_weight: float, unsupported: float
+) -> Estimate:
     return Estimate(
         ips,
         (ips - ci, ips + ci),
@@ -58,13 +60,14 @@ def estimate_with(ips: float, snips: float, ci: float, mean_weight: float) -> Es
         n=720,
         ess=400.0,
         unsupported_share=1 - mean_weight,
+        unsupported_exact=unsupported,
     )
 
 
 def test_a_pair_the_logs_do_not_support_is_not_counted_as_a_pass() -> None:
     # static from Thompson's logs in the last run: IPS 0.288, SNIPS 0.658, mean weight 0.438
-    est = estimate_with(0.288, 0.658, 0.064, 0.438)
-    row = offline_row("thompson", est, est, online=0.311, unsupported=0.5)
+    est = estimate_with(0.288, 0.658, 0.064, 0.438, unsupported=0.5)
+    row = offline_row("thompson", est, est, online=0.311)
     assert row["unsupported_share"] == 0.5 and row["one_minus_mean_weight"] == pytest.approx(0.562)
     assert not row["supported"]
     assert row["online_within_ips_ci"] is None and row["online_within_snips_ci"] is None
@@ -72,16 +75,16 @@ def test_a_pair_the_logs_do_not_support_is_not_counted_as_a_pass() -> None:
 
 
 def test_a_supported_pair_says_whether_the_online_result_is_inside() -> None:
-    est = estimate_with(0.298, 0.3, 0.075, 0.99)
-    row = offline_row("static+explore", est, est, online=0.311, unsupported=0.0)
+    est = estimate_with(0.298, 0.3, 0.075, 0.99, unsupported=0.0)
+    row = offline_row("static+explore", est, est, online=0.311)
     assert row["online_within_ips_ci"] is True
-    assert offline_row("static+explore", est, est, 0.4, 0.0)["online_within_ips_ci"] is False
+    assert offline_row("static+explore", est, est, 0.4)["online_within_ips_ci"] is False
 
 
 def test_the_support_is_judged_exactly_not_from_the_mean_weight() -> None:
     # static from static+explore in one run: 1 - mean weight 0.055, yet fully supported
-    est = estimate_with(0.302, 0.32, 0.064, 0.945)
-    row = offline_row("static+explore", est, est, online=0.324, unsupported=0.0)
+    est = estimate_with(0.302, 0.32, 0.064, 0.945, unsupported=0.0)
+    row = offline_row("static+explore", est, est, online=0.324)
     assert row["supported"] and row["online_within_ips_ci"] is True
 
 
@@ -118,8 +121,8 @@ def summary(policy: str, late: float) -> dict:
 
 def pair(logger: str, mean_weight: float, online: float = 0.311) -> dict:
     """A pair whose exact unsupported share is what its mean weight says."""
-    est = estimate_with(0.3, 0.3, 0.07, mean_weight)
-    return offline_row(logger, est, est, online, unsupported=max(0.0, 1 - mean_weight))
+    est = estimate_with(0.3, 0.3, 0.07, mean_weight, unsupported=max(0.0, 1 - mean_weight))
+    return offline_row(logger, est, est, online)
 
 
 def test_the_verdicts_come_from_the_figures() -> None:
