@@ -462,6 +462,11 @@ def fold_scores(
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     model.fit(x_fit, ys[head][fit_idx], sample_weight=w)
+                    if model.n_iter_.max() == 0:
+                        # lbfgs can accept the last C's solution as it stands (0 iterations,
+                        # seen on tone at C = 8): fit this C from scratch instead
+                        model = new_lr(c, warm=True)
+                        model.fit(x_fit, ys[head][fit_idx], sample_weight=w)
                 out[(head, cand, c)] = scores(model, x_val)
                 if keep:
                     kept[(head, cand, c)] = copy.deepcopy(model)
