@@ -8,28 +8,30 @@ from tests.model_venv import run_in_model_venv
 WARM_START = """
 import json
 import numpy as np
+from sklearn.linear_model import LogisticRegression
 from model_serving import train
 
 rng = np.random.default_rng(0)
-n = 300
-x = rng.normal(size=(n, 384))
-y = (x[:, 0] + rng.normal(size=n) > 0).astype(int)
-dense = {"embedding": x}
-fit, val = np.arange(0, 200), np.arange(200, n)
-# C values this close: lbfgs, warm-started from the first, accepts it as the second's solution
-grid = {"crisis": {"minilm": [100.0, 100.5]}}
-out, kept = train.fold_scores(fit, val, grid, dense, [""] * n, {"crisis": y}, keep=True)
-cold = train.new_lr(100.5).fit(x[fit], y[fit])
-models = {str(c): kept[("crisis", "minilm", c)] for c in (100.0, 100.5)}
-print(json.dumps({
-    "iterations": {c: int(m.n_iter_.max()) for c, m in models.items()},
-    "max_difference_to_cold": float(np.abs(out[("crisis", "minilm", 100.5)][:, 0]
-                                           - cold.decision_function(x[val])).max()),
-}))
+n, d = 3000, 384
+x = rng.normal(size=(n, d)) / np.sqrt(d)
+y = (x[:, :8].sum(1) * 4 + rng.normal(size=n) > 1.0).astype(int)
+fit, val = np.arange(0, 2000), np.arange(2000, n)
+cs = [2.0, 8.0, 32.0]
+out, _ = train.fold_scores(fit, val, {"crisis": {"minilm": cs}}, {"embedding": x}, [""] * n,
+                           {"crisis": y})
+differences = {}
+for c in cs:
+    exact = LogisticRegression(C=c, class_weight="balanced", tol=1e-10, max_iter=100000)
+    exact.fit(x[fit], y[fit])
+    z = out[("crisis", "minilm", c)][:, 0]
+    differences[str(c)] = float(np.abs(z - exact.decision_function(x[val])).max())
+print(json.dumps(differences))
 """
 
 
-def test_every_c_of_the_grid_is_really_fitted() -> None:
-    out = run_in_model_venv(WARM_START)
-    assert all(n > 0 for n in out["iterations"].values()), out
-    assert out["max_difference_to_cold"] < 1e-3
+def test_every_c_of_the_grid_is_fitted_to_its_optimum() -> None:
+    # Each C's fit starts from the last one's solution. With scikit-learn's default tolerance
+    # (1e-4 on the gradient of the per-record objective) these fits stopped 0.16-0.20 away
+    # from the optimum at C = 8 and 32; the recipe's tolerance brings them within 0.002.
+    differences = run_in_model_venv(WARM_START)
+    assert max(differences.values()) < 0.01, differences
