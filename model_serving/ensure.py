@@ -55,7 +55,7 @@ def is_built(version: str) -> bool:
 # arithmetic depends on the CPU's instructions (onnxruntime picks its kernels by them): on an
 # AVX2-only AMD EPYC, heads trained on another AMD EPYC, which reproduced its figures exactly,
 # changed 1-2 of 4,354 held-out predictions per head (largest difference 0.00044, intent
-# macro-F1), so the exact check refused them and trained for 15 minutes instead. 0.003 is about 13
+# macro-F1), so the exact check refused them and trained for 1,077 s instead. 0.003 is about 13
 # of those predictions, or one of 640 crisis messages; a serving bug (features, vocabulary,
 # calibration, threshold) moves the figures by far more.
 HELDOUT_TOLERANCE = 0.003
