@@ -79,24 +79,20 @@ def heldout_differences(
     return out
 
 
-def heldout_mismatches(
-    meta: dict,
-    probs: dict[str, np.ndarray],
-    heldout: list[dict],
-    tolerance: float = HELDOUT_TOLERANCE,
+def mismatches(
+    differences: list[tuple[str, str, float, float]], tolerance: float = HELDOUT_TOLERANCE
 ) -> list[str]:
-    """Held-out figures recorded at training time that these probabilities do not reproduce."""
+    """The figures of `heldout_differences` that stray from the recorded ones by more than
+    the tolerance."""
     return [
         f"{head} {name} {measured:.6f} (recorded {recorded:.6f})"
-        for head, name, measured, recorded in heldout_differences(meta, probs, heldout)
+        for head, name, measured, recorded in differences
         if abs(measured - recorded) > tolerance
     ]
 
 
-def largest_difference(meta: dict, probs: dict[str, np.ndarray], heldout: list[dict]) -> str:
-    head, name, measured, recorded = max(
-        heldout_differences(meta, probs, heldout), key=lambda d: abs(d[2] - d[3])
-    )
+def largest(differences: list[tuple[str, str, float, float]]) -> str:
+    head, name, measured, recorded = max(differences, key=lambda d: abs(d[2] - d[3]))
     return f"{abs(measured - recorded):.6f} ({head} {name})"
 
 
@@ -121,11 +117,12 @@ def install_release(version: str, heldout: list[dict]) -> tuple[bool, str]:
         predictor = Predictor()
         predictor.load(tmp)
         probs = predictor.predict([r["text"] for r in heldout])
-        if wrong := heldout_mismatches(meta, probs, heldout):
+        differences = heldout_differences(meta, probs, heldout)
+        if wrong := mismatches(differences):
             return False, "held-out scores differ from the recorded ones: " + "; ".join(wrong)
         shutil.rmtree(ARTIFACTS / version, ignore_errors=True)
         tmp.rename(ARTIFACTS / version)
-        return True, largest_difference(meta, probs, heldout)
+        return True, largest(differences)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
