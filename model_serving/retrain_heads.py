@@ -123,6 +123,7 @@ def train_heads(
     """(arrays for heads.npz, head specs, TF-IDF, selection) of the challenger."""
     texts = [r["text"] for r in ts.train]
     ys = {h: recipe.targets(ts.train, h) for h in recipe.HEAD_NAMES}
+    dense_tr, means = recipe.centred(dense_tr)
     grid = plan(config)
     oof, covered, kept = oof_scores(ts, dense_tr, texts, ys, grid, config, jobs)
     vectorizers, tf_all = None, None
@@ -170,7 +171,7 @@ def train_heads(
                 model = fit_lr(c, recipe.design(cand, dense_tr, tf_all), y, ts.weights[head])
             else:
                 model = kept[(head, cand, c)]
-            fits[cand] = (recipe.block_weights(cand, model, sizes), model.intercept_)
+            fits[cand] = recipe.block_weights(cand, model, sizes, means)
         if chosen in recipe.FUSIONS:
             weights, bias = recipe.fuse_weights(
                 [(*fits[m], entries[m]["calibration"]) for m in recipe.FUSIONS[chosen]]

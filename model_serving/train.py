@@ -1,6 +1,6 @@
 """Train the persona model's heads and build a versioned artifact.
 
-    python -m model_serving.train [--jobs 2]          (in .venv-model; a few minutes on 2 cores)
+    python -m model_serving.train [--jobs 2]    (in .venv-model; timings.json says how long)
 
 Steps: load the corpus and keep held-out records out (model_serving.split); export
 all-MiniLM-L6-v2 to ONNX (mean pooling + L2 normalisation in the graph) and embed every text with
@@ -91,7 +91,7 @@ CONFIG: dict[str, Any] = {
     "class_weight": "balanced",
     "max_iter": 2000,
     # lbfgs stops when the largest gradient entry is under `tol`, and scikit-learn divides the
-    # objective by the number of records, so its default (1e-4) stopped fits after 10-30
+    # objective by the number of records, so its default (1e-4) stopped fits after 9-72
     # iterations, far from the optimum: warm-started from the last C, a fit moved too little
     # to reach its own C, and cold ones were under-fitted too (crisis, train-only out-of-fold
     # precision at recall 0.97, tfidf C=30: 0.771 at 1e-4, 0.806 at 1e-6, 0.808 at 1e-8).
@@ -378,15 +378,21 @@ def fuse_weights(
     return weights, np.asarray(bias, dtype=np.float64)
 
 
-def block_weights(cand: str, model: Any, sizes: dict[str, int]) -> dict[str, np.ndarray]:
-    """A fitted candidate's coefficients split back into one matrix per feature block."""
+def block_weights(
+    cand: str, model: Any, sizes: dict[str, int], means: dict[str, np.ndarray]
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """A candidate fitted on centred dense blocks, as the served head reads it: its coefficients
+    split back into one matrix per feature block, and its bias on the raw (uncentred) features."""
     coef = np.asarray(model.coef_, dtype=np.float64)
+    bias = np.asarray(model.intercept_, dtype=np.float64)
     out, start = {}, 0
     for block in CANDIDATES[cand]:
         out[block] = coef[:, start : start + sizes[block]]
         start += sizes[block]
+        if block in means:
+            bias = bias - out[block] @ means[block].astype(np.float64)
     assert start == coef.shape[1]
-    return out
+    return out, bias
 
 
 # ---------------------------------------------------------------------------------------------
@@ -411,6 +417,18 @@ def design(cand: str, dense: dict[str, np.ndarray], tfidf: Any) -> Any:
     if len(blocks) == 1:
         return blocks[0]
     return sp.hstack([b if sp.issparse(b) else sp.csr_matrix(b) for b in blocks]).tocsr()
+
+
+def centred(
+    dense: dict[str, np.ndarray], means: dict[str, np.ndarray] | None = None
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The dense blocks minus their means (`means`, or these blocks' own), and the means.
+    Each hidden state is L2-normalised, so its dimensions sit on offsets of up to 0.6 with
+    spreads of ~0.03: lbfgs took 2-2.6x the iterations on them. The intercept is not penalised,
+    so any shift gives the same optimum; block_weights moves it back into the bias."""
+    if means is None:
+        means = {name: values.mean(axis=0) for name, values in dense.items()}
+    return {name: values - means[name] for name, values in dense.items()}, means
 
 
 def take(dense: dict[str, np.ndarray], idx: Any) -> dict[str, np.ndarray]:
@@ -678,8 +696,8 @@ def main(argv: list[str]) -> int:
     texts_tr = [r["text"] for r in train]
     texts_ho = [r["text"] for r in heldout]
     dense_all = embed_all(encoder, texts_tr + texts_ho)
-    dense_tr = take(dense_all, slice(0, len(train)))
-    dense_ho = take(dense_all, slice(len(train), None))
+    dense_tr, means = centred(take(dense_all, slice(0, len(train))))
+    dense_ho, _ = centred(take(dense_all, slice(len(train), None)), means)
     embed_seconds = time.perf_counter() - t0
 
     step(4, total, "cross-validating candidates on train (hyperparameters, calibration)")
@@ -724,12 +742,8 @@ def main(argv: list[str]) -> int:
             raw[cand] = (oof[(head, cand, c)], scores(model, design(cand, dense_ho, tf_ho)))
             entry, probs_ho = assess(head, *raw[cand], y_tr, y_ho)
             heads[head]["candidates"][cand] = {"C": c, "cv_by_C": cv_by_c, **entry}
-            weights = block_weights(cand, model, sizes)
-            fitted[head][cand] = {
-                "weights": weights,
-                "bias": model.intercept_,
-                "probs_ho": probs_ho,
-            }
+            weights, bias = block_weights(cand, model, sizes, means)
+            fitted[head][cand] = {"weights": weights, "bias": bias, "probs_ho": probs_ho}
         for fusion, members in FUSIONS.items():
             cals = [heads[head]["candidates"][m]["calibration"] for m in members]
             z_oof, z_ho = (

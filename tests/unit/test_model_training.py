@@ -35,3 +35,45 @@ def test_every_c_of_the_grid_is_fitted_to_its_optimum() -> None:
     # from the optimum at C = 8 and 32; the recipe's tolerance brings them within 0.002.
     differences = run_in_model_venv(WARM_START)
     assert max(differences.values()) < 0.01, differences
+
+
+CENTRED = """
+import json
+import warnings
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from model_serving import train
+
+# like the hidden states: every dimension on its own offset, with a small spread
+rng = np.random.default_rng(1)
+n, d = 2000, 384
+offsets = rng.uniform(-0.6, 0.6, size=d)
+raw = (offsets + rng.normal(size=(n, d)) * 0.03).astype(np.float32)
+# three classes from a linear score of the spread, with noise: a well-determined optimum
+logits = (raw - offsets) @ rng.normal(size=(d, 3)) * 3 + rng.gumbel(size=(n, 3))
+y = logits.argmax(axis=1)
+dense, means = train.centred({"embedding": raw})
+model = train.refit("minilm", 8.0, dense, None, y)
+weights, bias = train.block_weights("minilm", model, {"embedding": d}, means)
+served = raw.astype(np.float64) @ weights["embedding"].T + bias
+# the optimum on the raw features, by another solver (lbfgs on them stopped 0.18 short)
+exact = LogisticRegression(C=8.0, class_weight="balanced", solver="newton-cg", tol=1e-12,
+                           max_iter=10000)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    exact.fit(raw, y)
+print(json.dumps({
+    "vs_centred_fit": float(np.abs(served - model.decision_function(dense["embedding"])).max()),
+    "vs_exact_optimum": float(np.abs(served - exact.decision_function(raw)).max()),
+    "raw_mean_after": float(np.abs(dense["embedding"].mean(0)).max()),
+}))
+"""
+
+
+def test_a_head_fitted_on_centred_blocks_is_served_on_raw_features() -> None:
+    # Training centres the dense blocks (lbfgs converges in fewer iterations, and closer); the
+    # served head reads raw features and must give the scores of the optimum on them.
+    out = run_in_model_venv(CENTRED)
+    assert out["raw_mean_after"] < 1e-5, out
+    assert out["vs_centred_fit"] < 1e-4, out
+    assert out["vs_exact_optimum"] < 0.01, out

@@ -856,10 +856,12 @@ for head in recipe.HEAD_NAMES:
         np.float64) + tf @ arrays[f"{head}_W_tfidf"].T.astype(np.float64)
     y = recipe.targets(train, head)
     members = []
+    centred = recipe.centred(dense)[0]  # as retrain_heads fits them (served on raw features)
     for m in recipe.FUSIONS["late_fusion"]:
         entry = selection[head]["candidates"][m]
-        model = rh.fit_lr(entry["C"], recipe.design(m, dense, tf), y, ts.weights[head])
-        members.append((recipe.scores(model, recipe.design(m, dense, tf)), entry["calibration"]))
+        x = recipe.design(m, centred, tf)
+        model = rh.fit_lr(entry["C"], x, y, ts.weights[head])
+        members.append((recipe.scores(model, x), entry["calibration"]))
     fused = recipe.fuse_scores(members)
     out[head] = [specs[head]["features"], specs[head]["inputs"],
                  float(np.abs(served - fused).max() / np.abs(fused).max())]
