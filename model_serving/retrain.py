@@ -154,7 +154,8 @@ def config_hash(config: RetrainConfig, encoder_sha: str) -> str:
     h = hashlib.sha256(
         json.dumps({"retrain": asdict(config), "recipe": recipe.CONFIG}, sort_keys=True).encode()
     )
-    for name in ("retrain.py", "retrain_heads.py", "trainset.py", "features.py"):
+    # train.py too: its functions fit, calibrate, fuse and write every head retrain_heads builds
+    for name in ("retrain.py", "retrain_heads.py", "trainset.py", "train.py", "features.py"):
         h.update((HERE / name).read_bytes())
     for pkg in ("scikit-learn", "numpy", "onnxruntime"):
         h.update(f"{pkg}=={pkg_metadata.version(pkg)}".encode())

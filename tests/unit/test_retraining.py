@@ -958,3 +958,26 @@ def test_fetch_gcs_downloads_a_versions_files(
         fetch_gcs("gs://bkt/persona-model/pm-x", tmp_path / "b")
     with pytest.raises(ValueError):
         fetch_gcs("s3://bkt/x", tmp_path / "c")
+
+
+RECIPE_HASH = """
+import json, shutil, tempfile
+from pathlib import Path
+from model_serving import retrain
+
+copy = Path(tempfile.mkdtemp())
+for path in retrain.HERE.glob("*.py"):
+    shutil.copy(path, copy)
+retrain.HERE = copy
+config = retrain.CONFIGS["full"]
+before = retrain.config_hash(config, "encoder")
+with (copy / "train.py").open("a") as f:
+    f.write("# a change to the recipe's code\\n")
+print(json.dumps([before, retrain.config_hash(config, "encoder")]))
+"""
+
+
+def test_a_change_to_the_recipe_code_changes_the_challengers_version() -> None:
+    # retrain_heads fits, calibrates and writes every head with train.py's functions
+    before, after = run_in_model_venv(RECIPE_HASH)
+    assert before != after
