@@ -965,15 +965,16 @@ import json, shutil, tempfile
 from pathlib import Path
 from model_serving import retrain
 
-copy = Path(tempfile.mkdtemp())
-for path in retrain.HERE.glob("*.py"):
-    shutil.copy(path, copy)
-retrain.HERE = copy
-config = retrain.CONFIGS["full"]
-before = retrain.config_hash(config, "encoder")
-with (copy / "train.py").open("a") as f:
-    f.write("# a change to the recipe's code\\n")
-print(json.dumps([before, retrain.config_hash(config, "encoder")]))
+with tempfile.TemporaryDirectory() as folder:
+    copy = Path(folder)
+    for path in retrain.HERE.glob("*.py"):
+        shutil.copy(path, copy)
+    retrain.HERE = copy
+    config = retrain.CONFIGS["full"]
+    before = retrain.config_hash(config, "encoder")
+    with (copy / "train.py").open("a") as f:
+        f.write("# a change to the recipe's code\\n")
+    print(json.dumps([before, retrain.config_hash(config, "encoder")]))
 """
 
 
