@@ -20,7 +20,7 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 # Turns (one row per turn_id, first copy wins) joined with the rating that stands for each.
@@ -102,18 +102,17 @@ def bigquery_client(project: str) -> Any:
 
 
 def read_rated_turns(
-    client: Any, *, project: str, dataset: str, days: int, until: datetime | None = None
+    client: Any, *, project: str, dataset: str, since: datetime, until: datetime
 ) -> list[RatedTurn]:
-    """Every turn rated in the `days` days before `until` (default now), with its last rating.
-    A fixed `until` reads the same turns again (the retraining job's retries)."""
+    """Every turn rated from `since` to `until`, with its last rating. A fixed window reads the
+    same turns again (the retraining job's retries)."""
     from google.cloud import bigquery
 
-    until = until or datetime.now(UTC)
     job = client.query(
         QUERY.format(project=project, dataset=dataset),
         job_config=bigquery.QueryJobConfig(
             query_parameters=[
-                bigquery.ScalarQueryParameter("since", "TIMESTAMP", until - timedelta(days=days)),
+                bigquery.ScalarQueryParameter("since", "TIMESTAMP", since),
                 bigquery.ScalarQueryParameter("until", "TIMESTAMP", until),
             ]
         ),

@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -191,7 +192,14 @@ def rated() -> list[RatedTurn]:
     client = bigquery_client(stack.PROJECT)
 
     def landed() -> list[RatedTurn] | None:
-        rows = read_rated_turns(client, project=stack.PROJECT, dataset="analytics", days=1)
+        now = datetime.now(UTC)
+        rows = read_rated_turns(
+            client,
+            project=stack.PROJECT,
+            dataset="analytics",
+            since=now - timedelta(days=1),
+            until=now,
+        )
         mine = [t for t in rows if t.turn_id in ids]
         return mine if len(mine) == len(ids) else None
 

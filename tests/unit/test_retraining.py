@@ -359,7 +359,8 @@ def test_a_retried_job_reads_the_same_ratings_window() -> None:
             seen.append((sql, {p.name: p.value for p in job_config.query_parameters}))
             return type("Job", (), {"result": lambda self: []})()
 
-    assert read_rated_turns(Client(), project="p", dataset="d", days=90, until=cutoff) == []
+    since = cutoff - timedelta(days=90)
+    assert read_rated_turns(Client(), project="p", dataset="d", since=since, until=cutoff) == []
     sql, params = seen[0]
     assert params == {"since": cutoff - timedelta(days=90), "until": cutoff}
     # ratings and turns after the cut-off are not read, whenever the query runs
