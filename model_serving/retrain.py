@@ -163,8 +163,9 @@ def config_hash(config: RetrainConfig, encoder_sha: str) -> str:
     return h.hexdigest()
 
 
-def data_hash(ts: trainset.TrainingSet) -> str:
-    h = hashlib.sha256(recipe.canonical_data(ts.train, ts.heldout).encode())
+def data_hash(corpus: str, ts: trainset.TrainingSet) -> str:
+    """The challenger's data: the corpus (train.canonical_data) and the ratings' cells."""
+    h = hashlib.sha256(corpus.encode())
     h.update(json.dumps([asdict(c) for c in ts.cells], sort_keys=True).encode())
     return h.hexdigest()
 
@@ -376,7 +377,7 @@ def serving_champion(
 
 
 def committed_reference(
-    config: RetrainConfig, ts: trainset.TrainingSet, root: Path
+    config: RetrainConfig, corpus: str, root: Path
 ) -> tuple[promotion.Reference | None, str]:
     """The model train.py built from this corpus (model_serving/released/; in the retraining
     image, the baked-in artifact: a copy of it), whose recorded held-out figures a challenger is
@@ -384,7 +385,6 @@ def committed_reference(
     design) and only on the held-out set the figures were measured on (the same corpus)."""
     if config.name != "full":
         return None, f"not compared ({config.name} config)"
-    corpus = recipe.canonical_data(ts.train, ts.heldout)
     for path in [*RELEASED.glob("pm-*/metadata.json"), *root.glob("pm-*/metadata.json")]:
         meta = json.loads(path.read_text())
         if meta.get("data_sha256") == corpus:
@@ -500,7 +500,8 @@ def main(argv: list[str]) -> int:
     t0 = time.perf_counter()
     arrays, specs, tfidf, selection = train_heads(ts, dense_tr, config, args.jobs)
     train_seconds = time.perf_counter() - t0
-    challenger_version = f"pm-{data_hash(ts)[:8]}-{config_hash(config, encoder_sha)[:8]}"
+    corpus = recipe.canonical_data(ts.train, ts.heldout)
+    challenger_version = f"pm-{data_hash(corpus, ts)[:8]}-{config_hash(config, encoder_sha)[:8]}"
     folder = write_artifact(
         root,
         challenger_version,
@@ -543,7 +544,7 @@ def main(argv: list[str]) -> int:
     print(f"    {ope['used']} of {ope['rated_turns']} rated turns usable", flush=True)
 
     step(7, total, "decision")
-    reference, no_reference = committed_reference(config, ts, root)
+    reference, no_reference = committed_reference(config, corpus, root)
     decision = promotion.decide(
         champ_metrics,
         chall_metrics,

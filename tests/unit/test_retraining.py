@@ -196,17 +196,20 @@ def test_the_committed_reference_is_the_released_model_of_this_corpus(
     assert 0.5 < recorded["persona"]["macro_f1"] < 1.0
     assert {"recall", "precision"} <= set(recorded["crisis"])
     ts = trainset.build(records)
-    if meta["data_sha256"] != train.canonical_data(ts.train, ts.heldout):
+    corpus = train.canonical_data(ts.train, ts.heldout)
+    if meta["data_sha256"] != corpus:
         pytest.skip("model_serving/released/ is for another corpus (run model_serving.ensure)")
-    ref, why = committed_reference(CONFIGS["full"], ts, tmp_path)
+    ref, why = committed_reference(CONFIGS["full"], corpus, tmp_path)
     assert ref is not None and ref.version == meta["version"] and not why
     assert ref.heldout == recorded
-    assert committed_reference(CONFIGS["quick"], ts, tmp_path) == (
+    assert committed_reference(CONFIGS["quick"], corpus, tmp_path) == (
         None,
         "not compared (quick config)",
     )
     other = trainset.build(records[1:])
-    ref, why = committed_reference(CONFIGS["full"], other, tmp_path)
+    ref, why = committed_reference(
+        CONFIGS["full"], train.canonical_data(other.train, other.heldout), tmp_path
+    )
     assert ref is None and why.startswith("none built from this corpus")
 
 
