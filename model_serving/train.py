@@ -10,7 +10,6 @@ that same ONNX file, so the heads learn on exactly what the server computes; the
     minilm         the MiniLM sentence embedding (384) -> logistic regression
     minilm_layers  mean-pooled, L2-normalised hidden states of all 7 layers (2688) -> LR
     tfidf          word 1-2 grams + char_wb 3-5 grams TF-IDF -> logistic regression
-    layers_tfidf   minilm_layers and tfidf side by side -> logistic regression
     late_fusion    the mean of the calibrated logits of minilm_layers and tfidf (served as one
                    linear head on both blocks: the fusion is linear)
 
@@ -18,7 +17,7 @@ pick C by 3-fold cross-validation on TRAIN only, calibrate on the out-of-fold sc
 for multiclass heads, Platt for crisis), set the crisis threshold on out-of-fold probabilities
 (recall >= 0.97, then the highest precision), refit on all of train, and score on held-out. The
 candidate with the best held-out macro-F1 wins the head; within 0.005 the cheaper one wins
-(tfidf < minilm < minilm_layers < layers_tfidf < late_fusion). The version is derived from the
+(tfidf < minilm < minilm_layers < late_fusion). The version is derived from the
 data hash and the config hash (this file, features.py, CONFIG and library versions), and every
 step is seeded, so a rerun on the same inputs rebuilds the same version with byte-identical
 heads.npz.
@@ -54,12 +53,13 @@ from model_serving.labels import HEADS
 HERE = Path(__file__).parent
 HEAD_NAMES = ("tone", "pace", "intent", "persona", "crisis")
 CRISIS_LABELS = ["false", "true"]
-# candidate -> the feature blocks it reads, side by side
+# candidate -> the feature blocks it reads, side by side. No regression on layers and tfidf side
+# by side: late_fusion reads the same blocks at the same serving cost and had the better CV score
+# on all five heads, and those fits were two thirds of the training time (HISTORY.md, 2026-12-04).
 CANDIDATES: dict[str, tuple[str, ...]] = {
     "minilm": ("embedding",),
     "minilm_layers": ("layers",),
     "tfidf": ("tfidf",),
-    "layers_tfidf": ("layers", "tfidf"),
 }
 # A late fusion: the mean of its members' calibrated logits (each member at its own C). Linear in
 # the features, so it is served as one head whose weights per block are the members' weights,
@@ -86,7 +86,6 @@ CONFIG: dict[str, Any] = {
         "minilm": [2.0, 8.0, 32.0],
         "minilm_layers": [0.5, 2.0, 8.0],
         "tfidf": [3.0, 10.0, 30.0],
-        "layers_tfidf": [0.5, 2.0, 8.0],
     },
     "class_weight": "balanced",
     "max_iter": 2000,
@@ -98,14 +97,13 @@ CONFIG: dict[str, Any] = {
     "tol": 1e-6,
     "crisis_recall_target": 0.97,
     "tie_macro_f1": 0.005,
-    # the cheaper wins a tie; a fusion costs what layers_tfidf costs but is listed after it, so
-    # it is chosen only when it is better by more than the tie margin
+    # the cheaper wins a tie: a fusion reads two blocks, so it must be better by more than the
+    # tie margin
     "latency_rank": {
         "tfidf": 0,
         "minilm": 1,
         "minilm_layers": 2,
-        "layers_tfidf": 3,
-        "late_fusion": 4,
+        "late_fusion": 3,
     },
     "ece_bins": 10,
 }
@@ -698,6 +696,7 @@ def main(argv: list[str]) -> int:
     dense_all = embed_all(encoder, texts_tr + texts_ho)
     dense_tr, means = centred(take(dense_all, slice(0, len(train))))
     dense_ho, _ = centred(take(dense_all, slice(len(train), None)), means)
+    del dense_all  # only the centred copies are used from here (~236 MB)
     embed_seconds = time.perf_counter() - t0
 
     step(4, total, "cross-validating candidates on train (hyperparameters, calibration)")
