@@ -350,13 +350,14 @@ def main(argv: list[str]) -> int:
     ]
 
     lat = timings.get("candidate_latency_ms_per_message", {})
+    n_candidates = len(sel["crisis"]["candidates"])
     lines += [
         "## Candidates",
         "",
         "C is chosen by 3-fold cross-validation on train; the candidate by held-out "
         "macro-F1, the cheaper one winning within 0.005 (so the held-out figure of the "
-        "chosen candidate is mildly optimistic: it is the best of five; the CV column is "
-        "not). `late_fusion` is the mean of the calibrated logits of `minilm_layers` and "
+        f"chosen candidate is mildly optimistic: it is the best of {n_candidates}; the CV "
+        "column is not). `late_fusion` is the mean of the calibrated logits of `minilm_layers` and "
         "`tfidf`, each at its own C (its C column), served as one linear head. Latency is "
         "the per-message feature + head cost in-process on this machine (p50 / p95 ms).",
         "",
