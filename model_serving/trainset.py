@@ -139,8 +139,7 @@ def corrupt_labels_for_tests(records: list[dict], fraction: float) -> tuple[list
         raise ValueError("fraction must be in [0, 1]")
     out, changed = [], 0
     for r in records:
-        digest = hashlib.sha1(f"corrupt:{split.key(r['text'])}".encode(), usedforsecurity=False)
-        if int(digest.hexdigest()[:8], 16) / 16**8 < fraction:
+        if salted_draw("corrupt", r) < fraction:
             bad = dict(r)
             for head, labels in HEADS.items():
                 bad[head] = labels[(labels.index(r[head]) + 1) % len(labels)]
@@ -152,16 +151,32 @@ def corrupt_labels_for_tests(records: list[dict], fraction: float) -> tuple[list
     return out, changed
 
 
+def salted_draw(salt: str, record: dict) -> float:
+    """A fixed number in [0, 1) per record and salt (independent of the held-out draw)."""
+    digest = hashlib.sha1(f"{salt}:{split.key(record['text'])}".encode(), usedforsecurity=False)
+    return int(digest.hexdigest()[:8], 16) / 16**8
+
+
+def sampled(records: list[dict], fraction: float) -> list[dict]:
+    """A fixed `fraction` of records, the same ones on every run; all of them at 1."""
+    if not 0.0 < fraction <= 1.0:
+        raise ValueError("fraction must be in (0, 1]")
+    return [r for r in records if fraction == 1.0 or salted_draw("sample", r) < fraction]
+
+
 def build(
     records: list[dict],
     rated: Iterable[RatedTurn] = (),
     *,
     config: FeedbackConfig = FeedbackConfig(),
     corrupt_fraction: float = 0.0,
+    sample: float = 1.0,
 ) -> TrainingSet:
     """Train/held-out by the fixed split (held-out is never trained on), sorted by key so the
-    order is reproducible, with the persona head's weights from the ratings."""
+    order is reproducible, with the persona head's weights from the ratings. `sample` < 1 keeps
+    that share of both sides (the quick config: a test of the job, not a model)."""
     train, heldout, _ = split.partition(records)
+    train, heldout = sampled(train, sample), sampled(heldout, sample)
     train.sort(key=lambda r: split.key(r["text"]))
     heldout.sort(key=lambda r: split.key(r["text"]))
     held_keys = {split.key(r["text"]) for r in heldout}
@@ -178,6 +193,7 @@ def build(
         "corpus_records": len(records),
         "train": len(train),
         "heldout": len(heldout),
+        "sample": sample,
         "feedback": feedback,
         "persona_records_reweighted": int((persona_w != 1.0).sum()),
         "persona_weight_range": [float(persona_w.min()), float(persona_w.max())]

@@ -320,6 +320,25 @@ def test_corrupting_labels_is_a_test_knob_that_changes_every_label(records: list
     assert trainset.corrupt_labels_for_tests(records, 0.6)[1] == changed  # deterministic
 
 
+def test_the_quick_sample_keeps_a_fixed_share_of_both_sides_with_every_label(
+    records: list[dict],
+) -> None:
+    full = trainset.build(records)
+    quick = trainset.build(records, sample=0.2)
+    for side in ("train", "heldout"):
+        whole, part = getattr(full, side), getattr(quick, side)
+        assert 0.17 < len(part) / len(whole) < 0.23, side
+        keys = {split.key(r["text"]) for r in whole}
+        assert {split.key(r["text"]) for r in part} <= keys  # never moves a record across
+    for head in ("tone", "pace", "intent", "persona", "crisis"):
+        assert {str(r[head]) for r in quick.train} == {str(r[head]) for r in full.train}, head
+    assert quick.weights["persona"].shape == (len(quick.train),)
+    assert trainset.build(records, sample=0.2).train == quick.train  # the same on every run
+    assert trainset.build(records, sample=1.0).train == full.train
+    with pytest.raises(ValueError):
+        trainset.sampled(records, 0.0)
+
+
 def test_rated_turn_reads_a_bigquery_row_with_a_json_payload() -> None:
     payload = {"scores": {p: 0.5 for p in PERSONA_IDS}, "profile": {"turns": 3}, "x": 1}
     row = {
