@@ -557,7 +557,7 @@ async def main_async(
     lines = [
         "# Personalization: simulated users with hidden preferences",
         "",
-        f"{n_users} users × {turns} turns per policy ({describe()['date']}); half with a "
+        f"{n_users} users × {turns} turns per policy ({result['machine']['date']}); half with a "
         "fixed favourite, half whose favourite depends on tone or intent; messages from the "
         f"labelled corpus ({MESSAGES[messages]}, {len(corpus):,} non-crisis records); every "
         "reply rated up/down by the hidden preference.",
