@@ -869,7 +869,7 @@ dense = {"layers": rng.normal(size=(len(train), 2688)).astype(np.float32)}
 recipe.CONFIG["tie_macro_f1"] = 2.0
 recipe.CONFIG["latency_rank"]["late_fusion"] = -1
 # the algebra is under test, not convergence (the members are refitted below alike): 1e-4
-# instead of the recipe's 1e-6 halves the time
+# instead of the recipe's 1e-6 takes this test from 35 s to 21
 recipe.CONFIG["tol"] = 1e-4
 config = rh.RetrainConfig("test", folds=3, candidates=("minilm_layers", "tfidf"), c=2.0,
                           refit=True)
