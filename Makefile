@@ -47,13 +47,17 @@ openapi: bootstrap
 chat:
 	@$(PYTHON) -m scripts.chat_client
 
+# The unit tests share nothing, so they run on one process per core, at most 4 (pytest-xdist):
+# 85-97 s instead of 141-150 on 2 vCPUs (2026-12-05). The stack tests share the emulators: one.
+UNIT_WORKERS = -n auto --maxprocesses 4
+
 test-unit: bootstrap
-	$(BIN)/pytest tests/unit -q
+	$(BIN)/pytest tests/unit -q $(UNIT_WORKERS)
 
 # Lint, unit tests, then integration and end-to-end tests on the local stack. A stack that was
 # already running is used and left running; one started here is stopped afterwards.
 test: lint
-	@$(BIN)/pytest tests/unit -q
+	@$(BIN)/pytest tests/unit -q $(UNIT_WORKERS)
 	@scripts/with_stack.sh $(BIN)/pytest tests/integration tests/e2e -q --durations=15
 
 bench: bootstrap
