@@ -475,12 +475,14 @@ def up(*, with_floor: bool = False, record: Path | None = None) -> list[str]:
     return started
 
 
-def is_up(*, with_floor: bool = False) -> bool:
+def is_up(*, with_floor: bool = False, timeout: float = 3) -> bool:
+    """Every service running and /healthz green within `timeout` (a stack that is not running
+    is known at once: its pid files)."""
     todo = [s for s in SERVICES if not s.optional or with_floor]
     if not all(running_pid(s.name) for s in todo):
         return False
     try:
-        wait_healthy(timeout=3)
+        wait_healthy(timeout=timeout)
     except SystemExit:
         return False
     return True

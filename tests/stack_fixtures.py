@@ -36,7 +36,9 @@ def wait_for(predicate, what: str, timeout: float = 30.0, interval: float = 0.2)
 
 @pytest.fixture(scope="session", autouse=True)
 def running_stack() -> None:
-    if not stack.is_up():
+    # A stack just started on a busy machine (a fresh clone's first run imports and compiles
+    # while the emulators warm up) once took over 3 s to answer /healthz: wait up to a minute.
+    if not stack.is_up(timeout=60):
         pytest.fail("the local stack is not running: `make up` (or run the tests with `make test`)")
 
 
