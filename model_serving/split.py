@@ -50,9 +50,10 @@ def key(text: str) -> str:
     return hashlib.sha1(normalise(text).encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
-def draw(k: str) -> float:
-    """A fixed number in [0, 1) per key, independent of file order and of the other records."""
-    digest = hashlib.sha1(f"{SALT}:{k}".encode(), usedforsecurity=False).hexdigest()
+def draw(k: str, salt: str = SALT) -> float:
+    """A fixed number in [0, 1) per key, independent of file order and of the other records;
+    another salt gives a draw independent of the held-out one."""
+    digest = hashlib.sha1(f"{salt}:{k}".encode(), usedforsecurity=False).hexdigest()
     return int(digest[:15], 16) / 16**15
 
 

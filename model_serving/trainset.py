@@ -31,7 +31,6 @@ every label of a fixed fraction of the training records by a wrong one.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -139,7 +138,7 @@ def corrupt_labels_for_tests(records: list[dict], fraction: float) -> tuple[list
         raise ValueError("fraction must be in [0, 1]")
     out, changed = [], 0
     for r in records:
-        if salted_draw("corrupt", r) < fraction:
+        if split.draw(split.key(r["text"]), salt="corrupt") < fraction:
             bad = dict(r)
             for head, labels in HEADS.items():
                 bad[head] = labels[(labels.index(r[head]) + 1) % len(labels)]
@@ -151,17 +150,15 @@ def corrupt_labels_for_tests(records: list[dict], fraction: float) -> tuple[list
     return out, changed
 
 
-def salted_draw(salt: str, record: dict) -> float:
-    """A fixed number in [0, 1) per record and salt (independent of the held-out draw)."""
-    digest = hashlib.sha1(f"{salt}:{split.key(record['text'])}".encode(), usedforsecurity=False)
-    return int(digest.hexdigest()[:8], 16) / 16**8
-
-
 def sampled(records: list[dict], fraction: float) -> list[dict]:
     """A fixed `fraction` of records, the same ones on every run; all of them at 1."""
     if not 0.0 < fraction <= 1.0:
         raise ValueError("fraction must be in (0, 1]")
-    return [r for r in records if fraction == 1.0 or salted_draw("sample", r) < fraction]
+    return [
+        r
+        for r in records
+        if fraction == 1.0 or split.draw(split.key(r["text"]), salt="sample") < fraction
+    ]
 
 
 def build(
