@@ -20,8 +20,8 @@ command -v "$PY" >/dev/null || die "python3 (3.11 or newer) is required"
 command -v terraform >/dev/null \
   || die "Terraform 1.7+ is required (make test checks the files under terraform/ with terraform fmt): https://developer.hashicorp.com/terraform/install"
 
-# Installs that need nothing from each other run in the background while the main virtualenv
-# and the model are set up (a fresh machine saves minutes); each writes its log to .tools/logs/,
+# Installs that need nothing from each other run in the background while the model is set up
+# (a fresh machine saves minutes); each writes its log to .tools/logs/,
 # shown if it fails, and is waited for before the step that needs it or at the end.
 mkdir -p .tools/logs
 # Every install is --no-compile: pip compiles each installed .py file, one at a time, and on a
@@ -81,17 +81,17 @@ install_model_venv() {
 model_hash=$(cat model_serving/requirements-train.txt model_serving/requirements-retrain.txt model_serving/requirements.txt | sha256sum | cut -c1-16)
 stamp_ok .venv-model/.bootstrap "$model_hash" || in_background model-venv install_model_venv
 
-# 1. Python virtualenv with the pinned packages (reinstalled when a requirements file changes).
-req_hash=$(cat requirements.txt requirements-dev.txt constraints.txt | sha256sum | cut -c1-16)
-if ! stamp_ok .venv/.bootstrap "$req_hash"; then
-  say "creating .venv and installing packages"
+# 1. Python virtualenv with the pinned packages (reinstalled when a requirements file changes),
+#    in the background too: the persona model (3.) needs only its own virtualenv, and checking
+#    it (CPU) while this install waits on the network saves about a minute on a fresh machine.
+install_venv() {
   [ -x .venv/bin/python ] || "$PY" -m venv .venv
   .venv/bin/python -m pip install --quiet --upgrade pip
-  # (pip warns about this machine's extra local indexes; the warnings are noise here)
-  .venv/bin/python -m pip install --quiet --no-compile -r requirements-dev.txt -c constraints.txt 2> >(grep -v "is ignored: it is neither" >&2) \
-    || die "pip install failed"
+  .venv/bin/python -m pip install --quiet --no-compile -r requirements-dev.txt -c constraints.txt
   echo "$req_hash" > .venv/.bootstrap
-fi
+}
+req_hash=$(cat requirements.txt requirements-dev.txt constraints.txt | sha256sum | cut -c1-16)
+stamp_ok .venv/.bootstrap "$req_hash" || in_background venv install_venv
 
 # 2. Google Cloud CLI emulators (Firestore, Pub/Sub) and the Java they run on.
 command -v java >/dev/null || die "Java 17+ is required for the Firestore and Pub/Sub emulators"
@@ -123,7 +123,14 @@ if ! command -v chromium >/dev/null; then
   fi
 fi
 
-# 3. The BigQuery emulator downloads DuckDB's spatial extension at start; install the copy that
+# 3. The persona model for the committed corpus and code, as soon as its virtualenv is complete:
+#    the committed heads (model_serving/released/) around a freshly exported encoder, checked
+#    against their recorded held-out scores (about two minutes), or trained here when none match.
+wait_background model-venv
+.venv-model/bin/python -m model_serving.ensure || die "building the persona model failed"
+wait_background venv
+
+# 4. The BigQuery emulator downloads DuckDB's spatial extension at start; install the copy that
 #    ships on PyPI into its HOME instead, so it starts offline.
 if ! stamp_ok .tools/.bqhome "$DUCKDB_VERSION"; then
   say "installing DuckDB's spatial extension for the BigQuery emulator (offline)"
@@ -137,9 +144,4 @@ PY
   echo "$DUCKDB_VERSION" > .tools/.bqhome
 fi
 
-# 4. The persona model for the committed corpus and code, once its virtualenv (above) is complete:
-#    the committed heads (model_serving/released/) around a freshly exported encoder, checked
-#    against their recorded held-out scores (under a minute), or trained here when none match.
-wait_background model-venv
-.venv-model/bin/python -m model_serving.ensure || die "building the persona model failed"
 wait_background

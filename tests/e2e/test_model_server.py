@@ -264,21 +264,3 @@ def test_exactly_64_instances_of_4000_chars_are_fine(client: httpx.Client) -> No
 
 def test_server_still_healthy_after_errors(client: httpx.Client) -> None:
     assert client.get(HEALTH).status_code == 200
-
-
-# --- the numpy TF-IDF the server uses equals scikit-learn's --------------------------------------
-
-
-def test_numpy_tfidf_matches_sklearn() -> None:
-    if not MODEL_PYTHON.exists():
-        pytest.fail(f"{MODEL_PYTHON} is missing")
-    r = subprocess.run(
-        [str(MODEL_PYTHON), "-m", "model_serving.features"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert "max |diff|" in r.stdout

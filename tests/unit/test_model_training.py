@@ -1,9 +1,13 @@
-"""Training's cross-validation fits (model_serving/train.py). Run in .venv-model, where
-scikit-learn is."""
+"""Training's cross-validation fits (model_serving/train.py) and its TF-IDF twin. Run in
+.venv-model, where scikit-learn is."""
 
 from __future__ import annotations
 
-from tests.model_venv import run_in_model_venv
+import subprocess
+
+import pytest
+
+from tests.model_venv import MODEL_PYTHON, ROOT, run_in_model_venv
 
 WARM_START = """
 import json
@@ -77,3 +81,21 @@ def test_a_head_fitted_on_centred_blocks_is_served_on_raw_features() -> None:
     assert out["raw_mean_after"] < 1e-5, out
     assert out["vs_centred_fit"] < 1e-4, out
     assert out["vs_exact_optimum"] < 0.01, out
+
+
+def test_numpy_tfidf_matches_sklearn() -> None:
+    """The numpy TF-IDF the server uses equals scikit-learn's on the whole corpus and on edge
+    cases (`python -m model_serving.features`, ~40 s: it needs no stack, so it runs here, beside
+    the other unit tests, rather than alone in the stack tests)."""
+    if not MODEL_PYTHON.exists():
+        pytest.fail(f"{MODEL_PYTHON} is missing: run scripts/bootstrap.sh")
+    r = subprocess.run(
+        [str(MODEL_PYTHON), "-m", "model_serving.features"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "max |diff|" in r.stdout
