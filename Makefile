@@ -56,8 +56,7 @@ test-unit: bootstrap
 
 # Lint, unit tests, then integration and end-to-end tests on the local stack. A stack that was
 # already running is used and left running; one started here is stopped afterwards.
-test: lint
-	@$(BIN)/pytest tests/unit -q $(UNIT_WORKERS)
+test: lint test-unit
 	@scripts/with_stack.sh $(BIN)/pytest tests/integration tests/e2e -q --durations=15
 
 bench: bootstrap

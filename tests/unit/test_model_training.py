@@ -3,11 +3,17 @@
 
 from __future__ import annotations
 
-import subprocess
+from tests.model_venv import run_in_model_venv
 
-import pytest
+FEATURES_CHECK = """
+import contextlib, io, json
+from model_serving import features
 
-from tests.model_venv import MODEL_PYTHON, ROOT, run_in_model_venv
+printed = io.StringIO()
+with contextlib.redirect_stdout(printed):
+    code = features.main([])
+print(json.dumps({"code": code, "stdout": printed.getvalue()}))
+"""
 
 WARM_START = """
 import json
@@ -87,15 +93,6 @@ def test_numpy_tfidf_matches_sklearn() -> None:
     """The numpy TF-IDF the server uses equals scikit-learn's on the whole corpus and on edge
     cases (`python -m model_serving.features`, ~40 s: it needs no stack, so it runs here, beside
     the other unit tests, rather than alone in the stack tests)."""
-    if not MODEL_PYTHON.exists():
-        pytest.fail(f"{MODEL_PYTHON} is missing: run scripts/bootstrap.sh")
-    r = subprocess.run(
-        [str(MODEL_PYTHON), "-m", "model_serving.features"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert "max |diff|" in r.stdout
+    out = run_in_model_venv(FEATURES_CHECK, timeout=300)
+    assert out["code"] == 0, out["stdout"]
+    assert "max |diff|" in out["stdout"]
