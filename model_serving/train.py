@@ -95,6 +95,10 @@ CONFIG: dict[str, Any] = {
     # to reach its own C, and cold ones were under-fitted too (crisis, train-only out-of-fold
     # precision at recall 0.97, tfidf C=30: 0.771 at 1e-4, 0.806 at 1e-6, 0.808 at 1e-8).
     "tol": 1e-6,
+    # Newton-CG, not lbfgs (scikit-learn's default): at this tol it ends on a lower objective
+    # than lbfgs in every fit tried, in 3-9 iterations instead of 26-218, 1.5-7x faster
+    # (TF-IDF tone, one fold, C = 3, 10, 30 warm-started: 15.7 s against 106.2 s).
+    "solver": "newton-cg",
     "crisis_recall_target": 0.97,
     "tie_macro_f1": 0.005,
     # the cheaper wins a tie: a fusion reads two blocks, so it must be better by more than the
@@ -441,6 +445,7 @@ def new_lr(c: float, warm: bool = False) -> Any:
         class_weight=CONFIG["class_weight"],
         max_iter=CONFIG["max_iter"],
         tol=CONFIG["tol"],
+        solver=CONFIG["solver"],
         warm_start=warm,
     )
 
