@@ -5,7 +5,6 @@ The recipe (feature sets, late fusions, grids, tie and latency rules) is train.p
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,15 +58,6 @@ def folds_for(n: int, strata: list[str], config: RetrainConfig) -> list[tuple[An
             np.zeros(n), strata
         )
     )
-
-
-def fit_lr(c: float, x: Any, y: np.ndarray, w: np.ndarray, warm: Any = None) -> Any:
-    model = warm if warm is not None else recipe.new_lr(c)
-    model.set_params(C=c)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model.fit(x, y, sample_weight=w)
-    return model
 
 
 def uses_tfidf(config: RetrainConfig) -> bool:
@@ -173,7 +163,7 @@ def train_heads(
         for cand in recipe.FUSIONS.get(chosen, (chosen,)):
             c = entries[cand]["C"]
             if config.refit:
-                model = fit_lr(c, recipe.design(cand, dense_tr, tf_all), y, ts.weights[head])
+                model = recipe.refit(head, cand, c, dense_tr, tf_all, y, ts.weights[head])
             else:
                 model = kept[(head, cand, c)]
             fits[cand] = recipe.block_weights(cand, model, sizes, means)

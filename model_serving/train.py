@@ -99,6 +99,11 @@ CONFIG: dict[str, Any] = {
     # than lbfgs in every fit tried, in 3-9 iterations instead of 26-218, 1.5-7x faster
     # (TF-IDF tone, one fold, C = 3, 10, 30 warm-started: 15.7 s against 106.2 s).
     "solver": "newton-cg",
+    # A crisis TF-IDF fit reads each column scaled by the term's naive Bayes log-count ratio
+    # (NBSVM, Wang & Manning 2012; alpha smooths the sums). Train-only out-of-fold precision
+    # at recall 0.97, C = 30: tfidf 0.807 -> 0.837, late_fusion 0.857 -> 0.905 (alpha 0.01,
+    # 0.1, 0.3, 1: 0.901, 0.902, 0.896, 0.873). Folded into the weights: served on raw TF-IDF.
+    "nb_tfidf": {"heads": ["crisis"], "alpha": 0.03},
     "crisis_recall_target": 0.97,
     "tie_macro_f1": 0.005,
     # the cheaper wins a tie: a fusion reads two blocks, so it must be better by more than the
@@ -450,6 +455,32 @@ def new_lr(c: float, warm: bool = False) -> Any:
     )
 
 
+def nb_ratio(
+    head: str, cand: str, x: Any, y: np.ndarray, w: np.ndarray | None = None
+) -> np.ndarray | None:
+    """The column scale of a `CONFIG["nb_tfidf"]` head's TF-IDF candidate (None for the
+    others): each term's log ratio of its share of the positive records' TF-IDF mass to its
+    share of the negatives', from the records the model is fitted on (weighted by `w`)."""
+    spec = CONFIG["nb_tfidf"]
+    if head not in spec["heads"] or CANDIDATES[cand] != ("tfidf",):
+        return None
+    w = np.ones(x.shape[0]) if w is None else np.asarray(w, dtype=np.float64)
+    pos = spec["alpha"] + x.T @ (w * (y == 1))
+    neg = spec["alpha"] + x.T @ (w * (y == 0))
+    return np.log(pos / pos.sum()) - np.log(neg / neg.sum())
+
+
+def nb_scaled(x: Any, r: np.ndarray | None) -> Any:
+    return x if r is None else x.multiply(r).tocsr()
+
+
+def nb_folded(model: Any, r: np.ndarray | None) -> Any:
+    """A model fitted on nb_scaled columns, turned into the same model on the raw columns."""
+    if r is not None:
+        model.coef_ = model.coef_ * r
+    return model
+
+
 def scores(model: Any, x: Any) -> np.ndarray:
     z = model.decision_function(x)
     return z.reshape(-1, 1) if z.ndim == 1 else z
@@ -484,6 +515,8 @@ def fold_scores(
         w = None if weights is None else weights[head][fit_idx]
         for cand, cs in per_cand.items():
             x_fit, x_val = x[cand]
+            r = nb_ratio(head, cand, x_fit, ys[head][fit_idx], w)
+            x_fit, x_val = nb_scaled(x_fit, r), nb_scaled(x_val, r)
             model = new_lr(1.0, warm=True)
             for c in sorted(cs):  # ascending C: each fit starts from the last (only faster)
                 model.set_params(C=c)
@@ -492,7 +525,7 @@ def fold_scores(
                     model.fit(x_fit, ys[head][fit_idx], sample_weight=w)
                 out[(head, cand, c)] = scores(model, x_val)
                 if keep:
-                    kept[(head, cand, c)] = copy.deepcopy(model)
+                    kept[(head, cand, c)] = nb_folded(copy.deepcopy(model), r)
     return out, kept
 
 
@@ -537,12 +570,24 @@ def cross_validate(
     return oof
 
 
-def refit(cand: str, c: float, dense: dict, tfidf: Any, y: np.ndarray) -> Any:
-    """The candidate's model with the chosen C, fitted on all of train."""
+def refit(
+    head: str,
+    cand: str,
+    c: float,
+    dense: dict,
+    tfidf: Any,
+    y: np.ndarray,
+    w: np.ndarray | None = None,
+) -> Any:
+    """The head's candidate model with the chosen C, fitted on all of train (optionally with
+    per-record weights); it reads the raw blocks."""
+    x = design(cand, dense, tfidf)
+    r = nb_ratio(head, cand, x, y, w)
     model = new_lr(c)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return model.fit(design(cand, dense, tfidf), y)
+        model.fit(nb_scaled(x, r), y, sample_weight=w)
+    return nb_folded(model, r)
 
 
 def calibrate(head: str, z: np.ndarray, y: np.ndarray) -> dict[str, Any]:
@@ -729,7 +774,8 @@ def main(argv: list[str]) -> int:
     }
     pairs = sorted(choices, key=lambda hc: -CONFIG["latency_rank"][hc[1]])  # costliest first
     refitted = Parallel(n_jobs=args.jobs)(
-        delayed(refit)(cand, choices[(h, cand)][0], dense_tr, tf_tr, ys_tr[h]) for h, cand in pairs
+        delayed(refit)(h, cand, choices[(h, cand)][0], dense_tr, tf_tr, ys_tr[h])
+        for h, cand in pairs
     )
     models = dict(zip(pairs, refitted, strict=True))
     heads: dict[str, dict] = {}

@@ -63,7 +63,7 @@ raw = (offsets + rng.normal(size=(n, d)) * 0.03).astype(np.float32)
 logits = (raw - offsets) @ rng.normal(size=(d, 3)) * 3 + rng.gumbel(size=(n, 3))
 y = logits.argmax(axis=1)
 dense, means = train.centred({"embedding": raw})
-model = train.refit("minilm", 8.0, dense, None, y)
+model = train.refit("tone", "minilm", 8.0, dense, None, y)
 weights, bias = train.block_weights("minilm", model, {"embedding": d}, means)
 served = raw.astype(np.float64) @ weights["embedding"].T + bias
 # the optimum on the raw features, by another solver (lbfgs on them stopped 0.18 short)
@@ -87,6 +87,50 @@ def test_a_head_fitted_on_centred_blocks_is_served_on_raw_features() -> None:
     assert out["raw_mean_after"] < 1e-5, out
     assert out["vs_centred_fit"] < 1e-4, out
     assert out["vs_exact_optimum"] < 0.01, out
+
+
+NB_SCALED = """
+import json
+import warnings
+import numpy as np
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+from model_serving import train
+
+rng = np.random.default_rng(2)
+n, d = 1500, 300
+x = sp.random(n, d, density=0.05, random_state=3, format="csr")
+signal = np.zeros(d)
+signal[:10] = 4.0  # the first ten terms mark the positives
+y = (x @ signal + rng.normal(size=n) * 0.3 > 0.6).astype(int)
+r = train.nb_ratio("crisis", "tfidf", x, y)
+model = train.refit("crisis", "tfidf", 10.0, {}, x, y)
+served = x @ model.coef_.ravel() + model.intercept_[0]
+exact = LogisticRegression(C=10.0, class_weight="balanced", solver="newton-cg", tol=1e-10,
+                           max_iter=10000)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    exact.fit(x.multiply(r).tocsr(), y)
+print(json.dumps({
+    "positives": int(y.sum()),
+    "ratio_signal_terms": float(r[:10].mean()),
+    "ratio_other_terms": float(r[10:].mean()),
+    "vs_exact_on_scaled": float(np.abs(served - exact.decision_function(x.multiply(r))).max()),
+    "unscaled_elsewhere": [train.nb_ratio(h, c, x, y) is None
+                           for h, c in (("tone", "tfidf"), ("crisis", "minilm_layers"))],
+}))
+"""
+
+
+def test_a_crisis_tfidf_head_fitted_on_nb_scaled_columns_reads_raw_tfidf() -> None:
+    # The crisis TF-IDF fit sees each column times its naive Bayes log-count ratio; the refit
+    # folds the ratio into the weights, so the served head (raw TF-IDF) scores like the fit on
+    # the scaled columns. Other heads and blocks are fitted on the columns as they are.
+    out = run_in_model_venv(NB_SCALED)
+    assert 100 < out["positives"] < 1400, out
+    assert out["ratio_signal_terms"] > 1.0 and out["ratio_other_terms"] < 0.0, out
+    assert out["vs_exact_on_scaled"] < 0.01, out  # the recipe's tol against 1e-10
+    assert out["unscaled_elsewhere"] == [True, True], out
 
 
 def test_numpy_tfidf_matches_sklearn() -> None:

@@ -886,7 +886,7 @@ for head in recipe.HEAD_NAMES:
     for m in recipe.FUSIONS["late_fusion"]:
         entry = selection[head]["candidates"][m]
         x = recipe.design(m, centred, tf)
-        model = rh.fit_lr(entry["C"], x, y, ts.weights[head])
+        model = recipe.refit(head, m, entry["C"], centred, tf, y, ts.weights[head])
         members.append((recipe.scores(model, x), entry["calibration"]))
     fused = recipe.fuse_scores(members)
     out[head] = [specs[head]["features"], specs[head]["inputs"],
