@@ -100,37 +100,50 @@ from model_serving import train
 rng = np.random.default_rng(2)
 n, d = 1500, 300
 x = sp.random(n, d, density=0.05, random_state=3, format="csr")
-signal = np.zeros(d)
-signal[:10] = 4.0  # the first ten terms mark the positives
-y = (x @ signal + rng.normal(size=n) * 0.3 > 0.6).astype(int)
-r = train.nb_ratio("crisis", "tfidf", x, y)
-model = train.refit("crisis", "tfidf", 10.0, {}, x, y)
-served = x @ model.coef_.ravel() + model.intercept_[0]
-exact = LogisticRegression(C=10.0, class_weight="balanced", solver="newton-cg", tol=1e-10,
-                           max_iter=10000)
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    exact.fit(x.multiply(r).tocsr(), y)
-print(json.dumps({
-    "positives": int(y.sum()),
-    "ratio_signal_terms": float(r[:10].mean()),
-    "ratio_other_terms": float(r[10:].mean()),
-    "vs_exact_on_scaled": float(np.abs(served - exact.decision_function(x.multiply(r))).max()),
-    "unscaled_elsewhere": [train.nb_ratio(h, c, x, y) is None
-                           for h, c in (("tone", "tfidf"), ("crisis", "minilm_layers"))],
-}))
+k = len(train.label_set("tone"))
+marks = np.zeros((d, k))
+for label in range(k):
+    marks[10 * label : 10 * label + 10, label] = 4.0  # ten terms mark each label
+y_tone = (x @ marks + rng.gumbel(size=(n, k)) * 0.3).argmax(axis=1)
+y_crisis = (x @ marks[:, 0] + rng.normal(size=n) * 0.3 > 0.6).astype(int)
+out = {"labels": k, "crisis_positives": int(y_crisis.sum())}
+for head, y in (("crisis", y_crisis), ("tone", y_tone)):
+    model = train.refit(head, "tfidf", 10.0, {}, x, y)
+    served = x @ model.coef_.T + model.intercept_  # raw columns, one column per label
+    labels = [1] if head == "crisis" else range(k)
+    gaps, ratios = [], []
+    for j, label in enumerate(labels):
+        y_label = (y == label).astype(int)
+        r = train.nb_ratio(x, y_label)
+        first = 0 if head == "crisis" else 10 * label  # crisis: the terms of label 0
+        ratios.append([float(r[first : first + 10].mean()), float(np.median(r))])
+        exact = LogisticRegression(C=10.0, class_weight="balanced", solver="newton-cg",
+                                   tol=1e-10, max_iter=10000)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exact.fit(x.multiply(r).tocsr(), y_label)
+        gaps.append(float(np.abs(served[:, j] - exact.decision_function(x.multiply(r))).max()))
+    out[head] = {"shape": list(model.coef_.shape), "gap": max(gaps), "ratios": ratios}
+plain, _ = train.fit_head("tone", "minilm", 10.0, x.toarray(), y_tone)
+out["dense_candidates_plain"] = type(plain) is LogisticRegression
+print(json.dumps(out))
 """
 
 
-def test_a_crisis_tfidf_head_fitted_on_nb_scaled_columns_reads_raw_tfidf() -> None:
-    # The crisis TF-IDF fit sees each column times its naive Bayes log-count ratio; the refit
-    # folds the ratio into the weights, so the served head (raw TF-IDF) scores like the fit on
-    # the scaled columns. Other heads and blocks are fitted on the columns as they are.
+def test_nb_scaled_tfidf_heads_are_served_on_raw_tfidf() -> None:
+    # A TF-IDF candidate is one binary regression per label (one for crisis) on the columns
+    # scaled by that label's naive Bayes log-count ratio; the scales are folded into the
+    # weights, so the served head (raw TF-IDF) scores like those fits. The dense candidates
+    # stay one (multinomial) logistic regression.
     out = run_in_model_venv(NB_SCALED)
-    assert 100 < out["positives"] < 1400, out
-    assert out["ratio_signal_terms"] > 1.0 and out["ratio_other_terms"] < 0.0, out
-    assert out["vs_exact_on_scaled"] < 0.01, out  # the recipe's tol against 1e-10
-    assert out["unscaled_elsewhere"] == [True, True], out
+    assert 100 < out["crisis_positives"] < 1400, out
+    assert out["crisis"]["shape"] == [1, 300], out
+    assert out["tone"]["shape"] == [out["labels"], 300], out
+    for head in ("crisis", "tone"):
+        assert out[head]["gap"] < 0.01, out  # the recipe's tol against 1e-10
+        for marked, median in out[head]["ratios"]:  # a label's own terms weigh more
+            assert marked > 1.0 > median, out
+    assert out["dense_candidates_plain"], out
 
 
 def test_numpy_tfidf_matches_sklearn() -> None:
