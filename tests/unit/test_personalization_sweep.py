@@ -6,7 +6,7 @@ from __future__ import annotations
 import statistics
 
 from benchmarks.personalization import Interaction, population, user_bootstrap_ci
-from benchmarks.personalization_sweep import simulate
+from benchmarks.personalization_sweep import simulate, stack_report
 from common.personalization.policies import ThompsonSampling
 from model_serving import split
 
@@ -39,3 +39,25 @@ def test_the_agreement_interval_resamples_whole_users() -> None:
     lo, hi = user_bootstrap_ci(users([[1.0] * 15] * 12 + [[0.0] * 15] * 12))
     assert lo <= 0.5 <= hi and hi - lo > 0.3
     assert user_bootstrap_ci([]) is None
+
+
+def test_the_stack_report_ranks_settings_by_their_mean_over_seeds() -> None:
+    def run(agreement: float, care: float) -> dict:
+        return {
+            "agreement_turns_16_30": agreement,
+            "agreement_turns_16_30_outside_care": agreement + care,
+            "care_share_turns_16_30": care,
+            "agreement_turns_16_30_by_kind": {"fixed": 1.0, "by_tone": 0.8, "by_intent": 0.7},
+        }
+
+    rows = [
+        {"prior_strength": 1.0, "exploration_cap": 0.05, "runs": [run(0.9, 0.04), run(0.88, 0.04)]},
+        {"prior_strength": 1.0, "exploration_cap": 1.0, "runs": [run(0.8, 0.05), run(0.82, 0.03)]},
+    ]
+    text = stack_report(rows, [1, 2], {"date": "2026-12-05", "cpu": "AMD EPYC", "cores": 2})
+    table = [line for line in text.splitlines() if line.startswith("| 1 |")]
+    assert table == [
+        "| 1 | 0.05 | 0.900, 0.880 | 0.890 | 0.930 | 0.040 | 1.000 | 0.800 | 0.700 |",
+        "| 1 | 1 | 0.800, 0.820 | 0.810 | 0.850 | 0.040 | 1.000 | 0.800 | 0.700 |",
+    ]
+    assert "seeds 1, 2" in text
