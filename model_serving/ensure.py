@@ -11,7 +11,7 @@ version is what training would build again. Cheapest first:
    (deterministic, ~20 s), accept it only if it is byte-identical to the one the heads were
    trained on and the served held-out scores equal the recorded ones (within what another
    CPU's int8 arithmetic moves them: HELDOUT_TOLERANCE), and install it;
-3. otherwise train it (~15 minutes on 2 vCPUs).
+3. otherwise train it (8-15 minutes on 2 vCPUs, by CPU).
 
 Whatever built it, the version's heads are then copied to `released/` (replacing any other
 version there), to be committed with the corpus or code change that made them. Heads of the
@@ -151,7 +151,7 @@ def build(version: str, heldout: list[dict]) -> int:
             )
             return 0
         print(f"persona model {version}: released heads not used: {detail}")
-    print(f"persona model {version} is missing: training it (about 15 minutes on 2 vCPUs)")
+    print(f"persona model {version} is missing: training it (8-15 minutes on 2 vCPUs)")
     return train.main([])
 
 
