@@ -34,6 +34,7 @@ from pathlib import Path
 
 from benchmarks.machine import describe
 from benchmarks.personalization import (
+    BENCHMARK_SEED,
     TURNS_PER_SESSION,
     HiddenPreference,
     population,
@@ -152,11 +153,11 @@ def stack_report(rows: list[dict], seeds: list[int], machine: dict) -> str:
         "",
         f"{machine['date']} on {machine['cpu']}, {machine['cores']} cores; 24 users × 30 "
         "turns per run, Thompson sampling through the real API, persona "
-        f"model, ensemble, care turns and profile updater (benchmarks.personalization's users), "
+        "model, ensemble, care turns and profile updater (benchmarks.personalization's users), "
         f"on the held-out messages drawn with seeds {', '.join(map(str, seeds))} (the "
-        "benchmark's own draw, seed 7, is not used). A run of one setting on one draw is not "
-        "exactly repeatable (the order in which concurrent users' turns and events land varies); "
-        "compare differences with that noise.",
+        f"benchmark's own draw, seed {BENCHMARK_SEED}, is not used). A run of one setting on "
+        "one draw is not exactly repeatable (the order in which concurrent users' turns and "
+        "events land varies); compare differences with that noise.",
         "",
         "| prior strength | exploration cap | agreement, turns 16–30, per seed | mean | outside "
         "care | care share | fixed | by tone | by intent |",
@@ -183,6 +184,8 @@ def main() -> None:
     parser.add_argument("--stack", action="store_true", help="sweep on the local stack")
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args()
+    if BENCHMARK_SEED in args.seeds:
+        parser.error(f"seed {BENCHMARK_SEED} draws the benchmark's own messages, its test set")
     if args.stack:
         rows = asyncio.run(stack_sweep(args.seeds))
         text = stack_report(rows, args.seeds, describe())
