@@ -302,6 +302,12 @@ async def run_policy(
     return run, turn_logs(events, by_turn)
 
 
+def restore_chat() -> None:
+    """The chat function back on the stack's own settings, after runs with other ones."""
+    stack.stop("fn-chat")
+    stack.start(stack.BY_NAME["fn-chat"])
+
+
 def turn_logs(events: dict[str, dict], by_turn: dict[str, Interaction]) -> list[dict]:
     """The off-policy records (offline_eval.LoggedInteraction's fields, plus the user) of the
     turns whose event arrived. persona_source marks the turns no policy chose (care after a
@@ -516,13 +522,11 @@ async def main_async(
         summaries.append(summarise(run, turns))
         print(json.dumps({k: v for k, v in summaries[-1].items() if "16_30" in k}), flush=True)
     if policies != POLICIES:  # a quick look at some policies: print, write nothing
-        stack.stop("fn-chat")
-        stack.start(stack.BY_NAME["fn-chat"])
+        restore_chat()
         return
     print(f"… {LOGGER[0]} (logging for off-policy evaluation)", flush=True)
     logger_run, logs[LOGGER[0]] = await run_policy(LOGGER[0], prefs, corpus, turns, seed, LOGGER[1])
-    stack.stop("fn-chat")
-    stack.start(stack.BY_NAME["fn-chat"])  # back to the configured default
+    restore_chat()
 
     # Off-policy: judge a policy from the logs another policy made, against its online result.
     offline = {}

@@ -38,8 +38,8 @@ from benchmarks.personalization import (
     TURNS_PER_SESSION,
     HiddenPreference,
     population,
+    restore_chat,
     run_policy,
-    stack,
     summarise,
 )
 from common.events import Event
@@ -136,8 +136,7 @@ async def stack_sweep(seeds: list[int], users: int = 24, turns: int = 30) -> lis
             f"cap {cap:g}: {[r['agreement_turns_16_30'] for r in runs]}",
             flush=True,
         )
-    stack.stop("fn-chat")
-    stack.start(stack.BY_NAME["fn-chat"])  # back to the configured default
+    restore_chat()
     return rows
 
 
