@@ -142,7 +142,9 @@ resource "google_cloud_run_v2_job" "retraining" {
       containers {
         image   = each.value.image
         command = ["python"]
-        args    = ["-m", "model_serving.retrain", "--target", "vertex"]
+        # --jobs: as many cross-validation processes as the CPU limit below; its default,
+        # os.cpu_count(), counts the host's cores inside a Cloud Run container, not the limit.
+        args = ["-m", "model_serving.retrain", "--target", "vertex", "--jobs", "4"]
 
         resources {
           limits = {

@@ -54,6 +54,8 @@ def test_the_job_runs_the_retraining_entry_point_with_the_settings_it_reads() ->
     assert args[:3] == ["python", "-m", "model_serving.retrain"]
     parsed = retrain.parse_args(args[3:])
     assert parsed.target == "vertex" and not parsed.quick and not parsed.test_only_corrupt_labels
+    # one cross-validation process per CPU the job is given (os.cpu_count() sees the host's)
+    assert parsed.jobs == int(_block(container, "resources")["limits"]["cpu"])
     assert (ROOT / "model_serving" / "retrain.py").is_file()
 
     env = stack.local("retraining_env")
