@@ -3,10 +3,10 @@ exploration cap, in pure code, to choose the defaults without tuning on the benc
 
     python -m benchmarks.personalization_sweep [--repeats 10]
 
-The same population as benchmarks.personalization (24 users × 30 turns: half with a fixed
-favourite, half whose favourite depends on the tone or intent group), messages from every
-corpus record (the benchmark draws held-out ones, but here the model's reading is synthetic, so
-whether it was trained on a message does not matter), the real context model
+The users of benchmarks.personalization (24 per repeat × 30 turns, half the benchmark's 48:
+half with a fixed favourite, half whose favourite depends on the tone or intent group), messages
+from every corpus record (the benchmark draws held-out ones, but here the model's reading is
+synthetic, so whether it was trained on a message does not matter), the real context model
 (common/personalization/context.py) and policy. What is synthetic: the ensemble (a uniform draw
 in [0.2, 0.7] per persona, +0.15 for the current persona), the model's reading (each label
 replaced by a random one with probability MISREAD, about what the persona model does to the
