@@ -34,7 +34,7 @@ import httpx
 
 from benchmarks.machine import describe
 from common.chat import wiring
-from common.config import Settings
+from common.config import ACTIVITY_KEPT, Settings
 from common.labels import PERSONA_IDS
 from common.personalization.offline_eval import (
     Estimate,
@@ -67,9 +67,10 @@ BENCHMARK_SEED = 7  # the benchmark's own draw of messages: its test set
 # against another moved it by 4 (0.864 on seed 7, 0.911 and 0.897 on seeds 1 and 2).
 BENCHMARK_USERS = 48
 RELAXED_LIMITS = {
-    "ANOMALY_BURST_MINUTE_MAX": "100000",
-    "ANOMALY_BURST_HOUR_MAX": "100000",
-    "ANOMALY_REPEAT_MAX": "100000",
+    # the highest the activity record can count (a user here writes 30 turns in about a minute)
+    "ANOMALY_BURST_MINUTE_MAX": str(ACTIVITY_KEPT - 1),
+    "ANOMALY_BURST_HOUR_MAX": str(ACTIVITY_KEPT - 1),
+    "ANOMALY_REPEAT_MAX": str(ACTIVITY_KEPT - 1),
     # Users writing at machine speed on 2 vCPUs beside the emulators queue the model server
     # past the chat's 300 ms guard, and three misses open the breaker for 15 s: 5-27 % of the
     # turns were then read by the baseline (2026-12-03), which measures the load, not learning.
@@ -339,6 +340,16 @@ def _agreement(interactions: list[Interaction]) -> float | None:
     return round(sum(x.reward for x in interactions) / len(interactions), 3)
 
 
+def oracle_reward(x: Interaction) -> float:
+    """What a policy that knew the user's hidden rule would have earned on this turn: the care
+    persona's reward on a care turn (no policy chooses there), 1 for a fixed favourite, and for
+    a contextual one 1 only where the model read the message's group right (the rule applied
+    to a misread message names another persona)."""
+    if x.source == "care":
+        return x.reward
+    return 1.0 if x.kind == "fixed" or x.context_read_right else 0.0
+
+
 def user_bootstrap_ci(
     interactions: list[Interaction], reps: int = 2000, seed: int = 0
 ) -> list[float] | None:
@@ -396,6 +407,8 @@ def summarise(run: Run, turns: int) -> dict:
             sum(x.source == "care" for x in late) / max(len(late), 1), 3
         ),
         "agreement_turns_16_30_outside_care": _agreement([x for x in late if x.source != "care"]),
+        # What a policy that knew every rule would reach, with this reading and these care turns.
+        "oracle_turns_16_30": round(sum(map(oracle_reward, late)) / len(late), 3) if late else None,
         "baseline_read_share": round(
             sum(x.baseline_read for x in run.interactions) / max(len(run.interactions), 1), 3
         ),
@@ -467,6 +480,16 @@ def verdicts(summaries: list[dict], offline: dict[str, dict]) -> list[str]:
             f"{DEFAULT_POLICY} (the default) agrees with the hidden preference on turns 16–30: "
             f"{default} (target ≥ {AGREEMENT_TARGET:.2f}): {met}."
         )
+        oracle = next(
+            s.get("oracle_turns_16_30") for s in summaries if s["policy"] == DEFAULT_POLICY
+        )
+        if oracle:
+            out.append(
+                f"A policy that knew every user's rule would reach {oracle} there (the same care "
+                "turns, messages as the model read them): the default gets "
+                f"{default / oracle:.1%} of that, the target asks for "
+                f"{AGREEMENT_TARGET / oracle:.1%}."
+            )
         if static is not None:
             margin = round(default - static, 3)
             met = "met" if margin >= MARGIN_TARGET else "missed"

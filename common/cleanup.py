@@ -125,6 +125,11 @@ class AnalyticsUnavailable(Exception):
     """BigQuery refused or failed the statement now (e.g. rows still in the streaming buffer)."""
 
 
+class AnalyticsRowsBuffered(AnalyticsUnavailable):
+    """Refused because it would touch rows still in BigQuery's streaming buffer (streamed in the
+    last minutes): rows of these users, not BigQuery itself, are the obstacle."""
+
+
 class AnalyticsEraser(Protocol):
     def delete_user_rows(self, user_keys: list[str]) -> int:
         """Delete every row of these users; the number of rows deleted."""
@@ -333,6 +338,33 @@ def _retention_turns(
             return
 
 
+def _erase_rows(
+    analytics: AnalyticsEraser, chunk: list[PendingErasure], out: dict[str, Any]
+) -> list[PendingErasure]:
+    """Delete the analytics rows of these erasures; the ones whose rows are gone. BigQuery
+    refuses a DML statement that would touch rows still in its streaming buffer (the last
+    minutes of a user's events), so when one statement for all is refused for that, each user
+    is tried alone: one user who wrote a minute ago must not hold back the others' erasures."""
+    try:
+        out["erasure_rows_deleted"] += analytics.delete_user_rows([e.user_key for e in chunk])
+        return chunk
+    except AnalyticsUnavailable as e:
+        log.warning("analytics erasure of %d users refused: %s", len(chunk), e)
+        retry_alone = len(chunk) > 1 and isinstance(e, AnalyticsRowsBuffered)
+    erased = []
+    for erasure in chunk if retry_alone else ():
+        try:
+            out["erasure_rows_deleted"] += analytics.delete_user_rows([erasure.user_key])
+        except AnalyticsRowsBuffered:
+            continue  # this user's rows: their erasure waits for the next run
+        except AnalyticsUnavailable:
+            break  # BigQuery itself: the rest wait for the next run
+        erased.append(erasure)
+    if len(erased) < len(chunk):
+        out["status"] = "deferred"
+    return erased
+
+
 def _analytics(
     store: CleanupStore, analytics: AnalyticsEraser, *, now: datetime, batch_size: int
 ) -> dict[str, Any]:
@@ -348,25 +380,18 @@ def _analytics(
     pending = store.pending_erasures(limit=batch_size)
     for start in range(0, len(pending), 100):  # one DML statement per 100 users
         chunk = pending[start : start + 100]
-        keys = [e.user_key for e in chunk]
         try:
-            rows = analytics.delete_user_rows(keys)
+            erased = _erase_rows(analytics, chunk, out)
         except AnalyticsTableMissing:
-            out["status"], rows = "table_missing", 0
-        except AnalyticsUnavailable as e:
-            log.warning("analytics erasure deferred to the next run: %s", e)
-            out["status"] = "deferred"
-            out["erasures_pending"] += len(chunk)
-            continue
-        settled = [e.user_key for e in chunk if e.requested_at <= now - ERASURE_SETTLE]
-        unsettled = [k for k in keys if k not in set(settled)]
+            out["status"], erased = "table_missing", chunk
+        settled = [e.user_key for e in erased if e.requested_at <= now - ERASURE_SETTLE]
+        unsettled = [e.user_key for e in erased if e.user_key not in set(settled)]
         if settled:
             store.record_erasures(settled, now=now, done=True)
         if unsettled:
             store.record_erasures(unsettled, now=now, done=False)
-        out["erasure_rows_deleted"] += rows
         out["erasures_completed"] += len(settled)
-        out["erasures_pending"] += len(unsettled)
+        out["erasures_pending"] += len(chunk) - len(settled)
     # Retention runs even when an erasure was refused: it deletes only rows past a 30-day or
     # longer cutoff, which BigQuery does not refuse for the reason it refuses an erasure (rows
     # still in the streaming buffer), and one stuck erasure must not stop it for everybody.

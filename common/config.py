@@ -10,6 +10,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from common.experiments import Experiment, check_no_overlap
 
 LOCAL_ANALYTICS_KEY = "local-analytics-key-not-secret"
+# Turns (times and message hashes) the anomaly limits' record keeps per user
+# (common/chat/limits.py): more than the largest limit allowed, plus room for repeats.
+ACTIVITY_KEPT = 80
 
 
 class Settings(BaseSettings):
@@ -78,10 +81,11 @@ class Settings(BaseSettings):
     # "traffic", "policy"}], "start", "end", "control"}]; windows may not overlap.
     experiments: tuple[Experiment, ...] = ()
 
-    # Anomaly limits per user (see common/personalization/anomaly.py)
-    anomaly_burst_minute_max: int = Field(8, ge=1)
-    anomaly_burst_hour_max: int = Field(60, ge=1)
-    anomaly_repeat_max: int = Field(3, ge=1)
+    # Anomaly limits per user (see common/personalization/anomaly.py). Each must stay under
+    # the number of turns the activity record keeps: a limit it cannot count past never trips.
+    anomaly_burst_minute_max: int = Field(8, ge=1, lt=ACTIVITY_KEPT)
+    anomaly_burst_hour_max: int = Field(60, ge=1, lt=ACTIVITY_KEPT)
+    anomaly_repeat_max: int = Field(3, ge=1, lt=ACTIVITY_KEPT)
 
     # Safety
     safety_default_locale: str = "en-US"

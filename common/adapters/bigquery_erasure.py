@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from common.analytics.schema import DATASET, TABLE
-from common.cleanup import AnalyticsTableMissing, AnalyticsUnavailable
+from common.cleanup import AnalyticsRowsBuffered, AnalyticsTableMissing, AnalyticsUnavailable
 
 QUERY_TIMEOUT = 120.0
 
@@ -40,6 +40,11 @@ class BigQueryAnalyticsEraser:
             job.result(timeout=QUERY_TIMEOUT)
         except exceptions.NotFound as e:  # dropped between the check and the statement
             raise AnalyticsTableMissing(self._table_id) from e
+        except exceptions.BadRequest as e:
+            # "UPDATE or DELETE statement over table ... would affect rows in the streaming
+            # buffer, which is not supported": the rows of some of these users are too recent.
+            buffered = "streaming buffer" in str(e)
+            raise (AnalyticsRowsBuffered if buffered else AnalyticsUnavailable)(str(e)) from e
         except unavailable as e:
             raise AnalyticsUnavailable(str(e)) from e
         return int(job.num_dml_affected_rows or 0)

@@ -6,9 +6,10 @@ import hashlib
 import json
 from datetime import datetime, timedelta, tzinfo
 
+from common.config import ACTIVITY_KEPT
 from common.model_client import normalise
 
-KEEP = 80  # more than the largest limit (60 turns per hour) plus room for repeats
+KEEP = ACTIVITY_KEPT  # every anomaly limit is below it (common/config.py)
 # The longest window is an hour; a day after the last turn (or the end of a limit) the record
 # says nothing any check reads, so it expires (TTL in production, the cleanup job locally).
 EXPIRES_AFTER = timedelta(days=1)

@@ -76,26 +76,31 @@ def patch_profile(
     current = settings_of(user_doc)
     updated = current.model_copy(update={name: getattr(patch, name) for name in sent})
     changed = sorted(n for n in sent if getattr(current, n) != getattr(updated, n))
+    events = []
     if changed:
-        event = Event(
-            type="profile.updated",
-            occurred_at=now,
-            user_key=None if updated.anonymize_analytics else ukey,
-            data={
-                "changed": changed,
-                "personalization": updated.personalization,
-                "retention_days": updated.retention_days,
-                "notifications": updated.notifications,
-            },
-            subject=ukey,
+        events.append(
+            Event(
+                type="profile.updated",
+                occurred_at=now,
+                user_key=None if updated.anonymize_analytics else ukey,
+                data={
+                    "changed": changed,
+                    "personalization": updated.personalization,
+                    "retention_days": updated.retention_days,
+                    "notifications": updated.notifications,
+                },
+                subject=ukey,
+            )
         )
-        # Only the changed fields (merged into the stored map): a PATCH that read before this
-        # one wrote must not put back its stale copy of fields it did not change.
+    # Every field sent, changed or not (merged into the stored map): what this request read may
+    # be stale already, and a concurrent PATCH of the same field must not leave stored the
+    # opposite of what this one answers. Fields not sent are not written: a PATCH that read
+    # before another wrote must not put back its stale copy of them.
+    if sent:
         dumped = updated.model_dump(mode="json")
-        store.write_settings(
-            uid=uid, ukey=ukey, settings={n: dumped[n] for n in changed}, now=now, events=[event]
-        )
-        deliver_now([event], publisher=publisher, outbox=outbox, now=now)
+        settings_sent = {n: dumped[n] for n in sent}
+        store.write_settings(uid=uid, ukey=ukey, settings=settings_sent, now=now, events=events)
+        deliver_now(events, publisher=publisher, outbox=outbox, now=now)
     return _out(updated, prefs, now)
 
 

@@ -247,6 +247,11 @@ def test_engagement_trend_compares_with_the_week_before(bq, dataset):
     previous = weekly.get(week_start(D0.date()) - timedelta(days=7))
     assert this["turns"] == weekly[week_start(D0.date())]["turns"]
     assert this["prev_turns"] == (previous["turns"] if previous else None)
+    # per user: the keyed users' turns only (that week has an anonymised user's turn too)
+    turns = rows(bq, dataset, "turns", f"WHERE week_start = '{week_start(D0.date())}'")
+    keyed = [t["user_key"] for t in turns if t["user_key"] is not None]
+    assert len(keyed) < len(turns)
+    assert this["turns_per_user"] == pytest.approx(len(keyed) / len(set(keyed)))
     if previous:
         expected = (this["turns"] - previous["turns"]) / previous["turns"]
         assert this["turns_change"] == pytest.approx(expected)

@@ -43,3 +43,22 @@ def test_two_overlapping_patches_both_stand() -> None:
     patch_profile(patch=ProfilePatch(notifications=False), store=StaleRead(store, before), **common)
     stored = settings_of(store.read_profile(uid=uid, ukey=ukey)[0])
     assert stored.anonymize_analytics is True and stored.notifications is False
+
+
+def test_a_patch_that_read_stale_settings_still_stores_what_it_answers() -> None:
+    # A double tap on the anonymise toggle: "off" then "on", the second read before the first
+    # wrote, so it sees "on" already and nothing to change. What it answers must be stored.
+    uid, settings, now = f"u-{uuid.uuid4().hex}", get_settings(), datetime.now(UTC)
+    store = clients.profile_store()
+    ukey = user_key(uid, settings.analytics_key.get_secret_value())
+    common = {"uid": uid, "outbox": clients.session_store(), "publisher": NoPublish()}
+    common |= {"settings": settings, "now": now}
+    patch_profile(patch=ProfilePatch(anonymize_analytics=True), store=store, **common)
+    on = store.read_profile(uid=uid, ukey=ukey)
+    patch_profile(patch=ProfilePatch(anonymize_analytics=False), store=store, **common)
+    answer = patch_profile(
+        patch=ProfilePatch(anonymize_analytics=True), store=StaleRead(store, on), **common
+    )
+    stored = settings_of(store.read_profile(uid=uid, ukey=ukey)[0])
+    assert answer.settings.anonymize_analytics is True
+    assert stored.anonymize_analytics is True

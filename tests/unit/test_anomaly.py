@@ -149,3 +149,21 @@ def test_windows_are_real_time_when_the_clocks_go_forward():
     v = check(local(*times), times[-1].astimezone(NEW_YORK), NIGHT_OWL)
     assert v.limited and v.reasons == ("burst_minute",)
     assert v.retry_after == 25  # the second of the nine is 35 s old: it leaves in 25 s
+
+
+def test_every_limit_allowed_can_trip_on_the_activity_record_as_stored():
+    # The record keeps the last ACTIVITY_KEPT turns: a limit at or above it could never trip.
+    from pydantic import ValidationError
+
+    from common.chat.limits import activity_doc, recent_activity
+    from common.config import ACTIVITY_KEPT, Settings
+
+    highest = ACTIVITY_KEPT - 1
+    for name in ("anomaly_burst_minute_max", "anomaly_burst_hour_max", "anomaly_repeat_max"):
+        assert getattr(Settings(**{name: highest}), name) == highest
+        with pytest.raises(ValidationError):
+            Settings(**{name: ACTIVITY_KEPT})
+    # stored and read back, one more turn than the highest hourly limit still trips it
+    hour = Thresholds(burst_minute_max=highest, burst_hour_max=highest, repeat_max=highest)
+    stored = activity_doc(turns(*[i * 40.0 for i in range(highest + 1)]), limited_until=None)
+    assert check(recent_activity(stored, SEOUL), NOW, DAYTIME, hour).reasons == ("burst_hour",)

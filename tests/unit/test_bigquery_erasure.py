@@ -9,7 +9,7 @@ import requests
 from google.api_core import exceptions
 
 from common.adapters.bigquery_erasure import BigQueryAnalyticsEraser
-from common.cleanup import AnalyticsTableMissing, AnalyticsUnavailable
+from common.cleanup import AnalyticsRowsBuffered, AnalyticsTableMissing, AnalyticsUnavailable
 
 
 class _Client:
@@ -50,3 +50,16 @@ def test_a_missing_table_is_said_as_such(where):
     eraser = BigQueryAnalyticsEraser(_Client(**{where: exceptions.NotFound("no table")}))
     with pytest.raises(AnalyticsTableMissing):
         eraser.delete_user_rows(["k1"])
+
+
+def test_rows_in_the_streaming_buffer_are_told_apart_from_bigquery_failing():
+    buffered = exceptions.BadRequest(
+        "UPDATE or DELETE statement over table demo-ion.analytics.events would affect rows in "
+        "the streaming buffer, which is not supported"
+    )
+    with pytest.raises(AnalyticsRowsBuffered):
+        BigQueryAnalyticsEraser(_Client(on_query=buffered)).delete_user_rows(["k1"])
+    for other in (exceptions.BadRequest("syntax error"), exceptions.ServiceUnavailable("later")):
+        with pytest.raises(AnalyticsUnavailable) as raised:
+            BigQueryAnalyticsEraser(_Client(on_query=other)).delete_user_rows(["k1"])
+        assert not isinstance(raised.value, AnalyticsRowsBuffered)

@@ -13,6 +13,7 @@ import hcl2
 from common.cleanup import (
     ERASURE_RESUME_AFTER,
     ERASURE_SETTLE,
+    AnalyticsRowsBuffered,
     AnalyticsUnavailable,
     OrphanScan,
     PendingErasure,
@@ -94,14 +95,19 @@ class Store:
 
 
 class Analytics:
-    def __init__(self, *, fail: bool = False) -> None:
+    def __init__(self, *, fail: bool = False, buffered: tuple[str, ...] = ()) -> None:
         self.fail = fail
+        self.buffered = set(buffered)  # users whose recent rows are in the streaming buffer
         self.erased: list[str] = []
+        self.statements = 0
         self.retention_runs = 0
 
     def delete_user_rows(self, user_keys):
+        self.statements += 1
         if self.fail:
-            raise AnalyticsUnavailable("rows in the streaming buffer")
+            raise AnalyticsUnavailable("BigQuery is down")
+        if self.buffered & set(user_keys):
+            raise AnalyticsRowsBuffered("would affect rows in the streaming buffer")
         self.erased += user_keys
         return len(user_keys)
 
@@ -132,6 +138,28 @@ def test_a_refused_delete_leaves_the_erasure_pending_and_retention_still_runs() 
     assert report.analytics["status"] == "deferred"
     assert store.done == [] and report.analytics["erasures_pending"] == 1
     assert analytics.retention_runs == 1  # one stuck erasure does not stop retention
+
+
+def test_one_users_buffered_rows_do_not_hold_back_the_others_erasures() -> None:
+    settled = NOW - 2 * ERASURE_SETTLE
+    erasures = [PendingErasure(k, settled) for k in ("a", "busy", "c")]
+    store, analytics = Store(erasures=erasures), Analytics(buffered=("busy",))
+
+    report = run_cleanup(store=store, analytics=analytics, now=NOW)
+
+    assert analytics.erased == ["a", "c"] and store.done == ["a", "c"]
+    assert report.analytics["erasures_completed"] == 2
+    assert report.analytics["erasures_pending"] == 1 and report.analytics["status"] == "deferred"
+
+
+def test_when_bigquery_itself_fails_the_users_are_not_tried_one_by_one() -> None:
+    erasures = [PendingErasure(k, NOW - 2 * ERASURE_SETTLE) for k in ("a", "b", "c")]
+    store, analytics = Store(erasures=erasures), Analytics(fail=True)
+
+    report = run_cleanup(store=store, analytics=analytics, now=NOW)
+
+    assert analytics.statements == 1 and store.done == []
+    assert report.analytics["erasures_pending"] == 3 and report.analytics["status"] == "deferred"
 
 
 def test_retention_follows_each_owners_choice() -> None:

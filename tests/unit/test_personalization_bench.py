@@ -8,9 +8,11 @@ import pytest
 from benchmarks.personalization import (
     NOT_SUPPORTED,
     Interaction,
+    Run,
     _cell,
     logger_support,
     offline_row,
+    summarise,
     turn_logs,
     verdicts,
 )
@@ -142,6 +144,24 @@ def test_the_verdicts_come_from_the_figures() -> None:
     # exactly on the targets: met
     lines = verdicts([summary("static", 0.65), summary("thompson", 0.9)], {})
     assert lines[0].endswith("met.") and "25.0 points" in lines[1] and lines[1].endswith("met.")
+
+
+def test_the_oracle_knows_each_rule_but_not_past_a_misreading_or_a_care_turn() -> None:
+    late = [
+        Interaction(16, "a", "elro", "riri", 0.0, "fixed", user=0),  # learnable: 1
+        Interaction(16, "b", "lua", "lua", 1.0, "by_tone", user=1),  # read right: 1
+        Interaction(17, "c", "lua", "riri", 0.0, "by_tone", False, user=1),  # misread: 0
+        Interaction(18, "d", "lua", "nana", 0.0, "fixed", source="care", user=2),  # care: 0
+        Interaction(19, "e", "lua", "lua", 1.0, "by_intent", source="care", user=3),  # care: 1
+    ]
+    early = [Interaction(3, "f", "elro", "riri", 0.0, "by_tone", False, user=1)]  # not counted
+    figures = summarise(Run("thompson", early + late), turns=30)
+    assert figures["oracle_turns_16_30"] == 0.6
+    assert figures["agreement_turns_16_30"] == 0.4
+
+    lines = verdicts([summary("static", 0.3), figures], {})
+    assert "would reach 0.6" in lines[1] and "66.7% of that" in lines[1]
+    assert "the target asks for 150.0%" in lines[1]
 
 
 def test_the_off_policy_verdict_is_missed_when_no_pair_can_test_it_or_one_fails() -> None:

@@ -1,10 +1,13 @@
 -- Week-over-week engagement: active users, turns, sessions and turns per user, each with the
--- previous week and the relative change (NULL when the previous week had none).
+-- previous week and the relative change (NULL when the previous week had none). Turns per user
+-- counts the turns of keyed users only: anonymised users' turns have no user to divide by, and a
+-- change in their share must not read as a change in engagement.
 WITH weekly AS (
   SELECT
     week_start,
     COUNT(DISTINCT user_key) AS active_users,
     COUNT(*) AS turns,
+    COUNTIF(user_key IS NOT NULL) AS keyed_turns,
     COUNT(DISTINCT session_id) AS sessions
   FROM `${project}.${dataset}.turns`
   GROUP BY week_start
@@ -12,11 +15,11 @@ WITH weekly AS (
 paired AS (
   SELECT
     w.*,
-    SAFE_DIVIDE(w.turns, w.active_users) AS turns_per_user,
+    SAFE_DIVIDE(w.keyed_turns, w.active_users) AS turns_per_user,
     p.active_users AS prev_active_users,
     p.turns AS prev_turns,
     p.sessions AS prev_sessions,
-    SAFE_DIVIDE(p.turns, p.active_users) AS prev_turns_per_user
+    SAFE_DIVIDE(p.keyed_turns, p.active_users) AS prev_turns_per_user
   FROM weekly AS w
   LEFT JOIN weekly AS p ON p.week_start = DATE_SUB(w.week_start, INTERVAL 7 DAY)
 )
