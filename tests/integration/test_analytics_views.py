@@ -41,13 +41,16 @@ def fresh_dataset(bq) -> str:
     return name
 
 
-def write(bq, dataset: str, events: list[Event], *, copies: tuple[int, ...] = ()) -> None:
-    """Through the sink's code; the events at `copies` are delivered a second time."""
+def write(
+    bq, dataset: str, events: list[Event], *, copies: tuple[int, ...] = (), ingested=None
+) -> None:
+    """Through the sink's code (at `ingested`, default now); the events at `copies` are
+    delivered a second time."""
     writer = BigQueryRowWriter(bq, table=f"{PROJECT}.{dataset}.events")
     messages = [Message(e.encode(), e.attributes()) for e in events]
     messages += [messages[i] for i in copies]
     report = sink_messages(
-        messages, write=writer.insert, dead_letter=Refuse(), now=datetime.now(UTC)
+        messages, write=writer.insert, dead_letter=Refuse(), now=ingested or datetime.now(UTC)
     )
     assert report.written == len(messages)
 
@@ -465,6 +468,39 @@ def test_the_daily_materialisation_matches_the_views_and_is_idempotent(bq, datas
     by = {(r["persona"], r["intent"]): r for r in mix}
     assert by[("lua", "learning")]["turns"] == 2 and by[("lua", "learning")]["ratings"] == 1
     assert by[("riri", "planning")]["requested_turns"] == 1
+
+
+def test_the_daily_materialisation_recomputes_the_days_a_late_or_changed_rating_leaves(bq):
+    # Three days ago: turns t1 (Lua) and t2 (Riri), t1 rated up; all ingested then, so no
+    # event of that day is recent. Yesterday t1's rating changed to down and t2 was rated up.
+    day = D0 - timedelta(days=2)
+    dataset = fresh_dataset(bq)
+    try:
+        old = [
+            turn("u", "s", day, turn_id="t1", persona="lua", intent="learning", latency=1.0),
+            feedback("u", "s", day + minutes(5), turn_id="t1", persona="lua", rating="up",
+                     reward=1.0),
+            turn("u", "s", day + timedelta(hours=12), turn_id="t2", index=1, persona="riri",
+                 intent="planning", latency=1.0),
+        ]  # fmt: skip
+        write(bq, dataset, old, ingested=datetime.now(UTC) - timedelta(days=3))
+        rated = [
+            feedback("u", "s", D0, turn_id="t1", persona="lua", rating="down", reward=0.0,
+                     previous=1.0),
+            feedback("u", "s", D0, turn_id="t2", persona="riri", rating="up", reward=1.0),
+        ]  # fmt: skip
+        write(bq, dataset, rated)
+        refresh_daily(bq, project=PROJECT, dataset=dataset)
+        activity = {r["day"]: r for r in rows(bq, dataset, "daily_activity")}
+        # t1's standing rating is yesterday's: none is left on the turns' day
+        assert (activity[day.date()]["turns"], activity[day.date()]["ratings"]) == (2, 0)
+        assert (activity[D0.date()]["turns"], activity[D0.date()]["ratings"]) == (0, 2)
+        assert activity[D0.date()]["avg_satisfaction"] == pytest.approx(0.5)
+        mix = rows(bq, dataset, "daily_persona_intent", f"WHERE day = '{day.date()}'")
+        by = {r["persona"]: (r["ratings"], r["satisfaction_sum"]) for r in mix}
+        assert by == {"lua": (1, 0.0), "riri": (1, 1.0)}  # on the turns' day, as they stand
+    finally:
+        bq.delete_dataset(f"{PROJECT}.{dataset}", delete_contents=True, not_found_ok=True)
 
 
 def test_churn_risk_ranks_who_leaves_on_held_out_history(bq):

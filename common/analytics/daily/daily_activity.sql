@@ -1,7 +1,9 @@
 -- Daily activity, materialised (a scheduled query in production, scripts/scheduler.py locally)
 -- so the dashboard's long ranges read one row per day instead of every event. Recomputes every
--- day that received events in the last 26 hours (late events from the outbox included) and
--- MERGEs the result: running it again changes nothing.
+-- day that received events in the last 26 hours (late events from the outbox included), and
+-- every day an earlier rating of a turn rated since then was given (a rating counts on the day
+-- of the rating that stands, so a changed one leaves its old day), and MERGEs the result:
+-- running it again changes nothing.
 CREATE TABLE IF NOT EXISTS `${project}.${dataset}.daily_activity` (
   day DATE NOT NULL,
   active_users INT64,
@@ -20,10 +22,18 @@ PARTITION BY day;
 
 MERGE `${project}.${dataset}.daily_activity` AS target
 USING (
-  WITH touched AS (
-    SELECT DISTINCT DATE(occurred_at) AS day
+  WITH recent AS (
+    SELECT type, occurred_at, turn_id
     FROM `${project}.${dataset}.events`
     WHERE ingested_at >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 26 HOUR)
+  ),
+  touched AS (
+    SELECT DATE(occurred_at) AS day FROM recent
+    UNION DISTINCT
+    SELECT DATE(occurred_at) AS day
+    FROM `${project}.${dataset}.events`
+    WHERE type = 'feedback.submitted'
+      AND turn_id IN (SELECT turn_id FROM recent WHERE type = 'feedback.submitted')
   ),
   turns AS (
     SELECT
@@ -46,11 +56,16 @@ USING (
     WHERE day IN (SELECT day FROM touched) AND satisfaction IS NOT NULL
     GROUP BY day
   )
+  -- every touched day, with or without turns or ratings left: a day whose only rating moved
+  -- to a later day must be updated to none
   SELECT
-    t.day, t.active_users, t.turns, t.sessions,
-    COALESCE(r.ratings, 0) AS ratings, r.avg_satisfaction,
-    t.crises, t.degraded_turns, t.model_fallbacks, t.latency_p50_ms, t.latency_p95_ms
-  FROM turns AS t
+    day,
+    COALESCE(t.active_users, 0) AS active_users, COALESCE(t.turns, 0) AS turns,
+    COALESCE(t.sessions, 0) AS sessions, COALESCE(r.ratings, 0) AS ratings, r.avg_satisfaction,
+    COALESCE(t.crises, 0) AS crises, COALESCE(t.degraded_turns, 0) AS degraded_turns,
+    COALESCE(t.model_fallbacks, 0) AS model_fallbacks, t.latency_p50_ms, t.latency_p95_ms
+  FROM touched
+  LEFT JOIN turns AS t USING (day)
   LEFT JOIN ratings AS r USING (day)
 ) AS source
 ON target.day = source.day

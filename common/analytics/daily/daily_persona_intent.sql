@@ -1,5 +1,6 @@
 -- Daily turns, users and ratings per persona and intent, materialised like daily_activity
--- (days that received events in the last 26 hours are recomputed; MERGE is idempotent).
+-- (days that received events in the last 26 hours are recomputed, and the days of the turns
+-- rated since then: a rating counts on its turn's day; MERGE is idempotent).
 -- Satisfaction is kept as a sum and a count so that any range can be averaged exactly.
 CREATE TABLE IF NOT EXISTS `${project}.${dataset}.daily_persona_intent` (
   day DATE NOT NULL,
@@ -17,10 +18,17 @@ CLUSTER BY persona, intent;
 
 MERGE `${project}.${dataset}.daily_persona_intent` AS target
 USING (
-  WITH touched AS (
-    SELECT DISTINCT DATE(occurred_at) AS day
+  WITH recent AS (
+    SELECT type, occurred_at, turn_id
     FROM `${project}.${dataset}.events`
     WHERE ingested_at >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 26 HOUR)
+  ),
+  touched AS (
+    SELECT DATE(occurred_at) AS day FROM recent
+    UNION DISTINCT
+    SELECT day
+    FROM `${project}.${dataset}.turns`
+    WHERE turn_id IN (SELECT turn_id FROM recent WHERE type = 'feedback.submitted')
   ),
   turns AS (
     SELECT
