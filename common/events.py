@@ -1,4 +1,5 @@
-"""The one event envelope every event travels in, and the keyed hash that stands for a user."""
+"""The one event envelope every event travels in, and the keyed hashes that stand for a user
+and, for a user who anonymised analytics, for the sessions and turns their events are about."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import hashlib
 import hmac
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -16,6 +17,15 @@ SCHEMA_VERSION = 1
 def user_key(uid: str, key: str) -> str:
     """A stable pseudonym for a uid: HMAC-SHA256 with the analytics key, never the raw uid."""
     return hmac.new(key.encode(), uid.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def anonymous_id(raw: str, key: str) -> str:
+    """A session or turn id as an anonymised user's events carry it to analytics: a keyed hash
+    (the analytics key, which analysts do not hold). Their keyless rows still group by session
+    and join a rating to its turn, but none matches the raw id that their rows from before
+    they anonymised carry, which would name them."""
+    digest = hmac.new(key.encode(), f"id:{raw}".encode(), hashlib.sha256).hexdigest()
+    return f"anon-{digest[:32]}"
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,18 @@ class Event:
             topic=topic,
             subject=subject,
         )
+
+
+def keyless(event: Event, key: str) -> Event:
+    """The event as analytics may keep it: for a user who anonymised analytics (no user_key),
+    the session and the turn it is about as anonymous_id()s; a keyed event as it is."""
+    if event.user_key is not None:
+        return event
+    data = event.data
+    if isinstance(data.get("turn_id"), str):
+        data = {**data, "turn_id": anonymous_id(data["turn_id"], key)}
+    session = anonymous_id(event.session_id, key) if event.session_id else None
+    return replace(event, session_id=session, data=data)
 
 
 class PublishError(Exception):

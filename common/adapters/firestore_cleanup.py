@@ -130,7 +130,8 @@ class FirestoreCleanupStore:
             subject = user_key(state.owner_uid, key)
             anonymous = settings_of(users.get(state.owner_uid)).anonymize_analytics
             user = None if anonymous else subject
-            out.append((snap, session_ended_event(state, user_key=user, subject=subject, now=now)))
+            ended = session_ended_event(state, user_key=user, subject=subject, key=key, now=now)
+            out.append((snap, ended))
         return out
 
     def delete_sessions(self, session_ids: list[str]) -> tuple[int, int]:

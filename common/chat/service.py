@@ -24,7 +24,7 @@ from common.chat.models import SessionOut, TurnCreate, TurnOut, TurnPage
 from common.chat.records import crisis_event_data, turn_event_data, turn_response
 from common.config import Settings
 from common.errors import Conflict, NotFound, RateLimited
-from common.events import Event, EventPublisher, user_key
+from common.events import Event, EventPublisher, keyless, user_key
 from common.experiments import assign_running, event_fields
 from common.model_client import PersonaModelClient, normalise
 from common.outbox import deliver_now
@@ -116,7 +116,8 @@ def take_turn(
     started = time.perf_counter()
     key = turn_key(uid, body.client_turn_id)
     fingerprint = _fingerprint(body)
-    ukey = user_key(uid, settings.analytics_hmac_key())
+    hmac_key = settings.analytics_hmac_key()
+    ukey = user_key(uid, hmac_key)
     # The message's analysis (a model call) needs nothing stored, so it runs while the context
     # is read: the turn waits for the slower of the two instead of both. A turn that ends before
     # it needs the analysis (a replay, a refusal) does not wait for it. None: no slot for it.
@@ -133,6 +134,12 @@ def take_turn(
     # Anonymised users' events carry no user key for analytics; the subject (a message
     # attribute) still lets the profile updater learn for them.
     analytics_key = None if user_settings.anonymize_analytics else ukey
+
+    def user_event(type_: str, session: str | None, data: dict) -> Event:
+        """One of this turn's events (an anonymised user's with anonymous session and turn ids:
+        common.events.keyless)."""
+        return keyless(Event(type_, now, analytics_key, session, data, subject=ukey), hmac_key)
+
     # The A/B variant the user is in while an experiment runs: it names the ranking policy.
     assignment = assign_running(settings.experiments, ukey, now)
     policy_name = (assignment.policy if assignment else None) or settings.personalization_policy
@@ -155,8 +162,7 @@ def take_turn(
     def limit(read: TurnContext, activity: list, verdict: Verdict) -> NoReturn:
         _limit(
             uid=uid,
-            ukey=ukey,
-            analytics_key=analytics_key,
+            user_event=user_event,
             verdict=verdict,
             context=read,
             activity=activity[:-1],
@@ -284,7 +290,7 @@ def take_turn(
         }
 
         def event(type_: str, data: dict) -> Event:
-            return Event(type_, now, analytics_key, session_id, data, subject=ukey)
+            return user_event(type_, session_id, data)
 
         events = [event("session.started", {"client": client})] if index == 0 else []
         previous = base.window[-1] if base.window else None
@@ -420,8 +426,7 @@ def _generate(
 def _limit(
     *,
     uid: str,
-    ukey: str,
-    analytics_key: str | None,
+    user_event: Callable[[str, str | None, dict], Event],
     verdict: Verdict,
     context: TurnContext,
     activity: list[tuple[datetime, str]],
@@ -440,7 +445,7 @@ def _limit(
             "limited": True,
             "retry_after": verdict.retry_after,
         }
-        event = Event("anomaly.detected", now, analytics_key, session_id, data, subject=ukey)
+        event = user_event("anomaly.detected", session_id, data)
         doc = activity_doc(activity, limited_until=until)
         limit = {k: doc[k] for k in ("limited_until", "expires_at")}  # `recent` stays as stored
         store.record_anomaly(uid=uid, activity=limit, events=[event])

@@ -107,8 +107,8 @@ def patch_profile(
 ANALYTICS_NOTE = (
     "Analytics events about your use of the app are kept in BigQuery under user_key, a "
     "pseudonymous key (a keyed hash of your user id), never under the user id itself; events "
-    "from while anonymize_analytics was on carry no key. Erasing your profile erases the rows "
-    "under this key."
+    "from while anonymize_analytics was on carry no key, and only anonymous ids for your "
+    "sessions and turns. Erasing your profile erases the rows under this key."
 )
 
 

@@ -10,10 +10,11 @@ the crisis safety message."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from typing import Final
 
-from common.events import Event
+from common.events import Event, keyless
 from common.sessions.state import SessionState
 
 LONG_SESSION_TURNS: Final = 6  # a conversation of this many turns is a long one
@@ -32,9 +33,11 @@ def end_signal(turn_count: int) -> str | None:
 
 
 def session_ended_event(
-    state: SessionState, *, user_key: str | None, subject: str, now: datetime
+    state: SessionState, *, user_key: str | None, subject: str, key: str, now: datetime
 ) -> Event:
-    """The `session.ended` event for an expired session (no message text: analytics stores it)."""
+    """The `session.ended` event for an expired session (no message text: analytics stores it);
+    an anonymised user's (no user_key) names the session by its anonymous id (`key`: the
+    analytics key), and so does its event id."""
     last = state.window[-1] if state.window else None
     data = {
         "turn_count": state.turn_count,
@@ -47,12 +50,7 @@ def session_ended_event(
         # It ended on the crisis safety message: its length says nothing of the persona.
         "last_crisis": bool(last and last.crisis),
     }
-    return Event(
-        "session.ended",
-        now,
-        user_key,
-        state.session_id,
-        data,
-        event_id=str(uuid.uuid5(ENDED_NAMESPACE, state.session_id)),
-        subject=subject,
+    event = keyless(
+        Event("session.ended", now, user_key, state.session_id, data, subject=subject), key
     )
+    return replace(event, event_id=str(uuid.uuid5(ENDED_NAMESPACE, event.session_id or "")))

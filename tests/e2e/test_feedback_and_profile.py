@@ -8,10 +8,12 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from common.config import get_settings
-from common.events import user_key
+from common.events import anonymous_id, user_key
 from tests.e2e.redelivery import FunctionLog, publish_event
 from tests.stack_fixtures import new_turn
 from tests.stack_fixtures import wait_for as _wait_for
+
+KEY = get_settings().analytics_key.get_secret_value()
 
 
 def _feedback(api, user, turn, rating, **extra):
@@ -174,11 +176,29 @@ def test_settings_validate_and_personalization_off_means_no_learned_policy(api, 
 def test_anonymised_users_events_carry_no_user_key(api, user, events):
     api.patch("/v2/profile", json={"anonymize_analytics": True}, headers=user.headers)
     turn = new_turn(api, user, "keep me out of the analytics please").json()
-    got = events.pull(until=2, session_id=turn["session_id"])
+    got = events.pull(until=2, session_id=anonymous_id(turn["session_id"], KEY))
     assert got and all(e["user_key"] is None for e in got)
     # nor the learned profile, which changes a little each turn and would link the rows
     turns = [e for e in got if e["type"] == "chat.turn.completed"]
     assert turns and all(e["data"]["profile"] is None for e in turns)
+
+
+def test_anonymising_mid_conversation_leaves_nothing_that_links_to_the_keyed_rows(
+    api, user, events
+):
+    # The session and the turn ids of the rows from before would link the keyless ones to them.
+    first = new_turn(api, user, "how do I ask my manager for a raise?").json()
+    api.patch("/v2/profile", json={"anonymize_analytics": True}, headers=user.headers)
+    second = new_turn(api, user, "and what if she says no?", first["session_id"]).json()
+    assert _feedback(api, user, first, "up").status_code in (200, 201)
+    got = events.pull(until=2, session_id=anonymous_id(first["session_id"], KEY))
+    assert {e["type"] for e in got} == {"chat.turn.completed", "feedback.submitted"}
+    assert all(e["user_key"] is None for e in got)
+    by_type = {e["type"]: e["data"] for e in got}
+    assert by_type["chat.turn.completed"]["turn_id"] == anonymous_id(second["turn_id"], KEY)
+    assert by_type["feedback.submitted"]["turn_id"] == anonymous_id(first["turn_id"], KEY)
+    wire = json.dumps(got)
+    assert first["session_id"] not in wire and first["turn_id"] not in wire
 
 
 def test_export_returns_everything_stored_about_the_user(api, user):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from common.events import Event
+from common.events import Event, anonymous_id
 from common.personalization.preferences import IMPLICIT_SIGNALS
 from common.profile.updater import delta_for
 from common.sessions.ending import LONG_SESSION_TURNS, end_signal, session_ended_event
@@ -45,8 +45,12 @@ def test_session_length_decides_the_signal(turns: int, signal: str | None) -> No
 
 def test_the_event_has_no_text_and_a_stable_id() -> None:
     state = _session(7)
-    first = session_ended_event(state, user_key="k", subject="k", now=T0 + timedelta(days=1))
-    again = session_ended_event(state, user_key="k", subject="k", now=T0 + timedelta(days=2))
+    first = session_ended_event(
+        state, user_key="k", subject="k", key="test-key", now=T0 + timedelta(days=1)
+    )
+    again = session_ended_event(
+        state, user_key="k", subject="k", key="test-key", now=T0 + timedelta(days=2)
+    )
     assert first.event_id == again.event_id  # a rerun of the cleanup job changes nothing
     assert first.type == "session.ended" and first.session_id == "s-1"
     assert first.data == {
@@ -56,8 +60,20 @@ def test_the_event_has_no_text_and_a_stable_id() -> None:
     assert "message" not in str(first.envelope())
 
 
+def test_an_anonymised_users_session_end_names_neither_the_session_nor_its_id() -> None:
+    # The event id is derived from the session: from the raw one, it would name the session
+    # that the user's rows from before they anonymised carry.
+    state, now = _session(3), T0 + timedelta(days=1)
+    keyed = session_ended_event(state, user_key="k", subject="k", key="test-key", now=now)
+    anonymous = session_ended_event(state, user_key=None, subject="k", key="test-key", now=now)
+    again = session_ended_event(state, user_key=None, subject="k", key="test-key", now=now)
+    assert anonymous.session_id == anonymous_id("s-1", "test-key") != "s-1"
+    assert anonymous.event_id == again.event_id != keyed.event_id
+    assert "s-1" not in anonymous.encode().decode()
+
+
 def _increments(turns: int) -> dict[str, float] | None:
-    event = session_ended_event(_session(turns), user_key=None, subject="k", now=T0)
+    event = session_ended_event(_session(turns), user_key=None, subject="k", key="test-key", now=T0)
     delta = delta_for(Event.from_envelope(event.envelope(), subject="k"))
     return None if delta is None else delta.increments
 
@@ -83,6 +99,6 @@ def test_a_session_that_ended_on_the_crisis_safety_message_is_no_evidence(turns:
     crisis_last = replace(
         state, window=(*state.window[:-1], replace(state.window[-1], crisis=True))
     )
-    event = session_ended_event(crisis_last, user_key=None, subject="k", now=T0)
+    event = session_ended_event(crisis_last, user_key=None, subject="k", key="test-key", now=T0)
     assert event.data["last_crisis"] is True
     assert delta_for(Event.from_envelope(event.envelope(), subject="k")) is None
