@@ -50,6 +50,9 @@ class TurnContext:
     # The token of an idempotency key whose turn is gone (deleted with its session before the
     # key expired): the key is taken over, not created.
     stale_key: object = None
+    # When the user last asked to have everything erased (erasures/{user_key}): a turn that
+    # began before that is not stored.
+    erased_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -75,9 +78,11 @@ class SessionStore(Protocol):
         is_new: bool,
         build: Callable[[TurnContext], TurnWrite],
         context: TurnContext,
+        ukey: str = "",
     ) -> CommitOutcome:
         """Write the turn atomically, with the activity record read in `context`; on a
-        concurrent change of either re-read and call `build` again."""
+        concurrent change of either (an erasure changes the latter) re-read, with the user's
+        erasure record (`ukey`), and call `build` again."""
         ...
 
     def list_turns(self, session_id: str, *, after: int, limit: int) -> list[dict]: ...

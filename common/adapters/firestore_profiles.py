@@ -11,6 +11,7 @@ from typing import Any
 from common.adapters.firestore_calls import bounded, storage_errors
 from common.adapters.firestore_sessions import (
     ACTIVITY,
+    ERASURES,
     FEEDBACK,
     OUTBOX,
     PREFERENCES,
@@ -25,7 +26,7 @@ from common.errors import Unavailable
 from common.events import Event
 from common.profile.updater import stale_days
 
-APPLIED, DEVICES, ERASURES = "applied_events", "devices", "erasures"
+APPLIED, DEVICES = "applied_events", "devices"
 # Where each notification producer's walk of users/*/devices stopped: a device path, so a uid.
 PRODUCER_CURSORS = "producer_cursors"
 DEFERRED_NOTIFICATIONS = "deferred_notifications"  # pushes waiting out quiet hours (owner_uid)
@@ -154,11 +155,17 @@ def erase_user(
     erasure_ref = db.collection(ERASURES).document(ukey)
     with storage_errors():
         # A new requested_at each time: events until now are not learned again (a run that
-        # finishes an erasure also erases what the user did since it was cut off).
-        erasure_ref.set(
+        # finishes an erasure also erases what the user did since it was cut off). In the same
+        # write, the activity record changes (it is deleted with the rest below): a turn in
+        # flight commits on the condition that it did not, so one that would land after the
+        # listing below fails, reads again and finds this erasure (common.chat.service).
+        batch = db.batch()
+        batch.set(
+            erasure_ref,
             {"requested_at": now, "analytics": "pending", "firestore": IN_PROGRESS, "uid": uid},
-            **bounded(),
         )
+        batch.set(db.collection(ACTIVITY).document(uid), {"erased_at": now}, merge=True)
+        batch.commit(**bounded())
         refs: list = []
         for snap in _owned(db, SESSIONS, uid):
             turns = list(snap.reference.collection(TURNS).list_documents(**bounded()))

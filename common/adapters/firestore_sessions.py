@@ -21,6 +21,7 @@ from common.sessions.state import SessionState
 
 SESSIONS, TURNS, TURN_KEYS, OUTBOX = "sessions", "turns", "turn_keys", "outbox"
 FEEDBACK, USERS, PREFERENCES, ACTIVITY = "feedback", "users", "preferences", "activity"
+ERASURES = "erasures"
 MAX_COMMIT_ATTEMPTS = 8
 
 
@@ -89,7 +90,10 @@ class FirestoreSessionStore:
         user_ref = self._db.collection(USERS).document(uid) if uid else None
         prefs_ref = self._db.collection(PREFERENCES).document(ukey) if ukey else None
         activity_ref = self._db.collection(ACTIVITY).document(uid) if uid else None
-        refs = [r for r in (key_ref, user_ref, prefs_ref, activity_ref) if r is not None]
+        erasure_ref = self._db.collection(ERASURES).document(ukey) if ukey else None
+        refs = [
+            r for r in (key_ref, user_ref, prefs_ref, activity_ref, erasure_ref) if r is not None
+        ]
         if session_id:
             refs.append(self._db.collection(SESSIONS).document(session_id))
         with storage_errors():
@@ -118,6 +122,7 @@ class FirestoreSessionStore:
             "activity": activity_snap.to_dict() if activity_snap else None,
             "activity_version": activity_snap.update_time if activity_snap else None,
             "stale_key": stale_key,
+            "erased_at": (doc(erasure_ref) or {}).get("requested_at"),
         }
         session_snap = snaps.get(refs[-1].path) if session_id else None
         if session_snap is None or not session_snap.exists:
@@ -138,12 +143,15 @@ class FirestoreSessionStore:
         is_new: bool,
         build: Callable[[TurnContext], TurnWrite],
         context: TurnContext,
+        ukey: str = "",
     ) -> CommitOutcome:
         """One atomic batch with preconditions (optimistic concurrency): the session and the
         user's activity record must be unchanged since they were read (or not exist yet), and
         the turn and its idempotency key must not exist. A concurrent writer makes it fail;
         then re-read and build again, so that concurrent turns of one user are each judged by
-        the anomaly limits with the others counted. This costs one round trip where a
+        the anomaly limits with the others counted. An erasure of the user touches the
+        activity record before it lists what to delete, so a turn it did not list fails here
+        and sees the erasure when it reads again. This costs one round trip where a
         transaction costs three, and never holds a lock."""
         from google.api_core import exceptions
 
@@ -195,8 +203,9 @@ class FirestoreSessionStore:
                 with storage_errors():
                     batch.commit(**bounded())
                 return CommitOutcome(turn_doc=write.turn_doc, events=write.events, replayed=False)
-            except (exceptions.Conflict, exceptions.FailedPrecondition):
-                context = self.read_turn_context(key=key, session_id=session_id, uid=uid)
+            # NotFound: an update whose document an erasure deleted under it
+            except (exceptions.Conflict, exceptions.FailedPrecondition, exceptions.NotFound):
+                context = self.read_turn_context(key=key, session_id=session_id, uid=uid, ukey=ukey)
                 is_new = False if context.session is not None else is_new
         raise Unavailable(
             "This conversation is busy; try again.", code="session_busy", retry_after=1

@@ -233,6 +233,13 @@ def take_turn(
     ttl = timedelta(hours=settings.session_ttl_hours)
 
     def build(read: TurnContext) -> TurnWrite:
+        if read.erased_at is not None and read.erased_at > now:
+            # The user asked to have everything erased after sending this: it is not stored.
+            raise Conflict(
+                "Your data was erased while this message was being answered, so it was not "
+                "kept. Send it again to start afresh.",
+                code="profile_erased",
+            )
         activity, verdict = judged if read is context else judge(read)  # re-read: judge again
         if verdict.limited:  # turns of this user committed while this one was answered
             raise _LimitedAtCommit(read, activity, verdict)
@@ -346,6 +353,7 @@ def take_turn(
                 is_new=body.session_id is None,
                 build=build,
                 context=context,
+                ukey=ukey,
             )
         except _LimitedAtCommit as late:
             limit(late.read, late.activity, late.verdict)

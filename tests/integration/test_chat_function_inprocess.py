@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from functions_framework import create_app
 
 from common import clients
 from common.config import get_settings
+from common.events import user_key
 from common.safety import crisis_reply, resources_for
 from common.sse import sse_event
 from tests.fakes.gemini_server import FakeGeminiServer, gemini_server_fixture  # noqa: F401
@@ -83,3 +85,42 @@ def test_when_gemini_fails_the_template_answers_and_says_so(gemini_chat, user, m
     assert r.status_code == 201
     assert r.json["degraded"] == ["reply_generator"]
     assert r.json["reply"].strip()
+
+
+def _left_of(uid: str) -> list[str]:
+    """Paths of what the database still holds of the user's conversations and activity."""
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    db = clients.firestore_client()
+    owned = FieldFilter("owner_uid", "==", uid)
+    left = [s.reference.path for c in ("sessions", "turn_keys") for s in
+            db.collection(c).where(filter=owned).stream()]  # fmt: skip
+    left += [s.reference.path for s in db.collection_group("turns").where(filter=owned).stream()]
+    activity = db.collection("activity").document(uid).get()
+    return left + ([activity.reference.path] if activity.exists else [])
+
+
+@pytest.mark.parametrize("where", ["a new conversation", "an existing one"])
+def test_a_turn_in_flight_when_its_user_erases_everything_is_not_kept(gemini_chat, user, where):
+    # The erasure runs while Gemini writes the reply: after the turn read what it needed,
+    # before it commits, so the erasure's listing cannot see what the turn is about to write.
+    client, server = gemini_chat
+    first = _turn(client, user, "help me plan a hard conversation with my team")
+    assert first.status_code == 201, first.get_data(as_text=True)
+    session = first.json["session_id"] if where == "an existing one" else None
+    ukey = user_key(user.uid, get_settings().analytics_key.get_secret_value())
+    answer = server.next_reply
+
+    def erase_then_answer() -> str:
+        clients.profile_store().erase_user(uid=user.uid, ukey=ukey, now=datetime.now(UTC))
+        return answer()
+
+    server.next_reply = erase_then_answer
+    r = _turn(client, user, "and if they push back, what then?", session)
+    assert r.status_code in (404, 409), r.get_data(as_text=True)
+    assert r.json["error"]["code"] in ("profile_erased", "session_not_found")
+    assert _left_of(user.uid) == []
+    # a message sent after the erasure starts afresh
+    server.next_reply = answer
+    again = _turn(client, user, "starting over")
+    assert again.status_code == 201, again.get_data(as_text=True)

@@ -153,8 +153,8 @@ class InstanceStopped(Exception):
 
 
 class StopsAtSecondCommit:
-    """The Firestore client, except that the second batch never commits: the erasure request
-    stops there, after its first batch."""
+    """The Firestore client, except that the second batch of deletions never commits: the
+    erasure request stops there, after its first (its first commit records the erasure)."""
 
     def __init__(self, db) -> None:
         self._db, self.commits = db, 0
@@ -168,7 +168,7 @@ class StopsAtSecondCommit:
 
         def commit_or_stop(**kwargs):
             self.commits += 1
-            if self.commits == 2:
+            if self.commits == 3:
                 raise InstanceStopped
             return commit(**kwargs)
 
