@@ -88,7 +88,8 @@ class FirestoreProfileStore:
         with storage_errors():
             user, prefs = self.read_profile(uid=uid, ukey=ukey)
             sessions = []
-            for snap in _owned(self._db, SESSIONS, uid):
+            owned_sessions = _owned(self._db, SESSIONS, uid)
+            for snap in owned_sessions:
                 session = decode_session(snap.to_dict())
                 turns = [
                     _exported_turn(t.to_dict())
@@ -97,6 +98,11 @@ class FirestoreProfileStore:
                     .stream(**bounded())
                 ]
                 sessions.append({**session.to_dict(), "turns": turns})
+            paths = {s.reference.path for s in owned_sessions}
+            unparented = sorted(
+                (_exported_turn(t.to_dict()) for t in _turns_without_session(self._db, uid, paths)),
+                key=lambda t: str(t.get("created_at")),
+            )
             feedback = [s.to_dict() for s in _owned(self._db, FEEDBACK, uid)]
             devices = [
                 s.to_dict()
@@ -115,6 +121,7 @@ class FirestoreProfileStore:
                 "profile": user or {},
                 "learned_preferences": {k: v for k, v in (prefs or {}).items()},
                 "sessions": sessions,
+                "turns_without_session": unparented,  # their session was deleted before them
                 "feedback": feedback,
                 "devices": devices,
                 "pending_notifications": waiting,
@@ -131,6 +138,16 @@ def _owned(db: Any, collection: str, uid: str) -> list:
 
     query = db.collection(collection).where(filter=FieldFilter("owner_uid", "==", uid))
     return list(query.stream(**bounded()))
+
+
+def _turns_without_session(db: Any, uid: str, sessions: set[str]) -> list:
+    """The user's turns under no session of `sessions` (paths): those of a session already
+    deleted (by TTL, which leaves subcollections, or by a cleanup run cut off half-way), which
+    the orphan scan would reach only later."""
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    query = db.collection_group(TURNS).where(filter=FieldFilter("owner_uid", "==", uid))
+    return [s for s in query.stream(**bounded()) if s.reference.parent.parent.path not in sessions]
 
 
 def erase_user(
@@ -166,12 +183,15 @@ def erase_user(
         )
         batch.set(db.collection(ACTIVITY).document(uid), {"erased_at": now}, merge=True)
         batch.commit(**bounded())
-        refs: list = []
-        for snap in _owned(db, SESSIONS, uid):
+        owned_sessions = _owned(db, SESSIONS, uid)
+        paths = {s.reference.path for s in owned_sessions}
+        refs: list = [s.reference for s in _turns_without_session(db, uid, paths)]
+        counts["turns"] = len(refs)
+        for snap in owned_sessions:
             turns = list(snap.reference.collection(TURNS).list_documents(**bounded()))
             refs += turns + [snap.reference]
-            counts["turns"] = counts.get("turns", 0) + len(turns)
-        counts["sessions"] = len(refs) - counts.get("turns", 0)
+            counts["turns"] += len(turns)
+        counts["sessions"] = len(owned_sessions)
         for collection in (TURN_KEYS, FEEDBACK, DEFERRED_NOTIFICATIONS):
             owned = _owned(db, collection, uid)
             refs += [s.reference for s in owned]

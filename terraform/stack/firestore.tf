@@ -52,6 +52,13 @@ module "firestore" {
       field      = "expires_at"
       indexes    = [{ query_scope = "COLLECTION_GROUP", order = "ASCENDING" }]
     }
+    # common/adapters/firestore_profiles.py: a user's turns whose session is gone (erasure,
+    # export).
+    turns-owner-uid = {
+      collection = "turns"
+      field      = "owner_uid"
+      indexes    = [{ query_scope = "COLLECTION_GROUP", order = "ASCENDING" }]
+    }
   }
   # Queries with an equality on one field and a range or order on another.
   composite_indexes = {

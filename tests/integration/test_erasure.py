@@ -184,6 +184,25 @@ def _cut_off_erasure(db, uid: str, ukey: str) -> None:
     assert erasure["firestore"] == "in_progress" and erasure["uid"] == uid
 
 
+def test_turns_whose_session_is_already_gone_are_exported_and_erased(db) -> None:
+    # TTL deletes a session at purge_at without its turns subcollection, and a cleanup run cut
+    # off between a session and its turns leaves them too: they still hold the user's words.
+    uid, ukey = _ids()
+    gone = {"owner_uid": uid, "session_id": f"{uid}-gone", "message": "an old message",
+            "response": "{}", "created_at": NOW - DAY}  # fmt: skip
+    _write(db, {f"sessions/{uid}-gone/turns/t{i}": {**gone, "turn_index": i} for i in range(2)})
+    profiles = _profiles(db)
+
+    export = profiles.export_user(uid=uid, ukey=ukey)
+    assert export["sessions"] == []
+    assert [t["turn_index"] for t in export["turns_without_session"]] == [0, 1]
+
+    _seed_user(db, uid, ukey, sessions=1, turns=2)  # and a session with its turns
+    counts = profiles.erase_user(uid=uid, ukey=ukey, now=NOW)
+    assert (counts["sessions"], counts["turns"]) == (1, 4)
+    assert _about(_documents(db), uid, ukey) == {f"erasures/{ukey}"}
+
+
 def test_an_erasure_cut_off_after_its_first_batch_is_finished_by_the_cleanup_job(
     db, analytics
 ) -> None:
