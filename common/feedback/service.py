@@ -124,34 +124,32 @@ def _submit_once(
     }
     hmac_key = settings.analytics_hmac_key()
     ukey = user_key(uid, hmac_key)
-    event = keyless(  # an anonymised user's: anonymous session and turn ids
-        Event(
-            type="feedback.submitted",
-            occurred_at=now,
-            user_key=None if ctx.anonymized else ukey,
-            subject=ukey,
-            session_id=body.session_id,
-            data={
-                "turn_id": body.turn_id,
-                "turn_index": turn["turn_index"],
-                "persona": turn["persona"],
-                "rating": body.rating,
-                "reward": reward,
-                # The profile updater takes the old rating back out: the last rating counts, once.
-                "previous_reward": existing["reward"] if existing else None,
-                # The kind of message rated, for preferences that depend on it.
-                "tone": turn.get("tone"),
-                "intent": turn.get("intent"),
-                # A crisis turn's reply is the safety message, written by no persona.
-                "crisis": bool(turn.get("crisis")),
-                "has_comment": bool(body.comment),
-                # The A/B variant the rated turn was shown under (stored with the turn).
-                "experiment": turn.get("experiment"),
-                "variant": turn.get("variant"),
-            },
-        ),
-        hmac_key,
+    event = Event(
+        type="feedback.submitted",
+        occurred_at=now,
+        user_key=None if ctx.anonymized else ukey,
+        subject=ukey,
+        session_id=body.session_id,
+        data={
+            "turn_id": body.turn_id,
+            "turn_index": turn["turn_index"],
+            "persona": turn["persona"],
+            "rating": body.rating,
+            "reward": reward,
+            # The profile updater takes the old rating back out: the last rating counts, once.
+            "previous_reward": existing["reward"] if existing else None,
+            # The kind of message rated, for preferences that depend on it.
+            "tone": turn.get("tone"),
+            "intent": turn.get("intent"),
+            # A crisis turn's reply is the safety message, written by no persona.
+            "crisis": bool(turn.get("crisis")),
+            "has_comment": bool(body.comment),
+            # The A/B variant the rated turn was shown under (stored with the turn).
+            "experiment": turn.get("experiment"),
+            "variant": turn.get("variant"),
+        },
     )
+    event = keyless(event, hmac_key)  # an anonymised user's: anonymous session and turn ids
     store.write_feedback(key=key, doc=doc, events=[event], context=ctx)
     deliver_now([event], publisher=publisher, outbox=outbox, now=now)
     return out
