@@ -161,7 +161,7 @@ def legacy_chat(request: flask.Request, uid: str) -> flask.Response:
     legacy = parse(LegacyChatRequest, read_json(request, max_bytes=get_settings().max_body_bytes))
     if legacy.userId != uid:
         raise Forbidden("userId does not match the signed-in user.", code="user_mismatch")
-    client_turn_id = _legacy_turn_id(request, legacy)
+    client_turn_id = _legacy_turn_id(request, legacy, uid)
     body = TurnCreate(
         session_id=legacy.sessionId, client_turn_id=client_turn_id, message=legacy.message
     )
@@ -180,16 +180,39 @@ def legacy_chat(request: flask.Request, uid: str) -> flask.Response:
     return json_response(out)
 
 
-def _legacy_turn_id(request: flask.Request, legacy: LegacyChatRequest) -> str:
+LEGACY_RETRY_SECONDS = 120
+
+
+def _legacy_turn_id(request: flask.Request, legacy: LegacyChatRequest, uid: str) -> str:
     """Old clients may send an Idempotency-Key header. Without one, a retry is recognised by the
-    same session, history length and message within the same two minutes."""
+    same session, history length and message within two minutes: the id of the current
+    two-minute slot, unless the previous slot's names a turn stored less than two minutes ago
+    (a retry that crossed into the next slot; fixed slots alone stored such a retry twice)."""
     key = request.headers.get("Idempotency-Key")
-    if key is None:
-        bucket = int(utcnow().timestamp() // 120)
-        key = json.dumps(
-            [legacy.sessionId, len(legacy.conversationHistory), legacy.message, bucket]
+    if key is not None:
+        return _legacy_id(key)
+    now = utcnow()
+    slot = int(now.timestamp() // LEGACY_RETRY_SECONDS)
+    current, previous = (
+        _legacy_id(
+            json.dumps([legacy.sessionId, len(legacy.conversationHistory), legacy.message, s])
         )
+        for s in (slot, slot - 1)
+    )
+    earlier = _stored_turn(uid, previous)
+    if earlier and (now - earlier["created_at"]).total_seconds() < LEGACY_RETRY_SECONDS:
+        return previous
+    return current
+
+
+def _legacy_id(key: str) -> str:
     return "legacy-" + hashlib.sha256(key.encode()).hexdigest()[:40]
+
+
+def _stored_turn(uid: str, client_turn_id: str) -> dict | None:
+    """The turn stored under this client_turn_id of the user, if any."""
+    key = service.turn_key(uid, client_turn_id)
+    return clients.session_store().read_turn_context(key=key, session_id=None).keyed_turn
 
 
 HANDLERS = {

@@ -4,6 +4,7 @@ a streamed replay's header and what the legacy endpoint accepts."""
 from __future__ import annotations
 
 import importlib.util
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 
@@ -13,7 +14,7 @@ import pytest
 from common import clients
 from common.auth import Caller
 from common.chat import service
-from common.chat.models import SessionOut
+from common.chat.models import LegacyChatRequest, SessionOut
 
 MAIN = Path(__file__).resolve().parents[2] / "functions" / "chat" / "main.py"
 UID = "u1"
@@ -151,7 +152,35 @@ def _legacy(chat: ModuleType, monkeypatch, body: dict) -> flask.Response:
         "analysis": {},
     }
     monkeypatch.setattr(chat, "_turn", lambda *a, **kw: (turn, False))
+    monkeypatch.setattr(chat, "_stored_turn", lambda uid, client_turn_id: None)
     return _call(chat, "/api/chat/enhanced", "POST", json=body)
+
+
+def _legacy_ids(chat: ModuleType, monkeypatch, at: datetime, stored: dict) -> str:
+    """The client_turn_id a legacy request without Idempotency-Key gets at `at`, with the turns
+    stored under each client_turn_id in `stored` ({id: created_at})."""
+    monkeypatch.setattr(chat, "utcnow", lambda: at)
+    monkeypatch.setattr(
+        chat,
+        "_stored_turn",
+        lambda uid, tid: {"created_at": stored[tid]} if tid in stored else None,
+    )
+    legacy = LegacyChatRequest(userId=UID, message="ok", sessionId=SESSION)
+    with app.test_request_context("/api/chat/enhanced", method="POST"):
+        return chat._legacy_turn_id(flask.request, legacy, UID)
+
+
+def test_a_legacy_retry_within_two_minutes_is_the_same_turn_across_a_slot_boundary(
+    chat, monkeypatch
+):
+    first_at = datetime(2026, 12, 5, 12, 1, 59, tzinfo=UTC)  # the last second of a slot
+    first = _legacy_ids(chat, monkeypatch, first_at, {})
+    stored = {first: first_at}
+    retry = _legacy_ids(chat, monkeypatch, first_at + timedelta(seconds=2), stored)
+    assert retry == first  # fixed slots alone stored it twice
+    # more than two minutes later, the same message is a new one
+    later = _legacy_ids(chat, monkeypatch, first_at + timedelta(seconds=120), stored)
+    assert later != first
 
 
 def test_legacy_history_is_taken_as_old_clients_send_it(chat, monkeypatch, signed_in):
