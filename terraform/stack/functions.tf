@@ -12,7 +12,7 @@ locals {
     push = "serviceAccount:${google_service_account.pubsub_push.email}"
   }
   # Who verifies Firebase ID tokens with revocation checks (firebase-admin get_user).
-  auth_roles = ["roles/datastore.user", "roles/firebaseauth.viewer"]
+  auth_roles = ["roles/firebaseauth.viewer"]
 
   function_specs = {
     # Events: Pub/Sub push on `events` (events-analytics-sink): writes the BigQuery events table.
@@ -36,7 +36,8 @@ locals {
       secrets         = []
       timeout_seconds = 60
     }
-    # POST /v2/chat/turns, GET /v2/sessions/*, POST /api/chat/enhanced and GET /healthz.
+    # POST /v2/chat/turns, GET /v2/sessions/*, POST /api/chat/enhanced and GET /healthz. Its
+    # Vertex AI calls (the persona endpoint, Gemini) are granted below (chat_predict).
     chat = {
       description  = "Chat turns, sessions and the legacy enhanced chat endpoint."
       concurrency  = 4 # functions-framework serves 4 threads per vCPU
@@ -56,7 +57,7 @@ locals {
       max_instances   = 20
       memory_mb       = 1024
       min_instances   = 0
-      project_roles   = concat(local.auth_roles, ["roles/aiplatform.user"])
+      project_roles   = concat(local.auth_roles, ["roles/datastore.user"])
       publishes_to    = ["events"]
       secrets         = ["ANALYTICS_KEY"]
       timeout_seconds = 60
@@ -74,7 +75,7 @@ locals {
       max_instances   = 5
       memory_mb       = 512
       min_instances   = 0
-      project_roles   = local.auth_roles
+      project_roles   = concat(local.auth_roles, ["roles/datastore.user"])
       publishes_to    = []
       secrets         = []
       timeout_seconds = 30
@@ -92,7 +93,7 @@ locals {
       max_instances   = 10
       memory_mb       = 512
       min_instances   = 0
-      project_roles   = local.auth_roles
+      project_roles   = concat(local.auth_roles, ["roles/datastore.user"])
       publishes_to    = ["events"]
       secrets         = ["ANALYTICS_KEY"]
       timeout_seconds = 30
@@ -110,8 +111,8 @@ locals {
       max_instances   = 3
       memory_mb       = 512
       min_instances   = 0
-      project_roles   = concat(local.auth_roles, ["roles/bigquery.jobUser"])
-      publishes_to    = ["notifications"] # the weekly insights push
+      project_roles   = concat(local.auth_roles, ["roles/bigquery.jobUser"]) # no Firestore
+      publishes_to    = []
       secrets         = []
       timeout_seconds = 60
     }
@@ -168,7 +169,7 @@ locals {
       max_instances   = 5
       memory_mb       = 512
       min_instances   = 0
-      project_roles   = local.auth_roles
+      project_roles   = concat(local.auth_roles, ["roles/datastore.user"])
       publishes_to    = ["events"]
       secrets         = ["ANALYTICS_KEY"]
       timeout_seconds = 300 # erasure deletes in batches
@@ -363,4 +364,22 @@ resource "google_bigquery_dataset_iam_member" "functions" {
   dataset_id = module.bigquery.dataset_id
   role       = each.value
   member     = module.function[each.key].service_account_iam_email
+}
+
+# The chat function's Vertex AI calls: predict on the persona model's endpoint and Gemini's
+# generateContent, both aiplatform.endpoints.predict. Not roles/aiplatform.user, which would also
+# let the internet-facing function undeploy or delete models and endpoints and run training.
+resource "google_project_iam_custom_role" "chat_predict" {
+  project     = var.project_id
+  role_id     = "${replace(var.prefix, "-", "_")}_chat_predict"
+  title       = "Chat: Vertex AI predictions (${var.prefix})"
+  description = "Predict on the persona model endpoint and call Gemini (common/model_client.py, common/replies/gemini.py)."
+  permissions = ["aiplatform.endpoints.predict"]
+}
+
+resource "google_project_iam_member" "chat_predict" {
+  for_each = contains(keys(local.functions), "chat") ? toset(["chat"]) : toset([])
+  project  = var.project_id
+  role     = google_project_iam_custom_role.chat_predict.name
+  member   = module.function["chat"].service_account_iam_email
 }

@@ -885,6 +885,23 @@ def test_resource_scoped_roles_are_never_project_wide(env: str) -> None:
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_functions_get_only_the_access_their_code_uses(env: str) -> None:
+    functions = _functions(env)
+    roles = {n: set(f["service_account_config"]["project_roles"]) for n, f in functions.items()}
+    # insights reads BigQuery views and checks tokens: no Firestore, no topic (the weekly
+    # insight is notification_producers')
+    assert roles["insights"] == {"roles/firebaseauth.viewer", "roles/bigquery.jobUser"}
+    assert _stack(env).local("function_specs")["insights"]["publishes_to"] == []
+    # chat calls Vertex AI through a custom role that may only predict
+    assert not any("roles/aiplatform" in r for r in set().union(*roles.values()))
+    predict = _resources(STACK, "google_project_iam_custom_role")["chat_predict"]
+    assert predict["permissions"] == ["aiplatform.endpoints.predict"]
+    grant = _resources(STACK, "google_project_iam_member")["chat_predict"]
+    assert grant["role"] == "${google_project_iam_custom_role.chat_predict.name}"
+    assert grant["member"] == '${module.function["chat"].service_account_iam_email}'
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_job_and_push_functions_are_never_public(env: str) -> None:
     stack = _stack(env)
     specs = stack.local("function_specs")
