@@ -25,9 +25,10 @@ class CircuitBreaker:
 
     @property
     def state(self) -> str:
-        if self._opened_at is None:
+        opened = self._opened_at  # read once, unlocked: a success() may clear it meanwhile
+        if opened is None:
             return "closed"
-        return "half_open" if self._clock() - self._opened_at >= self._reset else "open"
+        return "half_open" if self._clock() - opened >= self._reset else "open"
 
     def allow(self) -> bool:
         with self._lock:

@@ -58,9 +58,18 @@ def model_text(text: str) -> str:
     return unicodedata.normalize("NFKC", text)[:MAX_TEXT_CHARS]
 
 
+def _probability(value: object) -> float:
+    """A probability from the server's JSON: a finite number in [0, 1], else ValueError (a
+    NaN or an infinity would rank, be stored and be answered as if it were one)."""
+    p = float(value)  # type: ignore[arg-type]
+    if not 0.0 <= p <= 1.0:  # False for NaN too
+        raise ValueError(f"not a probability: {value!r}")
+    return p
+
+
 def _distribution(raw: dict, labels: tuple[str, ...]) -> Distribution:
     probs = raw["probs"]
-    values = {label: float(probs[label]) for label in labels}
+    values = {label: _probability(probs[label]) for label in labels}
     total = sum(values.values())
     if total <= 0:
         raise ValueError("empty distribution")
@@ -74,7 +83,7 @@ def parse_prediction(raw: dict) -> ModelPrediction:
         pace=_distribution(raw["pace"], PACES),
         intent=_distribution(raw["intent"], INTENTS),
         persona=_distribution(persona, PERSONA_IDS) if persona else None,
-        crisis_probability=float(raw["crisis"]["probability"]),
+        crisis_probability=_probability(raw["crisis"]["probability"]),
         crisis_flag=bool(raw["crisis"]["flag"]),
         model_version=str(raw.get("model_version", "unknown")),
     )

@@ -4,6 +4,7 @@ outage is a quick 503 with Retry-After rather than a request that hangs or a 500
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 from collections.abc import Iterator
 
@@ -27,13 +28,25 @@ def _unavailable() -> Unavailable:
     )
 
 
+# Inside a storage_errors() block (this thread): a nested block leaves the breaker to the
+# outer one, which would otherwise spend a half-open period's one trial call on asking, and
+# then see the inner block refused.
+_JUDGED_OUTSIDE: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "storage_judged_outside", default=False
+)
+
+
 @contextlib.contextmanager
 def storage_errors() -> Iterator[None]:
     """A Firestore outage becomes a 503 with Retry-After, never a 500."""
     from google.api_core import exceptions
 
+    if _JUDGED_OUTSIDE.get():
+        yield
+        return
     if not STORAGE_BREAKER.allow():
         raise _unavailable()
+    nested = _JUDGED_OUTSIDE.set(True)
     try:
         yield
     except (exceptions.ServiceUnavailable, exceptions.DeadlineExceeded, exceptions.RetryError) as e:
@@ -49,6 +62,8 @@ def storage_errors() -> Iterator[None]:
         raise
     else:
         STORAGE_BREAKER.success()
+    finally:
+        _JUDGED_OUTSIDE.reset(nested)
 
 
 @functools.cache

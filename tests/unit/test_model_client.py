@@ -19,6 +19,7 @@ from common.model_client import (
     PersonaModelClient,
     PredictionCache,
     normalise,
+    parse_prediction,
 )
 from tests.fakes.clock import FakeClock
 
@@ -78,6 +79,8 @@ class Server:
                         "deployedModelId": "local",
                     }
                 )
+                if outer.mode == "nan":  # a broken or proxied answer: json allows NaN
+                    payload["predictions"][0]["tone"]["probs"]["sad"] = float("nan")
                 data = json.dumps(payload).encode()
                 pad = TRICKLE_BYTES if outer.mode == "trickle" else 0
                 data = b" " * pad + data  # JSON allows leading spaces
@@ -171,12 +174,28 @@ def test_cached_predictions_expire_so_a_new_model_is_seen(server):
         ("slow", "Timeout"),  # the read timeout (or the deadline, on a loaded machine)
         ("garbage", "KeyError"),
         ("trickle", "TimeoutError: no answer within 0.4 s"),  # only the whole call's deadline
+        ("nan", "not a probability"),
     ],
 )
 def test_failures_raise_model_unavailable(server, mode, reason):
     server.mode = mode
     with pytest.raises(ModelUnavailable, match=reason):
         _client(server.url).predict("anything")
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -0.1, 1.5, "NaN", None])
+def test_a_prediction_that_is_no_probability_is_refused(bad):
+    # Taken as one, it would rank the personas, be stored and be answered (a bare NaN in JSON,
+    # which a phone's JSON.parse rejects); refused, the turn falls back to the baseline.
+    for head in ("tone", "crisis"):
+        raw = _prediction("hello")
+        if head == "crisis":
+            raw["crisis"]["probability"] = bad
+        else:
+            raw["tone"]["probs"]["sad"] = bad
+        with pytest.raises((ValueError, TypeError)):
+            parse_prediction(raw)
+    assert parse_prediction(_prediction("hello")).tone.label == "curious"
 
 
 def test_the_circuit_opens_after_repeated_failures_and_recovers(server):

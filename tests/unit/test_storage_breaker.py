@@ -59,3 +59,41 @@ def test_an_inner_block_is_not_counted_twice(fresh_breaker):
         with pytest.raises(Unavailable), storage_errors(), storage_errors():
             raise exceptions.ServiceUnavailable("down")
     assert fresh_breaker.state == "open"
+
+
+def test_its_state_can_be_read_while_another_thread_closes_it() -> None:
+    # /healthz reads the state without the lock: a success() between reading when it opened
+    # and doing the sum used to raise TypeError (a 500 from /healthz). The clock here is that
+    # other thread, closing the breaker at the worst moment.
+    breaker = CircuitBreaker(failures=1, reset_seconds=60, clock=lambda: closing())
+
+    def closing() -> float:
+        breaker.success()
+        return 100.0
+
+    breaker._opened_at = 50.0  # opened by a failure at t = 50 (no clock call, so no closing)
+    assert breaker.state == "open"  # as read when the read began
+    assert breaker.state == "closed"
+
+
+def test_a_nested_block_does_not_spend_the_half_open_trial(monkeypatch) -> None:
+    # export_user reads the profile (its own block) inside its block: the inner block used to
+    # be refused after the outer took the one trial call, so the trial never reached Firestore
+    # and the breaker stayed open.
+    from tests.fakes.clock import FakeClock
+
+    clock = FakeClock()
+    breaker = CircuitBreaker(failures=1, reset_seconds=2, clock=clock)
+    monkeypatch.setattr(firestore_calls, "STORAGE_BREAKER", breaker)
+    with pytest.raises(Unavailable):
+        call(exceptions.ServiceUnavailable("down"))
+    assert breaker.state == "open"
+    clock.advance(2)  # half-open: one trial call may pass
+    reached = []
+    with storage_errors(), storage_errors():
+        reached.append(True)
+    assert reached == [True] and breaker.state == "closed"
+    # and an outage inside a nested block is still judged once, by the outer block
+    with pytest.raises(Unavailable), storage_errors(), storage_errors():
+        raise exceptions.ServiceUnavailable("down again")
+    assert breaker.state == "open"
