@@ -26,6 +26,11 @@ WRITE_BATCH = 200  # two writes per notification; Firestore allows 500 per batch
 # "updated_at"}. Erasure clears a cursor that names the user.
 
 
+def _erasure_done(erasure: dict) -> bool:
+    """Both parts of an erasure finished: its documents and its analytics rows."""
+    return erasure.get("firestore") == "done" and erasure.get("analytics") == "done"
+
+
 class FirestoreAudienceStore:
     def __init__(self, client: Any) -> None:
         self._db = client
@@ -72,14 +77,16 @@ class FirestoreAudienceStore:
         out = []
         for i, (uid, ukey) in enumerate(users):
             user_ref, prefs_ref, erasure_ref = refs[3 * i : 3 * i + 3]
-            erasure = snaps.get(erasure_ref.path)
+            erasure = doc(erasure_ref) or {}
             out.append(
                 Recipient(
                     uid=uid,
                     user_key=ukey,
                     user=doc(user_ref),
                     preferences=doc(prefs_ref),
-                    erased=erasure is not None and erasure.exists,
+                    # Only while it runs: the record stays once both parts are done, and the
+                    # account lives on, so a user who came back is notified like anyone.
+                    erased=bool(erasure) and not _erasure_done(erasure),
                 )
             )
         return out

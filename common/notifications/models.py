@@ -21,7 +21,7 @@ NOTICES = "notices"
 # Why a user got nothing (the keys of a report's `skipped`).
 NOT_AT_RISK = "not_at_risk"
 NOTIFICATIONS_OFF = "notifications_off"
-ERASED = "erased"  # the user deleted their account (DELETE /v2/profile)
+ERASED = "erased"  # an erasure of the user's data (DELETE /v2/profile) is still running
 ANONYMISED = "anonymised"  # chose to anonymise analytics: never targeted from analytics
 INACTIVE = "inactive"  # no turn in the last 7 days
 ALREADY_ENQUEUED = "already_enqueued"  # this period's notification is on its way
@@ -36,7 +36,7 @@ class Recipient:
     user_key: str
     user: dict | None = None  # users/{uid}: settings and the producers' notices
     preferences: dict | None = None  # preferences/{user_key}: the profile updater's counters
-    erased: bool = False  # erasures/{user_key} exists
+    erased: bool = False  # erasures/{user_key} exists and is not done yet
 
     def notice(self, kind: str) -> dict[str, Any]:
         return ((self.user or {}).get(NOTICES) or {}).get(kind) or {}

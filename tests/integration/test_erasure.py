@@ -291,3 +291,19 @@ def test_an_erasure_recorded_without_its_uid_is_set_aside_for_an_operator(db, an
     }
     assert db.document(f"erasures/{new_key}").get().to_dict() == again
     assert [e.user_key for e in store.unfinished_erasures(limit=10)] == [new_key]
+
+
+def test_the_notification_producers_skip_a_user_only_while_their_erasure_runs(db) -> None:
+    # The account lives on after DELETE /v2/profile: once the erasure is done, a user who came
+    # back (a device registered again) is notified like anyone.
+    from common.adapters.firestore_audience import FirestoreAudienceStore
+
+    states = {
+        "k-running": {"firestore": "in_progress", "analytics": "pending"},
+        "k-rows-left": {"firestore": "done", "analytics": "pending"},
+        "k-done": {"firestore": "done", "analytics": "done"},
+    }
+    _write(db, {f"erasures/{k}": {"requested_at": NOW, **v} for k, v in states.items()})
+    users = [("u1", "k-running"), ("u2", "k-rows-left"), ("u3", "k-done"), ("u4", "k-never")]
+    erased = {r.user_key: r.erased for r in FirestoreAudienceStore(db).recipients(users)}
+    assert erased == {"k-running": True, "k-rows-left": True, "k-done": False, "k-never": False}
