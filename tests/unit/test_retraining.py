@@ -137,6 +137,11 @@ def test_off_policy_blocks_only_a_clearly_worse_challenger_on_enough_turns() -> 
     assert decide(CHAMPION, nan).promote
     decision = decide(CHAMPION, None)
     assert decision.promote and "no estimate" in decision.off_policy["why"]
+    # enough turns but one user's: no interval to judge by, and the report says so
+    one_user = ope(-0.4, None, ess=80)
+    decision = decide(CHAMPION, one_user)
+    assert decision.promote and "without an interval" in decision.off_policy["why"]
+    assert "nan" not in decision.off_policy["why"]
 
 
 def test_off_policy_gates_on_the_paired_difference_not_on_two_overlapping_intervals() -> None:
