@@ -11,7 +11,7 @@ from typing import Any
 
 from common.adapters.firestore_calls import READ_TIMEOUT, storage_errors
 from common.adapters.firestore_devices import DEVICES
-from common.adapters.firestore_profiles import ERASURES, PRODUCER_CURSORS
+from common.adapters.firestore_profiles import DONE, ERASURES, PRODUCER_CURSORS
 from common.adapters.firestore_sessions import (
     OUTBOX,
     PREFERENCES,
@@ -28,7 +28,7 @@ WRITE_BATCH = 200  # two writes per notification; Firestore allows 500 per batch
 
 def _erasure_done(erasure: dict) -> bool:
     """Both parts of an erasure finished: its documents and its analytics rows."""
-    return erasure.get("firestore") == "done" and erasure.get("analytics") == "done"
+    return erasure.get("firestore") == DONE and erasure.get("analytics") == DONE
 
 
 class FirestoreAudienceStore:

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from common.adapters.firestore_calls import READ_TIMEOUT, storage_errors
-from common.adapters.firestore_profiles import ERASURES, IN_PROGRESS, erase_user
+from common.adapters.firestore_profiles import DONE, ERASURES, IN_PROGRESS, erase_user
 from common.adapters.firestore_sessions import (
     OUTBOX,
     SESSIONS,
@@ -306,7 +306,7 @@ class FirestoreCleanupStore:
     def record_erasures(self, user_keys: list[str], *, now: datetime, done: bool) -> None:
         update: dict[str, Any] = {"analytics_last_run_at": now}
         if done:
-            update |= {"analytics": "done", "analytics_completed_at": now}
+            update |= {"analytics": DONE, "analytics_completed_at": now}
         with storage_errors():
             for i in range(0, len(user_keys), WRITE_BATCH):
                 batch = self._db.batch()

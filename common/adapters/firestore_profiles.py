@@ -32,6 +32,7 @@ PRODUCER_CURSORS = "producer_cursors"
 DEFERRED_NOTIFICATIONS = "deferred_notifications"  # pushes waiting out quiet hours (owner_uid)
 BATCH = 400  # Firestore allows 500 writes per batch
 IN_PROGRESS = "in_progress"  # erasures/{user_key}.firestore until the user's documents are gone
+DONE = "done"  # erasures/{user_key}.firestore and .analytics once that part is finished
 
 
 def _plain(value: Any) -> Any:
@@ -221,7 +222,7 @@ def erase_user(
             if str(snap.get("cursor") or "").startswith(f"{USERS}/{uid}/"):
                 snap.reference.update({"cursor": None}, **bounded())  # starts over
         erasure_ref.update(
-            {"firestore": "done", "completed_at": now, "uid": DELETE_FIELD}, **bounded()
+            {"firestore": DONE, "completed_at": now, "uid": DELETE_FIELD}, **bounded()
         )
     return counts
 

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta, tzinfo
 from common.config import ACTIVITY_KEPT
 from common.model_client import normalise
 
-KEEP = ACTIVITY_KEPT  # every anomaly limit is below it (common/config.py)
 # The longest window is an hour; a day after the last turn (or the end of a limit) the record
 # says nothing any check reads, so it expires (TTL in production, the cleanup job locally).
 EXPIRES_AFTER = timedelta(days=1)
@@ -27,8 +26,9 @@ def recent_activity(doc: dict | None, tz: tzinfo) -> list[tuple[datetime, str]]:
 
 
 def activity_doc(activity: list[tuple[datetime, str]], *, limited_until: datetime | None) -> dict:
-    recent = [[ts.isoformat(), h] for ts, h in activity[-KEEP:]]
-    last = max([ts for ts, _ in activity[-KEEP:]] + ([limited_until] if limited_until else []))
+    kept = activity[-ACTIVITY_KEPT:]  # every anomaly limit is below it (common/config.py)
+    recent = [[ts.isoformat(), h] for ts, h in kept]
+    last = max([ts for ts, _ in kept] + ([limited_until] if limited_until else []))
     return {
         "recent": json.dumps(recent, separators=(",", ":")),
         "limited_until": limited_until,
