@@ -88,21 +88,20 @@ class FirestoreProfileStore:
     def export_user(self, *, uid: str, ukey: str) -> dict[str, Any]:
         with storage_errors():
             user, prefs = self.read_profile(uid=uid, ukey=ukey)
-            sessions = []
             owned_sessions = _owned(self._db, SESSIONS, uid)
-            for snap in owned_sessions:
-                session = decode_session(snap.to_dict())
-                turns = [
-                    _exported_turn(t.to_dict())
-                    for t in snap.reference.collection(TURNS)
-                    .order_by("turn_index")
-                    .stream(**bounded())
-                ]
-                sessions.append({**session.to_dict(), "turns": turns})
-            paths = {s.reference.path for s in owned_sessions}
+            turns: dict[str, list[dict]] = {}  # by the path of their session
+            for t in _owned_turns(self._db, uid):
+                session_path = t.reference.parent.parent.path
+                turns.setdefault(session_path, []).append(_exported_turn(t.to_dict()))
+            sessions = [
+                {
+                    **decode_session(snap.to_dict()).to_dict(),
+                    "turns": sorted(turns.pop(snap.reference.path, []), key=_turn_index),
+                }
+                for snap in owned_sessions
+            ]
             unparented = sorted(
-                (_exported_turn(t.to_dict()) for t in _turns_without_session(self._db, uid, paths)),
-                key=lambda t: str(t.get("created_at")),
+                (t for left in turns.values() for t in left), key=lambda t: str(t.get("created_at"))
             )
             feedback = [s.to_dict() for s in _owned(self._db, FEEDBACK, uid)]
             devices = [
@@ -141,14 +140,18 @@ def _owned(db: Any, collection: str, uid: str) -> list:
     return list(query.stream(**bounded()))
 
 
-def _turns_without_session(db: Any, uid: str, sessions: set[str]) -> list:
-    """The user's turns under no session of `sessions` (paths): those of a session already
-    deleted (by TTL, which leaves subcollections, or by a cleanup run cut off half-way), which
-    the orphan scan would reach only later."""
+def _owned_turns(db: Any, uid: str) -> list:
+    """Every turn of the user, whether or not its session still exists (TTL deletes a session
+    without its turns subcollection, and a cleanup run can stop between the two): one
+    collection-group query on the owner_uid every turn carries."""
     from google.cloud.firestore_v1.base_query import FieldFilter
 
     query = db.collection_group(TURNS).where(filter=FieldFilter("owner_uid", "==", uid))
-    return [s for s in query.stream(**bounded()) if s.reference.parent.parent.path not in sessions]
+    return list(query.stream(**bounded()))
+
+
+def _turn_index(turn: dict) -> int:
+    return int(turn.get("turn_index", 0))
 
 
 def erase_user(
@@ -184,15 +187,10 @@ def erase_user(
         )
         batch.set(db.collection(ACTIVITY).document(uid), {"erased_at": now}, merge=True)
         batch.commit(**bounded())
-        owned_sessions = _owned(db, SESSIONS, uid)
-        paths = {s.reference.path for s in owned_sessions}
-        refs: list = [s.reference for s in _turns_without_session(db, uid, paths)]
-        counts["turns"] = len(refs)
-        for snap in owned_sessions:
-            turns = list(snap.reference.collection(TURNS).list_documents(**bounded()))
-            refs += turns + [snap.reference]
-            counts["turns"] += len(turns)
-        counts["sessions"] = len(owned_sessions)
+        turns = [t.reference for t in _owned_turns(db, uid)]
+        sessions = [s.reference for s in _owned(db, SESSIONS, uid)]
+        refs: list = turns + sessions
+        counts["turns"], counts["sessions"] = len(turns), len(sessions)
         for collection in (TURN_KEYS, FEEDBACK, DEFERRED_NOTIFICATIONS):
             owned = _owned(db, collection, uid)
             refs += [s.reference for s in owned]
