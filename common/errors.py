@@ -54,6 +54,18 @@ class Conflict(ApiError):
     status, code = 409, "conflict"
 
 
+class ErasureInProgress(Conflict):
+    """The user's erasure (DELETE /v2/profile) is running: what was stored now could be left
+    behind by it. It usually ends within seconds; one cut off is finished by the cleanup job."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Your data is being erased; try again in a moment.",
+            code="erasure_in_progress",
+            retry_after=5,
+        )
+
+
 class PayloadTooLarge(ApiError):
     status, code = 413, "payload_too_large"
 

@@ -87,8 +87,9 @@ class SessionStore(Protocol):
 
     def list_turns(self, session_id: str, *, after: int, limit: int) -> list[dict]: ...
 
-    def record_anomaly(self, *, uid: str, activity: dict, events: list[Event]) -> None:
-        """Merge `activity`'s fields into the user's activity record; write the events."""
+    def record_anomaly(self, *, uid: str, activity: dict, events: list[Event]) -> bool:
+        """Set `activity`'s fields in the user's activity record and write the events; False,
+        with nothing written, if the record is gone (the user was erased meanwhile)."""
 
 
 class OutboxStore(Protocol):

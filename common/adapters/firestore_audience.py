@@ -2,7 +2,7 @@
 devices page by page (a collection-group scan of users/*/devices in document order: no index
 beyond the automatic one on the document name), where each producer's last run stopped
 (`producer_cursors/{producer}`), what decides per user in one get_all per hundred users, and
-the outbox entries with each user's notice in atomic batches."""
+the outbox entries with each user's notice in transactions that skip a user being erased."""
 
 from __future__ import annotations
 
@@ -29,6 +29,12 @@ WRITE_BATCH = 200  # two writes per notification; Firestore allows 500 per batch
 def _erasure_done(erasure: dict) -> bool:
     """Both parts of an erasure finished: its documents and its analytics rows."""
     return erasure.get("firestore") == DONE and erasure.get("analytics") == DONE
+
+
+def _erased_since(erasure: dict | None, now: datetime) -> bool:
+    """An erasure still running, or one asked for since the producer's run began (after it
+    read the user's documents)."""
+    return erasure is not None and (not _erasure_done(erasure) or erasure["requested_at"] > now)
 
 
 class FirestoreAudienceStore:
@@ -91,18 +97,38 @@ class FirestoreAudienceStore:
             )
         return out
 
-    def enqueue(self, outgoing: list[Outgoing], *, due: datetime) -> None:
+    def enqueue(self, outgoing: list[Outgoing], *, due: datetime, now: datetime) -> list[Outgoing]:
+        from google.cloud import firestore
+
+        @firestore.transactional
+        def run(tx: Any, items: list[Outgoing]) -> list[Outgoing]:
+            # Read in the transaction: an erasure that begins before it commits waits for it
+            # (and then lists what it wrote) or makes it read again and see the erasure.
+            refs = [self._db.collection(ERASURES).document(o.event.subject) for o in items]
+            erasures = {
+                s.reference.path: s.to_dict()
+                for s in tx.get_all(refs, timeout=READ_TIMEOUT)
+                if s.exists
+            }
+            kept = [
+                item
+                for item, ref in zip(items, refs, strict=True)
+                if not _erased_since(erasures.get(ref.path), now)
+            ]
+            for item in kept:
+                tx.set(
+                    self._db.collection(OUTBOX).document(item.event.event_id),
+                    outbox_doc(item.event, due=due),
+                )
+                tx.set(
+                    self._db.collection(USERS).document(item.note.uid),
+                    {NOTICES: {item.note.kind: item.notice}},
+                    merge=True,
+                )
+            return kept
+
+        kept: list[Outgoing] = []
         with storage_errors():
             for start in range(0, len(outgoing), WRITE_BATCH):
-                batch = self._db.batch()
-                for item in outgoing[start : start + WRITE_BATCH]:
-                    batch.set(
-                        self._db.collection(OUTBOX).document(item.event.event_id),
-                        outbox_doc(item.event, due=due),
-                    )
-                    batch.set(
-                        self._db.collection(USERS).document(item.note.uid),
-                        {NOTICES: {item.note.kind: item.notice}},
-                        merge=True,
-                    )
-                batch.commit(timeout=READ_TIMEOUT)
+                kept += run(self._db.transaction(), outgoing[start : start + WRITE_BATCH])
+        return kept

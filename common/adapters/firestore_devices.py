@@ -3,12 +3,14 @@ and when the app last registered it; and the pruning of tokens unused for a mont
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from common.adapters.firestore_calls import bounded, storage_errors
-from common.adapters.firestore_sessions import USERS
+from common.adapters.firestore_sessions import ACTIVITY, USERS
 from common.devices.models import device_id
+from common.errors import ErasureInProgress
 from common.push.models import Device
 
 DEVICES = "devices"
@@ -37,9 +39,17 @@ class FirestoreDeviceStore:
             self._devices(uid).document(device_id(previous_token)) if previous_token else None
         )
 
+        activity_ref = self._db.collection(ACTIVITY).document(uid)
+
         @firestore.transactional
         def run(tx: Any) -> tuple[dict, bool]:
-            snap = ref.get(transaction=tx)
+            # The activity record, read in the transaction: an erasure marks it before it
+            # lists the devices, so one that began earlier refuses this registration, and one
+            # that begins meanwhile waits for it (and lists this device) or makes it read again.
+            snaps = {s.reference.path: s for s in tx.get_all([ref, activity_ref], **bounded())}
+            if (snaps[activity_ref.path].to_dict() or {}).get("erased_at") is not None:
+                raise ErasureInProgress()
+            snap = snaps[ref.path]
             old = snap.to_dict() if snap.exists else None
             doc = {
                 "device_id": ref.id,

@@ -177,51 +177,68 @@ def erase_user(
     with storage_errors():
         # A new requested_at each time: events until now are not learned again (a run that
         # finishes an erasure also erases what the user did since it was cut off). In the same
-        # write, the activity record changes (it is deleted with the rest below): a turn in
-        # flight commits on the condition that it did not, so one that would land after the
-        # listing below fails, reads again and finds this erasure (common.chat.service).
+        # write, the activity record gets erased_at (it is deleted when the erasure is done):
+        # a turn in flight commits on the condition that the record did not change, so one
+        # that would land after the listing below fails, reads again and is refused, as are
+        # new turns and device registrations while erased_at is there (common.chat.service,
+        # common.adapters.firestore_devices).
         batch = db.batch()
         batch.set(
             erasure_ref,
             {"requested_at": now, "analytics": "pending", "firestore": IN_PROGRESS, "uid": uid},
         )
-        batch.set(db.collection(ACTIVITY).document(uid), {"erased_at": now}, merge=True)
+        # Without expires_at: neither TTL nor the cleanup job may delete the mark before the end.
+        mark = {"erased_at": now, "expires_at": DELETE_FIELD}
+        batch.set(db.collection(ACTIVITY).document(uid), mark, merge=True)
         batch.commit(**bounded())
-        turns = [t.reference for t in _owned_turns(db, uid)]
-        sessions = [s.reference for s in _owned(db, SESSIONS, uid)]
-        refs: list = turns + sessions
-        counts["turns"], counts["sessions"] = len(turns), len(sessions)
-        for collection in (TURN_KEYS, FEEDBACK, DEFERRED_NOTIFICATIONS):
-            owned = _owned(db, collection, uid)
-            refs += [s.reference for s in owned]
-            counts[collection] = len(owned)
-        outbox = list(
-            db.collection(OUTBOX)
-            .where(filter=FieldFilter("subject", "==", ukey))
-            .stream(**bounded())
-        )
-        refs += [s.reference for s in outbox]
-        counts["outbox"] = len(outbox)
+        done = 0
+
+        def delete(refs: list) -> None:
+            nonlocal done
+            for i in range(0, len(refs), BATCH):
+                if done and not in_time():
+                    raise Unavailable(f"erasure stopped after {done} documents")
+                batch = db.batch()
+                for ref in refs[i : i + BATCH]:
+                    batch.delete(ref)
+                batch.commit(**bounded())
+                done += len(refs[i : i + BATCH])
+
+        def drain(query: Any) -> int:
+            """Delete what the query finds a page at a time (what is deleted leaves it): no
+            call lists all of a heavy user's documents at once. How many."""
+            n = 0
+            while True:
+                refs = [s.reference for s in query.select([]).limit(BATCH).stream(**bounded())]
+                delete(refs)
+                n += len(refs)
+                if len(refs) < BATCH:
+                    return n
+
+        # The turns go before anything else is listed: a rating commits only while its turn
+        # exists (common.adapters.firestore_sessions), so one that got in before this is listed
+        # below with its outbox entries, and one after it fails. Every turn of the user, whether
+        # or not its session still exists, by the owner_uid each carries.
+        owned = FieldFilter("owner_uid", "==", uid)
+        counts["turns"] = drain(db.collection_group(TURNS).where(filter=owned))
+        for collection in (SESSIONS, TURN_KEYS, FEEDBACK, DEFERRED_NOTIFICATIONS):
+            counts[collection] = drain(db.collection(collection).where(filter=owned))
+        subject = FieldFilter("subject", "==", ukey)
+        counts["outbox"] = drain(db.collection(OUTBOX).where(filter=subject))
         user_ref = db.collection(USERS).document(uid)
-        devices = list(user_ref.collection(DEVICES).list_documents(**bounded()))
+        counts["devices"] = drain(user_ref.collection(DEVICES))  # before users/{uid}
         prefs_ref = db.collection(PREFERENCES).document(ukey)
-        applied = list(prefs_ref.collection(APPLIED).list_documents(**bounded()))
-        activity_ref = db.collection(ACTIVITY).document(uid)
-        refs += devices + applied + [user_ref, prefs_ref, activity_ref]
-        counts["devices"] = len(devices)
-        for i in range(0, len(refs), BATCH):
-            if i and not in_time():
-                raise Unavailable(f"erasure stopped after {i} of {len(refs)} documents")
-            batch = db.batch()
-            for ref in refs[i : i + BATCH]:
-                batch.delete(ref)
-            batch.commit(**bounded())
+        drain(prefs_ref.collection(APPLIED))
+        delete([user_ref, prefs_ref])
         for snap in db.collection(PRODUCER_CURSORS).stream(**bounded()):
             if str(snap.get("cursor") or "").startswith(f"{USERS}/{uid}/"):
                 snap.reference.update({"cursor": None}, **bounded())  # starts over
-        erasure_ref.update(
-            {"firestore": DONE, "completed_at": now, "uid": DELETE_FIELD}, **bounded()
-        )
+        # Last, and together: while the activity record says erased_at, the user's turns and
+        # device registrations are refused (they read it), so nothing lands after the listing.
+        batch = db.batch()
+        batch.delete(db.collection(ACTIVITY).document(uid))
+        batch.update(erasure_ref, {"firestore": DONE, "completed_at": now, "uid": DELETE_FIELD})
+        batch.commit(**bounded())
     return counts
 
 

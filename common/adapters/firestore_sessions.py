@@ -211,15 +211,22 @@ class FirestoreSessionStore:
             "This conversation is busy; try again.", code="session_busy", retry_after=1
         )
 
-    def record_anomaly(self, *, uid: str, activity: dict, events: list[Event]) -> None:
-        """The limit's end (merged: the recent turns are left as concurrent commits wrote
-        them) and the anomaly event."""
+    def record_anomaly(self, *, uid: str, activity: dict, events: list[Event]) -> bool:
+        """The limit's end (the recent turns are left as concurrent commits wrote them) and
+        the anomaly event; False, with nothing written, when the activity record is gone (an
+        erasure deleted it: it must not come back)."""
+        from google.api_core import exceptions
+
         batch = self._db.batch()
-        batch.set(self._db.collection(ACTIVITY).document(uid), activity, merge=True)
+        batch.update(self._db.collection(ACTIVITY).document(uid), activity)
         for event in events:
             batch.set(self._outbox_ref(event.event_id), self._outbox_doc(event))
-        with storage_errors():
-            batch.commit(**bounded())
+        try:
+            with storage_errors():
+                batch.commit(**bounded())
+        except exceptions.NotFound:
+            return False
+        return True
 
     # Feedback
 
@@ -248,7 +255,7 @@ class FirestoreSessionStore:
         self, *, key: str, doc: dict, events: list[Event], context: FeedbackContext
     ) -> None:
         """The rating and its events in one batch, on the condition that nobody rated the turn
-        since we read it (else WriteConflict)."""
+        since we read it and that the turn still exists (else WriteConflict)."""
         from google.api_core import exceptions
 
         ref = self._db.collection(FEEDBACK).document(key)
@@ -267,7 +274,9 @@ class FirestoreSessionStore:
         try:
             with storage_errors():
                 batch.commit(**bounded())
-        except (exceptions.Conflict, exceptions.FailedPrecondition) as e:
+        # NotFound: the turn was deleted since it was read (an erasure, the cleanup job); the
+        # service reads again and answers 404
+        except (exceptions.Conflict, exceptions.FailedPrecondition, exceptions.NotFound) as e:
             raise WriteConflict(str(e)) from e
 
     @staticmethod

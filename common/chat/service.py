@@ -23,7 +23,7 @@ from common.chat.limits import activity_doc, message_hash, recent_activity
 from common.chat.models import SessionOut, TurnCreate, TurnOut, TurnPage
 from common.chat.records import crisis_event_data, turn_event_data, turn_response
 from common.config import Settings
-from common.errors import Conflict, NotFound, RateLimited
+from common.errors import Conflict, ErasureInProgress, NotFound, RateLimited
 from common.events import Event, EventPublisher, keyless, user_key
 from common.experiments import assign_running, event_fields
 from common.model_client import PersonaModelClient, normalise
@@ -126,6 +126,7 @@ def take_turn(
         context = store.read_turn_context(key=key, session_id=body.session_id, uid=uid, ukey=ukey)
     if context.keyed_turn is not None:
         return _replay(context.keyed_turn, fingerprint), True
+    _refuse_while_erasing(context)
     user_settings = settings_of(context.user)
     local_now = now.astimezone(ZoneInfo(user_settings.timezone))
     profile = profile_from_doc(
@@ -240,6 +241,7 @@ def take_turn(
                 "kept. Send it again to start afresh.",
                 code="profile_erased",
             )
+        _refuse_while_erasing(read)
         activity, verdict = judged if read is context else judge(read)  # re-read: judge again
         if verdict.limited:  # turns of this user committed while this one was answered
             raise _LimitedAtCommit(read, activity, verdict)
@@ -431,6 +433,13 @@ def _generate(
         return "".join(parts), type(fallback).__name__
 
 
+def _refuse_while_erasing(read: TurnContext) -> None:
+    """The user's erasure is running (it marks the activity record first and deletes it last):
+    a turn stored now could be left behind by it."""
+    if (read.activity or {}).get("erased_at") is not None:
+        raise ErasureInProgress()
+
+
 def _limit(
     *,
     uid: str,
@@ -456,8 +465,8 @@ def _limit(
         event = user_event("anomaly.detected", session_id, data)
         doc = activity_doc(activity, limited_until=until)
         limit = {k: doc[k] for k in ("limited_until", "expires_at")}  # `recent` stays as stored
-        store.record_anomaly(uid=uid, activity=limit, events=[event])
-        deliver_now([event], publisher=publisher, outbox=outbox, now=now)
+        if store.record_anomaly(uid=uid, activity=limit, events=[event]):
+            deliver_now([event], publisher=publisher, outbox=outbox, now=now)
     raise RateLimited(
         "You're sending messages faster than a conversation needs; wait a moment.",
         retry_after=verdict.retry_after,

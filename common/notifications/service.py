@@ -22,6 +22,7 @@ from typing import Protocol
 from common.config import Settings
 from common.events import Event, EventPublisher, user_key
 from common.notifications.models import (
+    ERASED,
     NOT_AT_RISK,
     REENGAGEMENT,
     WEEKLY_INSIGHT,
@@ -65,9 +66,10 @@ class AudienceStore(Protocol):
         """Each (uid, user_key) with users/{uid}, preferences/{user_key} and whether
         erasures/{user_key} exists."""
 
-    def enqueue(self, outgoing: list[Outgoing], *, due: datetime) -> None:
+    def enqueue(self, outgoing: list[Outgoing], *, due: datetime, now: datetime) -> list[Outgoing]:
         """Atomically: each event in the outbox (the relay's from `due` on) and each user's
-        notice."""
+        notice; except for users whose erasure runs or was asked for since `now` (the
+        recipients were read before it): those enqueued."""
 
 
 class RiskReader(Protocol):
@@ -115,9 +117,11 @@ def _run(
                 event = notification_event(note, subject=recipient.user_key)
                 outgoing.append(Outgoing(note, event, notice(report.period, event.event_id, now)))
             if outgoing:
-                audience.enqueue(outgoing, due=due)
-                report.enqueued += len(outgoing)
-                events = [o.event for o in outgoing]
+                enqueued = audience.enqueue(outgoing, due=due, now=now)
+                if len(enqueued) < len(outgoing):  # erased since their documents were read
+                    report.skipped[ERASED] += len(outgoing) - len(enqueued)
+                report.enqueued += len(enqueued)
+                events = [o.event for o in enqueued]
                 if not deliver_now(events, publisher=publisher, outbox=outbox, now=now):
                     report.published_inline = False
         # After each page, so a run cut short (timeout) is resumed where it stopped; None at the

@@ -12,7 +12,9 @@ import pytest
 from functions_framework import create_app
 
 from common import clients
+from common.adapters.firestore_profiles import erase_user
 from common.config import get_settings
+from common.errors import Unavailable
 from common.events import user_key
 from common.safety import crisis_reply, resources_for
 from common.sse import sse_event
@@ -98,6 +100,31 @@ def _left_of(uid: str) -> list[str]:
     left += [s.reference.path for s in db.collection_group("turns").where(filter=owned).stream()]
     activity = db.collection("activity").document(uid).get()
     return left + ([activity.reference.path] if activity.exists else [])
+
+
+def test_while_the_users_erasure_runs_a_turn_is_refused_and_stores_nothing(gemini_chat, user):
+    # An erasure cut off after its first batches (a timeout) is finished by the cleanup job
+    # later; until then a turn would be stored after the erasure listed what to delete.
+    client, _ = gemini_chat
+    first = _turn(client, user, "help me plan my week")
+    assert first.status_code == 201, first.get_data(as_text=True)
+    ukey = user_key(user.uid, get_settings().analytics_key.get_secret_value())
+    db = clients.firestore_client()
+    with pytest.raises(Unavailable):
+        erase_user(db, uid=user.uid, ukey=ukey, now=datetime.now(UTC), in_time=lambda: False)
+    left = _left_of(user.uid)
+
+    for session in (None, first.json["session_id"]):
+        r = _turn(client, user, "and what about next week?", session)
+        assert r.status_code == 409, r.get_data(as_text=True)
+        assert r.json["error"]["code"] == "erasure_in_progress"
+        assert r.headers["Retry-After"] == "5"
+    assert _left_of(user.uid) == left
+
+    clients.profile_store().erase_user(uid=user.uid, ukey=ukey, now=datetime.now(UTC))
+    assert _left_of(user.uid) == []
+    again = _turn(client, user, "starting over")
+    assert again.status_code == 201, again.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("where", ["a new conversation", "an existing one"])

@@ -307,3 +307,62 @@ def test_the_notification_producers_skip_a_user_only_while_their_erasure_runs(db
     users = [("u1", "k-running"), ("u2", "k-rows-left"), ("u3", "k-done"), ("u4", "k-never")]
     erased = {r.user_key: r.erased for r in FirestoreAudienceStore(db).recipients(users)}
     assert erased == {"k-running": True, "k-rows-left": True, "k-done": False, "k-never": False}
+
+
+def _outgoing(uid: str, ukey: str):
+    from common.notifications.models import notice
+    from common.notifications.service import Outgoing
+    from common.push.models import Notification, notification_event
+
+    note = Notification(notification_id=f"n-{uuid.uuid4().hex}", uid=uid, kind="weekly_insight",
+                        title="Your week", body="Three conversations.", created_at=NOW)  # fmt: skip
+    event = notification_event(note, subject=ukey)
+    return Outgoing(note, event, notice("2026-W22", note.notification_id, NOW))
+
+
+def test_nothing_written_for_a_user_while_their_erasure_runs_is_left_behind(db) -> None:
+    # Each write below read the user's documents before (or while) the erasure began and would
+    # land after it listed what to delete: a rating, a device, a notification, a rate limit.
+    from common.adapters.firestore_audience import FirestoreAudienceStore
+    from common.adapters.firestore_devices import FirestoreDeviceStore
+    from common.errors import ErasureInProgress
+    from common.feedback.service import FeedbackContext
+    from common.ports import WriteConflict
+
+    uid, ukey = _ids()
+    _seed_user(db, uid, ukey, sessions=1, turns=2)
+    sessions, devices = FirestoreSessionStore(db, settings=get_settings()), FirestoreDeviceStore(db)
+    audience = FirestoreAudienceStore(db)
+    # What a rating read of its turn before the erasure (no earlier rating of it).
+    rating = FeedbackContext(turn={"owner_uid": uid}, session=None, existing=None, version=None)
+    [recipient] = audience.recipients([(uid, ukey)])
+    assert not recipient.erased
+    register = dict(uid=uid, token="t" * 40, platform="ios", previous_token=None)
+
+    _cut_off_erasure(db, uid, ukey)  # its turns went first; the rest waits for the next run
+    left = _about(_documents(db), uid, ukey)
+    mark = db.document(f"activity/{uid}").get().to_dict()  # what the writes below check
+    assert mark["erased_at"] == NOW and "expires_at" not in mark  # no expiry deletes it early
+
+    doc = {"owner_uid": uid, "session_id": f"{uid}-s0", "turn_id": "t0", "rating": 5,
+           "reward": 1.0, "comment": None, "created_at": NOW, "updated_at": NOW}  # fmt: skip
+    with pytest.raises(WriteConflict):  # its turn is gone: the service answers 404
+        sessions.write_feedback(key=f"{uid}-t0", doc=doc, events=[], context=rating)
+    with pytest.raises(ErasureInProgress):
+        devices.upsert(**register, now=NOW)
+    assert audience.enqueue([_outgoing(uid, ukey)], due=NOW, now=NOW - HOUR) == []
+    assert _about(_documents(db), uid, ukey) == left
+
+    _profiles(db).erase_user(uid=uid, ukey=ukey, now=NOW + HOUR)
+    assert _about(_documents(db), uid, ukey) == {f"erasures/{ukey}"}
+    # Done: a rate limit judged on the activity read before cannot bring the record back, and
+    # a producer's run that began before the erasure still skips the user...
+    limit = {"limited_until": NOW + HOUR, "expires_at": NOW + DAY}
+    assert sessions.record_anomaly(uid=uid, activity=limit, events=[]) is False
+    db.document(f"erasures/{ukey}").update({"analytics": "done"})  # as the cleanup job does
+    assert audience.enqueue([_outgoing(uid, ukey)], due=NOW, now=NOW) == []
+    assert _about(_documents(db), uid, ukey) == {f"erasures/{ukey}"}
+    # ...and the account lives on: a device registered now, or a later run, is served.
+    doc, created = devices.upsert(**register, now=NOW + 2 * HOUR)
+    assert created and db.document(f"users/{uid}/devices/{doc['device_id']}").get().exists
+    assert len(audience.enqueue([_outgoing(uid, ukey)], due=NOW, now=NOW + 2 * HOUR)) == 1

@@ -228,6 +228,7 @@ class Audience:
         self.outbox: dict[str, Event] = {}
         self.reads = 0
         self.cursors: dict[str, str | None] = {}  # as producer_cursors keeps them
+        self.erased_meanwhile: set[str] = set()  # erasures begun after recipients() read them
 
     def device_users(self, *, limit, cursor):
         start = int(cursor or 0)
@@ -245,8 +246,9 @@ class Audience:
         assert len(users) <= 100
         return [self.users[uid] for uid, _ in users]
 
-    def enqueue(self, outgoing, *, due):
+    def enqueue(self, outgoing, *, due, now):
         assert due == NOW + timedelta(seconds=30)
+        outgoing = [o for o in outgoing if o.note.uid not in self.erased_meanwhile]
         for item in outgoing:
             self.outbox[item.event.event_id] = item.event
             r = self.users[item.note.uid]
@@ -254,6 +256,7 @@ class Audience:
             self.users[r.uid] = Recipient(
                 r.uid, r.user_key, {**(r.user or {}), "notices": notices}, r.preferences, r.erased
             )
+        return outgoing
 
 
 class Publisher:
@@ -325,6 +328,16 @@ def test_weekly_run_counts_everyone_once_and_a_rerun_enqueues_nothing() -> None:
     assert len(publisher.published) == 151
 
 
+def test_a_user_erased_after_their_documents_were_read_is_counted_as_erased() -> None:
+    audience, publisher = Audience(_population()), Publisher()
+    audience.erased_meanwhile = {"active", "more-007"}
+    report = _weekly(audience, publisher)
+    assert report.enqueued == 149 and report.skipped[ERASED] == 3
+    assert not {"active", "more-007"} & {
+        notification_from_envelope(e.envelope()).uid for e in publisher.published
+    }
+
+
 def test_a_pubsub_outage_leaves_the_insights_in_the_outbox_for_the_relay() -> None:
     audience = Audience({"active": _recipient("active")})
     report = _weekly(audience, Publisher(fail=True))
@@ -361,7 +374,7 @@ def test_each_producer_keeps_its_own_place_and_a_failed_page_is_done_again() -> 
     _weekly(audience, Publisher(), page_size=10, max_pages=2)
     assert audience.cursors == {WEEKLY_INSIGHT: "20"}
 
-    def broken(outgoing, *, due):
+    def broken(outgoing, *, due, now):
         raise RuntimeError("Firestore went away")
 
     audience.enqueue = broken  # type: ignore[method-assign]
