@@ -39,11 +39,12 @@ class Verdict:
 
 def _free_in(times: list[datetime], now: datetime, limit: int, window_s: int) -> float | None:
     """Seconds until one more turn would keep the window within `limit`, or None if the window
-    is within it now. The (limit)-th most recent turn must have left the window by then."""
+    is within it now. `times` holds this turn (the latest), which a refusal does not store: a
+    retry is counted with the others, so the limit-th most recent of those must have left."""
     recent = sorted((t for t in times if (now - t).total_seconds() < window_s), reverse=True)
     if len(recent) <= limit:
         return None
-    return window_s - (now - recent[limit - 1]).total_seconds()
+    return window_s - (now - recent[limit]).total_seconds()
 
 
 def check(
@@ -57,7 +58,8 @@ def check(
     user's timezone: its hour is the one compared with their history.
 
     Retry-After is the time until another turn, even the same message again (a client
-    retrying), would pass every limit when counted with everything in `activity`.
+    retrying), would pass every limit when counted with the rest of `activity`: a limited turn
+    is not stored, so it does not count against its own retry.
     """
     if now.tzinfo is None or any(t.tzinfo is None for t, _ in activity):
         raise ValueError("timestamps must be timezone-aware")
