@@ -93,7 +93,12 @@ def parse(model: type[BaseModel], data: Any) -> Any:
         first = e.errors(include_url=False)[0]
         field = _field_path(first["loc"])
         kind = first["type"]
-        if kind == "missing":
+        if kind == "extra_forbidden" and first["loc"]:  # named by the unknown key itself
+            parent, key = _field_path(first["loc"][:-1]), str(first["loc"][-1])
+            field = f"{parent}.{key}" if parent else key
+        if field is None:
+            message = f"{first['msg']}."
+        elif kind == "missing":
             message = f"'{field}' is required."
         elif kind == "extra_forbidden":
             message = f"'{field}' is not a known field."

@@ -77,6 +77,20 @@ def test_invalid_turns_name_the_field(body, field):
     assert (e.status, e.field) == (400, field)
 
 
+@pytest.mark.parametrize("key", ["client-turn-id", "x y", "2", ""])
+def test_an_unknown_key_is_named_whatever_it_looks_like(key):
+    e = _error(parse, TurnCreate, {**BASE, key: "b"})
+    assert (e.status, e.field, e.message) == (400, key, f"'{key}' is not a known field.")
+
+
+def test_an_unknown_nested_key_is_named_with_its_parent():
+    from common.profile.models import ProfilePatch
+
+    hours = {"start": "01:00", "end": "02:00", "time-zone": "x"}
+    e = _error(parse, ProfilePatch, {"quiet_hours": hours})
+    assert e.field == "quiet_hours.time-zone"
+
+
 @pytest.mark.parametrize("body", [[], "text", 3, None])
 def test_a_body_must_be_an_object(body):
     assert _error(parse, TurnCreate, body).status == 400
