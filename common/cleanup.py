@@ -153,6 +153,8 @@ class CleanupReport:
     # False when a phase stopped at its batch bound with work left, or an erasure failed: the
     # next run goes on.
     complete: bool = True
+    # Phases Firestore failed (a timeout, an outage): the later phases still ran.
+    failed: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -199,19 +201,36 @@ def run_cleanup(
             yield n
         report.complete = False
 
-    _unfinished_erasures(store, report, rounds, in_time, now=now, batch_size=batch_size)
-    report.analytics = _analytics(store, analytics, now=now, batch_size=batch_size)
-    _expired_sessions(store, report, rounds, now=now, batch_size=batch_size)
-    _orphan_turns(store, report, rounds, now=now, batch_size=batch_size)
-    for collection in EXPIRING_COLLECTIONS:
-        report.expired_deleted[collection] = 0
-        for _ in rounds():
-            n = store.delete_expired(collection, now=now, limit=batch_size)
-            report.expired_deleted[collection] += n
-            if n < batch_size:
-                break
-    _retention_sessions(store, report, rounds, now=now, batch_size=batch_size)
-    _retention_turns(store, report, rounds, now=now, batch_size=batch_size)
+    def phase(name: str, run: Callable[[], Any]) -> None:
+        """One phase; a Firestore failure in it is reported and the others still run (each
+        deletes something else: one stuck phase must not stop retention for everybody)."""
+        try:
+            run()
+        except Unavailable as e:
+            log.warning("cleanup phase %s failed, left to the next run: %s", name, e)
+            report.failed.append(name)
+            report.complete = False
+
+    def analytics_phase() -> None:
+        report.analytics = _analytics(store, analytics, in_time, now=now, batch_size=batch_size)
+
+    def expiring() -> None:
+        for collection in EXPIRING_COLLECTIONS:
+            report.expired_deleted[collection] = 0
+            for _ in rounds():
+                n = store.delete_expired(collection, now=now, limit=batch_size)
+                report.expired_deleted[collection] += n
+                if n < batch_size:
+                    break
+
+    kw = {"now": now, "batch_size": batch_size}
+    phase("unfinished_erasures", lambda: _unfinished_erasures(store, report, rounds, in_time, **kw))
+    phase("analytics", analytics_phase)
+    phase("expired_sessions", lambda: _expired_sessions(store, report, rounds, **kw))
+    phase("orphan_turns", lambda: _orphan_turns(store, report, rounds, **kw))
+    phase("expired_documents", expiring)
+    phase("retention_sessions", lambda: _retention_sessions(store, report, rounds, **kw))
+    phase("retention_turns", lambda: _retention_turns(store, report, rounds, **kw))
     log.info("session cleanup", extra={"report": report.as_dict(), "deleted": report.deleted})
     return report
 
@@ -339,7 +358,10 @@ def _retention_turns(
 
 
 def _erase_rows(
-    analytics: AnalyticsEraser, chunk: list[PendingErasure], out: dict[str, Any]
+    analytics: AnalyticsEraser,
+    chunk: list[PendingErasure],
+    out: dict[str, Any],
+    in_time: Callable[[], bool],
 ) -> list[PendingErasure]:
     """Delete the analytics rows of these erasures; the ones whose rows are gone. BigQuery
     refuses a DML statement that would touch rows still in its streaming buffer (the last
@@ -353,6 +375,8 @@ def _erase_rows(
         retry_alone = len(chunk) > 1 and isinstance(e, AnalyticsRowsBuffered)
     erased = []
     for erasure in chunk if retry_alone else ():
+        if not in_time():  # up to 100 statements: the rest wait for the next run
+            break
         try:
             out["erasure_rows_deleted"] += analytics.delete_user_rows([erasure.user_key])
         except AnalyticsRowsBuffered:
@@ -366,10 +390,16 @@ def _erase_rows(
 
 
 def _analytics(
-    store: CleanupStore, analytics: AnalyticsEraser, *, now: datetime, batch_size: int
+    store: CleanupStore,
+    analytics: AnalyticsEraser,
+    in_time: Callable[[], bool],
+    *,
+    now: datetime,
+    batch_size: int,
 ) -> dict[str, Any]:
-    """Erasures first (a user asked), then retention. A missing table means no rows exist: the
-    erasure is still recorded as done once it has settled, since nothing is left to delete."""
+    """Erasures first (a user asked), then retention, within the run's time. A missing table
+    means no rows exist: the erasure is still recorded as done once it has settled, since
+    nothing is left to delete."""
     out: dict[str, Any] = {
         "status": "ok",
         "erasure_rows_deleted": 0,
@@ -379,9 +409,12 @@ def _analytics(
     }
     pending = store.pending_erasures(limit=batch_size)
     for start in range(0, len(pending), 100):  # one DML statement per 100 users
+        if not in_time():
+            out["status"] = "deferred"
+            break
         chunk = pending[start : start + 100]
         try:
-            erased = _erase_rows(analytics, chunk, out)
+            erased = _erase_rows(analytics, chunk, out, in_time)
         except AnalyticsTableMissing:
             out["status"], erased = "table_missing", chunk
         settled = [e.user_key for e in erased if e.requested_at <= now - ERASURE_SETTLE]
@@ -395,7 +428,9 @@ def _analytics(
     # Retention runs even when an erasure was refused: it deletes only rows past a 30-day or
     # longer cutoff, which BigQuery does not refuse for the reason it refuses an erasure (rows
     # still in the streaming buffer), and one stuck erasure must not stop it for everybody.
-    if out["status"] != "table_missing":
+    if out["status"] != "table_missing" and not in_time():
+        out["status"] = "deferred"
+    elif out["status"] != "table_missing":
         try:
             out["retention_rows_deleted"] = analytics.delete_past_retention(
                 now=now,
@@ -404,7 +439,7 @@ def _analytics(
             )
         except AnalyticsTableMissing:
             out["status"] = "table_missing"
-        except AnalyticsUnavailable as e:
+        except (AnalyticsUnavailable, Unavailable) as e:  # BigQuery, or Firestore's user list
             log.warning("analytics retention deferred to the next run: %s", e)
             out["status"] = "deferred"
     return out

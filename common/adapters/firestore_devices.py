@@ -126,11 +126,12 @@ def prune_stale_devices(
     max_age_days: int = 30,
     batch: int = WRITE_BATCH,
     max_batches: int = 50,
+    in_time: Callable[[], bool] = lambda: True,
 ) -> int:
     """Delete every device not registered for `max_age_days` (FCM treats tokens unused for a
-    month as stale), in bounded batches: the number deleted. Run by the scheduled cleanup; a
-    run cut short is finished by the next one. A token whose last_seen_at moved since the query
-    is left alone."""
+    month as stale), in bounded batches while `in_time()`: the number deleted. Run by the
+    scheduled cleanup; a run cut short is finished by the next one. A token whose last_seen_at
+    moved since the query is left alone."""
     from google.api_core import exceptions
     from google.cloud.firestore_v1.base_query import FieldFilter
 
@@ -143,6 +144,8 @@ def prune_stale_devices(
     deleted = 0
     with storage_errors():
         for _ in range(max_batches):
+            if not in_time():
+                break
             snaps = list(query.stream(**bounded()))
             for snap in snaps:
                 try:  # the precondition keeps a token re-registered meanwhile

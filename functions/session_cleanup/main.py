@@ -5,6 +5,7 @@ the analytics part of pending erasures. Reports what it deleted."""
 from __future__ import annotations
 
 import functools
+import time
 
 import flask
 import functions_framework
@@ -24,8 +25,10 @@ setup_logging(get_settings().log_level)
 require_analytics_key()
 
 # Two thirds of the function's 540 s timeout (terraform/stack/functions.tf): a backlog stops
-# here, leaving time to prune devices and report, and the next run goes on.
+# here, leaving time to prune devices (at most PRUNE_SECONDS more) and report, and the next
+# run goes on.
 BUDGET_SECONDS = 360
+PRUNE_SECONDS = 60
 
 
 @functools.cache
@@ -48,7 +51,11 @@ def session_cleanup(request: flask.Request) -> flask.Response:
         now=now,
         budget_seconds=BUDGET_SECONDS,
     )
+    prune_until = time.monotonic() + PRUNE_SECONDS
     pruned = prune_stale_devices(
-        clients.firestore_client(), now=now, max_age_days=get_settings().device_stale_days
+        clients.firestore_client(),
+        now=now,
+        max_age_days=get_settings().device_stale_days,
+        in_time=lambda: time.monotonic() < prune_until,
     )
     return json_response(report.as_dict() | {"stale_devices": pruned})

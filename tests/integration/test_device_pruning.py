@@ -106,3 +106,26 @@ def test_the_producers_walk_resumes_from_a_stored_cursor_even_after_its_device_w
     audience.save_cursor("walk-test", None, now=now)
     assert audience.load_cursor("walk-test") is None
     firestore_db.document("producer_cursors/walk-test").delete()
+
+
+def test_pruning_out_of_time_stops_after_its_batch_and_the_next_run_goes_on():
+    from google.cloud import firestore
+
+    from common.adapters.firestore_devices import FirestoreDeviceStore
+    from scripts import stack
+
+    # Its own database: other tests' stale devices would count in the default one.
+    db = firestore.Client(project=stack.PROJECT, database=f"prune-{uuid.uuid4().hex[:8]}")
+    now, uid = datetime.now(UTC), "prune-budget"
+    for _ in range(3):
+        FirestoreDeviceStore(db).upsert(uid=uid, token=f"stale-{uuid.uuid4().hex}",
+            platform="ios", now=now - timedelta(days=60), previous_token=None)  # fmt: skip
+    calls = iter([True, False])  # time for one batch (the cleanup's budget is nearly spent)
+    try:
+        first = prune_stale_devices(db, now=now, batch=1, in_time=lambda: next(calls))
+
+        assert first == 1 and len(list(db.collection(f"users/{uid}/devices").stream())) == 2
+        assert prune_stale_devices(db, now=now) == 2  # the next run
+    finally:
+        for collection in db.collections():
+            db.recursive_delete(collection)

@@ -177,6 +177,64 @@ def test_retention_follows_each_owners_choice() -> None:
     assert report.retention_sessions_deleted == 1
 
 
+class SlowUserList(Store):
+    """The read of every user with a retention choice times out (a large user base)."""
+
+    def user_keys_by_retention(self):
+        raise Unavailable("deadline exceeded")
+
+
+class ExpiryDown(Store):
+    def delete_expired_sessions(self, *, now, limit):
+        raise Unavailable("deadline exceeded")
+
+
+def test_a_phase_firestore_fails_is_reported_and_the_others_still_run() -> None:
+    last = NOW - timedelta(days=45)
+    erasure = PendingErasure("k", NOW - 2 * ERASURE_SETTLE)
+    for store in (SlowUserList(erasures=[erasure]), ExpiryDown(erasures=[erasure])):
+        store.sessions = {"a": SessionRef("a", "short", last)}
+        store.retention = {"short": 30}
+
+        report = run_cleanup(store=store, analytics=Analytics(), now=NOW)
+
+        assert store.done == ["k"] and store.deleted == ["a"]  # erasure and retention ran
+        if isinstance(store, SlowUserList):  # analytics retention only: its erasures count
+            assert report.analytics["status"] == "deferred" and report.failed == []
+            assert report.analytics["erasures_completed"] == 1
+        else:
+            assert report.failed == ["expired_sessions"] and not report.complete
+
+
+class SlowBigQuery(Analytics):
+    """Each statement takes 30 s of a fake clock."""
+
+    def __init__(self, clock, **kw) -> None:
+        super().__init__(**kw)
+        self.clock = clock
+
+    def delete_user_rows(self, user_keys):
+        self.clock.now += 30
+        return super().delete_user_rows(user_keys)
+
+
+def test_erasing_analytics_rows_one_user_at_a_time_stops_at_the_time_budget() -> None:
+    # 200 erasures, one of whose rows are still in the streaming buffer: each user alone, up
+    # to 200 statements, would outlast the function's timeout and leave the rest undone.
+    clock = FakeClock()
+    erasures = [PendingErasure(f"u{i:03d}", NOW - 2 * ERASURE_SETTLE) for i in range(200)]
+    store = Store(erasures=erasures)
+    analytics = SlowBigQuery(clock, buffered=("u000",))
+
+    report = run_cleanup(store=store, analytics=analytics, now=NOW, budget_seconds=300, clock=clock)
+
+    assert analytics.statements == 10  # the first at 0 s, then users alone until 300 s
+    assert len(store.done) == 8 and report.analytics["status"] == "deferred"
+    assert analytics.retention_runs == 0  # out of time: the next run goes on
+    assert report.analytics["erasures_pending"] == 100 - 8  # the second hundred never began
+    assert not report.complete
+
+
 class Backlog(Store):
     """Expired sessions without end, each batch taking 10 s of a fake clock."""
 
