@@ -6,14 +6,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-FIREBASE_TOOLS_VERSION=15.34.2
+PIP_VERSION=26.3
 DUCKDB_VERSION=1.5.5
 
 say() { printf '[bootstrap] %s\n' "$*"; }
 die() { printf '[bootstrap] ERROR: %s\n' "$*" >&2; exit 1; }
 stamp_ok() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
 
-PY=${PYTHON:-python3}
+# Not PYTHON: make exports its own (.venv/bin/python) to recipes, which a fresh clone lacks.
+PY=${BOOTSTRAP_PYTHON:-python3}
 command -v "$PY" >/dev/null || die "python3 (3.11 or newer) is required"
 "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || die "python 3.11+ is required"
 # Checked first, before minutes of installs: `make test` lints the Terraform files with it.
@@ -31,7 +32,9 @@ background=()
 in_background() {  # name command...: run the command in the background, logged
   local name=$1; shift
   say "installing $name in the background (log: .tools/logs/$name.log)"
-  ("$@") > ".tools/logs/$name.log" 2>&1 &
+  # In its own process group (job control for this launch only), so that the trap below stops
+  # pip and npm too, not only the subshell that started them.
+  set -m; ("$@") > ".tools/logs/$name.log" 2>&1 & set +m
   background+=("$!:$name")
 }
 wait_background() {  # [name]: wait for that install, or for all of them
@@ -42,12 +45,13 @@ wait_background() {  # [name]: wait for that install, or for all of them
   done
   background=(${left[@]+"${left[@]}"})
 }
-trap 'kill $(jobs -p) 2>/dev/null || true' EXIT  # an early failure leaves nothing running
+# An early failure leaves nothing running: each background install's whole process group.
+trap 'for job in $(jobs -p); do kill -- "-$job" 2>/dev/null || true; done' EXIT
 
 # checkov (Terraform static checks) in its own virtualenv: its pins clash with .venv's.
 install_checkov() {
   [ -x .venv-checkov/bin/python ] || "$PY" -m venv .venv-checkov
-  .venv-checkov/bin/python -m pip install --quiet --upgrade pip
+  .venv-checkov/bin/python -m pip install --quiet "pip==$PIP_VERSION"
   .venv-checkov/bin/python -m pip install --quiet --no-compile -r requirements-checkov.txt
   echo "$checkov_hash" > .venv-checkov/.bootstrap
 }
@@ -59,12 +63,13 @@ stamp_ok .venv-checkov/.bootstrap "$checkov_hash" || in_background checkov insta
 # does not run anyway): on a 2-vCPU machine with an empty npm cache the install took 167 s
 # wall and 266 s of CPU with them, 35 s and 29 s without (2026-12-05), and the Auth emulator
 # needs none of them.
-install_firebase_tools() {
-  NO_UPDATE_NOTIFIER=1 npm install --no-fund --no-audit --omit=optional --prefix .tools \
-    "firebase-tools@$FIREBASE_TOOLS_VERSION"
-  echo "$FIREBASE_TOOLS_VERSION" > .tools/.firebase
+install_firebase_tools() {  # from the committed lockfile: every machine gets the same tree
+  cp scripts/firebase-tools/package.json scripts/firebase-tools/package-lock.json .tools/
+  NO_UPDATE_NOTIFIER=1 npm ci --no-fund --no-audit --omit=optional --prefix .tools
+  echo "$firebase_hash" > .tools/.firebase
 }
-if ! stamp_ok .tools/.firebase "$FIREBASE_TOOLS_VERSION"; then
+firebase_hash=$(cat scripts/firebase-tools/package.json scripts/firebase-tools/package-lock.json | sha256sum | cut -c1-16)
+if ! stamp_ok .tools/.firebase "$firebase_hash"; then
   command -v npm >/dev/null || die "Node.js 20+ and npm are required for the Firebase Auth emulator"
   in_background firebase-tools install_firebase_tools
 fi
@@ -74,11 +79,12 @@ fi
 # fresh machine's set-up time.
 install_model_venv() {
   [ -x .venv-model/bin/python ] || "$PY" -m venv .venv-model
-  .venv-model/bin/python -m pip install --quiet --upgrade pip
-  .venv-model/bin/python -m pip install --quiet --no-compile -r model_serving/requirements-train.txt
+  .venv-model/bin/python -m pip install --quiet "pip==$PIP_VERSION"
+  .venv-model/bin/python -m pip install --quiet --no-compile -r model_serving/requirements-train.txt \
+    -c model_serving/constraints-model.txt
   echo "$model_hash" > .venv-model/.bootstrap
 }
-model_hash=$(cat model_serving/requirements-train.txt model_serving/requirements-retrain.txt model_serving/requirements.txt | sha256sum | cut -c1-16)
+model_hash=$(cat model_serving/requirements-train.txt model_serving/requirements-retrain.txt model_serving/requirements.txt model_serving/constraints-model.txt | sha256sum | cut -c1-16)
 stamp_ok .venv-model/.bootstrap "$model_hash" || in_background model-venv install_model_venv
 
 # 1. Python virtualenv with the pinned packages (reinstalled when a requirements file changes),
@@ -86,7 +92,7 @@ stamp_ok .venv-model/.bootstrap "$model_hash" || in_background model-venv instal
 #    it (CPU) while this install waits on the network saves about a minute on a fresh machine.
 install_venv() {
   [ -x .venv/bin/python ] || "$PY" -m venv .venv
-  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet "pip==$PIP_VERSION"
   .venv/bin/python -m pip install --quiet --no-compile -r requirements-dev.txt -c constraints.txt
   echo "$req_hash" > .venv/.bootstrap
 }
