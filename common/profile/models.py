@@ -13,8 +13,18 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 HHMM = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 
 
+# Files of the system's zoneinfo directory that ZoneInfo opens but IANA does not name: the
+# host's own zone, the "unknown" zone, and the copies under posix/ and right/ (right/ counts leap
+# seconds). A runtime may lack them, and then the stored setting would break every request.
+_NOT_IANA = re.compile(r"localtime|posixrules|Factory|(posix|right)/.*")
+
+
 def _check_timezone(value: str) -> str:
-    if not re.fullmatch(r"[A-Za-z0-9_+\-/]{1,64}", value) or ".." in value:
+    if (
+        not re.fullmatch(r"[A-Za-z0-9_+\-/]{1,64}", value)
+        or ".." in value
+        or _NOT_IANA.fullmatch(value)
+    ):
         raise ValueError("not an IANA time zone")
     try:
         ZoneInfo(value)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any, Protocol
+
+from pydantic import ValidationError
 
 from common.config import Settings
 from common.errors import InvalidInput
@@ -14,6 +17,8 @@ from common.personalization.preferences import favourite_persona
 from common.ports import OutboxStore
 from common.profile.models import PersonaPreference, ProfileOut, ProfilePatch, ProfileSettings
 from common.profile.updater import profile_from_doc
+
+log = logging.getLogger(__name__)
 
 
 class ProfileStore(Protocol):
@@ -30,7 +35,15 @@ class ProfileStore(Protocol):
 
 def settings_of(user_doc: dict | None) -> ProfileSettings:
     stored = (user_doc or {}).get("settings") or {}
-    return ProfileSettings.model_validate(stored, strict=False)
+    try:
+        return ProfileSettings.model_validate(stored, strict=False)
+    except ValidationError as e:
+        # Stored under an earlier version's looser rules (e.g. a time zone it accepted): that
+        # field's default, not a failed request for this user on every call.
+        refused = {str(err["loc"][0]) for err in e.errors() if err["loc"]}
+        log.warning("stored settings refused, defaults used", extra={"fields": sorted(refused)})
+        kept = {k: v for k, v in stored.items() if k not in refused}
+        return ProfileSettings.model_validate(kept, strict=False)
 
 
 def _out(settings: ProfileSettings, prefs: dict | None, now: datetime) -> ProfileOut:

@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from common.profile.models import ProfilePatch, QuietHours
+from common.profile.models import ProfilePatch, ProfileSettings, QuietHours
 
 
 @pytest.mark.parametrize("hhmm", ["00:00", "09:05", "19:59", "23:59"])
@@ -26,3 +26,33 @@ def test_quiet_hours_take_ascii_times(hhmm: str) -> None:
 def test_quiet_hours_refuse_anything_but_ascii_hh_mm(hhmm: str) -> None:
     with pytest.raises(ValidationError):
         ProfilePatch.model_validate({"quiet_hours": {"start": hhmm, "end": "07:00"}})
+
+
+@pytest.mark.parametrize(
+    "name", ["UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires", "Etc/GMT+5", "US/Eastern"]
+)
+def test_iana_names_are_kept(name):
+    assert ProfileSettings(timezone=name).timezone == name
+    assert ProfilePatch(timezone=name).timezone == name
+
+
+@pytest.mark.parametrize(
+    "name",
+    # The host's own zone and zoneinfo's other files: ZoneInfo opens them here, but a runtime
+    # without them would fail every request of a user who stored one.
+    [
+        *("localtime", "posixrules", "Factory", "posix/Europe/Berlin", "right/UTC"),
+        *("Mars/Olympus", "../etc/passwd", "", "Europe/Berlin "),
+    ],
+)
+def test_other_names_are_refused(name):
+    with pytest.raises(ValidationError, match="not an IANA time zone"):
+        ProfilePatch(timezone=name)
+
+
+def test_a_setting_stored_under_looser_rules_reads_as_its_default():
+    from common.profile.service import settings_of
+
+    stored = {"settings": {"timezone": "localtime", "notifications": False, "retired": 1}}
+    settings = settings_of(stored)
+    assert (settings.timezone, settings.notifications) == ("UTC", False)
