@@ -274,8 +274,20 @@ module "function" {
     }
   }
   service_account_config = {
+    # Service account ids are at most 30 characters: "ion-prod-notification-producers" is 31.
+    account_id = (
+      contains(keys(local.short_account_names), each.key)
+      ? "${var.prefix}-${local.short_account_names[each.key]}"
+      : null
+    )
     project_roles = each.value.project_roles
   }
+  # A function's first build runs as the build account: its grants must be in place first.
+  depends_on = [google_project_iam_member.build, google_storage_bucket_iam_member.build_bundles_reader]
+}
+
+locals {
+  short_account_names = { notification_producers = "notif-producers" }
 }
 
 # Source bundles, one object per content hash and function; old objects expire.
@@ -327,6 +339,14 @@ resource "google_storage_bucket" "access_logs" {
       type = "Delete"
     }
   }
+}
+
+# Cloud Storage writes the usage logs as this group; with uniform bucket-level access only IAM
+# can let it (without it the logged buckets' logs are never written).
+resource "google_storage_bucket_iam_member" "access_log_writer" {
+  bucket = google_storage_bucket.access_logs.name
+  role   = "roles/storage.objectCreator"
+  member = "group:cloud-storage-analytics@google.com"
 }
 
 # Cloud Build runs function builds as this account instead of a default one.

@@ -113,12 +113,20 @@ resource "google_storage_bucket_iam_member" "retraining_artifacts" {
   member   = "serviceAccount:${google_service_account.retraining[each.key].email}"
 }
 
+# Vertex AI's service agent exists only once Vertex AI was first used, not when its API is
+# enabled: created here, so that a new project's first apply can grant it.
+resource "google_project_service_identity" "aiplatform" {
+  provider = google-beta
+  project  = var.project_id
+  service  = "aiplatform.googleapis.com"
+}
+
 # Vertex AI copies a model version's artifact_uri when the version is uploaded.
 resource "google_storage_bucket_iam_member" "vertex_reads_artifacts" {
   for_each = local.retraining
   bucket   = module.model.artifacts_bucket
   role     = "roles/storage.objectViewer"
-  member   = "serviceAccount:service-${data.google_project.project.number}@gcp-sa-aiplatform.iam.gserviceaccount.com"
+  member   = google_project_service_identity.aiplatform.member
 }
 
 resource "google_cloud_run_v2_job" "retraining" {

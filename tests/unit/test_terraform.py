@@ -1274,3 +1274,27 @@ def test_the_functions_that_need_the_analytics_key_check_it_at_start() -> None:
         if "require_analytics_key()" in (FUNCTIONS / name / "main.py").read_text()
     }
     assert checks == NEEDS_ANALYTICS_KEY
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_functions_service_account_id_is_one_gcp_accepts(env: str) -> None:
+    # 6-30 characters (the module's precondition): prod's notification_producers account was
+    # "ion-prod-notification-producers", 31, and stopped every plan of prod.
+    for name, function in _functions(env).items():
+        account = function["service_account_config"]["account_id"]
+        account = account or f"{function['prefix']}-{name.replace('_', '-')}"
+        assert re.fullmatch(r"[a-z][a-z0-9-]{4,28}[a-z0-9]", account), (env, account)
+
+
+def test_the_access_log_bucket_lets_cloud_storage_write_its_logs() -> None:
+    # Uniform bucket-level access: without this binding the logged buckets log nothing.
+    bindings = _resources(TERRAFORM / "stack", "google_storage_bucket_iam_member")
+    writer = bindings["access_log_writer"]
+    assert writer["bucket"] == "${google_storage_bucket.access_logs.name}"
+    assert (writer["role"], writer["member"]) == (
+        "roles/storage.objectCreator",
+        "group:cloud-storage-analytics@google.com",
+    )
+    # and Vertex AI's service agent is created before it is granted (a new project has none)
+    vertex = bindings["vertex_reads_artifacts"]
+    assert vertex["member"] == "${google_project_service_identity.aiplatform.member}"
