@@ -108,7 +108,9 @@ def test_the_job_identity_has_only_what_it_needs() -> None:
     assert buckets["retraining_artifacts"]["role"] == "roles/storage.objectAdmin"
     assert buckets["retraining_artifacts"]["bucket"] == "${module.model.artifacts_bucket}"
     assert buckets["vertex_reads_artifacts"]["role"] == "roles/storage.objectViewer"
-    assert "gcp-sa-aiplatform" in buckets["vertex_reads_artifacts"]["member"]
+    assert buckets["vertex_reads_artifacts"]["member"] == (
+        "${google_project_service_identity.aiplatform.member}"  # Vertex AI's service agent
+    )
     account = _resources(STACK, "google_service_account")["retraining"]
     assert account["account_id"] == "${var.prefix}-retraining"
 

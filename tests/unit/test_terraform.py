@@ -1295,6 +1295,3 @@ def test_the_access_log_bucket_lets_cloud_storage_write_its_logs() -> None:
         "roles/storage.objectCreator",
         "group:cloud-storage-analytics@google.com",
     )
-    # and Vertex AI's service agent is created before it is granted (a new project has none)
-    vertex = bindings["vertex_reads_artifacts"]
-    assert vertex["member"] == "${google_project_service_identity.aiplatform.member}"
