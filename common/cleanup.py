@@ -92,6 +92,11 @@ class CleanupStore(Protocol):
     def delete_turns_before(self, session_id: str, before: datetime) -> int:
         """Delete the session's turns created before `before`; how many."""
 
+    def forget_before(self, session_id: str, before: datetime) -> bool:
+        """Rewrite the session document without what was said before `before` (its window and
+        summary: common.sessions.state.forget_before), unless it holds nothing that old or a
+        turn changed it meanwhile (the next run tries again); whether it was rewritten."""
+
     def retention_of(self, uids: set[str]) -> dict[str, int]:
         """retention_days of each uid that has chosen one (others have the default)."""
 
@@ -149,6 +154,7 @@ class CleanupReport:
     expired_deleted: dict[str, int] = field(default_factory=dict)
     retention_sessions_deleted: int = 0
     retention_turns_deleted: int = 0
+    retention_sessions_trimmed: int = 0  # their window and summary, in sessions still in use
     analytics: dict[str, Any] = field(default_factory=dict)
     # False when a phase stopped at its batch bound with work left, or an erasure failed: the
     # next run goes on.
@@ -353,6 +359,9 @@ def _retention_turns(
         for s, cutoff in _owner_cutoffs(store, sessions, now):
             if s.last_interaction_at >= cutoff:  # else the whole session is due (phase above)
                 report.retention_turns_deleted += store.delete_turns_before(s.session_id, cutoff)
+                # The session document repeats older turns: in its window, and in the summary
+                # of those that left it (what the user tried, in their words).
+                report.retention_sessions_trimmed += store.forget_before(s.session_id, cutoff)
         if cursor is None:
             return
 

@@ -18,6 +18,7 @@ from common.adapters.firestore_sessions import (
     TURNS,
     USERS,
     decode_session,
+    encode_session,
     outbox_doc,
 )
 from common.cleanup import (
@@ -31,6 +32,7 @@ from common.config import get_settings
 from common.events import user_key
 from common.profile.service import settings_of
 from common.sessions.ending import session_ended_event
+from common.sessions.state import WindowTurn, forget_before, holds_before
 
 log = logging.getLogger(__name__)
 
@@ -220,6 +222,35 @@ class FirestoreCleanupStore:
         turns = self._db.collection(SESSIONS).document(session_id).collection(TURNS)
         with storage_errors():
             return self._delete_turns(turns.where(filter=_filter("created_at", "<", before)))
+
+    def forget_before(self, session_id: str, before: datetime) -> bool:
+        from google.api_core import exceptions
+
+        ref = self._db.collection(SESSIONS).document(session_id)
+        with storage_errors():
+            snap = ref.get(timeout=READ_TIMEOUT)
+            if not snap.exists:
+                return False
+            state = decode_session({**snap.to_dict(), "session_id": snap.id})
+            if not holds_before(state, before):
+                return False
+            # The turns that left the window; those before `before` were deleted just now.
+            first = state.window[0].turn_index if state.window else state.turn_count
+            query = ref.collection(TURNS).where(filter=_filter("turn_index", "<", first))
+            folded = [
+                WindowTurn.from_dict(t.to_dict())
+                for t in query.order_by("turn_index").stream(timeout=READ_TIMEOUT)
+            ]
+            doc = encode_session(forget_before(state, before, folded))
+            try:  # only as read: a turn committed meanwhile changed it (the next run retries)
+                ref.update(
+                    {"context_window": doc["context_window"], "summary": doc["summary"]},
+                    option=self._db.write_option(last_update_time=snap.update_time),
+                    timeout=READ_TIMEOUT,
+                )
+            except (exceptions.FailedPrecondition, exceptions.NotFound):
+                return False
+        return True
 
     def retention_of(self, uids: set[str]) -> dict[str, int]:
         uids.discard("")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -136,13 +137,7 @@ def append_turn(
     window = state.window + (turn,)
     summary = state.summary
     for old in window[:-window_size]:
-        summary = fold_turn(
-            summary,
-            message=old.message,
-            tone=old.tone,
-            entities=old.entities,
-            topics=keywords(old.message),
-        )
+        summary = _fold(summary, old)
     return replace(
         state,
         turn_count=state.turn_count + 1,
@@ -154,3 +149,39 @@ def append_turn(
         persona_scores=persona_scores,
         care_until=turn.turn_index + care_turns if crisis else state.care_until,
     )
+
+
+def _fold(summary: SessionSummary, turn: WindowTurn) -> SessionSummary:
+    return fold_turn(
+        summary,
+        message=turn.message,
+        tone=turn.tone,
+        entities=turn.entities,
+        topics=keywords(turn.message),
+        at=turn.created_at,
+    )
+
+
+def holds_before(state: SessionState, cutoff: datetime) -> bool:
+    """Whether the session document still holds what the user said before `cutoff`: a turn of
+    its window, or one folded into its summary (a summary without `since`, folded before it was
+    recorded, is taken to be as old as the session)."""
+    if any(turn.created_at < cutoff for turn in state.window):
+        return True
+    summary = state.summary
+    since = summary.since if summary.since is not None else state.created_at
+    return summary.turns_folded > 0 and since < cutoff
+
+
+def forget_before(
+    state: SessionState, cutoff: datetime, folded: Iterable[WindowTurn]
+) -> SessionState:
+    """The session without what was said before `cutoff` (a user's retention): the window keeps
+    its later turns, and the summary is folded again from `folded`, the stored turns that had
+    left the window (oldest first), from `cutoff` on."""
+    summary = SessionSummary()
+    for turn in folded:
+        if turn.created_at >= cutoff:
+            summary = _fold(summary, turn)
+    window = tuple(turn for turn in state.window if turn.created_at >= cutoff)
+    return replace(state, window=window, summary=summary)

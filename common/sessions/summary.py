@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 MAX_ITEMS = 12
 
@@ -28,6 +29,9 @@ class SessionSummary:
     tones: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     turns_folded: int = 0
+    # When the oldest turn folded in was written: the retention job refolds a summary that
+    # holds words from before the user's retention (None: folded before this was recorded).
+    since: datetime | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -36,6 +40,7 @@ class SessionSummary:
             "tones": list(self.tones),
             "topics": list(self.topics),
             "turns_folded": self.turns_folded,
+            "since": self.since,
         }
 
     @classmethod
@@ -47,6 +52,7 @@ class SessionSummary:
             tones=tuple(data.get("tones", ())),
             topics=tuple(data.get("topics", ())),
             turns_folded=int(data.get("turns_folded", 0)),
+            since=data.get("since"),
         )
 
 
@@ -62,9 +68,15 @@ def _merge(old: tuple[str, ...], new: list[str]) -> tuple[str, ...]:
 
 
 def fold_turn(
-    summary: SessionSummary, *, message: str, tone: str, entities: tuple[str, ...], topics=()
+    summary: SessionSummary,
+    *,
+    message: str,
+    tone: str,
+    entities: tuple[str, ...],
+    topics=(),
+    at: datetime | None = None,
 ) -> SessionSummary:
-    """The summary once one more turn has left the window."""
+    """The summary once one more turn (written `at`) has left the window."""
     return replace(
         summary,
         tried=_merge(summary.tried, extract_tried(message)),
@@ -72,6 +84,7 @@ def fold_turn(
         tones=(summary.tones + (tone,))[-MAX_ITEMS:],
         topics=_merge(summary.topics, list(topics)),
         turns_folded=summary.turns_folded + 1,
+        since=summary.since if summary.since is not None else at,
     )
 
 

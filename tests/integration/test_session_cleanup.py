@@ -285,3 +285,41 @@ def test_a_session_extended_while_it_is_expired_stays_with_its_turns(db, bq) -> 
     assert (report.sessions_deleted, report.turns_deleted) == (0, 0)
     assert _exists(db, "sessions/racing") and _turn_ids(db, "racing") == ["t0"]
     assert list(db.collection("outbox").stream()) == []  # no session.ended for it
+
+
+def test_retention_takes_older_words_out_of_a_session_still_in_use(db, bq) -> None:
+    # A 30-day user who has come back to one conversation for 40 days: the turns from before
+    # the cutoff go, and so do their words in the session document (its window, and the
+    # summary of the turns that left the window: what the user said they tried).
+    from common.adapters.firestore_sessions import decode_session, encode_session
+    from common.sessions.state import WindowTurn, append_turn, new_session
+
+    client, dataset = bq
+    ref = db.document("sessions/daily")
+    state = new_session(session_id="daily", owner_uid="ada", now=NOW - 40 * DAY, ttl=2 * DAY)
+    said = [(40, "I tried calling my landlord about the lease"), (39, "still nothing"),
+            (2, "I tried the gym"), (1, "fine"), (0.5, "and now?"), (0.1, "thanks")]  # fmt: skip
+    for i, (days, message) in enumerate(said):
+        at = NOW - days * DAY
+        turn = WindowTurn(f"t{i}", i, message, "a reply", "lua", at)
+        state = append_turn(state, turn, now=at, ttl=2 * DAY, window_size=2, persona_scores={})
+        ref.collection("turns").document(turn.turn_id).set(
+            {**turn.to_dict(), "owner_uid": "ada", "expires_at": NOW + DAY}
+        )
+    ref.set(encode_session(state))
+    assert "calling my landlord about the lease" in state.summary.tried
+    db.document("users/ada").set({"user_key": "k-ada", "settings": {"retention_days": 30}})
+    store = FirestoreCleanupStore(db)
+    eraser = BigQueryAnalyticsEraser(client, dataset=dataset)
+
+    report = run_cleanup(store=store, analytics=eraser, now=NOW)
+
+    assert report.retention_turns_deleted == 2 and report.retention_sessions_trimmed == 1
+    assert _turn_ids(db, "daily") == ["t2", "t3", "t4", "t5"]
+    after = decode_session({**ref.get().to_dict(), "session_id": "daily"})
+    assert after.summary.tried == ("the gym",) and after.summary.turns_folded == 2
+    assert after.summary.since == NOW - 2 * DAY
+    assert [t.turn_id for t in after.window] == ["t4", "t5"]
+    assert (after.turn_count, after.last_interaction_at) == (6, state.last_interaction_at)
+    again = run_cleanup(store=store, analytics=eraser, now=NOW)
+    assert again.retention_sessions_trimmed == 0 and again.retention_turns_deleted == 0

@@ -69,6 +69,9 @@ class Store:
     def delete_turns_before(self, session_id, before):
         return 0
 
+    def forget_before(self, session_id, before):
+        return False
+
     def retention_of(self, uids):
         return {u: d for u, d in self.retention.items() if u in uids}
 

@@ -1,8 +1,16 @@
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from common.sessions.state import SessionState, WindowTurn, append_turn, new_session
+from common.sessions.state import (
+    SessionState,
+    WindowTurn,
+    append_turn,
+    forget_before,
+    holds_before,
+    new_session,
+)
 from common.sessions.summary import SessionSummary, extract_tried, fold_turn, keywords
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -130,3 +138,35 @@ def test_the_stored_form_round_trips():
 )
 def test_extract_tried_without_a_subject(message, tried):
     assert extract_tried(message) == tried
+
+
+def test_forgetting_before_a_cutoff_refolds_the_summary_and_trims_the_window():
+    # Turns a minute apart (_turn): seven, the first two folded into the summary.
+    state = _session(
+        7, first_message="I tried restarting the build server", first_entities=("Jenkins",)
+    )
+    turns = [_turn(i, "I tried restarting the build server" if i == 0 else f"message {i}")
+             for i in range(7)]  # fmt: skip
+    assert state.summary.since == NOW
+    cutoff = NOW + timedelta(minutes=1)  # turn 0 is past the user's retention
+    assert holds_before(state, cutoff) and not holds_before(state, NOW)
+
+    later = forget_before(state, cutoff, turns[1:2])  # what is left of the folded turns
+
+    assert later.summary.tried == () and "Jenkins" not in later.summary.entities
+    assert (later.summary.turns_folded, later.summary.since) == (1, cutoff)
+    assert later.summary.tones == ("calm",)
+    assert later.window == state.window and later.turn_count == 7
+    assert not holds_before(later, cutoff)
+    # Past the window's turns too: they go, and nothing is folded from before the cutoff.
+    end = forget_before(state, NOW + timedelta(minutes=4), turns[:2])
+    assert [t.turn_index for t in end.window] == [4, 5, 6] and end.summary == SessionSummary()
+
+
+def test_a_summary_folded_before_its_date_was_kept_is_as_old_as_its_session():
+    state = _session(7)
+    legacy = replace(state, summary=replace(state.summary, since=None))
+    assert holds_before(legacy, NOW + timedelta(seconds=1))  # the session began at NOW
+    assert not holds_before(legacy, NOW)
+    unfolded = _session(5)  # every turn still in the window: only their own dates count
+    assert not holds_before(unfolded, NOW) and holds_before(unfolded, NOW + timedelta(minutes=1))
