@@ -275,18 +275,19 @@ class FirestorePreferenceWriter:
         from datetime import timedelta
 
         from google.api_core import exceptions
+        from google.cloud import firestore
         from google.cloud.firestore import DELETE_FIELD
 
         prefs_ref = self._db.collection(PREFERENCES).document(subject)
         erasure_ref = self._db.collection(ERASURES).document(subject)
-        with storage_errors():
-            snaps = {
-                s.reference.path: s
-                for s in self._db.get_all(
-                    [erasure_ref, prefs_ref], field_paths=["requested_at", "daily"], **bounded()
-                )
-            }
-            erasure, prefs = snaps[erasure_ref.path], snaps[prefs_ref.path]
+
+        @firestore.transactional
+        def run(tx: Any, daily: dict | None) -> bool:
+            # The erasure record is read in the transaction: an erasure that begins before this
+            # commits waits for it (and then deletes what it wrote) or makes it read again, so
+            # an event from before the erasure never brings the profile back. The profile
+            # itself is read outside it: the user's concurrent events would contend on it.
+            erasure = next(iter(tx.get_all([erasure_ref], **bounded())))
             if erasure.exists:
                 requested = erasure.to_dict().get("requested_at")
                 if requested is None or occurred_at <= requested:
@@ -294,22 +295,21 @@ class FirestorePreferenceWriter:
                     # account lives on, so what they do afterwards is learned afresh.
                     return False
             update = {**_nested(increments), "updated_at": now}
-            old_days = stale_days(
-                (prefs.to_dict() or {}).get("daily") if prefs.exists else None, now
-            )
-            if old_days:
+            if old_days := stale_days(daily, now):
                 update["daily"] = {
                     **update.get("daily", {}),
                     **dict.fromkeys(old_days, DELETE_FIELD),
                 }
-            batch = self._db.batch()
-            batch.create(
+            tx.create(
                 prefs_ref.collection(APPLIED).document(event_id),
                 {"applied_at": now, "expires_at": now + timedelta(days=30)},
             )
-            batch.set(prefs_ref, update, merge=True)
+            tx.set(prefs_ref, update, merge=True)
+            return True
+
+        with storage_errors():
+            prefs = prefs_ref.get(field_paths=["daily"], **bounded())
             try:
-                batch.commit(**bounded())
-            except exceptions.Conflict:  # AlreadyExists: applied before
+                return run(self._db.transaction(), (prefs.to_dict() or {}).get("daily"))
+            except exceptions.AlreadyExists:  # applied before
                 return False
-        return True

@@ -248,7 +248,7 @@ def test_a_repeated_delete_finishes_an_erasure_cut_off_half_way(db) -> None:
 
     counts = _profiles(db).erase_user(uid=uid, ukey=ukey, now=NOW + HOUR)
 
-    # The first batch held sessions and turns only (they come first): the rest of them went now.
+    # The first batch held turns only (they go first): the rest of them and the sessions now.
     assert counts["sessions"] + counts["turns"] == 60 + 480 - BATCH
     assert counts["turn_keys"] == counts["feedback"] == 60
     docs = _documents(db)
