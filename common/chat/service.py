@@ -34,7 +34,7 @@ from common.personalization.context import context_keys, in_context
 from common.personas import PERSONAS
 from common.ports import OutboxStore, SessionStore, TurnContext, TurnWrite
 from common.profile.service import settings_of
-from common.profile.updater import profile_from_doc
+from common.profile.updater import day_key, profile_from_doc
 from common.replies import ContextTurn, GenerationError, ReplyRequest, ResponseGenerator
 from common.replies.prompt import render_summary
 from common.routing.ensemble import Conversation, Ranking
@@ -323,6 +323,9 @@ def take_turn(
             "repeat_of_previous": bool(
                 previous and normalise(previous.message) == normalise(body.message)
             ),
+            # The session's first turn of the UTC day: engagement counts a conversation kept
+            # going for days once on each day it was used, not only on the day it began.
+            "first_turn_of_day": previous is None or day_key(previous.created_at) != day_key(now),
             # What the policy saw, so another policy can be evaluated offline on these logs. Not
             # for an anonymised user: it changes a little with each turn, so it would link their
             # keyless rows to each other and to their earlier keyed ones.

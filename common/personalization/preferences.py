@@ -166,7 +166,8 @@ def engagement_score(*, turns_7d: int, sessions_7d: int, feedback_7d: int) -> fl
     + 0.1 · sat(feedback / turns, 0.2), with sat(x, s) = 1 − e^(−x/s).
 
     Volume counts most; returning (sessions) next; depth per session and the habit of rating
-    replies refine it. Saturation keeps a heavy user from dwarfing everyone else.
+    replies refine it. Saturation keeps a heavy user from dwarfing everyone else. `sessions_7d`
+    counts each session once per day it was used: a conversation kept going all week is 7.
     """
     per_session = turns_7d / sessions_7d if sessions_7d else 0.0
     feedback_rate = min(1.0, feedback_7d / turns_7d) if turns_7d else 0.0

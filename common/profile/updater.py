@@ -80,6 +80,9 @@ def delta_for(event: Event) -> ProfileDelta | None:
             delta.add(f"hourly.h{hour}", 1)
         if d.get("turn_index") == 0:
             delta.add("sessions", 1)
+        # Per day, the sessions used that day (a conversation kept going daily counts each day;
+        # events from before the flag count only a session's start).
+        if d.get("first_turn_of_day", d.get("turn_index") == 0):
             delta.add(f"daily.{day}.sessions", 1)
         previous = d.get("previous_persona")
         # After the crisis safety message (shown under the care persona, written by no persona)

@@ -107,3 +107,31 @@ def test_a_session_that_ended_on_the_crisis_safety_message_is_no_evidence(turns:
     assert evidence(ended(turns))  # events before the flag existed still count
     assert evidence(ended(turns, last_crisis=False))
     assert delta_for(ended(turns, last_crisis=True)) is None
+
+
+def turn(day: int, index: int, *, first_of_day: bool | None) -> Event:
+    data = {"persona": "lua", "turn_index": index, "intent": "learning", "local_hour": 9}
+    if first_of_day is not None:
+        data["first_turn_of_day"] = first_of_day
+    return Event("chat.turn.completed", NOW.replace(day=day), "k", "s1", data, subject="k")
+
+
+def test_a_conversation_kept_going_daily_counts_as_a_session_on_each_day() -> None:
+    # One session begun 8 days before, then three turns a day for the last 7: engagement's
+    # "returning" and "depth" terms read zero when only the session's start was counted.
+    now = NOW.replace(day=8, hour=23)
+    doc = applied({}, turn(1, 0, first_of_day=True))
+    index = 1
+    for day in range(2, 9):
+        for i in range(3):
+            doc = applied(doc, turn(day, index, first_of_day=i == 0))
+            index += 1
+    daily = profile_from_doc(doc, personalization=True, now=now)
+    assert doc["sessions"] == 1 and sum(d["sessions"] for d in doc["daily"].values()) == 8
+
+    # The same turns as events from before the flag count only the session's start.
+    old = applied({}, turn(1, 0, first_of_day=None))
+    for i in range(1, 22):
+        old = applied(old, turn(2 + (i - 1) // 3, i, first_of_day=None))
+    before = profile_from_doc(old, personalization=True, now=now)
+    assert round(before.engagement, 2) == 0.26 and round(daily.engagement, 2) == 0.59
