@@ -27,6 +27,7 @@ from scripts.openapi_endpoints import (
     ERRORS,
     REQUEST_MODELS,
     RESPONSE_MODELS,
+    RETRY_AFTER_SOMETIMES,
     RETRY_AFTER_STATUSES,
     TAGS,
     Endpoint,
@@ -82,9 +83,10 @@ def _error_response(status: int) -> dict:
             }
         },
     }
-    if status in RETRY_AFTER_STATUSES:
+    if status in RETRY_AFTER_STATUSES + RETRY_AFTER_SOMETIMES:
         out["headers"] = _headers(
-            {"Retry-After": ({"type": "integer", "minimum": 0}, "Seconds to wait")}, required=True
+            {"Retry-After": ({"type": "integer", "minimum": 0}, "Seconds to wait")},
+            required=status in RETRY_AFTER_STATUSES,
         )
     return out
 

@@ -203,7 +203,8 @@ ERRORS: dict[int, tuple[str, str, str]] = {  # status -> (description, example c
         "There is nothing at this path.",
     ),
     409: (
-        "Conflict with what is stored.",
+        "Conflict with what is stored; also `erasure_in_progress` while the user's erasure runs "
+        "(a turn or a device registration), with `Retry-After`.",
         "client_turn_id_reused",
         "This client_turn_id was already used for a different message.",
     ),
@@ -225,6 +226,7 @@ ERRORS: dict[int, tuple[str, str, str]] = {  # status -> (description, example c
     ),
 }
 RETRY_AFTER_STATUSES = (429, 503)
+RETRY_AFTER_SOMETIMES = (409,)  # erasure_in_progress only
 AUTH_ERRORS = (401, 503)  # every signed-in call: a bad token, or the token check cannot run
 BODY_ERRORS = (400, 413, 415)  # every JSON body
 
@@ -769,6 +771,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 },
             ),
         ),
+        errors=(409,),
         body=DeviceCreate,
         body_example={"token": EXAMPLE_TOKEN, "platform": "android"},
     ),

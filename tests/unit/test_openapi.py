@@ -148,6 +148,15 @@ def test_a_degraded_healthz_is_documented_as_its_report_with_retry_after():
     assert response["headers"]["Retry-After"]["required"] is True
 
 
+def test_writes_refused_while_an_erasure_runs_document_their_409_and_retry_after():
+    """ErasureInProgress (common/errors.py): a turn and a device registration answer it."""
+    for path in ("/v2/chat/turns", "/v2/devices"):
+        response = spec()["paths"][path]["post"]["responses"]["409"]
+        assert "erasure_in_progress" in response["description"]
+        header = response["headers"]["Retry-After"]
+        assert header["schema"]["type"] == "integer" and not header.get("required")
+
+
 def test_feedback_statuses_say_what_the_function_answers():
     """201 only for the first rating (functions/feedback/main.py); a changed one is a 200."""
     responses = spec()["paths"]["/v2/feedback"]["post"]["responses"]
