@@ -247,7 +247,12 @@ def test_engagement_trend_compares_with_the_week_before(bq, dataset):
     weekly = {r["week_start"]: r for r in rows(bq, dataset, "weekly_active_users")}
     trend = {r["week_start"]: r for r in rows(bq, dataset, "engagement_trend")}
     this = trend[week_start(D0.date())]
-    previous = weekly.get(week_start(D0.date()) - timedelta(days=7))
+    # D0's week is the newest: compared with the same days of the week before
+    assert this["days"] == (D0.date() - week_start(D0.date())).days + 1
+    last_week = week_start(D0.date()) - timedelta(days=7)
+    until = last_week + timedelta(days=this["days"] - 1)
+    same_days = rows(bq, dataset, "turns", f"WHERE day BETWEEN '{last_week}' AND '{until}'")
+    previous = {"turns": len(same_days)} if last_week in weekly else None
     assert this["turns"] == weekly[week_start(D0.date())]["turns"]
     assert this["prev_turns"] == (previous["turns"] if previous else None)
     # per user: the keyed users' turns only (that week has an anonymised user's turn too)
@@ -421,8 +426,9 @@ def test_ab_results_interval_treats_users_as_the_unit(bq):
     rated("c1", "a", ["up", "up", "up"])
     rated("c2", "a", ["down"])
     rated("c3", "a", ["up", 3])
-    # treatment "b": a heavy rater, a light one, an anonymous user (each rating its own unit),
-    # and a crisis message's rating, which counts for no variant
+    # treatment "b": a heavy rater, a light one, an anonymous user (no key to group their
+    # ratings by: counted apart, not in the estimate), and a crisis message's rating, which
+    # counts for no variant
     rated("t1", "b", ["up", "up", "up", "down"])
     rated("t2", "b", ["down"])
     rated("t2", "b", ["up"], crisis=True)
@@ -432,15 +438,16 @@ def test_ab_results_interval_treats_users_as_the_unit(bq):
         got = {r["variant"]: r for r in rows(bq, dataset, "ab_results")}
         control, treated = got["a"], got["b"]
         assert (control["users"], control["ratings"], control["positive_ratings"]) == (3, 6, 4)
-        assert (treated["users"], treated["ratings"], treated["positive_ratings"]) == (2, 7, 5)
+        assert (treated["users"], treated["ratings"], treated["positive_ratings"]) == (2, 5, 3)
+        assert (control["anonymous_ratings"], treated["anonymous_ratings"]) == (0, 2)
         p_c, var_c = clustered([(3, 3), (0, 1), (1, 2)])
-        p_t, var_t = clustered([(3, 4), (0, 1), (1, 1), (1, 1)])
+        p_t, var_t = clustered([(3, 4), (0, 1)])
         assert control["is_control"] and control["difference"] is None
         assert control["satisfaction"] == pytest.approx(p_c)
         assert treated["satisfaction"] == pytest.approx(p_t)
         half = 1.96 * math.sqrt(var_c + var_t)
-        # wider than treating the 13 ratings as independent (the heavy rater's are correlated)
-        assert half > 1.96 * math.sqrt(p_c * (1 - p_c) / 6 + p_t * (1 - p_t) / 7)
+        # wider than treating the 11 ratings as independent (the heavy rater's are correlated)
+        assert half > 1.96 * math.sqrt(p_c * (1 - p_c) / 6 + p_t * (1 - p_t) / 5)
         assert treated["difference"] == pytest.approx(p_t - p_c)
         assert treated["difference_low"] == pytest.approx(p_t - p_c - half)
         assert treated["difference_high"] == pytest.approx(p_t - p_c + half)
@@ -532,3 +539,31 @@ def test_churn_risk_ranks_who_leaves_on_held_out_history(bq):
     assert result.recent_auc >= 0.65
     rates = result.churn_rate_by_band
     assert rates["high"] > rates["medium"] > rates["low"]
+
+
+def test_a_power_user_gone_for_two_weeks_is_lapsing_not_power(bq):
+    # Both active on 12 of the last 28 days; one of them not since 16 days ago (as_of is the
+    # newest event: the other user's turn on D0).
+    dataset = fresh_dataset(bq)
+
+    def days(key: str, ages: range) -> list[Event]:
+        return [
+            turn(
+                key,
+                f"s-{key}-{age}",
+                D0 - timedelta(days=age),
+                turn_id=uuid.uuid4().hex,
+                persona="elro",
+                intent="learning",
+                latency=40.0,
+            )
+            for age in ages
+        ]
+
+    try:
+        write(bq, dataset, days("stays", range(0, 24, 2)) + days("gone", range(16, 28)))
+        got = {r["user_key"]: r for r in rows(bq, dataset, "user_segments")}
+        assert got["stays"]["active_days_28d"] == got["gone"]["active_days_28d"] == 12
+        assert (got["stays"]["segment"], got["gone"]["segment"]) == ("power", "lapsing")
+    finally:
+        bq.delete_dataset(f"{PROJECT}.{dataset}", delete_contents=True, not_found_ok=True)

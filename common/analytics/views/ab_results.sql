@@ -18,9 +18,11 @@
 --     se^2 = k / (k - 1) * sum((y_i - p m_i)^2) / sum(m_i)^2
 --   With one rating per user this is the usual p (1 - p) / (k - 1). The difference is
 --     d = p_v - p_c,   d +/- 1.96 sqrt(se_v^2 + se_c^2).
---   Users who anonymise analytics have no key: each of their ratings counts as one user. A
---   variant rated by fewer than 2 users has no interval; trust it once each variant has about
---   10 users with positive and 10 with negative ratings. The control's own row has no difference.
+--   Users who anonymise analytics have no key, so their ratings cannot be grouped by user:
+--   counted one by one, one heavy anonymous rater would make a variant look certain. They are
+--   left out of the satisfaction and its interval, and counted in anonymous_ratings. A variant
+--   rated by fewer than 2 users has no interval; trust it once each variant has about 10 users
+--   with positive and 10 with negative ratings. The control's own row has no difference.
 WITH events AS (
   SELECT
     event_id,
@@ -54,12 +56,18 @@ per_user AS (
   SELECT
     experiment,
     variant,
-    COALESCE(user_key, turn) AS unit,
+    user_key,
     COUNT(*) AS ratings,
     COUNTIF(satisfaction > 0.5) AS positive
   FROM last_ratings
-  WHERE crisis IS NOT TRUE
-  GROUP BY experiment, variant, unit
+  WHERE crisis IS NOT TRUE AND user_key IS NOT NULL
+  GROUP BY experiment, variant, user_key
+),
+anonymous AS (
+  SELECT experiment, variant, COUNT(*) AS anonymous_ratings
+  FROM last_ratings
+  WHERE crisis IS NOT TRUE AND user_key IS NULL
+  GROUP BY experiment, variant
 ),
 ratings AS (
   SELECT
@@ -102,10 +110,12 @@ variants AS (
     COALESCE(turns.turns, 0) AS turns,
     COALESCE(rated.ratings, 0) AS ratings,
     COALESCE(rated.positive, 0) AS positive_ratings,
+    COALESCE(anonymous.anonymous_ratings, 0) AS anonymous_ratings,
     rated.satisfaction,
     rated.variance
   FROM turns
   FULL OUTER JOIN rated USING (experiment, variant)
+  LEFT JOIN anonymous USING (experiment, variant)
 ),
 compared AS (
   SELECT
@@ -117,6 +127,7 @@ compared AS (
     v.turns,
     v.ratings,
     v.positive_ratings,
+    v.anonymous_ratings,
     v.satisfaction,
     v.satisfaction - k.satisfaction AS difference,
     SQRT(v.variance + k.variance) AS standard_error
@@ -133,6 +144,7 @@ SELECT
   turns,
   ratings,
   positive_ratings,
+  anonymous_ratings,
   satisfaction,
   IF(is_control, NULL, difference) AS difference,
   IF(is_control, NULL, difference - 1.96 * standard_error) AS difference_low,

@@ -1,7 +1,8 @@
 -- Service health by hour, from the events themselves: turn latency p50/p95, the share of
 -- degraded turns, the persona-model fallback rate, and error counts (replies the generator
--- failed and the template answered, requests refused by the rate limits, events of a
--- `*.failed` type).
+-- failed and the template answered, rate-limit spells, events of a `*.failed` type).
+-- rate_limited counts spells, not refused requests: anomaly.detected is sent on a user's first
+-- refusal of a spell only (common/chat/service.py), so a bot refused 40 times is 1.
 WITH hourly AS (
   SELECT
     TIMESTAMP_TRUNC(occurred_at, HOUR) AS hour,

@@ -1,6 +1,7 @@
 -- User segments by a documented rule on lifecycle and engagement, first match wins:
 --   new       first turn less than 7 days ago
---   power     active on 12 or more of the last 28 days
+--   power     active on 12 or more of the last 28 days, and in the last 7 (a power user
+--             gone for two weeks is lapsing, as churn_risk sees them)
 --   regular   active in the last 7 days
 --   lapsing   last turn 7 to 21 days ago
 --   dormant   last turn more than 21 days ago
@@ -9,7 +10,7 @@ SELECT
   user_key,
   CASE
     WHEN tenure_days < 7 THEN 'new'
-    WHEN active_days_28d >= 12 THEN 'power'
+    WHEN active_days_28d >= 12 AND recency_days < 7 THEN 'power'
     WHEN recency_days < 7 THEN 'regular'
     WHEN recency_days <= 21 THEN 'lapsing'
     ELSE 'dormant'
