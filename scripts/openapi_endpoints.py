@@ -23,7 +23,7 @@ from common.chat.models import (
 )
 from common.devices.models import DeviceCreate, DeviceOut
 from common.feedback.models import FeedbackCreate, FeedbackOut
-from common.insights.metrics import MAX_DAYS, MAX_HOURLY_DAYS, METRICS
+from common.insights.metrics import COMPLETE_DAYS, MAX_DAYS, MAX_HOURLY_DAYS, METRICS
 from common.profile.models import ProfileOut, ProfilePatch
 
 # --- Shapes the handlers build as plain dicts (schemathesis checks them against the answers) ---
@@ -155,6 +155,9 @@ class MetricIndex(BaseModel):
 class MetricRows(MetricInfo):
     from_: str | None = Field(alias="from")
     to: str | None
+    note: str | None = Field(
+        description="Why fewer days are shown than asked for (events past retention), if so"
+    )
     columns: list[str]
     rows: list[dict[str, Any]]
 
@@ -823,7 +826,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "insights",
         "One metric's rows for a range of days (operators)",
         f"`to` defaults to today (UTC), `from` to the week ending at `to`; at most {MAX_DAYS} "
-        f"days ({MAX_HOURLY_DAYS} for the hourly service metrics).",
+        f"days ({MAX_HOURLY_DAYS} for the hourly service metrics). A metric computed from the "
+        f"events starts {COMPLETE_DAYS} days ago at the earliest (retention deletes older "
+        "events of some users) and says so in `note`.",
         (
             Reply(
                 200,
@@ -833,6 +838,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                     **METRIC_EXAMPLE,
                     "from": "2026-11-16",
                     "to": "2026-11-22",
+                    "note": None,
                     "columns": ["day", "active_users", "sessions"],
                     "rows": [{"day": "2026-11-16", "active_users": 42, "sessions": 57}],
                 },

@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from common.cleanup import RETENTION_CHOICES
 from common.errors import InvalidInput
 
 DEFAULT_DAYS = 7
@@ -19,6 +20,10 @@ MAX_ROWS = 5000  # a chart of more points than this is not readable anyway
 # An hourly metric has a row per hour: a longer range would pass MAX_ROWS and the query's LIMIT
 # would silently drop the newest hours, so such a range is refused instead.
 MAX_HOURLY_DAYS = MAX_ROWS // 24
+# The cleanup job deletes a user's events past their retention, the shortest 30 days: a view over
+# the events undercounts older days (those users' rows are gone, anonymised ones stay), so its
+# range starts no earlier than this many days ago. Materialised aggregates keep older days.
+COMPLETE_DAYS = min(RETENTION_CHOICES)
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,9 @@ class Metric:
     group_by: tuple[str, ...] = ()
     limit: int = MAX_ROWS
     max_days: int = MAX_DAYS  # the longest range whose rows fit in `limit`
+    # Computed from the events table, which retention thins out (COMPLETE_DAYS); False for a
+    # materialised table, whose days were counted while every event was there.
+    from_events: bool = True
 
     def describe(self) -> dict:
         return {
@@ -93,6 +101,7 @@ METRICS: dict[str, Metric] = _metrics(
         description="Active users, turns and ratings per day (materialised daily aggregates).",
         view="daily_activity",
         chart=Chart(kind="line", x="day", series=("active_users", "turns", "ratings")),
+        from_events=False,
         **DAY,
     ),
     Metric(
@@ -114,7 +123,10 @@ METRICS: dict[str, Metric] = _metrics(
     Metric(
         name="engagement_trend",
         title="Week-over-week engagement",
-        description="Turns per active user each week, with the change to the week before.",
+        description=(
+            "Turns per active user each week, with the change to the week before; the week in "
+            "progress (days < 7) is compared with the same days of the week before."
+        ),
         view="engagement_trend",
         chart=Chart(
             kind="bar",
@@ -122,6 +134,7 @@ METRICS: dict[str, Metric] = _metrics(
             series=("turns_per_user",),
             columns=(
                 "week_start",
+                "days",
                 "active_users",
                 "active_users_change",
                 "turns",
@@ -138,7 +151,8 @@ METRICS: dict[str, Metric] = _metrics(
         description=(
             "Share of rated turns rated positively per variant, with the difference to the "
             "control and its 95 % interval (normal approximation, users as the unit); users "
-            "are assigned by a hash of experiment and user."
+            "are assigned by a hash of experiment and user. Ratings of users who anonymised "
+            "analytics cannot be grouped by user: they are counted apart, not in the estimate."
         ),
         view="ab_results",
         chart=Chart(
@@ -153,6 +167,7 @@ METRICS: dict[str, Metric] = _metrics(
                 "users",
                 "turns",
                 "ratings",
+                "anonymous_ratings",
                 "satisfaction",
                 "difference",
                 "difference_low",
@@ -289,7 +304,10 @@ METRICS: dict[str, Metric] = _metrics(
     Metric(
         name="service_errors",
         title="Errors",
-        description="Per hour: replies the template had to write, rate-limit refusals, all errors.",
+        description=(
+            "Per hour: replies the template had to write, rate-limit spells (a user's first "
+            "refusal in a spell: the refusals after it send no event), all errors."
+        ),
         view="service_health_hourly",
         chart=Chart(
             kind="line", x="hour", series=("errors", "reply_generator_errors", "rate_limited")
@@ -346,6 +364,20 @@ def check_period(metric: Metric, period: Period) -> None:
             code="invalid_range",
             field="from",
         )
+
+
+def complete_period(metric: Metric, period: Period, *, today: date) -> tuple[Period | None, str]:
+    """The part of `period` a metric can answer completely, and a note when that is less: a
+    metric from the events starts COMPLETE_DAYS ago at the earliest (None: nothing is left)."""
+    floor = today - timedelta(days=COMPLETE_DAYS - 1)
+    if not metric.date_column or not metric.from_events or period.start >= floor:
+        return period, ""
+    note = (
+        f"Shown from {floor}: the cleanup job deletes events past each user's retention "
+        f"(the shortest is {COMPLETE_DAYS} days), so older days would undercount; the daily "
+        "activity chart keeps them."
+    )
+    return (Period(floor, period.end) if period.end >= floor else None), note
 
 
 def metric_query(metric: Metric, *, project: str, dataset: str) -> str:

@@ -8,7 +8,14 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from common.errors import NotFound
-from common.insights.metrics import METRICS, Metric, Period, check_period, metric_query
+from common.insights.metrics import (
+    METRICS,
+    Metric,
+    Period,
+    check_period,
+    complete_period,
+    metric_query,
+)
 
 
 class MetricReader(Protocol):
@@ -29,19 +36,22 @@ def metric_named(name: str) -> Metric:
 
 
 def read_metric(
-    *, name: str, period: Period, reader: MetricReader, project: str, dataset: str
+    *, name: str, period: Period, today: date, reader: MetricReader, project: str, dataset: str
 ) -> dict:
     metric = metric_named(name)
     check_period(metric, period)
-    params = {"start": period.start, "end": period.end} if metric.date_column else {}
-    rows = [
-        {k: _json_value(v) for k, v in row.items()}
-        for row in reader.rows(metric_query(metric, project=project, dataset=dataset), params)
-    ]
+    served, note = complete_period(metric, period, today=today)
+    rows = []
+    if served is not None:
+        params = {"start": served.start, "end": served.end} if metric.date_column else {}
+        sql = metric_query(metric, project=project, dataset=dataset)
+        rows = [{k: _json_value(v) for k, v in row.items()} for row in reader.rows(sql, params)]
+    shown = served or period
     return {
         **metric.describe(),
-        "from": period.start.isoformat() if metric.date_column else None,
-        "to": period.end.isoformat() if metric.date_column else None,
+        "from": shown.start.isoformat() if metric.date_column else None,
+        "to": shown.end.isoformat() if metric.date_column else None,
+        "note": note or None,
         "columns": list(rows[0]) if rows else [],
         "rows": rows,
     }

@@ -82,9 +82,11 @@ def insights(request: flask.Request) -> flask.Response:
     if endpoint == "index":
         return json_response(service.list_metrics(), headers=DATA_HEADERS)
     query = parse(PeriodQuery, request.args.to_dict())
+    today = utcnow().date()
     out = service.read_metric(
         name=args["name"],
-        period=resolve_period(query, today=utcnow().date()),
+        period=resolve_period(query, today=today),
+        today=today,
         reader=_reader(),
         project=get_settings().project_id,
         dataset=get_settings().analytics_dataset,

@@ -19,6 +19,7 @@ from common.errors import Forbidden, InvalidInput, NotFound
 from common.http import parse
 from common.insights import service
 from common.insights.metrics import (
+    COMPLETE_DAYS,
     MAX_DAYS,
     MAX_HOURLY_DAYS,
     MAX_ROWS,
@@ -31,6 +32,7 @@ from common.insights.metrics import (
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 22)
+WHERE = {"project": "p", "dataset": "d"}  # the analytics dataset read_metric queries
 
 
 def _sql_of(view: str) -> str:
@@ -132,7 +134,12 @@ def test_a_metric_comes_back_as_json_ready_rows_with_its_chart() -> None:
     )
     period = Period(date(2026, 11, 16), TODAY)
     out = service.read_metric(
-        name="daily_active_users", period=period, reader=reader, project="p", dataset="d"
+        name="daily_active_users",
+        period=period,
+        today=TODAY,
+        reader=reader,
+        project="p",
+        dataset="d",
     )
     assert reader.calls[0][1] == {"start": date(2026, 11, 16), "end": TODAY}
     assert (out["from"], out["to"], out["dated"]) == ("2026-11-16", "2026-11-22", True)
@@ -153,7 +160,12 @@ def test_a_metric_comes_back_as_json_ready_rows_with_its_chart() -> None:
 def test_an_undated_metric_ignores_the_range() -> None:
     reader = RecordingReader([])
     out = service.read_metric(
-        name="ab_results", period=Period(TODAY, TODAY), reader=reader, project="p", dataset="d"
+        name="ab_results",
+        period=Period(TODAY, TODAY),
+        today=TODAY,
+        reader=reader,
+        project="p",
+        dataset="d",
     )
     assert reader.calls[0][1] == {}
     assert (out["from"], out["to"], out["rows"], out["columns"]) == (None, None, [], [])
@@ -165,6 +177,7 @@ def test_an_unknown_metric_is_not_found_and_never_queried() -> None:
         service.read_metric(
             name="events; DROP TABLE x",
             period=Period(TODAY, TODAY),
+            today=TODAY,
             reader=reader,
             project="p",
             dataset="d",
@@ -182,19 +195,17 @@ def test_an_hourly_metric_refuses_a_range_its_row_limit_would_cut(name: str) -> 
     assert metric.max_days == MAX_HOURLY_DAYS and metric.limit >= MAX_HOURLY_DAYS * 24
     reader = RecordingReader([])
     longest = Period(TODAY - timedelta(days=MAX_HOURLY_DAYS - 1), TODAY)
-    service.read_metric(name=name, period=longest, reader=reader, project="p", dataset="d")
+    service.read_metric(name=name, period=longest, today=TODAY, reader=reader, **WHERE)
     assert len(reader.calls) == 1
     too_long = Period(longest.start - timedelta(days=1), TODAY)
     with pytest.raises(InvalidInput) as e:
-        service.read_metric(name=name, period=too_long, reader=reader, project="p", dataset="d")
+        service.read_metric(name=name, period=too_long, today=TODAY, reader=reader, **WHERE)
     assert (e.value.status, e.value.code, e.value.field) == (400, "invalid_range", "from")
     assert str(MAX_HOURLY_DAYS) in e.value.message
     assert len(reader.calls) == 1  # never queried
     # A daily metric takes the full range.
     year = Period(TODAY - timedelta(days=MAX_DAYS - 1), TODAY)
-    service.read_metric(
-        name="daily_active_users", period=year, reader=reader, project="p", dataset="d"
-    )
+    service.read_metric(name="daily_active_users", period=year, today=TODAY, reader=reader, **WHERE)
 
 
 @pytest.mark.parametrize(
@@ -263,3 +274,26 @@ def test_a_range_ending_outside_the_product_s_years_is_refused(end) -> None:
     with pytest.raises(InvalidInput) as refused:
         resolve_period(PeriodQuery(end=end), today=TODAY)  # not an OverflowError (500)
     assert (refused.value.code, refused.value.field) == ("invalid_range", "to")
+
+
+def test_a_metric_from_the_events_starts_where_retention_leaves_them_complete() -> None:
+    # Retention deletes a 30-day user's events after 30 days, anonymised ones stay: an older
+    # day read from the events would undercount (and mix) its users. The materialised daily
+    # aggregates were counted while every event was there.
+    floor = TODAY - timedelta(days=COMPLETE_DAYS - 1)
+    reader = RecordingReader([])
+    quarter = Period(TODAY - timedelta(days=89), TODAY)
+    out = service.read_metric(
+        name="daily_active_users", period=quarter, today=TODAY, reader=reader, **WHERE
+    )
+    assert reader.calls[-1][1] == {"start": floor, "end": TODAY}
+    assert out["from"] == floor.isoformat() and str(floor) in out["note"]
+    old = Period(TODAY - timedelta(days=89), floor - timedelta(days=1))
+    out = service.read_metric(
+        name="daily_active_users", period=old, today=TODAY, reader=reader, **WHERE
+    )
+    assert len(reader.calls) == 1 and out["rows"] == [] and out["note"]  # nothing to ask
+    out = service.read_metric(
+        name="daily_activity", period=quarter, today=TODAY, reader=reader, **WHERE
+    )
+    assert reader.calls[-1][1]["start"] == quarter.start and out["note"] is None

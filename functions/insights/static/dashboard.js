@@ -212,6 +212,7 @@
       return figure;
     }
     figure.setAttribute("data-rows", data.rows.length);
+    if (data.note) figure.append(el("p", { class: "note" }, data.note));
     if (!data.rows.length) {
       figure.append(el("p", { class: "empty" }, "No data in this range."));
       return figure;
