@@ -22,6 +22,7 @@ from pydantic.json_schema import models_json_schema
 
 from scripts.openapi_endpoints import (
     BACKEND_DEADLINE,
+    BACKEND_PATHS,
     DEFAULT_DEADLINE,
     ENDPOINTS,
     ERRORS,
@@ -226,6 +227,14 @@ def gateway(doc: dict) -> dict:
     for ep in ENDPOINTS:
         op = out["paths"][ep.path][ep.method]
         op["x-google-backend"] = ep.backend
+        if ep.path in BACKEND_PATHS:  # the function at another path (BACKEND_PATHS)
+            op["x-google-backend"] = f"{ep.backend}_{ep.operation_id}"
+            out["x-google-api-management"]["backends"][op["x-google-backend"]] = {
+                "address": "${" + ep.backend + "_url}" + BACKEND_PATHS[ep.path],
+                "pathTranslation": "CONSTANT_ADDRESS",
+                "jwtAudience": "${" + ep.backend + "_url}",
+                "deadline": BACKEND_DEADLINE.get(ep.backend, DEFAULT_DEADLINE),
+            }
         if op["security"]:  # the claim is the function's to check; the gateway knows no roles
             op["security"] = [{"firebase": []}]
     return out

@@ -246,6 +246,12 @@ BACKEND_DEADLINE = {
 }
 
 
+# Cloud Run's front end answers some paths ending in "z" itself, /healthz among them (a known
+# issue of Cloud Run: the request never reaches the function, the caller gets Google's 404). API
+# Gateway keeps the public path and calls the function at this one instead.
+BACKEND_PATHS = {"/healthz": "/health"}
+
+
 # --- Endpoints ------------------------------------------------------------------------------
 
 

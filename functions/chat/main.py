@@ -35,6 +35,9 @@ ROUTES = Routes(
         "/v2/sessions/<session_id>/turns": ("list_turns", ("GET",)),
         "/api/chat/enhanced": ("legacy_chat", ("POST",)),
         "/healthz": ("healthz", ("GET",)),
+        # The same, where API Gateway asks for it: Cloud Run answers /healthz itself
+        # (scripts/openapi_endpoints.BACKEND_PATHS).
+        "/health": ("healthz", ("GET",)),
     }
 )
 HEALTH_RETRY_AFTER = 30  # seconds: a degraded /healthz's 503, as every 503 says when to retry
