@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from common.events import Event, EventPublisher
 from common.sessions.state import SessionState
@@ -87,9 +87,11 @@ class SessionStore(Protocol):
 
     def list_turns(self, session_id: str, *, after: int, limit: int) -> list[dict]: ...
 
-    def record_anomaly(self, *, uid: str, activity: dict, events: list[Event]) -> bool:
-        """Set `activity`'s fields in the user's activity record and write the events; False,
-        with nothing written, if the record is gone (the user was erased meanwhile)."""
+    def record_anomaly(
+        self, *, uid: str, activity: dict, events: list[Event], version: Any = None
+    ) -> bool:
+        """Set `activity`'s fields in the user's activity record and write the events, if the
+        record is still at `version` (as read); False, with nothing written, if not."""
 
 
 class OutboxStore(Protocol):

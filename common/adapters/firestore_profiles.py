@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from common.adapters.firestore_calls import bounded, storage_errors
@@ -31,6 +31,9 @@ APPLIED, DEVICES = "applied_events", "devices"
 PRODUCER_CURSORS = "producer_cursors"
 DEFERRED_NOTIFICATIONS = "deferred_notifications"  # pushes waiting out quiet hours (owner_uid)
 BATCH = 400  # Firestore allows 500 writes per batch
+# How long the activity record outlives a finished erasure as a tombstone: longer than a turn
+# can take (the chat function's timeout is 60 s); then the cleanup job and TTL delete it.
+ERASURE_TOMBSTONE = timedelta(minutes=10)
 IN_PROGRESS = "in_progress"  # erasures/{user_key}.firestore until the user's documents are gone
 DONE = "done"  # erasures/{user_key}.firestore and .analytics once that part is finished
 
@@ -235,8 +238,13 @@ def erase_user(
                 snap.reference.update({"cursor": None}, **bounded())  # starts over
         # Last, and together: while the activity record says erased_at, the user's turns and
         # device registrations are refused (they read it), so nothing lands after the listing.
+        # The record becomes a tombstone rather than going: a turn that began before the
+        # erasure, when the user had no record, commits on the condition that there is none
+        # (common.adapters.firestore_sessions), so it fails, reads again and finds the erasure.
+        # It holds nothing but when, and expires when no turn can still be in flight.
         batch = db.batch()
-        batch.delete(db.collection(ACTIVITY).document(uid))
+        tombstone = {"erasure_done_at": now, "expires_at": now + ERASURE_TOMBSTONE}
+        batch.set(db.collection(ACTIVITY).document(uid), tombstone)
         batch.update(erasure_ref, {"firestore": DONE, "completed_at": now, "uid": DELETE_FIELD})
         batch.commit(**bounded())
     return counts
@@ -272,8 +280,6 @@ class FirestorePreferenceWriter:
         occurred_at: datetime,
         now: datetime,
     ) -> bool:
-        from datetime import timedelta
-
         from google.api_core import exceptions
         from google.cloud import firestore
         from google.cloud.firestore import DELETE_FIELD

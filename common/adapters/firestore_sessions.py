@@ -211,20 +211,24 @@ class FirestoreSessionStore:
             "This conversation is busy; try again.", code="session_busy", retry_after=1
         )
 
-    def record_anomaly(self, *, uid: str, activity: dict, events: list[Event]) -> bool:
-        """The limit's end (the recent turns are left as concurrent commits wrote them) and
-        the anomaly event; False, with nothing written, when the activity record is gone (an
-        erasure deleted it: it must not come back)."""
+    def record_anomaly(
+        self, *, uid: str, activity: dict, events: list[Event], version: Any = None
+    ) -> bool:
+        """The limit's end and the anomaly event, on the condition that the activity record is
+        as the turn read it (`version`); False, with nothing written, when it is not: a
+        concurrent turn changed it (the next turn is judged again), or an erasure marked or
+        deleted it (a limit from before must not come back)."""
         from google.api_core import exceptions
 
+        only_if = {"option": self._db.write_option(last_update_time=version)} if version else {}
         batch = self._db.batch()
-        batch.update(self._db.collection(ACTIVITY).document(uid), activity)
+        batch.update(self._db.collection(ACTIVITY).document(uid), activity, **only_if)
         for event in events:
             batch.set(self._outbox_ref(event.event_id), self._outbox_doc(event))
         try:
             with storage_errors():
                 batch.commit(**bounded())
-        except exceptions.NotFound:
+        except (exceptions.NotFound, exceptions.FailedPrecondition):
             return False
         return True
 

@@ -468,7 +468,9 @@ def _limit(
         event = user_event("anomaly.detected", session_id, data)
         doc = activity_doc(activity, limited_until=until)
         limit = {k: doc[k] for k in ("limited_until", "expires_at")}  # `recent` stays as stored
-        if store.record_anomaly(uid=uid, activity=limit, events=[event]):
+        if store.record_anomaly(
+            uid=uid, activity=limit, events=[event], version=context.activity_version
+        ):
             deliver_now([event], publisher=publisher, outbox=outbox, now=now)
     raise RateLimited(
         "You're sending messages faster than a conversation needs; wait a moment.",

@@ -286,8 +286,13 @@ def test_erasure_leaves_nothing_behind(api, user, other_user, firestore_db):
     assert r.status_code == 200, r.text
     assert r.json()["deleted"]["sessions"] == 1 and r.json()["deleted"]["turns"] == 2
     # Every document in the database, by id or content: only the erasure record keeps the key
-    # (the cleanup job needs it to erase the analytics rows).
-    assert _documents_about(firestore_db, user.uid, subject) == {f"erasures/{subject}"}
+    # (the cleanup job needs it to erase the analytics rows), and the activity record's
+    # tombstone says no more than when (a turn in flight fails on it; it expires in 10 min).
+    left = _documents_about(firestore_db, user.uid, subject)
+    assert left == {f"erasures/{subject}", f"activity/{user.uid}"}
+    tombstone = firestore_db.document(f"activity/{user.uid}").get().to_dict()
+    assert set(tombstone) == {"erasure_done_at", "expires_at"}
+    assert tombstone["expires_at"] - tombstone["erasure_done_at"] == timedelta(minutes=10)
     assert walk.get().get("cursor") is None  # the walk starts over
     walk.delete()
 

@@ -16,7 +16,12 @@ import pytest
 from common import clients
 from common.adapters.bigquery_erasure import BigQueryAnalyticsEraser
 from common.adapters.firestore_cleanup import JOB_STATE, NEEDS_OPERATOR, FirestoreCleanupStore
-from common.adapters.firestore_profiles import BATCH, FirestoreProfileStore, erase_user
+from common.adapters.firestore_profiles import (
+    BATCH,
+    ERASURE_TOMBSTONE,
+    FirestoreProfileStore,
+    erase_user,
+)
 from common.adapters.firestore_sessions import FirestoreSessionStore
 from common.cleanup import ERASURE_RESUME_AFTER, run_cleanup
 from common.config import get_settings
@@ -99,12 +104,17 @@ def _documents(db) -> dict[str, dict]:
     return {s.reference.path: s.to_dict() for s in snaps}
 
 
+TOMBSTONE = {"erasure_done_at", "expires_at"}  # what a finished erasure leaves of activity/{uid}
+
+
 def _about(docs: dict[str, dict], *ids: str) -> set[str]:
-    """The paths whose path or content holds any of `ids`."""
+    """The paths whose path or content holds any of `ids`, but for the erasure's tombstone
+    (no data, gone in ERASURE_TOMBSTONE: it makes a turn in flight fail)."""
     return {
         path
         for path, doc in docs.items()
         if any(i in path + " " + json.dumps(doc, default=str) for i in ids)
+        and set(doc) != TOMBSTONE
     }
 
 
@@ -138,7 +148,11 @@ def test_a_user_with_more_documents_than_a_batch_is_erased_completely(db) -> Non
     # Only the erasure record keeps the key (the cleanup job needs it for the analytics rows),
     # and no longer the uid; the other user lost nothing.
     assert _about(left, uid, ukey) == {f"erasures/{ukey}"}
-    assert set(left) == kept | {walk, f"erasures/{ukey}"}
+    assert set(left) == kept | {walk, f"erasures/{ukey}", f"activity/{uid}"}
+    assert left[f"activity/{uid}"] == {
+        "erasure_done_at": NOW,
+        "expires_at": NOW + ERASURE_TOMBSTONE,
+    }
     assert left[walk]["cursor"] is None  # the walk starts over
     assert left[f"erasures/{ukey}"] == {
         "requested_at": NOW,
@@ -230,7 +244,9 @@ def test_an_erasure_cut_off_after_its_first_batch_is_finished_by_the_cleanup_job
     assert report.erasures_finished == 1 and report.complete
     docs = _documents(db)
     assert _about(docs, uid, ukey) == {erasure}
-    assert set(docs) == kept | {walk, erasure, JOB_STATE}  # and where the orphan scan stopped
+    # and where the orphan scan stopped, and the activity record's tombstone
+    assert set(docs) == kept | {walk, erasure, JOB_STATE, f"activity/{uid}"}
+    assert set(docs[f"activity/{uid}"]) == TOMBSTONE
     assert docs[walk]["cursor"] is None
     record = docs[erasure]
     assert record["firestore"] == "done" and record["completed_at"] == later
@@ -238,7 +254,9 @@ def test_an_erasure_cut_off_after_its_first_batch_is_finished_by_the_cleanup_job
     # Its analytics part goes on as for any erasure: rows deleted on every run until settled.
     assert record["analytics"] == "pending" and record["analytics_last_run_at"] == later
     again = run_cleanup(store=store, analytics=analytics, now=later + HOUR)
-    assert again.erasures_finished == 0 and again.deleted == 0
+    assert again.erasures_finished == 0
+    assert again.deleted == again.expired_deleted["activity"] == 1  # the tombstone, expired
+    assert f"activity/{uid}" not in _documents(db)
 
 
 def test_a_repeated_delete_finishes_an_erasure_cut_off_half_way(db) -> None:
@@ -254,7 +272,7 @@ def test_a_repeated_delete_finishes_an_erasure_cut_off_half_way(db) -> None:
     docs = _documents(db)
     assert _about(docs, uid, ukey) == {f"erasures/{ukey}"}
     assert docs[f"erasures/{ukey}"]["firestore"] == "done"
-    assert not mine & set(docs)
+    assert mine & set(docs) == {f"activity/{uid}"} and set(docs[f"activity/{uid}"]) == TOMBSTONE
 
 
 def test_an_erasure_out_of_time_stops_after_a_batch_and_is_finished_later(db) -> None:
@@ -338,6 +356,7 @@ def test_nothing_written_for_a_user_while_their_erasure_runs_is_left_behind(db) 
     [recipient] = audience.recipients([(uid, ukey)])
     assert not recipient.erased
     register = dict(uid=uid, token="t" * 40, platform="ios", previous_token=None)
+    read = db.document(f"activity/{uid}").get().update_time  # as a turn being limited read it
 
     _cut_off_erasure(db, uid, ukey)  # its turns went first; the rest waits for the next run
     left = _about(_documents(db), uid, ukey)
@@ -358,7 +377,7 @@ def test_nothing_written_for_a_user_while_their_erasure_runs_is_left_behind(db) 
     # Done: a rate limit judged on the activity read before cannot bring the record back, and
     # a producer's run that began before the erasure still skips the user...
     limit = {"limited_until": NOW + HOUR, "expires_at": NOW + DAY}
-    assert sessions.record_anomaly(uid=uid, activity=limit, events=[]) is False
+    assert sessions.record_anomaly(uid=uid, activity=limit, events=[], version=read) is False
     db.document(f"erasures/{ukey}").update({"analytics": "done"})  # as the cleanup job does
     assert audience.enqueue([_outgoing(uid, ukey)], due=NOW, now=NOW) == []
     assert _about(_documents(db), uid, ukey) == {f"erasures/{ukey}"}
