@@ -84,7 +84,9 @@ def fold_turn(
         tones=(summary.tones + (tone,))[-MAX_ITEMS:],
         topics=_merge(summary.topics, list(topics)),
         turns_folded=summary.turns_folded + 1,
-        since=summary.since if summary.since is not None else at,
+        # The first fold's date; a summary folded before dates were kept stays undated, and so
+        # as old as its session (common.sessions.state.holds_before), until retention refolds it.
+        since=summary.since if summary.turns_folded else at,
     )
 
 

@@ -168,5 +168,9 @@ def test_a_summary_folded_before_its_date_was_kept_is_as_old_as_its_session():
     legacy = replace(state, summary=replace(state.summary, since=None))
     assert holds_before(legacy, NOW + timedelta(seconds=1))  # the session began at NOW
     assert not holds_before(legacy, NOW)
+    # and stays so when more turns are folded in: dating it by them would hide its old words
+    later = append_turn(legacy, _turn(7), now=NOW, ttl=TTL, window_size=5, persona_scores={})
+    assert later.summary.turns_folded == 3 and later.summary.since is None
+    assert holds_before(later, NOW + timedelta(seconds=1))
     unfolded = _session(5)  # every turn still in the window: only their own dates count
     assert not holds_before(unfolded, NOW) and holds_before(unfolded, NOW + timedelta(minutes=1))
