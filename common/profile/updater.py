@@ -80,10 +80,11 @@ def delta_for(event: Event) -> ProfileDelta | None:
             delta.add(f"hourly.h{hour}", 1)
         if d.get("turn_index") == 0:
             delta.add("sessions", 1)
-        # Per day, the sessions used that day (a conversation kept going daily counts each day;
-        # events from before the flag count only a session's start).
+            delta.add(f"daily.{day}.sessions", 1)  # conversations begun (the weekly insight)
+        # Per day, the sessions used that day, for engagement: a conversation kept going daily
+        # counts on each day (events from before the flag: on the day it began).
         if d.get("first_turn_of_day", d.get("turn_index") == 0):
-            delta.add(f"daily.{day}.sessions", 1)
+            delta.add(f"daily.{day}.active_sessions", 1)
         previous = d.get("previous_persona")
         # After the crisis safety message (shown under the care persona, written by no persona)
         # what the user does next says nothing about a persona; older events lack the flag.
@@ -142,8 +143,13 @@ def profile_from_doc(prefs: dict | None, *, personalization: bool, now: datetime
     daily = prefs.get("daily") or {}
     recent = {
         k: sum(float((daily.get(day) or {}).get(k, 0)) for day in days)
-        for k in ("turns", "sessions", "feedback")
+        for k in ("turns", "feedback")
     }
+    # Days counted before active_sessions was kept have the sessions begun instead.
+    recent["active_sessions"] = sum(
+        float(counts.get("active_sessions", counts.get("sessions", 0)))
+        for counts in (daily.get(day) or {} for day in days)
+    )
     hourly = prefs.get("hourly") or {}
     stats = {}
     for p, counts in (prefs.get("stats") or {}).items():
@@ -157,7 +163,7 @@ def profile_from_doc(prefs: dict | None, *, personalization: bool, now: datetime
             "hourly": [int(hourly.get(f"h{h}", 0)) for h in range(HOURS)],
             "engagement": engagement_score(
                 turns_7d=int(recent["turns"]),
-                sessions_7d=int(recent["sessions"]),
+                sessions_7d=int(recent["active_sessions"]),
                 feedback_7d=int(recent["feedback"]),
             ),
             "turns": int(prefs.get("turns", 0)),

@@ -127,7 +127,9 @@ def test_a_conversation_kept_going_daily_counts_as_a_session_on_each_day() -> No
             doc = applied(doc, turn(day, index, first_of_day=i == 0))
             index += 1
     daily = profile_from_doc(doc, personalization=True, now=now)
-    assert doc["sessions"] == 1 and sum(d["sessions"] for d in doc["daily"].values()) == 8
+    assert sum(d["active_sessions"] for d in doc["daily"].values()) == 8
+    # one conversation begun, as the weekly insight counts them
+    assert doc["sessions"] == sum(d.get("sessions", 0) for d in doc["daily"].values()) == 1
 
     # The same turns as events from before the flag count only the session's start.
     old = applied({}, turn(1, 0, first_of_day=None))
@@ -135,3 +137,7 @@ def test_a_conversation_kept_going_daily_counts_as_a_session_on_each_day() -> No
         old = applied(old, turn(2 + (i - 1) // 3, i, first_of_day=None))
     before = profile_from_doc(old, personalization=True, now=now)
     assert round(before.engagement, 2) == 0.26 and round(daily.engagement, 2) == 0.59
+    # Days counted before active_sessions existed read their sessions begun instead.
+    for counts in doc["daily"].values():
+        counts["sessions"] = counts.pop("active_sessions")
+    assert profile_from_doc(doc, personalization=True, now=now).engagement == daily.engagement
