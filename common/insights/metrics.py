@@ -59,6 +59,7 @@ class Metric:
     # Computed from the events table, which retention thins out (COMPLETE_DAYS); False for a
     # materialised table, whose days were counted while every event was there.
     from_events: bool = True
+    looks_back_days: int = 0  # each row compares with this many days before its own
 
     def describe(self) -> dict:
         return {
@@ -128,6 +129,7 @@ METRICS: dict[str, Metric] = _metrics(
             "progress (days < 7) is compared with the same days of the week before."
         ),
         view="engagement_trend",
+        looks_back_days=7,  # the week before
         chart=Chart(
             kind="bar",
             x="week_start",
@@ -368,8 +370,9 @@ def check_period(metric: Metric, period: Period) -> None:
 
 def complete_period(metric: Metric, period: Period, *, today: date) -> tuple[Period | None, str]:
     """The part of `period` a metric can answer completely, and a note when that is less: a
-    metric from the events starts COMPLETE_DAYS ago at the earliest (None: nothing is left)."""
-    floor = today - timedelta(days=COMPLETE_DAYS - 1)
+    metric from the events starts COMPLETE_DAYS ago at the earliest, less the days each row
+    looks back over (None: nothing is left)."""
+    floor = today - timedelta(days=COMPLETE_DAYS - 1 - metric.looks_back_days)
     if not metric.date_column or not metric.from_events or period.start >= floor:
         return period, ""
     note = (

@@ -247,12 +247,14 @@ def test_engagement_trend_compares_with_the_week_before(bq, dataset):
     weekly = {r["week_start"]: r for r in rows(bq, dataset, "weekly_active_users")}
     trend = {r["week_start"]: r for r in rows(bq, dataset, "engagement_trend")}
     this = trend[week_start(D0.date())]
-    # D0's week is the newest: compared with the same days of the week before
+    # D0's week is the newest: compared with the week before up to the same moment of the week
     assert this["days"] == (D0.date() - week_start(D0.date())).days + 1
     last_week = week_start(D0.date()) - timedelta(days=7)
-    until = last_week + timedelta(days=this["days"] - 1)
-    same_days = rows(bq, dataset, "turns", f"WHERE day BETWEEN '{last_week}' AND '{until}'")
-    previous = {"turns": len(same_days)} if last_week in weekly else None
+    as_of = max(t["occurred_at"] for t in rows(bq, dataset, "turns"))
+    until = as_of - timedelta(days=7)
+    same_time = rows(bq, dataset, "turns", f"WHERE week_start = '{last_week}'")
+    same_time = [t for t in same_time if t["occurred_at"] <= until]
+    previous = {"turns": len(same_time)} if last_week in weekly else None
     assert this["turns"] == weekly[week_start(D0.date())]["turns"]
     assert this["prev_turns"] == (previous["turns"] if previous else None)
     # per user: the keyed users' turns only (that week has an anonymised user's turn too)

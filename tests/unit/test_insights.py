@@ -297,3 +297,8 @@ def test_a_metric_from_the_events_starts_where_retention_leaves_them_complete() 
         name="daily_activity", period=quarter, today=TODAY, reader=reader, **WHERE
     )
     assert reader.calls[-1][1]["start"] == quarter.start and out["note"] is None
+    # A week's change is against the week before: that one must be complete too.
+    service.read_metric(
+        name="engagement_trend", period=quarter, today=TODAY, reader=reader, **WHERE
+    )
+    assert reader.calls[-1][1]["start"] == floor + timedelta(days=7)

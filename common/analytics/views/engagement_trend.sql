@@ -2,15 +2,19 @@
 -- previous week and the relative change (NULL when the previous week had none). Turns per user
 -- counts the turns of keyed users only: anonymised users' turns have no user to divide by, and a
 -- change in their share must not read as a change in engagement.
--- The week in progress (the newest turn's) covers `days` days so far; it is compared with the
--- same days of the week before, not with all seven, which read as a drop every weekday but
--- Sunday. Every other week covers 7.
+-- The week in progress (the newest turn's) has run for `days` days so far (the last one maybe in
+-- part); it is compared with the week before up to the same moment of the week, not with all of
+-- it, which read as a drop every day but Sunday. Every other week covers 7.
 WITH clock AS (
-  SELECT MAX(day) AS as_day, MAX(week_start) AS this_week
+  SELECT MAX(occurred_at) AS as_of, MAX(week_start) AS this_week
   FROM `${project}.${dataset}.turns`
 ),
 reached AS (
-  SELECT this_week, DATE_DIFF(as_day, this_week, DAY) + 1 AS days FROM clock
+  SELECT
+    this_week,
+    DATE_DIFF(DATE(as_of), this_week, DAY) + 1 AS days,
+    TIMESTAMP_DIFF(as_of, TIMESTAMP(this_week), SECOND) AS into_week  -- seconds since Monday
+  FROM clock
 ),
 weekly AS (
   SELECT
@@ -19,15 +23,16 @@ weekly AS (
     COUNT(*) AS turns,
     COUNTIF(t.user_key IS NOT NULL) AS keyed_turns,
     COUNT(DISTINCT t.session_id) AS sessions,
-    -- the same over the week's first r.days days, for the week after it when that is in progress
-    COUNT(DISTINCT IF(DATE_DIFF(t.day, t.week_start, DAY) < r.days, t.user_key, NULL))
-      AS early_active_users,
-    COUNTIF(DATE_DIFF(t.day, t.week_start, DAY) < r.days) AS early_turns,
-    COUNTIF(DATE_DIFF(t.day, t.week_start, DAY) < r.days AND t.user_key IS NOT NULL)
-      AS early_keyed_turns,
-    COUNT(DISTINCT IF(DATE_DIFF(t.day, t.week_start, DAY) < r.days, t.session_id, NULL))
-      AS early_sessions
-  FROM `${project}.${dataset}.turns` AS t
+    -- the same up to the moment of the week the week in progress has reached, for the week
+    -- after this one when that is the week in progress
+    COUNT(DISTINCT IF(t.into_week <= r.into_week, t.user_key, NULL)) AS early_active_users,
+    COUNTIF(t.into_week <= r.into_week) AS early_turns,
+    COUNTIF(t.into_week <= r.into_week AND t.user_key IS NOT NULL) AS early_keyed_turns,
+    COUNT(DISTINCT IF(t.into_week <= r.into_week, t.session_id, NULL)) AS early_sessions
+  FROM (
+    SELECT *, TIMESTAMP_DIFF(occurred_at, TIMESTAMP(week_start), SECOND) AS into_week
+    FROM `${project}.${dataset}.turns`
+  ) AS t
   CROSS JOIN reached AS r
   GROUP BY t.week_start
 ),
