@@ -159,14 +159,8 @@ def test_a_metric_comes_back_as_json_ready_rows_with_its_chart() -> None:
 
 def test_an_undated_metric_ignores_the_range() -> None:
     reader = RecordingReader([])
-    out = service.read_metric(
-        name="ab_results",
-        period=Period(TODAY, TODAY),
-        today=TODAY,
-        reader=reader,
-        project="p",
-        dataset="d",
-    )
+    period = Period(TODAY, TODAY)
+    out = service.read_metric(name="ab_results", period=period, today=TODAY, reader=reader, **WHERE)
     assert reader.calls[0][1] == {}
     assert (out["from"], out["to"], out["rows"], out["columns"]) == (None, None, [], [])
 
@@ -174,14 +168,8 @@ def test_an_undated_metric_ignores_the_range() -> None:
 def test_an_unknown_metric_is_not_found_and_never_queried() -> None:
     reader = RecordingReader([])
     with pytest.raises(NotFound):
-        service.read_metric(
-            name="events; DROP TABLE x",
-            period=Period(TODAY, TODAY),
-            today=TODAY,
-            reader=reader,
-            project="p",
-            dataset="d",
-        )
+        name, period = "events; DROP TABLE x", Period(TODAY, TODAY)
+        service.read_metric(name=name, period=period, today=TODAY, reader=reader, **WHERE)
     assert reader.calls == []
 
 
