@@ -30,6 +30,10 @@ ERASURE_SETTLE = timedelta(hours=24)
 ERASURE_RESUME_AFTER = timedelta(minutes=10)
 # Collections whose documents expire on their own `expires_at` (TTL in production, best effort).
 EXPIRING_COLLECTIONS = ("turn_keys", "feedback", "activity")
+# The scans that go on where the last run stopped (CleanupStore.scan_start).
+ORPHAN_SCAN = "orphan_scan"
+RETENTION_SESSIONS_SCAN = "retention_sessions"
+RETENTION_TURNS_SCAN = "retention_turns"
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class SessionRef:
     session_id: str
     owner_uid: str
     last_interaction_at: datetime
+    at: datetime | None = None  # the value of the field the scan that found it is ordered by
 
 
 @dataclass(frozen=True)
@@ -72,22 +77,25 @@ class CleanupStore(Protocol):
         """Turns past their own expires_at (and at or after `since`) whose session is gone or
         expired: production TTL deletes a session but never its subcollection."""
 
-    def orphan_scan_start(self) -> datetime | None:
-        """Where the orphan scan goes on (None: from the oldest turn)."""
+    def scan_start(self, scan: str) -> datetime | None:
+        """Where a scan goes on, as its ordering field's value (None: from the oldest)."""
 
-    def save_orphan_scan_start(self, value: datetime | None) -> None: ...
+    def save_scan_start(self, scan: str, value: datetime | None) -> None: ...
 
     def delete_expired(self, collection: str, *, now: datetime, limit: int) -> int: ...
 
     def inactive_sessions(
-        self, *, before: datetime, limit: int, cursor: Any
-    ) -> tuple[list[SessionRef], Any]: ...
+        self, *, before: datetime, limit: int, cursor: Any, since: datetime | None = None
+    ) -> tuple[list[SessionRef], Any]:
+        """Sessions whose last turn is before `before` (and at or after `since`), oldest first,
+        with `at` their last_interaction_at; and the cursor of the next page (None at the end)."""
 
     def delete_sessions(self, session_ids: list[str]) -> tuple[int, int]: ...
 
     def sessions_started_before(
-        self, *, before: datetime, limit: int, cursor: Any
-    ) -> tuple[list[SessionRef], Any]: ...
+        self, *, before: datetime, limit: int, cursor: Any, since: datetime | None = None
+    ) -> tuple[list[SessionRef], Any]:
+        """The same by created_at."""
 
     def delete_turns_before(self, session_id: str, before: datetime) -> int:
         """Delete the session's turns created before `before`; how many."""
@@ -295,16 +303,39 @@ def _orphan_turns(
 ) -> None:
     """Old turns of sessions still in use match the query too and are skipped, so each run goes
     on where the last one stopped instead of re-reading them from the oldest every time."""
-    since, cursor, reached = store.orphan_scan_start(), None, None
+    since, cursor, reached = store.scan_start(ORPHAN_SCAN), None, None
     for _ in rounds():
         scan = store.delete_orphan_turns(now=now, limit=batch_size, cursor=cursor, since=since)
         report.orphan_turns_deleted += scan.deleted
         cursor, reached = scan.cursor, scan.reached or reached
         if cursor is None:  # reached the end: the next run starts from the oldest again
-            store.save_orphan_scan_start(None)
+            store.save_scan_start(ORPHAN_SCAN, None)
             return
     if reached is not None:  # out of batches or time; none at all: keep the saved place
-        store.save_orphan_scan_start(reached)
+        store.save_scan_start(ORPHAN_SCAN, reached)
+
+
+def _session_scan(
+    store: CleanupStore,
+    rounds: Rounds,
+    scan: str,
+    fetch: Callable[..., tuple[list[SessionRef], Any]],
+    handle: Callable[[list[SessionRef]], None],
+) -> None:
+    """A scan of sessions in the order of one field that goes on where the last run stopped:
+    started over from the oldest each run, a run's bound (25 batches of 200) would never
+    reach the sessions after the first 5,000. A lap's end starts the next one from the oldest,
+    so sessions passed over once (not yet due) are looked at again."""
+    since, cursor, reached = store.scan_start(scan), None, None
+    for _ in rounds():
+        sessions, cursor = fetch(since=since, cursor=cursor)
+        handle(sessions)
+        reached = sessions[-1].at if sessions else reached
+        if cursor is None:
+            store.save_scan_start(scan, None)
+            return
+    if reached is not None:
+        store.save_scan_start(scan, reached)
 
 
 def retention_cutoff(now: datetime, retention_days: int) -> datetime:
@@ -328,9 +359,11 @@ def _retention_sessions(
     """Sessions whose last turn is older than the owner's retention, even if not yet expired
     (a long SESSION_TTL_HOURS). Only sessions older than the shortest choice are looked at."""
     before = retention_cutoff(now, min(RETENTION_CHOICES))
-    cursor = None
-    for _ in rounds():
-        sessions, cursor = store.inactive_sessions(before=before, limit=batch_size, cursor=cursor)
+
+    def fetch(**where: Any) -> tuple[list[SessionRef], Any]:
+        return store.inactive_sessions(before=before, limit=batch_size, **where)
+
+    def handle(sessions: list[SessionRef]) -> None:
         due = [
             s.session_id
             for s, cutoff in _owner_cutoffs(store, sessions, now)
@@ -340,8 +373,8 @@ def _retention_sessions(
             deleted_sessions, deleted_turns = store.delete_sessions(due)
             report.retention_sessions_deleted += deleted_sessions
             report.retention_turns_deleted += deleted_turns
-        if cursor is None:
-            return
+
+    _session_scan(store, rounds, RETENTION_SESSIONS_SCAN, fetch, handle)
 
 
 def _retention_turns(
@@ -351,19 +384,19 @@ def _retention_turns(
     to one conversation every day): only sessions started before the shortest choice can hold
     them, and those are few."""
     before = retention_cutoff(now, min(RETENTION_CHOICES))
-    cursor = None
-    for _ in rounds():
-        sessions, cursor = store.sessions_started_before(
-            before=before, limit=batch_size, cursor=cursor
-        )
+
+    def fetch(**where: Any) -> tuple[list[SessionRef], Any]:
+        return store.sessions_started_before(before=before, limit=batch_size, **where)
+
+    def handle(sessions: list[SessionRef]) -> None:
         for s, cutoff in _owner_cutoffs(store, sessions, now):
             if s.last_interaction_at >= cutoff:  # else the whole session is due (phase above)
                 report.retention_turns_deleted += store.delete_turns_before(s.session_id, cutoff)
                 # The session document repeats older turns: in its window, and in the summary
                 # of those that left it (what the user tried, in their words).
                 report.retention_sessions_trimmed += store.forget_before(s.session_id, cutoff)
-        if cursor is None:
-            return
+
+    _session_scan(store, rounds, RETENTION_TURNS_SCAN, fetch, handle)
 
 
 def _erase_rows(

@@ -167,15 +167,15 @@ class FirestoreCleanupStore:
         more = snaps[-1] if len(snaps) == limit else None
         return OrphanScan(len(orphans), more, snaps[-1].get("expires_at"))
 
-    def orphan_scan_start(self) -> datetime | None:
+    def scan_start(self, scan: str) -> datetime | None:
         with storage_errors():
             snap = self._db.document(JOB_STATE).get(timeout=READ_TIMEOUT)
-        return snap.get("orphan_scan_from") if snap.exists else None
+        return (snap.to_dict() or {}).get(f"{scan}_from") if snap.exists else None
 
-    def save_orphan_scan_start(self, value: datetime | None) -> None:
+    def save_scan_start(self, scan: str, value: datetime | None) -> None:
         with storage_errors():
             self._db.document(JOB_STATE).set(
-                {"orphan_scan_from": value}, merge=True, timeout=READ_TIMEOUT
+                {f"{scan}_from": value}, merge=True, timeout=READ_TIMEOUT
             )
 
     def delete_expired(self, collection: str, *, now: datetime, limit: int) -> int:
@@ -191,30 +191,31 @@ class FirestoreCleanupStore:
         return len(refs)
 
     def inactive_sessions(
-        self, *, before: datetime, limit: int, cursor: Any
+        self, *, before: datetime, limit: int, cursor: Any, since: datetime | None = None
     ) -> tuple[list[SessionRef], Any]:
-        return self._sessions_before("last_interaction_at", before, limit, cursor)
+        return self._sessions_before("last_interaction_at", before, limit, cursor, since)
 
     def sessions_started_before(
-        self, *, before: datetime, limit: int, cursor: Any
+        self, *, before: datetime, limit: int, cursor: Any, since: datetime | None = None
     ) -> tuple[list[SessionRef], Any]:
-        return self._sessions_before("created_at", before, limit, cursor)
+        return self._sessions_before("created_at", before, limit, cursor, since)
 
     def _sessions_before(
-        self, field: str, before: datetime, limit: int, cursor: Any
+        self, field: str, before: datetime, limit: int, cursor: Any, since: datetime | None
     ) -> tuple[list[SessionRef], Any]:
-        query = (
-            self._db.collection(SESSIONS)
-            .where(filter=_filter(field, "<", before))
-            .order_by(field)
-            .limit(limit)
-        )
+        query = self._db.collection(SESSIONS).where(filter=_filter(field, "<", before))
+        if since is not None:
+            query = query.where(filter=_filter(field, ">=", since))
+        query = query.order_by(field).limit(limit)
         if cursor is not None:
             query = query.start_after(cursor)
         with storage_errors():
             snaps = list(query.stream(timeout=READ_TIMEOUT))
         sessions = [
-            SessionRef(s.id, s.get("owner_uid") or "", s.get("last_interaction_at")) for s in snaps
+            SessionRef(
+                s.id, s.get("owner_uid") or "", s.get("last_interaction_at"), at=s.get(field)
+            )
+            for s in snaps
         ]
         return sessions, (snaps[-1] if len(snaps) == limit else None)
 

@@ -323,3 +323,31 @@ def test_retention_takes_older_words_out_of_a_session_still_in_use(db, bq) -> No
     assert (after.turn_count, after.last_interaction_at) == (6, state.last_interaction_at)
     again = run_cleanup(store=store, analytics=eraser, now=NOW)
     assert again.retention_sessions_trimmed == 0 and again.retention_turns_deleted == 0
+
+
+def test_the_retention_scan_goes_on_where_the_last_run_stopped(db, bq) -> None:
+    # A 365-day user's sessions, older than a 30-day user's, fill each run's one batch of 3:
+    # started over from the oldest every run, the 30-day user's sessions were never reached.
+    client, dataset = bq
+    for i in range(4):
+        _session(db, f"long-{i}", "bob", last=NOW - 50 * DAY + i * HOUR, expires=NOW + DAY,
+                 turns=[])  # fmt: skip
+    for i in range(2):
+        _session(db, f"short-{i}", "ada", last=NOW - 40 * DAY + i * HOUR, expires=NOW + DAY,
+                 turns=[NOW + DAY])  # fmt: skip
+    db.document("users/ada").set({"user_key": "k-ada", "settings": {"retention_days": 30}})
+    db.document("users/bob").set({"user_key": "k-bob", "settings": {"retention_days": 365}})
+    store = FirestoreCleanupStore(db)
+    eraser = BigQueryAnalyticsEraser(client, dataset=dataset)
+
+    runs = [
+        run_cleanup(store=store, analytics=eraser, now=NOW, batch_size=3, max_batches=1)
+        for _ in range(3)
+    ]
+
+    assert [r.retention_sessions_deleted for r in runs] == [0, 1, 1]
+    assert sorted(d.id for d in db.collection("sessions").stream()) == [
+        f"long-{i}" for i in range(4)
+    ]
+    assert _turn_ids(db, "short-0") == _turn_ids(db, "short-1") == []
+    assert db.document("jobs/session_cleanup").get().get("retention_sessions_from") is None

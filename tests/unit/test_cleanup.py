@@ -5,6 +5,7 @@ choice."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import hcl2
 from common.cleanup import (
     ERASURE_RESUME_AFTER,
     ERASURE_SETTLE,
+    RETENTION_SESSIONS_SCAN,
     AnalyticsRowsBuffered,
     AnalyticsUnavailable,
     OrphanScan,
@@ -39,6 +41,7 @@ class Store:
         self.sessions = {s.session_id: s for s in sessions}
         self.retention = retention or {}
         self.deleted: list[str] = []
+        self.scans: dict[str, datetime | None] = {}  # where each resumable scan goes on
 
     def delete_expired_sessions(self, *, now, limit):
         return 0, 0
@@ -46,24 +49,33 @@ class Store:
     def delete_orphan_turns(self, *, now, limit, cursor, since):
         return OrphanScan(0, None, None)
 
-    def orphan_scan_start(self):
-        return None
+    def scan_start(self, scan):
+        return self.scans.get(scan)
 
-    def save_orphan_scan_start(self, value):
-        pass
+    def save_scan_start(self, scan, value):
+        self.scans[scan] = value
 
     def delete_expired(self, collection, *, now, limit):
         return 0
 
-    def inactive_sessions(self, *, before, limit, cursor):
-        found = [s for s in self.sessions.values() if s.last_interaction_at < before]
-        return found, None
+    def inactive_sessions(self, *, before, limit, cursor, since=None):
+        """As Firestore pages them: oldest first, from `since`, `cursor` the page's offset."""
+        found = sorted(
+            (s for s in self.sessions.values() if s.last_interaction_at < before),
+            key=lambda s: s.last_interaction_at,
+        )
+        found = [s for s in found if since is None or s.last_interaction_at >= since]
+        start = cursor or 0
+        page = [replace(s, at=s.last_interaction_at) for s in found[start : start + limit]]
+        return page, (start + limit if len(page) == limit else None)
 
     def delete_sessions(self, session_ids):
         self.deleted += session_ids
+        for session_id in session_ids:
+            del self.sessions[session_id]
         return len(session_ids), 0
 
-    def sessions_started_before(self, *, before, limit, cursor):
+    def sessions_started_before(self, *, before, limit, cursor, since=None):
         return [], None
 
     def delete_turns_before(self, session_id, before):
@@ -266,14 +278,34 @@ def test_a_backlog_stops_at_the_time_budget_after_the_erasures() -> None:
     assert report.expired_deleted == {"turn_keys": 0, "feedback": 0, "activity": 0}
 
 
+def test_the_retention_scan_goes_on_where_the_last_run_stopped() -> None:
+    # Four sessions of a 365-day user, older than any of a 30-day user's two, fill a run's one
+    # batch of 3: started over from the oldest each run, the 30-day user's would never be reached.
+    last = NOW - timedelta(days=45)
+    sessions = [SessionRef(f"long-{i}", "long", last + timedelta(hours=i)) for i in range(4)]
+    sessions += [
+        SessionRef(f"short-{i}", "short", last + timedelta(days=1, hours=i)) for i in (0, 1)
+    ]
+    store = Store(sessions=sessions, retention={"short": 30, "long": 365})
+
+    runs = [
+        run_cleanup(store=store, analytics=Analytics(), now=NOW, batch_size=3, max_batches=1)
+        for _ in range(3)
+    ]
+
+    assert store.deleted == ["short-0", "short-1"]
+    assert [r.retention_sessions_deleted for r in runs] == [0, 1, 1]
+    assert store.scans[RETENTION_SESSIONS_SCAN] is None  # a lap is done: the next starts over
+
+
 def test_a_run_out_of_time_before_the_orphan_scan_keeps_its_saved_place() -> None:
     saved: list = []
 
     class Resuming(Store):
-        def orphan_scan_start(self):
+        def scan_start(self, scan):
             return NOW - timedelta(days=3)
 
-        def save_orphan_scan_start(self, value):
+        def save_scan_start(self, scan, value):
             saved.append(value)
 
     clock = FakeClock()
