@@ -11,6 +11,7 @@ from common.adapters.firestore_calls import bounded, storage_errors
 from common.adapters.firestore_sessions import ACTIVITY, USERS
 from common.devices.models import device_id
 from common.errors import ErasureInProgress
+from common.profile.erasure import erasing
 from common.push.models import Device
 
 DEVICES = "devices"
@@ -47,7 +48,7 @@ class FirestoreDeviceStore:
             # lists the devices, so one that began earlier refuses this registration, and one
             # that begins meanwhile waits for it (and lists this device) or makes it read again.
             snaps = {s.reference.path: s for s in tx.get_all([ref, activity_ref], **bounded())}
-            if (snaps[activity_ref.path].to_dict() or {}).get("erased_at") is not None:
+            if erasing(snaps[activity_ref.path].to_dict()):
                 raise ErasureInProgress()
             snap = snaps[ref.path]
             old = snap.to_dict() if snap.exists else None

@@ -24,6 +24,7 @@ from common.adapters.firestore_sessions import (
 )
 from common.errors import Unavailable
 from common.events import Event
+from common.profile.erasure import ERASING, ERASURE_DONE
 from common.profile.updater import stale_days
 
 APPLIED, DEVICES = "applied_events", "devices"
@@ -191,7 +192,7 @@ def erase_user(
             {"requested_at": now, "analytics": "pending", "firestore": IN_PROGRESS, "uid": uid},
         )
         # Without expires_at: neither TTL nor the cleanup job may delete the mark before the end.
-        mark = {"erased_at": now, "expires_at": DELETE_FIELD}
+        mark = {ERASING: now, "expires_at": DELETE_FIELD}
         batch.set(db.collection(ACTIVITY).document(uid), mark, merge=True)
         batch.commit(**bounded())
         done = 0
@@ -243,7 +244,7 @@ def erase_user(
         # (common.adapters.firestore_sessions), so it fails, reads again and finds the erasure.
         # It holds nothing but when, and expires when no turn can still be in flight.
         batch = db.batch()
-        tombstone = {"erasure_done_at": now, "expires_at": now + ERASURE_TOMBSTONE}
+        tombstone = {ERASURE_DONE: now, "expires_at": now + ERASURE_TOMBSTONE}
         batch.set(db.collection(ACTIVITY).document(uid), tombstone)
         batch.update(erasure_ref, {"firestore": DONE, "completed_at": now, "uid": DELETE_FIELD})
         batch.commit(**bounded())

@@ -33,6 +33,7 @@ from common.personalization.anomaly import check as check_activity
 from common.personalization.context import context_keys, in_context
 from common.personas import PERSONAS
 from common.ports import OutboxStore, SessionStore, TurnContext, TurnWrite
+from common.profile.erasure import erasing
 from common.profile.service import settings_of
 from common.profile.updater import day_key, profile_from_doc
 from common.replies import ContextTurn, GenerationError, ReplyRequest, ResponseGenerator
@@ -439,7 +440,7 @@ def _generate(
 def _refuse_while_erasing(read: TurnContext) -> None:
     """The user's erasure is running (it marks the activity record first and deletes it last):
     a turn stored now could be left behind by it."""
-    if (read.activity or {}).get("erased_at") is not None:
+    if erasing(read.activity):
         raise ErasureInProgress()
 
 

@@ -1,0 +1,12 @@
+"""What an erasure of the user (DELETE /v2/profile) writes into their activity record, which
+every turn and device registration reads: its mark while it runs (with no expiry), then a
+tombstone of only when it was done and an expiry (common.adapters.firestore_profiles.erase_user).
+No imports: the functions that check it must not pay for them."""
+
+ERASING = "erased_at"
+ERASURE_DONE = "erasure_done_at"
+
+
+def erasing(activity: dict | None) -> bool:
+    """The user's erasure is running: what is stored for them now could be left behind by it."""
+    return (activity or {}).get(ERASING) is not None
