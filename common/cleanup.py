@@ -303,38 +303,34 @@ def _orphan_turns(
 ) -> None:
     """Old turns of sessions still in use match the query too and are skipped, so each run goes
     on where the last one stopped instead of re-reading them from the oldest every time."""
-    since, cursor, reached = store.scan_start(ORPHAN_SCAN), None, None
-    for _ in rounds():
-        scan = store.delete_orphan_turns(now=now, limit=batch_size, cursor=cursor, since=since)
+
+    def step(**where: Any) -> tuple[Any, datetime | None]:
+        scan = store.delete_orphan_turns(now=now, limit=batch_size, **where)
         report.orphan_turns_deleted += scan.deleted
-        cursor, reached = scan.cursor, scan.reached or reached
-        if cursor is None:  # reached the end: the next run starts from the oldest again
-            store.save_scan_start(ORPHAN_SCAN, None)
-            return
-    if reached is not None:  # out of batches or time; none at all: keep the saved place
-        store.save_scan_start(ORPHAN_SCAN, reached)
+        return scan.cursor, scan.reached
+
+    _resumable_scan(store, rounds, ORPHAN_SCAN, step)
 
 
-def _session_scan(
+def _resumable_scan(
     store: CleanupStore,
     rounds: Rounds,
     scan: str,
-    fetch: Callable[..., tuple[list[SessionRef], Any]],
-    handle: Callable[[list[SessionRef]], None],
+    step: Callable[..., tuple[Any, datetime | None]],
 ) -> None:
-    """A scan of sessions in the order of one field that goes on where the last run stopped:
-    started over from the oldest each run, a run's bound (25 batches of 200) would never
-    reach the sessions after the first 5,000. A lap's end starts the next one from the oldest,
-    so sessions passed over once (not yet due) are looked at again."""
+    """A scan in the order of one field that goes on where the last run stopped (`step` does
+    one batch from `since` and `cursor`: the next cursor, None at the end, and the field's value
+    it reached): started over from the oldest each run, a run's bound (25 batches of 200) would
+    never reach what lies after the first 5,000. A lap's end starts the next one from the
+    oldest, so what was passed over once (not yet due) is looked at again."""
     since, cursor, reached = store.scan_start(scan), None, None
     for _ in rounds():
-        sessions, cursor = fetch(since=since, cursor=cursor)
-        handle(sessions)
-        reached = sessions[-1].at if sessions else reached
+        cursor, last = step(since=since, cursor=cursor)
+        reached = last or reached
         if cursor is None:
             store.save_scan_start(scan, None)
             return
-    if reached is not None:
+    if reached is not None:  # out of batches or time; none at all: keep the saved place
         store.save_scan_start(scan, reached)
 
 
@@ -360,10 +356,8 @@ def _retention_sessions(
     (a long SESSION_TTL_HOURS). Only sessions older than the shortest choice are looked at."""
     before = retention_cutoff(now, min(RETENTION_CHOICES))
 
-    def fetch(**where: Any) -> tuple[list[SessionRef], Any]:
-        return store.inactive_sessions(before=before, limit=batch_size, **where)
-
-    def handle(sessions: list[SessionRef]) -> None:
+    def step(**where: Any) -> tuple[Any, datetime | None]:
+        sessions, cursor = store.inactive_sessions(before=before, limit=batch_size, **where)
         due = [
             s.session_id
             for s, cutoff in _owner_cutoffs(store, sessions, now)
@@ -373,8 +367,9 @@ def _retention_sessions(
             deleted_sessions, deleted_turns = store.delete_sessions(due)
             report.retention_sessions_deleted += deleted_sessions
             report.retention_turns_deleted += deleted_turns
+        return cursor, (sessions[-1].at if sessions else None)
 
-    _session_scan(store, rounds, RETENTION_SESSIONS_SCAN, fetch, handle)
+    _resumable_scan(store, rounds, RETENTION_SESSIONS_SCAN, step)
 
 
 def _retention_turns(
@@ -385,18 +380,17 @@ def _retention_turns(
     them, and those are few."""
     before = retention_cutoff(now, min(RETENTION_CHOICES))
 
-    def fetch(**where: Any) -> tuple[list[SessionRef], Any]:
-        return store.sessions_started_before(before=before, limit=batch_size, **where)
-
-    def handle(sessions: list[SessionRef]) -> None:
+    def step(**where: Any) -> tuple[Any, datetime | None]:
+        sessions, cursor = store.sessions_started_before(before=before, limit=batch_size, **where)
         for s, cutoff in _owner_cutoffs(store, sessions, now):
             if s.last_interaction_at >= cutoff:  # else the whole session is due (phase above)
                 report.retention_turns_deleted += store.delete_turns_before(s.session_id, cutoff)
                 # The session document repeats older turns: in its window, and in the summary
                 # of those that left it (what the user tried, in their words).
                 report.retention_sessions_trimmed += store.forget_before(s.session_id, cutoff)
+        return cursor, (sessions[-1].at if sessions else None)
 
-    _session_scan(store, rounds, RETENTION_TURNS_SCAN, fetch, handle)
+    _resumable_scan(store, rounds, RETENTION_TURNS_SCAN, step)
 
 
 def _erase_rows(
