@@ -90,11 +90,14 @@ class FirestoreProfileStore:
             batch.commit(**bounded())
 
     def export_user(self, *, uid: str, ukey: str) -> dict[str, Any]:
+        def owned(source: Any) -> list:
+            return list(_owned(source, uid).stream(**bounded()))
+
         with storage_errors():
             user, prefs = self.read_profile(uid=uid, ukey=ukey)
-            owned_sessions = _owned(self._db, SESSIONS, uid)
+            owned_sessions = owned(self._db.collection(SESSIONS))
             turns: dict[str, list[dict]] = {}  # by the path of their session
-            for t in _owned_turns(self._db, uid):
+            for t in owned(self._db.collection_group(TURNS)):
                 session_path = t.reference.parent.parent.path
                 turns.setdefault(session_path, []).append(_exported_turn(t.to_dict()))
             sessions = [
@@ -107,7 +110,7 @@ class FirestoreProfileStore:
             unparented = sorted(
                 (t for left in turns.values() for t in left), key=lambda t: str(t.get("created_at"))
             )
-            feedback = [s.to_dict() for s in _owned(self._db, FEEDBACK, uid)]
+            feedback = [s.to_dict() for s in owned(self._db.collection(FEEDBACK))]
             devices = [
                 s.to_dict()
                 for s in self._db.collection(USERS)
@@ -115,7 +118,7 @@ class FirestoreProfileStore:
                 .collection(DEVICES)
                 .stream(**bounded())
             ]
-            waiting = [s.to_dict() for s in _owned(self._db, DEFERRED_NOTIFICATIONS, uid)]
+            waiting = [s.to_dict() for s in owned(self._db.collection(DEFERRED_NOTIFICATIONS))]
             activity = self._db.collection(ACTIVITY).document(uid).get(**bounded()).to_dict()
         if activity and activity.get("recent"):  # [[time, hash of the message], ...]
             activity["recent"] = json.loads(activity["recent"])
@@ -137,21 +140,13 @@ class FirestoreProfileStore:
         return erase_user(self._db, uid=uid, ukey=ukey, now=now)
 
 
-def _owned(db: Any, collection: str, uid: str) -> list:
+def _owned(source: Any, uid: str) -> Any:
+    """The documents of a collection, or of a collection group, that the user owns. For turns,
+    the group: every turn of the user, whether or not its session still exists (TTL deletes a
+    session without its turns subcollection, and a cleanup run can stop between the two)."""
     from google.cloud.firestore_v1.base_query import FieldFilter
 
-    query = db.collection(collection).where(filter=FieldFilter("owner_uid", "==", uid))
-    return list(query.stream(**bounded()))
-
-
-def _owned_turns(db: Any, uid: str) -> list:
-    """Every turn of the user, whether or not its session still exists (TTL deletes a session
-    without its turns subcollection, and a cleanup run can stop between the two): one
-    collection-group query on the owner_uid every turn carries."""
-    from google.cloud.firestore_v1.base_query import FieldFilter
-
-    query = db.collection_group(TURNS).where(filter=FieldFilter("owner_uid", "==", uid))
-    return list(query.stream(**bounded()))
+    return source.where(filter=FieldFilter("owner_uid", "==", uid))
 
 
 def _turn_index(turn: dict) -> int:
@@ -221,12 +216,10 @@ def erase_user(
 
         # The turns go before anything else is listed: a rating commits only while its turn
         # exists (common.adapters.firestore_sessions), so one that got in before this is listed
-        # below with its outbox entries, and one after it fails. Every turn of the user, whether
-        # or not its session still exists, by the owner_uid each carries.
-        owned = FieldFilter("owner_uid", "==", uid)
-        counts["turns"] = drain(db.collection_group(TURNS).where(filter=owned))
+        # below with its outbox entries, and one after it fails.
+        counts["turns"] = drain(_owned(db.collection_group(TURNS), uid))
         for collection in (SESSIONS, TURN_KEYS, FEEDBACK, DEFERRED_NOTIFICATIONS):
-            counts[collection] = drain(db.collection(collection).where(filter=owned))
+            counts[collection] = drain(_owned(db.collection(collection), uid))
         subject = FieldFilter("subject", "==", ukey)
         counts["outbox"] = drain(db.collection(OUTBOX).where(filter=subject))
         user_ref = db.collection(USERS).document(uid)
