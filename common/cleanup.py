@@ -85,7 +85,7 @@ class CleanupStore(Protocol):
     def delete_expired(self, collection: str, *, now: datetime, limit: int) -> int: ...
 
     def inactive_sessions(
-        self, *, before: datetime, limit: int, cursor: Any, since: datetime | None = None
+        self, *, before: datetime, limit: int, cursor: Any, since: datetime | None
     ) -> tuple[list[SessionRef], Any]:
         """Sessions whose last turn is before `before` (and at or after `since`), oldest first,
         with `at` their last_interaction_at; and the cursor of the next page (None at the end)."""
@@ -93,7 +93,7 @@ class CleanupStore(Protocol):
     def delete_sessions(self, session_ids: list[str]) -> tuple[int, int]: ...
 
     def sessions_started_before(
-        self, *, before: datetime, limit: int, cursor: Any, since: datetime | None = None
+        self, *, before: datetime, limit: int, cursor: Any, since: datetime | None
     ) -> tuple[list[SessionRef], Any]:
         """The same by created_at."""
 

@@ -191,12 +191,12 @@ class FirestoreCleanupStore:
         return len(refs)
 
     def inactive_sessions(
-        self, *, before: datetime, limit: int, cursor: Any, since: datetime | None = None
+        self, *, before: datetime, limit: int, cursor: Any, since: datetime | None
     ) -> tuple[list[SessionRef], Any]:
         return self._sessions_before("last_interaction_at", before, limit, cursor, since)
 
     def sessions_started_before(
-        self, *, before: datetime, limit: int, cursor: Any, since: datetime | None = None
+        self, *, before: datetime, limit: int, cursor: Any, since: datetime | None
     ) -> tuple[list[SessionRef], Any]:
         return self._sessions_before("created_at", before, limit, cursor, since)
 
