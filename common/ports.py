@@ -45,14 +45,12 @@ class TurnContext:
     version: object = None  # the adapter's optimistic-concurrency token for the session
     user: dict | None = None  # users/{uid}: the user's settings
     preferences: dict | None = None  # what the profile updater learned about the user
-    activity: dict | None = None  # activity/{uid}: recent turns, for the anomaly limits
+    # activity/{uid}: recent turns, for the anomaly limits; an erasure's mark or tombstone
+    activity: dict | None = None
     activity_version: object = None  # its token; None when it does not exist
     # The token of an idempotency key whose turn is gone (deleted with its session before the
     # key expired): the key is taken over, not created.
     stale_key: object = None
-    # When the user last asked to have everything erased (erasures/{user_key}): a turn that
-    # began before that is not stored.
-    erased_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -78,7 +76,7 @@ class SessionStore(Protocol):
         is_new: bool,
         build: Callable[[TurnContext], TurnWrite],
         context: TurnContext,
-        ukey: str = "",
+        ukey: str,
     ) -> CommitOutcome:
         """Write the turn atomically, with the activity record read in `context`; on a
         concurrent change of either (an erasure changes the latter) re-read, with the user's
@@ -88,7 +86,7 @@ class SessionStore(Protocol):
     def list_turns(self, session_id: str, *, after: int, limit: int) -> list[dict]: ...
 
     def record_anomaly(
-        self, *, uid: str, activity: dict, events: list[Event], version: Any = None
+        self, *, uid: str, activity: dict, events: list[Event], version: Any
     ) -> bool:
         """Set `activity`'s fields in the user's activity record and write the events, if the
         record is still at `version` (as read); False, with nothing written, if not."""

@@ -90,10 +90,7 @@ class FirestoreSessionStore:
         user_ref = self._db.collection(USERS).document(uid) if uid else None
         prefs_ref = self._db.collection(PREFERENCES).document(ukey) if ukey else None
         activity_ref = self._db.collection(ACTIVITY).document(uid) if uid else None
-        erasure_ref = self._db.collection(ERASURES).document(ukey) if ukey else None
-        refs = [
-            r for r in (key_ref, user_ref, prefs_ref, activity_ref, erasure_ref) if r is not None
-        ]
+        refs = [r for r in (key_ref, user_ref, prefs_ref, activity_ref) if r is not None]
         if session_id:
             refs.append(self._db.collection(SESSIONS).document(session_id))
         with storage_errors():
@@ -122,7 +119,6 @@ class FirestoreSessionStore:
             "activity": activity_snap.to_dict() if activity_snap else None,
             "activity_version": activity_snap.update_time if activity_snap else None,
             "stale_key": stale_key,
-            "erased_at": (doc(erasure_ref) or {}).get("requested_at"),
         }
         session_snap = snaps.get(refs[-1].path) if session_id else None
         if session_snap is None or not session_snap.exists:
@@ -143,7 +139,7 @@ class FirestoreSessionStore:
         is_new: bool,
         build: Callable[[TurnContext], TurnWrite],
         context: TurnContext,
-        ukey: str = "",
+        ukey: str,
     ) -> CommitOutcome:
         """One atomic batch with preconditions (optimistic concurrency): the session and the
         user's activity record must be unchanged since they were read (or not exist yet), and
@@ -212,7 +208,7 @@ class FirestoreSessionStore:
         )
 
     def record_anomaly(
-        self, *, uid: str, activity: dict, events: list[Event], version: Any = None
+        self, *, uid: str, activity: dict, events: list[Event], version: Any
     ) -> bool:
         """The limit's end and the anomaly event, on the condition that the activity record is
         as the turn read it (`version`); False, with nothing written, when it is not: a

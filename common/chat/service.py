@@ -33,7 +33,7 @@ from common.personalization.anomaly import check as check_activity
 from common.personalization.context import context_keys, in_context
 from common.personas import PERSONAS
 from common.ports import OutboxStore, SessionStore, TurnContext, TurnWrite
-from common.profile.erasure import erasing
+from common.profile.erasure import erased_at, erasing
 from common.profile.service import settings_of
 from common.profile.updater import day_key, profile_from_doc
 from common.replies import ContextTurn, GenerationError, ReplyRequest, ResponseGenerator
@@ -235,7 +235,7 @@ def take_turn(
     ttl = timedelta(hours=settings.session_ttl_hours)
 
     def build(read: TurnContext) -> TurnWrite:
-        if read.erased_at is not None and read.erased_at > now:
+        if (asked := erased_at(read.activity)) is not None and asked > now:
             # The user asked to have everything erased after sending this: it is not stored.
             raise Conflict(
                 "Your data was erased while this message was being answered, so it was not "

@@ -1,7 +1,11 @@
 """What an erasure of the user (DELETE /v2/profile) writes into their activity record, which
 every turn and device registration reads: its mark while it runs (with no expiry), then a
 tombstone of only when it was done and an expiry (common.adapters.firestore_profiles.erase_user).
-No imports: the functions that check it must not pay for them."""
+No imports but the standard library's: the functions that check it must not pay for more."""
+
+from __future__ import annotations
+
+from datetime import datetime
 
 ERASING = "erased_at"
 ERASURE_DONE = "erasure_done_at"
@@ -10,3 +14,10 @@ ERASURE_DONE = "erasure_done_at"
 def erasing(activity: dict | None) -> bool:
     """The user's erasure is running: what is stored for them now could be left behind by it."""
     return (activity or {}).get(ERASING) is not None
+
+
+def erased_at(activity: dict | None) -> datetime | None:
+    """When the user last asked to be erased, as their mark (running) or tombstone (done) says:
+    a turn begun before it is not stored."""
+    activity = activity or {}
+    return activity.get(ERASING) or activity.get(ERASURE_DONE)
