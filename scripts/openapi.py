@@ -194,24 +194,26 @@ FIREBASE_JWKS = (
 )
 
 
+def _backend(function: str, path: str = "") -> dict:
+    """A function as API Gateway's backend: the request's path appended to its URL, or, with
+    `path`, always that path. The audience of its token is the function's URL either way."""
+    url = "${" + function + "_url}"
+    return {
+        "address": url + path,
+        "pathTranslation": "CONSTANT_ADDRESS" if path else "APPEND_PATH_TO_ADDRESS",
+        "jwtAudience": url,
+        "deadline": BACKEND_DEADLINE.get(function, DEFAULT_DEADLINE),
+    }
+
+
 def gateway(doc: dict) -> dict:
     """The document API Gateway reads (OpenAPI 3.x extensions): the backends are named at the
     root in `x-google-api-management`, each operation names its backend in `x-google-backend`,
     and the gateway checks Firebase ID tokens itself (`x-google-auth`). The functions still
     verify the token (it arrives in `X-Forwarded-Authorization`) and the operator claim."""
     out = json.loads(json.dumps(doc))  # a deep copy
-    backends = sorted({ep.backend for ep in ENDPOINTS})
-    out["x-google-api-management"] = {
-        "backends": {
-            name: {
-                "address": "${" + name + "_url}",
-                "pathTranslation": "APPEND_PATH_TO_ADDRESS",
-                "jwtAudience": "${" + name + "_url}",
-                "deadline": BACKEND_DEADLINE.get(name, DEFAULT_DEADLINE),
-            }
-            for name in backends
-        }
-    }
+    backends = {name: _backend(name) for name in sorted({ep.backend for ep in ENDPOINTS})}
+    out["x-google-api-management"] = {"backends": backends}
     del out["servers"]  # the gateway's own host
     out["components"]["securitySchemes"] = {
         "firebase": {
@@ -229,12 +231,7 @@ def gateway(doc: dict) -> dict:
         op["x-google-backend"] = ep.backend
         if ep.path in BACKEND_PATHS:  # the function at another path (BACKEND_PATHS)
             op["x-google-backend"] = f"{ep.backend}_{ep.operation_id}"
-            out["x-google-api-management"]["backends"][op["x-google-backend"]] = {
-                "address": "${" + ep.backend + "_url}" + BACKEND_PATHS[ep.path],
-                "pathTranslation": "CONSTANT_ADDRESS",
-                "jwtAudience": "${" + ep.backend + "_url}",
-                "deadline": BACKEND_DEADLINE.get(ep.backend, DEFAULT_DEADLINE),
-            }
+            backends[op["x-google-backend"]] = _backend(ep.backend, BACKEND_PATHS[ep.path])
         if op["security"]:  # the claim is the function's to check; the gateway knows no roles
             op["security"] = [{"firebase": []}]
     return out
