@@ -408,9 +408,11 @@ def _erase_rows(
         return chunk
     except AnalyticsUnavailable as e:
         log.warning("analytics erasure of %d users refused: %s", len(chunk), e)
-        retry_alone = len(chunk) > 1 and isinstance(e, AnalyticsRowsBuffered)
+        if len(chunk) == 1 or not isinstance(e, AnalyticsRowsBuffered):
+            out["status"] = "deferred"  # BigQuery itself, or the one user: the next run
+            return []
     erased = []
-    for erasure in chunk if retry_alone else ():
+    for erasure in chunk:
         if not in_time():  # up to 100 statements: the rest wait for the next run
             break
         try:
