@@ -13,6 +13,8 @@ locals {
   }
   # Who verifies Firebase ID tokens with revocation checks (firebase-admin get_user).
   auth_roles = ["roles/firebaseauth.viewer"]
+  # The API functions that also read and write Firestore (chat, devices, feedback, profile).
+  auth_firestore_roles = concat(local.auth_roles, ["roles/datastore.user"])
 
   function_specs = {
     # Events: Pub/Sub push on `events` (events-analytics-sink): writes the BigQuery events table.
@@ -57,7 +59,7 @@ locals {
       max_instances   = 20
       memory_mb       = 1024
       min_instances   = 0
-      project_roles   = concat(local.auth_roles, ["roles/datastore.user"])
+      project_roles   = local.auth_firestore_roles
       publishes_to    = ["events"]
       secrets         = ["ANALYTICS_KEY"]
       timeout_seconds = 60
@@ -75,7 +77,7 @@ locals {
       max_instances   = 5
       memory_mb       = 512
       min_instances   = 0
-      project_roles   = concat(local.auth_roles, ["roles/datastore.user"])
+      project_roles   = local.auth_firestore_roles
       publishes_to    = []
       secrets         = []
       timeout_seconds = 30
@@ -93,7 +95,7 @@ locals {
       max_instances   = 10
       memory_mb       = 512
       min_instances   = 0
-      project_roles   = concat(local.auth_roles, ["roles/datastore.user"])
+      project_roles   = local.auth_firestore_roles
       publishes_to    = ["events"]
       secrets         = ["ANALYTICS_KEY"]
       timeout_seconds = 30
@@ -169,7 +171,7 @@ locals {
       max_instances   = 5
       memory_mb       = 512
       min_instances   = 0
-      project_roles   = concat(local.auth_roles, ["roles/datastore.user"])
+      project_roles   = local.auth_firestore_roles
       publishes_to    = ["events"]
       secrets         = ["ANALYTICS_KEY"]
       timeout_seconds = 300 # erasure deletes in batches
