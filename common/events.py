@@ -41,6 +41,9 @@ class Event:
     # and never part of the envelope that analytics stores: set even when the user chose to
     # anonymise analytics (then user_key is None).
     subject: str | None = None
+    # For internal consumers only: analytics does not store it (the `private` attribute). A
+    # rating whose analytics row would count twice is one (common/feedback/service.py).
+    private: bool = False
 
     def envelope(self) -> dict[str, Any]:
         return {
@@ -60,11 +63,18 @@ class Event:
         attrs = {"event_id": self.event_id, "type": self.type}
         if self.subject:
             attrs["subject"] = self.subject
+        if self.private:
+            attrs["private"] = "true"
         return attrs
 
     @classmethod
     def from_envelope(
-        cls, envelope: dict[str, Any], *, topic: str = "events", subject: str | None = None
+        cls,
+        envelope: dict[str, Any],
+        *,
+        topic: str = "events",
+        subject: str | None = None,
+        private: bool = False,
     ) -> Event:
         return cls(
             type=envelope["type"],
@@ -75,6 +85,7 @@ class Event:
             event_id=envelope["event_id"],
             topic=topic,
             subject=subject,
+            private=private,
         )
 
 

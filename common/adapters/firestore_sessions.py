@@ -41,6 +41,7 @@ def outbox_doc(event: Event, *, due: datetime) -> dict:
         "envelope": _json(event.envelope()),
         "session_id": event.session_id,
         "subject": event.subject,
+        "private": event.private,
         "topic": event.topic,
         "created_at": event.occurred_at,
         "next_attempt_at": due,
@@ -264,7 +265,7 @@ class FirestoreSessionStore:
             batch.create(ref, doc)
         else:
             batch.update(ref, doc, option=self._db.write_option(last_update_time=context.version))
-        kept = ("rating", "reward", "comment", "created_at", "updated_at")
+        kept = ("rating", "reward", "comment", "created_at", "updated_at", "keyed")
         batch.update(
             self._turn_ref(doc["session_id"], doc["turn_id"]),
             {"feedback": {k: doc[k] for k in kept}},
@@ -359,7 +360,12 @@ class FirestoreSessionStore:
                     continue  # another relay took it, or it was delivered meanwhile
                 envelope = json.loads(doc["envelope"])
                 claimed.append(
-                    Event.from_envelope(envelope, topic=doc["topic"], subject=doc.get("subject"))
+                    Event.from_envelope(
+                        envelope,
+                        topic=doc["topic"],
+                        subject=doc.get("subject"),
+                        private=doc.get("private", False),
+                    )
                 )
         return claimed
 

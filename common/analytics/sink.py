@@ -76,6 +76,7 @@ class SinkReport:
     written: int = 0
     dead_lettered: int = 0
     reasons: tuple[str, ...] = ()
+    private: int = 0  # events for internal consumers only, acknowledged and not stored
 
 
 def _dead_letter(dead_letter: DeadLetter, message: Message, reason: str) -> None:
@@ -96,7 +97,11 @@ def sink_messages(
     rows: list[dict[str, Any]] = []
     kept: list[Message] = []
     refused: list[tuple[Message, str]] = []
+    private = 0
     for message in messages:
+        if message.attributes.get("private") == "true":
+            private += 1
+            continue
         try:
             rows.append(row_from_message(message.data, now=now))
             kept.append(message)
@@ -117,6 +122,7 @@ def sink_messages(
         written=len(rows) - sum(1 for e in errors if e),
         dead_lettered=len(refused),
         reasons=tuple(r for _, r in refused),
+        private=private,
     )
 
 
@@ -184,7 +190,7 @@ def drain(
     """Pull-mode sink: pull up to `batch_size` messages (several pulls if each returns fewer),
     write them in one call, ack them; until the backlog is empty. A batch whose write fails is
     not acknowledged and comes back after its ack deadline."""
-    written = dead = 0
+    written = dead = private = 0
     reasons: list[str] = []
     batches = 0
     while max_batches is None or batches < max_batches:
@@ -202,6 +208,7 @@ def drain(
         ack([ack_id for ack_id, _ in received])
         written += report.written
         dead += report.dead_lettered
+        private += report.private
         reasons += report.reasons
         batches += 1
-    return SinkReport(written=written, dead_lettered=dead, reasons=tuple(reasons))
+    return SinkReport(written=written, dead_lettered=dead, reasons=tuple(reasons), private=private)

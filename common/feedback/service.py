@@ -122,6 +122,14 @@ def _submit_once(
         "updated_at": now,
         "expires_at": ctx.session.expires_at,
     }
+    # The rating's analytics row names its turn by the raw id when its user was keyed, by an
+    # anonymous id when not. A rating changed after the user switched between the two would
+    # land under the other id and count twice, and a withdrawal of the old row would link the
+    # two ids. So such a rating reaches the profile updater only, and analytics keeps the one
+    # it has (`private`); a rating from before this field was stored counts as keyed.
+    keyed = not ctx.anonymized
+    private = existing is not None and existing.get("keyed", True) != keyed
+    doc["keyed"] = existing.get("keyed", True) if private else keyed
     hmac_key = settings.analytics_hmac_key()
     ukey = user_key(uid, hmac_key)
     event = Event(
@@ -148,6 +156,7 @@ def _submit_once(
             "experiment": turn.get("experiment"),
             "variant": turn.get("variant"),
         },
+        private=private,
     )
     event = keyless(event, hmac_key)  # an anonymised user's: anonymous session and turn ids
     store.write_feedback(key=key, doc=doc, events=[event], context=ctx)

@@ -1,5 +1,6 @@
 """Analytics sink (Pub/Sub push on `events`, subscription `events-analytics-sink`): each event
-becomes one row of the BigQuery `events` table, with its event_id as the row id.
+becomes one row of the BigQuery `events` table, with its event_id as the row id; one with the
+`private` attribute (for the profile updater only) is acknowledged and not stored.
 
 A malformed event is published to the dead-letter topic with the reason and acknowledged, so it
 never blocks the others; a BigQuery outage answers 500 and Pub/Sub delivers again (the views

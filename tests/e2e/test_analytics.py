@@ -10,7 +10,7 @@ import pytest
 
 from common.analytics.warehouse import emulator_client
 from common.config import get_settings
-from common.events import user_key
+from common.events import anonymous_id, user_key
 from scripts import stack
 from tests.stack_fixtures import PUBSUB, new_turn, wait_for
 
@@ -122,3 +122,37 @@ def test_turns_and_feedback_appear_in_the_views_once_each(api, user, events, bq)
         "chat.turn.completed": 3,
         "feedback.submitted": 3,
     }
+
+
+def test_a_rating_changed_after_anonymising_is_counted_once(api, user, bq):
+    settings = get_settings()
+    key = settings.analytics_key.get_secret_value()
+    first = new_turn(api, user, "how do I prepare for the salary talk on friday?").json()
+    second = new_turn(api, user, "and what if they say no?", first["session_id"]).json()
+
+    def rate(turn: dict, rating) -> int:
+        body = {"turn_id": turn["turn_id"], "session_id": turn["session_id"], "rating": rating}
+        return api.post("/v2/feedback", json=body, headers=user.headers).status_code
+
+    def finals(*turn_ids: str) -> dict:
+        sql = (
+            f"SELECT turn_id, satisfaction FROM `{DATASET}.feedback_final` "  # noqa: S608
+            "WHERE turn_id IN UNNEST(@ids)"
+        )
+        from google.cloud import bigquery
+
+        config = bigquery.QueryJobConfig(
+            query_parameters=[bigquery.ArrayQueryParameter("ids", "STRING", list(turn_ids))]
+        )
+        return {r["turn_id"]: r["satisfaction"] for r in bq.query(sql, job_config=config).result()}
+
+    assert rate(first, "up") == 201
+    wait_for(lambda: finals(first["turn_id"]) == {first["turn_id"]: 1.0}, "the keyed rating")
+    api.patch("/v2/profile", json={"anonymize_analytics": True}, headers=user.headers)
+    assert rate(first, "down") == 200  # changed under the other identity
+    assert rate(second, 4) == 201  # a first rating after anonymising: stored anonymously
+    ids = (first["turn_id"], anonymous_id(first["turn_id"], key))
+    anonymous_second = anonymous_id(second["turn_id"], key)
+    wait_for(lambda: anonymous_second in finals(anonymous_second), "the anonymous rating")
+    # Both ratings were pushed to the sink at once; the changed one left no row of its own.
+    assert finals(*ids) == {first["turn_id"]: 1.0}

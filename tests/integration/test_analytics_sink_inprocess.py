@@ -8,6 +8,7 @@ import copy
 import json
 import time
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -95,6 +96,14 @@ def test_an_event_delivered_twice_is_stored_twice_and_counted_once(client, bq):
     assert count(bq, raw, id=event.event_id) == 2
     view = f"SELECT COUNT(*) FROM `{stack.PROJECT}.analytics.turns` WHERE event_id = @id"  # noqa: S608
     assert count(bq, view, id=event.event_id) == 1
+
+
+def test_an_event_for_internal_consumers_only_is_acknowledged_and_not_stored(client, bq):
+    private, public = replace(turn_event(), private=True), turn_event()
+    for event in (private, public):
+        assert push(client, data=event.encode(), attributes=event.attributes()).status_code == 200
+    raw = f"SELECT COUNT(*) FROM `{TABLE}` WHERE event_id = @id"  # noqa: S608
+    assert (count(bq, raw, id=private.event_id), count(bq, raw, id=public.event_id)) == (0, 1)
 
 
 @pytest.mark.parametrize(

@@ -101,3 +101,28 @@ def test_a_failed_inline_publish_of_events_the_relay_already_sent_does_not_fail_
     assert not firestore_db.collection("outbox").document(ids[0]).get().exists
     left = firestore_db.collection("outbox").document(ids[1]).get().to_dict()
     assert left["next_attempt_at"] == now  # still there: the relay takes it on its next run
+
+
+def test_an_entry_keeps_its_consumers_when_the_relay_takes_it():
+    # A private event (for the profile updater only) must not reach analytics on a retry. In a
+    # project of its own on the emulator: the relay's claim would lease other tests' entries.
+    from google.cloud import firestore
+
+    from common.adapters.firestore_sessions import FirestoreSessionStore
+
+    store = FirestoreSessionStore(
+        firestore.Client(project=f"outbox-{uuid.uuid4().hex[:8]}"), settings=get_settings()
+    )
+    past = datetime.now(UTC) - timedelta(minutes=5)
+    events = [
+        Event(type="test.event", occurred_at=past, user_key=None, subject="k", private=private)
+        for private in (True, False)
+    ]
+    for event in events:
+        store._outbox_ref(event.event_id).set(store._outbox_doc(event))
+    taken = {
+        e.event_id: e for e in store.claim_due(now=datetime.now(UTC), limit=10, lease_seconds=60)
+    }
+    assert [taken[e.event_id].private for e in events] == [True, False]
+    assert taken[events[0].event_id].attributes()["private"] == "true"
+    store.delete_outbox(list(taken))
