@@ -12,11 +12,14 @@ from zoneinfo import ZoneInfo
 from common.profile.models import ProfileSettings, QuietHours
 from common.push.models import Notification, SendResult
 
-# FCM says the token is gone for good (the app was uninstalled, the token refreshed or belongs
-# to another project): delete it. Not a bare `invalid_argument`: that can be the message (too
-# big, a bad field) and would delete every device of the user; `invalid_token` is one whose
-# answer names the token (common/adapters/fcm_sender.py).
-DEAD_TOKEN_ERRORS = frozenset({"unregistered", "invalid_token", "sender_id_mismatch"})
+# FCM says the token is gone for good (the app was uninstalled or the token refreshed): delete
+# it. Not a bare `invalid_argument`: that can be the message (too big, a bad field) and would
+# delete every device of the user; `invalid_token` is one whose answer names the token
+# (common/adapters/fcm_sender.py). Nor `sender_id_mismatch`: every token gets it when this
+# project is not the apps' Firebase project, and deleting them would empty the device registry
+# in one weekly run; a token truly from another project ages out with the stale devices.
+DEAD_TOKEN_ERRORS = frozenset({"unregistered", "invalid_token"})
+MISCONFIGURED_ERRORS = frozenset({"sender_id_mismatch"})  # our setup, not the token: alert
 MAX_BACKOFF_SECONDS = 300.0
 
 

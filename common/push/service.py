@@ -24,7 +24,14 @@ from common.outbox import deliver_now
 from common.ports import OutboxStore
 from common.profile.service import settings_of
 from common.push.models import Device, Notification, SendResult
-from common.push.policy import DEAD_TOKEN_ERRORS, decide, is_retryable, local_day, retry_delay
+from common.push.policy import (
+    DEAD_TOKEN_ERRORS,
+    MISCONFIGURED_ERRORS,
+    decide,
+    is_retryable,
+    local_day,
+    retry_delay,
+)
 
 log = logging.getLogger(__name__)
 
@@ -225,6 +232,12 @@ def deliver(
     )
     if result.dead:
         store.remove_devices(note.uid, result.dead)
+    if misconfigured := {e: n for e, n in result.errors.items() if e in MISCONFIGURED_ERRORS}:
+        log.error(
+            "FCM refused this project as the tokens' sender: is GOOGLE_CLOUD_PROJECT the apps' "
+            "Firebase project? Devices kept.",
+            extra={"errors": misconfigured, "notification_id": note.notification_id},
+        )
     if result.retry and claim.deliveries < settings.push_max_deliveries:
         return wait(now + timedelta(seconds=result.wait), "retry")
     sent = len(result.sent) + len(claim.sent)

@@ -208,7 +208,8 @@ class Refusing:
         ("invalid_argument", 0),  # e.g. the message too big: about the message, not the tokens
         ("invalid_token", 3),
         ("unregistered", 3),
-        ("sender_id_mismatch", 3),
+        # every token gets it when this project is not the apps': a setup error, not the tokens
+        ("sender_id_mismatch", 0),
     ],
 )
 def test_devices_are_deleted_only_when_the_answer_condemns_the_token(error, removed) -> None:
@@ -226,3 +227,23 @@ def test_devices_are_deleted_only_when_the_answer_condemns_the_token(error, remo
     )
     assert (outcome.status, outcome.reason) == ("failed", "all_devices_failed")
     assert outcome.removed == removed == len(store.removed)
+
+
+def test_a_sender_mismatch_keeps_the_devices_and_logs_an_error(caplog) -> None:
+    store = Store({}, devices=2)
+    (note,) = _backlog(store, 1)
+    with caplog.at_level("ERROR", logger="common.push.service"):
+        deliver(
+            note=note,
+            store=store,
+            sender=Refusing("sender_id_mismatch"),
+            outbox=Events(),
+            publisher=Events(),
+            settings=SETTINGS,
+            now=T0,
+            sleep=lambda s: None,
+        )
+    assert store.removed == []
+    (record,) = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert "GOOGLE_CLOUD_PROJECT" in record.getMessage()
+    assert record.errors == {"sender_id_mismatch": 2}
