@@ -51,8 +51,10 @@ class Settings(BaseSettings):
 
     # Replies
     response_generator: Literal["template", "gemini"] = "template"
-    gemini_model: str = "gemini-2.5-flash"
-    gemini_location: str = "us-central1"
+    # Gemini 2.5 models were retired on 2026-10-16; 3.x models are served on the global endpoint
+    # (the request may be processed in any region: pin one where that matters and it serves it).
+    gemini_model: str = "gemini-3.5-flash-lite"
+    gemini_location: str = "global"
     gemini_base_url: str | None = None
     gemini_timeout_seconds: float = Field(8.0, gt=0)
 

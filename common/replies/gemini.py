@@ -13,17 +13,10 @@ from common.breaker import CircuitBreaker
 from common.replies.prompt import Prompt, PromptBuilder
 from common.replies.types import GenerationError, ReplyRequest
 
-# Finish reasons that mean the answer was withheld rather than completed.
-_BLOCKED = frozenset(
-    {
-        "SAFETY",
-        "RECITATION",
-        "BLOCKLIST",
-        "PROHIBITED_CONTENT",
-        "SPII",
-        "IMAGE_SAFETY",
-    }
-)
+# The finish reasons of a whole answer ("" while a stream goes on; CONTINUATION: the SDK asks
+# for the rest itself). Any other (SAFETY, MODEL_ARMOR, OTHER, MALFORMED_RESPONSE, ...) withheld
+# or broke it: an allowlist, so that a reason added later cannot pass a cut answer as whole.
+_COMPLETE = frozenset({"", "STOP", "MAX_TOKENS", "CONTINUATION"})
 
 # /healthz reports the generator down after this many consecutive failed calls, for this long
 # after the last of them: evidence from real turns, never a billed call of its own.
@@ -149,7 +142,7 @@ class GeminiGenerator:
         if not text:
             raise GenerationError(self._empty_message(response))
         reason = _finish_reason(response)
-        if reason in _BLOCKED:
+        if reason not in _COMPLETE:
             raise GenerationError(f"Gemini {self.model} withheld the answer (finish {reason})")
         return text
 
@@ -161,7 +154,7 @@ class GeminiGenerator:
         try:
             for chunk in client.models.generate_content_stream(**kwargs):
                 reason, block = _finish_reason(chunk), _block_reason(chunk)
-                if block or reason in _BLOCKED:
+                if block or reason not in _COMPLETE:
                     self.outcomes.success()
                     raise GenerationError(
                         f"Gemini {self.model} withheld the answer ({block or reason})"

@@ -35,8 +35,8 @@ variable "app_config" {
   description = "Application settings passed to the functions as environment variables (see common/config.py Settings for their meaning)."
   type = object({
     context_window_turns = optional(number, 5)
-    gemini_location      = optional(string, "us-central1")
-    gemini_model         = optional(string, "gemini-2.5-flash")
+    gemini_location      = optional(string, "global")
+    gemini_model         = optional(string, "gemini-3.5-flash-lite")
     log_level            = optional(string, "INFO")
     # The re-engagement nudge: churn risk at least this (0.6 = the view's "high" band), at
     # most once per cool-down per user (common/notifications/reengagement.py).

@@ -20,7 +20,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
@@ -35,6 +35,17 @@ _PATH = re.compile(
     r"^/(?P<version>v1|v1beta1)/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)"
     r"/publishers/google/models/(?P<model>[^/:]+):(?P<method>generateContent|streamGenerateContent)$"
 )
+
+# Publisher models past their retirement date, as Vertex AI's model-versions page lists them:
+# requests for them get Vertex's 404 (docs.cloud.google.com/gemini-enterprise-agent-platform/
+# models/model-versions). A newer id is served.
+RETIRED_MODELS = {
+    "gemini-2.0-flash-001": date(2026, 2, 5),
+    "gemini-2.0-flash-lite-001": date(2026, 2, 25),
+    "gemini-2.5-pro": date(2026, 10, 16),
+    "gemini-2.5-flash": date(2026, 10, 16),
+    "gemini-2.5-flash-lite": date(2026, 10, 16),
+}
 
 DEFAULT_REPLY = "I hear you. Let's take one small step together: write down what you tried first."
 
@@ -83,6 +94,9 @@ class FakeGeminiServer(BackgroundServer):
     hang_seconds: float = 5.0
     stream_chunks: int = 3
     chunk_delay: float = 0.0  # seconds between streamed chunks (a slow model)
+    # How the answer ends. Another reason than STOP (SAFETY, MODEL_ARMOR, OTHER, ...) is sent
+    # as the real service sends it after some text: a last candidate with no content.
+    finish_reason: str = "STOP"
     # End each answer with " (reply N)", N counting answers: tells apart the replies written for
     # two requests (a reply a client must discard from the one it must show).
     numbered: bool = False
@@ -136,7 +150,9 @@ class FakeGeminiServer(BackgroundServer):
 
     def response(self, model: str, prompt_tokens: int, text: str, *, final: bool) -> dict:
         candidate: dict[str, Any] = {"content": {"role": "model", "parts": [{"text": text}]}}
-        if final:
+        if final and self.finish_reason != "STOP":
+            candidate = {"finishReason": self.finish_reason}
+        elif final:
             candidate["finishReason"] = "STOP"
             candidate["avgLogprobs"] = -0.12
         out_tokens = max(1, len(self.reply_text.split()))
@@ -229,6 +245,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
 
         mode, model = fake.mode, match["model"]
+        if model in RETIRED_MODELS:
+            message = (
+                f"Publisher Model `projects/{match['project']}/locations/{match['location']}/"
+                f"publishers/google/models/{model}` was not found or your project does not have "
+                "access to it. Please ensure you are using a valid model version."
+            )
+            self._json(404, _error(404, "NOT_FOUND", message))
+            return
         prompt_tokens = max(1, len(json.dumps(body)) // 4)
         if mode in _ERRORS:
             code, status, message = _ERRORS[mode]
@@ -242,10 +266,13 @@ class _Handler(BaseHTTPRequestHandler):
             payloads = [fake.blocked_response(model, prompt_tokens)]
         elif stream:
             chunks = fake.chunks(fake.next_reply())
+            cut = fake.finish_reason != "STOP"  # the text so far, then the reason on its own
             payloads = [
-                fake.response(model, prompt_tokens, c, final=i == len(chunks) - 1)
+                fake.response(model, prompt_tokens, c, final=not cut and i == len(chunks) - 1)
                 for i, c in enumerate(chunks)
             ]
+            if cut:
+                payloads.append(fake.response(model, prompt_tokens, "", final=True))
         else:
             payloads = [fake.response(model, prompt_tokens, fake.next_reply(), final=True)]
 

@@ -57,7 +57,7 @@ def generator(server: FakeGeminiServer, timeout_seconds: float = 5.0) -> GeminiG
     return GeminiGenerator(
         project="demo-ion",
         location="us-central1",
-        model="gemini-2.5-flash",
+        model="gemini-3.5-flash-lite",
         base_url=server.base_url,
         timeout_seconds=timeout_seconds,
     )
@@ -68,7 +68,7 @@ def test_generate_returns_the_models_text(gemini_server: FakeGeminiServer) -> No
     assert generator(gemini_server).generate(request()) == gemini_server.reply_text
     sent = gemini_server.last_request
     assert sent.project == "demo-ion" and sent.location == "us-central1"
-    assert sent.model == "gemini-2.5-flash" and not sent.stream
+    assert sent.model == "gemini-3.5-flash-lite" and not sent.stream
     assert sent.headers["authorization"] == "Bearer local"
 
 
@@ -180,13 +180,13 @@ def test_make_generator_follows_settings(gemini_server: FakeGeminiServer) -> Non
         response_generator="gemini",
         google_cloud_project="demo-ion",
         gemini_base_url=gemini_server.base_url,
-        gemini_model="gemini-2.5-flash-lite",
+        gemini_model="gemini-3.1-flash-lite",
         gemini_timeout_seconds=2.0,
     )
     gen = make_generator(settings)
     assert isinstance(gen, GeminiGenerator) and isinstance(gen, ResponseGenerator)
     assert gen.generate(request()) == gemini_server.reply_text
-    assert gemini_server.last_request.model == "gemini-2.5-flash-lite"
+    assert gemini_server.last_request.model == "gemini-3.1-flash-lite"
 
 
 def test_importing_replies_does_not_load_the_sdk() -> None:
@@ -222,3 +222,39 @@ def test_a_withheld_answer_still_shows_gemini_is_up(gemini_server: FakeGeminiSer
         with pytest.raises(GenerationError):
             list(gen.stream(request()))
     assert gen.health()["circuit"] == "closed"
+
+
+@pytest.mark.parametrize("reason", ["MODEL_ARMOR", "OTHER", "SAFETY", "MALFORMED_RESPONSE"])
+def test_an_answer_cut_by_any_other_finish_reason_is_not_taken_as_whole(
+    gemini_server: FakeGeminiServer, reason: str
+) -> None:
+    # The real stream sends the text so far, then the reason in a candidate with no content.
+    gemini_server.finish_reason = reason
+    gen = generator(gemini_server)
+    with pytest.raises(GenerationError, match=reason):
+        list(gen.stream(request()))
+    with pytest.raises(GenerationError, match=reason):
+        gen.generate(request())
+
+
+def test_a_retired_model_fails_as_vertex_answers_it(gemini_server: FakeGeminiServer) -> None:
+    gen = GeminiGenerator(
+        project="demo-ion",
+        location="global",
+        model="gemini-2.5-flash",
+        base_url=gemini_server.base_url,
+    )
+    with pytest.raises(GenerationError, match="HTTP 404 NOT_FOUND: Publisher Model"):
+        gen.generate(request())
+
+
+def test_the_configured_models_are_not_retired() -> None:
+    # Vertex answers 404 for a retired model: every turn would fall back to the templates.
+    import re
+
+    from tests.fakes.gemini_server import RETIRED_MODELS
+
+    tf = (REPO / "terraform/stack/variables.tf").read_text()
+    (terraform_default,) = re.findall(r'gemini_model\s*=\s*optional\(string, "([^"]+)"\)', tf)
+    for model in {Settings().gemini_model, terraform_default}:
+        assert model not in RETIRED_MODELS

@@ -53,7 +53,7 @@ def healthy(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _gemini(monkeypatch: pytest.MonkeyPatch) -> GeminiGenerator:
-    gen = GeminiGenerator(project="demo-ion", location="us-central1", model="gemini-2.5-flash")
+    gen = GeminiGenerator(project="demo-ion", location="us-central1", model="gemini-3.5-flash-lite")
     monkeypatch.setattr(clients, "response_generator", lambda: gen)
     return gen
 
