@@ -27,8 +27,8 @@ class WriteConflict(Exception):
 
 @dataclass(frozen=True)
 class TurnWrite:
-    """Everything one turn writes, decided by the service from the state read in the
-    transaction."""
+    """Everything one turn writes in one atomic batch, decided by the service from the state
+    read before it (the batch's preconditions: that state is unchanged)."""
 
     state: SessionState
     turn_doc: dict

@@ -123,8 +123,22 @@ class ProfileExport(BaseModel):
     profile: dict[str, Any]
     learned_preferences: dict[str, Any]
     sessions: list[dict[str, Any]]
+    turns_without_session: list[dict[str, Any]] = Field(
+        description="Turns whose session was deleted before them, oldest first, each as stored "
+        "like the sessions' turns."
+    )
     feedback: list[dict[str, Any]]
     devices: list[dict[str, Any]]
+    pending_notifications: list[dict[str, Any]] = Field(
+        description="Pushes waiting in deferred_notifications until they are due (quiet hours, "
+        "or an FCM retry that would wait too long): each with its notification, collapse key, "
+        "reason and due time."
+    )
+    recent_activity: dict[str, Any] = Field(
+        description="The activity record (activity/{uid}) the anomaly limits read, as stored "
+        "but with `recent` decoded: [time, message hash] pairs of the last turns; also "
+        "`limited_until` and `expires_at`. Empty when there is none."
+    )
     analytics: dict[str, str] = Field(
         description="The pseudonymous key (user_key) analytics rows about the user are kept "
         "under in BigQuery, and a note saying what that means; erasure removes those rows."
@@ -401,8 +415,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "written, possibly a `reset` event (discard the tokens so far), then one `final` event "
         "whose data is the full turn response; an `error` event (the error shape) ends a stream "
         "that failed after it started: the HTTP status is already 200 then, so its `error` also "
-        "carries `status` (what the status would have been) and, for a 429 or 503, "
-        "`retry_after` (seconds).",
+        "carries `status` (what the status would have been) and, when the error has a "
+        "`Retry-After` (a 429 or 503, or the 409 `erasure_in_progress`), `retry_after` (seconds).",
         (
             Reply(
                 201,
@@ -733,8 +747,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                     "profile": {},
                     "learned_preferences": {},
                     "sessions": [],
+                    "turns_without_session": [],
                     "feedback": [],
                     "devices": [],
+                    "pending_notifications": [],
+                    "recent_activity": {},
                     "analytics": {
                         "user_key": "9f2c4e…",
                         "note": "Analytics events about your use of the app are kept in "

@@ -176,11 +176,11 @@ def erase_user(
     with storage_errors():
         # A new requested_at each time: events until now are not learned again (a run that
         # finishes an erasure also erases what the user did since it was cut off). In the same
-        # write, the activity record gets erased_at (it is deleted when the erasure is done):
-        # a turn in flight commits on the condition that the record did not change, so one
-        # that would land after the listing below fails, reads again and is refused, as are
-        # new turns and device registrations while erased_at is there (common.chat.service,
-        # common.adapters.firestore_devices).
+        # write, the activity record gets erased_at (when the erasure is done, a tombstone
+        # replaces it, below): a turn in flight commits on the condition that the record did
+        # not change, so one that would land after the listing below fails, reads again and is
+        # refused, as are new turns and device registrations while erased_at is there
+        # (common.chat.service, common.adapters.firestore_devices).
         batch = db.batch()
         batch.set(
             erasure_ref,

@@ -1,7 +1,9 @@
 """SessionStore and OutboxStore on Firestore.
 
-A turn is one transaction: the idempotency key, the session, the turn and its outbox events are
-written together or not at all, so a turn is never lost, doubled or left without its events."""
+A turn is one atomic batch with preconditions (the session and the user's activity record
+unchanged since they were read): the session, the turn, the idempotency key, the activity record
+and the turn's outbox events are written together or not at all, so a turn is never lost, doubled
+or left without its events."""
 
 from __future__ import annotations
 

@@ -438,8 +438,8 @@ def _generate(
 
 
 def _refuse_while_erasing(read: TurnContext) -> None:
-    """The user's erasure is running (it marks the activity record first and deletes it last):
-    a turn stored now could be left behind by it."""
+    """The user's erasure is running (it marks the activity record first and, last, replaces
+    it with a tombstone): a turn stored now could be left behind by it."""
     if erasing(read.activity):
         raise ErasureInProgress()
 

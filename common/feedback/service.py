@@ -28,7 +28,7 @@ class FeedbackContext:
 
 class FeedbackStore(Protocol):
     def read_feedback_context(
-        self, *, key: str, session_id: str, turn_id: str
+        self, *, key: str, uid: str, session_id: str, turn_id: str
     ) -> FeedbackContext: ...
 
     def write_feedback(

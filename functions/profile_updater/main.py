@@ -1,5 +1,6 @@
-"""Profile updater (Pub/Sub push on `events`): learns each user's preferences from turn and
-feedback events. A redelivered event changes nothing; a malformed one is logged and dropped."""
+"""Profile updater (Pub/Sub push on `events`): learns each user's preferences from turn,
+feedback and session.ended events, except those from before the user's erasure. A redelivered
+event changes nothing; a malformed one is logged and dropped."""
 
 from __future__ import annotations
 
