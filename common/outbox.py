@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from common.errors import Unavailable
 from common.events import Event, EventPublisher, PublishError
@@ -53,10 +54,14 @@ def relay_outbox(
     lease_seconds: int = 30,
     max_batches: int = 20,
 ) -> RelayReport:
-    """Publish due outbox entries in bounded batches until none is due or Pub/Sub fails."""
+    """Publish due outbox entries in bounded batches until none is due or Pub/Sub fails.
+    Each batch is claimed at the time it is claimed (`now` moved on by the time taken so far):
+    dated from the run's start, a lease taken late in a long run would have expired already."""
     claimed = published = failed = 0
+    started = time.monotonic()
     for _ in range(max_batches):
-        events = outbox.claim_due(now=now, limit=batch_size, lease_seconds=lease_seconds)
+        at = now + timedelta(seconds=time.monotonic() - started)
+        events = outbox.claim_due(now=at, limit=batch_size, lease_seconds=lease_seconds)
         if not events:
             break
         claimed += len(events)

@@ -14,6 +14,7 @@ the notice skips them, and the push sender sends an id once."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -63,8 +64,9 @@ class AudienceStore(Protocol):
     def save_cursor(self, producer: str, cursor: str | None, *, now: datetime) -> None: ...
 
     def recipients(self, users: list[tuple[str, str]]) -> list[Recipient]:
-        """Each (uid, user_key) with users/{uid}, preferences/{user_key} and whether
-        erasures/{user_key} exists."""
+        """Each (uid, user_key) with users/{uid}, preferences/{user_key} and whether the
+        user's erasure is still running (erasures/{user_key} exists and is not done in both
+        parts, Firestore and analytics)."""
 
     def enqueue(self, outgoing: list[Outgoing], *, due: datetime, now: datetime) -> list[Outgoing]:
         """Atomically: each event in the outbox (the relay's from `due` on) and each user's
@@ -94,7 +96,7 @@ def _run(
     max_pages: int = MAX_PAGES,
 ) -> ProducerReport:
     key = settings.analytics_hmac_key()
-    due = now + timedelta(seconds=settings.outbox_grace_seconds)
+    started = time.monotonic()
     seen: set[str] = set()
     cursor = audience.load_cursor(report.producer)
     report.resumed = cursor is not None
@@ -117,6 +119,10 @@ def _run(
                 event = notification_event(note, subject=recipient.user_key)
                 outgoing.append(Outgoing(note, event, notice(report.period, event.event_id, now)))
             if outgoing:
+                # The relay's turn comes a grace after the entries are written, not after the
+                # run began: a run lasts minutes, and the relay would publish them alongside.
+                grace = time.monotonic() - started + settings.outbox_grace_seconds
+                due = now + timedelta(seconds=grace)
                 enqueued = audience.enqueue(outgoing, due=due, now=now)
                 if len(enqueued) < len(outgoing):  # erased since their documents were read
                     report.skipped[ERASED] += len(outgoing) - len(enqueued)

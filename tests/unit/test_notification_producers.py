@@ -229,6 +229,7 @@ class Audience:
         self.reads = 0
         self.cursors: dict[str, str | None] = {}  # as producer_cursors keeps them
         self.erased_meanwhile: set[str] = set()  # erasures begun after recipients() read them
+        self.dues: list[datetime] = []  # when the relay may take each enqueued batch
 
     def device_users(self, *, limit, cursor):
         start = int(cursor or 0)
@@ -247,7 +248,8 @@ class Audience:
         return [self.users[uid] for uid, _ in users]
 
     def enqueue(self, outgoing, *, due, now):
-        assert due == NOW + timedelta(seconds=30)
+        assert due >= NOW + timedelta(seconds=30)  # the grace, from when they are written
+        self.dues.append(due)
         outgoing = [o for o in outgoing if o.note.uid not in self.erased_meanwhile]
         for item in outgoing:
             self.outbox[item.event.event_id] = item.event
@@ -344,6 +346,22 @@ def test_a_pubsub_outage_leaves_the_insights_in_the_outbox_for_the_relay() -> No
     assert report.enqueued == 1 and not report.published_inline
     assert len(audience.outbox) == 1  # the relay publishes it; the notice stops a rerun
     assert _weekly(audience, Publisher()).skipped[ALREADY_ENQUEUED] == 1
+
+
+def test_entries_written_late_in_a_long_run_get_their_grace_from_when_they_are_written(
+    monkeypatch,
+) -> None:
+    # Dated from the run's start, a batch written minutes in would be due at once, and the relay
+    # would publish it alongside the run's own delivery.
+    from common.notifications import service
+
+    ticks = iter(range(0, 10_000, 60))  # each look at the clock: a minute later
+    monkeypatch.setattr(service.time, "monotonic", lambda: next(ticks))
+    audience = Audience(_population())
+    _weekly(audience, Publisher(), page_size=50)
+    assert len(audience.dues) >= 3
+    minutes = [(d - NOW - timedelta(seconds=30)).total_seconds() / 60 for d in audience.dues]
+    assert minutes == sorted(minutes) and minutes[-1] >= len(minutes)
 
 
 def test_a_run_stops_at_its_page_bound_and_says_so() -> None:
