@@ -586,7 +586,14 @@ def main(argv: list[str]) -> int:
         report["deployment"] = deployer.register_and_deploy(
             version=challenger_version, artifact_uri=uri, period=cutoff.strftime("%Y%m%d")
         )
-        print(f"    deployed: {report['deployment']}", flush=True)
+        if report["deployment"].get("rolled_back"):
+            print(
+                "    not deployed again: this version was rolled back from the endpoint "
+                f"({report['deployment']['model']})",
+                flush=True,
+            )
+        else:
+            print(f"    deployed: {report['deployment']}", flush=True)
     elif promote:
         set_current(root, challenger_version)
         print(f"    {root / 'CURRENT'} -> {challenger_version}", flush=True)

@@ -198,7 +198,9 @@ class VertexDeployer:
     ) -> dict[str, Any]:
         """Upload `version` and deploy it as a canary, unless an earlier attempt of this run
         (the `period` alias) or an earlier run (the same version) already registered one: then
-        that version is deployed if it is not on the endpoint, and nothing else happens."""
+        that version is deployed if it never was (the attempt stopped before deploying), and
+        nothing else happens. A version deployed once (its `deployed-` alias) and no longer on
+        the endpoint was taken off by an operator (a rollback): it is not deployed again."""
         aip = self._aip()
         cfg = self.config
         parents = aip.Model.list(filter=f'display_name="{cfg.model_display_name}"')
@@ -231,6 +233,9 @@ class VertexDeployer:
             ]
             if live:
                 return result | {"already_deployed": live[0].id, "traffic_percent": None}
+            if any(a.startswith("deployed-") for a in earlier.version_aliases or ()):
+                return result | {"rolled_back": True, "traffic_percent": None}
+            version_id = earlier.version_id
         else:
             image, image_from = self._image(aip, endpoint, deployed)
             model = aip.Model.upload(
@@ -248,6 +253,7 @@ class VertexDeployer:
                 sync=True,
             )
             result |= {"model": model.resource_name, "image": image, "image_from": image_from}
+            version_id = model.version_id
         percent = cfg.canary_percent if deployed else 100
         model.deploy(
             endpoint=endpoint,
@@ -258,4 +264,8 @@ class VertexDeployer:
             max_replica_count=cfg.max_replicas,
             sync=True,
         )
+        # Marks the version as deployed once, so that a rerun after a rollback leaves it off.
+        registry = aip.ModelRegistry(model=parent.resource_name if parent else model.resource_name)
+        mark = f"deployed-{result['version']}".lower()
+        registry.add_version_aliases(new_aliases=[mark], version=version_id)
         return result | {"traffic_percent": percent}

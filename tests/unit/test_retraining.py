@@ -589,6 +589,7 @@ class FakeVersion:
 
     resource_name: str
     calls: list
+    version_id: str = "9"
 
     def deploy(self, **kwargs: Any) -> None:
         self.calls.append(("model.deploy", (), kwargs))
@@ -639,6 +640,9 @@ def fake_aiplatform(
         def list_versions(self, **kwargs: Any) -> list[VersionInfo]:
             calls.append(("ModelRegistry.list_versions", (), kwargs))
             return versions
+
+        def add_version_aliases(self, **kwargs: Any) -> None:
+            calls.append(("ModelRegistry.add_version_aliases", (), kwargs))
 
     class Endpoint:
         traffic_split = split or {}
@@ -700,6 +704,9 @@ def test_register_and_deploy_uploads_a_non_default_version_and_splits_traffic() 
     assert by["model.deploy"]["traffic_percentage"] == 10 and result["traffic_percent"] == 10
     assert by["model.deploy"]["machine_type"] == "n1-standard-2"
     assert by["model.deploy"]["deployed_model_display_name"] == "persona-pm-abc-def"
+    # marked deployed once (after the deploy), for a rerun after a rollback
+    marked = by["ModelRegistry.add_version_aliases"]
+    assert marked == {"new_aliases": ["deployed-pm-abc-def"], "version": "9"}
     _, by = deploy()
     assert by["model.deploy"]["traffic_percentage"] == 100  # an empty endpoint
 
@@ -736,6 +743,20 @@ def test_a_retried_run_reuses_what_an_earlier_attempt_registered() -> None:
     assert "Model.upload" not in by and by["Model"] == {"model_name": MODEL, "version": "7"}
     assert by["model.deploy"]["deployed_model_display_name"] == "persona-pm-abc-def"
     assert result["traffic_percent"] == 10 and result["model"] == f"{MODEL}@7"
+    assert by["ModelRegistry.add_version_aliases"] == {
+        "new_aliases": ["deployed-pm-abc-def"],
+        "version": "7",
+    }
+    # deployed once and taken off the endpoint since (a rollback): a rerun leaves it off
+    result, by = deploy(
+        **{
+            **ON_ENDPOINT,
+            "versions": [VersionInfo("7", ["retrain-20261207", "deployed-pm-abc-def"])],
+            "specs": {"7": {"labels": {"model-version": "pm-abc-def"}}},
+        }
+    )
+    assert "Model.upload" not in by and "model.deploy" not in by
+    assert result["rolled_back"] is True and result["traffic_percent"] is None
     # another period's versions are not this run's
     _, by = deploy(**ON_ENDPOINT, versions=[VersionInfo("5", ["retrain-20261130"])])
     assert "Model.upload" in by
@@ -814,6 +835,7 @@ targets = {
     "model.deploy": aiplatform.Model.deploy, "Model": aiplatform.Model.__init__,
     "ModelRegistry": aiplatform.ModelRegistry.__init__,
     "ModelRegistry.list_versions": aiplatform.ModelRegistry.list_versions,
+    "ModelRegistry.add_version_aliases": aiplatform.ModelRegistry.add_version_aliases,
 }
 bad = []
 for name, kwargs in calls:
