@@ -27,6 +27,8 @@ setup_logging(get_settings().log_level)
 require_analytics_key()
 if get_settings().model_google_auth:  # Vertex AI: its token is fetched while the instance starts
     clients.persona_model()
+if get_settings().response_generator == "gemini":  # google-genai loads while the instance starts
+    clients.response_generator().prepare()
 
 ROUTES = Routes(
     {

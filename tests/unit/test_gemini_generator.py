@@ -258,3 +258,16 @@ def test_the_configured_models_are_not_retired() -> None:
     (terraform_default,) = re.findall(r'gemini_model\s*=\s*optional\(string, "([^"]+)"\)', tf)
     for model in {Settings().gemini_model, terraform_default}:
         assert model not in RETIRED_MODELS
+
+
+def test_prepare_loads_the_sdk_and_makes_the_client_in_the_background(
+    gemini_server: FakeGeminiServer,
+) -> None:
+    from common.replies import gemini
+
+    gemini._client.cache_clear()
+    gen = generator(gemini_server)
+    gen.prepare().join(timeout=30)
+    assert gemini._client.cache_info().currsize == 1
+    assert gen.generate(request()) == gemini_server.reply_text
+    assert gemini._client.cache_info().hits >= 1  # the turn used the prepared client
