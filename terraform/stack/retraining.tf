@@ -49,13 +49,15 @@ locals {
   retraining_roles = ["roles/bigquery.jobUser"]
   # The Vertex AI calls of model_serving/vertex.py (google-cloud-aiplatform): list the models,
   # upload a version (its operation and the version are read with models.get), read the
-  # endpoint and deploy to it (its operation: endpoints.get). Not roles/aiplatform.user, which
-  # would also let it predict, undeploy, delete models and endpoints, train and call Gemini.
+  # endpoint and deploy to it (its operation: endpoints.get), then mark the version deployed
+  # (mergeVersionAliases: models.update). Not roles/aiplatform.user, which would also let it
+  # predict, undeploy, delete models and endpoints, train and call Gemini.
   retraining_vertex_permissions = [
     "aiplatform.endpoints.deploy",
     "aiplatform.endpoints.get",
     "aiplatform.models.get",
     "aiplatform.models.list",
+    "aiplatform.models.update",
     "aiplatform.models.upload",
   ]
   # The tables model_serving/feedback.py queries, and nothing else of the dataset. The view is

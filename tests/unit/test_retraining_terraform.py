@@ -158,6 +158,8 @@ VERTEX_PERMISSIONS: dict[str, set[str]] = {
     # ListModelVersions: not in Vertex AI's operation table; models.list (models.get, the
     # other candidate, is granted as well)
     "ModelRegistry.list_versions": {"aiplatform.models.list"},
+    # MergeVersionAliases (IAM permission on its REST reference page)
+    "ModelRegistry.add_version_aliases": {"aiplatform.models.update"},
     "Endpoint": {"aiplatform.endpoints.get"},
     "Endpoint.list_models": {"aiplatform.endpoints.get"},  # reads the endpoint again
 }
