@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -64,11 +65,34 @@ def test_seven_turn_conversation_keeps_five_and_summarises_the_rest(api, user, e
     assert not any(CONVERSATION[0][:20] in str(e) for e in got)
 
 
+def _shingles(text: str, n: int = 5) -> set[tuple[str, ...]]:
+    """Every run of n words of a text, lower case: what two texts say alike."""
+    words = re.findall(r"[\w']+", text.lower())
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
 def test_back_reference_is_answered_with_the_conversation_in_mind(api, user):
-    first = new_turn(api, user, "my python script crashes with a KeyError").json()
-    r = new_turn(api, user, "that didn't work", first["session_id"])
-    assert r.status_code == 201
-    assert r.json()["reply"] != first["reply"]
+    # One persona for every turn (the request may choose it), so the replies differ only by
+    # what the generator is given: the same follow-up once in the session, once in a new one.
+    # The template generator is deterministic for a request, so the conversation alone must
+    # make the difference.
+    def turn(message: str, session_id: str | None = None) -> dict:
+        r = new_turn(api, user, message, session_id, persona="elro")
+        assert r.status_code == 201, r.text
+        out = r.json()
+        assert out["persona"]["id"] == "elro" and out["degraded"] == []
+        return out
+
+    first = turn("my python script crashes with a KeyError")
+    in_session = turn("that didn't work", first["session_id"])
+    fresh = turn("that didn't work")
+    assert in_session["session_id"] == first["session_id"] != fresh["session_id"]
+    assert in_session["analysis"] == fresh["analysis"]  # the same message, read alike
+    assert in_session["reply"] != fresh["reply"]
+    # What only the in-session reply says comes from the earlier turn: it names the
+    # suggestion that did not work, in the first reply's words.
+    recalled = _shingles(in_session["reply"]) - _shingles(fresh["reply"])
+    assert recalled & _shingles(first["reply"]), (first["reply"], in_session["reply"])
 
 
 def test_retry_with_the_same_client_turn_id_returns_the_same_turn(api, user, events):

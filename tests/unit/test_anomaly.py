@@ -166,7 +166,20 @@ def test_every_limit_allowed_can_trip_on_the_activity_record_as_stored():
         assert getattr(Settings(**{name: highest}), name) == highest
         with pytest.raises(ValidationError):
             Settings(**{name: ACTIVITY_KEPT})
-    # stored and read back, one more turn than the highest hourly limit still trips it
+    # The chat function stores its activity oldest first, the current turn last, and the record
+    # keeps the newest ACTIVITY_KEPT of them. Twenty more than that, one every 45 s up to 45 s
+    # ago: the oldest kept turn is exactly an hour old, so it has left the window.
+    spacing = 45.0
+    activity = turns(*[spacing * i for i in range(ACTIVITY_KEPT + 20, 0, -1)])
+    assert activity == sorted(activity)  # oldest first
+    stored = activity_doc([(t.astimezone(UTC), h) for t, h in activity], limited_until=None)
+    read = recent_activity(stored, SEOUL)
+    assert read == activity[-ACTIVITY_KEPT:]  # the newest, in order (equal instants)
+    assert [t.tzinfo for t, _ in read] == [SEOUL] * ACTIVITY_KEPT  # in the user's zone
+    assert NOW - read[0][0] == timedelta(seconds=spacing * ACTIVITY_KEPT) == timedelta(hours=1)
+    # the highest hourly limit: the record's turns alone do not trip it, with the turn now
+    # (one more than the limit in the hour) they do
     hour = Thresholds(burst_minute_max=highest, burst_hour_max=highest, repeat_max=highest)
-    stored = activity_doc(turns(*[i * 40.0 for i in range(highest + 1)]), limited_until=None)
-    assert check(recent_activity(stored, SEOUL), NOW, DAYTIME, hour).reasons == ("burst_hour",)
+    assert check(read, NOW, DAYTIME, hour).reasons == ()
+    judged = [*read, (NOW, "now")]
+    assert check(judged, NOW, DAYTIME, hour).reasons == ("burst_hour",)
