@@ -29,9 +29,7 @@ class Settings(BaseSettings):
     session_ttl_hours: int = Field(24, ge=1)
     context_window_turns: int = Field(5, ge=1, le=20)
 
-    # Pub/Sub and the transactional outbox
-    events_topic: str = "events"
-    notifications_topic: str = "notifications"
+    # Pub/Sub (the topics are `events` and `notifications`) and the transactional outbox
     publish_timeout_seconds: float = Field(2.0, gt=0)
     outbox_batch_size: int = Field(100, ge=1, le=500)
     outbox_grace_seconds: int = Field(30, ge=0)

@@ -22,7 +22,7 @@ locals {
       description  = "Writes every event into the BigQuery events table, once per event_id."
       concurrency  = 8
       cpu          = "1"
-      dataset_role = "roles/bigquery.dataEditor"
+      dataset_role = null # streams rows into the events table only (no jobs): see sink_events
       env = {
         ANALYTICS_DATASET = module.bigquery.dataset_id
         DEAD_LETTER_TOPIC = module.events_dead_letter.name
@@ -33,7 +33,7 @@ locals {
       max_instances   = 10
       memory_mb       = 512
       min_instances   = 0
-      project_roles   = ["roles/bigquery.jobUser"]
+      project_roles   = []
       publishes_to    = ["events-dead-letter"] # refused rows, with the reason
       secrets         = []
       timeout_seconds = 60
@@ -377,6 +377,16 @@ resource "google_bigquery_table_iam_member" "cleanup_events" {
   table_id   = module.bigquery.events_table_name
   role       = "roles/bigquery.dataEditor"
   member     = module.function["session_cleanup"].service_account_iam_email
+}
+
+# The analytics sink streams rows into the events table (insertAll, common/analytics/
+# warehouse.py) and touches no other table and runs no job.
+resource "google_bigquery_table_iam_member" "sink_events" {
+  project    = var.project_id
+  dataset_id = module.bigquery.dataset_id
+  table_id   = module.bigquery.events_table_name
+  role       = "roles/bigquery.dataEditor"
+  member     = module.function["analytics_sink"].service_account_iam_email
 }
 
 # Functions that read or write analytics get that dataset only.

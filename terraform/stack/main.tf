@@ -12,12 +12,10 @@ locals {
   # common.config.Settings (tests/unit/test_terraform.py checks it); a function adds its own in
   # local.function_specs[*].env, and secrets in local.function_specs[*].secrets.
   settings_env = {
-    EVENTS_TOPIC         = module.events.name
     FIRESTORE_DATABASE   = module.firestore.database_name
     GOOGLE_CLOUD_PROJECT = var.project_id
     ION_ENV              = var.env
     LOG_LEVEL            = upper(var.app_config.log_level)
-    NOTIFICATIONS_TOPIC  = module.notifications.name
     SESSION_TTL_HOURS    = var.app_config.session_ttl_hours
   }
 }

@@ -1,6 +1,7 @@
 # Topics: `events` (every event), `notifications` (push messages) and a dead-letter topic for
-# each, where a consumer's messages go after max_delivery_attempts. Topic names are the defaults
-# in common.config.Settings; functions get them through EVENTS_TOPIC / NOTIFICATIONS_TOPIC.
+# each, where a consumer's messages go after max_delivery_attempts. The code publishes to the
+# fixed names `events` (common/events.py) and `notifications` (common/push/models.py); only the
+# analytics sink is told a topic, its dead-letter one (DEAD_LETTER_TOPIC).
 # Publishers: every deployed function whose spec lists the topic in publishes_to.
 
 locals {

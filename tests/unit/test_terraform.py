@@ -46,7 +46,7 @@ RESOURCE_SCOPED_ROLES = {
     "roles/bigquery.dataEditor",
     "roles/bigquery.dataViewer",
 }
-EVERY_FUNCTION_SETS = {"GOOGLE_CLOUD_PROJECT", "ION_ENV", "LOG_LEVEL", "EVENTS_TOPIC"}
+EVERY_FUNCTION_SETS = {"GOOGLE_CLOUD_PROJECT", "ION_ENV", "LOG_LEVEL"}
 CHAT_SETS = {
     "CONTEXT_WINDOW_TURNS",
     "GEMINI_LOCATION",
@@ -758,7 +758,8 @@ def test_evaluator_reads_the_configuration() -> None:
     stack = _stack("prod")
     assert stack.variable("env") == "prod"
     assert stack.variable("app_config")["session_ttl_hours"] == 24  # an optional() default
-    assert stack.local("settings_env")["EVENTS_TOPIC"] == "events"  # module.events.name
+    sink_env = stack.local("function_specs")["analytics_sink"]["env"]
+    assert sink_env["DEAD_LETTER_TOPIC"] == "events-dead-letter"  # module.events_dead_letter.name
     assert stack.local("settings_env")["FIRESTORE_DATABASE"] is UNKNOWN  # a module output
     assert stack.local("functions")["chat"]["min_instances"] == 1  # prod's override
     assert _stack("dev").local("functions")["chat"]["min_instances"] == 0
@@ -884,21 +885,170 @@ def test_resource_scoped_roles_are_never_project_wide(env: str) -> None:
             assert body["role"] not in RESOURCE_SCOPED_ROLES | PRIMITIVE_ROLES, body["role"]
 
 
+# What each function's code does, and so the only access its service account gets. Read from
+# functions/<name>/main.py and the common/ code it calls:
+#   AUTH       firebase-admin get_user: the ID token's revocation check (common/auth.py)
+#   FIRESTORE  reads and writes documents (common/adapters/firestore_*.py)
+#   JOBS       runs BigQuery queries: view reads, DML (the insertAll of the sink is no job)
+#   PREDICT    the custom role chat_predict: Vertex AI predict only (persona model, Gemini)
+#   FCM        sends through FCM HTTP v1 (common/adapters/fcm_sender.py)
+# `dataset` is the role on the whole analytics dataset, `tables` the roles on single tables,
+# `topics` the topics it may publish to, `secrets` the Settings names it reads from secrets.
+AUTH = "roles/firebaseauth.viewer"
+FIRESTORE = "roles/datastore.user"
+JOBS = "roles/bigquery.jobUser"
+PREDICT = "custom:chat_predict"
+FCM = "roles/firebasecloudmessaging.admin"
+EDITOR = "roles/bigquery.dataEditor"
+VIEWER = "roles/bigquery.dataViewer"
+
+
+def _access(
+    project: tuple[str, ...] = (),
+    *,
+    dataset: str | None = None,
+    tables: tuple[tuple[str, str], ...] = (),
+    topics: tuple[str, ...] = (),
+    secrets: tuple[str, ...] = (),
+) -> dict[str, set]:
+    return {
+        "project": set(project),
+        "dataset": {dataset} if dataset else set(),
+        "tables": set(tables),
+        "topics": set(topics),
+        "secrets": set(secrets),
+    }
+
+
+EXPECTED_ACCESS = {
+    # insert_rows_json into the events table (common/analytics/warehouse.py); a refused row goes
+    # to the dead-letter topic. No query, no other table.
+    "analytics_sink": _access(tables=(("events", EDITOR),), topics=("events-dead-letter",)),
+    # turns and sessions in Firestore, events through the outbox, the persona model and Gemini
+    "chat": _access((AUTH, FIRESTORE, PREDICT), topics=("events",), secrets=("ANALYTICS_KEY",)),
+    # device tokens in Firestore; no event
+    "devices": _access((AUTH, FIRESTORE)),
+    "feedback": _access((AUTH, FIRESTORE), topics=("events",), secrets=("ANALYTICS_KEY",)),
+    # operators' queries over the views; no Firestore, no topic (the weekly insight is
+    # notification_producers')
+    "insights": _access((AUTH, JOBS), dataset=VIEWER),
+    # the churn_risk view (common/adapters/bigquery_churn.py), the audience and outbox in
+    # Firestore, notification.requested onto `notifications`
+    "notification_producers": _access(
+        (JOBS, FIRESTORE), dataset=VIEWER, topics=("notifications",), secrets=("ANALYTICS_KEY",)
+    ),
+    # an outbox entry names its topic
+    "outbox_relay": _access((FIRESTORE,), topics=("events", "notifications")),
+    # settings, export and the Firestore part of erasure; the analytics part is session_cleanup's
+    "profile": _access((AUTH, FIRESTORE), topics=("events",), secrets=("ANALYTICS_KEY",)),
+    "profile_updater": _access((FIRESTORE,)),
+    # push.sent / deferred / suppressed events onto `events`
+    "push_sender": _access((FIRESTORE, FCM), topics=("events",), secrets=("ANALYTICS_KEY",)),
+    # DML DELETEs on the events table (common/adapters/bigquery_erasure.py); its session.ended
+    # events go through the Firestore outbox, so no topic
+    "session_cleanup": _access(
+        (JOBS, FIRESTORE), tables=(("events", EDITOR),), secrets=("ANALYTICS_KEY",)
+    ),
+}
+# Resource types through which the stack grants a function's service account anything; a grant
+# of another type would escape the comparison below.
+FUNCTION_GRANT_TYPES = {
+    "google_project_iam_member",
+    "google_bigquery_dataset_iam_member",
+    "google_bigquery_table_iam_member",
+}
+
+
+def _function_grants(stack: Module, resource_type: str) -> list[tuple[str, dict[str, Any], Scope]]:
+    """(function, resource body, its scope) for every instance of a `resource_type` grant in the
+    stack whose member is a function's service account."""
+    out = []
+    for name, body in _resources(STACK, resource_type).items():
+        match = re.fullmatch(
+            r'\$\{module\.function\[(?:"(\w+)"|(each\.key))\]\.service_account_iam_email\}',
+            body["member"],
+        )
+        if match is None:
+            assert "module.function" not in body["member"], f"{resource_type}.{name}: {body}"
+            continue
+        instances = stack.scope.value(body["for_each"]) if "for_each" in body else {None: None}
+        assert instances is not UNKNOWN, f"{resource_type}.{name}: for_each is unknown"
+        if isinstance(instances, list):
+            instances = {key: key for key in instances}
+        for key, value in instances.items():
+            function = match.group(1) or key
+            scope = stack.scope.bind({"each": {"key": key, "value": value}})
+            out.append((function, body, scope))
+    return out
+
+
+def _role(body: dict[str, Any], scope: Scope) -> str:
+    custom = re.fullmatch(r"\$\{google_project_iam_custom_role\.(\w+)\.name\}", body["role"])
+    role = f"custom:{custom.group(1)}" if custom else scope.value(body["role"])
+    assert isinstance(role, str), f"role does not resolve: {body['role']}"
+    return role
+
+
+def _granted_access(env: str) -> dict[str, dict[str, set]]:
+    """What the configuration grants each deployed function's service account, in the shape of
+    EXPECTED_ACCESS."""
+    stack, functions = _stack(env), _functions(env)
+    granted = {
+        name: _access(
+            tuple(instance["service_account_config"]["project_roles"]),
+            secrets=tuple(instance["secrets"]),
+        )
+        for name, instance in functions.items()
+    }
+    for function, body, scope in _function_grants(stack, "google_project_iam_member"):
+        granted[function]["project"].add(_role(body, scope))
+    for function, body, scope in _function_grants(stack, "google_bigquery_dataset_iam_member"):
+        assert body["dataset_id"] == "${module.bigquery.dataset_id}", body
+        granted[function]["dataset"].add(_role(body, scope))
+    for function, body, scope in _function_grants(stack, "google_bigquery_table_iam_member"):
+        assert body["dataset_id"] == "${module.bigquery.dataset_id}", body
+        table = body["table_id"]
+        table = "events" if table == "${module.bigquery.events_table_name}" else scope.value(table)
+        assert isinstance(table, str), f"table does not resolve: {body['table_id']}"
+        granted[function]["tables"].add((table, _role(body, scope)))
+    for topic in _topics(env).values():
+        for key, grant in (topic.get("iam") or {}).items():
+            function = key.removesuffix("-publisher")
+            assert function in functions and grant["role"] == "roles/pubsub.publisher", (key, grant)
+            granted[function]["topics"].add(topic["name"])
+    return granted
+
+
+def test_every_grant_to_a_function_is_of_a_type_the_access_table_reads() -> None:
+    for block in _config(STACK).get("resource", []):
+        for resource_type, resources in block.items():
+            for name, body in resources.items():
+                if "service_account_iam_email" in json.dumps(body):
+                    assert resource_type in FUNCTION_GRANT_TYPES, f"{resource_type}.{name}"
+    for name, call in _stack("prod").calls.items():
+        if "service_account_iam_email" in json.dumps(call):
+            assert str(call["source"]).endswith("modules/pubsub"), f"module.{name}"
+
+
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_functions_get_only_the_access_their_code_uses(env: str) -> None:
-    functions = _functions(env)
-    roles = {n: set(f["service_account_config"]["project_roles"]) for n, f in functions.items()}
-    # insights reads BigQuery views and checks tokens: no Firestore, no topic (the weekly
-    # insight is notification_producers')
-    assert roles["insights"] == {"roles/firebaseauth.viewer", "roles/bigquery.jobUser"}
-    assert _stack(env).local("function_specs")["insights"]["publishes_to"] == []
-    # chat calls Vertex AI through a custom role that may only predict
-    assert not any("roles/aiplatform" in r for r in set().union(*roles.values()))
+    specs = _stack(env).local("function_specs")
+    assert set(EXPECTED_ACCESS) == set(specs), "every function spec needs a row, and only they"
+    granted = _granted_access(env)
+    assert set(granted) <= set(EXPECTED_ACCESS)
+    wrong = {
+        f"{name}.{kind}": {"granted": sorted(have), "expected": sorted(want)}
+        for name, access in granted.items()
+        for kind, have in access.items()
+        if have != (want := EXPECTED_ACCESS[name][kind])
+    }
+    assert not wrong, f"{env}: {wrong}"
+    # the role names exist as written: chat's custom role may only predict, nothing else from
+    # Vertex AI is granted to a function
     predict = _resources(STACK, "google_project_iam_custom_role")["chat_predict"]
     assert predict["permissions"] == ["aiplatform.endpoints.predict"]
-    grant = _resources(STACK, "google_project_iam_member")["chat_predict"]
-    assert grant["role"] == "${google_project_iam_custom_role.chat_predict.name}"
-    assert grant["member"] == '${module.function["chat"].service_account_iam_email}'
+    every_role = set().union(*(access["project"] for access in granted.values()))
+    assert not any("roles/aiplatform" in role for role in every_role)
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -947,9 +1097,10 @@ def test_every_topic_the_code_publishes_to_exists(env: str) -> None:
     topics = {instance["name"] for instance in _topics(env).values()}
     missing = _code_topics() - topics
     assert not missing, f"{env}: topics the code uses but Terraform lacks: {sorted(missing)}"
+    # the one topic a function is told by name (the others are fixed in the code)
     for name, instance in _functions(env).items():
-        for variable in ("EVENTS_TOPIC", "NOTIFICATIONS_TOPIC"):
-            assert instance["environment_variables"].get(variable, "events") in topics, name
+        named = instance["environment_variables"].get("DEAD_LETTER_TOPIC", "events-dead-letter")
+        assert named in topics, f"{env}/{name}: DEAD_LETTER_TOPIC={named}"
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
