@@ -55,6 +55,7 @@ class OrphanScan:
 class PendingErasure:
     user_key: str
     requested_at: datetime
+    version: Any = None  # the record as read (the adapter's token): recorded only if unchanged
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,8 @@ class CleanupStore(Protocol):
     def forget_before(self, session_id: str, before: datetime) -> bool:
         """Rewrite the session document without what was said before `before` (its window and
         summary: common.sessions.state.forget_before), unless it holds nothing that old or a
-        turn changed it meanwhile (the next run tries again); whether it was rewritten."""
+        turn changed it meanwhile (the scan meets it again on its next lap); whether it was
+        rewritten."""
 
     def retention_of(self, uids: set[str]) -> dict[str, int]:
         """retention_days of each uid that has chosen one (others have the default)."""
@@ -126,7 +128,9 @@ class CleanupStore(Protocol):
         """Take these unfinished erasures (without a uid) out of unfinished_erasures for good:
         only an operator who knows the uid can finish them."""
 
-    def record_erasures(self, user_keys: list[str], *, now: datetime, done: bool) -> None:
+    def record_erasures(self, erasures: list[PendingErasure], *, now: datetime, done: bool) -> None:
+        """Note the run on each erasure record still as read: one changed meanwhile (a new
+        erasure of a returning user, its Firestore part done) is judged by the next run."""
         """Note this run on the erasures; `done` completes their analytics part."""
 
 
@@ -222,6 +226,12 @@ def run_cleanup(
             run()
         except Unavailable as e:
             log.warning("cleanup phase %s failed, left to the next run: %s", name, e)
+            report.failed.append(name)
+            report.complete = False
+        except Exception:  # reported, and the other phases still run
+            # Refused, not unreachable: a missing index in production (the emulator needs none),
+            # a permission. The next run meets it again: an operator must act.
+            log.exception("cleanup phase %s failed and needs an operator", name)
             report.failed.append(name)
             report.complete = False
 
@@ -455,8 +465,8 @@ def _analytics(
             erased = _erase_rows(analytics, chunk, out, in_time)
         except AnalyticsTableMissing:
             out["status"], erased = "table_missing", chunk
-        settled = [e.user_key for e in erased if e.requested_at <= now - ERASURE_SETTLE]
-        unsettled = [e.user_key for e in erased if e.user_key not in set(settled)]
+        settled = [e for e in erased if e.requested_at <= now - ERASURE_SETTLE]
+        unsettled = [e for e in erased if e not in settled]
         if settled:
             store.record_erasures(settled, now=now, done=True)
         if unsettled:

@@ -61,6 +61,43 @@ class FirestoreCleanupStore:
                 batch.delete(ref)
             batch.commit(timeout=READ_TIMEOUT)
 
+    def _write_unchanged(self, writes: list[tuple[Any, Any, dict | None]]) -> int:
+        """(reference, update time as read, update or None to delete): each write holds only if
+        its document is as read. In batches; a batch that meets a changed document is written
+        again one document at a time. How many held."""
+        from google.api_core import exceptions
+
+        conflicts = (exceptions.FailedPrecondition, exceptions.NotFound, exceptions.Conflict)
+
+        def add(batch, ref, version, data) -> None:
+            option = self._db.write_option(last_update_time=version)
+            if data is None:
+                batch.delete(ref, option=option)
+            else:
+                batch.update(ref, data, option=option)
+
+        held = 0
+        for i in range(0, len(writes), WRITE_BATCH):
+            chunk = writes[i : i + WRITE_BATCH]
+            batch = self._db.batch()
+            for write in chunk:
+                add(batch, *write)
+            try:
+                batch.commit(timeout=READ_TIMEOUT)
+                held += len(chunk)
+                continue
+            except conflicts:
+                pass
+            for write in chunk:
+                one = self._db.batch()
+                add(one, *write)
+                try:
+                    one.commit(timeout=READ_TIMEOUT)
+                    held += 1
+                except conflicts:
+                    continue  # written meanwhile: judged again by the next run
+        return held
+
     def _delete_turns(self, query) -> int:
         """Every turn the query finds, page by page."""
         deleted = 0
@@ -185,10 +222,11 @@ class FirestoreCleanupStore:
             .order_by("expires_at")
             .limit(limit)
         )
+        # Only if unchanged since read: an erasure's mark on `activity/{uid}` (which removes its
+        # expiry) or a retried turn taking its key over must not go with the expired document.
         with storage_errors():
-            refs = [s.reference for s in query.stream(timeout=READ_TIMEOUT)]
-            self._delete(refs)
-        return len(refs)
+            snaps = list(query.stream(timeout=READ_TIMEOUT))
+            return self._write_unchanged([(s.reference, s.update_time, None) for s in snaps])
 
     def inactive_sessions(
         self, *, before: datetime, limit: int, cursor: Any, since: datetime | None
@@ -243,7 +281,7 @@ class FirestoreCleanupStore:
                 for t in query.order_by("turn_index").stream(timeout=READ_TIMEOUT)
             ]
             doc = encode_session(forget_before(state, before, folded))
-            try:  # only as read: a turn committed meanwhile changed it (the next run retries)
+            try:  # only as read: a turn committed meanwhile changed it (retried next lap)
                 ref.update(
                     {"context_window": doc["context_window"], "summary": doc["summary"]},
                     option=self._db.write_option(last_update_time=snap.update_time),
@@ -292,7 +330,7 @@ class FirestoreCleanupStore:
         )
         with storage_errors():
             return [
-                PendingErasure(s.id, s.get("requested_at"))
+                PendingErasure(s.id, s.get("requested_at"), s.update_time)
                 for s in query.stream(timeout=READ_TIMEOUT)
             ]
 
@@ -335,13 +373,10 @@ class FirestoreCleanupStore:
                 except (exceptions.FailedPrecondition, exceptions.NotFound):
                     continue  # written meanwhile: judged again by the next run
 
-    def record_erasures(self, user_keys: list[str], *, now: datetime, done: bool) -> None:
+    def record_erasures(self, erasures: list[PendingErasure], *, now: datetime, done: bool) -> None:
         update: dict[str, Any] = {"analytics_last_run_at": now}
         if done:
             update |= {"analytics": DONE, "analytics_completed_at": now}
+        ref = self._db.collection(ERASURES).document
         with storage_errors():
-            for i in range(0, len(user_keys), WRITE_BATCH):
-                batch = self._db.batch()
-                for key in user_keys[i : i + WRITE_BATCH]:
-                    batch.update(self._db.collection(ERASURES).document(key), update)
-                batch.commit(timeout=READ_TIMEOUT)
+            self._write_unchanged([(ref(e.user_key), e.version, update) for e in erasures])

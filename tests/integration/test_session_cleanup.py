@@ -287,6 +287,41 @@ def test_a_session_extended_while_it_is_expired_stays_with_its_turns(db, bq) -> 
     assert list(db.collection("outbox").stream()) == []  # no session.ended for it
 
 
+class ErasureDuringCleanup(FirestoreCleanupStore):
+    """Between the cleanup's read and its write: a user's erasure marks their expired activity
+    record (and drops its expiry), and a returning user's new erasure resets their record."""
+
+    def _write_unchanged(self, writes):
+        for ref, _, _ in writes:
+            if ref.id == "ada":
+                ref.set({"erased_at": NOW})  # as the erasure marks it: no expires_at
+            if ref.id == "k-again":
+                ref.set({"analytics": "pending", "requested_at": NOW})
+        return super()._write_unchanged(writes)
+
+
+def test_what_an_erasure_writes_while_the_cleanup_runs_is_not_undone(db, bq) -> None:
+    client, dataset = bq
+    for uid in ("ada", "bob"):
+        db.document(f"activity/{uid}").set({"recent": "[]", "expires_at": NOW - HOUR})
+    for key in ("k-again", "k-old"):
+        db.document(f"erasures/{key}").set(
+            {"analytics": "pending", "requested_at": NOW - ERASURE_SETTLE - HOUR}
+        )
+    report = run_cleanup(
+        store=ErasureDuringCleanup(db),
+        analytics=BigQueryAnalyticsEraser(client, dataset=dataset),  # no table: settles both
+        now=NOW,
+    )
+    # the mark stays (a turn or device registration now would be refused), the idle user's goes
+    assert db.document("activity/ada").get().to_dict() == {"erased_at": NOW}
+    assert not _exists(db, "activity/bob")
+    assert report.expired_deleted["activity"] == 1
+    # the new erasure is not marked done by the run that settled the old one
+    assert db.document("erasures/k-again").get().get("analytics") == "pending"
+    assert db.document("erasures/k-old").get().get("analytics") == "done"
+
+
 def test_retention_takes_older_words_out_of_a_session_still_in_use(db, bq) -> None:
     # A 30-day user who has come back to one conversation for 40 days: the turns from before
     # the cutoff go, and so do their words in the session document (its window, and the

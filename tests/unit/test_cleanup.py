@@ -93,7 +93,8 @@ class Store:
     def pending_erasures(self, *, limit):
         return [e for k, e in self.erasures.items() if k not in self.done][:limit]
 
-    def record_erasures(self, user_keys, *, now, done):
+    def record_erasures(self, erasures, *, now, done):
+        user_keys = [e.user_key for e in erasures]
         self.runs += user_keys
         if done:
             self.done += user_keys
@@ -219,6 +220,29 @@ def test_a_phase_firestore_fails_is_reported_and_the_others_still_run() -> None:
             assert report.analytics["erasures_completed"] == 1
         else:
             assert report.failed == ["expired_sessions"] and not report.complete
+
+
+class MissingIndex(Store):
+    """Production refuses a query the emulator ran (FailedPrecondition: the index is missing)."""
+
+    def delete_expired_sessions(self, *, now, limit):
+        from google.api_core import exceptions
+
+        raise exceptions.FailedPrecondition("The query requires an index.")
+
+
+def test_a_phase_firestore_refuses_is_reported_as_an_error_and_the_others_still_run(
+    caplog,
+) -> None:
+    store = MissingIndex(erasures=[PendingErasure("k", NOW - 2 * ERASURE_SETTLE)])
+    store.sessions = {"a": SessionRef("a", "short", NOW - timedelta(days=45))}
+    store.retention = {"short": 30}
+    with caplog.at_level("ERROR", logger="common.cleanup"):
+        report = run_cleanup(store=store, analytics=Analytics(), now=NOW)
+    assert store.done == ["k"] and store.deleted == ["a"]
+    assert report.failed == ["expired_sessions"] and not report.complete
+    (error,) = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert "needs an operator" in error.getMessage() and error.exc_info
 
 
 class SlowBigQuery(Analytics):
