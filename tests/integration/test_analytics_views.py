@@ -512,6 +512,33 @@ def test_the_daily_materialisation_recomputes_the_days_a_late_or_changed_rating_
         bq.delete_dataset(f"{PROJECT}.{dataset}", delete_contents=True, not_found_ok=True)
 
 
+def test_a_missed_daily_run_is_caught_up_by_the_next(bq):
+    # The run after t1 was ingested wrote day X; t2 came in after it and the next daily run
+    # failed. The run after that must still count t2 (a window of the last 26 hours did not).
+    day, now = D0 - timedelta(days=2), datetime.now(UTC)
+    dataset = fresh_dataset(bq)
+    try:
+        t1 = turn("u", "s", day, turn_id="t1", persona="lua", intent="learning", latency=1.0)
+        write(bq, dataset, [t1], ingested=now - timedelta(days=3))
+        refresh_daily(bq, project=PROJECT, dataset=dataset)
+        for table in ("daily_activity", "daily_persona_intent"):  # as if run back then
+            bq.query(
+                f"UPDATE `{PROJECT}.{dataset}.{table}` "  # noqa: S608
+                "SET refreshed_at = TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 70 HOUR) "
+                "WHERE TRUE"
+            ).result()
+        t2 = turn("v", "s2", day + timedelta(hours=3), turn_id="t2", persona="lua",
+                  intent="learning", latency=1.0)  # fmt: skip
+        write(bq, dataset, [t2], ingested=now - timedelta(days=2))
+        refresh_daily(bq, project=PROJECT, dataset=dataset)
+        activity = {r["day"]: r for r in rows(bq, dataset, "daily_activity")}
+        assert (activity[day.date()]["turns"], activity[day.date()]["active_users"]) == (2, 2)
+        mix = rows(bq, dataset, "daily_persona_intent", f"WHERE day = '{day.date()}'")
+        assert [(r["persona"], r["turns"]) for r in mix] == [("lua", 2)]
+    finally:
+        bq.delete_dataset(f"{PROJECT}.{dataset}", delete_contents=True, not_found_ok=True)
+
+
 def test_churn_risk_ranks_who_leaves_on_held_out_history(bq):
     """Scores as of a cut-off two weeks before the end of a synthetic history, compared with
     who took a turn in those two weeks (the generator's users fade before they leave, more

@@ -1,6 +1,6 @@
 -- Daily activity, materialised (a scheduled query in production, scripts/scheduler.py locally)
 -- so the dashboard's long ranges read one row per day instead of every event. Recomputes every
--- day that received events in the last 26 hours (late events from the outbox included), and
+-- day that received events since the last run (late events from the outbox included), and
 -- every day an earlier rating of a turn rated since then was given (a rating counts on the day
 -- of the rating that stands, so a changed one leaves its old day), and MERGEs the result:
 -- running it again changes nothing.
@@ -25,7 +25,12 @@ USING (
   WITH recent AS (
     SELECT type, occurred_at, turn_id
     FROM `${project}.${dataset}.events`
-    WHERE ingested_at >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 26 HOUR)
+    -- since two hours before the last run that wrote: a failed or late daily run is caught
+    -- up by the next one, not lost (the first run reads everything)
+    WHERE ingested_at >= (
+      SELECT TIMESTAMP_SUB(IFNULL(MAX(refreshed_at), TIMESTAMP '1970-01-01'), INTERVAL 2 HOUR)
+      FROM `${project}.${dataset}.daily_activity`
+    )
   ),
   touched AS (
     SELECT DATE(occurred_at) AS day FROM recent

@@ -1,5 +1,5 @@
 -- Daily turns, users and ratings per persona and intent, materialised like daily_activity
--- (days that received events in the last 26 hours are recomputed, and the days of the turns
+-- (days that received events since the last run are recomputed, and the days of the turns
 -- rated since then: a rating counts on its turn's day; MERGE is idempotent).
 -- Satisfaction is kept as a sum and a count so that any range can be averaged exactly.
 CREATE TABLE IF NOT EXISTS `${project}.${dataset}.daily_persona_intent` (
@@ -21,7 +21,12 @@ USING (
   WITH recent AS (
     SELECT type, occurred_at, turn_id
     FROM `${project}.${dataset}.events`
-    WHERE ingested_at >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 26 HOUR)
+    -- since two hours before the last run that wrote: a failed or late daily run is caught
+    -- up by the next one, not lost (the first run reads everything)
+    WHERE ingested_at >= (
+      SELECT TIMESTAMP_SUB(IFNULL(MAX(refreshed_at), TIMESTAMP '1970-01-01'), INTERVAL 2 HOUR)
+      FROM `${project}.${dataset}.daily_persona_intent`
+    )
   ),
   touched AS (
     SELECT DATE(occurred_at) AS day FROM recent
