@@ -207,8 +207,8 @@ locals {
       max_instances   = 5
       memory_mb       = 512
       min_instances   = 0
-      project_roles   = ["roles/datastore.user", "roles/firebasecloudmessaging.admin"]
-      publishes_to    = ["events"] # push.sent
+      project_roles   = ["roles/datastore.user"] # FCM sends: push_send below
+      publishes_to    = ["events"]               # push.sent
       secrets         = ["ANALYTICS_KEY"]
       timeout_seconds = 60
     }
@@ -414,4 +414,21 @@ resource "google_project_iam_member" "chat_predict" {
   project  = var.project_id
   role     = google_project_iam_custom_role.chat_predict.name
   member   = module.function["chat"].service_account_iam_email
+}
+
+# The push sender's FCM HTTP v1 sends (firebase_admin.messaging.send_each): one permission. Not
+# roles/firebasecloudmessaging.admin, which also manages the project's FCM configuration.
+resource "google_project_iam_custom_role" "push_send" {
+  project     = var.project_id
+  role_id     = "${replace(var.prefix, "-", "_")}_push_send"
+  title       = "Push sender: FCM sends (${var.prefix})"
+  description = "Send FCM HTTP v1 messages (common/adapters/fcm_sender.py)."
+  permissions = ["cloudmessaging.messages.create"]
+}
+
+resource "google_project_iam_member" "push_send" {
+  for_each = contains(keys(local.functions), "push_sender") ? toset(["push_sender"]) : toset([])
+  project  = var.project_id
+  role     = google_project_iam_custom_role.push_send.name
+  member   = module.function["push_sender"].service_account_iam_email
 }

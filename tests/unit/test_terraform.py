@@ -898,7 +898,7 @@ AUTH = "roles/firebaseauth.viewer"
 FIRESTORE = "roles/datastore.user"
 JOBS = "roles/bigquery.jobUser"
 PREDICT = "custom:chat_predict"
-FCM = "roles/firebasecloudmessaging.admin"
+FCM = "custom:push_send"
 EDITOR = "roles/bigquery.dataEditor"
 VIEWER = "roles/bigquery.dataViewer"
 
