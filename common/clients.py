@@ -183,7 +183,7 @@ def persona_model():
     settings = get_settings()
     if not settings.model_predict_url:
         return None
-    client = PersonaModelClient(
+    return PersonaModelClient(
         url=settings.model_predict_url,
         timeout_seconds=settings.model_timeout_seconds,
         breaker=CircuitBreaker(
@@ -193,8 +193,6 @@ def persona_model():
         cache=PredictionCache(settings.model_cache_size),
         google_auth=settings.model_google_auth,
     )
-    client.prepare()
-    return client
 
 
 @cache

@@ -20,15 +20,17 @@ from common.errors import Forbidden, InvalidInput, NotFound
 from common.health import check_all
 from common.http import Routes, handle_errors, json_response, parse, read_json
 from common.logs import setup_logging
+from common.prefork import in_each_worker
 from common.safety import parse_locale
 from common.sse import stream_events
 
 setup_logging(get_settings().log_level)
 require_analytics_key()
-if get_settings().model_google_auth:  # Vertex AI: its token is fetched while the instance starts
-    clients.persona_model()
-if get_settings().response_generator == "gemini":  # google-genai loads while the instance starts
-    clients.response_generator().prepare()
+# While the worker starts: Vertex AI's token, and google-genai's import and client.
+if get_settings().model_google_auth and (model := clients.persona_model()) is not None:
+    in_each_worker(model.prepare)
+if get_settings().response_generator == "gemini":
+    in_each_worker(clients.response_generator().prepare)
 
 ROUTES = Routes(
     {
