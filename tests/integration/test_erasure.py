@@ -364,7 +364,8 @@ def test_nothing_written_for_a_user_while_their_erasure_runs_is_left_behind(db) 
     assert mark["erased_at"] == NOW and "expires_at" not in mark  # no expiry deletes it early
 
     doc = {"owner_uid": uid, "session_id": f"{uid}-s0", "turn_id": "t0", "rating": 5,
-           "reward": 1.0, "comment": None, "created_at": NOW, "updated_at": NOW}  # fmt: skip
+           "reward": 1.0, "comment": None, "created_at": NOW, "updated_at": NOW,
+           "keyed": True}  # fmt: skip
     with pytest.raises(WriteConflict):  # its turn is gone: the service answers 404
         sessions.write_feedback(key=f"{uid}-t0", doc=doc, events=[], context=rating)
     with pytest.raises(ErasureInProgress):
