@@ -231,9 +231,12 @@ class VertexDeployer:
                 if _model_id(m.model) == _model_id(name)
                 and m.model_version_id == earlier.version_id
             ]
+            marked = any(a.startswith("deployed-") for a in earlier.version_aliases or ())
             if live:
+                if not marked:  # an attempt that stopped after deploying, before marking it
+                    self._mark_deployed(aip, parent, result["version"], earlier.version_id)
                 return result | {"already_deployed": live[0].id, "traffic_percent": None}
-            if any(a.startswith("deployed-") for a in earlier.version_aliases or ()):
+            if marked:
                 return result | {"rolled_back": True, "traffic_percent": None}
             version_id = earlier.version_id
         else:
@@ -264,8 +267,13 @@ class VertexDeployer:
             max_replica_count=cfg.max_replicas,
             sync=True,
         )
-        # Marks the version as deployed once, so that a rerun after a rollback leaves it off.
-        registry = aip.ModelRegistry(model=parent.resource_name if parent else model.resource_name)
-        mark = f"deployed-{result['version']}".lower()
-        registry.add_version_aliases(new_aliases=[mark], version=version_id)
+        self._mark_deployed(aip, parent or model, result["version"], version_id)
         return result | {"traffic_percent": percent}
+
+    @staticmethod
+    def _mark_deployed(aip: Any, parent: Any, version: str, version_id: str) -> None:
+        """The version was deployed once: a rerun after a rollback leaves it off the endpoint."""
+        registry = aip.ModelRegistry(model=parent.resource_name)
+        registry.add_version_aliases(
+            new_aliases=[f"deployed-{version}".lower()], version=version_id
+        )

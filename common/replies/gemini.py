@@ -15,10 +15,11 @@ from common.breaker import CircuitBreaker
 from common.replies.prompt import Prompt, PromptBuilder
 from common.replies.types import GenerationError, ReplyRequest
 
-# The finish reasons of a whole answer ("" while a stream goes on; CONTINUATION: the SDK asks
-# for the rest itself). Any other (SAFETY, MODEL_ARMOR, OTHER, MALFORMED_RESPONSE, ...) withheld
-# or broke it: an allowlist, so that a reason added later cannot pass a cut answer as whole.
-_COMPLETE = frozenset({"", "STOP", "MAX_TOKENS", "CONTINUATION"})
+# The finish reasons of a whole answer ("" while a stream goes on). Any other (SAFETY,
+# MODEL_ARMOR, OTHER, MALFORMED_RESPONSE, ...) withheld or broke it: an allowlist, so that a
+# reason added later cannot pass a cut answer as whole. CONTINUATION too: google-genai asks for
+# the rest itself and clears it, so one that reaches us had no token to go on with.
+_COMPLETE = frozenset({"", "STOP", "MAX_TOKENS"})
 
 # /healthz reports the generator down after this many consecutive failed calls, for this long
 # after the last of them: evidence from real turns, never a billed call of its own.

@@ -224,7 +224,9 @@ def test_a_withheld_answer_still_shows_gemini_is_up(gemini_server: FakeGeminiSer
     assert gen.health()["circuit"] == "closed"
 
 
-@pytest.mark.parametrize("reason", ["MODEL_ARMOR", "OTHER", "SAFETY", "MALFORMED_RESPONSE"])
+@pytest.mark.parametrize(
+    "reason", ["MODEL_ARMOR", "OTHER", "SAFETY", "MALFORMED_RESPONSE", "CONTINUATION"]
+)
 def test_an_answer_cut_by_any_other_finish_reason_is_not_taken_as_whole(
     gemini_server: FakeGeminiServer, reason: str
 ) -> None:

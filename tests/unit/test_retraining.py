@@ -732,6 +732,12 @@ def test_a_retried_run_reuses_what_an_earlier_attempt_registered() -> None:
         result, by = deploy(**fake)
         assert "Model.upload" not in by and "model.deploy" not in by
         assert result["already_deployed"] == "d-new" and result["version"] == "pm-first"
+        # the attempt stopped before marking it deployed: marked now, for a later rollback
+        marked = by["ModelRegistry.add_version_aliases"]
+        assert marked == {"new_aliases": ["deployed-pm-first"], "version": "7"}
+    fake["versions"] = [VersionInfo("7", ["retrain-20261207", "deployed-pm-first"])]
+    _, by = deploy(**fake)
+    assert "ModelRegistry.add_version_aliases" not in by  # marked already
     # registered, but the attempt failed before deploying it: deployed, not uploaded again
     result, by = deploy(
         **{
