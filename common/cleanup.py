@@ -83,7 +83,9 @@ class CleanupStore(Protocol):
 
     def save_scan_start(self, scan: str, value: datetime | None) -> None: ...
 
-    def delete_expired(self, collection: str, *, now: datetime, limit: int) -> int: ...
+    def delete_expired(self, collection: str, *, now: datetime, limit: int) -> tuple[int, int]:
+        """Up to `limit` documents past their expires_at: (read, deleted). One changed since it
+        was read stays (e.g. an erasure's mark on an activity record)."""
 
     def inactive_sessions(
         self, *, before: datetime, limit: int, cursor: Any, since: datetime | None
@@ -128,10 +130,10 @@ class CleanupStore(Protocol):
         """Take these unfinished erasures (without a uid) out of unfinished_erasures for good:
         only an operator who knows the uid can finish them."""
 
-    def record_erasures(self, erasures: list[PendingErasure], *, now: datetime, done: bool) -> None:
-        """Note the run on each erasure record still as read: one changed meanwhile (a new
-        erasure of a returning user, its Firestore part done) is judged by the next run."""
-        """Note this run on the erasures; `done` completes their analytics part."""
+    def record_erasures(self, erasures: list[PendingErasure], *, now: datetime, done: bool) -> int:
+        """Note this run on the erasures (`done` completes their analytics part), on each
+        record still as read: one changed meanwhile (a new erasure of a returning user, its
+        Firestore part done) is judged by the next run. How many were noted."""
 
 
 class AnalyticsTableMissing(Exception):
@@ -242,9 +244,9 @@ def run_cleanup(
         for collection in EXPIRING_COLLECTIONS:
             report.expired_deleted[collection] = 0
             for _ in rounds():
-                n = store.delete_expired(collection, now=now, limit=batch_size)
-                report.expired_deleted[collection] += n
-                if n < batch_size:
+                read, deleted = store.delete_expired(collection, now=now, limit=batch_size)
+                report.expired_deleted[collection] += deleted
+                if read < batch_size:
                     break
 
     kw = {"now": now, "batch_size": batch_size}
@@ -467,12 +469,11 @@ def _analytics(
             out["status"], erased = "table_missing", chunk
         settled = [e for e in erased if e.requested_at <= now - ERASURE_SETTLE]
         unsettled = [e for e in erased if e not in settled]
-        if settled:
-            store.record_erasures(settled, now=now, done=True)
+        completed = store.record_erasures(settled, now=now, done=True) if settled else 0
         if unsettled:
             store.record_erasures(unsettled, now=now, done=False)
-        out["erasures_completed"] += len(settled)
-        out["erasures_pending"] += len(chunk) - len(settled)
+        out["erasures_completed"] += completed
+        out["erasures_pending"] += len(chunk) - completed
     # Retention runs even when an erasure was refused: it deletes only rows past a 30-day or
     # longer cutoff, which BigQuery does not refuse for the reason it refuses an erasure (rows
     # still in the streaming buffer), and one stuck erasure must not stop it for everybody.

@@ -215,7 +215,7 @@ class FirestoreCleanupStore:
                 {f"{scan}_from": value}, merge=True, timeout=READ_TIMEOUT
             )
 
-    def delete_expired(self, collection: str, *, now: datetime, limit: int) -> int:
+    def delete_expired(self, collection: str, *, now: datetime, limit: int) -> tuple[int, int]:
         query = (
             self._db.collection(collection)
             .where(filter=_filter("expires_at", "<=", now))
@@ -226,7 +226,8 @@ class FirestoreCleanupStore:
         # expiry) or a retried turn taking its key over must not go with the expired document.
         with storage_errors():
             snaps = list(query.stream(timeout=READ_TIMEOUT))
-            return self._write_unchanged([(s.reference, s.update_time, None) for s in snaps])
+            deleted = self._write_unchanged([(s.reference, s.update_time, None) for s in snaps])
+        return len(snaps), deleted
 
     def inactive_sessions(
         self, *, before: datetime, limit: int, cursor: Any, since: datetime | None
@@ -373,10 +374,10 @@ class FirestoreCleanupStore:
                 except (exceptions.FailedPrecondition, exceptions.NotFound):
                     continue  # written meanwhile: judged again by the next run
 
-    def record_erasures(self, erasures: list[PendingErasure], *, now: datetime, done: bool) -> None:
+    def record_erasures(self, erasures: list[PendingErasure], *, now: datetime, done: bool) -> int:
         update: dict[str, Any] = {"analytics_last_run_at": now}
         if done:
             update |= {"analytics": DONE, "analytics_completed_at": now}
         ref = self._db.collection(ERASURES).document
         with storage_errors():
-            self._write_unchanged([(ref(e.user_key), e.version, update) for e in erasures])
+            return self._write_unchanged([(ref(e.user_key), e.version, update) for e in erasures])

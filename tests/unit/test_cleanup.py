@@ -56,7 +56,7 @@ class Store:
         self.scans[scan] = value
 
     def delete_expired(self, collection, *, now, limit):
-        return 0
+        return 0, 0
 
     def inactive_sessions(self, *, before, limit, cursor, since=None):
         """As Firestore pages them: oldest first, from `since`, `cursor` the page's offset."""
@@ -98,6 +98,7 @@ class Store:
         self.runs += user_keys
         if done:
             self.done += user_keys
+        return len(user_keys)
 
     def unfinished_erasures(self, *, limit):
         done = set(self.finished) | set(self.held)
@@ -387,7 +388,7 @@ def test_an_erasure_that_fails_leaves_the_rest_of_the_run_going(caplog) -> None:
 
         def delete_expired(self, collection, *, now, limit):
             self.deleted.append(collection)
-            return 0
+            return 0, 0
 
     long_ago = NOW - timedelta(hours=1)
     unfinished = [UnfinishedErasure(k, f"u-{k}", long_ago) for k in ("k-heavy", "k-light")]
@@ -450,3 +451,34 @@ def test_an_erasure_is_finished_only_after_the_profile_functions_timeout() -> No
     tf = hcl2.load(FUNCTIONS_TF.open())
     specs = next(block["function_specs"] for block in tf["locals"] if "function_specs" in block)
     assert ERASURE_RESUME_AFTER.total_seconds() > specs["profile"]["timeout_seconds"]
+
+
+class ChangedMeanwhile(Store):
+    """Five expired activity records, one of which is changed between read and delete each
+    time it is read; and two settled erasures, one of them reset by a new erasure meanwhile."""
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self.expired = [f"a{i}" for i in range(5)]
+
+    def delete_expired(self, collection, *, now, limit):
+        if collection != "activity":
+            return 0, 0
+        page = self.expired[:limit]
+        kept = [d for d in page if d == "a0"]  # the erasure's mark: it stays
+        self.expired = kept + self.expired[limit:]
+        return len(page), len(page) - len(kept)
+
+    def record_erasures(self, erasures, *, now, done):
+        return super().record_erasures(
+            [e for e in erasures if e.user_key != "reset"], now=now, done=done
+        )
+
+
+def test_a_document_changed_meanwhile_neither_ends_the_phase_nor_counts() -> None:
+    settled = NOW - 2 * ERASURE_SETTLE
+    store = ChangedMeanwhile(erasures=[PendingErasure(k, settled) for k in ("ok", "reset")])
+    report = run_cleanup(store=store, analytics=Analytics(), now=NOW, batch_size=2)
+    # a full page with one kept is not the last page: the phase goes on to the other four
+    assert report.expired_deleted["activity"] == 4 and store.expired == ["a0"]
+    assert (report.analytics["erasures_completed"], report.analytics["erasures_pending"]) == (1, 1)
