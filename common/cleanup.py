@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from common.errors import Unavailable
+from common.logs import NEEDS_OPERATOR
 from common.profile.models import ProfileSettings
 
 log = logging.getLogger(__name__)
@@ -233,7 +234,9 @@ def run_cleanup(
         except Exception:  # reported, and the other phases still run
             # Refused, not unreachable: a missing index in production (the emulator needs none),
             # a permission. The next run meets it again: an operator must act.
-            log.exception("cleanup phase %s failed and needs an operator", name)
+            log.exception(
+                "cleanup phase %s failed and needs an operator", name, extra={NEEDS_OPERATOR: True}
+            )
             report.failed.append(name)
             report.complete = False
 

@@ -8,6 +8,10 @@ from functools import cache
 
 from pythonjsonlogger.json import JsonFormatter
 
+# A field of log entries only an operator can act on (a misconfiguration, a missing index):
+# the monitoring module alerts on any entry that carries it.
+NEEDS_OPERATOR = "needs_operator"
+
 
 @cache
 def setup_logging(level: str = "INFO") -> None:

@@ -20,6 +20,7 @@ from typing import Literal, Protocol
 
 from common.config import Settings
 from common.events import Event, EventPublisher, user_key
+from common.logs import NEEDS_OPERATOR
 from common.outbox import deliver_now
 from common.ports import OutboxStore
 from common.profile.service import settings_of
@@ -236,7 +237,11 @@ def deliver(
         log.error(
             "FCM refused this project as the tokens' sender: is GOOGLE_CLOUD_PROJECT the apps' "
             "Firebase project? Devices kept.",
-            extra={"errors": misconfigured, "notification_id": note.notification_id},
+            extra={
+                "errors": misconfigured,
+                "notification_id": note.notification_id,
+                NEEDS_OPERATOR: True,
+            },
         )
     if result.retry and claim.deliveries < settings.push_max_deliveries:
         return wait(now + timedelta(seconds=result.wait), "retry")

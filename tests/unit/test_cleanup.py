@@ -244,6 +244,7 @@ def test_a_phase_firestore_refuses_is_reported_as_an_error_and_the_others_still_
     assert report.failed == ["expired_sessions"] and not report.complete
     (error,) = [r for r in caplog.records if r.levelname == "ERROR"]
     assert "needs an operator" in error.getMessage() and error.exc_info
+    assert error.needs_operator is True  # what the monitoring alert matches
 
 
 class SlowBigQuery(Analytics):

@@ -247,3 +247,4 @@ def test_a_sender_mismatch_keeps_the_devices_and_logs_an_error(caplog) -> None:
     (record,) = [r for r in caplog.records if r.levelname == "ERROR"]
     assert "GOOGLE_CLOUD_PROJECT" in record.getMessage()
     assert record.errors == {"sender_id_mismatch": 2}
+    assert record.needs_operator is True  # what the monitoring alert matches

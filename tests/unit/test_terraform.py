@@ -1359,6 +1359,11 @@ def test_monitoring_covers_latency_errors_dead_letters_uptime_and_budget() -> No
     latency = json.dumps(policies["chat_latency"])
     assert "request_latencies" in latency and "ALIGN_PERCENTILE_95" in latency
     assert "5xx" in json.dumps(policies["server_errors"])
+    # what only an operator can fix (common.logs.NEEDS_OPERATOR), as no failed request shows it
+    from common.logs import NEEDS_OPERATOR
+
+    matched = _block(_block(policies["needs_operator"], "conditions"), "condition_matched_log")
+    assert f"jsonPayload.{NEEDS_OPERATOR} = true" in matched["filter"]
     uptime = _resources(module, "google_monitoring_uptime_check_config")["healthz"]
     assert _block(uptime, "http_check")["path"] == "/healthz"
     assert _resources(module, "google_billing_budget")

@@ -120,6 +120,36 @@ resource "google_monitoring_alert_policy" "uptime" {
   }
 }
 
+# Log entries with needs_operator (common/logs.py): a phase of the cleanup job Firestore refuses
+# (a missing index, a permission), FCM refusing this project as the apps' sender. Each recurs
+# until an operator acts, and neither shows as a failed request.
+resource "google_monitoring_alert_policy" "needs_operator" {
+  project               = var.project_id
+  display_name          = "${var.prefix}: a function needs an operator"
+  combiner              = "OR"
+  notification_channels = local.channels
+  user_labels           = var.labels
+
+  conditions {
+    display_name = "a log entry with needs_operator"
+    condition_matched_log {
+      filter = "resource.type = \"cloud_run_revision\" AND severity >= ERROR AND jsonPayload.needs_operator = true"
+    }
+  }
+
+  alert_strategy {
+    notification_rate_limit {
+      period = "3600s"
+    }
+    auto_close = "86400s"
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "A function logged something only an operator can fix. See docs/OPERATIONS.md#needs-an-operator."
+  }
+}
+
 locals {
   api_services_filter = "(${join(" OR ", [for s in var.api_services : "resource.labels.service_name = \"${s}\""])})"
 }
