@@ -1,10 +1,11 @@
 """One Settings object, read once. Environment variable names are exactly the field names in
 upper case; Terraform sets the same names on each function."""
 
+import os
 from functools import cache
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from common.experiments import Experiment, check_no_overlap
@@ -13,10 +14,21 @@ LOCAL_ANALYTICS_KEY = "local-analytics-key-not-secret"
 # Turns (times and message hashes) the anomaly limits' record keeps per user
 # (common/chat/limits.py): more than the largest limit allowed, plus room for repeats.
 ACTIVITY_KEPT = 80
+# A deployed function's analytics key: shorter, and a uid known to an analyst could be hashed
+# with guessed keys until one gives a user_key of the table (OPERATIONS.md makes 64).
+MIN_ANALYTICS_KEY = 32
+# Where the local stack's emulators are: a deployed function with one of them would talk to a
+# stand-in without credentials, or (the Auth emulator) accept unsigned ID tokens from anyone.
+EMULATOR_HOSTS = (
+    "FIRESTORE_EMULATOR_HOST",
+    "PUBSUB_EMULATOR_HOST",
+    "FIREBASE_AUTH_EMULATOR_HOST",
+    "BIGQUERY_EMULATOR_HOST",
+)
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", allow_inf_nan=False)
 
     google_cloud_project: str = "demo-ion"
     ion_env: Literal["local", "dev", "prod"] = "local"
@@ -30,7 +42,7 @@ class Settings(BaseSettings):
     context_window_turns: int = Field(5, ge=1, le=20)
 
     # Pub/Sub (the topics are `events` and `notifications`) and the transactional outbox
-    publish_timeout_seconds: float = Field(2.0, gt=0)
+    publish_timeout_seconds: float = Field(2.0, gt=0, le=10)
     outbox_batch_size: int = Field(100, ge=1, le=500)
     outbox_grace_seconds: int = Field(30, ge=0)
 
@@ -54,7 +66,7 @@ class Settings(BaseSettings):
     gemini_model: str = "gemini-3.5-flash-lite"
     gemini_location: str = "global"
     gemini_base_url: str | None = None
-    gemini_timeout_seconds: float = Field(8.0, gt=0)
+    gemini_timeout_seconds: float = Field(8.0, gt=0, le=30)
 
     # Persona model endpoint (the local server, or a Vertex AI endpoint's REST :predict URL)
     model_predict_url: str | None = None
@@ -62,7 +74,7 @@ class Settings(BaseSettings):
     model_google_auth: bool = False  # send the service account's OAuth token (Vertex AI)
     model_timeout_seconds: float = Field(0.3, gt=0, le=10)
     model_breaker_failures: int = Field(3, ge=1)
-    model_breaker_reset_seconds: float = Field(15.0, gt=0)
+    model_breaker_reset_seconds: float = Field(15.0, gt=0, le=300)
     model_cache_size: int = Field(4096, ge=0)
 
     # Ensemble ranking: weights of each signal (normalised over the signals present)
@@ -100,7 +112,7 @@ class Settings(BaseSettings):
     device_stale_days: int = Field(30, ge=1)
     push_daily_cap: int = Field(3, ge=1, le=100)  # pushes per user per local day
     push_retry_attempts: int = Field(3, ge=1, le=10)  # sends of one message within one delivery
-    push_retry_base_seconds: float = Field(1.0, gt=0)
+    push_retry_base_seconds: float = Field(1.0, gt=0, le=60)
     push_retry_max_wait_seconds: float = Field(10.0, ge=0)  # longer waits defer the message
     push_max_deliveries: int = Field(5, ge=1)  # deliveries before a message counts as failed
     push_release_batch: int = Field(50, ge=1, le=500)
@@ -120,6 +132,20 @@ class Settings(BaseSettings):
         check_no_overlap(value)
         return value
 
+    @model_validator(mode="after")
+    def _deployable(self) -> Self:
+        """Settings only the local stack may use: deployed, they would send the users' words,
+        pushes or the service account's token to a stand-in, or in clear text."""
+        if self.ion_env == "local":
+            return self
+        local_only = [n.upper() for n in ("gemini_base_url", "fcm_base_url") if getattr(self, n)]
+        if local_only:
+            raise ValueError(f"{', '.join(local_only)}: for the local stack only")
+        url = self.model_predict_url or ""
+        if self.model_google_auth and url and not url.startswith("https://"):
+            raise ValueError("MODEL_PREDICT_URL must be https: MODEL_GOOGLE_AUTH sends a token")
+        return self
+
     @property
     def project_id(self) -> str:
         return self.google_cloud_project
@@ -130,12 +156,28 @@ class Settings(BaseSettings):
         key = self.analytics_key.get_secret_value()
         if self.ion_env != "local" and key == LOCAL_ANALYTICS_KEY:
             raise RuntimeError("ANALYTICS_KEY is not set; this function needs the secret")
+        if self.ion_env != "local" and (len(key) < MIN_ANALYTICS_KEY or key != key.strip()):
+            raise RuntimeError(
+                f"ANALYTICS_KEY is too weak: at least {MIN_ANALYTICS_KEY} characters, no "
+                "surrounding spaces (docs/OPERATIONS.md: Rotate the analytics key)"
+            )
         return key
 
 
 @cache
 def get_settings() -> Settings:
-    return Settings()
+    """Read once; every function reads it at import, so a revision deployed with settings it
+    must not run with fails to start and the previous one keeps serving."""
+    settings = Settings()
+    if settings.ion_env == "local" and os.environ.get("K_SERVICE"):  # Cloud Run sets K_SERVICE
+        raise RuntimeError("ION_ENV is not set on a deployed function: set it to dev or prod")
+    emulators = [name for name in EMULATOR_HOSTS if os.environ.get(name)]
+    if settings.ion_env != "local" and emulators:
+        raise RuntimeError(
+            f"{', '.join(emulators)} set with ION_ENV={settings.ion_env}: for the local stack "
+            "only (with the Auth emulator, ID tokens would not be verified)"
+        )
+    return settings
 
 
 def require_analytics_key() -> None:

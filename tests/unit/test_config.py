@@ -16,3 +16,65 @@ def test_a_deployed_function_without_the_secret_refuses_to_key_analytics(env):
         Settings(ion_env=env).analytics_hmac_key()
     key = SecretStr("k" * 32)
     assert Settings(ion_env=env, analytics_key=key).analytics_hmac_key() == "k" * 32
+
+
+@pytest.mark.parametrize("key", ["", " " * 40, "short-key", " " + "k" * 40])
+def test_a_weak_analytics_key_is_refused_outside_the_local_stack(key):
+    with pytest.raises(RuntimeError, match="too weak"):
+        Settings(ion_env="prod", analytics_key=SecretStr(key)).analytics_hmac_key()
+
+
+@pytest.mark.parametrize(
+    ("settings", "refused"),
+    [
+        ({"gemini_base_url": "http://127.0.0.1:9/"}, "GEMINI_BASE_URL"),
+        ({"fcm_base_url": "http://127.0.0.1:9/"}, "FCM_BASE_URL"),
+        ({"model_google_auth": True, "model_predict_url": "http://10.0.0.1/predict"}, "https"),
+    ],
+)
+def test_the_local_stacks_stand_ins_are_refused_outside_it(settings, refused):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=refused):
+        Settings(ion_env="prod", **settings)
+    Settings(ion_env="local", **settings)
+
+
+@pytest.mark.parametrize(
+    ("settings", "refused"),
+    [
+        ({"gemini_timeout_seconds": "inf"}, "finite"),  # every turn: OverflowError, templates
+        ({"model_breaker_reset_seconds": 1e9}, "less than or equal"),  # open for good
+    ],
+)
+def test_timeouts_are_finite_and_bounded(settings, refused):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=refused):
+        Settings(**settings)
+
+
+@pytest.mark.parametrize(
+    ("env", "refused"),
+    [
+        ({"ION_ENV": "prod", "FIRESTORE_EMULATOR_HOST": "127.0.0.1:8086"}, "FIRESTORE_EMULATOR"),
+        ({"ION_ENV": "dev", "FIREBASE_AUTH_EMULATOR_HOST": "127.0.0.1:9099"}, "not be verified"),
+        ({"K_SERVICE": "ion-prod-chat"}, "ION_ENV is not set"),  # deployed, ION_ENV forgotten
+    ],
+)
+def test_a_function_deployed_with_the_local_stacks_environment_fails_at_import(
+    monkeypatch, env, refused
+):
+    from common.config import EMULATOR_HOSTS, get_settings
+
+    for name in (*EMULATOR_HOSTS, "ION_ENV", "K_SERVICE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match=refused):
+            get_settings()
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
