@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -139,23 +140,43 @@ class _Slot(Generic[T, R]):
 class GroupCommit(Generic[T, R]):
     """Joins items submitted by concurrent threads into one `flush` call. The first waiting
     thread writes everything pending while no write is in flight; the others wait for the
-    result of the write that carried their item. `flush` returns one result per item."""
+    result of the write that carried their item. `flush` returns one result per item.
 
-    def __init__(self, flush: Callable[[list[T]], list[R]], *, max_items: int = 500) -> None:
+    A submitter waits at most `wait_seconds` (a write held up by BigQuery must not hold every
+    delivery of the instance past the function's timeout): then it raises TimeoutError and its
+    delivery fails, to be retried; if a write was carrying its item, a retry's copy is one the
+    views drop."""
+
+    def __init__(
+        self,
+        flush: Callable[[list[T]], list[R]],
+        *,
+        max_items: int = 500,
+        wait_seconds: float = 40.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._flush = flush
         self._max = max_items
+        self._wait = wait_seconds
+        self._clock = clock
         self._cv = threading.Condition()
         self._pending: list[_Slot[T, R]] = []
         self._busy = False
 
     def submit(self, item: T) -> R:
         slot: _Slot[T, R] = _Slot(item)
+        deadline = self._clock() + self._wait
         with self._cv:
             self._pending.append(slot)
         while True:
             with self._cv:
                 while self._busy and not slot.done:
-                    self._cv.wait()
+                    left = deadline - self._clock()
+                    if left <= 0:
+                        if slot in self._pending:  # not written: nobody will write it now
+                            self._pending.remove(slot)
+                        raise TimeoutError(f"the shared write took over {self._wait:g} s")
+                    self._cv.wait(left)
                 if slot.done:
                     break
                 batch, self._pending = self._pending[: self._max], self._pending[self._max :]

@@ -23,6 +23,11 @@ from common.analytics.schema import (
 # insertAll's reason for a row that can never be written (BigQuery's error table: "invalid");
 # any other (backendError, internalError, timeout, stopped, ...) may pass on a later try.
 REFUSED = "invalid"
+# One insertAll: each attempt and all its retries of a transient error within the deadline. The
+# library's default retries for 600 s with no socket timeout, holding the instance's deliveries
+# past the function's 60 s (they wait on the shared write) instead of failing for redelivery.
+INSERT_ATTEMPT_SECONDS = 10.0
+INSERT_DEADLINE_SECONDS = 20.0
 
 
 class InsertFailed(RuntimeError):
@@ -67,11 +72,15 @@ class BigQueryRowWriter:
         return refused
 
     def _insert(self, rows: Sequence[dict[str, Any]], *, skip_invalid: bool) -> list[dict]:
+        from google.cloud.bigquery.retry import DEFAULT_RETRY
+
         return self._client.insert_rows_json(
             self._table,
             list(rows),
             row_ids=[row["event_id"] for row in rows],
             skip_invalid_rows=skip_invalid,
+            retry=DEFAULT_RETRY.with_timeout(INSERT_DEADLINE_SECONDS),
+            timeout=INSERT_ATTEMPT_SECONDS,
         )
 
 
@@ -89,6 +98,7 @@ class PubSubDeadLetter:
         self._client.publish(
             topic=self._topic,
             messages=[PubsubMessage(data=data, attributes=attributes)],
+            retry=None,  # one bounded attempt: failing, the delivery is retried by Pub/Sub
             timeout=self._timeout,
         )
 

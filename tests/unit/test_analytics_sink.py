@@ -66,6 +66,29 @@ def test_group_commit_splits_at_max_items_and_a_failed_write_fails_its_items_onl
     assert calls == [[1], [99], [2]]
 
 
+def test_a_delivery_waits_for_a_held_up_write_only_so_long():
+    # BigQuery holds the write that carries the first delivery's row; the next delivery gives
+    # up at its deadline (its delivery fails and is retried) and its row is never written.
+    release, started = threading.Event(), threading.Event()
+    written: list[list[int]] = []
+
+    def flush(items: list[int]) -> list[None]:
+        started.set()
+        release.wait(10)
+        written.append(items)
+        return [None] * len(items)
+
+    group: GroupCommit[int, None] = GroupCommit(flush, wait_seconds=0.2)
+    first = threading.Thread(target=group.submit, args=(1,))
+    first.start()
+    assert started.wait(5)
+    with pytest.raises(TimeoutError):
+        group.submit(2)
+    release.set()
+    first.join(5)
+    assert written == [[1]]
+
+
 def test_views_render_with_placeholders_and_come_after_what_they_read():
     sources = {name: path.read_text() for name, path in view_files().items()}
     order = view_order(sources)

@@ -22,8 +22,11 @@ class FakeClient:
         self._answers = list(answers)
         self.calls: list[bool] = []  # skip_invalid_rows of each call
 
-    def insert_rows_json(self, table, rows, *, row_ids, skip_invalid_rows):
+    def insert_rows_json(self, table, rows, *, row_ids, skip_invalid_rows, retry, timeout):
         assert row_ids == [r["event_id"] for r in rows]
+        # bounded: each attempt, and the retries of a transient error all together (the
+        # library's default retries for 600 s without a socket timeout)
+        assert timeout == 10.0 and retry.timeout == 20.0
         self.calls.append(skip_invalid_rows)
         answer = self._answers.pop(0)
         if isinstance(answer, Exception):
