@@ -9,6 +9,7 @@ google.cloud.aiplatform import (it costs ~2 s of cold start)."""
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -22,6 +23,8 @@ from typing import Any
 from common.analysis.types import Distribution
 from common.breaker import CircuitBreaker
 from common.labels import INTENTS, PACES, PERSONA_IDS, TONES
+
+log = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 4000  # the model server's limit per text
 # Vertex AI splits a canary's traffic per request, so answers alternate between model versions
@@ -162,6 +165,7 @@ class PersonaModelClient:
         self._pool: ThreadPoolExecutor | None = None
         self._credentials: Any = None
         self._auth_request: Any = None
+        self._last_error: str | None = None
         self._lock = threading.Lock()  # creating the clients: never held while waiting on I/O
         self._auth_lock = threading.Lock()  # one blocking token fetch at a time
 
@@ -175,14 +179,24 @@ class PersonaModelClient:
             body = self._call({"instances": [{"text": model_text(text)}]})
             prediction = parse_prediction(body["predictions"][0])
         except Exception as e:  # every failure of a remote model means the same: fall back
+            was = self.breaker.state
             self.breaker.failure()
+            self._last_error = type(e).__name__
+            if was == "closed" and self.breaker.state == "open":  # the cause, once per outage
+                log.warning("persona model unavailable, turns use the baseline: %r", e)
             raise ModelUnavailable(f"{type(e).__name__}: {e}") from e
         self.breaker.success()
         self.cache.put(key, prediction)
         return prediction
 
     def health(self) -> dict:
-        return {"circuit": self.breaker.state, "cache": self.cache.stats()}
+        """The circuit, the cache and the last failure's exception name (/healthz is public:
+        a name, no detail; the log has the cause)."""
+        return {
+            "circuit": self.breaker.state,
+            "cache": self.cache.stats(),
+            "last_error": self._last_error,
+        }
 
     def prepare(self) -> None:
         """Fetch the service account's token in the background (the chat function creates the

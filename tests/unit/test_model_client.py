@@ -198,18 +198,22 @@ def test_a_prediction_that_is_no_probability_is_refused(bad):
     assert parse_prediction(_prediction("hello")).tone.label == "curious"
 
 
-def test_the_circuit_opens_after_repeated_failures_and_recovers(server):
+def test_the_circuit_opens_after_repeated_failures_and_recovers(server, caplog):
     clock = FakeClock()
     client = _client(server.url, failures=2, reset=30, clock=clock)
     server.mode = "error"
-    for _ in range(2):
-        with pytest.raises(ModelUnavailable):
-            client.predict(f"x{_}")
+    with caplog.at_level("WARNING", logger="common.model_client"):
+        for _ in range(2):
+            with pytest.raises(ModelUnavailable):
+                client.predict(f"x{_}")
+    (opened,) = caplog.records  # the cause, logged once as the circuit opens
+    assert "use the baseline" in opened.getMessage() and "HTTPStatusError" in opened.getMessage()
     calls = server.calls
     with pytest.raises(ModelUnavailable, match="circuit open"):
         client.predict("y")
     assert server.calls == calls  # no request while open
     assert client.health()["circuit"] == "open"
+    assert client.health()["last_error"] == "HTTPStatusError"
     server.mode = "ok"
     clock.advance(29.9)
     with pytest.raises(ModelUnavailable, match="circuit open"):
