@@ -27,9 +27,18 @@ DOWN_AFTER_FAILURES = 3
 DOWN_FOR_SECONDS = 60.0
 
 
-@functools.cache
+_CLIENT_LOCK = threading.Lock()
+
+
 def _client(project: str, location: str, base_url: str | None, timeout_ms: int) -> Any:
-    """One google-genai client per configuration, created on first use."""
+    """One google-genai client per configuration: the first caller makes it (the warm-up, or
+    a cold instance's first turns), the others wait for it rather than each make their own."""
+    with _CLIENT_LOCK:
+        return _new_client(project, location, base_url, timeout_ms)
+
+
+@functools.cache
+def _new_client(project: str, location: str, base_url: str | None, timeout_ms: int) -> Any:
     from google import genai
     from google.genai import types
 

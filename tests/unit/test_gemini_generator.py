@@ -267,9 +267,21 @@ def test_prepare_loads_the_sdk_and_makes_the_client_in_the_background(
 ) -> None:
     from common.replies import gemini
 
-    gemini._client.cache_clear()
+    gemini._new_client.cache_clear()
     gen = generator(gemini_server)
     gen.prepare().join(timeout=30)
-    assert gemini._client.cache_info().currsize == 1
+    assert gemini._new_client.cache_info().currsize == 1
     assert gen.generate(request()) == gemini_server.reply_text
-    assert gemini._client.cache_info().hits >= 1  # the turn used the prepared client
+    assert gemini._new_client.cache_info().hits >= 1  # the turn used the prepared client
+
+
+def test_threads_on_a_cold_instance_share_one_client() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from common.replies import gemini
+
+    gemini._new_client.cache_clear()
+    url = "http://127.0.0.1:9/"
+    with ThreadPoolExecutor(5) as pool:
+        made = list(pool.map(lambda _: gemini._client("p", "global", url, 8000), range(5)))
+    assert len({id(c) for c in made}) == 1 and gemini._new_client.cache_info().misses == 1
