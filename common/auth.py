@@ -80,7 +80,14 @@ class TokenVerifier:
         from firebase_admin.exceptions import FirebaseError
 
         try:
-            claims = auth.verify_id_token(token, app=self._app, check_revoked=self._check_revoked)
+            claims = auth.verify_id_token(
+                token,
+                app=self._app,
+                check_revoked=self._check_revoked,
+                # A token minted a moment "ahead" of this instance's clock is not refused
+                # ("used too early"): the default allows none.
+                clock_skew_seconds=PRODUCTION_CLOCK_SKEW_SECONDS,
+            )
             if os.environ.get("FIREBASE_AUTH_EMULATOR_HOST"):
                 self._check_unsigned(claims)
             return claims
@@ -151,6 +158,7 @@ STANDARD_CLAIMS = frozenset(
     }
 )
 CLOCK_SKEW_SECONDS = 60
+PRODUCTION_CLOCK_SKEW_SECONDS = 10
 
 
 def _is_number(value: Any) -> bool:

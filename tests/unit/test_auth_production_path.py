@@ -132,6 +132,12 @@ def test_a_properly_signed_token_names_the_user(verifier):
     assert caller.is_operator
 
 
+def test_a_token_minted_just_ahead_of_this_clock_is_accepted(verifier):
+    now = int(time.time())
+    assert verifier.verify(_token(iat=now + 5, exp=now + 3600)).uid == "user-1"
+    assert _code(verifier, _token(iat=now + 120, exp=now + 3600)) == "invalid_token"
+
+
 def test_expired_token_is_rejected(verifier):
     now = int(time.time())
     assert _code(verifier, _token(iat=now - 7200, exp=now - 3600)) == "token_expired"
