@@ -12,7 +12,7 @@ than REENGAGEMENT_COOLDOWN_DAYS (default 14, the view's horizon) ago."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from common.notifications.models import (
     ANONYMISED,
@@ -71,7 +71,12 @@ def reengagement_nudge(
     if not settings.notifications:
         return None, NOTIFICATIONS_OFF
     last = recipient.notice(REENGAGEMENT).get("enqueued_at")
-    if isinstance(last, datetime) and now - last < timedelta(days=cooldown_days):
+    # In UTC days: the daily runs start a few seconds apart, and to the second the nudge 14
+    # days after one that began a little later would wait a 15th day.
+    if (
+        isinstance(last, datetime)
+        and (now.date() - last.astimezone(UTC).date()).days < cooldown_days
+    ):
         return None, COOLING_DOWN
     # Learned preferences shape the text only for users who allow personalization.
     persona = most_talked_to(recipient.preferences) if settings.personalization else None

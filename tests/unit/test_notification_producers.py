@@ -208,6 +208,11 @@ def test_who_is_never_nudged(recipient: Recipient, reason: str) -> None:
 def test_the_cool_down_ends_and_the_period_keeps_a_rerun_on_the_same_id() -> None:
     ended = _recipient(notices={REENGAGEMENT: {"enqueued_at": NOW - timedelta(days=14)}})
     assert _nudge(ended)[0] is not None
+    # the run 14 days ago started a second later in its day: still over, not a 15th day
+    later_then = NOW - timedelta(days=14) + timedelta(seconds=1)
+    assert _nudge(_recipient(notices={REENGAGEMENT: {"enqueued_at": later_then}}))[0] is not None
+    not_yet = _recipient(notices={REENGAGEMENT: {"enqueued_at": NOW - timedelta(days=13)}})
+    assert _nudge(not_yet) == (None, COOLING_DOWN)
     start = datetime.fromisoformat(nudge_period(NOW, 14)).replace(tzinfo=UTC)
     assert start <= NOW < start + timedelta(days=14)
     first, _ = _nudge(_recipient(), start + timedelta(hours=1))
