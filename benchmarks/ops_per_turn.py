@@ -6,7 +6,8 @@ The functions run in this process (functions-framework's app, as deployed) again
 stack's emulators, with counting wrappers around the cloud clients (common/clients.py): every
 document a BatchGetDocuments asks for and every document a query returns is a read (a query that
 returns nothing still costs one, as Firestore bills it), every write of a commit is a write or a
-delete. The events a turn publishes are then pushed to the profile updater and the analytics
+delete, and every call is an RPC (a transaction's BeginTransaction and Rollback too). The events
+a turn publishes are kept, not sent, and then pushed to the profile updater and the analytics
 sink, as Pub/Sub would, and counted there too.
 
     scripts/with_stack.sh .venv/bin/python -m benchmarks.ops_per_turn
@@ -65,6 +66,14 @@ def instrument() -> None:
 
     api = clients.firestore_client()._firestore_api
     batch_get, commit, run_query = api.batch_get_documents, api.commit, api.run_query
+    begin, rollback = api.begin_transaction, api.rollback
+
+    def counted_call(call):  # a transaction's begin and rollback: RPCs with no document
+        def counted(*args, **kw):
+            COUNTS["firestore_rpcs"] += 1
+            return call(*args, **kw)
+
+        return counted
 
     def counted_batch_get(*, request, **kw):
         COUNTS["firestore_reads"] += len(request["documents"])
@@ -87,16 +96,17 @@ def instrument() -> None:
         counted_commit,
         counted_query,
     )
-
-    publish = PubSubEventPublisher.publish
+    api.begin_transaction, api.rollback = counted_call(begin), counted_call(rollback)
 
     def counted_publish(self, events):
+        # Kept here, not sent to the emulator: its push subscriptions would deliver them to
+        # the stack's own profile updater first, and the deliveries measured below would all
+        # be redeliveries (the transaction's marker conflicts, then a rollback).
         COUNTS["pubsub_messages"] += len(events)
         COUNTS["pubsub_publish_calls"] += len({e.topic for e in events})
         COUNTS["pubsub_bytes"] += sum(len(e.encode()) for e in events)
         for e in events:
             PUBLISHED.append({"topic": e.topic, "data": e.encode(), "attributes": e.attributes()})
-        return publish(self, events)
 
     PubSubEventPublisher.publish = counted_publish
 
