@@ -59,9 +59,12 @@ class WeekFacts:
 
 
 def week_facts(preferences: dict | None, *, now: datetime) -> WeekFacts:
-    """The last 7 UTC days (today and the 6 before) of a preferences document."""
+    """The ISO week of `now` so far, in UTC days (Monday to today) of a preferences document:
+    the week the insight's id names. Run on Sunday, as scheduled, all 7 days; a run by hand on
+    a Wednesday says Monday to Wednesday, not the end of last week (and the week's id is then
+    taken: Sunday's run skips the user)."""
     daily = (preferences or {}).get("daily") or {}
-    days = [daily.get(day_key(now - timedelta(days=i))) or {} for i in range(WEEK_DAYS)]
+    days = [daily.get(day_key(now - timedelta(days=i))) or {} for i in range(now.weekday() + 1)]
     personas: dict[str, int] = {}
     for day in days:
         for persona, n in (day.get("personas") or {}).items():

@@ -82,6 +82,14 @@ def test_the_week_is_the_last_seven_utc_days() -> None:
     assert iso_week(NOW) == "2026-W47" and iso_week(NOW + timedelta(hours=7)) == "2026-W48"
 
 
+def test_a_run_by_hand_mid_week_tells_the_week_so_far_not_the_last_seven_days() -> None:
+    wednesday = NOW - timedelta(days=4)  # its ISO week (W47) is the one the insight's id names
+    facts = week_facts(ACTIVE_WEEK, now=wednesday)
+    # days 4-6 before Sunday are Mon-Wed: only the 2 turns of 6 days before Sunday count, not
+    # last week's 40
+    assert (facts.turns, facts.active_days, facts.persona_turns) == (2, 1, {"nana": 2})
+
+
 def test_the_insight_says_how_many_conversations_with_whom_and_what_was_liked() -> None:
     body = insight_body(week_facts(ACTIVE_WEEK, now=NOW))
     assert body == "This week: 4 conversations over 3 days, mostly with Elro; you liked 3 replies."
