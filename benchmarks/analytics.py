@@ -66,6 +66,8 @@ RESULTS = ROOT / "benchmarks" / "results"
 PROJECT = stack.PROJECT
 PUBSUB = f"http://127.0.0.1:8085/v1/projects/{PROJECT}"
 KEY = "benchmark-key"
+TARGET_EVENTS_PER_SECOND = 1_000  # ingestion, publish to queryable row
+SECTIONS = ("push", "batch", "queries", "churn")
 
 
 def _rest(method: str, url: str, body: dict | None = None) -> dict:
@@ -492,15 +494,42 @@ def push_ceiling_text(probe: dict) -> str:
     return text + "."
 
 
+def _machine_text(m: dict) -> str:
+    return f"{m['cpu']} · {m['cores']} cores · {m['memory_gib']} GiB · Python {m['python']}"
+
+
+def _one_run(results: dict) -> bool:
+    """Whether every section present was measured in the run the top machine line describes.
+    Sections from before each recorded its machine are taken to be of that run."""
+    return all(
+        results[k]["machine"] == results["machine"]
+        for k in SECTIONS
+        if k in results and "machine" in results[k]
+    )
+
+
+def _on(section: dict, one_run: bool) -> str:
+    """The machine of one section, named when the sections come from different runs."""
+    if one_run:
+        return ""
+    m = section.get("machine")
+    return f" ({_machine_text(m)})" if m else " (machine not recorded)"
+
+
 def markdown(results: dict) -> str:
     m = results["machine"]
+    one_run = _one_run(results)
+    top = (
+        f"{m['date']} · {_machine_text(m)}"
+        if one_run
+        else f"Sections measured in different runs (the last {m['date']}): each names its machine"
+    )
     lines = [
         "# Analytics benchmark",
         "",
-        f"{m['date']} · {m['cpu']} · {m['cores']} cores · {m['memory_gib']} GiB · "
-        f"Python {m['python']}. Local emulators, not Google Cloud.",
+        f"{top}. Local emulators, not Google Cloud.",
         "",
-        "## Ingestion: publish to queryable row (target >= 1,000 events/s)",
+        f"## Ingestion: publish to queryable row (target >= {TARGET_EVENTS_PER_SECOND:,} events/s)",
         "",
         "| path | events | events/s to last row | steady events/s | complete |",
         "|---|---:|---:|---:|---|",
@@ -512,11 +541,20 @@ def markdown(results: dict) -> str:
                 f"| {path} | {r['events']:,} | {r['events_per_second']} | "
                 f"{r['steady_events_per_second']} | {r['complete']} |"
             )
+    verdicts = [
+        f"- {path}: {r['events_per_second']} events/s to the last row (target >= "
+        f"{TARGET_EVENTS_PER_SECOND:,}): "
+        f"{'met' if r['events_per_second'] >= TARGET_EVENTS_PER_SECOND else '**missed**'}."
+        for path in ("push", "batch")
+        if (r := results.get(path))
+    ]
+    if verdicts:
+        lines += ["", *verdicts]
     for path in ("push", "batch"):
         r = results.get(path)
         if r and r.get("measured_at"):
             lines.append(
-                f"\n{path}: measured {r['measured_at']}, load average "
+                f"\n{path}: measured {r['measured_at']}{_on(r, one_run)}, load average "
                 f"{r['load_average_1_5_15']} (1, 5, 15 min) on a machine others share."
             )
     probe = results.get("push_ceiling")
@@ -535,7 +573,8 @@ def markdown(results: dict) -> str:
             f"## Dashboard queries on {q['events']:,} events "
             f"({q['users']:,} users, {q['weeks']} weeks; target <= 5 s)",
             "",
-            f"Measured {q.get('measured_at')}, load average {q.get('load_average_1_5_15')}. "
+            f"Measured {q.get('measured_at')}{_on(q, one_run)}, load average "
+            f"{q.get('load_average_1_5_15')}. "
             f"Loaded in {q['load_seconds']} s. Each view read in full (`SELECT *`), except the "
             "row-level base views, counted (`SELECT COUNT(*)`, which still de-duplicates every "
             "event).",
@@ -578,6 +617,14 @@ def markdown(results: dict) -> str:
             f"{c['generated_users']} users, {c['weeks']} weeks ({c['events']:,} events), scored "
             "as of two "
             "weeks before the end; churned = no turn in those two weeks.",
+            *(
+                []
+                if one_run
+                else [
+                    f"Measured {c.get('measured_at')}{_on(c, one_run)}, load average "
+                    f"{c.get('load_average_1_5_15')}."
+                ]
+            ),
             "",
             f"- AUC {c['auc']} over {c['users']} "
             f"scored users (base churn rate {c['base_rate']}); churn rate by band "
@@ -590,11 +637,13 @@ def markdown(results: dict) -> str:
     return "\n".join(lines)
 
 
-def _stamp() -> dict:
-    """When a section was measured, and how busy the machine was (others share it)."""
+def _stamp(machine: dict) -> dict:
+    """When a section was measured, on which machine (the run's), and how busy it was (others
+    share it)."""
     return {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
+        "machine": machine,
     }
 
 
@@ -612,30 +661,33 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     os.environ.update(stack.EMULATOR_ENV)
     bq = emulator_client(stack.EMULATOR_ENV["BIGQUERY_EMULATOR_HOST"], PROJECT)
-    # Sections not run this time keep their last figures (each carries when it was measured).
+    # Sections not run this time keep their last figures (each carries when and on what machine
+    # it was measured; the top line names one machine only when every section is of this run).
     path = RESULTS / "analytics.json"
     results: dict = json.loads(path.read_text()) if path.exists() else {}
-    results["machine"] = describe()
+    for k in SECTIONS:  # results from before sections recorded it: the run's top line then
+        if k in results and results.get("machine"):
+            results[k].setdefault("machine", results["machine"])
+    machine = results["machine"] = describe()
     if "push" not in args.skip:
         print("push ceiling of the Pub/Sub emulator ...", flush=True)
         results["push_ceiling"] = push_ceiling()
         print(f"  {results['push_ceiling']}", flush=True)
         print(f"push path: {args.push_events:,} events ...", flush=True)
-        results["push"] = bench_push(bq, args.push_events) | _stamp()
+        results["push"] = bench_push(bq, args.push_events) | _stamp(machine)
         print(f"  { ({k: v for k, v in results['push'].items() if k != 'samples'}) }", flush=True)
     if "batch" not in args.skip:
         print(f"batch path: {args.batch_events:,} events ...", flush=True)
-        results["batch"] = bench_batch(bq, args.batch_events) | _stamp()
+        results["batch"] = bench_batch(bq, args.batch_events) | _stamp(machine)
         print(f"  {results['batch']}", flush=True)
     if "queries" not in args.skip:
         print(f"queries on {args.query_events:,} events ...", flush=True)
-        results["queries"] = (
-            bench_queries(bq, events=args.query_events, weeks=args.weeks, repeat=args.repeat)
-            | _stamp()
-        )
+        queries = bench_queries(bq, events=args.query_events, weeks=args.weeks, repeat=args.repeat)
+        results["queries"] = queries | _stamp(machine)
     if "churn" not in args.skip:
         print("churn risk on held-out history ...", flush=True)
-        results["churn"] = bench_churn(bq, users=args.churn_users, weeks=args.weeks) | _stamp()
+        churn = bench_churn(bq, users=args.churn_users, weeks=args.weeks)
+        results["churn"] = churn | _stamp(machine)
         print(f"  {results['churn']}", flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "analytics.json").write_text(json.dumps(results, indent=2, default=str) + "\n")

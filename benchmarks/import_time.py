@@ -45,6 +45,20 @@ for req in json.loads({requests!r}):
 print(json.dumps(out))
 """
 
+# What configuration the figures are of (the probe's environment: this one with the local
+# stack's EMULATOR_ENV over it; `make bench` sets neither RESPONSE_GENERATOR nor
+# MODEL_GOOGLE_AUTH).
+CONFIGURATION = (
+    "Configuration measured: `common.config.Settings` defaults under the local stack's "
+    "environment (`scripts.stack.EMULATOR_ENV`): the template reply generator "
+    "(`RESPONSE_GENERATOR` unset) and no Vertex AI authentication (`MODEL_GOOGLE_AUTH` unset, "
+    "so no token). Production's chat function (`terraform/stack`: Gemini replies by default, "
+    "`MODEL_GOOGLE_AUTH=true`) also imports the Gemini SDK, makes its client and fetches the "
+    "Vertex AI token; that work starts in the worker gunicorn forks after the import "
+    "(`common/prefork.py`), which this probe does not measure: it serves its requests with the "
+    "app's test client in the process that imported it, with no fork."
+)
+
 Request = dict
 Maker = Callable[[], list[Request]]  # the first and the second (warm) request of one process
 
@@ -211,6 +225,8 @@ def render(out: dict) -> str:
         "on the function's main.py. First request: one real request through the app's test "
         "client against the local emulators (it creates the clients the import deferred); warm: "
         "the same kind of request right after.",
+        "",
+        CONFIGURATION,
         "",
         "| function | kind | import ms | first request ms | warm request ms | status | "
         f"import <= {TARGET_IMPORT_MS} ms |",

@@ -19,6 +19,7 @@ import http.client
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -65,6 +66,13 @@ def texts_for_bench() -> list[str]:
     _, heldout, _ = split.partition(records)
     heldout.sort(key=lambda r: split.key(r["text"]))
     return [r["text"] for r in heldout]
+
+
+def median_words(texts: list[str], scale: float) -> float:
+    """The median word count of the texts the batches send: each batch size cycles through the
+    texts from the first, the largest run of them reaching furthest."""
+    sent = max(size * max(5, int(ROUNDS[size] * scale)) for size in BATCHES)
+    return statistics.median(len(t.split()) for t in texts[: min(sent, len(texts))])
 
 
 def batches(texts: list[str], size: int, rounds: int) -> list[list[dict]]:
@@ -177,12 +185,14 @@ def describe_threading(run: dict) -> str:
 
 def render(results: dict[str, Any]) -> str:
     m = results["machine"]
+    words = results.get("message_words_median")  # absent from results before it was recorded
+    median = "" if words is None else f" (median {words:g} words)"
     lines = [
         "# Persona model predict latency",
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores, {m.get('memory_gib')} GiB, Python "
         f"{m['python']}; {m['date']}. Model {results['model_version']} (int8 MiniLM encoder "
-        "in onnxruntime, numpy heads). Messages are held-out corpus texts (median 20 words). "
+        f"in onnxruntime, numpy heads). Messages are held-out corpus texts{median}. "
         "HTTP: the model server (uvicorn with httptools and uvloop), one kept-alive connection, "
         "one request at a time, client and server on the same cores. The server is started "
         "once per configuration, one after the other in the order of the table: "
@@ -249,6 +259,7 @@ def main(argv: list[str]) -> int:
         "machine": describe(),
         "model_version": predictor.version,
         "load_average_1min_before": round(os.getloadavg()[0], 2),
+        "message_words_median": median_words(texts, args.scale),
         "runs": [
             {
                 "path": "in-process",
