@@ -9,7 +9,6 @@ from datetime import datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from common.notifications.models import PRODUCERS
 from common.profile.models import ProfileSettings, QuietHours
 from common.push.models import Notification, SendResult
 
@@ -22,12 +21,6 @@ from common.push.models import Notification, SendResult
 DEAD_TOKEN_ERRORS = frozenset({"unregistered", "invalid_token"})
 MISCONFIGURED_ERRORS = frozenset({"sender_id_mismatch"})  # our setup, not the token: alert
 MAX_BACKOFF_SECONDS = 300.0
-# A producer's message (a weekly insight, a nudge) can wait: the jobs run at fixed UTC times,
-# which is night for part of the world, so for a user who set no quiet hours it waits out the
-# night in their time zone. Not for a user on the default zone, UTC: the app never told us
-# theirs, and UTC's night is nobody's in particular.
-NIGHT = QuietHours(start="21:00", end="09:00")
-DEFAULT_ZONE = ProfileSettings.model_fields["timezone"].default
 
 
 @dataclass(frozen=True)
@@ -72,7 +65,7 @@ def local_day(now: datetime, timezone: str) -> str:
     return now.astimezone(ZoneInfo(timezone)).date().isoformat()
 
 
-def decide(*, settings: ProfileSettings, devices: int, now: datetime, kind: str = "") -> Decision:
+def decide(*, settings: ProfileSettings, devices: int, now: datetime) -> Decision:
     """Whether a notification may go now. The daily cap is checked when the slot is taken."""
     if not settings.notifications:
         return Decision("suppress", "notifications_off")
@@ -81,9 +74,6 @@ def decide(*, settings: ProfileSettings, devices: int, now: datetime, kind: str 
     until = quiet_until(now, settings.timezone, settings.quiet_hours)
     if until is not None:
         return Decision("defer", "quiet_hours", until)
-    waits = kind in PRODUCERS and not settings.quiet_hours and settings.timezone != DEFAULT_ZONE
-    if waits and (morning := quiet_until(now, settings.timezone, NIGHT)) is not None:
-        return Decision("defer", "night", morning)
     return Decision("send")
 
 

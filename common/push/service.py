@@ -211,7 +211,7 @@ def deliver(
     if claim.sent and not devices:  # every device got it before a crash or a retry
         sent = len(claim.sent)
         return finish("sent", None, [event("push.sent", devices=sent)], sent=sent)
-    decision = decide(settings=prefs, devices=len(devices), now=now, kind=note.kind)
+    decision = decide(settings=prefs, devices=len(devices), now=now)
     if decision.action == "suppress":
         return finish(
             "suppressed", decision.reason, [event("push.suppressed", reason=decision.reason)]

@@ -111,32 +111,6 @@ def test_decide_order_opt_out_devices_quiet() -> None:
     assert decide(settings=ProfileSettings(), devices=1, now=now).action == "send"
 
 
-def test_a_producers_message_waits_out_the_users_night_when_they_set_no_quiet_hours() -> None:
-    # The nudge job runs at 16:00 UTC: 01:00 in Tokyo.
-    now = utc(2026, 11, 22, 16)
-    tokyo = ProfileSettings(timezone="Asia/Tokyo")
-    for kind in ("reengagement", "weekly_insight"):
-        waits = decide(settings=tokyo, devices=1, now=now, kind=kind)
-        assert (waits.action, waits.reason) == ("defer", "night")
-        assert waits.due_at == utc(2026, 11, 23, 0)  # 09:00 in Tokyo
-    # not another kind; not a user who chose their quiet hours; not one on the default zone
-    assert decide(settings=tokyo, devices=1, now=now, kind="reply_ready").action == "send"
-    chosen = ProfileSettings(
-        timezone="Asia/Tokyo", quiet_hours=QuietHours(start="03:00", end="05:00")
-    )
-    assert decide(settings=chosen, devices=1, now=now, kind="reengagement").action == "send"
-    midnight_utc = utc(2026, 11, 22, 23)
-    assert (
-        decide(settings=ProfileSettings(), devices=1, now=midnight_utc, kind="reengagement").action
-        == "send"
-    )
-    # daytime in their zone: sent
-    assert (
-        decide(settings=tokyo, devices=1, now=utc(2026, 11, 22, 3), kind="reengagement").action
-        == "send"
-    )
-
-
 def test_daily_cap_counts_per_day_and_restarts_on_a_new_day() -> None:
     counter = None
     for expected in (1, 2, 3):
