@@ -44,8 +44,11 @@ class CircuitBreaker:
             self._failures = 0
             self._opened_at = None
 
-    def failure(self) -> None:
+    def failure(self) -> bool:
+        """Count a failure; whether this one opened a closed circuit."""
         with self._lock:
             self._failures += 1
+            opened = self._opened_at is None and self._failures >= self._threshold
             if self._failures >= self._threshold:
                 self._opened_at = self._clock()
+            return opened

@@ -179,10 +179,8 @@ class PersonaModelClient:
             body = self._call({"instances": [{"text": model_text(text)}]})
             prediction = parse_prediction(body["predictions"][0])
         except Exception as e:  # every failure of a remote model means the same: fall back
-            was = self.breaker.state
-            self.breaker.failure()
             self._last_error = type(e).__name__
-            if was == "closed" and self.breaker.state == "open":  # the cause, once per outage
+            if self.breaker.failure():  # the cause, once as the circuit opens
                 log.warning("persona model unavailable, turns use the baseline: %r", e)
             raise ModelUnavailable(f"{type(e).__name__}: {e}") from e
         self.breaker.success()

@@ -332,3 +332,14 @@ def test_a_prepared_client_has_its_token_before_the_first_call(server, monkeypat
     client.predict("the first message")  # not a fallback: the token is there
     assert server.auth == ["Bearer token-1"]
     assert credentials.refreshes == 1  # the call itself fetched nothing
+
+
+def test_the_failure_that_opens_the_circuit_is_the_only_one_that_says_so():
+    # What the client logs the cause on: once per outage, however many threads fail at once.
+    clock = FakeClock()
+    breaker = CircuitBreaker(failures=2, reset_seconds=30, clock=clock)
+    assert [breaker.failure() for _ in range(3)] == [False, True, False]
+    clock.advance(30)
+    assert breaker.allow() and breaker.failure() is False  # a failed trial: open already
+    breaker.success()
+    assert [breaker.failure() for _ in range(2)] == [False, True]
