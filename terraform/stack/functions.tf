@@ -253,7 +253,10 @@ module "function" {
     bucket_name = google_storage_bucket.bundles.name
     source_dir  = "${local.repo_root}/functions/${each.key}"
     extra_dirs  = { common = "${local.repo_root}/common" }
-    extra_files = { "requirements.txt" = "${local.repo_root}/requirements.txt" }
+    extra_files = {
+      "requirements.txt" = "${local.repo_root}/requirements.txt"
+      "constraints.txt"  = "${local.repo_root}/constraints.txt" # requirements.txt uses it
+    }
   }
   environment_variables = merge(local.settings_env, each.value.env)
   function_config = {

@@ -196,6 +196,15 @@ def test_an_image_is_built_and_pushed_unless_its_tag_exists(
     assert "immutable_tags = true" in registry
 
 
+@pytest.mark.parametrize("step_id", ["serving-image", "retraining-image"])
+def test_a_build_without_short_sha_stops_before_building(tmp_path: Path, step_id: str) -> None:
+    # Only triggers fill SHORT_SHA; a manual build without it would tag "persona-model:".
+    script = _script(step_id).replace(f":{SHA}", ":").replace(f'"{SHA}"', '""')
+    with pytest.raises(subprocess.CalledProcessError) as failed:
+        _run(script, tmp_path, {"docker": FAKE_DOCKER})
+    assert "SHORT_SHA is empty" in failed.value.stdout + failed.value.stderr
+
+
 def test_the_images_are_planned_and_pushed_before_apply() -> None:
     """The retraining job runs this build's image and registers versions that serve this
     build's serving image (RETRAIN_SERVING_IMAGE, terraform/stack/retraining.tf)."""
