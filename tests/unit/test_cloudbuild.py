@@ -162,7 +162,9 @@ def _run(script: str, tmp_path: Path, fakes: dict[str, str]) -> list[str]:
     log = tmp_path / "calls.log"
     log.write_text("")
     env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "LOG": str(log), "STATE": str(tmp_path)}
-    subprocess.run(["bash", "-ceu", script], env=env, check=True, capture_output=True, text=True)
+    subprocess.run(
+        ["bash", "-ceu", script], env=env, check=True, capture_output=True, text=True, cwd=REPO
+    )
     return [line for line in log.read_text().splitlines() if not line.startswith("python3 ")]
 
 
@@ -269,7 +271,7 @@ def test_a_build_deploys_a_canary_and_keeps_every_deployed_models_share(tmp_path
     (upload,) = _called(calls, "ai models upload")
     assert f"--parent-model={MODEL}" in upload
     (deploy,) = _called(calls, "ai endpoints deploy-model")
-    assert f"--display-name=persona-{SHA}" in deploy
+    assert re.search(rf'--display-name="?persona-{SHA}-s[0-9a-f]{{12}}"? ', deploy)
     assert deploy.endswith("--traffic-split=0=10,222=9,111=81")
 
 
@@ -286,15 +288,31 @@ def test_a_retried_build_reuses_its_model_version(tmp_path: Path) -> None:
     assert not _called(calls, "ai models upload")
     (deploy,) = _called(calls, "ai endpoints deploy-model")
     assert f"--model={MODEL}@build-{SHA}" in deploy and deploy.endswith("--traffic-split=0=10,5=90")
+    name = re.search(r"--display-name=\"?([^\" ]+)", deploy).group(1)
     calls = _deploy(
-        tmp_path,
-        model=True,
-        aliases=f"build-{SHA}",
-        deployed=f"persona-new;persona-{SHA}",
-        split={"5": 100},
+        tmp_path, model=True, aliases=f"build-{SHA}", deployed=f"persona-new;{name}", split={}
     )
     assert not _called(calls, "ai models upload")
     assert not _called(calls, "ai endpoints deploy-model")
+
+
+def test_a_build_that_changes_nothing_served_deploys_nothing(tmp_path: Path) -> None:
+    """Most pushes change neither the model nor the serving code: another deployment of the
+    same would be one more replica running around the clock."""
+    calls = _deploy(tmp_path, model=False, aliases="", deployed="", split={})
+    (deploy,) = _called(calls, "ai endpoints deploy-model")
+    serving = re.search(r"-(s[0-9a-f]{12})\b", deploy).group(1)
+    calls = _deploy(  # a later commit (another SHORT_SHA) whose served content is the same
+        tmp_path, model=True, aliases="build-0ld1234", deployed=f"persona-0ld1234-{serving}",
+        split={"5": 100},
+    )  # fmt: skip
+    assert not _called(calls, "ai models upload")
+    assert not _called(calls, "ai endpoints deploy-model")
+    # a deployment made before the serving key (a retrained model's, an older build's) is not it
+    calls = _deploy(
+        tmp_path, model=True, aliases="", deployed="persona-0ld1234;persona-pm-x", split={"5": 100}
+    )
+    assert _called(calls, "ai endpoints deploy-model")
 
 
 SPLIT_DRIVER = """
