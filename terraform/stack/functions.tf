@@ -401,37 +401,52 @@ resource "google_bigquery_dataset_iam_member" "functions" {
   member     = module.function[each.key].service_account_iam_email
 }
 
-# The chat function's Vertex AI calls: predict on the persona model's endpoint and Gemini's
-# generateContent, both aiplatform.endpoints.predict. Not roles/aiplatform.user, which would also
-# let the internet-facing function undeploy or delete models and endpoints and run training.
-resource "google_project_iam_custom_role" "chat_predict" {
+# Custom roles where a predefined role would grant far more, by the function they are for.
+locals {
+  function_custom_roles = {
+    # The chat function's Vertex AI calls: predict on the persona model's endpoint and Gemini's
+    # generateContent, both aiplatform.endpoints.predict. Not roles/aiplatform.user, which would
+    # also let the internet-facing function undeploy or delete models and endpoints and train.
+    chat = {
+      id          = "chat_predict"
+      title       = "Chat: Vertex AI predictions"
+      description = "Predict on the persona model endpoint and call Gemini (common/model_client.py, common/replies/gemini.py)."
+      permissions = ["aiplatform.endpoints.predict"]
+    }
+    # The push sender's FCM HTTP v1 sends (firebase_admin.messaging.send_each). Not
+    # roles/firebasecloudmessaging.admin, which also manages the project's FCM configuration.
+    push_sender = {
+      id          = "push_send"
+      title       = "Push sender: FCM sends"
+      description = "Send FCM HTTP v1 messages (common/adapters/fcm_sender.py)."
+      permissions = ["cloudmessaging.messages.create"]
+    }
+  }
+}
+
+resource "google_project_iam_custom_role" "function" {
+  for_each    = local.function_custom_roles
   project     = var.project_id
-  role_id     = "${replace(var.prefix, "-", "_")}_chat_predict"
-  title       = "Chat: Vertex AI predictions (${var.prefix})"
-  description = "Predict on the persona model endpoint and call Gemini (common/model_client.py, common/replies/gemini.py)."
-  permissions = ["aiplatform.endpoints.predict"]
+  role_id     = "${replace(var.prefix, "-", "_")}_${each.value.id}"
+  title       = "${each.value.title} (${var.prefix})"
+  description = each.value.description
+  permissions = each.value.permissions
 }
 
-resource "google_project_iam_member" "chat_predict" {
-  for_each = contains(keys(local.functions), "chat") ? toset(["chat"]) : toset([])
+resource "google_project_iam_member" "function_custom_role" {
+  for_each = { for name, role in local.function_custom_roles : name => role if contains(keys(local.functions), name) }
   project  = var.project_id
-  role     = google_project_iam_custom_role.chat_predict.name
-  member   = module.function["chat"].service_account_iam_email
+  role     = google_project_iam_custom_role.function[each.key].name
+  member   = module.function[each.key].service_account_iam_email
 }
 
-# The push sender's FCM HTTP v1 sends (firebase_admin.messaging.send_each): one permission. Not
-# roles/firebasecloudmessaging.admin, which also manages the project's FCM configuration.
-resource "google_project_iam_custom_role" "push_send" {
-  project     = var.project_id
-  role_id     = "${replace(var.prefix, "-", "_")}_push_send"
-  title       = "Push sender: FCM sends (${var.prefix})"
-  description = "Send FCM HTTP v1 messages (common/adapters/fcm_sender.py)."
-  permissions = ["cloudmessaging.messages.create"]
+# Applied before as their own resources: the same roles and grants, kept (no destroy/create).
+moved {
+  from = google_project_iam_custom_role.chat_predict
+  to   = google_project_iam_custom_role.function["chat"]
 }
 
-resource "google_project_iam_member" "push_send" {
-  for_each = contains(keys(local.functions), "push_sender") ? toset(["push_sender"]) : toset([])
-  project  = var.project_id
-  role     = google_project_iam_custom_role.push_send.name
-  member   = module.function["push_sender"].service_account_iam_email
+moved {
+  from = google_project_iam_member.chat_predict["chat"]
+  to   = google_project_iam_member.function_custom_role["chat"]
 }

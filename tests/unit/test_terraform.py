@@ -983,8 +983,8 @@ def _function_grants(stack: Module, resource_type: str) -> list[tuple[str, dict[
 
 
 def _role(body: dict[str, Any], scope: Scope) -> str:
-    custom = re.fullmatch(r"\$\{google_project_iam_custom_role\.(\w+)\.name\}", body["role"])
-    role = f"custom:{custom.group(1)}" if custom else scope.value(body["role"])
+    custom = body["role"] == "${google_project_iam_custom_role.function[each.key].name}"
+    role = f"custom:{scope.value('${each.value.id}')}" if custom else scope.value(body["role"])
     assert isinstance(role, str), f"role does not resolve: {body['role']}"
     return role
 
@@ -1045,7 +1045,7 @@ def test_functions_get_only_the_access_their_code_uses(env: str) -> None:
     assert not wrong, f"{env}: {wrong}"
     # the role names exist as written: chat's custom role may only predict, nothing else from
     # Vertex AI is granted to a function
-    predict = _resources(STACK, "google_project_iam_custom_role")["chat_predict"]
+    predict = _stack(env).local("function_custom_roles")["chat"]
     assert predict["permissions"] == ["aiplatform.endpoints.predict"]
     every_role = set().union(*(access["project"] for access in granted.values()))
     assert not any("roles/aiplatform" in role for role in every_role)
