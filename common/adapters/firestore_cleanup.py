@@ -87,7 +87,8 @@ class FirestoreCleanupStore:
                 held += len(chunk)
                 continue
             except conflicts:
-                pass
+                if len(chunk) == 1:
+                    continue  # that one was written meanwhile
             for write in chunk:
                 one = self._db.batch()
                 add(one, *write)
@@ -264,8 +265,6 @@ class FirestoreCleanupStore:
             return self._delete_turns(turns.where(filter=_filter("created_at", "<", before)))
 
     def forget_before(self, session_id: str, before: datetime) -> bool:
-        from google.api_core import exceptions
-
         ref = self._db.collection(SESSIONS).document(session_id)
         with storage_errors():
             snap = ref.get(timeout=READ_TIMEOUT)
@@ -282,15 +281,9 @@ class FirestoreCleanupStore:
                 for t in query.order_by("turn_index").stream(timeout=READ_TIMEOUT)
             ]
             doc = encode_session(forget_before(state, before, folded))
-            try:  # only as read: a turn committed meanwhile changed it (retried next lap)
-                ref.update(
-                    {"context_window": doc["context_window"], "summary": doc["summary"]},
-                    option=self._db.write_option(last_update_time=snap.update_time),
-                    timeout=READ_TIMEOUT,
-                )
-            except (exceptions.FailedPrecondition, exceptions.NotFound):
-                return False
-        return True
+            # only as read: a turn committed meanwhile changed it (retried next lap)
+            trimmed = {"context_window": doc["context_window"], "summary": doc["summary"]}
+            return self._write_unchanged([(ref, snap.update_time, trimmed)]) == 1
 
     def retention_of(self, uids: set[str]) -> dict[str, int]:
         uids.discard("")
