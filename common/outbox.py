@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -45,6 +46,13 @@ class RelayReport:
     failed: int
 
 
+def moving(now: datetime) -> Callable[[], datetime]:
+    """A clock that starts at `now` (a run's time) and moves with the monotonic clock: what an
+    entry written or claimed late in a long run is dated with."""
+    started = time.monotonic()
+    return lambda: now + timedelta(seconds=time.monotonic() - started)
+
+
 def relay_outbox(
     *,
     publisher: EventPublisher,
@@ -58,10 +66,9 @@ def relay_outbox(
     Each batch is claimed at the time it is claimed (`now` moved on by the time taken so far):
     dated from the run's start, a lease taken late in a long run would have expired already."""
     claimed = published = failed = 0
-    started = time.monotonic()
+    clock = moving(now)
     for _ in range(max_batches):
-        at = now + timedelta(seconds=time.monotonic() - started)
-        events = outbox.claim_due(now=at, limit=batch_size, lease_seconds=lease_seconds)
+        events = outbox.claim_due(now=clock(), limit=batch_size, lease_seconds=lease_seconds)
         if not events:
             break
         claimed += len(events)

@@ -14,7 +14,6 @@ the notice skips them, and the push sender sends an id once."""
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,8 +32,8 @@ from common.notifications.models import (
     notice,
 )
 from common.notifications.reengagement import MIN_IDLE_DAYS, nudge_period, reengagement_nudge
-from common.notifications.weekly import WEEK_DAYS, iso_week, weekly_insight
-from common.outbox import deliver_now
+from common.notifications.weekly import iso_week, weekly_insight
+from common.outbox import deliver_now, moving
 from common.ports import OutboxStore
 from common.push.models import Notification, notification_event
 
@@ -96,7 +95,7 @@ def _run(
     max_pages: int = MAX_PAGES,
 ) -> ProducerReport:
     key = settings.analytics_hmac_key()
-    started = time.monotonic()
+    clock = moving(now)
     seen: set[str] = set()
     cursor = audience.load_cursor(report.producer)
     report.resumed = cursor is not None
@@ -121,8 +120,7 @@ def _run(
             if outgoing:
                 # The relay's turn comes a grace after the entries are written, not after the
                 # run began: a run lasts minutes, and the relay would publish them alongside.
-                grace = time.monotonic() - started + settings.outbox_grace_seconds
-                due = now + timedelta(seconds=grace)
+                due = clock() + timedelta(seconds=settings.outbox_grace_seconds)
                 enqueued = audience.enqueue(outgoing, due=due, now=now)
                 if len(enqueued) < len(outgoing):  # erased since their documents were read
                     report.skipped[ERASED] += len(outgoing) - len(enqueued)
@@ -153,7 +151,8 @@ def produce_weekly_insights(
 ) -> ProducerReport:
     """A weekly insight for every user with a device and a turn in the last 7 days."""
     key = settings.analytics_hmac_key()
-    report = ProducerReport(WEEKLY_INSIGHT, iso_week(now), extra={"window_days": WEEK_DAYS})
+    days = now.weekday() + 1  # the ISO week so far, Monday to today (weekly.week_facts)
+    report = ProducerReport(WEEKLY_INSIGHT, iso_week(now), extra={"window_days": days})
     return _run(
         report,
         audience=audience,

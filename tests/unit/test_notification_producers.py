@@ -366,10 +366,10 @@ def test_entries_written_late_in_a_long_run_get_their_grace_from_when_they_are_w
 ) -> None:
     # Dated from the run's start, a batch written minutes in would be due at once, and the relay
     # would publish it alongside the run's own delivery.
-    from common.notifications import service
+    from common import outbox
 
     ticks = iter(range(0, 10_000, 60))  # each look at the clock: a minute later
-    monkeypatch.setattr(service.time, "monotonic", lambda: next(ticks))
+    monkeypatch.setattr(outbox.time, "monotonic", lambda: next(ticks))
     audience = Audience(_population())
     _weekly(audience, Publisher(), page_size=50)
     assert len(audience.dues) >= 3
