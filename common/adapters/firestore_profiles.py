@@ -193,15 +193,17 @@ def erase_user(
         done = 0
 
         def delete(refs: list) -> None:
+            """One batch: every caller passes at most BATCH references (a page of `drain`)."""
             nonlocal done
-            for i in range(0, len(refs), BATCH):
-                if done and not in_time():
-                    raise Unavailable(f"erasure stopped after {done} documents")
-                batch = db.batch()
-                for ref in refs[i : i + BATCH]:
-                    batch.delete(ref)
-                batch.commit(**bounded())
-                done += len(refs[i : i + BATCH])
+            if not refs:
+                return
+            if done and not in_time():
+                raise Unavailable(f"erasure stopped after {done} documents")
+            batch = db.batch()
+            for ref in refs:
+                batch.delete(ref)
+            batch.commit(**bounded())
+            done += len(refs)
 
         def drain(query: Any) -> int:
             """Delete what the query finds a page at a time (what is deleted leaves it): no

@@ -153,25 +153,23 @@ class GroupCommit(Generic[T, R]):
         *,
         max_items: int = 500,
         wait_seconds: float = 40.0,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._flush = flush
         self._max = max_items
         self._wait = wait_seconds
-        self._clock = clock
         self._cv = threading.Condition()
         self._pending: list[_Slot[T, R]] = []
         self._busy = False
 
     def submit(self, item: T) -> R:
         slot: _Slot[T, R] = _Slot(item)
-        deadline = self._clock() + self._wait
+        deadline = time.monotonic() + self._wait
         with self._cv:
             self._pending.append(slot)
         while True:
             with self._cv:
                 while self._busy and not slot.done:
-                    left = deadline - self._clock()
+                    left = deadline - time.monotonic()
                     if left <= 0:
                         if slot in self._pending:  # not written: nobody will write it now
                             self._pending.remove(slot)

@@ -127,9 +127,9 @@ def _submit_once(
     # land under the other id and count twice, and a withdrawal of the old row would link the
     # two ids. So such a rating reaches the profile updater only, and analytics keeps the one
     # it has (`private`); a rating from before this field was stored counts as keyed.
-    keyed = not ctx.anonymized
-    private = existing is not None and existing.get("keyed", True) != keyed
-    doc["keyed"] = existing.get("keyed", True) if private else keyed
+    keyed = not ctx.anonymized if existing is None else existing.get("keyed", True)
+    private = keyed == ctx.anonymized  # the row analytics has is under the other identity
+    doc["keyed"] = keyed
     hmac_key = settings.analytics_hmac_key()
     ukey = user_key(uid, hmac_key)
     event = Event(

@@ -23,7 +23,6 @@ from common.profile.service import settings_of
 from common.profile.updater import day_key
 from common.push.models import Notification
 
-WEEK_DAYS = 7
 TITLE = "Your week with ION"
 
 
