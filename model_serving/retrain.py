@@ -86,16 +86,24 @@ def step(n: int, total: int, what: str) -> None:
 # Embeddings
 
 
+def embedding_cache_path(
+    cache_dir: Path, encoder: dict, encoder_sha: str, texts: list[str]
+) -> Path:
+    """Where the texts' encoder outputs are cached: keyed by the encoder file, its truncation
+    (the same file cut at another length gives other features) and the texts."""
+    digest = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:16]
+    return cache_dir / f"embed-{encoder_sha[:16]}-t{encoder['max_seq_length']}-{digest}.npz"
+
+
 def embed_cached(
     champion: Path, texts: list[str], cache_dir: Path, encoder_sha: str
 ) -> dict[str, np.ndarray]:
     """Both encoder outputs of every text, from the cache when the encoder and texts match."""
-    digest = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:16]
-    path = cache_dir / f"embed-{encoder_sha[:16]}-{digest}.npz"
+    meta = json.loads((champion / "metadata.json").read_text())
+    path = embedding_cache_path(cache_dir, meta["encoder"], encoder_sha, texts)
     if path.exists():
         print(f"    {len(texts)} texts from the cache ({path.name})", flush=True)
         return read_npz(path)
-    meta = json.loads((champion / "metadata.json").read_text())
     encoder = Encoder(champion, meta["encoder"])
     from tqdm import tqdm
 

@@ -1041,3 +1041,25 @@ def test_a_change_to_the_recipe_code_changes_the_challengers_version() -> None:
     # retrain_heads fits, calibrates and writes every head with train.py's functions
     before, after = run_in_model_venv(RECIPE_HASH)
     assert before != after
+
+
+# --- the embedding cache -----------------------------------------------------------------------
+
+
+def test_embedding_cache_is_keyed_by_truncation_as_well_as_encoder_file_and_texts(
+    tmp_path: Path,
+) -> None:
+    # The encoder file does not depend on max_seq_length, so a version that only truncates
+    # differently has the same sha256: its features must not come from the other's cache.
+    from model_serving.retrain import embedding_cache_path
+
+    texts = ["first message", "second message"]
+    path = embedding_cache_path(tmp_path, {"max_seq_length": 128}, "ab" * 32, texts)
+    assert path == embedding_cache_path(tmp_path, {"max_seq_length": 128}, "ab" * 32, texts)
+    others = [
+        embedding_cache_path(tmp_path, {"max_seq_length": 32}, "ab" * 32, texts),
+        embedding_cache_path(tmp_path, {"max_seq_length": 128}, "cd" * 32, texts),
+        embedding_cache_path(tmp_path, {"max_seq_length": 128}, "ab" * 32, texts[:1]),
+    ]
+    assert path.parent == tmp_path
+    assert len({path, *others}) == 4
