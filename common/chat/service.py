@@ -5,6 +5,7 @@ Keyword-only functions that take their ports as arguments; no Google SDK in here
 from __future__ import annotations
 
 import contextvars
+import functools
 import hashlib
 import logging
 import threading
@@ -59,9 +60,9 @@ _ANALYSIS = ThreadPoolExecutor(max_workers=ANALYSES_MAX, thread_name_prefix="ana
 
 
 class _Slots:
-    """Analyses in flight, in all and per user."""
+    """Work in flight (analyses, turns), in all and per user."""
 
-    def __init__(self, total: int, per_user: int) -> None:
+    def __init__(self, total: float, per_user: int) -> None:
         self._total, self._per_user = total, per_user
         self._held: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -81,6 +82,32 @@ class _Slots:
 
 
 _SLOTS = _Slots(ANALYSES_MAX, ANALYSES_PER_USER)
+# Turns of one user in flight on this instance at once. The app waits for each reply (a retry
+# makes two); a script sending 30 at once would otherwise have every one pass the limits, which
+# count only committed turns, and generate a reply before the commit refuses all but a few.
+TURNS_PER_USER = 3
+_TURNS = _Slots(float("inf"), TURNS_PER_USER)
+
+
+def _few_in_flight_per_user(
+    take: Callable[..., tuple[dict, bool]],
+) -> Callable[..., tuple[dict, bool]]:
+    """`take` refused with 429 while TURNS_PER_USER of the user's turns run on this instance."""
+
+    @functools.wraps(take)
+    def capped(*, uid: str, **kw) -> tuple[dict, bool]:
+        if not _TURNS.take(uid):
+            log.warning("a user's turns in flight at their cap: this one is refused")
+            raise RateLimited(
+                "Your earlier messages are still being answered; try again in a moment.",
+                retry_after=1,
+            )
+        try:
+            return take(uid=uid, **kw)
+        finally:
+            _TURNS.give_back(uid)
+
+    return capped
 
 
 def turn_key(uid: str, client_turn_id: str) -> str:
@@ -93,6 +120,7 @@ def _fingerprint(body: TurnCreate) -> str:
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
 
+@_few_in_flight_per_user
 def take_turn(
     *,
     uid: str,

@@ -7,6 +7,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+from common.chat import service
 from common.config import get_settings
 from common.events import anonymous_id, user_key
 from tests.e2e.redelivery import FunctionLog, publish_event
@@ -356,7 +357,8 @@ def test_a_burst_is_limited_with_retry_after_and_one_anomaly_event(api, user, ev
 def test_turns_sent_at_once_are_limited_as_if_sent_one_by_one(api, user):
     # Each turn reads the user's activity before it is answered; the commit's precondition on
     # that record makes concurrent turns count each other, so the ninth of a minute is refused.
-    with ThreadPoolExecutor(max_workers=12) as pool:
+    # As many at once as an instance lets one user have in flight (more are refused at once).
+    with ThreadPoolExecutor(max_workers=service.TURNS_PER_USER) as pool:
         codes = list(pool.map(lambda i: new_turn(api, user, f"at once {i}").status_code, range(12)))
     assert sorted(codes) == [201] * 8 + [429] * 4
 

@@ -12,7 +12,7 @@ from common.analysis.baseline import analyze_baseline
 from common.chat import service
 from common.chat.models import TurnCreate
 from common.config import Settings
-from common.errors import NotFound
+from common.errors import NotFound, RateLimited
 from common.ports import TurnContext
 from tests.fakes import turns
 
@@ -181,3 +181,45 @@ def test_a_turn_past_the_caps_is_degraded_only_where_a_model_would_have_read_it(
     analysis, said = wiring.read_without_model("should I take the offer?")
     assert said == degraded
     assert analysis.source == analyze_baseline("should I take the offer?").source
+
+
+def test_a_users_turns_past_the_in_flight_cap_are_refused_before_any_work():
+    """A script's burst of simultaneous turns: each would pass the limits (they count committed
+    turns) and generate a reply; past TURNS_PER_USER the rest are refused at once."""
+    release, entered = threading.Event(), threading.Semaphore(0)
+    analysed: list[str] = []
+
+    class SlowStore(turns.MemoryStore):
+        def read_turn_context(self, *, uid: str, **kw) -> TurnContext:
+            if uid == "u1":
+                entered.release()
+                release.wait(WAIT)
+            return super().read_turn_context(uid=uid, **kw)
+
+    def analyze(text: str):
+        analysed.append(text)
+        return analyze_baseline(text), []
+
+    store = SlowStore()
+
+    def turn(uid: str, message: str) -> dict:
+        return turns.take_turn(uid=uid, message=message, analyze=analyze, store=store)
+
+    running = [
+        threading.Thread(target=turn, args=("u1", f"in flight {i}"))
+        for i in range(service.TURNS_PER_USER)
+    ]
+    try:
+        for t in running:
+            t.start()
+        assert all(entered.acquire(timeout=WAIT) for _ in running)
+        with pytest.raises(RateLimited) as refused:
+            turn("u1", "one too many")
+        assert refused.value.retry_after == 1
+        assert "one too many" not in analysed  # refused before the model was asked
+        assert turn("u2", "should I take the offer?")["reply"]  # other users are not held up
+    finally:
+        release.set()
+        for t in running:
+            t.join(WAIT)
+    assert turn("u1", "and now?")["reply"]  # the slots are given back
