@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from common import clients
 from common.config import Settings
 
 CHECK_TIMEOUT = 3.0
+AUTH_PROBE_UID = "healthz-probe"  # no account has it: Firebase uids are 28 characters
 
 # dependency -> what a user is missing while it is down
 FEATURES = {
@@ -39,13 +41,25 @@ def _checks(settings: Settings) -> dict[str, Callable[[], None]]:
     }
     if host := os.environ.get("FIREBASE_AUTH_EMULATOR_HOST"):
         checks["auth"] = _http_ok(f"http://{host}/")
+    elif settings.ion_env != "local":  # the Auth service every new token's revocation check asks
+        checks["auth"] = _auth_answers
     if host := os.environ.get("BIGQUERY_EMULATOR_HOST"):
         checks["bigquery"] = _http_ok(
             f"http://{host}/bigquery/v2/projects/{settings.project_id}/datasets"
         )
     if settings.model_health_url:
         checks["persona_model"] = _http_ok(settings.model_health_url)
+    elif (model := clients.persona_model()) is not None:
+        checks["persona_model"] = model.probe  # Vertex AI: a prediction (not billed per call)
     return checks
+
+
+def _auth_answers() -> None:
+    """Look up a user who does not exist: the answer "no such user" is the service working."""
+    from firebase_admin import auth
+
+    with contextlib.suppress(auth.UserNotFoundError):
+        auth.get_user(AUTH_PROBE_UID, app=clients.firebase_app())
 
 
 def _timed(check: Callable[[], None]) -> dict:

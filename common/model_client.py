@@ -173,6 +173,18 @@ class PersonaModelClient:
         key = normalise(text)
         if (hit := self.cache.get(key)) is not None:
             return hit
+        prediction = self._remote(text)
+        self.cache.put(key, prediction)
+        return prediction
+
+    def probe(self) -> None:
+        """One prediction past the cache, through the breaker: /healthz's check where the
+        endpoint has no health route a client can call (Vertex AI). Without it an instance
+        would report the model from its own turns only: fine on a fresh instance, and fine
+        again 15 s after its last failed turn, however long the model is down."""
+        self._remote("health check")
+
+    def _remote(self, text: str) -> ModelPrediction:
         if not self.breaker.allow():
             raise ModelUnavailable("circuit open")
         try:
@@ -184,7 +196,6 @@ class PersonaModelClient:
                 log.warning("persona model unavailable, turns use the baseline: %r", e)
             raise ModelUnavailable(f"{type(e).__name__}: {e}") from e
         self.breaker.success()
-        self.cache.put(key, prediction)
         return prediction
 
     def health(self) -> dict:

@@ -83,3 +83,37 @@ def test_the_template_generator_is_not_reported(
     report = health.check_all(Settings(model_health_url=None, response_generator="template"))
     assert "reply_generator" not in report["dependencies"]
     assert report["status"] == "ok"
+
+
+def test_production_asks_the_auth_service_every_new_token_needs(
+    healthy: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the emulator there was no auth check: with the Auth service down every request
+    was a 503 auth_unavailable while /healthz said ok."""
+    from firebase_admin import auth, exceptions
+
+    asked: list[str] = []
+
+    def no_such_user(uid: str, app: object = None) -> None:
+        asked.append(uid)
+        raise auth.UserNotFoundError("no user record")
+
+    def down(uid: str, app: object = None) -> None:
+        raise exceptions.UnavailableError("identitytoolkit.googleapis.com unreachable")
+
+    monkeypatch.setattr(clients, "firebase_app", lambda: None)
+    monkeypatch.setattr(auth, "get_user", no_such_user)
+    production = Settings(ion_env="prod", model_health_url=None)
+    report = health.check_all(production)
+    assert report["dependencies"]["auth"]["ok"] is True and report["status"] == "ok"
+    assert asked == [health.AUTH_PROBE_UID]
+    monkeypatch.setattr(auth, "get_user", down)
+    report = health.check_all(production)
+    assert report["dependencies"]["auth"] == {
+        "ok": False,
+        "error": "UnavailableError",
+        "latency_ms": report["dependencies"]["auth"]["latency_ms"],
+    }
+    assert report["degraded"] == ["sign_in"]
+    # The local stack without the Auth emulator (unit tests) has nothing to ask.
+    assert "auth" not in health.check_all(Settings(model_health_url=None))["dependencies"]

@@ -343,3 +343,40 @@ def test_the_failure_that_opens_the_circuit_is_the_only_one_that_says_so():
     assert breaker.allow() and breaker.failure() is False  # a failed trial: open already
     breaker.success()
     assert [breaker.failure() for _ in range(2)] == [False, True]
+
+
+def test_healthz_asks_the_model_where_it_has_no_health_route(server, monkeypatch):
+    """Production (Vertex AI) has no health URL: /healthz reported the instance's breaker, which
+    says nothing on a fresh instance and "half open", so ok, 15 s after its last failed turn,
+    however long the model stays down. The probe asks the model, past the cache."""
+    from common import clients, health
+    from common.config import Settings
+
+    clock = FakeClock()
+    client = _client(server.url, failures=1, reset=15, clock=clock)
+    monkeypatch.setattr(clients, "persona_model", lambda: client)
+    monkeypatch.setattr(clients, "session_store", lambda: Ping())
+    monkeypatch.setattr(clients, "event_publisher", lambda: Ping())
+    monkeypatch.delenv("FIREBASE_AUTH_EMULATOR_HOST", raising=False)
+    monkeypatch.delenv("BIGQUERY_EMULATOR_HOST", raising=False)
+    settings = Settings(model_health_url=None)
+
+    def model_health() -> tuple[bool, list[str]]:
+        report = health.check_all(settings)
+        return report["dependencies"]["persona_model"]["ok"], report["degraded"]
+
+    assert model_health() == (True, [])
+    server.mode = "error"
+    with pytest.raises(ModelUnavailable):  # a turn finds the model down: the circuit opens
+        client.predict("should I take the offer?")
+    clock.advance(16)  # no turn since: the breaker alone would say "half open"
+    assert model_health() == (False, ["persona_model"])
+    server.mode = "ok"
+    clock.advance(16)
+    assert model_health() == (True, [])
+    assert client.breaker.state == "closed"  # the probe's answer closed the circuit
+    assert server.texts.count("health check") == 3 and client.cache.stats()["size"] == 0
+
+
+class Ping:
+    def ping(self) -> None: ...
