@@ -46,6 +46,15 @@ CRISIS = [
     "inside I stopped wanting to be alive a while ago",
     "any point carrying on? i can't see one",
     "is there any point going on anymore",
+    # An exclusion's word was a prefix of the next one (to/tonight, for/forever, on/one, at/
+    # attic...) until the lookaheads ended on a word boundary (2026-12-05, privacy review).
+    "I'm ending my life tonight",
+    "I'm going to end my life today",
+    "I will take my own life tomorrow",
+    "I want to end my life forever",
+    "I don't want to live one more day",
+    "he beats me tonight",
+    "he hits me upstairs",
 ]
 
 IDIOMS = [
@@ -64,6 +73,8 @@ IDIOMS = [
     "my phone is going to die",
     "she beat me at chess",
     "hit me up later",
+    "he kicked me out of the band",
+    "my brother beat me to it",
     "my boss hit me with a new deadline",
     "we need to kill this feature",
     "I want to take my life back",
