@@ -81,7 +81,10 @@ class SinkReport:
 
 
 def _dead_letter(dead_letter: DeadLetter, message: Message, reason: str) -> None:
-    attributes = {**message.attributes, "dead_letter_reason": reason}
+    # Not `subject` (the user key, for the profile updater, which has its own delivery): beside
+    # an anonymised user's anon- ids it would link them again, and operators read these letters.
+    attributes = {k: v for k, v in message.attributes.items() if k != "subject"}
+    attributes["dead_letter_reason"] = reason
     if message.message_id:
         attributes["original_message_id"] = message.message_id
     dead_letter.publish(message.data, attributes)

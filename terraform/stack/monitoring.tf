@@ -14,3 +14,14 @@ module "monitoring" {
   dead_letter_subscriptions = ["events-dead-letter", "notifications-dead-letter"]
   healthz_host              = module.api_gateway.hostname
 }
+
+# DELETE /v2/devices/{token} (the API contract) puts a raw FCM token in the URL, which the API
+# Gateway's and Cloud Run's request logs record (httpRequest.requestUrl) for the log bucket's
+# retention, out of reach of a user's erasure. Those entries are not stored; the devices
+# function's own log lines name no token, and request counts and latencies are metrics, kept.
+resource "google_logging_project_exclusion" "device_tokens_in_urls" {
+  project     = var.project_id
+  name        = "${var.prefix}-device-tokens-in-urls"
+  description = "Request log entries of DELETE /v2/devices/{token}: the path holds a raw FCM token."
+  filter      = "httpRequest.requestMethod=\"DELETE\" AND httpRequest.requestUrl:\"/v2/devices/\""
+}

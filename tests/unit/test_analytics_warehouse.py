@@ -86,3 +86,34 @@ def test_a_transient_row_error_is_redelivered_not_dead_lettered():
             dead_letter=Letters(),
             now=NOW,
         )
+
+
+def test_a_refused_row_is_dead_lettered_without_the_user_key_attribute():
+    """An anonymised user's event has anon- ids in its body and the user key as `subject` (for
+    the profile updater): the letter an operator reads must not put the two side by side."""
+    event = Event("session.started", NOW, None, "anon-s1", {"client": "v2"}, subject="ukey-1")
+    assert event.attributes()["subject"] == "ukey-1"
+    client = FakeClient(
+        [error(0, "invalid", "no such field: x")], [error(0, "invalid", "no such field: x")]
+    )
+    letters: list[dict[str, str]] = []
+
+    class Letters:
+        def publish(self, data: bytes, attributes: dict[str, str]) -> None:
+            letters.append(attributes)
+
+    report = sink_messages(
+        [Message(event.encode(), event.attributes(), message_id="m1")],
+        write=BigQueryRowWriter(client, table="t").insert,
+        dead_letter=Letters(),
+        now=NOW,
+    )
+    assert report.dead_lettered == 1
+    assert letters == [
+        {
+            "event_id": event.event_id,
+            "type": "session.started",
+            "dead_letter_reason": letters[0]["dead_letter_reason"],
+            "original_message_id": "m1",
+        }
+    ]

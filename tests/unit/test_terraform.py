@@ -1451,3 +1451,14 @@ def test_the_access_log_bucket_lets_cloud_storage_write_its_logs() -> None:
         "roles/storage.objectCreator",
         "group:cloud-storage-analytics@google.com",
     )
+
+
+def test_request_logs_of_device_deletes_are_not_stored() -> None:
+    """DELETE /v2/devices/{token} carries a raw FCM token in its URL: the gateway's and Cloud
+    Run's request logs would keep it past the user's erasure (the privacy review)."""
+    routes = (FUNCTIONS / "devices" / "main.py").read_text()
+    assert '"/v2/devices/<token>"' in routes  # the route the filter names
+    (exclusion,) = _resources(STACK, "google_logging_project_exclusion").values()
+    assert exclusion["filter"] == (
+        'httpRequest.requestMethod="DELETE" AND httpRequest.requestUrl:"/v2/devices/"'
+    )
