@@ -5,8 +5,11 @@ users/{uid}.push_daily, and the user's devices."""
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import datetime, timedelta
 from typing import Any
+
+from pydantic import ValidationError
 
 from common.adapters.firestore_calls import bounded, storage_errors
 from common.adapters.firestore_devices import DEVICES, device_from_snapshot
@@ -15,12 +18,18 @@ from common.adapters.firestore_sessions import (
     FirestoreSessionStore,
 )
 from common.events import Event
+from common.logs import NEEDS_OPERATOR
 from common.push.models import Notification
 from common.push.policy import deferred_key, replaces, take_daily_slot
 from common.push.service import Claim, UserPush
 
 PUSH_NOTIFICATIONS, DEFERRED = "push_notifications", "deferred_notifications"
+log = logging.getLogger(__name__)
+
 FINAL = frozenset({"sent", "failed", "suppressed", "replaced"})
+# A waiting notification this version cannot read is set aside this long (then logged again),
+# kept for an operator rather than deleted.
+PARKED_DAYS = 30
 KEEP_STATE = timedelta(days=30)  # redeliveries come within days; TTL on expires_at
 
 
@@ -219,14 +228,33 @@ class FirestorePushStore:
         with storage_errors():
             for snap in query.stream(**bounded()):
                 try:
+                    note = Notification.model_validate(snap.to_dict()["notification"])
+                except (ValidationError, KeyError, TypeError) as e:
+                    # Stored by a version whose model was looser: raising here would stop every
+                    # release run at this document, and the ones due behind it with it.
+                    unreadable, due = type(e).__name__, now + timedelta(days=PARKED_DAYS)
+                    update: dict[str, Any] = {"due_at": due, "unreadable": unreadable}
+                else:
+                    update = {"due_at": now + timedelta(seconds=lease)}
+                try:
                     snap.reference.update(
-                        {"due_at": now + timedelta(seconds=lease)},
+                        update,
                         option=self._db.write_option(last_update_time=snap.update_time),
                         **bounded(),
                     )
                 except (exceptions.FailedPrecondition, exceptions.NotFound):
                     continue  # another release took it, or it was replaced meanwhile
-                claimed.append(Notification.model_validate(snap.to_dict()["notification"]))
+                if "unreadable" in update:
+                    log.error(
+                        "waiting notification %s cannot be read (%s): set aside %d days for an "
+                        "operator",
+                        snap.id,
+                        unreadable,
+                        PARKED_DAYS,
+                        extra={NEEDS_OPERATOR: True},
+                    )
+                    continue
+                claimed.append(note)
         return claimed
 
     def drop_waiting(self, note: Notification) -> None:

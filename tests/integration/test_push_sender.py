@@ -267,6 +267,35 @@ def test_a_newer_message_with_the_same_collapse_key_replaces_a_waiting_one(fcm, 
     assert _record(firestore_db, old)["status"] == "replaced"
 
 
+def test_a_waiting_notification_this_version_cannot_read_is_set_aside(fcm, firestore_db, caplog):
+    """One stored by a version whose model was looser (the schema review): it raised inside the
+    claim, so every release stopped there and the notifications due behind it never went."""
+    uid, (token,) = _user(firestore_db, settings={"timezone": "Asia/Tokyo", "quiet_hours": NIGHT})
+    good = _note(uid)
+    assert _deliver(good).status == "deferred"  # due at 22:00 UTC (07:00 in Tokyo)
+    stale = _note(uid).model_dump(mode="json") | {"kind": "a kind no longer known"}
+    ref = firestore_db.collection(DEFERRED).document(f"stale-{uuid.uuid4().hex}")
+    ref.set(
+        {
+            "notification_id": stale["notification_id"],
+            "owner_uid": uid,
+            "notification": stale,
+            "created_at": T0,
+            "due_at": at(21),  # due first
+            "reason": "quiet_hours",
+            "deferred_at": T0,
+        }
+    )
+    with caplog.at_level("ERROR"):
+        _release(now=at(22))
+    assert len(fcm.sent_to(token)) == 1 and _record(firestore_db, good)["status"] == "sent"
+    kept = ref.get().to_dict()
+    assert kept["unreadable"] == "ValidationError"
+    assert kept["due_at"] == at(22) + timedelta(days=30) and kept["notification"] == stale
+    (logged,) = [r for r in caplog.records if "cannot be read" in r.getMessage()]
+    assert logged.needs_operator is True
+
+
 def test_the_daily_cap_counts_the_users_local_day(fcm, firestore_db, events):
     cap = get_settings().push_daily_cap
     # Tokyo is UTC+9: 16:00 UTC is 01:00 the next day there, a new day with a fresh cap.
