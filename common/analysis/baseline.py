@@ -38,6 +38,9 @@ LEXICON_PATH = Path(__file__).with_name("lexicon.json")
 
 _DROP_APOSTROPHES = str.maketrans("", "", "'’‘")
 _FALLBACK_CACHE_SIZE = 20_000  # words remembered by the prefix/typo fallback, then forgotten
+# Longer "words" (a clause of Chinese or Japanese has no spaces: one token of up to 4,000
+# characters) are looked up each time; cached, 20,000 of them held 155 MB.
+_CACHED_WORD_MAX = 40
 _LABEL_GROUP = {label: group for group, labels in SIGNALS.items() for label in labels}
 _TONES = frozenset(SIGNALS["tone"])
 _PACES = SIGNALS["pace"]
@@ -112,6 +115,8 @@ class Lexicon:
                 and tuple(tokens[i:end]) == cue.tokens
             ):
                 return cue
+        if len(token) > _CACHED_WORD_MAX:  # seldom seen twice: not worth its memory
+            return self._word_fallback(token, stretched)
         key = (token, stretched)
         if key not in self._fallbacks:
             if len(self._fallbacks) > _FALLBACK_CACHE_SIZE:

@@ -247,3 +247,12 @@ def test_sentiment_reads_at_most_max_emoji_emoji():
     assert score_sentiment(flood) == score_sentiment(
         "great news " + "😀" * MAX_EMOJI + " but now I am sad"
     )
+
+
+def test_a_long_unspaced_word_is_read_but_not_remembered() -> None:
+    """A Chinese or Japanese clause is one token: kept in the fallback cache, 20,000 of them
+    held 155 MB. Read the same either way, only short words are remembered."""
+    clause = "我最近工作压力很大不知道该怎么办" * 5
+    before = analyze_baseline(clause)
+    assert all(len(word) <= 40 for word, _ in load_lexicon()._fallbacks)
+    assert analyze_baseline(clause) == before

@@ -380,3 +380,11 @@ def test_healthz_asks_the_model_where_it_has_no_health_route(server, monkeypatch
 
 class Ping:
     def ping(self) -> None: ...
+
+
+def test_cache_keys_take_the_same_room_whatever_the_message_length():
+    cache = PredictionCache(4)
+    long_text = normalise("长" * 4000)
+    cache.put(long_text, parse_prediction(_prediction("x")))
+    assert cache.get(long_text) is not None and cache.get(normalise("长" * 3999)) is None
+    assert [len(k) for k in cache._items] == [32]
