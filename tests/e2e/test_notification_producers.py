@@ -7,6 +7,7 @@ a few turn events of their own in the BigQuery events table, as the analytics si
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -62,7 +63,17 @@ def _notices(firestore_db, uid: str) -> dict:
     return (snap.to_dict() or {}).get("notices") or {} if snap.exists else {}
 
 
+def _clear_of_midnight(margin: timedelta = timedelta(minutes=3)) -> None:
+    """Start after 00:00 UTC when it is near: the week is counted by UTC day, so turns on
+    either side of midnight make two active days (and Sunday's fall out of Monday's week)."""
+    now = datetime.now(UTC)
+    midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
+    if midnight - now < margin:
+        time.sleep((midnight - now).total_seconds() + 5)
+
+
 def test_the_weekly_insight_reaches_active_users_who_want_it_once(api, firestore_db):
+    _clear_of_midnight()
     active, muted, idle = sign_up(), sign_up(), sign_up()
     tokens = {user.uid: _device(api, user) for user in (active, muted, idle)}
 

@@ -18,24 +18,46 @@ def _register(uid: str, token: str, seen: datetime) -> None:
     )
 
 
-def test_devices_unseen_for_30_days_are_pruned_and_the_rest_stay(firestore_db):
+def _own_database():
+    """A database of its own: the stack's cleanup job (every 60 s) prunes the default one, and
+    other tests' stale devices are there too."""
+    from google.cloud import firestore
+
+    from common.adapters.firestore_devices import FirestoreDeviceStore
+    from scripts import stack
+
+    db = firestore.Client(project=stack.PROJECT, database=f"prune-{uuid.uuid4().hex[:8]}")
+    return db, FirestoreDeviceStore(db)
+
+
+def _drop(db) -> None:
+    for collection in db.collections():
+        db.recursive_delete(collection)
+
+
+def test_devices_unseen_for_30_days_are_pruned_and_the_rest_stay():
+    db, devices = _own_database()
     now = datetime.now(UTC)
+
+    def register(uid: str, token: str, seen: datetime) -> None:
+        devices.upsert(uid=uid, token=token, platform="android", now=seen, previous_token=None)
+
     uid_a, uid_b = f"prune-{uuid.uuid4().hex[:8]}", f"prune-{uuid.uuid4().hex[:8]}"
     stale = [f"stale-{uuid.uuid4().hex}" for _ in range(5)]
-    _register(uid_a, stale[0], now - timedelta(days=31))
-    _register(uid_a, stale[1], now - timedelta(days=90))
+    register(uid_a, stale[0], now - timedelta(days=31))
+    register(uid_a, stale[1], now - timedelta(days=90))
     for token in stale[2:]:
-        _register(uid_b, token, now - timedelta(days=30, minutes=1))
+        register(uid_b, token, now - timedelta(days=30, minutes=1))
     fresh = f"fresh-{uuid.uuid4().hex}"
-    _register(uid_a, fresh, now - timedelta(days=29))
-
-    deleted = prune_stale_devices(firestore_db, now=now, max_age_days=30, batch=2)
-
-    assert deleted >= 5  # other tests' old devices may go too
-    left_a = {d.id for d in firestore_db.collection(f"users/{uid_a}/devices").stream()}
-    left_b = list(firestore_db.collection(f"users/{uid_b}/devices").stream())
-    assert left_a == {device_id(fresh)} and left_b == []
-    assert prune_stale_devices(firestore_db, now=now, max_age_days=30) == 0  # nothing more
+    register(uid_a, fresh, now - timedelta(days=29))
+    try:
+        assert prune_stale_devices(db, now=now, max_age_days=30, batch=2) == 5
+        left_a = {d.id for d in db.collection(f"users/{uid_a}/devices").stream()}
+        left_b = list(db.collection(f"users/{uid_b}/devices").stream())
+        assert left_a == {device_id(fresh)} and left_b == []
+        assert prune_stale_devices(db, now=now, max_age_days=30) == 0  # nothing more
+    finally:
+        _drop(db)
 
 
 def test_a_device_registered_again_is_not_stale(firestore_db):
@@ -109,16 +131,10 @@ def test_the_producers_walk_resumes_from_a_stored_cursor_even_after_its_device_w
 
 
 def test_pruning_out_of_time_stops_after_its_batch_and_the_next_run_goes_on():
-    from google.cloud import firestore
-
-    from common.adapters.firestore_devices import FirestoreDeviceStore
-    from scripts import stack
-
-    # Its own database: other tests' stale devices would count in the default one.
-    db = firestore.Client(project=stack.PROJECT, database=f"prune-{uuid.uuid4().hex[:8]}")
+    db, devices = _own_database()
     now, uid = datetime.now(UTC), "prune-budget"
     for _ in range(3):
-        FirestoreDeviceStore(db).upsert(uid=uid, token=f"stale-{uuid.uuid4().hex}",
+        devices.upsert(uid=uid, token=f"stale-{uuid.uuid4().hex}",
             platform="ios", now=now - timedelta(days=60), previous_token=None)  # fmt: skip
     calls = iter([True, False])  # time for one batch (the cleanup's budget is nearly spent)
     try:
@@ -127,5 +143,4 @@ def test_pruning_out_of_time_stops_after_its_batch_and_the_next_run_goes_on():
         assert first == 1 and len(list(db.collection(f"users/{uid}/devices").stream())) == 2
         assert prune_stale_devices(db, now=now) == 2  # the next run
     finally:
-        for collection in db.collections():
-            db.recursive_delete(collection)
+        _drop(db)

@@ -106,8 +106,10 @@ def test_per_day_counters_older_than_eight_days_are_dropped(client, firestore_db
 
     from common.profile.updater import day_key
 
+    # A day inside the window and one well outside: midnight may pass between this clock and
+    # the function's (the exact 7/8-day boundary is the unit tests', on a fixed date).
     subject, today = uuid.uuid4().hex[:32], datetime.now(UTC)
-    old, kept = day_key(today - timedelta(days=8)), day_key(today - timedelta(days=7))
+    old, kept = day_key(today - timedelta(days=9)), day_key(today - timedelta(days=6))
     firestore_db.collection("preferences").document(subject).set(
         {"daily": {old: {"turns": 3}, kept: {"turns": 2}, "d20200101": {"turns": 1}}}
     )
