@@ -246,7 +246,7 @@ def take_turn(
         message=body.message,
         analysis=analysis,
         window=tuple(
-            ContextTurn(t.turn_index, t.message, t.reply, t.persona, t.tone)
+            ContextTurn(t.turn_index, t.message, t.reply, t.persona, t.tone, t.crisis)
             for t in (state.window if state else ())
         ),
         summary=state.summary if state else SessionSummary(),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from common.analysis.types import Analysis
 from common.replies.prompt import looks_like_instruction, safe_fragment
-from common.replies.types import ReplyRequest
+from common.replies.types import ContextTurn, ReplyRequest
 from common.safety import CARE_CHECK_IN
 from common.sessions.summary import extract_tried, keywords
 
@@ -503,6 +503,12 @@ class _Specifics:
         )
 
 
+def _ordinary(window: tuple[ContextTurn, ...]) -> tuple[ContextTurn, ...]:
+    """The earlier turns a reply may draw topics, attempts and steps from: not those answered
+    with the crisis message ("I tried to overdose" is no fix that failed, no topic to recall)."""
+    return tuple(turn for turn in window if not turn.crisis)
+
+
 class TemplateGenerator:
     """Offline, deterministic persona replies; the default and the fallback generator."""
 
@@ -609,9 +615,10 @@ class TemplateGenerator:
     ) -> list[_Step]:
         """Three steps, rotated by the hash, skipping what was suggested or tried before."""
         pool = _STEPS[intent]
-        suggested = " ".join(turn.reply for turn in req.window).lower()
+        window = _ordinary(req.window)
+        suggested = " ".join(turn.reply for turn in window).lower()
         user_said = " ".join(
-            (req.message, *(turn.message for turn in req.window), *req.summary.tried)
+            (req.message, *(turn.message for turn in window), *req.summary.tried)
         ).lower()
 
         def used(step: _Step) -> bool:
@@ -636,7 +643,8 @@ class TemplateGenerator:
     def _previous_attempt(self, req: ReplyRequest, specifics: _Specifics) -> str:
         """A short description of what was suggested or tried before."""
         suggestion = ""
-        for turn in reversed(req.window):
+        window = _ordinary(req.window)
+        for turn in reversed(window):
             reply = turn.reply.lower()
             found = [(reply.find(s.marker), s) for steps in _STEPS.values() for s in steps]
             found = [(pos, s) for pos, s in found if pos >= 0]
@@ -653,9 +661,7 @@ class TemplateGenerator:
         # What the user said they tried: this message, then the summary, then the window.
         candidates = extract_tried(req.message)[:1]
         candidates += list(reversed(req.summary.tried))
-        candidates += [
-            tried[0] for t in reversed(req.window) if (tried := extract_tried(t.message))
-        ]
+        candidates += [tried[0] for t in reversed(window) if (tried := extract_tried(t.message))]
         tried = next(
             (
                 frag
@@ -671,9 +677,10 @@ class TemplateGenerator:
 
     def _earlier_topic(self, req: ReplyRequest, specifics: _Specifics) -> str:
         """Something the current message shares with an earlier turn ("" when unrelated)."""
-        if not req.window:
+        window = _ordinary(req.window)
+        if not window:
             return ""
-        earlier_text = " ".join(turn.message for turn in req.window).lower()
+        earlier_text = " ".join(turn.message for turn in window).lower()
         for item in specifics.topical:
             if item.lower().removeprefix("your ") in earlier_text:
                 return item

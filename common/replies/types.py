@@ -20,6 +20,7 @@ class ContextTurn:
     reply: str
     persona: str
     tone: str
+    crisis: bool = False  # answered with the crisis message: its words are no topic or attempt
 
 
 @dataclass(frozen=True)

@@ -152,12 +152,15 @@ def append_turn(
 
 
 def _fold(summary: SessionSummary, turn: WindowTurn) -> SessionSummary:
+    # A turn answered with the crisis message adds no "tried", topic or name: "I tried to
+    # overdose" would come back to the user, and to Gemini's notes, as a fix that failed.
+    said = "" if turn.crisis else turn.message
     return fold_turn(
         summary,
-        message=turn.message,
+        message=said,
         tone=turn.tone,
-        entities=turn.entities,
-        topics=keywords(turn.message),
+        entities=() if turn.crisis else turn.entities,
+        topics=keywords(said),
         at=turn.created_at,
     )
 

@@ -1,0 +1,47 @@
+"""What a user said in crisis is never handed back as a topic or a failed attempt (the product
+review: "I tried to overdose" came back as "that overdose didn't help; let's try another way")."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from common.analysis.baseline import analyze_baseline
+from common.sessions.state import SessionState
+from tests.fakes import turns
+
+CRISIS = "I tried to overdose last night but it didn't work"
+
+
+def _conversation(*messages: str) -> tuple[list[dict], SessionState]:
+    store, session_id, replies = turns.MemoryStore(), None, []
+    for i, message in enumerate(messages):
+        response = turns.take_turn(
+            uid="u1",
+            message=message,
+            analyze=lambda text: (analyze_baseline(text), []),
+            store=store,
+            session_id=session_id,
+            now=turns.NOW + timedelta(minutes=i),
+        )
+        session_id = response["session_id"]
+        replies.append(response)
+    return replies, store.sessions[session_id]
+
+
+def test_the_next_turns_do_not_recall_the_crisis_message_as_something_tried():
+    replies, _ = _conversation(
+        CRISIS, "I'm safe now, I'm at my mum's", "talking didn't help though"
+    )
+    assert replies[0]["safety"]["crisis"] is True
+    for later in replies[1:]:
+        assert "overdose" not in later["reply"].lower()
+
+
+def test_the_summary_keeps_no_words_of_a_crisis_turn():
+    later = [f"my thesis chapter {n} is due and I tried outlining it" for n in range(6)]
+    _, state = _conversation(CRISIS, *later)
+    summary = state.summary
+    assert summary.turns_folded >= 2  # the crisis turn has left the window
+    folded = " ".join((*summary.tried, *summary.topics, *summary.entities)).lower()
+    assert "overdose" not in folded and "night" not in folded
+    assert any("outlining" in t for t in summary.tried)  # ordinary turns still count
