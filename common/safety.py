@@ -25,12 +25,14 @@ def parse_locale(accept_language: str | None) -> str | None:
 
 
 def resources_for(locale: str | None, *, default_locale: str) -> tuple[str, ...]:
-    """Exact locale, then its language, then the default locale, then the global default."""
-    table = _resources()
-    for candidate in (locale, (locale or "").split("-")[0], default_locale, "default"):
-        for key in table:
-            if candidate and key.lower() == candidate.lower():
-                return table[key]
+    """The exact locale, then its language, then the global default; the default locale only
+    when the request names none (a user in Brazil or Mexico must not be given the US or Spain's
+    numbers)."""
+    table = {key.lower(): value for key, value in _resources().items()}
+    named = (locale, locale.split("-")[0]) if locale else (default_locale,)
+    for candidate in (*named, "default"):
+        if candidate.lower() in table:
+            return table[candidate.lower()]
     return table["default"]
 
 
