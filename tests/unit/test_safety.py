@@ -55,6 +55,16 @@ CRISIS = [
     "I don't want to live one more day",
     "he beats me tonight",
     "he hits me upstairs",
+    # Other languages (the persona model reads English only; 2026-12-05, product review).
+    "Ich will nicht mehr leben",
+    "ich will mich umbringen",
+    "Je veux mourir",
+    "j'ai envie de mourir",
+    "je ne veux plus vivre",
+    "quiero morir",
+    "Me quiero matar",
+    "no quiero seguir viviendo, no quiero vivir",
+    "死にたい",
 ]
 
 IDIOMS = [
@@ -75,6 +85,13 @@ IDIOMS = [
     "hit me up later",
     "he kicked me out of the band",
     "my brother beat me to it",
+    "ich will nicht mehr leben in Berlin",
+    "ich könnte sterben vor Lachen",
+    "je veux mourir de rire",
+    "je ne veux plus vivre à Paris",
+    "me muero de risa",
+    "quiero morirme de la risa",
+    "no quiero vivir en Madrid",
     "my boss hit me with a new deadline",
     "we need to kill this feature",
     "I want to take my life back",
