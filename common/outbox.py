@@ -44,6 +44,7 @@ class RelayReport:
     claimed: int
     published: int
     failed: int
+    more_due: bool = False  # every batch came full: the backlog outlasted the run
 
 
 def moving(now: datetime) -> Callable[[], datetime]:
@@ -67,6 +68,7 @@ def relay_outbox(
     dated from the run's start, a lease taken late in a long run would have expired already."""
     claimed = published = failed = 0
     clock = moving(now)
+    more_due = False
     for _ in range(max_batches):
         events = outbox.claim_due(now=clock(), limit=batch_size, lease_seconds=lease_seconds)
         if not events:
@@ -80,4 +82,9 @@ def relay_outbox(
             break
         outbox.delete_outbox([e.event_id for e in events])
         published += len(events)
-    return RelayReport(claimed=claimed, published=published, failed=failed)
+    else:  # the last batch allowed, and full: more may be due than a run publishes
+        more_due = claimed > 0 and len(events) == batch_size
+    report = RelayReport(claimed, published, failed, more_due)
+    if claimed:  # a quiet run logs nothing; one that found work says what it did
+        log.log(logging.WARNING if report.more_due else logging.INFO, "outbox relay: %s", report)
+    return report

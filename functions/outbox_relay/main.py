@@ -10,6 +10,7 @@ import functions_framework
 from common import clients
 from common.config import get_settings
 from common.edge import utcnow
+from common.errors import Unavailable
 from common.http import handle_errors, json_response
 from common.logs import setup_logging
 from common.outbox import relay_outbox
@@ -28,4 +29,6 @@ def outbox_relay(request: flask.Request) -> flask.Response:
         now=utcnow(),
         batch_size=get_settings().outbox_batch_size,
     )
+    if report.failed:  # a failed attempt in Cloud Scheduler's log: the job-failure alert sees it
+        raise Unavailable(f"Pub/Sub refused {report.failed} outbox events; they stay due.")
     return json_response(asdict(report))

@@ -38,3 +38,19 @@ def test_each_batch_is_claimed_at_its_own_time(monkeypatch) -> None:
     report = relay_outbox(publisher=PubSub(), outbox=store, now=NOW, batch_size=10)
     assert (report.claimed, report.published) == (25, 25)
     assert store.claims == [NOW + timedelta(seconds=s) for s in (40, 80, 120, 160)]
+
+
+def test_a_run_says_when_the_backlog_outlasts_it(caplog) -> None:
+    caplog.set_level("INFO")
+    report = relay_outbox(
+        publisher=PubSub(), outbox=Outbox(entries=25), now=NOW, batch_size=5, max_batches=3
+    )
+    assert (report.published, report.more_due) == (15, True)
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    caplog.clear()
+    report = relay_outbox(
+        publisher=PubSub(), outbox=Outbox(entries=12), now=NOW, batch_size=5, max_batches=3
+    )
+    assert (report.published, report.more_due) == (12, False)
+    quiet = relay_outbox(publisher=PubSub(), outbox=Outbox(entries=0), now=NOW, batch_size=5)
+    assert quiet.claimed == 0 and [r.levelname for r in caplog.records] == ["INFO"]

@@ -150,6 +150,36 @@ resource "google_monitoring_alert_policy" "needs_operator" {
   }
 }
 
+# A scheduled job that failed: Cloud Scheduler logs each failed attempt at ERROR (its target
+# answered non-2xx: the outbox relay when Pub/Sub refuses, the cleanup job's 503), and Cloud Run
+# a failed execution of the retraining job. The 5xx alert watches the API functions only.
+resource "google_monitoring_alert_policy" "job_failed" {
+  project               = var.project_id
+  display_name          = "${var.prefix}: a scheduled job failed"
+  combiner              = "OR"
+  notification_channels = local.channels
+  user_labels           = var.labels
+
+  conditions {
+    display_name = "a failed Cloud Scheduler attempt or Cloud Run job execution"
+    condition_matched_log {
+      filter = "(resource.type = \"cloud_scheduler_job\" OR resource.type = \"cloud_run_job\") AND severity >= ERROR"
+    }
+  }
+
+  alert_strategy {
+    notification_rate_limit {
+      period = "3600s"
+    }
+    auto_close = "86400s"
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "A scheduled job failed. See docs/OPERATIONS.md#a-scheduled-job-failed."
+  }
+}
+
 locals {
   api_services_filter = "(${join(" OR ", [for s in var.api_services : "resource.labels.service_name = \"${s}\""])})"
 }
