@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
+import uuid
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -15,7 +17,7 @@ from werkzeug.exceptions import MethodNotAllowed as WzMethodNotAllowed
 from werkzeug.exceptions import NotFound as WzNotFound
 from werkzeug.routing import Map, RequestRedirect, Rule
 
-from common import timing
+from common import logs, timing
 from common.config import get_settings
 from common.errors import (
     ApiError,
@@ -125,16 +127,38 @@ def handle_errors(fn: Callable[..., flask.Response]) -> Callable[..., flask.Resp
     @wraps(fn)
     def wrapper(*args, **kwargs) -> flask.Response:
         token, started = timing.start(), time.perf_counter()
+        request_id, trace = _trace_of(flask.request.headers)
+        fields = {"request_id": request_id}
+        if trace:
+            fields[logs.TRACE_FIELD] = f"projects/{get_settings().project_id}/traces/{trace}"
+        bound = logs.bind(**fields)
         try:
             response = _answer(fn, *args, **kwargs)
             value = timing.header(total_ms=(time.perf_counter() - started) * 1000)
             if value and get_settings().server_timing:
                 response.headers["Server-Timing"] = value
+            response.headers["X-Request-Id"] = request_id  # what a user can quote to support
             return response
         finally:
+            logs.unbind(bound)
             timing.reset(token)
 
     return wrapper
+
+
+_HEX = re.compile(r"[0-9a-f]{32}")
+
+
+def _trace_of(headers: Any) -> tuple[str, str | None]:
+    """(this request's id, its Cloud Trace id): the trace Google's front end starts
+    (X-Cloud-Trace-Context "TRACE/SPAN;o=1", or W3C traceparent "00-TRACE-SPAN-01"), which
+    is the request id too; a request without one gets a fresh id."""
+    cloud = headers.get("X-Cloud-Trace-Context", "").split("/")[0].lower()
+    w3c = headers.get("traceparent", "").split("-")
+    for candidate in (cloud, w3c[1].lower() if len(w3c) == 4 else ""):
+        if _HEX.fullmatch(candidate) and candidate != "0" * 32:
+            return candidate, candidate
+    return uuid.uuid4().hex, None
 
 
 def _answer(fn: Callable[..., flask.Response], *args, **kwargs) -> flask.Response:
@@ -148,7 +172,7 @@ def as_api_error(exc: BaseException) -> ApiError:
     """What the client is told of a failure, logged: a dependency failure as a warning, anything
     unexpected with its traceback (and as a generic 500: no detail of it reaches the client)."""
     if not isinstance(exc, ApiError):
-        log.error("unhandled error", exc_info=exc)
+        log.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
         return ApiError("Something went wrong on our side.")
     if exc.status >= 500:
         log.warning("dependency failure: %s", exc.message, extra={"code": exc.code})

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import sys
 from functools import cache
+from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -13,15 +15,44 @@ from pythonjsonlogger.json import JsonFormatter
 NEEDS_OPERATOR = "needs_operator"
 
 
+# Cloud Logging's field that groups a request's entries under its trace.
+TRACE_FIELD = "logging.googleapis.com/trace"
+
+# What every log line of the request being served carries: its request id and trace, and the
+# caller's user key once authenticated (never the uid). Threads a request hands work to run in
+# a copy of its context (contextvars.copy_context), so their lines carry it too.
+_request: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
+    "request", default=None
+)
+
+
+def bind(**fields: str) -> contextvars.Token:
+    """Add fields to the current request's log lines (until `unbind` with the token)."""
+    return _request.set({**(_request.get() or {}), **fields})
+
+
+def unbind(token: contextvars.Token) -> None:
+    _request.reset(token)
+
+
+class RequestFields(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        for name, value in (_request.get() or {}).items():
+            setattr(record, name, value)
+        return True
+
+
+def formatter() -> JsonFormatter:
+    # `stack_trace`: the field Error Reporting reads a traceback from (not `exc_info`).
+    renamed: dict[str, Any] = {"levelname": "severity", "name": "logger", "exc_info": "stack_trace"}
+    return JsonFormatter("%(levelname)s %(name)s %(message)s", rename_fields=renamed)
+
+
 @cache
 def setup_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(
-        JsonFormatter(
-            "%(levelname)s %(name)s %(message)s",
-            rename_fields={"levelname": "severity", "name": "logger"},
-        )
-    )
+    handler.setFormatter(formatter())
+    handler.addFilter(RequestFields())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

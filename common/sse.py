@@ -9,6 +9,7 @@ as the 200 already sent cannot say them."""
 
 from __future__ import annotations
 
+import contextvars
 import json
 import queue
 import threading
@@ -62,7 +63,9 @@ def stream_events(work: Callable[[_QueueSink], Any]) -> flask.Response:
         finally:
             events.put(_DONE)
 
-    worker = threading.Thread(target=run, name="sse-work", daemon=True)
+    # In a copy of the request's context: its log fields and timing phases go on with the work.
+    context = contextvars.copy_context()
+    worker = threading.Thread(target=context.run, args=(run,), name="sse-work", daemon=True)
     worker.start()
     first = events.get()
     if first is _DONE or first[0] == "error":

@@ -1,0 +1,113 @@
+"""Every log line of a request carries its request id, Cloud Trace id and (once authenticated)
+the caller's user key, also from threads the request hands work to; the response names the
+request id (the operability review: no line could be tied to a user's failed request)."""
+
+from __future__ import annotations
+
+import contextvars
+import io
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterator
+
+import flask
+import pytest
+
+from common import edge, logs
+from common.auth import Caller
+from common.config import get_settings
+from common.events import user_key
+from common.http import handle_errors, json_response
+
+TRACE = "0af7651916cd43dd8448eb211c80319c"
+LOG = logging.getLogger("test.request")
+
+
+@pytest.fixture
+def lines() -> Iterator[Callable[[], list[dict]]]:
+    """The JSON lines logged so far, as Cloud Logging would receive them."""
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(logs.formatter())
+    handler.addFilter(logs.RequestFields())
+    LOG.addHandler(handler)
+    LOG.setLevel("INFO")
+    yield lambda: [json.loads(line) for line in out.getvalue().splitlines()]
+    LOG.removeHandler(handler)
+
+
+@pytest.fixture
+def client(monkeypatch) -> flask.testing.FlaskClient:
+    verifier = type("Verifier", (), {"verify": lambda self, token: Caller(uid="user-1")})()
+    monkeypatch.setattr(edge, "token_verifier", lambda: verifier)
+    app = flask.Flask(__name__)
+
+    @app.route("/", methods=["POST"])
+    @handle_errors
+    def handler() -> flask.Response:
+        LOG.info("before sign-in")
+        edge.authenticate(flask.request)
+        LOG.info("on the request thread")
+        worker = threading.Thread(
+            target=contextvars.copy_context().run, args=(LOG.info, "on a worker thread")
+        )
+        worker.start()
+        worker.join()
+        if flask.request.args.get("fail"):
+            raise RuntimeError("boom")
+        return json_response({"ok": True})
+
+    return app.test_client()
+
+
+def test_a_requests_lines_carry_its_ids_and_the_user_key(client, lines):
+    key = user_key("user-1", get_settings().analytics_hmac_key())
+    trace = f"projects/{get_settings().project_id}/traces/{TRACE}"
+    w3c = f"00-{TRACE}-b7ad6b7169203331-01"
+    traced = client.post("/", headers={"Authorization": "Bearer t", "traceparent": w3c})
+    failed = client.post("/?fail=1", headers={"Authorization": "Bearer t"})
+    LOG.info("outside any request")
+
+    assert traced.status_code == 200 and traced.headers["X-Request-Id"] == TRACE
+    own_id = failed.headers["X-Request-Id"]  # no trace header: an id of its own
+    assert failed.status_code == 500 and len(own_id) == 32 and own_id != TRACE
+    got = lines()
+    first, second, outside = got[:3], got[3:-1], got[-1]
+    assert [line["message"] for line in first] == [
+        "before sign-in",
+        "on the request thread",
+        "on a worker thread",
+    ]
+    assert all(line["request_id"] == TRACE and line[logs.TRACE_FIELD] == trace for line in first)
+    assert "user_key" not in first[0] and first[1]["user_key"] == first[2]["user_key"] == key
+    assert "user-1" not in json.dumps(got)  # never the uid
+    assert all(line["request_id"] == own_id and logs.TRACE_FIELD not in line for line in second)
+    assert "request_id" not in outside and "user_key" not in outside
+
+
+def test_an_unhandled_error_is_logged_for_error_reporting(client, caplog):
+    with caplog.at_level("ERROR"):
+        client.post("/?fail=1", headers={"Authorization": "Bearer t"})
+    (record,) = [r for r in caplog.records if r.levelname == "ERROR"]
+    line = json.loads(logs.formatter().format(record))
+    assert line["message"] == "unhandled error: RuntimeError"
+    assert "Traceback" in line["stack_trace"] and "exc_info" not in line
+
+
+@pytest.mark.parametrize(
+    ("headers", "trace"),
+    [
+        ({"X-Cloud-Trace-Context": f"{TRACE.upper()}/123;o=1"}, TRACE),
+        ({"traceparent": f"00-{TRACE}-b7ad6b7169203331-01"}, TRACE),
+        ({"X-Cloud-Trace-Context": "not-a-trace"}, None),
+        ({"traceparent": f"00-{'0' * 32}-b7ad6b7169203331-01"}, None),  # W3C's invalid id
+        ({}, None),
+    ],
+)
+def test_the_trace_is_read_from_googles_or_w3c_header(headers, trace):
+    from common.http import _trace_of
+
+    request_id, found = _trace_of(headers)
+    assert found == trace and len(request_id) == 32
+    assert request_id == (trace or request_id)
