@@ -36,8 +36,18 @@ def resources_for(locale: str | None, *, default_locale: str) -> tuple[str, ...]
     return table["default"]
 
 
-def crisis_reply(resources: tuple[str, ...]) -> str:
+def crisis_reply(resources: tuple[str, ...], *, again: bool = False) -> str:
+    """The crisis message; `again` when the turn before was answered with it too (often the
+    user's answer to "Are you safe right now?"): not the same words a second time."""
     listed = "\n".join(f"• {r}" for r in resources)
+    if again:
+        return (
+            "Thank you for answering me. I'm still here with you, and your safety matters most "
+            "to me right now.\n"
+            f"{listed}\n"
+            "If these feelings get stronger, please reach out to one of them now, or to someone "
+            "you trust nearby. Would you like to tell me a little more about how you're doing?"
+        )
     return (
         "I'm really glad you told me, and I'm taking what you said seriously. What you're carrying "
         "sounds very heavy, and you deserve support from a person right now, not only from an "

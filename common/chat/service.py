@@ -254,7 +254,8 @@ def take_turn(
     )
     with phase("reply"):
         if crisis:  # one calm, persona-independent answer; never a model's improvisation
-            reply, generator_name = crisis_reply(analysis.safety.resources), "safety"
+            again = bool(state and state.window and state.window[-1].crisis)
+            reply, generator_name = crisis_reply(analysis.safety.resources, again=again), "safety"
             if sink:
                 sink.token(reply)
         else:

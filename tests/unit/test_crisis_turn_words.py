@@ -45,3 +45,12 @@ def test_the_summary_keeps_no_words_of_a_crisis_turn():
     folded = " ".join((*summary.tried, *summary.topics, *summary.entities)).lower()
     assert "overdose" not in folded and "night" not in folded
     assert any("outlining" in t for t in summary.tried)  # ordinary turns still count
+
+
+def test_a_second_crisis_turn_in_a_row_is_not_answered_with_the_same_words():
+    replies, _ = _conversation("I feel hopeless and I want to die", "I still want to die")
+    first, second = replies
+    assert first["safety"]["crisis"] is True and second["safety"]["crisis"] is True
+    assert second["reply"] != first["reply"] and "Are you safe right now?" not in second["reply"]
+    for resource in first["safety"]["resources"]:
+        assert resource in second["reply"]
