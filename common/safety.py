@@ -62,3 +62,5 @@ CARE_CHECK_IN = (
     "Before anything else: how are you holding up since earlier? If things feel heavy again, "
     "the resources I shared are there for you any time."
 )
+# The later turns of care: the check-in once is caring, the same words every turn are not.
+CARE_REMINDER = "(The resources I shared earlier are still there for you, any time.)"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from common.analysis.types import Analysis
 from common.replies.prompt import looks_like_instruction, safe_fragment
 from common.replies.types import ContextTurn, ReplyRequest
-from common.safety import CARE_CHECK_IN
+from common.safety import CARE_CHECK_IN, CARE_REMINDER
 from common.sessions.summary import extract_tried, keywords
 
 WORDS_PER_CHUNK = 3
@@ -518,7 +518,10 @@ class TemplateGenerator:
         if req.analysis.safety.crisis:
             return self._crisis(persona, req.analysis)
         reply = self._reply(persona, req)
-        return f"{CARE_CHECK_IN} {reply}" if req.care else reply
+        if not req.care:
+            return reply
+        just_after = bool(req.window) and req.window[-1].crisis  # the first turn of care
+        return f"{CARE_CHECK_IN} {reply}" if just_after else f"{reply} {CARE_REMINDER}"
 
     def stream(self, req: ReplyRequest) -> Iterator[str]:
         """The same reply as generate(), in groups of a few words."""

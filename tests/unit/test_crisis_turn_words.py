@@ -54,3 +54,15 @@ def test_a_second_crisis_turn_in_a_row_is_not_answered_with_the_same_words():
     assert second["reply"] != first["reply"] and "Are you safe right now?" not in second["reply"]
     for resource in first["safety"]["resources"]:
         assert resource in second["reply"]
+
+
+def test_care_checks_in_once_then_only_reminds():
+    from common.safety import CARE_CHECK_IN, CARE_REMINDER
+
+    replies, _ = _conversation(
+        "I feel hopeless and I want to die", "ok", "can we get back to my thesis plan?", "thanks"
+    )
+    care = [r["reply"] for r in replies[1:]]
+    assert care[0].startswith(CARE_CHECK_IN) and CARE_REMINDER not in care[0]
+    for later in care[1:]:
+        assert CARE_CHECK_IN not in later and later.endswith(CARE_REMINDER)
