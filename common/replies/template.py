@@ -440,6 +440,7 @@ _REFERS_BACK = re.compile(
 # Weaker cues ("again", "as I said") count only with history and a troubled tone.
 _REFERS_BACK_WEAK = re.compile(r"\bagain\b|\bas\s+i\s+(?:said|mentioned|told)", re.IGNORECASE)
 _TROUBLED = frozenset({"frustrated", "anxious", "sad", "overwhelmed", "confused"})
+_UPBEAT = frozenset({"excited", "calm"})  # openers that contradict a negative message
 _SUGGESTION_SENTENCE = re.compile(
     r"[^.!?\n]*\b(?:try|suggest|step|could|option|start)\b[^.!?\n]*", re.IGNORECASE
 )
@@ -552,6 +553,10 @@ class TemplateGenerator:
         seed = _hash(req.message)
         intent = analysis.intent.label if analysis.intent.label in _STEPS else "problem_solving"
         tone = analysis.tone.label if analysis.tone.label in _OPENERS[persona] else "calm"
+        if tone in _UPBEAT and analysis.sentiment.label == "negative":
+            # Not "Yes, that energy is great" to "my tests keep failing and the demo is
+            # tomorrow!!" (read as excited): the likeliest troubled tone instead.
+            tone = max(_TROUBLED & set(_OPENERS[persona]), key=lambda t: analysis.tone.probs[t])
         specifics = _Specifics.from_analysis(analysis)
 
         sentences = [_OPENERS[persona][tone]]

@@ -20,8 +20,9 @@ def make_analysis(
     crisis: bool = False,
     resources: tuple[str, ...] = (),
 ) -> Analysis:
+    upbeat = tone in ("excited", "calm", "curious")
     return Analysis(
-        sentiment=Sentiment("negative", -0.6),
+        sentiment=Sentiment("positive", 0.6) if upbeat else Sentiment("negative", -0.6),
         tone=peaked(TONES, tone),
         pace=peaked(PACES, pace),
         intent=peaked(INTENTS, intent),

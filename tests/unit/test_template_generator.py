@@ -87,6 +87,22 @@ def test_named_specifics_are_woven_in(persona: str) -> None:
         assert fragment in text
 
 
+def test_an_upbeat_opener_never_answers_a_negative_message() -> None:
+    from dataclasses import replace
+
+    from common.analysis.types import Distribution, Sentiment
+
+    probs = {"excited": 0.51, "frustrated": 0.2, "anxious": 0.15, "calm": 0.14}
+    analysis = replace(
+        make_analysis(tone="excited"),
+        tone=Distribution({t: probs.get(t, 0.0) for t in make_analysis().tone.probs}),
+        sentiment=Sentiment("negative", -0.6),
+    )
+    message = "My Python tests keep failing and the demo is tomorrow!!"
+    text = reply(message, "riri", analysis=analysis)
+    assert "that energy is great" not in text and "frustrat" in text.lower()
+
+
 def test_tone_is_acknowledged() -> None:
     frustrated = reply("The release", "nana", analysis=make_analysis(tone="frustrated"))
     excited = reply("The release", "nana", analysis=make_analysis(tone="excited"))
