@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 
 import flask
@@ -23,8 +24,10 @@ def authenticate(request: flask.Request) -> Caller:
     with phase("auth"):
         caller = token_verifier().verify(bearer_token(header))
     # The user key, never the uid: an operator finds a user's lines from the uid they were
-    # given (docs/OPERATIONS.md), and the logs name no one by themselves.
-    logs.bind(user_key=user_key(caller.uid, get_settings().analytics_hmac_key()))
+    # given (docs/OPERATIONS.md), and the logs name no one by themselves. Functions that are
+    # not given the analytics key (devices, insights: least privilege) log without it.
+    with contextlib.suppress(RuntimeError):
+        logs.bind(user_key=user_key(caller.uid, get_settings().analytics_hmac_key()))
     return caller
 
 

@@ -111,3 +111,14 @@ def test_the_trace_is_read_from_googles_or_w3c_header(headers, trace):
     request_id, found = _trace_of(headers)
     assert found == trace and len(request_id) == 32
     assert request_id == (trace or request_id)
+
+
+def test_a_function_without_the_analytics_key_still_serves_and_logs(client, lines, monkeypatch):
+    """devices and insights are not given the key (least privilege): signing in must not fail
+    there for want of a user key to log (the diff review: every request was a 500)."""
+    from common import config
+
+    prod = config.Settings(ion_env="prod")  # the public default key: analytics_hmac_key refuses
+    monkeypatch.setattr("common.edge.get_settings", lambda: prod)
+    assert client.post("/", headers={"Authorization": "Bearer t"}).status_code == 200
+    assert all("user_key" not in line for line in lines())

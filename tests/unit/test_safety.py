@@ -65,6 +65,11 @@ CRISIS = [
     "Me quiero matar",
     "no quiero seguir viviendo, no quiero vivir",
     "死にたい",
+    "me quiero suicidar",
+    "ich will nur noch sterben",
+    "je veux juste mourir",
+    "je veux plus vivre",  # spoken French drops "ne"
+    "j'ai plus envie de vivre",
 ]
 
 IDIOMS = [
@@ -92,6 +97,16 @@ IDIOMS = [
     "me muero de risa",
     "quiero morirme de la risa",
     "no quiero vivir en Madrid",
+    # Negations, and suicide named but not wished (the diff review).
+    "no quiero morir",
+    "No me quiero morir",
+    "je ne vais pas me suicider",
+    "自殺を考えたことはない",
+    "友達が自殺するかもしれない",
+    # Words that an exclusion's prefix used to cover before the word boundary (the diff review).
+    "I want to take my life forward after the divorce",
+    "I don't want to live closer to my in-laws",
+    "I don't want to live somewhere cold",
     "my boss hit me with a new deadline",
     "we need to kill this feature",
     "I want to take my life back",
