@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from common.config import get_settings
 
 T = TypeVar("T")
+AUTH_HTTP_TIMEOUT = 10  # seconds, each call firebase-admin makes to the Auth service
 
 
 def cache(factory: Callable[[], T]) -> Callable[[], T]:
@@ -39,8 +40,11 @@ def firebase_app() -> Any:
     # would then accept unsigned emulator tokens, and anyone could sign in as anyone.
     settings = get_settings()
     # No explicit credential: Application Default Credentials in the cloud, none needed locally.
+    # httpTimeout: a hung Auth service would hold a request (a token's revocation check, a
+    # /healthz probe) for firebase-admin's default of 120 s.
     return firebase_admin.initialize_app(
-        options={"projectId": settings.project_id}, name=f"ion-{settings.project_id}"
+        options={"projectId": settings.project_id, "httpTimeout": AUTH_HTTP_TIMEOUT},
+        name=f"ion-{settings.project_id}",
     )
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -12,6 +14,7 @@ from common import clients
 from common.config import Settings
 
 CHECK_TIMEOUT = 3.0
+PROBE_SECONDS = 30.0
 AUTH_PROBE_UID = "healthz-probe"  # no account has it: Firebase uids are 28 characters
 
 # dependency -> what a user is missing while it is down
@@ -23,6 +26,32 @@ FEATURES = {
     "persona_model": ["persona_model"],
     "reply_generator": ["reply_generator"],  # the name a turn's "degraded" uses
 }
+
+
+class _Probe:
+    """A check that costs a call to a managed service (a prediction, an Auth lookup): run at
+    most every PROBE_SECONDS on an instance, since /healthz is public; meanwhile its last
+    outcome is reported again."""
+
+    def __init__(self, check: Callable[[], None]) -> None:
+        self._check = check
+        self._lock = threading.Lock()
+        self._at = -math.inf
+        self._error: Exception | None = None
+
+    def __call__(self) -> None:
+        with self._lock:
+            fresh, error = time.monotonic() - self._at < PROBE_SECONDS, self._error
+        if not fresh:
+            error = None
+            try:
+                self._check()
+            except Exception as e:
+                error = e
+            with self._lock:
+                self._at, self._error = time.monotonic(), error
+        if error is not None:
+            raise error
 
 
 def _http_ok(url: str) -> Callable[[], None]:
@@ -42,15 +71,15 @@ def _checks(settings: Settings) -> dict[str, Callable[[], None]]:
     if host := os.environ.get("FIREBASE_AUTH_EMULATOR_HOST"):
         checks["auth"] = _http_ok(f"http://{host}/")
     elif settings.ion_env != "local":  # the Auth service every new token's revocation check asks
-        checks["auth"] = _auth_answers
+        checks["auth"] = _AUTH_PROBE
     if host := os.environ.get("BIGQUERY_EMULATOR_HOST"):
         checks["bigquery"] = _http_ok(
             f"http://{host}/bigquery/v2/projects/{settings.project_id}/datasets"
         )
     if settings.model_health_url:
         checks["persona_model"] = _http_ok(settings.model_health_url)
-    elif (model := clients.persona_model()) is not None:
-        checks["persona_model"] = model.probe  # Vertex AI: a prediction (not billed per call)
+    elif clients.persona_model() is not None:
+        checks["persona_model"] = _MODEL_PROBE  # Vertex AI: a prediction (not billed per call)
     return checks
 
 
@@ -60,6 +89,10 @@ def _auth_answers() -> None:
 
     with contextlib.suppress(auth.UserNotFoundError):
         auth.get_user(AUTH_PROBE_UID, app=clients.firebase_app())
+
+
+_AUTH_PROBE = _Probe(_auth_answers)
+_MODEL_PROBE = _Probe(lambda: clients.persona_model().probe())
 
 
 def _timed(check: Callable[[], None]) -> dict:

@@ -187,11 +187,12 @@ class PersonaModelClient:
         return prediction
 
     def probe(self) -> None:
-        """One prediction past the cache, through the breaker: /healthz's check where the
-        endpoint has no health route a client can call (Vertex AI). Without it an instance
-        would report the model from its own turns only: fine on a fresh instance, and fine
-        again 15 s after its last failed turn, however long the model is down."""
-        self._remote("health check")
+        """One prediction past the cache and the breaker: /healthz's check where the endpoint
+        has no health route a client can call (Vertex AI). Without it an instance would report
+        the model from its own turns only: fine on a fresh instance, and fine again 15 s after
+        its last failed turn, however long the model is down. It counts for neither: a public
+        /healthz must not open (or close) the turns' circuit."""
+        parse_prediction(self._call({"instances": [{"text": "health check"}]})["predictions"][0])
 
     def _remote(self, text: str) -> ModelPrediction:
         if not self.breaker.allow():

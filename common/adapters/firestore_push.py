@@ -30,6 +30,7 @@ FINAL = frozenset({"sent", "failed", "suppressed", "replaced"})
 # A waiting notification this version cannot read is set aside this long (then logged again),
 # kept for an operator rather than deleted.
 PARKED_DAYS = 30
+PARKED_PAGES_PER_CLAIM = 20
 KEEP_STATE = timedelta(days=30)  # redeliveries come within days; TTL on expires_at
 
 
@@ -215,7 +216,6 @@ class FirestorePushStore:
     def claim_due(self, *, now: datetime, limit: int, lease: int) -> list[Notification]:
         """Due notifications, each leased with a precondition on its update time (as the outbox
         relay does), so two releases never take the same one."""
-        from google.api_core import exceptions
         from google.cloud.firestore_v1.base_query import FieldFilter
 
         query = (
@@ -226,36 +226,51 @@ class FirestorePushStore:
         )
         claimed: list[Notification] = []
         with storage_errors():
-            for snap in query.stream(**bounded()):
-                try:
-                    note = Notification.model_validate(snap.to_dict()["notification"])
-                except (ValidationError, KeyError, TypeError) as e:
-                    # Stored by a version whose model was looser: raising here would stop every
-                    # release run at this document, and the ones due behind it with it.
-                    unreadable, due = type(e).__name__, now + timedelta(days=PARKED_DAYS)
-                    update: dict[str, Any] = {"due_at": due, "unreadable": unreadable}
-                else:
-                    update = {"due_at": now + timedelta(seconds=lease)}
-                try:
-                    snap.reference.update(
-                        update,
-                        option=self._db.write_option(last_update_time=snap.update_time),
-                        **bounded(),
-                    )
-                except (exceptions.FailedPrecondition, exceptions.NotFound):
-                    continue  # another release took it, or it was replaced meanwhile
-                if "unreadable" in update:
-                    log.error(
-                        "waiting notification %s cannot be read (%s): set aside %d days for an "
-                        "operator",
-                        snap.id,
-                        unreadable,
-                        PARKED_DAYS,
-                        extra={NEEDS_OPERATOR: True},
-                    )
-                    continue
-                claimed.append(note)
+            # A page of nothing but unreadable ones (set aside below) would look like nothing
+            # due and end the release run: read the next page then, a bounded number of times.
+            for _ in range(PARKED_PAGES_PER_CLAIM):
+                parked = self._claim_page(query, now, lease, claimed)
+                if claimed or not parked:
+                    break
         return claimed
+
+    def _claim_page(self, query: Any, now: datetime, lease: int, claimed: list) -> int:
+        """Lease the page's readable notifications into `claimed`; set the unreadable ones
+        aside. How many were set aside."""
+        from google.api_core import exceptions
+
+        parked = 0
+        for snap in query.stream(**bounded()):
+            try:
+                note = Notification.model_validate(snap.to_dict()["notification"])
+            except (ValidationError, KeyError, TypeError) as e:
+                # Stored by a version whose model was looser: raising here would stop every
+                # release run at this document, and the ones due behind it with it.
+                unreadable, due = type(e).__name__, now + timedelta(days=PARKED_DAYS)
+                update: dict[str, Any] = {"due_at": due, "unreadable": unreadable}
+            else:
+                update = {"due_at": now + timedelta(seconds=lease)}
+            try:
+                snap.reference.update(
+                    update,
+                    option=self._db.write_option(last_update_time=snap.update_time),
+                    **bounded(),
+                )
+            except (exceptions.FailedPrecondition, exceptions.NotFound):
+                continue  # another release took it, or it was replaced meanwhile
+            if "unreadable" in update:
+                log.error(
+                    "waiting notification %s cannot be read (%s): set aside %d days for an "
+                    "operator",
+                    snap.id,
+                    unreadable,
+                    PARKED_DAYS,
+                    extra={NEEDS_OPERATOR: True},
+                )
+                parked += 1
+                continue
+            claimed.append(note)
+        return parked
 
     def drop_waiting(self, note: Notification) -> None:
         from google.cloud import firestore

@@ -273,27 +273,36 @@ def test_a_waiting_notification_this_version_cannot_read_is_set_aside(fcm, fires
     uid, (token,) = _user(firestore_db, settings={"timezone": "Asia/Tokyo", "quiet_hours": NIGHT})
     good = _note(uid)
     assert _deliver(good).status == "deferred"  # due at 22:00 UTC (07:00 in Tokyo)
+    # More than a claim's page of them, due first: a page of nothing but unreadable ones
+    # must not look like nothing due.
     stale = _note(uid).model_dump(mode="json") | {"kind": "a kind no longer known"}
-    ref = firestore_db.collection(DEFERRED).document(f"stale-{uuid.uuid4().hex}")
-    ref.set(
-        {
-            "notification_id": stale["notification_id"],
-            "owner_uid": uid,
-            "notification": stale,
-            "created_at": T0,
-            "due_at": at(21),  # due first
-            "reason": "quiet_hours",
-            "deferred_at": T0,
-        }
-    )
+    refs = [
+        firestore_db.collection(DEFERRED).document(f"stale-{uuid.uuid4().hex}")
+        for _ in range(get_settings().push_release_batch + 1)
+    ]
+    for ref in refs:
+        ref.set(
+            {
+                "notification_id": stale["notification_id"],
+                "owner_uid": uid,
+                "notification": stale,
+                "created_at": T0,
+                "due_at": at(21),
+                "reason": "quiet_hours",
+                "deferred_at": T0,
+            }
+        )
     with caplog.at_level("ERROR"):
         _release(now=at(22))
     assert len(fcm.sent_to(token)) == 1 and _record(firestore_db, good)["status"] == "sent"
-    kept = ref.get().to_dict()
-    assert kept["unreadable"] == "ValidationError"
-    assert kept["due_at"] == at(22) + timedelta(days=30) and kept["notification"] == stale
-    (logged,) = [r for r in caplog.records if "cannot be read" in r.getMessage()]
-    assert logged.needs_operator is True
+    for ref in refs:
+        kept = ref.get().to_dict()
+        assert kept["unreadable"] == "ValidationError"
+        assert kept["due_at"] == at(22) + timedelta(days=30) and kept["notification"] == stale
+    logged = [r for r in caplog.records if "cannot be read" in r.getMessage()]
+    assert len(logged) == len(refs) and all(r.needs_operator for r in logged)
+    for ref in refs:
+        ref.delete()
 
 
 def test_the_daily_cap_counts_the_users_local_day(fcm, firestore_db, events):

@@ -101,6 +101,7 @@ def test_production_asks_the_auth_service_every_new_token_needs(
     def down(uid: str, app: object = None) -> None:
         raise exceptions.UnavailableError("identitytoolkit.googleapis.com unreachable")
 
+    monkeypatch.setattr(health, "PROBE_SECONDS", 0.0)  # every check asks
     monkeypatch.setattr(clients, "firebase_app", lambda: None)
     monkeypatch.setattr(auth, "get_user", no_such_user)
     production = Settings(ion_env="prod", model_health_url=None)
@@ -117,3 +118,30 @@ def test_production_asks_the_auth_service_every_new_token_needs(
     assert report["degraded"] == ["sign_in"]
     # The local stack without the Auth emulator (unit tests) has nothing to ask.
     assert "auth" not in health.check_all(Settings(model_health_url=None))["dependencies"]
+
+
+def test_a_public_healthz_asks_a_managed_service_at_most_every_30_s(
+    healthy: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/healthz has no caller to limit: a hit per millisecond must not become a prediction and
+    an Auth lookup per millisecond (the diff review). The last outcome is reported meanwhile."""
+    from firebase_admin import auth, exceptions
+
+    asked: list[str] = []
+
+    def down(uid: str, app: object = None) -> None:
+        asked.append(uid)
+        raise exceptions.UnavailableError("identitytoolkit.googleapis.com unreachable")
+
+    now = [1000.0]
+    monkeypatch.setattr(health.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(health, "_AUTH_PROBE", health._Probe(health._auth_answers))
+    monkeypatch.setattr(clients, "firebase_app", lambda: None)
+    monkeypatch.setattr(auth, "get_user", down)
+    production = Settings(ion_env="prod", model_health_url=None)
+    for _ in range(5):
+        assert health.check_all(production)["degraded"] == ["sign_in"]
+    assert len(asked) == 1
+    now[0] += health.PROBE_SECONDS
+    health.check_all(production)
+    assert len(asked) == 2
