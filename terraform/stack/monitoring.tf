@@ -23,5 +23,6 @@ resource "google_logging_project_exclusion" "device_tokens_in_urls" {
   project     = var.project_id
   name        = "${var.prefix}-device-tokens-in-urls"
   description = "Request log entries of DELETE /v2/devices/{token}: the path holds a raw FCM token."
-  filter      = "httpRequest.requestMethod=\"DELETE\" AND httpRequest.requestUrl:\"/v2/devices/\""
+  # The gateway's own request logs (ESPv2, as Cloud Endpoints) put the path in jsonPayload.url.
+  filter = "(httpRequest.requestMethod=\"DELETE\" AND httpRequest.requestUrl:\"/v2/devices/\") OR (jsonPayload.http_method=\"DELETE\" AND jsonPayload.url:\"/v2/devices/\")"
 }

@@ -1460,5 +1460,6 @@ def test_request_logs_of_device_deletes_are_not_stored() -> None:
     assert '"/v2/devices/<token>"' in routes  # the route the filter names
     (exclusion,) = _resources(STACK, "google_logging_project_exclusion").values()
     assert exclusion["filter"] == (
-        'httpRequest.requestMethod="DELETE" AND httpRequest.requestUrl:"/v2/devices/"'
+        '(httpRequest.requestMethod="DELETE" AND httpRequest.requestUrl:"/v2/devices/") OR '
+        '(jsonPayload.http_method="DELETE" AND jsonPayload.url:"/v2/devices/")'
     )
