@@ -1364,6 +1364,11 @@ def test_monitoring_covers_latency_errors_dead_letters_uptime_and_budget() -> No
 
     matched = _block(_block(policies["needs_operator"], "conditions"), "condition_matched_log")
     assert f"jsonPayload.{NEEDS_OPERATOR} = true" in matched["filter"]
+    # a scheduled job that fails: Cloud Scheduler's failed attempts, the retraining execution
+    failed = _block(_block(policies["job_failed"], "conditions"), "condition_matched_log")
+    for resource_type in ("cloud_scheduler_job", "cloud_run_job"):
+        assert f'resource.type = "{resource_type}"' in failed["filter"]
+    assert "severity >= ERROR" in failed["filter"]
     uptime = _resources(module, "google_monitoring_uptime_check_config")["healthz"]
     assert _block(uptime, "http_check")["path"] == "/healthz"
     assert _resources(module, "google_billing_budget")
