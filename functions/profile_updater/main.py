@@ -15,7 +15,7 @@ from common import clients
 from common.config import get_settings
 from common.edge import utcnow
 from common.events import Event
-from common.logs import setup_logging
+from common.logs import NEEDS_OPERATOR, setup_logging
 from common.profile.updater import delta_for
 
 setup_logging(get_settings().log_level)
@@ -30,7 +30,14 @@ def profile_updater(cloud_event: CloudEvent) -> None:
         envelope = json.loads(base64.b64decode(message.get("data") or ""))
         event = Event.from_envelope(envelope, subject=attributes.get("subject"))
     except (ValueError, KeyError, TypeError) as e:
-        log.warning("dropping a malformed event: %s", type(e).__name__)
+        # Only our own code publishes here: a message it cannot read is a bug to find (by its
+        # ids), and the alert on needs_operator says so.
+        ids = {"message_id": message.get("messageId"), "event_id": attributes.get("event_id")}
+        log.error(
+            "dropping a malformed event: %s",
+            type(e).__name__,
+            extra={**ids, "type": attributes.get("type"), NEEDS_OPERATOR: True},
+        )
         return  # acknowledged: retrying cannot fix it
     delta = delta_for(event)
     if delta is None or not event.subject or not delta.increments:

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from common import clients
 from common.config import get_settings, require_analytics_key
 from common.edge import utcnow
-from common.logs import setup_logging
+from common.logs import NEEDS_OPERATOR, setup_logging
 from common.push.models import RELEASE_DUE, notification_from_envelope
 from common.push.service import deliver, release_due
 
@@ -50,7 +50,12 @@ def push_sender(cloud_event: CloudEvent) -> None:
             return
         note = notification_from_envelope(payload)
     except (ValueError, ValidationError, TypeError) as e:
-        log.warning("dropping a malformed notification: %s", type(e).__name__)
+        # Only our own producers publish here: a message they wrote wrong is a bug to find.
+        log.error(
+            "dropping a malformed notification: %s",
+            type(e).__name__,
+            extra={"message_id": message.get("messageId"), NEEDS_OPERATOR: True},
+        )
         return  # acknowledged: retrying cannot fix it
     outcome = deliver(note=note, now=utcnow(), **_ports())
     log.info(

@@ -73,11 +73,15 @@ def test_feedback_is_learned_once_per_event(client, firestore_db):
     assert prefs["feedback_count"] == 1
 
 
-def test_a_malformed_message_is_dropped_not_retried(client, firestore_db):
-    subject = uuid.uuid4().hex[:32]
-    r = _push(client, subject=subject, event_id=str(uuid.uuid4()), data={}, raw=b"not json{")
+def test_a_malformed_message_is_dropped_not_retried(client, firestore_db, caplog):
+    subject, event_id = uuid.uuid4().hex[:32], str(uuid.uuid4())
+    with caplog.at_level("ERROR"):
+        r = _push(client, subject=subject, event_id=event_id, data={}, raw=b"not json{")
     assert r.status_code == 200  # acknowledged: a retry cannot fix it
     assert not firestore_db.collection("preferences").document(subject).get().exists
+    # ...and logged so that it can be found (our own code published it) and an operator told
+    (logged,) = [r for r in caplog.records if "malformed" in r.getMessage()]
+    assert logged.event_id == event_id and logged.needs_operator is True
 
 
 def test_after_an_erasure_only_what_happens_next_is_learned(client, firestore_db):

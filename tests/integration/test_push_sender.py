@@ -411,9 +411,13 @@ def test_a_retry_sends_only_to_the_devices_that_did_not_get_it(fcm, firestore_db
     assert [r.answer for r in fcm.for_token(second)] == ["UNAVAILABLE", "ok"]
 
 
-def test_a_malformed_message_is_acknowledged(function, fcm):
+def test_a_malformed_message_is_acknowledged(function, fcm, caplog):
     body = {
         "message": {"data": base64.b64encode(b"{not json").decode(), "messageId": "1"},
         "subscription": f"projects/{PROJECT}/subscriptions/notifications-push-sender",
     }
-    assert function.post(f"/projects/{PROJECT}/topics/notifications", json=body).status_code == 200
+    with caplog.at_level("ERROR"):
+        r = function.post(f"/projects/{PROJECT}/topics/notifications", json=body)
+    assert r.status_code == 200
+    (logged,) = [r for r in caplog.records if "malformed" in r.getMessage()]
+    assert logged.message_id == "1" and logged.needs_operator is True
