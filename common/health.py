@@ -28,30 +28,40 @@ FEATURES = {
 }
 
 
+class _ProbeFailed(Exception):
+    """A probe's last outcome, reported again: the name of what failed."""
+
+
 class _Probe:
     """A check that costs a call to a managed service (a prediction, an Auth lookup): run at
-    most every PROBE_SECONDS on an instance, since /healthz is public; meanwhile its last
-    outcome is reported again."""
+    most every PROBE_SECONDS on an instance, since /healthz is public; checks meanwhile (and
+    while it runs) report its last outcome. An answer later than /healthz waits is a failure."""
 
     def __init__(self, check: Callable[[], None]) -> None:
         self._check = check
         self._lock = threading.Lock()
         self._at = -math.inf
-        self._error: Exception | None = None
+        self._failure: str | None = None  # the last outcome: None, or what failed
 
     def __call__(self) -> None:
+        now = time.monotonic()
         with self._lock:
-            fresh, error = time.monotonic() - self._at < PROBE_SECONDS, self._error
-        if not fresh:
-            error = None
+            run = now - self._at >= PROBE_SECONDS
+            if run:
+                self._at = now  # claimed: one probe at a time
+            failure = self._failure
+        if run:
             try:
                 self._check()
+                failure = None
             except Exception as e:
-                error = e
+                failure = type(e).__name__
+            if time.monotonic() - now > CHECK_TIMEOUT:
+                failure = "Timeout"
             with self._lock:
-                self._at, self._error = time.monotonic(), error
-        if error is not None:
-            raise error
+                self._failure = failure
+        if failure is not None:
+            raise _ProbeFailed(failure)
 
 
 def _http_ok(url: str) -> Callable[[], None]:
@@ -101,7 +111,7 @@ def _timed(check: Callable[[], None]) -> dict:
         check()
         result: dict = {"ok": True}
     except Exception as e:  # a health check reports every failure, whatever its kind
-        result = {"ok": False, "error": type(e).__name__}
+        result = {"ok": False, "error": str(e) if isinstance(e, _ProbeFailed) else type(e).__name__}
     result["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
     return result
 

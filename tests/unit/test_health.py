@@ -145,3 +145,39 @@ def test_a_public_healthz_asks_a_managed_service_at_most_every_30_s(
     now[0] += health.PROBE_SECONDS
     health.check_all(production)
     assert len(asked) == 2
+
+
+def test_a_probe_that_answers_after_healthz_gave_up_is_a_timeout_not_ok(
+    healthy: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dependency slower than /healthz waits must not read as healthy for the next 30 s
+    because its late answer was recorded as a success (the last review)."""
+    import time as real_time
+
+    from firebase_admin import auth
+
+    started: list[float] = []
+
+    def slow(uid: str, app: object = None) -> None:
+        started.append(real_time.monotonic())
+        real_time.sleep(0.3)  # longer than this test's CHECK_TIMEOUT, then "no such user"
+        raise auth.UserNotFoundError("no user record")
+
+    monkeypatch.setattr(health, "CHECK_TIMEOUT", 0.1)
+    monkeypatch.setattr(health, "_AUTH_PROBE", health._Probe(health._auth_answers))
+    monkeypatch.setattr(clients, "firebase_app", lambda: None)
+    monkeypatch.setattr(auth, "get_user", slow)
+    production = Settings(ion_env="prod", model_health_url=None)
+    first = health.check_all(production)["dependencies"]["auth"]
+    assert first["ok"] is False and first["error"] == "Timeout"  # answered after CHECK_TIMEOUT
+    again = health.check_all(production)["dependencies"]["auth"]  # within PROBE_SECONDS
+    assert again["ok"] is False and again["error"] == "Timeout"
+    assert len(started) == 1  # one probe, however many checks
+    # Checks arriving while a probe runs report the last outcome instead of starting another.
+    monkeypatch.setattr(health, "_AUTH_PROBE", health._Probe(health._auth_answers))  # a new one
+    at_once = [threading.Thread(target=health.check_all, args=(production,)) for _ in range(5)]
+    for t in at_once:
+        t.start()
+    for t in at_once:
+        t.join()
+    assert len(started) == 2
