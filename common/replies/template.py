@@ -643,9 +643,11 @@ class TemplateGenerator:
 
     def _refers_back(self, req: ReplyRequest, tone: str) -> bool:
         """Does the message say that what was suggested or tried before did not work?"""
-        if _REFERS_BACK.search(req.message):
-            return True
         history = bool(req.window or req.summary.tried)
+        if _REFERS_BACK.search(req.message):
+            # A first message refers back only to what it says was tried: "my landlord won't
+            # fix the heating" has nothing before it to have failed.
+            return history or bool(extract_tried(req.message))
         return history and tone in _TROUBLED and bool(_REFERS_BACK_WEAK.search(req.message))
 
     def _previous_attempt(self, req: ReplyRequest, specifics: _Specifics) -> str:

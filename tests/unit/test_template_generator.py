@@ -174,6 +174,16 @@ def test_what_the_user_tried_is_acknowledged() -> None:
     assert "reinstalling the driver" in own
 
 
+def test_a_first_message_is_not_told_that_what_we_tried_failed() -> None:
+    """The product review: "My landlord won't fix the heating", a first message, got "OK, what
+    we tried before didn't cut it". What the user says they tried is still taken up."""
+    for persona in ("lua", "riri", "elro", "nana"):
+        text = reply("My landlord won't fix the heating and it's freezing", persona).lower()
+        assert "tried before" not in text and "cut it" not in text and "resolve it" not in text
+    tried = reply("I tried restarting the router but it didn't work", "riri").lower()
+    assert "restarting the router" in tried
+
+
 def test_no_refer_back_means_no_apology_for_earlier_advice() -> None:
     text = reply("My laptop fan is loud", "elro", window=(_riri_turn(),))
     assert "didn't resolve it" not in text
