@@ -182,7 +182,16 @@ class PersonaModelClient:
         key = normalise(text)
         if (hit := self.cache.get(key)) is not None:
             return hit
-        prediction = self._remote(text)
+        if not self.breaker.allow():
+            raise ModelUnavailable("circuit open")
+        try:
+            prediction = self._ask(model_text(text))
+        except Exception as e:  # every failure of a remote model means the same: fall back
+            self._last_error = type(e).__name__
+            if self.breaker.failure():  # the cause, once as the circuit opens
+                log.warning("persona model unavailable, turns use the baseline: %r", e)
+            raise ModelUnavailable(f"{type(e).__name__}: {e}") from e
+        self.breaker.success()
         self.cache.put(key, prediction)
         return prediction
 
@@ -192,21 +201,11 @@ class PersonaModelClient:
         the model from its own turns only: fine on a fresh instance, and fine again 15 s after
         its last failed turn, however long the model is down. It counts for neither: a public
         /healthz must not open (or close) the turns' circuit."""
-        parse_prediction(self._call({"instances": [{"text": "health check"}]})["predictions"][0])
+        self._ask("health check")
 
-    def _remote(self, text: str) -> ModelPrediction:
-        if not self.breaker.allow():
-            raise ModelUnavailable("circuit open")
-        try:
-            body = self._call({"instances": [{"text": model_text(text)}]})
-            prediction = parse_prediction(body["predictions"][0])
-        except Exception as e:  # every failure of a remote model means the same: fall back
-            self._last_error = type(e).__name__
-            if self.breaker.failure():  # the cause, once as the circuit opens
-                log.warning("persona model unavailable, turns use the baseline: %r", e)
-            raise ModelUnavailable(f"{type(e).__name__}: {e}") from e
-        self.breaker.success()
-        return prediction
+    def _ask(self, text: str) -> ModelPrediction:
+        """One prediction of the endpoint's, and nothing else: no cache, no breaker."""
+        return parse_prediction(self._call({"instances": [{"text": text}]})["predictions"][0])
 
     def health(self) -> dict:
         """The circuit, the cache and the last failure's exception name (/healthz is public:
