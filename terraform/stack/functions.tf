@@ -22,7 +22,7 @@ locals {
       description  = "Writes every event into the BigQuery events table, once per event_id."
       concurrency  = 8
       cpu          = "1"
-      dataset_role = null # streams rows into the events table only (no jobs): see sink_events
+      dataset_role = null # streams rows into the events table only (no jobs): see events_writer
       env = {
         ANALYTICS_DATASET = module.bigquery.dataset_id
         DEAD_LETTER_TOPIC = module.events_dead_letter.name
@@ -217,7 +217,7 @@ locals {
       description     = "Deletes expired and past-retention data and completes erasures in analytics."
       concurrency     = 1
       cpu             = null
-      dataset_role    = null # DML DELETE on the events table only: see cleanup_events
+      dataset_role    = null # DML DELETE on the events table only: see events_writer
       env             = { ANALYTICS_DATASET = module.bigquery.dataset_id }
       ingress         = "ALLOW_INTERNAL_ONLY"
       invokers        = local.job_invokers
@@ -373,23 +373,27 @@ resource "google_storage_bucket_iam_member" "build_bundles_reader" {
   member = "serviceAccount:${google_service_account.build.email}"
 }
 
-# The cleanup job deletes rows of the events table (erasure, retention) and nothing else.
-resource "google_bigquery_table_iam_member" "cleanup_events" {
+# The events table's writers, on that table only: the analytics sink streams rows in
+# (insertAll, common/analytics/warehouse.py; no job), the cleanup job deletes rows (erasure,
+# retention). Neither touches another table.
+resource "google_bigquery_table_iam_member" "events_writer" {
+  for_each   = toset(["analytics_sink", "session_cleanup"])
   project    = var.project_id
   dataset_id = module.bigquery.dataset_id
   table_id   = module.bigquery.events_table_name
   role       = "roles/bigquery.dataEditor"
-  member     = module.function["session_cleanup"].service_account_iam_email
+  member     = module.function[each.key].service_account_iam_email
 }
 
-# The analytics sink streams rows into the events table (insertAll, common/analytics/
-# warehouse.py) and touches no other table and runs no job.
-resource "google_bigquery_table_iam_member" "sink_events" {
-  project    = var.project_id
-  dataset_id = module.bigquery.dataset_id
-  table_id   = module.bigquery.events_table_name
-  role       = "roles/bigquery.dataEditor"
-  member     = module.function["analytics_sink"].service_account_iam_email
+# Applied before as their own resources: the same grants, kept (no destroy/create).
+moved {
+  from = google_bigquery_table_iam_member.cleanup_events
+  to   = google_bigquery_table_iam_member.events_writer["session_cleanup"]
+}
+
+moved {
+  from = google_bigquery_table_iam_member.sink_events
+  to   = google_bigquery_table_iam_member.events_writer["analytics_sink"]
 }
 
 # Functions that read or write analytics get that dataset only.
