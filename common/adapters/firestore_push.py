@@ -224,21 +224,21 @@ class FirestorePushStore:
             .order_by("due_at")
             .limit(limit)
         )
-        claimed: list[Notification] = []
         with storage_errors():
             # A page of nothing but unreadable ones (set aside below) would look like nothing
             # due and end the release run: read the next page then, a bounded number of times.
             for _ in range(PARKED_PAGES_PER_CLAIM):
-                parked = self._claim_page(query, now, lease, claimed)
+                claimed, parked = self._claim_page(query, now, lease)
                 if claimed or not parked:
-                    break
-        return claimed
+                    return claimed
+        return []
 
-    def _claim_page(self, query: Any, now: datetime, lease: int, claimed: list) -> int:
-        """Lease the page's readable notifications into `claimed`; set the unreadable ones
-        aside. How many were set aside."""
+    def _claim_page(self, query: Any, now: datetime, lease: int) -> tuple[list[Notification], int]:
+        """The page's readable notifications, leased, and how many unreadable ones were set
+        aside."""
         from google.api_core import exceptions
 
+        claimed: list[Notification] = []
         parked = 0
         for snap in query.stream(**bounded()):
             try:
@@ -270,7 +270,7 @@ class FirestorePushStore:
                 parked += 1
                 continue
             claimed.append(note)
-        return parked
+        return claimed, parked
 
     def drop_waiting(self, note: Notification) -> None:
         from google.cloud import firestore
