@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -19,8 +20,16 @@ from common.analysis.types import Safety
 
 PHRASES_PATH = Path(__file__).with_name("safety_phrases.json")
 
-_DROP_APOSTROPHES = str.maketrans("", "", "'’‘`´")
-_EXCLUDED = " , "  # what an idiom is replaced with: a word break no pattern looks for
+# Apostrophes and the marks phones and keyboards type for them (ʼ ′ ‛ ʹ).
+_DROP_APOSTROPHES = str.maketrans("", "", "'’‘`´ʼʹ′‛")
+_EXCLUDED = ","  # what each word of an idiom is replaced with: a word no pattern looks for
+_WANNA = re.compile(r"\bwanna\b")
+# Letters written as digits or signs ("k1ll", "su1cide", "k!ll"): a digit or sign next to a
+# letter, "!" only between two letters (not "die!"). Scanned as another spelling of the text.
+_LEET = re.compile(r"(?<=[^\W\d_])[1304@$57]|[1304@$57](?=[^\W\d_])|(?<=[^\W\d_])!(?=[^\W\d_])")
+_LEET_LETTERS = str.maketrans("1!304@$57", "iieoaasst")
+# Three or more single letters spaced out ("s u i c i d e", "k.m.s"), joined in another spelling.
+_SPACED = re.compile(r"(?<![^\s.])(?:[^\W\d_][\s.]){2,}[^\W\d_](?![^\s.!?])")
 
 
 @dataclass(frozen=True)
@@ -70,29 +79,86 @@ def load_rules(path: Path = PHRASES_PATH) -> SafetyRules:
     )
 
 
-def normalise(text: str) -> str:
-    """Lowercase, drop apostrophes, keep only words and . ! ? separated by single spaces."""
+def _lower(text: str) -> str:
+    """NFKC, without format characters, lowercase. A zero-width space, joiner or soft hyphen
+    inside a word ("sui\u200bcide") is invisible to a reader and dropped by the persona model's
+    tokenizer, so it must not split the word here either; İ lowercases to i + a combining dot."""
+    text = unicodedata.normalize("NFKC", text)
+    if not text.isascii():
+        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return text.lower().replace("i\u0307", "i")
+
+
+def _words(lowered: str) -> str:
     rules = load_rules()
-    text = text.lower().translate(_DROP_APOSTROPHES)
-    return rules.spaces.sub(" ", rules.symbols.sub(" ", text)).strip()
+    text = lowered.translate(_DROP_APOSTROPHES)
+    return _WANNA.sub("want to", rules.spaces.sub(" ", rules.symbols.sub(" ", text)).strip())
+
+
+def normalise(text: str) -> str:
+    """NFKC without format characters, lowercase, apostrophes dropped, "wanna" read as "want
+    to", and only words and . ! ? left, separated by single spaces."""
+    return _words(_lower(text))
+
+
+def _unaccented(text: str) -> str:
+    """Latin letters without their accents ("mysélf" -> "myself"); other scripts as they are."""
+    decomposed = unicodedata.normalize("NFD", text)
+    kept = [
+        ch
+        for i, ch in enumerate(decomposed)
+        if not (unicodedata.combining(ch) and i and decomposed[i - 1].isascii())
+    ]
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
+def spellings(text: str) -> list[str]:
+    """The normalised text, and the other spellings it is also scanned in: letters written as
+    digits or signs, spaced-out letters joined, accents dropped."""
+    lowered = _lower(text)
+    base = _words(lowered)
+    found = [base]
+    others = (
+        _words(_LEET.sub(lambda m: m.group(0).translate(_LEET_LETTERS), lowered)),
+        _SPACED.sub(lambda m: re.sub(r"[\s.]", "", m.group(0)), base),
+        _unaccented(base) if not base.isascii() else base,
+    )
+    for other in others:
+        if other not in found:
+            found.append(other)
+    return found
+
+
+def _scan(spelling: str, rules: SafetyRules, hits: dict[str, float]) -> None:
+    """Add the patterns `spelling` matches, its letter runs also squeezed ("dieee" as die and
+    diee), with the idioms removed."""
+    variants = [spelling]
+    if rules.long_runs.search(spelling):
+        variants += [rules.long_runs.sub(r"\1", spelling), rules.long_runs.sub(r"\1\1", spelling)]
+    if not any(rules.any_pattern.search(v) for v in variants):
+        return
+    # Squeezing keeps every word in place, so an idiom found in one variant is removed from all:
+    # "killlling myself laughing" is the idiom once squeezed, and must not match as written.
+    idiom_words: set[int] = set()
+    for variant in variants:
+        for exclusion in rules.exclusions:
+            variant = exclusion.sub(lambda m: re.sub(r"\S+", _EXCLUDED, m.group(0)), variant)
+        idiom_words.update(i for i, w in enumerate(variant.split(" ")) if _EXCLUDED in w)
+    for variant in variants:
+        words = variant.split(" ")
+        kept = " ".join(_EXCLUDED if i in idiom_words else w for i, w in enumerate(words))
+        for pattern in rules.patterns:
+            if pattern.regex.search(kept):
+                hits[pattern.regex.pattern] = pattern.weight
 
 
 def matched_patterns(text: str) -> dict[str, float]:
-    """Which crisis patterns a text matches: {pattern: weight} (for tests and audit logs)."""
+    """Which crisis patterns a text matches in any of its spellings: {pattern: weight} (for
+    tests and audit logs)."""
     rules = load_rules()
-    base = normalise(text)
     hits: dict[str, float] = {}
-    variants = [base]
-    if rules.long_runs.search(base):  # stretched spelling: also try "dieee" as die and diee
-        variants += [rules.long_runs.sub(r"\1", base), rules.long_runs.sub(r"\1\1", base)]
-    for variant in variants:
-        if not rules.any_pattern.search(variant):
-            continue
-        for exclusion in rules.exclusions:
-            variant = exclusion.sub(_EXCLUDED, variant)
-        for pattern in rules.patterns:
-            if pattern.regex.search(variant):
-                hits[pattern.regex.pattern] = pattern.weight
+    for spelling in spellings(text):
+        _scan(spelling, rules, hits)
     return hits
 
 

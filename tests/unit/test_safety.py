@@ -187,3 +187,51 @@ def test_styled_letters_read_as_plain_ones(text: str) -> None:
 
     analysis, degraded = analyze(text, model=None)
     assert analysis.safety.crisis and degraded == []
+
+
+# How people write when a filter or a keyboard is in the way (2026-12-05, the Unicode review):
+# each of these got an ordinary reply from the patterns before, with the model down or missing.
+OBFUSCATED = [
+    "i want to d\u200bie",  # a zero-width space inside a word (pasted, or to dodge a filter)
+    "k\u200dill myself",  # a zero-width joiner
+    "i want to di\u00ade",  # a soft hyphen
+    "sui\u2060cidal",  # a word joiner
+    "I donʼt want to live anymore",  # U+02BC, an apostrophe some keyboards type
+    "I don′t want to live anymore",  # U+2032, a prime
+    "İ WANT TO DİE",  # caps lock on a Turkish layout
+    "I want to kill mysélf",  # an accent
+    "k1ll myself",
+    "su1cide is all i think about",
+    "k!ll myself",
+    "i want to d i e",
+    "s u i c i d e",
+    "k.m.s",
+    "i dont wanna live anymore",  # "wanna" where the pattern said "want to"
+    "i never wanna wake up",
+]
+
+# ...and ordinary messages those other spellings must leave alone.
+NOT_OBFUSCATED = [
+    "I'm killlling myself laughing",  # stretched idioms: the idiom is excluded as written too
+    "careerrr suicide",
+    "overdosed on coffeeee",
+    "suicide squaaad tonight",
+    "i dont wanna die lol, just tired",
+    "I don't wanna die without seeing Japan",
+    "je vais me tuer a la tache",  # the French idiom without its accent
+    "the U S A visa office",
+    "R.I.P my phone",
+    "my k1d is sick",
+    "l33t sk1llz",
+    "die!!",
+]
+
+
+@pytest.mark.parametrize("text", OBFUSCATED)
+def test_other_spellings_of_a_crisis_are_flagged(text: str) -> None:
+    assert assess_safety(text).crisis is True
+
+
+@pytest.mark.parametrize("text", NOT_OBFUSCATED)
+def test_other_spellings_of_ordinary_messages_are_not(text: str) -> None:
+    assert assess_safety(text).crisis is False
