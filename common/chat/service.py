@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import NoReturn, Protocol
 from zoneinfo import ZoneInfo
 
+from common.analysis.safety import assess_safety
 from common.analysis.types import Analysis
 from common.chat.limits import activity_doc, message_hash, recent_activity
 from common.chat.models import SessionOut, TurnCreate, TurnOut, TurnPage
@@ -180,6 +181,10 @@ def take_turn(
         repeat_max=settings.anomaly_repeat_max,
     )
 
+    # Saying the same thing again is not bot-like in a crisis: the repetition limit must never
+    # stand between a user in crisis (by the patterns, or a session in care) and the resources.
+    crisis_words = assess_safety(body.message).crisis
+
     def judge(read: TurnContext) -> tuple[list[tuple[datetime, str]], Verdict]:
         """This turn judged with the user's activity as `read` holds it. It runs again at the
         commit, whose precondition makes concurrent turns of the user count each other."""
@@ -187,7 +192,11 @@ def take_turn(
             *recent_activity(read.activity, local_now.tzinfo),
             (local_now, message_hash(body.message)),
         ]
-        return activity, check_activity(activity, local_now, profile.hourly, thresholds)
+        care = bool(read.session and read.session.in_care())
+        verdict = check_activity(
+            activity, local_now, profile.hourly, thresholds, repeats_allowed=crisis_words or care
+        )
+        return activity, verdict
 
     def limit(read: TurnContext, activity: list, verdict: Verdict) -> NoReturn:
         _limit(

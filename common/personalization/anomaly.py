@@ -52,10 +52,14 @@ def check(
     now: datetime,
     hourly: Sequence[int],
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
+    *,
+    repeats_allowed: bool = False,
 ) -> Verdict:
     """Judge the turn at `now`. `activity` holds the user's recent (timestamp, message_hash)
     pairs including this turn; `hourly` their 24 turn counts by local hour. `now` must be in the
-    user's timezone: its hour is the one compared with their history.
+    user's timezone: its hour is the one compared with their history. `repeats_allowed`: the
+    same message again is not bot-like here (a user in crisis repeating "help", or answering
+    "no" each time they are asked whether they are safe); the burst limits still hold.
 
     Retry-After is the time until another turn, even the same message again (a client
     retrying), would pass every limit when counted with the rest of `activity`: a limited turn
@@ -80,7 +84,7 @@ def check(
     repeats = [
         _free_in([t for t, h in utc if h == digest], now, th.repeat_max, th.repeat_window_s)
         for digest, count in by_hash.items()
-        if count > th.repeat_max
+        if count > th.repeat_max and not repeats_allowed
     ]
     waits["repeated_message"] = max((w for w in repeats if w is not None), default=None)
     reasons = [name for name, wait in waits.items() if wait is not None]

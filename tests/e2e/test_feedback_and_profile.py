@@ -368,6 +368,23 @@ def test_the_same_message_over_and_over_is_limited(api, user):
     assert codes == [201, 201, 201, 429]
 
 
+def test_a_user_in_crisis_saying_the_same_thing_again_is_not_limited(api, user, other_user):
+    # The repetition limit is for bots. "I want to die" a fourth time gets the resources again,
+    # not a 429; so does a fourth "no" in a session in care (the answer to "are you safe?").
+    for _ in range(4):
+        r = new_turn(api, user, "I want to die")
+        assert r.status_code == 201, r.text
+        assert r.json()["safety"]["crisis"] is True
+    first = new_turn(api, other_user, "no")
+    session_id = first.json()["session_id"]
+    codes = [first.status_code] + [new_turn(api, other_user, "no", session_id).status_code]
+    codes.append(new_turn(api, other_user, "no", session_id).status_code)
+    crisis = new_turn(api, other_user, "I can't go on anymore", session_id)
+    assert crisis.status_code == 201 and crisis.json()["safety"]["crisis"] is True
+    codes.append(new_turn(api, other_user, "no", session_id).status_code)  # in care
+    assert codes == [201] * 4
+
+
 def test_an_idempotent_replay_is_never_limited(api, user):
     body = {"client_turn_id": "replay-" + uuid.uuid4().hex, "message": "sync me"}
     first = api.post("/v2/chat/turns", json=body, headers=user.headers)

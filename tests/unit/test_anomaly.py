@@ -73,6 +73,15 @@ def test_the_same_message_three_times_passes_and_four_times_is_limited():
     assert retry_is_exact(repeated) == 300
 
 
+def test_repeats_can_be_allowed_but_bursts_still_limit():
+    # A user in crisis (or a session in care) repeating "help" is not a bot.
+    repeated = turns(0, 100, 200, 300, digest="help")
+    v = check(repeated, NOW, DAYTIME, repeats_allowed=True)
+    assert (v.limited, v.reasons) == (False, ())
+    v = check(turns(*range(9), digest="help"), NOW, DAYTIME, repeats_allowed=True)
+    assert (v.limited, v.reasons, v.retry_after) == (True, ("burst_minute",), 52)
+
+
 def test_repeats_outside_ten_minutes_or_of_different_messages_pass():
     assert not check(turns(0, 100, 200, 600, digest="same"), NOW, DAYTIME).limited
     assert not check(turns(0, 100, 200, 300), NOW, DAYTIME).limited
