@@ -49,21 +49,40 @@ def storage_errors() -> Iterator[None]:
     nested = _JUDGED_OUTSIDE.set(True)
     try:
         yield
-    except (exceptions.ServiceUnavailable, exceptions.DeadlineExceeded, exceptions.RetryError) as e:
-        STORAGE_BREAKER.failure()  # unreachable or too slow
-        raise _unavailable() from e
-    except (exceptions.InternalServerError, exceptions.Aborted, exceptions.Unknown) as e:
-        STORAGE_BREAKER.success()  # it answered: a failed call, not an outage
-        raise _unavailable() from e
     except Unavailable:
         raise  # judged by an inner block already
-    except BaseException:
-        STORAGE_BREAKER.success()  # e.g. a precondition conflict: Firestore is there
+    except BaseException as e:
+        error = _underlying(e)
+        if isinstance(
+            error,
+            (exceptions.ServiceUnavailable, exceptions.DeadlineExceeded, exceptions.RetryError),
+        ):
+            STORAGE_BREAKER.failure()  # unreachable or too slow
+            raise _unavailable() from e
+        STORAGE_BREAKER.success()  # it answered, e.g. a precondition conflict: Firestore is there
+        if isinstance(
+            error, (exceptions.InternalServerError, exceptions.Aborted, exceptions.Unknown)
+        ):
+            raise _unavailable() from e  # a failed call, not an outage
         raise
     else:
         STORAGE_BREAKER.success()
     finally:
         _JUDGED_OUTSIDE.reset(nested)
+
+
+def _underlying(error: BaseException) -> BaseException:
+    """The error a Firestore call failed with. A transaction (`@firestore.transactional`) rolls
+    back on any error, and when BeginTransaction itself failed, the rollback's ValueError ("no
+    transaction ID") replaces the outage; after its attempts at a contended commit it raises a
+    ValueError from the last Aborted. Either way the real error is chained to the ValueError."""
+    from google.api_core import exceptions
+
+    if type(error) is ValueError:
+        chained = error.__cause__ or error.__context__
+        if isinstance(chained, (exceptions.GoogleAPIError, exceptions.RetryError)):
+            return chained
+    return error
 
 
 @functools.cache

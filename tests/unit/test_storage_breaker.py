@@ -103,3 +103,40 @@ def test_a_nested_block_does_not_spend_the_half_open_trial(monkeypatch) -> None:
         with pytest.raises(Unavailable), storage_errors(), storage_errors():
             raise exceptions.ServiceUnavailable("down again")
         assert breaker.state == expected
+
+
+def test_a_transaction_that_cannot_begin_is_an_outage(fresh_breaker, monkeypatch) -> None:
+    # The library's transaction wrapper rolls back on any error; with BeginTransaction failed
+    # there is nothing to roll back, and its ValueError used to replace the outage: a 500, with
+    # the breaker told Firestore had answered (the except-clause review, 2026-12-05).
+    from unittest import mock
+
+    from google.cloud import firestore
+
+    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", "127.0.0.1:1")  # never contacted
+    db = firestore.Client(project="storage-breaker")
+    api = mock.MagicMock()
+    api.begin_transaction.side_effect = exceptions.ServiceUnavailable("firestore down")
+    db._firestore_api_internal = api
+
+    @firestore.transactional
+    def read_nothing(transaction) -> None:
+        return None
+
+    for expected in ("closed", "closed", "open"):
+        with pytest.raises(Unavailable), storage_errors():
+            read_nothing(db.transaction())
+        assert fresh_breaker.state == expected
+
+
+def test_a_transaction_contended_past_its_attempts_is_a_503(fresh_breaker) -> None:
+    # After its attempts the wrapper raises ValueError from the last Aborted: Firestore
+    # answered, so the breaker stays closed, and the client is told to try again.
+    with pytest.raises(Unavailable), storage_errors():
+        try:
+            raise exceptions.Aborted("contention")
+        except exceptions.Aborted as aborted:
+            raise ValueError("Failed to commit transaction in 5 attempts.") from aborted
+    assert fresh_breaker.state == "closed"
+    with pytest.raises(ValueError), storage_errors():  # our own ValueError stays one
+        raise ValueError("a bug")
