@@ -1376,6 +1376,38 @@ def test_monitoring_covers_latency_errors_dead_letters_uptime_and_budget() -> No
     assert monitoring["budget"] is None  # no billing account in the defaults: no budget
 
 
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_cloud_builds_values_for_the_budget_and_the_alerts_reach_the_monitoring(env: str) -> None:
+    # Cloud Build passes _BILLING_ACCOUNT and _ALERT_EMAILS on every apply: "" is no budget,
+    # an account is one, and the emails are the alerts' channels.
+    def monitoring(**arguments: Any) -> dict[str, Any]:
+        root = Module(TERRAFORM / "environments" / env, arguments)
+        (call,) = root.calls
+        return root.child(call).instances("modules/monitoring")["monitoring"]
+
+    emails = ["oncall@example.com"]
+    assert monitoring(billing_account="", notification_emails=emails)["budget"] is None
+    budget = monitoring(billing_account="0A0A0A-0A0A0A-0A0A0A", notification_emails=emails)
+    assert budget["budget"]["billing_account"] == "0A0A0A-0A0A0A-0A0A0A"
+    assert (
+        monitoring(billing_account="", notification_emails=emails)["notification_emails"] == emails
+    )
+    build = (REPO / "cloudbuild.yaml").read_text()
+    for flag in (
+        "-var=notification_emails=${_ALERT_EMAILS}",
+        "-var=billing_account=${_BILLING_ACCOUNT}",
+    ):
+        assert flag in build
+
+
+def test_prod_refuses_to_plan_with_no_one_to_alert() -> None:
+    root = Module(TERRAFORM / "environments" / "prod")
+    validation = _block(root.variables["notification_emails"], "validation")
+    for emails, valid in (([], False), (["oncall@example.com"], True)):
+        checked = Module(TERRAFORM / "environments" / "prod", {"notification_emails": emails})
+        assert checked.scope.value(validation["condition"]) is valid
+
+
 # --- conventions -------------------------------------------------------------------------------
 
 

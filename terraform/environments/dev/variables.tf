@@ -1,5 +1,5 @@
 variable "billing_account" {
-  description = "Billing account id for the budget alert (XXXXXX-XXXXXX-XXXXXX); null = no budget."
+  description = "Billing account id for the budget alert (XXXXXX-XXXXXX-XXXXXX); null or \"\" (Cloud Build's _BILLING_ACCOUNT unset) = no budget."
   type        = string
   default     = null
 }

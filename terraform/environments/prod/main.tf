@@ -6,7 +6,7 @@ module "ion" {
   project_id = var.project_id
   region     = var.region
   alerting_config = {
-    budget = var.billing_account == null ? null : {
+    budget = var.billing_account == null || var.billing_account == "" ? null : {
       amount          = 2000
       billing_account = var.billing_account
     }

@@ -1,5 +1,5 @@
 variable "billing_account" {
-  description = "Billing account id for the budget alert (XXXXXX-XXXXXX-XXXXXX); null = no budget."
+  description = "Billing account id for the budget alert (XXXXXX-XXXXXX-XXXXXX); null or \"\" (Cloud Build's _BILLING_ACCOUNT unset) = no budget."
   type        = string
   default     = null
 }
@@ -9,6 +9,11 @@ variable "notification_emails" {
   type        = list(string)
   default     = []
   nullable    = false
+  validation {
+    # Without it every alert policy would open incidents that notify no one.
+    condition     = length(var.notification_emails) > 0
+    error_message = "prod needs someone to alert: set notification_emails in terraform.tfvars, or the Cloud Build trigger's _ALERT_EMAILS substitution."
+  }
 }
 
 variable "project_id" {
