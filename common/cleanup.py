@@ -25,6 +25,9 @@ DEFAULT_RETENTION_DAYS: int = ProfileSettings.model_fields["retention_days"].def
 # a while after the erasure: rows are deleted on every run until this long after the request,
 # and only then is the erasure marked done.
 ERASURE_SETTLE = timedelta(hours=24)
+# An analytics erasure still not done this long after it was asked for is stuck, whatever the
+# reason BigQuery gives each run: an operator is told (settling alone takes ERASURE_SETTLE).
+ERASURE_OVERDUE = timedelta(hours=72)
 # A request erases within the profile function's timeout (300 s, terraform/stack/functions.tf):
 # an erasure still unfinished this long after it began was cut off, and finishing it cannot race
 # the request.
@@ -143,6 +146,11 @@ class AnalyticsTableMissing(Exception):
 
 class AnalyticsUnavailable(Exception):
     """BigQuery refused or failed the statement now (e.g. rows still in the streaming buffer)."""
+
+
+class AnalyticsRefused(AnalyticsUnavailable):
+    """Refused for want of permission (a grant removed, the table recreated without it): every
+    run will meet it again until an operator acts."""
 
 
 class AnalyticsRowsBuffered(AnalyticsUnavailable):
@@ -422,7 +430,7 @@ def _erase_rows(
         out["erasure_rows_deleted"] += analytics.delete_user_rows([e.user_key for e in chunk])
         return chunk
     except AnalyticsUnavailable as e:
-        log.warning("analytics erasure of %d users refused: %s", len(chunk), e)
+        _report_refusal(e, "analytics erasure of %d users refused: %s", len(chunk), e)
         if len(chunk) == 1 or not isinstance(e, AnalyticsRowsBuffered):
             out["status"] = "deferred"  # BigQuery itself, or the one user: the next run
             return []
@@ -440,6 +448,14 @@ def _erase_rows(
     if len(erased) < len(chunk):
         out["status"] = "deferred"
     return erased
+
+
+def _report_refusal(error: AnalyticsUnavailable, message: str, *args: Any) -> None:
+    """A refusal for want of permission needs an operator; any other is the next run's."""
+    if isinstance(error, AnalyticsRefused):
+        log.error(message, *args, extra={NEEDS_OPERATOR: True})
+    else:
+        log.warning(message, *args)
 
 
 def _analytics(
@@ -461,6 +477,7 @@ def _analytics(
         "retention_rows_deleted": 0,
     }
     pending = store.pending_erasures(limit=batch_size)
+    done: set[str] = set()
     for start in range(0, len(pending), 100):  # one DML statement per 100 users
         if not in_time():
             out["status"] = "deferred"
@@ -475,8 +492,18 @@ def _analytics(
         completed = store.record_erasures(settled, now=now, done=True) if settled else 0
         if unsettled:
             store.record_erasures(unsettled, now=now, done=False)
+        done.update(e.user_key for e in settled)
         out["erasures_completed"] += completed
         out["erasures_pending"] += len(chunk) - completed
+    overdue = [e for e in pending if e.requested_at <= now - ERASURE_OVERDUE]
+    if stuck := [e for e in overdue if e.user_key not in done]:
+        log.error(
+            "%d analytics erasures asked for over %d h ago are still not done (the oldest %s)",
+            len(stuck),
+            ERASURE_OVERDUE.total_seconds() // 3600,
+            min(e.requested_at for e in stuck).isoformat(),
+            extra={NEEDS_OPERATOR: True},
+        )
     # Retention runs even when an erasure was refused: it deletes only rows past a 30-day or
     # longer cutoff, which BigQuery does not refuse for the reason it refuses an erasure (rows
     # still in the streaming buffer), and one stuck erasure must not stop it for everybody.
@@ -491,7 +518,10 @@ def _analytics(
             )
         except AnalyticsTableMissing:
             out["status"] = "table_missing"
-        except (AnalyticsUnavailable, Unavailable) as e:  # BigQuery, or Firestore's user list
+        except AnalyticsUnavailable as e:
+            _report_refusal(e, "analytics retention refused: %s", e)
+            out["status"] = "deferred"
+        except Unavailable as e:  # Firestore's user list
             log.warning("analytics retention deferred to the next run: %s", e)
             out["status"] = "deferred"
     return out

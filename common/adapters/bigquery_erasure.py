@@ -8,9 +8,27 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from common.analytics.schema import DATASET, TABLE
-from common.cleanup import AnalyticsRowsBuffered, AnalyticsTableMissing, AnalyticsUnavailable
+from common.cleanup import (
+    AnalyticsRefused,
+    AnalyticsRowsBuffered,
+    AnalyticsTableMissing,
+    AnalyticsUnavailable,
+)
+
+# 403s that pass: BigQuery says "forbidden" for its quotas and rate limits too.
+_QUOTA_REASONS = frozenset({"quotaExceeded", "rateLimitExceeded"})
 
 QUERY_TIMEOUT = 120.0
+
+
+def _unavailable(error: Exception) -> AnalyticsUnavailable:
+    from google.api_core import exceptions
+
+    refused = isinstance(error, (exceptions.Unauthorized, exceptions.PermissionDenied)) or (
+        isinstance(error, exceptions.Forbidden)
+        and not _QUOTA_REASONS & {e.get("reason") for e in error.errors if isinstance(e, dict)}
+    )
+    return (AnalyticsRefused if refused else AnalyticsUnavailable)(str(error))
 
 
 class BigQueryAnalyticsEraser:
@@ -27,13 +45,14 @@ class BigQueryAnalyticsEraser:
         # Any other failure (BadRequest for rows still in the streaming buffer, Forbidden for
         # quota, a 5xx, RetryError once the client's retries ran out, a failed connection) means
         # BigQuery cannot do it now: the run reports it and the next one tries again.
+        # Only a refusal for want of permission is told apart: it needs an operator.
         unavailable = (exceptions.GoogleAPIError, TimeoutError, requests.RequestException)
         try:
             self._client.get_table(self._table_id)
         except exceptions.NotFound as e:
             raise AnalyticsTableMissing(self._table_id) from e
         except unavailable as e:
-            raise AnalyticsUnavailable(str(e)) from e
+            raise _unavailable(e) from e
         config = bigquery.QueryJobConfig(query_parameters=params)
         try:
             job = self._client.query(sql, job_config=config)
@@ -46,7 +65,7 @@ class BigQueryAnalyticsEraser:
             buffered = "streaming buffer" in str(e)
             raise (AnalyticsRowsBuffered if buffered else AnalyticsUnavailable)(str(e)) from e
         except unavailable as e:
-            raise AnalyticsUnavailable(str(e)) from e
+            raise _unavailable(e) from e
         return int(job.num_dml_affected_rows or 0)
 
     def delete_user_rows(self, user_keys: list[str]) -> int:

@@ -9,7 +9,12 @@ import requests
 from google.api_core import exceptions
 
 from common.adapters.bigquery_erasure import BigQueryAnalyticsEraser
-from common.cleanup import AnalyticsRowsBuffered, AnalyticsTableMissing, AnalyticsUnavailable
+from common.cleanup import (
+    AnalyticsRefused,
+    AnalyticsRowsBuffered,
+    AnalyticsTableMissing,
+    AnalyticsUnavailable,
+)
 
 
 class _Client:
@@ -63,3 +68,18 @@ def test_rows_in_the_streaming_buffer_are_told_apart_from_bigquery_failing():
         with pytest.raises(AnalyticsUnavailable) as raised:
             BigQueryAnalyticsEraser(_Client(on_query=other)).delete_user_rows(["k1"])
         assert not isinstance(raised.value, AnalyticsRowsBuffered)
+
+
+def _forbidden(reason: str) -> exceptions.Forbidden:
+    return exceptions.Forbidden("403 forbidden", errors=[{"reason": reason, "message": "..."}])
+
+
+@pytest.mark.parametrize("where", ["on_get", "on_query"])
+def test_a_refusal_for_want_of_permission_is_told_apart(where):
+    for refusal in (_forbidden("accessDenied"), exceptions.PermissionDenied("no")):
+        with pytest.raises(AnalyticsRefused):
+            BigQueryAnalyticsEraser(_Client(**{where: refusal})).delete_user_rows(["k1"])
+    for passing in (_forbidden("quotaExceeded"), _forbidden("rateLimitExceeded")):
+        with pytest.raises(AnalyticsUnavailable) as raised:
+            BigQueryAnalyticsEraser(_Client(**{where: passing})).delete_user_rows(["k1"])
+        assert not isinstance(raised.value, AnalyticsRefused)
