@@ -78,6 +78,7 @@ class TokenVerifier:
     def _verify_with_firebase(self, token: str) -> dict[str, Any]:
         from firebase_admin import auth
         from firebase_admin.exceptions import FirebaseError
+        from google.auth.exceptions import RefreshError, TransportError
 
         try:
             claims = auth.verify_id_token(
@@ -112,8 +113,9 @@ class TokenVerifier:
             KeyError,
         ):
             raise Unauthenticated("The sign-in token is not valid.", code="invalid_token") from None
-        except FirebaseError:
-            # The revocation lookup could not reach the Auth service.
+        except (FirebaseError, RefreshError, TransportError):
+            # The revocation lookup could not reach the Auth service, or could not get the
+            # instance's credentials to ask it (firebase-admin does not wrap google.auth's errors).
             raise Unavailable(
                 "Sign-in cannot be checked right now.", code="auth_unavailable"
             ) from None

@@ -40,13 +40,19 @@ class BigQueryAnalyticsEraser:
     def _run(self, sql: str, params: list) -> int:
         import requests
         from google.api_core import exceptions
+        from google.auth.exceptions import GoogleAuthError
         from google.cloud import bigquery
 
         # Any other failure (BadRequest for rows still in the streaming buffer, Forbidden for
         # quota, a 5xx, RetryError once the client's retries ran out, a failed connection) means
         # BigQuery cannot do it now: the run reports it and the next one tries again.
         # Only a refusal for want of permission is told apart: it needs an operator.
-        unavailable = (exceptions.GoogleAPIError, TimeoutError, requests.RequestException)
+        unavailable = (
+            exceptions.GoogleAPIError,
+            GoogleAuthError,  # the job's credentials could not be refreshed
+            TimeoutError,
+            requests.RequestException,
+        )
         try:
             self._client.get_table(self._table_id)
         except exceptions.NotFound as e:

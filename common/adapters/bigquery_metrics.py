@@ -20,6 +20,7 @@ class BigQueryMetricReader:
 
     def rows(self, sql: str, params: dict[str, date]) -> list[dict[str, Any]]:
         from google.api_core import exceptions
+        from google.auth.exceptions import GoogleAuthError
         from google.cloud import bigquery
 
         config = bigquery.QueryJobConfig(
@@ -43,7 +44,7 @@ class BigQueryMetricReader:
             raise Unavailable(
                 "This metric's view is not available.", code="metric_unavailable"
             ) from None
-        except (exceptions.GoogleAPIError, ConnectionError, OSError) as e:
+        except (exceptions.GoogleAPIError, GoogleAuthError, ConnectionError, OSError) as e:
             log.warning("metric query failed: %s", e)
             raise Unavailable(
                 f"Analytics cannot be read right now ({type(e).__name__}).",

@@ -221,3 +221,39 @@ def test_missing_or_malformed_authorization_header(header):
 
 def test_bearer_scheme_is_case_insensitive():
     assert bearer_token("bearer abc") == "abc"
+
+
+class _CredentialThatCannotRefresh(firebase_admin.credentials.Base):
+    """The instance's access token cannot be refreshed (the metadata server slow or down)."""
+
+    def get_credential(self):
+        import google.auth.credentials
+        from google.auth.exceptions import RefreshError
+
+        class Broken(google.auth.credentials.Credentials):
+            def refresh(self, request):
+                raise RefreshError("metadata server timed out")
+
+        return Broken()
+
+
+def test_a_revocation_check_that_cannot_get_credentials_is_auth_unavailable(cert_url, monkeypatch):
+    # The revocation lookup asks the Auth service with the instance's credentials; a failed
+    # refresh raised google.auth's RefreshError, which firebase-admin does not wrap: a 500
+    # (the except-clause review, 2026-12-05). It is an outage of Google's, as a failed lookup is.
+    from common.errors import Unavailable
+
+    monkeypatch.delenv("FIREBASE_AUTH_EMULATOR_HOST", raising=False)
+    monkeypatch.setattr(_token_gen, "ID_TOKEN_CERT_URI", cert_url)
+    app = firebase_admin.initialize_app(
+        credential=_CredentialThatCannotRefresh(),
+        options={"projectId": PROJECT},
+        name=uuid.uuid4().hex,
+    )
+    try:
+        verifier = TokenVerifier(app=app, check_revoked=True, cache_seconds=0)
+        with pytest.raises(Unavailable) as e:
+            verifier.verify(_token(uid="alice"))
+        assert e.value.code == "auth_unavailable"
+    finally:
+        firebase_admin.delete_app(app)

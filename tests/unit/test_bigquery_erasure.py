@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 import requests
 from google.api_core import exceptions
+from google.auth.exceptions import RefreshError
 
 from common.adapters.bigquery_erasure import BigQueryAnalyticsEraser
 from common.cleanup import (
@@ -39,6 +40,7 @@ FAILURES = [
     exceptions.ServiceUnavailable("try later"),
     requests.ConnectionError("connection reset"),
     TimeoutError(),
+    RefreshError("metadata server timed out"),  # the job's credentials, not BigQuery
 ]
 
 

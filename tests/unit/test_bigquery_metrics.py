@@ -45,3 +45,16 @@ def test_a_query_past_its_time_is_cancelled_and_answers_503():
     with pytest.raises(Unavailable) as raised:
         BigQueryMetricReader(Client(job)).rows("SELECT 1", {})
     assert job.cancelled and raised.value.code == "analytics_unavailable"
+
+
+def test_credentials_that_cannot_be_refreshed_answer_503():
+    # google.auth's RefreshError is no GoogleAPIError, and BigQuery's retries let it through.
+    from google.auth.exceptions import RefreshError
+
+    class Refusing(Client):
+        def query(self, sql, job_config):
+            raise RefreshError("metadata server timed out")
+
+    with pytest.raises(Unavailable) as raised:
+        BigQueryMetricReader(Refusing(Job())).rows("SELECT 1", {})
+    assert raised.value.code == "analytics_unavailable"
