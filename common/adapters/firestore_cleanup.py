@@ -13,6 +13,7 @@ from typing import Any
 from common.adapters.firestore_calls import READ_TIMEOUT, storage_errors
 from common.adapters.firestore_profiles import DONE, ERASURES, IN_PROGRESS, erase_user
 from common.adapters.firestore_sessions import (
+    ACTIVITY,
     OUTBOX,
     SESSIONS,
     TURNS,
@@ -30,6 +31,7 @@ from common.cleanup import (
 )
 from common.config import get_settings
 from common.events import user_key
+from common.profile.erasure import erasing
 from common.profile.service import settings_of
 from common.sessions.ending import session_ended_event
 from common.sessions.state import WindowTurn, forget_before, holds_before
@@ -148,8 +150,8 @@ class FirestoreCleanupStore:
 
     def _endings(self, snaps: list, now: datetime) -> list[tuple[Any, Any]]:
         """Each expired session with its `session.ended` event (None if its state is
-        unreadable). The event id is stable, so a run that stops half-way rewrites the same
-        event."""
+        unreadable), but those of users being erased. The event id is stable, so a run that
+        stops half-way rewrites the same event."""
         states = {}
         for snap in snaps:
             try:
@@ -157,15 +159,20 @@ class FirestoreCleanupStore:
             except (KeyError, TypeError, ValueError):
                 log.warning("expired session without a readable state", extra={"doc": snap.id})
         owners = {s.owner_uid for s in states.values()}
-        refs = [self._db.collection(USERS).document(uid) for uid in owners]
+        refs = [self._db.collection(c).document(uid) for uid in owners for c in (USERS, ACTIVITY)]
         found = self._db.get_all(refs, timeout=READ_TIMEOUT) if refs else []
-        users = {d.id: d.to_dict() for d in found}
+        docs = {(d.reference.parent.id, d.id): d.to_dict() for d in found}
+        users = {uid: docs.get((USERS, uid)) for uid in owners}
         key = get_settings().analytics_hmac_key() if states else ""
         out = []
         for snap in snaps:
             state = states.get(snap.id)
             if state is None:
                 out.append((snap, None))
+                continue
+            if erasing(docs.get((ACTIVITY, state.owner_uid))):
+                # The erasure deletes it. Ended here, its event (dated now, after the erasure
+                # was asked for) would teach the profile updater about the user being erased.
                 continue
             subject = user_key(state.owner_uid, key)
             anonymous = settings_of(users.get(state.owner_uid)).anonymize_analytics

@@ -386,3 +386,28 @@ def test_the_retention_scan_goes_on_where_the_last_run_stopped(db, bq) -> None:
     ]
     assert _turn_ids(db, "short-0") == _turn_ids(db, "short-1") == []
     assert db.document("jobs/session_cleanup").get().get("retention_sessions_from") is None
+
+
+def test_a_session_of_a_user_being_erased_is_left_to_the_erasure(db, bq) -> None:
+    # Ended by the cleanup, its session.ended (dated by the run, after the user asked to be
+    # erased) could reach the profile updater after the erasure deleted the preferences, and
+    # bring them back (the crash-consistency review, 2026-12-05).
+    from common.adapters.firestore_sessions import encode_session
+    from common.sessions.state import new_session
+
+    client, dataset = bq
+    for sid, owner in (("eves", "eve"), ("bobs", "bob")):
+        state = new_session(session_id=sid, owner_uid=owner, now=NOW - 2 * DAY, ttl=DAY)
+        db.document(f"sessions/{sid}").set(encode_session(state))
+    db.document("activity/eve").set({"erased_at": NOW - timedelta(minutes=1)})  # running
+
+    report = run_cleanup(
+        store=FirestoreCleanupStore(db),
+        analytics=BigQueryAnalyticsEraser(client, dataset=dataset),
+        now=NOW,
+    )
+
+    assert _exists(db, "sessions/eves") and not _exists(db, "sessions/bobs")
+    assert report.sessions_deleted == 1
+    (ended,) = [d.to_dict() for d in db.collection("outbox").stream()]
+    assert ended["session_id"] == "bobs" and '"session.ended"' in ended["envelope"]
