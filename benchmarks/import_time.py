@@ -7,7 +7,9 @@ second request (warm) for comparison. Without a running stack only the import is
 
     scripts/with_stack.sh .venv/bin/python -m benchmarks.import_time     (`make bench` runs it)
 
-Target: <= 500 ms import for every HTTP function. Prints a table and writes
+Target: <= 1,000 ms of cold start (import and first request: what a request that starts an
+instance waits for, our part of it) for every HTTP function. Import alone was the target until
+2026-12-05, and it rewarded moving work into the first request. Prints a table and writes
 benchmarks/results/import_time.{json,md}."""
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -26,7 +29,7 @@ from benchmarks.machine import describe
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 5
-TARGET_IMPORT_MS = 500
+TARGET_COLD_START_MS = 1000  # import + first request
 PROBE = """
 import json, sys, time
 sys.path.insert(0, {root!r})
@@ -56,7 +59,13 @@ CONFIGURATION = (
     "`MODEL_GOOGLE_AUTH=true`) also imports the Gemini SDK, makes its client and fetches the "
     "Vertex AI token; that work starts in the worker gunicorn forks after the import "
     "(`common/prefork.py`), which this probe does not measure: it serves its requests with the "
-    "app's test client in the process that imported it, with no fork."
+    "app's test client in the process that imported it, with no fork. The chat function loads "
+    "its libraries and data at import (`common/warmup.py`), before gunicorn listens: an instance "
+    "started ahead of its first request (a minimum instance) has paid that part before anyone "
+    "asks. Against the Auth emulator firebase-admin fetches no public keys and no token; in "
+    "production the first request also does. The chat probe's first turn is a new user's, "
+    "whom the static router ranks: a learned policy's first choice also imports numpy "
+    "(130-210 ms, measured once by hand)."
 )
 
 Request = dict
@@ -186,6 +195,12 @@ def request_makers() -> dict[str, Maker]:
     }
 
 
+# Bytecode kept between the probes, as the Cloud Functions build compiles it (`compileall`):
+# with PYTHONDONTWRITEBYTECODE (set in some shells) every probe compiled every module, which
+# doubled the figures.
+PYCACHE = Path(tempfile.gettempdir()) / "ion-import-time-pycache"
+
+
 def probe(path: Path, requests: list[Request]) -> dict:
     code = PROBE.format(
         root=str(ROOT), target=_target(path), path=str(path), requests=json.dumps(requests)
@@ -193,6 +208,8 @@ def probe(path: Path, requests: list[Request]) -> dict:
     from scripts.stack import EMULATOR_ENV
 
     env = {**os.environ, **EMULATOR_ENV, "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
     res = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, env=env
     )
@@ -222,21 +239,24 @@ def render(out: dict) -> str:
         f"{m['date']} · {m['cpu']} · {m['cores']} cores · Python {m['python']}; median of "
         f"{out['runs']} fresh processes each; load average before {out['load_average']} "
         "(1, 5, 15 min, a machine others share). Import: functions-framework's `create_app` "
-        "on the function's main.py. First request: one real request through the app's test "
-        "client against the local emulators (it creates the clients the import deferred); warm: "
-        "the same kind of request right after.",
+        "on the function's main.py, its bytecode compiled by an unmeasured run first (as the "
+        "Cloud Functions build compiles it). First request: one real request through the app's "
+        "test client against the local emulators (it creates the clients the import deferred); "
+        "warm: the same kind of request right after. Cold start: each run's import and first "
+        "request.",
         "",
         CONFIGURATION,
         "",
-        "| function | kind | import ms | first request ms | warm request ms | status | "
-        f"import <= {TARGET_IMPORT_MS} ms |",
-        "|---|---|---:|---:|---:|---|---|",
+        "| function | kind | import ms | first request ms | cold start ms | warm request ms | "
+        f"status | cold start <= {TARGET_COLD_START_MS} ms |",
+        "|---|---|---:|---:|---:|---:|---|---|",
     ]
     for name, r in out["modules"].items():
-        ok = "yes" if r["median_ms"] <= TARGET_IMPORT_MS else "**no**"
+        cold = r.get("cold_start_median_ms")
+        ok = "—" if cold is None else "yes" if cold <= TARGET_COLD_START_MS else "**no**"
         lines.append(
             f"| {name} | {r['kind']} | {r['median_ms']} | {r['first_request_median_ms'] or '—'} |"
-            f" {r['warm_request_median_ms'] or '—'} | {r['status'] or '—'} | "
+            f" {cold or '—'} | {r['warm_request_median_ms'] or '—'} | {r['status'] or '—'} | "
             f"{ok if r['kind'] == 'http' else '(' + ok + ')'} |"
         )
     if not out["stack"]:
@@ -255,9 +275,11 @@ def main() -> None:
     print(f"{'module':36} {'import ms':>9} {'first ms':>9} {'warm ms':>8}  status")
     for path in targets:
         name = str(path.parent.relative_to(ROOT))
+        probe(path, makers[name]() if name in makers else [])  # compiles, as the build does
         results = [probe(path, makers[name]() if name in makers else []) for _ in range(RUNS)]
         imports = [r["import_ms"] for r in results]
         first = [r["requests"][0]["ms"] for r in results if r["requests"]]
+        cold = [r["import_ms"] + r["requests"][0]["ms"] for r in results if r["requests"]]
         warm = [r["requests"][1]["ms"] for r in results if len(r["requests"]) > 1]
         statuses = sorted({str(q["status"]) for r in results for q in r["requests"]})
         rows[name] = {
@@ -266,6 +288,7 @@ def main() -> None:
             "runs_ms": [round(x, 1) for x in imports],
             "first_request_median_ms": _median(first),
             "first_request_runs_ms": [round(x, 1) for x in first],
+            "cold_start_median_ms": _median(cold),  # of each run's sum, not the medians' sum
             "warm_request_median_ms": _median(warm),
             "status": "/".join(statuses) or None,
         }

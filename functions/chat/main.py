@@ -23,9 +23,11 @@ from common.logs import setup_logging
 from common.prefork import in_each_worker
 from common.safety import parse_locale
 from common.sse import stream_events
+from common.warmup import load_for_turns
 
 setup_logging(get_settings().log_level)
 require_analytics_key()
+load_for_turns(gemini=get_settings().response_generator == "gemini")
 # While the worker starts: Vertex AI's token, and google-genai's import and client.
 if get_settings().model_google_auth and (model := clients.persona_model()) is not None:
     in_each_worker(model.prepare)

@@ -1,0 +1,27 @@
+"""What a function loads before it serves: the libraries and data its first request would
+otherwise load while a user waits.
+
+functions-framework imports the function before gunicorn opens the port and forks the worker,
+so what is loaded here is ready when the instance takes traffic (a minimum instance, or one
+Cloud Run starts ahead of load, pays it before anyone asks). Only imports and data: a client,
+a channel or a thread made here would not survive the fork (`common/prefork.py`); those stay
+lazy. numpy stays out too: its BLAS threads belong in the worker."""
+
+from __future__ import annotations
+
+
+def load_for_turns(*, gemini: bool) -> None:
+    """The chat function's: ~0.5 s of its first turn, measured (`benchmarks/import_time.py`)."""
+    import firebase_admin.auth  # noqa: F401  the token check
+    import google.cloud.firestore
+    import google.pubsub_v1.services.publisher
+    import httpx  # noqa: F401  the persona model's client
+
+    from common.analysis import baseline, entities, safety, sentiment
+
+    baseline.load_lexicon()
+    entities._load()
+    safety.load_rules()
+    sentiment._analyzer()
+    if gemini:
+        import google.genai  # noqa: F401
