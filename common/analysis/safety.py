@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -24,12 +25,16 @@ PHRASES_PATH = Path(__file__).with_name("safety_phrases.json")
 _DROP_APOSTROPHES = str.maketrans("", "", "'’‘`´ʼʹ′‛")
 _EXCLUDED = ","  # what each word of an idiom is replaced with: a word no pattern looks for
 _WANNA = re.compile(r"\bwanna\b")
-# Letters written as digits or signs ("k1ll", "su1cide", "k!ll"): a digit or sign next to a
-# letter, "!" only between two letters (not "die!"). Scanned as another spelling of the text.
-_LEET = re.compile(r"(?<=[^\W\d_])[1304@$57]|[1304@$57](?=[^\W\d_])|(?<=[^\W\d_])!(?=[^\W\d_])")
-_LEET_LETTERS = str.maketrans("1!304@$57", "iieoaasst")
-# Three or more single letters spaced out ("s u i c i d e", "k.m.s"), joined in another spelling.
+# Letters written as digits or "!" ("k1ll", "su1cide", "k!ll"): a digit next to a letter, "!"
+# only between two letters (not "die!").
+_LEET = re.compile(r"(?<=[^\W\d_])[130457]|[130457](?=[^\W\d_])|(?<=[^\W\d_])!(?=[^\W\d_])")
+_LEET_LETTERS = str.maketrans("1!30457", "iieoast")
+# Three or more single letters spaced out ("s u i c i d e", "k.m.s").
 _SPACED = re.compile(r"(?<![^\s.])(?:[^\W\d_][\s.]){2,}[^\W\d_](?![^\s.!?])")
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
+# No pattern's match, with what its look-arounds read, is longer than this: another spelling is
+# scanned this far around what it changes.
+_REACH = 200
 
 
 @dataclass(frozen=True)
@@ -112,20 +117,36 @@ def _unaccented(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(kept))
 
 
+def _respelt(base: str, changes: re.Pattern[str], respell: Callable[[str], str]) -> list[str]:
+    """The parts of `base` around what `changes` finds, each respelt: a 4,000-character message
+    with one "1st" in it costs one short scan, not another scan of the whole message."""
+    spans: list[tuple[int, int]] = []
+    for match in changes.finditer(base):
+        start = base.rfind(" ", 0, max(0, match.start() - _REACH)) + 1  # whole words
+        end = base.find(" ", match.end() + _REACH) % (len(base) + 1)  # -1: to the end
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+        else:
+            spans.append((start, end))
+    return [respell(base[start:end]) for start, end in spans]
+
+
+_OTHER_SPELLINGS: tuple[tuple[re.Pattern[str], Callable[[str], str]], ...] = (
+    (_LEET, lambda t: _LEET.sub(lambda m: m.group(0).translate(_LEET_LETTERS), t)),
+    (_SPACED, lambda t: _SPACED.sub(lambda m: re.sub(r"[\s.]", "", m.group(0)), t)),
+    (_NOT_ASCII, _unaccented),
+)
+
+
 def spellings(text: str) -> list[str]:
-    """The normalised text, and the other spellings it is also scanned in: letters written as
-    digits or signs, spaced-out letters joined, accents dropped."""
-    lowered = _lower(text)
-    base = _words(lowered)
+    """The normalised text, and the other spellings it is also scanned in (around what they
+    change): letters written as digits or "!", spaced-out letters joined, accents dropped."""
+    base = normalise(text)
     found = [base]
-    others = (
-        _words(_LEET.sub(lambda m: m.group(0).translate(_LEET_LETTERS), lowered)),
-        _SPACED.sub(lambda m: re.sub(r"[\s.]", "", m.group(0)), base),
-        _unaccented(base) if not base.isascii() else base,
-    )
-    for other in others:
-        if other not in found:
-            found.append(other)
+    for changes, respell in _OTHER_SPELLINGS:
+        for other in _respelt(base, changes, respell):
+            if other not in found and other not in base:
+                found.append(other)
     return found
 
 
@@ -148,7 +169,7 @@ def _scan(spelling: str, rules: SafetyRules, hits: dict[str, float]) -> None:
         words = variant.split(" ")
         kept = " ".join(_EXCLUDED if i in idiom_words else w for i, w in enumerate(words))
         for pattern in rules.patterns:
-            if pattern.regex.search(kept):
+            if pattern.regex.pattern not in hits and pattern.regex.search(kept):
                 hits[pattern.regex.pattern] = pattern.weight
 
 

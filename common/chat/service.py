@@ -181,10 +181,6 @@ def take_turn(
         repeat_max=settings.anomaly_repeat_max,
     )
 
-    # Saying the same thing again is not bot-like in a crisis: the repetition limit must never
-    # stand between a user in crisis (by the patterns, or a session in care) and the resources.
-    crisis_words = assess_safety(body.message).crisis
-
     def judge(read: TurnContext) -> tuple[list[tuple[datetime, str]], Verdict]:
         """This turn judged with the user's activity as `read` holds it. It runs again at the
         commit, whose precondition makes concurrent turns of the user count each other."""
@@ -192,10 +188,16 @@ def take_turn(
             *recent_activity(read.activity, local_now.tzinfo),
             (local_now, message_hash(body.message)),
         ]
-        care = bool(read.session and read.session.in_care())
-        verdict = check_activity(
-            activity, local_now, profile.hourly, thresholds, repeats_allowed=crisis_words or care
-        )
+        verdict = check_activity(activity, local_now, profile.hourly, thresholds)
+        # Saying the same thing again is not bot-like in a crisis: the repetition limit never
+        # stands between a user in crisis (by the patterns, or a session in care) and the
+        # resources. Asked only of a repeat: the patterns cost a scan of the message.
+        if "repeated_message" in verdict.reasons and (
+            (read.session and read.session.in_care()) or assess_safety(body.message).crisis
+        ):
+            verdict = check_activity(
+                activity, local_now, profile.hourly, thresholds, repeats_allowed=True
+            )
         return activity, verdict
 
     def limit(read: TurnContext, activity: list, verdict: Verdict) -> NoReturn:
