@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import Final
+from typing import Any, Final
 
 from common.labels import PERSONA_IDS
 from common.personalization.preferences import PersonaStats, Profile
@@ -53,9 +53,19 @@ def _kind(key: str) -> str:
 
 def stored_counts(c: dict | None) -> tuple[float, float]:
     """Stored {"alpha": a, "beta": b} evidence as (a, b), never negative: a changed rating's
-    event (which takes the old rating out) may be applied before the first rating's."""
+    event (which takes the old rating out) may be applied before the first rating's. A value
+    that is not a finite number (a NaN an older updater let through stays NaN under every later
+    increment) counts as no evidence, rather than failing each of the user's turns."""
     c = c or {}
-    return max(float(c.get("alpha", 0.0)), 0.0), max(float(c.get("beta", 0.0)), 0.0)
+    return _count(c.get("alpha")), _count(c.get("beta"))
+
+
+def _count(value: Any) -> float:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return x if math.isfinite(x) and x > 0 else 0.0
 
 
 def _log_evidence(alpha: float, beta: float) -> float:

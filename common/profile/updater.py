@@ -60,6 +60,15 @@ def _evidence(
         delta.add(f"{prefix}.{persona}.beta", weight * (1.0 - reward))
 
 
+def _reward(value: object) -> float:
+    """A rating's reward: a number in [0, 1]; ValueError for anything else."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"reward must be a number, got {type(value).__name__}")
+    if not 0.0 <= value <= 1.0:  # NaN fails this too
+        raise ValueError(f"reward must be in [0, 1], got {value}")
+    return float(value)
+
+
 def delta_for(event: Event) -> ProfileDelta | None:
     """The counters an event moves, or None for events that teach nothing about preferences."""
     d = event.data
@@ -102,10 +111,13 @@ def delta_for(event: Event) -> ProfileDelta | None:
                 _evidence(delta, pid, reward, weight, keys)
         return delta
     if event.type == "feedback.submitted":
-        persona, reward = d.get("persona"), d.get("reward")
-        if persona not in PERSONA_IDS or not isinstance(reward, int | float):
+        persona = d.get("persona")
+        if persona not in PERSONA_IDS:
             return None
-        previous = d.get("previous_reward")
+        # Stored as increments, a NaN, an infinity or a 5 would stay in the user's counts for
+        # good: such an event is malformed (ValueError), as the analytics sink judges it too.
+        reward, previous = _reward(d.get("reward")), d.get("previous_reward")
+        previous = None if previous is None else _reward(previous)
         keys = context_keys(d.get("tone"), d.get("intent"))
         # A rating of the crisis safety message (shown under the care persona, written by no
         # persona) counts as a rating but says nothing about the persona.
@@ -117,8 +129,7 @@ def delta_for(event: Event) -> ProfileDelta | None:
             delta.add(f"daily.{day}.feedback", 1)
             delta.add(f"daily.{day}.liked", liked(reward))
         else:  # a changed rating: take the old one out, so the last rating counts once
-            if isinstance(previous, int | float):  # on the day of the change (the weekly insight)
-                delta.add(f"daily.{day}.liked", liked(reward) - liked(previous))
+            delta.add(f"daily.{day}.liked", liked(reward) - liked(previous))  # on the change's day
             for prefix in ("stats", *(f"ctx.{key}" for key in keys)) if about_persona else ():
                 delta.add(f"{prefix}.{persona}.alpha", reward - previous)
                 delta.add(f"{prefix}.{persona}.beta", previous - reward)

@@ -29,6 +29,7 @@ def profile_updater(cloud_event: CloudEvent) -> None:
     try:
         envelope = json.loads(base64.b64decode(message.get("data") or ""))
         event = Event.from_envelope(envelope, subject=attributes.get("subject"))
+        delta = delta_for(event)  # ValueError: a value no profile may hold (a NaN reward)
     except (ValueError, KeyError, TypeError) as e:
         # Only our own code publishes here: a message it cannot read is a bug to find (by its
         # ids), and the alert on needs_operator says so.
@@ -39,7 +40,6 @@ def profile_updater(cloud_event: CloudEvent) -> None:
             extra={**ids, "type": attributes.get("type"), NEEDS_OPERATOR: True},
         )
         return  # acknowledged: retrying cannot fix it
-    delta = delta_for(event)
     if delta is None or not event.subject or not delta.increments:
         return
     applied = clients.preference_writer().apply(

@@ -73,10 +73,18 @@ def test_feedback_is_learned_once_per_event(client, firestore_db):
     assert prefs["feedback_count"] == 1
 
 
-def test_a_malformed_message_is_dropped_not_retried(client, firestore_db, caplog):
+NAN_REWARD = {"turn_id": "t1", "persona": "lua", "reward": float("nan"), "previous_reward": None}
+
+
+@pytest.mark.parametrize(
+    ("data", "raw"),
+    [({}, b"not json{"), (NAN_REWARD, None)],  # a NaN would have stayed in the counts for good
+    ids=["not json", "NaN reward"],
+)
+def test_a_malformed_message_is_dropped_not_retried(client, firestore_db, caplog, data, raw):
     subject, event_id = uuid.uuid4().hex[:32], str(uuid.uuid4())
     with caplog.at_level("ERROR"):
-        r = _push(client, subject=subject, event_id=event_id, data={}, raw=b"not json{")
+        r = _push(client, subject=subject, event_id=event_id, data=data, raw=raw)
     assert r.status_code == 200  # acknowledged: a retry cannot fix it
     assert not firestore_db.collection("preferences").document(subject).get().exists
     # ...and logged so that it can be found (our own code published it) and an operator told

@@ -141,3 +141,37 @@ def test_a_conversation_kept_going_daily_counts_as_a_session_on_each_day() -> No
     for counts in doc["daily"].values():
         counts["sessions"] = counts.pop("active_sessions")
     assert profile_from_doc(doc, personalization=True, now=now).engagement == daily.engagement
+
+
+@pytest.mark.parametrize(
+    ("reward", "previous"),
+    [
+        (float("nan"), None),
+        (float("inf"), None),
+        (5, None),
+        (-0.5, None),
+        (True, None),
+        ("1.0", None),
+        (1.0, float("nan")),
+        (1.0, "0.0"),
+        (0.0, 4),
+    ],
+)
+def test_a_reward_no_profile_may_hold_is_a_malformed_event(reward, previous) -> None:
+    # Stored as server-side increments, a NaN stays NaN (and an infinity or a 5 corrupts the
+    # counts) under every later event: each of the user's turns then failed (the numeric
+    # review, 2026-12-05). The updater drops such an event as malformed.
+    with pytest.raises(ValueError):
+        delta_for(rating(reward, previous))
+
+
+def test_counts_stored_before_that_check_read_as_no_evidence() -> None:
+    nan, inf = float("nan"), float("inf")
+    doc = {"stats": {"elro": {"alpha": nan, "beta": 1.0}, "lua": {"alpha": inf, "beta": -inf}},
+           "ctx": {"tone_calm": {"elro": {"alpha": nan, "beta": "x"}}}}  # fmt: skip
+    profile = profile_from_doc(doc, personalization=True, now=NOW)
+    assert (profile.stat("elro").alpha, profile.stat("elro").beta) == (1.0, 2.0)
+    assert (profile.stat("lua").alpha, profile.stat("lua").beta) == (1.0, 1.0)
+    from common.personalization.context import context_keys, in_context
+
+    in_context(profile, doc["ctx"], context_keys("calm", "learning"))  # no ValueError
