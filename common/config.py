@@ -133,6 +133,18 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _ranking_weighs_something(self) -> Self:
+        """The model's signal is missing whenever the model is down: the other three alone must
+        weigh something, or every such turn would score all personas 0 and show the first."""
+        weights = (self.ensemble_router_weight, self.ensemble_context_weight)
+        if sum(weights) + self.ensemble_time_weight <= 0:
+            raise ValueError(
+                "ENSEMBLE_ROUTER_WEIGHT, ENSEMBLE_CONTEXT_WEIGHT and ENSEMBLE_TIME_WEIGHT are all "
+                "0: with the model down, no signal would rank the personas"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _deployable(self) -> Self:
         """Settings only the local stack may use: deployed, they would send the users' words,
         pushes or the service account's token to a stand-in, or in clear text."""

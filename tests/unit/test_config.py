@@ -78,3 +78,14 @@ def test_a_function_deployed_with_the_local_stacks_environment_fails_at_import(
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
+
+
+def test_ranking_weights_that_leave_nothing_when_the_model_is_down_are_refused():
+    # With the model down its weight drops out; all-zero others ranked every persona 0 and
+    # showed Lua to everyone (the numeric review, 2026-12-05).
+    from pydantic import ValidationError
+
+    zero = {"ensemble_router_weight": 0, "ensemble_context_weight": 0, "ensemble_time_weight": 0}
+    with pytest.raises(ValidationError, match="no signal would rank"):
+        Settings(ensemble_model_weight=1, **zero)
+    Settings(ensemble_model_weight=1, **{**zero, "ensemble_time_weight": 0.1})
