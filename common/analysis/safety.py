@@ -24,7 +24,7 @@ PHRASES_PATH = Path(__file__).with_name("safety_phrases.json")
 # Apostrophes and the marks phones and keyboards type for them (ʼ ′ ‛ ʹ).
 _DROP_APOSTROPHES = str.maketrans("", "", "'’‘`´ʼʹ′‛")
 _EXCLUDED = ","  # what each word of an idiom is replaced with: a word no pattern looks for
-_WANNA = re.compile(r"\bwanna\b")
+_WANNA = re.compile(r"\bwanna(?:\s+to)?\b")  # "wanna to die" is common, and meant
 # Letters written as digits or "!" ("k1ll", "su1cide", "k!ll"): a digit next to a letter, "!"
 # only between two letters (not "die!").
 _LEET = re.compile(r"(?<=[^\W\d_])[130457]|[130457](?=[^\W\d_])|(?<=[^\W\d_])!(?=[^\W\d_])")
@@ -32,9 +32,6 @@ _LEET_LETTERS = str.maketrans("1!30457", "iieoast")
 # Three or more single letters spaced out ("s u i c i d e", "k.m.s").
 _SPACED = re.compile(r"(?<![^\s.])(?:[^\W\d_][\s.]){2,}[^\W\d_](?![^\s.!?])")
 _NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
-# No pattern's match, with what its look-arounds read, is longer than this: another spelling is
-# scanned this far around what it changes.
-_REACH = 200
 
 
 @dataclass(frozen=True)
@@ -84,13 +81,18 @@ def load_rules(path: Path = PHRASES_PATH) -> SafetyRules:
     )
 
 
-def _lower(text: str) -> str:
-    """NFKC, without format characters, lowercase. A zero-width space, joiner or soft hyphen
+def _has_format_characters(text: str) -> bool:
+    return not text.isascii() and any(unicodedata.category(ch) == "Cf" for ch in text)
+
+
+def _lower(text: str, *, format_characters: str = "") -> str:
+    """NFKC, format characters removed, lowercase. A zero-width space, joiner or soft hyphen
     inside a word ("sui\u200bcide") is invisible to a reader and dropped by the persona model's
-    tokenizer, so it must not split the word here either; İ lowercases to i + a combining dot."""
+    tokenizer, so it must not split the word here either (another spelling reads them as
+    spaces); İ lowercases to i + a combining dot."""
     text = unicodedata.normalize("NFKC", text)
     if not text.isascii():
-        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+        text = "".join(format_characters if unicodedata.category(ch) == "Cf" else ch for ch in text)
     return text.lower().replace("i\u0307", "i")
 
 
@@ -117,20 +119,6 @@ def _unaccented(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(kept))
 
 
-def _respelt(base: str, changes: re.Pattern[str], respell: Callable[[str], str]) -> list[str]:
-    """The parts of `base` around what `changes` finds, each respelt: a 4,000-character message
-    with one "1st" in it costs one short scan, not another scan of the whole message."""
-    spans: list[tuple[int, int]] = []
-    for match in changes.finditer(base):
-        start = base.rfind(" ", 0, max(0, match.start() - _REACH)) + 1  # whole words
-        end = base.find(" ", match.end() + _REACH) % (len(base) + 1)  # -1: to the end
-        if spans and start <= spans[-1][1]:
-            spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
-        else:
-            spans.append((start, end))
-    return [respell(base[start:end]) for start, end in spans]
-
-
 _OTHER_SPELLINGS: tuple[tuple[re.Pattern[str], Callable[[str], str]], ...] = (
     (_LEET, lambda t: _LEET.sub(lambda m: m.group(0).translate(_LEET_LETTERS), t)),
     (_SPACED, lambda t: _SPACED.sub(lambda m: re.sub(r"[\s.]", "", m.group(0)), t)),
@@ -139,14 +127,18 @@ _OTHER_SPELLINGS: tuple[tuple[re.Pattern[str], Callable[[str], str]], ...] = (
 
 
 def spellings(text: str) -> list[str]:
-    """The normalised text, and the other spellings it is also scanned in (around what they
-    change): letters written as digits or "!", spaced-out letters joined, accents dropped."""
+    """The normalised text, and the other spellings it is also scanned in: format characters as
+    spaces ("want\u200bto die"), letters written as digits or "!", spaced-out letters joined,
+    accents dropped. Each is the whole message: an idiom or a look-around cut at the edge of a
+    part would raise an alarm the whole message does not."""
     base = normalise(text)
     found = [base]
-    for changes, respell in _OTHER_SPELLINGS:
-        for other in _respelt(base, changes, respell):
-            if other not in found and other not in base:
-                found.append(other)
+    others = [respell(base) for changes, respell in _OTHER_SPELLINGS if changes.search(base)]
+    if _has_format_characters(text):
+        others.append(_words(_lower(text, format_characters=" ")))
+    for other in others:
+        if other not in found:
+            found.append(other)
     return found
 
 

@@ -208,6 +208,8 @@ OBFUSCATED = [
     "k.m.s",
     "i dont wanna live anymore",  # "wanna" where the pattern said "want to"
     "i never wanna wake up",
+    "i wanna to die",  # as often written (the diff review)
+    "I want\u200bto die",  # a zero-width space as the only space
 ]
 
 # ...and ordinary messages those other spellings must leave alone.
@@ -224,6 +226,14 @@ NOT_OBFUSCATED = [
     "my k1d is sick",
     "l33t sk1llz",
     "die!!",
+    # Long messages whose other spellings change a word far from an idiom (the diff review:
+    # scanning only the part around the change cut "not" off "not suicidal").
+    "To be clear, I'm not suicidal, just exhausted. My manager keeps piling on tickets and the "
+    "sprint review is on Friday, so I have been staying late every night this week and skipping "
+    "the gym, which makes it worse. Anyway, coffee at the café tomorrow?",
+    "My 1st week back was rough, the backlog is huge and my lead keeps changing priorities on "
+    "me every single morning, but I have a plan: I finally want to take my life back from "
+    "this job",
 ]
 
 
