@@ -124,28 +124,36 @@ class FirestoreCleanupStore:
         stays. Its turns go next (after a crash in between, the orphan scan finds them)."""
         from google.api_core import exceptions
 
-        query = (
+        expired = (
             self._db.collection(SESSIONS)
             .where(filter=_filter("expires_at", "<=", now))
             .order_by("expires_at")
-            .limit(limit)
         )
         sessions = turns = 0
+        after = None  # the last session read: those left (a user being erased) are not re-read
         with storage_errors():
-            snaps = list(query.stream(timeout=READ_TIMEOUT))
-            for snap, event in self._endings(snaps, now):
-                batch = self._db.batch()
-                if event is not None:
-                    doc = outbox_doc(event, due=now)
-                    batch.set(self._db.collection(OUTBOX).document(event.event_id), doc)
-                unchanged = self._db.write_option(last_update_time=snap.update_time)
-                batch.delete(snap.reference, option=unchanged)
-                try:
-                    batch.commit(timeout=READ_TIMEOUT)
-                except (exceptions.FailedPrecondition, exceptions.NotFound):
-                    continue  # extended by a turn just now, or deleted by another run
-                sessions += 1
-                turns += self._delete_turns(snap.reference.collection(TURNS))
+            while sessions < limit:
+                size = limit - sessions
+                query = expired.limit(size)
+                snaps = list(
+                    (query.start_after(after) if after else query).stream(timeout=READ_TIMEOUT)
+                )
+                for snap, event in self._endings(snaps, now):
+                    batch = self._db.batch()
+                    if event is not None:
+                        doc = outbox_doc(event, due=now)
+                        batch.set(self._db.collection(OUTBOX).document(event.event_id), doc)
+                    unchanged = self._db.write_option(last_update_time=snap.update_time)
+                    batch.delete(snap.reference, option=unchanged)
+                    try:
+                        batch.commit(timeout=READ_TIMEOUT)
+                    except (exceptions.FailedPrecondition, exceptions.NotFound):
+                        continue  # extended by a turn just now, or deleted by another run
+                    sessions += 1
+                    turns += self._delete_turns(snap.reference.collection(TURNS))
+                if len(snaps) < size:
+                    break  # none left
+                after = snaps[-1]
         return sessions, turns
 
     def _endings(self, snaps: list, now: datetime) -> list[tuple[Any, Any]]:
