@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from common.adapters.bigquery_calls import bounded_start
 from common.analytics.schema import DATASET
 from common.errors import Unavailable
 from common.notifications.models import AtRisk
@@ -37,7 +38,7 @@ class BigQueryRiskReader:
             ]
         )
         try:
-            job = self._client.query(sql, job_config=config)
+            job = self._client.query(sql, job_config=config, job_retry=None, **bounded_start())
             return [
                 AtRisk(
                     user_key=row["user_key"],

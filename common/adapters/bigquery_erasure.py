@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from common.adapters.bigquery_calls import bounded_start
 from common.analytics.schema import DATASET, TABLE
 from common.cleanup import (
     AnalyticsRefused,
@@ -54,14 +55,14 @@ class BigQueryAnalyticsEraser:
             requests.RequestException,
         )
         try:
-            self._client.get_table(self._table_id)
+            self._client.get_table(self._table_id, **bounded_start())
         except exceptions.NotFound as e:
             raise AnalyticsTableMissing(self._table_id) from e
         except unavailable as e:
             raise _unavailable(e) from e
         config = bigquery.QueryJobConfig(query_parameters=params)
         try:
-            job = self._client.query(sql, job_config=config)
+            job = self._client.query(sql, job_config=config, job_retry=None, **bounded_start())
             job.result(timeout=QUERY_TIMEOUT)
         except exceptions.NotFound as e:  # dropped between the check and the statement
             raise AnalyticsTableMissing(self._table_id) from e

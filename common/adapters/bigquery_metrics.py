@@ -6,6 +6,7 @@ import logging
 from datetime import date
 from typing import Any
 
+from common.adapters.bigquery_calls import bounded_start
 from common.errors import Unavailable
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,9 @@ class BigQueryMetricReader:
         )
         job = None
         try:
-            job = self._client.query(sql, job_config=config)
+            # Started within 5 s and answered within QUERY_TIMEOUT: the function's own 503
+            # arrives before the gateway's deadline (QUERY_TIMEOUT + 10 s).
+            job = self._client.query(sql, job_config=config, job_retry=None, **bounded_start(5.0))
             return [dict(row.items()) for row in job.result(timeout=QUERY_TIMEOUT)]
         except TimeoutError:
             _cancel(job)  # the dashboard has given up on it: stop it running (and billing)

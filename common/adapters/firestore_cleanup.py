@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from common.adapters.firestore_calls import READ_TIMEOUT, storage_errors
+from common.adapters.firestore_calls import READ_TIMEOUT, bounded, storage_errors
 from common.adapters.firestore_profiles import DONE, ERASURES, IN_PROGRESS, erase_user
 from common.adapters.firestore_sessions import (
     ACTIVITY,
@@ -61,7 +61,7 @@ class FirestoreCleanupStore:
             batch = self._db.batch()
             for ref in refs[i : i + WRITE_BATCH]:
                 batch.delete(ref)
-            batch.commit(timeout=READ_TIMEOUT)
+            batch.commit(**bounded())
 
     def _write_unchanged(self, writes: list[tuple[Any, Any, dict | None]]) -> int:
         """(reference, update time as read, update or None to delete): each write holds only if
@@ -85,7 +85,7 @@ class FirestoreCleanupStore:
             for write in chunk:
                 add(batch, *write)
             try:
-                batch.commit(timeout=READ_TIMEOUT)
+                batch.commit(**bounded())
                 held += len(chunk)
                 continue
             except conflicts:
@@ -95,7 +95,7 @@ class FirestoreCleanupStore:
                 one = self._db.batch()
                 add(one, *write)
                 try:
-                    one.commit(timeout=READ_TIMEOUT)
+                    one.commit(**bounded())
                     held += 1
                 except conflicts:
                     continue  # written meanwhile: judged again by the next run
@@ -105,7 +105,7 @@ class FirestoreCleanupStore:
         """Every turn the query finds, page by page."""
         deleted = 0
         while True:
-            page = [s.reference for s in query.limit(TURN_PAGE).stream(timeout=READ_TIMEOUT)]
+            page = [s.reference for s in query.limit(TURN_PAGE).stream(**bounded())]
             self._delete(page)
             deleted += len(page)
             if len(page) < TURN_PAGE:
@@ -135,9 +135,7 @@ class FirestoreCleanupStore:
             while sessions < limit:
                 size = limit - sessions
                 query = expired.limit(size)
-                snaps = list(
-                    (query.start_after(after) if after else query).stream(timeout=READ_TIMEOUT)
-                )
+                snaps = list((query.start_after(after) if after else query).stream(**bounded()))
                 for snap, event in self._endings(snaps, now):
                     batch = self._db.batch()
                     if event is not None:
@@ -146,7 +144,7 @@ class FirestoreCleanupStore:
                     unchanged = self._db.write_option(last_update_time=snap.update_time)
                     batch.delete(snap.reference, option=unchanged)
                     try:
-                        batch.commit(timeout=READ_TIMEOUT)
+                        batch.commit(**bounded())
                     except (exceptions.FailedPrecondition, exceptions.NotFound):
                         continue  # extended by a turn just now, or deleted by another run
                     sessions += 1
@@ -168,7 +166,7 @@ class FirestoreCleanupStore:
                 log.warning("expired session without a readable state", extra={"doc": snap.id})
         owners = {s.owner_uid for s in states.values()}
         refs = [self._db.collection(c).document(uid) for uid in owners for c in (USERS, ACTIVITY)]
-        found = self._db.get_all(refs, timeout=READ_TIMEOUT) if refs else []
+        found = self._db.get_all(refs, **bounded()) if refs else []
         docs = {(d.reference.parent.id, d.id): d.to_dict() for d in found}
         users = {uid: docs.get((USERS, uid)) for uid in owners}
         key = get_settings().analytics_hmac_key() if states else ""
@@ -205,13 +203,13 @@ class FirestoreCleanupStore:
         if cursor is not None:
             query = query.start_after(cursor)
         with storage_errors():
-            snaps = list(query.stream(timeout=READ_TIMEOUT))
+            snaps = list(query.stream(**bounded()))
             if not snaps:
                 return OrphanScan(0, None, None)
             parents = {s.reference.parent.parent.path: s.reference.parent.parent for s in snaps}
             live = {
                 p.reference.path
-                for p in self._db.get_all(list(parents.values()), timeout=READ_TIMEOUT)
+                for p in self._db.get_all(list(parents.values()), **bounded())
                 if p.exists and (p.get("expires_at") is None or p.get("expires_at") > now)
             }
             # An old turn of a session still in use stays: it lives as long as its session.
@@ -222,14 +220,12 @@ class FirestoreCleanupStore:
 
     def scan_start(self, scan: str) -> datetime | None:
         with storage_errors():
-            snap = self._db.document(JOB_STATE).get(timeout=READ_TIMEOUT)
+            snap = self._db.document(JOB_STATE).get(**bounded())
         return (snap.to_dict() or {}).get(f"{scan}_from") if snap.exists else None
 
     def save_scan_start(self, scan: str, value: datetime | None) -> None:
         with storage_errors():
-            self._db.document(JOB_STATE).set(
-                {f"{scan}_from": value}, merge=True, timeout=READ_TIMEOUT
-            )
+            self._db.document(JOB_STATE).set({f"{scan}_from": value}, merge=True, **bounded())
 
     def delete_expired(self, collection: str, *, now: datetime, limit: int) -> tuple[int, int]:
         query = (
@@ -241,7 +237,7 @@ class FirestoreCleanupStore:
         # Only if unchanged since read: an erasure's mark on `activity/{uid}` (which removes its
         # expiry) or a retried turn taking its key over must not go with the expired document.
         with storage_errors():
-            snaps = list(query.stream(timeout=READ_TIMEOUT))
+            snaps = list(query.stream(**bounded()))
             deleted = self._write_unchanged([(s.reference, s.update_time, None) for s in snaps])
         return len(snaps), deleted
 
@@ -265,7 +261,7 @@ class FirestoreCleanupStore:
         if cursor is not None:
             query = query.start_after(cursor)
         with storage_errors():
-            snaps = list(query.stream(timeout=READ_TIMEOUT))
+            snaps = list(query.stream(**bounded()))
         sessions = [
             SessionRef(
                 s.id, s.get("owner_uid") or "", s.get("last_interaction_at"), at=s.get(field)
@@ -282,7 +278,7 @@ class FirestoreCleanupStore:
     def forget_before(self, session_id: str, before: datetime) -> bool:
         ref = self._db.collection(SESSIONS).document(session_id)
         with storage_errors():
-            snap = ref.get(timeout=READ_TIMEOUT)
+            snap = ref.get(**bounded())
             if not snap.exists:
                 return False
             state = decode_session({**snap.to_dict(), "session_id": snap.id})
@@ -293,7 +289,7 @@ class FirestoreCleanupStore:
             query = ref.collection(TURNS).where(filter=_filter("turn_index", "<", first))
             folded = [
                 WindowTurn.from_dict(t.to_dict())
-                for t in query.order_by("turn_index").stream(timeout=READ_TIMEOUT)
+                for t in query.order_by("turn_index").stream(**bounded())
             ]
             doc = encode_session(forget_before(state, before, folded))
             # only as read: a turn committed meanwhile changed it (retried next lap)
@@ -307,7 +303,7 @@ class FirestoreCleanupStore:
         refs = [self._db.collection(USERS).document(uid) for uid in sorted(uids)]
         out: dict[str, int] = {}
         with storage_errors():
-            for snap in self._db.get_all(refs, timeout=READ_TIMEOUT):
+            for snap in self._db.get_all(refs, **bounded()):
                 days = ((snap.to_dict() or {}).get("settings") or {}).get("retention_days")
                 if snap.exists and isinstance(days, int):
                     out[snap.id] = days
@@ -323,7 +319,7 @@ class FirestoreCleanupStore:
         )
         out: dict[int, list[str]] = {}
         with storage_errors():
-            for snap in query.stream(timeout=READ_TIMEOUT * 4):
+            for snap in query.stream(**bounded(READ_TIMEOUT * 4)):
                 doc = snap.to_dict() or {}
                 key = doc.get("user_key")
                 if key:
@@ -340,7 +336,7 @@ class FirestoreCleanupStore:
         with storage_errors():
             return [
                 PendingErasure(s.id, s.get("requested_at"), s.update_time)
-                for s in query.stream(timeout=READ_TIMEOUT)
+                for s in query.stream(**bounded())
             ]
 
     def unfinished_erasures(self, *, limit: int) -> list[UnfinishedErasure]:
@@ -353,7 +349,7 @@ class FirestoreCleanupStore:
             .limit(limit)
         )
         with storage_errors():
-            snaps = list(query.stream(timeout=READ_TIMEOUT))
+            snaps = list(query.stream(**bounded()))
         return [
             UnfinishedErasure(s.id, (s.to_dict() or {}).get("uid"), s.get("requested_at"))
             for s in snaps
@@ -371,14 +367,14 @@ class FirestoreCleanupStore:
 
         refs = [self._db.collection(ERASURES).document(key) for key in user_keys]
         with storage_errors():
-            for snap in self._db.get_all(refs, timeout=READ_TIMEOUT):
+            for snap in self._db.get_all(refs, **bounded()):
                 doc = snap.to_dict() or {}
                 if doc.get("firestore") != IN_PROGRESS or doc.get("uid"):
                     continue
                 unchanged = self._db.write_option(last_update_time=snap.update_time)
                 update = {"firestore": NEEDS_OPERATOR, "needs_operator_at": now}
                 try:
-                    snap.reference.update(update, option=unchanged, timeout=READ_TIMEOUT)
+                    snap.reference.update(update, option=unchanged, **bounded())
                 except (exceptions.FailedPrecondition, exceptions.NotFound):
                     continue  # written meanwhile: judged again by the next run
 

@@ -23,12 +23,15 @@ class _Client:
 
     def __init__(self, *, on_get=None, on_query=None) -> None:
         self._on_get, self._on_query = on_get, on_query
+        self.calls: list[tuple[str, dict]] = []
 
-    def get_table(self, table_id):
+    def get_table(self, table_id, **kwargs):
+        self.calls.append(("get_table", kwargs))
         if self._on_get:
             raise self._on_get
 
-    def query(self, sql, job_config=None):
+    def query(self, sql, job_config=None, **kwargs):
+        self.calls.append(("query", kwargs))
         if self._on_query:
             raise self._on_query
         raise AssertionError("not reached in these tests")
@@ -85,3 +88,15 @@ def test_a_refusal_for_want_of_permission_is_told_apart(where):
         with pytest.raises(AnalyticsUnavailable) as raised:
             BigQueryAnalyticsEraser(_Client(**{where: passing})).delete_user_rows(["k1"])
         assert not isinstance(raised.value, AnalyticsRefused)
+
+
+def test_every_call_is_bounded_in_time():
+    # The client's defaults retry a refused call for 600 s with no socket timeout: longer than
+    # the cleanup's whole run (the timeout-chain review, 2026-12-05).
+    client = _Client(on_query=exceptions.ServiceUnavailable("later"))
+    with pytest.raises(AnalyticsUnavailable):
+        BigQueryAnalyticsEraser(client).delete_user_rows(["k1"])
+    assert [name for name, _ in client.calls] == ["get_table", "query"]
+    for _, kwargs in client.calls:
+        assert kwargs["timeout"] <= 10 and kwargs["retry"].timeout <= 10
+    assert client.calls[1][1]["job_retry"] is None

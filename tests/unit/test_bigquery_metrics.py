@@ -28,16 +28,20 @@ class Client:
         self.job = job
         self.configs = []
 
-    def query(self, sql, job_config):
+    def query(self, sql, job_config, **kwargs):
         self.configs.append(job_config)
+        self.kwargs = kwargs
         return self.job
 
 
-def test_every_query_carries_the_cost_cap():
+def test_every_query_carries_the_cost_cap_and_starts_within_5_s():
     client = Client(Job(rows=[]))
     reader = BigQueryMetricReader(client, max_bytes_billed=10 * 2**30)
     assert reader.rows("SELECT 1", {"start": date(2026, 12, 1)}) == []
     assert client.configs[0].maximum_bytes_billed == 10 * 2**30
+    # the client's default retries a refused start for 600 s; the gateway waits 40 s
+    assert client.kwargs["retry"].timeout == client.kwargs["timeout"] == 5.0
+    assert client.kwargs["job_retry"] is None
 
 
 def test_a_query_past_its_time_is_cancelled_and_answers_503():
@@ -52,7 +56,7 @@ def test_credentials_that_cannot_be_refreshed_answer_503():
     from google.auth.exceptions import RefreshError
 
     class Refusing(Client):
-        def query(self, sql, job_config):
+        def query(self, sql, job_config, **kwargs):
             raise RefreshError("metadata server timed out")
 
     with pytest.raises(Unavailable) as raised:

@@ -1,0 +1,18 @@
+"""How every BigQuery call starts: bounded in time. The client's defaults retry a failing call
+for 10 minutes with no socket timeout (and start a query again on some errors): longer than the
+gateway waits for the dashboard (40 s) or the cleanup run for its phase (its budget is 360 s)."""
+
+from __future__ import annotations
+
+import functools
+
+START_SECONDS = 10.0
+
+
+@functools.cache
+def bounded_start(seconds: float = START_SECONDS) -> dict:
+    """Keyword arguments for `get_table` or `query` (with `job_retry=None` for a query): each
+    attempt and all retries of a transient error within `seconds`."""
+    from google.cloud.bigquery.retry import DEFAULT_RETRY
+
+    return {"retry": DEFAULT_RETRY.with_timeout(seconds), "timeout": seconds}
