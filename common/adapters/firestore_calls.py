@@ -6,12 +6,15 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from common.breaker import CircuitBreaker
 from common.errors import Unavailable
 
 READ_TIMEOUT = 5.0
+T = TypeVar("T")
 
 
 # Firestore unreachable: after 3 calls in a row fail that way, this instance answers 503 at once
@@ -83,6 +86,29 @@ def _underlying(error: BaseException) -> BaseException:
         if isinstance(chained, (exceptions.GoogleAPIError, exceptions.RetryError)):
             return chained
     return error
+
+
+TRANSACTION_SECONDS = 8.0
+_TRANSACTIONS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="firestore-transaction")
+
+
+def within_deadline(run: Callable[[Any], T], transaction: Any) -> T:
+    """A `@firestore.transactional` function run on `transaction`, waited for at most
+    TRANSACTION_SECONDS. Its BeginTransaction and Commit take the library's own retry (60 s),
+    which no argument bounds: in an outage a request held its thread for ~57 s, past the
+    gateway's deadline (a 504), before the breaker heard of it. Late is an outage
+    (DeadlineExceeded, for storage_errors). The transaction left running fails or commits on
+    its own: only for writes a client's retry repeats harmlessly."""
+    from google.api_core import exceptions
+
+    future = _TRANSACTIONS.submit(contextvars.copy_context().run, run, transaction)
+    try:
+        return future.result(timeout=TRANSACTION_SECONDS)
+    except TimeoutError:
+        future.cancel()  # still queued behind stuck ones: never started
+        raise exceptions.DeadlineExceeded(
+            f"no transaction within {TRANSACTION_SECONDS} s"
+        ) from None
 
 
 @functools.cache

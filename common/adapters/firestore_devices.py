@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from common.adapters.firestore_calls import bounded, storage_errors
+from common.adapters.firestore_calls import bounded, storage_errors, within_deadline
 from common.adapters.firestore_sessions import ACTIVITY, USERS
 from common.devices.models import device_id
 from common.errors import ErasureInProgress
@@ -64,8 +64,8 @@ class FirestoreDeviceStore:
                 tx.delete(previous)  # the refreshed token is dead: FCM would refuse it
             return doc, old is None
 
-        with storage_errors():
-            return run(self._db.transaction())
+        with storage_errors():  # registering again repeats this harmlessly
+            return within_deadline(run, self._db.transaction())
 
     def release_elsewhere(self, *, uid: str, token: str, before: datetime) -> int:
         from google.api_core import exceptions
@@ -103,13 +103,13 @@ class FirestoreDeviceStore:
 
         @firestore.transactional
         def run(tx: Any) -> bool:
-            if not ref.get(transaction=tx).exists:
+            if not ref.get(transaction=tx, **bounded()).exists:
                 return False
             tx.delete(ref)
             return True
 
-        with storage_errors():
-            return run(self._db.transaction())
+        with storage_errors():  # deleting again repeats this harmlessly
+            return within_deadline(run, self._db.transaction())
 
 
 def _delete(db: Any, refs: list) -> None:

@@ -140,3 +140,32 @@ def test_a_transaction_contended_past_its_attempts_is_a_503(fresh_breaker) -> No
     assert fresh_breaker.state == "closed"
     with pytest.raises(ValueError), storage_errors():  # our own ValueError stays one
         raise ValueError("a bug")
+
+
+def test_a_transaction_that_hangs_is_an_outage_within_its_deadline(fresh_breaker, monkeypatch):
+    # BeginTransaction takes the library's own 60 s retry: unreachable Firestore held a device
+    # registration ~57 s, past the gateway's 15 s (the timeout-chain review, 2026-12-05).
+    import threading
+    import time
+    from unittest import mock
+
+    from google.cloud import firestore
+
+    monkeypatch.setattr(firestore_calls, "TRANSACTION_SECONDS", 0.2)
+    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", "127.0.0.1:1")  # never contacted
+    db = firestore.Client(project="storage-breaker")
+    released = threading.Event()
+    api = mock.MagicMock()
+    api.begin_transaction.side_effect = lambda **kw: released.wait(5) and None
+    db._firestore_api_internal = api
+
+    @firestore.transactional
+    def read_nothing(transaction) -> None:
+        return None
+
+    started = time.monotonic()
+    with pytest.raises(Unavailable), storage_errors():
+        firestore_calls.within_deadline(read_nothing, db.transaction())
+    assert time.monotonic() - started < 2  # not the 5 s the hung call would take
+    assert fresh_breaker._failures == 1  # counted as an outage
+    released.set()
