@@ -134,13 +134,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _ranking_weighs_something(self) -> Self:
-        """The model's signal is missing whenever the model is down: the other three alone must
-        weigh something, or every such turn would score all personas 0 and show the first."""
-        weights = (self.ensemble_router_weight, self.ensemble_context_weight)
-        if sum(weights) + self.ensemble_time_weight <= 0:
+        """The model's signal is missing whenever the model is down, and the context's on a
+        conversation's first turn: the router and the time of day must weigh something, or
+        such a turn would score all personas 0 and show the first (and continuity keep it)."""
+        if self.ensemble_router_weight + self.ensemble_time_weight <= 0:
             raise ValueError(
-                "ENSEMBLE_ROUTER_WEIGHT, ENSEMBLE_CONTEXT_WEIGHT and ENSEMBLE_TIME_WEIGHT are all "
-                "0: with the model down, no signal would rank the personas"
+                "ENSEMBLE_ROUTER_WEIGHT and ENSEMBLE_TIME_WEIGHT are both 0: with the model down, "
+                "no signal would rank the personas of a conversation's first turn"
             )
         return self
 

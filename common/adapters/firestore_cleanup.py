@@ -133,10 +133,11 @@ class FirestoreCleanupStore:
         after = None  # the last session read: those left (a user being erased) are not re-read
         with storage_errors():
             while sessions < limit:
-                size = limit - sessions
-                query = expired.limit(size)
+                query = expired.limit(limit)  # whole pages: few reads past many left
                 snaps = list((query.start_after(after) if after else query).stream(**bounded()))
                 for snap, event in self._endings(snaps, now):
+                    if sessions == limit:
+                        break
                     batch = self._db.batch()
                     if event is not None:
                         doc = outbox_doc(event, due=now)
@@ -149,7 +150,7 @@ class FirestoreCleanupStore:
                         continue  # extended by a turn just now, or deleted by another run
                     sessions += 1
                     turns += self._delete_turns(snap.reference.collection(TURNS))
-                if len(snaps) < size:
+                if len(snaps) < limit:
                     break  # none left
                 after = snaps[-1]
         return sessions, turns

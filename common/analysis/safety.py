@@ -131,14 +131,13 @@ def spellings(text: str) -> list[str]:
     spaces ("want\u200bto die"), letters written as digits or "!", spaced-out letters joined,
     accents dropped. Each is the whole message: an idiom or a look-around cut at the edge of a
     part would raise an alarm the whole message does not."""
-    base = normalise(text)
-    found = [base]
-    others = [respell(base) for changes, respell in _OTHER_SPELLINGS if changes.search(base)]
+    found = [normalise(text)]
     if _has_format_characters(text):
-        others.append(_words(_lower(text, format_characters=" ")))
-    for other in others:
-        if other not in found:
-            found.append(other)
+        found.append(_words(_lower(text, format_characters=" ")))
+    for base in list(found):
+        for changes, respell in _OTHER_SPELLINGS:
+            if changes.search(base) and (other := respell(base)) not in found:
+                found.append(other)
     return found
 
 

@@ -86,6 +86,7 @@ def test_ranking_weights_that_leave_nothing_when_the_model_is_down_are_refused()
     from pydantic import ValidationError
 
     zero = {"ensemble_router_weight": 0, "ensemble_context_weight": 0, "ensemble_time_weight": 0}
-    with pytest.raises(ValidationError, match="no signal would rank"):
-        Settings(ensemble_model_weight=1, **zero)
+    for context in (0, 0.15):  # the context has no signal on a conversation's first turn
+        with pytest.raises(ValidationError, match="no signal would rank"):
+            Settings(ensemble_model_weight=1, **{**zero, "ensemble_context_weight": context})
     Settings(ensemble_model_weight=1, **{**zero, "ensemble_time_weight": 0.1})

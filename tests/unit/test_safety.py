@@ -210,6 +210,7 @@ OBFUSCATED = [
     "i never wanna wake up",
     "i wanna to die",  # as often written (the diff review)
     "I want\u200bto die",  # a zero-width space as the only space
+    "I want\u200bto d1e",  # two ways combined (the last review)
 ]
 
 # ...and ordinary messages those other spellings must leave alone.
