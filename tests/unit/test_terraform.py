@@ -1504,3 +1504,10 @@ def test_request_logs_of_device_deletes_are_not_stored() -> None:
         '(httpRequest.requestMethod="DELETE" AND httpRequest.requestUrl:"/v2/devices/") OR '
         '(jsonPayload.http_method="DELETE" AND jsonPayload.url:"/v2/devices/")'
     )
+
+
+def test_deleted_analytics_rows_leave_time_travel_as_early_as_bigquery_allows() -> None:
+    # An erasure's or a retention's deleted rows stay readable in time travel (the default is 7
+    # days); 48 h is BigQuery's least (the retention review, 2026-12-06).
+    (dataset,) = _resources(TERRAFORM / "modules" / "bigquery", "google_bigquery_dataset").values()
+    assert dataset["max_time_travel_hours"] == 48

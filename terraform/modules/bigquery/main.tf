@@ -8,6 +8,9 @@ resource "google_bigquery_dataset" "dataset" {
   description                = "ION Mentoring analytics: the events table and the views over it."
   labels                     = var.labels
   delete_contents_on_destroy = false
+  # Deleted rows (an erasure, a user's retention) stay readable through time travel this long,
+  # then 7 days in Google's fail-safe: the least BigQuery allows, not the default 7 days.
+  max_time_travel_hours = 48
   # CMEK on the dataset when a key is given (checkov CKV_GCP_81); Google-managed otherwise.
   dynamic "default_encryption_configuration" {
     for_each = var.kms_key_name == null ? [] : [var.kms_key_name]
