@@ -23,6 +23,7 @@ NEWEST = timedelta(days=1)
 
 # Columns filled from the envelope itself, and from `data` by the mapping below.
 ENVELOPE = ("event_id", "type", "schema_version", "occurred_at", "user_key", "session_id")
+NOT_ANALYTICS = ("notification.",)  # the notifications topic's own messages
 STRINGS = (
     "turn_id",
     "persona",
@@ -148,6 +149,10 @@ def to_row(envelope: dict[str, Any], *, now: datetime) -> dict[str, Any]:
     event_type = envelope.get("type")
     if not isinstance(event_type, str) or not EVENT_TYPE.match(event_type):
         raise MalformedEvent("bad_type")
+    if event_type.startswith(NOT_ANALYTICS):
+        # A notification carries the raw uid and the push text, under no user key: stored, it
+        # would be a row no erasure or retention deletes (one replayed on the wrong topic).
+        raise MalformedEvent("not_an_analytics_event")
     version = envelope.get("schema_version")
     if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
         raise MalformedEvent("bad_schema_version")

@@ -112,6 +112,8 @@ def test_the_encoded_message_maps_like_the_envelope():
         ({"user_key": 12}, "bad_user_key"),
         ({"schema_version": "1"}, "bad_schema_version"),
         ({"data": ["not", "an", "object"]}, "bad_data"),
+        # a notification replayed on the wrong topic: its uid and text in a row nothing deletes
+        ({"type": "notification.requested", "user_key": None}, "not_an_analytics_event"),
     ],
 )
 def test_a_broken_envelope_is_refused_with_a_reason(change, reason):
