@@ -23,6 +23,7 @@ from typing import Any
 
 from common.analysis.types import Distribution
 from common.breaker import CircuitBreaker
+from common.deadline import wait_at_most
 from common.labels import INTENTS, PACES, PERSONA_IDS, TONES
 
 log = logging.getLogger(__name__)
@@ -231,13 +232,7 @@ class PersonaModelClient:
         bound of one timeout sent 11 of 190 turns to the baseline at 10 conversations here,
         against 0 with per-step timeouts alone)."""
         self._client()  # made outside the deadline: loading CA certificates takes ~50 ms
-        future = self._workers().submit(self._post, payload)
-        deadline = 2 * self._timeout
-        try:
-            return future.result(timeout=deadline)
-        except TimeoutError:
-            future.cancel()  # still queued behind busy workers: never sent
-            raise TimeoutError(f"no answer within {deadline} s") from None
+        return wait_at_most(self._workers(), 2 * self._timeout, self._post, payload)
 
     def _workers(self) -> ThreadPoolExecutor:
         with self._lock:

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from common.breaker import CircuitBreaker
+from common.deadline import wait_at_most
 from common.errors import Unavailable
 
 READ_TIMEOUT = 5.0
@@ -101,14 +102,10 @@ def within_deadline(run: Callable[[Any], T], transaction: Any) -> T:
     its own: only for writes a client's retry repeats harmlessly."""
     from google.api_core import exceptions
 
-    future = _TRANSACTIONS.submit(contextvars.copy_context().run, run, transaction)
     try:
-        return future.result(timeout=TRANSACTION_SECONDS)
-    except TimeoutError:
-        future.cancel()  # still queued behind stuck ones: never started
-        raise exceptions.DeadlineExceeded(
-            f"no transaction within {TRANSACTION_SECONDS} s"
-        ) from None
+        return wait_at_most(_TRANSACTIONS, TRANSACTION_SECONDS, run, transaction)
+    except TimeoutError as e:
+        raise exceptions.DeadlineExceeded(str(e)) from None
 
 
 @functools.cache
