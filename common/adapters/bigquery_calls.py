@@ -16,3 +16,13 @@ def bounded_start(seconds: float = START_SECONDS) -> dict:
     from google.cloud.bigquery.retry import DEFAULT_RETRY
 
     return {"retry": DEFAULT_RETRY.with_timeout(seconds), "timeout": seconds}
+
+
+def unavailable_errors() -> tuple[type[BaseException], ...]:
+    """What a BigQuery call raises when BigQuery cannot answer now: its API's errors, the
+    instance's credentials failing to refresh (google.auth's, which no retry turns into an API
+    error), and a failed connection or a timeout (OSError: requests' errors are ones too)."""
+    from google.api_core.exceptions import GoogleAPIError
+    from google.auth.exceptions import GoogleAuthError
+
+    return (GoogleAPIError, GoogleAuthError, OSError)

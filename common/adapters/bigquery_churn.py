@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from common.adapters.bigquery_calls import bounded_start
+from common.adapters.bigquery_calls import bounded_start, unavailable_errors
 from common.analytics.schema import DATASET
 from common.errors import Unavailable
 from common.notifications.models import AtRisk
@@ -21,7 +21,6 @@ class BigQueryRiskReader:
         self._view = f"`{client.project}.{dataset}.churn_risk`"
 
     def at_risk(self, *, min_risk: float, min_idle_days: float, limit: int) -> list[AtRisk]:
-        from google.api_core import exceptions
         from google.cloud import bigquery
 
         # The view name comes from configuration; values are always parameters.
@@ -48,7 +47,7 @@ class BigQueryRiskReader:
                 )
                 for row in job.result(timeout=QUERY_TIMEOUT)
             ]
-        except (exceptions.GoogleAPIError, TimeoutError, ConnectionError, OSError) as e:
+        except unavailable_errors() as e:
             log.warning("churn_risk could not be read: %s", e)
             raise Unavailable(
                 f"Analytics cannot be read right now ({type(e).__name__}).",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from common.adapters.bigquery_calls import bounded_start
+from common.adapters.bigquery_calls import bounded_start, unavailable_errors
 from common.analytics.schema import DATASET, TABLE
 from common.cleanup import (
     AnalyticsRefused,
@@ -39,21 +39,14 @@ class BigQueryAnalyticsEraser:
         self._table_id = f"{client.project}.{dataset}.{table}"
 
     def _run(self, sql: str, params: list) -> int:
-        import requests
         from google.api_core import exceptions
-        from google.auth.exceptions import GoogleAuthError
         from google.cloud import bigquery
 
         # Any other failure (BadRequest for rows still in the streaming buffer, Forbidden for
         # quota, a 5xx, RetryError once the client's retries ran out, a failed connection) means
         # BigQuery cannot do it now: the run reports it and the next one tries again.
         # Only a refusal for want of permission is told apart: it needs an operator.
-        unavailable = (
-            exceptions.GoogleAPIError,
-            GoogleAuthError,  # the job's credentials could not be refreshed
-            TimeoutError,
-            requests.RequestException,
-        )
+        unavailable = unavailable_errors()
         try:
             self._client.get_table(self._table_id, **bounded_start())
         except exceptions.NotFound as e:

@@ -6,7 +6,7 @@ import logging
 from datetime import date
 from typing import Any
 
-from common.adapters.bigquery_calls import bounded_start
+from common.adapters.bigquery_calls import bounded_start, unavailable_errors
 from common.errors import Unavailable
 
 log = logging.getLogger(__name__)
@@ -21,7 +21,6 @@ class BigQueryMetricReader:
 
     def rows(self, sql: str, params: dict[str, date]) -> list[dict[str, Any]]:
         from google.api_core import exceptions
-        from google.auth.exceptions import GoogleAuthError
         from google.cloud import bigquery
 
         config = bigquery.QueryJobConfig(
@@ -47,7 +46,7 @@ class BigQueryMetricReader:
             raise Unavailable(
                 "This metric's view is not available.", code="metric_unavailable"
             ) from None
-        except (exceptions.GoogleAPIError, GoogleAuthError, ConnectionError, OSError) as e:
+        except unavailable_errors() as e:
             log.warning("metric query failed: %s", e)
             raise Unavailable(
                 f"Analytics cannot be read right now ({type(e).__name__}).",

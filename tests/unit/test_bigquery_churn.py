@@ -1,0 +1,35 @@
+"""The churn-risk reader: BigQuery unable to answer is a 503 the producer's run reports, its
+credentials failing to refresh included (google.auth's error is no API error)."""
+
+import pytest
+from google.api_core import exceptions
+from google.auth.exceptions import RefreshError
+
+from common.adapters.bigquery_churn import BigQueryRiskReader
+from common.errors import Unavailable
+
+
+class Client:
+    project = "demo-ion"
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def query(self, sql, job_config=None, **kwargs):
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        RefreshError("metadata server timed out"),
+        exceptions.ServiceUnavailable("later"),
+        TimeoutError(),
+        ConnectionError("reset"),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_bigquery_unable_to_answer_is_unavailable(error):
+    with pytest.raises(Unavailable) as raised:
+        BigQueryRiskReader(Client(error)).at_risk(min_risk=0.5, min_idle_days=3, limit=10)
+    assert raised.value.code == "analytics_unavailable"
