@@ -13,7 +13,7 @@ RESOURCES_FILE = Path(__file__).parent / "data" / "crisis_resources.json"
 @cache
 def _resources() -> dict[str, tuple[str, ...]]:
     raw = json.loads(RESOURCES_FILE.read_text(encoding="utf-8"))
-    return {k: tuple(v) for k, v in raw.items() if not k.startswith("_")}
+    return {k.lower(): tuple(v) for k, v in raw.items() if not k.startswith("_")}
 
 
 def parse_locale(accept_language: str | None) -> str | None:
@@ -28,7 +28,7 @@ def resources_for(locale: str | None, *, default_locale: str) -> tuple[str, ...]
     """The exact locale, then its language, then the global default; the default locale only
     when the request names none (a user in Brazil or Mexico must not be given the US or Spain's
     numbers)."""
-    table = {key.lower(): value for key, value in _resources().items()}
+    table = _resources()  # keyed in lowercase
     named = (locale, locale.split("-")[0]) if locale else (default_locale,)
     for candidate in (*named, "default"):
         if candidate.lower() in table:
