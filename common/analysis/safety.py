@@ -24,11 +24,14 @@ PHRASES_PATH = Path(__file__).with_name("safety_phrases.json")
 # Apostrophes and the marks phones and keyboards type for them (ʼ ′ ‛ ʹ).
 _DROP_APOSTROPHES = str.maketrans("", "", "'’‘`´ʼʹ′‛")
 _EXCLUDED = ","  # what each word of an idiom is replaced with: a word no pattern looks for
-_WANNA = re.compile(r"\bwanna(?:\s+to)?\b")  # "wanna to die" is common, and meant
+_WANNA = re.compile(r"\bwann?a(?:\s+t[o0])?\b")  # "wanna to die", "wana t0 die": meant
 # Letters written as digits or "!" ("k1ll", "su1cide", "k!ll"): a digit next to a letter, "!"
 # only between two letters (not "die!").
 _LEET = re.compile(r"(?<=[^\W\d_])[130457]|[130457](?=[^\W\d_])|(?<=[^\W\d_])!(?=[^\W\d_])")
 _LEET_LETTERS = str.maketrans("1!30457", "iieoast")
+# "$" and "@" for letters ("my$elf", "w@nt"), read before the other symbols become spaces.
+_SYMBOL_LETTERS = re.compile(r"(?<=[^\W\d_])[$@]|[$@](?=[^\W\d_])")
+_AS_LETTERS = str.maketrans("$@", "sa")
 # Three or more single letters spaced out ("s u i c i d e", "k.m.s").
 _SPACED = re.compile(r"(?<![^\s.])(?:[^\W\d_][\s.]){2,}[^\W\d_](?![^\s.!?])")
 _NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
@@ -128,12 +131,17 @@ _OTHER_SPELLINGS: tuple[tuple[re.Pattern[str], Callable[[str], str]], ...] = (
 
 def spellings(text: str) -> list[str]:
     """The normalised text, and the other spellings it is also scanned in: format characters as
-    spaces ("want\u200bto die"), letters written as digits or "!", spaced-out letters joined,
-    accents dropped. Each is the whole message: an idiom or a look-around cut at the edge of a
-    part would raise an alarm the whole message does not."""
-    found = [normalise(text)]
+    spaces ("want\u200bto die"), "$" and "@" as s and a, letters written as digits or "!",
+    spaced-out letters joined, accents dropped. Each is the whole message: an idiom or a
+    look-around cut at the edge of a part would raise an alarm the whole message does not."""
+    lowered = _lower(text)
+    found = [_words(lowered)]
     if _has_format_characters(text):
         found.append(_words(_lower(text, format_characters=" ")))
+    if _SYMBOL_LETTERS.search(lowered):
+        found.append(
+            _words(_SYMBOL_LETTERS.sub(lambda m: m.group(0).translate(_AS_LETTERS), lowered))
+        )
     for base in list(found):
         for changes, respell in _OTHER_SPELLINGS:
             if changes.search(base) and (other := respell(base)) not in found:

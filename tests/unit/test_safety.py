@@ -211,6 +211,18 @@ OBFUSCATED = [
     "i wanna to die",  # as often written (the diff review)
     "I want\u200bto die",  # a zero-width space as the only space
     "I want\u200bto d1e",  # two ways combined (the last review)
+    # Gaps the last session left (2026-12-06): symbols for letters, a doubled letter, the words
+    # people use where a platform filters "suicide".
+    "i want to kill my$elf",
+    "i w@nt to die",
+    "i want to $uicide",
+    "i just wanna diee",
+    "i wanna t0 die",
+    "i wana die",
+    "i want to unalive",
+    "thinking about unaliving myself",
+    "i might unalive tonight",
+    "sewerslide has been on my mind",
 ]
 
 # ...and ordinary messages those other spellings must leave alone.
@@ -227,6 +239,11 @@ NOT_OBFUSCATED = [
     "my k1d is sick",
     "l33t sk1llz",
     "die!!",
+    "i dont wanna diee lol",
+    "this cake is to diee for",
+    "email me@work.com, we spent $5 on the venue",
+    "i want to unalive this bug",  # said of a thing or another person, not oneself
+    "gonna unalive my alarm clock",
     # Long messages whose other spellings change a word far from an idiom (the diff review:
     # scanning only the part around the change cut "not" off "not suicidal").
     "To be clear, I'm not suicidal, just exhausted. My manager keeps piling on tickets and the "
