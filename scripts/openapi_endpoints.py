@@ -221,7 +221,7 @@ ERRORS: dict[int, tuple[str, str, str]] = {  # status -> (description, example c
     ),
     409: (
         "Conflict with what is stored; also `erasure_in_progress` while the user's erasure runs "
-        "(a turn or a device registration), with `Retry-After`.",
+        "(a turn, a device registration or a settings change), with `Retry-After`.",
         "client_turn_id_reused",
         "This client_turn_id was already used for a different message.",
     ),
@@ -704,6 +704,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 },
             ),
         ),
+        errors=(409,),
         body=ProfilePatch,
         body_example={
             "retention_days": 30,

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from common.adapters.firestore_calls import bounded, storage_errors
+from common.adapters.firestore_calls import bounded, storage_errors, within_deadline
 from common.adapters.firestore_sessions import (
     ACTIVITY,
     ERASURES,
@@ -22,9 +22,9 @@ from common.adapters.firestore_sessions import (
     FirestoreSessionStore,
     decode_session,
 )
-from common.errors import Unavailable
+from common.errors import ErasureInProgress, Unavailable
 from common.events import Event
-from common.profile.erasure import ERASING, ERASURE_DONE
+from common.profile.erasure import ERASING, ERASURE_DONE, erasing
 from common.profile.updater import stale_days
 
 APPLIED, DEVICES = "applied_events", "devices"
@@ -78,16 +78,28 @@ class FirestoreProfileStore:
     def write_settings(
         self, *, uid: str, ukey: str, settings: dict, now: datetime, events: list[Event]
     ) -> None:
-        batch = self._db.batch()
-        batch.set(
-            self._db.collection(USERS).document(uid),
-            {"settings": settings, "updated_at": now, "user_key": ukey},
-            merge=True,
-        )
-        for event in events:
-            batch.set(self._sessions._outbox_ref(event.event_id), self._sessions._outbox_doc(event))
-        with storage_errors():
-            batch.commit(**bounded())
+        from google.cloud import firestore
+
+        user_ref = self._db.collection(USERS).document(uid)
+        activity_ref = self._db.collection(ACTIVITY).document(uid)
+
+        @firestore.transactional
+        def run(tx: Any) -> None:
+            # The activity record, read in the transaction as a device registration does: while
+            # the user's erasure runs, this write could land after it deleted users/{uid} and
+            # bring the document back.
+            if erasing(activity_ref.get(transaction=tx).to_dict()):
+                raise ErasureInProgress()
+            tx.set(
+                user_ref, {"settings": settings, "updated_at": now, "user_key": ukey}, merge=True
+            )
+            for event in events:
+                tx.set(
+                    self._sessions._outbox_ref(event.event_id), self._sessions._outbox_doc(event)
+                )
+
+        with storage_errors():  # the same PATCH again writes the same fields
+            within_deadline(run, self._db.transaction())
 
     def export_user(self, *, uid: str, ukey: str) -> dict[str, Any]:
         def owned(source: Any) -> list:

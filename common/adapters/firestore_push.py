@@ -14,11 +14,15 @@ from pydantic import ValidationError
 from common.adapters.firestore_calls import bounded, storage_errors
 from common.adapters.firestore_devices import DEVICES, device_from_snapshot
 from common.adapters.firestore_sessions import (
+    ACTIVITY,
+    ERASURES,
     USERS,
     FirestoreSessionStore,
 )
+from common.errors import ErasureInProgress
 from common.events import Event
 from common.logs import NEEDS_OPERATOR
+from common.profile.erasure import erased_at
 from common.push.models import Notification
 from common.push.policy import deferred_key, replaces, take_daily_slot
 from common.push.service import Claim, UserPush
@@ -46,6 +50,16 @@ class FirestorePushStore:
 
     def _record(self, notification_id: str):
         return self._db.collection(PUSH_NOTIFICATIONS).document(_record_id(notification_id))
+
+    def _refuse_if_erased(self, tx: Any, note: Notification) -> None:
+        """In a transaction that writes about the user: an erasure asked for after the
+        notification was made, and begun since read_user, may have listed their documents
+        already, so this write could outlive it. Raised, the delivery is tried again, and then
+        read_user sees the erasure."""
+        activity = self._db.collection(ACTIVITY).document(note.uid).get(transaction=tx)
+        when = erased_at(activity.to_dict())
+        if when is not None and when >= note.created_at:
+            raise ErasureInProgress()
 
     def _outbox(self, writer: Any, events: list[Event]) -> None:
         for event in events:
@@ -103,24 +117,32 @@ class FirestorePushStore:
         with storage_errors():
             return run(self._db.transaction())
 
-    def read_user(self, uid: str) -> UserPush:
+    def read_user(self, uid: str, ukey: str) -> UserPush:
         user_ref = self._db.collection(USERS).document(uid)
+        erasure_ref = self._db.collection(ERASURES).document(ukey)
         with storage_errors():
-            user = user_ref.get(**bounded())
+            snaps = {
+                s.reference.path: s for s in self._db.get_all([user_ref, erasure_ref], **bounded())
+            }
             devices = [
                 device_from_snapshot(s) for s in user_ref.collection(DEVICES).stream(**bounded())
             ]
-        return UserPush(doc=user.to_dict() if user.exists else None, devices=devices)
+        user, erasure = snaps[user_ref.path], snaps[erasure_ref.path]
+        return UserPush(
+            doc=user.to_dict() if user.exists else None,
+            devices=devices,
+            erasure_requested_at=(erasure.to_dict() or {}).get("requested_at"),
+        )
 
-    def take_slot(
-        self, *, notification_id: str, uid: str, day: str, cap: int, now: datetime
-    ) -> bool:
+    def take_slot(self, note: Notification, *, day: str, cap: int, now: datetime) -> bool:
         from google.cloud import firestore
 
-        record, user_ref = self._record(notification_id), self._db.collection(USERS).document(uid)
+        record = self._record(note.notification_id)
+        user_ref = self._db.collection(USERS).document(note.uid)
 
         @firestore.transactional
         def run(tx: Any) -> bool:
+            self._refuse_if_erased(tx, note)  # the counter would bring users/{uid} back
             rec, user = record.get(transaction=tx), user_ref.get(transaction=tx)
             if (rec.to_dict() or {}).get("slot_day"):
                 return True  # counted in an earlier delivery
@@ -164,6 +186,7 @@ class FirestorePushStore:
 
         @firestore.transactional
         def run(tx: Any) -> bool:
+            self._refuse_if_erased(tx, note)  # the waiting copy holds the uid and the text
             waiting = waiting_ref.get(transaction=tx)
             doc = waiting.to_dict() if waiting.exists else None
             other = doc and doc["notification_id"] != note.notification_id

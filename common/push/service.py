@@ -55,18 +55,19 @@ class Claim:
 class UserPush:
     doc: dict | None  # users/{uid}: settings
     devices: list[Device] = field(default_factory=list)
+    erasure_requested_at: datetime | None = None  # the user's last erasure (DELETE /v2/profile)
 
 
 class PushStore(Protocol):
     def begin(self, notification_id: str, *, release: bool, now: datetime, lease: int) -> Claim:
         """Claim a notification for delivery; a decided one is a duplicate."""
 
-    def read_user(self, uid: str) -> UserPush: ...
+    def read_user(self, uid: str, ukey: str) -> UserPush: ...
 
-    def take_slot(
-        self, *, notification_id: str, uid: str, day: str, cap: int, now: datetime
-    ) -> bool:
-        """Count the notification against the user's cap for `day`; False when it is full."""
+    def take_slot(self, note: Notification, *, day: str, cap: int, now: datetime) -> bool:
+        """Count the notification against the user's cap for `day`; False when it is full.
+        Raises ErasureInProgress when the user's erasure began after `note` was made (as
+        `defer` does)."""
 
     def mark_sent(self, notification_id: str, device_ids: list[str]) -> None: ...
 
@@ -182,9 +183,14 @@ def deliver(
         return Outcome("duplicate")
     if claim.state == "busy":
         raise Busy(note.notification_id)
-    user = store.read_user(note.uid)
-    prefs = settings_of(user.doc)
     ukey = user_key(note.uid, settings.analytics_hmac_key())
+    user = store.read_user(note.uid, ukey)
+    if user.erasure_requested_at and user.erasure_requested_at >= note.created_at:
+        # Made for the account the user erased since: no push, and no event under their key,
+        # which would be an analytics row the erasure has already swept past.
+        store.finish(note.notification_id, status="suppressed", reason="erased", now=now, events=[])
+        return Outcome("suppressed", "erased")
+    prefs = settings_of(user.doc)
 
     def event(kind: str, **data) -> Event:
         return Event(
@@ -220,11 +226,7 @@ def deliver(
         assert decision.due_at is not None
         return wait(decision.due_at, decision.reason or "quiet_hours")
     if not claim.slot_taken and not store.take_slot(
-        notification_id=note.notification_id,
-        uid=note.uid,
-        day=local_day(now, prefs.timezone),
-        cap=settings.push_daily_cap,
-        now=now,
+        note, day=local_day(now, prefs.timezone), cap=settings.push_daily_cap, now=now
     ):
         return finish("suppressed", "daily_cap", [event("push.suppressed", reason="daily_cap")])
 

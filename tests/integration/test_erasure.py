@@ -340,7 +340,8 @@ def _outgoing(uid: str, ukey: str):
 
 def test_nothing_written_for_a_user_while_their_erasure_runs_is_left_behind(db) -> None:
     # Each write below read the user's documents before (or while) the erasure began and would
-    # land after it listed what to delete: a rating, a device, a notification, a rate limit.
+    # land after it listed what to delete: a rating, a device, a setting, a notification, a
+    # rate limit.
     from common.adapters.firestore_audience import FirestoreAudienceStore
     from common.adapters.firestore_devices import FirestoreDeviceStore
     from common.errors import ErasureInProgress
@@ -370,6 +371,10 @@ def test_nothing_written_for_a_user_while_their_erasure_runs_is_left_behind(db) 
         sessions.write_feedback(key=f"{uid}-t0", doc=doc, events=[], context=rating)
     with pytest.raises(ErasureInProgress):
         devices.upsert(**register, now=NOW)
+    with pytest.raises(ErasureInProgress):  # a settings change: it would bring users/{uid} back
+        _profiles(db).write_settings(
+            uid=uid, ukey=ukey, settings={"notifications": False}, now=NOW, events=[]
+        )
     assert audience.enqueue([_outgoing(uid, ukey)], due=NOW, now=NOW - HOUR) == []
     assert _about(_documents(db), uid, ukey) == left
 

@@ -25,7 +25,9 @@ from common import clients
 from common.adapters.firestore_push import DEFERRED, PUSH_NOTIFICATIONS, _record_id
 from common.config import get_settings
 from common.devices.models import device_id
+from common.errors import ErasureInProgress
 from common.events import user_key
+from common.profile.erasure import ERASING
 from common.push.models import Notification, notification_event
 from common.push.service import Outcome, deliver, release_due
 from tests.fakes.fcm_server import FakeFcmServer
@@ -322,6 +324,74 @@ def test_the_daily_cap_counts_the_users_local_day(fcm, firestore_db, events):
 
     next_day = at(16)  # 01:00 the next day in Tokyo
     assert _deliver(_note(uid), now=next_day).status == "sent"
+
+
+class _Published:
+    """The real publisher, and a list of what went through it."""
+
+    def __init__(self, publisher) -> None:
+        self.publisher, self.events = publisher, []
+
+    def publish(self, events):
+        self.events += events
+        return self.publisher.publish(events)
+
+
+def _erase(uid: str, when: datetime) -> str:
+    ukey = user_key(uid, get_settings().analytics_key.get_secret_value())
+    clients.profile_store().erase_user(uid=uid, ukey=ukey, now=when)
+    return ukey
+
+
+def test_a_notification_made_before_the_users_erasure_is_not_sent_and_leaves_no_event(
+    fcm, firestore_db
+):
+    uid, (token,) = _user(firestore_db, settings={"timezone": "UTC"})
+    note = _note(uid)  # made at T0
+    _erase(uid, T0 + timedelta(minutes=1))  # then the user deletes their account
+    ports = _ports(None)
+    published = ports["publisher"] = _Published(ports["publisher"])
+
+    outcome = deliver(note=note, now=T0 + timedelta(minutes=2), **ports)
+
+    # Before: suppressed for "no_devices", with a push.suppressed event under the erased key.
+    assert (outcome.status, outcome.reason) == ("suppressed", "erased")
+    assert published.events == [] and fcm.for_token(token) == []
+    assert not firestore_db.collection("users").document(uid).get().exists
+
+
+def test_a_notification_after_an_erasure_reaches_the_new_account(fcm, firestore_db):
+    uid, _ = _user(firestore_db)
+    _erase(uid, T0 - timedelta(hours=1))
+    token = f"tok-{uuid.uuid4().hex}:android"  # signed up again, on a new phone
+    clients.device_store().upsert(
+        uid=uid, token=token, platform="android", now=T0, previous_token=None
+    )
+
+    assert _deliver(_note(uid)).status == "sent"
+    assert len(fcm.for_token(token)) == 1
+
+
+@pytest.mark.parametrize("write", ["take_slot", "defer"])
+def test_an_erasure_begun_during_a_delivery_refuses_its_writes_about_the_user(firestore_db, write):
+    """Between read_user and these writes, the user's erasure begins: the daily counter would
+    bring users/{uid} back, the waiting copy would keep the uid and the text."""
+    uid = f"push-{uuid.uuid4().hex[:12]}"
+    note = _note(uid)
+    store = clients.push_store()
+    store.begin(note.notification_id, release=False, now=T0, lease=60)
+    firestore_db.collection("activity").document(uid).set({ERASING: T0 + timedelta(seconds=1)})
+
+    with pytest.raises(ErasureInProgress):  # so Pub/Sub delivers it again, and then it is seen
+        if write == "take_slot":
+            store.take_slot(note, day=str(DAY), cap=3, now=T0)
+        else:
+            store.defer(note, due_at=at(22), reason="quiet_hours", now=T0, events=[])
+
+    assert not firestore_db.collection("users").document(uid).get().exists
+    waiting = firestore_db.collection(DEFERRED).where(filter=FieldFilter("owner_uid", "==", uid))
+    assert list(waiting.stream()) == []
+    firestore_db.collection("activity").document(uid).delete()
 
 
 def test_unregistered_and_invalid_tokens_are_removed(fcm, firestore_db, events):

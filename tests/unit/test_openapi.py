@@ -161,9 +161,14 @@ def test_a_degraded_healthz_is_documented_as_its_report_with_retry_after():
 
 
 def test_writes_refused_while_an_erasure_runs_document_their_409_and_retry_after():
-    """ErasureInProgress (common/errors.py): a turn and a device registration answer it."""
-    for path in ("/v2/chat/turns", "/v2/devices"):
-        response = spec()["paths"][path]["post"]["responses"]["409"]
+    """ErasureInProgress (common/errors.py): a turn, a device registration and a settings change
+    answer it."""
+    for path, method in (
+        ("/v2/chat/turns", "post"),
+        ("/v2/devices", "post"),
+        ("/v2/profile", "patch"),
+    ):
+        response = spec()["paths"][path][method]["responses"]["409"]
         assert "erasure_in_progress" in response["description"]
         header = response["headers"]["Retry-After"]
         assert header["schema"]["type"] == "integer" and not header.get("required")

@@ -63,11 +63,11 @@ class Store:
         self.status[notification_id] = "sending"
         return Claim("claimed")
 
-    def read_user(self, uid):
+    def read_user(self, uid, ukey):
         devices = [Device(f"d{i}-{uid}", f"token{i}-{uid}", "android") for i in range(self.devices)]
         return UserPush(self.users[uid], [d for d in devices if d.device_id not in self.removed])
 
-    def take_slot(self, *, notification_id, uid, day, cap, now):
+    def take_slot(self, note, *, day, cap, now):
         return True
 
     def mark_sent(self, notification_id, device_ids):
