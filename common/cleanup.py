@@ -159,8 +159,9 @@ class AnalyticsRowsBuffered(AnalyticsUnavailable):
 
 
 class AnalyticsEraser(Protocol):
-    def delete_user_rows(self, user_keys: list[str]) -> int:
-        """Delete every row of these users; the number of rows deleted."""
+    def delete_user_rows(self, erasures: dict[str, datetime]) -> int:
+        """Delete the rows of these users (user key -> when they asked to be erased) from up
+        to when they asked; the number of rows deleted."""
 
     def delete_past_retention(
         self, *, now: datetime, keys_by_retention: dict[int, list[str]], default_days: int
@@ -427,7 +428,9 @@ def _erase_rows(
     minutes of a user's events), so when one statement for all is refused for that, each user
     is tried alone: one user who wrote a minute ago must not hold back the others' erasures."""
     try:
-        out["erasure_rows_deleted"] += analytics.delete_user_rows([e.user_key for e in chunk])
+        out["erasure_rows_deleted"] += analytics.delete_user_rows(
+            {e.user_key: e.requested_at for e in chunk}
+        )
         return chunk
     except AnalyticsUnavailable as e:
         _report_refusal(e, "analytics erasure of %d users refused: %s", len(chunk), e)
@@ -439,7 +442,9 @@ def _erase_rows(
         if not in_time():  # up to 100 statements: the rest wait for the next run
             break
         try:
-            out["erasure_rows_deleted"] += analytics.delete_user_rows([erasure.user_key])
+            out["erasure_rows_deleted"] += analytics.delete_user_rows(
+                {erasure.user_key: erasure.requested_at}
+            )
         except AnalyticsRowsBuffered:
             continue  # this user's rows: their erasure waits for the next run
         except AnalyticsUnavailable:

@@ -68,15 +68,32 @@ class BigQueryAnalyticsEraser:
             raise _unavailable(e) from e
         return int(job.num_dml_affected_rows or 0)
 
-    def delete_user_rows(self, user_keys: list[str]) -> int:
+    def delete_user_rows(self, erasures: dict[str, datetime]) -> int:
+        """Each user's rows from up to when they asked: a user who signs in again keeps the key,
+        and what they do from then on is not erased by the runs that finish the old request.
+        The constant bound lets BigQuery skip later partitions (and their streaming buffer)."""
         from google.cloud import bigquery
 
-        if not user_keys:
+        if not erasures:
             return 0
+        asked = [
+            bigquery.StructQueryParameter(
+                None,
+                bigquery.ScalarQueryParameter("user_key", "STRING", key),
+                bigquery.ScalarQueryParameter("requested_at", "TIMESTAMP", when),
+            )
+            for key, when in erasures.items()
+        ]
         return self._run(
             # The table name comes from configuration; values are always parameters.
-            f"DELETE FROM {self._table} WHERE user_key IN UNNEST(@keys)",  # noqa: S608
-            [bigquery.ArrayQueryParameter("keys", "STRING", user_keys)],
+            f"DELETE FROM {self._table} AS t WHERE t.user_key IN UNNEST(@keys)"  # noqa: S608
+            " AND t.occurred_at <= @latest AND t.occurred_at <= (SELECT MAX(e.requested_at)"
+            " FROM UNNEST(@erasures) AS e WHERE e.user_key = t.user_key)",
+            [
+                bigquery.ArrayQueryParameter("keys", "STRING", list(erasures)),
+                bigquery.ScalarQueryParameter("latest", "TIMESTAMP", max(erasures.values())),
+                bigquery.ArrayQueryParameter("erasures", "STRUCT", asked),
+            ],
         )
 
     def delete_past_retention(

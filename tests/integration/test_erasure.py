@@ -259,6 +259,36 @@ def test_an_erasure_cut_off_after_its_first_batch_is_finished_by_the_cleanup_job
     assert f"activity/{uid}" not in _documents(db)
 
 
+def test_the_analytics_erasure_keeps_what_a_returning_user_did_after_asking(analytics) -> None:
+    # The same uid signing in again has the same user key: the runs that finish the old
+    # request (hourly, for a day) must not erase the new account's rows as well.
+    from google.cloud import bigquery
+
+    client, dataset = analytics._client, analytics._table_id.split(".")[1]
+    table = f"{client.project}.{dataset}.events_erasure_test"
+    schema = [
+        bigquery.SchemaField(n, t)
+        for n, t in (("user_key", "STRING"), ("occurred_at", "TIMESTAMP"))
+    ]
+    client.create_table(bigquery.Table(table, schema=schema))
+    rows = [(key, NOW + h * HOUR) for key in ("k-back", "k-gone", "k-other") for h in (-2, 1, 3)]
+    assert (
+        client.insert_rows_json(
+            table, [{"user_key": k, "occurred_at": t.isoformat()} for k, t in rows]
+        )
+        == []
+    )
+    eraser = BigQueryAnalyticsEraser(client, dataset=dataset, table="events_erasure_test")
+
+    deleted = eraser.delete_user_rows({"k-back": NOW, "k-gone": NOW + 4 * HOUR})
+
+    left = {(r["user_key"], r["occurred_at"]) for r in client.list_rows(table)}
+    assert deleted == 4
+    assert left == {("k-back", NOW + HOUR), ("k-back", NOW + 3 * HOUR)} | {
+        (k, t) for k, t in rows if k == "k-other"
+    }
+
+
 def test_a_repeated_delete_finishes_an_erasure_cut_off_half_way(db) -> None:
     uid, ukey = _ids()
     mine = _seed_user(db, uid, ukey, sessions=60, turns=8)

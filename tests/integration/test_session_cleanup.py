@@ -136,9 +136,10 @@ def _seed_events(client, table_id: str) -> None:
         ("k-carl", 40),
         ("k-carl", 100),  # default 90: the second goes
         (None, 400),  # anonymous: about nobody, kept
-        ("k-erased", 1),
         ("k-erased", 2),
-        ("k-fresh", 1),  # erasures: all go
+        ("k-erased", 3),
+        ("k-fresh", 1),  # erasures: all go that happened before the request...
+        ("k-erased", 0),  # ...and the user's rows since they signed in again stay
     ]:
         rows.append(
             {
@@ -196,6 +197,7 @@ def test_cleanup_deletes_expired_and_retained_data_and_a_second_run_nothing(db, 
         ("k-bob", 40),
         ("k-bob", 200),
         ("k-carl", 40),
+        ("k-erased", 0),
     ]
     erased = db.document("erasures/k-erased").get().to_dict()
     fresh = db.document("erasures/k-fresh").get().to_dict()
@@ -208,7 +210,7 @@ def test_cleanup_deletes_expired_and_retained_data_and_a_second_run_nothing(db, 
     assert again.analytics["erasure_rows_deleted"] == 0
     assert again.analytics["retention_rows_deleted"] == 0
     assert again.analytics["erasures_pending"] == 1
-    assert len(_rows(client, table_id)) == 5
+    assert len(_rows(client, table_id)) == 6
 
 
 def test_a_run_stopped_at_its_bound_is_finished_by_the_next(db, bq) -> None:

@@ -4,6 +4,8 @@ another kind would fail the whole cleanup run with a 500."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 import requests
 from google.api_core import exceptions
@@ -16,6 +18,8 @@ from common.cleanup import (
     AnalyticsTableMissing,
     AnalyticsUnavailable,
 )
+
+ASKED = datetime(2026, 12, 1, tzinfo=UTC)  # when the user asked to be erased
 
 
 class _Client:
@@ -52,14 +56,14 @@ FAILURES = [
 def test_a_bigquery_failure_is_analytics_unavailable(failure, where):
     eraser = BigQueryAnalyticsEraser(_Client(**{where: failure}))
     with pytest.raises(AnalyticsUnavailable):
-        eraser.delete_user_rows(["k1"])
+        eraser.delete_user_rows({"k1": ASKED})
 
 
 @pytest.mark.parametrize("where", ["on_get", "on_query"])
 def test_a_missing_table_is_said_as_such(where):
     eraser = BigQueryAnalyticsEraser(_Client(**{where: exceptions.NotFound("no table")}))
     with pytest.raises(AnalyticsTableMissing):
-        eraser.delete_user_rows(["k1"])
+        eraser.delete_user_rows({"k1": ASKED})
 
 
 def test_rows_in_the_streaming_buffer_are_told_apart_from_bigquery_failing():
@@ -68,10 +72,10 @@ def test_rows_in_the_streaming_buffer_are_told_apart_from_bigquery_failing():
         "the streaming buffer, which is not supported"
     )
     with pytest.raises(AnalyticsRowsBuffered):
-        BigQueryAnalyticsEraser(_Client(on_query=buffered)).delete_user_rows(["k1"])
+        BigQueryAnalyticsEraser(_Client(on_query=buffered)).delete_user_rows({"k1": ASKED})
     for other in (exceptions.BadRequest("syntax error"), exceptions.ServiceUnavailable("later")):
         with pytest.raises(AnalyticsUnavailable) as raised:
-            BigQueryAnalyticsEraser(_Client(on_query=other)).delete_user_rows(["k1"])
+            BigQueryAnalyticsEraser(_Client(on_query=other)).delete_user_rows({"k1": ASKED})
         assert not isinstance(raised.value, AnalyticsRowsBuffered)
 
 
@@ -83,10 +87,10 @@ def _forbidden(reason: str) -> exceptions.Forbidden:
 def test_a_refusal_for_want_of_permission_is_told_apart(where):
     for refusal in (_forbidden("accessDenied"), exceptions.PermissionDenied("no")):
         with pytest.raises(AnalyticsRefused):
-            BigQueryAnalyticsEraser(_Client(**{where: refusal})).delete_user_rows(["k1"])
+            BigQueryAnalyticsEraser(_Client(**{where: refusal})).delete_user_rows({"k1": ASKED})
     for passing in (_forbidden("quotaExceeded"), _forbidden("rateLimitExceeded")):
         with pytest.raises(AnalyticsUnavailable) as raised:
-            BigQueryAnalyticsEraser(_Client(**{where: passing})).delete_user_rows(["k1"])
+            BigQueryAnalyticsEraser(_Client(**{where: passing})).delete_user_rows({"k1": ASKED})
         assert not isinstance(raised.value, AnalyticsRefused)
 
 
@@ -95,7 +99,7 @@ def test_every_call_is_bounded_in_time():
     # the cleanup's whole run (the timeout-chain review, 2026-12-05).
     client = _Client(on_query=exceptions.ServiceUnavailable("later"))
     with pytest.raises(AnalyticsUnavailable):
-        BigQueryAnalyticsEraser(client).delete_user_rows(["k1"])
+        BigQueryAnalyticsEraser(client).delete_user_rows({"k1": ASKED})
     assert [name for name, _ in client.calls] == ["get_table", "query"]
     for _, kwargs in client.calls:
         assert kwargs["timeout"] <= 10 and kwargs["retry"].timeout <= 10
