@@ -189,12 +189,15 @@ def take_turn(
             (local_now, message_hash(body.message)),
         ]
         verdict = check_activity(activity, local_now, profile.hourly, thresholds)
-        # Saying the same thing again is not bot-like in a crisis: the repetition limit never
-        # stands between a user in crisis (by the patterns, or a session in care) and the
-        # resources. Asked only of a repeat: the patterns cost a scan of the message.
-        if "repeated_message" in verdict.reasons and (
-            (read.session and read.session.in_care()) or assess_safety(body.message).crisis
-        ):
+        if not verdict.limited:
+            return activity, verdict
+        # No limit stands between a user in crisis and the resources: a message the patterns
+        # flag gets the fixed crisis reply however fast or often it comes (the anomaly is
+        # reported, not refused). Saying the same thing again is not bot-like in a session in
+        # care either. Asked only of a limited turn: the patterns cost a scan of the message.
+        if assess_safety(body.message).crisis:
+            return activity, Verdict(limited=False, retry_after=None, reasons=verdict.reasons)
+        if "repeated_message" in verdict.reasons and read.session and read.session.in_care():
             verdict = check_activity(
                 activity, local_now, profile.hourly, thresholds, repeats_allowed=True
             )

@@ -385,6 +385,26 @@ def test_a_user_in_crisis_saying_the_same_thing_again_is_not_limited(api, user, 
     assert codes == [201] * 4
 
 
+def test_a_crisis_message_past_the_burst_limit_gets_the_resources(api, user, events):
+    # Eight short messages in a minute, then the ninth says it: the crisis reply, not a 429
+    # (the contract review). The burst is reported; an ordinary tenth is still refused.
+    session_id = None
+    for text in ("i cant", "i just cant", "its too much", "nobody cares", "whatever", "idk",
+                 "why bother", "its all falling apart"):  # fmt: skip
+        r = new_turn(api, user, text, session_id)
+        assert r.status_code == 201, r.text
+        session_id = r.json()["session_id"]
+    crisis = new_turn(api, user, "i want to kill myself", session_id)
+    assert crisis.status_code == 201, crisis.text
+    assert crisis.json()["safety"]["crisis"] is True and crisis.json()["safety"]["resources"]
+    assert new_turn(api, user, "hello?", session_id).status_code == 429
+    got = events.pull(until=10, session_id=session_id)
+    reported = [e["data"] for e in got if e["type"] == "anomaly.detected"]
+    assert {"reasons": ["burst_minute"], "limited": False} in [
+        {k: d[k] for k in ("reasons", "limited")} for d in reported
+    ]
+
+
 def test_an_idempotent_replay_is_never_limited(api, user):
     body = {"client_turn_id": "replay-" + uuid.uuid4().hex, "message": "sync me"}
     first = api.post("/v2/chat/turns", json=body, headers=user.headers)
