@@ -234,50 +234,56 @@ def take_turn(
         resources = resources_for(locale, default_locale=settings.safety_default_locale)
         analysis = replace(analysis, safety=replace(analysis.safety, resources=resources))
     # What this user liked in messages like this one (tone and intent), plus a share of the rest.
-    with phase("rank"):
-        profile = in_context(
-            profile,
-            (context.preferences or {}).get("ctx"),
-            context_keys(analysis.tone.label, analysis.intent.label),
-        )
-        last = state.window[-1] if state and state.window else None
-        ranking = rank(
-            analysis=analysis,
-            convo=Conversation(
-                current_persona=state.current_persona if state else None,
-                previous_tone=last.tone if last else None,
-                previous_intent=last.intent if last else None,
-                care=crisis or bool(state and state.in_care()),
-                local_hour=local_now.hour,
-            ),
-            requested=body.persona,
-            seed=turn_id,
-            profile=profile,
-            policy_name=policy_name,
-        )
-    request = ReplyRequest(
-        persona=PERSONAS[ranking.chosen.id],
-        message=body.message,
-        analysis=analysis,
-        window=tuple(
-            ContextTurn(t.turn_index, t.message, t.reply, t.persona, t.tone, t.crisis)
-            for t in (state.window if state else ())
-        ),
-        summary=state.summary if state else SessionSummary(),
-        care=bool(state and state.in_care()),
+    profile = in_context(
+        profile,
+        (context.preferences or {}).get("ctx"),
+        context_keys(analysis.tone.label, analysis.intent.label),
     )
-    with phase("reply"):
-        if crisis:  # one calm, persona-independent answer; never a model's improvisation
-            again = bool(state and state.window and state.window[-1].crisis)
-            reply, generator_name = crisis_reply(analysis.safety.resources, again=again), "safety"
-            if sink:
-                sink.token(reply)
-        else:
-            reply, generator_name = _generate(request, generator, fallback, degraded, sink)
 
+    def answer(state: SessionState | None) -> tuple[Ranking, str, str]:
+        """The persona ranking, the reply and its generator, for the session as `state` holds it."""
+        with phase("rank"):
+            last = state.window[-1] if state and state.window else None
+            ranking = rank(
+                analysis=analysis,
+                convo=Conversation(
+                    current_persona=state.current_persona if state else None,
+                    previous_tone=last.tone if last else None,
+                    previous_intent=last.intent if last else None,
+                    care=crisis or bool(state and state.in_care()),
+                    local_hour=local_now.hour,
+                ),
+                requested=body.persona,
+                seed=turn_id,
+                profile=profile,
+                policy_name=policy_name,
+            )
+        request = ReplyRequest(
+            persona=PERSONAS[ranking.chosen.id],
+            message=body.message,
+            analysis=analysis,
+            window=tuple(
+                ContextTurn(t.turn_index, t.message, t.reply, t.persona, t.tone, t.crisis)
+                for t in (state.window if state else ())
+            ),
+            summary=state.summary if state else SessionSummary(),
+            care=bool(state and state.in_care()),
+        )
+        with phase("reply"):
+            if crisis:  # one calm, persona-independent answer; never a model's improvisation
+                again = bool(state and state.window and state.window[-1].crisis)
+                reply = crisis_reply(analysis.safety.resources, again=again)
+                if sink:
+                    sink.token(reply)
+                return ranking, reply, "safety"
+            return ranking, *_generate(request, generator, fallback, degraded, sink)
+
+    answered_for = state
+    ranking, reply, generator_name = answer(state)
     ttl = timedelta(hours=settings.session_ttl_hours)
 
     def build(read: TurnContext) -> TurnWrite:
+        nonlocal answered_for, ranking, reply, generator_name  # answered again if care began
         if (asked := erased_at(read.activity)) is not None and asked > now:
             # The user asked to have everything erased after sending this: it is not stored.
             raise Conflict(
@@ -290,6 +296,13 @@ def take_turn(
         if verdict.limited:  # turns of this user committed while this one was answered
             raise _LimitedAtCommit(read, activity, verdict)
         current = read.session
+        if _entered_care(answered_for, current) and not crisis:
+            # A crisis turn (from another device) committed while this one was answered: it is
+            # answered again, with care, as it would have been had it come a moment later.
+            if sink:
+                sink.reset()
+            answered_for = current
+            ranking, reply, generator_name = answer(current)
         if body.session_id:
             if current is None or not current.visible_to(uid, now):
                 raise NotFound(SESSION_GONE, code="session_not_found")
@@ -437,6 +450,11 @@ class _LimitedAtCommit(Exception):
     def __init__(self, read: TurnContext, activity: list, verdict: Verdict) -> None:
         super().__init__(verdict.reasons)
         self.read, self.activity, self.verdict = read, activity, verdict
+
+
+def _entered_care(answered_for: SessionState | None, now: SessionState | None) -> bool:
+    """The session is in care now, and was not when the reply was made."""
+    return bool(now and now.in_care()) and not (answered_for and answered_for.in_care())
 
 
 class ReplySink(Protocol):

@@ -1,0 +1,56 @@
+"""Two devices, one session: phone B's ordinary turn is answered while phone A's crisis turn
+commits. B's commit finds the session changed and is stored after A's, inside the care window,
+so it is answered again with care, as it would have been a moment later (the concurrency
+review: it was stored with the planning reply it had been given before A's crisis)."""
+
+from __future__ import annotations
+
+from common.analysis import with_model
+from tests.fakes.turns import MemoryStore, take_turn
+
+
+def analyze(text: str):
+    return with_model.analyze(text, model=None)
+
+
+class RacingStore(MemoryStore):
+    """Before the next commit, another turn runs and commits whole (that commit's read is
+    stale, and it reads again as the adapter does when its precondition fails)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.meanwhile = None
+
+    def commit_turn(self, *, session_id, build, context, **kw):
+        if self.meanwhile:
+            other, self.meanwhile = self.meanwhile, None
+            other()
+            context = self.read_turn_context(session_id=session_id)
+        return super().commit_turn(session_id=session_id, build=build, context=context, **kw)
+
+
+def test_a_turn_stored_after_a_crisis_from_another_device_is_answered_with_care() -> None:
+    store = RacingStore()
+    sid = take_turn(
+        uid="u1", message="I need help planning my study week", analyze=analyze, store=store
+    )["session_id"]
+    crisis = {}
+    store.meanwhile = lambda: crisis.update(
+        take_turn(
+            uid="u1", message="I want to kill myself", analyze=analyze, store=store, session_id=sid
+        )
+    )
+
+    later = take_turn(
+        uid="u1",
+        message="ok, what should I do first on monday?",
+        analyze=analyze,
+        store=store,
+        session_id=sid,
+    )
+
+    assert crisis["safety"]["crisis"] is True and crisis["turn_index"] == 1
+    assert later["turn_index"] == 2
+    assert later["persona"]["reasons"] == ["Staying gentle after what you shared earlier."]
+    stored = store.sessions[sid].window[-1]
+    assert stored.reply == later["reply"] and "holding up since earlier" in stored.reply
