@@ -16,23 +16,45 @@ def _resources() -> dict[str, tuple[str, ...]]:
     return {k.lower(): tuple(v) for k, v in raw.items() if not k.startswith("_")}
 
 
+UNDETERMINED = "und"  # BCP 47's tag for "a language was named, but not one we can read"
+
+
 def parse_locale(accept_language: str | None) -> str | None:
-    """The first language tag of an Accept-Language header ("en-GB,en;q=0.8" -> "en-GB")."""
-    if not accept_language:
+    """The first usable language tag of an Accept-Language header ("en-GB,en;q=0.8" ->
+    "en-GB"), also as apps write it ("en_GB", "en_GB.UTF-8"); None when there is no header, and
+    UNDETERMINED when there is one but no tag in it can be read ("*"): that user must not be
+    taken for one in the default locale."""
+    if not accept_language or not accept_language.strip():
         return None
-    tag = accept_language.split(",")[0].split(";")[0].strip()
-    return tag if 1 < len(tag) <= 35 and tag.replace("-", "").isalnum() else None
+    for item in accept_language.split(","):
+        tag = item.split(";")[0].strip().replace("_", "-").split(".")[0].split("@")[0]
+        if 1 < len(tag) <= 35 and tag.replace("-", "").isalnum():
+            return tag
+    return UNDETERMINED
+
+
+def _region(locale: str) -> str | None:
+    """The region subtag of a language tag: "en-Latn-GB" -> "gb", "es-419" -> "419"."""
+    for part in locale.lower().split("-")[1:]:
+        if len(part) == 1:  # an extension or private use ("-u-ca-gregory") follows
+            return None
+        if (len(part) == 2 and part.isalpha()) or (len(part) == 3 and part.isdigit()):
+            return part
+    return None
 
 
 def resources_for(locale: str | None, *, default_locale: str) -> tuple[str, ...]:
-    """The exact locale, then its language, then the global default; the default locale only
-    when the request names none (a user in Brazil or Mexico must not be given the US or Spain's
-    numbers)."""
+    """The exact locale; then another language's entry for the same country (a Spanish speaker
+    in the US is better served by 988 than by a line for Spanish speakers in general); then the
+    language; then the global default. The default locale only when the request names none (a
+    user in Brazil or Mexico must not be given the US or Spain's numbers)."""
     table = _resources()  # keyed in lowercase
-    named = (locale, locale.split("-")[0]) if locale else (default_locale,)
-    for candidate in (*named, "default"):
-        if candidate.lower() in table:
-            return table[candidate.lower()]
+    locale = (locale or default_locale).lower()
+    language, region = locale.split("-")[0], _region(locale)
+    same_country = sorted(k for k in table if region and _region(k) == region)
+    for candidate in (locale, f"{language}-{region}", *same_country, language):
+        if candidate in table:
+            return table[candidate]
     return table["default"]
 
 

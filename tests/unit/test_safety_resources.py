@@ -10,9 +10,15 @@ from common.safety import crisis_reply, parse_locale, resources_for
         ("de", "de"),
         (None, None),
         ("", None),
-        ("*", None),
-        ("x" * 100, None),
+        ("*", "und"),  # a header, but no language in it: not the default locale's
+        ("x" * 100, "und"),
         ("en-US;q=0.9", "en-US"),
+        # As apps write it (Flutter's localeName, Java's Locale.toString(), POSIX): the locale
+        # review found each gave US helplines.
+        ("en_GB", "en-GB"),
+        ("pt_BR.UTF-8", "pt-BR"),
+        ("*, en-GB", "en-GB"),
+        ("en-GB@euro", "en-GB"),
     ],
 )
 def test_parse_locale(header, locale):
@@ -32,8 +38,7 @@ def test_resources_by_locale_then_language_then_default():
         ("pt-BR", "988"),  # a named locale we have nothing for: not the default locale's (US)
         ("es-MX", "024"),  # Spain's line
         ("es-AR", "024"),
-        ("fr-CA", "3114"),  # France's
-        ("fr-BE", "3114"),
+        ("fr-BE", "3114"),  # France's
         ("de-AT", "0800 111 0"),  # Germany's
         ("de-CH", "0800 111 0"),
     ],
@@ -42,6 +47,26 @@ def test_no_user_is_given_another_countrys_helpline(locale, not_theirs):
     resources = resources_for(locale, default_locale="en-US")
     assert not any(not_theirs in r for r in resources)
     assert any("findahelpline" in r for r in resources)  # where to find their own
+
+
+@pytest.mark.parametrize(
+    ("locale", "line"),
+    [
+        ("es-US", "988"),  # the country's line, in another language, before a generic one
+        ("fr-CA", "988"),
+        ("hi-IN", "14416"),
+        ("cy-GB", "116 123"),
+        ("en-Latn-GB", "116 123"),  # a script subtag
+        ("en-US-u-ca-gregory", "988"),  # an extension
+    ],
+)
+def test_a_countrys_line_is_found_whatever_the_language_or_subtags(locale, line):
+    assert any(line in r for r in resources_for(locale, default_locale="en-US"))
+
+
+def test_a_header_with_no_readable_language_gets_the_global_default_not_the_default_locales():
+    resources = resources_for(parse_locale("*"), default_locale="en-US")
+    assert any("findahelpline" in r for r in resources) and not any("988" in r for r in resources)
 
 
 def test_the_crisis_reply_lists_every_resource_and_asks_about_safety():
