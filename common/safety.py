@@ -4,8 +4,11 @@ that does not depend on the persona (and never on a language model's improvisati
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
+
+from common.analysis.safety import normalise
 
 RESOURCES_FILE = Path(__file__).parent / "data" / "crisis_resources.json"
 
@@ -76,8 +79,25 @@ def crisis_reply(resources: tuple[str, ...], *, again: bool = False) -> str:
         "app.\n"
         f"{listed}\n"
         "If you can, reach out to someone you trust and let them know how you're feeling. "
-        "I'm here with you, and we can keep talking. Are you safe right now?"
+        f"I'm here with you, and we can keep talking. {SAFETY_QUESTION}"
     )
+
+
+SAFETY_QUESTION = "Are you safe right now?"
+# Whole answers to it that say no, or cannot say yes (normalised: lowercase, no apostrophes).
+_NOT_SAFE = re.compile(
+    r"(?:no+|nope|nah|no not really|not really|not at all|not (?:really |very )?safe|not sure|"
+    r"unsure|idk|i dont know|dont know|i dont think so|not right now|not now|never|hardly|"
+    r"(?:no )?(?:im|i am) not(?: safe| okay| ok| really| sure)?|(?:i )?dont feel safe)"
+)
+
+
+def answers_not_safe(previous_reply: str | None, message: str) -> bool:
+    """The message answers the crisis reply's "Are you safe right now?" with no (or "not
+    sure"): the user is still in crisis, however little the detectors make of a bare "no"."""
+    if not previous_reply or not previous_reply.rstrip().endswith(SAFETY_QUESTION):
+        return False
+    return bool(_NOT_SAFE.fullmatch(normalise(message).strip(" .!?")))
 
 
 CARE_CHECK_IN = (

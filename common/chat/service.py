@@ -41,7 +41,7 @@ from common.profile.updater import day_key, profile_from_doc
 from common.replies import ContextTurn, GenerationError, ReplyRequest, ResponseGenerator
 from common.replies.prompt import render_summary
 from common.routing.ensemble import Conversation, Ranking
-from common.safety import crisis_reply, resources_for
+from common.safety import answers_not_safe, crisis_reply, resources_for
 from common.sessions.state import SessionState, WindowTurn, append_turn, new_session
 from common.sessions.summary import SessionSummary
 from common.timing import phase
@@ -230,6 +230,15 @@ def take_turn(
     with phase("analyze"):  # what is left of it once the context is read
         analysis, degraded = analysis_done.result() if analysis_done else baseline(body.message)
     crisis = analysis.safety.crisis
+    if (
+        not crisis
+        and state
+        and state.window
+        and answers_not_safe(state.window[-1].reply, body.message)
+    ):
+        # "No" to the crisis reply's "Are you safe right now?": still a crisis.
+        crisis = True
+        analysis = replace(analysis, safety=replace(analysis.safety, crisis=True))
     if crisis:
         resources = resources_for(locale, default_locale=settings.safety_default_locale)
         analysis = replace(analysis, safety=replace(analysis.safety, resources=resources))

@@ -66,3 +66,22 @@ def test_care_checks_in_once_then_only_reminds():
     assert care[0].startswith(CARE_CHECK_IN) and CARE_REMINDER not in care[0]
     for later in care[1:]:
         assert CARE_CHECK_IN not in later and later.endswith(CARE_REMINDER)
+
+
+def test_no_to_are_you_safe_is_answered_as_a_crisis():
+    # The crisis reply asks "Are you safe right now?"; a bare "No" got an upbeat persona reply
+    # with no resources (the care review): no detector flags it without the question.
+    for answer in ("No", "not really", "idk", "No, I'm not"):
+        replies, _ = _conversation("i want to kill myself", answer)
+        first, second = replies
+        assert first["reply"].endswith("Are you safe right now?")
+        assert second["safety"]["crisis"] is True, answer
+        assert second["safety"]["resources"] == first["safety"]["resources"]
+        assert all(r in second["reply"] for r in first["safety"]["resources"])
+
+
+def test_yes_to_are_you_safe_and_no_to_other_questions_are_not_a_crisis():
+    replies, _ = _conversation("i want to kill myself", "yes, I'm at home with my sister")
+    assert replies[1]["safety"]["crisis"] is False
+    replies, _ = _conversation("should I take the job offer?", "no")
+    assert replies[1]["safety"]["crisis"] is False
