@@ -93,11 +93,14 @@ _TURNS = _Slots(float("inf"), TURNS_PER_USER)
 def _few_in_flight_per_user(
     take: Callable[..., tuple[dict, bool]],
 ) -> Callable[..., tuple[dict, bool]]:
-    """`take` refused with 429 while TURNS_PER_USER of the user's turns run on this instance."""
+    """`take` refused with 429 while TURNS_PER_USER of the user's turns run on this instance,
+    unless the crisis patterns flag the message: its reply is the fixed crisis message."""
 
     @functools.wraps(take)
     def capped(*, uid: str, **kw) -> tuple[dict, bool]:
         if not _TURNS.take(uid):
+            if assess_safety(kw["body"].message).crisis:
+                return take(uid=uid, **kw)
             log.warning("a user's turns in flight at their cap: this one is refused")
             raise RateLimited(
                 "Your earlier messages are still being answered; try again in a moment.",

@@ -218,8 +218,15 @@ def test_a_users_turns_past_the_in_flight_cap_are_refused_before_any_work():
         assert refused.value.retry_after == 1
         assert "one too many" not in analysed  # refused before the model was asked
         assert turn("u2", "should I take the offer?")["reply"]  # other users are not held up
+        # ...but never a message in crisis (the care review): it gets past the cap.
+        crisis: dict = {}
+        said = threading.Thread(target=lambda: crisis.update(turn("u1", "i want to kill myself")))
+        running.append(said)
+        said.start()
+        assert entered.acquire(timeout=WAIT)  # at its context read, past the cap
     finally:
         release.set()
         for t in running:
             t.join(WAIT)
+    assert crisis["safety"]["crisis"] is True
     assert turn("u1", "and now?")["reply"]  # the slots are given back
