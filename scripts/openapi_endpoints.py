@@ -410,7 +410,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Send a message: one turn of the conversation",
         "The persona that fits best answers; two alternatives are named. `client_turn_id` is the "
         "idempotency key: the same id with the same message returns the stored turn (`200`, "
-        '`Idempotent-Replayed: true`), with another message it is a `409`. With `"stream": '
+        "`Idempotent-Replayed: true`), with another message it is a `409`. A `session_id` that "
+        "has expired is a `404`, except for a message in crisis: it is answered in a new session "
+        '(the response\'s `session_id`). With `"stream": '
         'true` the answer is `text/event-stream`: `token` events (`{"text"}`) as the reply is '
         "written, possibly a `reset` event (discard the tokens so far), then one `final` event "
         "whose data is the full turn response; an `error` event (the error shape) ends a stream "

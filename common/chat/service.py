@@ -224,10 +224,14 @@ def take_turn(
     if verdict.limited:
         limit(context, activity, verdict)
 
-    state = context.session
-    if body.session_id and (state is None or not state.visible_to(uid, now)):
-        raise NotFound(SESSION_GONE, code="session_not_found")
-    session_id = body.session_id or uuid.uuid4().hex
+    state, continuing = context.session, body.session_id
+    if continuing and (state is None or not state.visible_to(uid, now)):
+        if not assess_safety(body.message).crisis:
+            raise NotFound(SESSION_GONE, code="session_not_found")
+        # Written into a session that has expired (an app resumed yesterday's): a user in crisis
+        # gets the resources in a new session, not a 404.
+        state, continuing = None, None
+    session_id = continuing or uuid.uuid4().hex
     turn_id = uuid.uuid4().hex
 
     with phase("analyze"):  # what is left of it once the context is read
@@ -315,7 +319,7 @@ def take_turn(
                 sink.reset()
             answered_for = current
             ranking, reply, generator_name = answer(current)
-        if body.session_id:
+        if continuing:
             if current is None or not current.visible_to(uid, now):
                 raise NotFound(SESSION_GONE, code="session_not_found")
             base = current
@@ -424,7 +428,7 @@ def take_turn(
                 key=key,
                 key_doc={"owner_uid": uid, "fingerprint": fingerprint},
                 session_id=session_id,
-                is_new=body.session_id is None,
+                is_new=continuing is None,
                 build=build,
                 context=context,
                 ukey=ukey,

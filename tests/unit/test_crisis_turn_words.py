@@ -5,11 +5,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from common.analysis.baseline import analyze_baseline
 from common.sessions.state import SessionState
 from tests.fakes import turns
 
 CRISIS = "I tried to overdose last night but it didn't work"
+
+
+def _baseline(text: str):
+    return analyze_baseline(text), []
 
 
 def _conversation(*messages: str) -> tuple[list[dict], SessionState]:
@@ -85,3 +91,22 @@ def test_yes_to_are_you_safe_and_no_to_other_questions_are_not_a_crisis():
     assert replies[1]["safety"]["crisis"] is False
     replies, _ = _conversation("should I take the job offer?", "no")
     assert replies[1]["safety"]["crisis"] is False
+
+
+def test_a_crisis_written_into_an_expired_session_is_answered_in_a_new_one():
+    # The app resumed yesterday's session: an ordinary message gets 404 session_not_found, a
+    # crisis the resources (the care review: it got the 404, and no resources).
+    from common.errors import NotFound
+
+    store = turns.MemoryStore()
+    old = turns.take_turn(uid="u1", message="rough day at work", analyze=_baseline, store=store)
+    later = turns.NOW + timedelta(hours=25)
+    sid = old["session_id"]
+    with pytest.raises(NotFound):
+        turns.take_turn(uid="u1", message="hi again", analyze=_baseline, store=store,
+                        session_id=sid, now=later)  # fmt: skip
+    crisis = turns.take_turn(uid="u1", message="i want to kill myself", analyze=_baseline,
+                             store=store, session_id=sid, now=later)  # fmt: skip
+    assert crisis["safety"]["crisis"] is True and crisis["safety"]["resources"]
+    assert crisis["session_id"] != sid and crisis["turn_index"] == 0
+    assert store.sessions[crisis["session_id"]].care_until is not None
