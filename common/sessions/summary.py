@@ -90,7 +90,9 @@ def fold_turn(
     )
 
 
-_WORD = re.compile(r"[a-z][a-z'-]{4,}")
+# Whole words in any alphabet ("compañía", not "compa"), at most 30 letters: a run of CJK text
+# with no spaces is a sentence, not a topic.
+_WORD = re.compile(r"(?<![\w'-])[^\W\d_][\w'-]{4,29}(?![\w'-])")
 _STOP = frozenset(
     [
         "about",

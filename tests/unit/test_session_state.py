@@ -117,6 +117,17 @@ def test_keywords_skip_filler():
     ]
 
 
+def test_keywords_are_whole_words_in_any_alphabet():
+    # The locale review: "mi compañía quebró" gave the topics "compa" and "quebr".
+    assert keywords("mi compañía quebró el pasado") == ["compañía", "quebró", "pasado"]
+    assert keywords("Prüfungsvorbereitung für Übersetzung") == [
+        "prüfungsvorbereitung",
+        "übersetzung",
+    ]
+    assert keywords("подготовка к экзамену") == ["подготовка", "экзамену"]
+    assert keywords("我今天工作很累而且老板一直在催我交报告我真的不知道该怎么办才好了") == []
+
+
 def test_the_stored_form_round_trips():
     from common.adapters.firestore_sessions import decode_session, encode_session
 
