@@ -98,6 +98,17 @@ def _submit_once(
     # on (each turn extends it), so the turn keeps its last rating too, and a rating after the
     # document expired still replaces the old one instead of counting again.
     existing = ctx.existing or turn.get("feedback")
+    if existing and existing.get("updated_at") and existing["updated_at"] > now:
+        # Rated meanwhile by a request that came later (another device): the later rating
+        # stands in Firestore, the profile and analytics alike, which order ratings by time.
+        return FeedbackOut(
+            turn_id=body.turn_id,
+            session_id=body.session_id,
+            rating=existing["rating"],
+            reward=existing["reward"],
+            created=False,
+            changed=False,
+        )
     out = FeedbackOut(
         turn_id=body.turn_id,
         session_id=body.session_id,
@@ -149,8 +160,10 @@ def _submit_once(
             # The kind of message rated, for preferences that depend on it.
             "tone": turn.get("tone"),
             "intent": turn.get("intent"),
-            # A crisis turn's reply is the safety message, written by no persona.
+            # A crisis turn's reply is the safety message, written by no persona; a turn in
+            # care ("care") was given the calm persona whatever the user prefers.
             "crisis": bool(turn.get("crisis")),
+            "persona_source": turn.get("persona_source"),
             "has_comment": bool(body.comment),
             # The A/B variant the rated turn was shown under (stored with the turn).
             "experiment": turn.get("experiment"),

@@ -120,8 +120,9 @@ def delta_for(event: Event) -> ProfileDelta | None:
         previous = None if previous is None else _reward(previous)
         keys = context_keys(d.get("tone"), d.get("intent"))
         # A rating of the crisis safety message (shown under the care persona, written by no
-        # persona) counts as a rating but says nothing about the persona.
-        about_persona = not d.get("crisis")
+        # persona) counts as a rating but says nothing about the persona; nor does one of a
+        # turn in care, whose persona was chosen for the crisis, not for fit (as retraining).
+        about_persona = not d.get("crisis") and d.get("persona_source") != "care"
         if previous is None:
             if about_persona:
                 _evidence(delta, persona, reward, EXPLICIT_WEIGHT, keys)

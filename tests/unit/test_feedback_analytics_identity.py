@@ -98,3 +98,24 @@ def test_a_rating_stored_before_its_identity_was_recorded_counts_as_keyed():
     del store.rating["keyed"]
     store.anonymized = True
     assert rate(store, published, "down").private
+
+
+def test_a_rating_sent_earlier_but_arriving_later_does_not_replace_a_later_one():
+    # Two phones rate one turn: B's "down" (sent later) commits first; A's "up", sent earlier,
+    # then finds it. The later request stands, as analytics orders ratings by time (the
+    # concurrency review: A's write replaced it in Firestore and the profile).
+    store, published = Store(), Published()
+    store.rating = {"rating": "down", "reward": 0.0, "comment": None, "keyed": True,
+                    "created_at": NOW, "updated_at": NOW + timedelta(seconds=2)}  # fmt: skip
+    body = FeedbackCreate(turn_id=TURN, session_id=SESSION, rating="up")
+    settings = Settings(ion_env="local")
+    out = submit_feedback(uid=UID, body=body, store=store, outbox=published,
+                          publisher=published, settings=settings, now=NOW)  # fmt: skip
+    assert (out.rating, out.changed, out.created) == ("down", False, False)
+    assert store.rating["rating"] == "down" and published.events == []
+
+
+def test_the_rating_event_says_how_the_rated_persona_was_chosen():
+    store, published = Store(), Published()
+    store.turn = {**store.turn, "persona_source": "care"}
+    assert rate(store, published, "down").data["persona_source"] == "care"

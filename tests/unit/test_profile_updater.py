@@ -63,6 +63,20 @@ def test_a_rating_of_the_crisis_safety_message_is_no_evidence_about_the_persona(
     assert first is not None and first.increments["feedback_count"] == 1
 
 
+def test_a_rating_of_a_turn_in_care_is_no_evidence_about_the_persona() -> None:
+    # After a crisis the calm persona answers whatever the user prefers (the care review: a
+    # thumbs-down there steered the user away from Lua once care ended).
+    for previous in (None, 1.0):
+        event = rating(0.0, previous)
+        care = Event(event.type, NOW, "k", "s1", {**event.data, "persona_source": "care"})
+        delta = delta_for(care)
+        assert delta is not None
+        assert not any(path.startswith(("stats.", "ctx.")) for path in delta.increments)
+    chosen = Event("feedback.submitted", NOW, "k", "s1",
+                   {**rating(0.0, None).data, "persona_source": "thompson"})  # fmt: skip
+    assert any(path.startswith("stats.") for path in delta_for(chosen).increments)
+
+
 def turn_after(previous: str, **data) -> Event:
     """A turn event of the same session, answered by `persona`, after a turn of `previous`."""
     data = {
