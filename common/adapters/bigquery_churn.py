@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from common.adapters.bigquery_calls import bounded_start, unavailable_errors
-from common.analytics.schema import DATASET
+from common.analytics.schema import DATASET, TABLE
 from common.errors import Unavailable
 from common.notifications.models import AtRisk
 
@@ -19,21 +20,29 @@ class BigQueryRiskReader:
     def __init__(self, client: Any, *, dataset: str = DATASET) -> None:
         self._client = client
         self._view = f"`{client.project}.{dataset}.churn_risk`"
+        self._events = f"`{client.project}.{dataset}.{TABLE}`"
 
-    def at_risk(self, *, min_risk: float, min_idle_days: float, limit: int) -> list[AtRisk]:
+    def at_risk(
+        self, *, min_risk: float, min_idle_days: float, limit: int, crisis_since: datetime
+    ) -> list[AtRisk]:
         from google.cloud import bigquery
 
-        # The view name comes from configuration; values are always parameters.
+        # The names come from configuration; values are always parameters.
         sql = (
-            f"SELECT user_key, risk, band, recency_days FROM {self._view}"  # noqa: S608
-            " WHERE risk >= @min_risk AND recency_days >= @min_idle_days"
-            " ORDER BY risk DESC LIMIT @limit"
+            "WITH crises AS (SELECT user_key, MAX(occurred_at) AS last_crisis_at"  # noqa: S608
+            f" FROM {self._events} WHERE type = 'safety.crisis_detected'"
+            " AND user_key IS NOT NULL AND occurred_at >= @crisis_since GROUP BY user_key)"
+            " SELECT r.user_key, r.risk, r.band, r.recency_days, c.last_crisis_at"
+            f" FROM {self._view} AS r LEFT JOIN crises AS c ON c.user_key = r.user_key"
+            " WHERE r.risk >= @min_risk AND r.recency_days >= @min_idle_days"
+            " ORDER BY r.risk DESC LIMIT @limit"
         )
         config = bigquery.QueryJobConfig(
             query_parameters=[
                 bigquery.ScalarQueryParameter("min_risk", "FLOAT64", min_risk),
                 bigquery.ScalarQueryParameter("min_idle_days", "FLOAT64", min_idle_days),
                 bigquery.ScalarQueryParameter("limit", "INT64", limit),
+                bigquery.ScalarQueryParameter("crisis_since", "TIMESTAMP", crisis_since),
             ]
         )
         try:
@@ -44,6 +53,7 @@ class BigQueryRiskReader:
                     risk=float(row["risk"]),
                     band=row["band"],
                     recency_days=float(row["recency_days"]),
+                    last_crisis_at=row["last_crisis_at"],
                 )
                 for row in job.result(timeout=QUERY_TIMEOUT)
             ]

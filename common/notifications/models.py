@@ -50,6 +50,7 @@ class AtRisk:
     risk: float
     band: str
     recency_days: float
+    last_crisis_at: datetime | None = None  # their latest crisis turn since `crisis_since`
 
 
 @dataclass

@@ -43,6 +43,7 @@ PAGE_SIZE = 300  # device documents per page
 MAX_PAGES = 200  # 60,000 devices per run; the next run goes on (complete: false)
 READ_BATCH = 100  # users whose documents are read in one round trip (3 documents each)
 MAX_AT_RISK = 100_000  # churn_risk rows read per run, riskiest first
+NO_NUDGE_AFTER_CRISIS = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,11 @@ class AudienceStore(Protocol):
 
 
 class RiskReader(Protocol):
-    def at_risk(self, *, min_risk: float, min_idle_days: float, limit: int) -> list[AtRisk]:
-        """churn_risk rows with risk >= min_risk and recency_days >= min_idle_days."""
+    def at_risk(
+        self, *, min_risk: float, min_idle_days: float, limit: int, crisis_since: datetime
+    ) -> list[AtRisk]:
+        """churn_risk rows with risk >= min_risk and recency_days >= min_idle_days, each with
+        the user's latest crisis turn since `crisis_since`."""
 
 
 Decide = Callable[[Recipient], tuple[Notification | None, str | None]]
@@ -182,14 +186,21 @@ def produce_reengagement_nudges(
     key = settings.analytics_hmac_key()
     cooldown = settings.reengagement_cooldown_days
     rows = risks.at_risk(
-        min_risk=settings.reengagement_min_risk, min_idle_days=MIN_IDLE_DAYS, limit=MAX_AT_RISK
+        min_risk=settings.reengagement_min_risk,
+        min_idle_days=MIN_IDLE_DAYS,
+        limit=MAX_AT_RISK,
+        crisis_since=now - NO_NUDGE_AFTER_CRISIS,
     )
-    at_risk = {row.user_key for row in rows}
+    # "Pick up where you left off" must not reach a user whose last conversations were a
+    # crisis: the nudge waits NO_NUDGE_AFTER_CRISIS after their latest crisis turn.
+    after_crisis = {row.user_key for row in rows if row.last_crisis_at is not None}
+    at_risk = {row.user_key for row in rows} - after_crisis
     report = ProducerReport(
         REENGAGEMENT,
         nudge_period(now, cooldown),
         extra={
             "at_risk": len(at_risk),
+            "after_crisis": len(after_crisis),
             "min_risk": settings.reengagement_min_risk,
             "cooldown_days": cooldown,
         },

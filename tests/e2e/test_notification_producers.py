@@ -10,6 +10,7 @@ import json
 import time
 import urllib.request
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -136,22 +137,28 @@ def _history(uid: str, *days_ago: float) -> list:
 
 
 def test_the_reengagement_nudge_goes_to_a_user_at_risk_once_per_cool_down(api, firestore_db):
-    risky, anonymous, recent = sign_up(), sign_up(), sign_up()
-    tokens = {user.uid: _device(api, user) for user in (risky, anonymous, recent)}
+    risky, anonymous, recent, troubled = sign_up(), sign_up(), sign_up(), sign_up()
+    tokens = {user.uid: _device(api, user) for user in (risky, anonymous, recent, troubled)}
     r = api.patch("/v2/profile", json={"anonymize_analytics": True}, headers=anonymous.headers)
     assert r.status_code == 200, r.text
     # Gone for 20 days after two visits: churn_risk scores that about 0.88, band high. The
     # anonymous user's rows are from before they chose to anonymise. The recent turn is low
-    # risk, and it is the view's clock (risk is measured as of the newest event).
+    # risk, and it is the view's clock (risk is measured as of the newest event). The troubled
+    # user is as much at risk, but their last conversation was a crisis: no "pick up where you
+    # left off" (the care review).
     ensure_warehouse()
+    crisis = _history(troubled.uid, 20)[0]
+    crisis = replace(crisis, type="safety.crisis_detected", event_id=str(uuid.uuid4()))
     insert(
         _history(risky.uid, 20, 25)
         + _history(anonymous.uid, 20, 25)
         + _history(recent.uid, 1 / 1440)
+        + _history(troubled.uid, 20, 25)
+        + [crisis]
     )
 
     report = _run("reengagement")
-    assert report["enqueued"] >= 1 and report["at_risk"] >= 2
+    assert report["enqueued"] >= 1 and report["at_risk"] >= 2 and report["after_crisis"] >= 1
     assert report["skipped"]["anonymised"] >= 1 and report["skipped"]["not_at_risk"] >= 1
 
     (message,) = _wait_for(lambda: _sent_to(tokens[risky.uid]), "the nudge on the phone")
@@ -161,6 +168,7 @@ def test_the_reengagement_nudge_goes_to_a_user_at_risk_once_per_cool_down(api, f
     assert notice["period"] == report["period"]
     assert notice["notification_id"] == message["data"]["notification_id"]
     assert _notices(firestore_db, anonymous.uid) == {} and _notices(firestore_db, recent.uid) == {}
+    assert _notices(firestore_db, troubled.uid) == {} and _sent_to(tokens[troubled.uid]) == []
 
     again = _run("reengagement")  # tomorrow's run, or a retry: within the cool-down
     assert again["skipped"]["cooling_down"] >= 1

@@ -1,12 +1,16 @@
 """The churn-risk reader: BigQuery unable to answer is a 503 the producer's run reports, its
 credentials failing to refresh included (google.auth's error is no API error)."""
 
+from datetime import UTC, datetime
+
 import pytest
 from google.api_core import exceptions
 from google.auth.exceptions import RefreshError
 
 from common.adapters.bigquery_churn import BigQueryRiskReader
 from common.errors import Unavailable
+
+SINCE = datetime(2026, 11, 6, tzinfo=UTC)
 
 
 class Client:
@@ -31,5 +35,7 @@ class Client:
 )
 def test_bigquery_unable_to_answer_is_unavailable(error):
     with pytest.raises(Unavailable) as raised:
-        BigQueryRiskReader(Client(error)).at_risk(min_risk=0.5, min_idle_days=3, limit=10)
+        BigQueryRiskReader(Client(error)).at_risk(
+            min_risk=0.5, min_idle_days=3, limit=10, crisis_since=SINCE
+        )
     assert raised.value.code == "analytics_unavailable"

@@ -419,7 +419,7 @@ class Risks:
         self.rows = rows
         self.asked: dict = {}
 
-    def at_risk(self, *, min_risk, min_idle_days, limit):
+    def at_risk(self, *, min_risk, min_idle_days, limit, crisis_since):
         self.asked = {"min_risk": min_risk, "min_idle_days": min_idle_days}
         return [r for r in self.rows if r.risk >= min_risk and r.recency_days >= min_idle_days]
 
