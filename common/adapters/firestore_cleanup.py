@@ -182,7 +182,10 @@ class FirestoreCleanupStore:
                 # was asked for) would teach the profile updater about the user being erased.
                 continue
             subject = user_key(state.owner_uid, key)
+            # Anonymous when the user anonymises now, or when some of the session's rows went
+            # out anonymous: its counts would link them to the keyed ones.
             anonymous = settings_of(users.get(state.owner_uid)).anonymize_analytics
+            anonymous = anonymous or state.anonymous
             user = None if anonymous else subject
             ended = session_ended_event(state, user_key=user, subject=subject, key=key, now=now)
             out.append((snap, ended))

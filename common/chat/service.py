@@ -165,14 +165,21 @@ def take_turn(
     profile = profile_from_doc(
         context.preferences, personalization=user_settings.personalization, now=now
     )
-    # Anonymised users' events carry no user key for analytics; the subject (a message
-    # attribute) still lets the profile updater learn for them.
-    analytics_key = None if user_settings.anonymize_analytics else ukey
 
-    def user_event(type_: str, session: str | None, data: dict) -> Event:
-        """One of this turn's events (an anonymised user's with anonymous session and turn ids:
-        common.events.keyless)."""
-        return keyless(Event(type_, now, analytics_key, session, data, subject=ukey), hmac_key)
+    def user_event(
+        type_: str,
+        session: str | None,
+        data: dict,
+        *,
+        anonymous: bool = user_settings.anonymize_analytics,
+        private: bool = False,
+    ) -> Event:
+        """One of this turn's events. Anonymous ones carry no user key for analytics, and
+        anonymous session and turn ids (common.events.keyless); the subject (a message
+        attribute) still lets the profile updater learn for them."""
+        key = None if anonymous else ukey
+        event = Event(type_, now, key, session, data, subject=ukey, private=private)
+        return keyless(event, hmac_key)
 
     # The A/B variant the user is in while an experiment runs: it names the ranking policy.
     assignment = assign_running(settings.experiments, ukey, now)
@@ -326,6 +333,11 @@ def take_turn(
         else:
             base = new_session(session_id=session_id, owner_uid=uid, now=now, ttl=ttl)
         index = base.turn_count
+        # Once a session's events went out anonymous, the rest do too. The first anonymous turn
+        # of a session that was keyed so far reaches the profile updater only: its row would
+        # link the two (turn_index, previous_persona, tone and intent match the keyed rows).
+        anonymous = user_settings.anonymize_analytics or base.anonymous
+        switched = anonymous and index > 0 and not base.anonymous
         response = turn_response(
             session_id=session_id,
             turn_id=turn_id,
@@ -357,8 +369,10 @@ def take_turn(
             crisis=crisis,
             care_turns=settings.care_turns_after_crisis,
         )
+        new_state = replace(new_state, anonymous=anonymous)
         turn_doc = {
             **turn.to_dict(),
+            "keyed": not anonymous,  # the identity its analytics rows went out under
             "session_id": session_id,
             "owner_uid": uid,
             "client_turn_id": body.client_turn_id,
@@ -371,8 +385,8 @@ def take_turn(
             **event_fields(assignment),  # feedback on this turn counts for the same variant
         }
 
-        def event(type_: str, data: dict) -> Event:
-            return user_event(type_, session_id, data)
+        def event(type_: str, data: dict, private: bool = False) -> Event:
+            return user_event(type_, session_id, data, anonymous=anonymous, private=private)
 
         events = [event("session.started", {"client": client})] if index == 0 else []
         previous = base.window[-1] if base.window else None
@@ -402,9 +416,9 @@ def take_turn(
             # What the policy saw, so another policy can be evaluated offline on these logs. Not
             # for an anonymised user: it changes a little with each turn, so it would link their
             # keyless rows to each other and to their earlier keyed ones.
-            "profile": profile.to_dict() if analytics_key else None,
+            "profile": None if anonymous else profile.to_dict(),
         }
-        events.append(event("chat.turn.completed", data))
+        events.append(event("chat.turn.completed", data, private=switched))
         if crisis:
             events.append(
                 event(

@@ -137,8 +137,13 @@ def _submit_once(
     # anonymous id when not. A rating changed after the user switched between the two would
     # land under the other id and count twice, and a withdrawal of the old row would link the
     # two ids. So such a rating reaches the profile updater only, and analytics keeps the one
-    # it has (`private`); a rating from before this field was stored counts as keyed.
-    keyed = not ctx.anonymized if existing is None else existing.get("keyed", True)
+    # it has (`private`); a rating from before this field was stored counts as keyed. A first
+    # rating goes under the identity its turn's row went out under (the turn's `keyed`), and
+    # is private when that is not the user's now: it would join nothing, and link the two.
+    if existing is not None:
+        keyed = existing.get("keyed", True)
+    else:
+        keyed = turn.get("keyed", not ctx.anonymized)
     private = keyed == ctx.anonymized  # the row analytics has is under the other identity
     doc["keyed"] = keyed
     hmac_key = settings.analytics_hmac_key()

@@ -65,6 +65,9 @@ class SessionState:
     current_persona: str | None = None
     persona_scores: dict[str, float] = field(default_factory=dict)
     care_until: int | None = None  # after a crisis, turns up to this index are taken with care
+    # Some of its events went to analytics without the user key (the user anonymises): all
+    # later ones do too, so that nothing links the session's keyed and anonymous rows.
+    anonymous: bool = False
 
     def in_care(self) -> bool:
         """Is the next turn one of those that follow a crisis closely?"""
@@ -90,6 +93,7 @@ class SessionState:
             "current_persona": self.current_persona,
             "persona_scores": self.persona_scores,
             "care_until": self.care_until,
+            "anonymous": self.anonymous,
         }
 
     @classmethod
@@ -106,6 +110,7 @@ class SessionState:
             current_persona=d.get("current_persona"),
             persona_scores=dict(d.get("persona_scores") or {}),
             care_until=d.get("care_until"),
+            anonymous=bool(d.get("anonymous", False)),
         )
 
 

@@ -150,9 +150,14 @@ def test_a_rating_changed_after_anonymising_is_counted_once(api, user, bq):
     wait_for(lambda: finals(first["turn_id"]) == {first["turn_id"]: 1.0}, "the keyed rating")
     api.patch("/v2/profile", json={"anonymize_analytics": True}, headers=user.headers)
     assert rate(first, "down") == 200  # changed under the other identity
-    assert rate(second, 4) == 201  # a first rating after anonymising: stored anonymously
+    # A first rating of a turn logged under the user key: to the profile updater only (its row
+    # would join no turn, and link the identities).
+    assert rate(second, 4) == 201
+    third = new_turn(api, user, "ok, I'll practise it tonight").json()  # anonymous throughout
+    assert rate(third, "up") == 201  # a first rating of an anonymous turn: stored anonymously
     ids = (first["turn_id"], anonymous_id(first["turn_id"], key))
-    anonymous_second = anonymous_id(second["turn_id"], key)
-    wait_for(lambda: anonymous_second in finals(anonymous_second), "the anonymous rating")
-    # Both ratings were pushed to the sink at once; the changed one left no row of its own.
+    anonymous_third = anonymous_id(third["turn_id"], key)
+    wait_for(lambda: anonymous_third in finals(anonymous_third), "the anonymous rating")
+    # All were pushed to the sink before the last; the other two left no row of their own.
     assert finals(*ids) == {first["turn_id"]: 1.0}
+    assert finals(second["turn_id"], anonymous_id(second["turn_id"], key)) == {}

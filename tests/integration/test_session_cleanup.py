@@ -6,6 +6,7 @@ the stack's own scheduled cleanup (which sees the default database) never races 
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -417,3 +418,29 @@ def test_a_session_of_a_user_being_erased_is_left_to_the_erasure(db, bq) -> None
     assert report.sessions_deleted == 2
     ended = sorted(d.to_dict()["session_id"] for d in db.collection("outbox").stream())
     assert ended == ["bob1", "bob2"]
+
+
+def test_a_session_that_went_out_anonymous_ends_anonymous(db, bq) -> None:
+    # Its user turned anonymise off before it expired: a keyed session.ended would carry the
+    # raw session id and counts matching its anonymous rows (the lifecycle review).
+    import json
+
+    from common.adapters.firestore_sessions import encode_session
+    from common.sessions.state import new_session
+
+    client, dataset = bq
+    db.document("users/cat").set({"user_key": "k-cat", "settings": {"anonymize_analytics": False}})
+    for sid, anonymous in (("cat-anon", True), ("cat-keyed", False)):
+        state = new_session(session_id=sid, owner_uid="cat", now=NOW - 2 * DAY, ttl=DAY)
+        db.document(f"sessions/{sid}").set(encode_session(replace(state, anonymous=anonymous)))
+
+    run_cleanup(
+        store=FirestoreCleanupStore(db),
+        analytics=BigQueryAnalyticsEraser(client, dataset=dataset),
+        now=NOW,
+    )
+
+    ended = [json.loads(d.to_dict()["envelope"]) for d in db.collection("outbox").stream()]
+    by_key = {e["user_key"] is None: e["session_id"] for e in ended}
+    assert by_key[False] == "cat-keyed"
+    assert by_key[True] not in ("cat-anon", "cat-keyed")  # its anonymous id
