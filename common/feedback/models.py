@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from common.chat.models import SessionId, StrictBody
 
@@ -17,6 +25,18 @@ class FeedbackCreate(StrictBody):
     session_id: SessionId
     rating: Rating
     comment: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+    @field_validator("rating", mode="wrap")
+    @classmethod
+    def _one_message(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """One message for both forms: the union's first error named only 'up' or 'down', so a
+        client sending 0 or 6 was told numbers are not accepted (the contract review)."""
+        try:
+            return handler(value)
+        except ValidationError:
+            raise PydanticCustomError(
+                "rating", "Input should be 'up', 'down' or a whole number from 1 to 5"
+            ) from None
 
 
 class FeedbackOut(BaseModel):

@@ -77,6 +77,19 @@ def test_invalid_turns_name_the_field(body, field):
     assert (e.status, e.field) == (400, field)
 
 
+@pytest.mark.parametrize("rating", [0, 6, 3.0, "3", "meh", True])
+def test_a_bad_rating_names_both_forms_a_rating_takes(rating):
+    # The union's first error said only "'up' or 'down'": a client sending 0 or 6 on the 1-5
+    # scale was told numbers are not accepted (the contract review).
+    from common.feedback.models import FeedbackCreate
+
+    body = {"turn_id": "a" * 32, "session_id": "5" * 32, "rating": rating}
+    with pytest.raises(ApiError) as refused:
+        parse(FeedbackCreate, body)
+    assert refused.value.field == "rating"
+    assert "'up', 'down' or a whole number from 1 to 5" in refused.value.message
+
+
 @pytest.mark.parametrize("key", ["client-turn-id", "x y", "2", ""])
 def test_an_unknown_key_is_named_whatever_it_looks_like(key):
     e = _error(parse, TurnCreate, {**BASE, key: "b"})
