@@ -221,7 +221,7 @@ OBFUSCATED = [
     "i wana die",
     "i want to unalive",
     "thinking about unaliving myself",
-    "i might unalive tonight",
+    "planning to unalive tonight",
     "sewerslide has been on my mind",
 ]
 
@@ -244,6 +244,10 @@ NOT_OBFUSCATED = [
     "email me@work.com, we spent $5 on the venue",
     "i want to unalive this bug",  # said of a thing or another person, not oneself
     "gonna unalive my alarm clock",
+    "this boss is so annoying i want to unalive it",  # gamer talk (the diff review)
+    "gonna unalive a zombie",
+    "i will unalive these bugs",
+    "the sewer slide at the waterpark",
     # Long messages whose other spellings change a word far from an idiom (the diff review:
     # scanning only the part around the change cut "not" off "not suicidal").
     "To be clear, I'm not suicidal, just exhausted. My manager keeps piling on tickets and the "
