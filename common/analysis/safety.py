@@ -191,5 +191,8 @@ def assess_safety(text: str) -> Safety:
     probability = round(min(1.0, max(0.0, 1.0 - miss)), 4)
     crisis = probability >= rules.threshold
     return Safety(
-        crisis=crisis, probability=probability, resources=rules.resources if crisis else ()
+        crisis=crisis,
+        probability=probability,
+        resources=rules.resources if crisis else (),
+        detected_by=("patterns",) if crisis else (),
     )

@@ -35,6 +35,8 @@ class Safety:
     crisis: bool
     probability: float
     resources: tuple[str, ...] = ()
+    # What said crisis: "model", "patterns", "safety_answer" (a no to "Are you safe right now?").
+    detected_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

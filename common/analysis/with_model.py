@@ -27,7 +27,7 @@ def analyze(text: str, *, model: PersonaModelClient | None) -> tuple[Analysis, l
         p = model.predict(text)
     except ModelUnavailable:
         return base, [MODEL_DOWN]
-    crisis = p.crisis_flag or base.safety.crisis
+    detected_by = (("model",) if p.crisis_flag else ()) + base.safety.detected_by
     probability = max(p.crisis_probability, base.safety.probability)
     return (
         replace(
@@ -36,7 +36,9 @@ def analyze(text: str, *, model: PersonaModelClient | None) -> tuple[Analysis, l
             pace=p.pace,
             intent=p.intent,
             persona=p.persona,
-            safety=Safety(crisis=crisis, probability=probability, resources=()),
+            safety=Safety(
+                crisis=bool(detected_by), probability=probability, detected_by=detected_by
+            ),
             source=p.model_version,
         ),
         [],

@@ -105,6 +105,9 @@ def crisis_event_data(response: dict, *, analysis: Analysis, locale: str | None)
         "turn_index": response["turn_index"],
         "probability": round(analysis.safety.probability, 4),
         "analysis_source": analysis.source,
+        # The model, the patterns, or both (analysis_source names the model when it answered,
+        # whichever of the two said crisis), or a no to "Are you safe right now?".
+        "detected_by": "+".join(analysis.safety.detected_by),
         "locale": locale,
         "resources_shown": len(analysis.safety.resources),
     }

@@ -144,7 +144,12 @@ def hand_built() -> list[Event]:
             D0 + minutes(5),
             b,
             "s2",
-            {"turn_id": "t3", "locale": "en-US", "analysis_source": "model"},
+            {
+                "turn_id": "t3",
+                "locale": "en-US",
+                "analysis_source": "model",
+                "detected_by": "patterns",
+            },
         ),
         feedback(b, "s2", D0 + minutes(6), turn_id="t3", persona="riri", rating=5, reward=1.0),
         turn(
@@ -288,6 +293,7 @@ def test_crisis_counts_and_service_health(bq, dataset):
         1,
         1,
     )
+    assert crisis["detected_by"] == "patterns"
     assert not {"message", "text", "reply"} & set(crisis)
     hour = D0.strftime("%Y-%m-%d %H:00:00+00")
     (health,) = rows(bq, dataset, "service_health_hourly", f"WHERE hour = TIMESTAMP '{hour}'")
