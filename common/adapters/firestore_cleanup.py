@@ -185,7 +185,7 @@ class FirestoreCleanupStore:
             # Anonymous when the user anonymises now, or when some of the session's rows went
             # out anonymous: its counts would link them to the keyed ones.
             anonymous = settings_of(users.get(state.owner_uid)).anonymize_analytics
-            anonymous = anonymous or state.anonymous
+            anonymous = anonymous or bool(state.anonymous)
             user = None if anonymous else subject
             ended = session_ended_event(state, user_key=user, subject=subject, key=key, now=now)
             out.append((snap, ended))
@@ -339,8 +339,14 @@ class FirestoreCleanupStore:
         )
         with storage_errors():
             return [
-                PendingErasure(s.id, s.get("requested_at"), s.update_time)
+                PendingErasure(
+                    s.id,
+                    s.get("requested_at"),
+                    s.update_time,
+                    doc.get("completed_at") if doc.get("firestore") == DONE else None,
+                )
                 for s in query.stream(**bounded())
+                for doc in (s.to_dict() or {},)
             ]
 
     def unfinished_erasures(self, *, limit: int) -> list[UnfinishedErasure]:

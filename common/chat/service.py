@@ -87,6 +87,9 @@ _SLOTS = _Slots(ANALYSES_MAX, ANALYSES_PER_USER)
 # makes two); a script sending 30 at once would otherwise have every one pass the limits, which
 # count only committed turns, and generate a reply before the commit refuses all but a few.
 TURNS_PER_USER = 3
+# How long a limited turn, or one to a session that is gone, waits for the model's reading to
+# know whether it is a crisis (the model client's own timeout is shorter).
+CRISIS_WAIT = 0.5
 _TURNS = _Slots(float("inf"), TURNS_PER_USER)
 
 
@@ -191,6 +194,20 @@ def take_turn(
         repeat_max=settings.anomaly_repeat_max,
     )
 
+    def said_in_crisis(session: SessionState | None) -> bool:
+        """Whether this turn will be answered as a crisis, asked before it is (of a limited
+        turn, or one to a session that is gone): the patterns, a no to "Are you safe right
+        now?", or the model's reading, waited for a moment (a hung one does not hold the turn)."""
+        last = session.window[-1] if session and session.window else None
+        if assess_safety(body.message).crisis or (
+            last is not None and answers_not_safe(last.reply, body.message)
+        ):
+            return True
+        try:
+            return bool(analysis_done and analysis_done.result(CRISIS_WAIT)[0].safety.crisis)
+        except TimeoutError:
+            return False
+
     def judge(read: TurnContext) -> tuple[list[tuple[datetime, str]], Verdict]:
         """This turn judged with the user's activity as `read` holds it. It runs again at the
         commit, whose precondition makes concurrent turns of the user count each other."""
@@ -201,11 +218,10 @@ def take_turn(
         verdict = check_activity(activity, local_now, profile.hourly, thresholds)
         if not verdict.limited:
             return activity, verdict
-        # No limit stands between a user in crisis and the resources: a message the patterns
-        # flag gets the fixed crisis reply however fast or often it comes (the anomaly is
-        # reported, not refused). Saying the same thing again is not bot-like in a session in
-        # care either. Asked only of a limited turn: the patterns cost a scan of the message.
-        if assess_safety(body.message).crisis:
+        # No limit stands between a user in crisis and the resources: a crisis gets the fixed
+        # crisis reply however fast or often it comes (the anomaly is reported, not refused).
+        # Saying the same thing again is not bot-like in a session in care either.
+        if said_in_crisis(read.session):
             return activity, Verdict(limited=False, retry_after=None, reasons=verdict.reasons)
         if "repeated_message" in verdict.reasons and read.session and read.session.in_care():
             verdict = check_activity(
@@ -233,7 +249,7 @@ def take_turn(
 
     state, continuing = context.session, body.session_id
     if continuing and (state is None or not state.visible_to(uid, now)):
-        if not assess_safety(body.message).crisis:
+        if not said_in_crisis(None):
             raise NotFound(SESSION_GONE, code="session_not_found")
         # Written into a session that has expired (an app resumed yesterday's): a user in crisis
         # gets the resources in a new session, not a 404.
@@ -252,7 +268,8 @@ def take_turn(
     ):
         # "No" to the crisis reply's "Are you safe right now?": still a crisis.
         crisis = True
-        analysis = replace(analysis, safety=replace(analysis.safety, crisis=True))
+        said = replace(analysis.safety, crisis=True, detected_by=("safety_answer",))
+        analysis = replace(analysis, safety=said)
     if crisis:
         resources = resources_for(locale, default_locale=settings.safety_default_locale)
         analysis = replace(analysis, safety=replace(analysis.safety, resources=resources))
@@ -336,8 +353,8 @@ def take_turn(
         # Once a session's events went out anonymous, the rest do too. The first anonymous turn
         # of a session that was keyed so far reaches the profile updater only: its row would
         # link the two (turn_index, previous_persona, tone and intent match the keyed rows).
-        anonymous = user_settings.anonymize_analytics or base.anonymous
-        switched = anonymous and index > 0 and not base.anonymous
+        anonymous = user_settings.anonymize_analytics or bool(base.anonymous)
+        switched = anonymous and index > 0 and base.anonymous is False  # not when unknown
         response = turn_response(
             session_id=session_id,
             turn_id=turn_id,

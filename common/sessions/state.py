@@ -66,8 +66,9 @@ class SessionState:
     persona_scores: dict[str, float] = field(default_factory=dict)
     care_until: int | None = None  # after a crisis, turns up to this index are taken with care
     # Some of its events went to analytics without the user key (the user anonymises): all
-    # later ones do too, so that nothing links the session's keyed and anonymous rows.
-    anonymous: bool = False
+    # later ones do too, so that nothing links the session's keyed and anonymous rows. None:
+    # stored before this was recorded (unknown).
+    anonymous: bool | None = False
 
     def in_care(self) -> bool:
         """Is the next turn one of those that follow a crisis closely?"""
@@ -110,7 +111,7 @@ class SessionState:
             current_persona=d.get("current_persona"),
             persona_scores=dict(d.get("persona_scores") or {}),
             care_until=d.get("care_until"),
-            anonymous=bool(d.get("anonymous", False)),
+            anonymous=d.get("anonymous"),
         )
 
 

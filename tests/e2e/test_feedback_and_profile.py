@@ -397,6 +397,9 @@ def test_a_crisis_message_past_the_burst_limit_gets_the_resources(api, user, eve
     crisis = new_turn(api, user, "i want to kill myself", session_id)
     assert crisis.status_code == 201, crisis.text
     assert crisis.json()["safety"]["crisis"] is True and crisis.json()["safety"]["resources"]
+    answer = new_turn(api, user, "no", session_id)  # to "Are you safe right now?" (diff review)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["safety"]["crisis"] is True
     assert new_turn(api, user, "hello?", session_id).status_code == 429
     got = events.pull(until=10, session_id=session_id)
     reported = [e["data"] for e in got if e["type"] == "anomaly.detected"]

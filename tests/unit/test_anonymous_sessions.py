@@ -95,3 +95,17 @@ def test_a_first_rating_of_a_turn_logged_under_the_other_identity_is_private():
                         publisher=publisher, settings=Settings(), now=turns.NOW)  # fmt: skip
         (event,) = publisher.events
         assert event.private is private and store.rating["keyed"] is False
+
+
+def test_a_session_stored_before_its_identity_was_recorded_is_not_taken_for_a_switch():
+    # The diff review: an always-anonymous user's first turn after the deploy went private.
+    from dataclasses import replace
+
+    store, publisher = Store(), turns.Publisher()
+    store.anonymize = True
+    sid = _turns(store, publisher, None, 1)
+    store.sessions[sid] = replace(store.sessions[sid], anonymous=None)  # an older document
+    _turns(store, publisher, sid, 1)
+    later = _turn_events(publisher)[-1]
+    assert later.user_key is None and not later.private
+    assert store.sessions[sid].anonymous is True

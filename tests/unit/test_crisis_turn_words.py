@@ -110,3 +110,38 @@ def test_a_crisis_written_into_an_expired_session_is_answered_in_a_new_one():
     assert crisis["safety"]["crisis"] is True and crisis["safety"]["resources"]
     assert crisis["session_id"] != sid and crisis["turn_index"] == 0
     assert store.sessions[crisis["session_id"]].care_until is not None
+
+
+def test_the_crisis_event_says_what_detected_it():
+    # analysis_source names the model whenever it answered: the patterns' catches, and a no
+    # to the safety question, were indistinguishable in the crisis view (the care review).
+    store, publisher = turns.MemoryStore(), turns.Publisher()
+    first = turns.take_turn(uid="u1", message="i want to kill myself", analyze=_baseline,
+                            store=store, publisher=publisher)  # fmt: skip
+    later = turns.NOW + timedelta(minutes=1)
+    turns.take_turn(uid="u1", message="no", analyze=_baseline, store=store, publisher=publisher,
+                    session_id=first["session_id"], now=later)  # fmt: skip
+    crises = [e.data["detected_by"] for e in publisher.events if e.type == "safety.crisis_detected"]
+    assert crises == ["patterns", "safety_answer"]
+
+
+def test_a_crisis_only_the_model_reads_in_an_expired_session_is_answered_too():
+    from dataclasses import replace
+
+    from common.analysis.types import Safety
+
+    said = "i have the pills in my hand and tonight is the night"
+
+    def model(text: str):  # the model flags it; the patterns do not
+        analysis = analyze_baseline(text)
+        if text == said:
+            flagged = Safety(crisis=True, probability=0.97, detected_by=("model",))
+            analysis = replace(analysis, safety=flagged)
+        return analysis, []
+
+    store = turns.MemoryStore()
+    sid = turns.take_turn(uid="u1", message="rough day", analyze=model, store=store)["session_id"]
+    later = turns.NOW + timedelta(hours=25)
+    crisis = turns.take_turn(uid="u1", message=said, analyze=model, store=store, session_id=sid,
+                             now=later)  # fmt: skip
+    assert crisis["safety"]["crisis"] is True and crisis["session_id"] != sid
