@@ -60,6 +60,13 @@ class PendingErasure:
     user_key: str
     requested_at: datetime
     version: Any = None  # the record as read (the adapter's token): recorded only if unchanged
+    firestore_done_at: datetime | None = None  # when the user's documents were all gone
+
+    def rows_until(self, now: datetime) -> datetime:
+        """The newest analytics rows to erase: everything up to when the user's documents were
+        gone (a rating that got in while they went is of the old account); after that the key's
+        rows are a returning user's. While that part runs, everything so far."""
+        return self.firestore_done_at or now
 
 
 @dataclass(frozen=True)
@@ -160,8 +167,8 @@ class AnalyticsRowsBuffered(AnalyticsUnavailable):
 
 class AnalyticsEraser(Protocol):
     def delete_user_rows(self, erasures: dict[str, datetime]) -> int:
-        """Delete the rows of these users (user key -> when they asked to be erased) from up
-        to when they asked; the number of rows deleted."""
+        """Delete the rows of these users up to a time each (user key -> the newest row's
+        time to erase, PendingErasure.rows_until); the number of rows deleted."""
 
     def delete_past_retention(
         self, *, now: datetime, keys_by_retention: dict[int, list[str]], default_days: int
@@ -422,6 +429,7 @@ def _erase_rows(
     chunk: list[PendingErasure],
     out: dict[str, Any],
     in_time: Callable[[], bool],
+    now: datetime,
 ) -> list[PendingErasure]:
     """Delete the analytics rows of these erasures; the ones whose rows are gone. BigQuery
     refuses a DML statement that would touch rows still in its streaming buffer (the last
@@ -429,7 +437,7 @@ def _erase_rows(
     is tried alone: one user who wrote a minute ago must not hold back the others' erasures."""
     try:
         out["erasure_rows_deleted"] += analytics.delete_user_rows(
-            {e.user_key: e.requested_at for e in chunk}
+            {e.user_key: e.rows_until(now) for e in chunk}
         )
         return chunk
     except AnalyticsUnavailable as e:
@@ -443,7 +451,7 @@ def _erase_rows(
             break
         try:
             out["erasure_rows_deleted"] += analytics.delete_user_rows(
-                {erasure.user_key: erasure.requested_at}
+                {erasure.user_key: erasure.rows_until(now)}
             )
         except AnalyticsRowsBuffered:
             continue  # this user's rows: their erasure waits for the next run
@@ -489,7 +497,7 @@ def _analytics(
             break
         chunk = pending[start : start + 100]
         try:
-            erased = _erase_rows(analytics, chunk, out, in_time)
+            erased = _erase_rows(analytics, chunk, out, in_time, now)
         except AnalyticsTableMissing:
             out["status"], erased = "table_missing", chunk
         settled = [e for e in erased if e.requested_at <= now - ERASURE_SETTLE]

@@ -69,9 +69,9 @@ class BigQueryAnalyticsEraser:
         return int(job.num_dml_affected_rows or 0)
 
     def delete_user_rows(self, erasures: dict[str, datetime]) -> int:
-        """Each user's rows from up to when they asked: a user who signs in again keeps the key,
-        and what they do from then on is not erased by the runs that finish the old request.
-        The constant bound lets BigQuery skip later partitions (and their streaming buffer)."""
+        """Each user's rows up to their time (PendingErasure.rows_until): a user who signs in
+        again keeps the key, and what they do from then on is not erased by the runs that
+        finish the old request. The constant bound lets BigQuery skip later partitions."""
         from google.cloud import bigquery
 
         if not erasures:
@@ -80,14 +80,14 @@ class BigQueryAnalyticsEraser:
             bigquery.StructQueryParameter(
                 None,
                 bigquery.ScalarQueryParameter("user_key", "STRING", key),
-                bigquery.ScalarQueryParameter("requested_at", "TIMESTAMP", when),
+                bigquery.ScalarQueryParameter("until", "TIMESTAMP", until),
             )
-            for key, when in erasures.items()
+            for key, until in erasures.items()
         ]
         return self._run(
             # The table name comes from configuration; values are always parameters.
             f"DELETE FROM {self._table} AS t WHERE t.user_key IN UNNEST(@keys)"  # noqa: S608
-            " AND t.occurred_at <= @latest AND t.occurred_at <= (SELECT MAX(e.requested_at)"
+            " AND t.occurred_at <= @latest AND t.occurred_at <= (SELECT MAX(e.until)"
             " FROM UNNEST(@erasures) AS e WHERE e.user_key = t.user_key)",
             [
                 bigquery.ArrayQueryParameter("keys", "STRING", list(erasures)),

@@ -118,8 +118,14 @@ def _seed_firestore(db) -> None:
         db.document(f"{collection}/expired").set({"expires_at": NOW - HOUR})
         db.document(f"{collection}/live").set({"expires_at": NOW + HOUR})
     # Erasures: one requested long enough ago to settle, one just now.
+    asked = NOW - ERASURE_SETTLE - HOUR  # and the user's documents were gone a minute later
     db.document("erasures/k-erased").set(
-        {"analytics": "pending", "firestore": "done", "requested_at": NOW - ERASURE_SETTLE - HOUR}
+        {
+            "analytics": "pending",
+            "firestore": "done",
+            "requested_at": asked,
+            "completed_at": asked + timedelta(minutes=1),
+        }
     )
     db.document("erasures/k-fresh").set(
         {"analytics": "pending", "firestore": "done", "requested_at": NOW - HOUR}

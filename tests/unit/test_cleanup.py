@@ -121,6 +121,7 @@ class Analytics:
         self.refused = refused  # for want of permission, run after run
         self.buffered = set(buffered)  # users whose recent rows are in the streaming buffer
         self.erased: list[str] = []
+        self.until: dict = {}  # user key -> the newest row's time to erase
         self.statements = 0
         self.retention_runs = 0
 
@@ -133,6 +134,7 @@ class Analytics:
         if self.buffered & set(user_keys):
             raise AnalyticsRowsBuffered("would affect rows in the streaming buffer")
         self.erased += user_keys
+        self.until.update(user_keys)
         return len(user_keys)
 
     def delete_past_retention(self, *, now, keys_by_retention, default_days):
@@ -153,6 +155,19 @@ def test_an_erasure_is_done_only_once_it_has_settled() -> None:
     assert store.done == ["old"] and sorted(store.runs) == ["fresh", "old"]
     assert report.analytics["erasures_completed"] == 1
     assert report.analytics["erasures_pending"] == 1
+
+
+def test_rows_are_erased_up_to_when_the_users_documents_were_gone() -> None:
+    # A rating that got in while the documents went is the old account's; rows after that are
+    # a returning user's, who keeps the key (the lifecycle and diff reviews).
+    asked = NOW - 2 * ERASURE_SETTLE
+    done = PendingErasure("done", asked, firestore_done_at=asked + timedelta(minutes=3))
+    running = PendingErasure("running", NOW - timedelta(minutes=5))
+    analytics = Analytics()
+
+    run_cleanup(store=Store(erasures=[done, running]), analytics=analytics, now=NOW)
+
+    assert analytics.until == {"done": asked + timedelta(minutes=3), "running": NOW}
 
 
 def test_a_refused_delete_leaves_the_erasure_pending_and_retention_still_runs() -> None:
