@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -90,9 +92,22 @@ def fold_turn(
     )
 
 
-# Whole words in any alphabet ("compañía", not "compa"), at most 30 letters: a run of CJK text
-# with no spaces is a sentence, not a topic.
-_WORD = re.compile(r"(?<![\w'-])[^\W\d_][\w'-]{4,29}(?![\w'-])")
+# Scripts written without spaces between words: a run of their letters is a sentence, not a topic.
+_NO_SPACES = ("CJK", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR", "TIBETAN")
+
+
+def _words(text: str) -> Iterator[str]:
+    """Whole words in any script: letters, marks (Devanagari's and Thai's vowel signs are
+    combining marks, which regular expressions' \\w leaves out) and digits, with ' and - inside."""
+    word: list[str] = []
+    for ch in f"{text} ":
+        if unicodedata.category(ch)[0] in "LMN" or (word and ch in "'-"):
+            word.append(ch)
+        elif word:
+            yield "".join(word)
+            word = []
+
+
 _STOP = frozenset(
     [
         "about",
@@ -177,8 +192,12 @@ _STOP = frozenset(
 def keywords(message: str, limit: int = 3) -> list[str]:
     """A few salient words of a message (the first long words that are not filler)."""
     found: list[str] = []
-    for word in _WORD.findall(message.lower()):
+    for word in _words(message.lower()):
         word = word.strip("'-")
+        if not (5 <= len(word) <= 30 and unicodedata.category(word[0]).startswith("L")):
+            continue
+        if unicodedata.name(word[0], "").startswith(_NO_SPACES):
+            continue
         if word not in _STOP and word not in found:
             found.append(word)
         if len(found) == limit:

@@ -126,6 +126,10 @@ def test_keywords_are_whole_words_in_any_alphabet():
     ]
     assert keywords("подготовка к экзамену") == ["подготовка", "экзамену"]
     assert keywords("我今天工作很累而且老板一直在催我交报告我真的不知道该怎么办才好了") == []
+    # Vowel signs are combining marks (the diff review: "असफलत", "องการสอบมาก")...
+    assert keywords("मेरी परीक्षा में असफलता") == ["परीक्षा", "असफलता"]
+    # ...and a script written without spaces has no words to take.
+    assert keywords("ฉันเครียดเรื่องการสอบมาก") == [] and keywords("我今天工作很累") == []
 
 
 def test_the_stored_form_round_trips():
