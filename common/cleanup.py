@@ -61,6 +61,7 @@ class PendingErasure:
     requested_at: datetime
     version: Any = None  # the record as read (the adapter's token): recorded only if unchanged
     firestore_done_at: datetime | None = None  # when the user's documents were all gone
+    # (erasures/{user_key}.documents_gone_at, by the server's clock)
 
     def rows_until(self, now: datetime) -> datetime:
         """The newest analytics rows to erase: everything up to when the user's documents were

@@ -11,7 +11,13 @@ from datetime import datetime
 from typing import Any
 
 from common.adapters.firestore_calls import READ_TIMEOUT, bounded, storage_errors
-from common.adapters.firestore_profiles import DONE, ERASURES, IN_PROGRESS, erase_user
+from common.adapters.firestore_profiles import (
+    DOCUMENTS_GONE_AT,
+    DONE,
+    ERASURES,
+    IN_PROGRESS,
+    erase_user,
+)
 from common.adapters.firestore_sessions import (
     ACTIVITY,
     OUTBOX,
@@ -343,7 +349,7 @@ class FirestoreCleanupStore:
                     s.id,
                     s.get("requested_at"),
                     s.update_time,
-                    doc.get("completed_at") if doc.get("firestore") == DONE else None,
+                    doc.get(DOCUMENTS_GONE_AT) if doc.get("firestore") == DONE else None,
                 )
                 for s in query.stream(**bounded())
                 for doc in (s.to_dict() or {},)

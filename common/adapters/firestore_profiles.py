@@ -37,6 +37,7 @@ BATCH = 400  # Firestore allows 500 writes per batch
 ERASURE_TOMBSTONE = timedelta(minutes=10)
 IN_PROGRESS = "in_progress"  # erasures/{user_key}.firestore until the user's documents are gone
 DONE = "done"  # erasures/{user_key}.firestore and .analytics once that part is finished
+DOCUMENTS_GONE_AT = "documents_gone_at"  # erasures/{user_key}: when the last batch committed
 
 
 def _plain(value: Any) -> Any:
@@ -180,7 +181,7 @@ def erase_user(
     session after its turns and users/{uid} after its devices, so none is left unreachable.
     Once `in_time()` says no, it stops after at least one batch and raises Unavailable (the
     cleanup job's time budget: a heavy user is finished over several runs)."""
-    from google.cloud.firestore import DELETE_FIELD
+    from google.cloud.firestore import DELETE_FIELD, SERVER_TIMESTAMP
     from google.cloud.firestore_v1.base_query import FieldFilter
 
     counts: dict[str, int] = {}
@@ -253,7 +254,11 @@ def erase_user(
         batch = db.batch()
         tombstone = {ERASURE_DONE: now, "expires_at": now + ERASURE_TOMBSTONE}
         batch.set(db.collection(ACTIVITY).document(uid), tombstone)
-        batch.update(erasure_ref, {"firestore": DONE, "completed_at": now, "uid": DELETE_FIELD})
+        done = {"firestore": DONE, "completed_at": now, "uid": DELETE_FIELD}
+        # When the documents were gone, by the server's clock (`now` is when this began): the
+        # analytics erasure deletes the user's rows up to then (PendingErasure.rows_until).
+        done[DOCUMENTS_GONE_AT] = SERVER_TIMESTAMP
+        batch.update(erasure_ref, done)
         batch.commit(**bounded())
     return counts
 

@@ -154,7 +154,9 @@ def test_a_user_with_more_documents_than_a_batch_is_erased_completely(db) -> Non
         "expires_at": NOW + ERASURE_TOMBSTONE,
     }
     assert left[walk]["cursor"] is None  # the walk starts over
-    assert left[f"erasures/{ukey}"] == {
+    record = left[f"erasures/{ukey}"]
+    assert record.pop("documents_gone_at") > NOW  # the server's clock at its last batch
+    assert record == {
         "requested_at": NOW,
         "analytics": "pending",
         "firestore": "done",
@@ -215,6 +217,12 @@ def test_turns_whose_session_is_already_gone_are_exported_and_erased(db) -> None
     counts = profiles.erase_user(uid=uid, ukey=ukey, now=NOW)
     assert (counts["sessions"], counts["turns"]) == (1, 4)
     assert _about(_documents(db), uid, ukey) == {f"erasures/{ukey}"}
+    # The analytics erasure deletes rows up to when the documents were gone, by the server's
+    # clock, not up to when the erasure began (a rating may get in meanwhile: the diff review).
+    record = db.document(f"erasures/{ukey}").get().to_dict()
+    assert record["requested_at"] == NOW and record["documents_gone_at"] > NOW
+    (pending,) = FirestoreCleanupStore(db).pending_erasures(limit=10)
+    assert pending.rows_until(NOW) == record["documents_gone_at"]
 
 
 def test_an_erasure_cut_off_after_its_first_batch_is_finished_by_the_cleanup_job(

@@ -124,7 +124,7 @@ def _seed_firestore(db) -> None:
             "analytics": "pending",
             "firestore": "done",
             "requested_at": asked,
-            "completed_at": asked + timedelta(minutes=1),
+            "documents_gone_at": asked + timedelta(minutes=1),
         }
     )
     db.document("erasures/k-fresh").set(
