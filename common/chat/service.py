@@ -41,7 +41,7 @@ from common.profile.updater import day_key, profile_from_doc
 from common.replies import ContextTurn, GenerationError, ReplyRequest, ResponseGenerator
 from common.replies.prompt import render_summary
 from common.routing.ensemble import Conversation, Ranking
-from common.safety import answers_not_safe, crisis_reply, resources_for
+from common.safety import answers_not_safe, crisis_reply, resources_for, says_not_safe
 from common.sessions.state import SessionState, WindowTurn, append_turn, new_session
 from common.sessions.summary import SessionSummary
 from common.timing import phase
@@ -87,9 +87,6 @@ _SLOTS = _Slots(ANALYSES_MAX, ANALYSES_PER_USER)
 # makes two); a script sending 30 at once would otherwise have every one pass the limits, which
 # count only committed turns, and generate a reply before the commit refuses all but a few.
 TURNS_PER_USER = 3
-# How long a limited turn, or one to a session that is gone, waits for the model's reading to
-# know whether it is a crisis (the model client's own timeout is shorter).
-CRISIS_WAIT = 0.5
 _TURNS = _Slots(float("inf"), TURNS_PER_USER)
 
 
@@ -97,12 +94,14 @@ def _few_in_flight_per_user(
     take: Callable[..., tuple[dict, bool]],
 ) -> Callable[..., tuple[dict, bool]]:
     """`take` refused with 429 while TURNS_PER_USER of the user's turns run on this instance,
-    unless the crisis patterns flag the message: its reply is the fixed crisis message."""
+    unless the crisis patterns flag the message or it may answer "Are you safe right now?"
+    with no: its reply is then the fixed crisis message."""
 
     @functools.wraps(take)
     def capped(*, uid: str, **kw) -> tuple[dict, bool]:
         if not _TURNS.take(uid):
-            if assess_safety(kw["body"].message).crisis:
+            message = kw["body"].message  # its session is not read yet: any short "no" passes
+            if assess_safety(message).crisis or says_not_safe(message):
                 return take(uid=uid, **kw)
             log.warning("a user's turns in flight at their cap: this one is refused")
             raise RateLimited(
@@ -204,7 +203,8 @@ def take_turn(
         ):
             return True
         try:
-            return bool(analysis_done and analysis_done.result(CRISIS_WAIT)[0].safety.crisis)
+            wait = 2 * settings.model_timeout_seconds + 0.2  # past the model client's own wait
+            return bool(analysis_done and analysis_done.result(wait)[0].safety.crisis)
         except TimeoutError:
             return False
 

@@ -222,6 +222,9 @@ OBFUSCATED = [
     "i want to unalive",
     "thinking about unaliving myself",
     "planning to unalive tonight",
+    "i will unalive",
+    "i want to unalive, i cant anymore",
+    "im going to unalive tomorrow",
     "sewerslide has been on my mind",
 ]
 
