@@ -92,20 +92,12 @@ _NOT_SAFE = re.compile(
 )
 
 
-def says_not_safe(message: str) -> bool:
-    """The whole message is an answer that says no to "Are you safe right now?", or cannot say
-    yes ("no", "not really", "idk")."""
-    return bool(_NOT_SAFE.fullmatch(normalise(message).strip(" .!?")))
-
-
 def answers_not_safe(previous_reply: str | None, message: str) -> bool:
     """The message answers the crisis reply's "Are you safe right now?" with no (or "not
     sure"): the user is still in crisis, however little the detectors make of a bare "no"."""
-    return (
-        bool(previous_reply)
-        and previous_reply.rstrip().endswith(SAFETY_QUESTION)
-        and (says_not_safe(message))
-    )
+    if not previous_reply or not previous_reply.rstrip().endswith(SAFETY_QUESTION):
+        return False
+    return bool(_NOT_SAFE.fullmatch(normalise(message).strip(" .!?")))
 
 
 CARE_CHECK_IN = (

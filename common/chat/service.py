@@ -41,7 +41,7 @@ from common.profile.updater import day_key, profile_from_doc
 from common.replies import ContextTurn, GenerationError, ReplyRequest, ResponseGenerator
 from common.replies.prompt import render_summary
 from common.routing.ensemble import Conversation, Ranking
-from common.safety import answers_not_safe, crisis_reply, resources_for, says_not_safe
+from common.safety import answers_not_safe, crisis_reply, resources_for
 from common.sessions.state import SessionState, WindowTurn, append_turn, new_session
 from common.sessions.summary import SessionSummary
 from common.timing import phase
@@ -94,14 +94,14 @@ def _few_in_flight_per_user(
     take: Callable[..., tuple[dict, bool]],
 ) -> Callable[..., tuple[dict, bool]]:
     """`take` refused with 429 while TURNS_PER_USER of the user's turns run on this instance,
-    unless the crisis patterns flag the message or it may answer "Are you safe right now?"
-    with no: its reply is then the fixed crisis message."""
+    unless the crisis patterns flag the message: its reply is then the fixed crisis message.
+    Not a bare "no" (its session is not read yet): 30 at once would each have a reply
+    generated, and a user who has read the crisis reply has no other turn in flight."""
 
     @functools.wraps(take)
     def capped(*, uid: str, **kw) -> tuple[dict, bool]:
         if not _TURNS.take(uid):
-            message = kw["body"].message  # its session is not read yet: any short "no" passes
-            if assess_safety(message).crisis or says_not_safe(message):
+            if assess_safety(kw["body"].message).crisis:
                 return take(uid=uid, **kw)
             log.warning("a user's turns in flight at their cap: this one is refused")
             raise RateLimited(
