@@ -220,10 +220,11 @@ ERRORS: dict[int, tuple[str, str, str]] = {  # status -> (description, example c
         "There is nothing at this path.",
     ),
     409: (
-        "Conflict with what is stored; also `erasure_in_progress` while the user's erasure runs "
-        "(a turn, a device registration or a settings change), with `Retry-After`.",
-        "client_turn_id_reused",
-        "This client_turn_id was already used for a different message.",
+        "Conflict with what is stored: `erasure_in_progress` while the user's erasure runs (a "
+        "turn, a device registration or a settings change), with `Retry-After`; also "
+        "`client_turn_id_reused` for a turn.",
+        "erasure_in_progress",
+        "Your data is being erased; try again in a moment.",
     ),
     413: ("The body is too large.", "payload_too_large", "The body is larger than 65536 bytes."),
     415: (
@@ -651,7 +652,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Reply(
                 200,
                 "A later rating of this turn: it replaces the stored one (`changed: true`), or "
-                "repeats it, comment and all, and nothing changes (`changed: false`).",
+                "repeats it, comment and all, and nothing changes (`changed: false`). A rating "
+                "sent before the stored one (from another device) does not replace it: the answer "
+                "carries the stored rating and reward, with `changed: false`.",
                 FeedbackOut,
                 {
                     "turn_id": EXAMPLE_TURN,

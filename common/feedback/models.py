@@ -45,4 +45,6 @@ class FeedbackOut(BaseModel):
     rating: str | int
     reward: float
     created: bool  # the first rating of this turn (a later one replaces it)
-    changed: bool  # false when this repeats the rating already stored
+    # false when this repeats the rating already stored, or was sent before it (then rating and
+    # reward are the stored ones)
+    changed: bool

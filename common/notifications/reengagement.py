@@ -8,7 +8,9 @@ MIN_IDLE_DAYS (a user who wrote yesterday is not nudged, whatever the score). Th
 by user_key; a key is matched to a user by deriving it from the uids of users with a device, so
 no uid ever goes to analytics. Never: users who anonymise analytics (their old rows may still
 score them), who turned notifications off, or who deleted their account; nor anyone nudged less
-than REENGAGEMENT_COOLDOWN_DAYS (default 14, the view's horizon) ago."""
+than REENGAGEMENT_COOLDOWN_DAYS (default 14, the view's horizon) ago; nor, within 30 days of
+their latest crisis turn, anyone "pick up where you left off" would point back at it
+(common.notifications.service.NO_NUDGE_AFTER_CRISIS: the producer leaves them out)."""
 
 from __future__ import annotations
 

@@ -58,8 +58,9 @@ def check(
     """Judge the turn at `now`. `activity` holds the user's recent (timestamp, message_hash)
     pairs including this turn; `hourly` their 24 turn counts by local hour. `now` must be in the
     user's timezone: its hour is the one compared with their history. `repeats_allowed`: the
-    same message again is not bot-like here (a user in crisis repeating "help", or answering
-    "no" each time they are asked whether they are safe); the burst limits still hold.
+    same message again is not bot-like here (a session in care: a user answering "no" each
+    time they are asked how they are); the burst limits still hold. The chat service does not
+    limit a turn that will be answered as a crisis at all.
 
     Retry-After is the time until another turn, even the same message again (a client
     retrying), would pass every limit when counted with the rest of `activity`: a limited turn

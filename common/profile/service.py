@@ -121,7 +121,8 @@ ANALYTICS_NOTE = (
     "Analytics events about your use of the app are kept in BigQuery under user_key, a "
     "pseudonymous key (a keyed hash of your user id), never under the user id itself; events "
     "from while anonymize_analytics was on carry no key, and only anonymous ids for your "
-    "sessions and turns. Erasing your profile erases the rows under this key."
+    "sessions and turns, and so do the later events of a conversation that began or went on "
+    "while it was on. Erasing your profile erases the rows under this key."
 )
 
 
