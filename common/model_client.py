@@ -154,6 +154,12 @@ class PredictionCache:
         }
 
 
+def longest_wait(timeout: float) -> float:
+    """How long a caller waits for one prediction, at most: twice the per-step timeout
+    (PersonaModelClient._call says why)."""
+    return 2 * timeout
+
+
 class PersonaModelClient:
     WORKERS = 16  # more than a function instance's concurrent requests
 
@@ -232,7 +238,7 @@ class PersonaModelClient:
         bound of one timeout sent 11 of 190 turns to the baseline at 10 conversations here,
         against 0 with per-step timeouts alone)."""
         self._client()  # made outside the deadline: loading CA certificates takes ~50 ms
-        return wait_at_most(self._workers(), 2 * self._timeout, self._post, payload)
+        return wait_at_most(self._workers(), longest_wait(self._timeout), self._post, payload)
 
     def _workers(self) -> ThreadPoolExecutor:
         with self._lock:

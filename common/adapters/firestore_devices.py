@@ -10,8 +10,7 @@ from typing import Any
 from common.adapters.firestore_calls import bounded, storage_errors, within_deadline
 from common.adapters.firestore_sessions import ACTIVITY, USERS
 from common.devices.models import device_id
-from common.errors import ErasureInProgress
-from common.profile.erasure import erasing
+from common.profile.erasure import refuse_while_erasing
 from common.push.models import Device
 
 DEVICES = "devices"
@@ -48,8 +47,7 @@ class FirestoreDeviceStore:
             # lists the devices, so one that began earlier refuses this registration, and one
             # that begins meanwhile waits for it (and lists this device) or makes it read again.
             snaps = {s.reference.path: s for s in tx.get_all([ref, activity_ref], **bounded())}
-            if erasing(snaps[activity_ref.path].to_dict()):
-                raise ErasureInProgress()
+            refuse_while_erasing(snaps[activity_ref.path].to_dict())
             snap = snaps[ref.path]
             old = snap.to_dict() if snap.exists else None
             doc = {

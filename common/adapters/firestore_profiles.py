@@ -22,9 +22,9 @@ from common.adapters.firestore_sessions import (
     FirestoreSessionStore,
     decode_session,
 )
-from common.errors import ErasureInProgress, Unavailable
+from common.errors import Unavailable
 from common.events import Event
-from common.profile.erasure import ERASING, ERASURE_DONE, erasing
+from common.profile.erasure import ERASING, ERASURE_DONE, refuse_while_erasing
 from common.profile.updater import stale_days
 
 APPLIED, DEVICES = "applied_events", "devices"
@@ -89,8 +89,7 @@ class FirestoreProfileStore:
             # The activity record, read in the transaction as a device registration does: while
             # the user's erasure runs, this write could land after it deleted users/{uid} and
             # bring the document back.
-            if erasing(activity_ref.get(transaction=tx).to_dict()):
-                raise ErasureInProgress()
+            refuse_while_erasing(activity_ref.get(transaction=tx, **bounded()).to_dict())
             tx.set(
                 user_ref, {"settings": settings, "updated_at": now, "user_key": ukey}, merge=True
             )
@@ -254,11 +253,15 @@ def erase_user(
         batch = db.batch()
         tombstone = {ERASURE_DONE: now, "expires_at": now + ERASURE_TOMBSTONE}
         batch.set(db.collection(ACTIVITY).document(uid), tombstone)
-        done = {"firestore": DONE, "completed_at": now, "uid": DELETE_FIELD}
-        # When the documents were gone, by the server's clock (`now` is when this began): the
-        # analytics erasure deletes the user's rows up to then (PendingErasure.rows_until).
-        done[DOCUMENTS_GONE_AT] = SERVER_TIMESTAMP
-        batch.update(erasure_ref, done)
+        finished = {
+            "firestore": DONE,
+            "completed_at": now,
+            "uid": DELETE_FIELD,
+            # When the documents were gone, by the server's clock (`now` is when this began):
+            # the analytics erasure deletes the user's rows up to then (rows_until).
+            DOCUMENTS_GONE_AT: SERVER_TIMESTAMP,
+        }
+        batch.update(erasure_ref, finished)
         batch.commit(**bounded())
     return counts
 

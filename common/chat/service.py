@@ -25,17 +25,17 @@ from common.chat.limits import activity_doc, message_hash, recent_activity
 from common.chat.models import SessionOut, TurnCreate, TurnOut, TurnPage
 from common.chat.records import crisis_event_data, turn_event_data, turn_response
 from common.config import Settings
-from common.errors import Conflict, ErasureInProgress, NotFound, RateLimited
+from common.errors import Conflict, NotFound, RateLimited
 from common.events import Event, EventPublisher, keyless, user_key
 from common.experiments import assign_running, event_fields
-from common.model_client import PersonaModelClient, normalise
+from common.model_client import PersonaModelClient, longest_wait, normalise
 from common.outbox import deliver_now
 from common.personalization.anomaly import Thresholds, Verdict
 from common.personalization.anomaly import check as check_activity
 from common.personalization.context import context_keys, in_context
 from common.personas import PERSONAS
 from common.ports import OutboxStore, SessionStore, TurnContext, TurnWrite
-from common.profile.erasure import erased_at, erasing
+from common.profile.erasure import erased_at, refuse_while_erasing
 from common.profile.service import settings_of
 from common.profile.updater import day_key, profile_from_doc
 from common.replies import ContextTurn, GenerationError, ReplyRequest, ResponseGenerator
@@ -161,7 +161,7 @@ def take_turn(
         context = store.read_turn_context(key=key, session_id=body.session_id, uid=uid, ukey=ukey)
     if context.keyed_turn is not None:
         return _replay(context.keyed_turn, fingerprint), True
-    _refuse_while_erasing(context)
+    refuse_while_erasing(context.activity)
     user_settings = settings_of(context.user)
     local_now = now.astimezone(ZoneInfo(user_settings.timezone))
     profile = profile_from_doc(
@@ -193,17 +193,24 @@ def take_turn(
         repeat_max=settings.anomaly_repeat_max,
     )
 
-    def said_in_crisis(session: SessionState | None) -> bool:
-        """Whether this turn will be answered as a crisis, asked before it is (of a limited
-        turn, or one to a session that is gone): the patterns, a no to "Are you safe right
-        now?", or the model's reading, waited for a moment (a hung one does not hold the turn)."""
+    # The crisis patterns' verdict on this message: asked at most once a turn (a scan of up to
+    # 4,000 characters), however many times the limits are judged.
+    patterns_say_crisis = functools.cache(lambda: assess_safety(body.message).crisis)
+
+    def answers_the_question(session: SessionState | None) -> bool:
+        """The message says no to the crisis reply's "Are you safe right now?"."""
         last = session.window[-1] if session and session.window else None
-        if assess_safety(body.message).crisis or (
-            last is not None and answers_not_safe(last.reply, body.message)
-        ):
+        return last is not None and answers_not_safe(last.reply, body.message)
+
+    def said_in_crisis(session: SessionState | None) -> bool:
+        """Whether this turn will be answered as a crisis, asked before its analysis is used
+        (a limited turn, at the start or at the commit, or one to a session that is gone): the
+        patterns, a no to "Are you safe right now?", or the model's reading, waited for a
+        moment (a hung one does not hold the turn)."""
+        if patterns_say_crisis() or answers_the_question(session):
             return True
         try:
-            wait = 2 * settings.model_timeout_seconds + 0.2  # past the model client's own wait
+            wait = longest_wait(settings.model_timeout_seconds) + 0.2  # past the client's own
             return bool(analysis_done and analysis_done.result(wait)[0].safety.crisis)
         except TimeoutError:
             return False
@@ -260,12 +267,7 @@ def take_turn(
     with phase("analyze"):  # what is left of it once the context is read
         analysis, degraded = analysis_done.result() if analysis_done else baseline(body.message)
     crisis = analysis.safety.crisis
-    if (
-        not crisis
-        and state
-        and state.window
-        and answers_not_safe(state.window[-1].reply, body.message)
-    ):
+    if not crisis and answers_the_question(state):
         # "No" to the crisis reply's "Are you safe right now?": still a crisis.
         crisis = True
         said = replace(analysis.safety, crisis=True, detected_by=("safety_answer",))
@@ -311,7 +313,7 @@ def take_turn(
         )
         with phase("reply"):
             if crisis:  # one calm, persona-independent answer; never a model's improvisation
-                again = bool(state and state.window and state.window[-1].crisis)
+                again = bool(last and last.crisis)
                 reply = crisis_reply(analysis.safety.resources, again=again)
                 if sink:
                     sink.token(reply)
@@ -331,7 +333,7 @@ def take_turn(
                 "kept. Send it again to start afresh.",
                 code="profile_erased",
             )
-        _refuse_while_erasing(read)
+        refuse_while_erasing(read.activity)
         activity, verdict = judged if read is context else judge(read)  # re-read: judge again
         if verdict.limited:  # turns of this user committed while this one was answered
             raise _LimitedAtCommit(read, activity, verdict)
@@ -543,13 +545,6 @@ def _generate(
             parts.append(chunk)
             sink.token(chunk)
         return "".join(parts), type(fallback).__name__
-
-
-def _refuse_while_erasing(read: TurnContext) -> None:
-    """The user's erasure is running (it marks the activity record first and, last, replaces
-    it with a tombstone): a turn stored now could be left behind by it."""
-    if erasing(read.activity):
-        raise ErasureInProgress()
 
 
 def _limit(

@@ -1,11 +1,14 @@
 """What an erasure of the user (DELETE /v2/profile) writes into their activity record, which
 every turn and device registration reads: its mark while it runs (with no expiry), then a
 tombstone of only when it was done and an expiry (common.adapters.firestore_profiles.erase_user).
-No imports but the standard library's: the functions that check it must not pay for more."""
+No imports but the standard library's and common.errors (which has none): the functions that
+check it must not pay for more."""
 
 from __future__ import annotations
 
 from datetime import datetime
+
+from common.errors import ErasureInProgress
 
 ERASING = "erased_at"
 ERASURE_DONE = "erasure_done_at"
@@ -14,6 +17,13 @@ ERASURE_DONE = "erasure_done_at"
 def erasing(activity: dict | None) -> bool:
     """The user's erasure is running: what is stored for them now could be left behind by it."""
     return (activity or {}).get(ERASING) is not None
+
+
+def refuse_while_erasing(activity: dict | None) -> None:
+    """A write about the user while their erasure runs could be left behind by it: 409
+    erasure_in_progress."""
+    if erasing(activity):
+        raise ErasureInProgress()
 
 
 def erased_at(activity: dict | None) -> datetime | None:
