@@ -46,6 +46,16 @@ def _region(locale: str) -> str | None:
     return None
 
 
+@cache
+def _by_region() -> dict[str, tuple[str, ...]]:
+    """The table's keys by their region subtag ("gb": ("en-gb",)), once."""
+    keys: dict[str, list[str]] = {}
+    for key in sorted(_resources()):
+        if region := _region(key):
+            keys.setdefault(region, []).append(key)
+    return {region: tuple(found) for region, found in keys.items()}
+
+
 def resources_for(locale: str | None, *, default_locale: str) -> tuple[str, ...]:
     """The exact locale; then another language's entry for the same country (a Spanish speaker
     in the US is better served by 988 than by a line for Spanish speakers in general); then the
@@ -54,7 +64,7 @@ def resources_for(locale: str | None, *, default_locale: str) -> tuple[str, ...]
     table = _resources()  # keyed in lowercase
     locale = (locale or default_locale).lower()
     language, region = locale.split("-")[0], _region(locale)
-    same_country = sorted(k for k in table if region and _region(k) == region)
+    same_country = _by_region().get(region, ()) if region else ()
     for candidate in (locale, f"{language}-{region}", *same_country, language):
         if candidate in table:
             return table[candidate]

@@ -22,6 +22,7 @@ from common.chat.models import (
     TurnResponse,
 )
 from common.devices.models import DeviceCreate, DeviceOut
+from common.errors import ErasureInProgress
 from common.feedback.models import FeedbackCreate, FeedbackOut
 from common.insights.metrics import COMPLETE_DAYS, MAX_DAYS, MAX_HOURLY_DAYS, METRICS
 from common.profile.models import ProfileOut, ProfilePatch
@@ -223,8 +224,8 @@ ERRORS: dict[int, tuple[str, str, str]] = {  # status -> (description, example c
         "Conflict with what is stored: `erasure_in_progress` while the user's erasure runs (a "
         "turn, a device registration or a settings change), with `Retry-After`; also "
         "`client_turn_id_reused` for a turn.",
-        "erasure_in_progress",
-        "Your data is being erased; try again in a moment.",
+        ErasureInProgress().code,
+        ErasureInProgress().message,
     ),
     413: ("The body is too large.", "payload_too_large", "The body is larger than 65536 bytes."),
     415: (

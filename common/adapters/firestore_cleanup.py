@@ -345,14 +345,14 @@ class FirestoreCleanupStore:
         )
         with storage_errors():
             return [
+                # documents_gone_at is written only with firestore: done (erase_user).
                 PendingErasure(
                     s.id,
                     s.get("requested_at"),
                     s.update_time,
-                    doc.get(DOCUMENTS_GONE_AT) if doc.get("firestore") == DONE else None,
+                    (s.to_dict() or {}).get(DOCUMENTS_GONE_AT),
                 )
                 for s in query.stream(**bounded())
-                for doc in (s.to_dict() or {},)
             ]
 
     def unfinished_erasures(self, *, limit: int) -> list[UnfinishedErasure]:

@@ -51,15 +51,18 @@ class FirestorePushStore:
     def _record(self, notification_id: str):
         return self._db.collection(PUSH_NOTIFICATIONS).document(_record_id(notification_id))
 
-    def _refuse_if_erased(self, tx: Any, note: Notification) -> None:
-        """In a transaction that writes about the user: an erasure asked for after the
-        notification was made, and begun since read_user, may have listed their documents
-        already, so this write could outlive it. Raised, the delivery is tried again, and then
-        read_user sees the erasure."""
-        activity = self._db.collection(ACTIVITY).document(note.uid).get(transaction=tx)
-        when = erased_at(activity.to_dict())
+    def _read_unless_erased(self, tx: Any, note: Notification, *refs: Any) -> list[Any]:
+        """In a transaction that writes about the user: the documents at `refs`, read with the
+        user's activity record in one call. An erasure asked for after the notification was
+        made, and begun since read_user, may have listed their documents already, so the write
+        could outlive it: ErasureInProgress, the delivery is tried again, and then read_user
+        sees the erasure."""
+        activity_ref = self._db.collection(ACTIVITY).document(note.uid)
+        snaps = {s.reference.path: s for s in tx.get_all([activity_ref, *refs], **bounded())}
+        when = erased_at(snaps[activity_ref.path].to_dict())
         if when is not None and when >= note.created_at:
             raise ErasureInProgress()
+        return [snaps[ref.path] for ref in refs]
 
     def _outbox(self, writer: Any, events: list[Event]) -> None:
         for event in events:
@@ -142,8 +145,8 @@ class FirestorePushStore:
 
         @firestore.transactional
         def run(tx: Any) -> bool:
-            self._refuse_if_erased(tx, note)  # the counter would bring users/{uid} back
-            rec, user = record.get(transaction=tx), user_ref.get(transaction=tx)
+            # The counter would bring an erased user's users/{uid} back.
+            rec, user = self._read_unless_erased(tx, note, record, user_ref)
             if (rec.to_dict() or {}).get("slot_day"):
                 return True  # counted in an earlier delivery
             counter = take_daily_slot((user.to_dict() or {}).get("push_daily"), day=day, cap=cap)
@@ -186,8 +189,8 @@ class FirestorePushStore:
 
         @firestore.transactional
         def run(tx: Any) -> bool:
-            self._refuse_if_erased(tx, note)  # the waiting copy holds the uid and the text
-            waiting = waiting_ref.get(transaction=tx)
+            # The waiting copy holds the uid and the text.
+            (waiting,) = self._read_unless_erased(tx, note, waiting_ref)
             doc = waiting.to_dict() if waiting.exists else None
             other = doc and doc["notification_id"] != note.notification_id
             if other and not replaces(note, doc["created_at"]):
