@@ -124,3 +124,17 @@ def events() -> Iterator[Subscription]:
 def new_turn(api: httpx.Client, user: User, message: str, session_id: str | None = None, **kw):
     body = {"session_id": session_id, "client_turn_id": uuid.uuid4().hex, "message": message, **kw}
     return api.post("/v2/chat/turns", json=body, headers=user.headers)
+
+
+def events_table(client, dataset: str) -> str:
+    """The analytics events table as production has it (schema, partitioning, clustering), in
+    `dataset`; its table id."""
+    from google.cloud import bigquery
+
+    from common.analytics.schema import CLUSTERING, PARTITION_FIELD, bigquery_schema
+
+    table = bigquery.Table(f"{client.project}.{dataset}.events", schema=bigquery_schema())
+    table.time_partitioning = bigquery.TimePartitioning(field=PARTITION_FIELD)
+    table.clustering_fields = list(CLUSTERING)
+    client.create_table(table)
+    return table.table_id

@@ -59,10 +59,15 @@ def rank(*, analysis, convo, requested, seed, **_) -> ensemble.Ranking:
     )
 
 
+def analyze_offline(text: str):
+    """The analysis with no model configured: the baseline alone, nothing degraded."""
+    return with_model.analyze(text, model=None)
+
+
 def read_without_model(text: str):
     """The chat wiring's baseline reader where a model endpoint is configured (as the fakes'
     `analyze` stands for one): past the analysis caps the turn says the model is missing."""
-    analysis, _ = with_model.analyze(text, model=None)
+    analysis, _ = analyze_offline(text)
     return analysis, [with_model.MODEL_DOWN]
 
 

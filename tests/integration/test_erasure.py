@@ -27,6 +27,7 @@ from common.cleanup import ERASURE_RESUME_AFTER, run_cleanup
 from common.config import get_settings
 from common.errors import Unavailable
 from scripts import stack
+from tests.stack_fixtures import events_table
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
@@ -270,23 +271,13 @@ def test_an_erasure_cut_off_after_its_first_batch_is_finished_by_the_cleanup_job
 def test_the_analytics_erasure_keeps_what_a_returning_user_did_after_asking(analytics) -> None:
     # The same uid signing in again has the same user key: the runs that finish the old
     # request (hourly, for a day) must not erase the new account's rows as well.
-    from google.cloud import bigquery
-
     client, dataset = analytics._client, analytics._table_id.split(".")[1]
-    table = f"{client.project}.{dataset}.events_erasure_test"
-    schema = [
-        bigquery.SchemaField(n, t)
-        for n, t in (("user_key", "STRING"), ("occurred_at", "TIMESTAMP"))
-    ]
-    client.create_table(bigquery.Table(table, schema=schema))
+    table = f"{client.project}.{dataset}.{events_table(client, dataset)}"
     rows = [(key, NOW + h * HOUR) for key in ("k-back", "k-gone", "k-other") for h in (-2, 1, 3)]
-    assert (
-        client.insert_rows_json(
-            table, [{"user_key": k, "occurred_at": t.isoformat()} for k, t in rows]
-        )
-        == []
-    )
-    eraser = BigQueryAnalyticsEraser(client, dataset=dataset, table="events_erasure_test")
+    events = [{"event_id": uuid.uuid4().hex, "type": "chat.turn.completed", "user_key": k,
+               "occurred_at": t.isoformat()} for k, t in rows]  # fmt: skip
+    assert client.insert_rows_json(table, events) == []
+    eraser = analytics
 
     deleted = eraser.delete_user_rows({"k-back": NOW, "k-gone": NOW + 4 * HOUR})
 

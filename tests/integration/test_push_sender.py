@@ -31,6 +31,7 @@ from common.profile.erasure import ERASING
 from common.push.models import Notification, notification_event
 from common.push.service import Outcome, deliver, release_due
 from tests.fakes.fcm_server import FakeFcmServer
+from tests.fakes.turns import Publisher
 from tests.stack_fixtures import Subscription
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -326,17 +327,6 @@ def test_the_daily_cap_counts_the_users_local_day(fcm, firestore_db, events):
     assert _deliver(_note(uid), now=next_day).status == "sent"
 
 
-class _Published:
-    """The real publisher, and a list of what went through it."""
-
-    def __init__(self, publisher) -> None:
-        self.publisher, self.events = publisher, []
-
-    def publish(self, events):
-        self.events += events
-        return self.publisher.publish(events)
-
-
 def _erase(uid: str, when: datetime) -> str:
     ukey = user_key(uid, get_settings().analytics_key.get_secret_value())
     clients.profile_store().erase_user(uid=uid, ukey=ukey, now=when)
@@ -350,7 +340,7 @@ def test_a_notification_made_before_the_users_erasure_is_not_sent_and_leaves_no_
     note = _note(uid)  # made at T0
     _erase(uid, T0 + timedelta(minutes=1))  # then the user deletes their account
     ports = _ports(None)
-    published = ports["publisher"] = _Published(ports["publisher"])
+    published = ports["publisher"] = Publisher()  # whatever it is given, kept
 
     outcome = deliver(note=note, now=T0 + timedelta(minutes=2), **ports)
 

@@ -14,9 +14,9 @@ import pytest
 from common import clients
 from common.adapters.bigquery_erasure import BigQueryAnalyticsEraser
 from common.adapters.firestore_cleanup import FirestoreCleanupStore
-from common.analytics.schema import CLUSTERING, PARTITION_FIELD, bigquery_schema
 from common.cleanup import ERASURE_SETTLE, EXPIRING_COLLECTIONS, run_cleanup
 from scripts import stack
+from tests.stack_fixtures import events_table
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
@@ -41,16 +41,6 @@ def bq():
     yield client, dataset
     client.delete_dataset(dataset, delete_contents=True, not_found_ok=True)
     del bigquery
-
-
-def _events_table(client, dataset: str) -> str:
-    from google.cloud import bigquery
-
-    table = bigquery.Table(f"{client.project}.{dataset}.events", schema=bigquery_schema())
-    table.time_partitioning = bigquery.TimePartitioning(field=PARTITION_FIELD)
-    table.clustering_fields = list(CLUSTERING)
-    client.create_table(table)
-    return table.table_id
 
 
 def _session(db, sid: str, owner: str, *, last: datetime, expires: datetime, turns: list) -> None:
@@ -168,7 +158,7 @@ def _rows(client, table_id: str) -> list[tuple]:
 def test_cleanup_deletes_expired_and_retained_data_and_a_second_run_nothing(db, bq) -> None:
     client, dataset = bq
     table_id = f"{client.project}.{dataset}.events"
-    _events_table(client, dataset)
+    events_table(client, dataset)
     _seed_firestore(db)
     _seed_events(client, table_id)
     store = FirestoreCleanupStore(db)

@@ -1,20 +1,18 @@
 """A user who turns anonymise on (or off) in the middle of a session: no analytics row links the
 session's keyed rows to its anonymous ones (the lifecycle review: the first anonymous turn's
 previous_persona, tone and intent matched the keyed session's last row, the session's end was
-keyed with counts matching the anonymous rows, and a first rating went out under the other
-identity)."""
+keyed with counts matching the anonymous rows; the ratings' side is in
+test_feedback_analytics_identity.py)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from common.analysis import with_model
-from common.config import Settings
 from common.events import Event
-from common.feedback.models import FeedbackCreate
-from common.feedback.service import FeedbackContext, submit_feedback
 from common.ports import TurnContext
 from tests.fakes import turns
+
+offline = turns.analyze_offline  # the baseline alone, no model
 
 
 class Store(turns.MemoryStore):
@@ -27,13 +25,9 @@ class Store(turns.MemoryStore):
         return TurnContext(keyed_turn=None, session=self.sessions.get(session_id), user=user)
 
 
-def analyze(text: str):
-    return with_model.analyze(text, model=None)
-
-
 def _turns(store: Store, publisher: turns.Publisher, session_id: str | None, n: int) -> str:
     for i in range(n):
-        r = turns.take_turn(uid="u1", message=f"how do I plan week {i}?", analyze=analyze,
+        r = turns.take_turn(uid="u1", message=f"how do I plan week {i}?", analyze=offline,
                             store=store, publisher=publisher, session_id=session_id,
                             now=turns.NOW + timedelta(minutes=len(publisher.events)))  # fmt: skip
         session_id = r["session_id"]
@@ -68,33 +62,6 @@ def test_a_session_anonymous_from_the_start_is_not_private():
     store.anonymize = True
     _turns(store, publisher, None, 2)
     assert all(e.user_key is None and not e.private for e in _turn_events(publisher))
-
-
-class Ratings:
-    def __init__(self, turn: dict, anonymized: bool) -> None:
-        self.turn, self.anonymized, self.rating = turn, anonymized, None
-
-    def read_feedback_context(self, **_) -> FeedbackContext:
-        from common.sessions.state import new_session
-
-        session = new_session(session_id="5" * 32, owner_uid="u1", now=turns.NOW,
-                              ttl=timedelta(days=1))  # fmt: skip
-        return FeedbackContext(turn=self.turn, session=session, existing=self.rating,
-                               anonymized=self.anonymized)  # fmt: skip
-
-    def write_feedback(self, *, doc, **_) -> None:
-        self.rating = doc
-
-
-def test_a_first_rating_of_a_turn_logged_under_the_other_identity_is_private():
-    turn = {"owner_uid": "u1", "turn_index": 3, "persona": "elro", "keyed": False}
-    for anonymized, private in ((False, True), (True, False)):
-        store, publisher = Ratings(turn, anonymized), turns.Publisher()
-        body = FeedbackCreate(turn_id="a" * 32, session_id="5" * 32, rating="up")
-        submit_feedback(uid="u1", body=body, store=store, outbox=turns.Outbox(),
-                        publisher=publisher, settings=Settings(), now=turns.NOW)  # fmt: skip
-        (event,) = publisher.events
-        assert event.private is private and store.rating["keyed"] is False
 
 
 def test_a_session_stored_before_its_identity_was_recorded_is_not_taken_for_a_switch():

@@ -5,12 +5,8 @@ review: it was stored with the planning reply it had been given before A's crisi
 
 from __future__ import annotations
 
-from common.analysis import with_model
 from tests.fakes.turns import MemoryStore, take_turn
-
-
-def analyze(text: str):
-    return with_model.analyze(text, model=None)
+from tests.fakes.turns import analyze_offline as offline
 
 
 class RacingStore(MemoryStore):
@@ -32,19 +28,23 @@ class RacingStore(MemoryStore):
 def test_a_turn_stored_after_a_crisis_from_another_device_is_answered_with_care() -> None:
     store = RacingStore()
     sid = take_turn(
-        uid="u1", message="I need help planning my study week", analyze=analyze, store=store
+        uid="u1", message="I need help planning my study week", analyze=offline, store=store
     )["session_id"]
     crisis = {}
     store.meanwhile = lambda: crisis.update(
         take_turn(
-            uid="u1", message="I want to kill myself", analyze=analyze, store=store, session_id=sid
+            uid="u1",
+            message="I want to kill myself",
+            analyze=offline,
+            store=store,
+            session_id=sid,
         )
     )
 
     later = take_turn(
         uid="u1",
         message="ok, what should I do first on monday?",
-        analyze=analyze,
+        analyze=offline,
         store=store,
         session_id=sid,
     )

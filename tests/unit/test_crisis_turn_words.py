@@ -13,9 +13,7 @@ from tests.fakes import turns
 
 CRISIS = "I tried to overdose last night but it didn't work"
 
-
-def _baseline(text: str):
-    return analyze_baseline(text), []
+offline = turns.analyze_offline  # the baseline alone, no model
 
 
 def _conversation(*messages: str) -> tuple[list[dict], SessionState]:
@@ -24,7 +22,7 @@ def _conversation(*messages: str) -> tuple[list[dict], SessionState]:
         response = turns.take_turn(
             uid="u1",
             message=message,
-            analyze=lambda text: (analyze_baseline(text), []),
+            analyze=offline,
             store=store,
             session_id=session_id,
             now=turns.NOW + timedelta(minutes=i),
@@ -99,13 +97,13 @@ def test_a_crisis_written_into_an_expired_session_is_answered_in_a_new_one():
     from common.errors import NotFound
 
     store = turns.MemoryStore()
-    old = turns.take_turn(uid="u1", message="rough day at work", analyze=_baseline, store=store)
+    old = turns.take_turn(uid="u1", message="rough day at work", analyze=offline, store=store)
     later = turns.NOW + timedelta(hours=25)
     sid = old["session_id"]
     with pytest.raises(NotFound):
-        turns.take_turn(uid="u1", message="hi again", analyze=_baseline, store=store,
+        turns.take_turn(uid="u1", message="hi again", analyze=offline, store=store,
                         session_id=sid, now=later)  # fmt: skip
-    crisis = turns.take_turn(uid="u1", message="i want to kill myself", analyze=_baseline,
+    crisis = turns.take_turn(uid="u1", message="i want to kill myself", analyze=offline,
                              store=store, session_id=sid, now=later)  # fmt: skip
     assert crisis["safety"]["crisis"] is True and crisis["safety"]["resources"]
     assert crisis["session_id"] != sid and crisis["turn_index"] == 0
@@ -116,10 +114,10 @@ def test_the_crisis_event_says_what_detected_it():
     # analysis_source names the model whenever it answered: the patterns' catches, and a no
     # to the safety question, were indistinguishable in the crisis view (the care review).
     store, publisher = turns.MemoryStore(), turns.Publisher()
-    first = turns.take_turn(uid="u1", message="i want to kill myself", analyze=_baseline,
+    first = turns.take_turn(uid="u1", message="i want to kill myself", analyze=offline,
                             store=store, publisher=publisher)  # fmt: skip
     later = turns.NOW + timedelta(minutes=1)
-    turns.take_turn(uid="u1", message="no", analyze=_baseline, store=store, publisher=publisher,
+    turns.take_turn(uid="u1", message="no", analyze=offline, store=store, publisher=publisher,
                     session_id=first["session_id"], now=later)  # fmt: skip
     crises = [e.data["detected_by"] for e in publisher.events if e.type == "safety.crisis_detected"]
     assert crises == ["patterns", "safety_answer"]

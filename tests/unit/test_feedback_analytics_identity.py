@@ -9,7 +9,7 @@ import pytest
 
 from common.config import Settings
 from common.events import Event
-from common.feedback.models import FeedbackCreate
+from common.feedback.models import FeedbackCreate, FeedbackOut
 from common.feedback.service import FeedbackContext, submit_feedback
 from common.sessions.state import new_session
 
@@ -48,9 +48,9 @@ class Published:
         pass
 
 
-def rate(store: Store, published: Published, rating) -> Event:
+def submit(store: Store, published: Published, rating) -> FeedbackOut:
     body = FeedbackCreate(turn_id=TURN, session_id=SESSION, rating=rating)
-    submit_feedback(
+    return submit_feedback(
         uid=UID,
         body=body,
         store=store,
@@ -59,6 +59,10 @@ def rate(store: Store, published: Published, rating) -> Event:
         settings=Settings(ion_env="local"),
         now=NOW,
     )
+
+
+def rate(store: Store, published: Published, rating) -> Event:
+    submit(store, published, rating)
     return published.events[-1]
 
 
@@ -107,10 +111,7 @@ def test_a_rating_sent_earlier_but_arriving_later_does_not_replace_a_later_one()
     store, published = Store(), Published()
     store.rating = {"rating": "down", "reward": 0.0, "comment": None, "keyed": True,
                     "created_at": NOW, "updated_at": NOW + timedelta(seconds=2)}  # fmt: skip
-    body = FeedbackCreate(turn_id=TURN, session_id=SESSION, rating="up")
-    settings = Settings(ion_env="local")
-    out = submit_feedback(uid=UID, body=body, store=store, outbox=published,
-                          publisher=published, settings=settings, now=NOW)  # fmt: skip
+    out = submit(store, published, "up")
     assert (out.rating, out.changed, out.created) == ("down", False, False)
     assert store.rating["rating"] == "down" and published.events == []
 
@@ -119,3 +120,12 @@ def test_the_rating_event_says_how_the_rated_persona_was_chosen():
     store, published = Store(), Published()
     store.turn = {**store.turn, "persona_source": "care"}
     assert rate(store, published, "down").data["persona_source"] == "care"
+
+
+@pytest.mark.parametrize(("anonymized", "private"), [(False, True), (True, False)])
+def test_a_first_rating_of_a_turn_logged_under_the_other_identity_is_private(anonymized, private):
+    # The lifecycle review: it went out with its raw ids and labels, linking the identities.
+    store, published = Store(), Published()
+    store.turn = {**store.turn, "keyed": False}  # logged while the user anonymised
+    store.anonymized = anonymized
+    assert rate(store, published, "up").private is private and store.rating["keyed"] is False
