@@ -101,20 +101,26 @@ def in_context(profile: Profile, counts: dict | None, keys: tuple[str, ...]) -> 
     """The profile as seen for one kind of message.
 
     counts[key][persona] = {"alpha": a, "beta": b} is the evidence gathered in each context
-    beyond the prior. Each explanation contributes its evidence about messages like this one
-    (the overall counts, or this message's bucket) in proportion to its weight from
-    explanation_weights(), on the uniform prior."""
+    beyond the prior. Each explanation judges the message on its own evidence about messages
+    like it (the overall counts, or this message's bucket), on the uniform prior. A persona's
+    mean is the average of the explanations' means, by their weights from
+    explanation_weights() (Bayesian model averaging); its strength, the weighted evidence.
+    Averaging the counts instead would let the explanation with the most evidence, always
+    "overall", outweigh a better-supported one: four thumbs-down for Riri when a user is low
+    counted for less than their twenty thumbs-up for Riri otherwise."""
     counts = counts or {}
     weights = explanation_weights(profile, counts, keys)
     bucket_of = {_kind(key): counts.get(key) or {} for key in keys}
     stats = {}
     for pid in PERSONA_IDS:
         overall = profile.stat(pid)
-        alpha = 1.0 + weights["overall"] * (overall.alpha - 1.0)
-        beta = 1.0 + weights["overall"] * (overall.beta - 1.0)
+        mean, strength = 0.0, 2.0
         for kind, w in weights.items():
-            if kind != "overall":
+            if kind == "overall":
+                a, b = overall.alpha - 1.0, overall.beta - 1.0
+            else:
                 a, b = stored_counts(bucket_of[kind].get(pid))
-                alpha, beta = alpha + w * a, beta + w * b
-        stats[pid] = PersonaStats(max(alpha, 1e-6), max(beta, 1e-6))
+            mean += w * (1 + a) / (2 + a + b)
+            strength += w * (a + b)
+        stats[pid] = PersonaStats(max(mean * strength, 1e-6), max((1 - mean) * strength, 1e-6))
     return replace(profile, stats=stats)

@@ -68,6 +68,49 @@ def test_a_tone_dependent_user_is_recognised_and_judged_by_tone() -> None:
     assert profile.stat("lua").mean == pytest.approx(0.5, abs=0.1)
 
 
+# The benchmark's by-tone user 15 before turn 26 (seed 7), as the profile updater stored it:
+# Riri rated up 19 times when they were upbeat or stuck, down 4 times out of 4 when they were
+# low (each reply they went on from also counts 0.2 up); Lua never shown.
+RIRI_FAN_WHEN_UPBEAT = {
+    "tone_up": {"elro": (0.2, 1), "riri": (8.6, 1)},
+    "tone_stuck": {"riri": (10.4, 0)},
+    "tone_low": {"riri": (1.8, 4), "nana": (0, 1), "elro": (0, 1)},
+    "intent_think": {"elro": (0.2, 2), "riri": (8.4, 0)},
+    "intent_fix": {"riri": (9.4, 2)},
+    "intent_share": {"riri": (3, 3), "nana": (0, 1)},
+    "both_up_think": {"elro": (0.2, 1), "riri": (7.2, 0)},
+    "both_up_fix": {"riri": (1.2, 0)},
+    "both_up_share": {"riri": (0.2, 1)},
+    "both_stuck_think": {"riri": (1.2, 0)},
+    "both_stuck_fix": {"riri": (6.8, 0)},
+    "both_stuck_share": {"riri": (2.4, 0)},
+    "both_low_think": {"elro": (0, 1)},
+    "both_low_fix": {"riri": (1.4, 2)},
+    "both_low_share": {"riri": (0.4, 2), "nana": (0, 1)},
+}
+
+
+def test_a_persona_rated_down_in_this_context_ranks_below_an_untried_one() -> None:
+    """Counts mixed by the explanations' weights gave Riri 0.54 on the user's next low message,
+    above Lua's 0.5 and beyond the exploration cap: Lua was never tried. Averaging each
+    explanation's judgement instead puts Riri below 0.5 there, and keeps it the one when they
+    are upbeat."""
+    counts = {
+        key: {p: {"alpha": a, "beta": b} for p, (a, b) in bucket.items()}
+        for key, bucket in RIRI_FAN_WHEN_UPBEAT.items()
+    }
+    stats = {
+        "riri": PersonaStats(21.8, 6),
+        "elro": PersonaStats(1.2, 3),
+        "nana": PersonaStats(1, 2),
+    }
+    profile = Profile(stats={**Profile().stats, **stats}, turns=25, feedback_count=25)
+    low = in_context(profile, counts, context_keys("anxious", "decision_making"))
+    assert low.stat("riri").mean < 0.48 < low.stat("lua").mean == pytest.approx(0.5)
+    upbeat = in_context(profile, counts, context_keys("calm", "learning"))
+    assert upbeat.stat("riri").mean > 0.8
+
+
 # Elro when thinking something through, otherwise Nana, whatever the tone.
 BY_INTENT = [
     ("anxious", "planning", "elro", 1.0),
