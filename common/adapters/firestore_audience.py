@@ -13,6 +13,7 @@ from common.adapters.firestore_calls import READ_TIMEOUT, storage_errors
 from common.adapters.firestore_devices import DEVICES
 from common.adapters.firestore_profiles import DONE, ERASURES, PRODUCER_CURSORS
 from common.adapters.firestore_sessions import (
+    ACTIVITY,
     OUTBOX,
     PREFERENCES,
     USERS,
@@ -72,6 +73,7 @@ class FirestoreAudienceStore:
                 self._db.collection(USERS).document(uid),
                 self._db.collection(PREFERENCES).document(ukey),
                 self._db.collection(ERASURES).document(ukey),
+                self._db.collection(ACTIVITY).document(uid),
             ]
         with storage_errors():
             snaps = {s.reference.path: s for s in self._db.get_all(refs, timeout=READ_TIMEOUT)}
@@ -82,7 +84,7 @@ class FirestoreAudienceStore:
 
         out = []
         for i, (uid, ukey) in enumerate(users):
-            user_ref, prefs_ref, erasure_ref = refs[3 * i : 3 * i + 3]
+            user_ref, prefs_ref, erasure_ref, activity_ref = refs[4 * i : 4 * i + 4]
             erasure = doc(erasure_ref) or {}
             out.append(
                 Recipient(
@@ -93,6 +95,7 @@ class FirestoreAudienceStore:
                     # Only while it runs: the record stays once both parts are done, and the
                     # account lives on, so a user who came back is notified like anyone.
                     erased=bool(erasure) and not _erasure_done(erasure),
+                    crisis_at=(doc(activity_ref) or {}).get("crisis_at"),
                 )
             )
         return out

@@ -12,6 +12,10 @@ from common.model_client import normalise
 # The longest window is an hour; a day after the last turn (or the end of a limit) the record
 # says nothing any check reads, so it expires (TTL in production, the cleanup job locally).
 EXPIRES_AFTER = timedelta(days=1)
+# The record also keeps the user's latest crisis turn this long (and lives until then): no
+# re-engagement nudge ("pick up where you left off") reaches them meanwhile. It is kept here,
+# not in analytics, where a crisis of a user who anonymises has no key to find it by.
+CRISIS_REMEMBERED = timedelta(days=30)
 
 
 def message_hash(text: str) -> str:
@@ -25,12 +29,28 @@ def recent_activity(doc: dict | None, tz: tzinfo) -> list[tuple[datetime, str]]:
     return [(datetime.fromisoformat(ts).astimezone(tz), h) for ts, h in json.loads(doc["recent"])]
 
 
-def activity_doc(activity: list[tuple[datetime, str]], *, limited_until: datetime | None) -> dict:
+def last_crisis(doc: dict | None, now: datetime) -> datetime | None:
+    """The user's latest crisis turn, as the record holds it, if within CRISIS_REMEMBERED of
+    `now` (an older one is forgotten at the record's next write)."""
+    at = (doc or {}).get("crisis_at")
+    return at if isinstance(at, datetime) and now - at < CRISIS_REMEMBERED else None
+
+
+def activity_doc(
+    activity: list[tuple[datetime, str]],
+    *,
+    limited_until: datetime | None,
+    crisis_at: datetime | None = None,
+) -> dict:
     kept = activity[-ACTIVITY_KEPT:]  # every anomaly limit is below it (common/config.py)
     recent = [[ts.isoformat(), h] for ts, h in kept]
     last = max([ts for ts, _ in kept] + ([limited_until] if limited_until else []))
+    expires_at = last + EXPIRES_AFTER
+    if crisis_at is not None:
+        expires_at = max(expires_at, crisis_at + CRISIS_REMEMBERED)
     return {
         "recent": json.dumps(recent, separators=(",", ":")),
         "limited_until": limited_until,
-        "expires_at": last + EXPIRES_AFTER,
+        "crisis_at": crisis_at,
+        "expires_at": expires_at,
     }

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from common.analysis.safety import assess_safety
 from common.analysis.types import Analysis
-from common.chat.limits import activity_doc, message_hash, recent_activity
+from common.chat.limits import activity_doc, last_crisis, message_hash, recent_activity
 from common.chat.models import SessionOut, TurnCreate, TurnOut, TurnPage
 from common.chat.records import crisis_event_data, turn_event_data, turn_response
 from common.config import Settings
@@ -452,7 +452,11 @@ def take_turn(
             state=new_state,
             turn_doc=turn_doc,
             events=events,
-            activity=activity_doc(activity, limited_until=None),
+            activity=activity_doc(
+                activity,
+                limited_until=None,
+                crisis_at=now if crisis else last_crisis(read.activity, now),
+            ),
         )
 
     with phase("commit"):
@@ -570,8 +574,10 @@ def _limit(
             "retry_after": verdict.retry_after,
         }
         event = user_event("anomaly.detected", session_id, data)
-        doc = activity_doc(activity, limited_until=until)
-        limit = {k: doc[k] for k in ("limited_until", "expires_at")}  # `recent` stays as stored
+        doc = activity_doc(
+            activity, limited_until=until, crisis_at=last_crisis(context.activity, now)
+        )
+        limit = {k: doc[k] for k in ("limited_until", "expires_at")}  # the rest stays as stored
         if store.record_anomaly(
             uid=uid, activity=limit, events=[event], version=context.activity_version
         ):

@@ -26,6 +26,7 @@ ANONYMISED = "anonymised"  # chose to anonymise analytics: never targeted from a
 INACTIVE = "inactive"  # no turn in the last 7 days
 ALREADY_ENQUEUED = "already_enqueued"  # this period's notification is on its way
 COOLING_DOWN = "cooling_down"  # nudged less than the cool-down ago
+AFTER_CRISIS = "after_crisis"  # a crisis turn less than NO_NUDGE_AFTER_CRISIS ago
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Recipient:
     user: dict | None = None  # users/{uid}: settings and the producers' notices
     preferences: dict | None = None  # preferences/{user_key}: the profile updater's counters
     erased: bool = False  # erasures/{user_key} exists and is not done yet
+    crisis_at: datetime | None = None  # their latest crisis turn, as activity/{uid} keeps it
 
     def notice(self, kind: str) -> dict[str, Any]:
         return ((self.user or {}).get(NOTICES) or {}).get(kind) or {}

@@ -9,14 +9,18 @@ by user_key; a key is matched to a user by deriving it from the uids of users wi
 no uid ever goes to analytics. Never: users who anonymise analytics (their old rows may still
 score them), who turned notifications off, or who deleted their account; nor anyone nudged less
 than REENGAGEMENT_COOLDOWN_DAYS (default 14, the view's horizon) ago; nor, within 30 days of
-their latest crisis turn, anyone "pick up where you left off" would point back at it
-(common.notifications.service.NO_NUDGE_AFTER_CRISIS: the producer leaves them out)."""
+their latest crisis turn, anyone "pick up where you left off" would point back at it: the
+producer leaves out those the churn view finds (common.notifications.service
+.NO_NUDGE_AFTER_CRISIS), and the user's activity record remembers every crisis turn that long,
+also those that went to analytics without a key (common.chat.limits.CRISIS_REMEMBERED)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from common.chat.limits import CRISIS_REMEMBERED
 from common.notifications.models import (
+    AFTER_CRISIS,
     ANONYMISED,
     COOLING_DOWN,
     ERASED,
@@ -72,6 +76,10 @@ def reengagement_nudge(
         return None, ANONYMISED
     if not settings.notifications:
         return None, NOTIFICATIONS_OFF
+    # "Pick up where you left off" must not point back at a crisis, even one that went to
+    # analytics anonymised (the producer also leaves out those the churn view can see).
+    if recipient.crisis_at is not None and now - recipient.crisis_at < CRISIS_REMEMBERED:
+        return None, AFTER_CRISIS
     last = recipient.notice(REENGAGEMENT).get("enqueued_at")
     # In UTC days: the daily runs start a few seconds apart, and to the second the nudge 14
     # days after one that began a little later would wait a 15th day.

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from common.chat.limits import CRISIS_REMEMBERED
 from common.config import Settings
 from common.events import Event, EventPublisher, user_key
 from common.notifications.models import (
@@ -41,9 +42,9 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 300  # device documents per page
 MAX_PAGES = 200  # 60,000 devices per run; the next run goes on (complete: false)
-READ_BATCH = 100  # users whose documents are read in one round trip (3 documents each)
+READ_BATCH = 100  # users whose documents are read in one round trip (4 documents each)
 MAX_AT_RISK = 100_000  # churn_risk rows read per run, riskiest first
-NO_NUDGE_AFTER_CRISIS = timedelta(days=30)
+NO_NUDGE_AFTER_CRISIS = CRISIS_REMEMBERED
 
 
 @dataclass(frozen=True)

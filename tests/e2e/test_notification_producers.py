@@ -137,9 +137,17 @@ def _history(uid: str, *days_ago: float) -> list:
 
 
 def test_the_reengagement_nudge_goes_to_a_user_at_risk_once_per_cool_down(api, firestore_db):
-    risky, anonymous, recent, troubled = sign_up(), sign_up(), sign_up(), sign_up()
-    tokens = {user.uid: _device(api, user) for user in (risky, anonymous, recent, troubled)}
-    r = api.patch("/v2/profile", json={"anonymize_analytics": True}, headers=anonymous.headers)
+    risky, anonymous, recent, troubled, unseen = (sign_up() for _ in range(5))
+    users = (risky, anonymous, recent, troubled, unseen)
+    tokens = {user.uid: _device(api, user) for user in users}
+    for user in (anonymous, unseen):
+        r = api.patch("/v2/profile", json={"anonymize_analytics": True}, headers=user.headers)
+        assert r.status_code == 200, r.text
+    # A crisis analytics cannot see: said while anonymising, which the user then turned off.
+    turn = {"client_turn_id": uuid.uuid4().hex, "message": "i want to kill myself"}
+    r = api.post("/v2/chat/turns", json=turn, headers=unseen.headers)
+    assert r.status_code == 201 and r.json()["safety"]["crisis"], r.text
+    r = api.patch("/v2/profile", json={"anonymize_analytics": False}, headers=unseen.headers)
     assert r.status_code == 200, r.text
     # Gone for 20 days after two visits: churn_risk scores that about 0.88, band high. The
     # anonymous user's rows are from before they chose to anonymise. The recent turn is low
@@ -155,11 +163,13 @@ def test_the_reengagement_nudge_goes_to_a_user_at_risk_once_per_cool_down(api, f
         + _history(recent.uid, 1 / 1440)
         + _history(troubled.uid, 20, 25)
         + [crisis]
+        + _history(unseen.uid, 20, 25)
     )
 
     report = _run("reengagement")
     assert report["enqueued"] >= 1 and report["at_risk"] >= 2 and report["after_crisis"] >= 1
     assert report["skipped"]["anonymised"] >= 1 and report["skipped"]["not_at_risk"] >= 1
+    assert report["skipped"]["after_crisis"] >= 1  # the unseen crisis, from Firestore
 
     (message,) = _wait_for(lambda: _sent_to(tokens[risky.uid]), "the nudge on the phone")
     assert message["notification"]["title"] == "Your mentors are here when you're ready"
@@ -168,7 +178,8 @@ def test_the_reengagement_nudge_goes_to_a_user_at_risk_once_per_cool_down(api, f
     assert notice["period"] == report["period"]
     assert notice["notification_id"] == message["data"]["notification_id"]
     assert _notices(firestore_db, anonymous.uid) == {} and _notices(firestore_db, recent.uid) == {}
-    assert _notices(firestore_db, troubled.uid) == {} and _sent_to(tokens[troubled.uid]) == []
+    for user in (troubled, unseen):
+        assert _notices(firestore_db, user.uid) == {} and _sent_to(tokens[user.uid]) == []
 
     again = _run("reengagement")  # tomorrow's run, or a retry: within the cool-down
     assert again["skipped"]["cooling_down"] >= 1

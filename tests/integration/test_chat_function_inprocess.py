@@ -13,6 +13,7 @@ from functions_framework import create_app
 
 from common import clients
 from common.adapters.firestore_profiles import erase_user
+from common.chat.limits import CRISIS_REMEMBERED
 from common.config import get_settings
 from common.errors import Unavailable
 from common.events import user_key
@@ -77,6 +78,20 @@ def test_a_crisis_gets_the_fixed_safety_reply_and_gemini_is_not_asked(gemini_cha
     assert final["safety"]["crisis"] is True
     assert final["reply"] == reply  # never a model's improvisation
     assert len(server.requests) == asked
+
+
+def test_the_activity_record_remembers_a_crisis_for_30_days(gemini_chat, user):
+    """So that no "pick up where you left off" nudge reaches the user meanwhile, also when
+    their crisis went to analytics without a key (common.notifications.reengagement)."""
+    client, _ = gemini_chat
+    first = _turn(client, user, "I'm going to kill myself")
+    assert first.status_code == 201 and first.json["safety"]["crisis"], first.get_data(as_text=True)
+    record = clients.firestore_client().collection("activity").document(user.uid)
+    stored = record.get().to_dict()
+    assert stored["expires_at"] == stored["crisis_at"] + CRISIS_REMEMBERED
+    later = _turn(client, user, "thanks, that helps a bit", first.json["session_id"])
+    assert later.status_code == 201 and not later.json["safety"]["crisis"]
+    assert record.get().to_dict()["crisis_at"] == stored["crisis_at"]  # an ordinary turn keeps it
 
 
 @pytest.mark.parametrize("mode", ["error_500", "error_429", "hang", "empty"])

@@ -192,3 +192,16 @@ def test_every_limit_allowed_can_trip_on_the_activity_record_as_stored():
     assert check(read, NOW, DAYTIME, hour).reasons == ()
     judged = [*read, (NOW, "now")]
     assert check(judged, NOW, DAYTIME, hour).reasons == ("burst_hour",)
+
+
+def test_the_activity_record_keeps_a_crisis_for_30_days_and_then_forgets_it():
+    from common.chat.limits import CRISIS_REMEMBERED, EXPIRES_AFTER, activity_doc, last_crisis
+
+    turn = [(NOW, "h")]
+    plain = activity_doc(turn, limited_until=None)
+    assert plain["crisis_at"] is None and plain["expires_at"] == NOW + EXPIRES_AFTER
+    after = activity_doc(turn, limited_until=None, crisis_at=NOW)
+    assert after["crisis_at"] == NOW and after["expires_at"] == NOW + CRISIS_REMEMBERED
+    assert last_crisis(after, NOW + timedelta(days=29)) == NOW
+    assert last_crisis(after, NOW + CRISIS_REMEMBERED) is None  # forgotten at the next write
+    assert last_crisis(None, NOW) is None and last_crisis({"crisis_at": None}, NOW) is None

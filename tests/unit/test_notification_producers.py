@@ -11,6 +11,7 @@ import pytest
 from common.config import Settings
 from common.events import Event, PublishError, user_key
 from common.notifications.models import (
+    AFTER_CRISIS,
     ALREADY_ENQUEUED,
     ANONYMISED,
     COOLING_DOWN,
@@ -64,9 +65,11 @@ ACTIVE_WEEK = _prefs(
 )
 
 
-def _recipient(uid="u1", *, prefs=ACTIVE_WEEK, settings=None, notices=None, erased=False):
+def _recipient(
+    uid="u1", *, prefs=ACTIVE_WEEK, settings=None, notices=None, erased=False, crisis_at=None
+):
     user = {"settings": settings or {}, "notices": notices or {}}
-    return Recipient(uid, user_key(uid, KEY), user, prefs, erased)
+    return Recipient(uid, user_key(uid, KEY), user, prefs, erased, crisis_at)
 
 
 # --- the week's facts and text -------------------------------------------------------------
@@ -487,3 +490,15 @@ def test_the_function_is_post_only_and_names_a_known_producer(function) -> None:
     assert function.post("/?producer=nope").get_json()["error"]["field"] == "producer"
     assert function.post("/", json={}).get_json()["error"]["field"] == "producer"
     assert function.post("/", data="x", content_type="text/plain").status_code == 415
+
+
+def test_no_nudge_reaches_a_user_within_30_days_of_a_crisis_analytics_could_not_see() -> None:
+    """The churn view finds a crisis only under a user key; one said while anonymising is
+    remembered by the user's activity record (Recipient.crisis_at)."""
+    crisis_at = NOW - timedelta(days=29)
+    troubled = _recipient("troubled", crisis_at=crisis_at)
+    note, why = reengagement_nudge(troubled, now=NOW, key=KEY, cooldown_days=14)
+    assert note is None and why == AFTER_CRISIS
+    later = NOW + timedelta(days=1)
+    note, why = reengagement_nudge(troubled, now=later, key=KEY, cooldown_days=14)
+    assert note is not None and why is None
