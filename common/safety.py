@@ -94,12 +94,14 @@ def crisis_reply(resources: tuple[str, ...], *, again: bool = False) -> str:
 
 
 SAFETY_QUESTION = "Are you safe right now?"
-# Whole answers to it that say no, or cannot say yes (normalised: lowercase, no apostrophes).
-_NOT_SAFE = re.compile(
+# Whole answers to it that say no, or cannot say yes (normalised: lowercase, no apostrophes),
+# one or several ("no. not safe.", "nope, not safe", "honestly no", "no no").
+_NO = (
     r"(?:no+|nope|nah|no not really|not really|not at all|not (?:really |very )?safe|not sure|"
     r"unsure|idk|i dont know|dont know|i dont think so|not right now|not now|never|hardly|"
     r"(?:no )?(?:im|i am) not(?: safe| okay| ok| really| sure)?|(?:i )?dont feel safe)"
 )
+_NOT_SAFE = re.compile(rf"(?:honestly[.!?]* )?{_NO}(?:[.!?]* {_NO})*")
 
 
 def answers_not_safe(previous_reply: str | None, message: str) -> bool:

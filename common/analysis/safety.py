@@ -35,6 +35,11 @@ _AS_LETTERS = str.maketrans("$@", "sa")
 # Three or more single letters spaced out ("s u i c i d e", "k.m.s").
 _SPACED = re.compile(r"(?<![^\s.])(?:[^\W\d_][\s.]){2,}[^\W\d_](?![^\s.!?])")
 _NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
+# Words only paused over or stressed ("i want to... die", "i want to fucking die", "kill my
+# fucking self"): another spelling reads the pause as a space and leaves the stress out.
+_PAUSE = re.compile(r"(?<=\w)\s*\.{2,}\s*(?=\w)")
+_STRESS = re.compile(r"\b(?:really|actually|literally|fucking|freaking|seriously|truly)\s+(?=\w)")
+_FILLERS = re.compile(f"{_PAUSE.pattern}|{_STRESS.pattern}")
 
 
 @dataclass(frozen=True)
@@ -126,14 +131,16 @@ _OTHER_SPELLINGS: tuple[tuple[re.Pattern[str], Callable[[str], str]], ...] = (
     (_LEET, lambda t: _LEET.sub(lambda m: m.group(0).translate(_LEET_LETTERS), t)),
     (_SPACED, lambda t: _SPACED.sub(lambda m: re.sub(r"[\s.]", "", m.group(0)), t)),
     (_NOT_ASCII, _unaccented),
+    (_FILLERS, lambda t: _STRESS.sub("", _PAUSE.sub(" ", t))),
 )
 
 
 def spellings(text: str) -> list[str]:
     """The normalised text, and the other spellings it is also scanned in: format characters as
     spaces ("want\u200bto die"), "$" and "@" as s and a, letters written as digits or "!",
-    spaced-out letters joined, accents dropped. Each is the whole message: an idiom or a
-    look-around cut at the edge of a part would raise an alarm the whole message does not."""
+    spaced-out letters joined, accents dropped, pauses and stress words left out. Each is the
+    whole message: an idiom or a look-around cut at the edge of a part would raise an alarm the
+    whole message does not."""
     lowered = _lower(text)
     found = [_words(lowered)]
     if _has_format_characters(text):

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from common.analysis.baseline import analyze_baseline
+from common.safety import answers_not_safe, crisis_reply
 from common.sessions.state import SessionState
 from tests.fakes import turns
 
@@ -82,6 +83,35 @@ def test_no_to_are_you_safe_is_answered_as_a_crisis():
         assert second["safety"]["crisis"] is True, answer
         assert second["safety"]["resources"] == first["safety"]["resources"]
         assert all(r in second["reply"] for r in first["safety"]["resources"])
+
+
+def test_no_said_in_more_words_is_still_no_and_safe_said_after_no_is_not():
+    asked = crisis_reply(("988",))
+    for answer in (
+        "no not safe",
+        "No. Not safe.",
+        "No, not at all.",
+        "no no",
+        "No. I'm not.",
+        "Honestly no",
+        "nope, not safe",
+        "No I don't think so",
+        "no, not right now",
+    ):
+        assert answers_not_safe(asked, answer), answer
+    for answer in (
+        "no im safe",
+        "No, I am safe",
+        "no, but thanks",
+        "yes im safe",
+        "never better",
+        "not now, im fine",
+        "no worries",
+        "No. I'm safe.",
+        "nope im good",
+    ):
+        assert not answers_not_safe(asked, answer), answer
+    assert not answers_not_safe("Should I take the offer?", "no")
 
 
 def test_yes_to_are_you_safe_and_no_to_other_questions_are_not_a_crisis():

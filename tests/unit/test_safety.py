@@ -70,10 +70,25 @@ CRISIS = [
     "je veux juste mourir",
     "je veux plus vivre",  # spoken French drops "ne"
     "j'ai plus envie de vivre",
+    # The fuzzing review (2026-12-06): an idiom's words inside a wish, a pause, a stress word.
+    "I want to die for real",
+    "I just want to die for good",
+    "I'd rather die than live like this",
+    "I would rather die than wake up tomorrow",
+    "I just want to\u2026 die",
+    "I want to kill... myself",
+    "I don't want to... live anymore",
+    "I want to fucking die",
+    "I want to literally die",
+    "I want to kill my fucking self",
 ]
 
 IDIOMS = [
     "this deadline is killing me",
+    "this cake is to die for",
+    "I'd rather die than give that presentation again",
+    "I want to... take a break, honestly",
+    "I really want to kill it at this interview",
     "how do I kill the process on port 8080?",
     "I'm dying to know the answer",
     "I killed it in the interview!",
