@@ -95,11 +95,14 @@ def crisis_reply(resources: tuple[str, ...], *, again: bool = False) -> str:
 
 SAFETY_QUESTION = "Are you safe right now?"
 # Whole answers to it that say no, or cannot say yes (normalised: lowercase, no apostrophes),
-# one or several ("no. not safe.", "nope, not safe", "honestly no", "no no").
+# one or several, each maybe saying when ("no. not safe.", "nope, not safe", "honestly no",
+# "im not safe right now", "not at the moment", "not really tbh").
 _NO = (
-    r"(?:no+|nope|nah|no not really|not really|not at all|not (?:really |very )?safe|not sure|"
-    r"unsure|idk|i dont know|dont know|i dont think so|not right now|not now|never|hardly|"
-    r"(?:no )?(?:im|i am) not(?: safe| okay| ok| really| sure)?|(?:i )?dont feel safe)"
+    r"(?:no+|nope|nah|not|no not really|not really|not at all|not (?:really |very )?safe|"
+    r"not sure|unsure|idk|i dont know|dont know|i dont think so|never|hardly|"
+    r"(?:no )?(?:im|i am) (?:really )?not(?: safe| okay| ok| really| sure)?|"
+    r"(?:i )?dont feel safe)"
+    r"(?: right now| now| at the moment| tonight| today| at all| anymore| tbh| honestly)?"
 )
 _NOT_SAFE = re.compile(rf"(?:honestly[.!?]* )?{_NO}(?:[.!?]* {_NO})*")
 

@@ -21,6 +21,15 @@ _TRIED = re.compile(
     re.IGNORECASE,
 )
 
+# Ways of hurting oneself. A message that names one is not always flagged as a crisis ("I
+# already tried cutting but it didn't help"), and it must never come back as a fix that failed
+# ("Since cutting didn't resolve it...") or as a topic of the conversation.
+_SELF_HARM = re.compile(
+    r"\b(?:cut|cuts|cutting|burn|burning|pills?|tablets|overdos\w*|starv\w*|hang|hanging|"
+    r"noose|razors?|blades?|bleach|self[\s-]?harm\w*|hurt\w*\s+my\s*self|jump\w*\s+off)\b",
+    re.IGNORECASE,
+)
+
 
 @dataclass(frozen=True)
 class SessionSummary:
@@ -59,8 +68,10 @@ class SessionSummary:
 
 
 def extract_tried(message: str) -> list[str]:
-    """The things a user says they already tried, in their words (trimmed)."""
-    return [m.group("what").strip(" ,") for m in _TRIED.finditer(message)]
+    """The things a user says they already tried, in their words (trimmed), never a way of
+    hurting oneself."""
+    found = (m.group("what").strip(" ,") for m in _TRIED.finditer(message))
+    return [what for what in found if not _SELF_HARM.search(what)]
 
 
 def _merge(old: tuple[str, ...], new: list[str]) -> tuple[str, ...]:
@@ -198,7 +209,7 @@ def keywords(message: str, limit: int = 3) -> list[str]:
             continue
         if unicodedata.name(word[0], "").startswith(_NO_SPACES):
             continue
-        if word not in _STOP and word not in found:
+        if word not in _STOP and word not in found and not _SELF_HARM.fullmatch(word):
             found.append(word)
         if len(found) == limit:
             break

@@ -97,6 +97,12 @@ def test_no_said_in_more_words_is_still_no_and_safe_said_after_no_is_not():
         "nope, not safe",
         "No I don't think so",
         "no, not right now",
+        "I'm not safe right now",
+        "No, I'm not safe right now",
+        "not at the moment",
+        "I am not safe at the moment",
+        "I'm really not",
+        "not really tbh",
     ):
         assert answers_not_safe(asked, answer), answer
     for answer in (
@@ -106,6 +112,8 @@ def test_no_said_in_more_words_is_still_no_and_safe_said_after_no_is_not():
         "yes im safe",
         "never better",
         "not now, im fine",
+        "not bad",
+        "no, im ok",
         "no worries",
         "No. I'm safe.",
         "nope im good",

@@ -81,11 +81,20 @@ CRISIS = [
     "I want to fucking die",
     "I want to literally die",
     "I want to kill my fucking self",
+    "I will end my life for real this time",
+    "I want to end my life for good",
+    "I am going to take my life for good tonight",
+    "I deserve to die for what I did",
+    "I'm ready to die for real",
+    "I wish I'd never been born",
+    "I'm not safe right now",
 ]
 
 IDIOMS = [
     "this deadline is killing me",
-    "this cake is to die for",
+    "shoes to die for honestly",
+    "I take my life for granted sometimes",
+    "this code is not safe right now",
     "I'd rather die than give that presentation again",
     "I want to... take a break, honestly",
     "I really want to kill it at this interview",

@@ -93,6 +93,11 @@ def test_state_round_trips_through_a_document():
         ("i have been trying to wake up at 6, and it works", ["wake up at 6"]),
         ("I already updated the drivers", ["updated the drivers"]),
         ("nothing tried here", []),
+        # A way of hurting oneself is never kept as a fix that failed (the fuzzing review:
+        # "Since cutting didn't resolve it, let's rule that out").
+        ("I already tried cutting but it didn't help", []),
+        ("I tried taking pills but it didn't work", []),
+        ("I tried journaling, and I tried burning myself", ["journaling"]),
     ],
 )
 def test_extract_tried(message, tried):
@@ -115,6 +120,11 @@ def test_keywords_skip_filler():
         "website",
         "redesigning",
     ]
+
+
+def test_keywords_never_name_a_way_of_hurting_oneself():
+    assert keywords("cutting again, razors, pills and overdoses") == []
+    assert keywords("cutting scope on the roadmap") == ["scope", "roadmap"]
 
 
 def test_keywords_are_whole_words_in_any_alphabet():
