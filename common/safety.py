@@ -97,14 +97,17 @@ SAFETY_QUESTION = "Are you safe right now?"
 # Whole answers to it that say no, or cannot say yes (normalised: lowercase, no apostrophes),
 # one or several, each maybe saying when ("no. not safe.", "nope, not safe", "honestly no",
 # "im not safe right now", "not at the moment", "not really tbh").
+# Each answer is spelled one way only ("not at all" is "not" + " at all"), so that a message
+# can be read in one way only: overlapping spellings of a repeated answer are tried in every
+# combination, exponentially. A whole answer is short; a longer message is not read as one.
 _NO = (
-    r"(?:no+|nope|nah|not|no not really|not really|not at all|not (?:really |very )?safe|"
-    r"not sure|unsure|idk|i dont know|dont know|i dont think so|never|hardly|"
-    r"(?:no )?(?:im|i am) (?:really )?not(?: safe| okay| ok| really| sure)?|"
-    r"(?:i )?dont feel safe)"
+    r"(?:no+|nope|nah|not|not really|not (?:really |very )?safe|not sure|unsure|idk|"
+    r"i dont know|dont know|i dont think so|never|hardly|"
+    r"(?:im|i am) (?:really )?not(?: safe| okay| ok| really| sure)?|(?:i )?dont feel safe)"
     r"(?: right now| now| at the moment| tonight| today| at all| anymore| tbh| honestly)?"
 )
 _NOT_SAFE = re.compile(rf"(?:honestly[.!?]* )?{_NO}(?:[.!?]* {_NO})*")
+_LONGEST_ANSWER = 80  # characters
 
 
 def answers_not_safe(previous_reply: str | None, message: str) -> bool:
@@ -112,7 +115,8 @@ def answers_not_safe(previous_reply: str | None, message: str) -> bool:
     sure"): the user is still in crisis, however little the detectors make of a bare "no"."""
     if not previous_reply or not previous_reply.rstrip().endswith(SAFETY_QUESTION):
         return False
-    return bool(_NOT_SAFE.fullmatch(normalise(message).strip(" .!?")))
+    answer = normalise(message).strip(" .!?")
+    return len(answer) <= _LONGEST_ANSWER and bool(_NOT_SAFE.fullmatch(answer))
 
 
 CARE_CHECK_IN = (

@@ -23,11 +23,36 @@ _TRIED = re.compile(
 
 # Ways of hurting oneself. A message that names one is not always flagged as a crisis ("I
 # already tried cutting but it didn't help"), and it must never come back as a fix that failed
-# ("Since cutting didn't resolve it...") or as a topic of the conversation.
+# ("Since cutting didn't resolve it...") or as a topic of the conversation. A "tried" item is
+# dropped when it is a bare method ("cutting", "taking pills") or names one done to oneself,
+# not when the word is ordinary ("cutting back on caffeine", "hanging out with friends").
+_METHOD = (
+    r"(?:cutting|burning|starving|hanging|taking\s+(?:the\s+|my\s+|some\s+)?pills|pills|overdosing)"
+)
 _SELF_HARM = re.compile(
-    r"\b(?:cut|cuts|cutting|burn|burning|pills?|tablets|overdos\w*|starv\w*|hang|hanging|"
-    r"noose|razors?|blades?|bleach|self[\s-]?harm\w*|hurt\w*\s+my\s*self|jump\w*\s+off)\b",
+    rf"^{_METHOD}(?:\s+again)?$|\b(?:cut\w*|burn\w*|hurt\w*|harm\w*|starv\w*|hang\w*|punish\w*)"
+    r"\s+(?:my\s*self|my\s+(?:wrists?|arms?|legs?|thighs?|skin))\b|\boverdos\w*|\bself[\s-]?harm"
+    r"|\bnoose\b|\bjump\w*\s+off\s+(?:a|the)\s+(?:bridge|roof|building|balcony|cliff)\b",
     re.IGNORECASE,
+)
+# Words never made a topic of the conversation (keywords() keeps whole words only).
+_SELF_HARM_WORDS = frozenset(
+    {
+        "cutting",
+        "overdose",
+        "overdosed",
+        "overdosing",
+        "overdoses",
+        "noose",
+        "razors",
+        "pills",
+        "wrists",
+        "blades",
+        "self-harm",
+        "selfharm",
+        "suicide",
+        "suicidal",
+    }
 )
 
 
@@ -209,7 +234,7 @@ def keywords(message: str, limit: int = 3) -> list[str]:
             continue
         if unicodedata.name(word[0], "").startswith(_NO_SPACES):
             continue
-        if word not in _STOP and word not in found and not _SELF_HARM.fullmatch(word):
+        if word not in _STOP and word not in found and word not in _SELF_HARM_WORDS:
             found.append(word)
         if len(found) == limit:
             break

@@ -120,6 +120,11 @@ def test_no_said_in_more_words_is_still_no_and_safe_said_after_no_is_not():
     ):
         assert not answers_not_safe(asked, answer), answer
     assert not answers_not_safe("Should I take the offer?", "no")
+    # Read in one way only: a repeated answer with an end that is not one is refused at once
+    # (overlapping spellings were tried in every combination: 20 repeats took a second, 22 took
+    # 13 s). A longer message is not a whole answer.
+    assert not answers_not_safe(asked, "No, not at all. " * 22 + "sorry")
+    assert not answers_not_safe(asked, "No, not at all. " * 6)
 
 
 def test_yes_to_are_you_safe_and_no_to_other_questions_are_not_a_crisis():

@@ -92,6 +92,12 @@ CRISIS = [
 
 IDIOMS = [
     "this deadline is killing me",
+    "I'd rather die than go on stage again after that talk",
+    "I would rather die than wake up at 5am for the gym",
+    "I'd rather die than keep going to these pointless standups",
+    "im not safe right now financially, rent went up again",
+    "I am not safe tonight to drive home, I had two beers",
+    "I'm not really safe anymore in my job after the reorg",
     "shoes to die for honestly",
     "I take my life for granted sometimes",
     "this code is not safe right now",
