@@ -545,6 +545,36 @@ def test_a_missed_daily_run_is_caught_up_by_the_next(bq):
         bq.delete_dataset(f"{PROJECT}.{dataset}", delete_contents=True, not_found_ok=True)
 
 
+def test_a_changed_rating_does_not_recompute_a_day_retention_has_thinned(bq):
+    # Forty days ago: u30 and u365 each took a turn; the daily run counted both. Then the
+    # cleanup deleted u30's events (30-day retention). Today u365 changes their rating of that
+    # day's turn: recomputing the day from what is left would count one turn (the time review).
+    day = D0 - timedelta(days=39)
+    dataset = fresh_dataset(bq)
+    try:
+        old = [
+            turn("u30", "s1", day, turn_id="t1", persona="lua", intent="learning", latency=1.0),
+            turn("u365", "s2", day, turn_id="t2", persona="lua", intent="learning", latency=1.0),
+            feedback("u365", "s2", day + minutes(5), turn_id="t2", persona="lua", rating="up",
+                     reward=1.0),
+        ]  # fmt: skip
+        write(bq, dataset, old, ingested=day + minutes(10))
+        refresh_daily(bq, project=PROJECT, dataset=dataset)
+        table = f"`{PROJECT}.{dataset}.events`"
+        bq.query(f"DELETE FROM {table} WHERE user_key = 'u30'").result()  # noqa: S608
+        changed = feedback("u365", "s2", D0, turn_id="t2", persona="lua", rating="down",
+                           reward=0.0, previous=1.0)  # fmt: skip
+        write(bq, dataset, [changed])
+        refresh_daily(bq, project=PROJECT, dataset=dataset)
+        activity = {r["day"]: r for r in rows(bq, dataset, "daily_activity")}
+        assert (activity[day.date()]["turns"], activity[day.date()]["active_users"]) == (2, 2)
+        assert activity[D0.date()]["ratings"] == 1  # the rating that stands, on its day
+        mix = rows(bq, dataset, "daily_persona_intent", f"WHERE day = '{day.date()}'")
+        assert [(r["persona"], r["turns"], r["users"]) for r in mix] == [("lua", 2, 2)]
+    finally:
+        bq.delete_dataset(f"{PROJECT}.{dataset}", delete_contents=True, not_found_ok=True)
+
+
 def test_churn_risk_ranks_who_leaves_on_held_out_history(bq):
     """Scores as of a cut-off two weeks before the end of a synthetic history, compared with
     who took a turn in those two weeks (the generator's users fade before they leave, more

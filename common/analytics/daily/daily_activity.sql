@@ -39,6 +39,9 @@ USING (
     FROM `${project}.${dataset}.events`
     WHERE type = 'feedback.submitted'
       AND turn_id IN (SELECT turn_id FROM recent WHERE type = 'feedback.submitted')
+      -- not a day past the shortest retention (30 days): the cleanup has deleted some users'
+      -- events of it, so recomputing it would undercount it; it keeps its old rating instead
+      AND DATE(occurred_at) >= DATE_SUB(CURRENT_DATE(), INTERVAL 29 DAY)
   ),
   turns AS (
     SELECT

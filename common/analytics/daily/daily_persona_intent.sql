@@ -34,6 +34,8 @@ USING (
     SELECT day
     FROM `${project}.${dataset}.turns`
     WHERE turn_id IN (SELECT turn_id FROM recent WHERE type = 'feedback.submitted')
+      -- as in daily_activity.sql: not a day past the shortest retention
+      AND day >= DATE_SUB(CURRENT_DATE(), INTERVAL 29 DAY)
   ),
   turns AS (
     SELECT
