@@ -24,35 +24,39 @@ _TRIED = re.compile(
 # Ways of hurting oneself. A message that names one is not always flagged as a crisis ("I
 # already tried cutting but it didn't help"), and it must never come back as a fix that failed
 # ("Since cutting didn't resolve it...") or as a topic of the conversation. A "tried" item is
-# dropped when it is a bare method ("cutting", "taking pills") or names one done to oneself,
-# not when the word is ordinary ("cutting back on caffeine", "hanging out with friends").
-_METHOD = (
-    r"(?:cutting|burning|starving|hanging|taking\s+(?:the\s+|my\s+|some\s+)?pills|pills|overdosing)"
-)
+# dropped when it names a means (razor, pills, bleach), a method done to oneself or a bare one
+# ("cutting", "cutting deeper"); not for an ordinary use ("cutting back on caffeine", "hanging
+# out with friends", "burning calories").
 _SELF_HARM = re.compile(
-    rf"^{_METHOD}(?:\s+again)?$|\b(?:cut\w*|burn\w*|hurt\w*|harm\w*|starv\w*|hang\w*|punish\w*)"
-    r"\s+(?:my\s*self|my\s+(?:wrists?|arms?|legs?|thighs?|skin))\b|\boverdos\w*|\bself[\s-]?harm"
-    r"|\bnoose\b|\bjump\w*\s+off\s+(?:a|the)\s+(?:bridge|roof|building|balcony|cliff)\b",
+    r"\b(?:razors?|blades?|bleach|pills|tablets|overdos\w*|noose|self[\s-]?harm\w*)\b"
+    r"|\b(?:cut|burn|hurt|harm|starv|hang|punish)\w*\s+(?:on\s+|into\s+)?"
+    r"(?:my\s*self|my\s+(?:wrists?|arms?|legs?|thighs?|skin|body))\b"
+    r"|^(?:cutting|burning|starving)(?:\s+(?:again|deeper|more))?$|\bcutting\s+deeper\b"
+    r"|\bjump\w*\s+off\s+(?:a|the)\s+(?:bridge|roof|building|balcony|cliff)\b",
     re.IGNORECASE,
 )
 # Words never made a topic of the conversation (keywords() keeps whole words only).
 _SELF_HARM_WORDS = frozenset(
-    {
+    [
         "cutting",
+        "razor",
+        "razors",
+        "blade",
+        "blades",
+        "bleach",
+        "pills",
+        "tablets",
         "overdose",
         "overdosed",
-        "overdosing",
         "overdoses",
+        "overdosing",
         "noose",
-        "razors",
-        "pills",
         "wrists",
-        "blades",
         "self-harm",
         "selfharm",
         "suicide",
         "suicidal",
-    }
+    ]
 )
 
 

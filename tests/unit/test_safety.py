@@ -88,6 +88,9 @@ CRISIS = [
     "I'm ready to die for real",
     "I wish I'd never been born",
     "I'm not safe right now",
+    "I'm not safe right now, please help me",
+    "I'd rather die than go on",
+    "I'd rather die than wake up in this body",
 ]
 
 IDIOMS = [
@@ -95,6 +98,7 @@ IDIOMS = [
     "I'd rather die than go on stage again after that talk",
     "I would rather die than wake up at 5am for the gym",
     "I'd rather die than keep going to these pointless standups",
+    "I'd rather die than wake up again at 5am for standup",
     "im not safe right now financially, rent went up again",
     "I am not safe tonight to drive home, I had two beers",
     "I'm not really safe anymore in my job after the reorg",

@@ -101,7 +101,10 @@ def test_state_round_trips_through_a_document():
         # Ordinary uses of the same words stay (the own-diff review).
         ("I already tried cutting back on caffeine", ["cutting back on caffeine"]),
         ("I tried hanging out with friends but it didn't help", ["hanging out with friends"]),
-        ("I already tried taking vitamin pills for energy", ["taking vitamin pills for energy"]),
+        ("I tried cutting carbs", ["cutting carbs"]),
+        ("I tried drinking bleach but threw up", []),
+        ("I tried the razor again but it doesn't help anymore", []),
+        ("I tried cutting deeper but it didn't help", []),
     ],
 )
 def test_extract_tried(message, tried):
