@@ -40,7 +40,8 @@ USING (
     WHERE type = 'feedback.submitted'
       AND turn_id IN (SELECT turn_id FROM recent WHERE type = 'feedback.submitted')
       -- not a day past the shortest retention (30 days): the cleanup has deleted some users'
-      -- events of it, so recomputing it would undercount it; it keeps its old rating instead
+      -- events of it, so recomputing it would undercount it. It keeps its old figures, so a
+      -- rating changed that late counts on that day and on the day of the change.
       AND DATE(occurred_at) >= DATE_SUB(CURRENT_DATE(), INTERVAL 29 DAY)
   ),
   turns AS (

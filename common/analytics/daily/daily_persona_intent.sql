@@ -34,7 +34,8 @@ USING (
     SELECT day
     FROM `${project}.${dataset}.turns`
     WHERE turn_id IN (SELECT turn_id FROM recent WHERE type = 'feedback.submitted')
-      -- as in daily_activity.sql: not a day past the shortest retention
+      -- as in daily_activity.sql: not a day past the shortest retention (a rating given or
+      -- changed that late is not counted here)
       AND day >= DATE_SUB(CURRENT_DATE(), INTERVAL 29 DAY)
   ),
   turns AS (
