@@ -91,6 +91,9 @@ CRISIS = [
     "I'm not safe right now, please help me",
     "I'd rather die than go on",
     "I'd rather die than wake up in this body",
+    "I can't go on right now",
+    "I can't go on and I mean it",
+    "I can't go on because of him",
 ]
 
 IDIOMS = [
@@ -99,6 +102,9 @@ IDIOMS = [
     "I would rather die than wake up at 5am for the gym",
     "I'd rather die than keep going to these pointless standups",
     "I'd rather die than wake up again at 5am for standup",
+    "I can't go on the trip tonight",
+    "I can't go on holiday this year",
+    "can't go on without coffee lol",
     "im not safe right now financially, rent went up again",
     "I am not safe tonight to drive home, I had two beers",
     "I'm not really safe anymore in my job after the reorg",
