@@ -94,6 +94,8 @@ CRISIS = [
     "I can't go on right now",
     "I can't go on and I mean it",
     "I can't go on because of him",
+    "I'd rather die than go on another day",
+    "I'd rather die than keep existing",
 ]
 
 IDIOMS = [
