@@ -101,9 +101,9 @@ SAFETY_QUESTION = "Are you safe right now?"
 # can be read in one way only: overlapping spellings of a repeated answer are tried in every
 # combination, exponentially. A whole answer is short; a longer message is not read as one.
 _NO = (
-    r"(?:no+|nope|nah|not|not really|not (?:really |very )?safe|not sure|unsure|idk|"
-    r"i dont know|dont know|i dont think so|never|hardly|"
-    r"(?:im|i am) (?:really )?not(?: safe| okay| ok| really| sure)?|(?:i )?dont feel safe)"
+    r"(?:no+|nope|nah|not(?: really| (?:really |very )?safe| sure)?|unsure|idk|(?:i )?dont know|"
+    r"i dont think so|never|hardly|(?:i )?dont feel safe|"
+    r"(?:im|i am) (?:really )?not(?: (?:really |very )?safe| okay| ok| really| sure)?)"
     r"(?: right now| now| at the moment| tonight| today| at all| anymore| tbh| honestly)?"
 )
 _NOT_SAFE = re.compile(rf"(?:honestly[.!?]* )?{_NO}(?:[.!?]* {_NO})*")

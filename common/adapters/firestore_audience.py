@@ -64,18 +64,20 @@ class FirestoreAudienceStore:
         with storage_errors():
             ref.set({"cursor": cursor, "updated_at": now}, timeout=READ_TIMEOUT)
 
-    def recipients(self, users: list[tuple[str, str]]) -> list[Recipient]:
+    def recipients(self, users: list[tuple[str, str]], *, crisis: bool = False) -> list[Recipient]:
         if not users:
             return []
-        refs = []
-        for uid, ukey in users:
-            refs += [
+        per_user = [
+            [
                 self._db.collection(USERS).document(uid),
                 self._db.collection(PREFERENCES).document(ukey),
                 self._db.collection(ERASURES).document(ukey),
-                self._db.collection(ACTIVITY).document(uid),
+                *([self._db.collection(ACTIVITY).document(uid)] if crisis else []),
             ]
+            for uid, ukey in users
+        ]
         with storage_errors():
+            refs = [ref for user_refs in per_user for ref in user_refs]
             snaps = {s.reference.path: s for s in self._db.get_all(refs, timeout=READ_TIMEOUT)}
 
         def doc(ref: Any) -> dict | None:
@@ -83,8 +85,9 @@ class FirestoreAudienceStore:
             return snap.to_dict() if snap is not None and snap.exists else None
 
         out = []
-        for i, (uid, ukey) in enumerate(users):
-            user_ref, prefs_ref, erasure_ref, activity_ref = refs[4 * i : 4 * i + 4]
+        for (uid, ukey), (user_ref, prefs_ref, erasure_ref, *activity) in zip(
+            users, per_user, strict=True
+        ):
             erasure = doc(erasure_ref) or {}
             out.append(
                 Recipient(
@@ -95,7 +98,7 @@ class FirestoreAudienceStore:
                     # Only while it runs: the record stays once both parts are done, and the
                     # account lives on, so a user who came back is notified like anyone.
                     erased=bool(erasure) and not _erasure_done(erasure),
-                    crisis_at=(doc(activity_ref) or {}).get("crisis_at"),
+                    crisis_at=(doc(activity[0]) or {}).get("crisis_at") if activity else None,
                 )
             )
         return out

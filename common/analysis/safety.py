@@ -68,18 +68,25 @@ def load_rules(path: Path = PHRASES_PATH) -> SafetyRules:
     """Read and compile the phrase data once; raise ValueError when it is malformed."""
     with open(path, encoding="utf-8") as fh:
         raw = json.load(fh)
+    fragments = raw.get("fragments", {})
+
+    def compile_(regex: str) -> re.Pattern[str]:
+        for name, text in fragments.items():  # written once, used by name: %living%
+            regex = regex.replace(f"%{name}%", text)
+        return re.compile(regex)
+
     patterns = []
     for item in raw["patterns"]:
         weight = item["weight"]
         if not isinstance(weight, (int, float)) or not 0.0 <= weight <= 1.0:
             raise ValueError(f"safety: weight of {item['pattern']!r} is not in [0, 1]")
-        patterns.append(_Pattern(item["kind"], float(weight), re.compile(item["pattern"])))
+        patterns.append(_Pattern(item["kind"], float(weight), compile_(item["pattern"])))
     resources = tuple(raw["resources"])
     if not resources or not all(isinstance(r, str) and r.strip() for r in resources):
         raise ValueError("safety: resources must be non-empty strings")
     return SafetyRules(
         threshold=float(raw["threshold"]),
-        exclusions=tuple(re.compile(e) for e in raw["exclusions"]),
+        exclusions=tuple(compile_(e) for e in raw["exclusions"]),
         patterns=tuple(patterns),
         any_pattern=re.compile("|".join(f"(?:{p.regex.pattern})" for p in patterns)),
         resources=resources,

@@ -26,7 +26,7 @@ ANONYMISED = "anonymised"  # chose to anonymise analytics: never targeted from a
 INACTIVE = "inactive"  # no turn in the last 7 days
 ALREADY_ENQUEUED = "already_enqueued"  # this period's notification is on its way
 COOLING_DOWN = "cooling_down"  # nudged less than the cool-down ago
-AFTER_CRISIS = "after_crisis"  # a crisis turn less than NO_NUDGE_AFTER_CRISIS ago
+AFTER_CRISIS = "after_crisis"  # a crisis turn less than CRISIS_REMEMBERED (30 days) ago
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ by user_key; a key is matched to a user by deriving it from the uids of users wi
 no uid ever goes to analytics. Never: users who anonymise analytics (their old rows may still
 score them), who turned notifications off, or who deleted their account; nor anyone nudged less
 than REENGAGEMENT_COOLDOWN_DAYS (default 14, the view's horizon) ago; nor, within 30 days of
-their latest crisis turn, anyone "pick up where you left off" would point back at it: the
-producer leaves out those the churn view finds (common.notifications.service
-.NO_NUDGE_AFTER_CRISIS), and the user's activity record remembers every crisis turn that long,
-also those that went to analytics without a key (common.chat.limits.CRISIS_REMEMBERED)."""
+their latest crisis turn (common.chat.limits.CRISIS_REMEMBERED), anyone "pick up where you left
+off" would point back at it: the producer leaves out those the churn view finds, and the user's
+activity record remembers every crisis turn that long, also those that went to analytics
+without a key."""
 
 from __future__ import annotations
 

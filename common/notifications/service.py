@@ -42,9 +42,8 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 300  # device documents per page
 MAX_PAGES = 200  # 60,000 devices per run; the next run goes on (complete: false)
-READ_BATCH = 100  # users whose documents are read in one round trip (4 documents each)
+READ_BATCH = 100  # users whose documents are read in one round trip (3 or 4 documents each)
 MAX_AT_RISK = 100_000  # churn_risk rows read per run, riskiest first
-NO_NUDGE_AFTER_CRISIS = CRISIS_REMEMBERED
 
 
 @dataclass(frozen=True)
@@ -64,10 +63,11 @@ class AudienceStore(Protocol):
 
     def save_cursor(self, producer: str, cursor: str | None, *, now: datetime) -> None: ...
 
-    def recipients(self, users: list[tuple[str, str]]) -> list[Recipient]:
+    def recipients(self, users: list[tuple[str, str]], *, crisis: bool = False) -> list[Recipient]:
         """Each (uid, user_key) with users/{uid}, preferences/{user_key} and whether the
         user's erasure is still running (erasures/{user_key} exists and is not done in both
-        parts, Firestore and analytics)."""
+        parts, Firestore and analytics); with `crisis`, also their latest crisis turn as
+        activity/{uid} keeps it."""
 
     def enqueue(self, outgoing: list[Outgoing], *, due: datetime, now: datetime) -> list[Outgoing]:
         """Atomically: each event in the outbox (the relay's from `due` on) and each user's
@@ -96,6 +96,7 @@ def _run(
     now: datetime,
     decide: Decide,
     wanted: Callable[[str], bool] = lambda _key: True,
+    crisis: bool = False,  # read each user's latest crisis turn (Recipient.crisis_at)
     page_size: int = PAGE_SIZE,
     max_pages: int = MAX_PAGES,
 ) -> ProducerReport:
@@ -115,7 +116,8 @@ def _run(
             report.skipped[NOT_AT_RISK] += len(pairs) - len(chosen)
         for start in range(0, len(chosen), READ_BATCH):
             outgoing = []
-            for recipient in audience.recipients(chosen[start : start + READ_BATCH]):
+            batch = chosen[start : start + READ_BATCH]
+            for recipient in audience.recipients(batch, crisis=crisis):
                 note, reason = decide(recipient)
                 if note is None:
                     report.skipped[reason or "unknown"] += 1
@@ -190,10 +192,10 @@ def produce_reengagement_nudges(
         min_risk=settings.reengagement_min_risk,
         min_idle_days=MIN_IDLE_DAYS,
         limit=MAX_AT_RISK,
-        crisis_since=now - NO_NUDGE_AFTER_CRISIS,
+        crisis_since=now - CRISIS_REMEMBERED,
     )
     # "Pick up where you left off" must not reach a user whose last conversations were a
-    # crisis: the nudge waits NO_NUDGE_AFTER_CRISIS after their latest crisis turn.
+    # crisis: the nudge waits CRISIS_REMEMBERED after their latest crisis turn.
     after_crisis = {row.user_key for row in rows if row.last_crisis_at is not None}
     at_risk = {row.user_key for row in rows} - after_crisis
     report = ProducerReport(
@@ -215,6 +217,7 @@ def produce_reengagement_nudges(
         now=now,
         decide=lambda r: reengagement_nudge(r, now=now, key=key, cooldown_days=cooldown),
         wanted=at_risk.__contains__,
+        crisis=True,
         page_size=page_size,
         max_pages=max_pages,
     )

@@ -6,8 +6,8 @@ these explains a user best is itself learned: four explanations of their ratings
 favourite whatever they write; a favourite per tone group; per intent group; per tone and intent
 together), each weighted by its Bayesian evidence, the probability it gave to the ratings seen so
 far. A finer explanation has more buckets to fill, so it wins only when the ratings really differ
-between contexts (Occam's razor comes with the marginal likelihood). A message is judged on the
-evidence each explanation holds about messages like it, counted in proportion to its weight."""
+between contexts (Occam's razor comes with the marginal likelihood). A message is judged by what
+each explanation's evidence says of messages like it, averaged by the explanations' weights."""
 
 from __future__ import annotations
 
@@ -117,10 +117,11 @@ def in_context(profile: Profile, counts: dict | None, keys: tuple[str, ...]) -> 
         mean, strength = 0.0, 2.0
         for kind, w in weights.items():
             if kind == "overall":
-                a, b = overall.alpha - 1.0, overall.beta - 1.0
+                judged = overall
             else:
                 a, b = stored_counts(bucket_of[kind].get(pid))
-            mean += w * (1 + a) / (2 + a + b)
-            strength += w * (a + b)
+                judged = PersonaStats(1.0 + a, 1.0 + b)
+            mean += w * judged.mean
+            strength += w * judged.evidence
         stats[pid] = PersonaStats(max(mean * strength, 1e-6), max((1 - mean) * strength, 1e-6))
     return replace(profile, stats=stats)

@@ -103,6 +103,8 @@ def test_no_said_in_more_words_is_still_no_and_safe_said_after_no_is_not():
         "I am not safe at the moment",
         "I'm really not",
         "not really tbh",
+        "I'm not really safe",
+        "im not very safe",
     ):
         assert answers_not_safe(asked, answer), answer
     for answer in (
@@ -120,9 +122,8 @@ def test_no_said_in_more_words_is_still_no_and_safe_said_after_no_is_not():
     ):
         assert not answers_not_safe(asked, answer), answer
     assert not answers_not_safe("Should I take the offer?", "no")
-    # Read in one way only: a repeated answer with an end that is not one is refused at once
-    # (overlapping spellings were tried in every combination: 20 repeats took a second, 22 took
-    # 13 s). A longer message is not a whole answer.
+    # A longer message is not a whole answer (it is not read at all: a repeated answer ending
+    # in something else took 13 s with 22 repeats when answers could be spelled two ways).
     assert not answers_not_safe(asked, "No, not at all. " * 22 + "sorry")
     assert not answers_not_safe(asked, "No, not at all. " * 6)
 

@@ -246,6 +246,7 @@ class Audience:
         self.cursors: dict[str, str | None] = {}  # as producer_cursors keeps them
         self.erased_meanwhile: set[str] = set()  # erasures begun after recipients() read them
         self.dues: list[datetime] = []  # when the relay may take each enqueued batch
+        self.crisis_asked: set[bool] = set()  # whether each read asked for activity/{uid}
 
     def device_users(self, *, limit, cursor):
         start = int(cursor or 0)
@@ -258,8 +259,9 @@ class Audience:
     def save_cursor(self, producer, cursor, *, now):
         self.cursors[producer] = cursor
 
-    def recipients(self, users):
+    def recipients(self, users, *, crisis=False):
         self.reads += 1
+        self.crisis_asked.add(crisis)
         assert len(users) <= 100
         return [self.users[uid] for uid, _ in users]
 
@@ -340,6 +342,7 @@ def test_weekly_run_counts_everyone_once_and_a_rerun_enqueues_nothing() -> None:
     }
     assert all(e.topic == "notifications" and e.subject for e in publisher.published)
     assert audience.outbox == {}  # published and removed
+    assert audience.crisis_asked == {False}  # no activity record read for an insight
 
     again = _weekly(audience, publisher, page_size=2)
     assert again.enqueued == 0 and again.skipped[ALREADY_ENQUEUED] == 151
@@ -460,6 +463,7 @@ def test_nudges_go_to_users_at_risk_found_by_their_derived_key_once_per_cool_dow
     assert report.as_dict()["at_risk"] == 4
     assert [notification_from_envelope(e.envelope()).uid for e in publisher.published] == ["risky"]
     assert audience.reads == 1  # only the users at risk are read
+    assert audience.crisis_asked == {True}  # with their latest crisis turn
 
     audience.enqueue = _no_enqueue  # type: ignore[method-assign]
     assert run(NOW + timedelta(days=1)).skipped[COOLING_DOWN] == 1
