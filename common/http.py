@@ -95,17 +95,23 @@ def parse(model: type[BaseModel], data: Any) -> Any:
         first = e.errors(include_url=False)[0]
         field = _field_path(first["loc"])
         kind = first["type"]
+        said = first["msg"]
+        if kind == "value_error":  # our validators' own words, without "Value error, "
+            said = str(first.get("ctx", {}).get("error", said))
+        elif kind in ("model_type", "model_attributes_type", "dict_type"):
+            said = "must be a JSON object"  # not "... or instance of QuietHours"
+        said = said.rstrip(".")
         if kind == "extra_forbidden" and first["loc"]:  # named by the unknown key itself
             parent, key = _field_path(first["loc"][:-1]), str(first["loc"][-1])
             field = f"{parent}.{key}" if parent else key
         if field is None:
-            message = f"{first['msg']}."
+            message = f"{said}."
         elif kind == "missing":
             message = f"'{field}' is required."
         elif kind == "extra_forbidden":
             message = f"'{field}' is not a known field."
         else:
-            message = f"'{field}': {first['msg']}."
+            message = f"'{field}': {said}."
         raise InvalidInput(message, field=field) from None
 
 

@@ -90,10 +90,12 @@ def insight_body(facts: WeekFacts) -> str:
     if facts.active_days > 1:
         text += f" over {facts.active_days} days"
     top = facts.top_personas()
-    if top:
-        names = " and ".join(PERSONAS[p].name for p in top)
-        only = len([n for n in facts.persona_turns.values() if n > 0]) == 1
-        text += f", {'all' if only else 'mostly'} with {names}"
+    talked_to = [p for p, n in facts.persona_turns.items() if n > 0]
+    if top and len(top) < len(PERSONAS):  # a four-way tie says nothing
+        names = [PERSONAS[p].name for p in top]
+        joined = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+        # "all with" when those named had every turn (one persona, or a tie of all talked to)
+        text += f", {'all' if len(top) == len(talked_to) else 'mostly'} with {joined}"
     if facts.liked:
         text += f"; you liked {_plural(facts.liked, 'reply', 'replies')}"
     return text + "."

@@ -440,7 +440,19 @@ _REFERS_BACK = re.compile(
 # Weaker cues ("again", "as I said") count only with history and a troubled tone.
 _REFERS_BACK_WEAK = re.compile(r"\bagain\b|\bas\s+i\s+(?:said|mentioned|told)", re.IGNORECASE)
 _TROUBLED = frozenset({"frustrated", "anxious", "sad", "overwhelmed", "confused"})
-_UPBEAT = frozenset({"excited", "calm"})  # openers that contradict a negative message
+_UPBEAT = frozenset({"excited", "calm", "curious"})  # openers that contradict a negative message
+# The turns in care after a crisis: no opener that reads the user's mood as fine, no plan, steps
+# or decision, whatever the message reads as ("ok", or "I feel calm now, I've made my decision"
+# got "You sound grounded ... run a small, reversible test of one option first").
+_CARE_BODY: dict[str, str] = {
+    "lua": "There's no need to fix or decide anything right now. I'm here; tell me whatever "
+    "feels most important.",
+    "riri": "No rush and no to-do list right now. I'm here with you; what's on your mind?",
+    "elro": "Nothing needs solving or deciding right now. I'm here to listen; what feels most "
+    "pressing to you?",
+    "nana": "You don't have to have anything figured out right now. I'm right here; tell me "
+    "what's going on for you.",
+}
 _SUGGESTION_SENTENCE = re.compile(
     r"[^.!?\n]*\b(?:try|suggest|step|could|option|start)\b[^.!?\n]*", re.IGNORECASE
 )
@@ -518,11 +530,11 @@ class TemplateGenerator:
         persona = req.persona.id if req.persona.id in _OPENERS else "lua"
         if req.analysis.safety.crisis:
             return self._crisis(persona, req.analysis)
-        reply = self._reply(persona, req)
         if not req.care:
-            return reply
+            return self._reply(persona, req)
         just_after = bool(req.window) and req.window[-1].crisis  # the first turn of care
-        return f"{CARE_CHECK_IN} {reply}" if just_after else f"{reply} {CARE_REMINDER}"
+        body = _CARE_BODY[persona]
+        return f"{CARE_CHECK_IN} {body}" if just_after else f"{body} {CARE_REMINDER}"
 
     def stream(self, req: ReplyRequest) -> Iterator[str]:
         """The same reply as generate(), in groups of a few words."""

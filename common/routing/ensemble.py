@@ -109,7 +109,7 @@ def _reasons(
     name = PERSONAS[pid].name
     reasons: list[str] = []
     if context_kind == "care" and pid == "lua":
-        reasons.append("Staying gentle after what you shared earlier.")
+        reasons.append("Staying gentle after what you shared.")
     elif context_kind == "continuity" and pid == convo.current_persona:
         reasons.append(f"Staying with {name} so the conversation keeps its thread.")
     elif context_kind == "frustration" and convo.current_persona and pid != convo.current_persona:

@@ -51,6 +51,6 @@ def test_a_turn_stored_after_a_crisis_from_another_device_is_answered_with_care(
 
     assert crisis["safety"]["crisis"] is True and crisis["turn_index"] == 1
     assert later["turn_index"] == 2
-    assert later["persona"]["reasons"] == ["Staying gentle after what you shared earlier."]
+    assert later["persona"]["reasons"] == ["Staying gentle after what you shared."]
     stored = store.sessions[sid].window[-1]
     assert stored.reply == later["reply"] and "holding up since earlier" in stored.reply

@@ -3,6 +3,7 @@ review: "I tried to overdose" came back as "that overdose didn't help; let's try
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -59,6 +60,17 @@ def test_a_second_crisis_turn_in_a_row_is_not_answered_with_the_same_words():
     assert second["reply"] != first["reply"] and "Are you safe right now?" not in second["reply"]
     for resource in first["safety"]["resources"]:
         assert resource in second["reply"]
+
+
+def test_care_turns_read_no_mood_as_fine_and_give_no_plan_or_steps():
+    # The words review: "ok" got "You sound grounded", and "I feel calm now, I've made my
+    # decision" got "run a small, reversible test of one option first".
+    replies, _ = _conversation(
+        "I want to kill myself", "ok", "I feel calm now, I've made my decision", "I'm excited!"
+    )
+    for r in replies[1:]:
+        text = r["reply"]
+        assert not re.search(r"grounded|excitement|curious|\d\)|Option|First,|step", text), text
 
 
 def test_care_checks_in_once_then_only_reminds():

@@ -96,7 +96,7 @@ def test_rising_frustration_switches_away_from_the_current_persona():
 def test_care_after_a_crisis_favours_lua():
     r = _rank(convo=Conversation(care=True, local_hour=14))
     assert r.chosen.id == "lua"
-    assert r.chosen.reasons[0] == "Staying gentle after what you shared earlier."
+    assert r.chosen.reasons[0] == "Staying gentle after what you shared."
 
 
 def test_time_of_day_tilts_a_close_call():
@@ -149,7 +149,7 @@ def test_care_overrides_a_strong_router_and_model_call():
         router={"lua": 0.1, "riri": 0.3, "elro": 0.9, "nana": 0.2},
     )
     assert (r.chosen.id, r.source, r.propensity) == ("lua", "care", 1.0)
-    assert r.chosen.reasons[0] == "Staying gentle after what you shared earlier."
+    assert r.chosen.reasons[0] == "Staying gentle after what you shared."
 
 
 def test_a_policy_pick_claims_a_liking_only_with_evidence_for_it():

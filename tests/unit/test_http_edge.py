@@ -104,6 +104,23 @@ def test_an_unknown_nested_key_is_named_with_its_parent():
     assert e.field == "quiet_hours.time-zone"
 
 
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"message": "   "}, "'message': the message is empty."),
+        ({"timezone": "Mars/Base"}, "'timezone': not an IANA time zone."),
+        ({"quiet_hours": "22-07"}, "'quiet_hours': must be a JSON object."),
+    ],
+)
+def test_a_message_is_in_our_words_not_the_validation_librarys(body, message):
+    """Not "'message': Value error, the message is empty." nor "... or instance of QuietHours"
+    (the words review)."""
+    from common.profile.models import ProfilePatch
+
+    model, body = (TurnCreate, {**BASE, **body}) if "message" in body else (ProfilePatch, body)
+    assert _error(parse, model, body).message == message
+
+
 @pytest.mark.parametrize("body", [[], "text", 3, None])
 def test_a_body_must_be_an_object(body):
     assert _error(parse, TurnCreate, body).status == 400

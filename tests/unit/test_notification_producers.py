@@ -103,7 +103,15 @@ def test_the_insight_says_how_many_conversations_with_whom_and_what_was_liked() 
     [
         (WeekFacts(1, 1, 1, 0, {"nana": 1}), "This week: 1 conversation, all with Nana."),
         (WeekFacts(4, 1, 1, 1, {"lua": 2, "elro": 2}),
-         "This week: 1 conversation, mostly with Lua and Elro; you liked 1 reply."),
+         "This week: 1 conversation, all with Lua and Elro; you liked 1 reply."),
+        (WeekFacts(5, 1, 1, 0, {"lua": 2, "elro": 2, "nana": 1}),
+         "This week: 1 conversation, mostly with Lua and Elro."),
+        (WeekFacts(9, 3, 2, 0, {"lua": 3, "riri": 3, "elro": 3}),
+         "This week: 3 conversations over 2 days, all with Lua, Riri and Elro."),
+        # A four-way tie names nobody (the words review: "mostly with Lua and Riri and Elro
+        # and Nana").
+        (WeekFacts(8, 4, 4, 0, {"lua": 2, "riri": 2, "elro": 2, "nana": 2}),
+         "This week: 4 conversations over 4 days."),
         (WeekFacts(3, 2, 2, 0, {}), "This week: 2 conversations over 2 days."),
     ],
 )  # fmt: skip

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
+from common.analysis.types import Sentiment
 from common.labels import INTENTS
 from common.personas import PERSONAS
 from common.replies import ContextTurn, ReplyRequest, ResponseGenerator, TemplateGenerator
@@ -212,6 +214,14 @@ def test_a_named_tool_from_an_earlier_turn_is_picked_up() -> None:
     analysis = make_analysis(tone="curious", intent="learning", entities=(("Python", "tool"),))
     text = reply("How do I read files?", "elro", window=(turn,), analysis=analysis)
     assert "earlier about Python" in text
+
+
+def test_a_curious_opener_never_greets_a_distressed_question() -> None:
+    curious = make_analysis(tone="curious", intent="emotional_support")
+    analysis = replace(curious, sentiment=Sentiment("negative", -0.6))  # the words review
+    for pid in PERSONAS:
+        text = reply("why does everyone hate me?", pid, analysis=analysis)
+        assert "curios" not in text.lower(), text
 
 
 # Crisis
