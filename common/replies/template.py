@@ -486,6 +486,7 @@ class _Specifics:
     role: str = ""
     items: tuple[str, ...] = ()
     topical: tuple[str, ...] = ()  # tools, roles, organisations: what a conversation is about
+    helper: str = "a colleague or friend"  # whom a step suggests asking
 
     @classmethod
     def from_analysis(cls, analysis: Analysis) -> _Specifics:
@@ -505,14 +506,22 @@ class _Specifics:
                 items.append(frag)
                 if entity.type in ("tool", "role", "organization"):
                     topical.append(frag)
-        return cls(tool=tool, role=role, items=tuple(items[:4]), topical=tuple(topical))
+        # The person named in a troubled message may be the trouble: "My manager is bullying
+        # me" must not get "talk it through with your manager".
+        if analysis.sentiment.label == "negative":
+            helper = "someone you trust"
+        else:
+            helper = role or cls.helper
+        return cls(
+            tool=tool, role=role, items=tuple(items[:4]), topical=tuple(topical), helper=helper
+        )
 
     def fill(self, action: str) -> str:
         return action.format(
             in_tool=f" in {self.tool}" if self.tool else "",
             for_tool=f" for {self.tool}" if self.tool else "",
             with_tool=f" with {self.tool}" if self.tool else "",
-            helper=self.role or "a colleague or friend",
+            helper=self.helper,
         )
 
 

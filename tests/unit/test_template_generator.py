@@ -216,6 +216,19 @@ def test_a_named_tool_from_an_earlier_turn_is_picked_up() -> None:
     assert "earlier about Python" in text
 
 
+def test_the_person_a_troubled_message_names_is_never_the_one_to_confide_in() -> None:
+    # The words review: "My manager is bullying me" got "talk it through with your manager".
+    troubled = make_analysis(
+        tone="anxious", intent="decision_making", entities=(("manager", "role"),)
+    )
+    calm = make_analysis(tone="calm", intent="decision_making", entities=(("manager", "role"),))
+    for pid in PERSONAS:
+        text = reply("My manager is bullying me, should I go to HR?", pid, analysis=troubled)
+        assert not re.search(r"(?:with|ask|tell|to) your manager", text), text
+    texts = [reply("Should I take the new role?", pid, analysis=calm) for pid in PERSONAS]
+    assert any("your manager" in t for t in texts)  # a helper when the message is not troubled
+
+
 def test_a_curious_opener_never_greets_a_distressed_question() -> None:
     curious = make_analysis(tone="curious", intent="emotional_support")
     analysis = replace(curious, sentiment=Sentiment("negative", -0.6))  # the words review
