@@ -96,13 +96,14 @@ def crisis_reply(resources: tuple[str, ...], *, again: bool = False) -> str:
 SAFETY_QUESTION = "Are you safe right now?"
 # Whole answers to it that say no, or cannot say yes (normalised: lowercase, no apostrophes),
 # one or several, each maybe saying when ("no. not safe.", "nope, not safe", "honestly no",
-# "im not safe right now", "not at the moment", "not really tbh").
+# "im not safe right now", "not at the moment", "not really tbh"), and "no" in the other
+# languages the crisis patterns read (nein, non, いいえ).
 # Each answer is spelled one way only ("not at all" is "not" + " at all"), so that a message
 # can be read in one way only: overlapping spellings of a repeated answer are tried in every
 # combination, exponentially. A whole answer is short; a longer message is not read as one.
 _NO = (
-    r"(?:no+|nope|nah|not(?: really| (?:really |very )?safe| sure)?|unsure|idk|(?:i )?dont know|"
-    r"i dont think so|never|hardly|(?:i )?dont feel safe|"
+    r"(?:no+|nope|nah|nein|non|いいえ|ううん|not(?: really| (?:really |very )?safe| sure)?|"
+    r"unsure|idk|(?:i )?dont know|i dont think so|never|hardly|(?:i )?dont feel safe|"
     r"(?:im|i am) (?:really )?not(?: (?:really |very )?safe| okay| ok| really| sure)?)"
     r"(?: right now| now| at the moment| tonight| today| at all| anymore| tbh| honestly)?"
 )

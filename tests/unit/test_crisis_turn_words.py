@@ -117,6 +117,9 @@ def test_no_said_in_more_words_is_still_no_and_safe_said_after_no_is_not():
         "not really tbh",
         "I'm not really safe",
         "im not very safe",
+        "Non.",
+        "nein",
+        "いいえ",
     ):
         assert answers_not_safe(asked, answer), answer
     for answer in (

@@ -29,6 +29,9 @@ def test_resources_by_locale_then_language_then_default():
     assert any("116 123" in r for r in resources_for("en-GB", default_locale="en-US"))
     assert any("988" in r for r in resources_for(None, default_locale="en-US"))
     assert any("3114" in r for r in resources_for("fr-FR", default_locale="en-US"))
+    # Japanese has crisis patterns, so it has resources too (the words review: none before)
+    assert any("119" in r for r in resources_for("ja-JP", default_locale="en-US"))
+    assert not any("119" in r for r in resources_for("ja-BR", default_locale="en-US"))
     assert any("findahelpline" in r for r in resources_for("pt-BR", default_locale="xx"))
 
 
