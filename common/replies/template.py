@@ -457,6 +457,7 @@ _SUGGESTION_SENTENCE = re.compile(
     r"[^.!?\n]*\b(?:try|suggest|step|could|option|start)\b[^.!?\n]*", re.IGNORECASE
 )
 _LEADING = re.compile(r"^(?:my|the|a|an|our|your)\s+", re.IGNORECASE)
+_DETERMINERS = "the|my|a|an|our|your|this|that|these|those|his|her|their|its"
 
 
 def _hash(text: str) -> int:
@@ -715,10 +716,13 @@ class TemplateGenerator:
         for item in specifics.topical:
             if item.lower().removeprefix("your ") in earlier_text:
                 return item
+        # A shared word that was a thing earlier (after "the", "my", "a" ... within two words:
+        # "my exams", "a job interview"), not any long word ("what you raised earlier about
+        # the worried", "... the actually").
         shared = [
             word
             for word in keywords(req.message, limit=50)
-            if re.search(rf"\b{re.escape(word)}\b", earlier_text)
+            if re.search(rf"\b(?:{_DETERMINERS})\s+(?:\w+\s+)?{re.escape(word)}\b", earlier_text)
         ]
         return "the " + safe_fragment(max(shared, key=len).lower(), 30) if shared else ""
 

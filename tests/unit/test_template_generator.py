@@ -209,6 +209,18 @@ def test_a_continuing_topic_refers_to_the_earlier_turn() -> None:
     assert "earlier" not in unrelated
 
 
+def test_only_a_thing_from_the_earlier_turn_is_recalled_not_any_long_word() -> None:
+    # The words review: "This builds on what you raised earlier about the worried".
+    turn = ContextTurn(0, "I'm worried about my exams", "That sounds hard.", "elro", "anxious")
+    analysis = make_analysis(tone="anxious", intent="planning")
+    text = reply("I'm still worried, honestly", "elro", window=(turn,), analysis=analysis)
+    assert "earlier" not in text
+    text = reply(
+        "the exams are next week and I'm worried", "elro", window=(turn,), analysis=analysis
+    )
+    assert "earlier about the exams" in text
+
+
 def test_a_named_tool_from_an_earlier_turn_is_picked_up() -> None:
     turn = ContextTurn(0, "I'm learning Python", "Nice!", "elro", "curious")
     analysis = make_analysis(tone="curious", intent="learning", entities=(("Python", "tool"),))
