@@ -28,6 +28,11 @@ REASONS_PER_PERSONA = 2
 _LABEL_ORDER = tuple(label for labels in SIGNALS.values() for label in labels)
 
 
+def _reported(analysis: Analysis) -> set[str]:
+    """The label the analysis reports for each signal (tone, pace, intent)."""
+    return {getattr(analysis, signal).label for signal in SIGNALS}
+
+
 @dataclass(frozen=True)
 class Affinity:
     """How well a persona fits one signal label, and why, in words for the user."""
@@ -181,11 +186,14 @@ class ResonanceBasedRouter:
         order = sorted(
             PERSONA_IDS, key=lambda pid: (-round(scores[pid], 12), PERSONA_IDS.index(pid))
         )
+        # Reasons cite only what the analysis reports (each signal's label): the label that
+        # contributes most may be a runner-up ("Your pace is steady" beside pace "urgent").
+        reported = [label for label in _LABEL_ORDER if label in _reported(analysis)]
         ranked = []
         for persona_id in order[:top]:
             parts = contributions[persona_id]
             strongest = sorted(
-                _LABEL_ORDER, key=lambda label: (-parts[label], _LABEL_ORDER.index(label))
+                reported, key=lambda label: (-parts[label], _LABEL_ORDER.index(label))
             )[:REASONS_PER_PERSONA]
             ranked.append(
                 RankedPersona(

@@ -104,6 +104,19 @@ def test_reasons_come_from_the_labels_that_contribute_most(router: ResonanceBase
     assert lua.reasons[0] == "You sound anxious: Lua slows things down"
 
 
+def test_reasons_cite_only_the_labels_the_analysis_reports(router: ResonanceBasedRouter) -> None:
+    # The words review: "Your pace is steady: Elro takes it step by step" beside pace "urgent".
+    a = analysis(
+        tone={"anxious": 0.44, "excited": 0.19},
+        pace={"urgent": 0.5, "steady": 0.45},
+        intent={"learning": 0.9},
+    )
+    for ranked in router.rank(a, top=4):
+        matrix = router.matrix[ranked.id]
+        cited = {label for label in matrix if matrix[label].reason in ranked.reasons}
+        assert cited <= {"anxious", "urgent", "learning"}, (ranked.id, ranked.reasons)
+
+
 def test_score_is_the_expected_affinity(router: ResonanceBasedRouter) -> None:
     a = analysis(tone={"sad": 0.5, "excited": 0.3}, pace={"urgent": 0.6}, intent={"planning": 0.7})
     scores = router.score(a)
