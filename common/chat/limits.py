@@ -29,11 +29,16 @@ def recent_activity(doc: dict | None, tz: tzinfo) -> list[tuple[datetime, str]]:
     return [(datetime.fromisoformat(ts).astimezone(tz), h) for ts, h in json.loads(doc["recent"])]
 
 
+def remembered(crisis_at: datetime | None, now: datetime) -> bool:
+    """A crisis turn at `crisis_at` is still within CRISIS_REMEMBERED of `now`."""
+    return isinstance(crisis_at, datetime) and now - crisis_at < CRISIS_REMEMBERED
+
+
 def last_crisis(doc: dict | None, now: datetime) -> datetime | None:
-    """The user's latest crisis turn, as the record holds it, if within CRISIS_REMEMBERED of
-    `now` (an older one is forgotten at the record's next write)."""
+    """The user's latest crisis turn, as the record holds it, if still remembered at `now` (an
+    older one is forgotten at the record's next write)."""
     at = (doc or {}).get("crisis_at")
-    return at if isinstance(at, datetime) and now - at < CRISIS_REMEMBERED else None
+    return at if remembered(at, now) else None
 
 
 def activity_doc(

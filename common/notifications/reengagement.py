@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from common.chat.limits import CRISIS_REMEMBERED
+from common.chat.limits import remembered
 from common.notifications.models import (
     AFTER_CRISIS,
     ANONYMISED,
@@ -78,7 +78,7 @@ def reengagement_nudge(
         return None, NOTIFICATIONS_OFF
     # "Pick up where you left off" must not point back at a crisis, even one that went to
     # analytics anonymised (the producer also leaves out those the churn view can see).
-    if recipient.crisis_at is not None and now - recipient.crisis_at < CRISIS_REMEMBERED:
+    if remembered(recipient.crisis_at, now):
         return None, AFTER_CRISIS
     last = recipient.notice(REENGAGEMENT).get("enqueued_at")
     # In UTC days: the daily runs start a few seconds apart, and to the second the nudge 14

@@ -484,7 +484,6 @@ class _Specifics:
     """Entity fragments (cleaned) the reply weaves in, in order of appearance."""
 
     tool: str = ""
-    role: str = ""
     items: tuple[str, ...] = ()
     topical: tuple[str, ...] = ()  # tools, roles, organisations: what a conversation is about
     helper: str = "a colleague or friend"  # whom a step suggests asking
@@ -513,9 +512,7 @@ class _Specifics:
             helper = "someone you trust"
         else:
             helper = role or cls.helper
-        return cls(
-            tool=tool, role=role, items=tuple(items[:4]), topical=tuple(topical), helper=helper
-        )
+        return cls(tool=tool, items=tuple(items[:4]), topical=tuple(topical), helper=helper)
 
     def fill(self, action: str) -> str:
         return action.format(

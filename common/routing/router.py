@@ -188,7 +188,8 @@ class ResonanceBasedRouter:
         )
         # Reasons cite only what the analysis reports (each signal's label): the label that
         # contributes most may be a runner-up ("Your pace is steady" beside pace "urgent").
-        reported = [label for label in _LABEL_ORDER if label in _reported(analysis)]
+        said = _reported(analysis)
+        reported = [label for label in _LABEL_ORDER if label in said]
         ranked = []
         for persona_id in order[:top]:
             parts = contributions[persona_id]
