@@ -125,7 +125,9 @@ class CleanupStore(Protocol):
         """retention_days of each uid that has chosen one (others have the default)."""
 
     def user_keys_by_retention(self) -> dict[int, list[str]]:
-        """The user_key of every user whose retention is not the default, by retention_days."""
+        """The user_keys of every user whose retention is not the default, by retention_days:
+        under the current analytics key, and the one stored with their settings if another
+        (their rows from before a key rotation)."""
 
     def pending_erasures(self, *, limit: int) -> list[PendingErasure]: ...
 

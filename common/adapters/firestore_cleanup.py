@@ -327,13 +327,16 @@ class FirestoreCleanupStore:
                 [d for d in (30, 90, 365) if d != DEFAULT_RETENTION_DAYS],
             )
         )
+        hmac_key = get_settings().analytics_hmac_key()
         out: dict[int, list[str]] = {}
         with storage_errors():
             for snap in query.stream(**bounded(READ_TIMEOUT * 4)):
                 doc = snap.to_dict() or {}
-                key = doc.get("user_key")
-                if key:
-                    out.setdefault(doc["settings"]["retention_days"], []).append(key)
+                # The key of the rows written now, and the one stored at the user's last
+                # settings change: they differ after a key rotation until the user's next
+                # change, and both name rows kept for this user's choice.
+                keys = {user_key(snap.id, hmac_key), doc.get("user_key")} - {None, ""}
+                out.setdefault(doc["settings"]["retention_days"], []).extend(sorted(keys))
         return out
 
     def pending_erasures(self, *, limit: int) -> list[PendingErasure]:

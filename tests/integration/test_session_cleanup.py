@@ -15,6 +15,8 @@ from common import clients
 from common.adapters.bigquery_erasure import BigQueryAnalyticsEraser
 from common.adapters.firestore_cleanup import FirestoreCleanupStore
 from common.cleanup import ERASURE_SETTLE, EXPIRING_COLLECTIONS, run_cleanup
+from common.config import get_settings
+from common.events import user_key
 from scripts import stack
 from tests.stack_fixtures import events_table
 
@@ -123,29 +125,36 @@ def _seed_firestore(db) -> None:
 
 
 def _seed_events(client, table_id: str) -> None:
-    rows = []
-    for key, age_days in [
-        ("k-ada", 10),
-        ("k-ada", 40),  # 30 days: the second goes
-        ("k-bob", 40),
-        ("k-bob", 200),
-        ("k-bob", 400),  # 365 days: the last goes
-        ("k-carl", 40),
-        ("k-carl", 100),  # default 90: the second goes
-        (None, 400),  # anonymous: about nobody, kept
-        ("k-erased", 2),
-        ("k-erased", 3),
-        ("k-fresh", 1),  # erasures: all go that happened before the request...
-        ("k-erased", 0),  # ...and the user's rows since they signed in again stay
-    ]:
-        rows.append(
-            {
-                "event_id": str(uuid.uuid4()),
-                "type": "chat.turn.completed",
-                "occurred_at": (NOW - age_days * DAY).isoformat(),
-                "user_key": key,
-            }
-        )
+    _insert_events(
+        client,
+        table_id,
+        [
+            ("k-ada", 10),
+            ("k-ada", 40),  # 30 days: the second goes
+            ("k-bob", 40),
+            ("k-bob", 200),
+            ("k-bob", 400),  # 365 days: the last goes
+            ("k-carl", 40),
+            ("k-carl", 100),  # default 90: the second goes
+            (None, 400),  # anonymous: about nobody, kept
+            ("k-erased", 2),
+            ("k-erased", 3),
+            ("k-fresh", 1),  # erasures: all go that happened before the request...
+            ("k-erased", 0),  # ...and the user's rows since they signed in again stay
+        ],
+    )
+
+
+def _insert_events(client, table_id: str, keys_and_ages: list[tuple[str | None, int]]) -> None:
+    rows = [
+        {
+            "event_id": str(uuid.uuid4()),
+            "type": "chat.turn.completed",
+            "occurred_at": (NOW - age_days * DAY).isoformat(),
+            "user_key": key,
+        }
+        for key, age_days in keys_and_ages
+    ]
     assert client.insert_rows_json(table_id, rows) == []
 
 
@@ -208,6 +217,29 @@ def test_cleanup_deletes_expired_and_retained_data_and_a_second_run_nothing(db, 
     assert again.analytics["retention_rows_deleted"] == 0
     assert again.analytics["erasures_pending"] == 1
     assert len(_rows(client, table_id)) == 6
+
+
+def test_retention_reaches_the_rows_under_the_current_key_after_a_key_rotation(db, bq) -> None:
+    # users/{uid}.user_key is written at a settings change, so after the analytics key is
+    # rotated it names the rows from before the rotation, and the rows written since are under
+    # the new key: the user's 30 days hold for both.
+    client, dataset = bq
+    table_id = f"{client.project}.{dataset}.events"
+    events_table(client, dataset)
+    current = user_key("dana", get_settings().analytics_hmac_key())
+    db.document("users/dana").set({"user_key": "k-dana-old", "settings": {"retention_days": 30}})
+    _insert_events(
+        client, table_id, [(current, 10), (current, 40), ("k-dana-old", 10), ("k-dana-old", 40)]
+    )
+
+    report = run_cleanup(
+        store=FirestoreCleanupStore(db),
+        analytics=BigQueryAnalyticsEraser(client, dataset=dataset),
+        now=NOW,
+    )
+
+    assert report.analytics["retention_rows_deleted"] == 2
+    assert _rows(client, table_id) == sorted([(current, 10), ("k-dana-old", 10)])
 
 
 def test_a_run_stopped_at_its_bound_is_finished_by_the_next(db, bq) -> None:
