@@ -27,6 +27,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,12 @@ MARGIN_TARGET = 0.25
 # online figure by accident.
 MAX_UNSUPPORTED = 0.05
 NOT_SUPPORTED = "not supported by these logs"
+# The local hour of each session, one in each day part (night, morning, afternoon, evening) in
+# turn, so that the time-of-day terms of the ensemble and of the formula weigh the same whenever
+# the benchmark runs. With every user on UTC, a run at 04:00 UTC put everyone at night, when the
+# time term favours Lua over Riri by 0.7, and one at 14:00 in the afternoon (Riri over Lua by
+# 0.3): the formula agreed on 0.74 and 0.86 of turns 16-30 on the same draw of messages.
+LOCAL_HOURS = (3, 9, 15, 20)
 CALM_TONES = {"anxious", "sad", "overwhelmed"}
 THINKING_INTENTS = {"learning", "decision_making", "planning"}
 
@@ -115,6 +122,21 @@ def population(n: int) -> list[HiddenPreference]:
     fixed = [HiddenPreference("fixed", PERSONA_IDS[i % 4]) for i in range(n // 2)]
     contextual = [HiddenPreference("by_tone" if i % 2 else "by_intent") for i in range(n - n // 2)]
     return fixed + contextual
+
+
+def local_hour(user: int, session: int) -> int:
+    """The local hour of a user's session: the day parts in turn, from a part that depends on
+    user // 4 (not user % 4, by which population() gives the fixed favourites: every Lua fan
+    would start at night)."""
+    return LOCAL_HOURS[(session + user // 4) % len(LOCAL_HOURS)]
+
+
+def zone_at(hour: int, now: datetime) -> str:
+    """An IANA zone whose local hour is `hour` at `now` (whole-hour offsets: Etc/GMT-N is
+    UTC+N, the sign inverted by POSIX convention)."""
+    offset = (hour - now.astimezone(UTC).hour) % 24
+    offset = offset - 24 if offset > 14 else offset
+    return "UTC" if offset == 0 else f"Etc/GMT{-offset:+d}"
 
 
 @dataclass
@@ -171,6 +193,19 @@ async def simulate_user(
     rated = 0
     for i in range(turns):
         record = messages[i]
+        if session_id is None:  # a new session: the user's clock moves to its day part
+            tz = zone_at(local_hour(user, i // TURNS_PER_SESSION), datetime.now(UTC))
+            p = await _send(
+                client,
+                run,
+                "timezone",
+                "PATCH",
+                "/v2/profile",
+                headers=headers,
+                json={"timezone": tz},
+            )
+            if p is not None and p.status_code != 200:
+                run.errors.append(f"timezone {p.status_code}")
         r = await _send(
             client,
             run,
@@ -591,7 +626,10 @@ async def main_async(
         f"{n_users} users × {turns} turns per policy ({result['machine']['date']}); half with a "
         "fixed favourite, half whose favourite depends on tone or intent; messages from the "
         f"labelled corpus ({MESSAGES[messages]}, {len(corpus):,} non-crisis records); every "
-        "reply rated up/down by the hidden preference.",
+        f"reply rated up/down by the hidden preference; sessions of {TURNS_PER_SESSION} turns, "
+        "each at the next local hour of "
+        f"{', '.join(f'{h:02d}:00' for h in LOCAL_HOURS)} (night, morning, afternoon, evening: "
+        "the time-of-day terms weigh the same whenever the benchmark runs).",
         "",
         *(f"- {v}" for v in result["verdicts"]),
         "",

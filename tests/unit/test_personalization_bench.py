@@ -3,22 +3,31 @@ events, which comparisons it lets count, and the acceptance verdicts it prints."
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from benchmarks.personalization import (
+    LOCAL_HOURS,
     NOT_SUPPORTED,
     Interaction,
     Run,
     _cell,
+    local_hour,
     logger_support,
     offline_row,
+    population,
     summarise,
     turn_logs,
     verdicts,
+    zone_at,
 )
 from common.labels import PERSONA_IDS
 from common.personalization.offline_eval import Estimate, LoggedInteraction, estimate
 from common.personalization.policies import StaticRouter
+from common.profile.models import ProfileSettings
+from common.routing.ensemble import day_part
 
 # the ensemble's best is Riri; after a crisis signal Lua answers anyway
 SCORES = {"lua": 0.5, "riri": 0.7, "elro": 0.3, "nana": 0.4}
@@ -169,3 +178,24 @@ def test_the_off_policy_verdict_is_missed_when_no_pair_can_test_it_or_one_fails(
     assert "0 of the 0 pairs" in line and ": missed;" in line
     (line,) = verdicts([], {"static from static+explore logs": pair("static+explore", 1.0, 0.5)})
     assert "0 of the 1 pairs" in line and line.endswith("missed.")
+
+
+@pytest.mark.parametrize("hour", LOCAL_HOURS)
+def test_a_session_zone_puts_the_user_at_its_hour_whenever_the_run_starts(hour: int) -> None:
+    start = datetime(2026, 12, 6, 0, 30, tzinfo=UTC)
+    for now in (start + timedelta(hours=h) for h in range(24)):
+        zone = zone_at(hour, now)
+        assert ProfileSettings(timezone=zone).timezone == zone  # the API takes it
+        assert now.astimezone(ZoneInfo(zone)).hour == hour
+
+
+def test_every_user_meets_every_day_part_and_no_favourite_keeps_to_one() -> None:
+    users = population(48)
+    for user in range(len(users)):
+        parts = [day_part(local_hour(user, session)) for session in range(5)]
+        assert set(parts) == {"night", "morning", "afternoon", "evening"}
+    # The fixed favourites' first sessions spread over the day parts (by user % 4 every Lua
+    # fan would start at night, when the time term favours Lua).
+    for persona in PERSONA_IDS:
+        fans = [u for u, p in enumerate(users) if p.kind == "fixed" and p.persona == persona]
+        assert len({local_hour(u, 0) for u in fans}) == len(LOCAL_HOURS)
