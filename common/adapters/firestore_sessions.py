@@ -157,8 +157,14 @@ class FirestoreSessionStore:
         session_ref = self._db.collection(SESSIONS).document(session_id)
         key_ref = self._db.collection(TURN_KEYS).document(key)
         uid = key_doc["owner_uid"]
+        sent: TurnWrite | None = None  # the last batch refused, which may have been applied
         for attempt in range(MAX_COMMIT_ATTEMPTS + 1):
-            if context.keyed_turn is not None:  # a retry of this turn got there first
+            if context.keyed_turn is not None:
+                if sent is not None and context.keyed_turn["turn_id"] == sent.turn_doc["turn_id"]:
+                    # This request's own batch: applied, but its answer was lost and the
+                    # client library's retry of it was refused by the writes it had made.
+                    return CommitOutcome(turn_doc=sent.turn_doc, events=sent.events, replayed=False)
+                # a retry of this turn got there first
                 return CommitOutcome(turn_doc=context.keyed_turn, events=[], replayed=True)
             write = build(context)  # may refuse the turn: the user's other turns count now
             if attempt == MAX_COMMIT_ATTEMPTS:
@@ -204,6 +210,7 @@ class FirestoreSessionStore:
                 return CommitOutcome(turn_doc=write.turn_doc, events=write.events, replayed=False)
             # NotFound: an update whose document an erasure deleted under it
             except (exceptions.Conflict, exceptions.FailedPrecondition, exceptions.NotFound):
+                sent = write
                 context = self.read_turn_context(key=key, session_id=session_id, uid=uid, ukey=ukey)
                 is_new = False if context.session is not None else is_new
         raise Unavailable(
