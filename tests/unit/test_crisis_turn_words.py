@@ -120,6 +120,21 @@ def test_no_said_in_more_words_is_still_no_and_safe_said_after_no_is_not():
         "Non.",
         "nein",
         "いいえ",
+        # each spelling of the answer once (the mutation review: dropping any of them went
+        # unnoticed, and the crisis patterns flag none of these)
+        "I'm not okay",
+        "im not ok",
+        "not sure",
+        "I'm not sure",
+        "Noo",
+        "never",
+        "hardly",
+        "not tonight",
+        "not anymore",
+        "unsure",
+        "ううん",
+        "no, not really, not sure",
+        "No. I am not okay right now. Not really. Not at the moment.",  # 58 characters
     ):
         assert answers_not_safe(asked, answer), answer
     for answer in (

@@ -96,6 +96,18 @@ CRISIS = [
     "I can't go on because of him",
     "I'd rather die than go on another day",
     "I'd rather die than keep existing",
+    # Phrases weighed exactly at the threshold (0.5): each alone is a crisis (the mutation
+    # review: flagging only above the threshold let them through).
+    "I want to disappear",
+    "I'm just a burden",
+    "i want everything to stop",
+    # "want it all to end" with "just", "really" or a word after it (the mutation review)
+    "I just want it all to end",
+    "i just want everything to end",
+    "i just want it to stop",
+    "I really want it to end",
+    "i want it all to end tonight",
+    "i just want everything to stop permanently",
 ]
 
 IDIOMS = [
@@ -171,6 +183,10 @@ IDIOMS = [
     "we stopped wanting to live in the city after the second kid",
     "no point carrying on with this course if the certificate isn't recognised",
     "is there any point going on to a master's after this?",
+    # "want it to end / stop" followed by what is to end or stop
+    "I want it to stop raining before the offsite",
+    "i want it to stop crashing on startup",
+    "I want it to end soon so I can go home",
     "",
 ]
 
@@ -268,6 +284,8 @@ OBFUSCATED = [
     "i want to unalive, i cant anymore",
     "im going to unalive tomorrow",
     "sewerslide has been on my mind",
+    "i want to.. die",  # a two-dot pause (the mutation review)
+    "kill my freaking self",
 ]
 
 # ...and ordinary messages those other spellings must leave alone.
@@ -307,6 +325,13 @@ NOT_OBFUSCATED = [
 @pytest.mark.parametrize("text", OBFUSCATED)
 def test_other_spellings_of_a_crisis_are_flagged(text: str) -> None:
     assert assess_safety(text).crisis is True
+
+
+@pytest.mark.parametrize(
+    "word", ["really", "actually", "literally", "fucking", "freaking", "seriously", "truly"]
+)
+def test_a_stress_word_inside_a_crisis_statement_is_read_past(word: str) -> None:
+    assert assess_safety(f"i want to {word} die").crisis is True
 
 
 @pytest.mark.parametrize("text", NOT_OBFUSCATED)
