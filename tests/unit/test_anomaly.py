@@ -55,6 +55,14 @@ def test_retry_after_for_a_minute_burst_is_when_the_window_frees():
     assert retry_is_exact(turns(*range(9))) == 52
 
 
+def test_retry_after_rounds_a_fractional_wait_up():
+    # Activity times carry microseconds: the eighth of the others, 8.4 s ago, leaves the window
+    # in 51.6 s. Rounded down, a client honouring Retry-After would meet a second 429.
+    activity = turns(0, *(s + 0.4 for s in range(1, 9)))
+    assert check(activity, NOW, DAYTIME).retry_after == 52
+    assert retry_is_exact(activity) == 52
+
+
 def test_sixty_turns_an_hour_pass_and_the_sixty_first_is_limited():
     spaced = [i * 59.0 for i in range(60)]  # never more than two in a minute
     assert not check(turns(*spaced), NOW, DAYTIME).limited

@@ -157,6 +157,19 @@ def test_an_erasure_is_done_only_once_it_has_settled() -> None:
     assert report.analytics["erasures_pending"] == 1
 
 
+def test_an_erasure_settles_a_full_day_after_it_was_asked_for() -> None:
+    # Events of the erased user can still arrive for a day (Pub/Sub retries, redeliveries):
+    # marked done a minute early, rows arriving later would never be deleted.
+    early = PendingErasure("early", NOW - timedelta(hours=24) + timedelta(minutes=1))
+    late = PendingErasure("late", NOW - timedelta(hours=24) - timedelta(minutes=1))
+    store, analytics = Store(erasures=[early, late]), Analytics()
+
+    run_cleanup(store=store, analytics=analytics, now=NOW)
+
+    assert analytics.erased == ["early", "late"]  # rows go now, for both
+    assert store.done == ["late"]
+
+
 def test_rows_are_erased_up_to_when_the_users_documents_were_gone() -> None:
     # A rating that got in while the documents went is the old account's; rows after that are
     # a returning user's, who keeps the key (the lifecycle and diff reviews).

@@ -3,8 +3,11 @@ turn judged on the evidence from messages like it."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
+from common.labels import PERSONA_IDS
 from common.personalization.context import (
     EXPLANATION_PRIOR,
     context_keys,
@@ -181,3 +184,40 @@ def test_the_contextual_view_is_a_valid_profile() -> None:
         assert 0 < stats.mean < 1
     # Other profile fields are untouched.
     assert seen.turns == profile.turns and seen.feedback_count == profile.feedback_count
+
+
+def test_heavy_evidence_still_gives_weights_summing_to_one() -> None:
+    """About 1,100 half-liked ratings per persona put each explanation's log evidence near
+    -3,000: without the log-sum-exp shift every exp() underflows to 0 and the weights divide
+    by zero."""
+    profile = Profile(stats={p: PersonaStats(550, 550) for p in PERSONA_IDS})
+    keys = context_keys("sad", "planning")
+    counts = {key: {p: {"alpha": 549, "beta": 549} for p in PERSONA_IDS} for key in keys}
+    weights = explanation_weights(profile, counts, keys)
+    assert all(math.isfinite(w) for w in weights.values())
+    assert sum(weights.values()) == pytest.approx(1.0)
+    # Every explanation explains the same ratings equally well: each keeps its prior.
+    assert weights == pytest.approx(EXPLANATION_PRIOR)
+    assert explanation_weights(profile, counts, ()) == {"overall": 1.0}
+    seen = in_context(profile, counts, keys)
+    assert all(s.alpha == pytest.approx(550) == s.beta for s in seen.stats.values())
+
+
+def test_without_evidence_every_persona_is_the_uniform_prior_exactly() -> None:
+    # Beta(1, 1), not just mean 0.5: the strength starts at the prior's two pseudo-counts.
+    for keys in (context_keys("sad", "check_in"), ()):
+        seen = in_context(Profile(), {}, keys)
+        assert all((s.alpha, s.beta) == (1.0, 1.0) for s in seen.stats.values())
+
+
+def test_the_strength_is_the_evidence_weighted_by_the_explanations() -> None:
+    """Lua rated up twice on messages of no tone: overall Beta(3, 1). For a low message, overall
+    weighs 0.4 * B(3, 1) / B(1, 1) = 0.4 / 3 against tone's 0.2 (its bucket is empty), so
+    w = (0.4, 0.6); mean 0.4 * 3/4 + 0.6 * 1/2 = 0.6, strength 2 + 0.4 * 2 = 2.8."""
+    profile = Profile(stats={"lua": PersonaStats(3, 1)})
+    keys = context_keys("sad", None)
+    assert explanation_weights(profile, {}, keys) == pytest.approx({"overall": 0.4, "tone": 0.6})
+    seen = in_context(profile, {}, keys)
+    assert seen.stat("lua").alpha == pytest.approx(0.6 * 2.8)
+    assert seen.stat("lua").beta == pytest.approx(0.4 * 2.8)
+    assert (seen.stat("riri").alpha, seen.stat("riri").beta) == (1.0, 1.0)

@@ -325,3 +325,37 @@ def test_with_few_users_the_interval_uses_students_t():
     assert est.ips == pytest.approx(user_means.mean())
     assert width(est.ips_ci) / 2 == pytest.approx(t_975(3) * se)
     assert t_975(3) > 3.1
+
+
+def test_two_users_are_enough_for_an_interval():
+    """Two groups give one degree of freedom: a wide interval, but a finite one."""
+    logs = [
+        LoggedInteraction(ENSEMBLES[0], None, 9, f"s{i}", "lua", 1.0, float(i % 2))
+        for i in range(6)
+    ]
+    est = estimate(StaticRouter(), logs, groups=["a", "a", "a", "b", "b", "b"])
+    assert all(math.isfinite(x) for x in (*est.ips_ci, *est.snips_ci))
+    assert width(est.ips_ci) > 0 and width(est.snips_ci) > 0
+
+
+def test_the_snips_interval_is_scaled_by_the_sum_of_the_weights():
+    """With weights far from averaging 1 (Σw = 8.25, n = 6), the delta-method half-width is
+    t(G−1) · √(G/(G−1) · Σ_groups (Σ w·(r − SNIPS))²) / Σw, computed here by hand."""
+    shown = ["lua", "lua", "riri", "lua", "nana", "lua"]
+    propensity = np.array([0.5, 0.25, 0.5, 0.8, 0.4, 1.0])
+    reward = np.array([1.0, 0.0, 1.0, 0.5, 0.0, 0.25])
+    groups = [0, 0, 1, 1, 2, 2]
+    logs = [
+        LoggedInteraction(ENSEMBLES[0], None, 9, f"s{i}", s, float(p), float(r))
+        for i, (s, p, r) in enumerate(zip(shown, propensity, reward, strict=True))
+    ]
+    est = estimate(Always("lua"), logs, groups=groups)
+
+    w = np.array([1 / p if s == "lua" else 0.0 for s, p in zip(shown, propensity, strict=True)])
+    snips = (w * reward).sum() / w.sum()
+    deviations = w * (reward - snips)
+    per_group = np.array([deviations[np.array(groups) == g].sum() for g in range(3)])
+    half = t_975(2) * math.sqrt(3 / 2 * (per_group**2).sum()) / w.sum()
+    assert w.sum() == pytest.approx(8.25)
+    assert est.snips == pytest.approx(snips)
+    assert est.snips_ci == pytest.approx((snips - half, snips + half))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from common.events import Event
-from common.profile.updater import delta_for, profile_from_doc
+from common.personalization.preferences import IMPLICIT_SIGNALS
+from common.profile.updater import day_key, delta_for, profile_from_doc, stale_days
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -189,3 +190,57 @@ def test_counts_stored_before_that_check_read_as_no_evidence() -> None:
     from common.personalization.context import context_keys, in_context
 
     in_context(profile, doc["ctx"], context_keys("calm", "learning"))  # no ValueError
+
+
+def test_a_re_asked_question_counts_against_the_previous_persona() -> None:
+    # Not the follow-up's small thumbs-up: the answer did not land.
+    reward, weight = IMPLICIT_SIGNALS["re_asked_same_question"]
+    assert reward == 0.0
+    event = turn_after("lua", repeat_of_previous=True, previous_intent="planning")
+    assert evidence(event) == {
+        f"{prefix}.lua.beta": weight
+        for prefix in ("stats", "ctx.tone_low", "ctx.intent_think", "ctx.both_low_think")
+    }
+
+
+def test_requesting_the_persona_already_shown_is_a_follow_up_not_a_switch() -> None:
+    # Asking for Elro while Elro answers is no vote against Elro.
+    reward, weight = IMPLICIT_SIGNALS["follow_up_same_session"]
+    event = turn_after("elro", persona="elro", persona_source="requested")
+    assert evidence(event) == {
+        "stats.elro.alpha": reward * weight,
+        "ctx.tone_low.elro.alpha": reward * weight,
+    }
+    # Another persona requested is a switch: against the one shown, for the one chosen.
+    reward, weight = IMPLICIT_SIGNALS["chose_alternative"]
+    switched = evidence(turn_after("lua", persona="elro", persona_source="requested"))
+    assert switched["stats.lua.beta"] == weight * (1 - reward)
+    assert switched["stats.elro.alpha"] == weight * (1 - reward)
+
+
+def test_evidence_about_the_previous_reply_goes_to_the_previous_messages_contexts() -> None:
+    # This turn is calm and learning; the reply it judges answered a sad planning message.
+    reward, weight = IMPLICIT_SIGNALS["follow_up_same_session"]
+    event = turn_after("lua", tone="calm", intent="learning", previous_intent="planning")
+    assert evidence(event) == {
+        f"{prefix}.lua.alpha": reward * weight
+        for prefix in ("stats", "ctx.tone_low", "ctx.intent_think", "ctx.both_low_think")
+    }
+
+
+def test_stats_of_a_retired_persona_are_ignored_when_the_profile_is_read() -> None:
+    doc = {"stats": {"kai": {"alpha": 3.0, "beta": 1.0}, "elro": {"alpha": 2.0, "beta": 0.0}}}
+    profile = profile_from_doc(doc, personalization=True, now=NOW)
+    assert "kai" not in profile.stats
+    assert (profile.stat("elro").alpha, profile.stat("elro").beta) == (3.0, 1.0)
+
+
+def test_day_counters_are_kept_eight_days_and_dropped_after() -> None:
+    # Read for the last 7 days (today and 6 before) and kept one day longer: the day 7 days
+    # ago is kept, the days 8 and 9 days ago are stale.
+    daily = {day_key(NOW - timedelta(days=age)): {"turns": 1} for age in (0, 6, 7, 8, 9)}
+    assert stale_days(daily, NOW) == [
+        day_key(NOW - timedelta(days=9)),
+        day_key(NOW - timedelta(days=8)),
+    ]
+    assert stale_days(None, NOW) == []

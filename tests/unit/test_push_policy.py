@@ -92,6 +92,41 @@ def test_quiet_hours_end_on_a_dst_change_day() -> None:
     assert until is not None and until > now
 
 
+def test_the_second_pass_of_a_repeated_hour_defers_to_the_future() -> None:
+    # New York falls back on 2026-11-01 (02:00 EDT -> 01:00 EST). At 01:15 EST, after the clocks
+    # went back, 01:30 on the wall clock means 01:30 EDT, 45 minutes ago: a due_at in the past
+    # would be deferred again by every release run. The quiet hours really end at 01:30 EST.
+    settings = ProfileSettings(
+        timezone="America/New_York", quiet_hours=QuietHours(start="22:00", end="01:30")
+    )
+    now = utc(2026, 11, 1, 6, 15)  # 01:15 EST
+    deferred = decide(settings=settings, devices=1, now=now)
+    assert deferred.action == "defer" and deferred.due_at is not None
+    assert now < deferred.due_at <= utc(2026, 11, 1, 6, 30)
+
+
+@pytest.mark.parametrize(
+    ("day", "window"),
+    [
+        ((2026, 11, 1), ("22:00", "01:30")),  # fall back: 01:00-02:00 happens twice
+        ((2026, 11, 1), ("01:00", "01:45")),
+        ((2026, 11, 1), ("00:30", "02:00")),
+        ((2026, 3, 8), ("22:00", "02:30")),  # spring forward: 02:00-03:00 never happens
+        ((2026, 3, 8), ("01:00", "02:15")),
+    ],
+)
+def test_quiet_hours_never_defer_into_the_past_across_a_dst_change(day, window) -> None:
+    settings = ProfileSettings(
+        timezone="America/New_York", quiet_hours=QuietHours(start=window[0], end=window[1])
+    )
+    start = utc(*day, 4)  # midnight EDT / 23:00 EST, before the change
+    for minute in range(0, 5 * 60, 5):
+        now = start + timedelta(minutes=minute)
+        decision = decide(settings=settings, devices=1, now=now)
+        if decision.action == "defer":
+            assert decision.due_at is not None and decision.due_at > now, now
+
+
 def test_local_day_is_the_users_calendar_day() -> None:
     now = utc(2026, 11, 22, 23, 30)
     assert local_day(now, "UTC") == "2026-11-22"

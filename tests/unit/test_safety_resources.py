@@ -77,3 +77,14 @@ def test_the_crisis_reply_lists_every_resource_and_asks_about_safety():
     reply = crisis_reply(resources)
     assert all(r in reply for r in resources)
     assert "safe" in reply
+
+
+@pytest.mark.parametrize(
+    ("locale", "language"),
+    [("ja-u-ca-japanese", "ja"), ("en-u-ca-gregory", "en"), ("pt-u-ca-gregory", "pt")],
+)
+def test_an_extension_after_the_language_is_no_region(locale, language):
+    # "-u-ca-..." names a calendar: its "ca" is no country (read as one, it gave Canada's 988).
+    resources = resources_for(locale, default_locale="en-US")
+    assert resources == resources_for(language, default_locale="en-US")
+    assert not any("988" in r for r in resources)

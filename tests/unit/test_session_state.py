@@ -72,6 +72,24 @@ def test_turn_index_must_follow_the_count():
         append_turn(state, _turn(5), now=NOW, ttl=TTL, window_size=5, persona_scores={})
 
 
+def test_care_lasts_exactly_care_turns_after_a_crisis():
+    state = append_turn(
+        _session(2),
+        _turn(2),
+        now=NOW,
+        ttl=TTL,
+        window_size=5,
+        persona_scores={},
+        crisis=True,
+        care_turns=3,
+    )
+    in_care = []
+    for i in range(3, 8):
+        in_care.append(state.in_care())  # is turn i taken with care?
+        state = append_turn(state, _turn(i), now=NOW, ttl=TTL, window_size=5, persona_scores={})
+    assert in_care == [True, True, True, False, False]
+
+
 def test_expired_or_foreign_sessions_are_invisible():
     state = _session(1)
     assert state.visible_to("u1", NOW)
