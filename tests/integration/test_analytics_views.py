@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import os
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -190,6 +191,14 @@ def hand_built() -> list[Event]:
     return events
 
 
+@pytest.fixture
+def own_dataset(bq) -> Iterator[str]:
+    """An empty dataset with the tables and views, for one test's own events."""
+    name = fresh_dataset(bq)
+    yield name
+    bq.delete_dataset(f"{PROJECT}.{name}", delete_contents=True, not_found_ok=True)
+
+
 @pytest.fixture(scope="module")
 def dataset(bq) -> str:
     name = fresh_dataset(bq)
@@ -320,80 +329,70 @@ def test_segments_churn_risk_and_vips(bq, dataset):
     assert vips[0]["active_days_28d"] == 8 and vips[0]["favourite_persona"] == "nana"
 
 
-def test_a_last_rating_stored_twice_still_stands(bq):
+def test_a_last_rating_stored_twice_still_stands(bq, own_dataset):
     """A turn's last rating redelivered later (after the insertId window, or replayed from the
     dead-letter topic) is two rows with the same event_id and time: the view must drop one copy
     before it picks the last rating, or the copy it keeps may be the one ranked second and the
     turn loses its rating. The tie is broken by the engine, so many turns make a wrong order
     show (the one-step version lost about 40 % of 200 turns on DuckDB)."""
-    dataset = fresh_dataset(bq)
-    try:
-        first, last = [], []
-        for i in range(200):
-            turn_id = f"r{i}"
-            at = D0 + timedelta(seconds=i)
-            first.append(
-                feedback(
-                    "user-r", "sr", at, turn_id=turn_id, persona="lua", rating="down", reward=0.0
-                )
-            )
-            last.append(
-                feedback(
-                    "user-r",
-                    "sr",
-                    at + minutes(5),
-                    turn_id=turn_id,
-                    persona="lua",
-                    rating="up",
-                    reward=1.0,
-                    previous=0.0,
-                )
-            )
-        write(bq, dataset, first + last)
-        write(bq, dataset, last)  # the redelivery: the same events, ingested later
-        final = rows(bq, dataset, "feedback_final")
-        assert len(final) == 200
-        assert {r["turn_id"] for r in final} == {f"r{i}" for i in range(200)}
-        assert {r["rating"] for r in final} == {"up"}
-        assert {r["event_id"] for r in final} == {e.event_id for e in last}
-    finally:
-        bq.delete_dataset(f"{PROJECT}.{dataset}", delete_contents=True, not_found_ok=True)
-
-
-def test_persona_satisfaction_leaves_out_crisis_ratings_and_three_stars_are_not_positive(bq):
-    dataset = fresh_dataset(bq)
-    try:
-        events = [
-            feedback("u1", "s1", D0, turn_id="c1", persona="elro", rating=4, reward=0.75),
+    first, last = [], []
+    for i in range(200):
+        turn_id = f"r{i}"
+        at = D0 + timedelta(seconds=i)
+        first.append(
+            feedback("user-r", "sr", at, turn_id=turn_id, persona="lua", rating="down", reward=0.0)
+        )
+        last.append(
             feedback(
-                "u1", "s1", D0 + minutes(1), turn_id="c2", persona="elro", rating=3, reward=0.5
-            ),
-            feedback("u2", "s2", D0, turn_id="c3", persona="lua", rating="up", reward=1.0),
-            # The crisis safety message, shown under the care persona, rated down: no persona
-            # wrote it, so it says nothing about lua.
-            feedback(
-                "u2",
-                "s2",
-                D0 + minutes(2),
-                turn_id="c4",
+                "user-r",
+                "sr",
+                at + minutes(5),
+                turn_id=turn_id,
                 persona="lua",
-                rating="down",
-                reward=0.0,
-                crisis=True,
-            ),
-        ]
-        write(bq, dataset, events)
-        sat = {r["persona"]: r for r in rows(bq, dataset, "satisfaction_by_persona")}
-        assert (sat["lua"]["ratings"], sat["lua"]["avg_satisfaction"]) == (1, 1.0)
-        assert sat["lua"]["positive_share"] == 1.0
-        assert sat["elro"]["ratings"] == 2
-        assert sat["elro"]["avg_satisfaction"] == pytest.approx(0.625)
-        assert sat["elro"]["positive_share"] == pytest.approx(0.5)  # 4 stars yes, 3 stars no
-        # The rating itself stands (it is a rating of the turn): only the persona views skip it.
-        (crisis,) = rows(bq, dataset, "feedback_final", "WHERE turn_id = 'c4'")
-        assert crisis["crisis"] is True
-    finally:
-        bq.delete_dataset(f"{PROJECT}.{dataset}", delete_contents=True, not_found_ok=True)
+                rating="up",
+                reward=1.0,
+                previous=0.0,
+            )
+        )
+    write(bq, own_dataset, first + last)
+    write(bq, own_dataset, last)  # the redelivery: the same events, ingested later
+    final = rows(bq, own_dataset, "feedback_final")
+    assert len(final) == 200
+    assert {r["turn_id"] for r in final} == {f"r{i}" for i in range(200)}
+    assert {r["rating"] for r in final} == {"up"}
+    assert {r["event_id"] for r in final} == {e.event_id for e in last}
+
+
+def test_persona_satisfaction_leaves_out_crisis_ratings_and_three_stars_are_not_positive(
+    bq, own_dataset
+):
+    events = [
+        feedback("u1", "s1", D0, turn_id="c1", persona="elro", rating=4, reward=0.75),
+        feedback("u1", "s1", D0 + minutes(1), turn_id="c2", persona="elro", rating=3, reward=0.5),
+        feedback("u2", "s2", D0, turn_id="c3", persona="lua", rating="up", reward=1.0),
+        # The crisis safety message, shown under the care persona, rated down: no persona
+        # wrote it, so it says nothing about lua.
+        feedback(
+            "u2",
+            "s2",
+            D0 + minutes(2),
+            turn_id="c4",
+            persona="lua",
+            rating="down",
+            reward=0.0,
+            crisis=True,
+        ),
+    ]
+    write(bq, own_dataset, events)
+    sat = {r["persona"]: r for r in rows(bq, own_dataset, "satisfaction_by_persona")}
+    assert (sat["lua"]["ratings"], sat["lua"]["avg_satisfaction"]) == (1, 1.0)
+    assert sat["lua"]["positive_share"] == 1.0
+    assert sat["elro"]["ratings"] == 2
+    assert sat["elro"]["avg_satisfaction"] == pytest.approx(0.625)
+    assert sat["elro"]["positive_share"] == pytest.approx(0.5)  # 4 stars yes, 3 stars no
+    # The rating itself stands (it is a rating of the turn): only the persona views skip it.
+    (crisis,) = rows(bq, own_dataset, "feedback_final", "WHERE turn_id = 'c4'")
+    assert crisis["crisis"] is True
 
 
 def clustered(units: list[tuple[int, int]]) -> tuple[float, float]:
@@ -404,8 +403,7 @@ def clustered(units: list[tuple[int, int]]) -> tuple[float, float]:
     return p, k / (k - 1) * sum((yi - p * mi) ** 2 for yi, mi in units) / m**2
 
 
-def test_ab_results_interval_treats_users_as_the_unit(bq):
-    dataset = fresh_dataset(bq)
+def test_ab_results_interval_treats_users_as_the_unit(bq, own_dataset):
     experiment = "exp-clustered"
     events: list[Event] = []
 
@@ -441,26 +439,23 @@ def test_ab_results_interval_treats_users_as_the_unit(bq):
     rated("t2", "b", ["down"])
     rated("t2", "b", ["up"], crisis=True)
     rated(None, "b", ["up", 5])
-    try:
-        write(bq, dataset, events, copies=(1, 5, 9))
-        got = {r["variant"]: r for r in rows(bq, dataset, "ab_results")}
-        control, treated = got["a"], got["b"]
-        assert (control["users"], control["ratings"], control["positive_ratings"]) == (3, 6, 4)
-        assert (treated["users"], treated["ratings"], treated["positive_ratings"]) == (2, 5, 3)
-        assert (control["anonymous_ratings"], treated["anonymous_ratings"]) == (0, 2)
-        p_c, var_c = clustered([(3, 3), (0, 1), (1, 2)])
-        p_t, var_t = clustered([(3, 4), (0, 1)])
-        assert control["is_control"] and control["difference"] is None
-        assert control["satisfaction"] == pytest.approx(p_c)
-        assert treated["satisfaction"] == pytest.approx(p_t)
-        half = 1.96 * math.sqrt(var_c + var_t)
-        # wider than treating the 11 ratings as independent (the heavy rater's are correlated)
-        assert half > 1.96 * math.sqrt(p_c * (1 - p_c) / 6 + p_t * (1 - p_t) / 5)
-        assert treated["difference"] == pytest.approx(p_t - p_c)
-        assert treated["difference_low"] == pytest.approx(p_t - p_c - half)
-        assert treated["difference_high"] == pytest.approx(p_t - p_c + half)
-    finally:
-        bq.delete_dataset(f"{PROJECT}.{dataset}", delete_contents=True, not_found_ok=True)
+    write(bq, own_dataset, events, copies=(1, 5, 9))
+    got = {r["variant"]: r for r in rows(bq, own_dataset, "ab_results")}
+    control, treated = got["a"], got["b"]
+    assert (control["users"], control["ratings"], control["positive_ratings"]) == (3, 6, 4)
+    assert (treated["users"], treated["ratings"], treated["positive_ratings"]) == (2, 5, 3)
+    assert (control["anonymous_ratings"], treated["anonymous_ratings"]) == (0, 2)
+    p_c, var_c = clustered([(3, 3), (0, 1), (1, 2)])
+    p_t, var_t = clustered([(3, 4), (0, 1)])
+    assert control["is_control"] and control["difference"] is None
+    assert control["satisfaction"] == pytest.approx(p_c)
+    assert treated["satisfaction"] == pytest.approx(p_t)
+    half = 1.96 * math.sqrt(var_c + var_t)
+    # wider than treating the 11 ratings as independent (the heavy rater's are correlated)
+    assert half > 1.96 * math.sqrt(p_c * (1 - p_c) / 6 + p_t * (1 - p_t) / 5)
+    assert treated["difference"] == pytest.approx(p_t - p_c)
+    assert treated["difference_low"] == pytest.approx(p_t - p_c - half)
+    assert treated["difference_high"] == pytest.approx(p_t - p_c + half)
 
 
 def test_the_daily_materialisation_matches_the_views_and_is_idempotent(bq, dataset):
@@ -485,94 +480,84 @@ def test_the_daily_materialisation_matches_the_views_and_is_idempotent(bq, datas
     assert by[("riri", "planning")]["requested_turns"] == 1
 
 
-def test_the_daily_materialisation_recomputes_the_days_a_late_or_changed_rating_leaves(bq):
+def test_the_daily_materialisation_recomputes_the_days_a_late_or_changed_rating_leaves(
+    bq, own_dataset
+):
     # Three days ago: turns t1 (Lua) and t2 (Riri), t1 rated up; all ingested then, so no
     # event of that day is recent. Yesterday t1's rating changed to down and t2 was rated up.
     day = D0 - timedelta(days=2)
-    dataset = fresh_dataset(bq)
-    try:
-        old = [
-            turn("u", "s", day, turn_id="t1", persona="lua", intent="learning", latency=1.0),
-            feedback("u", "s", day + minutes(5), turn_id="t1", persona="lua", rating="up",
-                     reward=1.0),
-            turn("u", "s", day + timedelta(hours=12), turn_id="t2", index=1, persona="riri",
-                 intent="planning", latency=1.0),
-        ]  # fmt: skip
-        write(bq, dataset, old, ingested=datetime.now(UTC) - timedelta(days=3))
-        rated = [
-            feedback("u", "s", D0, turn_id="t1", persona="lua", rating="down", reward=0.0,
-                     previous=1.0),
-            feedback("u", "s", D0, turn_id="t2", persona="riri", rating="up", reward=1.0),
-        ]  # fmt: skip
-        write(bq, dataset, rated)
-        refresh_daily(bq, project=PROJECT, dataset=dataset)
-        activity = {r["day"]: r for r in rows(bq, dataset, "daily_activity")}
-        # t1's standing rating is yesterday's: none is left on the turns' day
-        assert (activity[day.date()]["turns"], activity[day.date()]["ratings"]) == (2, 0)
-        assert (activity[D0.date()]["turns"], activity[D0.date()]["ratings"]) == (0, 2)
-        assert activity[D0.date()]["avg_satisfaction"] == pytest.approx(0.5)
-        mix = rows(bq, dataset, "daily_persona_intent", f"WHERE day = '{day.date()}'")
-        by = {r["persona"]: (r["ratings"], r["satisfaction_sum"]) for r in mix}
-        assert by == {"lua": (1, 0.0), "riri": (1, 1.0)}  # on the turns' day, as they stand
-    finally:
-        bq.delete_dataset(f"{PROJECT}.{dataset}", delete_contents=True, not_found_ok=True)
+    old = [
+        turn("u", "s", day, turn_id="t1", persona="lua", intent="learning", latency=1.0),
+        feedback("u", "s", day + minutes(5), turn_id="t1", persona="lua", rating="up",
+                 reward=1.0),
+        turn("u", "s", day + timedelta(hours=12), turn_id="t2", index=1, persona="riri",
+             intent="planning", latency=1.0),
+    ]  # fmt: skip
+    write(bq, own_dataset, old, ingested=datetime.now(UTC) - timedelta(days=3))
+    rated = [
+        feedback("u", "s", D0, turn_id="t1", persona="lua", rating="down", reward=0.0,
+                 previous=1.0),
+        feedback("u", "s", D0, turn_id="t2", persona="riri", rating="up", reward=1.0),
+    ]  # fmt: skip
+    write(bq, own_dataset, rated)
+    refresh_daily(bq, project=PROJECT, dataset=own_dataset)
+    activity = {r["day"]: r for r in rows(bq, own_dataset, "daily_activity")}
+    # t1's standing rating is yesterday's: none is left on the turns' day
+    assert (activity[day.date()]["turns"], activity[day.date()]["ratings"]) == (2, 0)
+    assert (activity[D0.date()]["turns"], activity[D0.date()]["ratings"]) == (0, 2)
+    assert activity[D0.date()]["avg_satisfaction"] == pytest.approx(0.5)
+    mix = rows(bq, own_dataset, "daily_persona_intent", f"WHERE day = '{day.date()}'")
+    by = {r["persona"]: (r["ratings"], r["satisfaction_sum"]) for r in mix}
+    assert by == {"lua": (1, 0.0), "riri": (1, 1.0)}  # on the turns' day, as they stand
 
 
-def test_a_missed_daily_run_is_caught_up_by_the_next(bq):
+def test_a_missed_daily_run_is_caught_up_by_the_next(bq, own_dataset):
     # The run after t1 was ingested wrote day X; t2 came in after it and the next daily run
     # failed. The run after that must still count t2 (a window of the last 26 hours did not).
     day, now = D0 - timedelta(days=2), datetime.now(UTC)
-    dataset = fresh_dataset(bq)
-    try:
-        t1 = turn("u", "s", day, turn_id="t1", persona="lua", intent="learning", latency=1.0)
-        write(bq, dataset, [t1], ingested=now - timedelta(days=3))
-        refresh_daily(bq, project=PROJECT, dataset=dataset)
-        for table in ("daily_activity", "daily_persona_intent"):  # as if run back then
-            bq.query(
-                f"UPDATE `{PROJECT}.{dataset}.{table}` "  # noqa: S608
-                "SET refreshed_at = TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 70 HOUR) "
-                "WHERE TRUE"
-            ).result()
-        t2 = turn("v", "s2", day + timedelta(hours=3), turn_id="t2", persona="lua",
-                  intent="learning", latency=1.0)  # fmt: skip
-        write(bq, dataset, [t2], ingested=now - timedelta(days=2))
-        refresh_daily(bq, project=PROJECT, dataset=dataset)
-        activity = {r["day"]: r for r in rows(bq, dataset, "daily_activity")}
-        assert (activity[day.date()]["turns"], activity[day.date()]["active_users"]) == (2, 2)
-        mix = rows(bq, dataset, "daily_persona_intent", f"WHERE day = '{day.date()}'")
-        assert [(r["persona"], r["turns"]) for r in mix] == [("lua", 2)]
-    finally:
-        bq.delete_dataset(f"{PROJECT}.{dataset}", delete_contents=True, not_found_ok=True)
+    t1 = turn("u", "s", day, turn_id="t1", persona="lua", intent="learning", latency=1.0)
+    write(bq, own_dataset, [t1], ingested=now - timedelta(days=3))
+    refresh_daily(bq, project=PROJECT, dataset=own_dataset)
+    for table in ("daily_activity", "daily_persona_intent"):  # as if run back then
+        bq.query(
+            f"UPDATE `{PROJECT}.{own_dataset}.{table}` "  # noqa: S608
+            "SET refreshed_at = TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 70 HOUR) "
+            "WHERE TRUE"
+        ).result()
+    t2 = turn("v", "s2", day + timedelta(hours=3), turn_id="t2", persona="lua",
+              intent="learning", latency=1.0)  # fmt: skip
+    write(bq, own_dataset, [t2], ingested=now - timedelta(days=2))
+    refresh_daily(bq, project=PROJECT, dataset=own_dataset)
+    activity = {r["day"]: r for r in rows(bq, own_dataset, "daily_activity")}
+    assert (activity[day.date()]["turns"], activity[day.date()]["active_users"]) == (2, 2)
+    mix = rows(bq, own_dataset, "daily_persona_intent", f"WHERE day = '{day.date()}'")
+    assert [(r["persona"], r["turns"]) for r in mix] == [("lua", 2)]
 
 
-def test_a_changed_rating_does_not_recompute_a_day_retention_has_thinned(bq):
+def test_a_changed_rating_does_not_recompute_a_day_retention_has_thinned(bq, own_dataset):
     # Forty days ago: u30 and u365 each took a turn; the daily run counted both. Then the
     # cleanup deleted u30's events (30-day retention). Today u365 changes their rating of that
     # day's turn: recomputing the day from what is left would count one turn (the time review).
     day = D0 - timedelta(days=39)
-    dataset = fresh_dataset(bq)
-    try:
-        old = [
-            turn("u30", "s1", day, turn_id="t1", persona="lua", intent="learning", latency=1.0),
-            turn("u365", "s2", day, turn_id="t2", persona="lua", intent="learning", latency=1.0),
-            feedback("u365", "s2", day + minutes(5), turn_id="t2", persona="lua", rating="up",
-                     reward=1.0),
-        ]  # fmt: skip
-        write(bq, dataset, old, ingested=day + minutes(10))
-        refresh_daily(bq, project=PROJECT, dataset=dataset)
-        table = f"`{PROJECT}.{dataset}.events`"
-        bq.query(f"DELETE FROM {table} WHERE user_key = 'u30'").result()  # noqa: S608
-        changed = feedback("u365", "s2", D0, turn_id="t2", persona="lua", rating="down",
-                           reward=0.0, previous=1.0)  # fmt: skip
-        write(bq, dataset, [changed])
-        refresh_daily(bq, project=PROJECT, dataset=dataset)
-        activity = {r["day"]: r for r in rows(bq, dataset, "daily_activity")}
-        assert (activity[day.date()]["turns"], activity[day.date()]["active_users"]) == (2, 2)
-        assert activity[D0.date()]["ratings"] == 1  # the rating that stands, on its day
-        mix = rows(bq, dataset, "daily_persona_intent", f"WHERE day = '{day.date()}'")
-        assert [(r["persona"], r["turns"], r["users"]) for r in mix] == [("lua", 2, 2)]
-    finally:
-        bq.delete_dataset(f"{PROJECT}.{dataset}", delete_contents=True, not_found_ok=True)
+    old = [
+        turn("u30", "s1", day, turn_id="t1", persona="lua", intent="learning", latency=1.0),
+        turn("u365", "s2", day, turn_id="t2", persona="lua", intent="learning", latency=1.0),
+        feedback("u365", "s2", day + minutes(5), turn_id="t2", persona="lua", rating="up",
+                 reward=1.0),
+    ]  # fmt: skip
+    write(bq, own_dataset, old, ingested=day + minutes(10))
+    refresh_daily(bq, project=PROJECT, dataset=own_dataset)
+    table = f"`{PROJECT}.{own_dataset}.events`"
+    bq.query(f"DELETE FROM {table} WHERE user_key = 'u30'").result()  # noqa: S608
+    changed = feedback("u365", "s2", D0, turn_id="t2", persona="lua", rating="down",
+                       reward=0.0, previous=1.0)  # fmt: skip
+    write(bq, own_dataset, [changed])
+    refresh_daily(bq, project=PROJECT, dataset=own_dataset)
+    activity = {r["day"]: r for r in rows(bq, own_dataset, "daily_activity")}
+    assert (activity[day.date()]["turns"], activity[day.date()]["active_users"]) == (2, 2)
+    assert activity[D0.date()]["ratings"] == 1  # the rating that stands, on its day
+    mix = rows(bq, own_dataset, "daily_persona_intent", f"WHERE day = '{day.date()}'")
+    assert [(r["persona"], r["turns"], r["users"]) for r in mix] == [("lua", 2, 2)]
 
 
 def test_churn_risk_ranks_who_leaves_on_held_out_history(bq):
@@ -606,10 +591,9 @@ def test_churn_risk_ranks_who_leaves_on_held_out_history(bq):
     assert rates["high"] > rates["medium"] > rates["low"]
 
 
-def test_a_power_user_gone_for_two_weeks_is_lapsing_not_power(bq):
+def test_a_power_user_gone_for_two_weeks_is_lapsing_not_power(bq, own_dataset):
     # Both active on 12 of the last 28 days; one of them not since 16 days ago (as_of is the
     # newest event: the other user's turn on D0).
-    dataset = fresh_dataset(bq)
 
     def days(key: str, ages: range) -> list[Event]:
         return [
@@ -625,10 +609,7 @@ def test_a_power_user_gone_for_two_weeks_is_lapsing_not_power(bq):
             for age in ages
         ]
 
-    try:
-        write(bq, dataset, days("stays", range(0, 24, 2)) + days("gone", range(16, 28)))
-        got = {r["user_key"]: r for r in rows(bq, dataset, "user_segments")}
-        assert got["stays"]["active_days_28d"] == got["gone"]["active_days_28d"] == 12
-        assert (got["stays"]["segment"], got["gone"]["segment"]) == ("power", "lapsing")
-    finally:
-        bq.delete_dataset(f"{PROJECT}.{dataset}", delete_contents=True, not_found_ok=True)
+    write(bq, own_dataset, days("stays", range(0, 24, 2)) + days("gone", range(16, 28)))
+    got = {r["user_key"]: r for r in rows(bq, own_dataset, "user_segments")}
+    assert got["stays"]["active_days_28d"] == got["gone"]["active_days_28d"] == 12
+    assert (got["stays"]["segment"], got["gone"]["segment"]) == ("power", "lapsing")
