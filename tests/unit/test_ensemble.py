@@ -4,7 +4,15 @@ import pytest
 
 from common.analysis.types import Analysis, Distribution, Sentiment
 from common.labels import INTENTS, PACES, PERSONA_IDS, TONES
-from common.routing.ensemble import Conversation, Weights, day_part, personalize, rank
+from common.routing.ensemble import (
+    SHIFT_CONFIDENCE,
+    TIME_AFFINITY,
+    Conversation,
+    Weights,
+    day_part,
+    personalize,
+    rank,
+)
 
 ROUTER = {"lua": 0.50, "riri": 0.62, "elro": 0.55, "nana": 0.40}
 REASONS = {p: (f"router likes {p}",) for p in PERSONA_IDS}
@@ -165,3 +173,80 @@ def test_a_policy_pick_claims_a_liking_only_with_evidence_for_it():
     assert (liked.source, liked.propensity) == ("thompson", 0.8)
     same = personalize(ranking, chosen_id=ranking.ranked[0].id, propensity=0.9, policy="greedy")
     assert same.chosen.reasons == ranking.ranked[0].reasons  # the ensemble's own choice
+
+
+def test_calming_down_after_frustration_is_a_shift_not_more_frustration():
+    # Frustration switches away only while it lasts: a user who was frustrated and now writes
+    # calmly is told their mood changed, not that the persona "doesn't seem to be helping".
+    convo = Conversation(
+        current_persona="elro",
+        previous_tone="frustrated",
+        previous_intent="problem_solving",
+        local_hour=14,
+    )
+    r = _rank(_analysis(tone="calm", intent="problem_solving", p=0.9), convo)
+    assert r.chosen.id == "riri"
+    assert r.chosen.reasons[0] == (
+        "Your mood or what you need has changed, so a different mentor may fit."
+    )
+    assert not any("Switching from" in reason for s in r.ranked for reason in s.reasons)
+
+
+@pytest.mark.parametrize("changed", [{"tone": "sad"}, {"intent": "learning"}])
+def test_a_shift_exactly_as_sure_as_the_threshold_ends_continuity(changed):
+    # A new tone, or a new intent on its own, read with confidence SHIFT_CONFIDENCE counts.
+    convo = Conversation(
+        current_persona="elro",
+        previous_tone="calm",
+        previous_intent="problem_solving",
+        local_hour=14,
+    )
+    said = {"tone": "calm", "intent": "problem_solving"} | changed
+    r = _rank(_analysis(**said, p=SHIFT_CONFIDENCE), convo)
+    assert {s.components["context"] for s in r.ranked} == {0.0}
+    assert r.chosen.id == "riri"
+
+
+def test_care_ranks_lua_first_and_nana_second():
+    # Right after a crisis the alternatives offered are the calm ones, and the persona who
+    # answers is also the one ranked (and scored) best.
+    flat = dict.fromkeys(PERSONA_IDS, 0.5)
+    r = _rank(router=flat, convo=Conversation(care=True, local_hour=14))
+    assert [s.id for s in r.ranked[:2]] == ["lua", "nana"]
+    assert r.chosen.id == "lua" and r.alternatives[0].id == "nana"
+
+
+def test_a_time_affinity_of_exactly_0_8_is_given_as_a_reason():
+    r = _rank(convo=Conversation(local_hour=14))  # afternoon: Elro 0.8, Riri 0.7
+    by_id = {s.id: s for s in r.ranked}
+    assert "Elro suits this time of your afternoon." in by_id["elro"].reasons
+    assert not any("suits this time" in reason for reason in by_id["riri"].reasons)
+
+
+def test_without_the_model_head_a_score_is_the_mean_over_the_signals_present():
+    # The model is down: scores stay in [0, 1] and comparable, not 30 % lower.
+    r = _rank(_analysis(persona=None), convo=Conversation(local_hour=14))
+    expected = (0.45 * ROUTER["riri"] + 0.10 * TIME_AFFINITY["afternoon"]["riri"]) / (
+        0.45 + 0.15 + 0.10
+    )
+    assert r.scores["riri"] == round(expected, 4)
+
+
+def test_an_explored_persona_is_not_also_offered_as_an_alternative():
+    explored = 0
+    for i in range(200):
+        r = _rank(convo=Conversation(local_hour=14), epsilon=0.5, seed=f"turn-{i}")
+        if r.source != "exploration":
+            continue
+        explored += 1
+        assert r.chosen.id not in {a.id for a in r.alternatives}
+        assert r.ranked[0].id in {a.id for a in r.alternatives}  # the ensemble's best is offered
+        assert len(r.alternatives) == 2
+    assert explored > 50
+
+
+def test_a_policy_pick_offers_the_two_best_others_as_alternatives():
+    ranking = _rank(convo=Conversation(local_hour=14))
+    second = ranking.ranked[1]
+    picked = personalize(ranking, chosen_id=second.id, propensity=0.3, policy="thompson")
+    assert [a.id for a in picked.alternatives] == [ranking.ranked[0].id, ranking.ranked[2].id]

@@ -130,6 +130,17 @@ def test_control_defaults_to_the_first_variant() -> None:
             {"variants": [{"name": "a", "traffic": 0.6}, {"name": "b", "traffic": 0.6}]},
             "sum to more than 1",
         ),
+        # One per cent over (not only float noise) is refused: the last variant would get less
+        # than configured, and the results would compare unequal shares.
+        (
+            {"variants": [{"name": "a", "traffic": 0.5}, {"name": "b", "traffic": 0.51}]},
+            "sum to more than 1",
+        ),
+        # A variant no user can land in (a control of nobody).
+        (
+            {"variants": [{"name": "a", "traffic": 1.0}, {"name": "b", "traffic": 0}]},
+            "greater than 0",
+        ),
         (
             {"variants": [{"name": "a", "traffic": 0.5}, {"name": "a", "traffic": 0.5}]},
             "unique",

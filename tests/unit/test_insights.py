@@ -163,6 +163,10 @@ def test_an_undated_metric_ignores_the_range() -> None:
     out = service.read_metric(name="ab_results", period=period, today=TODAY, reader=reader, **WHERE)
     assert reader.calls[0][1] == {}
     assert (out["from"], out["to"], out["rows"], out["columns"]) == (None, None, [], [])
+    # Nor does a range older than the events' retention cut it short: it has no days to cut.
+    old = Period(TODAY - timedelta(days=90), TODAY - timedelta(days=60))
+    out = service.read_metric(name="ab_results", period=old, today=TODAY, reader=reader, **WHERE)
+    assert len(reader.calls) == 2 and out["note"] is None
 
 
 def test_an_unknown_metric_is_not_found_and_never_queried() -> None:
@@ -262,6 +266,34 @@ def test_a_range_ending_outside_the_product_s_years_is_refused(end) -> None:
     with pytest.raises(InvalidInput) as refused:
         resolve_period(PeriodQuery(end=end), today=TODAY)  # not an OverflowError (500)
     assert (refused.value.code, refused.value.field) == ("invalid_range", "to")
+
+
+def test_the_range_may_end_tomorrow_for_operators_ahead_of_utc() -> None:
+    tomorrow = TODAY + timedelta(days=1)
+    assert resolve_period(PeriodQuery(end=tomorrow), today=TODAY).end == tomorrow
+    with pytest.raises(InvalidInput):
+        resolve_period(PeriodQuery(end=tomorrow + timedelta(days=1)), today=TODAY)
+
+
+def test_the_users_most_at_risk_are_the_20_highest_risks() -> None:
+    sql = metric_query(METRICS["churn_risk_users"], **WHERE)
+    assert sql.endswith(" ORDER BY risk DESC, user_key LIMIT 20")
+
+
+def test_a_range_that_starts_or_ends_on_the_first_complete_day_is_served_as_asked() -> None:
+    floor = TODAY - timedelta(days=COMPLETE_DAYS - 1)
+    reader = RecordingReader([])
+    from_floor = Period(floor, TODAY)
+    out = service.read_metric(
+        name="daily_active_users", period=from_floor, today=TODAY, reader=reader, **WHERE
+    )
+    assert reader.calls[-1][1] == {"start": floor, "end": TODAY} and out["note"] is None
+    to_floor = Period(floor - timedelta(days=6), floor)
+    out = service.read_metric(
+        name="daily_active_users", period=to_floor, today=TODAY, reader=reader, **WHERE
+    )
+    assert reader.calls[-1][1] == {"start": floor, "end": floor}  # its one complete day
+    assert out["from"] == out["to"] == floor.isoformat()
 
 
 def test_a_metric_from_the_events_starts_where_retention_leaves_them_complete() -> None:

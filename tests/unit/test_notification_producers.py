@@ -119,6 +119,12 @@ def test_insight_text_variants(facts: WeekFacts, body: str) -> None:
     assert insight_body(facts) == body
 
 
+def test_the_week_is_named_in_iso_8601_with_two_digits() -> None:
+    # ISO 8601 (two digits): the period stored in the notice; a week renamed by a release would
+    # look new to a rerun and get a second insight.
+    assert iso_week(datetime(2027, 1, 6, tzinfo=UTC)) == "2027-W01"
+
+
 def test_a_conversation_begun_before_the_week_still_counts_and_a_changed_rating_never_dips() -> (
     None
 ):

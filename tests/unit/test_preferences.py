@@ -165,6 +165,8 @@ def test_found_helpful_is_what_the_explanation_may_claim():
     assert not found_helpful(_with(lua=PersonaStats(3.0, 1.0)), "lua")  # 2 observations
     assert not found_helpful(_with(lua=PersonaStats(1.0, 6.0)), "lua")  # disliked
     assert found_helpful(_with(lua=PersonaStats(4.0, 1.0)), "lua")
+    # As many downs as ups is no liking to claim ("You've found Lua's answers helpful before").
+    assert not found_helpful(_with(lua=PersonaStats(3.0, 3.0)), "lua")
 
 
 def test_time_match_is_the_affinity_for_a_user_active_at_that_time():

@@ -19,6 +19,7 @@ def test_quiet_hours_take_ascii_times(hhmm: str) -> None:
         "0𝟗:00",  # a mathematical bold digit
         "۰۹:۰۰",  # Extended Arabic-Indic digits
         "24:00",
+        "07:60",
         "9:00",
         "09:00\n",
     ],
@@ -56,3 +57,17 @@ def test_a_setting_stored_under_looser_rules_reads_as_its_default():
     stored = {"settings": {"timezone": "localtime", "notifications": False, "retired": 1}}
     settings = settings_of(stored)
     assert (settings.timezone, settings.notifications) == ("UTC", False)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"personalization": "false"},  # a string that reads as a boolean
+        {"notifications": 0},
+        {"retention_days": "90"},
+        {"notification": False},  # a misspelt field would otherwise change nothing, silently
+    ],
+)
+def test_a_patch_takes_json_types_as_they_are_and_no_unknown_field(body: dict) -> None:
+    with pytest.raises(ValidationError):
+        ProfilePatch.model_validate(body)

@@ -265,6 +265,8 @@ BROKEN = {
     "empty reason": lambda d: d["riri"]["urgent"].update(reason="  "),
     "missing reason": lambda d: d["riri"]["urgent"].pop("reason"),
     "cell not an object": lambda d: d["riri"].update(urgent=0.9),
+    # A misspelt key beside the real ones: the edit it carries would silently not take.
+    "unknown key in a cell": lambda d: d["riri"]["urgent"].update(reasn="A new reason"),
 }
 
 
