@@ -29,8 +29,10 @@ _TRIED = re.compile(
 # out with friends", "burning calories").
 _SELF_HARM = re.compile(
     r"\b(?:razors?|blades?|bleach|pills|tablets|overdos\w*|noose|self[\s-]?harm\w*)\b"
-    r"|\b(?:cut|burn|hurt|harm|starv|hang|punish)\w*\s+(?:on\s+|into\s+)?"
-    r"(?:my\s*self|my\s+(?:wrists?|arms?|legs?|thighs?|skin|body))\b"
+    r"|\b(?:cut|burn|hurt|harm|starv|hang|punish|slit|slash|stab|poison|strangl|suffocat|chok"
+    r"|drown|carv)\w*\s+(?:on\s+|into\s+)?"
+    r"(?:my\s*self|my\s+(?:wrists?|throat|neck|arms?|legs?|thighs?|skin|body))\b"
+    r"|\bkill\w*\s+my\s*self\b|\b(?:end|take|taking)\w*\s+my\s+(?:own\s+)?life\b"
     r"|^(?:cutting|burning|starving)(?:\s+(?:again|deeper|more))?$|\bcutting\s+deeper\b"
     r"|\bjump\w*\s+off\s+(?:a|the)\s+(?:bridge|roof|building|balcony|cliff)\b",
     re.IGNORECASE,
@@ -51,7 +53,14 @@ _SELF_HARM_WORDS = frozenset(
         "overdoses",
         "overdosing",
         "noose",
+        "wrist",
         "wrists",
+        "slitting",
+        "slashing",
+        "stabbing",
+        "poisoning",
+        "strangling",
+        "suffocating",
         "self-harm",
         "selfharm",
         "suicide",

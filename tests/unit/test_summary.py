@@ -18,6 +18,17 @@ from common.sessions.summary import MAX_ITEMS, SessionSummary, extract_tried, fo
         ("I tried cutting again but it didn't help", []),
         ("I tried cutting more", []),
         ("I tried jumping off the bridge but I couldn't", []),
+        # Methods the patterns did not know either (mutation testing round 2): "Since slitting
+        # my wrists didn't resolve it" was the reply, and the summary kept it for Gemini.
+        ("I tried slitting my wrists but it did not help", []),
+        ("I already tried stabbing myself", []),
+        ("I tried poisoning myself but nothing", []),
+        ("I tried carving into my arm", []),
+        ("I already tried killing myself", []),
+        ("I tried taking my own life", []),
+        # ...and their ordinary uses
+        ("I tried choking down the vitamins", ["choking down the vitamins"]),
+        ("I tried taking myself out for walks", ["taking myself out for walks"]),
     ],
 )
 def test_what_the_user_tried_is_kept_unless_it_is_a_way_of_self_harm(message, tried):
@@ -46,6 +57,12 @@ def test_keywords_are_distinct_words_that_begin_with_a_letter():
         "deadline",
         "moved",
         "budget",
+    ]
+
+
+def test_a_method_of_self_harm_is_never_a_topic():
+    assert keywords("slitting stabbing poisoning strangling suffocating wrist project") == [
+        "project"
     ]
 
 
