@@ -204,6 +204,7 @@ IDIOMS = [
     "choking my words in meetings",
     "the recipe says to poison the ants",
     "I cut my wrist on broken glass at work",
+    "I'm poisoning my body with all this coffee",
     "",
 ]
 
