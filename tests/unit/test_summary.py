@@ -1,5 +1,5 @@
 """The running summary of older turns (common/sessions/summary.py): what the user tried, the
-topics, the tones; more cases of extract_tried and keywords are in test_session_state.py."""
+topics, the tones."""
 
 from __future__ import annotations
 
@@ -11,10 +11,26 @@ from common.sessions.summary import MAX_ITEMS, SessionSummary, extract_tried, fo
 @pytest.mark.parametrize(
     ("message", "tried"),
     [
+        ("I tried restarting the router but it didn't help", ["restarting the router"]),
+        ("I've already tried talking to my manager.", ["talking to my manager"]),
+        ("i have been trying to wake up at 6, and it works", ["wake up at 6"]),
+        ("I already updated the drivers", ["updated the drivers"]),
+        ("nothing tried here", []),
+        # Without a subject
+        ("tried rebooting, no luck", ["rebooting"]),
+        ("ok. tried the pomodoro thing but meh", ["the pomodoro thing"]),
+        ("I tried that already", []),
         ("I also tried meditating before bed", ["meditating before bed"]),
         # Three letters are enough: a therapy or a tool is often an acronym.
         ("I tried CBT but it didn't help", ["CBT"]),
-        # A way of hurting oneself is never kept as a fix that failed, with or without "again".
+        # A way of hurting oneself is never kept as a fix that failed (the fuzzing review:
+        # "Since cutting didn't resolve it, let's rule that out"), with or without "again".
+        ("I already tried cutting but it didn't help", []),
+        ("I tried taking pills but it didn't work", []),
+        ("I tried journaling, and I tried burning myself", ["journaling"]),
+        ("I tried drinking bleach but threw up", []),
+        ("I tried the razor again but it doesn't help anymore", []),
+        ("I tried cutting deeper but it didn't help", []),
         ("I tried cutting again but it didn't help", []),
         ("I tried cutting more", []),
         ("I tried jumping off the bridge but I couldn't", []),
@@ -26,7 +42,10 @@ from common.sessions.summary import MAX_ITEMS, SessionSummary, extract_tried, fo
         ("I tried carving into my arm", []),
         ("I already tried killing myself", []),
         ("I tried taking my own life", []),
-        # ...and their ordinary uses
+        # ...and the ordinary uses of the same words (the own-diff review)
+        ("I already tried cutting back on caffeine", ["cutting back on caffeine"]),
+        ("I tried hanging out with friends but it didn't help", ["hanging out with friends"]),
+        ("I tried cutting carbs", ["cutting carbs"]),
         ("I tried choking down the vitamins", ["choking down the vitamins"]),
         ("I tried taking myself out for walks", ["taking myself out for walks"]),
     ],
@@ -60,10 +79,45 @@ def test_keywords_are_distinct_words_that_begin_with_a_letter():
     ]
 
 
-def test_a_method_of_self_harm_is_never_a_topic():
+def test_fold_merges_without_duplicates_and_caps():
+    s = SessionSummary()
+    for i in range(20):
+        s = fold_turn(s, message=f"I tried option {i % 3}", tone="calm", entities=("Python",))
+    assert s.tried == ("option 0", "option 1", "option 2")
+    assert s.entities == ("Python",)
+    assert len(s.tones) == 12
+    assert s.turns_folded == 20
+
+
+def test_keywords_skip_filler():
+    assert keywords("I really think my portfolio website needs redesigning") == [
+        "portfolio",
+        "website",
+        "redesigning",
+    ]
+
+
+def test_keywords_never_name_a_way_of_hurting_oneself():
+    assert keywords("cutting again, razors, pills and overdoses") == []
+    assert keywords("cutting scope on the roadmap") == ["scope", "roadmap"]
     assert keywords("slitting stabbing poisoning strangling suffocating wrist project") == [
         "project"
     ]
+
+
+def test_keywords_are_whole_words_in_any_alphabet():
+    # The locale review: "mi compañía quebró" gave the topics "compa" and "quebr".
+    assert keywords("mi compañía quebró el pasado") == ["compañía", "quebró", "pasado"]
+    assert keywords("Prüfungsvorbereitung für Übersetzung") == [
+        "prüfungsvorbereitung",
+        "übersetzung",
+    ]
+    assert keywords("подготовка к экзамену") == ["подготовка", "экзамену"]
+    assert keywords("我今天工作很累而且老板一直在催我交报告我真的不知道该怎么办才好了") == []
+    # Vowel signs are combining marks (the diff review: "असफलत", "องการสอบมาก")...
+    assert keywords("मेरी परीक्षा में असफलता") == ["परीक्षा", "असफलता"]
+    # ...and a script written without spaces has no words to take.
+    assert keywords("ฉันเครียดเรื่องการสอบมาก") == [] and keywords("我今天工作很累") == []
 
 
 def test_keywords_stop_at_the_limit():
