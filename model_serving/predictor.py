@@ -85,9 +85,9 @@ class Encoder:
         # Idle intra-op threads spin-wait between runs (onnxruntime's default): faster when the
         # cores are free (interleaved A/B through the server, load ~1.2: p95 17 ms vs 21 ms
         # without), slower when other work needs them (load ~4.6: 51 ms vs 42 ms), so a host
-        # that shares its cores can set MODEL_INTRA_OP_SPINNING=0. The local stack does, with
-        # one thread: at 200 users the model server then used 0.03 cores instead of 0.18 and
-        # the turn p95 fell from 505 to 201 ms (benchmarks/results/load.md).
+        # that shares its cores can set MODEL_INTRA_OP_SPINNING=0. The local stack does: at 200
+        # users the model server then used 0.03 cores instead of 0.18 and the turn p95 fell
+        # from 505 to 201 ms (one sleeping thread then; two sleeping ones since 2026-12-06).
         options.add_session_config_entry("session.intra_op.allow_spinning", spin)
         self.session = ort.InferenceSession(
             str(path / spec["file"]), options, providers=["CPUExecutionProvider"]
