@@ -374,7 +374,7 @@ PROFILE_EXAMPLE = {
         "anonymize_analytics": False,
         "retention_days": 90,
         "timezone": "UTC",
-        "quiet_hours": None,
+        "quiet_hours": {"start": "22:00", "end": "08:00"},
         "notifications": True,
     },
     "preferences": {

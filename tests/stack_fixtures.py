@@ -126,6 +126,13 @@ def new_turn(api: httpx.Client, user: User, message: str, session_id: str | None
     return api.post("/v2/chat/turns", json=body, headers=user.headers)
 
 
+def at_any_hour(api: httpx.Client, user: User) -> None:
+    """The user clears their quiet hours, so a push reaches them now: a new user's 22:00-08:00
+    would hold it back when the tests run at night."""
+    r = api.patch("/v2/profile", json={"quiet_hours": None}, headers=user.headers)
+    assert r.status_code == 200, r.text
+
+
 def events_table(client, dataset: str) -> str:
     """The analytics events table as production has it (schema, partitioning, clustering), in
     `dataset`; its table id."""

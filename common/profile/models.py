@@ -49,7 +49,13 @@ class ProfileSettings(BaseModel):
     anonymize_analytics: bool = False
     retention_days: Literal[30, 90, 365] = 90
     timezone: str = "UTC"
-    quiet_hours: QuietHours | None = None
+    # No pushes at night unless the user asks for them: the daily nudge goes out at one UTC
+    # hour, which is the small hours somewhere.
+    quiet_hours: QuietHours | None = Field(
+        default=QuietHours(start="22:00", end="08:00"),
+        description="No pushes from start to end in the user's time zone (the hours may cross "
+        "midnight); null: pushes at any hour.",
+    )
     notifications: bool = True
 
     _tz = field_validator("timezone")(_check_timezone)

@@ -16,7 +16,7 @@ import pytest
 from common.devices.models import device_id
 from common.push.models import Notification, notification_event
 from tests.e2e.redelivery import FunctionLog
-from tests.stack_fixtures import PUBSUB
+from tests.stack_fixtures import PUBSUB, at_any_hour
 from tests.stack_fixtures import wait_for as _wait_for
 
 FCM = "http://127.0.0.1:8102"
@@ -150,6 +150,7 @@ def _note(uid: str) -> Notification:
 
 
 def test_a_published_notification_reaches_the_phone_and_dead_tokens_go(api, user, firestore_db):
+    at_any_hour(api, user)
     live, dead = _token("live"), _token("dead")
     assert _register(api, user, live).status_code == 201
     assert _register(api, user, dead, platform="ios").status_code == 201
@@ -192,6 +193,7 @@ def _publish_release() -> None:
 
 
 def test_a_throttled_message_waits_and_the_scheduled_release_sends_it(api, user, firestore_db):
+    at_any_hour(api, user)
     token = _token("throttled")
     assert _register(api, user, token).status_code == 201
     # Retry-After longer than PUSH_RETRY_MAX_WAIT_SECONDS (10 s): deferred, not slept on.

@@ -21,7 +21,7 @@ from common.notifications.weekly import iso_week, week_facts
 from scripts import stack
 from scripts.auth_emulator import User, sign_up
 from tests.e2e.insights_data import ensure_warehouse, insert, turn_event
-from tests.stack_fixtures import new_turn
+from tests.stack_fixtures import at_any_hour, new_turn
 from tests.stack_fixtures import wait_for as _wait_for
 
 PRODUCERS = f"http://127.0.0.1:{stack.FUNCTION_PORTS['notification_producers']}/"
@@ -77,6 +77,7 @@ def test_the_weekly_insight_reaches_active_users_who_want_it_once(api, firestore
     _clear_of_midnight()
     active, muted, idle = sign_up(), sign_up(), sign_up()
     tokens = {user.uid: _device(api, user) for user in (active, muted, idle)}
+    at_any_hour(api, active)
 
     first = new_turn(api, active, "How should I structure my thesis chapters?", persona="elro")
     assert first.status_code == 201, first.text
@@ -140,6 +141,7 @@ def test_the_reengagement_nudge_goes_to_a_user_at_risk_once_per_cool_down(api, f
     risky, anonymous, recent, troubled, unseen = (sign_up() for _ in range(5))
     users = (risky, anonymous, recent, troubled, unseen)
     tokens = {user.uid: _device(api, user) for user in users}
+    at_any_hour(api, risky)
     for user in (anonymous, unseen):
         r = api.patch("/v2/profile", json={"anonymize_analytics": True}, headers=user.headers)
         assert r.status_code == 200, r.text

@@ -2,7 +2,9 @@
 real Firestore and Pub/Sub emulators: quiet hours, the daily cap, token clean-up, retries,
 redelivery. Instants are set hours of the day after tomorrow, so the stack's own scheduled
 release (on the real clock) never takes these notifications first; nothing depends on how long
-anything takes. Japan keeps no summer time, and 14:30 UTC is afternoon in London all year."""
+anything takes. Japan keeps no summer time, and 14:30 UTC is afternoon in London all year. A
+user takes pushes at any hour unless a test gives them quiet hours (a new user's default,
+22:00-08:00, would make the tests that run on the real clock depend on the hour)."""
 
 from __future__ import annotations
 
@@ -79,10 +81,11 @@ def function(fcm):
 
 
 def _user(firestore_db, *, settings: dict | None = None, platforms=("android",)):
-    """A user with settings and devices; returns (uid, [tokens])."""
+    """A user with settings (no quiet hours unless they say) and devices; (uid, [tokens])."""
     uid = f"push-{uuid.uuid4().hex[:12]}"
-    if settings is not None:
-        firestore_db.collection("users").document(uid).set({"settings": settings})
+    firestore_db.collection("users").document(uid).set(
+        {"settings": {"quiet_hours": None, **(settings or {})}}
+    )
     tokens = []
     for platform in platforms:
         token = f"tok-{uuid.uuid4().hex}:{platform}"

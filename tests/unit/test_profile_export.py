@@ -53,4 +53,5 @@ def test_the_export_names_the_pseudonymous_analytics_key() -> None:
 def test_quiet_hours_stored_in_other_digits_read_as_the_times_they_meant() -> None:
     doc = {"settings": {"quiet_hours": {"start": "1٥:3٠", "end": "0𝟗:00"}, "timezone": "UTC"}}
     assert settings_of(doc).quiet_hours == QuietHours(start="15:30", end="09:00")
-    assert settings_of(None).quiet_hours is None
+    assert settings_of(None).quiet_hours == QuietHours(start="22:00", end="08:00")  # the default
+    assert settings_of({"settings": {"quiet_hours": None}}).quiet_hours is None  # cleared

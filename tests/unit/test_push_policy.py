@@ -143,7 +143,19 @@ def test_decide_order_opt_out_devices_quiet() -> None:
     deferred = decide(settings=quiet, devices=1, now=now)
     assert (deferred.action, deferred.reason) == ("defer", "quiet_hours")
     assert deferred.due_at == utc(2026, 11, 23, 7)
-    assert decide(settings=ProfileSettings(), devices=1, now=now).action == "send"
+    assert decide(settings=ProfileSettings(quiet_hours=None), devices=1, now=now).action == "send"
+
+
+def test_a_new_user_gets_no_pushes_at_night_in_their_time_zone() -> None:
+    tokyo = ProfileSettings(timezone="Asia/Tokyo")  # quiet hours never set
+    assert tokyo.quiet_hours == QuietHours(start="22:00", end="08:00")
+    small_hours = decide(settings=tokyo, devices=1, now=utc(2026, 11, 22, 16))  # 01:00 there
+    assert (small_hours.action, small_hours.reason) == ("defer", "quiet_hours")
+    assert small_hours.due_at == utc(2026, 11, 22, 23)  # 08:00 in Tokyo
+    assert decide(settings=tokyo, devices=1, now=utc(2026, 11, 22, 23)).action == "send"
+    # A user who cleared them takes pushes at any hour.
+    cleared = ProfileSettings.model_validate({"timezone": "Asia/Tokyo", "quiet_hours": None})
+    assert decide(settings=cleared, devices=1, now=utc(2026, 11, 22, 16)).action == "send"
 
 
 def test_daily_cap_counts_per_day_and_restarts_on_a_new_day() -> None:
