@@ -71,29 +71,90 @@ def resources_for(locale: str | None, *, default_locale: str) -> tuple[str, ...]
     return table["default"]
 
 
-def crisis_reply(resources: tuple[str, ...], *, again: bool = False) -> str:
-    """The crisis message; `again` when the turn before was answered with it too (often the
-    user's answer to "Are you safe right now?"): not the same words a second time."""
+# The crisis reply in each language that both the crisis patterns and the resources read
+# (common/analysis/safety_phrases.json, data/crisis_resources.json): a user who wrote "ich will
+# nicht mehr leben" is answered in German around German lines, not in English. Any other
+# language gets English. Each has the first reply, the one for the turn after (often the
+# answer to the question), and the question the first one ends with; {resources} is the list.
+CRISIS_REPLIES: dict[str, tuple[str, str, str]] = {
+    "en": (
+        "I'm really glad you told me, and I'm taking what you said seriously. What you're "
+        "carrying sounds very heavy, and you deserve support from a person right now, not only "
+        "from an app.\n{resources}\nIf you can, reach out to someone you trust and let them know "
+        "how you're feeling. I'm here with you, and we can keep talking.",
+        "Thank you for answering me. I'm still here with you, and your safety matters most to "
+        "me right now.\n{resources}\nIf these feelings get stronger, please reach out to one of "
+        "them now, or to someone you trust nearby. Would you like to tell me a little more "
+        "about how you're doing?",
+        "Are you safe right now?",
+    ),
+    "de": (
+        "Ich bin wirklich froh, dass du es mir erzählt hast, und ich nehme ernst, was du sagst. "
+        "Was du gerade trägst, klingt sehr schwer, und du verdienst jetzt Unterstützung von "
+        "einem Menschen, nicht nur von einer App.\n{resources}\nWenn du kannst, wende dich an "
+        "jemanden, dem du vertraust, und erzähl, wie es dir geht. Ich bin für dich da, und wir "
+        "können weiterreden.",
+        "Danke, dass du mir geantwortet hast. Ich bin immer noch für dich da, und deine "
+        "Sicherheit ist mir gerade das Wichtigste.\n{resources}\nWenn diese Gefühle stärker "
+        "werden, melde dich bitte jetzt bei einer dieser Stellen oder bei jemandem in deiner "
+        "Nähe, dem du vertraust. Magst du mir ein bisschen mehr erzählen, wie es dir geht?",
+        "Bist du gerade in Sicherheit?",
+    ),
+    "fr": (
+        "Merci de m'en avoir parlé : je prends ce que vous dites très au sérieux. Ce que vous "
+        "portez semble très lourd, et vous méritez maintenant le soutien d'une personne, pas "
+        "seulement d'une application.\n{resources}\nSi vous le pouvez, contactez une personne "
+        "de confiance et dites-lui ce que vous ressentez. Je suis là avec vous, et nous pouvons "
+        "continuer à parler.",
+        "Merci de m'avoir répondu. Je suis toujours là avec vous, et votre sécurité compte plus "
+        "que tout pour moi en ce moment.\n{resources}\nSi ces sentiments deviennent plus forts, "
+        "contactez l'un de ces services dès maintenant, ou une personne de confiance près de "
+        "vous. Voulez-vous m'en dire un peu plus sur ce que vous vivez ?",
+        "Êtes-vous en sécurité en ce moment ?",
+    ),
+    "es": (
+        "Me alegra mucho que me lo hayas contado, y me tomo en serio lo que dices. Lo que estás "
+        "cargando suena muy pesado, y mereces el apoyo de una persona ahora mismo, no solo de "
+        "una aplicación.\n{resources}\nSi puedes, habla con alguien de confianza y cuéntale cómo "
+        "te sientes. Estoy aquí contigo y podemos seguir hablando.",
+        "Gracias por responderme. Sigo aquí contigo, y ahora mismo lo que más me importa es tu "
+        "seguridad.\n{resources}\nSi estos sentimientos se hacen más fuertes, por favor contacta "
+        "ahora con uno de ellos, o con alguien de confianza que tengas cerca. ¿Quieres contarme "
+        "un poco más sobre cómo estás?",
+        "¿Estás a salvo ahora mismo?",
+    ),
+    "ja": (
+        "話してくれて本当にありがとうございます。あなたの言葉を真剣に受け止めています。"
+        "とても重いものを抱えているように感じます。今はアプリだけでなく、人からの支えを"
+        "受けてほしいです。\n{resources}\nできれば、信頼できる人に連絡して、今の気持ちを"
+        "伝えてみてください。私はここにいますし、話を続けることもできます。",
+        "答えてくれてありがとうございます。私はまだここにいます。今は何よりもあなたの安全が"
+        "大切です。\n{resources}\nもし気持ちがもっとつらくなったら、今すぐこれらの窓口か、"
+        "近くにいる信頼できる人に連絡してください。今どんな様子か、もう少し教えてもらえますか？",
+        "今、安全な場所にいますか？",
+    ),
+}
+_SAFETY_QUESTIONS = tuple(question for _, _, question in CRISIS_REPLIES.values())
+
+
+def reply_language(locale: str | None, *, default_locale: str) -> str:
+    """The language of the crisis reply for a request's locale (read as resources_for reads
+    it): its language when there is a reply in it, else English."""
+    language = (locale or default_locale).lower().split("-")[0]
+    return language if language in CRISIS_REPLIES else "en"
+
+
+def crisis_reply(resources: tuple[str, ...], *, again: bool = False, language: str = "en") -> str:
+    """The crisis message in `language` (English if there is none in it); `again` when the turn
+    before was answered with it too (often the user's answer to the safety question): not the
+    same words a second time."""
+    first, second, question = CRISIS_REPLIES.get(language, CRISIS_REPLIES["en"])
     listed = "\n".join(f"• {r}" for r in resources)
     if again:
-        return (
-            "Thank you for answering me. I'm still here with you, and your safety matters most "
-            "to me right now.\n"
-            f"{listed}\n"
-            "If these feelings get stronger, please reach out to one of them now, or to someone "
-            "you trust nearby. Would you like to tell me a little more about how you're doing?"
-        )
-    return (
-        "I'm really glad you told me, and I'm taking what you said seriously. What you're carrying "
-        "sounds very heavy, and you deserve support from a person right now, not only from an "
-        "app.\n"
-        f"{listed}\n"
-        "If you can, reach out to someone you trust and let them know how you're feeling. "
-        f"I'm here with you, and we can keep talking. {SAFETY_QUESTION}"
-    )
+        return second.format(resources=listed)
+    return first.format(resources=listed) + ("" if language == "ja" else " ") + question
 
 
-SAFETY_QUESTION = "Are you safe right now?"
 # Whole answers to it that say no, or cannot say yes (normalised: lowercase, no apostrophes),
 # one or several, each maybe saying when ("no. not safe.", "nope, not safe", "honestly no",
 # "im not safe right now", "not at the moment", "not really tbh"), and "no" in the other
@@ -112,9 +173,10 @@ _LONGEST_ANSWER = 80  # characters
 
 
 def answers_not_safe(previous_reply: str | None, message: str) -> bool:
-    """The message answers the crisis reply's "Are you safe right now?" with no (or "not
-    sure"): the user is still in crisis, however little the detectors make of a bare "no"."""
-    if not previous_reply or not previous_reply.rstrip().endswith(SAFETY_QUESTION):
+    """The message answers the crisis reply's safety question (in any of its languages) with
+    no (or "not sure"): the user is still in crisis, however little the detectors make of a
+    bare "no"."""
+    if not previous_reply or not previous_reply.rstrip().endswith(_SAFETY_QUESTIONS):
         return False
     answer = normalise(message).strip(" .!?")
     return len(answer) <= _LONGEST_ANSWER and bool(_NOT_SAFE.fullmatch(answer))

@@ -41,7 +41,7 @@ from common.profile.updater import day_key, profile_from_doc
 from common.replies import ContextTurn, GenerationError, ReplyRequest, ResponseGenerator
 from common.replies.prompt import render_summary
 from common.routing.ensemble import Conversation, Ranking
-from common.safety import answers_not_safe, crisis_reply, resources_for
+from common.safety import answers_not_safe, crisis_reply, reply_language, resources_for
 from common.sessions.state import SessionState, WindowTurn, append_turn, new_session
 from common.sessions.summary import SessionSummary
 from common.timing import phase
@@ -268,7 +268,7 @@ def take_turn(
         analysis, degraded = analysis_done.result() if analysis_done else baseline(body.message)
     crisis = analysis.safety.crisis
     if not crisis and answers_the_question(state):
-        # "No" to the crisis reply's "Are you safe right now?": still a crisis.
+        # "No" to the crisis reply's safety question: still a crisis.
         crisis = True
         said = replace(analysis.safety, crisis=True, detected_by=("safety_answer",))
         analysis = replace(analysis, safety=said)
@@ -314,7 +314,8 @@ def take_turn(
         with phase("reply"):
             if crisis:  # one calm, persona-independent answer; never a model's improvisation
                 again = bool(last and last.crisis)
-                reply = crisis_reply(analysis.safety.resources, again=again)
+                language = reply_language(locale, default_locale=settings.safety_default_locale)
+                reply = crisis_reply(analysis.safety.resources, again=again, language=language)
                 if sink:
                     sink.token(reply)
                 return ranking, reply, "safety"

@@ -87,6 +87,25 @@ def test_crisis_resources_follow_the_users_locale(api, user):
     assert any("116 123" in res for res in r.json()["safety"]["resources"])
 
 
+def test_a_german_speaker_in_crisis_is_answered_in_german_and_a_nein_keeps_the_care(api, user):
+    headers = {**user.headers, "Accept-Language": "de-DE,de;q=0.9"}
+
+    def turn(message: str, session_id: str | None = None) -> dict:
+        body = {"client_turn_id": uuid.uuid4().hex, "message": message, "session_id": session_id}
+        r = api.post("/v2/chat/turns", headers=headers, json=body)
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    first = turn("ich will nicht mehr leben")
+    assert first["safety"]["crisis"] is True
+    assert any("Telefonseelsorge" in res for res in first["safety"]["resources"])
+    assert all(res in first["reply"] for res in first["safety"]["resources"])
+    assert first["reply"].endswith("Bist du gerade in Sicherheit?")
+    answer = turn("nein", first["session_id"])
+    assert answer["safety"]["crisis"] is True  # "no" to the German question
+    assert answer["reply"].startswith("Danke, dass du mir geantwortet hast.")
+
+
 def test_alarming_words_in_ordinary_use_are_answered_normally(api, user):
     for text in (
         "this deadline is killing me, how do I split the work?",

@@ -1,6 +1,13 @@
 import pytest
 
-from common.safety import crisis_reply, parse_locale, resources_for
+from common.safety import (
+    CRISIS_REPLIES,
+    answers_not_safe,
+    crisis_reply,
+    parse_locale,
+    reply_language,
+    resources_for,
+)
 
 
 @pytest.mark.parametrize(
@@ -88,3 +95,45 @@ def test_an_extension_after_the_language_is_no_region(locale, language):
     resources = resources_for(locale, default_locale="en-US")
     assert resources == resources_for(language, default_locale="en-US")
     assert not any("988" in r for r in resources)
+
+
+@pytest.mark.parametrize(
+    ("locale", "language"),
+    [
+        ("de-DE", "de"),
+        ("de-AT", "de"),  # no Austrian entry: German's, in German
+        ("fr-CA", "fr"),
+        ("es-MX", "es"),
+        ("ja", "ja"),
+        ("en-GB", "en"),
+        ("pt-BR", "en"),  # no reply in Portuguese
+        ("und", "en"),
+        (None, "en"),  # no header: the default locale's language
+    ],
+)
+def test_the_crisis_reply_is_in_the_users_language_when_there_is_one(locale, language):
+    assert reply_language(locale, default_locale="en-US") == language
+
+
+def test_no_header_gets_the_default_locales_language():
+    assert reply_language(None, default_locale="de-DE") == "de"
+
+
+@pytest.mark.parametrize("language", sorted(CRISIS_REPLIES))
+def test_each_language_lists_the_resources_and_a_no_to_its_question_keeps_the_crisis(language):
+    # Its own resources exist (the reply is never in one language around lines of another for
+    # a user whose locale names only the language).
+    resources = resources_for(language, default_locale="en-US")
+    assert resources != resources_for("xx", default_locale="en-US")
+    first = crisis_reply(resources, language=language)
+    second = crisis_reply(resources, again=True, language=language)
+    assert all(f"• {r}" in first and f"• {r}" in second for r in resources)
+    question = CRISIS_REPLIES[language][2]
+    assert first.endswith(question) and not second.endswith(question) and first != second
+    no = {"de": "nein", "fr": "non", "es": "no", "ja": "いいえ", "en": "no"}[language]
+    assert answers_not_safe(first, no)
+    assert not answers_not_safe(second, no)  # the second reply asks no yes-or-no question
+
+
+def test_an_unknown_language_gets_english():
+    assert crisis_reply(("988",), language="pt") == crisis_reply(("988",))
