@@ -110,6 +110,8 @@ class Settings(BaseSettings):
     # server (tests, the local stack); unset in the cloud.
     fcm_base_url: str | None = None
     device_stale_days: int = Field(30, ge=1)
+    # The cleanup job erases users whose Firebase Auth account is gone (common.account_sweep).
+    account_sweep: bool = True
     push_daily_cap: int = Field(3, ge=1, le=100)  # pushes per user per local day
     push_retry_attempts: int = Field(3, ge=1, le=10)  # sends of one message within one delivery
     push_retry_base_seconds: float = Field(1.0, gt=0, le=60)

@@ -52,6 +52,10 @@ EMULATOR_ENV = {
     "CLOUDSDK_CORE_DISABLE_USAGE_REPORTING": "true",
     "CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK": "true",
     "NO_UPDATE_NOTIFIER": "1",
+    # The tests write users under uids Firebase Auth never had, and the scheduler runs the
+    # cleanup job every minute: its account sweep would erase them under the tests' feet
+    # (tests/integration/test_account_sweep.py runs it on data of its own).
+    "ACCOUNT_SWEEP": "false",
 }
 
 TOPICS = ("events", "notifications", "events-dead-letter")

@@ -37,7 +37,7 @@ from common.cleanup import (
 )
 from common.config import get_settings
 from common.events import user_key
-from common.profile.erasure import erasing
+from common.profile.erasure import ERASING, ERASURE_DONE, erased_at, erasing
 from common.profile.service import settings_of
 from common.sessions.ending import session_ended_event
 from common.sessions.state import WindowTurn, forget_before, holds_before
@@ -228,12 +228,12 @@ class FirestoreCleanupStore:
         more = snaps[-1] if len(snaps) == limit else None
         return OrphanScan(len(orphans), more, snaps[-1].get("expires_at"))
 
-    def scan_start(self, scan: str) -> datetime | None:
+    def scan_start(self, scan: str) -> Any:  # a datetime; a document id for the account sweep
         with storage_errors():
             snap = self._db.document(JOB_STATE).get(**bounded())
         return (snap.to_dict() or {}).get(f"{scan}_from") if snap.exists else None
 
-    def save_scan_start(self, scan: str, value: datetime | None) -> None:
+    def save_scan_start(self, scan: str, value: Any) -> None:
         with storage_errors():
             self._db.document(JOB_STATE).set({f"{scan}_from": value}, merge=True, **bounded())
 
@@ -404,3 +404,24 @@ class FirestoreCleanupStore:
         ref = self._db.collection(ERASURES).document
         with storage_errors():
             return self._write_unchanged([(ref(e.user_key), e.version, update) for e in erasures])
+
+    # The account sweep (common.account_sweep): the uids the backend keeps documents under.
+    def uids_after(
+        self, collection: str, after: str | None, *, limit: int
+    ) -> tuple[list[str], str | None]:
+        from google.cloud.firestore_v1.field_path import FieldPath
+
+        source, by_id = self._db.collection(collection), FieldPath.document_id()
+        query = source.order_by(by_id)
+        if after is not None:
+            query = query.where(filter=_filter(by_id, ">", source.document(after)))
+        with storage_errors():
+            snaps = list(query.select([ERASING, ERASURE_DONE]).limit(limit).stream(**bounded()))
+        uids = [s.id for s in snaps if erased_at(s.to_dict()) is None]
+        return uids, snaps[-1].id if len(snaps) == limit else None
+
+    def sweep_cursor(self, collection: str) -> str | None:
+        return self.scan_start(f"account_sweep_{collection}")
+
+    def save_sweep_cursor(self, collection: str, after: str | None) -> None:
+        self.save_scan_start(f"account_sweep_{collection}", after)

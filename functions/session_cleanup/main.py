@@ -1,34 +1,44 @@
 """Session cleanup (Cloud Scheduler, hourly): deletes expired sessions with their turns and
-other expired documents, enforces each user's retention (Firestore and analytics), and completes
-the analytics part of pending erasures. Reports what it deleted."""
+other expired documents, enforces each user's retention (Firestore and analytics), completes
+the analytics part of pending erasures, and erases the users whose account was deleted in
+Firebase Auth (common.account_sweep). Reports what it deleted."""
 
 from __future__ import annotations
 
 import functools
+import logging
 import time
+from datetime import datetime
 
 import flask
 import functions_framework
 
 from common import clients
+from common.account_sweep import sweep_accounts
 from common.adapters.bigquery_erasure import BigQueryAnalyticsEraser
+from common.adapters.firebase_accounts import FirebaseAccountDirectory
 from common.adapters.firestore_cleanup import FirestoreCleanupStore
 from common.adapters.firestore_devices import prune_stale_devices
+from common.adapters.firestore_profiles import erase_user
 from common.cleanup import run_cleanup
 from common.config import get_settings, require_analytics_key
 from common.edge import utcnow
 from common.errors import MethodNotAllowed
+from common.events import user_key
 from common.http import handle_errors, json_response
-from common.logs import setup_logging
+from common.logs import NEEDS_OPERATOR, setup_logging
 
 setup_logging(get_settings().log_level)
 require_analytics_key()
 
+log = logging.getLogger(__name__)
+
 # Two thirds of the function's 540 s timeout (terraform/stack/functions.tf): a backlog stops
-# here, leaving time to prune devices (at most PRUNE_SECONDS more) and report, and the next
-# run goes on.
+# here, leaving time to prune devices and sweep deleted accounts (at most PRUNE_SECONDS and
+# SWEEP_SECONDS more) and report, and the next run goes on.
 BUDGET_SECONDS = 360
 PRUNE_SECONDS = 60
+SWEEP_SECONDS = 60
 
 
 @functools.cache
@@ -58,4 +68,26 @@ def session_cleanup(request: flask.Request) -> flask.Response:
         max_age_days=get_settings().device_stale_days,
         in_time=lambda: time.monotonic() < prune_until,
     )
-    return json_response(report.as_dict() | {"stale_devices": pruned})
+    swept = (
+        _sweep_deleted_accounts(now, until=time.monotonic() + SWEEP_SECONDS)
+        if get_settings().account_sweep
+        else {"off": True}
+    )
+    return json_response(report.as_dict() | {"stale_devices": pruned, "deleted_accounts": swept})
+
+
+def _sweep_deleted_accounts(now: datetime, *, until: float) -> dict:
+    """Erase the users whose Firebase Auth account is gone; a failed lookup is left to the next
+    run (and told to an operator: it is a permission or the Auth service)."""
+    db, key = clients.firestore_client(), get_settings().analytics_hmac_key()
+    try:
+        report = sweep_accounts(
+            known=FirestoreCleanupStore(db),
+            directory=FirebaseAccountDirectory(clients.firebase_app()),
+            erase=lambda uid: erase_user(db, uid=uid, ukey=user_key(uid, key), now=now),
+            in_time=lambda: time.monotonic() < until,
+        )
+    except Exception as e:
+        log.exception("account sweep failed", extra={NEEDS_OPERATOR: True})
+        return {"error": type(e).__name__}
+    return report.as_dict()

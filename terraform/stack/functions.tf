@@ -212,9 +212,10 @@ locals {
       secrets         = ["ANALYTICS_KEY"]
       timeout_seconds = 60
     }
-    # Cloud Scheduler, hourly: expiry, retention and the analytics part of erasures.
+    # Cloud Scheduler, hourly: expiry, retention, the analytics part of erasures, and the
+    # erasure of users whose Firebase Auth account is gone (reads Auth: auth_roles).
     session_cleanup = {
-      description     = "Deletes expired and past-retention data and completes erasures in analytics."
+      description     = "Deletes expired and past-retention data, finishes erasures, erases deleted accounts."
       concurrency     = 1
       cpu             = null
       dataset_role    = null # DML DELETE on the events table only: see events_writer
@@ -225,7 +226,7 @@ locals {
       max_instances   = 1 # runs never overlap
       memory_mb       = 512
       min_instances   = 0
-      project_roles   = ["roles/bigquery.jobUser", "roles/datastore.user"]
+      project_roles   = concat(local.auth_roles, ["roles/bigquery.jobUser", "roles/datastore.user"])
       publishes_to    = []
       secrets         = ["ANALYTICS_KEY"] # uid -> user_key of its session.ended events
       timeout_seconds = 540

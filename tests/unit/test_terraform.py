@@ -945,9 +945,10 @@ EXPECTED_ACCESS = {
     # push.sent / deferred / suppressed events onto `events`
     "push_sender": _access((FIRESTORE, FCM), topics=("events",), secrets=("ANALYTICS_KEY",)),
     # DML DELETEs on the events table (common/adapters/bigquery_erasure.py); its session.ended
-    # events go through the Firestore outbox, so no topic
+    # events go through the Firestore outbox, so no topic; Firebase Auth lookups of the users it
+    # keeps data about (common/account_sweep.py)
     "session_cleanup": _access(
-        (JOBS, FIRESTORE), tables=(("events", EDITOR),), secrets=("ANALYTICS_KEY",)
+        (AUTH, JOBS, FIRESTORE), tables=(("events", EDITOR),), secrets=("ANALYTICS_KEY",)
     ),
 }
 # Resource types through which the stack grants a function's service account anything; a grant

@@ -1,0 +1,143 @@
+"""The account sweep's decisions: only accounts Auth says are gone are erased, lookups of at
+most 100, the scan resuming where it stopped and coming round, and a run that finds too many
+gone erasing nothing."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from common.account_sweep import LOOKUP_BATCH, sweep_accounts
+
+
+class Known:
+    """Two collections of uids in id order, and the cursors the sweep keeps."""
+
+    def __init__(self, users: list[str], activity: list[str] = ()) -> None:
+        self.ids = {"users": sorted(users), "activity": sorted(activity)}
+        self.cursors: dict[str, str | None] = {}
+
+    def uids_after(self, collection, after, *, limit):
+        ids = [i for i in self.ids[collection] if after is None or i > after][:limit]
+        return ids, ids[-1] if len(ids) == limit else None
+
+    def sweep_cursor(self, collection):
+        return self.cursors.get(collection)
+
+    def save_sweep_cursor(self, collection, after):
+        self.cursors[collection] = after
+
+
+class Directory:
+    def __init__(self, gone: set[str]) -> None:
+        self.gone, self.lookups = gone, []
+
+    def missing(self, uids):
+        assert len(uids) <= LOOKUP_BATCH
+        self.lookups.append(list(uids))
+        return {u for u in uids if u in self.gone}
+
+
+def _uids(n: int, prefix: str = "u") -> list[str]:
+    return [f"{prefix}{i:04d}" for i in range(n)]
+
+
+def test_only_the_accounts_auth_no_longer_has_are_erased_once_each():
+    users = _uids(30)
+    known = Known(users, activity=["u0003", "u0017", "x-chat-only"])
+    erased: list[str] = []
+    report = sweep_accounts(
+        known=known,
+        directory=Directory({"u0003", "x-chat-only"}),
+        erase=erased.append,
+    )
+    assert erased == ["u0003", "x-chat-only"]  # u0003 is in both collections: erased once
+    assert (report.checked, report.gone, report.erased, report.held) == (33, 2, 2, False)
+    assert known.cursors == {"users": None, "activity": None}  # both read to their end
+
+
+def test_lookups_go_100_at_a_time_and_the_scan_resumes_then_comes_round():
+    known = Known(_uids(250))
+    directory = Directory(set())
+    sweep_accounts(known=known, directory=directory, erase=lambda uid: None, per_collection=120)
+    assert [len(batch) for batch in directory.lookups] == [100, 20]
+    assert known.cursors["users"] == "u0119"
+    sweep_accounts(known=known, directory=directory, erase=lambda uid: None, per_collection=120)
+    assert directory.lookups[2][0] == "u0120" and known.cursors["users"] == "u0239"
+    sweep_accounts(known=known, directory=directory, erase=lambda uid: None, per_collection=120)
+    assert directory.lookups[-1][-1] == "u0249" and known.cursors["users"] is None  # round
+
+
+def test_too_many_gone_erases_nothing_and_tells_an_operator(caplog):
+    known = Known(_uids(40))
+    erased: list[str] = []
+    with caplog.at_level(logging.ERROR):
+        report = sweep_accounts(
+            known=known, directory=Directory(set(_uids(11))), erase=erased.append
+        )
+    assert report.held and erased == [] and report.gone == 11  # 11 of 40 > 25 %
+    (record,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert record.needs_operator is True
+    assert known.cursors == {}  # the same uids are checked again next time
+
+
+def test_a_few_gone_among_few_checked_is_not_taken_for_a_wrong_project():
+    erased: list[str] = []
+    report = sweep_accounts(
+        known=Known(_uids(3)), directory=Directory({"u0001"}), erase=erased.append
+    )
+    assert erased == ["u0001"] and not report.held  # 1 of 3, but under MIN_CHECKED
+
+
+def test_an_erasure_that_fails_does_not_stop_the_others():
+    def erase(uid: str) -> None:
+        if uid == "u0001":
+            raise RuntimeError("firestore unavailable")
+        erased.append(uid)
+
+    erased: list[str] = []
+    report = sweep_accounts(
+        known=Known(_uids(5)), directory=Directory({"u0001", "u0002"}), erase=erase
+    )
+    assert erased == ["u0002"] and report.failed == ["u0001"] and report.erased == 1
+
+
+def test_out_of_time_the_scan_does_not_move_past_what_it_did_not_finish():
+    known = Known(_uids(250))
+    known.cursors["users"] = "u0099"
+    ticks = iter([True, False])  # one lookup, then out of time
+    report = sweep_accounts(
+        known=known,
+        directory=Directory(set()),
+        erase=lambda uid: None,
+        in_time=lambda: next(ticks, False),
+    )
+    assert report.checked == 100 and known.cursors == {"users": "u0199", "activity": None}
+
+
+def test_out_of_time_among_the_erasures_the_same_uids_are_checked_again():
+    known = Known(_uids(5))
+    ticks = iter([True, True])  # the lookup, one erasure, then out of time
+    erased: list[str] = []
+    report = sweep_accounts(
+        known=known,
+        directory=Directory({"u0001", "u0003"}),
+        erase=erased.append,
+        in_time=lambda: next(ticks, False),
+    )
+    assert erased == ["u0001"] and report.erased == 1 and known.cursors == {}
+
+
+def test_a_lookup_that_fails_stops_the_run_before_any_erasure():
+    class Failing(Directory):
+        def missing(self, uids):
+            if uids[0] == "u0100":  # the second lookup
+                raise ConnectionError("auth unavailable")
+            return super().missing(uids)
+
+    erased: list[str] = []
+    known = Known(_uids(150))
+    with pytest.raises(ConnectionError):
+        sweep_accounts(known=known, directory=Failing({"u0002"}), erase=erased.append)
+    assert erased == [] and known.cursors == {}
