@@ -55,9 +55,14 @@ def quiet_until(now: datetime, timezone: str, quiet: QuietHours | None) -> datet
         if end <= t < start:
             return None
         end_day = local.date() if t < end else local.date() + timedelta(days=1)
-    until = datetime.combine(end_day, end, tzinfo=zone).astimezone(now.tzinfo)
-    # A wall-clock end skipped by a DST change still lies ahead; never hand back the past.
-    return until if until > now else now + timedelta(minutes=1)
+    # An end in an hour the clocks repeat (autumn) is its first pass, or in the second pass
+    # when the first is already over; one the clocks skip (spring) still lies ahead. Never
+    # hand back the past: a release run would defer the message again minute by minute.
+    wall = datetime.combine(end_day, end, tzinfo=zone)
+    for until in (wall, wall.replace(fold=1)):
+        if until.astimezone(now.tzinfo) > now:
+            return until.astimezone(now.tzinfo)
+    return now + timedelta(minutes=1)
 
 
 def local_day(now: datetime, timezone: str) -> str:

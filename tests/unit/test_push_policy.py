@@ -101,8 +101,11 @@ def test_the_second_pass_of_a_repeated_hour_defers_to_the_future() -> None:
     )
     now = utc(2026, 11, 1, 6, 15)  # 01:15 EST
     deferred = decide(settings=settings, devices=1, now=now)
-    assert deferred.action == "defer" and deferred.due_at is not None
-    assert now < deferred.due_at <= utc(2026, 11, 1, 6, 30)
+    assert deferred.action == "defer"
+    assert deferred.due_at == utc(2026, 11, 1, 6, 30)  # not a minute at a time until then
+    # In the first pass (01:15 EDT) they end at its 01:30.
+    first_pass = decide(settings=settings, devices=1, now=utc(2026, 11, 1, 5, 15))
+    assert first_pass.due_at == utc(2026, 11, 1, 5, 30)
 
 
 @pytest.mark.parametrize(
