@@ -90,8 +90,9 @@ CRISIS_REPLIES: dict[str, tuple[str, str, str]] = {
     ),
     "de": (
         "Ich bin wirklich froh, dass du es mir erzählt hast, und ich nehme ernst, was du sagst. "
-        "Was du gerade trägst, klingt sehr schwer, und du verdienst jetzt Unterstützung von "
-        "einem Menschen, nicht nur von einer App.\n{resources}\nWenn du kannst, wende dich an "
+        "Was du gerade mit dir herumträgst, klingt sehr schwer, und du verdienst jetzt "
+        "Unterstützung von einem Menschen, nicht nur von einer App.\n{resources}\nWenn du "
+        "kannst, wende dich an "
         "jemanden, dem du vertraust, und erzähl, wie es dir geht. Ich bin für dich da, und wir "
         "können weiterreden.",
         "Danke, dass du mir geantwortet hast. Ich bin immer noch für dich da, und deine "
@@ -131,7 +132,7 @@ CRISIS_REPLIES: dict[str, tuple[str, str, str]] = {
         "答えてくれてありがとうございます。私はまだここにいます。今は何よりもあなたの安全が"
         "大切です。\n{resources}\nもし気持ちがもっとつらくなったら、今すぐこれらの窓口か、"
         "近くにいる信頼できる人に連絡してください。今どんな様子か、もう少し教えてもらえますか？",
-        "今、安全な場所にいますか？",
+        "今、安全ですか？",
     ),
 }
 _SAFETY_QUESTIONS = tuple(question for _, _, question in CRISIS_REPLIES.values())
@@ -155,17 +156,31 @@ def crisis_reply(resources: tuple[str, ...], *, again: bool = False, language: s
     return first.format(resources=listed) + ("" if language == "ja" else " ") + question
 
 
-# Whole answers to it that say no, or cannot say yes (normalised: lowercase, no apostrophes),
-# one or several, each maybe saying when ("no. not safe.", "nope, not safe", "honestly no",
-# "im not safe right now", "not at the moment", "not really tbh"), and "no" in the other
-# languages the crisis patterns read (nein, non, いいえ).
+# Whole answers to it that say no, or cannot say yes (normalised: lowercase, no apostrophes or
+# commas), one or several, each maybe saying when ("no. not safe.", "nope, not safe", "honestly
+# no", "im not safe right now", "not at the moment", "not really tbh"), in each language the
+# question is asked in ("nein, nicht wirklich", "pas vraiment", "no estoy a salvo",
+# "いいえ、安全じゃない"). "No, estoy bien" reads as "no estoy bien" (not fine) once its comma
+# is gone: the safer reading.
 # Each answer is spelled one way only ("not at all" is "not" + " at all"), so that a message
 # can be read in one way only: overlapping spellings of a repeated answer are tried in every
 # combination, exponentially. A whole answer is short; a longer message is not read as one.
+_NO_IN_OTHER_LANGUAGES = (
+    r"nein|nee|nö|nicht wirklich|nicht sicher|nicht gut|eher nicht|gar nicht|keine ahnung|"
+    r"(?:ich )?wei(?:ß|ss) (?:es )?nicht|ich bin (?:mir )?nicht sicher|ich bin nicht in "
+    r"sicherheit|ich fühle mich nicht sicher|mir geht(?:s| es) nicht gut|"
+    r"non|pas vraiment|pas du tout|pas sûre?|pas trop|pas bien|jamais|je (?:ne )?sais pas|"
+    r"je (?:ne )?(?:suis|me sens) pas en sécurité|ça va pas|ca va pas|je (?:ne )?vais pas bien|"
+    r"no realmente|no (?:estoy )?(?:a salvo|segur[oa]|bien)|no (?:lo )?s[eé]|"
+    r"la verdad (?:es que )?no|nunca|para nada|"
+    r"いいえ|ううん|いや|(?:安全|大丈夫)(?:じゃない(?:です)?|ではない(?:です)?|ではありません)|"
+    r"わからない|分からない|わかりません|分かりません"
+)
 _NO = (
-    r"(?:no+|nope|nah|nein|non|いいえ|ううん|not(?: really| (?:really |very )?safe| sure)?|"
+    r"(?:no+|nope|nah|not(?: really| (?:really |very )?safe| sure)?|"
     r"unsure|idk|(?:i )?dont know|i dont think so|never|hardly|(?:i )?dont feel safe|"
-    r"(?:im|i am) (?:really )?not(?: (?:really |very )?safe| okay| ok| really| sure)?)"
+    r"(?:im|i am) (?:really )?not(?: (?:really |very )?safe| okay| ok| really| sure)?|"
+    rf"{_NO_IN_OTHER_LANGUAGES})"
     r"(?: right now| now| at the moment| tonight| today| at all| anymore| tbh| honestly)?"
 )
 _NOT_SAFE = re.compile(rf"(?:honestly[.!?]* )?{_NO}(?:[.!?]* {_NO})*")

@@ -137,3 +137,28 @@ def test_each_language_lists_the_resources_and_a_no_to_its_question_keeps_the_cr
 
 def test_an_unknown_language_gets_english():
     assert crisis_reply(("988",), language="pt") == crisis_reply(("988",))
+
+
+NATURAL_NO = {
+    "de": ["Nein, nicht wirklich", "nicht wirklich", "ich bin nicht in Sicherheit", "nö",
+           "nein ich bin nicht sicher", "weiß nicht", "Mir geht's nicht gut", "keine Ahnung"],
+    "fr": ["non, pas vraiment", "pas vraiment", "je ne sais pas", "ça va pas", "Non !",
+           "non je ne suis pas en sécurité", "je sais pas"],
+    "es": ["no estoy a salvo", "no sé", "no realmente", "No, no estoy bien", "¡No!",
+           "la verdad es que no", "para nada"],
+    "ja": ["安全じゃない", "わからない", "いや", "いいえ、安全じゃないです", "いいえ？",
+           "大丈夫じゃない"],
+}  # fmt: skip
+NATURAL_YES = {
+    "de": ["ja", "Ja, alles gut", "nein, mir geht es gut", "ja bin ich"],
+    "fr": ["oui", "non, ça va", "oui ça va"],
+    "es": ["sí", "sí, estoy bien", "estoy bien"],
+    "ja": ["はい", "はい、大丈夫です", "大丈夫です"],
+}
+
+
+@pytest.mark.parametrize("language", sorted(NATURAL_NO))
+def test_a_natural_no_in_the_questions_language_keeps_the_crisis(language):
+    asked = crisis_reply(("x",), language=language)
+    assert [a for a in NATURAL_NO[language] if not answers_not_safe(asked, a)] == []
+    assert [a for a in NATURAL_YES[language] if answers_not_safe(asked, a)] == []
