@@ -4,14 +4,16 @@ request would have. Nothing else in the backend hears of such a deletion, and th
 at sign-in, can no longer ask.
 
 Each run pages on from where the last stopped through the uids the backend knows: `users/{uid}`
-(settings, devices: whoever can be sent a push) and `activity/{uid}` (whoever wrote in the last
-day, or the last 30 after a crisis). It asks Firebase Auth which of them no longer exist and
+(settings), the owners of `users/{uid}/devices` (whoever can be sent a push; a device alone
+makes no `users/{uid}` document) and `activity/{uid}` (whoever wrote in the last day, or the
+last 30 after a crisis). It asks Firebase Auth which of them no longer exist and
 erases those. An account Auth still has, disabled ones included (a suspension may be lifted),
 is left alone, and so is every uid of a lookup that failed.
 
 A run that finds too many accounts gone erases nothing: the likeliest cause is a wrong project
 (Firebase Auth of one, Firestore of another), and erasing on it would wipe every user. The run
-says so and an operator is told."""
+keeps their uids for an operator (`jobs/session_cleanup.account_sweep_held`), says so, and
+checks the same uids again next time."""
 
 from __future__ import annotations
 
@@ -24,26 +26,31 @@ from common.logs import NEEDS_OPERATOR
 
 log = logging.getLogger(__name__)
 
-COLLECTIONS = ("users", "activity")
+COLLECTIONS = ("users", "devices", "activity")  # "devices": the collection group
 LOOKUP_BATCH = 100  # firebase_admin.auth.get_users takes at most 100 identifiers
-# At most this share of the uids checked in a run may be gone (once MIN_CHECKED were): a
-# healthy user base loses a few accounts a day, not a quarter of those it checks.
+# A run holds when more than this share of the uids it checked are gone, and at least MIN_GONE:
+# a healthy user base loses a few accounts a day, not a quarter of those it checks. A few gone
+# of a few checked (a small deployment, a short last page) still are erased.
 MAX_GONE_SHARE = 0.25
-MIN_CHECKED = 20
+MIN_GONE = 5
 
 
 class KnownUids(Protocol):
     def uids_after(
         self, collection: str, after: str | None, *, limit: int
     ) -> tuple[list[str], str | None]:
-        """The ids among the next `limit` documents of `collection` after `after` (in id order)
+        """The uids among the next `limit` documents of `collection` after the cursor `after`
         that may be a user's to erase (not an activity record of an erasure, running or done),
-        and the last id read, or None when the collection ended."""
+        each once, and the cursor after them, or None when the collection ended."""
         ...
 
     def sweep_cursor(self, collection: str) -> str | None: ...
 
     def save_sweep_cursor(self, collection: str, after: str | None) -> None: ...
+
+    def save_held(self, uids: list[str]) -> None:
+        """The gone uids of a held run, for an operator (empty: none held)."""
+        ...
 
 
 class AccountDirectory(Protocol):
@@ -74,27 +81,27 @@ def sweep_accounts(
     per_collection: int = 1000,
     in_time: Callable[[], bool] = lambda: True,
 ) -> SweepReport:
-    """One run: up to `per_collection` uids of each collection checked, the gone ones erased.
-    The scan moves on only once they are: a run out of time checks the same uids again."""
+    """One run: up to `per_collection` documents of each collection read, their uids checked
+    and the gone ones erased. A collection's scan moves on only once its page was checked and
+    the gone erased: a run out of time reads the same page again next time."""
     report = SweepReport()
     gone: set[str] = set()
     cursors: dict[str, str | None] = {}
     for collection in COLLECTIONS:
-        cursor = known.sweep_cursor(collection)
-        uids, last_read = known.uids_after(collection, cursor, limit=per_collection)
-        checked: list[str] = []
+        uids, after = known.uids_after(
+            collection, known.sweep_cursor(collection), limit=per_collection
+        )
         for start in range(0, len(uids), LOOKUP_BATCH):
             if not in_time():
                 break
             batch = uids[start : start + LOOKUP_BATCH]
             gone |= directory.missing(batch)
-            checked += batch
-        report.checked += len(checked)
-        # On from the last uid read (from the start once the collection ended), or from the
-        # last one checked when time ran out.
-        cursors[collection] = last_read if checked == uids else (checked or [cursor])[-1]
+            report.checked += len(batch)
+        else:
+            cursors[collection] = after
     report.gone = len(gone)
-    if report.checked >= MIN_CHECKED and report.gone > MAX_GONE_SHARE * report.checked:
+    if report.gone >= MIN_GONE and report.gone > MAX_GONE_SHARE * report.checked:
+        known.save_held(sorted(gone))
         report.held = True
         log.error(
             "account sweep: %d of %d accounts checked are gone from Firebase Auth; nothing "
@@ -116,6 +123,7 @@ def sweep_accounts(
         report.erased += 1
     for collection, after in cursors.items():
         known.save_sweep_cursor(collection, after)
+    known.save_held([])
     if report.gone:
         log.info("account sweep: erased %d accounts deleted in Firebase Auth", report.erased)
     return report

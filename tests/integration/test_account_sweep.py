@@ -36,13 +36,15 @@ def _ukey(uid: str) -> str:
     return user_key(uid, get_settings().analytics_hmac_key())
 
 
-def _seed(db, uid: str, *, chat_only: bool = False) -> None:
-    """What the backend keeps about a user: settings and a device (unless they only chatted),
-    their activity record, a session with a turn, and their learned preferences."""
-    if not chat_only:
+def _seed(db, uid: str, *, settings: bool = True, device: bool = True, active: bool = True):
+    """What the backend keeps about a user: settings, a device, their activity record (each
+    unless told otherwise), a session with a turn, and their learned preferences."""
+    if settings:
         db.document(f"users/{uid}").set({"settings": {"timezone": "Europe/Berlin"}})
+    if device:  # registering a device makes no users/{uid} document
         db.document(f"users/{uid}/devices/d1").set({"owner_uid": uid, "token": "t" * 40})
-    db.document(f"activity/{uid}").set({"turns": [], "expires_at": NOW + timedelta(days=1)})
+    if active:
+        db.document(f"activity/{uid}").set({"turns": [], "expires_at": NOW + timedelta(days=1)})
     session = f"s-{uid}"
     db.document(f"sessions/{session}").set(
         {"owner_uid": uid, "expires_at": NOW + timedelta(days=1)}
@@ -74,18 +76,20 @@ def test_a_deleted_account_is_erased_everywhere_and_the_others_keep_everything()
     from firebase_admin import auth
 
     db = _own_database()
-    kept, disabled, deleted, chatted = (sign_up().uid for _ in range(4))
+    kept, disabled, deleted, chatted, phoned = (sign_up().uid for _ in range(5))
     for uid in (kept, disabled, deleted):
         _seed(db, uid)
-    _seed(db, chatted, chat_only=True)  # known by its activity record only
+    _seed(db, chatted, settings=False, device=False)  # known by its activity record only
+    _seed(db, phoned, settings=False, active=False)  # known by its device only
     auth.update_user(disabled, disabled=True, app=clients.firebase_app())
-    for uid in (deleted, chatted):
+    for uid in (deleted, chatted, phoned):
         auth.delete_user(uid, app=clients.firebase_app())
 
     report = _sweep(db)
 
-    assert (report.checked, report.gone, report.erased, report.held) == (7, 2, 2, False)
-    assert _left(db, deleted) == set() and _left(db, chatted) == set()
+    # users: 3; devices: 4 owners; activity: 4
+    assert (report.checked, report.gone, report.erased, report.held) == (11, 3, 3, False)
+    assert _left(db, deleted) == _left(db, chatted) == _left(db, phoned) == set()
     erasure = db.document(f"erasures/{_ukey(deleted)}").get().to_dict()
     assert erasure["analytics"] == "pending"  # the cleanup job deletes their analytics rows
     for uid in (kept, disabled):
@@ -99,7 +103,7 @@ def test_a_deleted_account_is_erased_everywhere_and_the_others_keep_everything()
     # The activity records of the erasures are tombstones now: the next run does not erase
     # them again (nothing is gone any more).
     again = _sweep(db)
-    assert (again.checked, again.gone, again.erased) == (2 + 2, 0, 0)
+    assert (again.checked, again.gone, again.erased) == (2 + 2 + 2, 0, 0)
 
 
 def test_a_firestore_of_users_auth_never_had_is_left_alone():
@@ -113,6 +117,8 @@ def test_a_firestore_of_users_auth_never_had_is_left_alone():
 
     assert report.held and report.erased == 0 and report.gone == 25
     assert all(db.document(f"users/{uid}").get().exists for uid in strangers)
+    held = db.document("jobs/session_cleanup").get().to_dict()["account_sweep_held"]
+    assert held == strangers  # for an operator to look into
 
 
 @pytest.fixture
@@ -141,7 +147,7 @@ def test_the_cleanup_function_erases_deleted_accounts_and_reports_them(sweep_on)
 
     assert r.status_code == 200, r.text
     assert r.json["deleted_accounts"] == {
-        "checked": 4,
+        "checked": 6,
         "gone": 1,
         "erased": 1,
         "held": False,

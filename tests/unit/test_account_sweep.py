@@ -1,6 +1,6 @@
 """The account sweep's decisions: only accounts Auth says are gone are erased, lookups of at
 most 100, the scan resuming where it stopped and coming round, and a run that finds too many
-gone erasing nothing."""
+gone erasing nothing and keeping their uids for an operator."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from common.account_sweep import LOOKUP_BATCH, sweep_accounts
 
 
 class Known:
-    """Two collections of uids in id order, and the cursors the sweep keeps."""
+    """The collections' uids in id order, and what the sweep keeps."""
 
-    def __init__(self, users: list[str], activity: list[str] = ()) -> None:
-        self.ids = {"users": sorted(users), "activity": sorted(activity)}
+    def __init__(self, users: list[str], activity: list[str] = (), devices=()) -> None:
+        self.ids = {"users": sorted(users), "activity": sorted(activity), "devices": [*devices]}
         self.cursors: dict[str, str | None] = {}
+        self.held: list[str] | None = None
 
     def uids_after(self, collection, after, *, limit):
         ids = [i for i in self.ids[collection] if after is None or i > after][:limit]
@@ -27,6 +28,9 @@ class Known:
 
     def save_sweep_cursor(self, collection, after):
         self.cursors[collection] = after
+
+    def save_held(self, uids):
+        self.held = uids
 
 
 class Directory:
@@ -45,16 +49,18 @@ def _uids(n: int, prefix: str = "u") -> list[str]:
 
 def test_only_the_accounts_auth_no_longer_has_are_erased_once_each():
     users = _uids(30)
-    known = Known(users, activity=["u0003", "u0017", "x-chat-only"])
+    known = Known(users, activity=["u0003", "u0017", "x-chat-only"], devices=["y-device-only"])
     erased: list[str] = []
     report = sweep_accounts(
         known=known,
-        directory=Directory({"u0003", "x-chat-only"}),
+        directory=Directory({"u0003", "x-chat-only", "y-device-only"}),
         erase=erased.append,
     )
-    assert erased == ["u0003", "x-chat-only"]  # u0003 is in both collections: erased once
-    assert (report.checked, report.gone, report.erased, report.held) == (33, 2, 2, False)
-    assert known.cursors == {"users": None, "activity": None}  # both read to their end
+    # u0003 is in both collections: erased once
+    assert erased == ["u0003", "x-chat-only", "y-device-only"]
+    assert (report.checked, report.gone, report.erased, report.held) == (34, 3, 3, False)
+    assert known.cursors == {"users": None, "devices": None, "activity": None}  # all read
+    assert known.held == []
 
 
 def test_lookups_go_100_at_a_time_and_the_scan_resumes_then_comes_round():
@@ -79,15 +85,25 @@ def test_too_many_gone_erases_nothing_and_tells_an_operator(caplog):
     assert report.held and erased == [] and report.gone == 11  # 11 of 40 > 25 %
     (record,) = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert record.needs_operator is True
+    assert known.held == _uids(11)  # for an operator to look into
     assert known.cursors == {}  # the same uids are checked again next time
 
 
 def test_a_few_gone_among_few_checked_is_not_taken_for_a_wrong_project():
     erased: list[str] = []
     report = sweep_accounts(
-        known=Known(_uids(3)), directory=Directory({"u0001"}), erase=erased.append
+        known=Known(_uids(4)), directory=Directory(set(_uids(4))), erase=erased.append
     )
-    assert erased == ["u0001"] and not report.held  # 1 of 3, but under MIN_CHECKED
+    assert erased == _uids(4) and not report.held  # all 4, but under MIN_GONE
+
+
+def test_a_short_page_where_everyone_is_gone_is_held():
+    # The end of a collection copied into a project whose Auth knows nobody.
+    known = Known(_uids(18))
+    known.cursors["users"] = "u0000"
+    erased: list[str] = []
+    report = sweep_accounts(known=known, directory=Directory(set(_uids(18))), erase=erased.append)
+    assert report.held and erased == [] and report.checked == 17
 
 
 def test_an_erasure_that_fails_does_not_stop_the_others():
@@ -113,7 +129,9 @@ def test_out_of_time_the_scan_does_not_move_past_what_it_did_not_finish():
         erase=lambda uid: None,
         in_time=lambda: next(ticks, False),
     )
-    assert report.checked == 100 and known.cursors == {"users": "u0199", "activity": None}
+    # The page is read again next time (the empty collections were read to their end).
+    assert report.checked == 100
+    assert known.cursors == {"users": "u0099", "devices": None, "activity": None}
 
 
 def test_out_of_time_among_the_erasures_the_same_uids_are_checked_again():
