@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -56,13 +56,32 @@ def quiet_until(now: datetime, timezone: str, quiet: QuietHours | None) -> datet
             return None
         end_day = local.date() if t < end else local.date() + timedelta(days=1)
     # An end in an hour the clocks repeat (autumn) is its first pass, or in the second pass
-    # when the first is already over; one the clocks skip (spring) still lies ahead. Never
-    # hand back the past: a release run would defer the message again minute by minute.
+    # when the first is already over; one the clocks skip (spring) is when they jump over it.
+    # Never hand back the past: a release run would defer the message again minute by minute.
     wall = datetime.combine(end_day, end, tzinfo=zone)
-    for until in (wall, wall.replace(fold=1)):
+    jump = _clocks_jump(wall)
+    for until in (jump,) if jump else (wall, wall.replace(fold=1)):
         if until.astimezone(now.tzinfo) > now:
             return until.astimezone(now.tzinfo)
     return now + timedelta(minutes=1)
+
+
+def _clocks_jump(wall: datetime) -> datetime | None:
+    """The instant the clocks jump over `wall` (aware, in its zone), if they skip it (spring
+    forward); None if it exists. A skipped wall time read with the offset from before the
+    change (fold=0) lies after the one read with the offset from after (fold=1); the change is
+    between the two, found to the second."""
+    early, late = wall.replace(fold=1).astimezone(UTC), wall.replace(fold=0).astimezone(UTC)
+    if early >= late:
+        return None
+    after = late.astimezone(wall.tzinfo).utcoffset()
+    while late - early > timedelta(seconds=1):
+        middle = early + (late - early) / 2
+        if middle.astimezone(wall.tzinfo).utcoffset() == after:
+            late = middle
+        else:
+            early = middle
+    return late.replace(microsecond=0)
 
 
 def local_day(now: datetime, timezone: str) -> str:

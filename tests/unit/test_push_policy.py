@@ -86,10 +86,14 @@ def test_quiet_hours_end_on_a_dst_change_day() -> None:
     now = utc(2026, 10, 24, 21, 30)  # 23:30 CEST
     assert quiet_until(now, "Europe/Berlin", NIGHT) == utc(2026, 10, 25, 6, 0)
     # Spring forward (2026-03-29, 02:00 -> 03:00): an end at 02:30 never happens that night;
-    # the answer still lies ahead.
+    # the hours end when the clocks jump over it, 03:00 CEST = 01:00 UTC (not 03:30 CEST).
     now = utc(2026, 3, 29, 0, 10)  # 01:10 CET
     until = quiet_until(now, "Europe/Berlin", QuietHours(start="23:00", end="02:30"))
-    assert until is not None and until > now
+    assert until == utc(2026, 3, 29, 1, 0)
+    # Sydney springs forward on 2026-10-04 (02:00 AEST -> 03:00 AEDT = 16:00 UTC the day before).
+    now = utc(2026, 10, 3, 15, 30)  # 01:30 AEST
+    until = quiet_until(now, "Australia/Sydney", QuietHours(start="22:00", end="02:45"))
+    assert until == utc(2026, 10, 3, 16, 0)
 
 
 def test_the_second_pass_of_a_repeated_hour_defers_to_the_future() -> None:
@@ -127,7 +131,12 @@ def test_quiet_hours_never_defer_into_the_past_across_a_dst_change(day, window) 
         now = start + timedelta(minutes=minute)
         decision = decide(settings=settings, devices=1, now=now)
         if decision.action == "defer":
-            assert decision.due_at is not None and decision.due_at > now, now
+            due = decision.due_at
+            assert due is not None and due > now, now
+            # Not late either: quiet a minute before it (or it is a minute away), awake at it.
+            before = max(now, due - timedelta(minutes=1))
+            assert quiet_until(before, settings.timezone, settings.quiet_hours) is not None, now
+            assert quiet_until(due, settings.timezone, settings.quiet_hours) is None, now
 
 
 def test_local_day_is_the_users_calendar_day() -> None:
