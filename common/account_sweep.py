@@ -123,7 +123,8 @@ def sweep_accounts(
         report.erased += 1
     for collection, after in cursors.items():
         known.save_sweep_cursor(collection, after)
-    known.save_held([])
+    if len(cursors) == len(COLLECTIONS):  # every page checked: nothing is held any more
+        known.save_held([])
     if report.gone:
         log.info("account sweep: erased %d accounts deleted in Firebase Auth", report.erased)
     return report

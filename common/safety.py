@@ -166,22 +166,37 @@ def crisis_reply(resources: tuple[str, ...], *, again: bool = False, language: s
 # can be read in one way only: overlapping spellings of a repeated answer are tried in every
 # combination, exponentially. A whole answer is short; a longer message is not read as one.
 _NO_IN_OTHER_LANGUAGES = (
-    r"nein|nee|nö|nicht wirklich|nicht sicher|nicht gut|eher nicht|gar nicht|keine ahnung|"
-    r"(?:ich )?wei(?:ß|ss) (?:es )?nicht|ich bin (?:mir )?nicht sicher|ich bin nicht in "
-    r"sicherheit|ich fühle mich nicht sicher|mir geht(?:s| es) nicht gut|"
-    r"non|pas vraiment|pas du tout|pas sûre?|pas trop|pas bien|jamais|je (?:ne )?sais pas|"
-    r"je (?:ne )?(?:suis|me sens) pas en sécurité|ça va pas|ca va pas|je (?:ne )?vais pas bien|"
-    r"no realmente|no (?:estoy )?(?:a salvo|segur[oa]|bien)|no (?:lo )?s[eé]|"
+    # German
+    r"nein|nee|nö|nicht wirklich|nicht sicher|nicht so gut|nicht gut|nicht ok(?:ay)?|"
+    r"eher nicht|gar nicht|überhaupt nicht|keine ahnung|(?:ich )?glaube? nicht|"
+    r"(?:gerade|grade|im moment|momentan|jetzt) nicht|bin ich nicht|"
+    r"(?:ich )?wei(?:ß|ss) (?:es )?nicht|ich wei(?:ß|ss) nicht(?: mehr)? was ich (?:tun|machen) "
+    r"soll|ich bin (?:mir )?nicht sicher|ich bin nicht ok(?:ay)?|ich bin (?:gerade )?nicht in "
+    r"sicherheit|ich fühle? mich nicht sicher|mir geht(?:s| es) nicht gut|"
+    # French (also typed without accents)
+    r"non|pas vraiment|pas du tout|pas s[uû]re?|pas trop|pas bien|jamais|"
+    r"pas (?:en ce moment|maintenant)|je (?:ne )?le suis pas|je (?:ne )?(?:crois|pense) pas|"
+    r"je (?:ne )?sais pas(?: quoi faire)?|je (?:ne )?(?:suis|me sens) pas en s[eé]curit[eé]|"
+    r"[cç]a va pas|je (?:ne )?vais pas bien|"
+    # Spanish
+    r"no realmente|no (?:estoy )?(?:a salvo|segur[oa]|bien)|no me siento (?:a salvo|segur[oa])|"
+    r"no lo estoy|no (?:lo )?s[eé](?: qu[eé] hacer)?|no creo|creo que no|ahora(?: mismo)? no|"
     r"la verdad (?:es que )?no|nunca|para nada|"
-    r"いいえ|ううん|いや|(?:安全|大丈夫)(?:じゃない(?:です)?|ではない(?:です)?|ではありません)|"
-    r"わからない|分からない|わかりません|分かりません"
+    # Japanese (the answer may follow いいえ with no space)
+    r"いいえ|いえ|ううん|いや|(?:いいえ|いえ)?(?:今は?)?(?:安全|大丈夫)"
+    r"(?:じゃない(?:です)?|ではない(?:です)?|じゃありません|ではありません)|"
+    r"(?:わから|分から)ない(?:です)?|(?:わかり|分かり)ません"
+)
+_WHEN = (  # " right now" and the like, in each language; "no ahora mismo no" is read one way
+    r" right now| now| at the moment| tonight| today| at all| anymore| tbh| honestly|"
+    r" gerade| im moment| jetzt| en ce moment| maintenant| ahora mismo(?! no)| en este momento"
 )
 _NO = (
     r"(?:no+|nope|nah|not(?: really| (?:really |very )?safe| sure)?|"
-    r"unsure|idk|(?:i )?dont know|i dont think so|never|hardly|(?:i )?dont feel safe|"
+    r"unsure|idk|(?:i )?dont know(?: what to do)?|i dont think so|never|hardly|"
+    r"(?:i )?dont feel safe|"
     r"(?:im|i am) (?:really )?not(?: (?:really |very )?safe| okay| ok| really| sure)?|"
-    rf"{_NO_IN_OTHER_LANGUAGES})"
-    r"(?: right now| now| at the moment| tonight| today| at all| anymore| tbh| honestly)?"
+    rf"{_NO_IN_OTHER_LANGUAGES})(?:{_WHEN})?"
 )
 _NOT_SAFE = re.compile(rf"(?:honestly[.!?]* )?{_NO}(?:[.!?]* {_NO})*")
 _LONGEST_ANSWER = 80  # characters

@@ -87,6 +87,11 @@ def test_too_many_gone_erases_nothing_and_tells_an_operator(caplog):
     assert record.needs_operator is True
     assert known.held == _uids(11)  # for an operator to look into
     assert known.cursors == {}  # the same uids are checked again next time
+    # A run out of time before it checked them again leaves the list for the operator.
+    sweep_accounts(
+        known=known, directory=Directory(set()), erase=erased.append, in_time=lambda: False
+    )
+    assert known.held == _uids(11)
 
 
 def test_a_few_gone_among_few_checked_is_not_taken_for_a_wrong_project():

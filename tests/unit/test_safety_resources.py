@@ -141,20 +141,29 @@ def test_an_unknown_language_gets_english():
 
 NATURAL_NO = {
     "de": ["Nein, nicht wirklich", "nicht wirklich", "ich bin nicht in Sicherheit", "nö",
-           "nein ich bin nicht sicher", "weiß nicht", "Mir geht's nicht gut", "keine Ahnung"],
+           "nein ich bin nicht sicher", "weiß nicht", "Mir geht's nicht gut", "keine Ahnung",
+           "Nein, bin ich nicht", "nein, gerade nicht", "im Moment nicht", "ich glaube nicht",
+           "ich bin gerade nicht in Sicherheit", "überhaupt nicht", "nein ich bin nicht okay",
+           "ich fühl mich nicht sicher", "ich weiß nicht mehr was ich tun soll"],
     "fr": ["non, pas vraiment", "pas vraiment", "je ne sais pas", "ça va pas", "Non !",
-           "non je ne suis pas en sécurité", "je sais pas"],
+           "non je ne suis pas en sécurité", "je sais pas", "non, je ne le suis pas",
+           "pas en ce moment", "je ne suis pas en sécurité en ce moment", "je pense pas",
+           "je ne suis pas en securite", "pas sur", "je ne sais pas quoi faire"],
     "es": ["no estoy a salvo", "no sé", "no realmente", "No, no estoy bien", "¡No!",
-           "la verdad es que no", "para nada"],
+           "la verdad es que no", "para nada", "no, no lo estoy", "ahora mismo no",
+           "no estoy a salvo ahora mismo", "creo que no", "no me siento segura",
+           "no sé qué hacer"],
     "ja": ["安全じゃない", "わからない", "いや", "いいえ、安全じゃないです", "いいえ？",
-           "大丈夫じゃない"],
+           "大丈夫じゃない", "今は安全じゃない", "安全じゃありません", "分からないです",
+           "いえ、安全じゃないです", "いいえ安全じゃないです"],
 }  # fmt: skip
 NATURAL_YES = {
-    "de": ["ja", "Ja, alles gut", "nein, mir geht es gut", "ja bin ich"],
-    "fr": ["oui", "non, ça va", "oui ça va"],
-    "es": ["sí", "sí, estoy bien", "estoy bien"],
-    "ja": ["はい", "はい、大丈夫です", "大丈夫です"],
-}
+    "de": ["ja", "Ja, alles gut", "nein, mir geht es gut", "ja bin ich", "nein danke",
+           "nicht schlecht", "jetzt ja", "ich glaube schon"],
+    "fr": ["oui", "non, ça va", "oui ça va", "non merci", "pas mal", "je crois que oui"],
+    "es": ["sí", "sí, estoy bien", "estoy bien", "no gracias", "ahora sí"],
+    "ja": ["はい", "はい、大丈夫です", "大丈夫です", "いや大丈夫です"],
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("language", sorted(NATURAL_NO))
