@@ -154,3 +154,31 @@ def test_the_cleanup_function_erases_deleted_accounts_and_reports_them(sweep_on)
         "failed": [],
     }
     assert _left(sweep_on, deleted) == set() and len(_left(sweep_on, kept)) == 5
+
+
+def test_the_sweep_pages_on_across_runs_and_comes_round():
+    from firebase_admin import auth
+
+    db = _own_database()
+    uids = sorted(sign_up().uid for _ in range(5))
+    for uid in uids:
+        _seed(db, uid)
+    gone = {uids[1], uids[4]}  # one on the first page, one on the last
+    for uid in gone:
+        auth.delete_user(uid, app=clients.firebase_app())
+
+    def run(per_collection: int = 2):
+        return sweep_accounts(
+            known=FirestoreCleanupStore(db),
+            directory=FirebaseAccountDirectory(clients.firebase_app()),
+            erase=lambda uid: erase_user(db, uid=uid, ukey=_ukey(uid), now=NOW),
+            per_collection=per_collection,
+        )
+
+    reports = [run() for _ in range(3)]  # pages of 2, 2 and 1 in each collection
+    assert sum(r.erased for r in reports) == 2
+    assert all(_left(db, uid) == set() for uid in gone)
+    assert all(len(_left(db, uid)) == 5 for uid in set(uids) - gone)
+    store = FirestoreCleanupStore(db)
+    assert [store.sweep_cursor(c) for c in ("users", "devices", "activity")] == [None] * 3
+    assert run(per_collection=10).checked == 3 * 3  # round again: the 3 kept, in each
