@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from common.adapters.firestore_calls import READ_TIMEOUT, storage_errors
-from common.adapters.firestore_devices import DEVICES
+from common.adapters.firestore_devices import device_owners
 from common.adapters.firestore_profiles import DONE, ERASURES, PRODUCER_CURSORS
 from common.adapters.firestore_sessions import (
     ACTIVITY,
@@ -43,15 +43,7 @@ class FirestoreAudienceStore:
         self._db = client
 
     def device_users(self, *, limit: int, cursor: str | None) -> tuple[list[str], str | None]:
-        from google.cloud.firestore_v1.field_path import FieldPath
-
-        query = self._db.collection_group(DEVICES).order_by(FieldPath.document_id()).limit(limit)
-        if cursor is not None:  # a path: the document need not exist any more
-            query = query.start_after({FieldPath.document_id(): self._db.document(cursor)})
-        with storage_errors():
-            snaps = list(query.stream(timeout=READ_TIMEOUT))
-        uids = [s.reference.parent.parent.id for s in snaps]
-        return uids, (snaps[-1].reference.path if len(snaps) == limit else None)
+        return device_owners(self._db, limit=limit, cursor=cursor)
 
     def load_cursor(self, producer: str) -> str | None:
         ref = self._db.collection(PRODUCER_CURSORS).document(producer)

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from common.adapters.firestore_calls import READ_TIMEOUT, bounded, storage_errors
-from common.adapters.firestore_devices import DEVICES
+from common.adapters.firestore_devices import DEVICES, device_owners
 from common.adapters.firestore_profiles import (
     DOCUMENTS_GONE_AT,
     DONE,
@@ -415,26 +415,18 @@ class FirestoreCleanupStore:
         last path: the document need not exist any more)."""
         from google.cloud.firestore_v1.field_path import FieldPath
 
-        by_id = FieldPath.document_id()
         if collection == DEVICES:
-            query = self._db.collection_group(DEVICES).order_by(by_id)
-            if after is not None:
-                query = query.start_after({by_id: self._db.document(after)})
-            with storage_errors():
-                snaps = list(query.limit(limit).stream(**bounded()))
-            uids = [s.reference.parent.parent.id for s in snaps]
-            last = snaps[-1].reference.path if snaps else None
-        else:
-            source = self._db.collection(collection)
-            query = source.order_by(by_id)
-            if after is not None:
-                query = query.where(filter=_filter(by_id, ">", source.document(after)))
-            with storage_errors():
-                query = query.select([ERASING, ERASURE_DONE]).limit(limit)
-                snaps = list(query.stream(**bounded()))
-            uids = [s.id for s in snaps if erased_at(s.to_dict()) is None]
-            last = snaps[-1].id if snaps else None
-        return list(dict.fromkeys(uids)), last if len(snaps) == limit else None
+            uids, last = device_owners(self._db, limit=limit, cursor=after)
+            return list(dict.fromkeys(uids)), last
+        source, by_id = self._db.collection(collection), FieldPath.document_id()
+        query = source.order_by(by_id)
+        if after is not None:
+            query = query.where(filter=_filter(by_id, ">", source.document(after)))
+        with storage_errors():
+            query = query.select([ERASING, ERASURE_DONE]).limit(limit)
+            snaps = list(query.stream(**bounded()))
+        uids = [s.id for s in snaps if erased_at(s.to_dict()) is None]
+        return uids, snaps[-1].id if len(snaps) == limit else None
 
     def save_held(self, uids: list[str]) -> None:
         with storage_errors():

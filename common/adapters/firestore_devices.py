@@ -110,6 +110,21 @@ class FirestoreDeviceStore:
             return within_deadline(run, self._db.transaction())
 
 
+def device_owners(db: Any, *, limit: int, cursor: str | None) -> tuple[list[str], str | None]:
+    """The owners of the next `limit` devices of every user (the collection group, by path)
+    after `cursor`, one per device, and the path to go on from, or None once they ended. The
+    cursor is a path: the device need not exist any more."""
+    from google.cloud.firestore_v1.field_path import FieldPath
+
+    query = db.collection_group(DEVICES).order_by(FieldPath.document_id()).limit(limit)
+    if cursor is not None:
+        query = query.start_after({FieldPath.document_id(): db.document(cursor)})
+    with storage_errors():
+        snaps = list(query.stream(**bounded()))
+    uids = [s.reference.parent.parent.id for s in snaps]
+    return uids, (snaps[-1].reference.path if len(snaps) == limit else None)
+
+
 def _delete(db: Any, refs: list) -> None:
     for i in range(0, len(refs), WRITE_BATCH):
         batch = db.batch()
