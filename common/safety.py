@@ -198,7 +198,15 @@ _NO = (
     r"(?:im|i am) (?:really )?not(?: (?:really |very )?safe| okay| ok| really| sure)?|"
     rf"{_NO_IN_OTHER_LANGUAGES})(?:{_WHEN})?"
 )
-_NOT_SAFE = re.compile(rf"(?:honestly[.!?]* )?{_NO}(?:[.!?]* {_NO})*")
+
+
+@cache
+def _not_safe() -> re.Pattern[str]:
+    """Compiled when first needed (~3 ms), not at the chat function's import: only a turn right
+    after the crisis reply asks."""
+    return re.compile(rf"(?:honestly[.!?]* )?{_NO}(?:[.!?]* {_NO})*")
+
+
 _LONGEST_ANSWER = 80  # characters
 
 
@@ -209,7 +217,7 @@ def answers_not_safe(previous_reply: str | None, message: str) -> bool:
     if not previous_reply or not previous_reply.rstrip().endswith(_SAFETY_QUESTIONS):
         return False
     answer = normalise(message).strip(" .!?")
-    return len(answer) <= _LONGEST_ANSWER and bool(_NOT_SAFE.fullmatch(answer))
+    return len(answer) <= _LONGEST_ANSWER and bool(_not_safe().fullmatch(answer))
 
 
 CARE_CHECK_IN = (
