@@ -38,6 +38,12 @@ EXPIRING_COLLECTIONS = ("turn_keys", "feedback", "activity")
 ORPHAN_SCAN = "orphan_scan"
 RETENTION_SESSIONS_SCAN = "retention_sessions"
 RETENTION_TURNS_SCAN = "retention_turns"
+# The Firestore phases run again, in turn, while a timed run has time and one of them has work
+# left after its batches: a phase's bound keeps one backlog from starving the others within a
+# lap, not the whole run (one lap of 25 batches of 200 is 5,000 sessions an hour, a ceiling a
+# few tens of thousands of daily users would pass). The lap count bounds a phase that cannot
+# shrink its backlog (documents changed under every batch).
+MAX_LAPS = 20
 
 
 @dataclass(frozen=True)
@@ -190,9 +196,10 @@ class CleanupReport:
     retention_turns_deleted: int = 0
     retention_sessions_trimmed: int = 0  # their window and summary, in sessions still in use
     analytics: dict[str, Any] = field(default_factory=dict)
-    # False when a phase stopped at its batch bound with work left, or an erasure failed: the
-    # next run goes on.
+    # False when a phase stopped at its batch bound or the time budget with work left, or an
+    # erasure failed: the next run goes on.
     complete: bool = True
+    laps: int = 1  # passes over the Firestore phases (MAX_LAPS)
     # Phases Firestore failed (a timeout, an outage): the later phases still ran.
     failed: list[str] = field(default_factory=list)
 
@@ -224,26 +231,31 @@ def run_cleanup(
 ) -> CleanupReport:
     """One scheduled run: erasures first (those a request could not finish, then analytics:
     erasures, then retention), so that a user's erasure never waits behind a backlog; then
-    expiry and retention in Firestore until the batch bound or `budget_seconds` (kept well
-    inside the function's timeout, so the run reports)."""
+    expiry and retention in Firestore, `max_batches` per phase a lap, in laps while
+    `budget_seconds` (kept well inside the function's timeout, so the run reports) lasts. Without
+    a budget, one lap."""
     report = CleanupReport()
     deadline = None if budget_seconds is None else clock() + budget_seconds
+    running, left_over = [""], set()  # the phase running; those that ran out of batches
 
     def in_time() -> bool:
         return deadline is None or clock() < deadline
 
     def rounds() -> Iterator[int]:
-        """A phase's batches: it returns when its work is done; running out of batches or
-        time leaves the rest to the next run."""
+        """A phase's batches: it returns when its work is done; running out of batches leaves
+        the rest to the next lap (or run), running out of time to the next run."""
         for n in range(max_batches):
             if not in_time():
-                break
+                report.complete = False
+                return
             yield n
-        report.complete = False
+        left_over.add(running[0])
 
     def phase(name: str, run: Callable[[], Any]) -> None:
         """One phase; a Firestore failure in it is reported and the others still run (each
         deletes something else: one stuck phase must not stop retention for everybody)."""
+        running[0] = name
+        left_over.discard(name)
         try:
             run()
         except Unavailable as e:
@@ -264,7 +276,7 @@ def run_cleanup(
 
     def expiring() -> None:
         for collection in EXPIRING_COLLECTIONS:
-            report.expired_deleted[collection] = 0
+            report.expired_deleted.setdefault(collection, 0)
             for _ in rounds():
                 read, deleted = store.delete_expired(collection, now=now, limit=batch_size)
                 report.expired_deleted[collection] += deleted
@@ -274,11 +286,22 @@ def run_cleanup(
     kw = {"now": now, "batch_size": batch_size}
     phase("unfinished_erasures", lambda: _unfinished_erasures(store, report, rounds, in_time, **kw))
     phase("analytics", analytics_phase)
-    phase("expired_sessions", lambda: _expired_sessions(store, report, rounds, **kw))
-    phase("orphan_turns", lambda: _orphan_turns(store, report, rounds, **kw))
-    phase("expired_documents", expiring)
-    phase("retention_sessions", lambda: _retention_sessions(store, report, rounds, **kw))
-    phase("retention_turns", lambda: _retention_turns(store, report, rounds, **kw))
+    lapped: dict[str, Callable[[], Any]] = {
+        "expired_sessions": lambda: _expired_sessions(store, report, rounds, **kw),
+        "orphan_turns": lambda: _orphan_turns(store, report, rounds, **kw),
+        "expired_documents": expiring,
+        "retention_sessions": lambda: _retention_sessions(store, report, rounds, **kw),
+        "retention_turns": lambda: _retention_turns(store, report, rounds, **kw),
+    }
+    for name, run in lapped.items():
+        phase(name, run)
+    while deadline is not None and in_time() and report.laps < MAX_LAPS and left_over & {*lapped}:
+        report.laps += 1
+        for name, run in lapped.items():
+            if name in left_over and in_time():
+                phase(name, run)
+    if left_over:
+        report.complete = False
     log.info("session cleanup", extra={"report": report.as_dict(), "deleted": report.deleted})
     return report
 

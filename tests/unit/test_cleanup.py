@@ -15,6 +15,7 @@ from common.cleanup import (
     ERASURE_OVERDUE,
     ERASURE_RESUME_AFTER,
     ERASURE_SETTLE,
+    MAX_LAPS,
     RETENTION_SESSIONS_SCAN,
     AnalyticsRefused,
     AnalyticsRowsBuffered,
@@ -371,6 +372,70 @@ def test_a_backlog_stops_at_the_time_budget_after_the_erasures() -> None:
     assert report.sessions_deleted == 5 * 200  # batches started before 45 s: 0, 10, ..., 40
     assert not report.complete
     assert report.expired_deleted == {"turn_keys": 0, "feedback": 0, "activity": 0}
+
+
+class Finite(Store):
+    """`sessions` expired sessions and `documents` expired feedback documents, each batch taking
+    1 s of a fake clock."""
+
+    def __init__(self, clock, *, sessions: int, documents: int = 0) -> None:
+        super().__init__()
+        self.clock, self.left, self.documents = clock, sessions, documents
+
+    def delete_expired_sessions(self, *, now, limit):
+        self.clock.now += 1
+        deleted = min(limit, self.left)
+        self.left -= deleted
+        return deleted, 0
+
+    def delete_expired(self, collection, *, now, limit):
+        self.clock.now += 1
+        if collection != "feedback":
+            return 0, 0
+        deleted = min(limit, self.documents)
+        self.documents -= deleted
+        return deleted, deleted
+
+
+def test_a_timed_run_goes_round_its_phases_again_until_the_backlog_is_gone() -> None:
+    # 12,000 expired sessions and 6,000 feedback documents: one lap (25 batches of 200 each)
+    # takes 5,000 of each, and the run goes on while its budget lasts.
+    clock = FakeClock()
+    store = Finite(clock, sessions=12_000, documents=6_000)
+
+    report = run_cleanup(
+        store=store, analytics=Analytics(), now=NOW, budget_seconds=300, clock=clock
+    )
+
+    assert store.left == 0 and store.documents == 0
+    assert report.sessions_deleted == 12_000 and report.expired_deleted["feedback"] == 6_000
+    assert report.laps == 3 and report.complete
+
+
+def test_laps_stop_at_the_budget_and_leave_the_rest_to_the_next_run() -> None:
+    clock = FakeClock()
+    store = Finite(clock, sessions=1_000_000)
+
+    report = run_cleanup(
+        store=store, analytics=Analytics(), now=NOW, budget_seconds=60, clock=clock
+    )
+
+    # A batch a second for 60 s, 3 of them the expired documents' (one per collection, in the
+    # first lap only: they had nothing left).
+    assert report.sessions_deleted == 200 * (60 - 3)
+    assert report.laps == 3 and not report.complete
+
+
+def test_without_a_budget_a_run_is_one_lap_and_laps_are_bounded() -> None:
+    clock = FakeClock()
+    assert (
+        run_cleanup(store=Finite(clock, sessions=6_000), analytics=Analytics(), now=NOW).laps == 1
+    )
+    endless = run_cleanup(
+        store=Backlog(clock), analytics=Analytics(), now=NOW, budget_seconds=10**6, clock=clock
+    )
+    assert endless.laps == MAX_LAPS and endless.sessions_deleted == MAX_LAPS * 25 * 200
+    assert not endless.complete
 
 
 def test_the_retention_scan_goes_on_where_the_last_run_stopped() -> None:
