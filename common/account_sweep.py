@@ -81,13 +81,41 @@ def sweep_accounts(
     per_collection: int = 1000,
     in_time: Callable[[], bool] = lambda: True,
 ) -> SweepReport:
-    """One run: up to `per_collection` documents of each collection read, their uids checked
-    and the gone ones erased. A collection's scan moves on only once its page was checked and
-    the gone erased: a run out of time reads the same page again next time."""
-    report = SweepReport()
+    """One run: pages of up to `per_collection` documents of each collection, their uids checked
+    and the gone ones erased, page after page while there is time and until every collection
+    has come to its end once (a page of each an hour would take weeks to come round a large
+    user base). A collection's scan moves on only once its page was checked and the gone
+    erased: a run out of time reads the same page again next time."""
+    report, ended, first = SweepReport(), set[str](), True
+    while len(ended) < len(COLLECTIONS):
+        cursors = _sweep_pages(known, directory, erase, per_collection, in_time, report, ended)
+        if cursors is None:  # held, or out of time before its pages were checked and erased
+            break
+        if first:  # a page of every collection checked: nothing is held any more
+            known.save_held([])
+            first = False
+        ended |= {c for c, after in cursors.items() if after is None}
+        if not in_time():
+            break
+    return report
+
+
+def _sweep_pages(
+    known: KnownUids,
+    directory: AccountDirectory,
+    erase: Callable[[str], Any],
+    per_collection: int,
+    in_time: Callable[[], bool],
+    report: SweepReport,
+    ended: set[str],
+) -> dict[str, str | None] | None:
+    """The next page of each collection not yet ended in this run, checked and its gone
+    erased; the cursors saved, or None if the pages were not all done."""
     gone: set[str] = set()
+    checked = 0
     cursors: dict[str, str | None] = {}
-    for collection in COLLECTIONS:
+    pages = [c for c in COLLECTIONS if c not in ended]
+    for collection in pages:
         uids, after = known.uids_after(
             collection, known.sweep_cursor(collection), limit=per_collection
         )
@@ -96,35 +124,38 @@ def sweep_accounts(
                 break
             batch = uids[start : start + LOOKUP_BATCH]
             gone |= directory.missing(batch)
-            report.checked += len(batch)
+            checked += len(batch)
         else:
             cursors[collection] = after
-    report.gone = len(gone)
-    if report.gone >= MIN_GONE and report.gone > MAX_GONE_SHARE * report.checked:
+    report.checked += checked
+    report.gone += len(gone)
+    if len(gone) >= MIN_GONE and len(gone) > MAX_GONE_SHARE * checked:
         known.save_held(sorted(gone))
         report.held = True
         log.error(
             "account sweep: %d of %d accounts checked are gone from Firebase Auth; nothing "
             "erased. Is this Firebase Auth the project of this Firestore?",
-            report.gone,
-            report.checked,
+            len(gone),
+            checked,
             extra={NEEDS_OPERATOR: True},
         )
-        return report
+        return None
+    erased = 0
     for uid in sorted(gone):
         if not in_time():
-            return report
+            return None
         try:
             erase(uid)
         except Exception:  # see SweepReport.failed; the others go on
             log.warning("account sweep: erasing a deleted account failed", exc_info=True)
             report.failed.append(uid)
             continue
+        erased += 1
         report.erased += 1
     for collection, after in cursors.items():
         known.save_sweep_cursor(collection, after)
-    if len(cursors) == len(COLLECTIONS):  # every page checked: nothing is held any more
-        known.save_held([])
-    if report.gone:
-        log.info("account sweep: erased %d accounts deleted in Firebase Auth", report.erased)
-    return report
+    if len(cursors) < len(pages):  # out of time while checking
+        return None
+    if erased:
+        log.info("account sweep: erased %d accounts deleted in Firebase Auth", erased)
+    return cursors

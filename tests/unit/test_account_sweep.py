@@ -63,16 +63,36 @@ def test_only_the_accounts_auth_no_longer_has_are_erased_once_each():
     assert known.held == []
 
 
-def test_lookups_go_100_at_a_time_and_the_scan_resumes_then_comes_round():
+def test_lookups_go_100_at_a_time_and_a_run_pages_on_to_the_end():
+    known = Known(_uids(250), activity=_uids(3, "a"))
+    directory = Directory({"u0200"})
+    erased: list[str] = []
+    report = sweep_accounts(
+        known=known, directory=directory, erase=erased.append, per_collection=120
+    )
+    # Pages of 120: users 0-119 with the 3 activity records, then 120-239, then 240-249.
+    assert [len(batch) for batch in directory.lookups] == [100, 20, 3, 100, 20, 10]
+    assert (report.checked, report.erased, erased) == (253, 1, ["u0200"])
+    assert known.cursors == {"users": None, "devices": None, "activity": None}
+
+
+def test_a_run_out_of_time_between_pages_resumes_at_the_next_page_then_comes_round():
     known = Known(_uids(250))
     directory = Directory(set())
-    sweep_accounts(known=known, directory=directory, erase=lambda uid: None, per_collection=120)
+    ticks = iter([True, True])  # the first page's two lookups, then out of time
+    sweep_accounts(
+        known=known,
+        directory=directory,
+        erase=lambda uid: None,
+        per_collection=120,
+        in_time=lambda: next(ticks, False),
+    )
     assert [len(batch) for batch in directory.lookups] == [100, 20]
     assert known.cursors["users"] == "u0119"
     sweep_accounts(known=known, directory=directory, erase=lambda uid: None, per_collection=120)
-    assert directory.lookups[2][0] == "u0120" and known.cursors["users"] == "u0239"
+    assert directory.lookups[2][0] == "u0120" and known.cursors["users"] is None  # round
     sweep_accounts(known=known, directory=directory, erase=lambda uid: None, per_collection=120)
-    assert directory.lookups[-1][-1] == "u0249" and known.cursors["users"] is None  # round
+    assert directory.lookups[5][0] == "u0000"  # the next run starts over
 
 
 def test_too_many_gone_erases_nothing_and_tells_an_operator(caplog):
