@@ -282,7 +282,9 @@ def _nested(increments: dict[str, float]) -> dict:
 
 class FirestorePreferenceWriter:
     """Applies a profile delta once per event: the event's marker and the increments commit
-    together, and a marker that exists already (a redelivery) makes the whole write fail."""
+    together. A redelivery finds the marker in the transaction's own read; two deliveries at
+    once contend on it (one reads again and finds it), and a marker created meanwhile makes the
+    commit fail with ALREADY_EXISTS."""
 
     def __init__(self, client: Any) -> None:
         self._db = client
@@ -302,6 +304,7 @@ class FirestorePreferenceWriter:
 
         prefs_ref = self._db.collection(PREFERENCES).document(subject)
         erasure_ref = self._db.collection(ERASURES).document(subject)
+        marker_ref = prefs_ref.collection(APPLIED).document(event_id)
 
         @firestore.transactional
         def run(tx: Any, daily: dict | None) -> bool:
@@ -309,7 +312,10 @@ class FirestorePreferenceWriter:
             # commits waits for it (and then deletes what it wrote) or makes it read again, so
             # an event from before the erasure never brings the profile back. The profile
             # itself is read outside it: the user's concurrent events would contend on it.
-            erasure = next(iter(tx.get_all([erasure_ref], **bounded())))
+            read = {s.reference.path: s for s in tx.get_all([erasure_ref, marker_ref], **bounded())}
+            if read[marker_ref.path].exists:  # applied before
+                return False
+            erasure = read[erasure_ref.path]
             if erasure.exists:
                 requested = erasure.to_dict().get("requested_at")
                 if requested is None or occurred_at <= requested:
@@ -322,10 +328,7 @@ class FirestorePreferenceWriter:
                     **update.get("daily", {}),
                     **dict.fromkeys(old_days, DELETE_FIELD),
                 }
-            tx.create(
-                prefs_ref.collection(APPLIED).document(event_id),
-                {"applied_at": now, "expires_at": now + timedelta(days=30)},
-            )
+            tx.create(marker_ref, {"applied_at": now, "expires_at": now + timedelta(days=30)})
             tx.set(prefs_ref, update, merge=True)
             return True
 
@@ -333,5 +336,11 @@ class FirestorePreferenceWriter:
             prefs = prefs_ref.get(field_paths=["daily"], **bounded())
             try:
                 return run(self._db.transaction(), (prefs.to_dict() or {}).get("daily"))
-            except exceptions.AlreadyExists:  # applied before
-                return False
+            except exceptions.GoogleAPICallError as e:
+                # The library rolls back a failed commit, and in production that rollback can
+                # fail too (the transaction is over), its error then hiding ALREADY_EXISTS.
+                if isinstance(e, exceptions.AlreadyExists) or isinstance(
+                    e.__context__, exceptions.AlreadyExists
+                ):
+                    return False  # applied before
+                raise
