@@ -105,6 +105,10 @@ class CleanupStore(Protocol):
         """Up to `limit` documents past their expires_at: (read, deleted). One changed since it
         was read stays (e.g. an erasure's mark on an activity record)."""
 
+    def forget_stale_days(self, *, now: datetime, limit: int) -> tuple[int, int]:
+        """Up to `limit` learned profiles whose per-day counters are all past DAILY_DAYS_KEPT
+        (no event since to trim them): the counters dropped, the rest kept. (read, dropped)"""
+
     def inactive_sessions(
         self, *, before: datetime, limit: int, cursor: Any, since: datetime | None
     ) -> tuple[list[SessionRef], Any]:
@@ -195,6 +199,7 @@ class CleanupReport:
     retention_sessions_deleted: int = 0
     retention_turns_deleted: int = 0
     retention_sessions_trimmed: int = 0  # their window and summary, in sessions still in use
+    daily_counters_dropped: int = 0  # learned profiles of users who stopped 8 days ago
     analytics: dict[str, Any] = field(default_factory=dict)
     # False when a phase stopped at its batch bound or the time budget with work left, or an
     # erasure failed: the next run goes on.
@@ -274,6 +279,13 @@ def run_cleanup(
     def analytics_phase() -> None:
         report.analytics = _analytics(store, analytics, in_time, now=now, batch_size=batch_size)
 
+    def stale_counters() -> None:
+        for _ in rounds():
+            read, dropped = store.forget_stale_days(now=now, limit=batch_size)
+            report.daily_counters_dropped += dropped
+            if read < batch_size:
+                break
+
     def expiring() -> None:
         for collection in EXPIRING_COLLECTIONS:
             report.expired_deleted.setdefault(collection, 0)
@@ -290,6 +302,7 @@ def run_cleanup(
         "expired_sessions": lambda: _expired_sessions(store, report, rounds, **kw),
         "orphan_turns": lambda: _orphan_turns(store, report, rounds, **kw),
         "expired_documents": expiring,
+        "stale_daily_counters": stale_counters,
         "retention_sessions": lambda: _retention_sessions(store, report, rounds, **kw),
         "retention_turns": lambda: _retention_turns(store, report, rounds, **kw),
     }

@@ -22,6 +22,7 @@ from common.adapters.firestore_profiles import (
 from common.adapters.firestore_sessions import (
     ACTIVITY,
     OUTBOX,
+    PREFERENCES,
     SESSIONS,
     TURNS,
     USERS,
@@ -251,6 +252,22 @@ class FirestoreCleanupStore:
             snaps = list(query.stream(**bounded()))
             deleted = self._write_unchanged([(s.reference, s.update_time, None) for s in snaps])
         return len(snaps), deleted
+
+    def forget_stale_days(self, *, now: datetime, limit: int) -> tuple[int, int]:
+        from google.cloud.firestore import DELETE_FIELD
+
+        query = (
+            self._db.collection(PREFERENCES)
+            .where(filter=_filter("daily_until", "<=", now))
+            .order_by("daily_until")
+            .limit(limit)
+        )
+        forget = {"daily": DELETE_FIELD, "daily_until": DELETE_FIELD}
+        with storage_errors():
+            snaps = list(query.stream(**bounded()))
+            # Only if unchanged since read: an event applied meanwhile wrote today's counts.
+            forgot = self._write_unchanged([(s.reference, s.update_time, forget) for s in snaps])
+        return len(snaps), forgot
 
     def inactive_sessions(
         self, *, before: datetime, limit: int, cursor: Any, since: datetime | None

@@ -25,7 +25,7 @@ from common.adapters.firestore_sessions import (
 from common.errors import Unavailable
 from common.events import Event
 from common.profile.erasure import ERASING, ERASURE_DONE, refuse_while_erasing
-from common.profile.updater import stale_days
+from common.profile.updater import daily_until, stale_days
 
 APPLIED, DEVICES = "applied_events", "devices"
 # Where each notification producer's walk of users/*/devices stopped: a device path, so a uid.
@@ -322,7 +322,7 @@ class FirestorePreferenceWriter:
                     # From before the user asked to be forgotten: learn nothing from it. The
                     # account lives on, so what they do afterwards is learned afresh.
                     return False
-            update = {**_nested(increments), "updated_at": now}
+            update = {**_nested(increments), "updated_at": now, "daily_until": daily_until(now)}
             if old_days := stale_days(daily, now):
                 update["daily"] = {
                     **update.get("daily", {}),

@@ -6,7 +6,7 @@ nothing and concurrent events never contend on a transaction."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from common.events import Event
 from common.labels import INTENTS, PERSONA_IDS
@@ -40,6 +40,13 @@ def stale_days(daily: dict | None, now: datetime) -> list[str]:
     """The `daily` map's keys older than DAILY_DAYS_KEPT days."""
     oldest = day_key(now - timedelta(days=DAILY_DAYS_KEPT - 1))
     return sorted(k for k in (daily or {}) if k < oldest)
+
+
+def daily_until(now: datetime) -> datetime:
+    """When every day of a `daily` map written now (days up to now's) is stale. A user who
+    stopped writing sends no event that would trim the map, so the cleanup job drops it then."""
+    today = datetime.combine(now.astimezone(UTC).date(), time(), tzinfo=UTC)
+    return today + timedelta(days=DAILY_DAYS_KEPT)
 
 
 @dataclass(frozen=True)

@@ -472,3 +472,30 @@ def test_a_session_that_went_out_anonymous_ends_anonymous(db, bq) -> None:
     by_key = {e["user_key"] is None: e["session_id"] for e in ended}
     assert by_key[False] == "cat-keyed"
     assert by_key[True] not in ("cat-anon", "cat-keyed")  # its anonymous id
+
+
+def test_the_day_counters_of_a_user_who_stopped_go_and_what_was_learned_stays(db, bq) -> None:
+    # A profile is trimmed of days past 8 when its next event is applied; a user who stopped
+    # sends none, so the cleanup drops the counters once every day in them is past.
+    from common.adapters.firestore_profiles import FirestorePreferenceWriter
+    from common.profile.updater import day_key
+
+    client, dataset = bq
+    writer = FirestorePreferenceWriter(db)
+    for subject, at in (("gone", NOW - 9 * DAY), ("back", NOW - 2 * DAY)):
+        day = day_key(at)
+        increments = {f"daily.{day}.turns": 1.0, "stats.lua.alpha": 1.0}
+        assert writer.apply(
+            subject=subject, event_id=f"e-{subject}", increments=increments, occurred_at=at, now=at
+        )
+    store, eraser = FirestoreCleanupStore(db), BigQueryAnalyticsEraser(client, dataset=dataset)
+
+    report = run_cleanup(store=store, analytics=eraser, now=NOW)
+
+    gone, back = (db.document(f"preferences/{s}").get().to_dict() for s in ("gone", "back"))
+    assert report.daily_counters_dropped == 1
+    assert "daily" not in gone and "daily_until" not in gone
+    assert gone["stats"]["lua"]["alpha"] == 1.0  # what was learned is kept
+    assert set(back["daily"]) == {day_key(NOW - 2 * DAY)}
+    assert run_cleanup(store=store, analytics=eraser, now=NOW).daily_counters_dropped == 0
+    db.recursive_delete(db.collection("preferences"))

@@ -61,6 +61,9 @@ class Store:
     def delete_expired(self, collection, *, now, limit):
         return 0, 0
 
+    def forget_stale_days(self, *, now, limit):
+        return 0, 0
+
     def inactive_sessions(self, *, before, limit, cursor, since=None):
         """As Firestore pages them: oldest first, from `since`, `cursor` the page's offset."""
         found = sorted(

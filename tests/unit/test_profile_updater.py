@@ -8,7 +8,7 @@ import pytest
 
 from common.events import Event
 from common.personalization.preferences import IMPLICIT_SIGNALS
-from common.profile.updater import day_key, delta_for, profile_from_doc, stale_days
+from common.profile.updater import daily_until, day_key, delta_for, profile_from_doc, stale_days
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -244,3 +244,11 @@ def test_day_counters_are_kept_eight_days_and_dropped_after() -> None:
         day_key(NOW - timedelta(days=8)),
     ]
     assert stale_days(None, NOW) == []
+
+
+def test_the_day_counters_are_all_stale_when_the_cleanup_drops_them():
+    for now in (datetime(2026, 6, 1, 0, 0, tzinfo=UTC), datetime(2026, 6, 1, 23, 59, tzinfo=UTC)):
+        until = daily_until(now)
+        assert until == datetime(2026, 6, 9, tzinfo=UTC)
+        assert stale_days({day_key(now): {}}, until) == [day_key(now)]
+        assert stale_days({day_key(now): {}}, until - timedelta(seconds=1)) == []
