@@ -454,10 +454,17 @@ def _retention_turns(
         sessions, cursor = store.sessions_started_before(before=before, limit=batch_size, **where)
         for s, cutoff in _owner_cutoffs(store, sessions, now):
             if s.last_interaction_at >= cutoff:  # else the whole session is due (phase above)
-                report.retention_turns_deleted += store.delete_turns_before(s.session_id, cutoff)
-                # The session document repeats older turns: in its window, and in the summary
-                # of those that left it (what the user tried, in their words).
-                report.retention_sessions_trimmed += store.forget_before(s.session_id, cutoff)
+                try:
+                    deleted = store.delete_turns_before(s.session_id, cutoff)
+                    report.retention_turns_deleted += deleted
+                    # The session document repeats older turns: in its window, and in the
+                    # summary of those that left it (what the user tried, in their words).
+                    report.retention_sessions_trimmed += store.forget_before(s.session_id, cutoff)
+                except Unavailable as e:
+                    # One long conversation that failed must not stop the scan for everybody
+                    # behind it: it is met again on the scan's next lap.
+                    log.warning("retention of one session left to the next lap: %s", e)
+                    report.complete = False
         return cursor, (sessions[-1].at if sessions else None)
 
     _resumable_scan(store, rounds, RETENTION_TURNS_SCAN, step)

@@ -312,13 +312,20 @@ class FirestoreCleanupStore:
             state = decode_session({**snap.to_dict(), "session_id": snap.id})
             if not holds_before(state, before):
                 return False
-            # The turns that left the window; those before `before` were deleted just now.
+            # The turns that left the window; those before `before` were deleted just now. Page
+            # by page: a year of daily turns is more than one read's deadline streams.
             first = state.window[0].turn_index if state.window else state.turn_count
-            query = ref.collection(TURNS).where(filter=_filter("turn_index", "<", first))
-            folded = [
-                WindowTurn.from_dict(t.to_dict())
-                for t in query.order_by("turn_index").stream(**bounded())
-            ]
+            query = (
+                ref.collection(TURNS)
+                .where(filter=_filter("turn_index", "<", first))
+                .order_by("turn_index")
+                .limit(TURN_PAGE)
+            )
+            folded, page = [], None
+            while page is None or len(page) == TURN_PAGE:
+                after = query.start_after(page[-1]) if page else query
+                page = list(after.stream(**bounded()))
+                folded += [WindowTurn.from_dict(t.to_dict()) for t in page]
             doc = encode_session(forget_before(state, before, folded))
             # only as read: a turn committed meanwhile changed it (retried next lap)
             trimmed = {"context_window": doc["context_window"], "summary": doc["summary"]}

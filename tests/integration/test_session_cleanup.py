@@ -353,13 +353,16 @@ def test_what_an_erasure_writes_while_the_cleanup_runs_is_not_undone(db, bq) -> 
     assert db.document("erasures/k-old").get().get("analytics") == "done"
 
 
-def test_retention_takes_older_words_out_of_a_session_still_in_use(db, bq) -> None:
+def test_retention_takes_older_words_out_of_a_session_still_in_use(db, bq, monkeypatch) -> None:
     # A 30-day user who has come back to one conversation for 40 days: the turns from before
     # the cutoff go, and so do their words in the session document (its window, and the
     # summary of the turns that left the window: what the user said they tried).
     from common.adapters.firestore_sessions import decode_session, encode_session
     from common.sessions.state import WindowTurn, append_turn, new_session
 
+    # Turns are read and deleted a page at a time (300): pages of 1 here, so that the summary
+    # folded again from the turns left is read across pages.
+    monkeypatch.setattr("common.adapters.firestore_cleanup.TURN_PAGE", 1)
     client, dataset = bq
     ref = db.document("sessions/daily")
     state = new_session(session_id="daily", owner_uid="ada", now=NOW - 40 * DAY, ttl=2 * DAY)

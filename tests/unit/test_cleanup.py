@@ -441,6 +441,26 @@ def test_without_a_budget_a_run_is_one_lap_and_laps_are_bounded() -> None:
     assert not endless.complete
 
 
+def test_one_long_conversation_that_fails_does_not_stop_retention_for_the_others() -> None:
+    trimmed: list[str] = []
+
+    class OneFails(Store):
+        def sessions_started_before(self, *, before, limit, cursor, since=None):
+            recent = NOW - timedelta(hours=1)
+            return [SessionRef(f"s{i}", "short", recent, at=recent) for i in range(3)], None
+
+        def forget_before(self, session_id, before):
+            if session_id == "s0":  # a year of turns, over the read's deadline
+                raise Unavailable("Firestore is unavailable")
+            trimmed.append(session_id)
+            return True
+
+    store = OneFails(retention={"short": 30})
+    report = run_cleanup(store=store, analytics=Analytics(), now=NOW)
+    assert trimmed == ["s1", "s2"] and report.retention_sessions_trimmed == 2
+    assert not report.complete and report.failed == []
+
+
 def test_the_retention_scan_goes_on_where_the_last_run_stopped() -> None:
     # Four sessions of a 365-day user, older than any of a 30-day user's two, fill a run's one
     # batch of 3: started over from the oldest each run, the 30-day user's would never be reached.
