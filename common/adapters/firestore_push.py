@@ -70,7 +70,9 @@ class FirestorePushStore:
                 self._sessions._outbox_ref(event.event_id), self._sessions._outbox_doc(event)
             )
 
-    def begin(self, notification_id: str, *, release: bool, now: datetime, lease: int) -> Claim:
+    def begin(
+        self, notification_id: str, *, uid: str, release: bool, now: datetime, lease: int
+    ) -> Claim:
         from google.cloud import firestore
 
         ref = self._record(notification_id)
@@ -85,6 +87,9 @@ class FirestorePushStore:
                     ref,
                     {
                         "notification_id": notification_id,
+                        # Export and erasure find the user's records by it. Records written
+                        # before it was stored have none: they expire within KEEP_STATE.
+                        "owner_uid": uid,
                         "status": "sending",
                         "lease_until": lease_until,
                         "deliveries": 1,
@@ -104,6 +109,7 @@ class FirestorePushStore:
             tx.update(
                 ref,
                 {
+                    "owner_uid": uid,  # also on a record written before it was stored
                     "status": "sending",
                     "lease_until": lease_until,
                     "deliveries": deliveries,
@@ -197,7 +203,8 @@ class FirestorePushStore:
                 return False
             if other:
                 older = self._record(doc["notification_id"])
-                tx.set(older, {"status": "replaced", "updated_at": now}, merge=True)
+                replaced = {"status": "replaced", "owner_uid": note.uid, "updated_at": now}
+                tx.set(older, replaced, merge=True)  # the same user's (deferred_key)
             tx.set(
                 waiting_ref,
                 {
@@ -230,11 +237,20 @@ class FirestorePushStore:
         now: datetime,
         events: list[Event],
     ) -> None:
+        from google.cloud.firestore import DELETE_FIELD
+
+        update: dict[str, Any] = {
+            "status": status,
+            "reason": reason,
+            "finished_at": now,
+            "updated_at": now,
+        }
+        if reason == "erased":
+            # Made before the user's erasure, delivered after it: the record stays, so that a
+            # redelivery is a duplicate, but no longer names them.
+            update["owner_uid"] = DELETE_FIELD
         batch = self._db.batch()
-        batch.update(
-            self._record(notification_id),
-            {"status": status, "reason": reason, "finished_at": now, "updated_at": now},
-        )
+        batch.update(self._record(notification_id), update)
         self._outbox(batch, events)
         with storage_errors():
             batch.commit(**bounded())

@@ -59,8 +59,11 @@ class UserPush:
 
 
 class PushStore(Protocol):
-    def begin(self, notification_id: str, *, release: bool, now: datetime, lease: int) -> Claim:
-        """Claim a notification for delivery; a decided one is a duplicate."""
+    def begin(
+        self, notification_id: str, *, uid: str, release: bool, now: datetime, lease: int
+    ) -> Claim:
+        """Claim a notification for delivery; a decided one is a duplicate. The record names
+        its owner (`uid`): the user's export lists it and their erasure deletes it."""
 
     def read_user(self, uid: str, ukey: str) -> UserPush: ...
 
@@ -178,7 +181,9 @@ def deliver(
     sleep: Callable[[float], None],
     release: bool = False,
 ) -> Outcome:
-    claim = store.begin(note.notification_id, release=release, now=now, lease=LEASE_SECONDS)
+    claim = store.begin(
+        note.notification_id, uid=note.uid, release=release, now=now, lease=LEASE_SECONDS
+    )
     if claim.state == "duplicate":
         return Outcome("duplicate")
     if claim.state == "busy":

@@ -196,6 +196,8 @@ def test_each_device_gets_the_message_with_its_collapse_key(fcm, firestore_db, e
     assert sent["user_key"] == user_key(uid, get_settings().analytics_key.get_secret_value())
     assert uid not in json.dumps(sent)  # never the raw uid
     assert sent["data"]["devices"] == 2
+    # The record names its owner: their export lists it, their erasure deletes it.
+    assert _record(firestore_db, note)["owner_uid"] == uid
 
 
 def test_a_redelivered_notification_is_sent_once(fcm, firestore_db, function):
@@ -351,6 +353,9 @@ def test_a_notification_made_before_the_users_erasure_is_not_sent_and_leaves_no_
     assert (outcome.status, outcome.reason) == ("suppressed", "erased")
     assert published.events == [] and fcm.for_token(token) == []
     assert not firestore_db.collection("users").document(uid).get().exists
+    # Its record stays (a redelivery is a duplicate) but no longer names the erased user.
+    record = _record(firestore_db, note)
+    assert record["status"] == "suppressed" and "owner_uid" not in record
 
 
 def test_a_notification_after_an_erasure_reaches_the_new_account(fcm, firestore_db):
@@ -372,7 +377,7 @@ def test_an_erasure_begun_during_a_delivery_refuses_its_writes_about_the_user(fi
     uid = f"push-{uuid.uuid4().hex[:12]}"
     note = _note(uid)
     store = clients.push_store()
-    store.begin(note.notification_id, release=False, now=T0, lease=60)
+    store.begin(note.notification_id, uid=uid, release=False, now=T0, lease=60)
     firestore_db.collection("activity").document(uid).set({ERASING: T0 + timedelta(seconds=1)})
 
     with pytest.raises(ErasureInProgress):  # so Pub/Sub delivers it again, and then it is seen

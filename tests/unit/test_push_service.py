@@ -52,14 +52,16 @@ class Store:
         self.status: dict[str, str] = {}
         self.waiting: dict[str, tuple[Notification, datetime]] = {}  # id -> (note, due_at)
         self.claims = 0
+        self.owners: dict[str, str] = {}  # id -> the owner_uid its record names
 
     def wait(self, note: Notification, due_at: datetime) -> None:
         self.status[note.notification_id] = "deferred"
         self.waiting[note.notification_id] = (note, due_at)
 
-    def begin(self, notification_id, *, release, now, lease):
+    def begin(self, notification_id, *, uid, release, now, lease):
         if self.status.get(notification_id) in {"sent", "failed", "suppressed"}:
             return Claim("duplicate")
+        self.owners[notification_id] = uid
         self.status[notification_id] = "sending"
         return Claim("claimed")
 
@@ -145,6 +147,15 @@ def test_one_run_releases_a_backlog_of_many_batches() -> None:
 
     assert report.released == 230 and report.outcomes == {"sent": 230}
     assert store.waiting == {} and store.claims == 6  # five batches of 50, then none is due
+
+
+def test_each_delivery_record_names_its_owner() -> None:
+    # The user's export lists their records by it, and their erasure deletes them.
+    clock = Clock(T0)
+    store = Store({})
+    notes = _backlog(store, 3)
+    _release(store, clock)
+    assert store.owners == {n.notification_id: n.uid for n in notes}
 
 
 def test_a_run_stops_at_its_time_budget_and_the_next_run_goes_on() -> None:
