@@ -123,6 +123,10 @@ class ProfileExport(BaseModel):
     uid: str
     profile: dict[str, Any]
     learned_preferences: dict[str, Any]
+    previous_learned_preferences: dict[str, Any] = Field(
+        description="What was learned under analytics.previous_user_key, before the analytics "
+        "key was rotated; empty when there is none."
+    )
     sessions: list[dict[str, Any]]
     turns_without_session: list[dict[str, Any]] = Field(
         description="Turns whose session was deleted before them, oldest first, each as stored "
@@ -135,6 +139,12 @@ class ProfileExport(BaseModel):
         "or an FCM retry that would wait too long): each with its notification, collapse key, "
         "reason and due time."
     )
+    push_notifications: list[dict[str, Any]] = Field(
+        description="The delivery record of each push of the last 30 days, oldest first: its "
+        "status (sent, failed, suppressed, deferred, replaced), reason, the devices that got it, "
+        "and when. Records from before pushes were stored with their owner are not listed; they "
+        "expire within 30 days."
+    )
     recent_activity: dict[str, Any] = Field(
         description="The activity record (activity/{uid}) the anomaly limits read, as stored "
         "but with `recent` decoded: [time, message hash] pairs of the last turns; also "
@@ -142,7 +152,9 @@ class ProfileExport(BaseModel):
     )
     analytics: dict[str, str] = Field(
         description="The pseudonymous key (user_key) analytics rows about the user are kept "
-        "under in BigQuery, and a note saying what that means; erasure removes those rows."
+        "under in BigQuery, the key from before an analytics-key rotation (previous_user_key) "
+        "if the user has rows under one, and a note saying what that means; erasure removes "
+        "those rows."
     )
 
 
@@ -753,11 +765,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                     "uid": EXAMPLE_UID,
                     "profile": {},
                     "learned_preferences": {},
+                    "previous_learned_preferences": {},
                     "sessions": [],
                     "turns_without_session": [],
                     "feedback": [],
                     "devices": [],
                     "pending_notifications": [],
+                    "push_notifications": [],
                     "recent_activity": {},
                     "analytics": {
                         "user_key": "9f2c4e…",

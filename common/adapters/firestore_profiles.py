@@ -31,6 +31,9 @@ APPLIED, DEVICES = "applied_events", "devices"
 # Where each notification producer's walk of users/*/devices stopped: a device path, so a uid.
 PRODUCER_CURSORS = "producer_cursors"
 DEFERRED_NOTIFICATIONS = "deferred_notifications"  # pushes waiting out quiet hours (owner_uid)
+# Each push's delivery record (common.adapters.firestore_push), kept 30 days. Only those written
+# since they carry owner_uid are found by export and erasure; older ones expire on their own.
+PUSH_NOTIFICATIONS = "push_notifications"
 BATCH = 400  # Firestore allows 500 writes per batch
 # How long the activity record outlives a finished erasure as a tombstone: longer than a turn
 # can take (the chat function's timeout is 60 s); then the cleanup job and TTL delete it.
@@ -38,6 +41,8 @@ ERASURE_TOMBSTONE = timedelta(minutes=10)
 IN_PROGRESS = "in_progress"  # erasures/{user_key}.firestore until the user's documents are gone
 DONE = "done"  # erasures/{user_key}.firestore and .analytics once that part is finished
 DOCUMENTS_GONE_AT = "documents_gone_at"  # erasures/{user_key}: when the last batch committed
+# erasures/{user_key}, until the last batch: the user's key from before an analytics-key rotation
+PREVIOUS_USER_KEY = "previous_user_key"
 
 
 def _plain(value: Any) -> Any:
@@ -49,6 +54,20 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
+
+
+def _previous_key(user: dict | None, ukey: str) -> str | None:
+    """The user key stored at the user's last settings change (users/{uid}.user_key) when it is
+    not the current one: after an analytics-key rotation it names their older analytics rows
+    and preferences until their next settings change (docs/OPERATIONS.md)."""
+    key = (user or {}).get("user_key")
+    return key if key and key != ukey else None
+
+
+def _exported_push(doc: dict) -> dict:
+    """A push's delivery record as the export shows it: without the lease of the delivery that
+    was sending it."""
+    return {k: v for k, v in doc.items() if k != "lease_until"}
 
 
 def _exported_turn(doc: dict) -> dict:
@@ -107,6 +126,10 @@ class FirestoreProfileStore:
 
         with storage_errors():
             user, prefs = self.read_profile(uid=uid, ukey=ukey)
+            previous = None
+            if older := _previous_key(user, ukey):
+                ref = self._db.collection(PREFERENCES).document(older)
+                previous = ref.get(**bounded()).to_dict()
             owned_sessions = owned(self._db.collection(SESSIONS))
             turns: dict[str, list[dict]] = {}  # by the path of their session
             for t in owned(self._db.collection_group(TURNS)):
@@ -131,6 +154,13 @@ class FirestoreProfileStore:
                 .stream(**bounded())
             ]
             waiting = [s.to_dict() for s in owned(self._db.collection(DEFERRED_NOTIFICATIONS))]
+            pushes = sorted(
+                (
+                    _exported_push(s.to_dict())
+                    for s in owned(self._db.collection(PUSH_NOTIFICATIONS))
+                ),
+                key=lambda p: str(p.get("created_at")),
+            )
             activity = self._db.collection(ACTIVITY).document(uid).get(**bounded()).to_dict()
         if activity and activity.get("recent"):  # [[time, hash of the message], ...]
             activity["recent"] = json.loads(activity["recent"])
@@ -139,11 +169,14 @@ class FirestoreProfileStore:
                 "uid": uid,
                 "profile": user or {},
                 "learned_preferences": {k: v for k, v in (prefs or {}).items()},
+                # under analytics.previous_user_key, from before the analytics key was rotated
+                "previous_learned_preferences": previous or {},
                 "sessions": sessions,
                 "turns_without_session": unparented,  # their session was deleted before them
                 "feedback": feedback,
                 "devices": devices,
                 "pending_notifications": waiting,
+                "push_notifications": pushes,  # delivery records, kept 30 days
                 "recent_activity": activity or {},  # for the anomaly limits
             }
         )
@@ -179,13 +212,25 @@ def erase_user(
     function's timeout) by running this again. Each run re-reads what is left, and deletes a
     session after its turns and users/{uid} after its devices, so none is left unreachable.
     Once `in_time()` says no, it stops after at least one batch and raises Unavailable (the
-    cleanup job's time budget: a heavy user is finished over several runs)."""
+    cleanup job's time budget: a heavy user is finished over several runs).
+
+    After an analytics-key rotation the user's older key (users/{uid}.user_key) gets its own
+    erasure record, which the cleanup job completes like any, and its preferences go too. The
+    erasure record keeps that key until the last batch: users/{uid} goes before then, and a run
+    that finishes this one must still find it."""
     from google.cloud.firestore import DELETE_FIELD, SERVER_TIMESTAMP
     from google.cloud.firestore_v1.base_query import FieldFilter
 
     counts: dict[str, int] = {}
     erasure_ref = db.collection(ERASURES).document(ukey)
+    user_ref = db.collection(USERS).document(uid)
     with storage_errors():
+        snaps = {s.reference.path: s for s in db.get_all([user_ref, erasure_ref], **bounded())}
+        user, erasure = (snaps[ref.path].to_dict() or {} for ref in (user_ref, erasure_ref))
+        # The key from before a rotation: from users/{uid}, or, once that is gone, from the
+        # record of this erasure a run before this one began.
+        older = _previous_key(user, ukey) or erasure.get(PREVIOUS_USER_KEY)
+        keys = [ukey, older] if older else [ukey]
         # A new requested_at each time: events until now are not learned again (a run that
         # finishes an erasure also erases what the user did since it was cut off). In the same
         # write, the activity record gets erased_at (when the erasure is done, a tombstone
@@ -194,10 +239,13 @@ def erase_user(
         # refused, as are new turns and device registrations while erased_at is there
         # (common.chat.service, common.adapters.firestore_devices).
         batch = db.batch()
-        batch.set(
-            erasure_ref,
-            {"requested_at": now, "analytics": "pending", "firestore": IN_PROGRESS, "uid": uid},
-        )
+        record = {"requested_at": now, "analytics": "pending", "firestore": IN_PROGRESS, "uid": uid}
+        batch.set(erasure_ref, record | ({PREVIOUS_USER_KEY: older} if older else {}))
+        if older:  # neither in_progress nor the uid: only the record under `ukey` is resumed
+            batch.set(
+                db.collection(ERASURES).document(older),
+                {"requested_at": now, "analytics": "pending"},
+            )
         # Without expires_at: neither TTL nor the cleanup job may delete the mark before the end.
         mark = {ERASING: now, "expires_at": DELETE_FIELD}
         batch.set(db.collection(ACTIVITY).document(uid), mark, merge=True)
@@ -232,15 +280,18 @@ def erase_user(
         # exists (common.adapters.firestore_sessions), so one that got in before this is listed
         # below with its outbox entries, and one after it fails.
         counts["turns"] = drain(_owned(db.collection_group(TURNS), uid))
-        for collection in (SESSIONS, TURN_KEYS, FEEDBACK, DEFERRED_NOTIFICATIONS):
+        owned = (SESSIONS, TURN_KEYS, FEEDBACK, DEFERRED_NOTIFICATIONS, PUSH_NOTIFICATIONS)
+        for collection in owned:
             counts[collection] = drain(_owned(db.collection(collection), uid))
-        subject = FieldFilter("subject", "==", ukey)
-        counts["outbox"] = drain(db.collection(OUTBOX).where(filter=subject))
-        user_ref = db.collection(USERS).document(uid)
+        counts["outbox"] = sum(
+            drain(db.collection(OUTBOX).where(filter=FieldFilter("subject", "==", key)))
+            for key in keys
+        )
         counts["devices"] = drain(user_ref.collection(DEVICES))  # before users/{uid}
-        prefs_ref = db.collection(PREFERENCES).document(ukey)
-        drain(prefs_ref.collection(APPLIED))
-        delete([user_ref, prefs_ref])
+        prefs_refs = [db.collection(PREFERENCES).document(key) for key in keys]
+        for prefs_ref in prefs_refs:
+            drain(prefs_ref.collection(APPLIED))
+        delete([user_ref, *prefs_refs])
         for snap in db.collection(PRODUCER_CURSORS).stream(**bounded()):
             if str(snap.get("cursor") or "").startswith(f"{USERS}/{uid}/"):
                 snap.reference.update({"cursor": None}, **bounded())  # starts over
@@ -256,12 +307,13 @@ def erase_user(
         finished = {
             "firestore": DONE,
             "completed_at": now,
-            "uid": DELETE_FIELD,
             # When the documents were gone, by the server's clock (`now` is when this began):
             # the analytics erasure deletes the user's rows up to then (rows_until).
             DOCUMENTS_GONE_AT: SERVER_TIMESTAMP,
         }
-        batch.update(erasure_ref, finished)
+        batch.update(erasure_ref, finished | {"uid": DELETE_FIELD, PREVIOUS_USER_KEY: DELETE_FIELD})
+        if older:
+            batch.set(db.collection(ERASURES).document(older), finished, merge=True)
         batch.commit(**bounded())
     return counts
 

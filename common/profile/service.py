@@ -122,15 +122,23 @@ ANALYTICS_NOTE = (
     "pseudonymous key (a keyed hash of your user id), never under the user id itself; events "
     "from while anonymize_analytics was on carry no key, and only anonymous ids for your "
     "sessions and turns, and so do the later events of a conversation that began or went on "
-    "while it was on. Erasing your profile erases the rows under this key."
+    "while it was on. Erasing your profile erases the rows under this key, and under "
+    "previous_user_key, if there is one: the key your earlier rows were kept under before the "
+    "service changed its analytics key."
 )
 
 
 def export_profile(*, uid: str, store: ProfileStore, settings: Settings) -> dict[str, Any]:
     ukey = user_key(uid, settings.analytics_hmac_key())
+    exported = store.export_user(uid=uid, ukey=ukey)
     # The rows themselves stay in BigQuery: the export says they exist and under which key.
     analytics = {"user_key": ukey, "note": ANALYTICS_NOTE}
-    return {**store.export_user(uid=uid, ukey=ukey), "analytics": analytics}
+    # After an analytics-key rotation, the key stored at the user's last settings change still
+    # names their older rows (and previous_learned_preferences).
+    previous = (exported.get("profile") or {}).get("user_key")
+    if previous and previous != ukey:
+        analytics["previous_user_key"] = previous
+    return {**exported, "analytics": analytics}
 
 
 def erase_profile(*, uid: str, store: ProfileStore, settings: Settings, now: datetime) -> dict:

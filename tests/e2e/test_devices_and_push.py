@@ -178,12 +178,10 @@ def test_a_published_notification_reaches_the_phone_and_dead_tokens_go(api, user
     assert len(_sent_to(live)) == 1
 
 
-def _waiting(firestore_db, uid: str) -> list[dict]:
+def _waiting(firestore_db, uid: str, collection: str = "deferred_notifications") -> list[dict]:
     from google.cloud.firestore_v1.base_query import FieldFilter
 
-    query = firestore_db.collection("deferred_notifications").where(
-        filter=FieldFilter("owner_uid", "==", uid)
-    )
+    query = firestore_db.collection(collection).where(filter=FieldFilter("owner_uid", "==", uid))
     return [d.to_dict() for d in query.stream()]
 
 
@@ -235,7 +233,10 @@ def test_export_shows_devices_and_waiting_pushes_and_erasure_removes_them(api, u
     assert [d["platform"] for d in export["devices"]] == ["web"]
     (pending,) = export["pending_notifications"]
     assert pending["notification"]["body"] == note.body
+    (record,) = export["push_notifications"]  # its delivery record
+    assert (record["notification_id"], record["status"]) == (note.notification_id, "deferred")
 
     assert api.delete("/v2/profile", headers=user.headers).status_code == 200
     assert _device_ids(firestore_db, user.uid) == set()
     assert _waiting(firestore_db, user.uid) == []
+    assert _waiting(firestore_db, user.uid, "push_notifications") == []

@@ -22,10 +22,13 @@ from common.adapters.firestore_profiles import (
     FirestoreProfileStore,
     erase_user,
 )
+from common.adapters.firestore_push import FirestorePushStore
 from common.adapters.firestore_sessions import FirestoreSessionStore
 from common.cleanup import ERASURE_RESUME_AFTER, run_cleanup
 from common.config import get_settings
 from common.errors import Unavailable
+from common.events import user_key
+from common.profile.service import export_profile
 from scripts import stack
 from tests.stack_fixtures import events_table
 
@@ -92,6 +95,13 @@ def _seed_user(db, uid: str, ukey: str, *, sessions: int, turns: int) -> set[str
         docs[f"preferences/{ukey}/applied_events/e{i}"] = {"applied_at": NOW, **live}
         docs[f"outbox/{ukey}-{i}"] = {"subject": ukey, "topic": "events", "attempts": 0}
         docs[f"deferred_notifications/{uid}-{i}"] = {"owner_uid": uid, "due_at": NOW + HOUR}
+        docs[f"push_notifications/{uid}-{i}"] = {
+            "owner_uid": uid,
+            "notification_id": f"n-{uid}-{i}",
+            "status": "sent",
+            "sent": [f"d{i}"],
+            **live,
+        }
     _write(db, docs)
     return set(docs)
 
@@ -142,6 +152,7 @@ def test_a_user_with_more_documents_than_a_batch_is_erased_completely(db) -> Non
         "turn_keys": 60,
         "feedback": 60,
         "deferred_notifications": 3,
+        "push_notifications": 3,
         "outbox": 3,
         "devices": 3,
     }
@@ -224,6 +235,83 @@ def test_turns_whose_session_is_already_gone_are_exported_and_erased(db) -> None
     assert record["requested_at"] == NOW and record["documents_gone_at"] > NOW
     (pending,) = FirestoreCleanupStore(db).pending_erasures(limit=10)
     assert pending.rows_until(NOW) == record["documents_gone_at"]
+
+
+def _rotated(db, uid: str, older: str) -> None:
+    """The user's settings last changed before an analytics-key rotation: users/{uid} keeps
+    the key of then, under which what was learned before the rotation still is."""
+    db.document(f"users/{uid}").update({"user_key": older})
+    _write(
+        db,
+        {
+            f"preferences/{older}": {"turns": 5, "updated_at": NOW - 30 * DAY},
+            f"preferences/{older}/applied_events/e0": {"applied_at": NOW, "expires_at": NOW + DAY},
+            f"outbox/{older}-0": {"subject": older, "topic": "events", "attempts": 0},
+        },
+    )
+
+
+def test_the_export_and_the_erasure_reach_a_rotated_key_and_the_push_records(db) -> None:
+    uid = _ids()[0]
+    ukey, older = user_key(uid, get_settings().analytics_hmac_key()), _ids()[1]
+    _seed_user(db, uid, ukey, sessions=0, turns=0)  # seeded sessions are not decodable
+    _rotated(db, uid, older)
+    # A push the push sender's store recorded: the record names its owner.
+    push = FirestorePushStore(db, FirestoreSessionStore(db, settings=get_settings()))
+    assert push.begin("n-rotated", uid=uid, release=False, now=NOW, lease=60).state == "claimed"
+    push.finish("n-rotated", status="sent", reason=None, now=NOW, events=[])
+    profiles = _profiles(db)
+
+    export = export_profile(uid=uid, store=profiles, settings=get_settings())
+
+    assert export["analytics"]["user_key"] == ukey
+    assert export["analytics"]["previous_user_key"] == older
+    assert export["learned_preferences"]["turns"] == 0
+    assert export["previous_learned_preferences"]["turns"] == 5
+    records = {p["notification_id"]: p for p in export["push_notifications"]}
+    assert set(records) == {"n-rotated"} | {f"n-{uid}-{i}" for i in range(3)}
+    assert records["n-rotated"]["status"] == "sent" and "lease_until" not in records["n-rotated"]
+
+    counts = profiles.erase_user(uid=uid, ukey=ukey, now=NOW)
+
+    assert counts["push_notifications"] == 4 and counts["outbox"] == 4
+    docs = _documents(db)
+    # Each key keeps only its erasure record: the cleanup job erases the rows under both.
+    assert _about(docs, uid, ukey, older) == {f"erasures/{ukey}", f"erasures/{older}"}
+    assert "previous_user_key" not in docs[f"erasures/{ukey}"]  # only while unfinished
+    previous = docs[f"erasures/{older}"]
+    assert previous.pop("documents_gone_at") > NOW
+    assert previous == {
+        "requested_at": NOW,
+        "analytics": "pending",
+        "firestore": "done",
+        "completed_at": NOW,
+    }
+    pending = FirestoreCleanupStore(db).pending_erasures(limit=10)
+    assert {e.user_key for e in pending} == {ukey, older}
+
+
+def test_a_resumed_erasure_finds_the_rotated_key_once_users_doc_is_gone(db, analytics) -> None:
+    uid, ukey = _ids()
+    older = _ids()[1]
+    _seed_user(db, uid, ukey, sessions=1, turns=2)
+    _rotated(db, uid, older)
+    _cut_off_erasure(db, uid, ukey)
+    # The erasure record keeps the older key until the end: the cut-off run could have gone
+    # as far as deleting users/{uid} (done here by hand), which held it.
+    assert db.document(f"erasures/{ukey}").get().get("previous_user_key") == older
+    db.document(f"users/{uid}").delete()
+
+    later = NOW + ERASURE_RESUME_AFTER + timedelta(minutes=1)
+    report = run_cleanup(store=FirestoreCleanupStore(db), analytics=analytics, now=later)
+
+    assert report.erasures_finished == 1
+    docs = _documents(db)
+    assert _about(docs, uid, ukey, older) == {f"erasures/{ukey}", f"erasures/{older}"}
+    previous = docs[f"erasures/{older}"]
+    assert previous["firestore"] == "done" and previous["requested_at"] == later
+    # Its analytics part goes on as the current key's does.
+    assert previous["analytics"] == "pending" and previous["analytics_last_run_at"] == later
 
 
 def test_an_erasure_cut_off_after_its_first_batch_is_finished_by_the_cleanup_job(

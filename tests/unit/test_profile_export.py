@@ -50,6 +50,26 @@ def test_the_export_names_the_pseudonymous_analytics_key() -> None:
     }
 
 
+def test_the_export_names_the_key_from_before_an_analytics_key_rotation() -> None:
+    # users/{uid}.user_key is the key at the user's last settings change: after a rotation it
+    # still names their older rows, which their erasure removes too.
+    settings = Settings(ion_env="local")
+    current = user_key("u1", settings.analytics_hmac_key())
+
+    class Rotated:
+        def __init__(self, stored: str) -> None:
+            self.stored = stored
+
+        def export_user(self, *, uid: str, ukey: str) -> dict:
+            return {"uid": uid, "profile": {"user_key": self.stored}}
+
+    export = export_profile(uid="u1", store=Rotated("k-older"), settings=settings)  # type: ignore[arg-type]
+    assert export["analytics"]["previous_user_key"] == "k-older"
+    assert export["analytics"]["user_key"] == current
+    same = export_profile(uid="u1", store=Rotated(current), settings=settings)  # type: ignore[arg-type]
+    assert "previous_user_key" not in same["analytics"]
+
+
 def test_quiet_hours_stored_in_other_digits_read_as_the_times_they_meant() -> None:
     doc = {"settings": {"quiet_hours": {"start": "1٥:3٠", "end": "0𝟗:00"}, "timezone": "UTC"}}
     assert settings_of(doc).quiet_hours == QuietHours(start="15:30", end="09:00")
