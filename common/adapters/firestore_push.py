@@ -236,7 +236,7 @@ class FirestorePushStore:
         reason: str | None,
         now: datetime,
         events: list[Event],
-    ) -> None:
+    ) -> bool:
         from google.cloud.firestore import DELETE_FIELD
 
         update: dict[str, Any] = {
@@ -249,11 +249,20 @@ class FirestorePushStore:
             # Made before the user's erasure, delivered after it: the record stays, so that a
             # redelivery is a duplicate, but no longer names them.
             update["owner_uid"] = DELETE_FIELD
+        from google.api_core import exceptions
+
         batch = self._db.batch()
         batch.update(self._record(notification_id), update)
         self._outbox(batch, events)
         with storage_errors():
-            batch.commit(**bounded())
+            try:
+                batch.commit(**bounded())
+            except exceptions.NotFound:
+                # The user's erasure deleted the record while this delivery ran: nothing is
+                # recorded, and no event goes out under the key of a user who is gone.
+                log.info("push record erased during its delivery; nothing recorded")
+                return False
+        return True
 
     def claim_due(self, *, now: datetime, limit: int, lease: int) -> list[Notification]:
         """Due notifications, each leased with a precondition on its update time (as the outbox

@@ -90,7 +90,10 @@ class PushStore(Protocol):
         reason: str | None,
         now: datetime,
         events: list[Event],
-    ) -> None: ...
+    ) -> bool:
+        """Record how a delivery ended, with its events in the outbox; False when the record
+        is gone (the user's erasure deleted it meanwhile): nothing recorded."""
+        ...
 
     def claim_due(self, *, now: datetime, limit: int, lease: int) -> list[Notification]:
         """Waiting notifications that are due, each leased so no other release takes it."""
@@ -207,8 +210,8 @@ def deliver(
         )
 
     def finish(status: str, reason: str | None, events: list[Event], **kw) -> Outcome:
-        store.finish(note.notification_id, status=status, reason=reason, now=now, events=events)
-        deliver_now(events, publisher=publisher, outbox=outbox, now=now)
+        if store.finish(note.notification_id, status=status, reason=reason, now=now, events=events):
+            deliver_now(events, publisher=publisher, outbox=outbox, now=now)
         return Outcome(status, reason, **kw)  # type: ignore[arg-type]
 
     def wait(due_at: datetime, reason: str) -> Outcome:

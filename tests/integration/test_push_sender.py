@@ -392,6 +392,24 @@ def test_an_erasure_begun_during_a_delivery_refuses_its_writes_about_the_user(fi
     firestore_db.collection("activity").document(uid).delete()
 
 
+def test_a_record_the_erasure_deleted_during_the_delivery_records_nothing(firestore_db):
+    """The user's erasure deletes their delivery records (by owner_uid) while FCM sends: the
+    delivery ends without the record coming back or an event going out under their key."""
+    from common.events import Event
+
+    uid = f"push-{uuid.uuid4().hex[:12]}"
+    note = _note(uid)
+    store = clients.push_store()
+    store.begin(note.notification_id, uid=uid, release=False, now=T0, lease=60)
+    record = firestore_db.collection(PUSH_NOTIFICATIONS).document(_record_id(note.notification_id))
+    record.delete()  # as erase_user drains the user's push_notifications
+    sent = Event(type="push.sent", occurred_at=T0, user_key="k", data={}, subject="k")
+
+    assert not store.finish(note.notification_id, status="sent", reason=None, now=T0, events=[sent])
+    assert not record.get().exists
+    assert not firestore_db.collection("outbox").document(sent.event_id).get().exists
+
+
 def test_unregistered_and_invalid_tokens_are_removed(fcm, firestore_db, events):
     uid, (good, gone, bad) = _user(firestore_db, platforms=("android", "ios", "web"))
     fcm.respond(gone, then="UNREGISTERED")

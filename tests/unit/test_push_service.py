@@ -84,6 +84,7 @@ class Store:
 
     def finish(self, notification_id, *, status, reason, now, events):
         self.status[notification_id] = status
+        return True
 
     def claim_due(self, *, now, limit, lease):
         self.claims += 1
@@ -97,8 +98,11 @@ class Store:
 
 
 class Events:
+    def __init__(self) -> None:
+        self.published: list = []
+
     def publish(self, events):
-        pass
+        self.published += events
 
     def mark_due(self, event_ids, now):
         pass
@@ -130,7 +134,7 @@ def _release(store: Store, clock: Clock, **kw):
         store=store,
         sender=kw.pop("sender", Sender(clock)),
         outbox=Events(),
-        publisher=Events(),
+        publisher=kw.pop("publisher", Events()),
         settings=SETTINGS,
         clock=clock.now,
         sleep=lambda s: None,
@@ -156,6 +160,19 @@ def test_each_delivery_record_names_its_owner() -> None:
     notes = _backlog(store, 3)
     _release(store, clock)
     assert store.owners == {n.notification_id: n.uid for n in notes}
+
+
+def test_a_delivery_whose_record_the_erasure_deleted_publishes_nothing() -> None:
+    class Erased(Store):
+        def finish(self, notification_id, *, status, reason, now, events):
+            return False  # the user's erasure deleted the record while FCM sent
+
+    for store, published in ((Store({}), 2), (Erased({}), 0)):
+        publisher = Events()
+        _backlog(store, 2)
+        report = _release(store, Clock(T0), publisher=publisher)
+        assert report.outcomes == {"sent": 2}
+        assert [e.type for e in publisher.published] == ["push.sent"] * published
 
 
 def test_a_run_stops_at_its_time_budget_and_the_next_run_goes_on() -> None:
