@@ -4,10 +4,12 @@ about anyone and are left alone."""
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from common.adapters.bigquery_calls import bounded_start, unavailable_errors
+from common.adapters.bigquery_calls import START_SECONDS, bounded_start, unavailable_errors
 from common.analytics.schema import DATASET, TABLE
 from common.cleanup import (
     AnalyticsRefused,
@@ -20,6 +22,9 @@ from common.cleanup import (
 _QUOTA_REASONS = frozenset({"quotaExceeded", "rateLimitExceeded"})
 
 QUERY_TIMEOUT = 120.0
+# The users whose retention is not the default, written before each retention DELETE, which
+# reads it (terraform/modules/bigquery: retention_choices).
+CHOICES_TABLE = "retention_choices"
 
 
 def _unavailable(error: Exception) -> AnalyticsUnavailable:
@@ -37,6 +42,7 @@ class BigQueryAnalyticsEraser:
         self._client = client
         self._table = f"`{client.project}.{dataset}.{table}`"
         self._table_id = f"{client.project}.{dataset}.{table}"
+        self._choices_id = f"{client.project}.{dataset}.{CHOICES_TABLE}"
 
     def _run(self, sql: str, params: list) -> int:
         from google.api_core import exceptions
@@ -99,36 +105,59 @@ class BigQueryAnalyticsEraser:
     def delete_past_retention(
         self, *, now: datetime, keys_by_retention: dict[int, list[str]], default_days: int
     ) -> int:
-        """One statement: each row's cutoff is its user's retention (the default unless the
-        user chose another), computed here so the SQL only compares timestamps."""
+        """One statement: each row's cutoff is its user's retention, the default unless the
+        user chose another. The users who did are written to the retention_choices table first
+        and read from there: as parameters, a few hundred thousand keys would pass a request's
+        10 MB limit."""
         from google.cloud import bigquery
 
-        cases, params = (
-            [],
-            [
-                bigquery.ScalarQueryParameter(
-                    "default_cutoff", "TIMESTAMP", now - timedelta(days=default_days)
-                )
-            ],
-        )
-        for i, (days, keys) in enumerate(sorted(keys_by_retention.items())):
-            if not keys or days == default_days:
-                continue
-            cases.append(f"WHEN user_key IN UNNEST(@keys_{i}) THEN @cutoff_{i}")
-            params += [
-                bigquery.ArrayQueryParameter(f"keys_{i}", "STRING", keys),
-                bigquery.ScalarQueryParameter(
-                    f"cutoff_{i}", "TIMESTAMP", now - timedelta(days=days)
-                ),
-            ]
-        cutoff = f"CASE {' '.join(cases)} ELSE @default_cutoff END" if cases else "@default_cutoff"
+        choices = [
+            {"user_key": key, "days": days}
+            for days, keys in sorted(keys_by_retention.items())
+            if days != default_days
+            for key in keys
+        ]
         # No row newer than the latest cutoff goes: said as a constant, it lets BigQuery skip
-        # every later partition (a CASE alone makes it scan them all), and the recent ones
-        # are where streamed rows still in the buffer (which DML may not touch) live.
-        latest = now - timedelta(days=min([default_days, *keys_by_retention]))
-        params.append(bigquery.ScalarQueryParameter("latest_cutoff", "TIMESTAMP", latest))
+        # every later partition (the per-user cutoff alone makes it scan them all), and the
+        # recent ones are where streamed rows still in the buffer (which DML may not touch) live.
+        latest = now - timedelta(days=min([default_days, *(c["days"] for c in choices)]))
+        params = [
+            bigquery.ScalarQueryParameter("now", "TIMESTAMP", now),
+            bigquery.ScalarQueryParameter("latest_cutoff", "TIMESTAMP", latest),
+            bigquery.ScalarQueryParameter("default_days", "INT64", default_days),
+        ]
+        days = "@default_days"
+        if choices:
+            self._write_choices(choices)
+            days = (
+                f"IFNULL((SELECT MIN(c.days) FROM `{self._choices_id}` AS c"  # noqa: S608
+                " WHERE c.user_key = t.user_key), @default_days)"
+            )
         return self._run(
-            f"DELETE FROM {self._table} WHERE user_key IS NOT NULL"  # noqa: S608
-            f" AND occurred_at < @latest_cutoff AND occurred_at < {cutoff}",
+            f"DELETE FROM {self._table} AS t WHERE t.user_key IS NOT NULL"  # noqa: S608
+            " AND t.occurred_at < @latest_cutoff"
+            f" AND t.occurred_at < TIMESTAMP_SUB(@now, INTERVAL {days} DAY)",
             params,
         )
+
+    def _write_choices(self, choices: list[dict]) -> None:
+        """Replace the retention_choices table's rows (a load job: free, and without the size
+        limit of a request's parameters)."""
+        from google.cloud import bigquery
+
+        config = bigquery.LoadJobConfig(
+            source_format=bigquery.SourceFormat.NEWLINE_DELIMITED_JSON,
+            write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
+            schema=[
+                bigquery.SchemaField("user_key", "STRING", mode="REQUIRED"),
+                bigquery.SchemaField("days", "INTEGER", mode="REQUIRED"),
+            ],
+        )
+        rows = io.BytesIO("\n".join(json.dumps(c) for c in choices).encode())
+        try:
+            job = self._client.load_table_from_file(
+                rows, self._choices_id, job_config=config, timeout=START_SECONDS
+            )
+            job.result(timeout=QUERY_TIMEOUT)
+        except unavailable_errors() as e:
+            raise _unavailable(e) from e

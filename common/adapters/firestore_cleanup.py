@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from common.adapters.firestore_calls import READ_TIMEOUT, bounded, storage_errors
+from common.adapters.firestore_calls import bounded, storage_errors
 from common.adapters.firestore_devices import DEVICES, device_owners
 from common.adapters.firestore_profiles import (
     DOCUMENTS_GONE_AT,
@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 WRITE_BATCH = 400  # Firestore allows 500 writes per batch
 TURN_PAGE = 300
+USER_PAGE = 1000
 JOB_STATE = "jobs/session_cleanup"
 # erasures/{user_key}.firestore of an erasure left in_progress without a uid (recorded before
 # erasures kept it), with `needs_operator_at`: only an operator who knows the uid can finish it.
@@ -354,15 +355,22 @@ class FirestoreCleanupStore:
         )
         hmac_key = get_settings().analytics_hmac_key()
         out: dict[int, list[str]] = {}
+        # Page by page, each read within its own deadline: one stream of every such user
+        # would outlast any deadline once they are many.
+        query, last = query.order_by("__name__").limit(USER_PAGE), None
         with storage_errors():
-            for snap in query.stream(**bounded(READ_TIMEOUT * 4)):
-                doc = snap.to_dict() or {}
-                # The key of the rows written now, and the one stored at the user's last
-                # settings change: they differ after a key rotation until the user's next
-                # change, and both name rows kept for this user's choice.
-                keys = {user_key(snap.id, hmac_key), doc.get("user_key")} - {None, ""}
-                out.setdefault(doc["settings"]["retention_days"], []).extend(sorted(keys))
-        return out
+            while True:
+                page = list((query.start_after(last) if last else query).stream(**bounded()))
+                for snap in page:
+                    doc = snap.to_dict() or {}
+                    # The key of the rows written now, and the one stored at the user's last
+                    # settings change: they differ after a key rotation until the user's next
+                    # change, and both name rows kept for this user's choice.
+                    keys = {user_key(snap.id, hmac_key), doc.get("user_key")} - {None, ""}
+                    out.setdefault(doc["settings"]["retention_days"], []).extend(sorted(keys))
+                if len(page) < USER_PAGE:
+                    return out
+                last = page[-1]
 
     def pending_erasures(self, *, limit: int) -> list[PendingErasure]:
         query = (

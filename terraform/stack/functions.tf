@@ -376,7 +376,7 @@ resource "google_storage_bucket_iam_member" "build_bundles_reader" {
 
 # The events table's writers, on that table only: the analytics sink streams rows in
 # (insertAll, common/analytics/warehouse.py; no job), the cleanup job deletes rows (erasure,
-# retention). Neither touches another table.
+# retention). Neither touches another table but the cleanup job's retention choices (below).
 resource "google_bigquery_table_iam_member" "events_writer" {
   for_each   = toset(["analytics_sink", "session_cleanup"])
   project    = var.project_id
@@ -384,6 +384,15 @@ resource "google_bigquery_table_iam_member" "events_writer" {
   table_id   = module.bigquery.events_table_name
   role       = "roles/bigquery.dataEditor"
   member     = module.function[each.key].service_account_iam_email
+}
+
+# The cleanup job rewrites the users' retention choices its retention DELETE reads.
+resource "google_bigquery_table_iam_member" "retention_choices_writer" {
+  project    = var.project_id
+  dataset_id = module.bigquery.dataset_id
+  table_id   = module.bigquery.retention_choices_table_name
+  role       = "roles/bigquery.dataEditor"
+  member     = module.function["session_cleanup"].service_account_iam_email
 }
 
 # Applied before as their own resources: the same grants, kept (no destroy/create).

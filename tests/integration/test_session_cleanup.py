@@ -164,7 +164,11 @@ def _rows(client, table_id: str) -> list[tuple]:
     return sorted((r["user_key"] or "", round((NOW - r["occurred_at"]) / DAY)) for r in rows)
 
 
-def test_cleanup_deletes_expired_and_retained_data_and_a_second_run_nothing(db, bq) -> None:
+def test_cleanup_deletes_expired_and_retained_data_and_a_second_run_nothing(
+    db, bq, monkeypatch
+) -> None:
+    # The users who chose another retention are read a page at a time (1,000): pages of 1 here.
+    monkeypatch.setattr("common.adapters.firestore_cleanup.USER_PAGE", 1)
     client, dataset = bq
     table_id = f"{client.project}.{dataset}.events"
     events_table(client, dataset)
@@ -240,6 +244,37 @@ def test_retention_reaches_the_rows_under_the_current_key_after_a_key_rotation(d
 
     assert report.analytics["retention_rows_deleted"] == 2
     assert _rows(client, table_id) == sorted([(current, 10), ("k-dana-old", 10)])
+
+
+def test_retention_for_many_users_sends_no_list_of_keys_in_the_statement(bq) -> None:
+    # A request is at most 10 MB in production (some 200,000 keys as parameters): the users
+    # who chose another retention go to the retention_choices table, which the DELETE reads.
+    client, dataset = bq
+    table_id = f"{client.project}.{dataset}.events"
+    events_table(client, dataset)
+    _insert_events(client, table_id, [("k-a", 10), ("k-a", 40), ("k-b", 200), ("k-c", 100)])
+    sent: list = []
+
+    class Spy:  # the real client, with the statements it sends noted
+        project = client.project
+
+        def __getattr__(self, name):
+            return getattr(client, name)
+
+        def query(self, sql, job_config=None, **kw):
+            sent.append(job_config.query_parameters)
+            return client.query(sql, job_config=job_config, **kw)
+
+    many = [f"k-other-{i:05d}" for i in range(20_000)]
+    deleted = BigQueryAnalyticsEraser(Spy(), dataset=dataset).delete_past_retention(
+        now=NOW, keys_by_retention={30: ["k-a", *many], 365: ["k-b"]}, default_days=90
+    )
+
+    assert deleted == 2 and _rows(client, table_id) == [("k-a", 10), ("k-b", 200)]
+    (params,) = sent
+    assert all(p.__class__.__name__ == "ScalarQueryParameter" for p in params)
+    choices = client.query(f"SELECT COUNT(*) AS n FROM `{dataset}.retention_choices`").result()  # noqa: S608
+    assert next(iter(choices))["n"] == 20_002
 
 
 def test_a_run_stopped_at_its_bound_is_finished_by_the_next(db, bq) -> None:

@@ -948,7 +948,9 @@ EXPECTED_ACCESS = {
     # events go through the Firestore outbox, so no topic; Firebase Auth lookups of the users it
     # keeps data about (common/account_sweep.py)
     "session_cleanup": _access(
-        (AUTH, JOBS, FIRESTORE), tables=(("events", EDITOR),), secrets=("ANALYTICS_KEY",)
+        (AUTH, JOBS, FIRESTORE),
+        tables=(("events", EDITOR), ("retention_choices", EDITOR)),
+        secrets=("ANALYTICS_KEY",),
     ),
 }
 # Resource types through which the stack grants a function's service account anything; a grant
@@ -957,6 +959,13 @@ FUNCTION_GRANT_TYPES = {
     "google_project_iam_member",
     "google_bigquery_dataset_iam_member",
     "google_bigquery_table_iam_member",
+}
+
+
+# The bigquery module's outputs that name a table, as the grants refer to them.
+TABLE_OUTPUTS = {
+    "${module.bigquery.events_table_name}": "events",
+    "${module.bigquery.retention_choices_table_name}": "retention_choices",
 }
 
 
@@ -1009,7 +1018,7 @@ def _granted_access(env: str) -> dict[str, dict[str, set]]:
     for function, body, scope in _function_grants(stack, "google_bigquery_table_iam_member"):
         assert body["dataset_id"] == "${module.bigquery.dataset_id}", body
         table = body["table_id"]
-        table = "events" if table == "${module.bigquery.events_table_name}" else scope.value(table)
+        table = TABLE_OUTPUTS.get(table) or scope.value(table)
         assert isinstance(table, str), f"table does not resolve: {body['table_id']}"
         granted[function]["tables"].add((table, _role(body, scope)))
     for topic in _topics(env).values():
@@ -1444,16 +1453,18 @@ def test_terraform_fmt() -> None:
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_the_cleanup_job_may_change_the_events_table_only(env: str) -> None:
+def test_the_cleanup_job_may_change_the_events_table_and_its_retention_choices_only(
+    env: str,
+) -> None:
     assert _stack(env).local("function_specs")["session_cleanup"]["dataset_role"] is None
     # the member is the session_cleanup function's account (_function_grants resolves it)
-    (grant,) = [
+    grants = [
         body
         for function, body, _ in _function_grants(_stack(env), "google_bigquery_table_iam_member")
         if function == "session_cleanup"
     ]
-    assert grant["role"] == "roles/bigquery.dataEditor"
-    assert "events_table_name" in grant["table_id"]
+    assert {g["role"] for g in grants} == {"roles/bigquery.dataEditor"}
+    assert sorted(TABLE_OUTPUTS[g["table_id"]] for g in grants) == ["events", "retention_choices"]
 
 
 def test_every_dead_letter_topic_lets_the_pubsub_service_agent_publish() -> None:

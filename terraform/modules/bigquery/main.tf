@@ -45,3 +45,27 @@ resource "google_bigquery_table" "events" {
     }
   }
 }
+
+# The users whose analytics retention is not the default (user_key, days), rewritten by every
+# cleanup run from Firestore before its retention DELETE reads it: a list this long would not
+# fit in the statement's parameters (a request is at most 10 MB, some 200,000 keys).
+resource "google_bigquery_table" "retention_choices" {
+  #checkov:skip=CKV_GCP_121:Rebuilt from Firestore by every cleanup run: nothing to protect.
+  project             = var.project_id
+  dataset_id          = google_bigquery_dataset.dataset.dataset_id
+  table_id            = "retention_choices"
+  description         = "Users' analytics retention other than the default, by user_key; rewritten hourly by the cleanup job."
+  labels              = var.labels
+  deletion_protection = false
+  schema = jsonencode([
+    { name = "user_key", type = "STRING", mode = "REQUIRED" },
+    { name = "days", type = "INTEGER", mode = "REQUIRED" },
+  ])
+
+  dynamic "encryption_configuration" {
+    for_each = var.kms_key_name == null ? [] : [var.kms_key_name]
+    content {
+      kms_key_name = encryption_configuration.value
+    }
+  }
+}

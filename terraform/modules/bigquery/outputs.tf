@@ -13,6 +13,11 @@ output "events_table_name" {
   value       = google_bigquery_table.events.table_id
 }
 
+output "retention_choices_table_name" {
+  description = "Table id of the users' retention choices the cleanup job rewrites and deletes by."
+  value       = google_bigquery_table.retention_choices.table_id
+}
+
 output "scheduled_queries" {
   description = "Daily scheduled query names by SQL file."
   value       = { for k, c in google_bigquery_data_transfer_config.daily : k => c.name }
