@@ -141,20 +141,30 @@ class BigQueryAnalyticsEraser:
         )
 
     def _write_choices(self, choices: list[dict]) -> None:
-        """Replace the retention_choices table's rows (a load job: free, and without the size
-        limit of a request's parameters)."""
+        """Replace the retention_choices table's rows: a load job, free and without the size
+        limit of a request's parameters. Into the table Terraform made (CREATE_NEVER: the job
+        needs no right to create tables in the dataset); where there is none (the local stack),
+        it is made first."""
+        from google.api_core import exceptions
         from google.cloud import bigquery
 
+        schema = [
+            bigquery.SchemaField("user_key", "STRING", mode="REQUIRED"),
+            bigquery.SchemaField("days", "INTEGER", mode="REQUIRED"),
+        ]
         config = bigquery.LoadJobConfig(
             source_format=bigquery.SourceFormat.NEWLINE_DELIMITED_JSON,
+            create_disposition=bigquery.CreateDisposition.CREATE_NEVER,
             write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
-            schema=[
-                bigquery.SchemaField("user_key", "STRING", mode="REQUIRED"),
-                bigquery.SchemaField("days", "INTEGER", mode="REQUIRED"),
-            ],
+            schema=schema,
         )
         rows = io.BytesIO("\n".join(json.dumps(c) for c in choices).encode())
         try:
+            try:
+                self._client.get_table(self._choices_id, **bounded_start())
+            except exceptions.NotFound:
+                table = bigquery.Table(self._choices_id, schema=schema)
+                self._client.create_table(table, exists_ok=True, **bounded_start())
             job = self._client.load_table_from_file(
                 rows, self._choices_id, job_config=config, timeout=START_SECONDS
             )
