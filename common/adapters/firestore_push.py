@@ -4,6 +4,7 @@ users/{uid}.push_daily, and the user's devices."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 from datetime import datetime, timedelta
@@ -166,9 +167,12 @@ class FirestorePushStore:
             return run(self._db.transaction())
 
     def mark_sent(self, notification_id: str, device_ids: list[str]) -> None:
+        from google.api_core import exceptions
         from google.cloud.firestore import ArrayUnion
 
-        with storage_errors():
+        with storage_errors(), contextlib.suppress(exceptions.NotFound):
+            # NotFound: the user's erasure deleted the record while FCM sent; finish() then
+            # records nothing either.
             self._record(notification_id).update({"sent": ArrayUnion(device_ids)}, **bounded())
 
     def remove_devices(self, uid: str, device_ids: list[str]) -> None:

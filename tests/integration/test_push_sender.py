@@ -403,6 +403,7 @@ def test_a_record_the_erasure_deleted_during_the_delivery_records_nothing(firest
     store.begin(note.notification_id, uid=uid, release=False, now=T0, lease=60)
     record = firestore_db.collection(PUSH_NOTIFICATIONS).document(_record_id(note.notification_id))
     record.delete()  # as erase_user drains the user's push_notifications
+    store.mark_sent(note.notification_id, ["d1"])  # FCM delivered: nothing to note it on
     sent = Event(type="push.sent", occurred_at=T0, user_key="k", data={}, subject="k")
 
     assert not store.finish(note.notification_id, status="sent", reason=None, now=T0, events=[sent])
