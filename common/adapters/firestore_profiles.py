@@ -57,9 +57,9 @@ def _plain(value: Any) -> Any:
 
 
 def _previous_key(user: dict | None, ukey: str) -> str | None:
-    """The user key stored at the user's last settings change (users/{uid}.user_key) when it is
-    not the current one: after an analytics-key rotation it names their older analytics rows
-    and preferences until their next settings change (docs/OPERATIONS.md)."""
+    """The user key stored at the user's first settings change (users/{uid}.user_key) when it
+    is not the current one: after an analytics-key rotation it names their older analytics rows
+    and preferences (docs/OPERATIONS.md)."""
     key = (user or {}).get("user_key")
     return key if key and key != ukey else None
 
@@ -109,8 +109,14 @@ class FirestoreProfileStore:
             # the user's erasure runs, this write could land after it deleted users/{uid} and
             # bring the document back.
             refuse_while_erasing(activity_ref.get(transaction=tx, **bounded()).to_dict())
+            # The key stored first stays: after an analytics-key rotation it names the user's
+            # rows and preferences from before it (the current key comes from the uid), which
+            # retention, erasure and export must still reach after any later settings change.
+            stored = (user_ref.get(transaction=tx, **bounded()).to_dict() or {}).get("user_key")
             tx.set(
-                user_ref, {"settings": settings, "updated_at": now, "user_key": ukey}, merge=True
+                user_ref,
+                {"settings": settings, "updated_at": now, "user_key": stored or ukey},
+                merge=True,
             )
             for event in events:
                 tx.set(

@@ -133,7 +133,7 @@ def export_profile(*, uid: str, store: ProfileStore, settings: Settings) -> dict
     exported = store.export_user(uid=uid, ukey=ukey)
     # The rows themselves stay in BigQuery: the export says they exist and under which key.
     analytics = {"user_key": ukey, "note": ANALYTICS_NOTE}
-    # After an analytics-key rotation, the key stored at the user's last settings change still
+    # After an analytics-key rotation, the key stored at the user's first settings change still
     # names their older rows (and previous_learned_preferences).
     previous = (exported.get("profile") or {}).get("user_key")
     if previous and previous != ukey:

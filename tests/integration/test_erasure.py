@@ -291,6 +291,19 @@ def test_the_export_and_the_erasure_reach_a_rotated_key_and_the_push_records(db)
     assert {e.user_key for e in pending} == {ukey, older}
 
 
+def test_a_settings_change_after_a_rotation_keeps_the_older_key(db) -> None:
+    # The stored key is what retention, erasure and export reach the pre-rotation rows and
+    # preferences by: a later PATCH must not replace it with the current key.
+    (uid, older), fresh, profiles = _ids(), _ids()[0], _profiles(db)
+    db.document(f"users/{uid}").set({"user_key": older, "settings": {"timezone": "UTC"}})
+    for who in (uid, fresh):
+        ukey = user_key(who, get_settings().analytics_hmac_key())
+        settings = {"timezone": "Europe/Berlin"}
+        profiles.write_settings(uid=who, ukey=ukey, settings=settings, now=NOW, events=[])
+    assert db.document(f"users/{uid}").get().to_dict()["user_key"] == older
+    assert db.document(f"users/{fresh}").get().to_dict()["user_key"] == ukey
+
+
 def test_a_resumed_erasure_finds_the_rotated_key_once_users_doc_is_gone(db, analytics) -> None:
     uid, ukey = _ids()
     older = _ids()[1]
