@@ -109,6 +109,12 @@ class CleanupStore(Protocol):
         """Up to `limit` learned profiles whose per-day counters are all past DAILY_DAYS_KEPT
         (no event since to trim them): the counters dropped, the rest kept. (read, dropped)"""
 
+    def stamp_daily_until(self, *, now: datetime, limit: int) -> bool:
+        """The next `limit` learned profiles of a one-time pass over those written before the
+        profile updater stamped when their counters go stale: stamped (and their days past
+        DAILY_DAYS_KEPT dropped), so that forget_stale_days finds them. True once the pass is
+        over."""
+
     def inactive_sessions(
         self, *, before: datetime, limit: int, cursor: Any, since: datetime | None
     ) -> tuple[list[SessionRef], Any]:
@@ -134,10 +140,12 @@ class CleanupStore(Protocol):
     def retention_of(self, uids: set[str]) -> dict[str, int]:
         """retention_days of each uid that has chosen one (others have the default)."""
 
-    def user_keys_by_retention(self) -> dict[int, list[str]]:
+    def user_keys_by_retention(
+        self, *, in_time: Callable[[], bool] = lambda: True
+    ) -> dict[int, list[str]]:
         """The user_keys of every user whose retention is not the default, by retention_days:
         under the current analytics key, and the one stored with their settings if another
-        (their rows from before a key rotation)."""
+        (their rows from before a key rotation). Unavailable when out of time half-way."""
 
     def pending_erasures(self, *, limit: int) -> list[PendingErasure]: ...
 
@@ -184,9 +192,15 @@ class AnalyticsEraser(Protocol):
         time to erase, PendingErasure.rows_until); the number of rows deleted."""
 
     def delete_past_retention(
-        self, *, now: datetime, keys_by_retention: dict[int, list[str]], default_days: int
+        self,
+        *,
+        now: datetime,
+        keys_by_retention: dict[int, list[str]],
+        default_days: int,
+        in_time: Callable[[], bool] = lambda: True,
     ) -> int:
-        """Delete rows older than their user's retention; the number of rows deleted."""
+        """Delete rows older than their user's retention; the number of rows deleted.
+        AnalyticsUnavailable when out of time before the statement."""
 
 
 @dataclass
@@ -280,6 +294,9 @@ def run_cleanup(
         report.analytics = _analytics(store, analytics, in_time, now=now, batch_size=batch_size)
 
     def stale_counters() -> None:
+        for _ in rounds():
+            if store.stamp_daily_until(now=now, limit=batch_size):
+                break
         for _ in rounds():
             read, dropped = store.forget_stale_days(now=now, limit=batch_size)
             report.daily_counters_dropped += dropped
@@ -465,6 +482,13 @@ def _retention_turns(
                     # behind it: it is met again on the scan's next lap.
                     log.warning("retention of one session left to the next lap: %s", e)
                     report.complete = False
+                except Exception:  # a session document this version cannot read
+                    log.exception(
+                        "retention of session %s failed and needs an operator",
+                        s.session_id,
+                        extra={NEEDS_OPERATOR: True},
+                    )
+                    report.complete = False
         return cursor, (sessions[-1].at if sessions else None)
 
     _resumable_scan(store, rounds, RETENTION_TURNS_SCAN, step)
@@ -572,8 +596,9 @@ def _analytics(
         try:
             out["retention_rows_deleted"] = analytics.delete_past_retention(
                 now=now,
-                keys_by_retention=store.user_keys_by_retention(),
+                keys_by_retention=store.user_keys_by_retention(in_time=in_time),
                 default_days=DEFAULT_RETENTION_DAYS,
+                in_time=in_time,
             )
         except AnalyticsTableMissing:
             out["status"] = "table_missing"

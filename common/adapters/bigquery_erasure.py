@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -103,7 +104,12 @@ class BigQueryAnalyticsEraser:
         )
 
     def delete_past_retention(
-        self, *, now: datetime, keys_by_retention: dict[int, list[str]], default_days: int
+        self,
+        *,
+        now: datetime,
+        keys_by_retention: dict[int, list[str]],
+        default_days: int,
+        in_time: Callable[[], bool] = lambda: True,
     ) -> int:
         """One statement: each row's cutoff is its user's retention, the default unless the
         user chose another. The users who did are written to the retention_choices table first
@@ -129,6 +135,8 @@ class BigQueryAnalyticsEraser:
         days = "@default_days"
         if choices:
             self._write_choices(choices)
+            if not in_time():  # the load took the run's time: the statement is the next run's
+                raise AnalyticsUnavailable("out of time before the retention statement")
             days = (
                 f"IFNULL((SELECT MIN(c.days) FROM `{self._choices_id}` AS c"  # noqa: S608
                 " WHERE c.user_key = t.user_key), @default_days)"

@@ -6,8 +6,9 @@ except the orphan scan's (jobs/session_cleanup), which must get past old turns t
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from common.adapters.firestore_calls import bounded, storage_errors
@@ -38,6 +39,7 @@ from common.cleanup import (
     UnfinishedErasure,
 )
 from common.config import get_settings
+from common.errors import Unavailable
 from common.events import user_key
 from common.profile.erasure import ERASING, ERASURE_DONE, erased_at, erasing
 from common.profile.service import settings_of
@@ -49,6 +51,9 @@ log = logging.getLogger(__name__)
 WRITE_BATCH = 400  # Firestore allows 500 writes per batch
 TURN_PAGE = 300
 USER_PAGE = 1000
+# The one pass over learned profiles written before their per-day counters were stamped with
+# daily_until (so that the cleanup finds those of users who stopped): a document id, then True.
+DAILY_BACKFILL = "daily_until_backfill"
 JOB_STATE = "jobs/session_cleanup"
 # erasures/{user_key}.firestore of an erasure left in_progress without a uid (recorded before
 # erasures kept it), with `needs_operator_at`: only an operator who knows the uid can finish it.
@@ -254,6 +259,35 @@ class FirestoreCleanupStore:
             deleted = self._write_unchanged([(s.reference, s.update_time, None) for s in snaps])
         return len(snaps), deleted
 
+    def stamp_daily_until(self, *, now: datetime, limit: int) -> bool:
+        from google.cloud.firestore import DELETE_FIELD
+        from google.cloud.firestore_v1.field_path import FieldPath
+
+        from common.profile.updater import daily_until, stale_days
+
+        if (at := self.scan_start(DAILY_BACKFILL)) is True:
+            return True
+        query = self._db.collection(PREFERENCES).order_by("__name__").limit(limit)
+        if at:
+            after = self._db.collection(PREFERENCES).document(at)
+            query = query.start_after({FieldPath.document_id(): after})
+        with storage_errors():
+            snaps = list(query.stream(**bounded()))
+        writes = []
+        for snap in snaps:
+            doc = snap.to_dict() or {}
+            days = [k for k in doc.get("daily") or {} if re.fullmatch(r"d\d{8}", k)]
+            if days and "daily_until" not in doc:
+                newest = datetime.strptime(max(days), "d%Y%m%d").replace(tzinfo=UTC)
+                stamp = {f"daily.{day}": DELETE_FIELD for day in stale_days(doc["daily"], now)}
+                stamp["daily_until"] = daily_until(newest)
+                writes.append((snap.reference, snap.update_time, stamp))
+        with storage_errors():
+            self._write_unchanged(writes)  # one changed since: its event stamped it
+        done = len(snaps) < limit
+        self.save_scan_start(DAILY_BACKFILL, True if done else snaps[-1].id)
+        return done
+
     def forget_stale_days(self, *, now: datetime, limit: int) -> tuple[int, int]:
         from google.cloud.firestore import DELETE_FIELD
 
@@ -345,7 +379,9 @@ class FirestoreCleanupStore:
                     out[snap.id] = days
         return out
 
-    def user_keys_by_retention(self) -> dict[int, list[str]]:
+    def user_keys_by_retention(
+        self, *, in_time: Callable[[], bool] = lambda: True
+    ) -> dict[int, list[str]]:
         query = self._db.collection(USERS).where(
             filter=_filter(
                 "settings.retention_days",
@@ -363,13 +399,15 @@ class FirestoreCleanupStore:
                 page = list((query.start_after(last) if last else query).stream(**bounded()))
                 for snap in page:
                     doc = snap.to_dict() or {}
-                    # The key of the rows written now, and the one stored at the user's last
-                    # settings change: they differ after a key rotation until the user's next
-                    # change, and both name rows kept for this user's choice.
+                    # The key of the rows written now, and the one stored at the user's first
+                    # settings change: they differ after a key rotation, and both name rows
+                    # kept for this user's choice.
                     keys = {user_key(snap.id, hmac_key), doc.get("user_key")} - {None, ""}
                     out.setdefault(doc["settings"]["retention_days"], []).extend(sorted(keys))
                 if len(page) < USER_PAGE:
                     return out
+                if not in_time():
+                    raise Unavailable("out of time reading users' retention choices")
                 last = page[-1]
 
     def pending_erasures(self, *, limit: int) -> list[PendingErasure]:

@@ -277,6 +277,30 @@ def test_retention_for_many_users_sends_no_list_of_keys_in_the_statement(bq) -> 
     assert next(iter(choices))["n"] == 20_002
 
 
+def test_retention_out_of_time_deletes_nothing_and_is_the_next_runs(db, bq, monkeypatch) -> None:
+    # Past the run's budget the list of choices stops between pages, and a statement is not
+    # begun after a load that took the time: the function's timeout must not cut the run.
+    from common.cleanup import AnalyticsUnavailable
+    from common.errors import Unavailable
+
+    monkeypatch.setattr("common.adapters.firestore_cleanup.USER_PAGE", 1)
+    client, dataset = bq
+    table_id = f"{client.project}.{dataset}.events"
+    events_table(client, dataset)
+    _insert_events(client, table_id, [("k-a", 40), ("k-c", 100)])
+    for uid, days in (("ada", 30), ("bob", 365)):
+        db.document(f"users/{uid}").set({"settings": {"retention_days": days}})
+
+    with pytest.raises(Unavailable):
+        FirestoreCleanupStore(db).user_keys_by_retention(in_time=lambda: False)
+    with pytest.raises(AnalyticsUnavailable):
+        BigQueryAnalyticsEraser(client, dataset=dataset).delete_past_retention(
+            now=NOW, keys_by_retention={30: ["k-a"]}, default_days=90, in_time=lambda: False
+        )
+    assert _rows(client, table_id) == [("k-a", 40), ("k-c", 100)]
+    db.recursive_delete(db.collection("users"))
+
+
 def test_a_run_stopped_at_its_bound_is_finished_by_the_next(db, bq) -> None:
     client, dataset = bq
     for i in range(5):
@@ -536,4 +560,30 @@ def test_the_day_counters_of_a_user_who_stopped_go_and_what_was_learned_stays(db
     assert gone["stats"]["lua"]["alpha"] == 1.0  # what was learned is kept
     assert set(back["daily"]) == {day_key(NOW - 2 * DAY)}
     assert run_cleanup(store=store, analytics=eraser, now=NOW).daily_counters_dropped == 0
+    db.recursive_delete(db.collection("preferences"))
+
+
+def test_day_counters_written_before_they_were_stamped_are_found_once(db, bq) -> None:
+    # Profiles from before the writer stamped daily_until: a one-time pass stamps them from
+    # their newest day, and those of users gone past 8 days lose their counters.
+    from common.adapters.firestore_cleanup import DAILY_BACKFILL
+    from common.profile.updater import day_key
+
+    client, dataset = bq
+    old, recent = day_key(NOW - 20 * DAY), day_key(NOW - 3 * DAY)
+    db.document("preferences/gone").set({"daily": {old: {"turns": 2}}, "turns": 4})
+    db.document("preferences/back").set({"daily": {old: {"turns": 1}, recent: {"turns": 1}}})
+    db.document("preferences/none").set({"turns": 1})
+    store, eraser = FirestoreCleanupStore(db), BigQueryAnalyticsEraser(client, dataset=dataset)
+
+    report = run_cleanup(store=store, analytics=eraser, now=NOW, batch_size=2)
+
+    gone, back, none = (
+        db.document(f"preferences/{k}").get().to_dict() for k in ("gone", "back", "none")
+    )
+    assert report.daily_counters_dropped == 1 and gone == {"turns": 4}
+    assert back["daily_until"] == datetime(2026, 6, 6, tzinfo=UTC)  # 3 days ago + 8 days
+    assert back["daily"] == {recent: {"turns": 1}}  # the day past 8 is dropped at once
+    assert none == {"turns": 1}
+    assert store.scan_start(DAILY_BACKFILL) is True  # the pass is over: never read again
     db.recursive_delete(db.collection("preferences"))

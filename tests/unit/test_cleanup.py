@@ -64,6 +64,9 @@ class Store:
     def forget_stale_days(self, *, now, limit):
         return 0, 0
 
+    def stamp_daily_until(self, *, now, limit):
+        return True
+
     def inactive_sessions(self, *, before, limit, cursor, since=None):
         """As Firestore pages them: oldest first, from `since`, `cursor` the page's offset."""
         found = sorted(
@@ -93,7 +96,7 @@ class Store:
     def retention_of(self, uids):
         return {u: d for u, d in self.retention.items() if u in uids}
 
-    def user_keys_by_retention(self):
+    def user_keys_by_retention(self, *, in_time):
         return {}
 
     def pending_erasures(self, *, limit):
@@ -141,7 +144,7 @@ class Analytics:
         self.until.update(user_keys)
         return len(user_keys)
 
-    def delete_past_retention(self, *, now, keys_by_retention, default_days):
+    def delete_past_retention(self, *, now, keys_by_retention, default_days, in_time):
         self.retention_runs += 1
         if self.refused:
             raise AnalyticsRefused("403 Access Denied: Table analytics.events")
@@ -270,7 +273,7 @@ def test_retention_follows_each_owners_choice() -> None:
 class SlowUserList(Store):
     """The read of every user with a retention choice times out (a large user base)."""
 
-    def user_keys_by_retention(self):
+    def user_keys_by_retention(self, *, in_time):
         raise Unavailable("deadline exceeded")
 
 
@@ -441,7 +444,7 @@ def test_without_a_budget_a_run_is_one_lap_and_laps_are_bounded() -> None:
     assert not endless.complete
 
 
-def test_one_long_conversation_that_fails_does_not_stop_retention_for_the_others() -> None:
+def test_one_long_conversation_that_fails_does_not_stop_retention_for_the_others(caplog) -> None:
     trimmed: list[str] = []
 
     class OneFails(Store):
@@ -452,13 +455,18 @@ def test_one_long_conversation_that_fails_does_not_stop_retention_for_the_others
         def forget_before(self, session_id, before):
             if session_id == "s0":  # a year of turns, over the read's deadline
                 raise Unavailable("Firestore is unavailable")
+            if session_id == "s1":  # a document this version cannot decode
+                raise KeyError("context_window")
             trimmed.append(session_id)
             return True
 
     store = OneFails(retention={"short": 30})
-    report = run_cleanup(store=store, analytics=Analytics(), now=NOW)
-    assert trimmed == ["s1", "s2"] and report.retention_sessions_trimmed == 2
+    with caplog.at_level(logging.ERROR):
+        report = run_cleanup(store=store, analytics=Analytics(), now=NOW)
+    assert trimmed == ["s2"] and report.retention_sessions_trimmed == 1
     assert not report.complete and report.failed == []
+    (told,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert told.needs_operator is True and "s1" in told.getMessage()
 
 
 def test_the_retention_scan_goes_on_where_the_last_run_stopped() -> None:
