@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from common import logs
 from common.adapters.firestore_calls import bounded, storage_errors
 from common.adapters.firestore_devices import DEVICES, device_owners
 from common.adapters.firestore_profiles import (
@@ -407,6 +408,14 @@ class FirestoreCleanupStore:
                 if len(page) < USER_PAGE:
                     return out
                 if not in_time():
+                    # Read from its first page again each run, a list this long may never
+                    # fit: no row is deleted for its age until an operator acts.
+                    log.error(
+                        "the users' retention choices outgrew the cleanup run's time "
+                        "(%d read); analytics retention needs an operator",
+                        sum(len(keys) for keys in out.values()),
+                        extra={logs.NEEDS_OPERATOR: True},
+                    )
                     raise Unavailable("out of time reading users' retention choices")
                 last = page[-1]
 
