@@ -41,7 +41,9 @@ from common.push.models import Notification, notification_event
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 300  # device documents per page
-MAX_PAGES = 200  # 60,000 devices per run; the next run goes on (complete: false)
+# A run reads pages while its time lasts (the function passes in_time), at most 300,000
+# devices; the next run goes on (complete: false).
+MAX_PAGES = 1000
 READ_BATCH = 100  # users whose documents are read in one round trip (3 or 4 documents each)
 MAX_AT_RISK = 100_000  # churn_risk rows read per run, riskiest first
 
@@ -99,6 +101,7 @@ def _run(
     crisis: bool = False,  # read each user's latest crisis turn (Recipient.crisis_at)
     page_size: int = PAGE_SIZE,
     max_pages: int = MAX_PAGES,
+    in_time: Callable[[], bool] = lambda: True,
 ) -> ProducerReport:
     key = settings.analytics_hmac_key()
     clock = moving(now)
@@ -106,6 +109,9 @@ def _run(
     cursor = audience.load_cursor(report.producer)
     report.resumed = cursor is not None
     for _ in range(max_pages):
+        if not in_time():  # the function's timeout is near: the next run goes on from here
+            report.complete = False
+            break
         uids, cursor = audience.device_users(limit=page_size, cursor=cursor)
         fresh = [uid for uid in dict.fromkeys(uids) if uid not in seen]
         seen.update(fresh)
@@ -155,6 +161,7 @@ def produce_weekly_insights(
     now: datetime,
     page_size: int = PAGE_SIZE,
     max_pages: int = MAX_PAGES,
+    in_time: Callable[[], bool] = lambda: True,
 ) -> ProducerReport:
     """A weekly insight for every user with a device and a turn in the last 7 days."""
     key = settings.analytics_hmac_key()
@@ -170,6 +177,7 @@ def produce_weekly_insights(
         decide=lambda r: weekly_insight(r, now=now, key=key),
         page_size=page_size,
         max_pages=max_pages,
+        in_time=in_time,
     )
 
 
@@ -183,6 +191,7 @@ def produce_reengagement_nudges(
     now: datetime,
     page_size: int = PAGE_SIZE,
     max_pages: int = MAX_PAGES,
+    in_time: Callable[[], bool] = lambda: True,
 ) -> ProducerReport:
     """A nudge for every user with a device whom the churn_risk view marks at risk
     (common/notifications/reengagement.py says who exactly)."""
@@ -220,4 +229,5 @@ def produce_reengagement_nudges(
         crisis=True,
         page_size=page_size,
         max_pages=max_pages,
+        in_time=in_time,
     )

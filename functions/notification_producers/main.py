@@ -6,6 +6,7 @@ did: considered, enqueued, and skipped by reason."""
 
 from __future__ import annotations
 
+import time
 from typing import Literal
 
 import flask
@@ -25,6 +26,10 @@ from common.notifications.service import produce_reengagement_nudges, produce_we
 
 setup_logging(get_settings().log_level)
 require_analytics_key()
+
+# Pages are read for this long (the function's timeout is 540 s, terraform/stack/functions.tf):
+# the run then reports, and the next one goes on from the device where it stopped.
+BUDGET_SECONDS = 420
 
 
 class ProducerRun(BaseModel):
@@ -46,12 +51,14 @@ def notification_producers(request: flask.Request) -> flask.Response:
     else:
         body = read_json(request, max_bytes=settings.max_body_bytes)
     run = parse(ProducerRun, body)
+    stop = time.monotonic() + BUDGET_SECONDS
     ports = {
         "audience": FirestoreAudienceStore(clients.firestore_client()),
         "publisher": clients.event_publisher(),
         "outbox": clients.session_store(),
         "settings": settings,
         "now": utcnow(),
+        "in_time": lambda: time.monotonic() < stop,
     }
     if run.producer == REENGAGEMENT:
         risks = BigQueryRiskReader(clients.bigquery_client(), dataset=settings.analytics_dataset)

@@ -402,6 +402,14 @@ def test_a_run_stops_at_its_page_bound_and_says_so() -> None:
     assert not report.complete and report.considered == 30
 
 
+def test_a_run_stops_when_its_time_is_out_and_the_next_goes_on_from_there() -> None:
+    audience, ticks = Audience(_population()), iter([True, True])  # two pages, then no time
+    first = _weekly(audience, Publisher(), page_size=10, in_time=lambda: next(ticks, False))
+    assert not first.complete and first.considered == 20
+    second = _weekly(audience, Publisher(), page_size=10, max_pages=1)
+    assert second.resumed and second.considered == 10
+
+
 def test_runs_resume_where_the_last_stopped_so_every_user_is_reached_then_start_over() -> None:
     # 154 users, 30 a run: before, every run began at the first device and the users sorting
     # after the 30th were never reached.
