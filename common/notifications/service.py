@@ -1,15 +1,15 @@
 """Running the producers (keyword-only services over ports).
 
 Both walk the users who have a registered device (nobody else can be reached), page by page,
-starting where the producer's previous run stopped (a run covers at most MAX_PAGES pages; after
-the last device the next run starts over), so every user is reached within a few runs however
-many there are; read what decides (users/{uid}, preferences/{user_key}, erasures/{user_key})
-for a hundred users in one round trip; and enqueue what they decide through the outbox: one
-atomic batch writes the `notification.requested` events and each user's notice
+starting where the producer's previous run stopped (a run reads pages while its time lasts, at
+most MAX_PAGES; after the last device the next run starts over), so every user is reached within
+a few runs however many there are; read what decides (users/{uid}, preferences/{user_key},
+erasures/{user_key}) for a hundred users in one round trip; and enqueue what they decide through
+the outbox: one atomic batch writes the `notification.requested` events and each user's notice
 (users/{uid}.notices.{kind}), then the events are published at once and the outbox entries
-removed (if Pub/Sub is down the relay publishes them later). Ids are stable per user and
-period, so a rerun, a retry or two runs at once never send a user the same notification twice:
-the notice skips them, and the push sender sends an id once."""
+removed (if Pub/Sub is down the relay publishes them later). Ids are stable per user and period,
+so a rerun, a retry or two runs at once never send a user the same notification twice: the
+notice skips them, and the push sender sends an id once."""
 
 from __future__ import annotations
 
