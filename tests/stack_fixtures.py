@@ -135,13 +135,21 @@ def at_any_hour(api: httpx.Client, user: User) -> None:
 
 def events_table(client, dataset: str) -> str:
     """The analytics events table as production has it (schema, partitioning, clustering), in
-    `dataset`; its table id."""
+    `dataset`, with the retention_choices table beside it as Terraform makes it; its table id."""
     from google.cloud import bigquery
 
-    from common.analytics.schema import CLUSTERING, PARTITION_FIELD, bigquery_schema
+    from common.analytics.schema import (
+        CHOICES_TABLE,
+        CLUSTERING,
+        PARTITION_FIELD,
+        bigquery_schema,
+        choices_schema,
+    )
 
     table = bigquery.Table(f"{client.project}.{dataset}.events", schema=bigquery_schema())
     table.time_partitioning = bigquery.TimePartitioning(field=PARTITION_FIELD)
     table.clustering_fields = list(CLUSTERING)
     client.create_table(table)
+    choices = bigquery.Table(f"{client.project}.{dataset}.{CHOICES_TABLE}", schema=choices_schema())
+    client.create_table(choices)
     return table.table_id

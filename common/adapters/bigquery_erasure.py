@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from common.adapters.bigquery_calls import START_SECONDS, bounded_start, unavailable_errors
-from common.analytics.schema import DATASET, TABLE
+from common.analytics.schema import CHOICES_TABLE, DATASET, TABLE, choices_schema
 from common.cleanup import (
     AnalyticsRefused,
     AnalyticsRowsBuffered,
@@ -23,9 +23,6 @@ from common.cleanup import (
 _QUOTA_REASONS = frozenset({"quotaExceeded", "rateLimitExceeded"})
 
 QUERY_TIMEOUT = 120.0
-# The users whose retention is not the default, written before each retention DELETE, which
-# reads it (terraform/modules/bigquery: retention_choices).
-CHOICES_TABLE = "retention_choices"
 
 
 def _unavailable(error: Exception) -> AnalyticsUnavailable:
@@ -150,29 +147,19 @@ class BigQueryAnalyticsEraser:
 
     def _write_choices(self, choices: list[dict]) -> None:
         """Replace the retention_choices table's rows: a load job, free and without the size
-        limit of a request's parameters. Into the table Terraform made (CREATE_NEVER: the job
-        needs no right to create tables in the dataset); where there is none (the local stack),
-        it is made first."""
-        from google.api_core import exceptions
+        limit of a request's parameters, into the table Terraform made (CREATE_NEVER: the job
+        needs no right to create tables in the dataset; the local stack's is made with its
+        dataset, common.analytics.warehouse.provision)."""
         from google.cloud import bigquery
 
-        schema = [
-            bigquery.SchemaField("user_key", "STRING", mode="REQUIRED"),
-            bigquery.SchemaField("days", "INTEGER", mode="REQUIRED"),
-        ]
         config = bigquery.LoadJobConfig(
             source_format=bigquery.SourceFormat.NEWLINE_DELIMITED_JSON,
             create_disposition=bigquery.CreateDisposition.CREATE_NEVER,
             write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
-            schema=schema,
+            schema=choices_schema(),
         )
         rows = io.BytesIO("\n".join(json.dumps(c) for c in choices).encode())
         try:
-            try:
-                self._client.get_table(self._choices_id, **bounded_start())
-            except exceptions.NotFound:
-                table = bigquery.Table(self._choices_id, schema=schema)
-                self._client.create_table(table, exists_ok=True, **bounded_start())
             job = self._client.load_table_from_file(
                 rows, self._choices_id, job_config=config, timeout=START_SECONDS
             )

@@ -16,6 +16,9 @@ DATASET = "analytics"
 TABLE = "events"
 PARTITION_FIELD = "occurred_at"  # day partitions (Terraform: time_partitioning DAY)
 CLUSTERING = ("type", "user_key")
+# The users whose retention is not the default, rewritten by each cleanup run before its
+# retention DELETE reads it (common.adapters.bigquery_erasure; Terraform declares it too).
+CHOICES_TABLE = "retention_choices"
 
 
 @functools.cache
@@ -26,6 +29,15 @@ def schema_json() -> tuple[dict[str, Any], ...]:
 @functools.cache
 def column_names() -> frozenset[str]:
     return frozenset(field["name"] for field in schema_json())
+
+
+def choices_schema() -> list[Any]:
+    from google.cloud import bigquery
+
+    return [
+        bigquery.SchemaField("user_key", "STRING", mode="REQUIRED"),
+        bigquery.SchemaField("days", "INTEGER", mode="REQUIRED"),
+    ]
 
 
 def bigquery_schema() -> list[Any]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from common.analytics.schema import (
+    CHOICES_TABLE,
     CLUSTERING,
     DAILY_DIR,
     DATASET,
@@ -18,6 +19,7 @@ from common.analytics.schema import (
     TABLE,
     VIEWS_DIR,
     bigquery_schema,
+    choices_schema,
 )
 
 # insertAll's reason for a row that can never be written (BigQuery's error table: "invalid");
@@ -156,11 +158,11 @@ def provision(
     replace_views: bool = True,
     strict: bool = True,
 ) -> list[str]:
-    """Create the dataset, the events table and the views (in dependency order). Idempotent;
-    views are replaced so a changed SQL file takes effect. Returns what it made. With
-    `strict=False` a view BigQuery refuses is reported in the returned list as `!name: error`
-    instead of stopping the others (the local stack keeps running while a view is being
-    written)."""
+    """Create the dataset, the events and retention_choices tables and the views (in dependency
+    order). Idempotent; views are replaced so a changed SQL file takes effect. Returns what it
+    made. With `strict=False` a view BigQuery refuses is reported in the returned list as
+    `!name: error` instead of stopping the others (the local stack keeps running while a view is
+    being written)."""
     from google.api_core import exceptions
     from google.cloud import bigquery
 
@@ -173,6 +175,9 @@ def provision(
     table.clustering_fields = list(CLUSTERING)
     client.create_table(table, exists_ok=True)
     made.append(TABLE)
+    choices = bigquery.Table(f"{project}.{dataset}.{CHOICES_TABLE}", schema=choices_schema())
+    client.create_table(choices, exists_ok=True)
+    made.append(CHOICES_TABLE)
     sources = {name: path.read_text() for name, path in view_files().items()}
     wanted = set(views) if views is not None else set(sources)
     for name in view_order(sources):
