@@ -19,6 +19,14 @@ def user_key(uid: str, key: str) -> str:
     return hmac.new(key.encode(), uid.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def older_user_key(user: dict | None, current: str) -> str | None:
+    """The user key stored with the user's settings (users/{uid}.user_key, from their first
+    settings change) when it is not the current one: after an analytics-key rotation it names
+    their older analytics rows and preferences (docs/OPERATIONS.md)."""
+    key = (user or {}).get("user_key")
+    return key if key and key != current else None
+
+
 def anonymous_id(raw: str, key: str) -> str:
     """A session or turn id as an anonymised user's events carry it to analytics: a keyed hash
     (the analytics key, which analysts do not hold). Their keyless rows still group by session

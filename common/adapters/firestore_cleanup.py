@@ -6,9 +6,8 @@ except the orphan scan's (jobs/session_cleanup), which must get past old turns t
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 from common import logs
@@ -41,7 +40,7 @@ from common.cleanup import (
 )
 from common.config import get_settings
 from common.errors import Unavailable
-from common.events import user_key
+from common.events import older_user_key, user_key
 from common.profile.erasure import ERASING, ERASURE_DONE, erased_at, erasing
 from common.profile.service import settings_of
 from common.sessions.ending import session_ended_event
@@ -59,6 +58,18 @@ JOB_STATE = "jobs/session_cleanup"
 # erasures/{user_key}.firestore of an erasure left in_progress without a uid (recorded before
 # erasures kept it), with `needs_operator_at`: only an operator who knows the uid can finish it.
 NEEDS_OPERATOR = "needs_operator"
+
+
+def _pages(query: Any, size: int) -> Iterator[list]:
+    """The query's documents a page of `size` at a time, each page read within its own
+    deadline: one stream of them all would outlast any."""
+    query, last = query.limit(size), None
+    while True:
+        page = list((query.start_after(last) if last else query).stream(**bounded()))
+        yield page
+        if len(page) < size:
+            return
+        last = page[-1]
 
 
 def _filter(field: str, op: str, value: Any):
@@ -264,7 +275,7 @@ class FirestoreCleanupStore:
         from google.cloud.firestore import DELETE_FIELD
         from google.cloud.firestore_v1.field_path import FieldPath
 
-        from common.profile.updater import daily_until, stale_days
+        from common.profile.updater import daily_until, day_of, stale_days
 
         if (at := self.scan_start(DAILY_BACKFILL)) is True:
             return True
@@ -277,9 +288,9 @@ class FirestoreCleanupStore:
         writes = []
         for snap in snaps:
             doc = snap.to_dict() or {}
-            days = [k for k in doc.get("daily") or {} if re.fullmatch(r"d\d{8}", k)]
+            days = [day for day in map(day_of, doc.get("daily") or {}) if day]
             if days and "daily_until" not in doc:
-                newest = datetime.strptime(max(days), "d%Y%m%d").replace(tzinfo=UTC)
+                newest = max(days)
                 stamp = {f"daily.{day}": DELETE_FIELD for day in stale_days(doc["daily"], now)}
                 stamp["daily_until"] = daily_until(newest)
                 writes.append((snap.reference, snap.update_time, stamp))
@@ -355,13 +366,10 @@ class FirestoreCleanupStore:
                 ref.collection(TURNS)
                 .where(filter=_filter("turn_index", "<", first))
                 .order_by("turn_index")
-                .limit(TURN_PAGE)
             )
-            folded, page = [], None
-            while page is None or len(page) == TURN_PAGE:
-                after = query.start_after(page[-1]) if page else query
-                page = list(after.stream(**bounded()))
-                folded += [WindowTurn.from_dict(t.to_dict()) for t in page]
+            folded = [
+                WindowTurn.from_dict(t.to_dict()) for page in _pages(query, TURN_PAGE) for t in page
+            ]
             doc = encode_session(forget_before(state, before, folded))
             # only as read: a turn committed meanwhile changed it (retried next lap)
             trimmed = {"context_window": doc["context_window"], "summary": doc["summary"]}
@@ -392,22 +400,18 @@ class FirestoreCleanupStore:
         )
         hmac_key = get_settings().analytics_hmac_key()
         out: dict[int, list[str]] = {}
-        # Page by page, each read within its own deadline: one stream of every such user
-        # would outlast any deadline once they are many.
-        query, last = query.order_by("__name__").limit(USER_PAGE), None
         with storage_errors():
-            while True:
-                page = list((query.start_after(last) if last else query).stream(**bounded()))
+            for page in _pages(query.order_by("__name__"), USER_PAGE):
                 for snap in page:
                     doc = snap.to_dict() or {}
                     # The key of the rows written now, and the one stored at the user's first
                     # settings change: they differ after a key rotation, and both name rows
                     # kept for this user's choice.
-                    keys = {user_key(snap.id, hmac_key), doc.get("user_key")} - {None, ""}
-                    out.setdefault(doc["settings"]["retention_days"], []).extend(sorted(keys))
-                if len(page) < USER_PAGE:
-                    return out
-                if not in_time():
+                    current = user_key(snap.id, hmac_key)
+                    older = older_user_key(doc, current)
+                    keys = [current, older] if older else [current]
+                    out.setdefault(doc["settings"]["retention_days"], []).extend(keys)
+                if len(page) == USER_PAGE and not in_time():
                     # Read from its first page again each run, a list this long may never
                     # fit: no row is deleted for its age until an operator acts.
                     log.error(
@@ -417,7 +421,7 @@ class FirestoreCleanupStore:
                         extra={logs.NEEDS_OPERATOR: True},
                     )
                     raise Unavailable("out of time reading users' retention choices")
-                last = page[-1]
+        return out
 
     def pending_erasures(self, *, limit: int) -> list[PendingErasure]:
         query = (

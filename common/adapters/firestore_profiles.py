@@ -23,7 +23,7 @@ from common.adapters.firestore_sessions import (
     decode_session,
 )
 from common.errors import Unavailable
-from common.events import Event
+from common.events import Event, older_user_key
 from common.profile.erasure import ERASING, ERASURE_DONE, refuse_while_erasing
 from common.profile.updater import daily_until, stale_days
 
@@ -54,14 +54,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
-
-
-def _previous_key(user: dict | None, ukey: str) -> str | None:
-    """The user key stored at the user's first settings change (users/{uid}.user_key) when it
-    is not the current one: after an analytics-key rotation it names their older analytics rows
-    and preferences (docs/OPERATIONS.md)."""
-    key = (user or {}).get("user_key")
-    return key if key and key != ukey else None
 
 
 def _exported_push(doc: dict) -> dict:
@@ -108,11 +100,12 @@ class FirestoreProfileStore:
             # The activity record, read in the transaction as a device registration does: while
             # the user's erasure runs, this write could land after it deleted users/{uid} and
             # bring the document back.
-            refuse_while_erasing(activity_ref.get(transaction=tx, **bounded()).to_dict())
+            read = {s.reference.path: s for s in tx.get_all([activity_ref, user_ref], **bounded())}
+            refuse_while_erasing(read[activity_ref.path].to_dict())
             # The key stored first stays: after an analytics-key rotation it names the user's
             # rows and preferences from before it (the current key comes from the uid), which
             # retention, erasure and export must still reach after any later settings change.
-            stored = (user_ref.get(transaction=tx, **bounded()).to_dict() or {}).get("user_key")
+            stored = (read[user_ref.path].to_dict() or {}).get("user_key")
             tx.set(
                 user_ref,
                 {"settings": settings, "updated_at": now, "user_key": stored or ukey},
@@ -133,7 +126,7 @@ class FirestoreProfileStore:
         with storage_errors():
             user, prefs = self.read_profile(uid=uid, ukey=ukey)
             previous = None
-            if older := _previous_key(user, ukey):
+            if older := older_user_key(user, ukey):
                 ref = self._db.collection(PREFERENCES).document(older)
                 previous = ref.get(**bounded()).to_dict()
             owned_sessions = owned(self._db.collection(SESSIONS))
@@ -235,7 +228,7 @@ def erase_user(
         user, erasure = (snaps[ref.path].to_dict() or {} for ref in (user_ref, erasure_ref))
         # The key from before a rotation: from users/{uid}, or, once that is gone, from the
         # record of this erasure a run before this one began.
-        older = _previous_key(user, ukey) or erasure.get(PREVIOUS_USER_KEY)
+        older = older_user_key(user, ukey) or erasure.get(PREVIOUS_USER_KEY)
         keys = [ukey, older] if older else [ukey]
         # A new requested_at each time: events until now are not learned again (a run that
         # finishes an erasure also erases what the user did since it was cut off). In the same

@@ -241,6 +241,7 @@ class FirestorePushStore:
         now: datetime,
         events: list[Event],
     ) -> bool:
+        from google.api_core import exceptions
         from google.cloud.firestore import DELETE_FIELD
 
         update: dict[str, Any] = {
@@ -253,8 +254,6 @@ class FirestorePushStore:
             # Made before the user's erasure, delivered after it: the record stays, so that a
             # redelivery is a duplicate, but no longer names them.
             update["owner_uid"] = DELETE_FIELD
-        from google.api_core import exceptions
-
         batch = self._db.batch()
         batch.update(self._record(notification_id), update)
         self._outbox(batch, events)

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from common.config import Settings
 from common.errors import InvalidInput
-from common.events import Event, EventPublisher, user_key
+from common.events import Event, EventPublisher, older_user_key, user_key
 from common.labels import INTENTS
 from common.outbox import deliver_now
 from common.personalization.preferences import favourite_persona
@@ -133,10 +133,9 @@ def export_profile(*, uid: str, store: ProfileStore, settings: Settings) -> dict
     exported = store.export_user(uid=uid, ukey=ukey)
     # The rows themselves stay in BigQuery: the export says they exist and under which key.
     analytics = {"user_key": ukey, "note": ANALYTICS_NOTE}
-    # After an analytics-key rotation, the key stored at the user's first settings change still
-    # names their older rows (and previous_learned_preferences).
-    previous = (exported.get("profile") or {}).get("user_key")
-    if previous and previous != ukey:
+    # After an analytics-key rotation, the key stored with the user's settings still names
+    # their older rows (and previous_learned_preferences).
+    if previous := older_user_key(exported.get("profile"), ukey):
         analytics["previous_user_key"] = previous
     return {**exported, "analytics": analytics}
 

@@ -31,6 +31,14 @@ def day_key(when: datetime) -> str:
     return when.strftime("d%Y%m%d")
 
 
+def day_of(key: str) -> datetime | None:
+    """The start of the UTC day a `daily` key names (day_key's inverse); None for another key."""
+    try:
+        return datetime.strptime(key, "d%Y%m%d").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
 # Per-day counters are read for the last 7 days (engagement, the weekly insight) and kept one
 # day longer; older days are dropped, so no dated history outlives its use.
 DAILY_DAYS_KEPT = 8

@@ -19,7 +19,6 @@ from common.adapters.bigquery_erasure import BigQueryAnalyticsEraser
 from common.adapters.firebase_accounts import FirebaseAccountDirectory
 from common.adapters.firestore_cleanup import FirestoreCleanupStore
 from common.adapters.firestore_devices import prune_stale_devices
-from common.adapters.firestore_profiles import erase_user
 from common.cleanup import run_cleanup
 from common.config import get_settings, require_analytics_key
 from common.edge import utcnow
@@ -82,7 +81,8 @@ def session_cleanup(request: flask.Request) -> flask.Response:
 def _sweep_deleted_accounts(now: datetime, *, until: float) -> dict:
     """Erase the users whose Firebase Auth account is gone; a failed lookup is left to the next
     run (and told to an operator: it is a permission or the Auth service)."""
-    db, key = clients.firestore_client(), get_settings().analytics_hmac_key()
+    key = get_settings().analytics_hmac_key()
+    store = FirestoreCleanupStore(clients.firestore_client())
 
     def in_time() -> bool:
         return time.monotonic() < until
@@ -90,11 +90,11 @@ def _sweep_deleted_accounts(now: datetime, *, until: float) -> dict:
     def erase(uid: str) -> None:
         # Past `until`, a heavy user's erasure stops after a batch (Unavailable: a failed
         # erasure, in progress on its record), and the job's next run finishes it.
-        erase_user(db, uid=uid, ukey=user_key(uid, key), now=now, in_time=in_time)
+        store.finish_erasure(uid=uid, user_key=user_key(uid, key), now=now, in_time=in_time)
 
     try:
         report = sweep_accounts(
-            known=FirestoreCleanupStore(db),
+            known=store,
             directory=FirebaseAccountDirectory(clients.firebase_app()),
             erase=erase,
             in_time=in_time,

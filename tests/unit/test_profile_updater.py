@@ -252,3 +252,11 @@ def test_the_day_counters_are_all_stale_when_the_cleanup_drops_them():
         assert until == datetime(2026, 6, 9, tzinfo=UTC)
         assert stale_days({day_key(now): {}}, until) == [day_key(now)]
         assert stale_days({day_key(now): {}}, until - timedelta(seconds=1)) == []
+
+
+def test_a_day_key_reads_back_as_its_day():
+    from common.profile.updater import day_of
+
+    afternoon = datetime(2026, 6, 1, 13, 5, tzinfo=UTC)
+    assert day_of(day_key(afternoon)) == datetime(2026, 6, 1, tzinfo=UTC)
+    assert day_of("feedback") is None and day_of("d2026") is None
