@@ -9,12 +9,14 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
+from typing import Any
 
 from common import clients
 from common.config import Settings
 
 CHECK_TIMEOUT = 3.0
 PROBE_SECONDS = 30.0
+STORAGE_PROBE_SECONDS = 5.0  # Firestore and Pub/Sub: cheap, but /healthz is public
 AUTH_PROBE_UID = "healthz-probe"  # no account has it: Firebase uids are 28 characters
 
 # dependency -> what a user is missing while it is down
@@ -33,12 +35,14 @@ class _ProbeFailed(Exception):
 
 
 class _Probe:
-    """A check that costs a call to a managed service (a prediction, an Auth lookup): run at
-    most every PROBE_SECONDS on an instance, since /healthz is public; checks meanwhile (and
-    while it runs) report its last outcome. An answer later than /healthz waits is a failure."""
+    """A check that costs a call to a managed service (a prediction, an Auth lookup, a read):
+    run at most every `every` seconds on an instance, since /healthz is public and anyone may
+    call it; checks meanwhile (and while it runs) report its last outcome. An answer later
+    than /healthz waits is a failure."""
 
-    def __init__(self, check: Callable[[], None]) -> None:
+    def __init__(self, check: Callable[[], None], every: float | None = None) -> None:
         self._check = check
+        self._every = every  # None: PROBE_SECONDS, read when asked
         self._lock = threading.Lock()
         self._at = -math.inf
         self._failure: str | None = None  # the last outcome: None, or what failed
@@ -46,7 +50,7 @@ class _Probe:
     def __call__(self) -> None:
         now = time.monotonic()
         with self._lock:
-            run = now - self._at >= PROBE_SECONDS
+            run = now - self._at >= (PROBE_SECONDS if self._every is None else self._every)
             if run:
                 self._at = now  # claimed: one probe at a time
             failure = self._failure
@@ -75,8 +79,9 @@ def _http_ok(url: str) -> Callable[[], None]:
 
 def _checks(settings: Settings) -> dict[str, Callable[[], None]]:
     checks: dict[str, Callable[[], None]] = {
-        "firestore": lambda: clients.session_store().ping(),
-        "pubsub": lambda: clients.event_publisher().ping(),
+        # The clients are made in the check: making one may fail too (credentials).
+        "firestore": lambda: _storage_probe(clients.session_store())(),
+        "pubsub": lambda: _storage_probe(clients.event_publisher())(),
     }
     if host := os.environ.get("FIREBASE_AUTH_EMULATOR_HOST"):
         checks["auth"] = _http_ok(f"http://{host}/")
@@ -102,6 +107,20 @@ def _auth_answers() -> None:
 
 
 _AUTH_PROBE = _Probe(_auth_answers)
+_STORAGE_PROBES: dict[Any, _Probe] = {}
+_STORAGE_LOCK = threading.Lock()
+
+
+def _storage_probe(client: Any) -> _Probe:
+    """The probe of this client's ping: one per client (an instance has one of each; a new
+    client, as in a test, starts afresh)."""
+    with _STORAGE_LOCK:
+        probe = _STORAGE_PROBES.get(client)
+        if probe is None:
+            probe = _STORAGE_PROBES[client] = _Probe(client.ping, every=STORAGE_PROBE_SECONDS)
+        return probe
+
+
 _MODEL_PROBE = _Probe(lambda: clients.persona_model().probe())
 
 

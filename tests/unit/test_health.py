@@ -181,3 +181,33 @@ def test_a_probe_that_answers_after_healthz_gave_up_is_a_timeout_not_ok(
     for t in at_once:
         t.join()
     assert len(started) == 2
+
+
+def test_a_public_healthz_pings_firestore_and_pubsub_at_most_every_5_s(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Anyone may call /healthz: a request each must not be a Firestore read and a Pub/Sub
+    admin call each (the security review counted 50 of each for 50 requests)."""
+    firestore, pubsub = Ping(), Ping()
+    pings = {"firestore": 0, "pubsub": 0}
+
+    def counted(name: str, client: Ping) -> Ping:
+        def ping() -> None:
+            pings[name] += 1
+
+        client.ping = ping  # type: ignore[method-assign]
+        return client
+
+    now = [1000.0]
+    monkeypatch.setattr(health.time, "monotonic", lambda: now[0])
+    monkeypatch.delenv("FIREBASE_AUTH_EMULATOR_HOST", raising=False)
+    monkeypatch.delenv("BIGQUERY_EMULATOR_HOST", raising=False)
+    monkeypatch.setattr(clients, "session_store", lambda: counted("firestore", firestore))
+    monkeypatch.setattr(clients, "event_publisher", lambda: counted("pubsub", pubsub))
+    monkeypatch.setattr(clients, "persona_model", lambda: None)
+    for _ in range(50):
+        assert health.check_all(Settings(model_health_url=None))["status"] == "ok"
+    assert pings == {"firestore": 1, "pubsub": 1}
+    now[0] += health.STORAGE_PROBE_SECONDS
+    health.check_all(Settings(model_health_url=None))
+    assert pings == {"firestore": 2, "pubsub": 2}
