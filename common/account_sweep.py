@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from common.logs import NEEDS_OPERATOR
@@ -66,8 +66,9 @@ class SweepReport:
     erased: int = 0
     held: bool = False  # too many gone: nothing erased, an operator was told
     # Erasures that failed: an erasure that got as far as its record is finished by the cleanup
-    # job's next run; one that did not is found again when the scan comes round.
-    failed: list[str] = field(default_factory=list)
+    # job's next run; one that did not is found again when the scan comes round. A count: the
+    # report is logged and answered to Scheduler, where a uid has no place.
+    failed: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -148,7 +149,7 @@ def _sweep_pages(
             erase(uid)
         except Exception:  # see SweepReport.failed; the others go on
             log.warning("account sweep: erasing a deleted account failed", exc_info=True)
-            report.failed.append(uid)
+            report.failed += 1
             continue
         erased += 1
         report.erased += 1

@@ -151,7 +151,7 @@ def test_the_cleanup_function_erases_deleted_accounts_and_reports_them(sweep_on)
         "gone": 1,
         "erased": 1,
         "held": False,
-        "failed": [],
+        "failed": 0,
     }
     assert _left(sweep_on, deleted) == set() and len(_left(sweep_on, kept)) == 5
 
