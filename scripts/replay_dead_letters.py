@@ -1,0 +1,170 @@
+"""Replay dead letters to the topic they came from (OPERATIONS.md, "Dead-letter backlog").
+
+    .venv/bin/python -m scripts.replay_dead_letters --project $P events-dead-letter --dry-run
+    .venv/bin/python -m scripts.replay_dead_letters --project $P events-dead-letter
+
+By hand a replay goes wrong in ways that leak or lose data, hence a script:
+- a payload published without its attributes loses `private` (the analytics sink then stores a
+  row the code keeps out of analytics: it links an anonymised user's rows to their keyed ones)
+  and `subject` (the profile updater then drops the event it was replayed for);
+- a notification (raw uid, push text) published on `events` would be stored by the sink;
+- an event of an erased user's old account would be stored again, and nothing deletes it then.
+Letters it may not replay stay in the subscription, unacknowledged, and are listed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from common.adapters.firestore_profiles import DOCUMENTS_GONE_AT, DONE, ERASURES
+
+# A dead-letter subscription and the only topic its letters may go back to.
+ROUTES = {"events-dead-letter": "events", "notifications-dead-letter": "notifications"}
+# Added by Pub/Sub's dead-lettering (CloudPubSubDeadLetter*) or by the analytics sink's own
+# (common/analytics/sink.py): about the failure, not part of the event.
+ADDED_PREFIXES = ("CloudPubSubDeadLetter", "dead_letter_reason", "original_message_id")
+PULL_BATCH = 100
+HOLD_SECONDS = 600  # letters held back stay leased while the run lasts, so a pull skips them
+
+
+@dataclass(frozen=True)
+class Verdict:
+    action: Literal["replay", "drop", "hold"]  # drop: acknowledged and not replayed
+    reason: str = ""
+
+
+def replay_attributes(attributes: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in attributes.items() if not k.startswith(ADDED_PREFIXES)}
+
+
+def judge(
+    data: bytes, attributes: dict[str, str], *, topic: str, erasure: Callable[[str], dict | None]
+) -> Verdict:
+    """What to do with one letter bound for `topic`; `erasure` reads erasures/{user_key}."""
+    try:
+        envelope = json.loads(data)
+        kind = str(envelope["type"])
+        # Scheduler's notification.release_due has no time: the push sender needs none.
+        occurred_at = datetime.fromisoformat(envelope["occurred_at"]) if topic == "events" else None
+    except (ValueError, KeyError, TypeError):
+        return Verdict("hold", "undecodable: fix or drop it by hand")
+    if kind.startswith("notification.") != (topic == "notifications"):
+        return Verdict("hold", f"a {kind} letter is not for {topic}")
+    # A notification of a user erased since is dropped by the push sender (reason `erased`).
+    key = attributes.get("subject") or envelope.get("user_key")
+    if occurred_at is not None and key and (record := erasure(key)) is not None:
+        # Rows up to when the user's documents were gone are the old account's (what the
+        # cleanup erases); while that part still runs, every row so far is.
+        gone = record.get(DOCUMENTS_GONE_AT) if record.get("firestore") == DONE else None
+        if gone is None or occurred_at <= gone:
+            return Verdict("drop", "from before the user's erasure")
+    return Verdict("replay")
+
+
+def replay(
+    subscriber: Any,
+    publisher: Any,
+    subscription: str,
+    topic: str,
+    *,
+    erasure: Callable[[str], dict | None],
+    dry_run: bool = False,
+    limit: int | None = None,
+    say: Callable[[str], None] = print,
+) -> dict[str, int]:
+    """Pull the letters of `subscription` (a full path) and replay them to `topic` (a full path),
+    each acknowledged only once its replay was published."""
+    counts = {"replay": 0, "drop": 0, "hold": 0}
+    held: list[str] = []
+    topic_name = topic.rsplit("/", 1)[-1]
+    try:
+        for received in _pull(subscriber, subscription, limit):
+            message = received.message
+            attributes = dict(message.attributes)
+            verdict = judge(message.data, attributes, topic=topic_name, erasure=erasure)
+            counts[verdict.action] += 1
+            label = attributes.get("event_id") or message.message_id
+            if verdict.action != "replay" or dry_run:
+                say(f"{verdict.action:6} {label} {attributes.get('type', '')} {verdict.reason}")
+            if verdict.action == "hold" or dry_run:
+                held.append(received.ack_id)
+                subscriber.modify_ack_deadline(
+                    subscription=subscription,
+                    ack_ids=[received.ack_id],
+                    ack_deadline_seconds=HOLD_SECONDS,
+                )
+                continue
+            if verdict.action == "replay":
+                publisher.publish(topic, message.data, **replay_attributes(attributes)).result(
+                    timeout=60
+                )
+            subscriber.acknowledge(subscription=subscription, ack_ids=[received.ack_id])
+    finally:
+        if held:  # back to the subscription at once, for the operator or the next run
+            subscriber.modify_ack_deadline(
+                subscription=subscription, ack_ids=held, ack_deadline_seconds=0
+            )
+    verb = "would replay" if dry_run else "replayed"
+    say(f"{verb} {counts['replay']}, dropped {counts['drop']}, held back {counts['hold']}")
+    return counts
+
+
+def _pull(subscriber: Any, subscription: str, limit: int | None) -> Iterator[Any]:
+    from google.api_core import exceptions
+
+    seen = 0
+    while limit is None or seen < limit:
+        batch = PULL_BATCH if limit is None else min(PULL_BATCH, limit - seen)
+        try:
+            response = subscriber.pull(
+                subscription=subscription, max_messages=batch, timeout=15, retry=None
+            )
+        except exceptions.DeadlineExceeded:
+            return
+        if not response.received_messages:
+            return
+        for received in response.received_messages:
+            seen += 1
+            yield received
+
+
+def erasure_reader(db: Any) -> Callable[[str], dict | None]:
+    def erasure(key: str) -> dict | None:
+        snap = db.collection(ERASURES).document(key).get()
+        return snap.to_dict() if snap.exists else None
+
+    return erasure
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("subscription", choices=sorted(ROUTES))
+    parser.add_argument("--project", required=True)
+    parser.add_argument("--dry-run", action="store_true", help="list, acknowledge nothing")
+    parser.add_argument("--limit", type=int, help="at most this many letters")
+    args = parser.parse_args(argv)
+
+    from google.cloud import firestore, pubsub_v1
+
+    subscriber = pubsub_v1.SubscriberClient()
+    publisher = pubsub_v1.PublisherClient()
+    counts = replay(
+        subscriber,
+        publisher,
+        subscriber.subscription_path(args.project, args.subscription),
+        publisher.topic_path(args.project, ROUTES[args.subscription]),
+        erasure=erasure_reader(firestore.Client(project=args.project)),
+        dry_run=args.dry_run,
+        limit=args.limit,
+    )
+    return 1 if counts["hold"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Which dead letters the replay script sends back, and with which attributes (the emulator
+test, tests/integration/test_replay_dead_letters.py, runs the whole replay)."""
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from scripts.replay_dead_letters import judge, replay_attributes
+
+AT = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+
+
+def _letter(kind: str, occurred_at: datetime = AT, user_key: str | None = "k") -> bytes:
+    envelope = {"event_id": "e", "type": kind, "occurred_at": occurred_at.isoformat()}
+    return json.dumps({**envelope, "user_key": user_key}).encode()
+
+
+def test_only_what_the_failure_added_is_dropped_from_the_attributes() -> None:
+    attributes = {
+        "event_id": "e",
+        "type": "chat.turn.completed",
+        "subject": "k",
+        "private": "true",
+        "CloudPubSubDeadLetterSourceSubscription": "events-profile-updater",
+        "CloudPubSubDeadLetterSourceDeliveryCount": "10",
+        "dead_letter_reason": "bigquery_refused: x",
+        "original_message_id": "123",
+    }
+    assert replay_attributes(attributes) == {
+        "event_id": "e",
+        "type": "chat.turn.completed",
+        "subject": "k",
+        "private": "true",
+    }
+
+
+def test_a_letter_goes_back_only_to_its_own_topic() -> None:
+    none = lambda key: None  # noqa: E731
+    assert (
+        judge(_letter("chat.turn.completed"), {}, topic="events", erasure=none).action == "replay"
+    )
+    assert (
+        judge(_letter("notification.requested"), {}, topic="events", erasure=none).action == "hold"
+    )
+    assert (
+        judge(_letter("chat.turn.completed"), {}, topic="notifications", erasure=none).action
+        == "hold"
+    )
+    release = json.dumps({"type": "notification.release_due"}).encode()  # Scheduler's: no time
+    assert judge(release, {}, topic="notifications", erasure=none).action == "replay"
+    assert judge(b"not json", {}, topic="events", erasure=none).action == "hold"
+
+
+@pytest.mark.parametrize(
+    ("record", "occurred_at", "action"),
+    [
+        ({"firestore": "in_progress"}, AT + timedelta(hours=1), "drop"),  # all so far: old account
+        ({"firestore": "done", "documents_gone_at": AT}, AT, "drop"),
+        ({"firestore": "done", "documents_gone_at": AT}, AT - timedelta(seconds=1), "drop"),
+        ({"firestore": "done", "documents_gone_at": AT}, AT + timedelta(seconds=1), "replay"),
+    ],
+)
+def test_an_erased_users_old_event_is_dropped_and_a_returning_users_replayed(
+    record: dict, occurred_at: datetime, action: str
+) -> None:
+    asked: list[str] = []
+
+    def erasure(key: str) -> dict:
+        asked.append(key)
+        return record
+
+    letter = _letter("feedback.submitted", occurred_at, user_key=None)  # anonymised: subject only
+    verdict = judge(letter, {"subject": "s"}, topic="events", erasure=erasure)
+    assert (verdict.action, asked) == (action, ["s"])
