@@ -49,7 +49,7 @@ class TurnContext:
     activity: dict | None = None
     activity_version: object = None  # its token; None when it does not exist
     # The token of an idempotency key whose turn is gone (deleted with its session before the
-    # key expired): the key is taken over, not created.
+    # key expired) or older than the read's `replay_after`: the key is taken over, not created.
     stale_key: object = None
 
 
@@ -64,8 +64,17 @@ class SessionStore(Protocol):
     def get_session(self, session_id: str) -> SessionState | None: ...
 
     def read_turn_context(
-        self, *, key: str, session_id: str | None, uid: str = "", ukey: str = ""
-    ) -> TurnContext: ...
+        self,
+        *,
+        key: str,
+        session_id: str | None,
+        uid: str = "",
+        ukey: str = "",
+        replay_after: datetime | None = None,
+    ) -> TurnContext:
+        """With `replay_after`, a turn stored under the key at or before it is not the keyed
+        turn: the key is stale (a key that names a retry only for a while)."""
+        ...
 
     def commit_turn(
         self,
@@ -77,10 +86,12 @@ class SessionStore(Protocol):
         build: Callable[[TurnContext], TurnWrite],
         context: TurnContext,
         ukey: str,
+        replay_after: datetime | None = None,
     ) -> CommitOutcome:
         """Write the turn atomically, with the activity record read in `context`; on a
         concurrent change of either (an erasure changes the latter) re-read, with the user's
-        erasure record (`ukey`), and call `build` again."""
+        erasure record (`ukey`) and `replay_after` as `context` was read, and call `build`
+        again. A concurrent request that stored a turn under the key first: that turn, replayed."""
         ...
 
     def list_turns(self, session_id: str, *, after: int, limit: int) -> list[dict]: ...

@@ -85,10 +85,17 @@ class FirestoreSessionStore:
         return decode_session(snap.to_dict()) if snap.exists else None
 
     def read_turn_context(
-        self, *, key: str, session_id: str | None, uid: str = "", ukey: str = ""
+        self,
+        *,
+        key: str,
+        session_id: str | None,
+        uid: str = "",
+        ukey: str = "",
+        replay_after: datetime | None = None,
     ) -> TurnContext:
         """The key, the session, the user's settings and learned preferences in one round
-        trip; the turn behind a known key in another."""
+        trip; the turn behind a known key in another. A key whose turn is gone, or was stored
+        at or before `replay_after`, is stale: the turn taken now takes it over."""
         key_ref = self._db.collection(TURN_KEYS).document(key)
         user_ref = self._db.collection(USERS).document(uid) if uid else None
         prefs_ref = self._db.collection(PREFERENCES).document(ukey) if ukey else None
@@ -103,10 +110,14 @@ class FirestoreSessionStore:
             if key_snap.exists:
                 ref = key_snap.to_dict()
                 turn = self._turn_ref(ref["session_id"], ref["turn_id"]).get(**bounded())
-                if turn.exists:
-                    keyed_turn = self._decode_turn(turn.to_dict())
-                else:  # its session was deleted before the key expired
+                stored = turn.to_dict() if turn.exists else None
+                # Gone: its session was deleted before the key expired. Too old: an earlier
+                # message that said the same, not a retry of this one.
+                too_old = stored and replay_after and stored["created_at"] <= replay_after
+                if stored is None or too_old:
                     stale_key = key_snap.update_time
+                else:
+                    keyed_turn = self._decode_turn(stored)
 
         def found(ref):
             snap = snaps.get(ref.path) if ref is not None else None
@@ -143,10 +154,12 @@ class FirestoreSessionStore:
         build: Callable[[TurnContext], TurnWrite],
         context: TurnContext,
         ukey: str,
+        replay_after: datetime | None = None,
     ) -> CommitOutcome:
         """One atomic batch with preconditions (optimistic concurrency): the session and the
-        user's activity record must be unchanged since they were read (or not exist yet), and
-        the turn and its idempotency key must not exist. A concurrent writer makes it fail;
+        user's activity record must be unchanged since they were read (or not exist yet), the
+        turn must not exist, nor its idempotency key (a stale key: unchanged, `replay_after`
+        as `context` was read with). A concurrent writer makes it fail;
         then re-read and build again, so that concurrent turns of one user are each judged by
         the anomaly limits with the others counted. An erasure of the user touches the
         activity record before it lists what to delete, so a turn it did not list fails here
@@ -211,7 +224,9 @@ class FirestoreSessionStore:
             # NotFound: an update whose document an erasure deleted under it
             except (exceptions.Conflict, exceptions.FailedPrecondition, exceptions.NotFound):
                 sent = write
-                context = self.read_turn_context(key=key, session_id=session_id, uid=uid, ukey=ukey)
+                context = self.read_turn_context(
+                    key=key, session_id=session_id, uid=uid, ukey=ukey, replay_after=replay_after
+                )
                 is_new = False if context.session is not None else is_new
         raise Unavailable(
             "This conversation is busy; try again.", code="session_busy", retry_after=1

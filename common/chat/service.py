@@ -144,12 +144,16 @@ def take_turn(
     locale: str | None = None,
     client: str = "v2",
     sink: ReplySink | None = None,
+    replay_for: timedelta | None = None,
 ) -> tuple[dict, bool]:
     """Take one turn; returns (the response object, whether it is a replay of a stored turn).
     With a `sink`, the reply's text goes to it as it is generated, before the turn is stored.
-    `baseline` reads a message past the analysis caps, without the model."""
+    `baseline` reads a message past the analysis caps, without the model. `replay_for`: how
+    long a turn stored under this client_turn_id answers a retry (None: while its key is
+    kept); a later turn with it is a new one."""
     started = time.perf_counter()
     key = turn_key(uid, body.client_turn_id)
+    replay_after = now - replay_for if replay_for is not None else None
     fingerprint = _fingerprint(body)
     hmac_key = settings.analytics_hmac_key()
     ukey = user_key(uid, hmac_key)
@@ -158,7 +162,9 @@ def take_turn(
     # it needs the analysis (a replay, a refusal) does not wait for it. None: no slot for it.
     analysis_done = _start_analysis(uid, analyze, body.message)
     with phase("context"):
-        context = store.read_turn_context(key=key, session_id=body.session_id, uid=uid, ukey=ukey)
+        context = store.read_turn_context(
+            key=key, session_id=body.session_id, uid=uid, ukey=ukey, replay_after=replay_after
+        )
     if context.keyed_turn is not None:
         return _replay(context.keyed_turn, fingerprint), True
     refuse_while_erasing(context.activity)
@@ -470,6 +476,7 @@ def take_turn(
                 build=build,
                 context=context,
                 ukey=ukey,
+                replay_after=replay_after,
             )
         except _LimitedAtCommit as late:
             limit(late.read, late.activity, late.verdict)

@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 import threading
+from datetime import timedelta
 
 import flask
 import functions_framework
@@ -69,6 +70,7 @@ def _turn(
     locale: str | None,
     client: str,
     sink: service.ReplySink | None = None,
+    replay_for: timedelta | None = None,
 ):
     return service.take_turn(
         uid=uid,
@@ -77,6 +79,7 @@ def _turn(
         locale=locale,
         client=client,
         sink=sink,
+        replay_for=replay_for,
         **turn_ports(),
     )
 
@@ -170,11 +173,12 @@ def legacy_chat(request: flask.Request, uid: str) -> flask.Response:
     legacy = parse(LegacyChatRequest, read_json(request, max_bytes=get_settings().max_body_bytes))
     if legacy.userId != uid:
         raise Forbidden("userId does not match the signed-in user.", code="user_mismatch")
-    client_turn_id = _legacy_turn_id(request, legacy, uid)
+    client_turn_id, replay_for = _legacy_turn_id(request, legacy)
     body = TurnCreate(
         session_id=legacy.sessionId, client_turn_id=client_turn_id, message=legacy.message
     )
-    turn, _ = _turn(uid, body, parse_locale(request.headers.get("Accept-Language")), "legacy")
+    locale = parse_locale(request.headers.get("Accept-Language"))
+    turn, _ = _turn(uid, body, locale, "legacy", replay_for=replay_for)
     out = {
         "success": True,
         "sessionId": turn["session_id"],
@@ -189,39 +193,27 @@ def legacy_chat(request: flask.Request, uid: str) -> flask.Response:
     return json_response(out)
 
 
-LEGACY_RETRY_SECONDS = 120
+LEGACY_RETRY = timedelta(minutes=2)
 
 
-def _legacy_turn_id(request: flask.Request, legacy: LegacyChatRequest, uid: str) -> str:
-    """Old clients may send an Idempotency-Key header. Without one, a retry is recognised by the
-    same session, history length and message within two minutes: the id of the current
-    two-minute slot, unless the previous slot's names a turn stored less than two minutes ago
-    (a retry that crossed into the next slot; fixed slots alone stored such a retry twice)."""
+def _legacy_turn_id(
+    request: flask.Request, legacy: LegacyChatRequest
+) -> tuple[str, timedelta | None]:
+    """The turn's client_turn_id and how long its stored turn answers a retry. Old clients may
+    send an Idempotency-Key header. Without one, a retry is recognised by the same session,
+    history length and message within two minutes; later, the same (a new conversation's
+    "hi") is a new turn, which takes the key over. No time slot in the id: a retry sent while
+    the first request is still answered must share its key, so that one of them is stored and
+    the other replays it (with two-minute slots, one across a slot's end was stored twice)."""
     key = request.headers.get("Idempotency-Key")
     if key is not None:
-        return _legacy_id(key)
-    now = utcnow()
-    slot = int(now.timestamp() // LEGACY_RETRY_SECONDS)
-    current, previous = (
-        _legacy_id(
-            json.dumps([legacy.sessionId, len(legacy.conversationHistory), legacy.message, s])
-        )
-        for s in (slot, slot - 1)
-    )
-    earlier = _stored_turn(uid, previous)
-    if earlier and (now - earlier["created_at"]).total_seconds() < LEGACY_RETRY_SECONDS:
-        return previous
-    return current
+        return _legacy_id(key), None
+    said = json.dumps([legacy.sessionId, len(legacy.conversationHistory), legacy.message])
+    return _legacy_id(said), LEGACY_RETRY
 
 
 def _legacy_id(key: str) -> str:
     return "legacy-" + hashlib.sha256(key.encode()).hexdigest()[:40]
-
-
-def _stored_turn(uid: str, client_turn_id: str) -> dict | None:
-    """The turn stored under this client_turn_id of the user, if any."""
-    key = service.turn_key(uid, client_turn_id)
-    return clients.session_store().read_turn_context(key=key, session_id=None).keyed_turn
 
 
 HANDLERS = {

@@ -3,6 +3,7 @@ of the chat service that go as far as the stored turn and its events."""
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from datetime import UTC, datetime
 
@@ -18,18 +19,44 @@ NOW = datetime(2026, 12, 2, 12, tzinfo=UTC)
 
 
 class MemoryStore:
-    """Sessions in a dict; every commit succeeds at once (no concurrent turns here)."""
+    """Sessions and idempotency keys in dicts. A session's commit succeeds at once; a key is
+    kept as the adapter keeps it: a commit whose key changed since its context was read (a
+    concurrent request with the same key stored first) reads again and replays that turn,
+    and a stale key (its turn older than `replay_after`) is taken over."""
 
     def __init__(self) -> None:
         self.sessions: dict = {}
+        self.keys: dict[str, tuple[dict, int]] = {}  # key -> (its turn, its version)
+        self._versions = itertools.count(1)
 
-    def read_turn_context(self, *, session_id: str | None, **_) -> TurnContext:
-        return TurnContext(keyed_turn=None, session=self.sessions.get(session_id))
+    def read_turn_context(
+        self, *, session_id: str | None, key: str = "", replay_after=None, **_
+    ) -> TurnContext:
+        keyed_turn, stale_key = None, None
+        if key in self.keys:
+            turn, version = self.keys[key]
+            if replay_after is None or turn["created_at"] > replay_after:
+                keyed_turn = turn
+            else:
+                stale_key = version
+        return TurnContext(
+            keyed_turn=keyed_turn, session=self.sessions.get(session_id), stale_key=stale_key
+        )
 
-    def commit_turn(self, *, session_id: str, build, context: TurnContext, **_) -> CommitOutcome:
+    def commit_turn(
+        self, *, session_id: str, build, context: TurnContext, key: str = "", **kw
+    ) -> CommitOutcome:
+        if context.keyed_turn is None and self._version(key) != context.stale_key:
+            context = self.read_turn_context(session_id=session_id, key=key, **kw)
+        if context.keyed_turn is not None:
+            return CommitOutcome(turn_doc=context.keyed_turn, events=[], replayed=True)
         write = build(context)
         self.sessions[session_id] = write.state
+        self.keys[key] = (write.turn_doc, next(self._versions))
         return CommitOutcome(turn_doc=write.turn_doc, events=write.events, replayed=False)
+
+    def _version(self, key: str) -> int | None:
+        return self.keys[key][1] if key in self.keys else None
 
 
 class Publisher:

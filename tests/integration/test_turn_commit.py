@@ -102,3 +102,48 @@ def test_a_turn_another_request_stored_under_the_key_is_a_replay():
     assert first.replayed is False
     assert second.replayed is True and second.events == []
     assert second.turn_doc["turn_id"] == "t-first"
+
+
+def test_a_key_older_than_replay_after_is_taken_over_by_one_of_two_requests_in_flight():
+    """A legacy request's key without Idempotency-Key names a retry for two minutes: the turn
+    stored under it three minutes ago is an earlier message that said the same. Of two
+    requests in flight with it (the first and a retry), one takes the key over and the other
+    replays that one's turn."""
+    from google.cloud import firestore
+
+    from common.adapters.firestore_sessions import FirestoreSessionStore
+
+    db = firestore.Client(project=f"commit-{uuid.uuid4().hex[:8]}")
+    store = FirestoreSessionStore(db, settings=get_settings())
+    now = datetime.now(UTC)
+    key, replay_after = f"ada:{uuid.uuid4().hex}", now - timedelta(seconds=120)
+
+    def commit(turn_id: str, created_at: datetime, context: TurnContext):
+        session_id = uuid.uuid4().hex
+        state = new_session(session_id=session_id, owner_uid="ada", now=now, ttl=timedelta(hours=1))
+        turn_doc = {"turn_id": turn_id, "created_at": created_at, "response": {"reply": turn_id}}
+        return store.commit_turn(
+            key=key,
+            key_doc={"owner_uid": "ada", "fingerprint": "f"},
+            session_id=session_id,
+            is_new=True,
+            build=lambda read: TurnWrite(state=state, turn_doc=turn_doc),
+            context=context,
+            ukey="k",
+            replay_after=replay_after,
+        )
+
+    commit("t-old", now - timedelta(minutes=3), TurnContext(keyed_turn=None, session=None))
+    first, retry = (
+        store.read_turn_context(key=key, session_id=None, replay_after=replay_after)
+        for _ in range(2)
+    )
+    assert first.keyed_turn is None and first.stale_key is not None
+
+    taken = commit("t-first", now, first)
+    replayed = commit("t-retry", now, retry)
+
+    assert taken.replayed is False and taken.turn_doc["turn_id"] == "t-first"
+    assert replayed.replayed is True and replayed.turn_doc["turn_id"] == "t-first"
+    kept = store.read_turn_context(key=key, session_id=None)  # without replay_after: /v2's
+    assert kept.keyed_turn["turn_id"] == "t-first"

@@ -14,7 +14,10 @@ import pytest
 from common import clients
 from common.auth import Caller
 from common.chat import service
-from common.chat.models import LegacyChatRequest, SessionOut
+from common.chat.models import SessionOut
+from common.config import Settings
+from common.replies import TemplateGenerator
+from tests.fakes import turns
 
 MAIN = Path(__file__).resolve().parents[2] / "functions" / "chat" / "main.py"
 UID = "u1"
@@ -152,35 +155,7 @@ def _legacy(chat: ModuleType, monkeypatch, body: dict) -> flask.Response:
         "analysis": {},
     }
     monkeypatch.setattr(chat, "_turn", lambda *a, **kw: (turn, False))
-    monkeypatch.setattr(chat, "_stored_turn", lambda uid, client_turn_id: None)
     return _call(chat, "/api/chat/enhanced", "POST", json=body)
-
-
-def _legacy_ids(chat: ModuleType, monkeypatch, at: datetime, stored: dict) -> str:
-    """The client_turn_id a legacy request without Idempotency-Key gets at `at`, with the turns
-    stored under each client_turn_id in `stored` ({id: created_at})."""
-    monkeypatch.setattr(chat, "utcnow", lambda: at)
-    monkeypatch.setattr(
-        chat,
-        "_stored_turn",
-        lambda uid, tid: {"created_at": stored[tid]} if tid in stored else None,
-    )
-    legacy = LegacyChatRequest(userId=UID, message="ok", sessionId=SESSION)
-    with app.test_request_context("/api/chat/enhanced", method="POST"):
-        return chat._legacy_turn_id(flask.request, legacy, UID)
-
-
-def test_a_legacy_retry_within_two_minutes_is_the_same_turn_across_a_slot_boundary(
-    chat, monkeypatch
-):
-    first_at = datetime(2026, 12, 5, 12, 1, 59, tzinfo=UTC)  # the last second of a slot
-    first = _legacy_ids(chat, monkeypatch, first_at, {})
-    stored = {first: first_at}
-    retry = _legacy_ids(chat, monkeypatch, first_at + timedelta(seconds=2), stored)
-    assert retry == first  # fixed slots alone stored it twice
-    # more than two minutes later, the same message is a new one
-    later = _legacy_ids(chat, monkeypatch, first_at + timedelta(seconds=120), stored)
-    assert later != first
 
 
 def test_legacy_history_is_taken_as_old_clients_send_it(chat, monkeypatch, signed_in):
@@ -208,3 +183,95 @@ def test_a_legacy_history_over_the_body_limit_is_a_413(chat, monkeypatch, signed
     r = _legacy(chat, monkeypatch, body)
     assert r.status_code == 413
     assert r.get_json()["error"]["code"] == "payload_too_large"
+
+
+# --- Retries: the same turn stored once ----------------------------------------------------
+
+BOUNDARY = datetime(2026, 12, 5, 12, 2, tzinfo=UTC)  # a multiple of two minutes since the epoch
+
+
+class RacingStore(turns.MemoryStore):
+    """Runs `meanwhile` (another request, whole) before the next commit: that request read its
+    context before the other committed, as a retry sent while the first is answered does."""
+
+    meanwhile = None
+
+    def commit_turn(self, **kw):
+        if self.meanwhile:
+            other, self.meanwhile = self.meanwhile, None
+            other()
+        return super().commit_turn(**kw)
+
+
+@pytest.fixture
+def store(chat, monkeypatch, signed_in) -> RacingStore:
+    """The turns the function takes, through the service, stored in memory."""
+    store = RacingStore()
+    ports = {
+        "store": store,
+        "outbox": turns.Outbox(),
+        "publisher": turns.Publisher(),
+        "analyze": turns.analyze_offline,
+        "baseline": turns.read_without_model,
+        "rank": turns.rank,
+        "generator": TemplateGenerator(),
+        "fallback": TemplateGenerator(),
+        "settings": Settings(),
+    }
+    monkeypatch.setattr(chat, "turn_ports", lambda: ports)
+    monkeypatch.setattr(clients, "session_store", lambda: store)  # should anything read it
+    return store
+
+
+def _post(chat, monkeypatch, at: datetime, path: str, body: dict, **headers) -> flask.Response:
+    monkeypatch.setattr(chat, "utcnow", lambda: at)
+    return _call(chat, path, "POST", json=body, headers=headers)
+
+
+def _hi(chat, monkeypatch, at: datetime, **headers) -> dict:
+    """What a web client sends to start a conversation."""
+    body = {"userId": UID, "message": "hi", "sessionId": None, "conversationHistory": []}
+    r = _post(chat, monkeypatch, at, "/api/chat/enhanced", body, **headers)
+    assert r.status_code == 200, r.get_data(as_text=True)
+    return r.get_json()
+
+
+def test_a_legacy_retry_sent_while_the_first_is_answered_is_the_same_turn(chat, monkeypatch, store):
+    """The gateway gave up on the first request after 15 s; the client sent it again while it
+    was still being answered, across the end of a two-minute slot (the concurrency review:
+    the retry got another client_turn_id and was stored as a second new session)."""
+    first_at, retry_at = BOUNDARY - timedelta(seconds=10), BOUNDARY + timedelta(seconds=6)
+    retry = {}
+    store.meanwhile = lambda: retry.update(_hi(chat, monkeypatch, retry_at))
+    first = _hi(chat, monkeypatch, first_at)
+    assert retry["sessionId"] == first["sessionId"]
+    assert retry["response"] == first["response"]
+    assert len(store.sessions) == 1 and len(store.keys) == 1
+
+
+def test_the_same_legacy_message_two_minutes_later_is_a_new_turn(chat, monkeypatch, store):
+    """A user who starts every conversation with "hi": a new session each time, and a retry of
+    the later one is that one, not the first."""
+    first = _hi(chat, monkeypatch, BOUNDARY)
+    assert _hi(chat, monkeypatch, BOUNDARY + timedelta(seconds=119)) == first  # a retry
+    later_at = BOUNDARY + timedelta(seconds=120)
+    later = _hi(chat, monkeypatch, later_at)
+    assert later["sessionId"] != first["sessionId"]
+    assert _hi(chat, monkeypatch, later_at + timedelta(seconds=30)) == later
+    assert len(store.sessions) == 2
+
+
+def test_a_clients_own_key_replays_its_turn_for_as_long_as_it_is_kept(chat, monkeypatch, store):
+    """/v2's client_turn_id and a legacy Idempotency-Key name one turn, not only for two
+    minutes."""
+    body = {"client_turn_id": "c-1", "message": "hi"}
+    first = _post(chat, monkeypatch, BOUNDARY, "/v2/chat/turns", body)
+    again = _post(chat, monkeypatch, BOUNDARY + timedelta(hours=1), "/v2/chat/turns", body)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json()["turn_id"] == first.get_json()["turn_id"]
+
+    keyed = _hi(chat, monkeypatch, BOUNDARY, **{"Idempotency-Key": "k-1"})
+    later = BOUNDARY + timedelta(hours=1)
+    assert _hi(chat, monkeypatch, later, **{"Idempotency-Key": "k-1"}) == keyed
+    assert len(store.sessions) == 2
