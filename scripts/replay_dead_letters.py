@@ -44,18 +44,23 @@ def replay_attributes(attributes: dict[str, str]) -> dict[str, str]:
 
 
 def judge(
-    data: bytes, attributes: dict[str, str], *, topic: str, erasure: Callable[[str], dict | None]
+    data: bytes,
+    attributes: dict[str, str],
+    *,
+    notifications: bool,
+    erasure: Callable[[str], dict | None],
 ) -> Verdict:
-    """What to do with one letter bound for `topic`; `erasure` reads erasures/{user_key}."""
+    """What to do with one letter bound for the notifications topic or, if not, the events
+    topic; `erasure` reads erasures/{user_key}."""
     try:
         envelope = json.loads(data)
         kind = str(envelope["type"])
         # Scheduler's notification.release_due has no time: the push sender needs none.
-        occurred_at = datetime.fromisoformat(envelope["occurred_at"]) if topic == "events" else None
+        occurred_at = None if notifications else datetime.fromisoformat(envelope["occurred_at"])
     except (ValueError, KeyError, TypeError):
         return Verdict("hold", "undecodable: fix or drop it by hand")
-    if kind.startswith("notification.") != (topic == "notifications"):
-        return Verdict("hold", f"a {kind} letter is not for {topic}")
+    if kind.startswith("notification.") != notifications:
+        return Verdict("hold", f"a {kind} letter on the wrong subscription")
     # A notification of a user erased since is dropped by the push sender (reason `erased`).
     key = attributes.get("subject") or envelope.get("user_key")
     if occurred_at is not None and key and (record := erasure(key)) is not None:
@@ -73,21 +78,22 @@ def replay(
     subscription: str,
     topic: str,
     *,
+    notifications: bool,
     erasure: Callable[[str], dict | None],
     dry_run: bool = False,
     limit: int | None = None,
     say: Callable[[str], None] = print,
 ) -> dict[str, int]:
     """Pull the letters of `subscription` (a full path) and replay them to `topic` (a full path),
-    each acknowledged only once its replay was published."""
+    each acknowledged only once its replay was published. `notifications`: `topic` is the
+    notifications topic (else it is the events topic)."""
     counts = {"replay": 0, "drop": 0, "hold": 0}
     held: list[str] = []
-    topic_name = topic.rsplit("/", 1)[-1]
     try:
         for received in _pull(subscriber, subscription, limit):
             message = received.message
             attributes = dict(message.attributes)
-            verdict = judge(message.data, attributes, topic=topic_name, erasure=erasure)
+            verdict = judge(message.data, attributes, notifications=notifications, erasure=erasure)
             counts[verdict.action] += 1
             label = attributes.get("event_id") or message.message_id
             if verdict.action != "replay" or dry_run:
@@ -159,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         publisher,
         subscriber.subscription_path(args.project, args.subscription),
         publisher.topic_path(args.project, ROUTES[args.subscription]),
+        notifications=ROUTES[args.subscription] == "notifications",
         erasure=erasure_reader(firestore.Client(project=args.project)),
         dry_run=args.dry_run,
         limit=args.limit,

@@ -93,6 +93,7 @@ def test_a_replay_keeps_attributes_drops_erased_users_old_events_and_holds_misro
         publisher,
         letters,
         events_topic,
+        notifications=False,
         erasure=erasure_reader(firestore_db),
         say=said.append,
     )
@@ -123,6 +124,7 @@ def test_a_dry_run_acknowledges_and_publishes_nothing(pubsub) -> None:
         publisher,
         letters,
         events_topic,
+        notifications=False,
         erasure=lambda k: None,
         dry_run=True,
         say=lambda s: None,

@@ -38,18 +38,19 @@ def test_only_what_the_failure_added_is_dropped_from_the_attributes() -> None:
 def test_a_letter_goes_back_only_to_its_own_topic() -> None:
     none = lambda key: None  # noqa: E731
     assert (
-        judge(_letter("chat.turn.completed"), {}, topic="events", erasure=none).action == "replay"
+        judge(_letter("chat.turn.completed"), {}, notifications=False, erasure=none).action
+        == "replay"
     )
     assert (
-        judge(_letter("notification.requested"), {}, topic="events", erasure=none).action == "hold"
-    )
-    assert (
-        judge(_letter("chat.turn.completed"), {}, topic="notifications", erasure=none).action
+        judge(_letter("notification.requested"), {}, notifications=False, erasure=none).action
         == "hold"
     )
+    assert (
+        judge(_letter("chat.turn.completed"), {}, notifications=True, erasure=none).action == "hold"
+    )
     release = json.dumps({"type": "notification.release_due"}).encode()  # Scheduler's: no time
-    assert judge(release, {}, topic="notifications", erasure=none).action == "replay"
-    assert judge(b"not json", {}, topic="events", erasure=none).action == "hold"
+    assert judge(release, {}, notifications=True, erasure=none).action == "replay"
+    assert judge(b"not json", {}, notifications=False, erasure=none).action == "hold"
 
 
 @pytest.mark.parametrize(
@@ -71,5 +72,5 @@ def test_an_erased_users_old_event_is_dropped_and_a_returning_users_replayed(
         return record
 
     letter = _letter("feedback.submitted", occurred_at, user_key=None)  # anonymised: subject only
-    verdict = judge(letter, {"subject": "s"}, topic="events", erasure=erasure)
+    verdict = judge(letter, {"subject": "s"}, notifications=False, erasure=erasure)
     assert (verdict.action, asked) == (action, ["s"])
