@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from common.adapters.bigquery_metrics import QUERY_TIMEOUT
 from common.chat.models import (
     Alternative,
+    AnalysisOut,
     LegacyChatRequest,
     PersonaChoice,
     SafetyOut,
@@ -109,7 +110,7 @@ class LegacyChatResponse(BaseModel):
     alternatives: list[Alternative]
     safety: SafetyOut
     degraded: list[str]
-    analysis: dict[str, Any] | None = Field(None, description="Only with enableAIAnalysis")
+    analysis: AnalysisOut | None = Field(None, description="Only with enableAIAnalysis")
 
 
 class ProfileErased(BaseModel):
@@ -361,7 +362,10 @@ TURN_EXAMPLE = {
         "tone": {"label": "frustrated", "confidence": 0.71},
         "pace": {"label": "urgent", "confidence": 0.83},
         "intent": {"label": "problem_solving", "confidence": 0.77},
-        "entities": [{"text": "Python", "type": "technology"}],
+        "entities": [
+            {"text": "Python", "type": "tool"},
+            {"text": "tomorrow", "type": "date_time"},
+        ],
     },
     "safety": {"crisis": False, "resources": []},
     "degraded": [],

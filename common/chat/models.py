@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+)
+
+from common.labels import (
+    PERSONA_IDS,
+    EntityType,
+    Intent,
+    Pace,
+    PersonaId,
+    SentimentLabel,
+    Tone,
+)
 
 ClientTurnId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,128}$")]
 # Server-made session ids are 32 lowercase hex characters; nothing else can name a session.
 SESSION_ID_PATTERN = r"^[a-f0-9]{32}$"
 SessionId = Annotated[str, StringConstraints(pattern=SESSION_ID_PATTERN)]
-PersonaId = Literal["lua", "riri", "elro", "nana"]
+# The label fields of a turn's answer are typed by their sets (common.labels), so the schema
+# lists them: what a turn computes now is always in its set (the analysis and the ranking name
+# only these labels). A persona id read back from a stored turn or session is typed for the
+# schema only: reading does not refuse an id outside the set, as that would make a whole
+# session unreadable (a 500).
+StoredPersonaId = Annotated[str, WithJsonSchema({"type": "string", "enum": list(PERSONA_IDS)})]
 MAX_MESSAGE_CHARS = 4000
 
 
@@ -67,38 +89,52 @@ class LegacyChatRequest(StrictBody):
 
 
 class PersonaChoice(BaseModel):
-    id: str
+    id: PersonaId
     name: str
     score: float
     reasons: list[str] = []
 
 
 class Alternative(BaseModel):
-    id: str
+    id: PersonaId
     name: str
     score: float
 
 
 class LabelScore(BaseModel):
+    """A signal's most likely label; each signal's subclass names its label set."""
+
     label: str
     confidence: float
 
 
+class ToneScore(LabelScore):
+    label: Tone
+
+
+class PaceScore(LabelScore):
+    label: Pace
+
+
+class IntentScore(LabelScore):
+    label: Intent
+
+
 class SentimentOut(BaseModel):
-    label: str
+    label: SentimentLabel
     score: float
 
 
 class EntityOut(BaseModel):
     text: str
-    type: str
+    type: EntityType
 
 
 class AnalysisOut(BaseModel):
     sentiment: SentimentOut
-    tone: LabelScore
-    pace: LabelScore
-    intent: LabelScore
+    tone: ToneScore
+    pace: PaceScore
+    intent: IntentScore
     entities: list[EntityOut]
 
 
@@ -124,7 +160,7 @@ class TurnOut(BaseModel):
     turn_index: int
     message: str
     reply: str
-    persona: str
+    persona: StoredPersonaId
     created_at: str
 
 
@@ -132,7 +168,7 @@ class SessionOut(BaseModel):
     session_id: str
     context_window: list[TurnOut]
     summary: str
-    current_persona: str | None
+    current_persona: StoredPersonaId | None
     turn_count: int
     expires_at: str
 

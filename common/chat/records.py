@@ -7,10 +7,13 @@ from common.chat.models import (
     Alternative,
     AnalysisOut,
     EntityOut,
+    IntentScore,
     LabelScore,
+    PaceScore,
     PersonaChoice,
     SafetyOut,
     SentimentOut,
+    ToneScore,
     TurnResponse,
 )
 from common.experiments import Assignment, event_fields
@@ -29,8 +32,8 @@ def turn_response(
 ) -> dict:
     chosen = ranking.chosen
 
-    def label(d) -> LabelScore:
-        return LabelScore(label=d.label, confidence=round(d.confidence, 4))
+    def label(kind: type[LabelScore], d) -> LabelScore:  # kind: the signal's own label set
+        return kind(label=d.label, confidence=round(d.confidence, 4))
 
     return TurnResponse(
         session_id=session_id,
@@ -47,9 +50,9 @@ def turn_response(
             sentiment=SentimentOut(
                 label=analysis.sentiment.label, score=round(analysis.sentiment.score, 4)
             ),
-            tone=label(analysis.tone),
-            pace=label(analysis.pace),
-            intent=label(analysis.intent),
+            tone=label(ToneScore, analysis.tone),
+            pace=label(PaceScore, analysis.pace),
+            intent=label(IntentScore, analysis.intent),
             entities=[EntityOut(text=e.text, type=e.type) for e in analysis.entities],
         ),
         safety=SafetyOut(crisis=analysis.safety.crisis, resources=list(analysis.safety.resources)),

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from common.labels import Intent, PersonaId
+
 # [0-9], not \d: pydantic's Rust regex \d matches any Unicode digit ("1٥:3٠", "0𝟗:00").
 HHMM = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 
@@ -99,11 +101,13 @@ class PersonaPreference(BaseModel):
 
 
 class ProfileOut(BaseModel):
+    # Keyed by the label sets, which the schema lists: common.profile.service builds the maps
+    # from those sets only (a persona stored under an id outside them is not read back).
     settings: ProfileSettings
-    preferences: dict[str, PersonaPreference]
-    favourite_persona: str | None
+    preferences: dict[PersonaId, PersonaPreference]
+    favourite_persona: PersonaId | None
     engagement: float
-    intent_mix: dict[str, int]
+    intent_mix: dict[Intent, int]
     hourly_activity: list[int]
     turns: int
     feedback_count: int

@@ -10,7 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from common.analysis.types import Analysis
-from common.labels import ENTITY_TYPES, INTENTS, PACES, TONES
+from common.labels import ENTITY_TYPES, INTENTS, PACES, SENTIMENTS, TONES
 from common.replies.types import ReplyRequest
 from common.sessions.summary import SessionSummary
 
@@ -66,9 +66,6 @@ def _fragments(items: tuple[str, ...], keep: int) -> list[str]:
     return out[::-1]
 
 
-_SENTIMENTS = ("positive", "negative", "neutral")
-
-
 def _label(value: str, vocabulary: tuple[str, ...]) -> str:
     """A label of a fixed set, spaced for reading; "unknown" for anything else."""
     return value.replace("_", " ") if value in vocabulary else "unknown"
@@ -113,7 +110,7 @@ def render_analysis(analysis: Analysis) -> str:
         f"tone {_label(analysis.tone.label, TONES)} ({analysis.tone.confidence:.2f}), "
         f"pace {_label(analysis.pace.label, PACES)}, "
         f"intent {_label(analysis.intent.label, INTENTS)}, "
-        f"sentiment {_label(analysis.sentiment.label, _SENTIMENTS)}"
+        f"sentiment {_label(analysis.sentiment.label, SENTIMENTS)}"
     )
     types = sorted({e.type for e in analysis.entities if e.type in ENTITY_TYPES})
     if types:

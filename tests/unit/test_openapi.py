@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from common import labels
 from common.adapters.bigquery_metrics import QUERY_TIMEOUT
-from common.chat.models import TurnResponse
+from common.chat.models import TurnOut, TurnResponse
 from scripts import openapi
 from scripts import openapi_endpoints as api
 from scripts.gateway import ROUTES as GATEWAY_ROUTES
@@ -205,6 +206,64 @@ def test_examples_are_valid_for_their_models():
         for reply in ep.replies:
             if reply.model is not None and reply.example is not None:
                 reply.model.model_validate(reply.example)
+
+
+def _json_schema_validator(schema: dict):
+    jsonschema_rs = pytest.importorskip("jsonschema_rs")  # schemathesis's, in the dev tools
+    root = {"components": {"schemas": spec()["components"]["schemas"]}, **schema}
+    return jsonschema_rs.Draft202012Validator(root)
+
+
+def test_every_json_example_is_valid_for_its_schema_as_documented():
+    """Against the document's schemas, not only the models: a schema-only enum (a stored
+    persona id) is checked too."""
+    for method, path, op in operations():
+        media = [*op.get("requestBody", {}).get("content", {}).items()]
+        media += [m for r in op["responses"].values() for m in r.get("content", {}).items()]
+        for media_type, content in media:
+            if media_type == "application/json" and "example" in content:
+                errors = list(
+                    _json_schema_validator(content["schema"]).iter_errors(content["example"])
+                )
+                assert not errors, (method, path, [str(e) for e in errors[:3]])
+
+
+def test_fixed_label_sets_are_enums_in_the_schema():
+    """Clients switch on these labels: the schema lists each set (common.labels) where a label
+    is answered, the maps keyed by one included."""
+    schemas = spec()["components"]["schemas"]
+
+    def prop(model: str, name: str) -> dict:
+        schema = schemas[model]["properties"][name]
+        return next(s for s in schema.get("anyOf", [schema]) if s.get("type") != "null")
+
+    expected = {
+        ("ToneScore", "label"): labels.TONES,
+        ("PaceScore", "label"): labels.PACES,
+        ("IntentScore", "label"): labels.INTENTS,
+        ("SentimentOut", "label"): labels.SENTIMENTS,
+        ("EntityOut", "type"): labels.ENTITY_TYPES,
+        ("PersonaChoice", "id"): labels.PERSONA_IDS,
+        ("Alternative", "id"): labels.PERSONA_IDS,
+        ("TurnOut", "persona"): labels.PERSONA_IDS,
+        ("SessionOut", "current_persona"): labels.PERSONA_IDS,
+        ("TurnCreate", "persona"): labels.PERSONA_IDS,
+        ("ProfileOut", "favourite_persona"): labels.PERSONA_IDS,
+    }
+    for (model, name), values in expected.items():
+        assert prop(model, name)["enum"] == list(values), (model, name)
+    assert prop("ProfileOut", "preferences")["propertyNames"]["enum"] == list(labels.PERSONA_IDS)
+    assert prop("ProfileOut", "intent_mix")["propertyNames"]["enum"] == list(labels.INTENTS)
+    analysis = prop("LegacyChatResponse", "analysis")
+    assert analysis == {"$ref": "#/components/schemas/AnalysisOut"}
+
+
+def test_a_stored_persona_outside_the_set_is_still_read():
+    """The schema lists the set, but a turn a past version stored is not refused (a 500)."""
+    turn = TurnOut(
+        turn_id="t", turn_index=0, message="m", reply="r", persona="retired", created_at="x"
+    )
+    assert turn.persona == "retired"
 
 
 def test_a_streamed_turn_is_documented_as_server_sent_events():
