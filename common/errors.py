@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class ApiError(Exception):
     """An error a client should see: status, a snake_case code and a human sentence."""
@@ -29,6 +31,10 @@ class ApiError(Exception):
             error["field"] = self.field
         return {"error": error}
 
+    def headers(self) -> dict[str, str]:
+        """The response headers that go with the body."""
+        return {"Retry-After": str(self.retry_after)} if self.retry_after else {}
+
 
 class InvalidInput(ApiError):
     status, code = 400, "invalid_input"
@@ -48,6 +54,14 @@ class NotFound(ApiError):
 
 class MethodNotAllowed(ApiError):
     status, code = 405, "method_not_allowed"
+
+    def __init__(self, message: str, *, allowed: Iterable[str], **kw) -> None:
+        super().__init__(message, **kw)
+        self.allowed = tuple(allowed)
+
+    def headers(self) -> dict[str, str]:
+        # RFC 9110 (15.5.6): a 405 names the methods the resource does allow.
+        return {**super().headers(), "Allow": ", ".join(self.allowed)}
 
 
 class Conflict(ApiError):

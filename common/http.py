@@ -13,9 +13,10 @@ from typing import Any
 
 import flask
 from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import MethodNotAllowed as WzMethodNotAllowed
 from werkzeug.exceptions import NotFound as WzNotFound
-from werkzeug.routing import Map, RequestRedirect, Rule
+from werkzeug.routing import Map, MapAdapter, RequestRedirect, Rule
 
 from common import logs, timing
 from common.config import get_settings
@@ -42,8 +43,7 @@ def json_response(body: Any, status: int = 200, headers: dict | None = None) -> 
 
 
 def error_response(error: ApiError) -> flask.Response:
-    headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
-    return json_response(error.body(), error.status, headers)
+    return json_response(error.body(), error.status, error.headers())
 
 
 def read_json(request: flask.Request, *, max_bytes: int) -> Any:
@@ -213,13 +213,30 @@ class Routes:
         """The endpoint and its path arguments. Only the methods a rule names: werkzeug adds
         HEAD to every GET rule, and a handler that reads "not GET, not PATCH" as DELETE would
         then erase on a HEAD."""
-        adapter = self._map.bind("local", url_scheme="http")
         try:
-            endpoint, args = adapter.match(request.path, method=request.method)
+            endpoint, args = self._adapter().match(request.path, method=request.method)
             if request.method not in self._methods[endpoint]:
                 raise WzMethodNotAllowed()
             return endpoint, args
         except (WzNotFound, RequestRedirect):  # a redirect: e.g. "//" in a path, as from "..%2F"
             raise NotFound("There is nothing at this path.", code="route_not_found") from None
         except WzMethodNotAllowed:
-            raise MethodNotAllowed(f"{request.method} is not allowed on this path.") from None
+            raise MethodNotAllowed(
+                f"{request.method} is not allowed on this path.",
+                allowed=self.allowed_methods(request.path),
+            ) from None
+
+    def allowed_methods(self, path: str) -> tuple[str, ...]:
+        """The methods `match` accepts on `path`: werkzeug's, less the HEAD it adds itself."""
+        adapter, allowed = self._adapter(), []
+        for method in adapter.allowed_methods(path):
+            try:
+                endpoint, _ = adapter.match(path, method=method)
+            except HTTPException:  # RequestRedirect is one too
+                continue
+            if method in self._methods[endpoint]:
+                allowed.append(method)
+        return tuple(sorted(allowed))
+
+    def _adapter(self) -> MapAdapter:
+        return self._map.bind("local", url_scheme="http")

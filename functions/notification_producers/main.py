@@ -44,7 +44,7 @@ def notification_producers(request: flask.Request) -> flask.Response:
     # Private in production, as session_cleanup: internal ingress, and only the scheduler's
     # service account holds run.invoker (Cloud Run checks its OIDC token first).
     if request.method != "POST":
-        raise MethodNotAllowed("Use POST.")
+        raise MethodNotAllowed("Use POST.", allowed=("POST",))
     settings = get_settings()
     if "producer" in request.args:
         body = {"producer": request.args["producer"]}

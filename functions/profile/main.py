@@ -52,6 +52,9 @@ def profile(request: flask.Request) -> flask.Response:
         )
         return json_response(out)
     if request.method != "DELETE":  # never erase on a method that only fell through
-        raise MethodNotAllowed(f"{request.method} is not allowed on this path.")
+        raise MethodNotAllowed(
+            f"{request.method} is not allowed on this path.",
+            allowed=ROUTES.allowed_methods(request.path),
+        )
     counts = service.erase_profile(uid=uid, store=store, settings=settings, now=utcnow())
     return json_response({"erased": True, "deleted": counts})

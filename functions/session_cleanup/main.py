@@ -55,7 +55,7 @@ def session_cleanup(request: flask.Request) -> flask.Response:
     # Private in production, as outbox_relay: internal ingress, and only the scheduler's service
     # account holds run.invoker (Cloud Run checks its OIDC token before the request gets here).
     if request.method != "POST":
-        raise MethodNotAllowed("Use POST.")
+        raise MethodNotAllowed("Use POST.", allowed=("POST",))
     now, stop = utcnow(), time.monotonic() + STOP_SECONDS
     report = run_cleanup(
         store=FirestoreCleanupStore(clients.firestore_client()),

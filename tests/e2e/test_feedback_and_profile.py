@@ -241,7 +241,8 @@ def _documents_about(db, *ids: str) -> set[str]:
 
 def test_a_head_request_on_the_profile_never_erases(api, user):
     turn = new_turn(api, user, "keep all of this").json()
-    assert api.head("/v2/profile", headers=user.headers).status_code == 405
+    refused = api.head("/v2/profile", headers=user.headers)
+    assert refused.status_code == 405 and refused.headers["Allow"] == "DELETE, GET, PATCH"
     assert api.get(f"/v2/sessions/{turn['session_id']}", headers=user.headers).status_code == 200
 
 

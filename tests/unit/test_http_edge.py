@@ -6,8 +6,8 @@ import flask
 import pytest
 
 from common.chat.models import LegacyChatRequest, TurnCreate
-from common.errors import ApiError
-from common.http import Routes, handle_errors, parse, read_json
+from common.errors import ApiError, RateLimited
+from common.http import Routes, error_response, handle_errors, parse, read_json
 
 app = flask.Flask(__name__)
 MAX = 1024
@@ -152,6 +152,29 @@ ROUTES = Routes({"/v2/things/<thing_id>": ("thing", ("GET",))})
 def test_route_misses_are_errors_in_the_shape(method, path, status):
     with app.test_request_context(path, method=method):
         assert _error(ROUTES.match, flask.request).status == status
+
+
+def test_a_405_names_the_methods_the_path_allows():
+    """RFC 9110: a 405 carries Allow; never the HEAD werkzeug adds to GET rules, which the API
+    refuses."""
+    routes = Routes(
+        {"/v2/things/<thing_id>": ("thing", ("GET", "DELETE")), "/v2/things": ("all", ("POST",))}
+    )
+    for method, path, allow in (
+        ("POST", "/v2/things/1", "DELETE, GET"),
+        ("HEAD", "/v2/things/1", "DELETE, GET"),
+        ("GET", "/v2/things", "POST"),
+    ):
+        with app.test_request_context(path, method=method):
+            response = error_response(_error(routes.match, flask.request))
+        assert response.status_code == 405
+        assert response.headers["Allow"] == allow, (method, path)
+        assert response.get_json()["error"]["code"] == "method_not_allowed"
+
+
+def test_other_errors_carry_no_allow_and_keep_retry_after():
+    response = error_response(RateLimited("Slow down.", retry_after=3))
+    assert response.headers["Retry-After"] == "3" and "Allow" not in response.headers
 
 
 def test_unexpected_errors_become_a_500_in_the_shape_without_details():

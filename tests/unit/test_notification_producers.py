@@ -510,7 +510,8 @@ def function():
 
 
 def test_the_function_is_post_only_and_names_a_known_producer(function) -> None:
-    assert function.get("/").status_code == 405
+    refused = function.get("/")
+    assert refused.status_code == 405 and refused.headers["Allow"] == "POST"
     bad = function.post("/", json={"producer": "daily_spam"})
     assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "producer"
     assert function.post("/?producer=nope").get_json()["error"]["field"] == "producer"
