@@ -45,6 +45,27 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
+class StreamErrorDetail(ErrorDetail):
+    """An error after the stream's 200: it carries its own status and Retry-After."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: int = Field(description="The HTTP status the answer would have had")
+    retry_after: int | None = Field(
+        None,
+        description="Seconds to wait, when the error has a Retry-After (a 429 or 503, or the "
+        "409 `erasure_in_progress`); absent otherwise",
+    )
+
+
+class StreamError(BaseModel):
+    """The data of an `error` event."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    error: StreamErrorDetail
+
+
 class DependencyState(BaseModel):
     model_config = ConfigDict(extra="allow")  # the model client adds its circuit and cache
 
@@ -95,7 +116,7 @@ def turn_stream_event() -> dict:
             _stream_event("token", StreamToken, "The next piece of the reply"),
             _stream_event("reset", StreamReset, "Discard the tokens so far"),
             _stream_event("final", TurnResponse, "The whole turn, stored; the last event"),
-            _stream_event("error", ErrorBody, "The stream failed after it started"),
+            _stream_event("error", StreamError, "The stream failed after it started"),
         ],
     }
 
@@ -197,6 +218,7 @@ RESPONSE_MODELS = (
     TurnResponse,
     StreamToken,
     StreamReset,
+    StreamError,
     SessionOut,
     TurnPage,
     LegacyChatResponse,

@@ -15,6 +15,8 @@ import yaml
 from common import labels
 from common.adapters.bigquery_metrics import QUERY_TIMEOUT
 from common.chat.models import TurnOut, TurnResponse
+from common.errors import NotFound, RateLimited
+from common.sse import stream_events
 from scripts import openapi
 from scripts import openapi_endpoints as api
 from scripts.gateway import ROUTES as GATEWAY_ROUTES
@@ -271,6 +273,32 @@ def test_a_streamed_turn_is_documented_as_server_sent_events():
     stream = content["text/event-stream"]["example"]
     final = stream.split("event: final\ndata: ", 1)[1].strip()
     TurnResponse.model_validate_json(final)
+
+
+def _streamed_error(fail: Exception) -> dict:
+    def work(sink):
+        sink.token("Hel")
+        raise fail
+
+    text = stream_events(work).get_data(as_text=True)
+    return json.loads(text.split("event: error\ndata: ", 1)[1])
+
+
+def test_a_streamed_error_event_is_documented_as_common_sse_sends_it():
+    """Its `error` also carries `status` and, with a Retry-After, `retry_after`: the document
+    names them, and names nothing else."""
+    events = spec()["components"]["schemas"]["TurnStreamEvent"]["oneOf"]
+    error = next(e for e in events if e["properties"]["event"]["const"] == "error")
+    schema = error["properties"]["data"]["contentSchema"]
+    name = schema["$ref"].rsplit("/", 1)[1]
+    detail = spec()["components"]["schemas"][name]["properties"]["error"]["$ref"].rsplit("/")[-1]
+    documented = spec()["components"]["schemas"][detail]
+    assert {"status", "retry_after"} <= documented["properties"].keys()
+    assert documented["additionalProperties"] is False
+    for fail in (RateLimited("Slow down.", retry_after=30), NotFound("Gone.", code="x")):
+        data = _streamed_error(fail)
+        errors = list(_json_schema_validator(schema).iter_errors(data))
+        assert not errors and data["error"]["status"] == fail.status, errors
 
 
 def test_gateway_variant_names_a_backend_for_every_operation():
