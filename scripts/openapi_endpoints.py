@@ -235,54 +235,193 @@ RESPONSE_MODELS = (
 
 # --- Errors ---------------------------------------------------------------------------------
 
-ERRORS: dict[int, tuple[str, str, str]] = {  # status -> (description, example code, message)
-    400: (
-        "Invalid input; `field` names the first problem.",
-        "invalid_input",
+
+@dataclass(frozen=True)
+class ErrorCode:
+    """One `error.code` the functions send: its status, when, and a message it comes with."""
+
+    status: int
+    meaning: str
+    message: str
+    field: str | None = None  # the example's `field`
+    retry_after: bool = False  # sent with Retry-After
+
+
+# Every code the API's functions send, the one table the document's errors come from: each
+# operation lists its own (Endpoint.errors, plus those of its sign-in and body), and
+# tests/unit/test_openapi.py checks this table against the codes the code raises.
+ERROR_CODES: dict[str, ErrorCode] = {
+    "invalid_input": ErrorCode(
+        400,
+        "The body is not a JSON object, or a field (or query parameter) is missing, unknown, of "
+        "the wrong type or out of range; `field` names the first.",
         "'message': the message is empty.",
+        "message",
     ),
-    401: (
-        "No token, or not a valid Firebase ID token. In production API Gateway checks the token "
-        "first and answers a missing, expired or invalid one itself, in its own shape, not this "
-        'one (`{"code": 401, "message": "Jwt is missing"}`, `"Jwt is expired"`, ...): treat '
-        "any 401 as: refresh the ID token and retry once.",
-        "missing_token",
+    "invalid_json": ErrorCode(
+        400, "The body is not JSON, or nests deeper than 32 levels.", "The body is not valid JSON."
+    ),
+    "invalid_utf8": ErrorCode(
+        400,
+        "The body is not UTF-8, or holds an unpaired surrogate (`\\ud800`).",
+        "The body is not valid UTF-8.",
+    ),
+    "invalid_range": ErrorCode(
+        400,
+        "The days asked for: `to` before `from`, outside the days there are, or longer than the "
+        "metric allows.",
+        "'to' must not be before 'from'.",
+        "to",
+    ),
+    "missing_token": ErrorCode(
+        401,
+        "No bearer token.",
         "Sign in first: send 'Authorization: Bearer <Firebase ID token>'.",
     ),
-    403: ("Signed in, but not allowed.", "forbidden", "This needs an operator account."),
-    404: (
-        "Not found (also another user's data, and unknown paths).",
-        "not_found",
-        "There is nothing at this path.",
+    "invalid_token": ErrorCode(
+        401, "Not a valid Firebase ID token of this project.", "The sign-in token is not valid."
     ),
-    409: (
-        "Conflict with what is stored: `erasure_in_progress` while the user's erasure runs (a "
-        "turn, a device registration or a settings change), with `Retry-After`; also "
-        "`client_turn_id_reused` for a turn.",
-        ErasureInProgress().code,
+    "token_expired": ErrorCode(401, "The ID token has expired.", "Your sign-in has expired."),
+    "token_revoked": ErrorCode(
+        401, "The user's tokens were revoked: sign in again.", "Your sign-in was revoked."
+    ),
+    "user_disabled": ErrorCode(401, "The account is disabled.", "This account is disabled."),
+    "forbidden": ErrorCode(
+        403, "The token lacks the custom claim `role: operator`.", "This needs an operator account."
+    ),
+    "user_mismatch": ErrorCode(
+        403,
+        "`userId` is not the signed-in user's uid.",
+        "userId does not match the signed-in user.",
+    ),
+    "session_not_found": ErrorCode(
+        404,
+        "No such session of the user's: never made, another user's, expired or deleted.",
+        "This session does not exist or has expired; start a new one.",
+    ),
+    "turn_not_found": ErrorCode(
+        404,
+        "No such turn in the user's sessions (another user's, or its session expired).",
+        "There is no such turn in your conversations.",
+    ),
+    "device_not_found": ErrorCode(
+        404,
+        "The token is not registered to the user (another user's is as unknown).",
+        "This device is not registered.",
+    ),
+    "metric_not_found": ErrorCode(
+        404, "No metric of that name.", "There is no metric named 'daily_users'."
+    ),
+    "route_not_found": ErrorCode(404, "No such path.", "There is nothing at this path."),
+    "method_not_allowed": ErrorCode(
+        405,
+        "The path does not take this method; `Allow` names those it does.",
+        "PUT is not allowed on this path.",
+    ),
+    "client_turn_id_reused": ErrorCode(
+        409,
+        "The `client_turn_id` names a stored turn with another message.",
+        "This client_turn_id was already used for a different message.",
+        "client_turn_id",
+    ),
+    "erasure_in_progress": ErrorCode(
+        409,
+        "The user's erasure (`DELETE /v2/profile`) is running; it usually ends within seconds.",
         ErasureInProgress().message,
+        retry_after=True,
     ),
-    413: ("The body is too large.", "payload_too_large", "The body is larger than 65536 bytes."),
-    415: (
-        "The body is not JSON.",
-        "unsupported_media_type",
+    "profile_erased": ErrorCode(
+        409,
+        "The user erased their data while this message was answered: the turn was not stored.",
+        "Your data was erased while this message was being answered, so it was not kept. Send "
+        "it again to start afresh.",
+    ),
+    "feedback_busy": ErrorCode(
+        409,
+        "Other ratings of the turn kept changing it meanwhile; try again.",
+        "This turn is being rated elsewhere; try again.",
+    ),
+    "payload_too_large": ErrorCode(
+        413, "The body is over the limit.", "The body is larger than 65536 bytes."
+    ),
+    "unsupported_media_type": ErrorCode(
+        415,
+        "The body's Content-Type is not application/json.",
         "Send the body as JSON with Content-Type: application/json.",
     ),
-    429: (
-        "Rate limited: wait `Retry-After` seconds.",
-        "rate_limited",
+    "rate_limited": ErrorCode(
+        429,
+        "Turns faster than a conversation needs, or too many of the user's at once.",
         "You're sending messages faster than a conversation needs; wait a moment.",
+        retry_after=True,
     ),
-    503: (
-        "A dependency is down: retry after `Retry-After` seconds.",
-        "unavailable",
-        "Storage is unavailable; try again shortly.",
+    "internal": ErrorCode(500, "A bug: no detail is given.", "Something went wrong on our side."),
+    "auth_unavailable": ErrorCode(
+        503,
+        "The token cannot be checked now (Firebase Auth is unreachable).",
+        "Sign-in cannot be checked right now.",
+        retry_after=True,
+    ),
+    "storage_unavailable": ErrorCode(
+        503,
+        "Firestore is unreachable or failed the call.",
+        "Conversation storage is unavailable; try again shortly.",
+        retry_after=True,
+    ),
+    "session_busy": ErrorCode(
+        503,
+        "Other turns of the session kept committing first.",
+        "This conversation is busy; try again.",
+        retry_after=True,
+    ),
+    "analytics_unavailable": ErrorCode(
+        503,
+        "BigQuery is unreachable, failed the query or took too long.",
+        "Analytics cannot be read right now (TimeoutError).",
+        retry_after=True,
+    ),
+    "metric_unavailable": ErrorCode(
+        503,
+        "The metric's view is not deployed (yet).",
+        "This metric's view is not available.",
+        retry_after=True,
     ),
 }
-RETRY_AFTER_STATUSES = (429, 503)
-RETRY_AFTER_SOMETIMES = (409,)  # erasure_in_progress only
-AUTH_ERRORS = (401, 503)  # every signed-in call: a bad token, or the token check cannot run
-BODY_ERRORS = (400, 413, 415)  # every JSON body
+# What each status means, before the list of its codes.
+STATUSES = {
+    400: "Invalid input.",
+    401: "Not signed in: no token, or one that is not (or no longer) valid. In production API "
+    "Gateway checks the token first and answers a missing, expired or invalid one itself, in "
+    'its own shape, not this one (`{"code": 401, "message": "Jwt is missing"}`, `"Jwt is '
+    'expired"`, ...): treat any 401 as: refresh the ID token and retry once.',
+    403: "Signed in, but not allowed.",
+    404: "Not found (another user's data too).",
+    405: "Method not allowed.",
+    409: "Conflict with what is stored.",
+    413: "The body is too large.",
+    415: "The body is not JSON.",
+    429: "Rate limited: wait `Retry-After` seconds.",
+    500: "Unexpected failure.",
+    503: "A dependency is down or busy: retry after `Retry-After` seconds.",
+}
+AUTH_ERRORS = (  # every signed-in call: a bad token, or the token check cannot run
+    "missing_token",
+    "invalid_token",
+    "token_expired",
+    "token_revoked",
+    "user_disabled",
+    "auth_unavailable",
+)
+OPERATOR_ERRORS = ("forbidden",)
+BODY_ERRORS = (  # every JSON body
+    "invalid_input",
+    "invalid_json",
+    "invalid_utf8",
+    "payload_too_large",
+    "unsupported_media_type",
+)
+# Any request may get these, whatever its operation: the document says so once.
+GENERAL_ERRORS = ("route_not_found", "method_not_allowed", "internal")
 
 
 # --- Backends -------------------------------------------------------------------------------
@@ -341,21 +480,28 @@ class Endpoint:
     summary: str
     description: str
     replies: tuple[Reply, ...]
-    errors: tuple[int, ...] = ()
+    errors: tuple[str, ...] = ()  # its own codes (ERROR_CODES): those of sign-in and body added
     body: type[BaseModel] | None = None
     body_example: dict | None = None
     params: tuple[Param, ...] = ()
     auth: Literal["user", "operator", "none"] = "user"
+    # code -> (message, field) of its example here, where ERROR_CODES' would not fit
+    error_examples: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
-    def error_statuses(self) -> list[int]:
-        statuses = set(self.errors)
+    def error_codes(self) -> dict[int, list[str]]:
+        """The codes it can answer, by status, each in ERROR_CODES' order."""
+        codes = set(self.errors)
         if self.auth != "none":
-            statuses |= set(AUTH_ERRORS)
+            codes |= set(AUTH_ERRORS)
         if self.auth == "operator":
-            statuses.add(403)
+            codes |= set(OPERATOR_ERRORS)
         if self.body is not None:
-            statuses |= set(BODY_ERRORS)
-        return sorted(statuses)
+            codes |= set(BODY_ERRORS)
+        out: dict[int, list[str]] = {}
+        for code in ERROR_CODES:
+            if code in codes:
+                out.setdefault(ERROR_CODES[code].status, []).append(code)
+        return dict(sorted(out.items()))
 
 
 # Example ids. The schemathesis test swaps these for the ids of a real session it created.
@@ -481,7 +627,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 },
             ),
         ),
-        errors=(404, 409, 429),
+        errors=(
+            "session_not_found",
+            "client_turn_id_reused",
+            "erasure_in_progress",
+            "profile_erased",
+            "rate_limited",
+            "storage_unavailable",
+            "session_busy",
+        ),
         body=TurnCreate,
         body_example={
             "session_id": None,
@@ -535,7 +689,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 },
             ),
         ),
-        errors=(404,),
+        errors=("session_not_found", "storage_unavailable"),
         params=(
             SESSION_PARAM,
             Param(
@@ -564,7 +718,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 {"session_id": EXAMPLE_SESSION, "turns": [TURN_OUT_EXAMPLE], "next_after": None},
             ),
         ),
-        errors=(400, 404),
+        errors=("invalid_input", "session_not_found", "storage_unavailable"),
+        error_examples={"invalid_input": ("'limit' must be between 1 and 200.", "limit")},
         params=(
             SESSION_PARAM,
             Param(
@@ -609,7 +764,16 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 },
             ),
         ),
-        errors=(403, 404, 409, 429),
+        errors=(
+            "user_mismatch",
+            "session_not_found",
+            "client_turn_id_reused",
+            "erasure_in_progress",
+            "profile_erased",
+            "rate_limited",
+            "storage_unavailable",
+            "session_busy",
+        ),
         body=LegacyChatRequest,
         body_example={
             "userId": EXAMPLE_UID,
@@ -705,7 +869,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 },
             ),
         ),
-        errors=(404, 409),
+        errors=("turn_not_found", "feedback_busy", "storage_unavailable"),
+        error_examples={
+            "invalid_input": (
+                "'rating': Input should be 'up', 'down' or a whole number from 1 to 5.",
+                "rating",
+            )
+        },
         body=FeedbackCreate,
         body_example={
             "turn_id": EXAMPLE_TURN,
@@ -723,6 +893,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Your settings and what was learned about you",
         "",
         (Reply(200, "The profile.", ProfileOut, PROFILE_EXAMPLE),),
+        errors=("storage_unavailable",),
     ),
     Endpoint(
         "patch",
@@ -748,7 +919,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 },
             ),
         ),
-        errors=(409,),
+        errors=("erasure_in_progress", "storage_unavailable"),
+        error_examples={"invalid_input": ("'timezone': not an IANA time zone.", "timezone")},
         body=ProfilePatch,
         body_example={
             "retention_days": 30,
@@ -773,6 +945,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 {"erased": True, "deleted": {"sessions": 2, "turns": 9, "feedback": 3}},
             ),
         ),
+        errors=("storage_unavailable",),
     ),
     Endpoint(
         "get",
@@ -808,6 +981,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 {"Content-Disposition": ({"type": "string"}, "attachment")},
             ),
         ),
+        errors=("storage_unavailable",),
     ),
     Endpoint(
         "post",
@@ -844,7 +1018,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 },
             ),
         ),
-        errors=(409,),
+        errors=("erasure_in_progress", "storage_unavailable"),
+        error_examples={
+            "invalid_input": ("'platform': Input should be 'ios', 'android' or 'web'.", "platform")
+        },
         body=DeviceCreate,
         body_example={"token": EXAMPLE_TOKEN, "platform": "android"},
     ),
@@ -857,7 +1034,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Stop push to a device (sign-out)",
         "Only your own devices; any other token is a `404`.",
         (Reply(204, "Removed."),),
-        errors=(400, 404),
+        errors=("invalid_input", "device_not_found", "storage_unavailable"),
+        error_examples={"invalid_input": ("This is not an FCM registration token.", "token")},
         params=(
             Param(
                 "token",
@@ -915,7 +1093,19 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 {"Cache-Control": ({"type": "string"}, "`no-store`")},
             ),
         ),
-        errors=(400, 404),
+        errors=(
+            "invalid_input",
+            "invalid_range",
+            "metric_not_found",
+            "analytics_unavailable",
+            "metric_unavailable",
+        ),
+        error_examples={
+            "invalid_input": (
+                "'from': Input should be a valid date or datetime, input is too short.",
+                "from",
+            )
+        },
         params=(
             Param(
                 "name",

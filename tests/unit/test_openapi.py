@@ -3,16 +3,18 @@ functions and the gateway serve, with honest examples and the error shape everyw
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import re
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import pytest
 import yaml
 
-from common import labels
+from common import errors, labels
 from common.adapters.bigquery_metrics import QUERY_TIMEOUT
 from common.chat.models import TurnOut, TurnResponse
 from common.errors import NotFound, RateLimited
@@ -148,7 +150,10 @@ def test_errors_are_documented_in_the_one_shape():
                 continue
             media = response["content"]["application/json"]
             assert media["schema"] == error_ref, (method, path, status)
-            api.ErrorBody.model_validate(media["example"])
+            assert media["examples"], (method, path, status)
+            for code, example in media["examples"].items():
+                error = api.ErrorBody.model_validate(example["value"]).error
+                assert error.code == code and f"`{code}`" in response["description"]
             if status in ("429", "503"):
                 assert response["headers"]["Retry-After"]["required"] is True
 
@@ -165,16 +170,16 @@ def test_a_degraded_healthz_is_documented_as_its_report_with_retry_after():
 
 def test_writes_refused_while_an_erasure_runs_document_their_409_and_retry_after():
     """ErasureInProgress (common/errors.py): a turn, a device registration and a settings change
-    answer it."""
-    for path, method in (
-        ("/v2/chat/turns", "post"),
-        ("/v2/devices", "post"),
-        ("/v2/profile", "patch"),
+    answer it, with Retry-After; the header is required where it is the only 409."""
+    for path, method, only in (
+        ("/v2/chat/turns", "post", False),  # also client_turn_id_reused, without the header
+        ("/v2/devices", "post", True),
+        ("/v2/profile", "patch", True),
     ):
         response = spec()["paths"][path][method]["responses"]["409"]
-        assert "erasure_in_progress" in response["description"]
+        assert "erasure_in_progress" in response["content"]["application/json"]["examples"]
         header = response["headers"]["Retry-After"]
-        assert header["schema"]["type"] == "integer" and not header.get("required")
+        assert header["schema"]["type"] == "integer" and header.get("required", False) is only
 
 
 def test_feedback_statuses_say_what_the_function_answers():
@@ -223,10 +228,11 @@ def test_every_json_example_is_valid_for_its_schema_as_documented():
         media = [*op.get("requestBody", {}).get("content", {}).items()]
         media += [m for r in op["responses"].values() for m in r.get("content", {}).items()]
         for media_type, content in media:
-            if media_type == "application/json" and "example" in content:
-                errors = list(
-                    _json_schema_validator(content["schema"]).iter_errors(content["example"])
-                )
+            if media_type != "application/json":
+                continue
+            examples = [e["value"] for e in content.get("examples", {}).values()]
+            for example in [content["example"]] if "example" in content else examples:
+                errors = list(_json_schema_validator(content["schema"]).iter_errors(example))
                 assert not errors, (method, path, [str(e) for e in errors[:3]])
 
 
@@ -316,10 +322,138 @@ def test_gateway_variant_names_a_backend_for_every_operation():
     assert "%{" not in text.replace("%%{", "")
 
 
-@pytest.mark.parametrize("status", sorted(api.ERRORS))
-def test_each_error_status_has_an_example_code(status):
-    description, code, message = api.ERRORS[status]
-    assert re.fullmatch(r"[a-z][a-z0-9_]*", code) and message and description
+# --- Error codes: the table (api.ERROR_CODES) against the code that raises them ------------
+
+ERROR_CLASSES = {
+    name: cls
+    for name, cls in vars(errors).items()
+    if isinstance(cls, type) and issubclass(cls, errors.ApiError)
+}
+SOURCES = ("common", "functions")
+# Unavailable's own code: raised only where the scheduled jobs run (the cleanup's time budget,
+# also in the erasure it shares with DELETE /v2/profile, which gives it no budget; the outbox
+# relay). The API's 503s each name what is down.
+JOBS_ONLY = {
+    "unavailable": {
+        "common/adapters/firestore_cleanup.py",
+        "common/adapters/firestore_profiles.py",
+        "functions/outbox_relay/main.py",
+    }
+}
+
+
+@dataclass(frozen=True)
+class Raised:
+    code: str
+    status: int
+    message: str | None  # None: not a literal
+    file: str
+    line: int
+
+
+@cache
+def raised() -> tuple[Raised, ...]:
+    """Each construction of an ApiError (of common.errors) in the code, with the code it sends:
+    its `code=` argument, else the class's own (ErasureInProgress sets it itself)."""
+    out = []
+    root = Path(openapi.ROOT)
+    for path in sorted(p for d in SOURCES for p in (root / d).rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {  # local name -> class, as imported from common.errors
+            alias.asname or alias.name: ERROR_CLASSES[alias.name]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module == "common.errors"
+            for alias in node.names
+            if alias.name in ERROR_CLASSES
+        }
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) in names):
+                continue
+            cls, file = names[node.func.id], str(path.relative_to(root))
+            given = next((k.value for k in node.keywords if k.arg == "code"), None)
+            if given is not None:
+                assert isinstance(given, ast.Constant), f"{file}:{node.lineno}: code not literal"
+                code = given.value
+            elif node.args or node.keywords:
+                code = cls.code
+            else:
+                code = cls().code  # e.g. ErasureInProgress(): its __init__ names it
+            first = node.args[0] if node.args else None
+            message = first.value if isinstance(first, ast.Constant) else None
+            out.append(Raised(code, cls.status, message, file, node.lineno))
+    assert len(out) > 40, "the search found too little: has the code moved?"
+    return tuple(out)
+
+
+def documented() -> dict[str, set[tuple[str, str]]]:
+    """Each code the document lists, with the operations it is listed on."""
+    out: dict[str, set[tuple[str, str]]] = {}
+    for method, path, op in operations():
+        for response in op["responses"].values():
+            examples = response.get("content", {}).get("application/json", {}).get("examples", {})
+            for code in examples:
+                out.setdefault(code, set()).add((method, path))
+    return out
+
+
+def test_every_code_the_code_sends_is_in_the_table_with_its_status():
+    for r in raised():
+        if r.file in JOBS_ONLY.get(r.code, ()):
+            continue
+        assert r.code in api.ERROR_CODES, f"{r.file}:{r.line} sends {r.code}: add it to the table"
+        assert api.ERROR_CODES[r.code].status == r.status, r
+
+
+def test_every_code_in_the_table_is_sent_and_documented():
+    sent = {r.code for r in raised()}
+    listed = documented()
+    for code in api.ERROR_CODES:
+        assert code in sent, f"{code} is documented but nothing sends it"
+        assert code in listed or code in api.GENERAL_ERRORS, f"no operation lists {code}"
+    for code in api.GENERAL_ERRORS:
+        assert f"`{code}`" in spec()["info"]["description"]
+
+
+def test_an_example_message_is_one_the_code_sends_where_every_sender_writes_it_out():
+    for code, e in api.ERROR_CODES.items():
+        messages = {r.message for r in raised() if r.code == code}
+        if None not in messages:
+            assert e.message in messages, (code, e.message, messages)
+
+
+@pytest.mark.parametrize("backend", sorted({ep.backend for ep in api.ENDPOINTS}))
+def test_the_codes_a_functions_own_code_sends_are_on_its_operations(backend):
+    """What functions/<backend>/ and common/<backend>/ raise is listed on an operation of that
+    function (shared code, e.g. the adapters, is covered by the table test above)."""
+    own = {
+        r.code
+        for r in raised()
+        if r.file.split("/")[:2] in (["functions", backend], ["common", backend])
+    }
+    mine = {(ep.method, ep.path) for ep in api.ENDPOINTS if ep.backend == backend}
+    listed = documented()
+    for code in own - set(api.GENERAL_ERRORS):
+        assert listed.get(code, set()) & mine, (
+            f"{backend} sends {code} but none of its operations lists it"
+        )
+
+
+def test_each_operation_lists_known_codes_under_their_status():
+    for ep in api.ENDPOINTS:
+        assert set(ep.errors) <= api.ERROR_CODES.keys(), ep.operation_id
+        assert set(ep.error_examples) <= set(ep.errors) | set(api.BODY_ERRORS), ep.operation_id
+        for status, codes in ep.error_codes().items():
+            assert all(api.ERROR_CODES[c].status == status for c in codes)
+    assert all(re.fullmatch(r"[a-z][a-z0-9_]*", code) for code in api.ERROR_CODES)
+
+
+def test_the_legacy_403_is_only_a_user_mismatch_and_404s_name_their_thing():
+    """The review's cases: one generic example per status said what these never send."""
+    ops = spec()["paths"]
+    legacy = ops["/api/chat/enhanced"]["post"]["responses"]["403"]
+    assert list(legacy["content"]["application/json"]["examples"]) == ["user_mismatch"]
+    assert "not_found" not in documented() and "unavailable" not in documented()
+    assert {"feedback_busy", "profile_erased", "session_busy", "invalid_range"} <= set(documented())
 
 
 def test_every_backend_has_a_deadline_and_insights_outlasts_its_query():
@@ -336,5 +470,5 @@ def test_every_backend_has_a_deadline_and_insights_outlasts_its_query():
 
 
 def test_the_401_says_production_answers_in_the_gateways_shape():
-    description = api.ERRORS[401][0]
+    description = api.STATUSES[401]
     assert "Jwt is missing" in description and "retry once" in description
