@@ -869,7 +869,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 },
             ),
         ),
-        errors=("turn_not_found", "feedback_busy", "storage_unavailable"),
+        errors=("turn_not_found", "erasure_in_progress", "feedback_busy", "storage_unavailable"),
         error_examples={
             "invalid_input": (
                 "'rating': Input should be 'up', 'down' or a whole number from 1 to 5.",

@@ -317,6 +317,20 @@ def erase_user(
     return counts
 
 
+def _of_erased_account(erasure: dict, occurred_at: datetime) -> bool:
+    """An event the user's erasure (erasures/{user_key}) covers, which the profile updater
+    learns nothing from: any while the erasure deletes (a rating that got in before its turn
+    was deleted is published meanwhile, and preferences/{user_key} may be gone already), and
+    once it is done, any up to when the documents were gone: the analytics erasure deletes the
+    user's rows up to the same time (PendingErasure.rows_until). The account lives on, so what
+    the user does afterwards is learned afresh. A record from before documents_gone_at was
+    written: up to when the user asked."""
+    if erasure.get("firestore") == IN_PROGRESS:
+        return True
+    until = erasure.get(DOCUMENTS_GONE_AT) or erasure.get("requested_at")
+    return until is None or occurred_at <= until
+
+
 def _nested(increments: dict[str, float]) -> dict:
     """{"stats.lua.alpha": 0.2} -> {"stats": {"lua": {"alpha": Increment(0.2)}}}."""
     from google.cloud.firestore import Increment
@@ -361,18 +375,14 @@ class FirestorePreferenceWriter:
         def run(tx: Any, daily: dict | None) -> bool:
             # The erasure record is read in the transaction: an erasure that begins before this
             # commits waits for it (and then deletes what it wrote) or makes it read again, so
-            # an event from before the erasure never brings the profile back. The profile
+            # an event of the erased account never brings the profile back. The profile
             # itself is read outside it: the user's concurrent events would contend on it.
             read = {s.reference.path: s for s in tx.get_all([erasure_ref, marker_ref], **bounded())}
             if read[marker_ref.path].exists:  # applied before
                 return False
             erasure = read[erasure_ref.path]
-            if erasure.exists:
-                requested = erasure.to_dict().get("requested_at")
-                if requested is None or occurred_at <= requested:
-                    # From before the user asked to be forgotten: learn nothing from it. The
-                    # account lives on, so what they do afterwards is learned afresh.
-                    return False
+            if erasure.exists and _of_erased_account(erasure.to_dict(), occurred_at):
+                return False
             update = {**_nested(increments), "updated_at": now, "daily_until": daily_until(now)}
             if old_days := stale_days(daily, now):
                 update["daily"] = {

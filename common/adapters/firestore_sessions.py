@@ -258,15 +258,18 @@ class FirestoreSessionStore:
     def read_feedback_context(
         self, *, key: str, uid: str, session_id: str, turn_id: str
     ) -> FeedbackContext:
+        """The rating so far, the turn and its session, the user's settings, and their activity
+        record (its erasure mark: the service refuses a rating while the erasure runs)."""
         refs = [
             self._db.collection(FEEDBACK).document(key),
             self._db.collection(SESSIONS).document(session_id),
             self._turn_ref(session_id, turn_id),
             self._db.collection(USERS).document(uid),
+            self._db.collection(ACTIVITY).document(uid),
         ]
         with storage_errors():
             snaps = {s.reference.path: s for s in self._db.get_all(refs, **bounded())}
-        fb, sess, turn, user = (snaps[r.path] for r in refs)
+        fb, sess, turn, user, activity = (snaps[r.path] for r in refs)
         settings = (user.to_dict() or {}).get("settings") or {} if user.exists else {}
         return FeedbackContext(
             turn=turn.to_dict() if turn.exists else None,
@@ -274,13 +277,18 @@ class FirestoreSessionStore:
             existing=fb.to_dict() if fb.exists else None,
             version=fb.update_time if fb.exists else None,
             anonymized=bool(settings.get("anonymize_analytics", False)),
+            activity=activity.to_dict() if activity.exists else None,
         )
 
     def write_feedback(
         self, *, key: str, doc: dict, events: list[Event], context: FeedbackContext
     ) -> None:
         """The rating and its events in one batch, on the condition that nobody rated the turn
-        since we read it and that the turn still exists (else WriteConflict)."""
+        since we read it and that the turn still exists (else WriteConflict). The turn is also
+        what keeps out a rating read just before its user's erasure marked the activity record:
+        the erasure deletes the turns before it lists the ratings and outbox entries, so such a
+        rating either commits before its turn goes (and is listed and deleted with the rest) or
+        fails here and, read again, is refused."""
         from google.api_core import exceptions
 
         ref = self._db.collection(FEEDBACK).document(key)

@@ -14,6 +14,7 @@ from common.feedback.models import FeedbackCreate, FeedbackOut
 from common.outbox import deliver_now
 from common.personalization.preferences import explicit_reward
 from common.ports import OutboxStore, WriteConflict
+from common.profile.erasure import refuse_while_erasing
 from common.sessions.state import SessionState
 
 
@@ -24,6 +25,7 @@ class FeedbackContext:
     existing: dict | None
     version: object = None
     anonymized: bool = False  # the user chose to keep their key out of analytics
+    activity: dict | None = None  # the user's activity record: their erasure's mark, if running
 
 
 class FeedbackStore(Protocol):
@@ -85,6 +87,9 @@ def _submit_once(
     ctx = store.read_feedback_context(
         key=key, uid=uid, session_id=body.session_id, turn_id=body.turn_id
     )
+    # As for a turn: while the user's erasure runs, a rating of a turn it has not deleted yet
+    # would be stored, and its event learned from once preferences/{user_key} was deleted.
+    refuse_while_erasing(ctx.activity)
     turn = ctx.turn
     if (
         turn is None

@@ -499,6 +499,11 @@ def test_nothing_written_for_a_user_while_their_erasure_runs_is_left_behind(db) 
            "keyed": True}  # fmt: skip
     with pytest.raises(WriteConflict):  # its turn is gone: the service answers 404
         sessions.write_feedback(key=f"{uid}-t0", doc=doc, events=[], context=rating)
+    # A rating read now sees the mark, which the service refuses (409 erasure_in_progress).
+    again = sessions.read_feedback_context(
+        key=f"{uid}-t0", uid=uid, session_id=f"{uid}-s0", turn_id="t0"
+    )
+    assert again.activity == mark
     with pytest.raises(ErasureInProgress):
         devices.upsert(**register, now=NOW)
     with pytest.raises(ErasureInProgress):  # a settings change: it would bring users/{uid} back

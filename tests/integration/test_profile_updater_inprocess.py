@@ -111,6 +111,31 @@ def test_after_an_erasure_only_what_happens_next_is_learned(client, firestore_db
     assert prefs["feedback_count"] == 1 and prefs["stats"]["nana"]["alpha"] == 1.0
 
 
+def test_nothing_is_learned_from_the_erased_account_while_or_before_its_documents_went(
+    client, firestore_db
+):
+    # Asked at 10:00, documents gone at 10:05: a rating that got in meanwhile (its turn not yet
+    # deleted) is published after the request; it is the old account's, as analytics counts
+    # it. Only what comes after 10:05 is learned.
+    from datetime import UTC, datetime
+
+    subject = uuid.uuid4().hex[:32]
+    record = firestore_db.collection("erasures").document(subject)
+    asked = datetime(2026, 11, 22, 10, tzinfo=UTC)
+    record.set({"requested_at": asked, "analytics": "pending", "firestore": "in_progress"})
+    data = {"turn_id": uuid.uuid4().hex, "persona": "lua", "reward": 1.0, "previous_reward": None}
+    meanwhile, after = "2026-11-22T10:01:00+00:00", "2026-11-22T10:06:00+00:00"
+    r = _push(client, subject=subject, event_id=str(uuid.uuid4()), data=data, occurred_at=after)
+    assert r.status_code == 200  # while it runs: not even an event from after the request
+    gone = datetime(2026, 11, 22, 10, 5, tzinfo=UTC)
+    record.update({"firestore": "done", "documents_gone_at": gone})
+    for when in (meanwhile, after):
+        r = _push(client, subject=subject, event_id=str(uuid.uuid4()), data=data, occurred_at=when)
+        assert r.status_code == 200
+    prefs = firestore_db.collection("preferences").document(subject).get().to_dict()
+    assert prefs["feedback_count"] == 1 and prefs["stats"]["lua"]["alpha"] == 1.0
+
+
 def test_per_day_counters_older_than_eight_days_are_dropped(client, firestore_db):
     # Only the last 7 days are read (engagement, the weekly insight): older days are removed
     # when the next event is applied, so no dated history outlives its use.

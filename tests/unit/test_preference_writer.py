@@ -4,13 +4,14 @@ them, where the emulator differs: after a failed commit the library's rollback m
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
 from google.api_core import exceptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import firestore
+from google.cloud.firestore_v1._helpers import encode_dict
 from google.cloud.firestore_v1.types import BatchGetDocumentsResponse, CommitResponse, Document
 
 from common.adapters.firestore_profiles import FirestorePreferenceWriter
@@ -22,19 +23,22 @@ EXPIRED = exceptions.InvalidArgument(
 
 
 def _writer(
-    *, applied: bool, commit_error: Exception | None
+    *, applied: bool, commit_error: Exception | None, erasure: dict | None = None
 ) -> tuple[FirestorePreferenceWriter, mock.Mock]:
     client = firestore.Client(project="demo-ion", credentials=AnonymousCredentials())
     api = mock.Mock()
     api.begin_transaction.return_value = mock.Mock(transaction=b"tx-1")
 
-    def batch_get(request, **kw):  # the marker as this delivery reads it; no erasure record
+    def batch_get(request, **kw):  # the marker and the erasure record as this delivery reads them
         tx = b"tx-1" if request.get("new_transaction") else None  # a read begins it
         for path in request["documents"]:
             if applied and "/applied_events/" in path:
                 yield BatchGetDocumentsResponse(
                     found=Document(name=path), read_time=NOW, transaction=tx
                 )
+            elif erasure is not None and "/erasures/" in path:
+                found = Document(name=path, fields=encode_dict(erasure))
+                yield BatchGetDocumentsResponse(found=found, read_time=NOW, transaction=tx)
             else:
                 yield BatchGetDocumentsResponse(missing=path, read_time=NOW, transaction=tx)
 
@@ -46,12 +50,12 @@ def _writer(
     return FirestorePreferenceWriter(client), api
 
 
-def _apply(writer: FirestorePreferenceWriter) -> bool:
+def _apply(writer: FirestorePreferenceWriter, occurred_at: datetime = NOW) -> bool:
     return writer.apply(
         subject="k" * 32,
         event_id="e1",
         increments={"stats.lua.alpha": 1.0},
-        occurred_at=NOW,
+        occurred_at=occurred_at,
         now=NOW,
     )
 
@@ -72,3 +76,38 @@ def test_another_refused_commit_still_fails():
     writer, _ = _writer(applied=False, commit_error=exceptions.PermissionDenied("no"))
     with pytest.raises(exceptions.GoogleAPICallError):
         _apply(writer)
+
+
+# The user's erasure (erasures/{user_key}) as erase_user writes it: asked at ASKED, its documents
+# gone at GONE. An event of the erased account is learned from nowhere: not while the erasure
+# deletes (a rating that got in before its turn was deleted is published meanwhile, after the
+# request, and preferences/{user_key} may be gone already), and once done, not up to when the
+# documents were gone, as the analytics erasure deletes the rows up to then.
+ASKED, GONE = NOW - timedelta(minutes=5), NOW - timedelta(minutes=4)
+RUNNING = {"requested_at": ASKED, "analytics": "pending", "firestore": "in_progress", "uid": "u"}
+DONE = {
+    "requested_at": ASKED,
+    "analytics": "pending",
+    "firestore": "done",
+    "documents_gone_at": GONE,
+}
+
+
+@pytest.mark.parametrize(
+    ("erasure", "occurred_at", "learned"),
+    [
+        (RUNNING, ASKED - timedelta(seconds=1), False),
+        (RUNNING, ASKED + timedelta(seconds=2), False),  # the reviewer's rating mid-erasure
+        (DONE, ASKED + timedelta(seconds=2), False),
+        (DONE, GONE, False),
+        (DONE, GONE + timedelta(seconds=1), True),  # the account lives on
+        # recorded before documents_gone_at was: up to when the user asked
+        ({"requested_at": ASKED, "analytics": "done"}, ASKED, False),
+        ({"requested_at": ASKED, "analytics": "done"}, ASKED + timedelta(seconds=1), True),
+    ],
+)
+def test_an_event_of_the_erased_account_is_not_learned(erasure, occurred_at, learned):
+    writer, api = _writer(applied=False, commit_error=None, erasure=erasure)
+    assert _apply(writer, occurred_at) is learned
+    written = [w for call in api.commit.call_args_list for w in call.kwargs["request"]["writes"]]
+    assert bool(written) is learned
