@@ -99,7 +99,9 @@ def within_deadline(run: Callable[[Any], T], transaction: Any) -> T:
     which no argument bounds: in an outage a request held its thread for ~57 s, past the
     gateway's deadline (a 504), before the breaker heard of it. Late is an outage
     (DeadlineExceeded, for storage_errors). The transaction left running fails or commits on
-    its own: only for writes a client's retry repeats harmlessly."""
+    its own, maybe after a later request (its commit has a retry of its own): only for writes
+    a client's retry repeats harmlessly, and that keep the last by request time, which they
+    judge on what the transaction reads (write_settings, the device store)."""
     from google.api_core import exceptions
 
     try:

@@ -10,11 +10,18 @@ from typing import Any
 from common.adapters.firestore_calls import bounded, storage_errors, within_deadline
 from common.adapters.firestore_sessions import ACTIVITY, USERS
 from common.devices.models import device_id
-from common.profile.erasure import refuse_while_erasing
+from common.profile.erasure import erased_at, erasing, refuse_while_erasing
 from common.push.models import Device
 
 DEVICES = "devices"
 WRITE_BATCH = 400  # Firestore allows 500 writes per batch
+# activity/{uid}: {device_id: when} of the devices removed (DELETE /v2/devices/{token}) lately.
+# A registration made before a removal must not bring the device back when it commits after it
+# (a transaction abandoned by within_deadline goes on): the device document is gone, so the
+# removal's time is kept where every registration reads already, for longer than a transaction
+# can live (270 s).
+DEVICES_REMOVED = "devices_removed"
+DEVICE_REMOVAL_KEPT = timedelta(minutes=10)
 
 
 def device_from_snapshot(snap: Any) -> Device:
@@ -47,7 +54,8 @@ class FirestoreDeviceStore:
             # lists the devices, so one that began earlier refuses this registration, and one
             # that begins meanwhile waits for it (and lists this device) or makes it read again.
             snaps = {s.reference.path: s for s in tx.get_all([ref, activity_ref], **bounded())}
-            refuse_while_erasing(snaps[activity_ref.path].to_dict())
+            activity = snaps[activity_ref.path].to_dict()
+            refuse_while_erasing(activity)
             snap = snaps[ref.path]
             old = snap.to_dict() if snap.exists else None
             doc = {
@@ -57,7 +65,11 @@ class FirestoreDeviceStore:
                 "created_at": old["created_at"] if old else now,
                 "last_seen_at": now,
             }
-            tx.set(ref, doc)
+            # Removed by a later request (a sign-out, or the user's erasure): this one is
+            # answered as if it came first, and a transaction abandoned by within_deadline (a
+            # 503) that commits late does not bring the device back.
+            if not _removed_after(activity, ref.id, now):
+                tx.set(ref, doc)
             if previous is not None:
                 tx.delete(previous)  # the refreshed token is dead: FCM would refuse it
             return doc, old is None
@@ -94,20 +106,45 @@ class FirestoreDeviceStore:
             _delete(self._db, extra)
         return len(extra)
 
-    def delete(self, *, uid: str, token: str) -> bool:
+    def delete(self, *, uid: str, token: str, now: datetime) -> bool:
         from google.cloud import firestore
 
         ref = self._devices(uid).document(device_id(token))
+        activity_ref = self._db.collection(ACTIVITY).document(uid)
 
         @firestore.transactional
         def run(tx: Any) -> bool:
-            if not ref.get(transaction=tx, **bounded()).exists:
+            snaps = {s.reference.path: s for s in tx.get_all([ref, activity_ref], **bounded())}
+            if not snaps[ref.path].exists:
                 return False
             tx.delete(ref)
+            activity = snaps[activity_ref.path].to_dict()
+            # While the user's erasure runs, registrations are refused, and its mark must keep
+            # no expiry: no removal to record.
+            if not erasing(activity):
+                tx.set(activity_ref, _removal(activity, ref.id, now), merge=True)
             return True
 
         with storage_errors():  # deleting again repeats this harmlessly
             return within_deadline(run, self._db.transaction())
+
+
+def _removed_after(activity: dict | None, device: str, now: datetime) -> bool:
+    """The device was removed, or the user erased, by a request made after `now`."""
+    removed = ((activity or {}).get(DEVICES_REMOVED) or {}).get(device)
+    return any(when is not None and when > now for when in (removed, erased_at(activity)))
+
+
+def _removal(activity: dict | None, device: str, now: datetime) -> dict:
+    """What a device's removal merges into the activity record: when, for DEVICE_REMOVAL_KEPT
+    (the record lives at least that long), with the removals older than that dropped."""
+    from google.cloud.firestore import DELETE_FIELD
+
+    activity = activity or {}
+    removed = activity.get(DEVICES_REMOVED) or {}
+    stale = {d: DELETE_FIELD for d, when in removed.items() if when <= now - DEVICE_REMOVAL_KEPT}
+    expires_at = max(now + DEVICE_REMOVAL_KEPT, activity.get("expires_at") or now)
+    return {DEVICES_REMOVED: {**stale, device: now}, "expires_at": expires_at}
 
 
 def device_owners(db: Any, *, limit: int, cursor: str | None) -> tuple[list[str], str | None]:

@@ -24,7 +24,7 @@ from common.adapters.firestore_sessions import (
 )
 from common.errors import Unavailable
 from common.events import Event, older_user_key
-from common.profile.erasure import ERASING, ERASURE_DONE, refuse_while_erasing
+from common.profile.erasure import ERASING, ERASURE_DONE, erased_at, refuse_while_erasing
 from common.profile.updater import daily_until, stale_days
 
 APPLIED, DEVICES = "applied_events", "devices"
@@ -43,6 +43,13 @@ DONE = "done"  # erasures/{user_key}.firestore and .analytics once that part is 
 DOCUMENTS_GONE_AT = "documents_gone_at"  # erasures/{user_key}: when the last batch committed
 # erasures/{user_key}, until the last batch: the user's key from before an analytics-key rotation
 PREVIOUS_USER_KEY = "previous_user_key"
+# users/{uid}: when each setting was last set, by the time of the request that set it
+SETTINGS_SET_AT = "settings_set_at"
+
+
+def _later(when: datetime | None, now: datetime) -> bool:
+    """Written (or erased) by a request made after `now`."""
+    return when is not None and when > now
 
 
 def _plain(value: Any) -> Any:
@@ -101,16 +108,27 @@ class FirestoreProfileStore:
             # the user's erasure runs, this write could land after it deleted users/{uid} and
             # bring the document back.
             read = {s.reference.path: s for s in tx.get_all([activity_ref, user_ref], **bounded())}
-            refuse_while_erasing(read[activity_ref.path].to_dict())
+            activity = read[activity_ref.path].to_dict()
+            refuse_while_erasing(activity)
+            user = read[user_ref.path].to_dict() or {}
+            # The last by request time stands, field by field (as a rating does): a transaction
+            # abandoned by within_deadline (a 503) may still commit after a later PATCH of the
+            # same field, or after an erasure asked for later, and must undo neither.
+            set_at = user.get(SETTINGS_SET_AT) or {}
+            kept = {n: v for n, v in settings.items() if not _later(set_at.get(n), now)}
+            if not kept or _later(erased_at(activity), now):
+                return
             # The key stored first stays: after an analytics-key rotation it names the user's
             # rows and preferences from before it (the current key comes from the uid), which
             # retention, erasure and export must still reach after any later settings change.
-            stored = (read[user_ref.path].to_dict() or {}).get("user_key")
-            tx.set(
-                user_ref,
-                {"settings": settings, "updated_at": now, "user_key": stored or ukey},
-                merge=True,
-            )
+            stored = user.get("user_key")
+            update = {
+                "settings": kept,
+                SETTINGS_SET_AT: dict.fromkeys(kept, now),
+                "updated_at": max(now, user.get("updated_at") or now),
+                "user_key": stored or ukey,
+            }
+            tx.set(user_ref, update, merge=True)
             for event in events:
                 tx.set(
                     self._sessions._outbox_ref(event.event_id), self._sessions._outbox_doc(event)

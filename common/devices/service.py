@@ -18,7 +18,8 @@ class DeviceStore(Protocol):
         self, *, uid: str, token: str, platform: str, now: datetime, previous_token: str | None
     ) -> tuple[dict, bool]:
         """Store the token (refreshing last_seen_at) and drop the previous one, in one write:
-        (the device document, whether it is new)."""
+        (the device document, whether it is new). A device removed by a request made after
+        `now` (delete, or the user's erasure) is not stored again."""
 
     def release_elsewhere(self, *, uid: str, token: str, before: datetime) -> int:
         """Remove the token from every other user who registered it before `before` (the phone
@@ -27,7 +28,8 @@ class DeviceStore(Protocol):
     def trim(self, *, uid: str, keep: int) -> int:
         """Keep the `keep` most recently seen devices: how many were removed."""
 
-    def delete(self, *, uid: str, token: str) -> bool: ...
+    def delete(self, *, uid: str, token: str, now: datetime) -> bool:
+        """Remove the device; a registration asked for before `now` does not bring it back."""
 
 
 def register_device(
@@ -56,11 +58,11 @@ def register_device(
     )
 
 
-def remove_device(*, uid: str, token: str, store: DeviceStore) -> None:
+def remove_device(*, uid: str, token: str, store: DeviceStore, now: datetime) -> None:
     """Only the caller's own token: another user's is as unknown as a token never registered."""
     try:
         TypeAdapter(Token).validate_python(token)
     except ValidationError:
         raise InvalidInput("This is not an FCM registration token.", field="token") from None
-    if not store.delete(uid=uid, token=token):
+    if not store.delete(uid=uid, token=token, now=now):
         raise NotFound("This device is not registered.", code="device_not_found")

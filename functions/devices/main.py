@@ -31,7 +31,7 @@ def devices(request: flask.Request) -> flask.Response:
     uid = authenticate(request).uid
     store = clients.device_store()
     if endpoint == "remove":
-        remove_device(uid=uid, token=args["token"], store=store)
+        remove_device(uid=uid, token=args["token"], store=store, now=utcnow())
         return flask.Response(status=204)
     body = parse(DeviceCreate, read_json(request, max_bytes=get_settings().max_body_bytes))
     out = register_device(uid=uid, body=body, store=store, now=utcnow())

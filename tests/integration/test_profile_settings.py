@@ -62,3 +62,23 @@ def test_a_patch_that_read_stale_settings_still_stores_what_it_answers() -> None
     stored = settings_of(store.read_profile(uid=uid, ukey=ukey)[0])
     assert answer.settings.anonymize_analytics is True
     assert stored.anonymize_analytics is True
+
+
+def test_a_patch_that_lands_after_a_later_one_does_not_undo_it() -> None:
+    # A PATCH whose transaction its deadline abandoned (a 503) still commits, after a later
+    # PATCH: the later request's value of each field it set stands; what only the earlier one
+    # set is stored.
+    from datetime import timedelta
+
+    uid, settings, now = f"u-{uuid.uuid4().hex}", get_settings(), datetime.now(UTC)
+    store = clients.profile_store()
+    ukey = user_key(uid, settings.analytics_key.get_secret_value())
+    later = {"anonymize_analytics": False, "timezone": "Europe/Berlin"}
+    store.write_settings(uid=uid, ukey=ukey, settings=later, now=now, events=[])
+    earlier = {"anonymize_analytics": True, "retention_days": 30}
+    store.write_settings(
+        uid=uid, ukey=ukey, settings=earlier, now=now - timedelta(seconds=9), events=[]
+    )
+    stored = settings_of(store.read_profile(uid=uid, ukey=ukey)[0])
+    assert stored.anonymize_analytics is False and stored.timezone == "Europe/Berlin"
+    assert stored.retention_days == 30

@@ -60,7 +60,7 @@ class Store:
             del devices[doc["token"]]
         return max(0, len(newest) - keep)
 
-    def delete(self, *, uid, token):
+    def delete(self, *, uid, token, now):
         return self.users.get(uid, {}).pop(token, None) is not None
 
 

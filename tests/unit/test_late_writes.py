@@ -1,0 +1,151 @@
+"""A write whose transaction within_deadline abandoned (a 503) goes on and may commit after a
+later request: it must not undo that request. Settings and devices keep the last by request
+time, against Firestore's RPCs (tests/fakes/firestore_rpc.py)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from common.adapters import firestore_calls
+from common.adapters.firestore_devices import DEVICE_REMOVAL_KEPT, FirestoreDeviceStore
+from common.adapters.firestore_profiles import FirestoreProfileStore
+from common.devices.models import device_id
+from common.errors import Unavailable
+from common.profile.erasure import ERASING, ERASURE_DONE
+from tests.fakes.firestore_rpc import FirestoreRpc
+
+NOW = datetime(2026, 12, 6, 12, tzinfo=UTC)
+SECOND = timedelta(seconds=1)
+UID, TOKEN = "u1", "fcm-token-of-a-phone:APA91bExample"
+DEVICE = f"users/{UID}/devices/{device_id(TOKEN)}"
+
+
+def _profiles(rpc: FirestoreRpc) -> FirestoreProfileStore:
+    return FirestoreProfileStore(rpc.client, sessions=None)
+
+
+def _patch(rpc: FirestoreRpc, now: datetime, **settings) -> None:
+    _profiles(rpc).write_settings(uid=UID, ukey="k", settings=settings, now=now, events=[])
+
+
+def _stored_settings(rpc: FirestoreRpc) -> dict:
+    return rpc.docs[f"users/{UID}"]["settings"]
+
+
+def test_a_patch_abandoned_by_its_deadline_does_not_undo_a_later_one(monkeypatch):
+    # The reviewer's probe: PATCH A's BeginTransaction stalls, A answers 503 and its transaction
+    # goes on; PATCH B, sent after A's 503, commits; then A's transaction commits last.
+    monkeypatch.setattr(firestore_calls, "TRANSACTION_SECONDS", 0.2)
+    rpc = FirestoreRpc()
+    b_done = threading.Event()
+    begin = rpc.api.begin_transaction.side_effect
+    calls = []
+
+    def stalls_first(**kw):
+        calls.append(1)
+        if len(calls) == 1:
+            b_done.wait(5)  # a stalled connection, until B is done
+        return begin(**kw)
+
+    rpc.api.begin_transaction.side_effect = stalls_first
+    with pytest.raises(Unavailable):
+        _patch(rpc, NOW, anonymize_analytics=True)
+    _patch(rpc, NOW + 6 * SECOND, anonymize_analytics=False)  # B: answered 200
+    b_done.set()
+    deadline = time.monotonic() + 5
+    while len(rpc.commits) < 2 and time.monotonic() < deadline:  # A's late commit
+        time.sleep(0.01)
+    assert len(rpc.commits) == 2
+    assert _stored_settings(rpc) == {"anonymize_analytics": False}  # what B answered
+
+
+def test_each_setting_keeps_the_value_of_the_latest_request_that_set_it():
+    rpc = FirestoreRpc()
+    _patch(rpc, NOW, timezone="Europe/Berlin", notifications=False)
+    # An earlier request (sent before, landing after): its timezone lost to the later one, its
+    # retention, which no later request set, stands.
+    _patch(rpc, NOW - SECOND, timezone="Asia/Seoul", retention_days=30)
+    assert _stored_settings(rpc) == {
+        "timezone": "Europe/Berlin",
+        "notifications": False,
+        "retention_days": 30,
+    }
+    assert rpc.docs[f"users/{UID}"]["updated_at"] == NOW  # never moved back
+    # The same request time (one PATCH after another in a test, or a retry) still applies.
+    _patch(rpc, NOW, timezone="UTC")
+    assert _stored_settings(rpc)["timezone"] == "UTC"
+
+
+def test_a_patch_from_before_a_finished_erasure_does_not_bring_the_settings_back():
+    rpc = FirestoreRpc({f"activity/{UID}": {ERASURE_DONE: NOW, "expires_at": NOW + 600 * SECOND}})
+    _patch(rpc, NOW - SECOND, notifications=False)
+    assert f"users/{UID}" not in rpc.docs
+    _patch(rpc, NOW + SECOND, notifications=False)  # the account lives on
+    assert _stored_settings(rpc) == {"notifications": False}
+
+
+def _devices(rpc: FirestoreRpc) -> FirestoreDeviceStore:
+    return FirestoreDeviceStore(rpc.client)
+
+
+def _register(rpc: FirestoreRpc, now: datetime) -> tuple[dict, bool]:
+    return _devices(rpc).upsert(uid=UID, token=TOKEN, platform="ios", now=now, previous_token=None)
+
+
+def test_a_registration_from_before_a_sign_out_does_not_bring_the_device_back():
+    rpc = FirestoreRpc()
+    _register(rpc, NOW)
+    assert _devices(rpc).delete(uid=UID, token=TOKEN, now=NOW + 10 * SECOND)  # sign-out
+    assert DEVICE not in rpc.docs
+    # A registration sent before the sign-out whose transaction commits after it (abandoned
+    # by its deadline): answered as if it came first, and not stored.
+    doc, _ = _register(rpc, NOW + 2 * SECOND)
+    assert doc["last_seen_at"] == NOW + 2 * SECOND
+    assert DEVICE not in rpc.docs
+    _register(rpc, NOW + 20 * SECOND)  # signed in again
+    assert rpc.docs[DEVICE]["last_seen_at"] == NOW + 20 * SECOND
+
+
+def test_a_registration_from_before_a_finished_erasure_does_not_bring_the_device_back():
+    rpc = FirestoreRpc({f"activity/{UID}": {ERASURE_DONE: NOW, "expires_at": NOW + 600 * SECOND}})
+    _register(rpc, NOW - SECOND)
+    assert DEVICE not in rpc.docs
+    _register(rpc, NOW + SECOND)
+    assert DEVICE in rpc.docs
+
+
+def test_a_removal_is_kept_in_the_activity_record_as_long_as_needed_and_no_longer():
+    turns = {"recent": "[]", "expires_at": NOW + timedelta(days=1)}  # a turn's record
+    old = {"d-old": NOW - DEVICE_REMOVAL_KEPT - SECOND, "d-recent": NOW - SECOND}
+    rpc = FirestoreRpc(
+        {DEVICE: {"token": TOKEN}, f"activity/{UID}": turns | {"devices_removed": old}}
+    )
+    assert _devices(rpc).delete(uid=UID, token=TOKEN, now=NOW)
+    activity = rpc.docs[f"activity/{UID}"]
+    assert activity["devices_removed"] == {"d-recent": NOW - SECOND, device_id(TOKEN): NOW}
+    assert activity["expires_at"] == turns["expires_at"] and activity["recent"] == "[]"
+    # A user with no record gets one that expires once no registration can land late.
+    rpc = FirestoreRpc({DEVICE: {"token": TOKEN}})
+    assert _devices(rpc).delete(uid=UID, token=TOKEN, now=NOW)
+    assert rpc.docs[f"activity/{UID}"] == {
+        "devices_removed": {device_id(TOKEN): NOW},
+        "expires_at": NOW + DEVICE_REMOVAL_KEPT,
+    }
+
+
+def test_a_removal_while_the_users_erasure_runs_leaves_its_mark_alone():
+    # The mark has no expiry (nothing may delete it before the erasure ends), and registrations
+    # are refused meanwhile anyway.
+    rpc = FirestoreRpc({DEVICE: {"token": TOKEN}, f"activity/{UID}": {ERASING: NOW}})
+    assert _devices(rpc).delete(uid=UID, token=TOKEN, now=NOW + SECOND)
+    assert DEVICE not in rpc.docs and rpc.docs[f"activity/{UID}"] == {ERASING: NOW}
+
+
+def test_removing_an_unknown_device_writes_nothing():
+    rpc = FirestoreRpc()
+    assert _devices(rpc).delete(uid=UID, token=TOKEN, now=NOW) is False
+    assert rpc.docs == {}
