@@ -13,8 +13,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from common.errors import Unavailable
+from common.errors import ErasureInProgress, Unavailable
 from common.logs import NEEDS_OPERATOR
+from common.profile.erasure import ERASURE_RESUME_AFTER  # unfinished this long: cut off
 from common.profile.models import ProfileSettings
 
 log = logging.getLogger(__name__)
@@ -28,10 +29,6 @@ ERASURE_SETTLE = timedelta(hours=24)
 # An analytics erasure still not done this long after it was asked for is stuck, whatever the
 # reason BigQuery gives each run: an operator is told (settling alone takes ERASURE_SETTLE).
 ERASURE_OVERDUE = timedelta(hours=72)
-# A request erases within the profile function's timeout (300 s, terraform/stack/functions.tf):
-# an erasure still unfinished this long after it began was cut off, and finishing it cannot race
-# the request.
-ERASURE_RESUME_AFTER = timedelta(minutes=10)
 # Collections whose documents expire on their own `expires_at` (TTL in production, best effort).
 EXPIRING_COLLECTIONS = ("turn_keys", "feedback", "activity")
 # The scans that go on where the last run stopped (CleanupStore.scan_start).
@@ -365,6 +362,8 @@ def _unfinished_erasures(
             store.finish_erasure(
                 uid=erasure.uid, user_key=erasure.user_key, now=now, in_time=in_time
             )
+        except ErasureInProgress:
+            continue  # a DELETE /v2/profile sent since it was listed is finishing it
         except Unavailable as e:
             # It stays unfinished for the next run; one that keeps failing (a heavy user) must
             # not stop the other erasures or the rest of the job.

@@ -936,7 +936,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "profile",
         "Erase you everywhere",
         "Sessions, turns, feedback, preferences and devices go now; analytics rows through a "
-        "pending erasure the cleanup job completes.",
+        "pending erasure the cleanup job completes. While an erasure of yours is still running "
+        "(the same request sent again), a `409` `erasure_in_progress`: retry after it.",
         (
             Reply(
                 200,
@@ -945,7 +946,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 {"erased": True, "deleted": {"sessions": 2, "turns": 9, "feedback": 3}},
             ),
         ),
-        errors=("storage_unavailable",),
+        errors=("erasure_in_progress", "storage_unavailable"),
     ),
     Endpoint(
         "get",

@@ -22,9 +22,15 @@ from common.adapters.firestore_sessions import (
     FirestoreSessionStore,
     decode_session,
 )
-from common.errors import Unavailable
+from common.errors import ErasureInProgress, Unavailable
 from common.events import Event, older_user_key
-from common.profile.erasure import ERASING, ERASURE_DONE, erased_at, refuse_while_erasing
+from common.profile.erasure import (
+    ERASING,
+    ERASURE_DONE,
+    ERASURE_RESUME_AFTER,
+    erased_at,
+    refuse_while_erasing,
+)
 from common.profile.updater import daily_until, stale_days
 
 APPLIED, DEVICES = "applied_events", "devices"
@@ -35,6 +41,7 @@ DEFERRED_NOTIFICATIONS = "deferred_notifications"  # pushes waiting out quiet ho
 # since they carry owner_uid are found by export and erasure; older ones expire on their own.
 PUSH_NOTIFICATIONS = "push_notifications"
 BATCH = 400  # Firestore allows 500 writes per batch
+MARK_ATTEMPTS = 5  # an erasure's mark, against the user's turns changing the activity record
 # How long the activity record outlives a finished erasure as a tombstone: longer than a turn
 # can take (the chat function's timeout is 60 s); then the cleanup job and TTL delete it.
 ERASURE_TOMBSTONE = timedelta(minutes=10)
@@ -215,6 +222,62 @@ def _turn_index(turn: dict) -> int:
     return int(turn.get("turn_index", 0))
 
 
+def _begin_erasure(db: Any, *, uid: str, ukey: str, now: datetime) -> str | None:
+    """erase_user's first write: the erasure record and the activity record's mark, in one
+    batch. The user's key from before an analytics-key rotation, if any. ErasureInProgress while
+    another erasure of the user may still be deleting: two at once would each end by writing
+    the tombstone and `done` while the other still deletes."""
+    from google.api_core import exceptions
+    from google.cloud.firestore import DELETE_FIELD
+
+    erasure_ref = db.collection(ERASURES).document(ukey)
+    user_ref = db.collection(USERS).document(uid)
+    activity_ref = db.collection(ACTIVITY).document(uid)
+    for _ in range(MARK_ATTEMPTS):
+        refs = [user_ref, erasure_ref, activity_ref]
+        snaps = {s.reference.path: s for s in db.get_all(refs, **bounded())}
+        user, erasure = (snaps[ref.path].to_dict() or {} for ref in (user_ref, erasure_ref))
+        activity = snaps[activity_ref.path]
+        # A mark this recent is a run still going (a DELETE sent again meanwhile); an older one
+        # was cut off, and is finished by this run as by the cleanup job's.
+        began = (activity.to_dict() or {}).get(ERASING) if activity.exists else None
+        if began is not None and began > now - ERASURE_RESUME_AFTER:
+            raise ErasureInProgress()
+        # The key from before a rotation: from users/{uid}, or, once that is gone, from the
+        # record of this erasure a run before this one began.
+        older = older_user_key(user, ukey) or erasure.get(PREVIOUS_USER_KEY)
+        # A new requested_at each time: events until now are not learned again (a run that
+        # finishes an erasure also erases what the user did since it was cut off). In the same
+        # write, the activity record gets erased_at (when the erasure is done, erase_user
+        # replaces it with a tombstone): a turn in flight commits on the condition that the
+        # record did not change, so one that would land after erase_user's listing fails, reads
+        # again and is refused, as are new turns, ratings, device registrations and settings
+        # changes while erased_at is there (common.profile.erasure.refuse_while_erasing).
+        batch = db.batch()
+        record = {"requested_at": now, "analytics": "pending", "firestore": IN_PROGRESS, "uid": uid}
+        batch.set(erasure_ref, record | ({PREVIOUS_USER_KEY: older} if older else {}))
+        if older:  # neither in_progress nor the uid: only the record under `ukey` is resumed
+            batch.set(
+                db.collection(ERASURES).document(older),
+                {"requested_at": now, "analytics": "pending"},
+            )
+        # Without expires_at: neither TTL nor the cleanup job may delete the mark before the
+        # end. On the condition that the record is as read: of two erasures begun at once, the
+        # second to commit reads again and finds the first's mark.
+        if activity.exists:
+            unchanged = db.write_option(last_update_time=activity.update_time)
+            batch.update(activity_ref, {ERASING: now, "expires_at": DELETE_FIELD}, option=unchanged)
+        else:
+            batch.create(activity_ref, {ERASING: now})
+        try:
+            batch.commit(**bounded())
+        # changed since read (another erasure's mark, a turn) or deleted (expired): read again
+        except (exceptions.FailedPrecondition, exceptions.AlreadyExists, exceptions.NotFound):
+            continue
+        return older
+    raise Unavailable("the activity record kept changing; the erasure did not begin")
+
+
 def erase_user(
     db: Any,
     *,
@@ -242,31 +305,8 @@ def erase_user(
     erasure_ref = db.collection(ERASURES).document(ukey)
     user_ref = db.collection(USERS).document(uid)
     with storage_errors():
-        snaps = {s.reference.path: s for s in db.get_all([user_ref, erasure_ref], **bounded())}
-        user, erasure = (snaps[ref.path].to_dict() or {} for ref in (user_ref, erasure_ref))
-        # The key from before a rotation: from users/{uid}, or, once that is gone, from the
-        # record of this erasure a run before this one began.
-        older = older_user_key(user, ukey) or erasure.get(PREVIOUS_USER_KEY)
+        older = _begin_erasure(db, uid=uid, ukey=ukey, now=now)
         keys = [ukey, older] if older else [ukey]
-        # A new requested_at each time: events until now are not learned again (a run that
-        # finishes an erasure also erases what the user did since it was cut off). In the same
-        # write, the activity record gets erased_at (when the erasure is done, a tombstone
-        # replaces it, below): a turn in flight commits on the condition that the record did
-        # not change, so one that would land after the listing below fails, reads again and is
-        # refused, as are new turns and device registrations while erased_at is there
-        # (common.chat.service, common.adapters.firestore_devices).
-        batch = db.batch()
-        record = {"requested_at": now, "analytics": "pending", "firestore": IN_PROGRESS, "uid": uid}
-        batch.set(erasure_ref, record | ({PREVIOUS_USER_KEY: older} if older else {}))
-        if older:  # neither in_progress nor the uid: only the record under `ukey` is resumed
-            batch.set(
-                db.collection(ERASURES).document(older),
-                {"requested_at": now, "analytics": "pending"},
-            )
-        # Without expires_at: neither TTL nor the cleanup job may delete the mark before the end.
-        mark = {ERASING: now, "expires_at": DELETE_FIELD}
-        batch.set(db.collection(ACTIVITY).document(uid), mark, merge=True)
-        batch.commit(**bounded())
         done = 0
 
         def delete(refs: list) -> None:

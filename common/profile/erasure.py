@@ -6,12 +6,17 @@ check it must not pay for more."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from common.errors import ErasureInProgress
 
 ERASING = "erased_at"
 ERASURE_DONE = "erasure_done_at"
+# A request erases within the profile function's timeout (300 s, terraform/stack/functions.tf):
+# a mark older than this is an erasure that was cut off, which the cleanup job (or a DELETE
+# /v2/profile sent again) finishes; a younger one may still be deleting, and a second erasure
+# is refused meanwhile (common.adapters.firestore_profiles.erase_user).
+ERASURE_RESUME_AFTER = timedelta(minutes=10)
 
 
 def erasing(activity: dict | None) -> bool:

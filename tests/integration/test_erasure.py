@@ -405,6 +405,21 @@ def test_a_repeated_delete_finishes_an_erasure_cut_off_half_way(db) -> None:
     assert mine & set(docs) == {f"activity/{uid}"} and set(docs[f"activity/{uid}"]) == TOMBSTONE
 
 
+def test_a_delete_sent_again_while_the_erasure_may_still_run_is_refused(db) -> None:
+    # Two runs at once would each end by writing the tombstone and `done` while the other
+    # still deletes. Within ERASURE_RESUME_AFTER the first may still be running; past it, it
+    # was cut off, and the DELETE sent again finishes it (the test above).
+    from common.errors import ErasureInProgress
+
+    uid, ukey = _ids()
+    _seed_user(db, uid, ukey, sessions=2, turns=2)
+    _cut_off_erasure(db, uid, ukey)
+    before = _documents(db)
+    with pytest.raises(ErasureInProgress):
+        _profiles(db).erase_user(uid=uid, ukey=ukey, now=NOW + timedelta(seconds=40))
+    assert _documents(db) == before
+
+
 def test_an_erasure_out_of_time_stops_after_a_batch_and_is_finished_later(db) -> None:
     uid, ukey = _ids()
     mine = _seed_user(db, uid, ukey, sessions=60, turns=8)

@@ -26,7 +26,7 @@ from common.cleanup import (
     UnfinishedErasure,
     run_cleanup,
 )
-from common.errors import Unavailable
+from common.errors import ErasureInProgress, Unavailable
 from tests.fakes.clock import FakeClock
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -515,6 +515,21 @@ def test_an_erasure_cut_off_half_way_is_finished_once_its_request_is_surely_over
 
     assert store.finished == ["k-cut"]  # the other request may still be deleting: left to it
     assert report.erasures_finished == 1 and report.complete
+
+
+def test_an_erasure_a_request_began_again_since_it_was_listed_is_left_to_that_request():
+    # erase_user refuses a second erasure while one may still be deleting (ErasureInProgress):
+    # a DELETE /v2/profile sent between the listing and this run's turn finishes it.
+    cut_off = UnfinishedErasure("k-cut", "u-cut", NOW - ERASURE_RESUME_AFTER - timedelta(minutes=1))
+
+    class BegunAgain(Store):
+        def finish_erasure(self, *, uid, user_key, now, in_time):
+            raise ErasureInProgress()
+
+    report = run_cleanup(store=BegunAgain(unfinished=[cut_off]), analytics=Analytics(), now=NOW)
+
+    assert report.erasures_finished == 0 and report.complete
+    assert "unfinished_erasures" not in report.failed
 
 
 def test_an_unfinished_erasure_without_its_uid_is_set_aside_not_guessed(caplog) -> None:

@@ -169,14 +169,15 @@ def test_a_degraded_healthz_is_documented_as_its_report_with_retry_after():
 
 
 def test_writes_refused_while_an_erasure_runs_document_their_409_and_retry_after():
-    """ErasureInProgress (common/errors.py): a turn, a rating, a device registration and a
-    settings change answer it, with Retry-After; the header is required where it is the only
-    409."""
+    """ErasureInProgress (common/errors.py): a turn, a rating, a device registration, a
+    settings change and a second erasure answer it, with Retry-After; the header is required
+    where it is the only 409."""
     for path, method, only in (
         ("/v2/chat/turns", "post", False),  # also client_turn_id_reused, without the header
         ("/v2/feedback", "post", False),  # also feedback_busy, without the header
         ("/v2/devices", "post", True),
         ("/v2/profile", "patch", True),
+        ("/v2/profile", "delete", True),
     ):
         response = spec()["paths"][path][method]["responses"]["409"]
         assert "erasure_in_progress" in response["content"]["application/json"]["examples"]

@@ -1,0 +1,78 @@
+"""Two erasures of one user at once (DELETE /v2/profile sent again while the first runs), against
+Firestore's RPCs (tests/fakes/firestore_rpc.py): the first run's last write replaced the activity
+record with its tombstone, taking away the second's mark, and set the erasure record `done`
+while the second still deleted. Only one runs now: the other is a 409 erasure_in_progress."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from common.adapters.firestore_profiles import erase_user
+from common.errors import ErasureInProgress
+from common.profile.erasure import ERASING, ERASURE_DONE, ERASURE_RESUME_AFTER
+from tests.fakes.firestore_rpc import FirestoreRpc
+
+FIRST = datetime(2026, 12, 6, 12, tzinfo=UTC)
+UID, UKEY = "u1", "k1"
+ACTIVITY, RECORD = f"activity/{UID}", f"erasures/{UKEY}"
+
+
+def _erase(rpc: FirestoreRpc, now: datetime) -> dict[str, int]:
+    return erase_user(rpc.client, uid=UID, ukey=UKEY, now=now)
+
+
+def _running(began: datetime) -> dict[str, dict]:
+    """What a run that began at `began` has written by the time it deletes."""
+    record = {"requested_at": began, "analytics": "pending", "firestore": "in_progress", "uid": UID}
+    return {ACTIVITY: {ERASING: began}, RECORD: record}
+
+
+def test_a_delete_sent_again_while_the_erasure_runs_is_refused():
+    rpc = FirestoreRpc(_running(FIRST))
+    before = {path: dict(doc) for path, doc in rpc.docs.items()}
+    with pytest.raises(ErasureInProgress) as refused:
+        _erase(rpc, FIRST + timedelta(seconds=40))
+    assert refused.value.status == 409 and refused.value.retry_after == 5
+    assert rpc.commits == [] and rpc.docs == before  # the first run's mark and record stand
+
+
+@pytest.mark.parametrize("had_activity", [False, True])
+def test_of_two_erasures_begun_at_once_the_second_to_write_its_mark_is_refused(had_activity):
+    # Both read before either wrote; the first's mark lands just before the second's.
+    rpc = FirestoreRpc({ACTIVITY: {"recent": "[]"}} if had_activity else {})
+
+    def first_lands(writes):
+        rpc.before_commit = lambda writes: None
+        for path, doc in _running(FIRST).items():
+            rpc.put(path, doc)
+
+    rpc.before_commit = first_lands
+    with pytest.raises(ErasureInProgress):
+        _erase(rpc, FIRST + timedelta(milliseconds=5))
+    assert rpc.commits == []  # neither its record nor its mark was written
+    assert rpc.docs[RECORD]["requested_at"] == FIRST and rpc.docs[ACTIVITY] == {ERASING: FIRST}
+
+
+def test_an_erasure_cut_off_long_enough_ago_is_finished_by_a_delete_sent_again():
+    # Past ERASURE_RESUME_AFTER no request can still be running it (the function's timeout),
+    # as the cleanup job judges too.
+    rpc = FirestoreRpc(_running(FIRST))
+    later = FIRST + ERASURE_RESUME_AFTER + timedelta(seconds=1)
+    _erase(rpc, later)
+    assert rpc.docs[ACTIVITY][ERASURE_DONE] == later and ERASING not in rpc.docs[ACTIVITY]
+    assert rpc.docs[RECORD]["firestore"] == "done" and rpc.docs[RECORD]["requested_at"] == later
+
+
+def test_a_turn_that_changes_the_activity_record_meanwhile_only_makes_the_erasure_read_again():
+    rpc = FirestoreRpc({ACTIVITY: {"recent": "[]"}})
+
+    def a_turn_lands(writes):
+        rpc.before_commit = lambda writes: None
+        rpc.put(ACTIVITY, {"recent": '[["2026-12-06T12:00:00+00:00","h"]]'})
+
+    rpc.before_commit = a_turn_lands
+    _erase(rpc, FIRST)
+    assert rpc.docs[ACTIVITY][ERASURE_DONE] == FIRST
+    assert rpc.docs[RECORD]["firestore"] == "done"
