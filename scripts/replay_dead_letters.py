@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from common.adapters.firestore_profiles import DOCUMENTS_GONE_AT, DONE, ERASURES
+from common.adapters.firestore_profiles import ERASURES, of_erased_account
 
 # A dead-letter subscription and the only topic its letters may go back to.
 ROUTES = {"events-dead-letter": "events", "notifications-dead-letter": "notifications"}
@@ -63,12 +63,9 @@ def judge(
         return Verdict("hold", f"a {kind} letter on the wrong subscription")
     # A notification of a user erased since is dropped by the push sender (reason `erased`).
     key = attributes.get("subject") or envelope.get("user_key")
-    if occurred_at is not None and key and (record := erasure(key)) is not None:
-        # Rows up to when the user's documents were gone are the old account's (what the
-        # cleanup erases); while that part still runs, every row so far is.
-        gone = record.get(DOCUMENTS_GONE_AT) if record.get("firestore") == DONE else None
-        if gone is None or occurred_at <= gone:
-            return Verdict("drop", "from before the user's erasure")
+    record = erasure(key) if occurred_at is not None and key else None
+    if record is not None and of_erased_account(record, occurred_at):  # the updater's rule
+        return Verdict("drop", "of the erased account")
     return Verdict("replay")
 
 

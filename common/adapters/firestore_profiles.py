@@ -375,10 +375,11 @@ def erase_user(
     return counts
 
 
-def _of_erased_account(erasure: dict, occurred_at: datetime) -> bool:
+def of_erased_account(erasure: dict, occurred_at: datetime) -> bool:
     """An event the user's erasure (erasures/{user_key}) covers, which the profile updater
-    learns nothing from: any while the erasure deletes (a rating that got in before its turn
-    was deleted is published meanwhile, and preferences/{user_key} may be gone already), and
+    learns nothing from and a dead-letter replay does not send again (analytics would keep it):
+    any while the erasure deletes (a rating that got in before its turn was deleted is
+    published meanwhile, and preferences/{user_key} may be gone already), and
     once it is done, any up to when the documents were gone: the analytics erasure deletes the
     user's rows up to the same time (PendingErasure.rows_until). The account lives on, so what
     the user does afterwards is learned afresh. A record from before documents_gone_at was
@@ -439,7 +440,7 @@ class FirestorePreferenceWriter:
             if read[marker_ref.path].exists:  # applied before
                 return False
             erasure = read[erasure_ref.path]
-            if erasure.exists and _of_erased_account(erasure.to_dict(), occurred_at):
+            if erasure.exists and of_erased_account(erasure.to_dict(), occurred_at):
                 return False
             update = {**_nested(increments), "updated_at": now, "daily_until": daily_until(now)}
             if old_days := stale_days(daily, now):

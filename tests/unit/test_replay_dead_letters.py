@@ -60,6 +60,7 @@ def test_a_letter_goes_back_only_to_its_own_topic() -> None:
         ({"firestore": "done", "documents_gone_at": AT}, AT, "drop"),
         ({"firestore": "done", "documents_gone_at": AT}, AT - timedelta(seconds=1), "drop"),
         ({"firestore": "done", "documents_gone_at": AT}, AT + timedelta(seconds=1), "replay"),
+        ({"firestore": "done", "requested_at": AT}, AT + timedelta(seconds=1), "replay"),  # older
     ],
 )
 def test_an_erased_users_old_event_is_dropped_and_a_returning_users_replayed(
