@@ -586,6 +586,17 @@ SESSION_PARAM = Param(
     True,
 )
 
+# What taking a turn can answer, through /v2 or the legacy endpoint.
+TURN_ERRORS = (
+    "session_not_found",
+    "client_turn_id_reused",
+    "erasure_in_progress",
+    "profile_erased",
+    "rate_limited",
+    "storage_unavailable",
+    "session_busy",
+)
+
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "post",
@@ -627,15 +638,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 },
             ),
         ),
-        errors=(
-            "session_not_found",
-            "client_turn_id_reused",
-            "erasure_in_progress",
-            "profile_erased",
-            "rate_limited",
-            "storage_unavailable",
-            "session_busy",
-        ),
+        errors=TURN_ERRORS,
         body=TurnCreate,
         body_example={
             "session_id": None,
@@ -764,16 +767,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 },
             ),
         ),
-        errors=(
-            "user_mismatch",
-            "session_not_found",
-            "client_turn_id_reused",
-            "erasure_in_progress",
-            "profile_erased",
-            "rate_limited",
-            "storage_unavailable",
-            "session_busy",
-        ),
+        errors=("user_mismatch", *TURN_ERRORS),
         body=LegacyChatRequest,
         body_example={
             "userId": EXAMPLE_UID,
