@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -121,14 +121,17 @@ def _left_of(uid: str) -> list[str]:
 
 def test_while_the_users_erasure_runs_a_turn_is_refused_and_stores_nothing(gemini_chat, user):
     # An erasure cut off after its first batches (a timeout) is finished by the cleanup job
-    # later; until then a turn would be stored after the erasure listed what to delete.
+    # later; until then a turn would be stored after the erasure listed what to delete. Begun
+    # 11 minutes ago: a DELETE sent again finishes it only once its mark is that old (a younger
+    # one may be a run still going, and gets 409).
     client, _ = gemini_chat
     first = _turn(client, user, "help me plan my week")
     assert first.status_code == 201, first.get_data(as_text=True)
     ukey = user_key(user.uid, get_settings().analytics_key.get_secret_value())
     db = clients.firestore_client()
+    began = datetime.now(UTC) - timedelta(minutes=11)
     with pytest.raises(Unavailable):
-        erase_user(db, uid=user.uid, ukey=ukey, now=datetime.now(UTC), in_time=lambda: False)
+        erase_user(db, uid=user.uid, ukey=ukey, now=began, in_time=lambda: False)
     left = _left_of(user.uid)
 
     for session in (None, first.json["session_id"]):
