@@ -65,10 +65,11 @@ class FirestoreDeviceStore:
                 "created_at": old["created_at"] if old else now,
                 "last_seen_at": now,
             }
-            # Removed by a later request (a sign-out, or the user's erasure): this one is
-            # answered as if it came first, and a transaction abandoned by within_deadline (a
-            # 503) that commits late does not bring the device back.
-            if not _removed_after(activity, ref.id, now):
+            # Removed by a later request (a sign-out, or the user's erasure), or registered by
+            # one: this one is answered as if it came first, and a transaction abandoned by
+            # within_deadline (a 503) that commits late neither brings the device back nor moves
+            # its last_seen_at back (which a late removal compares with its own time).
+            if not _removed_after(activity, ref.id, now) and not _seen_after(old, now):
                 tx.set(ref, doc)
             if previous is not None:
                 tx.delete(previous)  # the refreshed token is dead: FCM would refuse it
@@ -117,6 +118,12 @@ class FirestoreDeviceStore:
             snaps = {s.reference.path: s for s in tx.get_all([ref, activity_ref], **bounded())}
             if not snaps[ref.path].exists:
                 return False
+            # Registered again by a later request (a sign-in after this sign-out, whose
+            # transaction within_deadline abandoned, lands after it): the device stays, answered
+            # as if this removal came first. No removal to record: a registration from before
+            # this one that lands late finds the later last_seen_at and is not stored anyway.
+            if _seen_after(snaps[ref.path].to_dict(), now):
+                return True
             tx.delete(ref)
             activity = snaps[activity_ref.path].to_dict()
             # While the user's erasure runs, registrations are refused, and its mark must keep
@@ -129,10 +136,19 @@ class FirestoreDeviceStore:
             return within_deadline(run, self._db.transaction())
 
 
+def _after(when: datetime | None, now: datetime) -> bool:
+    return when is not None and when > now
+
+
 def _removed_after(activity: dict | None, device: str, now: datetime) -> bool:
     """The device was removed, or the user erased, by a request made after `now`."""
     removed = ((activity or {}).get(DEVICES_REMOVED) or {}).get(device)
-    return any(when is not None and when > now for when in (removed, erased_at(activity)))
+    return _after(removed, now) or _after(erased_at(activity), now)
+
+
+def _seen_after(device: dict | None, now: datetime) -> bool:
+    """The device was registered by a request made after `now`."""
+    return _after((device or {}).get("last_seen_at"), now)
 
 
 def _removal(activity: dict | None, device: str, now: datetime) -> dict:

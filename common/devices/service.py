@@ -19,7 +19,7 @@ class DeviceStore(Protocol):
     ) -> tuple[dict, bool]:
         """Store the token (refreshing last_seen_at) and drop the previous one, in one write:
         (the device document, whether it is new). A device removed by a request made after
-        `now` (delete, or the user's erasure) is not stored again."""
+        `now` (delete, or the user's erasure), or registered by one, is not stored again."""
 
     def release_elsewhere(self, *, uid: str, token: str, before: datetime) -> int:
         """Remove the token from every other user who registered it before `before` (the phone
@@ -29,7 +29,8 @@ class DeviceStore(Protocol):
         """Keep the `keep` most recently seen devices: how many were removed."""
 
     def delete(self, *, uid: str, token: str, now: datetime) -> bool:
-        """Remove the device; a registration asked for before `now` does not bring it back."""
+        """Remove the device; a registration asked for before `now` does not bring it back,
+        and one asked for after it stays (True, as if the removal came first)."""
 
 
 def register_device(

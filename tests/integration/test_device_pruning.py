@@ -165,3 +165,19 @@ def test_a_registration_that_lands_after_a_sign_out_does_not_bring_the_device_ba
         assert device.get().exists
     finally:
         _drop(db)
+
+
+def test_a_sign_out_that_lands_after_a_later_registration_does_not_remove_the_device():
+    # The sign-out's DELETE whose transaction its deadline abandoned (a 503) still commits,
+    # after the user signed in again: the later registration stands.
+    db, devices = _own_database()
+    uid, token, now = f"u-{uuid.uuid4().hex}", f"t-{uuid.uuid4().hex}", datetime.now(UTC)
+    try:
+        devices.upsert(uid=uid, token=token, platform="ios", now=now, previous_token=None)
+        again = now + timedelta(seconds=20)  # signed in again
+        devices.upsert(uid=uid, token=token, platform="ios", now=again, previous_token=None)
+        assert devices.delete(uid=uid, token=token, now=now + timedelta(seconds=10))
+        device = db.document(f"users/{uid}/devices/{device_id(token)}").get()
+        assert device.exists and device.to_dict()["last_seen_at"] == again
+    finally:
+        _drop(db)

@@ -110,6 +110,30 @@ def test_a_registration_from_before_a_sign_out_does_not_bring_the_device_back():
     assert rpc.docs[DEVICE]["last_seen_at"] == NOW + 20 * SECOND
 
 
+def test_a_sign_out_from_before_a_registration_does_not_remove_the_device():
+    # The mirror: the sign-out DELETE sent at +10 s stalls (a 503) and its transaction goes on;
+    # the user signs in again at +20 s and the registration is stored; then the DELETE commits.
+    rpc = FirestoreRpc()
+    _register(rpc, NOW)
+    _register(rpc, NOW + 20 * SECOND)  # signed in again
+    # Answered as if it came first (204: there was a device to remove); the later one stands.
+    assert _devices(rpc).delete(uid=UID, token=TOKEN, now=NOW + 10 * SECOND)
+    assert rpc.docs[DEVICE]["last_seen_at"] == NOW + 20 * SECOND
+    assert f"activity/{UID}" not in rpc.docs  # no removal recorded
+
+
+def test_a_late_registration_does_not_move_the_device_back_for_a_late_sign_out():
+    # A registration at +5 s and the sign-out at +10 s both stall; the sign-in at +20 s is
+    # stored; then the two land, the registration first. The device registered at +20 s stays.
+    rpc = FirestoreRpc()
+    _register(rpc, NOW + 20 * SECOND)
+    doc, _ = _register(rpc, NOW + 5 * SECOND)
+    assert doc["last_seen_at"] == NOW + 5 * SECOND  # answered as if it came first
+    assert rpc.docs[DEVICE]["last_seen_at"] == NOW + 20 * SECOND
+    assert _devices(rpc).delete(uid=UID, token=TOKEN, now=NOW + 10 * SECOND)
+    assert rpc.docs[DEVICE]["last_seen_at"] == NOW + 20 * SECOND
+
+
 def test_a_registration_from_before_a_finished_erasure_does_not_bring_the_device_back():
     rpc = FirestoreRpc({f"activity/{UID}": {ERASURE_DONE: NOW, "expires_at": NOW + 600 * SECOND}})
     _register(rpc, NOW - SECOND)
