@@ -102,15 +102,21 @@ class FirestoreProfileStore:
         return (user.to_dict() if user.exists else None, prefs.to_dict() if prefs.exists else None)
 
     def write_settings(
-        self, *, uid: str, ukey: str, settings: dict, now: datetime, events: list[Event]
-    ) -> None:
+        self,
+        *,
+        uid: str,
+        ukey: str,
+        settings: dict,
+        now: datetime,
+        build_events: Callable[[set[str]], list[Event]] = lambda kept: [],
+    ) -> list[Event]:
         from google.cloud import firestore
 
         user_ref = self._db.collection(USERS).document(uid)
         activity_ref = self._db.collection(ACTIVITY).document(uid)
 
         @firestore.transactional
-        def run(tx: Any) -> None:
+        def run(tx: Any) -> list[Event]:
             # The activity record, read in the transaction as a device registration does: while
             # the user's erasure runs, this write could land after it deleted users/{uid} and
             # bring the document back.
@@ -124,7 +130,7 @@ class FirestoreProfileStore:
             set_at = user.get(SETTINGS_SET_AT) or {}
             kept = {n: v for n, v in settings.items() if not _later(set_at.get(n), now)}
             if not kept or _later(erased_at(activity), now):
-                return
+                return []
             # The key stored first stays: after an analytics-key rotation it names the user's
             # rows and preferences from before it (the current key comes from the uid), which
             # retention, erasure and export must still reach after any later settings change.
@@ -136,13 +142,17 @@ class FirestoreProfileStore:
                 "user_key": stored or ukey,
             }
             tx.set(user_ref, update, merge=True)
+            # The events of what is written, with it: a setting a later request set is
+            # neither stored nor announced.
+            events = build_events(set(kept))
             for event in events:
                 tx.set(
                     self._sessions._outbox_ref(event.event_id), self._sessions._outbox_doc(event)
                 )
+            return events
 
         with storage_errors():  # the same PATCH again writes the same fields
-            within_deadline(run, self._db.transaction())
+            return within_deadline(run, self._db.transaction())
 
     def export_user(self, *, uid: str, ukey: str) -> dict[str, Any]:
         def owned(source: Any) -> list:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -25,8 +26,17 @@ class ProfileStore(Protocol):
     def read_profile(self, *, uid: str, ukey: str) -> tuple[dict | None, dict | None]: ...
 
     def write_settings(
-        self, *, uid: str, ukey: str, settings: dict, now: datetime, events: list[Event]
-    ) -> None: ...
+        self,
+        *,
+        uid: str,
+        ukey: str,
+        settings: dict,
+        now: datetime,
+        build_events: Callable[[set[str]], list[Event]] = lambda kept: [],
+    ) -> list[Event]:
+        """Store the settings no request made after `now` set, with the events `build_events`
+        makes of their names, in one transaction (it may call it again on a retry): the events
+        written. Nothing (no events) when none is left, or the user's erasure came later."""
 
     def export_user(self, *, uid: str, ukey: str) -> dict[str, Any]: ...
 
@@ -89,22 +99,27 @@ def patch_profile(
     current = settings_of(user_doc)
     updated = current.model_copy(update={name: getattr(patch, name) for name in sent})
     changed = sorted(n for n in sent if getattr(current, n) != getattr(updated, n))
-    events = []
-    if changed:
-        events.append(
-            Event(
-                type="profile.updated",
-                occurred_at=now,
-                user_key=None if updated.anonymize_analytics else ukey,
-                data={
-                    "changed": changed,
-                    "personalization": updated.personalization,
-                    "retention_days": updated.retention_days,
-                    "notifications": updated.notifications,
-                },
-                subject=ukey,
-            )
+
+    def build_events(kept: set[str]) -> list[Event]:
+        # Only what is stored changed: a field a later request set (this one landing after it)
+        # is not.
+        stored = [n for n in changed if n in kept]
+        if not stored:
+            return []
+        event = Event(
+            type="profile.updated",
+            occurred_at=now,
+            user_key=None if updated.anonymize_analytics else ukey,
+            data={
+                "changed": stored,
+                "personalization": updated.personalization,
+                "retention_days": updated.retention_days,
+                "notifications": updated.notifications,
+            },
+            subject=ukey,
         )
+        return [event]
+
     # Every field sent, changed or not (merged into the stored map): what this request read may
     # be stale already, and a concurrent PATCH of the same field must not leave stored the
     # opposite of what this one answers. Fields not sent are not written: a PATCH that read
@@ -112,7 +127,9 @@ def patch_profile(
     if sent:
         dumped = updated.model_dump(mode="json")
         settings_sent = {n: dumped[n] for n in sent}
-        store.write_settings(uid=uid, ukey=ukey, settings=settings_sent, now=now, events=events)
+        events = store.write_settings(
+            uid=uid, ukey=ukey, settings=settings_sent, now=now, build_events=build_events
+        )
         deliver_now(events, publisher=publisher, outbox=outbox, now=now)
     return _out(updated, prefs, now)
 

@@ -299,7 +299,7 @@ def test_a_settings_change_after_a_rotation_keeps_the_older_key(db) -> None:
     for who in (uid, fresh):
         ukey = user_key(who, get_settings().analytics_hmac_key())
         settings = {"timezone": "Europe/Berlin"}
-        profiles.write_settings(uid=who, ukey=ukey, settings=settings, now=NOW, events=[])
+        profiles.write_settings(uid=who, ukey=ukey, settings=settings, now=NOW)
     assert db.document(f"users/{uid}").get().to_dict()["user_key"] == older
     assert db.document(f"users/{fresh}").get().to_dict()["user_key"] == ukey
 
@@ -523,9 +523,7 @@ def test_nothing_written_for_a_user_while_their_erasure_runs_is_left_behind(db) 
     with pytest.raises(ErasureInProgress):
         devices.upsert(**register, now=NOW)
     with pytest.raises(ErasureInProgress):  # a settings change: it would bring users/{uid} back
-        _profiles(db).write_settings(
-            uid=uid, ukey=ukey, settings={"notifications": False}, now=NOW, events=[]
-        )
+        _profiles(db).write_settings(uid=uid, ukey=ukey, settings={"notifications": False}, now=NOW)
     assert audience.enqueue([_outgoing(uid, ukey)], due=NOW, now=NOW - HOUR) == []
     assert _about(_documents(db), uid, ukey) == left
 

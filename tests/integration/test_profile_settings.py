@@ -21,13 +21,21 @@ class StaleRead:
     def read_profile(self, **_):
         return self._snapshot
 
-    def write_settings(self, **kw) -> None:
-        self._store.write_settings(**kw)
+    def write_settings(self, **kw) -> list:
+        return self._store.write_settings(**kw)
 
 
 class NoPublish:
     def publish(self, events) -> None:  # the outbox keeps them
         pass
+
+
+class Recorded:
+    def __init__(self) -> None:
+        self.events = []
+
+    def publish(self, events) -> None:
+        self.events.extend(events)
 
 
 def test_two_overlapping_patches_both_stand() -> None:
@@ -74,11 +82,27 @@ def test_a_patch_that_lands_after_a_later_one_does_not_undo_it() -> None:
     store = clients.profile_store()
     ukey = user_key(uid, settings.analytics_key.get_secret_value())
     later = {"anonymize_analytics": False, "timezone": "Europe/Berlin"}
-    store.write_settings(uid=uid, ukey=ukey, settings=later, now=now, events=[])
+    store.write_settings(uid=uid, ukey=ukey, settings=later, now=now)
     earlier = {"anonymize_analytics": True, "retention_days": 30}
-    store.write_settings(
-        uid=uid, ukey=ukey, settings=earlier, now=now - timedelta(seconds=9), events=[]
-    )
+    store.write_settings(uid=uid, ukey=ukey, settings=earlier, now=now - timedelta(seconds=9))
     stored = settings_of(store.read_profile(uid=uid, ukey=ukey)[0])
     assert stored.anonymize_analytics is False and stored.timezone == "Europe/Berlin"
     assert stored.retention_days == 30
+
+
+def test_a_patch_that_lands_after_a_later_one_announces_only_what_it_stored() -> None:
+    from datetime import timedelta
+
+    uid, settings, now = f"u-{uuid.uuid4().hex}", get_settings(), datetime.now(UTC)
+    store, published = clients.profile_store(), Recorded()
+    ukey = user_key(uid, settings.analytics_key.get_secret_value())
+    store.write_settings(uid=uid, ukey=ukey, settings={"notifications": False}, now=now)
+    common = {"uid": uid, "outbox": clients.session_store(), "publisher": published}
+    common |= {"settings": settings, "now": now - timedelta(seconds=9), "store": store}
+    patch_profile(patch=ProfilePatch(notifications=True), **common)
+    assert published.events == []  # nothing stored, nothing announced
+    patch_profile(patch=ProfilePatch(notifications=True, retention_days=30), **common)
+    [event] = published.events
+    assert event.data["changed"] == ["retention_days"]
+    stored = settings_of(store.read_profile(uid=uid, ukey=ukey)[0])
+    assert stored.notifications is False and stored.retention_days == 30

@@ -13,9 +13,13 @@ import pytest
 from common.adapters import firestore_calls
 from common.adapters.firestore_devices import DEVICE_REMOVAL_KEPT, FirestoreDeviceStore
 from common.adapters.firestore_profiles import FirestoreProfileStore
+from common.adapters.firestore_sessions import FirestoreSessionStore
+from common.config import Settings
 from common.devices.models import device_id
 from common.errors import Unavailable
 from common.profile.erasure import ERASING, ERASURE_DONE
+from common.profile.models import ProfilePatch
+from common.profile.service import patch_profile
 from tests.fakes.firestore_rpc import FirestoreRpc
 
 NOW = datetime(2026, 12, 6, 12, tzinfo=UTC)
@@ -29,7 +33,7 @@ def _profiles(rpc: FirestoreRpc) -> FirestoreProfileStore:
 
 
 def _patch(rpc: FirestoreRpc, now: datetime, **settings) -> None:
-    _profiles(rpc).write_settings(uid=UID, ukey="k", settings=settings, now=now, events=[])
+    _profiles(rpc).write_settings(uid=UID, ukey="k", settings=settings, now=now)
 
 
 def _stored_settings(rpc: FirestoreRpc) -> dict:
@@ -86,6 +90,59 @@ def test_a_patch_from_before_a_finished_erasure_does_not_bring_the_settings_back
     assert f"users/{UID}" not in rpc.docs
     _patch(rpc, NOW + SECOND, notifications=False)  # the account lives on
     assert _stored_settings(rpc) == {"notifications": False}
+
+
+class Published:
+    def __init__(self) -> None:
+        self.events = []
+
+    def publish(self, events) -> None:
+        self.events.extend(events)
+
+
+def _patch_profile(rpc: FirestoreRpc, now: datetime, **fields) -> tuple:
+    """PATCH /v2/profile's service over the Firestore stores: (its answer, what it published)."""
+    sessions, published = FirestoreSessionStore(rpc.client, settings=Settings()), Published()
+    answer = patch_profile(
+        uid=UID,
+        patch=ProfilePatch(**fields),
+        store=FirestoreProfileStore(rpc.client, sessions),
+        outbox=sessions,
+        publisher=published,
+        settings=Settings(),
+        now=now,
+    )
+    return answer, published.events
+
+
+def _set_later(**settings) -> FirestoreRpc:
+    """The user's settings as a request made a second after NOW stored them."""
+    set_at = dict.fromkeys(settings, NOW + SECOND)
+    return FirestoreRpc({f"users/{UID}": {"settings": settings, "settings_set_at": set_at}})
+
+
+def test_a_patch_that_keeps_nothing_announces_nothing():
+    # PATCH A lands after a later PATCH B of the same setting: nothing of A is stored, and no
+    # profile.updated says it changed (neither in the outbox nor published).
+    rpc = _set_later(notifications=True)
+    answer, published = _patch_profile(rpc, NOW, notifications=False)
+    assert answer.settings.notifications is False  # answered as if it came first
+    assert _stored_settings(rpc) == {"notifications": True}
+    assert published == [] and rpc.written("outbox") == []
+
+
+def test_a_patch_that_keeps_part_announces_only_that_part():
+    rpc = _set_later(notifications=True)
+    _, published = _patch_profile(rpc, NOW, notifications=False, retention_days=30)
+    assert _stored_settings(rpc) == {"notifications": True, "retention_days": 30}
+    [event] = published
+    assert event.type == "profile.updated" and event.data["changed"] == ["retention_days"]
+    # Written to the outbox with the setting, in its transaction.
+    commit = rpc.commits[0]
+    assert {w.update.name.split("/documents/")[1] for w in commit if not w.delete} == {
+        f"users/{UID}",
+        f"outbox/{event.event_id}",
+    }
 
 
 def _devices(rpc: FirestoreRpc) -> FirestoreDeviceStore:
