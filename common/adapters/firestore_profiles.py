@@ -243,19 +243,25 @@ def _begin_erasure(db: Any, *, uid: str, ukey: str, now: datetime) -> str | None
     erasure_ref = db.collection(ERASURES).document(ukey)
     user_ref = db.collection(USERS).document(uid)
     activity_ref = db.collection(ACTIVITY).document(uid)
+    refused = False
     for _ in range(MARK_ATTEMPTS):
         refs = [user_ref, erasure_ref, activity_ref]
         snaps = {s.reference.path: s for s in db.get_all(refs, **bounded())}
         user, erasure = (snaps[ref.path].to_dict() or {} for ref in (user_ref, erasure_ref))
         activity = snaps[activity_ref.path]
-        # A mark this recent is a run still going (a DELETE sent again meanwhile); an older one
-        # was cut off, and is finished by this run as by the cleanup job's.
         began = (activity.to_dict() or {}).get(ERASING) if activity.exists else None
-        if began is not None and began > now - ERASURE_RESUME_AFTER:
-            raise ErasureInProgress()
         # The key from before a rotation: from users/{uid}, or, once that is gone, from the
         # record of this erasure a run before this one began.
         older = older_user_key(user, ukey) or erasure.get(PREVIOUS_USER_KEY)
+        # This run's own batch, applied though its answer was lost: the client's retry of the
+        # commit was refused by the batch's own writes (as commit_turn knows its own by `sent`).
+        mine = {"firestore": IN_PROGRESS, "requested_at": now, "uid": uid}
+        if refused and began == now and mine.items() <= erasure.items():
+            return older
+        # A mark this recent is a run still going (a DELETE sent again meanwhile); an older one
+        # was cut off, and is finished by this run as by the cleanup job's.
+        if began is not None and began > now - ERASURE_RESUME_AFTER:
+            raise ErasureInProgress()
         # A new requested_at each time: events until now are not learned again (a run that
         # finishes an erasure also erases what the user did since it was cut off). In the same
         # write, the activity record gets erased_at (when the erasure is done, erase_user
@@ -283,6 +289,7 @@ def _begin_erasure(db: Any, *, uid: str, ukey: str, now: datetime) -> str | None
             batch.commit(**bounded())
         # changed since read (another erasure's mark, a turn) or deleted (expired): read again
         except (exceptions.FailedPrecondition, exceptions.AlreadyExists, exceptions.NotFound):
+            refused = True
             continue
         return older
     raise Unavailable("the activity record kept changing; the erasure did not begin")

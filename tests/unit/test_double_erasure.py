@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from google.api_core import exceptions
 
 from common.adapters.firestore_profiles import erase_user
 from common.errors import ErasureInProgress
@@ -75,4 +76,30 @@ def test_a_turn_that_changes_the_activity_record_meanwhile_only_makes_the_erasur
     rpc.before_commit = a_turn_lands
     _erase(rpc, FIRST)
     assert rpc.docs[ACTIVITY][ERASURE_DONE] == FIRST
+    assert rpc.docs[RECORD]["firestore"] == "done"
+
+
+@pytest.mark.parametrize("had_activity", [False, True])
+def test_an_erasure_whose_mark_landed_but_whose_answer_was_lost_is_not_refused_by_its_own_mark(
+    had_activity,
+):
+    # The client's retry (bounded()) sends the same Commit again: its own writes refuse it (the
+    # mark is created, or updated on the record's update time), and the re-read finds this run's
+    # mark, which must not be taken for another run's.
+    rpc = FirestoreRpc({ACTIVITY: {"recent": "[]"}} if had_activity else {})
+    applied, lost = rpc.api.commit.side_effect, []
+
+    def commit(request, retry, **kw):
+        def attempt():
+            answer = applied(request=request)
+            if not lost:  # the first lands; its answer does not come back
+                lost.append(request)
+                raise exceptions.ServiceUnavailable("connection reset")
+            return answer
+
+        return retry(attempt)()
+
+    rpc.api.commit.side_effect = commit
+    _erase(rpc, FIRST)
+    assert lost and rpc.docs[ACTIVITY][ERASURE_DONE] == FIRST
     assert rpc.docs[RECORD]["firestore"] == "done"
