@@ -149,11 +149,20 @@ class CleanupStore(Protocol):
     def unfinished_erasures(self, *, limit: int) -> list[UnfinishedErasure]: ...
 
     def finish_erasure(
-        self, *, uid: str, user_key: str, now: datetime, in_time: Callable[[], bool]
-    ) -> None:
+        self,
+        *,
+        uid: str,
+        user_key: str,
+        requested_at: datetime | None,
+        now: datetime,
+        in_time: Callable[[], bool],
+    ) -> bool:
         """Erase the user's documents again: what a cut-off erasure left. Raises Unavailable
         when Firestore fails or times out, or when `in_time()` says no after a batch; the
-        erasure stays unfinished."""
+        erasure stays unfinished. `requested_at`: the erasure as unfinished_erasures listed
+        it, which is left alone (False, nothing written) once its record says otherwise: a
+        DELETE /v2/profile sent again since finished it or began it again. None (the account
+        sweep's, for a deleted account): whatever the record says."""
 
     def hold_for_operator(self, user_keys: list[str], *, now: datetime) -> None:
         """Take these unfinished erasures (without a uid) out of unfinished_erasures for good:
@@ -359,8 +368,12 @@ def _unfinished_erasures(
         if erasure is None:
             return
         try:
-            store.finish_erasure(
-                uid=erasure.uid, user_key=erasure.user_key, now=now, in_time=in_time
+            finished = store.finish_erasure(
+                uid=erasure.uid,
+                user_key=erasure.user_key,
+                requested_at=erasure.requested_at,
+                now=now,
+                in_time=in_time,
             )
         except ErasureInProgress:
             continue  # a DELETE /v2/profile sent since it was listed is finishing it
@@ -370,7 +383,10 @@ def _unfinished_erasures(
             log.warning("unfinished erasure left to the next run: %s", e)
             report.complete = False
             continue
-        report.erasures_finished += 1
+        # False: a DELETE /v2/profile sent since it was listed finished it or began it again,
+        # which is neither this run's work nor a failure.
+        if finished:
+            report.erasures_finished += 1
 
 
 def _expired_sessions(

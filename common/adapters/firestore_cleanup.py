@@ -18,6 +18,7 @@ from common.adapters.firestore_profiles import (
     DONE,
     ERASURES,
     IN_PROGRESS,
+    ErasureSuperseded,
     erase_user,
 )
 from common.adapters.firestore_sessions import (
@@ -459,9 +460,21 @@ class FirestoreCleanupStore:
         ]
 
     def finish_erasure(
-        self, *, uid: str, user_key: str, now: datetime, in_time: Callable[[], bool]
-    ) -> None:
-        erase_user(self._db, uid=uid, ukey=user_key, now=now, in_time=in_time)
+        self,
+        *,
+        uid: str,
+        user_key: str,
+        requested_at: datetime | None,
+        now: datetime,
+        in_time: Callable[[], bool],
+    ) -> bool:
+        try:
+            erase_user(
+                self._db, uid=uid, ukey=user_key, now=now, in_time=in_time, resuming=requested_at
+            )
+        except ErasureSuperseded:
+            return False
+        return True
 
     def hold_for_operator(self, user_keys: list[str], *, now: datetime) -> None:
         """Each only while still in progress without a uid as read now: a DELETE /v2/profile

@@ -232,7 +232,14 @@ def _turn_index(turn: dict) -> int:
     return int(turn.get("turn_index", 0))
 
 
-def _begin_erasure(db: Any, *, uid: str, ukey: str, now: datetime) -> str | None:
+class ErasureSuperseded(Exception):
+    """erase_user(resuming=...): the erasure is no longer in progress as the cleanup job listed
+    it. A DELETE /v2/profile sent again since finished it, or began it again."""
+
+
+def _begin_erasure(
+    db: Any, *, uid: str, ukey: str, now: datetime, resuming: datetime | None
+) -> str | None:
     """erase_user's first write: the erasure record and the activity record's mark, in one
     batch. The user's key from before an analytics-key rotation, if any. ErasureInProgress while
     another erasure of the user may still be deleting: two at once would each end by writing
@@ -258,6 +265,14 @@ def _begin_erasure(db: Any, *, uid: str, ukey: str, now: datetime) -> str | None
         mine = {"firestore": IN_PROGRESS, "requested_at": now, "uid": uid}
         if refused and began == now and mine.items() <= erasure.items():
             return older
+        # The cleanup job's, for an erasure a DELETE /v2/profile sent again has finished (or
+        # begun again) since it was listed: run again, it would delete what the user stored
+        # after that request and date the erasure back. Nothing is written; a request that
+        # begins meanwhile changes the activity record, so the mark's condition reads again.
+        if resuming is not None and (
+            erasure.get("firestore") != IN_PROGRESS or erasure.get("requested_at") != resuming
+        ):
+            raise ErasureSuperseded()
         # A mark this recent is a run still going (a DELETE sent again meanwhile); an older one
         # was cut off, and is finished by this run as by the cleanup job's.
         if began is not None and began > now - ERASURE_RESUME_AFTER:
@@ -302,6 +317,7 @@ def erase_user(
     ukey: str,
     now: datetime,
     in_time: Callable[[], bool] = lambda: True,
+    resuming: datetime | None = None,
 ) -> dict[str, int]:
     """Delete every document about the user, in batches of BATCH. The erasure record comes
     first (the cleanup job completes its analytics part) and stays `in_progress`, with the uid,
@@ -309,7 +325,9 @@ def erase_user(
     function's timeout) by running this again. Each run re-reads what is left, and deletes a
     session after its turns and users/{uid} after its devices, so none is left unreachable.
     Once `in_time()` says no, it stops after at least one batch and raises Unavailable (the
-    cleanup job's time budget: a heavy user is finished over several runs).
+    cleanup job's time budget: a heavy user is finished over several runs). `resuming`: the
+    requested_at of the unfinished erasure the cleanup job listed; ErasureSuperseded, with
+    nothing written, if the record no longer says so.
 
     After an analytics-key rotation the user's older key (users/{uid}.user_key) gets its own
     erasure record, which the cleanup job completes like any, and its preferences go too. The
@@ -322,7 +340,7 @@ def erase_user(
     erasure_ref = db.collection(ERASURES).document(ukey)
     user_ref = db.collection(USERS).document(uid)
     with storage_errors():
-        older = _begin_erasure(db, uid=uid, ukey=ukey, now=now)
+        older = _begin_erasure(db, uid=uid, ukey=ukey, now=now, resuming=resuming)
         keys = [ukey, older] if older else [ukey]
         done = 0
 

@@ -90,7 +90,10 @@ def _sweep_deleted_accounts(now: datetime, *, until: float) -> dict:
     def erase(uid: str) -> None:
         # Past `until`, a heavy user's erasure stops after a batch (Unavailable: a failed
         # erasure, in progress on its record), and the job's next run finishes it.
-        store.finish_erasure(uid=uid, user_key=user_key(uid, key), now=now, in_time=in_time)
+        # A new erasure (requested_at=None): the account is gone, whatever its record says.
+        store.finish_erasure(
+            uid=uid, user_key=user_key(uid, key), requested_at=None, now=now, in_time=in_time
+        )
 
     try:
         report = sweep_accounts(

@@ -420,6 +420,46 @@ def test_a_delete_sent_again_while_the_erasure_may_still_run_is_refused(db) -> N
     assert _documents(db) == before
 
 
+class DeleteSentAgainAfterListing(FirestoreCleanupStore):
+    """Just after the job lists the unfinished erasures, a DELETE /v2/profile sent again (the
+    mark being old enough) finishes the cut-off one, and the user then changes a setting."""
+
+    def __init__(self, db, *, uid: str, ukey: str, at: datetime) -> None:
+        super().__init__(db)
+        self.uid, self.ukey, self.at = uid, ukey, at
+
+    def unfinished_erasures(self, *, limit):
+        listed = super().unfinished_erasures(limit=limit)
+        profiles = _profiles(self._db)
+        profiles.erase_user(uid=self.uid, ukey=self.ukey, now=self.at)
+        later = self.at + timedelta(seconds=30)
+        settings = {"timezone": "Asia/Seoul"}
+        profiles.write_settings(
+            uid=self.uid, ukey=self.ukey, settings=settings, now=later, events=[]
+        )
+        return listed
+
+
+def test_the_cleanup_job_leaves_an_erasure_a_delete_finished_since_it_was_listed(
+    db, analytics
+) -> None:
+    # Run again, it deleted the setting and dated the erasure and its tombstone back.
+    uid, ukey = _ids()
+    _seed_user(db, uid, ukey, sessions=2, turns=2)
+    _cut_off_erasure(db, uid, ukey)
+    listed_at = NOW + ERASURE_RESUME_AFTER + timedelta(minutes=5)
+    again = listed_at + timedelta(minutes=1)
+    store = DeleteSentAgainAfterListing(db, uid=uid, ukey=ukey, at=again)
+
+    report = run_cleanup(store=store, analytics=analytics, now=listed_at)
+
+    assert report.erasures_finished == 0 and report.complete
+    docs = _documents(db)
+    assert docs[f"users/{uid}"]["settings"]["timezone"] == "Asia/Seoul"
+    assert docs[f"erasures/{ukey}"]["requested_at"] == again
+    assert docs[f"activity/{uid}"]["erasure_done_at"] == again
+
+
 def test_an_erasure_out_of_time_stops_after_a_batch_and_is_finished_later(db) -> None:
     uid, ukey = _ids()
     mine = _seed_user(db, uid, ukey, sessions=60, turns=8)

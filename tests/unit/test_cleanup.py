@@ -113,8 +113,9 @@ class Store:
         done = set(self.finished) | set(self.held)
         return [e for e in self.unfinished if e.user_key not in done][:limit]
 
-    def finish_erasure(self, *, uid, user_key, now, in_time):
+    def finish_erasure(self, *, uid, user_key, requested_at, now, in_time):
         self.finished.append(user_key)
+        return True
 
     def hold_for_operator(self, user_keys, *, now):
         self.held += user_keys
@@ -523,11 +524,30 @@ def test_an_erasure_a_request_began_again_since_it_was_listed_is_left_to_that_re
     cut_off = UnfinishedErasure("k-cut", "u-cut", NOW - ERASURE_RESUME_AFTER - timedelta(minutes=1))
 
     class BegunAgain(Store):
-        def finish_erasure(self, *, uid, user_key, now, in_time):
+        def finish_erasure(self, *, uid, user_key, requested_at, now, in_time):
             raise ErasureInProgress()
 
     report = run_cleanup(store=BegunAgain(unfinished=[cut_off]), analytics=Analytics(), now=NOW)
 
+    assert report.erasures_finished == 0 and report.complete
+    assert "unfinished_erasures" not in report.failed
+
+
+def test_an_erasure_a_request_finished_since_it_was_listed_is_neither_finished_nor_failed():
+    # finish_erasure is given the erasure as listed, and leaves it (False) once its record
+    # says otherwise: a DELETE /v2/profile sent again since finished it.
+    cut_off = UnfinishedErasure("k-cut", "u-cut", NOW - ERASURE_RESUME_AFTER - timedelta(minutes=1))
+    asked: list = []
+
+    class FinishedMeanwhile(Store):
+        def finish_erasure(self, *, uid, user_key, requested_at, now, in_time):
+            asked.append(requested_at)
+            return False
+
+    store = FinishedMeanwhile(unfinished=[cut_off])
+    report = run_cleanup(store=store, analytics=Analytics(), now=NOW)
+
+    assert asked == [cut_off.requested_at]
     assert report.erasures_finished == 0 and report.complete
     assert "unfinished_erasures" not in report.failed
 
@@ -562,10 +582,12 @@ def test_erasures_without_a_uid_stop_hiding_real_ones_behind_the_querys_limit() 
 
 def test_an_erasure_that_fails_leaves_the_rest_of_the_run_going(caplog) -> None:
     class Failing(Store):
-        def finish_erasure(self, *, uid, user_key, now, in_time):
+        def finish_erasure(self, *, uid, user_key, requested_at, now, in_time):
             if user_key == "k-heavy":
                 raise Unavailable("Conversation storage is unavailable; try again shortly.")
-            super().finish_erasure(uid=uid, user_key=user_key, now=now, in_time=in_time)
+            return super().finish_erasure(
+                uid=uid, user_key=user_key, requested_at=requested_at, now=now, in_time=in_time
+            )
 
         def delete_expired(self, collection, *, now, limit):
             self.deleted.append(collection)
@@ -590,9 +612,11 @@ def test_finishing_erasures_stops_at_the_time_budget() -> None:
     clock = FakeClock()
 
     class Slow(Store):
-        def finish_erasure(self, *, uid, user_key, now, in_time):
+        def finish_erasure(self, *, uid, user_key, requested_at, now, in_time):
             clock.now += 30
-            super().finish_erasure(uid=uid, user_key=user_key, now=now, in_time=in_time)
+            return super().finish_erasure(
+                uid=uid, user_key=user_key, requested_at=requested_at, now=now, in_time=in_time
+            )
 
     long_ago = NOW - timedelta(hours=1)
     store = Slow(unfinished=[UnfinishedErasure(f"k{i}", f"u{i}", long_ago) for i in range(4)])
@@ -610,7 +634,7 @@ def test_an_erasure_under_way_is_told_when_the_time_budget_runs_out() -> None:
     seen: list[bool] = []
 
     class Heavy(Store):
-        def finish_erasure(self, *, uid, user_key, now, in_time):
+        def finish_erasure(self, *, uid, user_key, requested_at, now, in_time):
             seen.append(in_time())
             clock.now += 50  # its batches take the rest of the budget
             seen.append(in_time())

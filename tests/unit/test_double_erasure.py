@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from google.api_core import exceptions
 
+from common.adapters.firestore_cleanup import FirestoreCleanupStore
 from common.adapters.firestore_profiles import erase_user
 from common.errors import ErasureInProgress
 from common.profile.erasure import ERASING, ERASURE_DONE, ERASURE_RESUME_AFTER
@@ -79,20 +80,15 @@ def test_a_turn_that_changes_the_activity_record_meanwhile_only_makes_the_erasur
     assert rpc.docs[RECORD]["firestore"] == "done"
 
 
-@pytest.mark.parametrize("had_activity", [False, True])
-def test_an_erasure_whose_mark_landed_but_whose_answer_was_lost_is_not_refused_by_its_own_mark(
-    had_activity,
-):
-    # The client's retry (bounded()) sends the same Commit again: its own writes refuse it (the
-    # mark is created, or updated on the record's update time), and the re-read finds this run's
-    # mark, which must not be taken for another run's.
-    rpc = FirestoreRpc({ACTIVITY: {"recent": "[]"}} if had_activity else {})
+def _first_answer_lost(rpc: FirestoreRpc) -> list:
+    """The first Commit is applied but its answer does not come back: the client's retry
+    (bounded()) sends it again. The lost one, once sent."""
     applied, lost = rpc.api.commit.side_effect, []
 
     def commit(request, retry, **kw):
         def attempt():
             answer = applied(request=request)
-            if not lost:  # the first lands; its answer does not come back
+            if not lost:
                 lost.append(request)
                 raise exceptions.ServiceUnavailable("connection reset")
             return answer
@@ -100,6 +96,65 @@ def test_an_erasure_whose_mark_landed_but_whose_answer_was_lost_is_not_refused_b
         return retry(attempt)()
 
     rpc.api.commit.side_effect = commit
+    return lost
+
+
+@pytest.mark.parametrize("had_activity", [False, True])
+def test_an_erasure_whose_mark_landed_but_whose_answer_was_lost_is_not_refused_by_its_own_mark(
+    had_activity,
+):
+    # The retry is refused by the batch's own writes (the mark is created, or updated on the
+    # record's update time), and the re-read finds this run's mark, which must not be taken
+    # for another run's.
+    rpc = FirestoreRpc({ACTIVITY: {"recent": "[]"}} if had_activity else {})
+    lost = _first_answer_lost(rpc)
     _erase(rpc, FIRST)
     assert lost and rpc.docs[ACTIVITY][ERASURE_DONE] == FIRST
     assert rpc.docs[RECORD]["firestore"] == "done"
+
+
+# The cleanup job lists the erasures still in progress when its run begins, and finishes those
+# cut off (common.cleanup), each with the requested_at it listed.
+LISTED_AT = FIRST + ERASURE_RESUME_AFTER + timedelta(minutes=5)  # the job's run: its `now`
+
+
+def _finish(rpc: FirestoreRpc, requested_at: datetime | None) -> bool:
+    store = FirestoreCleanupStore(rpc.client)
+    return store.finish_erasure(
+        uid=UID, user_key=UKEY, requested_at=requested_at, now=LISTED_AT, in_time=lambda: True
+    )
+
+
+def test_the_cleanup_job_leaves_alone_an_erasure_a_delete_sent_again_finished_since_listed():
+    # Run again, it deleted what the user stored after that DELETE, and dated the erasure and
+    # its tombstone back to when the job's run began.
+    rpc = FirestoreRpc(_running(FIRST))
+    _erase(rpc, LISTED_AT + timedelta(minutes=1))  # the DELETE sent again: finishes it
+    rpc.put(f"users/{UID}", {"settings": {"timezone": "Asia/Seoul"}})  # set afterwards
+    before, commits = {path: dict(doc) for path, doc in rpc.docs.items()}, len(rpc.commits)
+    assert _finish(rpc, FIRST) is False
+    assert rpc.docs == before and len(rpc.commits) == commits
+
+
+def test_the_cleanup_job_finishes_an_erasure_still_as_it_listed_it():
+    rpc = FirestoreRpc(_running(FIRST) | {f"users/{UID}": {"settings": {}}})
+    assert _finish(rpc, FIRST) is True
+    assert f"users/{UID}" not in rpc.docs and rpc.docs[RECORD]["requested_at"] == LISTED_AT
+
+
+def test_the_cleanup_jobs_own_mark_whose_answer_was_lost_is_not_taken_for_a_request():
+    # Its retried commit is refused, and the record it re-reads carries its own requested_at,
+    # no longer the one it listed.
+    rpc = FirestoreRpc(_running(FIRST))
+    lost = _first_answer_lost(rpc)
+    assert _finish(rpc, FIRST) is True
+    assert lost and rpc.docs[RECORD]["firestore"] == "done"
+
+
+def test_the_account_sweep_erases_a_deleted_account_whatever_its_erasure_record_says():
+    # finish_erasure without requested_at: a user who came back after an erasure, then
+    # deleted the account.
+    erased = {"requested_at": FIRST, "analytics": "done", "firestore": "done"}
+    rpc = FirestoreRpc({RECORD: erased, f"users/{UID}": {"settings": {}}})
+    assert _finish(rpc, None) is True
+    assert f"users/{UID}" not in rpc.docs and rpc.docs[RECORD]["firestore"] == "done"
