@@ -307,7 +307,12 @@ def _begin_erasure(
             refused = True
             continue
         return older
-    raise Unavailable("the activity record kept changing; the erasure did not begin")
+    # Contention, as a transaction that keeps aborting is (firestore_calls.storage_errors): the
+    # code DELETE /v2/profile documents for a 503.
+    raise Unavailable(
+        "Your data kept changing as the erasure began; try again shortly.",
+        code="storage_unavailable",
+    )
 
 
 def erase_user(

@@ -158,3 +158,19 @@ def test_the_account_sweep_erases_a_deleted_account_whatever_its_erasure_record_
     rpc = FirestoreRpc({RECORD: erased, f"users/{UID}": {"settings": {}}})
     assert _finish(rpc, None) is True
     assert f"users/{UID}" not in rpc.docs and rpc.docs[RECORD]["firestore"] == "done"
+
+
+def test_an_erasure_whose_mark_keeps_losing_to_turns_is_a_documented_503():
+    # DELETE /v2/profile lists storage_unavailable, not Unavailable's own code.
+    from common.http import as_api_error
+    from scripts.openapi_endpoints import ENDPOINTS
+
+    rpc = FirestoreRpc({ACTIVITY: {"recent": "[]"}})
+    rpc.before_commit = lambda writes: rpc.put(ACTIVITY, {"recent": "[]"})  # a turn each time
+    with pytest.raises(Exception) as refused:
+        _erase(rpc, FIRST)
+    error = as_api_error(refused.value)
+    assert (error.status, error.headers()) == (503, {"Retry-After": "5"})
+    (erase,) = (ep for ep in ENDPOINTS if (ep.method, ep.path) == ("delete", "/v2/profile"))
+    assert error.code in erase.errors
+    assert RECORD not in rpc.docs  # nothing began
