@@ -434,9 +434,7 @@ class DeleteSentAgainAfterListing(FirestoreCleanupStore):
         profiles.erase_user(uid=self.uid, ukey=self.ukey, now=self.at)
         later = self.at + timedelta(seconds=30)
         settings = {"timezone": "Asia/Seoul"}
-        profiles.write_settings(
-            uid=self.uid, ukey=self.ukey, settings=settings, now=later, events=[]
-        )
+        profiles.write_settings(uid=self.uid, ukey=self.ukey, settings=settings, now=later)
         return listed
 
 
