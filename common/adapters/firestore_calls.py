@@ -8,6 +8,7 @@ import contextvars
 import functools
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any, TypeVar
 
 from common.breaker import CircuitBreaker
@@ -91,6 +92,12 @@ def _underlying(error: BaseException) -> BaseException:
 
 TRANSACTION_SECONDS = 8.0
 _TRANSACTIONS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="firestore-transaction")
+
+
+def after(when: datetime | None, now: datetime) -> bool:
+    """Written (removed, erased) by a request made after `now`: the rule by which a write that
+    within_deadline abandoned, landing late, leaves a later request's write standing."""
+    return when is not None and when > now
 
 
 def within_deadline(run: Callable[[Any], T], transaction: Any) -> T:

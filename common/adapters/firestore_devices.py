@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from common.adapters.firestore_calls import bounded, storage_errors, within_deadline
+from common.adapters.firestore_calls import after, bounded, storage_errors, within_deadline
 from common.adapters.firestore_sessions import ACTIVITY, USERS
 from common.devices.models import device_id
 from common.profile.erasure import erased_at, erasing, refuse_while_erasing
@@ -136,19 +136,15 @@ class FirestoreDeviceStore:
             return within_deadline(run, self._db.transaction())
 
 
-def _after(when: datetime | None, now: datetime) -> bool:
-    return when is not None and when > now
-
-
 def _removed_after(activity: dict | None, device: str, now: datetime) -> bool:
     """The device was removed, or the user erased, by a request made after `now`."""
     removed = ((activity or {}).get(DEVICES_REMOVED) or {}).get(device)
-    return _after(removed, now) or _after(erased_at(activity), now)
+    return after(removed, now) or after(erased_at(activity), now)
 
 
 def _seen_after(device: dict | None, now: datetime) -> bool:
     """The device was registered by a request made after `now`."""
-    return _after((device or {}).get("last_seen_at"), now)
+    return after((device or {}).get("last_seen_at"), now)
 
 
 def _removal(activity: dict | None, device: str, now: datetime) -> dict:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from common.adapters.firestore_calls import bounded, storage_errors, within_deadline
+from common.adapters.firestore_calls import after, bounded, storage_errors, within_deadline
 from common.adapters.firestore_sessions import (
     ACTIVITY,
     ERASURES,
@@ -52,11 +52,6 @@ DOCUMENTS_GONE_AT = "documents_gone_at"  # erasures/{user_key}: when the last ba
 PREVIOUS_USER_KEY = "previous_user_key"
 # users/{uid}: when each setting was last set, by the time of the request that set it
 SETTINGS_SET_AT = "settings_set_at"
-
-
-def _later(when: datetime | None, now: datetime) -> bool:
-    """Written (or erased) by a request made after `now`."""
-    return when is not None and when > now
 
 
 def _plain(value: Any) -> Any:
@@ -128,8 +123,8 @@ class FirestoreProfileStore:
             # abandoned by within_deadline (a 503) may still commit after a later PATCH of the
             # same field, or after an erasure asked for later, and must undo neither.
             set_at = user.get(SETTINGS_SET_AT) or {}
-            kept = {n: v for n, v in settings.items() if not _later(set_at.get(n), now)}
-            if not kept or _later(erased_at(activity), now):
+            kept = {n: v for n, v in settings.items() if not after(set_at.get(n), now)}
+            if not kept or after(erased_at(activity), now):
                 return []
             # The key stored first stays: after an analytics-key rotation it names the user's
             # rows and preferences from before it (the current key comes from the uid), which
