@@ -116,21 +116,22 @@ class FirestoreDeviceStore:
         @firestore.transactional
         def run(tx: Any) -> bool:
             snaps = {s.reference.path: s for s in tx.get_all([ref, activity_ref], **bounded())}
-            if not snaps[ref.path].exists:
-                return False
+            device = snaps[ref.path]
             # Registered again by a later request (a sign-in after this sign-out, whose
             # transaction within_deadline abandoned, lands after it): the device stays, answered
             # as if this removal came first. No removal to record: a registration from before
             # this one that lands late finds the later last_seen_at and is not stored anyway.
-            if _seen_after(snaps[ref.path].to_dict(), now):
+            if device.exists and _seen_after(device.to_dict(), now):
                 return True
-            tx.delete(ref)
+            if device.exists:
+                tx.delete(ref)
             activity = snaps[activity_ref.path].to_dict()
-            # While the user's erasure runs, registrations are refused, and its mark must keep
-            # no expiry: no removal to record.
+            # The removal is recorded even when there was no device (a 404): a first
+            # registration sent before it, abandoned by its deadline, may still land. While the
+            # user's erasure runs, registrations are refused, and its mark must keep no expiry.
             if not erasing(activity):
                 tx.set(activity_ref, _removal(activity, ref.id, now), merge=True)
-            return True
+            return device.exists
 
         with storage_errors():  # deleting again repeats this harmlessly
             return within_deadline(run, self._db.transaction())

@@ -226,7 +226,13 @@ def test_a_removal_while_the_users_erasure_runs_leaves_its_mark_alone():
     assert DEVICE not in rpc.docs and rpc.docs[f"activity/{UID}"] == {ERASING: NOW}
 
 
-def test_removing_an_unknown_device_writes_nothing():
+def test_a_first_registration_landing_after_a_sign_out_that_found_nothing_is_not_stored():
+    # The first registration stalls (a 503) and its transaction goes on; the sign-out finds no
+    # device (404) but records its time, so the registration landing after it is not stored.
     rpc = FirestoreRpc()
-    assert _devices(rpc).delete(uid=UID, token=TOKEN, now=NOW) is False
-    assert rpc.docs == {}
+    assert _devices(rpc).delete(uid=UID, token=TOKEN, now=NOW + 10 * SECOND) is False
+    assert DEVICE not in rpc.docs
+    _register(rpc, NOW)
+    assert DEVICE not in rpc.docs
+    _register(rpc, NOW + 20 * SECOND)  # signed in again
+    assert DEVICE in rpc.docs
