@@ -167,8 +167,10 @@ def build() -> dict:
                 "uid, never a field of the body. JSON in and out, UTF-8. Every error the API "
                 'answers is `{"error": {"code", "message", "field"?}}`; 429 and 503 carry '
                 "`Retry-After`. In production API Gateway answers a few itself, in its own shape: "
-                "a 401 for a missing, expired or invalid token (see 401) and a 504 when a backend "
-                "has not answered within its deadline. Each operation lists the codes it can "
+                "a 401 for a missing, expired or invalid token (see 401), a 504 when a backend "
+                "has not answered within its deadline, and it refuses a path or method this "
+                "document does not declare (so `route_not_found` and `method_not_allowed` reach "
+                "clients of the local stack only). Each operation lists the codes it can "
                 "answer under each error status; any request may also get these:\n\n"
                 + "".join(
                     f"- {ERROR_CODES[code].status} `{code}`: {ERROR_CODES[code].meaning}\n"

@@ -143,7 +143,10 @@ class ProfileExport(BaseModel):
     """Everything stored about the user (turn documents as stored)."""
 
     uid: str
-    profile: dict[str, Any]
+    profile: dict[str, Any] = Field(
+        description="users/{uid} as stored: `settings`, `settings_set_at` (setting: when the "
+        "request that last set it was made), `user_key` and `updated_at`."
+    )
     learned_preferences: dict[str, Any]
     previous_learned_preferences: dict[str, Any] = Field(
         description="What was learned under analytics.previous_user_key, before the analytics "
@@ -170,7 +173,8 @@ class ProfileExport(BaseModel):
     recent_activity: dict[str, Any] = Field(
         description="The activity record (activity/{uid}) the anomaly limits read, as stored "
         "but with `recent` decoded: [time, message hash] pairs of the last turns; also "
-        "`limited_until` and `expires_at`. Empty when there is none."
+        "`limited_until`, `devices_removed` (device id: when a sign-out removed it) and "
+        "`expires_at`. Empty when there is none."
     )
     analytics: dict[str, str] = Field(
         description="The pseudonymous key (user_key) analytics rows about the user are kept "
@@ -900,7 +904,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         (
             Reply(
                 200,
-                "The profile after the change.",
+                "The profile after the change. A setting a later request set (this one's "
+                "write landing after it) keeps that request's value, though this answer shows "
+                "this request's.",
                 ProfileOut,
                 {
                     **PROFILE_EXAMPLE,

@@ -9,7 +9,8 @@ By hand a replay goes wrong in ways that leak or lose data, hence a script:
   and `subject` (the profile updater then drops the event it was replayed for);
 - a notification (raw uid, push text) published on `events` would be stored by the sink;
 - an event of an erased user's old account would be stored again, and nothing deletes it then.
-Letters it may not replay stay in the subscription, unacknowledged, and are listed.
+Letters held back stay in the subscription, unacknowledged, and are listed; an erased
+account's are acknowledged without a replay.
 """
 
 from __future__ import annotations

@@ -121,9 +121,9 @@ def patch_profile(
         return [event]
 
     # Every field sent, changed or not (merged into the stored map): what this request read may
-    # be stale already, and a concurrent PATCH of the same field must not leave stored the
-    # opposite of what this one answers. Fields not sent are not written: a PATCH that read
-    # before another wrote must not put back its stale copy of them.
+    # be stale already. Fields not sent are not written: a PATCH that read before another wrote
+    # must not put back its stale copy of them. A field a later request set keeps that value
+    # (the store's last-by-request-time rule), though this answer shows its own.
     if sent:
         dumped = updated.model_dump(mode="json")
         settings_sent = {n: dumped[n] for n in sent}
