@@ -251,7 +251,7 @@ def _begin_erasure(
         snaps = {s.reference.path: s for s in db.get_all(refs, **bounded())}
         user, erasure = (snaps[ref.path].to_dict() or {} for ref in (user_ref, erasure_ref))
         activity = snaps[activity_ref.path]
-        began = (activity.to_dict() or {}).get(ERASING) if activity.exists else None
+        began = (activity.to_dict() or {}).get(ERASING)  # to_dict(): None when there is none
         # The key from before a rotation: from users/{uid}, or, once that is gone, from the
         # record of this erasure a run before this one began.
         older = older_user_key(user, ukey) or erasure.get(PREVIOUS_USER_KEY)
