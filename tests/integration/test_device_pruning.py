@@ -146,22 +146,27 @@ def test_pruning_out_of_time_stops_after_its_batch_and_the_next_run_goes_on():
         _drop(db)
 
 
+def _sign_in(devices, uid: str, token: str, at: datetime) -> None:
+    """POST /v2/devices of the token, made at `at`."""
+    devices.upsert(uid=uid, token=token, platform="ios", now=at, previous_token=None)
+
+
 def test_a_registration_that_lands_after_a_sign_out_does_not_bring_the_device_back():
     # POST /v2/devices whose transaction its deadline abandoned (a 503) still commits, after the
     # sign-out's DELETE: the removal's time, kept in the activity record, keeps it out.
     db, devices = _own_database()
     uid, token, now = f"u-{uuid.uuid4().hex}", f"t-{uuid.uuid4().hex}", datetime.now(UTC)
     try:
-        devices.upsert(uid=uid, token=token, platform="ios", now=now, previous_token=None)
+        _sign_in(devices, uid, token, now)
         assert devices.delete(uid=uid, token=token, now=now + timedelta(seconds=10))
         late = now + timedelta(seconds=2)
-        devices.upsert(uid=uid, token=token, platform="ios", now=late, previous_token=None)
+        _sign_in(devices, uid, token, late)
         device = db.document(f"users/{uid}/devices/{device_id(token)}")
         assert not device.get().exists
         removed = db.document(f"activity/{uid}").get().to_dict()["devices_removed"]
         assert removed == {device_id(token): now + timedelta(seconds=10)}
         again = now + timedelta(seconds=20)  # signed in again
-        devices.upsert(uid=uid, token=token, platform="ios", now=again, previous_token=None)
+        _sign_in(devices, uid, token, again)
         assert device.get().exists
     finally:
         _drop(db)
@@ -173,9 +178,9 @@ def test_a_sign_out_that_lands_after_a_later_registration_does_not_remove_the_de
     db, devices = _own_database()
     uid, token, now = f"u-{uuid.uuid4().hex}", f"t-{uuid.uuid4().hex}", datetime.now(UTC)
     try:
-        devices.upsert(uid=uid, token=token, platform="ios", now=now, previous_token=None)
+        _sign_in(devices, uid, token, now)
         again = now + timedelta(seconds=20)  # signed in again
-        devices.upsert(uid=uid, token=token, platform="ios", now=again, previous_token=None)
+        _sign_in(devices, uid, token, again)
         assert devices.delete(uid=uid, token=token, now=now + timedelta(seconds=10))
         device = db.document(f"users/{uid}/devices/{device_id(token)}").get()
         assert device.exists and device.to_dict()["last_seen_at"] == again
