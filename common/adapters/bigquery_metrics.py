@@ -11,7 +11,9 @@ from common.errors import Unavailable
 
 log = logging.getLogger(__name__)
 
-QUERY_TIMEOUT = 30.0  # seconds; dashboard queries read views over daily aggregates
+# Seconds. Every dashboard metric but daily_activity (a materialised daily table) reads a view
+# over the events table (common.insights.metrics: from_events).
+QUERY_TIMEOUT = 30.0
 
 
 class BigQueryMetricReader:

@@ -392,13 +392,14 @@ def erase_user(
         # The record becomes a tombstone rather than going: a turn that began before the
         # erasure, when the user had no record, commits on the condition that there is none
         # (common.adapters.firestore_sessions), so it fails, reads again and finds the erasure.
-        # It holds nothing but when, and expires when no turn can still be in flight.
+        # It holds nothing but when this erasure began (`now`, as erased_at did: the field's
+        # name says that it is done, not when), and expires when no turn can still be in flight.
         batch = db.batch()
         tombstone = {ERASURE_DONE: now, "expires_at": now + ERASURE_TOMBSTONE}
         batch.set(db.collection(ACTIVITY).document(uid), tombstone)
         finished = {
             "firestore": DONE,
-            "completed_at": now,
+            "completed_at": now,  # despite the name, when it began (= requested_at)
             # When the documents were gone, by the server's clock (`now` is when this began):
             # the analytics erasure deletes the user's rows up to then (rows_until).
             DOCUMENTS_GONE_AT: SERVER_TIMESTAMP,

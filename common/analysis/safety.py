@@ -1,4 +1,5 @@
-"""Conservative crisis detector: the offline fallback until a trained safety model is deployed.
+"""Conservative crisis detector: high-precision patterns, OR-ed on every turn with the persona
+model's crisis head (common.analysis.with_model); the whole check when there is no model answer.
 
 Phrases live in ``safety_phrases.json`` (see its ``_about``). The detector errs on the side of
 safety: anything explicitly about wanting to die, suicide or self-harm is flagged even when it may

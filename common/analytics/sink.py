@@ -11,7 +11,7 @@ How the sink keeps up with >= 1,000 events/s
 Push delivers one message per request. Writing one row per request would cost BigQuery one
 insertAll call per event, so the deployed function runs with request concurrency (Cloud Functions
 gen2: many requests per instance) and `GroupCommit` joins the rows of the requests that arrive
-while a write is in flight into the next single insertAll call (up to `max_rows`). Each request
+while a write is in flight into the next single insertAll call (up to `max_items`). Each request
 still answers only after its own row is written, so an acknowledged event is a stored event and
 nothing runs after a response (Cloud Functions may freeze the CPU then). At low load this adds no
 latency (a lone request writes at once); under load the batch grows with the concurrency.
@@ -29,8 +29,9 @@ spends about 11 ms on every insertAll call (the local stack already spares it a 
 table per write: scripts/bigquery_emulator.py), so the local push path measures the emulators,
 while the same code fed in batches sustains more than 1,000 events/s
 (benchmarks/results/analytics.md has the figures).
-Deploy with request concurrency (e.g. 80) and at least one vCPU so the group commit has
-deliveries to join.
+Deployed with request concurrency 8 on one vCPU (terraform/stack/functions.tf), so a write joins
+up to 8 deliveries: at ~3 ms of CPU in ~30 ms each, 8 in flight already use most of the vCPU,
+so CPU, not concurrency, bounds an instance (docs/CAPACITY.md section 4).
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ class Recipient:
     user_key: str
     user: dict | None = None  # users/{uid}: settings and the producers' notices
     preferences: dict | None = None  # preferences/{user_key}: the profile updater's counters
-    erased: bool = False  # erasures/{user_key} exists and is not done yet
+    erased: bool = False  # an erasure is running: erasures/{user_key} has a part not done yet
     crisis_at: datetime | None = None  # their latest crisis turn, as activity/{uid} keeps it
 
     def notice(self, kind: str) -> dict[str, Any]:

@@ -1,6 +1,8 @@
 """What an erasure of the user (DELETE /v2/profile) writes into their activity record, which
-every turn and device registration reads: its mark while it runs (with no expiry), then a
-tombstone of only when it was done and an expiry (common.adapters.firestore_profiles.erase_user).
+every turn and device registration reads: its mark while it runs (erased_at, with no expiry),
+then, once it is done, a tombstone that holds only erasure_done_at and an expiry
+(common.adapters.firestore_profiles.erase_user). Both hold when the erasure began (the run that
+finished it), not when it finished: a turn begun before then is not stored.
 No imports but the standard library's and common.errors (which has none): the functions that
 check it must not pay for more."""
 
@@ -10,6 +12,8 @@ from datetime import datetime, timedelta
 
 from common.errors import ErasureInProgress
 
+# Stored field names (not renamed: they are data). erased_at: present while the erasure runs;
+# erasure_done_at: present once it is done. Each holds when the erasure began.
 ERASING = "erased_at"
 ERASURE_DONE = "erasure_done_at"
 # A request erases within the profile function's timeout (300 s, terraform/stack/functions.tf):

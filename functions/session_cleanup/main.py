@@ -1,7 +1,10 @@
-"""Session cleanup (Cloud Scheduler, hourly): deletes expired sessions with their turns and
-other expired documents, enforces each user's retention (Firestore and analytics), completes
-the analytics part of pending erasures, and erases the users whose account was deleted in
-Firebase Auth (common.account_sweep). Reports what it deleted."""
+"""Session cleanup (Cloud Scheduler, hourly). common.cleanup.run_cleanup finishes the Firestore
+erasures a request began and was cut off from, completes the analytics part of pending erasures
+and enforces each user's retention in analytics; then deletes expired sessions with their
+turns, orphaned turns and expired turn keys, ratings and activity records, drops the learned
+profiles' per-day counters once they are stale, and enforces each user's retention in
+Firestore. Then this handler prunes devices unseen for DEVICE_STALE_DAYS and erases the users
+whose account was deleted in Firebase Auth (common.account_sweep). Reports what it did."""
 
 from __future__ import annotations
 
