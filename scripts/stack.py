@@ -81,7 +81,7 @@ class Service:
     background: bool = False
 
 
-def _function(name: str, port: int, *, optional: bool = False) -> Service:
+def _function(name: str, port: int) -> Service:
     return Service(
         name=f"fn-{name}",
         port=port,
@@ -93,7 +93,6 @@ def _function(name: str, port: int, *, optional: bool = False) -> Service:
             f"--port={port}",
         ),
         env={"PYTHONPATH": str(ROOT)},
-        optional=optional,
         background=name in BACKGROUND_FUNCTIONS,
     )
 

@@ -21,9 +21,8 @@ EVENT_TYPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 OLDEST = timedelta(days=5 * 365 - 1)
 NEWEST = timedelta(days=1)
 
-# Columns filled from the envelope itself, and from `data` by the mapping below.
-ENVELOPE = ("event_id", "type", "schema_version", "occurred_at", "user_key", "session_id")
 NOT_ANALYTICS = ("notification.",)  # the notifications topic's own messages
+# Columns filled from `data` by the mapping below (row_from_message fills the envelope's own).
 STRINGS = (
     "turn_id",
     "persona",

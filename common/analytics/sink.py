@@ -20,8 +20,8 @@ Chosen over the alternatives because:
 - a Pub/Sub BigQuery subscription needs no code but maps message fields to columns only by name
   (our envelope nests `data`), and it cannot be run or tested against the local emulators;
 - a pull worker (`drain` below) batches best but needs an always-on process (Cloud Run worker
-  pool) or a scheduled drain with a minute of delay; `drain` stays for backfills, replays of the
-  dead-letter topic after a fix, and the benchmark, and shares every line of the mapping.
+  pool) or a scheduled drain with a minute of delay; `drain` stays for the analytics benchmark
+  (benchmarks/analytics.py) and shares every line of the mapping.
 Production push delivery has no meaningful concurrency ceiling (flow control in Pub/Sub, instances
 scale out). Locally it does: the Pub/Sub emulator keeps at most two pushes in flight (about
 640/s to a handler that does nothing, 260/s to one that takes 5 ms) and the BigQuery emulator
@@ -50,14 +50,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-class RowWriter(Protocol):
-    def insert(self, rows: Sequence[dict[str, Any]]) -> list[str | None]:
-        """Write rows with their event_id as row id; per row None or why BigQuery refused it
-        (only rows it can never take). Raises when the table cannot be reached or a row failed
-        for another reason, e.g. a backend error (the caller's delivery is retried)."""
-        ...
 
 
 class DeadLetter(Protocol):

@@ -11,7 +11,6 @@ from common.events import user_key
 
 WEEKLY_INSIGHT = "weekly_insight"
 REENGAGEMENT = "reengagement"
-PRODUCERS = (WEEKLY_INSIGHT, REENGAGEMENT)
 
 # users/{uid}.notices.{kind}: the last notification a producer enqueued for the user
 # ({"period", "notification_id", "enqueued_at"}). It lives in the user's own document, so that

@@ -4,7 +4,7 @@ and how engaged they are (pure; the profile updater stores it in `users/{uid}`).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from common.labels import PERSONA_IDS
@@ -132,23 +132,6 @@ def implicit_updates(
     if signal == "chose_alternative" and chosen and chosen != shown:
         updates[chosen] = (1.0 - reward, weight)
     return updates
-
-
-def update(stats: PersonaStats, reward: float, weight: float = EXPLICIT_WEIGHT) -> PersonaStats:
-    """Fractional Bayesian update: `weight` observations of a success with probability `reward`."""
-    if not 0.0 <= reward <= 1.0:
-        raise ValueError(f"reward must be in [0, 1], got {reward}")
-    if weight < 0:
-        raise ValueError(f"weight must be non-negative, got {weight}")
-    return PersonaStats(stats.alpha + weight * reward, stats.beta + weight * (1.0 - reward))
-
-
-def observe(
-    profile: Profile, persona: str, reward: float, weight: float, *, explicit: bool
-) -> Profile:
-    """The profile after one piece of evidence about `persona`."""
-    stats = {**profile.stats, persona: update(profile.stat(persona), reward, weight)}
-    return replace(profile, stats=stats, feedback_count=profile.feedback_count + int(explicit))
 
 
 # --- engagement, favourite, time of day -----------------------------------------------------

@@ -69,7 +69,9 @@ class ProfileDelta:
 def _evidence(
     delta: ProfileDelta, persona: str, reward: float, weight: float, keys: tuple[str, ...] = ()
 ) -> None:
-    """Evidence about a persona, overall and in each context of the message it answered."""
+    """Evidence about a persona, overall and in each context of the message it answered: `weight`
+    observations of a success with probability `reward`, a fractional update of its Beta counts
+    (the one copy of that rule)."""
     for prefix in ("stats", *(f"ctx.{key}" for key in keys)):
         delta.add(f"{prefix}.{persona}.alpha", weight * reward)
         delta.add(f"{prefix}.{persona}.beta", weight * (1.0 - reward))

@@ -8,8 +8,8 @@ error shapes FCM uses (google.rpc.Status with an `FcmError` detail):
     UNREGISTERED 404, INVALID_ARGUMENT 400, SENDER_ID_MISMATCH 403, QUOTA_EXCEEDED 429 (with
     Retry-After), UNAVAILABLE 503 (optionally with Retry-After), INTERNAL 500.
 
-In-process tests use the `fcm_server` fixture. The local stack runs it as a process
-(`python -m tests.fakes.fcm_server --port 8102`); tests drive that one over HTTP:
+In-process tests start a `FakeFcmServer` (a context manager). The local stack runs it as a
+process (`python -m tests.fakes.fcm_server --port 8102`); tests drive that one over HTTP:
 
     POST   /_fake/tokens/{token}  {"answers": ["QUOTA_EXCEEDED"], "then": "ok", "retry_after": 1}
     GET    /_fake/requests        every request received, oldest first
@@ -24,13 +24,10 @@ import re
 import threading
 import uuid
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote, urlsplit
-
-import pytest
 
 from tests.fakes.serving import BackgroundServer
 
@@ -263,13 +260,6 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 FakeFcmServer.handler = _Handler
-
-
-@pytest.fixture(name="fcm_server")
-def fcm_server_fixture() -> Iterator[FakeFcmServer]:
-    """A running fake FCM v1 server; script answers per token with `.respond(token, ...)`."""
-    with FakeFcmServer() as server:
-        yield server
 
 
 def main(argv: list[str] | None = None) -> None:

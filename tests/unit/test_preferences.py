@@ -16,34 +16,9 @@ from common.personalization.preferences import (
     favourite_persona,
     found_helpful,
     implicit_updates,
-    observe,
     time_of_day_match,
-    update,
 )
 from common.routing.ensemble import TIME_AFFINITY
-
-
-def test_update_moves_the_posterior_by_the_weighted_reward():
-    s = update(PersonaStats(), 1.0)
-    assert (s.alpha, s.beta) == (2.0, 1.0)
-    assert s.mean == pytest.approx(2 / 3)
-    s = update(s, 0.25, weight=2.0)
-    assert (s.alpha, s.beta) == (2.5, 2.5)
-    assert s.evidence == pytest.approx(3.0)
-
-
-def test_repeated_success_approaches_certainty_and_failure_the_opposite():
-    good = bad = PersonaStats()
-    for _ in range(50):
-        good, bad = update(good, 1.0), update(bad, 0.0)
-    assert good.mean > 0.95
-    assert bad.mean < 0.05
-
-
-@pytest.mark.parametrize(("reward", "weight"), [(1.5, 1.0), (-0.1, 1.0), (0.5, -1.0)])
-def test_update_rejects_out_of_range_evidence(reward, weight):
-    with pytest.raises(ValueError):
-        update(PersonaStats(), reward, weight)
 
 
 @pytest.mark.parametrize(
@@ -65,18 +40,11 @@ def test_every_implicit_signal_counts_less_than_a_rating():
         assert 0.0 < weight < EXPLICIT_WEIGHT
 
 
-def test_implicit_evidence_moves_the_posterior_less_than_explicit():
-    thumbs_down = update(PersonaStats(), explicit_reward("down"))
-    left = update(PersonaStats(), *IMPLICIT_SIGNALS["left_right_after_reply"])
-    assert PersonaStats().mean > left.mean > thumbs_down.mean
-
-
 def test_signal_directions():
-    prior = PersonaStats().mean
     for positive in ("follow_up_same_session", "long_session"):
-        assert update(PersonaStats(), *IMPLICIT_SIGNALS[positive]).mean > prior
+        assert IMPLICIT_SIGNALS[positive][0] > 0.5
     for negative in ("re_asked_same_question", "left_right_after_reply"):
-        assert update(PersonaStats(), *IMPLICIT_SIGNALS[negative]).mean < prior
+        assert IMPLICIT_SIGNALS[negative][0] < 0.5
 
 
 def test_choosing_an_alternative_counts_against_the_shown_and_for_the_chosen():
@@ -85,14 +53,6 @@ def test_choosing_an_alternative_counts_against_the_shown_and_for_the_chosen():
     assert updates["lua"][0] == 1.0
     assert updates["riri"][1] == updates["lua"][1] < EXPLICIT_WEIGHT
     assert set(implicit_updates("long_session", shown="nana")) == {"nana"}
-
-
-def test_observe_updates_one_persona_and_counts_only_explicit_feedback():
-    p = observe(Profile(), "elro", 1.0, 1.0, explicit=True)
-    p = observe(p, "lua", 0.0, 0.3, explicit=False)
-    assert p.stat("elro").mean > 0.5 > p.stat("lua").mean
-    assert p.stat("nana") == PersonaStats()
-    assert p.feedback_count == 1
 
 
 def test_profile_round_trips_through_plain_json():

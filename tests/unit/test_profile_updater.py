@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from common.events import Event
-from common.personalization.preferences import IMPLICIT_SIGNALS
+from common.personalization.context import context_keys
+from common.personalization.preferences import EXPLICIT_WEIGHT, IMPLICIT_SIGNALS
 from common.profile.updater import daily_until, day_key, delta_for, profile_from_doc, stale_days
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
@@ -190,6 +191,18 @@ def test_counts_stored_before_that_check_read_as_no_evidence() -> None:
     from common.personalization.context import context_keys, in_context
 
     in_context(profile, doc["ctx"], context_keys("calm", "learning"))  # no ValueError
+
+
+def test_a_rating_adds_its_reward_as_successes_and_the_rest_as_failures() -> None:
+    # A first 2-star rating (reward 0.25), at the explicit weight: the persona's Beta counts
+    # move overall and in each context of the message it rated.
+    prefixes = ("stats", *(f"ctx.{key}" for key in context_keys("calm", "learning")))
+    assert evidence(rating(0.25, None)) == {
+        **{f"{prefix}.elro.alpha": 0.25 * EXPLICIT_WEIGHT for prefix in prefixes},
+        **{f"{prefix}.elro.beta": 0.75 * EXPLICIT_WEIGHT for prefix in prefixes},
+    }
+    profile = profile_from_doc(applied({}, rating(0.25, None)), personalization=True, now=NOW)
+    assert (profile.stat("elro").alpha, profile.stat("elro").beta) == (1.25, 1.75)  # + prior
 
 
 def test_a_re_asked_question_counts_against_the_previous_persona() -> None:
