@@ -17,8 +17,10 @@ up: bootstrap
 down:
 	@if [ -x $(PYTHON) ]; then $(PYTHON) -m scripts.stack down; fi
 
+# Without .venv (a fresh clone) no local stack can have been started: say what to run.
 status:
-	@$(PYTHON) -m scripts.stack status
+	@if [ -x $(PYTHON) ]; then $(PYTHON) -m scripts.stack status; \
+	else echo "no .venv yet, so no local stack: make up or make run sets up and starts it"; fi
 
 # The whole stack, a short demo conversation, then keep serving until Ctrl-C, which stops what
 # this started (a stack that was already running stays up).
@@ -59,11 +61,13 @@ test-unit: bootstrap
 test: lint test-unit
 	@scripts/with_stack.sh $(BIN)/pytest tests/integration tests/e2e -q --durations=15
 
+# One stack (with the floor chat_turns compares against) for all four, started once; each stops
+# the run when it fails, as separate recipe lines would.
 bench: bootstrap
-	@scripts/with_stack.sh --with-floor $(PYTHON) -m benchmarks.chat_turns
-	@scripts/with_stack.sh $(PYTHON) -m benchmarks.analytics
-	@scripts/with_stack.sh $(PYTHON) -m benchmarks.import_time
-	@scripts/with_stack.sh $(PYTHON) -m benchmarks.ops_per_turn
+	@scripts/with_stack.sh --with-floor sh -c '$(PYTHON) -m benchmarks.chat_turns \
+		&& $(PYTHON) -m benchmarks.analytics \
+		&& $(PYTHON) -m benchmarks.import_time \
+		&& $(PYTHON) -m benchmarks.ops_per_turn'
 
 # 200 simulated users for 5 minutes through the gateway, then again while each emulator and the
 # model server is stopped and started (benchmarks/results/load.md, load_faults.md; ~20 minutes).
