@@ -190,7 +190,10 @@ METRICS: dict[str, Metric] = _metrics(
         name="satisfaction_by_persona",
         title="Satisfaction by persona",
         description="Mean rating as a reward in [0, 1] per persona and week (last rating "
-        "stands; ratings of the crisis safety message left out).",
+        "stands; ratings of the crisis safety message and of turns in care after a crisis "
+        "left out). The personas do not answer the same users: the router gives Lua the low "
+        "moods and Nana the excited ones, so a difference between personas is partly one "
+        "between the people and moods each meets, not only between the personas.",
         view="satisfaction_by_persona",
         chart=Chart(
             kind="bar",

@@ -395,6 +395,31 @@ def test_persona_satisfaction_leaves_out_crisis_ratings_and_three_stars_are_not_
     assert crisis["crisis"] is True
 
 
+def test_ratings_of_turns_in_care_count_for_no_persona(bq, own_dataset):
+    # After a crisis signal Lua answers the next turns whatever fits the user (persona_source
+    # 'care'): a thumbs-down there says how the user felt after the crisis, not how Lua suits
+    # them, and the profile updater learns nothing about Lua from it either.
+    events = [
+        turn("u1", "s1", D0, turn_id="k1", persona="lua", intent="learning", latency=1.0),
+        feedback("u1", "s1", D0 + minutes(1), turn_id="k1", persona="lua", rating="up",
+                 reward=1.0, persona_source="ensemble"),
+        turn("u2", "s2", D0, turn_id="k2", persona="lua", intent="learning", latency=1.0,
+             source="care"),
+        feedback("u2", "s2", D0 + minutes(1), turn_id="k2", persona="lua", rating="down",
+                 reward=0.0, persona_source="care"),
+    ]  # fmt: skip
+    write(bq, own_dataset, events)
+    sat = {r["persona"]: r for r in rows(bq, own_dataset, "satisfaction_by_persona")}
+    assert (sat["lua"]["ratings"], sat["lua"]["avg_satisfaction"]) == (1, 1.0)
+    # The rating itself stands, and says it was given in care.
+    (care,) = rows(bq, own_dataset, "feedback_final", "WHERE turn_id = 'k2'")
+    assert care["persona_source"] == "care"
+    refresh_daily(bq, project=PROJECT, dataset=own_dataset)
+    (mix,) = rows(bq, own_dataset, "daily_persona_intent", f"WHERE day = '{D0.date()}'")
+    # the care turn is one of Lua's turns, its rating none of Lua's ratings
+    assert (mix["turns"], mix["ratings"], mix["satisfaction_sum"]) == (2, 1, 1.0)
+
+
 def clustered(units: list[tuple[int, int]]) -> tuple[float, float]:
     """Satisfaction sum(y) / sum(m) over users (y positive of m rated turns) and its variance by
     the delta method with users as the unit: the method ab_results.sql documents."""

@@ -57,8 +57,10 @@ USING (
     JOIN `${project}.${dataset}.turns` AS t USING (turn_id)
     WHERE t.day IN (SELECT day FROM touched) AND f.satisfaction IS NOT NULL
       AND t.persona IS NOT NULL
-      -- the crisis safety message is no persona's reply (as in satisfaction_by_persona)
-      AND f.crisis IS NOT TRUE
+      -- the crisis safety message is no persona's reply, and a turn in care got its persona
+      -- for the crisis, not for fit (as in satisfaction_by_persona); the turn's own
+      -- persona_source, like its persona, holds for ratings older than the field too
+      AND f.crisis IS NOT TRUE AND t.persona_source IS DISTINCT FROM 'care'
     GROUP BY t.day, t.persona, intent
   )
   SELECT

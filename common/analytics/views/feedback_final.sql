@@ -16,6 +16,9 @@ WITH ratings AS (
     satisfaction,
     -- a rating of the crisis safety message (written by no persona); NULL on older events
     crisis,
+    -- 'care': the turn was answered by the calm persona because of a recent crisis signal, not
+    -- chosen for fit; NULL on events from before feedback carried it
+    persona_source,
     experiment,
     variant
   FROM `${project}.${dataset}.events`

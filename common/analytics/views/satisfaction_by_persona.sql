@@ -2,7 +2,10 @@
 -- satisfaction is the rating as a reward in [0, 1] (up = 1, down = 0, 1..5 stars as (r - 1) / 4).
 -- A rating is positive above 0.5: "up", 4 or 5 stars; 3 stars (0.5) is neutral, as in the
 -- profile updater's `liked` and ab_results. Ratings of the crisis safety message are left out:
--- no persona wrote it (the profile updater leaves them out of persona evidence too).
+-- no persona wrote it; so are ratings of turns in care (persona_source 'care': the calm persona
+-- answers for a few turns after a crisis signal, whatever fits the user), which say how the user
+-- felt after a crisis, not how that persona suits them. The profile updater leaves both out of
+-- persona evidence too (common/profile/updater.py, `about_persona`).
 SELECT
   week_start,
   persona,
@@ -12,4 +15,5 @@ SELECT
   COUNT(DISTINCT user_key) AS raters
 FROM `${project}.${dataset}.feedback_final`
 WHERE persona IS NOT NULL AND satisfaction IS NOT NULL AND crisis IS NOT TRUE
+  AND persona_source IS DISTINCT FROM 'care'
 GROUP BY week_start, persona
