@@ -154,7 +154,10 @@ METRICS: dict[str, Metric] = _metrics(
             "Share of rated turns rated positively per variant, with the difference to the "
             "control and its 95 % interval (normal approximation, users as the unit); users "
             "are assigned by a hash of experiment and user. Ratings of users who anonymised "
-            "analytics cannot be grouped by user: they are counted apart, not in the estimate."
+            "analytics cannot be grouped by user: they are counted apart, not in the estimate. "
+            "The interval holds for one reading at the experiment's planned end, not for "
+            "repeated looks: stopping at the first day it excludes 0 calls about 1 in 4 tests "
+            "of identical variants a winner."
         ),
         view="ab_results",
         chart=Chart(
