@@ -237,7 +237,10 @@ METRICS: dict[str, Metric] = _metrics(
     Metric(
         name="user_segments",
         title="User segments",
-        description="Users by lifecycle and engagement (new, power, regular, lapsing, dormant).",
+        description="Users by lifecycle and engagement (new, power, regular, lapsing, dormant). "
+        "New: first seen in the last 7 days among the events still kept; retention deletes a "
+        "user's older events, so one back after a pause of about their retention (30 days or "
+        "more) counts as new again.",
         view="user_segments",
         select="segment, COUNT(*) AS users",
         group_by=("segment",),

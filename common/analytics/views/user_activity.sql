@@ -2,7 +2,8 @@
 -- newest event in the table (`as_of`): the view answers the same on a replayed or held-out
 -- history, and a pause in ingestion does not make every user look gone. Windows are calendar
 -- days ending on as_of's day ("last 7 days" = that day and the 6 before). Users who anonymise
--- analytics have no key and are not here.
+-- analytics have no key and are not here. first_seen and tenure_days count from the user's
+-- oldest event still kept, not their first ever: retention deletes older ones.
 WITH clock AS (
   SELECT MAX(occurred_at) AS as_of, DATE(MAX(occurred_at)) AS as_day
   FROM `${project}.${dataset}.events`

@@ -1,5 +1,10 @@
 -- User segments by a documented rule on lifecycle and engagement, first match wins:
---   new       first turn less than 7 days ago
+--   new       first turn less than 7 days ago among the events still kept: the cleanup job
+--             deletes each user's events past their retention (30, 90 or 365 days), so a user
+--             back after a pause of about their retention or longer is new again. (The keyed
+--             turn events' profile.turns, the user's lifetime count, would tell them apart,
+--             but it lives in the payload JSON column: reading it would multiply the bytes
+--             every per-user view scans.)
 --   power     active on 12 or more of the last 28 days, and in the last 7 (a power user
 --             gone for two weeks is lapsing, as churn_risk sees them)
 --   regular   active in the last 7 days
