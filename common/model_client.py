@@ -25,6 +25,7 @@ from common.analysis.types import Distribution
 from common.breaker import CircuitBreaker
 from common.deadline import wait_at_most
 from common.labels import INTENTS, PACES, PERSONA_IDS, TONES
+from common.text import canonical_text
 
 log = logging.getLogger(__name__)
 
@@ -52,15 +53,17 @@ class ModelPrediction:
 
 def normalise(text: str) -> str:
     """The cache key: case, spacing and compatibility forms (full-width or "fancy text" letters,
-    NFKC) do not change a prediction much."""
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text).strip().lower())
+    NFKC) do not change a prediction much, and ’ reads as ' (model_text)."""
+    text = unicodedata.normalize("NFKC", canonical_text(text))
+    return re.sub(r"\s+", " ", text.strip().lower())
 
 
 def model_text(text: str) -> str:
     """The text the model reads: NFKC, since it was trained on plain letters and reads a
-    full-width "i want to die" as something else; cut to the server's limit, as NFKC can
-    lengthen a text."""
-    return unicodedata.normalize("NFKC", text)[:MAX_TEXT_CHARS]
+    full-width "i want to die" as something else, with typographic quotes as ' and " (the
+    server maps them too, common/text.py); cut to the server's limit, as NFKC can lengthen a
+    text."""
+    return unicodedata.normalize("NFKC", canonical_text(text))[:MAX_TEXT_CHARS]
 
 
 def _probability(value: object) -> float:

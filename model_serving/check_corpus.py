@@ -11,6 +11,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from common.text import canonical_text
 from model_serving.labels import DOMAINS, HEADS, KINDS, REGISTERS
 
 CORPUS = Path(__file__).parent / "data" / "corpus"
@@ -39,6 +40,10 @@ def problems(record: dict) -> list[str]:
     text = record.get("text")
     if not isinstance(text, str) or not 1 <= len(text.split()) <= 90:
         out.append("text must be 1-90 words")
+    elif canonical_text(text) != text:
+        # the model serves every text with these as ' and " (Predictor.scores): trained on them
+        # as written, it would read a text otherwise than it does when serving it
+        out.append("text has typographic apostrophes or quotes (common/text.py): write ' and \"")
     if record.get("kind") == "crisis" and record.get("crisis") is not True:
         out.append("kind crisis needs crisis true")
     if record.get("kind") == "alarming_not_crisis" and record.get("crisis") is not False:

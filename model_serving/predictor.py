@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from common.text import canonical_text
 from model_serving.artifact import current_dir, read_npz
 from model_serving.features import Tfidf
 
@@ -157,7 +158,11 @@ class Predictor:
 
     def scores(self, texts: list[str], dense: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """Uncalibrated scores of every head side by side: (n, sum of head outputs). `dense`:
-        the texts' encoder outputs when already computed with this artifact's encoder."""
+        the texts' encoder outputs when already computed with this artifact's encoder (of
+        corpus texts, which have no typographic quotes to canonicalise)."""
+        # Here as well as in the chat client (model_text): the Vertex endpoint, the local server
+        # and every evaluation then read ’ as the ' the model was trained on, whoever sends it.
+        texts = [canonical_text(t) for t in texts]
         z = np.tile(self.bias, (len(texts), 1))
         if dense is None:
             dense = self.encoder.embed(texts, self.dense_outputs) if self.dense_outputs else {}

@@ -19,11 +19,12 @@ from functools import cache
 from pathlib import Path
 
 from common.analysis.types import Safety
+from common.text import APOSTROPHES
 
 PHRASES_PATH = Path(__file__).with_name("safety_phrases.json")
 
 # Apostrophes and the marks phones and keyboards type for them (ʼ ′ ‛ ʹ).
-_DROP_APOSTROPHES = str.maketrans("", "", "'’‘`´ʼʹ′‛")
+_DROP_APOSTROPHES = str.maketrans("", "", "'" + APOSTROPHES)
 _EXCLUDED = ","  # what each word of an idiom is replaced with: a word no pattern looks for
 _WANNA = re.compile(r"\bwann?a(?:\s+t[o0])?\b")  # "wanna to die", "wana t0 die": meant
 # Letters written as digits or "!" ("k1ll", "su1cide", "k!ll"): a digit next to a letter, "!"

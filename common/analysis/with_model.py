@@ -8,6 +8,7 @@ from dataclasses import replace
 from common.analysis.baseline import analyze_baseline
 from common.analysis.types import Analysis, Safety
 from common.model_client import ModelUnavailable, PersonaModelClient
+from common.text import canonical_text
 
 MODEL_DOWN = "persona_model"
 
@@ -18,8 +19,10 @@ def analyze(text: str, *, model: PersonaModelClient | None) -> tuple[Analysis, l
     baseline's high-precision patterns: either alone is enough to answer with care.
 
     Both read the text in NFKC form: full-width letters (CJK keyboards) and styled ones
-    ("fancy text" apps) are plain letters to a reader, and must be to the crisis check too."""
-    text = unicodedata.normalize("NFKC", text)
+    ("fancy text" apps) are plain letters to a reader, and must be to the crisis check too.
+    Typographic quotes become ' and " first, as the model reads them (NFKC alone would turn the
+    ´ of "can´t" into a space and an accent)."""
+    text = unicodedata.normalize("NFKC", canonical_text(text))
     base = analyze_baseline(text)
     if model is None:
         return base, []

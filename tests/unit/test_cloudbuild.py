@@ -315,6 +315,22 @@ def test_a_build_that_changes_nothing_served_deploys_nothing(tmp_path: Path) -> 
     assert _called(calls, "ai endpoints deploy-model")
 
 
+def test_the_serving_key_covers_every_file_the_serving_image_copies() -> None:
+    """A change to any of them (common/text.py, which the predictor imports, too) must deploy
+    a new image: a key without it would keep the old serving code on the endpoint."""
+    dockerfile = (REPO / "model_serving" / "Dockerfile").read_text()
+    copied = {
+        part
+        for line in re.findall(r"^COPY (?!--from)((?:.*\\\n)*.*)$", dockerfile, re.M)
+        for part in line.replace("\\\n", " ").split()[:-1]
+    }
+    assert "common/text.py" in copied, copied
+    key = re.search(r'serving="s\$\( \{(.*?)\}', _script("deploy-model"), re.S).group(1)
+    hashed = set(re.split(r"[\s;\\]+", key))
+    # the artifact's files are named by its version, in CURRENT
+    assert copied - {"model_serving/artifacts/"} <= hashed, copied - hashed
+
+
 SPLIT_DRIVER = """
 import contextlib, io, json, sys
 code, canary, cases = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])

@@ -269,6 +269,18 @@ def test_the_model_reads_compatibility_forms_as_plain_letters(server):
     assert len(server.texts[-1]) == 4000
 
 
+def test_the_model_reads_typographic_quotes_as_plain_ones(server):
+    """iOS "Smart Punctuation" sends ’ for ': the model was trained on ', and ’ and ' share a
+    cache entry. ´ too, though NFKC alone would make it a space and an accent."""
+    client = _client(server.url)
+    analysis, _ = analyze("i can\u2019t do this, \u201cgoodbye forever\u201d", model=client)
+    assert server.texts == ['i can\'t do this, "goodbye forever"']
+    assert analysis.safety.crisis
+    client.predict('i can\'t do this, "goodbye forever"')
+    analyze("i can\u00b4t do this, \u201egoodbye forever\u201f", model=client)
+    assert server.calls == 1
+
+
 class SlowCredentials(Credentials):
     """A service account whose token fetch waits until the test sets `released` (a slow
     metadata server)."""

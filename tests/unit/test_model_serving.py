@@ -1,6 +1,6 @@
-"""The persona model's data, split and artifact, checked with the main venv only (no onnxruntime,
+"""The persona model's data, split and artifact, checked with the main venv (no onnxruntime,
 torch or scikit-learn here: the served model itself is tested over HTTP in
-tests/e2e/test_model_server.py)."""
+tests/e2e/test_model_server.py, and how it reads quote marks in .venv-model)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from common.labels import INTENTS, PACES, PERSONA_IDS, TONES
 from model_serving import split
 from model_serving.artifact import ARTIFACTS, CURRENT
-from model_serving.check_corpus import load
+from model_serving.check_corpus import load, problems
 from model_serving.features import (
     Tfidf,
     TfidfBlock,
@@ -23,6 +23,7 @@ from model_serving.features import (
     word_ngrams,
 )
 from model_serving.predictor import MAX_INSTANCES, MAX_TEXT_CHARS, InvalidInstances, Predictor
+from tests.model_venv import run_in_model_venv
 
 HEADS = {"tone": TONES, "pace": PACES, "intent": INTENTS, "persona": PERSONA_IDS}
 
@@ -60,6 +61,17 @@ def metadata() -> dict:
 def test_corpus_validates(corpus: tuple[list[dict], list[str]]) -> None:
     _, errors = corpus
     assert not errors, f"{len(errors)} corpus errors, e.g. {errors[:5]}"
+
+
+@pytest.mark.parametrize("mark", ["\u2019", "\u00b4", "\u201c"])
+def test_a_record_with_typographic_quotes_is_refused(records: list[dict], mark: str) -> None:
+    """The server reads ’ as ' (Predictor.scores): a record trained on as written would be read
+    one way in training and another in serving."""
+    record = next(r for r in records if "'" in r["text"])
+    assert problems(record) == []
+    assert problems({**record, "text": record["text"].replace("'", mark)}) == [
+        "text has typographic apostrophes or quotes (common/text.py): write ' and \""
+    ]
 
 
 @pytest.mark.parametrize("head", sorted(HEADS))
@@ -231,6 +243,31 @@ def test_the_chunked_tfidf_check_compares_every_row() -> None:
 def test_preprocess_rejects_bad_instances(instances: object, message: str) -> None:
     with pytest.raises(InvalidInstances, match=message):
         Predictor().preprocess(instances)
+
+
+SMART_QUOTES = """
+import json
+from model_serving.predictor import Predictor
+
+texts = ["i can't do this anymore", "i don't want to be here anymore",
+         "it's fine. i won't be around to see the \\"results\\" anyway"]
+predictor = Predictor()
+predictor.load()
+def crisis(marks):
+    sent = [t.replace("'", marks[0]).replace('"', marks[1]) for t in texts]
+    return [p["crisis"]["probability"] for p in predictor([{"text": t} for t in sent])]
+print(json.dumps({m: crisis(m) for m in ("'\\"", "\u2019\u201c", "\u00b4\u201d", "\u02bc\u201e")}))
+"""
+
+
+def test_the_served_model_reads_typographic_quotes_as_plain_ones(metadata: dict) -> None:
+    """iOS "Smart Punctuation" sends ’ for ': the tokenizer and the TF-IDF n-grams, trained on
+    ', would read it as an unknown character and lower the crisis probability."""
+    out = run_in_model_venv(SMART_QUOTES)
+    plain = out.pop("'\"")
+    assert min(plain) > 0.5, plain  # crisis texts, or the comparison says little
+    for marks, probabilities in out.items():
+        assert probabilities == plain, marks
 
 
 def test_preprocess_keeps_order() -> None:
