@@ -8,12 +8,16 @@ What a rating teaches, and what it cannot (see feedback.py for what BigQuery hol
   does not confirm the turn's tone or intent either: those are the model's own predictions, and
   training on them would teach the model its own output.
 - A rating says how well the persona shown suited that kind of message. The kind is the turn's
-  (tone, intent) as it was read. So, for each cell (tone, intent, persona) with at least
-  `min_ratings` usable ratings, the mean satisfaction, shrunk towards the overall mean with
-  `prior_strength` pseudo-ratings, divided by the overall mean, is a lift (> 1: users liked that
-  persona for such messages more than average). Corpus records labelled with that tone, intent
-  and persona get the lift, clipped to [`min_weight`, `max_weight`], as their sample weight in
-  the persona head; every other record and every other head keeps weight 1. Labels never change.
+  (tone, intent) as it was read. Kinds differ in satisfaction whatever the persona (sad users
+  rate lower), so a persona is compared only with the others shown for the same kind: for each
+  cell (tone, intent, persona) with at least `min_ratings` usable ratings, in a kind where at
+  least two personas have that many, the mean satisfaction, shrunk towards the kind's mean (all
+  its usable ratings, whichever persona) with `prior_strength` pseudo-ratings, divided by the
+  kind's mean, is a lift (> 1: users liked that persona for such messages more than the others
+  shown for them). Against the overall mean, a kind rated low would down-weight whichever
+  persona was shown for it. Corpus records labelled with that tone, intent and persona get the
+  lift, clipped to [`min_weight`, `max_weight`], as their sample weight in the persona head;
+  every other record and every other head keeps weight 1. Labels never change.
 - Used: only turns whose persona the ensemble chose (or explored) from the message's scores, the
   same for every user. Not used: ratings of crisis turns (the reply is the persona-independent
   crisis answer); of care turns (the persona was not chosen for fit); of turns whose persona the
@@ -31,7 +35,7 @@ every label of a fixed fraction of the training records by a wrong one.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,8 +54,10 @@ FIT_SOURCES = {"ensemble", "exploration"}
 
 @dataclass(frozen=True)
 class FeedbackConfig:
-    min_ratings: int = 3  # usable ratings a cell needs before it changes any weight
-    prior_strength: float = 5.0  # pseudo-ratings at the overall mean
+    # usable ratings a cell needs before it changes any weight, and another persona's cell of
+    # the same (tone, intent) needs to be compared with it
+    min_ratings: int = 3
+    prior_strength: float = 5.0  # pseudo-ratings at the (tone, intent)'s mean
     min_weight: float = 0.5
     max_weight: float = 2.0
 
@@ -63,7 +69,8 @@ class Cell:
     persona: str
     n: int
     mean: float  # raw mean satisfaction of the cell
-    weight: float  # the lift applied to matching corpus records (1.0: below min_ratings)
+    kind_mean: float  # of every usable rating of the same (tone, intent), whichever persona
+    weight: float  # the lift applied to matching corpus records (1.0: nothing to compare)
 
 
 @dataclass
@@ -98,7 +105,7 @@ def persona_cells(
     """The (tone, intent, persona) cells the ratings say something about, and a summary."""
     excluded: Counter[str] = Counter()
     n: Counter[tuple[str, str, str]] = Counter()
-    total: dict[tuple[str, str, str], float] = {}
+    total: defaultdict[tuple[str, str, str], float] = defaultdict(float)
     rewards: list[float] = []
     for turn in rated:
         if reason := usable(turn):
@@ -106,25 +113,41 @@ def persona_cells(
             continue
         key = (str(turn.tone), str(turn.intent), turn.persona)
         n[key] += 1
-        total[key] = total.get(key, 0.0) + turn.reward
+        total[key] += turn.reward
         rewards.append(turn.reward)
-    overall = float(np.mean(rewards)) if rewards else 0.0
+    # per kind of message (tone, intent): its ratings, and its personas with enough of them
+    kind_n: Counter[tuple[str, str]] = Counter()
+    kind_total: defaultdict[tuple[str, str], float] = defaultdict(float)
+    compared: Counter[tuple[str, str]] = Counter()
+    for key, count in n.items():
+        kind_n[key[:2]] += count
+        kind_total[key[:2]] += total[key]
+        compared[key[:2]] += count >= config.min_ratings
     cells = []
     for key in sorted(n):
-        mean = total[key] / n[key]
+        kind_mean = kind_total[key[:2]] / kind_n[key[:2]]
         weight = 1.0
-        if n[key] >= config.min_ratings and overall > 0:
-            shrunk = (total[key] + config.prior_strength * overall) / (
+        if n[key] >= config.min_ratings and compared[key[:2]] >= 2 and kind_mean > 0:
+            shrunk = (total[key] + config.prior_strength * kind_mean) / (
                 n[key] + config.prior_strength
             )
-            weight = float(np.clip(shrunk / overall, config.min_weight, config.max_weight))
-        cells.append(Cell(*key, n=n[key], mean=round(mean, 4), weight=round(weight, 4)))
+            weight = float(np.clip(shrunk / kind_mean, config.min_weight, config.max_weight))
+        cells.append(
+            Cell(
+                *key,
+                n=n[key],
+                mean=round(total[key] / n[key], 4),
+                kind_mean=round(kind_mean, 4),
+                weight=round(weight, 4),
+            )
+        )
     summary = {
         "rated_turns": len(rewards) + sum(excluded.values()),
         "used": len(rewards),
         "excluded": dict(sorted(excluded.items())),
-        "mean_reward": round(overall, 4),
+        "mean_reward": round(float(np.mean(rewards)), 4) if rewards else 0.0,
         "cells": len(cells),
+        "kinds_compared": sum(c >= 2 for c in compared.values()),
         "cells_weighted": sum(c.weight != 1.0 for c in cells),
         "config": config.__dict__,
     }

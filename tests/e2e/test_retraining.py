@@ -267,17 +267,25 @@ def test_a_worse_challenger_is_not_promoted_and_the_champion_keeps_serving(
     assert not (artifacts / challenger["version"]).exists(), "a rejected challenger is removed"
     assert (artifacts / "CURRENT").read_text().strip() == champion
 
-    # What the ratings taught: the two kinds of message rated here, weighted up and down.
+    # What the ratings taught: each kind of message rated here was shown the persona the
+    # ensemble picks for it, so nothing compares it with another persona: its weight stays 1
+    # unless other runs rated another persona of the same kind (the lifts within a kind:
+    # tests/unit/test_retraining.py).
     feedback = report["training_set"]["feedback"]
-    assert feedback["used"] >= len(rated) and report["training_set"]["persona_records_reweighted"]
+    assert feedback["used"] >= len(rated)
     cells = {(c["tone"], c["intent"], c["persona"]): c for c in report["persona_cells"]}
     for turn in rated:
         cell = cells[(turn.tone, turn.intent, turn.persona)]
         assert cell["n"] >= 3
-        if turn.reward == 1.0:
-            assert cell["weight"] > 1.0, cell
-        elif cell["mean"] == 0.0:
-            assert cell["weight"] < 1.0, cell
+        rivals = [
+            c
+            for c in report["persona_cells"]
+            if (c["tone"], c["intent"]) == (turn.tone, turn.intent)
+            and c["persona"] != turn.persona
+            and c["n"] >= 3
+        ]
+        if not rivals:
+            assert cell["weight"] == 1.0, cell
     # Off-policy: the turns the champion itself read were replayed with both persona heads.
     ope = report["off_policy"]
     read_by_champion = sum(t.analysis_source == champion for t in rated)

@@ -252,22 +252,23 @@ def test_held_out_records_never_reach_training(records: list[dict]) -> None:
 def test_ratings_reweight_only_the_persona_head_for_their_kind(records: list[dict]) -> None:
     liked = [rated("anxious", "emotional_support", "lua", 1.0, turn_id=f"u{i}") for i in range(4)]
     disliked = [
-        rated("frustrated", "problem_solving", "riri", 0.0, turn_id=f"d{i}") for i in range(4)
+        rated("anxious", "emotional_support", "nana", 0.0, turn_id=f"d{i}") for i in range(4)
     ]
     ts = trainset.build(records, liked + disliked)
     cells = {(c.tone, c.intent, c.persona): c for c in ts.cells}
     up, down = (
         cells[("anxious", "emotional_support", "lua")],
-        cells[("frustrated", "problem_solving", "riri")],
+        cells[("anxious", "emotional_support", "nana")],
     )
-    # overall mean 0.5; (4 + 5 * 0.5) / 9 / 0.5 = 1.444..., (0 + 2.5) / 9 / 0.5 = 0.555...
+    # the kind's mean 0.5; (4 + 5 * 0.5) / 9 / 0.5 = 1.444..., (0 + 2.5) / 9 / 0.5 = 0.555...
     assert up.weight == pytest.approx(13 / 9, abs=1e-4)
     assert down.weight == pytest.approx(5 / 9, abs=1e-4)
+    assert up.kind_mean == down.kind_mean == 0.5
     w = ts.weights["persona"]
     for r, weight in zip(ts.train, w, strict=True):
         key = (r["tone"], r["intent"], r["persona"])
         assert weight == pytest.approx(cells[key].weight if key in cells else 1.0)
-    assert (w > 1).any() and (w < 1).any(), "the corpus has records of both kinds"
+    assert (w > 1).any() and (w < 1).any(), "the corpus has records of both personas"
     for head in ("tone", "pace", "intent", "crisis"):
         assert (ts.weights[head] == 1.0).all(), head
     assert ts.summary["feedback"]["used"] == 8
@@ -305,13 +306,55 @@ def test_ratings_that_say_nothing_about_persona_fit_are_left_out() -> None:
 def test_cell_weights_are_shrunk_and_clipped() -> None:
     config = trainset.FeedbackConfig(min_ratings=3, prior_strength=0.0)
     turns = [rated("sad", "check_in", "nana", 1.0) for _ in range(3)]
-    turns += [rated("calm", "planning", "elro", 0.0) for _ in range(30)]
+    turns += [rated("sad", "check_in", "elro", 0.0) for _ in range(30)]
     cells, _ = trainset.persona_cells(turns, config)
-    by = {c.persona: c.weight for c in cells}
+    by = {c.persona: c.weight for c in cells}  # kind mean 3 / 33: lifts 11 and 0
     assert by["nana"] == config.max_weight and by["elro"] == config.min_weight
     two = [rated("sad", "check_in", "nana", 1.0) for _ in range(2)]
     cells, _ = trainset.persona_cells(two + turns[3:], config)
-    assert {c.persona: c.weight for c in cells}["nana"] == 1.0  # 2 < min_ratings
+    # 2 < min_ratings, and elro then has no other persona to be compared with
+    assert {c.persona: c.weight for c in cells} == {"nana": 1.0, "elro": 1.0}
+
+
+def test_satisfaction_that_depends_on_the_kind_of_message_only_changes_no_weight(
+    records: list[dict],
+) -> None:
+    """Sad users rate lower whichever persona they are shown: that is no reason to down-weight
+    the personas shown to them (against the overall mean it down-weighted them all)."""
+    turns = []
+    for tone, intent, reward in [
+        ("sad", "emotional_support", 0.55),
+        ("overwhelmed", "planning", 0.55),
+        ("curious", "learning", 0.85),
+    ]:
+        turns += [rated(tone, intent, "lua", reward, turn_id=f"{tone}-a{i}") for i in range(20)]
+        turns += [rated(tone, intent, "nana", reward, turn_id=f"{tone}-b{i}") for i in range(5)]
+    # a kind rated with one persona only (the one the ensemble shows) compares it with none
+    turns += [rated("anxious", "decision_making", "elro", 0.3, turn_id=f"x{i}") for i in range(40)]
+    ts = trainset.build(records, turns)
+    assert {c.weight for c in ts.cells} == {1.0}
+    assert (ts.weights["persona"] == 1.0).all()
+    assert ts.summary["feedback"]["kinds_compared"] == 3
+
+
+def test_a_persona_that_suits_a_kind_better_than_another_is_weighted_up() -> None:
+    """Compared within the kind: lua beats nana for sad messages, though both are rated below
+    what calm users give elro and riri (against the overall mean both were down-weighted)."""
+    turns = [rated("sad", "emotional_support", "lua", 0.7, turn_id=f"l{i}") for i in range(6)]
+    turns += [rated("sad", "emotional_support", "nana", 0.4, turn_id=f"n{i}") for i in range(6)]
+    for persona in ("elro", "riri"):
+        turns += [
+            rated("calm", "planning", persona, 0.9, turn_id=f"{persona}{i}") for i in range(6)
+        ]
+    cells, summary = trainset.persona_cells(turns)
+    by = {(c.tone, c.persona): c for c in cells}
+    # kind mean 0.55: lua (4.2 + 5 * 0.55) / 11 / 0.55 = 1.149, nana (2.4 + 2.75) / 11 / 0.55
+    # = 0.851
+    lua, nana = by[("sad", "lua")].weight, by[("sad", "nana")].weight
+    assert lua == pytest.approx(6.95 / 11 / 0.55, abs=1e-4) and lua > 1.0
+    assert nana == pytest.approx(5.15 / 11 / 0.55, abs=1e-4) and nana < 1.0
+    assert by[("calm", "elro")].weight == by[("calm", "riri")].weight == 1.0
+    assert summary["cells_weighted"] == 2
 
 
 def test_corrupting_labels_is_a_test_knob_that_changes_every_label(records: list[dict]) -> None:
