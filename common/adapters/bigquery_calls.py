@@ -1,6 +1,7 @@
-"""How every BigQuery call starts: bounded in time. The client's defaults retry a failing call
-for 10 minutes with no socket timeout (and start a query again on some errors): longer than the
-gateway waits for the dashboard (40 s) or the cleanup run for its phase (its budget is 360 s)."""
+"""How every BigQuery call starts and waits: bounded in time. The client's defaults retry a
+failing call for 10 minutes with no socket timeout (and start a query again on some errors):
+longer than the gateway waits for the dashboard (40 s) or the cleanup run for its phase (its
+budget is 360 s)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,25 @@ START_SECONDS = 10.0
 def bounded_start(seconds: float = START_SECONDS) -> dict:
     """Keyword arguments for `get_table` or `query` (with `job_retry=None` for a query): each
     attempt and all retries of a transient error within `seconds`."""
+    return {"retry": _retry(seconds), "timeout": seconds}
+
+
+@functools.cache
+def bounded_wait(seconds: float, *, retry_seconds: float = START_SECONDS) -> dict:
+    """Keyword arguments for a job's `result`: wait for the job `seconds`, and retry one failing
+    status call (jobs.get, getQueryResults, a page of rows) for at most `retry_seconds`.
+    Without `retry` each of them retries for the client's 600 s, and `seconds` is checked only
+    between them: a BigQuery answering 503 to every poll held the wait ten minutes. `job_retry`
+    (running a failed query again) is another thing, off for a query started with
+    `job_retry=None`. A request that hangs still waits out its socket timeout (`seconds`, and
+    at least 120 s for getQueryResults, the library's floor)."""
+    return {"retry": _retry(retry_seconds), "timeout": seconds}
+
+
+def _retry(seconds: float):
     from google.cloud.bigquery.retry import DEFAULT_RETRY
 
-    return {"retry": DEFAULT_RETRY.with_timeout(seconds), "timeout": seconds}
+    return DEFAULT_RETRY.with_timeout(seconds)
 
 
 def unavailable_errors() -> tuple[type[BaseException], ...]:

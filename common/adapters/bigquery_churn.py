@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from common.adapters.bigquery_calls import bounded_start, unavailable_errors
+from common.adapters.bigquery_calls import bounded_start, bounded_wait, unavailable_errors
 from common.analytics.schema import DATASET, TABLE
 from common.errors import Unavailable
 from common.notifications.models import AtRisk
@@ -55,7 +55,7 @@ class BigQueryRiskReader:
                     recency_days=float(row["recency_days"]),
                     last_crisis_at=row["last_crisis_at"],
                 )
-                for row in job.result(timeout=QUERY_TIMEOUT)
+                for row in job.result(**bounded_wait(QUERY_TIMEOUT))
             ]
         except unavailable_errors() as e:
             log.warning("churn_risk could not be read: %s", e)

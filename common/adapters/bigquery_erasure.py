@@ -10,7 +10,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from common.adapters.bigquery_calls import START_SECONDS, bounded_start, unavailable_errors
+from common.adapters.bigquery_calls import (
+    START_SECONDS,
+    bounded_start,
+    bounded_wait,
+    unavailable_errors,
+)
 from common.analytics.schema import CHOICES_TABLE, DATASET, TABLE, choices_schema
 from common.cleanup import (
     AnalyticsRefused,
@@ -60,7 +65,7 @@ class BigQueryAnalyticsEraser:
         config = bigquery.QueryJobConfig(query_parameters=params)
         try:
             job = self._client.query(sql, job_config=config, job_retry=None, **bounded_start())
-            job.result(timeout=QUERY_TIMEOUT)
+            job.result(**bounded_wait(QUERY_TIMEOUT))
         except exceptions.NotFound as e:  # dropped between the check and the statement
             raise AnalyticsTableMissing(self._table_id) from e
         except exceptions.BadRequest as e:
@@ -163,6 +168,6 @@ class BigQueryAnalyticsEraser:
             job = self._client.load_table_from_file(
                 rows, self._choices_id, job_config=config, timeout=START_SECONDS
             )
-            job.result(timeout=QUERY_TIMEOUT)
+            job.result(**bounded_wait(QUERY_TIMEOUT))
         except unavailable_errors() as e:
             raise _unavailable(e) from e

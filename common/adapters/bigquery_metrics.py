@@ -6,7 +6,7 @@ import logging
 from datetime import date
 from typing import Any
 
-from common.adapters.bigquery_calls import bounded_start, unavailable_errors
+from common.adapters.bigquery_calls import bounded_start, bounded_wait, unavailable_errors
 from common.errors import Unavailable
 
 log = logging.getLogger(__name__)
@@ -33,10 +33,12 @@ class BigQueryMetricReader:
         )
         job = None
         try:
-            # Started within 5 s and answered within QUERY_TIMEOUT: the function's own 503
-            # arrives before the gateway's deadline (QUERY_TIMEOUT + 10 s).
+            # Started within 5 s, answered within QUERY_TIMEOUT, a failing status check retried
+            # for 5 s at most: the function's own 503 arrives by the gateway's deadline
+            # (QUERY_TIMEOUT + 10 s).
             job = self._client.query(sql, job_config=config, job_retry=None, **bounded_start(5.0))
-            return [dict(row.items()) for row in job.result(timeout=QUERY_TIMEOUT)]
+            rows = job.result(**bounded_wait(QUERY_TIMEOUT, retry_seconds=5.0))
+            return [dict(row.items()) for row in rows]
         except TimeoutError:
             _cancel(job)  # the dashboard has given up on it: stop it running (and billing)
             log.warning("metric query took over %s s", QUERY_TIMEOUT)

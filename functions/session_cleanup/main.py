@@ -38,8 +38,10 @@ log = logging.getLogger(__name__)
 # Two thirds of the function's 540 s timeout (terraform/stack/functions.tf): a backlog stops
 # here, leaving time to prune devices and sweep deleted accounts (at most PRUNE_SECONDS and
 # SWEEP_SECONDS more) and report, and the next run goes on. A BigQuery statement begun just
-# before the budget ran out may hold the run up to its 120 s timeout: whatever happens, nothing
-# starts after STOP_SECONDS, so the run reports before the function is killed.
+# before the budget ran out may hold the run about 170 s more, to 530 s (common.adapters.
+# bigquery_calls: its table check and its start, 20 s each with their retries; its 120 s
+# QUERY_TIMEOUT; then the status check under way, 10 s of retries if it fails); whatever
+# happens, nothing starts after STOP_SECONDS, so the run reports before the function is killed.
 BUDGET_SECONDS = 360
 PRUNE_SECONDS = 60
 SWEEP_SECONDS = 60

@@ -7,7 +7,7 @@ import pytest
 from google.api_core import exceptions
 from google.auth.exceptions import RefreshError
 
-from common.adapters.bigquery_churn import BigQueryRiskReader
+from common.adapters.bigquery_churn import QUERY_TIMEOUT, BigQueryRiskReader
 from common.errors import Unavailable
 
 SINCE = datetime(2026, 11, 6, tzinfo=UTC)
@@ -39,3 +39,27 @@ def test_bigquery_unable_to_answer_is_unavailable(error):
             min_risk=0.5, min_idle_days=3, limit=10, crisis_since=SINCE
         )
     assert raised.value.code == "analytics_unavailable"
+
+
+def test_the_query_and_the_wait_for_it_are_bounded_in_time():
+    # Waiting for the job retried each failing status call for the client's 600 s.
+    class Job:
+        def result(self, **kwargs):
+            self.kwargs = kwargs
+            return []
+
+    class Answering(Client):
+        def query(self, sql, job_config=None, **kwargs):
+            self.kwargs, self.job = kwargs, Job()
+            return self.job
+
+    client = Answering(RuntimeError("unused"))
+    assert (
+        BigQueryRiskReader(client).at_risk(
+            min_risk=0.5, min_idle_days=3, limit=10, crisis_since=SINCE
+        )
+        == []
+    )
+    assert client.kwargs["retry"].timeout <= 10 and client.kwargs["job_retry"] is None
+    assert client.job.kwargs["retry"].timeout <= 10
+    assert client.job.kwargs["timeout"] == QUERY_TIMEOUT

@@ -5,8 +5,9 @@ from datetime import date
 
 import pytest
 
-from common.adapters.bigquery_metrics import BigQueryMetricReader
+from common.adapters.bigquery_metrics import QUERY_TIMEOUT, BigQueryMetricReader
 from common.errors import Unavailable
+from scripts.openapi_endpoints import BACKEND_DEADLINE
 
 
 class Job:
@@ -14,7 +15,8 @@ class Job:
         self.rows = rows
         self.cancelled = False
 
-    def result(self, timeout):
+    def result(self, **kwargs):
+        self.result_kwargs = kwargs
         if self.rows is None:
             raise TimeoutError
         return self.rows
@@ -42,6 +44,17 @@ def test_every_query_carries_the_cost_cap_and_starts_within_5_s():
     # the client's default retries a refused start for 600 s; the gateway waits 40 s
     assert client.kwargs["retry"].timeout == client.kwargs["timeout"] == 5.0
     assert client.kwargs["job_retry"] is None
+
+
+def test_the_wait_for_the_query_ends_by_the_gateways_deadline():
+    # QUERY_TIMEOUT is checked between status calls, and the client's default retries a failing
+    # one for 600 s (BigQuery answering 503 to every poll): the gateway's 504 came first.
+    client = Client(Job(rows=[]))
+    BigQueryMetricReader(client).rows("SELECT 1", {})
+    wait = client.job.result_kwargs
+    assert wait["timeout"] == QUERY_TIMEOUT
+    started, polled = client.kwargs["timeout"], wait["retry"].timeout
+    assert started + QUERY_TIMEOUT + polled <= BACKEND_DEADLINE["insights"]
 
 
 def test_a_query_past_its_time_is_cancelled_and_answers_503():
