@@ -25,7 +25,7 @@ from common.adapters.firestore_devices import prune_stale_devices
 from common.cleanup import run_cleanup
 from common.config import get_settings, require_analytics_key
 from common.edge import utcnow
-from common.errors import MethodNotAllowed
+from common.errors import MethodNotAllowed, Unavailable
 from common.events import user_key
 from common.http import handle_errors, json_response
 from common.logs import NEEDS_OPERATOR, setup_logging
@@ -68,19 +68,34 @@ def session_cleanup(request: flask.Request) -> flask.Response:
         now=now,
         budget_seconds=BUDGET_SECONDS,
     )
-    prune_until = min(time.monotonic() + PRUNE_SECONDS, stop)
-    pruned = prune_stale_devices(
-        clients.firestore_client(),
-        now=now,
-        max_age_days=get_settings().device_stale_days,
-        in_time=lambda: time.monotonic() < prune_until,
-    )
+    pruned = _prune_stale_devices(now, until=min(time.monotonic() + PRUNE_SECONDS, stop))
     swept = (
         _sweep_deleted_accounts(now, until=min(time.monotonic() + SWEEP_SECONDS, stop))
         if get_settings().account_sweep
         else {"off": True}
     )
     return json_response(report.as_dict() | {"stale_devices": pruned, "deleted_accounts": swept})
+
+
+def _prune_stale_devices(now: datetime, *, until: float) -> int | dict:
+    """The devices pruned; a failure is reported, as a cleanup phase's is, and the account
+    sweep and the run's report still go on (what was pruned stays pruned, the next run goes
+    on)."""
+    try:
+        return prune_stale_devices(
+            clients.firestore_client(),
+            now=now,
+            max_age_days=get_settings().device_stale_days,
+            in_time=lambda: time.monotonic() < until,
+        )
+    except Unavailable as e:
+        log.warning("pruning stale devices failed, left to the next run: %s", e)
+        return {"error": type(e).__name__}
+    except Exception as e:  # refused, not unreachable (a missing index, a permission)
+        log.exception(
+            "pruning stale devices failed and needs an operator", extra={NEEDS_OPERATOR: True}
+        )
+        return {"error": type(e).__name__}
 
 
 def _sweep_deleted_accounts(now: datetime, *, until: float) -> dict:

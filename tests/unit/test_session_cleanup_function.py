@@ -1,0 +1,77 @@
+"""The session_cleanup function's run, in process (no stack): a failure after the cleanup
+phases is reported in the answer, and what comes after it still runs."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from pathlib import Path
+from types import ModuleType
+
+import flask
+import pytest
+from google.api_core import exceptions
+
+from common.cleanup import CleanupReport
+from common.errors import Unavailable
+
+MAIN = Path(__file__).resolve().parents[2] / "functions" / "session_cleanup" / "main.py"
+app = flask.Flask(__name__)
+
+
+@pytest.fixture(scope="module")
+def cleanup() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("fn_session_cleanup_main_under_test", MAIN)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def swept(cleanup: ModuleType, monkeypatch: pytest.MonkeyPatch) -> list:
+    """The run's other parts, as fakes: 120 sessions deleted, and the sweeps that ran."""
+    ran: list = []
+    monkeypatch.setattr(cleanup, "run_cleanup", lambda **kw: CleanupReport(sessions_deleted=120))
+    monkeypatch.setattr(cleanup.clients, "firestore_client", object)
+    monkeypatch.setattr(cleanup, "_analytics", object)
+    monkeypatch.setattr(
+        cleanup, "_sweep_deleted_accounts", lambda now, until: ran.append(now) or {"checked": 3}
+    )
+    return ran
+
+
+def _run(cleanup: ModuleType) -> flask.Response:
+    with app.test_request_context("/", method="POST"):
+        return cleanup.session_cleanup(flask.request)
+
+
+@pytest.mark.parametrize(
+    ("failure", "needs_operator"),
+    [
+        (Unavailable("Firestore is unavailable", code="storage_unavailable"), False),
+        (exceptions.FailedPrecondition("The query requires an index."), True),
+    ],
+    ids=["outage", "refusal"],
+)
+def test_a_pruning_failure_is_reported_and_the_sweep_still_runs(
+    cleanup, swept, monkeypatch, caplog, failure, needs_operator
+):
+    # It ended the run with a 503: the account sweep never ran and the run's report was lost.
+    def prune(*args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr(cleanup, "prune_stale_devices", prune)
+    with caplog.at_level(logging.WARNING):
+        r = _run(cleanup)
+    assert r.status_code == 200
+    body = r.get_json()
+    assert body["sessions_deleted"] == 120
+    assert body["stale_devices"] == {"error": type(failure).__name__}
+    assert swept and body["deleted_accounts"] == {"checked": 3}
+    (record,) = [r for r in caplog.records if "pruning stale devices failed" in r.getMessage()]
+    assert getattr(record, "needs_operator", False) is needs_operator
+
+
+def test_devices_pruned_are_counted(cleanup, swept, monkeypatch):
+    monkeypatch.setattr(cleanup, "prune_stale_devices", lambda *a, **kw: 7)
+    assert _run(cleanup).get_json()["stale_devices"] == 7
