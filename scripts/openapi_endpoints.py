@@ -368,7 +368,7 @@ ERROR_CODES: dict[str, ErrorCode] = {
     ),
     "storage_unavailable": ErrorCode(
         503,
-        "Firestore is unreachable or failed the call.",
+        "Firestore is unreachable, or failed or refused the call.",
         "Conversation storage is unavailable; try again shortly.",
         retry_after=True,
     ),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import logging
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -14,6 +15,9 @@ from typing import Any, TypeVar
 from common.breaker import CircuitBreaker
 from common.deadline import wait_at_most
 from common.errors import Unavailable
+from common.logs import NEEDS_OPERATOR
+
+log = logging.getLogger(__name__)
 
 READ_TIMEOUT = 5.0
 T = TypeVar("T")
@@ -43,7 +47,8 @@ _JUDGED_OUTSIDE: contextvars.ContextVar[bool] = contextvars.ContextVar(
 
 @contextlib.contextmanager
 def storage_errors() -> Iterator[None]:
-    """A Firestore outage becomes a 503 with Retry-After, never a 500."""
+    """A Firestore outage, or a call Firestore failed or refused, becomes a 503 with
+    Retry-After, never a 500 (a 500 is a bug of ours: the runbook rolls back)."""
     from google.api_core import exceptions
 
     if _JUDGED_OUTSIDE.get():
@@ -64,9 +69,29 @@ def storage_errors() -> Iterator[None]:
         ):
             STORAGE_BREAKER.failure()  # unreachable or too slow
             raise _unavailable() from e
-        STORAGE_BREAKER.success()  # it answered, e.g. a precondition conflict: Firestore is there
+        # It answered, e.g. a precondition conflict: Firestore is there. A refusal too: it comes
+        # at once (never retried), so opening the breaker would spare no thread, and it would
+        # refuse the calls a narrower refusal (an IAM condition) still lets through.
+        STORAGE_BREAKER.success()
+        if isinstance(error, (exceptions.PermissionDenied, exceptions.Unauthenticated)):
+            # This service's own account (IAM, billing, the database): no bug for a rollback
+            # to fix, and nothing the client did; it lasts until an operator acts.
+            log.error(
+                "Firestore refused this service's calls (%s): %s",
+                type(error).__name__,
+                error,
+                extra={NEEDS_OPERATOR: True},
+            )
+            raise _unavailable() from e
         if isinstance(
-            error, (exceptions.InternalServerError, exceptions.Aborted, exceptions.Unknown)
+            error,
+            (
+                exceptions.InternalServerError,
+                exceptions.Aborted,
+                exceptions.Unknown,
+                exceptions.Cancelled,
+                exceptions.ResourceExhausted,  # a quota or a rate limit
+            ),
         ):
             raise _unavailable() from e  # a failed call, not an outage
         raise

@@ -54,6 +54,29 @@ def test_answers_from_firestore_are_not_an_outage(fresh_breaker):
     assert call() is True
 
 
+@pytest.mark.parametrize("refusal", [exceptions.PermissionDenied, exceptions.Unauthenticated])
+def test_a_refusal_of_this_services_account_is_a_503_for_an_operator(
+    fresh_breaker, caplog, refusal
+):
+    # It was a 500, which the runbook reads as a bug to roll back: no rollback mends IAM or
+    # billing. Refused at once, it does not open the breaker (Firestore answered).
+    for _ in range(3):
+        with pytest.raises(Unavailable) as raised:
+            call(refusal("Missing or insufficient permissions."))
+        assert raised.value.code == "storage_unavailable" and raised.value.retry_after == 5
+    assert fresh_breaker.state == "closed"
+    told = [r for r in caplog.records if getattr(r, "needs_operator", False)]
+    assert len(told) == 3 and refusal.__name__ in told[0].getMessage()
+
+
+@pytest.mark.parametrize("failure", [exceptions.Cancelled, exceptions.ResourceExhausted])
+def test_a_cancelled_or_refused_for_quota_call_is_a_503(fresh_breaker, caplog, failure):
+    with pytest.raises(Unavailable) as raised:
+        call(failure("Quota exceeded."))
+    assert raised.value.code == "storage_unavailable" and fresh_breaker.state == "closed"
+    assert not [r for r in caplog.records if getattr(r, "needs_operator", False)]
+
+
 def test_an_inner_block_is_not_counted_twice(fresh_breaker):
     # failures=3: counted once per outer block, it opens on the third; counted twice, it
     # would open on the second
@@ -140,6 +163,12 @@ def test_a_transaction_contended_past_its_attempts_is_a_503(fresh_breaker) -> No
     assert fresh_breaker.state == "closed"
     with pytest.raises(ValueError), storage_errors():  # our own ValueError stays one
         raise ValueError("a bug")
+    # and one whose transaction could not begin for want of permission, the same way
+    with pytest.raises(Unavailable), storage_errors():
+        try:
+            raise exceptions.PermissionDenied("Missing or insufficient permissions.")
+        except exceptions.PermissionDenied as refused:
+            raise ValueError("The transaction has no transaction ID") from refused
 
 
 def test_a_transaction_that_hangs_is_an_outage_within_its_deadline(fresh_breaker, monkeypatch):
