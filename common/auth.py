@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import threading
 import time
@@ -111,7 +112,11 @@ class TokenVerifier:
             TypeError,
             AttributeError,
             KeyError,
-        ):
+        ) as e:
+            if _certificates_unreadable(e):  # Google's answer, not the token: try again
+                raise Unavailable(
+                    "Sign-in cannot be checked right now.", code="auth_unavailable"
+                ) from None
             raise Unauthenticated("The sign-in token is not valid.", code="invalid_token") from None
         except (FirebaseError, RefreshError, TransportError):
             # The revocation lookup could not reach the Auth service, or could not get the
@@ -138,6 +143,15 @@ class TokenVerifier:
         custom = {k: v for k, v in claims.items() if k not in STANDARD_CLAIMS}
         if claims.get("email") != user.email or custom != (user.custom_claims or {}):
             raise Unauthenticated("The sign-in token is not valid.", code="invalid_token")
+
+
+def _certificates_unreadable(error: Exception) -> bool:
+    """Google's certificate endpoint answered 200 with a body that is not JSON (cut short, or a
+    proxy's page): google.oauth2.id_token._fetch_certs's json.loads fails, and firebase-admin
+    reports that ValueError as an invalid token. Only the error's own cause counts: a token whose
+    segment is not JSON is a MalformedError, itself caused by a JSONDecodeError."""
+    cause = getattr(error, "cause", None) or error.__cause__ or error.__context__
+    return isinstance(cause, (json.JSONDecodeError, UnicodeDecodeError))
 
 
 # Claims Firebase puts in every ID token (and firebase-admin adds `uid`); the rest are custom.

@@ -362,7 +362,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "internal": ErrorCode(500, "A bug: no detail is given.", "Something went wrong on our side."),
     "auth_unavailable": ErrorCode(
         503,
-        "The token cannot be checked now (Firebase Auth is unreachable).",
+        "The token cannot be checked now (Firebase Auth, or the certificates that sign tokens,"
+        " cannot be reached or read).",
         "Sign-in cannot be checked right now.",
         retry_after=True,
     ),

@@ -257,3 +257,31 @@ def test_a_revocation_check_that_cannot_get_credentials_is_auth_unavailable(cert
         assert e.value.code == "auth_unavailable"
     finally:
         firebase_admin.delete_app(app)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"<html>upstream reset</html>", b'{"test-kid-1": "-----BEGIN CERT', b"\xff\xfe\x00"],
+    ids=["not_json", "cut_short", "not_utf8"],
+)
+def test_certificates_that_cannot_be_read_are_auth_unavailable(verifier, monkeypatch, body):
+    # Google's endpoint answering 200 with a body that is not JSON: firebase-admin calls the
+    # token invalid, and the client was told to sign in again (401) for Google's failure.
+    from google.auth.transport import Response
+
+    from common.errors import Unavailable
+
+    class Answer(Response):
+        status, headers, data = 200, {"content-type": "application/json"}, body
+
+    monkeypatch.setattr(_token_gen.CertificateFetchRequest, "__call__", lambda *a, **kw: Answer())
+    with pytest.raises(Unavailable) as e:
+        verifier.verify(_token())
+    assert e.value.code == "auth_unavailable" and e.value.retry_after
+
+
+def test_a_token_whose_segment_is_not_json_is_still_invalid(verifier):
+    # google.auth's MalformedError for it is caused by a JSONDecodeError too: the token's own.
+    header, _payload, signature = _token().split(".")
+    not_json = jwt.utils.base64url_encode(b"<html>not a payload</html>").decode()
+    assert _code(verifier, f"{header}.{not_json}.{signature}") == "invalid_token"
