@@ -288,8 +288,9 @@ def take_turn(
         context_keys(analysis.tone.label, analysis.intent.label),
     )
 
-    def answer(state: SessionState | None) -> tuple[Ranking, str, str]:
-        """The persona ranking, the reply and its generator, for the session as `state` holds it."""
+    def answer(state: SessionState | None) -> tuple[Ranking, str, str, list[str]]:
+        """The persona ranking, the reply, its generator and what failed making it (its own: a
+        turn answered again reports the answer it keeps), for the session as `state` holds it."""
         with phase("rank"):
             last = state.window[-1] if state and state.window else None
             ranking = rank(
@@ -324,15 +325,17 @@ def take_turn(
                 reply = crisis_reply(analysis.safety.resources, again=again, language=language)
                 if sink:
                     sink.token(reply)
-                return ranking, reply, "safety"
-            return ranking, *_generate(request, generator, fallback, degraded, sink)
+                return ranking, reply, "safety", []
+            failed: list[str] = []
+            return ranking, *_generate(request, generator, fallback, failed, sink), failed
 
     answered_for = state
-    ranking, reply, generator_name = answer(state)
+    ranking, reply, generator_name, reply_degraded = answer(state)
     ttl = timedelta(hours=settings.session_ttl_hours)
 
     def build(read: TurnContext) -> TurnWrite:
-        nonlocal answered_for, ranking, reply, generator_name  # answered again if care began
+        # answered again if care began
+        nonlocal answered_for, ranking, reply, generator_name, reply_degraded
         if (asked := erased_at(read.activity)) is not None and asked > now:
             # The user asked to have everything erased after sending this: it is not stored.
             raise Conflict(
@@ -351,7 +354,7 @@ def take_turn(
             if sink:
                 sink.reset()
             answered_for = current
-            ranking, reply, generator_name = answer(current)
+            ranking, reply, generator_name, reply_degraded = answer(current)
         if continuing:
             if current is None or not current.visible_to(uid, now):
                 raise NotFound(SESSION_GONE, code="session_not_found")
@@ -371,7 +374,7 @@ def take_turn(
             ranking=ranking,
             reply=reply,
             analysis=analysis,
-            degraded=degraded,
+            degraded=list(dict.fromkeys([*degraded, *reply_degraded])),
         )
         turn = WindowTurn(
             turn_id=turn_id,

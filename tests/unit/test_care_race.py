@@ -5,7 +5,23 @@ review: it was stored with the planning reply it had been given before A's crisi
 
 from __future__ import annotations
 
-from tests.fakes.turns import MemoryStore, take_turn
+import uuid
+
+import pytest
+
+from common.chat import service
+from common.chat.models import TurnCreate
+from common.config import Settings
+from common.replies import GenerationError, TemplateGenerator
+from tests.fakes.turns import (
+    NOW,
+    MemoryStore,
+    Outbox,
+    Publisher,
+    rank,
+    read_without_model,
+    take_turn,
+)
 from tests.fakes.turns import analyze_offline as offline
 
 
@@ -54,3 +70,59 @@ def test_a_turn_stored_after_a_crisis_from_another_device_is_answered_with_care(
     assert later["persona"]["reasons"] == ["Staying gentle after what you shared."]
     stored = store.sessions[sid].window[-1]
     assert stored.reply == later["reply"] and "holding up since earlier" in stored.reply
+
+
+class _Flaky(TemplateGenerator):
+    """The reply generator, failing on the calls numbered in `failing` (1 is the first)."""
+
+    def __init__(self, failing: set[int]) -> None:
+        super().__init__()
+        self.calls, self.failing = 0, failing
+
+    def generate(self, request):
+        self.calls += 1
+        if self.calls in self.failing:
+            raise GenerationError("Gemini timed out after 8s (ReadTimeout)")
+        return super().generate(request)
+
+
+@pytest.mark.parametrize(
+    ("failing", "degraded", "generator"),
+    [({1}, [], "_Flaky"), ({1, 2}, ["reply_generator"], "TemplateGenerator")],
+    ids=["first_answer_failed", "both_failed"],
+)
+def test_a_turn_answered_again_reports_what_failed_in_the_answer_it_keeps(
+    failing, degraded, generator
+) -> None:
+    # The answers shared one list: reply_generator was reported for a reply the generator
+    # wrote, or twice, in the response and in the turn's analytics event.
+    store, publisher = RacingStore(), Publisher()
+    sid = take_turn(
+        uid="u1", message="I need help planning my study week", analyze=offline, store=store
+    )["session_id"]
+    store.meanwhile = lambda: take_turn(
+        uid="u1", message="I want to kill myself", analyze=offline, store=store, session_id=sid
+    )
+    flaky = _Flaky(failing)
+    response, _ = service.take_turn(
+        uid="u1",
+        body=TurnCreate(
+            client_turn_id=uuid.uuid4().hex,
+            message="ok, what should I do first on monday?",
+            session_id=sid,
+        ),
+        store=store,
+        outbox=Outbox(),
+        publisher=publisher,
+        analyze=offline,
+        baseline=read_without_model,
+        rank=rank,
+        generator=flaky,
+        fallback=TemplateGenerator(),
+        settings=Settings(),
+        now=NOW,
+    )
+    assert flaky.calls == 2  # answered again, with care
+    assert response["degraded"] == degraded
+    (turn,) = [e for e in publisher.events if e.type == "chat.turn.completed"]
+    assert turn.data["degraded"] == degraded and turn.data["generator"] == generator
