@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from common.adapters.firestore_calls import READ_TIMEOUT, storage_errors
+from common.adapters.firestore_calls import bounded, storage_errors
 from common.adapters.firestore_devices import device_owners
 from common.adapters.firestore_profiles import DONE, ERASURES, PRODUCER_CURSORS
 from common.adapters.firestore_sessions import (
@@ -48,13 +48,13 @@ class FirestoreAudienceStore:
     def load_cursor(self, producer: str) -> str | None:
         ref = self._db.collection(PRODUCER_CURSORS).document(producer)
         with storage_errors():
-            snap = ref.get(timeout=READ_TIMEOUT)
+            snap = ref.get(**bounded())
         return (snap.to_dict() or {}).get("cursor") if snap.exists else None
 
     def save_cursor(self, producer: str, cursor: str | None, *, now: datetime) -> None:
         ref = self._db.collection(PRODUCER_CURSORS).document(producer)
         with storage_errors():
-            ref.set({"cursor": cursor, "updated_at": now}, timeout=READ_TIMEOUT)
+            ref.set({"cursor": cursor, "updated_at": now}, **bounded())
 
     def recipients(self, users: list[tuple[str, str]], *, crisis: bool = False) -> list[Recipient]:
         if not users:
@@ -70,7 +70,7 @@ class FirestoreAudienceStore:
         ]
         with storage_errors():
             refs = [ref for user_refs in per_user for ref in user_refs]
-            snaps = {s.reference.path: s for s in self._db.get_all(refs, timeout=READ_TIMEOUT)}
+            snaps = {s.reference.path: s for s in self._db.get_all(refs, **bounded())}
 
         def doc(ref: Any) -> dict | None:
             snap = snaps.get(ref.path)
@@ -104,9 +104,7 @@ class FirestoreAudienceStore:
             # (and then lists what it wrote) or makes it read again and see the erasure.
             refs = [self._db.collection(ERASURES).document(o.event.subject) for o in items]
             erasures = {
-                s.reference.path: s.to_dict()
-                for s in tx.get_all(refs, timeout=READ_TIMEOUT)
-                if s.exists
+                s.reference.path: s.to_dict() for s in tx.get_all(refs, **bounded()) if s.exists
             }
             kept = [
                 item

@@ -125,19 +125,20 @@ def after(when: datetime | None, now: datetime) -> bool:
     return when is not None and when > now
 
 
-def within_deadline(run: Callable[[Any], T], transaction: Any) -> T:
-    """A `@firestore.transactional` function run on `transaction`, waited for at most
-    TRANSACTION_SECONDS. Its BeginTransaction and Commit take the library's own retry (60 s),
+def within_deadline(run: Callable[..., T], transaction: Any, *args: Any) -> T:
+    """A `@firestore.transactional` function run on `transaction` (and `args`), waited for at
+    most TRANSACTION_SECONDS. Its BeginTransaction and Commit take the library's own retry (60 s),
     which no argument bounds: in an outage a request held its thread for ~57 s, past the
     gateway's deadline (a 504), before the breaker heard of it. Late is an outage
     (DeadlineExceeded, for storage_errors). The transaction left running fails or commits on
     its own, maybe after a later request (its commit has a retry of its own): only for writes
     a client's retry repeats harmlessly, and that keep the last by request time, which they
-    judge on what the transaction reads (write_settings, the device store)."""
+    judge on what the transaction reads (write_settings, the device store), or that a marker
+    it reads and creates makes happen once (the preference writer's event marker)."""
     from google.api_core import exceptions
 
     try:
-        return wait_at_most(_TRANSACTIONS, TRANSACTION_SECONDS, run, transaction)
+        return wait_at_most(_TRANSACTIONS, TRANSACTION_SECONDS, run, transaction, *args)
     except TimeoutError as e:
         raise exceptions.DeadlineExceeded(str(e)) from None
 

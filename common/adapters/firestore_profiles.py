@@ -491,7 +491,13 @@ class FirestorePreferenceWriter:
         with storage_errors():
             prefs = prefs_ref.get(field_paths=["daily"], **bounded())
             try:
-                return run(self._db.transaction(), (prefs.to_dict() or {}).get("daily"))
+                # Within a deadline, as a request's transaction is: its begin and commit retry
+                # for 60 s, the profile updater's whole timeout. Abandoned, it may still commit:
+                # the event's marker, read and created in it, keeps a redelivery from applying
+                # the event twice.
+                return within_deadline(
+                    run, self._db.transaction(), (prefs.to_dict() or {}).get("daily")
+                )
             except exceptions.GoogleAPICallError as e:
                 # The library rolls back a failed commit, and in production that rollback can
                 # fail too (the transaction is over), its error then hiding ALREADY_EXISTS.

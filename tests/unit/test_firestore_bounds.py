@@ -1,5 +1,6 @@
 """Every Firestore call on a request path is bounded: `**bounded()` caps each attempt and all its
-retries (see firestore_calls.bounded). The client's default retry policy keeps retrying an
+retries (see firestore_calls.bounded), and a transaction, whose BeginTransaction and Commit no
+argument bounds, runs within_deadline. The client's default retry policy keeps retrying an
 unreachable Firestore for minutes, which holds a request until the function times out instead
 of answering 503. This reads the adapters' source, so a new unbounded call fails here."""
 
@@ -11,9 +12,17 @@ from pathlib import Path
 import pytest
 
 ADAPTERS = Path(__file__).resolve().parents[2] / "common" / "adapters"
-# The adapters behind HTTP requests and Pub/Sub pushes. The scheduled jobs (cleanup, audience)
-# may wait out a hiccup: nobody is waiting on them.
+# The adapters behind HTTP requests and Pub/Sub pushes.
 REQUEST_PATH = ("firestore_sessions", "firestore_profiles", "firestore_devices", "firestore_push")
+# The scheduled jobs' (the notification producers', the cleanup's): nobody waits on them, and
+# the producers' transaction's 60 s fits their margin (a run's budget is 420 s of 540), but one
+# read retried for the client's 300 s did not: the run was killed before it reported.
+JOBS = ("firestore_audience", "firestore_cleanup")
+# Handed on (2026-12-06 resilience review): its get(transaction=...) reads and its transactions
+# are not bounded yet. Strict: once they are, this fails and the mark goes.
+PUSH_UNBOUNDED = pytest.mark.xfail(
+    strict=True, reason="firestore_push: get(transaction=) and transactions unbounded"
+)
 ALWAYS_RPC = {"stream", "commit", "get_all", "list_documents", "collections"}
 REFERENCE_WRITES = {"set", "update", "delete", "create"}
 STAGING = {"batch", "tx", "transaction", "writer"}  # writes staged for a later commit
@@ -36,7 +45,7 @@ def _is_rpc(call: ast.Call) -> bool:
     if func.attr in ALWAYS_RPC:
         return True
     if func.attr == "get":  # DocumentReference.get(); not snapshot.get(field) or dict.get(key)
-        return not call.args and not any(k.arg == "transaction" for k in call.keywords)
+        return not call.args  # get(transaction=tx) too: a read as any other, retried as long
     if func.attr in REFERENCE_WRITES:  # ref.set(...), not batch.set(ref, ...)
         # A name held by a staged write is no call; any other (`ref`, `user_ref`) is a reference.
         # (A dict held in a plain name would count too: merge into it with `|=` instead.)
@@ -53,9 +62,40 @@ def unbounded_calls(source: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("module", REQUEST_PATH)
-def test_every_firestore_call_on_a_request_path_is_bounded(module: str) -> None:
+def unbounded_transactions(source: str) -> list[str]:
+    """`<client>.transaction()` handed to anything but within_deadline."""
+    tree = ast.parse(source)
+    waited = {
+        id(arg)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "within_deadline"
+        for arg in node.args
+    }
+    return [
+        f"line {node.lineno}: {ast.unparse(node)[:80]}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "transaction"
+        and not node.args
+        and id(node) not in waited
+    ]
+
+
+def _modules(*names: str) -> list:
+    return [pytest.param(n, marks=PUSH_UNBOUNDED) if n == "firestore_push" else n for n in names]
+
+
+@pytest.mark.parametrize("module", _modules(*REQUEST_PATH, *JOBS))
+def test_every_firestore_call_is_bounded(module: str) -> None:
     assert unbounded_calls((ADAPTERS / f"{module}.py").read_text()) == []
+
+
+@pytest.mark.parametrize("module", _modules(*REQUEST_PATH))
+def test_every_transaction_on_a_request_path_runs_within_its_deadline(module: str) -> None:
+    assert unbounded_transactions((ADAPTERS / f"{module}.py").read_text()) == []
 
 
 def test_the_check_finds_unbounded_calls() -> None:
@@ -73,4 +113,16 @@ tx.update(ref, {"x": 1})
 ref.collections(**bounded())
 """
     found = unbounded_calls(source)
-    assert [f.split(":")[0] for f in found] == ["line 2", "line 3", "line 5", "line 9", "line 10"]
+    lines = ["line 2", "line 3", "line 5", "line 8", "line 9", "line 10"]
+    assert [f.split(":")[0] for f in found] == lines
+
+
+def test_the_check_finds_transactions_run_without_a_deadline() -> None:
+    source = """
+run(self._db.transaction())
+within_deadline(run, self._db.transaction(), daily)
+kept += run(db.transaction(), items)
+batch = db.batch()
+"""
+    found = unbounded_transactions(source)
+    assert [f.split(":")[0] for f in found] == ["line 2", "line 4"]

@@ -78,6 +78,37 @@ def test_another_refused_commit_still_fails():
         _apply(writer)
 
 
+def test_a_commit_that_hangs_is_a_503_within_the_transaction_deadline(monkeypatch):
+    # Begin and commit take the library's own 60 s retry, the profile updater's whole timeout:
+    # the push was cut off instead of answered 503 (the resilience review, 2026-12-06).
+    import threading
+    import time
+
+    from common.adapters import firestore_calls
+    from common.breaker import CircuitBreaker
+    from common.errors import Unavailable
+
+    monkeypatch.setattr(firestore_calls, "TRANSACTION_SECONDS", 0.2)
+    monkeypatch.setattr(
+        firestore_calls, "STORAGE_BREAKER", CircuitBreaker(failures=3, reset_seconds=60)
+    )
+    writer, api = _writer(applied=False, commit_error=None)
+    released = threading.Event()
+
+    def hanging_commit(**kw):
+        released.wait(5)
+        return CommitResponse(commit_time=NOW)
+
+    api.commit.side_effect = hanging_commit
+    started = time.monotonic()
+    try:
+        with pytest.raises(Unavailable):
+            _apply(writer)
+        assert time.monotonic() - started < 2  # not the 5 s the hung commit takes
+    finally:
+        released.set()
+
+
 # The user's erasure (erasures/{user_key}) as erase_user writes it: asked at ASKED, its documents
 # gone at GONE. An event of the erased account is learned from nowhere: not while the erasure
 # deletes (a rating that got in before its turn was deleted is published meanwhile, after the
