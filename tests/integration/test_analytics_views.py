@@ -495,10 +495,6 @@ def test_the_daily_materialisation_matches_the_views_and_is_idempotent(bq, datas
     assert (d0["active_users"], d0["turns"], d0["sessions"], d0["ratings"]) == (2, 4, 3, 2)
     assert d0["avg_satisfaction"] == pytest.approx(0.5)
     assert (d0["crises"], d0["degraded_turns"], d0["model_fallbacks"]) == (1, 1, 1)
-    users = {r["user_key"]: r for r in rows(bq, dataset, "user_features")}
-    assert set(users) == {"user-a", "user-b", "user-v"}
-    assert [k for k, r in users.items() if r["vip"]] == ["user-v"]
-    assert users["user-b"]["segment"] == "new" and users["user-a"]["churn_band"] == "low"
     mix = rows(bq, dataset, "daily_persona_intent", f"WHERE day = '{D0.date()}'")
     by = {(r["persona"], r["intent"]): r for r in mix}
     assert by[("lua", "learning")]["turns"] == 2 and by[("lua", "learning")]["ratings"] == 1
