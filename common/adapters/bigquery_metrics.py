@@ -11,8 +11,8 @@ from common.errors import Unavailable
 
 log = logging.getLogger(__name__)
 
-# Seconds. Every dashboard metric but daily_activity (a materialised daily table) reads a view
-# over the events table (common.insights.metrics: from_events).
+# Seconds. Every dashboard metric but those of the materialised daily tables reads a view over
+# the events table (common.insights.metrics: from_events).
 QUERY_TIMEOUT = 30.0
 
 

@@ -196,7 +196,8 @@ METRICS: dict[str, Metric] = _metrics(
         "stands; ratings of the crisis safety message and of turns in care after a crisis "
         "left out). The personas do not answer the same users: the router gives Lua the low "
         "moods and Nana the excited ones, so a difference between personas is partly one "
-        "between the people and moods each meets, not only between the personas.",
+        "between the people and moods each meets, not only between the personas (Satisfaction "
+        "by persona and intent compares them within one intent).",
         view="satisfaction_by_persona",
         chart=Chart(
             kind="bar",
@@ -206,6 +207,31 @@ METRICS: dict[str, Metric] = _metrics(
         ),
         date_column="week_start",
         order_by=("week_start", "persona"),
+    ),
+    Metric(
+        name="satisfaction_by_persona_intent",
+        title="Satisfaction by persona and intent",
+        description="Mean rating as a reward in [0, 1] per intent and persona over the range, "
+        "with the ratings it averages (materialised daily; a rating counts on its turn's day). "
+        "Comparing personas within one intent is fairer than the overall means per persona: "
+        "the router gives each persona different messages. Ratings of the crisis safety "
+        "message and of turns in care after a crisis are left out.",
+        view="daily_persona_intent",
+        # Sums over the days, divided once: a mean of the daily means would weigh a day of one
+        # rating like a day of a hundred.
+        select="intent, persona, SUM(turns) AS turns, SUM(ratings) AS ratings, "
+        "SAFE_DIVIDE(SUM(satisfaction_sum), SUM(ratings)) AS avg_satisfaction",
+        group_by=("intent", "persona"),
+        chart=Chart(
+            kind="bar",
+            x="intent",
+            split="persona",  # one bar per persona within each intent
+            series=("avg_satisfaction",),
+            columns=("intent", "persona", "avg_satisfaction", "ratings", "turns"),
+        ),
+        from_events=False,
+        date_column="day",
+        order_by=("intent", "persona"),
     ),
     Metric(
         name="intent_mix",

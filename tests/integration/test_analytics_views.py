@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from common.adapters.bigquery_metrics import BigQueryMetricReader
 from common.analytics.sink import Message, sink_messages
 from common.analytics.warehouse import (
     BigQueryRowWriter,
@@ -20,6 +21,8 @@ from common.analytics.warehouse import (
     refresh_daily,
 )
 from common.events import Event
+from common.insights.metrics import Period
+from common.insights.service import read_metric
 from common.personalization.preferences import explicit_reward
 from scripts import stack
 
@@ -579,6 +582,46 @@ def test_a_changed_rating_does_not_recompute_a_day_retention_has_thinned(bq, own
     assert activity[D0.date()]["ratings"] == 1  # the rating that stands, on its day
     mix = rows(bq, own_dataset, "daily_persona_intent", f"WHERE day = '{day.date()}'")
     assert [(r["persona"], r["turns"], r["users"]) for r in mix] == [("lua", 2, 2)]
+
+
+def test_the_dashboard_reads_satisfaction_by_persona_and_intent_from_the_daily_table(
+    bq, own_dataset
+):
+    # Lua on learning: rated up the day before yesterday, down three times yesterday: 1 of 4
+    # (not the mean of the two days' means, 0.5). A turn in care is one of Lua's turns, its
+    # rating none of Lua's ratings. Riri's turn has no rating: no mean, not 0.
+    day = D0 - timedelta(days=1)
+    events = []
+    for i, (at, rating, reward) in enumerate(
+        [(day, "up", 1.0), (D0, "down", 0.0), (D0, "down", 0.0), (D0, "down", 0.0)]
+    ):
+        events += [
+            turn(f"u{i}", f"s{i}", at, turn_id=f"l{i}", persona="lua", intent="learning",
+                 latency=1.0),
+            feedback(f"u{i}", f"s{i}", at + minutes(1), turn_id=f"l{i}", persona="lua",
+                     rating=rating, reward=reward),
+        ]  # fmt: skip
+    events += [
+        turn("c", "sc", D0, turn_id="k1", persona="lua", intent="learning", latency=1.0,
+             source="care"),
+        feedback("c", "sc", D0 + minutes(1), turn_id="k1", persona="lua", rating="down",
+                 reward=0.0, persona_source="care"),
+        turn("r", "sr", D0, turn_id="r1", persona="riri", intent="planning", latency=1.0),
+    ]  # fmt: skip
+    write(bq, own_dataset, events)
+    refresh_daily(bq, project=PROJECT, dataset=own_dataset)
+    out = read_metric(
+        name="satisfaction_by_persona_intent",
+        period=Period(day.date(), D0.date()),
+        today=D0.date() + timedelta(days=1),
+        reader=BigQueryMetricReader(bq),
+        project=PROJECT,
+        dataset=own_dataset,
+    )
+    got = [(r["intent"], r["persona"], r["turns"], r["ratings"]) for r in out["rows"]]
+    assert got == [("learning", "lua", 5, 4), ("planning", "riri", 1, 0)]
+    assert out["rows"][0]["avg_satisfaction"] == pytest.approx(0.25)
+    assert out["rows"][1]["avg_satisfaction"] is None
 
 
 def test_churn_risk_ranks_who_leaves_on_held_out_history(bq):

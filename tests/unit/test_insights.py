@@ -76,6 +76,32 @@ def test_an_aggregate_query_groups_and_an_undated_one_has_no_filter() -> None:
     assert metric_query(METRICS["churn_risk_users"], project="p", dataset="d").endswith("LIMIT 20")
 
 
+def test_every_daily_table_is_read_by_a_metric_that_keeps_its_old_days() -> None:
+    # A daily table no metric reads costs its scheduled query for nothing.
+    readers = {m.view: m for m in METRICS.values()}
+    for table in daily_files():
+        assert table in readers, f"no metric reads the daily table {table}"
+        assert not readers[table].from_events, table  # counted while every event was there
+
+
+def test_satisfaction_by_persona_and_intent_averages_every_rating_of_the_range() -> None:
+    sql = metric_query(METRICS["satisfaction_by_persona_intent"], **WHERE)
+    # the sums of the range divided once, not a mean of the days' means
+    want = (
+        "SELECT intent, persona, SUM(turns) AS turns, SUM(ratings) AS ratings, "
+        "SAFE_DIVIDE(SUM(satisfaction_sum), SUM(ratings)) AS avg_satisfaction "
+        "FROM `p.d.daily_persona_intent` WHERE day BETWEEN @start AND @end "
+        "GROUP BY intent, persona ORDER BY intent, persona"
+    )
+    assert sql == f"{want} LIMIT {MAX_ROWS}"
+    reader = RecordingReader([])
+    quarter = Period(TODAY - timedelta(days=89), TODAY)
+    out = service.read_metric(
+        name="satisfaction_by_persona_intent", period=quarter, today=TODAY, reader=reader, **WHERE
+    )
+    assert reader.calls[-1][1] == {"start": quarter.start, "end": TODAY} and out["note"] is None
+
+
 def test_the_range_defaults_to_the_week_ending_today() -> None:
     assert resolve_period(PeriodQuery(), today=TODAY) == Period(date(2026, 11, 16), TODAY)
     only_to = PeriodQuery(end=date(2026, 10, 7))

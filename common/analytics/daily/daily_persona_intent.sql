@@ -1,7 +1,8 @@
 -- Daily turns, users and ratings per persona and intent, materialised like daily_activity
 -- (days that received events since the last run are recomputed, and the days of the turns
 -- rated since then: a rating counts on its turn's day; MERGE is idempotent).
--- Satisfaction is kept as a sum and a count so that any range can be averaged exactly.
+-- Satisfaction is kept as a sum and a count so that any range can be averaged exactly (the
+-- dashboard's satisfaction_by_persona_intent metric, common/insights/metrics.py).
 CREATE TABLE IF NOT EXISTS `${project}.${dataset}.daily_persona_intent` (
   day DATE NOT NULL,
   persona STRING NOT NULL,

@@ -159,11 +159,14 @@
     const slot = (WIDTH - PAD.left - PAD.right) / Math.max(xs.length, 1);
     const bar = Math.min(48, (slot * 0.8) / series.length);
     const svg = frame(y);
+    // labels wider than their slot (e.g. "emotional_support" among nine intents) take turns
+    // on two lines instead of running into each other; about 6.5 units a character at 11px
+    const stagger = !chart.group && xs.some((x) => shortTime(x).length * 6.5 > slot);
     xs.forEach((x, i) => {
       // a grouped label on two lines: the bar's own name, then its group (e.g. the experiment)
       const [group, own] = chart.group ? x.split(" · ") : [null, shortTime(x)];
       const at = { x: PAD.left + slot * (i + 0.5), "text-anchor": "middle" };
-      svg.append(el("text", { ...at, y: HEIGHT - PAD.bottom + 16 }, own));
+      svg.append(el("text", { ...at, y: HEIGHT - PAD.bottom + (stagger && i % 2 ? 30 : 16) }, own));
       if (group) svg.append(el("text", { ...at, y: HEIGHT - PAD.bottom + 30 }, shortTime(group)));
     });
     const legend = el("ul", { class: "legend" });
