@@ -1,6 +1,9 @@
-"""What a turn answers and what it tells analytics (pure): the response object and event data."""
+"""What a turn answers, stores and tells analytics (pure): the response object, the stored turn
+and event data."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from common.analysis.types import Analysis
 from common.chat.models import (
@@ -17,7 +20,11 @@ from common.chat.models import (
     TurnResponse,
 )
 from common.experiments import Assignment, event_fields
+from common.model_client import normalise
+from common.personalization.preferences import Profile
+from common.profile.updater import day_key
 from common.routing.ensemble import Ranking
+from common.sessions.state import WindowTurn
 
 
 def turn_response(
@@ -60,6 +67,37 @@ def turn_response(
     ).model_dump(mode="json")
 
 
+def turn_doc(
+    turn: WindowTurn,
+    *,
+    response: dict,
+    ranking: Ranking,
+    session_id: str,
+    uid: str,
+    client_turn_id: str,
+    fingerprint: str,
+    keyed: bool,
+    expires_at: datetime,
+    assignment: Assignment | None,
+) -> dict:
+    """The stored turn: its window entry, whose it is, how its persona was chosen, and the
+    response that answers a retry with its client_turn_id (and `fingerprint`)."""
+    return {
+        **turn.to_dict(),
+        "keyed": keyed,  # the identity its analytics rows went out under
+        "session_id": session_id,
+        "owner_uid": uid,
+        "client_turn_id": client_turn_id,
+        "fingerprint": fingerprint,
+        "persona_scores": ranking.scores,
+        "persona_source": ranking.source,
+        "propensity": ranking.propensity,
+        "response": response,
+        "expires_at": expires_at,
+        **event_fields(assignment),  # feedback on this turn counts for the same variant
+    }
+
+
 def turn_event_data(
     response: dict,
     *,
@@ -67,15 +105,21 @@ def turn_event_data(
     analysis: Analysis,
     generator: str,
     client: str,
-    message_chars: int,
+    message: str,
     latency_ms: float,
     policy: str,
     assignment: Assignment | None = None,
+    previous: WindowTurn | None,
+    local_hour: int,
+    now: datetime,
+    profile: Profile | None,
 ) -> dict:
     """What analytics learns of a turn: labels, every persona's score and the propensity of the
-    one shown (for off-policy evaluation), the user's A/B variant, never the text. `policy` is
-    the ranking policy in force for the user; `persona_source` says what chose this persona
-    (that policy, the ensemble it falls back to for a new user, the user, or care)."""
+    one shown (for off-policy evaluation), the user's A/B variant, what came before it (the
+    session's `previous` turn), never the text (`message` gives its length and whether it
+    repeats the previous one). `policy` is the ranking policy in force for the user;
+    `persona_source` says what chose this persona (that policy, the ensemble it falls back to
+    for a new user, the user, or care); `profile` is None for an anonymised user."""
     return {
         "turn_id": response["turn_id"],
         "turn_index": response["turn_index"],
@@ -96,9 +140,21 @@ def turn_event_data(
         "generator": generator,
         "degraded": response["degraded"],
         "client": client,
-        "message_chars": message_chars,
+        "message_chars": len(message),
         "latency_ms": latency_ms,
         **event_fields(assignment),
+        "local_hour": local_hour,
+        "previous_persona": previous.persona if previous else None,
+        # Its reply was the crisis safety message: what this turn says of it is no persona's.
+        "previous_crisis": bool(previous and previous.crisis),
+        "previous_tone": previous.tone if previous else None,
+        "previous_intent": previous.intent if previous else None,
+        "repeat_of_previous": bool(previous and normalise(previous.message) == normalise(message)),
+        # The session's first turn of the UTC day: engagement counts a conversation kept
+        # going for days once on each day it was used, not only on the day it began.
+        "first_turn_of_day": previous is None or day_key(previous.created_at) != day_key(now),
+        # What the policy saw, so another policy can be evaluated offline on these logs.
+        "profile": profile.to_dict() if profile is not None else None,
     }
 
 

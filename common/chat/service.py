@@ -23,12 +23,12 @@ from common.analysis.safety import assess_safety
 from common.analysis.types import Analysis
 from common.chat.limits import activity_doc, last_crisis, message_hash, recent_activity
 from common.chat.models import SessionOut, TurnCreate, TurnOut, TurnPage
-from common.chat.records import crisis_event_data, turn_event_data, turn_response
+from common.chat.records import crisis_event_data, turn_doc, turn_event_data, turn_response
 from common.config import Settings
 from common.errors import Conflict, NotFound, RateLimited
 from common.events import Event, EventPublisher, keyless, user_key
-from common.experiments import assign_running, event_fields
-from common.model_client import PersonaModelClient, longest_wait, normalise
+from common.experiments import assign_running
+from common.model_client import PersonaModelClient, longest_wait
 from common.outbox import deliver_now
 from common.personalization.anomaly import Thresholds, Verdict
 from common.personalization.anomaly import check as check_activity
@@ -37,7 +37,7 @@ from common.personas import PERSONAS
 from common.ports import OutboxStore, SessionStore, TurnContext, TurnWrite
 from common.profile.erasure import erased_at, refuse_while_erasing
 from common.profile.service import settings_of
-from common.profile.updater import day_key, profile_from_doc
+from common.profile.updater import profile_from_doc
 from common.replies import ContextTurn, GenerationError, ReplyRequest, ResponseGenerator
 from common.replies.prompt import render_summary
 from common.routing.ensemble import Conversation, Ranking
@@ -399,54 +399,28 @@ def take_turn(
             care_turns=settings.care_turns_after_crisis,
         )
         new_state = replace(new_state, anonymous=anonymous)
-        turn_doc = {
-            **turn.to_dict(),
-            "keyed": not anonymous,  # the identity its analytics rows went out under
-            "session_id": session_id,
-            "owner_uid": uid,
-            "client_turn_id": body.client_turn_id,
-            "fingerprint": fingerprint,
-            "persona_scores": ranking.scores,
-            "persona_source": ranking.source,
-            "propensity": ranking.propensity,
-            "response": response,
-            "expires_at": new_state.expires_at,
-            **event_fields(assignment),  # feedback on this turn counts for the same variant
-        }
 
         def event(type_: str, data: dict, private: bool = False) -> Event:
             return user_event(type_, session_id, data, anonymous=anonymous, private=private)
 
         events = [event("session.started", {"client": client})] if index == 0 else []
-        previous = base.window[-1] if base.window else None
         data = turn_event_data(
             response,
             ranking=ranking,
             analysis=analysis,
             generator=generator_name,
             client=client,
-            message_chars=len(body.message),
+            message=body.message,
             latency_ms=round((time.perf_counter() - started) * 1000, 2),
             policy=policy_name,
             assignment=assignment,
-        ) | {
-            "local_hour": local_now.hour,
-            "previous_persona": previous.persona if previous else None,
-            # Its reply was the crisis safety message: what this turn says of it is no persona's.
-            "previous_crisis": bool(previous and previous.crisis),
-            "previous_tone": previous.tone if previous else None,
-            "previous_intent": previous.intent if previous else None,
-            "repeat_of_previous": bool(
-                previous and normalise(previous.message) == normalise(body.message)
-            ),
-            # The session's first turn of the UTC day: engagement counts a conversation kept
-            # going for days once on each day it was used, not only on the day it began.
-            "first_turn_of_day": previous is None or day_key(previous.created_at) != day_key(now),
-            # What the policy saw, so another policy can be evaluated offline on these logs. Not
-            # for an anonymised user: it changes a little with each turn, so it would link their
-            # keyless rows to each other and to their earlier keyed ones.
-            "profile": None if anonymous else profile.to_dict(),
-        }
+            previous=base.window[-1] if base.window else None,
+            local_hour=local_now.hour,
+            now=now,
+            # Not for an anonymised user: the profile changes a little with each turn, so it
+            # would link their keyless rows to each other and to their earlier keyed ones.
+            profile=None if anonymous else profile,
+        )
         events.append(event("chat.turn.completed", data, private=switched))
         if crisis:
             events.append(
@@ -460,7 +434,18 @@ def take_turn(
             events.append(event("anomaly.detected", data))
         return TurnWrite(
             state=new_state,
-            turn_doc=turn_doc,
+            turn_doc=turn_doc(
+                turn,
+                response=response,
+                ranking=ranking,
+                session_id=session_id,
+                uid=uid,
+                client_turn_id=body.client_turn_id,
+                fingerprint=fingerprint,
+                keyed=not anonymous,
+                expires_at=new_state.expires_at,
+                assignment=assignment,
+            ),
             events=events,
             activity=activity_doc(
                 activity,
