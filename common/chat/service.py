@@ -14,7 +14,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import NoReturn, Protocol
 from zoneinfo import ZoneInfo
@@ -288,9 +288,8 @@ def take_turn(
         context_keys(analysis.tone.label, analysis.intent.label),
     )
 
-    def answer(state: SessionState | None) -> tuple[Ranking, str, str, list[str]]:
-        """The persona ranking, the reply, its generator and what failed making it (its own: a
-        turn answered again reports the answer it keeps), for the session as `state` holds it."""
+    def answer(state: SessionState | None) -> _Answer:
+        """The turn answered for the session as `state` holds it."""
         with phase("rank"):
             last = state.window[-1] if state and state.window else None
             ranking = rank(
@@ -325,17 +324,18 @@ def take_turn(
                 reply = crisis_reply(analysis.safety.resources, again=again, language=language)
                 if sink:
                     sink.token(reply)
-                return ranking, reply, "safety", []
+                return _Answer(state, ranking, reply, "safety", ())
             failed: list[str] = []
-            return ranking, *_generate(request, generator, fallback, failed, sink), failed
+            reply, generator_name = _generate(request, generator, fallback, failed, sink)
+            return _Answer(state, ranking, reply, generator_name, tuple(failed))
 
-    answered_for = state
-    ranking, reply, generator_name, reply_degraded = answer(state)
+    # The answers made for this turn, the last one stored: build, called again on each commit
+    # attempt, answers once more if care began in the session since the last was made.
+    answers = [answer(state)]
     ttl = timedelta(hours=settings.session_ttl_hours)
 
     def build(read: TurnContext) -> TurnWrite:
-        # answered again if care began
-        nonlocal answered_for, ranking, reply, generator_name, reply_degraded
+        """The turn's write, for what `read` holds; commit_turn calls it again on each retry."""
         if (asked := erased_at(read.activity)) is not None and asked > now:
             # The user asked to have everything erased after sending this: it is not stored.
             raise Conflict(
@@ -348,13 +348,13 @@ def take_turn(
         if verdict.limited:  # turns of this user committed while this one was answered
             raise _LimitedAtCommit(read, activity, verdict)
         current = read.session
-        if _entered_care(answered_for, current) and not crisis:
+        if _entered_care(answers[-1].answered_for, current) and not crisis:
             # A crisis turn (from another device) committed while this one was answered: it is
             # answered again, with care, as it would have been had it come a moment later.
             if sink:
                 sink.reset()
-            answered_for = current
-            ranking, reply, generator_name, reply_degraded = answer(current)
+            answers.append(answer(current))
+        kept = answers[-1]
         if continuing:
             if current is None or not current.visible_to(uid, now):
                 raise NotFound(SESSION_GONE, code="session_not_found")
@@ -371,17 +371,17 @@ def take_turn(
             session_id=session_id,
             turn_id=turn_id,
             turn_index=index,
-            ranking=ranking,
-            reply=reply,
+            ranking=kept.ranking,
+            reply=kept.reply,
             analysis=analysis,
-            degraded=list(dict.fromkeys([*degraded, *reply_degraded])),
+            degraded=list(dict.fromkeys([*degraded, *kept.degraded])),
         )
         turn = WindowTurn(
             turn_id=turn_id,
             turn_index=index,
             message=body.message,
-            reply=reply,
-            persona=ranking.chosen.id,
+            reply=kept.reply,
+            persona=kept.ranking.chosen.id,
             created_at=now,
             tone=analysis.tone.label,
             entities=tuple(e.text for e in analysis.entities),
@@ -394,7 +394,7 @@ def take_turn(
             now=now,
             ttl=ttl,
             window_size=settings.context_window_turns,
-            persona_scores=ranking.scores,
+            persona_scores=kept.ranking.scores,
             crisis=crisis,
             care_turns=settings.care_turns_after_crisis,
         )
@@ -406,9 +406,9 @@ def take_turn(
         events = [event("session.started", {"client": client})] if index == 0 else []
         data = turn_event_data(
             response,
-            ranking=ranking,
+            ranking=kept.ranking,
             analysis=analysis,
-            generator=generator_name,
+            generator=kept.generator,
             client=client,
             message=body.message,
             latency_ms=round((time.perf_counter() - started) * 1000, 2),
@@ -437,7 +437,7 @@ def take_turn(
             turn_doc=turn_doc(
                 turn,
                 response=response,
-                ranking=ranking,
+                ranking=kept.ranking,
                 session_id=session_id,
                 uid=uid,
                 client_turn_id=body.client_turn_id,
@@ -499,6 +499,18 @@ class _LimitedAtCommit(Exception):
     def __init__(self, read: TurnContext, activity: list, verdict: Verdict) -> None:
         super().__init__(verdict.reasons)
         self.read, self.activity, self.verdict = read, activity, verdict
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """A reply to the turn, made for the session as `answered_for` held it."""
+
+    answered_for: SessionState | None
+    ranking: Ranking
+    reply: str
+    generator: str  # the name of the generator that wrote the reply ("safety": the crisis reply)
+    # What failed making this reply: its own, so a turn answered again reports the answer it keeps.
+    degraded: tuple[str, ...]
 
 
 def _entered_care(answered_for: SessionState | None, now: SessionState | None) -> bool:

@@ -126,3 +126,51 @@ def test_a_turn_answered_again_reports_what_failed_in_the_answer_it_keeps(
     assert response["degraded"] == degraded
     (turn,) = [e for e in publisher.events if e.type == "chat.turn.completed"]
     assert turn.data["degraded"] == degraded and turn.data["generator"] == generator
+
+
+class RetryingStore(RacingStore):
+    """A RacingStore whose first write after the other turn fails its precondition (another of
+    the user's writes came between), so build runs twice on the session in care, as the
+    Firestore adapter calls it on each retry."""
+
+    def commit_turn(self, *, session_id, build, context, **kw):
+        if self.meanwhile:
+            other, self.meanwhile = self.meanwhile, None
+            other()
+            build(self.read_turn_context(session_id=session_id))  # its write is refused
+            context = self.read_turn_context(session_id=session_id)
+        return MemoryStore.commit_turn(
+            self, session_id=session_id, build=build, context=context, **kw
+        )
+
+
+def test_a_turn_answered_again_is_answered_once_however_often_its_commit_is_retried() -> None:
+    store = RetryingStore()
+    sid = take_turn(
+        uid="u1", message="I need help planning my study week", analyze=offline, store=store
+    )["session_id"]
+    store.meanwhile = lambda: take_turn(
+        uid="u1", message="I want to kill myself", analyze=offline, store=store, session_id=sid
+    )
+    counting = _Flaky(failing=set())
+    response, _ = service.take_turn(
+        uid="u1",
+        body=TurnCreate(
+            client_turn_id=uuid.uuid4().hex,
+            message="ok, what should I do first on monday?",
+            session_id=sid,
+        ),
+        store=store,
+        outbox=Outbox(),
+        publisher=Publisher(),
+        analyze=offline,
+        baseline=read_without_model,
+        rank=rank,
+        generator=counting,
+        fallback=TemplateGenerator(),
+        settings=Settings(),
+        now=NOW,
+    )
+    assert counting.calls == 2  # the first answer, and once again with care: not per retry
+    stored = store.sessions[sid].window[-1]
+    assert stored.reply == response["reply"] and "holding up since earlier" in stored.reply
