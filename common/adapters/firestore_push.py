@@ -130,18 +130,19 @@ class FirestorePushStore:
     def read_user(self, uid: str, ukey: str) -> UserPush:
         user_ref = self._db.collection(USERS).document(uid)
         erasure_ref = self._db.collection(ERASURES).document(ukey)
+        activity_ref = self._db.collection(ACTIVITY).document(uid)  # what a nudge is judged by
+        refs = [user_ref, erasure_ref, activity_ref]
         with storage_errors():
-            snaps = {
-                s.reference.path: s for s in self._db.get_all([user_ref, erasure_ref], **bounded())
-            }
+            snaps = {s.reference.path: s for s in self._db.get_all(refs, **bounded())}
             devices = [
                 device_from_snapshot(s) for s in user_ref.collection(DEVICES).stream(**bounded())
             ]
-        user, erasure = snaps[user_ref.path], snaps[erasure_ref.path]
+        user, erasure, activity = (snaps[ref.path] for ref in refs)
         return UserPush(
             doc=user.to_dict() if user.exists else None,
             devices=devices,
             erasure_requested_at=(erasure.to_dict() or {}).get("requested_at"),
+            activity=activity.to_dict() if activity.exists else None,
         )
 
     def take_slot(self, note: Notification, *, day: str, cap: int, now: datetime) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from common.config import ACTIVITY_KEPT
 from common.model_client import normalise
@@ -39,6 +39,12 @@ def last_crisis(doc: dict | None, now: datetime) -> datetime | None:
     older one is forgotten at the record's next write)."""
     at = (doc or {}).get("crisis_at")
     return at if remembered(at, now) else None
+
+
+def last_turn(doc: dict | None) -> datetime | None:
+    """The user's latest stored turn, as the record holds it (None: none within the day or so
+    the record outlives its last turn)."""
+    return max((ts for ts, _ in recent_activity(doc, UTC)), default=None)
 
 
 def activity_doc(

@@ -26,6 +26,7 @@ INACTIVE = "inactive"  # no turn in the last 7 days
 ALREADY_ENQUEUED = "already_enqueued"  # this period's notification is on its way
 COOLING_DOWN = "cooling_down"  # nudged less than the cool-down ago
 AFTER_CRISIS = "after_crisis"  # a crisis turn less than CRISIS_REMEMBERED (30 days) ago
+ACTIVE_SINCE = "active_since"  # a turn after the nudge was made (checked as it is sent)
 
 
 @dataclass(frozen=True)

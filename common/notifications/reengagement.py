@@ -12,14 +12,16 @@ than REENGAGEMENT_COOLDOWN_DAYS (default 14, the view's horizon) ago; nor, withi
 their latest crisis turn (common.chat.limits.CRISIS_REMEMBERED), anyone "pick up where you left
 off" would point back at it: the producer leaves out those the churn view finds, and the user's
 activity record remembers every crisis turn that long, also those that went to analytics
-without a key."""
+without a key. Both rules are applied again when the nudge is sent (`withhold_reason`): it may
+have waited hours for the user's quiet hours to end."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from common.chat.limits import remembered
+from common.chat.limits import last_turn, remembered
 from common.notifications.models import (
+    ACTIVE_SINCE,
     AFTER_CRISIS,
     ANONYMISED,
     COOLING_DOWN,
@@ -63,6 +65,21 @@ def nudge_text(persona: str | None) -> tuple[str, str]:
         f"{name} is here when you're ready",
         f"It has been a while. Pick up where you left off, or tell {name} what is on your mind.",
     )
+
+
+def withhold_reason(note: Notification, activity: dict | None, *, now: datetime) -> str | None:
+    """Why a nudge made earlier must not go out at `now` after all, from the user's activity
+    record (activity/{uid}); None: it may. Made at 16:00 UTC, a nudge waits out the quiet hours
+    of users east of UTC for 6-10 hours, and meanwhile the user may have had a crisis turn (the
+    producer's rule, applied again) or come back ("it has been a while" is no longer true). The
+    record outlives a turn by a day, longer than quiet hours can hold a nudge, so a turn since
+    it was made is still there."""
+    if remembered((activity or {}).get("crisis_at"), now):
+        return AFTER_CRISIS
+    last = last_turn(activity)
+    if last is not None and last > note.created_at:
+        return ACTIVE_SINCE
+    return None
 
 
 def reengagement_nudge(

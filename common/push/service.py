@@ -21,6 +21,8 @@ from typing import Literal, Protocol
 from common.config import Settings
 from common.events import Event, EventPublisher, user_key
 from common.logs import NEEDS_OPERATOR
+from common.notifications.models import REENGAGEMENT
+from common.notifications.reengagement import withhold_reason
 from common.outbox import deliver_now
 from common.ports import OutboxStore
 from common.profile.service import settings_of
@@ -56,6 +58,7 @@ class UserPush:
     doc: dict | None  # users/{uid}: settings
     devices: list[Device] = field(default_factory=list)
     erasure_requested_at: datetime | None = None  # the user's last erasure (DELETE /v2/profile)
+    activity: dict | None = None  # activity/{uid}: their latest turns and crisis turn
 
 
 class PushStore(Protocol):
@@ -225,6 +228,11 @@ def deliver(
     if claim.sent and not devices:  # every device got it before a crash or a retry
         sent = len(claim.sent)
         return finish("sent", None, [event("push.sent", devices=sent)], sent=sent)
+    # A nudge is judged again as it goes (it may have waited out the quiet hours). Not a weekly
+    # insight: it tells the week it names, still true after a later turn, and its producer
+    # does not look at crises either.
+    if note.kind == REENGAGEMENT and (why := withhold_reason(note, user.activity, now=now)):
+        return finish("suppressed", why, [event("push.suppressed", reason=why)])
     decision = decide(settings=prefs, devices=len(devices), now=now)
     if decision.action == "suppress":
         return finish(

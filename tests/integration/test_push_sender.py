@@ -25,6 +25,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from common import clients
 from common.adapters.firestore_push import DEFERRED, PUSH_NOTIFICATIONS, _record_id
+from common.chat.limits import activity_doc
 from common.config import get_settings
 from common.devices.models import device_id
 from common.errors import ErasureInProgress
@@ -257,6 +258,23 @@ def test_quiet_hours_defer_in_the_users_timezone_then_release(fcm, firestore_db)
 
     _release(now=wake + timedelta(hours=1))  # nothing waits any more: never twice
     assert len(fcm.for_token(tokyo_token)) == 1
+
+
+def test_a_nudge_that_waited_out_quiet_hours_past_a_crisis_turn_is_not_sent(fcm, firestore_db):
+    uid, (token,) = _user(firestore_db, settings={"timezone": "Asia/Tokyo", "quiet_hours": NIGHT})
+    nudge = _note(
+        uid, kind="reengagement", collapse_key="reengagement", body="It has been a while."
+    )
+    assert _deliver(nudge).status == "deferred"
+    crisis = T0 + timedelta(hours=1)  # 00:30 in Tokyo
+    activity = activity_doc([(crisis, "h")], limited_until=None, crisis_at=crisis)
+    firestore_db.collection("activity").document(uid).set(activity)
+
+    _release(now=at(22))  # 07:00 in Tokyo
+
+    assert fcm.for_token(token) == []
+    record = _record(firestore_db, nudge)
+    assert (record["status"], record["reason"]) == ("suppressed", "after_crisis")
 
 
 def test_a_newer_message_with_the_same_collapse_key_replaces_a_waiting_one(fcm, firestore_db):

@@ -1,7 +1,8 @@
 """The push service over an in-memory PushStore: the scheduled release of deferred pushes (with
 a fake clock) keeps claiming batches until nothing is due or its time budget is spent, and
-judges quiet hours at the moment each message goes, not when the run began; and a delivery
-deletes a device only when FCM's answer condemns its token."""
+judges quiet hours at the moment each message goes, not when the run began; a re-engagement
+nudge is judged again as it goes (a crisis turn or a turn since it was made withholds it); and
+a delivery deletes a device only when FCM's answer condemns its token."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from common.chat.limits import activity_doc
 from common.config import Settings
+from common.notifications.models import Recipient
+from common.notifications.reengagement import reengagement_nudge
 from common.push.models import Device, Notification, SendResult
 from common.push.service import LEASE_SECONDS, Claim, UserPush, deliver, release_due
 
@@ -53,6 +57,7 @@ class Store:
         self.waiting: dict[str, tuple[Notification, datetime]] = {}  # id -> (note, due_at)
         self.claims = 0
         self.owners: dict[str, str] = {}  # id -> the owner_uid its record names
+        self.activity: dict[str, dict] = {}  # uid -> activity/{uid}
 
     def wait(self, note: Notification, due_at: datetime) -> None:
         self.status[note.notification_id] = "deferred"
@@ -67,7 +72,8 @@ class Store:
 
     def read_user(self, uid, ukey):
         devices = [Device(f"d{i}-{uid}", f"token{i}-{uid}", "android") for i in range(self.devices)]
-        return UserPush(self.users[uid], [d for d in devices if d.device_id not in self.removed])
+        devices = [d for d in devices if d.device_id not in self.removed]
+        return UserPush(self.users[uid], devices, activity=self.activity.get(uid))
 
     def take_slot(self, note, *, day, cap, now):
         return True
@@ -276,3 +282,77 @@ def test_a_sender_mismatch_keeps_the_devices_and_logs_an_error(caplog) -> None:
     assert "GOOGLE_CLOUD_PROJECT" in record.getMessage()
     assert record.errors == {"sender_id_mismatch": 2}
     assert record.needs_operator is True  # what the monitoring alert matches
+
+
+# A nudge made by the daily run (16:00 UTC) for a user in Seoul waits out their quiet hours
+# (22:00-08:00 there, the default) until 23:00 UTC.
+MADE = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
+SEOUL_MORNING = datetime(2026, 11, 24, 23, 0, 5, tzinfo=UTC)
+SEOUL = {"settings": {"timezone": "Asia/Seoul"}}
+
+
+def _waiting_nudge(store: Store) -> Notification:
+    recipient = Recipient(uid="u1", user_key="k1", user=SEOUL, preferences={"shown": {"lua": 9}})
+    note, _ = reengagement_nudge(recipient, now=MADE, key="key", cooldown_days=14)
+    assert note is not None
+    first = deliver(
+        note=note,
+        store=store,
+        sender=Sender(Clock(MADE)),
+        outbox=Events(),
+        publisher=Events(),
+        settings=SETTINGS,
+        now=MADE,
+        sleep=lambda s: None,
+    )
+    assert (first.status, first.reason) == ("deferred", "quiet_hours")
+    return note
+
+
+def _turn(at: datetime, *, crisis: bool = False) -> dict:
+    """The activity record after one turn at `at`."""
+    return activity_doc([(at, "h")], limited_until=None, crisis_at=at if crisis else None)
+
+
+@pytest.mark.parametrize(
+    ("activity", "reason"),
+    [
+        (_turn(datetime(2026, 11, 24, 18, 30, tzinfo=UTC), crisis=True), "after_crisis"),
+        # a crisis 29 days before the nudge was made (one the churn view could not see)
+        (_turn(MADE - timedelta(days=29), crisis=True), "after_crisis"),
+        (_turn(datetime(2026, 11, 24, 22, 0, tzinfo=UTC)), "active_since"),  # "it has been a while"
+    ],
+)
+def test_a_nudge_that_waited_out_quiet_hours_is_judged_again_when_it_goes(activity, reason):
+    store = Store({"u1": SEOUL})
+    note = _waiting_nudge(store)
+    store.activity["u1"] = activity
+    clock = Clock(SEOUL_MORNING)
+    sender, publisher = Sender(clock), Events()
+
+    report = _release(store, clock, sender=sender, publisher=publisher)
+
+    assert report.outcomes == {"suppressed": 1} and sender.sent == []
+    assert store.status[note.notification_id] == "suppressed" and store.waiting == {}
+    assert [(e.type, e.data["reason"]) for e in publisher.published] == [
+        ("push.suppressed", reason)
+    ]
+
+
+def test_a_nudge_goes_when_the_users_last_turn_was_before_it_was_made():
+    store = Store({"u1": SEOUL})
+    _waiting_nudge(store)
+    store.activity["u1"] = _turn(MADE - timedelta(hours=20))  # the churn view's data lags
+    clock = Clock(SEOUL_MORNING)
+    sender = Sender(clock)
+    assert _release(store, clock, sender=sender).outcomes == {"sent": 1}
+    assert len(sender.sent) == 1
+
+
+def test_a_weekly_insight_goes_whatever_the_user_did_after_it_was_made():
+    # It tells the week it names, which a later turn does not make untrue.
+    store = Store({})
+    (note,) = _backlog(store, 1)
+    store.activity[note.uid] = _turn(T0 - timedelta(minutes=5), crisis=True)
+    clock = Clock(T0)
+    assert _release(store, clock).outcomes == {"sent": 1}
