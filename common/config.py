@@ -118,6 +118,8 @@ class Settings(BaseSettings):
     push_retry_max_wait_seconds: float = Field(10.0, ge=0)  # longer waits defer the message
     push_max_deliveries: int = Field(5, ge=1)  # deliveries before a message counts as failed
     push_release_batch: int = Field(50, ge=1, le=500)
+    # Deferred pushes a release run delivers at once (threads: each waits on round trips).
+    push_release_workers: int = Field(16, ge=1, le=64)
     # Notification producers (common/notifications/): the re-engagement nudge goes to users
     # whose churn risk (common/analytics/views/churn_risk.sql) is at least this (0.6 = the
     # "high" band), at most once per cool-down.

@@ -14,6 +14,14 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import (
+    ALL_COMPLETED,
+    FIRST_COMPLETED,
+    Executor,
+    Future,
+    ThreadPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
@@ -40,8 +48,9 @@ log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 120  # a delivery not finished by then is taken over (the instance died)
 # One release run stops claiming after this long: well inside the push sender's 60 s timeout
-# and the subscription's 60 s ack deadline, leaving room for the delivery under way (its retry
-# sleeps are capped by push_retry_max_wait_seconds).
+# and the subscription's 60 s ack deadline, leaving room for the deliveries under way (at most
+# push_release_workers, side by side, each with its retry sleeps capped by
+# push_retry_max_wait_seconds).
 RELEASE_BUDGET_SECONDS = 40.0
 
 
@@ -300,46 +309,70 @@ def release_due(
     sleep: Callable[[float], None],
     monotonic: Callable[[], float] = time.monotonic,
     budget_seconds: float = RELEASE_BUDGET_SECONDS,
+    executor: Callable[[int], Executor] = ThreadPoolExecutor,
 ) -> ReleaseReport:
-    """Deliver the waiting notifications that are due (quiet hours over, retry time come), batch
-    after batch until none is due or the time budget is spent: a backlog of thousands (a weekly
-    insight deferred for a whole timezone) goes out in a few runs, not over many hours."""
+    """Deliver the waiting notifications that are due (quiet hours over, retry time come),
+    PUSH_RELEASE_WORKERS at once, batch after batch until none is due or the time budget is
+    spent; then wait for the deliveries under way. A delivery is ~15 sequential Firestore round
+    trips and an FCM call, 210-465 ms: one at a time, a run released 86-190, and 20,000 weekly
+    insights due at once (one time zone's morning) took 9-19 hours to go out. 16 at once
+    release about 1,400-3,000 a run, if the instance's vCPU keeps up: those 20,000 go out in
+    7-15 runs, the last 30-70 minutes after they were due.
+
+    No notification is delivered twice at once: claim_due leases each with a precondition, so
+    neither another run nor this run's next page takes it while its delivery runs, and
+    `deliver` claims its record in a transaction that finds a live lease busy."""
     outcomes: Counter = Counter()
     released = 0
     started = monotonic()
+    workers = settings.push_release_workers
+    in_flight: set[Future[str]] = set()
 
     def time_left() -> bool:
         return monotonic() - started < budget_seconds
 
-    while time_left():
-        notes = store.claim_due(now=clock(), limit=settings.push_release_batch, lease=LEASE_SECONDS)
-        if not notes:
-            break
-        for note in notes:
-            if not time_left():  # the rest stay leased; a later release takes them after that
-                outcomes["left_for_next_run"] += 1
-                continue
-            released += 1
-            try:
-                outcome = deliver(
-                    note=note,
-                    store=store,
-                    sender=sender,
-                    outbox=outbox,
-                    publisher=publisher,
-                    settings=settings,
-                    now=clock(),  # quiet hours and the daily cap as they are when it goes
-                    sleep=sleep,
-                    release=True,
-                )
-            except Busy:
-                outcomes["busy"] += 1
-                continue  # its lease runs out and a later release takes it
-            except Exception:  # one bad notification must not hold up the others
-                log.exception("push release failed", extra={"notification": note.notification_id})
-                outcomes["error"] += 1
-                continue  # leased: a later release tries it again
-            outcomes[outcome.status] += 1
-            if outcome.status != "deferred":  # deferred again: the waiting copy has a new due time
-                store.drop_waiting(note)
+    def release(note: Notification) -> str:
+        try:
+            outcome = deliver(
+                note=note,
+                store=store,
+                sender=sender,
+                outbox=outbox,
+                publisher=publisher,
+                settings=settings,
+                now=clock(),  # quiet hours and the daily cap as they are when it goes
+                sleep=sleep,
+                release=True,
+            )
+        except Busy:
+            return "busy"  # its lease runs out and a later release takes it
+        except Exception:  # one bad notification must not hold up the others
+            log.exception("push release failed", extra={"notification": note.notification_id})
+            return "error"  # leased: a later release tries it again
+        if outcome.status != "deferred":  # deferred again: the waiting copy has a new due time
+            store.drop_waiting(note)
+        return outcome.status
+
+    def settle(return_when: str) -> None:
+        nonlocal in_flight
+        done, in_flight = wait(in_flight, return_when=return_when)
+        outcomes.update(future.result() for future in done)
+
+    with executor(workers) as pool:
+        while time_left():
+            notes = store.claim_due(
+                now=clock(), limit=settings.push_release_batch, lease=LEASE_SECONDS
+            )
+            if not notes:
+                break
+            for note in notes:
+                if len(in_flight) >= workers:
+                    settle(FIRST_COMPLETED)  # until a worker is free
+                if not time_left():  # the rest stay leased; a later release takes them after that
+                    outcomes["left_for_next_run"] += 1
+                    continue
+                released += 1
+                in_flight.add(pool.submit(release, note))
+        # Those under way finish: each within its retry wait cap, inside the function's timeout.
+        settle(ALL_COMPLETED)
     return ReleaseReport(released=released, outcomes=dict(outcomes))
