@@ -21,6 +21,10 @@ from common.push.models import Notification, SendResult
 DEAD_TOKEN_ERRORS = frozenset({"unregistered", "invalid_token"})
 MISCONFIGURED_ERRORS = frozenset({"sender_id_mismatch"})  # our setup, not the token: alert
 MAX_BACKOFF_SECONDS = 300.0
+# FCM answers QUOTA_EXCEEDED (429) until the project's per-minute quota refills, and its error
+# reference says to retry those with a minimum initial delay of one minute: without a
+# Retry-After, seconds-long backoff only spends the next sends on the same refusal.
+QUOTA_RETRY_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,14 @@ def is_retryable(result: SendResult) -> bool:
     if result.ok or result.error in DEAD_TOKEN_ERRORS:
         return False
     return result.http_status is None or result.http_status == 429 or result.http_status >= 500
+
+
+def wait_asked(result: SendResult) -> float:
+    """The least wait before sending this again: FCM's Retry-After, else for a quota exceeded a
+    minute, else none (backoff alone)."""
+    if result.retry_after is not None:
+        return result.retry_after
+    return QUOTA_RETRY_SECONDS if result.error == "quota_exceeded" else 0.0
 
 
 def retry_delay(attempt: int, *, retry_after: float | None, base: float) -> float:

@@ -42,6 +42,7 @@ from common.push.policy import (
     is_retryable,
     local_day,
     retry_delay,
+    wait_asked,
 )
 
 log = logging.getLogger(__name__)
@@ -170,7 +171,7 @@ def _send_with_retries(
         pending = [by_id[r.device_id] for r in retry]
         delay = retry_delay(
             attempt,
-            retry_after=max((r.retry_after or 0.0) for r in retry),
+            retry_after=max(wait_asked(r) for r in retry),
             base=settings.push_retry_base_seconds,
         )
         last = attempt == settings.push_retry_attempts - 1

@@ -24,6 +24,7 @@ from common.push.policy import (
     replaces,
     retry_delay,
     take_daily_slot,
+    wait_asked,
 )
 
 NIGHT = QuietHours(start="22:00", end="07:00")
@@ -198,6 +199,16 @@ def test_retry_delay_backs_off_and_honours_retry_after() -> None:
     assert retry_delay(0, retry_after=7, base=1.0) == 7
     assert retry_delay(3, retry_after=2, base=1.0) == 8
     assert retry_delay(30, retry_after=None, base=1.0) == 300  # bounded
+
+
+def test_a_quota_exceeded_without_retry_after_waits_at_least_a_minute() -> None:
+    # FCM's advice for QUOTA_EXCEEDED: back off with a minimum initial delay of one minute.
+    def result(error: str, retry_after: float | None = None) -> SendResult:
+        return SendResult("d", ok=False, error=error, http_status=429, retry_after=retry_after)
+
+    assert wait_asked(result("quota_exceeded")) == 60
+    assert wait_asked(result("quota_exceeded", retry_after=3)) == 3  # FCM said how long
+    assert wait_asked(result("unavailable")) == 0  # the backoff alone
 
 
 def test_parse_retry_after_seconds_and_http_date() -> None:

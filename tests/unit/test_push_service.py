@@ -348,6 +348,37 @@ def test_devices_are_deleted_only_when_the_answer_condemns_the_token(error, remo
     assert outcome.removed == removed == len(store.removed)
 
 
+def test_a_quota_exceeded_without_retry_after_defers_a_minute_instead_of_retrying_at_once():
+    """FCM refuses until its per-minute quota refills: retries after 1 s and 2 s were refused
+    too. A minute is beyond the wait a delivery may spend (10 s), so it is deferred at once."""
+
+    class OverQuota:
+        calls = 0
+
+        def send(self, note, devices):
+            self.calls += 1
+            return [
+                SendResult(d.device_id, ok=False, error="quota_exceeded", http_status=429)
+                for d in devices
+            ]
+
+    store, sender, sleeps = Store({}), OverQuota(), []
+    (note,) = _backlog(store, 1)
+    outcome = deliver(
+        note=note,
+        store=store,
+        sender=sender,
+        outbox=Events(),
+        publisher=Events(),
+        settings=SETTINGS,
+        now=T0,
+        sleep=sleeps.append,
+    )
+    assert (outcome.status, outcome.reason) == ("deferred", "retry")
+    assert sender.calls == 1 and sleeps == []
+    assert store.waiting[note.notification_id][1] == T0 + timedelta(minutes=1)
+
+
 def test_a_sender_mismatch_keeps_the_devices_and_logs_an_error(caplog) -> None:
     store = Store({}, devices=2)
     (note,) = _backlog(store, 1)
