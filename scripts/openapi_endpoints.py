@@ -992,8 +992,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "registerDevice",
         "devices",
         "Register this device's FCM token for push",
-        "A refreshed token replaces the old one when `previous_token` names it; registering a "
-        "known token again only moves its last-seen time (`200`).",
+        "Call it on every app start, and whenever FCM hands the app a new token: a device not "
+        "registered again for 30 days (`DEVICE_STALE_DAYS`) is removed and gets no more "
+        "pushes. A refreshed token replaces the old one when `previous_token` names it; "
+        "registering a known token again only moves its last-seen time (`200`).",
         (
             Reply(
                 201,
