@@ -49,6 +49,7 @@ class SessionRef:
     owner_uid: str
     last_interaction_at: datetime
     at: datetime | None = None  # the value of the field the scan that found it is ordered by
+    version: Any = None  # the session as read (the adapter's token): deleted only if unchanged
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,11 @@ class CleanupStore(Protocol):
         """Sessions whose last turn is before `before` (and at or after `since`), oldest first,
         with `at` their last_interaction_at; and the cursor of the next page (None at the end)."""
 
-    def delete_sessions(self, session_ids: list[str]) -> tuple[int, int]: ...
+    def delete_sessions(self, due: list[tuple[SessionRef, datetime]]) -> tuple[int, int, int]:
+        """Delete each session past its owner's retention `cutoff` with its turns, only if it
+        is still as read: one a turn changed since (a long SESSION_TTL_HOURS keeps it open)
+        stays, with that turn, and only its turns from before the cutoff go. (sessions deleted,
+        turns deleted, sessions changed since read)"""
 
     def sessions_started_before(
         self, *, before: datetime, limit: int, cursor: Any, since: datetime | None
@@ -219,6 +224,7 @@ class CleanupReport:
     retention_sessions_deleted: int = 0
     retention_turns_deleted: int = 0
     retention_sessions_trimmed: int = 0  # their window and summary, in sessions still in use
+    retention_sessions_changed: int = 0  # past retention, but a turn came since read: kept
     daily_counters_dropped: int = 0  # learned profiles of users who stopped 8 days ago
     analytics: dict[str, Any] = field(default_factory=dict)
     # False when a phase stopped at its batch bound or the time budget with work left, or an
@@ -461,14 +467,16 @@ def _retention_sessions(
     def step(**where: Any) -> tuple[Any, datetime | None]:
         sessions, cursor = store.inactive_sessions(before=before, limit=batch_size, **where)
         due = [
-            s.session_id
+            (s, cutoff)
             for s, cutoff in _owner_cutoffs(store, sessions, now)
             if s.last_interaction_at < cutoff
         ]
         if due:
-            deleted_sessions, deleted_turns = store.delete_sessions(due)
+            deleted_sessions, deleted_turns, changed = store.delete_sessions(due)
             report.retention_sessions_deleted += deleted_sessions
             report.retention_turns_deleted += deleted_turns
+            # In use again: the turn phase below trims what is past retention in it.
+            report.retention_sessions_changed += changed
         return cursor, (sessions[-1].at if sessions else None)
 
     _resumable_scan(store, rounds, RETENTION_SESSIONS_SCAN, step)

@@ -138,13 +138,6 @@ class FirestoreCleanupStore:
             if len(page) < TURN_PAGE:
                 return deleted
 
-    def _delete_session_tree(self, session_ref) -> int:
-        """The session's turns, page by page, then the session: a crash in between leaves the
-        session for the next run, never turns without a way to find them."""
-        turns = self._delete_turns(session_ref.collection(TURNS))
-        self._delete([session_ref])
-        return turns
-
     def delete_expired_sessions(self, *, now: datetime, limit: int) -> tuple[int, int]:
         """Each expired session goes with its session.ended event in one write that holds only
         if the session is as the query read it: a turn committed meanwhile extended it, and it
@@ -218,11 +211,32 @@ class FirestoreCleanupStore:
             out.append((snap, ended))
         return out
 
-    def delete_sessions(self, session_ids: list[str]) -> tuple[int, int]:
+    def delete_sessions(self, due: list[tuple[SessionRef, datetime]]) -> tuple[int, int, int]:
+        """First the session's turns from before the cutoff (due whatever becomes of the
+        session; a turn committed meanwhile is newer), then the session if still as read (a
+        turn commits on the session's update time, so none lands after), then any turn left:
+        a crash in between leaves the session for the next run, never turns without a way to
+        find them, and a turn committed between the query and the delete is neither lost nor
+        orphaned."""
+        from google.api_core import exceptions
+
+        deleted = turns = changed = 0
         with storage_errors():
-            refs = [self._db.collection(SESSIONS).document(i) for i in session_ids]
-            turns = sum(self._delete_session_tree(ref) for ref in refs)
-        return len(refs), turns
+            for session, cutoff in due:
+                ref = self._db.collection(SESSIONS).document(session.session_id)
+                old = ref.collection(TURNS).where(filter=_filter("created_at", "<", cutoff))
+                turns += self._delete_turns(old)
+                unchanged = self._db.write_option(last_update_time=session.version)
+                try:
+                    ref.delete(option=unchanged, **bounded())
+                except exceptions.NotFound:
+                    continue  # another run deleted it
+                except exceptions.FailedPrecondition:
+                    changed += 1  # a turn came: it stays, in use again
+                    continue
+                deleted += 1
+                turns += self._delete_turns(ref.collection(TURNS))
+        return deleted, turns, changed
 
     def delete_orphan_turns(
         self, *, now: datetime, limit: int, cursor: Any, since: datetime | None
@@ -340,7 +354,11 @@ class FirestoreCleanupStore:
             snaps = list(query.stream(**bounded()))
         sessions = [
             SessionRef(
-                s.id, s.get("owner_uid") or "", s.get("last_interaction_at"), at=s.get(field)
+                s.id,
+                s.get("owner_uid") or "",
+                s.get("last_interaction_at"),
+                at=s.get(field),
+                version=s.update_time,
             )
             for s in snaps
         ]

@@ -382,6 +382,35 @@ def test_a_session_extended_while_it_is_expired_stays_with_its_turns(db, bq) -> 
     assert list(db.collection("outbox").stream()) == []  # no session.ended for it
 
 
+class TurnDuringRetention(FirestoreCleanupStore):
+    """With a long SESSION_TTL_HOURS a session past retention is still open: its user writes
+    in it between the retention scan's query and its delete."""
+
+    def delete_sessions(self, due):
+        for session, _ in due:
+            ref = self._db.collection("sessions").document(session.session_id)
+            ref.collection("turns").document("t9").set({"turn_index": 9, "created_at": NOW})
+            ref.update({"last_interaction_at": NOW, "expires_at": NOW + 30 * DAY})
+        return super().delete_sessions(due)
+
+
+def test_a_session_a_turn_reached_while_retention_deletes_it_stays_with_that_turn(db, bq) -> None:
+    client, dataset = bq
+    old = NOW - 45 * DAY
+    _session(db, "back", "ada", last=old, expires=NOW + DAY, turns=[NOW + DAY])
+    db.document("sessions/back/turns/t0").update({"created_at": old})
+    db.collection("users").document("ada").set({"settings": {"retention_days": 30}})
+
+    report = run_cleanup(
+        store=TurnDuringRetention(db),
+        analytics=BigQueryAnalyticsEraser(client, dataset=dataset),
+        now=NOW,
+    )
+
+    assert report.retention_sessions_deleted == 0 and report.retention_sessions_changed == 1
+    assert _exists(db, "sessions/back") and _turn_ids(db, "back") == ["t9"]  # t0: past 30 days
+
+
 class ErasureDuringCleanup(FirestoreCleanupStore):
     """Between the cleanup's read and its write: a user's erasure marks their expired activity
     record (and drops its expiry), and a returning user's new erasure resets their record."""

@@ -78,11 +78,12 @@ class Store:
         page = [replace(s, at=s.last_interaction_at) for s in found[start : start + limit]]
         return page, (start + limit if len(page) == limit else None)
 
-    def delete_sessions(self, session_ids):
+    def delete_sessions(self, due):
+        session_ids = [s.session_id for s, _ in due]
         self.deleted += session_ids
         for session_id in session_ids:
             del self.sessions[session_id]
-        return len(session_ids), 0
+        return len(session_ids), 0, 0
 
     def sessions_started_before(self, *, before, limit, cursor, since=None):
         return [], None
@@ -269,6 +270,17 @@ def test_retention_follows_each_owners_choice() -> None:
 
     assert store.deleted == ["a"]  # 45 days: past 30, within 365 and the default 90
     assert report.retention_sessions_deleted == 1
+
+
+def test_a_session_a_turn_changed_since_it_was_read_is_counted_and_kept() -> None:
+    class Changed(Store):
+        def delete_sessions(self, due):
+            return 0, 0, len(due)  # a turn came since the scan read them: none deleted
+
+    last = NOW - timedelta(days=45)
+    store = Changed(sessions=[SessionRef("a", "short", last)], retention={"short": 30})
+    report = run_cleanup(store=store, analytics=Analytics(), now=NOW)
+    assert report.retention_sessions_changed == 1 and report.retention_sessions_deleted == 0
 
 
 class SlowUserList(Store):
