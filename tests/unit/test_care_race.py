@@ -86,24 +86,15 @@ class _Flaky(TemplateGenerator):
         return super().generate(request)
 
 
-@pytest.mark.parametrize(
-    ("failing", "degraded", "generator"),
-    [({1}, [], "_Flaky"), ({1, 2}, ["reply_generator"], "TemplateGenerator")],
-    ids=["first_answer_failed", "both_failed"],
-)
-def test_a_turn_answered_again_reports_what_failed_in_the_answer_it_keeps(
-    failing, degraded, generator
-) -> None:
-    # The answers shared one list: reply_generator was reported for a reply the generator
-    # wrote, or twice, in the response and in the turn's analytics event.
-    store, publisher = RacingStore(), Publisher()
+def _answered_during_a_crisis(store: RacingStore, generator, publisher: Publisher) -> dict:
+    """An ordinary turn, answered by `generator` while a crisis turn of the same session
+    commits from another device; its response."""
     sid = take_turn(
         uid="u1", message="I need help planning my study week", analyze=offline, store=store
     )["session_id"]
     store.meanwhile = lambda: take_turn(
         uid="u1", message="I want to kill myself", analyze=offline, store=store, session_id=sid
     )
-    flaky = _Flaky(failing)
     response, _ = service.take_turn(
         uid="u1",
         body=TurnCreate(
@@ -117,11 +108,27 @@ def test_a_turn_answered_again_reports_what_failed_in_the_answer_it_keeps(
         analyze=offline,
         baseline=read_without_model,
         rank=rank,
-        generator=flaky,
+        generator=generator,
         fallback=TemplateGenerator(),
         settings=Settings(),
         now=NOW,
     )
+    return response
+
+
+@pytest.mark.parametrize(
+    ("failing", "degraded", "generator"),
+    [({1}, [], "_Flaky"), ({1, 2}, ["reply_generator"], "TemplateGenerator")],
+    ids=["first_answer_failed", "both_failed"],
+)
+def test_a_turn_answered_again_reports_what_failed_in_the_answer_it_keeps(
+    failing, degraded, generator
+) -> None:
+    # The answers shared one list: reply_generator was reported for a reply the generator
+    # wrote, or twice, in the response and in the turn's analytics event.
+    store, publisher = RacingStore(), Publisher()
+    flaky = _Flaky(failing)
+    response = _answered_during_a_crisis(store, flaky, publisher)
     assert flaky.calls == 2  # answered again, with care
     assert response["degraded"] == degraded
     (turn,) = [e for e in publisher.events if e.type == "chat.turn.completed"]
@@ -146,31 +153,8 @@ class RetryingStore(RacingStore):
 
 def test_a_turn_answered_again_is_answered_once_however_often_its_commit_is_retried() -> None:
     store = RetryingStore()
-    sid = take_turn(
-        uid="u1", message="I need help planning my study week", analyze=offline, store=store
-    )["session_id"]
-    store.meanwhile = lambda: take_turn(
-        uid="u1", message="I want to kill myself", analyze=offline, store=store, session_id=sid
-    )
     counting = _Flaky(failing=set())
-    response, _ = service.take_turn(
-        uid="u1",
-        body=TurnCreate(
-            client_turn_id=uuid.uuid4().hex,
-            message="ok, what should I do first on monday?",
-            session_id=sid,
-        ),
-        store=store,
-        outbox=Outbox(),
-        publisher=Publisher(),
-        analyze=offline,
-        baseline=read_without_model,
-        rank=rank,
-        generator=counting,
-        fallback=TemplateGenerator(),
-        settings=Settings(),
-        now=NOW,
-    )
+    response = _answered_during_a_crisis(store, counting, Publisher())
     assert counting.calls == 2  # the first answer, and once again with care: not per retry
-    stored = store.sessions[sid].window[-1]
+    stored = store.sessions[response["session_id"]].window[-1]
     assert stored.reply == response["reply"] and "holding up since earlier" in stored.reply
