@@ -116,7 +116,11 @@ def _underlying(error: BaseException) -> BaseException:
 
 
 TRANSACTION_SECONDS = 8.0
-_TRANSACTIONS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="firestore-transaction")
+# Each caller waits on one transaction at a time: an instance's requests (concurrency 8 at
+# most), one of which may be a push release delivering PUSH_RELEASE_WORKERS (16) at once. With
+# fewer threads than callers, the release's deliveries would queue here (their three
+# transactions are 9 of a delivery's ~15 round trips) and spend their deadline waiting.
+_TRANSACTIONS = ThreadPoolExecutor(max_workers=24, thread_name_prefix="firestore-transaction")
 
 
 def after(when: datetime | None, now: datetime) -> bool:

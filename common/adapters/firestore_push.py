@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from common.adapters.firestore_calls import bounded, storage_errors
+from common.adapters.firestore_calls import bounded, storage_errors, within_deadline
 from common.adapters.firestore_devices import DEVICES, device_from_snapshot
 from common.adapters.firestore_sessions import (
     ACTIVITY,
@@ -26,7 +26,7 @@ from common.logs import NEEDS_OPERATOR
 from common.profile.erasure import erased_at
 from common.push.models import Notification
 from common.push.policy import deferred_key, replaces, take_daily_slot
-from common.push.service import Claim, UserPush
+from common.push.service import Busy, Claim, UserPush
 
 PUSH_NOTIFICATIONS, DEFERRED = "push_notifications", "deferred_notifications"
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ class FirestorePushStore:
 
         @firestore.transactional
         def run(tx: Any) -> Claim:
-            snap = ref.get(transaction=tx)
+            snap = ref.get(transaction=tx, **bounded())
             doc = snap.to_dict() if snap.exists else None
             lease_until = now + timedelta(seconds=lease)
             if doc is None:
@@ -124,8 +124,12 @@ class FirestorePushStore:
                 deliveries=deliveries,
             )
 
+        # Abandoned by its deadline (the delivery fails, to be tried again), it may still
+        # commit: then the record is held for a delivery that is not running, until its lease,
+        # counted from `now`, runs out, as when an instance dies mid-delivery; and a claim found
+        # decided or held writes nothing.
         with storage_errors():
-            return run(self._db.transaction())
+            return within_deadline(run, self._db.transaction())
 
     def read_user(self, uid: str, ukey: str) -> UserPush:
         user_ref = self._db.collection(USERS).document(uid)
@@ -164,8 +168,11 @@ class FirestorePushStore:
             tx.update(record, {"slot_day": day, "updated_at": now})
             return True
 
+        # Abandoned by its deadline, it may still commit: the record's slot_day, read and set
+        # here, counts the notification once whichever delivery's slot lands (the next delivery
+        # finds it taken), as when a delivery dies after taking it.
         with storage_errors():
-            return run(self._db.transaction())
+            return within_deadline(run, self._db.transaction())
 
     def mark_sent(self, notification_id: str, device_ids: list[str]) -> None:
         from google.api_core import exceptions
@@ -191,6 +198,7 @@ class FirestorePushStore:
         due_at: datetime,
         reason: str,
         now: datetime,
+        delivery: int,
         events: list[Event],
     ) -> bool:
         from google.cloud import firestore
@@ -201,7 +209,13 @@ class FirestorePushStore:
         @firestore.transactional
         def run(tx: Any) -> bool:
             # The waiting copy holds the uid and the text.
-            (waiting,) = self._read_unless_erased(tx, note, waiting_ref)
+            waiting, held = self._read_unless_erased(tx, note, waiting_ref, record)
+            # Still this delivery's (begin numbered it)? Abandoned by its deadline, this may
+            # commit after the lease ran out and another delivery took the notification, maybe
+            # decided it: waiting again would send a push that one suppressed.
+            mine = held.to_dict() or {}
+            if mine.get("status") != "sending" or mine.get("deliveries") != delivery:
+                raise Busy(note.notification_id)
             doc = waiting.to_dict() if waiting.exists else None
             other = doc and doc["notification_id"] != note.notification_id
             if other and not replaces(note, doc["created_at"]):
@@ -230,8 +244,10 @@ class FirestorePushStore:
             self._outbox(tx, events)
             return True
 
+        # Abandoned by its deadline, it may still commit: only while the record is this
+        # delivery's (above), and replacing only an older waiting notification (replaces).
         with storage_errors():
-            return run(self._db.transaction())
+            return within_deadline(run, self._db.transaction())
 
     def finish(
         self,
@@ -334,9 +350,12 @@ class FirestorePushStore:
 
         @firestore.transactional
         def run(tx: Any) -> None:
-            snap = ref.get(transaction=tx)
+            snap = ref.get(transaction=tx, **bounded())
             if snap.exists and snap.get("notification_id") == note.notification_id:
                 tx.delete(ref)
 
+        # Abandoned by its deadline, it may still commit: it deletes only this notification's
+        # copy (a newer one that replaced it stays), and this one is decided by then: no
+        # delivery defers it again (begin finds it decided, defer checks the record).
         with storage_errors():
-            run(self._db.transaction())
+            within_deadline(run, self._db.transaction())

@@ -90,10 +90,18 @@ class PushStore(Protocol):
     def remove_devices(self, uid: str, device_ids: list[str]) -> None: ...
 
     def defer(
-        self, note: Notification, *, due_at: datetime, reason: str, now: datetime, events: list
+        self,
+        note: Notification,
+        *,
+        due_at: datetime,
+        reason: str,
+        now: datetime,
+        delivery: int,
+        events: list,
     ) -> bool:
         """Keep the notification until `due_at`, replacing an older one with its collapse key;
-        False when a newer one with the same key is already waiting."""
+        False when a newer one with the same key is already waiting. Raises Busy when the
+        record is no longer held by this delivery (Claim.deliveries)."""
 
     def finish(
         self,
@@ -229,7 +237,9 @@ def deliver(
 
     def wait(due_at: datetime, reason: str) -> Outcome:
         events = [event("push.deferred", reason=reason, due_at=due_at.isoformat())]
-        if not store.defer(note, due_at=due_at, reason=reason, now=now, events=events):
+        if not store.defer(
+            note, due_at=due_at, reason=reason, now=now, delivery=claim.deliveries, events=events
+        ):
             return finish("suppressed", "replaced", [event("push.suppressed", reason="replaced")])
         deliver_now(events, publisher=publisher, outbox=outbox, now=now)
         return Outcome("deferred", reason)

@@ -395,14 +395,21 @@ def test_an_erasure_begun_during_a_delivery_refuses_its_writes_about_the_user(fi
     uid = f"push-{uuid.uuid4().hex[:12]}"
     note = _note(uid)
     store = clients.push_store()
-    store.begin(note.notification_id, uid=uid, release=False, now=T0, lease=60)
+    claim = store.begin(note.notification_id, uid=uid, release=False, now=T0, lease=60)
     firestore_db.collection("activity").document(uid).set({ERASING: T0 + timedelta(seconds=1)})
 
     with pytest.raises(ErasureInProgress):  # so Pub/Sub delivers it again, and then it is seen
         if write == "take_slot":
             store.take_slot(note, day=str(DAY), cap=3, now=T0)
         else:
-            store.defer(note, due_at=at(22), reason="quiet_hours", now=T0, events=[])
+            store.defer(
+                note,
+                due_at=at(22),
+                reason="quiet_hours",
+                now=T0,
+                delivery=claim.deliveries,
+                events=[],
+            )
 
     assert not firestore_db.collection("users").document(uid).get().exists
     waiting = firestore_db.collection(DEFERRED).where(filter=FieldFilter("owner_uid", "==", uid))

@@ -18,11 +18,6 @@ REQUEST_PATH = ("firestore_sessions", "firestore_profiles", "firestore_devices",
 # the producers' transaction's 60 s fits their margin (a run's budget is 420 s of 540), but one
 # read retried for the client's 300 s did not: the run was killed before it reported.
 JOBS = ("firestore_audience", "firestore_cleanup")
-# Handed on (2026-12-06 resilience review): its get(transaction=...) reads and its transactions
-# are not bounded yet. Strict: once they are, this fails and the mark goes.
-PUSH_UNBOUNDED = pytest.mark.xfail(
-    strict=True, reason="firestore_push: get(transaction=) and transactions unbounded"
-)
 ALWAYS_RPC = {"stream", "commit", "get_all", "list_documents", "collections"}
 REFERENCE_WRITES = {"set", "update", "delete", "create"}
 STAGING = {"batch", "tx", "transaction", "writer"}  # writes staged for a later commit
@@ -84,16 +79,12 @@ def unbounded_transactions(source: str) -> list[str]:
     ]
 
 
-def _modules(*names: str) -> list:
-    return [pytest.param(n, marks=PUSH_UNBOUNDED) if n == "firestore_push" else n for n in names]
-
-
-@pytest.mark.parametrize("module", _modules(*REQUEST_PATH, *JOBS))
+@pytest.mark.parametrize("module", [*REQUEST_PATH, *JOBS])
 def test_every_firestore_call_is_bounded(module: str) -> None:
     assert unbounded_calls((ADAPTERS / f"{module}.py").read_text()) == []
 
 
-@pytest.mark.parametrize("module", _modules(*REQUEST_PATH))
+@pytest.mark.parametrize("module", REQUEST_PATH)
 def test_every_transaction_on_a_request_path_runs_within_its_deadline(module: str) -> None:
     assert unbounded_transactions((ADAPTERS / f"{module}.py").read_text()) == []
 

@@ -116,7 +116,7 @@ class Store:
     def remove_devices(self, uid, device_ids):
         self.removed += device_ids
 
-    def defer(self, note, *, due_at, reason, now, events):
+    def defer(self, note, *, due_at, reason, now, delivery, events):
         self.wait(note, due_at)
         return True
 
