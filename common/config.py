@@ -116,7 +116,9 @@ class Settings(BaseSettings):
     push_retry_attempts: int = Field(3, ge=1, le=10)  # sends of one message within one delivery
     push_retry_base_seconds: float = Field(1.0, gt=0, le=60)
     push_retry_max_wait_seconds: float = Field(10.0, ge=0)  # longer waits defer the message
-    push_max_deliveries: int = Field(5, ge=1)  # deliveries before a message counts as failed
+    # Deliveries before a message FCM keeps refusing counts as failed; the waits between them
+    # grow (policy.redelivery_delay): 9 span about 9 hours.
+    push_max_deliveries: int = Field(9, ge=1)
     push_release_batch: int = Field(50, ge=1, le=500)
     # Deferred pushes a release run delivers at once (threads: each waits on round trips).
     push_release_workers: int = Field(16, ge=1, le=64)

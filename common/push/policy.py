@@ -25,6 +25,11 @@ MAX_BACKOFF_SECONDS = 300.0
 # reference says to retry those with a minimum initial delay of one minute: without a
 # Retry-After, seconds-long backoff only spends the next sends on the same refusal.
 QUOTA_RETRY_SECONDS = 60.0
+# Between deliveries of a push FCM could not take, from the second on: 5 minutes (the release's
+# period), each next wait twice the last, up to 4 hours. Retried every 5 minutes, a push had
+# failed for good 20 minutes into an FCM outage (PUSH_MAX_DELIVERIES) and was never made again.
+REDELIVERY_BASE_SECONDS = 300.0
+REDELIVERY_MAX_SECONDS = 4 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,16 @@ def retry_delay(attempt: int, *, retry_after: float | None, base: float) -> floa
     """Exponential backoff (base, 2 base, 4 base, ...), never shorter than FCM's Retry-After."""
     backoff = min(base * 2**attempt, MAX_BACKOFF_SECONDS)
     return max(backoff, retry_after or 0.0)
+
+
+def redelivery_delay(deliveries: int) -> float:
+    """The least wait for the next delivery of a push FCM could not take in `deliveries`: none
+    after the first (the next release run, or when FCM's Retry-After says), then 5, 10, 20 ...
+    minutes, at most 4 hours. PUSH_MAX_DELIVERIES (9) outlast an outage of about 9 hours."""
+    if deliveries <= 1:
+        return 0.0
+    doublings = min(deliveries - 2, 16)  # 5 min * 2**16 is far past the cap
+    return min(REDELIVERY_BASE_SECONDS * 2**doublings, REDELIVERY_MAX_SECONDS)
 
 
 def deferred_key(note: Notification) -> str:

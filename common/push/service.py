@@ -41,6 +41,7 @@ from common.push.policy import (
     decide,
     is_retryable,
     local_day,
+    redelivery_delay,
     retry_delay,
     wait_asked,
 )
@@ -282,7 +283,10 @@ def deliver(
             },
         )
     if result.retry and claim.deliveries < settings.push_max_deliveries:
-        return wait(now + timedelta(seconds=result.wait), "retry")
+        # Longer after each delivery, so that an FCM outage of hours is outlasted; never
+        # sooner than FCM asked (its Retry-After is in result.wait) or the backoff went.
+        delay = max(result.wait, redelivery_delay(claim.deliveries))
+        return wait(now + timedelta(seconds=delay), "retry")
     sent = len(result.sent) + len(claim.sent)
     summary = {
         "devices": sent,

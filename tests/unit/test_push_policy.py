@@ -21,6 +21,7 @@ from common.push.policy import (
     is_retryable,
     local_day,
     quiet_until,
+    redelivery_delay,
     replaces,
     retry_delay,
     take_daily_slot,
@@ -199,6 +200,12 @@ def test_retry_delay_backs_off_and_honours_retry_after() -> None:
     assert retry_delay(0, retry_after=7, base=1.0) == 7
     assert retry_delay(3, retry_after=2, base=1.0) == 8
     assert retry_delay(30, retry_after=None, base=1.0) == 300  # bounded
+
+
+def test_the_wait_between_deliveries_doubles_from_5_minutes_up_to_4_hours() -> None:
+    minutes = [redelivery_delay(n) / 60 for n in range(1, 10)]
+    assert minutes == [0, 5, 10, 20, 40, 80, 160, 240, 240]  # after 1: the next release
+    assert redelivery_delay(5000) == 4 * 3600  # no float overflow, however many
 
 
 def test_a_quota_exceeded_without_retry_after_waits_at_least_a_minute() -> None:

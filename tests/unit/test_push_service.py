@@ -9,6 +9,7 @@ a delivery deletes a device only when FCM's answer condemns its token."""
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 
@@ -90,6 +91,7 @@ class Store:
         self.claims = 0
         self.owners: dict[str, str] = {}  # id -> the owner_uid its record names
         self.activity: dict[str, dict] = {}  # uid -> activity/{uid}
+        self.deliveries: Counter = Counter()  # id -> deliveries begun (Claim.deliveries)
 
     def wait(self, note: Notification, due_at: datetime) -> None:
         self.status[note.notification_id] = "deferred"
@@ -100,7 +102,8 @@ class Store:
             return Claim("duplicate")
         self.owners[notification_id] = uid
         self.status[notification_id] = "sending"
-        return Claim("claimed")
+        self.deliveries[notification_id] += 1
+        return Claim("claimed", deliveries=self.deliveries[notification_id])
 
     def read_user(self, uid, ukey):
         devices = [Device(f"d{i}-{uid}", f"token{i}-{uid}", "android") for i in range(self.devices)]
@@ -377,6 +380,81 @@ def test_a_quota_exceeded_without_retry_after_defers_a_minute_instead_of_retryin
     assert (outcome.status, outcome.reason) == ("deferred", "retry")
     assert sender.calls == 1 and sleeps == []
     assert store.waiting[note.notification_id][1] == T0 + timedelta(minutes=1)
+
+
+class Outage:
+    """FCM answering 503 to every send until `until` (then sending), with a Retry-After if
+    given; it records when each delivery called it."""
+
+    def __init__(self, clock: Clock, until: datetime, retry_after: float | None = None) -> None:
+        self.clock, self.until, self.retry_after = clock, until, retry_after
+        self.calls: list[datetime] = []
+
+    def send(self, note, devices):
+        now = self.clock.now()
+        self.calls.append(now)
+        if now >= self.until:
+            return [SendResult(d.device_id, ok=True) for d in devices]
+        return [
+            SendResult(d.device_id, False, "unavailable", 503, retry_after=self.retry_after)
+            for d in devices
+        ]
+
+
+def _through_outage(hours: float, *, retry_after: float | None = None) -> tuple[str, list]:
+    """A push first delivered at T0 while FCM is down for `hours`, then released by the
+    scheduled run every 5 minutes for a day: its final status and when each delivery began."""
+    clock = Clock(T0)
+    store, fcm = Store({}), Outage(clock, T0 + timedelta(hours=hours), retry_after)
+    (note,) = _backlog(store, 1)
+    store.waiting.clear()  # not waiting yet: this is its first delivery
+    deliver(
+        note=note,
+        store=store,
+        sender=fcm,
+        outbox=Events(),
+        publisher=Events(),
+        settings=SETTINGS,
+        now=T0,
+        sleep=lambda s: None,
+    )
+    for run in range(1, 24 * 12 + 1):
+        clock.elapsed = run * 5 * 60
+        _release(store, clock, sender=fcm)
+    # Within one delivery FCM is called push_retry_attempts times in a row: the first of each.
+    firsts = sorted(set(fcm.calls))
+    return store.status[note.notification_id], firsts
+
+
+def _minutes(deliveries: list[datetime]) -> list[float]:
+    return [(d - T0) / timedelta(minutes=1) for d in deliveries]
+
+
+def test_a_push_outlasts_a_half_hour_fcm_outage():
+    # Released every 5 minutes, it had failed for good at T0 + 20 min (the 5th delivery).
+    status, deliveries = _through_outage(0.5)
+    assert status == "sent"
+    assert _minutes(deliveries) == [0, 5, 10, 20, 40]  # the next release, then 5, 10, 20 min
+
+
+def test_a_push_outlasts_an_outage_of_hours_with_few_deliveries():
+    status, deliveries = _through_outage(5)
+    assert status == "sent"
+    assert _minutes(deliveries) == [0, 5, 10, 20, 40, 80, 160, 320]
+
+
+def test_a_push_fcm_never_takes_fails_after_its_deliveries():
+    status, deliveries = _through_outage(48)
+    assert status == "failed"
+    assert len(deliveries) == SETTINGS.push_max_deliveries == 9
+    assert deliveries[-1] - T0 == timedelta(minutes=560)  # about 9 hours after the first
+
+
+def test_a_retry_after_longer_than_the_wait_between_deliveries_is_honoured():
+    # FCM asks for an hour: the next delivery waits an hour, not the 5 minutes of the first.
+    status, deliveries = _through_outage(0.5, retry_after=3600)
+    assert status == "sent"
+    assert [d - T0 for d in deliveries] == [timedelta(0), timedelta(hours=1)]
 
 
 def test_a_sender_mismatch_keeps_the_devices_and_logs_an_error(caplog) -> None:
