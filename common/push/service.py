@@ -359,13 +359,13 @@ def release_due(
                 sleep=sleep,
                 release=True,
             )
+            if outcome.status != "deferred":  # deferred again: the waiting copy has a new due
+                store.drop_waiting(note)  # time; a copy left here finds its record final later
         except Busy:
             return "busy"  # its lease runs out and a later release takes it
         except Exception:  # one bad notification must not hold up the others
             log.exception("push release failed", extra={"notification": note.notification_id})
             return "error"  # leased: a later release tries it again
-        if outcome.status != "deferred":  # deferred again: the waiting copy has a new due time
-            store.drop_waiting(note)
         return outcome.status
 
     def settle(return_when: str) -> None:

@@ -196,6 +196,23 @@ def test_one_run_releases_a_backlog_of_many_batches() -> None:
     assert store.waiting == {} and store.claims == 6  # five batches of 50, then none is due
 
 
+def test_a_failure_dropping_a_waiting_copy_is_counted_and_the_run_goes_on() -> None:
+    # It escaped from the worker and ended the whole release run (the own-diff review).
+    class DropFails(Store):
+        def drop_waiting(self, note):
+            if note.notification_id == "n-00001":
+                raise RuntimeError("503 Firestore unavailable")
+            super().drop_waiting(note)
+
+    store, clock = DropFails({}), Clock(T0, per_send=0.05)
+    _backlog(store, 3)
+
+    report = _release(store, clock)
+
+    assert report.released == 3 and report.outcomes == {"sent": 2, "error": 1}
+    assert set(store.waiting) == {"n-00001"}  # its record is final: a later release skips it
+
+
 def test_each_delivery_record_names_its_owner() -> None:
     # The user's export lists their records by it, and their erasure deletes them.
     clock = Clock(T0)
