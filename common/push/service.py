@@ -245,6 +245,19 @@ def deliver(
         deliver_now(events, publisher=publisher, outbox=outbox, now=now)
         return Outcome("deferred", reason)
 
+    def summary(sent: int, result: _Sending, **more) -> dict:
+        """What push.sent and push.failed tell of a delivery that reached FCM."""
+        return {
+            "devices": sent,
+            "failed_devices": sum(result.errors.values()),
+            "removed_tokens": len(result.dead),
+            "errors": dict(result.errors),
+            "collapse_key": note.collapse_key,
+            "released": release,
+            "deliveries": claim.deliveries,
+            **more,
+        }
+
     devices = [d for d in user.devices if d.device_id not in claim.sent]
     if claim.sent and not devices:  # every device got it before a crash or a retry
         sent = len(claim.sent)
@@ -253,6 +266,15 @@ def deliver(
     # insight: it tells the week it names, still true after a later turn, and its producer
     # does not look at crises either.
     if note.kind == REENGAGEMENT and (why := withhold_reason(note, user.activity, now=now)):
+        if claim.sent:
+            # An earlier delivery showed it on some device (the others' send failed and waited
+            # for this retry): it was sent, and the user may well have come back through it.
+            # The reason spares only the devices still without it.
+            sent = len(claim.sent)
+            more = {"withheld": why, "withheld_devices": len(devices)}
+            return finish(
+                "sent", None, [event("push.sent", **summary(sent, _Sending(), **more))], sent=sent
+            )
         return finish("suppressed", why, [event("push.suppressed", reason=why)])
     decision = decide(settings=prefs, devices=len(devices), now=now)
     if decision.action == "suppress":
@@ -288,22 +310,20 @@ def deliver(
         delay = max(result.wait, redelivery_delay(claim.deliveries))
         return wait(now + timedelta(seconds=delay), "retry")
     sent = len(result.sent) + len(claim.sent)
-    summary = {
-        "devices": sent,
-        "failed_devices": sum(result.errors.values()),
-        "removed_tokens": len(result.dead),
-        "errors": dict(result.errors),
-        "collapse_key": note.collapse_key,
-        "released": release,
-        "deliveries": claim.deliveries,
-    }
     if sent:
         return finish(
-            "sent", None, [event("push.sent", **summary)], sent=sent, removed=len(result.dead)
+            "sent",
+            None,
+            [event("push.sent", **summary(sent, result))],
+            sent=sent,
+            removed=len(result.dead),
         )
     reason = "retries_exhausted" if result.retry else "all_devices_failed"
     return finish(
-        "failed", reason, [event("push.failed", reason=reason, **summary)], removed=len(result.dead)
+        "failed",
+        reason,
+        [event("push.failed", reason=reason, **summary(sent, result))],
+        removed=len(result.dead),
     )
 
 

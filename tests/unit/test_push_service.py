@@ -2,9 +2,9 @@
 a fake clock, and its workers run one after another in that clock's time) keeps claiming
 batches until nothing is due or its time budget is spent, delivers PUSH_RELEASE_WORKERS at
 once, and judges quiet hours at the moment each message goes, not when the run began; a
-re-engagement
-nudge is judged again as it goes (a crisis turn or a turn since it was made withholds it); and
-a delivery deletes a device only when FCM's answer condemns its token."""
+re-engagement nudge is judged again as it goes (a crisis turn or a turn since it was made
+withholds it from the devices still without it: one a device showed stays sent); and a
+delivery deletes a device only when FCM's answer condemns its token."""
 
 from __future__ import annotations
 
@@ -92,6 +92,7 @@ class Store:
         self.owners: dict[str, str] = {}  # id -> the owner_uid its record names
         self.activity: dict[str, dict] = {}  # uid -> activity/{uid}
         self.deliveries: Counter = Counter()  # id -> deliveries begun (Claim.deliveries)
+        self.sent: dict[str, set[str]] = {}  # id -> devices that got it (the record's `sent`)
 
     def wait(self, note: Notification, due_at: datetime) -> None:
         self.status[note.notification_id] = "deferred"
@@ -103,7 +104,11 @@ class Store:
         self.owners[notification_id] = uid
         self.status[notification_id] = "sending"
         self.deliveries[notification_id] += 1
-        return Claim("claimed", deliveries=self.deliveries[notification_id])
+        return Claim(
+            "claimed",
+            sent=frozenset(self.sent.get(notification_id, ())),
+            deliveries=self.deliveries[notification_id],
+        )
 
     def read_user(self, uid, ukey):
         devices = [Device(f"d{i}-{uid}", f"token{i}-{uid}", "android") for i in range(self.devices)]
@@ -114,7 +119,7 @@ class Store:
         return True
 
     def mark_sent(self, notification_id, device_ids):
-        pass
+        self.sent.setdefault(notification_id, set()).update(device_ids)
 
     def remove_devices(self, uid, device_ids):
         self.removed += device_ids
@@ -502,10 +507,16 @@ SEOUL_MORNING = datetime(2026, 11, 24, 23, 0, 5, tzinfo=UTC)
 SEOUL = {"settings": {"timezone": "Asia/Seoul"}}
 
 
-def _waiting_nudge(store: Store) -> Notification:
-    recipient = Recipient(uid="u1", user_key="k1", user=SEOUL, preferences={"shown": {"lua": 9}})
+def _nudge(user: dict) -> Notification:
+    """The nudge the daily run makes at MADE for u1."""
+    recipient = Recipient(uid="u1", user_key="k1", user=user, preferences={"shown": {"lua": 9}})
     note, _ = reengagement_nudge(recipient, now=MADE, key="key", cooldown_days=14)
     assert note is not None
+    return note
+
+
+def _waiting_nudge(store: Store) -> Notification:
+    note = _nudge(SEOUL)
     first = deliver(
         note=note,
         store=store,
@@ -567,3 +578,63 @@ def test_a_weekly_insight_goes_whatever_the_user_did_after_it_was_made():
     store.activity[note.uid] = _turn(T0 - timedelta(minutes=5), crisis=True)
     clock = Clock(T0)
     assert _release(store, clock).outcomes == {"sent": 1}
+
+
+class OneDeviceDown:
+    """FCM reaching every device but `down`, which answers 503; it records whom each call was
+    asked to reach."""
+
+    def __init__(self, down: str) -> None:
+        self.down, self.asked = down, []
+
+    def send(self, note, devices):
+        self.asked.append([d.device_id for d in devices])
+        return [
+            SendResult(d.device_id, ok=True)
+            if d.device_id != self.down
+            else SendResult(d.device_id, False, "unavailable", 503)
+            for d in devices
+        ]
+
+
+@pytest.mark.parametrize(
+    ("turn", "reason"),
+    [
+        (_turn(MADE + timedelta(minutes=2)), "active_since"),  # they tapped it on the phone
+        (_turn(MADE + timedelta(minutes=2), crisis=True), "after_crisis"),
+    ],
+)
+def test_a_nudge_one_device_showed_stays_sent_when_its_retry_is_judged_again(turn, reason):
+    """The phone shows the nudge, the web token's send fails (503: a retry with the next
+    release); the user taps it and chats. The retry sends nothing more, and the nudge is
+    recorded sent, with the push.sent event, not suppressed as if it had never gone out."""
+    store = Store({"u1": {"settings": {"timezone": "UTC"}}}, devices=2)
+    note = _nudge(store.users["u1"])
+    fcm = OneDeviceDown(down="d1-u1")
+    first = deliver(
+        note=note,
+        store=store,
+        sender=fcm,
+        outbox=Events(),
+        publisher=Events(),
+        settings=SETTINGS,
+        now=MADE,
+        sleep=lambda s: None,
+    )
+    assert (first.status, first.reason) == ("deferred", "retry")
+    assert store.sent[note.notification_id] == {"d0-u1"}
+    asked = len(fcm.asked)
+    store.activity["u1"] = turn
+    clock, publisher = Clock(MADE + timedelta(minutes=5)), Events()
+
+    report = _release(store, clock, sender=fcm, publisher=publisher)
+
+    assert report.outcomes == {"sent": 1} and len(fcm.asked) == asked  # nothing more went out
+    assert store.status[note.notification_id] == "sent" and store.waiting == {}
+    (event,) = publisher.published
+    assert event.type == "push.sent"
+    assert (event.data["devices"], event.data["withheld"], event.data["withheld_devices"]) == (
+        1,
+        reason,
+        1,
+    )
