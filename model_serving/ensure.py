@@ -21,7 +21,9 @@ sha256 check, and release()). Cheapest first:
 Whatever built it, the version's heads are then copied to `released/` (replacing any other
 version there), to be committed with the corpus or code change that made them. Heads of the
 same version already there are kept when they were trained on the same encoder: they are the
-committed ones, and heads trained here on another CPU differ from them in the last bits."""
+committed ones, and heads trained here on another CPU differ from them in the last bits. Heads
+trained on another encoder are replaced only by an artifact this run built: one built before
+may itself predate a library bump (step 1 looks at its files only)."""
 
 from __future__ import annotations
 
@@ -137,14 +139,26 @@ def encoder_sha(folder: Path) -> str:
     return json.loads((folder / "metadata.json").read_text())["encoder"]["sha256"]
 
 
-def release(version: str) -> None:
-    """Copy the version's trained files to released/, the only version kept there."""
+def release(version: str, *, built_here: bool) -> None:
+    """Copy the version's trained files to released/, the only version kept there.
+    `built_here`: this run built the artifact (is_built checks files only, so one built
+    earlier may predate a library bump)."""
     target = RELEASED / version
     if all((target / n).exists() for n in RELEASE_FILES):
         if encoder_sha(target) == encoder_sha(ARTIFACTS / version):
             return  # the committed heads of this version (another CPU's training differs in bits)
+        if not built_here:
+            # Which side is stale is unknown: a teammate may have committed heads trained on the
+            # new encoder, and this artifact be older than the library bump. Only one built now,
+            # after the committed heads were refused, is known to fit the encoder exported here.
+            print(
+                f"persona model {version}: released heads were trained on another encoder than "
+                f"artifacts/{version}; kept. If it predates a library bump, delete it and run "
+                "this again to build it from them (or train)"
+            )
+            return
         # A library bump changed the exported encoder but not the version name: the committed
-        # heads fit the old encoder, install_release refuses them, and every fresh machine
+        # heads fit the old encoder, install_release refused them, and every fresh machine
         # would train again until they are replaced.
         print(f"persona model {version}: released heads were trained on another encoder")
     for old in RELEASED.glob("pm-*"):
@@ -172,7 +186,8 @@ def build(version: str, heldout: list[dict]) -> int:
 
 def main() -> int:
     version, heldout = committed_inputs()
-    if not is_built(version) and (code := build(version, heldout)) != 0:
+    built_here = not is_built(version)
+    if built_here and (code := build(version, heldout)) != 0:
         return code
     current = CURRENT.read_text().strip() if CURRENT.exists() else ""
     if current != version:
@@ -181,7 +196,7 @@ def main() -> int:
         print(f"persona model {version} is CURRENT (was {current or 'nothing'})")
     else:
         print(f"persona model {version} is up to date")
-    release(version)
+    release(version, built_here=built_here)
     return 0
 
 

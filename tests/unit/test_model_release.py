@@ -88,6 +88,30 @@ def folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path
     return released, artifacts
 
 
+def _artifact(folder: Path, encoder_sha: str, heads: str) -> None:
+    """A built artifact: its heads and the files serving needs besides (is_built)."""
+    _heads(folder, encoder_sha, heads)
+    (folder / "encoder.onnx").write_text("onnx")
+    (folder / "tokenizer.json").write_text("{}")
+
+
+def _main(monkeypatch: pytest.MonkeyPatch, artifacts: Path, *, trains_on: str = "") -> list[str]:
+    """ensure.main() for version pm-x; build(), if called, trains heads on encoder `trains_on`.
+    The versions it built."""
+    built: list[str] = []
+
+    def build(version: str, heldout: list[dict]) -> int:
+        built.append(version)
+        _artifact(artifacts / version, trains_on, "trained here")
+        return 0
+
+    monkeypatch.setattr(ensure, "committed_inputs", lambda: ("pm-x", []))
+    monkeypatch.setattr(ensure, "CURRENT", artifacts / "CURRENT")
+    monkeypatch.setattr(ensure, "build", build)
+    assert ensure.main() == 0
+    return built
+
+
 def test_released_heads_of_the_same_version_and_encoder_are_kept(
     folders: tuple[Path, Path],
 ) -> None:
@@ -95,20 +119,34 @@ def test_released_heads_of_the_same_version_and_encoder_are_kept(
     released, artifacts = folders
     _heads(released / "pm-x", "e1", "committed")
     _heads(artifacts / "pm-x", "e1", "trained here")
-    ensure.release("pm-x")
+    ensure.release("pm-x", built_here=True)
     assert (released / "pm-x" / "heads.npz").read_text() == "committed"
 
 
 def test_released_heads_trained_on_another_encoder_are_replaced(
-    folders: tuple[Path, Path],
+    folders: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A library bump changed the exported encoder, not the version name: install_release
     refuses the committed heads, so keeping them would make every fresh machine train."""
     released, artifacts = folders
     _heads(released / "pm-x", "e1", "stale")
     _heads(released / "pm-old", "e0", "older version")
-    _heads(artifacts / "pm-x", "e2", "trained on e2")
-    ensure.release("pm-x")
-    assert (released / "pm-x" / "heads.npz").read_text() == "trained on e2"
+    assert _main(monkeypatch, artifacts, trains_on="e2") == ["pm-x"]
+    assert (released / "pm-x" / "heads.npz").read_text() == "trained here"
     assert ensure.encoder_sha(released / "pm-x") == "e2"
     assert [p.name for p in released.iterdir()] == ["pm-x"]
+
+
+def test_an_artifact_built_before_a_library_bump_leaves_the_committed_heads(
+    folders: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """A teammate retrained pm-x on the new encoder and committed its heads; this machine's
+    artifacts/pm-x is older (the old encoder) and, being there, is not built again. Its heads
+    must not replace the committed ones, which every fresh machine installs."""
+    released, artifacts = folders
+    _heads(released / "pm-x", "e2-new-libs", "committed")
+    _artifact(artifacts / "pm-x", "e1-old-libs", "built before the bump")
+    assert _main(monkeypatch, artifacts) == []
+    assert (released / "pm-x" / "heads.npz").read_text() == "committed"
+    assert ensure.encoder_sha(released / "pm-x") == "e2-new-libs"
+    assert "kept" in capsys.readouterr().out
