@@ -8,6 +8,14 @@ from __future__ import annotations
 import functools
 
 START_SECONDS = 10.0
+# How long BigQuery holds a jobs.getQueryResults call while the query runs when the call names no
+# `timeoutMs`: "By default, this limit is 10 seconds" (the REST reference of getQueryResults,
+# cloud.google.com/bigquery/docs/reference/rest/v2/jobs/getQueryResults). QueryJob.result in
+# google-cloud-bigquery 3.47 names none: job/query.py `_reload_query_results` sets it only from
+# `_done_timeout`, which only the PollingFuture's `_blocking_poll` sets, and result() does not
+# poll through it. A wait's `seconds` is checked between calls, so one begun just before they
+# run out holds it this long more.
+LONG_POLL_SECONDS = 10.0
 
 
 @functools.cache
@@ -22,7 +30,8 @@ def bounded_wait(seconds: float, *, retry_seconds: float = START_SECONDS) -> dic
     """Keyword arguments for a job's `result`: wait for the job `seconds`, and retry one failing
     status call (jobs.get, getQueryResults, a page of rows) for at most `retry_seconds`.
     Without `retry` each of them retries for the client's 600 s, and `seconds` is checked only
-    between them: a BigQuery answering 503 to every poll held the wait ten minutes. `job_retry`
+    between them: a BigQuery answering 503 to every poll held the wait ten minutes. So a query's
+    wait may last `seconds` + LONG_POLL_SECONDS + `retry_seconds`. `job_retry`
     (running a failed query again) is another thing, off for a query started with
     `job_retry=None`. A request that hangs still waits out its socket timeout (`seconds`, and
     at least 120 s for getQueryResults, the library's floor)."""

@@ -75,3 +75,17 @@ def test_a_pruning_failure_is_reported_and_the_sweep_still_runs(
 def test_devices_pruned_are_counted(cleanup, swept, monkeypatch):
     monkeypatch.setattr(cleanup, "prune_stale_devices", lambda *a, **kw: 7)
     assert _run(cleanup).get_json()["stale_devices"] == 7
+
+
+def test_a_bigquery_statement_begun_as_the_budget_runs_out_ends_before_the_timeout(cleanup):
+    """The arithmetic of BUDGET_SECONDS' comment, with the bounds the eraser passes: its table
+    check and its start, each a retried call and a last attempt's timeout; its wait, then the
+    getQueryResults under way (BigQuery holds it LONG_POLL_SECONDS) and a failing status call's
+    retries. 10 s of the function's 540 (terraform/stack/functions.tf) are left to report."""
+    from common.adapters.bigquery_calls import LONG_POLL_SECONDS, bounded_start, bounded_wait
+    from common.adapters.bigquery_erasure import QUERY_TIMEOUT
+
+    start, wait = bounded_start(), bounded_wait(QUERY_TIMEOUT)
+    call = start["retry"].timeout + start["timeout"]
+    held = 2 * call + wait["timeout"] + LONG_POLL_SECONDS + wait["retry"].timeout
+    assert cleanup.BUDGET_SECONDS + held <= 540 - 10
