@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from common.adapters.bigquery_calls import LONG_POLL_SECONDS
-from common.adapters.bigquery_metrics import QUERY_TIMEOUT, BigQueryMetricReader
+from common.adapters.bigquery_metrics import CANCEL_TIMEOUT, QUERY_TIMEOUT, BigQueryMetricReader
 from common.errors import Unavailable
 from scripts.openapi_endpoints import BACKEND_DEADLINE
 
@@ -22,8 +22,8 @@ class Job:
             raise TimeoutError
         return self.rows
 
-    def cancel(self) -> None:
-        self.cancelled = True
+    def cancel(self, **kwargs) -> None:
+        self.cancelled, self.cancel_kwargs = True, kwargs
 
 
 class Client:
@@ -51,13 +51,16 @@ def test_the_wait_for_the_query_ends_by_the_gateways_deadline():
     # QUERY_TIMEOUT is checked between status calls: the getQueryResults under way when it runs
     # out is held up to BigQuery's LONG_POLL_SECONDS more, and a failing status call is retried
     # (the client's default: 600 s; BigQuery answering 503 to every poll): the gateway's 504
-    # came first.
-    client = Client(Job(rows=[]))
-    BigQueryMetricReader(client).rows("SELECT 1", {})
-    wait = client.job.result_kwargs
+    # came first. Then the query given up on is cancelled, with its own bound (the client's
+    # default retry held a cancel to a failing BigQuery for 600 s).
+    client = Client(Job(rows=None))
+    with pytest.raises(Unavailable):
+        BigQueryMetricReader(client).rows("SELECT 1", {})
+    wait, cancel = client.job.result_kwargs, client.job.cancel_kwargs
     assert wait["timeout"] == QUERY_TIMEOUT
+    assert cancel["timeout"] == cancel["retry"].timeout == CANCEL_TIMEOUT
     started, retried = client.kwargs["timeout"], wait["retry"].timeout
-    latest = started + QUERY_TIMEOUT + LONG_POLL_SECONDS + retried
+    latest = started + QUERY_TIMEOUT + LONG_POLL_SECONDS + retried + CANCEL_TIMEOUT
     assert latest <= BACKEND_DEADLINE["insights"]
 
 
