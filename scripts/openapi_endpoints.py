@@ -435,8 +435,8 @@ GENERAL_ERRORS = ("route_not_found", "method_not_allowed", "internal")
 DEFAULT_DEADLINE = 15.0  # API Gateway's default
 BACKEND_DEADLINE = {
     "chat": 60.0,  # a streamed reply can take a while
-    # A metric query's start, wait, last long poll and retries fit in it (common.adapters.
-    # bigquery_metrics): the function's own 503 for one past its timeout arrives by then.
+    # A metric query's start, wait, last long poll, retries and cancel fit in it (common.
+    # adapters.bigquery_metrics): the function's own 503 for one past its timeout arrives by then.
     "insights": 40.0,
     "profile": 300.0,  # the function's own timeout: an erasure deletes in batches
 }

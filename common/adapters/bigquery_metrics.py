@@ -12,16 +12,18 @@ from common.errors import Unavailable
 log = logging.getLogger(__name__)
 
 # Seconds. The gateway gives the insights function 40 s (BACKEND_DEADLINE); its own 503 must
-# come first: started within START_TIMEOUT, waited QUERY_TIMEOUT, then the long poll under way
+# come first: the query started (bounded_start: retries for START_TIMEOUT, and the last attempt
+# may take as long again), waited QUERY_TIMEOUT, then the long poll under way
 # (bigquery_calls.LONG_POLL_SECONDS, 10 s), a failing status call's RETRY_TIMEOUT, and the
-# cancel of a query given up on: 5 + 18 + 10 + 5 + 2. Every dashboard metric but those of the
-# materialised daily tables reads a view over the events table (common.insights.metrics:
-# from_events); the slowest took 3.5 s on 1,000,000 events (benchmarks/results/analytics.md),
-# well inside 18 s.
-START_TIMEOUT = 5.0
-QUERY_TIMEOUT = 18.0
+# cancel of a query given up on (bounded like the start): 2 x 3 + 15 + 10 + 5 + 2 x 1.5 = 39. A
+# request that hangs rather than fails is another matter (bigquery_calls.bounded_wait). Every
+# dashboard metric but those of the materialised daily tables reads a view over the events
+# table (common.insights.metrics: from_events); the slowest took 3.5 s on 1,000,000 events
+# (benchmarks/results/analytics.md), well inside 15 s.
+START_TIMEOUT = 3.0
+QUERY_TIMEOUT = 15.0
 RETRY_TIMEOUT = 5.0
-CANCEL_TIMEOUT = 2.0  # the client's default retry let a cancel to a failing BigQuery run 600 s
+CANCEL_TIMEOUT = 1.5  # the client's default retry let a cancel to a failing BigQuery run 600 s
 
 
 class BigQueryMetricReader:

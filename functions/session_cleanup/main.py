@@ -93,7 +93,7 @@ def _prune_stale_devices(now: datetime, *, until: float) -> int | dict:
     except Unavailable as e:
         log.warning("pruning stale devices failed, left to the next run: %s", e)
         return {"error": type(e).__name__}
-    except Exception as e:  # refused, not unreachable (a missing index, a permission)
+    except Exception as e:  # not an outage nor a refusal (storage_errors: 503): an index, a bug
         log.exception(
             "pruning stale devices failed and needs an operator", extra={NEEDS_OPERATOR: True}
         )
