@@ -190,6 +190,11 @@ class ChartSpec(BaseModel):
     split: str | None
     group: str | None
     columns: list[str]
+    missing: Literal["zero", "gap"] = Field(
+        description="What a series with no row at an x where other series have one is worth: "
+        "`zero` where the metric counts things and no row means none (e.g. a persona without "
+        "turns that day), `gap` where the value is unknown (a mean of nothing is not 0)"
+    )
 
 
 class MetricInfo(BaseModel):

@@ -37,6 +37,10 @@ class Chart:
     split: str | None = None
     group: str | None = None  # a column named before x in each label (bars of several groups)
     columns: tuple[str, ...] = ()  # the columns shown in a table; empty: all
+    # What a series with no row at an x (where other series have one) is worth: "zero" where
+    # the view counts things and writes no row for none (e.g. a persona without turns that
+    # day), "gap" where the value is unknown (a mean or rate of nothing is not 0).
+    missing: Literal["zero", "gap"] = "gap"
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ def chart_dict(chart: Chart) -> dict:
         "split": chart.split,
         "group": chart.group,
         "columns": list(chart.columns),
+        "missing": chart.missing,
     }
 
 
@@ -101,7 +106,9 @@ METRICS: dict[str, Metric] = _metrics(
         title="Daily activity",
         description="Active users, turns and ratings per day (materialised daily aggregates).",
         view="daily_activity",
-        chart=Chart(kind="line", x="day", series=("active_users", "turns", "ratings")),
+        chart=Chart(
+            kind="line", x="day", series=("active_users", "turns", "ratings"), missing="zero"
+        ),
         from_events=False,
         **DAY,
     ),
@@ -110,7 +117,7 @@ METRICS: dict[str, Metric] = _metrics(
         title="Daily active users",
         description="Distinct users with a turn that day, and their sessions.",
         view="daily_active_users",
-        chart=Chart(kind="line", x="day", series=("active_users", "sessions")),
+        chart=Chart(kind="line", x="day", series=("active_users", "sessions"), missing="zero"),
         **DAY,
     ),
     Metric(
@@ -118,7 +125,7 @@ METRICS: dict[str, Metric] = _metrics(
         title="Weekly active users",
         description="Distinct users with a turn in the week (weeks start on Monday, UTC).",
         view="weekly_active_users",
-        chart=Chart(kind="bar", x="week_start", series=("active_users",)),
+        chart=Chart(kind="bar", x="week_start", series=("active_users",), missing="zero"),
         **WEEK,
     ),
     Metric(
@@ -186,7 +193,7 @@ METRICS: dict[str, Metric] = _metrics(
         title="Persona distribution",
         description="Share of each day's turns answered by each persona.",
         view="persona_distribution",
-        chart=Chart(kind="line", x="day", series=("share",), split="persona"),
+        chart=Chart(kind="line", x="day", series=("share",), split="persona", missing="zero"),
         **DAY,
     ),
     Metric(
@@ -238,7 +245,7 @@ METRICS: dict[str, Metric] = _metrics(
         title="Intent mix",
         description="Share of each day's turns by what the user came for.",
         view="intent_mix",
-        chart=Chart(kind="line", x="day", series=("share",), split="intent"),
+        chart=Chart(kind="line", x="day", series=("share",), split="intent", missing="zero"),
         **DAY,
     ),
     Metric(
@@ -270,7 +277,7 @@ METRICS: dict[str, Metric] = _metrics(
         view="user_segments",
         select="segment, COUNT(*) AS users",
         group_by=("segment",),
-        chart=Chart(kind="bar", x="segment", series=("users",)),
+        chart=Chart(kind="bar", x="segment", series=("users",), missing="zero"),
         order_by=("segment",),
     ),
     Metric(
@@ -281,7 +288,7 @@ METRICS: dict[str, Metric] = _metrics(
         view="churn_risk",
         select="band, COUNT(*) AS users, AVG(risk) AS avg_risk",
         group_by=("band",),
-        chart=Chart(kind="bar", x="band", series=("users",)),
+        chart=Chart(kind="bar", x="band", series=("users",), missing="zero"),
         order_by=("band",),
     ),
     Metric(
@@ -319,7 +326,7 @@ METRICS: dict[str, Metric] = _metrics(
         view="crisis_counts",
         select="day, SUM(crises) AS crises",
         group_by=("day",),
-        chart=Chart(kind="bar", x="day", series=("crises",)),
+        chart=Chart(kind="bar", x="day", series=("crises",), missing="zero"),
         **DAY,
     ),
     Metric(
@@ -347,7 +354,10 @@ METRICS: dict[str, Metric] = _metrics(
         ),
         view="service_health_hourly",
         chart=Chart(
-            kind="line", x="hour", series=("errors", "reply_generator_errors", "rate_limited")
+            kind="line",
+            x="hour",
+            series=("errors", "reply_generator_errors", "rate_limited"),
+            missing="zero",
         ),
         **HOUR,
     ),

@@ -52,6 +52,25 @@ def test_every_metric_reads_a_view_that_has_its_columns(name: str) -> None:
         assert re.search(rf"\b{column}\b", sql), f"{name}: {metric.view} has no {column!r}"
 
 
+def test_only_charts_of_counts_read_a_missing_row_as_zero() -> None:
+    # A view writes no row for a persona or intent without turns that day: its share is 0 and
+    # the dashboard draws it so. A mean of no ratings or the latency of no turns is unknown:
+    # the line breaks there instead of dropping to 0.
+    zero = {n for n, m in METRICS.items() if m.chart.missing == "zero"}
+    assert {"persona_distribution", "intent_mix", "crisis_counts", "service_errors"} <= zero
+    means = {
+        "satisfaction_by_persona",
+        "satisfaction_by_persona_intent",
+        "engagement_trend",
+        "multi_turn_adoption",
+        "alternative_persona_use",
+        "service_latency",
+        "service_degradation",
+    }
+    assert not zero & means
+    assert METRICS["intent_mix"].describe()["chart"]["missing"] == "zero"
+
+
 def test_metric_names_are_url_safe_and_unique() -> None:
     assert all(re.fullmatch(r"[a-z][a-z0-9_]*", n) for n in METRICS)
     assert all(m.name == n for n, m in METRICS.items())

@@ -120,10 +120,25 @@
     return node;
   }
 
+  // Each series' value at every x of the chart. A series with no row at an x has none there:
+  // 0 where the metric counts things (chart.missing "zero": a view writes no row for a persona
+  // or intent without turns that day), else unknown (null: a mean of nothing is not 0).
+  function valuesAt(chart, series, xs) {
+    return series.map((s) => {
+      const at = new Map(s.points.map((p) => [p.x, p.y]));
+      const fill = chart.missing === "zero" ? 0 : null;
+      return xs.map((x) => {
+        if (!at.has(x)) return fill;
+        return typeof at.get(x) === "number" ? at.get(x) : null;
+      });
+    });
+  }
+
   function lineChart(chart, rows) {
     const series = seriesOf(chart, rows);
     const xs = [...new Set(series.flatMap((s) => s.points.map((p) => p.x)))].sort();
-    const y = yScale(series.flatMap((s) => s.points.map((p) => p.y)));
+    const values = valuesAt(chart, series, xs);
+    const y = yScale(values.flat());
     const step = (WIDTH - PAD.left - PAD.right) / Math.max(xs.length - 1, 1);
     const xAt = (x) => PAD.left + step * xs.indexOf(x) + (xs.length === 1 ? step / 2 : 0);
     const svg = frame(y);
@@ -136,18 +151,28 @@
         shortTime(x)));
     });
     const legend = el("ul", { class: "legend" });
-    series.forEach((s, i) => {
-      const color = COLORS[i % COLORS.length];
-      const pts = s.points.filter((p) => typeof p.y === "number")
-        .sort((a, b) => (a.x < b.x ? -1 : 1));
-      svg.append(el("polyline", {
-        points: pts.map((p) => `${xAt(p.x)},${y.at(p.y)}`).join(" "),
-        fill: "none", stroke: color, "stroke-width": 2,
-      }));
-      for (const p of pts) svg.append(point(s.name, p, color, xAt(p.x), y.at(p.y), "circle"));
-      const last = pts[pts.length - 1];
+    series.forEach((s, k) => {
+      const color = COLORS[k % COLORS.length];
+      // one polyline per run of known values: an unknown value breaks the line, never joins it
+      const runs = [[]];
+      values[k].forEach((v, i) => {
+        if (v === null) runs.push([]);
+        else runs[runs.length - 1].push(`${xAt(xs[i])},${y.at(v)}`);
+      });
+      for (const run of runs.filter((r) => r.length > 1)) {
+        svg.append(el("polyline", {
+          points: run.join(" "), fill: "none", stroke: color, "stroke-width": 2,
+          "data-series": s.name,
+        }));
+      }
+      // a point for each row; a zero filled in for a missing row is only on the line
+      for (const p of s.points.filter((p) => typeof p.y === "number")) {
+        svg.append(point(s.name, p, color, xAt(p.x), y.at(p.y), "circle"));
+      }
+      // the value at the chart's last x, not the series' last row (which may be days older)
+      const latest = values[k][xs.length - 1];
       legend.append(el("li", {}, swatch(color), s.name,
-        el("span", { class: "latest", "data-series": s.name, "data-value": last?.y }, format(last?.y))));
+        el("span", { class: "latest", "data-series": s.name, "data-value": latest }, format(latest))));
     });
     return [svg, legend];
   }
