@@ -24,7 +24,7 @@ from common.chat.models import (
 from common.devices.models import DeviceCreate, DeviceOut
 from common.errors import ErasureInProgress
 from common.feedback.models import FeedbackCreate, FeedbackOut
-from common.insights.metrics import COMPLETE_DAYS, MAX_DAYS, MAX_HOURLY_DAYS, METRICS
+from common.insights.metrics import COMPLETE_DAYS, MAX_DAYS, METRICS
 from common.profile.models import ProfileOut, ProfilePatch
 
 # --- Shapes the handlers build as plain dicts (schemathesis checks them against the answers) ---
@@ -1084,9 +1084,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "insights",
         "One metric's rows for a range of days (operators)",
         f"`to` defaults to today (UTC), `from` to the week ending at `to`; at most {MAX_DAYS} "
-        f"days ({MAX_HOURLY_DAYS} for the hourly service metrics). A metric computed from the "
-        f"events starts {COMPLETE_DAYS} days ago at the earliest (retention deletes older "
-        "events of some users) and says so in `note`.",
+        "days. A metric computed from the events (the hourly service metrics among them) "
+        f"starts {COMPLETE_DAYS} days ago at the earliest (retention deletes older events of "
+        "some users) and says so in `note`.",
         (
             Reply(
                 200,

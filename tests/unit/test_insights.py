@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -225,10 +226,15 @@ def test_an_unknown_metric_is_not_found_and_never_queried() -> None:
 @pytest.mark.parametrize(
     "name", sorted(n for n, m in METRICS.items() if m.date_kind == "TIMESTAMP")
 )
-def test_an_hourly_metric_refuses_a_range_its_row_limit_would_cut(name: str) -> None:
+def test_an_hourly_metric_refuses_a_range_its_row_limit_would_cut(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Rows come oldest first under a LIMIT: a range with more hours than the limit would lose
-    its newest hours without a word, so it is a 400 instead."""
-    metric = METRICS[name]
+    its newest hours without a word, so it is a 400 instead. (The hourly metrics are read from
+    the events, whose range is cut to COMPLETE_DAYS first: here as if materialised, which
+    would keep every day asked for.)"""
+    metric = replace(METRICS[name], from_events=False)
+    monkeypatch.setitem(METRICS, name, metric)
     assert metric.max_days == MAX_HOURLY_DAYS and metric.limit >= MAX_HOURLY_DAYS * 24
     reader = RecordingReader([])
     longest = Period(TODAY - timedelta(days=MAX_HOURLY_DAYS - 1), TODAY)
@@ -243,6 +249,21 @@ def test_an_hourly_metric_refuses_a_range_its_row_limit_would_cut(name: str) -> 
     # A daily metric takes the full range.
     year = Period(TODAY - timedelta(days=MAX_DAYS - 1), TODAY)
     service.read_metric(name="daily_active_users", period=year, today=TODAY, reader=reader, **WHERE)
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n, m in METRICS.items() if m.date_kind == "TIMESTAMP")
+)
+def test_a_year_of_an_hourly_metric_from_the_events_is_its_last_30_days(name: str) -> None:
+    # Only the last COMPLETE_DAYS are queried, whose hours fit the row limit: the year asked
+    # for is served as those days with the note, not refused for its length.
+    assert METRICS[name].from_events
+    reader = RecordingReader([])
+    year = Period(TODAY - timedelta(days=MAX_DAYS - 1), TODAY)
+    out = service.read_metric(name=name, period=year, today=TODAY, reader=reader, **WHERE)
+    floor = TODAY - timedelta(days=COMPLETE_DAYS - 1)
+    assert reader.calls[-1][1] == {"start": floor, "end": TODAY}
+    assert out["from"] == floor.isoformat() and str(floor) in out["note"]
 
 
 @pytest.mark.parametrize(
