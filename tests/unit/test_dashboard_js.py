@@ -6,6 +6,7 @@ tests/e2e/test_insights_dashboard.py."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from common.insights.metrics import METRICS
+from common.labels import INTENTS, PERSONA_IDS
 
 ROOT = Path(__file__).resolve().parents[2]
 HARNESS = ROOT / "tests" / "fakes" / "dashboard_dom.js"
@@ -141,3 +143,104 @@ def test_an_unknown_value_breaks_the_line_and_the_latest_is_the_last_hour_s() ->
     lines = elements(fig, "polyline", **{"data-series": "latency_p50_ms"})
     assert [len(ys(line)) for line in lines] == [2, 2]  # 00-01 and 03-04, nothing across 02
     assert latest(fig) == {"latency_p50_ms": "–", "latency_p95_ms": "–"}  # not 130 of 04:00
+
+
+def strokes(fig: dict) -> dict[str, str]:
+    return {p["attrs"]["data-series"]: p["attrs"]["stroke"] for p in elements(fig, "polyline")}
+
+
+def fills(fig: dict) -> dict[str, str]:
+    bars = elements(fig, "rect", **{"class": "datum"})
+    return {b["attrs"]["data-series"]: b["attrs"]["fill"] for b in bars}
+
+
+def shares(day: str, split: str, names: list[str]) -> list[dict]:
+    return [{"day": day, split: n, "share": 1 / len(names)} for n in names]
+
+
+def test_every_intent_and_persona_has_its_own_colour_whatever_the_rows() -> None:
+    intents = [*INTENTS, "unknown"]
+    days = ("2026-12-01", "2026-12-02")
+    personas = sorted(PERSONA_IDS)
+    first = open_dashboard(
+        {
+            "metrics": index("intent_mix", "persona_distribution"),
+            "metrics/intent_mix": rows_of(
+                "intent_mix",
+                [r for d in days for r in shares(d, "intent", intents)],
+                start=days[0],
+                end=days[1],
+            ),
+            "metrics/persona_distribution": rows_of(
+                "persona_distribution",
+                [r for d in days for r in shares(d, "persona", personas)],
+                start=days[0],
+                end=days[1],
+            ),
+        }
+    )
+    colours = strokes(figure(first, "intent_mix"))
+    assert set(colours) == set(intents) and len(set(colours.values())) == len(intents)
+    by_persona = strokes(figure(first, "persona_distribution"))
+    assert len(set(by_persona.values())) == len(personas)
+    # another range: other rows first, a persona missing; each keeps its colour, the legend
+    # lists them by name
+    second = open_dashboard(
+        {
+            "metrics": index("persona_distribution", "satisfaction_by_persona_intent"),
+            "metrics/persona_distribution": rows_of(
+                "persona_distribution",
+                [r for d in days for r in shares(d, "persona", ["riri", "nana", "elro"])],
+                start=days[0],
+                end=days[1],
+            ),
+            "metrics/satisfaction_by_persona_intent": rows_of(
+                "satisfaction_by_persona_intent",
+                [
+                    {"intent": "learning", "persona": p, "avg_satisfaction": 0.5}
+                    for p in ("riri", "lua")
+                ],
+                start=days[0],
+                end=days[1],
+            ),
+        }
+    )
+    fig = figure(second, "persona_distribution")
+    assert strokes(fig) == {p: by_persona[p] for p in ("elro", "nana", "riri")}
+    assert list(latest(fig)) == ["elro", "nana", "riri"]
+    bars = fills(figure(second, "satisfaction_by_persona_intent"))
+    assert bars == {p: by_persona[p] for p in ("lua", "riri")}
+
+
+def test_the_dashboard_colours_every_persona_and_intent_of_the_labels() -> None:
+    source = (ROOT / "functions" / "insights" / "static" / "dashboard.js").read_text()
+    block = re.search(r"const LABEL_COLORS = \{(.*?)\};", source, re.S)
+    assert block, "dashboard.js has no LABEL_COLORS"
+    named = set(re.findall(r"(\w+):", block.group(1)))
+    assert named == {*PERSONA_IDS, *INTENTS, "unknown"}
+
+
+def test_a_bar_too_narrow_for_its_value_has_no_value_label() -> None:
+    intents = [*INTENTS, "unknown"]
+    many = [
+        {"intent": i, "persona": p, "avg_satisfaction": 0.625}
+        for i in intents
+        for p in sorted(PERSONA_IDS)
+    ]
+    few = [{"day": d, "crises": 12} for d in ("2026-12-01", "2026-12-02")]
+    page = open_dashboard(
+        {
+            "metrics": index("satisfaction_by_persona_intent", "crisis_counts"),
+            "metrics/satisfaction_by_persona_intent": rows_of(
+                "satisfaction_by_persona_intent", many, start="2026-12-01", end="2026-12-02"
+            ),
+            "metrics/crisis_counts": rows_of(
+                "crisis_counts", few, start="2026-12-01", end="2026-12-02"
+            ),
+        }
+    )
+    narrow = figure(page, "satisfaction_by_persona_intent")
+    assert len(elements(narrow, "rect", **{"class": "datum"})) == 36
+    assert elements(narrow, "text", **{"class": "value"}) == []  # 36 labels would overlap
+    wide = figure(page, "crisis_counts")
+    assert [text(t) for t in elements(wide, "text", **{"class": "value"})] == ["12", "12"]

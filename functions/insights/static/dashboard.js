@@ -11,7 +11,18 @@
   const WIDTH = 640;
   const HEIGHT = 240;
   const PAD = { left: 52, right: 16, top: 22, bottom: 40 };
-  const COLORS = ["#2f6fdf", "#e0782f", "#2e9e5b", "#b8437a", "#7a5cc7", "#8f6b32", "#5b6475"];
+  // Tableau 10: ten colours chosen to be told apart, on lines as on bars
+  const COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
+    "#ff9da7", "#9c755f", "#bab0ac"];
+  // A persona or intent has one colour in every chart and range, whichever others are there
+  // (common/labels.py's PERSONA_IDS and INTENTS; "unknown" is a turn without an intent).
+  const LABEL_COLORS = {
+    lua: "#4e79a7", riri: "#f28e2b", elro: "#59a14f", nana: "#b07aa1",
+    problem_solving: "#4e79a7", learning: "#f28e2b", emotional_support: "#e15759",
+    decision_making: "#76b7b2", planning: "#59a14f", motivation: "#edc948", feedback: "#b07aa1",
+    check_in: "#ff9da7", unknown: "#bab0ac",
+  };
+  const CHAR_WIDTH = 6.5; // about the width of a character of 11px text, in viewBox units
   const TOKEN_KEY = "ion-insights-token";
   const root = document.documentElement;
   const $ = (id) => document.getElementById(id);
@@ -60,15 +71,16 @@
     return body;
   }
 
-  // Rows in long form (one row per x and split value) become one series per split value.
+  // Rows in long form (one row per x and split value) become one series per split value, in
+  // the order of their names (not of the rows, which may differ from one day to the next).
   function seriesOf(chart, rows) {
     if (chart.split) {
       const y = chart.series[0];
-      const names = [...new Set(rows.map((r) => String(r[chart.split])))];
+      const names = [...new Set(rows.map((r) => String(r[chart.split])))].sort();
       return names.map((name) => ({
         name,
         points: rows.filter((r) => String(r[chart.split]) === name)
-          .map((r) => ({ x: String(r[chart.x]), y: r[y] })),
+          .map((r) => ({ x: label(chart, r), y: r[y] })),
       }));
     }
     return chart.series.map((name) => ({
@@ -80,6 +92,10 @@
   // "2026-11-16" -> "11-16", "2026-11-16T04:00:00Z" -> "11-16 04:00": the range shows the year
   function shortTime(x) {
     return /^\d{4}-\d\d-\d\d/.test(x) ? x.slice(5, 16).replace("T", " ") : x;
+  }
+
+  function colorOf(chart, name, k) {
+    return (chart.split && LABEL_COLORS[name]) || COLORS[k % COLORS.length];
   }
 
   function label(chart, row) {
@@ -152,7 +168,7 @@
     });
     const legend = el("ul", { class: "legend" });
     series.forEach((s, k) => {
-      const color = COLORS[k % COLORS.length];
+      const color = colorOf(chart, s.name, k);
       // one polyline per run of known values: an unknown value breaks the line, never joins it
       const runs = [[]];
       values[k].forEach((v, i) => {
@@ -179,14 +195,14 @@
 
   function barChart(chart, rows) {
     const series = seriesOf(chart, rows);
-    const xs = [...new Set(series.flatMap((s) => s.points.map((p) => p.x)))];
+    const xs = [...new Set(rows.map((r) => label(chart, r)))]; // in the API's order
     const y = yScale(series.flatMap((s) => s.points.map((p) => p.y)));
     const slot = (WIDTH - PAD.left - PAD.right) / Math.max(xs.length, 1);
     const bar = Math.min(48, (slot * 0.8) / series.length);
     const svg = frame(y);
     // labels wider than their slot (e.g. "emotional_support" among nine intents) take turns
-    // on two lines instead of running into each other; about 6.5 units a character at 11px
-    const stagger = !chart.group && xs.some((x) => shortTime(x).length * 6.5 > slot);
+    // on two lines instead of running into each other
+    const stagger = !chart.group && xs.some((x) => shortTime(x).length * CHAR_WIDTH > slot);
     xs.forEach((x, i) => {
       // a grouped label on two lines: the bar's own name, then its group (e.g. the experiment)
       const [group, own] = chart.group ? x.split(" · ") : [null, shortTime(x)];
@@ -196,13 +212,16 @@
     });
     const legend = el("ul", { class: "legend" });
     series.forEach((s, k) => {
-      const color = COLORS[k % COLORS.length];
+      const color = colorOf(chart, s.name, k);
       for (const p of s.points) {
         if (typeof p.y !== "number") continue;
         const left = PAD.left + slot * (xs.indexOf(p.x) + 0.5) - (bar * series.length) / 2 + bar * k;
         const top = Math.min(y.at(p.y), y.at(0));
         const height = Math.max(Math.abs(y.at(0) - y.at(p.y)), 1);
         svg.append(point(s.name, p, color, { x: left, y: top, width: bar - 2, height }, null, "rect"));
+        // a value wider than its bar would run into the next one's: it stays in the tooltip
+        // (e.g. 36 bars of persona and intent, about 13 units each)
+        if (format(p.y).length * CHAR_WIDTH > bar) continue;
         svg.append(el("text", {
           class: "value", x: left + bar / 2, y: top - 4, "text-anchor": "middle",
           "data-series": s.name, "data-x": p.x,
