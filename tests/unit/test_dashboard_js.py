@@ -244,3 +244,45 @@ def test_a_bar_too_narrow_for_its_value_has_no_value_label() -> None:
     assert elements(narrow, "text", **{"class": "value"}) == []  # 36 labels would overlap
     wide = figure(page, "crisis_counts")
     assert [text(t) for t in elements(wide, "text", **{"class": "value"})] == ["12", "12"]
+
+
+def refusal(status: int, message: str) -> dict:
+    return {"status": status, "body": {"error": {"code": "x", "message": message}}}
+
+
+TOKEN_KEY = "ion-insights-token"
+
+
+def test_when_every_metric_fails_the_page_says_so_and_is_not_still_loading() -> None:
+    unavailable = refusal(503, "Analytics cannot be read right now.")
+    page = open_dashboard(
+        {
+            "metrics": index("daily_active_users", "ab_results"),
+            "metrics/daily_active_users": unavailable,
+            "metrics/ab_results": unavailable,
+        }
+    )
+    assert page["state"] == "error"
+    assert page["status"] == "2 metric(s) could not be read"  # no "Loading…" left in front
+    assert page["signin_hidden"]
+
+
+def test_a_token_that_expires_after_the_index_asks_to_sign_in_again() -> None:
+    page = open_dashboard(
+        {
+            "metrics": index("daily_active_users", "ab_results"),
+            "metrics/daily_active_users": rows_of(
+                "daily_active_users",
+                [{"day": "2026-12-01", "active_users": 3, "sessions": 4}],
+                start="2026-12-01",
+                end="2026-12-01",
+            ),
+            "metrics/ab_results": refusal(401, "The sign-in token has expired."),
+        }
+    )
+    assert not page["signin_hidden"] and TOKEN_KEY not in page["storage"]
+    assert page["state"] == "partial"
+    assert page["status"] == (
+        "2026-12-01 to 2026-12-01 (UTC days) · 1 metric(s) could not be read"
+        " · The sign-in token has expired."
+    )

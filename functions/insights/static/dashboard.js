@@ -285,23 +285,35 @@
         api(`metrics/${encodeURIComponent(m.name)}?${range}`, token)
           .then((data) => ({ m, data }), (error) => ({ m, error }))));
       $("charts").replaceChildren(...results.map((r) => render(r.m, r.data, r.error)));
+      const said = []; // replaces "Loading…" even when no dated metric answered
       const dated = results.find((r) => r.data && r.data.from);
       if (dated) {
         $("from").value = dated.data.from;
         $("to").value = dated.data.to;
-        status.textContent = `${dated.data.from} to ${dated.data.to} (UTC days)`;
+        said.push(`${dated.data.from} to ${dated.data.to} (UTC days)`);
       }
-      const failed = results.filter((r) => r.error).length;
-      if (failed) status.textContent += ` · ${failed} metric(s) could not be read`;
-      root.dataset.state = failed ? "partial" : "ready";
+      const failed = results.filter((r) => r.error);
+      if (failed.length) said.push(`${failed.length} metric(s) could not be read`);
+      // the token expired between the index and a metric: sign in again, as for the index
+      const expired = failed.find((r) => r.error.status === 401);
+      if (expired) {
+        said.push(expired.error.message);
+        signIn();
+      }
+      status.textContent = said.join(" · ");
+      root.dataset.state = !failed.length ? "ready"
+        : failed.length === results.length ? "error" : "partial";
     } catch (error) {
       status.textContent = error.message;
       root.dataset.state = "error";
-      if (error.status === 401) {
-        sessionStorage.removeItem(TOKEN_KEY);
-        $("signin").hidden = false;
-      }
+      if (error.status === 401) signIn();
     }
+  }
+
+  // The stored token is of no more use: forget it and ask for another.
+  function signIn() {
+    sessionStorage.removeItem(TOKEN_KEY);
+    $("signin").hidden = false;
   }
 
   function start() {
