@@ -286,3 +286,15 @@ def test_a_token_that_expires_after_the_index_asks_to_sign_in_again() -> None:
         "2026-12-01 to 2026-12-01 (UTC days) · 1 metric(s) could not be read"
         " · The sign-in token has expired."
     )
+
+
+@pytest.mark.parametrize("stored", [False, True])
+def test_a_token_that_is_not_an_operator_s_can_be_replaced(stored: bool) -> None:
+    # in the fragment, or in this tab's storage from before a reload
+    page = open_dashboard(
+        {"metrics": refusal(403, "Only operators can read insights.")},
+        hash_="" if stored else "#token=user",
+        storage={TOKEN_KEY: "user"} if stored else None,
+    )
+    assert not page["signin_hidden"] and TOKEN_KEY not in page["storage"]
+    assert (page["state"], page["status"]) == ("error", "Only operators can read insights.")

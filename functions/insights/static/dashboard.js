@@ -306,7 +306,8 @@
     } catch (error) {
       status.textContent = error.message;
       root.dataset.state = "error";
-      if (error.status === 401) signIn();
+      // not signed in, or not as an operator: the message stays and another token can be given
+      if (error.status === 401 || error.status === 403) signIn();
     }
   }
 
