@@ -176,6 +176,20 @@ def _backlog(store: Store, n: int, *, uid: str = "u", due: datetime = T0) -> lis
     return notes
 
 
+def _deliver(store: Store, note: Notification, sender, *, now: datetime, sleep=lambda s: None):
+    """One delivery of `note` outside a release, its events published nowhere."""
+    return deliver(
+        note=note,
+        store=store,
+        sender=sender,
+        outbox=Events(),
+        publisher=Events(),
+        settings=SETTINGS,
+        now=now,
+        sleep=sleep,
+    )
+
+
 def _release(store: Store, clock: Clock, *, workers: int = SETTINGS.push_release_workers, **kw):
     return release_due(
         store=store,
@@ -359,16 +373,7 @@ class Refusing:
 def test_devices_are_deleted_only_when_the_answer_condemns_the_token(error, removed) -> None:
     store = Store({}, devices=3)
     (note,) = _backlog(store, 1)
-    outcome = deliver(
-        note=note,
-        store=store,
-        sender=Refusing(error),
-        outbox=Events(),
-        publisher=Events(),
-        settings=SETTINGS,
-        now=T0,
-        sleep=lambda s: None,
-    )
+    outcome = _deliver(store, note, Refusing(error), now=T0)
     assert (outcome.status, outcome.reason) == ("failed", "all_devices_failed")
     assert outcome.removed == removed == len(store.removed)
 
@@ -389,16 +394,7 @@ def test_a_quota_exceeded_without_retry_after_defers_a_minute_instead_of_retryin
 
     store, sender, sleeps = Store({}), OverQuota(), []
     (note,) = _backlog(store, 1)
-    outcome = deliver(
-        note=note,
-        store=store,
-        sender=sender,
-        outbox=Events(),
-        publisher=Events(),
-        settings=SETTINGS,
-        now=T0,
-        sleep=sleeps.append,
-    )
+    outcome = _deliver(store, note, sender, now=T0, sleep=sleeps.append)
     assert (outcome.status, outcome.reason) == ("deferred", "retry")
     assert sender.calls == 1 and sleeps == []
     assert store.waiting[note.notification_id][1] == T0 + timedelta(minutes=1)
@@ -430,16 +426,7 @@ def _through_outage(hours: float, *, retry_after: float | None = None) -> tuple[
     store, fcm = Store({}), Outage(clock, T0 + timedelta(hours=hours), retry_after)
     (note,) = _backlog(store, 1)
     store.waiting.clear()  # not waiting yet: this is its first delivery
-    deliver(
-        note=note,
-        store=store,
-        sender=fcm,
-        outbox=Events(),
-        publisher=Events(),
-        settings=SETTINGS,
-        now=T0,
-        sleep=lambda s: None,
-    )
+    _deliver(store, note, fcm, now=T0)
     for run in range(1, 24 * 12 + 1):
         clock.elapsed = run * 5 * 60
         _release(store, clock, sender=fcm)
@@ -517,16 +504,7 @@ def _nudge(user: dict) -> Notification:
 
 def _waiting_nudge(store: Store) -> Notification:
     note = _nudge(SEOUL)
-    first = deliver(
-        note=note,
-        store=store,
-        sender=Sender(Clock(MADE)),
-        outbox=Events(),
-        publisher=Events(),
-        settings=SETTINGS,
-        now=MADE,
-        sleep=lambda s: None,
-    )
+    first = _deliver(store, note, Sender(Clock(MADE)), now=MADE)
     assert (first.status, first.reason) == ("deferred", "quiet_hours")
     return note
 
@@ -611,16 +589,7 @@ def test_a_nudge_one_device_showed_stays_sent_when_its_retry_is_judged_again(tur
     store = Store({"u1": {"settings": {"timezone": "UTC"}}}, devices=2)
     note = _nudge(store.users["u1"])
     fcm = OneDeviceDown(down="d1-u1")
-    first = deliver(
-        note=note,
-        store=store,
-        sender=fcm,
-        outbox=Events(),
-        publisher=Events(),
-        settings=SETTINGS,
-        now=MADE,
-        sleep=lambda s: None,
-    )
+    first = _deliver(store, note, fcm, now=MADE)
     assert (first.status, first.reason) == ("deferred", "retry")
     assert store.sent[note.notification_id] == {"d0-u1"}
     asked = len(fcm.asked)
