@@ -262,25 +262,27 @@ def deliver(
     if claim.sent and not devices:  # every device got it before a crash or a retry
         sent = len(claim.sent)
         return finish("sent", None, [event("push.sent", devices=sent)], sent=sent)
+
     # A nudge is judged again as it goes (it may have waited out the quiet hours). Not a weekly
     # insight: it tells the week it names, still true after a later turn, and its producer
     # does not look at crises either.
+    def withhold(why: str) -> Outcome:
+        """What is not sent yet stays unsent. If an earlier delivery showed it on some device
+        (the others' send failed and waited for this retry), it was sent, and the user may well
+        have acted on it: the reason spares only the devices still without it."""
+        if not claim.sent:
+            return finish("suppressed", why, [event("push.suppressed", reason=why)])
+        sent = len(claim.sent)
+        more = {"withheld": why, "withheld_devices": len(devices)}
+        return finish(
+            "sent", None, [event("push.sent", **summary(sent, _Sending(), **more))], sent=sent
+        )
+
     if note.kind == REENGAGEMENT and (why := withhold_reason(note, user.activity, now=now)):
-        if claim.sent:
-            # An earlier delivery showed it on some device (the others' send failed and waited
-            # for this retry): it was sent, and the user may well have come back through it.
-            # The reason spares only the devices still without it.
-            sent = len(claim.sent)
-            more = {"withheld": why, "withheld_devices": len(devices)}
-            return finish(
-                "sent", None, [event("push.sent", **summary(sent, _Sending(), **more))], sent=sent
-            )
-        return finish("suppressed", why, [event("push.suppressed", reason=why)])
+        return withhold(why)
     decision = decide(settings=prefs, devices=len(devices), now=now)
     if decision.action == "suppress":
-        return finish(
-            "suppressed", decision.reason, [event("push.suppressed", reason=decision.reason)]
-        )
+        return withhold(decision.reason or "suppressed")
     if decision.action == "defer":
         assert decision.due_at is not None
         return wait(decision.due_at, decision.reason or "quiet_hours")

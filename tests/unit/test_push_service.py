@@ -20,7 +20,7 @@ from common.config import Settings
 from common.notifications.models import Recipient
 from common.notifications.reengagement import reengagement_nudge
 from common.push.models import Device, Notification, SendResult
-from common.push.service import LEASE_SECONDS, Claim, UserPush, deliver, release_due
+from common.push.service import LEASE_SECONDS, Busy, Claim, UserPush, deliver, release_due
 
 T0 = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 SETTINGS = Settings(analytics_key="test-key", push_release_batch=50)
@@ -125,6 +125,10 @@ class Store:
         self.removed += device_ids
 
     def defer(self, note, *, due_at, reason, now, delivery, events):
+        # as the Firestore store: only while the record is held by this delivery
+        held = self.status.get(note.notification_id) == "sending"
+        if not held or delivery != self.deliveries[note.notification_id]:
+            raise Busy(note.notification_id)
         self.wait(note, due_at)
         return True
 
@@ -580,12 +584,14 @@ class OneDeviceDown:
     [
         (_turn(MADE + timedelta(minutes=2)), "active_since"),  # they tapped it on the phone
         (_turn(MADE + timedelta(minutes=2), crisis=True), "after_crisis"),
+        (None, "notifications_off"),  # they turned push notifications off (any kind of push)
     ],
 )
-def test_a_nudge_one_device_showed_stays_sent_when_its_retry_is_judged_again(turn, reason):
+def test_a_push_one_device_showed_stays_sent_when_its_retry_is_held_back(turn, reason):
     """The phone shows the nudge, the web token's send fails (503: a retry with the next
-    release); the user taps it and chats. The retry sends nothing more, and the nudge is
-    recorded sent, with the push.sent event, not suppressed as if it had never gone out."""
+    release); the user taps it and chats, or turns notifications off. The retry sends nothing
+    more, and the nudge is recorded sent, with the push.sent event, not suppressed as if it had
+    never gone out."""
     store = Store({"u1": {"settings": {"timezone": "UTC"}}}, devices=2)
     note = _nudge(store.users["u1"])
     fcm = OneDeviceDown(down="d1-u1")
@@ -593,7 +599,10 @@ def test_a_nudge_one_device_showed_stays_sent_when_its_retry_is_judged_again(tur
     assert (first.status, first.reason) == ("deferred", "retry")
     assert store.sent[note.notification_id] == {"d0-u1"}
     asked = len(fcm.asked)
-    store.activity["u1"] = turn
+    if turn:
+        store.activity["u1"] = turn
+    else:
+        store.users["u1"]["settings"]["notifications"] = False
     clock, publisher = Clock(MADE + timedelta(minutes=5)), Events()
 
     report = _release(store, clock, sender=fcm, publisher=publisher)
