@@ -3,7 +3,8 @@
 //
 // stdin: {"hash", "search", "storage": {key: value}, "responses": {path: {"status", "body"} or
 // {"network": true}}}, where a path is the one fetched without its query ("metrics",
-// "metrics/<name>"); a path not listed fails the run.
+// "metrics/<name>"); fetching a path not listed rejects, which the page shows as that chart's
+// failure (or the index's error): a test's assertions catch it, not the run's exit code.
 // stdout: {"state", "status", "signin_hidden", "storage", "url", "fetched", "charts"}, charts the
 // element tree under #charts as {"tag", "attrs", "children"}, a text node as {"text"}.
 "use strict";
