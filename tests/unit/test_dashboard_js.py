@@ -145,6 +145,38 @@ def test_an_unknown_value_breaks_the_line_and_the_latest_is_the_last_hour_s() ->
     assert latest(fig) == {"latency_p50_ms": "–", "latency_p95_ms": "–"}  # not 130 of 04:00
 
 
+def test_an_hour_or_a_day_with_no_row_at_all_is_on_the_axis_not_bridged() -> None:
+    # No turn at all at 02:00 (the view writes no row): the latency line breaks there, as for
+    # an unknown value; a day with no turn at all is a 0 share for every persona.
+    rows = [
+        {"hour": f"2026-12-01T0{h}:00:00Z", "latency_p50_ms": 100, "latency_p95_ms": 200}
+        for h in (0, 1, 3)
+    ]
+    days = [
+        {"day": "2026-11-30", "persona": "lua", "share": 1.0},
+        {"day": "2026-12-02", "persona": "lua", "share": 1.0},
+    ]
+    page = open_dashboard(
+        {
+            "metrics": index("service_latency", "persona_distribution"),
+            "metrics/service_latency": rows_of(
+                "service_latency", rows, start="2026-12-01", end="2026-12-01"
+            ),
+            "metrics/persona_distribution": rows_of(
+                "persona_distribution", days, start="2026-11-30", end="2026-12-02"
+            ),
+        }
+    )
+    fig = figure(page, "service_latency")
+    lines = elements(fig, "polyline", **{"data-series": "latency_p50_ms"})
+    assert [len(ys(line)) for line in lines] == [2]  # 00-01; 03 alone, nothing across 02
+    assert latest(fig)["latency_p50_ms"] == "100"
+    fig = figure(page, "persona_distribution")
+    (axis,) = elements(fig, "line", **{"class": "axis"})
+    (lua,) = elements(fig, "polyline", **{"data-series": "lua"})
+    assert ys(lua)[1] == float(axis["attrs"]["y1"])  # 0 on 12-01, across the month's end
+
+
 def strokes(fig: dict) -> dict[str, str]:
     return {p["attrs"]["data-series"]: p["attrs"]["stroke"] for p in elements(fig, "polyline")}
 

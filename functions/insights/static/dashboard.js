@@ -150,9 +150,29 @@
     });
   }
 
+  // Every day or hour from the first x to the last, so that one with no row in any series (an
+  // hour without a turn) is on the axis as a gap or a zero, as chart.missing says, instead of
+  // being closed up and bridged. Other x values, or more than MAX_AXIS steps, stay as they are.
+  const DAY = /^\d{4}-\d\d-\d\d$/;
+  const HOUR = /^\d{4}-\d\d-\d\dT\d\d:00:00Z$/;
+  const MAX_AXIS = 2000;
+  function fullAxis(xs) {
+    const kind = [DAY, HOUR].find((re) => xs.length > 1 && xs.every((x) => re.test(x)));
+    if (!kind) return xs;
+    const step = kind === DAY ? 86400000 : 3600000;
+    const [first, last] = [Date.parse(xs[0]), Date.parse(xs[xs.length - 1])];
+    if ((last - first) / step >= MAX_AXIS) return xs;
+    const axis = [];
+    for (let t = first; t <= last; t += step) {
+      const iso = new Date(t).toISOString(); // 2026-12-01T03:00:00.000Z
+      axis.push(kind === DAY ? iso.slice(0, 10) : `${iso.slice(0, 19)}Z`);
+    }
+    return axis;
+  }
+
   function lineChart(chart, rows) {
     const series = seriesOf(chart, rows);
-    const xs = [...new Set(series.flatMap((s) => s.points.map((p) => p.x)))].sort();
+    const xs = fullAxis([...new Set(series.flatMap((s) => s.points.map((p) => p.x)))].sort());
     const values = valuesAt(chart, series, xs);
     const y = yScale(values.flat());
     const step = (WIDTH - PAD.left - PAD.right) / Math.max(xs.length - 1, 1);
