@@ -3,9 +3,7 @@ a streamed replay's header and what the legacy endpoint accepts."""
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from types import ModuleType
 
 import flask
@@ -18,8 +16,8 @@ from common.chat.models import SessionOut
 from common.config import Settings
 from common.replies import TemplateGenerator
 from tests.fakes import turns
+from tests.fakes.functions import load_main
 
-MAIN = Path(__file__).resolve().parents[2] / "functions" / "chat" / "main.py"
 UID = "u1"
 SESSION = "5d41402abc4b2a76b9719d911017c592"
 app = flask.Flask(__name__)
@@ -27,10 +25,7 @@ app = flask.Flask(__name__)
 
 @pytest.fixture(scope="module")
 def chat() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("fn_chat_main_under_test", MAIN)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_main("chat")
 
 
 @pytest.fixture

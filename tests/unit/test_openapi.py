@@ -4,7 +4,6 @@ functions and the gateway serve, with honest examples and the error shape everyw
 from __future__ import annotations
 
 import ast
-import importlib.util
 import json
 import re
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from scripts import openapi
 from scripts import openapi_endpoints as api
 from scripts.gateway import ROUTES as GATEWAY_ROUTES
 from scripts.stack import FUNCTION_PORTS
+from tests.fakes.functions import load_main
 
 FUNCTIONS = Path(openapi.ROOT) / "functions"
 METHODS = {"get", "post", "put", "patch", "delete"}
@@ -50,9 +50,7 @@ def function_routes() -> dict[str, set[tuple[str, str]]]:
     for main in sorted(FUNCTIONS.glob("*/main.py")):
         if "Routes(" not in main.read_text(encoding="utf-8"):
             continue  # event-driven: no public paths
-        spec_ = importlib.util.spec_from_file_location(f"fn_{main.parent.name}_main", main)
-        module = importlib.util.module_from_spec(spec_)
-        spec_.loader.exec_module(module)
+        module = load_main(main.parent.name)
         out[main.parent.name] = {
             (method.lower(), re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule))
             for rule in module.ROUTES._map.iter_rules()

@@ -3,9 +3,7 @@ phases is reported in the answer, and what comes after it still runs."""
 
 from __future__ import annotations
 
-import importlib.util
 import logging
-from pathlib import Path
 from types import ModuleType
 
 import flask
@@ -14,17 +12,14 @@ from google.api_core import exceptions
 
 from common.cleanup import CleanupReport
 from common.errors import Unavailable
+from tests.fakes.functions import load_main
 
-MAIN = Path(__file__).resolve().parents[2] / "functions" / "session_cleanup" / "main.py"
 app = flask.Flask(__name__)
 
 
 @pytest.fixture(scope="module")
 def cleanup() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("fn_session_cleanup_main_under_test", MAIN)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_main("session_cleanup")
 
 
 @pytest.fixture
