@@ -1,6 +1,10 @@
-"""What a turn tells analytics and the profile updater about the turn before it."""
+"""What a turn tells analytics and the profile updater about the turn before it (the history
+fields common/chat/records.py puts in chat.turn.completed)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
 
 from common.analysis.baseline import analyze_baseline
 from common.events import Event
@@ -21,10 +25,12 @@ def _evidence(event: Event) -> dict[str, float]:
     return {p: v for p, v in delta.increments.items() if p.startswith(("stats.", "ctx."))}
 
 
-def test_the_turn_after_the_crisis_safety_message_says_nothing_about_a_persona() -> None:
+def _conversation() -> Callable[..., tuple[dict, Event]]:
+    """turn(message, session_id=None, now=NOW): one of u1's turns, its response and its
+    chat.turn.completed event."""
     store, publisher = turns.MemoryStore(), turns.Publisher()
 
-    def turn(message: str, session_id: str | None = None) -> tuple[dict, Event]:
+    def turn(message: str, session_id: str | None = None, now=turns.NOW) -> tuple[dict, Event]:
         response = turns.take_turn(
             uid="u1",
             message=message,
@@ -32,8 +38,40 @@ def test_the_turn_after_the_crisis_safety_message_says_nothing_about_a_persona()
             store=store,
             publisher=publisher,
             session_id=session_id,
+            now=now,
         )
         return response, [e for e in publisher.events if e.type == "chat.turn.completed"][-1]
+
+    return turn
+
+
+def test_the_turn_event_says_what_came_before_it_in_the_session() -> None:
+    turn = _conversation()
+
+    first, event = turn("How do I plan my week?")
+    data = event.data
+    assert data["local_hour"] == 12
+    assert data["previous_persona"] is None and data["previous_tone"] is None
+    assert data["repeat_of_previous"] is False and data["first_turn_of_day"] is True
+    assert data["profile"] is not None  # a keyed user: what the policy saw
+    sid = first["session_id"]
+
+    _, event = turn("  how do I PLAN   my week? ", sid)  # the same words, spaced and cased anew
+    data = event.data
+    assert data["previous_persona"] == first["persona"]["id"]
+    assert data["previous_tone"] == first["analysis"]["tone"]["label"]
+    assert data["previous_intent"] == first["analysis"]["intent"]["label"]
+    assert data["previous_crisis"] is False
+    assert data["repeat_of_previous"] is True and data["first_turn_of_day"] is False
+
+    _, event = turn("and next month?", sid, now=turns.NOW + timedelta(hours=13))  # the next day
+    data = event.data
+    assert data["local_hour"] == 1
+    assert data["repeat_of_previous"] is False and data["first_turn_of_day"] is True
+
+
+def test_the_turn_after_the_crisis_safety_message_says_nothing_about_a_persona() -> None:
+    turn = _conversation()
 
     first, _ = turn(CRISIS)
     assert first["safety"]["crisis"] and first["persona"]["id"] == "lua"  # shown under care
