@@ -198,7 +198,10 @@ def week() -> Iterator[tuple[str, str, str]]:
                 pass
             assert proc.poll() is None and time.monotonic() < deadline, "insights did not start"
             time.sleep(0.2)
-        yield (end - timedelta(days=6)).date().isoformat(), end.date().isoformat(), base
+        # Eight days, not seven: weekly metrics are by Monday-based week, and when `end` is a
+        # Monday shortly after midnight its own week holds no simulated turn yet (the newest is
+        # ~16 min before `end`); the extra day keeps the previous, full week in the range.
+        yield (end - timedelta(days=7)).date().isoformat(), end.date().isoformat(), base
     finally:
         proc.terminate()
         proc.wait(timeout=10)
