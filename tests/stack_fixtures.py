@@ -43,6 +43,16 @@ def running_stack() -> None:
 
 
 @pytest.fixture
+def scheduler_paused() -> Iterator[None]:
+    """The stack's scheduled jobs (outbox relay, session cleanup, ...) run only when the test says
+    so: a test whose state a job would act on (a due outbox entry, an erasure cut off on purpose)
+    would race it."""
+    stack.stop("scheduler")
+    yield
+    stack.start(stack.BY_NAME["scheduler"])
+
+
+@pytest.fixture
 def user() -> User:
     return sign_up()
 

@@ -119,11 +119,14 @@ def _left_of(uid: str) -> list[str]:
     return left + ([activity.reference.path] if activity.exists and not tombstone else [])
 
 
-def test_while_the_users_erasure_runs_a_turn_is_refused_and_stores_nothing(gemini_chat, user):
+def test_while_the_users_erasure_runs_a_turn_is_refused_and_stores_nothing(
+    gemini_chat, user, scheduler_paused
+):
     # An erasure cut off after its first batches (a timeout) is finished by the cleanup job
     # later; until then a turn would be stored after the erasure listed what to delete. Begun
     # 11 minutes ago: a DELETE sent again finishes it only once its mark is that old (a younger
     # one may be a run still going, and gets 409).
+    # The stack's hourly-in-production cleanup runs every minute here and would finish it.
     client, _ = gemini_chat
     first = _turn(client, user, "help me plan my week")
     assert first.status_code == 201, first.get_data(as_text=True)
