@@ -388,11 +388,18 @@ def _reap(pid: int) -> None:
         os.waitpid(pid, os.WNOHANG)
 
 
+PUBSUB_API = f"http://127.0.0.1:8085/v1/projects/{PROJECT}"
+
+
+def create_topic(topic: str) -> None:
+    """A topic on the emulator (one that exists already is kept)."""
+    _put(f"{PUBSUB_API}/topics/{topic}", {})
+
+
 def provision_pubsub() -> None:
     """Create the topics and subscriptions (the emulator keeps nothing across restarts)."""
-    base = f"http://127.0.0.1:8085/v1/projects/{PROJECT}"
     for topic in TOPICS:
-        _put(f"{base}/topics/{topic}", {})
+        create_topic(topic)
     for sub, topic, push_fn in SUBSCRIPTIONS:
         body: dict = {"topic": f"projects/{PROJECT}/topics/{topic}", "ackDeadlineSeconds": 30}
         if push_fn:
@@ -401,7 +408,7 @@ def provision_pubsub() -> None:
             body["pushConfig"] = {
                 "pushEndpoint": f"http://127.0.0.1:{port}/projects/{PROJECT}/topics/{topic}"
             }
-        _put(f"{base}/subscriptions/{sub}", body)
+        _put(f"{PUBSUB_API}/subscriptions/{sub}", body)
 
 
 def provision_bigquery() -> None:
