@@ -72,7 +72,7 @@ from benchmarks.load_checks import (
     wait_analytics,
     wait_outbox,
 )
-from benchmarks.load_report import plot, render, summarise
+from benchmarks.load_report import GENERATOR, plot, render, summarise
 from benchmarks.machine import describe
 from benchmarks.stats import pct
 from common import timing
@@ -118,6 +118,10 @@ class Run:
         self.ledger = Ledger()
         self.deadline = self.started + args.duration
         self.stop_sampling = threading.Event()
+        # The seconds every per-second rate and CPU share is over. Users stop starting turns at
+        # the deadline but finish what they began (a rating, a sync, a retry), so main() sets it
+        # to the span the machine was sampled over, which reaches the last request.
+        self.measured_s = float(args.duration)
 
     def clock(self) -> float:
         return time.monotonic() - self.started
@@ -336,7 +340,7 @@ def stack_usage() -> dict[str, tuple[float, dict[int, float]]]:
         if pid and pid in groups:
             out[service.name] = (round(groups[pid][0] / 2**20, 1), groups[pid][1])
     mine = groups.get(os.getpgrp(), (0.0, {}))
-    out["load generator"] = (round(mine[0] / 2**20, 1), mine[1])
+    out[GENERATOR] = (round(mine[0] / 2**20, 1), mine[1])
     return out
 
 
@@ -360,12 +364,22 @@ def sample_machine(
     cpu: dict[str, list[dict[int, float]]],
     load: list[tuple],
 ) -> None:
-    while not run.stop_sampling.is_set():
+    while True:
         for name, (mib, per_pid) in stack_usage().items():
             memory[name].append(mib)
             cpu[name].append(per_pid)
         load.append((round(run.clock(), 1), *os.getloadavg()))
+        if run.stop_sampling.is_set():
+            return  # a last sample once the load is over: the span reaches its last request
         run.stop_sampling.wait(5)
+
+
+def cpu_cores(cpu: dict[str, list[dict[int, float]]], span_s: float) -> dict[str, float]:
+    """CPU each process group used over the sampled span, as a share of one core (a restarted
+    service: its old processes until they stopped, then the new ones)."""
+    return {
+        k: round(cpu_used(v) / max(1e-9, span_s), 3) for k, v in sorted(cpu.items()) if len(v) > 1
+    }
 
 
 def error_code(r: httpx.Response) -> str:
@@ -474,6 +488,7 @@ def main() -> None:
         fault_thread.join()
     run.stop_sampling.set()
     sampler.join()
+    run.measured_s = load[-1][0] - load[0][0]
     run.log(f"load over: {len(run.ledger.turns)} turns acknowledged")
 
     from google.cloud import firestore
@@ -514,13 +529,9 @@ def main() -> None:
             "samples": load,
         },
         "memory_mib": {k: {"peak": max(v), "end": v[-1]} for k, v in sorted(memory.items())},
-        # CPU used by each process group while the load ran, as a share of one core (a restarted
-        # service: its old processes until they stopped, then the new ones)
-        "cpu_cores": {
-            k: round(cpu_used(v) / max(1e-9, load[-1][0] - load[0][0]), 3)
-            for k, v in sorted(cpu.items())
-            if len(v) > 1
-        },
+        # the span of the rates in the summary and of these shares
+        "measured_s": round(run.measured_s, 1),
+        "cpu_cores": cpu_cores(cpu, run.measured_s),
         "plot": f"{name}.png",
     }
     RESULTS.mkdir(exist_ok=True)

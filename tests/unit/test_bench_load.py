@@ -101,6 +101,7 @@ def _out(run: load.Run, windows: list[faults.Window]) -> dict:
         "views": defaultdict(int),
         "load_average": {"mean_1min": 1.0, "max_1min": 2.0},
         "memory_mib": {"model": {"peak": 100.0, "end": 90.0}},
+        "measured_s": run.measured_s,
         "cpu_cores": {"model": 0.1},
         "plot": "load.png",
     }
@@ -119,3 +120,27 @@ def test_the_report_says_which_figures_are_per_attempt_and_which_per_turn():
     # the operations with no samples, and the 30 turns' p99, are shown as withheld
     assert "| feedback | 0 | 0 |" in text and "| – | – |" in text
     assert "too few samples for that percentile" in text
+
+
+def test_rates_and_cpu_are_over_one_span_that_reaches_the_last_request():
+    # 10 s of load; users finish what they began until 12.5 s, when the sampler's span ends
+    run = _run(duration=10.0)
+    for i in range(25):  # a turn every 0.5 s, the last ones after the deadline
+        run.samples.append(load.Sample(t=i * 0.5, op="turn", status="201", ms=10.0))
+    run.measured_s = 12.5
+    chat = [{1: 0.0}, {1: 2.5}]  # 2.5 CPU seconds over the span: 0.1 s a turn
+    cores = load.cpu_cores({"fn-chat": chat}, run.measured_s)["fn-chat"]
+    ok_per_s = summarise(run, [])["operations"]["turn"]["ok_per_s"]
+    assert ok_per_s == 2.0  # 25 turns / 12.5 s (the old 25 / 10 s said 2.5)
+    assert cores / ok_per_s == 0.1  # CPU per turn, as CAPACITY.md divides them
+
+
+def test_the_stack_total_leaves_the_load_generator_out():
+    run, windows = _faulty_run()
+    out = _out(run, windows)
+    out["memory_mib"]["load generator"] = {"peak": 50.0, "end": 50.0}
+    out["cpu_cores"] = {"model": 0.1, "gateway": 0.25, "load generator": 0.5}
+    text = render(out)
+    assert "| load generator | 50.0 | 50.0 | 0.5 |" in text
+    assert "| **the stack** (all but the load generator) | | | 0.35 |" in text
+    assert "Rates (ok/s) and CPU are over the 10 s measured" in text
