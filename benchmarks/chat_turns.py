@@ -11,9 +11,11 @@ Two load shapes:
   default, far quicker than a person types) between turns: the latency a user sees.
 - saturation: no think time (closed loop): the most turns per second this machine serves.
 
-Messages are the labelled corpus's non-crisis texts, each used once, so every turn asks the
-persona model (the chat function caches its answers per text). Each response's Server-Timing
-header (common/timing.py) shows where the time went.
+Messages are the labelled corpus's non-crisis texts, each used once, in an order drawn for
+each run, so every turn asks the persona model (the chat function caches its answers per text
+for 300 s, and scripts/with_stack.sh reuses a stack that is up). The chat function's /healthz
+prediction-cache counters, read before and after each cell, show the turns the cache answered
+all the same. Each response's Server-Timing header (common/timing.py) shows where the time went.
 
 Prints tables and writes benchmarks/results/chat_turns.json and .md."""
 
@@ -39,6 +41,7 @@ from benchmarks import phases
 from benchmarks.machine import describe
 from benchmarks.stats import pct
 from common import timing
+from common.model_client import CACHE_MAX_AGE_SECONDS
 from model_serving import split
 from scripts import stack
 from scripts.auth_emulator import SIGN_UP
@@ -46,10 +49,13 @@ from scripts.auth_emulator import SIGN_UP
 ROOT = Path(__file__).resolve().parent.parent
 GATEWAY = "http://127.0.0.1:8080"
 TURNS_PER_SESSION = 8  # the anomaly limit allows 8 turns a minute per user: one user a session
+# This process's message order, recorded with the results: one fixed order would replay a run's
+# first texts into a chat function that still caches their answers from the run before.
+MESSAGE_SEED = random.SystemRandom().randrange(2**32)
 
 
 @cache
-def messages(seed: int = 7) -> Iterator[str]:
+def messages(seed: int = MESSAGE_SEED) -> Iterator[str]:
     """The labelled corpus's non-crisis texts, shuffled, each once before any comes again: the
     chat function caches the model's answer per text, so a few fixed messages repeated would
     leave the model out of the loop after the first of each."""
@@ -134,6 +140,26 @@ async def conversation(
             headers = await users.next()
 
 
+async def cache_counters(client: httpx.AsyncClient) -> dict | None:
+    """The chat function's prediction-cache counters from its /healthz (one process serves
+    every turn on the local stack), or None if it does not report them."""
+    try:
+        r = await client.get("/healthz")  # a degraded stack's 503 carries the report too
+        return r.json()["dependencies"]["persona_model"]["cache"]
+    except (httpx.HTTPError, ValueError, KeyError, TypeError):
+        return None
+
+
+def cache_delta(before: dict | None, after: dict | None) -> dict | None:
+    """The cache's hits and lookups between two readings; None if either is missing or the
+    counters went back (the chat function restarted in between)."""
+    if not before or not after:
+        return None
+    hits = after["hits"] - before["hits"]
+    lookups = hits + after["misses"] - before["misses"]
+    return {"hits": hits, "lookups": lookups} if hits >= 0 and lookups >= hits else None
+
+
 async def run_cell(target: str, concurrency: int, seconds: float, think: float) -> dict:
     rng = random.Random(concurrency)
     limits = httpx.Limits(
@@ -162,7 +188,9 @@ async def run_cell(target: str, concurrency: int, seconds: float, think: float) 
 
         await load(1.0, 0.0, Tally())  # warm-up: every connection and cache, not measured
         tally = Tally()
+        before = await cache_counters(client) if target == "chat" else None
         wall = await load(seconds, think, tally)
+        cached = cache_delta(before, await cache_counters(client)) if target == "chat" else None
     lat = tally.latencies_ms
     return {
         "target": target,
@@ -177,6 +205,8 @@ async def run_cell(target: str, concurrency: int, seconds: float, think: float) 
         "mean_ms": round(statistics.fmean(lat), 1) if lat else None,
         "throughput_rps": round(len(lat) / wall, 1),
         "model_fallbacks": tally.model_fallbacks if target == "chat" else None,
+        # turns the chat function's prediction cache answered: the model was not asked
+        "model_cache": cached,
         "phases": phases.breakdown(tally.timings),
     }
 
@@ -222,11 +252,31 @@ def _overload_note(rows: list[dict], cores: int) -> list[str]:
     ]
 
 
+def _cache_cell(r: dict) -> str:
+    """A chat row's prediction-cache hits of its lookups ("?": not read); a floor row's none."""
+    if r["target"] != "chat":
+        return ""
+    c = r.get("model_cache")
+    return "?" if c is None else f"{c['hits']} of {c['lookups']}"
+
+
+def _cache_note(rows: list[dict]) -> list[str]:
+    hit = [r for r in rows if (r.get("model_cache") or {}).get("hits")]
+    if not hit:
+        return []
+    return [
+        "",
+        "(cache): in some chat rows the chat function's prediction cache answered turns (a "
+        f"text asked within its last {CACHE_MAX_AGE_SECONDS:g} s, e.g. by an earlier run on the "
+        "same stack): those turns left the model out, and the row's latency with them.",
+    ]
+
+
 def _table(rows: list[dict], cores: int | None = None) -> list[str]:
     lines = [
         "| concurrency | target | requests | errors | p50 ms | p95 ms | p99 ms | req/s "
-        "| p95 chat/floor | turns the baseline read |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| p95 chat/floor | turns the baseline read | model cache hits |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     floors = {r["concurrency"]: r for r in rows if r["target"] == "floor"}
     for r in rows:
@@ -240,14 +290,18 @@ def _table(rows: list[dict], cores: int | None = None) -> list[str]:
             f"| {r['concurrency']} | {r['target']} | {r['requests']} | {r['errors']} | "
             f"{r['p50_ms']} | {phases.cell(r['p95_ms'])} | {phases.cell(r['p99_ms'])} | "
             f"{r['throughput_rps']} | {ratio} | "
-            f"{'' if r.get('model_fallbacks') is None else r['model_fallbacks']} |"
+            f"{'' if r.get('model_fallbacks') is None else r['model_fallbacks']} | "
+            f"{_cache_cell(r)} |"
         )
     if any(r["p95_ms"] is None or r["p99_ms"] is None for r in rows):
         lines += ["", f"{phases.TOO_FEW_NOTE} `requests` is the number of samples."]
-    return lines + _overload_note(rows, cores or os.cpu_count() or 1)
+    return lines + _overload_note(rows, cores or os.cpu_count() or 1) + _cache_note(rows)
 
 
-def render(results: list[dict], machine: dict, seconds: float, think: float, warmup: float) -> str:
+def render(out: dict) -> str:
+    """The report from what main_async() writes to chat_turns.json."""
+    results, machine, seconds = out["results"], out["machine"], out["seconds_per_cell"]
+    think, warmup, load = out["think_s"], out["warmup_s"], out["load_average_1min"]
     lines = [
         "# Chat turns through the local gateway",
         "",
@@ -255,7 +309,12 @@ def render(results: list[dict], machine: dict, seconds: float, think: float, war
         f"Python {machine['python']}; {machine['date']}. After {warmup:g} s of closed-loop load "
         f"on the new stack, not measured (its JVM emulators warm up), {seconds:g} s per cell "
         "after a 1 s warm-up; the load generator, the emulators, the gateway and the functions "
-        "share the machine. Floor and chat are measured in the same run, one after the other.",
+        "share the machine. Floor and chat are measured in the same run, one after the other. "
+        f"Load average (1 min) {load['before']} before, {load['after']} after: other work on "
+        f"the machine inflates the tails. Messages in the order of seed {out['message_seed']}; "
+        "`model cache hits` are the chat function's prediction-cache hits of its lookups during "
+        "the cell (its /healthz counters before and after): a hit is a turn the model did not "
+        "answer.",
     ]
     for title, rows in (
         (f"Conversations (think time {think:g} s mean)", [r for r in results if r["think_s"]]),
@@ -290,6 +349,7 @@ async def warm_up(seconds: float) -> None:
 async def main_async(
     levels: list[int], seconds: float, think: float, saturation: int, warmup: float
 ) -> None:
+    load_before = round(os.getloadavg()[0], 2)
     if warmup > 0:
         await warm_up(warmup)
     cells = [(c, think) for c in levels] + ([(saturation, 0.0)] if saturation else [])
@@ -308,25 +368,21 @@ async def main_async(
                 f"errors {r['errors']}",
                 flush=True,
             )
-    machine = describe()
-    report = render(results, machine, seconds, think, warmup)
+    out = {
+        "machine": describe(),
+        "load_average_1min": {"before": load_before, "after": round(os.getloadavg()[0], 2)},
+        "message_seed": MESSAGE_SEED,
+        "warmup_s": warmup,
+        "seconds_per_cell": seconds,
+        "think_s": think,
+        "results": results,
+    }
+    report = render(out)
     print("\n" + report)
-    out = ROOT / "benchmarks" / "results"
-    out.mkdir(exist_ok=True)
-    (out / "chat_turns.json").write_text(
-        json.dumps(
-            {
-                "machine": machine,
-                "warmup_s": warmup,
-                "seconds_per_cell": seconds,
-                "think_s": think,
-                "results": results,
-            },
-            indent=2,
-        )
-        + "\n"
-    )
-    (out / "chat_turns.md").write_text(report)
+    where = ROOT / "benchmarks" / "results"
+    where.mkdir(exist_ok=True)
+    (where / "chat_turns.json").write_text(json.dumps(out, indent=2) + "\n")
+    (where / "chat_turns.md").write_text(report)
 
 
 def main() -> None:

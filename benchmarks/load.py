@@ -64,7 +64,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks import faults
-from benchmarks.chat_turns import GATEWAY, messages
+from benchmarks.chat_turns import GATEWAY, MESSAGE_SEED, messages
 from benchmarks.load_checks import (
     check_firestore,
     check_views,
@@ -516,6 +516,7 @@ def main() -> None:
     out = {
         "machine": describe(),
         "args": vars(args),
+        "message_seed": MESSAGE_SEED,  # this run's order of the corpus's texts
         "summary": summary,
         "warmup": warmup,
         "faults": faults.as_dicts(windows),

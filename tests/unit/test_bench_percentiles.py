@@ -28,20 +28,21 @@ def _cell(target: str, n: int) -> dict:
         "p99_ms": phases.tail_pct(lat, 0.99),
         "throughput_rps": 1.0,
         "model_fallbacks": 0 if target == "chat" else None,
+        "model_cache": {"hits": 0, "lookups": n} if target == "chat" else None,
     }
 
 
 def test_chat_turns_withholds_the_tails_of_a_cell_of_19_requests():
     lines = chat_turns._table([_cell("floor", 19), _cell("chat", 19)])
-    assert lines[2] == "| 1 | floor | 19 | 0 | 1.0 | – | – | 1.0 |  |  |"
-    assert lines[3] == "| 1 | chat | 19 | 0 | 1.0 | – | – | 1.0 |  | 0 |"  # no ratio either
+    assert lines[2] == "| 1 | floor | 19 | 0 | 1.0 | – | – | 1.0 |  |  |  |"
+    assert lines[3] == "| 1 | chat | 19 | 0 | 1.0 | – | – | 1.0 |  | 0 | 0 of 19 |"  # no ratio
     assert "too few samples" in lines[-1] and "`requests` is the number of samples" in lines[-1]
 
 
 def test_chat_turns_shows_a_p95_from_20_requests_and_a_p99_from_100():
     lines = chat_turns._table([_cell("floor", 20), _cell("chat", 100)])
-    assert lines[2] == "| 1 | floor | 20 | 0 | 1.0 | 19.1 | – | 1.0 |  |  |"
-    assert lines[3] == "| 1 | chat | 100 | 0 | 1.0 | 95.0 | 99.0 | 1.0 | 4.97× | 0 |"
+    assert lines[2] == "| 1 | floor | 20 | 0 | 1.0 | 19.1 | – | 1.0 |  |  |  |"
+    assert lines[3] == "| 1 | chat | 100 | 0 | 1.0 | 95.0 | 99.0 | 1.0 | 4.97× | 0 | 0 of 100 |"
     both = chat_turns._table([_cell("floor", 100), _cell("chat", 100)])
     assert not any("too few" in line for line in both)
 
