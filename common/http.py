@@ -174,15 +174,19 @@ def _answer(fn: Callable[..., flask.Response], *args, **kwargs) -> flask.Respons
         return error_response(as_api_error(e))
 
 
-def as_api_error(exc: BaseException) -> ApiError:
+def as_api_error(exc: BaseException, *, streamed: bool = False) -> ApiError:
     """What the client is told of a failure, logged: a dependency failure as a warning, anything
-    unexpected with its traceback (and as a generic 500: no detail of it reaches the client)."""
+    unexpected with its traceback (and as a generic 500: no detail of it reaches the client).
+    `streamed`: told in an `error` event of a response already sent as a 200 (common/sse.py),
+    which no 5xx request metric counts: the line says the status (logs.STREAMED_STATUS), which
+    the monitoring module's log-based metric counts instead."""
+    api_error = exc if isinstance(exc, ApiError) else ApiError("Something went wrong on our side.")
+    extra: dict[str, object] = {logs.STREAMED_STATUS: api_error.status} if streamed else {}
     if not isinstance(exc, ApiError):
-        log.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
-        return ApiError("Something went wrong on our side.")
-    if exc.status >= 500:
-        log.warning("dependency failure: %s", exc.message, extra={"code": exc.code})
-    return exc
+        log.error("unhandled error: %s", type(exc).__name__, exc_info=exc, extra=extra)
+    elif exc.status >= 500:
+        log.warning("dependency failure: %s", exc.message, extra={"code": exc.code, **extra})
+    return api_error
 
 
 def _unrouted(_: Exception) -> flask.Response:

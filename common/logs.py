@@ -14,6 +14,10 @@ from pythonjsonlogger.json import JsonFormatter
 # the monitoring module alerts on any entry that carries it.
 NEEDS_OPERATOR = "needs_operator"
 
+# The status a streamed response's `error` event carried, on the line that logs that failure:
+# the response itself was a 200, so the monitoring module counts these lines as its 5xx.
+STREAMED_STATUS = "streamed_status"
+
 
 # Cloud Logging's field that groups a request's entries under its trace.
 TRACE_FIELD = "logging.googleapis.com/trace"
@@ -33,6 +37,12 @@ def bind(**fields: str) -> contextvars.Token:
 
 def unbind(token: contextvars.Token) -> None:
     _request.reset(token)
+
+
+def bound() -> dict[str, str]:
+    """The fields bound now, to `bind` again where they are gone: a streamed response's body is
+    read after the request's handler returned and unbound them."""
+    return dict(_request.get() or {})
 
 
 class RequestFields(logging.Filter):

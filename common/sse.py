@@ -18,6 +18,7 @@ from typing import Any
 
 import flask
 
+from common import logs
 from common.errors import ApiError
 from common.http import as_api_error
 
@@ -41,8 +42,14 @@ class _QueueSink:
         self._events.put(("reset", {}))
 
 
-def _error_body(exc: BaseException) -> dict:
-    exc = as_api_error(exc)  # logged as common.http logs it when nothing was sent yet
+def _error_body(exc: BaseException, fields: dict[str, str]) -> dict:
+    # Logged as common.http logs it when nothing was sent yet, with the request's fields (gone by
+    # the time the body is read) and the status the 200 hid (`streamed_status`).
+    token = logs.bind(**fields)
+    try:
+        exc = as_api_error(exc, streamed=True)
+    finally:
+        logs.unbind(token)
     body = exc.body()
     body["error"]["status"] = exc.status
     if exc.retry_after is not None:
@@ -54,6 +61,7 @@ def stream_events(work: Callable[[_QueueSink], Any]) -> flask.Response:
     """Run `work(sink)` in a thread: each `sink.token(text)` becomes a `token` event,
     `sink.reset()` a `reset` event, and the result a `final` event."""
     events: queue.Queue = queue.Queue()
+    fields = logs.bound()  # the request's log fields, for a failure logged mid-stream
 
     def run() -> None:
         try:
@@ -80,7 +88,7 @@ def stream_events(work: Callable[[_QueueSink], Any]) -> flask.Response:
             while item is not _DONE:
                 kind, data = item
                 yield (
-                    sse_event("error", _error_body(data))
+                    sse_event("error", _error_body(data, fields))
                     if kind == "error"
                     else sse_event(kind, data)
                 )

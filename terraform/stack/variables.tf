@@ -11,6 +11,7 @@ variable "alerting_config" {
       chat_p95_latency_ms = optional(number, 3000)
       dead_letter_backlog = optional(number, 0)
       error_ratio         = optional(number, 0.02)
+      streamed_errors     = optional(number, 10)
     }), {})
   })
   default  = {}

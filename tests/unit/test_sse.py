@@ -1,13 +1,18 @@
-"""A stream that fails after its first event still tells the client the status and when to retry."""
+"""A stream that fails after its first event still tells the client the status and when to retry,
+and the log the request it failed and that status."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 
+import flask
 import pytest
 
+from common import logs
 from common.errors import ApiError, NotFound, RateLimited, Unavailable
+from common.http import handle_errors
 from common.sse import stream_events
 
 
@@ -65,3 +70,58 @@ def test_an_error_before_the_first_token_is_an_ordinary_error():
     with pytest.raises(ApiError) as e:
         stream_events(work)
     assert e.value.status == 429
+
+
+@pytest.mark.parametrize(
+    ("fail", "status"),
+    [(Unavailable("The store is down.", code="storage_unavailable"), 503), (KeyError("x"), 500)],
+)
+def test_a_failure_after_tokens_is_logged_with_the_requests_fields_and_its_status(fail, status):
+    """The body is read after handle_errors unbound the request's log fields: the line had no
+    request id, trace or user key, and nothing said the 200 was a 5xx (the observability review)."""
+    trace = "0af7651916cd43dd8448eb211c80319c"
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(logs.formatter())
+    handler.addFilter(logs.RequestFields())
+    app = flask.Flask(__name__)
+
+    @app.route("/")
+    @handle_errors
+    def view() -> flask.Response:
+        logs.bind(user_key="key-1")  # as common.edge.authenticate binds it
+
+        def work(sink):
+            sink.token("Hel")
+            raise fail
+
+        return stream_events(work)
+
+    http_log = logging.getLogger("common.http")
+    http_log.addHandler(handler)
+    try:
+        response = app.test_client().get("/", headers={"X-Cloud-Trace-Context": f"{trace}/1;o=1"})
+        assert response.status_code == 200 and "event: error" in response.get_data(as_text=True)
+    finally:
+        http_log.removeHandler(handler)
+    (line,) = [json.loads(text) for text in out.getvalue().splitlines()]
+    assert line["request_id"] == trace and line[logs.TRACE_FIELD].endswith(f"/traces/{trace}")
+    assert line["user_key"] == "key-1"
+    assert line[logs.STREAMED_STATUS] == status
+
+
+def test_a_failure_before_the_first_token_is_logged_once_as_an_ordinary_response(caplog):
+    app = flask.Flask(__name__)
+
+    @app.route("/")
+    @handle_errors
+    def view() -> flask.Response:
+        def work(sink):
+            raise Unavailable("The store is down.")
+
+        return stream_events(work)
+
+    with caplog.at_level(logging.WARNING, logger="common.http"):
+        assert app.test_client().get("/").status_code == 503  # its status counts as a 5xx
+    (record,) = caplog.records
+    assert not hasattr(record, logs.STREAMED_STATUS)

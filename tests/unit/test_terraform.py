@@ -1369,8 +1369,18 @@ def test_monitoring_covers_latency_errors_dead_letters_uptime_and_budget() -> No
     latency = json.dumps(policies["chat_latency"])
     assert "request_latencies" in latency and "ALIGN_PERCENTILE_95" in latency
     assert "5xx" in json.dumps(policies["server_errors"])
+    # a streamed turn that fails mid-stream is a 200: its log line (common.logs.STREAMED_STATUS)
+    # is counted, and the 5xx alert has a condition on that count
+    from common.logs import NEEDS_OPERATOR, STREAMED_STATUS
+
+    streamed = _resources(module, "google_logging_metric")["streamed_server_errors"]
+    assert f"jsonPayload.{STREAMED_STATUS} >= 500" in streamed["filter"]
+    assert _block(streamed, "metric_descriptor")["metric_kind"] == "DELTA"
+    counted = [
+        _block(c, "condition_threshold")["filter"] for c in policies["server_errors"]["conditions"]
+    ]
+    assert any("google_logging_metric.streamed_server_errors.name" in f for f in counted)
     # what only an operator can fix (common.logs.NEEDS_OPERATOR), as no failed request shows it
-    from common.logs import NEEDS_OPERATOR
 
     matched = _block(_block(policies["needs_operator"], "conditions"), "condition_matched_log")
     assert f"jsonPayload.{NEEDS_OPERATOR} = true" in matched["filter"]

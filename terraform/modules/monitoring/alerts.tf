@@ -57,9 +57,26 @@ resource "google_monitoring_alert_policy" "server_errors" {
     }
   }
 
+  # A streamed chat turn that fails after its first token is an HTTP 200 with an `error` event,
+  # which request_count counts as 2xx: counted from its log line instead (logs.tf).
+  conditions {
+    display_name = "streamed responses that failed after their first byte (HTTP 200s)"
+    condition_threshold {
+      filter          = "resource.type = \"cloud_run_revision\" AND metric.type = \"logging.googleapis.com/user/${google_logging_metric.streamed_server_errors.name}\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = var.thresholds.streamed_errors
+      duration        = "0s"
+      aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_DELTA"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+    }
+  }
+
   documentation {
     mime_type = "text/markdown"
-    content   = "More than ${var.thresholds.error_ratio * 100}% of API requests fail with a 5xx. See docs/OPERATIONS.md#5xx-rate."
+    content   = "More than ${var.thresholds.error_ratio * 100}% of API requests fail with a 5xx, or more than ${var.thresholds.streamed_errors} streamed chat turns failed mid-stream in 5 minutes. See docs/OPERATIONS.md#5xx-rate."
   }
 }
 

@@ -65,11 +65,12 @@ variable "project_number" {
 }
 
 variable "thresholds" {
-  description = "Alert thresholds: chat p95 latency (ms), share of 5xx responses, dead-letter backlog (messages)."
+  description = "Alert thresholds: chat p95 latency (ms), share of 5xx responses, dead-letter backlog (messages), streamed responses that failed mid-stream (in 5 minutes)."
   type = object({
     chat_p95_latency_ms = optional(number, 3000)
     dead_letter_backlog = optional(number, 0)
     error_ratio         = optional(number, 0.02)
+    streamed_errors     = optional(number, 10)
   })
   default  = {}
   nullable = false

@@ -1,0 +1,16 @@
+# Log-based metrics: what only a log line says.
+
+# A streamed response (the chat turn's SSE) that fails after its first byte was already sent as
+# a 200; common/http.py logs the failure with the status the `error` event carried
+# (`streamed_status`), and the 5xx alert counts these lines (alerts.tf).
+resource "google_logging_metric" "streamed_server_errors" {
+  project     = var.project_id
+  name        = "${var.prefix}-streamed-server-errors"
+  description = "Streamed API responses that ended in an error event with a 5xx status (HTTP 200s)."
+  filter      = "resource.type = \"cloud_run_revision\" AND ${local.api_services_filter} AND jsonPayload.streamed_status >= 500"
+  metric_descriptor {
+    metric_kind = "DELTA"
+    value_type  = "INT64"
+    unit        = "1"
+  }
+}
