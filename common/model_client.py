@@ -34,6 +34,9 @@ MAX_TEXT_CHARS = 4000  # the model server's limit per text
 # and dropping entries on a version change would empty the cache all through a canary; an age
 # bound instead lets a promoted (or rolled back) model reach every warm instance.
 CACHE_MAX_AGE_SECONDS = 300.0
+# A failed call falls back to the baseline without a word until the circuit opens (3 in a row):
+# one WARNING per instance per this long, at most, with how many failed since the last one.
+FAILURE_LOG_SECONDS = 30.0
 
 
 class ModelUnavailable(Exception):
@@ -174,6 +177,7 @@ class PersonaModelClient:
         breaker: CircuitBreaker,
         cache: PredictionCache,
         google_auth: bool = False,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._url = url
         self._timeout = timeout_seconds
@@ -185,7 +189,10 @@ class PersonaModelClient:
         self._credentials: Any = None
         self._auth_request: Any = None
         self._last_error: str | None = None
-        self._lock = threading.Lock()  # creating the clients: never held while waiting on I/O
+        self._clock = clock  # a test's fake clock spaces the failure lines without sleeping
+        self._failures_unlogged = 0
+        self._failure_logged_at: float | None = None
+        self._lock = threading.Lock()  # the clients, the failure count: never held waiting on I/O
         self._auth_lock = threading.Lock()  # one blocking token fetch at a time
 
     def predict(self, text: str) -> ModelPrediction:
@@ -198,12 +205,31 @@ class PersonaModelClient:
             prediction = self._ask(model_text(text))
         except Exception as e:  # every failure of a remote model means the same: fall back
             self._last_error = type(e).__name__
+            self._log_failure(e)
             if self.breaker.failure():  # the cause, once as the circuit opens
                 log.warning("persona model unavailable, turns use the baseline: %r", e)
             raise ModelUnavailable(f"{type(e).__name__}: {e}") from e
         self.breaker.success()
         self.cache.put(key, prediction)
         return prediction
+
+    def _log_failure(self, e: Exception) -> None:
+        """A failed call's turn uses the baseline: say so, at most once per FAILURE_LOG_SECONDS
+        per instance (a flaky endpoint fails many turns without opening the circuit)."""
+        with self._lock:
+            self._failures_unlogged += 1
+            now, last = self._clock(), self._failure_logged_at
+            if last is not None and now - last < FAILURE_LOG_SECONDS:
+                return
+            failures = self._failures_unlogged
+            self._failures_unlogged, self._failure_logged_at = 0, now
+        log.warning(
+            "persona model call failed (%s), the turn uses the baseline; failed calls since"
+            " the last such line: %d",
+            type(e).__name__,
+            failures,
+            extra={"error": type(e).__name__, "endpoint": self._url, "failures": failures},
+        )
 
     def probe(self) -> None:
         """One prediction past the cache and the breaker: /healthz's check where the endpoint

@@ -126,6 +126,7 @@ def _client(
         breaker=CircuitBreaker(failures=failures, reset_seconds=reset, clock=clock),
         cache=PredictionCache(cache, max_age_seconds=max_age, clock=clock),
         google_auth=google_auth,
+        clock=clock,
     )
 
 
@@ -206,7 +207,8 @@ def test_the_circuit_opens_after_repeated_failures_and_recovers(server, caplog):
         for _ in range(2):
             with pytest.raises(ModelUnavailable):
                 client.predict(f"x{_}")
-    (opened,) = caplog.records  # the cause, logged once as the circuit opens
+    # the cause, logged once as the circuit opens (besides the failed call's own line)
+    (opened,) = [r for r in caplog.records if "unavailable" in r.getMessage()]
     assert "use the baseline" in opened.getMessage() and "HTTPStatusError" in opened.getMessage()
     calls = server.calls
     with pytest.raises(ModelUnavailable, match="circuit open"):
@@ -222,6 +224,29 @@ def test_the_circuit_opens_after_repeated_failures_and_recovers(server, caplog):
     clock.advance(0.1)
     assert client.predict("z").tone.label == "curious"  # the half-open trial succeeds
     assert client.health()["circuit"] == "closed"
+
+
+def test_failed_calls_are_logged_at_most_every_30_s_with_their_count(server, caplog):
+    """A slow replica or a canary answering NaN fails some turns but never 3 in a row: the
+    circuit stays closed and each turn fell back to the baseline without a line (the
+    observability review); httpx logged the NaN answers as "200 OK"."""
+    clock = FakeClock()
+    client = _client(server.url, failures=3, reset=15, clock=clock)
+    with caplog.at_level("WARNING", logger="common.model_client"):
+        for turn in range(4):  # failures at 0, 10, 20 and 30 s, each between two good calls
+            server.mode = "nan"
+            with pytest.raises(ModelUnavailable):
+                client.predict(f"failed {turn}")
+            server.mode = "ok"
+            client.predict(f"answered {turn}")
+            clock.advance(10)
+    assert client.health()["circuit"] == "closed"
+    lines = [(r.levelname, r.error, r.endpoint, r.failures) for r in caplog.records]
+    assert lines == [
+        ("WARNING", "ValueError", server.url, 1),
+        ("WARNING", "ValueError", server.url, 3),
+    ]
+    assert "persona model call failed (ValueError)" in caplog.records[0].getMessage()
 
 
 def test_a_dead_endpoint_is_model_unavailable():
