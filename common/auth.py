@@ -99,10 +99,10 @@ class TokenVerifier:
             raise Unauthenticated("Your sign-in was revoked.", code="token_revoked") from None
         except auth.UserDisabledError:
             raise Unauthenticated("This account is disabled.", code="user_disabled") from None
-        except auth.CertificateFetchError:
+        except auth.CertificateFetchError as e:  # chained: the 503's log line says why
             raise Unavailable(
                 "Sign-in cannot be checked right now.", code="auth_unavailable"
-            ) from None
+            ) from e
         # TypeError, AttributeError, KeyError: firebase-admin trips on some tokens that parse but
         # are malformed (a payload whose "d" is not an object); still a bad token, not a 500.
         except (
@@ -116,14 +116,15 @@ class TokenVerifier:
             if _certificates_unreadable(e):  # Google's answer, not the token: try again
                 raise Unavailable(
                     "Sign-in cannot be checked right now.", code="auth_unavailable"
-                ) from None
+                ) from e
             raise Unauthenticated("The sign-in token is not valid.", code="invalid_token") from None
-        except (FirebaseError, RefreshError, TransportError):
+        except (FirebaseError, RefreshError, TransportError) as e:
             # The revocation lookup could not reach the Auth service, or could not get the
             # instance's credentials to ask it (firebase-admin does not wrap google.auth's errors).
+            # Chained: a lost IAM role is told apart from an outage by the 503's log line.
             raise Unavailable(
                 "Sign-in cannot be checked right now.", code="auth_unavailable"
-            ) from None
+            ) from e
 
     def _check_unsigned(self, claims: dict[str, Any]) -> None:
         """Against the Auth emulator firebase-admin checks neither signature nor expiry (its

@@ -185,8 +185,27 @@ def as_api_error(exc: BaseException, *, streamed: bool = False) -> ApiError:
     if not isinstance(exc, ApiError):
         log.error("unhandled error: %s", type(exc).__name__, exc_info=exc, extra=extra)
     elif exc.status >= 500:
+        if (cause := _cause(exc)) is not None:
+            extra["cause"] = cause
         log.warning("dependency failure: %s", exc.message, extra={"code": exc.code, **extra})
     return api_error
+
+
+CAUSE_CHARS = 200
+_DOCUMENT_PATH = re.compile(r"documents/\S+")
+
+
+def _cause(exc: ApiError) -> str | None:
+    """Why the dependency failed, for the operator: the exception the 503 was raised from (not
+    one suppressed with `from None`), as "Type: message". These are the Google clients' errors
+    (Firestore, Auth, Pub/Sub, BigQuery) about the call, not its data; still, the message is cut
+    to CAUSE_CHARS and a Firestore document path in it dropped (some documents are keyed by
+    uid), so no user text, token or uid reaches the line."""
+    cause = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+    if cause is None:
+        return None
+    message = _DOCUMENT_PATH.sub("documents/...", str(cause))[:CAUSE_CHARS]
+    return f"{type(cause).__name__}: {message}"
 
 
 def _unrouted(_: Exception) -> flask.Response:

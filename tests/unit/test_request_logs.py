@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 
 import flask
 import pytest
+from google.api_core.exceptions import InternalServerError, ResourceExhausted
 
 from common import edge, logs
 from common.auth import Caller
@@ -122,3 +123,59 @@ def test_a_function_without_the_analytics_key_still_serves_and_logs(client, line
     monkeypatch.setattr("common.edge.get_settings", lambda: prod)
     assert client.post("/", headers={"Authorization": "Bearer t"}).status_code == 200
     assert all("user_key" not in line for line in lines())
+
+
+def _refused_auth() -> None:
+    import firebase_admin.auth as firebase_auth
+    from firebase_admin.exceptions import PermissionDeniedError
+
+    from common.auth import TokenVerifier
+
+    def refuse(*args, **kwargs):
+        raise PermissionDeniedError("Caller does not have required permission to use project p")
+
+    verifier = TokenVerifier(app=None, check_revoked=True, cache_seconds=0)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(firebase_auth, "verify_id_token", refuse)
+        verifier.verify("a-token")
+
+
+def _refused_storage(error: Exception) -> Callable[[], None]:
+    from common.adapters.firestore_calls import storage_errors
+
+    def call() -> None:
+        with storage_errors():
+            raise error
+
+    return call
+
+
+@pytest.mark.parametrize(
+    ("fail", "cause"),
+    [
+        (
+            _refused_auth,
+            "PermissionDeniedError: Caller does not have required permission to use project p",
+        ),
+        (
+            _refused_storage(ResourceExhausted("Quota exceeded for metric 'Write requests'")),
+            "ResourceExhausted: 429 Quota exceeded for metric 'Write requests'",
+        ),
+        (
+            _refused_storage(InternalServerError(f"on documents/activity/user-1 {'x' * 500}")),
+            "InternalServerError: " + ("500 on documents/... " + "x" * 500)[:200],
+        ),
+    ],
+    ids=["auth_lost_its_role", "storage_quota", "path_and_length_cut"],
+)
+def test_a_503_line_says_why_the_dependency_failed(fail, cause, caplog):
+    """The line said only the client's message: a lost IAM role read as a certificate outage,
+    a quota as Firestore down (the observability review)."""
+    app = flask.Flask(__name__)
+    app.add_url_rule("/", "fail", handle_errors(lambda: fail()))
+    with caplog.at_level("WARNING", logger="common.http"):
+        assert app.test_client().get("/").status_code == 503
+    (record,) = caplog.records
+    line = json.loads(logs.formatter().format(record))
+    assert line["message"].startswith("dependency failure") and line["cause"] == cause
+    assert "user-1" not in json.dumps(line) and "a-token" not in json.dumps(line)
