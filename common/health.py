@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import os
 import threading
@@ -13,6 +14,8 @@ from typing import Any
 
 from common import clients
 from common.config import Settings
+
+log = logging.getLogger(__name__)
 
 CHECK_TIMEOUT = 3.0
 PROBE_SECONDS = 30.0
@@ -154,8 +157,28 @@ def check_all(settings: Settings) -> dict:
         state = clients.response_generator().health()
         deps["reply_generator"] = {"ok": state["circuit"] != "open", **state}
     degraded = sorted({feat for n, d in deps.items() if not d["ok"] for feat in FEATURES[n]})
+    _log_change({n: d.get("error") or d.get("last_error") for n, d in deps.items() if not d["ok"]})
     return {
         "status": "ok" if not degraded else "degraded",
         "dependencies": deps,
         "degraded": degraded,
     }
+
+
+_failing: frozenset[str] = frozenset()  # what this instance's last check found down
+_FAILING_LOCK = threading.Lock()
+
+
+def _log_change(failing: dict[str, str | None]) -> None:
+    """A line when the set of failing dependencies changes, not per check: /healthz is public,
+    and the uptime checks alone call it every minute from several regions."""
+    global _failing
+    with _FAILING_LOCK:
+        if frozenset(failing) == _failing:
+            return
+        _failing = frozenset(failing)
+    if failing:
+        said = ", ".join(f"{name} ({error})" for name, error in sorted(failing.items()))
+        log.warning("healthz degraded: %s", said, extra={"failing": failing})
+    else:
+        log.info("healthz ok again: every dependency answers")

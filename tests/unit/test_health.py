@@ -211,3 +211,41 @@ def test_a_public_healthz_pings_firestore_and_pubsub_at_most_every_5_s(
     now[0] += health.STORAGE_PROBE_SECONDS
     health.check_all(Settings(model_health_url=None))
     assert pings == {"firestore": 2, "pubsub": 2}
+
+
+def test_a_change_in_what_is_failing_is_logged_once(monkeypatch, caplog) -> None:
+    """A degraded /healthz wrote no line (the observability review); one per call would flood
+    the log, as /healthz is public: a line when this instance's failing set changes."""
+    down: dict[str, Exception] = {}
+
+    def check(name: str):
+        def run() -> None:
+            if name in down:
+                raise down[name]
+
+        return run
+
+    monkeypatch.setattr(health, "_checks", lambda s: {n: check(n) for n in ("firestore", "pubsub")})
+    monkeypatch.setattr(clients, "persona_model", lambda: None)
+    monkeypatch.setattr(health, "_failing", frozenset(), raising=False)  # as a fresh instance
+    settings = Settings(model_health_url=None, response_generator="template")
+
+    def lines(**now_down: Exception) -> list[tuple[str, str]]:
+        down.clear()
+        down.update(now_down)
+        caplog.clear()
+        health.check_all(settings)
+        return [(r.levelname, r.getMessage()) for r in caplog.records]
+
+    with caplog.at_level("INFO", logger="common.health"):
+        assert lines() == []
+        assert lines(firestore=TimeoutError()) == [
+            ("WARNING", "healthz degraded: firestore (TimeoutError)")
+        ]
+        assert caplog.records[0].failing == {"firestore": "TimeoutError"}
+        assert lines(firestore=TimeoutError()) == []  # the same: said already
+        assert lines(firestore=TimeoutError(), pubsub=ConnectionError()) == [
+            ("WARNING", "healthz degraded: firestore (TimeoutError), pubsub (ConnectionError)")
+        ]
+        assert lines() == [("INFO", "healthz ok again: every dependency answers")]
+        assert lines() == []
