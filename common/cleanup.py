@@ -366,8 +366,13 @@ def _unfinished_erasures(
     due = [e for e in unfinished if e.requested_at <= now - ERASURE_RESUME_AFTER]
     if unknown := [e.user_key for e in due if e.uid is None]:
         # Set aside once: left in the query they would fill its limit and hide real erasures.
+        # Said once too, so at ERROR with needs_operator: the operator alert's only chance.
         store.hold_for_operator(unknown, now=now)
-        log.warning("%d unfinished erasures without a uid set aside for an operator", len(unknown))
+        log.error(
+            "%d unfinished erasures without a uid set aside for an operator",
+            len(unknown),
+            extra={NEEDS_OPERATOR: True},
+        )
     left = iter(e for e in due if e.uid is not None)
     for _ in rounds():
         erasure = next(left, None)
