@@ -66,3 +66,8 @@ def setup_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # httpx writes an INFO line per call (each persona-model prediction, each Gemini call: "200
+    # OK" even for an answer the client then refuses): paid log volume at load that says
+    # nothing the client's own lines do not (docs/CAPACITY.md, section 5). Warnings still show.
+    for chatty in ("httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)

@@ -49,4 +49,8 @@ def profile_updater(cloud_event: CloudEvent) -> None:
         occurred_at=event.occurred_at,
         now=utcnow(),
     )
-    log.info("profile event", extra={"type": event.type, "applied": applied})
+    # One event applied is the updater's every call (~1.4 a turn): DEBUG, as the line would
+    # cost more than it tells at load (docs/CAPACITY.md, section 5). One not applied, a copy
+    # Pub/Sub delivered again or an event from before the user's erasure, is rare: INFO.
+    level = logging.DEBUG if applied else logging.INFO
+    log.log(level, "profile event", extra={"type": event.type, "applied": applied})

@@ -26,3 +26,22 @@ resource "google_logging_project_exclusion" "device_tokens_in_urls" {
   # The gateway's own request logs (ESPv2, as Cloud Endpoints) put the path in jsonPayload.url.
   filter = "(httpRequest.requestMethod=\"DELETE\" AND httpRequest.requestUrl:\"/v2/devices/\") OR (jsonPayload.http_method=\"DELETE\" AND jsonPayload.url:\"/v2/devices/\")"
 }
+
+# Cloud Run logs a request entry for each Pub/Sub push delivery: ~2.85 a turn for the two
+# consumers of `events` (1.425 events a turn each), most of the log volume of a turn at load
+# (docs/CAPACITY.md, section 5). A delivery that succeeded (2xx) says nothing the function's
+# request metrics and the subscription's do not; failed ones (non-2xx) are kept.
+resource "google_logging_project_exclusion" "delivered_events" {
+  project     = var.project_id
+  name        = "${var.prefix}-delivered-events"
+  description = "Cloud Run request log entries of successful push deliveries of `events`."
+  filter      = "resource.type=\"cloud_run_revision\" AND log_id(\"run.googleapis.com/requests\") AND httpRequest.status<300 AND (${join(" OR ", local.event_consumer_services)})"
+}
+
+locals {
+  event_consumer_services = [
+    for fn in values(local.push_subscriptions.events) :
+    "resource.labels.service_name=\"${module.function[fn].function_name}\""
+    if contains(keys(local.functions), fn)
+  ]
+}

@@ -273,3 +273,37 @@ def test_a_day_key_reads_back_as_its_day():
     afternoon = datetime(2026, 6, 1, 13, 5, tzinfo=UTC)
     assert day_of(day_key(afternoon)) == datetime(2026, 6, 1, tzinfo=UTC)
     assert day_of("feedback") is None and day_of("d2026") is None
+
+
+@pytest.fixture(scope="module")
+def updater():
+    """functions/profile_updater/main.py, loaded before a test's log capture begins (loading it
+    sets up the process's logging)."""
+    from tests.fakes.functions import load_main
+
+    return load_main("profile_updater")
+
+
+def test_an_applied_event_is_logged_at_debug_and_a_copy_at_info(updater, monkeypatch, caplog):
+    """An INFO line per event was paid log volume at load (~1.4 a turn) that said nothing; a
+    copy delivered again (not applied) is rare and still worth a line (the observability
+    review)."""
+    import base64
+    import json
+
+    from cloudevents.http import CloudEvent
+
+    from common import clients
+
+    outcomes = iter([True, False])  # applied, then the same event again
+    writer = type("Writer", (), {"apply": lambda self, **kw: next(outcomes)})()
+    monkeypatch.setattr(clients, "preference_writer", lambda: writer)
+    event = Event("chat.turn.completed", NOW, "k", "s1", {"persona": "elro"}, subject="k")
+    data = base64.b64encode(json.dumps(event.envelope()).encode()).decode()
+    message = {"data": data, "attributes": {"subject": "k", "type": event.type}}
+    attributes = {"type": "google.cloud.pubsub.topic.v1.messagePublished", "source": "//pubsub"}
+    with caplog.at_level("DEBUG", logger=updater.log.name):
+        updater.profile_updater(CloudEvent(attributes, {"message": message}))
+        updater.profile_updater(CloudEvent(attributes, {"message": message}))
+    said = [(r.levelname, r.applied) for r in caplog.records if r.getMessage() == "profile event"]
+    assert said == [("DEBUG", True), ("INFO", False)]

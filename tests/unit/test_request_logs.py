@@ -179,3 +179,24 @@ def test_a_503_line_says_why_the_dependency_failed(fail, cause, caplog):
     line = json.loads(logs.formatter().format(record))
     assert line["message"].startswith("dependency failure") and line["cause"] == cause
     assert "user-1" not in json.dumps(line) and "a-token" not in json.dumps(line)
+
+
+def test_http_clients_write_no_line_per_call(capsys):
+    """httpx logged every persona-model and Gemini call at INFO ("200 OK", even for an answer
+    the client refused): paid log volume at load (the observability review)."""
+    import httpx
+
+    root, chatty = logging.getLogger(), [logging.getLogger(n) for n in ("httpx", "httpcore")]
+    saved = (list(root.handlers), root.level, [logger.level for logger in chatty])
+    try:
+        logs.setup_logging.__wrapped__("INFO")  # as a function starts (not cached here)
+        client = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200)))
+        client.post("https://example.test/v1/endpoints/1:predict", json={})
+        logging.getLogger("common.model_client").warning("our own line")
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        for logger, level in zip(chatty, saved[2], strict=True):
+            logger.setLevel(level)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["message"] for line in lines] == ["our own line"]

@@ -1521,11 +1521,31 @@ def test_request_logs_of_device_deletes_are_not_stored() -> None:
     Run's request logs would keep it past the user's erasure (the privacy review)."""
     routes = (FUNCTIONS / "devices" / "main.py").read_text()
     assert '"/v2/devices/<token>"' in routes  # the route the filter names
-    (exclusion,) = _resources(STACK, "google_logging_project_exclusion").values()
+    exclusion = _resources(STACK, "google_logging_project_exclusion")["device_tokens_in_urls"]
     assert exclusion["filter"] == (
         '(httpRequest.requestMethod="DELETE" AND httpRequest.requestUrl:"/v2/devices/") OR '
         '(jsonPayload.http_method="DELETE" AND jsonPayload.url:"/v2/devices/")'
     )
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_successful_push_deliveries_of_events_leave_no_request_log(env: str) -> None:
+    """Cloud Run logs each Pub/Sub push delivery: ~2.85 entries a turn, most of a turn's log
+    volume at load C (docs/CAPACITY.md, section 5; the observability review). Those that
+    succeeded are not stored; a failed one (non-2xx) and every API request still are."""
+    exclusion = _resources(STACK, "google_logging_project_exclusion")["delivered_events"]
+    for part in (
+        'resource.type="cloud_run_revision"',
+        'log_id("run.googleapis.com/requests")',
+        "httpRequest.status<300",
+        'join(" OR ", local.event_consumer_services)',
+    ):
+        assert part in exclusion["filter"]
+    stack = _stack(env)
+    consumers = set(stack.local("push_subscriptions")["events"].values())
+    assert consumers == {"analytics_sink", "profile_updater"}
+    assert {stack.local("functions")[fn]["kind"] for fn in consumers} == {"push"}  # no API
+    assert len(stack.local("event_consumer_services")) == len(consumers)  # one term each
 
 
 def test_deleted_analytics_rows_leave_time_travel_as_early_as_bigquery_allows() -> None:
