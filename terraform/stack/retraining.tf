@@ -27,9 +27,10 @@ locals {
     }
   }
   # RETRAIN_SERVING_IMAGE: retrained versions run the serving image of the build that last
-  # applied this (a recent image, which the registry's cleanup keeps), not one borrowed from an
-  # older version, which the cleanup deletes once it is neither recent nor young (keep_images,
-  # 30 days). Without it (an apply by hand) the job borrows one (model_serving/vertex.py).
+  # applied this (persona-model:<serving key>, from the commit of this job's image), not one
+  # borrowed from an older version. The registry never deletes serving images
+  # (modules/model-serving), so a retrained version keeps its image as long as it may be
+  # deployed. Without it (an apply by hand) the job borrows one (model_serving/vertex.py).
   retraining_env = merge(
     {
       ANALYTICS_DATASET      = module.bigquery.dataset_id

@@ -120,7 +120,7 @@ variable "kms_key_name" {
 }
 
 variable "model_config" {
-  description = "The persona model's Vertex AI endpoint id (numeric), how many serving images are kept as rollback targets, and the weekly retraining job: its image (null = no job yet), cron schedule, the traffic share a promoted model starts with, and the serving image of the versions it registers (null = the job borrows one, model_serving/vertex.py)."
+  description = "The persona model's Vertex AI endpoint id (numeric), how many retraining images are kept regardless of age (serving images are never deleted), and the weekly retraining job: its image (null = no job yet), cron schedule, the traffic share a promoted model starts with, and the serving image of the versions it registers (null = the job borrows one, model_serving/vertex.py)."
   type = object({
     canary_percent      = optional(number, 10)
     endpoint_id         = optional(string, "1001")

@@ -1,13 +1,15 @@
 """cloudbuild.yaml names real things: Makefile targets, files and folders of this repository,
-defined substitutions and steps; and it applies and deploys on the main branch only. The image
-and model deployment steps run here against fake docker and gcloud commands: a retry of a build
-reuses its images and model version, and a deployment keeps the other models' traffic shares."""
+defined substitutions and steps; and it applies and deploys on the main branch only. The image,
+plan and model deployment steps run here against fake docker, terraform and gcloud commands: a
+retry of a build reuses its images and model version, the serving image is tagged by what it
+serves, and a deployment keeps the other models' traffic shares."""
 
 from __future__ import annotations
 
 import json
 import random
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -140,14 +142,27 @@ SHA = "abc1234"
 REGISTRY = "us-central1-docker.pkg.dev/p/ion-dev-containers"
 
 
-def _script(step_id: str) -> str:
-    """A step's bash script as Cloud Build runs it on main: substitutions filled in, $$
-    unescaped."""
+def _serving_key() -> str:
+    """The serving key of this checkout (model_serving/serving_key.sh)."""
+    key = subprocess.run(
+        ["sh", "model_serving/serving_key.sh"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert re.fullmatch(r"s[0-9a-f]{12}", key), key
+    return key
+
+
+def _fill(text: str, sha: str = SHA) -> str:
+    """Substitutions filled in as Cloud Build does on main, $$ unescaped."""
+    builtin = {"PROJECT_ID": "p", "SHORT_SHA": sha, "BRANCH_NAME": "main"}
+    text = re.sub(r"(?<!\$)\$\{([A-Z]\w*)\}", lambda m: builtin[m.group(1)], text)
+    return _substitute(text).replace("$$", "$")
+
+
+def _script(step_id: str, sha: str = SHA) -> str:
+    """A step's bash script as Cloud Build runs it on main."""
     (step,) = [s for s in _steps() if s["id"] == step_id]
     assert step["entrypoint"] == "bash" and step["args"][0] == "-ceu"
-    builtin = {"PROJECT_ID": "p", "SHORT_SHA": SHA, "BRANCH_NAME": "main"}
-    text = re.sub(r"(?<!\$)\$\{([A-Z]\w*)\}", lambda m: builtin[m.group(1)], step["args"][1])
-    return _substitute(text).replace("$$", "$")
+    return _fill(step["args"][1], sha)
 
 
 def _run(script: str, tmp_path: Path, fakes: dict[str, str]) -> list[str]:
@@ -187,7 +202,7 @@ def test_an_image_is_built_and_pushed_unless_its_tag_exists(
     if pushed:
         (tmp_path / "pushed").touch()
     calls = _run(_script(step_id), tmp_path, {"docker": FAKE_DOCKER})
-    tag = f"{REGISTRY}/{repository}:{SHA}"
+    tag = f"{REGISTRY}/{repository}:{_serving_key() if repository == 'persona-model' else SHA}"
     assert calls[0] == f"docker manifest inspect {tag}"
     if pushed:
         assert calls == [f"docker manifest inspect {tag}"]
@@ -198,30 +213,53 @@ def test_an_image_is_built_and_pushed_unless_its_tag_exists(
     assert "immutable_tags = true" in registry
 
 
-@pytest.mark.parametrize("step_id", ["serving-image", "retraining-image"])
-def test_a_build_without_short_sha_stops_before_building(tmp_path: Path, step_id: str) -> None:
-    # Only triggers fill SHORT_SHA; a manual build without it would tag "persona-model:".
-    script = _script(step_id).replace(f":{SHA}", ":").replace(f'"{SHA}"', '""')
+def test_a_build_without_short_sha_stops_before_building(tmp_path: Path) -> None:
+    # Only triggers fill SHORT_SHA; a manual build without it would tag "persona-retrain:".
+    # (The serving image is tagged by its serving key.)
+    script = _script("retraining-image", sha="")
     with pytest.raises(subprocess.CalledProcessError) as failed:
         _run(script, tmp_path, {"docker": FAKE_DOCKER})
     assert "SHORT_SHA is empty" in failed.value.stdout + failed.value.stderr
 
 
-def test_the_images_are_planned_and_pushed_before_apply() -> None:
+def _plan(tmp_path: Path, sha: str = SHA, emails: str = "[]") -> list[str]:
+    """The arguments terraform-plan passes to terraform, one a line (a fake terraform logs
+    them): the step runs as Cloud Build runs it, `sh <args>`, with _ALERT_EMAILS = emails."""
+    (step,) = [s for s in _steps() if s["id"] == "terraform-plan"]
+    assert step["entrypoint"] == "sh" and step["args"][0] == "-ceu"
+    args = [_fill(a.replace("${_ALERT_EMAILS}", emails), sha) for a in step["args"]]
+    fake = 'printf "%s\\n" "$@" > "$STATE/terraform.args"'
+    _run(shlex.join(["sh", *args]), tmp_path, {"terraform": fake})
+    return (tmp_path / "terraform.args").read_text().splitlines()
+
+
+def test_the_images_are_planned_and_pushed_before_apply(tmp_path: Path) -> None:
     """The retraining job runs this build's image and registers versions that serve this
-    build's serving image (RETRAIN_SERVING_IMAGE, terraform/stack/retraining.tf)."""
+    build's serving image (RETRAIN_SERVING_IMAGE, terraform/stack/retraining.tf): the image
+    the serving-image step pushed, and the deployed model runs."""
     steps = {s["id"]: s for s in _steps()}
-    image = "${_REGION}-docker.pkg.dev/${PROJECT_ID}/${_PREFIX}-containers"
-    plan = steps["terraform-plan"]["args"]
-    assert f"-var=retraining_image={image}/persona-retrain:${{SHORT_SHA}}" in plan
-    assert f"-var=serving_image={image}/persona-model:${{SHORT_SHA}}" in plan
-    for step_id, repository in (
-        ("serving-image", "persona-model"),
-        ("retraining-image", "persona-retrain"),
-    ):
-        assert f"image={image}/{repository}:${{SHORT_SHA}}\n" in _text(steps[step_id])
+    plan = _plan(tmp_path, emails='["oncall@example.com"]')
+    assert plan[:2] == ["-chdir=terraform/environments/dev", "plan"]
+    assert f"-var=retraining_image={REGISTRY}/persona-retrain:{SHA}" in plan
+    assert f"-var=serving_image={REGISTRY}/persona-model:{_serving_key()}" in plan
+    # the substitutions reach terraform as they are, double quotes included
+    assert '-var=notification_emails=["oncall@example.com"]' in plan
     assert {"serving-image", "retraining-image"} <= set(steps["terraform-apply"]["waitFor"])
-    assert f'image="{image}/persona-model:${{SHORT_SHA}}"' in _text(steps["deploy-model"])
+
+
+def test_a_build_that_changes_nothing_served_pushes_no_serving_image(tmp_path: Path) -> None:
+    """The serving image is tagged by its serving key, not by the commit: a later commit
+    serving the same reuses the image (no new version in the registry), and the model version
+    it would upload, the plan's serving image and the deployed model's name all carry that
+    key. Tagged by commit, every push added a version, and the cleanup's "10 most recent"
+    soon no longer held the image the endpoint runs."""
+    key = _serving_key()
+    calls = _run(_script("serving-image"), tmp_path, {"docker": FAKE_DOCKER})
+    assert calls[-1] == f"docker push {REGISTRY}/persona-model:{key}"
+    (tmp_path / "pushed").touch()
+    calls = _run(_script("serving-image", sha="0ther99"), tmp_path, {"docker": FAKE_DOCKER})
+    assert calls == [f"docker manifest inspect {REGISTRY}/persona-model:{key}"]
+    assert f"-var=serving_image={REGISTRY}/persona-model:{key}" in _plan(tmp_path, "0ther99")
 
 
 # The Vertex AI side of deploy-model: $STATE/model (the persona-model's name, written by an
@@ -257,9 +295,10 @@ def test_the_first_model_deployment_takes_all_the_traffic(tmp_path: Path) -> Non
     calls = _deploy(tmp_path, model=False, aliases="", deployed="", split={})
     (upload,) = _called(calls, "ai models upload")
     assert "--parent-model" not in upload and f"--version-aliases=build-{SHA}" in upload
-    assert f"--container-image-uri={REGISTRY}/persona-model:{SHA}" in upload
+    assert f"--container-image-uri={REGISTRY}/persona-model:{_serving_key()}" in upload
     (deploy,) = _called(calls, "ai endpoints deploy-model")
     assert f"--model={MODEL}@build-{SHA}" in deploy and deploy.endswith("--traffic-split=0=100")
+    assert f"--display-name=persona-{SHA}-{_serving_key()} " in deploy
 
 
 def test_a_build_deploys_a_canary_and_keeps_every_deployed_models_share(tmp_path: Path) -> None:
@@ -325,8 +364,10 @@ def test_the_serving_key_covers_every_file_the_serving_image_copies() -> None:
         for part in line.replace("\\\n", " ").split()[:-1]
     }
     assert "common/text.py" in copied, copied
-    key = re.search(r'serving="s\$\( \{(.*?)\}', _script("deploy-model"), re.S).group(1)
-    hashed = set(re.split(r"[\s;\\]+", key))
+    script = (REPO / "model_serving" / "serving_key.sh").read_text()
+    hashed = set(re.search(r'^files="(.*?)"', script, re.S | re.M).group(1).split())
+    for step_id in ("serving-image", "deploy-model"):
+        assert 'serving="$(sh model_serving/serving_key.sh)"' in _script(step_id)
     # the artifact's files are named by its version, in CURRENT
     assert copied - {"model_serving/artifacts/"} <= hashed, copied - hashed
 

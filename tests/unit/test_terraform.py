@@ -1362,6 +1362,25 @@ def test_model_endpoint_and_registry_are_declared() -> None:
     assert chat["MODEL_GOOGLE_AUTH"] == "true"
 
 
+def test_the_registry_never_deletes_a_serving_image() -> None:
+    """Every version of the Vertex AI model runs a persona-model image (one per serving key,
+    cloudbuild.yaml), deployed or a rollback target, and Vertex AI pulls it for every replica
+    it starts: no DELETE policy may match that package. A cleanup that deleted beyond "the 10
+    most recent" or "30 days" took the endpoint's image once enough builds came after it."""
+    module = Module(TERRAFORM / "modules" / "model-serving", {"keep_images": 10})
+    registry = _resources(module.directory, "google_artifact_registry_repository")["containers"]
+    policies = {p["id"]: p for p in registry["cleanup_policies"]}
+    deletes = [p for p in policies.values() if p["action"] == "DELETE"]
+    assert deletes, "the retraining images (one per build) are cleaned up"
+    pushed = set(re.findall(r"-containers/([\w-]+):", (REPO / "cloudbuild.yaml").read_text()))
+    assert pushed == {"persona-model", "persona-retrain"}
+    for policy in deletes:
+        prefixes = module.scope.value(_block(policy, "condition").get("package_name_prefixes"))
+        assert isinstance(prefixes, list) and prefixes, f"{policy['id']} matches every package"
+        assert not any("persona-model".startswith(prefix) for prefix in prefixes), policy["id"]
+        assert set(prefixes) <= pushed, prefixes
+
+
 def test_monitoring_covers_latency_errors_dead_letters_uptime_and_budget() -> None:
     module = TERRAFORM / "modules" / "monitoring"
     policies = _resources(module, "google_monitoring_alert_policy")

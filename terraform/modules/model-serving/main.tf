@@ -3,11 +3,16 @@
 # versions are uploaded and deployed to the endpoint by Cloud Build (cloudbuild.yaml) and the
 # retraining job, with a traffic split: Terraform owns the endpoint, not its deployments.
 
+locals {
+  # Never persona-model (the serving images): see the cleanup policies below.
+  cleaned_packages = ["persona-retrain"]
+}
+
 resource "google_artifact_registry_repository" "containers" {
   project       = var.project_id
   location      = var.region
   repository_id = "${var.prefix}-containers"
-  description   = "Container images: the persona model's serving image."
+  description   = "Container images: the persona model's serving and retraining images."
   format        = "DOCKER"
   labels        = var.labels
   kms_key_name  = var.kms_key_name
@@ -16,19 +21,26 @@ resource "google_artifact_registry_repository" "containers" {
     immutable_tags = true
   }
 
+  # Only the retraining image (persona-retrain, a version per build; the job runs the newest)
+  # is cleaned up. The serving image (persona-model, tagged by serving key: a version per model
+  # or serving code change, a few hundred MB) is never deleted: every version of the Vertex AI
+  # model runs one, deployed or a rollback target, and Vertex AI pulls it again for every
+  # replica it starts. A package no DELETE policy names is kept whole.
   cleanup_policy_dry_run = false
   cleanup_policies {
     id     = "keep-recent"
     action = "KEEP"
     most_recent_versions {
-      keep_count = var.keep_images
+      package_name_prefixes = local.cleaned_packages
+      keep_count            = var.keep_images
     }
   }
   cleanup_policies {
     id     = "delete-old"
     action = "DELETE"
     condition {
-      older_than = "2592000s" # 30 days, unless kept above
+      package_name_prefixes = local.cleaned_packages
+      older_than            = "2592000s" # 30 days, unless kept above
     }
   }
 }

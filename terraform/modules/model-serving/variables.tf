@@ -16,7 +16,7 @@ variable "endpoint_id" {
 }
 
 variable "keep_images" {
-  description = "Serving images kept regardless of age (rollback targets)."
+  description = "Retraining images kept regardless of age (older ones go after 30 days); serving images are never deleted."
   type        = number
   default     = 10
   nullable    = false
