@@ -464,3 +464,13 @@ moved {
   from = google_project_iam_member.chat_predict["chat"]
   to   = google_project_iam_member.function_custom_role["chat"]
 }
+
+moved {
+  from = google_project_iam_custom_role.push_send
+  to   = google_project_iam_custom_role.function["push_sender"]
+}
+
+moved {
+  from = google_project_iam_member.push_send["push_sender"]
+  to   = google_project_iam_member.function_custom_role["push_sender"]
+}

@@ -745,6 +745,64 @@ def test_environment_roots_are_thin(env: str) -> None:
     assert len(main) <= 40, f"{env}/main.tf has {len(main)} lines: shared values go in the stack"
 
 
+# Addresses that earlier commits applied and a refactor renamed or dropped. Each must be moved
+# to its new address (kept) or removed with destroy = false (forgotten): otherwise an
+# environment that applied that commit plans a destroy and a create of the same role or binding
+# with no order between them (the create fails on the existing custom role, or the destroy
+# revokes the binding the new address declares).
+FORMER_ADDRESSES: dict[Path, dict[str, str]] = {
+    STACK: {
+        "google_bigquery_table_iam_member.cleanup_events": "moved",
+        "google_bigquery_table_iam_member.sink_events": "moved",
+        "google_project_iam_custom_role.chat_predict": "moved",
+        'google_project_iam_member.chat_predict["chat"]': "moved",
+        "google_project_iam_custom_role.push_send": "moved",  # 909c192, renamed by 179ab41
+        'google_project_iam_member.push_send["push_sender"]': "moved",
+    },
+    TERRAFORM / "modules" / "pubsub": {
+        "google_pubsub_topic_iam_member.dead_letter_publisher": "removed",
+        # 07a5c7e, dropped by 34a3b07
+        "google_pubsub_topic_iam_member.dead_letter_topic_publisher": "removed",
+    },
+}
+
+
+def _address(value: str) -> tuple[str, str, str | None]:
+    """(type, name, key) of an address python-hcl2 gives as "${type.name["key"]}"."""
+    match = re.fullmatch(r'\$\{(\w+)\.(\w+)(?:\["([\w-]+)"\])?\}', value)
+    assert match, value
+    return match.group(1), match.group(2), match.group(3)
+
+
+@pytest.mark.parametrize("directory", list(FORMER_ADDRESSES), ids=lambda d: d.name)
+def test_renamed_and_dropped_resources_are_moved_or_forgotten(directory: Path) -> None:
+    config = _config(directory)
+    moved = {m["from"].strip("${}"): m["to"] for m in config.get("moved", [])}
+    removed = {
+        r["from"].strip("${}"): _block(r, "lifecycle")["destroy"] for r in config.get("removed", [])
+    }
+    for address, how in FORMER_ADDRESSES[directory].items():
+        if how == "removed":
+            assert removed.get(address) is False, (
+                f"{address}: no removed block with destroy = false"
+            )
+            continue
+        assert address in moved, f"{address}: no moved block"
+        resource_type, name, key = _address(moved[address])
+        target = _resources(directory, resource_type).get(name)
+        assert target is not None, f"{address} moves to an undeclared {moved[address]}"
+        if key is not None:
+            keys = _stack("prod").scope.value(target["for_each"])
+            assert key in keys, f"{address} moves to {moved[address]}, not a for_each key"
+    if directory == STACK:
+        # A moved custom role keeps its role_id (a new one would replace the role all the same).
+        roles = _stack("prod").local("function_custom_roles")
+        assert {name: role["id"] for name, role in roles.items()} == {
+            "chat": "chat_predict",
+            "push_sender": "push_send",
+        }
+
+
 def test_dev_and_prod_differ_only_in_their_values() -> None:
     dev, prod = (_labelled(_config(TERRAFORM / "environments" / e), "module") for e in ENVIRONMENTS)
     assert set(dev) == set(prod) == {"ion"}

@@ -58,6 +58,16 @@ removed {
   }
 }
 
+# So is the one-per-dead-letter-topic binding that came between (07a5c7e to 34a3b07): the source
+# topic's module declared it, the dead-letter topic's module now declares the same binding
+# (dead_letter_publisher_agent), and destroying the old one would revoke it.
+removed {
+  from = google_pubsub_topic_iam_member.dead_letter_topic_publisher
+  lifecycle {
+    destroy = false
+  }
+}
+
 resource "google_pubsub_subscription_iam_member" "dead_letter_subscriber" {
   for_each     = local.dead_letter_subscriptions
   project      = var.project_id
