@@ -19,4 +19,6 @@ resource "google_secret_manager_secret" "secrets" {
   replication {
     auto {}
   }
+
+  depends_on = [google_project_service.services] # created with them on a new project
 }

@@ -1,5 +1,8 @@
 # APIs the stack uses. On a new project apply these first (see terraform/README.md): resources
 # do not wait for them, so that enabling one more API later never re-reads function bundles.
+# Except the secrets and the model module (its Artifact Registry), which that targeted apply
+# creates with them: they wait for the services, else they may come before their APIs are on
+# (403 SERVICE_DISABLED), and neither reads a data source the dependency would defer.
 
 locals {
   services = [

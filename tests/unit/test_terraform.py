@@ -803,6 +803,33 @@ def test_renamed_and_dropped_resources_are_moved_or_forgotten(directory: Path) -
         }
 
 
+def test_what_the_first_targeted_apply_creates_waits_for_the_services() -> None:
+    """Deploy from zero applies the services, the secret and the registry in one targeted run
+    (docs/OPERATIONS.md, terraform/README.md): without a dependency the secret or the registry
+    may be created before its API is on (403 SERVICE_DISABLED). A dependency on the services
+    defers a dependent module's data sources whenever one more API is added, so no module
+    that reads one (a function's bundle) may have it."""
+    services = "${google_project_service.services}"
+    modules = _labelled(_config(STACK), "module")
+    waiting = {
+        f"module.{name}": call
+        for name, call in modules.items()
+        if services in call.get("depends_on", [])
+    }
+    for name, call in waiting.items():
+        assert not _config((STACK / call["source"]).resolve()).get("data"), name
+    for block in _config(STACK).get("resource", []):
+        for resource_type, resources in block.items():
+            for name, body in resources.items():
+                if services in body.get("depends_on", []):
+                    waiting[f"{resource_type}.{name}"] = body
+    for doc in (REPO / "docs" / "OPERATIONS.md", TERRAFORM / "README.md"):
+        targets = re.findall(r"-target=module\.ion\.([\w.]+)", doc.read_text())
+        assert "google_project_service.services" in targets, doc.name
+        for target in set(targets) - {"google_project_service.services"}:
+            assert any(target == w or target.startswith(w + ".") for w in waiting), (doc, target)
+
+
 def test_dev_and_prod_differ_only_in_their_values() -> None:
     dev, prod = (_labelled(_config(TERRAFORM / "environments" / e), "module") for e in ENVIRONMENTS)
     assert set(dev) == set(prod) == {"ion"}
