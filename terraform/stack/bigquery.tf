@@ -18,5 +18,4 @@ module "bigquery" {
     partition_field           = "occurred_at"
     table_id                  = "events"
   }
-  kms_key_name = var.kms_key_name
 }

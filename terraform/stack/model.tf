@@ -9,7 +9,6 @@ module "model" {
   access_log_bucket = google_storage_bucket.access_logs.name
   endpoint_id       = var.model_config.endpoint_id
   keep_images       = var.model_config.keep_images
-  kms_key_name      = var.kms_key_name
 
   # The registry is created with the services on a new project (services.tf); the module reads
   # no data source, so this defers nothing.

@@ -44,8 +44,7 @@ module "events" {
     if contains(keys(local.functions), fn)
   }
   topic_config = {
-    kms_key_name = var.kms_key_name
-    labels       = local.labels
+    labels = local.labels
     # Kept 7 days so that a consumer added later can seek back to events published before it.
     message_retention_duration = "604800s"
   }
@@ -77,8 +76,7 @@ module "notifications" {
     if contains(keys(local.functions), fn)
   }
   topic_config = {
-    kms_key_name = var.kms_key_name
-    labels       = local.labels
+    labels = local.labels
   }
 }
 
@@ -100,7 +98,6 @@ module "events_dead_letter" {
     "events-dead-letter" = {}
   }
   topic_config = {
-    kms_key_name               = var.kms_key_name
     labels                     = local.labels
     message_retention_duration = "604800s"
   }
@@ -115,7 +112,6 @@ module "notifications_dead_letter" {
     "notifications-dead-letter" = {}
   }
   topic_config = {
-    kms_key_name               = var.kms_key_name
     labels                     = local.labels
     message_retention_duration = "604800s"
   }

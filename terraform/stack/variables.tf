@@ -114,9 +114,13 @@ variable "function_overrides" {
 }
 
 variable "kms_key_name" {
-  description = "Cloud KMS key for the analytics data, the image registry and the model endpoint (CMEK); null = Google-managed keys."
+  description = "Not supported: must stay null (Google-managed keys). CMEK needs a key per location, the service agents' grants and the endpoint's key before its first apply: terraform/README.md, Encryption."
   type        = string
   default     = null
+  validation {
+    condition     = var.kms_key_name == null
+    error_message = "CMEK is not supported: one key cannot serve the US multi-region dataset and the regional registry and endpoint, and no service agent is granted it (terraform/README.md, Encryption)."
+  }
 }
 
 variable "model_config" {

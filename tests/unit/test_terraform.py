@@ -1532,6 +1532,38 @@ def test_prod_refuses_to_plan_with_no_one_to_alert() -> None:
         assert checked.scope.value(validation["condition"]) is valid
 
 
+# checkov's CMEK checks, by the resource type each checks.
+CMEK_CHECKS = {
+    "google_artifact_registry_repository": "CKV_GCP_84",
+    "google_bigquery_dataset": "CKV_GCP_81",
+    "google_bigquery_table": "CKV_GCP_80",
+    "google_pubsub_topic": "CKV_GCP_83",
+    "google_vertex_ai_endpoint": "CKV2_GCP_24",
+}
+
+
+def test_cmek_is_refused_and_its_checks_are_skipped_not_passed_by_a_null_key() -> None:
+    """One kms_key_name for all could not work (a US multi-region dataset, a regional registry
+    and endpoint, no service agent granted the key, the endpoint's key fixed at creation): the
+    variable refuses a value (terraform/README.md, Encryption). No resource takes a key, so
+    checkov's CMEK checks are skipped with a reason, not passed by a key attribute that is null."""
+    resource = re.compile(r'^resource "(\w+)" "(\w+)" \{\n(.*?)^\}', re.M | re.S)
+    skipped = set()
+    for path in _tf_files():
+        for resource_type, name, body in resource.findall(path.read_text()):
+            where = f"{path.relative_to(TERRAFORM)}: {resource_type}.{name}"
+            assert not re.search(r"kms_key_name|encryption_(configuration|spec)", body), where
+            if resource_type in CMEK_CHECKS:
+                assert f"#checkov:skip={CMEK_CHECKS[resource_type]}:" in body, where
+                skipped.add(resource_type)
+    assert skipped == set(CMEK_CHECKS)
+    variable = _stack("prod").variables["kms_key_name"]
+    assert "validation" in variable, "kms_key_name takes a key that nothing can use"
+    for key, valid in ((None, True), ("projects/p/locations/us/keyRings/r/cryptoKeys/k", False)):
+        checked = Module(STACK, {"kms_key_name": key})
+        assert checked.scope.value(_block(variable, "validation")["condition"]) is valid
+
+
 # --- conventions -------------------------------------------------------------------------------
 
 

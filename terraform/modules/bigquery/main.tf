@@ -2,6 +2,7 @@
 # too (common/analytics/events_schema.json), so code and table cannot drift apart.
 
 resource "google_bigquery_dataset" "dataset" {
+  #checkov:skip=CKV_GCP_81:CMEK is not supported (terraform/README.md, Encryption): Google-managed keys encrypt it at rest.
   project                    = var.project_id
   dataset_id                 = var.dataset_id
   location                   = var.location
@@ -11,16 +12,10 @@ resource "google_bigquery_dataset" "dataset" {
   # Deleted rows (an erasure, a user's retention) stay readable through time travel this long,
   # then 7 days in Google's fail-safe: the least BigQuery allows, not the default 7 days.
   max_time_travel_hours = 48
-  # CMEK on the dataset when a key is given (checkov CKV_GCP_81); Google-managed otherwise.
-  dynamic "default_encryption_configuration" {
-    for_each = var.kms_key_name == null ? [] : [var.kms_key_name]
-    content {
-      kms_key_name = default_encryption_configuration.value
-    }
-  }
 }
 
 resource "google_bigquery_table" "events" {
+  #checkov:skip=CKV_GCP_80:CMEK is not supported (terraform/README.md, Encryption): Google-managed keys encrypt it at rest.
   project             = var.project_id
   dataset_id          = google_bigquery_dataset.dataset.dataset_id
   table_id            = var.events_table.table_id
@@ -37,13 +32,6 @@ resource "google_bigquery_table" "events" {
     # shorter choices row by row).
     expiration_ms = var.events_table.partition_expiration_days * 24 * 60 * 60 * 1000
   }
-
-  dynamic "encryption_configuration" {
-    for_each = var.kms_key_name == null ? [] : [var.kms_key_name]
-    content {
-      kms_key_name = encryption_configuration.value
-    }
-  }
 }
 
 # The users whose analytics retention is not the default (user_key, days), rewritten by every
@@ -51,6 +39,7 @@ resource "google_bigquery_table" "events" {
 # fit in the statement's parameters (a request is at most 10 MB, some 200,000 keys).
 resource "google_bigquery_table" "retention_choices" {
   #checkov:skip=CKV_GCP_121:Rebuilt from Firestore by every cleanup run: nothing to protect.
+  #checkov:skip=CKV_GCP_80:CMEK is not supported (terraform/README.md, Encryption): Google-managed keys encrypt it at rest.
   project             = var.project_id
   dataset_id          = google_bigquery_dataset.dataset.dataset_id
   table_id            = "retention_choices"
@@ -61,11 +50,4 @@ resource "google_bigquery_table" "retention_choices" {
     { name = "user_key", type = "STRING", mode = "REQUIRED" },
     { name = "days", type = "INTEGER", mode = "REQUIRED" },
   ])
-
-  dynamic "encryption_configuration" {
-    for_each = var.kms_key_name == null ? [] : [var.kms_key_name]
-    content {
-      kms_key_name = encryption_configuration.value
-    }
-  }
 }

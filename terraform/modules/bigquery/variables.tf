@@ -46,12 +46,6 @@ variable "iam" {
   }
 }
 
-variable "kms_key_name" {
-  description = "Cloud KMS key for the dataset and table (CMEK); null = Google-managed keys."
-  type        = string
-  default     = null
-}
-
 variable "labels" {
   description = "Labels of the dataset, table and views."
   type        = map(string)

@@ -22,12 +22,6 @@ variable "keep_images" {
   nullable    = false
 }
 
-variable "kms_key_name" {
-  description = "Cloud KMS key for the registry and endpoint (CMEK); null = Google-managed keys."
-  type        = string
-  default     = null
-}
-
 variable "labels" {
   description = "Labels of every resource."
   type        = map(string)

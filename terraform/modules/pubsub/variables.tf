@@ -93,9 +93,8 @@ variable "subscriptions" {
 }
 
 variable "topic_config" {
-  description = "Topic settings. kms_key_name: CMEK (null = Google-managed keys). With message_retention_duration set, subscriptions created later can seek back to messages published before they existed."
+  description = "Topic settings. With message_retention_duration set, subscriptions created later can seek back to messages published before they existed."
   type = object({
-    kms_key_name               = optional(string)
     labels                     = optional(map(string), {})
     message_retention_duration = optional(string)
   })
