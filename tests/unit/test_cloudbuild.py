@@ -134,7 +134,7 @@ def test_apply_and_model_deployment_only_on_main() -> None:
     for step_id in ("terraform-apply", "deploy-model"):
         text = _text(steps[step_id])
         assert re.search(r'if \[ "\$\{BRANCH_NAME\}" != "main" \]; then .*exit 0; fi', text)
-    assert "apply -input=false tfplan" in _text(steps["terraform-apply"])
+    assert "apply -input=false -lock-timeout=10m tfplan" in _text(steps["terraform-apply"])
     assert "-out=tfplan" in _text(steps["terraform-plan"])
 
 
@@ -222,10 +222,12 @@ def test_a_build_without_short_sha_stops_before_building(tmp_path: Path) -> None
     assert "SHORT_SHA is empty" in failed.value.stdout + failed.value.stderr
 
 
-def _plan(tmp_path: Path, sha: str = SHA, emails: str = "[]") -> list[str]:
-    """The arguments terraform-plan passes to terraform, one a line (a fake terraform logs
-    them): the step runs as Cloud Build runs it, `sh <args>`, with _ALERT_EMAILS = emails."""
-    (step,) = [s for s in _steps() if s["id"] == "terraform-plan"]
+def _terraform(
+    tmp_path: Path, step_id: str = "terraform-plan", sha: str = SHA, emails: str = "[]"
+) -> list[str]:
+    """The arguments a step passes to terraform, one a line (a fake terraform logs them): the
+    step runs as Cloud Build runs it on main, `sh <args>`, with _ALERT_EMAILS = emails."""
+    (step,) = [s for s in _steps() if s["id"] == step_id]
     assert step["entrypoint"] == "sh" and step["args"][0] == "-ceu"
     args = [_fill(a.replace("${_ALERT_EMAILS}", emails), sha) for a in step["args"]]
     fake = 'printf "%s\\n" "$@" > "$STATE/terraform.args"'
@@ -238,13 +240,22 @@ def test_the_images_are_planned_and_pushed_before_apply(tmp_path: Path) -> None:
     build's serving image (RETRAIN_SERVING_IMAGE, terraform/stack/retraining.tf): the image
     the serving-image step pushed, and the deployed model runs."""
     steps = {s["id"]: s for s in _steps()}
-    plan = _plan(tmp_path, emails='["oncall@example.com"]')
+    plan = _terraform(tmp_path, emails='["oncall@example.com"]')
     assert plan[:2] == ["-chdir=terraform/environments/dev", "plan"]
     assert f"-var=retraining_image={REGISTRY}/persona-retrain:{SHA}" in plan
     assert f"-var=serving_image={REGISTRY}/persona-model:{_serving_key()}" in plan
     # the substitutions reach terraform as they are, double quotes included
     assert '-var=notification_emails=["oncall@example.com"]' in plan
     assert {"serving-image", "retraining-image"} <= set(steps["terraform-apply"]["waitFor"])
+
+
+@pytest.mark.parametrize("step_id", ["terraform-plan", "terraform-apply"])
+def test_terraform_waits_for_another_builds_state_lock(tmp_path: Path, step_id: str) -> None:
+    """Two main builds overlap (a trigger runs them concurrently): without -lock-timeout the
+    second's plan or apply fails at once on the first's state lock."""
+    arguments = _terraform(tmp_path, step_id)
+    assert arguments[1] == step_id.removeprefix("terraform-")
+    assert "-lock-timeout=10m" in arguments
 
 
 def test_a_build_that_changes_nothing_served_pushes_no_serving_image(tmp_path: Path) -> None:
@@ -259,7 +270,9 @@ def test_a_build_that_changes_nothing_served_pushes_no_serving_image(tmp_path: P
     (tmp_path / "pushed").touch()
     calls = _run(_script("serving-image", sha="0ther99"), tmp_path, {"docker": FAKE_DOCKER})
     assert calls == [f"docker manifest inspect {REGISTRY}/persona-model:{key}"]
-    assert f"-var=serving_image={REGISTRY}/persona-model:{key}" in _plan(tmp_path, "0ther99")
+    assert f"-var=serving_image={REGISTRY}/persona-model:{key}" in _terraform(
+        tmp_path, sha="0ther99"
+    )
 
 
 # The Vertex AI side of deploy-model: $STATE/model (the persona-model's name, written by an
