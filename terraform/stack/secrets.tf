@@ -21,4 +21,12 @@ resource "google_secret_manager_secret" "secrets" {
   }
 
   depends_on = [google_project_service.services] # created with them on a new project
+
+  # Destroying the secret destroys every version of the HMAC key, and the pseudonymous user
+  # keys in analytics could never be matched to a user again (an erasure, a retention choice).
+  # Renaming the secret (its id in secret_env, the for_each key) or changing its replication
+  # would do that: the plan fails instead. Remove this only to delete the key on purpose.
+  lifecycle {
+    prevent_destroy = true
+  }
 }

@@ -1622,6 +1622,15 @@ def test_every_dead_letter_topic_lets_the_pubsub_service_agent_publish() -> None
         assert re.search(r"receives_dead_letters\s*=\s*true", block), name
 
 
+def test_the_analytics_key_secret_cannot_be_destroyed_by_a_plan() -> None:
+    """Destroying the secret (a renamed id, a changed replication: both replace it) destroys
+    every version of the HMAC key the analytics user keys were derived from."""
+    secret = _resources(STACK, "google_secret_manager_secret")["secrets"]
+    assert "lifecycle" in secret, "a plan may destroy the analytics key"
+    assert _block(secret, "lifecycle").get("prevent_destroy") is True
+    assert "analytics-key" in _stack("prod").scope.value(secret["for_each"])
+
+
 def test_the_functions_that_need_the_analytics_key_check_it_at_start() -> None:
     checks = {
         name
