@@ -412,7 +412,8 @@ def provision_pubsub() -> None:
 
 
 def provision_bigquery() -> None:
-    """The analytics dataset, events table and views (the emulator keeps nothing either)."""
+    """The analytics dataset, events table, table functions and views (the emulator keeps nothing
+    either)."""
     from common.analytics.local import provision_emulator
 
     provision_emulator(PROJECT)

@@ -20,10 +20,11 @@ def _client(project: str):
 
 
 def provision_emulator(project: str, dataset: str = DATASET) -> list[str]:
-    """Dataset, events table and views; a view the emulator refuses is reported, not fatal."""
+    """Dataset, events table, table functions and views; one the emulator refuses is reported,
+    not fatal."""
     made = provision(_client(project), project=project, dataset=dataset, strict=False)
     for failed in (m for m in made if m.startswith("!")):
-        print(f"analytics view not created: {failed[1:]}", flush=True)
+        print(f"analytics view or function not created: {failed[1:]}", flush=True)
     return made
 
 

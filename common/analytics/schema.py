@@ -10,6 +10,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 SCHEMA_FILE = HERE / "events_schema.json"
 VIEWS_DIR = HERE / "views"
+# Table functions of a date range (start_day, end_day), which the dashboard's dated metrics read.
+FUNCTIONS_DIR = HERE / "functions"
 DAILY_DIR = HERE / "daily"
 
 DATASET = "analytics"

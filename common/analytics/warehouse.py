@@ -1,12 +1,13 @@
 """BigQuery adapters: the row writer the sink uses, the dead-letter publisher, and provisioning
-of the dataset, the `events` table, the views and the daily tables from the SQL files (what
-Terraform deploys in production; locally called by scripts/stack.py)."""
+of the dataset, the `events` table, the table functions, the views and the daily tables from
+the SQL files (what Terraform deploys in production; locally called by scripts/stack.py)."""
 
 from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from common.analytics.schema import (
     CLUSTERING,
     DAILY_DIR,
     DATASET,
+    FUNCTIONS_DIR,
     PARTITION_FIELD,
     TABLE,
     VIEWS_DIR,
@@ -105,20 +107,33 @@ class PubSubDeadLetter:
         )
 
 
-# SQL files: `${project}` and `${dataset}` are filled here and by Terraform's templatefile.
+# SQL files: `${project}` and `${dataset}` are filled here and by Terraform's templatefile. A
+# table function's file (functions/<name>_between.sql) names the first and last UTC day of its
+# range `${start_day}` and `${end_day}`: the function's DATE arguments, or all time in the view
+# made from the same file (<name>), so the view and the function are one query.
+FUNCTION_RANGE = {"start_day": "start_day", "end_day": "end_day"}
+ALL_TIME = {"start_day": "DATE '1970-01-01'", "end_day": "DATE '2999-12-31'"}
+FUNCTION_SUFFIX = "_between"
 
 
-def render(sql: str, *, project: str, dataset: str = DATASET) -> str:
+def render(sql: str, *, project: str, dataset: str = DATASET, **days: str) -> str:
     """Fill the placeholders as Terraform's templatefile does: only `${name}` is one, so JSON
-    paths like '$.locale' stay as they are."""
-    text = string.Template(sql).safe_substitute(project=project, dataset=dataset)
+    paths like '$.locale' stay as they are. `days`: FUNCTION_RANGE or ALL_TIME."""
+    text = string.Template(sql).safe_substitute(project=project, dataset=dataset, **days)
     if left := re.findall(r"\$\{[^}]*\}", text):
         raise ValueError(f"unknown placeholders in SQL: {sorted(set(left))}")
     return text
 
 
+def function_files() -> dict[str, Path]:
+    return {p.stem: p for p in sorted(FUNCTIONS_DIR.glob("*.sql"))}
+
+
 def view_files() -> dict[str, Path]:
-    return {p.stem: p for p in sorted(VIEWS_DIR.glob("*.sql"))}
+    """Every view's SQL file: the views folder's, and each table function's (the view of the
+    function's name without `_between` is its file over all time)."""
+    views = {p.stem: p for p in sorted(VIEWS_DIR.glob("*.sql"))}
+    return views | {n.removesuffix(FUNCTION_SUFFIX): p for n, p in function_files().items()}
 
 
 def daily_files() -> dict[str, Path]:
@@ -126,7 +141,7 @@ def daily_files() -> dict[str, Path]:
 
 
 def view_order(sources: dict[str, str]) -> list[str]:
-    """Views ordered so that each comes after the views it reads."""
+    """Views (or table functions) ordered so that each comes after the ones it reads."""
     done: list[str] = []
 
     def visit(name: str, path: tuple[str, ...]) -> None:
@@ -158,11 +173,12 @@ def provision(
     replace_views: bool = True,
     strict: bool = True,
 ) -> list[str]:
-    """Create the dataset, the events and retention_choices tables and the views (in dependency
-    order). Idempotent; views are replaced so a changed SQL file takes effect. Returns what it
-    made. With `strict=False` a view BigQuery refuses is reported in the returned list as
-    `!name: error` instead of stopping the others (the local stack keeps running while a view is
-    being written)."""
+    """Create the dataset, the events and retention_choices tables, the table functions and the
+    views (each after what it reads: the functions read the events table and each other, the
+    views read the events table, functions and other views). Idempotent; functions and views
+    are replaced so a changed SQL file takes effect. Returns what it made. With `strict=False`
+    one BigQuery refuses is reported in the returned list as `!name: error` instead of stopping
+    the others (the local stack keeps running while a view is being written)."""
     from google.api_core import exceptions
     from google.cloud import bigquery
 
@@ -178,24 +194,56 @@ def provision(
     choices = bigquery.Table(f"{project}.{dataset}.{CHOICES_TABLE}", schema=choices_schema())
     client.create_table(choices, exists_ok=True)
     made.append(CHOICES_TABLE)
+
+    def create(name: str, delete: Callable[[], Any], make: Callable[[], Any]) -> None:
+        try:
+            if replace_views:
+                delete()
+            make()
+        except exceptions.GoogleAPIError as e:
+            if strict:
+                raise
+            made.append(f"!{name}: {e}")
+            return
+        made.append(name)
+
+    functions = {name: path.read_text() for name, path in function_files().items()}
+    for name in view_order(functions):
+        body = render(functions[name], project=project, dataset=dataset, **FUNCTION_RANGE)
+        function = table_function(f"{project}.{dataset}.{name}", body)
+        create(
+            name,
+            partial(client.delete_routine, function, not_found_ok=True),
+            partial(client.create_routine, function, exists_ok=True),
+        )
     sources = {name: path.read_text() for name, path in view_files().items()}
     wanted = set(views) if views is not None else set(sources)
     for name in view_order(sources):
         if name not in wanted:
             continue
         view = bigquery.Table(f"{project}.{dataset}.{name}")
-        view.view_query = render(sources[name], project=project, dataset=dataset)
-        try:
-            if replace_views:
-                client.delete_table(view, not_found_ok=True)
-            client.create_table(view, exists_ok=True)
-        except exceptions.GoogleAPIError as e:
-            if strict:
-                raise
-            made.append(f"!{name}: {e}")
-            continue
-        made.append(name)
+        view.view_query = render(sources[name], project=project, dataset=dataset, **ALL_TIME)
+        create(
+            name,
+            partial(client.delete_table, view, not_found_ok=True),
+            partial(client.create_table, view, exists_ok=True),
+        )
     return made
+
+
+def table_function(routine_id: str, body: str) -> Any:
+    """A table function of a range of UTC days, as Terraform declares each of the functions
+    folder's files (terraform/modules/bigquery/functions.tf): (start_day DATE, end_day DATE)."""
+    from google.cloud import bigquery
+
+    date = bigquery.StandardSqlDataType(type_kind=bigquery.StandardSqlTypeNames.DATE)
+    return bigquery.Routine(
+        routine_id,
+        type_="TABLE_VALUED_FUNCTION",
+        language="SQL",
+        body=body,
+        arguments=[bigquery.RoutineArgument(name=name, data_type=date) for name in FUNCTION_RANGE],
+    )
 
 
 def emulator_client(host: str, project: str) -> Any:

@@ -8,8 +8,18 @@ from datetime import UTC, datetime
 
 import pytest
 
+from common.analytics.schema import VIEWS_DIR
 from common.analytics.sink import GroupCommit
-from common.analytics.warehouse import daily_files, reads, render, view_files, view_order
+from common.analytics.warehouse import (
+    ALL_TIME,
+    FUNCTION_RANGE,
+    daily_files,
+    function_files,
+    reads,
+    render,
+    view_files,
+    view_order,
+)
 from scripts.synthetic_history import history
 
 
@@ -90,21 +100,36 @@ def test_a_delivery_waits_for_a_held_up_write_only_so_long():
     assert written == [[1], [3]]
 
 
-def test_views_render_with_placeholders_and_come_after_what_they_read():
-    sources = {name: path.read_text() for name, path in view_files().items()}
+@pytest.mark.parametrize(
+    ("files", "days"), [(view_files, ALL_TIME), (function_files, FUNCTION_RANGE)]
+)
+def test_views_render_with_placeholders_and_come_after_what_they_read(files, days):
+    sources = {name: path.read_text() for name, path in files().items()}
     order = view_order(sources)
     assert set(order) == set(sources)
     for name in order:
         for dep in reads(sources[name]) & set(sources):
             assert order.index(dep) < order.index(name), (dep, name)
     for name, sql in sources.items():
-        text = render(sql, project="p", dataset="d")
+        text = render(sql, project="p", dataset="d", **days)
         assert "${" not in text and "`p.d." in text, name
-    # Every view that reads the raw table de-duplicates it by event_id itself (user_activity
-    # reads it only for its clock, the newest occurred_at, which copies cannot change).
+    # Every view or table function that reads the raw table de-duplicates it by event_id itself
+    # (user_activity and engagement_trend read it only for their clock, the newest occurred_at,
+    # which copies cannot change).
     for name, sql in sources.items():
-        if "${dataset}.events`" in sql and name != "user_activity":
+        clock = name.removesuffix("_between") in {"user_activity", "engagement_trend"}
+        if "${dataset}.events`" in sql and not clock:
             assert "PARTITION BY event_id" in sql, name
+
+
+def test_table_functions_read_only_the_events_table_and_each_other():
+    """provision() and Terraform create the functions before the views: a function reading a
+    view would be refused (and would read all of the view's days). A view of the same name as a
+    function without `_between` is made from its file, so none is in the views folder."""
+    functions = {name: path.read_text() for name, path in function_files().items()}
+    for name, sql in functions.items():
+        assert reads(sql) <= {"events", *functions}, name
+        assert not (VIEWS_DIR / f"{name.removesuffix('_between')}.sql").exists(), name
 
 
 def test_the_dashboard_views_and_daily_tables_exist():

@@ -1,5 +1,6 @@
 """The BigQuery row writer: which refused rows are dead-lettered (rows BigQuery can never take)
-and which failures fail the delivery so that Pub/Sub delivers it again."""
+and which failures fail the delivery so that Pub/Sub delivers it again; and what provisioning
+creates, in which order."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ import pytest
 from google.api_core import exceptions
 
 from common.analytics.sink import Message, sink_messages
-from common.analytics.warehouse import BigQueryRowWriter, InsertFailed
+from common.analytics.warehouse import (
+    BigQueryRowWriter,
+    InsertFailed,
+    function_files,
+    provision,
+    view_files,
+)
 from common.events import Event
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -117,3 +124,43 @@ def test_a_refused_row_is_dead_lettered_without_the_user_key_attribute():
             "original_message_id": "m1",
         }
     ]
+
+
+class ProvisionClient:
+    """Records what provision() creates, in order."""
+
+    def __init__(self) -> None:
+        self.made: list[tuple[str, object]] = []
+
+    def create_dataset(self, dataset, exists_ok):
+        pass
+
+    def create_table(self, table, exists_ok):
+        self.made.append(("view" if table.view_query else "table", table))
+
+    def create_routine(self, routine, exists_ok):
+        self.made.append(("function", routine))
+
+    def delete_table(self, table, not_found_ok):
+        pass
+
+    def delete_routine(self, routine, not_found_ok):
+        pass
+
+
+def test_provisioning_makes_the_table_functions_of_a_range_before_the_views_over_them():
+    client = ProvisionClient()
+    made = provision(client, project="p", dataset="d")
+    kinds = [kind for kind, _ in client.made]
+    assert kinds == ["table"] * 2 + ["function"] * len(function_files()) + ["view"] * len(
+        view_files()
+    )
+    functions = {r.routine_id: r for kind, r in client.made if kind == "function"}
+    assert set(functions) == set(function_files()) and set(functions) <= set(made)
+    order = list(functions)
+    assert order.index("turns_between") < order.index("persona_distribution_between")
+    for routine in functions.values():
+        assert (routine.type_, routine.language) == ("TABLE_VALUED_FUNCTION", "SQL")
+        args = [(a.name, a.data_type.type_kind.name) for a in routine.arguments]
+        assert args == [("start_day", "DATE"), ("end_day", "DATE")], routine.routine_id
+        assert "`p.d." in routine.body and "${" not in routine.body

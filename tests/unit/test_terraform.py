@@ -1335,45 +1335,94 @@ def test_events_table_is_the_shared_schema_file(env: str) -> None:
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_views_and_daily_queries_are_the_sql_files(env: str) -> None:
+def test_views_functions_and_daily_queries_are_the_sql_files(env: str) -> None:
     bigquery = _bigquery(env)
     assert _path(bigquery["views_dir"]) == (ANALYTICS / "views").resolve()
+    assert _path(bigquery["functions_dir"]) == (ANALYTICS / "functions").resolve()
     assert _path(bigquery["daily_dir"]) == (ANALYTICS / "daily").resolve()
     module = TERRAFORM / "modules" / "bigquery"
     text = json.dumps(_config(module)["locals"])
     assert 'fileset(var.views_dir, \\"*.sql\\")' in text
+    assert 'fileset(var.functions_dir, \\"*.sql\\")' in text
     assert 'fileset(var.daily_dir, \\"*.sql\\")' in text
     tables = _resources(module, "google_bigquery_table")
     for name in ("views", "views_tier2", "views_tier3"):
         assert "templatefile" in json.dumps(tables[name]["view"]), name
     transfer = _resources(module, "google_bigquery_data_transfer_config")["daily"]
     assert transfer["data_source_id"] == "scheduled_query"
+    functions = [*(ANALYTICS / "functions").glob("*.sql")]
     for path in [*(ANALYTICS / "views").glob("*.sql"), *(ANALYTICS / "daily").glob("*.sql")]:
-        # templatefile() fails on any other placeholder or template directive.
-        sql = path.read_text()
-        placeholders = set(re.findall(r"(?<!\$)\$\{([^}]*)\}", sql))
-        assert placeholders <= {"project", "dataset"}, f"{path.name}: {placeholders}"
-        assert "%{" not in sql, f"{path.name}: a template directive"
+        _only_placeholders(path, {"project", "dataset"})
+    for path in functions:
+        _only_placeholders(path, {"project", "dataset", "start_day", "end_day"})
+
+
+def _only_placeholders(path: Path, allowed: set[str]) -> None:
+    """templatefile() fails on any other placeholder or template directive."""
+    sql = path.read_text()
+    placeholders = set(re.findall(r"(?<!\$)\$\{([^}]*)\}", sql))
+    assert placeholders <= allowed, f"{path.name}: {placeholders}"
+    assert "%{" not in sql, f"{path.name}: a template directive"
+
+
+def test_table_functions_take_the_range_and_their_views_all_time_as_the_code_does() -> None:
+    """Terraform's table functions and the views made from their files are what
+    common/analytics/warehouse.py provisions locally: each function of (start_day DATE,
+    end_day DATE), in that order, and each view over the code's ALL_TIME."""
+    from common.analytics.warehouse import ALL_TIME, FUNCTION_RANGE
+
+    module = TERRAFORM / "modules" / "bigquery"
+    local = {k: v for block in _config(module)["locals"] for k, v in block.items()}
+    assert local["function_arguments"] == list(FUNCTION_RANGE)
+    assert local["all_time"] == ALL_TIME
+    routines = _resources(module, "google_bigquery_routine")
+    assert set(routines) == {"functions", "functions_tier2"}
+    for name, routine in routines.items():
+        assert (routine["routine_type"], routine["language"]) == ("TABLE_VALUED_FUNCTION", "SQL")
+        assert "local.function_range" in routine["definition_body"], name
+        arguments = json.dumps(routine["dynamic"])
+        assert "local.function_arguments" in arguments and "DATE" in arguments, name
+    assert "google_bigquery_routine.functions" in json.dumps(routines["functions_tier2"])
+    tables = _resources(module, "google_bigquery_table")
+    for name in ("views", "views_tier2", "views_tier3"):
+        assert "local.all_time" in json.dumps(tables[name]["view"]), name
+
+
+def _refs(paths: dict[str, Path], ignore: set[str]) -> dict[str, set[str]]:
+    return {
+        name: set(re.findall(r"\$\{dataset\}\.(\w+)", path.read_text())) - ignore
+        for name, path in paths.items()
+    }
 
 
 def test_views_are_created_after_the_views_they_read() -> None:
     """BigQuery refuses a view whose tables do not exist yet, and Terraform creates one
     resource's instances in parallel: views.tf puts each view in the tier after the views it
-    reads. Recompute the tiers from the SQL files and check that three suffice."""
-    refs = {
-        path.stem: set(re.findall(r"\$\{dataset\}\.(\w+)", path.read_text())) - {"events"}
-        for path in (ANALYTICS / "views").glob("*.sql")
-    }
+    reads, all after the table functions, and functions.tf each function after those it reads.
+    Recompute the tiers from the SQL files and check that three (two) suffice."""
+    functions = {p.stem: p for p in (ANALYTICS / "functions").glob("*.sql")}
+    views = {p.stem: p for p in (ANALYTICS / "views").glob("*.sql")}
+    views |= {name.removesuffix("_between"): path for name, path in functions.items()}
+    refs = _refs(views, {"events", *functions})
     assert set().union(*refs.values()) <= refs.keys(), "a view reads a table that is no view"
     tier1 = {name for name, r in refs.items() if not r}
     tier2 = {name for name, r in refs.items() if r and r <= tier1}
     tier3 = refs.keys() - tier1 - tier2
     assert all(refs[name] <= tier1 | tier2 for name in tier3), "a view chain deeper than 3"
     assert {"turns", "feedback_final"} <= tier1 and "churn_risk" in tier3
-    tables = _resources(TERRAFORM / "modules" / "bigquery", "google_bigquery_table")
+    calls = _refs(functions, {"events"})
+    assert set().union(*calls.values()) <= functions.keys(), "a function reads a view"
+    first = {name for name, r in calls.items() if not r}
+    assert all(r <= first for r in calls.values()), "a function chain deeper than 2"
+    assert "turns_between" in first and calls["persona_distribution_between"] == {"turns_between"}
+    module = TERRAFORM / "modules" / "bigquery"
+    tables = _resources(module, "google_bigquery_table")
     assert "local.view_tier1" in json.dumps(tables["views"]["for_each"])
+    assert "google_bigquery_routine.functions_tier2" in json.dumps(tables["views"]["depends_on"])
     assert "views_tier2" in json.dumps(tables["views_tier3"]["depends_on"])
     assert "google_bigquery_table.views" in json.dumps(tables["views_tier2"]["depends_on"])
+    routines = _resources(module, "google_bigquery_routine")
+    assert "local.function_tier1" in json.dumps(routines["functions"]["for_each"])
 
 
 # --- scheduler, gateway, model, monitoring -----------------------------------------------------

@@ -13,6 +13,13 @@ output "events_table_name" {
   value       = google_bigquery_table.events.table_id
 }
 
+output "functions" {
+  description = "Table function ids by SQL file."
+  value = {
+    for k, f in merge(google_bigquery_routine.functions, google_bigquery_routine.functions_tier2) : k => f.routine_id
+  }
+}
+
 output "retention_choices_table_name" {
   description = "Table id of the users' retention choices the cleanup job rewrites and deletes by."
   value       = google_bigquery_table.retention_choices.table_id

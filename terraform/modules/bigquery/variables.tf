@@ -30,6 +30,12 @@ variable "events_table" {
   nullable = false
 }
 
+variable "functions_dir" {
+  description = "Folder of the table function SQL files (one function of (start_day DATE, end_day DATE) per *.sql, named after the file)."
+  type        = string
+  nullable    = false
+}
+
 variable "iam" {
   description = "Additive IAM on the dataset: static key => { member, role }."
   type = map(object({

@@ -1,20 +1,29 @@
-# One view per SQL file: a new file in the views folder is a new view at the next apply. The
-# files use ${project} and ${dataset} placeholders, filled here and by the code alike.
+# One view per SQL file: a new file in the views folder is a new view at the next apply, and so
+# is one in the functions folder (<name>_between.sql is also the view <name>, the function over
+# all time: functions.tf). The files use ${project} and ${dataset} placeholders, filled here and
+# by the code alike.
 #
 # BigQuery checks that the tables a view reads exist when the view is created, and Terraform
-# creates the instances of one resource in parallel. So views are created in tiers: tier 1 reads
-# only the events table, tier 2 reads tier-1 views, tier 3 reads tier-2 views (the deepest chain
-# today: events -> turns -> user_activity -> churn_risk). A deeper chain fails the plan.
+# creates the instances of one resource in parallel. So views are created in tiers, after the
+# table functions (functions.tf): tier 1 reads only the events table and table functions, tier 2
+# reads tier-1 views, tier 3 reads tier-2 views (the deepest chain today: turns_between -> turns
+# -> user_activity -> churn_risk). A deeper chain fails the plan.
 
 locals {
-  view_sql = {
-    for f in fileset(var.views_dir, "*.sql") :
-    trimsuffix(f, ".sql") => file("${var.views_dir}/${f}")
-  }
-  # The other views each view reads: `${project}.${dataset}.<name>` references, minus `events`.
+  view_files = merge(
+    { for f in fileset(var.views_dir, "*.sql") : trimsuffix(f, ".sql") => "${var.views_dir}/${f}" },
+    {
+      for f in fileset(var.functions_dir, "*.sql") :
+      trimsuffix(trimsuffix(f, ".sql"), "_between") => "${var.functions_dir}/${f}"
+    },
+  )
+  view_sql = { for name, path in local.view_files : name => file(path) }
+  # The other views each view reads: `${project}.${dataset}.<name>` references, minus `events`
+  # and the table functions.
   view_refs = {
     for name, sql in local.view_sql : name => toset([
-      for m in regexall("\\$\\{dataset\\}\\.([A-Za-z0-9_]+)", sql) : m[0] if m[0] != "events"
+      for m in regexall("\\$\\{dataset\\}\\.([A-Za-z0-9_]+)", sql) : m[0]
+      if m[0] != "events" && !contains(keys(local.function_sql), m[0])
     ])
   }
   view_tier1 = toset([for name, refs in local.view_refs : name if length(refs) == 0])
@@ -40,11 +49,15 @@ resource "google_bigquery_table" "views" {
   deletion_protection = false
 
   view {
-    query          = templatefile("${var.views_dir}/${each.key}.sql", local.sql_vars)
+    query          = templatefile(local.view_files[each.key], merge(local.sql_vars, local.all_time))
     use_legacy_sql = false
   }
 
-  depends_on = [google_bigquery_table.events]
+  depends_on = [
+    google_bigquery_table.events,
+    google_bigquery_routine.functions,
+    google_bigquery_routine.functions_tier2,
+  ]
 }
 
 resource "google_bigquery_table" "views_tier2" {
@@ -58,7 +71,7 @@ resource "google_bigquery_table" "views_tier2" {
   deletion_protection = false
 
   view {
-    query          = templatefile("${var.views_dir}/${each.key}.sql", local.sql_vars)
+    query          = templatefile(local.view_files[each.key], merge(local.sql_vars, local.all_time))
     use_legacy_sql = false
   }
 
@@ -76,7 +89,7 @@ resource "google_bigquery_table" "views_tier3" {
   deletion_protection = false
 
   view {
-    query          = templatefile("${var.views_dir}/${each.key}.sql", local.sql_vars)
+    query          = templatefile(local.view_files[each.key], merge(local.sql_vars, local.all_time))
     use_legacy_sql = false
   }
 

@@ -1,13 +1,28 @@
--- Week-over-week engagement: active users, turns, sessions and turns per user, each with the
--- previous week and the relative change (NULL when the previous week had none). Turns per user
--- counts the turns of keyed users only: anonymised users' turns have no user to divide by, and a
--- change in their share must not read as a change in engagement.
+-- Week-over-week engagement for the weeks that start from start_day to end_day: active users,
+-- turns, sessions and turns per user, each with the previous week and the relative change (NULL
+-- when the previous week had none). Turns per user counts the turns of keyed users only:
+-- anonymised users' turns have no user to divide by, and a change in their share must not read
+-- as a change in engagement. The `engagement_trend` view is this over all time.
 -- The week in progress (the newest turn's) has run for `days` days so far (the last one maybe in
 -- part); it is compared with the week before up to the same moment of the week, not with all of
 -- it, which read as a drop every day but Sunday. Every other week covers 7.
 WITH clock AS (
-  SELECT MAX(occurred_at) AS as_of, MAX(week_start) AS this_week
-  FROM `${project}.${dataset}.turns`
+  -- Which week is in progress matters only when it is one of the range's, so the newest turn is
+  -- looked for from start_day (none since: no week of the range is in progress) to the end of
+  -- the week after end_day's (a turn in it: none is either). Only a product without a turn
+  -- for a whole week reads differently here: its last week before the gap as in progress.
+  -- MAX needs no de-duplication: copies share occurred_at (turns_between.sql).
+  SELECT
+    as_of,
+    -- the Monday-based week, as turns_between has it
+    DATE_SUB(DATE(as_of), INTERVAL MOD(EXTRACT(DAYOFWEEK FROM as_of) + 5, 7) DAY) AS this_week
+  FROM (
+    SELECT MAX(occurred_at) AS as_of
+    FROM `${project}.${dataset}.events`
+    WHERE type = 'chat.turn.completed'
+      AND occurred_at >= TIMESTAMP(${start_day})
+      AND occurred_at < TIMESTAMP(DATE_ADD(${end_day}, INTERVAL 14 DAY))
+  )
 ),
 reached AS (
   SELECT
@@ -31,7 +46,11 @@ weekly AS (
     COUNT(DISTINCT IF(t.into_week <= r.into_week, t.session_id, NULL)) AS early_sessions
   FROM (
     SELECT *, TIMESTAMP_DIFF(occurred_at, TIMESTAMP(week_start), SECOND) AS into_week
-    FROM `${project}.${dataset}.turns`
+    -- the range's weeks and the week before each: from 7 days before start_day to the end of
+    -- the week starting on end_day, 6 days past it
+    FROM `${project}.${dataset}.turns_between`(
+      DATE_SUB(${start_day}, INTERVAL 7 DAY), DATE_ADD(${end_day}, INTERVAL 6 DAY)
+    )
   ) AS t
   CROSS JOIN reached AS r
   GROUP BY t.week_start
@@ -56,6 +75,8 @@ paired AS (
   FROM weekly AS w
   CROSS JOIN reached AS r
   LEFT JOIN weekly AS p ON p.week_start = DATE_SUB(w.week_start, INTERVAL 7 DAY)
+  -- the range's weeks only: the others read are weeks before them, or read in part
+  WHERE w.week_start BETWEEN ${start_day} AND ${end_day}
 )
 SELECT
   *,

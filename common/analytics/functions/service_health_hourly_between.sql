@@ -1,6 +1,7 @@
--- Service health by hour, from the events themselves: turn latency p50/p95, the share of
--- degraded turns, the persona-model fallback rate, and error counts (replies the generator
--- failed and the template answered, rate-limit spells, events of a `*.failed` type).
+-- Service health by hour from start_day to end_day (the UTC days' hours), from the events
+-- themselves: turn latency p50/p95, the share of degraded turns, the persona-model fallback rate,
+-- and error counts (replies the generator failed and the template answered, rate-limit spells,
+-- events of a `*.failed` type). The `service_health_hourly` view is this over all time.
 -- rate_limited counts spells, not refused requests: anomaly.detected is sent on a user's first
 -- refusal of a spell only (common/chat/service.py), so a bot refused 40 times is 1.
 WITH hourly AS (
@@ -12,7 +13,11 @@ WITH hourly AS (
     model_fallback,
     JSON_VALUE(payload, '$.limited') AS limited
   FROM `${project}.${dataset}.events`
-  WHERE type IN ('chat.turn.completed', 'anomaly.detected') OR ENDS_WITH(type, '.failed')
+  WHERE (type IN ('chat.turn.completed', 'anomaly.detected') OR ENDS_WITH(type, '.failed'))
+    -- the range's UTC days, before the copies are removed: they share occurred_at
+    -- (turns_between.sql)
+    AND occurred_at >= TIMESTAMP(${start_day})
+    AND occurred_at < TIMESTAMP(DATE_ADD(${end_day}, INTERVAL 1 DAY))
   QUALIFY ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY ingested_at) = 1
 )
 SELECT
