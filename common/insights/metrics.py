@@ -1,6 +1,7 @@
-"""The operators' metrics (pure): which view answers each one, how it is filtered by date, and
-how the dashboard draws it. Names and views come from this registry, never from a request, so
-a request can only choose among these queries and fill in their date parameters."""
+"""The operators' metrics (pure): which view, table function or daily table answers each one,
+how it is filtered by date, and how the dashboard draws it. Names and views come from this
+registry, never from a request, so a request can only choose among these queries and fill in
+their date parameters."""
 
 from __future__ import annotations
 
@@ -64,6 +65,17 @@ class Metric:
     # materialised table, whose days were counted while every event was there.
     from_events: bool = True
     looks_back_days: int = 0  # each row compares with this many days before its own
+
+    @property
+    def function(self) -> str | None:
+        """The table function a dated metric from the events reads instead of its view:
+        `<view>_between(start_day, end_day)` (common/analytics/functions/), the view's rows for
+        those days. It bounds occurred_at where it reads the events table, before removing
+        copies, so BigQuery reads only the range's day partitions; the view (the same file over
+        all time) is read whole whatever the range: a filter on its rows comes after the
+        de-duplication. None: the metric reads its view (undated: all time by design) or daily
+        table."""
+        return f"{self.view}_between" if self.date_column and self.from_events else None
 
     def describe(self) -> dict:
         return {
@@ -431,16 +443,25 @@ def complete_period(metric: Metric, period: Period, *, today: date) -> tuple[Per
 def metric_query(metric: Metric, *, project: str, dataset: str) -> str:
     """The SQL of one metric; `@start` and `@end` (DATEs) are its parameters when it is dated.
     Identifiers and expressions come from the registry and configuration only."""
-    sql = f"SELECT {metric.select} FROM `{project}.{dataset}.{metric.view}`"  # noqa: S608
-    if metric.date_column and metric.date_kind == "DATE":
-        sql += f" WHERE {metric.date_column} BETWEEN @start AND @end"
-    elif metric.date_column:
-        sql += (
-            f" WHERE {metric.date_column} >= TIMESTAMP(@start)"
-            f" AND {metric.date_column} < TIMESTAMP(DATE_ADD(@end, INTERVAL 1 DAY))"
-        )
+    if metric.function:  # it returns the range's rows only
+        source = f"`{project}.{dataset}.{metric.function}`(@start, @end)"
+    else:
+        source = f"`{project}.{dataset}.{metric.view}`{_range_filter(metric)}"
+    sql = f"SELECT {metric.select} FROM {source}"  # noqa: S608
     if metric.group_by:
         sql += " GROUP BY " + ", ".join(metric.group_by)
     if metric.order_by:
         sql += " ORDER BY " + ", ".join(metric.order_by)
     return sql + f" LIMIT {min(metric.limit, MAX_ROWS)}"
+
+
+def _range_filter(metric: Metric) -> str:
+    """The WHERE that keeps the range's rows of a dated view or daily table."""
+    if not metric.date_column:
+        return ""
+    if metric.date_kind == "DATE":
+        return f" WHERE {metric.date_column} BETWEEN @start AND @end"
+    return (
+        f" WHERE {metric.date_column} >= TIMESTAMP(@start)"
+        f" AND {metric.date_column} < TIMESTAMP(DATE_ADD(@end, INTERVAL 1 DAY))"
+    )

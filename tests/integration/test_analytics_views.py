@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import os
+import random
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -21,8 +22,9 @@ from common.analytics.warehouse import (
     refresh_daily,
 )
 from common.events import Event
-from common.insights.metrics import Period
+from common.insights.metrics import METRICS, Period, metric_query
 from common.insights.service import read_metric
+from common.labels import INTENTS, PERSONA_IDS
 from common.personalization.preferences import explicit_reward
 from scripts import stack
 
@@ -677,3 +679,144 @@ def test_a_power_user_gone_for_two_weeks_is_lapsing_not_power(bq, own_dataset):
     got = {r["user_key"]: r for r in rows(bq, own_dataset, "user_segments")}
     assert got["stays"]["active_days_28d"] == got["gone"]["active_days_28d"] == 12
     assert (got["stays"]["segment"], got["gone"]["segment"]) == ("power", "lapsing")
+
+
+# --- The dashboard's table functions: the view's rows for a range, reading only its days ------
+
+# The history below runs from the Monday six weeks ago to the Sunday a week ago.
+START = (datetime.now(UTC) - timedelta(days=42)).replace(hour=0, minute=0, second=0, microsecond=0)
+START -= timedelta(days=START.weekday())
+LAST = START + timedelta(days=34)  # a Sunday
+
+
+def ranged_history() -> tuple[list[Event], list[int]]:
+    """Five weeks of turns (sessions crossing midnight, a turn on each side of midnights),
+    ratings (some changed up to a week later), crises, rate-limit spells and failures; and the
+    indexes of the events delivered twice."""
+    rng = random.Random(7)
+    events: list[Event] = []
+
+    def take(key, session, at, index) -> tuple[str, str, str]:
+        turn_id = uuid.uuid4().hex
+        persona = rng.choice(PERSONA_IDS)
+        source = rng.choice(["ensemble", "ensemble", "requested", "care"])
+        crisis = rng.random() < 0.05
+        events.append(
+            turn(key, session, at, turn_id=turn_id, index=index, persona=persona,
+                 intent=rng.choice(INTENTS), latency=round(rng.uniform(50, 900), 1), source=source,
+                 degraded=rng.choice([[], [], [], ["persona_model"], ["reply_generator"]]),
+                 crisis=crisis)
+        )  # fmt: skip
+        if crisis:
+            data = {"turn_id": turn_id, "locale": rng.choice(["en-US", "ko-KR"]),
+                    "analysis_source": "model", "detected_by": "patterns"}  # fmt: skip
+            events.append(Event("safety.crisis_detected", at, key, session, data))
+        rated = at
+        for _ in range(rng.choice([0, 0, 1, 1, 2])):  # a second rating changes the first
+            rated += timedelta(minutes=rng.choice([1, 90, 60 * 20, 60 * 24 * 3]))
+            rating = rng.choice(["up", "down", 1, 3, 4, 5])
+            events.append(
+                feedback(key, session, rated, turn_id=turn_id, persona=persona, rating=rating,
+                         reward=explicit_reward(rating), crisis=crisis, persona_source=source)
+            )  # fmt: skip
+        return turn_id, persona, source
+
+    day = START
+    while day <= LAST:
+        for key in ["u1", "u2", "u3", "u4", None]:  # None: a user who anonymises analytics
+            if rng.random() < 0.3:
+                continue
+            session, at = uuid.uuid4().hex, day + timedelta(hours=rng.uniform(0, 23.9))
+            for index in range(rng.choice([1, 1, 2, 4])):
+                take(key, session, at, index)
+                at += timedelta(minutes=rng.uniform(1, 500))  # on past midnight at times
+        # A session across midnight: its turns just outside a range that starts or ends here.
+        # Not into the last week: the week before it then ends hours before its Sunday does,
+        # which shows if it is taken for the week in progress.
+        if day != LAST - timedelta(days=6):
+            edge = uuid.uuid4().hex
+            take("u5", edge, day - timedelta(microseconds=1), 0)
+            turn_id, persona, source = take("u5", edge, day, 1)
+            # rated, and the rating changed a week less an hour later
+            for delay, rating in [(timedelta(minutes=1), "up"), (timedelta(hours=167), "down")]:
+                events.append(
+                    feedback("u5", edge, day + delay, turn_id=turn_id, persona=persona,
+                             rating=rating, reward=explicit_reward(rating),
+                             persona_source=source)
+                )  # fmt: skip
+        if rng.random() < 0.3:
+            spell = {"reasons": ["burst"], "limited": True}
+            events.append(Event("anomaly.detected", day + timedelta(hours=12), "u1", None, spell))
+        if rng.random() < 0.3:
+            events.append(Event("push.failed", day + timedelta(hours=9), "u2", None, {}))
+        day += timedelta(days=1)
+    return events, rng.sample(range(len(events)), len(events) // 10)
+
+
+# The metric queries before the table functions: the view, and the range outside it.
+def view_query(metric, dataset: str) -> str:
+    sql = f"SELECT {metric.select} FROM `{PROJECT}.{dataset}.{metric.view}`"  # noqa: S608
+    if metric.date_kind == "DATE":
+        sql += f" WHERE {metric.date_column} BETWEEN @start AND @end"
+    else:
+        sql += (
+            f" WHERE {metric.date_column} >= TIMESTAMP(@start)"
+            f" AND {metric.date_column} < TIMESTAMP(DATE_ADD(@end, INTERVAL 1 DAY))"
+        )
+    if metric.group_by:
+        sql += " GROUP BY " + ", ".join(metric.group_by)
+    return sql
+
+
+def answer(bq, sql: str, start: date, end: date) -> list[tuple]:
+    from google.cloud import bigquery
+
+    params = [
+        bigquery.ScalarQueryParameter("start", "DATE", start),
+        bigquery.ScalarQueryParameter("end", "DATE", end),
+    ]
+    job = bq.query(sql, job_config=bigquery.QueryJobConfig(query_parameters=params))
+    rows = [
+        tuple((k, round(v, 9) if isinstance(v, float) else v) for k, v in sorted(r.items()))
+        for r in job.result()
+    ]
+    return sorted(rows, key=repr)
+
+
+def test_every_dated_metric_from_the_events_reads_its_range_with_the_view_s_answer(bq, own_dataset):
+    """Each dated metric from the events reads a table function that bounds occurred_at before
+    it de-duplicates (so BigQuery prunes the days outside the range), widened where a row needs
+    more: the 6 days after a week's Monday, the week before for the trend, the day before for a
+    session's start, the week after for a changed rating. Its rows are the view's with the range
+    outside it, on a history with copies, turns just outside each range, sessions across its
+    ends, ratings changed days later and weeks that straddle its start."""
+    events, copies = ranged_history()
+    write(bq, own_dataset, events, copies=tuple(copies))
+    # the same events again, ingested a day later: a second copy does not win either
+    write(bq, own_dataset, [events[i] for i in copies[::3]],
+          ingested=datetime.now(UTC) + timedelta(days=1))  # fmt: skip
+    day = START.date()
+    ranges = [
+        (day + timedelta(days=9), day + timedelta(days=15)),  # Wednesday to Tuesday
+        (day + timedelta(days=7), day + timedelta(days=13)),  # Monday to Sunday
+        (day + timedelta(days=14), day + timedelta(days=14)),  # one day, a Monday
+        (day + timedelta(days=2), LAST.date()),  # to the end: the week in progress
+        (day + timedelta(days=20), day + timedelta(days=24)),  # turns and ratings after it
+        (day + timedelta(days=15), day + timedelta(days=21)),  # to a Monday, with turns after
+        (day - timedelta(days=3), LAST.date() + timedelta(days=3)),  # all of it
+    ]
+    dated = [m for m in METRICS.values() if m.date_column and m.from_events]
+    assert {m.view for m in dated} == {
+        "daily_active_users", "weekly_active_users", "engagement_trend", "persona_distribution",
+        "satisfaction_by_persona", "intent_mix", "multi_turn_adoption", "alternative_persona_use",
+        "crisis_counts", "service_health_hourly",
+    }  # fmt: skip
+    for metric in dated:
+        function = metric_query(metric, project=PROJECT, dataset=own_dataset)
+        assert f"{metric.view}_between`(@start, @end)" in function, function
+        for start, end in ranges:
+            got = answer(bq, function, start, end)
+            want = answer(bq, view_query(metric, own_dataset), start, end)
+            assert got == want, (metric.name, start, end)
+            if start == day + timedelta(days=9):
+                assert got, f"{metric.name}: no rows to compare"

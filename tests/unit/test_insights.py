@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from functions_framework import create_app
 
-from common.analytics.warehouse import daily_files, view_files
+from common.analytics.warehouse import daily_files, function_files, view_files
 from common.auth import Caller
 from common.errors import Forbidden, InvalidInput, NotFound
 from common.http import parse
@@ -36,16 +36,16 @@ TODAY = date(2026, 11, 22)
 WHERE = {"project": "p", "dataset": "d"}  # the analytics dataset read_metric queries
 
 
-def _sql_of(view: str) -> str:
-    files = {**view_files(), **daily_files()}
-    assert view in files, f"no SQL file defines {view!r}"
-    return files[view].read_text()
+def _sql_of(source: str) -> str:
+    files = {**view_files(), **function_files(), **daily_files()}
+    assert source in files, f"no SQL file defines {source!r}"
+    return files[source].read_text()
 
 
 @pytest.mark.parametrize("name", sorted(METRICS))
 def test_every_metric_reads_a_view_that_has_its_columns(name: str) -> None:
     metric = METRICS[name]
-    sql = _sql_of(metric.view)
+    sql = _sql_of(metric.function or metric.view)
     aliases = set(re.findall(r"\bAS\s+([a-z_0-9]+)", metric.select))
     chart = metric.chart
     used = {metric.date_column, chart.x, chart.split, chart.group, *chart.series, *chart.columns}
@@ -78,15 +78,21 @@ def test_metric_names_are_url_safe_and_unique() -> None:
 
 
 def test_a_dated_query_filters_by_parameters_never_by_text() -> None:
+    # a metric from the events calls its view's table function with the range
     sql = metric_query(METRICS["daily_active_users"], project="p", dataset="d")
-    want = "SELECT * FROM `p.d.daily_active_users` WHERE day BETWEEN @start AND @end"
+    want = "SELECT * FROM `p.d.daily_active_users_between`(@start, @end)"
+    assert sql == f"{want} ORDER BY day LIMIT {MAX_ROWS}"
+    sql = metric_query(METRICS["daily_activity"], project="p", dataset="d")
+    want = "SELECT * FROM `p.d.daily_activity` WHERE day BETWEEN @start AND @end"
     assert sql == f"{want} ORDER BY day LIMIT {MAX_ROWS}"
 
 
 def test_an_hourly_query_covers_whole_days() -> None:
     sql = metric_query(METRICS["service_latency"], project="p", dataset="d")
-    assert "hour >= TIMESTAMP(@start)" in sql
-    assert "hour < TIMESTAMP(DATE_ADD(@end, INTERVAL 1 DAY))" in sql
+    assert "FROM `p.d.service_health_hourly_between`(@start, @end)" in sql
+    function = _sql_of("service_health_hourly_between")
+    assert "occurred_at >= TIMESTAMP(${start_day})" in function
+    assert "occurred_at < TIMESTAMP(DATE_ADD(${end_day}, INTERVAL 1 DAY))" in function
 
 
 def test_an_aggregate_query_groups_and_an_undated_one_has_no_filter() -> None:
