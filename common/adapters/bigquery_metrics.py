@@ -17,8 +17,9 @@ log = logging.getLogger(__name__)
 # (bigquery_calls.LONG_POLL_SECONDS, 10 s), a failing status call's RETRY_TIMEOUT, and the
 # cancel of a query given up on (bounded like the start): 2 x 3 + 15 + 10 + 5 + 2 x 1.5 = 39. A
 # request that hangs rather than fails is another matter (bigquery_calls.bounded_wait). Every
-# dashboard metric but those of the materialised daily tables reads a view over the events
-# table (common.insights.metrics: from_events); the slowest took 3.5 s on 1,000,000 events
+# dashboard metric but those of the materialised daily tables reads the events table, through a
+# view or, for a dated one, its table function for the range (common.insights.metrics:
+# from_events, function); the slowest view took 3.5 s on 1,000,000 events
 # (benchmarks/results/analytics.md), well inside 15 s.
 START_TIMEOUT = 3.0
 QUERY_TIMEOUT = 15.0
