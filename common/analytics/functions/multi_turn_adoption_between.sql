@@ -7,7 +7,7 @@
 -- day tells it from the sessions that began in the range. Those are read up to 7 days past
 -- end_day, which holds every session's second turn (what makes it multi-turn); a session still
 -- going after that (a turn at least every day for more than a week) has its later turns left out
--- of turns_per_session.
+-- of turns_per_session. (A SESSION_TTL_HOURS set above 24 needs as many more days before.)
 WITH sessions AS (
   SELECT session_id, MIN(day) AS day, COUNT(*) AS turns, ANY_VALUE(user_key) AS user_key
   FROM `${project}.${dataset}.turns_between`(
