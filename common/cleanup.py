@@ -37,9 +37,11 @@ RETENTION_SESSIONS_SCAN = "retention_sessions"
 RETENTION_TURNS_SCAN = "retention_turns"
 # The Firestore phases run again, in turn, while a timed run has time and one of them has work
 # left after its batches: a phase's bound keeps one backlog from starving the others within a
-# lap, not the whole run (one lap of 25 batches of 200 is 5,000 sessions an hour, a ceiling a
-# few tens of thousands of daily users would pass). The lap count bounds a phase that cannot
-# shrink its backlog (documents changed under every batch).
+# lap, not the whole run. Laps raise a phase's ceiling from one lap's 25 batches of 200 (5,000
+# sessions a run) to MAX_LAPS of them (100,000), but only as far as the budget lasts: it is the
+# time a batch takes that sets the ceiling (expiring a session one round trip after another,
+# a run ended 4,000-8,600 sessions; docs/CAPACITY.md, the cleanup job). The lap count bounds a
+# phase that cannot shrink its backlog (documents changed under every batch).
 MAX_LAPS = 20
 
 
@@ -344,7 +346,10 @@ def run_cleanup(
                 phase(name, run)
     if left_over:
         report.complete = False
-    log.info("session cleanup", extra={"report": report.as_dict(), "deleted": report.deleted})
+    # An incomplete run leaves work to the next one; run after run incomplete is a backlog
+    # outgrowing the job (docs/CAPACITY.md, the cleanup job): WARNING, for an alert to count.
+    level = logging.INFO if report.complete else logging.WARNING
+    log.log(level, "session cleanup", extra={"report": report.as_dict(), "deleted": report.deleted})
     return report
 
 

@@ -8,9 +8,9 @@ import contextvars
 import functools
 import logging
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from common.breaker import CircuitBreaker
 from common.deadline import wait_at_most
@@ -20,7 +20,9 @@ from common.logs import NEEDS_OPERATOR
 log = logging.getLogger(__name__)
 
 READ_TIMEOUT = 5.0
+WRITE_BATCH = 400  # writes a commit; Firestore allows 500
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 # Firestore unreachable: after 3 calls in a row fail that way, this instance answers 503 at once
@@ -116,11 +118,14 @@ def _underlying(error: BaseException) -> BaseException:
 
 
 TRANSACTION_SECONDS = 8.0
-# Each caller waits on one transaction at a time: an instance's requests (concurrency 8 at
-# most), one of which may be a push release delivering PUSH_RELEASE_WORKERS (16) at once. With
-# fewer threads than callers, the release's deliveries would queue here (their three
-# transactions are 9 of a delivery's ~15 round trips) and spend their deadline waiting.
-_TRANSACTIONS = ThreadPoolExecutor(max_workers=24, thread_name_prefix="firestore-transaction")
+# The threads transactions are waited on from (within_deadline) and independent calls are made
+# side by side on (in_parallel). Each caller waits on one transaction at a time: an instance's
+# requests (concurrency 8 at most), one of which may be a push release delivering
+# PUSH_RELEASE_WORKERS (16) at once. With fewer threads than callers, the release's deliveries
+# would queue here (their three transactions are 9 of a delivery's ~15 round trips) and spend
+# their deadline waiting. The cleanup job, alone on its instance (concurrency 1), deletes the
+# turns of several sessions at once here (firestore_cleanup.TURN_WORKERS).
+_POOL = ThreadPoolExecutor(max_workers=24, thread_name_prefix="firestore")
 
 
 def after(when: datetime | None, now: datetime) -> bool:
@@ -142,7 +147,7 @@ def within_deadline(run: Callable[..., T], transaction: Any, *args: Any) -> T:
     from google.api_core import exceptions
 
     try:
-        return wait_at_most(_TRANSACTIONS, TRANSACTION_SECONDS, run, transaction, *args)
+        return wait_at_most(_POOL, TRANSACTION_SECONDS, run, transaction, *args)
     except TimeoutError as e:
         raise exceptions.DeadlineExceeded(str(e)) from None
 
@@ -158,3 +163,88 @@ def bounded(seconds: float = READ_TIMEOUT) -> dict:
         predicate=if_transient_error, initial=0.1, maximum=1.0, multiplier=2.0, timeout=seconds
     )
     return {"retry": retry, "timeout": seconds}
+
+
+def in_parallel(fn: Callable[[T], R], items: list[T], *, at_once: int) -> list[R]:
+    """fn(item) for every item on the shared pool, at most `at_once` at a time, each in a copy
+    of this context (its log fields go along): independent round trips waited for side by side
+    instead of one after the other. Returns once every call started has returned: their
+    results in order, or the first error (after one, no more are started). For a job alone on
+    its instance: its calls would queue ahead of the transactions of requests sharing it."""
+    futures: list[Future[R]] = []
+    running: set[Future[R]] = set()
+    for item in items:
+        if len(running) >= at_once:
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            if any(future.exception() for future in done):
+                break
+        future = _POOL.submit(contextvars.copy_context().run, fn, item)
+        futures.append(future)
+        running.add(future)
+    wait(running)
+    return [future.result() for future in futures]
+
+
+class Unchanged(NamedTuple):
+    """A write that holds only if its document is as it was read: `data` updates it, None
+    deletes it. `along`: (reference, document) pairs set in the same commit, with it or not at
+    all (a deleted session's session.ended entry)."""
+
+    ref: Any
+    version: Any  # the document's update time as read
+    data: dict | None = None
+    along: tuple[tuple[Any, dict], ...] = ()
+
+
+def write_unchanged(db: Any, writes: list[Unchanged]) -> list[Unchanged]:
+    """The writes in as few commits as Firestore allows (WRITE_BATCH writes each): one round
+    trip for a page of documents instead of one each. A commit that meets a document changed or
+    gone since it was read is refused whole, and is sent again one write at a time, so that the
+    change keeps out only its own document. The writes that held, in order; one that did not
+    is left as it is now (its caller meets it again on a later run)."""
+    from google.api_core import exceptions
+
+    conflicts = (exceptions.FailedPrecondition, exceptions.NotFound, exceptions.Conflict)
+
+    def commit(chunk: list[Unchanged]) -> None:
+        batch = db.batch()
+        for write in chunk:
+            option = db.write_option(last_update_time=write.version)
+            if write.data is None:
+                batch.delete(write.ref, option=option)
+            else:
+                batch.update(write.ref, write.data, option=option)
+            for ref, doc in write.along:
+                batch.set(ref, doc)
+        batch.commit(**bounded())
+
+    held: list[Unchanged] = []
+    for chunk in _chunks(writes):
+        try:
+            commit(chunk)
+            held += chunk
+            continue
+        except conflicts:
+            if len(chunk) == 1:
+                continue  # that one changed meanwhile
+        for write in chunk:
+            try:
+                commit([write])
+                held.append(write)
+            except conflicts:
+                continue  # changed meanwhile
+    return held
+
+
+def _chunks(writes: list[Unchanged]) -> Iterator[list[Unchanged]]:
+    """The writes in runs of at most WRITE_BATCH writes, a write with what goes along it."""
+    chunk: list[Unchanged] = []
+    size = 0
+    for write in writes:
+        if chunk and size + 1 + len(write.along) > WRITE_BATCH:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(write)
+        size += 1 + len(write.along)
+    if chunk:
+        yield chunk

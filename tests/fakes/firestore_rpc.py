@@ -1,10 +1,14 @@
 """Firestore's RPCs over documents kept in a dict, under the real client library: what an adapter
 sends and how Firestore answers it (a commit's preconditions, an empty query), for unit tests of
-writes whose order matters. Not an emulator: no query matches a document (every query is empty)
-and transactions do not conflict; a test interleaves requests with `before_commit`."""
+writes whose order matters, and of how many round trips a path takes (`calls`). Not an emulator:
+no query matches a document (every query is empty) unless `queries=True`, and then a query's
+filters and order are ignored; transactions do not conflict; a test interleaves requests with
+`before_commit`."""
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,6 +23,7 @@ from google.cloud.firestore_v1.types import (
     BatchGetDocumentsResponse,
     CommitResponse,
     Document,
+    RunQueryResponse,
     WriteResult,
 )
 
@@ -28,20 +33,28 @@ _EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 class FirestoreRpc:
     """`docs`: path (under documents/) -> fields. `commits`: each commit's writes, in order.
     `before_commit(writes)`: called as a commit arrives, before it is judged (a concurrent
-    request landing first)."""
+    request landing first). `calls`: the RPCs made, by name. `queries`: a query answers with
+    the documents of its collection (or collection group) in path order, after its cursor's
+    document, up to its limit: a test sets up only documents its filters would match."""
 
-    def __init__(self, docs: dict[str, dict] | None = None) -> None:
+    def __init__(self, docs: dict[str, dict] | None = None, *, queries: bool = False) -> None:
         self.client = firestore.Client(project="demo-ion", credentials=AnonymousCredentials())
         self.docs: dict[str, dict] = {}
         self.versions: dict[str, datetime] = {}  # update_time of each document
         self._clock = 0
         self.commits: list[list] = []
         self.before_commit: Callable[[list], None] = lambda writes: None
+        self.calls: Counter[str] = Counter()
+        self._lock = threading.RLock()  # one RPC at a time: adapters call from several threads
         api = mock.Mock()
-        api.begin_transaction.side_effect = lambda **kw: mock.Mock(transaction=b"tx")
-        api.batch_get_documents.side_effect = self._batch_get
-        api.run_query.side_effect = lambda **kw: iter([])
-        api.commit.side_effect = self._commit
+        answers = {
+            "begin_transaction": lambda **kw: mock.Mock(transaction=b"tx"),
+            "batch_get_documents": lambda **kw: iter(list(self._batch_get(**kw))),
+            "run_query": self._run_query if queries else lambda **kw: iter([]),
+            "commit": self._commit,
+        }
+        for name, answer in answers.items():
+            getattr(api, name).side_effect = self._counted(name, answer)
         self.client._firestore_api_internal = api
         self.api = api
         for path, fields in (docs or {}).items():
@@ -58,6 +71,47 @@ class FirestoreRpc:
 
     def _path(self, name: str) -> str:
         return name.split("/documents/", 1)[1]
+
+    def _counted(self, name: str, answer: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kw: Any) -> Any:
+            with self._lock:
+                self.calls[name] += 1
+                return answer(*args, **kw)
+
+        return call
+
+    def _run_query(self, request: dict, **kw: Any):
+        query = request["structured_query"]
+        source = query.from_[0]
+        parent = request["parent"].split("/documents", 1)[1].lstrip("/")
+        after = ""
+        if "start_at" in query:  # start_after(snapshot): its path is the cursor's last value
+            after = self._path(query.start_at.values[-1].reference_value)
+        paths = []
+        for path in sorted(self.docs):
+            *above, collection, _ = path.split("/")
+            if collection != source.collection_id or path <= after:
+                continue
+            within = "/".join(above)
+            below = source.all_descendants and (not parent or within.startswith(parent + "/"))
+            if within == parent or below:
+                paths.append(path)
+        if "limit" in query:
+            paths = paths[: int(query.limit)]
+        base = request["parent"].split("/documents", 1)[0] + "/documents/"
+        found = [
+            RunQueryResponse(
+                document=Document(
+                    name=base + path,
+                    fields=encode_dict(self.docs[path]),
+                    create_time=self.versions[path],
+                    update_time=self.versions[path],
+                ),
+                read_time=self.versions[path],
+            )
+            for path in paths
+        ]
+        return iter(found or [RunQueryResponse(read_time=_EPOCH)])
 
     def _batch_get(self, request: dict, **kw: Any):
         tx = b"tx" if request.get("new_transaction") else None

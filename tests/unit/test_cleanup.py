@@ -446,6 +446,22 @@ def test_laps_stop_at_the_budget_and_leave_the_rest_to_the_next_run() -> None:
     assert report.laps == 3 and not report.complete
 
 
+def _run_logs(caplog) -> list[tuple[str, bool]]:
+    return [(r.levelname, r.report["complete"]) for r in caplog.records if hasattr(r, "report")]
+
+
+def test_a_run_that_leaves_work_says_so_at_warning(caplog) -> None:
+    # A backlog the job does not get through shows only as `complete: false`: at INFO, an
+    # alert on the job's warnings never saw the cleanup falling behind hour after hour.
+    clock = FakeClock()
+    with caplog.at_level(logging.INFO, logger="common.cleanup"):
+        run_cleanup(store=Finite(clock, sessions=400), analytics=Analytics(), now=NOW)
+        run_cleanup(
+            store=Finite(clock, sessions=400), analytics=Analytics(), now=NOW, max_batches=1
+        )
+    assert _run_logs(caplog) == [("INFO", True), ("WARNING", False)]
+
+
 def test_without_a_budget_a_run_is_one_lap_and_laps_are_bounded() -> None:
     clock = FakeClock()
     assert (
