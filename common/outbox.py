@@ -44,7 +44,7 @@ class RelayReport:
     claimed: int
     published: int
     failed: int
-    more_due: bool = False  # every batch came full: the backlog outlasted the run
+    more_due: bool = False  # its last batch came full at its bound or time: more is due
 
 
 def moving(now: datetime) -> Callable[[], datetime]:
@@ -52,6 +52,15 @@ def moving(now: datetime) -> Callable[[], datetime]:
     entry written or claimed late in a long run is dated with."""
     started = time.monotonic()
     return lambda: now + timedelta(seconds=time.monotonic() - started)
+
+
+# Batches start only this long into a run, so that the last one (a claim of two round trips, a
+# publish of up to PUBLISH_TIMEOUT_SECONDS, 2 s, a topic, the deletes; each Firestore call
+# bounded to 5 s) ends inside the function's 60 s timeout. 20 batches could outlast it (leasing
+# one entry at a time, 2,000 due events took 33-63 s; a Pub/Sub slow to answer, up to 80 s):
+# killed, a run loses its report and leaves its last batch published but not deleted, to go out
+# again, and the next run, a minute later, finds the one instance (max_instances 1) busy.
+RELAY_BUDGET_SECONDS = 40
 
 
 def relay_outbox(
@@ -62,15 +71,21 @@ def relay_outbox(
     batch_size: int,
     lease_seconds: int = 30,
     max_batches: int = 20,
+    budget_seconds: float = RELAY_BUDGET_SECONDS,
 ) -> RelayReport:
-    """Publish due outbox entries in bounded batches until none is due or Pub/Sub fails.
-    Each batch is claimed at the time it is claimed (`now` moved on by the time taken so far):
-    dated from the run's start, a lease taken late in a long run would have expired already."""
+    """Publish due outbox entries in bounded batches until none is due, Pub/Sub fails or
+    `budget_seconds` have passed. Each batch is claimed at the time it is claimed (`now` moved
+    on by the time taken so far): dated from the run's start, a lease taken late in a long run
+    would have expired already."""
     claimed = published = failed = 0
     clock = moving(now)
-    more_due = False
+    full = False  # the last batch came full: more may be due than the run published
     for _ in range(max_batches):
-        events = outbox.claim_due(now=clock(), limit=batch_size, lease_seconds=lease_seconds)
+        at = clock()
+        if at - now >= timedelta(seconds=budget_seconds):
+            break
+        events = outbox.claim_due(now=at, limit=batch_size, lease_seconds=lease_seconds)
+        full = len(events) == batch_size
         if not events:
             break
         claimed += len(events)
@@ -78,13 +93,12 @@ def relay_outbox(
             publisher.publish(events)
         except PublishError as e:
             failed += len(events)
+            full = False
             log.warning("outbox relay could not publish: %s", e)
             break
         outbox.delete_outbox([e.event_id for e in events])
         published += len(events)
-    else:  # the last batch allowed, and full: more may be due than a run publishes
-        more_due = claimed > 0 and len(events) == batch_size
-    report = RelayReport(claimed, published, failed, more_due)
+    report = RelayReport(claimed, published, failed, more_due=full)
     if claimed:  # a quiet run logs nothing; one that found work says what it did
         log.log(logging.WARNING if report.more_due else logging.INFO, "outbox relay: %s", report)
     return report

@@ -12,7 +12,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from common.adapters.firestore_calls import bounded, storage_errors, within_deadline
+from common.adapters.firestore_calls import (
+    Unchanged,
+    bounded,
+    storage_errors,
+    within_deadline,
+    write_unchanged,
+)
 from common.adapters.firestore_devices import DEVICES, device_from_snapshot
 from common.adapters.firestore_sessions import (
     ACTIVITY,
@@ -306,30 +312,36 @@ class FirestorePushStore:
 
     def _claim_page(self, query: Any, now: datetime, lease: int) -> tuple[list[Notification], int]:
         """The page's readable notifications, leased, and how many unreadable ones were set
-        aside."""
-        from google.api_core import exceptions
-
-        claimed: list[Notification] = []
-        parked = 0
+        aside. All in one commit (write_unchanged): one update after another, in the release's
+        own thread, no delivery started while a page of 50 was being leased."""
+        read: list[tuple[Any, Notification | None, str]] = []  # with why it is unreadable
         for snap in query.stream(**bounded()):
             try:
                 note = Notification.model_validate(snap.to_dict()["notification"])
+                read.append((snap, note, ""))
             except (ValidationError, KeyError, TypeError) as e:
                 # Stored by a version whose model was looser: raising here would stop every
                 # release run at this document, and the ones due behind it with it.
-                unreadable, due = type(e).__name__, now + timedelta(days=PARKED_DAYS)
-                update: dict[str, Any] = {"due_at": due, "unreadable": unreadable}
-            else:
-                update = {"due_at": now + timedelta(seconds=lease)}
-            try:
-                snap.reference.update(
-                    update,
-                    option=self._db.write_option(last_update_time=snap.update_time),
-                    **bounded(),
-                )
-            except (exceptions.FailedPrecondition, exceptions.NotFound):
-                continue  # another release took it, or it was replaced meanwhile
-            if "unreadable" in update:
+                read.append((snap, None, type(e).__name__))
+        parked_until = now + timedelta(days=PARKED_DAYS)
+        leases = [
+            Unchanged(
+                snap.reference,
+                snap.update_time,
+                {"due_at": now + timedelta(seconds=lease)}
+                if note
+                else {"due_at": parked_until, "unreadable": unreadable},
+            )
+            for snap, note, unreadable in read
+        ]
+        # Another release took one, or it was replaced meanwhile: not held, not claimed.
+        held = {write.ref.path for write in write_unchanged(self._db, leases)}
+        claimed: list[Notification] = []
+        parked = 0
+        for snap, note, unreadable in read:
+            if snap.reference.path not in held:
+                continue
+            if note is None:
                 log.error(
                     "waiting notification %s cannot be read (%s): set aside %d days for an "
                     "operator",

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from common.adapters.firestore_calls import bounded, storage_errors
+from common.adapters.firestore_calls import Unchanged, bounded, storage_errors, write_unchanged
 from common.config import Settings
 from common.errors import Unavailable
 from common.events import Event
@@ -364,8 +364,9 @@ class FirestoreSessionStore:
 
     def claim_due(self, *, now: datetime, limit: int, lease_seconds: int) -> list[Event]:
         """Take up to `limit` due events, each leased (pushed into the future) with a
-        precondition on its update time, so two relays never publish the same entry at once."""
-        from google.api_core import exceptions
+        precondition on its update time, so two relays never publish the same entry at once.
+        The leases go in one commit (write_unchanged): one update after another, 2,000 due
+        events took the relay 33-63 s of its 60 s timeout."""
         from google.cloud.firestore_v1.base_query import FieldFilter
 
         query = (
@@ -374,32 +375,28 @@ class FirestoreSessionStore:
             .order_by("next_attempt_at")
             .limit(limit)
         )
-        claimed: list[Event] = []
         with storage_errors():
-            for snap in query.stream(**bounded()):
-                doc = snap.to_dict()
+            due = [(snap, snap.to_dict()) for snap in query.stream(**bounded())]
+            leases = []
+            for snap, doc in due:
                 backoff = min(lease_seconds * 2 ** doc.get("attempts", 0), 3600)
-                try:
-                    snap.reference.update(
-                        {
-                            "next_attempt_at": now + timedelta(seconds=backoff),
-                            "attempts": doc.get("attempts", 0) + 1,
-                        },
-                        option=self._db.write_option(last_update_time=snap.update_time),
-                        **bounded(),
-                    )
-                except (exceptions.FailedPrecondition, exceptions.NotFound):
-                    continue  # another relay took it, or it was delivered meanwhile
-                envelope = json.loads(doc["envelope"])
-                claimed.append(
-                    Event.from_envelope(
-                        envelope,
-                        topic=doc["topic"],
-                        subject=doc.get("subject"),
-                        private=doc.get("private", False),
-                    )
-                )
-        return claimed
+                lease = {
+                    "next_attempt_at": now + timedelta(seconds=backoff),
+                    "attempts": doc.get("attempts", 0) + 1,
+                }
+                leases.append(Unchanged(snap.reference, snap.update_time, lease))
+            # Another relay took one, or it was delivered meanwhile: not held, not claimed.
+            held = {write.ref.path for write in write_unchanged(self._db, leases)}
+        return [
+            Event.from_envelope(
+                json.loads(doc["envelope"]),
+                topic=doc["topic"],
+                subject=doc.get("subject"),
+                private=doc.get("private", False),
+            )
+            for snap, doc in due
+            if snap.reference.path in held
+        ]
 
     def ping(self) -> None:
         with storage_errors():

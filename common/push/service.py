@@ -353,8 +353,10 @@ def release_due(
     spent; then wait for the deliveries under way. A delivery is ~15 sequential Firestore round
     trips and an FCM call, 210-465 ms: one at a time, a run released 86-190, and 20,000 weekly
     insights due at once (one time zone's morning) took 9-19 hours to go out. 16 at once
-    release about 1,400-3,000 a run, if the instance's vCPU keeps up: those 20,000 go out in
-    7-15 runs, the last 30-70 minutes after they were due.
+    release about 1,300-2,950 a run at 14-31 ms a Firestore round trip (docs/CAPACITY.md), if
+    the instance's vCPU keeps up: those 20,000 go out in 7-16 runs, the last 30-75 minutes
+    after they were due. claim_due leases a page in one commit: while it leased one
+    notification after another here, no delivery started, and a run released 650-1,450.
 
     No notification is delivered twice at once: claim_due leases each with a precondition, so
     neither another run nor this run's next page takes it while its delivery runs, and
