@@ -8,6 +8,7 @@ module "monitoring" {
   budget              = var.alerting_config.budget
   thresholds          = var.alerting_config.thresholds
   chat_service        = module.function["chat"].function_name
+  cleanup_service     = module.function["session_cleanup"].function_name
   api_services = [
     for name, f in local.functions : module.function[name].function_name if f.kind == "api"
   ]

@@ -8,12 +8,14 @@ only the cloud knows (resource attributes, module outputs) is UNKNOWN and never 
 by accident. Then, per environment: every function folder is deployed with its entry point and
 environment; every topic the code publishes to exists; the schema and SQL files are the ones
 Terraform reads; scheduler targets exist; TTL field names match the code; no primitive role and
-no public invoker on job or push functions.
+no public invoker on job or push functions; log-based metrics match the lines the code writes and
+every alert links an entry of docs/OPERATIONS.md.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import shutil
 import subprocess
@@ -1547,6 +1549,102 @@ def test_monitoring_covers_latency_errors_dead_letters_uptime_and_budget() -> No
     assert _resources(module, "google_billing_budget")
     monitoring = _stack("prod").instances("modules/monitoring")["monitoring"]
     assert monitoring["budget"] is None  # no billing account in the defaults: no budget
+
+
+def _heading_anchors(markdown: str) -> set[str]:
+    """The anchors GitHub gives a document's headings: lower case, punctuation dropped, spaces
+    to hyphens."""
+    headings = re.findall(r"^#+ (.+)$", markdown, re.M)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
+def test_every_alert_links_to_a_runbook_entry_that_exists() -> None:
+    # An alert's e-mail links its runbook entry: a heading renamed, or an alert added without its
+    # entry, links to the top of the page.
+    anchors = _heading_anchors((REPO / "docs" / "OPERATIONS.md").read_text())
+    policies = _resources(TERRAFORM / "modules" / "monitoring", "google_monitoring_alert_policy")
+    for name, policy in policies.items():
+        linked = re.findall(
+            r"docs/OPERATIONS\.md#([\w-]+)", _block(policy, "documentation")["content"]
+        )
+        assert linked, f"{name}: its documentation links no runbook entry"
+        assert set(linked) <= anchors, f"{name}: no heading for {linked}"
+
+
+def _log_filter_matches(log_filter: str, entry: dict[str, Any]) -> bool:
+    """Whether a Cloud Logging filter of `field = value` terms joined by AND matches `entry`.
+    Any other form fails the test, rather than pass it unread."""
+    for term in log_filter.split(" AND "):
+        found = re.fullmatch(r"([\w.]+) = (\"(?:[^\"\\]|\\.)*\"|true|false|[A-Z]+)", term)
+        assert found, f"a term this test cannot read: {term!r}"
+        path, literal = found.groups()
+        value: Any = entry
+        for key in path.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        wanted = (
+            json.loads(literal) if literal[0] == '"' or literal in ("true", "false") else literal
+        )
+        if value != wanted or type(value) is not type(wanted):
+            return False
+    return True
+
+
+def test_incomplete_cleanup_runs_are_counted_from_the_line_the_cleanup_writes(caplog) -> None:
+    """The log-based metric counts the session cleanup's incomplete runs: its filter must match
+    the entry run_cleanup writes for one (message, severity, report.complete, as common.logs
+    formats them) and not a complete run's, on the cleanup service alone. A renamed message or
+    field would leave the metric at 0 and the alert silent."""
+    from common.cleanup import run_cleanup
+    from common.logs import formatter
+    from tests.fakes.clock import FakeClock
+    from tests.unit.test_cleanup import NOW, Analytics, Finite
+
+    with caplog.at_level(logging.INFO, logger="common.cleanup"):
+        for max_batches in (25, 1):  # 400 sessions: all of them, then 200 and work left
+            store = Finite(FakeClock(), sessions=400)
+            run_cleanup(store=store, analytics=Analytics(), now=NOW, max_batches=max_batches)
+    lines = [json.loads(formatter().format(r)) for r in caplog.records if hasattr(r, "report")]
+    assert [line["report"]["complete"] for line in lines] == [True, False]
+
+    service = "ion-prod-session-cleanup"
+
+    def entry(line: dict[str, Any], service_name: str = service) -> dict[str, Any]:
+        # Cloud Run's agent takes `severity` for the entry's; the rest is its jsonPayload.
+        payload = {k: v for k, v in line.items() if k != "severity"}
+        resource = {"type": "cloud_run_revision", "labels": {"service_name": service_name}}
+        return {"resource": resource, "severity": line["severity"], "jsonPayload": payload}
+
+    module = Module(TERRAFORM / "modules" / "monitoring", {"cleanup_service": service})
+    metric = _resources(module.directory, "google_logging_metric")["cleanup_incomplete_runs"]
+    assert _block(metric, "metric_descriptor")["metric_kind"] == "DELTA"
+    log_filter = module.scope.value(metric["filter"])
+    complete, incomplete = lines
+    assert _log_filter_matches(log_filter, entry(incomplete))
+    assert not _log_filter_matches(log_filter, entry(complete))
+    assert not _log_filter_matches(log_filter, entry(incomplete, "ion-prod-outbox-relay"))
+    # the service named is the session cleanup function's, the one that runs run_cleanup
+    call = _labelled(_config(STACK), "module")["monitoring"]
+    assert call["cleanup_service"] == '${module.function["session_cleanup"].function_name}'
+    assert "run_cleanup(" in (FUNCTIONS / "session_cleanup" / "main.py").read_text()
+    for env in ENVIRONMENTS:
+        assert "session_cleanup" in _functions(env)
+
+
+def test_the_cleanup_alert_fires_on_three_incomplete_runs_in_three_hours() -> None:
+    # One incomplete run after a burst is normal (the next goes on): three hourly runs in a row.
+    module = TERRAFORM / "modules" / "monitoring"
+    policy = _resources(module, "google_monitoring_alert_policy")["cleanup_incomplete"]
+    condition = _block(_block(policy, "conditions"), "condition_threshold")
+    assert "google_logging_metric.cleanup_incomplete_runs.name" in condition["filter"]
+    assert (condition["comparison"], condition["threshold_value"]) == ("COMPARISON_GT", 2)
+    aggregation = _block(condition, "aggregations")
+    assert aggregation["alignment_period"] == f"{3 * 3600}s"
+    assert aggregation["per_series_aligner"] == "ALIGN_DELTA"
+    # summed across revisions: a deploy between two runs starts another time series
+    assert aggregation["cross_series_reducer"] == "REDUCE_SUM"
+    assert "group_by_fields" not in aggregation
+    minute, hour, *_ = _stack("prod").local("schedules")["session-cleanup"]["schedule"].split()
+    assert minute.isdigit() and hour == "*", "the window counts hourly runs"
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

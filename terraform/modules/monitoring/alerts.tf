@@ -197,6 +197,44 @@ resource "google_monitoring_alert_policy" "job_failed" {
   }
 }
 
+# The session cleanup falling behind: its runs (hourly, terraform/stack/scheduler.tf) that ended
+# with work left, counted from their log line (logs.tf). One incomplete run after a burst is
+# normal and the next catches up; three within three hours are three runs in a row that did not.
+# Summed across revisions: a deploy between runs starts another time series.
+resource "google_monitoring_alert_policy" "cleanup_incomplete" {
+  project               = var.project_id
+  display_name          = "${var.prefix}: session cleanup not keeping up"
+  combiner              = "OR"
+  notification_channels = local.channels
+  user_labels           = var.labels
+
+  conditions {
+    display_name = "3 or more incomplete session cleanup runs in 3 hours"
+    condition_threshold {
+      filter          = "resource.type = \"cloud_run_revision\" AND metric.type = \"logging.googleapis.com/user/${google_logging_metric.cleanup_incomplete_runs.name}\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = 2
+      duration        = "0s"
+      aggregations {
+        alignment_period     = "10800s"
+        per_series_aligner   = "ALIGN_DELTA"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+    }
+  }
+
+  # A count of log lines has no data, not 0, while none is logged: an incident still open when
+  # the runs stop (a failing job, which has its own alert) closes after a day, not 7.
+  alert_strategy {
+    auto_close = "86400s"
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "The hourly session cleanup ended with work left 3 times in 3 hours: it is not keeping up. See docs/OPERATIONS.md#session-cleanup-not-keeping-up."
+  }
+}
+
 locals {
   api_services_filter = "(${join(" OR ", [for s in var.api_services : "resource.labels.service_name = \"${s}\""])})"
 }

@@ -14,3 +14,18 @@ resource "google_logging_metric" "streamed_server_errors" {
     unit        = "1"
   }
 }
+
+# A session cleanup run that ended with work left: common/cleanup.py logs its report (`session
+# cleanup`) at WARNING with `report.complete` false, at INFO when complete. One such run after a
+# burst is normal, the next goes on; the alert (alerts.tf) counts them over three hours.
+resource "google_logging_metric" "cleanup_incomplete_runs" {
+  project     = var.project_id
+  name        = "${var.prefix}-cleanup-incomplete-runs"
+  description = "Session cleanup runs that ended with work left to the next run (complete: false)."
+  filter      = "resource.type = \"cloud_run_revision\" AND resource.labels.service_name = \"${var.cleanup_service}\" AND severity = WARNING AND jsonPayload.message = \"session cleanup\" AND jsonPayload.report.complete = false"
+  metric_descriptor {
+    metric_kind = "DELTA"
+    value_type  = "INT64"
+    unit        = "1"
+  }
+}

@@ -20,6 +20,12 @@ variable "chat_service" {
   nullable    = false
 }
 
+variable "cleanup_service" {
+  description = "Cloud Run service name of the session cleanup job (its incomplete runs)."
+  type        = string
+  nullable    = false
+}
+
 variable "dead_letter_subscriptions" {
   description = "Subscriptions on dead-letter topics whose backlog pages someone."
   type        = list(string)
