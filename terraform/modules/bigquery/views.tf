@@ -102,3 +102,39 @@ resource "google_bigquery_table" "views_tier3" {
     }
   }
 }
+
+# The views that read `turns` or `feedback_final` were tier 2 until they read their table
+# functions instead (41443c3): tier 1 now. Moved, so an applied environment updates them in place
+# rather than dropping each and creating it again (a gap in which it is missing).
+moved {
+  from = google_bigquery_table.views_tier2["alternative_persona_use"]
+  to   = google_bigquery_table.views["alternative_persona_use"]
+}
+moved {
+  from = google_bigquery_table.views_tier2["daily_active_users"]
+  to   = google_bigquery_table.views["daily_active_users"]
+}
+moved {
+  from = google_bigquery_table.views_tier2["engagement_trend"]
+  to   = google_bigquery_table.views["engagement_trend"]
+}
+moved {
+  from = google_bigquery_table.views_tier2["intent_mix"]
+  to   = google_bigquery_table.views["intent_mix"]
+}
+moved {
+  from = google_bigquery_table.views_tier2["multi_turn_adoption"]
+  to   = google_bigquery_table.views["multi_turn_adoption"]
+}
+moved {
+  from = google_bigquery_table.views_tier2["persona_distribution"]
+  to   = google_bigquery_table.views["persona_distribution"]
+}
+moved {
+  from = google_bigquery_table.views_tier2["satisfaction_by_persona"]
+  to   = google_bigquery_table.views["satisfaction_by_persona"]
+}
+moved {
+  from = google_bigquery_table.views_tier2["weekly_active_users"]
+  to   = google_bigquery_table.views["weekly_active_users"]
+}
