@@ -4,6 +4,7 @@ the SQL files (what Terraform deploys in production; locally called by scripts/s
 
 from __future__ import annotations
 
+import hashlib
 import re
 import string
 from collections.abc import Callable, Iterable, Sequence
@@ -116,10 +117,11 @@ ALL_TIME = {"start_day": "DATE '1970-01-01'", "end_day": "DATE '2999-12-31'"}
 FUNCTION_SUFFIX = "_between"
 
 
-def render(sql: str, *, project: str, dataset: str = DATASET, **days: str) -> str:
+def render(sql: str, *, project: str, dataset: str = DATASET, **values: str) -> str:
     """Fill the placeholders as Terraform's templatefile does: only `${name}` is one, so JSON
-    paths like '$.locale' stay as they are. `days`: FUNCTION_RANGE or ALL_TIME."""
-    text = string.Template(sql).safe_substitute(project=project, dataset=dataset, **days)
+    paths like '$.locale' stay as they are. `values`: FUNCTION_RANGE or ALL_TIME for a table
+    function's file, a daily file's `definition`."""
+    text = string.Template(sql).safe_substitute(project=project, dataset=dataset, **values)
     if left := re.findall(r"\$\{[^}]*\}", text):
         raise ValueError(f"unknown placeholders in SQL: {sorted(set(left))}")
     return text
@@ -138,6 +140,15 @@ def view_files() -> dict[str, Path]:
 
 def daily_files() -> dict[str, Path]:
     return {p.stem: p for p in sorted(DAILY_DIR.glob("*.sql"))}
+
+
+def definition(daily_sql: str) -> str:
+    """A daily file's `${definition}`: the SHA-256 (first 16 hex digits) of its text followed by
+    every view's file in name order, since the views it reads decide its figures too (as
+    terraform/modules/bigquery/scheduled.tf computes it). Each row carries the one that computed
+    it, so that a change recomputes the days it still can."""
+    views = "".join(path.read_text() for _, path in sorted(view_files().items()))
+    return hashlib.sha256((daily_sql + views).encode()).hexdigest()[:16]
 
 
 def view_order(sources: dict[str, str]) -> list[str]:
@@ -270,6 +281,8 @@ def refresh_daily(
         if names is not None and name not in names:
             continue
         started = time.perf_counter()
-        client.query(render(path.read_text(), project=project, dataset=dataset)).result()
+        sql = path.read_text()
+        rendered = render(sql, project=project, dataset=dataset, definition=definition(sql))
+        client.query(rendered).result()
         took[name] = round(time.perf_counter() - started, 3)
     return took

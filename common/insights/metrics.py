@@ -116,7 +116,9 @@ METRICS: dict[str, Metric] = _metrics(
     Metric(
         name="daily_activity",
         title="Daily activity",
-        description="Active users, turns and ratings per day (materialised daily aggregates).",
+        description="Active users, turns and ratings per day (materialised daily aggregates: "
+        "when how they are computed changes, the last 30 days are recomputed and older days "
+        "keep their figures).",
         view="daily_activity",
         chart=Chart(
             kind="line", x="day", series=("active_users", "turns", "ratings"), missing="zero"
@@ -234,7 +236,8 @@ METRICS: dict[str, Metric] = _metrics(
         "with the ratings it averages (materialised daily; a rating counts on its turn's day). "
         "Comparing personas within one intent is fairer than the overall means per persona: "
         "the router gives each persona different messages. Ratings of the crisis safety "
-        "message and of turns in care after a crisis are left out.",
+        "message and of turns in care after a crisis are left out (a day already 30 days old "
+        "when the deployment took that change keeps its earlier figures, with them).",
         view="daily_persona_intent",
         # Sums over the days, divided once: a mean of the daily means would weigh a day of one
         # rating like a day of a hundred.

@@ -17,6 +17,8 @@ from common.adapters.bigquery_metrics import BigQueryMetricReader
 from common.analytics.sink import Message, sink_messages
 from common.analytics.warehouse import (
     BigQueryRowWriter,
+    daily_files,
+    definition,
     emulator_client,
     provision,
     refresh_daily,
@@ -584,6 +586,55 @@ def test_a_changed_rating_does_not_recompute_a_day_retention_has_thinned(bq, own
     assert activity[D0.date()]["ratings"] == 1  # the rating that stands, on its day
     mix = rows(bq, own_dataset, "daily_persona_intent", f"WHERE day = '{day.date()}'")
     assert [(r["persona"], r["turns"], r["users"]) for r in mix] == [("lua", 2, 2)]
+
+
+def test_a_changed_daily_file_recomputes_the_days_retention_has_not_thinned(bq, own_dataset):
+    # On each of two days a care turn rated down and another turn rated up, long ingested. The
+    # daily tables hold what an earlier version of their files computed there (no `definition`
+    # column yet; daily_persona_intent counted the care rating against Lua before e8118e1). The
+    # first run of the new files recomputes the day 5 days ago; the day 40 days ago keeps its
+    # figures (the cleanup has thinned its events, as in the test above).
+    recent, old = D0 - timedelta(days=4), D0 - timedelta(days=39)
+    events = []
+    for day in (recent, old):
+        n = day.strftime("%m%d")
+        events += [
+            turn("u1", f"c{n}", day, turn_id=f"c{n}", persona="lua", intent="learning",
+                 latency=1.0, source="care"),
+            feedback("u1", f"c{n}", day + minutes(1), turn_id=f"c{n}", persona="lua",
+                     rating="down", reward=0.0, persona_source="care"),
+            turn("u2", f"e{n}", day, turn_id=f"e{n}", persona="lua", intent="learning",
+                 latency=1.0),
+            feedback("u2", f"e{n}", day + minutes(1), turn_id=f"e{n}", persona="lua",
+                     rating="up", reward=1.0, persona_source="ensemble"),
+        ]  # fmt: skip
+    write(bq, own_dataset, events, ingested=datetime.now(UTC) - timedelta(days=3))
+    refresh_daily(bq, project=PROJECT, dataset=own_dataset)
+    table = f"`{PROJECT}.{own_dataset}"
+    for name, earlier in [
+        ("daily_persona_intent", "ratings = 2, satisfaction_sum = 1.0"),
+        ("daily_activity", "ratings = 7, avg_satisfaction = 0.9"),
+    ]:
+        bq.query(f"ALTER TABLE {table}.{name}` DROP COLUMN IF EXISTS definition").result()
+        bq.query(f"UPDATE {table}.{name}` SET {earlier} WHERE TRUE").result()  # noqa: S608
+    refresh_daily(bq, project=PROJECT, dataset=own_dataset)
+    mix = {r["day"]: r for r in rows(bq, own_dataset, "daily_persona_intent")}
+    assert (mix[recent.date()]["ratings"], mix[recent.date()]["satisfaction_sum"]) == (1, 1.0)
+    assert (mix[old.date()]["ratings"], mix[old.date()]["satisfaction_sum"]) == (2, 1.0)
+    activity = {
+        r["day"]: (r["ratings"], r["avg_satisfaction"])
+        for r in rows(bq, own_dataset, "daily_activity")
+    }
+    assert (activity[recent.date()], activity[old.date()]) == ((2, 0.5), (7, 0.9))
+    # Stamped with this version, the day is not recomputed again by the next run.
+    where = f"WHERE day = '{recent.date()}'"
+    stamped = {name: rows(bq, own_dataset, name, where) for name in daily_files()}
+    refresh_daily(bq, project=PROJECT, dataset=own_dataset)
+    for name, path in daily_files().items():
+        (before,) = stamped[name]
+        assert before["definition"] == definition(path.read_text()), name
+        (after,) = rows(bq, own_dataset, name, where)
+        assert after["refreshed_at"] == before["refreshed_at"], name
 
 
 def test_the_dashboard_reads_satisfaction_by_persona_and_intent_from_the_daily_table(

@@ -14,6 +14,7 @@ from common.analytics.warehouse import (
     ALL_TIME,
     FUNCTION_RANGE,
     daily_files,
+    definition,
     function_files,
     reads,
     render,
@@ -158,6 +159,25 @@ def test_the_dashboard_views_and_daily_tables_exist():
         # the table; the daily tables are counts per day, with no user key to erase.
         assert "CREATE TABLE IF NOT EXISTS" in sql and "MERGE" in sql, name
         assert "CREATE OR REPLACE" not in sql, name
+        # Each row says which version of the file computed it, and the days another version
+        # computed are recomputed (within the retention: tests/integration)
+        assert sql.count("'${definition}'") == 3, name
+        assert "WHERE definition IS DISTINCT FROM '${definition}'" in sql, name
+        assert f"'{definition(sql)}'" in render(
+            sql, project="p", dataset="d", definition=definition(sql)
+        )
+
+
+def test_a_daily_file_s_definition_changes_with_it_and_with_any_view(tmp_path, monkeypatch):
+    from common.analytics import warehouse
+
+    view = tmp_path / "v.sql"
+    view.write_text("SELECT 1")
+    monkeypatch.setattr(warehouse, "view_files", lambda: {"v": view})
+    first = definition("MERGE a")
+    assert definition("MERGE a") == first and definition("MERGE b") != first
+    view.write_text("SELECT 2")  # what the daily file reads changed: its figures may too
+    assert definition("MERGE a") != first
 
 
 def test_a_cycle_between_views_is_reported():

@@ -1371,10 +1371,19 @@ def test_views_functions_and_daily_queries_are_the_sql_files(env: str) -> None:
     transfer = _resources(module, "google_bigquery_data_transfer_config")["daily"]
     assert transfer["data_source_id"] == "scheduled_query"
     functions = [*(ANALYTICS / "functions").glob("*.sql")]
-    for path in [*(ANALYTICS / "views").glob("*.sql"), *(ANALYTICS / "daily").glob("*.sql")]:
+    for path in (ANALYTICS / "views").glob("*.sql"):
         _only_placeholders(path, {"project", "dataset"})
     for path in functions:
         _only_placeholders(path, {"project", "dataset", "start_day", "end_day"})
+    # A daily file's rows carry the hash warehouse.definition() computes locally: of the file,
+    # then every view's file in name order (local.view_sql is a map: its values in key order).
+    for path in (ANALYTICS / "daily").glob("*.sql"):
+        _only_placeholders(path, {"project", "dataset", "definition"})
+    daily = next(b["daily"] for b in _config(module)["locals"] if "daily" in b)
+    texts = 'concat([file("${var.daily_dir}/${f}")], values(local.view_sql))'
+    assert f'{{definition = substr(sha256(join("", {texts})), 0, 16)}}' in daily
+    view_sql = next(b["view_sql"] for b in _config(module)["locals"] if "view_sql" in b)
+    assert view_sql == "${{for name, path in local.view_files : name => file(path)}}"
 
 
 def _only_placeholders(path: Path, allowed: set[str]) -> None:

@@ -2,8 +2,9 @@
 -- so the dashboard's long ranges read one row per day instead of every event. Recomputes every
 -- day that received events since the last run (late events from the outbox included), and
 -- every day an earlier rating of a turn rated since then was given (a rating counts on the day
--- of the rating that stands, so a changed one leaves its old day), and MERGEs the result:
--- running it again changes nothing.
+-- of the rating that stands, so a changed one leaves its old day), and the last 30 days once
+-- this file or a view changes (`definition`, below), and MERGEs the result: running it again
+-- changes nothing.
 CREATE TABLE IF NOT EXISTS `${project}.${dataset}.daily_activity` (
   day DATE NOT NULL,
   active_users INT64,
@@ -16,9 +17,12 @@ CREATE TABLE IF NOT EXISTS `${project}.${dataset}.daily_activity` (
   model_fallbacks INT64,
   latency_p50_ms FLOAT64,
   latency_p95_ms FLOAT64,
-  refreshed_at TIMESTAMP
+  refreshed_at TIMESTAMP,
+  definition STRING  -- what computed the row: a hash of this file and the views' (below)
 )
 PARTITION BY day;
+-- a table made before the column (2026-12-06): its rows have none, so they are recomputed
+ALTER TABLE `${project}.${dataset}.daily_activity` ADD COLUMN IF NOT EXISTS definition STRING;
 
 MERGE `${project}.${dataset}.daily_activity` AS target
 USING (
@@ -43,6 +47,14 @@ USING (
       -- events of it, so recomputing it would undercount it. It keeps its old figures, so a
       -- rating changed that late counts on that day and on the day of the change.
       AND DATE(occurred_at) >= DATE_SUB(CURRENT_DATE(), INTERVAL 29 DAY)
+    UNION DISTINCT
+    -- the days other SQL computed (`${definition}`: a hash of this file and the views' files):
+    -- an upgrade that changes the figures recomputes them, but only those the cleanup has not
+    -- thinned yet, as above; older days keep the figures the earlier SQL gave them
+    SELECT day
+    FROM `${project}.${dataset}.daily_activity`
+    WHERE definition IS DISTINCT FROM '${definition}'
+      AND day >= DATE_SUB(CURRENT_DATE(), INTERVAL 29 DAY)
   ),
   turns AS (
     SELECT
@@ -89,12 +101,13 @@ WHEN MATCHED THEN UPDATE SET
   model_fallbacks = source.model_fallbacks,
   latency_p50_ms = source.latency_p50_ms,
   latency_p95_ms = source.latency_p95_ms,
-  refreshed_at = CURRENT_TIMESTAMP()
+  refreshed_at = CURRENT_TIMESTAMP(),
+  definition = '${definition}'
 WHEN NOT MATCHED THEN INSERT (
   day, active_users, turns, sessions, ratings, avg_satisfaction, crises, degraded_turns,
-  model_fallbacks, latency_p50_ms, latency_p95_ms, refreshed_at
+  model_fallbacks, latency_p50_ms, latency_p95_ms, refreshed_at, definition
 ) VALUES (
   source.day, source.active_users, source.turns, source.sessions, source.ratings,
   source.avg_satisfaction, source.crises, source.degraded_turns, source.model_fallbacks,
-  source.latency_p50_ms, source.latency_p95_ms, CURRENT_TIMESTAMP()
+  source.latency_p50_ms, source.latency_p95_ms, CURRENT_TIMESTAMP(), '${definition}'
 );

@@ -1,6 +1,7 @@
 -- Daily turns, users and ratings per persona and intent, materialised like daily_activity
 -- (days that received events since the last run are recomputed, and the days of the turns
--- rated since then: a rating counts on its turn's day; MERGE is idempotent).
+-- rated since then: a rating counts on its turn's day; and the last 30 days once this file or a
+-- view changes, `definition` below; MERGE is idempotent).
 -- Satisfaction is kept as a sum and a count so that any range can be averaged exactly (the
 -- dashboard's satisfaction_by_persona_intent metric, common/insights/metrics.py).
 CREATE TABLE IF NOT EXISTS `${project}.${dataset}.daily_persona_intent` (
@@ -12,10 +13,13 @@ CREATE TABLE IF NOT EXISTS `${project}.${dataset}.daily_persona_intent` (
   requested_turns INT64,
   ratings INT64,
   satisfaction_sum FLOAT64,
-  refreshed_at TIMESTAMP
+  refreshed_at TIMESTAMP,
+  definition STRING  -- what computed the row: a hash of this file and the views' (below)
 )
 PARTITION BY day
 CLUSTER BY persona, intent;
+-- a table made before the column (2026-12-06): its rows have none, so they are recomputed
+ALTER TABLE `${project}.${dataset}.daily_persona_intent` ADD COLUMN IF NOT EXISTS definition STRING;
 
 MERGE `${project}.${dataset}.daily_persona_intent` AS target
 USING (
@@ -37,6 +41,14 @@ USING (
     WHERE turn_id IN (SELECT turn_id FROM recent WHERE type = 'feedback.submitted')
       -- as in daily_activity.sql: not a day past the shortest retention (a rating given or
       -- changed that late is not counted here)
+      AND day >= DATE_SUB(CURRENT_DATE(), INTERVAL 29 DAY)
+    UNION DISTINCT
+    -- the days other SQL computed (`${definition}`: a hash of this file and the views' files):
+    -- an upgrade that changes the figures recomputes them, but only those the cleanup has not
+    -- thinned yet, as above; older days keep the figures the earlier SQL gave them
+    SELECT day
+    FROM `${project}.${dataset}.daily_persona_intent`
+    WHERE definition IS DISTINCT FROM '${definition}'
       AND day >= DATE_SUB(CURRENT_DATE(), INTERVAL 29 DAY)
   ),
   turns AS (
@@ -77,10 +89,12 @@ WHEN MATCHED THEN UPDATE SET
   requested_turns = source.requested_turns,
   ratings = source.ratings,
   satisfaction_sum = source.satisfaction_sum,
-  refreshed_at = CURRENT_TIMESTAMP()
+  refreshed_at = CURRENT_TIMESTAMP(),
+  definition = '${definition}'
 WHEN NOT MATCHED THEN INSERT (
-  day, persona, intent, turns, users, requested_turns, ratings, satisfaction_sum, refreshed_at
+  day, persona, intent, turns, users, requested_turns, ratings, satisfaction_sum, refreshed_at,
+  definition
 ) VALUES (
   source.day, source.persona, source.intent, source.turns, source.users, source.requested_turns,
-  source.ratings, source.satisfaction_sum, CURRENT_TIMESTAMP()
+  source.ratings, source.satisfaction_sum, CURRENT_TIMESTAMP(), '${definition}'
 );

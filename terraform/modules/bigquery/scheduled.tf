@@ -2,9 +2,14 @@
 # account that may write this dataset and run jobs, nothing else.
 
 locals {
+  # `definition`: a hash of the file and every view's (what it reads decides its figures too),
+  # stamped on each row it computes, so that a change recomputes the days it still can (the
+  # daily files; common/analytics/warehouse.py's definition() is the same hash)
   daily = {
     for f in fileset(var.daily_dir, "*.sql") :
-    trimsuffix(f, ".sql") => templatefile("${var.daily_dir}/${f}", local.sql_vars)
+    trimsuffix(f, ".sql") => templatefile("${var.daily_dir}/${f}", merge(local.sql_vars, {
+      definition = substr(sha256(join("", concat([file("${var.daily_dir}/${f}")], values(local.view_sql)))), 0, 16)
+    }))
   }
 }
 
