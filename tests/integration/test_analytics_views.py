@@ -85,6 +85,7 @@ def turn(key, session, at, *, turn_id, persona, intent, latency, index=0, **extr
         "degraded": extra.pop("degraded", []),
         "crisis": extra.pop("crisis", False),
         "scores": {persona: 0.6},
+        **extra,  # e.g. an A/B experiment's fields
     }
     return Event("chat.turn.completed", at, key, session, data)
 
@@ -260,8 +261,9 @@ def test_persona_distribution_and_intent_mix(bq, dataset):
 def test_satisfaction_counts_the_last_rating_once(bq, dataset):
     sat = {r["persona"]: r for r in rows(bq, dataset, "satisfaction_by_persona")}
     assert (sat["lua"]["ratings"], sat["lua"]["avg_satisfaction"]) == (1, 0.0)
-    assert (sat["riri"]["ratings"], sat["riri"]["avg_satisfaction"]) == (1, 1.0)
-    assert sat["riri"]["positive_share"] == 1.0
+    # B rated t3, a crisis turn: the safety message, no persona's reply (the rating, like
+    # those sent before 2026-12-03, does not say so itself: the turn does)
+    assert "riri" not in sat
 
 
 def test_engagement_trend_compares_with_the_week_before(bq, dataset):
@@ -425,6 +427,43 @@ def test_ratings_of_turns_in_care_count_for_no_persona(bq, own_dataset):
     (mix,) = rows(bq, own_dataset, "daily_persona_intent", f"WHERE day = '{D0.date()}'")
     # the care turn is one of Lua's turns, its rating none of Lua's ratings
     assert (mix["turns"], mix["ratings"], mix["satisfaction_sum"]) == (2, 1, 1.0)
+
+
+def test_ratings_sent_before_feedback_carried_crisis_or_care_are_judged_by_their_turn(
+    bq, own_dataset
+):
+    # Feedback events carry `crisis` since 5ad1956 (2026-12-03) and `persona_source` since
+    # 2d839ee (2026-12-06); turn events always carried both. Ratings sent before, down on the
+    # crisis message and on a turn in care, say nothing about Lua (nor about the A/B variant,
+    # for the crisis message); another user's rating up does.
+    def old_rating(key, session, at, turn_id, rating, reward) -> Event:
+        data = {"turn_id": turn_id, "turn_index": 0, "persona": "lua", "rating": rating,
+                "reward": reward, "previous_reward": None, "tone": "calm", "intent": "learning",
+                "experiment": "exp-old", "variant": "a"}  # fmt: skip
+        return Event("feedback.submitted", at, key, session, data)
+
+    ab = {"experiment": "exp-old", "variant": "a", "control_variant": "a"}
+    events = [
+        turn("u1", "s1", D0, turn_id="k1", persona="lua", intent="learning", latency=1.0,
+             crisis=True, **ab),
+        old_rating("u1", "s1", D0 + minutes(1), "k1", "down", 0.0),
+        turn("u1", "s1", D0 + minutes(2), turn_id="k2", index=1, persona="lua",
+             intent="learning", latency=1.0, source="care", **ab),
+        old_rating("u1", "s1", D0 + minutes(3), "k2", "down", 0.0),
+        turn("u2", "s2", D0, turn_id="k3", persona="lua", intent="learning", latency=1.0, **ab),
+        old_rating("u2", "s2", D0 + minutes(1), "k3", "up", 1.0),
+    ]  # fmt: skip
+    write(bq, own_dataset, events)
+    final = {r["turn_id"]: r for r in rows(bq, own_dataset, "feedback_final")}
+    assert {(r["crisis"], r["persona_source"]) for r in final.values()} == {(None, None)}
+    sat = {r["persona"]: r for r in rows(bq, own_dataset, "satisfaction_by_persona")}
+    assert (sat["lua"]["ratings"], sat["lua"]["avg_satisfaction"]) == (1, 1.0)
+    refresh_daily(bq, project=PROJECT, dataset=own_dataset)
+    (mix,) = rows(bq, own_dataset, "daily_persona_intent")
+    assert (mix["turns"], mix["ratings"], mix["satisfaction_sum"]) == (3, 1, 1.0)
+    (variant,) = rows(bq, own_dataset, "ab_results")
+    # the care turn's rating counts for the variant (intention to treat), the crisis one's not
+    assert (variant["ratings"], variant["positive_ratings"]) == (2, 1)
 
 
 def clustered(units: list[tuple[int, int]]) -> tuple[float, float]:

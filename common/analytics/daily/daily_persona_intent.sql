@@ -71,9 +71,9 @@ USING (
     WHERE t.day IN (SELECT day FROM touched) AND f.satisfaction IS NOT NULL
       AND t.persona IS NOT NULL
       -- the crisis safety message is no persona's reply, and a turn in care got its persona
-      -- for the crisis, not for fit (as in satisfaction_by_persona); the turn's own
-      -- persona_source, like its persona, holds for ratings older than the field too
-      AND f.crisis IS NOT TRUE AND t.persona_source IS DISTINCT FROM 'care'
+      -- for the crisis, not for fit (as in satisfaction_by_persona); the turn's own flags,
+      -- like its persona, hold for ratings older than the fields too
+      AND COALESCE(f.crisis, t.crisis) IS NOT TRUE AND t.persona_source IS DISTINCT FROM 'care'
     GROUP BY t.day, t.persona, intent
   )
   SELECT

@@ -51,10 +51,14 @@ turns AS (
   GROUP BY experiment, variant
 ),
 last_ratings AS (
-  SELECT experiment, variant, user_key, turn, satisfaction, crisis
-  FROM events
-  WHERE type = 'feedback.submitted' AND satisfaction IS NOT NULL
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY turn ORDER BY occurred_at DESC, event_id DESC) = 1
+  SELECT
+    r.experiment, r.variant, r.user_key, r.turn, r.satisfaction,
+    -- NULL on ratings sent before feedback events carried it (2026-12-03): the rated turn's
+    COALESCE(r.crisis, t.crisis) AS crisis
+  FROM events AS r
+  LEFT JOIN events AS t ON t.turn = r.turn AND t.type = 'chat.turn.completed'
+  WHERE r.type = 'feedback.submitted' AND r.satisfaction IS NOT NULL
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY r.turn ORDER BY r.occurred_at DESC, r.event_id DESC) = 1
 ),
 -- One row per user: their rated turns (m) and positive ratings (y).
 per_user AS (
