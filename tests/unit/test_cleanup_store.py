@@ -108,3 +108,20 @@ def test_an_expired_session_a_turn_extended_since_the_query_stays_with_its_turns
     left = sorted(p for p in rpc.docs if p.startswith("sessions/"))
     assert left[:3] == ["sessions/s000", "sessions/s000/turns/t0", "sessions/s000/turns/t1"]
     assert [p for p in left if p.count("/") == 1] == [f"sessions/s00{i}" for i in (0, 4, 5)]
+
+
+def test_the_roll_back_notes_re_arm_the_daily_until_pass_where_the_store_keeps_it():
+    """After a roll-forward from code older than 7ec861d the operator deletes the one-time
+    daily_until pass's flag (docs/OPERATIONS.md, "Not past these commits"): the command must
+    name the document and field the store reads, or the pass stays done."""
+    from pathlib import Path
+
+    from common.adapters.firestore_cleanup import DAILY_BACKFILL, JOB_STATE
+
+    operations = Path(__file__).resolve().parents[2] / "docs" / "OPERATIONS.md"
+    field = f"{DAILY_BACKFILL}_from"
+    assert f"/documents/{JOB_STATE}?updateMask.fieldPaths={field}" in operations.read_text()
+    rpc = FirestoreRpc({JOB_STATE: {field: True}})
+    assert FirestoreCleanupStore(rpc.client).stamp_daily_until(now=NOW, limit=10) is True
+    rpc.docs[JOB_STATE].pop(field)  # what the command does
+    assert FirestoreCleanupStore(rpc.client).scan_start(DAILY_BACKFILL) is None
