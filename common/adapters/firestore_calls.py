@@ -198,15 +198,18 @@ class Unchanged(NamedTuple):
 
 def write_unchanged(db: Any, writes: list[Unchanged]) -> list[Unchanged]:
     """The writes in as few commits as Firestore allows (WRITE_BATCH writes each): one round
-    trip for a page of documents instead of one each. A commit that meets a document changed or
-    gone since it was read is refused whole, and is sent again one write at a time, so that the
-    change keeps out only its own document. The writes that held, in order; one that did not
-    is left as it is now (its caller meets it again on a later run)."""
+    trip for a page of documents instead of one each. A commit refused on a precondition met a
+    document another writer changed or removed since it was read (Firestore refuses it whole),
+    or it is the client's retry (bounded()) of a commit that went in but whose answer was lost,
+    meeting its own changes. So the documents are read once and each write judged (_judged):
+    one whose document is as read is sent again alone, so that another's change keeps out only
+    its own document; one its document shows applied held. The writes that held, in order; one
+    that did not is left as it is now (its caller meets it again on a later run)."""
     from google.api_core import exceptions
 
     conflicts = (exceptions.FailedPrecondition, exceptions.NotFound, exceptions.Conflict)
 
-    def commit(chunk: list[Unchanged]) -> None:
+    def committed(chunk: list[Unchanged]) -> bool:
         batch = db.batch()
         for write in chunk:
             option = db.write_option(last_update_time=write.version)
@@ -216,24 +219,94 @@ def write_unchanged(db: Any, writes: list[Unchanged]) -> list[Unchanged]:
                 batch.update(write.ref, write.data, option=option)
             for ref, doc in write.along:
                 batch.set(ref, doc)
-        batch.commit(**bounded())
+        try:
+            batch.commit(**bounded())
+            return True
+        except conflicts:
+            return False
+
+    def alone(write: Unchanged) -> bool:
+        # Refused only by a change to its own document, or (its answer lost in turn) by itself.
+        return committed([write]) or _judged(db, [write]) == [_APPLIED]
 
     held: list[Unchanged] = []
     for chunk in _chunks(writes):
-        try:
-            commit(chunk)
+        if committed(chunk):
             held += chunk
             continue
-        except conflicts:
-            if len(chunk) == 1:
-                continue  # that one changed meanwhile
-        for write in chunk:
-            try:
-                commit([write])
+        for write, outcome in zip(chunk, _judged(db, chunk), strict=True):
+            again = outcome is _AS_READ and len(chunk) > 1  # alone, it was refused just now
+            if outcome is _APPLIED or (again and alone(write)):
                 held.append(write)
-            except conflicts:
-                continue  # changed meanwhile
     return held
+
+
+# What became of a write whose commit was refused on a precondition (_judged).
+_AS_READ = "as read"  # not applied: its document is as it was read
+_APPLIED = "applied"  # the refused commit was a retry of its own that had gone in
+_CHANGED = "changed"  # by another writer
+
+
+def _judged(db: Any, chunk: list[Unchanged]) -> list[str]:
+    """Each write of a refused commit, by its documents as they are now (one read). Applied: a
+    delete whose document is gone, an update whose document holds what it wrote (_holds), and
+    either way every document set along with it exists (it went in the same commit). A delete
+    without anything along cannot be told from another's: its document is gone either way."""
+    refs = [write.ref for write in chunk] + [ref for write in chunk for ref, _ in write.along]
+    now = {snap.reference.path: snap for snap in db.get_all(refs, **bounded())}
+
+    def judge(write: Unchanged) -> str:
+        snap = now[write.ref.path]
+        if snap.exists and snap.update_time == write.version:
+            return _AS_READ
+        if write.data is None:
+            written = not snap.exists
+        else:
+            written = snap.exists and _holds(snap.to_dict() or {}, write.data)
+        along = all(now[ref.path].exists for ref, _ in write.along)
+        return _APPLIED if written and along else _CHANGED
+
+    return [judge(write) for write in chunk]
+
+
+def _holds(doc: dict, data: dict) -> bool:
+    """Whether `doc` holds every field an update() with `data` writes (its keys field paths, as
+    update() reads them), with the value written, and none it deletes. A server timestamp is not
+    compared (the server chose its value): only the other fields judge, and an update of
+    nothing else is never taken for applied. A transform (Increment, ArrayUnion) never
+    matches: no caller of write_unchanged sends one."""
+    from google.cloud.firestore import DELETE_FIELD, SERVER_TIMESTAMP
+    from google.cloud.firestore_v1.field_path import FieldPath
+
+    compared = {key: value for key, value in data.items() if value is not SERVER_TIMESTAMP}
+    for key, value in compared.items():
+        found: Any = doc
+        for part in FieldPath.from_string(key).parts:
+            found = found.get(part, _ABSENT) if isinstance(found, dict) else _ABSENT
+        if value is DELETE_FIELD:
+            if found is not _ABSENT:
+                return False
+        elif not _same(value, found):
+            return False
+    return bool(compared)
+
+
+_ABSENT = object()
+
+
+def _same(written: Any, stored: Any) -> bool:
+    """A value as written and as read back; a server timestamp within a map is not compared."""
+    from google.cloud.firestore import SERVER_TIMESTAMP
+
+    if written is SERVER_TIMESTAMP:
+        return True
+    if isinstance(written, dict):
+        return (
+            isinstance(stored, dict)
+            and written.keys() == stored.keys()
+            and all(_same(value, stored[key]) for key, value in written.items())
+        )
+    return written == stored
 
 
 def _chunks(writes: list[Unchanged]) -> Iterator[list[Unchanged]]:

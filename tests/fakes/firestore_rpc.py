@@ -168,6 +168,25 @@ class FirestoreRpc:
         if "update_time" in condition and self.versions.get(path) != condition.update_time:
             raise exceptions.FailedPrecondition(f"The document changed: {path}")
 
+    def first_answer_lost(self) -> list:
+        """The next Commit is applied but its answer does not come back (UNAVAILABLE): the
+        client's retry (bounded(), applied here as the generated client applies it) sends it
+        again. The lost one, once sent."""
+        applied, lost = self.api.commit.side_effect, []
+
+        def commit(request, retry, **kw):
+            def attempt():
+                answer = applied(request=request)
+                if not lost:
+                    lost.append(request)
+                    raise exceptions.ServiceUnavailable("connection reset")
+                return answer
+
+            return retry(attempt)()
+
+        self.api.commit.side_effect = commit
+        return lost
+
     def written(self, prefix: str) -> list:
         """The writes of every commit to documents whose path starts with `prefix`."""
         return [

@@ -125,3 +125,20 @@ def test_the_roll_back_notes_re_arm_the_daily_until_pass_where_the_store_keeps_i
     assert FirestoreCleanupStore(rpc.client).stamp_daily_until(now=NOW, limit=10) is True
     rpc.docs[JOB_STATE].pop(field)  # what the command does
     assert FirestoreCleanupStore(rpc.client).scan_start(DAILY_BACKFILL) is None
+
+
+def test_a_page_of_expired_sessions_whose_commit_answer_was_lost_is_still_ended_whole():
+    # The commit went in but its answer was lost: the client's retry met the page's own deletes
+    # (a changed precondition), and every session was taken for one another writer changed. The
+    # run reported none ended and left their turns to the orphan scan, after a commit apiece.
+    rpc = FirestoreRpc(_expired(20, 2), queries=True)
+    lost = rpc.first_answer_lost()
+    store = FirestoreCleanupStore(rpc.client)
+
+    assert store.delete_expired_sessions(now=NOW, limit=200) == (20, 40)
+
+    assert lost and not [p for p in rpc.docs if p.startswith("sessions/")]
+    assert _ended(rpc) == [f"s{i:03d}" for i in range(20)]
+    # the page's commit twice (the lost answer and the retry), one read of its documents to
+    # judge, and the turns' commit: none sent again one at a time
+    assert rpc.calls == {"run_query": 21, "batch_get_documents": 2, "commit": 3}

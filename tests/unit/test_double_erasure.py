@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from google.api_core import exceptions
 
 from common.adapters.firestore_cleanup import FirestoreCleanupStore
 from common.adapters.firestore_profiles import erase_user
@@ -80,25 +79,6 @@ def test_a_turn_that_changes_the_activity_record_meanwhile_only_makes_the_erasur
     assert rpc.docs[RECORD]["firestore"] == "done"
 
 
-def _first_answer_lost(rpc: FirestoreRpc) -> list:
-    """The first Commit is applied but its answer does not come back: the client's retry
-    (bounded()) sends it again. The lost one, once sent."""
-    applied, lost = rpc.api.commit.side_effect, []
-
-    def commit(request, retry, **kw):
-        def attempt():
-            answer = applied(request=request)
-            if not lost:
-                lost.append(request)
-                raise exceptions.ServiceUnavailable("connection reset")
-            return answer
-
-        return retry(attempt)()
-
-    rpc.api.commit.side_effect = commit
-    return lost
-
-
 @pytest.mark.parametrize("had_activity", [False, True])
 def test_an_erasure_whose_mark_landed_but_whose_answer_was_lost_is_not_refused_by_its_own_mark(
     had_activity,
@@ -107,7 +87,7 @@ def test_an_erasure_whose_mark_landed_but_whose_answer_was_lost_is_not_refused_b
     # record's update time), and the re-read finds this run's mark, which must not be taken
     # for another run's.
     rpc = FirestoreRpc({ACTIVITY: {"recent": "[]"}} if had_activity else {})
-    lost = _first_answer_lost(rpc)
+    lost = rpc.first_answer_lost()
     _erase(rpc, FIRST)
     assert lost and rpc.docs[ACTIVITY][ERASURE_DONE] == FIRST
     assert rpc.docs[RECORD]["firestore"] == "done"
@@ -146,7 +126,7 @@ def test_the_cleanup_jobs_own_mark_whose_answer_was_lost_is_not_taken_for_a_requ
     # Its retried commit is refused, and the record it re-reads carries its own requested_at,
     # no longer the one it listed.
     rpc = FirestoreRpc(_running(FIRST))
-    lost = _first_answer_lost(rpc)
+    lost = rpc.first_answer_lost()
     assert _finish(rpc, FIRST) is True
     assert lost and rpc.docs[RECORD]["firestore"] == "done"
 

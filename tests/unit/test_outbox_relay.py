@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from common import outbox
 from common.adapters.firestore_sessions import FirestoreSessionStore, outbox_doc
 from common.config import Settings
@@ -111,3 +113,42 @@ def test_an_event_delivered_while_its_batch_is_leased_is_left_out() -> None:
 
     assert [e.event_id for e in claimed] == ["e000", "e001", "e003", "e004"]
     assert "outbox/e002" not in rpc.docs  # not brought back by its lease
+
+
+def test_a_batch_whose_lease_commit_answer_was_lost_is_claimed() -> None:
+    # The leases went in but the commit's answer was lost: the client's retry met them as a
+    # changed precondition, and the batch was taken for claimed by another relay. claim_due
+    # returned nothing (the run ended early, more_due False) and the batch sat leased.
+    rpc = _due(5)
+    lost = rpc.first_answer_lost()
+    store = FirestoreSessionStore(rpc.client, settings=Settings())
+
+    claimed = store.claim_due(now=NOW, limit=5, lease_seconds=30)
+
+    assert lost and [e.event_id for e in claimed] == [f"e{i:03d}" for i in range(5)]
+    assert rpc.calls == {"run_query": 1, "commit": 2, "batch_get_documents": 1}
+
+
+@pytest.mark.parametrize("other", ["delivered", "leased"])
+def test_an_event_another_writer_took_after_a_lost_answer_alone_is_left_out(other) -> None:
+    # The leases went in, their answer was lost, and before the retry arrived the entry of e002
+    # was delivered (deleted) or leased again by another relay: only e002 is not claimed.
+    rpc = _due(5)
+    rpc.first_answer_lost()
+    store = FirestoreSessionStore(rpc.client, settings=Settings())
+    arrived = []
+
+    def another_writer(writes):
+        arrived.append(writes)
+        if len(arrived) == 2:  # the retry
+            if other == "delivered":
+                del rpc.docs["outbox/e002"], rpc.versions["outbox/e002"]
+            else:
+                rpc.put("outbox/e002", {**rpc.docs["outbox/e002"], "attempts": 2})
+
+    rpc.before_commit = another_writer
+
+    claimed = store.claim_due(now=NOW, limit=5, lease_seconds=30)
+
+    assert [e.event_id for e in claimed] == ["e000", "e001", "e003", "e004"]
+    assert rpc.calls["commit"] == 2  # nothing sent again: e002 is not as read
