@@ -210,6 +210,7 @@ class PersonaModelClient:
                 log.warning("persona model unavailable, turns use the baseline: %r", e)
             raise ModelUnavailable(f"{type(e).__name__}: {e}") from e
         self.breaker.success()
+        self._log_recovery()
         self.cache.put(key, prediction)
         return prediction
 
@@ -218,18 +219,41 @@ class PersonaModelClient:
         per instance (a flaky endpoint fails many turns without opening the circuit)."""
         with self._lock:
             self._failures_unlogged += 1
-            now, last = self._clock(), self._failure_logged_at
-            if last is not None and now - last < FAILURE_LOG_SECONDS:
-                return
-            failures = self._failures_unlogged
-            self._failures_unlogged, self._failure_logged_at = 0, now
-        log.warning(
-            "persona model call failed (%s), the turn uses the baseline; failed calls since"
-            " the last such line: %d",
-            type(e).__name__,
-            failures,
-            extra={"error": type(e).__name__, "endpoint": self._url, "failures": failures},
-        )
+            failures = self._failures_due()
+        if failures:
+            log.warning(
+                "persona model call failed (%s), the turn uses the baseline; failed calls since"
+                " the last such line: %d",
+                type(e).__name__,
+                failures,
+                extra={"error": type(e).__name__, "endpoint": self._url, "failures": failures},
+            )
+
+    def _log_recovery(self) -> None:
+        """The failures _log_failure held back, told by a good call once their line is due: a
+        line waited for another failure, and if the model answered again first, none came.
+        A WARNING like theirs: the runbook reads these lines' `failures` among the WARNINGs."""
+        if not self._failures_unlogged:  # read unlocked, the hot path: a miss waits a call
+            return
+        with self._lock:
+            failures = self._failures_due()
+        if failures:
+            log.warning(
+                "%d more persona model calls failed since the last such line, their turns used"
+                " the baseline; the model answers again",
+                failures,
+                extra={"endpoint": self._url, "failures": failures},
+            )
+
+    def _failures_due(self) -> int:
+        """Under self._lock: the failures not yet logged, if a line is due (none in the last
+        FAILURE_LOG_SECONDS), counted as logged; else 0."""
+        now, last = self._clock(), self._failure_logged_at
+        if not self._failures_unlogged or (last is not None and now - last < FAILURE_LOG_SECONDS):
+            return 0
+        failures = self._failures_unlogged
+        self._failures_unlogged, self._failure_logged_at = 0, now
+        return failures
 
     def probe(self) -> None:
         """One prediction past the cache and the breaker: /healthz's check where the endpoint

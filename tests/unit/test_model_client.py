@@ -249,6 +249,45 @@ def test_failed_calls_are_logged_at_most_every_30_s_with_their_count(server, cap
     assert "persona model call failed (ValueError)" in caplog.records[0].getMessage()
 
 
+def test_failures_held_back_are_told_once_the_model_answers_again(server, caplog):
+    """Six failures in 25 s gave one line (failures: 1): the other five waited for a failure 30 s
+    after it, and the endpoint recovered first: never told."""
+    clock = FakeClock()
+    client = _client(server.url, failures=99, reset=15, clock=clock)
+    server.mode = "nan"
+    with caplog.at_level("WARNING", logger="common.model_client"):
+        for turn in range(6):  # at 0, 5, ... 25 s
+            with pytest.raises(ModelUnavailable):
+                client.predict(f"failed {turn}")
+            clock.advance(5)
+        server.mode = "ok"
+        client.predict("answered at 30 s")
+        client.predict("answered again")
+    lines = [(r.levelname, r.failures) for r in caplog.records]
+    assert lines == [("WARNING", 1), ("WARNING", 5)]
+    assert caplog.records[1].getMessage().startswith("5 more persona model calls failed")
+    assert caplog.records[1].endpoint == server.url
+
+
+def test_a_good_call_within_30_s_of_the_last_line_leaves_the_count_to_the_next(server, caplog):
+    # A flaky endpoint answers between its failures: a line each time it answers again would
+    # undo the rate limit.
+    clock = FakeClock()
+    client = _client(server.url, failures=99, reset=15, clock=clock)
+    with caplog.at_level("WARNING", logger="common.model_client"):
+        for at in (0, 10):
+            server.mode = "nan"
+            with pytest.raises(ModelUnavailable):
+                client.predict(f"failed at {at}")
+            server.mode = "ok"
+            client.predict(f"answered at {at}")
+            clock.advance(10)
+        assert [r.failures for r in caplog.records] == [1]  # the one at 10 s held back
+        clock.advance(10)  # 30 s
+        client.predict("answered at 30 s")
+    assert [r.failures for r in caplog.records] == [1, 1]
+
+
 def test_a_dead_endpoint_is_model_unavailable():
     client = _client("http://127.0.0.1:9/predict")
     with pytest.raises(ModelUnavailable, match="ConnectError"):
