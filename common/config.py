@@ -127,6 +127,9 @@ class Settings(BaseSettings):
     # "high" band), at most once per cool-down.
     reengagement_min_risk: float = Field(0.6, ge=0, le=1)
     reengagement_cooldown_days: int = Field(14, ge=1, le=365)
+    # Their outbox writes and deletes a second at most: the entries' next_attempt_at only grows,
+    # and Firestore takes ~500 writes a second on such an index (docs/CAPACITY.md section 3).
+    notification_outbox_writes_per_second: float = Field(400, gt=0)
 
     # Insights: the most bytes one dashboard query may bill; BigQuery refuses a bigger one (the
     # views de-duplicate events before the day filter, so a query scans the events table).

@@ -9,11 +9,17 @@ the outbox: one atomic batch writes the `notification.requested` events and each
 (users/{uid}.notices.{kind}), then the events are published at once and the outbox entries
 removed (if Pub/Sub is down the relay publishes them later). Ids are stable per user and period,
 so a rerun, a retry or two runs at once never send a user the same notification twice: the
-notice skips them, and the push sender sends an id once."""
+notice skips them, and the push sender sends an id once.
+
+A run is paced to `notification_outbox_writes_per_second` outbox writes and deletes: each entry
+is written and deleted on `next_attempt_at`, an indexed timestamp that only grows, which
+Firestore takes at ~500 writes a second (the chat turns' own entries share that end of the
+index); unpaced, a run made 850-1,900 a second (docs/CAPACITY.md section 3)."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -41,7 +47,7 @@ from common.push.models import Notification, notification_event
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 300  # device documents per page
-# A run reads pages while its time lasts (the function passes in_time), at most 300,000
+# A run reads pages while its time lasts (the function passes a deadline), at most 300,000
 # devices; the next run goes on (complete: false).
 MAX_PAGES = 1000
 READ_BATCH = 100  # users whose documents are read in one round trip (3 or 4 documents each)
@@ -101,17 +107,26 @@ def _run(
     crisis: bool = False,  # read each user's latest crisis turn (Recipient.crisis_at)
     page_size: int = PAGE_SIZE,
     max_pages: int = MAX_PAGES,
-    in_time: Callable[[], bool] = lambda: True,
+    deadline: float | None = None,  # on `clock`: the next page starts before it or not at all
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> ProducerReport:
     key = settings.analytics_hmac_key()
-    clock = moving(now)
+    dated = moving(now)
     seen: set[str] = set()
     cursor = audience.load_cursor(report.producer)
     report.resumed = cursor is not None
+    began, spent = clock(), 0  # the last page's start, and its outbox writes and deletes
     for _ in range(max_pages):
-        if not in_time():  # the function's timeout is near: the next run goes on from here
+        # The next page waits until the last one's writes fit the budget (module docstring).
+        wait = max(0.0, began + spent / settings.notification_outbox_writes_per_second - clock())
+        if deadline is not None and clock() + wait >= deadline:
+            # The function's timeout is near: the next run goes on from here.
             report.complete = False
             break
+        if wait:
+            sleep(wait)
+        began, spent = clock(), 0
         uids, cursor = audience.device_users(limit=page_size, cursor=cursor)
         fresh = [uid for uid in dict.fromkeys(uids) if uid not in seen]
         seen.update(fresh)
@@ -133,11 +148,12 @@ def _run(
             if outgoing:
                 # The relay's turn comes a grace after the entries are written, not after the
                 # run began: a run lasts minutes, and the relay would publish them alongside.
-                due = clock() + timedelta(seconds=settings.outbox_grace_seconds)
+                due = dated() + timedelta(seconds=settings.outbox_grace_seconds)
                 enqueued = audience.enqueue(outgoing, due=due, now=now)
                 if len(enqueued) < len(outgoing):  # erased since their documents were read
                     report.skipped[ERASED] += len(outgoing) - len(enqueued)
                 report.enqueued += len(enqueued)
+                spent += 2 * len(enqueued)  # each entry written, then deleted (or marked due)
                 events = [o.event for o in enqueued]
                 if not deliver_now(events, publisher=publisher, outbox=outbox, now=now):
                     report.published_inline = False
@@ -161,7 +177,9 @@ def produce_weekly_insights(
     now: datetime,
     page_size: int = PAGE_SIZE,
     max_pages: int = MAX_PAGES,
-    in_time: Callable[[], bool] = lambda: True,
+    deadline: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> ProducerReport:
     """A weekly insight for every user with a device and a turn in the last 7 days."""
     key = settings.analytics_hmac_key()
@@ -177,7 +195,9 @@ def produce_weekly_insights(
         decide=lambda r: weekly_insight(r, now=now, key=key),
         page_size=page_size,
         max_pages=max_pages,
-        in_time=in_time,
+        deadline=deadline,
+        clock=clock,
+        sleep=sleep,
     )
 
 
@@ -191,7 +211,9 @@ def produce_reengagement_nudges(
     now: datetime,
     page_size: int = PAGE_SIZE,
     max_pages: int = MAX_PAGES,
-    in_time: Callable[[], bool] = lambda: True,
+    deadline: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> ProducerReport:
     """A nudge for every user with a device whom the churn_risk view marks at risk
     (common/notifications/reengagement.py says who exactly)."""
@@ -229,5 +251,7 @@ def produce_reengagement_nudges(
         crisis=True,
         page_size=page_size,
         max_pages=max_pages,
-        in_time=in_time,
+        deadline=deadline,
+        clock=clock,
+        sleep=sleep,
     )

@@ -51,14 +51,14 @@ def notification_producers(request: flask.Request) -> flask.Response:
     else:
         body = read_json(request, max_bytes=settings.max_body_bytes)
     run = parse(ProducerRun, body)
-    stop = time.monotonic() + BUDGET_SECONDS
+    deadline = time.monotonic() + BUDGET_SECONDS
     ports = {
         "audience": FirestoreAudienceStore(clients.firestore_client()),
         "publisher": clients.event_publisher(),
         "outbox": clients.session_store(),
         "settings": settings,
         "now": utcnow(),
-        "in_time": lambda: time.monotonic() < stop,
+        "deadline": deadline,
     }
     if run.producer == REENGAGEMENT:
         risks = BigQueryRiskReader(clients.bigquery_client(), dataset=settings.analytics_dataset)

@@ -402,12 +402,85 @@ def test_a_run_stops_at_its_page_bound_and_says_so() -> None:
     assert not report.complete and report.considered == 30
 
 
+class Clock:
+    """Seconds that move only when the run sleeps or reads a page (TimedAudience)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+class TimedAudience(Audience):
+    """Each page of devices takes `page_seconds` on the clock; `pages`: when each began, and how
+    many entries the run had enqueued by then."""
+
+    def __init__(self, users, clock: Clock, page_seconds: float = 0.1) -> None:
+        super().__init__(users)
+        self.clock, self.page_seconds = clock, page_seconds
+        self.pages: list[tuple[float, int]] = []
+        self.enqueued = 0
+
+    def device_users(self, *, limit, cursor):
+        self.pages.append((self.clock(), self.enqueued))
+        self.clock.now += self.page_seconds
+        return super().device_users(limit=limit, cursor=cursor)
+
+    def enqueue(self, outgoing, *, due, now):
+        kept = super().enqueue(outgoing, due=due, now=now)
+        self.enqueued += len(kept)
+        return kept
+
+
+def _timed(audience: TimedAudience, **kw):
+    clock = audience.clock
+    return _weekly(audience, Publisher(), page_size=50, clock=clock, sleep=clock.sleep, **kw)
+
+
 def test_a_run_stops_when_its_time_is_out_and_the_next_goes_on_from_there() -> None:
-    audience, ticks = Audience(_population()), iter([True, True])  # two pages, then no time
-    first = _weekly(audience, Publisher(), page_size=10, in_time=lambda: next(ticks, False))
-    assert not first.complete and first.considered == 20
-    second = _weekly(audience, Publisher(), page_size=10, max_pages=1)
-    assert second.resumed and second.considered == 10
+    clock = Clock()
+    audience = TimedAudience(_population(), clock, page_seconds=1)
+    first = _timed(audience, deadline=1.5)  # two pages begin before it, a third would not
+    assert not first.complete and first.considered == 100
+    second = _weekly(audience, Publisher(), page_size=50, max_pages=1)
+    assert second.resumed and second.considered == 50
+
+
+def test_pages_are_paced_so_the_outbox_takes_at_most_its_writes_a_second() -> None:
+    # Each entry is written and deleted on next_attempt_at, an indexed timestamp that only
+    # grows: unpaced, a run wrote and deleted 850-1,900 a second, past Firestore's ~500.
+    clock = Clock()
+    audience = TimedAudience(_population(), clock)
+    report = _timed(audience)
+    assert report.complete and report.enqueued == 151
+    rate = SETTINGS.notification_outbox_writes_per_second
+    assert rate == 400
+    (start, before), *rest = audience.pages
+    for later, by_then in rest:
+        ops = 2 * (by_then - before)  # the page's entries, written then deleted
+        assert ops > 0 and later - start >= ops / rate - 1e-9  # 50 entries: 0.25 s, not 0.1
+        start, before = later, by_then
+    assert len(clock.slept) == len(audience.pages) - 1
+
+    clock.slept.clear()  # a rerun writes nothing: it does not wait
+    assert _timed(audience).enqueued == 0 and clock.slept == []
+
+
+def test_a_paced_run_never_waits_past_its_deadline_it_stops_and_the_next_goes_on() -> None:
+    clock = Clock()
+    audience = TimedAudience(_population(), clock)
+    # The first page ends at 0.1 s; its 100 writes make the next wait until 0.25 s.
+    first = _timed(audience, deadline=0.2)
+    assert not first.complete and first.considered == 50
+    assert clock.slept == [] and clock() < 0.2
+    second = _timed(audience, deadline=clock() + 10)
+    assert second.resumed and second.complete and second.considered == 104
 
 
 def test_runs_resume_where_the_last_stopped_so_every_user_is_reached_then_start_over() -> None:
