@@ -60,6 +60,12 @@ module "firestore" {
       indexes    = [{ query_scope = "COLLECTION_GROUP", order = "ASCENDING" }]
     }
   }
+  # Timestamps written with every rating that only grow and that nothing queries: indexed, each
+  # would cap feedback at ~500 writes a second (docs/CAPACITY.md section 3).
+  index_exemptions = {
+    feedback-created-at = { collection = "feedback", field = "created_at" }
+    feedback-updated-at = { collection = "feedback", field = "updated_at" }
+  }
   # Queries with an equality on one field and a range or order on another.
   composite_indexes = {
     # common/adapters/firestore_cleanup.py: pending erasures, oldest first.

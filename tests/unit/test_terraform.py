@@ -1328,6 +1328,27 @@ def test_firestore_module_turns_ttl_fields_into_ttl_policies() -> None:
     assert ttl[0]["field"] == "${each.value.field}"
 
 
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_feedback_timestamps_no_query_reads_are_exempt_from_indexing(env: str) -> None:
+    """A rating writes created_at and updated_at, timestamps that only grow: automatically
+    indexed, each capped feedback at ~500 writes a second (docs/CAPACITY.md section 3), and no
+    query reads them (the adapters query feedback by owner_uid and expires_at only)."""
+    from common.adapters.firestore_sessions import FEEDBACK
+
+    firestore = _firestore(env)
+    exempt = {(e["collection"], e["field"]) for e in firestore["index_exemptions"].values()}
+    assert exempt == {(FEEDBACK, "created_at"), (FEEDBACK, "updated_at")}
+    service = (REPO / "common" / "feedback" / "service.py").read_text()
+    assert all(f'"{field}": ' in service for _, field in exempt)  # what a rating writes
+    # An exemption would fight the field's other settings.
+    configured = {(i["collection"], i["field"]) for i in firestore["field_indexes"].values()}
+    configured |= {(c, ttl["field"]) for c, ttl in firestore["ttl_fields"].items()}
+    assert not exempt & configured
+    fields = _resources(TERRAFORM / "modules" / "firestore", "google_firestore_field")
+    assert fields["exempt"]["for_each"] == "${var.index_exemptions}"
+    assert fields["exempt"]["index_config"] == [{}]  # no indexes at all
+
+
 # --- BigQuery ----------------------------------------------------------------------------------
 
 

@@ -34,3 +34,15 @@ resource "google_firestore_field" "indexes" {
     }
   }
 }
+
+# Fields no query reads, exempt from single-field indexing (an empty index_config, as ttl.tf does
+# for TTL fields): an indexed timestamp that only grows caps its collection's writes at ~500/s.
+resource "google_firestore_field" "exempt" {
+  for_each   = var.index_exemptions
+  project    = var.project_id
+  database   = google_firestore_database.database.name
+  collection = each.value.collection
+  field      = each.value.field
+
+  index_config {}
+}

@@ -42,6 +42,16 @@ variable "field_indexes" {
   nullable = false
 }
 
+variable "index_exemptions" {
+  description = "Fields exempt from single-field indexing, by a static key: `field` in `collection`, which no query reads. Not for TTL fields (see ttl_fields)."
+  type = map(object({
+    collection = string
+    field      = string
+  }))
+  default  = {}
+  nullable = false
+}
+
 variable "project_id" {
   description = "Project that hosts the database."
   type        = string
