@@ -26,7 +26,9 @@ module "firestore" {
     turn_keys          = { field = "expires_at", indexed = true }
   }
   # Queries across all parents (collection_group) need collection-group indexes; setting them
-  # replaces a field's automatic indexes, so the collection-scope ones the code uses are listed.
+  # replaces a field's automatic indexes, so the collection-scope ones the code uses are listed
+  # (devices trim by last_seen_at DESCENDING). tests/unit/test_terraform.py checks every query
+  # the adapters send against these.
   field_indexes = {
     # common/adapters/firestore_devices.py: a token moves between users; stale devices.
     devices-last-seen-at = {

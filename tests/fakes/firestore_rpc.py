@@ -3,7 +3,8 @@ sends and how Firestore answers it (a commit's preconditions, an empty query), f
 writes whose order matters, and of how many round trips a path takes (`calls`). Not an emulator:
 no query matches a document (every query is empty) unless `queries=True`, and then a query's
 filters and order are ignored; transactions do not conflict; a test interleaves requests with
-`before_commit`."""
+`before_commit`. It keeps every query as sent (`sent`): tests/unit/test_terraform.py checks that
+production has the indexes each needs."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ class FirestoreRpc:
     `before_commit(writes)`: called as a commit arrives, before it is judged (a concurrent
     request landing first). `calls`: the RPCs made, by name. `queries`: a query answers with
     the documents of its collection (or collection group) in path order, after its cursor's
-    document, up to its limit: a test sets up only documents its filters would match."""
+    document, up to its limit: a test sets up only documents its filters would match.
+    `sent`: the structured query of every RunQuery, in order."""
 
     def __init__(self, docs: dict[str, dict] | None = None, *, queries: bool = False) -> None:
         self.client = firestore.Client(project="demo-ion", credentials=AnonymousCredentials())
@@ -45,12 +47,13 @@ class FirestoreRpc:
         self.commits: list[list] = []
         self.before_commit: Callable[[list], None] = lambda writes: None
         self.calls: Counter[str] = Counter()
+        self.sent: list[Any] = []
         self._lock = threading.RLock()  # one RPC at a time: adapters call from several threads
         api = mock.Mock()
         answers = {
             "begin_transaction": lambda **kw: mock.Mock(transaction=b"tx"),
             "batch_get_documents": lambda **kw: iter(list(self._batch_get(**kw))),
-            "run_query": self._run_query if queries else lambda **kw: iter([]),
+            "run_query": self._run_query if queries else self._no_match,
             "commit": self._commit,
         }
         for name, answer in answers.items():
@@ -80,8 +83,13 @@ class FirestoreRpc:
 
         return call
 
+    def _no_match(self, request: dict, **kw: Any):
+        self.sent.append(request["structured_query"])
+        return iter([])
+
     def _run_query(self, request: dict, **kw: Any):
         query = request["structured_query"]
+        self.sent.append(query)
         source = query.from_[0]
         parent = request["parent"].split("/documents", 1)[1].lstrip("/")
         after = ""

@@ -7,9 +7,10 @@ types, for expressions, conditionals and the handful of functions the configurat
 only the cloud knows (resource attributes, module outputs) is UNKNOWN and never passes a check
 by accident. Then, per environment: every function folder is deployed with its entry point and
 environment; every topic the code publishes to exists; the schema and SQL files are the ones
-Terraform reads; scheduler targets exist; TTL field names match the code; no primitive role and
-no public invoker on job or push functions; log-based metrics match the lines the code writes and
-every alert links an entry of docs/OPERATIONS.md.
+Terraform reads; scheduler targets exist; TTL field names match the code; every query the
+adapters send has its index; no primitive role and no public invoker on job or push functions;
+log-based metrics match the lines the code writes and every alert links an entry of
+docs/OPERATIONS.md.
 """
 
 from __future__ import annotations
@@ -1290,23 +1291,141 @@ def _collection_group_indexes(env: str) -> set[tuple[str, str]]:
     }
 
 
+@cache
+def _sent_queries() -> tuple[Any, ...]:
+    """Every query the adapters send, as sent: each query path driven once over Firestore's RPCs
+    (tests/fakes/firestore_rpc.py; nothing matches, so each sends its first query)."""
+    from datetime import UTC, datetime
+
+    from common.adapters import firestore_devices
+    from common.adapters.firestore_audience import FirestoreAudienceStore
+    from common.adapters.firestore_cleanup import FirestoreCleanupStore
+    from common.adapters.firestore_profiles import FirestoreProfileStore
+    from common.adapters.firestore_push import FirestorePushStore
+    from common.adapters.firestore_sessions import FirestoreSessionStore
+    from common.cleanup import EXPIRING_COLLECTIONS
+    from tests.fakes.firestore_rpc import FirestoreRpc
+
+    rpc, now = FirestoreRpc(), datetime(2026, 12, 6, tzinfo=UTC)
+    db, since = rpc.client, now.replace(month=1)
+    sessions = FirestoreSessionStore(db, settings=Settings())
+    sessions.list_turns("s", after=0, limit=10)
+    sessions.claim_due(now=now, limit=10, lease_seconds=30)
+    FirestorePushStore(db, sessions).claim_due(now=now, limit=10, lease=30)
+    devices = firestore_devices.FirestoreDeviceStore(db)
+    devices.release_elsewhere(uid="u", token="t", before=now)
+    devices.trim(uid="u", keep=5)
+    firestore_devices.prune_stale_devices(db, now=now)
+    FirestoreAudienceStore(db).device_users(limit=10, cursor=None)
+    cleanup = FirestoreCleanupStore(db)
+    cleanup.delete_expired_sessions(now=now, limit=10)
+    cleanup.delete_orphan_turns(now=now, limit=10, cursor=None, since=since)
+    for collection in EXPIRING_COLLECTIONS:
+        cleanup.delete_expired(collection, now=now, limit=10)
+    cleanup.stamp_daily_until(now=now, limit=10)
+    cleanup.forget_stale_days(now=now, limit=10)
+    cleanup.inactive_sessions(before=now, limit=10, cursor=None, since=since)
+    cleanup.sessions_started_before(before=now, limit=10, cursor=None, since=since)
+    cleanup.delete_turns_before("s", now)
+    cleanup.user_keys_by_retention()
+    cleanup.pending_erasures(limit=10)
+    cleanup.unfinished_erasures(limit=10)
+    for collection, after in (("users", "u"), ("activity", "u"), ("devices", None)):
+        cleanup.uids_after(collection, after, limit=10)
+    profiles = FirestoreProfileStore(db, sessions)
+    profiles.export_user(uid="u", ukey="k")
+    profiles.erase_user(uid="u", ukey="k", now=now)
+    return tuple(rpc.sent)
+
+
+def _index_needs(query: Any) -> tuple[str, str, dict[str, str]]:
+    """A query's collection id, its scope, and what it needs of each field's index: the order
+    it reads it in, or `any` for an equality alone (either order serves it)."""
+    source = query.from_[0]
+    needs: dict[str, str] = {}
+    filters = [query.where] if "where" in query else []
+    while filters:
+        where = filters.pop()
+        if "composite_filter" in where:
+            filters += where.composite_filter.filters
+            continue
+        one = where.field_filter if "field_filter" in where else where.unary_filter
+        equality = one.op.name in ("EQUAL", "IN")
+        needs.setdefault(one.field.field_path, "any" if equality else "ASCENDING")
+    for order in query.order_by:
+        needs[order.field.field_path] = order.direction.name
+    return (
+        source.collection_id,
+        "COLLECTION_GROUP" if source.all_descendants else "COLLECTION",
+        needs,
+    )
+
+
+# What Firestore builds for a field nobody configured: single-field, collection scope.
+AUTOMATIC_INDEXES = {("COLLECTION", "ASCENDING"), ("COLLECTION", "DESCENDING")}
+
+
 @pytest.mark.parametrize("env", ENVIRONMENTS)
-def test_collection_group_queries_have_their_indexes(env: str) -> None:
-    """Every collection_group(...).where/order_by on a field in the adapters has a
-    collection-group index on that field (Firestore builds collection-scope ones only)."""
+def test_every_query_the_adapters_send_has_its_index_in_production(env: str) -> None:
+    """The emulator needs no index; production refuses a query without one
+    (FAILED_PRECONDITION). Each query the adapters send, recorded as sent, is served by the
+    declared indexes: a collection-group query by a COLLECTION_GROUP index of its field, a
+    field whose settings replace its automatic indexes (field_indexes, index_exemptions, a TTL
+    field not indexed) by one of its scope and order, a query on two fields by a composite."""
     import importlib
 
-    queried = set()
+    firestore = _stack(env).child("firestore")  # its variables with their optional() defaults
+    declared = {
+        (i["collection"], i["field"]): {(x["query_scope"], x["order"]) for x in i["indexes"]}
+        for i in firestore.variable("field_indexes").values()
+    }
+    declared |= {
+        (e["collection"], e["field"]): set()
+        for e in firestore.variable("index_exemptions").values()
+    }
+    declared |= {
+        (c, t["field"]): set()
+        for c, t in firestore.variable("ttl_fields").items()
+        if not t["indexed"]
+    }
+    composites = {
+        (c["collection"], c["query_scope"], frozenset(f["field_path"] for f in c["fields"]))
+        for c in firestore.variable("composite_indexes").values()
+    }
+    sent = [_index_needs(query) for query in _sent_queries()]
+
+    # Every query the adapters build is driven above: each field they name in a filter or an
+    # order (and in a descending order), and each collection group they query.
+    named, descending, groups = set(), set(), set()
     for path in (REPO / "common" / "adapters").glob("*.py"):
-        module = importlib.import_module(f"common.adapters.{path.stem}")
-        text = path.read_text()
-        pattern = r'collection_group\((\w+)\)\s*\.(?:where\(filter=\w+\(|order_by\()"(\w+)"'
-        for constant, field in re.findall(pattern, text):
-            queried.add((getattr(module, constant, constant), field))
-    assert ("devices", "token") in queried, "the scan found nothing: the code changed?"
-    missing = queried - _collection_group_indexes(env)
-    assert not missing, f"{env}: collection-group queries without an index: {sorted(missing)}"
-    for index in _firestore(env)["field_indexes"].values():
+        module, text = importlib.import_module(f"common.adapters.{path.stem}"), path.read_text()
+        named |= set(re.findall(r'(?:_filter|FieldFilter|order_by)\(\s*"([\w.]+)"', text))
+        descending |= set(re.findall(r'order_by\(\s*"([\w.]+)",\s*direction=[\w.]*DESC', text))
+        groups |= {getattr(module, c, c) for c in re.findall(r"collection_group\((\w+)\)", text)}
+    assert {"owner_uid", "token"} <= named and descending, "the scan found nothing: code changed?"
+    undriven = named - {field for _, _, needs in sent for field in needs}
+    undriven |= descending - {
+        f for _, _, needs in sent for f, how in needs.items() if how == "DESCENDING"
+    }
+    undriven |= groups - {c for c, scope, _ in sent if scope == "COLLECTION_GROUP"}
+    assert not undriven, f"queries on these are not driven by _sent_queries: {sorted(undriven)}"
+
+    missing = set()
+    for collection, scope, needs in sent:
+        # The document id (__name__) is not checked: Firestore keeps it indexed.
+        needs = {field: how for field, how in needs.items() if field != "__name__"}
+        if len(needs) > 1:
+            if (collection, scope, frozenset(needs)) not in composites:
+                missing.add(f"{scope} {collection} on {sorted(needs)}: no composite index")
+            continue
+        for field, how in needs.items():
+            have = {
+                o for s, o in declared.get((collection, field), AUTOMATIC_INDEXES) if s == scope
+            }
+            if not (have if how == "any" else have & {how}):
+                missing.add(f"{scope} {collection}.{field} {how}")
+    assert not missing, f"{env}: queries production would refuse: {sorted(missing)}"
+    for index in firestore.variable("field_indexes").values():
         assert index["indexes"], f"{index['field']}: an empty config disables its indexes"
 
 
