@@ -85,19 +85,18 @@ class RatedTurn:
         )
 
 
-def bigquery_client(project: str) -> Any:
-    """BigQuery, or the local emulator when BIGQUERY_EMULATOR_HOST is set (host:port)."""
+def bigquery_client(project: str, *, local: bool = False) -> Any:
+    """BigQuery, or the emulator at BIGQUERY_EMULATOR_HOST (host:port). A local run without it
+    uses the stack's emulator address: the stack sets the variable for its own processes only,
+    and from a developer's shell real BigQuery fails (no credentials) or uses their own login."""
     from google.cloud import bigquery
 
-    emulator = os.environ.get("BIGQUERY_EMULATOR_HOST")
-    if emulator:
-        from google.auth.credentials import AnonymousCredentials
+    from common.analytics.local import DEFAULT_HOST
+    from common.analytics.warehouse import emulator_client
 
-        return bigquery.Client(
-            project=project,
-            credentials=AnonymousCredentials(),
-            client_options={"api_endpoint": f"http://{emulator}"},
-        )
+    emulator = os.environ.get("BIGQUERY_EMULATOR_HOST") or (DEFAULT_HOST if local else None)
+    if emulator:
+        return emulator_client(emulator, project)
     return bigquery.Client(project=project)
 
 

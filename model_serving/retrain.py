@@ -326,12 +326,12 @@ def vertex_config() -> Any:
     )
 
 
-def read_feedback(since: datetime, until: datetime) -> list[RatedTurn]:
+def read_feedback(since: datetime, until: datetime, target: str) -> list[RatedTurn]:
     from common.config import get_settings
     from model_serving.feedback import bigquery_client, read_rated_turns
 
     s = get_settings()
-    client = bigquery_client(s.google_cloud_project)
+    client = bigquery_client(s.google_cloud_project, local=target == "local")
     return read_rated_turns(
         client,
         project=s.google_cloud_project,
@@ -484,7 +484,7 @@ def main(argv: list[str]) -> int:
         print(f"    warning: {len(errors)} invalid or duplicate records skipped (check_corpus)")
     cutoff = feedback_cutoff(started_at, args.target)
     since = cutoff - timedelta(days=args.feedback_days)
-    rated: list[RatedTurn] = [] if args.no_feedback else read_feedback(since, cutoff)
+    rated: list[RatedTurn] = [] if args.no_feedback else read_feedback(since, cutoff, args.target)
     ts = trainset.build(
         records, rated, corrupt_fraction=args.test_only_corrupt_labels, sample=config.sample
     )

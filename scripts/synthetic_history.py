@@ -9,7 +9,8 @@ HMAC of a synthetic uid, and reaches BigQuery through the same row mapping as li
 - `load`   the same rows in BigQuery load jobs (a backfill; the fastest way to a million events);
 - `pubsub` published to the `events` topic, so the running sink function ingests them.
 The same seed gives the same events (ids included): a second run adds only duplicates, which the
-views ignore.
+views ignore. With ION_ENV local (the default) it writes to the local stack's emulators, also from
+a shell without the emulator variables; real BigQuery and Pub/Sub need ION_ENV dev or prod.
 
 How users behave (so segments, churn and satisfaction have something to find): each user joins
 at some point in the window, has a weekly session rate (log-normal: a few heavy users), a
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import random
 import uuid
 from collections.abc import Iterator
@@ -312,8 +314,6 @@ class Writer:
                 publisher_client(), project_id=project, timeout_seconds=30
             )
         else:
-            import os
-
             from common.analytics.warehouse import BigQueryRowWriter, emulator_client, provision
 
             host = os.environ.get("BIGQUERY_EMULATOR_HOST")
@@ -406,6 +406,14 @@ def main(argv: list[str] | None = None) -> None:
     if args.weeks < 1 or args.users < 1:
         parser.error("--weeks and --users must be at least 1")
     settings = get_settings()
+    if settings.ion_env == "local":
+        # The stack sets the emulator variables for its own processes only: from a plain shell
+        # the clients would reach real BigQuery and Pub/Sub (no credentials, or the developer's
+        # own project with their login). A local run writes to the stack's emulators.
+        from scripts.stack import EMULATOR_ENV
+
+        for name in ("BIGQUERY_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST"):
+            os.environ.setdefault(name, EMULATOR_ENV[name])
     end = datetime.fromisoformat(args.end) if args.end else datetime.now(UTC)
     if end.tzinfo is None:
         end = end.replace(tzinfo=UTC)

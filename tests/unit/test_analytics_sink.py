@@ -3,6 +3,7 @@ and the synthetic history's determinism."""
 
 from __future__ import annotations
 
+import os
 import threading
 from datetime import UTC, datetime
 
@@ -204,6 +205,33 @@ def test_the_synthetic_history_is_deterministic_for_a_seed():
     types = {e.type for e in events}
     assert {"session.started", "chat.turn.completed", "feedback.submitted"} <= types
     assert all(e.occurred_at <= end for e in events)
+
+
+def test_a_local_synthetic_history_from_a_plain_shell_writes_to_the_stacks_emulators(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """A developer's shell has no emulator variables (the stack sets them for its own processes):
+    with ION_ENV local the script still writes to the emulators, never to real BigQuery or
+    Pub/Sub with the developer's own login."""
+    import scripts.synthetic_history as synthetic
+
+    names = ("BIGQUERY_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST")
+    for name in names:
+        monkeypatch.setenv(name, "unset after the test")  # so monkeypatch restores its absence
+        monkeypatch.delenv(name)
+    seen: dict[str, str | None] = {}
+
+    class Writer:
+        def __init__(self, mode: str, *, project: str, dataset: str) -> None:
+            seen.update({name: os.environ.get(name) for name in names})
+
+    monkeypatch.setattr(synthetic, "Writer", Writer)
+    monkeypatch.setattr(synthetic, "generate", lambda **kw: 0)
+    synthetic.main(["--weeks", "1", "--users", "1"])
+    assert seen == {
+        "BIGQUERY_EMULATOR_HOST": "127.0.0.1:9050",
+        "PUBSUB_EMULATOR_HOST": "127.0.0.1:8085",
+    }
 
 
 def test_auc_counts_pairs_ranked_right_with_ties_at_half():

@@ -437,6 +437,35 @@ def test_a_retried_job_reads_the_same_ratings_window() -> None:
     assert "AND occurred_at < @until" in sql and "f.occurred_at < @until" in sql
 
 
+def test_a_local_retrain_from_a_plain_shell_reads_the_stacks_emulator(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """docs/OPERATIONS.md runs `model_serving.retrain` from a developer's shell, which has no
+    BIGQUERY_EMULATOR_HOST (the stack sets it for its own processes): the local target still
+    reads the emulator, never real BigQuery with the developer's credentials or none."""
+    from google.cloud import bigquery
+
+    from common.config import get_settings
+    from model_serving import feedback
+    from model_serving.retrain import read_feedback
+
+    clients: list[Any] = []
+    monkeypatch.setattr(feedback, "read_rated_turns", lambda client, **kw: clients.append(client))
+    monkeypatch.delenv("BIGQUERY_EMULATOR_HOST", raising=False)
+    now = datetime(2026, 12, 7, tzinfo=UTC)
+    read_feedback(now - timedelta(days=90), now, "local")
+    assert clients[-1]._connection.API_BASE_URL == "http://127.0.0.1:9050"
+    monkeypatch.setenv("BIGQUERY_EMULATOR_HOST", "127.0.0.1:9999")  # the stack's, when set
+    read_feedback(now - timedelta(days=90), now, "local")
+    assert clients[-1]._connection.API_BASE_URL == "http://127.0.0.1:9999"
+
+    # The Cloud Run job (--target vertex) reads real BigQuery with its service account.
+    monkeypatch.delenv("BIGQUERY_EMULATOR_HOST")
+    monkeypatch.setattr(bigquery, "Client", lambda **kw: ("real", kw))
+    read_feedback(now - timedelta(days=90), now, "vertex")
+    assert clients[-1] == ("real", {"project": get_settings().google_cloud_project})
+
+
 # --- off-policy replay -------------------------------------------------------------------------
 
 
