@@ -17,9 +17,25 @@ stamp_ok() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
 PY=${BOOTSTRAP_PYTHON:-python3}
 command -v "$PY" >/dev/null || die "python3 (3.11 or newer) is required"
 "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || die "python 3.11+ is required"
+# `python -m venv` needs ensurepip, which Debian and Ubuntu ship apart from python3.
+py_version=$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+"$PY" -c 'import ensurepip' 2>/dev/null \
+  || die "python3-venv is missing: $PY cannot create virtualenvs (no ensurepip); on Debian/Ubuntu: apt-get install python$py_version-venv"
 # Checked first, before minutes of installs: `make test` lints the Terraform files with it.
 command -v terraform >/dev/null \
   || die "Terraform 1.7+ is required (make test checks the files under terraform/ with terraform fmt): https://developer.hashicorp.com/terraform/install"
+# The versions too, not only the commands: firebase-tools 15 (the Auth emulator) exits on a Node
+# older than 20, so with Debian 12's nodejs (18) bootstrap passed and `make run` / `make test`
+# died later with "auth exited during start-up".
+command -v node >/dev/null || die "Node.js 20+ and npm are required for the Firebase Auth emulator"
+node_version=$(node -p process.versions.node 2>/dev/null) || node_version=unknown
+[ "${node_version%%.*}" -ge 20 ] 2>/dev/null \
+  || die "Node.js 20+ is required (found $node_version) for the Firebase Auth emulator (firebase-tools); Debian 12's nodejs package is 18: https://nodejs.org/en/download"
+command -v java >/dev/null || die "Java 17+ is required for the Firestore and Pub/Sub emulators"
+java_version=unknown
+[[ "$(java -version 2>&1)" =~ version\ \"([0-9][^\"]*)\" ]] && java_version=${BASH_REMATCH[1]}
+[ "${java_version%%.*}" -ge 17 ] 2>/dev/null \
+  || die "Java 17+ is required (found $java_version) for the Firestore and Pub/Sub emulators (Debian 12: openjdk-17-jre-headless, 13: openjdk-21-jre-headless)"
 
 # Installs that need nothing from each other run in the background while the model is set up
 # (a fresh machine saves minutes); each writes its log to .tools/logs/,
@@ -99,8 +115,7 @@ install_venv() {
 req_hash=$(cat requirements.txt requirements-dev.txt constraints.txt | sha256sum | cut -c1-16)
 stamp_ok .venv/.bootstrap "$req_hash" || in_background venv install_venv
 
-# 2. Google Cloud CLI emulators (Firestore, Pub/Sub) and the Java they run on.
-command -v java >/dev/null || die "Java 17+ is required for the Firestore and Pub/Sub emulators"
+# 2. Google Cloud CLI emulators (Firestore, Pub/Sub); the Java they run on is checked above.
 need_pkgs=()
 command -v gcloud >/dev/null || need_pkgs+=(google-cloud-cli)
 sdk_root=$( (gcloud info --format='value(installation.sdk_root)' 2>/dev/null) || true)

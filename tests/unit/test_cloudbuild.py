@@ -138,6 +138,41 @@ def test_apply_and_model_deployment_only_on_main() -> None:
     assert "-out=tfplan" in _text(steps["terraform-plan"])
 
 
+def test_the_steps_that_bootstrap_run_the_pinned_official_node_20(tmp_path: Path) -> None:
+    """firebase-tools (the Auth emulator) exits on a Node older than 20, and bootstrap refuses
+    one; Debian 12's nodejs package is 18. The lint and test steps put the official build the
+    node-runtime step unpacked first on PATH, and install no distribution Node."""
+    steps = {s["id"]: s for s in _steps()}
+    for step_id in ("lint", "test"):
+        script = _script(step_id)
+        assert not re.search(r"apt-get install[^\n]*\b(nodejs|npm)\b", script), step_id
+        assert 'export PATH="$PWD/.cloudbuild/bin:$PWD/.cloudbuild/node/bin:$PATH"' in script
+    assert "node-runtime" in steps["lint"]["waitFor"] and steps["test"]["waitFor"] == ["lint"]
+    node = _script("node-runtime")
+    version = re.search(r"^version=((\d+)\.\d+\.\d+)$", node, re.M)
+    assert version and int(version.group(2)) >= 20
+    assert re.search(r"^sha256=[0-9a-f]{64}$", node, re.M)
+    # A download that is not the pinned build is refused before anything is unpacked.
+    calls = tmp_path / "curl.log"
+    fake_curl = tmp_path / "bin" / "curl"
+    fake_curl.parent.mkdir()
+    fake_curl.write_text(
+        f'#!/bin/bash\necho "$*" >> {calls}\n'
+        'while [ $# -gt 0 ]; do [ "$1" = -o ] && echo tampered > "$2"; shift; done\n'
+    )
+    fake_curl.chmod(0o755)
+    run = subprocess.run(
+        ["bash", "-ceu", node],
+        env={"PATH": f"{fake_curl.parent}:/usr/bin:/bin", "TMPDIR": str(tmp_path)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode != 0 and "FAILED" in run.stdout + run.stderr
+    assert f"https://nodejs.org/dist/v{version.group(1)}/" in calls.read_text()
+    assert not (tmp_path / ".cloudbuild" / "node").exists()
+
+
 SHA = "abc1234"
 REGISTRY = "us-central1-docker.pkg.dev/p/ion-dev-containers"
 

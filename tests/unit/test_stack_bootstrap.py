@@ -1,4 +1,5 @@
-"""scripts/bootstrap.sh says what is missing before it installs anything: here, Terraform."""
+"""scripts/bootstrap.sh says what is missing before it installs anything: Terraform, a Node.js,
+Java or a Python venv module that the stack cannot run with."""
 
 from __future__ import annotations
 
@@ -7,23 +8,76 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bootstrap.sh"
+JAVA_17 = "echo 'openjdk version \"17.0.15\" 2025-04-15' >&2"
 
 
-def test_without_terraform_bootstrap_stops_at_once_and_says_so(tmp_path):
+def _bootstrap(tmp_path: Path, fakes: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """bootstrap.sh, copied into tmp_path (it works in its repo), with a PATH of python3,
+    dirname and the fake commands (name: shell script body) only."""
     (tmp_path / "scripts").mkdir()
-    shutil.copy(SCRIPT, tmp_path / "scripts" / "bootstrap.sh")  # a copy: it works in its repo
-    tools = tmp_path / "bin"  # a PATH with python and dirname, and no terraform
+    shutil.copy(SCRIPT, tmp_path / "scripts" / "bootstrap.sh")
+    tools = tmp_path / "bin"
     tools.mkdir()
-    (tools / "python3").symlink_to(sys.executable)
+    if "python3" not in fakes:
+        (tools / "python3").symlink_to(sys.executable)
     (tools / "dirname").symlink_to(shutil.which("dirname"))
-    run = subprocess.run(
+    for name, body in fakes.items():
+        (tools / name).write_text(f"#!/bin/sh\n{body}\n")
+        (tools / name).chmod(0o755)
+    return subprocess.run(
         [shutil.which("bash"), str(tmp_path / "scripts" / "bootstrap.sh")],
         env={"PATH": str(tools)},
         capture_output=True,
         text=True,
         timeout=30,
     )
+
+
+def test_without_terraform_bootstrap_stops_at_once_and_says_so(tmp_path):
+    run = _bootstrap(tmp_path, {})
     assert run.returncode == 1
     assert "Terraform 1.7+ is required" in run.stderr
     assert not (tmp_path / ".tools").exists()  # before any install
+
+
+@pytest.mark.parametrize(
+    ("fakes", "message"),
+    [
+        # Debian 12's nodejs: firebase-tools 15 exits on it, so `make run` died much later
+        ({"node": "echo 18.20.4", "java": JAVA_17}, "Node.js 20+ is required (found 18.20.4)"),
+        (
+            {"node": "echo 20.19.5", "java": "echo 'openjdk version \"11.0.2\" 2019-01-15' >&2"},
+            "Java 17+ is required (found 11.0.2)",
+        ),
+        ({"node": "echo 20.19.5", "java": "echo 'java version \"1.8.0_202\"' >&2"}, "(found 1.8"),
+    ],
+)
+def test_a_node_or_java_too_old_for_the_emulators_stops_bootstrap_at_once(tmp_path, fakes, message):
+    run = _bootstrap(tmp_path, {"terraform": "exit 0", **fakes})
+    assert run.returncode == 1
+    assert message in run.stderr
+    assert not (tmp_path / ".tools").exists()  # before any install
+
+
+def test_new_enough_tools_pass_the_checks(tmp_path):
+    """The checks accept what the stack runs with (the run then stops at the first install:
+    this PATH has no mkdir)."""
+    run = _bootstrap(tmp_path, {"terraform": "exit 0", "node": "echo 20.19.5", "java": JAVA_17})
+    assert "ERROR" not in run.stderr
+    assert "mkdir: command not found" in run.stderr  # past the checks
+
+
+def test_a_python_without_its_venv_module_names_the_package_to_install(tmp_path):
+    """Debian's python3 comes without ensurepip (python3-venv), and `python3 -m venv` fails."""
+    shadow = tmp_path / "no-ensurepip"
+    shadow.mkdir()
+    (shadow / "ensurepip.py").write_text("raise ModuleNotFoundError('ensurepip')\n")
+    python = f'PYTHONPATH={shadow} exec {sys.executable} "$@"'
+    run = _bootstrap(tmp_path, {"python3": python, "terraform": "exit 0"})
+    assert run.returncode == 1
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert "python3-venv is missing" in run.stderr
+    assert f"apt-get install python{version}-venv" in run.stderr
