@@ -2019,3 +2019,23 @@ def test_deleted_analytics_rows_leave_time_travel_as_early_as_bigquery_allows() 
     # days); 48 h is BigQuery's least (the retention review, 2026-12-06).
     (dataset,) = _resources(TERRAFORM / "modules" / "bigquery", "google_bigquery_dataset").values()
     assert dataset["max_time_travel_hours"] == 48
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_the_files_an_operator_creates_are_ignored_by_git(tmp_path: Path) -> None:
+    """docs/OPERATIONS.md: `cp terraform.tfvars.example terraform.tfvars` (the billing account,
+    the on-call e-mails) and `terraform plan -out=tfplan`; neither belongs in a commit. The
+    example and the provider lock file do. Checked in a scratch repository with this
+    .gitignore (a build's source may come without .git)."""
+    shutil.copy(REPO / ".gitignore", tmp_path / ".gitignore")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    root = "terraform/environments"
+    paths = {
+        f"{root}/prod/terraform.tfvars": True,
+        f"{root}/dev/tfplan": True,
+        f"{root}/dev/terraform.tfvars.example": False,
+        f"{root}/dev/.terraform.lock.hcl": False,
+    }
+    for path, ignored in paths.items():
+        check = subprocess.run(["git", "-C", str(tmp_path), "check-ignore", "-q", path])
+        assert check.returncode == (0 if ignored else 1), path
