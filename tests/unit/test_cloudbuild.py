@@ -138,6 +138,16 @@ def test_apply_and_model_deployment_only_on_main() -> None:
     assert "-out=tfplan" in _text(steps["terraform-plan"])
 
 
+def test_the_model_virtualenv_installs_torchs_cpu_build() -> None:
+    """bootstrap installs torch into .venv-model on every fresh machine (the encoder export);
+    from PyPI alone that is a CUDA build of several GB. The build machines have no find-links
+    with the CPU wheel, so PyTorch's CPU index is given, as README says to elsewhere."""
+    env = dict(item.split("=", 1) for item in _config()["options"]["env"])
+    assert env["PIP_EXTRA_INDEX_URL"] == "https://download.pytorch.org/whl/cpu"
+    readme = (REPO / "README.md").read_text()
+    assert "PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu" in readme
+
+
 def test_the_steps_that_bootstrap_run_the_pinned_official_node_20(tmp_path: Path) -> None:
     """firebase-tools (the Auth emulator) exits on a Node older than 20, and bootstrap refuses
     one; Debian 12's nodejs package is 18. The lint and test steps put the official build the
