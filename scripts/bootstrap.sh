@@ -15,8 +15,9 @@ stamp_ok() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
 
 # Not PYTHON: make exports its own (.venv/bin/python) to recipes, which a fresh clone lacks.
 PY=${BOOTSTRAP_PYTHON:-python3}
-command -v "$PY" >/dev/null || die "python3 (3.11 or newer) is required"
-"$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || die "python 3.11+ is required"
+command -v "$PY" >/dev/null || die "python3 (3.11 or newer) is required: $PY not found (BOOTSTRAP_PYTHON names another)"
+"$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+  || die "python 3.11+ is required, $PY is $("$PY" -V 2>&1): set BOOTSTRAP_PYTHON to a newer one (e.g. BOOTSTRAP_PYTHON=python3.11)"
 # `python -m venv` needs ensurepip, which Debian and Ubuntu ship apart from python3.
 py_version=$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 "$PY" -c 'import ensurepip' 2>/dev/null \

@@ -14,7 +14,9 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bootstrap.sh"
 JAVA_17 = "echo 'openjdk version \"17.0.15\" 2025-04-15' >&2"
 
 
-def _bootstrap(tmp_path: Path, fakes: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _bootstrap(
+    tmp_path: Path, fakes: dict[str, str], env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """bootstrap.sh, copied into tmp_path (it works in its repo), with a PATH of python3,
     dirname and the fake commands (name: shell script body) only."""
     (tmp_path / "scripts").mkdir()
@@ -29,7 +31,7 @@ def _bootstrap(tmp_path: Path, fakes: dict[str, str]) -> subprocess.CompletedPro
         (tools / name).chmod(0o755)
     return subprocess.run(
         [shutil.which("bash"), str(tmp_path / "scripts" / "bootstrap.sh")],
-        env={"PATH": str(tools)},
+        env={"PATH": str(tools), **(env or {})},
         capture_output=True,
         text=True,
         timeout=30,
@@ -81,3 +83,12 @@ def test_a_python_without_its_venv_module_names_the_package_to_install(tmp_path)
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     assert "python3-venv is missing" in run.stderr
     assert f"apt-get install python{version}-venv" in run.stderr
+
+
+def test_a_python_too_old_names_it_and_the_variable_that_picks_another(tmp_path):
+    """README: bootstrap runs python3, or the interpreter BOOTSTRAP_PYTHON names."""
+    old = 'case "$1" in -V) echo "Python 3.10.12";; *) exit 1;; esac'
+    run = _bootstrap(tmp_path, {"python3.10": old}, env={"BOOTSTRAP_PYTHON": "python3.10"})
+    assert run.returncode == 1
+    assert "python 3.11+ is required, python3.10 is Python 3.10.12" in run.stderr
+    assert "set BOOTSTRAP_PYTHON" in run.stderr
