@@ -359,8 +359,19 @@ ERROR_CODES: dict[str, ErrorCode] = {
     ),
     "rate_limited": ErrorCode(
         429,
-        "Turns faster than a conversation needs, or too many of the user's at once.",
+        "Turns faster than a conversation needs, or too many of the user's at once: wait "
+        "`Retry-After` before sending any message.",
         "You're sending messages faster than a conversation needs; wait a moment.",
+        retry_after=True,
+    ),
+    "repeated_message": ErrorCode(
+        429,
+        "The same message (ignoring case and spacing) a 4th time within 10 minutes, and no "
+        "other limit reached. `Retry-After` applies to that text only: it is when the same "
+        "message may be sent again; any other message goes through now. `field` is `message`.",
+        "You've sent this same message several times in a few minutes; send something "
+        "different, or wait to send it again.",
+        "message",
         retry_after=True,
     ),
     "internal": ErrorCode(500, "A bug: no detail is given.", "Something went wrong on our side."),
@@ -409,7 +420,8 @@ STATUSES = {
     409: "Conflict with what is stored.",
     413: "The body is too large.",
     415: "The body is not JSON.",
-    429: "Rate limited: wait `Retry-After` seconds.",
+    429: "Rate limited: wait `Retry-After` seconds (after a `repeated_message`, only to send that "
+    "message again).",
     500: "Unexpected failure.",
     503: "A dependency is down or busy: retry after `Retry-After` seconds.",
 }
@@ -604,6 +616,7 @@ TURN_ERRORS = (
     "erasure_in_progress",
     "profile_erased",
     "rate_limited",
+    "repeated_message",
     "storage_unavailable",
     "session_busy",
 )

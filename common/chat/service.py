@@ -590,6 +590,17 @@ def _limit(
             uid=uid, activity=limit, events=[event], version=context.activity_version
         ):
             deliver_now([event], publisher=publisher, outbox=outbox, now=now)
+    if verdict.limits() == ("repeated_message",):
+        # Only this text is held back (Retry-After is until it may be sent again): a client
+        # told "rate_limited" would hold back every message for minutes, though any other
+        # message goes through now.
+        raise RateLimited(
+            "You've sent this same message several times in a few minutes; send something "
+            "different, or wait to send it again.",
+            code="repeated_message",
+            field="message",
+            retry_after=verdict.retry_after,
+        )
     raise RateLimited(
         "You're sending messages faster than a conversation needs; wait a moment.",
         retry_after=verdict.retry_after,

@@ -30,11 +30,18 @@ class Thresholds:
 DEFAULT_THRESHOLDS: Final = Thresholds()
 
 
+REPORTED_ONLY: Final = frozenset({"unusual_hour"})  # reasons that never limit a turn
+
+
 @dataclass(frozen=True)
 class Verdict:
     limited: bool
     retry_after: int | None  # whole seconds until a turn would pass; None when not limited
     reasons: tuple[str, ...]  # "burst_minute", "burst_hour", "repeated_message", "unusual_hour"
+
+    def limits(self) -> tuple[str, ...]:
+        """The reasons that limit the turn, without those only reported."""
+        return tuple(r for r in self.reasons if r not in REPORTED_ONLY)
 
 
 def _free_in(times: list[datetime], now: datetime, limit: int, window_s: int) -> float | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from common.analysis import with_model
@@ -57,6 +59,41 @@ class MemoryStore:
 
     def _version(self, key: str) -> int | None:
         return self.keys[key][1] if key in self.keys else None
+
+
+class ActivityStore(MemoryStore):
+    """Also keeps each user's activity record (activity/{uid}) as the adapter does, so that the
+    anomaly limits see the turns stored before. `meanwhile(uid)` runs before each commit: what
+    another device's turns stored while this one was answered."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.activity: dict[str, dict] = {}
+        self.meanwhile: Callable[[str], None] = lambda uid: None
+
+    def read_turn_context(self, *, uid: str = "", **kw) -> TurnContext:
+        context = super().read_turn_context(**kw)
+        uid = uid or kw.get("key_doc", {}).get("owner_uid", "")  # MemoryStore's re-read at commit
+        record = self.activity.get(uid)
+        return replace(context, activity=record, activity_version=id(record) if record else None)
+
+    def commit_turn(self, *, build, key_doc: dict, context: TurnContext, **kw) -> CommitOutcome:
+        uid = key_doc["owner_uid"]
+        self.meanwhile(uid)
+        # The commit's precondition failed if the record changed: build on the one stored now.
+        context = replace(context, activity=self.activity.get(uid))
+
+        def keep(read: TurnContext):
+            write = build(read)
+            if write.activity is not None:
+                self.activity[uid] = write.activity
+            return write
+
+        return super().commit_turn(build=keep, key_doc=key_doc, context=context, **kw)
+
+    def record_anomaly(self, *, uid: str, activity: dict, events, version) -> bool:
+        self.activity.setdefault(uid, {}).update(activity)
+        return True
 
 
 class Publisher:

@@ -109,6 +109,17 @@ def test_an_unusual_hour_is_reported_but_not_limited():
     assert check(turns(0), NOW, DAYTIME).reasons == ()
 
 
+def test_the_limits_of_a_verdict_leave_out_the_unusual_hour():
+    """The chat service answers `repeated_message` when the repeat alone limits a turn: a
+    repeat at an unusual hour is that too, a repeat in a burst is not."""
+    night = NOW.replace(hour=3)
+    v = check([(night - timedelta(seconds=s), "same") for s in (0, 100, 200, 300)], night, DAYTIME)
+    assert (v.reasons, v.limits()) == (("repeated_message", "unusual_hour"), ("repeated_message",))
+    v = check(turns(*range(9), digest="spam"), NOW, DAYTIME)
+    assert v.limits() == ("burst_minute", "repeated_message")
+    assert check(turns(0), night, DAYTIME).limits() == ()
+
+
 def test_an_unusual_hour_needs_enough_history_and_a_share_below_two_percent():
     short = tuple(7 if h < 7 else 0 for h in range(24))  # 49 turns, none at 14:00
     assert check(turns(0), NOW, short).reasons == ()
