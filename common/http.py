@@ -32,6 +32,9 @@ from common.errors import (
 log = logging.getLogger(__name__)
 
 MAX_JSON_DEPTH = 32
+# Every answer that does not say otherwise: user data must not outlive sign-out or an erasure
+# in a phone's HTTP cache (iOS URLSession's default URLCache stores 2xx GETs unless told not to).
+DEFAULT_CACHE_CONTROL = "no-store"
 
 
 def json_response(body: Any, status: int = 200, headers: dict | None = None) -> flask.Response:
@@ -128,7 +131,8 @@ def _field_path(loc: tuple) -> str | None:
 
 
 def handle_errors(fn: Callable[..., flask.Response]) -> Callable[..., flask.Response]:
-    """Turn every failure into the error shape; an unexpected one is logged and is a 500."""
+    """Turn every failure into the error shape; an unexpected one is logged and is a 500. Any
+    answer without a Cache-Control of its own gets DEFAULT_CACHE_CONTROL."""
 
     @wraps(fn)
     def wrapper(*args, **kwargs) -> flask.Response:
@@ -144,6 +148,7 @@ def handle_errors(fn: Callable[..., flask.Response]) -> Callable[..., flask.Resp
             if value and get_settings().server_timing:
                 response.headers["Server-Timing"] = value
             response.headers["X-Request-Id"] = request_id  # what a user can quote to support
+            response.headers.setdefault("Cache-Control", DEFAULT_CACHE_CONTROL)
             return response
         finally:
             logs.unbind(bound)

@@ -20,9 +20,11 @@ import yaml
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from common.http import DEFAULT_CACHE_CONTROL
 from scripts.openapi_endpoints import (
     BACKEND_DEADLINE,
     BACKEND_PATHS,
+    CACHE_CONTROL,
     DEFAULT_DEADLINE,
     ENDPOINTS,
     ERROR_CODES,
@@ -101,8 +103,10 @@ def _error_response(ep: Endpoint, status: int, codes: list[str]) -> dict:
 
 def _reply(reply: Reply) -> dict:
     out: dict[str, Any] = {"description": reply.description}
-    if reply.headers:
-        out["headers"] = _headers(reply.headers, required=True)  # the functions always send them
+    # The functions always send them; a reply's own Cache-Control replaces the default.
+    headers = {**reply.headers}
+    headers.setdefault("Cache-Control", CACHE_CONTROL)
+    out["headers"] = _headers(headers, required=True)
     if reply.status == 304 or (reply.model is None and reply.media_type == "application/json"):
         return out
     media: dict[str, Any] = {"schema": _ref(reply.model) if reply.model else {"type": "string"}}
@@ -166,7 +170,9 @@ def build() -> dict:
                 "carries `Authorization: Bearer <Firebase ID token>`; the user is the token's "
                 "uid, never a field of the body. JSON in and out, UTF-8. Every error the API "
                 'answers is `{"error": {"code", "message", "field"?}}`; 429 and 503 carry '
-                "`Retry-After`. In production API Gateway answers a few itself, in its own shape: "
+                "`Retry-After`. Every answer of the functions, errors included, carries "
+                f"`Cache-Control: {DEFAULT_CACHE_CONTROL}` unless its operation documents "
+                "another. In production API Gateway answers a few itself, in its own shape: "
                 "a 401 for a missing, expired or invalid token (see 401), a 504 when a backend "
                 "has not answered within its deadline, and it refuses a path or method this "
                 "document does not declare (so `route_not_found` and `method_not_allowed` reach "

@@ -24,6 +24,7 @@ from common.chat.models import (
 from common.devices.models import DeviceCreate, DeviceOut
 from common.errors import ErasureInProgress
 from common.feedback.models import FeedbackCreate, FeedbackOut
+from common.http import DEFAULT_CACHE_CONTROL
 from common.insights.metrics import COMPLETE_DAYS, MAX_DAYS, METRICS
 from common.profile.models import ProfileOut, ProfilePatch
 
@@ -478,6 +479,13 @@ class Param:
     required: bool = False
 
 
+# The Cache-Control of every answer that documents no other (common.http.handle_errors).
+CACHE_CONTROL = (
+    {"type": "string"},
+    f"`{DEFAULT_CACHE_CONTROL}`: not to be kept in any cache, the app's own included",
+)
+
+
 @dataclass(frozen=True)
 class Reply:
     """One success answer: a status, its model (None: no body) and an example."""
@@ -486,7 +494,8 @@ class Reply:
     description: str
     model: type[BaseModel] | None = None
     example: Any = None
-    headers: dict[str, tuple[dict, str]] = field(default_factory=dict)  # name -> (schema, text)
+    # name -> (schema, text); CACHE_CONTROL unless they name a Cache-Control of their own
+    headers: dict[str, tuple[dict, str]] = field(default_factory=dict)
     media_type: str = "application/json"
     extra_content: dict[str, dict] = field(default_factory=dict)  # other media types
 
@@ -653,7 +662,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 "A repeated `client_turn_id`: the stored turn. Every streamed answer too.",
                 TurnResponse,
                 TURN_EXAMPLE,
-                {"Idempotent-Replayed": IDEMPOTENT_REPLAYED},
+                {
+                    "Idempotent-Replayed": IDEMPOTENT_REPLAYED,
+                    "Cache-Control": (
+                        {"type": "string"},
+                        f"`{DEFAULT_CACHE_CONTROL}`; `no-cache` on a stream (`text/event-stream`)",
+                    ),
+                },
                 extra_content={
                     "text/event-stream": {
                         "schema": {"$ref": "#/components/schemas/TurnStreamEvent"},
@@ -1084,7 +1099,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 "The metrics.",
                 MetricIndex,
                 {"metrics": [METRIC_EXAMPLE]},
-                {"Cache-Control": ({"type": "string"}, "`no-store`")},
             ),
         ),
         auth="operator",
@@ -1113,7 +1127,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                     "columns": ["day", "active_users", "sessions"],
                     "rows": [{"day": "2026-11-16", "active_users": 42, "sessions": 57}],
                 },
-                {"Cache-Control": ({"type": "string"}, "`no-store`")},
             ),
         ),
         errors=(
@@ -1161,7 +1174,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             f"The operators' dashboard: {what}",
             "Public static file holding no data: the page reads the operator's token from the URL "
             "fragment and every number comes from the metrics API.",
-            (Reply(200, what.capitalize() + ".", media_type=media, example=None),),
+            (
+                Reply(
+                    200,
+                    what.capitalize() + ".",
+                    media_type=media,
+                    example=None,
+                    headers={"Cache-Control": ({"type": "string"}, "`no-cache`")},
+                ),
+            ),
             auth="none",
         )
         for asset, op_id, what, media in (
