@@ -172,12 +172,14 @@ def build() -> dict:
                 'answers is `{"error": {"code", "message", "field"?}}`; 429 and 503 carry '
                 "`Retry-After`. Every answer of the functions, errors included, carries "
                 f"`Cache-Control: {DEFAULT_CACHE_CONTROL}` unless its operation documents "
-                "another. In production API Gateway answers a few itself, in its own shape: "
-                "a 401 for a missing, expired or invalid token (see 401), a 504 when a backend "
-                "has not answered within its deadline, and it refuses a path or method this "
-                "document does not declare (so `route_not_found` and `method_not_allowed` reach "
-                "clients of the local stack only). Each operation lists the codes it can "
-                "answer under each error status; any request may also get these:\n\n"
+                "another. Times are RFC 3339 in UTC, always with microseconds: "
+                "`2026-12-02T12:00:00.000000Z`. In production API Gateway answers a few "
+                "itself, in its own shape: a 401 for a missing, expired or invalid token (see "
+                "401), a 504 when a backend has not answered within its deadline, and it "
+                "refuses a path or method this document does not declare (so `route_not_found` "
+                "and `method_not_allowed` reach clients of the local stack only). Each operation "
+                "lists the codes it can answer under each error status; any request may also "
+                "get these:\n\n"
                 + "".join(
                     f"- {ERROR_CODES[code].status} `{code}`: {ERROR_CODES[code].meaning}\n"
                     for code in GENERAL_ERRORS

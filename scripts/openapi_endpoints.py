@@ -140,7 +140,8 @@ class ProfileErased(BaseModel):
 
 
 class ProfileExport(BaseModel):
-    """Everything stored about the user (turn documents as stored)."""
+    """Everything stored about the user (turn documents as stored). Every time in it is
+    written as the API's others are (`2026-12-02T12:00:00.000000Z`)."""
 
     uid: str
     profile: dict[str, Any] = Field(
@@ -172,7 +173,7 @@ class ProfileExport(BaseModel):
     )
     recent_activity: dict[str, Any] = Field(
         description="The activity record (activity/{uid}) the anomaly limits read, as stored "
-        "but with `recent` decoded: [time, message hash] pairs of the last turns; also "
+        "but with `recent` decoded: [time (UTC), message hash] pairs of the last turns; also "
         "`limited_until`, `devices_removed` (device id: when a sign-out removed it) and "
         "`expires_at`. Empty when there is none."
     )
@@ -576,7 +577,7 @@ TURN_OUT_EXAMPLE = {
     "message": "My Python tests keep failing and the demo is tomorrow!!",
     "reply": TURN_EXAMPLE["reply"],
     "persona": "riri",
-    "created_at": "2026-11-22T09:15:02.123456+00:00",
+    "created_at": "2026-11-22T09:15:02.123456Z",
 }
 SSE_EXAMPLE = (
     'event: token\ndata: {"text":"Let\'s get those tests green. "}\n\n'
@@ -715,7 +716,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                     "summary": "",
                     "current_persona": "riri",
                     "turn_count": 1,
-                    "expires_at": "2026-11-23T09:15:02.123456+00:00",
+                    "expires_at": "2026-11-23T09:15:02.123456Z",
                 },
                 {
                     "ETag": ({"type": "string"}, "The version of this answer"),
@@ -1038,8 +1039,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 {
                     "device_id": "9a0364b9e99bb480dd25e1f0284c8555",
                     "platform": "android",
-                    "created_at": "2026-11-22T09:15:02Z",
-                    "last_seen_at": "2026-11-22T09:15:02Z",
+                    "created_at": "2026-11-22T09:15:02.123456Z",
+                    "last_seen_at": "2026-11-22T09:15:02.123456Z",
                     "created": True,
                 },
             ),
@@ -1050,8 +1051,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 {
                     "device_id": "9a0364b9e99bb480dd25e1f0284c8555",
                     "platform": "android",
-                    "created_at": "2026-11-20T08:00:00Z",
-                    "last_seen_at": "2026-11-22T09:15:02Z",
+                    "created_at": "2026-11-20T08:00:00.000000Z",
+                    "last_seen_at": "2026-11-22T09:15:02.123456Z",
                     "created": False,
                 },
             ),

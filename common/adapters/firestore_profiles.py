@@ -32,6 +32,7 @@ from common.profile.erasure import (
     refuse_while_erasing,
 )
 from common.profile.updater import daily_until, stale_days
+from common.timestamps import rfc3339
 
 APPLIED, DEVICES = "applied_events", "devices"
 # Where each notification producer's walk of users/*/devices stopped: a device path, so a uid.
@@ -55,9 +56,9 @@ SETTINGS_SET_AT = "settings_set_at"
 
 
 def _plain(value: Any) -> Any:
-    """Firestore values as JSON-friendly data (datetimes as ISO strings)."""
+    """Firestore values as JSON-friendly data (datetimes as the API writes them)."""
     if isinstance(value, datetime):
-        return value.isoformat()
+        return rfc3339(value)
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -192,7 +193,10 @@ class FirestoreProfileStore:
             )
             activity = self._db.collection(ACTIVITY).document(uid).get(**bounded()).to_dict()
         if activity and activity.get("recent"):  # [[time, hash of the message], ...]
-            activity["recent"] = json.loads(activity["recent"])
+            # Stored in the user's own offset (their local hour counts): read back as datetimes,
+            # _plain shows them in UTC as every other time.
+            recent = json.loads(activity["recent"])
+            activity["recent"] = [[datetime.fromisoformat(ts), h] for ts, h in recent]
         return _plain(
             {
                 "uid": uid,

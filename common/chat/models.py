@@ -22,6 +22,7 @@ from common.labels import (
     SentimentLabel,
     Tone,
 )
+from common.timestamps import Timestamp
 
 ClientTurnId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,128}$")]
 # Server-made session ids are 32 lowercase hex characters; nothing else can name a session.
@@ -161,7 +162,7 @@ class TurnOut(BaseModel):
     message: str
     reply: str
     persona: StoredPersonaId
-    created_at: str
+    created_at: Timestamp
 
 
 class SessionOut(BaseModel):
@@ -170,7 +171,7 @@ class SessionOut(BaseModel):
     summary: str
     current_persona: StoredPersonaId | None
     turn_count: int
-    expires_at: str
+    expires_at: Timestamp
 
 
 class TurnPage(BaseModel):

@@ -627,12 +627,8 @@ def _turn_out(t: dict) -> TurnOut:
         message=t["message"],
         reply=t["reply"],
         persona=t["persona"],
-        created_at=_iso(t["created_at"]),
+        created_at=t["created_at"],
     )
-
-
-def _iso(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
 
 
 def _visible_session(store: SessionStore, uid: str, session_id: str, now: datetime) -> SessionState:
@@ -650,7 +646,7 @@ def get_session(*, uid: str, session_id: str, store: SessionStore, now: datetime
         summary=render_summary(state.summary),
         current_persona=state.current_persona,
         turn_count=state.turn_count,
-        expires_at=_iso(state.expires_at),
+        expires_at=state.expires_at,
     )
 
 

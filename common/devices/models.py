@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, StringConstraints
 
 from common.chat.models import StrictBody
+from common.timestamps import Timestamp
 
 # FCM registration tokens (Android, iOS through APNs, Web Push) are URL-safe text, about 150-200
 # characters today; the bounds leave room without letting anything else in.
@@ -31,6 +31,6 @@ class DeviceCreate(StrictBody):
 class DeviceOut(BaseModel):
     device_id: str
     platform: Platform
-    created_at: datetime
-    last_seen_at: datetime
+    created_at: Timestamp
+    last_seen_at: Timestamp
     created: bool  # false when the token was registered already (its last-seen time moved)

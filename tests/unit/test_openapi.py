@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
@@ -271,7 +272,12 @@ def test_fixed_label_sets_are_enums_in_the_schema():
 def test_a_stored_persona_outside_the_set_is_still_read():
     """The schema lists the set, but a turn a past version stored is not refused (a 500)."""
     turn = TurnOut(
-        turn_id="t", turn_index=0, message="m", reply="r", persona="retired", created_at="x"
+        turn_id="t",
+        turn_index=0,
+        message="m",
+        reply="r",
+        persona="retired",
+        created_at=datetime(2026, 12, 2, 12, tzinfo=UTC),
     )
     assert turn.persona == "retired"
 

@@ -4,12 +4,14 @@ on the analytics rows kept under a pseudonym, and stored settings read back safe
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta, timezone
 
-from common.adapters.firestore_profiles import _exported_turn
+from common.adapters.firestore_profiles import FirestoreProfileStore, _exported_turn
 from common.config import Settings
 from common.events import user_key
 from common.profile.models import QuietHours
 from common.profile.service import ANALYTICS_NOTE, export_profile, settings_of
+from tests.fakes.firestore_rpc import FirestoreRpc
 
 RESPONSE = {
     "turn_id": "t1",
@@ -75,3 +77,35 @@ def test_quiet_hours_stored_in_other_digits_read_as_the_times_they_meant() -> No
     assert settings_of(doc).quiet_hours == QuietHours(start="15:30", end="09:00")
     assert settings_of(None).quiet_hours == QuietHours(start="22:00", end="08:00")  # the default
     assert settings_of({"settings": {"quiet_hours": None}}).quiet_hours is None  # cleared
+
+
+def test_every_time_in_the_export_is_written_as_the_api_writes_times() -> None:
+    """The client review: the export wrote `+00:00` (the API `Z`), dropped the fraction at a
+    whole second, and showed the activity record's times in the user's own offset. Only the
+    rendering changes: the stored record keeps its offsets, and the export writes nothing."""
+    whole_second = datetime(2026, 12, 2, 12, 0, 0, tzinfo=UTC)
+    berlin = timezone(timedelta(hours=1))
+    recent = [[datetime(2026, 12, 2, 12, 59, 30, 500000, tzinfo=berlin).isoformat(), "h1"]]
+    activity = {"recent": json.dumps(recent), "limited_until": whole_second}
+    rpc = FirestoreRpc(
+        {
+            "users/u1": {"settings": {"timezone": "Europe/Berlin"}, "updated_at": whole_second},
+            "users/u1/devices/d1": {
+                "platform": "ios",
+                "created_at": whole_second,
+                "last_seen_at": whole_second + timedelta(microseconds=123456),
+            },
+            "activity/u1": activity,
+        },
+        queries=True,
+    )
+    export = FirestoreProfileStore(rpc.client, sessions=None).export_user(uid="u1", ukey="k")
+    assert export["profile"]["updated_at"] == "2026-12-02T12:00:00.000000Z"
+    device = export["devices"][0]
+    assert (device["created_at"], device["last_seen_at"]) == (
+        "2026-12-02T12:00:00.000000Z",
+        "2026-12-02T12:00:00.123456Z",
+    )
+    assert export["recent_activity"]["recent"] == [["2026-12-02T11:59:30.500000Z", "h1"]]
+    assert export["recent_activity"]["limited_until"] == "2026-12-02T12:00:00.000000Z"
+    assert rpc.commits == [] and rpc.docs["activity/u1"]["recent"] == json.dumps(recent)
