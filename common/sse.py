@@ -25,10 +25,15 @@ from common.http import as_api_error
 _DONE = object()
 
 
+# The line breaks JSON leaves raw in a string (it escapes the control characters) that line
+# readers split on (str.splitlines(), so httpx's iter_lines()). Escaped, a `data:` line stays
+# one line and holds the same JSON.
+_LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
+
+
 def sse_event(event: str, data: Any) -> str:
-    return (
-        f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n"
-    )
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_LINE_BREAKS)
+    return f"event: {event}\ndata: {payload}\n\n"
 
 
 class _QueueSink:

@@ -8,12 +8,18 @@ import json
 import logging
 
 import flask
+import httpx
 import pytest
 
 from common import logs
+from common.chat import service
+from common.chat.models import TurnCreate
+from common.config import Settings
 from common.errors import ApiError, NotFound, RateLimited, Unavailable
 from common.http import handle_errors
+from common.replies import TemplateGenerator
 from common.sse import stream_events
+from tests.fakes import turns
 
 
 def _events(fail: BaseException) -> list[tuple[str, dict]]:
@@ -125,3 +131,52 @@ def test_a_failure_before_the_first_token_is_logged_once_as_an_ordinary_response
         assert app.test_client().get("/").status_code == 503  # its status counts as a 5xx
     (record,) = caplog.records
     assert not hasattr(record, logs.STREAMED_STATUS)
+
+
+class LineBreakingGenerator:
+    """A reply generator whose text holds the line breaks JSON leaves raw (U+2028, U+2029,
+    U+0085): a model's reply can."""
+
+    def generate(self, request) -> str:
+        return "".join(self.stream(request))
+
+    def stream(self, request):
+        yield "First line.\u2028"
+        yield "Second.\u2029Third.\x85Last."
+
+
+def test_a_reply_with_unicode_line_breaks_keeps_each_event_on_one_line():
+    """The client review: httpx's iter_lines() (the e2e tests' SSE reader) cut a `data:` line
+    at a raw U+2028 into two lines, neither of them JSON. str.splitlines() splits there too."""
+
+    def work(sink):
+        response, _ = service.take_turn(
+            uid="u1",
+            body=TurnCreate(client_turn_id="t1", message="help me plan my week", stream=True),
+            store=turns.MemoryStore(),
+            outbox=turns.Outbox(),
+            publisher=turns.Publisher(),
+            analyze=turns.analyze_offline,
+            baseline=turns.read_without_model,
+            rank=turns.rank,
+            generator=LineBreakingGenerator(),
+            fallback=TemplateGenerator(),
+            settings=Settings(),
+            now=turns.NOW,
+            sink=sink,
+        )
+        return response
+
+    body = stream_events(work).get_data()
+    reply = "First line.\u2028Second.\u2029Third.\x85Last."
+    for lines in (
+        list(httpx.Response(200, content=body).iter_lines()),
+        body.decode().splitlines(),
+    ):
+        events = [line.removeprefix("event: ") for line in lines if line.startswith("event: ")]
+        data = [
+            json.loads(line.removeprefix("data: ")) for line in lines if line.startswith("data:")
+        ]
+        assert events == ["token", "token", "final"] and len(data) == len(events)
+        assert "".join(d["text"] for d in data[:-1]) == reply  # the same text, decoded
+        assert data[-1]["reply"] == reply
