@@ -316,7 +316,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
     ),
     "device_not_found": ErrorCode(
         404,
-        "The token is not registered to the user (another user's is as unknown).",
+        "The token is not registered to the user (another user's is as unknown), or no longer: "
+        "a removal sent again after its answer was lost; treat it as done.",
         "This device is not registered.",
     ),
     "metric_not_found": ErrorCode(
@@ -1071,7 +1072,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "removeDevice",
         "devices",
         "Stop push to a device (sign-out)",
-        "Only your own devices; any other token is a `404`.",
+        "Only your own devices; any other token is a `404`. So is one already removed: a "
+        "DELETE sent again after its answer was lost gets `404` `device_not_found`; treat it "
+        "as done (the device gets no more pushes either way).",
         (Reply(204, "Removed."),),
         errors=("invalid_input", "device_not_found", "storage_unavailable"),
         error_examples={"invalid_input": ("This is not an FCM registration token.", "token")},
