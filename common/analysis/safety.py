@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 
 from common.analysis.types import Safety
-from common.text import APOSTROPHES
+from common.text import APOSTROPHES, canonical_text
 
 PHRASES_PATH = Path(__file__).with_name("safety_phrases.json")
 
@@ -106,8 +106,9 @@ def _lower(text: str, *, format_characters: str = "") -> str:
     """NFKC, format characters removed, lowercase. A zero-width space, joiner or soft hyphen
     inside a word ("sui\u200bcide") is invisible to a reader and dropped by the persona model's
     tokenizer, so it must not split the word here either (another spelling reads them as
-    spaces); İ lowercases to i + a combining dot."""
-    text = unicodedata.normalize("NFKC", text)
+    spaces); İ lowercases to i + a combining dot. Apostrophe look-alikes become ' first: NFKC
+    alone turns ´ into a space and an accent ("don´t" -> "don t")."""
+    text = unicodedata.normalize("NFKC", canonical_text(text))
     if not text.isascii():
         text = "".join(format_characters if unicodedata.category(ch) == "Cf" else ch for ch in text)
     return text.lower().replace("i\u0307", "i")

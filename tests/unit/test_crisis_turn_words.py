@@ -88,7 +88,8 @@ def test_care_checks_in_once_then_only_reminds():
 def test_no_to_are_you_safe_is_answered_as_a_crisis():
     # The crisis reply asks "Are you safe right now?"; a bare "No" got an upbeat persona reply
     # with no resources (the care review): no detector flags it without the question.
-    for answer in ("No", "not really", "idk", "No, I'm not"):
+    # ´ for ' as some keyboards type it (the i18n review: NFKC alone made "I´m" "i m").
+    for answer in ("No", "not really", "idk", "No, I'm not", "I´m not safe", "I don´t know"):
         replies, _ = _conversation("i want to kill myself", answer)
         first, second = replies
         assert first["reply"].endswith("Are you safe right now?")
@@ -135,6 +136,9 @@ def test_no_said_in_more_words_is_still_no_and_safe_said_after_no_is_not():
         "ううん",
         "no, not really, not sure",
         "No. I am not okay right now. Not really. Not at the moment.",  # 58 characters
+        "I´m not safe",  # ´ (U+00B4) for ', as some keyboards type it
+        "I don´t know",
+        "I’m not safe",
     ):
         assert answers_not_safe(asked, answer), answer
     for answer in (
@@ -182,6 +186,31 @@ def test_a_crisis_written_into_an_expired_session_is_answered_in_a_new_one():
     assert crisis["safety"]["crisis"] is True and crisis["safety"]["resources"]
     assert crisis["session_id"] != sid and crisis["turn_index"] == 0
     assert store.sessions[crisis["session_id"]].care_until is not None
+
+
+@pytest.mark.parametrize(
+    "message", ["I don't want to live anymore", "I don´t want to live anymore"]
+)
+def test_a_crisis_past_the_burst_limit_is_answered_however_its_apostrophe_is_typed(
+    monkeypatch, message
+):
+    # Nine messages in the last minute (the burst limit is eight) and no analysis slot left,
+    # so only the patterns read the raw message before the limit is judged: with ´ (U+00B4)
+    # they read "don t" and the crisis got a 429 (the i18n review).
+    from dataclasses import replace
+
+    from common.chat import service
+    from common.chat.limits import activity_doc, message_hash
+
+    class BusyUser(turns.MemoryStore):
+        def read_turn_context(self, **kw):
+            context = super().read_turn_context(**kw)
+            sent = [(turns.NOW - timedelta(seconds=5 * i), message_hash(f"m{i}")) for i in range(9)]
+            return replace(context, activity=activity_doc(sent, limited_until=None))
+
+    monkeypatch.setattr(service, "_SLOTS", service._Slots(0, 0))
+    answered = turns.take_turn(uid="u1", message=message, analyze=offline, store=BusyUser())
+    assert answered["safety"]["crisis"] is True and answered["safety"]["resources"]
 
 
 def test_the_crisis_event_says_what_detected_it():

@@ -274,6 +274,8 @@ OBFUSCATED = [
     "sui\u2060cidal",  # a word joiner
     "I donʼt want to live anymore",  # U+02BC, an apostrophe some keyboards type
     "I don′t want to live anymore",  # U+2032, a prime
+    "I don´t want to live anymore",  # U+00B4, which NFKC alone makes a space and an accent
+    "I can´t go on anymore",
     "İ WANT TO DİE",  # caps lock on a Turkish layout
     "I want to kill mysélf",  # an accent
     "k1ll myself",

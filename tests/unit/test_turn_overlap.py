@@ -230,3 +230,18 @@ def test_a_users_turns_past_the_in_flight_cap_are_refused_before_any_work():
             t.join(WAIT)
     assert crisis["safety"]["crisis"] is True
     assert turn("u1", "and now?")["reply"]  # the slots are given back
+
+
+@pytest.mark.parametrize(
+    "message", ["I don't want to live anymore", "I don´t want to live anymore"]
+)
+def test_a_crisis_past_the_in_flight_cap_is_answered_however_its_apostrophe_is_typed(
+    monkeypatch, message
+):
+    # The cap lets a message through when the crisis patterns flag it as written: with ´
+    # (U+00B4) for ' they read "don t" and the crisis got a 429 (the i18n review).
+    monkeypatch.setattr(service, "_TURNS", service._Slots(float("inf"), service.TURNS_PER_USER))
+    for _ in range(service.TURNS_PER_USER):
+        assert service._TURNS.take("u1")
+    answered = turns.take_turn(uid="u1", message=message, analyze=turns.analyze_offline)
+    assert answered["safety"]["crisis"] is True
