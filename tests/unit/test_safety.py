@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from common.analysis import assess_safety
+from common.analysis.safety import _unaccented, load_rules
 
 CRISIS = [
     "I want to die",
@@ -70,6 +73,21 @@ CRISIS = [
     "je veux juste mourir",
     "je veux plus vivre",  # spoken French drops "ne"
     "j'ai plus envie de vivre",
+    # As they are also typed (the i18n review): umlauts as oe or without the dots, Japanese in
+    # kana before (or instead of) kanji conversion, half-width katakana.
+    "ich moechte sterben",
+    "ich moechte nicht mehr leben",
+    "Ich möchte nicht mehr leben",
+    "ich will mich töten",
+    "ich will mich toten",
+    "ich will mich toeten",
+    "しにたい",
+    "シニタイ",
+    "ｼﾆﾀｲ",
+    "もうしにたい",
+    "しにたいけど、だれにもいえない",
+    "じさつしたい",
+    "ジサツシタイ",
     # The fuzzing review (2026-12-06): an idiom's words inside a wish, a pause, a stress word.
     "I want to die for real",
     "I just want to die for good",
@@ -167,6 +185,13 @@ IDIOMS = [
     "je ne vais pas me suicider",
     "自殺を考えたことはない",
     "友達が自殺するかもしれない",
+    # The kana spellings' ordinary twins: 私に対して, 私に大切な, 私に大変な in kana.
+    "わたしにたいしてひどいことをいった",
+    "わたしにたいせつなひと",
+    "わたしにたいへんなことがおきた",
+    "ich moechte nicht mehr leben in Berlin",
+    "ich moechte sterben vor Lachen",
+    "ich will die toten Blumen wegwerfen",  # "toten": dead
     # Words that an exclusion's prefix used to cover before the word boundary (the diff review).
     "I want to take my life forward after the divorce",
     "I don't want to live closer to my in-laws",
@@ -357,3 +382,21 @@ def test_a_stress_word_inside_a_crisis_statement_is_read_past(word: str) -> None
 @pytest.mark.parametrize("text", NOT_OBFUSCATED)
 def test_other_spellings_of_ordinary_messages_are_not(text: str) -> None:
     assert assess_safety(text).crisis is False
+
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def test_an_accented_word_in_a_pattern_is_accepted_as_people_type_it_without():
+    """safety_phrases.json's rule: the text is also scanned without its accents, so a pattern
+    with an accented word must accept it without; German's are typed as ae, oe, ue, ss too.
+    Read off the patterns' words ("mich töten" had neither form, the i18n review)."""
+    rules = load_rules()
+    missing = []
+    for regex in [p.regex.pattern for p in rules.patterns] + [e.pattern for e in rules.exclusions]:
+        words = set(re.findall(r"[^\W\d_]+", re.sub(r"\\[a-zA-Z]", " ", regex)))
+        german = "ich" in words  # Spanish writes ü too (vergüenza), never as ue
+        for word in words:
+            others = {_unaccented(word), word.translate(_UMLAUTS) if german else word}
+            missing += [(word, other) for other in others - words - {word}]
+    assert missing == []
