@@ -14,6 +14,7 @@ from common.replies.prompt import looks_like_instruction, safe_fragment
 from common.replies.types import ContextTurn, ReplyRequest
 from common.safety import CARE_CHECK_IN, CARE_REMINDER
 from common.sessions.summary import extract_tried, keywords
+from common.text import canonical_text
 
 WORDS_PER_CHUNK = 3
 
@@ -663,11 +664,12 @@ class TemplateGenerator:
     def _refers_back(self, req: ReplyRequest, tone: str) -> bool:
         """Does the message say that what was suggested or tried before did not work?"""
         history = bool(req.window or req.summary.tried)
-        if _REFERS_BACK.search(req.message):
+        message = canonical_text(req.message)  # the patterns read ' where iOS sends ’
+        if _REFERS_BACK.search(message):
             # A first message refers back only to what it says was tried: "my landlord won't
             # fix the heating" has nothing before it to have failed.
-            return history or bool(extract_tried(req.message))
-        return history and tone in _TROUBLED and bool(_REFERS_BACK_WEAK.search(req.message))
+            return history or bool(extract_tried(message))
+        return history and tone in _TROUBLED and bool(_REFERS_BACK_WEAK.search(message))
 
     def _previous_attempt(self, req: ReplyRequest, specifics: _Specifics) -> str:
         """A short description of what was suggested or tried before."""
@@ -709,7 +711,8 @@ class TemplateGenerator:
         window = _ordinary(req.window)
         if not window:
             return ""
-        earlier_text = " ".join(turn.message for turn in window).lower()
+        # as keywords() reads the message: "mum’s" is "mum's"
+        earlier_text = canonical_text(" ".join(turn.message for turn in window)).lower()
         for item in specifics.topical:
             if item.lower().removeprefix("your ") in earlier_text:
                 return item

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from common.text import canonical_text
+
 MAX_ITEMS = 12
 
 # "I tried X", "I've already tried X", "tried X, no luck", "I already restarted X".
@@ -107,8 +109,12 @@ class SessionSummary:
 
 def extract_tried(message: str) -> list[str]:
     """The things a user says they already tried, in their words (trimmed), never a way of
-    hurting oneself."""
-    found = (m.group("what").strip(" ,") for m in _TRIED.finditer(message))
+    hurting oneself. Read with typographic apostrophes as ' (iOS sends "I’ve tried"), cut from
+    the message as written: canonical_text swaps one character for another, so the spans are
+    the same, and a fragment keeps the user's marks (`git reset` stays code that safe_fragment
+    unquotes, not 'git reset')."""
+    read = canonical_text(message)
+    found = (message[m.start("what") : m.end("what")].strip(" ,") for m in _TRIED.finditer(read))
     return [what for what in found if not _SELF_HARM.search(what)]
 
 
@@ -241,7 +247,7 @@ _STOP = frozenset(
 def keywords(message: str, limit: int = 3) -> list[str]:
     """A few salient words of a message (the first long words that are not filler)."""
     found: list[str] = []
-    for word in _words(message.lower()):
+    for word in _words(canonical_text(message).lower()):  # "didn’t" is "didn't", a stop word
         word = word.strip("'-")
         if not (5 <= len(word) <= 30 and unicodedata.category(word[0]).startswith("L")):
             continue

@@ -48,6 +48,11 @@ from common.sessions.summary import MAX_ITEMS, SessionSummary, extract_tried, fo
         ("I tried cutting carbs", ["cutting carbs"]),
         ("I tried choking down the vitamins", ["choking down the vitamins"]),
         ("I tried taking myself out for walks", ["taking myself out for walks"]),
+        # Typographic apostrophes (iOS sends ’; the i18n review: "I’ve tried ..." gave nothing);
+        # the fragment as the user wrote it.
+        ("I’ve tried restarting the test runner, it didn’t help", ["restarting the test runner"]),
+        ("I´ve already tried my mum’s old laptop", ["my mum’s old laptop"]),
+        ("I’ve tried `git reset` twice", ["`git reset` twice"]),
     ],
 )
 def test_what_the_user_tried_is_kept_unless_it_is_a_way_of_self_harm(message, tried):
@@ -77,6 +82,11 @@ def test_keywords_are_distinct_words_that_begin_with_a_letter():
         "moved",
         "budget",
     ]
+
+
+def test_a_contraction_with_a_typographic_apostrophe_is_no_topic():
+    # "doesn’t" was "doesn", a topic ("doesn't" is a stop word)
+    assert keywords("it doesn’t help, the printer doesn’t print") == ["printer", "print"]
 
 
 def test_fold_merges_without_duplicates_and_caps():

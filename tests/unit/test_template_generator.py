@@ -150,6 +150,9 @@ def test_refer_back_phrases_are_recognised() -> None:
         "as I said, it crashes",
         "it crashed again",
         "tried that already",
+        "it didn’t help",  # iOS sends ’ (the i18n review)
+        "it won’t work",
+        "it didn´t help",
     ):
         text = reply(message, "elro", window=(turn,), analysis=make_analysis())
         assert "didn't resolve it" in text, message
@@ -175,6 +178,9 @@ def test_what_the_user_tried_is_acknowledged() -> None:
     assert "restarting the router" in text
     own = reply("I tried reinstalling the driver but it didn't help", "riri")
     assert "reinstalling the driver" in own
+    # A first message with ’ (the i18n review: no refer-back, the attempt not taken up)
+    own = reply("I’ve tried reinstalling the driver, it didn’t help", "riri")
+    assert "reinstalling the driver" in own and "didn't" in own
 
 
 def test_a_first_message_is_not_told_that_what_we_tried_failed() -> None:
@@ -220,6 +226,22 @@ def test_only_a_thing_from_the_earlier_turn_is_recalled_not_any_long_word() -> N
         "the exams are next week and I'm worried", "elro", window=(turn,), analysis=analysis
     )
     assert "earlier about the exams" in text
+
+
+@pytest.mark.parametrize("apostrophe", ["'", "’"])
+def test_an_earlier_topic_is_recalled_whichever_apostrophe_is_typed(apostrophe) -> None:
+    # The message's words are read with ' for ’, and so is the earlier turn they are looked
+    # for in (reading only the message with ' would find "sister's" in neither).
+    turn = ContextTurn(
+        0,
+        f"I{apostrophe}m nervous about my sister{apostrophe}s wedding",
+        "Okay.",
+        "elro",
+        "anxious",
+    )
+    analysis = make_analysis(tone="anxious", intent="planning")
+    message = f"my sister{apostrophe}s wedding is on Saturday, any ideas?"
+    assert "earlier about the sister" in reply(message, "elro", window=(turn,), analysis=analysis)
 
 
 def test_a_named_tool_from_an_earlier_turn_is_picked_up() -> None:
