@@ -55,11 +55,16 @@ def _components() -> dict[str, dict]:
     ]
     _, defs = models_json_schema(pairs, ref_template="#/components/schemas/{model}")
     schemas = defs["$defs"]
-    # Constraints the validators check in code, stated where the schema can say them.
-    schemas["TurnCreate"]["properties"]["message"].update(
-        minLength=1, description="1-4000 characters after trimming; no control characters"
-    )
-    schemas["LegacyChatRequest"]["properties"]["message"].update(minLength=1)
+    # Constraints the validators check in code (common.chat.models.clean_message, both bodies),
+    # stated where the schema can say them.
+    message = {
+        "minLength": 1,
+        "description": "1-4000 characters after trimming; no control characters but newlines "
+        "and tabs; a message of nothing but invisible characters (whitespace, format characters "
+        "such as U+200B, the Hangul fillers, the Braille blank U+2800) is empty",
+    }
+    schemas["TurnCreate"]["properties"]["message"].update(message)
+    schemas["LegacyChatRequest"]["properties"]["message"].update(message)
     schemas["TurnStreamEvent"] = turn_stream_event()
     return dict(sorted(schemas.items()))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Any
 
 from pydantic import (
@@ -35,16 +36,26 @@ SessionId = Annotated[str, StringConstraints(pattern=SESSION_ID_PATTERN)]
 # session unreadable (a 500).
 StoredPersonaId = Annotated[str, WithJsonSchema({"type": "string", "enum": list(PERSONA_IDS)})]
 MAX_MESSAGE_CHARS = 4000
+# Letters that show nothing: the Hangul fillers and the Braille blank, which "invisible text"
+# tools paste to send a message that looks empty.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def _shows_nothing(c: str) -> bool:
+    """Whitespace, a format character (U+200B, U+FEFF, U+200E...) or a blank letter."""
+    return c.isspace() or c in _BLANK_LETTERS or unicodedata.category(c) == "Cf"
 
 
 def clean_message(value: str) -> str:
-    """Trim; refuse empty, over-long and control characters other than newlines and tabs."""
+    """Trim; refuse empty (nothing but invisible characters counts as empty), over-long, and
+    control characters (C0, DEL and C1: a C1 CSI starts a terminal escape) other than newlines
+    and tabs."""
     value = value.strip()
-    if not value:
+    if all(_shows_nothing(c) for c in value):
         raise ValueError("the message is empty")
     if len(value) > MAX_MESSAGE_CHARS:
         raise ValueError(f"the message is longer than {MAX_MESSAGE_CHARS} characters")
-    if any(ord(c) < 32 and c not in "\n\t\r" for c in value) or "\x7f" in value:
+    if any(unicodedata.category(c) == "Cc" and c not in "\n\t\r" for c in value):
         raise ValueError("the message contains control characters")
     return value
 

@@ -131,6 +131,51 @@ def test_message_is_trimmed_and_4000_chars_after_trimming_is_fine():
     assert len(turn.message) == 4000
 
 
+# The i18n review: these passed as non-empty, or as free of control characters, and got a reply.
+INVISIBLE = [
+    "\u200b",
+    "\u200b\u200b",
+    "\ufeff",
+    "\u200e",
+    "\u2060",
+    "\u3164",
+    "\u2800",
+    " \u200b\u3164 ",
+]
+
+
+@pytest.mark.parametrize("model", [TurnCreate, LegacyChatRequest])
+@pytest.mark.parametrize("message", INVISIBLE)
+def test_a_message_of_invisible_characters_is_empty(model, message):
+    body = {**BASE, "userId": "u"} if model is LegacyChatRequest else BASE
+    e = _error(parse, model, {**body, "message": message})
+    assert (e.status, e.field, e.message) == (400, "message", "'message': the message is empty.")
+
+
+@pytest.mark.parametrize("model", [TurnCreate, LegacyChatRequest])
+@pytest.mark.parametrize("message", ["hi\x9b31m", "a\x85b", "\x80x", "a\x7fb", "a\x1bb"])
+def test_c1_controls_are_control_characters_too(model, message):
+    body = {**BASE, "userId": "u"} if model is LegacyChatRequest else BASE
+    e = _error(parse, model, {**body, "message": message})
+    assert e.message == "'message': the message contains control characters."
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "👨\u200d👩\u200d👧\u200d👦",  # a family: people joined by zero-width joiners
+        "❤\ufe0f",  # a variation selector
+        "👍🏽",  # a skin tone modifier
+        "\u200fשלום, מה שלומך?",  # Hebrew after a right-to-left mark
+        "مرحبا\u200c بك",  # a zero-width non-joiner inside Persian-style text
+        "line one\r\nline two\tend",
+        "\u3164hi",  # a filler beside a letter still says something
+    ],
+)
+def test_emoji_sequences_bidi_marks_and_line_breaks_still_pass(message):
+    assert parse(TurnCreate, {**BASE, "message": message}).message == message.strip()
+
+
 def test_legacy_body_tolerates_extra_fields_but_checks_types():
     ok = parse(LegacyChatRequest, {"userId": "u", "message": "hi", "clientVersion": "1.2"})
     assert ok.enableAIAnalysis is True
