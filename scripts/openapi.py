@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from common.chat.models import MAX_MESSAGE_CHARS
 from common.http import DEFAULT_CACHE_CONTROL
 from scripts.openapi_endpoints import (
     BACKEND_DEADLINE,
@@ -56,12 +57,16 @@ def _components() -> dict[str, dict]:
     _, defs = models_json_schema(pairs, ref_template="#/components/schemas/{model}")
     schemas = defs["$defs"]
     # Constraints the validators check in code (common.chat.models.clean_message, both bodies),
-    # stated where the schema can say them.
+    # stated where the schema can say them. JSON Schema's maxLength counts code points too.
     message = {
         "minLength": 1,
-        "description": "1-4000 characters after trimming; no control characters but newlines "
-        "and tabs; a message of nothing but invisible characters (whitespace, format characters "
-        "such as U+200B, the Hangul fillers, the Braille blank U+2800) is empty",
+        "maxLength": MAX_MESSAGE_CHARS,
+        "description": f"1-{MAX_MESSAGE_CHARS} Unicode code points after trimming, not "
+        "user-perceived characters (graphemes): an emoji sequence counts each of its code "
+        "points (a family of four, 4 people joined by 3 zero-width joiners, is 7, so 600 of "
+        "them are 4200 and refused); no control characters but newlines and tabs; a message of "
+        "nothing but invisible characters (whitespace, format characters such as U+200B, the "
+        "Hangul fillers, the Braille blank U+2800) is empty",
     }
     schemas["TurnCreate"]["properties"]["message"].update(message)
     schemas["LegacyChatRequest"]["properties"]["message"].update(message)

@@ -269,6 +269,23 @@ def test_fixed_label_sets_are_enums_in_the_schema():
     assert analysis == {"$ref": "#/components/schemas/AnalysisOut"}
 
 
+@pytest.mark.parametrize("body", ["TurnCreate", "LegacyChatRequest"])
+def test_the_message_limit_is_documented_as_the_code_counts_it(body):
+    """The 4000 are Unicode code points (len()), as JSON Schema's maxLength counts them: a
+    client counting graphemes, 600 family emoji of 7 code points each, got a 400 it could not
+    foresee (the i18n review)."""
+    from common.chat.models import MAX_MESSAGE_CHARS, TurnCreate
+
+    message = spec()["components"]["schemas"][body]["properties"]["message"]
+    assert (message["minLength"], message["maxLength"]) == (1, MAX_MESSAGE_CHARS)
+    assert "Unicode code points" in message["description"]
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"
+    assert len(family) == 7 and "is 7" in message["description"]
+    TurnCreate(client_turn_id="c", message=family * (MAX_MESSAGE_CHARS // 7))
+    with pytest.raises(ValueError, match="longer than"):
+        TurnCreate(client_turn_id="c", message=family * 600)
+
+
 def test_a_stored_persona_outside_the_set_is_still_read():
     """The schema lists the set, but a turn a past version stored is not refused (a 500)."""
     turn = TurnOut(
