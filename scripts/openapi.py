@@ -57,10 +57,11 @@ def _components() -> dict[str, dict]:
     _, defs = models_json_schema(pairs, ref_template="#/components/schemas/{model}")
     schemas = defs["$defs"]
     # Constraints the validators check in code (common.chat.models.clean_message, both bodies),
-    # stated where the schema can say them. JSON Schema's maxLength counts code points too.
+    # stated where the schema can say them. No maxLength: the server counts after trimming, so
+    # a message of 4001 with a space at an end is accepted, which a schema maxLength (counting the
+    # text as sent) would call invalid.
     message = {
         "minLength": 1,
-        "maxLength": MAX_MESSAGE_CHARS,
         "description": f"1-{MAX_MESSAGE_CHARS} Unicode code points after trimming, not "
         "user-perceived characters (graphemes): an emoji sequence counts each of its code "
         "points (a family of four, 4 people joined by 3 zero-width joiners, is 7, so 600 of "
