@@ -2,11 +2,15 @@
 // minimal DOM and a scripted fetch, for tests/unit/test_dashboard_js.py; no browser, no network.
 //
 // stdin: {"hash", "search", "storage": {key: value}, "responses": {path: {"status", "body"} or
-// {"network": true}}}, where a path is the one fetched without its query ("metrics",
-// "metrics/<name>"); fetching a path not listed rejects, which the page shows as that chart's
-// failure (or the index's error): a test's assertions catch it, not the run's exit code.
-// stdout: {"state", "status", "signin_hidden", "storage", "url", "fetched", "charts"}, charts the
-// element tree under #charts as {"tag", "attrs", "children"}, a text node as {"text"}.
+// {"network": true}}, "range": optional {"from", "to"}}, where a path is the one fetched without
+// its query ("metrics", "metrics/<name>"); fetching a path not listed rejects, which the page
+// shows as that chart's failure (or the index's error): a test's assertions catch it, not the
+// run's exit code. With "range", once the page has drawn, the range form is filled in and
+// submitted as an operator would, and the page drawn again is the one reported.
+// stdout: {"state", "status", "signin_hidden", "storage", "url", "fetched", "refetched",
+// "charts"}: fetched the first load's requests, refetched those after the range's submit;
+// charts the element tree under #charts as {"tag", "attrs", "children"}, a text node as
+// {"text"}.
 "use strict";
 
 const fs = require("fs");
@@ -90,8 +94,18 @@ async function main() {
   new Function("document", "location", "history", "sessionStorage", "fetch", source)(
     document, location, history, sessionStorage, fetch);
   // until every fetch has answered and the page has drawn what came back
-  for (let idle = 0; idle < 20; idle = pending ? 0 : idle + 1) {
-    await new Promise((resolve) => setImmediate(resolve));
+  async function settle() {
+    for (let idle = 0; idle < 20; idle = pending ? 0 : idle + 1) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  await settle();
+  const first = fetched.length;
+  if (scenario.range) {
+    ids.from.value = scenario.range.from ?? "";
+    ids.to.value = scenario.range.to ?? "";
+    for (const fn of ids.range.listeners.submit ?? []) fn({ preventDefault() {} });
+    await settle();
   }
   process.stdout.write(JSON.stringify({
     state: html.attrs["data-state"] ?? null,
@@ -99,7 +113,8 @@ async function main() {
     signin_hidden: ids.signin.hidden,
     storage,
     url: location.pathname + location.search + location.hash,
-    fetched,
+    fetched: fetched.slice(0, first),
+    refetched: fetched.slice(first),
     charts: ids.charts,
   }));
 }

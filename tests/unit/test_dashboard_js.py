@@ -47,9 +47,21 @@ def rows_of(name: str, rows: list[dict], *, start: str, end: str) -> dict:
 
 
 def open_dashboard(
-    responses: dict[str, dict], *, hash_: str = "#token=t", storage: dict | None = None
+    responses: dict[str, dict],
+    *,
+    hash_: str = "#token=t",
+    storage: dict | None = None,
+    range_: dict | None = None,
 ) -> dict:
-    scenario = {"hash": hash_, "search": "", "storage": storage or {}, "responses": responses}
+    """The page once drawn; with range_ ({"from", "to"}), drawn again after the range form's
+    submit (the harness's "refetched" are the requests of that second load)."""
+    scenario = {
+        "hash": hash_,
+        "search": "",
+        "storage": storage or {},
+        "responses": responses,
+        "range": range_,
+    }
     run = subprocess.run(
         [NODE, str(HARNESS)],
         input=json.dumps(scenario),
@@ -330,3 +342,37 @@ def test_a_token_that_is_not_an_operator_s_can_be_replaced(stored: bool) -> None
     )
     assert not page["signin_hidden"] and TOKEN_KEY not in page["storage"]
     assert (page["state"], page["status"]) == ("error", "Only operators can read insights.")
+
+
+def test_a_new_range_reads_again_only_the_dated_metrics_and_failed_ones() -> None:
+    # A lifetime metric's answer does not depend on the range, and each reading scans every
+    # retained event: a new range must not read it again, but its chart stays. One that failed
+    # is tried again.
+    page = open_dashboard(
+        {
+            "metrics": index("daily_active_users", "ab_results", "vip_users", "churn_risk"),
+            "metrics/daily_active_users": rows_of(
+                "daily_active_users",
+                [{"day": "2026-11-01", "active_users": 3, "sessions": 4}],
+                start="2026-11-01",
+                end="2026-11-07",
+            ),
+            "metrics/ab_results": rows_of(
+                "ab_results", [{"experiment": "e", "variant": "A"}], start="", end=""
+            ),
+            "metrics/vip_users": rows_of("vip_users", [{"user_key": "k"}], start="", end=""),
+            "metrics/churn_risk": refusal(503, "Analytics cannot be read right now."),
+        },
+        range_={"from": "2026-11-01", "to": "2026-11-07"},
+    )
+    assert len(page["fetched"]) == 5  # the index and every metric
+    assert [url for url, _ in page["refetched"]] == [
+        "metrics",
+        "metrics/daily_active_users?from=2026-11-01&to=2026-11-07",
+        "metrics/churn_risk?from=2026-11-01&to=2026-11-07",
+    ]
+    for name in ("daily_active_users", "ab_results", "vip_users"):
+        assert figure(page, name)["attrs"]["data-rows"] == "1"
+    assert figure(page, "churn_risk")["attrs"]["data-error"] == "503"
+    assert page["state"] == "partial"
+    assert page["status"] == ("2026-11-01 to 2026-11-07 (UTC days) · 1 metric(s) could not be read")

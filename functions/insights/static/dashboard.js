@@ -290,7 +290,13 @@
     return figure;
   }
 
-  async function load(token) {
+  // The answers last drawn. A lifetime metric (dated: false, e.g. A/B results, churn risk,
+  // segments, VIPs) does not depend on the range, and each reading of one scans every retained
+  // event (docs/CAPACITY.md section 6): a change of range reads again only the dated metrics,
+  // and a lifetime one only if it failed.
+  let drawn = new Map();
+
+  async function load(token, { rangeChanged = false } = {}) {
     const status = $("status");
     const range = new URLSearchParams();
     for (const key of ["from", "to"]) {
@@ -301,9 +307,13 @@
     root.dataset.state = "loading";
     try {
       const index = await api("metrics", token);
-      const results = await Promise.all(index.metrics.map((m) =>
-        api(`metrics/${encodeURIComponent(m.name)}?${range}`, token)
-          .then((data) => ({ m, data }), (error) => ({ m, error }))));
+      const results = await Promise.all(index.metrics.map((m) => {
+        const kept = rangeChanged && !m.dated ? drawn.get(m.name) : undefined;
+        if (kept?.data) return { m, data: kept.data };
+        return api(`metrics/${encodeURIComponent(m.name)}?${range}`, token)
+          .then((data) => ({ m, data }), (error) => ({ m, error }));
+      }));
+      drawn = new Map(results.map((r) => [r.m.name, r]));
       $("charts").replaceChildren(...results.map((r) => render(r.m, r.data, r.error)));
       const said = []; // replaces "Loading…" even when no dated metric answered
       const dated = results.find((r) => r.data && r.data.from);
@@ -354,7 +364,7 @@
       if ($("to").value) query.set("to", $("to").value);
       history.replaceState(null, "", `${location.pathname}?${query}`);
       const token = sessionStorage.getItem(TOKEN_KEY);
-      if (token) load(token);
+      if (token) load(token, { rangeChanged: true });
     });
     const token = takeToken();
     if (!token) {
