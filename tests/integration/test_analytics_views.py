@@ -601,6 +601,43 @@ def test_a_missed_daily_run_is_caught_up_by_the_next(bq, own_dataset):
     assert [(r["persona"], r["turns"]) for r in mix] == [("lua", 2)]
 
 
+def test_a_late_event_counts_on_its_day_in_the_last_30_days_only(bq, own_dataset):
+    # Turns of 29 and 30 days ago come in today (a dead letter's replay, say): the first is of
+    # the last 30 days, which a run reads and recomputes; the second's day is past the shortest
+    # retention, which no run reads or recomputes.
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    edge, past = today - timedelta(days=29), today - timedelta(days=30)
+    late = [
+        turn("u", f"s{n}", at + timedelta(hours=1), turn_id=f"t{n}", persona="lua",
+             intent="learning", latency=1.0)
+        for n, at in enumerate((edge, past))
+    ]  # fmt: skip
+    write(bq, own_dataset, late)
+    refresh_daily(bq, project=PROJECT, dataset=own_dataset)
+    activity = {r["day"]: r["turns"] for r in rows(bq, own_dataset, "daily_activity")}
+    assert activity == {edge.date(): 1}
+    mix = rows(bq, own_dataset, "daily_persona_intent")
+    assert [(r["day"], r["turns"]) for r in mix] == [(edge.date(), 1)]
+
+
+def computed_back_then(bq, dataset: str, table: str, **row) -> None:
+    """A daily table's row as a run back then wrote it, by this version of its file: a run today
+    computes no day before the last 30 (the cleanup has thinned them), so a test of an older
+    day's figures writes them."""
+    path = daily_files()[table]
+    row = {**row, "refreshed_at": datetime.now(UTC), "definition": definition(path.read_text())}
+    values = [
+        f"DATE '{v}'" if isinstance(v, date) and not isinstance(v, datetime)
+        else f"TIMESTAMP '{v.isoformat()}'" if isinstance(v, datetime)
+        else f"'{v}'" if isinstance(v, str) else str(v)
+        for v in row.values()
+    ]  # fmt: skip
+    bq.query(
+        f"INSERT INTO `{PROJECT}.{dataset}.{table}` ({', '.join(row)}) "  # noqa: S608
+        f"VALUES ({', '.join(values)})"
+    ).result()
+
+
 def test_a_changed_rating_does_not_recompute_a_day_retention_has_thinned(bq, own_dataset):
     # Forty days ago: u30 and u365 each took a turn; the daily run counted both. Then the
     # cleanup deleted u30's events (30-day retention). Today u365 changes their rating of that
@@ -614,6 +651,13 @@ def test_a_changed_rating_does_not_recompute_a_day_retention_has_thinned(bq, own
     ]  # fmt: skip
     write(bq, own_dataset, old, ingested=day + minutes(10))
     refresh_daily(bq, project=PROJECT, dataset=own_dataset)
+    # a run today does not compute the day (nor read it: tests/unit/test_metric_pruning.py)
+    assert rows(bq, own_dataset, "daily_activity", f"WHERE day = '{day.date()}'") == []
+    computed_back_then(bq, own_dataset, "daily_activity", day=day.date(), active_users=2,
+                       turns=2, sessions=2, ratings=1, avg_satisfaction=1.0)  # fmt: skip
+    computed_back_then(bq, own_dataset, "daily_persona_intent", day=day.date(), persona="lua",
+                       intent="learning", turns=2, users=2, requested_turns=0, ratings=1,
+                       satisfaction_sum=1.0)  # fmt: skip
     table = f"`{PROJECT}.{own_dataset}.events`"
     bq.query(f"DELETE FROM {table} WHERE user_key = 'u30'").result()  # noqa: S608
     changed = feedback("u365", "s2", D0, turn_id="t2", persona="lua", rating="down",
@@ -649,6 +693,10 @@ def test_a_changed_daily_file_recomputes_the_days_retention_has_not_thinned(bq, 
         ]  # fmt: skip
     write(bq, own_dataset, events, ingested=datetime.now(UTC) - timedelta(days=3))
     refresh_daily(bq, project=PROJECT, dataset=own_dataset)
+    computed_back_then(bq, own_dataset, "daily_activity", day=old.date(), active_users=2,
+                       turns=2, sessions=2)  # fmt: skip
+    computed_back_then(bq, own_dataset, "daily_persona_intent", day=old.date(), persona="lua",
+                       intent="learning", turns=2, users=2, requested_turns=0)  # fmt: skip
     table = f"`{PROJECT}.{own_dataset}"
     for name, earlier in [
         ("daily_persona_intent", "ratings = 2, satisfaction_sum = 1.0"),

@@ -6,7 +6,11 @@ else runs, the de-duplication window included. Parsed, not run: the emulator bil
 The range comes in as the query's @start and @end and, inside a table function, as its
 start_day and end_day; a function's arguments must come from the caller's range. A view (or a
 filter outside the scan's SELECT) cuts that chain: BigQuery cannot push a filter on a view's
-output through its window, so a metric that reads a view reads every day kept."""
+output through its window, so a metric that reads a view reads every day kept.
+
+The daily scheduled queries (common/analytics/daily/) are held to the same rule, their range
+being the days a run can recompute, from a number of days before the run's CURRENT_DATE(): a
+lower bound is enough there, no partition lies ahead of the run."""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from common.analytics.warehouse import (
     ALL_TIME,
     FUNCTION_RANGE,
     FUNCTION_SUFFIX,
+    daily_files,
     function_files,
     render,
     view_files,
@@ -31,6 +36,8 @@ PROJECT, DATASET = "p", "d"
 DATED = sorted(n for n, m in METRICS.items() if m.date_column and m.from_events)
 QUERY_RANGE = frozenset({"start", "end"})  # metric_query's parameters
 ARGUMENTS = frozenset(FUNCTION_RANGE)  # a table function's
+RUN_DAY = frozenset({"CURRENT_DATE"})  # a daily query's: days counted back from the run's
+BOTH = frozenset({"lower", "upper"})
 
 
 def _sql(files: dict, days: dict[str, str]) -> dict[str, str]:
@@ -43,8 +50,10 @@ FUNCTIONS, VIEWS = _sql(function_files(), FUNCTION_RANGE), _sql(view_files(), AL
 
 
 def _names(node: exp.Expression) -> set[str]:
-    """The columns and query parameters an expression reads."""
-    return {n.name for n in node.find_all(exp.Column, exp.Parameter)}
+    """The columns and query parameters an expression reads, and CURRENT_DATE (the run's day,
+    a constant BigQuery prunes by)."""
+    names = {n.name for n in node.find_all(exp.Column, exp.Parameter)}
+    return names | ({"CURRENT_DATE"} if node.find(exp.CurrentDate) else set())
 
 
 def _of_range(node: exp.Expression, names: frozenset[str]) -> bool:
@@ -88,12 +97,15 @@ def _bounds(select: exp.Select, names: frozenset[str]) -> set[str]:
     return sides
 
 
-def unpruned_scans(sql: str, names: frozenset[str], path: str) -> list[str]:
+def unpruned_scans(
+    sql: str | exp.Expression, names: frozenset[str], path: str, need: frozenset[str] = BOTH
+) -> list[str]:
     """Each scan of the events table `sql` reads, through the table functions and views it calls
     (followed as BigQuery inlines them), that is not bounded on occurred_at by the range (whose
-    names are `names`), with the path that leads to it."""
+    names are `names`) on the sides `need` says, with the path that leads to it."""
     problems = []
-    for table in sqlglot.parse_one(sql, read="bigquery").find_all(exp.Table):
+    tree = sqlglot.parse_one(sql, read="bigquery") if isinstance(sql, str) else sql
+    for table in tree.find_all(exp.Table):
         if isinstance(table.this, exp.Anonymous):  # a table function: `p.d.name`(args)
             name = table.this.name.removeprefix(f"{PROJECT}.{DATASET}.")
             args = table.this.expressions
@@ -105,11 +117,11 @@ def unpruned_scans(sql: str, names: frozenset[str], path: str) -> list[str]:
             continue  # a WITH clause's name
         elif table.name == TABLE:
             sides = _bounds(table.find_ancestor(exp.Select), names)
-            if sides != {"lower", "upper"}:
-                missing = " and ".join(sorted({"lower", "upper"} - sides))
+            if not need <= sides:
+                missing = " and ".join(sorted(need - sides))
                 problems.append(f"{path} -> {TABLE}: no {missing} bound from the range")
         elif table.name in VIEWS:
-            problems += unpruned_scans(VIEWS[table.name], names, f"{path} -> {table.name}")
+            problems += unpruned_scans(VIEWS[table.name], names, f"{path} -> {table.name}", need)
     return problems
 
 
@@ -147,3 +159,35 @@ def test_every_table_function_reads_the_events_only_within_its_range() -> None:
         view = name.removesuffix(FUNCTION_SUFFIX)
         assert view_files()[view] == function_files()[name], name
         assert "DATE '1970-01-01'" in VIEWS[view], view
+
+
+def _merge(name: str) -> exp.Merge:
+    """A daily file's MERGE (after its CREATE TABLE and ALTER TABLE)."""
+    path = daily_files()[name]
+    sql = render(path.read_text(), project=PROJECT, dataset=DATASET, definition="x")
+    (merge,) = [s for s in sqlglot.parse(sql, read="bigquery") if isinstance(s, exp.Merge)]
+    return merge
+
+
+@pytest.mark.parametrize("name", sorted(daily_files()))
+def test_a_daily_query_reads_only_the_days_it_can_recompute(name: str) -> None:
+    # It recomputes no day before the last 30 (the cleanup has thinned them), so it reads none:
+    # the all-time views filtered on `day`, or `recent` bounded on ingested_at alone, read
+    # every day kept, every day (~740 GiB a day at load C, docs/CAPACITY.md section 6).
+    merge = _merge(name)
+    assert merge.find(exp.Table), name
+    assert unpruned_scans(merge, RUN_DAY, name, frozenset({"lower"})) == []
+
+
+def test_the_check_finds_a_daily_scan_the_run_s_day_does_not_bound() -> None:
+    lower, scan = frozenset({"lower"}), "SELECT * FROM `p.d.events` WHERE "
+    since = "TIMESTAMP(DATE_SUB(CURRENT_DATE(), INTERVAL 29 DAY))"
+    assert unpruned_scans(scan + f"occurred_at >= {since}", RUN_DAY, "q", lower) == []
+    for bad in [
+        scan + "ingested_at >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)",
+        scan + "occurred_at >= (SELECT MAX(refreshed_at) FROM `p.d.daily_activity`)",  # noqa: S608
+        scan + "occurred_at >= TIMESTAMP('2026-01-01')",  # fixed: one day it is everything
+        "SELECT * FROM `p.d.turns` WHERE day >= DATE_SUB(CURRENT_DATE(), INTERVAL 29 DAY)",
+        "SELECT * FROM `p.d.turns_between`(DATE '1970-01-01', CURRENT_DATE())",
+    ]:
+        assert unpruned_scans(bad, RUN_DAY, "q", lower), bad

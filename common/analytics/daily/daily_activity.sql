@@ -5,6 +5,12 @@
 -- of the rating that stands, so a changed one leaves its old day), and the last 30 days once
 -- this file or a view changes (`definition`, below), and MERGEs the result: running it again
 -- changes nothing.
+-- No day before the last 30 is ever recomputed (nor, on a new table, computed): the cleanup has
+-- deleted the events of users with the shortest retention (30 days) from it, so its figures
+-- would undercount it. So every read of the events (partitioned by day on occurred_at) is
+-- bounded to the days from 29 days ago, in the SELECT that scans them: BigQuery reads only
+-- those partitions (the all-time `turns` and `feedback_final` views, filtered on `day` after
+-- their de-duplication, read every day kept: tests/unit/test_metric_pruning.py).
 CREATE TABLE IF NOT EXISTS `${project}.${dataset}.daily_activity` (
   day DATE NOT NULL,
   active_users INT64,
@@ -30,11 +36,16 @@ USING (
     SELECT type, occurred_at, turn_id
     FROM `${project}.${dataset}.events`
     -- since two hours before the last run that wrote: a failed or late daily run is caught
-    -- up by the next one, not lost (the first run reads everything)
+    -- up by the next one, not lost (the first run reads all that is kept of the 30 days)
     WHERE ingested_at >= (
       SELECT TIMESTAMP_SUB(IFNULL(MAX(refreshed_at), TIMESTAMP '1970-01-01'), INTERVAL 2 HOUR)
       FROM `${project}.${dataset}.daily_activity`
     )
+      -- ingested_at is not the partitioning column: this bound is what prunes. It loses no
+      -- late event a run would count: Pub/Sub keeps a message 7 days (a dead letter's replay,
+      -- a seek of the events topic), so one arrives within days of occurring, and one of a day
+      -- older than 29 days would not be counted anyway (above)
+      AND occurred_at >= TIMESTAMP(DATE_SUB(CURRENT_DATE(), INTERVAL 29 DAY))
   ),
   touched AS (
     SELECT DATE(occurred_at) AS day FROM recent
@@ -46,7 +57,7 @@ USING (
       -- not a day past the shortest retention (30 days): the cleanup has deleted some users'
       -- events of it, so recomputing it would undercount it. It keeps its old figures, so a
       -- rating changed that late counts on that day and on the day of the change.
-      AND DATE(occurred_at) >= DATE_SUB(CURRENT_DATE(), INTERVAL 29 DAY)
+      AND occurred_at >= TIMESTAMP(DATE_SUB(CURRENT_DATE(), INTERVAL 29 DAY))
     UNION DISTINCT
     -- the days other SQL computed (`${definition}`: a hash of this file and the views' files):
     -- an upgrade that changes the figures recomputes them, but only those the cleanup has not
@@ -67,13 +78,17 @@ USING (
       COUNTIF(model_fallback) AS model_fallbacks,
       APPROX_QUANTILES(latency_ms, 100)[OFFSET(50)] AS latency_p50_ms,
       APPROX_QUANTILES(latency_ms, 100)[OFFSET(95)] AS latency_p95_ms
-    FROM `${project}.${dataset}.turns`
+    -- the days a run can touch, from 29 days ago to tomorrow (an event's occurred_at may be a
+    -- day ahead: common/analytics/rows.py)
+    FROM `${project}.${dataset}.turns_between`(DATE_SUB(CURRENT_DATE(), INTERVAL 29 DAY), DATE_ADD(CURRENT_DATE(), INTERVAL 1 DAY))
     WHERE day IN (SELECT day FROM touched)
     GROUP BY day
   ),
   ratings AS (
     SELECT day, COUNT(*) AS ratings, AVG(satisfaction) AS avg_satisfaction
-    FROM `${project}.${dataset}.feedback_final`
+    -- the ratings given on those days that stand: the function reads 8 days past its end for
+    -- ones changed later, past any rating there is yet, so these are the all-time view's
+    FROM `${project}.${dataset}.feedback_final_between`(DATE_SUB(CURRENT_DATE(), INTERVAL 29 DAY), DATE_ADD(CURRENT_DATE(), INTERVAL 1 DAY))
     WHERE day IN (SELECT day FROM touched) AND satisfaction IS NOT NULL
     GROUP BY day
   )

@@ -2,6 +2,8 @@
 -- (days that received events since the last run are recomputed, and the days of the turns
 -- rated since then: a rating counts on its turn's day; and the last 30 days once this file or a
 -- view changes, `definition` below; MERGE is idempotent).
+-- As there, no day before the last 30 is ever recomputed, and every read of the events is
+-- bounded to the days from 29 days ago, so BigQuery reads only their partitions.
 -- Satisfaction is kept as a sum and a count so that any range can be averaged exactly (the
 -- dashboard's satisfaction_by_persona_intent metric, common/insights/metrics.py).
 CREATE TABLE IF NOT EXISTS `${project}.${dataset}.daily_persona_intent` (
@@ -27,21 +29,23 @@ USING (
     SELECT type, occurred_at, turn_id
     FROM `${project}.${dataset}.events`
     -- since two hours before the last run that wrote: a failed or late daily run is caught
-    -- up by the next one, not lost (the first run reads everything)
+    -- up by the next one, not lost (the first run reads all that is kept of the 30 days)
     WHERE ingested_at >= (
       SELECT TIMESTAMP_SUB(IFNULL(MAX(refreshed_at), TIMESTAMP '1970-01-01'), INTERVAL 2 HOUR)
       FROM `${project}.${dataset}.daily_persona_intent`
     )
+      -- what prunes, losing no late event a run would count (daily_activity.sql); a rating is
+      -- given after its turn, so one of a turn of these days is of these days too
+      AND occurred_at >= TIMESTAMP(DATE_SUB(CURRENT_DATE(), INTERVAL 29 DAY))
   ),
   touched AS (
     SELECT DATE(occurred_at) AS day FROM recent
     UNION DISTINCT
+    -- as in daily_activity.sql: not a day past the shortest retention (a rating given or
+    -- changed that late is not counted here); to tomorrow, an occurred_at may be a day ahead
     SELECT day
-    FROM `${project}.${dataset}.turns`
+    FROM `${project}.${dataset}.turns_between`(DATE_SUB(CURRENT_DATE(), INTERVAL 29 DAY), DATE_ADD(CURRENT_DATE(), INTERVAL 1 DAY))
     WHERE turn_id IN (SELECT turn_id FROM recent WHERE type = 'feedback.submitted')
-      -- as in daily_activity.sql: not a day past the shortest retention (a rating given or
-      -- changed that late is not counted here)
-      AND day >= DATE_SUB(CURRENT_DATE(), INTERVAL 29 DAY)
     UNION DISTINCT
     -- the days other SQL computed (`${definition}`: a hash of this file and the views' files):
     -- an upgrade that changes the figures recomputes them, but only those the cleanup has not
@@ -59,15 +63,17 @@ USING (
       COUNT(*) AS turns,
       COUNT(DISTINCT user_key) AS users,
       COUNTIF(persona_source = 'requested') AS requested_turns
-    FROM `${project}.${dataset}.turns`
+    FROM `${project}.${dataset}.turns_between`(DATE_SUB(CURRENT_DATE(), INTERVAL 29 DAY), DATE_ADD(CURRENT_DATE(), INTERVAL 1 DAY))
     WHERE day IN (SELECT day FROM touched) AND persona IS NOT NULL
     GROUP BY day, persona, intent
   ),
   rated AS (
     SELECT t.day, t.persona, COALESCE(t.intent, 'unknown') AS intent,
       COUNT(*) AS ratings, SUM(f.satisfaction) AS satisfaction_sum
-    FROM `${project}.${dataset}.feedback_final` AS f
-    JOIN `${project}.${dataset}.turns` AS t USING (turn_id)
+    -- a turn's ratings are given from its day on: those of the days above's turns that stand
+    -- (the function reads 8 days past its end for changes, past any rating there is yet)
+    FROM `${project}.${dataset}.feedback_final_between`(DATE_SUB(CURRENT_DATE(), INTERVAL 29 DAY), DATE_ADD(CURRENT_DATE(), INTERVAL 1 DAY)) AS f
+    JOIN `${project}.${dataset}.turns_between`(DATE_SUB(CURRENT_DATE(), INTERVAL 29 DAY), DATE_ADD(CURRENT_DATE(), INTERVAL 1 DAY)) AS t USING (turn_id)
     WHERE t.day IN (SELECT day FROM touched) AND f.satisfaction IS NOT NULL
       AND t.persona IS NOT NULL
       -- the crisis safety message is no persona's reply, and a turn in care got its persona

@@ -47,8 +47,11 @@ resource "google_bigquery_data_transfer_config" "daily" {
     query = each.value
   }
 
+  # the daily files read table functions (for the days a run recomputes) and views
   depends_on = [
     google_bigquery_dataset_iam_member.scheduled_queries,
+    google_bigquery_routine.functions,
+    google_bigquery_routine.functions_tier2,
     google_bigquery_table.views,
     google_bigquery_table.views_tier2,
     google_bigquery_table.views_tier3,
