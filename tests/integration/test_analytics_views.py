@@ -516,6 +516,10 @@ def test_ab_results_interval_treats_users_as_the_unit(bq, own_dataset):
     assert (control["users"], control["ratings"], control["positive_ratings"]) == (3, 6, 4)
     assert (treated["users"], treated["ratings"], treated["positive_ratings"]) == (2, 5, 3)
     assert (control["anonymous_ratings"], treated["anonymous_ratings"]) == (0, 2)
+    # the anonymous user's 2 turns are apart too: "b"'s turns are its 2 users' 6 (the crisis
+    # message's turn is a turn), not 8 as if those 2 users took them
+    assert (control["turns"], treated["turns"]) == (6, 6)
+    assert (control["anonymous_turns"], treated["anonymous_turns"]) == (0, 2)
     p_c, var_c = clustered([(3, 3), (0, 1), (1, 2)])
     p_t, var_t = clustered([(3, 4), (0, 1)])
     assert control["is_control"] and control["difference"] is None

@@ -20,7 +20,9 @@
 --     d = p_v - p_c,   d +/- 1.96 sqrt(se_v^2 + se_c^2).
 --   Users who anonymise analytics have no key, so their ratings cannot be grouped by user:
 --   counted one by one, one heavy anonymous rater would make a variant look certain. They are
---   left out of the satisfaction and its interval, and counted in anonymous_ratings. A variant
+--   left out of the satisfaction and its interval, and counted in anonymous_ratings; their
+--   turns likewise in anonymous_turns, not in turns (turns / users is then the keyed users'
+--   turns per user, not inflated by users counted in neither users nor ratings). A variant
 --   rated by fewer than 2 users has no interval; trust it once each variant has about 10 users
 --   with positive and 10 with negative ratings. The control's own row has no difference.
 -- * The interval is a fixed-sample one: it holds for one reading at the experiment's planned
@@ -45,7 +47,12 @@ WITH events AS (
   QUALIFY ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY occurred_at) = 1
 ),
 turns AS (
-  SELECT experiment, variant, COUNT(DISTINCT user_key) AS users, COUNT(*) AS turns
+  SELECT
+    experiment,
+    variant,
+    COUNT(DISTINCT user_key) AS users,
+    COUNTIF(user_key IS NOT NULL) AS turns,
+    COUNTIF(user_key IS NULL) AS anonymous_turns
   FROM events
   WHERE type = 'chat.turn.completed'
   GROUP BY experiment, variant
@@ -117,6 +124,7 @@ variants AS (
     variant,
     COALESCE(turns.users, 0) AS users,
     COALESCE(turns.turns, 0) AS turns,
+    COALESCE(turns.anonymous_turns, 0) AS anonymous_turns,
     COALESCE(rated.ratings, 0) AS ratings,
     COALESCE(rated.positive, 0) AS positive_ratings,
     COALESCE(anonymous.anonymous_ratings, 0) AS anonymous_ratings,
@@ -134,6 +142,7 @@ compared AS (
     v.variant = c.control AS is_control,
     v.users,
     v.turns,
+    v.anonymous_turns,
     v.ratings,
     v.positive_ratings,
     v.anonymous_ratings,
@@ -151,6 +160,7 @@ SELECT
   is_control,
   users,
   turns,
+  anonymous_turns,
   ratings,
   positive_ratings,
   anonymous_ratings,
