@@ -130,6 +130,10 @@ class Settings(BaseSettings):
     # Their outbox writes and deletes a second at most: the entries' next_attempt_at only grows,
     # and Firestore takes ~500 writes a second on such an index (docs/CAPACITY.md section 3).
     notification_outbox_writes_per_second: float = Field(400, gt=0)
+    # The most its daily query of churn_risk may bill. The view reads every retained day of the
+    # users' history (docs/CAPACITY.md section 6: hundreds of GiB at load C, more than
+    # INSIGHTS_MAX_BYTES_BILLED), so a cap of its own; BigQuery refuses a bigger query.
+    reengagement_max_bytes_billed: int = Field(2**40, ge=10 * 2**20)
 
     # Insights: the most bytes one dashboard query may bill; BigQuery refuses a bigger one (the
     # views de-duplicate events before the day filter, so a query scans the events table).

@@ -6,6 +6,10 @@ budget is 360 s)."""
 from __future__ import annotations
 
 import functools
+import logging
+from typing import Any
+
+log = logging.getLogger(__name__)
 
 START_SECONDS = 10.0
 # How long BigQuery holds a jobs.getQueryResults call while the query runs when the call names no
@@ -52,3 +56,35 @@ def unavailable_errors() -> tuple[type[BaseException], ...]:
     from google.auth.exceptions import GoogleAuthError
 
     return (GoogleAPIError, GoogleAuthError, OSError)
+
+
+def run_query(
+    client: Any,
+    sql: str,
+    config: Any,
+    *,
+    wait_seconds: float,
+    start_seconds: float = START_SECONDS,
+    retry_seconds: float = START_SECONDS,
+    cancel_seconds: float = START_SECONDS,
+) -> list[dict[str, Any]]:
+    """A query's rows, started (`bounded_start`) and waited for (`bounded_wait`) in bounded
+    time. Past `wait_seconds` the job is cancelled before the TimeoutError goes up: its caller
+    has given up on it, and it would run on (and bill) otherwise, while a retry of the caller
+    starts it again. Catch TimeoutError before `unavailable_errors()`, which holds it (OSError)."""
+    job = client.query(sql, job_config=config, job_retry=None, **bounded_start(start_seconds))
+    try:
+        rows = job.result(**bounded_wait(wait_seconds, retry_seconds=retry_seconds))
+        return [dict(row.items()) for row in rows]
+    except TimeoutError:
+        cancel(job, cancel_seconds)
+        raise
+
+
+def cancel(job: Any, seconds: float = START_SECONDS) -> None:
+    """Best effort, bounded (the client's default retry held a cancel to a failing BigQuery
+    for 600 s): whoever gave up on the job answers the same either way."""
+    try:
+        job.cancel(**bounded_start(seconds))
+    except Exception as e:
+        log.warning("could not cancel BigQuery job %s: %s", getattr(job, "job_id", "?"), e)

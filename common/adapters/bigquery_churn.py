@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from common.adapters.bigquery_calls import bounded_start, bounded_wait, unavailable_errors
+from common.adapters.bigquery_calls import run_query, unavailable_errors
 from common.analytics.schema import DATASET, TABLE
 from common.errors import Unavailable
 from common.notifications.models import AtRisk
@@ -17,8 +17,11 @@ QUERY_TIMEOUT = 120.0
 
 
 class BigQueryRiskReader:
-    def __init__(self, client: Any, *, dataset: str = DATASET) -> None:
+    def __init__(
+        self, client: Any, *, dataset: str = DATASET, max_bytes_billed: int | None = None
+    ) -> None:
         self._client = client
+        self._max_bytes_billed = max_bytes_billed
         self._view = f"`{client.project}.{dataset}.churn_risk`"
         self._events = f"`{client.project}.{dataset}.{TABLE}`"
 
@@ -43,10 +46,12 @@ class BigQueryRiskReader:
                 bigquery.ScalarQueryParameter("min_idle_days", "FLOAT64", min_idle_days),
                 bigquery.ScalarQueryParameter("limit", "INT64", limit),
                 bigquery.ScalarQueryParameter("crisis_since", "TIMESTAMP", crisis_since),
-            ]
+            ],
+            maximum_bytes_billed=self._max_bytes_billed,
         )
         try:
-            job = self._client.query(sql, job_config=config, job_retry=None, **bounded_start())
+            # A query past QUERY_TIMEOUT is cancelled (run_query): the scheduler's retry would
+            # otherwise start a second one while the first still runs.
             return [
                 AtRisk(
                     user_key=row["user_key"],
@@ -55,7 +60,7 @@ class BigQueryRiskReader:
                     recency_days=float(row["recency_days"]),
                     last_crisis_at=row["last_crisis_at"],
                 )
-                for row in job.result(**bounded_wait(QUERY_TIMEOUT))
+                for row in run_query(self._client, sql, config, wait_seconds=QUERY_TIMEOUT)
             ]
         except unavailable_errors() as e:
             log.warning("churn_risk could not be read: %s", e)

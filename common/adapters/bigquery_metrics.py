@@ -6,7 +6,7 @@ import logging
 from datetime import date
 from typing import Any
 
-from common.adapters.bigquery_calls import bounded_start, bounded_wait, unavailable_errors
+from common.adapters.bigquery_calls import run_query, unavailable_errors
 from common.errors import Unavailable
 
 log = logging.getLogger(__name__)
@@ -42,16 +42,19 @@ class BigQueryMetricReader:
             ],
             maximum_bytes_billed=self._max_bytes_billed,
         )
-        job = None
         try:
-            # Within the gateway's deadline (above).
-            job = self._client.query(
-                sql, job_config=config, job_retry=None, **bounded_start(START_TIMEOUT)
+            # Within the gateway's deadline (above); a query past it is cancelled (run_query):
+            # the dashboard has given up on it.
+            return run_query(
+                self._client,
+                sql,
+                config,
+                start_seconds=START_TIMEOUT,
+                wait_seconds=QUERY_TIMEOUT,
+                retry_seconds=RETRY_TIMEOUT,
+                cancel_seconds=CANCEL_TIMEOUT,
             )
-            rows = job.result(**bounded_wait(QUERY_TIMEOUT, retry_seconds=RETRY_TIMEOUT))
-            return [dict(row.items()) for row in rows]
         except TimeoutError:
-            _cancel(job)  # the dashboard has given up on it: stop it running (and billing)
             log.warning("metric query took over %s s", QUERY_TIMEOUT)
             raise Unavailable(
                 "Analytics cannot be read right now (TimeoutError).", code="analytics_unavailable"
@@ -67,11 +70,3 @@ class BigQueryMetricReader:
                 f"Analytics cannot be read right now ({type(e).__name__}).",
                 code="analytics_unavailable",
             ) from None
-
-
-def _cancel(job: Any) -> None:
-    try:
-        if job is not None:
-            job.cancel(**bounded_start(CANCEL_TIMEOUT))
-    except Exception as e:  # best effort: the answer is a 503 either way
-        log.warning("could not cancel a metric query: %s", e)

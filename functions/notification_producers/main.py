@@ -61,7 +61,11 @@ def notification_producers(request: flask.Request) -> flask.Response:
         "deadline": deadline,
     }
     if run.producer == REENGAGEMENT:
-        risks = BigQueryRiskReader(clients.bigquery_client(), dataset=settings.analytics_dataset)
+        risks = BigQueryRiskReader(
+            clients.bigquery_client(),
+            dataset=settings.analytics_dataset,
+            max_bytes_billed=settings.reengagement_max_bytes_billed,
+        )
         report = produce_reengagement_nudges(risks=risks, **ports)
     else:
         report = produce_weekly_insights(**ports)
