@@ -39,7 +39,7 @@ from common.personalization.offline_eval import (
     _half_width,
     importance_weight,
 )
-from model_serving.feedback import RatedTurn
+from model_serving.feedback import Rated, RatedTurn
 
 MIN_KIND = 5
 
@@ -93,18 +93,26 @@ def policy_and_weight() -> tuple[Any, float, str]:
     return policy, s.ensemble_model_weight / (sum(weights) or 1.0), name
 
 
+def unreplayable(turn: Rated, champion_version: str) -> str | None:
+    """Why such turns cannot be replayed, from what a group of them says too (None: they may
+    be). feedback.read_rated_turns(read_by=...) reads only the others, the same test in SQL."""
+    if turn.persona_source in NOT_CHOSEN_BY_POLICY:
+        return "not_chosen_by_a_policy"
+    if not turn.keyed:  # anonymised: the profile the policy saw is not logged
+        return "anonymised"
+    if turn.analysis_source != champion_version:
+        return "read_by_another_model"
+    return None
+
+
 def logged(
     turns: Sequence[RatedTurn], champion_version: str
 ) -> tuple[list[RatedTurn], dict[str, int]]:
     """The turns both estimates can use, and why the others were left out."""
     kept, skipped = [], defaultdict(int)
     for t in turns:
-        if t.persona_source in NOT_CHOSEN_BY_POLICY:
-            skipped["not_chosen_by_a_policy"] += 1
-        elif t.user_key is None:  # anonymised: the profile the policy saw is not logged
-            skipped["anonymised"] += 1
-        elif t.analysis_source != champion_version:
-            skipped["read_by_another_model"] += 1
+        if reason := unreplayable(t, champion_version):
+            skipped[reason] += 1
         elif not t.scores or set(t.scores) != set(PERSONA_IDS) or t.persona not in PERSONA_IDS:
             skipped["no_scores"] += 1
         elif t.propensity is None or not 0.0 < t.propensity <= 1.0:
@@ -175,13 +183,26 @@ def evaluate(
     champion_version: str,
     champion_means: dict[str, Any],
     challenger_means: dict[str, Any],
+    rated: Sequence[Rated] | None = None,
 ) -> dict[str, Any]:
     """IPS / SNIPS of the configured policy on the champion's logged turns, with the logged
-    scores (champion) and with the persona head's shift (challenger)."""
+    scores (champion) and with the persona head's shift (challenger). `turns`: every rated turn;
+    or, with `rated` (every rated turn, by group), only the ones `unreplayable` leaves, read one
+    by one: all of them or, beyond feedback.read_rated_turns' `max_rows`, a fixed sample (each
+    turn as likely as any other to be in it: the estimates are those of all, on fewer turns)."""
     from common.personalization.offline_eval import LoggedInteraction, estimate
 
     policy, model_weight, policy_name = policy_and_weight()
-    kept, skipped = logged(turns, champion_version)
+    kept, logged_skips = logged(turns, champion_version)
+    skipped = defaultdict(int, logged_skips)
+    rated_turns, replayable = len(turns), None
+    if rated is not None:
+        rated_turns, replayable = sum(g.n for g in rated), 0
+        for g in rated:
+            if reason := unreplayable(g, champion_version):
+                skipped[reason] += g.n
+            else:
+                replayable += g.n
     base, shifted = [], []
     for t in kept:
         assert t.scores is not None and t.local_hour is not None and t.propensity is not None
@@ -205,13 +226,15 @@ def evaluate(
     result: dict[str, Any] = {
         "policy": policy_name,
         "model_weight": round(model_weight, 4),
-        "rated_turns": len(turns),
+        "rated_turns": rated_turns,
         "used": len(kept),
-        "skipped": skipped,
+        "skipped": dict(skipped),
         "observed_mean_reward": round(float(np.mean([t.reward for t in kept])), 4)
         if kept
         else None,
     }
+    if replayable is not None:  # the turns the replay could use, and how many were read of them
+        result |= {"replayable": replayable, "read": len(turns)}
     if kept:
         # A user's turns are not independent (one preference, one learned profile): the intervals
         # sum deviations per user.
@@ -228,12 +251,11 @@ def evaluate(
     return result
 
 
-def observed_by_model(turns: Sequence[RatedTurn]) -> dict[str, dict[str, float]]:
+def observed_by_model(turns: Sequence[Rated]) -> dict[str, dict[str, float]]:
     """Mean rating of the turns each model version (or the baseline) read: on-policy figures."""
-    groups: dict[str, list[float]] = defaultdict(list)
+    n: dict[str, int] = defaultdict(int)
+    total: dict[str, float] = defaultdict(float)
     for t in turns:
-        groups[t.analysis_source or "unknown"].append(t.reward)
-    return {
-        k: {"rated_turns": len(v), "mean_reward": round(float(np.mean(v)), 4)}
-        for k, v in sorted(groups.items())
-    }
+        n[t.analysis_source or "unknown"] += t.n
+        total[t.analysis_source or "unknown"] += t.reward_sum
+    return {k: {"rated_turns": n[k], "mean_reward": round(total[k] / n[k], 4)} for k in sorted(n)}

@@ -10,7 +10,10 @@
 2. The training set (trainset.py): the corpus's training side (held-out never enters), the
    ratings of the `--feedback-days` days before the cut-off from BigQuery as the persona head's
    sample weights. Production's cut-off is the start of the run's UTC day, so a retried run reads
-   the same ratings and builds the same version; a local run's is now.
+   the same ratings and builds the same version; a local run's is now. BigQuery counts the
+   ratings by group (feedback.py); only the champion's turns the off-policy replay (6) can use
+   are read one by one, at most `--replay-max-turns` (a fixed sample beyond), so the job's memory
+   does not grow with the ratings. Each query may bill at most `--feedback-max-gib`.
 3. Embeddings with the champion's own encoder.onnx (no torch: the encoder is reused, only the
    heads are retrained), cached per encoder and texts under <artifacts>/.cache/.
 4. The heads (retrain_heads.py). `full` (the default): every candidate feature set, C from a
@@ -23,7 +26,7 @@
 5. Both models on the fixed held-out set through the serving Predictor: per-head macro-F1,
    crisis precision / recall at each model's threshold.
 6. Off-policy estimates (offpolicy.py) of the configured ranking policy with each persona head,
-   on the champion's logged, rated turns.
+   on the champion's logged, rated turns (all of them, or the fixed sample of step 2).
 7. The decision (promotion.py): promoted only if no head is worse by more than one point, the
    persona head is within two points of the committed reference (full config only) and the
    off-policy difference is not clearly negative.
@@ -68,7 +71,7 @@ from model_serving.artifact import (
 )
 from model_serving.check_corpus import load
 from model_serving.ensure import RELEASED
-from model_serving.feedback import RatedTurn
+from model_serving.feedback import RatedGroup, RatedTurn, read_rated_groups, read_rated_turns
 from model_serving.predictor import Encoder, Predictor
 from model_serving.retrain_heads import CONFIGS, RetrainConfig, train_heads
 
@@ -76,6 +79,10 @@ HERE = Path(__file__).parent
 HEAD_NAMES = recipe.HEAD_NAMES
 MULTICLASS = ("tone", "pace", "intent", "persona")
 DENSE_OUTPUTS = ("embedding", "layers")
+# The off-policy replay reads at most this many of the champion's logged turns, a fixed sample
+# of them beyond: ~3 KB each held with its scores and profile, ~6.5 KB while replayed (~0.33 GB
+# at most), and 2-4 ms each to replay (2-3.5 minutes).
+REPLAY_MAX_TURNS = 50_000
 
 
 def step(n: int, total: int, what: str) -> None:
@@ -238,6 +245,13 @@ def write_artifact(
     return final
 
 
+def sampled(ope: dict) -> str:
+    """What the replay read when it is a sample of the turns it could use."""
+    if ope.get("read", 0) < ope.get("replayable", 0):
+        return f" (a fixed sample: {ope['read']} of the {ope['replayable']} the replay could use)"
+    return ""
+
+
 def markdown(report: dict) -> str:
     d = report["decision"]
     if report["promoted"]:
@@ -291,7 +305,8 @@ def markdown(report: dict) -> str:
     if "champion" in ope:
         c, h, diff = ope["champion"], ope["challenger"], ope.get("difference", {})
         lines += [
-            f"Off-policy ({ope['policy']} policy, {ope['used']} logged turns of the champion, "
+            f"Off-policy ({ope['policy']} policy, {ope['used']} logged turns of the champion"
+            f"{sampled(ope)}, "
             f"{ope['users']} users; 95 % intervals grouped by user): SNIPS champion "
             f"{c['snips']} {c['snips_ci']}, challenger {h['snips']} {h['snips_ci']}, "
             f"paired difference {diff.get('snips')} {diff.get('snips_ci')}; "
@@ -326,19 +341,30 @@ def vertex_config() -> Any:
     )
 
 
-def read_feedback(since: datetime, until: datetime, target: str) -> list[RatedTurn]:
+def read_feedback(
+    args: argparse.Namespace, champion: str, since: datetime, until: datetime
+) -> tuple[list[RatedGroup], list[RatedTurn]]:
+    """The window's ratings counted by group, and the champion's turns the replay can use (at
+    most --replay-max-turns). A query BigQuery refuses (its byte cap) or that runs too long ends
+    the job, saying which."""
     from common.config import get_settings
-    from model_serving.feedback import bigquery_client, read_rated_turns
+    from model_serving.feedback import FeedbackQueryError, bigquery_client
 
     s = get_settings()
-    client = bigquery_client(s.google_cloud_project, local=target == "local")
-    return read_rated_turns(
-        client,
-        project=s.google_cloud_project,
-        dataset=s.analytics_dataset,
-        since=since,
-        until=until,
-    )
+    window = {
+        "client": bigquery_client(s.google_cloud_project, local=args.target == "local"),
+        "project": s.google_cloud_project,
+        "dataset": s.analytics_dataset,
+        "since": since,
+        "until": until,
+        "max_bytes_billed": int(args.feedback_max_gib * 2**30),
+    }
+    try:
+        groups = read_rated_groups(**window)
+        turns = read_rated_turns(**window, read_by=champion, max_rows=args.replay_max_turns)
+    except FeedbackQueryError as e:
+        raise SystemExit(f"ratings: {e}") from None
+    return groups, turns
 
 
 def feedback_cutoff(started_at: datetime, target: str) -> datetime:
@@ -435,6 +461,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="cross-validation worker processes (default: one per CPU)",
     )
     parser.add_argument("--feedback-days", type=int, default=90)
+    parser.add_argument(
+        "--feedback-max-gib",
+        type=float,
+        default=2048.0,
+        help="the most each ratings query may bill, in GiB; BigQuery refuses a bigger one "
+        "(what a run reads per load: docs/CAPACITY.md section 6)",
+    )
+    parser.add_argument(
+        "--replay-max-turns",
+        type=int,
+        default=REPLAY_MAX_TURNS,
+        help="the most logged turns of the champion the off-policy estimate reads; beyond, "
+        "a fixed sample of them (default %(default)s)",
+    )
     parser.add_argument("--no-feedback", action="store_true", help="corpus only (no BigQuery)")
     parser.add_argument("--dry-run", action="store_true", help="decide and report, never promote")
     parser.add_argument(
@@ -448,6 +488,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.test_only_corrupt_labels and args.target != "local":
         parser.error("--test-only-corrupt-labels is for local tests only")
+    if args.replay_max_turns < 1 or args.feedback_max_gib <= 0:
+        parser.error("--replay-max-turns and --feedback-max-gib must be positive")
     return args
 
 
@@ -484,7 +526,9 @@ def main(argv: list[str]) -> int:
         print(f"    warning: {len(errors)} invalid or duplicate records skipped (check_corpus)")
     cutoff = feedback_cutoff(started_at, args.target)
     since = cutoff - timedelta(days=args.feedback_days)
-    rated: list[RatedTurn] = [] if args.no_feedback else read_feedback(since, cutoff, args.target)
+    rated, replayable = (
+        ([], []) if args.no_feedback else read_feedback(args, version, since, cutoff)
+    )
     ts = trainset.build(
         records, rated, corrupt_fraction=args.test_only_corrupt_labels, sample=config.sample
     )
@@ -548,13 +592,14 @@ def main(argv: list[str]) -> int:
 
     step(6, total, "off-policy estimates on the champion's logged turns")
     ope = offpolicy.evaluate(
-        rated,
+        replayable,
         champion_version=version,
         champion_means=offpolicy.kind_means(ts.heldout, champ_probs["persona"]),
         challenger_means=offpolicy.kind_means(ts.heldout, chall_probs["persona"]),
+        rated=rated,
     )
     ope["observed_by_model"] = offpolicy.observed_by_model(rated)
-    print(f"    {ope['used']} of {ope['rated_turns']} rated turns usable", flush=True)
+    print(f"    {ope['used']} of {ope['rated_turns']} rated turns usable{sampled(ope)}", flush=True)
 
     step(7, total, "decision")
     reference, no_reference = committed_reference(config, corpus, root)

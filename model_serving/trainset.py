@@ -44,7 +44,7 @@ import numpy as np
 
 from common.personalization.offline_eval import NOT_CHOSEN_BY_POLICY
 from model_serving import split
-from model_serving.feedback import RatedTurn
+from model_serving.feedback import Rated
 from model_serving.labels import HEADS
 
 HEAD_NAMES = ("tone", "pace", "intent", "persona", "crisis")
@@ -82,8 +82,9 @@ class TrainingSet:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def usable(turn: RatedTurn) -> str | None:
-    """None when the rating can teach persona fit, else why not."""
+def usable(turn: Rated) -> str | None:
+    """None when the ratings (one turn's, or a group's of turns alike) can teach persona fit,
+    else why not."""
     if turn.crisis:
         return "crisis"
     if turn.persona_source not in FIT_SOURCES:
@@ -94,27 +95,28 @@ def usable(turn: RatedTurn) -> str | None:
         return "unknown_persona"
     if turn.tone not in HEADS["tone"] or turn.intent not in HEADS["intent"]:
         return "unlabelled"
-    if not 0.0 <= turn.reward <= 1.0:
+    if not turn.in_range:
         return "bad_reward"
     return None
 
 
 def persona_cells(
-    rated: Iterable[RatedTurn], config: FeedbackConfig = FeedbackConfig()
+    rated: Iterable[Rated], config: FeedbackConfig = FeedbackConfig()
 ) -> tuple[list[Cell], dict[str, Any]]:
     """The (tone, intent, persona) cells the ratings say something about, and a summary."""
     excluded: Counter[str] = Counter()
     n: Counter[tuple[str, str, str]] = Counter()
     total: defaultdict[tuple[str, str, str], float] = defaultdict(float)
-    rewards: list[float] = []
+    used, used_total = 0, 0.0
     for turn in rated:
         if reason := usable(turn):
-            excluded[reason] += 1
+            excluded[reason] += turn.n
             continue
-        key = (str(turn.tone), str(turn.intent), turn.persona)
-        n[key] += 1
-        total[key] += turn.reward
-        rewards.append(turn.reward)
+        key = (str(turn.tone), str(turn.intent), str(turn.persona))
+        n[key] += turn.n
+        total[key] += turn.reward_sum
+        used += turn.n
+        used_total += turn.reward_sum
     # per kind of message (tone, intent): its ratings, and its personas with enough of them
     kind_n: Counter[tuple[str, str]] = Counter()
     kind_total: defaultdict[tuple[str, str], float] = defaultdict(float)
@@ -142,10 +144,10 @@ def persona_cells(
             )
         )
     summary = {
-        "rated_turns": len(rewards) + sum(excluded.values()),
-        "used": len(rewards),
+        "rated_turns": used + sum(excluded.values()),
+        "used": used,
         "excluded": dict(sorted(excluded.items())),
-        "mean_reward": round(float(np.mean(rewards)), 4) if rewards else 0.0,
+        "mean_reward": round(used_total / used, 4) if used else 0.0,
         "cells": len(cells),
         "kinds_compared": sum(c >= 2 for c in compared.values()),
         "cells_weighted": sum(c.weight != 1.0 for c in cells),
@@ -186,7 +188,7 @@ def sampled(records: list[dict], fraction: float) -> list[dict]:
 
 def build(
     records: list[dict],
-    rated: Iterable[RatedTurn] = (),
+    rated: Iterable[Rated] = (),
     *,
     config: FeedbackConfig = FeedbackConfig(),
     corrupt_fraction: float = 0.0,

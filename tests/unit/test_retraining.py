@@ -6,6 +6,7 @@ server speaking the JSON API). The job itself runs end to end in tests/e2e/test_
 from __future__ import annotations
 
 import ast
+import hashlib
 import http.server
 import json
 import threading
@@ -387,8 +388,9 @@ def test_the_quick_sample_keeps_a_fixed_share_of_both_sides_with_every_label(
         trainset.sampled(records, 0.0)
 
 
-def test_rated_turn_reads_a_bigquery_row_with_a_json_payload() -> None:
-    payload = {"scores": {p: 0.5 for p in PERSONA_IDS}, "profile": {"turns": 3}, "x": 1}
+def test_rated_turn_reads_a_bigquery_row_with_the_payloads_json_paths() -> None:
+    # JSON_QUERY(payload, '$.scores') and '$.profile': parsed by the client, text in the emulator
+    scores, profile = {p: 0.5 for p in PERSONA_IDS}, {"turns": 3}
     row = {
         "turn_id": "t1",
         "persona": "lua",
@@ -401,17 +403,17 @@ def test_rated_turn_reads_a_bigquery_row_with_a_json_payload() -> None:
         "propensity": 1,
         "local_hour": 9,
     }
-    for p in (payload, json.dumps(payload)):
-        turn = RatedTurn.from_row({**row, "payload": p, "user_key": "k1"})
+    for s, p in ((scores, profile), (json.dumps(scores), json.dumps(profile))):
+        turn = RatedTurn.from_row({**row, "scores": s, "profile": p, "user_key": "k1"})
         assert turn.scores == {k: 0.5 for k in PERSONA_IDS}
         assert turn.profile == {"turns": 3} and turn.reward == 1.0 and turn.propensity == 1.0
         assert turn.user_key == "k1"
-    anonymised = RatedTurn.from_row({**row, "payload": None, "user_key": None})
-    assert anonymised.scores is None and anonymised.user_key is None
+    anonymised = RatedTurn.from_row({**row, "scores": None, "profile": None, "user_key": None})
+    assert anonymised.scores is None and anonymised.profile is None and not anonymised.keyed
 
 
 def test_a_retried_job_reads_the_same_ratings_window() -> None:
-    from model_serving.feedback import read_rated_turns
+    from model_serving.feedback import read_rated_groups, read_rated_turns
     from model_serving.retrain import feedback_cutoff
 
     first, retry = (
@@ -425,16 +427,185 @@ def test_a_retried_job_reads_the_same_ratings_window() -> None:
     seen: list = []
 
     class Client:
-        def query(self, sql: str, job_config: Any) -> Any:
-            seen.append((sql, {p.name: p.value for p in job_config.query_parameters}))
-            return type("Job", (), {"result": lambda self: []})()
+        def query(self, sql: str, job_config: Any, **kwargs: Any) -> Any:
+            seen.append(
+                (sql, {p.name: getattr(p, "value", None) for p in job_config.query_parameters})
+            )
+            return type("Job", (), {"result": lambda self, **kwargs: []})()
 
     since = cutoff - timedelta(days=90)
-    assert read_rated_turns(Client(), project="p", dataset="d", since=since, until=cutoff) == []
-    sql, params = seen[0]
-    assert params == {"since": cutoff - timedelta(days=90), "until": cutoff}
-    # ratings and turns after the cut-off are not read, whenever the query runs
-    assert "AND occurred_at < @until" in sql and "f.occurred_at < @until" in sql
+    window = {"project": "p", "dataset": "d", "since": since, "until": cutoff}
+    assert read_rated_groups(Client(), **window) == []
+    assert read_rated_turns(Client(), **window, max_rows=10, read_by="pm-x") == []
+    assert len(seen) == 2
+    for sql, params in seen:
+        assert (params["since"], params["until"]) == (cutoff - timedelta(days=90), cutoff)
+        # ratings and turns after the cut-off are not read, whenever the query runs
+        assert "AND occurred_at < @until" in sql and "f.occurred_at < @until" in sql
+
+
+class Warehouse:
+    """BigQuery as the ratings queries see it, holding `turns` rated turns: a GROUP BY query
+    gets their groups, the other one row per turn, filtered and capped by its parameters as its
+    SQL says (tests/integration/test_retrain_feedback.py runs the SQL itself). Counts the rows
+    it hands out."""
+
+    def __init__(self, turns: list[RatedTurn], error: Exception | None = None) -> None:
+        self.turns, self.error = turns, error
+        self.configs: list[Any] = []
+        self.rows_out = 0
+        self.cancelled = 0
+
+    def query(self, sql: str, job_config: Any, **kwargs: Any) -> Any:
+        self.configs.append(job_config)
+        params = {
+            p.name: p.values if hasattr(p, "values") else p.value
+            for p in job_config.query_parameters
+        }
+        rows = self.groups() if "GROUP BY" in sql else self.one_by_one(params)
+        self.rows_out += len(rows)
+        return Job(rows, self)
+
+    def groups(self) -> list[dict]:
+        out: dict[tuple, dict] = {}
+        for t in self.turns:
+            key = (t.persona, t.tone, t.intent, t.crisis, t.persona_source, t.analysis_source)
+            key += (t.keyed, t.in_range)
+            row = out.setdefault(key, {"n": 0, "reward_sum": 0.0})
+            row["n"] += 1
+            row["reward_sum"] += t.reward
+        fields = ("persona", "tone", "intent", "crisis", "persona_source", "analysis_source")
+        return [
+            dict(zip((*fields, "keyed", "in_range"), k, strict=True)) | v for k, v in out.items()
+        ]
+
+    def one_by_one(self, params: dict) -> list[dict]:
+        turns = self.turns
+        if "read_by" in params:
+            turns = [
+                t
+                for t in turns
+                if t.analysis_source == params["read_by"]
+                and t.keyed
+                and (t.persona_source or "") not in params["not_chosen"]
+            ]
+        turns = sorted(turns, key=lambda t: hashlib.sha256(t.turn_id.encode()).digest())
+        rows = []
+        for t in turns[: params["max_rows"]]:
+            row = {k: v for k, v in t.__dict__.items() if k != "reward"}
+            rows.append(row | {"satisfaction": t.reward})
+        return rows
+
+
+class Job:
+    def __init__(self, rows: list[dict], warehouse: Warehouse) -> None:
+        self.rows, self.warehouse = rows, warehouse
+
+    def result(self, **kwargs: Any) -> list[dict]:
+        if self.warehouse.error is not None:
+            raise self.warehouse.error
+        return self.rows
+
+    def cancel(self, **kwargs: Any) -> None:
+        self.warehouse.cancelled += 1
+
+
+def window_of(n: int) -> list[RatedTurn]:
+    """`n` rated turns as a busy window holds them: most read by the champion, some by the
+    baseline, some of anonymised users or of personas the user asked for."""
+    return [
+        logged_turn(
+            i,
+            PERSONA_IDS[i % 4],
+            (i % 5) / 4,
+            analysis_source="pm-champ" if i % 4 else "baseline",
+            user_key=None if i % 11 == 0 else f"u{i % 997}",
+            persona_source="requested" if i % 13 == 0 else "thompson",
+            profile={"turns": i, "hourly": [i % 7] * 24},
+        )
+        for i in range(n)
+    ]
+
+
+def read_window(warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch, *argv: str) -> tuple:
+    from model_serving import feedback, retrain
+
+    monkeypatch.setattr(feedback, "bigquery_client", lambda project: warehouse)
+    until = datetime(2026, 12, 7, tzinfo=UTC)
+    args = retrain.parse_args(list(argv))
+    return retrain.read_feedback(args, "pm-champ", until - timedelta(days=90), until)
+
+
+def test_the_job_holds_at_most_its_cap_of_turns_whatever_the_ratings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At load B ~4.3 M rated turns in 90 days, each held with its profile and scores (~2.8 KB),
+    ran the 8 GiB job out of memory: what it holds must not grow with the ratings."""
+    import gc
+    import tracemalloc
+
+    read_window(Warehouse(window_of(10)), monkeypatch)  # imports, caches: not the ratings'
+    held = {}
+    for n in (2_000, 20_000):
+        warehouse = Warehouse(window_of(n))
+        gc.collect()
+        tracemalloc.start()
+        groups, turns = read_window(warehouse, monkeypatch, "--replay-max-turns", "500")
+        gc.collect()
+        held[n] = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        assert sum(g.n for g in groups) == n  # every rating is counted...
+        assert len(turns) == 500 and warehouse.rows_out <= len(groups) + 500  # ...few are read
+        assert all(t.analysis_source == "pm-champ" and t.keyed for t in turns)
+        del groups, turns
+    assert held[20_000] < 1.5 * held[2_000], held  # ten times the ratings, not ten times the memory
+
+
+def test_the_sample_is_the_same_on_every_run_and_counts_what_it_left_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    warehouse = Warehouse(window_of(600))
+    groups, turns = read_window(warehouse, monkeypatch, "--replay-max-turns", "100")
+    again = read_window(warehouse, monkeypatch, "--replay-max-turns", "100")[1]
+    assert [t.turn_id for t in again] == [t.turn_id for t in turns]
+    same = means([0.7, 0.1, 0.1, 0.1])
+    args = {"champion_version": "pm-champ", "champion_means": same, "challenger_means": same}
+    ope = offpolicy.evaluate(turns, **args, rated=groups)
+    everything = offpolicy.evaluate(warehouse.turns, **args)
+    assert ope["rated_turns"] == everything["rated_turns"] == 600
+    assert ope["read"] == ope["used"] == 100 < ope["replayable"] == everything["used"]
+    for reason in ("anonymised", "not_chosen_by_a_policy", "read_by_another_model"):
+        assert ope["skipped"][reason] == everything["skipped"][reason], reason
+    assert offpolicy.observed_by_model(groups) == offpolicy.observed_by_model(warehouse.turns)
+    assert trainset.persona_cells(groups) == trainset.persona_cells(warehouse.turns)
+
+
+def test_every_ratings_query_is_capped_in_bytes_and_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    from model_serving import feedback
+
+    warehouse = Warehouse(window_of(100))
+    read_window(warehouse, monkeypatch, "--feedback-max-gib", "3")
+    assert len(warehouse.configs) == 2
+    for config in warehouse.configs:
+        assert config.maximum_bytes_billed == 3 * 2**30
+        assert int(config.job_timeout_ms) == (feedback.QUERY_SECONDS + 60) * 1000
+
+
+def test_a_refused_or_timed_out_query_ends_the_job_saying_why(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from google.api_core import exceptions
+
+    refused = exceptions.BadRequest(
+        "Query exceeded limit for bytes billed: 3221225472. 4294967296 or higher required.",
+        errors=[{"reason": "bytesBilledLimitExceeded"}],
+    )
+    with pytest.raises(SystemExit, match="--feedback-max-gib"):
+        read_window(Warehouse(window_of(10), refused), monkeypatch, "--feedback-max-gib", "3")
+    late = Warehouse(window_of(10), TimeoutError())
+    with pytest.raises(SystemExit, match="cancelled"):
+        read_window(late, monkeypatch)
+    assert late.cancelled == 1  # not left running (and billing) after the job gave up on it
 
 
 def test_a_local_retrain_from_a_plain_shell_reads_the_stacks_emulator(
