@@ -530,7 +530,7 @@ def window_of(n: int) -> list[RatedTurn]:
 def read_window(warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch, *argv: str) -> tuple:
     from model_serving import feedback, retrain
 
-    monkeypatch.setattr(feedback, "bigquery_client", lambda project: warehouse)
+    monkeypatch.setattr(feedback, "bigquery_client", lambda project, local=False: warehouse)
     until = datetime(2026, 12, 7, tzinfo=UTC)
     args = retrain.parse_args(list(argv))
     return retrain.read_feedback(args, "pm-champ", until - timedelta(days=90), until)
@@ -617,23 +617,29 @@ def test_a_local_retrain_from_a_plain_shell_reads_the_stacks_emulator(
     from google.cloud import bigquery
 
     from common.config import get_settings
-    from model_serving import feedback
+    from model_serving import retrain
     from model_serving.retrain import read_feedback
 
     clients: list[Any] = []
-    monkeypatch.setattr(feedback, "read_rated_turns", lambda client, **kw: clients.append(client))
+    monkeypatch.setattr(retrain, "read_rated_groups", lambda client, **kw: clients.append(client))
+    monkeypatch.setattr(retrain, "read_rated_turns", lambda client, **kw: [])
     monkeypatch.delenv("BIGQUERY_EMULATOR_HOST", raising=False)
     now = datetime(2026, 12, 7, tzinfo=UTC)
-    read_feedback(now - timedelta(days=90), now, "local")
+
+    def read(target: str) -> None:
+        args = retrain.parse_args(["--target", target])
+        read_feedback(args, "pm-champ", now - timedelta(days=90), now)
+
+    read("local")
     assert clients[-1]._connection.API_BASE_URL == "http://127.0.0.1:9050"
     monkeypatch.setenv("BIGQUERY_EMULATOR_HOST", "127.0.0.1:9999")  # the stack's, when set
-    read_feedback(now - timedelta(days=90), now, "local")
+    read("local")
     assert clients[-1]._connection.API_BASE_URL == "http://127.0.0.1:9999"
 
     # The Cloud Run job (--target vertex) reads real BigQuery with its service account.
     monkeypatch.delenv("BIGQUERY_EMULATOR_HOST")
     monkeypatch.setattr(bigquery, "Client", lambda **kw: ("real", kw))
-    read_feedback(now - timedelta(days=90), now, "vertex")
+    read("vertex")
     assert clients[-1] == ("real", {"project": get_settings().google_cloud_project})
 
 
