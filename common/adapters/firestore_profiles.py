@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,6 +35,11 @@ from common.profile.erasure import (
 from common.profile.updater import daily_until, stale_days
 from common.timestamps import rfc3339
 
+# The erasure record (_log_erased): at INFO whatever LOG_LEVEL says, as a restore needs every
+# line; a logger of its own so that this holds for nothing else.
+erasure_log = logging.getLogger(f"{__name__}.erasures")
+erasure_log.setLevel(logging.INFO)
+
 APPLIED, DEVICES = "applied_events", "devices"
 # Where each notification producer's walk of users/*/devices stopped: a device path, so a uid.
 PRODUCER_CURSORS = "producer_cursors"
@@ -53,6 +59,9 @@ DOCUMENTS_GONE_AT = "documents_gone_at"  # erasures/{user_key}: when the last ba
 PREVIOUS_USER_KEY = "previous_user_key"
 # users/{uid}: when each setting was last set, by the time of the request that set it
 SETTINGS_SET_AT = "settings_set_at"
+# The INFO line of each finished erasure: a log sink keeps these (terraform/stack/logs.tf) as the
+# only record outside Firestore of whom to erase again after a restore (OPERATIONS.md).
+ERASURE_LOGGED = "erasure done"
 
 
 def _plain(value: Any) -> Any:
@@ -412,7 +421,19 @@ def erase_user(
         if older:
             batch.set(db.collection(ERASURES).document(older), finished, merge=True)
         batch.commit(**bounded())
+    # documents_gone_at is the commit's time (SERVER_TIMESTAMP)
+    _log_erased(ukey=ukey, older=older, requested_at=now, gone_at=batch.commit_time)
     return counts
+
+
+def _log_erased(*, ukey: str, older: str | None, requested_at: datetime, gone_at: datetime) -> None:
+    """The erasure's record outside Firestore: a restore of the database to a point before it
+    brings back the user's documents and drops erasures/{user_key}, and nothing else says whom
+    to erase again (OPERATIONS.md, "Restore Firestore"). The user's keys and the times, never
+    the uid."""
+    keys = {"user_key": ukey} | ({"previous_user_key": older} if older else {})
+    times = {"requested_at": requested_at.isoformat(), DOCUMENTS_GONE_AT: gone_at.isoformat()}
+    erasure_log.info(ERASURE_LOGGED, extra=keys | times)
 
 
 def of_erased_account(erasure: dict, occurred_at: datetime) -> bool:
