@@ -88,14 +88,23 @@ variable "env" {
 }
 
 variable "firestore_config" {
-  description = "The Firestore database: location (nam5 = United States multi-region), delete protection, point-in-time recovery."
+  description = "The Firestore database: location (nam5 = United States multi-region), delete protection, point-in-time recovery; and how long the erasure log (logs.tf) keeps each erasure, which a restore of the database re-applies (docs/OPERATIONS.md, Restore Firestore)."
   type = object({
-    delete_protection      = optional(bool, true)
-    location_id            = optional(string, "nam5")
-    point_in_time_recovery = optional(bool, false)
+    delete_protection          = optional(bool, true)
+    erasure_log_retention_days = optional(number, 400)
+    location_id                = optional(string, "nam5")
+    point_in_time_recovery     = optional(bool, false)
   })
   default  = {}
   nullable = false
+  validation {
+    # Cloud Logging keeps a bucket's entries 1 to 3650 days.
+    condition = (
+      var.firestore_config.erasure_log_retention_days >= 1 &&
+      var.firestore_config.erasure_log_retention_days <= 3650
+    )
+    error_message = "erasure_log_retention_days must be between 1 and 3650."
+  }
 }
 
 variable "function_overrides" {

@@ -2039,3 +2039,44 @@ def test_the_files_an_operator_creates_are_ignored_by_git(tmp_path: Path) -> Non
     for path, ignored in paths.items():
         check = subprocess.run(["git", "-C", str(tmp_path), "check-ignore", "-q", path])
         assert check.returncode == (0 if ignored else 1), path
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_finished_erasure_is_kept_in_the_erasure_log(env: str, caplog) -> None:
+    """The `erasure done` line is the only record outside Firestore of whom a restore of the
+    database must erase again (OPERATIONS.md, "Restore Firestore"): the sink's filter must
+    match the line erase_user writes, as common.logs formats it, and the bucket keep it longer
+    than the 30 days of _Default. A renamed logger or message would keep nothing."""
+    from datetime import UTC, datetime
+
+    from common.adapters.firestore_profiles import erase_user
+    from common.logs import formatter
+    from tests.fakes.firestore_rpc import FirestoreRpc
+
+    with caplog.at_level(logging.INFO):
+        now = datetime(2026, 12, 6, 12, tzinfo=UTC)
+        erase_user(FirestoreRpc(queries=True).client, uid="u1", ukey="k1", now=now)
+    lines = [json.loads(formatter().format(r)) for r in caplog.records]
+    erased = [line for line in lines if line["message"] == "erasure done"]
+    assert len(erased) == 1
+
+    def entry(line: dict[str, Any]) -> dict[str, Any]:
+        payload = {k: v for k, v in line.items() if k != "severity"}
+        resource = {"type": "cloud_run_revision", "labels": {"service_name": "ion-prod-profile"}}
+        return {"resource": resource, "severity": line["severity"], "jsonPayload": payload}
+
+    stack = _stack(env)
+    sink = _resources(STACK, "google_logging_project_sink")["erasures"]
+    log_filter = stack.scope.value(sink["filter"])
+    assert _log_filter_matches(log_filter, entry(erased[0]))
+    others = [entry(line) for line in lines if line not in erased]
+    others.append(entry({**erased[0], "logger": "common.cleanup"}))  # another's line
+    assert not any(_log_filter_matches(log_filter, e) for e in others)
+    bucket = _resources(STACK, "google_logging_project_bucket_config")["erasures"]
+    assert sink["destination"] == (
+        "logging.googleapis.com/${google_logging_project_bucket_config.erasures.id}"
+    )
+    assert stack.scope.value(bucket["retention_days"]) == 400
+    assert _block(bucket, "lifecycle").get("prevent_destroy") is True
+    # A log bucket of the sink's own project: the sink has no writer identity to grant anything.
+    assert not any("writer_identity" in path.read_text() for path in STACK.glob("*.tf"))
