@@ -3,6 +3,9 @@
     .venv/bin/python -m scripts.replay_dead_letters --project $P events-dead-letter --dry-run
     .venv/bin/python -m scripts.replay_dead_letters --project $P events-dead-letter
 
+With --database, the Firestore database the functions use if it is not (default)
+(firestore_config.name, after a restore): the erasure records it judges by are read there.
+
 By hand a replay goes wrong in ways that leak or lose data, hence a script:
 - a payload published without its attributes loses `private` (the analytics sink then stores a
   row the code keeps out of analytics: it links an anonymised user's rows to their keyed ones)
@@ -150,6 +153,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("subscription", choices=sorted(ROUTES))
     parser.add_argument("--project", required=True)
+    parser.add_argument(
+        "--database",
+        default="(default)",
+        help="the functions' Firestore database (FIRESTORE_DATABASE): its erasure records",
+    )
     parser.add_argument("--dry-run", action="store_true", help="list, acknowledge nothing")
     parser.add_argument("--limit", type=int, help="at most this many letters")
     args = parser.parse_args(argv)
@@ -164,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         subscriber.subscription_path(args.project, args.subscription),
         publisher.topic_path(args.project, ROUTES[args.subscription]),
         notifications=ROUTES[args.subscription] == "notifications",
-        erasure=erasure_reader(firestore.Client(project=args.project)),
+        erasure=erasure_reader(firestore.Client(project=args.project, database=args.database)),
         dry_run=args.dry_run,
         limit=args.limit,
     )

@@ -1,9 +1,11 @@
 module "firestore" {
   source     = "../modules/firestore"
   project_id = var.project_id
+  # name: the functions get it as FIRESTORE_DATABASE (main.tf, the module's database_name).
   database = {
     delete_protection      = var.firestore_config.delete_protection
     location_id            = var.firestore_config.location_id
+    name                   = var.firestore_config.name
     point_in_time_recovery = var.firestore_config.point_in_time_recovery
   }
   # Denies all direct client access: only the functions (server client libraries) read and write.

@@ -88,11 +88,12 @@ variable "env" {
 }
 
 variable "firestore_config" {
-  description = "The Firestore database: location (nam5 = United States multi-region), delete protection, point-in-time recovery; and how long the erasure log (logs.tf) keeps each erasure, which a restore of the database re-applies (docs/OPERATIONS.md, Restore Firestore)."
+  description = "The Firestore database: its id (the functions' FIRESTORE_DATABASE; another id only to switch to a restored copy: docs/OPERATIONS.md, Restore Firestore), location (nam5 = United States multi-region), delete protection, point-in-time recovery; and how long the erasure log (logs.tf) keeps each erasure, which a restore of the database re-applies."
   type = object({
     delete_protection          = optional(bool, true)
     erasure_log_retention_days = optional(number, 400)
     location_id                = optional(string, "nam5")
+    name                       = optional(string, "(default)")
     point_in_time_recovery     = optional(bool, false)
   })
   default  = {}

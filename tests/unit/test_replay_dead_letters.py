@@ -75,3 +75,24 @@ def test_an_erased_users_old_event_is_dropped_and_a_returning_users_replayed(
     letter = _letter("feedback.submitted", occurred_at, user_key=None)  # anonymised: subject only
     verdict = judge(letter, {"subject": "s"}, notifications=False, erasure=erasure)
     assert (verdict.action, asked) == (action, ["s"])
+
+
+@pytest.mark.parametrize(
+    ("argv", "database"), [([], "(default)"), (["--database", "restored-1206"], "restored-1206")]
+)
+def test_erasures_are_read_from_the_database_the_functions_use(monkeypatch, argv, database):
+    # After a restore the functions serve another database id (firestore_config.name): read
+    # (default), the replay would judge letters by erasure records the stack no longer keeps.
+    from unittest import mock
+
+    from google.cloud import firestore, pubsub_v1
+
+    from scripts import replay_dead_letters
+
+    client = mock.Mock()
+    monkeypatch.setattr(firestore, "Client", client)
+    monkeypatch.setattr(pubsub_v1, "SubscriberClient", mock.Mock())
+    monkeypatch.setattr(pubsub_v1, "PublisherClient", mock.Mock())
+    monkeypatch.setattr(replay_dead_letters, "replay", mock.Mock(return_value={"hold": 0}))
+    assert replay_dead_letters.main(["events-dead-letter", "--project", "p", *argv]) == 0
+    client.assert_called_once_with(project="p", database=database)

@@ -1438,6 +1438,27 @@ def test_firestore_rules_and_indexes(env: str) -> None:
     assert [f["field_path"] for f in erasures["fields"]] == ["analytics", "requested_at"]
 
 
+def test_the_functions_can_be_pointed_at_a_restored_database() -> None:
+    """A point-in-time clone or a backup's restore is a new database id: firestore_config.name
+    is the database the module manages and, through its output, every function's
+    FIRESTORE_DATABASE (OPERATIONS.md, "Restore Firestore"). Without it the stack could only
+    ever serve (default)."""
+    for env in ENVIRONMENTS:
+        assert _firestore(env)["database"]["name"] == "(default)"
+    restored = Module(STACK, {"firestore_config": {"name": "restored-1206"}})
+    firestore = restored.instances("modules/firestore")["firestore"]
+    assert firestore["database"]["name"] == "restored-1206"
+    assert firestore["database"]["point_in_time_recovery"] is False  # the other defaults hold
+    module = TERRAFORM / "modules" / "firestore"
+    database = _resources(module, "google_firestore_database")["database"]
+    assert database["name"] == "${var.database.name}"
+    output = _labelled(_config(module), "output")["database_name"]
+    assert output["value"] == "${google_firestore_database.database.name}"
+    env = _stack("prod").raw_locals["settings_env"]
+    assert env["FIRESTORE_DATABASE"] == "${module.firestore.database_name}"
+    assert Settings(firestore_database="restored-1206").firestore_database == "restored-1206"
+
+
 def test_firestore_module_turns_ttl_fields_into_ttl_policies() -> None:
     fields = _resources(TERRAFORM / "modules" / "firestore", "google_firestore_field")
     ttl = [f for f in fields.values() if "ttl_config" in f]
