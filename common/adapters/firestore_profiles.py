@@ -323,6 +323,37 @@ def _begin_erasure(
     )
 
 
+class _Deletes:
+    """An erasure's deletes, in batches of at most BATCH. Once `in_time()` says no, it stops
+    after at least one batch and raises Unavailable."""
+
+    def __init__(self, db: Any, in_time: Callable[[], bool]) -> None:
+        self._db, self._in_time, self.done = db, in_time, 0
+
+    def remove(self, refs: list) -> None:
+        """Delete these in one batch: every caller passes at most BATCH (a page of `drain`)."""
+        if not refs:
+            return
+        if self.done and not self._in_time():
+            raise Unavailable(f"erasure stopped after {self.done} documents")
+        batch = self._db.batch()
+        for ref in refs:
+            batch.delete(ref)
+        batch.commit(**bounded())
+        self.done += len(refs)
+
+    def drain(self, query: Any) -> int:
+        """Delete what the query finds a page at a time (what is deleted leaves it): no call
+        lists all of a heavy user's documents at once. How many."""
+        n = 0
+        while True:
+            refs = [s.reference for s in query.select([]).limit(BATCH).stream(**bounded())]
+            self.remove(refs)
+            n += len(refs)
+            if len(refs) < BATCH:
+                return n
+
+
 def erase_user(
     db: Any,
     *,
@@ -355,31 +386,8 @@ def erase_user(
     with storage_errors():
         older = _begin_erasure(db, uid=uid, ukey=ukey, now=now, resuming=resuming)
         keys = [ukey, older] if older else [ukey]
-        done = 0
-
-        def delete(refs: list) -> None:
-            """One batch: every caller passes at most BATCH references (a page of `drain`)."""
-            nonlocal done
-            if not refs:
-                return
-            if done and not in_time():
-                raise Unavailable(f"erasure stopped after {done} documents")
-            batch = db.batch()
-            for ref in refs:
-                batch.delete(ref)
-            batch.commit(**bounded())
-            done += len(refs)
-
-        def drain(query: Any) -> int:
-            """Delete what the query finds a page at a time (what is deleted leaves it): no
-            call lists all of a heavy user's documents at once. How many."""
-            n = 0
-            while True:
-                refs = [s.reference for s in query.select([]).limit(BATCH).stream(**bounded())]
-                delete(refs)
-                n += len(refs)
-                if len(refs) < BATCH:
-                    return n
+        deletes = _Deletes(db, in_time)
+        delete, drain = deletes.remove, deletes.drain
 
         # The turns go before anything else is listed: a rating commits only while its turn
         # exists (common.adapters.firestore_sessions), so one that got in before this is listed
@@ -423,6 +431,43 @@ def erase_user(
         batch.commit(**bounded())
     # documents_gone_at is the commit's time (SERVER_TIMESTAMP)
     _log_erased(ukey=ukey, older=older, requested_at=now, gone_at=batch.commit_time)
+    return counts
+
+
+def erase_user_key(db: Any, *, ukey: str, now: datetime) -> dict[str, int]:
+    """What an erasure reaches by the user's key alone, for a key no uid in the database gives
+    any more (scripts/restore_erasures.py: an erasure undone by a restore, of a user whose
+    documents under their uid had expired before it): their learned preferences and outbox
+    entries, and their erasure record, done, its analytics part pending: the cleanup job deletes
+    their rows up to documents_gone_at, and the profile updater and a dead-letter replay drop
+    their events up to then (of_erased_account), as after erase_user. Nothing, if an erasure
+    of the key is running: it erases all this, and its record must stay in progress."""
+    from google.cloud.firestore import SERVER_TIMESTAMP
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    deletes = _Deletes(db, lambda: True)
+    prefs_ref = db.collection(PREFERENCES).document(ukey)
+    erasure_ref = db.collection(ERASURES).document(ukey)
+    with storage_errors():
+        if (erasure_ref.get(**bounded()).to_dict() or {}).get("firestore") == IN_PROGRESS:
+            return {}
+        outbox = db.collection(OUTBOX).where(filter=FieldFilter("subject", "==", ukey))
+        counts = {
+            "outbox": deletes.drain(outbox),
+            APPLIED: deletes.drain(prefs_ref.collection(APPLIED)),
+        }
+        deletes.remove([prefs_ref])
+        record = {
+            "requested_at": now,
+            "analytics": "pending",
+            "firestore": DONE,
+            "completed_at": now,
+            DOCUMENTS_GONE_AT: SERVER_TIMESTAMP,
+        }
+        batch = db.batch()
+        batch.set(erasure_ref, record)
+        batch.commit(**bounded())
+    _log_erased(ukey=ukey, older=None, requested_at=now, gone_at=batch.commit_time)
     return counts
 
 

@@ -365,7 +365,7 @@ SOURCES = ("common", "functions")
 JOBS_ONLY = {
     "unavailable": {
         "common/adapters/firestore_cleanup.py",
-        "common/adapters/firestore_profiles.py:erase_user.delete",
+        "common/adapters/firestore_profiles.py:_Deletes.remove",
         "functions/outbox_relay/main.py",
     }
 }

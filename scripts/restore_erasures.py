@@ -1,0 +1,155 @@
+"""Erase again, in a restored copy of Firestore, the users erased after its restore point
+(OPERATIONS.md, "Restore Firestore"), before the functions are switched to it.
+
+    ION_ENV=prod GOOGLE_CLOUD_PROJECT=$P ANALYTICS_KEY=... \\
+    .venv/bin/python -m scripts.restore_erasures --database $NEW erased.txt --dry-run
+
+A restore to a point before an erasure brings back the user's documents and the erasure record
+as it was then (or none): the user would have to send DELETE /v2/profile again, believing it
+done. erased.txt lists the keys of the erasures since that point (whitespace-separated): the
+erasure log's (terraform/stack/logs.tf) and, with --erased-since, the live database's records.
+Most of a user's documents are named by their uid, which a key cannot be turned back into: the
+script computes the key of every uid the restored copy knows (users/, activity/, the owners of
+sessions, ratings and devices; and users/{uid}.user_key, the key from before an analytics-key
+rotation) and erases each uid whose key is listed, as DELETE /v2/profile does (erase_user). A
+listed key no uid gives (a user whose documents under their uid had all expired by the restore
+point) is erased where the key alone names documents (erase_user_key). Either way the key gets
+its erasure record, the analytics part pending: the cleanup job deletes the user's analytics
+rows (again, or at last if the live database's record was still pending), and the profile
+updater and a dead-letter replay drop the user's events from before it. Run again, it finds
+those users by their key alone, and only writes their records again.
+
+OLDER_ANALYTICS_KEYS (comma-separated): the analytics key's versions before the current one,
+if it was rotated since the restore point; keys logged before the rotation are of those.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+from common.adapters.firestore_cleanup import _pages
+from common.adapters.firestore_devices import device_owners
+from common.adapters.firestore_profiles import ERASURES, erase_user, erase_user_key
+from common.adapters.firestore_sessions import ACTIVITY, FEEDBACK, SESSIONS, USERS
+from common.events import user_key
+from common.profile.erasure import ERASURE_DONE
+
+PAGE = 1000
+OWNED = (SESSIONS, FEEDBACK)  # documents that name their owner's uid (owner_uid)
+
+
+def erased_since(db: Any, since: datetime) -> set[str]:
+    """The keys of the erasures the live database records as asked for after `since`: those the
+    erasure log lacks too (one still running, or cut off), or with its entries past retention."""
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    query = db.collection(ERASURES).where(filter=FieldFilter("requested_at", ">", since))
+    return {snap.id for snap in query.select([]).stream()}
+
+
+def _every(query: Any) -> Iterator[Any]:
+    from google.cloud.firestore_v1.field_path import FieldPath
+
+    for page in _pages(query.order_by(FieldPath.document_id()), PAGE):
+        yield from page
+
+
+def known_uids(db: Any) -> Iterator[tuple[str, str | None]]:
+    """Every uid the database names (some more than once), with the key stored with the user's
+    settings, if any."""
+    for snap in _every(db.collection(USERS).select(["user_key"])):
+        yield snap.id, (snap.to_dict() or {}).get("user_key")
+    for snap in _every(db.collection(ACTIVITY).select([ERASURE_DONE])):
+        if ERASURE_DONE not in (snap.to_dict() or {}):  # not an erasure's tombstone
+            yield snap.id, None
+    for collection in OWNED:
+        for snap in _every(db.collection(collection).select(["owner_uid"])):
+            if uid := (snap.to_dict() or {}).get("owner_uid"):
+                yield uid, None
+    cursor = None
+    while True:
+        owners, cursor = device_owners(db, limit=PAGE, cursor=cursor)
+        yield from ((uid, None) for uid in owners)
+        if cursor is None:
+            return
+
+
+def uids_by_key(db: Any, keys: set[str], hmac_keys: list[str]) -> dict[str, str]:
+    """The uid of each of `keys` the database names, under any of the analytics keys."""
+    found: dict[str, str] = {}
+    for uid, stored in known_uids(db):
+        for key in {stored, *(user_key(uid, hmac_key) for hmac_key in hmac_keys)}:
+            if key in keys:
+                found[key] = uid
+    return found
+
+
+def reapply(
+    db: Any,
+    keys: set[str],
+    *,
+    hmac_keys: list[str],
+    now: datetime,
+    dry_run: bool = False,
+    say: Callable[[str], None] = print,
+) -> dict[str, int]:
+    """Erase the users of `keys` in `db`; `hmac_keys[0]` is the current analytics key. How many
+    were erased by uid and by the key alone."""
+    found = uids_by_key(db, keys, hmac_keys)
+    uids = sorted(set(found.values()))
+    by_key = sorted(keys - found.keys())
+    verb = "would erase" if dry_run else "erased"
+    for uid in uids:
+        ukey = user_key(uid, hmac_keys[0])
+        if not dry_run:
+            erase_user(db, uid=uid, ukey=ukey, now=now)
+        say(f"{verb} {ukey} (and any key of the same user listed) by its uid")
+    for key in by_key:
+        if not dry_run:
+            erase_user_key(db, ukey=key, now=now)
+        say(f"{verb} {key} by the key alone: no uid of the copy has it")
+    say(f"{verb} {len(uids)} users by their uid and {len(by_key)} keys alone")
+    return {"by_uid": len(uids), "by_key": len(by_key)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("keys", help="a file of the erased user keys, or - for stdin")
+    parser.add_argument("--database", required=True, help="the restored copy's database id")
+    parser.add_argument(
+        "--erased-since",
+        type=datetime.fromisoformat,
+        help="the restore point (e.g. 2026-12-06T10:00:00+00:00): also erase the keys the live "
+        "database's erasure records have since",
+    )
+    parser.add_argument("--live-database", default="(default)", help="for --erased-since")
+    parser.add_argument("--dry-run", action="store_true", help="say what, write nothing")
+    args = parser.parse_args(argv)
+    if args.erased_since is not None and args.erased_since.tzinfo is None:
+        parser.error("--erased-since needs a time zone (+00:00)")
+
+    from google.cloud import firestore
+
+    from common.config import get_settings
+    from common.edge import utcnow
+
+    settings = get_settings()
+    hmac_keys = [settings.analytics_hmac_key()]
+    hmac_keys += [k for k in os.environ.get("OLDER_ANALYTICS_KEYS", "").split(",") if k]
+    with sys.stdin if args.keys == "-" else open(args.keys) as listed:
+        keys = set(listed.read().split())
+    if args.erased_since is not None:
+        live = firestore.Client(project=settings.project_id, database=args.live_database)
+        keys |= erased_since(live, args.erased_since)
+    restored = firestore.Client(project=settings.project_id, database=args.database)
+    reapply(restored, keys, hmac_keys=hmac_keys, now=utcnow(), dry_run=args.dry_run)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""scripts/restore_erasures.py over Firestore's RPCs (tests/fakes/firestore_rpc.py): a restored
+copy of the database from before some erasures, and the erased users' keys, as the erasure log
+gives them. Each is found by the key of a uid the copy names, or erased by the key alone, and
+ends with an erasure record that the cleanup job, the profile updater and the dead-letter
+replay act on, as they would have on the erasure the restore undid."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from common.events import user_key
+from scripts.replay_dead_letters import judge
+from scripts.restore_erasures import erased_since, reapply, uids_by_key
+from tests.fakes.firestore_rpc import FirestoreRpc
+
+KEY, OLD_KEY = "k" * 64, "o" * 64  # the analytics key now, and before a rotation
+RESTORE_POINT = datetime(2026, 12, 6, 10, tzinfo=UTC)
+NOW = RESTORE_POINT + timedelta(days=2)
+
+
+def _key(uid: str, hmac_key: str = KEY) -> str:
+    return user_key(uid, hmac_key)
+
+
+def test_each_listed_key_is_found_by_the_uids_the_copy_names() -> None:
+    rpc = FirestoreRpc(
+        {
+            "users/settings-only": {"settings": {"retention_days": 30}},
+            "users/rotated": {"user_key": _key("rotated", OLD_KEY)},  # logged before a rotation
+            "activity/chatted-today": {"recent": "[]"},
+            "sessions/s1": {"owner_uid": "chatting"},
+            "feedback/f1": {"owner_uid": "rated"},
+            "users/pushed/devices/d1": {"token": "t"},  # no users/pushed document
+            "users/kept": {"settings": {}},  # not erased
+        },
+        queries=True,
+    )
+    erased = ["settings-only", "chatted-today", "chatting", "rated", "pushed"]
+    keys = {_key(uid) for uid in erased} | {_key("rotated", OLD_KEY), "k-of-nobody"}
+    found = uids_by_key(rpc.client, keys, [KEY])
+    assert found == {_key(uid): uid for uid in erased} | {_key("rotated", OLD_KEY): "rotated"}
+    # with the older analytics key too, a key logged before the rotation of a user without
+    # settings is found as well
+    rpc.put("activity/old-chat", {"recent": "[]"})
+    keys.add(_key("old-chat", OLD_KEY))
+    assert uids_by_key(rpc.client, keys, [KEY, OLD_KEY])[_key("old-chat", OLD_KEY)] == "old-chat"
+    assert rpc.commits == []  # it only reads
+
+
+def _restored_copy() -> FirestoreRpc:
+    """The copy at the restore point: alice (erased after it) with everything a user has, erin
+    (erased after it) whose documents under her uid had expired, only her learned profile and
+    an event in the outbox left, and dave, never erased. The fake answers a query with every
+    document of its collection, so only alice has documents found by her uid."""
+    alice, erin, dave = _key("alice"), _key("erin"), _key("dave")
+    return FirestoreRpc(
+        {
+            "users/alice": {"settings": {"retention_days": 30}},
+            "users/alice/devices/d1": {"token": "t"},
+            "sessions/s1": {"owner_uid": "alice", "summary": "my panic attacks"},
+            "sessions/s1/turns/t1": {"owner_uid": "alice", "text": "I have panic attacks"},
+            f"preferences/{alice}": {"persona": "lua"},
+            "activity/alice": {"recent": "[]"},
+            "outbox/e1": {"subject": alice, "event": {"user_key": alice}},
+            f"preferences/{erin}": {"persona": "sol"},
+            f"preferences/{erin}/applied_events/e2": {"applied_at": RESTORE_POINT},
+            "outbox/e3": {"subject": erin, "event": {"user_key": erin}},
+            "users/dave": {"settings": {}},
+            f"preferences/{dave}": {"persona": "lua"},
+        },
+        queries=True,
+    )
+
+
+def test_a_dry_run_writes_nothing() -> None:
+    rpc = _restored_copy()
+    said: list[str] = []
+    keys = {_key("alice"), _key("erin")}
+    counts = reapply(rpc.client, keys, hmac_keys=[KEY], now=NOW, dry_run=True, say=said.append)
+    assert counts == {"by_uid": 1, "by_key": 1}
+    assert rpc.commits == []
+    assert "alice" not in "\n".join(said)  # keys, never uids
+
+
+def test_the_erasures_a_restore_undid_are_done_again() -> None:
+    rpc = _restored_copy()
+    alice, erin, dave = _key("alice"), _key("erin"), _key("dave")
+    counts = reapply(rpc.client, {alice, erin}, hmac_keys=[KEY], now=NOW, say=lambda _: None)
+    assert counts == {"by_uid": 1, "by_key": 1}
+    left = {path for path in rpc.docs if not path.startswith(("erasures/", "activity/"))}
+    assert left == {"users/dave", f"preferences/{dave}"}
+    assert set(rpc.docs["activity/alice"]) == {"erasure_done_at", "expires_at"}  # a tombstone
+    for key in (alice, erin):
+        record = rpc.docs[f"erasures/{key}"]
+        # the cleanup job deletes their analytics rows (the outbox had published some again)
+        assert (record["firestore"], record["analytics"]) == ("done", "pending")
+        assert "uid" not in record
+        # the dead-letter replay and the profile updater drop their events from before
+        letter = {"type": "chat.turn.completed", "occurred_at": RESTORE_POINT.isoformat()}
+        verdict = judge(
+            json.dumps({**letter, "user_key": key}).encode(),
+            {"subject": key},
+            notifications=False,
+            erasure=lambda k: rpc.docs.get(f"erasures/{k}"),
+        )
+        assert verdict.action == "drop"
+    # Run again: nothing of theirs is left to find by uid, and the records stay as they are.
+    again = reapply(rpc.client, {alice, erin}, hmac_keys=[KEY], now=NOW, say=lambda _: None)
+    assert again == {"by_uid": 0, "by_key": 2}
+    assert rpc.docs[f"erasures/{alice}"]["firestore"] == "done"
+
+
+def test_the_live_databases_erasures_since_the_restore_point_are_listed_by_key() -> None:
+    rpc = FirestoreRpc({"erasures/k1": {"requested_at": NOW}}, queries=True)
+    assert erased_since(rpc.client, RESTORE_POINT) == {"k1"}
+    (query,) = rpc.sent
+    condition = query.where.field_filter
+    assert (condition.field.field_path, condition.op.name) == ("requested_at", "GREATER_THAN")
+
+
+def test_the_command_erases_in_the_restored_copy_the_keys_listed_and_those_since(
+    monkeypatch, tmp_path
+) -> None:
+    from google.cloud import firestore
+
+    from common.config import get_settings
+    from scripts import restore_erasures
+
+    restored = _restored_copy()
+    live = FirestoreRpc({f"erasures/{_key('erin')}": {"requested_at": NOW}}, queries=True)
+    databases = {"restored-1206": restored, "(default)": live}
+    monkeypatch.setattr(firestore, "Client", lambda project, database: databases[database].client)
+    monkeypatch.setenv("ANALYTICS_KEY", KEY)
+    get_settings.cache_clear()
+    listed = tmp_path / "erased.txt"
+    listed.write_text(f"{_key('alice')}\t\n")  # gcloud's value() format: a tab, no previous key
+    try:
+        argv = [str(listed), "--database", "restored-1206", "--erased-since"]
+        assert restore_erasures.main([*argv, RESTORE_POINT.isoformat()]) == 0
+    finally:
+        get_settings.cache_clear()
+    assert restored.docs[f"erasures/{_key('alice')}"]["firestore"] == "done"
+    assert restored.docs[f"erasures/{_key('erin')}"]["firestore"] == "done"
+    assert f"preferences/{_key('erin')}" not in restored.docs
+    assert live.commits == []  # the live database is only read
+
+
+def test_a_key_whose_erasure_is_running_is_left_to_it() -> None:
+    # Step 5 of the runbook lists again against the copy once it is live: an erasure running
+    # there keeps its record in progress, with the uid the cleanup job finishes it by.
+    erin = _key("erin")
+    running = {"firestore": "in_progress", "uid": "erin", "requested_at": NOW}
+    rpc = FirestoreRpc({f"erasures/{erin}": running, f"preferences/{erin}": {}}, queries=True)
+    reapply(rpc.client, {erin}, hmac_keys=[KEY], now=NOW, say=lambda _: None)
+    assert rpc.docs[f"erasures/{erin}"] == running and rpc.commits == []
