@@ -3,6 +3,7 @@ module "firestore" {
   project_id = var.project_id
   # name: the functions get it as FIRESTORE_DATABASE (main.tf, the module's database_name).
   database = {
+    backup_retention_days  = var.firestore_config.backup_retention_days
     delete_protection      = var.firestore_config.delete_protection
     location_id            = var.firestore_config.location_id
     name                   = var.firestore_config.name

@@ -88,8 +88,9 @@ variable "env" {
 }
 
 variable "firestore_config" {
-  description = "The Firestore database: its id (the functions' FIRESTORE_DATABASE; another id only to switch to a restored copy: docs/OPERATIONS.md, Restore Firestore), location (nam5 = United States multi-region), delete protection, point-in-time recovery; and how long the erasure log (logs.tf) keeps each erasure, which a restore of the database re-applies."
+  description = "The Firestore database: its id (the functions' FIRESTORE_DATABASE; another id only to switch to a restored copy: docs/OPERATIONS.md, Restore Firestore), location (nam5 = United States multi-region), delete protection, point-in-time recovery, daily backups kept backup_retention_days (null = none); and how long the erasure log (logs.tf) keeps each erasure, which a restore of the database re-applies: longer than the oldest restore point (7 days of point-in-time recovery, the backups' retention)."
   type = object({
+    backup_retention_days      = optional(number)
     delete_protection          = optional(bool, true)
     erasure_log_retention_days = optional(number, 400)
     location_id                = optional(string, "nam5")
@@ -105,6 +106,14 @@ variable "firestore_config" {
       var.firestore_config.erasure_log_retention_days <= 3650
     )
     error_message = "erasure_log_retention_days must be between 1 and 3650."
+  }
+  validation {
+    # A restore from the oldest backup re-applies every erasure since it (the erasure log).
+    condition = (
+      var.firestore_config.erasure_log_retention_days >=
+      max(7, coalesce(var.firestore_config.backup_retention_days, 0))
+    )
+    error_message = "erasure_log_retention_days must be at least 7 and the backups' retention."
   }
 }
 

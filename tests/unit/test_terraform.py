@@ -1459,6 +1459,27 @@ def test_the_functions_can_be_pointed_at_a_restored_database() -> None:
     assert Settings(firestore_database="restored-1206").firestore_database == "restored-1206"
 
 
+def test_prod_backs_firestore_up_daily_for_longer_than_point_in_time_recovery() -> None:
+    """Point-in-time recovery reaches 7 days back and is gone with the database: a deleted
+    database, or damage noticed after a week, needs a backup (kept 14 days in prod). The
+    erasure log must outlive the oldest backup: a restore from it erases again every user
+    erased since (OPERATIONS.md, "Restore Firestore")."""
+    directory = TERRAFORM / "modules" / "firestore"
+    schedule = _resources(directory, "google_firestore_backup_schedule")["daily"]
+    assert schedule["database"] == "${google_firestore_database.database.name}"
+    assert "daily_recurrence" in schedule
+    for env, days in (("prod", 14), ("dev", None)):
+        database = _firestore(env)["database"]
+        assert database["backup_retention_days"] == days
+        module = Module(directory, {"database": database, "project_id": "p"})
+        assert module.scope.value(schedule["count"]) == (0 if days is None else 1)
+    prod = Module(directory, {"database": _firestore("prod")["database"], "project_id": "p"})
+    assert prod.scope.value(schedule["retention"]) == f"{14 * 86400}s"
+    assert _firestore("prod")["database"]["point_in_time_recovery"] is True
+    config = _stack("prod").variable("firestore_config")
+    assert config["erasure_log_retention_days"] >= max(7, config["backup_retention_days"])
+
+
 def test_firestore_module_turns_ttl_fields_into_ttl_policies() -> None:
     fields = _resources(TERRAFORM / "modules" / "firestore", "google_firestore_field")
     ttl = [f for f in fields.values() if "ttl_config" in f]

@@ -15,7 +15,11 @@ module "ion" {
       chat_p95_latency_ms = 2000
     }
   }
+  # Point-in-time recovery reaches 7 days back and goes with the database; daily backups
+  # (14 days) survive its deletion and damage noticed late. Each holds erased users' data for
+  # those days: a restore erases them again (OPERATIONS.md, Restore Firestore).
   firestore_config = {
+    backup_retention_days  = 14
     point_in_time_recovery = true
   }
   # No cold start on the first message.

@@ -13,10 +13,11 @@ variable "composite_indexes" {
 }
 
 variable "database" {
-  description = "The Firestore database in native mode. (default) is the database the code uses unless FIRESTORE_DATABASE says otherwise."
+  description = "The Firestore database in native mode. (default) is the database the code uses unless FIRESTORE_DATABASE says otherwise. backup_retention_days: a backup every day, kept that many days (null = no backups)."
   type = object({
     location_id            = string
     name                   = optional(string, "(default)")
+    backup_retention_days  = optional(number)
     delete_protection      = optional(bool, true)
     deletion_policy        = optional(string, "ABANDON")
     point_in_time_recovery = optional(bool, false)
@@ -25,6 +26,14 @@ variable "database" {
   validation {
     condition     = contains(["ABANDON", "DELETE"], var.database.deletion_policy)
     error_message = "deletion_policy must be ABANDON or DELETE."
+  }
+  validation {
+    # Firestore keeps a backup 14 weeks at most.
+    condition = (
+      var.database.backup_retention_days == null ? true :
+      var.database.backup_retention_days >= 1 && var.database.backup_retention_days <= 98
+    )
+    error_message = "backup_retention_days must be null or between 1 and 98 (14 weeks)."
   }
 }
 
