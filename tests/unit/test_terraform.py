@@ -1733,6 +1733,15 @@ def test_the_registry_never_deletes_a_serving_image() -> None:
         assert set(prefixes) <= pushed, prefixes
 
 
+def test_no_plan_can_destroy_the_registry_of_the_serving_images() -> None:
+    """The registry holds the only copy of every serving image, which OPERATIONS.md promises
+    can be deployed again (a rollback to an undeployed version). A renamed repository_id, or a
+    changed format or location, replaces the repository: the plan must fail instead."""
+    module = TERRAFORM / "modules" / "model-serving"
+    registry = _resources(module, "google_artifact_registry_repository")["containers"]
+    assert _block(registry, "lifecycle").get("prevent_destroy") is True
+
+
 def test_monitoring_covers_latency_errors_dead_letters_uptime_and_budget() -> None:
     module = TERRAFORM / "modules" / "monitoring"
     policies = _resources(module, "google_monitoring_alert_policy")

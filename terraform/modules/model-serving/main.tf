@@ -43,6 +43,14 @@ resource "google_artifact_registry_repository" "containers" {
       older_than            = "2592000s" # 30 days, unless kept above
     }
   }
+
+  # The only copy of every serving image: destroying the repository (a renamed repository_id,
+  # a changed format or location replace it) takes every model version's image, and no
+  # undeployed version could be deployed again (OPERATIONS.md, Models). The plan fails
+  # instead; remove this only to delete the images on purpose.
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "google_storage_bucket" "artifacts" {
