@@ -16,6 +16,11 @@ resource "google_secret_manager_secret" "secrets" {
   secret_id = each.key
   labels    = local.labels
 
+  # A version destroyed (rotation step 5, OPERATIONS.md) is disabled at once and destroyed a
+  # week later: one destroyed by mistake (the functions read `latest`; a mistyped number) can
+  # be re-enabled meanwhile. Destroyed, it is gone, and every user key derived from it with it.
+  version_destroy_ttl = "604800s"
+
   replication {
     auto {}
   }

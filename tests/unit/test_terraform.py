@@ -2003,6 +2003,17 @@ def test_the_analytics_key_secret_cannot_be_destroyed_by_a_plan() -> None:
     assert "analytics-key" in _stack("prod").scope.value(secret["for_each"])
 
 
+def test_a_destroyed_analytics_key_version_can_be_restored_for_a_week() -> None:
+    """Rotation step 5 has the operator type a version number to destroy: a wrong one (the
+    current key, which the functions read as `latest`) was destroyed at once, and every user
+    key derived from it could never be matched to a user again. With a destroy TTL the
+    version is disabled and destroyed a week later; re-enabled meanwhile, it stays."""
+    secret = _resources(STACK, "google_secret_manager_secret")["secrets"]
+    assert secret["version_destroy_ttl"] == f"{7 * 24 * 3600}s"
+    rotation = (REPO / "docs" / "OPERATIONS.md").read_text().split("## Rotate the analytics key")
+    assert "gcloud secrets versions enable" in rotation[1].split("\n## ")[0]
+
+
 def test_the_functions_that_need_the_analytics_key_check_it_at_start() -> None:
     checks = {
         name
