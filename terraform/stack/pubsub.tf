@@ -16,6 +16,11 @@ locals {
     }
   }
   max_delivery_attempts = 10
+  # How long a dead-letter subscription keeps a letter from when it was dead-lettered: 31 days,
+  # Pub/Sub's most (its default is 7). A consumer down for a week (the analytics sink, which
+  # dead-letters every event within the hour: 10 attempts, backoff up to 600 s) would lose the
+  # events of its first days before it was mended and they were replayed.
+  dead_letter_retention = "2678400s"
 }
 
 module "events" {
@@ -95,7 +100,7 @@ module "events_dead_letter" {
     if contains(fn.publishes_to, "events-dead-letter")
   }
   subscriptions = {
-    "events-dead-letter" = {}
+    "events-dead-letter" = { message_retention_duration = local.dead_letter_retention }
   }
   topic_config = {
     labels                     = local.labels
@@ -109,7 +114,7 @@ module "notifications_dead_letter" {
   name                  = "notifications-dead-letter"
   receives_dead_letters = true
   subscriptions = {
-    "notifications-dead-letter" = {}
+    "notifications-dead-letter" = { message_retention_duration = local.dead_letter_retention }
   }
   topic_config = {
     labels                     = local.labels

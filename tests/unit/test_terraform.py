@@ -1253,6 +1253,17 @@ def test_dead_letter_topics_have_pull_subscriptions_that_alert() -> None:
             assert set(instance["subscriptions"]) == {instance["name"]}
 
 
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_dead_letters_outlive_a_consumer_down_for_a_week(env: str) -> None:
+    """A dead-letter subscription kept its letters Pub/Sub's default 7 days from when they were
+    dead-lettered: with the analytics sink down a week, the first days' events were gone before
+    it was mended. 31 days is Pub/Sub's most."""
+    for instance in _topics(env).values():
+        if instance["name"].endswith("-dead-letter"):
+            (subscription,) = instance["subscriptions"].values()
+            assert subscription["message_retention_duration"] == f"{31 * 24 * 3600}s"
+
+
 # --- Firestore ---------------------------------------------------------------------------------
 
 
