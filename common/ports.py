@@ -96,6 +96,12 @@ class SessionStore(Protocol):
 
     def list_turns(self, session_id: str, *, after: int, limit: int) -> list[dict]: ...
 
+    def reserve_turn(self, *, uid: str, activity: dict, version: Any) -> object | None:
+        """Set `activity`'s fields in the user's activity record (create it when `version` is
+        None) if the record is still at `version` (as read): the record's new version; None,
+        with nothing written, if not (the caller reads it again and judges again)."""
+        ...
+
     def record_anomaly(
         self, *, uid: str, activity: dict, events: list[Event], version: Any
     ) -> bool:

@@ -232,6 +232,25 @@ class FirestoreSessionStore:
             "This conversation is busy; try again.", code="session_busy", retry_after=1
         )
 
+    def reserve_turn(self, *, uid: str, activity: dict, version: Any) -> Any | None:
+        """A turn's place in the user's activity record, taken before its reply is paid for,
+        on the condition commit_turn writes the record on: unchanged since it was read (or not
+        there yet). None when a concurrent turn, or an erasure, changed it first."""
+        from google.api_core import exceptions
+
+        ref = self._db.collection(ACTIVITY).document(uid)
+        try:
+            with storage_errors():
+                if version is None:
+                    written = ref.create(activity, **bounded())
+                else:
+                    unchanged = self._db.write_option(last_update_time=version)
+                    written = ref.update(activity, option=unchanged, **bounded())
+        # Conflict: created meanwhile (AlreadyExists); NotFound: an erasure deleted it
+        except (exceptions.Conflict, exceptions.FailedPrecondition, exceptions.NotFound):
+            return None
+        return written.update_time
+
     def record_anomaly(
         self, *, uid: str, activity: dict, events: list[Event], version: Any
     ) -> bool:

@@ -25,7 +25,7 @@ from common.chat.limits import activity_doc, last_crisis, message_hash, recent_a
 from common.chat.models import SessionOut, TurnCreate, TurnOut, TurnPage
 from common.chat.records import crisis_event_data, turn_doc, turn_event_data, turn_response
 from common.config import Settings
-from common.errors import Conflict, NotFound, RateLimited
+from common.errors import Conflict, NotFound, RateLimited, Unavailable
 from common.events import Event, EventPublisher, keyless, user_key
 from common.experiments import assign_running
 from common.model_client import PersonaModelClient, longest_wait
@@ -86,8 +86,13 @@ _SLOTS = _Slots(ANALYSES_MAX, ANALYSES_PER_USER)
 # Turns of one user in flight on this instance at once. The app waits for each reply (a retry
 # makes two); a script sending 30 at once would otherwise have every one pass the limits, which
 # count only committed turns, and generate a reply before the commit refuses all but a few.
+# Instances do not share this count: a reply that costs money is reserved for too (reserve).
 TURNS_PER_USER = 3
 _TURNS = _Slots(float("inf"), TURNS_PER_USER)
+# Tries to reserve a turn's place in the user's activity record before a costly reply: each
+# lost race is another turn's reservation or commit, and past the burst limit (8 a minute) the
+# record read again refuses the turn; one that loses this many answers 503, with no reply made.
+RESERVE_ATTEMPTS = 16
 
 
 def _few_in_flight_per_user(
@@ -221,13 +226,20 @@ def take_turn(
         except TimeoutError:
             return False
 
+    # This turn's entry in the user's activity record. Reserved before a costly reply is made
+    # (reserve, below), the record may hold it already: it is then counted once, as this turn.
+    # Two turns with the same message at the same microsecond hold one entry each: either may
+    # count either, and the record keeps as many as there are.
+    entry = (local_now, message_hash(body.message))
+    reserved = False
+
     def judge(read: TurnContext) -> tuple[list[tuple[datetime, str]], Verdict]:
         """This turn judged with the user's activity as `read` holds it. It runs again at the
         commit, whose precondition makes concurrent turns of the user count each other."""
-        activity = [
-            *recent_activity(read.activity, local_now.tzinfo),
-            (local_now, message_hash(body.message)),
-        ]
+        recent = recent_activity(read.activity, local_now.tzinfo)
+        if reserved and entry in recent:
+            recent.remove(entry)
+        activity = [*recent, entry]
         verdict = check_activity(activity, local_now, profile.hourly, thresholds)
         if not verdict.limited:
             return activity, verdict
@@ -329,13 +341,7 @@ def take_turn(
             reply, generator_name = _generate(request, generator, fallback, failed, sink)
             return _Answer(state, ranking, reply, generator_name, tuple(failed))
 
-    # The answers made for this turn, the last one stored: build, called again on each commit
-    # attempt, answers once more if care began in the session since the last was made.
-    answers = [answer(state)]
-    ttl = timedelta(hours=settings.session_ttl_hours)
-
-    def build(read: TurnContext) -> TurnWrite:
-        """The turn's write, for what `read` holds; commit_turn calls it again on each retry."""
+    def refuse_if_erased(read: TurnContext) -> None:
         if (asked := erased_at(read.activity)) is not None and asked > now:
             # The user asked to have everything erased after sending this: it is not stored.
             raise Conflict(
@@ -344,6 +350,54 @@ def take_turn(
                 code="profile_erased",
             )
         refuse_while_erasing(read.activity)
+
+    def activity_kept(read: TurnContext, activity: list[tuple[datetime, str]]) -> dict:
+        """The user's activity record as this turn leaves it (reserved, then committed)."""
+        crisis_at = now if crisis else last_crisis(read.activity, now)
+        return activity_doc(activity, limited_until=None, crisis_at=crisis_at)
+
+    def reserve() -> None:
+        """This turn's entry in the user's activity record, written before a costly reply is
+        made, on the precondition the commit writes it on: concurrent turns of the user, on any
+        instance, each count the others, and those past the limits are refused (429) before
+        they cost a reply. A turn that fails after this keeps its entry: an attempt counts."""
+        nonlocal context, judged, reserved
+        read = context
+        for _ in range(RESERVE_ATTEMPTS):
+            refuse_if_erased(read)
+            activity, verdict = judged if read is context else judge(read)
+            if verdict.limited:
+                limit(read, activity, verdict)
+            doc = activity_kept(read, activity)
+            reserved = True  # sent: applied, perhaps, even if its answer is lost
+            version = store.reserve_turn(uid=uid, activity=doc, version=read.activity_version)
+            if version is not None:
+                # The commit's precondition is the record as reserved; the rest as first read.
+                activity_now = {**(read.activity or {}), **doc}
+                context = replace(context, activity=activity_now, activity_version=version)
+                judged = activity, verdict
+                return
+            # Another turn of the user (or an erasure) wrote the record first: read it again.
+            read = store.read_turn_context(
+                key=key, session_id=continuing, uid=uid, ukey=ukey, replay_after=replay_after
+            )
+        raise Unavailable(
+            "This conversation is busy; try again.", code="session_busy", retry_after=1
+        )
+
+    # Only a reply that costs money waits for the round trip of a reservation: the template
+    # generator's turns (and crisis replies) are judged again at the commit alone.
+    if not crisis and generator.costly:
+        with phase("reserve"):
+            reserve()
+    # The answers made for this turn, the last one stored: build, called again on each commit
+    # attempt, answers once more if care began in the session since the last was made.
+    answers = [answer(state)]
+    ttl = timedelta(hours=settings.session_ttl_hours)
+
+    def build(read: TurnContext) -> TurnWrite:
+        """The turn's write, for what `read` holds; commit_turn calls it again on each retry."""
+        refuse_if_erased(read)
         activity, verdict = judged if read is context else judge(read)  # re-read: judge again
         if verdict.limited:  # turns of this user committed while this one was answered
             raise _LimitedAtCommit(read, activity, verdict)
@@ -447,11 +501,7 @@ def take_turn(
                 assignment=assignment,
             ),
             events=events,
-            activity=activity_doc(
-                activity,
-                limited_until=None,
-                crisis_at=now if crisis else last_crisis(read.activity, now),
-            ),
+            activity=activity_kept(read, activity),
         )
 
     with phase("commit"):

@@ -86,6 +86,8 @@ def _block_reason(response: Any) -> str:
 class GeminiGenerator:
     """Persona replies from a Gemini model on Vertex AI; raises GenerationError on any failure."""
 
+    costly = True  # billed by the token: asked only for a turn whose place is reserved
+
     def __init__(
         self,
         *,

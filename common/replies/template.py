@@ -533,6 +533,8 @@ def _ordinary(window: tuple[ContextTurn, ...]) -> tuple[ContextTurn, ...]:
 class TemplateGenerator:
     """Offline, deterministic persona replies; the default and the fallback generator."""
 
+    costly = False  # a turn it answers pays no extra round trip to reserve its place
+
     def generate(self, req: ReplyRequest) -> str:
         """The whole reply for `req`."""
         persona = req.persona.id if req.persona.id in _OPENERS else "lua"

@@ -47,6 +47,11 @@ class GenerationError(Exception):
 class ResponseGenerator(Protocol):
     """Port: turns a ReplyRequest into the persona's reply, whole or streamed."""
 
+    # Each reply costs money (a billed model call): the chat service makes one only for a turn
+    # it has reserved a place for in the user's activity record, so that turns sent at once
+    # cannot each pay for a reply the limits then refuse to store (common/chat/service.py).
+    costly: bool
+
     def generate(self, req: ReplyRequest) -> str:
         """Return the whole reply."""
         ...

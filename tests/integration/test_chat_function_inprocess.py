@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from functions_framework import create_app
 
 from common import clients
 from common.adapters.firestore_profiles import erase_user
+from common.chat import service
 from common.chat.limits import CRISIS_REMEMBERED
 from common.config import get_settings
 from common.errors import Unavailable
@@ -102,6 +104,21 @@ def test_when_gemini_fails_the_template_answers_and_says_so(gemini_chat, user, m
     assert r.status_code == 201
     assert r.json["degraded"] == ["reply_generator"]
     assert r.json["reply"].strip()
+
+
+def test_turns_sent_at_once_past_the_limits_ask_gemini_only_for_those_they_allow(
+    gemini_chat, user, monkeypatch
+):
+    # The abuse review: each instance lets a user have 3 turns in flight, and the limits
+    # counted only stored turns, so 12 at once across 4 instances each had Gemini write a reply
+    # and 4 were then refused. Each turn now takes its place in the activity record first.
+    monkeypatch.setattr(service, "_TURNS", service._Slots(float("inf"), 12))
+    client, server = gemini_chat
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        codes = list(pool.map(lambda i: _turn(client, user, f"at once {i}").status_code, range(12)))
+    assert set(codes) <= {201, 429, 503}, codes  # 503: lost every race for the record
+    allowed = get_settings().anomaly_burst_minute_max
+    assert 1 <= codes.count(201) <= len(server.requests) <= allowed
 
 
 def _left_of(uid: str) -> list[str]:

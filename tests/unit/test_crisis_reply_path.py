@@ -27,6 +27,8 @@ MODEL_TEXT = "a model's reply"
 class Model:
     """A reply generator that records what it is asked."""
 
+    costly = False  # tests/unit/test_turn_reservation.py: what a costly one does first
+
     def __init__(self) -> None:
         self.asked: list[str] = []
 

@@ -137,6 +137,8 @@ class LineBreakingGenerator:
     """A reply generator whose text holds the line breaks JSON leaves raw (U+2028, U+2029,
     U+0085): a model's reply can."""
 
+    costly = False
+
     def generate(self, request) -> str:
         return "".join(self.stream(request))
 

@@ -14,6 +14,7 @@ from common.chat.models import TurnCreate
 from common.config import Settings
 from common.errors import NotFound, RateLimited
 from common.ports import TurnContext
+from common.replies import TemplateGenerator
 from tests.fakes import turns
 
 WAIT = 5.0  # seconds; only reached when the test fails
@@ -36,7 +37,7 @@ def _turn(store, analyze) -> tuple[dict, bool]:
         analyze=analyze,
         baseline=turns.read_without_model,
         rank=rank,
-        generator=None,
+        generator=TemplateGenerator(),
         fallback=None,
         settings=Settings(),
         now=datetime(2026, 12, 2, 12, tzinfo=UTC),
