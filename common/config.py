@@ -66,7 +66,11 @@ class Settings(BaseSettings):
     gemini_model: str = "gemini-3.5-flash-lite"
     gemini_location: str = "global"
     gemini_base_url: str | None = None
+    # How long a reply may take, whole or streamed (a stream is cut at the first chunk past it).
     gemini_timeout_seconds: float = Field(8.0, gt=0, le=30)
+    # The longest reply Gemini may write (and bill), thinking tokens included on models that
+    # think: the prompt asks for 2 to 5 sentences (~150 tokens); a reply cut here is kept.
+    gemini_max_output_tokens: int = Field(512, ge=64, le=8192)
 
     # Persona model endpoint (the local server, or a Vertex AI endpoint's REST :predict URL)
     model_predict_url: str | None = None

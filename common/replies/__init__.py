@@ -43,5 +43,6 @@ def make_generator(settings: Settings) -> ResponseGenerator:
             model=settings.gemini_model,
             base_url=settings.gemini_base_url,
             timeout_seconds=settings.gemini_timeout_seconds,
+            max_output_tokens=settings.gemini_max_output_tokens,
         )
     raise ValueError(f"unknown response generator {kind!r}")

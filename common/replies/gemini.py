@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -96,6 +97,7 @@ class GeminiGenerator:
         model: str,
         base_url: str | None = None,
         timeout_seconds: float = 8.0,
+        max_output_tokens: int = 512,
         prompt_builder: PromptBuilder | None = None,
         outcomes: CircuitBreaker | None = None,
     ) -> None:
@@ -104,6 +106,8 @@ class GeminiGenerator:
         self.model = model
         self.base_url = base_url or None
         self.timeout_seconds = timeout_seconds
+        # What one reply may cost (output is billed ~8x input) and how long it may go on.
+        self.max_output_tokens = max_output_tokens
         self.prompt_builder = prompt_builder or PromptBuilder()
         # Records whether calls reach Gemini, for /healthz; observed, not enforced: every turn
         # still calls. A withheld or empty answer counts as reached (the service is up).
@@ -148,7 +152,10 @@ class GeminiGenerator:
         return client, {
             "model": self.model,
             "contents": [dict(c, parts=[dict(p) for p in c["parts"]]) for c in prompt.contents],
-            "config": types.GenerateContentConfig(system_instruction=prompt.system_instruction),
+            "config": types.GenerateContentConfig(
+                system_instruction=prompt.system_instruction,
+                max_output_tokens=self.max_output_tokens,
+            ),
         }
 
     def generate(self, req: ReplyRequest) -> str:
@@ -172,20 +179,27 @@ class GeminiGenerator:
 
     def stream(self, req: ReplyRequest) -> Iterator[str]:
         """Text chunks as Gemini produces them, or GenerationError (possibly after some chunks:
-        a caller that already sent them decides how to recover)."""
+        a caller that already sent them decides how to recover). The client's timeout bounds
+        only the wait for each chunk, so a model dripping chunks would hold the turn as long as
+        it went on: the stream is cut at the first chunk that comes past timeout_seconds (the
+        whole stream then took at most twice that)."""
         client, kwargs = self._call_args(req)
         produced = False
+        deadline = time.monotonic() + self.timeout_seconds
         try:
-            for chunk in client.models.generate_content_stream(**kwargs):
-                reason, block = _finish_reason(chunk), _block_reason(chunk)
-                if block or reason not in _COMPLETE:
-                    self.outcomes.success()
-                    raise GenerationError(
-                        f"Gemini {self.model} withheld the answer ({block or reason})"
-                    )
-                if text := chunk.text:
-                    produced = produced or bool(text.strip())
-                    yield text
+            with contextlib.closing(client.models.generate_content_stream(**kwargs)) as chunks:
+                for chunk in chunks:
+                    if time.monotonic() > deadline:  # closing() ends the HTTP stream
+                        raise TimeoutError("the stream went on past the timeout")
+                    reason, block = _finish_reason(chunk), _block_reason(chunk)
+                    if block or reason not in _COMPLETE:
+                        self.outcomes.success()
+                        raise GenerationError(
+                            f"Gemini {self.model} withheld the answer ({block or reason})"
+                        )
+                    if text := chunk.text:
+                        produced = produced or bool(text.strip())
+                        yield text
         except GenerationError:
             raise
         except Exception as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -285,3 +286,84 @@ def test_threads_on_a_cold_instance_share_one_client() -> None:
     with ThreadPoolExecutor(5) as pool:
         made = list(pool.map(lambda _: gemini._client("p", "global", url, 8000), range(5)))
     assert len({id(c) for c in made}) == 1 and gemini._new_client.cache_info().misses == 1
+
+
+def test_every_call_caps_the_reply_in_tokens(gemini_server: FakeGeminiServer) -> None:
+    # The abuse review: no cap was sent, so a reply was bounded only by the model's own maximum.
+    gen = generator(gemini_server)
+    gen.generate(request())
+    assert gemini_server.last_request.body["generationConfig"]["maxOutputTokens"] == 512
+    list(gen.stream(request()))
+    assert gemini_server.last_request.body["generationConfig"]["maxOutputTokens"] == 512
+    settings = Settings(
+        response_generator="gemini",
+        gemini_base_url=gemini_server.base_url,
+        gemini_max_output_tokens=300,
+    )
+    make_generator(settings).generate(request())
+    assert gemini_server.last_request.body["generationConfig"]["maxOutputTokens"] == 300
+
+
+def test_a_stream_that_drips_past_the_timeout_is_cut(gemini_server: FakeGeminiServer) -> None:
+    # The abuse review's probe: 30 chunks 0.5 s apart, each gap well within the client's 3 s
+    # timeout, held the turn 15 s. The stream is cut at the first chunk past the timeout.
+    gemini_server.reply_text = " ".join(f"word{i}" for i in range(30))
+    gemini_server.stream_chunks, gemini_server.chunk_delay = 30, 0.2
+    gen = generator(gemini_server, timeout_seconds=1.0)
+    got: list[str] = []
+    started = time.monotonic()
+    with pytest.raises(GenerationError, match="timed out after 1s"):
+        for chunk in gen.stream(request()):
+            got.append(chunk)
+    took = time.monotonic() - started
+    assert 1.0 <= took < 2.0  # uncut: 5.8 s
+    assert 0 < len(got) < 30
+    assert gen.health()["last_error"] == "TimeoutError"
+
+
+def test_a_streamed_turn_cut_at_the_timeout_starts_over_with_the_template(
+    gemini_server: FakeGeminiServer,
+) -> None:
+    """What the client sees: Gemini's first tokens, a reset, then the template's reply, which
+    is the one stored (degraded: reply_generator)."""
+    from common.adapters.firestore_sessions import FirestoreSessionStore
+    from common.chat import service
+    from common.chat.models import TurnCreate
+    from tests.fakes import turns
+    from tests.fakes.firestore_rpc import FirestoreRpc
+
+    class Sink:
+        def __init__(self) -> None:
+            self.events: list[tuple[str, str]] = []
+
+        def token(self, text: str) -> None:
+            self.events.append(("token", text))
+
+        def reset(self) -> None:
+            self.events.append(("reset", ""))
+
+    gemini_server.stream_chunks, gemini_server.chunk_delay = 30, 0.2
+    gemini_server.reply_text = " ".join(f"word{i}" for i in range(30))
+    store = FirestoreSessionStore(FirestoreRpc().client, settings=Settings())
+    sink = Sink()
+    response, _ = service.take_turn(
+        uid="u1",
+        body=TurnCreate(client_turn_id="t1", message="how do I learn SQL quickly?", stream=True),
+        store=store,
+        outbox=store,
+        publisher=turns.Publisher(),
+        analyze=turns.analyze_offline,
+        baseline=turns.read_without_model,
+        rank=turns.rank,
+        generator=generator(gemini_server, timeout_seconds=1.0),
+        fallback=TemplateGenerator(),
+        settings=Settings(),
+        now=turns.NOW,
+        sink=sink,
+    )
+    kinds = [kind for kind, _ in sink.events]
+    cut = kinds.index("reset")
+    assert cut > 0 and "reset" not in kinds[cut + 1 :]  # Gemini's tokens went out first
+    assert "".join(text for _, text in sink.events[cut + 1 :]) == response["reply"]
+    assert "word" not in response["reply"]
+    assert response["degraded"] == ["reply_generator"]
