@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     anomaly_burst_minute_max: int = Field(8, ge=1, lt=ACTIVITY_KEPT)
     anomaly_burst_hour_max: int = Field(60, ge=1, lt=ACTIVITY_KEPT)
     anomaly_repeat_max: int = Field(3, ge=1, lt=ACTIVITY_KEPT)
+    # A crisis is answered past every limit; past this many of the user's turns in a minute
+    # (far past anyone's typing: a script) it is answered, but not stored or reported.
+    crisis_turns_minute_max: int = Field(30, ge=1, lt=ACTIVITY_KEPT)
 
     # Safety
     safety_default_locale: str = "en-US"

@@ -49,6 +49,8 @@ from common.timing import phase
 log = logging.getLogger(__name__)
 
 SESSION_GONE = "This session does not exist or has expired; start a new one."
+# In a turn's "degraded": the turn was answered but not stored (crisis turns at a script's pace).
+NOT_STORED = "not_stored"
 # Analyses (model calls) running on this instance. A turn that ends early (a replay, a refusal,
 # a session that is not there) leaves its analysis running, so turns could start them faster
 # than they finish: past these caps a turn reads the baseline alone instead. In all: the model
@@ -244,10 +246,11 @@ def take_turn(
         if not verdict.limited:
             return activity, verdict
         # No limit stands between a user in crisis and the resources: a crisis gets the fixed
-        # crisis reply however fast or often it comes (the anomaly is reported, not refused).
+        # crisis reply however fast or often it comes: the anomaly is reported, not refused,
+        # once a spell as refusals are (the verdict keeps Retry-After: when the spell ends).
         # Saying the same thing again is not bot-like in a session in care either.
         if said_in_crisis(read.session):
-            return activity, Verdict(limited=False, retry_after=None, reasons=verdict.reasons)
+            return activity, replace(verdict, limited=False)
         if "repeated_message" in verdict.reasons and read.session and read.session.in_care():
             verdict = check_activity(
                 activity, local_now, profile.hourly, thresholds, repeats_allowed=True
@@ -351,10 +354,14 @@ def take_turn(
             )
         refuse_while_erasing(read.activity)
 
-    def activity_kept(read: TurnContext, activity: list[tuple[datetime, str]]) -> dict:
+    def activity_kept(
+        read: TurnContext,
+        activity: list[tuple[datetime, str]],
+        limited_until: datetime | None = None,
+    ) -> dict:
         """The user's activity record as this turn leaves it (reserved, then committed)."""
         crisis_at = now if crisis else last_crisis(read.activity, now)
-        return activity_doc(activity, limited_until=None, crisis_at=crisis_at)
+        return activity_doc(activity, limited_until=limited_until, crisis_at=crisis_at)
 
     def reserve() -> None:
         """This turn's entry in the user's activity record, written before a costly reply is
@@ -393,6 +400,24 @@ def take_turn(
     # The answers made for this turn, the last one stored: build, called again on each commit
     # attempt, answers once more if care began in the session since the last was made.
     answers = [answer(state)]
+    if crisis and _turns_this_minute(judged[0], now) > settings.crisis_turns_minute_max:
+        # A crisis is never refused, but at this pace it is a script, not a person typing:
+        # each stored turn wrote ~10 documents and 3 events. Answered, not stored: its turn_id
+        # and a new session's id name nothing (a rating or a GET of them is a 404).
+        log.warning(
+            "crisis turns past %d a minute: answered, not stored", settings.crisis_turns_minute_max
+        )
+        kept = answers[-1]
+        response = turn_response(
+            session_id=session_id,
+            turn_id=turn_id,
+            turn_index=state.turn_count if state else 0,
+            ranking=kept.ranking,
+            reply=kept.reply,
+            analysis=analysis,
+            degraded=[*degraded, NOT_STORED],
+        )
+        return response, False
     ttl = timedelta(hours=settings.session_ttl_hours)
 
     def build(read: TurnContext) -> TurnWrite:
@@ -483,7 +508,14 @@ def take_turn(
                     crisis_event_data(response, analysis=analysis, locale=locale),
                 )
             )
-        if verdict.reasons:  # not limited, but unusual (an hour the user never writes at)
+        # A crisis answered past the limits (judge) is reported once per spell of them, as
+        # refused turns are, and keeps the spell in the record as a refusal does: a script
+        # sending crisis words 100 times made 97 anomaly events.
+        spell, limited_until = _spell(read.activity, now), None
+        if verdict.limits():
+            limited_until = spell or now + timedelta(seconds=verdict.retry_after or 0)
+        if verdict.reasons and not (verdict.limits() and spell):
+            # not limited: unusual (an hour the user never writes at), or a crisis past them
             data = {"reasons": list(verdict.reasons), "limited": False}
             events.append(event("anomaly.detected", data))
         return TurnWrite(
@@ -501,7 +533,7 @@ def take_turn(
                 assignment=assignment,
             ),
             events=events,
-            activity=activity_kept(read, activity),
+            activity=activity_kept(read, activity, limited_until),
         )
 
     with phase("commit"):
@@ -609,6 +641,18 @@ def _generate(
         return "".join(parts), type(fallback).__name__
 
 
+def _turns_this_minute(activity: list[tuple[datetime, str]], now: datetime) -> int:
+    return sum(now - at < timedelta(minutes=1) for at, _ in activity)
+
+
+def _spell(activity: dict | None, now: datetime) -> datetime | None:
+    """When the user's spell of limits ends, as their activity record holds it; None when
+    none is running. Its first turn past the limits is reported (anomaly.detected), not the
+    others."""
+    until = (activity or {}).get("limited_until")
+    return until if until is not None and until > now else None
+
+
 def _limit(
     *,
     uid: str,
@@ -624,8 +668,7 @@ def _limit(
 ) -> NoReturn:
     """Refuse the turn with 429 + Retry-After; the first refusal of a spell is an event."""
     until = now + timedelta(seconds=verdict.retry_after)
-    already = (context.activity or {}).get("limited_until")
-    if already is None or already <= now:
+    if _spell(context.activity, now) is None:
         data = {
             "reasons": list(verdict.reasons),
             "limited": True,

@@ -1,0 +1,92 @@
+"""A crisis is answered past every per-user limit, but a script sending crisis words does not
+get an anomaly event for each of them, nor, past a pace no person types at, a stored turn.
+
+The abuse review's probe: 100 copies of "I want to kill myself" in a minute, each in a new
+session: 100 turns stored, 100 crisis events, 97 anomaly events, 1,194 writes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from common.chat import service
+from common.chat.limits import activity_doc, message_hash
+from common.config import Settings
+from common.errors import RateLimited
+from common.safety import crisis_reply, resources_for
+from tests.fakes import turns
+from tests.fakes.turns import NOW
+
+CRISIS = "I want to kill myself"
+SECOND = timedelta(seconds=1)
+
+
+def _anomalies(publisher: turns.Publisher) -> list[dict]:
+    return [e.data for e in publisher.events if e.type == "anomaly.detected"]
+
+
+def _turn(store, publisher, message: str, at) -> dict:
+    return turns.take_turn(
+        uid="u1",
+        message=message,
+        analyze=turns.analyze_offline,
+        store=store,
+        publisher=publisher,
+        now=at,
+    )
+
+
+def test_crisis_turns_past_the_limits_are_answered_and_reported_once_a_spell():
+    store, publisher = turns.ActivityStore(), turns.Publisher()
+    for i in range(8):  # the burst limit's 8 a minute
+        _turn(store, publisher, f"ordinary message {i}", NOW + i * SECOND)
+    for i in range(5):
+        said = _turn(store, publisher, CRISIS, NOW + (10 + i) * SECOND)
+        assert said["safety"]["crisis"] is True  # never refused
+    assert _anomalies(publisher) == [{"reasons": ["burst_minute"], "limited": False}]
+    # An ordinary message within the spell is refused, and the spell was reported already.
+    with pytest.raises(RateLimited):
+        _turn(store, publisher, "and now?", NOW + 20 * SECOND)
+    assert len(_anomalies(publisher)) == 1
+    assert len(store.sessions) == 8 + 5
+
+
+def test_a_crisis_past_the_limits_after_a_spell_ended_is_reported_again():
+    store, publisher = turns.ActivityStore(), turns.Publisher()
+    for i in range(8):
+        _turn(store, publisher, f"ordinary message {i}", NOW + i * SECOND)
+    _turn(store, publisher, CRISIS, NOW + 10 * SECOND)
+    later = NOW + timedelta(minutes=5)
+    for i in range(8):
+        _turn(store, publisher, f"later message {i}", later + i * SECOND)
+    _turn(store, publisher, CRISIS, later + 10 * SECOND)
+    assert len(_anomalies(publisher)) == 2
+
+
+def _after(count: int) -> turns.ActivityStore:
+    """A user with `count` turns stored in the last minute."""
+    store = turns.ActivityStore()
+    sent = [(NOW - i * SECOND, message_hash(CRISIS)) for i in range(1, count + 1)]
+    store.activity["u1"] = activity_doc(sent, limited_until=None)
+    return store
+
+
+def test_crisis_turns_at_a_scripts_pace_are_answered_but_not_stored():
+    pace = Settings().crisis_turns_minute_max
+    store, publisher = _after(pace), turns.Publisher()  # this one is one more
+    said = _turn(store, publisher, CRISIS, NOW)
+    reply = crisis_reply(resources_for(None, default_locale=Settings().safety_default_locale))
+    assert said["safety"]["crisis"] is True and said["reply"] == reply
+    assert said["degraded"] == [service.NOT_STORED]
+    assert store.sessions == {} and store.keys == {}
+    assert publisher.events == []
+
+
+def test_crisis_turns_up_to_that_pace_are_stored():
+    pace = Settings().crisis_turns_minute_max
+    store, publisher = _after(pace - 1), turns.Publisher()
+    said = _turn(store, publisher, CRISIS, NOW)
+    assert said["safety"]["crisis"] is True and said["degraded"] == []
+    assert len(store.sessions) == 1
+    assert "safety.crisis_detected" in [e.type for e in publisher.events]
