@@ -63,6 +63,24 @@ def token_verifier():
 
 
 @cache
+def request_budget():
+    """Each user's requests on this instance (common.edge.spend)."""
+    from common.ratelimit import TokenBuckets
+
+    settings = get_settings()
+    return TokenBuckets(rate=settings.user_requests_per_second, burst=settings.user_request_burst)
+
+
+@cache
+def export_budget():
+    """Each user's exports on this instance (GET /v2/profile/export)."""
+    from common.ratelimit import TokenBuckets
+
+    settings = get_settings()
+    return TokenBuckets(rate=settings.exports_per_minute / 60, burst=settings.export_burst)
+
+
+@cache
 def firestore_client() -> Any:
     from google.cloud import firestore
 

@@ -112,6 +112,13 @@ class Settings(BaseSettings):
 
     # Request limits
     max_body_bytes: int = Field(64 * 1024, ge=1024)
+    # Each signed-in user's requests an instance of an API function takes (common/ratelimit.py):
+    # a burst, then a rate; far above what the app sends. The export reads everything stored
+    # about the user, so it has a bucket of its own too.
+    user_requests_per_second: float = Field(10.0, gt=0)
+    user_request_burst: int = Field(40, ge=1)
+    exports_per_minute: float = Field(1.0, gt=0)
+    export_burst: int = Field(2, ge=1)
 
     # Devices and push (common/push/): FCM_BASE_URL points firebase-admin at a local FCM v1
     # server (tests, the local stack); unset in the cloud.

@@ -1,23 +1,32 @@
-"""What every HTTP handler does first: who is calling, and what time it is."""
+"""What every HTTP handler does first: who is calling, whether they are within their request
+budget, and what time it is."""
 
 from __future__ import annotations
 
 import contextlib
+import logging
+import math
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import flask
 
 from common import logs
 from common.auth import Caller, bearer_token
-from common.clients import token_verifier
+from common.clients import export_budget, request_budget, token_verifier
 from common.config import get_settings
+from common.errors import RateLimited
 from common.events import user_key
 from common.timing import phase
 
+log = logging.getLogger(__name__)
 
-def authenticate(request: flask.Request) -> Caller:
+
+def authenticate(request: flask.Request, *, spend: bool = True) -> Caller:
     """The Firebase user behind the request. Behind API Gateway the app's token arrives in
-    X-Forwarded-Authorization (the gateway's own identity token takes Authorization)."""
+    X-Forwarded-Authorization (the gateway's own identity token takes Authorization).
+    `spend`: count the request against the user's budget now (`within_budget`); False where
+    the handler counts it itself (a turn, once its message is read) or not at all."""
     header = request.headers.get("X-Forwarded-Authorization") or request.headers.get(
         "Authorization"
     )
@@ -28,7 +37,39 @@ def authenticate(request: flask.Request) -> Caller:
     # not given the analytics key (devices, insights: least privilege) log without it.
     with contextlib.suppress(RuntimeError):
         logs.bind(user_key=user_key(caller.uid, get_settings().analytics_hmac_key()))
+    if spend:
+        within_budget(caller.uid)
     return caller
+
+
+def within_budget(uid: str, *, unless: Callable[[], bool] | None = None) -> None:
+    """Count one of the user's requests on this instance (USER_REQUESTS_PER_SECOND after a
+    burst of USER_REQUEST_BURST), or refuse it with a 429 that says when the next may go.
+    `unless` is asked only when the budget is spent: True lets the request through anyway."""
+    wait = request_budget().take(uid)
+    if wait and not (unless and unless()):
+        log.warning("a user's requests over their budget on this instance: refused")
+        raise RateLimited(
+            "You're sending requests faster than the app needs; wait a moment.",
+            retry_after=_seconds(wait),
+        )
+
+
+def within_export_budget(uid: str) -> None:
+    """Count one of the user's exports on this instance (EXPORTS_PER_MINUTE after a burst of
+    EXPORT_BURST): each reads everything stored about the user."""
+    wait = export_budget().take(uid)
+    if wait:
+        log.warning("a user's exports over their budget on this instance: refused")
+        raise RateLimited(
+            "You asked for an export a moment ago; try again in a minute.",
+            retry_after=_seconds(wait),
+        )
+
+
+def _seconds(wait: float) -> int:
+    """Retry-After is whole seconds: rounded up, so that a retry then finds a token."""
+    return max(1, math.ceil(wait))
 
 
 def utcnow() -> datetime:

@@ -21,6 +21,7 @@ from common.chat.models import (
     TurnPage,
     TurnResponse,
 )
+from common.config import Settings
 from common.devices.models import DeviceCreate, DeviceOut
 from common.errors import ErasureInProgress
 from common.feedback.models import FeedbackCreate, FeedbackOut
@@ -257,6 +258,9 @@ class ErrorCode:
     retry_after: bool = False  # sent with Retry-After
 
 
+# The request budgets' defaults (common/ratelimit.py), as the document states them.
+_BUDGET = {name: field.default for name, field in Settings.model_fields.items()}
+
 # Every code the API's functions send, the one table the document's errors come from: each
 # operation lists its own (Endpoint.errors, plus those of its sign-in and body), and
 # tests/unit/test_openapi.py checks this table against the codes the code raises.
@@ -362,9 +366,14 @@ ERROR_CODES: dict[str, ErrorCode] = {
     ),
     "rate_limited": ErrorCode(
         429,
-        "Turns faster than a conversation needs, or too many of the user's at once: wait "
-        "`Retry-After` before sending any message.",
-        "You're sending messages faster than a conversation needs; wait a moment.",
+        "A turn: turns faster than a conversation needs, or too many of the user's at once; "
+        "wait `Retry-After` before sending any message. Any operation: more of the user's "
+        "requests than the instance that answered takes from one user "
+        f"({_BUDGET['user_requests_per_second']:g} a second after a burst of "
+        f"{_BUDGET['user_request_burst']}, which the app never comes near; the export has a "
+        "budget of its own, and a turn the crisis patterns flag is never refused); wait "
+        "`Retry-After` before the next request.",
+        "You're sending requests faster than the app needs; wait a moment.",
         retry_after=True,
     ),
     "repeated_message": ErrorCode(
@@ -437,6 +446,9 @@ AUTH_ERRORS = (  # every signed-in call: a bad token, or the token check cannot 
     "auth_unavailable",
 )
 OPERATOR_ERRORS = ("forbidden",)
+# Every user's call: the user's request budget on the instance (common.edge.within_budget).
+# Operators' insights calls are not counted.
+USER_ERRORS = ("rate_limited",)
 BODY_ERRORS = (  # every JSON body
     "invalid_input",
     "invalid_json",
@@ -527,6 +539,8 @@ class Endpoint:
         codes = set(self.errors)
         if self.auth != "none":
             codes |= set(AUTH_ERRORS)
+        if self.auth == "user":
+            codes |= set(USER_ERRORS)
         if self.auth == "operator":
             codes |= set(OPERATOR_ERRORS)
         if self.body is not None:
@@ -992,7 +1006,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "exportProfile",
         "profile",
         "Everything stored about you",
-        "Served as an attachment (`ion-export.json`).",
+        "Served as an attachment (`ion-export.json`). It reads everything stored about you, so "
+        f"an instance takes {_BUDGET['export_burst']} from a user at once, then "
+        f"{_BUDGET['exports_per_minute']:g} a minute (`EXPORT_BURST`, `EXPORTS_PER_MINUTE`): a "
+        "`429` `rate_limited` says when to ask again.",
         (
             Reply(
                 200,
@@ -1019,7 +1036,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 {"Content-Disposition": ({"type": "string"}, "attachment")},
             ),
         ),
-        errors=("storage_unavailable",),
+        errors=("rate_limited", "storage_unavailable"),
+        error_examples={
+            "rate_limited": ("You asked for an export a moment ago; try again in a minute.", None)
+        },
     ),
     Endpoint(
         "post",

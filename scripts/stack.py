@@ -56,6 +56,13 @@ EMULATOR_ENV = {
     # cleanup job every minute: its account sweep would erase them under the tests' feet
     # (tests/integration/test_account_sweep.py runs it on data of its own).
     "ACCOUNT_SWEEP": "false",
+    # The end-to-end suites (test_hostile_input.py, schemathesis) send hundreds of requests as
+    # one user within seconds: the production budgets would answer most of them 429 and leave
+    # the paths they test unexercised. The budget itself is tested in process.
+    "USER_REQUESTS_PER_SECOND": "100",
+    "USER_REQUEST_BURST": "1000",
+    "EXPORTS_PER_MINUTE": "600",
+    "EXPORT_BURST": "100",
 }
 
 TOPICS = ("events", "notifications", "events-dead-letter")

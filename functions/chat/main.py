@@ -12,11 +12,12 @@ import flask
 import functions_framework
 
 from common import clients
+from common.analysis.safety import assess_safety
 from common.chat import service
 from common.chat.models import SESSION_ID_PATTERN, LegacyChatRequest, TurnCreate
 from common.chat.wiring import turn_ports
 from common.config import get_settings, require_analytics_key
-from common.edge import authenticate, utcnow
+from common.edge import authenticate, utcnow, within_budget
 from common.errors import Forbidden, InvalidInput, NotFound
 from common.health import check_all
 from common.http import Routes, handle_errors, json_response, parse, read_json
@@ -60,8 +61,15 @@ def chat(request: flask.Request) -> flask.Response:
             return json_response(report)
         # The report, not the error shape (uptime checks read it), but a 503's Retry-After.
         return json_response(report, 503, {"Retry-After": str(HEALTH_RETRY_AFTER)})
-    caller = authenticate(request)
+    # A turn counts against the user's request budget once its message is read (_spend_on).
+    caller = authenticate(request, spend=endpoint not in ("create_turn", "legacy_chat"))
     return HANDLERS[endpoint](request, caller.uid, **args)
+
+
+def _spend_on(uid: str, message: str) -> None:
+    """A turn's share of the user's request budget. Like every per-user limit on turns, it
+    never refuses a message the crisis patterns flag."""
+    within_budget(uid, unless=lambda: assess_safety(message).crisis)
 
 
 def _turn(
@@ -86,6 +94,7 @@ def _turn(
 
 def create_turn(request: flask.Request, uid: str) -> flask.Response:
     body = parse(TurnCreate, read_json(request, max_bytes=get_settings().max_body_bytes))
+    _spend_on(uid, body.message)
     locale = parse_locale(request.headers.get("Accept-Language"))
     if body.stream:
         replayed = threading.Event()
@@ -171,6 +180,7 @@ def _int_arg(request: flask.Request, name: str, *, default: int, low: int, high:
 
 def legacy_chat(request: flask.Request, uid: str) -> flask.Response:
     legacy = parse(LegacyChatRequest, read_json(request, max_bytes=get_settings().max_body_bytes))
+    _spend_on(uid, legacy.message)
     if legacy.userId != uid:
         raise Forbidden("userId does not match the signed-in user.", code="user_mismatch")
     client_turn_id, replay_for = _legacy_turn_id(request, legacy)

@@ -78,7 +78,9 @@ def insights(request: flask.Request) -> flask.Response:
         return flask.Response(
             _asset(name), mimetype=None, headers={"Content-Type": ASSETS[name][1], **PAGE_HEADERS}
         )
-    authenticate(request).require_operator()
+    # Operators are not held to the users' request budget: a dashboard load asks for each of
+    # its ~20 metrics at once, and the bytes cap and the function's few instances bound them.
+    authenticate(request, spend=False).require_operator()
     if endpoint == "index":
         return json_response(service.list_metrics(), headers=DATA_HEADERS)
     query = parse(PeriodQuery, request.args.to_dict())

@@ -7,7 +7,7 @@ import functions_framework
 
 from common import clients
 from common.config import get_settings, require_analytics_key
-from common.edge import authenticate, utcnow
+from common.edge import authenticate, utcnow, within_export_budget
 from common.errors import MethodNotAllowed
 from common.http import Routes, handle_errors, json_response, parse, read_json
 from common.logs import setup_logging
@@ -32,6 +32,7 @@ def profile(request: flask.Request) -> flask.Response:
     uid = authenticate(request).uid
     store, settings = clients.profile_store(), get_settings()
     if endpoint == "export":
+        within_export_budget(uid)  # it reads everything stored about the user
         export = service.export_profile(uid=uid, store=store, settings=settings)
         return json_response(
             export, headers={"Content-Disposition": 'attachment; filename="ion-export.json"'}

@@ -59,7 +59,7 @@ def _get(function: ModuleType, entry: str, path: str) -> flask.Response:
 @pytest.fixture
 def chat(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     chat = load_main("chat")
-    monkeypatch.setattr(chat, "authenticate", lambda request: Caller(uid="u1"))
+    monkeypatch.setattr(chat, "authenticate", lambda request, **_: Caller(uid="u1"))
     monkeypatch.setattr(clients, "session_store", lambda: None)
     return chat
 

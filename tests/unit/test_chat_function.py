@@ -30,7 +30,7 @@ def chat() -> ModuleType:
 
 @pytest.fixture
 def signed_in(chat: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(chat, "authenticate", lambda request: Caller(uid=UID))
+    monkeypatch.setattr(chat, "authenticate", lambda request, **_: Caller(uid=UID))
 
 
 def _call(chat: ModuleType, path: str, method: str = "GET", **kw) -> flask.Response:

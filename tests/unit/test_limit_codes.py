@@ -45,7 +45,7 @@ def store(chat: ModuleType, monkeypatch: pytest.MonkeyPatch) -> turns.ActivitySt
         "fallback": TemplateGenerator(),
         "settings": Settings(),
     }
-    monkeypatch.setattr(chat, "authenticate", lambda request: Caller(uid=UID))
+    monkeypatch.setattr(chat, "authenticate", lambda request, **_: Caller(uid=UID))
     monkeypatch.setattr(chat, "turn_ports", lambda: ports)
     monkeypatch.setattr(clients, "session_store", lambda: store)
     return store
