@@ -26,6 +26,10 @@ DEFAULT_RETENTION_DAYS: int = ProfileSettings.model_fields["retention_days"].def
 # a while after the erasure: rows are deleted on every run until this long after the request,
 # and only then is the erasure marked done.
 ERASURE_SETTLE = timedelta(hours=24)
+# BigQuery keeps streamed rows in its streaming buffer, which DML may not touch, for up to about
+# 90 minutes (usually a few). An erasure whose rows run up to within this of now (its user's
+# documents went since, or are still going: PendingErasure.rows_until) may have rows there.
+STREAMING_BUFFER = timedelta(minutes=90)
 # An analytics erasure still not done this long after it was asked for is stuck, whatever the
 # reason BigQuery gives each run: an operator is told (settling alone takes ERASURE_SETTLE).
 ERASURE_OVERDUE = timedelta(hours=72)
@@ -536,26 +540,38 @@ def _erase_rows(
 ) -> list[PendingErasure]:
     """Delete the analytics rows of these erasures; the ones whose rows are gone. BigQuery
     refuses a DML statement that would touch rows still in its streaming buffer (the last
-    minutes of a user's events), so when one statement for all is refused for that, each user
-    is tried alone: one user who wrote a minute ago must not hold back the others' erasures."""
+    minutes of a user's events). When one statement for all is refused for that, the erasures
+    whose rows run up to the last STREAMING_BUFFER wait for a later run and the others go in one
+    statement again: one user who wrote a minute ago must not hold back the others' erasures,
+    nor cost a statement each (each a scan of the table) on every hourly run of the day their
+    erasures stay pending. Only if that is refused too is each of them tried alone."""
     try:
-        out["erasure_rows_deleted"] += analytics.delete_user_rows(
-            {e.user_key: e.rows_until(now) for e in chunk}
-        )
+        out["erasure_rows_deleted"] += analytics.delete_user_rows(_rows_until(chunk, now))
         return chunk
     except AnalyticsUnavailable as e:
         _report_refusal(e, "analytics erasure of %d users refused: %s", len(chunk), e)
         if len(chunk) == 1 or not isinstance(e, AnalyticsRowsBuffered):
             out["status"] = "deferred"  # BigQuery itself, or the one user: the next run
             return []
+    older = [e for e in chunk if e.rows_until(now) <= now - STREAMING_BUFFER]
+    if len(older) < len(chunk):  # else the same statement again
+        out["status"] = "deferred"  # the recent ones, at least
+        if not older or not in_time():
+            return []
+        try:
+            out["erasure_rows_deleted"] += analytics.delete_user_rows(_rows_until(older, now))
+            return older
+        except AnalyticsRowsBuffered:  # an older erasure's rows streamed late (a redelivery)
+            if len(older) == 1:
+                return []
+        except AnalyticsUnavailable:
+            return []  # BigQuery itself: the next run
     erased = []
-    for erasure in chunk:
+    for erasure in older:
         if not in_time():  # up to 100 statements: the rest wait for the next run
             break
         try:
-            out["erasure_rows_deleted"] += analytics.delete_user_rows(
-                {erasure.user_key: erasure.rows_until(now)}
-            )
+            out["erasure_rows_deleted"] += analytics.delete_user_rows(_rows_until([erasure], now))
         except AnalyticsRowsBuffered:
             continue  # this user's rows: their erasure waits for the next run
         except AnalyticsUnavailable:
@@ -564,6 +580,10 @@ def _erase_rows(
     if len(erased) < len(chunk):
         out["status"] = "deferred"
     return erased
+
+
+def _rows_until(erasures: list[PendingErasure], now: datetime) -> dict[str, datetime]:
+    return {e.user_key: e.rows_until(now) for e in erasures}
 
 
 def _report_refusal(error: AnalyticsUnavailable, message: str, *args: Any) -> None:

@@ -236,16 +236,73 @@ def test_an_erasure_stuck_past_its_deadline_needs_an_operator(caplog) -> None:
     assert stuck.startswith("1 analytics erasures asked for over 72 h ago are still not done")
 
 
+def _gone(user_key: str, at: datetime) -> PendingErasure:
+    """An erasure asked for at `at`, whose user's documents were gone then too."""
+    return PendingErasure(user_key, at, firestore_done_at=at)
+
+
 def test_one_users_buffered_rows_do_not_hold_back_the_others_erasures() -> None:
+    # "busy"'s rows, though erased long ago, are in the buffer (an event redelivered late):
+    # after the statement for all, and the same for all but the recent ones (none here), each
+    # user goes alone.
     settled = NOW - 2 * ERASURE_SETTLE
-    erasures = [PendingErasure(k, settled) for k in ("a", "busy", "c")]
+    erasures = [_gone(k, settled) for k in ("a", "busy", "c")]
     store, analytics = Store(erasures=erasures), Analytics(buffered=("busy",))
 
     report = run_cleanup(store=store, analytics=analytics, now=NOW)
 
     assert analytics.erased == ["a", "c"] and store.done == ["a", "c"]
+    assert analytics.statements == 1 + 3
     assert report.analytics["erasures_completed"] == 2
     assert report.analytics["erasures_pending"] == 1 and report.analytics["status"] == "deferred"
+
+
+def test_a_recent_erasures_buffered_rows_cost_one_more_statement_not_one_per_user() -> None:
+    # The abuse review: one user who wrote minutes before their erasure turned the hourly run's
+    # one statement for the day's 100 pending erasures into 101, each a scan of the table.
+    # The erasures whose rows run up to the last 90 minutes (the one that wrote, and one whose
+    # documents are still being deleted: its rows run up to now) wait; the rest go together.
+    older = [_gone(f"u{i:02d}", NOW - timedelta(hours=2 + i % 20)) for i in range(98)]
+    wrote = _gone("wrote", NOW - timedelta(minutes=10))
+    deleting = PendingErasure("deleting", NOW - timedelta(hours=3))  # no firestore_done_at
+    store = Store(erasures=[*older, wrote, deleting])
+    analytics = Analytics(buffered=("wrote",))
+
+    report = run_cleanup(store=store, analytics=analytics, now=NOW)
+
+    assert analytics.statements == 2
+    assert analytics.erased == [e.user_key for e in older]
+    assert sorted(store.runs) == sorted(e.user_key for e in older)  # noted; settled tomorrow
+    assert report.analytics["status"] == "deferred"
+    assert report.analytics["erasures_pending"] == 100
+    later = NOW + timedelta(minutes=91)  # past the buffer: everyone in one statement again
+    analytics.buffered.clear()
+    run_cleanup(store=Store(erasures=[*older, wrote]), analytics=analytics, now=later)
+    assert analytics.statements == 3 and "wrote" in analytics.erased
+
+
+def test_when_the_older_erasures_are_refused_too_each_of_them_is_tried_alone() -> None:
+    older = [_gone(k, NOW - timedelta(hours=5)) for k in ("a", "late", "c")]
+    recent = [_gone(k, NOW - timedelta(minutes=5)) for k in ("recent", "quiet")]
+    store = Store(erasures=[*older, *recent])
+    analytics = Analytics(buffered=("late", "recent"))
+
+    report = run_cleanup(store=store, analytics=analytics, now=NOW)
+
+    # All, the older ones, each older one alone; the recent ones wait (even the one whose rows
+    # are out of the buffer already: it cannot be told apart without a statement of its own).
+    assert analytics.statements == 1 + 1 + 3
+    assert analytics.erased == ["a", "c"] and report.analytics["status"] == "deferred"
+
+
+def test_when_only_recent_erasures_are_pending_a_refusal_waits_for_a_later_run() -> None:
+    recent = [_gone(k, NOW - timedelta(minutes=30)) for k in ("a", "b", "c")]
+    store, analytics = Store(erasures=recent), Analytics(buffered=("b",))
+
+    report = run_cleanup(store=store, analytics=analytics, now=NOW)
+
+    assert analytics.statements == 1 and analytics.erased == []
+    assert report.analytics["status"] == "deferred" and report.analytics["erasures_pending"] == 3
 
 
 def test_when_bigquery_itself_fails_the_users_are_not_tried_one_by_one() -> None:
@@ -353,9 +410,9 @@ def test_erasing_analytics_rows_one_user_at_a_time_stops_at_the_time_budget() ->
     # 200 erasures, one of whose rows are still in the streaming buffer: each user alone, up
     # to 200 statements, would outlast the function's timeout and leave the rest undone.
     clock = FakeClock()
-    erasures = [PendingErasure(f"u{i:03d}", NOW - 2 * ERASURE_SETTLE) for i in range(200)]
+    erasures = [_gone(f"u{i:03d}", NOW - 2 * ERASURE_SETTLE) for i in range(200)]
     store = Store(erasures=erasures)
-    analytics = SlowBigQuery(clock, buffered=("u000",))
+    analytics = SlowBigQuery(clock, buffered=("u000",))  # its rows streamed late
 
     report = run_cleanup(store=store, analytics=analytics, now=NOW, budget_seconds=300, clock=clock)
 
