@@ -22,6 +22,11 @@ WRITE_BATCH = 400  # Firestore allows 500 writes per batch
 # can live (270 s).
 DEVICES_REMOVED = "devices_removed"
 DEVICE_REMOVAL_KEPT = timedelta(minutes=10)
+# The most removals the map keeps, the newest: a removal of a token never registered is
+# recorded too (see delete), and a script sending DELETEs of made-up tokens would otherwise
+# grow the activity record that every turn and the erasure read towards Firestore's 1 MiB and
+# 40,000 index entries (20,000 in ten minutes did). No user signs out of 50 devices in ten.
+DEVICE_REMOVALS_MAX = 50
 
 
 def device_from_snapshot(snap: Any) -> Device:
@@ -127,8 +132,9 @@ class FirestoreDeviceStore:
                 tx.delete(ref)
             activity = snaps[activity_ref.path].to_dict()
             # The removal is recorded even when there was no device (a 404): a first
-            # registration sent before it, abandoned by its deadline, may still land. While the
-            # user's erasure runs, registrations are refused, and its mark must keep no expiry.
+            # registration sent before it, abandoned by its deadline, may still land (so a 404
+            # writes too; DEVICE_REMOVALS_MAX bounds what it leaves). While the user's erasure
+            # runs, registrations are refused, and its mark must keep no expiry.
             if not erasing(activity):
                 tx.set(activity_ref, _removal(activity, ref.id, now), merge=True)
             return device.exists
@@ -150,14 +156,20 @@ def _seen_after(device: dict | None, now: datetime) -> bool:
 
 def _removal(activity: dict | None, device: str, now: datetime) -> dict:
     """What a device's removal merges into the activity record: when, for DEVICE_REMOVAL_KEPT
-    (the record lives at least that long), with the removals older than that dropped."""
+    (the record lives at least that long), with the removals older than that dropped, and
+    all but the newest DEVICE_REMOVALS_MAX."""
     from google.cloud.firestore import DELETE_FIELD
 
     activity = activity or {}
     removed = activity.get(DEVICES_REMOVED) or {}
-    stale = {d: DELETE_FIELD for d, when in removed.items() if when <= now - DEVICE_REMOVAL_KEPT}
+    others = sorted(
+        ((when, d) for d, when in removed.items() if d != device),
+        reverse=True,  # the newest first
+    )
+    kept = {d for when, d in others[: DEVICE_REMOVALS_MAX - 1] if when > now - DEVICE_REMOVAL_KEPT}
+    dropped = {d: DELETE_FIELD for _, d in others if d not in kept}
     expires_at = max(now + DEVICE_REMOVAL_KEPT, activity.get("expires_at") or now)
-    return {DEVICES_REMOVED: {**stale, device: now}, "expires_at": expires_at}
+    return {DEVICES_REMOVED: {**dropped, device: now}, "expires_at": expires_at}
 
 
 def device_owners(db: Any, *, limit: int, cursor: str | None) -> tuple[list[str], str | None]:

@@ -11,12 +11,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from common.adapters import firestore_calls
-from common.adapters.firestore_devices import DEVICE_REMOVAL_KEPT, FirestoreDeviceStore
+from common.adapters.firestore_devices import (
+    DEVICE_REMOVAL_KEPT,
+    DEVICE_REMOVALS_MAX,
+    FirestoreDeviceStore,
+)
 from common.adapters.firestore_profiles import FirestoreProfileStore
 from common.adapters.firestore_sessions import FirestoreSessionStore
 from common.config import Settings
 from common.devices.models import device_id
-from common.errors import Unavailable
+from common.devices.service import remove_device
+from common.errors import NotFound, Unavailable
 from common.profile.erasure import ERASING, ERASURE_DONE
 from common.profile.models import ProfilePatch
 from common.profile.service import patch_profile
@@ -236,3 +241,31 @@ def test_a_first_registration_landing_after_a_sign_out_that_found_nothing_is_not
     assert DEVICE not in rpc.docs
     _register(rpc, NOW + 20 * SECOND)  # signed in again
     assert DEVICE in rpc.docs
+
+
+def test_removals_of_made_up_tokens_keep_only_the_newest_50_in_the_activity_record():
+    # The abuse review: 2,000 DELETEs of tokens never registered (each a 404) in 8 minutes left
+    # 2,000 entries in activity/{uid}, which every turn and the erasure read; 20,000 would pass
+    # Firestore's 40,000 index entries and 1 MiB and break that user's turns. Each still records
+    # its removal (the test above says why), but the map keeps only the newest.
+    rpc = FirestoreRpc()
+    tokens = [f"fcm-made-up-token-{i:04d}:APA91b" for i in range(200)]
+    for i, token in enumerate(tokens):
+        with pytest.raises(NotFound):
+            remove_device(
+                uid=UID, token=token, store=_devices(rpc), now=NOW + i * timedelta(seconds=0.25)
+            )
+    removed = rpc.docs[f"activity/{UID}"]["devices_removed"]
+    assert len(removed) == DEVICE_REMOVALS_MAX == 50
+    assert set(removed) == {device_id(t) for t in tokens[-50:]}
+    # The newest removals still keep a registration from before them out.
+    _devices(rpc).upsert(uid=UID, token=tokens[-1], platform="ios", now=NOW, previous_token=None)
+    assert f"users/{UID}/devices/{device_id(tokens[-1])}" not in rpc.docs
+
+
+def test_a_record_over_the_cap_from_before_it_is_cut_to_the_newest():
+    many = {f"d{i:03d}": NOW - i * SECOND for i in range(120)}  # d000 the newest
+    rpc = FirestoreRpc({f"activity/{UID}": {"devices_removed": many, "expires_at": NOW}})
+    assert _devices(rpc).delete(uid=UID, token=TOKEN, now=NOW + SECOND) is False
+    removed = rpc.docs[f"activity/{UID}"]["devices_removed"]
+    assert set(removed) == {device_id(TOKEN), *(f"d{i:03d}" for i in range(49))}
