@@ -5,7 +5,6 @@ event, because people do have sleepless nights."""
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -88,13 +87,15 @@ def check(
         "burst_minute": _free_in(times, now, th.burst_minute_max, th.burst_minute_window_s),
         "burst_hour": _free_in(times, now, th.burst_hour_max, th.burst_hour_window_s),
     }
-    by_hash = Counter(h for t, h in utc if (now - t).total_seconds() < th.repeat_window_s)
-    repeats = [
-        _free_in([t for t, h in utc if h == digest], now, th.repeat_max, th.repeat_window_s)
-        for digest, count in by_hash.items()
-        if count > th.repeat_max and not repeats_allowed
-    ]
-    waits["repeated_message"] = max((w for w in repeats if w is not None), default=None)
+    # Only this turn's own message counts: another one stored past the cap (a crisis answer, a
+    # repeat in care, neither ever limited) must not refuse a different message now.
+    same = [t for t, h in utc if h == utc[-1][1]] if utc else []
+    repeated = sum((now - t).total_seconds() < th.repeat_window_s for t in same) > th.repeat_max
+    waits["repeated_message"] = (
+        _free_in(same, now, th.repeat_max, th.repeat_window_s)
+        if repeated and not repeats_allowed
+        else None
+    )
     reasons = [name for name, wait in waits.items() if wait is not None]
     limited = bool(reasons)
     retry_after = None

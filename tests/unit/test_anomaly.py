@@ -95,6 +95,17 @@ def test_repeats_outside_ten_minutes_or_of_different_messages_pass():
     assert not check(turns(0, 100, 200, 300), NOW, DAYTIME).limited
 
 
+def test_only_this_turns_own_message_can_be_a_repeat():
+    """Copies stored past the cap (a crisis answer, "no" five times to "Are you safe right
+    now?", is never limited) do not make a different message a repeat: `repeated_message`
+    promises the wait applies to that text only (the review of a42f2e9)."""
+    answered = turns(100, 200, 300, 400, 480, digest="no")
+    v = check([*answered, (NOW, "thank you")], NOW, DAYTIME)
+    assert (v.limited, v.reasons) == (False, ())
+    v = check([*answered, (NOW, "no")], NOW, DAYTIME)
+    assert (v.limited, v.reasons) == (True, ("repeated_message",))
+
+
 def test_the_longest_wait_wins_when_several_limits_trip():
     activity = turns(*range(9), digest="spam")
     v = check(activity, NOW, DAYTIME)
