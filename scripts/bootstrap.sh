@@ -18,10 +18,13 @@ PY=${BOOTSTRAP_PYTHON:-python3}
 command -v "$PY" >/dev/null || die "python3 (3.11 or newer) is required: $PY not found (BOOTSTRAP_PYTHON names another)"
 "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
   || die "python 3.11+ is required, $PY is $("$PY" -V 2>&1): set BOOTSTRAP_PYTHON to a newer one (e.g. BOOTSTRAP_PYTHON=python3.11)"
-# `python -m venv` needs ensurepip, which Debian and Ubuntu ship apart from python3.
-py_version=$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-"$PY" -c 'import ensurepip' 2>/dev/null \
-  || die "python3-venv is missing: $PY cannot create virtualenvs (no ensurepip); on Debian/Ubuntu: apt-get install python$py_version-venv"
+# `python -m venv` needs ensurepip, which Debian and Ubuntu ship apart from python3: asked only
+# when a virtualenv is still to be made (existing ones may come from virtualenv or uv).
+if ! { [ -x .venv/bin/python ] && [ -x .venv-model/bin/python ] && [ -x .venv-checkov/bin/python ]; }; then
+  py_version=$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  "$PY" -c 'import ensurepip' 2>/dev/null \
+    || die "python3-venv is missing: $PY cannot create virtualenvs (no ensurepip); on Debian/Ubuntu: apt-get install python$py_version-venv"
+fi
 # Checked first, before minutes of installs: `make test` lints the Terraform files with it.
 command -v terraform >/dev/null \
   || die "Terraform 1.7+ is required (make test checks the files under terraform/ with terraform fmt): https://developer.hashicorp.com/terraform/install"
@@ -35,7 +38,9 @@ node_version=$(node -p process.versions.node 2>/dev/null) || node_version=unknow
 command -v java >/dev/null || die "Java 17+ is required for the Firestore and Pub/Sub emulators"
 java_version=unknown
 [[ "$(java -version 2>&1)" =~ version\ \"([0-9][^\"]*)\" ]] && java_version=${BASH_REMATCH[1]}
-[ "${java_version%%.*}" -ge 17 ] 2>/dev/null \
+# The major version: its leading digits ("21", "17.0.9", "23-ea", "17-internal").
+[[ "$java_version" =~ ^([0-9]+) ]] && java_major=${BASH_REMATCH[1]}
+[ "${java_major:-0}" -ge 17 ] 2>/dev/null \
   || die "Java 17+ is required (found $java_version) for the Firestore and Pub/Sub emulators (Debian 12: openjdk-17-jre-headless, 13: openjdk-21-jre-headless)"
 
 # Installs that need nothing from each other run in the background while the model is set up

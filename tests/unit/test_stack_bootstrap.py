@@ -85,6 +85,30 @@ def test_a_python_without_its_venv_module_names_the_package_to_install(tmp_path)
     assert f"apt-get install python{version}-venv" in run.stderr
 
 
+def test_existing_virtualenvs_need_no_venv_module(tmp_path):
+    """ensurepip is asked for only when a virtualenv is still to be made: ones made by
+    virtualenv or uv, or before python3-venv was removed, keep every make target working."""
+    shadow = tmp_path / "no-ensurepip"
+    shadow.mkdir()
+    (shadow / "ensurepip.py").write_text("raise ModuleNotFoundError('ensurepip')\n")
+    for venv in (".venv", ".venv-model", ".venv-checkov"):
+        (tmp_path / venv / "bin").mkdir(parents=True)
+        (tmp_path / venv / "bin" / "python").symlink_to(sys.executable)
+    python = f'PYTHONPATH={shadow} exec {sys.executable} "$@"'
+    fakes = {"python3": python, "terraform": "exit 0", "node": "echo 20.19.5", "java": JAVA_17}
+    run = _bootstrap(tmp_path, fakes)
+    assert "python3-venv is missing" not in run.stderr
+    assert "mkdir: command not found" in run.stderr  # past the checks
+
+
+@pytest.mark.parametrize("version", ["23-ea", "17-internal", "21", "17.0.9"])
+def test_java_builds_are_read_by_their_major_version(tmp_path, version):
+    java = f"echo 'openjdk version \"{version}\" 2024-03-19' >&2"
+    run = _bootstrap(tmp_path, {"terraform": "exit 0", "node": "echo 20.19.5", "java": java})
+    assert "Java 17+ is required" not in run.stderr
+    assert "mkdir: command not found" in run.stderr  # past the checks
+
+
 def test_a_python_too_old_names_it_and_the_variable_that_picks_another(tmp_path):
     """README: bootstrap runs python3, or the interpreter BOOTSTRAP_PYTHON names."""
     old = 'case "$1" in -V) echo "Python 3.10.12";; *) exit 1;; esac'
