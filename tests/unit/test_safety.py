@@ -185,10 +185,12 @@ IDIOMS = [
     "je ne vais pas me suicider",
     "自殺を考えたことはない",
     "友達が自殺するかもしれない",
-    # The kana spellings' ordinary twins: 私に対して, 私に大切な, 私に大変な in kana.
+    # The kana spellings' ordinary twins: 私に対して, 私に大切な, 私に大変な, に対応, に対抗 in kana.
     "わたしにたいしてひどいことをいった",
     "わたしにたいせつなひと",
     "わたしにたいへんなことがおきた",
+    "そのはなしにたいおうします",  # に対応
+    "ははしにたいこうする",  # に対抗
     "ich moechte nicht mehr leben in Berlin",
     "ich moechte sterben vor Lachen",
     "ich will die toten Blumen wegwerfen",  # "toten": dead
