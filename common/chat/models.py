@@ -42,8 +42,10 @@ _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
 
 def _shows_nothing(c: str) -> bool:
-    """Whitespace, a format character (U+200B, U+FEFF, U+200E...) or a blank letter."""
-    return c.isspace() or c in _BLANK_LETTERS or unicodedata.category(c) == "Cf"
+    """Whitespace, a format character (U+200B, U+FEFF, U+200E...), a blank letter, or a mark
+    that only changes the character before it (a variation selector, U+034F): marks alone,
+    with no letter or symbol to sit on, show nothing either."""
+    return c.isspace() or c in _BLANK_LETTERS or unicodedata.category(c) in ("Cf", "Mn")
 
 
 def clean_message(value: str) -> str:

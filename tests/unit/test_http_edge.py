@@ -141,6 +141,9 @@ INVISIBLE = [
     "\u3164",
     "\u2800",
     " \u200b\u3164 ",
+    "\ufe0f\ufe0f\ufe0f",  # variation selectors with nothing to vary
+    "\u034f",  # the combining grapheme joiner
+    " \u0301\u0308 ",  # accents on nothing
 ]
 
 
@@ -170,6 +173,7 @@ def test_c1_controls_are_control_characters_too(model, message):
         "مرحبا\u200c بك",  # a zero-width non-joiner inside Persian-style text
         "line one\r\nline two\tend",
         "\u3164hi",  # a filler beside a letter still says something
+        "e\u0301 and \u0e01\u0e34",  # marks on letters: a decomposed é, Thai
     ],
 )
 def test_emoji_sequences_bidi_marks_and_line_breaks_still_pass(message):
