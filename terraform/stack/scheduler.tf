@@ -17,8 +17,9 @@ locals {
       description = "Tell each user active this week how their week went."
       function    = "notification_producers"
       retries     = 1
-      # Sundays 18:00-21:00 UTC, hourly, so the ISO week is the one just lived. Each run covers
-      # up to 60k devices from where the last stopped; a rerun enqueues nothing twice.
+      # Sundays 18:00-21:00 UTC, hourly, so the ISO week is the one just lived. Each run goes on
+      # from where the last stopped (~84,000 notified users a run at most, paced: CAPACITY
+      # section 3); a rerun enqueues nothing twice.
       schedule = "0 18-21 * * 0"
     }
     outbox-relay = {
