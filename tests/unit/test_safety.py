@@ -185,7 +185,8 @@ IDIOMS = [
     "je ne vais pas me suicider",
     "自殺を考えたことはない",
     "友達が自殺するかもしれない",
-    # The kana spellings' ordinary twins: 私に対して, 私に大切な, 私に大変な, に対応, に対抗 in kana.
+    # The kana spellings' ordinary twins, in kana: 私に対して, 私に大切な, 私に大変な,
+    # に対応, に対抗.
     "わたしにたいしてひどいことをいった",
     "わたしにたいせつなひと",
     "わたしにたいへんなことがおきた",
