@@ -11,13 +11,15 @@ erasure log's (terraform/stack/logs.tf) and, with --erased-since, the live datab
 Most of a user's documents are named by their uid, which a key cannot be turned back into: the
 script computes the key of every uid the restored copy knows (users/, activity/, the owners of
 sessions, ratings and devices; and users/{uid}.user_key, the key from before an analytics-key
-rotation) and erases each uid whose key is listed, as DELETE /v2/profile does (erase_user). A
-listed key no uid gives (a user whose documents under their uid had all expired by the restore
-point) is erased where the key alone names documents (erase_user_key). Either way the key gets
-its erasure record, the analytics part pending: the cleanup job deletes the user's analytics
-rows (again, or at last if the live database's record was still pending), and the profile
-updater and a dead-letter replay drop the user's events from before it. Run again, it finds
-those users by their key alone, and only writes their records again.
+rotation) and erases each uid whose key is listed, as DELETE /v2/profile does (erase_user),
+and a key listed from before a rotation by that key too (erase_user_key: the user may have no
+users/{uid}.user_key to lead erase_user to it). A listed key no uid gives (a user whose
+documents under their uid had all expired by the restore point) is erased where the key alone
+names documents (erase_user_key). Either way the key gets its erasure record, the analytics
+part pending: the cleanup job deletes the user's analytics rows (again, or at last if the live
+database's record was still pending), and the profile updater and a dead-letter replay drop the
+user's events from before it. Run again, it finds those users by their key alone, and only
+writes their records again.
 
 OLDER_ANALYTICS_KEYS (comma-separated): the analytics key's versions before the current one,
 if it was rotated since the restore point; keys logged before the rotation are of those.
@@ -106,9 +108,15 @@ def reapply(
     verb = "would erase" if dry_run else "erased"
     for uid in uids:
         ukey = user_key(uid, hmac_keys[0])
+        # A key listed from before an analytics-key rotation: erase_user reaches the older key
+        # only through users/{uid}.user_key, which a user who never changed a setting has not.
+        older = sorted(key for key, of in found.items() if of == uid and key != ukey)
         if not dry_run:
             erase_user(db, uid=uid, ukey=ukey, now=now)
-        say(f"{verb} {ukey} (and any key of the same user listed) by its uid")
+            for key in older:
+                erase_user_key(db, ukey=key, now=now)
+        also = f", and the listed {', '.join(older)} of the same user by the key" if older else ""
+        say(f"{verb} {ukey} by its uid{also}")
     for key in by_key:
         if not dry_run:
             erase_user_key(db, ukey=key, now=now)

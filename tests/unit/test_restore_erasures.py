@@ -154,3 +154,31 @@ def test_a_key_whose_erasure_is_running_is_left_to_it() -> None:
     rpc = FirestoreRpc({f"erasures/{erin}": running, f"preferences/{erin}": {}}, queries=True)
     reapply(rpc.client, {erin}, hmac_keys=[KEY], now=NOW, say=lambda _: None)
     assert rpc.docs[f"erasures/{erin}"] == running and rpc.commits == []
+
+
+def test_a_key_listed_from_before_a_rotation_is_erased_by_that_key_too() -> None:
+    # bob chatted but never changed a setting (no users/bob, so no users/bob.user_key), and was
+    # erased after the restore point, before the analytics key was rotated: the log lists his
+    # old key. The copy holds his learned profile and outbox entries under that key.
+    old, new = _key("bob", OLD_KEY), _key("bob")
+    rpc = FirestoreRpc(
+        {
+            "activity/bob": {"recent": "[]"},
+            "sessions/s1": {"owner_uid": "bob", "summary": "private"},
+            f"preferences/{old}": {"persona": "lua"},
+            f"preferences/{old}/applied_events/e1": {"applied_at": RESTORE_POINT},
+            "outbox/e1": {"subject": old, "event": {"user_key": old}},
+        },
+        queries=True,
+    )
+    said: list[str] = []
+    counts = reapply(rpc.client, {old}, hmac_keys=[KEY, OLD_KEY], now=NOW, say=said.append)
+    assert counts == {"by_uid": 1, "by_key": 0}
+    assert not [path for path in rpc.docs if path.startswith(("preferences/", "outbox/"))]
+    # the fake ignores filters: the outbox entries of the old key were asked for by name
+    outbox = [q for q in rpc.sent if q.from_[0].collection_id == "outbox"]
+    assert old in {q.where.field_filter.value.string_value for q in outbox}
+    for key in (old, new):
+        record = rpc.docs[f"erasures/{key}"]
+        assert (record["firestore"], record["analytics"]) == ("done", "pending")
+    assert old in "\n".join(said)  # the key listed, which the operator looks for
