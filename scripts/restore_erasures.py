@@ -132,10 +132,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--erased-since",
         type=datetime.fromisoformat,
-        help="the restore point (e.g. 2026-12-06T10:00:00+00:00): also erase the keys the live "
-        "database's erasure records have since",
+        help="the restore point (e.g. 2026-12-06T10:00:00+00:00), or the first listing's time "
+        "(OPERATIONS step 5): also erase the keys the live database's erasure records have since",
     )
-    parser.add_argument("--live-database", default="(default)", help="for --erased-since")
+    parser.add_argument(
+        "--live-database",
+        default="(default)",
+        help="for --erased-since: the database the functions served, the old one after the switch",
+    )
     parser.add_argument("--dry-run", action="store_true", help="say what, write nothing")
     args = parser.parse_args(argv)
     if args.erased_since is not None and args.erased_since.tzinfo is None:

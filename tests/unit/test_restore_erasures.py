@@ -119,27 +119,32 @@ def test_the_live_databases_erasures_since_the_restore_point_are_listed_by_key()
     assert (condition.field.field_path, condition.op.name) == ("requested_at", "GREATER_THAN")
 
 
-def test_the_command_erases_in_the_restored_copy_the_keys_listed_and_those_since(
-    monkeypatch, tmp_path
-) -> None:
+def _command(monkeypatch, databases: dict[str, FirestoreRpc], argv: list[str]) -> int:
+    """scripts/restore_erasures.py's main, with these databases by their id."""
     from google.cloud import firestore
 
     from common.config import get_settings
     from scripts import restore_erasures
 
-    restored = _restored_copy()
-    live = FirestoreRpc({f"erasures/{_key('erin')}": {"requested_at": NOW}}, queries=True)
-    databases = {"restored-1206": restored, "(default)": live}
     monkeypatch.setattr(firestore, "Client", lambda project, database: databases[database].client)
     monkeypatch.setenv("ANALYTICS_KEY", KEY)
     get_settings.cache_clear()
-    listed = tmp_path / "erased.txt"
-    listed.write_text(f"{_key('alice')}\t\n")  # gcloud's value() format: a tab, no previous key
     try:
-        argv = [str(listed), "--database", "restored-1206", "--erased-since"]
-        assert restore_erasures.main([*argv, RESTORE_POINT.isoformat()]) == 0
+        return restore_erasures.main(argv)
     finally:
         get_settings.cache_clear()
+
+
+def test_the_command_erases_in_the_restored_copy_the_keys_listed_and_those_since(
+    monkeypatch, tmp_path
+) -> None:
+    restored = _restored_copy()
+    live = FirestoreRpc({f"erasures/{_key('erin')}": {"requested_at": NOW}}, queries=True)
+    listed = tmp_path / "erased.txt"
+    listed.write_text(f"{_key('alice')}\t\n")  # gcloud's value() format: a tab, no previous key
+    argv = [str(listed), "--database", "restored-1206", "--erased-since"]
+    databases = {"restored-1206": restored, "(default)": live}
+    assert _command(monkeypatch, databases, [*argv, RESTORE_POINT.isoformat()]) == 0
     assert restored.docs[f"erasures/{_key('alice')}"]["firestore"] == "done"
     assert restored.docs[f"erasures/{_key('erin')}"]["firestore"] == "done"
     assert f"preferences/{_key('erin')}" not in restored.docs
@@ -182,3 +187,21 @@ def test_a_key_listed_from_before_a_rotation_is_erased_by_that_key_too() -> None
         record = rpc.docs[f"erasures/{key}"]
         assert (record["firestore"], record["analytics"]) == ("done", "pending")
     assert old in "\n".join(said)  # the key listed, which the operator looks for
+
+
+def test_step_5_erases_in_the_live_copy_an_erasure_the_switch_cut_off_on_the_old_database(
+    monkeypatch, tmp_path
+) -> None:
+    # Begun on the old database after step 2's listing and cut off by the switch: no `erasure
+    # done` line, and its record, in progress, only there. The copy, now live, has the user.
+    listed_at = NOW - timedelta(hours=1)
+    cut_off = {"firestore": "in_progress", "uid": "alice", "requested_at": NOW}
+    old = FirestoreRpc({f"erasures/{_key('alice')}": cut_off}, queries=True)
+    copy = _restored_copy()
+    empty = tmp_path / "erased.txt"
+    empty.write_text("")  # the log since $LISTED
+    argv = [str(empty), "--database", "restored-1206", "--erased-since", listed_at.isoformat()]
+    assert _command(monkeypatch, {"restored-1206": copy, "(default)": old}, argv) == 0
+    assert "users/alice" not in copy.docs
+    assert copy.docs[f"erasures/{_key('alice')}"]["firestore"] == "done"
+    assert old.commits == []
