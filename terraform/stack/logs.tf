@@ -5,11 +5,21 @@
 # as they were; these lines are what says whom to erase again (docs/OPERATIONS.md, "Restore
 # Firestore"). The _Default bucket keeps them too, for its 30 days.
 
+locals {
+  # By default as long as a restore needs them and no longer: the oldest restore point (7 days
+  # of point-in-time recovery, or the oldest backup) and 30 days to notice and restore. Each
+  # line keeps an erased user's key, which with the analytics key and a list of uids names them.
+  erasure_log_retention_days = coalesce(
+    var.firestore_config.erasure_log_retention_days,
+    max(7, coalesce(var.firestore_config.backup_retention_days, 0)) + 30,
+  )
+}
+
 resource "google_logging_project_bucket_config" "erasures" {
   project        = var.project_id
   location       = "global"
   bucket_id      = "${var.prefix}-erasures"
-  retention_days = var.firestore_config.erasure_log_retention_days
+  retention_days = local.erasure_log_retention_days
   description    = "The `erasure done` line of every erasure: whom to erase again after a Firestore restore."
 
   # Deleting the bucket (a renamed bucket_id replaces it) takes every erasure before the apply

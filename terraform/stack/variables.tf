@@ -88,20 +88,21 @@ variable "env" {
 }
 
 variable "firestore_config" {
-  description = "The Firestore database: its id (the functions' FIRESTORE_DATABASE; another id only to switch to a restored copy: docs/OPERATIONS.md, Restore Firestore), location (nam5 = United States multi-region), delete protection, point-in-time recovery, daily backups kept backup_retention_days (null = none); and how long the erasure log (logs.tf) keeps each erasure, which a restore of the database re-applies: longer than the oldest restore point (7 days of point-in-time recovery, the backups' retention)."
+  description = "The Firestore database: its id (the functions' FIRESTORE_DATABASE; another id only to switch to a restored copy: docs/OPERATIONS.md, Restore Firestore), location (nam5 = United States multi-region), delete protection, point-in-time recovery, daily backups kept backup_retention_days (null = none); and how long the erasure log (logs.tf) keeps each erasure, which a restore of the database re-applies: longer than the oldest restore point (7 days of point-in-time recovery, the backups' retention); null = 30 days past it."
   type = object({
     backup_retention_days      = optional(number)
     delete_protection          = optional(bool, true)
-    erasure_log_retention_days = optional(number, 400)
+    erasure_log_retention_days = optional(number) # null: logs.tf computes it
     location_id                = optional(string, "nam5")
     name                       = optional(string, "(default)")
     point_in_time_recovery     = optional(bool, false)
   })
   default  = {}
   nullable = false
+  # `null ? :`, not `||`: Terraform evaluates both sides of `||`, and null >= 1 is an error.
   validation {
     # Cloud Logging keeps a bucket's entries 1 to 3650 days.
-    condition = (
+    condition = var.firestore_config.erasure_log_retention_days == null ? true : (
       var.firestore_config.erasure_log_retention_days >= 1 &&
       var.firestore_config.erasure_log_retention_days <= 3650
     )
@@ -109,7 +110,7 @@ variable "firestore_config" {
   }
   validation {
     # A restore from the oldest backup re-applies every erasure since it (the erasure log).
-    condition = (
+    condition = var.firestore_config.erasure_log_retention_days == null ? true : (
       var.firestore_config.erasure_log_retention_days >=
       max(7, coalesce(var.firestore_config.backup_retention_days, 0))
     )

@@ -217,13 +217,31 @@ class Parser:
         condition = self.binary(0)
         if self.at("?"):
             self.take("?")
-            yes = self.expression()
+            yes = self.result()
             self.take(":")
-            no = self.expression()
+            no = self.result()
             if condition is UNKNOWN:
                 return UNKNOWN
-            return yes if condition else no
+            chosen = yes if condition else no
+            if isinstance(chosen, Exception):
+                raise chosen
+            return chosen
         return condition
+
+    def result(self) -> Any:
+        """One result of a conditional. Terraform reports an error of the result it picks only
+        (`x == null ? true : x >= 1` is how a validation allows null): a result that fails is
+        read again with every name unknown, to get past it, and its error kept."""
+        start = self.pos
+        try:
+            return self.expression()
+        except (TypeError, ArithmeticError) as error:
+            self.pos, scope, self.scope = start, self.scope, _Unknowns(self.scope.module)
+            try:
+                self.expression()
+            finally:
+                self.scope = scope
+            return error
 
     _LEVELS = (("||",), ("&&",), ("==", "!="), ("<", ">", "<=", ">="), ("+", "-"), ("*", "/", "%"))
 
@@ -536,6 +554,13 @@ class Scope:
         if isinstance(raw, str):
             return self.template(raw)
         return raw
+
+
+class _Unknowns(Scope):
+    """Every name unknown (Parser.result)."""
+
+    def name(self, name: str) -> Any:
+        return UNKNOWN
 
 
 class _Lazy(dict):
@@ -1487,8 +1512,8 @@ def test_prod_backs_firestore_up_daily_for_longer_than_point_in_time_recovery() 
     prod = Module(directory, {"database": _firestore("prod")["database"], "project_id": "p"})
     assert prod.scope.value(schedule["retention"]) == f"{14 * 86400}s"
     assert _firestore("prod")["database"]["point_in_time_recovery"] is True
-    config = _stack("prod").variable("firestore_config")
-    assert config["erasure_log_retention_days"] >= max(7, config["backup_retention_days"])
+    bucket = _resources(STACK, "google_logging_project_bucket_config")["erasures"]
+    assert _stack("prod").scope.value(bucket["retention_days"]) >= 14
 
 
 def test_firestore_module_turns_ttl_fields_into_ttl_policies() -> None:
@@ -2149,7 +2174,16 @@ def test_every_finished_erasure_is_kept_in_the_erasure_log(env: str, caplog) -> 
     assert sink["destination"] == (
         "logging.googleapis.com/${google_logging_project_bucket_config.erasures.id}"
     )
-    assert stack.scope.value(bucket["retention_days"]) == 400
+    # As long as a restore needs the lines, and a month to notice: the oldest backup in prod,
+    # 7 days of point-in-time recovery without backups (a key, a uid list: it names the user).
+    assert stack.scope.value(bucket["retention_days"]) == {"prod": 14 + 30, "dev": 7 + 30}[env]
+    # A value set by hand must still outlive the oldest backup; none set is valid.
+    checks = _stack(env).variables["firestore_config"]["validation"]
+    cases = ((None, 14, True), (14, 14, True), (13, 14, False), (7, None, True), (0, None, False))
+    for days, backups, valid in cases:
+        config = {"erasure_log_retention_days": days, "backup_retention_days": backups}
+        checked = Module(STACK, {"firestore_config": config})
+        assert all(checked.scope.value(c["condition"]) for c in checks) is valid, config
     assert _block(bucket, "lifecycle").get("prevent_destroy") is True
     # A log bucket of the sink's own project: the sink has no writer identity to grant anything.
     assert not any("writer_identity" in path.read_text() for path in STACK.glob("*.tf"))
