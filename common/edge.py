@@ -42,17 +42,21 @@ def authenticate(request: flask.Request, *, spend: bool = True) -> Caller:
     return caller
 
 
-def within_budget(uid: str, *, unless: Callable[[], bool] | None = None) -> None:
+def within_budget(uid: str, *, unless: Callable[[], bool] | None = None) -> bool:
     """Count one of the user's requests on this instance (USER_REQUESTS_PER_SECOND after a
     burst of USER_REQUEST_BURST), or refuse it with a 429 that says when the next may go.
-    `unless` is asked only when the budget is spent: True lets the request through anyway."""
+    `unless` is asked only when the budget is spent: True lets the request through anyway, and
+    the answer is then False (the caller answers it as cheaply as it can)."""
     wait = request_budget().take(uid)
-    if wait and not (unless and unless()):
-        log.warning("a user's requests over their budget on this instance: refused")
-        raise RateLimited(
-            "You're sending requests faster than the app needs; wait a moment.",
-            retry_after=_seconds(wait),
-        )
+    if not wait:
+        return True
+    if unless and unless():
+        return False
+    log.warning("a user's requests over their budget on this instance: refused")
+    raise RateLimited(
+        "You're sending requests faster than the app needs; wait a moment.",
+        retry_after=_seconds(wait),
+    )
 
 
 def within_export_budget(uid: str) -> None:

@@ -152,12 +152,24 @@ def take_turn(
     client: str = "v2",
     sink: ReplySink | None = None,
     replay_for: timedelta | None = None,
+    past_budget: bool = False,
 ) -> tuple[dict, bool]:
     """Take one turn; returns (the response object, whether it is a replay of a stored turn).
     With a `sink`, the reply's text goes to it as it is generated, before the turn is stored.
     `baseline` reads a message past the analysis caps, without the model. `replay_for`: how
     long a turn stored under this client_turn_id answers a retry (None: while its key is
-    kept); a later turn with it is a new one."""
+    kept); a later turn with it is a new one. `past_budget`: the user's request budget is
+    spent and the crisis patterns flag the message (functions/chat lets no other through)."""
+    if past_budget:
+        return _crisis_past_budget(
+            body=body,
+            baseline=baseline,
+            rank=rank,
+            settings=settings,
+            now=now,
+            locale=locale,
+            sink=sink,
+        )
     started = time.perf_counter()
     key = turn_key(uid, body.client_turn_id)
     replay_after = now - replay_for if replay_for is not None else None
@@ -294,8 +306,7 @@ def take_turn(
         said = replace(analysis.safety, crisis=True, detected_by=("safety_answer",))
         analysis = replace(analysis, safety=said)
     if crisis:
-        resources = resources_for(locale, default_locale=settings.safety_default_locale)
-        analysis = replace(analysis, safety=replace(analysis.safety, resources=resources))
+        analysis = _with_resources(analysis, locale, settings)
     # What this user liked in messages like this one (tone and intent), plus a share of the rest.
     profile = in_context(
         profile,
@@ -333,13 +344,8 @@ def take_turn(
             care=bool(state and state.in_care()),
         )
         with phase("reply"):
-            if crisis:  # one calm, persona-independent answer; never a model's improvisation
-                again = bool(last and last.crisis)
-                language = reply_language(locale, default_locale=settings.safety_default_locale)
-                reply = crisis_reply(analysis.safety.resources, again=again, language=language)
-                if sink:
-                    sink.token(reply)
-                return _Answer(state, ranking, reply, "safety", ())
+            if crisis:
+                return _crisis_answer(state, ranking, analysis, locale, settings, sink)
             failed: list[str] = []
             reply, generator_name = _generate(request, generator, fallback, failed, sink)
             return _Answer(state, ranking, reply, generator_name, tuple(failed))
@@ -407,17 +413,14 @@ def take_turn(
         log.warning(
             "crisis turns past %d a minute: answered, not stored", settings.crisis_turns_minute_max
         )
-        kept = answers[-1]
-        response = turn_response(
+        return _not_stored(
             session_id=session_id,
             turn_id=turn_id,
             turn_index=state.turn_count if state else 0,
-            ranking=kept.ranking,
-            reply=kept.reply,
+            kept=answers[-1],
             analysis=analysis,
-            degraded=[*degraded, NOT_STORED],
+            degraded=degraded,
         )
-        return response, False
     ttl = timedelta(hours=settings.session_ttl_hours)
 
     def build(read: TurnContext) -> TurnWrite:
@@ -555,6 +558,85 @@ def take_turn(
     with phase("publish"):
         deliver_now(outcome.events, publisher=publisher, outbox=outbox, now=now)
     return outcome.turn_doc["response"], False
+
+
+def _with_resources(analysis: Analysis, locale: str | None, settings: Settings) -> Analysis:
+    """A crisis's analysis, with the helplines for the request's locale."""
+    resources = resources_for(locale, default_locale=settings.safety_default_locale)
+    return replace(analysis, safety=replace(analysis.safety, resources=resources))
+
+
+def _crisis_answer(
+    state: SessionState | None,
+    ranking: Ranking,
+    analysis: Analysis,
+    locale: str | None,
+    settings: Settings,
+    sink: ReplySink | None,
+) -> _Answer:
+    """One calm, persona-independent answer to a crisis; never a model's improvisation."""
+    last = state.window[-1] if state and state.window else None
+    again = bool(last and last.crisis)
+    language = reply_language(locale, default_locale=settings.safety_default_locale)
+    reply = crisis_reply(analysis.safety.resources, again=again, language=language)
+    if sink:
+        sink.token(reply)
+    return _Answer(state, ranking, reply, "safety", ())
+
+
+def _not_stored(
+    *,
+    session_id: str,
+    turn_id: str,
+    turn_index: int,
+    kept: _Answer,
+    analysis: Analysis,
+    degraded: list[str],
+) -> tuple[dict, bool]:
+    """A crisis answered, not stored, in a turn's response shape: "degraded" says so. Its
+    turn_id (and a new session's id) name nothing: a rating or a GET of them is a 404."""
+    response = turn_response(
+        session_id=session_id,
+        turn_id=turn_id,
+        turn_index=turn_index,
+        ranking=kept.ranking,
+        reply=kept.reply,
+        analysis=analysis,
+        degraded=[*degraded, NOT_STORED],
+    )
+    return response, False
+
+
+def _crisis_past_budget(
+    *,
+    body: TurnCreate,
+    baseline: Callable[[str], tuple[Analysis, list[str]]],
+    rank: Callable[..., Ranking],
+    settings: Settings,
+    now: datetime,
+    locale: str | None,
+    sink: ReplySink | None,
+) -> tuple[dict, bool]:
+    """A crisis past the user's spent request budget: the crisis reply at once, not stored. No
+    limit refuses a crisis, but a script sending crisis words as fast as it can must cost little
+    more than a refusal: nothing is read (so the session is not known: its turn_index is 0, and
+    the reply is the first crisis reply), no model is asked, nothing is written."""
+    log.warning("a crisis turn past the user's request budget: answered, not stored")
+    analysis, degraded = baseline(body.message)  # the lexicon: no model call
+    # The patterns flagged the message as sent; a crisis whatever the baseline's reading.
+    analysis = replace(analysis, safety=replace(analysis.safety, crisis=True))
+    analysis = _with_resources(analysis, locale, settings)
+    turn_id = uuid.uuid4().hex
+    convo = Conversation(care=True, local_hour=now.hour)  # the user's time zone is not read
+    ranking = rank(analysis=analysis, convo=convo, requested=body.persona, seed=turn_id)
+    return _not_stored(
+        session_id=body.session_id or uuid.uuid4().hex,
+        turn_id=turn_id,
+        turn_index=0,
+        kept=_crisis_answer(None, ranking, analysis, locale, settings, sink),
+        analysis=analysis,
+        degraded=degraded,
+    )
 
 
 def _start_analysis(

@@ -66,10 +66,12 @@ def chat(request: flask.Request) -> flask.Response:
     return HANDLERS[endpoint](request, caller.uid, **args)
 
 
-def _spend_on(uid: str, message: str) -> None:
-    """A turn's share of the user's request budget. Like every per-user limit on turns, it
-    never refuses a message the crisis patterns flag."""
-    within_budget(uid, unless=lambda: assess_safety(message).crisis)
+def _spend_on(uid: str, message: str) -> bool:
+    """A turn's share of the user's request budget; True when it was spent already. Like every
+    per-user limit on turns, it never refuses a message the crisis patterns flag: such a turn
+    is then answered with the crisis reply alone, with nothing read or stored (take_turn's
+    `past_budget`), so that a script sending crisis words costs little more than a refusal."""
+    return not within_budget(uid, unless=lambda: assess_safety(message).crisis)
 
 
 def _turn(
@@ -79,6 +81,7 @@ def _turn(
     client: str,
     sink: service.ReplySink | None = None,
     replay_for: timedelta | None = None,
+    past_budget: bool = False,
 ):
     return service.take_turn(
         uid=uid,
@@ -88,23 +91,26 @@ def _turn(
         client=client,
         sink=sink,
         replay_for=replay_for,
+        past_budget=past_budget,
         **turn_ports(),
     )
 
 
 def create_turn(request: flask.Request, uid: str) -> flask.Response:
     body = parse(TurnCreate, read_json(request, max_bytes=get_settings().max_body_bytes))
-    _spend_on(uid, body.message)
+    past_budget = _spend_on(uid, body.message)
     locale = parse_locale(request.headers.get("Accept-Language"))
     if body.stream:
         replayed = threading.Event()
-        response = stream_events(lambda sink: _streamed_turn(uid, body, locale, sink, replayed))
+        response = stream_events(
+            lambda sink: _streamed_turn(uid, body, locale, sink, replayed, past_budget)
+        )
         # A turn stored before this request is known before the first event, so before the
         # headers go out; one a concurrent request stored while this one was streaming may not
         # be (the header says false then), and its `reset` event replaces the tokens sent.
         response.headers["Idempotent-Replayed"] = str(replayed.is_set()).lower()
         return response
-    response, replayed = _turn(uid, body, locale, "v2")
+    response, replayed = _turn(uid, body, locale, "v2", past_budget=past_budget)
     return json_response(
         response, 200 if replayed else 201, {"Idempotent-Replayed": str(replayed).lower()}
     )
@@ -116,10 +122,11 @@ def _streamed_turn(
     locale: str | None,
     sink: service.ReplySink,
     replayed: threading.Event,
+    past_budget: bool,
 ) -> dict:
     """A turn for `"stream": true` (run off the request thread: no flask objects here); sets
     `replayed` before its first event when it repeats a stored turn."""
-    response, was_replayed = _turn(uid, body, locale, "v2", sink)
+    response, was_replayed = _turn(uid, body, locale, "v2", sink, past_budget=past_budget)
     if was_replayed:  # a retry of a stored turn: its reply in one piece
         replayed.set()
         # This request may have streamed a reply of its own before another request with the
@@ -180,7 +187,7 @@ def _int_arg(request: flask.Request, name: str, *, default: int, low: int, high:
 
 def legacy_chat(request: flask.Request, uid: str) -> flask.Response:
     legacy = parse(LegacyChatRequest, read_json(request, max_bytes=get_settings().max_body_bytes))
-    _spend_on(uid, legacy.message)
+    past_budget = _spend_on(uid, legacy.message)
     if legacy.userId != uid:
         raise Forbidden("userId does not match the signed-in user.", code="user_mismatch")
     client_turn_id, replay_for = _legacy_turn_id(request, legacy)
@@ -188,7 +195,7 @@ def legacy_chat(request: flask.Request, uid: str) -> flask.Response:
         session_id=legacy.sessionId, client_turn_id=client_turn_id, message=legacy.message
     )
     locale = parse_locale(request.headers.get("Accept-Language"))
-    turn, _ = _turn(uid, body, locale, "legacy", replay_for=replay_for)
+    turn, _ = _turn(uid, body, locale, "legacy", replay_for=replay_for, past_budget=past_budget)
     out = {
         "success": True,
         "sessionId": turn["session_id"],

@@ -127,7 +127,7 @@ def test_a_streamed_replay_says_so_in_its_headers(chat, monkeypatch, signed_in):
 
 
 def test_a_new_streamed_turn_is_not_a_replay(chat, monkeypatch, signed_in):
-    def new_turn(uid, body, locale, client, sink=None):
+    def new_turn(uid, body, locale, client, sink=None, **_):
         sink.token("Fresh ")
         return REPLY, False
 

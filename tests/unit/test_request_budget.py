@@ -6,19 +6,25 @@ the way."""
 
 from __future__ import annotations
 
-from types import ModuleType
+import json
+from types import ModuleType, SimpleNamespace
 
 import flask
 import pytest
 
 from common import clients, edge
-from common.analysis.safety import assess_safety
+from common.adapters.firestore_sessions import FirestoreSessionStore
+from common.analysis.with_model import MODEL_DOWN
 from common.auth import Caller
 from common.chat import service
 from common.chat.models import SessionOut
 from common.config import Settings, get_settings
 from common.ratelimit import TokenBuckets
+from common.replies import TemplateGenerator
+from common.safety import crisis_reply, resources_for
+from tests.fakes import turns
 from tests.fakes.clock import FakeClock
+from tests.fakes.firestore_rpc import FirestoreRpc
 from tests.fakes.functions import load_main
 
 SESSION = "5d41402abc4b2a76b9719d911017c592"
@@ -127,8 +133,10 @@ def sessions(chat: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(service, "get_session", lambda **_: out)
 
 
-def _call(function: ModuleType, entry: str, path: str, user: str, **kw) -> flask.Response:
-    headers = {"Authorization": f"Bearer {user}"}
+def _call(
+    function: ModuleType, entry: str, path: str, user: str, headers: dict | None = None, **kw
+) -> flask.Response:
+    headers = {"Authorization": f"Bearer {user}", **(headers or {})}
     with app.test_request_context(path, headers=headers, **kw):
         return getattr(function, entry)(flask.request)
 
@@ -155,22 +163,93 @@ def test_past_the_burst_a_users_request_is_a_429_and_other_users_go_on(chat, ses
     assert _refused(_call(chat, "chat", path, "u1"), "1")
 
 
-def test_a_turn_the_crisis_patterns_flag_goes_through_a_spent_budget(chat, monkeypatch, clock):
-    assert assess_safety(CRISIS).crisis
-    sent: list[str] = []
+@pytest.fixture
+def turn_rpc(chat: ModuleType, monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
+    """The chat function's turns over Firestore's RPCs (`rpc.calls` counts them) and the real
+    adapter, with the model's analyses counted (`analyses`)."""
+    rpc, analyses = FirestoreRpc(), []
+    store = FirestoreSessionStore(rpc.client, settings=Settings())
 
-    def turn(uid, body, locale, client, sink=None, replay_for=None):
-        sent.append(body.message)
-        return {"session_id": SESSION, "reply": "..."}, False
+    def analyze(text: str):
+        analyses.append(text)
+        return turns.analyze_offline(text)
 
-    monkeypatch.setattr(chat, "_turn", turn)
+    ports = {
+        "store": store,
+        "outbox": store,
+        "publisher": turns.Publisher(),
+        "analyze": analyze,
+        "baseline": turns.read_without_model,
+        "rank": turns.rank,
+        "generator": TemplateGenerator(),
+        "fallback": TemplateGenerator(),
+        "settings": Settings(),
+    }
+    monkeypatch.setattr(chat, "turn_ports", lambda: ports)
+    return SimpleNamespace(rpc=rpc, analyses=analyses)
+
+
+def _stored_turns(rpc: FirestoreRpc) -> int:
+    return sum("/turns/" in path for path in rpc.docs)
+
+
+def _final(r: flask.Response) -> tuple[list[str], dict]:
+    """A streamed turn's tokens and its final event."""
+    events = [block.split("\n", 1) for block in r.get_data(as_text=True).strip().split("\n\n")]
+    tokens = [json.loads(data[6:])["text"] for kind, data in events if kind == "event: token"]
+    assert events[-1][0] == "event: final"
+    return tokens, json.loads(events[-1][1][6:])
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_past_a_spent_budget_a_crisis_gets_the_resources_with_nothing_read_or_stored(
+    chat, turn_rpc, clock, stream
+):
+    # The abuse review: crisis words went through a spent budget into a whole turn, each a
+    # context read and a model analysis: 2,000 requests in a row all passed.
     for _ in range(Settings().user_request_burst):
         edge.within_budget("u1")
-    calm = {"client_turn_id": "t1", "message": "How do I plan my week?"}
+    calm = {"client_turn_id": "t1", "message": "How do I plan my week?", "stream": stream}
     assert _refused(_call(chat, "chat", "/v2/chat/turns", "u1", method="POST", json=calm), "1")
+    crisis = {"client_turn_id": "t2", "message": CRISIS, "stream": stream}
+    r = _call(chat, "chat", "/v2/chat/turns", "u1", method="POST", json=crisis)
+    reply = crisis_reply(resources_for(None, default_locale=Settings().safety_default_locale))
+    if stream:
+        tokens, said = _final(r)
+        assert r.status_code == 200 and tokens == [reply]
+    else:
+        said = r.get_json()
+        assert r.status_code == 201 and r.headers["Idempotent-Replayed"] == "false"
+    assert said["reply"] == reply and said["safety"]["crisis"] is True
+    assert said["safety"]["resources"] and said["persona"]["id"] == "lua"
+    # The lexicon read it, not the model (as past the analysis caps), and it was not stored.
+    assert said["degraded"] == [MODEL_DOWN, service.NOT_STORED]
+    assert turn_rpc.rpc.calls == {} and turn_rpc.analyses == []
+
+
+def test_a_legacy_crisis_past_a_spent_budget_gets_the_resources_with_nothing_read(
+    chat, turn_rpc, clock
+):
+    for _ in range(Settings().user_request_burst):
+        edge.within_budget("u1")
+    legacy = {"userId": "u1", "message": CRISIS, "conversationHistory": []}
+    german = {"Accept-Language": "de-DE"}
+    r = _call(chat, "chat", "/api/chat/enhanced", "u1", german, method="POST", json=legacy)
+    reply = crisis_reply(resources_for("de-DE", default_locale="en-US"), language="de")
+    assert r.status_code == 200 and r.get_json()["response"] == reply
+    assert r.get_json()["safety"]["crisis"] is True
+    assert r.get_json()["degraded"] == [MODEL_DOWN, service.NOT_STORED]
+    assert turn_rpc.rpc.calls == {} and turn_rpc.analyses == []
+
+
+def test_with_budget_left_a_crisis_turn_is_read_analysed_and_stored(chat, turn_rpc, clock):
     crisis = {"client_turn_id": "t2", "message": CRISIS}
     r = _call(chat, "chat", "/v2/chat/turns", "u1", method="POST", json=crisis)
-    assert r.status_code == 201 and sent == [CRISIS]
+    said = r.get_json()
+    assert r.status_code == 201 and said["safety"]["crisis"] is True
+    assert said["degraded"] == []
+    assert turn_rpc.analyses == [CRISIS]
+    assert turn_rpc.rpc.calls["batch_get_documents"] == 1 and _stored_turns(turn_rpc.rpc) == 1
 
 
 def test_a_third_export_within_a_minute_is_a_429_until_the_bucket_refills(monkeypatch, clock):
