@@ -216,3 +216,21 @@ def test_every_reply_generator_says_whether_it_costs_money():
 
     assert TemplateGenerator.costly is False
     assert GeminiGenerator.costly is True
+
+
+@pytest.mark.parametrize("earlier", [0, 3])
+def test_a_reservation_whose_answer_was_lost_is_still_one_entry(earlier):
+    # The reservation is applied but its answer lost (UNAVAILABLE): the client library's retry
+    # is refused by the reservation itself (the record exists now, or changed), so the turn
+    # reads the record again and finds its own entry there. That entry is the turn's (it was
+    # sent, so perhaps applied): counted as another turn, the record would hold two.
+    rpc = FirestoreRpc(
+        {ACTIVITY: _earlier(earlier, last_at=timedelta(seconds=5))} if earlier else {}
+    )
+    lost = rpc.first_answer_lost()
+    billed = Billed()
+    message = "hello there, a new message"
+    assert _turn(rpc, billed, message)["reply"]
+    assert len(lost) == 1 and billed.calls == 1 and _stored_turns(rpc) == 1
+    assert [h for _, h in _recent(rpc)].count(message_hash(message)) == 1
+    assert len(_recent(rpc)) == earlier + 1
