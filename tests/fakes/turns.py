@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from common.analysis import with_model
 from common.chat import service
-from common.chat.models import TurnCreate
+from common.chat.models import SessionOut, TurnCreate
 from common.config import Settings
 from common.ports import CommitOutcome, TurnContext
 from common.replies import TemplateGenerator
@@ -161,3 +161,15 @@ def take_turn(
         now=now,
     )
     return response
+
+
+def session_out(session_id: str) -> SessionOut:
+    """A stored session as GET /v2/sessions/{id} answers it: one turn, Riri's."""
+    return SessionOut(
+        session_id=session_id,
+        context_window=[],
+        summary="",
+        current_persona="riri",
+        turn_count=1,
+        expires_at=datetime(2026, 11, 23, 9, 15, 2, tzinfo=UTC),
+    )

@@ -12,10 +12,11 @@ import pytest
 from common import clients
 from common.auth import Caller
 from common.chat import service as chat_service
-from common.chat.models import SessionOut, TurnPage
+from common.chat.models import TurnPage
 from common.errors import NotFound
 from common.http import handle_errors, json_response
 from common.profile.models import ProfileOut, ProfileSettings
+from tests.fakes import turns
 from tests.fakes.functions import load_main
 
 SESSION = "5d41402abc4b2a76b9719d911017c592"
@@ -81,14 +82,7 @@ def test_a_page_of_turns_is_not_stored(chat, monkeypatch):
 
 def test_a_session_stays_private_and_revalidated(chat, monkeypatch):
     """Its ETag lets an app ask cheaply whether it changed: that answer keeps its own header."""
-    out = SessionOut(
-        session_id=SESSION,
-        context_window=[],
-        summary="",
-        current_persona="riri",
-        turn_count=1,
-        expires_at="2026-11-23T09:15:02Z",
-    )
+    out = turns.session_out(SESSION)
     monkeypatch.setattr(chat_service, "get_session", lambda **_: out)
     r = _get(chat, "chat", f"/v2/sessions/{SESSION}")
     assert r.headers.getlist("Cache-Control") == ["private, no-cache"]

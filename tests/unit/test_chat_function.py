@@ -12,7 +12,6 @@ import pytest
 from common import clients
 from common.auth import Caller
 from common.chat import service
-from common.chat.models import SessionOut
 from common.config import Settings
 from common.replies import TemplateGenerator
 from tests.fakes import turns
@@ -68,14 +67,7 @@ def test_a_healthy_healthz_is_a_200_without_retry_after(chat, monkeypatch):
 
 @pytest.fixture
 def session(monkeypatch: pytest.MonkeyPatch, signed_in: None) -> None:
-    out = SessionOut(
-        session_id=SESSION,
-        context_window=[],
-        summary="",
-        current_persona="riri",
-        turn_count=1,
-        expires_at="2026-11-23T09:15:02+00:00",
-    )
+    out = turns.session_out(SESSION)
     monkeypatch.setattr(clients, "session_store", lambda: None)
     monkeypatch.setattr(service, "get_session", lambda **_: out)
 

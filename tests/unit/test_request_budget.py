@@ -17,7 +17,6 @@ from common.adapters.firestore_sessions import FirestoreSessionStore
 from common.analysis.with_model import MODEL_DOWN
 from common.auth import Caller
 from common.chat import service
-from common.chat.models import SessionOut
 from common.config import Settings, get_settings
 from common.ratelimit import TokenBuckets
 from common.replies import TemplateGenerator
@@ -121,14 +120,7 @@ def chat() -> ModuleType:
 
 @pytest.fixture
 def sessions(chat: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
-    out = SessionOut(
-        session_id=SESSION,
-        context_window=[],
-        summary="",
-        current_persona="riri",
-        turn_count=1,
-        expires_at="2026-11-23T09:15:02+00:00",
-    )
+    out = turns.session_out(SESSION)
     monkeypatch.setattr(clients, "session_store", lambda: None)
     monkeypatch.setattr(service, "get_session", lambda **_: out)
 
