@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-from common.adapters.firestore_cleanup import _pages
+from common.adapters.firestore_calls import pages
 from common.adapters.firestore_devices import device_owners
 from common.adapters.firestore_profiles import ERASURES, erase_user, erase_user_key
 from common.adapters.firestore_sessions import ACTIVITY, FEEDBACK, SESSIONS, USERS
@@ -57,7 +57,7 @@ def erased_since(db: Any, since: datetime) -> set[str]:
 def _every(query: Any) -> Iterator[Any]:
     from google.cloud.firestore_v1.field_path import FieldPath
 
-    for page in _pages(query.order_by(FieldPath.document_id()), PAGE):
+    for page in pages(query.order_by(FieldPath.document_id()), PAGE):
         yield from page
 
 

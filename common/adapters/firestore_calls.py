@@ -165,6 +165,18 @@ def bounded(seconds: float = READ_TIMEOUT) -> dict:
     return {"retry": retry, "timeout": seconds}
 
 
+def pages(query: Any, size: int) -> Iterator[list]:
+    """The query's documents a page of `size` at a time, each page read within its own
+    deadline: one stream of them all would outlast any."""
+    query, last = query.limit(size), None
+    while True:
+        page = list((query.start_after(last) if last else query).stream(**bounded()))
+        yield page
+        if len(page) < size:
+            return
+        last = page[-1]
+
+
 def in_parallel(fn: Callable[[T], R], items: list[T], *, at_once: int) -> list[R]:
     """fn(item) for every item on the shared pool, at most `at_once` at a time, each in a copy
     of this context (its log fields go along): independent round trips waited for side by side

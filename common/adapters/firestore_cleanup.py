@@ -6,7 +6,7 @@ except the orphan scan's (jobs/session_cleanup), which must get past old turns t
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from common.adapters.firestore_calls import (
     Unchanged,
     bounded,
     in_parallel,
+    pages,
     storage_errors,
     write_unchanged,
 )
@@ -68,18 +69,6 @@ JOB_STATE = "jobs/session_cleanup"
 # erasures/{user_key}.firestore of an erasure left in_progress without a uid (recorded before
 # erasures kept it), with `needs_operator_at`: only an operator who knows the uid can finish it.
 NEEDS_OPERATOR = "needs_operator"
-
-
-def _pages(query: Any, size: int) -> Iterator[list]:
-    """The query's documents a page of `size` at a time, each page read within its own
-    deadline: one stream of them all would outlast any."""
-    query, last = query.limit(size), None
-    while True:
-        page = list((query.start_after(last) if last else query).stream(**bounded()))
-        yield page
-        if len(page) < size:
-            return
-        last = page[-1]
 
 
 def _filter(field: str, op: str, value: Any):
@@ -159,8 +148,8 @@ class FirestoreCleanupStore:
         return len(refs)
 
     def _turn_refs(self, session: Any) -> list:
-        pages = _pages(session.collection(TURNS), TURN_PAGE)
-        return [snap.reference for page in pages for snap in page]
+        turns = pages(session.collection(TURNS), TURN_PAGE)
+        return [snap.reference for page in turns for snap in page]
 
     def _ended(self, snap: Any, event: Any, now: datetime) -> Unchanged:
         """The session's delete, only as read, with its session.ended entry."""
@@ -381,7 +370,7 @@ class FirestoreCleanupStore:
                 .order_by("turn_index")
             )
             folded = [
-                WindowTurn.from_dict(t.to_dict()) for page in _pages(query, TURN_PAGE) for t in page
+                WindowTurn.from_dict(t.to_dict()) for page in pages(query, TURN_PAGE) for t in page
             ]
             doc = encode_session(forget_before(state, before, folded))
             # only as read: a turn committed meanwhile changed it (retried next lap)
@@ -414,7 +403,7 @@ class FirestoreCleanupStore:
         hmac_key = get_settings().analytics_hmac_key()
         out: dict[int, list[str]] = {}
         with storage_errors():
-            for page in _pages(query.order_by("__name__"), USER_PAGE):
+            for page in pages(query.order_by("__name__"), USER_PAGE):
                 for snap in page:
                     doc = snap.to_dict() or {}
                     # The key of the rows written now, and the one stored at the user's first
