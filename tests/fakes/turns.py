@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 from common.analysis import with_model
 from common.chat import service
@@ -135,6 +136,23 @@ def read_without_model(text: str):
     return analysis, [with_model.MODEL_DOWN]
 
 
+def turn_ports(store: Any, **overrides: Any) -> dict[str, Any]:
+    """take_turn's ports (what functions/chat's turn_ports gives it) over `store`: the
+    offline analysis, the test ranking and template replies, unless `overrides` says otherwise."""
+    return {
+        "store": store,
+        "outbox": Outbox(),
+        "publisher": Publisher(),
+        "analyze": analyze_offline,
+        "baseline": read_without_model,
+        "rank": rank,
+        "generator": TemplateGenerator(),
+        "fallback": TemplateGenerator(),
+        "settings": Settings(),
+        **overrides,
+    }
+
+
 def take_turn(
     *,
     uid: str,
@@ -149,15 +167,7 @@ def take_turn(
     response, _ = service.take_turn(
         uid=uid,
         body=TurnCreate(client_turn_id=uuid.uuid4().hex, message=message, session_id=session_id),
-        store=store or MemoryStore(),
-        outbox=Outbox(),
-        publisher=publisher or Publisher(),
-        analyze=analyze,
-        baseline=read_without_model,
-        rank=rank,
-        generator=TemplateGenerator(),
-        fallback=TemplateGenerator(),
-        settings=Settings(),
+        **turn_ports(store or MemoryStore(), publisher=publisher or Publisher(), analyze=analyze),
         now=now,
     )
     return response

@@ -12,8 +12,6 @@ import pytest
 from common import clients
 from common.auth import Caller
 from common.chat import service
-from common.config import Settings
-from common.replies import TemplateGenerator
 from tests.fakes import turns
 from tests.fakes.functions import load_main
 
@@ -194,17 +192,7 @@ class RacingStore(turns.MemoryStore):
 def store(chat, monkeypatch, signed_in) -> RacingStore:
     """The turns the function takes, through the service, stored in memory."""
     store = RacingStore()
-    ports = {
-        "store": store,
-        "outbox": turns.Outbox(),
-        "publisher": turns.Publisher(),
-        "analyze": turns.analyze_offline,
-        "baseline": turns.read_without_model,
-        "rank": turns.rank,
-        "generator": TemplateGenerator(),
-        "fallback": TemplateGenerator(),
-        "settings": Settings(),
-    }
+    ports = turns.turn_ports(store)
     monkeypatch.setattr(chat, "turn_ports", lambda: ports)
     monkeypatch.setattr(clients, "session_store", lambda: store)  # should anything read it
     return store

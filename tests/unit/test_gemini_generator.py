@@ -349,15 +349,9 @@ def test_a_streamed_turn_cut_at_the_timeout_starts_over_with_the_template(
     response, _ = service.take_turn(
         uid="u1",
         body=TurnCreate(client_turn_id="t1", message="how do I learn SQL quickly?", stream=True),
-        store=store,
-        outbox=store,
-        publisher=turns.Publisher(),
-        analyze=turns.analyze_offline,
-        baseline=turns.read_without_model,
-        rank=turns.rank,
-        generator=generator(gemini_server, timeout_seconds=1.0),
-        fallback=TemplateGenerator(),
-        settings=Settings(),
+        **turns.turn_ports(
+            store, outbox=store, generator=generator(gemini_server, timeout_seconds=1.0)
+        ),
         now=turns.NOW,
         sink=sink,
     )

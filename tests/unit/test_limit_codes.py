@@ -15,8 +15,6 @@ import pytest
 from common import clients
 from common.auth import Caller
 from common.chat.limits import activity_doc, message_hash
-from common.config import Settings
-from common.replies import TemplateGenerator
 from tests.fakes import turns
 from tests.fakes.functions import load_main
 
@@ -34,17 +32,7 @@ def chat() -> ModuleType:
 def store(chat: ModuleType, monkeypatch: pytest.MonkeyPatch) -> turns.ActivityStore:
     """The turns the function takes, through the service, with the user's activity record."""
     store = turns.ActivityStore()
-    ports = {
-        "store": store,
-        "outbox": turns.Outbox(),
-        "publisher": turns.Publisher(),
-        "analyze": turns.analyze_offline,
-        "baseline": turns.read_without_model,
-        "rank": turns.rank,
-        "generator": TemplateGenerator(),
-        "fallback": TemplateGenerator(),
-        "settings": Settings(),
-    }
+    ports = turns.turn_ports(store)
     monkeypatch.setattr(chat, "authenticate", lambda request, **_: Caller(uid=UID))
     monkeypatch.setattr(chat, "turn_ports", lambda: ports)
     monkeypatch.setattr(clients, "session_store", lambda: store)

@@ -19,7 +19,6 @@ from common.auth import Caller
 from common.chat import service
 from common.config import Settings, get_settings
 from common.ratelimit import TokenBuckets
-from common.replies import TemplateGenerator
 from common.safety import crisis_reply, resources_for
 from tests.fakes import turns
 from tests.fakes.clock import FakeClock
@@ -166,17 +165,7 @@ def turn_rpc(chat: ModuleType, monkeypatch: pytest.MonkeyPatch) -> SimpleNamespa
         analyses.append(text)
         return turns.analyze_offline(text)
 
-    ports = {
-        "store": store,
-        "outbox": store,
-        "publisher": turns.Publisher(),
-        "analyze": analyze,
-        "baseline": turns.read_without_model,
-        "rank": turns.rank,
-        "generator": TemplateGenerator(),
-        "fallback": TemplateGenerator(),
-        "settings": Settings(),
-    }
+    ports = turns.turn_ports(store, outbox=store, analyze=analyze)
     monkeypatch.setattr(chat, "turn_ports", lambda: ports)
     return SimpleNamespace(rpc=rpc, analyses=analyses)
 

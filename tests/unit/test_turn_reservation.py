@@ -71,15 +71,7 @@ def _turn(rpc: FirestoreRpc, generator, message: str, *, stream: bool = False) -
     response, _ = service.take_turn(
         uid=UID,
         body=TurnCreate(client_turn_id=uuid.uuid4().hex, message=message, stream=stream),
-        store=store,
-        outbox=store,
-        publisher=turns.Publisher(),
-        analyze=turns.analyze_offline,
-        baseline=turns.read_without_model,
-        rank=turns.rank,
-        generator=generator,
-        fallback=TemplateGenerator(),
-        settings=Settings(),
+        **turns.turn_ports(store, outbox=store, generator=generator),
         now=NOW,
         sink=Sink() if stream else None,
     )
