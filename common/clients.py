@@ -64,7 +64,7 @@ def token_verifier():
 
 @cache
 def request_budget():
-    """Each user's requests on this instance (common.edge.spend)."""
+    """Each user's requests on this instance (common.edge.within_budget)."""
     from common.ratelimit import TokenBuckets
 
     settings = get_settings()

@@ -20,9 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from common.adapters.firestore_calls import Unchanged, write_unchanged
-from common.adapters.firestore_profiles import DONE, ERASURES
-
-COMPLETED_AT = "analytics_completed_at"  # FirestoreCleanupStore.record_erasures writes it
+from common.adapters.firestore_profiles import ANALYTICS_COMPLETED_AT, DONE, ERASURES, PENDING
 
 
 def reopen(
@@ -33,9 +31,9 @@ def reopen(
     many."""
     from google.cloud.firestore_v1.base_query import FieldFilter
 
-    query = db.collection(ERASURES).where(filter=FieldFilter(COMPLETED_AT, ">", since))
+    query = db.collection(ERASURES).where(filter=FieldFilter(ANALYTICS_COMPLETED_AT, ">", since))
     done = [s for s in query.stream() if (s.to_dict() or {}).get("analytics") == DONE]
-    writes = [Unchanged(s.reference, s.update_time, {"analytics": "pending"}) for s in done]
+    writes = [Unchanged(s.reference, s.update_time, {"analytics": PENDING}) for s in done]
     held = writes if dry_run else write_unchanged(db, writes)
     for write in held:
         say(f"{'would reopen' if dry_run else 'reopened'} {write.ref.id}")

@@ -22,10 +22,12 @@ from common.adapters.firestore_calls import (
 )
 from common.adapters.firestore_devices import DEVICES, device_owners
 from common.adapters.firestore_profiles import (
+    ANALYTICS_COMPLETED_AT,
     DOCUMENTS_GONE_AT,
     DONE,
     ERASURES,
     IN_PROGRESS,
+    PENDING,
     ErasureSuperseded,
     erase_user,
 )
@@ -428,7 +430,7 @@ class FirestoreCleanupStore:
     def pending_erasures(self, *, limit: int) -> list[PendingErasure]:
         query = (
             self._db.collection(ERASURES)
-            .where(filter=_filter("analytics", "==", "pending"))
+            .where(filter=_filter("analytics", "==", PENDING))
             .order_by("requested_at")
             .limit(limit)
         )
@@ -498,7 +500,7 @@ class FirestoreCleanupStore:
     def record_erasures(self, erasures: list[PendingErasure], *, now: datetime, done: bool) -> int:
         update: dict[str, Any] = {"analytics_last_run_at": now}
         if done:
-            update |= {"analytics": DONE, "analytics_completed_at": now}
+            update |= {"analytics": DONE, ANALYTICS_COMPLETED_AT: now}
         ref = self._db.collection(ERASURES).document
         with storage_errors():
             return self._write_unchanged([(ref(e.user_key), e.version, update) for e in erasures])

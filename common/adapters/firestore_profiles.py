@@ -54,6 +54,8 @@ MARK_ATTEMPTS = 5  # an erasure's mark, against the user's turns changing the ac
 ERASURE_TOMBSTONE = timedelta(minutes=10)
 IN_PROGRESS = "in_progress"  # erasures/{user_key}.firestore until the user's documents are gone
 DONE = "done"  # erasures/{user_key}.firestore and .analytics once that part is finished
+PENDING = "pending"  # erasures/{user_key}.analytics until the cleanup job has done it
+ANALYTICS_COMPLETED_AT = "analytics_completed_at"  # when it did (FirestoreCleanupStore)
 DOCUMENTS_GONE_AT = "documents_gone_at"  # erasures/{user_key}: when the last batch committed
 # erasures/{user_key}, until the last batch: the user's key from before an analytics-key rotation
 PREVIOUS_USER_KEY = "previous_user_key"
@@ -293,12 +295,12 @@ def _begin_erasure(
         # again and is refused, as are new turns, ratings, device registrations and settings
         # changes while erased_at is there (common.profile.erasure.refuse_while_erasing).
         batch = db.batch()
-        record = {"requested_at": now, "analytics": "pending", "firestore": IN_PROGRESS, "uid": uid}
+        record = {"requested_at": now, "analytics": PENDING, "firestore": IN_PROGRESS, "uid": uid}
         batch.set(erasure_ref, record | ({PREVIOUS_USER_KEY: older} if older else {}))
         if older:  # neither in_progress nor the uid: only the record under `ukey` is resumed
             batch.set(
                 db.collection(ERASURES).document(older),
-                {"requested_at": now, "analytics": "pending"},
+                {"requested_at": now, "analytics": PENDING},
             )
         # Without expires_at: neither TTL nor the cleanup job may delete the mark before the
         # end. On the condition that the record is as read: of two erasures begun at once, the
@@ -459,7 +461,7 @@ def erase_user_key(db: Any, *, ukey: str, now: datetime) -> dict[str, int]:
         deletes.remove([prefs_ref])
         record = {
             "requested_at": now,
-            "analytics": "pending",
+            "analytics": PENDING,
             "firestore": DONE,
             "completed_at": now,
             DOCUMENTS_GONE_AT: SERVER_TIMESTAMP,
