@@ -152,24 +152,12 @@ def take_turn(
     client: str = "v2",
     sink: ReplySink | None = None,
     replay_for: timedelta | None = None,
-    past_budget: bool = False,
 ) -> tuple[dict, bool]:
     """Take one turn; returns (the response object, whether it is a replay of a stored turn).
     With a `sink`, the reply's text goes to it as it is generated, before the turn is stored.
     `baseline` reads a message past the analysis caps, without the model. `replay_for`: how
     long a turn stored under this client_turn_id answers a retry (None: while its key is
-    kept); a later turn with it is a new one. `past_budget`: the user's request budget is
-    spent and the crisis patterns flag the message (functions/chat lets no other through)."""
-    if past_budget:
-        return _crisis_past_budget(
-            body=body,
-            baseline=baseline,
-            rank=rank,
-            settings=settings,
-            now=now,
-            locale=locale,
-            sink=sink,
-        )
+    kept); a later turn with it is a new one."""
     started = time.perf_counter()
     key = turn_key(uid, body.client_turn_id)
     replay_after = now - replay_for if replay_for is not None else None
@@ -607,7 +595,7 @@ def _not_stored(
     return response, False
 
 
-def _crisis_past_budget(
+def crisis_past_budget(
     *,
     body: TurnCreate,
     baseline: Callable[[str], tuple[Analysis, list[str]]],

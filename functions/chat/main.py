@@ -69,8 +69,9 @@ def chat(request: flask.Request) -> flask.Response:
 def _spend_on(uid: str, message: str) -> bool:
     """A turn's share of the user's request budget; True when it was spent already. Like every
     per-user limit on turns, it never refuses a message the crisis patterns flag: such a turn
-    is then answered with the crisis reply alone, with nothing read or stored (take_turn's
-    `past_budget`), so that a script sending crisis words costs little more than a refusal."""
+    is then answered with the crisis reply alone, with nothing read or stored
+    (service.crisis_past_budget), so that a script sending crisis words costs little more
+    than a refusal."""
     return not within_budget(uid, unless=lambda: assess_safety(message).crisis)
 
 
@@ -83,6 +84,17 @@ def _turn(
     replay_for: timedelta | None = None,
     past_budget: bool = False,
 ):
+    if past_budget:
+        ports = turn_ports()
+        return service.crisis_past_budget(
+            body=body,
+            baseline=ports["baseline"],
+            rank=ports["rank"],
+            settings=ports["settings"],
+            now=utcnow(),
+            locale=locale,
+            sink=sink,
+        )
     return service.take_turn(
         uid=uid,
         body=body,
@@ -91,7 +103,6 @@ def _turn(
         client=client,
         sink=sink,
         replay_for=replay_for,
-        past_budget=past_budget,
         **turn_ports(),
     )
 
