@@ -90,11 +90,8 @@ def check(
     # Only this turn's own message counts: another one stored past the cap (a crisis answer, a
     # repeat in care, neither ever limited) must not refuse a different message now.
     same = [t for t, h in utc if h == utc[-1][1]] if utc else []
-    repeated = sum((now - t).total_seconds() < th.repeat_window_s for t in same) > th.repeat_max
     waits["repeated_message"] = (
-        _free_in(same, now, th.repeat_max, th.repeat_window_s)
-        if repeated and not repeats_allowed
-        else None
+        None if repeats_allowed else _free_in(same, now, th.repeat_max, th.repeat_window_s)
     )
     reasons = [name for name, wait in waits.items() if wait is not None]
     limited = bool(reasons)
