@@ -165,6 +165,15 @@ def bounded(seconds: float = READ_TIMEOUT) -> dict:
     return {"retry": retry, "timeout": seconds}
 
 
+def delete_all(db: Any, refs: list) -> None:
+    """Delete these documents, WRITE_BATCH to a commit."""
+    for i in range(0, len(refs), WRITE_BATCH):
+        batch = db.batch()
+        for ref in refs[i : i + WRITE_BATCH]:
+            batch.delete(ref)
+        batch.commit(**bounded())
+
+
 def pages(query: Any, size: int) -> Iterator[list]:
     """The query's documents a page of `size` at a time, each page read within its own
     deadline: one stream of them all would outlast any."""

@@ -15,6 +15,7 @@ from common.adapters.firestore_calls import (
     WRITE_BATCH,
     Unchanged,
     bounded,
+    delete_all,
     in_parallel,
     pages,
     storage_errors,
@@ -84,11 +85,7 @@ class FirestoreCleanupStore:
         self._db = client
 
     def _delete(self, refs: list) -> None:
-        for i in range(0, len(refs), WRITE_BATCH):
-            batch = self._db.batch()
-            for ref in refs[i : i + WRITE_BATCH]:
-                batch.delete(ref)
-            batch.commit(**bounded())
+        delete_all(self._db, refs)
 
     def _write_unchanged(self, writes: list[tuple[Any, Any, dict | None]]) -> int:
         """(reference, update time as read, update or None to delete): each write holds only if

@@ -7,14 +7,20 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from common.adapters.firestore_calls import after, bounded, storage_errors, within_deadline
+from common.adapters.firestore_calls import (
+    WRITE_BATCH,
+    after,
+    bounded,
+    delete_all,
+    storage_errors,
+    within_deadline,
+)
 from common.adapters.firestore_sessions import ACTIVITY, USERS
 from common.devices.models import device_id
 from common.profile.erasure import erased_at, erasing, refuse_while_erasing
 from common.push.models import Device
 
 DEVICES = "devices"
-WRITE_BATCH = 400  # Firestore allows 500 writes per batch
 # activity/{uid}: {device_id: when} of the devices removed (DELETE /v2/devices/{token}) lately.
 # A registration made before a removal must not bring the device back when it commits after it
 # (a transaction abandoned by within_deadline goes on): the device document is gone, so the
@@ -109,7 +115,7 @@ class FirestoreDeviceStore:
         query = self._devices(uid).order_by("last_seen_at", direction=firestore.Query.DESCENDING)
         with storage_errors():
             extra = [s.reference for s in query.offset(keep).stream(**bounded())]
-            _delete(self._db, extra)
+            delete_all(self._db, extra)
         return len(extra)
 
     def delete(self, *, uid: str, token: str, now: datetime) -> bool:
@@ -185,14 +191,6 @@ def device_owners(db: Any, *, limit: int, cursor: str | None) -> tuple[list[str]
         snaps = list(query.stream(**bounded()))
     uids = [s.reference.parent.parent.id for s in snaps]
     return uids, (snaps[-1].reference.path if len(snaps) == limit else None)
-
-
-def _delete(db: Any, refs: list) -> None:
-    for i in range(0, len(refs), WRITE_BATCH):
-        batch = db.batch()
-        for ref in refs[i : i + WRITE_BATCH]:
-            batch.delete(ref)
-        batch.commit(**bounded())
 
 
 def prune_stale_devices(
