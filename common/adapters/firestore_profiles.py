@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from common.adapters.firestore_calls import after, bounded, storage_errors, within_deadline
@@ -23,6 +22,7 @@ from common.adapters.firestore_sessions import (
     FirestoreSessionStore,
     decode_session,
 )
+from common.chat.limits import recent_activity
 from common.errors import ErasureInProgress, Unavailable
 from common.events import Event, older_user_key
 from common.profile.erasure import (
@@ -204,10 +204,9 @@ class FirestoreProfileStore:
             )
             activity = self._db.collection(ACTIVITY).document(uid).get(**bounded()).to_dict()
         if activity and activity.get("recent"):  # [[time, hash of the message], ...]
-            # Stored in the user's own offset (their local hour counts): read back as datetimes,
-            # _plain shows them in UTC as every other time.
-            recent = json.loads(activity["recent"])
-            activity["recent"] = [[datetime.fromisoformat(ts), h] for ts, h in recent]
+            # Stored in the user's own offset (their local hour counts): shown in UTC as every
+            # other time.
+            activity["recent"] = [list(pair) for pair in recent_activity(activity, UTC)]
         return _plain(
             {
                 "uid": uid,
