@@ -68,6 +68,10 @@ class FirestoreRpc:
         self.docs[path] = fields
         self.versions[path] = self._tick()
 
+    def stored_turns(self) -> int:
+        """How many turn documents are stored, in every session."""
+        return sum("/turns/" in path for path in self.docs)
+
     def _tick(self) -> datetime:
         self._clock += 1
         return _EPOCH + timedelta(microseconds=self._clock)

@@ -170,10 +170,6 @@ def turn_rpc(chat: ModuleType, monkeypatch: pytest.MonkeyPatch) -> SimpleNamespa
     return SimpleNamespace(rpc=rpc, analyses=analyses)
 
 
-def _stored_turns(rpc: FirestoreRpc) -> int:
-    return sum("/turns/" in path for path in rpc.docs)
-
-
 def _final(r: flask.Response) -> tuple[list[str], dict]:
     """A streamed turn's tokens and its final event."""
     events = [block.split("\n", 1) for block in r.get_data(as_text=True).strip().split("\n\n")]
@@ -230,7 +226,7 @@ def test_with_budget_left_a_crisis_turn_is_read_analysed_and_stored(chat, turn_r
     assert r.status_code == 201 and said["safety"]["crisis"] is True
     assert said["degraded"] == []
     assert turn_rpc.analyses == [CRISIS]
-    assert turn_rpc.rpc.calls["batch_get_documents"] == 1 and _stored_turns(turn_rpc.rpc) == 1
+    assert turn_rpc.rpc.calls["batch_get_documents"] == 1 and turn_rpc.rpc.stored_turns() == 1
 
 
 def test_a_third_export_within_a_minute_is_a_429_until_the_bucket_refills(monkeypatch, clock):

@@ -115,10 +115,6 @@ def _recent(rpc: FirestoreRpc) -> list:
     return json.loads(rpc.docs[ACTIVITY]["recent"])
 
 
-def _stored_turns(rpc: FirestoreRpc) -> int:
-    return sum("/turns/" in path for path in rpc.docs)
-
-
 @pytest.mark.parametrize("stream", [False, True])
 def test_turns_sent_at_once_at_the_hour_limit_pay_for_one_reply(stream):
     # 59 turns in the hour (none in its last 10 minutes): one more is allowed.
@@ -126,7 +122,7 @@ def test_turns_sent_at_once_at_the_hour_limit_pay_for_one_reply(stream):
     billed = Billed()
     assert _at_once(rpc, billed, 12, stream=stream) == {"stored": 1, "429": 11}
     assert billed.calls == 1
-    assert _stored_turns(rpc) == 1
+    assert rpc.stored_turns() == 1
     assert len(_recent(rpc)) == 60  # the stored turn counted once, where it was reserved
 
 
@@ -136,7 +132,7 @@ def test_turns_sent_at_once_pay_for_no_more_replies_than_the_minute_allows():
     outcomes = _at_once(rpc, billed, 16)
     allowed = Settings().anomaly_burst_minute_max
     assert sum(outcomes.values()) == 16
-    assert 1 <= outcomes["stored"] == _stored_turns(rpc) <= billed.calls <= allowed
+    assert 1 <= outcomes["stored"] == rpc.stored_turns() <= billed.calls <= allowed
 
 
 def test_the_commit_counts_the_reserved_place_as_the_turn_not_as_another():
@@ -180,7 +176,7 @@ def test_a_reserved_turn_that_fails_still_counts_as_an_attempt():
     with pytest.raises(RuntimeError):
         _turn(rpc, Broken(), "hello")
     assert [h for _, h in _recent(rpc)] == [message_hash("hello")]
-    assert _stored_turns(rpc) == 0
+    assert rpc.stored_turns() == 0
 
 
 def test_a_turn_of_a_user_erased_since_it_was_sent_is_refused_before_its_reply_is_paid_for():
@@ -223,6 +219,6 @@ def test_a_reservation_whose_answer_was_lost_is_still_one_entry(earlier):
     billed = Billed()
     message = "hello there, a new message"
     assert _turn(rpc, billed, message)["reply"]
-    assert len(lost) == 1 and billed.calls == 1 and _stored_turns(rpc) == 1
+    assert len(lost) == 1 and billed.calls == 1 and rpc.stored_turns() == 1
     assert [h for _, h in _recent(rpc)].count(message_hash(message)) == 1
     assert len(_recent(rpc)) == earlier + 1
