@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import re
@@ -43,6 +44,23 @@ def json_response(body: Any, status: int = 200, headers: dict | None = None) -> 
     else:
         payload = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     return flask.Response(payload, status=status, headers=headers, mimetype="application/json")
+
+
+def after_sending(response: flask.Response, work: list[Callable[[], object]]) -> flask.Response:
+    """`response`, with `work` to run once it has been sent: at the WSGI close, when the client
+    has the whole answer. In the request's context (its log fields); a failure is logged, never
+    raised, as the answer is out. `work` may still grow until then (a streamed answer's)."""
+    context = contextvars.copy_context()
+
+    def run() -> None:
+        for each in work:
+            try:
+                context.run(each)
+            except Exception:
+                log.exception("work after the answer failed")
+
+    response.call_on_close(run)
+    return response
 
 
 def error_response(error: ApiError) -> flask.Response:

@@ -152,12 +152,14 @@ def take_turn(
     client: str = "v2",
     sink: ReplySink | None = None,
     replay_for: timedelta | None = None,
+    after_answer: Callable[[Callable[[], object]], None] | None = None,
 ) -> tuple[dict, bool]:
     """Take one turn; returns (the response object, whether it is a replay of a stored turn).
     With a `sink`, the reply's text goes to it as it is generated, before the turn is stored.
     `baseline` reads a message past the analysis caps, without the model. `replay_for`: how
     long a turn stored under this client_turn_id answers a retry (None: while its key is
-    kept); a later turn with it is a new one."""
+    kept); a later turn with it is a new one. `after_answer(work)`: runs `work` once the
+    answer has gone out; the turn's events are published so (None: before returning)."""
     started = time.perf_counter()
     key = turn_key(uid, body.client_turn_id)
     replay_after = now - replay_for if replay_for is not None else None
@@ -543,8 +545,16 @@ def take_turn(
             limit(late.read, late.activity, late.verdict)
     if outcome.replayed:
         return _replay(outcome.turn_doc, fingerprint), True
-    with phase("publish"):
-        deliver_now(outcome.events, publisher=publisher, outbox=outbox, now=now)
+    # Committed with the turn, the events are in the outbox: the user need not wait for their
+    # delivery, and what does not go out soon the relay publishes.
+    deliver = functools.partial(
+        deliver_now, outcome.events, publisher=publisher, outbox=outbox, now=now
+    )
+    if after_answer is not None:
+        after_answer(deliver)
+    else:
+        with phase("publish"):
+            deliver()
     return outcome.turn_doc["response"], False
 
 

@@ -20,7 +20,7 @@ from common.config import get_settings, require_analytics_key
 from common.edge import authenticate, utcnow, within_budget
 from common.errors import Forbidden, InvalidInput, NotFound
 from common.health import check_all
-from common.http import Routes, handle_errors, json_response, parse, read_json
+from common.http import Routes, after_sending, handle_errors, json_response, parse, read_json
 from common.logs import setup_logging
 from common.prefork import in_each_worker
 from common.safety import parse_locale
@@ -83,6 +83,7 @@ def _turn(
     sink: service.ReplySink | None = None,
     replay_for: timedelta | None = None,
     past_budget: bool = False,
+    later: list | None = None,
 ):
     if past_budget:
         ports = turn_ports()
@@ -103,6 +104,7 @@ def _turn(
         client=client,
         sink=sink,
         replay_for=replay_for,
+        after_answer=later.append if later is not None else None,
         **turn_ports(),
     )
 
@@ -111,20 +113,20 @@ def create_turn(request: flask.Request, uid: str) -> flask.Response:
     body = parse(TurnCreate, read_json(request, max_bytes=get_settings().max_body_bytes))
     past_budget = _spend_on(uid, body.message)
     locale = parse_locale(request.headers.get("Accept-Language"))
+    later: list = []  # the turn's events, published once the answer is out
     if body.stream:
         replayed = threading.Event()
         response = stream_events(
-            lambda sink: _streamed_turn(uid, body, locale, sink, replayed, past_budget)
+            lambda sink: _streamed_turn(uid, body, locale, sink, replayed, past_budget, later)
         )
         # A turn stored before this request is known before the first event, so before the
         # headers go out; one a concurrent request stored while this one was streaming may not
         # be (the header says false then), and its `reset` event replaces the tokens sent.
         response.headers["Idempotent-Replayed"] = str(replayed.is_set()).lower()
-        return response
-    response, replayed = _turn(uid, body, locale, "v2", past_budget=past_budget)
-    return json_response(
-        response, 200 if replayed else 201, {"Idempotent-Replayed": str(replayed).lower()}
-    )
+        return after_sending(response, later)
+    response, replayed = _turn(uid, body, locale, "v2", past_budget=past_budget, later=later)
+    headers = {"Idempotent-Replayed": str(replayed).lower()}
+    return after_sending(json_response(response, 200 if replayed else 201, headers), later)
 
 
 def _streamed_turn(
@@ -134,10 +136,13 @@ def _streamed_turn(
     sink: service.ReplySink,
     replayed: threading.Event,
     past_budget: bool,
+    later: list,
 ) -> dict:
     """A turn for `"stream": true` (run off the request thread: no flask objects here); sets
     `replayed` before its first event when it repeats a stored turn."""
-    response, was_replayed = _turn(uid, body, locale, "v2", sink, past_budget=past_budget)
+    response, was_replayed = _turn(
+        uid, body, locale, "v2", sink, past_budget=past_budget, later=later
+    )
     if was_replayed:  # a retry of a stored turn: its reply in one piece
         replayed.set()
         # This request may have streamed a reply of its own before another request with the
@@ -206,7 +211,10 @@ def legacy_chat(request: flask.Request, uid: str) -> flask.Response:
         session_id=legacy.sessionId, client_turn_id=client_turn_id, message=legacy.message
     )
     locale = parse_locale(request.headers.get("Accept-Language"))
-    turn, _ = _turn(uid, body, locale, "legacy", replay_for=replay_for, past_budget=past_budget)
+    later: list = []
+    turn, _ = _turn(
+        uid, body, locale, "legacy", replay_for=replay_for, past_budget=past_budget, later=later
+    )
     out = {
         "success": True,
         "sessionId": turn["session_id"],
@@ -218,7 +226,7 @@ def legacy_chat(request: flask.Request, uid: str) -> flask.Response:
     }
     if legacy.enableAIAnalysis:
         out["analysis"] = turn["analysis"]
-    return json_response(out)
+    return after_sending(json_response(out), later)
 
 
 LEGACY_RETRY = timedelta(minutes=2)

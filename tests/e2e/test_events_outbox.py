@@ -22,6 +22,16 @@ def _outbox_ids(firestore_db, session_id: str) -> set[str]:
     }
 
 
+def _back_to(firestore_db, session_id: str, kept: set[str], seconds: float) -> bool:
+    """Whether the session's outbox entries are `kept` again within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while _outbox_ids(firestore_db, session_id) != kept:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def _make_due(firestore_db, event_ids: set[str]) -> None:
     for event_id in event_ids:
         ref = firestore_db.collection("outbox").document(event_id)
@@ -81,9 +91,9 @@ def test_pubsub_down_then_back_delivers_each_event_once(api, user, firestore_db,
             kept = _outbox_ids(firestore_db, session_id)
             r = new_turn(api, user, f"update {attempt}: I wrote two pages", session_id)
             assert r.status_code == 201
-            if _outbox_ids(firestore_db, session_id) == kept:
-                break  # published inline: nothing new waits for the relay
-            time.sleep(1.5)
+            # Published once the answer is out (the relay is paused): nothing new waits for it.
+            if _back_to(firestore_db, session_id, kept, seconds=1.5):
+                break
         else:
             pytest.fail("no turn published inline within ~10 s of Pub/Sub coming back")
         assert [e["type"] for e in follow.pull(until=1, session_id=session_id)] == [

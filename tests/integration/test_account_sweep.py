@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -20,6 +19,7 @@ from common.config import get_settings
 from common.events import user_key
 from scripts import stack
 from scripts.auth_emulator import sign_up
+from tests.function_client import function_client
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -135,15 +135,12 @@ def sweep_on(monkeypatch):
 
 def test_the_cleanup_function_erases_deleted_accounts_and_reports_them(sweep_on):
     from firebase_admin import auth
-    from functions_framework import create_app
 
     kept, deleted = sign_up().uid, sign_up().uid
     for uid in (kept, deleted):
         _seed(sweep_on, uid)
     auth.delete_user(deleted, app=clients.firebase_app())
-    source = str(Path(__file__).resolve().parents[2] / "functions/session_cleanup/main.py")
-
-    r = create_app(target="session_cleanup", source=source).test_client().post("/")
+    r = function_client("session_cleanup").post("/")
 
     assert r.status_code == 200, r.text
     assert r.json["deleted_accounts"] == {

@@ -13,13 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from functions_framework import create_app
 from google.api_core import exceptions
 
 from common.analytics.sink import Message, sink_messages
 from common.analytics.warehouse import BigQueryRowWriter, emulator_client
 from common.events import Event
 from scripts import stack
+from tests.function_client import function_client
 from tests.stack_fixtures import Subscription
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,8 +29,7 @@ TABLE = f"{stack.PROJECT}.analytics.events"
 
 @pytest.fixture(scope="module")
 def client():
-    source = str(ROOT / "functions/analytics_sink/main.py")
-    return create_app(target="analytics_sink", source=source).test_client()
+    return function_client("analytics_sink")
 
 
 @pytest.fixture(scope="module")

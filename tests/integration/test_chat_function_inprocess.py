@@ -7,10 +7,8 @@ import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from functions_framework import create_app
 
 from common import clients
 from common.adapters.firestore_profiles import erase_user
@@ -22,8 +20,7 @@ from common.events import user_key
 from common.safety import crisis_reply, resources_for
 from common.sse import sse_event
 from tests.fakes.gemini_server import FakeGeminiServer, gemini_server_fixture  # noqa: F401
-
-SOURCE = str(Path(__file__).resolve().parents[2] / "functions" / "chat" / "main.py")
+from tests.function_client import function_client
 
 
 @pytest.fixture
@@ -33,7 +30,7 @@ def gemini_chat(monkeypatch, gemini_server: FakeGeminiServer):
     monkeypatch.setenv("GEMINI_TIMEOUT_SECONDS", "2")
     get_settings.cache_clear()
     clients.response_generator.cache_clear()
-    yield create_app(target="chat", source=SOURCE).test_client(), gemini_server
+    yield function_client("chat"), gemini_server
     get_settings.cache_clear()
     clients.response_generator.cache_clear()
 

@@ -7,19 +7,16 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from functions_framework import create_app
 
 from common.chat import wiring
 from common.config import get_settings
 from common.events import user_key
 from common.experiments import Experiment, assign
 from scripts.auth_emulator import sign_up
+from tests.function_client import function_client
 from tests.stack_fixtures import Subscription
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -42,14 +39,10 @@ def experiment(monkeypatch: pytest.MonkeyPatch) -> Experiment:
     wiring.policy.cache_clear()
 
 
-def _app(name: str):
-    return create_app(target=name, source=str(ROOT / "functions" / name / "main.py")).test_client()
-
-
 def test_turns_and_ratings_carry_the_users_variant(experiment: Experiment) -> None:
     events = Subscription("events")
     try:
-        chat, feedback = _app("chat"), _app("feedback")
+        chat, feedback = function_client("chat"), function_client("feedback")
         key = get_settings().analytics_key.get_secret_value()
         expected: dict[str, str] = {}  # session -> variant
         for _ in range(6):

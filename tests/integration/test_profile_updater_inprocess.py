@@ -9,7 +9,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from functions_framework import create_app
+
+from tests.function_client import function_client
 
 ROOT = Path(__file__).resolve().parents[2]
 PUSH = json.loads((ROOT / "tests/data/pubsub_push_feedback.json").read_text())
@@ -17,8 +18,7 @@ PUSH = json.loads((ROOT / "tests/data/pubsub_push_feedback.json").read_text())
 
 @pytest.fixture(scope="module")
 def client():
-    source = str(ROOT / "functions/profile_updater/main.py")
-    return create_app(target="profile_updater", source=source).test_client()
+    return function_client("profile_updater")
 
 
 def _push(

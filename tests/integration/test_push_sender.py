@@ -16,11 +16,9 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
-from pathlib import Path
 
 import firebase_admin
 import pytest
-from functions_framework import create_app
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from common import clients
@@ -35,9 +33,9 @@ from common.push.models import Notification, notification_event
 from common.push.service import Outcome, deliver, release_due
 from tests.fakes.fcm_server import FakeFcmServer
 from tests.fakes.turns import Publisher
+from tests.function_client import function_client
 from tests.stack_fixtures import Subscription
 
-ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "demo-ion"
 NIGHT = {"start": "22:00", "end": "07:00"}
 DAY = (datetime.now(UTC) + timedelta(days=2)).date()
@@ -77,8 +75,7 @@ def _reset_clients() -> None:
 
 @pytest.fixture(scope="module")
 def function(fcm):
-    source = str(ROOT / "functions/push_sender/main.py")
-    return create_app(target="push_sender", source=source).test_client()
+    return function_client("push_sender")
 
 
 def _user(firestore_db, *, settings: dict | None = None, platforms=("android",)):

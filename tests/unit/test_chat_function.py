@@ -250,3 +250,27 @@ def test_a_clients_own_key_replays_its_turn_for_as_long_as_it_is_kept(chat, monk
     later = BOUNDARY + timedelta(hours=1)
     assert _hi(chat, monkeypatch, later, **{"Idempotency-Key": "k-1"}) == keyed
     assert len(store.sessions) == 2
+
+
+# --- A turn's events go out once its answer has ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("/v2/chat/turns", {"client_turn_id": "c-2", "message": "How do I learn SQL?"}),
+        ("/api/chat/enhanced", {"userId": UID, "message": "How do I learn SQL?"}),
+        ("/v2/chat/turns", {"client_turn_id": "c-3", "message": "Hi there", "stream": True}),
+    ],
+)
+def test_a_turns_events_are_published_after_its_answer_is_sent(
+    chat, monkeypatch, store, path, body
+):
+    """The client does not wait for Pub/Sub: the events, committed in the outbox with the turn,
+    are published when the server closes the sent response (WSGI close), not before."""
+    publisher = chat.turn_ports()["publisher"]
+    r = _post(chat, monkeypatch, BOUNDARY, path, body)
+    assert r.status_code in (200, 201) and b"session" in r.get_data().lower()  # the answer
+    assert publisher.events == []
+    r.close()
+    assert sorted(e.type for e in publisher.events) == ["chat.turn.completed", "session.started"]

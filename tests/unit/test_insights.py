@@ -9,10 +9,8 @@ import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from functions_framework import create_app
 
 from common.analytics.warehouse import daily_files, function_files, view_files
 from common.auth import Caller
@@ -30,8 +28,8 @@ from common.insights.metrics import (
     metric_query,
     resolve_period,
 )
+from tests.function_client import function_client
 
-ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 22)
 WHERE = {"project": "p", "dataset": "d"}  # the analytics dataset read_metric queries
 
@@ -295,8 +293,7 @@ def test_only_the_operator_role_claim_opens_insights(claims: dict, operator: boo
 
 @pytest.fixture(scope="module")
 def insights_app():
-    source = str(ROOT / "functions" / "insights" / "main.py")
-    return create_app(target="insights", source=source).test_client()
+    return function_client("insights")
 
 
 def test_the_api_without_a_token_is_401(insights_app) -> None:

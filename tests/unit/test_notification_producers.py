@@ -40,6 +40,7 @@ from common.notifications.weekly import (
 )
 from common.profile.updater import day_key, delta_for
 from common.push.models import notification_from_envelope
+from tests.function_client import function_client
 
 NOW = datetime(2026, 11, 22, 18, 0, tzinfo=UTC)  # a Sunday evening, ISO week 2026-W47
 KEY = "test-key"
@@ -574,12 +575,8 @@ def _no_enqueue(outgoing, *, due):
 
 @pytest.fixture(scope="module")
 def function():
-    from pathlib import Path
 
-    from functions_framework import create_app
-
-    source = Path(__file__).resolve().parents[2] / "functions/notification_producers/main.py"
-    return create_app(target="notification_producers", source=str(source)).test_client()
+    return function_client("notification_producers")
 
 
 def test_the_function_is_post_only_and_names_a_known_producer(function) -> None:
