@@ -8,7 +8,8 @@ document a BatchGetDocuments asks for and every document a query returns is a re
 returns nothing still costs one, as Firestore bills it), every write of a commit is a write or a
 delete, and every call is an RPC (a transaction's BeginTransaction and Rollback too). The events
 a turn or rating publishes go through the real Pub/Sub client, so its CPU and wall time hold the
-blocking publish a deployed request makes, but to topics of the benchmark's own that no
+publish a deployed request makes (a turn's once its answer is sent, which the in-process client
+waits for, as it closes each answer), but to topics of the benchmark's own that no
 subscription reads (bench_topic()); a copy of each is then pushed to the profile updater and the
 analytics sink, as Pub/Sub would, and counted there too.
 
@@ -32,6 +33,7 @@ from typing import Any
 
 from benchmarks.machine import describe
 from scripts import stack
+from scripts.function_client import function_client
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -174,12 +176,6 @@ def mean_of(rows: list[dict]) -> dict:
     return out
 
 
-def app(name: str):
-    from functions_framework import create_app
-
-    return create_app(name, str(ROOT / "functions" / name / "main.py")).test_client()
-
-
 def push_body(message: dict) -> dict:
     return {
         "message": {
@@ -198,7 +194,8 @@ def main() -> None:
     from scripts.auth_emulator import sign_up
 
     chat, feedback, updater, sink, relay = (
-        app(n) for n in ("chat", "feedback", "profile_updater", "analytics_sink", "outbox_relay")
+        function_client(n)
+        for n in ("chat", "feedback", "profile_updater", "analytics_sink", "outbox_relay")
     )
     for topic in stack.TOPICS:
         stack.create_topic(bench_topic(topic))

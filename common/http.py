@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextvars
 import json
 import logging
 import re
@@ -19,7 +18,7 @@ from werkzeug.exceptions import MethodNotAllowed as WzMethodNotAllowed
 from werkzeug.exceptions import NotFound as WzNotFound
 from werkzeug.routing import Map, MapAdapter, RequestRedirect, Rule
 
-from common import logs, timing
+from common import after_answer, logs, timing
 from common.config import get_settings
 from common.errors import (
     ApiError,
@@ -47,19 +46,10 @@ def json_response(body: Any, status: int = 200, headers: dict | None = None) -> 
 
 
 def after_sending(response: flask.Response, work: list[Callable[[], object]]) -> flask.Response:
-    """`response`, with `work` to run once it has been sent: at the WSGI close, when the client
-    has the whole answer. In the request's context (its log fields); a failure is logged, never
-    raised, as the answer is out. `work` may still grow until then (a streamed answer's)."""
-    context = contextvars.copy_context()
-
-    def run() -> None:
-        for each in work:
-            try:
-                context.run(each)
-            except Exception:
-                log.exception("work after the answer failed")
-
-    response.call_on_close(run)
+    """`response`, with `work` run once it has been sent (queued at the WSGI close, when the
+    client has the whole answer; common.after_answer), in the request's log fields. `work` may
+    still grow until then: a streamed answer's."""
+    response.call_on_close(after_answer.later(work))
     return response
 
 

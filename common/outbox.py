@@ -1,6 +1,6 @@
-"""Event delivery through the transactional outbox: publish inline after the commit, and let
-the relay (scheduled) publish whatever could not go out then. At least once; the analytics sink
-de-duplicates by event_id."""
+"""Event delivery through the transactional outbox: publish after the commit (a turn: once its
+answer is sent), and let the relay (scheduled) publish whatever could not go out then. At least
+once; the analytics sink de-duplicates by event_id."""
 
 from __future__ import annotations
 

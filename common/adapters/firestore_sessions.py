@@ -360,7 +360,8 @@ class FirestoreSessionStore:
         return self._db.collection(OUTBOX).document(event_id)
 
     def _outbox_doc(self, event: Event) -> dict:
-        # The turn publishes inline; the relay steps in only once the grace has passed.
+        # The turn publishes its own (once it has answered); the relay steps in only once the
+        # grace has passed.
         grace = timedelta(seconds=self._settings.outbox_grace_seconds)
         return outbox_doc(event, due=event.occurred_at + grace)
 

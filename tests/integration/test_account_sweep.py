@@ -19,7 +19,7 @@ from common.config import get_settings
 from common.events import user_key
 from scripts import stack
 from scripts.auth_emulator import sign_up
-from tests.function_client import function_client
+from scripts.function_client import function_client
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 

@@ -19,7 +19,7 @@ from common.analytics.sink import Message, sink_messages
 from common.analytics.warehouse import BigQueryRowWriter, emulator_client
 from common.events import Event
 from scripts import stack
-from tests.function_client import function_client
+from scripts.function_client import function_client
 from tests.stack_fixtures import Subscription
 
 ROOT = Path(__file__).resolve().parents[2]

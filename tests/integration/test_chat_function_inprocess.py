@@ -19,8 +19,8 @@ from common.errors import Unavailable
 from common.events import user_key
 from common.safety import crisis_reply, resources_for
 from common.sse import sse_event
+from scripts.function_client import function_client
 from tests.fakes.gemini_server import FakeGeminiServer, gemini_server_fixture  # noqa: F401
-from tests.function_client import function_client
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from common.config import get_settings
 from common.events import user_key
 from common.experiments import Experiment, assign
 from scripts.auth_emulator import sign_up
-from tests.function_client import function_client
+from scripts.function_client import function_client
 from tests.stack_fixtures import Subscription
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.function_client import function_client
+from scripts.function_client import function_client
 
 ROOT = Path(__file__).resolve().parents[2]
 PUSH = json.loads((ROOT / "tests/data/pubsub_push_feedback.json").read_text())

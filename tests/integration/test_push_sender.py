@@ -31,9 +31,9 @@ from common.events import user_key
 from common.profile.erasure import ERASING
 from common.push.models import Notification, notification_event
 from common.push.service import Outcome, deliver, release_due
+from scripts.function_client import function_client
 from tests.fakes.fcm_server import FakeFcmServer
 from tests.fakes.turns import Publisher
-from tests.function_client import function_client
 from tests.stack_fixtures import Subscription
 
 PROJECT = "demo-ion"

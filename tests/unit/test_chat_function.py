@@ -9,7 +9,7 @@ from types import ModuleType
 import flask
 import pytest
 
-from common import clients
+from common import after_answer, clients
 from common.auth import Caller
 from common.chat import service
 from tests.fakes import turns
@@ -273,4 +273,5 @@ def test_a_turns_events_are_published_after_its_answer_is_sent(
     assert r.status_code in (200, 201) and b"session" in r.get_data().lower()  # the answer
     assert publisher.events == []
     r.close()
+    assert after_answer.wait_settled()
     assert sorted(e.type for e in publisher.events) == ["chat.turn.completed", "session.started"]

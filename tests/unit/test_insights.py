@@ -28,7 +28,7 @@ from common.insights.metrics import (
     metric_query,
     resolve_period,
 )
-from tests.function_client import function_client
+from scripts.function_client import function_client
 
 TODAY = date(2026, 11, 22)
 WHERE = {"project": "p", "dataset": "d"}  # the analytics dataset read_metric queries

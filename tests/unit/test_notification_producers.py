@@ -40,7 +40,7 @@ from common.notifications.weekly import (
 )
 from common.profile.updater import day_key, delta_for
 from common.push.models import notification_from_envelope
-from tests.function_client import function_client
+from scripts.function_client import function_client
 
 NOW = datetime(2026, 11, 22, 18, 0, tzinfo=UTC)  # a Sunday evening, ISO week 2026-W47
 KEY = "test-key"

@@ -19,7 +19,7 @@ from common import edge, logs
 from common.auth import Caller
 from common.config import get_settings
 from common.events import user_key
-from common.http import after_sending, handle_errors, json_response
+from common.http import handle_errors, json_response
 
 TRACE = "0af7651916cd43dd8448eb211c80319c"
 LOG = logging.getLogger("test.request")
@@ -200,23 +200,3 @@ def test_http_clients_write_no_line_per_call(capsys):
             logger.setLevel(level)
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["message"] for line in lines] == ["our own line"]
-
-
-def test_work_after_the_answer_runs_at_close_with_its_fields_and_a_failure_is_logged(caplog):
-    app = flask.Flask(__name__)
-    seen: list[dict] = []
-
-    def fail() -> None:
-        raise RuntimeError("after")
-
-    @app.get("/")
-    @handle_errors
-    def answer() -> flask.Response:
-        return after_sending(json_response({"ok": True}), [fail, lambda: seen.append(logs.bound())])
-
-    with caplog.at_level("ERROR", logger="common.http"):
-        r = app.test_client().get("/", headers={"X-Cloud-Trace-Context": f"{'a' * 32}/1;o=1"})
-        assert r.get_json() == {"ok": True} and seen == [] and not caplog.records
-        r.close()
-    assert seen[0]["request_id"] == "a" * 32  # the next work ran, in the request's log fields
-    assert [rec.getMessage() for rec in caplog.records] == ["work after the answer failed"]

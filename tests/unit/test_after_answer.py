@@ -1,0 +1,57 @@
+"""Work left for after an answer: run once the response is closed, off the request's thread,
+in its log fields; a failure logged; past the cap, dropped."""
+
+from __future__ import annotations
+
+import threading
+
+import flask
+import pytest
+
+from common import after_answer, logs
+from common.http import after_sending, handle_errors, json_response
+
+
+def test_it_runs_after_the_close_off_the_request_thread_in_its_fields(caplog):
+    app = flask.Flask(__name__)
+    seen: list[tuple[dict, str]] = []
+
+    def fail() -> None:
+        raise RuntimeError("after")
+
+    def note() -> None:
+        seen.append((logs.bound(), threading.current_thread().name))
+
+    @app.get("/")
+    @handle_errors
+    def answer() -> flask.Response:
+        return after_sending(json_response({"ok": True}), [fail, note])
+
+    with caplog.at_level("ERROR", logger="common.after_answer"):
+        r = app.test_client().get("/", headers={"X-Cloud-Trace-Context": f"{'a' * 32}/1;o=1"})
+        assert r.get_json() == {"ok": True}
+        assert after_answer.wait_settled() and seen == []  # nothing queued before the close
+        r.close()
+        assert after_answer.wait_settled()
+    ((fields, thread),) = seen  # the next piece ran too, in the request's log fields
+    assert fields["request_id"] == "a" * 32 and thread.startswith("after-answer")
+    assert [rec.getMessage() for rec in caplog.records] == ["work after the answer failed"]
+
+
+def test_past_the_cap_work_is_dropped_and_logged(monkeypatch: pytest.MonkeyPatch, caplog):
+    monkeypatch.setattr(after_answer, "MAX_PENDING", 1)
+    release, ran = threading.Event(), []
+    after_answer.later([release.wait])()  # holds the one place
+    with caplog.at_level("WARNING", logger="common.after_answer"):
+        after_answer.later([lambda: ran.append(1)])()
+    release.set()
+    assert after_answer.wait_settled()
+    assert ran == []
+    assert [rec.getMessage() for rec in caplog.records] == [
+        "work after the answer dropped: 1 already waiting"
+    ]
+
+
+def test_an_empty_list_queues_nothing() -> None:
+    after_answer.later([])()
+    assert after_answer.wait_settled(timeout=0)
