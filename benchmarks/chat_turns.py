@@ -1,10 +1,10 @@
 """Chat-turn latency and throughput through the local gateway at 1, 10 and 50 concurrent
 conversations, side by side with the floor (a bare function that verifies the token, runs one
-Firestore transaction and publishes one event), measured in the same run so the ratio shows what
-our own code costs, as long as every turn had the model's answer: a cell where turns fell back
-to the baseline overloaded the one chat instance and the one model server (the table marks it),
-and its ratio is that queue, not a turn's cost. Needs the stack with the floor: `make bench`
-starts it.
+Firestore transaction and publishes one event after its answer, as a turn does), measured in the
+same run so the ratio shows what our own code costs, as long as every turn had the model's
+answer: a cell where turns fell back to the baseline overloaded the one chat instance and the
+one model server (the table marks it), and its ratio is that queue, not a turn's cost. Needs the
+stack with the floor: `make bench` starts it.
 
 Two load shapes:
 - conversations: each simulated user waits a think time (uniform 0.5–1.5 × `--think`, 1 s by

@@ -2,15 +2,17 @@
 few threads of its own. Not on the request's: a WSGI server keeps the connection until that
 thread is done, so the next request sent on the connection would wait behind the work.
 
-Best effort: with MAX_PENDING pieces waiting, more are dropped (logged), and an instance that
-stops may never run what waits. Only work that something else covers belongs here: a turn's
-events are in the outbox, which the relay publishes once they are OUTBOX_GRACE_SECONDS old."""
+Best effort: with MAX_PENDING pieces waiting, more are dropped (logged), as is a piece that
+waited past its `stale_after`, and an instance that stops may never run what waits. Only work
+that something else covers belongs here: a turn's events are in the outbox, which the relay
+publishes once they are due (OUTBOX_GRACE_SECONDS old, or marked due by a failed delivery)."""
 
 from __future__ import annotations
 
 import contextvars
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -19,19 +21,23 @@ log = logging.getLogger(__name__)
 THREADS = 2
 MAX_PENDING = 256
 
+_clock = time.monotonic
 _pool = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="after-answer")
 _settled = threading.Condition()
 _pending = 0
 
 
-def later(work: list[Callable[[], object]]) -> Callable[[], None]:
+def later(work: list[Callable[[], object]], stale_after: float | None = None) -> Callable[[], None]:
     """A callable that queues each of `work` (the list as it is when called), to run in the
-    caller's context as it is now (the request's log fields)."""
+    caller's context as it is now (the request's log fields). Work still waiting `stale_after`
+    seconds after it was queued is dropped: by then something else has done it (the relay)."""
     context = contextvars.copy_context()
-    return lambda: _submit(context, list(work))
+    return lambda: _submit(context, list(work), stale_after)
 
 
-def _submit(context: contextvars.Context, work: list[Callable[[], object]]) -> None:
+def _submit(
+    context: contextvars.Context, work: list[Callable[[], object]], stale_after: float | None
+) -> None:
     global _pending
     if not work:
         return
@@ -40,12 +46,16 @@ def _submit(context: contextvars.Context, work: list[Callable[[], object]]) -> N
             context.run(log.warning, "work after the answer dropped: %d already waiting", _pending)
             return
         _pending += 1
-    _pool.submit(_run, context, work)
+    due = _clock() + stale_after if stale_after is not None else None
+    _pool.submit(_run, context, work, due)
 
 
-def _run(context: contextvars.Context, work: list[Callable[[], object]]) -> None:
+def _run(context: contextvars.Context, work: list[Callable[[], object]], due: float | None) -> None:
     global _pending
     try:
+        if due is not None and _clock() > due:
+            context.run(log.warning, "work after the answer dropped: it waited too long")
+            return
         for each in work:
             try:
                 context.run(each)

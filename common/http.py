@@ -45,11 +45,15 @@ def json_response(body: Any, status: int = 200, headers: dict | None = None) -> 
     return flask.Response(payload, status=status, headers=headers, mimetype="application/json")
 
 
-def after_sending(response: flask.Response, work: list[Callable[[], object]]) -> flask.Response:
+def after_sending(
+    response: flask.Response,
+    work: list[Callable[[], object]],
+    stale_after: float | None = None,
+) -> flask.Response:
     """`response`, with `work` run once it has been sent (queued at the WSGI close, when the
-    client has the whole answer; common.after_answer), in the request's log fields. `work` may
-    still grow until then: a streamed answer's."""
-    response.call_on_close(after_answer.later(work))
+    client has the whole answer; common.after_answer), in the request's log fields; dropped if
+    it waited `stale_after` seconds. `work` may still grow until then: a streamed answer's."""
+    response.call_on_close(after_answer.later(work, stale_after))
     return response
 
 

@@ -1,8 +1,10 @@
 """The benchmark floor: what any turn must cost at least. It verifies the token, runs one
-Firestore transaction and publishes one event, through the same clients as the chat function."""
+Firestore transaction and publishes one event once it has answered, through the same clients
+and the same path as the chat function."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 import flask
@@ -12,7 +14,7 @@ from google.cloud import firestore
 from common import clients
 from common.edge import authenticate, utcnow
 from common.events import Event
-from common.http import handle_errors, json_response
+from common.http import after_sending, handle_errors, json_response
 from common.timing import phase
 
 
@@ -30,8 +32,6 @@ def floor(request: flask.Request) -> flask.Response:
 
     with phase("commit"):
         txn(db.transaction())
-    with phase("publish"):
-        clients.event_publisher().publish(
-            [Event(type="bench.floor", occurred_at=utcnow(), user_key=None, topic="events")]
-        )
-    return json_response({"ok": True}, 201)
+    event = Event(type="bench.floor", occurred_at=utcnow(), user_key=None, topic="events")
+    publish = functools.partial(clients.event_publisher().publish, [event])
+    return after_sending(json_response({"ok": True}, 201), [publish])

@@ -123,10 +123,16 @@ def create_turn(request: flask.Request, uid: str) -> flask.Response:
         # headers go out; one a concurrent request stored while this one was streaming may not
         # be (the header says false then), and its `reset` event replaces the tokens sent.
         response.headers["Idempotent-Replayed"] = str(replayed.is_set()).lower()
-        return after_sending(response, later)
+        return _then_deliver(response, later)
     response, replayed = _turn(uid, body, locale, "v2", past_budget=past_budget, later=later)
     headers = {"Idempotent-Replayed": str(replayed).lower()}
-    return after_sending(json_response(response, 200 if replayed else 201, headers), later)
+    return _then_deliver(json_response(response, 200 if replayed else 201, headers), later)
+
+
+def _then_deliver(response: flask.Response, later: list) -> flask.Response:
+    """`response`, then the turn's event delivery (`later`): left to the relay once the events
+    are past the outbox's grace, as it may have published them by then."""
+    return after_sending(response, later, stale_after=get_settings().outbox_grace_seconds)
 
 
 def _streamed_turn(
@@ -226,7 +232,7 @@ def legacy_chat(request: flask.Request, uid: str) -> flask.Response:
     }
     if legacy.enableAIAnalysis:
         out["analysis"] = turn["analysis"]
-    return after_sending(json_response(out), later)
+    return _then_deliver(json_response(out), later)
 
 
 LEGACY_RETRY = timedelta(minutes=2)

@@ -51,7 +51,9 @@ def test_pubsub_down_then_back_delivers_each_event_once(api, user, firestore_db,
         assert len(waiting) == 2  # session.started + chat.turn.completed
 
         # Still down: the relay tries, fails (a 503, which Cloud Scheduler logs as a failed
-        # attempt), and keeps them.
+        # attempt), and keeps them. They are due at once after the turn's own failed delivery,
+        # which runs after the answer and may not have marked them yet.
+        _make_due(firestore_db, waiting)
         r = httpx.post(RELAY, json={}, timeout=30)
         assert r.status_code == 503 and r.json()["error"]["code"] == "unavailable"
         assert r.headers["Retry-After"]
@@ -81,21 +83,23 @@ def test_pubsub_down_then_back_delivers_each_event_once(api, user, firestore_db,
     finally:
         sub.delete()
 
-    # And turns publish inline again, once the chat function's own Pub/Sub channel has
+    # And turns publish their own events again, once the chat function's own Pub/Sub channel has
     # reconnected (gRPC backs off after failures, so the first turn may still go to the outbox).
     follow = Subscription("events")
     try:
-        # Seven turns 1.5 s apart cover ~10 s: with the turn above they are the 8 a minute the
-        # burst limit allows (ANOMALY_BURST_MINUTE_MAX); a ninth would be a 429.
+        # Seven turns at most 5 s apart cover ~35 s: with the turn above they are the 8 a
+        # minute the burst limit allows (ANOMALY_BURST_MINUTE_MAX); a ninth would be a 429.
         for attempt in range(7):
             kept = _outbox_ids(firestore_db, session_id)
             r = new_turn(api, user, f"update {attempt}: I wrote two pages", session_id)
             assert r.status_code == 201
             # Published once the answer is out (the relay is paused): nothing new waits for it.
-            if _back_to(firestore_db, session_id, kept, seconds=1.5):
+            # 5 s: past a delivery's publish timeout (2 s) and its delete, so that a late one
+            # is not taken for the next turn's.
+            if _back_to(firestore_db, session_id, kept, seconds=5):
                 break
         else:
-            pytest.fail("no turn published inline within ~10 s of Pub/Sub coming back")
+            pytest.fail("no turn published its own events within ~35 s of Pub/Sub coming back")
         assert [e["type"] for e in follow.pull(until=1, session_id=session_id)] == [
             "chat.turn.completed"
         ]

@@ -55,3 +55,26 @@ def test_past_the_cap_work_is_dropped_and_logged(monkeypatch: pytest.MonkeyPatch
 def test_an_empty_list_queues_nothing() -> None:
     after_answer.later([])()
     assert after_answer.wait_settled(timeout=0)
+
+
+def test_the_list_is_read_when_the_answer_is_closed_not_before() -> None:
+    """A streamed turn adds its delivery after the response (and its close callback) exist."""
+    work: list = []
+    close = after_answer.later(work)
+    ran: list[int] = []
+    work.append(lambda: ran.append(1))
+    close()
+    assert after_answer.wait_settled() and ran == [1]
+
+
+def test_work_that_waited_past_its_staleness_is_dropped(monkeypatch: pytest.MonkeyPatch, caplog):
+    clock = iter([100.0, 131.0])  # queued at 100 s, taken up at 131 s: past 30
+    monkeypatch.setattr(after_answer, "_clock", lambda: next(clock))
+    ran: list[int] = []
+    with caplog.at_level("WARNING", logger="common.after_answer"):
+        after_answer.later([lambda: ran.append(1)], stale_after=30)()
+        assert after_answer.wait_settled()
+    assert ran == []
+    assert [r.getMessage() for r in caplog.records] == [
+        "work after the answer dropped: it waited too long"
+    ]
