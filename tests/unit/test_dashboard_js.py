@@ -376,3 +376,41 @@ def test_a_new_range_reads_again_only_the_dated_metrics_and_failed_ones() -> Non
     assert figure(page, "churn_risk")["attrs"]["data-error"] == "503"
     assert page["state"] == "partial"
     assert page["status"] == ("2026-11-01 to 2026-11-07 (UTC days) · 1 metric(s) could not be read")
+
+
+def test_every_chart_has_its_rows_as_a_table_and_hides_its_svg() -> None:
+    # The SVG's titles and labels are no text alternative (an unnamed role="img" hides them);
+    # the rows in a table are, for a line or a bar chart as for a table, in a region a keyboard
+    # can reach when it scrolls.
+    days = [{"day": "2026-12-01", "active_users": 3, "sessions": 4}]
+    crises = [{"day": "2026-12-01", "crises": 2}]
+    page = open_dashboard(
+        {
+            "metrics": index("daily_active_users", "crisis_counts", "vip_users"),
+            "metrics/daily_active_users": rows_of(
+                "daily_active_users", days, start="2026-12-01", end="2026-12-01"
+            ),
+            "metrics/crisis_counts": rows_of(
+                "crisis_counts", crises, start="2026-12-01", end="2026-12-01"
+            ),
+            "metrics/vip_users": rows_of("vip_users", [{"user_key": "k"}], start="", end=""),
+        }
+    )
+    for name, rows in (("daily_active_users", days), ("crisis_counts", crises)):
+        fig = figure(page, name)
+        (svg,) = [s for s in elements(fig, "svg") if s["attrs"].get("class") != "swatch"]
+        assert svg["attrs"].get("aria-hidden") == "true" and "role" not in svg["attrs"]
+        (details,) = elements(fig, "details")
+        (summary,) = elements(details, "summary")
+        assert text(summary) == "Data table"
+        (region,) = elements(details, "div", role="region")
+        (caption,) = elements(fig, "figcaption")
+        assert region["attrs"]["tabindex"] == "0"
+        assert region["attrs"]["aria-labelledby"] == caption["attrs"]["id"]
+        cells = {(c["attrs"]["data-column"], c["attrs"]["data-value"]) for c in elements(fig, "td")}
+        assert cells == {(k, json.dumps(v)) for k, v in rows[0].items()}
+    # a table stays open, in its region
+    fig = figure(page, "vip_users")
+    assert elements(fig, "details") == []
+    (region,) = elements(fig, "div", role="region")
+    assert len(elements(region, "tr")) == 2

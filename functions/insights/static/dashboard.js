@@ -112,7 +112,8 @@
   }
 
   function frame(y) {
-    const svg = el("svg", { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: "img" });
+    // hidden from assistive technology: the figure's data table says the same in text
+    const svg = el("svg", { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, "aria-hidden": "true" });
     for (const v of [y.low, (y.low + y.high) / 2, y.high]) {
       const at = y.at(v);
       svg.append(
@@ -258,7 +259,7 @@
     return svg;
   }
 
-  function table(chart, data) {
+  function table(chart, data, captioned) {
     const columns = chart.columns.length ? chart.columns : data.columns;
     const head = el("tr", {}, ...columns.map((c) => el("th", {}, c)));
     const body = data.rows.map((row) => el("tr", {}, ...columns.map((c) => el("td", {
@@ -266,13 +267,18 @@
       "data-column": c,
       "data-value": row[c] === null ? undefined : JSON.stringify(row[c]),
     }, format(row[c])))));
-    return el("table", {}, el("thead", {}, head), el("tbody", {}, ...body));
+    // a wide table scrolls in a region of its own, which a keyboard can reach (Safari does not
+    // make a scrolling element focusable) and a screen reader names after the figure
+    return el("div", { class: "scroll", tabindex: 0, role: "region", "aria-labelledby": captioned },
+      el("table", {}, el("thead", {}, head), el("tbody", {}, ...body)));
   }
 
   function render(metric, data, error) {
     const chart = metric.chart;
+    const caption = `caption-${metric.name}`;
     const figure = el("figure", { "data-metric": metric.name, "data-kind": chart.kind },
-      el("figcaption", {}, metric.title), el("p", { class: "desc" }, metric.description));
+      el("figcaption", { id: caption }, metric.title),
+      el("p", { class: "desc" }, metric.description));
     if (error) {
       figure.setAttribute("data-error", error.status || "network");
       figure.append(el("p", { class: "failed" }, error.message));
@@ -286,7 +292,10 @@
     }
     if (chart.kind === "line") figure.append(...lineChart(chart, data.rows));
     if (chart.kind === "bar") figure.append(...barChart(chart, data.rows));
-    if (chart.kind === "table" || chart.columns.length) figure.append(table(chart, data));
+    // Every chart's rows as a table too: its text alternative, and the values a pointer only
+    // gets from tooltips. Folded under the chart, unless its columns are meant to be read.
+    if (chart.kind === "table" || chart.columns.length) figure.append(table(chart, data, caption));
+    else figure.append(el("details", {}, el("summary", {}, "Data table"), table(chart, data, caption)));
     return figure;
   }
 
