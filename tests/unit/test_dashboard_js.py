@@ -414,3 +414,36 @@ def test_every_chart_has_its_rows_as_a_table_and_hides_its_svg() -> None:
     assert elements(fig, "details") == []
     (region,) = elements(fig, "div", role="region")
     assert len(elements(region, "tr")) == 2
+
+
+def test_a_day_without_crises_is_on_the_bar_chart_s_axis_at_zero() -> None:
+    # crisis_counts writes no row for a day without a crisis: that day is 0, not left out
+    rows = [{"day": "2026-11-30", "crises": 3}, {"day": "2026-12-03", "crises": 4}]
+    page = open_dashboard(
+        {
+            "metrics": index("crisis_counts", "weekly_active_users"),
+            "metrics/crisis_counts": rows_of(
+                "crisis_counts", rows, start="2026-11-30", end="2026-12-03"
+            ),
+            "metrics/weekly_active_users": rows_of(
+                "weekly_active_users",
+                [{"week_start": w, "active_users": 5} for w in ("2026-11-16", "2026-11-30")],
+                start="2026-11-16",
+                end="2026-12-03",
+            ),
+        }
+    )
+    fig = figure(page, "crisis_counts")
+    axis = [text(t) for t in elements(fig, "text") if not t["attrs"].get("class")]
+    assert [a for a in axis if "-" in a] == ["11-30", "12-01", "12-02", "12-03"]
+    zeros = elements(fig, "text", **{"class": "zero"})
+    assert [(z["attrs"]["data-x"], text(z)) for z in zeros] == [
+        ("2026-12-01", "0"),
+        ("2026-12-02", "0"),
+    ]
+    bars = elements(fig, "rect", **{"class": "datum"})
+    assert [b["attrs"]["data-x"] for b in bars] == ["2026-11-30", "2026-12-03"]  # rows only
+    # weeks are not filled in with days
+    weekly = figure(page, "weekly_active_users")
+    labels = [text(t) for t in elements(weekly, "text") if not t["attrs"].get("class")]
+    assert [a for a in labels if "-" in a] == ["11-16", "11-30"]

@@ -216,21 +216,38 @@
 
   function barChart(chart, rows) {
     const series = seriesOf(chart, rows);
-    const xs = [...new Set(rows.map((r) => label(chart, r)))]; // in the API's order
+    // in the API's order; bars by day have every day of the range, as a line has (a day without
+    // a row is a day without crises, not one to close up). Weeks (week_start) are no days.
+    const named = [...new Set(rows.map((r) => label(chart, r)))];
+    const daily = chart.x === "day" && !chart.group && named.every((x) => DAY.test(x));
+    const xs = daily ? fullAxis([...named].sort()) : named;
     const y = yScale(series.flatMap((s) => s.points.map((p) => p.y)));
     const slot = (WIDTH - PAD.left - PAD.right) / Math.max(xs.length, 1);
     const bar = Math.min(48, (slot * 0.8) / series.length);
     const svg = frame(y);
     // labels wider than their slot (e.g. "emotional_support" among nine intents) take turns
     // on two lines instead of running into each other
-    const stagger = !chart.group && xs.some((x) => shortTime(x).length * CHAR_WIDTH > slot);
+    // a month of days is labelled every few days, which leaves room enough for each label
+    const every = daily ? Math.ceil(xs.length / 10) : 1;
+    const stagger = every === 1 && !chart.group
+      && xs.some((x) => shortTime(x).length * CHAR_WIDTH > slot);
     xs.forEach((x, i) => {
+      if (i % every) return;
       // a grouped label on two lines: the bar's own name, then its group (e.g. the experiment)
       const [group, own] = chart.group ? x.split(" · ") : [null, shortTime(x)];
       const at = { x: PAD.left + slot * (i + 0.5), "text-anchor": "middle" };
       svg.append(el("text", { ...at, y: HEIGHT - PAD.bottom + (stagger && i % 2 ? 30 : 16) }, own));
       if (group) svg.append(el("text", { ...at, y: HEIGHT - PAD.bottom + 30 }, shortTime(group)));
     });
+    // a day without a row where the view counts things (chart.missing "zero") says 0 there;
+    // it is no row, so no bar (class datum) and no value label of one
+    if (chart.missing === "zero") {
+      const have = new Set(rows.map((r) => label(chart, r)));
+      xs.filter((x) => !have.has(x)).forEach((x) => svg.append(el("text", {
+        class: "zero", x: PAD.left + slot * (xs.indexOf(x) + 0.5), y: y.at(0) - 4,
+        "text-anchor": "middle", "data-x": x,
+      }, "0")));
+    }
     const legend = el("ul", { class: "legend" });
     series.forEach((s, k) => {
       const color = colorOf(chart, s.name, k);
