@@ -2,15 +2,18 @@
 // minimal DOM and a scripted fetch, for tests/unit/test_dashboard_js.py; no browser, no network.
 //
 // stdin: {"hash", "search", "storage": {key: value}, "responses": {path: {"status", "body"} or
-// {"network": true}}, "range": optional {"from", "to"}}, where a path is the one fetched without
-// its query ("metrics", "metrics/<name>"); fetching a path not listed rejects, which the page
-// shows as that chart's failure (or the index's error): a test's assertions catch it, not the
-// run's exit code. With "range", once the page has drawn, the range form is filled in and
-// submitted as an operator would, and the page drawn again is the one reported.
-// stdout: {"state", "status", "signin_hidden", "storage", "url", "fetched", "refetched",
-// "charts"}: fetched the first load's requests, refetched those after the range's submit;
-// charts the element tree under #charts as {"tag", "attrs", "children"}, a text node as
-// {"text"}.
+// {"network": true}}, "range": optional {"from", "to"}, or a list of them}, where a path is the
+// one fetched without its query ("metrics", "metrics/<name>"); fetching a path not listed
+// rejects, which the page shows as that chart's failure (or the index's error): a test's
+// assertions catch it, not the run's exit code. An answer's optional "when": [{"query",
+// "delay_ms", "body"}] answers a URL containing "query" that much later, with that body. With
+// "range", once the page has drawn, the range form is filled in and submitted as an operator
+// would (a list: one after the other, without waiting for the page), and the page drawn again
+// is the one reported.
+// stdout: {"state", "status", "signin_hidden", "storage", "url", "inputs", "busy", "fetched",
+// "refetched", "charts"}: inputs the range form's from and to, busy #charts' aria-busy;
+// fetched the first load's requests, refetched those after the range's submit; charts the
+// element tree under #charts as {"tag", "attrs", "children"}, a text node as {"text"}.
 "use strict";
 
 const fs = require("fs");
@@ -82,12 +85,14 @@ async function main() {
     fetched.push([url, init.headers.Authorization]);
     const answer = scenario.responses[key];
     if (!answer) throw new Error(`the scenario has no answer for ${key}`);
+    const special = (answer.when ?? []).find((w) => url.includes(w.query)) ?? {};
     pending += 1;
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => (special.delay_ms
+      ? setTimeout(resolve, special.delay_ms) : setImmediate(resolve)));
     pending -= 1;
     if (answer.network) throw new TypeError("Failed to fetch");
     const ok = answer.status >= 200 && answer.status < 300;
-    return { ok, status: answer.status, json: async () => answer.body };
+    return { ok, status: answer.status, json: async () => special.body ?? answer.body };
   }
   const source = fs.readFileSync(
     path.join(__dirname, "..", "..", "functions", "insights", "static", "dashboard.js"), "utf8");
@@ -101,18 +106,20 @@ async function main() {
   }
   await settle();
   const first = fetched.length;
-  if (scenario.range) {
-    ids.from.value = scenario.range.from ?? "";
-    ids.to.value = scenario.range.to ?? "";
+  for (const range of [scenario.range ?? []].flat()) {
+    ids.from.value = range.from ?? "";
+    ids.to.value = range.to ?? "";
     for (const fn of ids.range.listeners.submit ?? []) fn({ preventDefault() {} });
-    await settle();
   }
+  if (scenario.range) await settle();
   process.stdout.write(JSON.stringify({
     state: html.attrs["data-state"] ?? null,
     status: ids.status.textContent,
     signin_hidden: ids.signin.hidden,
     storage,
     url: location.pathname + location.search + location.hash,
+    inputs: [ids.from.value, ids.to.value],
+    busy: ids.charts.getAttribute("aria-busy"),
     fetched: fetched.slice(0, first),
     refetched: fetched.slice(first),
     charts: ids.charts,

@@ -447,3 +447,34 @@ def test_a_day_without_crises_is_on_the_bar_chart_s_axis_at_zero() -> None:
     weekly = figure(page, "weekly_active_users")
     labels = [text(t) for t in elements(weekly, "text") if not t["attrs"].get("class")]
     assert [a for a in labels if "-" in a] == ["11-16", "11-30"]
+
+
+def test_an_older_slower_range_does_not_draw_over_the_newer_one() -> None:
+    # The operator asks for 30 days, then at once for 7: the 30 days' bigger scan answers last
+    # and must not replace the 7 days on screen, nor the dates in the form.
+    def week_of(start: str, end: str, users: int) -> dict:
+        rows = [{"day": d, "active_users": users, "sessions": users} for d in (start, end)]
+        return rows_of("daily_active_users", rows, start=start, end=end)
+
+    seven = week_of("2026-11-30", "2026-12-06", 7)
+    thirty = week_of("2026-11-07", "2026-12-06", 30)
+    page = open_dashboard(
+        {
+            "metrics": index("daily_active_users"),
+            "metrics/daily_active_users": {
+                **seven,
+                "when": [{"query": "from=2026-11-07", "delay_ms": 100, "body": thirty["body"]}],
+            },
+        },
+        range_=[
+            {"from": "2026-11-07", "to": "2026-12-06"},
+            {"from": "2026-11-30", "to": "2026-12-06"},
+        ],
+    )
+    assert page["url"].endswith("?from=2026-11-30&to=2026-12-06")
+    fig = figure(page, "daily_active_users")
+    days = {p["attrs"]["data-x"] for p in elements(fig, "circle", **{"class": "datum"})}
+    assert days == {"2026-11-30", "2026-12-06"}  # not the 30 days' 2026-11-07
+    assert page["inputs"] == ["2026-11-30", "2026-12-06"]
+    assert page["status"] == "2026-11-30 to 2026-12-06 (UTC days)"
+    assert (page["state"], page["busy"]) == ("ready", "false")

@@ -321,8 +321,13 @@
   // event (docs/CAPACITY.md section 6): a change of range reads again only the dated metrics,
   // and a lifetime one only if it failed.
   let drawn = new Map();
+  // The latest load: an older one still waiting for its answers (a range asked for before the
+  // one on screen, and slower to scan) must not draw over the newer one when they come.
+  let loads = 0;
 
   async function load(token, { rangeChanged = false } = {}) {
+    const mine = ++loads;
+    const stale = () => mine !== loads;
     const status = $("status");
     const range = new URLSearchParams();
     for (const key of ["from", "to"]) {
@@ -331,14 +336,17 @@
     }
     status.textContent = "Loading…";
     root.dataset.state = "loading";
+    $("charts").setAttribute("aria-busy", "true");
     try {
       const index = await api("metrics", token);
+      if (stale()) return;
       const results = await Promise.all(index.metrics.map((m) => {
         const kept = rangeChanged && !m.dated ? drawn.get(m.name) : undefined;
         if (kept?.data) return { m, data: kept.data };
         return api(`metrics/${encodeURIComponent(m.name)}?${range}`, token)
           .then((data) => ({ m, data }), (error) => ({ m, error }));
       }));
+      if (stale()) return;
       drawn = new Map(results.map((r) => [r.m.name, r]));
       $("charts").replaceChildren(...results.map((r) => render(r.m, r.data, r.error)));
       const said = []; // replaces "Loading…" even when no dated metric answered
@@ -360,10 +368,13 @@
       root.dataset.state = !failed.length ? "ready"
         : failed.length === results.length ? "error" : "partial";
     } catch (error) {
+      if (stale()) return;
       status.textContent = error.message;
       root.dataset.state = "error";
       // not signed in, or not as an operator: the message stays and another token can be given
       if (error.status === 401 || error.status === 403) signIn();
+    } finally {
+      if (!stale()) $("charts").setAttribute("aria-busy", "false");
     }
   }
 
