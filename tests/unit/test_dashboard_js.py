@@ -478,3 +478,34 @@ def test_an_older_slower_range_does_not_draw_over_the_newer_one() -> None:
     assert page["inputs"] == ["2026-11-30", "2026-12-06"]
     assert page["status"] == "2026-11-30 to 2026-12-06 (UTC days)"
     assert (page["state"], page["busy"]) == ("ready", "false")
+
+
+def ticks(fig: dict) -> list[str]:
+    """The y axis' labels, from the bottom up."""
+    return [text(t) for t in elements(fig, "text", **{"class": "tick"})]
+
+
+def test_small_rates_keep_their_digits_and_counts_have_whole_ticks() -> None:
+    # a healthy hour degrades 0.04 % of turns: "0.000" would say none, and three ticks of
+    # 0.000 say nothing; 7 crises have no middle tick of 3.500
+    hours = [f"2026-12-01T0{h}:00:00Z" for h in range(2)]
+    rates = [
+        {"hour": h, "degraded_share": v, "model_fallback_rate": v / 2}
+        for h, v in zip(hours, (0.0012, 0.0004), strict=True)
+    ]
+    crises = [{"day": "2026-12-01", "crises": 7}, {"day": "2026-12-02", "crises": 2}]
+    page = open_dashboard(
+        {
+            "metrics": index("service_degradation", "crisis_counts"),
+            "metrics/service_degradation": rows_of(
+                "service_degradation", rates, start="2026-12-01", end="2026-12-01"
+            ),
+            "metrics/crisis_counts": rows_of(
+                "crisis_counts", crises, start="2026-12-01", end="2026-12-02"
+            ),
+        }
+    )
+    fig = figure(page, "service_degradation")
+    assert latest(fig) == {"degraded_share": "0.000400", "model_fallback_rate": "0.000200"}
+    assert ticks(fig) == ["0", "0.000600", "0.00120"]
+    assert ticks(figure(page, "crisis_counts")) == ["0", "4", "7"]

@@ -43,6 +43,8 @@
     if (typeof value === "boolean") return value ? "yes" : "no";
     if (typeof value !== "number") return String(value);
     if (Number.isInteger(value)) return String(value);
+    // below 1, three significant digits: a rate of 0.0004 is not 0.000
+    if (Math.abs(value) < 1) return value.toPrecision(3);
     return Math.abs(value) < 10 ? value.toFixed(3) : value.toFixed(1);
   }
 
@@ -108,17 +110,20 @@
     let high = Math.max(0, ...finite);
     if (high === low) high = low + 1;
     const inner = HEIGHT - PAD.top - PAD.bottom;
-    return { low, high, at: (v) => PAD.top + inner * (1 - (v - low) / (high - low)) };
+    // counts (every value whole) have whole-number ticks: 7 users have no middle of 3.5
+    const whole = finite.every(Number.isInteger);
+    return { low, high, whole, at: (v) => PAD.top + inner * (1 - (v - low) / (high - low)) };
   }
 
   function frame(y) {
     // hidden from assistive technology: the figure's data table says the same in text
     const svg = el("svg", { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, "aria-hidden": "true" });
-    for (const v of [y.low, (y.low + y.high) / 2, y.high]) {
+    const middle = y.whole ? Math.round((y.low + y.high) / 2) : (y.low + y.high) / 2;
+    for (const v of new Set([y.low, middle, y.high])) {
       const at = y.at(v);
       svg.append(
         el("line", { class: "grid", x1: PAD.left, x2: WIDTH - PAD.right, y1: at, y2: at }),
-        el("text", { x: PAD.left - 6, y: at + 4, "text-anchor": "end" }, format(v)),
+        el("text", { class: "tick", x: PAD.left - 6, y: at + 4, "text-anchor": "end" }, format(v)),
       );
     }
     const base = y.at(Math.max(y.low, 0));
