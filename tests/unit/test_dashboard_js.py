@@ -398,7 +398,7 @@ def test_every_chart_has_its_rows_as_a_table_and_hides_its_svg() -> None:
     )
     for name, rows in (("daily_active_users", days), ("crisis_counts", crises)):
         fig = figure(page, name)
-        (svg,) = [s for s in elements(fig, "svg") if s["attrs"].get("class") != "swatch"]
+        (svg,) = [s for s in elements(fig, "svg") if "swatch" not in s["attrs"].get("class", "")]
         assert svg["attrs"].get("aria-hidden") == "true" and "role" not in svg["attrs"]
         (details,) = elements(fig, "details")
         (summary,) = elements(details, "summary")
@@ -509,3 +509,42 @@ def test_small_rates_keep_their_digits_and_counts_have_whole_ticks() -> None:
     assert latest(fig) == {"degraded_share": "0.000400", "model_fallback_rate": "0.000200"}
     assert ticks(fig) == ["0", "0.000600", "0.00120"]
     assert ticks(figure(page, "crisis_counts")) == ["0", "4", "7"]
+
+
+def contrast_on_white(colour: str) -> float:
+    """WCAG 2 contrast ratio of a #rrggbb colour against #ffffff."""
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(int(colour[i : i + 2], 16) / 255) for i in (1, 3, 5))
+    return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+
+
+def test_every_series_colour_stands_out_on_the_card_and_lines_differ_by_dashes() -> None:
+    source = (ROOT / "functions" / "insights" / "static" / "dashboard.js").read_text()
+    palette = re.search(r"const COLORS = \[(.*?)\];", source, re.S)
+    labels = re.search(r"const LABEL_COLORS = \{(.*?)\};", source, re.S)
+    assert palette and labels
+    colours = set(re.findall(r"#[0-9a-f]{6}", palette.group(1) + labels.group(1)))
+    assert {c: round(contrast_on_white(c), 2) for c in colours if contrast_on_white(c) < 3} == {}
+    # not by colour alone: each line of a chart has its own dashes, its legend swatch too
+    rows = [
+        {"hour": f"2026-12-01T0{h}:00:00Z", "latency_p50_ms": 100, "latency_p95_ms": 200}
+        for h in range(2)
+    ]
+    page = open_dashboard(
+        {
+            "metrics": index("service_latency"),
+            "metrics/service_latency": rows_of(
+                "service_latency", rows, start="2026-12-01", end="2026-12-01"
+            ),
+        }
+    )
+    fig = figure(page, "service_latency")
+    dashes = {p["attrs"].get("stroke-dasharray") for p in elements(fig, "polyline")}
+    assert len(dashes) == 2
+    legend = {
+        s["attrs"].get("stroke-dasharray") for s in elements(fig, "line") if "x1" in s["attrs"]
+    }
+    assert dashes <= legend

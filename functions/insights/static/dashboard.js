@@ -11,17 +11,21 @@
   const WIDTH = 640;
   const HEIGHT = 240;
   const PAD = { left: 52, right: 16, top: 22, bottom: 40 };
-  // Tableau 10: ten colours chosen to be told apart, on lines as on bars
-  const COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
-    "#ff9da7", "#9c755f", "#bab0ac"];
+  // Nine colours, each at least 3:1 against the white card (WCAG 1.4.11), and any two at
+  // least 19 apart (CIELAB ΔE76) as seen with full colour vision, deuteranopia or protanopia
+  // (Tableau 10's hues, darkened and moved apart where they were not).
+  const COLORS = ["#5370c2", "#c08800", "#ff494f", "#1e8176", "#338e3f", "#604600", "#c177b6",
+    "#ee0b7a", "#3e3e3e"];
   // A persona or intent has one colour in every chart and range, whichever others are there
   // (common/labels.py's PERSONA_IDS and INTENTS; "unknown" is a turn without an intent).
   const LABEL_COLORS = {
-    lua: "#4e79a7", riri: "#f28e2b", elro: "#59a14f", nana: "#b07aa1",
-    problem_solving: "#4e79a7", learning: "#f28e2b", emotional_support: "#e15759",
-    decision_making: "#76b7b2", planning: "#59a14f", motivation: "#edc948", feedback: "#b07aa1",
-    check_in: "#ff9da7", unknown: "#bab0ac",
+    lua: "#5370c2", riri: "#c08800", elro: "#338e3f", nana: "#c177b6",
+    problem_solving: "#5370c2", learning: "#c08800", emotional_support: "#ff494f",
+    decision_making: "#1e8176", planning: "#338e3f", motivation: "#604600", feedback: "#c177b6",
+    check_in: "#ee0b7a", unknown: "#3e3e3e",
   };
+  // Lines differ by their dashes as well as by colour, for who cannot tell the colours apart
+  const DASHES = [null, "8 4", "2 3", "10 3 2 3", "4 4", "1 2", "12 4", "6 2 2 2", "3 6"];
   const CHAR_WIDTH = 6.5; // about the width of a character of 11px text, in viewBox units
   const TOKEN_KEY = "ion-insights-token";
   const root = document.documentElement;
@@ -195,6 +199,7 @@
     const legend = el("ul", { class: "legend" });
     series.forEach((s, k) => {
       const color = colorOf(chart, s.name, k);
+      const dash = DASHES[k % DASHES.length];
       // one polyline per run of known values: an unknown value breaks the line, never joins it
       const runs = [[]];
       values[k].forEach((v, i) => {
@@ -204,7 +209,7 @@
       for (const run of runs.filter((r) => r.length > 1)) {
         svg.append(el("polyline", {
           points: run.join(" "), fill: "none", stroke: color, "stroke-width": 2,
-          "data-series": s.name,
+          "stroke-dasharray": dash, "data-series": s.name,
         }));
       }
       // a point for each row; a zero filled in for a missing row is only on the line
@@ -213,7 +218,7 @@
       }
       // the value at the chart's last x, not the series' last row (which may be days older)
       const latest = values[k][xs.length - 1];
-      legend.append(el("li", {}, swatch(color), s.name,
+      legend.append(el("li", {}, swatch(color, dash), s.name,
         el("span", { class: "latest", "data-series": s.name, "data-value": latest }, format(latest))));
     });
     return [svg, legend];
@@ -275,9 +280,16 @@
     return [svg, legend];
   }
 
-  function swatch(color) {
-    const svg = el("svg", { class: "swatch", viewBox: "0 0 10 10", width: 10, height: 10 });
-    svg.append(el("rect", { width: 10, height: 10, fill: color }));
+  // a bar's swatch is a square of its colour; a line's, a stretch of the line with its dashes
+  function swatch(color, dash) {
+    if (dash === undefined) {
+      const svg = el("svg", { class: "swatch", viewBox: "0 0 10 10", width: 10, height: 10 });
+      svg.append(el("rect", { width: 10, height: 10, fill: color }));
+      return svg;
+    }
+    const svg = el("svg", { class: "swatch line", viewBox: "0 0 24 10", width: 24, height: 10 });
+    svg.append(el("line", { x1: 0, x2: 24, y1: 5, y2: 5, stroke: color, "stroke-width": 2,
+      "stroke-dasharray": dash }));
     return svg;
   }
 
