@@ -548,3 +548,26 @@ def test_every_series_colour_stands_out_on_the_card_and_lines_differ_by_dashes()
         s["attrs"].get("stroke-dasharray") for s in elements(fig, "line") if "x1" in s["attrs"]
     }
     assert dashes <= legend
+
+
+def test_each_chart_is_a_heading_and_its_legend_and_hours_read_as_words() -> None:
+    rows = [
+        {"hour": f"2026-12-01T0{h}:00:00Z", "latency_p50_ms": 100, "latency_p95_ms": 2402.5}
+        for h in range(2)
+    ]
+    page = open_dashboard(
+        {
+            "metrics": index("service_latency"),
+            "metrics/service_latency": rows_of(
+                "service_latency", rows, start="2026-12-01", end="2026-12-01"
+            ),
+        }
+    )
+    fig = figure(page, "service_latency")
+    (caption,) = elements(fig, "figcaption")
+    (heading,) = elements(caption, "h2")
+    assert text(heading) == METRICS["service_latency"].title
+    legend = [text(li) for li in elements(fig, "li")]
+    assert legend == ["latency_p50_ms: latest 100", "latency_p95_ms: latest 2402.5"]
+    axis = [text(t) for t in elements(fig, "text") if not t["attrs"].get("class")]
+    assert axis == ["12-01 00:00", "12-01 01:00 UTC"]

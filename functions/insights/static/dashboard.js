@@ -193,8 +193,10 @@
       // the first and last labels stay inside the chart
       const anchor = ticks.length > 1 && i === 0 ? "start"
         : ticks.length > 1 && i === ticks.length - 1 ? "end" : "middle";
+      // hours are UTC, as the range's days are: said once, on the last tick
+      const utc = HOUR.test(x) && i === ticks.length - 1 ? " UTC" : "";
       svg.append(el("text", { x: xAt(x), y: HEIGHT - PAD.bottom + 16, "text-anchor": anchor },
-        shortTime(x)));
+        shortTime(x) + utc));
     });
     const legend = el("ul", { class: "legend" });
     series.forEach((s, k) => {
@@ -219,6 +221,7 @@
       // the value at the chart's last x, not the series' last row (which may be days older)
       const latest = values[k][xs.length - 1];
       legend.append(el("li", {}, swatch(color, dash), s.name,
+        el("span", { class: "visually-hidden" }, ": latest "), // not "latency_p95_ms2402.5"
         el("span", { class: "latest", "data-series": s.name, "data-value": latest }, format(latest))));
     });
     return [svg, legend];
@@ -311,7 +314,7 @@
     const chart = metric.chart;
     const caption = `caption-${metric.name}`;
     const figure = el("figure", { "data-metric": metric.name, "data-kind": chart.kind },
-      el("figcaption", { id: caption }, metric.title),
+      el("figcaption", { id: caption }, el("h2", {}, metric.title)), // a heading to jump to
       el("p", { class: "desc" }, metric.description));
     if (error) {
       figure.setAttribute("data-error", error.status || "network");
