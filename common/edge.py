@@ -21,6 +21,11 @@ from common.timing import phase
 
 log = logging.getLogger(__name__)
 
+# A user's refusals on this instance: the first of a spell logged, then a line a minute with
+# their count (logs.Throttle), not a line each: a script sends thousands a second.
+_REFUSED = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
+_EXPORTS_REFUSED = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
+
 
 def authenticate(request: flask.Request, *, spend: bool = True) -> Caller:
     """The Firebase user behind the request. Behind API Gateway the app's token arrives in
@@ -52,7 +57,7 @@ def within_budget(uid: str, *, unless: Callable[[], bool] | None = None) -> bool
         return True
     if unless and unless():
         return False
-    log.warning("a user's requests over their budget on this instance: refused")
+    _REFUSED.warning(log, uid, "a user's requests over their budget on this instance: refused")
     raise RateLimited(
         "You're sending requests faster than the app needs; wait a moment.",
         retry_after=_seconds(wait),
@@ -64,7 +69,9 @@ def within_export_budget(uid: str) -> None:
     EXPORT_BURST): each reads everything stored about the user."""
     wait = export_budget().take(uid)
     if wait:
-        log.warning("a user's exports over their budget on this instance: refused")
+        _EXPORTS_REFUSED.warning(
+            log, uid, "a user's exports over their budget on this instance: refused"
+        )
         raise RateLimited(
             "You asked for an export a moment ago; try again in a minute.",
             retry_after=_seconds(wait),

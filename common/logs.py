@@ -5,6 +5,10 @@ from __future__ import annotations
 import contextvars
 import logging
 import sys
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -18,6 +22,12 @@ NEEDS_OPERATOR = "needs_operator"
 # the response itself was a 200, so the monitoring module counts these lines as its 5xx.
 STREAMED_STATUS = "streamed_status"
 
+
+# The field of a throttled line (Throttle): how many occurrences it stands for, itself and those
+# not logged since the previous such line of the same key on this instance.
+COUNT = "count"
+# A user's refusals (or other lines one user can repeat at will), per user and instance.
+REFUSAL_LOG_SECONDS = 60
 
 # Cloud Logging's field that groups a request's entries under its trace.
 TRACE_FIELD = "logging.googleapis.com/trace"
@@ -71,3 +81,47 @@ def setup_logging(level: str = "INFO") -> None:
     # nothing the client's own lines do not (docs/CAPACITY.md, section 5). Warnings still show.
     for chatty in ("httpx", "httpcore"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
+
+
+class Throttle:
+    """Log once, then count: the first occurrence of a key is logged at once, the next ones at
+    most once per `seconds` per key, the line carrying their count (COUNT). A line per refused
+    request or failed call would let one user (at 1,000 requests a second, ~72 GiB a day) or one
+    outage write paid log volume without bound (docs/CAPACITY.md, section 5). At most `max_keys`
+    keys, the least recently used dropped first (with any count they held back)."""
+
+    def __init__(
+        self,
+        seconds: float,
+        *,
+        max_keys: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._seconds, self._max_keys = seconds, max_keys
+        self._clock = clock  # a test's fake clock moves time without sleeping
+        self._keys: OrderedDict[str, tuple[float, int]] = OrderedDict()  # key: (line at, held)
+        self._lock = threading.Lock()
+
+    def due(self, key: str = "") -> int:
+        """Count one occurrence of `key`: the occurrences its line should now stand for (this
+        one and those held back since the key's last line), or 0 while the line is held back."""
+        with self._lock:
+            now = self._clock()
+            last = self._keys.pop(key, None)
+            if last is None or now - last[0] >= self._seconds:
+                count, last = (last[1] if last else 0) + 1, (now, 0)
+            else:
+                count, last = 0, (last[0], last[1] + 1)
+            self._keys[key] = last  # now the most recently used
+            if len(self._keys) > self._max_keys:
+                self._keys.popitem(last=False)
+            return count
+
+    def warning(
+        self, logger: logging.Logger, key: str, msg: str, *args: object, extra: dict | None = None
+    ) -> None:
+        """`logger.warning(msg, *args)` if a line of `key` is due, with its COUNT. The key stays
+        in memory only: a uid as the key names no one in the logs (the line carries the bound
+        user key)."""
+        if count := self.due(key):
+            logger.warning(msg, *args, extra={**(extra or {}), COUNT: count})

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import NoReturn, Protocol
 from zoneinfo import ZoneInfo
 
+from common import logs
 from common.analysis.safety import assess_safety
 from common.analysis.types import Analysis
 from common.chat.limits import activity_doc, last_crisis, message_hash, recent_activity
@@ -47,6 +48,12 @@ from common.sessions.summary import SessionSummary
 from common.timing import phase
 
 log = logging.getLogger(__name__)
+
+# Lines a user (a script) can repeat as fast as they send: one per user per minute per instance
+# with their count (logs.Throttle), as the request budget's refusals (common.edge).
+_AT_CAP = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
+_CRISIS_PACE = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
+_CRISIS_PAST_BUDGET = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
 
 SESSION_GONE = "This session does not exist or has expired; start a new one."
 # In a turn's "degraded": the turn was answered but not stored (crisis turns at a script's pace).
@@ -110,7 +117,7 @@ def _few_in_flight_per_user(
         if not _TURNS.take(uid):
             if assess_safety(kw["body"].message).crisis:
                 return take(uid=uid, **kw)
-            log.warning("a user's turns in flight at their cap: this one is refused")
+            _AT_CAP.warning(log, uid, "a user's turns in flight at their cap: this one is refused")
             raise RateLimited(
                 "Your earlier messages are still being answered; try again in a moment.",
                 retry_after=1,
@@ -400,8 +407,11 @@ def take_turn(
         # A crisis is never refused, but at this pace it is a script, not a person typing:
         # each stored turn wrote ~10 documents and 3 events. Answered, not stored: its turn_id
         # and a new session's id name nothing (a rating or a GET of them is a 404).
-        log.warning(
-            "crisis turns past %d a minute: answered, not stored", settings.crisis_turns_minute_max
+        _CRISIS_PACE.warning(
+            log,
+            uid,
+            "crisis turns past %d a minute: answered, not stored",
+            settings.crisis_turns_minute_max,
         )
         return _not_stored(
             session_id=session_id,
@@ -607,6 +617,7 @@ def _not_stored(
 
 def crisis_past_budget(
     *,
+    uid: str,
     body: TurnCreate,
     baseline: Callable[[str], tuple[Analysis, list[str]]],
     rank: Callable[..., Ranking],
@@ -619,7 +630,9 @@ def crisis_past_budget(
     limit refuses a crisis, but a script sending crisis words as fast as it can must cost little
     more than a refusal: nothing is read (so the session is not known: its turn_index is 0, and
     the reply is the first crisis reply), no model is asked, nothing is written."""
-    log.warning("a crisis turn past the user's request budget: answered, not stored")
+    _CRISIS_PAST_BUDGET.warning(
+        log, uid, "a crisis turn past the user's request budget: answered, not stored"
+    )
     analysis, degraded = baseline(body.message)  # the lexicon: no model call
     # The patterns flagged the message as sent; a crisis whatever the baseline's reading.
     analysis = replace(analysis, safety=replace(analysis.safety, crisis=True))

@@ -88,6 +88,7 @@ def _turn(
     if past_budget:
         ports = turn_ports()
         return service.crisis_past_budget(
+            uid=uid,
             body=body,
             baseline=ports["baseline"],
             rank=ports["rank"],

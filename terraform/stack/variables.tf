@@ -12,6 +12,7 @@ variable "alerting_config" {
       dead_letter_backlog = optional(number, 0)
       error_ratio         = optional(number, 0.02)
       streamed_errors     = optional(number, 10)
+      log_gib_per_hour    = optional(number, 1)
     }), {})
   })
   default  = {}

@@ -2092,6 +2092,24 @@ def test_request_logs_of_device_deletes_are_not_stored() -> None:
     )
 
 
+def test_request_logs_of_refused_requests_are_sampled_and_log_volume_alerts() -> None:
+    """A flood of refused requests (401, 403, 429) wrote a ~1.5 KB request entry each: 99 % are
+    not stored, and an alert watches the bytes ingested (the log-cost review)."""
+    exclusion = _resources(STACK, "google_logging_project_exclusion")["refused_requests"]
+    assert exclusion["filter"] == (
+        'resource.type="cloud_run_revision" AND log_id("run.googleapis.com/requests") AND '
+        "httpRequest.status=(401 OR 403 OR 429) AND sample(insertId, 0.99)"
+    )
+    module = TERRAFORM / "modules" / "monitoring"
+    # no alert or log-based metric reads the entries it drops
+    for kind in ("google_monitoring_alert_policy", "google_logging_metric"):
+        assert "run.googleapis.com/requests" not in json.dumps(_resources(module, kind))
+    policy = _resources(module, "google_monitoring_alert_policy")["log_volume"]
+    condition = _block(_block(policy, "conditions"), "condition_threshold")
+    assert 'metric.type = "logging.googleapis.com/billing/bytes_ingested"' in condition["filter"]
+    assert "var.thresholds.log_gib_per_hour" in str(condition["threshold_value"])
+
+
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_successful_push_deliveries_of_events_leave_no_request_log(env: str) -> None:
     """Cloud Run logs each Pub/Sub push delivery: ~2.85 entries a turn, most of a turn's log

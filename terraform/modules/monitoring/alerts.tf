@@ -197,6 +197,38 @@ resource "google_monitoring_alert_policy" "job_failed" {
   }
 }
 
+# Log volume is billed per GiB ingested (docs/CAPACITY.md, section 5): a flood of requests or a
+# chatty failure shows here before the bill does. The default (1 GiB an hour) is well above load
+# B's ~0.02 and below a one-user flood's ~3 (before its lines were throttled); a deployment at
+# load C (~2 an hour of request entries) sets it higher.
+resource "google_monitoring_alert_policy" "log_volume" {
+  project               = var.project_id
+  display_name          = "${var.prefix}: logs ingested above ${var.thresholds.log_gib_per_hour} GiB an hour"
+  combiner              = "OR"
+  notification_channels = local.channels
+  user_labels           = var.labels
+
+  conditions {
+    display_name = "bytes of log entries ingested in an hour"
+    condition_threshold {
+      filter          = "resource.type = \"global\" AND metric.type = \"logging.googleapis.com/billing/bytes_ingested\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = var.thresholds.log_gib_per_hour * 1073741824
+      duration        = "0s"
+      aggregations {
+        alignment_period     = "3600s"
+        per_series_aligner   = "ALIGN_SUM"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+    }
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "More than ${var.thresholds.log_gib_per_hour} GiB of log entries ingested in an hour. See docs/OPERATIONS.md#log-volume."
+  }
+}
+
 # The session cleanup falling behind: its runs (hourly, terraform/stack/scheduler.tf) that ended
 # with work left, counted from their log line (logs.tf). One incomplete run after a burst is
 # normal and the next catches up; three within three hours are three runs in a row that did not.
