@@ -8,6 +8,7 @@ import logging
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import NoReturn
 
 import flask
 
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 # their count (logs.Throttle), not a line each: a script sends thousands a second.
 _REFUSED = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
 _EXPORTS_REFUSED = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
+_DELIVERY_FAILED = logs.Throttle(logs.FAILURE_LOG_SECONDS)
 
 
 def authenticate(request: flask.Request, *, spend: bool = True) -> Caller:
@@ -76,6 +78,22 @@ def within_export_budget(uid: str) -> None:
             "You asked for an export a moment ago; try again in a minute.",
             retry_after=_seconds(wait),
         )
+
+
+def redeliver(e: Exception) -> NoReturn:
+    """A push delivery a dependency failed (an outage: Pub/Sub retries it): answer 503, which
+    Pub/Sub delivers again (any non-2xx does), and say so in one WARNING per instance per
+    FAILURE_LOG_SECONDS with the count, not in Flask's ~2 KB traceback per delivery (an
+    exception let through). Unexpected exception types are not passed here: they keep theirs."""
+    _DELIVERY_FAILED.warning(
+        log,
+        "",
+        "a dependency failed, the delivery is answered 503 for Pub/Sub to retry: %s: %s",
+        type(e).__name__,
+        str(e)[:200],
+        extra={"error": type(e).__name__},
+    )
+    flask.abort(503)
 
 
 def _seconds(wait: float) -> int:

@@ -28,6 +28,8 @@ STREAMED_STATUS = "streamed_status"
 COUNT = "count"
 # A user's refusals (or other lines one user can repeat at will), per user and instance.
 REFUSAL_LOG_SECONDS = 60
+# A failing dependency's lines (one per call or delivery otherwise), per instance.
+FAILURE_LOG_SECONDS = 30
 
 # Cloud Logging's field that groups a request's entries under its trace.
 TRACE_FIELD = "logging.googleapis.com/trace"

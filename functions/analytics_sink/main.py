@@ -3,7 +3,7 @@ becomes one row of the BigQuery `events` table, with its event_id as the row id;
 `private` attribute (for the profile updater only) is acknowledged and not stored.
 
 A malformed event is published to the dead-letter topic with the reason and acknowledged, so it
-never blocks the others; a BigQuery outage answers 500 and Pub/Sub delivers again (the views
+never blocks the others; a BigQuery outage answers 503 and Pub/Sub delivers again (the views
 de-duplicate by event_id, so a second copy is harmless). Concurrent deliveries to one instance
 share one BigQuery write (common/analytics/sink.py explains why push + group commit)."""
 
@@ -17,9 +17,11 @@ import functions_framework
 from cloudevents.http import CloudEvent
 
 from common import clients
+from common.adapters.bigquery_calls import unavailable_errors
 from common.analytics.sink import Message, sink_messages
+from common.analytics.warehouse import InsertFailed
 from common.config import get_settings
-from common.edge import utcnow
+from common.edge import redeliver, utcnow
 from common.logs import setup_logging
 
 setup_logging(get_settings().log_level)
@@ -44,10 +46,15 @@ def _message(cloud_event: CloudEvent) -> Message:
 @functions_framework.cloud_event
 def analytics_sink(cloud_event: CloudEvent) -> None:
     writer = clients.analytics_writer()
-    report = sink_messages(
-        [_message(cloud_event)],
-        write=lambda rows: [writer.submit(row) for row in rows],
-        dead_letter=clients.dead_letter(),
-        now=utcnow(),
-    )
+    try:
+        report = sink_messages(
+            [_message(cloud_event)],
+            write=lambda rows: [writer.submit(row) for row in rows],
+            dead_letter=clients.dead_letter(),
+            now=utcnow(),
+        )
+    # BigQuery or Pub/Sub (the dead letter) down, or the group's write past its wait
+    # (TimeoutError, an OSError): the delivery is retried.
+    except (InsertFailed, *unavailable_errors()) as e:
+        redeliver(e)
     log.debug("analytics event", extra={"written": report.written, "dead": report.dead_lettered})

@@ -13,7 +13,8 @@ from cloudevents.http import CloudEvent
 
 from common import clients
 from common.config import get_settings
-from common.edge import utcnow
+from common.edge import redeliver, utcnow
+from common.errors import Unavailable
 from common.events import Event
 from common.logs import NEEDS_OPERATOR, setup_logging
 from common.profile.updater import delta_for
@@ -42,13 +43,16 @@ def profile_updater(cloud_event: CloudEvent) -> None:
         return  # acknowledged: retrying cannot fix it
     if delta is None or not event.subject or not delta.increments:
         return
-    applied = clients.preference_writer().apply(
-        subject=event.subject,
-        event_id=event.event_id,
-        increments=delta.increments,
-        occurred_at=event.occurred_at,
-        now=utcnow(),
-    )
+    try:
+        applied = clients.preference_writer().apply(
+            subject=event.subject,
+            event_id=event.event_id,
+            increments=delta.increments,
+            occurred_at=event.occurred_at,
+            now=utcnow(),
+        )
+    except Unavailable as e:  # Firestore down: the delivery is retried
+        redeliver(e)
     # One event applied is the updater's every call (~1.4 a turn): DEBUG, as the line would
     # cost more than it tells at load (docs/CAPACITY.md, section 5). One not applied, a copy
     # Pub/Sub delivered again or an event from before the user's erasure, is rare: INFO.

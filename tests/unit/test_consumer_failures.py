@@ -1,0 +1,104 @@
+"""The event consumers (Pub/Sub push) when a dependency fails: a 503, which Pub/Sub delivers
+again, and one WARNING per instance per interval with the count; not an exception let through,
+which Flask logged as "Exception on / [POST]" with a ~2 KB traceback and no request id, once
+per delivery and retry (the log-cost review). An unexpected exception keeps its traceback."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from datetime import UTC, datetime
+
+import functions_framework
+import pytest
+
+from common import clients, edge, logs
+from common.analytics.warehouse import InsertFailed
+from common.errors import Unavailable
+from common.events import Event
+from tests.fakes.clock import FakeClock
+from tests.fakes.functions import FUNCTIONS
+
+EVENT = Event(
+    "chat.turn.completed",
+    datetime(2026, 3, 1, 12, tzinfo=UTC),
+    "k",
+    "s1",
+    {"persona": "elro"},
+    subject="k",
+)
+HEADERS = {
+    "ce-id": "1",
+    "ce-source": "//pubsub",
+    "ce-type": "google.cloud.pubsub.topic.v1.messagePublished",
+    "ce-specversion": "1.0",
+}
+
+
+def _app(function: str):
+    source = FUNCTIONS / function / "main.py"
+    return functions_framework.create_app(target=function, source=str(source)).test_client()
+
+
+@pytest.fixture(scope="module")
+def apps():
+    """Loaded before a test's log capture begins (loading a main.py sets up the logging)."""
+    return {fn: _app(fn) for fn in ("analytics_sink", "profile_updater")}
+
+
+@pytest.fixture
+def clock(monkeypatch) -> FakeClock:
+    clock = FakeClock()
+    # raising=False: the test also runs, and fails, on the code before the throttle
+    throttle = logs.Throttle(logs.FAILURE_LOG_SECONDS, clock=clock)
+    monkeypatch.setattr(edge, "_DELIVERY_FAILED", throttle, raising=False)
+    return clock
+
+
+def _deliver(app, n: int = 1) -> list[int]:
+    data = base64.b64encode(json.dumps(EVENT.envelope()).encode()).decode()
+    message = {"data": data, "messageId": "1", "attributes": {"subject": "k", "type": EVENT.type}}
+    body = {"message": message, "subscription": "s"}
+    return [app.post("/", json=body, headers=HEADERS).status_code for _ in range(n)]
+
+
+class Failing:
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def submit(self, row):
+        raise self.error
+
+    def apply(self, **kw):
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    ("function", "port", "error"),
+    [
+        ("analytics_sink", "analytics_writer", InsertFailed("BigQuery did not take rows: x")),
+        ("analytics_sink", "analytics_writer", TimeoutError("the shared write took over 50 s")),
+        ("profile_updater", "preference_writer", Unavailable("Storage is unavailable.")),
+    ],
+)
+def test_a_failing_dependency_answers_503_with_one_warning_and_no_traceback(
+    apps, clock, monkeypatch, caplog, function, port, error
+):
+    monkeypatch.setattr(clients, port, lambda: Failing(error))
+    monkeypatch.setattr(clients, "dead_letter", lambda: None)
+    with caplog.at_level(logging.INFO):
+        assert _deliver(apps[function], 50) == [503] * 50
+        clock.advance(logs.FAILURE_LOG_SECONDS)
+        assert _deliver(apps[function]) == [503]
+    said = [(r.levelname, r.getMessage(), r.count) for r in caplog.records]
+    assert [(level, count) for level, _, count in said] == [("WARNING", 1), ("WARNING", 50)]
+    assert type(error).__name__ in said[0][1]
+    assert not any(r.exc_info for r in caplog.records)
+
+
+def test_an_unexpected_exception_keeps_its_traceback(apps, clock, monkeypatch, caplog):
+    monkeypatch.setattr(clients, "preference_writer", lambda: Failing(KeyError("a bug")))
+    with caplog.at_level(logging.INFO):
+        assert _deliver(apps["profile_updater"]) == [500]
+    assert any(r.exc_info and r.levelname == "ERROR" for r in caplog.records)
