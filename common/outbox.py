@@ -11,11 +11,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from common import logs
 from common.errors import Unavailable
 from common.events import Event, EventPublisher, PublishError
 from common.ports import OutboxStore
 
 log = logging.getLogger(__name__)
+
+# A Pub/Sub (or Firestore) outage fails every turn's delivery: one line per instance per 30 s
+# with the count (logs.Throttle), keyed by what failed; the relay sends the events later.
+_FAILED = logs.Throttle(logs.FAILURE_LOG_SECONDS)
 
 
 def deliver_now(
@@ -28,14 +33,22 @@ def deliver_now(
     try:
         publisher.publish(events)
     except PublishError as e:
-        log.warning("events kept in the outbox for the relay: %s", e, extra={"events": len(ids)})
+        _FAILED.warning(
+            log,
+            "publish",
+            "events kept in the outbox for the relay: %s",
+            e,
+            extra={"events": len(ids)},
+        )
         with contextlib.suppress(Unavailable):  # else they fall due after the grace period
             outbox.mark_due(ids, now)
         return False
     try:
         outbox.delete_outbox(ids)
     except Unavailable:
-        log.warning("delivered events stay in the outbox; the relay will re-send them")
+        _FAILED.warning(
+            log, "delete", "delivered events stay in the outbox; the relay will re-send them"
+        )
     return True
 
 

@@ -54,6 +54,8 @@ log = logging.getLogger(__name__)
 _AT_CAP = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
 _CRISIS_PACE = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
 _CRISIS_PAST_BUDGET = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
+# A generator outage (Gemini) fails every turn: one line per instance per 30 s with the count.
+_GENERATOR_FAILED = logs.Throttle(logs.FAILURE_LOG_SECONDS)
 
 SESSION_GONE = "This session does not exist or has expired; start a new one."
 # In a turn's "degraded": the turn was answered but not stored (crisis turns at a script's pace).
@@ -721,7 +723,7 @@ def _generate(
             sent = True
         return "".join(parts), type(generator).__name__
     except GenerationError as e:
-        log.warning("reply generator failed, using templates: %s", e)
+        _GENERATOR_FAILED.warning(log, "", "reply generator failed, using templates: %s", e)
         degraded.append("reply_generator")
         if sink is None:
             return fallback.generate(request), type(fallback).__name__

@@ -5,12 +5,20 @@ lines a day, one per refusal."""
 
 from __future__ import annotations
 
+import functools
 import logging
+from datetime import UTC, datetime
 
 import pytest
 
-from common import edge, logs
+from common import edge, logs, outbox
+from common.chat import service
 from common.errors import RateLimited
+from common.events import Event, PublishError
+from common.personas import PERSONAS
+from common.replies import GenerationError, ReplyRequest
+from common.replies.template import TemplateGenerator
+from tests.fakes.analysis import make_analysis
 from tests.fakes.clock import FakeClock
 
 
@@ -59,3 +67,64 @@ def test_a_users_refusals_write_one_line_then_one_a_minute_with_their_count(monk
             for _ in range(int(budget._burst) + 1):
                 edge.within_budget("attacker")
     assert [r.count for r in _lines(caplog, "over their budget")] == [1, 200]
+
+
+# --- A dependency's outage: one line per instance per 30 s ------------------------------------
+
+
+class _Down:
+    costly = False
+
+    def generate(self, req):
+        raise GenerationError("Gemini failed: 503")
+
+    stream = generate
+
+
+class _Outbox:
+    def mark_due(self, ids, now):
+        pass
+
+    def delete_outbox(self, ids):
+        pass
+
+
+class _PubSub:
+    def publish(self, events):
+        raise PublishError("Pub/Sub is unavailable")
+
+
+def _failures(monkeypatch, module, name: str) -> FakeClock:
+    """A fake clock for `module.name`, a Throttle (raising=False: the test also runs, and
+    fails, on the code before it)."""
+    clock = FakeClock()
+    throttle = logs.Throttle(logs.FAILURE_LOG_SECONDS, clock=clock)
+    monkeypatch.setattr(module, name, throttle, raising=False)
+    return clock
+
+
+def test_a_reply_generator_outage_writes_one_line_then_one_every_30_s(monkeypatch, caplog):
+    clock = _failures(monkeypatch, service, "_GENERATOR_FAILED")
+    request = ReplyRequest(PERSONAS["lua"], "How do I plan my week?", make_analysis())
+    with caplog.at_level(logging.WARNING, logger=service.log.name):
+        for _ in range(200):
+            degraded: list[str] = []
+            _, used = service._generate(request, _Down(), TemplateGenerator(), degraded, None)
+            assert used == "TemplateGenerator" and degraded == ["reply_generator"]
+        clock.advance(logs.FAILURE_LOG_SECONDS)
+        service._generate(request, _Down(), TemplateGenerator(), [], None)
+    lines = _lines(caplog, "reply generator failed")
+    assert [r.count for r in lines] == [1, 200]
+
+
+def test_a_pubsub_outage_writes_one_outbox_line_then_one_every_30_s(monkeypatch, caplog):
+    clock = _failures(monkeypatch, outbox, "_FAILED")
+    events = [Event("test.event", datetime(2026, 12, 5, tzinfo=UTC), "k")]
+    deliver = functools.partial(
+        outbox.deliver_now, events, publisher=_PubSub(), outbox=_Outbox(), now=datetime.now(UTC)
+    )
+    with caplog.at_level(logging.WARNING, logger=outbox.log.name):
+        assert [deliver() for _ in range(200)] == [False] * 200
+        clock.advance(logs.FAILURE_LOG_SECONDS)
+        deliver()
+    assert [r.count for r in _lines(caplog, "kept in the outbox")] == [1, 200]
