@@ -16,11 +16,13 @@ from common.breaker import CircuitBreaker
 from common.replies.prompt import Prompt, PromptBuilder
 from common.replies.types import GenerationError, ReplyRequest
 
-# The finish reasons of a whole answer ("" while a stream goes on). Any other (SAFETY,
-# MODEL_ARMOR, OTHER, MALFORMED_RESPONSE, ...) withheld or broke it: an allowlist, so that a
-# reason added later cannot pass a cut answer as whole. CONTINUATION too: google-genai asks for
-# the rest itself and clears it, so one that reaches us had no token to go on with.
-_COMPLETE = frozenset({"", "STOP", "MAX_TOKENS"})
+# The finish reasons of a whole answer. Any other (SAFETY, MODEL_ARMOR, OTHER,
+# MALFORMED_RESPONSE, ...) withheld or broke it: an allowlist, so that a reason added later
+# cannot pass a cut answer as whole. CONTINUATION too: google-genai asks for the rest itself and
+# clears it, so one that reaches us had no token to go on with.
+_FINISHED = frozenset({"STOP", "MAX_TOKENS"})
+# A stream's chunks carry no reason ("") until the last: a stream must end on one of _FINISHED.
+_COMPLETE = _FINISHED | {""}
 
 # /healthz reports the generator down after this many consecutive failed calls, for this long
 # after the last of them: evidence from real turns, never a billed call of its own.
@@ -184,7 +186,7 @@ class GeminiGenerator:
         it went on: the stream is cut at the first chunk that comes past timeout_seconds (the
         whole stream then took at most twice that)."""
         client, kwargs = self._call_args(req)
-        produced = False
+        produced = finished = False
         deadline = time.monotonic() + self.timeout_seconds
         try:
             with contextlib.closing(client.models.generate_content_stream(**kwargs)) as chunks:
@@ -197,9 +199,13 @@ class GeminiGenerator:
                         raise GenerationError(
                             f"Gemini {self.model} withheld the answer ({block or reason})"
                         )
+                    finished = finished or reason in _FINISHED
                     if text := chunk.text:
                         produced = produced or bool(text.strip())
                         yield text
+            if not finished:
+                # A body that closed cleanly before the last chunk: what came is not the reply.
+                raise ConnectionError("the stream ended without a finish reason")
         except GenerationError:
             raise
         except Exception as exc:

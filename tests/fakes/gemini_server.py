@@ -2,7 +2,8 @@
 
 It speaks the same protocol the real google-genai SDK uses with `vertexai=True` and a
 `base_url`, records every request body, and can be switched to fail the ways the real service
-does (HTTP 500, 429, a hang, an empty or blocked answer). Use the `gemini_server` fixture:
+does (HTTP 500, 429, a hang, an empty or blocked answer, a stream cut short). Use the
+`gemini_server` fixture:
 
     from tests.fakes.gemini_server import gemini_server_fixture  # noqa: F401
 
@@ -29,7 +30,9 @@ import pytest
 
 from tests.fakes.serving import BackgroundServer
 
-Mode = Literal["ok", "error_500", "error_429", "hang", "empty", "blocked"]
+# "truncated": a stream's body ends cleanly before its last chunk, the one with finishReason
+# (a connection cut between chunks); a whole answer is not affected.
+Mode = Literal["ok", "error_500", "error_429", "hang", "empty", "blocked", "truncated"]
 
 _PATH = re.compile(
     r"^/(?P<version>v1|v1beta1)/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)"
@@ -273,6 +276,8 @@ class _Handler(BaseHTTPRequestHandler):
             ]
             if cut:
                 payloads.append(fake.response(model, prompt_tokens, "", final=True))
+            if mode == "truncated":
+                payloads.pop()
         else:
             payloads = [fake.response(model, prompt_tokens, fake.next_reply(), final=True)]
 

@@ -34,6 +34,19 @@ WINDOW = (
 )
 
 
+class Sink:
+    """A ReplySink that records what the client would be sent."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str]] = []
+
+    def token(self, text: str) -> None:
+        self.events.append(("token", text))
+
+    def reset(self) -> None:
+        self.events.append(("reset", ""))
+
+
 def _dist(labels: tuple[str, ...], top: str) -> Distribution:
     rest = 0.3 / (len(labels) - 1)
     return Distribution({label: 0.7 if label == top else rest for label in labels})
@@ -332,16 +345,6 @@ def test_a_streamed_turn_cut_at_the_timeout_starts_over_with_the_template(
     from tests.fakes import turns
     from tests.fakes.firestore_rpc import FirestoreRpc
 
-    class Sink:
-        def __init__(self) -> None:
-            self.events: list[tuple[str, str]] = []
-
-        def token(self, text: str) -> None:
-            self.events.append(("token", text))
-
-        def reset(self) -> None:
-            self.events.append(("reset", ""))
-
     gemini_server.stream_chunks, gemini_server.chunk_delay = 30, 0.2
     gemini_server.reply_text = " ".join(f"word{i}" for i in range(30))
     store = FirestoreSessionStore(FirestoreRpc().client, settings=Settings())
@@ -361,3 +364,33 @@ def test_a_streamed_turn_cut_at_the_timeout_starts_over_with_the_template(
     assert "".join(text for _, text in sink.events[cut + 1 :]) == response["reply"]
     assert "word" not in response["reply"]
     assert response["degraded"] == ["reply_generator"]
+
+
+def test_a_stream_that_ends_without_a_finish_reason_is_a_failure(
+    gemini_server: FakeGeminiServer,
+) -> None:
+    # The review's probe: a body that closed cleanly after chunk 2 of 3 was taken as the whole
+    # reply, and counted a success.
+    gemini_server.fail("truncated")
+    gen = generator(gemini_server)
+    for _ in range(DOWN_AFTER_FAILURES):
+        with pytest.raises(GenerationError, match="without a finish reason"):
+            list(gen.stream(request()))
+    assert gen.health() == {"circuit": "open", "last_error": "ConnectionError"}
+
+
+def test_a_streamed_turn_cut_short_starts_over_with_the_template(
+    gemini_server: FakeGeminiServer,
+) -> None:
+    from common.chat.service import _generate
+
+    gemini_server.fail("truncated")
+    sink, degraded = Sink(), []
+    reply, name = _generate(
+        request(), generator(gemini_server), TemplateGenerator(), degraded, sink
+    )
+    assert (name, degraded) == ("TemplateGenerator", ["reply_generator"])
+    kinds = [kind for kind, _ in sink.events]
+    assert kinds[:3] == ["token", "token", "reset"]  # the two chunks that came, then a reset
+    assert "".join(text for _, text in sink.events[3:]) == reply
+    assert gemini_server.reply_text not in reply
