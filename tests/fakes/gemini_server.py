@@ -97,8 +97,9 @@ class FakeGeminiServer(BackgroundServer):
     hang_seconds: float = 5.0
     stream_chunks: int = 3
     chunk_delay: float = 0.0  # seconds between streamed chunks (a slow model)
-    # How the answer ends. Another reason than STOP (SAFETY, MODEL_ARMOR, OTHER, ...) is sent
-    # as the real service sends it after some text: a last candidate with no content.
+    # How the answer ends. With another reason than STOP (MAX_TOKENS, SAFETY, MODEL_ARMOR, ...)
+    # a whole answer keeps the text so far, as the real service's does, and a stream sends the
+    # reason after the text, in a last candidate with no content.
     finish_reason: str = "STOP"
     # End each answer with " (reply N)", N counting answers: tells apart the replies written for
     # two requests (a reply a client must discard from the one it must show).
@@ -152,11 +153,12 @@ class FakeGeminiServer(BackgroundServer):
     # Response bodies, shaped like Vertex AI's GenerateContentResponse
 
     def response(self, model: str, prompt_tokens: int, text: str, *, final: bool) -> dict:
-        candidate: dict[str, Any] = {"content": {"role": "model", "parts": [{"text": text}]}}
-        if final and self.finish_reason != "STOP":
-            candidate = {"finishReason": self.finish_reason}
-        elif final:
-            candidate["finishReason"] = "STOP"
+        candidate: dict[str, Any] = {}
+        if text:
+            candidate["content"] = {"role": "model", "parts": [{"text": text}]}
+        if final:
+            candidate["finishReason"] = self.finish_reason
+        if final and self.finish_reason == "STOP":
             candidate["avgLogprobs"] = -0.12
         out_tokens = max(1, len(self.reply_text.split()))
         return {

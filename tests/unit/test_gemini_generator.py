@@ -394,3 +394,28 @@ def test_a_streamed_turn_cut_short_starts_over_with_the_template(
     assert kinds[:3] == ["token", "token", "reset"]  # the two chunks that came, then a reset
     assert "".join(text for _, text in sink.events[3:]) == reply
     assert gemini_server.reply_text not in reply
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_reply_cut_at_max_tokens_is_kept_and_a_withheld_one_is_not(
+    gemini_server: FakeGeminiServer, streamed: bool
+) -> None:
+    # The review: the fake dropped the text of a whole answer that did not end on STOP, so
+    # neither branch was tested with text present, as the real service sends it.
+    from common.chat.service import _generate
+
+    gen = generator(gemini_server)
+    gemini_server.finish_reason = "MAX_TOKENS"
+    degraded: list[str] = []
+    reply, name = _generate(
+        request(), gen, TemplateGenerator(), degraded, Sink() if streamed else None
+    )
+    assert (reply, name, degraded) == (gemini_server.reply_text, "GeminiGenerator", [])
+    gemini_server.finish_reason = "SAFETY"
+    with pytest.raises(GenerationError, match=r"withheld the answer \(.*SAFETY\)"):
+        list(gen.stream(request())) if streamed else gen.generate(request())
+    reply, name = _generate(
+        request(), gen, TemplateGenerator(), degraded, Sink() if streamed else None
+    )
+    assert (name, degraded) == ("TemplateGenerator", ["reply_generator"])
+    assert gemini_server.reply_text not in reply
