@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     # The longest reply Gemini may write (and bill), thinking tokens included on models that
     # think: the prompt asks for 2 to 5 sentences (~150 tokens); a reply cut here is kept.
     gemini_max_output_tokens: int = Field(512, ge=64, le=8192)
+    # How much a model that thinks may think first (its thinking counts in the cap above, so a
+    # model that thinks more by default would cut replies short); "" sends none, for a model
+    # that takes no thinking level.
+    gemini_thinking_level: Literal["minimal", "low", "medium", "high", ""] = "minimal"
 
     # Persona model endpoint (the local server, or a Vertex AI endpoint's REST :predict URL)
     model_predict_url: str | None = None

@@ -44,5 +44,6 @@ def make_generator(settings: Settings) -> ResponseGenerator:
             base_url=settings.gemini_base_url,
             timeout_seconds=settings.gemini_timeout_seconds,
             max_output_tokens=settings.gemini_max_output_tokens,
+            thinking_level=settings.gemini_thinking_level,
         )
     raise ValueError(f"unknown response generator {kind!r}")

@@ -100,6 +100,7 @@ class GeminiGenerator:
         base_url: str | None = None,
         timeout_seconds: float = 8.0,
         max_output_tokens: int = 512,
+        thinking_level: str = "minimal",
         prompt_builder: PromptBuilder | None = None,
         outcomes: CircuitBreaker | None = None,
     ) -> None:
@@ -110,6 +111,8 @@ class GeminiGenerator:
         self.timeout_seconds = timeout_seconds
         # What one reply may cost (output is billed ~8x input) and how long it may go on.
         self.max_output_tokens = max_output_tokens
+        # Thinking tokens count in max_output_tokens: a reply needs little, "" sends no level.
+        self.thinking_level = thinking_level
         self.prompt_builder = prompt_builder or PromptBuilder()
         # Records whether calls reach Gemini, for /healthz; observed, not enforced: every turn
         # still calls. A withheld or empty answer counts as reached (the service is up).
@@ -151,12 +154,14 @@ class GeminiGenerator:
             self._failed(exc)
             raise GenerationError(f"Gemini client unavailable: {_describe(exc)}") from exc
         prompt: Prompt = self.prompt_builder.build(req)
+        level = self.thinking_level.upper()
         return client, {
             "model": self.model,
             "contents": [dict(c, parts=[dict(p) for p in c["parts"]]) for c in prompt.contents],
             "config": types.GenerateContentConfig(
                 system_instruction=prompt.system_instruction,
                 max_output_tokens=self.max_output_tokens,
+                thinking_config=types.ThinkingConfig(thinking_level=level) if level else None,
             ),
         }
 

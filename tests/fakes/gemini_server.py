@@ -73,6 +73,14 @@ class RecordedRequest:
         return "".join(p.get("text", "") for p in parts)
 
     @property
+    def thinking_level(self) -> str | None:
+        """generationConfig.thinkingConfig's level, None when absent. google-genai sends the
+        config's own fields in snake_case (thinking_level), which proto JSON takes as well as
+        camelCase."""
+        thinking = (self.body.get("generationConfig") or {}).get("thinkingConfig") or {}
+        return thinking.get("thinkingLevel", thinking.get("thinking_level"))
+
+    @property
     def contents(self) -> list[dict[str, Any]]:
         return self.body.get("contents") or []
 
@@ -201,6 +209,9 @@ class FakeGeminiServer(BackgroundServer):
         return ["".join(words[i : i + size]) for i in range(0, len(words), size)]
 
 
+# The thinking levels Vertex AI takes (generationConfig.thinkingConfig.thinkingLevel).
+THINKING_LEVELS = {"MINIMAL", "LOW", "MEDIUM", "HIGH"}
+
 _ERRORS = {
     "error_500": (500, "INTERNAL", "Internal error encountered."),
     "error_429": (
@@ -233,20 +244,23 @@ class _Handler(BaseHTTPRequestHandler):
         query = parse_qs(url.query)
         stream = match["method"] == "streamGenerateContent"
         fake = self.fake
-        fake.record(
-            RecordedRequest(
-                path=url.path,
-                project=match["project"],
-                location=match["location"],
-                model=match["model"],
-                stream=stream,
-                query=query,
-                headers={k.lower(): v for k, v in self.headers.items()},
-                body=body,
-            )
+        recorded = RecordedRequest(
+            path=url.path,
+            project=match["project"],
+            location=match["location"],
+            model=match["model"],
+            stream=stream,
+            query=query,
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
         )
+        fake.record(recorded)
         if not body.get("contents"):
             self._json(400, _error(400, "INVALID_ARGUMENT", "contents is not specified"))
+            return
+        if recorded.thinking_level not in {None, *THINKING_LEVELS}:
+            message = "Invalid value at 'generation_config.thinking_config.thinking_level'"
+            self._json(400, _error(400, "INVALID_ARGUMENT", message))
             return
 
         mode, model = fake.mode, match["model"]

@@ -419,3 +419,32 @@ def test_a_reply_cut_at_max_tokens_is_kept_and_a_withheld_one_is_not(
     )
     assert (name, degraded) == ("TemplateGenerator", ["reply_generator"])
     assert gemini_server.reply_text not in reply
+
+
+def test_every_call_sets_how_much_the_model_may_think(gemini_server: FakeGeminiServer) -> None:
+    # The review: no thinking level was sent, and a model's thinking counts in maxOutputTokens,
+    # so one that thinks more by default could leave a fragment of a reply, kept as whole.
+    gen = generator(gemini_server)
+    gen.generate(request())
+    assert "thinkingConfig" in gemini_server.last_request.body["generationConfig"]
+    assert gemini_server.last_request.thinking_level == "MINIMAL"
+    list(gen.stream(request()))
+    assert gemini_server.last_request.thinking_level == "MINIMAL"
+    for level, sent in (("high", "HIGH"), ("", None)):
+        settings = Settings(
+            response_generator="gemini",
+            gemini_base_url=gemini_server.base_url,
+            gemini_thinking_level=level,
+        )
+        make_generator(settings).generate(request())
+        assert gemini_server.last_request.thinking_level == sent
+
+
+@pytest.mark.filterwarnings("ignore:EXTREME is not a valid ThinkingLevel")
+def test_the_fake_refuses_a_thinking_level_vertex_does_not_know(
+    gemini_server: FakeGeminiServer,
+) -> None:
+    gen = generator(gemini_server)
+    gen.thinking_level = "extreme"
+    with pytest.raises(GenerationError, match="HTTP 400 INVALID_ARGUMENT"):
+        gen.generate(request())
