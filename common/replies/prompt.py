@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from common.analysis.types import Analysis
 from common.labels import ENTITY_TYPES, INTENTS, PACES, SENTIMENTS, TONES
+from common.personas import PERSONAS
 from common.replies.types import ReplyRequest
 from common.sessions.summary import SessionSummary
 
@@ -180,6 +181,20 @@ def _crisis_rule(analysis: Analysis) -> str:
     )
 
 
+def _earlier_mentors(req: ReplyRequest) -> str:
+    """Who wrote the window's replies, when another persona wrote any: the contents carry no
+    names, so the model would take another mentor's words as its own. Fixed names only."""
+    names = [
+        PERSONAS[t.persona].name if t.persona in PERSONAS else "another mentor" for t in req.window
+    ]
+    if all(name == req.persona.name for name in names):
+        return ""
+    return (
+        f"The earlier replies, oldest first, were written by: {', '.join(names)}. You are "
+        f"{req.persona.name}: speak of another mentor's replies as theirs, not yours."
+    )
+
+
 _CARE_RULE = (
     "CARE: earlier in this conversation the person showed signs of crisis and was given crisis "
     "resources. Begin by gently checking in on how they are doing, keep a calm pace, and remind "
@@ -220,6 +235,8 @@ class PromptBuilder:
         """The persona voice, the rules, the session so far and the current signals: our own
         words and fixed labels only, never text derived from the user's."""
         sections = [req.persona.voice, "\n".join(_RULES).replace("{tag}", tag)]
+        if mentors := _earlier_mentors(req):
+            sections.append(mentors)
         if trend := render_tone_trend(req.summary):
             sections.append(f"Earlier in this session (older turns): {trend}")
         sections.append(f"Current message: {render_analysis(req.analysis)}")
