@@ -316,6 +316,12 @@ def markdown(report: dict) -> str:
         lines += [f"Off-policy: no logged, rated turns of the champion ({ope['skipped']})."]
     if report.get("deployment"):
         lines += ["", f"Deployment: {json.dumps(report['deployment'], sort_keys=True)}"]
+        if pending := report["deployment"].get("canary_pending"):
+            lines += [
+                "",
+                f"Not deployed: the canary {pending} still waits for an operator's decision "
+                "(promote or roll it back; docs/OPERATIONS.md).",
+            ]
     return "\n".join(lines) + "\n"
 
 
@@ -643,6 +649,12 @@ def main(argv: list[str]) -> int:
             print(
                 "    not deployed again: this version was rolled back from the endpoint "
                 f"({report['deployment']['model']})",
+                flush=True,
+            )
+        elif pending := report["deployment"].get("canary_pending"):
+            print(
+                f"    registered, not deployed: the canary {pending} still waits for an "
+                f"operator to promote or roll it back ({report['deployment']['model']})",
                 flush=True,
             )
         else:

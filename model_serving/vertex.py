@@ -22,7 +22,9 @@ job's image; else the image of the model taking the most traffic), with `artifac
 folder (Vertex AI copies it and hands it to the container as AIP_STORAGE_URI, which
 model_serving.server loads), and deployed to the endpoint next to what serves, with
 `canary_percent` of the traffic (all of it on an empty endpoint). Promoting the canary to 100 %
-and rolling back: docs/OPERATIONS.md.
+and rolling back: docs/OPERATIONS.md. While a model other than the champion is deployed (a
+canary no operator has promoted or rolled back yet), a promoted version is registered but not
+deployed (`canary_pending`): the endpoint holds at most the champion and one canary.
 
 A retried run must not deploy a second canary: a version carries the aliases
 `retrain-<version>` and `retrain-<period>` (the run's feedback cut-off day), and a version
@@ -158,11 +160,19 @@ class VertexDeployer:
         return self._top(aip, endpoint, endpoint.list_models())
 
     @staticmethod
-    def _top(aip: Any, endpoint: Any, deployed: list[Any]) -> Serving | None:
+    def _champion(endpoint: Any, deployed: list[Any]) -> Any:
+        """The deployed model taking the largest share of the traffic (None: nothing deployed)."""
         if not deployed:
             return None
         split = endpoint.traffic_split or {}
-        top = max(deployed, key=lambda m: split.get(m.id, 0))  # a tie: the first listed
+        return max(deployed, key=lambda m: split.get(m.id, 0))  # a tie: the first listed
+
+    @classmethod
+    def _top(cls, aip: Any, endpoint: Any, deployed: list[Any]) -> Serving | None:
+        top = cls._champion(endpoint, deployed)
+        if top is None:
+            return None
+        split = endpoint.traffic_split or {}
         name = top.model.split("@")[0]
         spec = aip.Model(model_name=name, version=top.model_version_id).to_dict()
         return Serving(
@@ -200,7 +210,8 @@ class VertexDeployer:
         (the `period` alias) or an earlier run (the same version) already registered one: then
         that version is deployed if it never was (the attempt stopped before deploying), and
         nothing else happens. A version deployed once (its `deployed-` alias) and no longer on
-        the endpoint was taken off by an operator (a rollback): it is not deployed again."""
+        the endpoint was taken off by an operator (a rollback): it is not deployed again. None
+        is deployed beside a pending canary: registered only (`canary_pending`)."""
         aip = self._aip()
         cfg = self.config
         parents = aip.Model.list(filter=f'display_name="{cfg.model_display_name}"')
@@ -257,6 +268,13 @@ class VertexDeployer:
             )
             result |= {"model": model.resource_name, "image": image, "image_from": image_from}
             version_id = model.version_id
+        champion = self._champion(endpoint, deployed)
+        pending = [m.id for m in deployed if m is not champion]
+        if pending:
+            # A canary still waits for an operator's decision: deploying beside it would add one
+            # more always-on model (min_replicas nodes) every week nobody decides. Registered
+            # only; the next run after the decision deploys its own version.
+            return result | {"canary_pending": pending[0], "traffic_percent": None}
         percent = cfg.canary_percent if deployed else 100
         model.deploy(
             endpoint=endpoint,

@@ -924,6 +924,12 @@ ON_ENDPOINT = {
         "5": {"image": NEW_IMAGE, "artifact_uri": "gs://b/persona-model/pm-old/"},
     },
 }
+# An operator promoted last week's canary and undeployed the build version: the champion alone.
+CHAMPION_ONLY = {
+    **ON_ENDPOINT,
+    "deployed": [Deployed("d-canary", MODEL, "5")],
+    "split": {"d-canary": 100},
+}
 
 
 def deploy(config: VertexConfig = CONFIG, **fake: Any) -> tuple[dict, dict[str, dict]]:
@@ -935,7 +941,7 @@ def deploy(config: VertexConfig = CONFIG, **fake: Any) -> tuple[dict, dict[str, 
 
 
 def test_register_and_deploy_uploads_a_non_default_version_and_splits_traffic() -> None:
-    result, by = deploy(**ON_ENDPOINT)
+    result, by = deploy(**CHAMPION_ONLY)
     assert by["init"] == {"project": "p", "location": "us-central1"}
     assert by["Model.list"] == {"filter": 'display_name="persona-model"'}
     upload = by["Model.upload"]
@@ -990,7 +996,7 @@ def test_a_retried_run_reuses_what_an_earlier_attempt_registered() -> None:
     # registered, but the attempt failed before deploying it: deployed, not uploaded again
     result, by = deploy(
         **{
-            **ON_ENDPOINT,
+            **CHAMPION_ONLY,
             "versions": [VersionInfo("7", ["retrain-20261207", "retrain-pm-abc-def"])],
             "specs": {"7": {"labels": {"model-version": "pm-abc-def"}}},
         }
@@ -1015,6 +1021,47 @@ def test_a_retried_run_reuses_what_an_earlier_attempt_registered() -> None:
     # another period's versions are not this run's
     _, by = deploy(**ON_ENDPOINT, versions=[VersionInfo("5", ["retrain-20261130"])])
     assert "Model.upload" in by
+
+
+def test_a_promoted_version_is_not_deployed_beside_a_pending_canary() -> None:
+    # last week's canary (10 %) was neither promoted nor rolled back: registered, not deployed,
+    # so unattended weeks leave the champion and one canary on the endpoint, not one more a week
+    result, by = deploy(**ON_ENDPOINT)
+    assert "Model.upload" in by and "model.deploy" not in by
+    assert "ModelRegistry.add_version_aliases" not in by  # never deployed: a rerun may deploy it
+    assert result["canary_pending"] == "d-canary" and result["traffic_percent"] is None
+    assert result["model"] == f"{MODEL}@9"
+    # the same with a version an earlier attempt registered
+    registered = {"versions": [VersionInfo("7", ["retrain-20261207"])], "specs": {}}
+    result, by = deploy(**{**ON_ENDPOINT, **registered})
+    assert "Model.upload" not in by and "model.deploy" not in by
+    assert result["canary_pending"] == "d-canary"
+    # once the operator decided (the canary promoted to 100 %, the build undeployed): deployed
+    result, by = deploy(**CHAMPION_ONLY)
+    assert by["model.deploy"]["traffic_percentage"] == 10 and "canary_pending" not in result
+
+
+def test_the_retrain_report_says_a_version_waits_for_a_pending_canary() -> None:
+    from model_serving.retrain import markdown
+
+    report = {
+        "started_at": "2026-12-02T00:00:00+00:00",
+        "config": "full",
+        "duration_seconds": 1.0,
+        "champion": {"version": "pm-old"},
+        "challenger": {"version": "pm-new"},
+        "decision": decide(CHAMPION).to_dict(),
+        "promoted": True,
+        "training_set": {
+            "train": 1,
+            "heldout": 1,
+            "persona_records_reweighted": 0,
+            "feedback": {"rated_turns": 0, "used": 0, "excluded": {}},
+        },
+        "off_policy": {"skipped": {}},
+        "deployment": {"canary_pending": "d-canary", "model": f"{MODEL}@9"},
+    }
+    assert "Not deployed: the canary d-canary still waits" in markdown(report)
 
 
 def test_what_serves_is_the_deployed_model_with_the_most_traffic() -> None:
@@ -1121,8 +1168,8 @@ def test_the_adapter_calls_exist_in_the_pinned_google_cloud_aiplatform() -> None
     in .venv-model (it is deliberately absent from .venv and the functions)."""
     calls: list = []
     for fake in (
-        ON_ENDPOINT,
-        {**ON_ENDPOINT, "versions": [VersionInfo("7", ["retrain-20261207"])]},
+        CHAMPION_ONLY,
+        {**CHAMPION_ONLY, "versions": [VersionInfo("7", ["retrain-20261207"])]},
     ):
         VertexDeployer(CONFIG, fake_aiplatform(calls, **fake)).register_and_deploy(
             version="pm-a", artifact_uri="gs://b/x/", period="20261207"
