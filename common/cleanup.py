@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from common.errors import ErasureInProgress, Unavailable
+from common.full_pass import FULL_PASS_HOURS, full_pass_due
 from common.logs import NEEDS_OPERATOR
 from common.profile.erasure import ERASURE_RESUME_AFTER  # unfinished this long: cut off
 from common.profile.models import ProfileSettings
@@ -104,6 +105,11 @@ class CleanupStore(Protocol):
         """Where a scan goes on, as its ordering field's value (None: from the oldest)."""
 
     def save_scan_start(self, scan: str, value: datetime | None) -> None: ...
+
+    def pass_started(self, scan: str) -> datetime | None:
+        """When the scan last started over from the oldest (None: never recorded)."""
+
+    def save_pass_started(self, scan: str, at: datetime) -> None: ...
 
     def delete_expired(self, collection: str, *, now: datetime, limit: int) -> tuple[int, int]:
         """Up to `limit` documents past their expires_at: (read, deleted). One changed since it
@@ -265,6 +271,7 @@ def run_cleanup(
     max_batches: int = 25,
     budget_seconds: float | None = None,
     clock: Callable[[], float] = time.monotonic,
+    full_pass_every: timedelta = timedelta(hours=FULL_PASS_HOURS),
 ) -> CleanupReport:
     """One scheduled run: erasures first (those a request could not finish, then analytics:
     erasures, then retention), so that a user's erasure never waits behind a backlog; then
@@ -335,7 +342,9 @@ def run_cleanup(
     phase("analytics", analytics_phase)
     lapped: dict[str, Callable[[], Any]] = {
         "expired_sessions": lambda: _expired_sessions(store, report, rounds, **kw),
-        "orphan_turns": lambda: _orphan_turns(store, report, rounds, **kw),
+        "orphan_turns": lambda: _orphan_turns(
+            store, report, rounds, full_pass_every=full_pass_every, **kw
+        ),
         "expired_documents": expiring,
         "stale_daily_counters": stale_counters,
         "retention_sessions": lambda: _retention_sessions(store, report, rounds, **kw),
@@ -421,17 +430,32 @@ def _expired_sessions(
 
 
 def _orphan_turns(
-    store: CleanupStore, report: CleanupReport, rounds: Rounds, *, now: datetime, batch_size: int
+    store: CleanupStore,
+    report: CleanupReport,
+    rounds: Rounds,
+    *,
+    now: datetime,
+    batch_size: int,
+    full_pass_every: timedelta,
 ) -> None:
-    """Old turns of sessions still in use match the query too and are skipped, so each run goes
-    on where the last one stopped instead of re-reading them from the oldest every time."""
+    """Old turns of sessions still in use match the query too and are skipped. Each run goes on
+    where the last one stopped, and a finished pass starts over from the oldest only once
+    `full_pass_every` (a day) has passed since the last did: otherwise every hourly run re-read
+    each live conversation's old turns (common.full_pass). A turn whose session ends after the
+    scan passed it is found by the next full pass."""
 
     def step(**where: Any) -> tuple[Any, datetime | None]:
         scan = store.delete_orphan_turns(now=now, limit=batch_size, **where)
         report.orphan_turns_deleted += scan.deleted
         return scan.cursor, scan.reached
 
-    _resumable_scan(store, rounds, ORPHAN_SCAN, step)
+    def start_over() -> bool:
+        if not full_pass_due(store.pass_started(ORPHAN_SCAN), now=now, every=full_pass_every):
+            return False
+        store.save_pass_started(ORPHAN_SCAN, now)
+        return True
+
+    _resumable_scan(store, rounds, ORPHAN_SCAN, step, start_over=start_over)
 
 
 def _resumable_scan(
@@ -439,18 +463,21 @@ def _resumable_scan(
     rounds: Rounds,
     scan: str,
     step: Callable[..., tuple[Any, datetime | None]],
+    *,
+    start_over: Callable[[], bool] = lambda: True,
 ) -> None:
     """A scan in the order of one field that goes on where the last run stopped (`step` does
     one batch from `since` and `cursor`: the next cursor, None at the end, and the field's value
     it reached): started over from the oldest each run, a run's bound (25 batches of 200) would
     never reach what lies after the first 5,000. A lap's end starts the next one from the
-    oldest, so what was passed over once (not yet due) is looked at again."""
+    oldest, so what was passed over once (not yet due) is looked at again, unless `start_over`
+    says not yet: the scan then stays where it reached."""
     since, cursor, reached = store.scan_start(scan), None, None
     for _ in rounds():
         cursor, last = step(since=since, cursor=cursor)
         reached = last or reached
         if cursor is None:
-            store.save_scan_start(scan, None)
+            store.save_scan_start(scan, None if start_over() else reached or since)
             return
     if reached is not None:  # out of batches or time; none at all: keep the saved place
         store.save_scan_start(scan, reached)

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from common.experiments import Experiment, check_no_overlap
+from common.full_pass import FULL_PASS_HOURS
 
 LOCAL_ANALYTICS_KEY = "local-analytics-key-not-secret"
 # Turns (times and message hashes) the anomaly limits' record keeps per user
@@ -130,6 +131,9 @@ class Settings(BaseSettings):
     device_stale_days: int = Field(30, ge=1)
     # The cleanup job erases users whose Firebase Auth account is gone (common.account_sweep).
     account_sweep: bool = True
+    # The cleanup job's orphan-turn scan starts over from the oldest at most this often
+    # (common.full_pass); between full passes it keeps to what is new.
+    cleanup_full_pass_hours: int = Field(FULL_PASS_HOURS, ge=1)
     push_daily_cap: int = Field(3, ge=1, le=100)  # pushes per user per local day
     push_retry_attempts: int = Field(3, ge=1, le=10)  # sends of one message within one delivery
     push_retry_base_seconds: float = Field(1.0, gt=0, le=60)

@@ -254,6 +254,15 @@ class FirestoreCleanupStore:
         with storage_errors():
             self._db.document(JOB_STATE).set({f"{scan}_from": value}, merge=True, **bounded())
 
+    def pass_started(self, scan: str) -> datetime | None:
+        with storage_errors():
+            snap = self._db.document(JOB_STATE).get(**bounded())
+        return (snap.to_dict() or {}).get(f"{scan}_pass_at") if snap.exists else None
+
+    def save_pass_started(self, scan: str, at: datetime) -> None:
+        with storage_errors():
+            self._db.document(JOB_STATE).set({f"{scan}_pass_at": at}, merge=True, **bounded())
+
     def delete_expired(self, collection: str, *, now: datetime, limit: int) -> tuple[int, int]:
         query = (
             self._db.collection(collection)

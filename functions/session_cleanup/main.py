@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import flask
 import functions_framework
@@ -69,6 +69,7 @@ def session_cleanup(request: flask.Request) -> flask.Response:
         analytics=_analytics(),
         now=now,
         budget_seconds=BUDGET_SECONDS,
+        full_pass_every=_full_pass_every(),
     )
     pruned = _prune_stale_devices(now, until=min(time.monotonic() + PRUNE_SECONDS, stop))
     swept = (
@@ -77,6 +78,10 @@ def session_cleanup(request: flask.Request) -> flask.Response:
         else {"off": True}
     )
     return json_response(report.as_dict() | {"stale_devices": pruned, "deleted_accounts": swept})
+
+
+def _full_pass_every() -> timedelta:
+    return timedelta(hours=get_settings().cleanup_full_pass_hours)
 
 
 def _prune_stale_devices(now: datetime, *, until: float) -> int | dict:

@@ -16,6 +16,7 @@ from common.cleanup import (
     ERASURE_RESUME_AFTER,
     ERASURE_SETTLE,
     MAX_LAPS,
+    ORPHAN_SCAN,
     RETENTION_SESSIONS_SCAN,
     AnalyticsRefused,
     AnalyticsRowsBuffered,
@@ -46,6 +47,7 @@ class Store:
         self.retention = retention or {}
         self.deleted: list[str] = []
         self.scans: dict[str, datetime | None] = {}  # where each resumable scan goes on
+        self.passes: dict[str, datetime] = {}  # when each began its last full pass
 
     def delete_expired_sessions(self, *, now, limit):
         return 0, 0
@@ -58,6 +60,12 @@ class Store:
 
     def save_scan_start(self, scan, value):
         self.scans[scan] = value
+
+    def pass_started(self, scan):
+        return self.passes.get(scan)
+
+    def save_pass_started(self, scan, at):
+        self.passes[scan] = at
 
     def delete_expired(self, collection, *, now, limit):
         return 0, 0
@@ -574,6 +582,45 @@ def test_the_retention_scan_goes_on_where_the_last_run_stopped() -> None:
     assert store.deleted == ["short-0", "short-1"]
     assert [r.retention_sessions_deleted for r in runs] == [0, 1, 1]
     assert store.scans[RETENTION_SESSIONS_SCAN] is None  # a lap is done: the next starts over
+
+
+def test_the_orphan_scan_starts_over_from_the_oldest_at_most_once_a_day() -> None:
+    # 1,000 old turns of conversations still in use (skipped), then the newly expired ones
+    kept = [NOW - timedelta(days=30) + timedelta(minutes=i) for i in range(1000)]
+
+    class LiveTurns(Store):
+        def __init__(self) -> None:
+            super().__init__()
+            self.read: list[int] = []
+
+        def delete_orphan_turns(self, *, now, limit, cursor, since):
+            due = [t for t in kept if t <= now and (since is None or t >= since)]
+            start = cursor or 0
+            page = due[start : start + limit]
+            self.read.append(len(page))
+            more = start + limit if len(page) == limit else None
+            return OrphanScan(0, more, page[-1] if page else None)
+
+    store = LiveTurns()
+
+    def run(at: datetime) -> int:
+        store.read = []
+        run_cleanup(store=store, analytics=Analytics(), now=at, batch_size=200)
+        return sum(store.read)
+
+    assert run(NOW) == 1000 and store.passes[ORPHAN_SCAN] == NOW
+    assert store.scans[ORPHAN_SCAN] is None  # the first pass ended: the next one begins
+    assert run(NOW + timedelta(hours=1)) == 1000 and store.passes[ORPHAN_SCAN] == NOW
+    # within a day of that pass's start, a finished pass keeps the place it reached
+    assert store.scans[ORPHAN_SCAN] == kept[-1]
+    kept.append(NOW + timedelta(minutes=90))  # one more turn expires
+    assert run(NOW + timedelta(hours=2)) == 2  # the last one read again (since is inclusive)
+    assert store.scans[ORPHAN_SCAN] == kept[-1]
+    # a day after the last full pass began, the next starts over from the oldest
+    later = NOW + timedelta(hours=24)
+    assert run(later) == 1 and store.scans[ORPHAN_SCAN] is None
+    assert store.passes[ORPHAN_SCAN] == later
+    assert run(later + timedelta(hours=1)) == 1001
 
 
 def test_a_run_out_of_time_before_the_orphan_scan_keeps_its_saved_place() -> None:

@@ -127,6 +127,19 @@ def test_the_roll_back_notes_re_arm_the_daily_until_pass_where_the_store_keeps_i
     assert FirestoreCleanupStore(rpc.client).scan_start(DAILY_BACKFILL) is None
 
 
+def test_full_pass_stamps_are_kept_in_the_job_state_beside_the_scan_cursors():
+    from common.adapters.firestore_cleanup import JOB_STATE
+
+    rpc = FirestoreRpc({JOB_STATE: {"orphan_scan_from": NOW}})
+    store = FirestoreCleanupStore(rpc.client)
+    assert store.pass_started("orphan_scan") is None
+    store.save_pass_started("orphan_scan", NOW)
+    assert store.pass_started("orphan_scan") == NOW
+    state = rpc.docs[JOB_STATE]
+    assert state["orphan_scan_pass_at"] == NOW
+    assert state["orphan_scan_from"] == NOW  # merged: the cursors stay
+
+
 def test_a_page_of_expired_sessions_whose_commit_answer_was_lost_is_still_ended_whole():
     # The commit went in but its answer was lost: the client's retry met the page's own deletes
     # (a changed precondition), and every session was taken for one another writer changed. The
