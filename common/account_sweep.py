@@ -7,8 +7,11 @@ Each run pages on from where the last stopped through the uids the backend knows
 (settings), the owners of `users/{uid}/devices` (whoever can be sent a push; a device alone
 makes no `users/{uid}` document) and `activity/{uid}` (whoever wrote in the last day, or the
 last 30 after a crisis). It asks Firebase Auth which of them no longer exist and
-erases those. An account Auth still has, disabled ones included (a suspension may be lifted),
-is left alone, and so is every uid of a lookup that failed.
+erases those. A collection whose scan came to its end starts over at most once every
+CLEANUP_FULL_PASS_HOURS (a day; common.full_pass), not on every hourly run: so a deleted
+account is erased within about a day, and the sweep does not re-read every known uid (and ask
+Auth about each) every hour. An account Auth still has, disabled ones included (a suspension
+may be lifted), is left alone, and so is every uid of a lookup that failed.
 
 A run that finds too many accounts gone erases nothing: the likeliest cause is a wrong project
 (Firebase Auth of one, Firestore of another), and erasing on it would wipe every user. The run
@@ -20,8 +23,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from common.full_pass import FULL_PASS_HOURS, full_pass_due
 from common.logs import NEEDS_OPERATOR
 
 log = logging.getLogger(__name__)
@@ -47,6 +52,12 @@ class KnownUids(Protocol):
     def sweep_cursor(self, collection: str) -> str | None: ...
 
     def save_sweep_cursor(self, collection: str, after: str | None) -> None: ...
+
+    def sweep_pass_started(self, collection: str) -> datetime | None:
+        """When the collection's scan last started from its first page (None: never recorded)."""
+        ...
+
+    def save_sweep_pass_started(self, collection: str, at: datetime) -> None: ...
 
     def save_held(self, uids: list[str]) -> None:
         """The gone uids of a held run, for an operator (empty: none held)."""
@@ -79,6 +90,8 @@ def sweep_accounts(
     known: KnownUids,
     directory: AccountDirectory,
     erase: Callable[[str], Any],
+    now: datetime,
+    full_pass_every: timedelta = timedelta(hours=FULL_PASS_HOURS),
     per_collection: int = 1000,
     in_time: Callable[[], bool] = lambda: True,
 ) -> SweepReport:
@@ -86,10 +99,17 @@ def sweep_accounts(
     and the gone ones erased, page after page while there is time and until every collection
     has come to its end once (a page of each an hour would take weeks to come round a large
     user base). A collection's scan moves on only once its page was checked and the gone
-    erased: a run out of time reads the same page again next time."""
-    report, ended, first = SweepReport(), set[str](), True
+    erased: a run out of time reads the same page again next time. A collection at its end
+    waits until `full_pass_every` has passed since its last pass began."""
+    report, first = SweepReport(), True
+    ended = {
+        c
+        for c in COLLECTIONS
+        if known.sweep_cursor(c) is None
+        and not full_pass_due(known.sweep_pass_started(c), now=now, every=full_pass_every)
+    }
     while len(ended) < len(COLLECTIONS):
-        cursors = _sweep_pages(known, directory, erase, per_collection, in_time, report, ended)
+        cursors = _sweep_pages(known, directory, erase, per_collection, in_time, report, ended, now)
         if cursors is None:  # held, or out of time before its pages were checked and erased
             break
         if first:  # a page of every collection checked: nothing is held any more
@@ -109,6 +129,7 @@ def _sweep_pages(
     in_time: Callable[[], bool],
     report: SweepReport,
     ended: set[str],
+    now: datetime,
 ) -> dict[str, str | None] | None:
     """The next page of each collection not yet ended in this run, checked and its gone
     erased; the cursors saved, or None if the pages were not all done."""
@@ -116,10 +137,12 @@ def _sweep_pages(
     checked = 0
     cursors: dict[str, str | None] = {}
     pages = [c for c in COLLECTIONS if c not in ended]
+    starting = set[str]()  # the collections whose pass begins with this page
     for collection in pages:
-        uids, after = known.uids_after(
-            collection, known.sweep_cursor(collection), limit=per_collection
-        )
+        cursor = known.sweep_cursor(collection)
+        if cursor is None:
+            starting.add(collection)
+        uids, after = known.uids_after(collection, cursor, limit=per_collection)
         for start in range(0, len(uids), LOOKUP_BATCH):
             if not in_time():
                 break
@@ -155,6 +178,8 @@ def _sweep_pages(
         report.erased += 1
     for collection, after in cursors.items():
         known.save_sweep_cursor(collection, after)
+        if collection in starting:  # stamped once its first page is done (a held run is not)
+            known.save_sweep_pass_started(collection, now)
     if len(cursors) < len(pages):  # out of time while checking
         return None
     if erased:

@@ -131,8 +131,8 @@ class Settings(BaseSettings):
     device_stale_days: int = Field(30, ge=1)
     # The cleanup job erases users whose Firebase Auth account is gone (common.account_sweep).
     account_sweep: bool = True
-    # The cleanup job's orphan-turn scan starts over from the oldest at most this often
-    # (common.full_pass); between full passes it keeps to what is new.
+    # The cleanup job's orphan-turn scan and account sweep start over from the oldest at most
+    # this often (common.full_pass); between full passes they keep to what is new.
     cleanup_full_pass_hours: int = Field(FULL_PASS_HOURS, ge=1)
     push_daily_cap: int = Field(3, ge=1, le=100)  # pushes per user per local day
     push_retry_attempts: int = Field(3, ge=1, le=10)  # sends of one message within one delivery

@@ -542,3 +542,9 @@ class FirestoreCleanupStore:
 
     def save_sweep_cursor(self, collection: str, after: str | None) -> None:
         self.save_scan_start(f"account_sweep_{collection}", after)
+
+    def sweep_pass_started(self, collection: str) -> datetime | None:
+        return self.pass_started(f"account_sweep_{collection}")
+
+    def save_sweep_pass_started(self, collection: str, at: datetime) -> None:
+        self.save_pass_started(f"account_sweep_{collection}", at)

@@ -127,6 +127,8 @@ def _sweep_deleted_accounts(now: datetime, *, until: float) -> dict:
             known=store,
             directory=FirebaseAccountDirectory(clients.firebase_app()),
             erase=erase,
+            now=now,
+            full_pass_every=_full_pass_every(),
             in_time=in_time,
         )
     except Exception as e:

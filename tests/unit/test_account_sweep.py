@@ -5,10 +5,13 @@ gone erasing nothing and keeping their uids for an operator."""
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from common.account_sweep import LOOKUP_BATCH, sweep_accounts
+
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 
 class Known:
@@ -17,6 +20,7 @@ class Known:
     def __init__(self, users: list[str], activity: list[str] = (), devices=()) -> None:
         self.ids = {"users": sorted(users), "activity": sorted(activity), "devices": [*devices]}
         self.cursors: dict[str, str | None] = {}
+        self.passes: dict[str, datetime] = {}  # when each collection's pass began
         self.held: list[str] | None = None
 
     def uids_after(self, collection, after, *, limit):
@@ -28,6 +32,12 @@ class Known:
 
     def save_sweep_cursor(self, collection, after):
         self.cursors[collection] = after
+
+    def sweep_pass_started(self, collection):
+        return self.passes.get(collection)
+
+    def save_sweep_pass_started(self, collection, at):
+        self.passes[collection] = at
 
     def save_held(self, uids):
         self.held = uids
@@ -52,6 +62,7 @@ def test_only_the_accounts_auth_no_longer_has_are_erased_once_each():
     known = Known(users, activity=["u0003", "u0017", "x-chat-only"], devices=["y-device-only"])
     erased: list[str] = []
     report = sweep_accounts(
+        now=NOW,
         known=known,
         directory=Directory({"u0003", "x-chat-only", "y-device-only"}),
         erase=erased.append,
@@ -68,7 +79,7 @@ def test_lookups_go_100_at_a_time_and_a_run_pages_on_to_the_end():
     directory = Directory({"u0200"})
     erased: list[str] = []
     report = sweep_accounts(
-        known=known, directory=directory, erase=erased.append, per_collection=120
+        now=NOW, known=known, directory=directory, erase=erased.append, per_collection=120
     )
     # Pages of 120: users 0-119 with the 3 activity records, then 120-239, then 240-249.
     assert [len(batch) for batch in directory.lookups] == [100, 20, 3, 100, 20, 10]
@@ -81,6 +92,7 @@ def test_a_run_out_of_time_between_pages_resumes_at_the_next_page_then_comes_rou
     directory = Directory(set())
     ticks = iter([True, True])  # the first page's two lookups, then out of time
     sweep_accounts(
+        now=NOW,
         known=known,
         directory=directory,
         erase=lambda uid: None,
@@ -89,10 +101,32 @@ def test_a_run_out_of_time_between_pages_resumes_at_the_next_page_then_comes_rou
     )
     assert [len(batch) for batch in directory.lookups] == [100, 20]
     assert known.cursors["users"] == "u0119"
-    sweep_accounts(known=known, directory=directory, erase=lambda uid: None, per_collection=120)
+    sweep_accounts(
+        now=NOW, known=known, directory=directory, erase=lambda uid: None, per_collection=120
+    )
     assert directory.lookups[2][0] == "u0120" and known.cursors["users"] is None  # round
-    sweep_accounts(known=known, directory=directory, erase=lambda uid: None, per_collection=120)
-    assert directory.lookups[5][0] == "u0000"  # the next run starts over
+    assert known.passes["users"] == NOW  # the pass began with the first run's page
+    looked_up = len(directory.lookups)
+    # the next hourly runs, within a day of the pass's start, read and look up nothing
+    for hours in (1, 23):
+        report = sweep_accounts(
+            now=NOW + timedelta(hours=hours),
+            known=known,
+            directory=directory,
+            erase=lambda uid: None,
+            per_collection=120,
+        )
+        assert len(directory.lookups) == looked_up and report.checked == 0
+    # a day after it began, a new pass starts over
+    later = NOW + timedelta(hours=24)
+    sweep_accounts(
+        now=later,
+        known=known,
+        directory=directory,
+        erase=lambda uid: None,
+        per_collection=120,
+    )
+    assert directory.lookups[looked_up][0] == "u0000" and known.passes["users"] == later
 
 
 def test_too_many_gone_erases_nothing_and_tells_an_operator(caplog):
@@ -100,16 +134,17 @@ def test_too_many_gone_erases_nothing_and_tells_an_operator(caplog):
     erased: list[str] = []
     with caplog.at_level(logging.ERROR):
         report = sweep_accounts(
-            known=known, directory=Directory(set(_uids(11))), erase=erased.append
+            now=NOW, known=known, directory=Directory(set(_uids(11))), erase=erased.append
         )
     assert report.held and erased == [] and report.gone == 11  # 11 of 40 > 25 %
     (record,) = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert record.needs_operator is True
     assert known.held == _uids(11)  # for an operator to look into
     assert known.cursors == {}  # the same uids are checked again next time
+    assert known.passes == {}  # not a pass begun: the next hourly run reads them again
     # A run out of time before it checked them again leaves the list for the operator.
     sweep_accounts(
-        known=known, directory=Directory(set()), erase=erased.append, in_time=lambda: False
+        now=NOW, known=known, directory=Directory(set()), erase=erased.append, in_time=lambda: False
     )
     assert known.held == _uids(11)
 
@@ -117,7 +152,7 @@ def test_too_many_gone_erases_nothing_and_tells_an_operator(caplog):
 def test_a_few_gone_among_few_checked_is_not_taken_for_a_wrong_project():
     erased: list[str] = []
     report = sweep_accounts(
-        known=Known(_uids(4)), directory=Directory(set(_uids(4))), erase=erased.append
+        now=NOW, known=Known(_uids(4)), directory=Directory(set(_uids(4))), erase=erased.append
     )
     assert erased == _uids(4) and not report.held  # all 4, but under MIN_GONE
 
@@ -127,7 +162,9 @@ def test_a_short_page_where_everyone_is_gone_is_held():
     known = Known(_uids(18))
     known.cursors["users"] = "u0000"
     erased: list[str] = []
-    report = sweep_accounts(known=known, directory=Directory(set(_uids(18))), erase=erased.append)
+    report = sweep_accounts(
+        now=NOW, known=known, directory=Directory(set(_uids(18))), erase=erased.append
+    )
     assert report.held and erased == [] and report.checked == 17
 
 
@@ -139,7 +176,7 @@ def test_an_erasure_that_fails_does_not_stop_the_others():
 
     erased: list[str] = []
     report = sweep_accounts(
-        known=Known(_uids(5)), directory=Directory({"u0001", "u0002"}), erase=erase
+        now=NOW, known=Known(_uids(5)), directory=Directory({"u0001", "u0002"}), erase=erase
     )
     assert erased == ["u0002"] and report.failed == 1 and report.erased == 1
 
@@ -149,6 +186,7 @@ def test_out_of_time_the_scan_does_not_move_past_what_it_did_not_finish():
     known.cursors["users"] = "u0099"
     ticks = iter([True, False])  # one lookup, then out of time
     report = sweep_accounts(
+        now=NOW,
         known=known,
         directory=Directory(set()),
         erase=lambda uid: None,
@@ -164,6 +202,7 @@ def test_out_of_time_among_the_erasures_the_same_uids_are_checked_again():
     ticks = iter([True, True])  # the lookup, one erasure, then out of time
     erased: list[str] = []
     report = sweep_accounts(
+        now=NOW,
         known=known,
         directory=Directory({"u0001", "u0003"}),
         erase=erased.append,
@@ -182,5 +221,5 @@ def test_a_lookup_that_fails_stops_the_run_before_any_erasure():
     erased: list[str] = []
     known = Known(_uids(150))
     with pytest.raises(ConnectionError):
-        sweep_accounts(known=known, directory=Failing({"u0002"}), erase=erased.append)
+        sweep_accounts(now=NOW, known=known, directory=Failing({"u0002"}), erase=erased.append)
     assert erased == [] and known.cursors == {}

@@ -132,11 +132,12 @@ def test_full_pass_stamps_are_kept_in_the_job_state_beside_the_scan_cursors():
 
     rpc = FirestoreRpc({JOB_STATE: {"orphan_scan_from": NOW}})
     store = FirestoreCleanupStore(rpc.client)
-    assert store.pass_started("orphan_scan") is None
+    assert store.pass_started("orphan_scan") is None and store.sweep_pass_started("users") is None
     store.save_pass_started("orphan_scan", NOW)
-    assert store.pass_started("orphan_scan") == NOW
+    store.save_sweep_pass_started("users", NOW)
+    assert store.pass_started("orphan_scan") == NOW and store.sweep_pass_started("users") == NOW
     state = rpc.docs[JOB_STATE]
-    assert state["orphan_scan_pass_at"] == NOW
+    assert state["orphan_scan_pass_at"] == state["account_sweep_users_pass_at"] == NOW
     assert state["orphan_scan_from"] == NOW  # merged: the cursors stay
 
 
