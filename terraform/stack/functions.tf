@@ -265,6 +265,7 @@ module "function" {
     build_service_account = google_service_account.build.id
     concurrency           = each.value.concurrency
     cpu                   = each.value.cpu
+    docker_repository     = google_artifact_registry_repository.function_images.id
     ingress               = each.value.ingress
     max_instances         = each.value.max_instances
     memory_mb             = each.value.memory_mb
@@ -321,6 +322,42 @@ resource "google_storage_bucket" "bundles" {
       type = "Delete"
     }
   }
+}
+
+# The functions' container images: a build pushes one per function and deploy, and GCF's
+# default gcf-artifacts repository keeps them all. Each function's newest function_images_kept
+# stay (what serves, and a redeploy's rollback), older ones go after 30 days. No grant is
+# added: the build account's project-wide roles/run.builder (below) uploads to and reads any
+# repository of the project, and the Cloud Functions and Cloud Run service agents' own roles
+# read the project's repositories (a repository of the same project and region: GCF's rule).
+resource "google_artifact_registry_repository" "function_images" {
+  #checkov:skip=CKV_GCP_84:CMEK is not supported (terraform/README.md, Encryption): Google-managed keys encrypt it at rest.
+  project       = var.project_id
+  location      = var.region
+  repository_id = "${var.prefix}-function-images"
+  description   = "Cloud Functions' container images (GCF builds them from the source bundles)."
+  format        = "DOCKER"
+  labels        = local.labels
+
+  cleanup_policy_dry_run = false
+  cleanup_policies {
+    id     = "keep-recent"
+    action = "KEEP"
+    most_recent_versions {
+      keep_count = local.function_images_kept # per package: each function's image and its cache
+    }
+  }
+  cleanup_policies {
+    id     = "delete-old"
+    action = "DELETE"
+    condition {
+      older_than = "2592000s" # 30 days, unless kept above
+    }
+  }
+}
+
+locals {
+  function_images_kept = 3
 }
 
 # Access logs of the buckets above and of the model artifacts.

@@ -1769,6 +1769,25 @@ def test_the_registry_never_deletes_a_serving_image() -> None:
         assert set(prefixes) <= pushed, prefixes
 
 
+def test_the_functions_images_go_to_a_repository_that_cleans_them_up() -> None:
+    """GCF's default gcf-artifacts repository has no cleanup policy: every build's image of
+    every function stayed. Each function builds into the stack's repository, which keeps each
+    package's newest few (what serves) and deletes the rest after 30 days."""
+    module = TERRAFORM / "modules" / "function"
+    function = _resources(module, "google_cloudfunctions2_function")["function"]
+    build = _block(function, "build_config")
+    assert build["docker_repository"] == "${var.function_config.docker_repository}"
+    functions = _labelled(_config(STACK), "module")["function"]
+    assert functions["function_config"]["docker_repository"] == (
+        "${google_artifact_registry_repository.function_images.id}"
+    )
+    registry = _resources(STACK, "google_artifact_registry_repository")["function_images"]
+    assert registry["format"] == "DOCKER" and registry["cleanup_policy_dry_run"] is False
+    policies = {p["action"]: p for p in registry["cleanup_policies"]}
+    assert _block(policies["KEEP"], "most_recent_versions")["keep_count"]
+    assert _block(policies["DELETE"], "condition")["older_than"] == "2592000s"
+
+
 def test_no_plan_can_destroy_the_registry_of_the_serving_images() -> None:
     """The registry holds the only copy of every serving image, which OPERATIONS.md promises
     can be deployed again (a rollback to an undeployed version). A renamed repository_id, or a

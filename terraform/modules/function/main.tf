@@ -23,6 +23,8 @@ resource "google_cloudfunctions2_function" "function" {
     runtime         = var.function_config.runtime
     entry_point     = var.function_config.entry_point
     service_account = var.function_config.build_service_account
+    # null: GCF's own gcf-artifacts repository, which has no cleanup policy (an image per build)
+    docker_repository = var.function_config.docker_repository
     source {
       storage_source {
         bucket = google_storage_bucket_object.bundle.bucket

@@ -41,6 +41,7 @@ variable "function_config" {
     build_service_account = optional(string)
     concurrency           = optional(number, 1)
     cpu                   = optional(string)
+    docker_repository     = optional(string) # projects/…/locations/…/repositories/…, same project and region
     ingress               = optional(string, "ALLOW_ALL")
     max_instances         = optional(number, 10)
     memory_mb             = optional(number, 512)
