@@ -322,6 +322,20 @@ resource "google_storage_bucket" "bundles" {
       type = "Delete"
     }
   }
+
+  # Cloud Build's copy of each build's zips (cloudbuild.yaml, artifacts: builds/<SHORT_SHA>/):
+  # a record, read by nothing (a rollback retries the build, which zips its source again; the
+  # functions deploy from the content-hashed bundles above). Each build added a copy of every
+  # function; after 30 days it becomes noncurrent, and the rule above deletes it 30 days later.
+  lifecycle_rule {
+    condition {
+      age            = 30
+      matches_prefix = ["builds/"]
+    }
+    action {
+      type = "Delete"
+    }
+  }
 }
 
 # The functions' container images: a build pushes one per function and deploy, and GCF's

@@ -1788,6 +1788,18 @@ def test_the_functions_images_go_to_a_repository_that_cleans_them_up() -> None:
     assert _block(policies["DELETE"], "condition")["older_than"] == "2592000s"
 
 
+def test_each_builds_copy_of_the_function_zips_expires() -> None:
+    """cloudbuild.yaml uploads every build's zips under builds/<SHORT_SHA>/ of the bundles
+    bucket, whose only rule deleted noncurrent versions: they stayed forever."""
+    uploaded = re.search(
+        r"location: gs://[^/]+-function-bundles/(\w+)/", (REPO / "cloudbuild.yaml").read_text()
+    )
+    assert uploaded is not None
+    bucket = _resources(STACK, "google_storage_bucket")["bundles"]
+    rules = [_block(rule, "condition") for rule in bucket["lifecycle_rule"]]
+    assert {"age": 30, "matches_prefix": [f"{uploaded[1]}/"]} in rules
+
+
 def test_no_plan_can_destroy_the_registry_of_the_serving_images() -> None:
     """The registry holds the only copy of every serving image, which OPERATIONS.md promises
     can be deployed again (a rollback to an undeployed version). A renamed repository_id, or a
