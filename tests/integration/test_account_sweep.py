@@ -64,11 +64,12 @@ def _left(db, uid: str) -> set[str]:
     return {p for p in paths if db.document(p).get().exists}
 
 
-def _sweep(db):
+def _sweep(db, at: datetime = NOW):
     return sweep_accounts(
         known=FirestoreCleanupStore(db),
         directory=FirebaseAccountDirectory(clients.firebase_app()),
         erase=lambda uid: erase_user(db, uid=uid, ukey=_ukey(uid), now=NOW),
+        now=at,
     )
 
 
@@ -100,9 +101,9 @@ def test_a_deleted_account_is_erased_everywhere_and_the_others_keep_everything()
             f"sessions/s-{uid}/turns/t0",
             f"preferences/{_ukey(uid)}",
         }
-    # The activity records of the erasures are tombstones now: the next run does not erase
-    # them again (nothing is gone any more).
-    again = _sweep(db)
+    # The activity records of the erasures are tombstones now: the next pass, a day later,
+    # does not erase them again (nothing is gone any more).
+    again = _sweep(db, at=NOW + timedelta(days=1))
     assert (again.checked, again.gone, again.erased) == (2 + 2 + 2, 0, 0)
 
 
@@ -164,11 +165,12 @@ def test_the_sweep_pages_on_to_the_end_and_the_next_run_comes_round():
     for uid in gone:
         auth.delete_user(uid, app=clients.firebase_app())
 
-    def run(per_collection: int = 2):
+    def run(per_collection: int = 2, at: datetime = NOW):
         return sweep_accounts(
             known=FirestoreCleanupStore(db),
             directory=FirebaseAccountDirectory(clients.firebase_app()),
             erase=lambda uid: erase_user(db, uid=uid, ukey=_ukey(uid), now=NOW),
+            now=at,
             per_collection=per_collection,
         )
 
@@ -178,4 +180,6 @@ def test_the_sweep_pages_on_to_the_end_and_the_next_run_comes_round():
     assert all(len(_left(db, uid)) == 5 for uid in set(uids) - gone)
     store = FirestoreCleanupStore(db)
     assert [store.sweep_cursor(c) for c in ("users", "devices", "activity")] == [None] * 3
-    assert run(per_collection=10).checked == 3 * 3  # round again: the 3 kept, in each
+    assert run(per_collection=10, at=NOW + timedelta(hours=1)).checked == 0  # a pass a day
+    # round again a day after the pass began: the 3 kept, in each
+    assert run(per_collection=10, at=NOW + timedelta(days=1)).checked == 3 * 3
