@@ -6,12 +6,13 @@ at sign-in, can no longer ask.
 Each run pages on from where the last stopped through the uids the backend knows: `users/{uid}`
 (settings), the owners of `users/{uid}/devices` (whoever can be sent a push; a device alone
 makes no `users/{uid}` document) and `activity/{uid}` (whoever wrote in the last day, or the
-last 30 after a crisis). It asks Firebase Auth which of them no longer exist and
-erases those. A collection whose scan came to its end starts over at most once every
-CLEANUP_FULL_PASS_HOURS (a day; common.full_pass), not on every hourly run: so a deleted
-account is erased within about a day, and the sweep does not re-read every known uid (and ask
-Auth about each) every hour. An account Auth still has, disabled ones included (a suspension
-may be lifted), is left alone, and so is every uid of a lookup that failed.
+last 30 after a crisis). It asks Firebase Auth which of them no longer exist and erases those.
+`users` and `devices`, once their scan came to its end, start over at most once every
+CLEANUP_FULL_PASS_HOURS (a day; common.full_pass), not on every hourly run: so a deleted account
+is erased within about a day, and the sweep does not re-read every known uid (and ask Auth about
+each) every hour; `activity` is read on every run (EVERY_RUN). An account Auth still has,
+disabled ones included (a suspension may be lifted), is left alone, and so is every uid of a
+lookup that failed.
 
 A run that finds too many accounts gone erases nothing: the likeliest cause is a wrong project
 (Firebase Auth of one, Firestore of another), and erasing on it would wipe every user. The run
@@ -32,6 +33,10 @@ from common.logs import NEEDS_OPERATOR
 log = logging.getLogger(__name__)
 
 COLLECTIONS = ("users", "devices", "activity")  # "devices": the collection group
+# Read on every run, not once a day: activity records expire a day after a user's last turn, so
+# one who only chatted (no settings, no device) could be gone from every collection before the
+# next daily pass. The collection holds only the last day's writers (30 days after a crisis).
+EVERY_RUN = ("activity",)
 LOOKUP_BATCH = 100  # firebase_admin.auth.get_users takes at most 100 identifiers
 # A run holds when more than this share of the uids it checked are gone, and at least MIN_GONE:
 # a healthy user base loses a few accounts a day, not a quarter of those it checks. A few gone
@@ -105,7 +110,8 @@ def sweep_accounts(
     ended = {
         c
         for c in COLLECTIONS
-        if known.sweep_cursor(c) is None
+        if c not in EVERY_RUN
+        and known.sweep_cursor(c) is None
         and not full_pass_due(known.sweep_pass_started(c), now=now, every=full_pass_every)
     }
     while len(ended) < len(COLLECTIONS):

@@ -223,3 +223,17 @@ def test_a_lookup_that_fails_stops_the_run_before_any_erasure():
     with pytest.raises(ConnectionError):
         sweep_accounts(now=NOW, known=known, directory=Failing({"u0002"}), erase=erased.append)
     assert erased == [] and known.cursors == {}
+
+
+def test_a_user_who_only_chatted_is_found_by_the_next_hourly_run_not_the_next_daily_pass():
+    """Their activity record is all the backend knows of them, and it expires a day after their
+    last turn: read once a day, it could be gone before the next pass (the own-diff review)."""
+    known = Known(_uids(3), activity=["c0001"])
+    run = lambda at, gone: sweep_accounts(  # noqa: E731
+        now=at, known=known, directory=Directory(gone), erase=erased.append
+    )
+    erased: list[str] = []
+    run(NOW, set())  # a full pass of every collection: nobody gone yet
+    report = run(NOW + timedelta(hours=1), {"c0001"})  # deleted in Auth meanwhile
+    assert erased == ["c0001"]
+    assert report.checked == 1  # the activity record only: users and devices wait a day
