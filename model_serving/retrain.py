@@ -320,7 +320,8 @@ def markdown(report: dict) -> str:
             lines += [
                 "",
                 f"Not deployed: the canary {pending} still waits for an operator's decision "
-                "(promote or roll it back; docs/OPERATIONS.md).",
+                "(give it all traffic and undeploy the other, or undeploy it; "
+                "docs/OPERATIONS.md).",
             ]
     return "\n".join(lines) + "\n"
 
@@ -653,8 +654,9 @@ def main(argv: list[str]) -> int:
             )
         elif pending := report["deployment"].get("canary_pending"):
             print(
-                f"    registered, not deployed: the canary {pending} still waits for an "
-                f"operator to promote or roll it back ({report['deployment']['model']})",
+                f"    registered, not deployed: the canary {pending} is still on the endpoint: "
+                "give it all traffic and undeploy the other, or undeploy it "
+                f"({report['deployment']['model']})",
                 flush=True,
             )
         else:

@@ -24,7 +24,8 @@ model_serving.server loads), and deployed to the endpoint next to what serves, w
 `canary_percent` of the traffic (all of it on an empty endpoint). Promoting the canary to 100 %
 and rolling back: docs/OPERATIONS.md. While a model other than the champion is deployed (a
 canary no operator has promoted or rolled back yet), a promoted version is registered but not
-deployed (`canary_pending`): the endpoint holds at most the champion and one canary.
+deployed (`canary_pending`): the job adds no model while a decision waits (a canary left at 0 %
+counts until it is undeployed).
 
 A retried run must not deploy a second canary: a version carries the aliases
 `retrain-<version>` and `retrain-<period>` (the run's feedback cut-off day), and a version

@@ -46,12 +46,13 @@ locals {
       cpu          = "1"
       dataset_role = null
       env = {
-        CONTEXT_WINDOW_TURNS = var.app_config.context_window_turns
-        GEMINI_LOCATION      = var.app_config.gemini_location
-        GEMINI_MODEL         = var.app_config.gemini_model
-        MODEL_GOOGLE_AUTH    = "true"
-        MODEL_PREDICT_URL    = module.model.predict_url
-        RESPONSE_GENERATOR   = var.app_config.response_generator
+        CONTEXT_WINDOW_TURNS  = var.app_config.context_window_turns
+        GEMINI_LOCATION       = var.app_config.gemini_location
+        GEMINI_MODEL          = var.app_config.gemini_model
+        GEMINI_THINKING_LEVEL = var.app_config.gemini_thinking_level
+        MODEL_GOOGLE_AUTH     = "true"
+        MODEL_PREDICT_URL     = module.model.predict_url
+        RESPONSE_GENERATOR    = var.app_config.response_generator
       }
       ingress         = "ALLOW_ALL" # API Gateway reaches it over its public endpoint; IAM guards it
       invokers        = local.api_invokers

@@ -39,7 +39,9 @@ variable "app_config" {
     context_window_turns = optional(number, 5)
     gemini_location      = optional(string, "global")
     gemini_model         = optional(string, "gemini-3.5-flash-lite")
-    log_level            = optional(string, "INFO")
+    # What the model takes (GEMINI_THINKING_LEVEL): Pro models refuse "minimal"; "" sends none.
+    gemini_thinking_level = optional(string, "minimal")
+    log_level             = optional(string, "INFO")
     # The re-engagement nudge: churn risk at least this (0.6 = the view's "high" band), at
     # most once per cool-down per user (common/notifications/reengagement.py).
     reengagement_cooldown_days = optional(number, 14)
@@ -54,6 +56,12 @@ variable "app_config" {
       var.app_config.context_window_turns >= 1 && var.app_config.context_window_turns <= 20
     )
     error_message = "context_window_turns must be between 1 and 20."
+  }
+  validation {
+    condition = contains(
+      ["", "minimal", "low", "medium", "high"], var.app_config.gemini_thinking_level
+    )
+    error_message = "gemini_thinking_level must be minimal, low, medium, high or empty."
   }
   validation {
     condition     = contains(["template", "gemini"], var.app_config.response_generator)

@@ -417,9 +417,15 @@ def _instruction_sentences() -> list[str]:
     texts += [line.lstrip("- ") for line in prompt_module._RULES]
     no_resources = SimpleNamespace(safety=SimpleNamespace(resources=[]))
     texts += [prompt_module._CARE_RULE, prompt_module._crisis_rule(no_resources)]
+    # The line naming the mentors of earlier replies, with two personas in the window.
+    window = [SimpleNamespace(persona="riri"), SimpleNamespace(persona="lua")]
+    texts += [
+        prompt_module._earlier_mentors(SimpleNamespace(window=window, persona=PERSONAS["lua"]))
+    ]
     sentences = []
     for text in texts:
-        for sentence in re.split(r"(?<=[.:;])\s+", text):
+        # {tag}: the notes heading's tag, drawn for each prompt: the words around it still leak
+        for sentence in re.split(r"(?<=[.:;])\s+|\{\w+\}", text):
             if len(sentence) >= 25:
                 sentences.append(sentence.lower().rstrip(".:;"))
     return sentences
