@@ -246,22 +246,26 @@ class FirestoreCleanupStore:
         return OrphanScan(len(orphans), more, snaps[-1].get("expires_at"))
 
     def scan_start(self, scan: str) -> Any:  # a datetime; a document id for the account sweep
-        with storage_errors():
-            snap = self._db.document(JOB_STATE).get(**bounded())
-        return (snap.to_dict() or {}).get(f"{scan}_from") if snap.exists else None
+        return self._job_field(f"{scan}_from")
 
     def save_scan_start(self, scan: str, value: Any) -> None:
-        with storage_errors():
-            self._db.document(JOB_STATE).set({f"{scan}_from": value}, merge=True, **bounded())
+        self._save_job_field(f"{scan}_from", value)
 
     def pass_started(self, scan: str) -> datetime | None:
-        with storage_errors():
-            snap = self._db.document(JOB_STATE).get(**bounded())
-        return (snap.to_dict() or {}).get(f"{scan}_pass_at") if snap.exists else None
+        return self._job_field(f"{scan}_pass_at")
 
     def save_pass_started(self, scan: str, at: datetime) -> None:
+        self._save_job_field(f"{scan}_pass_at", at)
+
+    def _job_field(self, name: str) -> Any:
+        """A field of the job's state document (JOB_STATE), None when it has none."""
         with storage_errors():
-            self._db.document(JOB_STATE).set({f"{scan}_pass_at": at}, merge=True, **bounded())
+            snap = self._db.document(JOB_STATE).get(**bounded())
+        return (snap.to_dict() or {}).get(name) if snap.exists else None
+
+    def _save_job_field(self, name: str, value: Any) -> None:
+        with storage_errors():
+            self._db.document(JOB_STATE).set({name: value}, merge=True, **bounded())
 
     def delete_expired(self, collection: str, *, now: datetime, limit: int) -> tuple[int, int]:
         query = (
@@ -534,8 +538,7 @@ class FirestoreCleanupStore:
         return uids, snaps[-1].id if len(snaps) == limit else None
 
     def save_held(self, uids: list[str]) -> None:
-        with storage_errors():
-            self._db.document(JOB_STATE).set({"account_sweep_held": uids}, merge=True, **bounded())
+        self._save_job_field("account_sweep_held", uids)
 
     def sweep_cursor(self, collection: str) -> str | None:
         return self.scan_start(f"account_sweep_{collection}")
