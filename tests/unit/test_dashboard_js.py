@@ -449,6 +449,28 @@ def test_a_day_without_crises_is_on_the_bar_chart_s_axis_at_zero() -> None:
     assert [a for a in labels if "-" in a] == ["11-16", "11-30"]
 
 
+def test_a_year_of_days_keeps_its_crisis_bars_visible_and_no_smear_of_zeros() -> None:
+    # a year's slots are about 1.5 units: a fixed 2-unit gap left bars of no width, and each of
+    # the 363 days without a crisis had its own "0" on top of the next one's
+    rows = [{"day": "2025-12-01", "crises": 2}, {"day": "2026-11-30", "crises": 5}]
+    page = open_dashboard(
+        {
+            "metrics": index("crisis_counts"),
+            "metrics/crisis_counts": rows_of(
+                "crisis_counts", rows, start="2025-12-01", end="2026-11-30"
+            ),
+        }
+    )
+    fig = figure(page, "crisis_counts")
+    bars = elements(fig, "rect", **{"class": "datum"})
+    assert [b["attrs"]["data-x"] for b in bars] == ["2025-12-01", "2026-11-30"]
+    assert all(float(b["attrs"]["width"]) >= 1 for b in bars)
+    axis = [text(t) for t in elements(fig, "text") if not t["attrs"].get("class")]
+    days = [a for a in axis if "-" in a]
+    assert 0 < len(days) <= 12
+    assert len(elements(fig, "text", **{"class": "zero"})) <= len(days)
+
+
 def test_an_older_slower_range_does_not_draw_over_the_newer_one() -> None:
     # The operator asks for 30 days, then at once for 7: the 30 days' bigger scan answers last
     # and must not replace the 7 days on screen, nor the dates in the form.

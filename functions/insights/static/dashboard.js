@@ -237,6 +237,9 @@
     const y = yScale(series.flatMap((s) => s.points.map((p) => p.y)));
     const slot = (WIDTH - PAD.left - PAD.right) / Math.max(xs.length, 1);
     const bar = Math.min(48, (slot * 0.8) / series.length);
+    // bars keep a 2-unit gap while they are wide; a year of days has slots of about 1.5 units,
+    // where the gap would leave no bar at all: each bar is then at least 1 unit wide
+    const width = Math.max(bar > 4 ? bar - 2 : bar, 1);
     const svg = frame(y);
     // labels wider than their slot (e.g. "emotional_support" among nine intents) take turns
     // on two lines instead of running into each other
@@ -253,8 +256,10 @@
       if (group) svg.append(el("text", { ...at, y: HEIGHT - PAD.bottom + 30 }, shortTime(group)));
     });
     // a day without a row where the view counts things (chart.missing "zero") says 0 there;
-    // it is no row, so no bar (class datum) and no value label of one
-    if (chart.missing === "zero") {
+    // it is no row, so no bar (class datum) and no value label of one. Where the slot is
+    // narrower than the "0" (more than about 88 days) the labels would run into a smear: the
+    // baseline says 0 there
+    if (chart.missing === "zero" && CHAR_WIDTH <= slot) {
       const have = new Set(rows.map((r) => label(chart, r)));
       xs.filter((x) => !have.has(x)).forEach((x) => svg.append(el("text", {
         class: "zero", x: PAD.left + slot * (xs.indexOf(x) + 0.5), y: y.at(0) - 4,
@@ -269,7 +274,7 @@
         const left = PAD.left + slot * (xs.indexOf(p.x) + 0.5) - (bar * series.length) / 2 + bar * k;
         const top = Math.min(y.at(p.y), y.at(0));
         const height = Math.max(Math.abs(y.at(0) - y.at(p.y)), 1);
-        svg.append(point(s.name, p, color, { x: left, y: top, width: bar - 2, height }, null, "rect"));
+        svg.append(point(s.name, p, color, { x: left, y: top, width, height }, null, "rect"));
         // a value wider than its bar would run into the next one's: it stays in the tooltip
         // (e.g. 36 bars of persona and intent, about 13 units each)
         if (format(p.y).length * CHAR_WIDTH > bar) continue;
