@@ -87,10 +87,15 @@ def setup_logging(level: str = "INFO") -> None:
 
 class Throttle:
     """Log once, then count: the first occurrence of a key is logged at once, the next ones at
-    most once per `seconds` per key, the line carrying their count (COUNT). A line per refused
-    request or failed call would let one user (at 1,000 requests a second, ~72 GiB a day) or one
-    outage write paid log volume without bound (docs/CAPACITY.md, section 5). At most `max_keys`
-    keys, the least recently used dropped first (with any count they held back)."""
+    most once per `seconds` per key, the line carrying their count (COUNT): the occurrences
+    since the key's previous line, this one included. A line per refused request or failed call
+    would let one user (at 1,000 requests a second, ~72 GiB a day) or one outage write paid log
+    volume without bound (docs/CAPACITY.md, section 5). At most `max_keys` keys, the least
+    recently used dropped first (with any count they held back).
+    The occurrences after a spell's last line are held until the key's next occurrence, maybe
+    hours later, or lost with the key: a failure's caller says `resolved` at its next success,
+    which logs them then; a user's refusals have no such moment (their tail is reported with the
+    user's next refusal, or never)."""
 
     def __init__(
         self,
@@ -127,3 +132,19 @@ class Throttle:
         user key)."""
         if count := self.due(key):
             logger.warning(msg, *args, extra={**(extra or {}), COUNT: count})
+
+    def resolved(self, logger: logging.Logger, key: str, msg: str, *args: object) -> None:
+        """At a success after `key`'s failures: `logger.warning(msg, *args)` with the COUNT of
+        those held back since the key's last line, if any, once a line is due as in `due` (a
+        dependency failing every other call still writes two lines a `seconds`, not one per
+        call; a later success tells them), then forgets the key. A WARNING like the failures':
+        the runbook adds up their `count` (docs/OPERATIONS.md, "Log volume")."""
+        if key not in self._keys:  # read unlocked, the hot path: every success calls this
+            return
+        with self._lock:
+            now, last = self._clock(), self._keys.get(key)
+            if last is None or not last[1] or now - last[0] < self._seconds:
+                return
+            count = last[1]
+            del self._keys[key]  # nothing held: the next failure is a new spell's first line
+        logger.warning(msg, *args, extra={COUNT: count})

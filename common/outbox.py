@@ -43,12 +43,16 @@ def deliver_now(
         with contextlib.suppress(Unavailable):  # else they fall due after the grace period
             outbox.mark_due(ids, now)
         return False
+    # the failures held back since an outage's last line, told now rather than at the next one
+    _FAILED.resolved(log, "publish", "events kept in the outbox for the relay, then published")
     try:
         outbox.delete_outbox(ids)
     except Unavailable:
         _FAILED.warning(
             log, "delete", "delivered events stay in the outbox; the relay will re-send them"
         )
+        return True
+    _FAILED.resolved(log, "delete", "delivered events stay in the outbox, then deleted")
     return True
 
 

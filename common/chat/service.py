@@ -715,13 +715,14 @@ def _generate(
     sent = False
     try:
         if sink is None:
-            return generator.generate(request), type(generator).__name__
-        parts = []
-        for chunk in generator.stream(request):
-            parts.append(chunk)
-            sink.token(chunk)
-            sent = True
-        return "".join(parts), type(generator).__name__
+            reply = generator.generate(request)
+        else:
+            parts = []
+            for chunk in generator.stream(request):
+                parts.append(chunk)
+                sink.token(chunk)
+                sent = True
+            reply = "".join(parts)
     except GenerationError as e:
         _GENERATOR_FAILED.warning(log, "", "reply generator failed, using templates: %s", e)
         degraded.append("reply_generator")
@@ -734,6 +735,11 @@ def _generate(
             parts.append(chunk)
             sink.token(chunk)
         return "".join(parts), type(fallback).__name__
+    # the failures held back since the outage's last line, told now rather than at the next one
+    _GENERATOR_FAILED.resolved(
+        log, "", "reply generator failed, using templates, then answered again"
+    )
+    return reply, type(generator).__name__
 
 
 def _turns_this_minute(activity: list[tuple[datetime, str]], now: datetime) -> int:

@@ -128,3 +128,74 @@ def test_a_pubsub_outage_writes_one_outbox_line_then_one_every_30_s(monkeypatch,
         clock.advance(logs.FAILURE_LOG_SECONDS)
         deliver()
     assert [r.count for r in _lines(caplog, "kept in the outbox")] == [1, 200]
+
+
+# --- The end of an outage: its last failures are told by the next success ---------------------
+
+
+def test_a_success_tells_the_failures_held_back_once_a_line_is_due():
+    clock = FakeClock()
+    throttle = logs.Throttle(30, clock=clock)
+    log = logging.getLogger("test.resolved")
+    told: list[int] = []
+    log.addHandler(handler := logging.Handler())
+    handler.emit = lambda r: told.append(r.count)  # type: ignore[method-assign]
+    try:
+        throttle.resolved(log, "a", "nothing failed")  # no spell: no line
+        assert [throttle.due("a") for _ in range(5)] == [1, 0, 0, 0, 0]
+        throttle.resolved(log, "a", "answered again")  # the last line was 0 s ago: held
+        clock.advance(30)
+        throttle.resolved(log, "a", "answered again")
+        throttle.resolved(log, "a", "answered again")  # told once
+        assert told == [4]
+        assert throttle.due("a") == 1  # forgotten: a new spell's first line
+    finally:
+        log.removeHandler(handler)
+
+
+class _Up:
+    costly = False
+
+    def generate(self, req):
+        return "A plan, then."
+
+    def stream(self, req):
+        yield "A plan, then."
+
+
+def test_a_short_reply_generator_outage_is_counted_in_full_when_it_answers_again(
+    monkeypatch, caplog
+):
+    # 200 turns failed within 30 s: the line at the first said 1, the other 199 waited for a
+    # next failure, maybe hours later, as if the outage had been one failed turn
+    clock = _failures(monkeypatch, service, "_GENERATOR_FAILED")
+    request = ReplyRequest(PERSONAS["lua"], "How do I plan my week?", make_analysis())
+    with caplog.at_level(logging.WARNING, logger=service.log.name):
+        for _ in range(200):
+            service._generate(request, _Down(), TemplateGenerator(), [], None)
+        clock.advance(logs.FAILURE_LOG_SECONDS)
+        assert service._generate(request, _Up(), TemplateGenerator(), [], None)[1] == "_Up"
+    assert [r.count for r in _lines(caplog, "reply generator failed")] == [1, 199]
+
+
+class _PubSubBack:
+    def publish(self, events):
+        pass
+
+
+def test_a_short_pubsub_outage_is_counted_in_full_when_events_are_published_again(
+    monkeypatch, caplog
+):
+    clock = _failures(monkeypatch, outbox, "_FAILED")
+    events = [Event("test.event", datetime(2026, 12, 5, tzinfo=UTC), "k")]
+
+    def deliver(publisher) -> bool:
+        return outbox.deliver_now(
+            events, publisher=publisher, outbox=_Outbox(), now=datetime.now(UTC)
+        )
+
+    with caplog.at_level(logging.WARNING, logger=outbox.log.name):
+        assert [deliver(_PubSub()) for _ in range(200)] == [False] * 200
+        clock.advance(logs.FAILURE_LOG_SECONDS)
+        assert deliver(_PubSubBack())
+    assert [r.count for r in _lines(caplog, "kept in the outbox")] == [1, 199]
