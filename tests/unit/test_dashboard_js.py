@@ -193,6 +193,11 @@ def strokes(fig: dict) -> dict[str, str]:
     return {p["attrs"]["data-series"]: p["attrs"]["stroke"] for p in elements(fig, "polyline")}
 
 
+def dashes(fig: dict) -> dict[str, str | None]:
+    lines = elements(fig, "polyline")
+    return {p["attrs"]["data-series"]: p["attrs"].get("stroke-dasharray") for p in lines}
+
+
 def fills(fig: dict) -> dict[str, str]:
     bars = elements(fig, "rect", **{"class": "datum"})
     return {b["attrs"]["data-series"]: b["attrs"]["fill"] for b in bars}
@@ -202,7 +207,7 @@ def shares(day: str, split: str, names: list[str]) -> list[dict]:
     return [{"day": day, split: n, "share": 1 / len(names)} for n in names]
 
 
-def test_every_intent_and_persona_has_its_own_colour_whatever_the_rows() -> None:
+def test_every_intent_and_persona_has_its_own_colour_and_dashes_whatever_the_rows() -> None:
     intents = [*INTENTS, "unknown"]
     days = ("2026-12-01", "2026-12-02")
     personas = sorted(PERSONA_IDS)
@@ -225,8 +230,11 @@ def test_every_intent_and_persona_has_its_own_colour_whatever_the_rows() -> None
     )
     colours = strokes(figure(first, "intent_mix"))
     assert set(colours) == set(intents) and len(set(colours.values())) == len(intents)
+    assert len(set(dashes(figure(first, "intent_mix")).values())) == len(intents)
     by_persona = strokes(figure(first, "persona_distribution"))
     assert len(set(by_persona.values())) == len(personas)
+    dashed = dashes(figure(first, "persona_distribution"))
+    assert len(set(dashed.values())) == len(personas)
     # another range: other rows first, a persona missing; each keeps its colour, the legend
     # lists them by name
     second = open_dashboard(
@@ -251,6 +259,8 @@ def test_every_intent_and_persona_has_its_own_colour_whatever_the_rows() -> None
     )
     fig = figure(second, "persona_distribution")
     assert strokes(fig) == {p: by_persona[p] for p in ("elro", "nana", "riri")}
+    # lua has no rows here: the others' dashes stay theirs, not moved up by one
+    assert dashes(fig) == {p: dashed[p] for p in ("elro", "nana", "riri")}
     assert list(latest(fig)) == ["elro", "nana", "riri"]
     bars = fills(figure(second, "satisfaction_by_persona_intent"))
     assert bars == {p: by_persona[p] for p in ("lua", "riri")}

@@ -104,6 +104,14 @@
     return (chart.split && LABEL_COLORS[name]) || COLORS[k % COLORS.length];
   }
 
+  // like the colour, a persona's or intent's dashes are its own, whichever others have rows
+  // (their places in LABEL_COLORS differ within personas and within intents, modulo DASHES)
+  const LABELS = Object.keys(LABEL_COLORS);
+  function dashOf(chart, name, k) {
+    const at = chart.split ? LABELS.indexOf(name) : -1;
+    return DASHES[(at < 0 ? k : at) % DASHES.length];
+  }
+
   function label(chart, row) {
     return chart.group ? `${row[chart.group]} · ${row[chart.x]}` : String(row[chart.x]);
   }
@@ -201,7 +209,7 @@
     const legend = el("ul", { class: "legend" });
     series.forEach((s, k) => {
       const color = colorOf(chart, s.name, k);
-      const dash = DASHES[k % DASHES.length];
+      const dash = dashOf(chart, s.name, k);
       // one polyline per run of known values: an unknown value breaks the line, never joins it
       const runs = [[]];
       values[k].forEach((v, i) => {
