@@ -22,10 +22,23 @@ from common.analytics.sink import Message, sink_messages
 from common.analytics.warehouse import InsertFailed
 from common.config import get_settings
 from common.edge import redeliver, utcnow
-from common.logs import setup_logging
+from common.logs import COUNT, FAILURE_LOG_SECONDS, NEEDS_OPERATOR, Throttle, setup_logging
 
 setup_logging(get_settings().log_level)
 log = logging.getLogger(__name__)
+
+# BigQuery or the dead-letter topic refusing this service (a missing table or topic, IAM) is no
+# outage that passes: it lasts until an operator acts, so an ERROR the needs_operator alert
+# reads, once per instance, error type and interval with its count (as
+# common/adapters/firestore_calls.py says it of Firestore). The delivery is still answered 503,
+# to be written once that is fixed.
+_REFUSED = Throttle(FAILURE_LOG_SECONDS)
+
+
+def _refusals() -> tuple[type[BaseException], ...]:
+    from google.api_core.exceptions import Forbidden, NotFound  # PermissionDenied is a Forbidden
+
+    return (Forbidden, NotFound)
 
 
 def _message(cloud_event: CloudEvent) -> Message:
@@ -56,5 +69,12 @@ def analytics_sink(cloud_event: CloudEvent) -> None:
     # BigQuery or Pub/Sub (the dead letter) down, or the group's write past its wait
     # (TimeoutError, an OSError): the delivery is retried.
     except (InsertFailed, *unavailable_errors()) as e:
+        if isinstance(e, _refusals()) and (count := _REFUSED.due(type(e).__name__)):
+            log.error(
+                "BigQuery or Pub/Sub refused this service's calls (%s): %s",
+                type(e).__name__,
+                str(e)[:200],
+                extra={NEEDS_OPERATOR: True, COUNT: count},
+            )
         redeliver(e)
     log.debug("analytics event", extra={"written": report.written, "dead": report.dead_lettered})

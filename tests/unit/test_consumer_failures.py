@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import functions_framework
 import pytest
+from google.api_core.exceptions import NotFound, PermissionDenied
 
 from common import clients, edge, logs
 from common.analytics.warehouse import InsertFailed
@@ -102,3 +103,21 @@ def test_an_unexpected_exception_keeps_its_traceback(apps, clock, monkeypatch, c
     with caplog.at_level(logging.INFO):
         assert _deliver(apps["profile_updater"]) == [500]
     assert any(r.exc_info and r.levelname == "ERROR" for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [NotFound("Table ion:analytics.events not found"), PermissionDenied("updateData denied")],
+)
+def test_bigquery_refusing_the_sink_is_an_error_for_an_operator_and_still_a_503(
+    apps, clock, monkeypatch, caplog, error
+):
+    # a missing table or a lost IAM grant lasts until someone acts: not only a WARNING like an
+    # outage that passes, but an ERROR the needs_operator alert reads, once per interval
+    monkeypatch.setattr(clients, "analytics_writer", lambda: Failing(error))
+    monkeypatch.setattr(clients, "dead_letter", lambda: None)
+    with caplog.at_level(logging.INFO):
+        assert _deliver(apps["analytics_sink"], 20) == [503] * 20
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert [(getattr(r, logs.NEEDS_OPERATOR, None), r.count) for r in errors] == [(True, 1)]
+    assert type(error).__name__ in errors[0].getMessage()
