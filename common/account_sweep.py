@@ -146,7 +146,7 @@ def _sweep_pages(
     starting = set[str]()  # the collections whose pass begins with this page
     for collection in pages:
         cursor = known.sweep_cursor(collection)
-        if cursor is None:
+        if cursor is None and collection not in EVERY_RUN:
             starting.add(collection)
         uids, after = known.uids_after(collection, cursor, limit=per_collection)
         for start in range(0, len(uids), LOOKUP_BATCH):
