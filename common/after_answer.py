@@ -47,20 +47,20 @@ def _submit(
             return
         _pending += 1
     due = _clock() + stale_after if stale_after is not None else None
-    _pool.submit(_run, context, work, due)
+    _pool.submit(context.run, _run, work, due)
 
 
-def _run(context: contextvars.Context, work: list[Callable[[], object]], due: float | None) -> None:
+def _run(work: list[Callable[[], object]], due: float | None) -> None:
     global _pending
     try:
         if due is not None and _clock() > due:
-            context.run(log.warning, "work after the answer dropped: it waited too long")
+            log.warning("work after the answer dropped: it waited too long")
             return
         for each in work:
             try:
-                context.run(each)
+                each()
             except Exception:
-                context.run(log.exception, "work after the answer failed")
+                log.exception("work after the answer failed")
     finally:
         with _settled:
             _pending -= 1

@@ -18,6 +18,7 @@ from common.clients import export_budget, request_budget, token_verifier
 from common.config import get_settings
 from common.errors import RateLimited
 from common.events import user_key
+from common.http import cause_of
 from common.timing import phase
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ def redeliver(e: Exception) -> NoReturn:
         "a dependency failed, the delivery is answered 503 for Pub/Sub to retry: %s: %s",
         type(e).__name__,
         str(e)[:200],
-        extra={"error": type(e).__name__},
+        extra={"error": type(e).__name__, "cause": cause_of(e)},
     )
     flask.abort(503)
 

@@ -202,7 +202,7 @@ def as_api_error(exc: BaseException, *, streamed: bool = False) -> ApiError:
     if not isinstance(exc, ApiError):
         log.error("unhandled error: %s", type(exc).__name__, exc_info=exc, extra=extra)
     elif exc.status >= 500:
-        if (cause := _cause(exc)) is not None:
+        if (cause := cause_of(exc)) is not None:
             extra["cause"] = cause
         log.warning("dependency failure: %s", exc.message, extra={"code": exc.code, **extra})
     return api_error
@@ -212,7 +212,7 @@ CAUSE_CHARS = 200
 _DOCUMENT_PATH = re.compile(r"documents/\S+")
 
 
-def _cause(exc: ApiError) -> str | None:
+def cause_of(exc: BaseException) -> str | None:
     """Why the dependency failed, for the operator: the exception the 503 was raised from (not
     one suppressed with `from None`), as "Type: message". These are the Google clients' errors
     (Firestore, Auth, Pub/Sub, BigQuery) about the call, not its data; still, the message is cut

@@ -130,8 +130,20 @@ class Throttle:
         """`logger.warning(msg, *args)` if a line of `key` is due, with its COUNT. The key stays
         in memory only: a uid as the key names no one in the logs (the line carries the bound
         user key)."""
+        self.log(logger, logging.WARNING, key, msg, *args, extra=extra)
+
+    def log(
+        self,
+        logger: logging.Logger,
+        level: int,
+        key: str,
+        msg: str,
+        *args: object,
+        extra: dict | None = None,
+    ) -> None:
+        """`logger.log(level, msg, *args)` if a line of `key` is due, with its COUNT."""
         if count := self.due(key):
-            logger.warning(msg, *args, extra={**(extra or {}), COUNT: count})
+            logger.log(level, msg, *args, extra={**(extra or {}), COUNT: count})
 
     def resolved(self, logger: logging.Logger, key: str, msg: str, *args: object) -> None:
         """At a success after `key`'s failures: `logger.warning(msg, *args)` with the COUNT of

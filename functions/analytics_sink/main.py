@@ -22,7 +22,7 @@ from common.analytics.sink import Message, sink_messages
 from common.analytics.warehouse import InsertFailed
 from common.config import get_settings
 from common.edge import redeliver, utcnow
-from common.logs import COUNT, FAILURE_LOG_SECONDS, NEEDS_OPERATOR, Throttle, setup_logging
+from common.logs import FAILURE_LOG_SECONDS, NEEDS_OPERATOR, Throttle, setup_logging
 
 setup_logging(get_settings().log_level)
 log = logging.getLogger(__name__)
@@ -69,12 +69,15 @@ def analytics_sink(cloud_event: CloudEvent) -> None:
     # BigQuery or Pub/Sub (the dead letter) down, or the group's write past its wait
     # (TimeoutError, an OSError): the delivery is retried.
     except (InsertFailed, *unavailable_errors()) as e:
-        if isinstance(e, _refusals()) and (count := _REFUSED.due(type(e).__name__)):
-            log.error(
+        if isinstance(e, _refusals()):
+            _REFUSED.log(
+                log,
+                logging.ERROR,
+                type(e).__name__,
                 "BigQuery or Pub/Sub refused this service's calls (%s): %s",
                 type(e).__name__,
                 str(e)[:200],
-                extra={NEEDS_OPERATOR: True, COUNT: count},
+                extra={NEEDS_OPERATOR: True},
             )
         redeliver(e)
     log.debug("analytics event", extra={"written": report.written, "dead": report.dead_lettered})

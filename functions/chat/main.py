@@ -83,7 +83,8 @@ def _turn(
     sink: service.ReplySink | None = None,
     replay_for: timedelta | None = None,
     past_budget: bool = False,
-    later: list | None = None,
+    *,
+    later: list,
 ):
     if past_budget:
         ports = turn_ports()
@@ -105,7 +106,7 @@ def _turn(
         client=client,
         sink=sink,
         replay_for=replay_for,
-        after_answer=later.append if later is not None else None,
+        after_answer=later.append,
         **turn_ports(),
     )
 

@@ -10,7 +10,6 @@ import json
 import logging
 from datetime import UTC, datetime
 
-import functions_framework
 import pytest
 from google.api_core.exceptions import NotFound, PermissionDenied
 
@@ -18,8 +17,8 @@ from common import clients, edge, logs
 from common.analytics.warehouse import InsertFailed
 from common.errors import Unavailable
 from common.events import Event
+from scripts.function_client import function_client
 from tests.fakes.clock import FakeClock
-from tests.fakes.functions import FUNCTIONS
 
 EVENT = Event(
     "chat.turn.completed",
@@ -37,15 +36,10 @@ HEADERS = {
 }
 
 
-def _app(function: str):
-    source = FUNCTIONS / function / "main.py"
-    return functions_framework.create_app(target=function, source=str(source)).test_client()
-
-
 @pytest.fixture(scope="module")
 def apps():
     """Loaded before a test's log capture begins (loading a main.py sets up the logging)."""
-    return {fn: _app(fn) for fn in ("analytics_sink", "profile_updater")}
+    return {fn: function_client(fn) for fn in ("analytics_sink", "profile_updater")}
 
 
 @pytest.fixture

@@ -268,9 +268,9 @@
     // narrower than the "0" (more than about 88 days) the labels would run into a smear: the
     // baseline says 0 there
     if (chart.missing === "zero" && CHAR_WIDTH <= slot) {
-      const have = new Set(rows.map((r) => label(chart, r)));
-      xs.filter((x) => !have.has(x)).forEach((x) => svg.append(el("text", {
-        class: "zero", x: PAD.left + slot * (xs.indexOf(x) + 0.5), y: y.at(0) - 4,
+      const have = new Set(named);
+      xs.forEach((x, i) => have.has(x) || svg.append(el("text", {
+        class: "zero", x: PAD.left + slot * (i + 0.5), y: y.at(0) - 4,
         "text-anchor": "middle", "data-x": x,
       }, "0")));
     }
