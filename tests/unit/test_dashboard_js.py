@@ -561,19 +561,7 @@ def test_every_series_colour_stands_out_on_the_card_and_lines_differ_by_dashes()
     colours = set(re.findall(r"#[0-9a-f]{6}", palette.group(1) + labels.group(1)))
     assert {c: round(contrast_on_white(c), 2) for c in colours if contrast_on_white(c) < 3} == {}
     # not by colour alone: each line of a chart has its own dashes, its legend swatch too
-    rows = [
-        {"hour": f"2026-12-01T0{h}:00:00Z", "latency_p50_ms": 100, "latency_p95_ms": 200}
-        for h in range(2)
-    ]
-    page = open_dashboard(
-        {
-            "metrics": index("service_latency"),
-            "metrics/service_latency": rows_of(
-                "service_latency", rows, start="2026-12-01", end="2026-12-01"
-            ),
-        }
-    )
-    fig = figure(page, "service_latency")
+    fig = _latency_figure(p95=200)
     dashes = {p["attrs"].get("stroke-dasharray") for p in elements(fig, "polyline")}
     assert len(dashes) == 2
     legend = {
@@ -582,9 +570,10 @@ def test_every_series_colour_stands_out_on_the_card_and_lines_differ_by_dashes()
     assert dashes <= legend
 
 
-def test_each_chart_is_a_heading_and_its_legend_and_hours_read_as_words() -> None:
+def _latency_figure(p95: float) -> dict:
+    """The service-latency chart of two hours of 2026-12-01 (p50 100 ms, p95 `p95`)."""
     rows = [
-        {"hour": f"2026-12-01T0{h}:00:00Z", "latency_p50_ms": 100, "latency_p95_ms": 2402.5}
+        {"hour": f"2026-12-01T0{h}:00:00Z", "latency_p50_ms": 100, "latency_p95_ms": p95}
         for h in range(2)
     ]
     page = open_dashboard(
@@ -595,7 +584,11 @@ def test_each_chart_is_a_heading_and_its_legend_and_hours_read_as_words() -> Non
             ),
         }
     )
-    fig = figure(page, "service_latency")
+    return figure(page, "service_latency")
+
+
+def test_each_chart_is_a_heading_and_its_legend_and_hours_read_as_words() -> None:
+    fig = _latency_figure(p95=2402.5)
     (caption,) = elements(fig, "figcaption")
     (heading,) = elements(caption, "h2")
     assert text(heading) == METRICS["service_latency"].title
