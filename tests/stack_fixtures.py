@@ -22,6 +22,20 @@ GATEWAY = stack.GATEWAY_URL
 PUBSUB = f"http://127.0.0.1:8085/v1/projects/{stack.PROJECT}"
 
 
+def own_database(prefix: str):
+    """A Firestore database of the emulator's own for one test (`prefix`-<random>): jobs of the
+    stack work on the default one, and other tests' documents there would be seen."""
+    from google.cloud import firestore
+
+    return firestore.Client(project=stack.PROJECT, database=f"{prefix}-{uuid.uuid4().hex[:8]}")
+
+
+def drop_database(client) -> None:
+    """Everything in `client`'s database, deleted."""
+    for collection in client.collections():
+        client.recursive_delete(collection)
+
+
 def wait_for(predicate, what: str, timeout: float = 30.0, interval: float = 0.2):
     """Poll `predicate` until it returns something truthy (returned) or `timeout` seconds pass
     (an AssertionError naming `what`): delivery through Pub/Sub and the functions is async."""

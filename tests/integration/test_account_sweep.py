@@ -5,7 +5,6 @@ has, disabled or not, keeps everything."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,9 +16,9 @@ from common.adapters.firestore_cleanup import FirestoreCleanupStore
 from common.adapters.firestore_profiles import erase_user
 from common.config import get_settings
 from common.events import user_key
-from scripts import stack
 from scripts.auth_emulator import sign_up
 from scripts.function_client import function_client
+from tests.stack_fixtures import own_database
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -27,9 +26,7 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 def _own_database():
     """A database of its own: the default one holds other tests' users under uids Firebase Auth
     never had, which the sweep would rightly take for deleted accounts."""
-    from google.cloud import firestore
-
-    return firestore.Client(project=stack.PROJECT, database=f"sweep-{uuid.uuid4().hex[:8]}")
+    return own_database("sweep")
 
 
 def _ukey(uid: str) -> str:

@@ -10,6 +10,7 @@ from common import clients
 from common.adapters.firestore_audience import FirestoreAudienceStore
 from common.adapters.firestore_devices import prune_stale_devices
 from common.devices.models import device_id
+from tests.stack_fixtures import drop_database, own_database
 
 
 def _register(uid: str, token: str, seen: datetime) -> None:
@@ -21,18 +22,10 @@ def _register(uid: str, token: str, seen: datetime) -> None:
 def _own_database():
     """A database of its own: the stack's cleanup job (every 60 s) prunes the default one, and
     other tests' stale devices are there too."""
-    from google.cloud import firestore
-
     from common.adapters.firestore_devices import FirestoreDeviceStore
-    from scripts import stack
 
-    db = firestore.Client(project=stack.PROJECT, database=f"prune-{uuid.uuid4().hex[:8]}")
+    db = own_database("prune")
     return db, FirestoreDeviceStore(db)
-
-
-def _drop(db) -> None:
-    for collection in db.collections():
-        db.recursive_delete(collection)
 
 
 def test_devices_unseen_for_30_days_are_pruned_and_the_rest_stay():
@@ -57,7 +50,7 @@ def test_devices_unseen_for_30_days_are_pruned_and_the_rest_stay():
         assert left_a == {device_id(fresh)} and left_b == []
         assert prune_stale_devices(db, now=now, max_age_days=30) == 0  # nothing more
     finally:
-        _drop(db)
+        drop_database(db)
 
 
 def test_a_device_registered_again_is_not_stale(firestore_db):
@@ -143,7 +136,7 @@ def test_pruning_out_of_time_stops_after_its_batch_and_the_next_run_goes_on():
         assert first == 1 and len(list(db.collection(f"users/{uid}/devices").stream())) == 2
         assert prune_stale_devices(db, now=now) == 2  # the next run
     finally:
-        _drop(db)
+        drop_database(db)
 
 
 def _sign_in(devices, uid: str, token: str, at: datetime) -> None:
@@ -169,7 +162,7 @@ def test_a_registration_that_lands_after_a_sign_out_does_not_bring_the_device_ba
         _sign_in(devices, uid, token, again)
         assert device.get().exists
     finally:
-        _drop(db)
+        drop_database(db)
 
 
 def test_a_sign_out_that_lands_after_a_later_registration_does_not_remove_the_device():
@@ -185,4 +178,4 @@ def test_a_sign_out_that_lands_after_a_later_registration_does_not_remove_the_de
         device = db.document(f"users/{uid}/devices/{device_id(token)}").get()
         assert device.exists and device.to_dict()["last_seen_at"] == again
     finally:
-        _drop(db)
+        drop_database(db)

@@ -29,8 +29,7 @@ from common.config import get_settings
 from common.errors import Unavailable
 from common.events import user_key
 from common.profile.service import export_profile
-from scripts import stack
-from tests.stack_fixtures import events_table
+from tests.stack_fixtures import drop_database, events_table, own_database
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
@@ -39,12 +38,9 @@ SUBCOLLECTIONS = ("turns", "devices", "applied_events")  # as the e2e erasure te
 
 @pytest.fixture
 def db():
-    from google.cloud import firestore
-
-    client = firestore.Client(project=stack.PROJECT, database=f"erasure-{uuid.uuid4().hex[:8]}")
+    client = own_database("erasure")
     yield client
-    for collection in client.collections():
-        client.recursive_delete(collection)
+    drop_database(client)
 
 
 @pytest.fixture

@@ -6,14 +6,13 @@ Each test works in its own Firestore database, as tests/integration/test_erasure
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from common.events import user_key
-from scripts import stack
 from scripts.restore_erasures import reapply
+from tests.stack_fixtures import drop_database, own_database
 
 KEY = "k" * 64
 NOW = datetime(2026, 12, 6, 12, tzinfo=UTC)
@@ -21,12 +20,9 @@ NOW = datetime(2026, 12, 6, 12, tzinfo=UTC)
 
 @pytest.fixture
 def db():
-    from google.cloud import firestore
-
-    client = firestore.Client(project=stack.PROJECT, database=f"restore-{uuid.uuid4().hex[:8]}")
+    client = own_database("restore")
     yield client
-    for collection in client.collections():
-        client.recursive_delete(collection)
+    drop_database(client)
 
 
 def _user(uid: str) -> dict[str, dict]:

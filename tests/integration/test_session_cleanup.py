@@ -18,8 +18,7 @@ from common.adapters.firestore_cleanup import FirestoreCleanupStore
 from common.cleanup import ERASURE_SETTLE, EXPIRING_COLLECTIONS, run_cleanup
 from common.config import get_settings
 from common.events import user_key
-from scripts import stack
-from tests.stack_fixtures import events_table
+from tests.stack_fixtures import events_table, own_database
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
@@ -27,9 +26,7 @@ HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 
 @pytest.fixture
 def db():
-    from google.cloud import firestore
-
-    client = firestore.Client(project=stack.PROJECT, database=f"cleanup-{uuid.uuid4().hex[:8]}")
+    client = own_database("cleanup")
     yield client
     client.recursive_delete(client.collection("sessions"))
 
