@@ -71,6 +71,27 @@ def test_a_challenger_as_good_as_the_champion_is_promoted() -> None:
     assert {(c.head, c.metric) for c in decision.comparisons} == set(COMPARED)
 
 
+def _report(decision, *, promoted: bool, **more) -> dict:
+    """A retrain report of pm-new against pm-old with `decision`, as retrain.main writes it."""
+    return {
+        "started_at": "2026-12-02T00:00:00+00:00",
+        "config": "full",
+        "duration_seconds": 1.0,
+        "champion": {"version": "pm-old"},
+        "challenger": {"version": "pm-new"},
+        "decision": decision.to_dict(),
+        "promoted": promoted,
+        "training_set": {
+            "train": 1,
+            "heldout": 1,
+            "persona_records_reweighted": 0,
+            "feedback": {"rated_turns": 0, "used": 0, "excluded": {}},
+        },
+        "off_policy": {"skipped": {}},
+        **more,
+    }
+
+
 @pytest.mark.parametrize(
     ("dry_run", "heading"),
     [(False, "**promoted**"), (True, "**would be promoted** (dry run: not promoted)")],
@@ -79,22 +100,7 @@ def test_a_dry_runs_report_does_not_say_promoted(dry_run: bool, heading: str) ->
     from model_serving.retrain import markdown
 
     decision = decide(CHAMPION)
-    report = {
-        "started_at": "2026-12-02T00:00:00+00:00",
-        "config": "full",
-        "duration_seconds": 1.0,
-        "champion": {"version": "pm-old"},
-        "challenger": {"version": "pm-new"},
-        "decision": decision.to_dict(),
-        "promoted": decision.promote and not dry_run,
-        "training_set": {
-            "train": 1,
-            "heldout": 1,
-            "persona_records_reweighted": 0,
-            "feedback": {"rated_turns": 0, "used": 0, "excluded": {}},
-        },
-        "off_policy": {"skipped": {}},
-    }
+    report = _report(decision, promoted=decision.promote and not dry_run)
     assert markdown(report).splitlines()[0].endswith(f"challenger pm-new {heading}")
 
 
@@ -1044,23 +1050,11 @@ def test_a_promoted_version_is_not_deployed_beside_a_pending_canary() -> None:
 def test_the_retrain_report_says_a_version_waits_for_a_pending_canary() -> None:
     from model_serving.retrain import markdown
 
-    report = {
-        "started_at": "2026-12-02T00:00:00+00:00",
-        "config": "full",
-        "duration_seconds": 1.0,
-        "champion": {"version": "pm-old"},
-        "challenger": {"version": "pm-new"},
-        "decision": decide(CHAMPION).to_dict(),
-        "promoted": True,
-        "training_set": {
-            "train": 1,
-            "heldout": 1,
-            "persona_records_reweighted": 0,
-            "feedback": {"rated_turns": 0, "used": 0, "excluded": {}},
-        },
-        "off_policy": {"skipped": {}},
-        "deployment": {"canary_pending": "d-canary", "model": f"{MODEL}@9"},
-    }
+    report = _report(
+        decide(CHAMPION),
+        promoted=True,
+        deployment={"canary_pending": "d-canary", "model": f"{MODEL}@9"},
+    )
     assert "Not deployed: the canary d-canary still waits" in markdown(report)
 
 
