@@ -2,8 +2,9 @@
 
 The work runs in a thread and the response relays what it produces. A client that hangs up
 mid-stream closes the response early; the work still runs to the end (the turn is stored
-exactly once) because the response waits for it before it finishes. A failure before the first
-byte is an ordinary error response; one after it is an `error` event in the error shape, whose
+exactly once) because the response waits for it before it finishes, and a failure it ends in,
+which that client never reads, is logged all the same. A failure before the first byte is an
+ordinary error response; one after it is an `error` event in the error shape, whose
 `error` also carries the `status` the response would have had and its `retry_after` (seconds),
 as the 200 already sent cannot say them."""
 
@@ -100,6 +101,11 @@ def stream_events(work: Callable[[_QueueSink], Any]) -> flask.Response:
                 item = events.get()
         finally:
             worker.join()  # a client that hung up still gets its turn stored
+            # A client that hung up left the rest unread: a failure in it is logged all the same.
+            if item is not _DONE:
+                for kind, data in iter(events.get_nowait, _DONE):  # all queued, _DONE last
+                    if kind == "error":
+                        _error_body(data, fields)
 
     return flask.Response(
         body(),

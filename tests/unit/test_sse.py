@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import threading
 
 import flask
 import httpx
@@ -114,6 +115,38 @@ def test_a_failure_after_tokens_is_logged_with_the_requests_fields_and_its_statu
     assert line["request_id"] == trace and line[logs.TRACE_FIELD].endswith(f"/traces/{trace}")
     assert line["user_key"] == "key-1"
     assert line[logs.STREAMED_STATUS] == status
+
+
+@pytest.mark.parametrize("hang_up", [False, True])
+@pytest.mark.parametrize(
+    ("fail", "status"), [(Unavailable("The store is down."), 503), (KeyError("x"), 500)]
+)
+def test_a_failure_after_tokens_is_logged_once_even_if_the_client_hung_up(
+    caplog, fail, status, hang_up
+):
+    """The SSE review: a client that left after the first token (app backgrounded, network
+    switch) closed the response before it read the `error` event, and only reading it logged the
+    failure: no ERROR line or stack trace, no warning, nothing for streamed-server-errors."""
+    failing = threading.Event()
+
+    def work(sink):
+        sink.token("Hel")
+        failing.wait(5)  # fails once the client has had its first token
+        raise fail
+
+    app = flask.Flask(__name__)
+    with caplog.at_level(logging.WARNING, logger="common.http"):
+        with app.test_request_context():
+            response = stream_events(work)
+        body = iter(response.response)
+        assert next(body).startswith("event: token")
+        failing.set()
+        if not hang_up:
+            assert next(body).startswith("event: error")
+        response.close()  # what gunicorn does when it cannot write to a client that is gone
+    (record,) = caplog.records
+    assert getattr(record, logs.STREAMED_STATUS) == status
+    assert bool(record.exc_info) == (status == 500)  # a bug's stack trace, for Error Reporting
 
 
 def test_a_failure_before_the_first_token_is_logged_once_as_an_ordinary_response(caplog):
