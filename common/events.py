@@ -8,7 +8,7 @@ import hmac
 import json
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 SCHEMA_VERSION = 1
@@ -25,6 +25,19 @@ def older_user_key(user: dict | None, current: str) -> str | None:
     their older analytics rows and preferences (docs/OPERATIONS.md)."""
     key = (user or {}).get("user_key")
     return key if key and key != current else None
+
+
+def occurred_at_of(value: str) -> datetime:
+    """An envelope's occurred_at in UTC. ValueError for one without a timezone (a consumer would
+    compare it with the stored, aware times and fail with a TypeError on every delivery) and for
+    one that is out of datetime's range in UTC ("0001-01-01T00:00:00+01:00")."""
+    try:
+        when = datetime.fromisoformat(value)
+        if when.tzinfo is None:
+            raise ValueError(f"no timezone: {value[:40]}")
+        return when.astimezone(UTC)
+    except OverflowError as e:  # valid ISO, a year outside 1..9999 once in UTC
+        raise ValueError(f"out of range: {value[:40]}") from e
 
 
 def anonymous_id(raw: str, key: str) -> str:
@@ -84,9 +97,10 @@ class Event:
         subject: str | None = None,
         private: bool = False,
     ) -> Event:
+        """The event an envelope carries; ValueError, KeyError or TypeError for a malformed one."""
         return cls(
             type=envelope["type"],
-            occurred_at=datetime.fromisoformat(envelope["occurred_at"]),
+            occurred_at=occurred_at_of(envelope["occurred_at"]),
             user_key=envelope.get("user_key"),
             session_id=envelope.get("session_id"),
             data=envelope.get("data") or {},

@@ -23,10 +23,10 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal
 
 from common.adapters.firestore_profiles import ERASURES, of_erased_account
+from common.events import occurred_at_of
 
 # A dead-letter subscription and the only topic its letters may go back to.
 ROUTES = {"events-dead-letter": "events", "notifications-dead-letter": "notifications"}
@@ -60,7 +60,7 @@ def judge(
         envelope = json.loads(data)
         kind = str(envelope["type"])
         # Scheduler's notification.release_due has no time: the push sender needs none.
-        occurred_at = None if notifications else datetime.fromisoformat(envelope["occurred_at"])
+        occurred_at = None if notifications else occurred_at_of(envelope["occurred_at"])
     except (ValueError, KeyError, TypeError):
         return Verdict("hold", "undecodable: fix or drop it by hand")
     if kind.startswith("notification.") != notifications:

@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from common.analytics.schema import column_names
+from common.events import occurred_at_of
 
 MAX_ID_CHARS = 128
 MAX_PAYLOAD_BYTES = 64 * 1024
@@ -78,13 +79,10 @@ def _id(envelope: dict, name: str, *, required: bool) -> str | None:
 def _timestamp(value: Any, now: datetime) -> datetime:
     if not isinstance(value, str):
         raise MalformedEvent("bad_occurred_at")
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    try:  # the profile updater's rule: an aware time, in datetime's range in UTC
+        when = occurred_at_of(value.replace("Z", "+00:00"))
     except ValueError as e:
         raise MalformedEvent("bad_occurred_at", value[:40]) from e
-    if when.tzinfo is None:
-        raise MalformedEvent("bad_occurred_at", "no timezone")
-    when = when.astimezone(UTC)
     if not now - OLDEST <= when <= now + NEWEST:
         raise MalformedEvent("occurred_at_out_of_range", when.isoformat())
     return when

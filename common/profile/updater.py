@@ -27,8 +27,8 @@ def liked(reward: float) -> int:
 
 
 def day_key(when: datetime) -> str:
-    """A Firestore-safe map key for a UTC day: d20261122."""
-    return when.strftime("d%Y%m%d")
+    """A Firestore-safe map key for a UTC day: d20261122 (of `when` in UTC, whatever its zone)."""
+    return when.astimezone(UTC).strftime("d%Y%m%d")
 
 
 def day_of(key: str) -> datetime | None:

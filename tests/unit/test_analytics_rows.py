@@ -107,6 +107,10 @@ def test_the_encoded_message_maps_like_the_envelope():
         ({"type": None}, "bad_type"),
         ({"occurred_at": "yesterday"}, "bad_occurred_at"),
         ({"occurred_at": "2026-11-22T10:00:00"}, "bad_occurred_at"),
+        # valid ISO, but before year 1 / after 9999 in UTC: an OverflowError was a 500, and ten
+        # redeliveries later a dead letter without its reason
+        ({"occurred_at": "0001-01-01T00:00:00+01:00"}, "bad_occurred_at"),
+        ({"occurred_at": "9999-12-31T23:59:59-01:00"}, "bad_occurred_at"),
         ({"occurred_at": "2019-01-01T00:00:00+00:00"}, "occurred_at_out_of_range"),
         ({"occurred_at": "2027-06-01T00:00:00+00:00"}, "occurred_at_out_of_range"),
         ({"user_key": 12}, "bad_user_key"),

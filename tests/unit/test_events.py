@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from common.events import Event, anonymous_id, keyless, user_key
 
 NOW = datetime(2026, 12, 5, 12, tzinfo=UTC)
@@ -44,3 +46,24 @@ def test_a_keyless_event_about_no_turn_keeps_its_empty_turn_id():
     event = keyless(Event("session.ended", NOW, None, "session-1", {"turn_id": None}), KEY)
     assert event.data["turn_id"] is None
     assert event.session_id == anonymous_id("session-1", KEY)
+
+
+def test_an_envelopes_time_is_read_in_utc():
+    # Consumers compare it with stored UTC times (the erasure record) and key days by it.
+    envelope = Event("chat.turn.completed", NOW, "k").envelope()
+    event = Event.from_envelope({**envelope, "occurred_at": "2026-12-05T13:00:00+01:00"})
+    assert event.occurred_at == NOW and event.occurred_at.tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    "occurred_at",
+    [
+        # naive: the profile updater's erasure check raised TypeError on every redelivery
+        "2026-12-05T12:00:00",
+        "0001-01-01T00:00:00+01:00",  # before year 1 in UTC (OverflowError)
+    ],
+)
+def test_an_envelope_without_a_utc_time_is_malformed(occurred_at):
+    envelope = Event("chat.turn.completed", NOW, "k").envelope()
+    with pytest.raises(ValueError):
+        Event.from_envelope({**envelope, "occurred_at": occurred_at})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -275,6 +276,12 @@ def test_a_day_key_reads_back_as_its_day():
     assert day_of("feedback") is None and day_of("d2026") is None
 
 
+def test_a_day_key_names_the_utc_day_whatever_the_zone():
+    # 23:30 in New York on 6 December is 04:30 UTC on the 7th: the 7th's counters.
+    evening = datetime(2026, 12, 6, 23, 30, tzinfo=ZoneInfo("America/New_York"))
+    assert day_key(evening) == "d20261207"
+
+
 @pytest.fixture(scope="module")
 def updater():
     """functions/profile_updater/main.py, loaded before a test's log capture begins (loading it
@@ -307,3 +314,27 @@ def test_an_applied_event_is_logged_at_debug_and_a_copy_at_info(updater, monkeyp
         updater.profile_updater(CloudEvent(attributes, {"message": message}))
     said = [(r.levelname, r.applied) for r in caplog.records if r.getMessage() == "profile event"]
     assert said == [("DEBUG", True), ("INFO", False)]
+
+
+def test_an_event_without_a_timezone_is_dropped_as_malformed(updater, monkeypatch, caplog):
+    """A naive occurred_at reached the writer, whose erasure check (occurred_at <= until) raised
+    TypeError: a 500 and redeliveries until the dead letter (the time review)."""
+    import base64
+    import json
+
+    from cloudevents.http import CloudEvent
+
+    from common import clients
+
+    calls = []
+    writer = type("Writer", (), {"apply": lambda self, **kw: calls.append(kw) or True})()
+    monkeypatch.setattr(clients, "preference_writer", lambda: writer)
+    event = Event("chat.turn.completed", NOW, "k", "s1", {"persona": "elro"}, subject="k")
+    envelope = {**event.envelope(), "occurred_at": "2026-03-01T12:00:00"}
+    data = base64.b64encode(json.dumps(envelope).encode()).decode()
+    message = {"data": data, "attributes": {"subject": "k", "type": event.type}}
+    attributes = {"type": "google.cloud.pubsub.topic.v1.messagePublished", "source": "//pubsub"}
+    with caplog.at_level("ERROR", logger=updater.log.name):
+        updater.profile_updater(CloudEvent(attributes, {"message": message}))
+    assert calls == []
+    assert [r.getMessage() for r in caplog.records] == ["dropping a malformed event: ValueError"]

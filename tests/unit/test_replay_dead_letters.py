@@ -53,6 +53,16 @@ def test_a_letter_goes_back_only_to_its_own_topic() -> None:
     assert judge(b"not json", {}, notifications=False, erasure=none).action == "hold"
 
 
+def test_a_letter_without_a_timezone_is_held_not_compared_with_the_erasure() -> None:
+    # Compared with the record's aware times it raised TypeError and stopped the replay.
+    letter = json.dumps({"type": "feedback.submitted", "occurred_at": "2026-12-06T12:00:00"})
+    record = {"firestore": "done", "documents_gone_at": AT}
+    verdict = judge(
+        letter.encode(), {"subject": "s"}, notifications=False, erasure=lambda k: record
+    )
+    assert verdict.action == "hold"
+
+
 @pytest.mark.parametrize(
     ("record", "occurred_at", "action"),
     [
