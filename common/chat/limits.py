@@ -55,8 +55,10 @@ def activity_doc(
 ) -> dict:
     kept = activity[-ACTIVITY_KEPT:]  # every anomaly limit is below it (common/config.py)
     recent = [[ts.isoformat(), h] for ts, h in kept]
-    last = max([ts for ts, _ in kept] + ([limited_until] if limited_until else []))
-    expires_at = last + EXPIRES_AFTER
+    # In UTC: the times are in the user's zone, where a day added is a day of wall clock (23 or
+    # 25 hours across a DST change) and max() ignores fold (the autumn's repeated hour).
+    times = [ts for ts, _ in kept] + ([limited_until] if limited_until else [])
+    expires_at = max(t.astimezone(UTC) for t in times) + EXPIRES_AFTER
     if crisis_at is not None:
         expires_at = max(expires_at, crisis_at + CRISIS_REMEMBERED)
     return {

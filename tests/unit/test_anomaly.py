@@ -235,3 +235,35 @@ def test_the_activity_record_keeps_a_crisis_for_30_days_and_then_forgets_it():
     assert last_crisis(after, NOW + timedelta(days=29)) == NOW
     assert last_crisis(after, NOW + CRISIS_REMEMBERED) is None  # forgotten at the next write
     assert last_crisis(None, NOW) is None and last_crisis({"crisis_at": None}, NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("zone", "turn_utc"),
+    [
+        ("America/New_York", datetime(2026, 3, 7, 17, tzinfo=UTC)),  # 12:00-05:00, clocks go on
+        ("America/New_York", datetime(2026, 10, 31, 17, tzinfo=UTC)),  # 13:00-04:00, go back
+        ("Australia/Lord_Howe", datetime(2026, 10, 3, 1, tzinfo=UTC)),  # a half-hour change
+    ],
+)
+def test_the_activity_record_expires_a_day_after_the_turn_across_a_dst_change(zone, turn_utc):
+    # A day added to the user's local time was a day of wall clock: 23, 25 or 23.5 hours.
+    from common.chat.limits import activity_doc
+
+    local = turn_utc.astimezone(ZoneInfo(zone))
+    assert activity_doc([(local, "h")], limited_until=None)["expires_at"] - turn_utc == (
+        timedelta(hours=24)
+    )
+
+
+def test_the_activity_record_expires_a_day_after_the_later_turn_of_the_repeated_hour():
+    # 01:40 EDT (fold 0) is 05:40 UTC, 01:10 EST (fold 1) 06:10 UTC: max() of the two local
+    # times compared wall clocks and took the earlier turn.
+    from common.chat.limits import activity_doc
+
+    york = ZoneInfo("America/New_York")
+    first, later = (
+        datetime(2026, 11, 1, 5, 40, tzinfo=UTC),
+        datetime(2026, 11, 1, 6, 10, tzinfo=UTC),
+    )
+    activity = [(first.astimezone(york), "a"), (later.astimezone(york), "b")]
+    assert activity_doc(activity, limited_until=None)["expires_at"] == later + timedelta(days=1)
