@@ -30,7 +30,9 @@ def _check_timezone(value: str) -> str:
         raise ValueError("not an IANA time zone")
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    # OSError: with the tzdata package, a CPython without gh-85702's fix opens a folder
+    # ("America") and raises IsADirectoryError, which pydantic would let out as a 500.
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ValueError("not an IANA time zone") from None
     return value
 

@@ -51,6 +51,19 @@ def test_other_names_are_refused(name):
         ProfilePatch(timezone=name)
 
 
+def test_a_zone_name_that_names_a_folder_is_refused_not_a_500(monkeypatch):
+    # ZoneInfo("America") with the tzdata package on a CPython without gh-85702's fix opens
+    # the package's folder: IsADirectoryError, which escaped the validator.
+    import common.profile.models as models
+
+    def opens_a_folder(name: str):
+        raise IsADirectoryError(21, "Is a directory", name)
+
+    monkeypatch.setattr(models, "ZoneInfo", opens_a_folder)
+    with pytest.raises(ValidationError, match="not an IANA time zone"):
+        ProfilePatch(timezone="America")
+
+
 def test_a_setting_stored_under_looser_rules_reads_as_its_default():
     from common.profile.service import settings_of
 
