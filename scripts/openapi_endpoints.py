@@ -467,9 +467,13 @@ GENERAL_ERRORS = ("route_not_found", "method_not_allowed", "internal")
 DEFAULT_DEADLINE = 15.0  # API Gateway's default
 BACKEND_DEADLINE = {
     "chat": 60.0,  # a streamed reply can take a while
-    # A metric query's start, wait, last long poll, retries and cancel fit in it (common.
-    # adapters.bigquery_metrics): the function's own 503 for one past its timeout arrives by then.
-    "insights": 40.0,
+    # The function's own timeout (terraform/stack/functions.tf). Its 503 for a failing metric
+    # query comes 39 s into the query (common.adapters.bigquery_metrics.FAILURE_ANSWERED_BY),
+    # after the token check (up to 15 s with Google's Auth slow: common.clients), a cold start
+    # and a wait for one of the few slots (a dashboard asks for ~20 metrics at once). 40 s
+    # left 1 s for all that: in a BigQuery incident the dashboard got the gateway's 504, not the
+    # 503 analytics_unavailable with its Retry-After.
+    "insights": 60.0,
     "profile": 300.0,  # the function's own timeout: an erasure deletes in batches
 }
 

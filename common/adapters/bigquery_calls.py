@@ -1,6 +1,6 @@
 """How every BigQuery call starts and waits: bounded in time. The client's defaults retry a
 failing call for 10 minutes with no socket timeout (and start a query again on some errors):
-longer than the gateway waits for the dashboard (40 s) or the cleanup run for its phase (its
+longer than the gateway waits for the dashboard (60 s) or the cleanup run for its phase (its
 budget is 360 s)."""
 
 from __future__ import annotations

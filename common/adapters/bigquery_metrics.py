@@ -6,25 +6,29 @@ import logging
 from datetime import date
 from typing import Any
 
-from common.adapters.bigquery_calls import run_query, unavailable_errors
+from common.adapters.bigquery_calls import LONG_POLL_SECONDS, run_query, unavailable_errors
 from common.errors import Unavailable
 
 log = logging.getLogger(__name__)
 
-# Seconds. The gateway gives the insights function 40 s (BACKEND_DEADLINE); its own 503 must
-# come first: the query started (bounded_start: retries for START_TIMEOUT, and the last attempt
-# may take as long again), waited QUERY_TIMEOUT, then the long poll under way
-# (bigquery_calls.LONG_POLL_SECONDS, 10 s), a failing status call's RETRY_TIMEOUT, and the
-# cancel of a query given up on (bounded like the start): 2 x 3 + 15 + 10 + 5 + 2 x 1.5 = 39. A
-# request that hangs rather than fails is another matter (bigquery_calls.bounded_wait). Every
-# dashboard metric but those of the materialised daily tables reads the events table, through a
-# view or, for a dated one, its table function for the range (common.insights.metrics:
-# from_events, function); the slowest view took 3.5 s on 1,000,000 events
-# (benchmarks/results/analytics.md), well inside 15 s.
+# Seconds. The gateway gives the insights function 60 s (BACKEND_DEADLINE); its own 503 must
+# come first, token check included: the query started (bounded_start: retries for
+# START_TIMEOUT, and the last attempt may take as long again), waited QUERY_TIMEOUT, then the
+# long poll under way (bigquery_calls.LONG_POLL_SECONDS, 10 s), a failing status call's
+# RETRY_TIMEOUT, and the cancel of a query given up on (bounded like the start):
+# 2 x 3 + 15 + 10 + 5 + 2 x 1.5 = 39 (FAILURE_ANSWERED_BY). A request that hangs rather than
+# fails is another matter (bigquery_calls.bounded_wait). Every dashboard metric but those of the
+# materialised daily tables reads the events table, through a view or, for a dated one, its
+# table function for the range (common.insights.metrics: from_events, function); the slowest
+# view took 3.5 s on 1,000,000 events (benchmarks/results/analytics.md), well inside 15 s.
 START_TIMEOUT = 3.0
 QUERY_TIMEOUT = 15.0
 RETRY_TIMEOUT = 5.0
 CANCEL_TIMEOUT = 1.5  # the client's default retry let a cancel to a failing BigQuery run 600 s
+# The latest a failing query is answered with a 503, counted from its start (above).
+FAILURE_ANSWERED_BY = (
+    2 * START_TIMEOUT + QUERY_TIMEOUT + LONG_POLL_SECONDS + RETRY_TIMEOUT + 2 * CANCEL_TIMEOUT
+)
 
 
 class BigQueryMetricReader:
