@@ -8,10 +8,21 @@ import hmac
 import json
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 SCHEMA_VERSION = 1
+
+# How long after a consumer took a message the same message may still come back to it: it waits
+# in a subscription up to SUBSCRIPTION_RETENTION (then it is dead-lettered, or expires), a dead
+# letter may be replayed to every subscription of its topic (scripts/replay_dead_letters.py) for
+# DEAD_LETTER_RETENTION more, and a day is left for the replayed copy to arrive. The retentions
+# are terraform/stack/pubsub.tf's (test_terraform holds them equal). A consumer's
+# once-per-message record (the profile updater's applied_events, the push sender's
+# push_notifications) is kept as long: one gone before a replay lets the message apply twice.
+SUBSCRIPTION_RETENTION = timedelta(days=7)
+DEAD_LETTER_RETENTION = timedelta(days=31)
+REDELIVERY_WINDOW = SUBSCRIPTION_RETENTION + DEAD_LETTER_RETENTION + timedelta(days=1)
 
 
 def user_key(uid: str, key: str) -> str:

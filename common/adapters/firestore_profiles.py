@@ -24,7 +24,7 @@ from common.adapters.firestore_sessions import (
 )
 from common.chat.limits import recent_activity
 from common.errors import ErasureInProgress, Unavailable
-from common.events import Event, older_user_key
+from common.events import REDELIVERY_WINDOW, Event, older_user_key
 from common.profile.erasure import (
     ERASING,
     ERASURE_DONE,
@@ -555,7 +555,8 @@ class FirestorePreferenceWriter:
                     **update.get("daily", {}),
                     **dict.fromkeys(old_days, DELETE_FIELD),
                 }
-            tx.create(marker_ref, {"applied_at": now, "expires_at": now + timedelta(days=30)})
+            # Kept until no replay of a dead letter can bring the event back (REDELIVERY_WINDOW).
+            tx.create(marker_ref, {"applied_at": now, "expires_at": now + REDELIVERY_WINDOW})
             tx.set(prefs_ref, update, merge=True)
             return True
 

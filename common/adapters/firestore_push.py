@@ -27,7 +27,7 @@ from common.adapters.firestore_sessions import (
     FirestoreSessionStore,
 )
 from common.errors import ErasureInProgress
-from common.events import Event
+from common.events import REDELIVERY_WINDOW, Event
 from common.logs import NEEDS_OPERATOR
 from common.profile.erasure import erased_at
 from common.push.models import Notification
@@ -42,7 +42,7 @@ FINAL = frozenset({"sent", "failed", "suppressed", "replaced"})
 # kept for an operator rather than deleted.
 PARKED_DAYS = 30
 PARKED_PAGES_PER_CLAIM = 20
-KEEP_STATE = timedelta(days=30)  # redeliveries come within days; TTL on expires_at
+KEEP_STATE = REDELIVERY_WINDOW  # a dead letter's replay is a redelivery too; TTL on expires_at
 
 
 def _record_id(notification_id: str) -> str:

@@ -14,7 +14,8 @@ module "firestore" {
   # TTL on every document the code gives an `expires_at`: turn_keys (the idempotency window),
   # feedback (its session's expiry), activity (the anomaly limits' record, a day after the last
   # turn, or 30 days after the latest crisis turn) and the profile updater's applied_events markers and the push sender's
-  # push_notifications records (30 days). Sessions expire 24 h after the last turn, but TTL
+  # push_notifications records (39 days, common/events.py REDELIVERY_WINDOW: longer than a
+  # dead letter may be replayed). Sessions expire 24 h after the last turn, but TTL
   # purges them only at `purge_at`, 2 days later: the cleanup job must see an expired session
   # first, to publish its session.ended event (the session-length signals) and delete its turns.
   # Not on turns: a turn's expires_at is set once when written, so TTL would delete early turns

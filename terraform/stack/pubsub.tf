@@ -19,7 +19,8 @@ locals {
   # How long a dead-letter subscription keeps a letter from when it was dead-lettered: 31 days,
   # Pub/Sub's most (its default is 7). A consumer down for a week (the analytics sink, which
   # dead-letters every event within the hour: 10 attempts, backoff up to 600 s) would lose the
-  # events of its first days before it was mended and they were replayed.
+  # events of its first days before it was mended and they were replayed. The consumers' once-
+  # per-message records are kept longer (common/events.py DEAD_LETTER_RETENTION: change both).
   dead_letter_retention = "2678400s"
 }
 

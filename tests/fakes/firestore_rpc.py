@@ -68,6 +68,11 @@ class FirestoreRpc:
         self.docs[path] = fields
         self.versions[path] = self._tick()
 
+    def purge_expired(self, now: datetime, field: str = "expires_at") -> None:
+        """What Firestore's TTL policy on `field` has deleted by `now` (at the soonest)."""
+        for path in [p for p, doc in self.docs.items() if doc.get(field) and doc[field] <= now]:
+            del self.docs[path], self.versions[path]
+
     def stored_turns(self) -> int:
         """How many turn documents are stored, in every session."""
         return sum("/turns/" in path for path in self.docs)

@@ -15,6 +15,8 @@ from google.cloud.firestore_v1._helpers import encode_dict
 from google.cloud.firestore_v1.types import BatchGetDocumentsResponse, CommitResponse, Document
 
 from common.adapters.firestore_profiles import FirestorePreferenceWriter
+from common.events import DEAD_LETTER_RETENTION, SUBSCRIPTION_RETENTION
+from tests.fakes.firestore_rpc import FirestoreRpc
 
 NOW = datetime(2026, 12, 6, 12, tzinfo=UTC)
 EXPIRED = exceptions.InvalidArgument(
@@ -50,13 +52,15 @@ def _writer(
     return FirestorePreferenceWriter(client), api
 
 
-def _apply(writer: FirestorePreferenceWriter, occurred_at: datetime = NOW) -> bool:
+def _apply(
+    writer: FirestorePreferenceWriter, occurred_at: datetime = NOW, now: datetime = NOW
+) -> bool:
     return writer.apply(
         subject="k" * 32,
         event_id="e1",
         increments={"stats.lua.alpha": 1.0},
         occurred_at=occurred_at,
-        now=NOW,
+        now=now,
     )
 
 
@@ -65,6 +69,20 @@ def test_a_redelivered_event_is_found_applied_without_a_write():
     assert _apply(writer) is False
     written = [w for call in api.commit.call_args_list for w in call.kwargs["request"]["writes"]]
     assert written == []  # the transaction ends without a write
+
+
+def test_a_dead_letter_replayed_on_its_last_day_finds_the_event_applied():
+    """Applied here, the event's other copy (the analytics sink down) waited out its
+    subscription before it was dead-lettered, and the operator replays it on the last day its
+    dead letter is kept: both subscriptions get it again. The marker's TTL deleted it at 30
+    days, and every counter of the event went up a second time."""
+    rpc = FirestoreRpc()
+    writer = FirestorePreferenceWriter(rpc.client)
+    replayed = NOW + SUBSCRIPTION_RETENTION + DEAD_LETTER_RETENTION
+    for now, applied in ((NOW, True), (replayed, False)):
+        rpc.purge_expired(now)
+        assert _apply(writer, now=now) is applied
+    assert rpc.docs["preferences/" + "k" * 32]["updated_at"] == NOW  # written once
 
 
 def test_a_marker_created_meanwhile_is_applied_before_even_when_the_rollback_is_refused():

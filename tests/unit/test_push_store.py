@@ -20,6 +20,7 @@ from common.breaker import CircuitBreaker
 from common.chat.limits import activity_doc
 from common.config import Settings
 from common.errors import Unavailable
+from common.events import DEAD_LETTER_RETENTION, SUBSCRIPTION_RETENTION
 from common.push.models import Notification
 from tests.fakes.firestore_rpc import FirestoreRpc
 
@@ -132,6 +133,20 @@ def test_a_deferral_that_lands_after_another_delivery_decided_the_push_writes_no
     assert rpc.written(DEFERRED) == []  # nothing waits for a release
     record = rpc.docs[f"{PUSH_NOTIFICATIONS}/{_record_id(NOTE.notification_id)}"]
     assert record["status"] == "suppressed"
+
+
+def test_a_dead_letter_replayed_on_its_last_day_is_not_pushed_again():
+    """Sent, then its message dead-lettered all the same (say the acknowledgement was lost, and
+    every redelivery failed after), and replayed on the last day a dead letter is kept: the
+    record's TTL deleted it at 30 days, and the push went out a second time."""
+    rpc = FirestoreRpc({"users/u1": {"settings": {"timezone": "UTC"}}})
+    store = _store(rpc)
+    assert store.begin(NOTE.notification_id, uid="u1", release=False, now=NOW, lease=120).state
+    store.finish(NOTE.notification_id, status="sent", reason=None, now=NOW, events=[])
+    replayed = NOW + SUBSCRIPTION_RETENTION + DEAD_LETTER_RETENTION
+    rpc.purge_expired(replayed)
+    again = store.begin(NOTE.notification_id, uid="u1", release=False, now=replayed, lease=120)
+    assert again.state == "duplicate"
 
 
 def _waiting(count: int) -> dict[str, dict]:

@@ -2061,6 +2061,24 @@ def test_every_dead_letter_topic_lets_the_pubsub_service_agent_publish() -> None
         assert re.search(r"receives_dead_letters\s*=\s*true", block), name
 
 
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_a_consumers_once_only_records_outlive_a_dead_letters_replay(env: str) -> None:
+    """The profile updater's applied_events and the push sender's push_notifications records are
+    kept for as long as a message may come back (common.events.REDELIVERY_WINDOW), counted from
+    these retentions: a longer one here let a late replay apply an event twice."""
+    from common.events import DEAD_LETTER_RETENTION, SUBSCRIPTION_RETENTION
+
+    def kept(module: str) -> set[int]:
+        subscriptions = _stack(env).child(module).variable("subscriptions")
+        return {
+            int(s["message_retention_duration"].removesuffix("s")) for s in subscriptions.values()
+        }
+
+    assert kept("events") | kept("notifications") == {SUBSCRIPTION_RETENTION.total_seconds()}
+    dead_letters = kept("events_dead_letter") | kept("notifications_dead_letter")
+    assert dead_letters == {DEAD_LETTER_RETENTION.total_seconds()}
+
+
 def test_the_analytics_key_secret_cannot_be_destroyed_by_a_plan() -> None:
     """Destroying the secret (a renamed id, a changed replication: both replace it) destroys
     every version of the HMAC key the analytics user keys were derived from."""
