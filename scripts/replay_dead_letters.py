@@ -11,7 +11,9 @@ By hand a replay goes wrong in ways that leak or lose data, hence a script:
   row the code keeps out of analytics: it links an anonymised user's rows to their keyed ones)
   and `subject` (the profile updater then drops the event it was replayed for);
 - a notification (raw uid, push text) published on `events` would be stored by the sink;
-- an event of an erased user's old account would be stored again, and nothing deletes it then.
+- an event of an erased user's old account would be stored again, and nothing deletes it then;
+- a notification older than a push may wait would go out as new: a weekly insight of weeks ago
+  replacing this week's on the phone (the same collapse key).
 Letters held back stay in the subscription, unacknowledged, and are listed; an erased
 account's are acknowledged without a replay.
 """
@@ -23,10 +25,14 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from common.adapters.firestore_profiles import ERASURES, of_erased_account
+from common.config import Settings
 from common.events import occurred_at_of
+from common.push.models import RELEASE_DUE
+from common.push.policy import longest_wait
 
 # A dead-letter subscription and the only topic its letters may go back to.
 ROUTES = {"events-dead-letter": "events", "notifications-dead-letter": "notifications"}
@@ -35,6 +41,9 @@ ROUTES = {"events-dead-letter": "events", "notifications-dead-letter": "notifica
 ADDED_PREFIXES = ("CloudPubSubDeadLetter", "dead_letter_reason", "original_message_id")
 PULL_BATCH = 100
 HOLD_SECONDS = 600  # letters held back stay leased while the run lasts, so a pull skips them
+# A notification older than this is stale (~33 h: with PUSH_MAX_DELIVERIES' default, which
+# Terraform keeps).
+STALE_NOTIFICATION = longest_wait(Settings.model_fields["push_max_deliveries"].default)
 
 
 @dataclass(frozen=True)
@@ -53,21 +62,29 @@ def judge(
     *,
     notifications: bool,
     erasure: Callable[[str], dict | None],
+    now: datetime | None = None,
 ) -> Verdict:
     """What to do with one letter bound for the notifications topic or, if not, the events
-    topic; `erasure` reads erasures/{user_key}."""
+    topic; `erasure` reads erasures/{user_key}; `now`: the replay's time (else the clock's)."""
     try:
         envelope = json.loads(data)
         kind = str(envelope["type"])
         # Scheduler's notification.release_due has no time: the push sender needs none.
-        occurred_at = None if notifications else occurred_at_of(envelope["occurred_at"])
+        occurred_at = None if kind == RELEASE_DUE else occurred_at_of(envelope["occurred_at"])
     except (ValueError, KeyError, TypeError):
         return Verdict("hold", "undecodable: fix or drop it by hand")
     if kind.startswith("notification.") != notifications:
         return Verdict("hold", f"a {kind} letter on the wrong subscription")
-    # A notification of a user erased since is dropped by the push sender (reason `erased`).
+    if notifications:
+        # By its age (occurred_at is its created_at), not by the week a weekly insight names:
+        # one made on Sunday waits out quiet hours into Monday (UTC) for users east of UTC.
+        if occurred_at and (now or datetime.now(UTC)) - occurred_at > STALE_NOTIFICATION:
+            made = occurred_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+            return Verdict("drop", f"stale: made {made}, longer ago than a push may wait")
+        # A notification of a user erased since is dropped by the push sender (reason `erased`).
+        return Verdict("replay")
     key = attributes.get("subject") or envelope.get("user_key")
-    record = erasure(key) if occurred_at is not None and key else None
+    record = erasure(key) if key else None
     if record is not None and of_erased_account(record, occurred_at):  # the updater's rule
         return Verdict("drop", "of the erased account")
     return Verdict("replay")

@@ -149,6 +149,15 @@ def redelivery_delay(deliveries: int) -> float:
     return min(REDELIVERY_BASE_SECONDS * 2**doublings, REDELIVERY_MAX_SECONDS)
 
 
+def longest_wait(max_deliveries: int) -> timedelta:
+    """The longest a notification may wait and still go out as it should: the user's quiet
+    hours (a day at most) and the redeliveries of a push FCM keeps refusing (about 9 hours with
+    9). Older, it is stale: sent now it would show as new, a weekly insight replacing this
+    week's on the device (the same collapse key)."""
+    redeliveries = sum(redelivery_delay(d) for d in range(1, max_deliveries))
+    return timedelta(days=1, seconds=redeliveries)
+
+
 def deferred_key(note: Notification) -> str:
     """The id of a waiting notification: one per user and collapse key, so a newer message with
     the same key replaces the older one; without a key, one per notification."""

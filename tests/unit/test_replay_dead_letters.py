@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from scripts.replay_dead_letters import judge, replay_attributes
+from common.push.models import Notification, notification_event
+from scripts.replay_dead_letters import STALE_NOTIFICATION, judge, replay_attributes
 
 AT = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
@@ -61,6 +62,44 @@ def test_a_letter_without_a_timezone_is_held_not_compared_with_the_erasure() -> 
         letter.encode(), {"subject": "s"}, notifications=False, erasure=lambda k: record
     )
     assert verdict.action == "hold"
+
+
+def _weekly_insight(created_at: datetime) -> bytes:
+    note = Notification(
+        notification_id="weekly_insight.2026-W47.abc",
+        uid="u1",
+        kind="weekly_insight",
+        title="Your week with ION",
+        body="This week: 1 conversation.",
+        data={"week": "2026-W47"},
+        collapse_key="weekly_insight",
+        created_at=created_at,
+    )
+    return json.dumps(notification_event(note, subject="k").envelope()).encode()
+
+
+@pytest.mark.parametrize(
+    ("age", "action"),
+    [
+        (timedelta(hours=20), "replay"),  # Sunday's, deferred into Monday by quiet hours
+        (STALE_NOTIFICATION, "replay"),
+        (STALE_NOTIFICATION + timedelta(minutes=1), "drop"),
+        (timedelta(days=14), "drop"),  # the review's: W47's insight replayed in W49
+    ],
+)
+def test_a_notification_older_than_a_push_may_wait_is_dropped(age: timedelta, action: str) -> None:
+    """Replayed, it went out as new, and its collapse key replaced this week's insight on the
+    phone. A push may wait out a day of quiet hours and about 9 hours of FCM redeliveries."""
+    assert timedelta(days=1) < STALE_NOTIFICATION < timedelta(days=2)
+    verdict = judge(
+        _weekly_insight(AT - age),
+        {"subject": "k"},
+        notifications=True,
+        erasure=lambda k: None,
+        now=AT,
+    )
+    assert verdict.action == action
+    assert ("stale" in verdict.reason) == (action == "drop")
 
 
 @pytest.mark.parametrize(
