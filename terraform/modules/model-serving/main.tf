@@ -73,7 +73,7 @@ resource "google_storage_bucket" "artifacts" {
 
 resource "google_vertex_ai_endpoint" "persona" {
   #checkov:skip=CKV2_GCP_24:CMEK is not supported (terraform/README.md, Encryption): Google-managed keys encrypt it at rest.
-  #checkov:skip=CKV2_GCP_33:A private endpoint needs VPC peering and a connector on every caller; this serverless stack has no VPC, and IAM limits prediction to the chat and retraining identities.
+  #checkov:skip=CKV2_GCP_33:A private endpoint needs VPC peering and a connector on every caller; this serverless stack has no VPC, and every call needs IAM: of the stack's identities only the chat function's may predict (its custom role, terraform/stack/functions.tf), besides the deployers (Cloud Build's roles/aiplatform.user).
   project      = var.project_id
   location     = var.region
   region       = var.region
