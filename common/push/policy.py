@@ -19,7 +19,13 @@ from common.push.models import Notification, SendResult
 # project is not the apps' Firebase project, and deleting them would empty the device registry
 # in one weekly run; a token truly from another project ages out with the stale devices.
 DEAD_TOKEN_ERRORS = frozenset({"unregistered", "invalid_token"})
-MISCONFIGURED_ERRORS = frozenset({"sender_id_mismatch"})  # our setup, not the token: alert
+# FCM refusing our credentials, for every token alike until an operator mends them: the APNs key
+# or Web Push credentials uploaded to Firebase (THIRD_PARTY_AUTH_ERROR), the FCM API or the
+# sender's role (PERMISSION_DENIED), our OAuth token (UNAUTHENTICATED). Asking again within
+# seconds is no use; the push waits for a later delivery, so it goes once they are mended.
+CREDENTIAL_ERRORS = frozenset({"third_party_auth_error", "permission_denied", "unauthenticated"})
+# Our setup, not the token: logged for an operator, the devices kept.
+MISCONFIGURED_ERRORS = CREDENTIAL_ERRORS | {"sender_id_mismatch"}
 MAX_BACKOFF_SECONDS = 300.0
 # FCM answers QUOTA_EXCEEDED (429) until the project's per-minute quota refills, and its error
 # reference says to retry those with a minimum initial delay of one minute: without a
@@ -119,8 +125,9 @@ def take_daily_slot(counter: dict | None, *, day: str, cap: int) -> dict | None:
 
 
 def is_retryable(result: SendResult) -> bool:
-    """Worth sending again later: throttled, a server error, or no answer at all."""
-    if result.ok or result.error in DEAD_TOKEN_ERRORS:
+    """Worth sending again within the delivery: throttled, a server error, or no answer at all
+    (not a refusal of our setup, even one that came without an HTTP answer)."""
+    if result.ok or result.error in DEAD_TOKEN_ERRORS or result.error in MISCONFIGURED_ERRORS:
         return False
     return result.http_status is None or result.http_status == 429 or result.http_status >= 500
 

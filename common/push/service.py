@@ -36,8 +36,8 @@ from common.ports import OutboxStore
 from common.profile.service import settings_of
 from common.push.models import Device, Notification, SendResult
 from common.push.policy import (
+    CREDENTIAL_ERRORS,
     DEAD_TOKEN_ERRORS,
-    MISCONFIGURED_ERRORS,
     decide,
     is_retryable,
     local_day,
@@ -54,6 +54,19 @@ LEASE_SECONDS = 120  # a delivery not finished by then is taken over (the instan
 # push_release_workers, side by side, each with its retry sleeps capped by
 # push_retry_max_wait_seconds).
 RELEASE_BUDGET_SECONDS = 40.0
+# FCM answers about our setup, not the tokens (policy.MISCONFIGURED_ERRORS), and what each logs.
+SETUP_ERRORS = (
+    (
+        CREDENTIAL_ERRORS,
+        "FCM refused our credentials (an APNs or Web Push key in Firebase, the FCM API or the "
+        "push sender's role, its OAuth token): the push waits for a later delivery. Devices kept.",
+    ),
+    (
+        frozenset({"sender_id_mismatch"}),
+        "FCM refused this project as the tokens' sender: is GOOGLE_CLOUD_PROJECT the apps' "
+        "Firebase project? Devices kept.",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -175,6 +188,8 @@ def _send_with_retries(
                 out.errors[r.error or "unknown"] += 1
                 if r.error in DEAD_TOKEN_ERRORS:
                     out.dead.append(r.device_id)
+                elif r.error in CREDENTIAL_ERRORS:  # kept, and sent again once they are mended
+                    out.retry.append(by_id[r.device_id])
         if not retry:
             return out
         pending = [by_id[r.device_id] for r in retry]
@@ -185,7 +200,7 @@ def _send_with_retries(
         )
         last = attempt == settings.push_retry_attempts - 1
         if last or waited + delay > settings.push_retry_max_wait_seconds:
-            out.retry, out.wait = pending, waited + delay
+            out.retry, out.wait = out.retry + pending, waited + delay
             out.errors.update(r.error or "no_answer" for r in retry)
             return out
         log.info("push retry", extra={"attempt": attempt + 1, "delay": delay})
@@ -296,16 +311,11 @@ def deliver(
     )
     if result.dead:
         store.remove_devices(note.uid, result.dead)
-    if misconfigured := {e: n for e, n in result.errors.items() if e in MISCONFIGURED_ERRORS}:
-        log.error(
-            "FCM refused this project as the tokens' sender: is GOOGLE_CLOUD_PROJECT the apps' "
-            "Firebase project? Devices kept.",
-            extra={
-                "errors": misconfigured,
-                "notification_id": note.notification_id,
-                NEEDS_OPERATOR: True,
-            },
-        )
+    # Once a delivery, however many devices FCM refused (docs/OPERATIONS.md, "Needs an operator").
+    for codes, message in SETUP_ERRORS:
+        if refused := {e: n for e, n in result.errors.items() if e in codes}:
+            extra = {"errors": refused, "notification_id": note.notification_id}
+            log.error(message, extra={**extra, NEEDS_OPERATOR: True})
     if result.retry and claim.deliveries < settings.push_max_deliveries:
         # Longer after each delivery, so that an FCM outage of hours is outlasted; never
         # sooner than FCM asked (its Retry-After is in result.wait) or the backoff went.

@@ -5,8 +5,9 @@ is the whole wire protocol the push sender uses. Answers are driven per token: b
 message is accepted; `respond(token, ...)` queues the answers FCM gives for that token, in the
 error shapes FCM uses (google.rpc.Status with an `FcmError` detail):
 
-    UNREGISTERED 404, INVALID_ARGUMENT 400, SENDER_ID_MISMATCH 403, QUOTA_EXCEEDED 429 (with
-    Retry-After), UNAVAILABLE 503 (optionally with Retry-After), INTERNAL 500.
+    UNREGISTERED 404, INVALID_ARGUMENT 400, SENDER_ID_MISMATCH 403, THIRD_PARTY_AUTH_ERROR 401,
+    QUOTA_EXCEEDED 429 (with Retry-After), UNAVAILABLE 503 (optionally with Retry-After),
+    INTERNAL 500.
 
 In-process tests start a `FakeFcmServer` (a context manager). The local stack runs it as a
 process (`python -m tests.fakes.fcm_server --port 8102`); tests drive that one over HTTP:
@@ -45,6 +46,12 @@ ERRORS: dict[str, tuple[int, str, str, str]] = {
         "The registration token is not a valid FCM registration token",
     ),
     "SENDER_ID_MISMATCH": (403, "PERMISSION_DENIED", "SENDER_ID_MISMATCH", "SenderId mismatch"),
+    "THIRD_PARTY_AUTH_ERROR": (  # the APNs key or Web Push credentials in Firebase
+        401,
+        "UNAUTHENTICATED",
+        "THIRD_PARTY_AUTH_ERROR",
+        "Auth error from APNS or Web Push Service",
+    ),
     "QUOTA_EXCEEDED": (
         429,
         "RESOURCE_EXHAUSTED",

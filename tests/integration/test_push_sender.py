@@ -508,6 +508,21 @@ def test_a_message_fcm_keeps_failing_ends_as_failed_and_the_token_stays(fcm, fir
     assert event["type"] == "push.failed" and event["data"]["errors"] == {"internal": 1}
 
 
+def test_an_expired_apns_key_defers_the_push_until_it_is_replaced(fcm, firestore_db):
+    uid, (android, ios) = _user(firestore_db, platforms=("android", "ios"))
+    fcm.respond(ios, "THIRD_PARTY_AUTH_ERROR")  # then accepted: the key was replaced
+    note = _note(uid)
+
+    outcome = _deliver(note)
+
+    assert (outcome.status, outcome.reason) == ("deferred", "retry")
+    assert _devices(firestore_db, uid) == {device_id(android), device_id(ios)}  # both kept
+    _release(now=T0 + timedelta(minutes=5))
+    assert [r.answer for r in fcm.for_token(ios)] == ["THIRD_PARTY_AUTH_ERROR", "ok"]
+    assert len(fcm.for_token(android)) == 1
+    assert _record(firestore_db, note)["status"] == "sent"
+
+
 def test_a_retry_sends_only_to_the_devices_that_did_not_get_it(fcm, firestore_db):
     uid, (first, second) = _user(firestore_db, platforms=("android", "ios"))
     fcm.respond(second, "UNAVAILABLE", retry_after=600)

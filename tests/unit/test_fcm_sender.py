@@ -12,6 +12,7 @@ from firebase_admin import _utils, messaging
 
 from common.adapters.fcm_sender import _error_code, build_message
 from common.push.models import Device, Notification
+from common.push.policy import DEAD_TOKEN_ERRORS, MISCONFIGURED_ERRORS
 from tests.fakes import fcm_server
 
 FCM_ERROR = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
@@ -146,11 +147,45 @@ def test_only_an_invalid_argument_that_names_the_token_reads_as_a_bad_token(
 
 
 @pytest.mark.parametrize(
+    ("status", "body", "code"),
+    [
+        (  # the APNs key or Web Push credentials uploaded to Firebase
+            401,
+            _error(
+                401,
+                "UNAUTHENTICATED",
+                "Auth error from APNS or Web Push Service",
+                {"@type": FCM_ERROR, "errorCode": "THIRD_PARTY_AUTH_ERROR"},
+            ),
+            "third_party_auth_error",
+        ),
+        (  # the FCM API disabled, or the push sender's role missing
+            403,
+            _error(403, "PERMISSION_DENIED", "Firebase Cloud Messaging API has not been used"),
+            "permission_denied",
+        ),
+        (  # our OAuth token
+            401,
+            _error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials."),
+            "unauthenticated",
+        ),
+    ],
+)
+def test_a_refusal_of_our_credentials_reads_as_a_setup_error(
+    status: int, body: dict, code: str
+) -> None:
+    """Logged for an operator and the push deferred (common/push): not one device's failure."""
+    assert _error_code(_sdk_error(status, body)) == code
+    assert code in MISCONFIGURED_ERRORS and code not in DEAD_TOKEN_ERRORS
+
+
+@pytest.mark.parametrize(
     ("answer", "code"),
     [
         ("INVALID_ARGUMENT", "invalid_token"),
         ("UNREGISTERED", "unregistered"),
         ("SENDER_ID_MISMATCH", "sender_id_mismatch"),
+        ("THIRD_PARTY_AUTH_ERROR", "third_party_auth_error"),
         ("QUOTA_EXCEEDED", "quota_exceeded"),
     ],
 )

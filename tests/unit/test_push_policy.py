@@ -192,6 +192,9 @@ def test_retryable_answers() -> None:
     assert not is_retryable(result("unregistered", 404))
     assert not is_retryable(result("invalid_argument", 400))
     assert not is_retryable(result("invalid_token", 400))
+    # our setup: sent again by a later delivery, not within seconds, even without an HTTP answer
+    assert not is_retryable(result("third_party_auth_error", 401))
+    assert not is_retryable(result("unauthenticated", None))
     assert not is_retryable(SendResult("d", ok=True))
 
 

@@ -355,12 +355,14 @@ def test_a_run_with_nothing_due_claims_once_and_stops() -> None:
 class Refusing:
     """FCM refusing every device with one error (as read by common/adapters/fcm_sender.py)."""
 
-    def __init__(self, error: str) -> None:
-        self.error = error
+    def __init__(self, error: str, status: int = 400) -> None:
+        self.error, self.status, self.calls = error, status, 0
 
     def send(self, note, devices):
+        self.calls += 1
         return [
-            SendResult(d.device_id, ok=False, error=self.error, http_status=400) for d in devices
+            SendResult(d.device_id, ok=False, error=self.error, http_status=self.status)
+            for d in devices
         ]
 
 
@@ -489,6 +491,39 @@ def test_a_sender_mismatch_keeps_the_devices_and_logs_an_error(caplog) -> None:
     assert "GOOGLE_CLOUD_PROJECT" in record.getMessage()
     assert record.errors == {"sender_id_mismatch": 2}
     assert record.needs_operator is True  # what the monitoring alert matches
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        ("third_party_auth_error", 401),  # the APNs key in Firebase expired or was revoked
+        ("permission_denied", 403),  # the FCM API disabled, or the sender's role gone
+        ("unauthenticated", 401),  # our OAuth token refused
+    ],
+)
+def test_a_refusal_of_our_credentials_alerts_once_and_the_push_goes_once_they_are_mended(
+    caplog, error, status
+) -> None:
+    """It failed for good (all_devices_failed, logged at INFO), and its redelivery after the fix
+    found it final: the user never got it, and no operator heard of it."""
+    store = Store({}, devices=2)
+    (note,) = _backlog(store, 1)
+    store.waiting.clear()  # not waiting yet: this is its first delivery
+    fcm, sleeps = Refusing(error, status), []
+    with caplog.at_level("ERROR", logger="common.push.service"):
+        first = _deliver(store, note, fcm, now=T0, sleep=sleeps.append)
+
+    assert (first.status, first.reason) == ("deferred", "retry")
+    assert fcm.calls == 1 and sleeps == []  # asking again within seconds is no use
+    assert store.removed == []
+    (record,) = [r for r in caplog.records if r.levelname == "ERROR"]  # one, not one a device
+    assert "credentials" in record.getMessage()
+    assert record.errors == {error: 2} and record.needs_operator is True
+
+    clock = Clock(T0 + timedelta(minutes=5))  # mended; the next release run
+    sender = Sender(clock)
+    assert _release(store, clock, sender=sender).outcomes == {"sent": 1}
+    assert len(sender.sent) == 2
 
 
 # A nudge made by the daily run (16:00 UTC) for a user in Seoul waits out their quiet hours

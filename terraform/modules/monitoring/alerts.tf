@@ -138,8 +138,8 @@ resource "google_monitoring_alert_policy" "uptime" {
 }
 
 # Log entries with needs_operator (common/logs.py): a phase of the cleanup job Firestore refuses
-# (a missing index, a permission), FCM refusing this project as the apps' sender. Each recurs
-# until an operator acts, and neither shows as a failed request.
+# (a missing index, a permission), FCM refusing this project as the apps' sender or refusing our
+# credentials. Each recurs until an operator acts, and none shows as a failed request.
 resource "google_monitoring_alert_policy" "needs_operator" {
   project               = var.project_id
   display_name          = "${var.prefix}: a function needs an operator"
