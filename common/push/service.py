@@ -49,11 +49,21 @@ from common.push.policy import (
 log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 120  # a delivery not finished by then is taken over (the instance died)
-# One release run stops claiming after this long: well inside the push sender's 60 s timeout
-# and the subscription's 60 s ack deadline, leaving room for the deliveries under way (at most
-# push_release_workers, side by side, each with its retry sleeps capped by
-# push_retry_max_wait_seconds).
-RELEASE_BUDGET_SECONDS = 40.0
+# The push sender's timeout (terraform/stack/functions.tf), also its subscription's ack
+# deadline: a run or delivery still going then is redelivered while it goes on.
+FUNCTION_TIMEOUT_SECONDS = 60.0
+# How long one FCM call may take without an answer: httpTimeout (10 s, common/clients.py) for
+# an answer that never comes, twice that for a connection that never opens (the adapter tries
+# it once more, common/adapters/fcm_sender.py). A retry's sleep only was counted: three calls
+# of a delivery took 10 + 1 + 10 + 2 + 10 s, and a release run 66 s.
+FCM_CALL_SECONDS = 20.0
+# From the start of a delivery (or of a release run), FCM is asked again only if that call can
+# end by then: the last 5 s are for the Firestore round trips around the last call (~15 a
+# delivery, 14-31 ms each, ten times that when Firestore is slow) and the reply.
+DEADLINE_SECONDS = FUNCTION_TIMEOUT_SECONDS - 5.0
+# A release run starts no delivery after this long (35 s), so that each one's first call ends
+# by the deadline too; what it cannot send again in time is deferred to a later run.
+RELEASE_BUDGET_SECONDS = DEADLINE_SECONDS - FCM_CALL_SECONDS
 # FCM answers about our setup, not the tokens (policy.MISCONFIGURED_ERRORS), and what each logs.
 SETUP_ERRORS = (
     (
@@ -171,9 +181,12 @@ def _send_with_retries(
     sender: PushSender,
     settings: Settings,
     sleep: Callable[[float], None],
+    monotonic: Callable[[], float],
+    deadline: float,
 ) -> _Sending:
     """Send, and send again what FCM throttled or failed, with backoff that honours Retry-After,
-    as long as the wait stays within the budget; what is left is for a later delivery."""
+    as long as the wait stays within the budget and the next call can end by `deadline`
+    (monotonic); what is left is for a later delivery."""
     out, pending, waited = _Sending(), devices, 0.0
     by_id = {d.device_id: d for d in devices}
     for attempt in range(settings.push_retry_attempts):
@@ -199,7 +212,8 @@ def _send_with_retries(
             base=settings.push_retry_base_seconds,
         )
         last = attempt == settings.push_retry_attempts - 1
-        if last or waited + delay > settings.push_retry_max_wait_seconds:
+        late = monotonic() + delay + FCM_CALL_SECONDS > deadline
+        if last or late or waited + delay > settings.push_retry_max_wait_seconds:
             out.retry, out.wait = out.retry + pending, waited + delay
             out.errors.update(r.error or "no_answer" for r in retry)
             return out
@@ -220,7 +234,13 @@ def deliver(
     now: datetime,
     sleep: Callable[[float], None],
     release: bool = False,
+    monotonic: Callable[[], float] = time.monotonic,
+    deadline: float | None = None,
 ) -> Outcome:
+    """Deliver one notification. FCM is asked again only if that call can end by `deadline`
+    (monotonic; by default DEADLINE_SECONDS from now: a delivery in an invocation of its own)."""
+    if deadline is None:
+        deadline = monotonic() + DEADLINE_SECONDS
     claim = store.begin(
         note.notification_id, uid=note.uid, release=release, now=now, lease=LEASE_SECONDS
     )
@@ -307,7 +327,14 @@ def deliver(
         return finish("suppressed", "daily_cap", [event("push.suppressed", reason="daily_cap")])
 
     result = _send_with_retries(
-        note=note, devices=devices, store=store, sender=sender, settings=settings, sleep=sleep
+        note=note,
+        devices=devices,
+        store=store,
+        sender=sender,
+        settings=settings,
+        sleep=sleep,
+        monotonic=monotonic,
+        deadline=deadline,
     )
     if result.dead:
         store.remove_devices(note.uid, result.dead)
@@ -363,10 +390,11 @@ def release_due(
     spent; then wait for the deliveries under way. A delivery is ~15 sequential Firestore round
     trips and an FCM call, 210-465 ms: one at a time, a run released 86-190, and 20,000 weekly
     insights due at once (one time zone's morning) took 9-19 hours to go out. 16 at once
-    release about 1,300-2,950 a run at 14-31 ms a Firestore round trip (docs/CAPACITY.md), if
-    the instance's vCPU keeps up: those 20,000 go out in 7-16 runs, the last 30-75 minutes
-    after they were due. claim_due leases a page in one commit: while it leased one
-    notification after another here, no delivery started, and a run released 650-1,450.
+    release about 1,150-2,600 a run of 35 s at 14-31 ms a Firestore round trip
+    (docs/CAPACITY.md, measured as 1,300-2,950 in 40 s), if the instance's vCPU keeps up: those
+    20,000 go out in 8-18 runs, the last 35-85 minutes after they were due. claim_due leases a
+    page in one commit: while it leased one notification after another here, no delivery
+    started, and a run released 650-1,450.
 
     No notification is delivered twice at once: claim_due leases each with a precondition, so
     neither another run nor this run's next page takes it while its delivery runs, and
@@ -374,6 +402,7 @@ def release_due(
     outcomes: Counter = Counter()
     released = 0
     started = monotonic()
+    deadline = started + DEADLINE_SECONDS  # for the deliveries' FCM calls
     workers = settings.push_release_workers
     in_flight: set[Future[str]] = set()
 
@@ -392,6 +421,8 @@ def release_due(
                 now=clock(),  # quiet hours and the daily cap as they are when it goes
                 sleep=sleep,
                 release=True,
+                monotonic=monotonic,
+                deadline=deadline,
             )
             if outcome.status != "deferred":  # deferred again: the waiting copy has a new due
                 store.drop_waiting(note)  # time; a copy left here finds its record final later
@@ -422,6 +453,7 @@ def release_due(
                     continue
                 released += 1
                 in_flight.add(pool.submit(release, note))
-        # Those under way finish: each within its retry wait cap, inside the function's timeout.
+        # Those under way finish: each started its first FCM call within the budget and starts
+        # no retry that could end after the deadline, inside the function's timeout.
         settle(ALL_COMPLETED)
     return ReleaseReport(released=released, outcomes=dict(outcomes))

@@ -12,7 +12,9 @@ import threading
 from collections import Counter
 from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import hcl2
 import pytest
 
 from common.chat.limits import activity_doc
@@ -20,9 +22,19 @@ from common.config import Settings
 from common.notifications.models import Recipient
 from common.notifications.reengagement import reengagement_nudge
 from common.push.models import Device, Notification, SendResult
-from common.push.service import LEASE_SECONDS, Busy, Claim, UserPush, deliver, release_due
+from common.push.service import (
+    DEADLINE_SECONDS,
+    FUNCTION_TIMEOUT_SECONDS,
+    LEASE_SECONDS,
+    Busy,
+    Claim,
+    UserPush,
+    deliver,
+    release_due,
+)
 
 T0 = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+FUNCTIONS_TF = Path(__file__).resolve().parents[2] / "terraform" / "stack" / "functions.tf"
 SETTINGS = Settings(analytics_key="test-key", push_release_batch=50)
 NIGHT = {"start": "22:00", "end": "07:00"}
 
@@ -180,7 +192,9 @@ def _backlog(store: Store, n: int, *, uid: str = "u", due: datetime = T0) -> lis
     return notes
 
 
-def _deliver(store: Store, note: Notification, sender, *, now: datetime, sleep=lambda s: None):
+def _deliver(
+    store: Store, note: Notification, sender, *, now: datetime, sleep=lambda s: None, **kw
+):
     """One delivery of `note` outside a release, its events published nowhere."""
     return deliver(
         note=note,
@@ -191,6 +205,7 @@ def _deliver(store: Store, note: Notification, sender, *, now: datetime, sleep=l
         settings=SETTINGS,
         now=now,
         sleep=sleep,
+        **kw,
     )
 
 
@@ -290,7 +305,7 @@ def test_a_backlog_drains_n_times_faster_with_n_workers() -> None:
         sender, n = Sender(clock), 0
         while store.waiting:
             start, n = clock.elapsed, n + 1
-            _release(store, clock, sender=sender, workers=workers)
+            _release(store, clock, sender=sender, workers=workers, budget_seconds=40)
             clock.elapsed = start + 5 * 60
         assert len(sender.sent) == 1280
         return n
@@ -344,6 +359,71 @@ def test_quiet_hours_are_judged_when_each_message_goes() -> None:
     assert all(when < start + timedelta(seconds=31) for _, when in sender.sent)
     morning = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
     assert {due for _, due in store.waiting.values()} == {morning}
+
+
+class Unanswered:
+    """FCM giving no answer: each call ends on the client's timeout, `seconds` after it began
+    (10 s httpTimeout; 20 s when the connection never opens, tried twice)."""
+
+    def __init__(self, clock: Clock, seconds: float) -> None:
+        self.clock, self.seconds = clock, seconds
+
+    def send(self, note, devices):
+        self.clock.elapsed += self.seconds
+        return [SendResult(d.device_id, ok=False, error="unknown") for d in devices]
+
+
+@pytest.mark.parametrize("seconds", [10.0, 20.0])
+def test_a_release_run_ends_inside_the_functions_timeout_when_fcm_does_not_answer(seconds):
+    """Only the retries' sleeps were counted, not the calls: a delivery begun near the 40 s
+    budget made three calls and the run took 66 s (63 s), past the push sender's 60 s timeout:
+    Pub/Sub delivered the release again while it went on."""
+    store, clock = Store({}), Clock(T0)
+    _backlog(store, 400)
+
+    def sleep(s: float) -> None:
+        clock.elapsed += s
+
+    report = release_due(
+        store=store,
+        sender=Unanswered(clock, seconds),
+        outbox=Events(),
+        publisher=Events(),
+        settings=SETTINGS,
+        clock=clock.now,
+        sleep=sleep,
+        monotonic=clock.monotonic,
+        executor=lambda n: VirtualPool(clock, n),
+    )
+
+    assert clock.elapsed <= DEADLINE_SECONDS < FUNCTION_TIMEOUT_SECONDS
+    assert report.released > 0 and set(report.outcomes) == {"deferred", "left_for_next_run"}
+    assert len(store.waiting) == 400  # each is sent by a later run
+
+
+def test_a_delivery_asks_fcm_again_only_if_the_call_can_end_inside_the_timeout():
+    # A connection that never opens takes 20 s a call: three calls and their sleeps took 63 s.
+    clock = Clock(T0)
+    store, sleeps = Store({}), []
+    (note,) = _backlog(store, 1)
+    store.waiting.clear()
+
+    def sleep(s: float) -> None:
+        sleeps.append(s)
+        clock.elapsed += s
+
+    outcome = _deliver(
+        store, note, Unanswered(clock, 20.0), now=T0, sleep=sleep, monotonic=clock.monotonic
+    )
+
+    assert (outcome.status, outcome.reason) == ("deferred", "retry")
+    assert sleeps == [1.0] and clock.elapsed == 41.0  # a third call could end at 63 s
+
+
+def test_the_deadline_is_counted_from_the_push_senders_own_timeout() -> None:
+    tf = hcl2.load(FUNCTIONS_TF.open())
+    specs = next(block["function_specs"] for block in tf["locals"] if "function_specs" in block)
+    assert specs["push_sender"]["timeout_seconds"] == FUNCTION_TIMEOUT_SECONDS
 
 
 def test_a_run_with_nothing_due_claims_once_and_stops() -> None:
