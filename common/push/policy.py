@@ -17,15 +17,17 @@ from common.push.models import Notification, SendResult
 # delete every device of the user; `invalid_token` is one whose answer names the token
 # (common/adapters/fcm_sender.py). Nor `sender_id_mismatch`: every token gets it when this
 # project is not the apps' Firebase project, and deleting them would empty the device registry
-# in one weekly run; a token truly from another project ages out with the stale devices.
+# in one weekly run; a token truly from another project is deleted when another device got the
+# same push (common/push/service.py).
 DEAD_TOKEN_ERRORS = frozenset({"unregistered", "invalid_token"})
+SENDER_ID_MISMATCH = "sender_id_mismatch"
 # FCM refusing our credentials, for every token alike until an operator mends them: the APNs key
 # or Web Push credentials uploaded to Firebase (THIRD_PARTY_AUTH_ERROR), the FCM API or the
 # sender's role (PERMISSION_DENIED), our OAuth token (UNAUTHENTICATED). Asking again within
 # seconds is no use; the push waits for a later delivery, so it goes once they are mended.
 CREDENTIAL_ERRORS = frozenset({"third_party_auth_error", "permission_denied", "unauthenticated"})
 # Our setup, not the token: logged for an operator, the devices kept.
-MISCONFIGURED_ERRORS = CREDENTIAL_ERRORS | {"sender_id_mismatch"}
+MISCONFIGURED_ERRORS = CREDENTIAL_ERRORS | {SENDER_ID_MISMATCH}
 MAX_BACKOFF_SECONDS = 300.0
 # FCM answers QUOTA_EXCEEDED (429) until the project's per-minute quota refills, and its error
 # reference says to retry those with a minimum initial delay of one minute: without a

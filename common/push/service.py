@@ -38,6 +38,8 @@ from common.push.models import Device, Notification, SendResult
 from common.push.policy import (
     CREDENTIAL_ERRORS,
     DEAD_TOKEN_ERRORS,
+    MISCONFIGURED_ERRORS,
+    SENDER_ID_MISMATCH,
     decide,
     is_retryable,
     local_day,
@@ -72,7 +74,7 @@ SETUP_ERRORS = (
         "push sender's role, its OAuth token): the push waits for a later delivery. Devices kept.",
     ),
     (
-        frozenset({"sender_id_mismatch"}),
+        frozenset({SENDER_ID_MISMATCH}),
         "FCM refused this project as the tokens' sender: is GOOGLE_CLOUD_PROJECT the apps' "
         "Firebase project? Devices kept.",
     ),
@@ -168,6 +170,7 @@ class Busy(Exception):
 class _Sending:
     sent: list[str] = field(default_factory=list)
     dead: list[str] = field(default_factory=list)
+    mismatched: list[str] = field(default_factory=list)  # SENDER_ID_MISMATCH
     errors: Counter = field(default_factory=Counter)
     retry: list[Device] = field(default_factory=list)
     wait: float = 0.0  # how long from now the retry should wait
@@ -203,6 +206,8 @@ def _send_with_retries(
                     out.dead.append(r.device_id)
                 elif r.error in CREDENTIAL_ERRORS:  # kept, and sent again once they are mended
                     out.retry.append(by_id[r.device_id])
+                elif r.error == SENDER_ID_MISMATCH:
+                    out.mismatched.append(r.device_id)
         if not retry:
             return out
         pending = [by_id[r.device_id] for r in retry]
@@ -336,11 +341,19 @@ def deliver(
         monotonic=monotonic,
         deadline=deadline,
     )
+    setup = {e: n for e, n in result.errors.items() if e in MISCONFIGURED_ERRORS}
+    if result.mismatched and result.sent:
+        # Another device got this push: the project is right, and these tokens are from
+        # another Firebase project (a staging build, one registered by hand). Each one's
+        # re-registration keeps it from ageing out with the stale devices, so it is deleted
+        # like a dead token, not an alert with every push to the user.
+        result.dead += result.mismatched
+        del setup[SENDER_ID_MISMATCH]
     if result.dead:
         store.remove_devices(note.uid, result.dead)
     # Once a delivery, however many devices FCM refused (docs/OPERATIONS.md, "Needs an operator").
     for codes, message in SETUP_ERRORS:
-        if refused := {e: n for e, n in result.errors.items() if e in codes}:
+        if refused := {e: n for e, n in setup.items() if e in codes}:
             extra = {"errors": refused, "notification_id": note.notification_id}
             log.error(message, extra={**extra, NEEDS_OPERATOR: True})
     if result.retry and claim.deliveries < settings.push_max_deliveries:

@@ -452,6 +452,21 @@ def test_unregistered_and_invalid_tokens_are_removed(fcm, firestore_db, events):
     assert len(fcm.for_token(gone)) == 1 and len(fcm.for_token(good)) == 2
 
 
+def test_a_token_from_another_project_is_removed_only_when_another_device_got_it(fcm, firestore_db):
+    uid, (good, foreign) = _user(firestore_db, platforms=("android", "ios"))
+    fcm.respond(foreign, then="SENDER_ID_MISMATCH")  # a staging build's token, say
+    outcome = _deliver(_note(uid))
+    assert (outcome.status, outcome.sent, outcome.removed) == ("sent", 1, 1)
+    assert _devices(firestore_db, uid) == {device_id(good)}
+
+    # Every device refused: perhaps this project is wrong, and its devices stay.
+    alone, (token,) = _user(firestore_db)
+    fcm.respond(token, then="SENDER_ID_MISMATCH")
+    outcome = _deliver(_note(alone))
+    assert (outcome.status, outcome.reason) == ("failed", "all_devices_failed")
+    assert _devices(firestore_db, alone) == {device_id(token)}
+
+
 def test_quota_exceeded_waits_as_long_as_retry_after_says(fcm, firestore_db):
     uid, (token,) = _user(firestore_db)
     fcm.respond(token, "QUOTA_EXCEEDED", retry_after=3)

@@ -573,6 +573,30 @@ def test_a_sender_mismatch_keeps_the_devices_and_logs_an_error(caplog) -> None:
     assert record.needs_operator is True  # what the monitoring alert matches
 
 
+def test_a_token_from_another_project_is_deleted_when_another_device_got_the_push(caplog):
+    """Three phones, one token from another Firebase project (a staging build): it stayed, and
+    each push to the user alerted "wrong Firebase project" (its re-registration kept it from
+    ageing out). The others got the push: the project is right, the token is not."""
+
+    class OneForeign:
+        def send(self, note, devices):
+            return [
+                SendResult(d.device_id, False, "sender_id_mismatch", 403)
+                if d.device_id.startswith("d2-")
+                else SendResult(d.device_id, ok=True)
+                for d in devices
+            ]
+
+    store = Store({}, devices=3)
+    (note,) = _backlog(store, 1)
+    with caplog.at_level("ERROR", logger="common.push.service"):
+        outcome = _deliver(store, note, OneForeign(), now=T0)
+
+    assert (outcome.status, outcome.sent, outcome.removed) == ("sent", 2, 1)
+    assert store.removed == [f"d2-{note.uid}"]
+    assert [r for r in caplog.records if r.levelname == "ERROR"] == []
+
+
 @pytest.mark.parametrize(
     ("error", "status"),
     [
