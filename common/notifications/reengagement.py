@@ -12,8 +12,9 @@ than REENGAGEMENT_COOLDOWN_DAYS (default 14, the view's horizon) ago; nor, withi
 their latest crisis turn (common.chat.limits.CRISIS_REMEMBERED), anyone "pick up where you left
 off" would point back at it: the producer leaves out those the churn view finds, and the user's
 activity record remembers every crisis turn that long, also those that went to analytics
-without a key. Both rules are applied again when the nudge is sent (`withhold_reason`): it may
-have waited hours for the user's quiet hours to end."""
+without a key. Both rules, and the user's choices to anonymise analytics or to turn
+personalization off, are applied again when the nudge is sent (`withhold_reason`,
+`nudge_as_sent`): it may have waited hours for the user's quiet hours to end."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from common.notifications.models import (
     notification_id,
 )
 from common.personas import PERSONAS
+from common.profile.models import ProfileSettings
 from common.profile.service import settings_of
 from common.push.models import Notification
 
@@ -67,19 +69,36 @@ def nudge_text(persona: str | None) -> tuple[str, str]:
     )
 
 
-def withhold_reason(note: Notification, activity: dict | None, *, now: datetime) -> str | None:
+def withhold_reason(
+    note: Notification, activity: dict | None, settings: ProfileSettings, *, now: datetime
+) -> str | None:
     """Why a nudge made earlier must not go out at `now` after all, from the user's activity
-    record (activity/{uid}); None: it may. Made at 16:00 UTC, a nudge waits out the quiet hours
-    of users east of UTC for 6-10 hours, and meanwhile the user may have had a crisis turn (the
-    producer's rule, applied again) or come back ("it has been a while" is no longer true). The
-    record outlives a turn by a day, longer than quiet hours can hold a nudge, so a turn since
-    it was made is still there."""
+    record (activity/{uid}) and settings as they are now; None: it may. Made at 16:00 UTC, a
+    nudge waits out the quiet hours of users east of UTC for 6-10 hours, and meanwhile the user
+    may have chosen to anonymise analytics or had a crisis turn (the producer's rules, applied
+    again), or come back ("it has been a while" is no longer true). The record outlives a turn
+    by a day, longer than quiet hours can hold a nudge, so a turn since it was made is still
+    there."""
+    if settings.anonymize_analytics:
+        return ANONYMISED
     if remembered((activity or {}).get("crisis_at"), now):
         return AFTER_CRISIS
     last = last_turn(activity)
     if last is not None and last > note.created_at:
         return ACTIVE_SINCE
     return None
+
+
+def nudge_as_sent(note: Notification, settings: ProfileSettings) -> Notification:
+    """The nudge as it may go now: a user who turned personalization off since it was made
+    gets the text the producer would make now, without the persona their preferences named.
+    Not withheld: they still take notifications, and withholding would also hold back the
+    next nudge for the cool-down."""
+    if settings.personalization or "persona" not in note.data:
+        return note
+    title, body = nudge_text(None)
+    data = {k: v for k, v in note.data.items() if k != "persona"}
+    return note.model_copy(update={"title": title, "body": body, "data": data})
 
 
 def reengagement_nudge(

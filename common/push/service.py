@@ -30,7 +30,7 @@ from common.config import Settings
 from common.events import Event, EventPublisher, user_key
 from common.logs import NEEDS_OPERATOR
 from common.notifications.models import REENGAGEMENT
-from common.notifications.reengagement import withhold_reason
+from common.notifications.reengagement import nudge_as_sent, withhold_reason
 from common.outbox import deliver_now
 from common.ports import OutboxStore
 from common.profile.service import settings_of
@@ -303,9 +303,9 @@ def deliver(
         sent = len(claim.sent)
         return finish("sent", None, [event("push.sent", devices=sent)], sent=sent)
 
-    # A nudge is judged again as it goes (it may have waited out the quiet hours). Not a weekly
-    # insight: it tells the week it names, still true after a later turn, and its producer
-    # does not look at crises either.
+    # A nudge is judged again as it goes (it may have waited out the quiet hours), with the
+    # user's settings as they are now. Not a weekly insight: it tells the week it names, still
+    # true after a later turn, and its producer does not look at crises either.
     def withhold(why: str) -> Outcome:
         """What is not sent yet stays unsent. If an earlier delivery showed it on some device
         (the others' send failed and waited for this retry), it was sent, and the user may well
@@ -318,7 +318,7 @@ def deliver(
             "sent", None, [event("push.sent", **summary(sent, _Sending(), **more))], sent=sent
         )
 
-    if note.kind == REENGAGEMENT and (why := withhold_reason(note, user.activity, now=now)):
+    if note.kind == REENGAGEMENT and (why := withhold_reason(note, user.activity, prefs, now=now)):
         return withhold(why)
     decision = decide(settings=prefs, devices=len(devices), now=now)
     if decision.action == "suppress":
@@ -332,7 +332,7 @@ def deliver(
         return finish("suppressed", "daily_cap", [event("push.suppressed", reason="daily_cap")])
 
     result = _send_with_retries(
-        note=note,
+        note=nudge_as_sent(note, prefs) if note.kind == REENGAGEMENT else note,
         devices=devices,
         store=store,
         sender=sender,

@@ -2,8 +2,9 @@
 a fake clock, and its workers run one after another in that clock's time) keeps claiming
 batches until nothing is due or its time budget is spent, delivers PUSH_RELEASE_WORKERS at
 once, and judges quiet hours at the moment each message goes, not when the run began; a
-re-engagement nudge is judged again as it goes (a crisis turn or a turn since it was made
-withholds it from the devices still without it: one a device showed stays sent); and a
+re-engagement nudge is judged again as it goes (a crisis turn, a turn since it was made or the
+user's choice to anonymise analytics withholds it from the devices still without it: one a
+device showed stays sent; personalization turned off takes the persona out of its text); and a
 delivery deletes a device only when FCM's answer condemns its token."""
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pytest
 from common.chat.limits import activity_doc
 from common.config import Settings
 from common.notifications.models import Recipient
-from common.notifications.reengagement import reengagement_nudge
+from common.notifications.reengagement import nudge_text, reengagement_nudge
 from common.push.models import Device, Notification, SendResult
 from common.push.service import (
     DEADLINE_SECONDS,
@@ -680,6 +681,51 @@ def test_a_nudge_that_waited_out_quiet_hours_is_judged_again_when_it_goes(activi
     assert [(e.type, e.data["reason"]) for e in publisher.published] == [
         ("push.suppressed", reason)
     ]
+
+
+def test_a_nudge_is_withheld_from_a_user_who_anonymised_analytics_while_it_waited():
+    # "Never targeted from analytics" was checked only when the nudge was made (16:00 UTC).
+    store = Store({"u1": {"settings": {"timezone": "Asia/Seoul"}}})
+    note = _waiting_nudge(store)
+    store.users["u1"]["settings"]["anonymize_analytics"] = True  # at 18:00 UTC
+    clock = Clock(SEOUL_MORNING)
+    sender, publisher = Sender(clock), Events()
+
+    report = _release(store, clock, sender=sender, publisher=publisher)
+
+    assert report.outcomes == {"suppressed": 1} and sender.sent == []
+    assert store.status[note.notification_id] == "suppressed"
+    (event,) = publisher.published
+    assert (event.type, event.data["reason"], event.user_key) == (
+        "push.suppressed",
+        "anonymised",
+        None,
+    )
+
+
+def test_a_nudge_names_no_persona_once_the_user_turned_personalization_off():
+    """It was made from their preferences ("Lua is here when you're ready") while
+    personalization was on; it goes with the text the producer would make now."""
+
+    notes: list[Notification] = []
+
+    class Texts(Sender):
+        def send(self, note, devices):
+            notes.append(note)
+            return super().send(note, devices)
+
+    store = Store({"u1": {"settings": {"timezone": "Asia/Seoul"}}})
+    note = _waiting_nudge(store)
+    assert note.data == {"persona": "lua"} and "Lua" in note.title
+    store.users["u1"]["settings"]["personalization"] = False
+    clock = Clock(SEOUL_MORNING)
+    sender = Texts(clock)
+
+    assert _release(store, clock, sender=sender).outcomes == {"sent": 1}
+
+    (sent,) = notes
+    assert (sent.title, sent.body) == nudge_text(None) and sent.data == {}
+    assert sent.notification_id == note.notification_id
 
 
 def test_a_nudge_goes_when_the_users_last_turn_was_before_it_was_made():
