@@ -136,6 +136,37 @@ CRISIS = [
     "I tried to suffocate myself",
     "i tried to choke myself",
     "slashing my wrists",
+    # A plan, the means or an act, said without a wish to die (2026-12-07, safety review: with
+    # the model down these got task advice, "i just swallowed a whole bottle of tylenol" -> "You
+    # sound clear-headed... plan a short break").
+    "i have the pills ready",
+    "I've got the pills lined up on the table",
+    "i want to end it",
+    "i'm going to end it tonight",
+    "thinking about ending it",
+    "I've been looking up ways to end it",
+    "i took 30 pills",
+    "i just swallowed a whole bottle of tylenol",
+    "took a whole strip of sleeping tablets about an hour ago",
+    "im gonna off myself",
+    "i want to off myself",
+    "i've been cutting",
+    "been cutting my arms again",
+    "there's no point anymore",
+    "no point anymore",
+    "what's the point anymore",
+    "i wish i could fall asleep and not wake up",
+    "hoping i don't wake up tomorrow",
+    "i'm going to jump",
+    "unalive",
+    "i've been giving my stuff away",
+    "i won't be a problem much longer",
+    "thank you for everything, goodbye",
+    "i just want the pain to stop",
+    "i wrote a note for my family, i'm ready",
+    "i bought a rope",
+    "i'm standing on the bridge right now",
+    "i feel hopeless and trapped",  # two weak signs, as "hopeless and worthless" already were
 ]
 
 IDIOMS = [
@@ -233,6 +264,34 @@ IDIOMS = [
     "the recipe says to poison the ants",
     "I cut my wrist on broken glass at work",
     "I'm poisoning my body with all this coffee",
+    # Ordinary twins of the plan, means and act patterns (2026-12-07).
+    "let's end it here and pick it up tomorrow",
+    "let's end it on a high note",
+    "I'm going to end it with my study group, they never show up",
+    "ready to end it with this client. how do I terminate a contract politely?",
+    "what's the best way to end it? a joke or a summary?",
+    "in the end it was fine",
+    "we started cutting costs",
+    "i've been cutting carbs",
+    "still cutting it close with the deadline",
+    "took 2 tablets for my headache",  # an ordinary dose: pills are counted from ten up
+    "it took 20 minutes to find my meds",
+    "no point in arguing with him",
+    "there's no point anymore in using jquery",
+    "i need to not wake up early tomorrow",
+    "try to not wake up the baby",
+    "going to sleep for 14 hours and not wake up till tuesday",
+    "took the day off myself",
+    "bought a rope for the tyre swing",
+    "I'm at the end of my rope with this landlord",
+    "i'm going to jump in on the call",
+    "I'm giving my stuff away before the move to Berlin",
+    "been giving my stuff away bit by bit, minimalist era",
+    "i won't be a problem for the team, i'll finish it",
+    "i won't be here next week, can we move our session?",  # mostly a holiday: not flagged
+    "thanks for everything, see you next week",
+    "I just want the pain in my back to stop",
+    "I feel trapped in this job",
     "",
 ]
 
