@@ -167,6 +167,29 @@ CRISIS = [
     "i bought a rope",
     "i'm standing on the bridge right now",
     "i feel hopeless and trapped",  # two weak signs, as "hopeless and worthless" already were
+    # Direct statements in the other languages that both detectors missed (2026-12-07, safety
+    # review; the model reads English only and scored them ~0).
+    "quiero quitarme la vida",
+    "me quiero quitar la vida",
+    "tengo pensamientos suicidas",
+    "pienso en el suicidio",
+    "estoy pensando en suicidarme",
+    "ich denke an selbstmord",
+    "ich denke über suizid nach",
+    "ich denke ueber suizid nach",
+    "ich bring mich morgen um",  # a word between "mich" and "um"
+    "ich bringe mich heute abend um",
+    "je veux en finir",
+    "je vais en finir ce soir",
+    "j'ai envie d'en finir",
+    "je veux en finir avec la vie",
+    "je pense à me suicider",
+    "je pense a me suicider",
+    "je suis suicidaire",
+    "もう生きていたくない",
+    "死のうと思ってる",
+    "消えたい",  # as "I want to disappear" in English: at the threshold
+    "この世から消えたい",
 ]
 
 IDIOMS = [
@@ -292,6 +315,36 @@ IDIOMS = [
     "thanks for everything, see you next week",
     "I just want the pain in my back to stop",
     "I feel trapped in this job",
+    # ...and the ordinary twins and negations of the other languages' new patterns (2026-12-07).
+    "je veux en finir avec ce projet",  # finish this project
+    "je vais en finir avec ce dossier ce soir",
+    "je ne veux pas en finir",
+    "je ne pense pas à me suicider",
+    "je n'ai jamais pensé à me suicider",
+    "je ne suis pas suicidaire",
+    "c'est suicidaire comme plan",  # reckless
+    "la prévention du suicide au travail",
+    "ich bringe mich um den Schlaf mit diesem Projekt",  # lose sleep over
+    "ich bring mich nicht um",
+    "ich bringe mich noch um vor Lachen",
+    "ich bringe mich morgen um 8 zur Arbeit",  # um 8: at eight
+    "das wäre beruflicher Selbstmord",
+    "das ist doch Selbstmord bei dem Wetter",
+    "ein Selbstmordattentat in den Nachrichten",
+    "ich denke nicht an Selbstmord",
+    "eso sería suicidio profesional",
+    "una misión suicida",
+    "es un plan suicida para la empresa",
+    "prevención del suicidio en el trabajo",
+    "no tengo pensamientos suicidas",
+    "no quiero quitarme la vida",
+    "グループチャットから消えたい",  # from a group chat, not from the world
+    "消えたいくらい恥ずかしい",  # so embarrassed I could vanish
+    "あんなふうに生きたくない",  # not like that
+    "生きたくないわけじゃない",
+    "会社に行きたくない",  # 行きたくない, "don't want to go", in kana would be いきたくない
+    "いきたくない",
+    "必死のうちに",  # 必死 + の, not 死のう
     "",
 ]
 
