@@ -3,10 +3,18 @@ assignment of a user to a variant.
 
 An experiment names its variants, the share of traffic each gets, the personalization policy
 each runs (None: the configured PERSONALIZATION_POLICY) and a window [start, end). A user's
-place in an experiment is a hash of the experiment id and the user's key, mapped to [0, 1):
-the same user always lands in the same variant, different experiments split users
-independently, and nothing has to be stored. Variants take consecutive slices of [0, 1) in the
-order listed; when the shares sum to less than 1 the rest of the users are not enrolled.
+place in an experiment is hashed from the experiment id and the user's key, to positions in
+[0, 1): the same user always lands in the same variant, different experiments split users
+independently, and nothing has to be stored.
+
+Enrolment and variant are two independent positions: a user is enrolled when the first is
+below the shares' total (the rest are not enrolled), and the enrolled user's variant is where
+the second falls among the shares scaled to that total. So ramping an
+experiment up (every share multiplied by the same factor, 5 %/5 % -> 25 %/25 %) keeps each
+enrolled user in their variant and only adds new users; with one hash for both, a raised share
+moved every later slice boundary, and all of the first ramp's treatment users became control
+users. Changing the ratio between the shares, or the list of variants, still moves users
+between variants: that is a new experiment, with a new id (and a window of its own).
 
 Every experiment changes the same thing (which policy picks the persona), so two experiments
 may not run at the same time: their windows must not overlap, or neither result would mean
@@ -97,15 +105,19 @@ def assign(experiment: Experiment, subject: str, now: datetime) -> Assignment | 
     """The variant this user sees now, or None outside the window or the enrolled share."""
     if not experiment.running(now):
         return None
-    position = bucket(experiment.id, subject)
     total = sum(v.traffic for v in experiment.variants)
+    if bucket(experiment.id, subject) >= total and total < 1 - SPLIT_TOLERANCE:
+        return None
+    # A second hash, independent of enrolment: a ramp-up keeps users in their variant.
+    position = bucket(f"{experiment.id}\x00variant", subject) * total
     edge = 0.0
-    for i, v in enumerate(experiment.variants):
+    # v ends as the variant whose slice holds position, or as the last variant when float
+    # rounding leaves position just past the last edge.
+    for v in experiment.variants:
         edge += v.traffic
-        last_of_full_split = i == len(experiment.variants) - 1 and total >= 1 - SPLIT_TOLERANCE
-        if position < edge or last_of_full_split:
-            return Assignment(experiment.id, v.name, v.policy, str(experiment.control))
-    return None
+        if position < edge:
+            break
+    return Assignment(experiment.id, v.name, v.policy, str(experiment.control))
 
 
 def assign_running(

@@ -174,9 +174,12 @@ METRICS: dict[str, Metric] = _metrics(
         description=(
             "Share of rated turns rated positively per variant, with the difference to the "
             "control and its 95 % interval (normal approximation, users as the unit); users "
-            "are assigned by a hash of experiment and user. Ratings of users who anonymised "
-            "analytics cannot be grouped by user: they and their turns are counted apart "
-            "(anonymous ratings and turns), not in the estimate nor in users, turns and ratings. "
+            "are assigned by a hash of experiment and user. Users in other variants counts a "
+            "variant's users also seen in another variant of the experiment (its shares' ratio "
+            "or variants changed under the same id): the interval assumes none. Ratings of "
+            "users who anonymised analytics cannot be grouped by user: they and their turns "
+            "are counted apart (anonymous ratings and turns), not in the estimate nor in "
+            "users, turns and ratings. "
             "The interval holds for one reading at the experiment's planned end, not for "
             "repeated looks: stopping at the first day it excludes 0 calls about 1 in 4 tests "
             "of identical variants a winner."
@@ -192,6 +195,7 @@ METRICS: dict[str, Metric] = _metrics(
                 "variant",
                 "is_control",
                 "users",
+                "users_in_other_variants",
                 "turns",
                 "anonymous_turns",
                 "ratings",

@@ -533,6 +533,21 @@ def test_ab_results_interval_treats_users_as_the_unit(bq, own_dataset):
     assert treated["difference_high"] == pytest.approx(p_t - p_c + half)
 
 
+def test_ab_results_count_the_users_seen_in_more_than_one_variant(bq, own_dataset):
+    # The shares' ratio changed under the same id: u1 moved from "a" to "b" and counts in both.
+    def seen(key: str, variant: str, at: datetime) -> Event:
+        return turn(key, f"s-{key}", at, turn_id=uuid.uuid4().hex, persona="lua",
+                    intent="learning", latency=1.0, experiment="exp-mixed", variant=variant,
+                    control_variant="a")  # fmt: skip
+
+    events = [seen("u1", "a", D0), seen("u1", "b", D0 + minutes(1)), seen("u2", "a", D0)]
+    events += [seen("u3", "b", D0), seen("u3", "b", D0 + minutes(1)), seen(None, "a", D0)]
+    write(bq, own_dataset, events, copies=(1,))
+    got = {r["variant"]: r for r in rows(bq, own_dataset, "ab_results")}
+    assert (got["a"]["users"], got["a"]["users_in_other_variants"]) == (2, 1)
+    assert (got["b"]["users"], got["b"]["users_in_other_variants"]) == (2, 1)
+
+
 def test_the_daily_materialisation_matches_the_views_and_is_idempotent(bq, dataset):
     refresh_daily(bq, project=PROJECT, dataset=dataset)
     first = {r["day"]: r for r in rows(bq, dataset, "daily_activity")}

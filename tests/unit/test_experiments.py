@@ -73,6 +73,20 @@ def test_a_partial_split_leaves_the_rest_unenrolled() -> None:
     assert {a.variant for a in enrolled} == {"a", "b"}
 
 
+def test_ramping_up_keeps_every_enrolled_user_in_their_variant() -> None:
+    # 5 %/5 % -> 25 %/25 % under the same id: with one hash for enrolment and variant, the
+    # raised control share swallowed the first ramp's treatment slice (all of its users moved).
+    small = experiment(variants=[{"name": "a", "traffic": 0.05}, {"name": "b", "traffic": 0.05}])
+    large = experiment(variants=[{"name": "a", "traffic": 0.25}, {"name": "b", "traffic": 0.25}])
+    before = {u: a.variant for u in USERS if (a := assign(small, u, DURING))}
+    after = {u: a.variant for u in USERS if (a := assign(large, u, DURING))}
+    assert {u: after.get(u) for u in before} == before
+    # the newly enrolled users split evenly too
+    added = Counter(v for u, v in after.items() if u not in before)
+    n = sum(added.values())
+    assert abs(added["a"] / n - 0.5) < 4 * (0.25 / n) ** 0.5
+
+
 def test_nobody_is_assigned_outside_the_window() -> None:
     exp = experiment()
     for moment in (START - timedelta(microseconds=1), END, END + timedelta(days=3)):

@@ -11,6 +11,12 @@
 --   Ratings of the crisis safety message are left out: every variant shows the same message.
 -- * The control is the variant the experiment's turn events name in `control_variant` (the
 --   configured control), so this view needs no configuration of its own.
+-- * A user stays in their variant while the experiment's shares are ramped up together, but
+--   moves when the ratio between them or the list of variants changes under the same id
+--   (common/experiments.py). Such a user counts in each variant they were seen in, and the
+--   interval below, which takes the variants' users as disjoint, no longer holds:
+--   users_in_other_variants counts a variant's users also seen in another variant of the
+--   experiment, and should be 0.
 -- * Users, not ratings, are the unit of randomisation, and one user's ratings are correlated.
 --   So the standard error of a variant's satisfaction p = sum(y) / sum(m) (y_i positive and
 --   m_i rated turns of user i, k users who rated) is computed from the users (delta method
@@ -46,16 +52,26 @@ WITH events AS (
   WHERE type IN ('chat.turn.completed', 'feedback.submitted') AND experiment IS NOT NULL
   QUALIFY ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY occurred_at) = 1
 ),
+-- Users whose turns name more than one variant of the experiment (see the header).
+mixed AS (
+  SELECT experiment, user_key
+  FROM events
+  WHERE type = 'chat.turn.completed' AND user_key IS NOT NULL
+  GROUP BY experiment, user_key
+  HAVING COUNT(DISTINCT variant) > 1
+),
 turns AS (
   SELECT
-    experiment,
-    variant,
-    COUNT(DISTINCT user_key) AS users,
-    COUNTIF(user_key IS NOT NULL) AS turns,
-    COUNTIF(user_key IS NULL) AS anonymous_turns
-  FROM events
-  WHERE type = 'chat.turn.completed'
-  GROUP BY experiment, variant
+    e.experiment,
+    e.variant,
+    COUNT(DISTINCT e.user_key) AS users,
+    COUNT(DISTINCT m.user_key) AS users_in_other_variants,
+    COUNTIF(e.user_key IS NOT NULL) AS turns,
+    COUNTIF(e.user_key IS NULL) AS anonymous_turns
+  FROM events AS e
+  LEFT JOIN mixed AS m ON m.experiment = e.experiment AND m.user_key = e.user_key
+  WHERE e.type = 'chat.turn.completed'
+  GROUP BY e.experiment, e.variant
 ),
 last_ratings AS (
   SELECT
@@ -123,6 +139,7 @@ variants AS (
     experiment,
     variant,
     COALESCE(turns.users, 0) AS users,
+    COALESCE(turns.users_in_other_variants, 0) AS users_in_other_variants,
     COALESCE(turns.turns, 0) AS turns,
     COALESCE(turns.anonymous_turns, 0) AS anonymous_turns,
     COALESCE(rated.ratings, 0) AS ratings,
@@ -141,6 +158,7 @@ compared AS (
     c.control,
     v.variant = c.control AS is_control,
     v.users,
+    v.users_in_other_variants,
     v.turns,
     v.anonymous_turns,
     v.ratings,
@@ -159,6 +177,7 @@ SELECT
   control,
   is_control,
   users,
+  users_in_other_variants,
   turns,
   anonymous_turns,
   ratings,
