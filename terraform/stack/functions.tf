@@ -45,14 +45,19 @@ locals {
       concurrency  = 4 # functions-framework serves 4 threads per vCPU
       cpu          = "1"
       dataset_role = null
+      # EXPERIMENTS: chat is the one function that assigns variants (feedback takes the one
+      # stored with the rated turn); made one line, the environments' experiments.json is
+      # written for people.
       env = {
-        CONTEXT_WINDOW_TURNS  = var.app_config.context_window_turns
-        GEMINI_LOCATION       = var.app_config.gemini_location
-        GEMINI_MODEL          = var.app_config.gemini_model
-        GEMINI_THINKING_LEVEL = var.app_config.gemini_thinking_level
-        MODEL_GOOGLE_AUTH     = "true"
-        MODEL_PREDICT_URL     = module.model.predict_url
-        RESPONSE_GENERATOR    = var.app_config.response_generator
+        CONTEXT_WINDOW_TURNS   = var.app_config.context_window_turns
+        EXPERIMENTS            = jsonencode(jsondecode(var.app_config.experiments))
+        GEMINI_LOCATION        = var.app_config.gemini_location
+        GEMINI_MODEL           = var.app_config.gemini_model
+        GEMINI_THINKING_LEVEL  = var.app_config.gemini_thinking_level
+        MODEL_GOOGLE_AUTH      = "true"
+        MODEL_PREDICT_URL      = module.model.predict_url
+        PERSONALIZATION_POLICY = var.app_config.personalization_policy
+        RESPONSE_GENERATOR     = var.app_config.response_generator
       }
       ingress         = "ALLOW_ALL" # API Gateway reaches it over its public endpoint; IAM guards it
       invokers        = local.api_invokers

@@ -31,12 +31,15 @@ locals {
   # borrowed from an older version. The registry never deletes serving images
   # (modules/model-serving), so a retrained version keeps its image as long as it may be
   # deployed. Without it (an apply by hand) the job borrows one (model_serving/vertex.py).
+  # PERSONALIZATION_POLICY: its off-policy estimates replay the policy chat runs
+  # (model_serving/offpolicy.py).
   retraining_env = merge(
     {
       ANALYTICS_DATASET      = module.bigquery.dataset_id
       GOOGLE_CLOUD_PROJECT   = var.project_id
       ION_ENV                = var.env
       LOG_LEVEL              = upper(var.app_config.log_level)
+      PERSONALIZATION_POLICY = var.app_config.personalization_policy
       RETRAIN_BUCKET         = module.model.artifacts_bucket
       RETRAIN_CANARY_PERCENT = var.model_config.canary_percent
       RETRAIN_ENDPOINT_ID    = module.model.endpoint_id

@@ -37,11 +37,16 @@ variable "app_config" {
   description = "Application settings passed to the functions as environment variables (see common/config.py Settings for their meaning)."
   type = object({
     context_window_turns = optional(number, 5)
-    gemini_location      = optional(string, "global")
-    gemini_model         = optional(string, "gemini-3.5-flash-lite")
+    # A/B tests (EXPERIMENTS): the JSON list common/experiments.py reads; the environments
+    # read it from their experiments.json (docs/OPERATIONS.md, "A/B tests").
+    experiments     = optional(string, "[]")
+    gemini_location = optional(string, "global")
+    gemini_model    = optional(string, "gemini-3.5-flash-lite")
     # What the model takes (GEMINI_THINKING_LEVEL): Pro models refuse "minimal"; "" sends none.
     gemini_thinking_level = optional(string, "minimal")
     log_level             = optional(string, "INFO")
+    # The ranking policy outside an experiment, and of a variant whose policy is unset.
+    personalization_policy = optional(string, "thompson")
     # The re-engagement nudge: churn risk at least this (0.6 = the view's "high" band), at
     # most once per cool-down per user (common/notifications/reengagement.py).
     reengagement_cooldown_days = optional(number, 14)
@@ -58,10 +63,24 @@ variable "app_config" {
     error_message = "context_window_turns must be between 1 and 20."
   }
   validation {
+    # The chat function checks the rest (variants, shares, windows) when it starts.
+    condition = (
+      can(jsondecode(var.app_config.experiments)) &&
+      startswith(trimspace(var.app_config.experiments), "[")
+    )
+    error_message = "experiments must be a JSON list of experiments (README, EXPERIMENTS)."
+  }
+  validation {
     condition = contains(
       ["", "minimal", "low", "medium", "high"], var.app_config.gemini_thinking_level
     )
     error_message = "gemini_thinking_level must be minimal, low, medium, high or empty."
+  }
+  validation {
+    condition = contains(
+      ["static", "formula", "thompson"], var.app_config.personalization_policy
+    )
+    error_message = "personalization_policy must be static, formula or thompson."
   }
   validation {
     condition     = contains(["template", "gemini"], var.app_config.response_generator)

@@ -67,6 +67,9 @@ def test_the_job_runs_the_retraining_entry_point_with_the_settings_it_reads() ->
     assert {"RETRAIN_BUCKET", "RETRAIN_ENDPOINT_ID", "RETRAIN_REGION"} <= set(env)
     assert env["RETRAIN_TARGET"] == "vertex" and env["ION_ENV"] == "prod"
     assert env["RETRAIN_CANARY_PERCENT"] == 10
+    # its off-policy estimates replay the policy the chat function runs
+    chat = stack.instances("modules/function")["chat"]["environment_variables"]
+    assert env["PERSONALIZATION_POLICY"] == chat["PERSONALIZATION_POLICY"]
     # retrained versions serve this build's image, not an old default version's (deleted by the
     # registry's cleanup); an apply by hand without it leaves the job to fall back on the latter
     assert env["RETRAIN_SERVING_IMAGE"] == SERVING_IMAGE

@@ -52,10 +52,12 @@ RESOURCE_SCOPED_ROLES = {
 EVERY_FUNCTION_SETS = {"GOOGLE_CLOUD_PROJECT", "ION_ENV", "LOG_LEVEL"}
 CHAT_SETS = {
     "CONTEXT_WINDOW_TURNS",
+    "EXPERIMENTS",
     "GEMINI_LOCATION",
     "GEMINI_MODEL",
     "MODEL_GOOGLE_AUTH",
     "MODEL_PREDICT_URL",
+    "PERSONALIZATION_POLICY",
     "RESPONSE_GENERATOR",
 }
 # Functions that turn a uid into the analytics user_key, so need the HMAC key.
@@ -971,6 +973,19 @@ def test_function_environment_values_are_valid_settings(env: str) -> None:
             Settings(**known)
         except ValidationError as error:
             pytest.fail(f"{env}/{name}: the code would reject these settings: {error}")
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_each_environment_sets_its_experiments_from_a_file_the_code_accepts(
+    env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An apply sets EXPERIMENTS from the file, so an A/B test set by hand on the service would
+    # be removed by the next one; a file the chat function would refuse to start with fails here.
+    directory = TERRAFORM / "environments" / env
+    call = _labelled(_config(directory), "module")["ion"]
+    assert call["app_config"]["experiments"] == '${file("${path.module}/experiments.json")}'
+    monkeypatch.setenv("EXPERIMENTS", (directory / "experiments.json").read_text())
+    Settings()
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

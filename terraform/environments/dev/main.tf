@@ -13,7 +13,8 @@ module "ion" {
     notification_emails = var.notification_emails
   }
   app_config = {
-    log_level = "DEBUG"
+    experiments = file("${path.module}/experiments.json") # docs/OPERATIONS.md, "A/B tests"
+    log_level   = "DEBUG"
   }
   firestore_config = {
     delete_protection = false

@@ -15,6 +15,9 @@ module "ion" {
       chat_p95_latency_ms = 2000
     }
   }
+  app_config = {
+    experiments = file("${path.module}/experiments.json") # docs/OPERATIONS.md, "A/B tests"
+  }
   # Point-in-time recovery reaches 7 days back and goes with the database; daily backups
   # (14 days) survive its deletion and damage noticed late. Each holds erased users' data for
   # those days: a restore erases them again (OPERATIONS.md, Restore Firestore).
