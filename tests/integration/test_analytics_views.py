@@ -24,7 +24,7 @@ from common.analytics.warehouse import (
     refresh_daily,
 )
 from common.events import Event
-from common.insights.metrics import METRICS, Period, metric_query
+from common.insights.metrics import AB_MIN_RATERS, METRICS, Period, metric_query
 from common.insights.service import read_metric
 from common.labels import INTENTS, PERSONA_IDS
 from common.personalization.preferences import explicit_reward
@@ -474,63 +474,109 @@ def clustered(units: list[tuple[int, int]]) -> tuple[float, float]:
     return p, k / (k - 1) * sum((yi - p * mi) ** 2 for yi, mi in units) / m**2
 
 
+def ab_rated(
+    events: list[Event], experiment: str, key, variant: str, ratings: list, *, crisis=False
+) -> None:
+    """Turns of `experiment` (control "a") in `variant`, one per rating, each rated so by `key`."""
+    for rating in ratings:
+        turn_id = uuid.uuid4().hex
+        at = D0 + timedelta(seconds=len(events))
+        fields = {"experiment": experiment, "variant": variant}
+        data = {"turn_id": turn_id, "persona": "lua", "crisis": crisis, "control_variant": "a"}
+        events.append(Event("chat.turn.completed", at, key, f"s-{key}", data | fields))
+        events.append(
+            feedback(
+                key,
+                f"s-{key}",
+                at + minutes(1),
+                turn_id=turn_id,
+                persona="lua",
+                rating=rating,
+                reward=explicit_reward(rating),
+                crisis=crisis,
+                **fields,
+            )
+        )
+
+
 def test_ab_results_interval_treats_users_as_the_unit(bq, own_dataset):
-    experiment = "exp-clustered"
     events: list[Event] = []
 
     def rated(key, variant: str, ratings: list, *, crisis: bool = False) -> None:
-        for rating in ratings:
-            turn_id = uuid.uuid4().hex
-            at = D0 + timedelta(seconds=len(events))
-            fields = {"experiment": experiment, "variant": variant}
-            data = {"turn_id": turn_id, "persona": "lua", "crisis": crisis, "control_variant": "a"}
-            events.append(Event("chat.turn.completed", at, key, f"s-{key}", data | fields))
-            events.append(
-                feedback(
-                    key,
-                    f"s-{key}",
-                    at + minutes(1),
-                    turn_id=turn_id,
-                    persona="lua",
-                    rating=rating,
-                    reward=explicit_reward(rating),
-                    crisis=crisis,
-                    **fields,
-                )
-            )
+        ab_rated(events, "exp-clustered", key, variant, ratings, crisis=crisis)
 
-    # control "a": one user rates three turns up; 3 stars (0.5) are not positive
-    rated("c1", "a", ["up", "up", "up"])
-    rated("c2", "a", ["down"])
-    rated("c3", "a", ["up", 3])
-    # treatment "b": a heavy rater, a light one, an anonymous user (no key to group their
-    # ratings by: counted apart, not in the estimate), and a crisis message's rating, which
-    # counts for no variant
-    rated("t1", "b", ["up", "up", "up", "down"])
-    rated("t2", "b", ["down"])
-    rated("t2", "b", ["up"], crisis=True)
+    # Enough raters in each variant for an interval (AB_MIN_RATERS): each pattern of users
+    # below is repeated, under keys of their own.
+    control_copies, treated_copies = math.ceil(AB_MIN_RATERS / 3), math.ceil(AB_MIN_RATERS / 2)
+    for i in range(control_copies):
+        # control "a": one user rates three turns up; 3 stars (0.5) are not positive
+        rated(f"c1-{i}", "a", ["up", "up", "up"])
+        rated(f"c2-{i}", "a", ["down"])
+        rated(f"c3-{i}", "a", ["up", 3])
+    for i in range(treated_copies):
+        # treatment "b": a heavy rater, a light one, and a crisis message's rating, which counts
+        # for no variant
+        rated(f"t1-{i}", "b", ["up", "up", "up", "up"])
+        rated(f"t2-{i}", "b", ["down"])
+        rated(f"t2-{i}", "b", ["up"], crisis=True)
+    # an anonymous user (no key to group their ratings by: counted apart, not in the estimate)
     rated(None, "b", ["up", 5])
     write(bq, own_dataset, events, copies=(1, 5, 9))
     got = {r["variant"]: r for r in rows(bq, own_dataset, "ab_results")}
     control, treated = got["a"], got["b"]
-    assert (control["users"], control["ratings"], control["positive_ratings"]) == (3, 6, 4)
-    assert (treated["users"], treated["ratings"], treated["positive_ratings"]) == (2, 5, 3)
+    n_c, n_t = control_copies, treated_copies
+    assert (control["users"], control["ratings"], control["positive_ratings"]) == (
+        3 * n_c,
+        6 * n_c,
+        4 * n_c,
+    )
+    assert (treated["users"], treated["ratings"], treated["positive_ratings"]) == (
+        2 * n_t,
+        5 * n_t,
+        4 * n_t,
+    )
+    assert (control["raters"], treated["raters"]) == (3 * n_c, 2 * n_t)
     assert (control["anonymous_ratings"], treated["anonymous_ratings"]) == (0, 2)
-    # the anonymous user's 2 turns are apart too: "b"'s turns are its 2 users' 6 (the crisis
-    # message's turn is a turn), not 8 as if those 2 users took them
-    assert (control["turns"], treated["turns"]) == (6, 6)
+    # the anonymous user's 2 turns are apart too: "b"'s turns are its keyed users' (the crisis
+    # message's turn is a turn), not 2 more as if those users took them
+    assert (control["turns"], treated["turns"]) == (6 * n_c, 6 * n_t)
     assert (control["anonymous_turns"], treated["anonymous_turns"]) == (0, 2)
-    p_c, var_c = clustered([(3, 3), (0, 1), (1, 2)])
-    p_t, var_t = clustered([(3, 4), (0, 1)])
+    p_c, var_c = clustered([(3, 3), (0, 1), (1, 2)] * n_c)
+    p_t, var_t = clustered([(4, 4), (0, 1)] * n_t)
     assert control["is_control"] and control["difference"] is None
     assert control["satisfaction"] == pytest.approx(p_c)
     assert treated["satisfaction"] == pytest.approx(p_t)
+    assert control["enough_data"] and treated["enough_data"]
     half = 1.96 * math.sqrt(var_c + var_t)
-    # wider than treating the 11 ratings as independent (the heavy rater's are correlated)
-    assert half > 1.96 * math.sqrt(p_c * (1 - p_c) / 6 + p_t * (1 - p_t) / 5)
+    # wider than treating the ratings as independent (the heavy raters' are correlated)
+    assert half > 1.96 * math.sqrt(p_c * (1 - p_c) / (6 * n_c) + p_t * (1 - p_t) / (5 * n_t))
     assert treated["difference"] == pytest.approx(p_t - p_c)
     assert treated["difference_low"] == pytest.approx(p_t - p_c - half)
     assert treated["difference_high"] == pytest.approx(p_t - p_c + half)
+
+
+def test_ab_results_give_no_interval_until_each_variant_has_enough_raters(bq, own_dataset):
+    events: list[Event] = []
+    # 2 users who rated up against 3 who rated down: each variant's variance is 0, and the
+    # interval was [-1.0, -1.0]
+    for key in ("c1", "c2"):
+        ab_rated(events, "exp-few", key, "a", ["up"])
+    for key in ("t1", "t2", "t3"):
+        ab_rated(events, "exp-few", key, "b", ["down"])
+    # enough raters, but the control's ratings are all up: its variance is 0 too
+    for i in range(AB_MIN_RATERS):
+        ab_rated(events, "exp-one-sided", f"c-{i}", "a", ["up"])
+        ab_rated(events, "exp-one-sided", f"t-{i}", "b", ["up" if i % 2 else "down"])
+    write(bq, own_dataset, events)
+    got = {(r["experiment"], r["variant"]): r for r in rows(bq, own_dataset, "ab_results")}
+    few = got[("exp-few", "b")]
+    assert (few["raters"], few["difference"]) == (3, pytest.approx(-1.0))
+    one_sided = got[("exp-one-sided", "b")]
+    assert one_sided["raters"] == AB_MIN_RATERS
+    assert one_sided["difference"] == pytest.approx(-0.5)
+    for row in (few, one_sided):
+        assert row["enough_data"] is False
+        assert (row["difference_low"], row["difference_high"]) == (None, None)
 
 
 def test_ab_results_count_the_users_seen_in_more_than_one_variant(bq, own_dataset):

@@ -18,6 +18,7 @@ from common.errors import Forbidden, InvalidInput, NotFound
 from common.http import parse
 from common.insights import service
 from common.insights.metrics import (
+    AB_MIN_RATERS,
     COMPLETE_DAYS,
     MAX_DAYS,
     MAX_HOURLY_DAYS,
@@ -49,6 +50,12 @@ def test_every_metric_reads_a_view_that_has_its_columns(name: str) -> None:
     used = {metric.date_column, chart.x, chart.split, chart.group, *chart.series, *chart.columns}
     for column in used - {None} - aliases:
         assert re.search(rf"\b{column}\b", sql), f"{name}: {metric.view} has no {column!r}"
+
+
+def test_the_ab_interval_threshold_the_dashboard_states_is_the_views() -> None:
+    (threshold,) = re.findall(r"SELECT (\d+) AS min_raters", _sql_of("ab_results"))
+    assert int(threshold) == AB_MIN_RATERS
+    assert f"{AB_MIN_RATERS} raters" in METRICS["ab_results"].description
 
 
 def test_only_charts_of_counts_read_a_missing_row_as_zero() -> None:

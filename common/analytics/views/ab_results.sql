@@ -28,15 +28,26 @@
 --   counted one by one, one heavy anonymous rater would make a variant look certain. They are
 --   left out of the satisfaction and its interval, and counted in anonymous_ratings; their
 --   turns likewise in anonymous_turns, not in turns (turns / users is then the keyed users'
---   turns per user, not inflated by users counted in neither users nor ratings). A variant
---   rated by fewer than 2 users has no interval; trust it once each variant has about 10 users
---   with positive and 10 with negative ratings. The control's own row has no difference.
+--   turns per user, not inflated by users counted in neither users nor ratings). The control's
+--   own row has no difference.
+-- * The interval is a normal approximation, too narrow on few users. In simulated A/A tests
+--   with a heavy-tailed number of ratings per user (lognormal), a 95 % interval covered the
+--   true difference 85.3 % of the time at 20 users who rated per variant, 88.1 % at 40,
+--   90.5 % at 100, 93.7 % at 400 and 94.6 % at 2,000 (about 3 ratings per user: 92.1 % at 20,
+--   94.1 % at 100). A variant whose ratings are all positive (or none) has a variance of 0: 2
+--   users who rated up against 3 who rated down gave -1.0 in [-1.0, -1.0]. So difference_low
+--   and difference_high are NULL, and enough_data false, until the variant and the control
+--   each have min_raters (100) users who rated, and both positive and other ratings; even then
+--   the interval may cover about 90 %, not 95 %, until each has a few hundred.
 -- * The interval is a fixed-sample one: it holds for one reading at the experiment's planned
 --   end, not for repeated looks while it runs. Read daily and stopped at the first interval
 --   that excludes 0, about 1 in 4 A/A tests (identical variants) would be called a winner
 --   (23 % in a simulation of 28-day tests, against 5 % read once at the end). Fix the end
 --   (and so the sample) before the start and decide on that reading only.
-WITH events AS (
+WITH constants AS (
+  SELECT 100 AS min_raters  -- the header's threshold; common/insights/metrics.py AB_MIN_RATERS
+),
+events AS (
   SELECT
     event_id,
     type,
@@ -117,6 +128,7 @@ rated AS (
   SELECT
     experiment,
     variant,
+    r.raters,
     r.ratings,
     r.positive,
     r.satisfaction,
@@ -145,11 +157,19 @@ variants AS (
     COALESCE(rated.ratings, 0) AS ratings,
     COALESCE(rated.positive, 0) AS positive_ratings,
     COALESCE(anonymous.anonymous_ratings, 0) AS anonymous_ratings,
+    COALESCE(rated.raters, 0) AS raters,
     rated.satisfaction,
-    rated.variance
+    rated.variance,
+    -- enough for the interval (see the header)
+    COALESCE(
+      rated.raters >= constants.min_raters AND rated.positive > 0
+      AND rated.positive < rated.ratings,
+      FALSE
+    ) AS enough
   FROM turns
   FULL OUTER JOIN rated USING (experiment, variant)
   LEFT JOIN anonymous USING (experiment, variant)
+  CROSS JOIN constants
 ),
 compared AS (
   SELECT
@@ -164,7 +184,9 @@ compared AS (
     v.ratings,
     v.positive_ratings,
     v.anonymous_ratings,
+    v.raters,
     v.satisfaction,
+    v.enough AND COALESCE(k.enough, FALSE) AS enough_data,
     v.satisfaction - k.satisfaction AS difference,
     SQRT(v.variance + k.variance) AS standard_error
   FROM variants AS v
@@ -183,8 +205,10 @@ SELECT
   ratings,
   positive_ratings,
   anonymous_ratings,
+  raters,
   satisfaction,
+  enough_data,
   IF(is_control, NULL, difference) AS difference,
-  IF(is_control, NULL, difference - 1.96 * standard_error) AS difference_low,
-  IF(is_control, NULL, difference + 1.96 * standard_error) AS difference_high
+  IF(is_control OR NOT enough_data, NULL, difference - 1.96 * standard_error) AS difference_low,
+  IF(is_control OR NOT enough_data, NULL, difference + 1.96 * standard_error) AS difference_high
 FROM compared
