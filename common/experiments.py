@@ -50,7 +50,9 @@ class Experiment(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: Name
-    variants: tuple[Variant, ...] = Field(min_length=2)
+    # At most 10: ab_results.sql widens each interval for the comparisons with the control
+    # (Bonferroni), from a table of quantiles for up to 9 of them.
+    variants: tuple[Variant, ...] = Field(min_length=2, max_length=10)
     start: AwareDatetime
     end: AwareDatetime
     control: Name | None = None  # the variant the others are compared with; default the first

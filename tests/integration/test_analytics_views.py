@@ -10,6 +10,7 @@ import random
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from statistics import NormalDist
 
 import pytest
 
@@ -577,6 +578,29 @@ def test_ab_results_give_no_interval_until_each_variant_has_enough_raters(bq, ow
     for row in (few, one_sided):
         assert row["enough_data"] is False
         assert (row["difference_low"], row["difference_high"]) == (None, None)
+
+
+def test_ab_results_widen_each_interval_for_the_comparisons_with_the_control(bq, own_dataset):
+    # Control "a" and two treatments: two comparisons, each at 1 - 0.05 / 4 (Bonferroni), so
+    # that both together miss at most 5 % of the time.
+    events: list[Event] = []
+    units = {"a": [], "b": [], "c": []}  # per user (positive, rated)
+    for i in range(AB_MIN_RATERS):
+        for variant, ups in (("a", (0, 1)), ("b", (1, 1, 0)), ("c", (1, 0, 0))):
+            ratings = ["up" if ups[(i + j) % len(ups)] else "down" for j in range(1 + i % 2)]
+            ab_rated(events, "exp-three", f"{variant}-{i}", variant, ratings)
+            units[variant].append((ratings.count("up"), len(ratings)))
+    write(bq, own_dataset, events)
+    got = {r["variant"]: r for r in rows(bq, own_dataset, "ab_results")}
+    z = NormalDist().inv_cdf(1 - 0.05 / (2 * 2))
+    p_a, var_a = clustered(units["a"])
+    for variant in ("b", "c"):
+        p, var = clustered(units[variant])
+        half = z * math.sqrt(var + var_a)
+        row = got[variant]
+        assert row["enough_data"] and row["difference"] == pytest.approx(p - p_a)
+        assert row["difference_low"] == pytest.approx(p - p_a - half, rel=1e-3)
+        assert row["difference_high"] == pytest.approx(p - p_a + half, rel=1e-3)
 
 
 def test_ab_results_count_the_users_seen_in_more_than_one_variant(bq, own_dataset):

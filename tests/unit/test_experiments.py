@@ -140,6 +140,11 @@ def test_control_defaults_to_the_first_variant() -> None:
     ("overrides", "message"),
     [
         ({"variants": [{"name": "a", "traffic": 1.0}]}, "at least 2"),
+        # ab_results' Bonferroni quantiles cover 9 comparisons with the control
+        (
+            {"variants": [{"name": f"v{i}", "traffic": 0.05} for i in range(11)]},
+            "at most 10",
+        ),
         (
             {"variants": [{"name": "a", "traffic": 0.6}, {"name": "b", "traffic": 0.6}]},
             "sum to more than 1",

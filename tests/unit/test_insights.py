@@ -9,12 +9,14 @@ import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from statistics import NormalDist
 
 import pytest
 
 from common.analytics.warehouse import daily_files, function_files, view_files
 from common.auth import Caller
 from common.errors import Forbidden, InvalidInput, NotFound
+from common.experiments import Experiment
 from common.http import parse
 from common.insights import service
 from common.insights.metrics import (
@@ -56,6 +58,19 @@ def test_the_ab_interval_threshold_the_dashboard_states_is_the_views() -> None:
     (threshold,) = re.findall(r"SELECT (\d+) AS min_raters", _sql_of("ab_results"))
     assert int(threshold) == AB_MIN_RATERS
     assert f"{AB_MIN_RATERS} raters" in METRICS["ab_results"].description
+
+
+def test_the_ab_intervals_are_bonferronis_for_every_number_of_variants_allowed() -> None:
+    # z of 1 - 0.05 / (2 m) for m comparisons with the control, m up to the variants allowed - 1
+    table = re.findall(r"WHEN (\d+) THEN (\d\.\d+)", _sql_of("ab_results"))
+    (most,) = [
+        m.max_length
+        for m in Experiment.model_fields["variants"].metadata
+        if hasattr(m, "max_length")
+    ]
+    assert [int(m) for m, _ in table] == list(range(1, most))
+    for m, z in table:
+        assert float(z) == pytest.approx(NormalDist().inv_cdf(1 - 0.05 / (2 * int(m))), abs=5e-4)
 
 
 def test_only_charts_of_counts_read_a_missing_row_as_zero() -> None:

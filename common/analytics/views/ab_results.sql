@@ -1,7 +1,7 @@
 -- A/B results: per experiment and variant, the sample sizes (users, turns, rated turns), the
 -- satisfaction (share of rated turns rated positively: "up", 4 or 5 stars; 3 stars, 0.5, is
 -- neutral, as in satisfaction_by_persona) and the difference to the experiment's control
--- variant with a 95 % confidence interval.
+-- variant with a confidence interval (95 % for all of an experiment's comparisons together).
 --
 -- Method
 -- * Every event counts once: delivery is at least once and insert ids are best effort, so rows
@@ -23,7 +23,7 @@
 --   for a ratio, i.e. clustered by user):
 --     se^2 = k / (k - 1) * sum((y_i - p m_i)^2) / sum(m_i)^2
 --   With one rating per user this is the usual p (1 - p) / (k - 1). The difference is
---     d = p_v - p_c,   d +/- 1.96 sqrt(se_v^2 + se_c^2).
+--     d = p_v - p_c,   d +/- z sqrt(se_v^2 + se_c^2).
 --   Users who anonymise analytics have no key, so their ratings cannot be grouped by user:
 --   counted one by one, one heavy anonymous rater would make a variant look certain. They are
 --   left out of the satisfaction and its interval, and counted in anonymous_ratings; their
@@ -39,6 +39,14 @@
 --   and difference_high are NULL, and enough_data false, until the variant and the control
 --   each have min_raters (100) users who rated, and both positive and other ratings; even then
 --   the interval may cover about 90 %, not 95 %, until each has a few hundred.
+-- * An experiment of n variants compares n - 1 of them with the control. Each at 95 %, some
+--   interval of an A/A/A/A test (4 identical variants) would exclude 0 far more often than 5 %
+--   of the time (simulated: 5.1 % with one treatment, 9.7 % with two, 12.7 % with three, 15.9 %
+--   with four). So z is Bonferroni's, the normal quantile of 1 - 0.05 / (2 (n - 1)): 1.960 for
+--   one comparison, 2.241 for two, 2.394 for three, and the chance that any of the intervals
+--   misses is at most 5 %. BigQuery has no inverse normal function: the quantiles are a table
+--   for 1 to 9 comparisons (common/experiments.py allows 10 variants at most). n counts the
+--   variants the experiment's turns name, so read the result when every variant has turns.
 -- * The interval is a fixed-sample one: it holds for one reading at the experiment's planned
 --   end, not for repeated looks while it runs. Read daily and stopped at the first interval
 --   that excludes 0, about 1 in 4 A/A tests (identical variants) would be called a winner
@@ -188,7 +196,19 @@ compared AS (
     v.satisfaction,
     v.enough AND COALESCE(k.enough, FALSE) AS enough_data,
     v.satisfaction - k.satisfaction AS difference,
-    SQRT(v.variance + k.variance) AS standard_error
+    SQRT(v.variance + k.variance) AS standard_error,
+    -- Bonferroni's z for the experiment's comparisons with its control (see the header)
+    CASE COUNT(*) OVER (PARTITION BY v.experiment) - 1
+      WHEN 1 THEN 1.960
+      WHEN 2 THEN 2.241
+      WHEN 3 THEN 2.394
+      WHEN 4 THEN 2.498
+      WHEN 5 THEN 2.576
+      WHEN 6 THEN 2.638
+      WHEN 7 THEN 2.690
+      WHEN 8 THEN 2.734
+      WHEN 9 THEN 2.773
+    END AS z
   FROM variants AS v
   LEFT JOIN controls AS c ON c.experiment = v.experiment
   LEFT JOIN variants AS k ON k.experiment = v.experiment AND k.variant = c.control
@@ -209,6 +229,6 @@ SELECT
   satisfaction,
   enough_data,
   IF(is_control, NULL, difference) AS difference,
-  IF(is_control OR NOT enough_data, NULL, difference - 1.96 * standard_error) AS difference_low,
-  IF(is_control OR NOT enough_data, NULL, difference + 1.96 * standard_error) AS difference_high
+  IF(is_control OR NOT enough_data, NULL, difference - z * standard_error) AS difference_low,
+  IF(is_control OR NOT enough_data, NULL, difference + z * standard_error) AS difference_high
 FROM compared
