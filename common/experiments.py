@@ -19,7 +19,9 @@ between variants: that is a new experiment, with a new id (and a window of its o
 Every experiment changes the same thing (which policy picks the persona), so two experiments
 may not run at the same time: their windows must not overlap, or neither result would mean
 anything. Analysis is intention-to-treat: a turn belongs to the user's variant even when the
-user chose the persona themselves or was being cared for after a crisis.
+user chose the persona themselves or was being cared for after a crisis. A user whose analytics
+rows are anonymous is in no experiment (common/chat/service.py): anyone can recompute a variant
+from a user key, so a variant on those rows would link them to the user's keyed ones.
 """
 
 from __future__ import annotations

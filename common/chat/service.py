@@ -207,10 +207,6 @@ def take_turn(
         event = Event(type_, now, key, session, data, subject=ukey, private=private)
         return keyless(event, hmac_key)
 
-    # The A/B variant the user is in while an experiment runs: it names the ranking policy.
-    assignment = assign_running(settings.experiments, ukey, now)
-    policy_name = (assignment.policy if assignment else None) or settings.personalization_policy
-
     thresholds = Thresholds(
         burst_minute_max=settings.anomaly_burst_minute_max,
         burst_hour_max=settings.anomaly_burst_hour_max,
@@ -295,6 +291,13 @@ def take_turn(
         state, continuing = None, None
     session_id = continuing or uuid.uuid4().hex
     turn_id = uuid.uuid4().hex
+    # The A/B variant the user is in while an experiment runs: it names the ranking policy.
+    # A user whose rows go out anonymous (as build decides below) is in none: anyone can
+    # recompute a variant from a user_key, and the variant shows in the row (its policy, the
+    # persona's source and propensity), which would link it to the user's keyed rows.
+    anonymous_rows = user_settings.anonymize_analytics or bool(state and state.anonymous)
+    assignment = None if anonymous_rows else assign_running(settings.experiments, ukey, now)
+    policy_name = (assignment.policy if assignment else None) or settings.personalization_policy
 
     with phase("analyze"):  # what is left of it once the context is read
         analysis, degraded = analysis_done.result() if analysis_done else baseline(body.message)
@@ -451,6 +454,9 @@ def take_turn(
         # link the two (turn_index, previous_persona, tone and intent match the keyed rows).
         anonymous = user_settings.anonymize_analytics or bool(base.anonymous)
         switched = anonymous and index > 0 and base.anonymous is False  # not when unknown
+        # Nor does a session gone anonymous since it was read (a turn of the user's committed
+        # meanwhile) name a variant, on the turn's row or its rating's (see `assignment`).
+        assigned = None if anonymous else assignment
         response = turn_response(
             session_id=session_id,
             turn_id=turn_id,
@@ -497,7 +503,7 @@ def take_turn(
             message=body.message,
             latency_ms=round((time.perf_counter() - started) * 1000, 2),
             policy=policy_name,
-            assignment=assignment,
+            assignment=assigned,
             previous=base.window[-1] if base.window else None,
             local_hour=local_now.hour,
             now=now,
@@ -535,7 +541,7 @@ def take_turn(
                 fingerprint=fingerprint,
                 keyed=not anonymous,
                 expires_at=new_state.expires_at,
-                assignment=assignment,
+                assignment=assigned,
             ),
             events=events,
             activity=activity_kept(read, activity, limited_until),

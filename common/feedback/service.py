@@ -175,9 +175,11 @@ def _submit_once(
             "crisis": bool(turn.get("crisis")),
             "persona_source": turn.get("persona_source"),
             "has_comment": bool(body.comment),
-            # The A/B variant the rated turn was shown under (stored with the turn).
-            "experiment": turn.get("experiment"),
-            "variant": turn.get("variant"),
+            # The A/B variant the rated turn was shown under (stored with the turn); none on
+            # an anonymous row, which it would link to the user's keyed ones (a variant is
+            # recomputable from a user_key: common/chat/service.py).
+            "experiment": None if ctx.anonymized else turn.get("experiment"),
+            "variant": None if ctx.anonymized else turn.get("variant"),
         },
         private=private,
     )

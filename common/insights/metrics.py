@@ -187,11 +187,10 @@ METRICS: dict[str, Metric] = _metrics(
             "variant, 90 % at 100, close to 95 % from a few hundred). Users in other variants "
             "counts a variant's users also seen in another variant of the experiment (its "
             "shares' ratio or variants changed under the same id): the interval assumes none. "
-            "Ratings of users who anonymised analytics cannot be grouped by user: they and "
-            "their turns are counted apart (anonymous ratings and turns), not in the estimate "
-            "nor in users, turns and ratings. The interval holds for one reading at the "
-            "experiment's planned end, not for repeated looks: stopping at the first day it "
-            "excludes 0 calls about 1 in 4 tests of identical variants a winner."
+            "Users who anonymised analytics are in no experiment (their variant would link "
+            "their anonymous rows to their keyed ones). The interval holds for one reading at "
+            "the experiment's planned end, not for repeated looks: stopping at the first day "
+            "it excludes 0 calls about 1 in 4 tests of identical variants a winner."
         ),
         view="ab_results",
         chart=Chart(
@@ -206,9 +205,7 @@ METRICS: dict[str, Metric] = _metrics(
                 "users",
                 "users_in_other_variants",
                 "turns",
-                "anonymous_turns",
                 "ratings",
-                "anonymous_ratings",
                 "raters",
                 "satisfaction",
                 "enough_data",

@@ -140,11 +140,11 @@ def chromium(*args: str) -> subprocess.CompletedProcess:
 
 def tagged(event: Event, experiment: Experiment) -> Event:
     """The event as the services send it while `experiment` runs: turns and ratings carry the
-    variant the user's key hashes to (the generator itself knows no experiments)."""
-    subject = event.subject or event.user_key
-    if event.type not in ("chat.turn.completed", "feedback.submitted") or subject is None:
+    variant the user's key hashes to (the generator itself knows no experiments); anonymised
+    users are in no experiment."""
+    if event.type not in ("chat.turn.completed", "feedback.submitted") or event.user_key is None:
         return event
-    fields = event_fields(assign(experiment, subject, event.occurred_at))
+    fields = event_fields(assign(experiment, event.user_key, event.occurred_at))
     if event.type == "feedback.submitted":
         fields.pop("control_variant")
     return replace(event, data={**event.data, **fields})

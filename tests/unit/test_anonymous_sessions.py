@@ -6,9 +6,14 @@ test_feedback_analytics_identity.py)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
+from common.chat import service
+from common.chat.models import TurnCreate
+from common.config import Settings
 from common.events import Event
+from common.experiments import Experiment
 from common.ports import TurnContext
 from tests.fakes import turns
 
@@ -76,3 +81,42 @@ def test_a_session_stored_before_its_identity_was_recorded_is_not_taken_for_a_sw
     later = _turn_events(publisher)[-1]
     assert later.user_key is None and not later.private
     assert store.sessions[sid].anonymous is True
+
+
+def test_an_anonymous_turn_names_no_ab_variant_nor_runs_one():
+    # Anyone can recompute a variant from a user_key, so a variant on an anonymous row links it
+    # to the user's keyed rows (a 1 %/1 % test: 512 candidates among 50,000 keys). Its policy
+    # (and the persona's source and propensity) would tell the variant as well: an anonymised
+    # user is in no variant, and gets the configured policy.
+    day = timedelta(days=1)
+    everyone = Experiment.model_validate({
+        "id": "ranker", "start": turns.NOW - day, "end": turns.NOW + day,
+        "variants": [{"name": "static", "traffic": 0.5, "policy": "static"},
+                     {"name": "formula", "traffic": 0.5, "policy": "formula"}],
+    })  # fmt: skip
+    settings = Settings(experiments=(everyone,))
+    assert settings.personalization_policy == "thompson"  # no variant's
+
+    def turn(store: Store, publisher: turns.Publisher, uid: str, session_id: str | None) -> str:
+        body = TurnCreate(client_turn_id=uuid.uuid4().hex, message="how do I plan my week?",
+                          session_id=session_id)  # fmt: skip
+        ports = turns.turn_ports(store, publisher=publisher, settings=settings)
+        response, _ = service.take_turn(uid=uid, body=body, **ports, now=turns.NOW)
+        return response["session_id"]
+
+    for uid in ("u1", "u2", "u3", "u4"):
+        store, publisher = Store(), turns.Publisher()
+        sid = turn(store, publisher, uid, None)  # keyed: in the experiment
+        store.anonymize = True
+        turn(store, publisher, uid, sid)
+        store.anonymize = False  # and back: the session stays anonymous
+        turn(store, publisher, uid, sid)
+        keyed, *anonymous = _turn_events(publisher)
+        assert keyed.data["experiment"] == "ranker"
+        assert keyed.data["policy"] == keyed.data["variant"]
+        for event in anonymous:
+            assert event.user_key is None
+            fields = ("experiment", "variant", "control_variant", "policy")
+            assert [event.data[f] for f in fields] == [None, None, None, "thompson"]
+        # nor does the stored turn, whose rating's row names what it names
+        assert [doc["variant"] for doc, _ in store.keys.values()][1:] == [None, None]

@@ -129,3 +129,17 @@ def test_a_first_rating_of_a_turn_logged_under_the_other_identity_is_private(ano
     store.turn = {**store.turn, "keyed": False}  # logged while the user anonymised
     store.anonymized = anonymized
     assert rate(store, published, "up").private is private and store.rating["keyed"] is False
+
+
+@pytest.mark.parametrize("anonymized", [False, True])
+def test_an_anonymous_rating_names_no_ab_variant(anonymized):
+    # Anyone can recompute a variant from a user_key: on an anonymous row it would link the
+    # row to the user's keyed ones (a 1 %/1 % test: 512 candidates among 50,000 keys).
+    store, published = Store(), Published()
+    ab = {"experiment": "ranker", "variant": "static", "control_variant": "static"}
+    store.turn = {**store.turn, **ab, "keyed": not anonymized}
+    store.anonymized = anonymized
+    event = rate(store, published, "up")
+    assert (event.user_key is None) is anonymized
+    named = (event.data["experiment"], event.data["variant"])
+    assert named == ((None, None) if anonymized else ("ranker", "static"))

@@ -24,12 +24,11 @@
 --     se^2 = k / (k - 1) * sum((y_i - p m_i)^2) / sum(m_i)^2
 --   With one rating per user this is the usual p (1 - p) / (k - 1). The difference is
 --     d = p_v - p_c,   d +/- z sqrt(se_v^2 + se_c^2).
---   Users who anonymise analytics have no key, so their ratings cannot be grouped by user:
---   counted one by one, one heavy anonymous rater would make a variant look certain. They are
---   left out of the satisfaction and its interval, and counted in anonymous_ratings; their
---   turns likewise in anonymous_turns, not in turns (turns / users is then the keyed users'
---   turns per user, not inflated by users counted in neither users nor ratings). The control's
---   own row has no difference.
+--   Users who anonymised analytics are in no experiment (common/chat/service.py: their
+--   variant, recomputable from a user key, would link their rows to their keyed ones), so
+--   their rows name none. Rows without a key that do (written before that) are left out:
+--   their ratings cannot be grouped by user, and counted one by one a heavy anonymous rater
+--   would make a variant look certain. The control's own row has no difference.
 -- * The interval is a normal approximation, too narrow on few users. In simulated A/A tests
 --   with a heavy-tailed number of ratings per user (lognormal), a 95 % interval covered the
 --   true difference 85.3 % of the time at 20 users who rated per variant, 88.1 % at 40,
@@ -69,13 +68,14 @@ events AS (
     LAX_STRING(payload.control_variant) AS control_variant
   FROM `${project}.${dataset}.events`
   WHERE type IN ('chat.turn.completed', 'feedback.submitted') AND experiment IS NOT NULL
+    AND user_key IS NOT NULL  -- see the header
   QUALIFY ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY occurred_at) = 1
 ),
 -- Users whose turns name more than one variant of the experiment (see the header).
 mixed AS (
   SELECT experiment, user_key
   FROM events
-  WHERE type = 'chat.turn.completed' AND user_key IS NOT NULL
+  WHERE type = 'chat.turn.completed'
   GROUP BY experiment, user_key
   HAVING COUNT(DISTINCT variant) > 1
 ),
@@ -85,8 +85,7 @@ turns AS (
     e.variant,
     COUNT(DISTINCT e.user_key) AS users,
     COUNT(DISTINCT m.user_key) AS users_in_other_variants,
-    COUNTIF(e.user_key IS NOT NULL) AS turns,
-    COUNTIF(e.user_key IS NULL) AS anonymous_turns
+    COUNT(*) AS turns
   FROM events AS e
   LEFT JOIN mixed AS m ON m.experiment = e.experiment AND m.user_key = e.user_key
   WHERE e.type = 'chat.turn.completed'
@@ -111,14 +110,8 @@ per_user AS (
     COUNT(*) AS ratings,
     COUNTIF(satisfaction > 0.5) AS positive
   FROM last_ratings
-  WHERE crisis IS NOT TRUE AND user_key IS NOT NULL
+  WHERE crisis IS NOT TRUE
   GROUP BY experiment, variant, user_key
-),
-anonymous AS (
-  SELECT experiment, variant, COUNT(*) AS anonymous_ratings
-  FROM last_ratings
-  WHERE crisis IS NOT TRUE AND user_key IS NULL
-  GROUP BY experiment, variant
 ),
 ratings AS (
   SELECT
@@ -161,10 +154,8 @@ variants AS (
     COALESCE(turns.users, 0) AS users,
     COALESCE(turns.users_in_other_variants, 0) AS users_in_other_variants,
     COALESCE(turns.turns, 0) AS turns,
-    COALESCE(turns.anonymous_turns, 0) AS anonymous_turns,
     COALESCE(rated.ratings, 0) AS ratings,
     COALESCE(rated.positive, 0) AS positive_ratings,
-    COALESCE(anonymous.anonymous_ratings, 0) AS anonymous_ratings,
     COALESCE(rated.raters, 0) AS raters,
     rated.satisfaction,
     rated.variance,
@@ -176,7 +167,6 @@ variants AS (
     ) AS enough
   FROM turns
   FULL OUTER JOIN rated USING (experiment, variant)
-  LEFT JOIN anonymous USING (experiment, variant)
   CROSS JOIN constants
 ),
 compared AS (
@@ -188,10 +178,8 @@ compared AS (
     v.users,
     v.users_in_other_variants,
     v.turns,
-    v.anonymous_turns,
     v.ratings,
     v.positive_ratings,
-    v.anonymous_ratings,
     v.raters,
     v.satisfaction,
     v.enough AND COALESCE(k.enough, FALSE) AS enough_data,
@@ -221,10 +209,8 @@ SELECT
   users,
   users_in_other_variants,
   turns,
-  anonymous_turns,
   ratings,
   positive_ratings,
-  anonymous_ratings,
   raters,
   satisfaction,
   enough_data,
