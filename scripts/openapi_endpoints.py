@@ -662,7 +662,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "idempotency key: the same id with the same message returns the stored turn (`200`, "
         "`Idempotent-Replayed: true`), with another message it is a `409`. A `session_id` that "
         "has expired is a `404`, except for a message in crisis: it is answered in a new session "
-        '(the response\'s `session_id`). With `"stream": '
+        "(the response's `session_id`). Nor is a message in crisis refused by the per-user turn "
+        "limits, by storage that is down or by the user's erasure: it gets the crisis reply with "
+        '`safety.resources`, and one not stored says so in `degraded` (`"not_stored"`: its '
+        '`turn_id` names nothing). With `"stream": '
         'true` the answer is `text/event-stream`: `token` events (`{"text"}`) as the reply is '
         "written, possibly a `reset` event (discard the tokens so far), then one `final` event "
         "whose data is the full turn response; an `error` event (the error shape) ends a stream "

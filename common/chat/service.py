@@ -26,7 +26,7 @@ from common.chat.limits import activity_doc, last_crisis, message_hash, recent_a
 from common.chat.models import SessionOut, TurnCreate, TurnOut, TurnPage
 from common.chat.records import crisis_event_data, turn_doc, turn_event_data, turn_response
 from common.config import Settings
-from common.errors import Conflict, NotFound, RateLimited, Unavailable
+from common.errors import ApiError, Conflict, ErasureInProgress, NotFound, RateLimited, Unavailable
 from common.events import Event, EventPublisher, keyless, user_key
 from common.experiments import assign_running
 from common.model_client import PersonaModelClient, longest_wait
@@ -54,11 +54,13 @@ log = logging.getLogger(__name__)
 _AT_CAP = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
 _CRISIS_PACE = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
 _CRISIS_PAST_BUDGET = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
+_CRISIS_UNSTORED = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
 # A generator outage (Gemini) fails every turn: one line per instance per 30 s with the count.
 _GENERATOR_FAILED = logs.Throttle(logs.FAILURE_LOG_SECONDS)
 
 SESSION_GONE = "This session does not exist or has expired; start a new one."
-# In a turn's "degraded": the turn was answered but not stored (crisis turns at a script's pace).
+# In a turn's "degraded": the turn was answered but not stored (a crisis turn at a script's
+# pace, past the request budget, or while storage is down or the user's erasure runs).
 NOT_STORED = "not_stored"
 # Analyses (model calls) running on this instance. A turn that ends early (a replay, a refusal,
 # a session that is not there) leaves its analysis running, so turns could start them faster
@@ -179,13 +181,67 @@ def take_turn(
     # is read: the turn waits for the slower of the two instead of both. A turn that ends before
     # it needs the analysis (a replay, a refusal) does not wait for it. None: no slot for it.
     analysis_done = _start_analysis(uid, analyze, body.message)
-    with phase("context"):
-        context = store.read_turn_context(
-            key=key, session_id=body.session_id, uid=uid, ukey=ukey, replay_after=replay_after
+
+    # The crisis patterns' verdict on this message: asked at most once a turn (a scan of up to
+    # 4,000 characters), however many times the limits are judged.
+    patterns_say_crisis = functools.cache(lambda: assess_safety(body.message).crisis)
+
+    def answers_the_question(session: SessionState | None) -> bool:
+        """The message says no to the crisis reply's "Are you safe right now?"."""
+        last = session.window[-1] if session and session.window else None
+        return last is not None and answers_not_safe(last.reply, body.message)
+
+    def said_in_crisis(session: SessionState | None) -> bool:
+        """Whether this turn will be answered as a crisis, asked before its analysis is used
+        (a limited turn, at the start or at the commit, or one to a session that is gone): the
+        patterns, a no to "Are you safe right now?", or the model's reading, waited for a
+        moment (a hung one does not hold the turn)."""
+        if patterns_say_crisis() or answers_the_question(session):
+            return True
+        try:
+            wait = longest_wait(settings.model_timeout_seconds) + 0.2  # past the client's own
+            return bool(analysis_done and analysis_done.result(wait)[0].safety.crisis)
+        except TimeoutError:
+            return False
+
+    def refuse_unless_crisis(refused: ApiError, crisis: bool) -> None:
+        """A turn that cannot be stored (storage down, the user's erasure running) is refused
+        with `refused`, unless it is answered as a crisis: no failure of ours keeps the
+        resources from a user in crisis, so it gets the crisis reply all the same, not stored."""
+        if not crisis:
+            raise refused
+        _CRISIS_UNSTORED.warning(
+            log, uid, "a crisis turn that cannot be stored (%s): answered, not stored", refused.code
         )
+
+    def crisis_unread(refused: ApiError, session: SessionState | None) -> tuple[dict, bool]:
+        """`refused`, or the crisis reply to a turn refused before its session is used."""
+        refuse_unless_crisis(refused, said_in_crisis(session))
+        analysis, degraded = analysis_done.result() if analysis_done else baseline(body.message)
+        return _unread_crisis(
+            body=body,
+            analysis=analysis,
+            degraded=degraded,
+            rank=rank,
+            settings=settings,
+            now=now,
+            locale=locale,
+            sink=sink,
+        )
+
+    with phase("context"):
+        try:
+            context = store.read_turn_context(
+                key=key, session_id=body.session_id, uid=uid, ukey=ukey, replay_after=replay_after
+            )
+        except Unavailable as down:
+            return crisis_unread(down, None)
     if context.keyed_turn is not None:
         return _replay(context.keyed_turn, fingerprint), True
-    refuse_while_erasing(context.activity)
+    try:
+        refuse_while_erasing(context.activity)
+    except ErasureInProgress as erasing:
+        return crisis_unread(erasing, context.session)
     user_settings = settings_of(context.user)
     local_now = now.astimezone(ZoneInfo(user_settings.timezone))
     profile = profile_from_doc(
@@ -212,28 +268,6 @@ def take_turn(
         burst_hour_max=settings.anomaly_burst_hour_max,
         repeat_max=settings.anomaly_repeat_max,
     )
-
-    # The crisis patterns' verdict on this message: asked at most once a turn (a scan of up to
-    # 4,000 characters), however many times the limits are judged.
-    patterns_say_crisis = functools.cache(lambda: assess_safety(body.message).crisis)
-
-    def answers_the_question(session: SessionState | None) -> bool:
-        """The message says no to the crisis reply's "Are you safe right now?"."""
-        last = session.window[-1] if session and session.window else None
-        return last is not None and answers_not_safe(last.reply, body.message)
-
-    def said_in_crisis(session: SessionState | None) -> bool:
-        """Whether this turn will be answered as a crisis, asked before its analysis is used
-        (a limited turn, at the start or at the commit, or one to a session that is gone): the
-        patterns, a no to "Are you safe right now?", or the model's reading, waited for a
-        moment (a hung one does not hold the turn)."""
-        if patterns_say_crisis() or answers_the_question(session):
-            return True
-        try:
-            wait = longest_wait(settings.model_timeout_seconds) + 0.2  # past the client's own
-            return bool(analysis_done and analysis_done.result(wait)[0].safety.crisis)
-        except TimeoutError:
-            return False
 
     # This turn's entry in the user's activity record. Reserved before a costly reply is made
     # (reserve, below), the record may hold it already: it is then counted once, as this turn.
@@ -408,16 +442,10 @@ def take_turn(
     # The answers made for this turn, the last one stored: build, called again on each commit
     # attempt, answers once more if care began in the session since the last was made.
     answers = [answer(state)]
-    if crisis and _turns_this_minute(judged[0], now) > settings.crisis_turns_minute_max:
-        # A crisis is never refused, but at this pace it is a script, not a person typing:
-        # each stored turn wrote ~10 documents and 3 events. Answered, not stored: its turn_id
-        # and a new session's id name nothing (a rating or a GET of them is a 404).
-        _CRISIS_PACE.warning(
-            log,
-            uid,
-            "crisis turns past %d a minute: answered, not stored",
-            settings.crisis_turns_minute_max,
-        )
+
+    def unstored() -> tuple[dict, bool]:
+        """This crisis turn answered with the reply made for it, not stored: its turn_id and a
+        new session's id name nothing (a rating or a GET of them is a 404)."""
         return _not_stored(
             session_id=session_id,
             turn_id=turn_id,
@@ -426,6 +454,17 @@ def take_turn(
             analysis=analysis,
             degraded=degraded,
         )
+
+    if crisis and _turns_this_minute(judged[0], now) > settings.crisis_turns_minute_max:
+        # A crisis is never refused, but at this pace it is a script, not a person typing:
+        # each stored turn wrote ~10 documents and 3 events. Answered, not stored.
+        _CRISIS_PACE.warning(
+            log,
+            uid,
+            "crisis turns past %d a minute: answered, not stored",
+            settings.crisis_turns_minute_max,
+        )
+        return unstored()
     ttl = timedelta(hours=settings.session_ttl_hours)
 
     def build(read: TurnContext) -> TurnWrite:
@@ -561,6 +600,11 @@ def take_turn(
             )
         except _LimitedAtCommit as late:
             limit(late.read, late.activity, late.verdict)
+        # Storage down (or busy), or the user's erasure (refuse_if_erased): a crisis keeps the
+        # reply already made for it (and streamed).
+        except (Unavailable, Conflict) as refused:
+            refuse_unless_crisis(refused, crisis)
+            return unstored()
     if outcome.replayed:
         return _replay(outcome.turn_doc, fingerprint), True
     # Committed with the turn, the events are in the outbox: the user need not wait for their
@@ -642,7 +686,33 @@ def crisis_past_budget(
         log, uid, "a crisis turn past the user's request budget: answered, not stored"
     )
     analysis, degraded = baseline(body.message)  # the lexicon: no model call
-    # The patterns flagged the message as sent; a crisis whatever the baseline's reading.
+    return _unread_crisis(
+        body=body,
+        analysis=analysis,
+        degraded=degraded,
+        rank=rank,
+        settings=settings,
+        now=now,
+        locale=locale,
+        sink=sink,
+    )
+
+
+def _unread_crisis(
+    *,
+    body: TurnCreate,
+    analysis: Analysis,
+    degraded: list[str],
+    rank: Callable[..., Ranking],
+    settings: Settings,
+    now: datetime,
+    locale: str | None,
+    sink: ReplySink | None,
+) -> tuple[dict, bool]:
+    """The crisis reply to a turn whose session is not used (not read, or being erased), not
+    stored: its turn_index is 0 and the reply is the first crisis reply."""
+    # The patterns (or the model, or a no to the safety question) flagged the message as sent:
+    # a crisis whatever this reading says.
     analysis = replace(analysis, safety=replace(analysis.safety, crisis=True))
     analysis = _with_resources(analysis, locale, settings)
     turn_id = uuid.uuid4().hex

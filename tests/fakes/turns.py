@@ -97,6 +97,19 @@ class ActivityStore(MemoryStore):
         return True
 
 
+class Sink:
+    """A streamed reply as the client would have it: the tokens since the last reset."""
+
+    def __init__(self) -> None:
+        self.tokens: list[str] = []
+
+    def token(self, text: str) -> None:
+        self.tokens.append(text)
+
+    def reset(self) -> None:
+        self.tokens.clear()
+
+
 class Publisher:
     def __init__(self) -> None:
         self.events: list = []

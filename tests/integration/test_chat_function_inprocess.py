@@ -156,6 +156,11 @@ def test_while_the_users_erasure_runs_a_turn_is_refused_and_stores_nothing(
         assert r.status_code == 409, r.get_data(as_text=True)
         assert r.json["error"]["code"] == "erasure_in_progress"
         assert r.headers["Retry-After"] == "5"
+        # A user in crisis gets the resources all the same: answered, not stored.
+        crisis = _turn(client, user, "I'm going to kill myself", session)
+        assert crisis.status_code == 201, crisis.get_data(as_text=True)
+        assert crisis.json["safety"]["resources"]
+        assert crisis.json["degraded"][-1] == service.NOT_STORED
     assert _left_of(user.uid) == left
 
     clients.profile_store().erase_user(uid=user.uid, ukey=ukey, now=datetime.now(UTC))
