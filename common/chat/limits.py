@@ -16,6 +16,11 @@ EXPIRES_AFTER = timedelta(days=1)
 # re-engagement nudge ("pick up where you left off") reaches them meanwhile. It is kept here,
 # not in analytics, where a crisis of a user who anonymises has no key to find it by.
 CRISIS_REMEMBERED = timedelta(days=30)
+# Within this long after the user's latest crisis turn (in any session) the per-minute limits
+# do not apply (common.personalization.anomaly.check's after_crisis): a 429 would leave a
+# person in distress, writing fast, with no answer at all. The hour's limit still holds, and
+# the request budget (common.edge) bounds a script.
+AFTER_CRISIS = timedelta(hours=1)
 
 
 def message_hash(text: str) -> str:
@@ -39,6 +44,12 @@ def last_crisis(doc: dict | None, now: datetime) -> datetime | None:
     older one is forgotten at the record's next write)."""
     at = (doc or {}).get("crisis_at")
     return at if remembered(at, now) else None
+
+
+def shortly_after_crisis(doc: dict | None, now: datetime) -> bool:
+    """The user's latest crisis turn, as the record holds it, is within AFTER_CRISIS of `now`."""
+    at = last_crisis(doc, now)
+    return at is not None and now - at < AFTER_CRISIS
 
 
 def last_turn(doc: dict | None) -> datetime | None:

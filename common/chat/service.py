@@ -22,7 +22,13 @@ from zoneinfo import ZoneInfo
 from common import logs
 from common.analysis.safety import assess_safety
 from common.analysis.types import Analysis
-from common.chat.limits import activity_doc, last_crisis, message_hash, recent_activity
+from common.chat.limits import (
+    activity_doc,
+    last_crisis,
+    message_hash,
+    recent_activity,
+    shortly_after_crisis,
+)
 from common.chat.models import SessionOut, TurnCreate, TurnOut, TurnPage
 from common.chat.records import crisis_event_data, turn_doc, turn_event_data, turn_response
 from common.config import Settings
@@ -289,12 +295,14 @@ def take_turn(
         # No limit stands between a user in crisis and the resources: a crisis gets the fixed
         # crisis reply however fast or often it comes: the anomaly is reported, not refused,
         # once a spell as refusals are (the verdict keeps Retry-After: when the spell ends).
-        # Saying the same thing again is not bot-like in a session in care either.
         if said_in_crisis(read.session):
             return activity, replace(verdict, limited=False)
-        if "repeated_message" in verdict.reasons and read.session and read.session.in_care():
+        # Nor do the per-minute limits (a burst, the same message again) refuse a user in the
+        # hour after their crisis, or in a session in care: the hour's limit still holds.
+        in_care = bool(read.session and read.session.in_care())
+        if in_care or shortly_after_crisis(read.activity, now):
             verdict = check_activity(
-                activity, local_now, profile.hourly, thresholds, repeats_allowed=True
+                activity, local_now, profile.hourly, thresholds, after_crisis=True
             )
         return activity, verdict
 

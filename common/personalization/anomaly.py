@@ -59,14 +59,16 @@ def check(
     hourly: Sequence[int],
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     *,
-    repeats_allowed: bool = False,
+    after_crisis: bool = False,
 ) -> Verdict:
     """Judge the turn at `now`. `activity` holds the user's recent (timestamp, message_hash)
     pairs including this turn; `hourly` their 24 turn counts by local hour. `now` must be in the
-    user's timezone: its hour is the one compared with their history. `repeats_allowed`: the
-    same message again is not bot-like here (a session in care: a user answering "no" each
-    time they are asked how they are); the burst limits still hold. The chat service does not
-    limit a turn that will be answered as a crisis at all.
+    user's timezone: its hour is the one compared with their history. `after_crisis`: the turn
+    follows a crisis closely (common.chat.limits.AFTER_CRISIS, or a session in care), where
+    neither a minute's burst nor the same message again is bot-like (a person in distress
+    writes fast, "are you there?", "please", and answers "no" each time they are asked how they
+    are): only the hour's limit holds. The chat service does not limit a turn that will be
+    answered as a crisis at all.
 
     Retry-After is the time until another turn, even the same message again (a client
     retrying), would pass every limit when counted with the rest of `activity`: a limited turn
@@ -84,14 +86,18 @@ def check(
     utc = [(t.astimezone(UTC), h) for t, h in activity]
     times = [t for t, _ in utc]
     waits: dict[str, float | None] = {
-        "burst_minute": _free_in(times, now, th.burst_minute_max, th.burst_minute_window_s),
+        "burst_minute": (
+            None
+            if after_crisis
+            else _free_in(times, now, th.burst_minute_max, th.burst_minute_window_s)
+        ),
         "burst_hour": _free_in(times, now, th.burst_hour_max, th.burst_hour_window_s),
     }
     # Only this turn's own message counts: another one stored past the cap (a crisis answer, a
     # repeat in care, neither ever limited) must not refuse a different message now.
     same = [t for t, h in utc if h == utc[-1][1]] if utc else []
     waits["repeated_message"] = (
-        None if repeats_allowed else _free_in(same, now, th.repeat_max, th.repeat_window_s)
+        None if after_crisis else _free_in(same, now, th.repeat_max, th.repeat_window_s)
     )
     reasons = [name for name, wait in waits.items() if wait is not None]
     limited = bool(reasons)

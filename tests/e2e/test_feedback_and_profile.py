@@ -392,7 +392,8 @@ def test_a_user_in_crisis_saying_the_same_thing_again_is_not_limited(api, user, 
 
 def test_a_crisis_message_past_the_burst_limit_gets_the_resources(api, user, events):
     # Eight short messages in a minute, then the ninth says it: the crisis reply, not a 429
-    # (the contract review). The burst is reported; an ordinary tenth is still refused.
+    # (the contract review). The burst is reported; an ordinary message seconds after the
+    # crisis is answered too (the safety review: it was a 429 with no resources).
     session_id = None
     for text in ("i cant", "i just cant", "its too much", "nobody cares", "whatever", "idk",
                  "why bother", "its all falling apart"):  # fmt: skip
@@ -405,7 +406,7 @@ def test_a_crisis_message_past_the_burst_limit_gets_the_resources(api, user, eve
     answer = new_turn(api, user, "no", session_id)  # to "Are you safe right now?" (diff review)
     assert answer.status_code == 201, answer.text
     assert answer.json()["safety"]["crisis"] is True
-    assert new_turn(api, user, "hello?", session_id).status_code == 429
+    assert new_turn(api, user, "hello?", session_id).status_code == 201
     got = events.pull(until=10, session_id=session_id)
     reported = [e["data"] for e in got if e["type"] == "anomaly.detected"]
     assert {"reasons": ["burst_minute"], "limited": False} in [

@@ -81,13 +81,15 @@ def test_the_same_message_three_times_passes_and_four_times_is_limited():
     assert retry_is_exact(repeated) == 300
 
 
-def test_repeats_can_be_allowed_but_bursts_still_limit():
-    # A user in crisis (or a session in care) repeating "help" is not a bot.
+def test_after_a_crisis_repeats_and_a_minutes_burst_pass_but_the_hour_still_limits():
+    # A user just after a crisis (or in a session in care) repeating "help" is not a bot.
     repeated = turns(0, 100, 200, 300, digest="help")
-    v = check(repeated, NOW, DAYTIME, repeats_allowed=True)
+    v = check(repeated, NOW, DAYTIME, after_crisis=True)
     assert (v.limited, v.reasons) == (False, ())
-    v = check(turns(*range(9), digest="help"), NOW, DAYTIME, repeats_allowed=True)
-    assert (v.limited, v.reasons, v.retry_after) == (True, ("burst_minute",), 52)
+    v = check(turns(*range(9), digest="help"), NOW, DAYTIME, after_crisis=True)
+    assert (v.limited, v.reasons) == (False, ())
+    v = check(turns(*range(61)), NOW, DAYTIME, after_crisis=True)
+    assert (v.limited, v.reasons) == (True, ("burst_hour",))
 
 
 def test_repeats_outside_ten_minutes_or_of_different_messages_pass():

@@ -1,0 +1,69 @@
+"""The per-minute limits (a burst, the same message again) do not refuse a user in the hour
+after their crisis, nor in a session in care; the hour's limit still does.
+
+The safety review's probe: one session, a message every 5 s: "I want to kill myself", "no"
+(not safe), six short messages, then "hello??" at t+40 s was a 429 rate_limited, with no
+resources, seconds after the crisis."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from common.chat import service
+from common.chat.limits import AFTER_CRISIS
+from common.chat.models import TurnCreate
+from common.config import Settings
+from common.errors import RateLimited
+from tests.fakes import turns
+from tests.fakes.turns import NOW
+
+AFTER = ["i cant", "i just cant", "everything hurts", "im scared", "are you there", "please"]
+
+
+def _turn(store, message: str, at, session_id=None, settings=None) -> dict:
+    body = TurnCreate(client_turn_id=uuid.uuid4().hex, message=message, session_id=session_id)
+    ports = turns.turn_ports(store, settings=settings or Settings())
+    response, _ = service.take_turn(uid="u1", body=body, now=at, **ports)
+    return response
+
+
+def _crisis_then(store, start, settings=None) -> str:
+    """The probe's first eight turns, 5 s apart from `start`; the session's id."""
+    sid = None
+    for i, message in enumerate(["I want to kill myself", "no", *AFTER]):
+        sid = _turn(store, message, start + timedelta(seconds=5 * i), sid, settings)["session_id"]
+    return sid
+
+
+def test_a_ninth_message_within_a_minute_of_a_crisis_is_answered():
+    store = turns.ActivityStore()
+    sid = _crisis_then(store, NOW)
+    said = _turn(store, "hello??", NOW + timedelta(seconds=40), sid)
+    assert said["turn_index"] == 8
+    # and in a new conversation, and the same words again
+    for i in range(4):
+        _turn(store, "please answer me", NOW + timedelta(seconds=45 + i))
+
+
+def test_an_hour_after_the_crisis_the_minutes_limit_applies_again():
+    store = turns.ActivityStore()
+    sid = _crisis_then(store, NOW - AFTER_CRISIS - timedelta(seconds=40))
+    later = NOW - timedelta(seconds=40)  # past the hour, and past care (3 turns)
+    for i, message in enumerate(AFTER + ["a", "b"]):
+        _turn(store, message, later + timedelta(seconds=5 * i), sid)
+    with pytest.raises(RateLimited):
+        _turn(store, "hello??", NOW, sid)
+
+
+def test_a_session_in_care_is_spared_the_minutes_limit_after_that_hour():
+    # Care longer than the hour: still in care, so not limited.
+    settings = Settings(care_turns_after_crisis=20)
+    store = turns.ActivityStore()
+    sid = _crisis_then(store, NOW - AFTER_CRISIS - timedelta(seconds=40), settings)
+    later = NOW - timedelta(seconds=40)
+    for i, message in enumerate(AFTER + ["a", "b"]):
+        _turn(store, message, later + timedelta(seconds=5 * i), sid, settings)
+    _turn(store, "hello??", NOW, sid, settings)
