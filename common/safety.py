@@ -74,8 +74,8 @@ def resources_for(locale: str | None, *, default_locale: str) -> tuple[str, ...]
 # The crisis reply in each language that both the crisis patterns and the resources read
 # (common/analysis/safety_phrases.json, data/crisis_resources.json): a user who wrote "ich will
 # nicht mehr leben" is answered in German around German lines, not in English. Any other
-# language gets English. Each has the first reply, the one for the turn after (often the
-# answer to the question), and the question the first one ends with; {resources} is the list.
+# language gets English. Each has the first reply, the one for a no to its question, and the
+# question the first one ends with; {resources} is the list.
 CRISIS_REPLIES: dict[str, tuple[str, str, str]] = {
     "en": (
         "I'm really glad you told me, and I'm taking what you said seriously. What you're "
@@ -146,9 +146,9 @@ def reply_language(locale: str | None, *, default_locale: str) -> str:
 
 
 def crisis_reply(resources: tuple[str, ...], *, again: bool = False, language: str = "en") -> str:
-    """The crisis message in `language` (English if there is none in it); `again` when the turn
-    before was answered with it too (often the user's answer to the safety question): not the
-    same words a second time."""
+    """The crisis message in `language` (English if there is none in it); `again` when the
+    message answers the safety question it ends with: the follow-up, which thanks them for
+    answering and asks nothing to answer yes or no to."""
     first, second, question = CRISIS_REPLIES.get(language, CRISIS_REPLIES["en"])
     listed = "\n".join(f"• {r}" for r in resources)
     if again:

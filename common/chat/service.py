@@ -389,7 +389,10 @@ def take_turn(
         )
         with phase("reply"):
             if crisis:
-                return _crisis_answer(state, ranking, analysis, locale, settings, sink)
+                answered = answers_the_question(state)
+                return _crisis_answer(
+                    state, ranking, analysis, locale, settings, sink, answered=answered
+                )
             failed: list[str] = []
             reply, generator_name = _generate(request, generator, fallback, failed, sink)
             return _Answer(state, ranking, reply, generator_name, tuple(failed))
@@ -641,12 +644,15 @@ def _crisis_answer(
     locale: str | None,
     settings: Settings,
     sink: ReplySink | None,
+    *,
+    answered: bool = False,
 ) -> _Answer:
-    """One calm, persona-independent answer to a crisis; never a model's improvisation."""
-    last = state.window[-1] if state and state.window else None
-    again = bool(last and last.crisis)
+    """One calm, persona-independent answer to a crisis; never a model's improvisation.
+    `answered`: the message answers the crisis reply's safety question (a no): it gets the
+    follow-up that thanks them for answering; any other crisis turn, even right after one
+    ("i took all my pills" after that no), the first reply."""
     language = reply_language(locale, default_locale=settings.safety_default_locale)
-    reply = crisis_reply(analysis.safety.resources, again=again, language=language)
+    reply = crisis_reply(analysis.safety.resources, again=answered, language=language)
     if sink:
         sink.token(reply)
     return _Answer(state, ranking, reply, "safety", ())

@@ -53,13 +53,17 @@ def test_the_summary_keeps_no_words_of_a_crisis_turn():
     assert any("outlining" in t for t in summary.tried)  # ordinary turns still count
 
 
-def test_a_second_crisis_turn_in_a_row_is_not_answered_with_the_same_words():
+def test_only_a_no_to_the_safety_question_is_thanked_for_answering():
+    # The safety review: any crisis turn after a crisis turn got "Thank you for answering me",
+    # "i took all my pills" after a "no" too, though it answers nothing.
+    replies, _ = _conversation("I want to kill myself", "no", "i took all my pills")
+    resources = tuple(replies[0]["safety"]["resources"])
+    assert [r["safety"]["crisis"] for r in replies] == [True, True, True]
+    assert replies[1]["reply"] == crisis_reply(resources, again=True)
+    assert replies[2]["reply"] == crisis_reply(resources)  # the first reply, and its question
+    # A second statement in a row is not an answer either.
     replies, _ = _conversation("I feel hopeless and I want to die", "I still want to die")
-    first, second = replies
-    assert first["safety"]["crisis"] is True and second["safety"]["crisis"] is True
-    assert second["reply"] != first["reply"] and "Are you safe right now?" not in second["reply"]
-    for resource in first["safety"]["resources"]:
-        assert resource in second["reply"]
+    assert replies[1]["reply"] == replies[0]["reply"] == crisis_reply(resources)
 
 
 def test_care_turns_read_no_mood_as_fine_and_give_no_plan_or_steps():
