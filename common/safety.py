@@ -195,7 +195,8 @@ _NO = (
     r"(?:no+|nope|nah|not(?: really| (?:really |very )?safe| sure)?|"
     r"unsure|idk|(?:i )?dont know(?: what to do)?|i dont think so|never|hardly|"
     r"(?:i )?dont feel safe|"
-    r"(?:im|i am) (?:really )?not(?: (?:really |very )?safe| okay| ok| really| sure)?|"
+    r"(?:im|i am) (?:really )?not(?: (?:really |very )?safe| okay| ok| fine| really| sure)?|"
+    r"probably not|(?:please )?help(?: me)?(?: please)?|"
     rf"{_NO_IN_OTHER_LANGUAGES})(?:{_WHEN})?"
 )
 
@@ -209,15 +210,36 @@ def _not_safe() -> re.Pattern[str]:
 
 _LONGEST_ANSWER = 80  # characters
 
+# A no that says more ("no. i have the pills next to me", "no, he's here", "not ok"): an answer
+# that starts with no is read as no whatever follows, unless what follows at once reassures
+# ("no i'm fine", "nah im good", "no thanks", "no worries im ok", "not now, im fine"). Read
+# in English (and the Spanish "no"); one match at the start and one after it: linear, so a
+# longer message than a whole answer is read so, up to _LONGEST_NO_THEN.
+_NO_FIRST = re.compile(
+    r"(?:honestly[.!? ]*)?(?:no+|nope|nah|not(?! (?:too |that |so )?bad\b))\b[.!? ]*(?P<rest>.*)"
+)
+_FINE = (
+    r"(?:im|i am|i feel|feeling|its|it is|all) (?:really |totally |completely |perfectly )?"
+    r"(?:fine|ok|okay|good|safe|alright|all right|better)"
+)
+_REASSURED = re.compile(
+    r"(?:(?:but|now|right now|honestly|actually|need) )*"
+    rf"(?:{_FINE}|all good|thanks|thank you|thx|worries|problem|dont worry|gracias)\b"
+)
+_LONGEST_NO_THEN = 200  # characters
+
 
 def answers_not_safe(previous_reply: str | None, message: str) -> bool:
     """The message answers the crisis reply's safety question (in any of its languages) with
-    no (or "not sure"): the user is still in crisis, however little the detectors make of a
-    bare "no"."""
+    no (or "not sure", or a plea for help): the user is still in crisis, however little the
+    detectors make of a bare "no"."""
     if not previous_reply or not previous_reply.rstrip().endswith(_SAFETY_QUESTIONS):
         return False
     answer = normalise(message).strip(" .!?")
-    return len(answer) <= _LONGEST_ANSWER and bool(_not_safe().fullmatch(answer))
+    if len(answer) <= _LONGEST_ANSWER and _not_safe().fullmatch(answer):
+        return True
+    said = _NO_FIRST.fullmatch(answer) if len(answer) <= _LONGEST_NO_THEN else None
+    return bool(said) and not _REASSURED.match(said.group("rest"))
 
 
 CARE_CHECK_IN = (

@@ -160,10 +160,68 @@ def test_no_said_in_more_words_is_still_no_and_safe_said_after_no_is_not():
     ):
         assert not answers_not_safe(asked, answer), answer
     assert not answers_not_safe("Should I take the offer?", "no")
-    # A longer message is not a whole answer (it is not read at all: a repeated answer ending
-    # in something else took 13 s with 22 repeats when answers could be spelled two ways).
+    # A longer message is not a whole answer (it is not read as one: a repeated answer ending
+    # in something else took 13 s with 22 repeats when answers could be spelled two ways); up
+    # to 200 characters its leading no alone is read, past them nothing.
     assert not answers_not_safe(asked, "No, not at all. " * 22 + "sorry")
-    assert not answers_not_safe(asked, "No, not at all. " * 6)
+    assert answers_not_safe(asked, "No, not at all. " * 6)
+
+
+# The safety review: a no that says more, or in other words, was not read as no ("no. i have
+# the pills next to me" got the care check-in with no resources while the model was down).
+NOT_SAFE = [
+    "no. i have the pills next to me",
+    "no.. i have pills",
+    "no, he's here",
+    "no and i dont want to be",
+    "no i'm scared",
+    "No I'm not fine",
+    "not ok",
+    "not okay",
+    "not fine",
+    "I'm not fine",
+    "probably not",
+    "help",
+    "please help me",
+    "Honestly no, I have a plan",
+    # read so before, still
+    "no",
+    "nope",
+    "no im not",
+    "not really",
+    "idk",
+    "no :(",
+]
+SAFE = [
+    "no i'm fine",
+    "No, I'm fine.",
+    "nah im good",
+    "no im okay",
+    "no worries im ok",
+    "no thanks",
+    "no, but thanks",
+    "not now, im fine",
+    "not bad",
+    "not too bad",
+    "yes",
+    "yes i'm safe",
+    "i think so",
+]
+
+
+@pytest.mark.parametrize("answer", NOT_SAFE)
+def test_a_no_that_says_more_is_read_as_not_safe(answer):
+    assert answers_not_safe(crisis_reply(("988",)), answer)
+
+
+@pytest.mark.parametrize("answer", SAFE)
+def test_a_no_followed_by_a_reassurance_is_not(answer):
+    assert not answers_not_safe(crisis_reply(("988",)), answer)
+
+
+def test_a_no_that_says_more_gets_the_resources_with_the_model_down():
+    replies, _ = _conversation("I want to kill myself", "no. i have the pills next to me")
+    assert replies[1]["safety"]["crisis"] is True and replies[1]["safety"]["resources"]
 
 
 def test_yes_to_are_you_safe_and_no_to_other_questions_are_not_a_crisis():
