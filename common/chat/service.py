@@ -537,6 +537,7 @@ def take_turn(
             persona_scores=kept.ranking.scores,
             crisis=crisis,
             care_turns=settings.care_turns_after_crisis,
+            not_safe=answers_the_question(kept.answered_for),
         )
         new_state = replace(new_state, anonymous=anonymous)
 

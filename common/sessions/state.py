@@ -65,6 +65,9 @@ class SessionState:
     current_persona: str | None = None
     persona_scores: dict[str, float] = field(default_factory=dict)
     care_until: int | None = None  # after a crisis, turns up to this index are taken with care
+    # The user answered "Are you safe right now?" with no: the rest of the session is taken
+    # with care (a first crisis signal, maybe a false alarm on ordinary words, gets care_until).
+    said_not_safe: bool = False
     # Some of its events went to analytics without the user key (the user anonymises): all
     # later ones do too, so that nothing links the session's keyed and anonymous rows. None:
     # stored before this was recorded (unknown).
@@ -72,7 +75,9 @@ class SessionState:
 
     def in_care(self) -> bool:
         """Is the next turn one of those that follow a crisis closely?"""
-        return self.care_until is not None and self.turn_count <= self.care_until
+        return self.said_not_safe or (
+            self.care_until is not None and self.turn_count <= self.care_until
+        )
 
     def is_expired(self, now: datetime) -> bool:
         return self.expires_at <= now
@@ -94,6 +99,7 @@ class SessionState:
             "current_persona": self.current_persona,
             "persona_scores": self.persona_scores,
             "care_until": self.care_until,
+            "said_not_safe": self.said_not_safe,
             "anonymous": self.anonymous,
         }
 
@@ -111,6 +117,7 @@ class SessionState:
             current_persona=d.get("current_persona"),
             persona_scores=dict(d.get("persona_scores") or {}),
             care_until=d.get("care_until"),
+            said_not_safe=bool(d.get("said_not_safe", False)),  # False: stored before the flag
             anonymous=d.get("anonymous"),
         )
 
@@ -135,9 +142,12 @@ def append_turn(
     persona_scores: dict[str, float],
     crisis: bool = False,
     care_turns: int = 0,
+    not_safe: bool = False,
 ) -> SessionState:
     """The session after `turn` (whose index must be `state.turn_count`): the window keeps the
-    last `window_size` turns and what falls out of it is folded into the summary."""
+    last `window_size` turns and what falls out of it is folded into the summary. A crisis
+    turn starts `care_turns` of care; one that says no to "Are you safe right now?"
+    (`not_safe`), care for the rest of the session."""
     if turn.turn_index != state.turn_count:
         raise ValueError(f"turn index {turn.turn_index} != turn count {state.turn_count}")
     window = state.window + (turn,)
@@ -154,6 +164,7 @@ def append_turn(
         expires_at=now + ttl,
         persona_scores=persona_scores,
         care_until=turn.turn_index + care_turns if crisis else state.care_until,
+        said_not_safe=state.said_not_safe or not_safe,
     )
 
 

@@ -89,6 +89,22 @@ def test_care_checks_in_once_then_only_reminds():
         assert CARE_CHECK_IN not in later and later.endswith(CARE_REMINDER)
 
 
+def test_after_a_no_to_are_you_safe_care_lasts_the_rest_of_the_session():
+    # The safety review: care ended three turns after the "no": at index 5 "are you there"
+    # got "I like that you're curious about this", at 7 "please" "You sound grounded".
+    from common.safety import CARE_REMINDER
+
+    later = ["i cant", "i just cant", "everything hurts", "im scared", "are you there", "please"]
+    replies, state = _conversation("I want to kill myself", "no", *later, "ok", "whatever")
+    assert [r["persona"]["id"] for r in replies[2:]] == ["lua"] * 8
+    for r in replies[3:]:
+        assert r["reply"].endswith(CARE_REMINDER), r["reply"]
+    assert state.in_care()
+    # A first crisis signal alone (maybe a false alarm) keeps its three turns of care.
+    replies, state = _conversation("I want to kill myself", "yes, I'm at home", *later)
+    assert not state.in_care() and not replies[-1]["reply"].endswith(CARE_REMINDER)
+
+
 def test_no_to_are_you_safe_is_answered_as_a_crisis():
     # The crisis reply asks "Are you safe right now?"; a bare "No" got an upbeat persona reply
     # with no resources (the care review): no detector flags it without the question.

@@ -15,7 +15,6 @@ import pytest
 from common.chat import service
 from common.chat.limits import AFTER_CRISIS
 from common.chat.models import TurnCreate
-from common.config import Settings
 from common.errors import RateLimited
 from tests.fakes import turns
 from tests.fakes.turns import NOW
@@ -23,18 +22,17 @@ from tests.fakes.turns import NOW
 AFTER = ["i cant", "i just cant", "everything hurts", "im scared", "are you there", "please"]
 
 
-def _turn(store, message: str, at, session_id=None, settings=None) -> dict:
+def _turn(store, message: str, at, session_id=None) -> dict:
     body = TurnCreate(client_turn_id=uuid.uuid4().hex, message=message, session_id=session_id)
-    ports = turns.turn_ports(store, settings=settings or Settings())
-    response, _ = service.take_turn(uid="u1", body=body, now=at, **ports)
+    response, _ = service.take_turn(uid="u1", body=body, now=at, **turns.turn_ports(store))
     return response
 
 
-def _crisis_then(store, start, settings=None) -> str:
+def _crisis_then(store, start) -> str:
     """The probe's first eight turns, 5 s apart from `start`; the session's id."""
     sid = None
     for i, message in enumerate(["I want to kill myself", "no", *AFTER]):
-        sid = _turn(store, message, start + timedelta(seconds=5 * i), sid, settings)["session_id"]
+        sid = _turn(store, message, start + timedelta(seconds=5 * i), sid)["session_id"]
     return sid
 
 
@@ -50,20 +48,19 @@ def test_a_ninth_message_within_a_minute_of_a_crisis_is_answered():
 
 def test_an_hour_after_the_crisis_the_minutes_limit_applies_again():
     store = turns.ActivityStore()
-    sid = _crisis_then(store, NOW - AFTER_CRISIS - timedelta(seconds=40))
-    later = NOW - timedelta(seconds=40)  # past the hour, and past care (3 turns)
+    _crisis_then(store, NOW - AFTER_CRISIS - timedelta(seconds=40))
+    later = NOW - timedelta(seconds=40)  # past the hour, in new sessions (not in care)
     for i, message in enumerate(AFTER + ["a", "b"]):
-        _turn(store, message, later + timedelta(seconds=5 * i), sid)
+        _turn(store, message, later + timedelta(seconds=5 * i))
     with pytest.raises(RateLimited):
-        _turn(store, "hello??", NOW, sid)
+        _turn(store, "hello??", NOW)
 
 
 def test_a_session_in_care_is_spared_the_minutes_limit_after_that_hour():
-    # Care longer than the hour: still in care, so not limited.
-    settings = Settings(care_turns_after_crisis=20)
+    # The session is still in care (after the "no"), so not limited.
     store = turns.ActivityStore()
-    sid = _crisis_then(store, NOW - AFTER_CRISIS - timedelta(seconds=40), settings)
+    sid = _crisis_then(store, NOW - AFTER_CRISIS - timedelta(seconds=40))
     later = NOW - timedelta(seconds=40)
     for i, message in enumerate(AFTER + ["a", "b"]):
-        _turn(store, message, later + timedelta(seconds=5 * i), sid, settings)
-    _turn(store, "hello??", NOW, sid, settings)
+        _turn(store, message, later + timedelta(seconds=5 * i), sid)
+    _turn(store, "hello??", NOW, sid)

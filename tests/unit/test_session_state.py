@@ -90,6 +90,22 @@ def test_care_lasts_exactly_care_turns_after_a_crisis():
     assert in_care == [True, True, True, False, False]
 
 
+def test_care_after_a_no_to_are_you_safe_lasts_the_rest_of_the_session():
+    state = append_turn(
+        _session(2), _turn(2), now=NOW, ttl=TTL, window_size=5, persona_scores={}, crisis=True,
+        care_turns=3,
+    )  # fmt: skip
+    state = append_turn(
+        state, _turn(3), now=NOW, ttl=TTL, window_size=5, persona_scores={}, crisis=True,
+        care_turns=3, not_safe=True,
+    )  # fmt: skip
+    for i in range(4, 20):  # and a later crisis turn does not shorten it
+        assert state.in_care(), i
+        state = append_turn(state, _turn(i), now=NOW, ttl=TTL, window_size=5,
+                            persona_scores={}, crisis=i == 10, care_turns=3)  # fmt: skip
+    assert SessionState.from_dict(state.to_dict()) == state
+
+
 def test_expired_or_foreign_sessions_are_invisible():
     state = _session(1)
     assert state.visible_to("u1", NOW)
