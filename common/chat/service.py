@@ -45,7 +45,13 @@ from common.ports import OutboxStore, SessionStore, TurnContext, TurnWrite
 from common.profile.erasure import erased_at, refuse_while_erasing
 from common.profile.service import settings_of
 from common.profile.updater import profile_from_doc
-from common.replies import ContextTurn, GenerationError, ReplyRequest, ResponseGenerator
+from common.replies import (
+    ContextTurn,
+    GenerationError,
+    ReplyRequest,
+    ResponseGenerator,
+    WithheldForSafety,
+)
 from common.replies.prompt import render_summary
 from common.routing.ensemble import Conversation, Ranking
 from common.safety import answers_not_safe, crisis_reply, reply_language, resources_for
@@ -817,6 +823,10 @@ def _generate(
     except GenerationError as e:
         _GENERATOR_FAILED.warning(log, "", "reply generator failed, using templates: %s", e)
         degraded.append("reply_generator")
+        if isinstance(e, WithheldForSafety):
+            # Not a crisis (no resources: a block is no disclosure), but no plan or steps
+            # either: the template answers with care's words.
+            request = replace(request, withheld=True)
         if sink is None:
             return fallback.generate(request), type(fallback).__name__
         if sent:

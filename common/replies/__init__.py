@@ -12,6 +12,7 @@ from common.replies.types import (
     GenerationError,
     ReplyRequest,
     ResponseGenerator,
+    WithheldForSafety,
 )
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ __all__ = [
     "ReplyRequest",
     "ResponseGenerator",
     "TemplateGenerator",
+    "WithheldForSafety",
     "make_generator",
     "render_summary",
 ]

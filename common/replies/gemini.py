@@ -14,7 +14,7 @@ from typing import Any
 
 from common.breaker import CircuitBreaker
 from common.replies.prompt import Prompt, PromptBuilder
-from common.replies.types import GenerationError, ReplyRequest
+from common.replies.types import GenerationError, ReplyRequest, WithheldForSafety
 
 # The finish reasons of a whole answer. Any other (SAFETY, MODEL_ARMOR, OTHER,
 # MALFORMED_RESPONSE, ...) withheld or broke it: an allowlist, so that a reason added later
@@ -23,6 +23,7 @@ from common.replies.types import GenerationError, ReplyRequest
 _FINISHED = frozenset({"STOP", "MAX_TOKENS"})
 # A stream's chunks carry no reason ("") until the last: a stream must end on one of _FINISHED.
 _COMPLETE = _FINISHED | {""}
+SAFETY = "SAFETY"  # a finish or block reason: withheld for what the conversation says
 
 # /healthz reports the generator down after this many consecutive failed calls, for this long
 # after the last of them: evidence from real turns, never a billed call of its own.
@@ -84,6 +85,12 @@ def _block_reason(response: Any) -> str:
     feedback = getattr(response, "prompt_feedback", None)
     reason = getattr(feedback, "block_reason", None) if feedback else None
     return str(getattr(reason, "value", reason) or "")
+
+
+def _withheld(message: str, *reasons: str) -> GenerationError:
+    """The error for an answer withheld or refused for `reasons`: WithheldForSafety when one
+    of them is SAFETY, which the chat service answers with care."""
+    return (WithheldForSafety if SAFETY in reasons else GenerationError)(message)
 
 
 class GeminiGenerator:
@@ -177,11 +184,11 @@ class GeminiGenerator:
                 f"Gemini {self.model} failed: {_describe(exc, self.timeout_seconds)}"
             ) from exc
         self.outcomes.success()
+        reason, block = _finish_reason(response), _block_reason(response)
         if not text:
-            raise GenerationError(self._empty_message(response))
-        reason = _finish_reason(response)
+            raise _withheld(self._empty_message(response), reason, block)
         if reason not in _COMPLETE:
-            raise GenerationError(f"Gemini {self.model} withheld the answer (finish {reason})")
+            raise _withheld(f"Gemini {self.model} withheld the answer (finish {reason})", reason)
         return text
 
     def stream(self, req: ReplyRequest) -> Iterator[str]:
@@ -201,8 +208,10 @@ class GeminiGenerator:
                     reason, block = _finish_reason(chunk), _block_reason(chunk)
                     if block or reason not in _COMPLETE:
                         self.outcomes.success()
-                        raise GenerationError(
-                            f"Gemini {self.model} withheld the answer ({block or reason})"
+                        raise _withheld(
+                            f"Gemini {self.model} withheld the answer ({block or reason})",
+                            reason,
+                            block,
                         )
                     finished = finished or reason in _FINISHED
                     if text := chunk.text:

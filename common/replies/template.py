@@ -540,10 +540,12 @@ class TemplateGenerator:
         persona = req.persona.id if req.persona.id in _OPENERS else "lua"
         if req.analysis.safety.crisis:
             return self._crisis(persona, req.analysis)
-        if not req.care:
+        if not (req.care or req.withheld):
             return self._reply(persona, req)
-        just_after = bool(req.window) and req.window[-1].crisis  # the first turn of care
         body = _CARE_BODY[persona]
+        if not req.care:  # withheld for safety outside care: no resources shared to recall
+            return body
+        just_after = bool(req.window) and req.window[-1].crisis  # the first turn of care
         return f"{CARE_CHECK_IN} {body}" if just_after else f"{body} {CARE_REMINDER}"
 
     def stream(self, req: ReplyRequest) -> Iterator[str]:

@@ -37,10 +37,19 @@ class ReplyRequest:
     window: tuple[ContextTurn, ...] = ()
     summary: SessionSummary = field(default_factory=SessionSummary)
     care: bool = False  # a recent turn showed signs of crisis: check in gently first
+    # The first generator withheld its reply for safety (WithheldForSafety): the fallback
+    # answers with care's words, though the turn is no crisis (a block is not a disclosure).
+    withheld: bool = False
 
 
 class GenerationError(Exception):
     """A generator could not produce a reply; callers fall back to the template."""
+
+
+class WithheldForSafety(GenerationError):
+    """The model withheld its reply, or refused the prompt, for safety: what the user wrote
+    may be distress that the crisis detectors missed, so the fallback must not answer with an
+    ordinary reply's plans and steps."""
 
 
 @runtime_checkable

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -419,6 +420,57 @@ def test_a_reply_cut_at_max_tokens_is_kept_and_a_withheld_one_is_not(
     )
     assert (name, degraded) == ("TemplateGenerator", ["reply_generator"])
     assert gemini_server.reply_text not in reply
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+@pytest.mark.parametrize("withheld", ["finish", "prompt"])
+def test_a_reply_withheld_for_safety_falls_back_to_care_not_to_steps(
+    gemini_server: FakeGeminiServer, streamed: bool, withheld: str
+) -> None:
+    # The safety review: a reply withheld for SAFETY fell back to the persona's ordinary
+    # template reply (task steps), as any other failure does.
+    from dataclasses import replace
+
+    from common.chat.service import _generate
+    from common.safety import CARE_REMINDER
+
+    if withheld == "finish":
+        gemini_server.finish_reason = "SAFETY"
+    else:
+        gemini_server.fail("blocked")
+    gen, template = generator(gemini_server), TemplateGenerator()
+    for care in (False, True):
+        asked = replace(request(), care=care)
+        degraded: list[str] = []
+        reply, name = _generate(asked, gen, template, degraded, Sink() if streamed else None)
+        assert (name, degraded) == ("TemplateGenerator", ["reply_generator"])
+        if not care:
+            assert reply != template.generate(asked)  # not the ordinary reply
+        assert not re.search(r"step|First,|Option|\d\)", reply), reply
+        # In care, care's reminder of the resources; outside it, none were shared to recall.
+        assert reply.endswith(CARE_REMINDER) == care
+
+
+def test_a_turn_whose_reply_is_withheld_for_safety_is_no_crisis(
+    gemini_server: FakeGeminiServer,
+) -> None:
+    from common.adapters.firestore_sessions import FirestoreSessionStore
+    from common.chat import service
+    from common.chat.models import TurnCreate
+    from tests.fakes import turns
+    from tests.fakes.firestore_rpc import FirestoreRpc
+
+    gemini_server.finish_reason = "SAFETY"
+    store = FirestoreSessionStore(FirestoreRpc().client, settings=Settings())
+    response, _ = service.take_turn(
+        uid="u1",
+        body=TurnCreate(client_turn_id="t1", message="how do I learn SQL quickly?"),
+        **turns.turn_ports(store, outbox=store, generator=generator(gemini_server)),
+        now=turns.NOW,
+    )
+    assert response["safety"] == {"crisis": False, "resources": []}
+    assert response["degraded"] == ["reply_generator"]
+    assert "SQL" not in response["reply"]  # care's words, not the ordinary reply's
 
 
 def test_every_call_sets_how_much_the_model_may_think(gemini_server: FakeGeminiServer) -> None:
