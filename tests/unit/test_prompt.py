@@ -284,6 +284,8 @@ def test_notes_and_trend_keep_the_most_recent():
 def test_care_after_a_crisis_tells_the_model_to_check_in_first():
     text = PromptBuilder().build(request(care=True)).system_instruction
     assert "CARE:" in text and "checking in" in text
+    # Safe messaging (the safety review): the window sends the crisis turn's words to the model.
+    assert "Never discuss or describe methods, means or doses" in text
     assert "CARE:" not in PromptBuilder().build(request()).system_instruction
     crisis = make_analysis(tone="sad", crisis=True, resources=("Call 988 (US)",))
     both = PromptBuilder().build(request(analysis=crisis, care=True)).system_instruction
