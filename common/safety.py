@@ -212,9 +212,16 @@ _LONGEST_ANSWER = 80  # characters
 
 # A no that says more ("no. i have the pills next to me", "no, he's here", "not ok"): an answer
 # that starts with no is read as no whatever follows, unless what follows at once reassures
-# ("no i'm fine", "nah im good", "no thanks", "no worries im ok", "not now, im fine"). Read
-# in English (and the Spanish "no"); one match at the start and one after it: linear, so a
-# longer message than a whole answer is read so, up to _LONGEST_NO_THEN.
+# ("no i'm fine", "nah im good", "no thanks", "no worries im ok", "not now, im fine"), maybe
+# after fillers or the no again ("no no, i'm fine", "no lol im ok", "no sorry, I meant the
+# sprint"); a filler alone ("no lol", "no sorry") reassures no one. Taking back the words the
+# crisis reply answered reassures too ("no, I'm not suicidal", "no, it was a joke", "no, I
+# didn't mean it literally", "nah, wrong read", "no, why?"); not "no joke" (an intensifier),
+# nor "no, I mean" (as often a pause before more). "not really, just tired" is read as no:
+# "not really" answers the question and tiredness does not take it back (a crisis turn with
+# the usual care turns: little harm if it was not meant). Read in English (and the Spanish
+# "no"); one match at the start and one after it: linear, so a longer message than a whole
+# answer is read so, up to _LONGEST_NO_THEN.
 _NO_FIRST = re.compile(
     r"(?:honestly[.!? ]*)?(?:no+|nope|nah|not(?! (?:too |that |so )?bad\b))\b[.!? ]*(?P<rest>.*)"
 )
@@ -223,22 +230,34 @@ _FINE = (
     r"(?:fine|ok|okay|good|safe|alright|all right|better)"
 )
 _REASSURED = re.compile(
-    r"(?:(?:but|now|right now|honestly|actually|need) )*"
-    rf"(?:{_FINE}|all good|thanks|thank you|thx|worries|problem|dont worry|gracias)\b"
+    # each filler a whole word: one way to read the run of them, so no backtracking blow-up
+    r"(?:(?:no+|nah|nope|lol|haha|sorry|but|now|right now|honestly|actually|need)\b[.!? ]*)*"
+    rf"(?:{_FINE}|all good|thanks|thank you|thx|worries|problem|dont worry|gracias|"
+    r"everything(?:s| is) (?:fine|ok|okay|good|alright)|"
+    r"(?:im |i am )?not (?:suicidal|in danger|going to hurt myself)|"
+    r"(?:im |i am |i was |its |it is |it was |just )(?:just |only )?(?:a )?"
+    r"(?:jok(?:e|ing)|kidding)|"
+    r"i (?:just |only )?meant|i (?:didnt|did not) mean|(?:you )?misunderstood|wrong read|"
+    r"why$)\b"
 )
 _LONGEST_NO_THEN = 200  # characters
 
 
-def answers_not_safe(previous_reply: str | None, message: str) -> bool:
+def answers_not_safe(previous_reply: str | None, message: str, *, whole: bool = False) -> bool:
     """The message answers the crisis reply's safety question (in any of its languages) with
     no (or "not sure", or a plea for help): the user is still in crisis, however little the
-    detectors make of a bare "no"."""
+    detectors make of a bare "no". `whole`: only when the whole message is such an answer
+    ("no", "not really", "I'm not safe"), not a no that says more ("no. i have the pills",
+    "not really, just tired"), which is read so to answer the turn as a crisis but, read from
+    its first word alone, is no ground for longer care."""
     if not previous_reply or not previous_reply.rstrip().endswith(_SAFETY_QUESTIONS):
         return False
     answer = normalise(message).strip(" .!?")
     if len(answer) <= _LONGEST_ANSWER and _not_safe().fullmatch(answer):
         return True
-    said = _NO_FIRST.fullmatch(answer) if len(answer) <= _LONGEST_NO_THEN else None
+    if whole or len(answer) > _LONGEST_NO_THEN:
+        return False
+    said = _NO_FIRST.fullmatch(answer)
     return bool(said) and not _REASSURED.match(said.group("rest"))
 
 

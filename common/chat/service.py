@@ -198,10 +198,11 @@ def take_turn(
     # 4,000 characters), however many times the limits are judged.
     patterns_say_crisis = functools.cache(lambda: assess_safety(body.message).crisis)
 
-    def answers_the_question(session: SessionState | None) -> bool:
-        """The message says no to the crisis reply's "Are you safe right now?"."""
+    def answers_the_question(session: SessionState | None, *, whole: bool = False) -> bool:
+        """The message says no to the crisis reply's "Are you safe right now?" (`whole`: it is
+        all the message says, common.safety.answers_not_safe)."""
         last = session.window[-1] if session and session.window else None
-        return last is not None and answers_not_safe(last.reply, body.message)
+        return last is not None and answers_not_safe(last.reply, body.message, whole=whole)
 
     def said_in_crisis(session: SessionState | None) -> bool:
         """Whether this turn will be answered as a crisis, asked before its analysis is used
@@ -305,7 +306,7 @@ def take_turn(
             return activity, replace(verdict, limited=False)
         # Nor do the per-minute limits (a burst, the same message again) refuse a user in the
         # hour after their crisis, or in a session in care: the hour's limit still holds.
-        in_care = bool(read.session and read.session.in_care())
+        in_care = bool(read.session and read.session.in_care(now))
         if in_care or shortly_after_crisis(read.activity, now):
             verdict = check_activity(
                 activity, local_now, profile.hourly, thresholds, after_crisis=True
@@ -374,7 +375,7 @@ def take_turn(
                     current_persona=state.current_persona if state else None,
                     previous_tone=last.tone if last else None,
                     previous_intent=last.intent if last else None,
-                    care=crisis or bool(state and state.in_care()),
+                    care=crisis or bool(state and state.in_care(now)),
                     local_hour=local_now.hour,
                 ),
                 requested=body.persona,
@@ -391,7 +392,7 @@ def take_turn(
                 for t in (state.window if state else ())
             ),
             summary=state.summary if state else SessionSummary(),
-            care=bool(state and state.in_care()),
+            care=bool(state and state.in_care(now)),
         )
         with phase("reply"):
             if crisis:
@@ -491,7 +492,7 @@ def take_turn(
         if verdict.limited:  # turns of this user committed while this one was answered
             raise _LimitedAtCommit(read, activity, verdict)
         current = read.session
-        if _entered_care(answers[-1].answered_for, current) and not crisis:
+        if _entered_care(answers[-1].answered_for, current, now) and not crisis:
             # A crisis turn (from another device) committed while this one was answered: it is
             # answered again, with care, as it would have been had it come a moment later.
             if sink:
@@ -543,7 +544,10 @@ def take_turn(
             persona_scores=kept.ranking.scores,
             crisis=crisis,
             care_turns=settings.care_turns_after_crisis,
-            not_safe=answers_the_question(kept.answered_for),
+            # Only a whole no ("no", "not really") keeps the session in care for hours; one
+            # read from its first word ("no, it was about work") is a crisis turn, with the
+            # usual care_turns.
+            not_safe=answers_the_question(kept.answered_for, whole=True),
         )
         new_state = replace(new_state, anonymous=anonymous)
 
@@ -787,9 +791,13 @@ class _Answer:
     degraded: tuple[str, ...]
 
 
-def _entered_care(answered_for: SessionState | None, now: SessionState | None) -> bool:
+def _entered_care(
+    answered_for: SessionState | None, current: SessionState | None, now: datetime
+) -> bool:
     """The session is in care now, and was not when the reply was made."""
-    return bool(now and now.in_care()) and not (answered_for and answered_for.in_care())
+    return bool(current and current.in_care(now)) and not (
+        answered_for and answered_for.in_care(now)
+    )
 
 
 class ReplySink(Protocol):

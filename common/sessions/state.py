@@ -8,6 +8,11 @@ from datetime import datetime, timedelta
 
 from common.sessions.summary import SessionSummary, fold_turn, keywords
 
+# After a no to "Are you safe right now?", care lasts until the session's latest crisis turn is
+# this old: not for as long as the session does (each turn keeps it a day longer), so a user
+# who says they are fine again, or a no misread, is not held in care while they keep coming.
+NOT_SAFE_CARE = timedelta(hours=24)
+
 
 @dataclass(frozen=True)
 class WindowTurn:
@@ -65,17 +70,24 @@ class SessionState:
     current_persona: str | None = None
     persona_scores: dict[str, float] = field(default_factory=dict)
     care_until: int | None = None  # after a crisis, turns up to this index are taken with care
-    # The user answered "Are you safe right now?" with no: the rest of the session is taken
-    # with care (a first crisis signal, maybe a false alarm on ordinary words, gets care_until).
+    # The user answered "Are you safe right now?" with no: the session is taken with care
+    # until NOT_SAFE_CARE after its latest crisis turn (a first crisis signal, maybe a false
+    # alarm on ordinary words, gets care_until only).
     said_not_safe: bool = False
+    crisis_at: datetime | None = None  # the session's latest crisis turn
     # Some of its events went to analytics without the user key (the user anonymises): all
     # later ones do too, so that nothing links the session's keyed and anonymous rows. None:
     # stored before this was recorded (unknown).
     anonymous: bool | None = False
 
-    def in_care(self) -> bool:
-        """Is the next turn one of those that follow a crisis closely?"""
-        return self.said_not_safe or (
+    def in_care(self, now: datetime) -> bool:
+        """Is the next turn, at `now`, one of those that follow a crisis closely?"""
+        not_safe_lately = (
+            self.said_not_safe
+            and self.crisis_at is not None
+            and now - self.crisis_at < NOT_SAFE_CARE
+        )
+        return not_safe_lately or (
             self.care_until is not None and self.turn_count <= self.care_until
         )
 
@@ -100,6 +112,7 @@ class SessionState:
             "persona_scores": self.persona_scores,
             "care_until": self.care_until,
             "said_not_safe": self.said_not_safe,
+            "crisis_at": self.crisis_at,
             "anonymous": self.anonymous,
         }
 
@@ -118,8 +131,15 @@ class SessionState:
             persona_scores=dict(d.get("persona_scores") or {}),
             care_until=d.get("care_until"),
             said_not_safe=bool(d.get("said_not_safe", False)),  # False: stored before the flag
+            crisis_at=d.get("crisis_at") or _stood_for(d),
             anonymous=d.get("anonymous"),
         )
+
+
+def _stood_for(d: dict) -> datetime | None:
+    """A session stored before crisis_at was: if it said no, its last turn stands for its latest
+    crisis turn (care then ends NOT_SAFE_CARE after that turn at the latest)."""
+    return d["last_interaction_at"] if d.get("said_not_safe") else None
 
 
 def new_session(*, session_id: str, owner_uid: str, now: datetime, ttl: timedelta) -> SessionState:
@@ -147,7 +167,7 @@ def append_turn(
     """The session after `turn` (whose index must be `state.turn_count`): the window keeps the
     last `window_size` turns and what falls out of it is folded into the summary. A crisis
     turn starts `care_turns` of care; one that says no to "Are you safe right now?"
-    (`not_safe`), care for the rest of the session."""
+    (`not_safe`), care until NOT_SAFE_CARE after the session's latest crisis turn."""
     if turn.turn_index != state.turn_count:
         raise ValueError(f"turn index {turn.turn_index} != turn count {state.turn_count}")
     window = state.window + (turn,)
@@ -165,6 +185,7 @@ def append_turn(
         persona_scores=persona_scores,
         care_until=turn.turn_index + care_turns if crisis else state.care_until,
         said_not_safe=state.said_not_safe or not_safe,
+        crisis_at=now if crisis else state.crisis_at,
     )
 
 

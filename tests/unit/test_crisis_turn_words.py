@@ -18,7 +18,9 @@ CRISIS = "I tried to overdose last night but it didn't work"
 offline = turns.analyze_offline  # the baseline alone, no model
 
 
-def _conversation(*messages: str) -> tuple[list[dict], SessionState]:
+def _conversation(
+    *messages: str, every: timedelta = timedelta(minutes=1)
+) -> tuple[list[dict], SessionState]:
     store, session_id, replies = turns.MemoryStore(), None, []
     for i, message in enumerate(messages):
         response = turns.take_turn(
@@ -27,7 +29,7 @@ def _conversation(*messages: str) -> tuple[list[dict], SessionState]:
             analyze=offline,
             store=store,
             session_id=session_id,
-            now=turns.NOW + timedelta(minutes=i),
+            now=turns.NOW + i * every,
         )
         session_id = response["session_id"]
         replies.append(response)
@@ -89,7 +91,7 @@ def test_care_checks_in_once_then_only_reminds():
         assert CARE_CHECK_IN not in later and later.endswith(CARE_REMINDER)
 
 
-def test_after_a_no_to_are_you_safe_care_lasts_the_rest_of_the_session():
+def test_after_a_no_to_are_you_safe_care_outlasts_its_three_turns():
     # The safety review: care ended three turns after the "no": at index 5 "are you there"
     # got "I like that you're curious about this", at 7 "please" "You sound grounded".
     from common.safety import CARE_REMINDER
@@ -99,10 +101,38 @@ def test_after_a_no_to_are_you_safe_care_lasts_the_rest_of_the_session():
     assert [r["persona"]["id"] for r in replies[2:]] == ["lua"] * 8
     for r in replies[3:]:
         assert r["reply"].endswith(CARE_REMINDER), r["reply"]
-    assert state.in_care()
+    assert state.in_care(turns.NOW + timedelta(minutes=10))
     # A first crisis signal alone (maybe a false alarm) keeps its three turns of care.
     replies, state = _conversation("I want to kill myself", "yes, I'm at home", *later)
-    assert not state.in_care() and not replies[-1]["reply"].endswith(CARE_REMINDER)
+    assert not state.in_care(turns.NOW) and not replies[-1]["reply"].endswith(CARE_REMINDER)
+
+
+def test_care_after_a_no_ends_a_day_after_the_sessions_latest_crisis_turn():
+    # The review: care after a no lasted as long as the session, and each turn pushes its
+    # expiry a day: a user who came back every few hours was in care for good.
+    from common.safety import CARE_REMINDER
+
+    later = ["ok", "thanks", "still here", "my thesis plan is late", "what should I do first?"]
+    replies, state = _conversation(
+        "I want to kill myself", "no", *later, "thanks", "bye", every=timedelta(hours=4)
+    )
+    # the "no" at 4 h: its three care turns (to 16 h), then care until 28 h, not at it
+    cared = [r["reply"].endswith(CARE_REMINDER) for r in replies[3:]]
+    assert cared == [True, True, True, True, False, False]
+    assert state.said_not_safe and not state.in_care(turns.NOW + timedelta(hours=36))
+
+
+def test_a_no_read_from_its_first_word_is_a_crisis_turn_with_the_usual_care():
+    # The review: "no, it was about work" (and "not really, just tired") kept the session in
+    # care for as long as it lasted; only a whole no does that now.
+    later = ["ok", "thanks", "can we talk about my thesis?", "my thesis plan is late"]
+    for answer in ("not really, just tired", "no. i have the pills next to me"):
+        replies, state = _conversation("I want to kill myself", answer, *later)
+        assert replies[1]["safety"]["crisis"] is True and replies[1]["safety"]["resources"]
+        assert not state.said_not_safe and state.care_until == 1 + 3
+        assert not state.in_care(turns.NOW + timedelta(minutes=6)), answer
+    replies, state = _conversation("I want to kill myself", "not really", *later)
+    assert state.said_not_safe and state.in_care(turns.NOW + timedelta(minutes=6))
 
 
 def test_no_to_are_you_safe_is_answered_as_a_crisis():
@@ -207,6 +237,12 @@ NOT_SAFE = [
     "not really",
     "idk",
     "no :(",
+    # "not really" answers the question; being tired does not take it back (a crisis turn,
+    # with the usual care turns: test_a_no_read_from_its_first_word_...)
+    "not really, just tired",
+    "no joke, i have pills",  # an intensifier, not a joke
+    "no i'm not joking",
+    "no lol",  # a filler alone reassures no one
 ]
 SAFE = [
     "no i'm fine",
@@ -222,6 +258,21 @@ SAFE = [
     "yes",
     "yes i'm safe",
     "i think so",
+    # The review: read as not safe, so care held for good (the reassurance came after a filler
+    # or a second no, or took the crisis reply's reading back)
+    "no no, i'm fine",
+    "no lol i'm fine",
+    "no, I'm not suicidal",
+    "no, I'm not in danger",
+    "no, I'm not going to hurt myself",
+    "no, it was a joke",
+    "no, everything is fine",
+    "no, I was joking",
+    "nah, wrong read, I'm fine",
+    "no i didnt mean it literally",
+    "no, sorry, I meant the sprint",
+    "no you misunderstood",
+    "no, why?",
 ]
 
 

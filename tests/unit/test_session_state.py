@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from common.sessions.state import (
+    NOT_SAFE_CARE,
     SessionState,
     WindowTurn,
     append_turn,
@@ -85,12 +86,12 @@ def test_care_lasts_exactly_care_turns_after_a_crisis():
     )
     in_care = []
     for i in range(3, 8):
-        in_care.append(state.in_care())  # is turn i taken with care?
+        in_care.append(state.in_care(NOW))  # is turn i taken with care?
         state = append_turn(state, _turn(i), now=NOW, ttl=TTL, window_size=5, persona_scores={})
     assert in_care == [True, True, True, False, False]
 
 
-def test_care_after_a_no_to_are_you_safe_lasts_the_rest_of_the_session():
+def test_care_after_a_no_to_are_you_safe_lasts_a_day_after_the_latest_crisis_turn():
     state = append_turn(
         _session(2), _turn(2), now=NOW, ttl=TTL, window_size=5, persona_scores={}, crisis=True,
         care_turns=3,
@@ -100,10 +101,30 @@ def test_care_after_a_no_to_are_you_safe_lasts_the_rest_of_the_session():
         care_turns=3, not_safe=True,
     )  # fmt: skip
     for i in range(4, 20):  # and a later crisis turn does not shorten it
-        assert state.in_care(), i
+        assert state.in_care(NOW), i
         state = append_turn(state, _turn(i), now=NOW, ttl=TTL, window_size=5,
                             persona_scores={}, crisis=i == 10, care_turns=3)  # fmt: skip
     assert SessionState.from_dict(state.to_dict()) == state
+    # The review: care after a no never ended while the user kept coming back (each turn
+    # pushes the session's expiry a day). It ends NOT_SAFE_CARE after the latest crisis turn,
+    # however many turns came since; a later crisis turn starts it again.
+    later = NOW + NOT_SAFE_CARE
+    assert state.in_care(later - timedelta(minutes=1)) and not state.in_care(later)
+    state = append_turn(state, _turn(20), now=later, ttl=TTL, window_size=5,
+                        persona_scores={}, crisis=True, care_turns=3)  # fmt: skip
+    assert state.in_care(later + NOT_SAFE_CARE - timedelta(minutes=1))
+
+
+def test_a_no_stored_before_the_crisis_time_was_kept_is_cared_for_a_day_after_its_last_turn():
+    state = append_turn(
+        _session(2), _turn(2), now=NOW, ttl=TTL, window_size=5, persona_scores={}, crisis=True,
+        care_turns=0, not_safe=True,
+    )  # fmt: skip
+    doc = state.to_dict()
+    del doc["crisis_at"]
+    stored = SessionState.from_dict(doc)
+    assert stored.in_care(NOW + NOT_SAFE_CARE - timedelta(minutes=1))
+    assert not stored.in_care(NOW + NOT_SAFE_CARE)
 
 
 def test_expired_or_foreign_sessions_are_invisible():
