@@ -305,9 +305,10 @@ def take_turn(
         if said_in_crisis(read.session):
             return activity, replace(verdict, limited=False)
         # Nor do the per-minute limits (a burst, the same message again) refuse a user in the
-        # hour after their crisis, or in a session in care: the hour's limit still holds.
-        in_care = bool(read.session and read.session.in_care(now))
-        if in_care or shortly_after_crisis(read.activity, now):
+        # hour after their crisis, or on the few care turns right after one: the hour's limit
+        # still holds. Not for all of care after a no (a day): a script would be spared too.
+        care_turn = bool(read.session and read.session.on_care_turns())
+        if care_turn or shortly_after_crisis(read.activity, now):
             verdict = check_activity(
                 activity, local_now, profile.hourly, thresholds, after_crisis=True
             )

@@ -87,9 +87,11 @@ class SessionState:
             and self.crisis_at is not None
             and now - self.crisis_at < NOT_SAFE_CARE
         )
-        return not_safe_lately or (
-            self.care_until is not None and self.turn_count <= self.care_until
-        )
+        return not_safe_lately or self.on_care_turns()
+
+    def on_care_turns(self) -> bool:
+        """Is the next turn one of the care_until turns right after a crisis turn?"""
+        return self.care_until is not None and self.turn_count <= self.care_until
 
     def is_expired(self, now: datetime) -> bool:
         return self.expires_at <= now

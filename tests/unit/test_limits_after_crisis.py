@@ -1,5 +1,6 @@
 """The per-minute limits (a burst, the same message again) do not refuse a user in the hour
-after their crisis, nor in a session in care; the hour's limit still does.
+after their crisis, nor on a session's care turns right after one; the hour's limit still
+does.
 
 The safety review's probe: one session, a message every 5 s: "I want to kill myself", "no"
 (not safe), six short messages, then "hello??" at t+40 s was a 429 rate_limited, with no
@@ -56,11 +57,23 @@ def test_an_hour_after_the_crisis_the_minutes_limit_applies_again():
         _turn(store, "hello??", NOW)
 
 
-def test_a_session_in_care_is_spared_the_minutes_limit_after_that_hour():
-    # The session is still in care (after the "no"), so not limited.
+def test_care_after_a_no_does_not_lift_the_minutes_limit_after_that_hour():
+    # The review: the session in care after the "no" was spared the per-minute limits for as
+    # long as care lasted (20 messages in 40 s, 23 h after the crisis, all answered).
     store = turns.ActivityStore()
     sid = _crisis_then(store, NOW - AFTER_CRISIS - timedelta(seconds=40))
     later = NOW - timedelta(seconds=40)
     for i, message in enumerate(AFTER + ["a", "b"]):
         _turn(store, message, later + timedelta(seconds=5 * i), sid)
-    _turn(store, "hello??", NOW, sid)
+    assert store.sessions[sid].in_care(NOW)  # the care itself goes on
+    with pytest.raises(RateLimited):
+        _turn(store, "hello??", NOW, sid)
+
+
+def test_the_care_turns_right_after_a_crisis_are_spared_after_that_hour():
+    store = turns.ActivityStore()
+    sid = _turn(store, "I want to kill myself", NOW - 2 * AFTER_CRISIS)["session_id"]
+    later = NOW - timedelta(seconds=40)
+    for i, message in enumerate(AFTER + ["a", "b"]):  # in new sessions
+        _turn(store, message, later + timedelta(seconds=5 * i))
+    assert _turn(store, "hello??", NOW, sid)["turn_index"] == 1  # the first of its care turns
