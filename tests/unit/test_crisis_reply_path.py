@@ -41,22 +41,13 @@ class Model:
         yield MODEL_TEXT
 
 
-class Sink:
-    def __init__(self) -> None:
-        self.tokens: list[str] = []
-
-    def token(self, text: str) -> None:
-        self.tokens.append(text)
-
-    def reset(self) -> None:
-        self.tokens.clear()
-
-
 def analyze(text: str):
     return (make_analysis(crisis=True) if text == CRISIS else analyze_baseline(text)), []
 
 
-def _turn(message: str, model: Model, sink: Sink | None, session_id: str | None = None) -> dict:
+def _turn(
+    message: str, model: Model, sink: turns.Sink | None, session_id: str | None = None
+) -> dict:
     body = TurnCreate(client_turn_id=uuid.uuid4().hex, message=message, session_id=session_id)
     response, _ = service.take_turn(
         uid="u1",
@@ -79,7 +70,7 @@ def _turn(message: str, model: Model, sink: Sink | None, session_id: str | None 
 @pytest.mark.parametrize("streamed", [False, True])
 def test_a_crisis_gets_the_fixed_safety_message_and_the_model_is_not_asked(streamed) -> None:
     model = Model()
-    sink = Sink() if streamed else None
+    sink = turns.Sink() if streamed else None
     assert _turn("how do I prepare for a salary talk?", model, sink)["reply"] == MODEL_TEXT
     assert len(model.asked) == 1  # the model writes ordinary replies
     if sink:
