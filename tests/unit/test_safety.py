@@ -202,6 +202,8 @@ CRISIS = [
     "she wants to take her own life",
     "they want to kill themselves",
     "my friend's partner threatened to kill himself if she leaves",
+    # ...what the narrowed plan, means and act patterns still flag (2026-12-07, their review).
+    "i took 30 pills over the last hour",
 ]
 
 IDIOMS = [
@@ -370,6 +372,12 @@ IDIOMS = [
     "he wants to take his life in a new direction",
     "my friend wants to kill it at the interview",
     "the interviewer talked about himself for 40 min",
+    # Everyday sentences the plan, means and act patterns flagged (2026-12-07, review of 613a2f5:
+    # each got the crisis reply, a crisis event, 30 days without nudges, an hour without limits).
+    "took 200 mg ibuprofen for my headache before the standup",  # a dose
+    "took 10 tablets of vitamin C over the last two weeks",  # spread over days
+    "took 12 advil over the weekend for my back",
+    "took a strip of paracetamol with me on the business trip",  # taken along
     "",
 ]
 
