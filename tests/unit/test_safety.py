@@ -204,6 +204,8 @@ CRISIS = [
     "my friend's partner threatened to kill himself if she leaves",
     # ...what the narrowed plan, means and act patterns still flag (2026-12-07, their review).
     "i took 30 pills over the last hour",
+    "I have the pills ready for tonight",
+    "I've got all the tablets lined up on the side",
 ]
 
 IDIOMS = [
@@ -378,6 +380,10 @@ IDIOMS = [
     "took 10 tablets of vitamin C over the last two weeks",  # spread over days
     "took 12 advil over the weekend for my back",
     "took a strip of paracetamol with me on the business trip",  # taken along
+    "I have my meds with me for the conference trip, what else should I pack?",
+    "we have the tablets ready for the user testing session",  # tablets: iPads
+    "I've got all my tablets with me for the demo booth",
+    "I've got the pills ready for my grandma's weekly organiser",
     "",
 ]
 
