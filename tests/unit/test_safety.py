@@ -384,6 +384,7 @@ IDIOMS = [
     "we have the tablets ready for the user testing session",  # tablets: iPads
     "I've got all my tablets with me for the demo booth",
     "I've got the pills ready for my grandma's weekly organiser",
+    "what are some ways to end it without burning bridges with the client?",
     "",
 ]
 
