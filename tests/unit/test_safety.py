@@ -206,6 +206,9 @@ CRISIS = [
     "i took 30 pills over the last hour",
     "I have the pills ready for tonight",
     "I've got all the tablets lined up on the side",
+    "Tonight's the night I end it.",
+    "my life is a mess, I'm going to end it",
+    "ending it tonight. the debt won.",
 ]
 
 IDIOMS = [
@@ -385,6 +388,8 @@ IDIOMS = [
     "I've got all my tablets with me for the demo booth",
     "I've got the pills ready for my grandma's weekly organiser",
     "what are some ways to end it without burning bridges with the client?",
+    "the standup is dragging, I'll just end it.",
+    "our vendor trial is a mess, I'm going to end it tomorrow",
     "",
 ]
 
@@ -412,6 +417,9 @@ def test_idioms_are_not_a_crisis(text: str) -> None:
     [
         ("I feel hopeless", False),  # a weak sign alone is not a crisis...
         ("I feel hopeless and worthless and I hate myself", True),  # ...several together are
+        # "end it" after a named thing is such a sign too (the review of 613a2f5)
+        ("our vendor trial is a mess, I'm going to end it tomorrow", False),
+        ("I feel hopeless about everything, I'm going to end it tomorrow", True),
     ],
 )
 def test_weak_signs_add_up(text: str, crisis: bool) -> None:
