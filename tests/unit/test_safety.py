@@ -209,6 +209,7 @@ CRISIS = [
     "Tonight's the night I end it.",
     "my life is a mess, I'm going to end it",
     "ending it tonight. the debt won.",
+    "i won't be a burden for much longer",
 ]
 
 IDIOMS = [
@@ -390,6 +391,8 @@ IDIOMS = [
     "what are some ways to end it without burning bridges with the client?",
     "the standup is dragging, I'll just end it.",
     "our vendor trial is a mess, I'm going to end it tomorrow",
+    "the legacy API won't be a problem for much longer, we're migrating",
+    "that flaky test won't be a problem for much longer",
     "",
 ]
 
