@@ -210,6 +210,8 @@ CRISIS = [
     "my life is a mess, I'm going to end it",
     "ending it tonight. the debt won.",
     "i won't be a burden for much longer",
+    "honestly there's no point anymore",
+    "been skipping meals. i don't see the point anymore",
 ]
 
 IDIOMS = [
@@ -393,6 +395,7 @@ IDIOMS = [
     "our vendor trial is a mess, I'm going to end it tomorrow",
     "the legacy API won't be a problem for much longer, we're migrating",
     "that flaky test won't be a problem for much longer",
+    "The client cancelled, so there's no point anymore.",
     "",
 ]
 
