@@ -212,6 +212,7 @@ CRISIS = [
     "i won't be a burden for much longer",
     "honestly there's no point anymore",
     "been skipping meals. i don't see the point anymore",
+    "i'm going to jump right now",
 ]
 
 IDIOMS = [
@@ -396,6 +397,8 @@ IDIOMS = [
     "the legacy API won't be a problem for much longer, we're migrating",
     "that flaky test won't be a problem for much longer",
     "The client cancelled, so there's no point anymore.",
+    "Got the offer letter, I'm ready to jump!",
+    "ok I'm going to jump now, talk later",
     "",
 ]
 
