@@ -213,6 +213,7 @@ CRISIS = [
     "honestly there's no point anymore",
     "been skipping meals. i don't see the point anymore",
     "i'm going to jump right now",
+    "I've started giving my things away. I won't need them.",
 ]
 
 IDIOMS = [
@@ -399,6 +400,7 @@ IDIOMS = [
     "The client cancelled, so there's no point anymore.",
     "Got the offer letter, I'm ready to jump!",
     "ok I'm going to jump now, talk later",
+    "Moving abroad next month, so I've been giving my things away.",
     "",
 ]
 
