@@ -214,6 +214,7 @@ CRISIS = [
     "been skipping meals. i don't see the point anymore",
     "i'm going to jump right now",
     "I've started giving my things away. I won't need them.",
+    "thanks for everything, goodbye.",
 ]
 
 IDIOMS = [
@@ -401,6 +402,7 @@ IDIOMS = [
     "Got the offer letter, I'm ready to jump!",
     "ok I'm going to jump now, talk later",
     "Moving abroad next month, so I've been giving my things away.",
+    "Thanks for everything, goodbye!",  # "!": a cheerful sign-off
     "",
 ]
 
