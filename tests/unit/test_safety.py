@@ -215,6 +215,7 @@ CRISIS = [
     "i'm going to jump right now",
     "I've started giving my things away. I won't need them.",
     "thanks for everything, goodbye.",
+    "got the rope sorted. just waiting for the flat to be empty tomorrow",
 ]
 
 IDIOMS = [
@@ -403,6 +404,7 @@ IDIOMS = [
     "ok I'm going to jump now, talk later",
     "Moving abroad next month, so I've been giving my things away.",
     "Thanks for everything, goodbye!",  # "!": a cheerful sign-off
+    "I got the rope and the carabiners for the team climbing day",
     "",
 ]
 
