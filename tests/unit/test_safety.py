@@ -216,6 +216,7 @@ CRISIS = [
     "I've started giving my things away. I won't need them.",
     "thanks for everything, goodbye.",
     "got the rope sorted. just waiting for the flat to be empty tomorrow",
+    "lost the job today and im standing on the bridge by the station. cant think straight",
 ]
 
 IDIOMS = [
@@ -405,6 +406,8 @@ IDIOMS = [
     "Moving abroad next month, so I've been giving my things away.",
     "Thanks for everything, goodbye!",  # "!": a cheerful sign-off
     "I got the rope and the carabiners for the team climbing day",
+    "I'm out on the bridge taking photos for the campaign",
+    "I'm standing on the bridge of the ship for the tour",
     "",
 ]
 
