@@ -217,6 +217,8 @@ CRISIS = [
     "thanks for everything, goodbye.",
     "got the rope sorted. just waiting for the flat to be empty tomorrow",
     "lost the job today and im standing on the bridge by the station. cant think straight",
+    "my friend says she wants to die, what do I do",
+    "my brother wants to die and I don't know how to help",
 ]
 
 IDIOMS = [
@@ -408,6 +410,7 @@ IDIOMS = [
     "I got the rope and the carabiners for the team climbing day",
     "I'm out on the bridge taking photos for the campaign",
     "I'm standing on the bridge of the ship for the tour",
+    "my daughter wants to die her hair blue",  # dye
     "",
 ]
 
