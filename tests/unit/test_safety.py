@@ -219,6 +219,9 @@ CRISIS = [
     "lost the job today and im standing on the bridge by the station. cant think straight",
     "my friend says she wants to die, what do I do",
     "my brother wants to die and I don't know how to help",
+    "j'ai envie d'en finir avec tout ça",
+    "je veux en finir avec tout",
+    "je vais en finir ce soir, je n'en peux plus",
 ]
 
 IDIOMS = [
@@ -411,6 +414,12 @@ IDIOMS = [
     "I'm out on the bridge taking photos for the campaign",
     "I'm standing on the bridge of the ship for the tour",
     "my daughter wants to die her hair blue",  # dye
+    "Je veux en finir avec tout ce bazar administratif",
+    "Je veux en finir ce soir avec ce rapport trimestriel",
+    "je vais en finir demain avec la migration",
+    # "en finir avec tout ça" alone can be the wish to die; followed by what they want
+    # instead, it is not.
+    "J'ai envie d'en finir avec tout ça et de changer de boulot",
     "",
 ]
 
