@@ -222,6 +222,7 @@ CRISIS = [
     "j'ai envie d'en finir avec tout ça",
     "je veux en finir avec tout",
     "je vais en finir ce soir, je n'en peux plus",
+    "ich bringe mich heute um",
 ]
 
 IDIOMS = [
@@ -420,6 +421,8 @@ IDIOMS = [
     # "en finir avec tout ça" alone can be the wish to die; followed by what they want
     # instead, it is not.
     "J'ai envie d'en finir avec tout ça et de changer de boulot",
+    "Ich bringe mich noch um Kopf und Kragen",
+    "Ich bringe mich noch um jede Chance",
     "",
 ]
 
