@@ -223,6 +223,7 @@ CRISIS = [
     "je veux en finir avec tout",
     "je vais en finir ce soir, je n'en peux plus",
     "ich bringe mich heute um",
+    "もう疲れて生きていたくない",
 ]
 
 IDIOMS = [
@@ -423,6 +424,8 @@ IDIOMS = [
     "J'ai envie d'en finir avec tout ça et de changer de boulot",
     "Ich bringe mich noch um Kopf und Kragen",
     "Ich bringe mich noch um jede Chance",
+    "後悔して生きたくない",  # not "live with regrets"
+    "嘘をついて生きたくない",  # not "live lying"
     "",
 ]
 
