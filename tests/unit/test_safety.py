@@ -426,6 +426,7 @@ IDIOMS = [
     "Ich bringe mich noch um jede Chance",
     "後悔して生きたくない",  # not "live with regrets"
     "嘘をついて生きたくない",  # not "live lying"
+    "死のうわさを聞いた",  # 死の噂: a rumour of death
     "",
 ]
 
