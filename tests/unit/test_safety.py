@@ -224,6 +224,8 @@ CRISIS = [
     "je vais en finir ce soir, je n'en peux plus",
     "ich bringe mich heute um",
     "もう疲れて生きていたくない",
+    "この世から早く消えたい",
+    "会社から帰ってもう消えたい",
 ]
 
 IDIOMS = [
@@ -427,6 +429,7 @@ IDIOMS = [
     "後悔して生きたくない",  # not "live with regrets"
     "嘘をついて生きたくない",  # not "live lying"
     "死のうわさを聞いた",  # 死の噂: a rumour of death
+    "この会議から早く消えたい",  # from this meeting, with 早く between
     "",
 ]
 
