@@ -1,4 +1,7 @@
-"""PushSender on FCM HTTP v1 through firebase-admin (`messaging.send_each`, at most 500 a call).
+"""PushSender on FCM HTTP v1 through firebase-admin, one `messaging.send` per device, on a few
+threads. Not `send_each`: when any one of its requests fails without an HTTP answer (a token
+refresh that fails after a 401, say) it raises for the whole batch, and nothing says which
+devices already had the push, so retrying them all would send it twice to some.
 
 The SDK's own HTTP retries are replaced: it re-sends 500/503 up to four times and sleeps for
 whatever Retry-After says, unbounded, inside the call; here a connection that never opened is
@@ -14,7 +17,8 @@ from typing import Any
 
 from common.push.models import Device, Notification, SendResult
 
-FCM_BATCH = 500  # send_each refuses more
+# Devices sent to at once: a user has at most 20 (common/devices/service.py), one request each.
+SEND_THREADS = 20
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
@@ -67,10 +71,7 @@ def _names_the_token(error: Exception) -> bool:
         return False
 
 
-def _result(device: Device, response: Any) -> SendResult:
-    if response.success:
-        return SendResult(device_id=device.device_id, ok=True)
-    error = response.exception
+def _refusal(device: Device, error: Exception) -> SendResult:
     http = getattr(error, "http_response", None)
     return SendResult(
         device_id=device.device_id,
@@ -132,22 +133,23 @@ class FcmSender:
         _own_retries(app)
 
     def send(self, note: Notification, devices: list[Device]) -> list[SendResult]:
+        if len(devices) <= 1:
+            return [self._send_one(note, d) for d in devices]
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(min(SEND_THREADS, len(devices)), "fcm-send") as pool:
+            return list(pool.map(lambda d: self._send_one(note, d), devices))
+
+    def _send_one(self, note: Notification, device: Device) -> SendResult:
+        """One device's answer: FCM's, or no answer (what failed is logged by the service)."""
         from firebase_admin import exceptions, messaging
 
-        results: list[SendResult] = []
-        for i in range(0, len(devices), FCM_BATCH):
-            chunk = devices[i : i + FCM_BATCH]
-            messages = [build_message(note, d) for d in chunk]
-            try:
-                batch = messaging.send_each(messages, app=self._app)
-            except exceptions.FirebaseError as e:  # the whole call failed: retry them all
-                results += [SendResult(d.device_id, ok=False, error=_error_code(e)) for d in chunk]
-                continue
-            except ValueError:  # the SDK refused to encode it: nothing went out, and never will
-                results += [
-                    SendResult(d.device_id, ok=False, error="invalid_message", http_status=400)
-                    for d in chunk
-                ]
-                continue
-            results += [_result(d, r) for d, r in zip(chunk, batch.responses, strict=True)]
-        return results
+        try:
+            messaging.send(build_message(note, device), app=self._app)
+        except ValueError:  # the SDK refused to encode it: nothing went out, and never will
+            return SendResult(device.device_id, ok=False, error="invalid_message", http_status=400)
+        except exceptions.FirebaseError as e:
+            return _refusal(device, e)
+        except Exception:  # no answer from FCM (a token that could not be refreshed): retried
+            return SendResult(device.device_id, ok=False, error="unknown")
+        return SendResult(device_id=device.device_id, ok=True)

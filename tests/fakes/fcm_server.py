@@ -1,6 +1,6 @@
 """A local stand-in for the FCM HTTP v1 API (`POST /v1/projects/{p}/messages:send`).
 
-firebase-admin's `messaging.send_each` sends one such request per message (in parallel), so this
+firebase-admin's `messaging.send` sends one such request per message (one per device), so this
 is the whole wire protocol the push sender uses. Answers are driven per token: by default every
 message is accepted; `respond(token, ...)` queues the answers FCM gives for that token, in the
 error shapes FCM uses (google.rpc.Status with an `FcmError` detail):

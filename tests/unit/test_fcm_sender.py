@@ -68,7 +68,7 @@ def test_the_data_sent_is_the_data_whose_size_was_checked() -> None:
 
 
 def _sdk_error(status: int, body: dict) -> Exception:
-    """What send_each puts in a SendResponse for this HTTP answer."""
+    """What messaging.send raises for this HTTP answer."""
     response = requests.Response()
     response.status_code = status
     response._content = json.dumps(body).encode()
@@ -200,3 +200,40 @@ def test_the_fake_fcm_servers_refusal_of_a_malformed_message_is_not_a_bad_token(
     assert problem is not None
     error = _sdk_error(400, fcm_server._status(400, "INVALID_ARGUMENT", problem))
     assert _error_code(error) == "invalid_argument"
+
+
+# --- one request per device ---------------------------------------------------------------------
+
+
+def test_a_device_whose_request_gets_no_answer_does_not_fail_the_others(monkeypatch) -> None:
+    """A token refresh that fails after a 401 (here: a token with nothing to refresh it from)
+    made send_each raise for the whole batch, and the service then re-sent the push to the
+    phone that already had it. One request per device keeps each answer its own."""
+    import uuid
+
+    import firebase_admin
+    from google.oauth2.credentials import Credentials
+
+    from common.adapters.fcm_sender import FcmSender
+
+    with fcm_server.FakeFcmServer() as fcm:
+        url = fcm.base_url + "/v1/projects/{0}/messages:send"
+        monkeypatch.setattr(messaging._MessagingService, "FCM_URL", url)
+        app = firebase_admin.initialize_app(
+            Credentials(token="fixed"),  # nothing to refresh it from
+            options={"projectId": "demo-ion"},
+            name=f"fcm-test-{uuid.uuid4().hex}",
+        )
+        try:
+            phone, tablet = (
+                Device("d1", "fcm-token-1234567890:android", "android"),
+                Device("d2", "fcm-token-0987654321:ios", "ios"),
+            )
+            fcm.respond(tablet.token, then="THIRD_PARTY_AUTH_ERROR")
+            results = FcmSender(app).send(_note(), [phone, tablet])
+        finally:
+            firebase_admin.delete_app(app)
+
+    assert [(r.device_id, r.ok) for r in results] == [("d1", True), ("d2", False)]
+    assert results[1].error == "unknown" and results[1].http_status is None  # retried later
+    assert [r.answer for r in fcm.for_token(phone.token)] == ["ok"]  # once
