@@ -226,6 +226,47 @@ CRISIS = [
     "もう疲れて生きていたくない",
     "この世から早く消えたい",
     "会社から帰ってもう消えたい",
+    # Crisis messages the narrowing of 2026-12-07 dropped (review of that narrowing): the
+    # patterns are the only detector when the persona model is down, and for Japanese.
+    "ways to end it painlessly",
+    "best ways to end it quickly",
+    "googling ways to end it without pain",
+    "looking up ways to end it tonight",
+    "searching ways to end it for good",
+    "i'm going to end it tomorrow",
+    "i want to end it today",
+    "im ending it tomorrow",
+    "i'm ending it this weekend",
+    "ill end it this weekend",
+    "i can't do this, i'm going to end it",
+    "i took 40 paracetamol over the last day",  # from 20 up, whatever the span
+    "i've taken 60 paracetamol over the weekend",
+    "i took 30 tablets this week and nobody noticed",
+    "i have my pills ready for the end",
+    "i've got the pills ready for my final night",
+    "i have my tablets ready",
+    "ive got the tablets in front of me",
+    "he wants to die, he has a gun",
+    "my sister wants to die, she told me last night",
+    "my friend wants to die she is cutting herself",
+    "my friend wants to die after the breakup",
+    "もう疲れて生きたくない",  # て-forms of how bad it is, not of how to live
+    "辛すぎて生きたくない",
+    "つらくて生きたくない",
+    "疲れたからもう消えたい",  # から of a reason, not of a place
+    "つらいからもう消えたい",
+    "だから早く消えたい",
+    "im out on the ledge right now",
+    "i bought a rope and practised the knot",
+    "i got a rope from the gym",
+    "my wife left me so theres no point anymore",  # "no point anymore" after a loss
+    "i lost everything and i don't see the point anymore",
+    "she left, so there's no point anymore",
+    "nothing matters so there's no point anymore",
+    "i'm sitting on the bridge taking one last photo",  # a last photo is no campaign shoot
+    "im ready to jump",
+    "thank you for everything goodbye!",
+    "Thanks for everything, goodbye!",  # was an idiom: "!" alone does not make it cheerful
 ]
 
 IDIOMS = [
@@ -413,7 +454,9 @@ IDIOMS = [
     "Got the offer letter, I'm ready to jump!",
     "ok I'm going to jump now, talk later",
     "Moving abroad next month, so I've been giving my things away.",
-    "Thanks for everything, goodbye!",  # "!": a cheerful sign-off
+    # A sign-off with "!" is flagged unless the message names a work farewell (2026-12-07).
+    "Last day at the office today. Thanks for everything, goodbye!",
+    "thanks for everything team, goodbye!",
     "I got the rope and the carabiners for the team climbing day",
     "I'm out on the bridge taking photos for the campaign",
     "I'm standing on the bridge of the ship for the tour",
@@ -430,6 +473,20 @@ IDIOMS = [
     "嘘をついて生きたくない",  # not "live lying"
     "死のうわさを聞いた",  # 死の噂: a rumour of death
     "この会議から早く消えたい",  # from this meeting, with 早く between
+    # Ordinary twins of the crisis messages restored above (2026-12-07).
+    "ways to end it with the client without a lawsuit",
+    "the vendor contract is a mess, I'm ending it tomorrow",  # a named work thing: 0.45 only
+    "the sprint review drags on, i'll end it today",
+    "took 15 ibuprofen over the last two weeks for my back",  # under 20, spread over days
+    "took 30 vitamin D tablets this month",  # a supplement
+    "I have my tablets ready for the demo",  # tablets: iPads
+    "I've got the tablets charged and ready",
+    "my son wants to die his hair green",
+    "he wants to die on that hill",
+    "I'm out on the roof terrace with the team",
+    "we lost the client so there's no point anymore in the pitch deck",
+    "the new role starts monday, im ready to jump",
+    "学校から消えたい",  # a place
     "",
 ]
 
