@@ -216,12 +216,16 @@ _LONGEST_ANSWER = 80  # characters
 # after fillers or the no again ("no no, i'm fine", "no lol im ok", "no sorry, I meant the
 # sprint"); a filler alone ("no lol", "no sorry") reassures no one. Taking back the words the
 # crisis reply answered reassures too ("no, I'm not suicidal", "no, it was a joke", "no, I
-# didn't mean it literally", "nah, wrong read", "no, why?"); not "no joke" (an intensifier),
-# nor "no, I mean" (as often a pause before more). "not really, just tired" is read as no:
-# "not really" answers the question and tiredness does not take it back (a crisis turn with
-# the usual care turns: little harm if it was not meant). Read in English (and the Spanish
-# "no"); one match at the start and one after it: linear, so a longer message than a whole
-# answer is read so, up to _LONGEST_NO_THEN.
+# didn't mean it literally", "nah, wrong read", "no, it was about work"); not "no joke" (an
+# intensifier), nor "no, I mean" (as often a pause before more), nor "no, why?" (asking why
+# takes nothing back). A take-back that could lead into a restated no ("no I meant it", "no,
+# you misunderstood, I'm not safe", "no, I didn't mean to scare you but...") counts only whole
+# or with what it means ("I meant the sprint", "misunderstood, I'm fine"), and no reassurance
+# counts when what follows it says not safe again (_STILL_NOT_SAFE: "no im ok but i dont want
+# to live"). "not really, just tired" is read as no: "not really" answers the question and
+# tiredness does not take it back. Read in English (and the Spanish "no"); one match at the
+# start and one after it: linear, so a longer message than a whole answer is read so, up to
+# _LONGEST_NO_THEN.
 _NO_FIRST = re.compile(
     r"(?:honestly[.!? ]*)?(?:no+|nope|nah|not(?! (?:too |that |so )?bad\b))\b[.!? ]*(?P<rest>.*)"
 )
@@ -229,6 +233,7 @@ _FINE = (
     r"(?:im|i am|i feel|feeling|its|it is|all) (?:really |totally |completely |perfectly )?"
     r"(?:fine|ok|okay|good|safe|alright|all right|better)"
 )
+_OR_FINE_THEN_END = rf"(?:[.!? ]+(?:{_FINE}|all good))?$"  # "misunderstood, i'm fine" and no more
 _REASSURED = re.compile(
     # each filler a whole word: one way to read the run of them, so no backtracking blow-up
     r"(?:(?:no+|nah|nope|lol|haha|sorry|but|now|right now|honestly|actually|need)\b[.!? ]*)*"
@@ -237,8 +242,20 @@ _REASSURED = re.compile(
     r"(?:im |i am )?not (?:suicidal|in danger|going to hurt myself)|"
     r"(?:im |i am |i was |its |it is |it was |just )(?:just |only )?(?:a )?"
     r"(?:jok(?:e|ing)|kidding)|"
-    r"i (?:just |only )?meant|i (?:didnt|did not) mean|(?:you )?misunderstood|wrong read|"
-    r"why$)\b"
+    r"(?:it was|its|it is|i was talking) about|"
+    r"i (?:just |only )?meant (?:the|my|work|school)|"
+    rf"i (?:didnt|did not) mean (?:it|that)(?: literally| like that| that way)?{_OR_FINE_THEN_END}|"
+    rf"(?:you )?misunderstood(?: me)?{_OR_FINE_THEN_END}|wrong read)\b"
+)
+# What, said after a reassurance, says not safe again ("no, I'm fine but I have the pills"):
+# the reassurance does not count. Each word a whole word; "not" before it takes it back ("i'm
+# fine, not going to hurt myself").
+_STILL_NOT_SAFE = re.compile(
+    r"\b(?:not (?:really |very )?(?:safe|ok|okay|fine|alright)|(?:cant|cannot) go on|help me|"
+    r"(?:not really|i (?:really )?mean(?:t)? it(?: though)?)(?=[.!?]|$)|"
+    r"(?<!for the )(?<!for your )(?<!thanks for )help|scared|afraid|(?<!not )suicidal|"
+    r"(?<!not )(?<!not going to )(?<!dont want to )(?<!never )(?<!wont )(?:kill|hurt|die|end it)|"
+    r"(?:dont|do not) want to (?:live|be alive|be here|wake up)|pills|knife|gun|overdose)\b"
 )
 _LONGEST_NO_THEN = 200  # characters
 
@@ -258,7 +275,10 @@ def answers_not_safe(previous_reply: str | None, message: str, *, whole: bool = 
     if whole or len(answer) > _LONGEST_NO_THEN:
         return False
     said = _NO_FIRST.fullmatch(answer)
-    return bool(said) and not _REASSURED.match(said.group("rest"))
+    if not said:
+        return False
+    reassured = _REASSURED.match(said.group("rest"))
+    return not reassured or bool(_STILL_NOT_SAFE.search(said.group("rest"), reassured.end()))
 
 
 CARE_CHECK_IN = (

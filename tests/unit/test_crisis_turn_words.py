@@ -243,6 +243,27 @@ NOT_SAFE = [
     "no joke, i have pills",  # an intensifier, not a joke
     "no i'm not joking",
     "no lol",  # a filler alone reassures no one
+    # The review: a take-back read as a bare prefix let a restated no through as safe, and
+    # asking why takes nothing back
+    "no i meant it",
+    "no, I meant what I said",
+    "no, I meant I'm not safe",
+    "no i just meant i cant go on",
+    "no, I did not mean it as a joke",
+    "no, I didn't mean to scare you but I'm not safe",
+    "no, you misunderstood, I'm not safe",
+    "no why",
+    "nah why",
+    "no, why?",
+    # nor does a reassurance that what follows says not safe again
+    "no i'm ok but i dont want to live",
+    "no im fine but i have the pills",
+    "no thanks, i have a knife",
+    "no, it was a joke, i really want to die",
+    "no, it was about work. i can't go on",
+    "no, I was kidding... not really",
+    "nah, it was a joke. i mean it though",
+    "no worries, but I still want to die",
 ]
 SAFE = [
     "no i'm fine",
@@ -272,7 +293,14 @@ SAFE = [
     "no i didnt mean it literally",
     "no, sorry, I meant the sprint",
     "no you misunderstood",
-    "no, why?",
+    # still reassured with what the take-back means, or a reassurance after it
+    "no, you misunderstood, I'm fine",
+    "no, it was about work",
+    "no, im ok. why?",
+    "no im fine, not going to hurt myself",
+    "no, I'm fine, I don't want to die",
+    "no thanks for the help",
+    "no I'm not suicidal, just exhausted",
 ]
 
 
