@@ -260,19 +260,17 @@ _STILL_NOT_SAFE = re.compile(
 _LONGEST_NO_THEN = 200  # characters
 
 
-def answers_not_safe(previous_reply: str | None, message: str, *, whole: bool = False) -> bool:
+def answers_not_safe(previous_reply: str | None, message: str) -> bool:
     """The message answers the crisis reply's safety question (in any of its languages) with
-    no (or "not sure", or a plea for help): the user is still in crisis, however little the
-    detectors make of a bare "no". `whole`: only when the whole message is such an answer
-    ("no", "not really", "I'm not safe"), not a no that says more ("no. i have the pills",
-    "not really, just tired"), which is read so to answer the turn as a crisis but, read from
-    its first word alone, is no ground for longer care."""
+    no (or "not sure", or a plea for help), whole ("no", "not really", "I'm not safe") or
+    saying more ("no. i have the pills", "not really, just tired"): the user is still in
+    crisis, however little the detectors make of a bare "no"."""
     if not previous_reply or not previous_reply.rstrip().endswith(_SAFETY_QUESTIONS):
         return False
     answer = normalise(message).strip(" .!?")
     if len(answer) <= _LONGEST_ANSWER and _not_safe().fullmatch(answer):
         return True
-    if whole or len(answer) > _LONGEST_NO_THEN:
+    if len(answer) > _LONGEST_NO_THEN:
         return False
     said = _NO_FIRST.fullmatch(answer)
     if not said:

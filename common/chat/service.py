@@ -198,11 +198,10 @@ def take_turn(
     # 4,000 characters), however many times the limits are judged.
     patterns_say_crisis = functools.cache(lambda: assess_safety(body.message).crisis)
 
-    def answers_the_question(session: SessionState | None, *, whole: bool = False) -> bool:
-        """The message says no to the crisis reply's "Are you safe right now?" (`whole`: it is
-        all the message says, common.safety.answers_not_safe)."""
+    def answers_the_question(session: SessionState | None) -> bool:
+        """The message says no to the crisis reply's "Are you safe right now?"."""
         last = session.window[-1] if session and session.window else None
-        return last is not None and answers_not_safe(last.reply, body.message, whole=whole)
+        return last is not None and answers_not_safe(last.reply, body.message)
 
     def said_in_crisis(session: SessionState | None) -> bool:
         """Whether this turn will be answered as a crisis, asked before its analysis is used
@@ -545,10 +544,9 @@ def take_turn(
             persona_scores=kept.ranking.scores,
             crisis=crisis,
             care_turns=settings.care_turns_after_crisis,
-            # Only a whole no ("no", "not really") keeps the session in care for hours; one
-            # read from its first word ("no, it was about work") is a crisis turn, with the
-            # usual care_turns.
-            not_safe=answers_the_question(kept.answered_for, whole=True),
+            # Any no keeps the session in care for a day, the most alarming ones most of all
+            # ("no, i have a knife"); a no that reassures ("no no, i'm fine") is none.
+            not_safe=answers_the_question(kept.answered_for),
         )
         new_state = replace(new_state, anonymous=anonymous)
 

@@ -122,17 +122,26 @@ def test_care_after_a_no_ends_a_day_after_the_sessions_latest_crisis_turn():
     assert state.said_not_safe and not state.in_care(turns.NOW + timedelta(hours=36))
 
 
-def test_a_no_read_from_its_first_word_is_a_crisis_turn_with_the_usual_care():
-    # The review: "no, it was about work" (and "not really, just tired") kept the session in
-    # care for as long as it lasted; only a whole no does that now.
+def test_a_no_that_says_more_keeps_care_for_a_day_as_a_bare_no_does():
+    # The review: only a whole no kept care for a day, so the most alarming answers ("no, i
+    # have a knife") got three care turns while a bare "no" got the day.
     later = ["ok", "thanks", "can we talk about my thesis?", "my thesis plan is late"]
-    for answer in ("not really, just tired", "no. i have the pills next to me"):
+    for answer in (
+        "no",
+        "not really, just tired",
+        "no. i have the pills next to me",
+        "no, he's still here",
+        "no i have a knife",
+        "no im alone and scared",
+    ):
         replies, state = _conversation("I want to kill myself", answer, *later)
         assert replies[1]["safety"]["crisis"] is True and replies[1]["safety"]["resources"]
-        assert not state.said_not_safe and state.care_until == 1 + 3
-        assert not state.in_care(turns.NOW + timedelta(minutes=6)), answer
-    replies, state = _conversation("I want to kill myself", "not really", *later)
-    assert state.said_not_safe and state.in_care(turns.NOW + timedelta(minutes=6))
+        assert state.said_not_safe and state.in_care(turns.NOW + timedelta(hours=23)), answer
+    # A no that reassures is no crisis, and keeps no care past the first crisis's turns.
+    for answer in ("no no, I'm fine", "no, it was about work", "no i didnt mean it literally"):
+        replies, state = _conversation("I want to kill myself", answer, *later)
+        assert replies[1]["safety"]["crisis"] is False, answer
+        assert not state.said_not_safe and not state.in_care(turns.NOW + timedelta(minutes=6))
 
 
 def test_no_to_are_you_safe_is_answered_as_a_crisis():
