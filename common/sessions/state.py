@@ -71,22 +71,21 @@ class SessionState:
     persona_scores: dict[str, float] = field(default_factory=dict)
     care_until: int | None = None  # after a crisis, turns up to this index are taken with care
     # The user answered "Are you safe right now?" with no: the session is taken with care
-    # until NOT_SAFE_CARE after its latest crisis turn (a first crisis signal, maybe a false
-    # alarm on ordinary words, gets care_until only).
-    said_not_safe: bool = False
-    crisis_at: datetime | None = None  # the session's latest crisis turn
+    # until NOT_SAFE_CARE after its latest crisis turn, this time (a first crisis signal, maybe
+    # a false alarm on ordinary words, gets care_until only).
+    not_safe_until: datetime | None = None
     # Some of its events went to analytics without the user key (the user anonymises): all
     # later ones do too, so that nothing links the session's keyed and anonymous rows. None:
     # stored before this was recorded (unknown).
     anonymous: bool | None = False
 
+    @property
+    def said_not_safe(self) -> bool:
+        return self.not_safe_until is not None
+
     def in_care(self, now: datetime) -> bool:
         """Is the next turn, at `now`, one of those that follow a crisis closely?"""
-        not_safe_lately = (
-            self.said_not_safe
-            and self.crisis_at is not None
-            and now - self.crisis_at < NOT_SAFE_CARE
-        )
+        not_safe_lately = self.not_safe_until is not None and now < self.not_safe_until
         return not_safe_lately or self.on_care_turns()
 
     def on_care_turns(self) -> bool:
@@ -113,8 +112,7 @@ class SessionState:
             "current_persona": self.current_persona,
             "persona_scores": self.persona_scores,
             "care_until": self.care_until,
-            "said_not_safe": self.said_not_safe,
-            "crisis_at": self.crisis_at,
+            "not_safe_until": self.not_safe_until,
             "anonymous": self.anonymous,
         }
 
@@ -132,16 +130,9 @@ class SessionState:
             current_persona=d.get("current_persona"),
             persona_scores=dict(d.get("persona_scores") or {}),
             care_until=d.get("care_until"),
-            said_not_safe=bool(d.get("said_not_safe", False)),  # False: stored before the flag
-            crisis_at=d.get("crisis_at") or _stood_for(d),
+            not_safe_until=d.get("not_safe_until"),
             anonymous=d.get("anonymous"),
         )
-
-
-def _stood_for(d: dict) -> datetime | None:
-    """A session stored before crisis_at was: if it said no, its last turn stands for its latest
-    crisis turn (care then ends NOT_SAFE_CARE after that turn at the latest)."""
-    return d["last_interaction_at"] if d.get("said_not_safe") else None
 
 
 def new_session(*, session_id: str, owner_uid: str, now: datetime, ttl: timedelta) -> SessionState:
@@ -186,8 +177,11 @@ def append_turn(
         expires_at=now + ttl,
         persona_scores=persona_scores,
         care_until=turn.turn_index + care_turns if crisis else state.care_until,
-        said_not_safe=state.said_not_safe or not_safe,
-        crisis_at=now if crisis else state.crisis_at,
+        not_safe_until=(
+            now + NOT_SAFE_CARE
+            if crisis and (not_safe or state.said_not_safe)
+            else state.not_safe_until
+        ),
     )
 
 

@@ -115,18 +115,6 @@ def test_care_after_a_no_to_are_you_safe_lasts_a_day_after_the_latest_crisis_tur
     assert state.in_care(later + NOT_SAFE_CARE - timedelta(minutes=1))
 
 
-def test_a_no_stored_before_the_crisis_time_was_kept_is_cared_for_a_day_after_its_last_turn():
-    state = append_turn(
-        _session(2), _turn(2), now=NOW, ttl=TTL, window_size=5, persona_scores={}, crisis=True,
-        care_turns=0, not_safe=True,
-    )  # fmt: skip
-    doc = state.to_dict()
-    del doc["crisis_at"]
-    stored = SessionState.from_dict(doc)
-    assert stored.in_care(NOW + NOT_SAFE_CARE - timedelta(minutes=1))
-    assert not stored.in_care(NOW + NOT_SAFE_CARE)
-
-
 def test_expired_or_foreign_sessions_are_invisible():
     state = _session(1)
     assert state.visible_to("u1", NOW)
