@@ -226,7 +226,7 @@ _LONGEST_ANSWER = 80  # characters
 # tiredness does not take it back. Read in English (and the Spanish "no"); one match at the
 # start and one after it: linear, so a longer message than a whole answer is read so, up to
 # _LONGEST_NO_THEN.
-_NO_FIRST = re.compile(
+_NO_FIRST = (
     r"(?:honestly[.!? ]*)?(?:no+|nope|nah|not(?! (?:too |that |so )?bad\b))\b[.!? ]*(?P<rest>.*)"
 )
 _FINE = (
@@ -234,7 +234,7 @@ _FINE = (
     r"(?:fine|ok|okay|good|safe|alright|all right|better)"
 )
 _OR_FINE_THEN_END = rf"(?:[.!? ]+(?:{_FINE}|all good))?$"  # "misunderstood, i'm fine" and no more
-_REASSURED = re.compile(
+_REASSURED = (
     # each filler a whole word: one way to read the run of them, so no backtracking blow-up
     r"(?:(?:no+|nah|nope|lol|haha|sorry|but|now|right now|honestly|actually|need)\b[.!? ]*)*"
     rf"(?:{_FINE}|all good|thanks|thank you|thx|worries|problem|dont worry|gracias|"
@@ -250,7 +250,7 @@ _REASSURED = re.compile(
 # What, said after a reassurance, says not safe again ("no, I'm fine but I have the pills"):
 # the reassurance does not count. Each word a whole word; "not" before it takes it back ("i'm
 # fine, not going to hurt myself").
-_STILL_NOT_SAFE = re.compile(
+_STILL_NOT_SAFE = (
     r"\b(?:not (?:really |very )?(?:safe|ok|okay|fine|alright)|(?:cant|cannot) go on|help me|"
     r"(?:not really|i (?:really )?mean(?:t)? it(?: though)?)(?=[.!?]|$)|"
     r"(?<!for the )(?<!for your )(?<!thanks for )help|scared|afraid|(?<!not )suicidal|"
@@ -258,6 +258,12 @@ _STILL_NOT_SAFE = re.compile(
     r"(?:dont|do not) want to (?:live|be alive|be here|wake up)|pills|knife|gun|overdose)\b"
 )
 _LONGEST_NO_THEN = 200  # characters
+
+
+@cache
+def _no_then() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """_NO_FIRST, _REASSURED and _STILL_NOT_SAFE compiled when first needed, as _not_safe()."""
+    return re.compile(_NO_FIRST), re.compile(_REASSURED), re.compile(_STILL_NOT_SAFE)
 
 
 def answers_not_safe(previous_reply: str | None, message: str) -> bool:
@@ -272,11 +278,12 @@ def answers_not_safe(previous_reply: str | None, message: str) -> bool:
         return True
     if len(answer) > _LONGEST_NO_THEN:
         return False
-    said = _NO_FIRST.fullmatch(answer)
+    no_first, reassurance, still_not_safe = _no_then()
+    said = no_first.fullmatch(answer)
     if not said:
         return False
-    reassured = _REASSURED.match(said.group("rest"))
-    return not reassured or bool(_STILL_NOT_SAFE.search(said.group("rest"), reassured.end()))
+    reassured = reassurance.match(said.group("rest"))
+    return not reassured or bool(still_not_safe.search(said.group("rest"), reassured.end()))
 
 
 CARE_CHECK_IN = (
