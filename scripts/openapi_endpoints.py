@@ -175,8 +175,10 @@ class ProfileExport(BaseModel):
     recent_activity: dict[str, Any] = Field(
         description="The activity record (activity/{uid}) the anomaly limits read, as stored "
         "but with `recent` decoded: [time (UTC), message hash] pairs of the last turns; also "
-        "`limited_until`, `devices_removed` (device id: when a sign-out removed it) and "
-        "`expires_at`. Empty when there is none."
+        "`limited_until`, `crisis_at` (the latest crisis turn), `not_safe_until` (care after a "
+        "no to the crisis reply's safety question lasts until then, in any session), "
+        "`devices_removed` (device id: when a sign-out removed it) and `expires_at`. Empty when "
+        "there is none."
     )
     analytics: dict[str, str] = Field(
         description="The pseudonymous key (user_key) analytics rows about the user are kept "

@@ -52,6 +52,14 @@ def shortly_after_crisis(doc: dict | None, now: datetime) -> bool:
     return at is not None and now - at < AFTER_CRISIS
 
 
+def care_after_no(doc: dict | None, now: datetime) -> datetime | None:
+    """Until when the user is taken with care after a no to "Are you safe right now?" in any
+    of their sessions, as the record holds it (None: not at `now`). Kept here, not only in that
+    session: a user who closes the app and starts a new one is no safer for it."""
+    until = (doc or {}).get("not_safe_until")
+    return until if isinstance(until, datetime) and until > now else None
+
+
 def last_turn(doc: dict | None) -> datetime | None:
     """The user's latest stored turn, as the record holds it (None: none within the day or so
     the record outlives its last turn)."""
@@ -63,6 +71,7 @@ def activity_doc(
     *,
     limited_until: datetime | None,
     crisis_at: datetime | None = None,
+    not_safe_until: datetime | None = None,
 ) -> dict:
     kept = activity[-ACTIVITY_KEPT:]  # every anomaly limit is below it (common/config.py)
     recent = [[ts.isoformat(), h] for ts, h in kept]
@@ -72,9 +81,12 @@ def activity_doc(
     expires_at = max(t.astimezone(UTC) for t in times) + EXPIRES_AFTER
     if crisis_at is not None:
         expires_at = max(expires_at, crisis_at + CRISIS_REMEMBERED)
+    if not_safe_until is not None:  # within crisis_at's 30 days when a turn sets it; kept anyway
+        expires_at = max(expires_at, not_safe_until)
     return {
         "recent": json.dumps(recent, separators=(",", ":")),
         "limited_until": limited_until,
         "crisis_at": crisis_at,
+        "not_safe_until": not_safe_until,  # care_after_no
         "expires_at": expires_at,
     }

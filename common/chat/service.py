@@ -24,6 +24,7 @@ from common.analysis.safety import assess_safety
 from common.analysis.types import Analysis
 from common.chat.limits import (
     activity_doc,
+    care_after_no,
     last_crisis,
     message_hash,
     recent_activity,
@@ -365,8 +366,15 @@ def take_turn(
         context_keys(analysis.tone.label, analysis.intent.label),
     )
 
-    def answer(state: SessionState | None) -> _Answer:
-        """The turn answered for the session as `state` holds it."""
+    def in_care(state: SessionState | None, activity: dict | None) -> bool:
+        """The turn follows a crisis closely: in its session (its care turns, or a day after a
+        no), or in another of the user's sessions after a no (the activity record's)."""
+        return bool(state and state.in_care(now)) or care_after_no(activity, now) is not None
+
+    def answer(state: SessionState | None, activity: dict | None) -> _Answer:
+        """The turn answered for the session and the activity record as `state` and
+        `activity` hold them."""
+        care = in_care(state, activity)
         with phase("rank"):
             last = state.window[-1] if state and state.window else None
             ranking = rank(
@@ -375,7 +383,7 @@ def take_turn(
                     current_persona=state.current_persona if state else None,
                     previous_tone=last.tone if last else None,
                     previous_intent=last.intent if last else None,
-                    care=crisis or bool(state and state.in_care(now)),
+                    care=crisis or care,
                     local_hour=local_now.hour,
                 ),
                 requested=body.persona,
@@ -392,7 +400,7 @@ def take_turn(
                 for t in (state.window if state else ())
             ),
             summary=state.summary if state else SessionSummary(),
-            care=bool(state and state.in_care(now)),
+            care=care,
         )
         with phase("reply"):
             if crisis:
@@ -402,7 +410,7 @@ def take_turn(
                 )
             failed: list[str] = []
             reply, generator_name = _generate(request, generator, fallback, failed, sink)
-            return _Answer(state, ranking, reply, generator_name, tuple(failed))
+            return _Answer(state, ranking, reply, generator_name, tuple(failed), care=care)
 
     def refuse_if_erased(read: TurnContext) -> None:
         if (asked := erased_at(read.activity)) is not None and asked > now:
@@ -418,10 +426,20 @@ def take_turn(
         read: TurnContext,
         activity: list[tuple[datetime, str]],
         limited_until: datetime | None = None,
+        session_not_safe_until: datetime | None = None,
     ) -> dict:
-        """The user's activity record as this turn leaves it (reserved, then committed)."""
+        """The user's activity record as this turn leaves it (reserved, then committed): care
+        after a no lasts until the latest end of it in any of the user's sessions, so a turn of
+        another session (a crisis without a no, say) never ends it sooner."""
         crisis_at = now if crisis else last_crisis(read.activity, now)
-        return activity_doc(activity, limited_until=limited_until, crisis_at=crisis_at)
+        ends = (care_after_no(read.activity, now), session_not_safe_until)
+        not_safe_until = max((end for end in ends if end is not None and end > now), default=None)
+        return activity_doc(
+            activity,
+            limited_until=limited_until,
+            crisis_at=crisis_at,
+            not_safe_until=not_safe_until,
+        )
 
     def reserve() -> None:
         """This turn's entry in the user's activity record, written before a costly reply is
@@ -459,7 +477,7 @@ def take_turn(
             reserve()
     # The answers made for this turn, the last one stored: build, called again on each commit
     # attempt, answers once more if care began in the session since the last was made.
-    answers = [answer(state)]
+    answers = [answer(state, context.activity)]
 
     def unstored() -> tuple[dict, bool]:
         """This crisis turn answered with the reply made for it, not stored: its turn_id and a
@@ -492,12 +510,12 @@ def take_turn(
         if verdict.limited:  # turns of this user committed while this one was answered
             raise _LimitedAtCommit(read, activity, verdict)
         current = read.session
-        if _entered_care(answers[-1].answered_for, current, now) and not crisis:
+        if not crisis and not answers[-1].care and in_care(current, read.activity):
             # A crisis turn (from another device) committed while this one was answered: it is
             # answered again, with care, as it would have been had it come a moment later.
             if sink:
                 sink.reset()
-            answers.append(answer(current))
+            answers.append(answer(current, read.activity))
         kept = answers[-1]
         if continuing:
             if current is None or not current.visible_to(uid, now):
@@ -604,7 +622,9 @@ def take_turn(
                 assignment=assigned,
             ),
             events=events,
-            activity=activity_kept(read, activity, limited_until),
+            activity=activity_kept(
+                read, activity, limited_until, session_not_safe_until=new_state.not_safe_until
+            ),
         )
 
     with phase("commit"):
@@ -665,7 +685,7 @@ def _crisis_answer(
     reply = crisis_reply(analysis.safety.resources, again=answered, language=language)
     if sink:
         sink.token(reply)
-    return _Answer(state, ranking, reply, "safety", ())
+    return _Answer(state, ranking, reply, "safety", (), care=True)
 
 
 def _not_stored(
@@ -788,15 +808,7 @@ class _Answer:
     generator: str  # the name of the generator that wrote the reply ("safety": the crisis reply)
     # What failed making this reply: its own, so a turn answered again reports the answer it keeps.
     degraded: tuple[str, ...]
-
-
-def _entered_care(
-    answered_for: SessionState | None, current: SessionState | None, now: datetime
-) -> bool:
-    """The session is in care now, and was not when the reply was made."""
-    return bool(current and current.in_care(now)) and not (
-        answered_for and answered_for.in_care(now)
-    )
+    care: bool = False  # made for a turn in care (or a crisis): the care persona and words
 
 
 class ReplySink(Protocol):
@@ -885,7 +897,10 @@ def _limit(
         }
         event = user_event("anomaly.detected", session_id, data)
         doc = activity_doc(
-            activity, limited_until=until, crisis_at=last_crisis(context.activity, now)
+            activity,
+            limited_until=until,
+            crisis_at=last_crisis(context.activity, now),
+            not_safe_until=care_after_no(context.activity, now),
         )
         limit = {k: doc[k] for k in ("limited_until", "expires_at")}  # the rest stays as stored
         if store.record_anomaly(

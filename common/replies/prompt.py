@@ -196,9 +196,10 @@ def _earlier_mentors(req: ReplyRequest) -> str:
 
 
 _CARE_RULE = (
-    "CARE: earlier in this conversation the person showed signs of crisis and was given crisis "
-    "resources. Begin by gently checking in on how they are doing, keep a calm pace, and remind "
-    "them the resources are there; only then address their message. "
+    "CARE: earlier in this conversation, or in one shortly before it, the person showed signs "
+    "of crisis and was given crisis resources. Begin by gently checking in on how they are "
+    "doing, keep a calm pace, and remind them the resources are there; only then address their "
+    "message. "
     # Safe messaging: the window sends the crisis turn's own words, methods included.
     "Never discuss or describe methods, means or doses of self-harm or suicide, and never "
     "repeat such details from earlier in the conversation, even if they ask."

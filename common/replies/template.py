@@ -545,7 +545,8 @@ class TemplateGenerator:
         body = _CARE_BODY[persona]
         if not req.care:  # withheld for safety outside care: no resources shared to recall
             return body
-        just_after = bool(req.window) and req.window[-1].crisis  # the first turn of care
+        # The first turn of care, or of a session begun in care (after a no in another one).
+        just_after = not req.window or req.window[-1].crisis
         return f"{CARE_CHECK_IN} {body}" if just_after else f"{body} {CARE_REMINDER}"
 
     def stream(self, req: ReplyRequest) -> Iterator[str]:

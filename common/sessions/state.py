@@ -72,7 +72,8 @@ class SessionState:
     care_until: int | None = None  # after a crisis, turns up to this index are taken with care
     # The user answered "Are you safe right now?" with no: the session is taken with care
     # until NOT_SAFE_CARE after its latest crisis turn, this time (a first crisis signal, maybe
-    # a false alarm on ordinary words, gets care_until only).
+    # a false alarm on ordinary words, gets care_until only). The user's activity record keeps
+    # the latest of these, so that their other sessions are in care too (care_after_no).
     not_safe_until: datetime | None = None
     # Some of its events went to analytics without the user key (the user anonymises): all
     # later ones do too, so that nothing links the session's keyed and anonymous rows. None:

@@ -93,6 +93,25 @@ def test_the_activity_record_remembers_a_crisis_for_30_days(gemini_chat, user):
     assert record.get().to_dict()["crisis_at"] == stored["crisis_at"]  # an ordinary turn keeps it
 
 
+def test_care_after_a_no_carries_into_a_new_session(gemini_chat, user):
+    """A user who said no to "Are you safe right now?" and starts a new session is still taken
+    with care there (the activity record's not_safe_until): the calm persona, Gemini's care rule."""
+    client, server = gemini_chat
+    first = _turn(client, user, "I'm going to kill myself")
+    no = _turn(client, user, "no", first.json["session_id"])
+    assert no.status_code == 201 and no.json["safety"]["crisis"], no.get_data(as_text=True)
+    record = clients.firestore_client().collection("activity").document(user.uid).get().to_dict()
+    assert (
+        record["not_safe_until"] > record["crisis_at"]
+        and record["expires_at"] >= record["not_safe_until"]
+    )
+    new = _turn(client, user, "can you help me plan my week?")
+    assert new.status_code == 201, new.get_data(as_text=True)
+    assert new.json["session_id"] != first.json["session_id"]
+    assert not new.json["safety"]["crisis"] and new.json["persona"]["id"] == "lua"
+    assert "CARE:" in server.last_request.system_instruction
+
+
 @pytest.mark.parametrize("mode", ["error_500", "error_429", "hang", "empty"])
 def test_when_gemini_fails_the_template_answers_and_says_so(gemini_chat, user, mode):
     client, server = gemini_chat
