@@ -137,6 +137,41 @@ CRISIS_REPLIES: dict[str, tuple[str, str, str]] = {
 }
 _SAFETY_QUESTIONS = tuple(question for _, _, question in CRISIS_REPLIES.values())
 
+# The crisis reply for a user worried about someone else ("my friend wants to kill herself":
+# only patterns about another person matched, common.analysis.safety.about_someone_else), in
+# the same languages. It asks nothing: a "no" after it is not the user's own answer to "Are you
+# safe right now?", and it says the lines are for the user too, should the thoughts be theirs.
+SOMEONE_ELSE_REPLIES: dict[str, str] = {
+    "en": "Thank you for caring about them, and for telling me. What they said must be taken "
+    "seriously. If they might act on it now, call your local emergency number, and stay with "
+    "them if it is safe for you to do so. The lines below can help them, and you too, as the "
+    "one supporting them:\n{resources}\nIf you are having thoughts like these yourself, these "
+    "lines are there for you too. I'm here with you, and we can keep talking.",
+    "de": "Danke, dass du dich um diese Person sorgst und es mir erzählst. Was sie gesagt hat, "
+    "muss ernst genommen werden. Wenn sie es jetzt tun könnte, wähle den Notruf und bleib bei "
+    "ihr, wenn das für dich sicher ist. Die Stellen unten können ihr helfen und auch dir, "
+    "während du sie unterstützt:\n{resources}\nWenn du selbst solche Gedanken hast, sind diese "
+    "Stellen auch für dich da. Ich bin für dich da, und wir können weiterreden.",
+    "fr": "Merci de vous soucier de cette personne et de m'en parler. Ce qu'elle a dit doit être "
+    "pris au sérieux. Si elle risque de passer à l'acte maintenant, appelez le numéro d'urgence "
+    "et restez auprès d'elle si vous pouvez le faire sans danger pour vous. Les services "
+    "ci-dessous peuvent l'aider, et vous aider aussi, vous qui la soutenez :\n{resources}\nSi "
+    "vous avez vous-même des pensées de ce genre, ces services sont là pour vous aussi. Je suis "
+    "là avec vous, et nous pouvons continuer à parler.",
+    "es": "Gracias por preocuparte por esa persona y por contármelo. Lo que dijo hay que "
+    "tomarlo en serio. Si crees que podría hacerlo ahora mismo, llama al número de emergencias "
+    "y quédate con ella si puedes hacerlo sin ponerte en peligro. Las líneas de abajo pueden "
+    "ayudarla a ella, y también a ti, que la estás apoyando:\n{resources}\nSi tú también tienes "
+    "pensamientos como estos, estas líneas también son para ti. Estoy aquí contigo y podemos "
+    "seguir hablando.",
+    "ja": "その人のことを大切に思い、話してくれてありがとうございます。その人が言ったことは、"
+    "真剣に受け止める必要があります。もしその人が今すぐ実行に移すおそれがあるなら、緊急通報"
+    "番号に電話し、あなた自身の安全が保てる範囲で、その人のそばにいてください。下の窓口は、"
+    "その人だけでなく、支えているあなたの助けにもなります。\n{resources}\nもしあなた自身にも"
+    "同じような気持ちがあるなら、これらの窓口はあなたのためにもあります。私はここにいますし、"
+    "話を続けることもできます。",
+}
+
 
 def reply_language(locale: str | None, *, default_locale: str) -> str:
     """The language of the crisis reply for a request's locale (read as resources_for reads
@@ -145,14 +180,25 @@ def reply_language(locale: str | None, *, default_locale: str) -> str:
     return language if language in CRISIS_REPLIES else "en"
 
 
-def crisis_reply(resources: tuple[str, ...], *, again: bool = False, language: str = "en") -> str:
+def crisis_reply(
+    resources: tuple[str, ...],
+    *,
+    again: bool = False,
+    someone_else: bool = False,
+    language: str = "en",
+) -> str:
     """The crisis message in `language` (English if there is none in it); `again` when the
     message answers the safety question it ends with: the follow-up, which thanks them for
-    answering and asks nothing to answer yes or no to."""
+    answering and asks nothing to answer yes or no to; else, `someone_else` when the user is
+    worried about another person: the reply for them, which asks nothing either."""
     first, second, question = CRISIS_REPLIES.get(language, CRISIS_REPLIES["en"])
     listed = "\n".join(f"• {r}" for r in resources)
     if again:
         return second.format(resources=listed)
+    if someone_else:
+        return SOMEONE_ELSE_REPLIES.get(language, SOMEONE_ELSE_REPLIES["en"]).format(
+            resources=listed
+        )
     return first.format(resources=listed) + ("" if language == "ja" else " ") + question
 
 

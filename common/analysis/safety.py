@@ -199,6 +199,16 @@ def matched_patterns(text: str) -> dict[str, float]:
     return hits
 
 
+def about_someone_else(text: str) -> bool:
+    """The crisis patterns the text matches are all about another person (kind third_party: "my
+    friend wants to kill herself"): the user is worried for someone, as far as the patterns can
+    tell. Not when one about the user matches too, nor when none does (the model's flag alone
+    does not say who is in danger)."""
+    kinds = {p.regex.pattern: p.kind for p in load_rules().patterns}
+    found = {kinds[pattern] for pattern in matched_patterns(text)}
+    return found == {"third_party"}
+
+
 def assess_safety(text: str) -> Safety:
     """Crisis probability (noisy-OR of matched phrase weights) and, when in crisis, helplines."""
     rules = load_rules()

@@ -20,7 +20,7 @@ from typing import NoReturn, Protocol
 from zoneinfo import ZoneInfo
 
 from common import logs
-from common.analysis.safety import assess_safety
+from common.analysis.safety import about_someone_else, assess_safety
 from common.analysis.types import Analysis
 from common.chat.limits import (
     activity_doc,
@@ -406,7 +406,14 @@ def take_turn(
             if crisis:
                 answered = answers_the_question(state)
                 return _crisis_answer(
-                    state, ranking, analysis, locale, settings, sink, answered=answered
+                    state,
+                    ranking,
+                    analysis,
+                    locale,
+                    settings,
+                    sink,
+                    message=body.message,
+                    answered=answered,
                 )
             failed: list[str] = []
             reply, generator_name = _generate(request, generator, fallback, failed, sink)
@@ -675,14 +682,21 @@ def _crisis_answer(
     settings: Settings,
     sink: ReplySink | None,
     *,
+    message: str,
     answered: bool = False,
 ) -> _Answer:
     """One calm, persona-independent answer to a crisis; never a model's improvisation.
     `answered`: the message answers the crisis reply's safety question (a no): it gets the
-    follow-up that thanks them for answering; any other crisis turn, even right after one
-    ("i took all my pills" after that no), the first reply."""
+    follow-up that thanks them for answering; a `message` only about another person in danger
+    ("my friend wants to kill herself"), the reply for someone worried about them; any other
+    crisis turn, even right after one ("i took all my pills" after that no), the first reply."""
     language = reply_language(locale, default_locale=settings.safety_default_locale)
-    reply = crisis_reply(analysis.safety.resources, again=answered, language=language)
+    reply = crisis_reply(
+        analysis.safety.resources,
+        again=answered,
+        someone_else=not answered and about_someone_else(message),
+        language=language,
+    )
     if sink:
         sink.token(reply)
     return _Answer(state, ranking, reply, "safety", (), care=True)
@@ -766,7 +780,7 @@ def _unread_crisis(
         session_id=body.session_id or uuid.uuid4().hex,
         turn_id=turn_id,
         turn_index=0,
-        kept=_crisis_answer(None, ranking, analysis, locale, settings, sink),
+        kept=_crisis_answer(None, ranking, analysis, locale, settings, sink, message=body.message),
         analysis=analysis,
         degraded=degraded,
     )

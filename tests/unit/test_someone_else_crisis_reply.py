@@ -1,0 +1,131 @@
+"""A user worried about someone else ("my friend wants to kill herself what do i do") gets a
+reply for them, not the first-person crisis reply (the care review: they were told "What you're
+carrying sounds very heavy ... Are you safe right now?"). Only when the patterns that matched
+are all about another person (kind third_party): the model's flag does not say who is in
+danger, and a message about both is answered as the user's own crisis."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from common.analysis.baseline import analyze_baseline
+from common.analysis.safety import about_someone_else
+from common.analysis.types import Safety
+from common.chat import service
+from common.chat.models import TurnCreate
+from common.config import Settings
+from common.safety import (
+    _SAFETY_QUESTIONS,
+    CRISIS_REPLIES,
+    SOMEONE_ELSE_REPLIES,
+    crisis_reply,
+    resources_for,
+)
+from tests.fakes import turns
+from tests.unit.test_crisis_reply_path import Model
+
+FRIEND = "my friend wants to kill herself what do i do"
+BOTH = "my friend wants to kill herself and i want to die too"  # a first-person pattern too
+MODEL_ONLY = "my sister is in a really bad place and i dont know how to reach her"
+
+
+def _resources(locale: str | None) -> tuple[str, ...]:
+    return resources_for(locale, default_locale=Settings().safety_default_locale)
+
+
+def _turn(
+    message: str,
+    *,
+    locale: str | None = None,
+    store: turns.MemoryStore | None = None,
+    session_id: str | None = None,
+    analyze=turns.analyze_offline,
+    publisher: turns.Publisher | None = None,
+    generator=None,
+    minutes: int = 0,
+) -> dict:
+    body = TurnCreate(client_turn_id=uuid.uuid4().hex, message=message, session_id=session_id)
+    ports = turns.turn_ports(
+        store or turns.MemoryStore(),
+        analyze=analyze,
+        publisher=publisher or turns.Publisher(),
+        **({"generator": generator} if generator else {}),
+    )
+    response, _ = service.take_turn(
+        uid="u1", body=body, **ports, now=turns.NOW + timedelta(minutes=minutes), locale=locale
+    )
+    return response
+
+
+@pytest.mark.parametrize(
+    ("locale", "language"),
+    [("en-US", "en"), ("de-DE", "de"), ("fr-FR", "fr"), ("es-ES", "es"), ("ja-JP", "ja")],
+)
+def test_a_message_about_someone_else_gets_the_reply_for_a_worried_friend(locale, language):
+    model, publisher = Model(), turns.Publisher()
+    said = _turn(FRIEND, locale=locale, publisher=publisher, generator=model)
+    resources = _resources(locale)
+    assert said["safety"] == {"crisis": True, "resources": list(resources)}
+    expected = crisis_reply(resources, someone_else=True, language=language)
+    assert said["reply"] == expected
+    assert expected.startswith(SOMEONE_ELSE_REPLIES[language].split("\n")[0])
+    assert all(r in said["reply"] for r in resources)
+    assert not said["reply"].rstrip().endswith(_SAFETY_QUESTIONS)  # it asks nothing
+    assert model.asked == []  # never a generator's: persona-independent, as the crisis reply
+    assert [e.type for e in publisher.events].count("safety.crisis_detected") == 1
+
+
+def test_every_language_of_the_crisis_reply_has_one_for_a_worried_friend():
+    assert SOMEONE_ELSE_REPLIES.keys() == CRISIS_REPLIES.keys()
+    for language, text in SOMEONE_ELSE_REPLIES.items():
+        assert text.count("{resources}") == 1, language
+        assert not text.rstrip().endswith(_SAFETY_QUESTIONS), language
+
+
+def test_a_message_about_someone_else_and_oneself_gets_the_first_person_reply():
+    assert not about_someone_else(BOTH) and about_someone_else(FRIEND)
+    said = _turn(BOTH)
+    assert said["safety"]["crisis"] is True
+    assert said["reply"] == crisis_reply(_resources(None))
+    assert said["reply"].endswith("Are you safe right now?")
+
+
+def test_a_crisis_only_the_model_reads_gets_the_first_person_reply():
+    def model(text: str):  # the model flags it; no pattern matches
+        flagged = Safety(crisis=True, probability=0.97, detected_by=("model",))
+        return replace(analyze_baseline(text), safety=flagged), []
+
+    assert not about_someone_else(MODEL_ONLY)
+    said = _turn(MODEL_ONLY, analyze=model)
+    assert said["safety"]["crisis"] is True
+    assert said["reply"] == crisis_reply(_resources(None))
+
+
+def test_a_no_after_the_reply_for_a_worried_friend_is_not_read_as_not_safe():
+    store = turns.MemoryStore()
+    first = _turn(FRIEND, store=store)
+    answer = _turn("no", store=store, session_id=first["session_id"], minutes=1)
+    assert answer["safety"]["crisis"] is False
+    state = store.sessions[first["session_id"]]
+    assert state.not_safe_until is None
+    # Everything else about a crisis turn stays: its care turns follow it.
+    assert state.care_until is not None and answer["persona"]["id"] == "lua"
+
+
+def test_a_worried_friend_past_the_request_budget_gets_their_reply_too():
+    # The crisis reply made without reading the session (common.chat.service._unread_crisis).
+    said, _ = service.crisis_past_budget(
+        uid="u1",
+        body=TurnCreate(client_turn_id=uuid.uuid4().hex, message=FRIEND),
+        baseline=turns.read_without_model,
+        rank=turns.rank,
+        settings=Settings(),
+        now=turns.NOW,
+        locale="de-DE",
+        sink=None,
+    )
+    assert said["reply"] == crisis_reply(_resources("de-DE"), someone_else=True, language="de")
