@@ -775,6 +775,43 @@ def test_environment_roots_are_thin(env: str) -> None:
     assert len(main) <= 40, f"{env}/main.tf has {len(main)} lines: shared values go in the stack"
 
 
+def _undeclared(value: Any, spec: TypeSpec, where: str) -> list[str]:
+    """Attributes of `value` that `spec`'s object types do not declare, nested."""
+    if spec.kind == "object" and isinstance(value, dict) and spec.fields is not None:
+        return [
+            problem
+            for key, item in value.items()
+            for problem in (
+                _undeclared(item, spec.fields[key][0], f"{where}.{key}")
+                if key in spec.fields
+                else [f"{where}.{key}"]
+            )
+        ]
+    if spec.kind == "map" and isinstance(value, dict) and spec.element is not None:
+        return [p for k, v in value.items() for p in _undeclared(v, spec.element, f"{where}.{k}")]
+    if spec.kind == "list" and isinstance(value, list) and spec.element is not None:
+        return [
+            p for i, v in enumerate(value) for p in _undeclared(v, spec.element, f"{where}[{i}]")
+        ]
+    return []
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_environments_set_only_attributes_the_stack_declares(env: str) -> None:
+    """Terraform converts a value to an object type by dropping the attributes the type does
+    not declare, with no error: `app_config = { sesion_ttl_hours = 48 }` plans with the default
+    24 hours. A misspelled attribute is found here instead."""
+    directory = TERRAFORM / "environments" / env
+    # With and without a billing account: a conditional sets `budget` only in one of them.
+    undeclared = set()
+    for inputs in ({}, {"billing_account": "000000-000000-000000"}):
+        stack = Module(directory, inputs).child("ion")
+        for name, value in stack.arguments.items():
+            spec = _parse_type(stack.variables[name].get("type", "any"))
+            undeclared.update(_undeclared(value, spec, name))
+    assert not undeclared, f"{env}/main.tf sets what terraform/stack/variables.tf does not declare"
+
+
 # Addresses that earlier commits applied and a refactor renamed or dropped. Each must be moved
 # to its new address (kept) or removed with destroy = false (forgotten): otherwise an
 # environment that applied that commit plans a destroy and a create of the same role or binding
