@@ -56,11 +56,14 @@ variable "app_config" {
   })
   default  = {}
   nullable = false
+  # Whole numbers, as Settings (common/config.py) reads them: 2.5 reaches a function as "2.5",
+  # which it refuses when it starts, after the plan and part of the apply went through.
   validation {
     condition = (
-      var.app_config.context_window_turns >= 1 && var.app_config.context_window_turns <= 20
+      var.app_config.context_window_turns >= 1 && var.app_config.context_window_turns <= 20 &&
+      floor(var.app_config.context_window_turns) == var.app_config.context_window_turns
     )
-    error_message = "context_window_turns must be between 1 and 20."
+    error_message = "context_window_turns must be a whole number between 1 and 20."
   }
   validation {
     # The chat function checks the rest (variants, shares, windows) when it starts.
@@ -93,15 +96,25 @@ variable "app_config" {
     error_message = "log_level must be a Python logging level name."
   }
   validation {
-    condition     = var.app_config.session_ttl_hours >= 1
-    error_message = "session_ttl_hours must be at least 1."
+    condition = (
+      var.app_config.session_ttl_hours >= 1 &&
+      floor(var.app_config.session_ttl_hours) == var.app_config.session_ttl_hours
+    )
+    error_message = "session_ttl_hours must be a whole number of hours, at least 1."
   }
   validation {
     condition = (
-      var.app_config.reengagement_min_risk >= 0 && var.app_config.reengagement_min_risk <= 1 &&
-      var.app_config.reengagement_cooldown_days >= 1
+      var.app_config.reengagement_min_risk >= 0 && var.app_config.reengagement_min_risk <= 1
     )
-    error_message = "reengagement_min_risk must be in [0, 1] and the cool-down at least a day."
+    error_message = "reengagement_min_risk must be in [0, 1]."
+  }
+  validation {
+    condition = (
+      var.app_config.reengagement_cooldown_days >= 1 &&
+      var.app_config.reengagement_cooldown_days <= 365 &&
+      floor(var.app_config.reengagement_cooldown_days) == var.app_config.reengagement_cooldown_days
+    )
+    error_message = "reengagement_cooldown_days must be a whole number of days between 1 and 365."
   }
 }
 
@@ -184,8 +197,12 @@ variable "model_config" {
   default  = {}
   nullable = false
   validation {
-    condition     = var.model_config.canary_percent >= 1 && var.model_config.canary_percent <= 100
-    error_message = "canary_percent must be between 1 and 100."
+    # Whole: the retraining job reads RETRAIN_CANARY_PERCENT with int() (model_serving/retrain.py).
+    condition = (
+      var.model_config.canary_percent >= 1 && var.model_config.canary_percent <= 100 &&
+      floor(var.model_config.canary_percent) == var.model_config.canary_percent
+    )
+    error_message = "canary_percent must be a whole number between 1 and 100."
   }
 }
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import shutil
 import subprocess
@@ -2021,6 +2022,61 @@ def test_prod_refuses_to_plan_with_no_one_to_alert() -> None:
     for emails, valid in (([], False), (["oncall@example.com"], True)):
         checked = Module(TERRAFORM / "environments" / "prod", {"notification_emails": emails})
         assert checked.scope.value(validation["condition"]) is valid
+
+
+# Values the code refuses when it starts: Settings (common/config.py) reads whole numbers and at
+# most 365 days of cool-down; the retraining job int()s RETRAIN_CANARY_PERCENT.
+REFUSED_AT_START = (
+    ("app_config", "context_window_turns", 2.5),
+    ("app_config", "session_ttl_hours", 1.5),
+    ("app_config", "reengagement_cooldown_days", 7.5),
+    ("app_config", "reengagement_cooldown_days", 366),
+    ("model_config", "canary_percent", 12.5),
+)
+
+
+def _plan_stack_variables(directory: Path, values: dict[str, Any]) -> subprocess.CompletedProcess:
+    """`terraform plan` of the stack's variables alone: their validations run, and with no
+    provider nor resource it needs no `terraform init` and no network."""
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        pytest.skip("terraform is not on PATH")
+    shutil.copy(STACK / "variables.tf", directory)
+    required = {"env": "dev", "prefix": "ion-dev", "project_id": "p", "region": "us-central1"}
+    (directory / "terraform.tfvars.json").write_text(json.dumps(required | values))
+    return subprocess.run(
+        [terraform, f"-chdir={directory}", "plan", "-input=false", "-no-color"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "CHECKPOINT_DISABLE": "1"},
+    )
+
+
+@pytest.mark.parametrize(("variable", "attribute", "value"), REFUSED_AT_START)
+def test_the_plan_refuses_what_the_functions_would_refuse_at_start(
+    tmp_path: Path, variable: str, attribute: str, value: float
+) -> None:
+    """Otherwise the plan is green and the deploy fails part-way, on the first function that
+    starts with the value."""
+    if variable == "app_config":  # as Terraform renders it into the environment
+        with pytest.raises(ValidationError):
+            Settings(**{attribute: str(value)})
+    else:
+        with pytest.raises(ValueError):
+            int(str(value))
+    result = _plan_stack_variables(tmp_path, {variable: {attribute: value}})
+    assert result.returncode != 0, f"{variable}.{attribute} = {value} plans"
+    assert attribute in result.stderr and "Invalid value for variable" in result.stderr
+
+
+def test_the_plan_takes_the_bounds_the_functions_take(tmp_path: Path) -> None:
+    bounds = {"context_window_turns": 20, "reengagement_cooldown_days": 365, "session_ttl_hours": 1}
+    Settings(**{k: str(v) for k, v in bounds.items()})
+    values = {"app_config": bounds, "model_config": {"canary_percent": 100}}
+    result = _plan_stack_variables(tmp_path, values)
+    assert result.returncode == 0, result.stderr
 
 
 # checkov's CMEK checks, by the resource type each checks.
