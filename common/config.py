@@ -112,7 +112,9 @@ class Settings(BaseSettings):
     crisis_turns_minute_max: int = Field(30, ge=1, lt=ACTIVITY_KEPT)
 
     # Safety
-    safety_default_locale: str = "en-US"
+    # Checked (_locale_with_resources) only when set: the check imports common.safety, which
+    # most functions never do; the default is checked by tests/unit/test_config.py.
+    safety_default_locale: str = Field("en-US", validate_default=False)
     care_turns_after_crisis: int = Field(3, ge=0, le=20)
 
     # Request limits
@@ -166,6 +168,22 @@ class Settings(BaseSettings):
     def _experiments_apart(cls, value: tuple[Experiment, ...]) -> tuple[Experiment, ...]:
         check_no_overlap(value)
         return value
+
+    @field_validator("safety_default_locale")
+    @classmethod
+    def _locale_with_resources(cls, value: str) -> str:
+        """A locale the crisis resources have an entry for, written as apps write it or not
+        ("en_US"): one they have none for ("us", "xx-YY") would give users who send no
+        Accept-Language the global entry instead of their country's line, silently."""
+        from common.safety import resource_key  # here: see the field
+
+        locale = value.strip().replace("_", "-")
+        if resource_key(locale) == "default":
+            raise ValueError(
+                f"SAFETY_DEFAULT_LOCALE {value!r} has no entry in common/data/"
+                "crisis_resources.json: use a locale of it, such as en-US"
+            )
+        return locale
 
     @model_validator(mode="after")
     def _ranking_weighs_something(self) -> Self:

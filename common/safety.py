@@ -56,19 +56,25 @@ def _by_region() -> dict[str, tuple[str, ...]]:
     return {region: tuple(found) for region, found in keys.items()}
 
 
-def resources_for(locale: str | None, *, default_locale: str) -> tuple[str, ...]:
-    """The exact locale; then another language's entry for the same country (a Spanish speaker
-    in the US is better served by 988 than by a line for Spanish speakers in general); then the
-    language; then the global default. The default locale only when the request names none (a
-    user in Brazil or Mexico must not be given the US or Spain's numbers)."""
+def resource_key(locale: str) -> str:
+    """The entry of the resources a locale reads: the exact locale; then another language's
+    entry for the same country (a Spanish speaker in the US is better served by 988 than by a
+    line for Spanish speakers in general); then the language; then "default", the global one."""
     table = _resources()  # keyed in lowercase
-    locale = (locale or default_locale).lower()
+    locale = locale.lower()
     language, region = locale.split("-")[0], _region(locale)
     same_country = _by_region().get(region, ()) if region else ()
     for candidate in (locale, f"{language}-{region}", *same_country, language):
         if candidate in table:
-            return table[candidate]
-    return table["default"]
+            return candidate
+    return "default"
+
+
+def resources_for(locale: str | None, *, default_locale: str) -> tuple[str, ...]:
+    """The resources of the request's locale (resource_key). The default locale only when the
+    request names none (a user in Brazil or Mexico must not be given the US or Spain's
+    numbers)."""
+    return _resources()[resource_key(locale or default_locale)]
 
 
 # The crisis reply in each language that both the crisis patterns and the resources read

@@ -90,3 +90,30 @@ def test_ranking_weights_that_leave_nothing_when_the_model_is_down_are_refused()
         with pytest.raises(ValidationError, match="no signal would rank"):
             Settings(ensemble_model_weight=1, **{**zero, "ensemble_context_weight": context})
     Settings(ensemble_model_weight=1, **{**zero, "ensemble_time_weight": 0.1})
+
+
+@pytest.mark.parametrize("locale", ["us", "xx-YY", "und", ""])
+def test_a_default_locale_the_crisis_resources_do_not_have_is_refused(monkeypatch, locale):
+    # It gave users who send no Accept-Language the global entry (112, findahelpline.com)
+    # instead of their country's line, with no error anywhere.
+    from pydantic import ValidationError
+
+    monkeypatch.setenv("SAFETY_DEFAULT_LOCALE", locale)
+    with pytest.raises(ValidationError, match="SAFETY_DEFAULT_LOCALE"):
+        Settings()
+
+
+@pytest.mark.parametrize(
+    ("locale", "read", "line"),
+    [("en_US", "en-US", "988"), ("fr_FR", "fr-FR", "3114"), (None, "en-US", "988")],
+)
+def test_the_default_locale_is_read_as_apps_write_it(monkeypatch, locale, read, line):
+    from common.safety import resources_for
+
+    if locale is None:  # not set: the default, which the validator does not see
+        monkeypatch.delenv("SAFETY_DEFAULT_LOCALE", raising=False)
+    else:
+        monkeypatch.setenv("SAFETY_DEFAULT_LOCALE", locale)
+    settings = Settings()
+    assert settings.safety_default_locale == read
+    assert any(line in r for r in resources_for(None, default_locale=read))
