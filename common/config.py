@@ -218,15 +218,20 @@ class Settings(BaseSettings):
     def analytics_hmac_key(self) -> str:
         """The key of user_key's HMAC. A deployed function without the secret refuses to work
         rather than key analytics with this public default, which anyone could reverse."""
-        key = self.analytics_key.get_secret_value()
-        if self.ion_env != "local" and key == LOCAL_ANALYTICS_KEY:
-            raise RuntimeError("ANALYTICS_KEY is not set; this function needs the secret")
-        if self.ion_env != "local" and (len(key) < MIN_ANALYTICS_KEY or key != key.strip()):
-            raise RuntimeError(
-                f"ANALYTICS_KEY is too weak: at least {MIN_ANALYTICS_KEY} characters, no "
-                "surrounding spaces (docs/OPERATIONS.md: Rotate the analytics key)"
-            )
-        return key
+        return checked_analytics_key(self.analytics_key.get_secret_value(), ion_env=self.ion_env)
+
+
+def checked_analytics_key(key: str, *, ion_env: str, name: str = "ANALYTICS_KEY") -> str:
+    """`key`, unless outside the local stack it is the public default or too weak to key
+    analytics with (`name` says which key, in the error)."""
+    if ion_env != "local" and key == LOCAL_ANALYTICS_KEY:
+        raise RuntimeError(f"{name} is the local stack's public key (not set?): use the secret")
+    if ion_env != "local" and (len(key) < MIN_ANALYTICS_KEY or key != key.strip()):
+        raise RuntimeError(
+            f"{name} is too weak: at least {MIN_ANALYTICS_KEY} characters, no "
+            "surrounding spaces (docs/OPERATIONS.md: Rotate the analytics key)"
+        )
+    return key
 
 
 @cache

@@ -21,14 +21,16 @@ database's record was still pending), and the profile updater and a dead-letter 
 user's events from before it. Run again, it finds those users by their key alone, and only
 writes their records again.
 
-OLDER_ANALYTICS_KEYS (comma-separated): the analytics key's versions before the current one,
-if it was rotated since the restore point; keys logged before the rotation are of those.
+OLDER_ANALYTICS_KEYS (separated by commas or whitespace): the analytics key's versions before
+the current one, if it was rotated since the restore point; keys logged before the rotation are
+of those.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -38,6 +40,7 @@ from common.adapters.firestore_calls import pages
 from common.adapters.firestore_devices import device_owners
 from common.adapters.firestore_profiles import ERASURES, erase_user, erase_user_key
 from common.adapters.firestore_sessions import ACTIVITY, FEEDBACK, SESSIONS, USERS
+from common.config import checked_analytics_key
 from common.events import user_key
 from common.profile.erasure import ERASURE_DONE
 
@@ -125,6 +128,16 @@ def reapply(
     return {"by_uid": len(uids), "by_key": len(by_key)}
 
 
+def older_analytics_keys(value: str, ion_env: str) -> list[str]:
+    """OLDER_ANALYTICS_KEYS' keys, separated by commas or whitespace (a key pasted with a space
+    or a newline was no key of any user: their documents stayed in the copy, unsaid), each
+    checked as ANALYTICS_KEY is (RuntimeError)."""
+    keys = [key for key in re.split(r"[,\s]+", value) if key]
+    for number, key in enumerate(keys, 1):
+        checked_analytics_key(key, ion_env=ion_env, name=f"OLDER_ANALYTICS_KEYS' key {number}")
+    return keys
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("keys", help="a file of the erased user keys, or - for stdin")
@@ -151,8 +164,13 @@ def main(argv: list[str] | None = None) -> int:
     from common.edge import utcnow
 
     settings = get_settings()
-    hmac_keys = [settings.analytics_hmac_key()]
-    hmac_keys += [k for k in os.environ.get("OLDER_ANALYTICS_KEYS", "").split(",") if k]
+    try:
+        hmac_keys = [settings.analytics_hmac_key()]
+        hmac_keys += older_analytics_keys(
+            os.environ.get("OLDER_ANALYTICS_KEYS", ""), settings.ion_env
+        )
+    except RuntimeError as error:
+        parser.error(str(error))
     with sys.stdin if args.keys == "-" else open(args.keys) as listed:
         keys = set(listed.read().split())
     if args.erased_since is not None:

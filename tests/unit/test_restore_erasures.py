@@ -9,6 +9,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from common.config import EMULATOR_HOSTS
 from common.events import user_key
 from scripts.replay_dead_letters import judge
 from scripts.restore_erasures import erased_since, reapply, uids_by_key
@@ -187,6 +190,45 @@ def test_a_key_listed_from_before_a_rotation_is_erased_by_that_key_too() -> None
         record = rpc.docs[f"erasures/{key}"]
         assert (record["firestore"], record["analytics"]) == ("done", "pending")
     assert old in "\n".join(said)  # the key listed, which the operator looks for
+
+
+OTHER_OLD_KEY = "p" * 64  # a version older still
+
+
+@pytest.mark.parametrize(
+    "older",
+    [f"{OLD_KEY}\n", f" {OLD_KEY}", f"{OTHER_OLD_KEY}, {OLD_KEY}", f"{OTHER_OLD_KEY}\n{OLD_KEY}\n"],
+)
+def test_older_keys_are_read_as_pasted(monkeypatch, tmp_path, older: str) -> None:
+    # carl chatted before the rotation and was erased after the restore point: the log lists
+    # his old key. Read with its space or newline, that key was no key of any user: carl was
+    # "erased by the key alone", his conversation left in the copy, in a dry run as normal.
+    copy = FirestoreRpc(
+        {"activity/carl": {"recent": "[]"}, "sessions/s1": {"owner_uid": "carl"}}, queries=True
+    )
+    listed = tmp_path / "erased.txt"
+    listed.write_text(_key("carl", OLD_KEY))
+    monkeypatch.setenv("OLDER_ANALYTICS_KEYS", older)
+    argv = [str(listed), "--database", "restored-1206"]
+    assert _command(monkeypatch, {"restored-1206": copy}, argv) == 0
+    assert "sessions/s1" not in copy.docs
+    assert set(copy.docs["activity/carl"]) == {"erasure_done_at", "expires_at"}  # a tombstone
+
+
+@pytest.mark.parametrize("older", ["k1,k2", f"{OLD_KEY},short-key"])
+def test_a_weak_older_key_is_refused_before_anything_is_read(monkeypatch, tmp_path, capsys, older):
+    copy = FirestoreRpc({"activity/carl": {"recent": "[]"}}, queries=True)
+    listed = tmp_path / "erased.txt"
+    listed.write_text(_key("carl", OLD_KEY))
+    for name in (*EMULATOR_HOSTS, "K_SERVICE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ION_ENV", "prod")
+    monkeypatch.setenv("OLDER_ANALYTICS_KEYS", older)
+    with pytest.raises(SystemExit) as exited:
+        _command(monkeypatch, {"restored-1206": copy}, [str(listed), "--database", "restored-1206"])
+    assert exited.value.code == 2
+    assert "OLDER_ANALYTICS_KEYS' key" in capsys.readouterr().err
+    assert copy.sent == [] and copy.commits == []
 
 
 def test_step_5_erases_in_the_live_copy_an_erasure_the_switch_cut_off_on_the_old_database(
