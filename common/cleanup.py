@@ -534,7 +534,9 @@ def _retention_turns(
     def step(**where: Any) -> tuple[Any, datetime | None]:
         sessions, cursor = store.sessions_started_before(before=before, limit=batch_size, **where)
         for s, cutoff in _owner_cutoffs(store, sessions, now):
-            if s.last_interaction_at >= cutoff:  # else the whole session is due (phase above)
+            # Whole session past retention: the phase above. Started after the cutoff (`at`:
+            # created_at; a default-90-day user's session of 31-89 days): nothing in it is due.
+            if s.last_interaction_at >= cutoff and (s.at is None or s.at < cutoff):
                 try:
                     deleted = store.delete_turns_before(s.session_id, cutoff)
                     report.retention_turns_deleted += deleted

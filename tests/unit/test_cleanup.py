@@ -544,8 +544,8 @@ def test_one_long_conversation_that_fails_does_not_stop_retention_for_the_others
 
     class OneFails(Store):
         def sessions_started_before(self, *, before, limit, cursor, since=None):
-            recent = NOW - timedelta(hours=1)
-            return [SessionRef(f"s{i}", "short", recent, at=recent) for i in range(3)], None
+            recent, started = NOW - timedelta(hours=1), NOW - timedelta(days=40)
+            return [SessionRef(f"s{i}", "short", recent, at=started) for i in range(3)], None
 
         def forget_before(self, session_id, before):
             if session_id == "s0":  # a year of turns, over the read's deadline
@@ -562,6 +562,34 @@ def test_one_long_conversation_that_fails_does_not_stop_retention_for_the_others
     assert not report.complete and report.failed == []
     (told,) = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert told.needs_operator is True and "s1" in told.getMessage()
+
+
+def test_sessions_started_within_their_owners_retention_are_not_trimmed_every_run() -> None:
+    # Sessions started 31-89 days ago, still in use, of owners who keep the default 90 days:
+    # the scan (everything started before 30 days) finds them every hour, and nothing in them
+    # can be due. Each cost two round trips an hour (the retention review: 1,000 sessions, 1,000
+    # delete_turns_before and 1,000 forget_before a run, nothing deleted).
+    calls: list[str] = []
+    recent = NOW - timedelta(hours=2)
+
+    class LongLived(Store):
+        def sessions_started_before(self, *, before, limit, cursor, since=None):
+            ages = (31, 60, 89, 91)  # days since each started
+            return [
+                SessionRef(f"{a}d", "u", recent, at=NOW - timedelta(days=a)) for a in ages
+            ], None
+
+        def delete_turns_before(self, session_id, before):
+            calls.append(session_id)
+            return 0
+
+        def forget_before(self, session_id, before):
+            calls.append(session_id)
+            return False
+
+    run_cleanup(store=LongLived(), analytics=Analytics(), now=NOW)
+
+    assert calls == ["91d", "91d"]  # only the one started before its owner's cutoff
 
 
 def test_the_retention_scan_goes_on_where_the_last_run_stopped() -> None:
