@@ -48,6 +48,12 @@ RETENTION_TURNS_SCAN = "retention_turns"
 # a run ended 4,000-8,600 sessions; docs/CAPACITY.md, the cleanup job). The lap count bounds a
 # phase that cannot shrink its backlog (documents changed under every batch).
 MAX_LAPS = 20
+# The analytics phase (BigQuery DML, up to ~170 s a statement with its retries: bigquery_calls)
+# runs first: it begins statements only within this much of a timed run, and whatever it takes
+# past that is given back to the Firestore phases, up to as much again, so that slow statements
+# cannot eat the expiry's time (docs/CAPACITY.md, the cleanup job) and the run still ends well
+# inside the function's timeout.
+ANALYTICS_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -274,10 +280,10 @@ def run_cleanup(
     full_pass_every: timedelta = timedelta(hours=FULL_PASS_HOURS),
 ) -> CleanupReport:
     """One scheduled run: erasures first (those a request could not finish, then analytics:
-    erasures, then retention), so that a user's erasure never waits behind a backlog; then
-    expiry and retention in Firestore, `max_batches` per phase a lap, in laps while
-    `budget_seconds` (kept well inside the function's timeout, so the run reports) lasts. Without
-    a budget, one lap."""
+    erasures, then retention, within ANALYTICS_SECONDS), so that a user's erasure never waits
+    behind a backlog; then expiry and retention in Firestore, `max_batches` per phase a lap, in
+    laps while `budget_seconds` (kept well inside the function's timeout, so the run reports)
+    lasts. Without a budget, one lap."""
     report = CleanupReport()
     deadline = None if budget_seconds is None else clock() + budget_seconds
     running, left_over = [""], set()  # the phase running; those that ran out of batches
@@ -316,7 +322,19 @@ def run_cleanup(
             report.complete = False
 
     def analytics_phase() -> None:
-        report.analytics = _analytics(store, analytics, in_time, now=now, batch_size=batch_size)
+        nonlocal deadline
+        if deadline is None:
+            report.analytics = _analytics(store, analytics, in_time, now=now, batch_size=batch_size)
+            return
+        until = min(clock() + ANALYTICS_SECONDS, deadline)
+        report.analytics = _analytics(
+            store, analytics, lambda: clock() < until, now=now, batch_size=batch_size
+        )
+        if report.analytics["status"] == "deferred" and clock() >= until:
+            report.complete = False  # out of its time with work left, as a phase's rounds()
+        # What the statements took past their share is the Firestore phases' again (up to a
+        # share more): ANALYTICS_SECONDS.
+        deadline += min(max(clock() - until, 0.0), ANALYTICS_SECONDS)
 
     def stale_counters() -> None:
         for _ in rounds():

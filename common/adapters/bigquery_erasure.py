@@ -27,8 +27,9 @@ from common.cleanup import (
 # 403s that pass: BigQuery says "forbidden" for its quotas and rate limits too.
 _QUOTA_REASONS = frozenset({"quotaExceeded", "rateLimitExceeded"})
 
-# A statement begun as the cleanup's budget runs out must end, with its start, the long poll
-# and the retries, by 530 s of the run's 540 (functions/session_cleanup/main.py): 110, not 120.
+# A statement, with its start, the long poll and the retries, holds the cleanup run ~170 s at
+# most (functions/session_cleanup/main.py): begun within the run's first 120 s
+# (common.cleanup.ANALYTICS_SECONDS), it ends by ~290 s of the run's 540.
 QUERY_TIMEOUT = 110.0
 
 

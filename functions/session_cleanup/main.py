@@ -37,13 +37,14 @@ log = logging.getLogger(__name__)
 
 # Two thirds of the function's 540 s timeout (terraform/stack/functions.tf): a backlog stops
 # here, leaving time to prune devices and sweep deleted accounts (at most PRUNE_SECONDS and
-# SWEEP_SECONDS more) and report, and the next run goes on. A BigQuery statement begun just
-# before the budget ran out may hold the run about 170 s more, to 530 s (common.adapters.
-# bigquery_calls: its table check and its start, 20 s each with their retries; its 110 s
-# QUERY_TIMEOUT (bigquery_erasure); then the getQueryResults under way, which BigQuery holds
-# LONG_POLL_SECONDS, 10 s, and 10 s of retries if a status call fails). With a 120 s
-# QUERY_TIMEOUT that was 540 s, the function's timeout: killed before it reports. Whatever
-# happens, nothing starts after STOP_SECONDS, so the run reports before the function is killed.
+# SWEEP_SECONDS more) and report, and the next run goes on. A BigQuery statement may hold the
+# run about 170 s (common.adapters.bigquery_calls: its table check and its start, 20 s each
+# with their retries; its 110 s QUERY_TIMEOUT (bigquery_erasure); then the getQueryResults
+# under way, which BigQuery holds LONG_POLL_SECONDS, 10 s, and 10 s of retries if a status call
+# fails). Statements begin only in the run's first ANALYTICS_SECONDS (120 s, common.cleanup),
+# and what they take past that moves the budget's end by at most 120 s more: to 480 s at worst.
+# Whatever happens, nothing starts after STOP_SECONDS, so the run reports before the function
+# is killed.
 BUDGET_SECONDS = 360
 PRUNE_SECONDS = 60
 SWEEP_SECONDS = 60
