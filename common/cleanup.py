@@ -79,6 +79,7 @@ class PendingErasure:
     version: Any = None  # the record as read (the adapter's token): recorded only if unchanged
     firestore_done_at: datetime | None = None  # when the user's documents were all gone
     # (erasures/{user_key}.documents_gone_at, by the server's clock)
+    last_run_at: datetime | None = None  # this run's statement last deleted its rows (None: never)
 
     def rows_until(self, now: datetime) -> datetime:
         """The newest analytics rows to erase: everything up to when the user's documents were
@@ -278,12 +279,14 @@ def run_cleanup(
     budget_seconds: float | None = None,
     clock: Callable[[], float] = time.monotonic,
     full_pass_every: timedelta = timedelta(hours=FULL_PASS_HOURS),
+    erasure_batch_every: timedelta = timedelta(0),
 ) -> CleanupReport:
     """One scheduled run: erasures first (those a request could not finish, then analytics:
     erasures, then retention, within ANALYTICS_SECONDS), so that a user's erasure never waits
     behind a backlog; then expiry and retention in Firestore, `max_batches` per phase a lap, in
     laps while `budget_seconds` (kept well inside the function's timeout, so the run reports)
-    lasts. Without a budget, one lap."""
+    lasts. Without a budget, one lap. `erasure_batch_every`: how long pending erasures wait to
+    go in one analytics statement (ERASURE_ANALYTICS_BATCH_HOURS; none by default)."""
     report = CleanupReport()
     deadline = None if budget_seconds is None else clock() + budget_seconds
     running, left_over = [""], set()  # the phase running; those that ran out of batches
@@ -321,15 +324,15 @@ def run_cleanup(
             report.failed.append(name)
             report.complete = False
 
+    analytics_kw = {"now": now, "batch_size": batch_size, "batch_every": erasure_batch_every}
+
     def analytics_phase() -> None:
         nonlocal deadline
         if deadline is None:
-            report.analytics = _analytics(store, analytics, in_time, now=now, batch_size=batch_size)
+            report.analytics = _analytics(store, analytics, in_time, **analytics_kw)
             return
         until = min(clock() + ANALYTICS_SECONDS, deadline)
-        report.analytics = _analytics(
-            store, analytics, lambda: clock() < until, now=now, batch_size=batch_size
-        )
+        report.analytics = _analytics(store, analytics, lambda: clock() < until, **analytics_kw)
         if report.analytics["status"] == "deferred" and clock() >= until:
             report.complete = False  # out of its time with work left, as a phase's rounds()
         # What the statements took past their share is the Firestore phases' again (up to a
@@ -648,10 +651,15 @@ def _analytics(
     *,
     now: datetime,
     batch_size: int,
+    batch_every: timedelta,
 ) -> dict[str, Any]:
     """Erasures first (a user asked), then retention, within the run's time. A missing table
     means no rows exist: the erasure is still recorded as done once it has settled, since
-    nothing is left to delete."""
+    nothing is left to delete. A DELETE bills every day partition it changes, and an erased
+    user's rows lie in up to all of them (~1.6 TB at load C: docs/CAPACITY.md, section 6):
+    the pending erasures go together, in one statement once the one that waited longest (since
+    its last statement, or its request) has waited `batch_every`, so that the table is
+    rewritten at most once in that time, not on each run a new erasure is pending."""
     out: dict[str, Any] = {
         "status": "ok",
         "erasure_rows_deleted": 0,
@@ -661,7 +669,9 @@ def _analytics(
     }
     pending = store.pending_erasures(limit=batch_size)
     done: set[str] = set()
-    for start in range(0, len(pending), 100):  # one DML statement per 100 users
+    due = any((e.last_run_at or e.requested_at) <= now - batch_every for e in pending)
+    out["erasures_pending"] = 0 if due else len(pending)  # else counted as their chunks run
+    for start in range(0, len(pending) if due else 0, 100):  # one DML statement per 100 users
         if not in_time():
             out["status"] = "deferred"
             break

@@ -136,6 +136,10 @@ class Settings(BaseSettings):
     # The cleanup job's orphan-turn scan and account sweep start over from the oldest at most
     # this often (common.full_pass); between full passes they keep to what is new.
     cleanup_full_pass_hours: int = Field(FULL_PASS_HOURS, ge=1)
+    # Pending erasures wait up to this long to go in one analytics DELETE (common.cleanup): each
+    # statement rewrites every day partition an erased user has rows in. At most a day, so that
+    # their rows are gone within ~25 h.
+    erasure_analytics_batch_hours: int = Field(24, ge=1, le=24)
     push_daily_cap: int = Field(3, ge=1, le=100)  # pushes per user per local day
     push_retry_attempts: int = Field(3, ge=1, le=10)  # sends of one message within one delivery
     push_retry_base_seconds: float = Field(1.0, gt=0, le=60)

@@ -69,6 +69,8 @@ USER_PAGE = 1000
 # daily_until (so that the cleanup finds those of users who stopped): a document id, then True.
 DAILY_BACKFILL = "daily_until_backfill"
 JOB_STATE = "jobs/session_cleanup"
+# erasures/{user_key}: when the cleanup's analytics statement last deleted the user's rows.
+ANALYTICS_LAST_RUN_AT = "analytics_last_run_at"
 # erasures/{user_key}.firestore of an erasure left in_progress without a uid (recorded before
 # erasures kept it), with `needs_operator_at`: only an operator who knows the uid can finish it.
 NEEDS_OPERATOR = "needs_operator"
@@ -451,9 +453,11 @@ class FirestoreCleanupStore:
                     s.id,
                     s.get("requested_at"),
                     s.update_time,
-                    (s.to_dict() or {}).get(DOCUMENTS_GONE_AT),
+                    record.get(DOCUMENTS_GONE_AT),
+                    record.get(ANALYTICS_LAST_RUN_AT),
                 )
                 for s in query.stream(**bounded())
+                for record in [s.to_dict() or {}]
             ]
 
     def unfinished_erasures(self, *, limit: int) -> list[UnfinishedErasure]:
@@ -508,7 +512,7 @@ class FirestoreCleanupStore:
                     continue  # written meanwhile: judged again by the next run
 
     def record_erasures(self, erasures: list[PendingErasure], *, now: datetime, done: bool) -> int:
-        update: dict[str, Any] = {"analytics_last_run_at": now}
+        update: dict[str, Any] = {ANALYTICS_LAST_RUN_AT: now}
         if done:
             update |= {"analytics": DONE, ANALYTICS_COMPLETED_AT: now}
         ref = self._db.collection(ERASURES).document

@@ -71,6 +71,7 @@ def session_cleanup(request: flask.Request) -> flask.Response:
         now=now,
         budget_seconds=BUDGET_SECONDS,
         full_pass_every=_full_pass_every(),
+        erasure_batch_every=timedelta(hours=get_settings().erasure_analytics_batch_hours),
     )
     pruned = _prune_stale_devices(now, until=min(time.monotonic() + PRUNE_SECONDS, stop))
     swept = (

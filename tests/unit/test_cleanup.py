@@ -201,6 +201,37 @@ def test_rows_are_erased_up_to_when_the_users_documents_were_gone() -> None:
     assert analytics.until == {"done": asked + timedelta(minutes=3), "running": NOW}
 
 
+class Records(Store):
+    """Keeps each erasure's last statement, as erasures/{user_key}.analytics_last_run_at."""
+
+    def record_erasures(self, erasures, *, now, done):
+        for e in erasures:
+            self.erasures[e.user_key] = replace(e, last_run_at=now)
+        return super().record_erasures(erasures, now=now, done=done)
+
+
+def test_new_erasures_wait_to_go_in_one_statement_a_day() -> None:
+    # Each DELETE rewrites every day partition an erased user has rows in (~1.6 TB at load C):
+    # run on every hourly run with a new erasure pending, ~720 a month (the retention review).
+    # A new erasure every hour for two days; the job runs hourly.
+    store, analytics = Records(), Analytics()
+    erased_at: dict[str, datetime] = {}
+    for hour in range(73):
+        now = NOW + timedelta(hours=hour)
+        if hour < 48:
+            store.erasures[f"u{hour}"] = PendingErasure(f"u{hour}", now - timedelta(minutes=5))
+        before = set(analytics.erased)
+        run_cleanup(
+            store=store, analytics=analytics, now=now, erasure_batch_every=timedelta(hours=24)
+        )
+        erased_at |= {k: now for k in set(analytics.erased) - before}
+
+    assert analytics.statements == 3  # at hours 24, 48 and 72, not 72 times
+    assert sorted(store.done) == sorted(store.erasures)  # every one done...
+    for key, e in store.erasures.items():  # ...its rows gone within ~25 h
+        assert erased_at[key] - e.requested_at <= timedelta(hours=25)
+
+
 def test_a_refused_delete_leaves_the_erasure_pending_and_retention_still_runs() -> None:
     old = PendingErasure("old", NOW - 2 * ERASURE_SETTLE)
     store, analytics = Store(erasures=[old]), Analytics(fail=True)

@@ -22,6 +22,7 @@ def _record(analytics: str) -> dict:
         "firestore": "done",
         "analytics": analytics,
         "analytics_completed_at": LATER,
+        "analytics_last_run_at": LATER,
     }
 
 
@@ -40,6 +41,8 @@ def test_erasures_completed_since_the_copy_are_pending_again() -> None:
     assert {(e.user_key, e.rows_until(LATER)) for e in pending} >= {
         ("k1", COPIED_AS_OF - timedelta(days=2))
     }
+    # its last statement long past: due at once, not held for the next batch of new erasures
+    assert {e.last_run_at for e in pending} == {LATER}
 
 
 def test_a_dry_run_writes_nothing() -> None:
