@@ -42,11 +42,10 @@ RETENTION_SESSIONS_SCAN = "retention_sessions"
 RETENTION_TURNS_SCAN = "retention_turns"
 # The Firestore phases run again, in turn, while a timed run has time and one of them has work
 # left after its batches: a phase's bound keeps one backlog from starving the others within a
-# lap, not the whole run. Laps raise a phase's ceiling from one lap's 25 batches of 200 (5,000
-# sessions a run) to MAX_LAPS of them (100,000), but only as far as the budget lasts: it is the
-# time a batch takes that sets the ceiling (expiring a session one round trip after another,
-# a run ended 4,000-8,600 sessions; docs/CAPACITY.md, the cleanup job). The lap count bounds a
-# phase that cannot shrink its backlog (documents changed under every batch).
+# lap, not the whole run. Laps go on while they delete something and the budget lasts: it is
+# the time a batch takes that sets the ceiling (docs/CAPACITY.md, the cleanup job). MAX_LAPS
+# bounds only laps in a row that deleted nothing: a phase that cannot shrink its backlog
+# (documents changed under every batch) stops there, not at the budget.
 MAX_LAPS = 20
 # The analytics phase (BigQuery DML, up to ~170 s a statement with its retries: bigquery_calls)
 # runs first: it begins statements only within this much of a timed run, and whatever it takes
@@ -373,11 +372,21 @@ def run_cleanup(
     }
     for name, run in lapped.items():
         phase(name, run)
-    while deadline is not None and in_time() and report.laps < MAX_LAPS and left_over & {*lapped}:
+
+    def done() -> int:
+        return report.deleted + report.daily_counters_dropped + report.retention_sessions_trimmed
+
+    # A lap that got something done is followed by another while time lasts: after an outage the
+    # backlog is drained as fast as the budget allows (a fixed count of laps held load C's to
+    # ~100,000 sessions a run). MAX_LAPS bounds only laps in a row that changed nothing.
+    idle = 0
+    while deadline is not None and in_time() and idle < MAX_LAPS and left_over & {*lapped}:
         report.laps += 1
+        before = done()
         for name, run in lapped.items():
             if name in left_over and in_time():
                 phase(name, run)
+        idle = 0 if done() > before else idle + 1
     if left_over:
         report.complete = False
     # An incomplete run leaves work to the next one; run after run incomplete is a backlog
