@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -209,8 +212,43 @@ def about_someone_else(text: str) -> bool:
     return found == {"third_party"}
 
 
+@dataclass
+class _Verdicts:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    by_text: dict[str, Safety] = field(default_factory=dict)
+
+
+# One turn's verdicts (scanned_once). A turn asks for the patterns' verdict on its message where
+# a limit would refuse it (the request budget, the in-flight cap, the burst limits, a session
+# gone) and in its analysis: a scan of 4,000 crafted characters costs several hundred ms of CPU.
+_TURN_VERDICTS: ContextVar[_Verdicts | None] = ContextVar("safety_verdicts", default=None)
+
+
+@contextmanager
+def scanned_once() -> Iterator[None]:
+    """Within it, assess_safety scans each text once; the verdict is kept until it ends (one
+    turn: the message is not held past it). The analysis's thread runs in a copy of the turn's
+    context, which shares these verdicts; one opened inside another shares the outer one's."""
+    token = None if _TURN_VERDICTS.get() is not None else _TURN_VERDICTS.set(_Verdicts())
+    try:
+        yield
+    finally:
+        if token is not None:
+            _TURN_VERDICTS.reset(token)
+
+
 def assess_safety(text: str) -> Safety:
     """Crisis probability (noisy-OR of matched phrase weights) and, when in crisis, helplines."""
+    verdicts = _TURN_VERDICTS.get()
+    if verdicts is None:
+        return _assess(text)
+    with verdicts.lock:  # the analysis's thread and the limits may ask at once: one scans
+        if text not in verdicts.by_text:
+            verdicts.by_text[text] = _assess(text)
+        return verdicts.by_text[text]
+
+
+def _assess(text: str) -> Safety:
     rules = load_rules()
     miss = 1.0
     for weight in matched_patterns(text).values():

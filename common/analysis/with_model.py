@@ -13,6 +13,11 @@ from common.text import canonical_text
 MODEL_DOWN = "persona_model"
 
 
+def as_read(text: str) -> str:
+    """The text as the analysis reads it (see analyze)."""
+    return unicodedata.normalize("NFKC", canonical_text(text))
+
+
 def analyze(text: str, *, model: PersonaModelClient | None) -> tuple[Analysis, list[str]]:
     """(analysis, degraded). Sentiment and entities always come from the offline baseline; tone,
     pace, intent and the persona head from the model. Crisis is the model's flag OR the
@@ -22,7 +27,7 @@ def analyze(text: str, *, model: PersonaModelClient | None) -> tuple[Analysis, l
     ("fancy text" apps) are plain letters to a reader, and must be to the crisis check too.
     Typographic quotes become ' and " first, as the model reads them (NFKC alone would turn the
     ´ of "can´t" into a space and an accent)."""
-    text = unicodedata.normalize("NFKC", canonical_text(text))
+    text = as_read(text)
     base = analyze_baseline(text)
     if model is None:
         return base, []

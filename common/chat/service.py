@@ -20,8 +20,9 @@ from typing import NoReturn, Protocol
 from zoneinfo import ZoneInfo
 
 from common import logs
-from common.analysis.safety import about_someone_else, assess_safety
+from common.analysis.safety import about_someone_else, assess_safety, scanned_once
 from common.analysis.types import Analysis
+from common.analysis.with_model import as_read
 from common.chat.limits import (
     activity_doc,
     care_after_no,
@@ -130,9 +131,10 @@ def _few_in_flight_per_user(
     generated, and a user who has read the crisis reply has no other turn in flight."""
 
     @functools.wraps(take)
+    @scanned_once()  # the turn's own scan of its message, for the cap as for the rest
     def capped(*, uid: str, **kw) -> tuple[dict, bool]:
         if not _TURNS.take(uid):
-            if assess_safety(kw["body"].message).crisis:
+            if patterns_say_crisis(kw["body"].message):
                 return take(uid=uid, **kw)
             _AT_CAP.warning(log, uid, "a user's turns in flight at their cap: this one is refused")
             raise RateLimited(
@@ -145,6 +147,12 @@ def _few_in_flight_per_user(
             _TURNS.give_back(uid)
 
     return capped
+
+
+def patterns_say_crisis(message: str) -> bool:
+    """The crisis patterns' verdict on `message`, read as its analysis reads it: within
+    scanned_once (a turn), the one scan of it the analysis also uses."""
+    return assess_safety(as_read(message)).crisis
 
 
 def turn_key(uid: str, client_turn_id: str) -> str:
@@ -195,10 +203,6 @@ def take_turn(
     # it needs the analysis (a replay, a refusal) does not wait for it. None: no slot for it.
     analysis_done = _start_analysis(uid, analyze, body.message)
 
-    # The crisis patterns' verdict on this message: asked at most once a turn (a scan of up to
-    # 4,000 characters), however many times the limits are judged.
-    patterns_say_crisis = functools.cache(lambda: assess_safety(body.message).crisis)
-
     def answers_the_question(session: SessionState | None) -> bool:
         """The message says no to the crisis reply's "Are you safe right now?"."""
         last = session.window[-1] if session and session.window else None
@@ -209,7 +213,7 @@ def take_turn(
         (a limited turn, at the start or at the commit, or one to a session that is gone): the
         patterns, a no to "Are you safe right now?", or the model's reading, waited for a
         moment (a hung one does not hold the turn)."""
-        if patterns_say_crisis() or answers_the_question(session):
+        if patterns_say_crisis(body.message) or answers_the_question(session):
             return True
         try:
             wait = longest_wait(settings.model_timeout_seconds) + 0.2  # past the client's own

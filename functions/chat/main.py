@@ -12,7 +12,7 @@ import flask
 import functions_framework
 
 from common import clients
-from common.analysis.safety import assess_safety
+from common.analysis.safety import scanned_once
 from common.chat import service
 from common.chat.models import SESSION_ID_PATTERN, LegacyChatRequest, TurnCreate
 from common.chat.wiring import turn_ports
@@ -72,7 +72,7 @@ def _spend_on(uid: str, message: str) -> bool:
     is then answered with the crisis reply alone, with nothing read or stored
     (service.crisis_past_budget), so that a script sending crisis words costs little more
     than a refusal."""
-    return not within_budget(uid, unless=lambda: assess_safety(message).crisis)
+    return not within_budget(uid, unless=lambda: service.patterns_say_crisis(message))
 
 
 def _turn(
@@ -111,6 +111,7 @@ def _turn(
     )
 
 
+@scanned_once()  # the budget's verdict on the message is the turn's (service.take_turn)
 def create_turn(request: flask.Request, uid: str) -> flask.Response:
     body = parse(TurnCreate, read_json(request, max_bytes=get_settings().max_body_bytes))
     past_budget = _spend_on(uid, body.message)
@@ -209,6 +210,7 @@ def _int_arg(request: flask.Request, name: str, *, default: int, low: int, high:
     return value
 
 
+@scanned_once()
 def legacy_chat(request: flask.Request, uid: str) -> flask.Response:
     legacy = parse(LegacyChatRequest, read_json(request, max_bytes=get_settings().max_body_bytes))
     past_budget = _spend_on(uid, legacy.message)

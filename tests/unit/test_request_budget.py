@@ -14,6 +14,7 @@ import pytest
 
 from common import clients, edge
 from common.adapters.firestore_sessions import FirestoreSessionStore
+from common.analysis import safety
 from common.analysis.with_model import MODEL_DOWN
 from common.auth import Caller
 from common.chat import service
@@ -202,6 +203,19 @@ def test_past_a_spent_budget_a_crisis_gets_the_resources_with_nothing_read_or_st
     # The lexicon read it, not the model (as past the analysis caps), and it was not stored.
     assert said["degraded"] == [MODEL_DOWN, service.NOT_STORED]
     assert turn_rpc.rpc.calls == {} and turn_rpc.analyses == []
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_crisis_past_a_spent_budget_is_scanned_once(chat, turn_rpc, clock, monkeypatch, stream):
+    # The regex review: the budget's check and the crisis reply's reading each scanned it.
+    scanned, scan = [], safety.matched_patterns
+    monkeypatch.setattr(safety, "matched_patterns", lambda t: scanned.append(t) or scan(t))
+    for _ in range(Settings().user_request_burst):
+        edge.within_budget("u1")
+    crisis = {"client_turn_id": "t2", "message": CRISIS, "stream": stream}
+    r = _call(chat, "chat", "/v2/chat/turns", "u1", method="POST", json=crisis)
+    said = _final(r)[1] if stream else r.get_json()
+    assert said["safety"]["crisis"] is True and len(scanned) == 1
 
 
 def test_a_legacy_crisis_past_a_spent_budget_gets_the_resources_with_nothing_read(
