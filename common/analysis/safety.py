@@ -288,15 +288,15 @@ def about_someone_else(text: str) -> bool:
     friend wants to kill herself"): the user is worried for someone, as far as the patterns can
     tell. Not when one about the user matches too, nor when none does (the model's flag alone
     does not say who is in danger)."""
-    kinds = {p.regex.pattern: p.kind for p in load_rules().patterns}
-    found = {kinds[pattern] for pattern in matched_patterns(text)}
+    kinds = {p.source: p.kind for p in load_rules().patterns}
+    found = {kinds[pattern] for pattern in _turn_hits(text)}
     return found == {"third_party"}
 
 
 @dataclass
 class _Verdicts:
     lock: threading.Lock = field(default_factory=threading.Lock)
-    by_text: dict[str, Safety] = field(default_factory=dict)
+    by_text: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 # One turn's verdicts (scanned_once). A turn asks for the patterns' verdict on its message where
@@ -318,21 +318,22 @@ def scanned_once() -> Iterator[None]:
             _TURN_VERDICTS.reset(token)
 
 
-def assess_safety(text: str) -> Safety:
-    """Crisis probability (noisy-OR of matched phrase weights) and, when in crisis, helplines."""
+def _turn_hits(text: str) -> dict[str, float]:
+    """matched_patterns(text), scanned once within scanned_once (the verdict, the reply's kind)."""
     verdicts = _TURN_VERDICTS.get()
     if verdicts is None:
-        return _assess(text)
+        return matched_patterns(text)
     with verdicts.lock:  # the analysis's thread and the limits may ask at once: one scans
         if text not in verdicts.by_text:
-            verdicts.by_text[text] = _assess(text)
+            verdicts.by_text[text] = matched_patterns(text)
         return verdicts.by_text[text]
 
 
-def _assess(text: str) -> Safety:
+def assess_safety(text: str) -> Safety:
+    """Crisis probability (noisy-OR of matched phrase weights) and, when in crisis, helplines."""
     rules = load_rules()
     miss = 1.0
-    for weight in matched_patterns(text).values():
+    for weight in _turn_hits(text).values():
         miss *= 1.0 - weight
     probability = round(min(1.0, max(0.0, 1.0 - miss)), 4)
     crisis = probability >= rules.threshold

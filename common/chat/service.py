@@ -698,7 +698,7 @@ def _crisis_answer(
     reply = crisis_reply(
         analysis.safety.resources,
         again=answered,
-        someone_else=not answered and about_someone_else(message),
+        someone_else=not answered and about_someone_else(as_read(message)),
         language=language,
     )
     if sink:

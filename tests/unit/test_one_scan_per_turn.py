@@ -46,6 +46,13 @@ def test_an_ordinary_turn_and_a_crisis_are_scanned_once(scans):
     assert len(scans) == 2
 
 
+def test_a_crisis_about_someone_else_is_scanned_once(scans):
+    """The reply for a worried friend asks which patterns matched: the analysis's scan."""
+    answered = _turn(turns.MemoryStore(), "my friend wants to kill herself what do i do")
+    assert answered["safety"]["crisis"] is True and "Thank you for caring" in answered["reply"]
+    assert len(scans) == 1
+
+
 def test_a_crisis_past_the_in_flight_cap_is_scanned_once(monkeypatch, scans):
     monkeypatch.setattr(service, "_TURNS", service._Slots(float("inf"), service.TURNS_PER_USER))
     for _ in range(service.TURNS_PER_USER):
