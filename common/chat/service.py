@@ -574,8 +574,10 @@ def take_turn(
             crisis=crisis,
             care_turns=settings.care_turns_after_crisis,
             # Any no keeps the session in care for a day, the most alarming ones most of all
-            # ("no, i have a knife"); a no that reassures ("no no, i'm fine") is none.
-            not_safe=answers_the_question(kept.answered_for),
+            # ("no, i have a knife"); a no that reassures ("no no, i'm fine") is none. A crisis
+            # turn within a day of a no in another session extends it as one in that session.
+            not_safe=answers_the_question(kept.answered_for)
+            or care_after_no(read.activity, now) is not None,
         )
         new_state = replace(new_state, anonymous=anonymous)
 

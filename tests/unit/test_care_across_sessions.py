@@ -108,21 +108,32 @@ def test_care_in_a_new_session_ends_a_day_after_the_no():
     assert CARE_CHECK_IN not in reply["reply"] and not reply["reply"].endswith(CARE_REMINDER)
 
 
-def test_another_sessions_first_crisis_without_a_no_does_not_shorten_care():
+def test_a_crisis_in_another_session_within_the_day_extends_care():
+    """As a crisis turn in the session that said no does (the own-diff review: in another
+    session it left the first day's end, and a user in crisis again 20 h after a no, in a new
+    session, had an hour of care left)."""
+    store = turns.ActivityStore()
+    _said_no(store)
+    assert store.activity[UID]["not_safe_until"] == turns.NOW + timedelta(minutes=1) + NOT_SAFE_CARE
+    # Ten hours on, a crisis in another session, answered "yes": care a day from that crisis.
+    at = turns.NOW + timedelta(hours=10)
+    other = _turn(store, "I want to die", at)
+    _turn(store, "yes, I'm at home", at + timedelta(minutes=1), other["session_id"])
+    assert store.activity[UID]["not_safe_until"] == at + NOT_SAFE_CARE
+    assert store.sessions[other["session_id"]].not_safe_until == at + NOT_SAFE_CARE
+    # A third session, past the first day, within the second: care.
+    reply = _turn(store, "can you help me plan my thesis?", turns.NOW + timedelta(hours=30))
+    assert reply["persona"]["id"] == "lua" and reply["reply"].startswith(CARE_CHECK_IN)
+
+
+def test_a_first_crisis_a_day_after_the_no_is_its_sessions_only():
     store = turns.ActivityStore()
     _said_no(store)
     until = store.activity[UID]["not_safe_until"]
-    assert until == turns.NOW + timedelta(minutes=1) + NOT_SAFE_CARE
-    # Ten hours on, a crisis in another session, answered "yes": its care turns only, for it.
-    other = _turn(store, "I want to die", turns.NOW + timedelta(hours=10))
-    _turn(
-        store, "yes, I'm at home", turns.NOW + timedelta(hours=10, minutes=1), other["session_id"]
-    )
-    assert store.activity[UID]["not_safe_until"] == until
+    at = until + timedelta(hours=1)
+    other = _turn(store, "I want to die", at)
+    assert care_after_no(store.activity[UID], at) is None  # not extended: past, dropped
     assert store.sessions[other["session_id"]].not_safe_until is None
-    # A third session, past the second's care turns but within the day after the no: care.
-    reply = _turn(store, "can you help me plan my thesis?", turns.NOW + timedelta(hours=20))
-    assert reply["persona"]["id"] == "lua" and reply["reply"].startswith(CARE_CHECK_IN)
 
 
 def test_a_later_no_in_another_session_moves_the_end_later():
