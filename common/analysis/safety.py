@@ -316,14 +316,25 @@ def matched_patterns(text: str) -> dict[str, float]:
     return hits
 
 
+# The user says it of themselves too, in words no pattern reads as a crisis on their own ("my
+# friend wants to kill herself and honestly same", "... i feel like that too", "... so do i",
+# "... i dont see the point either") or blames themselves ("because of me"): read on the
+# normalised text (apostrophes dropped). Broad on purpose: the first-person reply is the safe one.
+_ME_TOO = re.compile(
+    r"\b(?:same|me\s+(?:too|neither|as\s+well|either)|so\s+(?:do|am|have|would|will)\s+i|"
+    r"i\s+(?:do|am|have|would|will|feel|think)\s+(?:too|as\s+well)|(?:like|feel)\s+that\s+too|"
+    r"either|because\s+of\s+me|my\s+fault)\b"  # English, as the third_party patterns are
+)
+
+
 def about_someone_else(text: str) -> bool:
     """The crisis patterns the text matches are all about another person (kind third_party: "my
     friend wants to kill herself"): the user is worried for someone, as far as the patterns can
     tell. Not when one about the user matches too, nor when none does (the model's flag alone
-    does not say who is in danger)."""
+    does not say who is in danger), nor when the user says the same of themselves (_ME_TOO)."""
     kinds = {p.source: p.kind for p in load_rules().patterns}
     found = {kinds[pattern] for pattern in _turn_hits(text)}
-    return found == {"third_party"}
+    return found == {"third_party"} and not _ME_TOO.search(normalise(text))
 
 
 @dataclass

@@ -94,6 +94,39 @@ def test_a_message_about_someone_else_and_oneself_gets_the_first_person_reply():
     assert said["reply"].endswith("Are you safe right now?")
 
 
+@pytest.mark.parametrize(
+    "message",
+    [  # the own-diff review: each got the friend reply, which asks the user nothing
+        "my friend wants to kill herself and honestly same",
+        "my brother said he wants to die, i feel like that too sometimes",
+        "my brother wants to kill himself, me too",
+        "my mom wants to die. so do i",
+        "my friend wants to die and honestly i dont see the point in living either",
+        "my friend wants to kill herself, i'm scared i'll do the same",
+        "my friend wants to kill herself lol same tbh",
+        "my friend wants to kill herself and i feel the same way",
+        "she wants to kill herself because of me",
+    ],
+)
+def test_a_user_who_says_the_same_of_themselves_gets_the_first_person_reply(message):
+    said = _turn(message)
+    assert said["safety"]["crisis"] is True
+    assert said["reply"].endswith("Are you safe right now?"), message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        FRIEND,
+        "my brother said he wants to kill himself",
+        "my mom keeps saying she wants to die",
+        "my roommate keeps talking about killing herself, how do i help",
+    ],
+)
+def test_a_message_only_about_someone_else_still_gets_the_friend_reply(message):
+    assert about_someone_else(message), message
+
+
 def test_a_crisis_only_the_model_reads_gets_the_first_person_reply():
     def model(text: str):  # the model flags it; no pattern matches
         flagged = Safety(crisis=True, probability=0.97, detected_by=("model",))
