@@ -30,13 +30,13 @@ PHRASES_PATH = Path(__file__).with_name("safety_phrases.json")
 
 log = logging.getLogger(__name__)
 
-# The characters a message's scan may cover, its spellings and their squeezed letter runs
-# together: 15 strings of 4,000. A crafted 4,000-character message can ask for 45 (every
-# respelling at once, each squeezed twice: ~0.35 s of CPU on the dev machine, 0.12 s cut);
-# past this bound its later spellings are not scanned. The message as written (first) always
-# is; a message under 1,333 characters never reaches the bound, nor does any corpus record (990
-# at most), nor a long one in up to four spellings (accents, pauses, letter runs).
-SCAN_BUDGET_CHARS = 60_000
+# Every spelling of a message is scanned as written (15 at most, _OTHER_SPELLINGS of three
+# bases); their letter runs squeezed ("dieee" as die and diee: two more strings each) only in
+# this many characters, in spelling order. A crafted 4,000-character message asked for 45
+# strings (every respelling at once, each squeezed: ~0.35 s of CPU on the dev machine); now 19
+# at most. The message as written always has its squeezes; no corpus record comes near the
+# bound (990 characters scanned at most, all strings together).
+SQUEEZE_BUDGET_CHARS = 16_000
 # A script can send such messages at will: one line per minute per instance, with the count.
 _SCAN_CUT = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
 
@@ -295,24 +295,27 @@ def matched_patterns(text: str) -> dict[str, float]:
     tests and audit logs)."""
     rules = load_rules()
     hits: dict[str, float] = {}
-    found = spellings(text)
-    budget = SCAN_BUDGET_CHARS
-    for scanned, spelling in enumerate(found):
+    found = list(dict.fromkeys(spellings(text)))  # a base may equal another ("🤦\u200d♀")
+    budget, unsqueezed = SQUEEZE_BUDGET_CHARS, 0
+    for spelling in found:
         variants = _squeezed(spelling, rules)
-        budget -= sum(map(len, variants))
-        if budget < 0:
-            _SCAN_CUT.warning(
-                log,
-                "",
-                "crisis patterns: a message's scan was cut at %d of its %d spellings (%d "
-                "characters each at most, %d in all)",
-                scanned,
-                len(found),
-                max(map(len, found)),
-                SCAN_BUDGET_CHARS,
-            )
-            break
+        squeezes = sum(map(len, variants[1:]))
+        if squeezes > budget:
+            variants, unsqueezed = variants[:1], unsqueezed + 1
+        else:
+            budget -= squeezes
         _scan(variants, rules, hits)
+    if unsqueezed:
+        _SCAN_CUT.warning(
+            log,
+            "",
+            "crisis patterns: %d of a message's %d spellings were scanned without their letter "
+            "runs squeezed (%d characters at most; the squeezes' budget is %d)",
+            unsqueezed,
+            len(found),
+            max(map(len, found)),
+            SQUEEZE_BUDGET_CHARS,
+        )
     return hits
 
 
