@@ -21,10 +21,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from common import logs
 from common.analysis.types import Safety
 from common.text import APOSTROPHES, canonical_text
+
+if TYPE_CHECKING:
+    from common.logs import Throttle
 
 PHRASES_PATH = Path(__file__).with_name("safety_phrases.json")
 
@@ -37,8 +40,17 @@ log = logging.getLogger(__name__)
 # at most. The message as written always has its squeezes; no corpus record comes near the
 # bound (990 characters scanned at most, all strings together).
 SQUEEZE_BUDGET_CHARS = 16_000
-# A script can send such messages at will: one line per minute per instance, with the count.
-_SCAN_CUT = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
+
+
+@cache
+def _scan_cut() -> Throttle:
+    """A script can send such messages at will: one line per minute per instance, with the count.
+    Made when first needed: the retraining image (.venv-model) imports this module through
+    common.personalization and has no JSON logging (common.logs)."""
+    from common import logs
+
+    return logs.Throttle(logs.REFUSAL_LOG_SECONDS)
+
 
 # Apostrophes and the marks phones and keyboards type for them (ʼ ′ ‛ ʹ).
 _DROP_APOSTROPHES = str.maketrans("", "", "'" + APOSTROPHES)
@@ -306,7 +318,7 @@ def matched_patterns(text: str) -> dict[str, float]:
             budget -= squeezes
         _scan(variants, rules, hits)
     if unsqueezed:
-        _SCAN_CUT.warning(
+        _scan_cut().warning(
             log,
             "",
             "crisis patterns: %d of a message's %d spellings were scanned without their letter "
