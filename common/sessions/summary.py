@@ -12,14 +12,36 @@ from common.text import canonical_text
 
 MAX_ITEMS = 12
 
+# What follows "tried" when it names nothing: "I tried that", "I already did it".
+_NAMES_NOTHING = r"(?:that|it|this|those|them|everything|again)\b"
+# "I already <verb> X" keeps the verb ("updated the drivers"), so what it names is read past the
+# verb: "I already tried that", "I already did it", "I already know that" name nothing; nor does
+# a bare "I already did" ("I already rebooted." names an attempt).
+_ALREADY = (
+    r"\bi\s+already(?!\s+[\w']+\s+"
+    + _NAMES_NOTHING
+    + r"|\s+(?:tried|did|done|know|knew)\s*(?:[.!?;,\n]|$))"
+)
+
 # "I tried X", "I've already tried X", "tried X, no luck", "I already restarted X".
 _TRIED = re.compile(
     # a subject ("I tried"), or a clause that starts with the verb ("tried X, no luck")
     r"(?:(?:\bi(?:'ve| have)?\s+|^\s*|(?<=[.!?;,]\s))(?:already\s+|also\s+)?"
-    r"(?:tried|been\s+trying)(?:\s+to)?|\bi\s+already)\s+"
-    r"(?!(?:that|it|this|those|them|everything|again)\b)"
+    r"(?:tried|been\s+trying)(?:\s+to)?|" + _ALREADY + r")\s+"
+    r"(?!" + _NAMES_NOTHING + r")"
     r"(?P<what>[^.!?;\n]{3,80}?)"
     r"(?=\s+(?:but|and it|and that|which|yet|though)\b|[.!?;,\n]|$)",
+    re.IGNORECASE,
+)
+
+# A fragment that only says when or how often names no attempt ("that's what I tried last
+# week", "I tried yesterday", "I tried a few times").
+_ONLY_WHEN = re.compile(
+    r"(?:\W*\b(?:\d+|a|all|ago|again|already|an|and|couple|days?|during|each|earlier|evenings?"
+    r"|every|few|fortnight|for|hours?|in|last|lately|many|minutes?|months?|more|mornings?"
+    r"|nights?|now|of|on|once|one|other|over|past|recently|same|several|some|that|the|then"
+    r"|this|times?|today|tonight|twice|weeks?|weekends?|while|years?|yesterday"
+    r"|(?:mon|tues|wednes|thurs|fri|satur|sun)days?)\b)+\W*",
     re.IGNORECASE,
 )
 
@@ -109,13 +131,13 @@ class SessionSummary:
 
 def extract_tried(message: str) -> list[str]:
     """The things a user says they already tried, in their words (trimmed), never a way of
-    hurting oneself. Read with typographic apostrophes as ' (iOS sends "I’ve tried"), cut from
-    the message as written: canonical_text swaps one character for another, so the spans are
-    the same, and a fragment keeps the user's marks (`git reset` stays code that safe_fragment
-    unquotes, not 'git reset')."""
+    hurting oneself nor only when they tried. Read with typographic apostrophes as ' (iOS sends
+    "I’ve tried"), cut from the message as written: canonical_text swaps one character for
+    another, so the spans are the same, and a fragment keeps the user's marks (`git reset`
+    stays code that safe_fragment unquotes, not 'git reset')."""
     read = canonical_text(message)
     found = (message[m.start("what") : m.end("what")].strip(" ,") for m in _TRIED.finditer(read))
-    return [what for what in found if not _SELF_HARM.search(what)]
+    return [what for what in found if not (_SELF_HARM.search(what) or _ONLY_WHEN.fullmatch(what))]
 
 
 def _merge(old: tuple[str, ...], new: list[str]) -> tuple[str, ...]:

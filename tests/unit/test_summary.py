@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from common.replies.prompt import render_summary
 from common.sessions.summary import MAX_ITEMS, SessionSummary, extract_tried, fold_turn, keywords
 
 
@@ -53,10 +54,38 @@ from common.sessions.summary import MAX_ITEMS, SessionSummary, extract_tried, fo
         ("I’ve tried restarting the test runner, it didn’t help", ["restarting the test runner"]),
         ("I´ve already tried my mum’s old laptop", ["my mum’s old laptop"]),
         ("I’ve tried `git reset` twice", ["`git reset` twice"]),
+        # "I already <verb>" that names nothing, or only when (the reply-quality review: the
+        # summary said "Earlier they tried: tried that", and replies "(and tried that)").
+        ("I already tried that", []),
+        ("i already tried it", []),
+        ("I already did that", []),
+        ("I already done that", []),
+        ("I already know that", []),
+        ("I already tried everything, nothing works", []),
+        ("I already did.", []),
+        ("that's what i tried last week", []),
+        ("I tried yesterday but it didn't help", []),
+        ("I tried a few times", []),
+        ("tried twice, no luck", []),
+        ("I tried the other day", []),
+        # ...while one that names something keeps it, with its verb after "already"
+        ("I already tried restarting the router", ["restarting the router"]),
+        ("I already did the breathing exercises", ["did the breathing exercises"]),
+        ("I already rebooted.", ["rebooted"]),
+        ("I tried a week off", ["a week off"]),
+        ("I tried the morning routine", ["the morning routine"]),
     ],
 )
 def test_what_the_user_tried_is_kept_unless_it_is_a_way_of_self_harm(message, tried):
     assert extract_tried(message) == tried
+
+
+def test_a_summary_never_says_they_tried_that():
+    s = SessionSummary()
+    for message in ("I already tried that", "that's what i tried last week", "I tried yoga"):
+        s = fold_turn(s, message=message, tone="frustrated", entities=())
+    assert s.tried == ("yoga",)
+    assert render_summary(s).startswith("Earlier they tried: yoga.")
 
 
 def test_a_full_summary_keeps_the_latest_attempts_and_tones():
