@@ -201,9 +201,6 @@ _STOP = frozenset(
         "below",
         "between",
         "could",
-        "didn't",
-        "doesn't",
-        "don't",
         "every",
         "everything",
         "feeling",
@@ -266,16 +263,28 @@ _STOP = frozenset(
 )
 
 
+# Contractions are filler too ("can't", "won't", "they're", "that's", "should've"), with the ' that
+# canonical_text writes for every typographic apostrophe, or typed without one ("didnt",
+# "youre"). Not a possessive: "mum's" and "company's" stay topics.
+_CONTRACTION = re.compile(
+    r"[a-z]+'(?:t|re|ve|ll|d|m)|(?:here|how|it|let|she|that|there|what|when|where|who|why)'s"
+    r"|y'all|(?:did|does|is|are|was|were|has|have|had|could|would|should|must|need)nt"
+    r"|(?:you|they)(?:re|ve|ll)|(?:that|what|there|here|where)s"
+)
+
+
 def keywords(message: str, limit: int = 3) -> list[str]:
     """A few salient words of a message (the first long words that are not filler)."""
     found: list[str] = []
-    for word in _words(canonical_text(message).lower()):  # "didn’t" is "didn't", a stop word
+    for word in _words(canonical_text(message).lower()):  # "didn’t" is "didn't", a contraction
         word = word.strip("'-")
         if not (5 <= len(word) <= 30 and unicodedata.category(word[0]).startswith("L")):
             continue
         if unicodedata.name(word[0], "").startswith(_NO_SPACES):
             continue
-        if word not in _STOP and word not in found and word not in _SELF_HARM_WORDS:
+        if word in _STOP or _CONTRACTION.fullmatch(word):
+            continue
+        if word not in found and word not in _SELF_HARM_WORDS:
             found.append(word)
         if len(found) == limit:
             break

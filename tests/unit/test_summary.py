@@ -118,6 +118,22 @@ def test_a_contraction_with_a_typographic_apostrophe_is_no_topic():
     assert keywords("it doesn’t help, the printer doesn’t print") == ["printer", "print"]
 
 
+@pytest.mark.parametrize("apostrophe", ["'", "’", "‘", "ʼ", "`"])
+def test_no_contraction_is_a_topic(apostrophe):
+    # The reply-quality review: the topics of a summary were "can't" and "won't", whatever
+    # apostrophe the phone typed; a possessive stays a topic.
+    message = (
+        "I can't sleep, I won't eat, they're angry, that's unfair, it'll pass, we'd hoped, "
+        "shouldn't have, could've left, y'all know, there's my mum's garden"
+    ).replace("'", apostrophe)
+    assert keywords(message, limit=10) == ["sleep", "angry", "unfair", "hoped", "mum's", "garden"]
+
+
+def test_a_contraction_typed_without_its_apostrophe_is_no_topic():
+    message = "i couldnt sleep, youre brilliant, thats unfair, theyre angry, it wasnt fair"
+    assert keywords(message, limit=10) == ["sleep", "brilliant", "unfair", "angry"]
+
+
 def test_fold_merges_without_duplicates_and_caps():
     s = SessionSummary()
     for i in range(20):
