@@ -195,11 +195,16 @@ def _earlier_mentors(req: ReplyRequest) -> str:
     )
 
 
+# Last in the instruction and above the persona's voice and the rules: a persona asked for by
+# name still answers in care, and Riri's voice asks for "two or three short steps", Elro's for
+# options and a recommendation; the template's care replies give none.
 _CARE_RULE = (
     "CARE: earlier in this conversation, or in one shortly before it, the person showed signs "
-    "of crisis and was given crisis resources. Begin by gently checking in on how they are "
-    "doing, keep a calm pace, and remind them the resources are there; only then address their "
-    "message. "
+    "of crisis and was given crisis resources. For this reply, this rule comes before your "
+    "persona's voice and the rules above: give no plan, steps, options, advice or decision, "
+    "whatever your persona usually does and even if they ask for them. Begin by gently checking "
+    "in on how they are doing, keep a calm pace, and remind them the resources are there; then "
+    "listen: reflect back what they wrote and ask one open question. "
     # Safe messaging: the window sends the crisis turn's own words, methods included.
     "Never discuss or describe methods, means or doses of self-harm or suicide, and never "
     "repeat such details from earlier in the conversation, even if they ask."

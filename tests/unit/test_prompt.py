@@ -290,3 +290,16 @@ def test_care_after_a_crisis_tells_the_model_to_check_in_first():
     crisis = make_analysis(tone="sad", crisis=True, resources=("Call 988 (US)",))
     both = PromptBuilder().build(request(analysis=crisis, care=True)).system_instruction
     assert "SAFETY FIRST" in both and "CARE:" not in both  # a new crisis: the crisis rule
+
+
+@pytest.mark.parametrize("persona", sorted(PERSONAS))
+def test_care_gives_no_steps_whatever_the_persona_usually_does(persona):
+    # The reply-quality review: Riri's voice ("give two or three short steps") led the care
+    # prompt, so Gemini gave steps where the template's care reply says "no to-do list".
+    text = PromptBuilder().build(request(persona=persona, care=True)).system_instruction
+    voice, care = PERSONAS[persona].voice, text.rsplit("\n\n", 1)[-1]
+    assert text.startswith(voice) and care.startswith("CARE:")  # the last word
+    assert "comes before your persona's voice and the rules above" in care
+    assert "give no plan, steps, options, advice or decision" in care
+    assert "whatever your persona usually does" in care
+    assert "ask one open question" in care
