@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from common.analysis.entities import extract_entities
 from common.analysis.types import Analysis
 from common.replies.prompt import looks_like_instruction, safe_fragment
 from common.replies.types import ContextTurn, ReplyRequest
@@ -31,46 +32,39 @@ class _Step:
 
 
 _STEPS: dict[str, tuple[_Step, ...]] = {
+    # Neutral: most problems people bring are not about code ("my landlord won't return my
+    # deposit" got "start again from a clean state, such as a fresh session or environment").
     "problem_solving": (
         _Step(
-            "write down the exact error{in_tool} and what changed just before it",
+            "write down when this started and what changed around then",
             "it usually points straight at the cause",
-            "exact error",
+            "what changed around then",
         ),
         _Step(
-            "reproduce it with the smallest example you can",
-            "it separates the real bug from everything around it",
-            "smallest example",
-            ("reproduce", "repro"),
+            "pick the smallest next step you could take today",
+            "a small move is easier to start than the whole problem",
+            "smallest next step",
         ),
         _Step(
-            "undo the most recent change and test again",
-            "recent changes are the usual suspects",
-            "most recent change",
-            ("undo", "revert", "rolled back", "roll back"),
-        ),
-        _Step(
-            "read the logs{in_tool} around the moment it fails",
-            "the first warning is often the real cause",
-            "read the logs",
-            ("logs", "log file"),
-        ),
-        _Step(
-            "ask {helper} to look at it with fresh eyes",
+            "ask {helper}, or someone who has dealt with this before, to look at it with fresh "
+            "eyes",
             "a second person spots what we have stopped seeing",
             "fresh eyes",
         ),
         _Step(
-            "search the exact wording of the error in the official docs{for_tool}",
-            "someone has usually hit it before",
-            "official docs",
-            ("docs", "documentation", "googled", "stack overflow"),
+            "list what you've already tried and what happened each time",
+            "it shows what to rule out and what to try next",
+            "what happened each time",
         ),
         _Step(
-            "start again from a clean state, such as a fresh session or environment",
-            "it clears out hidden leftovers",
-            "clean state",
-            ("restart", "reboot", "reinstall", "fresh install"),
+            "put the facts and what you're asking for in writing, to whoever can decide",
+            "a clear written request is harder to ignore",
+            "asking for in writing",
+        ),
+        _Step(
+            "separate the part you can control from the part you can't",
+            "it keeps your effort where it counts",
+            "part you can control",
         ),
     ),
     "learning": (
@@ -299,6 +293,59 @@ _STEPS: dict[str, tuple[_Step, ...]] = {
         ),
     ),
 }
+
+# Debugging steps, offered for problem_solving only when the message or the session's window is
+# about technology (a tool named, or a technical word: see _technical).
+_TECHNICAL_STEPS: tuple[_Step, ...] = (
+    _Step(
+        "write down the exact error{in_tool} and what changed just before it",
+        "it usually points straight at the cause",
+        "exact error",
+    ),
+    _Step(
+        "reproduce it with the smallest example you can",
+        "it separates the real bug from everything around it",
+        "smallest example",
+        ("reproduce", "repro"),
+    ),
+    _Step(
+        "undo the most recent change and test again",
+        "recent changes are the usual suspects",
+        "most recent change",
+        ("undo", "revert", "rolled back", "roll back"),
+    ),
+    _Step(
+        "read the logs{in_tool} around the moment it fails",
+        "the first warning is often the real cause",
+        "read the logs",
+        ("logs", "log file"),
+    ),
+    _Step(
+        "search the exact wording of the error in the official docs{for_tool}",
+        "someone has usually hit it before",
+        "official docs",
+        ("docs", "documentation", "googled", "stack overflow"),
+    ),
+    _Step(
+        "start again from a clean state, such as a fresh session or environment",
+        "it clears out hidden leftovers",
+        "clean state",
+        ("restart", "reboot", "reinstall", "fresh install"),
+    ),
+)
+_ALL_STEPS = (*(s for steps in _STEPS.values() for s in steps), *_TECHNICAL_STEPS)
+# The intent whose pool each step comes from: a short follow-up ("still not working") continues
+# the previous reply's intent, whatever the follow-up's own label.
+_INTENT_OF = {s.marker: i for i, steps in _STEPS.items() for s in steps} | {
+    s.marker: "problem_solving" for s in _TECHNICAL_STEPS
+}
+_TECH_WORDS = re.compile(
+    r"\b(?:bugs?|buggy|crash(?:es|ed|ing)?|compil\w+|deploy\w*|stack\s*trace|exception|server"
+    r"|scripts?|api|database|code|coding|laptop|computer|software|website|browser|router"
+    r"|wi-?fi|app|ssh|git|login|password|error\s+(?:message|code)|(?:the|my|our)\s+build"
+    r"|build\s+fail\w*)\b",
+    re.IGNORECASE,
+)
 
 _ELRO_STEPWISE = frozenset({"learning", "planning", "motivation", "check_in"})
 
@@ -530,6 +577,29 @@ def _ordinary(window: tuple[ContextTurn, ...]) -> tuple[ContextTurn, ...]:
     return tuple(turn for turn in window if not turn.crisis)
 
 
+def _last_reply(req: ReplyRequest) -> str:
+    """The reply just before this message ("" for a first message or after a crisis reply)."""
+    return req.window[-1].reply if req.window and not req.window[-1].crisis else ""
+
+
+def _offered(reply: str) -> list[_Step]:
+    """The template steps a reply offered, in the order it gave them."""
+    lowered = reply.lower()
+    found = [(pos, s) for s in _ALL_STEPS if (pos := lowered.find(s.marker)) >= 0]
+    return [s for _, s in sorted(found, key=lambda pair: pair[0])]
+
+
+def _technical(req: ReplyRequest, specifics: _Specifics) -> bool:
+    """Is the conversation about technology: a tool named here or in the window (the window's
+    messages carry no analysis), or a technical word ("my build keeps failing")?"""
+    earlier = [turn.message for turn in _ordinary(req.window)]
+    return (
+        bool(specifics.tool)
+        or any(_TECH_WORDS.search(text) for text in (req.message, *earlier))
+        or any(e.type == "tool" for text in earlier for e in extract_entities(text))
+    )
+
+
 class TemplateGenerator:
     """Offline, deterministic persona replies; the default and the fallback generator."""
 
@@ -583,16 +653,22 @@ class TemplateGenerator:
             # tomorrow!!" (read as excited): the likeliest troubled tone instead.
             tone = max(_TROUBLED & set(_OPENERS[persona]), key=lambda t: analysis.tone.probs[t])
         specifics = _Specifics.from_analysis(analysis)
+        technical = _technical(req, specifics)
 
         sentences = [_OPENERS[persona][tone]]
         follow_up = self._refers_back(req, tone)
         if follow_up:
+            # "still not working" reads as problem_solving whatever it follows: it continues the
+            # step the previous reply gave (its pool), breathing exercises or debugging alike.
+            if offered := _offered(_last_reply(req)):
+                intent = _INTENT_OF[offered[0].marker]
+                technical = technical or offered[0] in _TECHNICAL_STEPS
             prev = self._previous_attempt(req, specifics)
             sentences.append(_FOLLOW_UP[persona].format(prev=prev))
         elif earlier := self._earlier_topic(req, specifics):
             sentences.append(_EARLIER[persona].format(x=earlier))
 
-        steps = self._choose_steps(req, intent, seed, specifics)
+        steps = self._choose_steps(req, intent, seed, specifics, technical)
         sentences.extend(self._body(persona, intent, steps, seed, specifics))
 
         body = " ".join(sentences).lower()
@@ -644,10 +720,12 @@ class TemplateGenerator:
         ]
 
     def _choose_steps(
-        self, req: ReplyRequest, intent: str, seed: int, specifics: _Specifics
+        self, req: ReplyRequest, intent: str, seed: int, specifics: _Specifics, technical: bool
     ) -> list[_Step]:
         """Three steps, rotated by the hash, skipping what was suggested or tried before."""
         pool = _STEPS[intent]
+        if technical and intent == "problem_solving":
+            pool = _TECHNICAL_STEPS + pool
         window = _ordinary(req.window)
         suggested = " ".join(turn.reply for turn in window).lower()
         user_said = " ".join(
@@ -682,7 +760,7 @@ class TemplateGenerator:
         window = _ordinary(req.window)
         for turn in reversed(window):
             reply = turn.reply.lower()
-            found = [(reply.find(s.marker), s) for steps in _STEPS.values() for s in steps]
+            found = [(reply.find(s.marker), s) for s in _ALL_STEPS]
             found = [(pos, s) for pos, s in found if pos >= 0]
             if found:
                 first = min(found, key=lambda pair: pair[0])[1]

@@ -445,3 +445,49 @@ def test_one_specific_named_twice_is_one_thing_in_the_singular() -> None:
         "I need to prepare", "lua", analysis=planning
     )
     assert "I know Acme is on your mind" in reply("I need to prepare", "nana", analysis=planning)
+
+
+# Problem solving that is not about code (the replies review: 100 of 132 replies with debugging
+# steps answered messages like "my landlord won't return my deposit")
+
+DEBUGGING = ("exact error", "logs", "smallest example", "environment", "clean state", "docs")
+
+
+def test_a_problem_that_is_not_about_code_gets_no_debugging_steps() -> None:
+    for i in range(12):
+        message = f"My landlord won't return my deposit, it's been {i + 2} weeks"
+        for pid in PERSONAS:
+            text = reply(message, pid, analysis=make_analysis()).lower()
+            assert not any(word in text for word in DEBUGGING), text
+
+
+def test_a_technical_problem_still_gets_debugging_steps() -> None:
+    python = make_analysis(entities=(("Python", "tool"),))
+    named = [reply(f"My Python script crashes, run {i}", "riri", analysis=python) for i in range(8)]
+    worded = [
+        reply(f"The build fails on step {i}", "riri", analysis=make_analysis()) for i in range(8)
+    ]
+    for texts in (named, worded):
+        assert any(word in t.lower() for t in texts for word in DEBUGGING), texts
+
+
+def test_a_tool_named_earlier_in_the_session_keeps_the_debugging_steps() -> None:
+    turn = _riri_turn()  # "My Python script keeps crashing"
+    texts = [
+        reply(f"what else can I check, {i}", "riri", window=(turn,), analysis=make_analysis())
+        for i in range(8)
+    ]
+    assert any(word in t.lower() for t in texts for word in DEBUGGING), texts
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_a_short_follow_up_continues_the_previous_replys_intent(persona: str) -> None:
+    # "still not working" is labelled problem_solving: after breathing exercises it got
+    # "start again from a clean state, such as a fresh session or environment".
+    support = make_analysis(tone="sad", intent="emotional_support")
+    first = "I feel so low since the breakup"
+    earlier = GEN.generate(ReplyRequest(PERSONAS[persona], first, support))
+    turn = ContextTurn(0, first, earlier, persona, "sad")
+    text = reply("still not working", persona, window=(turn,), analysis=make_analysis())
+    assert "what you're carrying" in text and "this problem" not in text, text
+    assert not any(word in text.lower() for word in DEBUGGING), text
