@@ -451,6 +451,40 @@ _NANA_CHECKINS = (
     "Will you let me know how it goes?",
 )
 
+# A whole message that only acknowledges or closes ("thanks!", "ok", "bye") got an opener that
+# misread it ("thanks!" -> "I can feel your excitement") and 2-3 new steps. "yes", "no", "sure",
+# "idk" and "hmm" are left out: they answer the question most replies end with, and a "no" or
+# "idk" there says the step does not fit, which a goodbye would brush off.
+_THANKS = frozenset(
+    {"thanks", "thank you", "thanks a lot", "thank you so much", "thx", "ty", "cheers"}
+    | {"ok thanks", "ok thank you", "okay thanks", "okay thank you", "thanks that helps"}
+    | {"that helped", "that helps", "great that helped", "great that helped a lot"}
+    | {"that helped a lot", "thanks that helped", "bye", "goodbye", "bye thanks", "thanks bye"}
+    | {"see you", "see ya", "cya", "talk later", "good night", "night"}
+)
+_NOTED = frozenset(
+    {"ok", "okay", "k", "kk", "cool", "nice", "great", "got it", "alright", "all right"}
+    | {"sounds good", "will do", "noted", "perfect", "awesome", "lol", "haha", "ok cool"}
+)
+_CLOSING: dict[str, dict[bool, str]] = {  # persona -> thanked? -> the whole reply
+    "lua": {
+        True: "I'm glad that helped; I'm here whenever you want to pick it up again.",
+        False: "Okay. Take your time; I'm here whenever you want to pick it up again.",
+    },
+    "riri": {
+        True: "Glad that helped! Ping me when you're ready for the next move.",
+        False: "Got it! Ping me when you're ready for the next move.",
+    },
+    "elro": {
+        True: "Glad that helped; when you're ready, we can pick up where we left off.",
+        False: "Understood; when you're ready, we can pick up where we left off.",
+    },
+    "nana": {
+        True: "You're so welcome, I'm glad that helped; I'm always here when you want to talk.",
+        False: "Okay, lovely; I'm always here when you want to talk.",
+    },
+}
+
 _CRISIS = {
     "lua": (
         "I'm really glad you told me, and I'm here with you.",
@@ -521,6 +555,11 @@ def _pick(options: tuple[str, ...], seed: int) -> str:
 def _join(items: list[str]) -> str:
     """'a', 'a and b', 'a, b and c'."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _normalised(message: str) -> str:
+    """The message's words, lower case, without punctuation or emoji: "Thanks!! 🙏" is "thanks"."""
+    return " ".join(re.sub(r"[^\w\s']", " ", canonical_text(message).lower()).split())
 
 
 def _capitalise(text: str) -> str:
@@ -645,6 +684,10 @@ class TemplateGenerator:
 
     def _reply(self, persona: str, req: ReplyRequest) -> str:
         analysis = req.analysis
+        said = _normalised(req.message)
+        # After a reply (not a crisis reply: "thanks" to it is no goodbye to advice).
+        if _last_reply(req) and said in _THANKS | _NOTED:
+            return _CLOSING[persona][said in _THANKS]  # one line, no new steps
         seed = _hash(req.message)
         intent = analysis.intent.label if analysis.intent.label in _STEPS else "problem_solving"
         tone = analysis.tone.label if analysis.tone.label in _OPENERS[persona] else "calm"

@@ -11,7 +11,7 @@ from common.analysis.types import Sentiment
 from common.labels import INTENTS
 from common.personas import PERSONAS
 from common.replies import ContextTurn, ReplyRequest, ResponseGenerator, TemplateGenerator
-from common.safety import crisis_reply
+from common.safety import CARE_REMINDER, crisis_reply
 from common.sessions.summary import SessionSummary
 from tests.fakes.analysis import make_analysis
 
@@ -491,3 +491,48 @@ def test_a_short_follow_up_continues_the_previous_replys_intent(persona: str) ->
     text = reply("still not working", persona, window=(turn,), analysis=make_analysis())
     assert "what you're carrying" in text and "this problem" not in text, text
     assert not any(word in text.lower() for word in DEBUGGING), text
+
+
+# Acknowledgements and closings (the replies review: 180 of 1,052 turns got new steps for
+# "thanks!", "ok", "cool", "bye"; "thanks!" was read as excitement, "cool" as frustration)
+
+STEP_SHAPES = ("gentle step", "1)", "Option A", "First,", "start small")
+CLOSINGS = (
+    "thanks!",
+    "ok thanks",
+    "Ok.",
+    "cool",
+    "bye",
+    "great, that helped a lot",
+    "lol",
+    "Thank you 🙏",
+)
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_a_closing_after_a_reply_gets_one_short_line_and_no_steps(persona: str) -> None:
+    turn = _riri_turn()
+    for message in CLOSINGS:
+        for tone in ("excited", "frustrated"):
+            text = reply(message, persona, window=(turn,), analysis=make_analysis(tone=tone))
+            assert not any(shape in text for shape in STEP_SHAPES), (message, text)
+            assert len(re.split(r"(?<=[.!?])\s+", text)) <= 2 and len(text) < 100, text
+            assert "excitement" not in text and "frustrat" not in text.lower(), text
+    assert "glad that helped" in reply("thanks!", persona, window=(turn,)).lower()
+    assert "glad that helped" not in reply("lol", persona, window=(turn,)).lower()
+
+
+def test_an_answer_or_a_first_message_is_not_taken_for_a_closing() -> None:
+    turn = _riri_turn()
+    for message in ("yes", "no", "idk", "ok thanks but it still crashes"):
+        assert len(numbered_steps(reply(message, "riri", window=(turn,)))) == 3, message
+    assert len(numbered_steps(reply("thanks", "riri"))) == 3  # nothing to close yet
+
+
+def test_a_closing_in_care_or_crisis_keeps_those_replies() -> None:
+    turn = _riri_turn()
+    for pid in PERSONAS:
+        care = reply("ok thanks", pid, window=(turn,), care=True)
+        assert CARE_REMINDER in care and "glad that helped" not in care.lower()
+        crisis = make_analysis(tone="sad", crisis=True, resources=RESOURCES)
+        assert RESOURCES[0] in reply("ok thanks", pid, window=(turn,), analysis=crisis)
