@@ -360,46 +360,144 @@ _FOCUS = {
     "check_in": "how things are going",
 }
 
-_OPENERS: dict[str, dict[str, str]] = {
+# Two openers per tone and persona: a follow-on turn with the same tone takes the second rather
+# than repeat the sentence it opened the reply just before with.
+_OPENERS: dict[str, dict[str, tuple[str, str]]] = {
     "lua": {
-        "frustrated": "That sounds really frustrating, and it makes sense that it wears on you.",
-        "anxious": "I can hear the worry in this, and it's okay to feel anxious about it.",
-        "sad": "I'm sorry it feels so heavy right now; that sadness deserves some room.",
-        "overwhelmed": "It sounds like a lot is landing on you at once, and that's a lot to hold.",
-        "confused": "It's okay that this feels confusing; clarity often comes once we slow down.",
-        "curious": "I like that you're curious about this; let's explore it gently.",
-        "excited": "I can feel your excitement, and it's lovely to pause with it for a moment.",
-        "calm": "You sound grounded, and that's a good place to think from.",
+        "frustrated": (
+            "That sounds really frustrating, and it makes sense that it wears on you.",
+            "I can hear how much this is grating on you, and that's fair.",
+        ),
+        "anxious": (
+            "I can hear the worry in this, and it's okay to feel anxious about it.",
+            "That worry makes sense, and we can hold it gently together.",
+        ),
+        "sad": (
+            "I'm sorry it feels so heavy right now; that sadness deserves some room.",
+            "This still sounds heavy, and it's okay to let it be heavy for a moment.",
+        ),
+        "overwhelmed": (
+            "It sounds like a lot is landing on you at once, and that's a lot to hold.",
+            "There's still a lot on your plate; let's set some of it down for now.",
+        ),
+        "confused": (
+            "It's okay that this feels confusing; clarity often comes once we slow down.",
+            "Let's untangle this slowly; there's no rush to have it all clear.",
+        ),
+        "curious": (
+            "I like that you're curious about this; let's explore it gently.",
+            "That's a lovely thing to wonder about; let's stay with it a little.",
+        ),
+        "excited": (
+            "I can feel your excitement, and it's lovely to pause with it for a moment.",
+            "That brightness comes through, and it's worth savouring.",
+        ),
+        "calm": (
+            "You sound grounded, and that's a good place to think from.",
+            "There's a steadiness in how you put that, and it helps.",
+        ),
     },
     "riri": {
-        "frustrated": "Ugh, frustrating! Let's turn that energy into action.",
-        "anxious": "Worry is loud, but action quiets it, so let's move.",
-        "sad": "That's a rough spot, and I'm sorry; let's find one thing that helps.",
-        "overwhelmed": "Too much at once? Let's cut it down to size, fast.",
-        "confused": "Confusing, sure, so let's make it clear quickly.",
-        "curious": "Love the curiosity, let's dig in!",
-        "excited": "Yes, that energy is great, let's use it!",
-        "calm": "Nice and steady, perfect for getting things done.",
+        "frustrated": (
+            "Ugh, frustrating! Let's turn that energy into action.",
+            "Still annoying, I get it, so let's hit it from another side.",
+        ),
+        "anxious": (
+            "Worry is loud, but action quiets it, so let's move.",
+            "Nerves are normal; moving beats worrying, so here we go.",
+        ),
+        "sad": (
+            "That's a rough spot, and I'm sorry; let's find one thing that helps.",
+            "Rough going, I hear you; one small win can shift the day.",
+        ),
+        "overwhelmed": (
+            "Too much at once? Let's cut it down to size, fast.",
+            "Still a pile? Fine, we slice it smaller.",
+        ),
+        "confused": (
+            "Confusing, sure, so let's make it clear quickly.",
+            "No problem, let's make it simple.",
+        ),
+        "curious": (
+            "Love the curiosity, let's dig in!",
+            "Good question, let's get into it!",
+        ),
+        "excited": (
+            "Yes, that energy is great, let's use it!",
+            "Love it, let's keep that momentum!",
+        ),
+        "calm": (
+            "Nice and steady, perfect for getting things done.",
+            "Steady is good, let's make progress.",
+        ),
     },
     "elro": {
-        "frustrated": "I understand the frustration; a structured look usually helps.",
-        "anxious": "It's understandable to feel anxious; breaking it down makes it manageable.",
-        "sad": "I'm sorry you're feeling low; let's take this one clear piece at a time.",
-        "overwhelmed": "When everything lands at once, structure helps, so let's separate it.",
-        "confused": "Confusion usually means a missing piece; let's lay it out in order.",
-        "curious": "That's a good thing to be curious about; let's reason through it.",
-        "excited": "That's exciting; let's channel it into a clear approach.",
-        "calm": "You sound clear-headed, which is ideal for weighing this.",
+        "frustrated": (
+            "I understand the frustration; a structured look usually helps.",
+            "That frustration is reasonable; let's look at it from another angle.",
+        ),
+        "anxious": (
+            "It's understandable to feel anxious; breaking it down makes it manageable.",
+            "The worry is understandable; some order should make it smaller.",
+        ),
+        "sad": (
+            "I'm sorry you're feeling low; let's take this one clear piece at a time.",
+            "I'm sorry it's still hard; let's keep things simple and clear.",
+        ),
+        "overwhelmed": (
+            "When everything lands at once, structure helps, so let's separate it.",
+            "There's a lot here, so let's sort it before acting.",
+        ),
+        "confused": (
+            "Confusion usually means a missing piece; let's lay it out in order.",
+            "Let's pin down the unclear part first, then build from there.",
+        ),
+        "curious": (
+            "That's a good thing to be curious about; let's reason through it.",
+            "A good question; let's work through it carefully.",
+        ),
+        "excited": (
+            "That's exciting; let's channel it into a clear approach.",
+            "Good momentum; let's give it a clear direction.",
+        ),
+        "calm": (
+            "You sound clear-headed, which is ideal for weighing this.",
+            "A steady frame of mind helps; let's use it.",
+        ),
     },
     "nana": {
-        "frustrated": "Oh, that sounds so frustrating, and you've clearly put in real effort.",
-        "anxious": "I can tell you're worried, and I want you to know you're not alone in this.",
-        "sad": "I'm so sorry you're feeling down, and thank you for telling me.",
-        "overwhelmed": "That's so much to carry, and you're doing better than you think.",
-        "confused": "It's completely okay to feel unsure, and asking is a brave first step.",
-        "curious": "I love your curiosity, that's exactly how growth starts!",
-        "excited": "That's wonderful, I'm so happy for you!",
-        "calm": "It's lovely to hear you sounding so settled.",
+        "frustrated": (
+            "Oh, that sounds so frustrating, and you've clearly put in real effort.",
+            "I know this is wearing you down, and you're still showing up for it.",
+        ),
+        "anxious": (
+            "I can tell you're worried, and I want you to know you're not alone in this.",
+            "It's okay to feel nervous, and I'm right here with you.",
+        ),
+        "sad": (
+            "I'm so sorry you're feeling down, and thank you for telling me.",
+            "I'm sorry it still feels hard, and I'm glad you're talking to me.",
+        ),
+        "overwhelmed": (
+            "That's so much to carry, and you're doing better than you think.",
+            "That's a lot at once, and you don't have to carry it all today.",
+        ),
+        "confused": (
+            "It's completely okay to feel unsure, and asking is a brave first step.",
+            "Not knowing yet is perfectly fine, and we'll figure it out together.",
+        ),
+        "curious": (
+            "I love your curiosity, that's exactly how growth starts!",
+            "What a good thing to wonder about!",
+        ),
+        "excited": (
+            "That's wonderful, I'm so happy for you!",
+            "Oh, how lovely, that's brilliant to hear!",
+        ),
+        "calm": (
+            "It's lovely to hear you sounding so settled.",
+            "You sound so steady, and that's wonderful.",
+        ),
     },
 }
 
@@ -552,6 +650,16 @@ def _pick(options: tuple[str, ...], seed: int) -> str:
     return options[seed % len(options)]
 
 
+def _fresh(options: tuple[str, ...], seed: int, previous: str) -> str:
+    """The option the seed picks, or the next one not already in the previous reply: closers
+    picked by hash from 2-3 options repeated the reply just before in about half of the turns."""
+    for i in range(len(options)):
+        option = options[(seed + i) % len(options)]
+        if option not in previous:
+            return option
+    return _pick(options, seed)
+
+
 def _join(items: list[str]) -> str:
     """'a', 'a and b', 'a, b and c'."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
@@ -698,7 +806,8 @@ class TemplateGenerator:
         specifics = _Specifics.from_analysis(analysis)
         technical = _technical(req, specifics)
 
-        sentences = [_OPENERS[persona][tone]]
+        previous = _last_reply(req)
+        sentences = [_fresh(_OPENERS[persona][tone], 0, previous)]
         follow_up = self._refers_back(req, tone)
         if follow_up:
             # "still not working" reads as problem_solving whatever it follows: it continues the
@@ -712,7 +821,7 @@ class TemplateGenerator:
             sentences.append(_EARLIER[persona].format(x=earlier))
 
         steps = self._choose_steps(req, intent, seed, specifics, technical)
-        sentences.extend(self._body(persona, intent, steps, seed, specifics))
+        sentences.extend(self._body(persona, intent, steps, seed, specifics, previous))
 
         body = " ".join(sentences).lower()
         missing = [item for item in specifics.items if item.lower() not in body]
@@ -721,7 +830,13 @@ class TemplateGenerator:
         return " ".join(sentences)
 
     def _body(
-        self, persona: str, intent: str, steps: list[_Step], seed: int, specifics: _Specifics
+        self,
+        persona: str,
+        intent: str,
+        steps: list[_Step],
+        seed: int,
+        specifics: _Specifics,
+        previous: str,
     ) -> list[str]:
         """The persona-shaped advice: one step, numbered actions, options, or encouragement."""
         actions = [specifics.fill(s.action) for s in steps]
@@ -732,11 +847,14 @@ class TemplateGenerator:
                     f"Let's slow down with {focus} and take one gentle step: {actions[0]}, "
                     f"because {steps[0].why}."
                 ),
-                _pick(_LUA_QUESTIONS, seed >> 8),
+                _fresh(_LUA_QUESTIONS, seed >> 8, previous),
             ]
         if persona == "riri":
             numbered = " ".join(f"{i}) {_capitalise(a)}." for i, a in enumerate(actions[:3], 1))
-            return [f"Fast track for {focus}: {numbered}", _pick(_RIRI_CLOSERS, seed >> 8)]
+            return [
+                f"Fast track for {focus}: {numbered}",
+                _fresh(_RIRI_CLOSERS, seed >> 8, previous),
+            ]
         if persona == "elro":
             if intent in _ELRO_STEPWISE:
                 ordinals = ("First", "Second", "Third")
@@ -745,21 +863,21 @@ class TemplateGenerator:
                 )
                 return [
                     f"Let's take {focus} step by step. {ordered}",
-                    _pick(_ELRO_STEP_CLOSERS, seed >> 8),
+                    _fresh(_ELRO_STEP_CLOSERS, seed >> 8, previous),
                 ]
             return [
                 (
                     f"Let's structure {focus} as two options. Option A: {actions[0]}, since "
                     f"{steps[0].why}. Option B: {actions[1]}, since {steps[1].why}."
                 ),
-                _pick(_ELRO_OPTION_CLOSERS, seed >> 8),
+                _fresh(_ELRO_OPTION_CLOSERS, seed >> 8, previous),
             ]
         return [
             (
                 f"I'm right here with you on {focus}, so how about we start small: "
                 f"{actions[0]}, and then {actions[1]}."
             ),
-            _pick(_NANA_CHECKINS, seed >> 8),
+            _fresh(_NANA_CHECKINS, seed >> 8, previous),
         ]
 
     def _choose_steps(

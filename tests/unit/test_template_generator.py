@@ -536,3 +536,25 @@ def test_a_closing_in_care_or_crisis_keeps_those_replies() -> None:
         assert CARE_REMINDER in care and "glad that helped" not in care.lower()
         crisis = make_analysis(tone="sad", crisis=True, resources=RESOURCES)
         assert RESOURCES[0] in reply("ok thanks", pid, window=(turn,), analysis=crisis)
+
+
+# Repetition (the replies review: 386 of 812 follow-on replies repeated a whole sentence of the
+# reply just before, mostly the tone's one opener and a closer picked from 2-3 by hash)
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+", text) if s]
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_a_follow_on_reply_opens_and_closes_differently_from_the_one_before(
+    persona: str,
+) -> None:
+    first = reply("My flatmate never cleans up", persona, analysis=make_analysis())
+    turn = ContextTurn(0, "My flatmate never cleans up", first, persona, "frustrated")
+    for i in range(8):
+        text = reply(f"and the bins, week {i}", persona, window=(turn,), analysis=make_analysis())
+        opener, *_, closer = _sentences(text)
+        assert opener not in first and closer not in first, (first, text)
+        # still the tone's opener, the second of its two
+        assert any(w in opener.lower() for w in ("grating", "annoying", "frustration", "wearing"))
