@@ -511,6 +511,8 @@ _FOLLOW_UP = {
     ),
 }
 
+_FOLLOW_UP_ENDS = tuple(text.split("{prev}")[1].lower() for text in _FOLLOW_UP.values())
+
 _EARLIER = {
     "lua": "This connects with what you shared earlier about {x}.",
     "riri": "Still on {x} from earlier, good, let's keep rolling.",
@@ -730,9 +732,12 @@ def _last_reply(req: ReplyRequest) -> str:
 
 
 def _offered(reply: str) -> list[_Step]:
-    """The template steps a reply offered, in the order it gave them."""
+    """The template steps a reply offered, in the order it gave them: after its sentence that
+    names the idea that failed before ("I hear that the idea to X didn't help"), if any, else a
+    second "that didn't help" named X again instead of what was just suggested."""
     lowered = reply.lower()
-    found = [(pos, s) for s in _ALL_STEPS if (pos := lowered.find(s.marker)) >= 0]
+    start = max((lowered.find(t) + len(t) for t in _FOLLOW_UP_ENDS if t in lowered), default=0)
+    found = [(pos, s) for s in _ALL_STEPS if (pos := lowered.find(s.marker, start)) >= 0]
     return [s for _, s in sorted(found, key=lambda pair: pair[0])]
 
 
@@ -920,12 +925,8 @@ class TemplateGenerator:
         suggestion = ""
         window = _ordinary(req.window)
         for turn in reversed(window):
-            reply = turn.reply.lower()
-            found = [(reply.find(s.marker), s) for s in _ALL_STEPS]
-            found = [(pos, s) for pos, s in found if pos >= 0]
-            if found:
-                first = min(found, key=lambda pair: pair[0])[1]
-                suggestion = "the idea to " + specifics.fill(first.action)
+            if offered := _offered(turn.reply):
+                suggestion = "the idea to " + specifics.fill(offered[0].action)
             if not suggestion and (match := _SUGGESTION_SENTENCE.search(turn.reply)):
                 frag = safe_fragment(match.group(0))
                 if frag and not looks_like_instruction(frag):

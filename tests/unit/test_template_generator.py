@@ -558,3 +558,18 @@ def test_a_follow_on_reply_opens_and_closes_differently_from_the_one_before(
         assert opener not in first and closer not in first, (first, text)
         # still the tone's opener, the second of its two
         assert any(w in opener.lower() for w in ("grating", "annoying", "frustration", "wearing"))
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_a_second_that_didnt_help_names_the_latest_idea_not_the_first(persona: str) -> None:
+    # The replies review: the earliest step in the previous reply was named, and that reply
+    # starts by naming the older idea, so the user heard about the first idea twice.
+    first = _riri_turn()
+    second_reply = reply("that didn't help", persona, window=(first,), analysis=make_analysis())
+    second = ContextTurn(1, "that didn't help", second_reply, persona, "frustrated")
+    oldest = " ".join(numbered_steps(first.reply)[0].lower().split()[:3])
+    text = reply(
+        "that didn't help either", persona, window=(first, second), analysis=make_analysis()
+    ).lower()
+    assert oldest in second_reply.lower() and oldest not in text, text
+    assert "the idea to" in text
