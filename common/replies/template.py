@@ -585,6 +585,50 @@ _CLOSING: dict[str, dict[bool, str]] = {  # persona -> thanked? -> the whole rep
     },
 }
 
+# Questions about the reply just before got unrelated new advice: "what do you mean?" and
+# "why?" are answered by restating its first step and the reason for it.
+_CLARIFY = frozenset(
+    {"what do you mean", "what do you mean by that", "what does that mean", "meaning", "huh"}
+    | {"why", "why that", "why though", "how so", "how come", "i don't understand"}
+    | {"i don't get it", "i don't follow", "not sure what you mean", "explain", "explain that"}
+    | {"can you explain", "can you explain that", "say that differently", "can you rephrase"}
+    | {"can you say that differently", "can you rephrase that", "say that again", "rephrase"}
+)
+_MISREAD = frozenset(  # the reply answered something else: ask, rather than restate it
+    {"that's not what i asked", "that's not what i meant", "not what i asked"}
+    | {"that's not my question", "you didn't answer my question", "that's not what i said"}
+)
+_ALREADY_SAID = frozenset(  # a different step, not the same one again
+    {"you already said that", "you said that already", "you already told me that"}
+    | {"you said that before", "you're repeating yourself", "you keep saying that"}
+)
+_RESTATE = {
+    "lua": "I meant: {action}, because {why}. Does that feel clearer?",
+    "riri": "I meant: {action}, because {why}. Give it a go and tell me how it went!",
+    "elro": "I meant: {action}, because {why}. Does that reasoning make sense?",
+    "nana": "I meant: {action}, because {why}. Does that make more sense now?",
+}
+_UNCLEAR = {  # nothing of ours to restate (a free-text reply, or a closing line)
+    "lua": "I'm sorry, I didn't put that well. Which part would you like me to say differently?",
+    "riri": "My bad! Which part do you want said differently?",
+    "elro": "Let me correct that: which part should I explain differently?",
+    "nana": "Oh, I'm sorry I didn't explain that well. Which part shall I say differently?",
+}
+_ASK_AGAIN = {
+    "lua": "I'm sorry, I think I missed what you were asking. Could you tell me again, in a few "
+    "words?",
+    "riri": "Oops, I missed your question! Hit me with it again, short version?",
+    "elro": "It seems I answered a different question. Could you restate what you'd like to know?",
+    "nana": "Oh, I'm sorry I missed what you asked. Would you tell me again, so I can get it "
+    "right?",
+}
+_REPEATED = {
+    "lua": "You're right, I said that already; let's try something different.",
+    "riri": "Fair, I repeated myself, so here's something new.",
+    "elro": "Correct, that was a repeat; here is a different approach.",
+    "nana": "You're right, I repeated myself, I'm sorry; let's try something new together.",
+}
+
 _CRISIS = {
     "lua": (
         "I'm really glad you told me, and I'm here with you.",
@@ -797,10 +841,13 @@ class TemplateGenerator:
 
     def _reply(self, persona: str, req: ReplyRequest) -> str:
         analysis = req.analysis
+        specifics = _Specifics.from_analysis(analysis)
         said = _normalised(req.message)
-        # After a reply (not a crisis reply: "thanks" to it is no goodbye to advice).
-        if _last_reply(req) and said in _THANKS | _NOTED:
-            return _CLOSING[persona][said in _THANKS]  # one line, no new steps
+        previous = _last_reply(req)  # "" when there is none, or it was the crisis reply
+        offered = _offered(previous)
+        if previous and (short := self._about_the_reply(persona, said, offered, specifics)):
+            return short
+        repeated = bool(previous) and said in _ALREADY_SAID
         seed = _hash(req.message)
         intent = analysis.intent.label if analysis.intent.label in _STEPS else "problem_solving"
         tone = analysis.tone.label if analysis.tone.label in _OPENERS[persona] else "calm"
@@ -808,21 +855,23 @@ class TemplateGenerator:
             # Not "Yes, that energy is great" to "my tests keep failing and the demo is
             # tomorrow!!" (read as excited): the likeliest troubled tone instead.
             tone = max(_TROUBLED & set(_OPENERS[persona]), key=lambda t: analysis.tone.probs[t])
-        specifics = _Specifics.from_analysis(analysis)
         technical = _technical(req, specifics)
 
-        previous = _last_reply(req)
-        sentences = [_fresh(_OPENERS[persona][tone], 0, previous)]
-        follow_up = self._refers_back(req, tone)
-        if follow_up:
+        follow_up = not repeated and self._refers_back(req, tone)
+        if (follow_up or repeated) and offered:
             # "still not working" reads as problem_solving whatever it follows: it continues the
             # step the previous reply gave (its pool), breathing exercises or debugging alike.
-            if offered := _offered(_last_reply(req)):
-                intent = _INTENT_OF[offered[0].marker]
-                technical = technical or offered[0] in _TECHNICAL_STEPS
+            intent = _INTENT_OF[offered[0].marker]
+            technical = technical or offered[0] in _TECHNICAL_STEPS
+
+        if repeated:
+            sentences = [_REPEATED[persona]]
+        else:
+            sentences = [_fresh(_OPENERS[persona][tone], 0, previous)]
+        if follow_up:
             prev = self._previous_attempt(req, specifics)
             sentences.append(_FOLLOW_UP[persona].format(prev=prev))
-        elif earlier := self._earlier_topic(req, specifics):
+        elif not repeated and (earlier := self._earlier_topic(req, specifics)):
             sentences.append(_EARLIER[persona].format(x=earlier))
 
         steps = self._choose_steps(req, intent, seed, specifics, technical)
@@ -833,6 +882,22 @@ class TemplateGenerator:
         if missing:
             sentences.insert(-1, self._specifics_sentence(persona, missing))
         return " ".join(sentences)
+
+    def _about_the_reply(
+        self, persona: str, said: str, offered: list[_Step], specifics: _Specifics
+    ) -> str:
+        """A whole message that closes, or asks about the reply before, gets one short answer
+        ("" for any other message)."""
+        if said in _THANKS | _NOTED:
+            return _CLOSING[persona][said in _THANKS]  # no new steps
+        if said in _MISREAD:
+            return _ASK_AGAIN[persona]
+        if said in _CLARIFY:
+            if not offered:
+                return _UNCLEAR[persona]
+            step = offered[0]
+            return _RESTATE[persona].format(action=specifics.fill(step.action), why=step.why)
+        return ""
 
     def _body(
         self,

@@ -573,3 +573,42 @@ def test_a_second_that_didnt_help_names_the_latest_idea_not_the_first(persona: s
     ).lower()
     assert oldest in second_reply.lower() and oldest not in text, text
     assert "the idea to" in text
+
+
+# Questions about the reply (the replies review: 88 turns of "what do you mean?", "why?",
+# "you already said that" got unrelated new advice)
+
+
+def _turn(persona: str, message: str = "My flatmate never cleans up") -> ContextTurn:
+    earlier = GEN.generate(ReplyRequest(PERSONAS[persona], message, make_analysis()))
+    return ContextTurn(0, message, earlier, persona, "frustrated")
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_what_do_you_mean_restates_the_previous_first_step_and_why(persona: str) -> None:
+    turn = _turn(persona)
+    step = re.search(r"(?:step: |1\) |Option A: |start small: )([^,.]+)", turn.reply)
+    assert step
+    for message in ("what do you mean?", "Why?", "can you say that differently?"):
+        text = reply(message, persona, window=(turn,), analysis=make_analysis(tone="confused"))
+        assert text.startswith("I meant: " + step.group(1).lower()), text
+        assert ", because " in text and not any(s in text for s in STEP_SHAPES), text
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_you_already_said_that_gets_a_different_step(persona: str) -> None:
+    turn = _turn(persona)
+    text = reply("you already said that", persona, window=(turn,), analysis=make_analysis())
+    assert re.match(r"(?:You're right|Fair|Correct)", text), text
+    said = {s for s in _sentences(turn.reply) if not s.startswith("Let's")}  # not Elro's frame
+    assert not said & set(_sentences(text)), text
+    assert any(shape in text for shape in STEP_SHAPES)
+
+
+def test_a_misread_question_is_asked_again_and_a_free_text_reply_is_not_restated() -> None:
+    for pid in PERSONAS:
+        text = reply("that's not what I asked", pid, window=(_turn(pid),))
+        assert "?" in text and not any(s in text for s in STEP_SHAPES), text
+    free = ContextTurn(0, "The page is blank", "Have you tried reloading it?", "elro", "confused")
+    text = reply("what do you mean?", "elro", window=(free,))
+    assert "differently" in text and not any(s in text for s in STEP_SHAPES), text
