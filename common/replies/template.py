@@ -665,6 +665,9 @@ _REFERS_BACK = re.compile(
 )
 # Weaker cues ("again", "as I said") count only with history and a troubled tone.
 _REFERS_BACK_WEAK = re.compile(r"\bagain\b|\bas\s+i\s+(?:said|mentioned|told)", re.IGNORECASE)
+# ... but not "again" in a question or a request to explain ("Again but like I'm five?",
+# "portal's down again. workaround?"): no earlier idea failed there.
+_ASKS = re.compile(r"\?|\b(?:explain|rephrase|say|put|simpler|like\s+i'?m)\b", re.IGNORECASE)
 _TROUBLED = frozenset({"frustrated", "anxious", "sad", "overwhelmed", "confused"})
 _UPBEAT = frozenset({"excited", "calm", "curious"})  # openers that contradict a negative message
 # The turns in care after a crisis: no opener that reads the user's mood as fine, no plan, steps
@@ -983,7 +986,10 @@ class TemplateGenerator:
             # A first message refers back only to what it says was tried: "my landlord won't
             # fix the heating" has nothing before it to have failed.
             return history or bool(extract_tried(message))
-        return history and tone in _TROUBLED and bool(_REFERS_BACK_WEAK.search(message))
+        weak = _REFERS_BACK_WEAK.search(message)
+        if weak and weak.group(0).lower() == "again" and _ASKS.search(message):
+            return False
+        return history and tone in _TROUBLED and bool(weak)
 
     def _previous_attempt(self, req: ReplyRequest, specifics: _Specifics) -> str:
         """A short description of what was suggested or tried before."""

@@ -612,3 +612,13 @@ def test_a_misread_question_is_asked_again_and_a_free_text_reply_is_not_restated
     free = ContextTurn(0, "The page is blank", "Have you tried reloading it?", "elro", "confused")
     text = reply("what do you mean?", "elro", window=(free,))
     assert "differently" in text and not any(s in text for s in STEP_SHAPES), text
+
+
+def test_again_in_a_question_or_a_request_to_explain_is_no_failed_idea() -> None:
+    # The replies review: "Sorry, lost me at 'amortisation'. Again but like I'm five?" got
+    # "I hear that the idea to order the tasks by deadline first ... didn't help".
+    turn = _riri_turn()
+    for message in ("Again but like I'm five?", "portal's down again. workaround?"):
+        text = reply(message, "elro", window=(turn,), analysis=make_analysis(tone="confused"))
+        assert "didn't resolve it" not in text, message
+    assert "didn't resolve it" in reply("it crashed again", "elro", window=(turn,))
