@@ -731,19 +731,30 @@ class _Specifics:
     items: tuple[str, ...] = ()
     topical: tuple[str, ...] = ()  # tools, roles, organisations: what a conversation is about
     helper: str = "a colleague or friend"  # whom a step suggests asking
+    # Dates and durations: only a plan keeps them in view ("Keep 6 hours in view, without
+    # letting it crowd you", "Keep tomorrow and yesterday in view").
+    timely: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()  # roles: "them", never "it"
 
     @classmethod
     def from_analysis(cls, analysis: Analysis) -> _Specifics:
         tool = role = ""
         items: list[str] = []
         topical: list[str] = []
+        timely: list[str] = []
+        people: list[str] = []
         for entity in analysis.entities:
             frag = safe_fragment(entity.text, 40)
             if not frag or looks_like_instruction(entity.text):
                 continue
+            if entity.type in ("date_time", "duration"):
+                timely.append(frag)
             if entity.type == "role":
-                frag = "your " + _LEADING.sub("", frag)
+                name = _LEADING.sub("", frag)
+                # "your customers", not "your Customers"; "your CEO" as typed
+                frag = "your " + (name.lower() if name.istitle() else name)
                 role = role or frag
+                people.append(frag)
             elif entity.type == "tool":
                 tool = tool or frag
             if frag.lower() not in (i.lower() for i in items):
@@ -756,7 +767,14 @@ class _Specifics:
             helper = "someone you trust"
         else:
             helper = role or cls.helper
-        return cls(tool=tool, items=tuple(items[:4]), topical=tuple(topical), helper=helper)
+        return cls(
+            tool=tool,
+            items=tuple(items[:4]),
+            topical=tuple(topical),
+            helper=helper,
+            timely=tuple(timely),
+            people=tuple(people),
+        )
 
     def fill(self, action: str) -> str:
         return action.format(
@@ -881,9 +899,13 @@ class TemplateGenerator:
         sentences.extend(self._body(persona, intent, steps, seed, specifics, previous))
 
         body = " ".join(sentences).lower()
-        missing = [item for item in specifics.items if item.lower() not in body]
+        missing = [
+            item
+            for item in specifics.items
+            if item.lower() not in body and (intent == "planning" or item not in specifics.timely)
+        ]
         if missing:
-            sentences.insert(-1, self._specifics_sentence(persona, missing))
+            sentences.insert(-1, self._specifics_sentence(persona, missing, specifics))
         return " ".join(sentences)
 
     def _about_the_reply(
@@ -1042,8 +1064,12 @@ class TemplateGenerator:
         ]
         return "the " + safe_fragment(max(shared, key=len).lower(), 30) if shared else ""
 
-    def _specifics_sentence(self, persona: str, items: list[str]) -> str:
-        plural = len(items) > 1
+    def _specifics_sentence(self, persona: str, items: list[str], specifics: _Specifics) -> str:
+        # roles match their plural too ("customers", "managers"), not "boss"
+        plural = len(items) > 1 or (
+            items[0] in specifics.people and re.search(r"[^s]s$", items[0]) is not None
+        )
+        people = plural or items[0] in specifics.people
         return _SPECIFICS[persona].format(
-            items=_join(items), it="them" if plural else "it", be="are" if plural else "is"
+            items=_join(items), it="them" if people else "it", be="are" if plural else "is"
         )

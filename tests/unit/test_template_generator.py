@@ -86,8 +86,12 @@ def test_emotional_support_does_not_get_debugging_advice() -> None:
 def test_named_specifics_are_woven_in(persona: str) -> None:
     entities = (*ENTITIES, ("Google", "organization"))
     text = reply(persona=persona, analysis=make_analysis(entities=entities))
-    for fragment in ("Python", "manager", "tomorrow", "Google"):
+    for fragment in ("Python", "manager", "Google"):
         assert fragment in text
+    # dates and durations only in a plan (the replies review: "Keep 6 hours in view")
+    assert "tomorrow" not in text
+    plan = make_analysis(intent="planning", entities=entities)
+    assert "tomorrow" in reply(persona=persona, analysis=plan)
 
 
 def test_an_upbeat_opener_never_answers_a_negative_message() -> None:
@@ -622,3 +626,19 @@ def test_again_in_a_question_or_a_request_to_explain_is_no_failed_idea() -> None
         text = reply(message, "elro", window=(turn,), analysis=make_analysis(tone="confused"))
         assert "didn't resolve it" not in text, message
     assert "didn't resolve it" in reply("it crashed again", "elro", window=(turn,))
+
+
+def test_lua_keeps_people_in_view_as_them_and_no_dates_outside_a_plan() -> None:
+    # The replies review: "Keep your manager in view, without letting it crowd you", "Keep
+    # tomorrow and yesterday in view", "Keep 6 hours in view", "your Customers".
+    calm = make_analysis(tone="calm", intent="decision_making", entities=(("manager", "role"),))
+    assert "without letting them crowd you" in reply("Should I tell my manager?", analysis=calm)
+    durations = make_analysis(
+        tone="sad", intent="emotional_support", entities=(("6 hours", "duration"),)
+    )
+    assert "in view" not in reply("I slept 6 hours and cried", analysis=durations)
+    customers = make_analysis(tone="calm", intent="feedback", entities=(("Customers", "role"),))
+    text = reply("Customers keep complaining", analysis=customers)
+    assert "Keep your customers in view, without letting them crowd you." in text
+    text = reply("Customers keep complaining", "nana", analysis=customers)
+    assert "your customers are on your mind" in text
