@@ -532,6 +532,7 @@ _LUA_QUESTIONS = (
     "How does that sit with you?",
     "What would feel like enough for today?",
 )
+_HEAVY = frozenset({"frustrated", "anxious", "sad", "overwhelmed"})
 _RIRI_CLOSERS = (
     "Go, and tell me how step 1 goes!",
     "Start now and report back!",
@@ -628,6 +629,8 @@ _REPEATED = {
     "elro": "Correct, that was a repeat; here is a different approach.",
     "nana": "You're right, I repeated myself, I'm sorry; let's try something new together.",
 }
+
+_NANA_LATER = tuple(c for c in _NANA_CHECKINS if "reaching out" not in c)
 
 _CRISIS = {
     "lua": (
@@ -896,7 +899,8 @@ class TemplateGenerator:
             sentences.append(_EARLIER[persona].format(x=earlier))
 
         steps = self._choose_steps(req, intent, seed, specifics, technical)
-        sentences.extend(self._body(persona, intent, steps, seed, specifics, previous))
+        first = not (req.window or req.summary.turns_folded)
+        sentences.extend(self._body(persona, intent, steps, seed, specifics, previous, tone, first))
 
         body = " ".join(sentences).lower()
         missing = [
@@ -932,6 +936,8 @@ class TemplateGenerator:
         seed: int,
         specifics: _Specifics,
         previous: str,
+        tone: str,
+        first: bool,
     ) -> list[str]:
         """The persona-shaped advice: one step, numbered actions, options, or encouragement."""
         actions = [specifics.fill(s.action) for s in steps]
@@ -942,7 +948,8 @@ class TemplateGenerator:
                     f"Let's slow down with {focus} and take one gentle step: {actions[0]}, "
                     f"because {steps[0].why}."
                 ),
-                _fresh(_LUA_QUESTIONS, seed >> 8, previous),
+                # "What feels heaviest" only when something is heavy (not to "cool!")
+                _fresh(_LUA_QUESTIONS[0 if tone in _HEAVY else 1 :], seed >> 8, previous),
             ]
         if persona == "riri":
             numbered = " ".join(f"{i}) {_capitalise(a)}." for i, a in enumerate(actions[:3], 1))
@@ -972,7 +979,8 @@ class TemplateGenerator:
                 f"I'm right here with you on {focus}, so how about we start small: "
                 f"{actions[0]}, and then {actions[1]}."
             ),
-            _fresh(_NANA_CHECKINS, seed >> 8, previous),
+            # "proud of you for reaching out" once, on the session's first turn
+            _fresh(_NANA_CHECKINS if first else _NANA_LATER, seed >> 8, previous),
         ]
 
     def _choose_steps(

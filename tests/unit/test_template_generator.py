@@ -642,3 +642,13 @@ def test_lua_keeps_people_in_view_as_them_and_no_dates_outside_a_plan() -> None:
     assert "Keep your customers in view, without letting them crowd you." in text
     text = reply("Customers keep complaining", "nana", analysis=customers)
     assert "your customers are on your mind" in text
+
+
+def test_nana_is_proud_of_reaching_out_only_once_and_lua_asks_what_is_heaviest_when_heavy() -> None:
+    turn = _turn("nana")
+    later = [reply(f"next thing {i}", "nana", window=(turn,)) for i in range(12)]
+    assert not any("reaching out" in t for t in later)
+    assert any("reaching out" in reply(f"next thing {i}", "nana") for i in range(12))
+    upbeat = make_analysis(tone="excited", intent="motivation")
+    assert not any("heaviest" in reply(f"cool plan {i}", analysis=upbeat) for i in range(12))
+    assert any("heaviest" in reply(f"so stuck {i}") for i in range(12))  # frustrated
