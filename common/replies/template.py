@@ -685,6 +685,15 @@ _CARE_BODY: dict[str, str] = {
     "nana": "You don't have to have anything figured out right now. I'm right here; tell me "
     "what's going on for you.",
 }
+# A second wording for consecutive care turns, which otherwise got the very same reply.
+_CARE_BODY_AGAIN: dict[str, str] = {
+    "lua": "We can go as slowly as you like. I'm still here; what would help most right now?",
+    "riri": "Nothing to do and nowhere to be. I'm still right here; talk to me.",
+    "elro": "There's nothing to work out right now. I'm still here and listening; what's on "
+    "your mind?",
+    "nana": "Take all the time you need, there's no rush at all. I'm still right here with you; "
+    "how are you doing?",
+}
 _SUGGESTION_SENTENCE = re.compile(
     r"[^.!?\n]*\b(?:try|suggest|step|could|option|start)\b[^.!?\n]*", re.IGNORECASE
 )
@@ -833,6 +842,8 @@ class TemplateGenerator:
         if not (req.care or req.withheld):
             return self._reply(persona, req)
         body = _CARE_BODY[persona]
+        if body in _last_reply(req):
+            body = _CARE_BODY_AGAIN[persona]
         if not req.care:  # withheld for safety outside care: no resources shared to recall
             return body
         # The first turn of care, or of a session begun in care (after a no in another one).

@@ -652,3 +652,19 @@ def test_nana_is_proud_of_reaching_out_only_once_and_lua_asks_what_is_heaviest_w
     upbeat = make_analysis(tone="excited", intent="motivation")
     assert not any("heaviest" in reply(f"cool plan {i}", analysis=upbeat) for i in range(12))
     assert any("heaviest" in reply(f"so stuck {i}") for i in range(12))  # frustrated
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_consecutive_care_turns_do_not_get_the_same_reply(persona: str) -> None:
+    crisis = ContextTurn(0, "I can't go on", crisis_reply(("988",)), persona, "sad", True)
+    first = reply("ok", persona, window=(crisis,), care=True)
+    second_turn = ContextTurn(1, "ok", first, persona, "calm")
+    second = reply("ok", persona, window=(crisis, second_turn), care=True)
+    third = reply(
+        "ok",
+        persona,
+        window=(second_turn, ContextTurn(2, "ok", second, persona, "calm")),
+        care=True,
+    )
+    assert third != second  # the same words twice in a row read as a canned reply
+    assert CARE_REMINDER in second and CARE_REMINDER in third
