@@ -632,6 +632,21 @@ _REPEATED = {
 
 _NANA_LATER = tuple(c for c in _NANA_CHECKINS if "reaching out" not in c)
 
+# Persona replies are English (README): a message clearly in another language is told so first,
+# rather than answered as if understood ("Wie kann ich mich besser auf meine Prüfung
+# vorbereiten?" got a plain English reply with no word about it).
+_ENGLISH_ONLY = "I can only reply in English for now, but here is where I'd start."
+_ENGLISH_WORDS = frozenset(
+    "the a an and or to of in on is are was i you my me it this that what how why should can "  # noqa: SIM905
+    "do don't not no with for have just".split()
+)
+_OTHER_WORDS = frozenset(
+    "der das und ich nicht ist mit mein meine meinen wie kann soll auf für sich "  # noqa: SIM905
+    "le la les et je ne pas est mon ma mes avec pour une des que comment puis "
+    "el los las y yo es mi mis con para una cómo puedo por del".split()  # German, French, Spanish
+)
+_NON_LATIN = re.compile(r"[^\W\d_a-zA-Z\u00c0-\u024f]")  # a letter outside Latin scripts
+
 _CRISIS = {
     "lua": (
         "I'm really glad you told me, and I'm here with you.",
@@ -729,6 +744,17 @@ def _join(items: list[str]) -> str:
 def _normalised(message: str) -> str:
     """The message's words, lower case, without punctuation or emoji: "Thanks!! 🙏" is "thanks"."""
     return " ".join(re.sub(r"[^\w\s']", " ", canonical_text(message).lower()).split())
+
+
+def _not_english(message: str) -> bool:
+    """Clearly another language: mostly non-Latin letters, or more of another language's
+    common words than English ones (two at least: "Python" or "merci" alone is no sign)."""
+    letters = [c for c in message if c.isalpha()]
+    if letters and sum(bool(_NON_LATIN.match(c)) for c in letters) > len(letters) / 2:
+        return True
+    words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", message.lower())
+    other = sum(w in _OTHER_WORDS and w not in _ENGLISH_WORDS for w in words)
+    return other >= 2 and other > sum(w in _ENGLISH_WORDS for w in words)
 
 
 def _capitalise(text: str) -> str:
@@ -903,6 +929,8 @@ class TemplateGenerator:
             sentences = [_REPEATED[persona]]
         else:
             sentences = [_fresh(_OPENERS[persona][tone], 0, previous)]
+        if _not_english(req.message):
+            sentences.insert(0, _ENGLISH_ONLY)
         if follow_up:
             prev = self._previous_attempt(req, specifics)
             sentences.append(_FOLLOW_UP[persona].format(prev=prev))

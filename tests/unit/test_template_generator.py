@@ -668,3 +668,20 @@ def test_consecutive_care_turns_do_not_get_the_same_reply(persona: str) -> None:
     )
     assert third != second  # the same words twice in a row read as a canned reply
     assert CARE_REMINDER in second and CARE_REMINDER in third
+
+
+def test_a_message_in_another_language_is_told_replies_are_in_english() -> None:
+    # Persona replies are English (README); the replies review's German, French, Spanish and
+    # Japanese messages got English advice with no word about it.
+    for message in (
+        "Wie kann ich mich besser auf meine Prüfung vorbereiten?",
+        "Comment puis-je demander une augmentation à mon patron ?",
+        "¿Cómo puedo dejar de procrastinar con mi tesis?",
+        "転職すべきかどうか迷っています。どうすればいいですか？",
+    ):
+        for pid in PERSONAS:
+            text = reply(message, pid, analysis=make_analysis())
+            assert text.startswith("I can only reply in English for now"), text
+            assert text.count("English") == 1
+    for message in (MESSAGE, "la la land is my favourite film", "I had a café con leche"):
+        assert "English" not in reply(message, "lua")
