@@ -1028,7 +1028,9 @@ class TemplateGenerator:
         """Three steps, rotated by the hash, skipping what was suggested or tried before."""
         pool = _STEPS[intent]
         if technical and intent == "problem_solving":
-            pool = _TECHNICAL_STEPS + pool
+            # debugging, plus the neutral steps that fit any problem (the smallest next step,
+            # fresh eyes, what was tried), not "in writing, to whoever can decide" for a bug
+            pool = _TECHNICAL_STEPS + pool[1:4]
         window = _ordinary(req.window)
         suggested = " ".join(turn.reply for turn in window).lower()
         user_said = " ".join(

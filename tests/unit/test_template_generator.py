@@ -685,3 +685,13 @@ def test_a_message_in_another_language_is_told_replies_are_in_english() -> None:
             assert text.count("English") == 1
     for message in (MESSAGE, "la la land is my favourite film", "I had a café con leche"):
         assert "English" not in reply(message, "lua")
+
+
+def test_a_technical_problem_gets_no_steps_meant_for_people_or_institutions() -> None:
+    # "it still asks for a password every time" got "put the facts ... in writing, to whoever
+    # can decide" and "separate the part you can control from the part you can't".
+    python = make_analysis(entities=(("Python", "tool"),))
+    for i in range(12):
+        for pid in PERSONAS:
+            text = reply(f"My Python script crashes, run {i}", pid, analysis=python)
+            assert "in writing" not in text and "part you can control" not in text, text
