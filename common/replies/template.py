@@ -916,14 +916,16 @@ class TemplateGenerator:
             # Not "Yes, that energy is great" to "my tests keep failing and the demo is
             # tomorrow!!" (read as excited): the likeliest troubled tone instead.
             tone = max(_TROUBLED & set(_OPENERS[persona]), key=lambda t: analysis.tone.probs[t])
-        technical = _technical(req, specifics)
-
         follow_up = not repeated and self._refers_back(req, tone)
-        if (follow_up or repeated) and offered:
+        continues = (follow_up or repeated) and bool(offered)
+        if continues:
             # "still not working" reads as problem_solving whatever it follows: it continues the
             # step the previous reply gave (its pool), breathing exercises or debugging alike.
             intent = _INTENT_OF[offered[0].marker]
-            technical = technical or offered[0] in _TECHNICAL_STEPS
+        # Only a problem's steps depend on it: the window's entities are read for those only.
+        technical = intent == "problem_solving" and (
+            (continues and offered[0] in _TECHNICAL_STEPS) or _technical(req, specifics)
+        )
 
         if repeated:
             sentences = [_REPEATED[persona]]
@@ -1027,7 +1029,7 @@ class TemplateGenerator:
     ) -> list[_Step]:
         """Three steps, rotated by the hash, skipping what was suggested or tried before."""
         pool = _STEPS[intent]
-        if technical and intent == "problem_solving":
+        if technical:
             # debugging, plus the neutral steps that fit any problem (the smallest next step,
             # fresh eyes, what was tried), not "in writing, to whoever can decide" for a bug
             pool = _TECHNICAL_STEPS + pool[1:4]
