@@ -323,15 +323,19 @@ def run_cleanup(
             report.failed.append(name)
             report.complete = False
 
-    analytics_kw = {"now": now, "batch_size": batch_size, "batch_every": erasure_batch_every}
-
     def analytics_phase() -> None:
         nonlocal deadline
-        if deadline is None:
-            report.analytics = _analytics(store, analytics, in_time, **analytics_kw)
+        until = None if deadline is None else min(clock() + ANALYTICS_SECONDS, deadline)
+        report.analytics = _analytics(
+            store,
+            analytics,
+            lambda: until is None or clock() < until,
+            now=now,
+            batch_size=batch_size,
+            batch_every=erasure_batch_every,
+        )
+        if until is None:
             return
-        until = min(clock() + ANALYTICS_SECONDS, deadline)
-        report.analytics = _analytics(store, analytics, lambda: clock() < until, **analytics_kw)
         if report.analytics["status"] == "deferred" and clock() >= until:
             report.complete = False  # out of its time with work left, as a phase's rounds()
         # What the statements took past their share is the Firestore phases' again (up to a
