@@ -12,7 +12,6 @@ import pytest
 
 from common.analysis import safety
 from common.chat import service
-from common.chat.models import TurnCreate
 from common.errors import RateLimited
 from tests.fakes import turns
 from tests.fakes.turns import NOW
@@ -35,9 +34,14 @@ def scans(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def _turn(store, message: str, *, at=NOW, session_id: str | None = None) -> dict:
-    body = TurnCreate(client_turn_id=uuid.uuid4().hex, message=message, session_id=session_id)
-    response, _ = service.take_turn(uid="u1", body=body, now=at, **turns.turn_ports(store))
-    return response
+    return turns.take_turn(
+        uid="u1",
+        message=message,
+        analyze=turns.analyze_offline,
+        store=store,
+        session_id=session_id,
+        now=at,
+    )
 
 
 def test_an_ordinary_turn_and_a_crisis_are_scanned_once(scans):
