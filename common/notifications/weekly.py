@@ -85,8 +85,9 @@ def _plural(n: int, one: str, many: str) -> str:
 
 
 def insight_body(facts: WeekFacts) -> str:
-    """e.g. "This week: 4 conversations over 3 days, mostly with Elro; you liked 3 replies." """
-    text = "This week: " + _plural(facts.conversations, "conversation", "conversations")
+    """e.g. "In the past week: 4 conversations over 3 days, mostly with Elro; you liked 3
+    replies." Not "This week": shown after quiet hours, east of UTC+4 it arrives on Monday."""
+    text = "In the past week: " + _plural(facts.conversations, "conversation", "conversations")
     if facts.active_days > 1:
         text += f" over {facts.active_days} days"
     top = facts.top_personas()

@@ -102,7 +102,7 @@ def test_the_weekly_insight_reaches_active_users_who_want_it_once(api, firestore
     (message,) = _wait_for(lambda: _sent_to(tokens[active.uid]), "the insight on the phone")
     assert message["notification"] == {
         "title": "Your week with ION",
-        "body": "This week: 1 conversation, mostly with Elro; you liked 1 reply.",
+        "body": "In the past week: 1 conversation, mostly with Elro; you liked 1 reply.",
     }
     assert message["android"]["collapse_key"] == "weekly_insight"
     assert message["data"]["kind"] == "weekly_insight" and message["data"]["persona"] == "elro"

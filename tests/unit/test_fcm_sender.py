@@ -25,7 +25,7 @@ def _note(**kw) -> Notification:
         "uid": "user-1",
         "kind": "weekly_insight",
         "title": "Your week with ION",
-        "body": "This week: 2 conversations.",
+        "body": "In the past week: 2 conversations.",
         "created_at": datetime(2026, 11, 22, 18, tzinfo=UTC),
     }
     return Notification.model_validate({**base, **kw})
@@ -45,7 +45,7 @@ def test_web_push_carries_the_tag_so_a_repeat_or_a_newer_one_replaces_the_shown_
     assert wire["webpush"]["headers"] == {"Topic": "weekly_insight"}
     assert wire["notification"] == {
         "title": "Your week with ION",
-        "body": "This week: 2 conversations.",
+        "body": "In the past week: 2 conversations.",
     }
     assert wire["android"]["notification"]["tag"] == "weekly_insight"
 

@@ -96,24 +96,26 @@ def test_a_run_by_hand_mid_week_tells_the_week_so_far_not_the_last_seven_days() 
 
 def test_the_insight_says_how_many_conversations_with_whom_and_what_was_liked() -> None:
     body = insight_body(week_facts(ACTIVE_WEEK, now=NOW))
-    assert body == "This week: 4 conversations over 3 days, mostly with Elro; you liked 3 replies."
+    assert body == (
+        "In the past week: 4 conversations over 3 days, mostly with Elro; you liked 3 replies."
+    )
 
 
 @pytest.mark.parametrize(
     ("facts", "body"),
     [
-        (WeekFacts(1, 1, 1, 0, {"nana": 1}), "This week: 1 conversation, all with Nana."),
+        (WeekFacts(1, 1, 1, 0, {"nana": 1}), "In the past week: 1 conversation, all with Nana."),
         (WeekFacts(4, 1, 1, 1, {"lua": 2, "elro": 2}),
-         "This week: 1 conversation, all with Lua and Elro; you liked 1 reply."),
+         "In the past week: 1 conversation, all with Lua and Elro; you liked 1 reply."),
         (WeekFacts(5, 1, 1, 0, {"lua": 2, "elro": 2, "nana": 1}),
-         "This week: 1 conversation, mostly with Lua and Elro."),
+         "In the past week: 1 conversation, mostly with Lua and Elro."),
         (WeekFacts(9, 3, 2, 0, {"lua": 3, "riri": 3, "elro": 3}),
-         "This week: 3 conversations over 2 days, all with Lua, Riri and Elro."),
+         "In the past week: 3 conversations over 2 days, all with Lua, Riri and Elro."),
         # A four-way tie names nobody (the words review: "mostly with Lua and Riri and Elro
         # and Nana").
         (WeekFacts(8, 4, 4, 0, {"lua": 2, "riri": 2, "elro": 2, "nana": 2}),
-         "This week: 4 conversations over 4 days."),
-        (WeekFacts(3, 2, 2, 0, {}), "This week: 2 conversations over 2 days."),
+         "In the past week: 4 conversations over 4 days."),
+        (WeekFacts(3, 2, 2, 0, {}), "In the past week: 2 conversations over 2 days."),
     ],
 )  # fmt: skip
 def test_insight_text_variants(facts: WeekFacts, body: str) -> None:

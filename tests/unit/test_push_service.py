@@ -182,7 +182,7 @@ def _backlog(store: Store, n: int, *, uid: str = "u", due: datetime = T0) -> lis
             uid=f"{uid}-{i:05d}",
             kind="weekly_insight",
             title="Your week with ION",
-            body="This week: 2 conversations.",
+            body="In the past week: 2 conversations.",
             created_at=T0 - timedelta(hours=8),
         )
         for i in range(n)

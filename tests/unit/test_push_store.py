@@ -55,7 +55,7 @@ NOTE = Notification(
     uid="u1",
     kind="weekly_insight",
     title="Your week",
-    body="This week: 4 conversations.",
+    body="In the past week: 4 conversations.",
     created_at=NOW - timedelta(hours=1),
 )
 

@@ -70,7 +70,7 @@ def _weekly_insight(created_at: datetime) -> bytes:
         uid="u1",
         kind="weekly_insight",
         title="Your week with ION",
-        body="This week: 1 conversation.",
+        body="In the past week: 1 conversation.",
         data={"week": "2026-W47"},
         collapse_key="weekly_insight",
         created_at=created_at,
