@@ -166,7 +166,12 @@ class TurnResponse(BaseModel):
     reply: str
     analysis: AnalysisOut
     safety: SafetyOut
-    degraded: list[str]
+    degraded: list[str] = Field(
+        description="What this answer lacks, and why: `persona_model` (the persona model did not "
+        "answer: the lexicon read the message), `reply_generator` (Gemini failed: the template "
+        "wrote the reply), `not_stored` (a crisis reply given while storage refused the turn: "
+        "nothing of it was kept). Empty when nothing is missing."
+    )
 
 
 class TurnOut(BaseModel):
@@ -181,7 +186,10 @@ class TurnOut(BaseModel):
 class SessionOut(BaseModel):
     session_id: str
     context_window: list[TurnOut]
-    summary: str
+    summary: str = Field(
+        description="Notes on the turns older than the window, for the reply model: English, "
+        "in its words (what they tried, names, topics, tone labels). Not meant for display."
+    )
     current_persona: StoredPersonaId | None
     turn_count: int
     expires_at: Timestamp
