@@ -411,7 +411,7 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "analytics_unavailable": ErrorCode(
         503,
         "BigQuery is unreachable, failed the query or took too long.",
-        "Analytics cannot be read right now (TimeoutError).",
+        "Analytics cannot be read right now.",
         retry_after=True,
     ),
     "metric_unavailable": ErrorCode(

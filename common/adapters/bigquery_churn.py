@@ -65,7 +65,7 @@ class BigQueryRiskReader:
         except unavailable_errors() as e:
             log.warning("churn_risk could not be read: %s", e)
             raise Unavailable(
-                f"Analytics cannot be read right now ({type(e).__name__}).",
+                "Analytics cannot be read right now.",
                 code="analytics_unavailable",
                 retry_after=60,
             ) from None

@@ -61,7 +61,7 @@ class BigQueryMetricReader:
         except TimeoutError:
             log.warning("metric query took over %s s", QUERY_TIMEOUT)
             raise Unavailable(
-                "Analytics cannot be read right now (TimeoutError).", code="analytics_unavailable"
+                "Analytics cannot be read right now.", code="analytics_unavailable"
             ) from None
         except exceptions.NotFound:
             # The view is not deployed (yet): an operator can do nothing about it but wait.
@@ -71,6 +71,6 @@ class BigQueryMetricReader:
         except unavailable_errors() as e:
             log.warning("metric query failed: %s", e)
             raise Unavailable(
-                f"Analytics cannot be read right now ({type(e).__name__}).",
+                "Analytics cannot be read right now.",
                 code="analytics_unavailable",
             ) from None
