@@ -119,9 +119,9 @@ def _reasons(
         reasons.append("Your mood or what you need has changed, so a different mentor may fit.")
     reasons.extend(router_reasons)
     if model_best == pid:
-        reasons.append(f"The persona model reads this as a message for {name}.")
+        reasons.append(f"This message reads like one for {name}.")
     if components.get("time", 0) >= 0.8:
-        reasons.append(f"{name} suits this time of your {day_part(convo.local_hour)}.")
+        reasons.append(f"{name} suits your {day_part(convo.local_hour)}s.")
     return tuple(reasons)
 
 
