@@ -97,8 +97,9 @@ def delta_for(event: Event) -> ProfileDelta | None:
             return None
         delta.add("turns", 1)
         delta.add(f"daily.{day}.turns", 1)
-        delta.add(f"shown.{persona}", 1)
-        delta.add(f"daily.{day}.personas.{persona}", 1)  # who the user talked with, per day
+        if not d.get("crisis"):  # the crisis reply, shown under the care persona, is no one's
+            delta.add(f"shown.{persona}", 1)
+            delta.add(f"daily.{day}.personas.{persona}", 1)  # who the user talked with, per day
         if d.get("intent") in INTENTS:
             delta.add(f"intent_mix.{d['intent']}", 1)
         hour = d.get("local_hour")

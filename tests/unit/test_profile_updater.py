@@ -338,3 +338,17 @@ def test_an_event_without_a_timezone_is_dropped_as_malformed(updater, monkeypatc
         updater.profile_updater(CloudEvent(attributes, {"message": message}))
     assert calls == []
     assert [r.getMessage() for r in caplog.records] == ["dropping a malformed event: ValueError"]
+
+
+def test_the_crisis_reply_is_no_ones_turn_in_the_persona_counts() -> None:
+    """The strings review: a week of one crisis conversation read "all with Lua" in the weekly
+    insight, and the re-engagement nudge names the persona most talked with (`shown`)."""
+    data = {"persona": "lua", "persona_source": "care", "turn_index": 0, "intent": "check_in"}
+    crisis = delta_for(Event("chat.turn.completed", NOW, "k", "s1", {**data, "crisis": True}))
+    care = delta_for(Event("chat.turn.completed", NOW, "k", "s1", {**data, "turn_index": 1}))
+    assert crisis is not None and care is not None
+    day = day_key(NOW)
+    assert crisis.increments["turns"] == 1 and crisis.increments[f"daily.{day}.sessions"] == 1
+    assert not any(".personas." in p or p.startswith("shown.") for p in crisis.increments)
+    # A care turn after it is Lua's: she wrote it, with care.
+    assert care.increments["shown.lua"] == 1 and care.increments[f"daily.{day}.personas.lua"] == 1
