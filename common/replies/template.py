@@ -914,8 +914,10 @@ class TemplateGenerator:
         tone = analysis.tone.label if analysis.tone.label in _OPENERS[persona] else "calm"
         if tone in _UPBEAT and analysis.sentiment.label == "negative":
             # Not "Yes, that energy is great" to "my tests keep failing and the demo is
-            # tomorrow!!" (read as excited): the likeliest troubled tone instead.
-            tone = max(_TROUBLED & set(_OPENERS[persona]), key=lambda t: analysis.tone.probs[t])
+            # tomorrow!!" (read as excited): the likeliest troubled tone instead, ties broken
+            # by the openers' order, not a set's (which varies with PYTHONHASHSEED per process).
+            troubled = (t for t in _OPENERS[persona] if t in _TROUBLED)
+            tone = max(troubled, key=lambda t: analysis.tone.probs[t])
         follow_up = not repeated and self._refers_back(req, tone)
         continues = (follow_up or repeated) and bool(offered)
         if continues:
