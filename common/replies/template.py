@@ -630,6 +630,47 @@ _REPEATED = {
     "nana": "You're right, I repeated myself, I'm sorry; let's try something new together.",
 }
 
+# Short answers to the reply before (the yes/no review: "no" after breathing exercises got "That
+# sounds really frustrating" and a fresh check-in plan about "how things are going"). They apply
+# only when that reply offered a step; care and crisis are answered before this.
+_YES = frozenset(
+    {"yes", "yeah", "yep", "yup", "sure", "yes please", "ok sure", "okay sure", "sure thing"}
+    | {"sounds good to me", "i'll try", "i'll try that", "i will", "let's do it", "ok i'll try"}
+)
+_NO = frozenset(
+    {"no", "nope", "nah", "no thanks", "no thank you", "not really", "not that", "not for me"}
+)
+_UNSURE = frozenset(
+    {"idk", "i don't know", "dunno", "hmm", "hmmm", "maybe", "kind of", "sort of", "kinda"}
+    | {"not sure", "i'm not sure", "i guess", "perhaps", "eh", "meh"}
+)
+_RATING = re.compile(r"\d{1,2}(?: (?:out of )?10)?")  # "7" to "rate your energy from one to ten"
+# A neutral first sentence instead of a tone opener that misreads the answer ("You sound
+# grounded" to "not really"); two wordings, so a second "no" does not repeat the first.
+_ANSWER_ACKS = {
+    "no": (
+        "Okay, that one doesn't fit, so here's another way in.",
+        "Alright, let's set that aside and try something else.",
+    ),
+    "unsure": (
+        "That's okay, you don't need to be sure yet.",
+        "It's fine not to know yet; here's another way to look at it.",
+    ),
+    "rating": ("Thanks, that gives me a sense of where you are.", "Thanks for rating it."),
+    "short": ("Thank you, that helps me see it more clearly.", "Thanks, that's useful to know."),
+}
+_GO_AHEAD = {  # "yes" to the reply before: its first step (Elro's option A), restated
+    "lua": "Good; let's begin gently with this: {action}, because {why}. How does starting feel?",
+    "riri": "Great, go! Start with this: {action}, because {why}. Report back!",
+    "elro": "Good; begin with this: {action}, since {why}. Then we reassess from the result.",
+    "nana": "Wonderful; start with this: {action}, because {why}. Will you tell me how it goes?",
+}
+# Symbols that normalise to nothing but answer the reply: "?" asks what it meant, "👍" notes it.
+_SYMBOLS = (
+    (re.compile(r"\?+"), "what do you mean"),
+    (re.compile(r"(?:\U0001F44D|\U0001F44C)[\U0001F3FB-\U0001F3FF\ufe0f]*"), "ok"),
+)
+
 _NANA_LATER = tuple(c for c in _NANA_CHECKINS if "reaching out" not in c)
 
 # Persona replies are English (README): a message clearly in another language is told so first,
@@ -744,6 +785,29 @@ def _join(items: list[str]) -> str:
 def _normalised(message: str) -> str:
     """The message's words, lower case, without punctuation or emoji: "Thanks!! 🙏" is "thanks"."""
     return " ".join(re.sub(r"[^\w\s']", " ", canonical_text(message).lower()).split())
+
+
+def _said(message: str) -> str:
+    """The message as _normalised reads it, or the words a lone symbol stands for ("?", "👍")."""
+    said = _normalised(message)
+    if not said:
+        said = next((w for p, w in _SYMBOLS if p.fullmatch(message.strip())), "")
+    return said
+
+
+def _answer(message: str, said: str, previous: str) -> str:
+    """What kind of answer the message is to a reply that offered a step: "no", "unsure", a
+    "rating" ("7"), a "short" answer to its closing question ("the deadline mostly"), or ""
+    (a new message)."""
+    if said in _NO:
+        return "no"
+    if said in _UNSURE:
+        return "unsure"
+    if _RATING.fullmatch(said):
+        return "rating"
+    if previous.rstrip().endswith("?") and "?" not in message and len(said.split()) <= 6:
+        return "short"
+    return ""
 
 
 def _not_english(message: str) -> bool:
@@ -903,12 +967,15 @@ class TemplateGenerator:
     def _reply(self, persona: str, req: ReplyRequest) -> str:
         analysis = req.analysis
         specifics = _Specifics.from_analysis(analysis)
-        said = _normalised(req.message)
+        said = _said(req.message)
         previous = _last_reply(req)  # "" when there is none, or it was the crisis reply
         offered = _offered(previous)
-        if previous and (short := self._about_the_reply(persona, said, offered, specifics)):
+        if previous and (
+            short := self._about_the_reply(persona, said, previous, offered, specifics)
+        ):
             return short
         repeated = bool(previous) and said in _ALREADY_SAID
+        answer = "" if repeated or not offered else _answer(req.message, said, previous)
         seed = _hash(req.message)
         intent = analysis.intent.label if analysis.intent.label in _STEPS else "problem_solving"
         tone = analysis.tone.label if analysis.tone.label in _OPENERS[persona] else "calm"
@@ -919,10 +986,11 @@ class TemplateGenerator:
             troubled = (t for t in _OPENERS[persona] if t in _TROUBLED)
             tone = max(troubled, key=lambda t: analysis.tone.probs[t])
         follow_up = not repeated and self._refers_back(req, tone)
-        continues = (follow_up or repeated) and bool(offered)
+        continues = (follow_up or repeated or bool(answer)) and bool(offered)
         if continues:
-            # "still not working" reads as problem_solving whatever it follows: it continues the
-            # step the previous reply gave (its pool), breathing exercises or debugging alike.
+            # "still not working" reads as problem_solving, "no" or "7" as check_in, whatever
+            # they follow: they continue the step the previous reply gave (its pool), breathing
+            # exercises or debugging alike.
             intent = _INTENT_OF[offered[0].marker]
         # Only a problem's steps depend on it: the window's entities are read for those only.
         technical = intent == "problem_solving" and (
@@ -931,6 +999,11 @@ class TemplateGenerator:
 
         if repeated:
             sentences = [_REPEATED[persona]]
+        elif answer in ("no", "unsure", "rating") or (
+            answer == "short" and tone in _UPBEAT and analysis.sentiment.label != "positive"
+        ):
+            # the answer's tone is no mood to name: "no" read as frustrated, "not really" calm
+            sentences = [_fresh(_ANSWER_ACKS[answer], 0, previous)]
         else:
             sentences = [_fresh(_OPENERS[persona][tone], 0, previous)]
         if _not_english(req.message):
@@ -956,7 +1029,7 @@ class TemplateGenerator:
         return " ".join(sentences)
 
     def _about_the_reply(
-        self, persona: str, said: str, offered: list[_Step], specifics: _Specifics
+        self, persona: str, said: str, previous: str, offered: list[_Step], specifics: _Specifics
     ) -> str:
         """A whole message that closes, or asks about the reply before, gets one short answer
         ("" for any other message)."""
@@ -969,6 +1042,11 @@ class TemplateGenerator:
                 return _UNCLEAR[persona]
             step = offered[0]
             return _RESTATE[persona].format(action=specifics.fill(step.action), why=step.why)
+        if said in _YES and offered:
+            step = offered[0]
+            line = _GO_AHEAD[persona].format(action=specifics.fill(step.action), why=step.why)
+            # a second "yes" to that line closes, rather than repeat it word for word
+            return _CLOSING[persona][False] if line == previous else line
         return ""
 
     def _body(

@@ -556,19 +556,102 @@ def test_a_closing_after_a_reply_gets_one_short_line_and_no_steps(persona: str) 
 
 
 def test_an_answer_or_a_first_message_is_not_taken_for_a_closing() -> None:
+    # "yes" takes up the reply's first step, "no" and "idk" get other steps of its pool (they
+    # got three fresh steps, as if a new message, before the yes/no review)
     turn = _riri_turn()
-    for message in ("yes", "no", "idk", "ok thanks but it still crashes"):
-        assert len(numbered_steps(reply(message, "riri", window=(turn,)))) == 3, message
+    first = numbered_steps(turn.reply)[0].lower()
+    assert first in reply("yes", "riri", window=(turn,)).lower()
+    for message in ("no", "idk", "ok thanks but it still crashes"):
+        steps = [s.lower() for s in numbered_steps(reply(message, "riri", window=(turn,)))]
+        assert len(steps) == 3 and first not in steps, message
     assert len(numbered_steps(reply("thanks", "riri"))) == 3  # nothing to close yet
 
 
-def test_a_closing_in_care_or_crisis_keeps_those_replies() -> None:
+def test_a_closing_or_an_answer_in_care_or_crisis_keeps_those_replies() -> None:
     turn = _riri_turn()
     for pid in PERSONAS:
-        care = reply("ok thanks", pid, window=(turn,), care=True)
-        assert CARE_REMINDER in care and "glad that helped" not in care.lower()
-        crisis = make_analysis(tone="sad", crisis=True, resources=RESOURCES)
-        assert RESOURCES[0] in reply("ok thanks", pid, window=(turn,), analysis=crisis)
+        for message in ("ok thanks", "yes", "no", "idk", "👍", "?"):
+            care = reply(message, pid, window=(turn,), care=True)
+            assert CARE_REMINDER in care and "glad that helped" not in care.lower()
+            assert not any(shape in care for shape in STEP_SHAPES + ("I meant",)), care
+            crisis = make_analysis(tone="sad", crisis=True, resources=RESOURCES)
+            assert RESOURCES[0] in reply(message, pid, window=(turn,), analysis=crisis)
+
+
+# Short answers to the reply before (the yes/no review: "no" after breathing exercises got
+# "That sounds really frustrating" and a new plan about "how things are going")
+
+MISREAD_MOODS = ("frustrat", "grating", "annoying", "grounded", "settled", "clear-headed", "steady")
+
+
+def _support_turn(persona: str) -> ContextTurn:
+    first = "I feel so low since the breakup"
+    support = make_analysis(tone="sad", intent="emotional_support")
+    earlier = GEN.generate(ReplyRequest(PERSONAS[persona], first, support))
+    return ContextTurn(0, first, earlier, persona, "sad")
+
+
+def _first_step(text: str) -> str:
+    step = re.search(r"(?:step: |1\) |Option A: |start small: )([^,.]+)", text)
+    assert step, text
+    return step.group(1).lower()
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_yes_takes_up_the_previous_first_step(persona: str) -> None:
+    turn = _turn(persona)
+    answer = make_analysis(tone="calm", intent="check_in")  # as "yes" is read
+    for message in ("yes", "Sure!", "yes please"):
+        text = reply(message, persona, window=(turn,), analysis=answer)
+        assert _first_step(turn.reply) in text.lower(), text
+        assert not any(shape in text for shape in STEP_SHAPES), text
+        assert "how things are going" not in text and "grounded" not in text, text
+    # a second "yes" to that line closes rather than say it again
+    again = ContextTurn(1, "yes", text, persona, "calm")
+    closing = reply("yes", persona, window=(turn, again), analysis=answer)
+    assert closing != text and len(closing) < 100, closing
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_no_idk_or_a_rating_gets_other_steps_of_the_previous_pool(persona: str) -> None:
+    turn = _support_turn(persona)
+    neutral = replace(
+        make_analysis(tone="calm", intent="check_in"), sentiment=Sentiment("neutral", 0.0)
+    )
+    negative = replace(neutral, sentiment=Sentiment("negative", -0.5))
+    for message, analysis in (
+        ("no", negative),
+        ("No thanks.", negative),
+        ("not really", neutral),
+        ("idk", make_analysis(tone="confused", intent="check_in")),
+        ("hmm", neutral),
+        ("7", neutral),
+    ):
+        text = reply(message, persona, window=(turn,), analysis=analysis)
+        assert "what you're carrying" in text and "how things are going" not in text, text
+        assert not any(mood in text.lower() for mood in MISREAD_MOODS), text
+        assert _first_step(turn.reply) not in text.lower(), text
+
+
+def test_a_lone_question_mark_asks_what_the_reply_meant_and_a_thumbs_up_notes_it() -> None:
+    for persona in PERSONAS:
+        turn = _turn(persona)
+        text = reply("?", persona, window=(turn,), analysis=make_analysis(tone="curious"))
+        assert text.startswith("I meant: " + _first_step(turn.reply)), text
+        for thumb in ("👍", "👍🏽"):
+            assert reply(thumb, persona, window=(turn,)) == reply("ok", persona, window=(turn,))
+
+
+@pytest.mark.parametrize("persona", ["lua", "nana"])  # their replies end with a question
+def test_a_short_answer_to_the_replys_question_stays_on_its_topic(persona: str) -> None:
+    turn = _support_turn(persona)
+    assert turn.reply.endswith("?")
+    answer = replace(
+        make_analysis(tone="calm", intent="check_in"), sentiment=Sentiment("neutral", 0.0)
+    )
+    text = reply("the deadline mostly", persona, window=(turn,), analysis=answer)
+    assert "what you're carrying" in text and "how things are going" not in text, text
+    assert not any(mood in text.lower() for mood in MISREAD_MOODS), text
 
 
 # Repetition (the replies review: 386 of 812 follow-on replies repeated a whole sentence of the
