@@ -1129,7 +1129,11 @@ class TemplateGenerator:
         start = seed % len(pool)
         rotated = pool[start:] + pool[:start]
         fresh = [s for s in rotated if not used(s)]
-        return (fresh + [s for s in rotated if s not in fresh])[:3]
+        # Refill with older steps before those of the reply just before: "rate your energy from
+        # one to ten" came back right after the user answered "7".
+        last = _last_reply(req).lower()
+        refill = sorted((s for s in rotated if s not in fresh), key=lambda s: s.marker in last)
+        return (fresh + refill)[:3]
 
     def _refers_back(self, req: ReplyRequest, tone: str) -> bool:
         """Does the message say that what was suggested or tried before did not work?"""

@@ -633,6 +633,24 @@ def test_no_idk_or_a_rating_gets_other_steps_of_the_previous_pool(persona: str) 
         assert _first_step(turn.reply) not in text.lower(), text
 
 
+@pytest.mark.parametrize("persona", ["riri", "elro"])
+def test_a_refill_does_not_give_back_the_steps_just_given(persona: str) -> None:
+    # The yes/no review: once the pool ran short, the steps of the reply just before came back
+    # (a third "yes" got the second turn's steps word for word).
+    negative = replace(
+        make_analysis(tone="calm", intent="check_in"), sentiment=Sentiment("negative", -0.5)
+    )
+
+    def steps(text: str) -> set[str]:
+        return set(numbered_steps(text) or re.findall(r"Option [AB]: ([^,]+),", text))
+
+    window = (_support_turn(persona),)
+    for i in range(1, 6):  # past the pool's six steps
+        text = reply("no", persona, window=window, analysis=negative)
+        assert steps(text) and not steps(text) & steps(window[-1].reply), (window[-1].reply, text)
+        window += (ContextTurn(i, "no", text, persona, "calm"),)
+
+
 def test_a_lone_question_mark_asks_what_the_reply_meant_and_a_thumbs_up_notes_it() -> None:
     for persona in PERSONAS:
         turn = _turn(persona)
