@@ -1182,7 +1182,9 @@ class TemplateGenerator:
     def _earlier_topic(self, req: ReplyRequest, specifics: _Specifics) -> str:
         """Something the current message shares with an earlier turn ("" when unrelated)."""
         window = _ordinary(req.window)
-        if not window:
+        # The same message again raises nothing earlier, and its words read out of their phrase
+        # ("... what you raised earlier about the current", from "my current company").
+        if not window or _normalised(window[-1].message) == _normalised(req.message):
             return ""
         # as keywords() reads the message: "mum’s" is "mum's"
         earlier_text = canonical_text(" ".join(turn.message for turn in window)).lower()

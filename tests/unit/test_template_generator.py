@@ -261,6 +261,18 @@ def test_only_a_thing_from_the_earlier_turn_is_recalled_not_any_long_word() -> N
     assert "earlier about the exams" in text
 
 
+def test_the_same_message_again_recalls_no_earlier_topic() -> None:
+    # The yes/no review: a repeated message got "This builds on what you raised earlier about
+    # the current" (the adjective of "my current company").
+    message = "Should I take the new job offer or stay at my current company?"
+    analysis = make_analysis(tone="curious", intent="decision_making")
+    earlier = GEN.generate(ReplyRequest(PERSONAS["elro"], message, analysis))
+    turn = ContextTurn(0, message, earlier, "elro", "curious")
+    for persona in PERSONAS:
+        text = reply(message, persona, window=(turn,), analysis=analysis)
+        assert "earlier" not in text and "the current" not in text, text
+
+
 @pytest.mark.parametrize("apostrophe", ["'", "’"])
 def test_an_earlier_topic_is_recalled_whichever_apostrophe_is_typed(apostrophe) -> None:
     # The message's words are read with ' for ’, and so is the earlier turn they are looked
