@@ -356,7 +356,8 @@ def take_turn(
     with phase("analyze"):  # what is left of it once the context is read
         analysis, degraded = analysis_done.result() if analysis_done else baseline(body.message)
     crisis = analysis.safety.crisis
-    if not crisis and answers_the_question(state):
+    answered = answers_the_question(state)  # a no to "Are you safe right now?"
+    if not crisis and answered:
         # "No" to the crisis reply's safety question: still a crisis.
         crisis = True
         said = replace(analysis.safety, crisis=True, detected_by=("safety_answer",))
@@ -408,9 +409,7 @@ def take_turn(
         )
         with phase("reply"):
             if crisis:
-                answered = answers_the_question(state)
                 return _crisis_answer(
-                    state,
                     ranking,
                     analysis,
                     locale,
@@ -421,7 +420,7 @@ def take_turn(
                 )
             failed: list[str] = []
             reply, generator_name = _generate(request, generator, fallback, failed, sink)
-            return _Answer(state, ranking, reply, generator_name, tuple(failed), care=care)
+            return _Answer(ranking, reply, generator_name, tuple(failed), care=care)
 
     def refuse_if_erased(read: TurnContext) -> None:
         if (asked := erased_at(read.activity)) is not None and asked > now:
@@ -576,8 +575,7 @@ def take_turn(
             # Any no keeps the session in care for a day, the most alarming ones most of all
             # ("no, i have a knife"); a no that reassures ("no no, i'm fine") is none. A crisis
             # turn within a day of a no in another session extends it as one in that session.
-            not_safe=answers_the_question(kept.answered_for)
-            or care_after_no(read.activity, now) is not None,
+            not_safe=answered or care_after_no(read.activity, now) is not None,
         )
         new_state = replace(new_state, anonymous=anonymous)
 
@@ -681,7 +679,6 @@ def _with_resources(analysis: Analysis, locale: str | None, settings: Settings) 
 
 
 def _crisis_answer(
-    state: SessionState | None,
     ranking: Ranking,
     analysis: Analysis,
     locale: str | None,
@@ -705,7 +702,7 @@ def _crisis_answer(
     )
     if sink:
         sink.token(reply)
-    return _Answer(state, ranking, reply, "safety", (), care=True)
+    return _Answer(ranking, reply, "safety", (), care=True)
 
 
 def _not_stored(
@@ -786,7 +783,7 @@ def _unread_crisis(
         session_id=body.session_id or uuid.uuid4().hex,
         turn_id=turn_id,
         turn_index=0,
-        kept=_crisis_answer(None, ranking, analysis, locale, settings, sink, message=body.message),
+        kept=_crisis_answer(ranking, analysis, locale, settings, sink, message=body.message),
         analysis=analysis,
         degraded=degraded,
     )
@@ -820,9 +817,8 @@ class _LimitedAtCommit(Exception):
 
 @dataclass(frozen=True)
 class _Answer:
-    """A reply to the turn, made for the session as `answered_for` held it."""
+    """A reply to the turn."""
 
-    answered_for: SessionState | None
     ranking: Ranking
     reply: str
     generator: str  # the name of the generator that wrote the reply ("safety": the crisis reply)
