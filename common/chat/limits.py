@@ -20,7 +20,7 @@ CRISIS_REMEMBERED = timedelta(days=30)
 # do not apply (common.personalization.anomaly.check's after_crisis): a 429 would leave a
 # person in distress, writing fast, with no answer at all. The hour's limit still holds, and
 # the request budget (common.edge) bounds a script.
-AFTER_CRISIS = timedelta(hours=1)
+LIMITS_OFF_AFTER_CRISIS = timedelta(hours=1)
 
 
 def message_hash(text: str) -> str:
@@ -47,9 +47,10 @@ def last_crisis(doc: dict | None, now: datetime) -> datetime | None:
 
 
 def shortly_after_crisis(doc: dict | None, now: datetime) -> bool:
-    """The user's latest crisis turn, as the record holds it, is within AFTER_CRISIS of `now`."""
+    """The user's latest crisis turn, as the record holds it, is within LIMITS_OFF_AFTER_CRISIS
+    of `now`."""
     at = last_crisis(doc, now)
-    return at is not None and now - at < AFTER_CRISIS
+    return at is not None and now - at < LIMITS_OFF_AFTER_CRISIS
 
 
 def care_after_no(doc: dict | None, now: datetime) -> datetime | None:

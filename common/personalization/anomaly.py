@@ -64,10 +64,10 @@ def check(
     """Judge the turn at `now`. `activity` holds the user's recent (timestamp, message_hash)
     pairs including this turn; `hourly` their 24 turn counts by local hour. `now` must be in the
     user's timezone: its hour is the one compared with their history. `after_crisis`: the turn
-    follows a crisis closely (common.chat.limits.AFTER_CRISIS, or a session's care turns), where
-    neither a minute's burst nor the same message again is bot-like (a person in distress
-    writes fast, "are you there?", "please", and answers "no" each time they are asked how they
-    are): only the hour's limit holds. The chat service does not limit a turn that will be
+    follows a crisis closely (common.chat.limits.LIMITS_OFF_AFTER_CRISIS, or a session's care
+    turns), where neither a minute's burst nor the same message again is bot-like (a person in
+    distress writes fast, "are you there?", "please", and answers "no" each time they are asked
+    how they are): only the hour's limit holds. The chat service does not limit a turn that will be
     answered as a crisis at all.
 
     Retry-After is the time until another turn, even the same message again (a client

@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 
 from common.chat import service
-from common.chat.limits import AFTER_CRISIS
+from common.chat.limits import LIMITS_OFF_AFTER_CRISIS
 from common.chat.models import TurnCreate
 from common.errors import RateLimited
 from tests.fakes import turns
@@ -49,7 +49,7 @@ def test_a_ninth_message_within_a_minute_of_a_crisis_is_answered():
 
 def test_an_hour_after_the_crisis_the_minutes_limit_applies_again():
     store = turns.ActivityStore()
-    _crisis_then(store, NOW - AFTER_CRISIS - timedelta(seconds=40))
+    _crisis_then(store, NOW - LIMITS_OFF_AFTER_CRISIS - timedelta(seconds=40))
     later = NOW - timedelta(seconds=40)  # past the hour, in new sessions (not in care)
     for i, message in enumerate(AFTER + ["a", "b"]):
         _turn(store, message, later + timedelta(seconds=5 * i))
@@ -61,7 +61,7 @@ def test_care_after_a_no_does_not_lift_the_minutes_limit_after_that_hour():
     # The review: the session in care after the "no" was spared the per-minute limits for as
     # long as care lasted (20 messages in 40 s, 23 h after the crisis, all answered).
     store = turns.ActivityStore()
-    sid = _crisis_then(store, NOW - AFTER_CRISIS - timedelta(seconds=40))
+    sid = _crisis_then(store, NOW - LIMITS_OFF_AFTER_CRISIS - timedelta(seconds=40))
     later = NOW - timedelta(seconds=40)
     for i, message in enumerate(AFTER + ["a", "b"]):
         _turn(store, message, later + timedelta(seconds=5 * i), sid)
@@ -72,7 +72,7 @@ def test_care_after_a_no_does_not_lift_the_minutes_limit_after_that_hour():
 
 def test_the_care_turns_right_after_a_crisis_are_spared_after_that_hour():
     store = turns.ActivityStore()
-    sid = _turn(store, "I want to kill myself", NOW - 2 * AFTER_CRISIS)["session_id"]
+    sid = _turn(store, "I want to kill myself", NOW - 2 * LIMITS_OFF_AFTER_CRISIS)["session_id"]
     later = NOW - timedelta(seconds=40)
     for i, message in enumerate(AFTER + ["a", "b"]):  # in new sessions
         _turn(store, message, later + timedelta(seconds=5 * i))
