@@ -484,7 +484,7 @@ locals {
       description = "Predict on the persona model endpoint and call Gemini (common/model_client.py, common/replies/gemini.py)."
       permissions = ["aiplatform.endpoints.predict"]
     }
-    # The push sender's FCM HTTP v1 sends (firebase_admin.messaging.send_each). Not
+    # The push sender's FCM HTTP v1 sends (firebase_admin.messaging.send, one request per device). Not
     # roles/firebasecloudmessaging.admin, which also manages the project's FCM configuration.
     push_sender = {
       id          = "push_send"
