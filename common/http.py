@@ -18,7 +18,7 @@ from werkzeug.exceptions import MethodNotAllowed as WzMethodNotAllowed
 from werkzeug.exceptions import NotFound as WzNotFound
 from werkzeug.routing import Map, MapAdapter, RequestRedirect, Rule
 
-from common import after_answer, logs, timing
+from common import after_answer, formats, logs, timing
 from common.config import get_settings
 from common.errors import (
     ApiError,
@@ -115,6 +115,8 @@ def parse(model: type[BaseModel], data: Any) -> Any:
             said = str(first.get("ctx", {}).get("error", said))
         elif kind in ("model_type", "model_attributes_type", "dict_type"):
             said = "must be a JSON object"  # not "... or instance of QuietHours"
+        elif kind == "string_pattern_mismatch":  # the format in words, not the regex
+            said = formats.WORDS.get(first.get("ctx", {}).get("pattern"), said)
         said = said.rstrip(".")
         if kind == "extra_forbidden" and first["loc"]:  # named by the unknown key itself
             parent, key = _field_path(first["loc"][:-1]), str(first["loc"][-1])

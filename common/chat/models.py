@@ -9,11 +9,11 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    StringConstraints,
     WithJsonSchema,
     field_validator,
 )
 
+from common import formats
 from common.labels import (
     PERSONA_IDS,
     EntityType,
@@ -25,10 +25,18 @@ from common.labels import (
 )
 from common.timestamps import Timestamp
 
-ClientTurnId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,128}$")]
+ClientTurnId = Annotated[
+    str,
+    formats.pattern(
+        r"^[A-Za-z0-9_-]{1,128}$",
+        "must be 1 to 128 characters, each a letter A-Z or a-z, a digit, a hyphen or an underscore",
+    ),
+]
 # Server-made session ids are 32 lowercase hex characters; nothing else can name a session.
 SESSION_ID_PATTERN = r"^[a-f0-9]{32}$"
-SessionId = Annotated[str, StringConstraints(pattern=SESSION_ID_PATTERN)]
+SessionId = Annotated[
+    str, formats.pattern(SESSION_ID_PATTERN, "must be 32 characters, each a digit or a letter a-f")
+]
 # The label fields of a turn's answer are typed by their sets (common.labels), so the schema
 # lists them: what a turn computes now is always in its set (the analysis and the ranking name
 # only these labels). A persona id read back from a stored turn or session is typed for the

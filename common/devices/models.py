@@ -5,14 +5,22 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel
 
+from common import formats
 from common.chat.models import StrictBody
 from common.timestamps import Timestamp
 
 # FCM registration tokens (Android, iOS through APNs, Web Push) are URL-safe text, about 150-200
 # characters today; the bounds leave room without letting anything else in.
-Token = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_:.\-]{16,4096}$")]
+Token = Annotated[
+    str,
+    formats.pattern(
+        r"^[A-Za-z0-9_:.\-]{16,4096}$",
+        "must be an FCM registration token: 16 to 4096 letters, digits, colons, periods, hyphens"
+        " or underscores",
+    ),
+]
 Platform = Literal["ios", "android", "web"]
 
 

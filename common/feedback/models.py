@@ -14,9 +14,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from common.chat.models import SessionId, StrictBody
+from common.chat.models import SESSION_ID_PATTERN, SessionId, StrictBody
 
-TurnId = Annotated[str, StringConstraints(pattern=r"^[a-f0-9]{32}$")]
+# Server-made turn ids have a session id's form, and so its words in a 400 (common.formats).
+TurnId = Annotated[str, StringConstraints(pattern=SESSION_ID_PATTERN)]
 Rating = Literal["up", "down"] | Annotated[int, Field(ge=1, le=5)]
 
 

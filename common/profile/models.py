@@ -9,10 +9,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from common import formats
 from common.labels import Intent, PersonaId
 
 # [0-9], not \d: pydantic's Rust regex \d matches any Unicode digit ("1٥:3٠", "0𝟗:00").
-HHMM = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+HHMM = Annotated[
+    str,
+    formats.pattern(
+        r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "must be a time of day as HH:MM, from 00:00 to 23:59"
+    ),
+]
 
 
 # Files of the system's zoneinfo directory that ZoneInfo opens but IANA does not name: the

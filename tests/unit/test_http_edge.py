@@ -121,6 +121,92 @@ def test_a_message_is_in_our_words_not_the_validation_librarys(body, message):
     assert _error(parse, model, body).message == message
 
 
+HEX_WORDS = "must be 32 characters, each a digit or a letter a-f."
+TOKEN_WORDS = (
+    "must be an FCM registration token: 16 to 4096 letters, digits, colons, periods, hyphens"
+    " or underscores."
+)
+
+
+@pytest.mark.parametrize(
+    ("model", "body", "field", "words"),
+    [
+        (
+            "profile",
+            {"quiet_hours": {"start": "25:00", "end": "07:00"}},
+            "quiet_hours.start",
+            "must be a time of day as HH:MM, from 00:00 to 23:59.",
+        ),
+        (
+            "turn",
+            {**BASE, "client_turn_id": "a b"},
+            "client_turn_id",
+            "must be 1 to 128 characters, each a letter A-Z or a-z, a digit, a hyphen or an"
+            " underscore.",
+        ),
+        ("turn", {**BASE, "session_id": "S1"}, "session_id", HEX_WORDS),
+        ("legacy", {"userId": "u", "message": "hi", "sessionId": "S1"}, "sessionId", HEX_WORDS),
+        (
+            "feedback",
+            {"turn_id": "T1", "session_id": "a" * 32, "rating": "up"},
+            "turn_id",
+            HEX_WORDS,
+        ),
+        ("device", {"token": "short", "platform": "ios"}, "token", TOKEN_WORDS),
+        (
+            "device",
+            {"token": "a" * 20, "platform": "ios", "previous_token": "a b" * 8},
+            "previous_token",
+            TOKEN_WORDS,
+        ),
+    ],
+)
+def test_a_string_of_the_wrong_form_is_told_the_form_in_words_not_the_regex(
+    model, body, field, words
+):
+    """Not "'quiet_hours.start': String should match pattern '^([01][0-9]|2[0-3]):...'": the
+    people whose apps show the message cannot read a regex."""
+    from common.devices.models import DeviceCreate
+    from common.feedback.models import FeedbackCreate
+    from common.profile.models import ProfilePatch
+
+    models = {
+        "profile": ProfilePatch,
+        "turn": TurnCreate,
+        "legacy": LegacyChatRequest,
+        "feedback": FeedbackCreate,
+        "device": DeviceCreate,
+    }
+    e = _error(parse, models[model], body)
+    assert (e.status, e.code, e.field, e.message) == (
+        400,
+        "invalid_input",
+        field,
+        f"'{field}': {words}",
+    )
+    assert "pattern" not in e.message and "^" not in e.message
+
+
+def test_a_pattern_without_words_keeps_the_validation_librarys_message():
+    from typing import Annotated
+
+    from pydantic import BaseModel, StringConstraints
+
+    class Unworded(BaseModel):
+        code: Annotated[str, StringConstraints(pattern=r"^x$")]
+
+    e = _error(parse, Unworded, {"code": "y"})
+    assert (e.field, e.message) == ("code", "'code': String should match pattern '^x$'.")
+
+
+def test_one_regex_cannot_be_given_two_meanings():
+    from common import formats
+    from common.chat.models import SESSION_ID_PATTERN
+
+    with pytest.raises(ValueError, match="already reads"):
+        formats.pattern(SESSION_ID_PATTERN, "must be something else")
+
+
 @pytest.mark.parametrize("body", [[], "text", 3, None])
 def test_a_body_must_be_an_object(body):
     assert _error(parse, TurnCreate, body).status == 400
