@@ -25,7 +25,9 @@ ANONYMISED = "anonymised"  # chose to anonymise analytics: never targeted from a
 INACTIVE = "inactive"  # no turn in the last 7 days
 ALREADY_ENQUEUED = "already_enqueued"  # this period's notification is on its way
 COOLING_DOWN = "cooling_down"  # nudged less than the cool-down ago
-AFTER_CRISIS = "after_crisis"  # a crisis turn less than CRISIS_REMEMBERED (30 days) ago
+# A crisis turn less than CRISIS_REMEMBERED (30 days) ago (the re-engagement nudge), or in the
+# week the weekly insight tells (Monday 00:00 UTC to the run)
+AFTER_CRISIS = "after_crisis"
 ACTIVE_SINCE = "active_since"  # a turn after the nudge was made (checked as it is sent)
 
 

@@ -1,14 +1,14 @@
 """Running the producers (keyword-only services over ports).
 
 Both walk the users who have a registered device (nobody else can be reached), page by page,
-starting where the producer's previous run stopped (a run reads pages while its time lasts, at
-most MAX_PAGES; after the last device the next run starts over), so every user is reached within
-a few runs however many there are; read what decides (users/{uid}, preferences/{user_key},
-erasures/{user_key}) for a hundred users in one round trip; and enqueue what they decide through
-the outbox: one atomic batch writes the `notification.requested` events and each user's notice
-(users/{uid}.notices.{kind}), then the events are published at once and the outbox entries
-removed (if Pub/Sub is down the relay publishes them later). Ids are stable per user and period,
-so a rerun, a retry or two runs at once never send a user the same notification twice: the
+starting where the producer's previous run stopped (a run reads pages while its time lasts, at most
+MAX_PAGES; after the last device the next run starts over), so every user is reached within a few
+runs however many there are; read what decides (users/{uid}, preferences/{user_key},
+erasures/{user_key}, activity/{uid}) for a hundred users in one round trip; and enqueue what they
+decide through the outbox: one atomic batch writes the `notification.requested` events and each
+user's notice (users/{uid}.notices.{kind}), then the events are published at once and the outbox
+entries removed (if Pub/Sub is down the relay publishes them later). Ids are stable per user and
+period, so a rerun, a retry or two runs at once never send a user the same notification twice: the
 notice skips them, and the push sender sends an id once.
 
 A run is paced to `notification_outbox_writes_per_second` outbox writes and deletes: each entry
@@ -50,7 +50,7 @@ PAGE_SIZE = 300  # device documents per page
 # A run reads pages while its time lasts (the function passes a deadline), at most 300,000
 # devices; the next run goes on (complete: false).
 MAX_PAGES = 1000
-READ_BATCH = 100  # users whose documents are read in one round trip (3 or 4 documents each)
+READ_BATCH = 100  # users whose documents are read in one round trip (4 documents each)
 MAX_AT_RISK = 100_000  # churn_risk rows read per run, riskiest first
 
 
@@ -181,7 +181,8 @@ def produce_weekly_insights(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> ProducerReport:
-    """A weekly insight for every user with a device and a turn in the last 7 days."""
+    """A weekly insight for every user with a device and a turn in the ISO week so far, except
+    those with a crisis turn in it (weekly.weekly_insight)."""
     key = settings.analytics_hmac_key()
     days = now.weekday() + 1  # the ISO week so far, Monday to today (weekly.week_facts)
     report = ProducerReport(WEEKLY_INSIGHT, iso_week(now), extra={"window_days": days})
@@ -193,6 +194,7 @@ def produce_weekly_insights(
         settings=settings,
         now=now,
         decide=lambda r: weekly_insight(r, now=now, key=key),
+        crisis=True,  # the user's latest crisis turn holds back the week's insight
         page_size=page_size,
         max_pages=max_pages,
         deadline=deadline,

@@ -1,15 +1,19 @@
 """The weekly insight (pure): how a user's last 7 days went and with whom, from the counters
 the profile updater keeps per UTC day in preferences/{user_key} (`daily.dYYYYMMDD`: turns,
 sessions, liked ratings, turns per persona). Sessions, turns and ratings themselves expire 24 h
-after a conversation's last turn, so those counters are the week's only record in Firestore."""
+after a conversation's last turn, so those counters are the week's only record in Firestore.
+Held back for a user with a crisis turn in the week it tells (activity/{uid}'s `crisis_at`):
+an upbeat tally on the lock screen after that week reads as tone-deaf, and the push may not
+say why."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from common.labels import PERSONA_IDS
 from common.notifications.models import (
+    AFTER_CRISIS,
     ALREADY_ENQUEUED,
     ERASED,
     INACTIVE,
@@ -30,6 +34,12 @@ def iso_week(now: datetime) -> str:
     """The ISO week of `now` in UTC, e.g. 2026-W47: the weekly insight's period."""
     year, week, _ = now.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def week_start(now: datetime) -> datetime:
+    """00:00 UTC on the Monday of `now`'s week: the first moment of the days week_facts counts."""
+    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today - timedelta(days=today.weekday())
 
 
 def _count(value: object) -> int:
@@ -113,6 +123,11 @@ def weekly_insight(
     period = iso_week(now)
     if recipient.notice(WEEKLY_INSIGHT).get("period") == period:
         return None, ALREADY_ENQUEUED
+    # Before INACTIVE: a crisis turn is a turn in the week, so the user is held back for it
+    # (and counted so) whether or not the profile updater's counters have it yet.
+    crisis_at = recipient.crisis_at
+    if isinstance(crisis_at, datetime) and crisis_at >= week_start(now):
+        return None, AFTER_CRISIS
     facts = week_facts(recipient.preferences, now=now)
     if not facts.active:
         return None, INACTIVE

@@ -75,8 +75,8 @@ def _clear_of_midnight(margin: timedelta = timedelta(minutes=3)) -> None:
 
 def test_the_weekly_insight_reaches_active_users_who_want_it_once(api, firestore_db):
     _clear_of_midnight()
-    active, muted, idle = sign_up(), sign_up(), sign_up()
-    tokens = {user.uid: _device(api, user) for user in (active, muted, idle)}
+    active, muted, idle, troubled = sign_up(), sign_up(), sign_up(), sign_up()
+    tokens = {user.uid: _device(api, user) for user in (active, muted, idle, troubled)}
     at_any_hour(api, active)
 
     first = new_turn(api, active, "How should I structure my thesis chapters?", persona="elro")
@@ -89,6 +89,10 @@ def test_the_weekly_insight_reaches_active_users_who_want_it_once(api, firestore
     assert new_turn(api, muted, "Quick question about my plan").status_code == 201
     r = api.patch("/v2/profile", json={"notifications": False}, headers=muted.headers)
     assert r.status_code == 200, r.text
+    # A crisis turn this week: no upbeat tally of it on the lock screen.
+    turn = {"client_turn_id": uuid.uuid4().hex, "message": "i want to kill myself"}
+    r = api.post("/v2/chat/turns", json=turn, headers=troubled.headers)
+    assert r.status_code == 201 and r.json()["safety"]["crisis"], r.text
     # The profile updater (a push subscription on `events`) counts the week.
     _wait_for(lambda: _week(firestore_db, active.uid).liked == 1, "the thumbs up to be counted")
     _wait_for(lambda: _week(firestore_db, active.uid).turns == 3, "the turns to be counted")
@@ -98,6 +102,7 @@ def test_the_weekly_insight_reaches_active_users_who_want_it_once(api, firestore
     assert report["period"] == iso_week(datetime.now(UTC))
     assert report["enqueued"] >= 1
     assert report["skipped"]["notifications_off"] >= 1 and report["skipped"]["inactive"] >= 1
+    assert report["skipped"]["after_crisis"] >= 1
 
     (message,) = _wait_for(lambda: _sent_to(tokens[active.uid]), "the insight on the phone")
     assert message["notification"] == {
@@ -110,6 +115,7 @@ def test_the_weekly_insight_reaches_active_users_who_want_it_once(api, firestore
     assert notice["period"] == report["period"]
     assert notice["notification_id"] == message["data"]["notification_id"]
     assert _notices(firestore_db, muted.uid) == {} and _notices(firestore_db, idle.uid) == {}
+    assert _notices(firestore_db, troubled.uid) == {}
 
     again = _run("weekly_insight")  # a rerun (or Cloud Scheduler's retry)
     assert again["skipped"]["already_enqueued"] >= 1
@@ -119,6 +125,7 @@ def test_the_weekly_insight_reaches_active_users_who_want_it_once(api, firestore
     assert _notices(firestore_db, muted.uid) == {} and _notices(firestore_db, idle.uid) == {}
     assert len(_sent_to(tokens[active.uid])) == 1
     assert _sent_to(tokens[muted.uid]) == [] and _sent_to(tokens[idle.uid]) == []
+    assert _sent_to(tokens[troubled.uid]) == []
 
 
 def _history(uid: str, *days_ago: float) -> list:

@@ -4,6 +4,7 @@ opt-outs, and that a rerun enqueues nothing twice."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -189,6 +190,31 @@ def test_last_weeks_notice_does_not_stop_this_weeks_insight() -> None:
     assert weekly_insight(recipient, now=NOW, key=KEY)[0] is not None
 
 
+MONDAY = datetime(2026, 11, 16, tzinfo=UTC)  # 00:00 UTC: the first moment NOW's week counts
+
+
+@pytest.mark.parametrize(
+    ("crisis_at", "held_back"),
+    [
+        (NOW - timedelta(days=2), True),  # on a day the insight counts
+        (MONDAY, True),
+        (MONDAY - timedelta(seconds=1), False),  # last week's Sunday: not in the tally
+        (NOW - timedelta(days=9), False),
+        (None, False),
+    ],
+)
+def test_a_crisis_turn_in_the_week_holds_back_its_insight(
+    crisis_at: datetime | None, held_back: bool
+) -> None:
+    """An upbeat tally on the lock screen after a week with a crisis reads as tone-deaf, and the
+    push cannot say why it is quiet: no insight for the week the crisis is in."""
+    note, reason = weekly_insight(_recipient(crisis_at=crisis_at), now=NOW, key=KEY)
+    if held_back:
+        assert (note, reason) == (None, AFTER_CRISIS)
+    else:
+        assert note is not None and reason is None
+
+
 def test_an_anonymised_user_still_gets_their_own_insight() -> None:
     """It comes from Firestore, not from analytics."""
     recipient = _recipient(settings={"anonymize_analytics": True})
@@ -280,7 +306,11 @@ class Audience:
         self.reads += 1
         self.crisis_asked.add(crisis)
         assert len(users) <= 100
-        return [self.users[uid] for uid, _ in users]
+        # As the adapter: activity/{uid} (crisis_at) is read only when asked for.
+        return [
+            self.users[uid] if crisis else replace(self.users[uid], crisis_at=None)
+            for uid, _ in users
+        ]
 
     def enqueue(self, outgoing, *, due, now):
         assert due >= NOW + timedelta(seconds=30)  # the grace, from when they are written
@@ -290,9 +320,7 @@ class Audience:
             self.outbox[item.event.event_id] = item.event
             r = self.users[item.note.uid]
             notices = {**(r.user or {}).get("notices", {}), item.note.kind: item.notice}
-            self.users[r.uid] = Recipient(
-                r.uid, r.user_key, {**(r.user or {}), "notices": notices}, r.preferences, r.erased
-            )
+            self.users[r.uid] = replace(r, user={**(r.user or {}), "notices": notices})
         return outgoing
 
 
@@ -359,11 +387,25 @@ def test_weekly_run_counts_everyone_once_and_a_rerun_enqueues_nothing() -> None:
     }
     assert all(e.topic == "notifications" and e.subject for e in publisher.published)
     assert audience.outbox == {}  # published and removed
-    assert audience.crisis_asked == {False}  # no activity record read for an insight
+    assert audience.crisis_asked == {True}  # with their latest crisis turn
 
     again = _weekly(audience, publisher, page_size=2)
     assert again.enqueued == 0 and again.skipped[ALREADY_ENQUEUED] == 151
     assert len(publisher.published) == 151
+
+
+def test_weekly_run_holds_back_the_insight_of_a_user_with_a_crisis_turn_this_week() -> None:
+    users = {
+        "troubled": _recipient("troubled", crisis_at=NOW - timedelta(days=2)),
+        "last-week": _recipient("last-week", crisis_at=NOW - timedelta(days=9)),
+        "calm": _recipient("calm"),
+    }
+    audience, publisher = Audience(users), Publisher()
+    report = _weekly(audience, publisher)
+    assert report.enqueued == 2 and dict(report.skipped) == {AFTER_CRISIS: 1}
+    sent = {notification_from_envelope(e.envelope()).uid for e in publisher.published}
+    assert sent == {"last-week", "calm"}
+    assert WEEKLY_INSIGHT not in audience.users["troubled"].user["notices"]
 
 
 def test_a_user_erased_after_their_documents_were_read_is_counted_as_erased() -> None:
