@@ -42,6 +42,12 @@ def week_start(now: datetime) -> datetime:
     return today - timedelta(days=today.weekday())
 
 
+def crisis_in_week(crisis_at: object, now: datetime) -> bool:
+    """A crisis turn at `crisis_at` falls in the week an insight made at `now` tells: such an
+    insight is not made, and one made before the crisis is not sent (common.push.service)."""
+    return isinstance(crisis_at, datetime) and crisis_at >= week_start(now)
+
+
 def _count(value: object) -> int:
     return int(value) if isinstance(value, int | float) else 0
 
@@ -125,8 +131,7 @@ def weekly_insight(
         return None, ALREADY_ENQUEUED
     # Before INACTIVE: a crisis turn is a turn in the week, so the user is held back for it
     # (and counted so) whether or not the profile updater's counters have it yet.
-    crisis_at = recipient.crisis_at
-    if isinstance(crisis_at, datetime) and crisis_at >= week_start(now):
+    if crisis_in_week(recipient.crisis_at, now):
         return None, AFTER_CRISIS
     facts = week_facts(recipient.preferences, now=now)
     if not facts.active:

@@ -29,8 +29,9 @@ from typing import Literal, Protocol
 from common.config import Settings
 from common.events import Event, EventPublisher, user_key
 from common.logs import NEEDS_OPERATOR
-from common.notifications.models import REENGAGEMENT
+from common.notifications.models import AFTER_CRISIS, REENGAGEMENT, WEEKLY_INSIGHT
 from common.notifications.reengagement import nudge_as_sent, withhold_reason
+from common.notifications.weekly import crisis_in_week
 from common.outbox import deliver_now
 from common.ports import OutboxStore
 from common.profile.service import settings_of
@@ -304,8 +305,8 @@ def deliver(
         return finish("sent", None, [event("push.sent", devices=sent)], sent=sent)
 
     # A nudge is judged again as it goes (it may have waited out the quiet hours), with the
-    # user's settings as they are now. Not a weekly insight: it tells the week it names, still
-    # true after a later turn, and its producer does not look at crises either.
+    # user's settings as they are now. A weekly insight only for a crisis turn in its week since
+    # it was made: it tells the week it names, still true after a later turn.
     def withhold(why: str) -> Outcome:
         """What is not sent yet stays unsent. If an earlier delivery showed it on some device
         (the others' send failed and waited for this retry), it was sent, and the user may well
@@ -320,6 +321,10 @@ def deliver(
 
     if note.kind == REENGAGEMENT and (why := withhold_reason(note, user.activity, prefs, now=now)):
         return withhold(why)
+    if note.kind == WEEKLY_INSIGHT and crisis_in_week(
+        (user.activity or {}).get("crisis_at"), note.created_at
+    ):
+        return withhold(AFTER_CRISIS)
     decision = decide(settings=prefs, devices=len(devices), now=now)
     if decision.action == "suppress":
         return withhold(decision.reason or "suppressed")

@@ -738,13 +738,28 @@ def test_a_nudge_goes_when_the_users_last_turn_was_before_it_was_made():
     assert len(sender.sent) == 1
 
 
-def test_a_weekly_insight_goes_whatever_the_user_did_after_it_was_made():
-    # It tells the week it names, which a later turn does not make untrue.
+@pytest.mark.parametrize(
+    ("activity", "outcomes"),
+    [
+        # It tells the week it names, which a later turn does not make untrue.
+        (_turn(T0 - timedelta(minutes=5)), {"sent": 1}),
+        # An upbeat tally after a crisis turn in the week it tells is not sent, as its producer
+        # would not have made it (made at T0 - 8 h, Sunday; the week began on Monday 16th).
+        (_turn(T0 - timedelta(minutes=5), crisis=True), {"suppressed": 1}),
+        (_turn(datetime(2026, 11, 16, 0, 0, tzinfo=UTC), crisis=True), {"suppressed": 1}),
+        (_turn(datetime(2026, 11, 15, 23, 59, tzinfo=UTC), crisis=True), {"sent": 1}),
+    ],
+)
+def test_a_weekly_insight_is_held_back_only_for_a_crisis_turn_in_its_week(activity, outcomes):
     store = Store({})
     (note,) = _backlog(store, 1)
-    store.activity[note.uid] = _turn(T0 - timedelta(minutes=5), crisis=True)
-    clock = Clock(T0)
-    assert _release(store, clock).outcomes == {"sent": 1}
+    store.activity[note.uid] = activity
+    clock, publisher = Clock(T0), Events()
+    assert _release(store, clock, publisher=publisher).outcomes == outcomes
+    if "suppressed" in outcomes:
+        assert [(e.type, e.data["reason"]) for e in publisher.published] == [
+            ("push.suppressed", "after_crisis")
+        ]
 
 
 class OneDeviceDown:
