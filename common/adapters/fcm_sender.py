@@ -11,6 +11,7 @@ copy of a message FCM may already have taken)."""
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -18,6 +19,8 @@ from typing import Any
 from common.push.models import Device, Notification, SendResult
 
 # Devices sent to at once: a user has at most 20 (common/devices/service.py), one request each.
+log = logging.getLogger(__name__)
+
 SEND_THREADS = 20
 
 
@@ -151,5 +154,8 @@ class FcmSender:
         except exceptions.FirebaseError as e:
             return _refusal(device, e)
         except Exception:  # no answer from FCM (a token that could not be refreshed): retried
+            # With its traceback: the same path takes an SDK upgrade's TypeError in building the
+            # message, which would otherwise read as FCM not answering, delivery after delivery.
+            log.warning("FCM send to a device raised; it is retried", exc_info=True)
             return SendResult(device.device_id, ok=False, error="unknown")
         return SendResult(device_id=device.device_id, ok=True)

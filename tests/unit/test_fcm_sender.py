@@ -205,7 +205,9 @@ def test_the_fake_fcm_servers_refusal_of_a_malformed_message_is_not_a_bad_token(
 # --- one request per device ---------------------------------------------------------------------
 
 
-def test_a_device_whose_request_gets_no_answer_does_not_fail_the_others(monkeypatch) -> None:
+def test_a_device_whose_request_gets_no_answer_does_not_fail_the_others(
+    monkeypatch, caplog
+) -> None:
     """A token refresh that fails after a 401 (here: a token with nothing to refresh it from)
     made send_each raise for the whole batch, and the service then re-sent the push to the
     phone that already had it. One request per device keeps each answer its own."""
@@ -237,3 +239,35 @@ def test_a_device_whose_request_gets_no_answer_does_not_fail_the_others(monkeypa
     assert [(r.device_id, r.ok) for r in results] == [("d1", True), ("d2", False)]
     assert results[1].error == "unknown" and results[1].http_status is None  # retried later
     assert [r.answer for r in fcm.for_token(phone.token)] == ["ok"]  # once
+    assert "raised" in caplog.text and "Traceback" in caplog.text  # why, for an operator
+
+
+def test_a_503_is_answered_once_not_retried_inside_the_sdk(monkeypatch) -> None:
+    """The SDK's own policy re-sends a 503 and sleeps its Retry-After inside the call (with 600
+    s, a hung function); FcmSender mounts an adapter without status retries on the SDK's
+    private session (_own_retries), so the service decides. An SDK upgrade that moved send()
+    off that session would bring the sleeps back: this fails then (three requests, a success)."""
+    import uuid
+
+    import firebase_admin
+    from google.oauth2.credentials import Credentials
+
+    from common.adapters.fcm_sender import FcmSender
+
+    with fcm_server.FakeFcmServer() as fcm:
+        url = fcm.base_url + "/v1/projects/{0}/messages:send"
+        monkeypatch.setattr(messaging._MessagingService, "FCM_URL", url)
+        app = firebase_admin.initialize_app(
+            Credentials(token="fixed"),
+            options={"projectId": "demo-ion"},
+            name=f"fcm-test-{uuid.uuid4().hex}",
+        )
+        try:
+            phone = Device("d1", "fcm-token-1234567890:android", "android")
+            fcm.respond(phone.token, "UNAVAILABLE", "UNAVAILABLE", then="ok", retry_after=1)
+            (result,) = FcmSender(app).send(_note(), [phone])
+        finally:
+            firebase_admin.delete_app(app)
+
+    assert (result.ok, result.error, result.http_status) == (False, "unavailable", 503)
+    assert [r.answer for r in fcm.for_token(phone.token)] == ["UNAVAILABLE"]
