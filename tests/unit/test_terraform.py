@@ -1041,6 +1041,20 @@ def test_functions_have_scaling_and_concurrency(env: str) -> None:
     assert "THREADS = tostring(var.function_config.concurrency)" in env_vars
 
 
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_functions_run_on_the_python_the_tests_run_on(env: str) -> None:
+    """make test, CI and the model images run Python 3.11 (bootstrap's interpreter, the
+    constraints' freeze): a function deployed on another runtime would run code no test ran.
+    Move both together."""
+    import sys
+
+    tested = f"python{sys.version_info.major}{sys.version_info.minor}"
+    variables = (TERRAFORM / "modules" / "function" / "variables.tf").read_text()
+    (default,) = re.findall(r'runtime\s*=\s*optional\(string,\s*"([^"]+)"\)', variables)
+    for name, instance in _functions(env).items():
+        assert instance["function_config"].get("runtime", default) == tested, f"{env}/{name}"
+
+
 # --- IAM ---------------------------------------------------------------------------------------
 
 

@@ -46,7 +46,7 @@ variable "function_config" {
     max_instances         = optional(number, 10)
     memory_mb             = optional(number, 512)
     min_instances         = optional(number, 0)
-    runtime               = optional(string, "python312")
+    runtime               = optional(string, "python311") # the Python the tests run on (tests/unit/test_terraform.py)
     timeout_seconds       = optional(number, 60)
   })
   nullable = false
