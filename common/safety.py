@@ -22,18 +22,36 @@ def _resources() -> dict[str, tuple[str, ...]]:
 UNDETERMINED = "und"  # BCP 47's tag for "a language was named, but not one we can read"
 
 
+# A q of 0 in Accept-Language means "not acceptable" (RFC 9110 12.4.2): no locale of theirs.
+_REFUSED = re.compile(r";\s*q\s*=\s*0(?:\.0{0,3})?\s*(?:;|$)", re.IGNORECASE)
+
+
 def parse_locale(accept_language: str | None) -> str | None:
     """The first usable language tag of an Accept-Language header ("en-GB,en;q=0.8" ->
     "en-GB"), also as apps write it ("en_GB", "en_GB.UTF-8"); None when there is no header, and
     UNDETERMINED when there is one but no tag in it can be read ("*"): that user must not be
-    taken for one in the default locale."""
+    taken for one in the default locale. A tag with q=0 is refused, not theirs. When the first
+    names no country, a later tag of the same language that does is taken: browsers send the
+    UI language first ("fr,fr-FR;q=0.8" -> "fr-FR"), and only the country has its helplines;
+    another language's country is not the user's ("de,en-US" stays "de")."""
     if not accept_language or not accept_language.strip():
         return None
+    tags = []
     for item in accept_language.split(","):
+        if _REFUSED.search(item):
+            continue
         tag = item.split(";")[0].strip().replace("_", "-").split(".")[0].split("@")[0]
         if 1 < len(tag) <= 35 and tag.replace("-", "").isalnum():
-            return tag
-    return UNDETERMINED
+            tags.append(tag)
+    if not tags:
+        return UNDETERMINED
+    first = tags[0]
+    if _region(first) is None:
+        language = first.split("-")[0].lower()
+        for later in tags[1:]:
+            if later.split("-")[0].lower() == language and _region(later):
+                return later
+    return first
 
 
 def _region(locale: str) -> str | None:

@@ -26,10 +26,23 @@ from common.safety import (
         ("pt_BR.UTF-8", "pt-BR"),
         ("*, en-GB", "en-GB"),
         ("en-GB@euro", "en-GB"),
+        # A browser sends its UI language first, the country later (the resources review:
+        # Firefox in French got the generic French entry, no 3114).
+        ("fr,fr-FR;q=0.8,en-US;q=0.5,en;q=0.3", "fr-FR"),
+        ("ja,en-US;q=0.9,en;q=0.8", "ja"),  # Chrome in Japanese: the US is not their country
+        ("de,en-US", "de"),
+        ("en-US;q=0, en-GB", "en-GB"),  # q=0: not acceptable
+        ("en-US;q=0.0", "und"),
     ],
 )
 def test_parse_locale(header, locale):
     assert parse_locale(header) == locale
+
+
+def test_a_french_browser_gets_frances_helplines():
+    locale = parse_locale("fr,fr-FR;q=0.8,en-US;q=0.5,en;q=0.3")
+    resources = resources_for(locale, default_locale="en-US")
+    assert any("3114" in r for r in resources)
 
 
 def test_resources_by_locale_then_language_then_default():
