@@ -88,11 +88,18 @@ def resource_key(locale: str) -> str:
     return "default"
 
 
+_DIRECTORY = "findahelpline"  # the global directory of helplines by country, in "default"
+
+
 def resources_for(locale: str | None, *, default_locale: str) -> tuple[str, ...]:
     """The resources of the request's locale (resource_key). The default locale only when the
     request names none (a user in Brazil or Mexico must not be given the US or Spain's
-    numbers)."""
-    return _resources()[resource_key(locale or default_locale)]
+    numbers); then with the global helpline directory too, as nothing says the user lives
+    there (native apps often send no Accept-Language)."""
+    resources = _resources()[resource_key(locale or default_locale)]
+    if locale is not None or any(_DIRECTORY in line for line in resources):
+        return resources
+    return resources + tuple(line for line in _resources()["default"] if _DIRECTORY in line)
 
 
 # The crisis reply in each language that both the crisis patterns and the resources read

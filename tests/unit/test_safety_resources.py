@@ -87,6 +87,18 @@ def test_a_countrys_line_is_found_whatever_the_language_or_subtags(locale, line)
     assert any(line in r for r in resources_for(locale, default_locale="en-US"))
 
 
+def test_no_header_gets_the_default_locales_lines_and_where_to_find_ones_own():
+    # Native apps often send no Accept-Language: the user may be anywhere, not in the US.
+    us = resources_for("en-US", default_locale="en-US")
+    directory = [r for r in resources_for("xx", default_locale="en-US") if "findahelpline" in r]
+    assert not any("findahelpline" in r for r in us)  # named explicitly: unchanged
+    assert resources_for(None, default_locale="en-US") == (*us, *directory)
+    # A default locale whose lines already point to the directory gets it once.
+    for default_locale in ("ja-JP", "xx"):
+        resources = resources_for(None, default_locale=default_locale)
+        assert sum("findahelpline" in r for r in resources) == 1
+
+
 def test_a_header_with_no_readable_language_gets_the_global_default_not_the_default_locales():
     resources = resources_for(parse_locale("*"), default_locale="en-US")
     assert any("findahelpline" in r for r in resources) and not any("988" in r for r in resources)

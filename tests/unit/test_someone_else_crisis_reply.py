@@ -162,3 +162,17 @@ def test_a_worried_friend_past_the_request_budget_gets_their_reply_too():
         sink=None,
     )
     assert said["reply"] == crisis_reply(_resources("de-DE"), someone_else=True, language="de")
+
+
+def test_with_no_header_every_crisis_reply_points_to_a_helpline_in_the_users_country():
+    # The resources review: a request with no Accept-Language (native apps) got only the
+    # default locale's (US) lines, nothing for a user anywhere else.
+    store = turns.MemoryStore()
+    first = _turn("I want to kill myself", store=store)
+    answered = _turn("no", store=store, session_id=first["session_id"], minutes=1)
+    friend = _turn(FRIEND)
+    for said in (first, answered, friend):
+        assert said["safety"]["crisis"] is True
+        assert any("findahelpline" in r for r in said["safety"]["resources"])
+        assert "findahelpline" in said["reply"]
+    assert answered["reply"] == crisis_reply(tuple(first["safety"]["resources"]), again=True)
