@@ -160,6 +160,24 @@ def test_each_language_lists_the_resources_and_a_no_to_its_question_keeps_the_cr
     assert not answers_not_safe(second, no)  # the second reply asks no yes-or-no question
 
 
+@pytest.mark.parametrize(
+    ("language", "if_worse", "emergency"),
+    [
+        ("en", "If these feelings get stronger", "call your local emergency number now"),
+        ("de", "Wenn diese Gefühle", "Notruf"),
+        ("fr", "Si ces sentiments", "numéro d'urgence"),
+        ("es", "Si estos sentimientos", "número de emergencias"),
+        ("ja", "もし気持ちがもっと", "緊急通報番号"),
+    ],
+)
+def test_the_follow_up_to_a_no_asks_them_to_reach_out_now(language, if_worse, emergency):
+    # The crisis-path review: a user who had just said they are not safe ("no. i have the pills
+    # next to me") was told to reach out only "if these feelings get stronger".
+    follow_up = crisis_reply(("x",), again=True, language=language)
+    assert if_worse not in follow_up
+    assert emergency in follow_up
+
+
 def test_an_unknown_language_gets_english():
     assert crisis_reply(("988",), language="pt") == crisis_reply(("988",))
 
