@@ -1,6 +1,11 @@
 """The crisis resources themselves (common/data/crisis_resources.json), as users read them."""
 
-from common.safety import resources_for
+import json
+import re
+
+import pytest
+
+from common.safety import RESOURCES_FILE, resources_for
 
 
 def _lines(locale: str | None) -> tuple[str, ...]:
@@ -19,3 +24,49 @@ def test_a_japanese_locale_with_no_region_gets_japans_lines_labelled_as_japans()
     japan = [line for line in lines if line.startswith("日本国内")]
     assert any("119" in line for line in japan) and any("0120-279-338" in line for line in japan)
     assert any("findahelpline.com" in line for line in lines)  # for the few elsewhere
+
+
+# Each country's emergency numbers (any one of them in a line will do): an entry for a
+# country must carry one, and a new country's entry needs its row here.
+EMERGENCY = {
+    "us": ("911",),
+    "ca": ("911",),
+    "mx": ("911",),
+    "gb": ("999",),
+    "ie": ("112", "999"),
+    "au": ("000",),
+    "in": ("112",),
+    "de": ("112",),
+    "fr": ("112", "15"),
+    "es": ("112",),
+    "jp": ("119",),
+    "br": ("192",),
+}
+KEY = re.compile(r"[a-z]{2,3}(-([a-z]{2}|[0-9]{3}))?")  # language[-REGION], as resource_key reads
+
+
+def _table() -> dict[str, list[str]]:
+    raw = json.loads(RESOURCES_FILE.read_text(encoding="utf-8"))
+    return {key: lines for key, lines in raw.items() if not key.startswith("_")}
+
+
+@pytest.mark.parametrize("key", sorted(_table()))
+def test_every_entry_is_well_formed(key):
+    lines = _table()[key]
+    assert key == "default" or KEY.fullmatch(key.lower()), key
+    assert lines and all(isinstance(line, str) and line.strip() for line in lines)
+
+
+@pytest.mark.parametrize("key", sorted(k for k in _table() if "-" in k))
+def test_every_country_entry_carries_its_emergency_number(key):
+    region = key.lower().split("-")[1]
+    assert region in EMERGENCY, f"{key}: add its country's emergency numbers to EMERGENCY"
+    # A whole number: not the 911 inside a line's own "800 911 2000"
+    number = re.compile(rf"(?<!\d)(?<!\d )({'|'.join(EMERGENCY[region])})(?! ?\d)")
+    assert any(number.search(line) for line in _table()[key])
+
+
+@pytest.mark.parametrize("key", sorted(k for k in _table() if "-" not in k))
+def test_every_language_entry_and_the_default_say_where_to_find_a_local_line(key):
+    # A language entry is read in every country that speaks it.
+    assert any("findahelpline.com" in line for line in _table()[key])
