@@ -42,6 +42,20 @@ EMERGENCY = {
     "jp": ("119",),
     "br": ("192",),
 }
+# The country as each country entry names it: a user whose request sends no Accept-Language
+# reads SAFETY_DEFAULT_LOCALE's list, and must know whose emergency number it is.
+COUNTRY = {
+    "en-US": "in the US",
+    "en-CA": "in Canada",
+    "en-GB": "in the UK",
+    "en-IE": "in Ireland",
+    "en-AU": "in Australia",
+    "en-IN": "in India",
+    "de-DE": "in Deutschland",
+    "fr-FR": "en France",
+    "es-ES": "en España",
+    "ja-JP": "日本国内",
+}
 KEY = re.compile(r"[a-z]{2,3}(-([a-z]{2}|[0-9]{3}))?")  # language[-REGION], as resource_key reads
 
 
@@ -57,13 +71,25 @@ def test_every_entry_is_well_formed(key):
     assert lines and all(isinstance(line, str) and line.strip() for line in lines)
 
 
-@pytest.mark.parametrize("key", sorted(k for k in _table() if "-" in k))
-def test_every_country_entry_carries_its_emergency_number(key):
+def _emergency_lines(key: str) -> list[str]:
+    """The lines of a country entry with its emergency number, as a whole number: not the 911
+    inside a line's own "800 911 2000"."""
     region = key.lower().split("-")[1]
     assert region in EMERGENCY, f"{key}: add its country's emergency numbers to EMERGENCY"
-    # A whole number: not the 911 inside a line's own "800 911 2000"
     number = re.compile(rf"(?<!\d)(?<!\d )({'|'.join(EMERGENCY[region])})(?! ?\d)")
-    assert any(number.search(line) for line in _table()[key])
+    return [line for line in _table()[key] if number.search(line)]
+
+
+@pytest.mark.parametrize("key", sorted(k for k in _table() if "-" in k))
+def test_every_country_entry_carries_its_emergency_number(key):
+    assert _emergency_lines(key)
+
+
+@pytest.mark.parametrize("key", sorted(k for k in _table() if "-" in k))
+def test_every_country_entrys_emergency_line_names_its_country(key):
+    # en-US, the default locale's, said "call 911" to anyone, without saying it is the US's.
+    assert key in COUNTRY, f"{key}: add how its lines name its country to COUNTRY"
+    assert all(COUNTRY[key] in line for line in _emergency_lines(key))
 
 
 @pytest.mark.parametrize("key", sorted(k for k in _table() if "-" not in k))
