@@ -96,3 +96,17 @@ def test_every_country_entrys_emergency_line_names_its_country(key):
 def test_every_language_entry_and_the_default_say_where_to_find_a_local_line(key):
     # A language entry is read in every country that speaks it.
     assert any("findahelpline.com" in line for line in _table()[key])
+
+
+@pytest.mark.parametrize(
+    ("locale", "says"),
+    [
+        ("default", ("112 in Europe", "911 in the Americas")),
+        ("es", ("112 en Europa", "911 en gran parte de América")),  # most speak it in America
+        ("fr", ("112 en Europe", "911 au Canada")),
+    ],
+)
+def test_a_global_emergency_number_is_given_with_where_it_is_one(locale, says):
+    # It said "112 in most countries": 112 is Europe's, not most countries'.
+    line = _table()[locale][0]
+    assert all(s in line for s in says), line
