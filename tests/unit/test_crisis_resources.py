@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from common.safety import RESOURCES_FILE, resources_for
+from common.safety import RESOURCES_FILE, resource_key, resources_for
 
 
 def _lines(locale: str | None) -> tuple[str, ...]:
@@ -55,6 +55,10 @@ COUNTRY = {
     "fr-FR": "en France",
     "es-ES": "en España",
     "ja-JP": "日本国内",
+    "es-US": "en EE. UU.",
+    "fr-CA": "au Canada",
+    "es-MX": "en México",
+    "pt-BR": "no Brasil",
 }
 KEY = re.compile(r"[a-z]{2,3}(-([a-z]{2}|[0-9]{3}))?")  # language[-REGION], as resource_key reads
 
@@ -115,3 +119,24 @@ def test_a_global_emergency_number_is_given_with_where_it_is_one(locale, says):
 def test_the_list_names_only_what_answers_now_no_email():
     # en-GB listed Samaritans' email, whose replies can take a while; the list is for now.
     assert [line for lines in _table().values() for line in lines if "@" in line] == []
+
+
+@pytest.mark.parametrize(
+    ("locale", "key"),
+    [
+        ("es-US", "es-us"),  # 988 in Spanish, no longer in English
+        ("fr-CA", "fr-ca"),
+        ("es-MX", "es-mx"),  # Mexico's own, no longer the generic Spanish lines
+        ("pt-BR", "pt-br"),
+        ("de-US", "en-us"),  # a country with no entry in the language: still its country's
+        ("en-MX", "es-mx"),
+        ("es-419", "es"),  # Latin America: no country, the language's
+        ("pt-PT", "default"),  # not Brazil's
+    ],
+)
+def test_the_entries_for_spanish_in_the_us_french_in_canada_mexico_and_brazil_are_read(locale, key):
+    assert resource_key(locale) == key
+
+
+def test_a_spanish_speaker_in_the_us_is_told_how_to_reach_988_in_spanish():
+    assert any("marca 2" in line and "988" in line for line in _lines("es-US"))

@@ -51,18 +51,18 @@ def test_resources_by_locale_then_language_then_default():
     assert any("3114" in r for r in resources_for("fr-FR", default_locale="en-US"))
     # Japanese has crisis patterns, so it has resources too (the words review: none before)
     assert any("119" in r for r in resources_for("ja-JP", default_locale="en-US"))
-    # elsewhere Japan's numbers only as Japan's
-    ja_br = resources_for("ja-BR", default_locale="en-US")
-    assert all(r.startswith("日本国内") for r in ja_br if "119" in r)
-    assert any("findahelpline" in r for r in resources_for("pt-BR", default_locale="xx"))
+    ja_br = resources_for("ja-BR", default_locale="en-US")  # Brazil's lines, not Japan's
+    assert any("188" in r for r in ja_br) and not any("119" in r for r in ja_br)
+    assert any("findahelpline" in r for r in resources_for("pt-PT", default_locale="xx"))
 
 
 @pytest.mark.parametrize(
     ("locale", "not_theirs"),
     [
-        ("pt-BR", "988"),  # a named locale we have nothing for: not the default locale's (US)
-        ("es-MX", "024"),  # Spain's line
-        ("es-AR", "024"),
+        ("pt-PT", "988"),  # a named locale we have nothing for: not the default locale's (US)
+        ("pt-PT", "188"),  # Brazil's line
+        ("es-AR", "024"),  # Spain's line
+        ("es-AR", "800 911 2000"),  # Mexico's
         ("fr-BE", "3114"),  # France's
         ("de-AT", "0800 111 0"),  # Germany's
         ("de-CH", "0800 111 0"),
