@@ -140,3 +140,12 @@ def test_the_entries_for_spanish_in_the_us_french_in_canada_mexico_and_brazil_ar
 
 def test_a_spanish_speaker_in_the_us_is_told_how_to_reach_988_in_spanish():
     assert any("marca 2" in line and "988" in line for line in _lines("es-US"))
+
+
+def test_every_entry_has_a_row_in_the_operations_table_of_when_it_was_checked():
+    # docs/OPERATIONS.md, "Crisis resources": numbers must be re-checked by a person.
+    operations = RESOURCES_FILE.parents[2] / "docs" / "OPERATIONS.md"
+    section = operations.read_text(encoding="utf-8").split("## Crisis resources", 1)[1]
+    rows = [line for line in section.split("\n## ")[0].splitlines() if line.startswith("| `")]
+    listed = {key for row in rows for key in re.findall(r"`([^`]+)`", row.split("|")[1])}
+    assert set(_table()) <= listed
