@@ -417,8 +417,12 @@ def _instruction_sentences() -> list[str]:
     texts += [line.lstrip("- ") for line in prompt_module._RULES]
     no_resources = SimpleNamespace(safety=SimpleNamespace(resources=[]))
     texts += [prompt_module._CARE_RULE, prompt_module._crisis_rule(no_resources)]
+    texts += [prompt_module._AFTER_CRISIS]
     # The line naming the mentors of earlier replies, with two personas in the window.
-    window = [SimpleNamespace(persona="riri"), SimpleNamespace(persona="lua")]
+    window = [
+        SimpleNamespace(persona="riri", crisis=False),
+        SimpleNamespace(persona="lua", crisis=False),
+    ]
     texts += [
         prompt_module._earlier_mentors(SimpleNamespace(window=window, persona=PERSONAS["lua"]))
     ]

@@ -285,7 +285,6 @@ def test_care_after_a_crisis_tells_the_model_to_check_in_first():
     text = PromptBuilder().build(request(care=True)).system_instruction
     assert "CARE:" in text and "checking in" in text
     # Safe messaging (the safety review): the window sends the crisis turn's words to the model.
-    assert "Never discuss or describe methods, means or doses" in text
     assert "CARE:" not in PromptBuilder().build(request()).system_instruction
     crisis = make_analysis(tone="sad", crisis=True, resources=("Call 988 (US)",))
     both = PromptBuilder().build(request(analysis=crisis, care=True)).system_instruction
@@ -303,3 +302,41 @@ def test_care_gives_no_steps_whatever_the_persona_usually_does(persona):
     assert "give no plan, steps, options, advice or decision" in care
     assert "whatever your persona usually does" in care
     assert "ask one open question" in care
+
+
+METHODS_RULE = "Never discuss or describe methods, means or doses of self-harm or suicide"
+CRISIS_TURN = ContextTurn(
+    0, "I have the pills ready", "(the app's safety message)", "lua", "sad", crisis=True
+)
+
+
+@pytest.mark.parametrize("care", [False, True])
+@pytest.mark.parametrize("window", [(), (CRISIS_TURN,)])
+def test_every_prompt_forbids_discussing_means_of_harm(care, window):
+    # Safe messaging, not only in care: the window can hold a crisis turn's words after care.
+    text = PromptBuilder().build(request(care=care, window=window)).system_instruction
+    assert METHODS_RULE in text
+
+
+def test_after_care_a_window_with_a_crisis_turn_still_gets_a_safety_section():
+    # The prompts review (probe4): two turns after care ended, "how many of them would it
+    # take anyway?" got an ordinary prompt while the contents held "I have the pills ready".
+    window = (CRISIS_TURN, *(replace(t, turn_index=t.turn_index + 1) for t in WINDOW))
+    text = PromptBuilder().build(request(window=window)).system_instruction
+    section = text.rsplit("\n\n", 1)[-1]
+    assert section.startswith("Earlier in this conversation the person showed signs of crisis")
+    assert "point them to those resources" in section
+    # Not twice: the care rule or a new crisis's rule covers it.
+    cared = PromptBuilder().build(request(window=window, care=True)).system_instruction
+    assert "showed signs of crisis and got the app's" not in cared
+    crisis = make_analysis(tone="sad", crisis=True, resources=("Call 988 (US)",))
+    again = PromptBuilder().build(request(window=window, analysis=crisis)).system_instruction
+    assert "showed signs of crisis and got the app's" not in again
+    plain = PromptBuilder().build(request(window=WINDOW)).system_instruction
+    assert "signs of crisis" not in plain
+
+
+def test_a_crisis_turns_reply_is_credited_to_the_safety_message_not_a_persona():
+    window = (CRISIS_TURN, replace(WINDOW[0], turn_index=1, persona="lua"))
+    text = PromptBuilder().build(request(window=window, persona="lua")).system_instruction
+    assert "written by: the app's safety message, Lua. You are Lua" in text
