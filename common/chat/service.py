@@ -406,6 +406,7 @@ def take_turn(
             ),
             summary=state.summary if state else SessionSummary(),
             care=care,
+            care_resources=_resources(locale, settings) if care else (),
         )
         with phase("reply"):
             if crisis:
@@ -672,9 +673,14 @@ def take_turn(
     return outcome.turn_doc["response"], False
 
 
+def _resources(locale: str | None, settings: Settings) -> tuple[str, ...]:
+    """The helplines for the request's locale."""
+    return resources_for(locale, default_locale=settings.safety_default_locale)
+
+
 def _with_resources(analysis: Analysis, locale: str | None, settings: Settings) -> Analysis:
     """A crisis's analysis, with the helplines for the request's locale."""
-    resources = resources_for(locale, default_locale=settings.safety_default_locale)
+    resources = _resources(locale, settings)
     return replace(analysis, safety=replace(analysis.safety, resources=resources))
 
 

@@ -175,9 +175,13 @@ _RULES = (
 _DEFAULT_RESOURCE = "your local emergency number"
 
 
+def _listed(resources: tuple[str, ...]) -> str:
+    """Crisis resources as one line ("" when none)."""
+    return "; ".join(r for r in (safe_fragment(r, 120) for r in resources) if r)
+
+
 def _crisis_rule(analysis: Analysis) -> str:
-    resources = [r for r in (safe_fragment(r, 120) for r in analysis.safety.resources) if r]
-    listed = "; ".join(resources) if resources else _DEFAULT_RESOURCE
+    listed = _listed(analysis.safety.resources) or _DEFAULT_RESOURCE
     return (
         "SAFETY FIRST: this message suggests the person may be in crisis. Set the task aside and "
         "give no task advice. Be caring and calm, tell them they are not alone, encourage them to "
@@ -213,14 +217,25 @@ def _earlier_mentors(req: ReplyRequest) -> str:
 # Last in the instruction and above the persona's voice and the rules: a persona asked for by
 # name still answers in care, and Riri's voice asks for "two or three short steps", Elro's for
 # options and a recommendation; the template's care replies give none.
-_CARE_RULE = (
-    "CARE: earlier in this conversation, or in one shortly before it, the person showed signs "
-    "of crisis and was given crisis resources. For this reply, this rule comes before your "
-    "persona's voice and the rules above: give no plan, steps, options, advice or decision, "
-    "whatever your persona usually does and even if they ask for them. Begin by gently checking "
-    "in on how they are doing, keep a calm pace, and remind them the resources are there; then "
-    "listen: reflect back what they wrote and ask one open question."
-)
+def _care_rule(resources: tuple[str, ...]) -> str:
+    """The care rule; `resources`: the locale's helplines (on a care turn the analysis carries
+    none), listed so that the model reminds them of these and invents no other."""
+    listed = _listed(resources)
+    remind = (
+        f"remind them these resources are there: {listed}. Never name any other helpline or "
+        "number. Then "
+        if listed
+        else "remind them the resources are there; then "
+    )
+    return (
+        "CARE: earlier in this conversation, or in one shortly before it, the person showed "
+        "signs of crisis and was given crisis resources. For this reply, this rule comes before "
+        "your persona's voice and the rules above: give no plan, steps, options, advice or "
+        "decision, whatever your persona usually does and even if they ask for them. Begin by "
+        f"gently checking in on how they are doing, keep a calm pace, and {remind}listen: "
+        "reflect back what they wrote and ask one open question."
+    )
+
 
 # When the window still holds a crisis turn but neither the crisis rule nor care applies (care
 # has ended): the crisis turn's words, methods included, are still in the contents.
@@ -273,7 +288,7 @@ class PromptBuilder:
         if req.analysis.safety.crisis:
             sections.append(_crisis_rule(req.analysis))
         elif req.care:
-            sections.append(_CARE_RULE)
+            sections.append(_care_rule(req.care_resources))
         elif any(t.crisis for t in req.window):
             sections.append(_AFTER_CRISIS)
         return "\n\n".join(sections)

@@ -37,6 +37,9 @@ class ReplyRequest:
     window: tuple[ContextTurn, ...] = ()
     summary: SessionSummary = field(default_factory=SessionSummary)
     care: bool = False  # a recent turn showed signs of crisis: check in gently first
+    # In care, the locale's crisis resources: the care rule reminds of these (a care turn's
+    # analysis carries none, and the response's safety.resources stay empty off a crisis).
+    care_resources: tuple[str, ...] = ()
     # The first generator withheld its reply for safety (WithheldForSafety): the fallback
     # answers with care's words, though the turn is no crisis (a block is not a disclosure).
     withheld: bool = False

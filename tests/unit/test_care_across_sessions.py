@@ -16,7 +16,7 @@ from common.chat.limits import CRISIS_REMEMBERED, activity_doc, care_after_no
 from common.chat.models import TurnCreate
 from common.profile.erasure import ERASURE_DONE
 from common.replies import ReplyRequest
-from common.safety import CARE_CHECK_IN, CARE_REMINDER
+from common.safety import CARE_CHECK_IN, CARE_REMINDER, resources_for
 from common.sessions.state import NOT_SAFE_CARE
 from tests.fakes import turns
 from tests.fakes.firestore_rpc import FirestoreRpc
@@ -50,13 +50,14 @@ def _turn(
     *,
     publisher: turns.Publisher | None = None,
     generator=None,
+    locale: str | None = None,
 ) -> dict:
     body = TurnCreate(client_turn_id=uuid.uuid4().hex, message=message, session_id=session_id)
     overrides = {"publisher": publisher or turns.Publisher()}
     if generator is not None:
         overrides["generator"] = generator
     response, _ = service.take_turn(
-        uid=UID, body=body, **turns.turn_ports(store, **overrides), now=at
+        uid=UID, body=body, **turns.turn_ports(store, **overrides), now=at, locale=locale
     )
     return response
 
@@ -88,6 +89,22 @@ def test_a_new_session_within_the_day_is_in_care_from_its_first_turn():
     model = Model()
     _turn(store, "hi", later + timedelta(hours=1), generator=model)
     assert [req.care for req in model.asked] == [True]
+
+
+def test_a_care_turn_asks_the_generator_with_the_locales_resources():
+    # The prompts review: in care, Gemini was told to remind of "the resources" with none in
+    # its prompt (a care turn's analysis carries none): it could invent a US line for a UK user.
+    store, model = turns.ActivityStore(), Model()
+    _said_no(store)
+    later = turns.NOW + timedelta(minutes=11)
+    reply = _turn(store, "hi", later, generator=model, locale="en-GB")
+    (req,) = model.asked
+    assert req.care and any("Samaritans" in r for r in req.care_resources)
+    assert req.care_resources == resources_for("en-GB", default_locale="en-US")
+    assert reply["safety"]["resources"] == []  # the contract: resources on a crisis turn only
+    # Off care, none.
+    _turn(store, "hi", later + NOT_SAFE_CARE, generator=model, locale="en-GB")
+    assert not model.asked[-1].care and model.asked[-1].care_resources == ()
 
 
 def test_a_no_in_the_new_session_answers_nothing():

@@ -340,3 +340,15 @@ def test_a_crisis_turns_reply_is_credited_to_the_safety_message_not_a_persona():
     window = (CRISIS_TURN, replace(WINDOW[0], turn_index=1, persona="lua"))
     text = PromptBuilder().build(request(window=window, persona="lua")).system_instruction
     assert "written by: the app's safety message, Lua. You are Lua" in text
+
+
+def test_care_lists_the_locales_resources_and_no_other():
+    # The prompts review: a care turn's analysis carries no resources, so "remind them the
+    # resources are there" left Gemini to invent a line (a US number for a UK user).
+    resources = ("Samaritans: call 116 123 (UK and Ireland)", "Shout: text SHOUT to 85258")
+    req = request(care=True, care_resources=resources)
+    care = PromptBuilder().build(req).system_instruction.rsplit("\n\n", 1)[-1]
+    assert "remind them these resources are there: " + "; ".join(resources) + "." in care
+    assert "Never name any other helpline or number" in care
+    bare = PromptBuilder().build(request(care=True)).system_instruction
+    assert "remind them the resources are there; then listen" in bare
