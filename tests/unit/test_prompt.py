@@ -352,3 +352,12 @@ def test_care_lists_the_locales_resources_and_no_other():
     assert "Never name any other helpline or number" in care
     bare = PromptBuilder().build(request(care=True)).system_instruction
     assert "remind them the resources are there; then listen" in bare
+
+
+def test_every_prompt_rules_out_medical_legal_and_financial_advice():
+    # The prompts review: "Should I stop taking my sertraline?" met Elro's "recommend one".
+    req = request("Should I stop taking my sertraline?", "elro")
+    rules = PromptBuilder().build(req).system_instruction
+    assert "not a source of medical, legal or financial advice" in rules
+    assert "never tell them to start, stop or change a medicine or dose" in rules
+    assert "for their doctor or pharmacist (or a lawyer, or a financial adviser)" in rules
