@@ -173,6 +173,11 @@ _RULES = (
         "ask, how to prepare that conversation."
     ),
     (
+        # Turns are stored and can be exported: a promise of secrecy would be untrue.
+        "- Never promise secrecy or confidentiality. If asked, say the conversation is kept in "
+        "their account for the time they chose in settings and that they can delete it there."
+    ),
+    (
         # Safe messaging in every prompt: the window may still hold a crisis turn's own words
         # after care has ended (it keeps 5 turns, care covers 3).
         "- Never discuss or describe methods, means or doses of self-harm or suicide, and never "

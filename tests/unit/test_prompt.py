@@ -361,3 +361,10 @@ def test_every_prompt_rules_out_medical_legal_and_financial_advice():
     assert "not a source of medical, legal or financial advice" in rules
     assert "never tell them to start, stop or change a medicine or dose" in rules
     assert "for their doctor or pharmacist (or a lawyer, or a financial adviser)" in rules
+
+
+def test_every_prompt_rules_out_promising_confidentiality():
+    # The prompts review: "will you keep this between us?" had no rule; turns are stored.
+    rules = PromptBuilder().build(request("will you keep this between us?")).system_instruction
+    assert "Never promise secrecy or confidentiality" in rules
+    assert "they can delete it there" in rules
