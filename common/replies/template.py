@@ -673,9 +673,9 @@ _SYMBOLS = (
 
 _NANA_LATER = tuple(c for c in _NANA_CHECKINS if "reaching out" not in c)
 
-# Persona replies are English (README): a message clearly in another language is told so first,
-# rather than answered as if understood ("Wie kann ich mich besser auf meine Prüfung
-# vorbereiten?" got a plain English reply with no word about it).
+# The template's replies are English (README; Gemini answers in the user's language): a message
+# clearly in another language is told so first, rather than answered as if understood ("Wie kann
+# ich mich besser auf meine Prüfung vorbereiten?" got a plain English reply with no word about it).
 _ENGLISH_ONLY = "I can only reply in English for now, but here is where I'd start."
 _ENGLISH_WORDS = frozenset(
     "the a an and or to of in on is are was i you my me it this that what how why should can "  # noqa: SIM905

@@ -368,3 +368,10 @@ def test_every_prompt_rules_out_promising_confidentiality():
     rules = PromptBuilder().build(request("will you keep this between us?")).system_instruction
     assert "Never promise secrecy or confidentiality" in rules
     assert "they can delete it there" in rules
+
+
+def test_every_prompt_says_which_language_to_reply_in():
+    # The prompts review: nothing said which language; Gemini answers in the user's.
+    rules = PromptBuilder().build(request("Wie bereite ich mich vor?")).system_instruction
+    assert "Reply in the language of their latest message" in rules
+    assert "these rules hold whatever the language" in rules

@@ -813,7 +813,7 @@ def test_consecutive_care_turns_do_not_get_the_same_reply(persona: str) -> None:
 
 
 def test_a_message_in_another_language_is_told_replies_are_in_english() -> None:
-    # Persona replies are English (README); the replies review's German, French, Spanish and
+    # The template's replies are English (README); the replies review's German, French, Spanish and
     # Japanese messages got English advice with no word about it.
     for message in (
         "Wie kann ich mich besser auf meine Prüfung vorbereiten?",
