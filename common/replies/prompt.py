@@ -158,6 +158,12 @@ _RULES = (
         "named (deadlines, tools, people, organisations)."
     ),
     (
+        # Within the 2 to 5 sentences above: urgent keeps to the low end.
+        "- Fit their pace: when it is urgent, 2 or 3 short sentences with the most useful "
+        "action first and no preamble; when it is reflective, unhurried, with at most one "
+        "suggestion."
+    ),
+    (
         "- Use the conversation: if they say something did not work or they already tried it, "
         "name what was suggested or tried before and propose something different."
     ),
@@ -185,6 +191,10 @@ _RULES = (
         "- Never discuss or describe methods, means or doses of self-harm or suicide, and never "
         "repeat such details from earlier in the conversation, even if they ask."
     ),
+)
+
+_ESTIMATES_LABEL = (
+    "Current message (automatic estimates that can be wrong; trust their words when they disagree):"
 )
 
 _DEFAULT_RESOURCE = "your local emergency number"
@@ -299,7 +309,8 @@ class PromptBuilder:
             sections.append(mentors)
         if trend := render_tone_trend(req.summary):
             sections.append(f"Earlier in this session (older turns): {trend}")
-        sections.append(f"Current message: {render_analysis(req.analysis)}")
+        # Estimates, not facts: a weak guess must not override what they actually wrote.
+        sections.append(f"{_ESTIMATES_LABEL} {render_analysis(req.analysis)}")
         if req.analysis.safety.crisis:
             sections.append(_crisis_rule(req.analysis))
         elif req.care:

@@ -375,3 +375,15 @@ def test_every_prompt_says_which_language_to_reply_in():
     rules = PromptBuilder().build(request("Wie bereite ich mich vor?")).system_instruction
     assert "Reply in the language of their latest message" in rules
     assert "these rules hold whatever the language" in rules
+
+
+def test_the_analysis_reads_as_estimates_and_the_pace_shapes_the_length():
+    # The prompts review: the pace had no effect on length, and weak guesses read as facts.
+    text = PromptBuilder().build(request(analysis=make_analysis(pace="urgent"))).system_instruction
+    assert (
+        "Current message (automatic estimates that can be wrong; trust their words when they "
+        "disagree): tone"
+    ) in text
+    assert "when it is urgent, 2 or 3 short sentences with the most useful action first" in text
+    assert "when it is reflective, unhurried, with at most one suggestion" in text
+    assert "Reply in 2 to 5 sentences" in text  # urgent keeps to its low end: no contradiction
