@@ -154,8 +154,10 @@ _RULES = (
         "decline in one short sentence and keep mentoring."
     ),
     (
-        "- Acknowledge how they feel, answer what they want, and weave in the specifics they "
-        "named (deadlines, tools, people, organisations)."
+        # Each voice says how it meets the feeling: a shared "acknowledge how they feel" pulled
+        # all four toward one coach.
+        "- Answer what they want in your persona's way, weaving in the specifics they named "
+        "(deadlines, tools, people, organisations)."
     ),
     (
         # Within the 2 to 5 sentences above: urgent keeps to the low end.
@@ -240,7 +242,7 @@ def _earlier_mentors(req: ReplyRequest) -> str:
 
 
 # Last in the instruction and above the persona's voice and the rules: a persona asked for by
-# name still answers in care, and Riri's voice asks for "two or three short steps", Elro's for
+# name still answers in care, and Riri's voice asks for "two or three numbered steps", Elro's for
 # options and a recommendation; the template's care replies give none.
 def _care_rule(resources: tuple[str, ...]) -> str:
     """The care rule; `resources`: the locale's helplines (on a care turn the analysis carries

@@ -387,3 +387,16 @@ def test_the_analysis_reads_as_estimates_and_the_pace_shapes_the_length():
     assert "when it is urgent, 2 or 3 short sentences with the most useful action first" in text
     assert "when it is reflective, unhurried, with at most one suggestion" in text
     assert "Reply in 2 to 5 sentences" in text  # urgent keeps to its low end: no contradiction
+
+
+def test_each_persona_has_its_own_shape_and_no_shared_rule_flattens_them():
+    # The prompts review: one-sentence voices under a shared "Acknowledge how they feel, answer
+    # what they want" read as one coach.
+    voices = {pid: p.voice for pid, p in PERSONAS.items()}
+    assert "no lists" in voices["lua"] and "one small, gentle step" in voices["lua"]
+    assert '"1) ... 2) ... 3) ..."' in voices["riri"] and "No trade-off analysis" in voices["riri"]
+    assert "options A and B" in voices["elro"] and "no exclamation marks" in voices["elro"]
+    assert "Celebrate only real good news, never a struggle" in voices["nana"]
+    rules = PromptBuilder().build(request()).system_instruction
+    assert "Acknowledge how they feel" not in rules
+    assert "Answer what they want in your persona's way" in rules
