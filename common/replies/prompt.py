@@ -136,7 +136,9 @@ def render_named(analysis: Analysis) -> str:
 NOTES_LABEL = "Session notes"
 
 _RULES = (
-    "Rules:",
+    # Elro's shape (frame, A, B, a recommendation) runs past an urgent "2 or 3 sentences", and
+    # "recommend one" would meet "should I stop my medicine?": the rules say which wins.
+    "Rules (where one differs from your persona's voice, the rule wins):",
     (
         "- Reply in 2 to 5 sentences of plain text: no markdown, headings or bullet symbols "
         "(short inline numbered steps are fine)."

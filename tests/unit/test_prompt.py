@@ -400,3 +400,12 @@ def test_each_persona_has_its_own_shape_and_no_shared_rule_flattens_them():
     rules = PromptBuilder().build(request()).system_instruction
     assert "Acknowledge how they feel" not in rules
     assert "Answer what they want in your persona's way" in rules
+
+
+def test_the_rules_say_they_win_over_a_persona_voice():
+    # Elro's four-part shape against an urgent "2 or 3 sentences", "recommend one" against the
+    # no-medical-advice rule: the prompt says which one a model should follow.
+    text = PromptBuilder().build(request(persona="elro")).system_instruction
+    voice_at, rules_at = text.index(PERSONAS["elro"].voice), text.index("Rules (")
+    assert voice_at < rules_at
+    assert "where one differs from your persona's voice, the rule wins" in text
