@@ -369,9 +369,16 @@ def answers_not_safe(previous_reply: str | None, message: str) -> bool:
     return not reassured or bool(still_not_safe.search(said.group("rest"), reassured.end()))
 
 
+CARE_QUESTION = "Before anything else: how are you holding up since earlier?"
+# The first care reply of the session that had the crisis: its resources are in the reply above.
 CARE_CHECK_IN = (
-    "Before anything else: how are you holding up since earlier? If things feel heavy again, "
-    "the resources I shared are there for you any time."
+    f"{CARE_QUESTION} If things feel heavy again, the resources I shared are there for you any "
+    "time."
+)
+# The first of a session begun in care (after a no in another one): no reply of this session
+# shared any resources, so this one names them ({listed}: the locale's crisis resources).
+CARE_CHECK_IN_NAMED = (
+    f"{CARE_QUESTION} If things feel heavy again, these are there for you any time: {{listed}}."
 )
 # The later turns of care: the check-in once is caring, the same words every turn are not.
 CARE_REMINDER = "(The resources I shared earlier are still there for you, any time.)"

@@ -13,7 +13,7 @@ from common.analysis.entities import extract_entities
 from common.analysis.types import Analysis
 from common.replies.prompt import looks_like_instruction, safe_fragment
 from common.replies.types import ContextTurn, ReplyRequest
-from common.safety import CARE_CHECK_IN, CARE_REMINDER
+from common.safety import CARE_CHECK_IN, CARE_CHECK_IN_NAMED, CARE_REMINDER
 from common.sessions.summary import extract_tried, keywords
 from common.text import canonical_text
 
@@ -763,6 +763,11 @@ def _hash(text: str) -> int:
     return int.from_bytes(digest.digest(), "big")
 
 
+def _listed(resources: tuple[str, ...]) -> str:
+    """Crisis resources, cleaned, as one line ("" when none)."""
+    return "; ".join(r for r in (safe_fragment(r, 120) for r in resources) if r)
+
+
 def _pick(options: tuple[str, ...], seed: int) -> str:
     return options[seed % len(options)]
 
@@ -936,7 +941,12 @@ class TemplateGenerator:
             body = _CARE_BODY_AGAIN[persona]
         if not req.care:  # withheld for safety outside care: no resources shared to recall
             return body
-        # The first turn of care, or of a session begun in care (after a no in another one).
+        if not req.window and (listed := _listed(req.care_resources)):
+            # A session begun in care (after a no in another one, maybe on another device): the
+            # resources were shared there, not here, so "the resources I shared" pointed at none.
+            return f"{CARE_CHECK_IN_NAMED.format(listed=listed)} {body}"
+        # The first turn of care, just after the crisis reply (or a new session with no
+        # resources to name).
         just_after = not req.window or req.window[-1].crisis
         return f"{CARE_CHECK_IN} {body}" if just_after else f"{body} {CARE_REMINDER}"
 
@@ -950,8 +960,7 @@ class TemplateGenerator:
 
     def _crisis(self, persona: str, analysis: Analysis) -> str:
         first, second, question = _CRISIS[persona]
-        resources = [r for r in (safe_fragment(r, 120) for r in analysis.safety.resources) if r]
-        listed = "; ".join(resources) if resources else _DEFAULT_RESOURCES
+        listed = _listed(analysis.safety.resources) or _DEFAULT_RESOURCES
         return " ".join(
             (
                 first,

@@ -16,7 +16,7 @@ from common.chat.limits import CRISIS_REMEMBERED, activity_doc, care_after_no
 from common.chat.models import TurnCreate
 from common.profile.erasure import ERASURE_DONE
 from common.replies import ReplyRequest
-from common.safety import CARE_CHECK_IN, CARE_REMINDER, resources_for
+from common.safety import CARE_QUESTION, CARE_REMINDER, resources_for
 from common.sessions.state import NOT_SAFE_CARE
 from tests.fakes import turns
 from tests.fakes.firestore_rpc import FirestoreRpc
@@ -78,8 +78,10 @@ def test_a_new_session_within_the_day_is_in_care_from_its_first_turn():
     assert reply["session_id"] != no["session_id"] and reply["turn_index"] == 0
     assert reply["safety"]["crisis"] is False  # care, not another crisis reply
     assert reply["persona"]["id"] == "lua"
-    # The reply path of care: it checks in first, and gives no plan or steps.
-    assert reply["reply"].startswith(CARE_CHECK_IN) and not ADVICE.search(reply["reply"])
+    # The reply path of care: it checks in first, and gives no plan or steps; it names the
+    # resources, which this session never showed.
+    assert reply["reply"].startswith(CARE_QUESTION) and not ADVICE.search(reply["reply"])
+    assert "the resources I shared" not in reply["reply"]
     (event,) = [e for e in publisher.events if e.type == "chat.turn.completed"]
     assert event.data["persona_source"] == "care"
     # Later turns of it remind, as in the session that said no.
@@ -122,7 +124,7 @@ def test_care_in_a_new_session_ends_a_day_after_the_no():
     reply = _turn(store, "can you help me plan my thesis chapter?", ended, publisher=publisher)
     (event,) = [e for e in publisher.events if e.type == "chat.turn.completed"]
     assert event.data["persona_source"] != "care"
-    assert CARE_CHECK_IN not in reply["reply"] and not reply["reply"].endswith(CARE_REMINDER)
+    assert CARE_QUESTION not in reply["reply"] and not reply["reply"].endswith(CARE_REMINDER)
 
 
 def test_a_crisis_in_another_session_within_the_day_extends_care():
@@ -140,7 +142,7 @@ def test_a_crisis_in_another_session_within_the_day_extends_care():
     assert store.sessions[other["session_id"]].not_safe_until == at + NOT_SAFE_CARE
     # A third session, past the first day, within the second: care.
     reply = _turn(store, "can you help me plan my thesis?", turns.NOW + timedelta(hours=30))
-    assert reply["persona"]["id"] == "lua" and reply["reply"].startswith(CARE_CHECK_IN)
+    assert reply["persona"]["id"] == "lua" and reply["reply"].startswith(CARE_QUESTION)
 
 
 def test_a_first_crisis_a_day_after_the_no_is_its_sessions_only():

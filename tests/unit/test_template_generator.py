@@ -14,7 +14,7 @@ from common.analysis.types import Sentiment
 from common.labels import INTENTS
 from common.personas import PERSONAS
 from common.replies import ContextTurn, ReplyRequest, ResponseGenerator, TemplateGenerator
-from common.safety import CARE_REMINDER, crisis_reply
+from common.safety import CARE_CHECK_IN, CARE_REMINDER, crisis_reply
 from common.sessions.summary import SessionSummary
 from tests.fakes.analysis import make_analysis
 
@@ -810,6 +810,21 @@ def test_consecutive_care_turns_do_not_get_the_same_reply(persona: str) -> None:
     )
     assert third != second  # the same words twice in a row read as a canned reply
     assert CARE_REMINDER in second and CARE_REMINDER in third
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_a_session_begun_in_care_names_the_resources_it_recalls(persona: str) -> None:
+    # A no in another session (maybe on another device): this one's window is empty, and "the
+    # resources I shared are there for you" pointed at resources it never showed.
+    samaritans = ("Call Samaritans on 116 123 (UK, free, 24/7)",)
+    first = reply("hi", persona, care=True, care_resources=samaritans)
+    assert "116 123" in first and "the resources I shared" not in first
+    # Within the session that had the crisis, the reply just above lists them: today's words.
+    crisis = ContextTurn(0, "I can't go on", crisis_reply(samaritans), persona, "sad", True)
+    after = reply("hi", persona, window=(crisis,), care=True, care_resources=samaritans)
+    assert after.startswith(CARE_CHECK_IN) and "116 123" not in after
+    # No resources to name: today's words too.
+    assert reply("hi", persona, care=True).startswith(CARE_CHECK_IN)
 
 
 def test_a_message_in_another_language_is_told_replies_are_in_english() -> None:
