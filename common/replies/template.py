@@ -750,6 +750,69 @@ _CARE_BODY_AGAIN: dict[str, str] = {
     "nana": "Take all the time you need, there's no rush at all. I'm still right here with you; "
     "how are you doing?",
 }
+# Questions for a doctor or pharmacist, a lawyer or a financial adviser (the Gemini prompt's
+# rule): "Should I stop taking my sertraline?" read as decision_making got "Pick one and go,
+# you've got this!" and Elro's option A. Narrow on purpose: a decision cue ("should I", "whether
+# to", "is it ok to") a few words before a change to a medicine, or a legal or money step, so
+# "my contract ends in June, should I look for a new job?" or "should I quit medicine?" (the
+# career) stay ordinary questions.
+_CUE = (
+    r"\b(?:(?:should|shall|can|could|do|must)\s+i|whether\s+(?:to|i\s+should)"
+    r"|is\s+it\s+(?:ok|okay|safe|fine|bad|wise|smart|a\s+good\s+idea)\s+(?:to|if\s+i)"
+    r"|thinking\s+(?:of|about)|i\s+(?:want|plan)\s+to)\s+(?:[\w'-]+\s+){0,4}?"
+)
+_DRUGS = (
+    r"antidepressants?|ssris?|sertraline|fluoxetine|citalopram|escitalopram|lexapro|zoloft"
+    r"|prozac|adderall|ritalin|insulin|birth\s+control|ibuprofen|paracetamol"
+)
+_MEDICINE = (
+    rf"(?:(?:my|the|these|those|this|his|her|their|your)\s+(?:[\w-]+\s+)?(?:{_DRUGS}"
+    r"|medications?|medicines?(?!\s+(?:degree|course|school|students?|career|exams?|rotation"
+    r"|placements?|module|programme|program|finals|interview))|meds|pills?|tablets"
+    rf"|prescriptions?|doses?|dosage)|{_DRUGS})\b"
+)
+_CHANGE = (
+    r"(?:stop|quit|skip|start|double(?!-)|increase|decrease|reduce|lower|raise|up|change"
+    r"|switch|come\s+off|coming\s+off|get\s+off|taper|cut\s+down(?:\s+on)?|mix"
+    r"|take\s+(?:more|less|fewer|extra|double))\w*\s+(?:[\w'-]+\s+){0,2}?"
+)
+_NEEDS_PROFESSIONAL = {
+    "medical": re.compile(rf"{_CUE}{_CHANGE}{_MEDICINE}", re.IGNORECASE),
+    "legal": re.compile(
+        rf"{_CUE}(?:sue\b|file\s+(?:a\s+)?lawsuit|take\s+(?:them|him|her|my\s+\w+)\s+to\s+court"
+        r"|(?:file\s+for|declare)\s+(?:myself\s+)?bankrupt|(?:fight|file|apply)\s+for\s+custody)",
+        re.IGNORECASE,
+    ),
+    "money": re.compile(
+        rf"{_CUE}(?:invest\s+(?:all\s+)?(?:my|our)\s+(?:\w+\s+)?(?:savings|pension|inheritance"
+        r"|bonus|money)|(?:buy|invest\s+in)\s+(?:some\s+)?(?:crypto|bitcoin)"
+        r"|take\s+out\s+(?:a|another)\s+(?:[\w£$€]+\s+)?(?:loan|mortgage))\b",
+        re.IGNORECASE,
+    ),
+}
+_WHO = {
+    "medical": "your doctor or pharmacist",
+    "legal": "a lawyer or a legal advice service",
+    "money": "a financial adviser",
+}
+_PREPARE = {  # one concrete step to prepare that conversation
+    "medical": "write down what you've noticed, since when, and the questions you want to ask",
+    "legal": "write down what happened, with dates, and the questions you want to ask",
+    "money": "write down the numbers involved, what you hope for, and the questions you want "
+    "to ask",
+}
+_REFER = {
+    "lua": "That's a question for {who}, who can weigh it with you safely; it isn't mine to "
+    "answer. What I can do is help you get ready to ask: {prep}. How do you feel about "
+    "bringing it up with them?",
+    "riri": "Straight up: that call belongs to {who}, not me. Quick prep so the conversation "
+    "goes well: {prep}, then book it in. Tell me how it goes!",
+    "elro": "I can't advise on this one: it's a decision to make with {who}, who can weigh "
+    "your specifics. Where I can help is preparing that conversation: {prep}. What would you "
+    "most want to ask?",
+    "nana": "That's such an important question, and the right person to answer it is {who}. "
+    "I'd love to help you feel ready to ask: {prep}. How are you feeling about it all?",
+}
 _SUGGESTION_SENTENCE = re.compile(
     r"[^.!?\n]*\b(?:try|suggest|step|could|option|start)\b[^.!?\n]*", re.IGNORECASE
 )
@@ -824,6 +887,12 @@ def _not_english(message: str) -> bool:
     words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", message.lower())
     other = sum(w in _OTHER_WORDS and w not in _ENGLISH_WORDS for w in words)
     return other >= 2 and other > sum(w in _ENGLISH_WORDS for w in words)
+
+
+def _needs_professional(message: str) -> str:
+    """ "medical", "legal" or "money" for a question that is theirs to answer ("" if none)."""
+    text = canonical_text(message)  # "should I" with ’ as iOS types it
+    return next((kind for kind, p in _NEEDS_PROFESSIONAL.items() if p.search(text)), "")
 
 
 def _capitalise(text: str) -> str:
@@ -994,6 +1063,8 @@ class TemplateGenerator:
             # by the openers' order, not a set's (which varies with PYTHONHASHSEED per process).
             troubled = (t for t in _OPENERS[persona] if t in _TROUBLED)
             tone = max(troubled, key=lambda t: analysis.tone.probs[t])
+        if kind := _needs_professional(req.message):
+            return self._refer(persona, kind, tone, previous)
         follow_up = not repeated and self._refers_back(req, tone)
         continues = (follow_up or repeated or bool(answer)) and bool(offered)
         if continues:
@@ -1036,6 +1107,13 @@ class TemplateGenerator:
         if missing:
             sentences.insert(-1, self._specifics_sentence(persona, missing, specifics))
         return " ".join(sentences)
+
+    def _refer(self, persona: str, kind: str, tone: str, previous: str) -> str:
+        """A question for a doctor, lawyer or adviser: whose it is and how to prepare, no steps."""
+        refer = _REFER[persona].format(who=_WHO[kind], prep=_PREPARE[kind])
+        if tone not in _TROUBLED:  # "Love the curiosity, let's dig in!" before declining it
+            return refer
+        return f"{_fresh(_OPENERS[persona][tone], 0, previous)} {refer}"
 
     def _about_the_reply(
         self, persona: str, said: str, previous: str, offered: list[_Step], specifics: _Specifics

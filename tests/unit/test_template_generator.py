@@ -852,3 +852,74 @@ def test_a_technical_problem_gets_no_steps_meant_for_people_or_institutions() ->
         for pid in PERSONAS:
             text = reply(f"My Python script crashes, run {i}", pid, analysis=python)
             assert "in writing" not in text and "part you can control" not in text, text
+
+
+# Questions for a doctor, a lawyer or a financial adviser
+
+FOR_A_PROFESSIONAL = {
+    "Should I stop taking my sertraline? It makes me so tired at work": "doctor or pharmacist",
+    "is it ok to skip my antidepressants on the weekend?": "doctor or pharmacist",
+    "can I double my dose of ibuprofen before the night shift?": "doctor or pharmacist",
+    "thinking of coming off my meds now work's calmer, good idea?": "doctor or pharmacist",
+    "Should I up my Adderall dose for exam season?": "doctor or pharmacist",
+    "Can I mix paracetamol and ibuprofen on a long shift?": "doctor or pharmacist",
+    "Should I stop taking the pill before my new job starts?": "doctor or pharmacist",
+    # From the corpus (decision_making).
+    "For a while now I've been going back and forth on whether to come off my antidepressants. "
+    "I've been stable for two years and my GP says it's my call.": "doctor or pharmacist",
+    "should I sue my old employer for unfair dismissal?": "a lawyer",
+    "Should I file for bankruptcy if the shop closes?": "a lawyer",
+    "should I fight for custody of the kids if I take the job abroad?": "a lawyer",
+    "Should I invest my savings in crypto instead of doing the MBA?": "a financial adviser",
+    "should i take out a loan to pay for the bootcamp?": "a financial adviser",
+    "is it a good idea to buy bitcoin with my bonus?": "a financial adviser",
+}
+# Ordinary career messages with the same words; several from the corpus.
+NOT_FOR_A_PROFESSIONAL = (
+    "my contract ends in June, should I look for a new job?",
+    "saving money for a course, should I start now or wait until spring?",
+    "the pill of a deadline is hard to swallow, should I just start?",
+    "Should I quit medicine and do design instead?",
+    "can I start my medicine rotation early?",
+    "Should I complete the independent prescribing course this year?",
+    "Should I tell my new boss about the anxiety meds or keep it private?",
+    "First day off the meds my doctor has been tapering me off. Bit foggy, but fine.",
+    "I don't get why we double-check paracetamol but not some of the riskier oral meds. is "
+    "there a logic to it?",
+    "should I accept the angel investment, or continue bootstrapping?",
+    "pay off the student loan faster or put the extra into my pension?",
+    "Taking out a 40k loan for a master's in ML. what if the market's saturated?",
+    "the coding bootcamp sounds scary, is it worth it for someone 38 with a mortgage?",
+    "should I become a lawyer or a teacher?",
+    "Should I sign the contract if the overtime clause is vague?",
+    "Should I stop working late to get more done?",
+)
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+@pytest.mark.parametrize("message", list(FOR_A_PROFESSIONAL))
+def test_a_medical_legal_or_money_question_is_referred_not_decided(
+    persona: str, message: str
+) -> None:
+    text = reply(message, persona, analysis=make_analysis(intent="decision_making"))
+    assert FOR_A_PROFESSIONAL[message] in text
+    assert "write down" in text  # one concrete way to prepare that conversation
+    assert not any(shape in text for shape in STEP_SHAPES), text
+    assert "Pick one and go" not in text and "I'd start with option" not in text
+
+
+@pytest.mark.parametrize("message", NOT_FOR_A_PROFESSIONAL)
+def test_career_messages_with_money_contract_or_medicine_words_are_answered_as_usual(
+    message: str,
+) -> None:
+    for persona in PERSONAS:
+        text = reply(message, persona, analysis=make_analysis(intent="decision_making"))
+        assert not any(who in text for who in ("pharmacist", "a lawyer", "financial adviser"))
+
+
+def test_care_and_crisis_answer_a_medicine_question_as_before() -> None:
+    message = "Should I stop taking my sertraline? It makes me so tired at work"
+    crisis = reply(message, analysis=make_analysis(crisis=True, resources=RESOURCES))
+    assert "988" in crisis and "pharmacist" not in crisis
+    care = reply(message, care=True)
+    assert care.startswith(CARE_CHECK_IN) and "pharmacist" not in care
