@@ -204,13 +204,13 @@ _ESTIMATES_LABEL = (
 _DEFAULT_RESOURCE = "your local emergency number"
 
 
-def _listed(resources: tuple[str, ...]) -> str:
-    """Crisis resources as one line ("" when none)."""
+def resource_line(resources: tuple[str, ...]) -> str:
+    """Crisis resources, cleaned, as one line ("" when none): the prompt's and the template's."""
     return "; ".join(r for r in (safe_fragment(r, 120) for r in resources) if r)
 
 
 def _crisis_rule(analysis: Analysis) -> str:
-    listed = _listed(analysis.safety.resources) or _DEFAULT_RESOURCE
+    listed = resource_line(analysis.safety.resources) or _DEFAULT_RESOURCE
     return (
         "SAFETY FIRST: this message suggests the person may be in crisis. Set the task aside and "
         "give no task advice. Be caring and calm, tell them they are not alone, encourage them to "
@@ -249,7 +249,7 @@ def _earlier_mentors(req: ReplyRequest) -> str:
 def _care_rule(resources: tuple[str, ...]) -> str:
     """The care rule; `resources`: the locale's helplines (on a care turn the analysis carries
     none), listed so that the model reminds them of these and invents no other."""
-    listed = _listed(resources)
+    listed = resource_line(resources)
     remind = (
         f"remind them these resources are there: {listed}. Never name any other helpline or "
         "number. Then "

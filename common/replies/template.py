@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from common.analysis.entities import extract_entities
 from common.analysis.types import Analysis
-from common.replies.prompt import looks_like_instruction, safe_fragment
+from common.replies.prompt import looks_like_instruction, resource_line, safe_fragment
 from common.replies.types import ContextTurn, ReplyRequest
 from common.safety import CARE_CHECK_IN, CARE_CHECK_IN_NAMED, CARE_REMINDER
 from common.sessions.summary import extract_tried, keywords
@@ -826,11 +826,6 @@ def _hash(text: str) -> int:
     return int.from_bytes(digest.digest(), "big")
 
 
-def _listed(resources: tuple[str, ...]) -> str:
-    """Crisis resources, cleaned, as one line ("" when none)."""
-    return "; ".join(r for r in (safe_fragment(r, 120) for r in resources) if r)
-
-
 def _pick(options: tuple[str, ...], seed: int) -> str:
     return options[seed % len(options)]
 
@@ -1010,7 +1005,7 @@ class TemplateGenerator:
             body = _CARE_BODY_AGAIN[persona]
         if not req.care:  # withheld for safety outside care: no resources shared to recall
             return body
-        if not req.window and (listed := _listed(req.care_resources)):
+        if not req.window and (listed := resource_line(req.care_resources)):
             # A session begun in care (after a no in another one, maybe on another device): the
             # resources were shared there, not here, so "the resources I shared" pointed at none.
             return f"{CARE_CHECK_IN_NAMED.format(listed=listed)} {body}"
@@ -1029,7 +1024,7 @@ class TemplateGenerator:
 
     def _crisis(self, persona: str, analysis: Analysis) -> str:
         first, second, question = _CRISIS[persona]
-        listed = _listed(analysis.safety.resources) or _DEFAULT_RESOURCES
+        listed = resource_line(analysis.safety.resources) or _DEFAULT_RESOURCES
         return " ".join(
             (
                 first,
