@@ -86,17 +86,18 @@ class Settings(BaseSettings):
     model_breaker_reset_seconds: float = Field(15.0, gt=0, le=300)
     model_cache_size: int = Field(4096, ge=0)
 
-    # Ensemble ranking: weights of each signal (normalised over the signals present)
-    ensemble_router_weight: float = Field(0.45, ge=0)
-    ensemble_model_weight: float = Field(0.30, ge=0)
-    ensemble_context_weight: float = Field(0.15, ge=0)
-    ensemble_time_weight: float = Field(0.10, ge=0)
+    # Ensemble ranking: weights of each signal (normalised over the signals present). Only their
+    # ratios matter; the bound keeps a typo's 1e308 from summing to inf (every score 0 or NaN).
+    ensemble_router_weight: float = Field(0.45, ge=0, le=1e6)
+    ensemble_model_weight: float = Field(0.30, ge=0, le=1e6)
+    ensemble_context_weight: float = Field(0.15, ge=0, le=1e6)
+    ensemble_time_weight: float = Field(0.10, ge=0, le=1e6)
     # Bounded exploration: with this probability one of the other top-3 personas is shown.
     exploration_epsilon: float = Field(0.0, ge=0, le=0.3)
 
     # Personalization: how the persona is chosen from the ensemble and the user's preferences
     personalization_policy: Literal["static", "formula", "thompson"] = "thompson"
-    thompson_prior_strength: float = Field(1.0, ge=0)
+    thompson_prior_strength: float = Field(1.0, ge=0, le=1e6)  # 1e308: every draw ties
     thompson_exploration_cap: float = Field(0.05, ge=0, le=1)
     # A/B tests of the ranking, as JSON (common/experiments.py): [{"id", "variants": [{"name",
     # "traffic", "policy"}], "start", "end", "control"}]; windows may not overlap.

@@ -61,7 +61,9 @@ def evaluate(scored: list[dict], active_after: set[str]) -> ChurnEvaluation:
         users_by_band=dict(sorted(bands.items())),
         precision_top_decile=round(
             sum(r["user_key"] not in active_after for r in top) / len(top), 4
-        ),
+        )
+        if top
+        else float("nan"),
         base_rate=round(len(churned) / len(scored), 4) if scored else float("nan"),
         recent_users=len(recent),
         recent_churned=len(recent_churned),

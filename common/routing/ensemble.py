@@ -177,7 +177,9 @@ def rank(
         share = epsilon / (len(top) - 1)
         propensity = share if chosen.id != top[0].id else 1.0 - epsilon
     alternatives = tuple(s for s in ranked if s.id != chosen.id)[:2]
-    return Ranking(ranked, chosen, alternatives, source, round(propensity, 4))
+    # 6 places: an exploration share of a small epsilon, or a Thompson pick's k/4000, is what
+    # off-policy evaluation divides by; 4 places made 1/4000 0.0003 (a 17 % error) or 0.
+    return Ranking(ranked, chosen, alternatives, source, round(propensity, 6))
 
 
 def best_first(scores: Mapping[str, float]) -> list[str]:
@@ -207,4 +209,4 @@ def personalize(
             reason = f"Trying {pick.name} for this one."
         pick = Scored(pick.id, pick.score, (reason, *pick.reasons), pick.components)
     alternatives = tuple(s for s in ranking.ranked if s.id != chosen_id)[:2]
-    return Ranking(ranking.ranked, pick, alternatives, policy, round(propensity, 4))
+    return Ranking(ranking.ranked, pick, alternatives, policy, round(propensity, 6))

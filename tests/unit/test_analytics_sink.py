@@ -3,6 +3,7 @@ and the synthetic history's determinism."""
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from datetime import UTC, datetime
@@ -248,6 +249,8 @@ def test_auc_counts_pairs_ranked_right_with_ties_at_half():
     ]
     result = evaluate(scored, active_after={"b"})
     assert (result.users, result.churned, result.auc) == (3, 2, 1.0)
+    empty = evaluate([], active_after=set())  # the view returned no rows: no ZeroDivisionError
+    assert empty.users == 0 and math.isnan(empty.precision_top_decile)
     assert result.churn_rate_by_band == {"high": 1.0, "low": 0.0, "medium": 1.0}
     assert (result.recent_users, result.recent_churned, result.recent_auc) == (2, 1, 1.0)
 

@@ -92,6 +92,21 @@ def test_ranking_weights_that_leave_nothing_when_the_model_is_down_are_refused()
     Settings(ensemble_model_weight=1, **{**zero, "ensemble_time_weight": 0.1})
 
 
+@pytest.mark.parametrize(
+    "field",
+    ["ensemble_router_weight", "ensemble_model_weight", "ensemble_context_weight",
+     "ensemble_time_weight", "thompson_prior_strength"],
+)  # fmt: skip
+def test_a_huge_ranking_weight_is_refused(field):
+    # The numerics review: 1e308 (an exponent typo) passed, summed to inf, and every persona
+    # scored 0 or NaN: Lua shown to everyone, or every Thompson draw tied.
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="less than or equal to 1000000"):
+        Settings(**{field: 1e308})
+    Settings(**{field: 1e6})
+
+
 @pytest.mark.parametrize("locale", ["us", "xx-YY", "und", ""])
 def test_a_default_locale_the_crisis_resources_do_not_have_is_refused(monkeypatch, locale):
     # It gave users who send no Accept-Language the global entry (112, findahelpline.com)
