@@ -267,6 +267,34 @@ CRISIS = [
     "im ready to jump",
     "thank you for everything goodbye!",
     "Thanks for everything, goodbye!",  # was an idiom: "!" alone does not make it cheerful
+    # Not seeing the point, and others better off, in the words the review found missed
+    # (2026-12-07): with the model down, each got an ordinary reply.
+    "i don't see the point of anything anymore, everyone would be better off",
+    "I don't see the point of anything anymore",
+    "i dont see the point of anything any more",
+    "i do not see the point in anything",
+    "I don't see the point of it all.",
+    "dont see the point of living",
+    "i don't see the point in life anymore",
+    "I don't see the point of going on",
+    "i dont see the point in trying anymore",
+    "I can't see the point of anything at all",
+    "I've stopped seeing the point of being alive",
+    "what's the point of anything anymore",
+    "whats the point of anything any more",
+    "What is the point of going on.",
+    "what's the point of life",
+    "everyone would be better off",
+    "Everyone would honestly be better off. I mean it",
+    "everyone'd be better off",
+    "if i was gone everyone would be better off",
+    "everyone would be better off if i was gone",
+    "everyone would be better off if I wasn't here",
+    "everyone would be better off if i wasnt around anymore",
+    "they would be better off without me",
+    "my family would be better off without me",
+    "everybody would be better off without me",
+    "the world would be better off without me",
 ]
 
 IDIOMS = [
@@ -487,6 +515,21 @@ IDIOMS = [
     "we lost the client so there's no point anymore in the pitch deck",
     "the new role starts monday, im ready to jump",
     "学校から消えたい",  # a place
+    # Ordinary twins of the point and better-off phrasings added above (2026-12-07): a thing
+    # named after the point, what others would be better off with or without, a condition.
+    "I don't see the point of this meeting",
+    "what's the point of a standup with no agenda",
+    "everyone would be better off with a shared calendar",
+    "the team would be better off without meetings on Friday",
+    "I don't see the point of trying a new framework when the old one works",
+    "I don't see the point of living in London when I work remotely",
+    "i dont see the point in life insurance at 25",
+    "what's the point of life insurance if I'm single?",
+    "I don't see the point of going on the offsite",
+    "what's the point of anything in this config file?",
+    "If we moved the standup to 10, everyone would be better off.",
+    "everyone would be better off if we shipped on Mondays",
+    "the team would be better off if I wasn't here on Fridays to micromanage",
     "",
 ]
 
