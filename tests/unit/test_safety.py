@@ -288,6 +288,8 @@ CRISIS = [
     "Everyone would honestly be better off. I mean it",
     "everyone'd be better off",
     "if i was gone everyone would be better off",
+    "if i was gone everyone would be better off, honestly",  # not at its sentence's end
+    "if i wasn't around they'd all be better off",
     "everyone would be better off if i was gone",
     "everyone would be better off if I wasn't here",
     "everyone would be better off if i wasnt around anymore",
