@@ -310,15 +310,30 @@ def take_turn(
             return activity, replace(verdict, limited=False)
         # Nor do the per-minute limits (a burst, the same message again) refuse a user in the
         # hour after their crisis, or on the few care turns right after one: the hour's limit
-        # still holds. Not for all of care after a no (a day): a script would be spared too.
+        # still holds. For the rest of care after a no (a day) only the same message again is
+        # spared: a repeated "no" or "help" is what distress sounds like, and a script gains
+        # little by it; sparing the burst for a day would spare a script too.
         care_turn = bool(read.session and read.session.on_care_turns())
-        if care_turn or shortly_after_crisis(read.activity, now):
-            verdict = check_activity(
-                activity, local_now, profile.hourly, thresholds, after_crisis=True
-            )
+        verdict = check_activity(
+            activity,
+            local_now,
+            profile.hourly,
+            thresholds,
+            after_crisis=care_turn or shortly_after_crisis(read.activity, now),
+            repeats_expected=care_after_no(read.activity, now) is not None,
+        )
         return activity, verdict
 
+    def in_care(state: SessionState | None, activity: dict | None) -> bool:
+        """The turn follows a crisis closely: in its session (its care turns, or a day after a
+        no), or in another of the user's sessions after a no (the activity record's)."""
+        return bool(state and state.in_care(now)) or care_after_no(activity, now) is not None
+
     def limit(read: TurnContext, activity: list, verdict: Verdict) -> NoReturn:
+        # A user in care is refused calmly, and with the resources: a bare "wait a moment"
+        # leaves someone in distress with nothing. (Not for another user's session.)
+        session = read.session if read.session and read.session.visible_to(uid, now) else None
+        care = in_care(session, read.activity)
         _limit(
             uid=uid,
             user_event=user_event,
@@ -330,6 +345,7 @@ def take_turn(
             outbox=outbox,
             publisher=publisher,
             now=now,
+            care_resources=_resources(locale, settings) if care else None,
         )
 
     judged = activity, verdict = judge(context)
@@ -370,11 +386,6 @@ def take_turn(
         (context.preferences or {}).get("ctx"),
         context_keys(analysis.tone.label, analysis.intent.label),
     )
-
-    def in_care(state: SessionState | None, activity: dict | None) -> bool:
-        """The turn follows a crisis closely: in its session (its care turns, or a day after a
-        no), or in another of the user's sessions after a no (the activity record's)."""
-        return bool(state and state.in_care(now)) or care_after_no(activity, now) is not None
 
     def answer(state: SessionState | None, activity: dict | None) -> _Answer:
         """The turn answered for the session and the activity record as `state` and
@@ -908,8 +919,10 @@ def _limit(
     outbox: OutboxStore,
     publisher: EventPublisher,
     now: datetime,
+    care_resources: tuple[str, ...] | None = None,
 ) -> NoReturn:
-    """Refuse the turn with 429 + Retry-After; the first refusal of a spell is an event."""
+    """Refuse the turn with 429 + Retry-After; the first refusal of a spell is an event.
+    `care_resources`: the user is in care; the message is a calm one with these helplines."""
     until = now + timedelta(seconds=verdict.retry_after)
     if _spell(context.activity, now) is None:
         data = {
@@ -929,19 +942,26 @@ def _limit(
             uid=uid, activity=limit, events=[event], version=context.activity_version
         ):
             deliver_now([event], publisher=publisher, outbox=outbox, now=now)
+    calm = None
+    if care_resources is not None:
+        calm = (
+            "I'm still here. Give me a moment to catch up, then write again. If you need "
+            f"someone right now: {'; '.join(care_resources)}."
+        )
     if verdict.limits() == ("repeated_message",):
         # Only this text is held back (Retry-After is until it may be sent again): a client
         # told "rate_limited" would hold back every message for minutes, though any other
         # message goes through now.
         raise RateLimited(
-            "You've sent this same message several times in a few minutes; send something "
+            calm
+            or "You've sent this same message several times in a few minutes; send something "
             "different, or wait to send it again.",
             code="repeated_message",
             field="message",
             retry_after=verdict.retry_after,
         )
     raise RateLimited(
-        "You're sending messages faster than a conversation needs; wait a moment.",
+        calm or "You're sending messages faster than a conversation needs; wait a moment.",
         retry_after=verdict.retry_after,
     )
 

@@ -60,6 +60,7 @@ def check(
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     *,
     after_crisis: bool = False,
+    repeats_expected: bool = False,
 ) -> Verdict:
     """Judge the turn at `now`. `activity` holds the user's recent (timestamp, message_hash)
     pairs including this turn; `hourly` their 24 turn counts by local hour. `now` must be in the
@@ -68,7 +69,9 @@ def check(
     turns), where neither a minute's burst nor the same message again is bot-like (a person in
     distress writes fast, "are you there?", "please", and answers "no" each time they are asked
     how they are): only the hour's limit holds. The chat service does not limit a turn that will be
-    answered as a crisis at all.
+    answered as a crisis at all. `repeats_expected`: the user is in care after a no to "Are you
+    safe right now?" (a day): the same message again is not bot-like either, but a minute's
+    burst still limits (sparing it for the whole day would spare a script too).
 
     Retry-After is the time until another turn, even the same message again (a client
     retrying), would pass every limit when counted with the rest of `activity`: a limited turn
@@ -97,7 +100,9 @@ def check(
     # repeat in care, neither ever limited) must not refuse a different message now.
     same = [t for t, h in utc if h == utc[-1][1]] if utc else []
     waits["repeated_message"] = (
-        None if after_crisis else _free_in(same, now, th.repeat_max, th.repeat_window_s)
+        None
+        if after_crisis or repeats_expected
+        else _free_in(same, now, th.repeat_max, th.repeat_window_s)
     )
     reasons = [name for name, wait in waits.items() if wait is not None]
     limited = bool(reasons)

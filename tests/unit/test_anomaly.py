@@ -92,6 +92,17 @@ def test_after_a_crisis_repeats_and_a_minutes_burst_pass_but_the_hour_still_limi
     assert (v.limited, v.reasons) == (True, ("burst_hour",))
 
 
+def test_in_care_after_a_no_repeats_pass_but_a_minutes_burst_still_limits():
+    # A user in care after a no answering "no" each time they are asked is not a bot; a script
+    # sending nine different messages a minute for the whole day of care would be spared too.
+    v = check(turns(0, 4, 8, 12, digest="no"), NOW, DAYTIME, repeats_expected=True)
+    assert (v.limited, v.reasons) == (False, ())
+    v = check(turns(*range(9)), NOW, DAYTIME, repeats_expected=True)
+    assert (v.limited, v.reasons) == (True, ("burst_minute",))
+    v = check(turns(*range(9), digest="no"), NOW, DAYTIME, repeats_expected=True)
+    assert (v.limited, v.reasons, v.retry_after) == (True, ("burst_minute",), 52)
+
+
 def test_repeats_outside_ten_minutes_or_of_different_messages_pass():
     assert not check(turns(0, 100, 200, 600, digest="same"), NOW, DAYTIME).limited
     assert not check(turns(0, 100, 200, 300), NOW, DAYTIME).limited

@@ -23,9 +23,10 @@ from tests.fakes.turns import NOW
 AFTER = ["i cant", "i just cant", "everything hurts", "im scared", "are you there", "please"]
 
 
-def _turn(store, message: str, at, session_id=None) -> dict:
+def _turn(store, message: str, at, session_id=None, locale=None) -> dict:
     body = TurnCreate(client_turn_id=uuid.uuid4().hex, message=message, session_id=session_id)
-    response, _ = service.take_turn(uid="u1", body=body, now=at, **turns.turn_ports(store))
+    ports = turns.turn_ports(store)
+    response, _ = service.take_turn(uid="u1", body=body, now=at, locale=locale, **ports)
     return response
 
 
@@ -77,3 +78,53 @@ def test_the_care_turns_right_after_a_crisis_are_spared_after_that_hour():
     for i, message in enumerate(AFTER + ["a", "b"]):  # in new sessions
         _turn(store, message, later + timedelta(seconds=5 * i))
     assert _turn(store, "hello??", NOW, sid)["turn_index"] == 1  # the first of its care turns
+
+
+# The crisis journey review: two hours after a no to "Are you safe right now?" (care lasts a
+# day), a user typing fast in distress got "no" x4 -> 429 repeated_message, and "i'm scared" ->
+# 429 rate_limited "You're sending messages faster than a conversation needs", no resources.
+def _in_care_after_a_no(store) -> str:
+    """A crisis and a no two hours before NOW, then a new session 4 s before it: its id."""
+    _crisis_then(store, NOW - 2 * LIMITS_OFF_AFTER_CRISIS)
+    return _turn(store, "are you there", NOW - timedelta(seconds=4))["session_id"]
+
+
+def test_in_care_after_a_no_the_same_message_again_is_answered():
+    store = turns.ActivityStore()
+    sid = _in_care_after_a_no(store)
+    for i in range(5):
+        assert _turn(store, "no", NOW + timedelta(seconds=4 * i), sid)["turn_index"] == i + 1
+
+
+def test_in_care_a_429_is_calm_and_carries_the_locales_resources():
+    store = turns.ActivityStore()
+    sid = _in_care_after_a_no(store)
+    for i, message in enumerate(["no", "no", "no", "no", "hello?", "ok", "i'm scared"]):
+        _turn(store, message, NOW + timedelta(seconds=4 * i), sid, locale="en-GB")
+    with pytest.raises(RateLimited) as refused:  # the ninth in a minute: still limited
+        _turn(store, "i'm scared", NOW + timedelta(seconds=28), sid, locale="en-GB")
+    assert refused.value.code == "rate_limited" and refused.value.retry_after > 0
+    said = str(refused.value)
+    assert said.startswith("I'm still here. Give me a moment to catch up, then write again.")
+    assert "Call Samaritans on 116 123" in said and "faster than" not in said
+
+
+def test_a_user_not_in_care_is_refused_as_before():
+    store = turns.ActivityStore()
+    for i in range(3):
+        _turn(store, "no", NOW + timedelta(seconds=4 * i), locale="en-GB")
+    with pytest.raises(RateLimited) as repeated:
+        _turn(store, "no", NOW + timedelta(seconds=12), locale="en-GB")
+    assert (repeated.value.code, str(repeated.value)) == (
+        "repeated_message",
+        "You've sent this same message several times in a few minutes; send something "
+        "different, or wait to send it again.",
+    )
+    for i, message in enumerate("abcde"):
+        _turn(store, message, NOW + timedelta(seconds=16 + i), locale="en-GB")
+    with pytest.raises(RateLimited) as fast:
+        _turn(store, "f", NOW + timedelta(seconds=21), locale="en-GB")
+    assert (fast.value.code, str(fast.value)) == (
+        "rate_limited",
+        "You're sending messages faster than a conversation needs; wait a moment.",
+    )
