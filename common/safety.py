@@ -361,12 +361,34 @@ def answers_not_safe(previous_reply: str | None, message: str) -> bool:
         return True
     if len(answer) > _LONGEST_NO_THEN:
         return False
-    no_first, reassurance, still_not_safe = _no_then()
-    said = no_first.fullmatch(answer)
-    if not said:
+    said = _no_then()[0].fullmatch(answer)
+    return bool(said) and _reassured(said.group("rest")) is None
+
+
+def _reassured(text: str) -> str | None:
+    """What follows a reassurance at the start of `text` (read as normalise leaves it), when
+    nothing after it says not safe again; None when `text` does not start with one."""
+    _, reassurance, still_not_safe = _no_then()
+    reassured = reassurance.match(text)
+    if not reassured or still_not_safe.search(text, reassured.end()):
+        return None
+    return text[reassured.end() :]
+
+
+# The most words a whole reassurance may say after it ("i'm ok now i think", "thanks, that
+# helps"): more could be anything ("i'm fine. tonight is the night").
+_REASSURANCE_TAIL_WORDS = 3
+
+
+def reassures(message: str) -> bool:
+    """The whole message says the user is all right ("i'm ok now i think", "thanks", "i'm not
+    suicidal"): a reassurance as a no followed by one reads (_REASSURED), with at most a few
+    words after it and none that says not safe again."""
+    said = normalise(message).strip(" .!?")
+    if len(said) > _LONGEST_NO_THEN:
         return False
-    reassured = reassurance.match(said.group("rest"))
-    return not reassured or bool(still_not_safe.search(said.group("rest"), reassured.end()))
+    rest = _reassured(said)
+    return rest is not None and len(re.findall(r"\w+", rest)) <= _REASSURANCE_TAIL_WORDS
 
 
 CARE_QUESTION = "Before anything else: how are you holding up since earlier?"

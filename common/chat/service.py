@@ -56,7 +56,13 @@ from common.replies import (
 )
 from common.replies.prompt import render_summary
 from common.routing.ensemble import Conversation, Ranking
-from common.safety import answers_not_safe, crisis_reply, reply_language, resources_for
+from common.safety import (
+    answers_not_safe,
+    crisis_reply,
+    reassures,
+    reply_language,
+    resources_for,
+)
 from common.sessions.state import SessionState, WindowTurn, append_turn, new_session
 from common.sessions.summary import SessionSummary
 from common.timing import phase
@@ -372,6 +378,18 @@ def take_turn(
     with phase("analyze"):  # what is left of it once the context is read
         analysis, degraded = analysis_done.result() if analysis_done else baseline(body.message)
     crisis = analysis.safety.crisis
+    if (
+        crisis
+        and analysis.safety.detected_by == ("model",)
+        and in_care(state, context.activity)
+        and reassures(body.message)
+    ):
+        # In care, "i'm ok now i think" is what care hopes to hear, not a new crisis: the model
+        # alone flags such words now and then, and the whole crisis reply again ("I'm really
+        # glad you told me...") answered them. The turn stays a care turn. What the patterns
+        # catch, and anything else the model flags in care ("please"), stays a crisis.
+        analysis = replace(analysis, safety=replace(analysis.safety, crisis=False, detected_by=()))
+        crisis = False
     answered = answers_the_question(state)  # a no to "Are you safe right now?"
     if not crisis and answered:
         # "No" to the crisis reply's safety question: still a crisis.

@@ -1,0 +1,110 @@
+"""In care, a reassurance only the persona model flags is a care turn, not a new crisis.
+
+The crisis journey review: three turns after a crisis, "i'm ok now i think" scored 0.234
+against the model's 0.213 threshold and got the whole crisis reply again ("I'm really glad you
+told me... Are you safe right now?"), with a safety.crisis_detected event."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from common.analysis.baseline import analyze_baseline
+from common.analysis.types import Safety
+from common.routing.ensemble import CARE_PERSONA
+from common.safety import reassures
+from tests.fakes import turns
+
+OK_NOW = "i'm ok now i think"
+
+
+def model(*flagged: str):
+    """The analysis as the model gives it, flagging `flagged` as a crisis (with the patterns'
+    own catches, as common.analysis.with_model joins them)."""
+
+    def analyze(text: str):
+        analysis = analyze_baseline(text)
+        if text in flagged:
+            by = ("model", *analysis.safety.detected_by)
+            analysis = replace(analysis, safety=Safety(True, 0.234, detected_by=by))
+        return analysis, []
+
+    return analyze
+
+
+def _after_crisis(message: str, *, first: str = "I want to kill myself", analyze=None):
+    """`first`, then `message` a minute later in the same session: (its response, the store,
+    the events published)."""
+    analyze = analyze or model(message)
+    store, publisher = turns.MemoryStore(), turns.Publisher()
+    sid = turns.take_turn(uid="u1", message=first, analyze=analyze, store=store)["session_id"]
+    publisher.events.clear()
+    said = turns.take_turn(uid="u1", message=message, analyze=analyze, store=store,
+                           publisher=publisher, session_id=sid,
+                           now=turns.NOW + timedelta(minutes=1))  # fmt: skip
+    return said, store.sessions[sid], publisher.events
+
+
+def _crisis_events(events) -> list:
+    return [e for e in events if e.type == "safety.crisis_detected"]
+
+
+def test_in_care_a_reassurance_only_the_model_flags_is_a_care_turn():
+    said, session, events = _after_crisis(OK_NOW)
+    assert said["safety"]["crisis"] is False
+    assert said["persona"]["id"] == CARE_PERSONA
+    assert "Are you safe right now?" not in said["reply"]
+    assert not _crisis_events(events)
+    assert not session.window[-1].crisis
+    assert session.care_until == 3  # care as the crisis turn started it, not started again
+
+
+def test_in_care_after_a_no_in_another_session_it_is_a_care_turn_too():
+    analyze = model(OK_NOW)
+    store, publisher = turns.ActivityStore(), turns.Publisher()
+    sid = turns.take_turn(uid="u1", message="I want to kill myself", analyze=analyze,
+                          store=store)["session_id"]  # fmt: skip
+    turns.take_turn(uid="u1", message="no", analyze=analyze, store=store, session_id=sid,
+                    now=turns.NOW + timedelta(minutes=1))  # fmt: skip
+    said = turns.take_turn(uid="u1", message=OK_NOW, analyze=analyze, store=store,
+                           publisher=publisher, now=turns.NOW + timedelta(hours=5))  # fmt: skip
+    assert said["safety"]["crisis"] is False and said["persona"]["id"] == CARE_PERSONA
+    assert not _crisis_events(publisher.events)
+
+
+def test_in_care_a_reassurance_the_patterns_also_flag_is_a_crisis():
+    said, _, events = _after_crisis(f"{OK_NOW}, but i still want to die")
+    assert said["safety"]["crisis"] is True and said["safety"]["resources"]
+    assert [e.data["detected_by"] for e in _crisis_events(events)] == ["model+patterns"]
+
+
+def test_in_care_anything_else_only_the_model_flags_is_still_a_crisis():
+    # "please" reassures no one: it may be a plea.
+    said, _, events = _after_crisis("please")
+    assert said["safety"]["crisis"] is True and len(_crisis_events(events)) == 1
+
+
+def test_outside_care_a_reassurance_only_the_model_flags_is_a_crisis():
+    said, _, events = _after_crisis(OK_NOW, first="how do I stop procrastinating on my thesis?")
+    assert said["safety"]["crisis"] is True and len(_crisis_events(events)) == 1
+
+
+@pytest.mark.parametrize("message", [OK_NOW, "thanks", "I'm fine.", "i am not suicidal"])
+def test_a_whole_reassurance_reassures(message):
+    assert reassures(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "please",
+        "im not okay",
+        "no",
+        "im fine but i have the pills",  # says not safe again
+        "im fine. tonight is the night",  # more than a few words after it: could be anything
+    ],
+)
+def test_anything_else_does_not(message):
+    assert not reassures(message)
