@@ -436,6 +436,9 @@ def take_turn(
             summary=state.summary if state else SessionSummary(),
             care=care,
             care_resources=_resources(locale, settings) if care else (),
+            # Care over, the crisis still recent (this session's or another's): a calm reply.
+            after_crisis=shortly_after_crisis(activity, now)
+            or any(t.crisis for t in (state.window if state else ())),
         )
         with phase("reply"):
             if crisis:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from common.analysis.types import Analysis
 from common.labels import ENTITY_TYPES, INTENTS, PACES, SENTIMENTS, TONES
 from common.personas import PERSONAS
-from common.replies.types import ReplyRequest
+from common.replies.types import ContextTurn, ReplyRequest
 from common.sessions.summary import SessionSummary
 
 MAX_FRAGMENT_CHARS = 60
@@ -266,14 +266,22 @@ def _care_rule(resources: tuple[str, ...]) -> str:
     )
 
 
-# When the window still holds a crisis turn but neither the crisis rule nor care applies (care
-# has ended): the crisis turn's words, methods included, are still in the contents.
-_AFTER_CRISIS = (
-    "Earlier in this conversation the person showed signs of crisis and got the app's safety "
-    "message with crisis resources (that reply was the app's, not a mentor's). If they come "
-    "back to it, or to anything that could be a means of harm, set the task aside, respond "
-    "with care and point them to those resources."
-)
+# When neither the crisis rule nor care applies but a crisis was recent (care has ended): the
+# window may still hold the crisis turn's words, methods included, or the crisis was in the
+# hour before, in a turn no longer shown or in another session (req.after_crisis).
+def _after_crisis_rule(window: tuple[ContextTurn, ...]) -> str:
+    shown = any(t.crisis for t in window)
+    when, whose = (
+        ("Earlier in this conversation", " (that reply was the app's, not a mentor's)")
+        if shown
+        else ("Shortly before this message, in this conversation or another one,", "")
+    )
+    return (
+        f"{when} the person showed signs of crisis and got the app's safety message with crisis "
+        f"resources{whose}. Keep a calm, gentle tone: no cheering, no pressure. If they come "
+        "back to it, or to anything that could be a means of harm, set the task aside, respond "
+        "with care and point them to those resources."
+    )
 
 
 @dataclass(frozen=True)
@@ -319,8 +327,8 @@ class PromptBuilder:
             sections.append(_crisis_rule(req.analysis))
         elif req.care:
             sections.append(_care_rule(req.care_resources))
-        elif any(t.crisis for t in req.window):
-            sections.append(_AFTER_CRISIS)
+        elif req.after_crisis or any(t.crisis for t in req.window):
+            sections.append(_after_crisis_rule(req.window))
         return "\n\n".join(sections)
 
     def notes(self, req: ReplyRequest, *, tag: str) -> str:

@@ -729,6 +729,7 @@ _REFERS_BACK_WEAK = re.compile(r"\bagain\b|\bas\s+i\s+(?:said|mentioned|told)", 
 _ASKS = re.compile(r"\?|\b(?:explain|rephrase|say|put|simpler|like\s+i'?m)\b", re.IGNORECASE)
 _TROUBLED = frozenset({"frustrated", "anxious", "sad", "overwhelmed", "confused"})
 _UPBEAT = frozenset({"excited", "calm", "curious"})  # openers that contradict a negative message
+_BRISK = frozenset({"riri"})  # a persona whose every opener pushes to action: none after a crisis
 # The turns in care after a crisis: no opener that reads the user's mood as fine, no plan, steps
 # or decision, whatever the message reads as ("ok", or "I feel calm now, I've made my decision"
 # got "You sound grounded ... run a small, reversible test of one option first").
@@ -956,10 +957,29 @@ class _Specifics:
         )
 
 
-def _ordinary(window: tuple[ContextTurn, ...]) -> tuple[ContextTurn, ...]:
-    """The earlier turns a reply may draw topics, attempts and steps from: not those answered
-    with the crisis message ("I tried to overdose" is no fix that failed, no topic to recall)."""
-    return tuple(turn for turn in window if not turn.crisis)
+def _since_crisis(window: tuple[ContextTurn, ...]) -> tuple[ContextTurn, ...]:
+    """The earlier turns a reply may draw topics, attempts and steps from: those after the
+    latest crisis turn. Not the crisis turn ("I tried to overdose" is no fix that failed, no
+    topic to recall), nor what came before it: four minutes after the crisis reply, "i tried
+    that already" got "the idea to set a 25-minute timer didn't cut it", advice from before."""
+    latest = max((i for i, turn in enumerate(window) if turn.crisis), default=-1)
+    return window[latest + 1 :]
+
+
+def _tried(req: ReplyRequest) -> tuple[str, ...]:
+    """What the summary says the user tried: nothing after a crisis, which it may predate."""
+    if req.after_crisis or any(turn.crisis for turn in req.window):
+        return ()
+    return req.summary.tried
+
+
+def _opener(persona: str, tone: str, previous: str, after_crisis: bool) -> list[str]:
+    """The tone's opener, or none after a crisis where it would cheer ("Ugh, frustrating! Let's
+    turn that energy into action.") or read the mood as fine ("You sound clear-headed"): only
+    the gentler personas' openers for a troubled tone remain."""
+    if after_crisis and (tone not in _TROUBLED or persona in _BRISK):
+        return []
+    return [_fresh(_OPENERS[persona][tone], 0, previous)]
 
 
 def _last_reply(req: ReplyRequest) -> str:
@@ -980,7 +1000,7 @@ def _offered(reply: str) -> list[_Step]:
 def _technical(req: ReplyRequest, specifics: _Specifics) -> bool:
     """Is the conversation about technology: a tool named here or in the window (the window's
     messages carry no analysis), or a technical word ("my build keeps failing")?"""
-    earlier = [turn.message for turn in _ordinary(req.window)]
+    earlier = [turn.message for turn in _since_crisis(req.window)]
     return (
         bool(specifics.tool)
         or any(_TECH_WORDS.search(text) for text in (req.message, *earlier))
@@ -1059,7 +1079,7 @@ class TemplateGenerator:
             troubled = (t for t in _OPENERS[persona] if t in _TROUBLED)
             tone = max(troubled, key=lambda t: analysis.tone.probs[t])
         if kind := _needs_professional(req.message):
-            return self._refer(persona, kind, tone, previous)
+            return self._refer(persona, kind, tone, previous, req.after_crisis)
         follow_up = not repeated and self._refers_back(req, tone)
         continues = (follow_up or repeated or bool(answer)) and bool(offered)
         if continues:
@@ -1080,7 +1100,7 @@ class TemplateGenerator:
             # the answer's tone is no mood to name: "no" read as frustrated, "not really" calm
             sentences = [_fresh(_ANSWER_ACKS[answer], 0, previous)]
         else:
-            sentences = [_fresh(_OPENERS[persona][tone], 0, previous)]
+            sentences = _opener(persona, tone, previous, req.after_crisis)
         if _not_english(req.message):
             sentences.insert(0, _ENGLISH_ONLY)
         if follow_up:
@@ -1091,7 +1111,11 @@ class TemplateGenerator:
 
         steps = self._choose_steps(req, intent, seed, specifics, technical)
         first = not (req.window or req.summary.turns_folded)
-        sentences.extend(self._body(persona, intent, steps, seed, specifics, previous, tone, first))
+        sentences.extend(
+            self._body(
+                persona, intent, steps, seed, specifics, previous, tone, first, req.after_crisis
+            )
+        )
 
         body = " ".join(sentences).lower()
         missing = [
@@ -1103,12 +1127,12 @@ class TemplateGenerator:
             sentences.insert(-1, self._specifics_sentence(persona, missing, specifics))
         return " ".join(sentences)
 
-    def _refer(self, persona: str, kind: str, tone: str, previous: str) -> str:
+    def _refer(self, persona: str, kind: str, tone: str, previous: str, after_crisis: bool) -> str:
         """A question for a doctor, lawyer or adviser: whose it is and how to prepare, no steps."""
         refer = _REFER[persona].format(who=_WHO[kind], prep=_PREPARE[kind])
         if tone not in _TROUBLED:  # "Love the curiosity, let's dig in!" before declining it
             return refer
-        return f"{_fresh(_OPENERS[persona][tone], 0, previous)} {refer}"
+        return " ".join((*_opener(persona, tone, previous, after_crisis), refer))
 
     def _about_the_reply(
         self, persona: str, said: str, previous: str, offered: list[_Step], specifics: _Specifics
@@ -1141,6 +1165,7 @@ class TemplateGenerator:
         previous: str,
         tone: str,
         first: bool,
+        after_crisis: bool,
     ) -> list[str]:
         """The persona-shaped advice: one step, numbered actions, options, or encouragement."""
         actions = [specifics.fill(s.action) for s in steps]
@@ -1156,6 +1181,8 @@ class TemplateGenerator:
             ]
         if persona == "riri":
             numbered = " ".join(f"{i}) {_capitalise(a)}." for i, a in enumerate(actions[:3], 1))
+            if after_crisis:  # every closer of hers cheers ("you've got this!")
+                return [f"Fast track for {focus}: {numbered}"]
             return [
                 f"Fast track for {focus}: {numbered}",
                 _fresh(_RIRI_CLOSERS, seed >> 8, previous),
@@ -1195,10 +1222,10 @@ class TemplateGenerator:
             # debugging, plus the neutral steps that fit any problem (the smallest next step,
             # fresh eyes, what was tried), not "in writing, to whoever can decide" for a bug
             pool = _TECHNICAL_STEPS + pool[1:4]
-        window = _ordinary(req.window)
+        window = _since_crisis(req.window)
         suggested = " ".join(turn.reply for turn in window).lower()
         user_said = " ".join(
-            (req.message, *(turn.message for turn in window), *req.summary.tried)
+            (req.message, *(turn.message for turn in window), *_tried(req))
         ).lower()
 
         def used(step: _Step) -> bool:
@@ -1219,7 +1246,7 @@ class TemplateGenerator:
 
     def _refers_back(self, req: ReplyRequest, tone: str) -> bool:
         """Does the message say that what was suggested or tried before did not work?"""
-        history = bool(req.window or req.summary.tried)
+        history = bool(req.window or _tried(req))
         message = canonical_text(req.message)  # the patterns read ' where iOS sends ’
         if _REFERS_BACK.search(message):
             # A first message refers back only to what it says was tried: "my landlord won't
@@ -1233,7 +1260,7 @@ class TemplateGenerator:
     def _previous_attempt(self, req: ReplyRequest, specifics: _Specifics) -> str:
         """A short description of what was suggested or tried before."""
         suggestion = ""
-        window = _ordinary(req.window)
+        window = _since_crisis(req.window)
         for turn in reversed(window):
             if offered := _offered(turn.reply):
                 suggestion = "the idea to " + specifics.fill(offered[0].action)
@@ -1246,7 +1273,7 @@ class TemplateGenerator:
 
         # What the user said they tried: this message, then the summary, then the window.
         candidates = extract_tried(req.message)[:1]
-        candidates += list(reversed(req.summary.tried))
+        candidates += list(reversed(_tried(req)))
         candidates += [tried[0] for t in reversed(window) if (tried := extract_tried(t.message))]
         tried = next(
             (
@@ -1263,7 +1290,7 @@ class TemplateGenerator:
 
     def _earlier_topic(self, req: ReplyRequest, specifics: _Specifics) -> str:
         """Something the current message shares with an earlier turn ("" when unrelated)."""
-        window = _ordinary(req.window)
+        window = _since_crisis(req.window)
         # The same message again raises nothing earlier, and its words read out of their phrase
         # ("... what you raised earlier about the current", from "my current company").
         if not window or _normalised(window[-1].message) == _normalised(req.message):

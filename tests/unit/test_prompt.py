@@ -336,6 +336,22 @@ def test_after_care_a_window_with_a_crisis_turn_still_gets_a_safety_section():
     assert "signs of crisis" not in plain
 
 
+def test_within_the_hour_of_a_crisis_the_prompt_gets_the_safety_section_without_its_turn():
+    # The crisis-journey review: a new session 16 minutes after a crisis (or a turn whose
+    # window the crisis turn has left) got an ordinary prompt, and an upbeat reply.
+    for window in ((), WINDOW):
+        text = PromptBuilder().build(request(window=window, after_crisis=True)).system_instruction
+        section = text.rsplit("\n\n", 1)[-1]
+        assert "the person showed signs of crisis" in section and "calm" in section
+        assert "that reply was the app's" not in section  # no such reply among the contents
+    # With the crisis turn in the window, it says whose that reply was.
+    window = (CRISIS_TURN, *(replace(t, turn_index=t.turn_index + 1) for t in WINDOW))
+    text = PromptBuilder().build(request(window=window, after_crisis=True)).system_instruction
+    assert "that reply was the app's" in text
+    # Two hours on, nothing of it.
+    assert "signs of crisis" not in PromptBuilder().build(request()).system_instruction
+
+
 def test_a_crisis_turns_reply_is_credited_to_the_safety_message_not_a_persona():
     window = (CRISIS_TURN, replace(WINDOW[0], turn_index=1, persona="lua"))
     text = PromptBuilder().build(request(window=window, persona="lua")).system_instruction

@@ -923,3 +923,60 @@ def test_care_and_crisis_answer_a_medicine_question_as_before() -> None:
     assert "988" in crisis and "pharmacist" not in crisis
     care = reply(message, care=True)
     assert care.startswith(CARE_CHECK_IN) and "pharmacist" not in care
+
+
+# After a crisis, once care has ended (the crisis-journey review)
+
+CHEER = ("Ugh,", "you've got this", "report back", "clear-headed", "Love the curiosity")
+
+
+def _after_care(persona: str) -> tuple[ContextTurn, ...]:
+    """A pre-crisis turn that suggested the timer, the crisis turn, then three care turns."""
+    timer = "Fast track: 1) Set a 25-minute timer and begin with the easiest piece."
+    crisis = crisis_reply(("988",))
+    care = [ContextTurn(i, m, "I'm here.", "lua", "calm") for i, m in enumerate(("yeah", "ok"), 2)]
+    return (
+        ContextTurn(0, "how do I stop procrastinating?", timer, persona, "frustrated"),
+        ContextTurn(1, "I don't see the point of anything", crisis, "lua", "sad", True),
+        *care,
+    )
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_after_care_nothing_from_before_the_crisis_is_recalled(persona: str) -> None:
+    frustrated = make_analysis(tone="frustrated", intent="motivation")
+    summary = SessionSummary(tried=("yoga",), turns_folded=2)  # folded before the crisis
+    text = reply(
+        "i tried that already and it didn't work",
+        persona,
+        window=_after_care(persona),
+        summary=summary,
+        analysis=frustrated,
+        after_crisis=True,
+    )
+    assert "timer" not in text and "yoga" not in text, text
+    assert not any(cheer in text for cheer in CHEER), text
+    # The same window without the crisis turn: today's recall.
+    ordinary = tuple(t for t in _after_care(persona) if not t.crisis)
+    text = reply("i tried that already and it didn't work", persona, window=ordinary)
+    assert "timer" in text
+
+
+def test_within_the_hour_of_a_crisis_a_new_session_opens_calmly() -> None:
+    calm = make_analysis(tone="calm", intent="planning")
+    message = "can you help me plan my thesis chapter?"
+    for persona in PERSONAS:
+        text = reply(message, persona, analysis=calm, after_crisis=True)
+        assert not any(cheer in text for cheer in CHEER), text
+        assert not re.search(r"grounded|steady|settled", text, re.IGNORECASE), text
+    # Steps are still given (care has ended), and two hours on the reply is today's.
+    assert "First," in reply(message, "elro", analysis=calm, after_crisis=True)
+    assert reply(message, "elro", analysis=calm).startswith("You sound clear-headed")
+    assert re.search(r"Go, and tell me|report back|you've got this", reply(message, "riri"))
+
+
+def test_after_a_crisis_a_troubled_message_keeps_a_gentle_personas_opener() -> None:
+    sad = make_analysis(tone="sad", intent="planning")
+    message = "I'm behind on everything at work"
+    assert reply(message, "lua", analysis=sad, after_crisis=True).startswith("I'm sorry")
+    assert not reply(message, "riri", analysis=sad, after_crisis=True).startswith("That's a rough")
