@@ -392,7 +392,7 @@ def reassures(message: str) -> bool:
 
 
 CARE_QUESTION = "Before anything else: how are you holding up since earlier?"
-# The first care reply of the session that had the crisis: its resources are in the reply above.
+# The first care reply of a session begun in care, with no resources to name (see below).
 CARE_CHECK_IN = (
     f"{CARE_QUESTION} If things feel heavy again, the resources I shared are there for you any "
     "time."
@@ -401,6 +401,13 @@ CARE_CHECK_IN = (
 # shared any resources, so this one names them ({listed}: the locale's crisis resources).
 CARE_CHECK_IN_NAMED = (
     f"{CARE_QUESTION} If things feel heavy again, these are there for you any time: {{listed}}."
+)
+# The first care reply when the crisis reply is the one just above (the next turn, often an
+# answer to its question): "how are you holding up since earlier? If things feel heavy
+# again" read as if time had passed, and asked again what that reply had just asked.
+CARE_JUST_AFTER = (
+    "Thank you for telling me. The resources I shared are there for you any time, and we can "
+    "go as slowly as you need."
 )
 # The later turns of care: the check-in once is caring, the same words every turn are not.
 CARE_REMINDER = "(The resources I shared earlier are still there for you, any time.)"

@@ -13,7 +13,7 @@ from common.analysis.entities import extract_entities
 from common.analysis.types import Analysis
 from common.replies.prompt import looks_like_instruction, resource_line, safe_fragment
 from common.replies.types import ContextTurn, ReplyRequest
-from common.safety import CARE_CHECK_IN, CARE_CHECK_IN_NAMED, CARE_REMINDER
+from common.safety import CARE_CHECK_IN, CARE_CHECK_IN_NAMED, CARE_JUST_AFTER, CARE_REMINDER
 from common.sessions.summary import extract_tried, keywords
 from common.text import canonical_text
 
@@ -1029,10 +1029,11 @@ class TemplateGenerator:
             # A session begun in care (after a no in another one, maybe on another device): the
             # resources were shared there, not here, so "the resources I shared" pointed at none.
             return f"{CARE_CHECK_IN_NAMED.format(listed=listed)} {body}"
-        # The first turn of care, just after the crisis reply (or a new session with no
-        # resources to name).
-        just_after = not req.window or req.window[-1].crisis
-        return f"{CARE_CHECK_IN} {body}" if just_after else f"{body} {CARE_REMINDER}"
+        if not req.window:  # a new session with no resources to name
+            return f"{CARE_CHECK_IN} {body}"
+        if req.window[-1].crisis:  # the crisis reply is the one just above
+            return f"{CARE_JUST_AFTER} {body}"
+        return f"{body} {CARE_REMINDER}"
 
     def stream(self, req: ReplyRequest) -> Iterator[str]:
         """The same reply as generate(), in groups of a few words."""

@@ -69,10 +69,11 @@ def test_a_user_in_crisis_gets_care_and_resources(api, user, events):
     assert crisis_events[0]["data"]["turn_index"] == 1
     assert CRISIS[:20] not in str(crisis_events)
 
-    # The next turns go on with care: a gentle check-in first, Lua by default.
+    # The next turns go on with care, Lua by default: right after the crisis reply, a thank-you
+    # (common.safety.CARE_JUST_AFTER), not "how are you holding up since earlier?".
     follow = new_turn(api, user, "i don't know. can you help me plan tomorrow?", session_id).json()
     assert follow["safety"]["crisis"] is False
-    assert follow["reply"].startswith("Before anything else: how are you holding up")
+    assert follow["reply"].startswith("Thank you for telling me.")
     assert follow["persona"]["id"] == "lua"
 
 

@@ -13,6 +13,7 @@ from common.chat import service
 from common.chat.models import TurnCreate
 from common.config import Settings
 from common.replies import GenerationError, TemplateGenerator
+from common.safety import CARE_JUST_AFTER
 from tests.fakes.turns import (
     NOW,
     MemoryStore,
@@ -69,7 +70,7 @@ def test_a_turn_stored_after_a_crisis_from_another_device_is_answered_with_care(
     assert later["turn_index"] == 2
     assert later["persona"]["reasons"] == ["Staying gentle after what you shared."]
     stored = store.sessions[sid].window[-1]
-    assert stored.reply == later["reply"] and "holding up since earlier" in stored.reply
+    assert stored.reply == later["reply"] and stored.reply.startswith(CARE_JUST_AFTER)
 
 
 class _Flaky(TemplateGenerator):
@@ -157,4 +158,4 @@ def test_a_turn_answered_again_is_answered_once_however_often_its_commit_is_retr
     response = _answered_during_a_crisis(store, counting, Publisher())
     assert counting.calls == 2  # the first answer, and once again with care: not per retry
     stored = store.sessions[response["session_id"]].window[-1]
-    assert stored.reply == response["reply"] and "holding up since earlier" in stored.reply
+    assert stored.reply == response["reply"] and stored.reply.startswith(CARE_JUST_AFTER)

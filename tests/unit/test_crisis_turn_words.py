@@ -80,15 +80,25 @@ def test_care_turns_read_no_mood_as_fine_and_give_no_plan_or_steps():
 
 
 def test_care_checks_in_once_then_only_reminds():
-    from common.safety import CARE_CHECK_IN, CARE_REMINDER
+    from common.safety import CARE_JUST_AFTER, CARE_REMINDER
 
     replies, _ = _conversation(
         "I feel hopeless and I want to die", "ok", "can we get back to my thesis plan?", "thanks"
     )
     care = [r["reply"] for r in replies[1:]]
-    assert care[0].startswith(CARE_CHECK_IN) and CARE_REMINDER not in care[0]
+    assert care[0].startswith(CARE_JUST_AFTER) and CARE_REMINDER not in care[0]
     for later in care[1:]:
-        assert CARE_CHECK_IN not in later and later.endswith(CARE_REMINDER)
+        assert CARE_JUST_AFTER not in later and later.endswith(CARE_REMINDER)
+
+
+def test_the_turn_after_a_no_is_not_asked_how_it_is_holding_up_since_earlier():
+    # The crisis-journey review (j2): the "no" turn's reply asks "Would you like to tell me a
+    # little more about how you're doing?"; "idk" a minute later got "how are you holding up
+    # since earlier? If things feel heavy again ...".
+    replies, _ = _conversation("I want to kill myself", "no", "idk")
+    assert [r["safety"]["crisis"] for r in replies] == [True, True, False]
+    text = replies[2]["reply"]
+    assert "since earlier" not in text and "again" not in text, text
 
 
 def test_after_a_no_to_are_you_safe_care_outlasts_its_three_turns():

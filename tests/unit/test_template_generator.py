@@ -14,7 +14,7 @@ from common.analysis.types import Sentiment
 from common.labels import INTENTS
 from common.personas import PERSONAS
 from common.replies import ContextTurn, ReplyRequest, ResponseGenerator, TemplateGenerator
-from common.safety import CARE_CHECK_IN, CARE_REMINDER, crisis_reply
+from common.safety import CARE_CHECK_IN, CARE_JUST_AFTER, CARE_REMINDER, crisis_reply
 from common.sessions.summary import SessionSummary
 from tests.fakes.analysis import make_analysis
 
@@ -813,16 +813,30 @@ def test_consecutive_care_turns_do_not_get_the_same_reply(persona: str) -> None:
 
 
 @pytest.mark.parametrize("persona", list(PERSONAS))
+def test_the_care_turn_right_after_the_crisis_reply_reads_as_the_next_turn(persona: str) -> None:
+    # The crisis-journey review: "idk" a minute after the crisis reply's "Would you like to
+    # tell me a little more about how you're doing?" got "how are you holding up since
+    # earlier? If things feel heavy again ...", as if time had passed, asking it again.
+    crisis = ContextTurn(0, "I can't go on", crisis_reply(("988",)), persona, "sad", True)
+    first = reply("idk", persona, window=(crisis,), care=True)
+    assert "since earlier" not in first and "again" not in first, first
+    assert "resources I shared are there for you" in first  # the reminder stays
+    # Two turns on, today's reminder.
+    later = (crisis, ContextTurn(1, "idk", first, persona, "calm"))
+    assert reply("ok", persona, window=later, care=True).endswith(CARE_REMINDER)
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
 def test_a_session_begun_in_care_names_the_resources_it_recalls(persona: str) -> None:
     # A no in another session (maybe on another device): this one's window is empty, and "the
     # resources I shared are there for you" pointed at resources it never showed.
     samaritans = ("Call Samaritans on 116 123 (UK, free, 24/7)",)
     first = reply("hi", persona, care=True, care_resources=samaritans)
     assert "116 123" in first and "the resources I shared" not in first
-    # Within the session that had the crisis, the reply just above lists them: today's words.
+    # Within the session that had the crisis, the reply just above lists them: not again.
     crisis = ContextTurn(0, "I can't go on", crisis_reply(samaritans), persona, "sad", True)
     after = reply("hi", persona, window=(crisis,), care=True, care_resources=samaritans)
-    assert after.startswith(CARE_CHECK_IN) and "116 123" not in after
+    assert after.startswith(CARE_JUST_AFTER) and "116 123" not in after
     # No resources to name: today's words too.
     assert reply("hi", persona, care=True).startswith(CARE_CHECK_IN)
 
