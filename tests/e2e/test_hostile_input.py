@@ -417,7 +417,9 @@ def _instruction_sentences() -> list[str]:
     texts += [line.lstrip("- ") for line in prompt_module._RULES]
     no_resources = SimpleNamespace(safety=SimpleNamespace(resources=[]))
     texts += [prompt_module._care_rule(()), prompt_module._crisis_rule(no_resources)]
-    texts += [prompt_module._AFTER_CRISIS, prompt_module._ESTIMATES_LABEL]
+    crisis_shown = (SimpleNamespace(crisis=True),)
+    texts += [prompt_module._after_crisis_rule(w) for w in (crisis_shown, ())]
+    texts += [prompt_module._ESTIMATES_LABEL]
     # The line naming the mentors of earlier replies, with two personas in the window.
     window = [
         SimpleNamespace(persona="riri", crisis=False),
