@@ -23,10 +23,10 @@ from model_serving import split
 from model_serving.artifact import current_dir
 from model_serving.check_corpus import load_located
 from model_serving.predictor import Predictor
+from model_serving.promotion import CRISIS_TARGET  # also the floor a retrained model must meet
 
 REPORTS = Path(__file__).parent / "reports"
 TARGETS = {"intent": 0.85, "tone": 0.75, "pace": 0.80}
-CRISIS_TARGET = {"recall": 0.97, "precision": 0.90}
 MULTICLASS = ("tone", "pace", "intent", "persona")
 
 

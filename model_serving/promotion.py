@@ -6,9 +6,12 @@ the champion's by more than `tolerance` (one point, 0.01):
     tone, pace, intent, persona   macro-F1
     crisis                        recall and precision at the head's own threshold
 
-its persona macro-F1 is not worse than the committed reference's (the model train.py built from
-the corpus, model_serving/released/) by more than `reference_tolerance` (two points: weekly
-losses within one point of the last champion must not add up), and the off-policy estimate does
+its crisis recall and precision are at least `CRISIS_TARGET` (0.97 and 0.90, the targets
+evaluate.py reports the build's model against: an absolute floor, so that weekly losses within
+one point cannot walk the crisis flag below them), its persona macro-F1 and crisis recall are
+not worse than the committed reference's (the model train.py built from the corpus,
+model_serving/released/) by more than `reference_tolerance` (two points: weekly losses within
+one point of the last champion must not add up), and the off-policy estimate does
 not say it is clearly worse: when the challenger's estimate rests on at least `min_ess`
 effective logged turns, the upper end of the paired 95 % interval of challenger minus champion
 SNIPS (the same turns, per turn: offpolicy.paired_difference) must not fall below `-tolerance`.
@@ -30,8 +33,13 @@ GATED: dict[str, tuple[str, ...]] = {
     "crisis": ("recall", "precision"),
 }
 # Ratings change the persona head's weights only: the other heads are refitted on the same corpus
-# every week, so they cannot drift away from the reference.
-REFERENCE_GATED: dict[str, tuple[str, ...]] = {"persona": ("macro_f1",)}
+# every week, so they cannot drift away from the reference. Crisis recall is held to it all the
+# same, as a missed crisis message costs most: a recipe or library change does refit it
+# differently (with today's reference, 0.981, the floor below binds first).
+REFERENCE_GATED: dict[str, tuple[str, ...]] = {"persona": ("macro_f1",), "crisis": ("recall",)}
+# The crisis flag's targets (evaluate.py reports the build's model against them): whatever the
+# champion scored, no challenger below them is promoted.
+CRISIS_TARGET = {"recall": 0.97, "precision": 0.90}
 TOLERANCE = 0.01
 REFERENCE_TOLERANCE = 0.02
 MIN_ESS = 50.0
@@ -64,6 +72,7 @@ class Decision:
     off_policy: dict[str, Any] = field(default_factory=dict)
     tolerance: float = TOLERANCE
     reference: dict[str, Any] | None = None  # version, tolerance, comparisons; None: not compared
+    crisis_floor: dict[str, float] | None = None  # None: not applied (the quick config)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -89,6 +98,16 @@ def compare(
             delta = b - a
             worse = not math.isfinite(delta) or delta < -tolerance - EPS
             out.append(Comparison(head, metric, round(a, 4), round(b, 4), round(delta, 4), worse))
+    return out
+
+
+def below_floor(challenger: dict[str, dict[str, float]], floor: dict[str, float]) -> list[str]:
+    """Why the challenger's crisis figures are below the floor (a missing one is below it)."""
+    out = []
+    for metric, target in floor.items():
+        value = challenger.get("crisis", {}).get(metric, math.nan)
+        if not value >= target - EPS:
+            out.append(f"crisis {metric} {value:.4f} is below the floor {target:.2f}")
     return out
 
 
@@ -135,6 +154,7 @@ def decide(
     tolerance: float = TOLERANCE,
     reference_tolerance: float = REFERENCE_TOLERANCE,
     min_ess: float = MIN_ESS,
+    crisis_floor: dict[str, float] | None = CRISIS_TARGET,
 ) -> Decision:
     comparisons = compare(champion, challenger, tolerance)
     reasons = [
@@ -143,6 +163,8 @@ def decide(
         for c in comparisons
         if c.worse
     ]
+    if crisis_floor is not None:
+        reasons += below_floor(challenger, crisis_floor)
     against_reference = None
     if reference is not None:
         ref = compare(reference.heldout, challenger, reference_tolerance, REFERENCE_GATED)
@@ -166,9 +188,16 @@ def decide(
     promote = not reasons
     if promote:
         reasons = [f"no head is more than {tolerance:.2f} worse than champion {champion_version}"]
-        if reference is not None:
+        if crisis_floor is not None:
             reasons.append(
-                f"persona macro_f1 within {reference_tolerance:.2f} of the committed reference "
+                "crisis "
+                + " and ".join(f"{m} at least {t:.2f}" for m, t in crisis_floor.items())
+                + " (the floor)"
+            )
+        if reference is not None:
+            gated = ", ".join(f"{h} {m}" for h, ms in REFERENCE_GATED.items() for m in ms)
+            reasons.append(
+                f"{gated} within {reference_tolerance:.2f} of the committed reference "
                 f"{reference.version}"
             )
     if not clearly_worse:
@@ -180,4 +209,5 @@ def decide(
         off_policy={"clearly_worse": clearly_worse, "why": ope_reason},
         tolerance=tolerance,
         reference=against_reference,
+        crisis_floor=crisis_floor,
     )

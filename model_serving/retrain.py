@@ -27,9 +27,10 @@
    crisis precision / recall at each model's threshold.
 6. Off-policy estimates (offpolicy.py) of the configured ranking policy with each persona head,
    on the champion's logged, rated turns (all of them, or the fixed sample of step 2).
-7. The decision (promotion.py): promoted only if no head is worse by more than one point, the
-   persona head is within two points of the committed reference (full config only) and the
-   off-policy difference is not clearly negative.
+7. The decision (promotion.py): promoted only if no head is worse by more than one point, crisis
+   recall and precision meet their targets (0.97, 0.90), persona macro-F1 and crisis recall are
+   within two points of the committed reference (both full config only) and the off-policy
+   difference is not clearly negative.
    Report: <artifacts>/decisions/<stamp>-<version>.json and .md (and in the bucket).
 8. Promotion. Locally: CURRENT moves to the challenger; a running model server reloads it
    without a restart (server.py). Production: upload to GCS, a new Model version in the Vertex AI
@@ -617,6 +618,8 @@ def main(argv: list[str]) -> int:
         challenger_version=challenger_version,
         ope=ope,
         reference=reference,
+        # the quick config's crisis head is weaker by design (tests only): judged relatively
+        crisis_floor=promotion.CRISIS_TARGET if config.name == "full" else None,
     )
     promote = decision.promote and not args.dry_run
     report: dict[str, Any] = {

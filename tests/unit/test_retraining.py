@@ -37,8 +37,8 @@ CHAMPION = {
     "pace": {"macro_f1": 0.82},
     "intent": {"macro_f1": 0.86},
     "persona": {"macro_f1": 0.87},
-    "crisis": {"recall": 0.974, "precision": 0.65},
-}
+    "crisis": {"recall": 0.981, "precision": 0.921},  # a point above the floor: the tests of
+}  # the relative rule are not decided by it
 
 
 def with_(head: str, metric: str, value: float) -> dict:
@@ -184,7 +184,10 @@ def test_the_persona_head_is_held_to_the_committed_reference_too() -> None:
     )
     assert not held.promote
     assert any("committed reference pm-ref" in r for r in held.reasons), held.reasons
-    assert [c["head"] for c in held.reference["comparisons"]] == ["persona"]
+    assert [(c["head"], c["metric"]) for c in held.reference["comparisons"]] == [
+        ("persona", "macro_f1"),
+        ("crisis", "recall"),
+    ]
     near = promotion.decide(
         CHAMPION,
         drifted,
@@ -193,6 +196,68 @@ def test_the_persona_head_is_held_to_the_committed_reference_too() -> None:
         reference=reference(0.88),  # 0.019 worse: within two points
     )
     assert near.promote and any("committed reference" in r for r in near.reasons)
+
+
+def crisis(recall: float, precision: float) -> dict:
+    return {**CHAMPION, "crisis": {"recall": recall, "precision": precision}}
+
+
+def decide_crisis(champion: tuple, challenger: tuple, **more: Any) -> Any:
+    return promotion.decide(
+        crisis(*champion),
+        crisis(*challenger),
+        champion_version="pm-a",
+        challenger_version="pm-b",
+        **more,
+    )
+
+
+def test_a_challenger_below_the_crisis_targets_is_refused_whatever_the_champion_scored() -> None:
+    # The review's probe: 0.009 below the champion's recall, within the one point, yet below 0.97
+    low_recall = decide_crisis((0.970, 0.911), (0.961, 0.905))
+    assert not any(c.worse for c in low_recall.comparisons)  # the relative rule alone promotes
+    assert not low_recall.promote
+    assert any("crisis recall 0.9610 is below the floor 0.97" in r for r in low_recall.reasons)
+    assert low_recall.crisis_floor == {"recall": 0.97, "precision": 0.90}
+    low_precision = decide_crisis((0.98, 0.90), (0.98, 0.89))  # one point: within
+    assert not low_precision.promote
+    assert low_precision.reasons[0] == "crisis precision 0.8900 is below the floor 0.90"
+    # at the targets exactly, or above them within the tolerance: promoted as before
+    assert decide_crisis((0.975, 0.905), (0.97, 0.90)).promote
+    within = decide_crisis((0.98, 0.91), (0.975, 0.92))
+    assert within.promote
+    assert "crisis recall at least 0.97 and precision at least 0.90 (the floor)" in within.reasons
+    # missing figures are below it; the quick config (tests only) is judged relatively
+    assert len(promotion.below_floor({}, promotion.CRISIS_TARGET)) == 2
+    assert decide_crisis((0.970, 0.911), (0.961, 0.905), crisis_floor=None).promote
+
+
+def test_weekly_small_crisis_recall_losses_stop_at_the_floor() -> None:
+    """0.0099 lost every week is within the tolerance each time: without the floor it walked
+    from 0.981 down to 0.93 in five weeks."""
+    recall, promoted = 0.981, []
+    for _week in range(5):
+        challenger = round(recall - 0.0099, 4)
+        if decide_crisis((recall, 0.91), (challenger, 0.91)).promote:
+            recall = challenger
+            promoted.append(challenger)
+    assert promoted == [0.9711] and recall >= promotion.CRISIS_TARGET["recall"]
+
+
+def test_crisis_recall_is_held_to_the_committed_reference_too() -> None:
+    # above the floor and within a point of the champion, but 0.021 below the reference
+    ref = promotion.Reference("pm-ref", crisis(0.995, 0.93))
+    held = decide_crisis((0.98, 0.92), (0.974, 0.92), reference=ref)
+    assert not held.promote
+    assert any(
+        r.startswith("crisis recall 0.974 vs the committed reference pm-ref 0.995")
+        for r in held.reasons
+    ), held.reasons
+    near = decide_crisis((0.98, 0.92), (0.976, 0.92), reference=ref)  # 0.019 below: within
+    assert near.promote
+    assert "persona macro_f1, crisis recall within 0.02 of the committed reference pm-ref" in (
+        near.reasons
+    )
 
 
 def test_the_committed_reference_is_the_released_model_of_this_corpus(
