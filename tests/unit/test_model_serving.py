@@ -195,6 +195,27 @@ def test_artifact_was_trained_on_this_corpus(metadata: dict, records: list[dict]
     )
 
 
+def test_the_artifact_meets_the_heldout_targets(metadata: dict) -> None:
+    """The build deploys CURRENT (cloudbuild's serving-image and deploy-model steps run after
+    `make test`; its metadata is what ensure installs from model_serving/released/), and
+    evaluate.py only prints "missed": a corpus relabel or a recipe change that cuts held-out
+    crisis recall or precision, or a head's macro-F1, below its target fails here instead of
+    going out as a canary. The retraining job holds its challengers to the same crisis floor
+    (promotion.py)."""
+    from model_serving.evaluate import TARGETS
+    from model_serving.promotion import CRISIS_TARGET, below_floor, recorded_heldout
+
+    heldout = recorded_heldout(metadata)
+    low = below_floor(heldout, CRISIS_TARGET)
+    assert not low, f"{metadata['version']}: {low}"
+    missed = {
+        head: round(heldout[head]["macro_f1"], 4)
+        for head, target in TARGETS.items()
+        if not heldout[head]["macro_f1"] >= target
+    }
+    assert not missed, f"{metadata['version']} below {TARGETS}: {missed}"
+
+
 # --- serving code that needs no model ----------------------------------------------------------
 
 
