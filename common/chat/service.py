@@ -61,6 +61,7 @@ from common.safety import (
     crisis_reply,
     reassures,
     reply_language,
+    resource_key,
     resources_for,
 )
 from common.sessions.state import SessionState, WindowTurn, append_turn, new_session
@@ -75,6 +76,9 @@ _AT_CAP = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
 _CRISIS_PACE = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
 _CRISIS_PAST_BUDGET = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
 _CRISIS_UNSTORED = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
+# The crisis turn line (CRISIS_TURN) of a script's crisis turns (past its request budget, or
+# past crisis_turns_minute_max a minute): per user, as their WARNING.
+_SCRIPTED_CRISIS_TURN = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
 # A generator outage (Gemini) fails every turn: one line per instance per 30 s with the count.
 _GENERATOR_FAILED = logs.Throttle(logs.FAILURE_LOG_SECONDS)
 
@@ -82,6 +86,9 @@ SESSION_GONE = "This session does not exist or has expired; start a new one."
 # In a turn's "degraded": the turn was answered but not stored (a crisis turn at a script's
 # pace, past the request budget, or while storage is down or the user's erasure runs).
 NOT_STORED = "not_stored"
+# The INFO line of each crisis turn answered, stored or not (_log_crisis_turn): the monitoring
+# module counts them by what detected the crisis (terraform/modules/monitoring/logs.tf).
+CRISIS_TURN = "crisis turn"
 # Analyses (model calls) running on this instance. A turn that ends early (a replay, a refusal,
 # a session that is not there) leaves its analysis running, so turns could start them faster
 # than they finish: past these caps a turn reads the baseline alone instead. In all: the model
@@ -522,9 +529,10 @@ def take_turn(
     # attempt, answers once more if care began in the session since the last was made.
     answers = [answer(state, context.activity)]
 
-    def unstored() -> tuple[dict, bool]:
+    def unstored(scripted: bool = False) -> tuple[dict, bool]:
         """This crisis turn answered with the reply made for it, not stored: its turn_id and a
-        new session's id name nothing (a rating or a GET of them is a 404)."""
+        new session's id name nothing (a rating or a GET of them is a 404). `scripted`: at a
+        script's pace."""
         return _not_stored(
             session_id=session_id,
             turn_id=turn_id,
@@ -532,6 +540,9 @@ def take_turn(
             kept=answers[-1],
             analysis=analysis,
             degraded=degraded,
+            locale=locale,
+            settings=settings,
+            scripted_by=uid if scripted else None,
         )
 
     if crisis and _turns_this_minute(judged[0], now) > settings.crisis_turns_minute_max:
@@ -543,7 +554,7 @@ def take_turn(
             "crisis turns past %d a minute: answered, not stored",
             settings.crisis_turns_minute_max,
         )
-        return unstored()
+        return unstored(scripted=True)
     ttl = timedelta(hours=settings.session_ttl_hours)
 
     def build(read: TurnContext) -> TurnWrite:
@@ -692,6 +703,8 @@ def take_turn(
             return unstored()
     if outcome.replayed:
         return _replay(outcome.turn_doc, fingerprint), True
+    if crisis:
+        _log_crisis_turn(answers[-1], analysis, stored=True, locale=locale, settings=settings)
     # Committed with the turn, the events are in the outbox: the user need not wait for their
     # delivery, and what does not go out soon the relay publishes.
     deliver = functools.partial(
@@ -732,15 +745,43 @@ def _crisis_answer(
     ("my friend wants to kill herself"), the reply for someone worried about them; any other
     crisis turn, even right after one ("i took all my pills" after that no), the first reply."""
     language = reply_language(locale, default_locale=settings.safety_default_locale)
+    someone_else = not answered and about_someone_else(as_read(message))
     reply = crisis_reply(
-        analysis.safety.resources,
-        again=answered,
-        someone_else=not answered and about_someone_else(as_read(message)),
-        language=language,
+        analysis.safety.resources, again=answered, someone_else=someone_else, language=language
     )
     if sink:
         sink.token(reply)
-    return _Answer(ranking, reply, "safety", (), care=True)
+    kind = "again" if answered else "someone_else" if someone_else else "first"
+    return _Answer(ranking, reply, "safety", (), care=True, crisis_reply=kind)
+
+
+def _log_crisis_turn(
+    kept: _Answer,
+    analysis: Analysis,
+    *,
+    stored: bool,
+    locale: str | None,
+    settings: Settings,
+    scripted_by: str | None = None,
+) -> None:
+    """The crisis turn's INFO line (CRISIS_TURN), with no text of the user's: what detected
+    it, whether the model answered, which resources and which reply were shown. Only this line
+    shows a detector going quiet (a model whose crisis head stops firing) or firing at
+    everything, while the endpoint answers and every other monitor is green. `scripted_by`: a
+    script's uid: its lines are throttled per user (with their `count`), as its WARNINGs."""
+    fields = {
+        "detected_by": "+".join(analysis.safety.detected_by),
+        "analysis_source": analysis.source,  # the model version, or "baseline"
+        # the metric's label (few values): whether the model answered this turn
+        "analyzed_by": "baseline" if analysis.source == "baseline" else "model",
+        "stored": stored,
+        "resources_key": resource_key(locale or settings.safety_default_locale),
+        "reply": kept.crisis_reply,
+    }
+    if scripted_by is None:
+        log.info(CRISIS_TURN, extra=fields)
+    else:
+        _SCRIPTED_CRISIS_TURN.log(log, logging.INFO, scripted_by, CRISIS_TURN, extra=fields)
 
 
 def _not_stored(
@@ -751,9 +792,16 @@ def _not_stored(
     kept: _Answer,
     analysis: Analysis,
     degraded: list[str],
+    locale: str | None,
+    settings: Settings,
+    scripted_by: str | None = None,
 ) -> tuple[dict, bool]:
     """A crisis answered, not stored, in a turn's response shape: "degraded" says so. Its
-    turn_id (and a new session's id) name nothing: a rating or a GET of them is a 404."""
+    turn_id (and a new session's id) name nothing: a rating or a GET of them is a 404.
+    `scripted_by`: the uid of a script's crisis turn (_log_crisis_turn)."""
+    _log_crisis_turn(
+        kept, analysis, stored=False, locale=locale, settings=settings, scripted_by=scripted_by
+    )
     response = turn_response(
         session_id=session_id,
         turn_id=turn_id,
@@ -794,6 +842,7 @@ def crisis_past_budget(
         now=now,
         locale=locale,
         sink=sink,
+        scripted_by=uid,
     )
 
 
@@ -807,9 +856,11 @@ def _unread_crisis(
     now: datetime,
     locale: str | None,
     sink: ReplySink | None,
+    scripted_by: str | None = None,
 ) -> tuple[dict, bool]:
     """The crisis reply to a turn whose session is not used (not read, or being erased), not
-    stored: its turn_index is 0 and the reply is the first crisis reply."""
+    stored: its turn_index is 0 and the reply is the first crisis reply. `scripted_by`: the
+    uid of a script's crisis turn (_log_crisis_turn)."""
     # The patterns (or the model, or a no to the safety question) flagged the message as sent:
     # a crisis whatever this reading says.
     analysis = replace(analysis, safety=replace(analysis.safety, crisis=True))
@@ -824,6 +875,9 @@ def _unread_crisis(
         kept=_crisis_answer(ranking, analysis, locale, settings, sink, message=body.message),
         analysis=analysis,
         degraded=degraded,
+        locale=locale,
+        settings=settings,
+        scripted_by=scripted_by,
     )
 
 
@@ -863,6 +917,8 @@ class _Answer:
     # What failed making this reply: its own, so a turn answered again reports the answer it keeps.
     degraded: tuple[str, ...]
     care: bool = False  # made for a turn in care (or a crisis): the care persona and words
+    # The crisis reply's kind: "first", "again" (after a no to its question), "someone_else".
+    crisis_reply: str | None = None
 
 
 class ReplySink(Protocol):

@@ -8,11 +8,13 @@ variable "alerting_config" {
     }))
     notification_emails = optional(list(string), [])
     thresholds = optional(object({
-      chat_p95_latency_ms = optional(number, 3000)
-      dead_letter_backlog = optional(number, 0)
-      error_ratio         = optional(number, 0.02)
-      streamed_errors     = optional(number, 10)
-      log_gib_per_hour    = optional(number, 1)
+      chat_p95_latency_ms        = optional(number, 3000)
+      crisis_patterns_only_share = optional(number, 0.2)
+      crisis_turns_per_hour      = optional(number, 500)
+      dead_letter_backlog        = optional(number, 0)
+      error_ratio                = optional(number, 0.02)
+      streamed_errors            = optional(number, 10)
+      log_gib_per_hour           = optional(number, 1)
     }), {})
   })
   default  = {}

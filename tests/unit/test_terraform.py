@@ -2006,6 +2006,69 @@ def test_the_cleanup_alert_fires_on_three_incomplete_runs_in_three_hours() -> No
     assert minute.isdigit() and hour == "*", "the window counts hourly runs"
 
 
+def test_crisis_turns_are_counted_from_the_line_the_chat_function_writes(caplog) -> None:
+    """The log-based metric counts crisis turns by what detected them and whether the model
+    answered: its filter must match the line take_turn writes for one (common.chat.service
+    CRISIS_TURN) on the chat service alone, and its labels read fields that line has. A renamed
+    message or field would leave the metric at 0 and both crisis alerts silent."""
+    from common.chat import service
+    from common.logs import formatter
+    from tests.fakes import turns
+
+    with caplog.at_level(logging.INFO, logger="common.chat.service"):
+        turns.take_turn(uid="u1", message="I want to kill myself", analyze=turns.analyze_offline)
+    (line,) = [
+        json.loads(formatter().format(r))
+        for r in caplog.records
+        if r.getMessage() == service.CRISIS_TURN
+    ]
+    chat = "ion-prod-chat"
+
+    def entry(service_name: str = chat) -> dict[str, Any]:
+        payload = {k: v for k, v in line.items() if k != "severity"}
+        resource = {"type": "cloud_run_revision", "labels": {"service_name": service_name}}
+        return {"resource": resource, "severity": line["severity"], "jsonPayload": payload}
+
+    module = Module(TERRAFORM / "modules" / "monitoring", {"chat_service": chat})
+    metric = _resources(module.directory, "google_logging_metric")["crisis_turns"]
+    assert _block(metric, "metric_descriptor")["metric_kind"] == "DELTA"
+    log_filter = module.scope.value(metric["filter"])
+    assert _log_filter_matches(log_filter, entry())
+    assert not _log_filter_matches(log_filter, entry("ion-prod-feedback"))
+    labels = {label["key"] for label in metric["metric_descriptor"][0]["labels"]}
+    extractors = metric["label_extractors"]
+    assert set(extractors) == labels == {"analyzed_by", "detected_by"}
+    for label, extractor in extractors.items():
+        field = re.fullmatch(r"EXTRACT\(jsonPayload\.(\w+)\)", extractor).group(1)
+        assert field in line, f"{label}: the line has no {field}"
+    assert line["analyzed_by"] in ("model", "baseline")  # few values: not the version
+    # the service named is the chat function's
+    call = _labelled(_config(STACK), "module")["monitoring"]
+    assert call["chat_service"] == '${module.function["chat"].function_name}'
+
+
+def test_the_crisis_alerts_watch_the_crisis_turn_count() -> None:
+    # A dead crisis head: the share of the model's crisis turns the patterns alone flagged,
+    # over 6 hours, with at least 10 of them; a storm: crisis turns in an hour.
+    policies = _resources(TERRAFORM / "modules" / "monitoring", "google_monitoring_alert_policy")
+    silent = policies["crisis_model_silent"]
+    assert silent["combiner"] == "AND"
+    share, enough = (_block(c, "condition_threshold") for c in silent["conditions"])
+    for condition in (share, enough):
+        assert "google_logging_metric.crisis_turns.name" in condition["filter"]
+        assert 'metric.labels.analyzed_by = "model"' in condition["filter"]
+        assert _block(condition, "aggregations")["alignment_period"] == f"{6 * 3600}s"
+    assert 'metric.labels.detected_by = "patterns"' in share["filter"]
+    assert "detected_by" not in share["denominator_filter"]
+    assert "var.thresholds.crisis_patterns_only_share" in str(share["threshold_value"])
+    assert (enough["comparison"], enough["threshold_value"]) == ("COMPARISON_GT", 9)
+    storm = _block(_block(policies["crisis_storm"], "conditions"), "condition_threshold")
+    assert "google_logging_metric.crisis_turns.name" in storm["filter"]
+    assert "labels" not in storm["filter"]  # every crisis turn
+    assert _block(storm, "aggregations")["alignment_period"] == "3600s"
+    assert "var.thresholds.crisis_turns_per_hour" in str(storm["threshold_value"])
+
+
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_cloud_builds_values_for_the_budget_and_the_alerts_reach_the_monitoring(env: str) -> None:
     # Cloud Build passes _BILLING_ACCOUNT and _ALERT_EMAILS on every apply: "" is no budget,

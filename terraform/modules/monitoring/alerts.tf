@@ -267,6 +267,104 @@ resource "google_monitoring_alert_policy" "cleanup_incomplete" {
   }
 }
 
+# Crisis detection, counted from the chat function's line for each crisis turn (logs.tf).
+# A model whose crisis head stops firing while its endpoint answers leaves the patterns alone to
+# catch crises (~29% of them, not ~98%) with every other monitor green. Healthy, the patterns
+# alone catch ~0.3% of the crisis turns the model read (2 of its 12 misses in 640 held-out
+# crises); a dead head makes it 100%. A ratio over 6 hours, with at least 10 such turns (a
+# handful would make one miss a large share). A model on a 10% canary shows as a few % here and
+# does not fire it: the canary's watch reads the crisis rate per model_version (OPERATIONS).
+resource "google_monitoring_alert_policy" "crisis_model_silent" {
+  project               = var.project_id
+  display_name          = "${var.prefix}: crisis detection: the model's head may be dead"
+  combiner              = "AND"
+  notification_channels = local.channels
+  user_labels           = var.labels
+
+  conditions {
+    display_name = "share of the crisis turns the model read that the patterns alone flagged, over 6 hours"
+    condition_threshold {
+      filter             = "resource.type = \"cloud_run_revision\" AND metric.type = \"logging.googleapis.com/user/${google_logging_metric.crisis_turns.name}\" AND metric.labels.analyzed_by = \"model\" AND metric.labels.detected_by = \"patterns\""
+      denominator_filter = "resource.type = \"cloud_run_revision\" AND metric.type = \"logging.googleapis.com/user/${google_logging_metric.crisis_turns.name}\" AND metric.labels.analyzed_by = \"model\""
+      comparison         = "COMPARISON_GT"
+      threshold_value    = var.thresholds.crisis_patterns_only_share
+      duration           = "0s"
+      aggregations {
+        alignment_period     = "21600s"
+        per_series_aligner   = "ALIGN_DELTA"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+      denominator_aggregations {
+        alignment_period     = "21600s"
+        per_series_aligner   = "ALIGN_DELTA"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+    }
+  }
+
+  conditions {
+    display_name = "10 or more crisis turns the model read, over 6 hours"
+    condition_threshold {
+      filter          = "resource.type = \"cloud_run_revision\" AND metric.type = \"logging.googleapis.com/user/${google_logging_metric.crisis_turns.name}\" AND metric.labels.analyzed_by = \"model\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = 9
+      duration        = "0s"
+      aggregations {
+        alignment_period     = "21600s"
+        per_series_aligner   = "ALIGN_DELTA"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+    }
+  }
+
+  # A count of log lines has no data, not 0, while none is logged (cleanup_incomplete).
+  alert_strategy {
+    auto_close = "86400s"
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "Over 6 hours, more than ${var.thresholds.crisis_patterns_only_share * 100}% of the crisis turns the persona model read were flagged by the patterns alone: its crisis head may have stopped firing. See docs/OPERATIONS.md#crisis-detection-the-models-head-may-be-dead."
+  }
+}
+
+# The reverse: crisis turns far above what the load makes (a model or pattern change flagging
+# ordinary messages, or a flood). The default, 500 an hour, is ~3 times load B's busiest hour
+# (docs/CAPACITY.md, section 2: 6.7 turns/s, ~24,000 turns an hour, of which the load
+# benchmark's mix makes 0.74% crisis turns, ~180); a deployment at load C (~5,200 an hour at
+# that share) sets it higher.
+resource "google_monitoring_alert_policy" "crisis_storm" {
+  project               = var.project_id
+  display_name          = "${var.prefix}: crisis detection: a false-alarm storm"
+  combiner              = "OR"
+  notification_channels = local.channels
+  user_labels           = var.labels
+
+  conditions {
+    display_name = "crisis turns in an hour"
+    condition_threshold {
+      filter          = "resource.type = \"cloud_run_revision\" AND metric.type = \"logging.googleapis.com/user/${google_logging_metric.crisis_turns.name}\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = var.thresholds.crisis_turns_per_hour
+      duration        = "0s"
+      aggregations {
+        alignment_period     = "3600s"
+        per_series_aligner   = "ALIGN_DELTA"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+    }
+  }
+
+  alert_strategy {
+    auto_close = "86400s"
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "More than ${var.thresholds.crisis_turns_per_hour} crisis turns in an hour: a detector may be flagging ordinary messages. See docs/OPERATIONS.md#crisis-detection-a-false-alarm-storm."
+  }
+}
+
 locals {
   api_services_filter = "(${join(" OR ", [for s in var.api_services : "resource.labels.service_name = \"${s}\""])})"
 }

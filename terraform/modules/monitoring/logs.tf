@@ -29,3 +29,35 @@ resource "google_logging_metric" "cleanup_incomplete_runs" {
     unit        = "1"
   }
 }
+
+# Crisis turns answered, stored or not: common/chat/service.py logs each (`crisis turn`, INFO),
+# with what detected it (`detected_by`: model, patterns, model+patterns, safety_answer) and
+# whether the model answered (`analyzed_by`: model or baseline; not the version, which would
+# make a time series per model). Nothing else shows a crisis detector going quiet while the
+# endpoint answers, or firing at everything (alerts.tf). A script's crisis turns past its
+# budget or pace are one line per user a minute (with `count`): counted as one.
+resource "google_logging_metric" "crisis_turns" {
+  project     = var.project_id
+  name        = "${var.prefix}-crisis-turns"
+  description = "Crisis turns answered by the chat function, by detector and whether the model answered."
+  filter      = "resource.type = \"cloud_run_revision\" AND resource.labels.service_name = \"${var.chat_service}\" AND jsonPayload.message = \"crisis turn\""
+  metric_descriptor {
+    metric_kind = "DELTA"
+    value_type  = "INT64"
+    unit        = "1"
+    labels {
+      key         = "analyzed_by"
+      value_type  = "STRING"
+      description = "model: the persona model answered the turn; baseline: it did not."
+    }
+    labels {
+      key         = "detected_by"
+      value_type  = "STRING"
+      description = "What said crisis: model, patterns, model+patterns or safety_answer."
+    }
+  }
+  label_extractors = {
+    analyzed_by = "EXTRACT(jsonPayload.analyzed_by)"
+    detected_by = "EXTRACT(jsonPayload.detected_by)"
+  }
+}

@@ -71,12 +71,15 @@ variable "project_number" {
 }
 
 variable "thresholds" {
-  description = "Alert thresholds: chat p95 latency (ms), share of 5xx responses, dead-letter backlog (messages), streamed responses that failed mid-stream (in 5 minutes)."
+  description = "Alert thresholds: chat p95 latency (ms), share of the crisis turns the model read that the patterns alone flagged (6 hours), crisis turns in an hour, share of 5xx responses, dead-letter backlog (messages), log GiB ingested in an hour, streamed responses that failed mid-stream (in 5 minutes)."
   type = object({
-    chat_p95_latency_ms = optional(number, 3000)
-    dead_letter_backlog = optional(number, 0)
-    error_ratio         = optional(number, 0.02)
-    streamed_errors     = optional(number, 10)
+    chat_p95_latency_ms        = optional(number, 3000)
+    crisis_patterns_only_share = optional(number, 0.2)
+    crisis_turns_per_hour      = optional(number, 500)
+    dead_letter_backlog        = optional(number, 0)
+    error_ratio                = optional(number, 0.02)
+    log_gib_per_hour           = optional(number, 1)
+    streamed_errors            = optional(number, 10)
   })
   default  = {}
   nullable = false

@@ -1,0 +1,143 @@
+"""Every crisis turn answered, stored or not, writes one INFO line ("crisis turn") saying what
+detected it and whether the model answered, and never the user's words: the monitoring module
+counts these lines to see a crisis detector go quiet or fire at everything.
+
+The safety-operations review's probe: a persona model whose crisis head never fires, behind an
+endpoint that answers, took crisis detection from ~98% to the patterns' ~29% with every monitor
+green; crisis turns showed only in BigQuery."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from dataclasses import replace
+
+import pytest
+
+from common.analysis.baseline import analyze_baseline
+from common.chat import service
+from common.chat.limits import activity_doc, message_hash
+from common.chat.models import TurnCreate
+from common.config import Settings
+from common.errors import Unavailable
+from common.logs import COUNT, formatter
+from common.profile.erasure import ERASING
+from tests.fakes import turns
+from tests.fakes.turns import NOW
+
+CRISIS = "I want to kill myself"
+VERSION = "pm-test-1"
+
+
+def analyze(text: str):
+    """A model that answers, but whose crisis head never fires: the patterns alone say crisis."""
+    return replace(analyze_baseline(text), source=VERSION), []
+
+
+class DownOnRead(turns.ActivityStore):
+    def read_turn_context(self, **kw):
+        raise Unavailable("down", code="storage_unavailable")
+
+
+class DownOnCommit(turns.ActivityStore):
+    def commit_turn(self, **kw):
+        raise Unavailable("down", code="storage_unavailable")
+
+
+def _erasing() -> turns.ActivityStore:
+    store = turns.ActivityStore()
+    store.activity["u1"] = {ERASING: NOW}
+    return store
+
+
+def _at_a_scripts_pace() -> turns.ActivityStore:
+    store = turns.ActivityStore()
+    pace = Settings().crisis_turns_minute_max
+    sent = [(NOW, message_hash(CRISIS))] * pace
+    store.activity["u1"] = activity_doc(sent, limited_until=None)
+    return store
+
+
+def _crisis_lines(caplog) -> list[dict]:
+    """The crisis turn lines as Cloud Logging receives them (common.logs' JSON)."""
+    return [
+        json.loads(formatter().format(r))
+        for r in caplog.records
+        if r.name == "common.chat.service" and r.getMessage() == service.CRISIS_TURN
+    ]
+
+
+def _turn(store, message: str = CRISIS, locale: str | None = None) -> dict:
+    body = TurnCreate(client_turn_id=uuid.uuid4().hex, message=message)
+    response, _ = service.take_turn(
+        uid="u1",
+        body=body,
+        **turns.turn_ports(store, analyze=analyze),
+        now=NOW,
+        locale=locale,
+    )
+    return response
+
+
+@pytest.fixture(autouse=True)
+def _no_lines_held_back():
+    """The script throttle's memory is per process: another test's line of u1 is not ours."""
+    service._SCRIPTED_CRISIS_TURN._keys.clear()
+
+
+CASES = {
+    "stored": (turns.ActivityStore, True),
+    "read fails": (DownOnRead, False),
+    "commit fails": (DownOnCommit, False),
+    "erasure running": (_erasing, False),
+    "at a script's pace": (_at_a_scripts_pace, False),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_crisis_turn_logs_one_line_with_what_detected_it_and_no_text(case, caplog):
+    make, stored = CASES[case]
+    with caplog.at_level(logging.INFO):
+        said = _turn(make(), locale="de-DE")
+    assert said["safety"]["crisis"] is True
+    (line,) = _crisis_lines(caplog)
+    assert line["severity"] == "INFO"
+    expected = {
+        "detected_by": "patterns",
+        "analysis_source": VERSION,
+        "analyzed_by": "model",
+        "stored": stored,
+        "resources_key": "de-de",
+        "reply": "first",
+    }
+    assert {k: line[k] for k in expected} == expected
+    # none of the user's words, in the line or any field of it
+    assert "kill" not in json.dumps(line)
+
+
+def test_a_crisis_past_the_request_budget_logs_its_line_throttled_per_user(caplog):
+    # A script sending crisis words as fast as it can: one line per user a minute, with the
+    # turns it stands for (its WARNING's throttle), not one per request.
+    with caplog.at_level(logging.INFO):
+        for _ in range(3):
+            service.crisis_past_budget(
+                uid="u-script",
+                body=TurnCreate(client_turn_id=uuid.uuid4().hex, message=CRISIS),
+                baseline=turns.read_without_model,
+                rank=turns.rank,
+                settings=Settings(),
+                now=NOW,
+                locale=None,
+                sink=None,
+            )
+    (line,) = _crisis_lines(caplog)
+    assert line[COUNT] == 1 and line["stored"] is False
+    assert (line["analyzed_by"], line["analysis_source"]) == ("baseline", "baseline")
+    assert line["resources_key"] == Settings().safety_default_locale.lower()
+
+
+def test_an_ordinary_turn_logs_no_crisis_line(caplog):
+    with caplog.at_level(logging.INFO):
+        _turn(turns.ActivityStore(), "How do I plan my week?")
+    assert _crisis_lines(caplog) == []
