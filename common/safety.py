@@ -3,6 +3,7 @@ that does not depend on the persona (and never on a language model's improvisati
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from functools import cache
@@ -17,6 +18,14 @@ RESOURCES_FILE = Path(__file__).parent / "data" / "crisis_resources.json"
 def _resources() -> dict[str, tuple[str, ...]]:
     raw = json.loads(RESOURCES_FILE.read_text(encoding="utf-8"))
     return {k.lower(): tuple(v) for k, v in raw.items() if not k.startswith("_")}
+
+
+@cache
+def resources_version() -> str:
+    """The resources file's version as a crisis event records it (the first 12 hex digits of
+    its sha256): with resource_key it names the lines a user was shown, whatever the file
+    says since."""
+    return hashlib.sha256(RESOURCES_FILE.read_bytes()).hexdigest()[:12]
 
 
 UNDETERMINED = "und"  # BCP 47's tag for "a language was named, but not one we can read"

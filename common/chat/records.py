@@ -24,6 +24,7 @@ from common.model_client import normalise
 from common.personalization.preferences import Profile
 from common.profile.updater import day_key
 from common.routing.ensemble import Ranking
+from common.safety import resource_key, resources_version
 from common.sessions.state import WindowTurn
 
 
@@ -158,7 +159,18 @@ def turn_event_data(
     }
 
 
-def crisis_event_data(response: dict, *, analysis: Analysis, locale: str | None) -> dict:
+def crisis_event_data(
+    response: dict,
+    *,
+    analysis: Analysis,
+    locale: str | None,
+    default_locale: str,
+    reply: str | None,
+    reply_language: str | None,
+) -> dict:
+    """What analytics (and an audit) learns of a crisis turn: what detected it, and which lines
+    and which reply the user was shown (`reply`: "first", "again" or "someone_else", in
+    `reply_language`), never the text."""
     return {
         "turn_id": response["turn_id"],
         "turn_index": response["turn_index"],
@@ -169,4 +181,10 @@ def crisis_event_data(response: dict, *, analysis: Analysis, locale: str | None)
         "detected_by": "+".join(analysis.safety.detected_by),
         "locale": locale,
         "resources_shown": len(analysis.safety.resources),
+        # The entry of common/data/crisis_resources.json shown, in the file's version: the raw
+        # locale does not say it (a turn with no header reads SAFETY_DEFAULT_LOCALE's).
+        "resources_key": resource_key(locale or default_locale),
+        "resources_version": resources_version(),
+        "reply": reply,
+        "reply_language": reply_language,
     }

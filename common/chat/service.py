@@ -649,7 +649,14 @@ def take_turn(
             events.append(
                 event(
                     "safety.crisis_detected",
-                    crisis_event_data(response, analysis=analysis, locale=locale),
+                    crisis_event_data(
+                        response,
+                        analysis=analysis,
+                        locale=locale,
+                        default_locale=settings.safety_default_locale,
+                        reply=kept.crisis_reply,
+                        reply_language=kept.crisis_language,
+                    ),
                 )
             )
         # A crisis answered past the limits (judge) is reported once per spell of them, as
@@ -752,7 +759,9 @@ def _crisis_answer(
     if sink:
         sink.token(reply)
     kind = "again" if answered else "someone_else" if someone_else else "first"
-    return _Answer(ranking, reply, "safety", (), care=True, crisis_reply=kind)
+    return _Answer(
+        ranking, reply, "safety", (), care=True, crisis_reply=kind, crisis_language=language
+    )
 
 
 def _log_crisis_turn(
@@ -919,6 +928,7 @@ class _Answer:
     care: bool = False  # made for a turn in care (or a crisis): the care persona and words
     # The crisis reply's kind: "first", "again" (after a no to its question), "someone_else".
     crisis_reply: str | None = None
+    crisis_language: str | None = None  # the crisis reply's language (common.safety)
 
 
 class ReplySink(Protocol):
