@@ -167,6 +167,7 @@ def crisis_event_data(
     default_locale: str,
     reply: str | None,
     reply_language: str | None,
+    stored: bool = True,
 ) -> dict:
     """What analytics (and an audit) learns of a crisis turn: what detected it, and which lines
     and which reply the user was shown (`reply`: "first", "again" or "someone_else", in
@@ -187,4 +188,6 @@ def crisis_event_data(
         "resources_version": resources_version(),
         "reply": reply,
         "reply_language": reply_language,
+        # False: answered, not stored (storage down, a script's pace): its turn_id names nothing
+        "stored": stored,
     }

@@ -79,6 +79,11 @@ _CRISIS_UNSTORED = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
 # The crisis turn line (CRISIS_TURN) of a script's crisis turns (past its request budget, or
 # past crisis_turns_minute_max a minute): per user, as their WARNING.
 _SCRIPTED_CRISIS_TURN = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
+# A crisis turn answered, not stored, whose event Pub/Sub did not take (it has no outbox).
+_UNSTORED_EVENT_FAILED = logs.Throttle(logs.FAILURE_LOG_SECONDS)
+# A script's crisis turns not stored (past its budget or pace): one event per user a minute, as
+# their lines: one a request would cost what the pace's limit saves (an event a turn).
+_SCRIPTED_CRISIS_EVENT = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
 # A generator outage (Gemini) fails every turn: one line per instance per 30 s with the count.
 _GENERATOR_FAILED = logs.Throttle(logs.FAILURE_LOG_SECONDS)
 
@@ -244,11 +249,27 @@ def take_turn(
             log, uid, "a crisis turn that cannot be stored (%s): answered, not stored", refused.code
         )
 
+    def unstored_event(anonymous: bool, scripted: bool = False) -> Callable[[str, dict], None]:
+        """How this turn, if answered as a crisis and not stored, sends its event."""
+        return _unstored_event(
+            uid=uid,
+            anonymous=anonymous,
+            publisher=publisher,
+            settings=settings,
+            now=now,
+            after_answer=after_answer,
+            scripted=scripted,
+        )
+
     def crisis_unread(refused: ApiError, session: SessionState | None) -> tuple[dict, bool]:
         """`refused`, or the crisis reply to a turn refused before its session is used."""
         refuse_unless_crisis(refused, said_in_crisis(session))
         analysis, degraded = analysis_done.result() if analysis_done else baseline(body.message)
+        # The user's settings are not read: the event goes out without their key, as for a
+        # user who anonymised analytics.
+        publish = unstored_event(anonymous=True) if not _erasure(refused) else None
         return _unread_crisis(
+            publish=publish,
             body=body,
             analysis=analysis,
             degraded=degraded,
@@ -529,11 +550,13 @@ def take_turn(
     # attempt, answers once more if care began in the session since the last was made.
     answers = [answer(state, context.activity)]
 
-    def unstored(scripted: bool = False) -> tuple[dict, bool]:
+    def unstored(scripted: bool = False, erasure: bool = False) -> tuple[dict, bool]:
         """This crisis turn answered with the reply made for it, not stored: its turn_id and a
         new session's id name nothing (a rating or a GET of them is a 404). `scripted`: at a
-        script's pace."""
+        script's pace; `erasure`: refused for the user's erasure (no event then)."""
+        publish = None if erasure else unstored_event(anonymous_rows, scripted=scripted)
         return _not_stored(
+            publish=publish,
             session_id=session_id,
             turn_id=turn_id,
             turn_index=state.turn_count if state else 0,
@@ -707,7 +730,7 @@ def take_turn(
         # reply already made for it (and streamed).
         except (Unavailable, Conflict) as refused:
             refuse_unless_crisis(refused, crisis)
-            return unstored()
+            return unstored(erasure=_erasure(refused))
     if outcome.replayed:
         return _replay(outcome.turn_doc, fingerprint), True
     if crisis:
@@ -804,10 +827,12 @@ def _not_stored(
     locale: str | None,
     settings: Settings,
     scripted_by: str | None = None,
+    publish: Callable[[str, dict], None] | None = None,
 ) -> tuple[dict, bool]:
     """A crisis answered, not stored, in a turn's response shape: "degraded" says so. Its
     turn_id (and a new session's id) name nothing: a rating or a GET of them is a 404.
-    `scripted_by`: the uid of a script's crisis turn (_log_crisis_turn)."""
+    `scripted_by`: the uid of a script's crisis turn (_log_crisis_turn). `publish(session_id,
+    data)`: sends its safety.crisis_detected (_unstored_event; None: none)."""
     _log_crisis_turn(
         kept, analysis, stored=False, locale=locale, settings=settings, scripted_by=scripted_by
     )
@@ -820,7 +845,73 @@ def _not_stored(
         analysis=analysis,
         degraded=[*degraded, NOT_STORED],
     )
+    if publish is not None:
+        data = crisis_event_data(
+            response,
+            analysis=analysis,
+            locale=locale,
+            default_locale=settings.safety_default_locale,
+            reply=kept.crisis_reply,
+            reply_language=kept.crisis_language,
+            stored=False,
+        )
+        publish(session_id, data)
     return response, False
+
+
+def _erasure(refused: ApiError) -> bool:
+    """The turn was refused for the user's erasure (running, or asked after it was sent): a
+    user being erased gets no new analytics rows."""
+    return isinstance(refused, ErasureInProgress) or refused.code == "profile_erased"
+
+
+def _unstored_event(
+    *,
+    uid: str,
+    anonymous: bool,
+    publisher: EventPublisher,
+    settings: Settings,
+    now: datetime,
+    after_answer: Callable[[Callable[[], object]], None] | None,
+    scripted: bool = False,
+) -> Callable[[str, dict], None]:
+    """How a crisis turn answered, not stored, sends its safety.crisis_detected: straight to
+    Pub/Sub, once, as the answer has gone out (`after_answer`), not through the outbox (what is
+    down is storage). Without it the counts, the audit and the re-engagement nudge's hold-back
+    after a crisis (which reads these events) would miss the turn. Best effort: a failure is
+    logged, and the reply stands. `anonymous`: without the user's key (keyless), as their
+    stored events would go (or when their settings were not read). `scripted`: a script's
+    turn, whose events go at most one a minute per user."""
+    hmac_key = settings.analytics_hmac_key()
+    ukey = user_key(uid, hmac_key)
+
+    def publish(session_id: str, data: dict) -> None:
+        if scripted and not _SCRIPTED_CRISIS_EVENT.due(uid):
+            return
+        event = Event(
+            "safety.crisis_detected",
+            now,
+            None if anonymous else ukey,
+            session_id,
+            data,
+            subject=ukey,
+        )
+        event = keyless(event, hmac_key)
+
+        def send() -> None:
+            try:
+                publisher.publish([event])
+            except Exception as e:  # whatever failed, the user has their reply
+                _UNSTORED_EVENT_FAILED.warning(
+                    log, "", "the crisis event of a turn not stored was not published: %s", e
+                )
+
+        if after_answer is not None:
+            after_answer(send)
+        else:
+            send()
+
+    return publish
 
 
 def crisis_past_budget(
@@ -833,11 +924,15 @@ def crisis_past_budget(
     now: datetime,
     locale: str | None,
     sink: ReplySink | None,
+    publisher: EventPublisher | None = None,
+    after_answer: Callable[[Callable[[], object]], None] | None = None,
 ) -> tuple[dict, bool]:
     """A crisis past the user's spent request budget: the crisis reply at once, not stored. No
     limit refuses a crisis, but a script sending crisis words as fast as it can must cost little
     more than a refusal: nothing is read (so the session is not known: its turn_index is 0, and
-    the reply is the first crisis reply), no model is asked, nothing is written."""
+    the reply is the first crisis reply), no model is asked, nothing is written. Its event goes
+    to `publisher` (without the user's key: their settings are not read), one a minute per
+    user."""
     _CRISIS_PAST_BUDGET.warning(
         log, uid, "a crisis turn past the user's request budget: answered, not stored"
     )
@@ -852,6 +947,17 @@ def crisis_past_budget(
         locale=locale,
         sink=sink,
         scripted_by=uid,
+        publish=None
+        if publisher is None
+        else _unstored_event(
+            uid=uid,
+            anonymous=True,
+            publisher=publisher,
+            settings=settings,
+            now=now,
+            after_answer=after_answer,
+            scripted=True,
+        ),
     )
 
 
@@ -866,10 +972,11 @@ def _unread_crisis(
     locale: str | None,
     sink: ReplySink | None,
     scripted_by: str | None = None,
+    publish: Callable[[str, dict], None] | None = None,
 ) -> tuple[dict, bool]:
     """The crisis reply to a turn whose session is not used (not read, or being erased), not
-    stored: its turn_index is 0 and the reply is the first crisis reply. `scripted_by`: the
-    uid of a script's crisis turn (_log_crisis_turn)."""
+    stored: its turn_index is 0 and the reply is the first crisis reply. `scripted_by` and
+    `publish`: as _not_stored's."""
     # The patterns (or the model, or a no to the safety question) flagged the message as sent:
     # a crisis whatever this reading says.
     analysis = replace(analysis, safety=replace(analysis.safety, crisis=True))
@@ -887,6 +994,7 @@ def _unread_crisis(
         locale=locale,
         settings=settings,
         scripted_by=scripted_by,
+        publish=publish,
     )
 
 

@@ -97,6 +97,8 @@ def _turn(
             now=utcnow(),
             locale=locale,
             sink=sink,
+            publisher=ports["publisher"],
+            after_answer=later.append,
         )
     return service.take_turn(
         uid=uid,

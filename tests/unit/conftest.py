@@ -16,3 +16,14 @@ def fresh_request_budgets() -> Iterator[None]:
     for budget in (clients.request_budget, clients.export_budget):
         budget.cache_clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_script_throttles() -> Iterator[None]:
+    """Nor do the per-user throttles of a script's crisis turns (their line, their event: at
+    most one a minute per uid) carry one test's "u1" into the next's."""
+    from common.chat import service
+
+    for throttle in (service._SCRIPTED_CRISIS_TURN, service._SCRIPTED_CRISIS_EVENT):
+        throttle._keys.clear()
+    yield

@@ -80,12 +80,6 @@ def _turn(store, message: str = CRISIS, locale: str | None = None) -> dict:
     return response
 
 
-@pytest.fixture(autouse=True)
-def _no_lines_held_back():
-    """The script throttle's memory is per process: another test's line of u1 is not ours."""
-    service._SCRIPTED_CRISIS_TURN._keys.clear()
-
-
 CASES = {
     "stored": (turns.ActivityStore, True),
     "read fails": (DownOnRead, False),

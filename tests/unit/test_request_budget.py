@@ -12,7 +12,7 @@ from types import ModuleType, SimpleNamespace
 import flask
 import pytest
 
-from common import clients, edge
+from common import after_answer, clients, edge
 from common.adapters.firestore_sessions import FirestoreSessionStore
 from common.analysis import safety
 from common.analysis.with_model import MODEL_DOWN
@@ -168,7 +168,7 @@ def turn_rpc(chat: ModuleType, monkeypatch: pytest.MonkeyPatch) -> SimpleNamespa
 
     ports = turns.turn_ports(store, outbox=store, analyze=analyze)
     monkeypatch.setattr(chat, "turn_ports", lambda: ports)
-    return SimpleNamespace(rpc=rpc, analyses=analyses)
+    return SimpleNamespace(rpc=rpc, analyses=analyses, publisher=ports["publisher"])
 
 
 def _final(r: flask.Response) -> tuple[list[str], dict]:
@@ -203,6 +203,11 @@ def test_past_a_spent_budget_a_crisis_gets_the_resources_with_nothing_read_or_st
     # The lexicon read it, not the model (as past the analysis caps), and it was not stored.
     assert said["degraded"] == [MODEL_DOWN, service.NOT_STORED]
     assert turn_rpc.rpc.calls == {} and turn_rpc.analyses == []
+    # Its crisis event, once the answer is out, straight to Pub/Sub (nothing is written).
+    r.close()
+    assert after_answer.wait_settled()
+    (event,) = turn_rpc.publisher.events
+    assert event.type == "safety.crisis_detected" and event.data["stored"] is False
 
 
 @pytest.mark.parametrize("stream", [False, True])

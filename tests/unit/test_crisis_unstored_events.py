@@ -1,0 +1,120 @@
+"""A crisis turn answered but not stored still sends its safety.crisis_detected, straight to
+Pub/Sub (best effort): with storage down, past a script's pace or budget. Not while the user's
+erasure runs: a user being erased gets no new analytics rows.
+
+The safety-operations review: such turns published nothing, so the crisis counts, the audit
+and the re-engagement nudge's 30-day hold-back after a crisis (which reads these events) did
+not see them."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+import pytest
+
+from common.chat import service
+from common.chat.limits import activity_doc, message_hash
+from common.chat.models import TurnCreate
+from common.config import Settings
+from common.events import PublishError, user_key
+from tests.fakes import turns
+from tests.fakes.turns import NOW
+from tests.unit.test_crisis_unstored import (
+    CRISIS,
+    REPLY,
+    DownOnCommit,
+    DownOnRead,
+    _erased_meanwhile,
+    _erasing,
+)
+
+UKEY = user_key("u1", Settings().analytics_hmac_key())
+
+
+class Refusing(turns.Publisher):
+    def publish(self, events) -> None:
+        raise PublishError("Pub/Sub is down")
+
+
+def _turn(store, publisher=None, after_answer=None) -> tuple[dict, list]:
+    publisher = publisher or turns.Publisher()
+    body = TurnCreate(client_turn_id=uuid.uuid4().hex, message=CRISIS)
+    ports = turns.turn_ports(store, publisher=publisher)
+    said, _ = service.take_turn(uid="u1", body=body, now=NOW, after_answer=after_answer, **ports)
+    return said, publisher.events
+
+
+def _at_a_scripts_pace() -> turns.ActivityStore:
+    store = turns.ActivityStore()
+    sent = [(NOW, message_hash(CRISIS))] * Settings().crisis_turns_minute_max
+    store.activity["u1"] = activity_doc(sent, limited_until=None)
+    return store
+
+
+def test_a_crisis_whose_commit_fails_is_answered_and_its_event_published_once():
+    said, events = _turn(DownOnCommit())
+    assert said["reply"] == REPLY and said["degraded"] == [service.NOT_STORED]  # as before
+    (event,) = events
+    assert event.type == "safety.crisis_detected"
+    assert event.user_key == UKEY  # the user's settings were read: keyed as theirs
+    assert event.data["stored"] is False and event.data["detected_by"] == "patterns"
+    assert (event.session_id, event.data["turn_id"]) == (said["session_id"], said["turn_id"])
+
+
+def test_a_crisis_whose_read_fails_is_published_without_the_users_key():
+    # Their settings were not read: they may have anonymised analytics.
+    said, events = _turn(DownOnRead())
+    (event,) = events
+    assert event.type == "safety.crisis_detected" and event.user_key is None
+    assert event.data["turn_id"].startswith("anon-") and event.data["stored"] is False
+    assert said["reply"] == REPLY
+
+
+def test_a_crisis_at_a_scripts_pace_publishes_its_event():
+    said, events = _turn(_at_a_scripts_pace())
+    assert said["degraded"] == [service.NOT_STORED]
+    assert [e.type for e in events] == ["safety.crisis_detected"]
+
+
+@pytest.mark.parametrize("store", [_erasing, _erased_meanwhile])
+def test_a_crisis_during_the_users_erasure_publishes_nothing(store):
+    said, events = _turn(store())
+    assert said["reply"] == REPLY and said["degraded"] == [service.NOT_STORED]
+    assert events == []
+
+
+def test_a_publish_that_fails_leaves_the_reply_as_it_was(caplog):
+    with caplog.at_level(logging.WARNING, logger="common.chat.service"):
+        said, _ = _turn(DownOnCommit(), publisher=Refusing())
+    assert said["reply"] == REPLY and said["degraded"] == [service.NOT_STORED]
+    assert "the crisis event of a turn not stored was not published" in caplog.text
+
+
+def test_the_event_goes_once_the_answer_is_out():
+    later: list = []
+    publisher = turns.Publisher()
+    said, _ = _turn(DownOnCommit(), publisher=publisher, after_answer=later.append)
+    assert publisher.events == [] and len(later) == 1  # not before the answer
+    later[0]()
+    assert [e.type for e in publisher.events] == ["safety.crisis_detected"]
+    assert said["reply"] == REPLY
+
+
+def test_a_script_past_its_budget_publishes_one_event_a_minute():
+    publisher = turns.Publisher()
+    for _ in range(3):
+        said, _ = service.crisis_past_budget(
+            uid="u1",
+            body=TurnCreate(client_turn_id=uuid.uuid4().hex, message=CRISIS),
+            baseline=turns.read_without_model,
+            rank=turns.rank,
+            settings=Settings(),
+            now=NOW,
+            locale=None,
+            sink=None,
+            publisher=publisher,
+        )
+        assert said["reply"] == REPLY
+    (event,) = publisher.events
+    assert event.type == "safety.crisis_detected" and event.user_key is None
