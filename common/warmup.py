@@ -17,11 +17,16 @@ def load_for_turns(*, gemini: bool) -> None:
     import google.pubsub_v1.services.publisher
     import httpx  # noqa: F401  the persona model's client
 
+    from common import safety as crisis
     from common.analysis import baseline, entities, safety, sentiment
 
     baseline.load_lexicon()
     entities._load()
     safety.load_rules()
+    # The helplines a crisis reply lists (JSON, ~1 ms): a broken file fails the revision's
+    # start, not the first user in crisis with a 500.
+    crisis._resources()
+    crisis.resources_version()  # and its hash, which each crisis event names
     sentiment._analyzer()
     if gemini:
         import google.genai  # noqa: F401

@@ -1,0 +1,36 @@
+"""The chat function's warm-up reads what a crisis turn needs before it takes traffic: a broken
+crisis resources file fails the revision's start, not the first user in crisis with a 500.
+
+The safety-operations review's probe: after Settings() and load_for_turns the resources file
+had not been read (common.safety._resources' cache was empty)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from common import safety, warmup
+
+
+@pytest.fixture
+def unread_resources():
+    """common.safety's resources as a new process has them: not read yet (and not after)."""
+    safety._resources.cache_clear()
+    safety._by_region.cache_clear()
+    yield
+    safety._resources.cache_clear()
+    safety._by_region.cache_clear()
+
+
+def test_the_warm_up_reads_the_crisis_resources(unread_resources):
+    warmup.load_for_turns(gemini=False)
+    assert safety._resources.cache_info().currsize == 1
+
+
+def test_a_broken_resources_file_fails_the_warm_up(unread_resources, monkeypatch, tmp_path):
+    broken = tmp_path / "crisis_resources.json"
+    broken.write_text('{"default": ["a line",')
+    monkeypatch.setattr(safety, "RESOURCES_FILE", broken)
+    with pytest.raises(json.JSONDecodeError):
+        warmup.load_for_turns(gemini=False)
