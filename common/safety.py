@@ -384,20 +384,25 @@ def _reassured(text: str) -> str | None:
     return text[reassured.end() :]
 
 
-# The most words a whole reassurance may say after it ("i'm ok now i think", "thanks, that
-# helps"): more could be anything ("i'm fine. tonight is the night").
-_REASSURANCE_TAIL_WORDS = 3
+# What a whole reassurance may say after it ("i'm ok now i think", "thanks, that helps"), and
+# nothing else: a few words of any kind could be a farewell ("i'm fine. goodbye everyone",
+# "thank you for everything", "i'm fine. tonight's the night"). Whole words, one way each.
+_HARMLESS_TAIL = re.compile(
+    r"(?:[ .!?]*\b(?:now|i think|i guess|i promise|promise|really|honestly|seriously|actually|"
+    r"tbh|for now|for real|thanks|thank you|thx|that helps|it helps|just tired|lol|haha|again|"
+    r"already|dont worry|no worries|today)\b)*[ .!?]*"
+)
 
 
 def reassures(message: str) -> bool:
     """The whole message says the user is all right ("i'm ok now i think", "thanks", "i'm not
-    suicidal"): a reassurance as a no followed by one reads (_REASSURED), with at most a few
-    words after it and none that says not safe again."""
+    suicidal"): a reassurance as a no followed by one reads (_REASSURED), with nothing after it
+    but a few harmless words (_HARMLESS_TAIL) and none that says not safe again."""
     said = normalise(message).strip(" .!?")
     if len(said) > _LONGEST_NO_THEN:
         return False
     rest = _reassured(said)
-    return rest is not None and len(re.findall(r"\w+", rest)) <= _REASSURANCE_TAIL_WORDS
+    return rest is not None and _HARMLESS_TAIL.fullmatch(rest) is not None
 
 
 CARE_QUESTION = "Before anything else: how are you holding up since earlier?"

@@ -91,7 +91,11 @@ def test_outside_care_a_reassurance_only_the_model_flags_is_a_crisis():
     assert said["safety"]["crisis"] is True and len(_crisis_events(events)) == 1
 
 
-@pytest.mark.parametrize("message", [OK_NOW, "thanks", "I'm fine.", "i am not suicidal"])
+@pytest.mark.parametrize(
+    "message",
+    [OK_NOW, "thanks", "I'm fine.", "i am not suicidal", "i'm fine now, thanks", "all good really",
+     "im ok i promise", "thanks, that helps", "i'm okay, just tired"],
+)  # fmt: skip
 def test_a_whole_reassurance_reassures(message):
     assert reassures(message)
 
@@ -104,6 +108,18 @@ def test_a_whole_reassurance_reassures(message):
         "no",
         "im fine but i have the pills",  # says not safe again
         "im fine. tonight is the night",  # more than a few words after it: could be anything
+        # a farewell after a reassurance (the review of the session's diff): any tail but a few
+        # harmless words could be one
+        "i'm fine. goodbye everyone",
+        "i'm fine. tonight's the night",
+        "i'm fine. it's over",
+        "i'm fine. forgive me",
+        "im ok. goodbye world",
+        "i'm fine. i'm done",
+        "thank you. goodbye everyone",
+        "thanks. goodbye",
+        "thank you for everything",
+        "i'm fine, it's decided",
     ],
 )
 def test_anything_else_does_not(message):
