@@ -278,7 +278,8 @@ def _after_crisis_rule(window: tuple[ContextTurn, ...]) -> str:
     )
     return (
         f"{when} the person showed signs of crisis and got the app's safety message with crisis "
-        f"resources{whose}. Keep a calm, gentle tone: no cheering, no pressure. If they come "
+        f"resources{whose}. This comes before your persona's voice: keep a calm, gentle tone, "
+        "no cheering, no pressure. If they come "
         "back to it, or to anything that could be a means of harm, set the task aside, respond "
         "with care and point them to those resources."
     )

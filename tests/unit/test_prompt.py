@@ -425,3 +425,11 @@ def test_the_rules_say_they_win_over_a_persona_voice():
     voice_at, rules_at = text.index(PERSONAS["elro"].voice), text.index("Rules (")
     assert voice_at < rules_at
     assert "where one differs from your persona's voice, the rule wins" in text
+
+
+def test_the_post_crisis_section_says_it_comes_before_the_voice():
+    # The review of the session's diff: Riri's voice ends "with a push to start", the section
+    # asks for no pressure; only care and the rules said which wins.
+    from common.replies.prompt import _after_crisis_rule
+
+    assert "This comes before your persona's voice" in _after_crisis_rule(())
