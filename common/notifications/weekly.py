@@ -43,8 +43,10 @@ def week_start(now: datetime) -> datetime:
 
 
 def crisis_in_week(crisis_at: object, now: datetime) -> bool:
-    """A crisis turn at `crisis_at` falls in the week an insight made at `now` tells: such an
-    insight is not made, and one made before the crisis is not sent (common.push.service)."""
+    """A crisis turn at `crisis_at` since the start of the week an insight made at `now` tells:
+    such an insight is not made, and one made before the crisis is not sent (common.push.service),
+    also when the crisis came after that week ended (an upbeat tally hours after one reads as
+    badly)."""
     return isinstance(crisis_at, datetime) and crisis_at >= week_start(now)
 
 
