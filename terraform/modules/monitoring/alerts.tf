@@ -330,9 +330,9 @@ resource "google_monitoring_alert_policy" "crisis_model_silent" {
 
 # The reverse: crisis turns far above what the load makes (a model or pattern change flagging
 # ordinary messages, or a flood). The default, 500 an hour, is ~3 times load B's busiest hour
-# (docs/CAPACITY.md, section 2: 6.7 turns/s, ~24,000 turns an hour, of which the load
-# benchmark's mix makes 0.74% crisis turns, ~180); a deployment at load C (~5,200 an hour at
-# that share) sets it higher.
+# (docs/CAPACITY.md, section 2: 6.7 turns/s, ~24,000 turns an hour; the load benchmark, all
+# non-crisis texts, saw 0.74% of its turns flagged, false alarms, ~180 an hour); real crisis
+# turns come on top; a deployment at load C (~5,200 an hour at that share) sets it higher.
 resource "google_monitoring_alert_policy" "crisis_storm" {
   project               = var.project_id
   display_name          = "${var.prefix}: crisis detection: a false-alarm storm"
