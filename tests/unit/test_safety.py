@@ -554,6 +554,91 @@ def test_idioms_are_not_a_crisis(text: str) -> None:
     assert safety.resources == ()
 
 
+# Portuguese (Brazil and Portugal): the patterns are all a user writing it has, as for German,
+# French, Spanish and Japanese ("não aguento mais, quero morrer" was read as nothing at all).
+PORTUGUESE_CRISIS = [
+    "não aguento mais, quero morrer",
+    "nao aguento mais quero morrer",  # typed without accents
+    "eu queria morrer",
+    "tô com vontade de morrer",
+    "to com vontade de morrer de verdade",  # "de verdade" is no idiom
+    "vou me matar",
+    "vo mi matar hj",  # as texted
+    "quero me matar",
+    "to pensando em me matar",
+    "penso em me matar todo dia",
+    "tentei me matar ontem",
+    "se eu reprovar eu me mato",  # hyperbole, flagged on purpose as in English
+    "vou matar-me",  # Portugal's word order
+    "Não quero mais viver",
+    "nao aguento mais viver",
+    "não quero viver mais",
+    "não tenho mais vontade de viver",
+    "quero tirar minha própria vida",
+    "penso em tirar a minha propria vida",
+    "vou acabar com a minha vida",
+    "vou me suicidar",
+    "quero suicidar-me",
+    "tenho pensamentos suicidas",
+    "estou suicida",
+    "seria melhor se eu não existisse",
+    "seria melhor se eu nao existisse",
+    "todo mundo ficaria melhor sem mim",
+    "quero sumir para sempre",
+    "quero sumir do mundo",
+    "QUERO MORREEER",
+]
+PORTUGUESE_ORDINARY = [
+    "morri de rir com esse vídeo",
+    "to morrendo de sono",
+    "tô morrendo de fome",
+    "morrendo de saudade de você",
+    "morrendo de vontade de comer pizza",
+    "quase morri de vergonha",
+    "quero morrer de rir kkkk",
+    "esse prazo vai me matar",
+    "vou matar aula amanhã",
+    "vim matar a saudade",
+    "só pra matar o tempo",
+    "ele me mata de vergonha",
+    "quero sumir dessa reunião",
+    "vamos acabar com essa reunião",
+    "essa empresa vai acabar com a minha vida",  # a thing ruining it, not the user's act
+    # working hard, the idiom: as "me matar de rir"
+    "vou me matar de trabalhar essa semana",
+    "eu me mato de estudar pra essa prova",
+    "me mato na academia todo dia",
+    # negations, and living somewhere or somehow (as "no quiero vivir en Madrid")
+    "não quero morrer",
+    "eu não quero morrer sem conhecer o Japão",
+    "nunca vou me matar",
+    "não quero viver em São Paulo",
+    "não consigo viver sem café",
+    "não estou suicida, só cansado",
+    "não tenho pensamentos suicidas",
+    "quero morrer velhinho ao seu lado",
+    "seria melhor se eu não estivesse na reunião",
+    "seria melhor se eu sumisse por uns dias",
+    "campanha de prevenção do suicídio no setembro amarelo",
+]
+
+
+@pytest.mark.parametrize("text", PORTUGUESE_CRISIS)
+def test_portuguese_crisis_messages_are_flagged(text: str) -> None:
+    assert assess_safety(text).crisis is True
+
+
+@pytest.mark.parametrize("text", PORTUGUESE_ORDINARY)
+def test_portuguese_idioms_and_negations_are_not(text: str) -> None:
+    assert assess_safety(text).crisis is False
+
+
+def test_the_word_suicide_is_flagged_in_portuguese_as_in_the_other_languages() -> None:
+    # "suicídio" alone is flagged as "suicide", "Selbstmord" and "suicidio" are (it is the
+    # Spanish pattern's word, without its accent), even of a character in a book.
+    assert assess_safety("o suicídio do personagem no livro").crisis is True
+
+
 @pytest.mark.parametrize(
     ("text", "crisis"),
     [
