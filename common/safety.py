@@ -180,6 +180,19 @@ CRISIS_REPLIES: dict[str, tuple[str, str, str]] = {
         "今どんな様子か、もう少し教えてもらえますか？",
         "今、安全ですか？",
     ),
+    "pt": (  # Brazilian Portuguese, "você": read in Portugal as well
+        "Fico muito feliz que você tenha me contado, e estou levando a sério o que você disse. O "
+        "que você está carregando parece muito pesado, e você merece o apoio de uma pessoa "
+        "agora, não só de um aplicativo.\n{resources}\nSe puder, procure alguém de confiança e "
+        "conte como você está se sentindo. Estou aqui com você, e podemos continuar conversando.",
+        "Obrigado por me responder. Continuo aqui com você, e a sua segurança é o que mais "
+        "importa para mim agora.\n{resources}\nComo você não está em segurança agora, por favor "
+        "entre em contato com um deles agora mesmo, ou com alguém de confiança que esteja perto "
+        "de você. Se você sentir que pode colocar esses pensamentos em prática, ligue agora "
+        "mesmo para o número de emergência local. Quer me contar um pouco mais sobre como você "
+        "está?",
+        "Você está em segurança agora?",
+    ),
 }
 _SAFETY_QUESTIONS = tuple(question for _, _, question in CRISIS_REPLIES.values())
 
@@ -216,6 +229,12 @@ SOMEONE_ELSE_REPLIES: dict[str, str] = {
     "その人だけでなく、支えているあなたの助けにもなります。\n{resources}\nもしあなた自身にも"
     "同じような気持ちがあるなら、これらの窓口はあなたのためにもあります。私はここにいますし、"
     "話を続けることもできます。",
+    "pt": "Obrigado por se preocupar com essa pessoa e por me contar. O que ela disse precisa ser "
+    "levado a sério. Se houver risco de ela fazer isso agora, ligue para o número de emergência "
+    "local e fique com ela, se for seguro para você. Os contatos abaixo podem ajudá-la, e "
+    "ajudar você também, que está dando apoio a ela:\n{resources}\nSe você também tiver "
+    "pensamentos como esses, esses contatos também estão aí para você. Estou aqui com você, e "
+    "podemos continuar conversando.",
 }
 
 
@@ -252,8 +271,8 @@ def crisis_reply(
 # commas), one or several, each maybe saying when ("no. not safe.", "nope, not safe", "honestly
 # no", "im not safe right now", "not at the moment", "not really tbh"), in each language the
 # question is asked in ("nein, nicht wirklich", "pas vraiment", "no estoy a salvo",
-# "いいえ、安全じゃない"). "No, estoy bien" reads as "no estoy bien" (not fine) once its comma
-# is gone: the safer reading.
+# "いいえ、安全じゃない", "não to bem"). "No, estoy bien" reads as "no estoy bien" (not fine) once
+# its comma is gone, as "não, estou bem" does: the safer reading.
 # Each answer is spelled one way only ("not at all" is "not" + " at all"), so that a message
 # can be read in one way only: overlapping spellings of a repeated answer are tried in every
 # combination, exponentially. A whole answer is short; a longer message is not read as one.
@@ -274,6 +293,12 @@ _NO_IN_OTHER_LANGUAGES = (
     r"no realmente|no (?:estoy )?(?:a salvo|segur[oa]|bien)|no me siento (?:a salvo|segur[oa])|"
     r"no lo estoy|no (?:lo )?s[eé](?: qu[eé] hacer)?|no creo|creo que no|ahora(?: mismo)? no|"
     r"la verdad (?:es que )?no|nunca|para nada|"
+    # Portuguese (also typed without accents, and "naum" or "ñ" for não, as Brazilians text it)
+    r"n(?:ão|ao)|naum|ñ|n(?:ão|ao) (?:muito|mesmo|exatamente)|(?:acho|creio) que n(?:ão|ao)|"
+    r"(?:eu )?n(?:ão|ao) sei(?: o que fazer)?|agora(?: mesmo)? n(?:ão|ao)|nem um pouco|nem tanto|"
+    r"de jeito nenhum|na verdade n(?:ão|ao)|(?:eu )?n(?:ão|ao) (?:estou|to|tô|me sinto)"
+    r"(?: (?:bem|segur[oa]|em seguran[çc]a|a salvo))?|n(?:ão|ao) (?:tá|ta|está|esta) tudo bem|"
+    r"(?:estou|to|tô) mal|"
     # Japanese (the answer may follow いいえ with no space)
     r"いいえ|いえ|ううん|いや|(?:いいえ|いえ)?(?:今は?)?(?:安全|大丈夫)"
     r"(?:じゃない(?:です)?|ではない(?:です)?|じゃありません|ではありません)|"
@@ -281,7 +306,8 @@ _NO_IN_OTHER_LANGUAGES = (
 )
 _WHEN = (  # " right now" and the like, in each language; "no ahora mismo no" is read one way
     r" right now| now| at the moment| tonight| today| at all| anymore| tbh| honestly|"
-    r" gerade| im moment| jetzt| en ce moment| maintenant| ahora mismo(?! no)| en este momento"
+    r" gerade| im moment| jetzt| en ce moment| maintenant| ahora mismo(?! no)| en este momento|"
+    r" agora(?: mesmo)?(?! n(?:ão|ao))| no momento| nesse momento| neste momento"
 )
 _NO = (
     r"(?:no+|nope|nah|not(?: really| (?:really |very )?safe| sure)?|"

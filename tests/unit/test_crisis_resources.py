@@ -108,6 +108,7 @@ def test_every_language_entry_and_the_default_say_where_to_find_a_local_line(key
         ("default", ("112 in Europe", "911 in the Americas")),
         ("es", ("112 en Europa", "911 en gran parte de América")),  # most speak it in America
         ("fr", ("112 en Europe", "911 au Canada")),
+        ("pt", ("112 na Europa", "192 no Brasil")),
     ],
 )
 def test_a_global_emergency_number_is_given_with_where_it_is_one(locale, says):
@@ -131,7 +132,7 @@ def test_the_list_names_only_what_answers_now_no_email():
         ("de-US", "en-us"),  # a country with no entry in the language: still its country's
         ("en-MX", "es-mx"),
         ("es-419", "es"),  # Latin America: no country, the language's
-        ("pt-PT", "default"),  # not Brazil's
+        ("pt-PT", "pt"),  # not Brazil's: Portuguese's, as the reply is in Portuguese
     ],
 )
 def test_the_entries_for_spanish_in_the_us_french_in_canada_mexico_and_brazil_are_read(locale, key):

@@ -2,6 +2,7 @@ import pytest
 
 from common.safety import (
     CRISIS_REPLIES,
+    SOMEONE_ELSE_REPLIES,
     answers_not_safe,
     crisis_reply,
     parse_locale,
@@ -133,7 +134,8 @@ def test_an_extension_after_the_language_is_no_region(locale, language):
         ("es-MX", "es"),
         ("ja", "ja"),
         ("en-GB", "en"),
-        ("pt-BR", "en"),  # no reply in Portuguese
+        ("pt-BR", "pt"),
+        ("pt-PT", "pt"),  # Brazilian Portuguese, read in Portugal too
         ("und", "en"),
         (None, "en"),  # no header: the default locale's language
     ],
@@ -157,7 +159,7 @@ def test_each_language_lists_the_resources_and_a_no_to_its_question_keeps_the_cr
     assert all(f"• {r}" in first and f"• {r}" in second for r in resources)
     question = CRISIS_REPLIES[language][2]
     assert first.endswith(question) and not second.endswith(question) and first != second
-    no = {"de": "nein", "fr": "non", "es": "no", "ja": "いいえ", "en": "no"}[language]
+    no = {"de": "nein", "fr": "non", "es": "no", "ja": "いいえ", "pt": "não", "en": "no"}[language]
     assert answers_not_safe(first, no)
     assert not answers_not_safe(second, no)  # the second reply asks no yes-or-no question
 
@@ -170,6 +172,7 @@ def test_each_language_lists_the_resources_and_a_no_to_its_question_keeps_the_cr
         ("fr", "Si ces sentiments", "numéro d'urgence"),
         ("es", "Si estos sentimientos", "número de emergencias"),
         ("ja", "もし気持ちがもっと", "緊急通報番号"),
+        ("pt", "Se esses sentimentos", "ligue agora mesmo para o número de emergência local"),
     ],
 )
 def test_the_follow_up_to_a_no_asks_them_to_reach_out_now(language, if_worse, emergency):
@@ -181,7 +184,24 @@ def test_the_follow_up_to_a_no_asks_them_to_reach_out_now(language, if_worse, em
 
 
 def test_an_unknown_language_gets_english():
-    assert crisis_reply(("988",), language="pt") == crisis_reply(("988",))
+    assert crisis_reply(("988",), language="it") == crisis_reply(("988",))
+    assert reply_language("it-IT", default_locale="en-US") == "en"
+
+
+def test_a_brazilian_gets_the_portuguese_reply_around_brazils_lines_and_a_nao_keeps_it():
+    # "não aguento mais, quero morrer" from a Brazilian phone was answered in English (when it
+    # was read at all: the patterns did not read Portuguese).
+    resources = resources_for(parse_locale("pt-BR,pt;q=0.9,en;q=0.8"), default_locale="en-US")
+    language = reply_language("pt-BR", default_locale="en-US")
+    first = crisis_reply(resources, language=language)
+    assert first.startswith("Fico muito feliz que você tenha me contado")
+    assert "• Ligue 188 (CVV" in first and "192 (SAMU)" in first
+    assert first.endswith(" Você está em segurança agora?")
+    assert answers_not_safe(first, "não")
+    assert crisis_reply(resources, again=True, language=language).startswith(
+        "Obrigado por me responder."
+    )
+    assert SOMEONE_ELSE_REPLIES["pt"].startswith("Obrigado por se preocupar com essa pessoa")
 
 
 NATURAL_NO = {
@@ -201,6 +221,12 @@ NATURAL_NO = {
     "ja": ["安全じゃない", "わからない", "いや", "いいえ、安全じゃないです", "いいえ？",
            "大丈夫じゃない", "今は安全じゃない", "安全じゃありません", "分からないです",
            "いえ、安全じゃないです", "いいえ安全じゃないです"],
+    "pt": ["não", "Não.", "nao", "naum", "ñ", "não estou", "Não, não estou", "não muito",
+           "acho que não", "não sei", "nao sei o que fazer", "agora não", "não, agora não",
+           "nem um pouco", "não to bem", "Não tô bem", "não estou bem", "não estou segura",
+           "não me sinto seguro", "não estou em segurança agora", "não, não estou a salvo",
+           "de jeito nenhum", "na verdade não", "não mesmo", "não tá tudo bem", "tô mal",
+           "não no momento", "eu não sei", "nunca", "agora mesmo não"],
 }  # fmt: skip
 NATURAL_YES = {
     "de": ["ja", "Ja, alles gut", "nein, mir geht es gut", "ja bin ich", "nein danke",
@@ -208,6 +234,8 @@ NATURAL_YES = {
     "fr": ["oui", "non, ça va", "oui ça va", "non merci", "pas mal", "je crois que oui"],
     "es": ["sí", "sí, estoy bien", "estoy bien", "no gracias", "ahora sí"],
     "ja": ["はい", "はい、大丈夫です", "大丈夫です", "いや大丈夫です"],
+    "pt": ["sim", "Sim, estou bem", "estou bem", "tô bem", "não, obrigado", "agora sim",
+           "acho que sim", "sim, to seguro", "não sei dizer, mas acho que sim"],
 }  # fmt: skip
 
 

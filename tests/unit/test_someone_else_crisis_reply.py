@@ -63,7 +63,14 @@ def _turn(
 
 @pytest.mark.parametrize(
     ("locale", "language"),
-    [("en-US", "en"), ("de-DE", "de"), ("fr-FR", "fr"), ("es-ES", "es"), ("ja-JP", "ja")],
+    [
+        ("en-US", "en"),
+        ("de-DE", "de"),
+        ("fr-FR", "fr"),
+        ("es-ES", "es"),
+        ("ja-JP", "ja"),
+        ("pt-BR", "pt"),
+    ],
 )
 def test_a_message_about_someone_else_gets_the_reply_for_a_worried_friend(locale, language):
     model, publisher = Model(), turns.Publisher()
@@ -136,6 +143,21 @@ def test_a_crisis_only_the_model_reads_gets_the_first_person_reply():
     said = _turn(MODEL_ONLY, analyze=model)
     assert said["safety"]["crisis"] is True
     assert said["reply"] == crisis_reply(_resources(None))
+
+
+def test_a_brazilian_in_crisis_is_answered_in_portuguese_and_a_nao_keeps_the_care():
+    # "não aguento mais, quero morrer" from a Brazilian phone: read by the patterns alone (no
+    # model here, as for any language but English), answered in Portuguese around Brazil's
+    # lines, and "não" to its question keeps the crisis and its care, as in the other languages.
+    store = turns.MemoryStore()
+    first = _turn("não aguento mais, quero morrer", locale="pt-BR", store=store)
+    assert first["safety"] == {"crisis": True, "resources": list(_resources("pt-BR"))}
+    assert any("188" in r for r in first["safety"]["resources"])
+    assert first["reply"] == crisis_reply(_resources("pt-BR"), language="pt")
+    answer = _turn("não", locale="pt-BR", store=store, session_id=first["session_id"], minutes=1)
+    assert answer["safety"]["crisis"] is True
+    assert answer["reply"].startswith("Obrigado por me responder.")
+    assert store.sessions[first["session_id"]].not_safe_until is not None
 
 
 def test_a_no_after_the_reply_for_a_worried_friend_is_not_read_as_not_safe():
