@@ -107,6 +107,26 @@ def test_a_german_speaker_in_crisis_is_answered_in_german_and_a_nein_keeps_the_c
     assert answer["reply"].startswith("Danke, dass du mir geantwortet hast.")
 
 
+def test_a_brazilian_in_crisis_is_answered_in_portuguese_and_a_nao_keeps_the_care(api, user):
+    # The persona model reads English only: the Portuguese patterns alone read this message.
+    headers = {**user.headers, "Accept-Language": "pt-BR,pt;q=0.9"}
+
+    def turn(message: str, session_id: str | None = None) -> dict:
+        body = {"client_turn_id": uuid.uuid4().hex, "message": message, "session_id": session_id}
+        r = api.post("/v2/chat/turns", headers=headers, json=body)
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    first = turn("não aguento mais, quero morrer")
+    assert first["safety"]["crisis"] is True
+    assert any("188" in res for res in first["safety"]["resources"])  # CVV
+    assert all(res in first["reply"] for res in first["safety"]["resources"])
+    assert first["reply"].endswith("Você está em segurança agora?")
+    answer = turn("não", first["session_id"])
+    assert answer["safety"]["crisis"] is True  # "no" to the Portuguese question
+    assert answer["reply"].startswith("Obrigado por me responder.")
+
+
 def test_alarming_words_in_ordinary_use_are_answered_normally(api, user):
     for text in (
         "this deadline is killing me, how do I split the work?",
