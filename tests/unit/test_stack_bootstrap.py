@@ -114,5 +114,17 @@ def test_a_python_too_old_names_it_and_the_variable_that_picks_another(tmp_path)
     old = 'case "$1" in -V) echo "Python 3.10.12";; *) exit 1;; esac'
     run = _bootstrap(tmp_path, {"python3.10": old}, env={"BOOTSTRAP_PYTHON": "python3.10"})
     assert run.returncode == 1
-    assert "python 3.11+ is required, python3.10 is Python 3.10.12" in run.stderr
+    assert (
+        "python 3.11 is required (the functions deploy on python311), python3.10 is Python 3.10.12"
+        in run.stderr
+    )
     assert "set BOOTSTRAP_PYTHON" in run.stderr
+
+
+def test_a_python_newer_than_the_functions_runtime_is_refused_too(tmp_path):
+    """The functions deploy on python311 and a unit test fails on another Python: bootstrap
+    says so before installing anything, not after a whole install."""
+    new = 'case "$1" in -V) echo "Python 3.12.3";; *) exit 1;; esac'
+    run = _bootstrap(tmp_path, {"python3.12": new}, env={"BOOTSTRAP_PYTHON": "python3.12"})
+    assert run.returncode == 1
+    assert "python 3.11 is required" in run.stderr and "Python 3.12.3" in run.stderr
