@@ -101,3 +101,33 @@ def test_two_hours_later_a_new_session_is_answered_as_before():
     (req,) = model.asked
     assert not req.after_crisis
     assert "signs of crisis" not in PromptBuilder().build(req).system_instruction
+
+
+def test_two_hours_after_a_crisis_still_in_the_window_the_reply_does_not_cheer():
+    # The crisis is no longer recent by the clock, but it is one of the turns the reply reads.
+    store = turns.ActivityStore()
+    session = _turn(store, "how do I stop procrastinating on my thesis?", turns.NOW)["session_id"]
+    _turn(store, "I want to kill myself", turns.NOW + timedelta(minutes=1), session)
+    for minute in range(2, 5):  # the care turns
+        _turn(store, "i'm still here, just tired", turns.NOW + timedelta(minutes=minute), session)
+    message = "ok back to work, how do I plan my week?"
+    later = _turn(store, message, turns.NOW + timedelta(hours=2), session, persona="riri")
+    assert later["persona"]["id"] == "riri"
+    assert not any(cheer in later["reply"] for cheer in CHEER), later["reply"]
+
+
+def test_within_the_hour_what_was_tried_before_a_crisis_out_of_the_window_is_not_recalled():
+    # Five turns since the crisis: it has left the window, but not the summary's "tried".
+    store = turns.ActivityStore()
+    session = _turn(store, "how do I stop procrastinating on my thesis?", turns.NOW)["session_id"]
+    tried = "i tried setting a 25-minute timer but it didn't work"
+    _turn(store, tried, turns.NOW + timedelta(seconds=30), session, persona="riri")
+    _turn(store, "I want to kill myself", turns.NOW + timedelta(minutes=1), session)
+    for minute in range(2, 7):
+        _turn(store, "i'm still here, just tired", turns.NOW + timedelta(minutes=minute), session)
+    state = store.sessions[session]
+    assert not any(turn.crisis for turn in state.window)
+    assert any("timer" in t for t in state.summary.tried)
+    message = "i tried that already and it didn't work"
+    after = _turn(store, message, turns.NOW + timedelta(minutes=20), session, persona="riri")
+    assert "25-minute timer" not in after["reply"], after["reply"]

@@ -80,6 +80,16 @@ def test_in_care_a_reassurance_the_patterns_also_flag_is_a_crisis():
     assert [e.data["detected_by"] for e in _crisis_events(events)] == ["model+patterns"]
 
 
+def test_in_care_a_reassurance_that_is_also_a_crisis_pattern_is_a_crisis():
+    # "not going to hurt myself" reassures, and the patterns match "hurt myself" in it: the
+    # patterns' catch is never undone in care, whatever the model adds.
+    message = "i'm not going to hurt myself"
+    assert reassures(message) and analyze_baseline(message).safety.crisis
+    said, _, events = _after_crisis(message)
+    assert said["safety"]["crisis"] is True and said["safety"]["resources"]
+    assert [e.data["detected_by"] for e in _crisis_events(events)] == ["model+patterns"]
+
+
 def test_in_care_anything_else_only_the_model_flags_is_still_a_crisis():
     # "please" reassures no one: it may be a plea.
     said, _, events = _after_crisis("please")

@@ -83,6 +83,15 @@ def _erased_meanwhile() -> turns.ActivityStore:
     return store
 
 
+def _erasure_done_after_it_was_sent() -> turns.ActivityStore:
+    """The user asked to be erased after sending this turn: the tombstone, of a later time, is
+    there at the commit ("profile_erased", unless it is a crisis)."""
+    store = turns.ActivityStore()
+    later = {"erasure_done_at": NOW + timedelta(seconds=1)}
+    store.meanwhile = lambda uid: store.activity.update({uid: later})
+    return store
+
+
 STORES = {
     "read fails": (DownOnRead, Unavailable),
     "commit fails": (DownOnCommit, Unavailable),
@@ -121,11 +130,7 @@ def test_a_crisis_in_a_session_keeps_its_id_and_index_when_the_commit_fails():
 
 
 def test_a_turn_refused_with_the_erasure_after_it_was_sent_is_kept_for_a_crisis():
-    # The user asked to be erased after sending this (the tombstone's time is later):
-    # "profile_erased", unless it is a crisis.
-    store = turns.ActivityStore()
-    later = {"erasure_done_at": NOW + timedelta(seconds=1)}
-    store.meanwhile = lambda uid: store.activity.update({uid: later})
+    store = _erasure_done_after_it_was_sent()
     _answered_not_stored(_turn(store, CRISIS), None)
     with pytest.raises(Conflict) as refused:
         _turn(store, ORDINARY)

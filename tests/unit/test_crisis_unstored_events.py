@@ -27,6 +27,7 @@ from tests.unit.test_crisis_unstored import (
     DownOnRead,
     _erased_meanwhile,
     _erasing,
+    _erasure_done_after_it_was_sent,
 )
 
 UKEY = user_key("u1", Settings().analytics_hmac_key())
@@ -77,7 +78,7 @@ def test_a_crisis_at_a_scripts_pace_publishes_its_event():
     assert [e.type for e in events] == ["safety.crisis_detected"]
 
 
-@pytest.mark.parametrize("store", [_erasing, _erased_meanwhile])
+@pytest.mark.parametrize("store", [_erasing, _erased_meanwhile, _erasure_done_after_it_was_sent])
 def test_a_crisis_during_the_users_erasure_publishes_nothing(store):
     said, events = _turn(store())
     assert said["reply"] == REPLY and said["degraded"] == [service.NOT_STORED]

@@ -762,6 +762,17 @@ def test_a_weekly_insight_is_held_back_only_for_a_crisis_turn_in_its_week(activi
         ]
 
 
+def test_a_weekly_insight_delivered_the_next_week_is_held_back_for_a_crisis_in_the_week_it_tells():
+    # Made Sunday 04:00, a crisis that Sunday 20:00, delivered Monday 12:00 (quiet hours, a
+    # retry): the week it tells held the crisis, though the week of its delivery does not.
+    store = Store({})
+    (note,) = _backlog(store, 1)
+    store.activity[note.uid] = _turn(T0 + timedelta(hours=8), crisis=True)
+    clock, publisher = Clock(T0 + timedelta(hours=24)), Events()
+    assert _release(store, clock, publisher=publisher).outcomes == {"suppressed": 1}
+    assert [e.data["reason"] for e in publisher.published] == ["after_crisis"]
+
+
 class OneDeviceDown:
     """FCM reaching every device but `down`, which answers 503; it records whom each call was
     asked to reach."""

@@ -31,6 +31,8 @@ from common.safety import (
         # Firefox in French got the generic French entry, no 3114).
         ("fr,fr-FR;q=0.8,en-US;q=0.5,en;q=0.3", "fr-FR"),
         ("ja,en-US;q=0.9,en;q=0.8", "ja"),  # Chrome in Japanese: the US is not their country
+        # Chrome for UK English: its first tag has a country already, a later one is no better
+        ("en-GB,en-US;q=0.9,en;q=0.8", "en-GB"),
         ("de,en-US", "de"),
         ("en-US;q=0, en-GB", "en-GB"),  # q=0: not acceptable
         ("en-US;q=0.0", "und"),

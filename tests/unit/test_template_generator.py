@@ -887,6 +887,10 @@ FOR_A_PROFESSIONAL = {
     "Should I invest my savings in crypto instead of doing the MBA?": "a financial adviser",
     "should i take out a loan to pay for the bootcamp?": "a financial adviser",
     "is it a good idea to buy bitcoin with my bonus?": "a financial adviser",
+    # A word or two between the cue and the change ("just", "maybe") is still the question.
+    "Is it ok to just stop taking my antidepressants?": "doctor or pharmacist",
+    "Should I maybe stop my meds?": "doctor or pharmacist",
+    "should i just double my dose tonight?": "doctor or pharmacist",
 }
 # Ordinary career messages with the same words; several from the corpus.
 NOT_FOR_A_PROFESSIONAL = (
@@ -894,6 +898,7 @@ NOT_FOR_A_PROFESSIONAL = (
     "saving money for a course, should I start now or wait until spring?",
     "the pill of a deadline is hard to swallow, should I just start?",
     "Should I quit medicine and do design instead?",
+    "Should I quit my medicine degree?",
     "can I start my medicine rotation early?",
     "Should I complete the independent prescribing course this year?",
     "Should I tell my new boss about the anxiety meds or keep it private?",
@@ -929,6 +934,19 @@ def test_career_messages_with_money_contract_or_medicine_words_are_answered_as_u
     for persona in PERSONAS:
         text = reply(message, persona, analysis=make_analysis(intent="decision_making"))
         assert not any(who in text for who in ("pharmacist", "a lawyer", "financial adviser"))
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_a_referral_opens_with_the_tones_opener_only_for_a_troubled_tone(persona: str) -> None:
+    # A curious tone's cheer ("Love the curiosity, let's dig in!") would not fit before a
+    # referral that declines to answer: the referral comes first; a frustrated tone's sympathy
+    # goes before it.
+    message = "Should I stop taking my sertraline? It makes me so tired at work"
+    curious, frustrated = (
+        reply(message, persona, analysis=make_analysis(intent="decision_making", tone=tone))
+        for tone in ("curious", "frustrated")
+    )
+    assert "pharmacist" in curious and frustrated.endswith(" " + curious), (curious, frustrated)
 
 
 def test_care_and_crisis_answer_a_medicine_question_as_before() -> None:
