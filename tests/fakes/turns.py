@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -15,10 +15,26 @@ from common.chat import service
 from common.chat.models import SessionOut, TurnCreate
 from common.config import Settings
 from common.ports import CommitOutcome, TurnContext
-from common.replies import TemplateGenerator
+from common.replies import ReplyRequest, TemplateGenerator
 from common.routing import ensemble
 
 NOW = datetime(2026, 12, 2, 12, tzinfo=UTC)
+
+
+class RecordingGenerator:
+    """A reply generator that keeps every request it is asked (what the service told it)."""
+
+    costly = False
+
+    def __init__(self) -> None:
+        self.asked: list[ReplyRequest] = []
+
+    def generate(self, req: ReplyRequest) -> str:
+        self.asked.append(req)
+        return "a model's reply"
+
+    def stream(self, req: ReplyRequest) -> Iterator[str]:
+        yield self.generate(req)
 
 
 class MemoryStore:

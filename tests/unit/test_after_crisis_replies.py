@@ -7,33 +7,15 @@ The service tells the reply so: ReplyRequest.after_crisis."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from common.chat import service
 from common.chat.models import TurnCreate
-from common.replies import ReplyRequest
 from common.replies.prompt import PromptBuilder
 from tests.fakes import turns
 
 UID = "u1"
 CHEER = ("Ugh,", "you've got this", "report back", "clear-headed")
-
-
-class Model:
-    """A reply generator that keeps what it is asked."""
-
-    costly = False
-
-    def __init__(self) -> None:
-        self.asked: list[ReplyRequest] = []
-
-    def generate(self, req: ReplyRequest) -> str:
-        self.asked.append(req)
-        return "a model's reply"
-
-    def stream(self, req: ReplyRequest) -> Iterator[str]:
-        yield self.generate(req)
 
 
 def _turn(
@@ -43,7 +25,7 @@ def _turn(
     session_id: str | None = None,
     *,
     persona: str | None = None,
-    generator: Model | None = None,
+    generator: turns.RecordingGenerator | None = None,
 ) -> dict:
     body = TurnCreate(
         client_turn_id=uuid.uuid4().hex, message=message, session_id=session_id, persona=persona
@@ -76,7 +58,7 @@ def test_after_care_the_reply_recalls_nothing_from_before_the_crisis_and_does_no
 
 
 def test_a_new_session_within_the_hour_of_a_crisis_is_answered_calmly():
-    store, model = turns.ActivityStore(), Model()
+    store, model = turns.ActivityStore(), turns.RecordingGenerator()
     _turn(store, "I want to kill myself", turns.NOW)
     soon = turns.NOW + timedelta(minutes=16)
     plan = "can you help me plan my thesis chapter?"
@@ -91,7 +73,7 @@ def test_a_new_session_within_the_hour_of_a_crisis_is_answered_calmly():
 
 
 def test_two_hours_later_a_new_session_is_answered_as_before():
-    store, model = turns.ActivityStore(), Model()
+    store, model = turns.ActivityStore(), turns.RecordingGenerator()
     _turn(store, "I want to kill myself", turns.NOW)
     later = turns.NOW + timedelta(hours=2)
     plan = "can you help me plan my thesis chapter?"

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from common.adapters.firestore_profiles import FirestoreProfileStore, erase_user
@@ -15,7 +14,6 @@ from common.chat import service
 from common.chat.limits import CRISIS_REMEMBERED, activity_doc, care_after_no
 from common.chat.models import TurnCreate
 from common.profile.erasure import ERASURE_DONE
-from common.replies import ReplyRequest
 from common.safety import CARE_QUESTION, CARE_REMINDER, resources_for
 from common.sessions.state import NOT_SAFE_CARE
 from tests.fakes import turns
@@ -24,22 +22,6 @@ from tests.fakes.firestore_rpc import FirestoreRpc
 UID = "u1"
 # Advice an ordinary reply gives and a reply in care never does (test_crisis_turn_words.py).
 ADVICE = re.compile(r"grounded|excitement|curious|\d\)|Option|First,|step", re.IGNORECASE)
-
-
-class Model:
-    """A reply generator that keeps what it is asked."""
-
-    costly = False
-
-    def __init__(self) -> None:
-        self.asked: list[ReplyRequest] = []
-
-    def generate(self, req: ReplyRequest) -> str:
-        self.asked.append(req)
-        return "a model's reply"
-
-    def stream(self, req: ReplyRequest) -> Iterator[str]:
-        yield self.generate(req)
 
 
 def _turn(
@@ -88,7 +70,7 @@ def test_a_new_session_within_the_day_is_in_care_from_its_first_turn():
     again = _turn(store, "ok", later + timedelta(minutes=1), reply["session_id"])
     assert again["persona"]["id"] == "lua" and again["reply"].endswith(CARE_REMINDER)
     # A generator (Gemini) is asked for a reply in care: its care rule.
-    model = Model()
+    model = turns.RecordingGenerator()
     _turn(store, "hi", later + timedelta(hours=1), generator=model)
     assert [req.care for req in model.asked] == [True]
 
@@ -96,7 +78,7 @@ def test_a_new_session_within_the_day_is_in_care_from_its_first_turn():
 def test_a_care_turn_asks_the_generator_with_the_locales_resources():
     # The prompts review: in care, Gemini was told to remind of "the resources" with none in
     # its prompt (a care turn's analysis carries none): it could invent a US line for a UK user.
-    store, model = turns.ActivityStore(), Model()
+    store, model = turns.ActivityStore(), turns.RecordingGenerator()
     _said_no(store)
     later = turns.NOW + timedelta(minutes=11)
     reply = _turn(store, "hi", later, generator=model, locale="en-GB")
