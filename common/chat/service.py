@@ -464,9 +464,8 @@ def take_turn(
             summary=state.summary if state else SessionSummary(),
             care=care,
             care_resources=_resources(locale, settings) if care else (),
-            # Care over, the crisis still recent (this session's or another's): a calm reply.
-            after_crisis=shortly_after_crisis(activity, now)
-            or any(t.crisis for t in (state.window if state else ())),
+            # Care over, a crisis in the hour (this session's or another's): a calm reply.
+            after_crisis=shortly_after_crisis(activity, now),
         )
         with phase("reply"):
             if crisis:

@@ -268,7 +268,7 @@ def _care_rule(resources: tuple[str, ...]) -> str:
 
 # When neither the crisis rule nor care applies but a crisis was recent (care has ended): the
 # window may still hold the crisis turn's words, methods included, or the crisis was in the
-# hour before, in a turn no longer shown or in another session (req.after_crisis).
+# hour before, in a turn no longer shown or in another session (req.recent_crisis).
 def _after_crisis_rule(window: tuple[ContextTurn, ...]) -> str:
     shown = any(t.crisis for t in window)
     when, whose = (
@@ -328,7 +328,7 @@ class PromptBuilder:
             sections.append(_crisis_rule(req.analysis))
         elif req.care:
             sections.append(_care_rule(req.care_resources))
-        elif req.after_crisis or any(t.crisis for t in req.window):
+        elif req.recent_crisis:
             sections.append(_after_crisis_rule(req.window))
         return "\n\n".join(sections)
 

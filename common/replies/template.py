@@ -968,7 +968,7 @@ def _since_crisis(window: tuple[ContextTurn, ...]) -> tuple[ContextTurn, ...]:
 
 def _tried(req: ReplyRequest) -> tuple[str, ...]:
     """What the summary says the user tried: nothing after a crisis, which it may predate."""
-    if req.after_crisis or any(turn.crisis for turn in req.window):
+    if req.recent_crisis:
         return ()
     return req.summary.tried
 
@@ -1080,7 +1080,7 @@ class TemplateGenerator:
             troubled = (t for t in _OPENERS[persona] if t in _TROUBLED)
             tone = max(troubled, key=lambda t: analysis.tone.probs[t])
         if kind := _needs_professional(req.message):
-            return self._refer(persona, kind, tone, previous, req.after_crisis)
+            return self._refer(persona, kind, tone, previous, req.recent_crisis)
         follow_up = not repeated and self._refers_back(req, tone)
         continues = (follow_up or repeated or bool(answer)) and bool(offered)
         if continues:
@@ -1101,7 +1101,7 @@ class TemplateGenerator:
             # the answer's tone is no mood to name: "no" read as frustrated, "not really" calm
             sentences = [_fresh(_ANSWER_ACKS[answer], 0, previous)]
         else:
-            sentences = _opener(persona, tone, previous, req.after_crisis)
+            sentences = _opener(persona, tone, previous, req.recent_crisis)
         if _not_english(req.message):
             sentences.insert(0, _ENGLISH_ONLY)
         if follow_up:
@@ -1114,7 +1114,7 @@ class TemplateGenerator:
         first = not (req.window or req.summary.turns_folded)
         sentences.extend(
             self._body(
-                persona, intent, steps, seed, specifics, previous, tone, first, req.after_crisis
+                persona, intent, steps, seed, specifics, previous, tone, first, req.recent_crisis
             )
         )
 

@@ -43,11 +43,17 @@ class ReplyRequest:
     # The first generator withheld its reply for safety (WithheldForSafety): the fallback
     # answers with care's words, though the turn is no crisis (a block is not a disclosure).
     withheld: bool = False
-    # Care has ended but a crisis was recent: within the hour after the user's latest crisis
-    # turn (in any session), or one is still in the window. Replies stay calm and recall
-    # nothing from before it ("the idea to set a 25-minute timer didn't cut it ... report back!"
-    # four minutes after the crisis reply, the timer advice given before it).
+    # Within the hour after the user's latest crisis turn (in any session), as the activity
+    # record tells: the turn may no longer be in the window. Read recent_crisis, not this.
     after_crisis: bool = False
+
+    @property
+    def recent_crisis(self) -> bool:
+        """Care has ended but a crisis was recent: within the hour (after_crisis), or one is
+        still in the window. Replies stay calm and recall nothing from before it ("the idea to
+        set a 25-minute timer didn't cut it ... report back!" four minutes after the crisis
+        reply, the timer advice given before it)."""
+        return self.after_crisis or any(turn.crisis for turn in self.window)
 
 
 class GenerationError(Exception):

@@ -1007,6 +1007,18 @@ def test_within_the_hour_of_a_crisis_a_new_session_opens_calmly() -> None:
     assert re.search(r"Go, and tell me|report back|you've got this", reply(message, "riri"))
 
 
+def test_a_crisis_turn_in_the_window_alone_calms_the_reply_as_the_hours_flag_does() -> None:
+    # One fact, read in one place (ReplyRequest.recent_crisis): a request whose window holds
+    # the crisis turn needs no after_crisis flag for its opener and closer to stay calm.
+    calm = make_analysis(tone="calm", intent="planning")
+    window = (ContextTurn(0, "I want to kill myself", "crisis reply", "lua", "sad", True),)
+    message = "can you help me plan my thesis chapter?"
+    for persona in PERSONAS:
+        text = reply(message, persona, analysis=calm, window=window)
+        assert text == reply(message, persona, analysis=calm, window=window, after_crisis=True)
+        assert not any(cheer in text for cheer in CHEER), text
+
+
 def test_after_a_crisis_a_troubled_message_keeps_a_gentle_personas_opener() -> None:
     sad = make_analysis(tone="sad", intent="planning")
     message = "I'm behind on everything at work"
