@@ -104,7 +104,6 @@ def _run(
     now: datetime,
     decide: Decide,
     wanted: Callable[[str], bool] = lambda _key: True,
-    crisis: bool = False,  # read each user's latest crisis turn (Recipient.crisis_at)
     page_size: int = PAGE_SIZE,
     max_pages: int = MAX_PAGES,
     deadline: float | None = None,  # on `clock`: the next page starts before it or not at all
@@ -138,7 +137,8 @@ def _run(
         for start in range(0, len(chosen), READ_BATCH):
             outgoing = []
             batch = chosen[start : start + READ_BATCH]
-            for recipient in audience.recipients(batch, crisis=crisis):
+            # Both producers hold back after the user's latest crisis turn (Recipient.crisis_at).
+            for recipient in audience.recipients(batch, crisis=True):
                 note, reason = decide(recipient)
                 if note is None:
                     report.skipped[reason or "unknown"] += 1
@@ -194,7 +194,6 @@ def produce_weekly_insights(
         settings=settings,
         now=now,
         decide=lambda r: weekly_insight(r, now=now, key=key),
-        crisis=True,  # the user's latest crisis turn holds back the week's insight
         page_size=page_size,
         max_pages=max_pages,
         deadline=deadline,
@@ -250,7 +249,6 @@ def produce_reengagement_nudges(
         now=now,
         decide=lambda r: reengagement_nudge(r, now=now, key=key, cooldown_days=cooldown),
         wanted=at_risk.__contains__,
-        crisis=True,
         page_size=page_size,
         max_pages=max_pages,
         deadline=deadline,
