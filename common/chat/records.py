@@ -24,7 +24,7 @@ from common.model_client import normalise
 from common.personalization.preferences import Profile
 from common.profile.updater import day_key
 from common.routing.ensemble import Ranking
-from common.safety import resource_key, resources_version
+from common.safety import reply_language, resource_key, resources_version
 from common.sessions.state import WindowTurn
 
 
@@ -166,12 +166,11 @@ def crisis_event_data(
     locale: str | None,
     default_locale: str,
     reply: str | None,
-    reply_language: str | None,
     stored: bool = True,
 ) -> dict:
     """What analytics (and an audit) learns of a crisis turn: what detected it, and which lines
-    and which reply the user was shown (`reply`: "first", "again" or "someone_else", in
-    `reply_language`), never the text."""
+    and which reply the user was shown (`reply`: "first", "again" or "someone_else", in the
+    language common.safety chose for the locale), never the text."""
     return {
         "turn_id": response["turn_id"],
         "turn_index": response["turn_index"],
@@ -187,7 +186,7 @@ def crisis_event_data(
         "resources_key": resource_key(locale or default_locale),
         "resources_version": resources_version(),
         "reply": reply,
-        "reply_language": reply_language,
+        "reply_language": reply_language(locale, default_locale=default_locale),
         # False: answered, not stored (storage down, a script's pace): its turn_id names nothing
         "stored": stored,
     }

@@ -677,7 +677,6 @@ def take_turn(
                         locale=locale,
                         default_locale=settings.safety_default_locale,
                         reply=kept.crisis_reply,
-                        reply_language=kept.crisis_language,
                     ),
                 )
             )
@@ -781,9 +780,7 @@ def _crisis_answer(
     if sink:
         sink.token(reply)
     kind = "again" if answered else "someone_else" if someone_else else "first"
-    return _Answer(
-        ranking, reply, "safety", (), care=True, crisis_reply=kind, crisis_language=language
-    )
+    return _Answer(ranking, reply, "safety", (), care=True, crisis_reply=kind)
 
 
 def _log_crisis_turn(
@@ -851,7 +848,6 @@ def _not_stored(
             locale=locale,
             default_locale=settings.safety_default_locale,
             reply=kept.crisis_reply,
-            reply_language=kept.crisis_language,
             stored=False,
         )
         publish(session_id, data)
@@ -1035,7 +1031,6 @@ class _Answer:
     care: bool = False  # made for a turn in care (or a crisis): the care persona and words
     # The crisis reply's kind: "first", "again" (after a no to its question), "someone_else".
     crisis_reply: str | None = None
-    crisis_language: str | None = None  # the crisis reply's language (common.safety)
 
 
 class ReplySink(Protocol):
