@@ -14,15 +14,13 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from common.chat.models import SESSION_ID_PATTERN, SessionId, StrictBody
+from common.chat.models import SessionId, StrictBody
 
-# Server-made turn ids have a session id's form, and so its words in a 400 (common.formats).
-TurnId = Annotated[str, StringConstraints(pattern=SESSION_ID_PATTERN)]
 Rating = Literal["up", "down"] | Annotated[int, Field(ge=1, le=5)]
 
 
 class FeedbackCreate(StrictBody):
-    turn_id: TurnId
+    turn_id: SessionId  # server-made turn ids have a session id's form, and its 400's words
     session_id: SessionId
     rating: Rating
     comment: Annotated[str, StringConstraints(max_length=1000)] | None = None
