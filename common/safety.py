@@ -451,3 +451,9 @@ CARE_JUST_AFTER = (
 )
 # The later turns of care: the check-in once is caring, the same words every turn are not.
 CARE_REMINDER = "(The resources I shared earlier are still there for you, any time.)"
+# A 429 in care (the hour's limit still holds): calm, with the locale's resources ({listed})
+# instead of "You're sending messages faster than a conversation needs".
+CARE_LIMITED = (
+    "I'm still here. Give me a moment to catch up, then write again. If you need someone right "
+    "now: {listed}."
+)

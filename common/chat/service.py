@@ -54,9 +54,10 @@ from common.replies import (
     ResponseGenerator,
     WithheldForSafety,
 )
-from common.replies.prompt import render_summary
+from common.replies.prompt import render_summary, resource_line
 from common.routing.ensemble import Conversation, Ranking
 from common.safety import (
+    CARE_LIMITED,
     answers_not_safe,
     crisis_reply,
     reassures,
@@ -1133,10 +1134,7 @@ def _limit(
             deliver_now([event], publisher=publisher, outbox=outbox, now=now)
     calm = None
     if care_resources is not None:
-        calm = (
-            "I'm still here. Give me a moment to catch up, then write again. If you need "
-            f"someone right now: {'; '.join(care_resources)}."
-        )
+        calm = CARE_LIMITED.format(listed=resource_line(care_resources))
     if verdict.limits() == ("repeated_message",):
         # Only this text is held back (Retry-After is until it may be sent again): a client
         # told "rate_limited" would hold back every message for minutes, though any other

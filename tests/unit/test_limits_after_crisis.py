@@ -17,6 +17,8 @@ from common.chat import service
 from common.chat.limits import LIMITS_OFF_AFTER_CRISIS
 from common.chat.models import TurnCreate
 from common.errors import RateLimited
+from common.replies.prompt import resource_line
+from common.safety import CARE_LIMITED, resources_for
 from tests.fakes import turns
 from tests.fakes.turns import NOW
 
@@ -107,6 +109,9 @@ def test_in_care_a_429_is_calm_and_carries_the_locales_resources():
     said = str(refused.value)
     assert said.startswith("I'm still here. Give me a moment to catch up, then write again.")
     assert "Call Samaritans on 116 123" in said and "faster than" not in said
+    # The text is common.safety's, with the resources listed as every care text lists them.
+    listed = resource_line(resources_for("en-GB", default_locale="en-US"))
+    assert said == CARE_LIMITED.format(listed=listed)
 
 
 def test_a_user_not_in_care_is_refused_as_before():
