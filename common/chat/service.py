@@ -250,7 +250,7 @@ def take_turn(
             log, uid, "a crisis turn that cannot be stored (%s): answered, not stored", refused.code
         )
 
-    def unstored_event(anonymous: bool, scripted: bool = False) -> Callable[[str, dict], None]:
+    def unstored_event(anonymous: bool) -> Callable[[str, dict], None]:
         """How this turn, if answered as a crisis and not stored, sends its event."""
         return _unstored_event(
             uid=uid,
@@ -259,7 +259,6 @@ def take_turn(
             settings=settings,
             now=now,
             after_answer=after_answer,
-            scripted=scripted,
         )
 
     def crisis_unread(refused: ApiError, session: SessionState | None) -> tuple[dict, bool]:
@@ -554,7 +553,7 @@ def take_turn(
         """This crisis turn answered with the reply made for it, not stored: its turn_id and a
         new session's id name nothing (a rating or a GET of them is a 404). `scripted`: at a
         script's pace; `erasure`: refused for the user's erasure (no event then)."""
-        publish = None if erasure else unstored_event(anonymous_rows, scripted=scripted)
+        publish = None if erasure else unstored_event(anonymous_rows)
         return _not_stored(
             publish=publish,
             session_id=session_id,
@@ -828,8 +827,9 @@ def _not_stored(
 ) -> tuple[dict, bool]:
     """A crisis answered, not stored, in a turn's response shape: "degraded" says so. Its
     turn_id (and a new session's id) name nothing: a rating or a GET of them is a 404.
-    `scripted_by`: the uid of a script's crisis turn (_log_crisis_turn). `publish(session_id,
-    data)`: sends its safety.crisis_detected (_unstored_event; None: none)."""
+    `scripted_by`: the uid of a script's crisis turn (_log_crisis_turn), whose events go at most
+    one a minute per user. `publish(session_id, data)`: sends its safety.crisis_detected
+    (_unstored_event; None: none)."""
     _log_crisis_turn(
         kept, analysis, stored=False, locale=locale, settings=settings, scripted_by=scripted_by
     )
@@ -842,7 +842,8 @@ def _not_stored(
         analysis=analysis,
         degraded=[*degraded, NOT_STORED],
     )
-    if publish is not None:
+    # A script's event is held back as its lines are: checked before the event is built.
+    if publish is not None and (scripted_by is None or _SCRIPTED_CRISIS_EVENT.due(scripted_by)):
         data = crisis_event_data(
             response,
             analysis=analysis,
@@ -869,21 +870,18 @@ def _unstored_event(
     settings: Settings,
     now: datetime,
     after_answer: Callable[[Callable[[], object]], None] | None,
-    scripted: bool = False,
 ) -> Callable[[str, dict], None]:
     """How a crisis turn answered, not stored, sends its safety.crisis_detected: straight to
     Pub/Sub, once, as the answer has gone out (`after_answer`), not through the outbox (what is
     down is storage). Without it the counts, the audit and the re-engagement nudge's hold-back
     after a crisis (which reads these events) would miss the turn. Best effort: a failure is
     logged, and the reply stands. `anonymous`: without the user's key (keyless), as their
-    stored events would go (or when their settings were not read). `scripted`: a script's
-    turn, whose events go at most one a minute per user."""
+    stored events would go (or when their settings were not read). A script's events are
+    throttled by the caller (_not_stored)."""
     hmac_key = settings.analytics_hmac_key()
     ukey = user_key(uid, hmac_key)
 
     def publish(session_id: str, data: dict) -> None:
-        if scripted and not _SCRIPTED_CRISIS_EVENT.due(uid):
-            return
         event = Event(
             "safety.crisis_detected",
             now,
@@ -952,7 +950,6 @@ def crisis_past_budget(
             settings=settings,
             now=now,
             after_answer=after_answer,
-            scripted=True,
         ),
     )
 

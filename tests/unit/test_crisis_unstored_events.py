@@ -119,3 +119,13 @@ def test_a_script_past_its_budget_publishes_one_event_a_minute():
         assert said["reply"] == REPLY
     (event,) = publisher.events
     assert event.type == "safety.crisis_detected" and event.user_key is None
+
+
+def test_a_script_at_its_pace_publishes_one_event_a_minute_a_failed_store_each():
+    # The throttle is the script's (scripted_by), not every crisis turn not stored.
+    store = _at_a_scripts_pace()
+    paced = [event for _ in range(3) for event in _turn(store)[1]]
+    assert [e.type for e in paced] == ["safety.crisis_detected"]
+    down = DownOnCommit()
+    failed = [event for _ in range(3) for event in _turn(down)[1]]
+    assert [e.type for e in failed] == ["safety.crisis_detected"] * 3
