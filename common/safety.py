@@ -115,7 +115,8 @@ def resources_for(locale: str | None, *, default_locale: str) -> tuple[str, ...]
 # (common/analysis/safety_phrases.json, data/crisis_resources.json): a user who wrote "ich will
 # nicht mehr leben" is answered in German around German lines, not in English. Any other
 # language gets English. Each has the first reply, the one for a no to its question, and the
-# question the first one ends with; {resources} is the list.
+# question the first one ends with; {resources} is the list. The follow-up says they may not
+# be safe, not that they are not: answers_not_safe reads "not sure" and "help" as a no too.
 CRISIS_REPLIES: dict[str, tuple[str, str, str]] = {
     "en": (
         "I'm really glad you told me, and I'm taking what you said seriously. What you're "
@@ -123,7 +124,7 @@ CRISIS_REPLIES: dict[str, tuple[str, str, str]] = {
         "from an app.\n{resources}\nIf you can, reach out to someone you trust and let them know "
         "how you're feeling. I'm here with you, and we can keep talking.",
         "Thank you for answering me. I'm still here with you, and your safety matters most to "
-        "me right now.\n{resources}\nSince you're not safe right now, please contact one of "
+        "me right now.\n{resources}\nSince you may not be safe right now, please contact one of "
         "them now, or someone you trust nearby. If you might act on these thoughts, call your "
         "local emergency number now. Would you like to tell me a little more about how you're "
         "doing?",
@@ -137,10 +138,10 @@ CRISIS_REPLIES: dict[str, tuple[str, str, str]] = {
         "jemanden, dem du vertraust, und erzähl, wie es dir geht. Ich bin für dich da, und wir "
         "können weiterreden.",
         "Danke, dass du mir geantwortet hast. Ich bin immer noch für dich da, und deine "
-        "Sicherheit ist mir gerade das Wichtigste.\n{resources}\nDa du gerade nicht in "
-        "Sicherheit bist, melde dich bitte jetzt bei einer dieser Stellen oder bei jemandem in "
+        "Sicherheit ist mir gerade das Wichtigste.\n{resources}\nWeil du gerade vielleicht nicht "
+        "in Sicherheit bist, melde dich bitte jetzt bei einer dieser Stellen oder bei jemandem in "
         "deiner Nähe, dem du vertraust. Wenn du fürchtest, diesen Gedanken nachzugeben, ruf "
-        "sofort den örtlichen Notruf an. Magst du mir ein bisschen mehr erzählen, wie es dir geht?",
+        "sofort den Notruf an (112). Magst du mir ein bisschen mehr erzählen, wie es dir geht?",
         "Bist du gerade in Sicherheit?",
     ),
     "fr": (
@@ -150,10 +151,10 @@ CRISIS_REPLIES: dict[str, tuple[str, str, str]] = {
         "de confiance et dites-lui ce que vous ressentez. Je suis là avec vous, et nous pouvons "
         "continuer à parler.",
         "Merci de m'avoir répondu. Je suis toujours là avec vous, et votre sécurité compte plus "
-        "que tout pour moi en ce moment.\n{resources}\nPuisque vous n'êtes pas en sécurité en "
-        "ce moment, contactez l'un de ces services dès maintenant, ou une personne de confiance "
-        "près de vous. Si vous risquez de passer à l'acte, appelez tout de suite le numéro "
-        "d'urgence local. Voulez-vous m'en dire un peu plus sur ce que vous vivez ?",
+        "que tout pour moi en ce moment.\n{resources}\nComme vous n'êtes peut-être pas en "
+        "sécurité en ce moment, contactez l'un de ces services dès maintenant, ou une personne "
+        "de confiance près de vous. Si vous risquez de passer à l'acte, appelez tout de suite le "
+        "numéro d'urgence local. Voulez-vous m'en dire un peu plus sur ce que vous vivez ?",
         "Êtes-vous en sécurité en ce moment ?",
     ),
     "es": (
@@ -162,9 +163,9 @@ CRISIS_REPLIES: dict[str, tuple[str, str, str]] = {
         "una aplicación.\n{resources}\nSi puedes, habla con alguien de confianza y cuéntale cómo "
         "te sientes. Estoy aquí contigo y podemos seguir hablando.",
         "Gracias por responderme. Sigo aquí contigo, y ahora mismo lo que más me importa es tu "
-        "seguridad.\n{resources}\nComo ahora mismo no estás a salvo, por favor contacta ahora "
-        "con uno de ellos, o con alguien de confianza que tengas cerca. Si sientes que podrías "
-        "actuar según estos pensamientos, llama de inmediato al número de emergencias local. "
+        "seguridad.\n{resources}\nComo puede que ahora mismo no estés a salvo, por favor "
+        "comunícate ahora con una de estas líneas o con alguien de confianza que tengas cerca. "
+        "Si sientes que podrías hacerte daño, llama de inmediato al número de emergencias local. "
         "¿Quieres contarme un poco más sobre cómo estás?",
         "¿Estás a salvo ahora mismo?",
     ),
@@ -173,10 +174,10 @@ CRISIS_REPLIES: dict[str, tuple[str, str, str]] = {
         "とても重いものを抱えているように感じます。今はアプリだけでなく、人からの支えを"
         "受けてほしいです。\n{resources}\nできれば、信頼できる人に連絡して、今の気持ちを"
         "伝えてみてください。私はここにいますし、話を続けることもできます。",
-        "答えてくれてありがとうございます。私はまだここにいます。今は何よりもあなたの安全が"
-        "大切です。\n{resources}\n今は安全ではないとのことなので、今すぐこれらの窓口か、"
+        "答えてくれてありがとうございます。今もここにいます。今は何よりもあなたの安全が"
+        "大切です。\n{resources}\n今は安全ではないかもしれないので、今すぐこれらの窓口か、"
         "近くにいる信頼できる人に連絡してください。もしその考えを実行に移してしまいそうなら、"
-        "すぐにお住まいの地域の緊急通報番号に電話してください。"
+        "すぐに119番（日本国外では現地の緊急通報番号）に電話してください。"
         "今どんな様子か、もう少し教えてもらえますか？",
         "今、安全ですか？",
     ),

@@ -185,6 +185,23 @@ def test_the_follow_up_to_a_no_asks_them_to_reach_out_now(language, if_worse, em
     assert emergency in follow_up
 
 
+@pytest.mark.parametrize(
+    ("language", "hedged", "emergency"),
+    [
+        ("en", "Since you may not be safe right now", "local emergency number"),
+        ("de", "Weil du gerade vielleicht nicht in Sicherheit bist", "den Notruf an (112)"),
+        ("fr", "Comme vous n'êtes peut-être pas en sécurité", "numéro d'urgence local"),
+        ("es", "Como puede que ahora mismo no estés a salvo", "número de emergencias local"),
+        ("ja", "今は安全ではないかもしれないので", "119番（日本国外では現地の緊急通報番号）"),
+    ],
+)
+def test_the_follow_up_does_not_tell_an_unsure_user_they_are_not_safe(language, hedged, emergency):
+    # The translations review: "idk", "no sé" or "help" (each read as a no) were answered
+    # "Since you're not safe right now", as if they had said so.
+    follow_up = crisis_reply(("x",), again=True, language=language)
+    assert hedged in follow_up and emergency in follow_up
+
+
 def test_an_unknown_language_gets_english():
     assert crisis_reply(("988",), language="it") == crisis_reply(("988",))
     assert reply_language("it-IT", default_locale="en-US") == "en"
