@@ -181,18 +181,17 @@ CRISIS_REPLIES: dict[str, tuple[str, str, str]] = {
         "今どんな様子か、もう少し教えてもらえますか？",
         "今、安全ですか？",
     ),
-    "pt": (  # Brazilian Portuguese, "você": read in Portugal as well
-        "Fico muito feliz que você tenha me contado, e estou levando a sério o que você disse. O "
-        "que você está carregando parece muito pesado, e você merece o apoio de uma pessoa "
-        "agora, não só de um aplicativo.\n{resources}\nSe puder, procure alguém de confiança e "
-        "conte como você está se sentindo. Estou aqui com você, e podemos continuar conversando.",
-        "Obrigado por me responder. Continuo aqui com você, e a sua segurança é o que mais "
-        "importa para mim agora.\n{resources}\nComo você não está em segurança agora, por favor "
-        "entre em contato com um deles agora mesmo, ou com alguém de confiança que esteja perto "
-        "de você. Se você sentir que pode colocar esses pensamentos em prática, ligue agora "
-        "mesmo para o número de emergência local. Quer me contar um pouco mais sobre como você "
-        "está?",
-        "Você está em segurança agora?",
+    "pt": (  # neither Brazil's nor Portugal's alone ("você", "aplicativo"): both read it
+        "Ainda bem que me contou, e levo muito a sério o que disse. Parece ser um peso muito "
+        "grande, e merece o apoio de uma pessoa agora, não só de uma app.\n{resources}\nSe "
+        "puder, fale com alguém de confiança e conte como se sente. Estou aqui, e podemos "
+        "continuar esta conversa.",
+        "Obrigado por responder. Continuo aqui, e a sua segurança é o que mais importa para mim "
+        "agora.\n{resources}\nComo pode não estar em segurança agora, ligue já para um destes "
+        "serviços, ou fale com alguém de confiança que esteja por perto. Se sentir que pode agir "
+        "de acordo com esses pensamentos, ligue imediatamente para o número de emergência local. "
+        "Quer contar um pouco mais sobre como está?",
+        "Está em segurança agora?",
     ),
 }
 _SAFETY_QUESTIONS = tuple(question for _, _, question in CRISIS_REPLIES.values())
@@ -230,12 +229,11 @@ SOMEONE_ELSE_REPLIES: dict[str, str] = {
     "その人だけでなく、支えているあなたの助けにもなります。\n{resources}\nもしあなた自身にも"
     "同じような気持ちがあるなら、これらの窓口はあなたのためにもあります。私はここにいますし、"
     "話を続けることもできます。",
-    "pt": "Obrigado por se preocupar com essa pessoa e por me contar. O que ela disse precisa ser "
+    "pt": "Obrigado por se preocupar com essa pessoa e por me contar. O que ela disse deve ser "
     "levado a sério. Se houver risco de ela fazer isso agora, ligue para o número de emergência "
-    "local e fique com ela, se for seguro para você. Os contatos abaixo podem ajudá-la, e "
-    "ajudar você também, que está dando apoio a ela:\n{resources}\nSe você também tiver "
-    "pensamentos como esses, esses contatos também estão aí para você. Estou aqui com você, e "
-    "podemos continuar conversando.",
+    "local e fique com ela, se for seguro fazê-lo. As linhas abaixo podem ajudá-la, e estes "
+    "serviços também existem para quem apoia:\n{resources}\nSe também tiver pensamentos como "
+    "esses, pode recorrer a eles. Estou aqui, e podemos continuar esta conversa.",
 }
 
 

@@ -121,10 +121,10 @@ def test_a_brazilian_in_crisis_is_answered_in_portuguese_and_a_nao_keeps_the_car
     assert first["safety"]["crisis"] is True
     assert any("188" in res for res in first["safety"]["resources"])  # CVV
     assert all(res in first["reply"] for res in first["safety"]["resources"])
-    assert first["reply"].endswith("Você está em segurança agora?")
+    assert first["reply"].endswith("Está em segurança agora?")
     answer = turn("não", first["session_id"])
     assert answer["safety"]["crisis"] is True  # "no" to the Portuguese question
-    assert answer["reply"].startswith("Obrigado por me responder.")
+    assert answer["reply"].startswith("Obrigado por responder.")
 
 
 def test_alarming_words_in_ordinary_use_are_answered_normally(api, user):

@@ -41,6 +41,7 @@ EMERGENCY = {
     "es": ("112",),
     "jp": ("119",),
     "br": ("192",),
+    "pt": ("112",),
 }
 # The country as each country entry names it: a user whose request sends no Accept-Language
 # reads SAFETY_DEFAULT_LOCALE's list, and must know whose emergency number it is.
@@ -59,6 +60,7 @@ COUNTRY = {
     "fr-CA": "au Canada",
     "es-MX": "en México",
     "pt-BR": "no Brasil",
+    "pt-PT": "em Portugal",
 }
 KEY = re.compile(r"[a-z]{2,3}(-([a-z]{2}|[0-9]{3}))?")  # language[-REGION], as resource_key reads
 
@@ -132,7 +134,7 @@ def test_the_list_names_only_what_answers_now_no_email():
         ("de-US", "en-us"),  # a country with no entry in the language: still its country's
         ("en-MX", "es-mx"),
         ("es-419", "es"),  # Latin America: no country, the language's
-        ("pt-PT", "pt"),  # not Brazil's: Portuguese's, as the reply is in Portuguese
+        ("pt-PT", "pt-pt"),  # not Brazil's: Portugal's own
     ],
 )
 def test_the_entries_for_spanish_in_the_us_french_in_canada_mexico_and_brazil_are_read(locale, key):

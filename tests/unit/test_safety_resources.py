@@ -56,14 +56,14 @@ def test_resources_by_locale_then_language_then_default():
     assert any("119" in r for r in resources_for("ja-JP", default_locale="en-US"))
     ja_br = resources_for("ja-BR", default_locale="en-US")  # Brazil's lines, not Japan's
     assert any("188" in r for r in ja_br) and not any("119" in r for r in ja_br)
-    assert any("findahelpline" in r for r in resources_for("pt-PT", default_locale="xx"))
+    assert any("findahelpline" in r for r in resources_for("pt-AO", default_locale="xx"))
 
 
 @pytest.mark.parametrize(
     ("locale", "not_theirs"),
     [
-        ("pt-PT", "988"),  # a named locale we have nothing for: not the default locale's (US)
-        ("pt-PT", "188"),  # Brazil's line
+        ("pt-AO", "988"),  # a named locale we have nothing for: not the default locale's (US)
+        ("pt-AO", "188"),  # Brazil's line
         ("es-AR", "024"),  # Spain's line
         ("es-AR", "800 911 2000"),  # Mexico's
         ("fr-BE", "3114"),  # France's
@@ -137,7 +137,7 @@ def test_an_extension_after_the_language_is_no_region(locale, language):
         ("ja", "ja"),
         ("en-GB", "en"),
         ("pt-BR", "pt"),
-        ("pt-PT", "pt"),  # Brazilian Portuguese, read in Portugal too
+        ("pt-PT", "pt"),  # one Portuguese reply, written to read in Portugal and Brazil
         ("und", "en"),
         (None, "en"),  # no header: the default locale's language
     ],
@@ -174,7 +174,7 @@ def test_each_language_lists_the_resources_and_a_no_to_its_question_keeps_the_cr
         ("fr", "Si ces sentiments", "numéro d'urgence"),
         ("es", "Si estos sentimientos", "número de emergencias"),
         ("ja", "もし気持ちがもっと", "緊急通報番号"),
-        ("pt", "Se esses sentimentos", "ligue agora mesmo para o número de emergência local"),
+        ("pt", "Se esses sentimentos", "ligue imediatamente para o número de emergência local"),
     ],
 )
 def test_the_follow_up_to_a_no_asks_them_to_reach_out_now(language, if_worse, emergency):
@@ -193,6 +193,7 @@ def test_the_follow_up_to_a_no_asks_them_to_reach_out_now(language, if_worse, em
         ("fr", "Comme vous n'êtes peut-être pas en sécurité", "numéro d'urgence local"),
         ("es", "Como puede que ahora mismo no estés a salvo", "número de emergencias local"),
         ("ja", "今は安全ではないかもしれないので", "119番（日本国外では現地の緊急通報番号）"),
+        ("pt", "Como pode não estar em segurança agora", "número de emergência local"),
     ],
 )
 def test_the_follow_up_does_not_tell_an_unsure_user_they_are_not_safe(language, hedged, emergency):
@@ -200,6 +201,21 @@ def test_the_follow_up_does_not_tell_an_unsure_user_they_are_not_safe(language, 
     # "Since you're not safe right now", as if they had said so.
     follow_up = crisis_reply(("x",), again=True, language=language)
     assert hedged in follow_up and emergency in follow_up
+
+
+def test_the_portuguese_replies_read_in_portugal_as_in_brazil():
+    # The translations review: "você" ten times, "estou levando", "aplicativo", "contato" read
+    # Brazilian to a user in Portugal, who gets the same reply.
+    texts = (*CRISIS_REPLIES["pt"], SOMEONE_ELSE_REPLIES["pt"])
+    for brazilian in ("você", "estou levando", "aplicativo", "contato"):
+        assert not any(brazilian in text.lower() for text in texts), brazilian
+    assert "estes serviços também existem para quem apoia" in SOMEONE_ELSE_REPLIES["pt"]
+
+
+def test_a_user_in_portugal_is_given_portugals_line_and_112():
+    resources = resources_for("pt-PT", default_locale="en-US")
+    assert any("1411" in r for r in resources) and any("112" in r for r in resources)
+    assert not any("188" in r for r in resources)  # Brazil's
 
 
 def test_an_unknown_language_gets_english():
@@ -213,12 +229,12 @@ def test_a_brazilian_gets_the_portuguese_reply_around_brazils_lines_and_a_nao_ke
     resources = resources_for(parse_locale("pt-BR,pt;q=0.9,en;q=0.8"), default_locale="en-US")
     language = reply_language("pt-BR", default_locale="en-US")
     first = crisis_reply(resources, language=language)
-    assert first.startswith("Fico muito feliz que você tenha me contado")
+    assert first.startswith("Ainda bem que me contou")
     assert "• Ligue 188 (CVV" in first and "192 (SAMU)" in first
-    assert first.endswith(" Você está em segurança agora?")
+    assert first.endswith(" Está em segurança agora?")
     assert answers_not_safe(first, "não")
     assert crisis_reply(resources, again=True, language=language).startswith(
-        "Obrigado por me responder."
+        "Obrigado por responder."
     )
     assert SOMEONE_ELSE_REPLIES["pt"].startswith("Obrigado por se preocupar com essa pessoa")
 

@@ -156,7 +156,7 @@ def test_a_brazilian_in_crisis_is_answered_in_portuguese_and_a_nao_keeps_the_car
     assert first["reply"] == crisis_reply(_resources("pt-BR"), language="pt")
     answer = _turn("não", locale="pt-BR", store=store, session_id=first["session_id"], minutes=1)
     assert answer["safety"]["crisis"] is True
-    assert answer["reply"].startswith("Obrigado por me responder.")
+    assert answer["reply"].startswith("Obrigado por responder.")
     assert store.sessions[first["session_id"]].not_safe_until is not None
 
 
