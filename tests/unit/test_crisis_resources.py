@@ -30,7 +30,7 @@ def test_a_japanese_locale_with_no_region_gets_japans_lines_labelled_as_japans()
 # country must carry one, and a new country's entry needs its row here.
 EMERGENCY = {
     "us": ("911",),
-    "ca": ("911",),
+    "ca": ("911", "9-1-1"),  # Canada writes 9-1-1
     "mx": ("911",),
     "gb": ("999",),
     "ie": ("112", "999"),
@@ -117,6 +117,14 @@ def test_a_global_emergency_number_is_given_with_where_it_is_one(locale, says):
     # It said "112 in most countries": 112 is Europe's, not most countries'.
     line = _table()[locale][0]
     assert all(s in line for s in says), line
+
+
+@pytest.mark.parametrize("key", ["en-CA", "fr-CA"])
+def test_canadas_numbers_are_written_as_canada_writes_them(key):
+    # The translations review: Canada's services write 9-8-8 and 9-1-1 (CAMH).
+    lines = " ".join(_table()[key])
+    assert "9-8-8" in lines and "9-1-1" in lines
+    assert not re.search(r"(?<![\d-])(?:988|911)(?![\d-])", lines)
 
 
 def test_the_list_names_only_what_answers_now_no_email():
