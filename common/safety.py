@@ -437,9 +437,10 @@ CARE_CHECK_IN = (
     "time."
 )
 # The first of a session begun in care (after a no in another one): no reply of this session
-# shared any resources, so this one names them ({listed}: the locale's crisis resources).
+# shared any resources, so this one names them ({listed}: the locale's crisis resources). Not
+# "any time": not every line listed is open all hours (ja-JP's TELL: 9-23 h).
 CARE_CHECK_IN_NAMED = (
-    f"{CARE_QUESTION} If things feel heavy again, these are there for you any time: {{listed}}."
+    f"{CARE_QUESTION} If things feel heavy again, these are there for you: {{listed}}."
 )
 # The first care reply when the crisis reply is the one just above (the next turn, often an
 # answer to its question): "how are you holding up since earlier? If things feel heavy

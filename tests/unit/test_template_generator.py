@@ -14,7 +14,13 @@ from common.analysis.types import Sentiment
 from common.labels import INTENTS
 from common.personas import PERSONAS
 from common.replies import ContextTurn, ReplyRequest, ResponseGenerator, TemplateGenerator
-from common.safety import CARE_CHECK_IN, CARE_JUST_AFTER, CARE_REMINDER, crisis_reply
+from common.safety import (
+    CARE_CHECK_IN,
+    CARE_JUST_AFTER,
+    CARE_REMINDER,
+    crisis_reply,
+    resources_for,
+)
 from common.sessions.summary import SessionSummary
 from tests.fakes.analysis import make_analysis
 
@@ -833,6 +839,10 @@ def test_a_session_begun_in_care_names_the_resources_it_recalls(persona: str) ->
     samaritans = ("Call Samaritans on 116 123 (UK, free, 24/7)",)
     first = reply("hi", persona, care=True, care_resources=samaritans)
     assert "116 123" in first and "the resources I shared" not in first
+    # Not "any time": they may list a line with hours (ja-JP's TELL, 9-23 h; the translations
+    # review).
+    tell = resources_for("ja-JP", default_locale="en-US")
+    assert "any time" not in reply("hi", persona, care=True, care_resources=tell)
     # Within the session that had the crisis, the reply just above lists them: not again.
     crisis = ContextTurn(0, "I can't go on", crisis_reply(samaritans), persona, "sad", True)
     after = reply("hi", persona, window=(crisis,), care=True, care_resources=samaritans)
