@@ -802,17 +802,21 @@ _PREPARE = {  # one concrete step to prepare that conversation
     "money": "write down the numbers involved, what you hope for, and the questions you want "
     "to ask",
 }
-_REFER = {
+# Said right after whose question it is: someone asking whether to stop a medicine may do
+# so before the appointment.
+_CAUTION = {"medical": " Until you've spoken to them, don't stop or change a medicine on your own."}
+_REFER = {  # {caution}: _CAUTION's for the kind, if any
     "lua": "That's a question for {who}, who can weigh it with you safely; it isn't mine to "
-    "answer. What I can do is help you get ready to ask: {prep}. How do you feel about "
+    "answer.{caution} What I can do is help you get ready to ask: {prep}. How do you feel about "
     "bringing it up with them?",
-    "riri": "Straight up: that call belongs to {who}, not me. Quick prep so the conversation "
-    "goes well: {prep}, then book it in. Tell me how it goes!",
+    "riri": "Straight up: that call belongs to {who}, not me.{caution} Quick prep so the "
+    "conversation goes well: {prep}, then book it in. Tell me how it goes!",
     "elro": "I can't advise on this one: it's a decision to make with {who}, who can weigh "
-    "your specifics. Where I can help is preparing that conversation: {prep}. What would you "
-    "most want to ask?",
-    "nana": "That's such an important question, and the right person to answer it is {who}. "
-    "I'd love to help you feel ready to ask: {prep}. How are you feeling about it all?",
+    "your specifics.{caution} Where I can help is preparing that conversation: {prep}. What "
+    "would you most want to ask?",
+    "nana": "That's such an important question, and the right person to answer it is "
+    "{who}.{caution} I'd love to help you feel ready to ask: {prep}. How are you feeling about "
+    "it all?",
 }
 _SUGGESTION_SENTENCE = re.compile(
     r"[^.!?\n]*\b(?:try|suggest|step|could|option|start)\b[^.!?\n]*", re.IGNORECASE
@@ -1130,7 +1134,9 @@ class TemplateGenerator:
 
     def _refer(self, persona: str, kind: str, tone: str, previous: str, after_crisis: bool) -> str:
         """A question for a doctor, lawyer or adviser: whose it is and how to prepare, no steps."""
-        refer = _REFER[persona].format(who=_WHO[kind], prep=_PREPARE[kind])
+        refer = _REFER[persona].format(
+            who=_WHO[kind], prep=_PREPARE[kind], caution=_CAUTION.get(kind, "")
+        )
         if tone not in _TROUBLED:  # "Love the curiosity, let's dig in!" before declining it
             return refer
         return " ".join((*_opener(persona, tone, previous, after_crisis), refer))

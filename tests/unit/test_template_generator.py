@@ -933,6 +933,11 @@ def test_a_medical_legal_or_money_question_is_referred_not_decided(
     text = reply(message, persona, analysis=make_analysis(intent="decision_making"))
     assert FOR_A_PROFESSIONAL[message] in text
     assert "write down" in text  # one concrete way to prepare that conversation
+    # Whoever asks whether to stop a medicine may stop it before the appointment (the
+    # translations review): only the medical referral says not to.
+    medical = FOR_A_PROFESSIONAL[message] == "doctor or pharmacist"
+    caution = "Until you've spoken to them, don't stop or change a medicine on your own."
+    assert (caution in text) == medical, text
     assert not any(shape in text for shape in STEP_SHAPES), text
     assert "Pick one and go" not in text and "I'd start with option" not in text
 
