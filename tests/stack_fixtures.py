@@ -145,9 +145,18 @@ def events() -> Iterator[Subscription]:
     sub.delete()
 
 
-def new_turn(api: httpx.Client, user: User, message: str, session_id: str | None = None, **kw):
+def new_turn(
+    api: httpx.Client,
+    user: User,
+    message: str,
+    session_id: str | None = None,
+    *,
+    language: str | None = None,  # the Accept-Language header, if any
+    **kw,
+):
     body = {"session_id": session_id, "client_turn_id": uuid.uuid4().hex, "message": message, **kw}
-    return api.post("/v2/chat/turns", json=body, headers=user.headers)
+    headers = {**user.headers, "Accept-Language": language} if language else user.headers
+    return api.post("/v2/chat/turns", json=body, headers=headers)
 
 
 def at_any_hour(api: httpx.Client, user: User) -> None:

@@ -88,14 +88,14 @@ def test_crisis_resources_follow_the_users_locale(api, user):
     assert any("116 123" in res for res in r.json()["safety"]["resources"])
 
 
-def test_a_german_speaker_in_crisis_is_answered_in_german_and_a_nein_keeps_the_care(api, user):
-    headers = {**user.headers, "Accept-Language": "de-DE,de;q=0.9"}
+def _answered(r) -> dict:
+    assert r.status_code == 201, r.text
+    return r.json()
 
+
+def test_a_german_speaker_in_crisis_is_answered_in_german_and_a_nein_keeps_the_care(api, user):
     def turn(message: str, session_id: str | None = None) -> dict:
-        body = {"client_turn_id": uuid.uuid4().hex, "message": message, "session_id": session_id}
-        r = api.post("/v2/chat/turns", headers=headers, json=body)
-        assert r.status_code == 201, r.text
-        return r.json()
+        return _answered(new_turn(api, user, message, session_id, language="de-DE,de;q=0.9"))
 
     first = turn("ich will nicht mehr leben")
     assert first["safety"]["crisis"] is True
@@ -109,13 +109,8 @@ def test_a_german_speaker_in_crisis_is_answered_in_german_and_a_nein_keeps_the_c
 
 def test_a_brazilian_in_crisis_is_answered_in_portuguese_and_a_nao_keeps_the_care(api, user):
     # The persona model reads English only: the Portuguese patterns alone read this message.
-    headers = {**user.headers, "Accept-Language": "pt-BR,pt;q=0.9"}
-
     def turn(message: str, session_id: str | None = None) -> dict:
-        body = {"client_turn_id": uuid.uuid4().hex, "message": message, "session_id": session_id}
-        r = api.post("/v2/chat/turns", headers=headers, json=body)
-        assert r.status_code == 201, r.text
-        return r.json()
+        return _answered(new_turn(api, user, message, session_id, language="pt-BR,pt;q=0.9"))
 
     first = turn("não aguento mais, quero morrer")
     assert first["safety"]["crisis"] is True
