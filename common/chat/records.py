@@ -175,18 +175,30 @@ def crisis_event_data(
         "turn_id": response["turn_id"],
         "turn_index": response["turn_index"],
         "probability": round(analysis.safety.probability, 4),
+        **crisis_shown(
+            analysis, locale=locale, default_locale=default_locale, reply=reply, stored=stored
+        ),
+        "locale": locale,
+        "resources_shown": len(analysis.safety.resources),
+        "resources_version": resources_version(),
+        "reply_language": reply_language(locale, default_locale=default_locale),
+    }
+
+
+def crisis_shown(
+    analysis: Analysis, *, locale: str | None, default_locale: str, reply: str | None, stored: bool
+) -> dict:
+    """What detected a crisis turn and what it was shown, as its event and its log line (the
+    chat service's CRISIS_TURN) both say it."""
+    return {
         "analysis_source": analysis.source,
         # The model, the patterns, or both (analysis_source names the model when it answered,
         # whichever of the two said crisis), or a no to "Are you safe right now?".
         "detected_by": "+".join(analysis.safety.detected_by),
-        "locale": locale,
-        "resources_shown": len(analysis.safety.resources),
-        # The entry of common/data/crisis_resources.json shown, in the file's version: the raw
-        # locale does not say it (a turn with no header reads SAFETY_DEFAULT_LOCALE's).
+        # The entry of common/data/crisis_resources.json shown (in the event, with the file's
+        # version): the raw locale does not say it (no header reads SAFETY_DEFAULT_LOCALE's).
         "resources_key": resource_key(locale or default_locale),
-        "resources_version": resources_version(),
         "reply": reply,
-        "reply_language": reply_language(locale, default_locale=default_locale),
         # False: answered, not stored (storage down, a script's pace): its turn_id names nothing
         "stored": stored,
     }

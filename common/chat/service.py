@@ -32,7 +32,13 @@ from common.chat.limits import (
     shortly_after_crisis,
 )
 from common.chat.models import SessionOut, TurnCreate, TurnOut, TurnPage
-from common.chat.records import crisis_event_data, turn_doc, turn_event_data, turn_response
+from common.chat.records import (
+    crisis_event_data,
+    crisis_shown,
+    turn_doc,
+    turn_event_data,
+    turn_response,
+)
 from common.config import Settings
 from common.errors import ApiError, Conflict, ErasureInProgress, NotFound, RateLimited, Unavailable
 from common.events import Event, EventPublisher, keyless, user_key
@@ -62,7 +68,6 @@ from common.safety import (
     crisis_reply,
     reassures,
     reply_language,
-    resource_key,
     resources_for,
 )
 from common.sessions.state import SessionState, WindowTurn, append_turn, new_session
@@ -77,14 +82,12 @@ _AT_CAP = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
 _CRISIS_PACE = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
 _CRISIS_PAST_BUDGET = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
 _CRISIS_UNSTORED = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
-# The crisis turn line (CRISIS_TURN) of a script's crisis turns (past its request budget, or
-# past crisis_turns_minute_max a minute): per user, as their WARNING.
-_SCRIPTED_CRISIS_TURN = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
 # A crisis turn answered, not stored, whose event Pub/Sub did not take (it has no outbox).
 _UNSTORED_EVENT_FAILED = logs.Throttle(logs.FAILURE_LOG_SECONDS)
-# A script's crisis turns not stored (past its budget or pace): one event per user a minute, as
-# their lines: one a request would cost what the pace's limit saves (an event a turn).
-_SCRIPTED_CRISIS_EVENT = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
+# A script's crisis turns not stored (past its request budget, or past crisis_turns_minute_max a
+# minute): their line (CRISIS_TURN, with its count) and their event, per user, at most one a
+# minute each, as their WARNINGs: one a request would cost what the pace's limit saves.
+_SCRIPTED_CRISIS = logs.Throttle(logs.REFUSAL_LOG_SECONDS)
 # A generator outage (Gemini) fails every turn: one line per instance per 30 s with the count.
 _GENERATOR_FAILED = logs.Throttle(logs.FAILURE_LOG_SECONDS)
 
@@ -790,26 +793,27 @@ def _log_crisis_turn(
     stored: bool,
     locale: str | None,
     settings: Settings,
-    scripted_by: str | None = None,
+    count: int | None = None,
 ) -> None:
     """The crisis turn's INFO line (CRISIS_TURN), with no text of the user's: what detected
     it, whether the model answered, which resources and which reply were shown. Only this line
     shows a detector going quiet (a model whose crisis head stops firing) or firing at
-    everything, while the endpoint answers and every other monitor is green. `scripted_by`: a
-    script's uid: its lines are throttled per user (with their `count`), as its WARNINGs."""
+    everything, while the endpoint answers and every other monitor is green. `count`: the
+    script's turns this line stands for (_SCRIPTED_CRISIS), as its WARNINGs say theirs."""
     fields = {
-        "detected_by": "+".join(analysis.safety.detected_by),
-        "analysis_source": analysis.source,  # the model version, or "baseline"
+        **crisis_shown(
+            analysis,
+            locale=locale,
+            default_locale=settings.safety_default_locale,
+            reply=kept.crisis_reply,
+            stored=stored,
+        ),
         # the metric's label (few values): whether the model answered this turn
         "analyzed_by": "baseline" if analysis.source == "baseline" else "model",
-        "stored": stored,
-        "resources_key": resource_key(locale or settings.safety_default_locale),
-        "reply": kept.crisis_reply,
     }
-    if scripted_by is None:
-        log.info(CRISIS_TURN, extra=fields)
-    else:
-        _SCRIPTED_CRISIS_TURN.log(log, logging.INFO, scripted_by, CRISIS_TURN, extra=fields)
+    if count is not None:
+        fields[logs.COUNT] = count
+    log.info(CRISIS_TURN, extra=fields)
 
 
 def _not_stored(
@@ -827,12 +831,14 @@ def _not_stored(
 ) -> tuple[dict, bool]:
     """A crisis answered, not stored, in a turn's response shape: "degraded" says so. Its
     turn_id (and a new session's id) name nothing: a rating or a GET of them is a 404.
-    `scripted_by`: the uid of a script's crisis turn (_log_crisis_turn), whose events go at most
-    one a minute per user. `publish(session_id, data)`: sends its safety.crisis_detected
-    (_unstored_event; None: none)."""
-    _log_crisis_turn(
-        kept, analysis, stored=False, locale=locale, settings=settings, scripted_by=scripted_by
-    )
+    `scripted_by`: the uid of a script's crisis turn, whose line and event go at most one a
+    minute per user (_SCRIPTED_CRISIS). `publish(session_id, data)`: sends its
+    safety.crisis_detected (_unstored_event; None: none)."""
+    count = None if scripted_by is None else _SCRIPTED_CRISIS.due(scripted_by)
+    if count != 0:  # a script's turn held back: neither its line nor its event
+        _log_crisis_turn(
+            kept, analysis, stored=False, locale=locale, settings=settings, count=count
+        )
     response = turn_response(
         session_id=session_id,
         turn_id=turn_id,
@@ -842,8 +848,7 @@ def _not_stored(
         analysis=analysis,
         degraded=[*degraded, NOT_STORED],
     )
-    # A script's event is held back as its lines are: checked before the event is built.
-    if publish is not None and (scripted_by is None or _SCRIPTED_CRISIS_EVENT.due(scripted_by)):
+    if publish is not None and count != 0:
         data = crisis_event_data(
             response,
             analysis=analysis,

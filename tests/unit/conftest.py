@@ -24,6 +24,5 @@ def fresh_script_throttles() -> Iterator[None]:
     most one a minute per uid) carry one test's "u1" into the next's."""
     from common.chat import service
 
-    for throttle in (service._SCRIPTED_CRISIS_TURN, service._SCRIPTED_CRISIS_EVENT):
-        throttle._keys.clear()
+    service._SCRIPTED_CRISIS._keys.clear()
     yield
