@@ -5,7 +5,19 @@ import re
 
 import pytest
 
-from common.safety import RESOURCES_FILE, resource_key, resources_for
+from common.chat import service
+from common.chat.models import TurnCreate
+from common.config import Settings
+from common.safety import (
+    CRISIS_REPLIES,
+    RESOURCES_FILE,
+    crisis_reply,
+    parse_locale,
+    resource_key,
+    resources_for,
+)
+from tests.fakes import turns
+from tests.fakes.turns import NOW
 
 
 def _lines(locale: str | None) -> tuple[str, ...]:
@@ -42,6 +54,10 @@ EMERGENCY = {
     "jp": ("119",),
     "br": ("192",),
     "pt": ("112",),
+    "at": ("112", "144"),  # 144: Rettung
+    "ch": ("112", "144"),  # 144: ambulance
+    "be": ("112",),
+    "nz": ("111",),
 }
 # The country as each country entry names it: a user whose request sends no Accept-Language
 # reads SAFETY_DEFAULT_LOCALE's list, and must know whose emergency number it is.
@@ -61,6 +77,11 @@ COUNTRY = {
     "es-MX": "en México",
     "pt-BR": "no Brasil",
     "pt-PT": "em Portugal",
+    "de-AT": "in Österreich",
+    "de-CH": "in der Schweiz",
+    "fr-CH": "en Suisse",
+    "fr-BE": "en Belgique",
+    "en-NZ": "in New Zealand",
 }
 KEY = re.compile(r"[a-z]{2,3}(-([a-z]{2}|[0-9]{3}))?")  # language[-REGION], as resource_key reads
 
@@ -151,6 +172,50 @@ def test_the_entries_for_spanish_in_the_us_french_in_canada_mexico_and_brazil_ar
 
 def test_a_spanish_speaker_in_the_us_is_told_how_to_reach_988_in_spanish():
     assert any("marca 2" in line and "988" in line for line in _lines("es-US"))
+
+
+@pytest.mark.parametrize(
+    ("header", "key", "line"),
+    [
+        ("de-AT", "de-at", "TelefonSeelsorge in Österreich: 142"),
+        ("de,de-AT;q=0.8", "de-at", "TelefonSeelsorge in Österreich: 142"),  # a browser in German
+        ("de-CH,de;q=0.9", "de-ch", "Die Dargebotene Hand in der Schweiz: 143"),
+        ("fr-CH", "fr-ch", "La Main Tendue au 143 (Suisse"),
+        ("fr-BE", "fr-be", "Centre de Prévention du Suicide au 0800 32 123 (Belgique"),
+        ("en-NZ", "en-nz", "Need to talk? Call or text 1737 (New Zealand"),
+    ],
+)
+def test_austria_switzerland_belgium_and_new_zealand_get_their_own_lines(header, key, line):
+    # They got their language's entry: no national line, no national emergency number.
+    locale = parse_locale(header)
+    assert resource_key(locale) == key
+    assert any(line in r for r in _lines(locale))
+
+
+@pytest.mark.parametrize(
+    ("header", "message", "language"),
+    [
+        ("de-AT", "ich will nicht mehr leben", "de"),
+        ("de-CH,de;q=0.9", "ich will nicht mehr leben", "de"),
+        ("fr-CH", "je veux mourir", "fr"),
+        ("fr-BE", "je veux mourir", "fr"),
+        ("en-NZ", "I want to kill myself", "en"),
+    ],
+)
+def test_a_crisis_turn_in_each_of_those_countries_lists_its_lines_in_its_language(
+    header, message, language
+):
+    # Through the chat service, as the user reads it: the first crisis reply in their language
+    # around their country's lines, the lines shown being those the turn reports.
+    ports = turns.turn_ports(turns.ActivityStore(), settings=Settings())
+    body = TurnCreate(client_turn_id="t1", message=message)
+    locale = parse_locale(header)
+    said, _ = service.take_turn(uid="u1", body=body, now=NOW, locale=locale, **ports)
+    resources = said["safety"]["resources"]
+    assert said["safety"]["crisis"] and tuple(resources) == _lines(locale)
+    assert said["reply"] == crisis_reply(_lines(locale), language=language)
+    assert said["reply"].endswith(f" {CRISIS_REPLIES[language][2]}")  # its question
+    assert not any("findahelpline" in r for r in resources)  # their own lines, not the directory
 
 
 def test_every_entry_has_a_row_in_the_operations_table_of_when_it_was_checked():

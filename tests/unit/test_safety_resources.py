@@ -66,15 +66,30 @@ def test_resources_by_locale_then_language_then_default():
         ("pt-AO", "188"),  # Brazil's line
         ("es-AR", "024"),  # Spain's line
         ("es-AR", "800 911 2000"),  # Mexico's
-        ("fr-BE", "3114"),  # France's
-        ("de-AT", "0800 111 0"),  # Germany's
-        ("de-CH", "0800 111 0"),
+        ("fr-LU", "3114"),  # France's
+        ("de-LU", "0800 111 0"),  # Germany's
+        ("de-IT", "0800 111 0"),
     ],
 )
 def test_no_user_is_given_another_countrys_helpline(locale, not_theirs):
     resources = resources_for(locale, default_locale="en-US")
     assert not any(not_theirs in r for r in resources)
     assert any("findahelpline" in r for r in resources)  # where to find their own
+
+
+@pytest.mark.parametrize(
+    ("locale", "not_theirs"),
+    [
+        ("fr-BE", "3114"),  # France's
+        ("fr-CH", "3114"),
+        ("de-AT", "0800 111 0"),  # Germany's
+        ("de-CH", "0800 111 0"),
+        ("en-NZ", "13 11 14"),  # Australia's
+        ("en-NZ", "000"),
+    ],
+)
+def test_a_neighbours_entry_in_the_same_language_is_not_read(locale, not_theirs):
+    assert not any(not_theirs in r for r in resources_for(locale, default_locale="en-US"))
 
 
 @pytest.mark.parametrize(
@@ -131,7 +146,7 @@ def test_an_extension_after_the_language_is_no_region(locale, language):
     ("locale", "language"),
     [
         ("de-DE", "de"),
-        ("de-AT", "de"),  # no Austrian entry: German's, in German
+        ("de-AT", "de"),  # Austria's entry, in German
         ("fr-CA", "fr"),
         ("es-MX", "es"),
         ("ja", "ja"),
