@@ -58,6 +58,7 @@ EMERGENCY = {
     "ch": ("112", "144"),  # 144: ambulance
     "be": ("112",),
     "nz": ("111",),
+    "nl": ("112",),
 }
 # The country as each country entry names it: a user whose request sends no Accept-Language
 # reads SAFETY_DEFAULT_LOCALE's list, and must know whose emergency number it is.
@@ -82,6 +83,8 @@ COUNTRY = {
     "fr-CH": "en Suisse",
     "fr-BE": "en Belgique",
     "en-NZ": "in New Zealand",
+    "nl-BE": "in Belgium",
+    "nl-NL": "in the Netherlands",
 }
 KEY = re.compile(r"[a-z]{2,3}(-([a-z]{2}|[0-9]{3}))?")  # language[-REGION], as resource_key reads
 
@@ -183,6 +186,10 @@ def test_a_spanish_speaker_in_the_us_is_told_how_to_reach_988_in_spanish():
         ("fr-CH", "fr-ch", "La Main Tendue au 143 (Suisse"),
         ("fr-BE", "fr-be", "Centre de Prévention du Suicide au 0800 32 123 (Belgique"),
         ("en-NZ", "en-nz", "Need to talk? Call or text 1737 (New Zealand"),
+        # Dutch speakers: Flanders' own line, not the French-speaking one next to it
+        ("nl-BE", "nl-be", "Zelfmoordlijn on 1813 (Belgium, in Dutch"),
+        ("nl-NL", "nl-nl", "113 Zelfmoordpreventie on 0800-0113"),
+        ("nl,nl-NL;q=0.8", "nl-nl", "113 Zelfmoordpreventie on 0800-0113"),
     ],
 )
 def test_austria_switzerland_belgium_and_new_zealand_get_their_own_lines(header, key, line):
