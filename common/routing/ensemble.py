@@ -84,7 +84,12 @@ def _context_scores(analysis: Analysis, convo: Conversation) -> tuple[dict[str, 
     current = convo.current_persona
     if current not in PERSONAS:
         return dict.fromkeys(PERSONA_IDS, 0.0), "none"
-    if convo.previous_tone == "frustrated" and analysis.tone.label == "frustrated":
+    # Frustration switches away only when it is read as surely as a shift must be: a flat
+    # reading whose top label happens to be "frustrated" (0.16) says nothing about it.
+    frustrated = (
+        analysis.tone.label == "frustrated" and analysis.tone.confidence >= SHIFT_CONFIDENCE
+    )
+    if convo.previous_tone == "frustrated" and frustrated:
         return {p: 0.0 if p == current else 0.5 for p in PERSONA_IDS}, "frustration"
     tone_shift = (
         analysis.tone.label != convo.previous_tone and analysis.tone.confidence >= SHIFT_CONFIDENCE

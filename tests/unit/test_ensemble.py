@@ -265,3 +265,21 @@ def test_small_propensities_are_logged_as_off_policy_evaluation_divides_by_them(
     )
     explored = next(r for r in turns if r.source == "exploration")  # 1 turn in ~3,300
     assert explored.propensity == 0.00015  # 3e-4 shared by the other two of the top 3
+
+
+def test_a_flat_reading_that_tops_out_at_frustrated_does_not_switch_away():
+    # The reasons review: "Switching from Elro: this doesn't seem to be helping yet." on a tone
+    # read as frustrated with 0.16 (the baseline's near-uniform reading of "ok, and what about
+    # the second part?"). Frustration switches only as surely as a shift must be read.
+    convo = Conversation(
+        current_persona="elro",
+        previous_tone="frustrated",
+        previous_intent="problem_solving",
+        local_hour=14,
+    )
+    flat = _rank(_analysis(tone="frustrated", p=0.16), convo)
+    assert flat.chosen.id == "elro"
+    assert flat.chosen.reasons[0].startswith("Staying with Elro")
+    assert not any("Switching from" in reason for s in flat.ranked for reason in s.reasons)
+    sure = _rank(_analysis(tone="frustrated", p=SHIFT_CONFIDENCE), convo)
+    assert sure.chosen.reasons[0] == "Switching from Elro: this doesn't seem to be helping yet."
