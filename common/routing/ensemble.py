@@ -106,10 +106,10 @@ def _context_scores(analysis: Analysis, convo: Conversation) -> tuple[dict[str, 
 def _reasons(
     pid: str,
     router_reasons: tuple[str, ...],
-    components: dict[str, float],
     context_kind: str,
     convo: Conversation,
     model_best: str | None,
+    time_decided: bool,
 ) -> tuple[str, ...]:
     name = PERSONAS[pid].name
     reasons: list[str] = []
@@ -125,9 +125,18 @@ def _reasons(
     reasons.extend(router_reasons)
     if model_best == pid:
         reasons.append(f"This message reads like one for {name}.")
-    if components.get("time", 0) >= 0.8:
-        reasons.append(f"{name} suits your {day_part(convo.local_hour)}s.")
+    if time_decided:  # TIME_AFFINITY is a fixed table, not the user's habit: "the", not "your"
+        reasons.append(f"{name} suits the {day_part(convo.local_hour)}.")
     return tuple(reasons)
+
+
+def _blend(signals: list[tuple[float, dict[str, float], str]]) -> dict[str, float]:
+    """Each persona's weighted mean over `signals`, rounded as a turn logs it."""
+    total = sum(w for w, _, _ in signals) or 1.0
+    return {
+        pid: round(sum(w * values.get(pid, 0.0) for w, values, _ in signals) / total, 4)
+        for pid in PERSONA_IDS
+    }
 
 
 def rank(
@@ -155,17 +164,24 @@ def rank(
     if analysis.persona is not None:
         signals.append((weights.model, analysis.persona.probs, "model"))
         model_best = analysis.persona.label
-    total = sum(w for w, _, _ in signals) or 1.0
+    scores = _blend(signals)
+    best = best_first(scores)[0]
+    # The hour is a reason only where it decided the pick: without it another would lead.
+    untimed_best = best_first(_blend([s for s in signals if s[2] != "time"]))[0]
     scored = []
     for pid in PERSONA_IDS:
         components = {name: round(values.get(pid, 0.0), 4) for _, values, name in signals}
-        score = sum(w * values.get(pid, 0.0) for w, values, _ in signals) / total
         reasons = _reasons(
-            pid, router_reasons.get(pid, ()), components, context_kind, convo, model_best
+            pid,
+            router_reasons.get(pid, ()),
+            context_kind,
+            convo,
+            model_best,
+            time_decided=pid == best != untimed_best,
         )
-        scored.append(Scored(pid, round(score, 4), reasons, components))
+        scored.append(Scored(pid, scores[pid], reasons, components))
     by_id = {s.id: s for s in scored}
-    ranked = tuple(by_id[pid] for pid in best_first({s.id: s.score for s in scored}))
+    ranked = tuple(by_id[pid] for pid in best_first(scores))
 
     if requested:
         pick = by_id[requested]
