@@ -16,7 +16,7 @@ from common.analysis.types import Analysis, Distribution, Sentiment
 from common.labels import INTENTS, PACES, PERSONA_IDS, SIGNALS, TONES
 from common.personas import PERSONAS
 from common.routing import RankedPersona, ResonanceBasedRouter
-from common.routing.router import AFFINITY_PATH
+from common.routing.router import AFFINITY_PATH, CITED_CONFIDENCE
 
 ALL_LABELS = (*TONES, *PACES, *INTENTS)
 
@@ -115,6 +115,22 @@ def test_reasons_cite_only_the_labels_the_analysis_reports(router: ResonanceBase
         matrix = router.matrix[ranked.id]
         cited = {label for label in matrix if matrix[label].reason in ranked.reasons}
         assert cited <= {"anxious", "urgent", "learning"}, (ranked.id, ranked.reasons)
+
+
+def test_reasons_cite_a_label_only_when_it_is_read_with_cited_confidence(
+    router: ResonanceBasedRouter,
+) -> None:
+    # The reasons review: "You sound calm" at 0.46 for "I have an exam tomorrow and I can't stop
+    # worrying", and at 0.18 for "hello" (uniform is 0.125): a reading that unsure is no reason.
+    unsure = analysis(tone={"calm": 0.46}, pace={"reflective": 0.4}, intent={"check_in": 0.49})
+    for ranked in router.rank(unsure, top=4):
+        assert ranked.reasons == (f"{ranked.name} fits this kind of message.",)
+    sure = analysis(tone={"calm": CITED_CONFIDENCE}, pace={"reflective": 0.4})
+    lua = next(r for r in router.rank(sure, top=4) if r.id == "lua")
+    assert lua.reasons == (router.matrix["lua"]["calm"].reason,)  # calm alone is sure enough
+    for text in ("hello", "I have an exam tomorrow and I can't stop worrying"):
+        for ranked in router.rank(analyze_baseline(text), top=4):
+            assert not any(reason.startswith("You sound calm") for reason in ranked.reasons)
 
 
 def test_score_is_the_expected_affinity(router: ResonanceBasedRouter) -> None:
