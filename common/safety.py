@@ -237,6 +237,24 @@ SOMEONE_ELSE_REPLIES: dict[str, str] = {
 }
 
 
+# Why the care persona answers a crisis turn and the care turns after it (the response's
+# persona.reasons, its only one), in the crisis reply's language: not an English line under a
+# German crisis reply.
+CARE_REASONS: dict[str, str] = {
+    "en": "Staying gentle after what you shared.",
+    "de": "Behutsam bleiben nach dem, was du mir erzählt hast.",
+    "fr": "Avancer en douceur après ce que vous m'avez confié.",
+    "es": "Con calma y cuidado, después de lo que me contaste.",
+    "ja": "打ち明けてくれたことを受けて、穏やかに寄り添います。",
+    "pt": "Com calma e cuidado, depois do que me contou.",
+}
+
+
+def care_reason(language: str) -> str:
+    """The care line in `language` (reply_language's), English if there is none in it."""
+    return CARE_REASONS.get(language, CARE_REASONS["en"])
+
+
 def reply_language(locale: str | None, *, default_locale: str) -> str:
     """The language of the crisis reply for a request's locale (read as resources_for reads
     it): its language when there is a reply in it, else English."""

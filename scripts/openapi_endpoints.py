@@ -716,7 +716,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 "Accept-Language",
                 "header",
                 {"type": "string"},
-                "Picks the crisis resources' locale.",
+                "Picks the crisis resources' locale, and the language of the crisis reply and "
+                "of the care line in `persona.reasons` (German, French, Spanish, Japanese, "
+                "Portuguese; else English).",
                 "en-GB,en;q=0.8",
             ),
         ),

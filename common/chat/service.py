@@ -450,6 +450,7 @@ def take_turn(
                     previous_intent=last.intent if last else None,
                     care=crisis or care,
                     local_hour=local_now.hour,
+                    language=_language(locale, settings),
                 ),
                 requested=body.persona,
                 seed=turn_id,
@@ -754,6 +755,11 @@ def _resources(locale: str | None, settings: Settings) -> tuple[str, ...]:
     return resources_for(locale, default_locale=settings.safety_default_locale)
 
 
+def _language(locale: str | None, settings: Settings) -> str:
+    """The crisis reply's language for the request's locale, also the care line's."""
+    return reply_language(locale, default_locale=settings.safety_default_locale)
+
+
 def _with_resources(analysis: Analysis, locale: str | None, settings: Settings) -> Analysis:
     """A crisis's analysis, with the helplines for the request's locale."""
     resources = _resources(locale, settings)
@@ -775,7 +781,7 @@ def _crisis_answer(
     follow-up that thanks them for answering; a `message` only about another person in danger
     ("my friend wants to kill herself"), the reply for someone worried about them; any other
     crisis turn, even right after one ("i took all my pills" after that no), the first reply."""
-    language = reply_language(locale, default_locale=settings.safety_default_locale)
+    language = _language(locale, settings)
     someone_else = not answered and about_someone_else(as_read(message))
     reply = crisis_reply(
         analysis.safety.resources, again=answered, someone_else=someone_else, language=language
@@ -980,7 +986,11 @@ def _unread_crisis(
     analysis = replace(analysis, safety=replace(analysis.safety, crisis=True))
     analysis = _with_resources(analysis, locale, settings)
     turn_id = uuid.uuid4().hex
-    convo = Conversation(care=True, local_hour=now.hour)  # the user's time zone is not read
+    convo = Conversation(  # the user's time zone is not read
+        care=True,
+        local_hour=now.hour,
+        language=_language(locale, settings),
+    )
     ranking = rank(analysis=analysis, convo=convo, requested=body.persona, seed=turn_id)
     return _not_stored(
         session_id=body.session_id or uuid.uuid4().hex,

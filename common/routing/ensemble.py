@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from common.analysis.types import Analysis
 from common.labels import PERSONA_IDS
 from common.personas import PERSONAS
+from common.safety import care_reason
 
 # How well each persona suits an hour of the user's day (late night: calm; morning: action).
 TIME_AFFINITY: dict[str, dict[str, float]] = {
@@ -49,6 +50,7 @@ class Conversation:
     previous_intent: str | None = None
     care: bool = False  # the user showed signs of crisis in a recent turn
     local_hour: int = 12
+    language: str = "en"  # the crisis reply's (common.safety.reply_language): the care line's
 
 
 @dataclass(frozen=True)
@@ -113,9 +115,7 @@ def _reasons(
 ) -> tuple[str, ...]:
     name = PERSONAS[pid].name
     reasons: list[str] = []
-    if context_kind == "care" and pid == "lua":
-        reasons.append("Staying gentle after what you shared.")
-    elif context_kind == "continuity" and pid == convo.current_persona:
+    if context_kind == "continuity" and pid == convo.current_persona:
         reasons.append(f"Staying with {name} so the conversation keeps its thread.")
     elif context_kind == "frustration" and convo.current_persona and pid != convo.current_persona:
         current = PERSONAS[convo.current_persona].name
@@ -188,7 +188,10 @@ def rank(
         chosen = Scored(pick.id, pick.score, (f"You asked for {pick.name}.",), pick.components)
         source, propensity = "requested", 1.0
     elif convo.care:  # right after a crisis the calm persona answers, whatever else scores
-        chosen, source, propensity = by_id[CARE_PERSONA], "care", 1.0
+        # for the crisis alone: the router's readings and the hour decided nothing.
+        pick = by_id[CARE_PERSONA]
+        chosen = Scored(pick.id, pick.score, (care_reason(convo.language),), pick.components)
+        source, propensity = "care", 1.0
     else:
         top = ranked[:TOP_K]
         rng = random.Random(int(hashlib.sha256(seed.encode()).hexdigest()[:16], 16))

@@ -157,7 +157,7 @@ def test_care_overrides_a_strong_router_and_model_call():
         router={"lua": 0.1, "riri": 0.3, "elro": 0.9, "nana": 0.2},
     )
     assert (r.chosen.id, r.source, r.propensity) == ("lua", "care", 1.0)
-    assert r.chosen.reasons[0] == "Staying gentle after what you shared."
+    assert r.chosen.reasons == ("Staying gentle after what you shared.",)  # nothing else decided
 
 
 def test_a_policy_pick_claims_a_liking_only_with_evidence_for_it():
