@@ -78,7 +78,12 @@ class TurnCreate(StrictBody):
     session_id: SessionId | None = None
     client_turn_id: ClientTurnId
     message: str
-    persona: PersonaId | None = None
+    persona: PersonaId | None = Field(
+        None,
+        description='The persona the user chose: it answers (its reason: "You asked for '
+        'Riri."), except on a crisis turn and the care turns after one, which the care '
+        "persona answers.",
+    )
     stream: bool = False
 
     _clean = field_validator("message")(clean_message)

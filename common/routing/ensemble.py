@@ -151,8 +151,9 @@ def rank(
     seed: str = "",
 ) -> Ranking:
     """Score every persona in [0, 1] as the weighted mean of the signals that are present (the
-    model's head is missing when the model is down), then choose: the user's request, else the
-    best, except with probability `epsilon` one of the other top-3 (uniformly)."""
+    model's head is missing when the model is down), then choose: in care the care persona,
+    else the user's request, else the best, except with probability `epsilon` one of the other
+    top-3 (uniformly)."""
     context, context_kind = _context_scores(analysis, convo)
     time_scores = TIME_AFFINITY[day_part(convo.local_hour)]
     signals: list[tuple[float, dict[str, float], str]] = [
@@ -183,15 +184,15 @@ def rank(
     by_id = {s.id: s for s in scored}
     ranked = tuple(by_id[pid] for pid in best_first(scores))
 
-    if requested:
-        pick = by_id[requested]
-        chosen = Scored(pick.id, pick.score, (f"You asked for {pick.name}.",), pick.components)
-        source, propensity = "requested", 1.0
-    elif convo.care:  # right after a crisis the calm persona answers, whatever else scores
-        # for the crisis alone: the router's readings and the hour decided nothing.
+    if convo.care:  # right after a crisis the calm persona answers, whatever else scores or
+        # the user asked for: it is chosen for the crisis, so the care line is its one reason.
         pick = by_id[CARE_PERSONA]
         chosen = Scored(pick.id, pick.score, (care_reason(convo.language),), pick.components)
         source, propensity = "care", 1.0
+    elif requested:
+        pick = by_id[requested]
+        chosen = Scored(pick.id, pick.score, (f"You asked for {pick.name}.",), pick.components)
+        source, propensity = "requested", 1.0
     else:
         top = ranked[:TOP_K]
         rng = random.Random(int(hashlib.sha256(seed.encode()).hexdigest()[:16], 16))

@@ -11,7 +11,11 @@ import pytest
 
 from common.chat import service, wiring
 from common.chat.models import TurnCreate
+from common.config import Settings
 from common.errors import Unavailable
+from common.feedback.models import FeedbackCreate
+from common.feedback.service import FeedbackContext, submit_feedback
+from common.profile.updater import delta_for
 from common.safety import CARE_REASONS
 from tests.fakes import turns
 
@@ -25,12 +29,16 @@ def _turn(
     session_id: str | None = None,
     *,
     locale: str | None = None,
+    persona: str | None = None,
+    **ports,
 ) -> dict:
-    body = TurnCreate(client_turn_id=uuid.uuid4().hex, message=message, session_id=session_id)
+    body = TurnCreate(
+        client_turn_id=uuid.uuid4().hex, message=message, session_id=session_id, persona=persona
+    )
     response, _ = service.take_turn(
         uid="u1",
         body=body,
-        **turns.turn_ports(store, rank=wiring.rank_personas),
+        **turns.turn_ports(store, rank=wiring.rank_personas, **ports),
         now=at,
         locale=locale,
     )
@@ -82,3 +90,56 @@ def test_a_crisis_answered_without_its_session_gives_the_care_line_in_its_langua
     said = _turn(_DownOnRead(), "Ich will nicht mehr leben", turns.NOW, locale="de-DE")
     assert said["degraded"] == [service.NOT_STORED]
     assert said["persona"]["reasons"] == [CARE_REASONS["de"]]
+
+
+class _Ratings:
+    """Ratings of the turns `store` keeps (the feedback service's store, in memory)."""
+
+    def __init__(self, store: turns.MemoryStore) -> None:
+        self.store = store
+
+    def read_feedback_context(self, *, session_id: str, turn_id: str, **_) -> FeedbackContext:
+        docs = (doc for doc, _ in self.store.keys.values())
+        turn = next(doc for doc in docs if doc["turn_id"] == turn_id)
+        return FeedbackContext(turn=turn, session=self.store.sessions[session_id], existing=None)
+
+    def write_feedback(self, **_) -> None: ...
+
+
+def test_care_wins_over_a_requested_persona_and_its_rating_teaches_nothing_about_it():
+    # The reasons review: a crisis turn with persona "riri" was answered as Riri, "You asked for
+    # Riri.", and so were its care turns (persona_source "requested"): a rating of one counted
+    # as evidence for Riri.
+    store, publisher, model = turns.MemoryStore(), turns.Publisher(), turns.RecordingGenerator()
+    crisis = _turn(store, "I want to kill myself", turns.NOW, persona="riri", publisher=publisher)
+    later = turns.NOW + timedelta(minutes=1)
+    care = _turn(
+        store,
+        "thanks. can we talk about my exam?",
+        later,
+        crisis["session_id"],
+        persona="riri",
+        publisher=publisher,
+        generator=model,
+    )
+    for turn in (crisis, care):
+        assert turn["persona"]["id"] == "lua"
+        assert turn["persona"]["reasons"] == ["Staying gentle after what you shared."]
+    assert [(req.persona.id, req.care) for req in model.asked] == [("lua", True)]
+    completed = [e.data for e in publisher.events if e.type == "chat.turn.completed"]
+    assert [(d["persona"], d["persona_source"]) for d in completed] == [("lua", "care")] * 2
+
+    rating = FeedbackCreate(turn_id=care["turn_id"], session_id=care["session_id"], rating="up")
+    submit_feedback(
+        uid="u1",
+        body=rating,
+        store=_Ratings(store),
+        outbox=turns.Outbox(),
+        publisher=publisher,
+        settings=Settings(),
+        now=later,
+    )
+    (rated,) = [e for e in publisher.events if e.type == "feedback.submitted"]
+    learned = delta_for(rated).increments
+    assert learned["feedback_count"] == 1
+    assert not any(path.startswith(("stats.", "ctx.")) for path in learned)
