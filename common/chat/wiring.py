@@ -9,7 +9,7 @@ from common.analysis.types import Analysis
 from common.analysis.with_model import MODEL_DOWN, analyze
 from common.config import get_settings
 from common.personalization.policies import Policy, make_policy
-from common.personalization.preferences import Profile, found_helpful
+from common.personalization.preferences import Profile, liking
 from common.routing import ensemble
 
 
@@ -84,7 +84,7 @@ def rank_personas(
         chosen_id=decision.chosen,
         propensity=decision.propensities[decision.chosen],
         policy=decision.policy,
-        helpful_before=found_helpful(profile, decision.chosen),
+        liking=liking(profile, decision.chosen),
     )
 
 

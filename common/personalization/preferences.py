@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from common.labels import PERSONA_IDS
-from common.routing.ensemble import TIME_AFFINITY, day_part
+from common.routing.ensemble import TIME_AFFINITY, Liking, day_part
 
 NEW_USER_TURNS: Final = 5  # below this many turns, and with no feedback, a user is "new"
 FAVOURITE_MIN_EVIDENCE: Final = 3.0  # observations (beyond the prior) before a favourite counts
@@ -169,6 +169,16 @@ def found_helpful(profile: Profile | None, persona: str) -> bool:
         return False
     s = profile.stat(persona)
     return s.evidence >= FAVOURITE_MIN_EVIDENCE and s.mean > 0.5
+
+
+def liking(profile: Profile | None, persona: str) -> Liking | None:
+    """What a turn may say of the user's liking for `persona`: "rated" when found_helpful and
+    the user has rated replies, "kept" when found_helpful on what they did alone, else None.
+    The Beta counts mix ratings with behaviour (a follow-up adds 0.2) and do not keep them
+    apart, so with no rating at all the liking shown is behaviour: kept talking, not helpful."""
+    if not found_helpful(profile, persona):
+        return None
+    return "rated" if profile and profile.feedback_count > 0 else "kept"
 
 
 def favourite_persona(profile: Profile) -> str | None:

@@ -7,6 +7,7 @@ import hashlib
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 from common.analysis.types import Analysis
 from common.labels import PERSONA_IDS
@@ -23,6 +24,8 @@ TIME_AFFINITY: dict[str, dict[str, float]] = {
 SHIFT_CONFIDENCE = 0.55  # a new tone or intent this sure of itself counts as a clear shift
 TOP_K = 3
 CARE_PERSONA = "lua"
+# What a user's profile shows of their liking for a persona (preferences.liking).
+Liking = Literal["rated", "kept"]
 
 
 def day_part(hour: int) -> str:
@@ -218,18 +221,21 @@ def personalize(
     chosen_id: str,
     propensity: float,
     policy: str,
-    helpful_before: bool = False,
+    liking: Liking | None = None,
 ) -> Ranking:
     """The ranking once a personalization policy has chosen who answers (pure).
 
-    `helpful_before`: the user's profile shows they liked the chosen persona (enough evidence,
-    mean above the prior); without it a pick over the ensemble's best is an exploration and
+    `liking`: what the user's profile shows of the chosen persona (preferences.liking):
+    "rated", their ratings say they liked it; "kept", they kept talking with it but never
+    rated anything; None, neither: a pick over the ensemble's best is then an exploration and
     says so, rather than claim a liking the user never showed."""
     by_id = {s.id: s for s in ranking.ranked}
     pick = by_id[chosen_id]
     if chosen_id != ranking.ranked[0].id:
-        if helpful_before:
+        if liking == "rated":
             reason = f"You've found {pick.name}'s answers helpful before."
+        elif liking == "kept":
+            reason = f"You've often kept talking with {pick.name}."
         else:
             reason = f"Trying {pick.name} for this one."
         pick = Scored(pick.id, pick.score, (reason, *pick.reasons), pick.components)

@@ -167,10 +167,14 @@ def test_a_policy_pick_claims_a_liking_only_with_evidence_for_it():
     assert explored.chosen.reasons[0] == f"Trying {other.name} for this one."
     assert not any("helpful before" in r for r in explored.chosen.reasons)
     liked = personalize(
-        ranking, chosen_id=other.id, propensity=0.8, policy="thompson", helpful_before=True
+        ranking, chosen_id=other.id, propensity=0.8, policy="thompson", liking="rated"
     )
     assert liked.chosen.reasons[0] == f"You've found {other.name}'s answers helpful before."
     assert (liked.source, liked.propensity) == ("thompson", 0.8)
+    kept = personalize(
+        ranking, chosen_id=other.id, propensity=0.8, policy="thompson", liking="kept"
+    )
+    assert kept.chosen.reasons[0] == f"You've often kept talking with {other.name}."
     same = personalize(ranking, chosen_id=ranking.ranked[0].id, propensity=0.9, policy="greedy")
     assert same.chosen.reasons == ranking.ranked[0].reasons  # the ensemble's own choice
 

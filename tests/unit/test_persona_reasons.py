@@ -15,7 +15,9 @@ from common.config import Settings
 from common.errors import Unavailable
 from common.feedback.models import FeedbackCreate
 from common.feedback.service import FeedbackContext, submit_feedback
+from common.personalization.preferences import PersonaStats, Profile
 from common.profile.updater import delta_for
+from common.routing.ensemble import Conversation
 from common.safety import CARE_REASONS
 from tests.fakes import turns
 
@@ -143,3 +145,27 @@ def test_care_wins_over_a_requested_persona_and_its_rating_teaches_nothing_about
     learned = delta_for(rated).increments
     assert learned["feedback_count"] == 1
     assert not any(path.startswith(("stats.", "ctx.")) for path in learned)
+
+
+@pytest.mark.parametrize(
+    ("ratings", "said"),
+    [(0, "You've often kept talking with Lua."), (1, "You've found Lua's answers helpful before.")],
+)
+def test_helpful_before_is_said_only_to_a_user_who_has_rated(ratings, said):
+    # The reasons review: Thompson picked Lua for a user who had never rated anything, from 15
+    # follow-ups with her (0.2 of evidence each), and said they had found her answers helpful.
+    profile = Profile(
+        stats={**Profile().stats, "lua": PersonaStats(4.0, 1.0)}, turns=40, feedback_count=ratings
+    )
+    analysis, _ = turns.analyze_offline("how does compound interest work?")
+    ranking = wiring.rank_personas(
+        analysis=analysis,
+        convo=Conversation(local_hour=14),
+        requested=None,
+        seed="t1",
+        profile=profile,
+        policy_name="thompson",
+    )
+    assert (ranking.chosen.id, ranking.source) == ("lua", "thompson")
+    assert ranking.ranked[0].id != "lua"  # the ensemble's best was another: the profile chose
+    assert ranking.chosen.reasons[0] == said

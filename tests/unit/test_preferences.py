@@ -16,6 +16,7 @@ from common.personalization.preferences import (
     favourite_persona,
     found_helpful,
     implicit_updates,
+    liking,
     time_of_day_match,
 )
 from common.routing.ensemble import TIME_AFFINITY
@@ -127,6 +128,17 @@ def test_found_helpful_is_what_the_explanation_may_claim():
     assert found_helpful(_with(lua=PersonaStats(4.0, 1.0)), "lua")
     # As many downs as ups is no liking to claim ("You've found Lua's answers helpful before").
     assert not found_helpful(_with(lua=PersonaStats(3.0, 3.0)), "lua")
+
+
+def test_a_liking_is_claimed_as_helpful_only_from_a_user_who_has_rated():
+    # The reasons review: "You've found Lua's answers helpful before." to a user who never
+    # rated anything, from 15 follow-ups with Lua (each 0.2 of evidence, 3.0 in all).
+    talked = Profile(stats={**Profile().stats, "lua": PersonaStats(4.0, 1.0)}, turns=40)
+    assert liking(talked, "lua") == "kept"
+    assert liking(_with(lua=PersonaStats(4.0, 1.0)), "lua") == "rated"  # 5 ratings
+    assert liking(talked, "riri") is None  # no evidence
+    assert liking(_with(lua=PersonaStats(1.0, 6.0)), "lua") is None  # disliked
+    assert liking(None, "lua") is None  # personalization off
 
 
 def test_time_match_is_the_affinity_for_a_user_active_at_that_time():
