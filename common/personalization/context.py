@@ -7,7 +7,15 @@ favourite whatever they write; a favourite per tone group; per intent group; per
 together), each weighted by its Bayesian evidence, the probability it gave to the ratings seen so
 far. A finer explanation has more buckets to fill, so it wins only when the ratings really differ
 between contexts (Occam's razor comes with the marginal likelihood). A message is judged by what
-each explanation's evidence says of messages like it, averaged by the explanations' weights."""
+each explanation's evidence says of messages like it, averaged by the explanations' weights.
+
+The explanations are weighed on the same ratings only: those of messages with both a tone and an
+intent group, which the `both_*` buckets hold (each in one). The overall counts also hold
+evidence with no context or one (a session's end whose last turn had no intent, a rating of a
+turn stored without them), and the tone and intent buckets evidence that lacks the other group:
+each rating lowers the probability of the ratings seen, so an explanation scored on fewer would
+win for having seen less. Stored counts are read as they are. Each explanation's judgement of a
+message still uses all of its own counts."""
 
 from __future__ import annotations
 
@@ -75,22 +83,34 @@ def _log_evidence(alpha: float, beta: float) -> float:
     return math.lgamma(1 + a) + math.lgamma(1 + b) - math.lgamma(2 + a + b)
 
 
-def explanation_weights(
-    profile: Profile, counts: dict | None, keys: tuple[str, ...]
-) -> dict[str, float]:
-    """Posterior weight of each explanation that can judge this message (sums to 1)."""
-    counts = counts or {}
+def _pooled(counts: dict) -> dict[str, dict[tuple[str, str], list[float]]]:
+    """The `both_*` buckets' counts pooled as each explanation sees them: per kind, (group,
+    persona) -> [a, b]; all of one persona's for "overall", by tone group, by intent group."""
+    pooled: dict[str, dict[tuple[str, str], list[float]]] = {k: {} for k in EXPLANATION_PRIOR}
+    for key, bucket in counts.items():
+        parts = key.split("_")
+        if len(parts) != 3 or parts[0] != "both":
+            continue
+        groups = {"overall": "", "tone": parts[1], "intent": parts[2], "both": key}
+        for pid, c in (bucket or {}).items():
+            a, b = stored_counts(c)
+            for kind, group in groups.items():
+                cell = pooled[kind].setdefault((group, pid), [0.0, 0.0])
+                cell[0] += a
+                cell[1] += b
+    return pooled
+
+
+def explanation_weights(counts: dict | None, keys: tuple[str, ...]) -> dict[str, float]:
+    """Posterior weight of each explanation that can judge this message (sums to 1), from the
+    ratings all four explain (the `both_*` buckets)."""
+    pooled = _pooled(counts or {})
+    kinds = {"overall", *(_kind(key) for key in keys)}
     log_post = {
-        "overall": math.log(EXPLANATION_PRIOR["overall"])
-        + sum(_log_evidence(s.alpha - 1.0, s.beta - 1.0) for s in profile.stats.values())
+        kind: math.log(prior) + sum(_log_evidence(a, b) for a, b in pooled[kind].values())
+        for kind, prior in EXPLANATION_PRIOR.items()
+        if kind in kinds
     }
-    for kind in {_kind(key) for key in keys}:
-        log_post[kind] = math.log(EXPLANATION_PRIOR[kind]) + sum(
-            _log_evidence(*stored_counts(c))
-            for key, bucket in counts.items()
-            if _kind(key) == kind
-            for c in (bucket or {}).values()
-        )
     top = max(log_post.values())
     unnormalised = {k: math.exp(v - top) for k, v in log_post.items()}
     total = sum(unnormalised.values())
@@ -109,7 +129,7 @@ def in_context(profile: Profile, counts: dict | None, keys: tuple[str, ...]) -> 
     "overall", outweigh a better-supported one: four thumbs-down for Riri when a user is low
     counted for less than their twenty thumbs-up for Riri otherwise."""
     counts = counts or {}
-    weights = explanation_weights(profile, counts, keys)
+    weights = explanation_weights(counts, keys)
     bucket_of = {_kind(key): counts.get(key) or {} for key in keys}
     stats = {}
     for pid in PERSONA_IDS:
