@@ -4,7 +4,7 @@ sessions, liked ratings, turns per persona). Sessions, turns and ratings themsel
 after a conversation's last turn, so those counters are the week's only record in Firestore.
 Held back for a user with a crisis turn in the week it tells (activity/{uid}'s `crisis_at`):
 an upbeat tally on the lock screen after that week reads as tone-deaf, and the push may not
-say why."""
+say why. Nor is there one for a user whose first turn is under 2 days old (TOO_NEW)."""
 
 from __future__ import annotations
 
@@ -18,16 +18,20 @@ from common.notifications.models import (
     ERASED,
     INACTIVE,
     NOTIFICATIONS_OFF,
+    TOO_NEW,
     WEEKLY_INSIGHT,
     Recipient,
     notification_id,
 )
 from common.personas import PERSONAS
 from common.profile.service import settings_of
-from common.profile.updater import day_key
+from common.profile.updater import day_key, day_of
 from common.push.models import Notification
 
 TITLE = "Your week with ION"
+# No insight until the user's first turn is this old: a first-ever turn at 20:40 on a Sunday
+# got "In the past week: 1 conversation, all with Nana." from the 21:00 run.
+NEW_USER_AGE = timedelta(days=2)
 
 
 def iso_week(now: datetime) -> str:
@@ -61,10 +65,21 @@ class WeekFacts:
     active_days: int = 0
     liked: int = 0
     persona_turns: dict[str, int] = field(default_factory=dict)
+    lifetime_turns: int | None = None  # the profile's `turns`, every turn ever counted
+    # The UTC day of the user's first turn, known when the per-day counters (kept 8 days) hold
+    # every turn ever counted; None when older turns exist or no lifetime count says.
+    first_day: datetime | None = None
 
     @property
     def active(self) -> bool:
         return self.turns > 0
+
+    def too_new(self, now: datetime) -> bool:
+        """Is the user's first turn less than NEW_USER_AGE before `now`? Without a lifetime
+        count, a guess from the week alone: fewer than 2 active days and 3 turns."""
+        if self.lifetime_turns is None:
+            return self.active_days < 2 and self.turns < 3
+        return self.first_day is not None and now - self.first_day < NEW_USER_AGE
 
     def top_personas(self) -> list[str]:
         """The personas the user talked with most (more than one on a tie), in a stable order."""
@@ -73,6 +88,15 @@ class WeekFacts:
             return []
         most = max(used.values())
         return [p for p in PERSONA_IDS if used.get(p) == most]
+
+
+def _first_day(daily: dict, lifetime: int | None) -> datetime | None:
+    """The first day with turns in the kept counters, if they hold all `lifetime` turns."""
+    turns = {day_of(k): _count(c.get("turns")) for k, c in daily.items() if isinstance(c, dict)}
+    kept = {day: n for day, n in turns.items() if day and n > 0}
+    if lifetime is None or not kept or lifetime > sum(kept.values()):
+        return None
+    return min(kept)
 
 
 def week_facts(preferences: dict | None, *, now: datetime) -> WeekFacts:
@@ -88,6 +112,8 @@ def week_facts(preferences: dict | None, *, now: datetime) -> WeekFacts:
             if persona in PERSONA_IDS:
                 personas[persona] = personas.get(persona, 0) + _count(n)
     turns = sum(_count(d.get("turns")) for d in days)
+    lifetime = (preferences or {}).get("turns")
+    lifetime = _count(lifetime) if isinstance(lifetime, int | float) else None
     return WeekFacts(
         turns=turns,
         # A conversation is counted on its first turn; one begun before the week still counts.
@@ -95,6 +121,8 @@ def week_facts(preferences: dict | None, *, now: datetime) -> WeekFacts:
         active_days=sum(1 for d in days if _count(d.get("turns")) > 0),
         liked=max(sum(_count(d.get("liked")) for d in days), 0),  # a changed rating can dip
         persona_turns=personas,
+        lifetime_turns=lifetime,
+        first_day=_first_day(daily, lifetime),
     )
 
 
@@ -138,6 +166,8 @@ def weekly_insight(
     facts = week_facts(recipient.preferences, now=now)
     if not facts.active:
         return None, INACTIVE
+    if facts.too_new(now):
+        return None, TOO_NEW
     top = facts.top_personas()
     data = {
         "week": period,

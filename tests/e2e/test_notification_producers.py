@@ -53,9 +53,13 @@ def _key(uid: str) -> str:
     return user_key(uid, get_settings().analytics_key.get_secret_value())
 
 
+def _preferences(firestore_db, uid: str):
+    return firestore_db.collection("preferences").document(_key(uid))
+
+
 def _week(firestore_db, uid: str):
     """What the profile updater has counted for the user's week so far."""
-    snap = firestore_db.collection("preferences").document(_key(uid)).get()
+    snap = _preferences(firestore_db, uid).get()
     return week_facts(snap.to_dict() if snap.exists else None, now=datetime.now(UTC))
 
 
@@ -75,9 +79,12 @@ def _clear_of_midnight(margin: timedelta = timedelta(minutes=3)) -> None:
 
 def test_the_weekly_insight_reaches_active_users_who_want_it_once(api, firestore_db):
     _clear_of_midnight()
-    active, muted, idle, troubled = sign_up(), sign_up(), sign_up(), sign_up()
-    tokens = {user.uid: _device(api, user) for user in (active, muted, idle, troubled)}
+    active, muted, idle, troubled, newcomer = (sign_up() for _ in range(5))
+    tokens = {user.uid: _device(api, user) for user in (active, muted, idle, troubled, newcomer)}
     at_any_hour(api, active)
+    # The active user has talked before the per-day counters' 8 days: a user whose first turn
+    # is under 2 days old (the newcomer) gets no "week" yet (too_new).
+    _preferences(firestore_db, active.uid).set({"turns": 20}, merge=True)
 
     first = new_turn(api, active, "How should I structure my thesis chapters?", persona="elro")
     assert first.status_code == 201, first.text
@@ -87,6 +94,7 @@ def test_the_weekly_insight_reaches_active_users_who_want_it_once(api, firestore
     rating = {"turn_id": first.json()["turn_id"], "session_id": session, "rating": "up"}
     assert api.post("/v2/feedback", json=rating, headers=active.headers).status_code == 201
     assert new_turn(api, muted, "Quick question about my plan").status_code == 201
+    assert new_turn(api, newcomer, "Hi, I just installed this").status_code == 201
     r = api.patch("/v2/profile", json={"notifications": False}, headers=muted.headers)
     assert r.status_code == 200, r.text
     # A crisis turn this week: no upbeat tally of it on the lock screen.
@@ -97,12 +105,13 @@ def test_the_weekly_insight_reaches_active_users_who_want_it_once(api, firestore
     _wait_for(lambda: _week(firestore_db, active.uid).liked == 1, "the thumbs up to be counted")
     _wait_for(lambda: _week(firestore_db, active.uid).turns == 3, "the turns to be counted")
     _wait_for(lambda: _week(firestore_db, muted.uid).turns == 1, "the other user's turn")
+    _wait_for(lambda: _week(firestore_db, newcomer.uid).turns == 1, "the newcomer's turn")
 
     report = _run("weekly_insight")
     assert report["period"] == iso_week(datetime.now(UTC))
     assert report["enqueued"] >= 1
     assert report["skipped"]["notifications_off"] >= 1 and report["skipped"]["inactive"] >= 1
-    assert report["skipped"]["after_crisis"] >= 1
+    assert report["skipped"]["after_crisis"] >= 1 and report["skipped"]["too_new"] >= 1
 
     (message,) = _wait_for(lambda: _sent_to(tokens[active.uid]), "the insight on the phone")
     assert message["notification"] == {
@@ -115,7 +124,7 @@ def test_the_weekly_insight_reaches_active_users_who_want_it_once(api, firestore
     assert notice["period"] == report["period"]
     assert notice["notification_id"] == message["data"]["notification_id"]
     assert _notices(firestore_db, muted.uid) == {} and _notices(firestore_db, idle.uid) == {}
-    assert _notices(firestore_db, troubled.uid) == {}
+    assert _notices(firestore_db, troubled.uid) == {} and _notices(firestore_db, newcomer.uid) == {}
 
     again = _run("weekly_insight")  # a rerun (or Cloud Scheduler's retry)
     assert again["skipped"]["already_enqueued"] >= 1
@@ -125,7 +134,7 @@ def test_the_weekly_insight_reaches_active_users_who_want_it_once(api, firestore
     assert _notices(firestore_db, muted.uid) == {} and _notices(firestore_db, idle.uid) == {}
     assert len(_sent_to(tokens[active.uid])) == 1
     assert _sent_to(tokens[muted.uid]) == [] and _sent_to(tokens[idle.uid]) == []
-    assert _sent_to(tokens[troubled.uid]) == []
+    assert _sent_to(tokens[troubled.uid]) == [] and _sent_to(tokens[newcomer.uid]) == []
 
 
 def _history(uid: str, *days_ago: float) -> list:

@@ -21,6 +21,7 @@ from common.notifications.models import (
     NOT_AT_RISK,
     NOTIFICATIONS_OFF,
     REENGAGEMENT,
+    TOO_NEW,
     WEEKLY_INSIGHT,
     AtRisk,
     Recipient,
@@ -39,7 +40,7 @@ from common.notifications.weekly import (
     week_facts,
     weekly_insight,
 )
-from common.profile.updater import day_key, delta_for
+from common.profile.updater import day_key, delta_for, stale_days
 from common.push.models import notification_from_envelope
 from scripts.function_client import function_client
 
@@ -64,7 +65,7 @@ ACTIVE_WEEK = _prefs(
     _day(2, turns=3, sessions=1, liked=1, personas={"elro": 3}),
     _day(6, turns=2, sessions=1, personas={"nana": 2}),
     _day(7, turns=40, sessions=9, liked=9, personas={"riri": 40}),  # last week: not counted
-)
+) | {"turns": 120}  # every turn ever: some before the per-day counters kept
 
 
 def _recipient(
@@ -81,7 +82,7 @@ def test_the_week_is_the_last_seven_utc_days() -> None:
     facts = week_facts(ACTIVE_WEEK, now=NOW)
     assert facts == WeekFacts(
         turns=10, conversations=4, active_days=3, liked=3,
-        persona_turns={"elro": 7, "lua": 1, "nana": 2},
+        persona_turns={"elro": 7, "lua": 1, "nana": 2}, lifetime_turns=120,
     )  # fmt: skip
     assert facts.top_personas() == ["elro"]
     assert iso_week(NOW) == "2026-W47" and iso_week(NOW + timedelta(hours=7)) == "2026-W48"
@@ -165,7 +166,7 @@ def test_an_active_user_gets_an_insight_with_a_stable_private_id() -> None:
     assert again.notification_id == note.notification_id  # the same week: the same id
     assert note.notification_id.startswith("weekly_insight.2026-W47.")
     assert user_key("u1", KEY) not in note.notification_id  # not linkable to analytics
-    active_next_week = _recipient(prefs=_prefs(_day(-7, turns=1, sessions=1)))
+    active_next_week = _recipient(prefs={**_prefs(_day(-7, turns=1, sessions=1)), "turns": 80})
     next_week, _ = weekly_insight(active_next_week, now=NOW + timedelta(days=7), key=KEY)
     other, _ = weekly_insight(_recipient("u2"), now=NOW, key=KEY)
     assert len({note.notification_id, next_week.notification_id, other.notification_id}) == 3
@@ -183,6 +184,61 @@ def test_an_active_user_gets_an_insight_with_a_stable_private_id() -> None:
 )
 def test_who_gets_no_insight(recipient: Recipient, reason: str) -> None:
     assert weekly_insight(recipient, now=NOW, key=KEY) == (None, reason)
+
+
+def _counted(*turns: datetime) -> dict:
+    """preferences/{user_key} after the profile updater applied a turn at each of these times
+    (a new conversation with Nana each), as its increments add up."""
+    doc: dict = {}
+    for at in turns:
+        event = Event("chat.turn.completed", at, "k", "s", {"persona": "nana", "turn_index": 0})
+        for path, amount in delta_for(event).increments.items():
+            *parents, leaf = path.split(".")
+            node = doc
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[leaf] = node.get(leaf, 0) + amount
+    return doc
+
+
+SUNDAY_RUN = datetime(2026, 11, 22, 21, 0, tzinfo=UTC)  # the 21:00 UTC run of NOW's Sunday
+
+
+@pytest.mark.parametrize(
+    ("turns", "reason"),
+    [
+        # The review: a first-ever turn at 20:40 got "1 conversation, all with Nana." at 21:00.
+        ([SUNDAY_RUN - timedelta(minutes=20)], TOO_NEW),
+        ([SUNDAY_RUN - timedelta(days=1, hours=1)], TOO_NEW),  # Saturday 20:00
+        ([SUNDAY_RUN - timedelta(days=1, hours=20)], TOO_NEW),  # Saturday 01:00
+        ([SUNDAY_RUN - timedelta(days=2, hours=20)], None),  # Friday 01:00: a weekend in
+        # Back after the per-day counters (8 days) forgot them: older turns, not a new user.
+        ([SUNDAY_RUN - timedelta(days=30), SUNDAY_RUN - timedelta(minutes=20)], None),
+    ],
+)
+def test_no_insight_until_the_users_first_turn_is_two_days_old(
+    turns: list[datetime], reason: str | None
+) -> None:
+    prefs = _counted(*turns)
+    for day in stale_days(prefs["daily"], SUNDAY_RUN):  # as the next event trims them
+        del prefs["daily"][day]
+    note, why = weekly_insight(_recipient(prefs=prefs), now=SUNDAY_RUN, key=KEY)
+    assert why == reason and (note is None) == (reason is not None)
+
+
+@pytest.mark.parametrize(
+    ("days", "new"),
+    [
+        ([_day(0, turns=2, sessions=1)], True),
+        ([_day(0, turns=3, sessions=1)], False),
+        ([_day(0, turns=1, sessions=1), _day(3, turns=1, sessions=1)], False),
+    ],
+)
+def test_without_a_lifetime_count_a_user_with_one_day_and_under_3_turns_is_too_new(
+    days: list[dict], new: bool
+) -> None:
+    note, reason = weekly_insight(_recipient(prefs=_prefs(*days)), now=NOW, key=KEY)
+    assert reason == (TOO_NEW if new else None) and (note is None) == new
 
 
 def test_last_weeks_notice_does_not_stop_this_weeks_insight() -> None:
@@ -406,6 +462,14 @@ def test_weekly_run_holds_back_the_insight_of_a_user_with_a_crisis_turn_this_wee
     sent = {notification_from_envelope(e.envelope()).uid for e in publisher.published}
     assert sent == {"last-week", "calm"}
     assert WEEKLY_INSIGHT not in audience.users["troubled"].user["notices"]
+
+
+def test_weekly_run_counts_a_user_who_began_today_as_too_new() -> None:
+    newcomer = _recipient("newcomer", prefs=_counted(NOW - timedelta(minutes=20)))
+    audience, publisher = Audience({"newcomer": newcomer, "calm": _recipient("calm")}), Publisher()
+    report = _weekly(audience, publisher)
+    assert report.enqueued == 1 and dict(report.skipped) == {TOO_NEW: 1}
+    assert WEEKLY_INSIGHT not in audience.users["newcomer"].user["notices"]
 
 
 def test_a_user_erased_after_their_documents_were_read_is_counted_as_erased() -> None:
