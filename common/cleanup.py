@@ -1,8 +1,8 @@
-"""Session cleanup (Cloud Scheduler): what expired, what is past its owner's retention, the
-analytics half of erasures, and erasures a request began and could not finish. Keyword-only
-services over two ports; every phase works in bounded batches and re-queries what is left, so a
-run that stops half-way (at its batch bound or its time budget) is finished by the next one and
-a second run over the same data deletes nothing more."""
+"""Session cleanup (Cloud Scheduler): what expired, what is past its owner's retention (sessions,
+turns, learned profiles), the analytics half of erasures, and erasures a request began and could
+not finish. Keyword-only services over two ports; every phase works in bounded batches and
+re-queries what is left, so a run that stops half-way (at its batch bound or its time budget) is
+finished by the next one and a second run over the same data deletes nothing more."""
 
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ EXPIRING_COLLECTIONS = ("turn_keys", "feedback", "activity")
 ORPHAN_SCAN = "orphan_scan"
 RETENTION_SESSIONS_SCAN = "retention_sessions"
 RETENTION_TURNS_SCAN = "retention_turns"
+RETENTION_PROFILES_SCAN = "retention_profiles"
 # The Firestore phases run again, in turn, while a timed run has time and one of them has work
 # left after its batches: a phase's bound keeps one backlog from starving the others within a
 # lap, not the whole run. Laps go on while they delete something and the budget lasts: it is
@@ -62,6 +63,15 @@ class SessionRef:
     last_interaction_at: datetime
     at: datetime | None = None  # the value of the field the scan that found it is ordered by
     version: Any = None  # the session as read (the adapter's token): deleted only if unchanged
+
+
+@dataclass(frozen=True)
+class ProfileRef:
+    """A learned profile (preferences/{user_key}) as the retention scan read it."""
+
+    user_key: str
+    updated_at: datetime  # the profile updater's last write
+    version: Any = None  # the document as read (the adapter's token): deleted only if unchanged
 
 
 @dataclass(frozen=True)
@@ -150,6 +160,16 @@ class CleanupStore(Protocol):
 
     def delete_turns_before(self, session_id: str, before: datetime) -> int:
         """Delete the session's turns created before `before`; how many."""
+
+    def profiles_updated_before(
+        self, *, before: datetime, limit: int, cursor: Any, since: datetime | None
+    ) -> tuple[list[ProfileRef], Any]:
+        """Learned profiles last updated before `before` (and at or after `since`), oldest
+        first; and the cursor of the next page (None at the end)."""
+
+    def delete_profiles(self, profiles: list[ProfileRef]) -> int:
+        """Delete each learned profile only if still as read (an event applied since keeps it);
+        how many went."""
 
     def forget_before(self, session_id: str, before: datetime) -> bool:
         """Rewrite the session document without what was said before `before` (its window and
@@ -243,6 +263,8 @@ class CleanupReport:
     retention_turns_deleted: int = 0
     retention_sessions_trimmed: int = 0  # their window and summary, in sessions still in use
     retention_sessions_changed: int = 0  # past retention, but a turn came since read: kept
+    # learned profiles (preferences/{user_key}) not updated for longer than their owner's retention
+    retention_profiles_deleted: int = 0
     daily_counters_dropped: int = 0  # learned profiles of users who stopped 8 days ago
     analytics: dict[str, Any] = field(default_factory=dict)
     # False when a phase stopped at its batch bound or the time budget with work left, or an
@@ -265,6 +287,7 @@ class CleanupReport:
             + sum(self.expired_deleted.values())
             + self.retention_sessions_deleted
             + self.retention_turns_deleted
+            + self.retention_profiles_deleted
         )
 
 
@@ -289,6 +312,15 @@ def run_cleanup(
     report = CleanupReport()
     deadline = None if budget_seconds is None else clock() + budget_seconds
     running, left_over = [""], set()  # the phase running; those that ran out of batches
+    chosen: dict[int, list[str]] | None = None  # the users' retention choices, read once a run
+
+    def keys_by_retention(until: Callable[[], bool]) -> dict[int, list[str]]:
+        """The user keys of users who chose another retention than the default: analytics
+        retention and the learned profiles' both need them, and one read of them a run will do."""
+        nonlocal chosen
+        if chosen is None:
+            chosen = store.user_keys_by_retention(in_time=until)
+        return chosen
 
     def in_time() -> bool:
         return deadline is None or clock() < deadline
@@ -333,6 +365,7 @@ def run_cleanup(
             now=now,
             batch_size=batch_size,
             batch_every=erasure_batch_every,
+            keys_by_retention=keys_by_retention,
         )
         if until is None:
             return
@@ -373,6 +406,14 @@ def run_cleanup(
         "stale_daily_counters": stale_counters,
         "retention_sessions": lambda: _retention_sessions(store, report, rounds, **kw),
         "retention_turns": lambda: _retention_turns(store, report, rounds, **kw),
+        "retention_profiles": lambda: _retention_profiles(
+            store,
+            report,
+            rounds,
+            retention=lambda: keys_by_retention(in_time),
+            full_pass_every=full_pass_every,
+            **kw,
+        ),
     }
     for name, run in lapped.items():
         phase(name, run)
@@ -483,13 +524,27 @@ def _orphan_turns(
         report.orphan_turns_deleted += scan.deleted
         return scan.cursor, scan.reached
 
+    _resumable_scan(
+        store,
+        rounds,
+        ORPHAN_SCAN,
+        step,
+        start_over=_full_pass(store, ORPHAN_SCAN, now, full_pass_every),
+    )
+
+
+def _full_pass(
+    store: CleanupStore, scan: str, now: datetime, every: timedelta
+) -> Callable[[], bool]:
+    """A scan's `start_over`: at most once every `every` (common.full_pass), noted as begun."""
+
     def start_over() -> bool:
-        if not full_pass_due(store.pass_started(ORPHAN_SCAN), now=now, every=full_pass_every):
+        if not full_pass_due(store.pass_started(scan), now=now, every=every):
             return False
-        store.save_pass_started(ORPHAN_SCAN, now)
+        store.save_pass_started(scan, now)
         return True
 
-    _resumable_scan(store, rounds, ORPHAN_SCAN, step, start_over=start_over)
+    return start_over
 
 
 def _resumable_scan(
@@ -594,6 +649,42 @@ def _retention_turns(
     _resumable_scan(store, rounds, RETENTION_TURNS_SCAN, step)
 
 
+def _retention_profiles(
+    store: CleanupStore,
+    report: CleanupReport,
+    rounds: Rounds,
+    *,
+    now: datetime,
+    batch_size: int,
+    retention: Callable[[], dict[int, list[str]]],
+    full_pass_every: timedelta,
+) -> None:
+    """Learned profiles (preferences/{user_key}) the profile updater has not written for
+    longer than their owner's retention: a user who wrote once and never came back kept theirs
+    for good. The profile knows its owner only by user key, so the owners' choices come as
+    user keys (CleanupStore.user_keys_by_retention, which analytics retention reads too); a
+    key that chose none has the default. Only profiles older than the shortest choice are
+    looked at, and those passed over (not yet due) again once a full pass is due, as the orphan
+    scan does: they are many (every user who left in the last year), so a profile goes within
+    about CLEANUP_FULL_PASS_HOURS of its due time."""
+    before = retention_cutoff(now, min(RETENTION_CHOICES))
+
+    def step(**where: Any) -> tuple[Any, datetime | None]:
+        profiles, cursor = store.profiles_updated_before(before=before, limit=batch_size, **where)
+        days = {key: d for d, keys in (retention() if profiles else {}).items() for key in keys}
+        due = [
+            p
+            for p in profiles
+            if p.updated_at < retention_cutoff(now, days.get(p.user_key, DEFAULT_RETENTION_DAYS))
+        ]
+        if due:
+            report.retention_profiles_deleted += store.delete_profiles(due)
+        return cursor, (profiles[-1].updated_at if profiles else None)
+
+    start_over = _full_pass(store, RETENTION_PROFILES_SCAN, now, full_pass_every)
+    _resumable_scan(store, rounds, RETENTION_PROFILES_SCAN, step, start_over=start_over)
+
+
 def _erase_rows(
     analytics: AnalyticsEraser,
     chunk: list[PendingErasure],
@@ -665,6 +756,7 @@ def _analytics(
     now: datetime,
     batch_size: int,
     batch_every: timedelta,
+    keys_by_retention: Callable[[Callable[[], bool]], dict[int, list[str]]],
 ) -> dict[str, Any]:
     """Erasures first (a user asked), then retention, within the run's time. A missing table
     means no rows exist: the erasure is still recorded as done once it has settled, since
@@ -719,7 +811,7 @@ def _analytics(
         try:
             out["retention_rows_deleted"] = analytics.delete_past_retention(
                 now=now,
-                keys_by_retention=store.user_keys_by_retention(in_time=in_time),
+                keys_by_retention=keys_by_retention(in_time),
                 default_days=DEFAULT_RETENTION_DAYS,
                 in_time=in_time,
             )

@@ -1,7 +1,8 @@
 """CleanupStore on Firestore: expired and retained-too-long sessions with their turns, other
-expiring documents, users' retention choices, pending erasures and unfinished ones. Every query
-re-reads what is left, so deleting in bounded batches needs no stored cursor between runs,
-except the orphan scan's (jobs/session_cleanup), which must get past old turns that stay."""
+expiring documents, learned profiles past their owner's retention, users' retention choices,
+pending erasures and unfinished ones. Every query re-reads what is left, so deleting in bounded
+batches needs no stored cursor between runs, except the resumable scans' (jobs/session_cleanup),
+which must get past old documents that stay."""
 
 from __future__ import annotations
 
@@ -47,6 +48,7 @@ from common.cleanup import (
     DEFAULT_RETENTION_DAYS,
     OrphanScan,
     PendingErasure,
+    ProfileRef,
     SessionRef,
     UnfinishedErasure,
 )
@@ -390,6 +392,33 @@ class FirestoreCleanupStore:
             # only as read: a turn committed meanwhile changed it (retried next lap)
             trimmed = {"context_window": doc["context_window"], "summary": doc["summary"]}
             return self._write_unchanged([(ref, snap.update_time, trimmed)]) == 1
+
+    def profiles_updated_before(
+        self, *, before: datetime, limit: int, cursor: Any, since: datetime | None
+    ) -> tuple[list[ProfileRef], Any]:
+        # updated_at: the profile updater writes it with every event it applies (since the
+        # first version), and nothing else writes a profile but the cleanup's own trims.
+        query = self._db.collection(PREFERENCES).where(filter=_filter("updated_at", "<", before))
+        if since is not None:
+            query = query.where(filter=_filter("updated_at", ">=", since))
+        query = query.order_by("updated_at").limit(limit)
+        if cursor is not None:
+            query = query.start_after(cursor)
+        with storage_errors():  # the stamp alone: a profile's counts can be large
+            snaps = list(query.select(["updated_at"]).stream(**bounded()))
+        profiles = [ProfileRef(s.id, s.get("updated_at"), version=s.update_time) for s in snaps]
+        return profiles, (snaps[-1] if len(snaps) == limit else None)
+
+    def delete_profiles(self, profiles: list[ProfileRef]) -> int:
+        """Only as read: an event the profile updater applied since (the user is back) keeps
+        the profile. One it applies after the delete creates the document afresh, as a new
+        user's first event does: every field is a count from zero (or a stamp) that the
+        updater increments and the readers default, so it is the profile of that event alone,
+        not half of the old one. The event markers (applied_events) stay to their TTL: they
+        keep a redelivered event from being learned twice."""
+        ref = self._db.collection(PREFERENCES).document
+        with storage_errors():
+            return self._write_unchanged([(ref(p.user_key), p.version, None) for p in profiles])
 
     def retention_of(self, uids: set[str]) -> dict[str, int]:
         uids.discard("")

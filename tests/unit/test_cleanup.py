@@ -17,12 +17,14 @@ from common.cleanup import (
     ERASURE_SETTLE,
     MAX_LAPS,
     ORPHAN_SCAN,
+    RETENTION_PROFILES_SCAN,
     RETENTION_SESSIONS_SCAN,
     AnalyticsRefused,
     AnalyticsRowsBuffered,
     AnalyticsUnavailable,
     OrphanScan,
     PendingErasure,
+    ProfileRef,
     SessionRef,
     UnfinishedErasure,
     run_cleanup,
@@ -36,7 +38,12 @@ FUNCTIONS_TF = Path(__file__).resolve().parents[2] / "terraform" / "stack" / "fu
 
 
 class Store:
-    def __init__(self, *, erasures=(), sessions=(), retention=None, unfinished=()) -> None:
+    def __init__(
+        self, *, erasures=(), sessions=(), retention=None, unfinished=(), profiles=(), kept=None
+    ) -> None:
+        self.profiles = {p.user_key: p for p in profiles}  # preferences/{user_key}
+        self.kept = kept or {}  # user keys by retention_days, for those who chose another
+        self.choices_read = 0
         self.erasures = {e.user_key: e for e in erasures}
         self.unfinished = list(unfinished)
         self.finished: list[str] = []
@@ -100,6 +107,24 @@ class Store:
     def delete_turns_before(self, session_id, before):
         return 0
 
+    def profiles_updated_before(self, *, before, limit, cursor, since=None):
+        """As Firestore pages them: oldest first, from `since`, `cursor` the page's offset."""
+        found = sorted(
+            (p for p in self.profiles.values() if p.updated_at < before),
+            key=lambda p: p.updated_at,
+        )
+        found = [p for p in found if since is None or p.updated_at >= since]
+        start = cursor or 0
+        page = found[start : start + limit]
+        return page, (start + limit if len(page) == limit else None)
+
+    def delete_profiles(self, profiles):
+        gone = [p for p in profiles if self.profiles.get(p.user_key) == p]  # only as read
+        for p in gone:
+            del self.profiles[p.user_key]
+        self.deleted += [p.user_key for p in gone]
+        return len(gone)
+
     def forget_before(self, session_id, before):
         return False
 
@@ -107,7 +132,8 @@ class Store:
         return {u: d for u, d in self.retention.items() if u in uids}
 
     def user_keys_by_retention(self, *, in_time):
-        return {}
+        self.choices_read += 1
+        return self.kept
 
     def pending_erasures(self, *, limit):
         return [e for k, e in self.erasures.items() if k not in self.done][:limit]
@@ -367,6 +393,90 @@ def test_retention_follows_each_owners_choice() -> None:
 
     assert store.deleted == ["a"]  # 45 days: past 30, within 365 and the default 90
     assert report.retention_sessions_deleted == 1
+
+
+def test_a_learned_profile_goes_once_its_owner_wrote_nothing_for_their_retention() -> None:
+    """A user who wrote once and never came back kept preferences/{user_key} for good: only an
+    erasure deleted it. Now it goes once the profile updater has not written it for longer than
+    its owner's retention, known by user key (the default 90 days for a key that chose none)."""
+    profiles = [
+        ProfileRef("short-45", NOW - timedelta(days=45)),  # chose 30
+        ProfileRef("default-45", NOW - timedelta(days=45)),
+        ProfileRef("default-91", NOW - timedelta(days=91)),
+        ProfileRef("long-200", NOW - timedelta(days=200)),  # chose 365
+        ProfileRef("long-366", NOW - timedelta(days=366)),  # chose 365
+        ProfileRef("recent", NOW - timedelta(days=2)),
+    ]
+    kept = {30: ["short-45"], 365: ["long-200", "long-366"]}
+    store = Store(profiles=profiles, kept=kept)
+
+    report = run_cleanup(store=store, analytics=Analytics(), now=NOW)
+
+    assert sorted(store.deleted) == ["default-91", "long-366", "short-45"]
+    assert sorted(store.profiles) == ["default-45", "long-200", "recent"]
+    assert report.retention_profiles_deleted == 3 and report.deleted == 3
+    assert store.choices_read == 1  # read once: analytics retention and this phase share it
+    again = run_cleanup(store=store, analytics=Analytics(), now=NOW)
+    assert again.retention_profiles_deleted == 0 and len(store.deleted) == 3
+
+
+def test_a_learned_profile_an_event_updated_since_it_was_read_is_kept() -> None:
+    class Updated(Store):
+        def delete_profiles(self, profiles):
+            for p in profiles:  # the user came back: the profile updater writes as it runs
+                self.profiles[p.user_key] = replace(p, updated_at=NOW, version="v2")
+            return super().delete_profiles(profiles)
+
+    store = Updated(profiles=[ProfileRef("back", NOW - timedelta(days=100), version="v1")])
+
+    report = run_cleanup(store=store, analytics=Analytics(), now=NOW)
+
+    assert report.retention_profiles_deleted == 0 and "back" in store.profiles
+
+
+def test_the_learned_profile_scan_goes_on_where_the_last_run_stopped() -> None:
+    # A 365-day user's old profiles fill a run's one batch of 3: started over each run, the
+    # default user's behind them would never be reached.
+    oldest = NOW - timedelta(days=200)
+    profiles = [ProfileRef(f"long-{i}", oldest + timedelta(hours=i)) for i in range(4)]
+    profiles += [ProfileRef(f"default-{i}", oldest + timedelta(days=1, hours=i)) for i in (0, 1)]
+    store = Store(profiles=profiles, kept={365: [f"long-{i}" for i in range(4)]})
+
+    runs = [
+        run_cleanup(store=store, analytics=Analytics(), now=NOW, batch_size=3, max_batches=1)
+        for _ in range(3)
+    ]
+
+    assert store.deleted == ["default-0", "default-1"]
+    assert [r.retention_profiles_deleted for r in runs] == [0, 1, 1]
+    assert store.scans[RETENTION_PROFILES_SCAN] is None  # a lap is done: the next starts over
+
+
+def test_profiles_not_yet_due_are_read_again_once_a_day_not_on_every_run() -> None:
+    """Profiles of users who left in the last year, passed over while within their retention,
+    are many: read again every hourly run they would cost a read each an hour."""
+
+    class Counting(Store):
+        read = 0
+
+        def profiles_updated_before(self, **kw):
+            page, cursor = super().profiles_updated_before(**kw)
+            self.read += len(page)
+            return page, cursor
+
+    due_soon = ProfileRef("due-soon", NOW - timedelta(days=89, hours=12))
+    store = Counting(profiles=[due_soon, ProfileRef("recent-ish", NOW - timedelta(days=60))])
+    reads, deleted = [], []
+    for hours in (0, 1, 13, 25, 26):  # hourly runs; due-soon is due from hour 12
+        before = store.read
+        report = run_cleanup(store=store, analytics=Analytics(), now=NOW + timedelta(hours=hours))
+        reads.append(store.read - before)
+        deleted.append(report.retention_profiles_deleted)
+
+    # The first run starts a full pass; in between they read from where the scan reached (the
+    # newest profile passed over), and the next full pass, a day on, finds due-soon.
+    assert reads == [2, 2, 1, 1, 2]
+    assert deleted == [0, 0, 0, 0, 1]
 
 
 def test_a_session_a_turn_changed_since_it_was_read_is_counted_and_kept() -> None:

@@ -1,8 +1,9 @@
 """FirestoreCleanupStore against Firestore's RPCs (tests/fakes/firestore_rpc.py): the retention
 phase deletes a session past its owner's retention only if no turn changed it since the scan
 read it. With a long SESSION_TTL_HOURS such a session is still open, and a turn committed
-between the scan and the delete was deleted with it (or left without its session). Expired
-sessions go a page to a commit, on the same condition, with their session.ended events."""
+between the scan and the delete was deleted with it (or left without its session). A learned
+profile past its owner's retention goes on the same condition. Expired sessions go a page to a
+commit, on the same condition, with their session.ended events."""
 
 from __future__ import annotations
 
@@ -156,3 +157,34 @@ def test_a_page_of_expired_sessions_whose_commit_answer_was_lost_is_still_ended_
     # the page's commit twice (the lost answer and the retry), one read of its documents to
     # judge, and the turns' commit: none sent again one at a time
     assert rpc.calls == {"run_query": 21, "batch_get_documents": 2, "commit": 3}
+
+
+def test_a_learned_profile_past_retention_goes_only_if_no_event_was_applied_since_read():
+    # The retention scan reads the stamp alone (a profile's counts can be large) and deletes
+    # each profile only as read: one the profile updater wrote meanwhile (the user is back) stays.
+    old = NOW - timedelta(days=100)
+    rpc = FirestoreRpc(
+        {
+            "preferences/k1": {"turns": 1.0, "stats": {"nana": {"alpha": 0.2}}, "updated_at": old},
+            "preferences/k1/applied_events/e1": {"applied_at": old, "expires_at": old + 39 * DAY},
+            "preferences/k2": {"turns": 3.0, "updated_at": old},
+        },
+        queries=True,
+    )
+    store = FirestoreCleanupStore(rpc.client)
+
+    profiles, cursor = store.profiles_updated_before(
+        before=CUTOFF, limit=10, cursor=None, since=None
+    )
+    assert [(p.user_key, p.updated_at) for p in profiles] == [("k1", old), ("k2", old)]
+    assert cursor is None
+    (query,) = rpc.sent
+    assert [f.field_path for f in query.select.fields] == ["updated_at"]
+    assert [o.field.field_path for o in query.order_by] == ["updated_at"]
+
+    rpc.put("preferences/k2", {"turns": 4.0, "updated_at": NOW})  # an event applied meanwhile
+    assert store.delete_profiles(profiles) == 1
+
+    assert "preferences/k1" not in rpc.docs and rpc.docs["preferences/k2"]["turns"] == 4.0
+    # its event markers stay to their TTL: a redelivered event is still not learned twice
+    assert "preferences/k1/applied_events/e1" in rpc.docs

@@ -1430,6 +1430,7 @@ def _sent_queries() -> tuple[Any, ...]:
     cleanup.inactive_sessions(before=now, limit=10, cursor=None, since=since)
     cleanup.sessions_started_before(before=now, limit=10, cursor=None, since=since)
     cleanup.delete_turns_before("s", now)
+    cleanup.profiles_updated_before(before=now, limit=10, cursor=None, since=since)
     cleanup.user_keys_by_retention()
     cleanup.pending_erasures(limit=10)
     cleanup.unfinished_erasures(limit=10)
