@@ -27,7 +27,7 @@ from common.errors import ErasureInProgress
 from common.feedback.models import FeedbackCreate, FeedbackOut
 from common.http import DEFAULT_CACHE_CONTROL
 from common.insights.metrics import COMPLETE_DAYS, MAX_DAYS, METRICS
-from common.profile.models import ProfileOut, ProfilePatch
+from common.profile.models import ProfileOut, ProfilePatch, ProfileSettings
 
 # --- Shapes the handlers build as plain dicts (schemathesis checks them against the answers) ---
 
@@ -148,6 +148,11 @@ class ProfileExport(BaseModel):
     profile: dict[str, Any] = Field(
         description="users/{uid} as stored: `settings`, `settings_set_at` (setting: when the "
         "request that last set it was made), `user_key` and `updated_at`."
+    )
+    effective_settings: ProfileSettings = Field(
+        description="The settings in effect, as GET /v2/profile shows them: those the user set "
+        "and the defaults of the others (`profile.settings` has only the settings the user "
+        "changed, none for a new user)."
     )
     learned_preferences: dict[str, Any]
     previous_learned_preferences: dict[str, Any] = Field(
@@ -1029,6 +1034,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 {
                     "uid": EXAMPLE_UID,
                     "profile": {},
+                    "effective_settings": PROFILE_EXAMPLE["settings"],
                     "learned_preferences": {},
                     "previous_learned_preferences": {},
                     "sessions": [],

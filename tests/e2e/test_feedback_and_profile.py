@@ -213,6 +213,10 @@ def test_export_returns_everything_stored_about_the_user(api, user):
     export = r.json()
     assert export["uid"] == user.uid
     assert export["profile"]["settings"]["notifications"] is False
+    # the settings in effect: the one set, and the defaults of those never set
+    effective = export["effective_settings"]
+    assert effective["notifications"] is False and effective["retention_days"] == 90
+    assert effective["quiet_hours"] == {"start": "22:00", "end": "08:00"}
     sessions = {s["session_id"]: s for s in export["sessions"]}
     assert set(sessions) == {first["session_id"], other["session_id"]}
     assert [t["message"] for t in sessions[first["session_id"]]["turns"]] == [

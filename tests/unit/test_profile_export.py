@@ -10,7 +10,7 @@ from common.adapters.firestore_profiles import FirestoreProfileStore, _exported_
 from common.config import Settings
 from common.events import user_key
 from common.profile.models import QuietHours
-from common.profile.service import ANALYTICS_NOTE, export_profile, settings_of
+from common.profile.service import ANALYTICS_NOTE, export_profile, get_profile, settings_of
 from tests.fakes.firestore_rpc import FirestoreRpc
 
 RESPONSE = {
@@ -109,3 +109,35 @@ def test_every_time_in_the_export_is_written_as_the_api_writes_times() -> None:
     assert export["recent_activity"]["recent"] == [["2026-12-02T11:59:30.500000Z", "h1"]]
     assert export["recent_activity"]["limited_until"] == "2026-12-02T12:00:00.000000Z"
     assert rpc.commits == [] and rpc.docs["activity/u1"]["recent"] == json.dumps(recent)
+
+
+def test_the_export_shows_the_settings_in_effect_beside_those_stored() -> None:
+    """The review: `profile` (users/{uid} as stored) was {} for a user who never changed a
+    setting, while GET /v2/profile shows the defaults: the file meant to show everything did not
+    say that turns are kept 90 days or that no push comes 22:00-08:00."""
+    rpc = FirestoreRpc(
+        {"users/u2": {"settings": {"timezone": "Asia/Tokyo", "quiet_hours": None}}}, queries=True
+    )
+    store = FirestoreProfileStore(rpc.client, sessions=None)
+    settings = Settings(ion_env="local")
+
+    never = export_profile(uid="u1", store=store, settings=settings)
+    chose = export_profile(uid="u2", store=store, settings=settings)
+
+    assert never["profile"] == {}
+    assert never["effective_settings"] == {
+        "personalization": True,
+        "anonymize_analytics": False,
+        "retention_days": 90,
+        "timezone": "UTC",
+        "quiet_hours": {"start": "22:00", "end": "08:00"},
+        "notifications": True,
+    }
+    assert chose["effective_settings"]["timezone"] == "Asia/Tokyo"
+    assert chose["effective_settings"]["quiet_hours"] is None  # set to none: pushes at any hour
+    assert chose["effective_settings"]["retention_days"] == 90
+    now = datetime(2026, 12, 6, tzinfo=UTC)
+    for uid, export in (("u1", never), ("u2", chose)):
+        shown = get_profile(uid=uid, store=store, settings=settings, now=now)
+        assert export["effective_settings"] == shown.model_dump(mode="json")["settings"]
+        assert json.loads(json.dumps(export)) == export  # JSON as it is
