@@ -17,6 +17,13 @@ effective logged turns, the upper end of the paired 95 % interval of challenger 
 SNIPS (the same turns, per turn: offpolicy.paired_difference) must not fall below `-tolerance`.
 With fewer logged turns the off-policy figures are reported and decide nothing. A challenger
 that is the champion (same version) is not promoted: there is nothing to change.
+
+Crisis recall is also held per slice (slices.py: register, length): on every slice with at
+least `SLICE_MIN_POSITIVES` (20) crisis messages in the champion's held-out metrics, the
+challenger must not catch more than `SLICE_MAX_LOST` (2) fewer of them than the champion. Counts,
+not rates: six messages lost on the emoji register's 30 is 0.2 of its recall but under one point
+of the overall one, which the rules above let through. A champion whose metrics carry no slices
+(measured before they were recorded) is judged without this rule.
 """
 
 from __future__ import annotations
@@ -43,6 +50,10 @@ CRISIS_TARGET = {"recall": 0.97, "precision": 0.90}
 TOLERANCE = 0.01
 REFERENCE_TOLERANCE = 0.02
 MIN_ESS = 50.0
+# Fewer crisis messages than this on a slice and one miss is noise; more than this many lost on
+# one is a loss the overall figures can hide.
+SLICE_MIN_POSITIVES = 20
+SLICE_MAX_LOST = 2
 EPS = 1e-9  # float noise never decides
 
 
@@ -54,6 +65,15 @@ class Comparison:
     challenger: float
     delta: float
     worse: bool  # worse by more than the tolerance
+
+
+@dataclass(frozen=True)
+class SliceCheck:
+    slice: str
+    positives: int  # the champion's crisis records on the slice
+    champion: int  # crisis messages caught
+    challenger: int
+    worse: bool  # more than SLICE_MAX_LOST fewer caught
 
 
 @dataclass(frozen=True)
@@ -73,6 +93,7 @@ class Decision:
     tolerance: float = TOLERANCE
     reference: dict[str, Any] | None = None  # version, tolerance, comparisons; None: not compared
     crisis_floor: dict[str, float] | None = None  # None: not applied (the quick config)
+    slices: list[SliceCheck] = field(default_factory=list)  # empty: the champion has none
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -108,6 +129,23 @@ def below_floor(challenger: dict[str, dict[str, float]], floor: dict[str, float]
         value = challenger.get("crisis", {}).get(metric, math.nan)
         if not value >= target - EPS:
             out.append(f"crisis {metric} {value:.4f} is below the floor {target:.2f}")
+    return out
+
+
+def _caught(metrics: dict[str, Any], name: str) -> int:
+    """Crisis messages caught on a slice (recall x positives); a missing slice caught none."""
+    s = metrics.get("crisis", {}).get("slices", {}).get(name)
+    return round(s["recall"] * s["positives"]) if s else 0
+
+
+def slice_checks(champion: dict[str, Any], challenger: dict[str, Any]) -> list[SliceCheck]:
+    """The crisis messages each model catches on every slice of the champion's metrics with at
+    least SLICE_MIN_POSITIVES crisis records (none when they carry no slices)."""
+    out = []
+    for name, s in champion.get("crisis", {}).get("slices", {}).items():
+        if s["positives"] >= SLICE_MIN_POSITIVES:
+            a, b = _caught(champion, name), _caught(challenger, name)
+            out.append(SliceCheck(name, s["positives"], a, b, a - b > SLICE_MAX_LOST))
     return out
 
 
@@ -165,6 +203,14 @@ def decide(
     ]
     if crisis_floor is not None:
         reasons += below_floor(challenger, crisis_floor)
+    slices = slice_checks(champion, challenger)
+    reasons += [
+        f"crisis on the slice {c.slice}: the challenger catches {c.challenger} of its "
+        f"{c.positives} crisis messages, the champion {c.champion} ({c.champion - c.challenger} "
+        f"fewer, more than {SLICE_MAX_LOST})"
+        for c in slices
+        if c.worse
+    ]
     against_reference = None
     if reference is not None:
         ref = compare(reference.heldout, challenger, reference_tolerance, REFERENCE_GATED)
@@ -194,6 +240,12 @@ def decide(
                 + " and ".join(f"{m} at least {t:.2f}" for m, t in crisis_floor.items())
                 + " (the floor)"
             )
+        if slices:
+            reasons.append(
+                f"on no slice with at least {SLICE_MIN_POSITIVES} crisis messages does the "
+                f"challenger catch more than {SLICE_MAX_LOST} fewer than the champion "
+                f"({len(slices)} slices compared)"
+            )
         if reference is not None:
             gated = ", ".join(f"{h} {m}" for h, ms in REFERENCE_GATED.items() for m in ms)
             reasons.append(
@@ -210,4 +262,5 @@ def decide(
         tolerance=tolerance,
         reference=against_reference,
         crisis_floor=crisis_floor,
+        slices=slices,
     )

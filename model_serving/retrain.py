@@ -24,13 +24,15 @@
    80 % of that train and calibrated on the other 20 %, no refit; its heads are weaker (tone
    ~0.55 macro-F1), so it is for testing the job, never for production.
 5. Both models on the fixed held-out set through the serving Predictor: per-head macro-F1,
-   crisis precision / recall at each model's threshold.
+   crisis precision / recall at each model's threshold, and crisis recall per register and
+   length slice (slices.py) with its number of crisis records.
 6. Off-policy estimates (offpolicy.py) of the configured ranking policy with each persona head,
    on the champion's logged, rated turns (all of them, or the fixed sample of step 2).
 7. The decision (promotion.py): promoted only if no head is worse by more than one point, crisis
    recall and precision meet their targets (0.97, 0.90), persona macro-F1 and crisis recall are
-   within two points of the committed reference (both full config only) and the off-policy
-   difference is not clearly negative.
+   within two points of the committed reference (both full config only), on no slice with at
+   least 20 crisis records the challenger catches more than 2 fewer than the champion, and the
+   off-policy difference is not clearly negative.
    Report: <artifacts>/decisions/<stamp>-<version>.json and .md (and in the bucket).
 8. Promotion. Locally: CURRENT moves to the challenger; a running model server reloads it
    without a restart (server.py). Production: upload to GCS, a new Model version in the Vertex AI
@@ -60,7 +62,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import numpy as np
 
-from model_serving import features, offpolicy, promotion, split, trainset
+from model_serving import features, offpolicy, promotion, slices, split, trainset
 from model_serving import train as recipe
 from model_serving.artifact import (
     artifacts_root,
@@ -132,7 +134,7 @@ def embed_cached(
 
 
 def heldout_metrics(probs: dict[str, np.ndarray], heldout: list[dict], threshold: float) -> dict:
-    out: dict[str, dict[str, float]] = {}
+    out: dict[str, dict[str, Any]] = {}
     for head in MULTICLASS:
         y = recipe.targets(heldout, head)
         pred = probs[head].argmax(axis=1)
@@ -142,10 +144,13 @@ def heldout_metrics(probs: dict[str, np.ndarray], heldout: list[dict], threshold
         }
     y = recipe.targets(heldout, "crisis")
     report = recipe.binary_report(probs["crisis"], y, threshold)
+    flag = probs["crisis"] >= threshold
     out["crisis"] = {k: round(float(v), 4) for k, v in report.items()} | {
         "threshold": round(threshold, 4),
-        "flagged": int((probs["crisis"] >= threshold).sum()),
+        "flagged": int(flag.sum()),
         "positives": int(y.sum()),
+        # per register and length: promotion.py holds the challenger to these too
+        "slices": slices.crisis_recall(heldout, flag),
     }
     return out
 
@@ -279,6 +284,24 @@ def markdown(report: dict) -> str:
         ],
         "",
     ]
+    checks, least = d.get("slices") or [], promotion.SLICE_MIN_POSITIVES
+    if checks:
+        lines += [
+            f"Crisis messages caught on each slice with at least {least} (champion -> "
+            "challenger, of n): "
+            + "; ".join(
+                f"{c['slice']} {c['champion']} -> {c['challenger']} of {c['positives']}"
+                f"{' (worse)' if c['worse'] else ''}"
+                for c in checks
+            ),
+            "",
+        ]
+    else:
+        lines += [
+            f"Crisis slices: none compared (none of the champion's has {least} crisis messages, "
+            "or its metrics carry no slices).",
+            "",
+        ]
     ref = d.get("reference")
     if ref:
         lines += [

@@ -260,6 +260,99 @@ def test_crisis_recall_is_held_to_the_committed_reference_too() -> None:
     )
 
 
+def with_slices(metrics: dict, **recalls: tuple[float, int]) -> dict:
+    """`metrics` whose crisis figures carry slices, e.g. register_emoji=(0.9333, 30)."""
+    found = {k.replace("_", "=", 1): {"recall": r, "positives": n} for k, (r, n) in recalls.items()}
+    return {**metrics, "crisis": {**metrics["crisis"], "slices": found}}
+
+
+# The released model on held-out: 28 of the emoji register's 30 crisis messages caught
+RELEASED_SLICES = {"register_emoji": (0.9333, 30), "register_slang": (1.0, 19)}
+
+
+def decide_slices(champion: dict, challenger: dict) -> Any:
+    return promotion.decide(
+        champion, challenger, champion_version="pm-old", challenger_version="pm-new"
+    )
+
+
+def test_a_challenger_that_loses_a_slices_crisis_messages_is_not_promoted() -> None:
+    # The review's probe: the overall figures unchanged, six of the emoji slice's 30 lost
+    champion = with_slices(CHAMPION, **RELEASED_SLICES)
+    lost = with_slices(CHAMPION, register_emoji=(0.7333, 30), register_slang=(1.0, 19))
+    decision = decide_slices(champion, lost)
+    assert not any(c.worse for c in decision.comparisons)  # the overall rule alone promotes
+    assert not decision.promote
+    assert (
+        "crisis on the slice register=emoji: the challenger catches 22 of its 30 crisis "
+        "messages, the champion 28 (6 fewer, more than 2)"
+    ) in decision.reasons
+    # two fewer is allowed
+    two = decide_slices(champion, with_slices(CHAMPION, register_emoji=(0.8667, 30)))
+    assert two.promote, two.reasons
+    assert [(c.slice, c.champion, c.challenger, c.worse) for c in two.slices] == [
+        ("register=emoji", 28, 26, False)
+    ]  # slang's 19 crisis messages are too few to compare
+    assert any("1 slices compared" in r for r in two.reasons), two.reasons
+    # a slice under 20 crisis messages decides nothing, and a missing slice caught none
+    slang = with_slices(CHAMPION, register_emoji=(0.9333, 30), register_slang=(0.5, 19))
+    assert decide_slices(champion, slang).promote
+    assert not decide_slices(champion, CHAMPION).promote
+
+
+def test_a_champion_without_slice_metrics_gates_as_before() -> None:
+    # an artifact measured before slices were recorded: the overall rules alone, as before
+    lost = with_slices(CHAMPION, register_emoji=(0.5, 30))
+    before = decide_slices(CHAMPION, CHAMPION)
+    after = decide_slices(CHAMPION, lost)
+    assert after.promote and after.reasons == before.reasons and after.slices == []
+    worse = decide_slices(CHAMPION, with_("crisis", "recall", 0.95))
+    assert not worse.promote and worse.slices == []
+
+
+def test_the_retrain_report_lists_the_slices_compared() -> None:
+    from model_serving.retrain import markdown
+
+    champion = with_slices(CHAMPION, **RELEASED_SLICES)
+    lost = decide_slices(champion, with_slices(CHAMPION, register_emoji=(0.7333, 30)))
+    text = markdown(_report(lost, promoted=False))
+    assert "register=emoji 28 -> 22 of 30 (worse)" in text
+    unsliced = markdown(_report(decide_slices(CHAMPION, CHAMPION), promoted=True))
+    assert "Crisis slices: none compared" in unsliced
+
+
+HELDOUT_SLICES = """
+import json
+import numpy as np
+from model_serving.retrain import heldout_metrics
+
+def record(text, register, crisis):
+    return {"text": text, "register": register, "crisis": crisis, "tone": "calm",
+            "pace": "steady", "intent": "check_in", "persona": "nana"}
+
+heldout = [
+    record("one two three", "emoji", True),
+    record("one two three four five six", "emoji", True),
+    record("one two three", "emoji", False),
+    record("x " * 20, "formal", True),
+]
+sizes = {"tone": 8, "pace": 3, "intent": 8, "persona": 4}
+probs = {h: np.tile(np.eye(k)[0], (4, 1)) for h, k in sizes.items()}
+probs["crisis"] = np.array([0.9, 0.1, 0.2, 0.8])
+print(json.dumps(heldout_metrics(probs, heldout, 0.5)["crisis"]["slices"]))
+"""
+
+
+def test_the_jobs_held_out_metrics_carry_crisis_recall_per_slice() -> None:
+    assert run_in_model_venv(HELDOUT_SLICES) == {
+        "register=formal": {"recall": 1.0, "positives": 1},
+        "register=emoji": {"recall": 0.5, "positives": 2},
+        "length=1-5": {"recall": 1.0, "positives": 1},
+        "length=6-15": {"recall": 0.0, "positives": 1},
+        "length=16+": {"recall": 1.0, "positives": 1},
+    }
+
+
 def test_the_committed_reference_is_the_released_model_of_this_corpus(
     records: list[dict], tmp_path: Path
 ) -> None:
