@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,15 @@ NEGATIVE_THRESHOLD = -0.05
 # grows with the square of the emoji count (1,000 emoji took 0.6 s, 4,000 over 10 s); past this
 # many, more emoji say nothing new about the sentiment.
 MAX_EMOJI = 64
+# Success idioms VADER reads word by word as violence or illness ("killed" -3.5, "crushing" -1.5,
+# "sick" -2.3: "I killed it at the presentation today" scored -0.67). They are blanked before
+# scoring, as VADER's own SPECIAL_CASES set a phrase's valence ("bus stop": 0). Only idioms with
+# a word VADER scores negative ("nailed it", "aced it" read neutral already); keep it short, as
+# each entry hides that word's negative reading wherever the phrase occurs.
+SUCCESS_IDIOMS = (
+    r"\b(?:killed|killing|crushed|crushing)\s+it\b"
+    r"|\b(?:this|that)(?:\s+is|\s+was|['’]s)\s+(?:so\s+)?sick\b"
+)
 
 
 @cache
@@ -41,7 +51,7 @@ def _few_emoji(text: str, emojis: dict[str, str]) -> str:
 def score_sentiment(text: str) -> Sentiment:
     """Label a text positive (compound >= 0.05), negative (<= -0.05) or neutral."""
     analyzer = _analyzer()
-    text = _few_emoji(text, analyzer.emojis)
+    text = re.sub(SUCCESS_IDIOMS, " ", _few_emoji(text, analyzer.emojis), flags=re.IGNORECASE)
     compound = float(analyzer.polarity_scores(text)["compound"]) if text.strip() else 0.0
     if compound >= POSITIVE_THRESHOLD:
         label = "positive"

@@ -193,6 +193,29 @@ def test_sentiment_label_follows_vader_thresholds(text: str, label: str) -> None
     assert -1.0 <= sentiment.score <= 1.0
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I killed it at the presentation today",
+        "Crushed it!!",
+        "we're killing it this quarter",
+        "this is sick, the demo worked first try",
+        "that's so sick",
+    ],
+)
+def test_a_success_idiom_is_not_read_as_violence_or_illness(text: str) -> None:
+    # VADER alone scored "killed" -3.5, "sick" -2.3: the upbeat message read as negative.
+    assert score_sentiment(text).label == "neutral"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["My deadline is killing me", "I'm sick and tired of this", "the layoffs crushed the team"],
+)
+def test_the_idioms_words_stay_negative_outside_the_idioms(text: str) -> None:
+    assert score_sentiment(text).label == "negative"
+
+
 def _lexicon_data() -> dict:
     return json.loads(LEXICON_PATH.read_text(encoding="utf-8"))
 
