@@ -1077,12 +1077,18 @@ class TemplateGenerator:
         seed = _hash(req.message)
         intent = analysis.intent.label if analysis.intent.label in _STEPS else "problem_solving"
         tone = analysis.tone.label if analysis.tone.label in _OPENERS[persona] else "calm"
+        name_mood = True  # whether an opener may name the tone
         if tone in _UPBEAT and analysis.sentiment.label == "negative":
-            # Not "Yes, that energy is great" to "my tests keep failing and the demo is
-            # tomorrow!!" (read as excited): the likeliest troubled tone instead, ties broken
-            # by the openers' order, not a set's (which varies with PYTHONHASHSEED per process).
-            troubled = (t for t in _OPENERS[persona] if t in _TROUBLED)
-            tone = max(troubled, key=lambda t: analysis.tone.probs[t])
+            if analysis.source == "baseline":
+                # Not "Yes, that energy is great" to "my tests keep failing and the demo is
+                # tomorrow!!" (read as excited): the likeliest troubled tone instead, ties
+                # broken by the openers' order, not a set's (which varies with PYTHONHASHSEED).
+                troubled = (t for t in _OPENERS[persona] if t in _TROUBLED)
+                tone = max(troubled, key=lambda t: analysis.tone.probs[t])
+            else:
+                # The model's upbeat tone against VADER, which misreads idioms ("I killed it at
+                # the presentation" got "Ugh, frustrating!"): no troubled mood made up, no opener.
+                name_mood = False
         if kind := _needs_professional(req.message):
             return self._refer(persona, kind, tone, previous, req.recent_crisis)
         follow_up = not repeated and self._refers_back(req, tone)
@@ -1104,8 +1110,10 @@ class TemplateGenerator:
         ):
             # the answer's tone is no mood to name: "no" read as frustrated, "not really" calm
             sentences = [_fresh(_ANSWER_ACKS[answer], 0, previous)]
-        else:
+        elif name_mood:
             sentences = _opener(persona, tone, previous, req.recent_crisis)
+        else:
+            sentences = []
         if _not_english(req.message):
             sentences.insert(0, _ENGLISH_ONLY)
         if follow_up:

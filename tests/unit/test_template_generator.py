@@ -119,6 +119,30 @@ def test_an_upbeat_opener_never_answers_a_negative_message() -> None:
     assert "that energy is great" not in text and "frustrat" in text.lower()
 
 
+# Where each persona's advice begins: a reply that starts there has no mood opener.
+BODY_STARTS = {
+    "lua": "Let's slow down with",
+    "riri": "Fast track for",
+    "elro": "Let's take",
+    "nana": "I'm right here with you",
+}
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_the_models_upbeat_tone_against_vader_names_no_mood(persona: str) -> None:
+    # The model read "I killed it at the presentation today" as excited and VADER as negative
+    # ("killed"): the reply opened "Ugh, frustrating!". The model's tone is not overridden by
+    # a made-up troubled one, nor named against VADER: no opener at all.
+    analysis = replace(
+        make_analysis(tone="excited", intent="check_in"),
+        sentiment=Sentiment("negative", -0.67),
+        source="tone-model-v3",
+    )
+    text = reply("I killed it at the presentation today", persona, analysis=analysis)
+    assert text.startswith(BODY_STARTS[persona])
+    assert "frustrat" not in text.lower()
+
+
 def test_a_tie_between_troubled_tones_opens_the_same_in_every_process() -> None:
     # The yes/no review: "no" reads frustrated and sad at 0.135 each; the choice iterated a set,
     # so the opener depended on PYTHONHASHSEED (seed 3 gave sad, seed 0 frustrated).
