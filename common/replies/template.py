@@ -938,8 +938,11 @@ class _Specifics:
                 if entity.type in ("tool", "role", "organization"):
                     topical.append(frag)
         # The person named in a troubled message may be the trouble: "My manager is bullying
-        # me" must not get "talk it through with your manager".
-        if analysis.sentiment.label == "negative":
+        # me" must not get "talk it through with your manager". VADER alone misses much of it
+        # ("touched me inappropriately" neutral, "takes credit for my work" positive), so the
+        # role is named only when sentiment and tone both read the message as untroubled.
+        untroubled = analysis.sentiment.label == "positive" and analysis.tone.label not in _TROUBLED
+        if analysis.sentiment.label == "negative" or (role and not untroubled):
             helper = "someone you trust"
         else:
             helper = role or cls.helper

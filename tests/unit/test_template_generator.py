@@ -339,6 +339,27 @@ def test_the_person_a_troubled_message_names_is_never_the_one_to_confide_in() ->
     assert any("your manager" in t for t in texts)  # a helper when the message is not troubled
 
 
+@pytest.mark.parametrize(
+    ("message", "sentiment", "tone"),
+    [
+        ("My manager touched me inappropriately", Sentiment("neutral", 0.0), "anxious"),
+        ("My manager takes credit for my work", Sentiment("positive", 0.38), "frustrated"),
+        ("My manager keeps yelling at me", Sentiment("neutral", 0.0), "calm"),
+    ],
+)
+def test_the_role_is_the_one_to_confide_in_only_in_a_positive_untroubled_message(
+    message: str, sentiment: Sentiment, tone: str
+) -> None:
+    # The signals review: VADER read "touched me inappropriately" and "yelling" as neutral and
+    # "takes credit for my work" as positive, so Riri said "3) Talk it through with your
+    # manager." Only a positive message in an untroubled tone names the role (the test above).
+    for intent in ("decision_making", "problem_solving"):
+        analysis = make_analysis(tone=tone, intent=intent, entities=(("manager", "role"),))
+        for pid in PERSONAS:
+            text = reply(message, pid, analysis=replace(analysis, sentiment=sentiment))
+            assert not re.search(r"(?:with|ask|tell|to) your manager", text, re.I), text
+
+
 def test_a_curious_opener_never_greets_a_distressed_question() -> None:
     curious = make_analysis(tone="curious", intent="emotional_support")
     analysis = replace(curious, sentiment=Sentiment("negative", -0.6))  # the words review
