@@ -27,13 +27,26 @@ SUCCESS_IDIOMS = (
     r"|\b(?:this|that)(?:\s+is|\s+was|['’]s)\s+(?:so\s+)?sick\b"
 )
 
+# Lexicon values VADER gets wrong for this chat, set once where the analyzer is built: yelling,
+# shouting and gaslighting are not in its lexicon ("my manager keeps yelling at me" read
+# neutral), and "help" (+1.7) made "I need help, everything is falling apart" positive.
+LEXICON_FIXES = {
+    **dict.fromkeys(
+        ("yell", "yells", "yelled", "yelling", "shout", "shouts", "shouted", "shouting"), -1.5
+    ),
+    **dict.fromkeys(("gaslight", "gaslights", "gaslighted", "gaslighting", "gaslit"), -1.5),
+    "help": 0.0,
+}
+
 
 @cache
 def _analyzer() -> SentimentIntensityAnalyzer:
     """The VADER analyzer, built on first use (it reads its lexicon files) and then kept."""
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    return SentimentIntensityAnalyzer()
+    analyzer = SentimentIntensityAnalyzer()
+    analyzer.lexicon.update(LEXICON_FIXES)
+    return analyzer
 
 
 def _few_emoji(text: str, emojis: dict[str, str]) -> str:

@@ -78,7 +78,7 @@ def test_two_hours_later_a_new_session_is_answered_as_before():
     later = turns.NOW + timedelta(hours=2)
     plan = "can you help me plan my thesis chapter?"
     reply = _turn(store, plan, later, persona="elro")["reply"]
-    assert reply.startswith("You sound clear-headed")
+    assert reply.startswith("That's a good thing to be curious about")  # a cheerful opener
     _turn(store, plan, later + timedelta(minutes=1), generator=model)
     (req,) = model.asked
     assert not req.after_crisis

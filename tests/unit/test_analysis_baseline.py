@@ -216,6 +216,23 @@ def test_the_idioms_words_stay_negative_outside_the_idioms(text: str) -> None:
     assert score_sentiment(text).label == "negative"
 
 
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("My manager John keeps yelling at me in front of the team", "negative"),
+        ("My boss shouted at me again", "negative"),
+        ("My supervisor gaslights me", "negative"),
+        ("I need help, everything is falling apart", "negative"),
+        ("can you help me plan my week?", "neutral"),
+    ],
+)
+def test_vader_reads_yelling_as_negative_and_a_call_for_help_as_no_good_news(
+    text: str, label: str
+) -> None:
+    # VADER's lexicon has no yell, shout or gaslight (neutral), and "help" is +1.7.
+    assert score_sentiment(text).label == label
+
+
 def _lexicon_data() -> dict:
     return json.loads(LEXICON_PATH.read_text(encoding="utf-8"))
 
