@@ -681,10 +681,14 @@ _ENGLISH_WORDS = frozenset(
     "the a an and or to of in on is are was i you my me it this that what how why should can "  # noqa: SIM905
     "do don't not no with for have just".split()
 )
+# German, French, Spanish and Portuguese; none that is an English word too or part of one
+# (Portuguese "no", "do", "a", "as"; "com" of "booking.com"; "e" of "e-mail").
 _OTHER_WORDS = frozenset(
     "der das und ich nicht ist mit mein meine meinen wie kann soll auf für sich "  # noqa: SIM905
     "le la les et je ne pas est mon ma mes avec pour une des que comment puis "
-    "el los las y yo es mi mis con para una cómo puedo por del".split()  # German, French, Spanish
+    "el los las y yo es mi mis con para una cómo puedo por del "
+    "eu não nao estou está meu minha seu sua você voce muito isso mas também como posso "
+    "tenho sou uma às ao pra".split()
 )
 _NON_LATIN = re.compile(r"[^\W\d_a-zA-Z\u00c0-\u024f]")  # a letter outside Latin scripts
 
@@ -1080,7 +1084,10 @@ class TemplateGenerator:
         seed = _hash(req.message)
         intent = analysis.intent.label if analysis.intent.label in _STEPS else "problem_solving"
         tone = analysis.tone.label if analysis.tone.label in _OPENERS[persona] else "calm"
-        name_mood = True  # whether an opener may name the tone
+        # Whether an opener may name the tone: not for a message in another language, which
+        # neither VADER nor the model reads ("You sound grounded" to "Estou muito triste").
+        foreign = _not_english(req.message)
+        name_mood = not foreign
         if tone in _UPBEAT and analysis.sentiment.label == "negative":
             if analysis.source == "baseline":
                 # Not "Yes, that energy is great" to "my tests keep failing and the demo is
@@ -1117,7 +1124,7 @@ class TemplateGenerator:
             sentences = _opener(persona, tone, previous, req.recent_crisis)
         else:
             sentences = []
-        if _not_english(req.message):
+        if foreign:
             sentences.insert(0, _ENGLISH_ONLY)
         if follow_up:
             prev = self._previous_attempt(req, specifics)

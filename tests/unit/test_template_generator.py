@@ -904,13 +904,34 @@ def test_a_message_in_another_language_is_told_replies_are_in_english() -> None:
         "Comment puis-je demander une augmentation à mon patron ?",
         "¿Cómo puedo dejar de procrastinar con mi tesis?",
         "転職すべきかどうか迷っています。どうすればいいですか？",
+        "Estou muito triste e cansado",  # Portuguese: the signals review
+        "Não estou feliz no meu trabalho",
     ):
         for pid in PERSONAS:
             text = reply(message, pid, analysis=make_analysis())
             assert text.startswith("I can only reply in English for now"), text
             assert text.count("English") == 1
-    for message in (MESSAGE, "la la land is my favourite film", "I had a café con leche"):
+    for message in (
+        MESSAGE,
+        "la la land is my favourite film",
+        "I had a café con leche",
+        "I applied at booking.com and amazon.com",
+        "Do I need a visa as an EU citizen?",
+    ):
         assert "English" not in reply(message, "lua")
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["Estou muito triste e cansado", "Je suis vraiment triste et épuisé", "仕事がつらいです"],
+)
+def test_a_message_in_another_language_gets_no_mood_opener(message: str) -> None:
+    # The signals review: "Estou muito triste e cansado" got "You sound grounded": neither
+    # VADER nor the model reads other languages, so there is no mood reading to name.
+    notice = "I can only reply in English for now, but here is where I'd start. "
+    for pid in PERSONAS:
+        text = reply(message, pid, analysis=make_analysis(tone="calm", intent="check_in"))
+        assert text.startswith(notice + BODY_STARTS[pid]), text
 
 
 def test_a_technical_problem_gets_no_steps_meant_for_people_or_institutions() -> None:
