@@ -2,7 +2,7 @@
 
 Dates, durations and money are regular patterns (below); organisations, tools and roles come
 from the curated lists in ``entities.json`` (looked up by word n-grams), plus organisations named
-by 1-3 capitalised words after "at", "join", "offer from" and similar cues. Overlapping
+by 1-3 capitalised words after "work at", "join", "offer from" and similar cues. Overlapping
 candidates resolve to the earliest, then the longest span ("Google Sheets" is one tool, "next
 Friday" one date). Entities keep the casing the user typed, are de-duplicated
 case-insensitively and come in order of appearance.
@@ -218,6 +218,7 @@ class _Data:
     org_cue_words: frozenset[str]  # first words of the cues
     org_cues: frozenset[str]  # casefolded, space-joined words
     org_stopwords: frozenset[str]
+    one_word_person_cues: frozenset[str]  # cues after which one word alone is no organisation
     money_before: frozenset[str]
     money_after: frozenset[str]
     not_before_pounds: frozenset[str]
@@ -277,6 +278,7 @@ def _load(path: Path = DATA_PATH) -> _Data:
         org_cue_words=frozenset(c.split()[0] for c in org_cues),
         org_cues=org_cues,
         org_stopwords=_lowered(orgs["stopwords"]),
+        one_word_person_cues=frozenset(_name_key(c) for c in orgs["one_word_person_cues"]),
         money_before=_lowered(money["before"]),
         money_after=_lowered(money["after"]),
         not_before_pounds=_lowered(money["not_before_pounds"]),
@@ -366,13 +368,14 @@ def _curated(text: str, tokens: list[_Token], data: _Data) -> Iterator[_Candidat
 
 
 def _named_organisations(text: str, tokens: list[_Token], data: _Data) -> Iterator[_Candidate]:
-    """1-3 capitalised words after a cue such as "at", "join" or "offer from"."""
+    """1-3 capitalised words after a cue such as "work at", "join" or "offer from"."""
     for i, token in enumerate(tokens):
         if token.key not in data.org_cue_words:
             continue
         for width in (1, 2):
             cue = tokens[i : i + width]
-            if len(cue) < width or " ".join(t.key for t in cue) not in data.org_cues:
+            cue_key = " ".join(t.key for t in cue)
+            if len(cue) < width or cue_key not in data.org_cues:
                 continue
             if width == 2 and not _adjacent(text, cue[0], cue[1]):
                 continue
@@ -393,7 +396,8 @@ def _named_organisations(text: str, tokens: list[_Token], data: _Data) -> Iterat
                 words.append(word)
                 previous = word
                 k += 1
-            if words:
+            # "an offer from Mike": one word after such a cue is more often a person
+            if len(words) >= (2 if cue_key in data.one_word_person_cues else 1):
                 yield _Candidate(words[0].start, words[-1].end, "organization")
 
 

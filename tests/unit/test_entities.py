@@ -75,6 +75,11 @@ def pairs(text: str) -> list[tuple[str, str]]:
             [("bootcamp", "organization"), ("university", "organization")],
         ),
         ("GOT THE JOB AT GOOGLE!!!", [("GOOGLE", "organization")]),
+        (
+            "I started at Initech last week",
+            [("Initech", "organization"), ("last week", "date_time")],
+        ),
+        ("I got an offer from Acme Corp", [("Acme Corp", "organization")]),
         # Tools.
         (
             "I use Python, React, SQL, Excel, Jira, Slack, Figma and Notion",
@@ -148,6 +153,22 @@ def test_extracts_entities(text: str, expected: list[tuple[str, str]]) -> None:
 )
 def test_ordinary_words_are_not_entities(text: str, word: str) -> None:
     assert word not in [e.text.casefold() for e in extract_entities(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I am so angry at Mike right now",  # a bare "at": only after a work word
+        "I'm so mad at Dad",
+        "I work for Mom",  # kinship words are no names of organisations
+        "my sister wants me to join Grandma for lunch",
+        "I got an offer from Mike",  # one word after "offer from" is more often a person
+    ],
+)
+def test_people_after_an_organisation_cue_are_not_organisations(text: str) -> None:
+    # The signals review: "I am so angry at Mike right now" gave Mike/organization, and the
+    # replies said "Keep Mike in view, without letting it crowd you."
+    assert [e for e in extract_entities(text) if e.type == "organization"] == []
 
 
 def test_keeps_casing_and_deduplicates_case_insensitively() -> None:
