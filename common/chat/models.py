@@ -162,7 +162,11 @@ class AnalysisOut(BaseModel):
     tone: ToneScore
     pace: PaceScore
     intent: IntentScore
-    entities: list[EntityOut]
+    entities: list[EntityOut] = Field(
+        description="What the message names (dates, durations, money, organisations, tools, "
+        "roles), as typed, in order. Read as English text: in another language mostly only "
+        "amounts and well-known names are found."
+    )
 
 
 class SafetyOut(BaseModel):
