@@ -37,6 +37,7 @@ from common.labels import PERSONA_IDS
 from common.personalization.offline_eval import (
     NOT_CHOSEN_BY_POLICY,
     _half_width,
+    _weighted_groups,
     importance_weight,
 )
 from model_serving.feedback import Rated, RatedTurn
@@ -149,16 +150,16 @@ def paired_difference(
     offline_eval does for one estimate. IPS: mean((w_chal − w_champ)·r). SNIPS by the delta
     method: a turn contributes w_chal·(r − S_chal)/Σw_chal − w_champ·(r − S_champ)/Σw_champ.
     Where both policies choose alike the contributions cancel, so the interval is as narrow as
-    the turns they disagree on allow."""
+    the turns they disagree on allow. The SNIPS interval needs each policy's weight on 2 groups
+    or more (offline_eval._weighted_groups), and counts the groups with either's weight."""
     ids: dict[Any, int] = {}
     group = np.array([ids.setdefault(g, len(ids)) for g in groups], dtype=int)
-    several = len(ids) >= 2
     d = (w_challenger - w_champion) * reward
     ips = float(d.mean())
     out: dict[str, Any] = {"ips": round(ips, 4), "ips_ci": [None, None]}
     out |= {"snips": None, "snips_ci": [None, None]}
-    if several:
-        half = _half_width(d - ips, group, len(d))
+    half = _half_width(d - ips, group, len(d), len(ids))
+    if math.isfinite(half):
         out["ips_ci"] = [round(ips - half, 4), round(ips + half, 4)]
     total_champion, total_challenger = float(w_champion.sum()), float(w_challenger.sum())
     if total_champion == 0.0 or total_challenger == 0.0:
@@ -167,12 +168,15 @@ def paired_difference(
     s_challenger = float((w_challenger * reward).sum()) / total_challenger
     snips = s_challenger - s_champion
     out["snips"] = round(snips, 4)
-    if several:
+    # A policy whose weight is all on one user's turns adds nothing to the sum below (its
+    # deviations cancel within that user): an interval would leave its uncertainty out.
+    if min(_weighted_groups(w_champion, group), _weighted_groups(w_challenger, group)) >= 2:
         contribution = (
             w_challenger * (reward - s_challenger) / total_challenger
             - w_champion * (reward - s_champion) / total_champion
         )
-        half = _half_width(contribution, group, 1.0)
+        either = _weighted_groups(w_champion + w_challenger, group)
+        half = _half_width(contribution, group, 1.0, either)
         out["snips_ci"] = [round(snips - half, 4), round(snips + half, 4)]
     return out
 

@@ -165,10 +165,12 @@ def off_policy_verdict(
     if not ess >= min_ess or not math.isfinite(delta):
         return False, f"off-policy: {ess:.1f} effective turns (< {min_ess:g}): reported only"
     high = _num((diff.get("snips_ci") or [None, None])[1])
-    if not math.isfinite(high):  # paired by user: the logged turns are one user's
+    # paired by user: the logged turns, or those a policy would choose, are one user's
+    if not math.isfinite(high):
         return False, (
             f"off-policy: challenger minus champion SNIPS {delta:+.3f} on {ess:.1f} effective "
-            "turns, without an interval (the turns are one user's): reported only"
+            "turns, without an interval (the turns, or those a policy would choose, are one "
+            "user's): reported only"
         )
     if high < -tolerance - EPS:
         return True, (

@@ -46,7 +46,7 @@ class LoggedInteraction:
 @dataclass(frozen=True)
 class Estimate:
     """The target policy's estimated mean reward. CIs are 95 %; nan where undefined (< 2
-    usable records, or no weight on the target's choices for SNIPS)."""
+    groups of usable records; for SNIPS, < 2 groups with weight on the target's choices)."""
 
     ips: float
     ips_ci: tuple[float, float]
@@ -78,9 +78,11 @@ def estimate(
 
     IPS = mean(w·r); SNIPS = Σ w·r / Σ w. CIs: Student's t with G − 1 degrees of freedom for G
     groups (with two dozen users the normal quantile is too narrow), the variance from the
-    records' deviations (w·r − IPS, and w·(r − SNIPS) by the delta method) summed per group:
-    `groups` gives each log's group (e.g. its user, whose turns are not independent of each
-    other); without it every record is its own group, i.e. Var(IPS) = sample variance / n.
+    records' deviations (w·r − IPS, and w·(r − SNIPS) by the delta method) summed per group
+    (for SNIPS, G counts only the groups with weight on the target's choices; no interval
+    below 2 of them): `groups` gives each log's group (e.g. its user, whose turns are not
+    independent of each other); without it every record is its own group, i.e.
+    Var(IPS) = sample variance / n.
     w uses the target's propensity of the shown persona, not just whether it would have chosen
     it, which gives lower variance for stochastic targets at no cost in bias. On records whose
     `persona_source` is in NOT_CHOSEN_BY_POLICY the target is not asked: its probability is 1.
@@ -159,33 +161,37 @@ def t_975(df: int) -> float:
     return z + sum(g / df**k for k, g in enumerate(terms, 1))
 
 
-def _half_width(deviations: np.ndarray, group: np.ndarray, scale: float) -> float:
-    """t(G−1) · √(G/(G−1) · Σ_groups (Σ deviations)²) / scale: with one record per group, the
-    sample-variance interval of a mean (scale n) or the delta-method one of a ratio."""
+def _half_width(deviations: np.ndarray, group: np.ndarray, scale: float, groups: int) -> float:
+    """t(G−1) · √(G/(G−1) · Σ_groups (Σ deviations)²) / scale for G = `groups`: with one record
+    per group, the sample-variance interval of a mean (scale n) or the delta-method one of a
+    ratio. nan below 2 groups: nothing to estimate a variance from."""
+    if groups < 2:
+        return math.nan
     sums = np.bincount(group, weights=deviations)
-    g = len(sums)
-    return t_975(g - 1) * math.sqrt(float((sums**2).sum()) * g / (g - 1)) / scale
+    return t_975(groups - 1) * math.sqrt(float((sums**2).sum()) * groups / (groups - 1)) / scale
+
+
+def _weighted_groups(w: np.ndarray, group: np.ndarray) -> int:
+    """How many groups carry weight. A ratio's deviations w·(r − SNIPS) are 0 in the others, so
+    they add nothing to its variance: counted, they made a ratio whose weight is all on one
+    user's turns look certain (an interval of width 0)."""
+    return len(np.unique(group[w > 0]))
 
 
 def _estimate(w: np.ndarray, r: np.ndarray, group: np.ndarray, skipped: int) -> Estimate:
     n = len(w)
     if n == 0:
         return Estimate(math.nan, NAN_CI, math.nan, NAN_CI, 0, 0.0, skipped)
-    several = int(group.max()) >= 1  # at least two groups
     wr = w * r
     ips = float(wr.mean())
-    ips_ci = NAN_CI
-    if several:
-        half = _half_width(wr - ips, group, n)
-        ips_ci = (ips - half, ips + half)
+    half = _half_width(wr - ips, group, n, len(np.unique(group)))
+    ips_ci = (ips - half, ips + half) if math.isfinite(half) else NAN_CI
     total = float(w.sum())
     unsupported = 1.0 - total / n
     if total == 0.0:
         return Estimate(ips, ips_ci, math.nan, NAN_CI, n, 0.0, skipped, unsupported)
     snips = float(wr.sum()) / total
-    snips_ci = NAN_CI
-    if several:
-        half = _half_width(w * (r - snips), group, total)
-        snips_ci = (snips - half, snips + half)
+    half = _half_width(w * (r - snips), group, total, _weighted_groups(w, group))
+    snips_ci = (snips - half, snips + half) if math.isfinite(half) else NAN_CI
     ess = total**2 / float((w**2).sum())
     return Estimate(ips, ips_ci, snips, snips_ci, n, ess, skipped, unsupported)

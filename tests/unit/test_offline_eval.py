@@ -359,3 +359,37 @@ def test_the_snips_interval_is_scaled_by_the_sum_of_the_weights():
     assert w.sum() == pytest.approx(8.25)
     assert est.snips == pytest.approx(snips)
     assert est.snips_ci == pytest.approx((snips - half, snips + half))
+
+
+def test_no_snips_interval_when_the_targets_weight_is_on_one_users_turns():
+    """The target would choose only what user 0's turns showed (w = 1, 1, 1, 1, then 0 on
+    users 1 and 2): SNIPS 0.5 rests on one user, whose turns' deviations cancel. Counting the
+    two users without weight, the interval was (0.5, 0.5)."""
+    shown = ["lua"] * 4 + ["riri"] * 6
+    rewards = [1.0, 0.0, 1.0, 0.0] + [1.0] * 6
+    logs = [
+        LoggedInteraction(ENSEMBLES[0], None, 9, f"s{i}", s, 1.0, r)
+        for i, (s, r) in enumerate(zip(shown, rewards, strict=True))
+    ]
+    est = estimate(Always("lua"), logs, groups=[0, 0, 0, 0, 1, 1, 1, 2, 2, 2])
+    assert est.snips == pytest.approx(0.5)
+    assert all(math.isnan(x) for x in est.snips_ci)
+    # IPS counts the users without weight as reward 0: three users, an interval
+    assert all(math.isfinite(x) for x in est.ips_ci) and width(est.ips_ci) > 0
+
+
+def test_the_snips_interval_counts_only_the_users_with_weight():
+    """Weight on users 0 and 1 of three: G = 2, so t(1) and the factor 2/1, not t(2) and 3/2
+    (user 2's turns tell nothing of the ratio's variance)."""
+    shown = ["lua", "lua", "lua", "lua", "riri", "riri"]
+    rewards = np.array([1.0, 0.0, 1.0, 1.0, 0.0, 1.0])
+    logs = [
+        LoggedInteraction(ENSEMBLES[0], None, 9, f"s{i}", s, 1.0, float(r))
+        for i, (s, r) in enumerate(zip(shown, rewards, strict=True))
+    ]
+    est = estimate(Always("lua"), logs, groups=[0, 0, 1, 1, 2, 2])
+    snips = 0.75
+    per_user = np.array([1.0 - 2 * snips, 2.0 - 2 * snips])  # Σ w·(r − SNIPS) of users 0, 1
+    half = t_975(1) * math.sqrt(2 / 1 * (per_user**2).sum()) / 4
+    assert est.snips == pytest.approx(snips)
+    assert est.snips_ci == pytest.approx((snips - half, snips + half))

@@ -948,6 +948,23 @@ def test_a_challenger_worse_on_the_same_turns_is_caught_by_the_paired_difference
     assert clearly_worse, why
 
 
+def test_no_paired_snips_interval_when_a_policys_weight_is_on_one_users_turns() -> None:
+    # Both policies would choose only on user 0's turns (users 1 and 2: weight 0): each SNIPS
+    # rests on one user, whose deviations cancel, and the interval was [0.25, 0.25].
+    groups = ["u0"] * 4 + ["u1"] * 3 + ["u2"] * 3
+    reward = np.array([1.0, 0.0, 1.0, 0.0] + [1.0] * 6)
+    champion = np.array([1.0, 1.0, 1.0, 1.0] + [0.0] * 6)  # SNIPS 2 / 4
+    challenger = np.array([2.0, 1.0, 1.0, 0.0] + [0.0] * 6)  # SNIPS 3 / 4
+    diff = offpolicy.paired_difference(champion, challenger, reward, groups)
+    assert diff["snips"] == pytest.approx(0.25)
+    assert diff["snips_ci"] == [None, None]
+    assert None not in diff["ips_ci"]  # IPS counts users 1 and 2 as reward 0
+    # the challenger's weight also on user 1: each policy's on 2 users or more is needed
+    assert offpolicy.paired_difference(
+        champion, challenger + np.array([0.0] * 4 + [1.0] * 3 + [0.0] * 3), reward, groups
+    )["snips_ci"] == [None, None]
+
+
 def test_kind_means_back_off_to_the_intent_and_to_everything() -> None:
     heldout = [{"tone": "sad", "intent": "check_in"}] * 5 + [{"tone": "calm", "intent": "planning"}]
     probs = np.array([[1.0, 0, 0, 0]] * 5 + [[0, 1.0, 0, 0]])
