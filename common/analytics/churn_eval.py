@@ -14,7 +14,7 @@ class ChurnEvaluation:
     auc: float  # probability a churned user scores above a retained one (ties count half)
     churn_rate_by_band: dict[str, float]
     users_by_band: dict[str, int]
-    precision_top_decile: float  # churn rate among the 10 % highest scores
+    precision_top_decile: float  # churn rate among the 10 % highest scores (ties: precision_at)
     base_rate: float
     # The harder question: among users still active in the 14 days before the cut-off (those
     # already away are easy to call), how well does the score rank who leaves next?
@@ -41,6 +41,24 @@ def auc(scores_churned: list[float], scores_retained: list[float]) -> float:
     return (rank_sum - n1 * (n1 + 1) / 2) / (n1 * n0)
 
 
+def precision_at(scores: list[float], churned: list[bool], k: int) -> float:
+    """Churn rate among the k highest scores. Users tied at the cut-off count in proportion
+    (their expected share under a random order): a sort would pick among them by row order,
+    and 4 users tied at the top, 2 of them churned, gave 0.0 or 1.0 for the top 2."""
+    by_score: dict[float, list[bool]] = {}
+    for score, c in zip(scores, churned, strict=True):
+        by_score.setdefault(score, []).append(c)
+    taken, hits = 0, 0.0
+    for score in sorted(by_score, reverse=True):
+        group = by_score[score]
+        share = min(1.0, (k - taken) / len(group))
+        hits += share * sum(group)
+        taken += len(group)
+        if taken >= k:
+            break
+    return hits / k
+
+
 def evaluate(scored: list[dict], active_after: set[str]) -> ChurnEvaluation:
     """`scored`: rows of the churn_risk view as of the cut-off (user_key, risk, band,
     recency_days); `active_after`: user keys with a turn in the horizon after the cut-off."""
@@ -48,8 +66,6 @@ def evaluate(scored: list[dict], active_after: set[str]) -> ChurnEvaluation:
     retained = [r for r in scored if r["user_key"] in active_after]
     bands = Counter(r["band"] for r in scored)
     churned_bands = Counter(r["band"] for r in churned)
-    ranked = sorted(scored, key=lambda r: r["risk"], reverse=True)
-    top = ranked[: max(1, len(ranked) // 10)] if ranked else []
     recent = [r for r in scored if r["recency_days"] < 14]
     recent_churned = [r["risk"] for r in recent if r["user_key"] not in active_after]
     recent_retained = [r["risk"] for r in recent if r["user_key"] in active_after]
@@ -60,9 +76,14 @@ def evaluate(scored: list[dict], active_after: set[str]) -> ChurnEvaluation:
         churn_rate_by_band={b: round(churned_bands[b] / n, 4) for b, n in sorted(bands.items())},
         users_by_band=dict(sorted(bands.items())),
         precision_top_decile=round(
-            sum(r["user_key"] not in active_after for r in top) / len(top), 4
+            precision_at(
+                [r["risk"] for r in scored],
+                [r["user_key"] not in active_after for r in scored],
+                max(1, len(scored) // 10),
+            ),
+            4,
         )
-        if top
+        if scored
         else float("nan"),
         base_rate=round(len(churned) / len(scored), 4) if scored else float("nan"),
         recent_users=len(recent),

@@ -255,6 +255,23 @@ def test_auc_counts_pairs_ranked_right_with_ties_at_half():
     assert (result.recent_users, result.recent_churned, result.recent_auc) == (2, 1, 1.0)
 
 
+def test_precision_in_the_top_decile_counts_users_tied_at_the_cut_off_in_proportion():
+    from common.analytics.churn_eval import evaluate
+
+    # 20 users, the top decile is 2; the 4 highest tie at 0.9, 2 of them churned. Taken in row
+    # order the top 2 were both churned or both retained: 1.0 or 0.0 by the order of the rows.
+    scored = [
+        {"user_key": f"u{i}", "risk": 0.9 if i < 4 else 0.1, "band": "high", "recency_days": 20}
+        for i in range(20)
+    ]
+    active = {"u0", "u1"} | {f"u{i}" for i in range(4, 20)}
+    assert evaluate(scored, active).precision_top_decile == 0.5
+    assert evaluate(scored[::-1], active).precision_top_decile == 0.5
+    # no tie at the cut-off: the 2 highest as they are
+    scored[2]["risk"] = scored[3]["risk"] = 0.95
+    assert evaluate(scored, active).precision_top_decile == 1.0
+
+
 def test_drain_fills_a_batch_from_several_pulls_and_acks_what_it_wrote():
     from common.analytics.sink import Message, drain
     from common.events import Event
