@@ -42,6 +42,8 @@ from benchmarks.personalization import (
     run_policy,
     summarise,
 )
+from benchmarks.stats import clustered_se, mean_se
+from common.config import Settings
 from common.events import Event
 from common.labels import PERSONA_IDS
 from common.personalization.context import context_keys, in_context
@@ -53,6 +55,11 @@ ROOT = Path(__file__).resolve().parent.parent
 MISREAD = 0.08
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 GRID = [(s, cap) for s in (0.5, 1.0, 2.0, 4.0) for cap in (0.0, 0.05, 0.1, 0.2)]
+# The configured setting (common/config.py): the others are compared with it, paired.
+DEFAULT = tuple(
+    Settings.model_fields[f"thompson_{name}"].default
+    for name in ("prior_strength", "exploration_cap")
+)
 # On the stack: the default, its neighbours, and no cap at all (plain Thompson sampling).
 STACK_GRID = [(1.0, 0.05), (0.5, 0.05), (1.0, 0.02), (2.0, 0.05), (1.0, 0.15), (1.0, 1.0)]
 
@@ -177,6 +184,61 @@ def stack_report(rows: list[dict], seeds: list[int], machine: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def late_by_user_run(runs: list[list[tuple]], users: int) -> list[list[tuple]]:
+    """Each user-run's (kind, reward) on turns 16-30: simulate() returns each user's turns
+    together, in the order of the users."""
+    turns = len(runs[0]) // users
+    return [
+        [(kind, r) for i, kind, r in run[u * turns : (u + 1) * turns] if i >= 16]
+        for run in runs
+        for u in range(users)
+    ]
+
+
+def sweep_report(rows: list[tuple], repeats: int, date: str) -> list[str]:
+    """The offline sweep as markdown lines, best agreement first. A user's turns are not
+    independent (one preference, one learned profile), so each standard error comes from the
+    user-runs' means; every setting meets the same users and messages (simulate's seeds), so
+    its difference to the default has a paired one, from the per-user-run differences."""
+    rewards = {setting: [[r for _, r in c] for c in clusters] for setting, clusters in rows}
+    default = [statistics.mean(c) for c in rewards[DEFAULT]]
+    clusters, decisions = len(default), sum(map(len, rewards[DEFAULT]))
+    lines = [
+        "# Personalization sweep: Thompson sampling's prior strength and exploration cap",
+        "",
+        f"{date}; synthetic ensemble, {repeats} repeats of 24 users × 30 turns per setting "
+        f"({decisions} decisions on turns 16–30 each, from {clusters} user-runs). SE: the "
+        "standard error of the agreement from the user-runs' means (a user's turns are not "
+        "independent). Vs default: the difference to the default (prior strength "
+        f"{DEFAULT[0]:g}, cap {DEFAULT[1]:g}) on the same users and messages, with its paired "
+        "standard error from the per-user-run differences. See the module docstring for what "
+        "is synthetic.",
+        "",
+        "| prior strength | exploration cap | agreement, turns 16–30 | SE | vs default "
+        "| paired SE | fixed | by tone | by intent |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    table = []
+    for (strength, cap), user_runs in rows:
+        means = [statistics.mean(c) for c in rewards[(strength, cap)]]
+        se = clustered_se(rewards[(strength, cap)])
+        by_kind = {
+            k: statistics.mean(r for c in user_runs for kind, r in c if kind == k)
+            for k in ("fixed", "by_tone", "by_intent")
+        }
+        paired = [m - d for m, d in zip(means, default, strict=True)]
+        overall = statistics.mean(means)  # user-runs of equal size: the mean of all turns
+        table.append(
+            (
+                -overall,
+                f"| {strength:g} | {cap:g} | {overall:.3f} | {se:.4f} | "
+                f"{statistics.mean(paired):+.3f} | {mean_se(paired):.4f} | "
+                f"{by_kind['fixed']:.3f} | {by_kind['by_tone']:.3f} | {by_kind['by_intent']:.3f} |",
+            )
+        )
+    return lines + [line for _, line in sorted(table)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=10)
@@ -197,39 +259,14 @@ def main() -> None:
     started = time.perf_counter()
     for n, (strength, cap) in enumerate(GRID, 1):
         policy = ThompsonSampling(prior_strength=strength, exploration_cap=cap, draws=300)
-        late = [
-            x
-            for seed in range(args.repeats)
-            for x in simulate(policy, users, corpus, seed)
-            if x[0] >= 16
-        ]
-        by_kind = {
-            k: statistics.mean(r for _, kind, r in late if kind == k)
-            for k in ("fixed", "by_tone", "by_intent")
-        }
-        rows.append((strength, cap, statistics.mean(r for *_, r in late), by_kind, len(late)))
+        runs = [simulate(policy, users, corpus, seed) for seed in range(args.repeats)]
+        rows.append(((strength, cap), late_by_user_run(runs, len(users))))
         print(
             f"[{n}/{len(GRID)} {time.perf_counter() - started:.0f} s] prior {strength:g}, "
-            f"cap {cap:g}: {rows[-1][2]:.3f}",
+            f"cap {cap:g}: {statistics.mean(map(statistics.mean, rows[-1][1])):.3f}",
             flush=True,
         )
-    lines = [
-        "# Personalization sweep: Thompson sampling's prior strength and exploration cap",
-        "",
-        f"{describe()['date']}; synthetic ensemble, {args.repeats} repeats of 24 users × 30 "
-        f"turns per setting ({rows[0][4]} decisions on turns 16–30 each; standard error about "
-        f"{(0.9 * 0.1 / rows[0][4]) ** 0.5:.3f} near 0.9). See the module docstring for what "
-        "is synthetic.",
-        "",
-        "| prior strength | exploration cap | agreement, turns 16–30 | fixed | by tone "
-        "| by intent |",
-        "|---:|---:|---:|---:|---:|---:|",
-    ]
-    for strength, cap, overall, k, _ in sorted(rows, key=lambda r: -r[2]):
-        lines.append(
-            f"| {strength:g} | {cap:g} | {overall:.3f} | {k['fixed']:.3f} | "
-            f"{k['by_tone']:.3f} | {k['by_intent']:.3f} |"
-        )
+    lines = sweep_report(rows, args.repeats, describe()["date"])
     out = ROOT / "benchmarks" / "results" / "personalization_sweep.md"
     out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -3,10 +3,14 @@ settings, simulated users get their hidden favourite far more often late than ea
 
 from __future__ import annotations
 
+import math
 import statistics
 
+import pytest
+
 from benchmarks.personalization import Interaction, population, user_bootstrap_ci
-from benchmarks.personalization_sweep import simulate, stack_report
+from benchmarks.personalization_sweep import DEFAULT, simulate, stack_report, sweep_report
+from benchmarks.stats import clustered_se
 from common.personalization.policies import ThompsonSampling
 from model_serving import split
 
@@ -61,3 +65,26 @@ def test_the_stack_report_ranks_settings_by_their_mean_over_seeds() -> None:
         "| 1 | 1 | 0.800, 0.820 | 0.810 | 0.850 | 0.040 | 1.000 | 0.800 | 0.700 |",
     ]
     assert "seeds 1, 2" in text
+
+
+def test_the_standard_error_comes_from_the_clusters_means() -> None:
+    # two users, one always right, one never: 2 independent units, not 6 turns
+    assert clustered_se([[1.0, 1.0, 1.0], [0.0, 0.0, 0.0]]) == pytest.approx(0.5)
+    assert math.isnan(clustered_se([[1.0, 0.0]]))
+
+
+def test_the_sweep_report_gives_each_settings_clustered_and_paired_standard_errors() -> None:
+    def user_runs(*rewards: float) -> list[list[tuple]]:
+        return [[(k, r) for k in ("fixed", "by_tone", "by_intent")] * 5 for r in rewards]
+
+    # The other setting gets each user-run 0.1 more than the default: a difference of +0.1
+    # with a paired standard error of 0, whatever the spread between user-runs.
+    rows = [(DEFAULT, user_runs(0.9, 0.0, 0.9, 0.0)), ((0.5, 0.0), user_runs(1.0, 0.1, 1.0, 0.1))]
+    lines = sweep_report(rows, 1, "2026-12-07")
+    assert "from 4 user-runs" in lines[2] and "0.005" not in lines[2]
+    table = [line for line in lines if line.startswith(("| 0.5 |", "| 1 |"))]
+    # SE from the 4 user-runs' means (0.2598), not from 60 turns taken as independent (0.064)
+    assert table == [
+        "| 0.5 | 0 | 0.550 | 0.2598 | +0.100 | 0.0000 | 0.550 | 0.550 | 0.550 |",
+        "| 1 | 0.05 | 0.450 | 0.2598 | +0.000 | 0.0000 | 0.450 | 0.450 | 0.450 |",
+    ]
