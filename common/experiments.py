@@ -84,18 +84,22 @@ class Assignment:
     variant: str
     policy: PolicyName | None
     control: str  # the experiment's control variant, so that results need no configuration
+    # The variant's configured share of the enrolled users (its traffic over the shares' total,
+    # unchanged by a ramp-up), against which the results view checks the users it sees.
+    share: float
 
 
-def event_fields(assignment: Assignment | None) -> dict[str, str | None]:
+def event_fields(assignment: Assignment | None) -> dict[str, str | float | None]:
     """What events (and the stored turn, for its feedback) say about the user's variant; the
     results view (common/analytics/views/ab_results.sql) compares variants with
-    `control_variant`."""
+    `control_variant` and their users with `variant_share` (sample ratio mismatch)."""
     if assignment is None:
-        return {"experiment": None, "variant": None, "control_variant": None}
+        return {"experiment": None, "variant": None, "control_variant": None, "variant_share": None}
     return {
         "experiment": assignment.experiment,
         "variant": assignment.variant,
         "control_variant": assignment.control,
+        "variant_share": assignment.share,
     }
 
 
@@ -121,7 +125,7 @@ def assign(experiment: Experiment, subject: str, now: datetime) -> Assignment | 
         edge += v.traffic
         if position < edge:
             break
-    return Assignment(experiment.id, v.name, v.policy, str(experiment.control))
+    return Assignment(experiment.id, v.name, v.policy, str(experiment.control), v.traffic / total)
 
 
 def assign_running(

@@ -187,6 +187,10 @@ METRICS: dict[str, Metric] = _metrics(
             "variant, 90 % at 100, close to 95 % from a few hundred). Users in other variants "
             "counts a variant's users also seen in another variant of the experiment (its "
             "shares' ratio or variants changed under the same id): the interval assumes none. "
+            "A sample ratio mismatch (srm_suspect: yes) is a split of the users between the "
+            "variants further from the configured shares than chance would put it once in "
+            "1,000 experiments (chi-square test): some variant lost or gained users, so no "
+            "interval is given (enough data: no). "
             "Users who anonymised analytics are in no experiment (their variant would link "
             "their anonymous rows to their keyed ones). The interval holds for one reading at "
             "the experiment's planned end, not for repeated looks: stopping at the first day "
@@ -204,6 +208,7 @@ METRICS: dict[str, Metric] = _metrics(
                 "is_control",
                 "users",
                 "users_in_other_variants",
+                "srm_suspect",
                 "turns",
                 "ratings",
                 "raters",

@@ -118,8 +118,8 @@ def test_ab_results_count_each_user_turn_and_last_rating_once(
     api: httpx.Client, operator: User
 ) -> None:
     experiment = f"e2e-{uuid.uuid4().hex[:8]}"
-    control = Assignment(experiment, "static", "static", "static")
-    treated = Assignment(experiment, "personalized", None, "static")
+    control = Assignment(experiment, "static", "static", "static", 0.5)
+    treated = Assignment(experiment, "personalized", None, "static", 0.5)
     at = datetime.now(UTC) - timedelta(hours=2)
     events = []
 

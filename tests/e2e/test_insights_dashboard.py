@@ -145,8 +145,9 @@ def tagged(event: Event, experiment: Experiment) -> Event:
     if event.type not in ("chat.turn.completed", "feedback.submitted") or event.user_key is None:
         return event
     fields = event_fields(assign(experiment, event.user_key, event.occurred_at))
-    if event.type == "feedback.submitted":
+    if event.type == "feedback.submitted":  # a rating names its turn's experiment and variant
         fields.pop("control_variant")
+        fields.pop("variant_share")
     return replace(event, data={**event.data, **fields})
 
 

@@ -476,14 +476,24 @@ def clustered(units: list[tuple[int, int]]) -> tuple[float, float]:
 
 
 def ab_rated(
-    events: list[Event], experiment: str, key, variant: str, ratings: list, *, crisis=False
+    events: list[Event],
+    experiment: str,
+    key,
+    variant: str,
+    ratings: list,
+    *,
+    crisis=False,
+    share: float | None = None,
 ) -> None:
-    """Turns of `experiment` (control "a") in `variant`, one per rating, each rated so by `key`."""
+    """Turns of `experiment` (control "a") in `variant`, one per rating, each rated so by `key`;
+    the turns name the variant's configured `share` if given (None: as turns sent before)."""
     for rating in ratings:
         turn_id = uuid.uuid4().hex
         at = D0 + timedelta(seconds=len(events))
         fields = {"experiment": experiment, "variant": variant}
         data = {"turn_id": turn_id, "persona": "lua", "crisis": crisis, "control_variant": "a"}
+        if share is not None:
+            data["variant_share"] = share
         events.append(Event("chat.turn.completed", at, key, f"s-{key}", data | fields))
         events.append(
             feedback(
@@ -543,6 +553,8 @@ def test_ab_results_interval_treats_users_as_the_unit(bq, own_dataset):
     p_c, var_c = clustered([(3, 3), (0, 1), (1, 2)] * n_c)
     p_t, var_t = clustered([(4, 4), (0, 1)] * n_t)
     assert control["is_control"] and control["difference"] is None
+    # turns that name no share (sent before they carried one): the split cannot be checked
+    assert (control["srm_suspect"], treated["srm_suspect"]) == (None, None)
     assert control["satisfaction"] == pytest.approx(p_c)
     assert treated["satisfaction"] == pytest.approx(p_t)
     assert control["enough_data"] and treated["enough_data"]
@@ -614,6 +626,46 @@ def test_ab_results_count_the_users_seen_in_more_than_one_variant(bq, own_datase
     got = {r["variant"]: r for r in rows(bq, own_dataset, "ab_results")}
     assert (got["a"]["users"], got["a"]["users_in_other_variants"]) == (2, 1)
     assert (got["b"]["users"], got["b"]["users_in_other_variants"]) == (2, 1)
+
+
+def test_ab_results_flag_a_split_of_users_far_from_the_configured_shares(bq, own_dataset):
+    # Three 50/50 experiments (turn events carry variant_share 0.5), the first AB_MIN_RATERS
+    # users of each variant rating their turn (half up, half down: enough for an interval), the
+    # others taking a turn only. Users per variant against N / 2 each: chi-square with 1 degree
+    # of freedom, critical 10.83 at p = 0.001. 1,000 vs 1,000 gives 0; 1,000 vs 1,150 gives
+    # 2 * 75^2 / 1,075 = 10.47 (p 0.0012: not flagged); 1,000 vs 1,160 gives
+    # 2 * 80^2 / 1,080 = 11.85 (p 0.0006: flagged).
+    events: list[Event] = []
+    splits = {"exp-even": (1000, 1000), "exp-1150": (1000, 1150), "exp-1160": (1000, 1160)}
+    for experiment, counts in splits.items():
+        for variant, users in zip(("a", "b"), counts, strict=True):
+            for i in range(users):
+                key = f"{experiment}-{variant}-{i}"
+                if i < AB_MIN_RATERS:
+                    rating = "up" if i % 2 else "down"
+                    ab_rated(events, experiment, key, variant, [rating], share=0.5)
+                else:
+                    data = {"turn_id": uuid.uuid4().hex, "persona": "lua", "crisis": False,
+                            "control_variant": "a", "variant_share": 0.5,
+                            "experiment": experiment, "variant": variant}  # fmt: skip
+                    at = D0 + timedelta(seconds=len(events))
+                    events.append(Event("chat.turn.completed", at, key, f"s-{key}", data))
+    for i in range(0, len(events), 1000):  # in batches of the size the sink writes at most
+        write(bq, own_dataset, events[i : i + 1000], copies=(0, 1, 2))
+    got = {(r["experiment"], r["variant"]): r for r in rows(bq, own_dataset, "ab_results")}
+    assert {k: r["users"] for k, r in got.items()} == {
+        (e, v): n for e, counts in splits.items() for v, n in zip(("a", "b"), counts, strict=True)
+    }
+    for experiment, suspect in (("exp-even", False), ("exp-1150", False), ("exp-1160", True)):
+        for variant in ("a", "b"):
+            row = got[(experiment, variant)]
+            assert row["srm_suspect"] is suspect, (experiment, variant)
+            assert row["raters"] == AB_MIN_RATERS
+        treated = got[(experiment, "b")]
+        # the same ratings everywhere: an interval, unless the split is suspect
+        assert treated["difference"] == pytest.approx(0.0)
+        assert treated["enough_data"] is not suspect
+        assert (treated["difference_low"] is None) is suspect
 
 
 def test_the_daily_materialisation_matches_the_views_and_is_idempotent(bq, dataset):

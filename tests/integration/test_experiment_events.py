@@ -75,6 +75,7 @@ def test_turns_and_ratings_carry_the_users_variant(experiment: Experiment) -> No
         assert e["data"]["experiment"] == experiment.id
         assert e["data"]["variant"] == expected[e["session_id"]]
         assert e["data"]["control_variant"] == "static"
+        assert e["data"]["variant_share"] == 0.5  # of the enrolled users: 0.5 of 0.5 + 0.5
     for e in ratings:
         assert (e["data"]["experiment"], e["data"]["variant"]) == (
             experiment.id,

@@ -116,7 +116,7 @@ def test_an_anonymous_turn_names_no_ab_variant_nor_runs_one():
         assert keyed.data["policy"] == keyed.data["variant"]
         for event in anonymous:
             assert event.user_key is None
-            fields = ("experiment", "variant", "control_variant", "policy")
-            assert [event.data[f] for f in fields] == [None, None, None, "thompson"]
+            fields = ("experiment", "variant", "control_variant", "variant_share", "policy")
+            assert [event.data[f] for f in fields] == [None, None, None, None, "thompson"]
         # nor does the stored turn, whose rating's row names what it names
         assert [doc["variant"] for doc, _ in store.keys.values()][1:] == [None, None]

@@ -118,8 +118,29 @@ def test_assignment_carries_the_variant_policy_and_event_fields() -> None:
         "experiment": "ranker-static-vs-personalized",
         "variant": "personalized",
         "control_variant": "static",
+        "variant_share": 0.5,
     }
-    assert event_fields(None) == {"experiment": None, "variant": None, "control_variant": None}
+    assert event_fields(None) == {
+        "experiment": None,
+        "variant": None,
+        "control_variant": None,
+        "variant_share": None,
+    }
+
+
+@pytest.mark.parametrize("factor", [1, 2])
+def test_events_carry_the_variants_share_of_the_enrolled_users_through_a_ramp_up(factor) -> None:
+    # ab_results.sql checks each variant's users against it (sample ratio mismatch): the share
+    # of the experiment's users, not of all users, so a ramp-up (both shares doubled) keeps it.
+    exp = experiment(
+        variants=[
+            {"name": "static", "traffic": 0.05 * factor, "policy": "static"},
+            {"name": "personalized", "traffic": 0.15 * factor},
+        ]
+    )
+    assigned = {a.variant: a for u in USERS[:2000] if (a := assign(exp, u, DURING))}
+    shares = {v: event_fields(a)["variant_share"] for v, a in assigned.items()}
+    assert shares == {"static": pytest.approx(0.25), "personalized": pytest.approx(0.75)}
 
 
 def test_assign_running_picks_the_experiment_of_the_moment() -> None:

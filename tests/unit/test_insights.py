@@ -73,6 +73,33 @@ def test_the_ab_intervals_are_bonferronis_for_every_number_of_variants_allowed()
         assert float(z) == pytest.approx(NormalDist().inv_cdf(1 - 0.05 / (2 * int(m))), abs=5e-4)
 
 
+def chi_square_sf(x: float, df: int) -> float:
+    """P(X > x) for a chi-square of `df` degrees of freedom, in closed form (no scipy here)."""
+    if df % 2 == 0:  # e^(-x/2) sum_{i < df/2} (x/2)^i / i!
+        return math.exp(-x / 2) * sum((x / 2) ** i / math.factorial(i) for i in range(df // 2))
+    term, total = math.sqrt(2 * x / math.pi), 0.0  # odd: 2 (1 - Phi(sqrt x)) + ...
+    for i in range(1, (df - 1) // 2 + 1):
+        total += term
+        term *= x / (2 * i + 1)
+    return 2 * (1 - NormalDist().cdf(math.sqrt(x))) + math.exp(-x / 2) * total
+
+
+def test_the_ab_sample_ratio_check_is_at_p_0_001_for_every_number_of_variants_allowed() -> None:
+    # the chi-square 0.999 quantile for df = variants - 1, up to the variants allowed - 1
+    (block,) = re.findall(r"CASE COUNT\(\*\) - 1\s+(.*?)END AS chi_square_critical",
+                          _sql_of("ab_results"), re.S)  # fmt: skip
+    table = re.findall(r"WHEN (\d+) THEN (\d+\.\d+)", block)
+    (most,) = [
+        m.max_length
+        for m in Experiment.model_fields["variants"].metadata
+        if hasattr(m, "max_length")
+    ]
+    assert [int(df) for df, _ in table] == list(range(1, most))
+    for df, critical in table:
+        assert chi_square_sf(float(critical), int(df)) == pytest.approx(0.001, rel=0.01)
+    assert chi_square_sf(10.47, 1) > 0.001 > chi_square_sf(11.85, 1)  # 1,150 / 1,160 vs 1,000
+
+
 def test_only_charts_of_counts_read_a_missing_row_as_zero() -> None:
     # A view writes no row for a persona or intent without turns that day: its share is 0 and
     # the dashboard draws it so. A mean of no ratings or the latency of no turns is unknown:

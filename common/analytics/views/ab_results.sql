@@ -1,4 +1,5 @@
--- A/B results: per experiment and variant, the sample sizes (users, turns, rated turns), the
+-- A/B results: per experiment and variant, the sample sizes (users, turns, rated turns), whether
+-- the users' split between variants departs from the configured shares (srm_suspect), the
 -- satisfaction (share of rated turns rated positively: "up", 4 or 5 stars; 3 stars, 0.5, is
 -- neutral, as in satisfaction_by_persona) and the difference to the experiment's control
 -- variant with a confidence interval (95 % for all of an experiment's comparisons together).
@@ -17,6 +18,18 @@
 --   interval below, which takes the variants' users as disjoint, no longer holds:
 --   users_in_other_variants counts a variant's users also seen in another variant of the
 --   experiment, and should be 0.
+-- * Sample ratio mismatch: a hash assigns the users, so each variant's share of the
+--   experiment's users should be close to its configured one, which turn events carry as
+--   `variant_share` (common/experiments.py: its traffic over the shares' total, unchanged by a
+--   ramp-up). A split far from it means some variant lost or gained users (turns failing or
+--   their events lost in one, a changed split, a bug in the assignment), and every comparison
+--   may be biased by who they were. srm_suspect is a chi-square goodness-of-fit test of
+--   the users per variant against N s_v / sum(s) (N the experiment's users, s_v a variant's
+--   share), at p = 0.001: TRUE when a split this far off would happen by chance less than once
+--   in 1,000 experiments (1,000 against 1,150 users at 50/50, chi-square 10.47, is not; 1,000
+--   against 1,160, 11.85, is). enough_data is then false. The quantiles of the chi-square
+--   distribution are a table for 1 to 9 degrees of freedom (n - 1 for n variants), and
+--   srm_suspect is NULL when a variant's turns name no share (sent before they carried one).
 -- * Users, not ratings, are the unit of randomisation, and one user's ratings are correlated.
 --   So the standard error of a variant's satisfaction p = sum(y) / sum(m) (y_i positive and
 --   m_i rated turns of user i, k users who rated) is computed from the users (delta method
@@ -65,7 +78,8 @@ events AS (
     variant,
     satisfaction,
     crisis,
-    LAX_STRING(payload.control_variant) AS control_variant
+    LAX_STRING(payload.control_variant) AS control_variant,
+    LAX_FLOAT64(payload.variant_share) AS variant_share
   FROM `${project}.${dataset}.events`
   WHERE type IN ('chat.turn.completed', 'feedback.submitted') AND experiment IS NOT NULL
     AND user_key IS NOT NULL  -- see the header
@@ -85,11 +99,46 @@ turns AS (
     e.variant,
     COUNT(DISTINCT e.user_key) AS users,
     COUNT(DISTINCT m.user_key) AS users_in_other_variants,
-    COUNT(*) AS turns
+    COUNT(*) AS turns,
+    MAX(e.variant_share) AS share  -- the same on every turn (ramp-ups keep it)
   FROM events AS e
   LEFT JOIN mixed AS m ON m.experiment = e.experiment AND m.user_key = e.user_key
   WHERE e.type = 'chat.turn.completed'
   GROUP BY e.experiment, e.variant
+),
+-- Sample ratio mismatch (see the header): each variant's users against its configured share.
+expected AS (
+  SELECT
+    experiment,
+    users,
+    share,
+    SUM(users) OVER (PARTITION BY experiment)
+      * SAFE_DIVIDE(share, SUM(share) OVER (PARTITION BY experiment)) AS expected_users
+  FROM turns
+),
+srm AS (
+  SELECT
+    experiment,
+    -- NULL (unknown) when a variant's turns name no share: sent before they carried one
+    IF(
+      COUNTIF(share IS NULL OR share <= 0) > 0,
+      NULL,
+      SUM(SAFE_DIVIDE(POW(users - expected_users, 2), expected_users))
+    ) AS chi_square,
+    -- the chi-square distribution's 0.999 quantile for variants - 1 degrees of freedom
+    CASE COUNT(*) - 1
+      WHEN 1 THEN 10.83
+      WHEN 2 THEN 13.82
+      WHEN 3 THEN 16.27
+      WHEN 4 THEN 18.47
+      WHEN 5 THEN 20.52
+      WHEN 6 THEN 22.46
+      WHEN 7 THEN 24.32
+      WHEN 8 THEN 26.12
+      WHEN 9 THEN 27.88
+    END AS chi_square_critical
+  FROM expected
+  GROUP BY experiment
 ),
 last_ratings AS (
   SELECT
@@ -182,7 +231,9 @@ compared AS (
     v.positive_ratings,
     v.raters,
     v.satisfaction,
-    v.enough AND COALESCE(k.enough, FALSE) AS enough_data,
+    s.chi_square > s.chi_square_critical AS srm_suspect,
+    v.enough AND COALESCE(k.enough, FALSE) AND (s.chi_square > s.chi_square_critical) IS NOT TRUE
+      AS enough_data,
     v.satisfaction - k.satisfaction AS difference,
     SQRT(v.variance + k.variance) AS standard_error,
     -- Bonferroni's z for the experiment's comparisons with its control (see the header)
@@ -200,6 +251,7 @@ compared AS (
   FROM variants AS v
   LEFT JOIN controls AS c ON c.experiment = v.experiment
   LEFT JOIN variants AS k ON k.experiment = v.experiment AND k.variant = c.control
+  LEFT JOIN srm AS s ON s.experiment = v.experiment
 )
 SELECT
   experiment,
@@ -213,6 +265,7 @@ SELECT
   positive_ratings,
   raters,
   satisfaction,
+  srm_suspect,
   enough_data,
   IF(is_control, NULL, difference) AS difference,
   IF(is_control OR NOT enough_data, NULL, difference - z * standard_error) AS difference_low,
