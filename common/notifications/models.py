@@ -32,6 +32,12 @@ COOLING_DOWN = "cooling_down"  # nudged less than the cool-down ago
 # week the weekly insight tells (Monday 00:00 UTC to the run)
 AFTER_CRISIS = "after_crisis"
 ACTIVE_SINCE = "active_since"  # a turn after the nudge was made (checked as it is sent)
+# Never set a time zone (PATCH /v2/profile): their quiet hours, wall-clock times in it, cannot
+# be told, and a push at the scheduler's UTC hour lands in the small hours somewhere. Checked
+# last: counted only for users who would otherwise get it (and again as it is sent).
+TIMEZONE_UNKNOWN = "timezone_unknown"
+# The kinds the scheduled producers make: nothing the user just did asked for them.
+SCHEDULED = frozenset({WEEKLY_INSIGHT, REENGAGEMENT})
 
 
 @dataclass(frozen=True)

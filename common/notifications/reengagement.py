@@ -7,12 +7,13 @@ as the band where most users do not come back within 14 days) and no turn for at
 MIN_IDLE_DAYS (a user who wrote yesterday is not nudged, whatever the score). The view is keyed
 by user_key; a key is matched to a user by deriving it from the uids of users with a device, so
 no uid ever goes to analytics. Never: users who anonymise analytics (their old rows may still
-score them), who turned notifications off, or who deleted their account; nor anyone nudged less
-than REENGAGEMENT_COOLDOWN_DAYS (default 14, the view's horizon) ago; nor, within 30 days of
-their latest crisis turn (common.chat.limits.CRISIS_REMEMBERED), anyone "pick up where you left
-off" would point back at it: the producer leaves out those the churn view finds, and the user's
-activity record remembers every crisis turn that long, also those that went to analytics
-without a key. Both rules, and the user's choices to anonymise analytics or to turn
+score them), who turned notifications off, who deleted their account, or who never set their
+time zone (16:00 UTC is 01:00 in Tokyo, and their quiet hours cannot be told); nor anyone
+nudged less than REENGAGEMENT_COOLDOWN_DAYS (default 14, the view's horizon) ago; nor, within
+30 days of their latest crisis turn (common.chat.limits.CRISIS_REMEMBERED), anyone "pick up
+where you left off" would point back at it: the producer leaves out those the churn view finds,
+and the user's activity record remembers every crisis turn that long, also those that went to
+analytics without a key. Both rules, and the user's choices to anonymise analytics or to turn
 personalization off, are applied again when the nudge is sent (`withhold_reason`,
 `nudge_as_sent`): it may have waited hours for the user's quiet hours to end."""
 
@@ -29,12 +30,13 @@ from common.notifications.models import (
     ERASED,
     NOTIFICATIONS_OFF,
     REENGAGEMENT,
+    TIMEZONE_UNKNOWN,
     Recipient,
     notification_id,
 )
 from common.personas import PERSONAS
 from common.profile.models import ProfileSettings
-from common.profile.service import settings_of
+from common.profile.service import settings_of, timezone_set
 from common.push.models import Notification
 
 MIN_IDLE_DAYS = 3
@@ -124,6 +126,8 @@ def reengagement_nudge(
         and (now.date() - last.astimezone(UTC).date()).days < cooldown_days
     ):
         return None, COOLING_DOWN
+    if not timezone_set(recipient.user):
+        return None, TIMEZONE_UNKNOWN
     # Learned preferences shape the text only for users who allow personalization.
     persona = most_talked_to(recipient.preferences) if settings.personalization else None
     title, body = nudge_text(persona)

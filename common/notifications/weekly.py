@@ -18,13 +18,14 @@ from common.notifications.models import (
     ERASED,
     INACTIVE,
     NOTIFICATIONS_OFF,
+    TIMEZONE_UNKNOWN,
     TOO_NEW,
     WEEKLY_INSIGHT,
     Recipient,
     notification_id,
 )
 from common.personas import PERSONAS
-from common.profile.service import settings_of
+from common.profile.service import settings_of, timezone_set
 from common.profile.updater import day_key, day_of
 from common.push.models import Notification
 
@@ -168,6 +169,8 @@ def weekly_insight(
         return None, INACTIVE
     if facts.too_new(now):
         return None, TOO_NEW
+    if not timezone_set(recipient.user):
+        return None, TIMEZONE_UNKNOWN
     top = facts.top_personas()
     data = {
         "week": period,

@@ -56,6 +56,18 @@ def settings_of(user_doc: dict | None) -> ProfileSettings:
         return ProfileSettings.model_validate(kept, strict=False)
 
 
+def timezone_set(user_doc: dict | None) -> bool:
+    """Whether the user set their time zone (and it is still a valid one). PATCH /v2/profile
+    stores only the fields sent, so a user who never sent one has none stored: settings_of's
+    "UTC" is then a default for GET /v2/profile, not the user's clock."""
+    stored = ((user_doc or {}).get("settings") or {}).get("timezone")
+    try:
+        ProfilePatch.model_validate({"timezone": stored})
+    except ValidationError:
+        return False
+    return stored is not None
+
+
 def _out(settings: ProfileSettings, prefs: dict | None, now: datetime) -> ProfileOut:
     profile = profile_from_doc(prefs, personalization=settings.personalization, now=now)
     mix = (prefs or {}).get("intent_mix") or {}

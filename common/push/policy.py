@@ -106,12 +106,19 @@ def local_day(now: datetime, timezone: str) -> str:
     return now.astimezone(ZoneInfo(timezone)).date().isoformat()
 
 
-def decide(*, settings: ProfileSettings, devices: int, now: datetime) -> Decision:
-    """Whether a notification may go now. The daily cap is checked when the slot is taken."""
+def decide(
+    *, settings: ProfileSettings, devices: int, now: datetime, timezone_unknown: bool = False
+) -> Decision:
+    """Whether a notification may go now. The daily cap is checked when the slot is taken.
+    `timezone_unknown`: a push the user did not just cause, for a user who never set their time
+    zone: quiet hours are wall-clock times in it, so they cannot be honoured and it is not sent
+    (settings.timezone is then only the default "UTC")."""
     if not settings.notifications:
         return Decision("suppress", "notifications_off")
     if devices == 0:
         return Decision("suppress", "no_devices")
+    if timezone_unknown:
+        return Decision("suppress", "timezone_unknown")
     until = quiet_until(now, settings.timezone, settings.quiet_hours)
     if until is not None:
         return Decision("defer", "quiet_hours", until)

@@ -29,12 +29,12 @@ from typing import Literal, Protocol
 from common.config import Settings
 from common.events import Event, EventPublisher, user_key
 from common.logs import NEEDS_OPERATOR
-from common.notifications.models import AFTER_CRISIS, REENGAGEMENT, WEEKLY_INSIGHT
+from common.notifications.models import AFTER_CRISIS, REENGAGEMENT, SCHEDULED, WEEKLY_INSIGHT
 from common.notifications.reengagement import nudge_as_sent, withhold_reason
 from common.notifications.weekly import crisis_in_week
 from common.outbox import deliver_now
 from common.ports import OutboxStore
-from common.profile.service import settings_of
+from common.profile.service import settings_of, timezone_set
 from common.push.models import Device, Notification, SendResult
 from common.push.policy import (
     CREDENTIAL_ERRORS,
@@ -325,7 +325,10 @@ def deliver(
         (user.activity or {}).get("crisis_at"), note.created_at
     ):
         return withhold(AFTER_CRISIS)
-    decision = decide(settings=prefs, devices=len(devices), now=now)
+    # The producers skip users who never set a time zone; this holds back one that reached
+    # the sender anyway (made before that rule, or by another producer).
+    unknown = note.kind in SCHEDULED and not timezone_set(user.doc)
+    decision = decide(settings=prefs, devices=len(devices), now=now, timezone_unknown=unknown)
     if decision.action == "suppress":
         return withhold(decision.reason or "suppressed")
     if decision.action == "defer":

@@ -79,10 +79,11 @@ def function(fcm):
 
 
 def _user(firestore_db, *, settings: dict | None = None, platforms=("android",)):
-    """A user with settings (no quiet hours unless they say) and devices; (uid, [tokens])."""
+    """A user with settings (UTC, as an app sets it at sign-in: a scheduled push to a user who
+    never set one is suppressed; no quiet hours unless they say) and devices; (uid, [tokens])."""
     uid = f"push-{uuid.uuid4().hex[:12]}"
     firestore_db.collection("users").document(uid).set(
-        {"settings": {"quiet_hours": None, **(settings or {})}}
+        {"settings": {"timezone": "UTC", "quiet_hours": None, **(settings or {})}}
     )
     tokens = []
     for platform in platforms:

@@ -136,6 +136,20 @@ def test_a_patch_that_keeps_nothing_announces_nothing():
     assert published == [] and rpc.written("outbox") == []
 
 
+def test_a_patch_stores_no_time_zone_unless_it_sends_one():
+    """The push sender and the producers tell a user who never set a zone from one who set
+    UTC by the stored map: only the fields a PATCH sends are stored."""
+    from common.profile.service import timezone_set
+
+    rpc = FirestoreRpc()
+    answer, _ = _patch_profile(rpc, NOW, notifications=True)
+    assert answer.settings.timezone == "UTC"  # the default the answer shows
+    assert _stored_settings(rpc) == {"notifications": True}
+    assert not timezone_set(rpc.docs[f"users/{UID}"])
+    _patch_profile(rpc, NOW + SECOND, timezone="UTC")
+    assert timezone_set(rpc.docs[f"users/{UID}"])
+
+
 def test_a_patch_that_keeps_part_announces_only_that_part():
     rpc = _set_later(notifications=True)
     _, published = _patch_profile(rpc, NOW, notifications=False, retention_days=30)

@@ -21,6 +21,7 @@ from common.notifications.models import (
     NOT_AT_RISK,
     NOTIFICATIONS_OFF,
     REENGAGEMENT,
+    TIMEZONE_UNKNOWN,
     TOO_NEW,
     WEEKLY_INSIGHT,
     AtRisk,
@@ -69,9 +70,17 @@ ACTIVE_WEEK = _prefs(
 
 
 def _recipient(
-    uid="u1", *, prefs=ACTIVE_WEEK, settings=None, notices=None, erased=False, crisis_at=None
+    uid="u1",
+    *,
+    prefs=ACTIVE_WEEK,
+    settings=None,
+    notices=None,
+    erased=False,
+    crisis_at=None,
+    timezone: str | None = "Asia/Tokyo",  # as the app sets it at sign-in; None: never set
 ):
-    user = {"settings": settings or {}, "notices": notices or {}}
+    zone = {} if timezone is None else {"timezone": timezone}
+    user = {"settings": {**zone, **(settings or {})}, "notices": notices or {}}
     return Recipient(uid, user_key(uid, KEY), user, prefs, erased, crisis_at)
 
 
@@ -180,6 +189,14 @@ def test_an_active_user_gets_an_insight_with_a_stable_private_id() -> None:
         (_recipient(prefs=_prefs(_day(8, turns=30, sessions=3))), INACTIVE),
         (_recipient(prefs=None), INACTIVE),
         (_recipient(notices={WEEKLY_INSIGHT: {"period": "2026-W47"}}), ALREADY_ENQUEUED),
+        # Sunday 18:00 UTC is 03:00 on Monday in Tokyo: without their zone, quiet hours
+        # cannot keep it from waking them.
+        (_recipient(timezone=None), TIMEZONE_UNKNOWN),
+        # A zone an earlier version stored and this one refuses is as good as none.
+        (_recipient(timezone="Mars/Olympus_Mons"), TIMEZONE_UNKNOWN),
+        # Counted last: only users who would otherwise get it.
+        (_recipient(timezone=None, prefs=None), INACTIVE),
+        (_recipient(timezone=None, settings={"notifications": False}), NOTIFICATIONS_OFF),
     ],
 )
 def test_who_gets_no_insight(recipient: Recipient, reason: str) -> None:
@@ -239,6 +256,11 @@ def test_without_a_lifetime_count_a_user_with_one_day_and_under_3_turns_is_too_n
 ) -> None:
     note, reason = weekly_insight(_recipient(prefs=_prefs(*days)), now=NOW, key=KEY)
     assert reason == (TOO_NEW if new else None) and (note is None) == new
+
+
+def test_a_user_who_set_utc_gets_their_insight() -> None:
+    """A "UTC" the app sent is a known zone, unlike the default GET /v2/profile shows."""
+    assert weekly_insight(_recipient(timezone="UTC"), now=NOW, key=KEY)[1] is None
 
 
 def test_last_weeks_notice_does_not_stop_this_weeks_insight() -> None:
@@ -309,6 +331,8 @@ def test_without_personalization_the_nudge_names_no_persona() -> None:
         (_recipient(settings={"notifications": False}), NOTIFICATIONS_OFF),
         (_recipient(notices={REENGAGEMENT: {"enqueued_at": NOW - timedelta(days=13)}}),
          COOLING_DOWN),
+        (_recipient(timezone=None), TIMEZONE_UNKNOWN),  # 16:00 UTC: 01:00 in Tokyo
+        (_recipient(timezone=None, settings={"anonymize_analytics": True}), ANONYMISED),
     ],
 )  # fmt: skip
 def test_who_is_never_nudged(recipient: Recipient, reason: str) -> None:
@@ -448,6 +472,17 @@ def test_weekly_run_counts_everyone_once_and_a_rerun_enqueues_nothing() -> None:
     again = _weekly(audience, publisher, page_size=2)
     assert again.enqueued == 0 and again.skipped[ALREADY_ENQUEUED] == 151
     assert len(publisher.published) == 151
+
+
+def test_weekly_run_skips_and_counts_users_who_never_set_their_time_zone() -> None:
+    users = {"zoned": _recipient("zoned"), "unzoned": _recipient("unzoned", timezone=None)}
+    audience, publisher = Audience(users), Publisher()
+    report = _weekly(audience, publisher)
+    assert report.enqueued == 1 and report.as_dict()["skipped"] == {TIMEZONE_UNKNOWN: 1}
+    sent = {notification_from_envelope(e.envelope()).uid for e in publisher.published}
+    assert sent == {"zoned"}
+    # No notice: once the app sets their zone, the next run reaches them.
+    assert WEEKLY_INSIGHT not in audience.users["unzoned"].user["notices"]
 
 
 def test_weekly_run_holds_back_the_insight_of_a_user_with_a_crisis_turn_this_week() -> None:

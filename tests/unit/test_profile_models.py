@@ -73,6 +73,23 @@ def test_a_setting_stored_under_looser_rules_reads_as_its_default():
 
 
 @pytest.mark.parametrize(
+    ("user_doc", "known"),
+    [
+        (None, False),  # never wrote anything
+        ({"settings": {"notifications": False}}, False),  # PATCHed other settings only
+        ({"settings": {"timezone": "localtime"}}, False),  # refused now: read as "UTC"
+        ({"settings": {"timezone": "UTC"}}, True),  # sent by the app: their zone is UTC
+        ({"settings": {"timezone": "Asia/Tokyo"}}, True),
+    ],
+)
+def test_a_time_zone_is_known_only_when_the_user_set_a_valid_one(user_doc, known):
+    from common.profile.service import settings_of, timezone_set
+
+    assert timezone_set(user_doc) is known
+    assert settings_of(user_doc).timezone in {"UTC", "Asia/Tokyo"}  # what GET /v2/profile shows
+
+
+@pytest.mark.parametrize(
     "body",
     [
         {"personalization": "false"},  # a string that reads as a boolean

@@ -160,6 +160,26 @@ def test_decide_order_opt_out_devices_quiet() -> None:
     assert decide(settings=ProfileSettings(quiet_hours=None), devices=1, now=now).action == "send"
 
 
+def test_a_push_for_a_user_of_unknown_time_zone_is_suppressed_not_sent_at_a_utc_hour() -> None:
+    """ProfileSettings() reads "UTC" for a user who never set a zone, and the weekly insight at
+    Sunday 18:00 UTC went out: Monday 03:00 in Tokyo, 05:00 in Sydney. Their quiet hours are
+    unknown, so nothing decides it may go."""
+    sunday_evening = utc(2026, 12, 6, 18)
+    unknown = decide(
+        settings=ProfileSettings(), devices=1, now=sunday_evening, timezone_unknown=True
+    )
+    assert (unknown.action, unknown.reason) == ("suppress", "timezone_unknown")
+    # After the user's own choices: opted out or unreachable is what they are first.
+    off = ProfileSettings(notifications=False)
+    assert decide(settings=off, devices=1, now=sunday_evening, timezone_unknown=True).reason == (
+        "notifications_off"
+    )
+    no_devices = decide(
+        settings=ProfileSettings(), devices=0, now=sunday_evening, timezone_unknown=True
+    )
+    assert no_devices.reason == "no_devices"
+
+
 def test_a_new_user_gets_no_pushes_at_night_in_their_time_zone() -> None:
     tokyo = ProfileSettings(timezone="Asia/Tokyo")  # quiet hours never set
     assert tokyo.quiet_hours == QuietHours(start="22:00", end="08:00")

@@ -773,6 +773,34 @@ def test_a_weekly_insight_delivered_the_next_week_is_held_back_for_a_crisis_in_t
     assert [e.data["reason"] for e in publisher.published] == ["after_crisis"]
 
 
+@pytest.mark.parametrize("user", [{}, {"settings": {"notifications": True}}, None])
+def test_a_scheduled_push_to_a_user_who_never_set_their_time_zone_is_suppressed(user):
+    """One made before the producers skipped such users: at the scheduler's UTC hour it lands
+    in the small hours somewhere, and their quiet hours cannot be told."""
+    store = Store({})
+    (note,) = _backlog(store, 1)
+    store.users[note.uid] = user
+    clock, sender, publisher = Clock(T0), Sender(Clock(T0)), Events()
+
+    report = _release(store, clock, sender=sender, publisher=publisher)
+
+    assert report.outcomes == {"suppressed": 1} and sender.sent == []
+    assert store.status[note.notification_id] == "suppressed" and store.waiting == {}
+    assert [(e.type, e.data["reason"]) for e in publisher.published] == [
+        ("push.suppressed", "timezone_unknown")
+    ]
+
+
+def test_a_push_no_schedule_made_still_goes_to_a_user_of_unknown_time_zone():
+    """The rule holds back what the scheduler sends at its own hour, not a push of another kind
+    (one the user's own action would cause)."""
+    store = Store({"u1": {}})
+    note = Notification(
+        notification_id="n-1", uid="u1", kind="reply_ready", title="t", body="b", created_at=T0
+    )
+    assert _deliver(store, note, Sender(Clock(T0)), now=T0).status == "sent"
+
+
 class OneDeviceDown:
     """FCM reaching every device but `down`, which answers 503; it records whom each call was
     asked to reach."""
