@@ -118,7 +118,7 @@ def logged(
             skipped["no_scores"] += 1
         elif t.propensity is None or not 0.0 < t.propensity <= 1.0:
             skipped["no_propensity"] += 1
-        elif t.local_hour is None or not 0.0 <= t.reward <= 1.0:
+        elif not 0.0 <= t.reward <= 1.0:
             skipped["incomplete"] += 1
         else:
             kept.append(t)
@@ -209,7 +209,7 @@ def evaluate(
                 replayable += g.n
     base, shifted = [], []
     for t in kept:
-        assert t.scores is not None and t.local_hour is not None and t.propensity is not None
+        assert t.scores is not None and t.propensity is not None
         delta = _mean_for(challenger_means, t.tone, t.intent) - _mean_for(
             champion_means, t.tone, t.intent
         )
@@ -219,7 +219,8 @@ def evaluate(
         }
         common = {
             "profile": t.profile,
-            "local_hour": int(t.local_hour),
+            # None: the user's time zone was unknown, and the policy had no time-of-day term
+            "local_hour": None if t.local_hour is None else int(t.local_hour),
             "seed": t.turn_id,  # what the chat function seeds the policy with
             "shown": t.persona,
             "propensity": float(t.propensity),

@@ -111,7 +111,7 @@ def turn_event_data(
     policy: str,
     assignment: Assignment | None = None,
     previous: WindowTurn | None,
-    local_hour: int,
+    local_hour: int | None,
     now: datetime,
     profile: Profile | None,
 ) -> dict:
@@ -144,7 +144,7 @@ def turn_event_data(
         "message_chars": len(message),
         "latency_ms": latency_ms,
         **event_fields(assignment),
-        "local_hour": local_hour,
+        "local_hour": local_hour,  # None: the user's time zone is unknown (the updater skips it)
         "previous_persona": previous.persona if previous else None,
         # Its reply was the crisis safety message: what this turn says of it is no persona's.
         "previous_crisis": bool(previous and previous.crisis),

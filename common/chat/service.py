@@ -51,7 +51,7 @@ from common.personalization.context import context_keys, in_context
 from common.personas import PERSONAS
 from common.ports import OutboxStore, SessionStore, TurnContext, TurnWrite
 from common.profile.erasure import erased_at, refuse_while_erasing
-from common.profile.service import settings_of
+from common.profile.service import settings_of, timezone_set
 from common.profile.updater import profile_from_doc
 from common.replies import (
     ContextTurn,
@@ -298,6 +298,9 @@ def take_turn(
         return crisis_unread(erasing, context.session)
     user_settings = settings_of(context.user)
     local_now = now.astimezone(ZoneInfo(user_settings.timezone))
+    # The user's hour only if they set their zone: the default "UTC" is no one's clock, and its
+    # hour would rank by a wrong time of day and fill their hourly activity with UTC hours.
+    local_hour = local_now.hour if timezone_set(context.user) else None
     profile = profile_from_doc(
         context.preferences, personalization=user_settings.personalization, now=now
     )
@@ -449,7 +452,7 @@ def take_turn(
                     previous_tone=last.tone if last else None,
                     previous_intent=last.intent if last else None,
                     care=crisis or care,
-                    local_hour=local_now.hour,
+                    local_hour=local_hour,
                     language=_language(locale, settings),
                 ),
                 requested=body.persona,
@@ -664,7 +667,7 @@ def take_turn(
             policy=policy_name,
             assignment=assigned,
             previous=base.window[-1] if base.window else None,
-            local_hour=local_now.hour,
+            local_hour=local_hour,
             now=now,
             # Not for an anonymised user: the profile changes a little with each turn, so it
             # would link their keyless rows to each other and to their earlier keyed ones.
@@ -988,7 +991,7 @@ def _unread_crisis(
     turn_id = uuid.uuid4().hex
     convo = Conversation(  # the user's time zone is not read
         care=True,
-        local_hour=now.hour,
+        local_hour=None,
         language=_language(locale, settings),
     )
     ranking = rank(analysis=analysis, convo=convo, requested=body.persona, seed=turn_id)

@@ -31,7 +31,7 @@ class LoggedInteraction:
 
     ensemble: dict[str, float]
     profile: dict[str, Any] | None  # Profile.to_dict() at the time, or None
-    local_hour: int
+    local_hour: int | None  # None: the user's time zone was unknown (no time-of-day term)
     seed: str
     shown: str
     propensity: float  # P(logging policy shows `shown` | this input)

@@ -32,7 +32,12 @@ class Policy(Protocol):
     name: str
 
     def choose(
-        self, *, ensemble: dict[str, float], profile: Profile | None, local_hour: int, seed: str
+        self,
+        *,
+        ensemble: dict[str, float],
+        profile: Profile | None,
+        local_hour: int | None,
+        seed: str,
     ) -> PolicyDecision: ...
 
 
@@ -63,7 +68,12 @@ class StaticRouter:
     name = "static"
 
     def choose(
-        self, *, ensemble: dict[str, float], profile: Profile | None, local_hour: int, seed: str
+        self,
+        *,
+        ensemble: dict[str, float],
+        profile: Profile | None,
+        local_hour: int | None,
+        seed: str,
     ) -> PolicyDecision:
         scores = _clean(ensemble)
         return _deterministic(_argmax(scores), scores, self.name)
@@ -75,7 +85,12 @@ class LearnedPolicy:
     name = "learned"
 
     def choose(
-        self, *, ensemble: dict[str, float], profile: Profile | None, local_hour: int, seed: str
+        self,
+        *,
+        ensemble: dict[str, float],
+        profile: Profile | None,
+        local_hour: int | None,
+        seed: str,
     ) -> PolicyDecision:
         if profile is None or not personalized(profile):
             return StaticRouter().choose(
@@ -86,7 +101,7 @@ class LearnedPolicy:
         )
 
     def _choose(
-        self, *, ensemble: dict[str, float], profile: Profile, local_hour: int, seed: str
+        self, *, ensemble: dict[str, float], profile: Profile, local_hour: int | None, seed: str
     ) -> PolicyDecision:
         raise NotImplementedError
 
@@ -102,6 +117,8 @@ class OriginalFormula(LearnedPolicy):
     score = (0.5 · satisfaction + 0.3 · appropriateness + 0.2 · time_of_day_match
              + 0.1 · engagement · [persona is the favourite]) / 1.1
 
+    with no time term (its weight 0, the sum divided by 0.9) when the user's hour is unknown.
+
     satisfaction is the posterior mean, appropriateness the ensemble score. The published
     example mixed a 1–5 satisfaction scale with 0–1 terms (so satisfaction drowned the rest) and
     its weights sum to 1.1; here every term is in [0, 1] and the sum is divided out, so the
@@ -111,18 +128,23 @@ class OriginalFormula(LearnedPolicy):
     name = "formula"
 
     def _choose(
-        self, *, ensemble: dict[str, float], profile: Profile, local_hour: int, seed: str
+        self, *, ensemble: dict[str, float], profile: Profile, local_hour: int | None, seed: str
     ) -> PolicyDecision:
         w_sat, w_app, w_time, w_eng = FORMULA_WEIGHTS
         favourite = favourite_persona(profile)
+        time_match = dict.fromkeys(PERSONA_IDS, 0.0)
+        if local_hour is None:  # no time zone: a UTC hour is no one's time of day
+            w_time = 0.0
+        else:
+            time_match = {p: time_of_day_match(profile, p, local_hour) for p in PERSONA_IDS}
         scores = {
             p: (
                 w_sat * profile.stat(p).mean
                 + w_app * ensemble[p]
-                + w_time * time_of_day_match(profile, p, local_hour)
+                + w_time * time_match[p]
                 + w_eng * profile.engagement * (p == favourite)
             )
-            / sum(FORMULA_WEIGHTS)
+            / (w_sat + w_app + w_time + w_eng)
             for p in PERSONA_IDS
         }
         return _deterministic(_argmax(scores), scores, self.name)
@@ -167,7 +189,7 @@ class ThompsonSampling(LearnedPolicy):
             raise ValueError("draws must be at least 1")
 
     def _choose(
-        self, *, ensemble: dict[str, float], profile: Profile, local_hour: int, seed: str
+        self, *, ensemble: dict[str, float], profile: Profile, local_hour: int | None, seed: str
     ) -> PolicyDecision:
         import numpy as np
 

@@ -102,7 +102,7 @@ def delta_for(event: Event) -> ProfileDelta | None:
             delta.add(f"daily.{day}.personas.{persona}", 1)  # who the user talked with, per day
         if d.get("intent") in INTENTS:
             delta.add(f"intent_mix.{d['intent']}", 1)
-        hour = d.get("local_hour")
+        hour = d.get("local_hour")  # None for a user whose time zone is unknown: not counted
         if isinstance(hour, int) and 0 <= hour < HOURS:
             delta.add(f"hourly.h{hour}", 1)
         if d.get("turn_index") == 0:

@@ -52,7 +52,7 @@ class Conversation:
     previous_tone: str | None = None
     previous_intent: str | None = None
     care: bool = False  # the user showed signs of crisis in a recent turn
-    local_hour: int = 12
+    local_hour: int | None = 12  # None: the user's time zone is unknown (no time-of-day term)
     language: str = "en"  # the crisis reply's (common.safety.reply_language): the care line's
 
 
@@ -154,16 +154,16 @@ def rank(
     seed: str = "",
 ) -> Ranking:
     """Score every persona in [0, 1] as the weighted mean of the signals that are present (the
-    model's head is missing when the model is down), then choose: in care the care persona,
-    else the user's request, else the best, except with probability `epsilon` one of the other
-    top-3 (uniformly)."""
+    model's head is missing when the model is down, the time of day when the user's hour is
+    unknown), then choose: in care the care persona, else the user's request, else the best,
+    except with probability `epsilon` one of the other top-3 (uniformly)."""
     context, context_kind = _context_scores(analysis, convo)
-    time_scores = TIME_AFFINITY[day_part(convo.local_hour)]
     signals: list[tuple[float, dict[str, float], str]] = [
         (weights.router, router_scores, "router"),
         (weights.context, context, "context"),
-        (weights.time, time_scores, "time"),
     ]
+    if convo.local_hour is not None:
+        signals.append((weights.time, TIME_AFFINITY[day_part(convo.local_hour)], "time"))
     model_best = None
     if analysis.persona is not None:
         signals.append((weights.model, analysis.persona.probs, "model"))

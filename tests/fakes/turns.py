@@ -43,10 +43,11 @@ class MemoryStore:
     concurrent request with the same key stored first) reads again and replays that turn,
     and a stale key (its turn older than `replay_after`) is taken over."""
 
-    def __init__(self) -> None:
+    def __init__(self, user: dict | None = None) -> None:
         self.sessions: dict = {}
         self.keys: dict[str, tuple[dict, int]] = {}  # key -> (its turn, its version)
         self._versions = itertools.count(1)
+        self.user = user  # users/{uid} of whoever takes turns: None, no settings stored
 
     def read_turn_context(
         self, *, session_id: str | None, key: str = "", replay_after=None, **_
@@ -59,7 +60,10 @@ class MemoryStore:
             else:
                 stale_key = version
         return TurnContext(
-            keyed_turn=keyed_turn, session=self.sessions.get(session_id), stale_key=stale_key
+            keyed_turn=keyed_turn,
+            session=self.sessions.get(session_id),
+            stale_key=stale_key,
+            user=self.user,
         )
 
     def commit_turn(

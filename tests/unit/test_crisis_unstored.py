@@ -120,6 +120,16 @@ def test_any_other_turn_that_cannot_be_stored_is_refused_as_before(case, streame
     assert refused.value.status == (503 if refusal is Unavailable else 409)
 
 
+def test_a_crisis_whose_context_was_not_read_makes_no_claim_about_the_users_hours():
+    """Their settings, their time zone with them, were not read: 23:00 UTC is no one's night."""
+    body = TurnCreate(client_turn_id=uuid.uuid4().hex, message=CRISIS)
+    ports = turns.turn_ports(DownOnRead(), analyze=analyze)
+    said, _ = service.take_turn(uid="u1", body=body, **ports, now=NOW + timedelta(hours=11))
+    _answered_not_stored(said, None)
+    assert said["persona"]["id"] == "lua"
+    assert not [r for r in said["persona"]["reasons"] if "suits your" in r]
+
+
 def test_a_crisis_in_a_session_keeps_its_id_and_index_when_the_commit_fails():
     up, store = turns.ActivityStore(), DownOnCommit()
     first = turns.take_turn(uid="u1", message=ORDINARY, analyze=analyze, store=up)

@@ -130,6 +130,18 @@ def test_formula_honours_the_time_of_day():
     )
 
 
+def test_formula_leaves_the_time_of_day_out_when_the_users_hour_is_unknown():
+    """No time zone set: a UTC hour is no one's time of day. The term's weight is 0 and the
+    score is divided by the other weights (0.9), so it stays in [0, 1]."""
+    ensemble, profile = {**FLAT, "riri": 0.6}, day_off_user()
+    d = choose(OriginalFormula(), ensemble=ensemble, profile=profile, hour=None)
+    assert d.chosen == "riri"
+    assert d.scores["riri"] == pytest.approx((0.5 * 0.5 + 0.3 * 0.6) / 0.9)
+    assert d.scores["riri"] - d.scores["lua"] == pytest.approx(0.3 * 0.1 / 0.9)
+    # At 01:00 (a UTC hour taken for theirs) the night's Lua won.
+    assert choose(OriginalFormula(), ensemble=ensemble, profile=profile, hour=1).chosen == "lua"
+
+
 def test_formula_gives_the_engagement_bonus_to_the_favourite_only():
     stats = {**Profile().stats, "nana": PersonaStats(5, 2), "elro": PersonaStats(5.5, 2)}
     base = Profile(stats=stats, hourly=NIGHT_ONLY, turns=40, feedback_count=10)

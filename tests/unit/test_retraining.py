@@ -876,6 +876,20 @@ def test_off_policy_replay_favours_a_persona_head_that_moves_towards_liked_perso
     assert by_model["pm-champ"]["rated_turns"] == 44 and by_model["baseline"]["mean_reward"] == 1
 
 
+def test_off_policy_replays_the_turns_of_users_whose_time_zone_was_unknown() -> None:
+    """Their turn events log local_hour null (their ranking had no time-of-day term): left
+    out, they would be most of the log for as long as apps do not set a zone."""
+    turns = [
+        logged_turn(i, "lua" if i % 2 else "riri", 0.0 if i % 2 else 1.0, local_hour=None)
+        for i in range(40)
+    ]
+    same = means([0.7, 0.1, 0.1, 0.1])
+    result = offpolicy.evaluate(
+        turns, champion_version="pm-champ", champion_means=same, challenger_means=same
+    )
+    assert result["used"] == 40 and result["skipped"] == {}
+
+
 def test_off_policy_intervals_group_a_users_turns() -> None:
     # 4 users x 10 turns: two users liked lua (the static choice), two did not. Their turns are
     # alike, so 4 users are worth less than 40 independent turns: the interval must be wider.

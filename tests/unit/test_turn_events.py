@@ -25,10 +25,13 @@ def _evidence(event: Event) -> dict[str, float]:
     return {p: v for p, v in delta.increments.items() if p.startswith(("stats.", "ctx."))}
 
 
-def _conversation() -> Callable[..., tuple[dict, Event]]:
+UTC_USER = {"settings": {"timezone": "UTC"}}  # set by the app at sign-in
+
+
+def _conversation(user: dict | None = UTC_USER) -> Callable[..., tuple[dict, Event]]:
     """turn(message, session_id=None, now=NOW): one of u1's turns, its response and its
-    chat.turn.completed event."""
-    store, publisher = turns.MemoryStore(), turns.Publisher()
+    chat.turn.completed event; `user` is users/{uid}."""
+    store, publisher = turns.MemoryStore(user), turns.Publisher()
 
     def turn(message: str, session_id: str | None = None, now=turns.NOW) -> tuple[dict, Event]:
         response = turns.take_turn(
@@ -83,3 +86,24 @@ def test_the_turn_after_the_crisis_safety_message_says_nothing_about_a_persona()
     _, later = turn("it helped to talk", sid)
     assert later.data["previous_crisis"] is False
     assert _evidence(later)  # Lua wrote the care reply before it: a follow-up counts for her
+
+
+def test_a_turn_of_a_user_who_never_set_a_time_zone_makes_no_claim_about_their_hours() -> None:
+    """The default "UTC" is no one's clock: at 23:00 UTC (08:00 in Tokyo) the ranking said
+    "Lua suits your nights." and the hour went into the user's hourly activity."""
+    night = turns.NOW + timedelta(hours=11)
+    for user in (None, {"settings": {"notifications": False}}):
+        response, event = _conversation(user)("I feel a bit lonely tonight", now=night)
+        assert event.data["local_hour"] is None
+        assert "time" not in event.data["components"]
+        reasons = [r for r in response["persona"]["reasons"] if "suits your" in r]
+        assert reasons == []
+        delta = delta_for(Event.from_envelope(event.envelope(), subject="k"))
+        assert delta is not None and delta.increments["turns"] == 1
+        assert not [k for k in delta.increments if k.startswith("hourly.")]
+    # One who set UTC: their hour is 23, and it counts.
+    response, event = _conversation()("I feel a bit lonely tonight", now=night)
+    assert event.data["local_hour"] == 23 and "time" in event.data["components"]
+    assert "Lua suits your nights." in response["persona"]["reasons"]
+    delta = delta_for(Event.from_envelope(event.envelope(), subject="k"))
+    assert delta is not None and delta.increments["hourly.h23"] == 1
