@@ -58,6 +58,8 @@ class ProfileSettings(BaseModel):
     personalization: bool = True
     anonymize_analytics: bool = False
     retention_days: Literal[30, 90, 365] = 90
+    # A default to show, not the user's clock: PATCH stores only the fields sent, and
+    # common.profile.service.timezone_set tells a zone the user set from this one.
     timezone: str = "UTC"
     # No pushes at night unless the user asks for them: the daily nudge goes out at one UTC
     # hour, which is the small hours somewhere.
