@@ -335,10 +335,18 @@ def matched_patterns(text: str) -> dict[str, float]:
 # friend wants to kill herself and honestly same", "... i feel like that too", "... so do i",
 # "... i dont see the point either") or blames themselves ("because of me"): read on the
 # normalised text (apostrophes dropped). Broad on purpose: the first-person reply is the safe one.
+# In each language with third_party patterns ("mein Freund will sich umbringen, ich auch").
 _ME_TOO = re.compile(
     r"\b(?:same|me\s+(?:too|neither|as\s+well|either)|so\s+(?:do|am|have|would|will)\s+i|"
     r"i\s+(?:do|am|have|would|will|feel|think)\s+(?:too|as\s+well)|(?:like|feel)\s+that\s+too|"
-    r"either|because\s+of\s+me|my\s+fault)\b"  # English, as the third_party patterns are
+    r"either|because\s+of\s+me|my\s+fault|"
+    r"ich\s+auch|mir\s+auch|ich\s+genauso|mir\s+geht\s+es\s+genauso|mir\s+gehts\s+genauso|"
+    r"wegen\s+mir|meine\s+schuld|"
+    r"moi\s+(?:aussi|non\s+plus|pareil|de\s+même|de\s+meme)|pareil\s+pour\s+moi|"
+    r"(?:à|a)\s+cause\s+de\s+moi|(?:ma|de\s+ma)\s+faute|"
+    r"yo\s+(?:también|tambien|tampoco|igual)|igual\s+que\s+yo|(?:por\s+)?mi\s+culpa|"
+    r"eu\s+(?:também|tambem|tb|tbm)|nem\s+eu|(?:por\s+)?(?:minha\s+culpa|culpa\s+minha)|"
+    r"por\s+causa\s+de\s+mim)\b"
 )
 
 

@@ -1,0 +1,443 @@
+"""Signs of a crisis other than a wish to die, in the languages the persona model cannot read.
+
+The model reads English only: in the review of 2026-12-07 its crisis probability was at most
+0.046 on every German, French, Spanish, Portuguese and Japanese message, so for a user writing
+in them the patterns are the whole check, and they read only explicit wishes to die. Each
+language's violence at home, self-harm, indirect signs and someone else in danger, typed as
+people type them (no accents, "tô", "pra", "q", "jme", "chui", kana), and the everyday sentences
+with the same words ("mein Chef schlägt vor", "il me bat aux échecs", "se me pega esta canción",
+"o coração bate", 殴られ in a film)."""
+
+from __future__ import annotations
+
+import pytest
+
+from common.analysis.safety import about_someone_else, assess_safety
+from common.safety import crisis_reply
+from tests.unit.test_someone_else_crisis_reply import _resources, _turn
+
+CRISIS = {
+    "de": [
+        # violence at home
+        "Mein Mann schlägt mich und ich habe Angst, heute nach Hause zu gehen.",
+        "Er schlägt mich, wenn er getrunken hat.",
+        "Wenn er trinkt, schlägt er mich.",
+        "Seit Monaten schlägt mich mein Mann.",
+        "Gestern hat mich mein Freund wieder geschlagen.",
+        "Er schlägt mich nicht nur, er würgt mich auch.",
+        "Er schlägt mich, wenn Bayern das Spiel verliert.",  # a game, but not what he beats her at
+        "meine mutter schlaegt mich",
+        "ich werde zu hause geschlagen",
+        "mein mann misshandelt mich",
+        "Er hat gedroht, mich umzubringen.",
+        "Ich fühle mich zu Hause nicht mehr sicher.",
+        "ich bin hier nicht in sicherheit",
+        # self-harm
+        "ich ritze mich wieder jeden abend",
+        "hab mich gestern wieder geritzt",
+        "ich verletze mich selbst",
+        "Ich schneide mich absichtlich",
+        # indirect signs
+        "Alle wären besser dran ohne mich.",
+        "alle waeren besser dran ohne mich",
+        "Ohne mich wären alle besser dran.",
+        "Die Welt wäre besser ohne mich",
+        "Ich möchte einfach einschlafen und nie wieder aufwachen.",
+        "Hoffentlich wache ich morgen nicht mehr auf.",
+        "Ich habe meine Sachen verschenkt. Ich brauche sie nicht mehr.",
+        "Ich habe einen Abschiedsbrief geschrieben.",
+        "ich hab alle tabletten geschluckt",
+        "Ich habe Tabletten gesammelt.",
+        "ich habe einen Strick gekauft",
+        "ich häng mich heute auf",
+        "Ich werfe mich vor den Zug.",
+        "Ich bin so lebensmüde.",
+        "Mein Leben hat keinen Sinn mehr.",
+        "Das ist meine letzte Nachricht.",
+        "Ich bin nur eine Last für alle.",
+        # someone else
+        "Mein Freund will sich umbringen, was soll ich tun?",
+        "meine schwester hat versucht sich umzubringen",
+    ],
+    "fr": [
+        "mon copain me frappe, je ne suis pas en sécurité chez moi",
+        "il me frappe quand il boit",
+        "mon mari m'a frappée hier soir",
+        "ma mère me bat",
+        "il me bat et une partie de moi pense que je le mérite",
+        "mes parents me frappent",
+        "je me fais frapper par mon copain",
+        "il m'a menacée de mort",
+        "j'ai peur qu'il me tue",
+        "je ne me sens plus en sécurité chez moi",
+        "chui pas en sécurité chez moi",
+        "je me scarifie depuis des semaines",
+        "jme scarifie",
+        "je me coupe les bras",
+        "je me suis encore coupée",
+        "j'ai envie de me faire du mal",
+        "Tout le monde serait mieux sans moi.",
+        "ils seraient plus heureux sans moi",
+        "je voudrais m'endormir et ne plus me réveiller",
+        "j'ai écrit des lettres d'adieu à ma famille ce soir",
+        "j'ai acheté une corde. c'est pour ce soir",
+        "j'ai pris toute la boîte de doliprane",
+        "je vais me pendre",
+        "je vais me jeter du pont",
+        "je n'ai plus aucune raison de vivre",
+        "c'est mon dernier message",
+        "je ne suis qu'un fardeau",
+        "j'ai donné toutes mes affaires",
+        "mon amie veut se suicider",
+        "mon frère a essayé de se tuer",
+    ],
+    "es": [
+        "mi pareja me pega y no me siento segura en casa",
+        "mi novio me pega",
+        "mi novio me pega cuando pierde su equipo en el partido",
+        "él me pega cuando bebe",
+        "mi papá me golpea",
+        "mi esposo me amenazó con matarme",
+        "tengo miedo d q me mate",
+        "no estoy a salvo",
+        "no me siento segura con él",
+        "me corto los brazos cuando estoy mal",
+        "me corte las venas",
+        "me sigo cortando",
+        "quiero hacerme daño",
+        "me autolesiono",
+        "Todos estarían mejor sin mí.",
+        "todos estarian mejor sin mi",
+        "sería mejor si yo no existiera",
+        "quiero dormir y no volver a despertar",
+        "tengo las pastillas guardadas y esta noche me las tomo todas",
+        "me tomé todas las pastillas",
+        "voy a ahorcarme",
+        "me voy a tirar del puente",
+        "no tengo ninguna razón para vivir",
+        "escribí mi carta de despedida",
+        "este es mi último mensaje",
+        "soy una carga para todos",
+        "mi amiga se quiere matar",
+        "mi hermano quiere suicidarse",
+    ],
+    "pt": [
+        "meu marido me bate e eu tenho medo de voltar pra casa",
+        "minha mãe me bate",
+        "meu marido me bate quando o time dele perde o jogo",
+        "meu pai me bate qdo bebe",
+        "ele mi bate",
+        "meu namorado me agrediu",
+        "ele ameaçou me matar",
+        "tenho medo q ele me mate",
+        "nao me sinto segura em casa",
+        "não estou em segurança",
+        "tô me cortando de novo",
+        "to me cortando",
+        "comecei a me cortar",
+        "quero me machucar",
+        "faço cutting",
+        "já me despedi de todo mundo. essa é minha última mensagem",
+        "queria dormir e não acordar mais",
+        "tomei todos os meus remédios",
+        "tomei a caixa inteira de rivotril",
+        "vou me jogar da ponte",
+        "comprei uma corda",
+        "sou um peso pra minha família",
+        "escrevi minha carta de despedida",
+        "dei todas as minhas coisas",
+        "minha amiga quer se matar",
+        "meu irmão tentou se matar",
+    ],
+    "ja": [
+        "彼氏に殴られて、家にいるのが怖い",
+        "夫に毎日殴られている",
+        "父から暴力を振るわれています",
+        "DVを受けています",
+        "夫に殴られないようにしている",
+        "またリストカットしてしまった",
+        "リスカしちゃった",
+        "自傷がやめられない",
+        "みんな私がいない方が幸せだと思う",
+        "私なんかいない方がいい",
+        "生まれてこなければよかった",
+        "もう疲れた。明日の朝、目が覚めなければいいのに",
+        "遺書を書いた",
+        "薬を大量に飲んだ",
+        "ODしちゃった",
+        "首を吊りたい",
+        "飛び降りたい",
+        "自分は家族のお荷物",
+    ],
+}
+
+ORDINARY = {
+    "de": [
+        "Mein Chef schlägt vor, dass wir früher anfangen.",
+        "mein Chef schlägt mich für die Beförderung vor.",
+        "Er schlägt mich jedes Mal beim Schach.",
+        "Beim Tennis schlägt er mich immer.",
+        "Meine Schwester schlägt mich in Mario Kart.",
+        "Er hat mich im Finale knapp geschlagen.",
+        "Mein Vater schlägt mich tot, wenn er das erfährt.",
+        "Der Film haut mich total um.",
+        "Er haut mich immer an, wenn er Geld braucht.",
+        "Er würgt mich immer ab, wenn ich rede.",
+        "Er schlägt mich nicht, aber er schreit.",
+        "Er hat mich noch nie geschlagen.",
+        "Ich bin geschlagen, du hast gewonnen.",
+        "Diese Deadline bringt mich noch um, aber ich schaffe das.",
+        "Hier bin ich mir nicht sicher.",
+        "Zu Hause bin ich nicht sicher, ob ich das Licht ausgemacht habe.",
+        "Ich habe mich beim Kochen in den Finger geschnitten.",
+        "Ich verletze mich oft beim Sport.",
+        "ich bin besser dran ohne ihn",
+        "Ihr geht besser ohne mich.",
+        "Das Projekt wäre ohne mich besser gelaufen.",
+        "Ich will nie wieder mit Kater aufwachen.",
+        "Seit der Therapie wache ich nachts nicht mehr auf.",
+        "Wir ziehen um, deshalb habe ich meine Sachen verschenkt.",
+        "Ich schreibe einen Abschiedsbrief an meine Kollegen.",
+        "Wir haben im Unterricht einen Abschiedsbrief gelesen.",
+        "Hast du alle Tabletten genommen?",
+        "Ich habe alle Tabletten genommen, die mir der Arzt verschrieben hat.",
+        "Ich hänge mich an dem Detail auf.",
+        "Bungee von der Brücke springen wäre cool.",
+        "Bist du lebensmüde? Fahr langsamer!",
+        "Das hat keinen Sinn mehr mit dem Projekt.",
+        "Das ist meine letzte Nachricht für heute.",
+        "Meine Oma will zu Hause sterben.",
+        "mein Freund will sich nicht umbringen",
+        "Er hat nie versucht, sich umzubringen.",
+    ],
+    "fr": [
+        "il me bat aux échecs",
+        "mon frère me bat toujours au tennis",
+        "ce qui me frappe, c'est sa gentillesse",
+        "il frappe à la porte",
+        "elle me frappe par son intelligence",
+        "il m'a frappé par sa gentillesse",
+        "il me frappe que tu sois si calme",
+        "il me tape sur les nerfs",
+        "il me tape 20 euros chaque semaine",
+        "il me bat froid depuis hier",
+        "je me fais taper sur les doigts par mon chef",
+        "il ne me frappe pas, mais il crie beaucoup",
+        "il ne m'a jamais frappée",
+        "je suis mort de fatigue après ce sprint",
+        "je me sens plus en sécurité chez moi qu'au bureau",
+        "mes données ne sont pas en sécurité ici",
+        "je ne me sens pas en sécurité financièrement",
+        "je me suis coupé en cuisinant",  # a kitchen cut is no self-harm
+        "je me suis encore coupé en épluchant les légumes",
+        "je me coupe encore les cheveux moi-même",
+        "je me fais du mal à rester dans ce job",
+        "vous serez mieux sans moi à la réunion",
+        "ils seraient mieux sans moi pour le projet",
+        "j'ai mis des bouchons pour ne plus me réveiller la nuit",
+        "j'ai écrit une lettre d'adieu à mes collègues",
+        "j'ai acheté une corde à sauter",
+        "j'ai acheté une corde pour l'escalade",
+        "j'ai pris tous mes médicaments comme prescrit par le médecin",
+        "je vais me jeter à l'eau",
+        "aucune raison de vivre à Paris",
+        "c'est mon dernier message avant les vacances",
+        "je suis un poids plume",
+        "on déménage, j'ai donné toutes mes affaires",
+        "il va se tuer à la tâche",
+        "elle va se tuer en voiture si elle continue",
+    ],
+    "es": [
+        "se me pega esta canción",
+        "me pega el sol en la cara",
+        "el sol me pega fuerte",
+        "mi hermana me pegó la gripe",
+        "mi hermano me pega una paliza al fifa",
+        "mi novio no me pega",
+        "mi novio nunca me pega",
+        "me muero de ganas de empezar el nuevo trabajo",
+        "no estoy segura de mi decisión",
+        "no estoy a salvo de los recortes",
+        "me corto el pelo",
+        "me corto de nuevo el pelo",
+        "me corté cocinando",
+        "me corté otra vez con el cuchillo de cocina",
+        "no quiero hacerme daño en la rodilla",
+        "estarían mejor sin mi ayuda",
+        "sería mejor si no existiera este problema",
+        "pon tapones para no despertar al bebé",
+        "compré vitaminas y me las tomo todas las mañanas",
+        "las cervezas me las tomo todas",
+        "me tomé todas las pastillas que me recetó el médico",
+        "me voy a tirar a la piscina",
+        "escribí una carta de despedida a mis compañeros de trabajo",
+        "este es mi último mensaje de hoy",
+        "mi hermano se va a matar estudiando",
+        "mi primo se va a matar con esa moto",
+        "mi amiga no quiere suicidarse",
+    ],
+    "pt": [
+        "ele me bate no tênis",
+        "ele me bate no xadrez",
+        "às vezes me bate uma tristeza",
+        "me bate uma saudade",
+        "o coração bate forte",
+        "bate-papo com a equipe amanhã",
+        "ele me bate a real sempre",
+        "ele me bate de frente toda hora",
+        "ele me machucou sem querer",
+        "ele não me bate",
+        "meu pai nunca me bateu",
+        "esse prazo vai me matar kkk",
+        "não estou segura sobre isso",
+        "me cortei com papel",
+        "me cortei fazendo a barba",
+        "me corto o cabelo de novo",
+        "pra não acordar o bebê",
+        "quero não acordar mais cansado",
+        "tomei todos os remédios certinho",
+        "vou me jogar na piscina",
+        "vou me jogar de cabeça no projeto",
+        "comprei uma corda de pular",
+        "sou um peso pena",
+        "vou me mudar e dei todas as minhas coisas",
+        "ele vai se matar de trabalhar",
+        "minha amiga não quer se matar",
+    ],
+    "ja": [
+        "締め切りで死ぬほど忙しい",
+        "映画で主人公が父に殴られるシーン",
+        "ゲームで敵に殴られて死んだ",
+        "ネットで彼氏に叩かれた",
+        "夫に殴られたことはない",
+        "転んで腕を切った",
+        "自分を傷つける言葉はやめよう",
+        "私がいない方が会議は早く終わる",
+        "私がいない方がいいなら帰るね",
+        "自分がいない間に家族が楽しんだ",
+        "目が覚めなければ遅刻する",
+        "処方された薬を全部飲み切った",
+        "今日はこれが最後のメッセージです",
+        "ドラマで遺書を書くシーンがあった",
+        "スカイダイビングで飛行機から飛び降りたい",
+    ],
+}
+
+# Signs that need a second one (weight 0.45): afraid to go home, a parent who "will kill" the user
+# (also a teenager's hyperbole), having said goodbye to everyone.
+WEAK = [
+    ("Ich habe Angst, nach Hause zu gehen.", False),
+    ("tengo miedo de volver a casa", False),
+    ("母に殺される、テストの点数悪かった", False),
+    ("母に殺される。家に帰るのが怖い", True),
+    ("já me despedi de todo mundo.", False),
+    ("já me despedi de todo mundo. tenho medo de voltar pra casa", True),
+]
+
+
+def _all(by_language: dict[str, list[str]]) -> list:
+    return [pytest.param(t, id=f"{lang}:{t[:40]}") for lang, ts in by_language.items() for t in ts]
+
+
+@pytest.mark.parametrize("text", _all(CRISIS))
+def test_crisis_signs_in_the_languages_the_model_cannot_read_are_flagged(text: str) -> None:
+    assert assess_safety(text).crisis is True
+
+
+@pytest.mark.parametrize("text", _all(ORDINARY))
+def test_their_everyday_uses_of_the_same_words_are_not(text: str) -> None:
+    assert assess_safety(text).crisis is False
+
+
+@pytest.mark.parametrize(("text", "crisis"), WEAK)
+def test_a_weak_sign_needs_a_second_one(text: str, crisis: bool) -> None:
+    safety = assess_safety(text)
+    assert safety.probability > 0
+    assert safety.crisis is crisis
+
+
+# One message of each kind a language's patterns read, and the locale a phone there sends.
+KINDS = {
+    ("de-DE", "de"): [
+        "Mein Mann schlägt mich und ich habe Angst, heute nach Hause zu gehen.",
+        "ich ritze mich wieder jeden abend",
+        "Alle wären besser dran ohne mich.",
+    ],
+    ("fr-FR", "fr"): [
+        "mon copain me frappe, je ne suis pas en sécurité chez moi",
+        "je me scarifie depuis des semaines",
+        "Tout le monde serait mieux sans moi.",
+    ],
+    ("es-ES", "es"): [
+        "mi pareja me pega y no me siento segura en casa",
+        "me corto los brazos cuando estoy mal",
+        "Todos estarían mejor sin mí.",
+    ],
+    ("pt-BR", "pt"): [
+        "meu marido me bate e eu tenho medo de voltar pra casa",
+        "tô me cortando de novo",
+        "já me despedi de todo mundo. essa é minha última mensagem",
+    ],
+    ("ja-JP", "ja"): [
+        "彼氏に殴られて、家にいるのが怖い",
+        "またリストカットしてしまった",
+        "みんな私がいない方が幸せだと思う",
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("locale", "language", "message"),
+    [(loc, lang, m) for (loc, lang), messages in KINDS.items() for m in messages],
+)
+def test_each_kind_gets_the_crisis_reply_in_the_users_language_with_their_lines(
+    locale: str, language: str, message: str
+) -> None:
+    """Violence at home, self-harm and an indirect sign are each answered with the locale's
+    crisis reply (one for every kind a user says of themselves) around the locale's lines."""
+    said = _turn(message, locale=locale)
+    resources = _resources(locale)
+    assert said["safety"] == {"crisis": True, "resources": list(resources)}
+    assert said["reply"] == crisis_reply(resources, language=language)
+
+
+def test_a_german_danger_message_gets_the_german_reply_and_the_emergency_number() -> None:
+    said = _turn("Wenn er trinkt, schlägt er mich.", locale="de-DE")
+    assert said["reply"].startswith("Ich bin wirklich froh, dass du es mir erzählt hast")
+    assert said["reply"].endswith("Bist du gerade in Sicherheit?")
+    assert any("112" in line for line in said["safety"]["resources"])
+
+
+@pytest.mark.parametrize(
+    ("locale", "language", "message"),
+    [
+        ("de-DE", "de", "Mein Freund will sich umbringen, was soll ich tun?"),
+        ("fr-FR", "fr", "mon amie veut se suicider"),
+        ("es-MX", "es", "mi amiga se quiere matar"),
+        ("pt-BR", "pt", "minha amiga quer se matar"),
+    ],
+)
+def test_someone_else_in_danger_gets_the_reply_for_a_worried_friend(
+    locale: str, language: str, message: str
+) -> None:
+    said = _turn(message, locale=locale)
+    resources = _resources(locale)
+    assert said["safety"] == {"crisis": True, "resources": list(resources)}
+    assert said["reply"] == crisis_reply(resources, someone_else=True, language=language)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "mein freund will sich umbringen und ich auch",
+        "mon amie veut se suicider, moi aussi",
+        "mi amiga se quiere matar, yo también",
+        "mi hermano quiere suicidarse por mi culpa",
+        "minha amiga quer se matar, eu também",
+    ],
+)
+def test_a_user_who_says_the_same_of_themselves_is_answered_as_in_crisis_themselves(
+    message: str,
+) -> None:
+    assert assess_safety(message).crisis is True
+    assert about_someone_else(message) is False
