@@ -171,11 +171,11 @@ class CleanupStore(Protocol):
         """Delete each learned profile only if still as read (an event applied since keeps it);
         how many went."""
 
-    def forget_before(self, session_id: str, before: datetime) -> bool:
+    def forget_before(self, session_id: str, before: datetime, *, grace: timedelta) -> bool:
         """Rewrite the session document without what was said before `before` (its window and
-        summary: common.sessions.state.forget_before), unless it holds nothing that old or a
-        turn changed it meanwhile (the scan meets it again on its next lap); whether it was
-        rewritten."""
+        summary: common.sessions.state.forget_before), unless it holds nothing that old (in its
+        summary: nothing from before `before - grace`) or a turn changed it meanwhile (the scan
+        meets it again on its next lap); whether it was rewritten."""
 
     def retention_of(self, uids: set[str]) -> dict[str, int]:
         """retention_days of each uid that has chosen one (others have the default)."""
@@ -405,7 +405,9 @@ def run_cleanup(
         "expired_documents": expiring,
         "stale_daily_counters": stale_counters,
         "retention_sessions": lambda: _retention_sessions(store, report, rounds, **kw),
-        "retention_turns": lambda: _retention_turns(store, report, rounds, **kw),
+        "retention_turns": lambda: _retention_turns(
+            store, report, rounds, full_pass_every=full_pass_every, **kw
+        ),
         "retention_profiles": lambda: _retention_profiles(
             store,
             report,
@@ -613,11 +615,20 @@ def _retention_sessions(
 
 
 def _retention_turns(
-    store: CleanupStore, report: CleanupReport, rounds: Rounds, *, now: datetime, batch_size: int
+    store: CleanupStore,
+    report: CleanupReport,
+    rounds: Rounds,
+    *,
+    now: datetime,
+    batch_size: int,
+    full_pass_every: timedelta,
 ) -> None:
     """Turns older than the owner's retention in sessions still in use (a user who comes back
     to one conversation every day): only sessions started before the shortest choice can hold
-    them, and those are few."""
+    them, and those are few. Their turns go on the run after they come due; the session's
+    summary of older turns is folded again, which reads every turn that left the window, only
+    once it holds words `full_pass_every` (a day) past the cutoff: otherwise a conversation in
+    daily use would be read whole on every hourly run, as a turn passes the cutoff each hour."""
     before = retention_cutoff(now, min(RETENTION_CHOICES))
 
     def step(**where: Any) -> tuple[Any, datetime | None]:
@@ -631,7 +642,9 @@ def _retention_turns(
                     report.retention_turns_deleted += deleted
                     # The session document repeats older turns: in its window, and in the
                     # summary of those that left it (what the user tried, in their words).
-                    report.retention_sessions_trimmed += store.forget_before(s.session_id, cutoff)
+                    report.retention_sessions_trimmed += store.forget_before(
+                        s.session_id, cutoff, grace=full_pass_every
+                    )
                 except Unavailable as e:
                     # One long conversation that failed must not stop the scan for everybody
                     # behind it: it is met again on the scan's next lap.

@@ -135,7 +135,8 @@ class Settings(BaseSettings):
     # The cleanup job erases users whose Firebase Auth account is gone (common.account_sweep).
     account_sweep: bool = True
     # The cleanup job's orphan-turn scan and account sweep start over from the oldest at most
-    # this often (common.full_pass); between full passes they keep to what is new.
+    # this often (common.full_pass); between full passes they keep to what is new. A session's
+    # summary is folded again once it holds words this long past its owner's retention.
     cleanup_full_pass_hours: int = Field(FULL_PASS_HOURS, ge=1)
     # Pending erasures wait up to this long to go in one analytics DELETE (common.cleanup): each
     # statement rewrites every day partition an erased user has rows in. At most a day, so that

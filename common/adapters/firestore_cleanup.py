@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from common import logs
@@ -368,14 +368,14 @@ class FirestoreCleanupStore:
         with storage_errors():
             return self._delete_turns(turns.where(filter=_filter("created_at", "<", before)))
 
-    def forget_before(self, session_id: str, before: datetime) -> bool:
+    def forget_before(self, session_id: str, before: datetime, *, grace: timedelta) -> bool:
         ref = self._db.collection(SESSIONS).document(session_id)
         with storage_errors():
             snap = ref.get(**bounded())
             if not snap.exists:
                 return False
             state = decode_session({**snap.to_dict(), "session_id": snap.id})
-            if not holds_before(state, before):
+            if not holds_before(state, before, summary_grace=grace):
                 return False
             # The turns that left the window; those before `before` were deleted just now. Page
             # by page: a year of daily turns is more than one read's deadline streams.

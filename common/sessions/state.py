@@ -200,15 +200,19 @@ def _fold(summary: SessionSummary, turn: WindowTurn) -> SessionSummary:
     )
 
 
-def holds_before(state: SessionState, cutoff: datetime) -> bool:
+def holds_before(
+    state: SessionState, cutoff: datetime, *, summary_grace: timedelta = timedelta(0)
+) -> bool:
     """Whether the session document still holds what the user said before `cutoff`: a turn of
-    its window, or one folded into its summary (a summary without `since`, folded before it was
-    recorded, is taken to be as old as the session)."""
+    its window, or one folded into its summary before `cutoff - summary_grace` (a summary
+    without `since`, folded before it was recorded, is taken to be as old as the session).
+    The grace is the retention job's: folding the summary again reads every turn that left the
+    window, and a conversation in daily use has a turn pass the cutoff every hour."""
     if any(turn.created_at < cutoff for turn in state.window):
         return True
     summary = state.summary
     since = summary.since if summary.since is not None else state.created_at
-    return summary.turns_folded > 0 and since < cutoff
+    return summary.turns_folded > 0 and since < cutoff - summary_grace
 
 
 def forget_before(

@@ -12,6 +12,7 @@ from pathlib import Path
 import hcl2
 
 from common.cleanup import (
+    DEFAULT_RETENTION_DAYS,
     ERASURE_OVERDUE,
     ERASURE_RESUME_AFTER,
     ERASURE_SETTLE,
@@ -31,6 +32,7 @@ from common.cleanup import (
 )
 from common.errors import ErasureInProgress, Unavailable
 from common.logs import NEEDS_OPERATOR
+from common.sessions.state import WindowTurn, append_turn, forget_before, holds_before, new_session
 from tests.fakes.clock import FakeClock
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -125,7 +127,7 @@ class Store:
         self.deleted += [p.user_key for p in gone]
         return len(gone)
 
-    def forget_before(self, session_id, before):
+    def forget_before(self, session_id, before, *, grace):
         return False
 
     def retention_of(self, uids):
@@ -738,7 +740,7 @@ def test_one_long_conversation_that_fails_does_not_stop_retention_for_the_others
             recent, started = NOW - timedelta(hours=1), NOW - timedelta(days=40)
             return [SessionRef(f"s{i}", "short", recent, at=started) for i in range(3)], None
 
-        def forget_before(self, session_id, before):
+        def forget_before(self, session_id, before, *, grace):
             if session_id == "s0":  # a year of turns, over the read's deadline
                 raise Unavailable("Firestore is unavailable")
             if session_id == "s1":  # a document this version cannot decode
@@ -774,13 +776,78 @@ def test_sessions_started_within_their_owners_retention_are_not_trimmed_every_ru
             calls.append(session_id)
             return 0
 
-        def forget_before(self, session_id, before):
+        def forget_before(self, session_id, before, *, grace):
             calls.append(session_id)
             return False
 
     run_cleanup(store=LongLived(), analytics=Analytics(), now=NOW)
 
     assert calls == ["91d", "91d"]  # only the one started before its owner's cutoff
+
+
+class Conversation(Store):
+    """One conversation its owner (default retention) has written in every 20 minutes since
+    before their retention began: its stored turns and its session document as the Firestore
+    adapter keeps them, and how many turns each fold of the summary read."""
+
+    def __init__(self, start: datetime) -> None:
+        super().__init__()
+        self.turns: list[WindowTurn] = []
+        self.state = new_session(session_id="s", owner_uid="u", now=start, ttl=timedelta(days=1))
+        self.next_at = start
+        self.refolds: list[tuple[datetime, int]] = []  # (cutoff, turns read)
+
+    def write_until(self, at: datetime) -> None:
+        while self.next_at <= at:
+            i = self.state.turn_count
+            turn = WindowTurn(f"t{i}", i, f"I tried step {i}", "a reply", "lua", self.next_at)
+            self.state = append_turn(
+                self.state,
+                turn,
+                now=turn.created_at,
+                ttl=timedelta(days=1),
+                window_size=5,
+                persona_scores={},
+            )
+            self.turns.append(turn)
+            self.next_at += timedelta(minutes=20)
+
+    def sessions_started_before(self, *, before, limit, cursor, since=None):
+        s = self.state
+        return [SessionRef(s.session_id, s.owner_uid, s.last_interaction_at, at=s.created_at)], None
+
+    def delete_turns_before(self, session_id, before):
+        kept = [t for t in self.turns if t.created_at >= before]
+        deleted, self.turns = len(self.turns) - len(kept), kept
+        return deleted
+
+    def forget_before(self, session_id, before, *, grace=timedelta(0)):
+        if not holds_before(self.state, before, summary_grace=grace):
+            return False
+        first = self.state.window[0].turn_index
+        folded = [t for t in self.turns if t.turn_index < first]
+        self.refolds.append((before, len(folded)))
+        self.state = forget_before(self.state, before, folded)
+        return True
+
+
+def test_a_conversation_in_daily_use_has_its_summary_folded_again_once_a_day_not_hourly() -> None:
+    # The review's finding: a turn passed the cutoff every hour, so every hourly run read all
+    # of the conversation's stored turns again (at one every 8 minutes, 16,000 a run).
+    days = timedelta(days=DEFAULT_RETENTION_DAYS)
+    store = Conversation(NOW - days - timedelta(days=2))
+    for hour in range(26):
+        now = NOW + timedelta(hours=hour)
+        store.write_until(now - timedelta(minutes=5))
+        run_cleanup(store=store, analytics=Analytics(), now=now)
+        # The turns past retention go on every run; their words in the summary within a day.
+        assert min(t.created_at for t in store.turns) >= now - days
+        assert not holds_before(store.state, now - days - timedelta(days=1))
+    # Folded again from all it had kept (90 days at 3 an hour), then only a day later.
+    assert [(at - (NOW - days), read > 6000) for at, read in store.refolds] == [
+        (timedelta(0), True),
+        (timedelta(hours=25), True),
+    ]
 
 
 def test_the_retention_scan_goes_on_where_the_last_run_stopped() -> None:

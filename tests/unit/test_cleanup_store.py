@@ -188,3 +188,23 @@ def test_a_learned_profile_past_retention_goes_only_if_no_event_was_applied_sinc
     assert "preferences/k1" not in rpc.docs and rpc.docs["preferences/k2"]["turns"] == 4.0
     # its event markers stay to their TTL: a redelivered event is still not learned twice
     assert "preferences/k1/applied_events/e1" in rpc.docs
+
+
+def test_a_summary_whose_words_passed_retention_within_the_grace_is_not_folded_again():
+    # Folding the summary again reads every turn that left the window (16,000 for a turn every
+    # 8 minutes at 90 days): a conversation in daily use has one more past the cutoff each
+    # hour, and was folded again on every hourly run.
+    from common.sessions.state import WindowTurn, append_turn
+
+    state = new_session(session_id="s1", owner_uid="u1", now=CUTOFF - DAY, ttl=DAY)
+    for i, at in enumerate([CUTOFF - timedelta(hours=2)] * 2 + [NOW] * 5):
+        turn = WindowTurn(f"t{i}", i, "I tried the gym", "a reply", "lua", at)
+        state = append_turn(state, turn, now=at, ttl=DAY, window_size=5, persona_scores={})
+    rpc = FirestoreRpc({SESSION: encode_session(state)})
+    store = FirestoreCleanupStore(rpc.client)
+
+    assert store.forget_before("s1", CUTOFF, grace=DAY) is False
+    assert rpc.calls == {"batch_get_documents": 1}  # the session document alone
+
+    assert store.forget_before("s1", CUTOFF, grace=timedelta(hours=1)) is True
+    assert rpc.calls["run_query"] == 1 and rpc.docs[SESSION]["summary"]["turns_folded"] == 0

@@ -162,6 +162,17 @@ def test_forgetting_before_a_cutoff_refolds_the_summary_and_trims_the_window():
     assert [t.turn_index for t in end.window] == [4, 5, 6] and end.summary == SessionSummary()
 
 
+def test_a_summary_is_due_for_forgetting_only_once_its_words_are_past_the_grace():
+    # Seven turns a minute apart, the first two folded (since: turn 0, NOW); the window's
+    # oldest is turn 2, at NOW + 2 min. A day's grace is for the summary alone.
+    state = _session(7)
+    day = timedelta(days=1)
+    assert not holds_before(state, NOW + timedelta(minutes=1), summary_grace=day)
+    assert holds_before(state, NOW + day + timedelta(seconds=1), summary_grace=day)
+    # A window's turn is the conversation's last few: one past the cutoff is due at once.
+    assert holds_before(state, NOW + timedelta(minutes=3), summary_grace=day)
+
+
 def test_a_summary_folded_before_its_date_was_kept_is_as_old_as_its_session():
     state = _session(7)
     legacy = replace(state, summary=replace(state.summary, since=None))
