@@ -13,8 +13,9 @@ from common.full_pass import FULL_PASS_HOURS
 
 LOCAL_ANALYTICS_KEY = "local-analytics-key-not-secret"
 # Turns (times and message hashes) the anomaly limits' record keeps per user
-# (common/chat/limits.py): more than the largest limit allowed, plus room for repeats.
-ACTIVITY_KEPT = 80
+# (common/chat/limits.py): more than the largest limit allowed, plus room for repeats and for
+# crisis turns stored past the limits. ~56 bytes each: 240 are ~13 KB of activity/{uid}.
+ACTIVITY_KEPT = 240
 # A deployed function's analytics key: shorter, and a uid known to an analyst could be hashed
 # with guessed keys until one gives a user_key of the table (OPERATIONS.md makes 64).
 MIN_ANALYTICS_KEY = 32
@@ -106,7 +107,7 @@ class Settings(BaseSettings):
     # Anomaly limits per user (see common/personalization/anomaly.py). Each must stay under
     # the number of turns the activity record keeps: a limit it cannot count past never trips.
     anomaly_burst_minute_max: int = Field(8, ge=1, lt=ACTIVITY_KEPT)
-    anomaly_burst_hour_max: int = Field(60, ge=1, lt=ACTIVITY_KEPT)
+    anomaly_burst_hour_max: int = Field(150, ge=1, lt=ACTIVITY_KEPT)
     anomaly_repeat_max: int = Field(3, ge=1, lt=ACTIVITY_KEPT)
     # A crisis is answered past every limit; past this many of the user's turns in a minute
     # (far past anyone's typing: a script) it is answered, but not stored or reported.

@@ -18,7 +18,9 @@ class Thresholds:
 
     burst_minute_max: int = 8  # turns per 60 s; the 9th is limited
     burst_minute_window_s: int = 60
-    burst_hour_max: int = 60  # turns per hour; the 61st is limited
+    # turns per hour; the 151st is limited. A message every 30 s (read a streamed reply, type a
+    # line) is an ordinary pace: 120 an hour must pass.
+    burst_hour_max: int = 150
     burst_hour_window_s: int = 3600
     repeat_max: int = 3  # copies of any one message per 10 minutes; the 4th limits the user
     repeat_window_s: int = 600

@@ -63,12 +63,15 @@ def test_retry_after_rounds_a_fractional_wait_up():
     assert retry_is_exact(activity) == 52
 
 
-def test_sixty_turns_an_hour_pass_and_the_sixty_first_is_limited():
-    spaced = [i * 59.0 for i in range(60)]  # never more than two in a minute
+def test_150_turns_an_hour_pass_and_the_151st_is_limited():
+    # The power-user review: at 60 an hour, a message every 30 s (read a streamed reply, type a
+    # line) was refused from the 61st turn on, for up to 30 minutes.
+    assert not check(turns(*(i * 30.0 for i in range(120))), NOW, DAYTIME).limited
+    spaced = [i * 23.9 for i in range(150)]  # never more than three in a minute
     assert not check(turns(*spaced), NOW, DAYTIME).limited
     v = check(turns(*spaced, 3599), NOW, DAYTIME)
     assert v.reasons == ("burst_hour",)
-    # the 60th of the others (3599 s ago) must leave the hour
+    # the 150th of the others (3599 s ago) must leave the hour
     assert retry_is_exact(turns(*spaced, 3599)) == 1
 
 
@@ -88,7 +91,7 @@ def test_after_a_crisis_repeats_and_a_minutes_burst_pass_but_the_hour_still_limi
     assert (v.limited, v.reasons) == (False, ())
     v = check(turns(*range(9), digest="help"), NOW, DAYTIME, after_crisis=True)
     assert (v.limited, v.reasons) == (False, ())
-    v = check(turns(*range(61)), NOW, DAYTIME, after_crisis=True)
+    v = check(turns(*range(151)), NOW, DAYTIME, after_crisis=True)
     assert (v.limited, v.reasons) == (True, ("burst_hour",))
 
 
@@ -219,9 +222,9 @@ def test_every_limit_allowed_can_trip_on_the_activity_record_as_stored():
         with pytest.raises(ValidationError):
             Settings(**{name: ACTIVITY_KEPT})
     # The chat function stores its activity oldest first, the current turn last, and the record
-    # keeps the newest ACTIVITY_KEPT of them. Twenty more than that, one every 45 s up to 45 s
-    # ago: the oldest kept turn is exactly an hour old, so it has left the window.
-    spacing = 45.0
+    # keeps the newest ACTIVITY_KEPT of them. Twenty more than that, evenly spaced up to one
+    # spacing ago: the oldest kept turn is exactly an hour old, so it has left the window.
+    spacing = 3600 / ACTIVITY_KEPT
     activity = turns(*[spacing * i for i in range(ACTIVITY_KEPT + 20, 0, -1)])
     assert activity == sorted(activity)  # oldest first
     stored = activity_doc([(t.astimezone(UTC), h) for t, h in activity], limited_until=None)

@@ -117,13 +117,14 @@ def _recent(rpc: FirestoreRpc) -> list:
 
 @pytest.mark.parametrize("stream", [False, True])
 def test_turns_sent_at_once_at_the_hour_limit_pay_for_one_reply(stream):
-    # 59 turns in the hour (none in its last 10 minutes): one more is allowed.
-    rpc = FirestoreRpc({ACTIVITY: _earlier(59, last_at=timedelta(minutes=10))})
+    # One turn fewer than the hour's limit (none in its last 10 minutes): one more is allowed.
+    limit = Settings().anomaly_burst_hour_max
+    rpc = FirestoreRpc({ACTIVITY: _earlier(limit - 1, last_at=timedelta(minutes=10))})
     billed = Billed()
     assert _at_once(rpc, billed, 12, stream=stream) == {"stored": 1, "429": 11}
     assert billed.calls == 1
     assert rpc.stored_turns() == 1
-    assert len(_recent(rpc)) == 60  # the stored turn counted once, where it was reserved
+    assert len(_recent(rpc)) == limit  # the stored turn counted once, where it was reserved
 
 
 def test_turns_sent_at_once_pay_for_no_more_replies_than_the_minute_allows():
