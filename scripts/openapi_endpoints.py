@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from common.chat.limits import REPEAT_MIN_CHARS
 from common.chat.models import (
     Alternative,
     AnalysisOut,
@@ -386,8 +387,10 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "repeated_message": ErrorCode(
         429,
         "The same message (ignoring case and spacing) a 4th time within 10 minutes, and no "
-        "other limit reached. `Retry-After` applies to that text only: it is when the same "
-        "message may be sent again; any other message goes through now. `field` is `message`.",
+        f"other limit reached; a message under {REPEAT_MIN_CHARS} characters (`ok`, `thanks`) "
+        "is never counted as a repeat. `Retry-After` applies to that text only: it is when the "
+        "same message may be sent again; any other message goes through now. `field` is "
+        "`message`.",
         "You've sent this same message several times in a few minutes; send something "
         "different, or wait to send it again.",
         "message",

@@ -23,9 +23,21 @@ CRISIS_REMEMBERED = timedelta(days=30)
 LIMITS_OFF_AFTER_CRISIS = timedelta(hours=1)
 
 
+# A message shorter than this once normalised ("ok", "yes", "thanks", "i don't know", "not
+# really") is left out of the repeated-message limit: people answer a mentor's questions with
+# them again and again, and a spam script gains nothing by them that the minute's and the
+# hour's limits, which still count them, do not bound.
+REPEAT_MIN_CHARS = 16
+
+
 def message_hash(text: str) -> str:
     """Repeats are recognised by this, never by storing the text."""
     return hashlib.sha256(normalise(text).encode()).hexdigest()[:16]
+
+
+def repeat_counted(text: str) -> bool:
+    """Sending `text` again may be bot-like repetition (not a short acknowledgement)."""
+    return len(normalise(text)) >= REPEAT_MIN_CHARS
 
 
 def recent_activity(doc: dict | None, tz: tzinfo) -> list[tuple[datetime, str]]:

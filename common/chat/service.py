@@ -29,6 +29,7 @@ from common.chat.limits import (
     last_crisis,
     message_hash,
     recent_activity,
+    repeat_counted,
     shortly_after_crisis,
 )
 from common.chat.models import SessionOut, TurnCreate, TurnOut, TurnPage
@@ -332,6 +333,7 @@ def take_turn(
     # count either, and the record keeps as many as there are.
     entry = (local_now, message_hash(body.message))
     reserved = False
+    short = not repeat_counted(body.message)  # "ok" again is no bot (REPEAT_MIN_CHARS)
 
     def judge(read: TurnContext) -> tuple[list[tuple[datetime, str]], Verdict]:
         """This turn judged with the user's activity as `read` holds it. It runs again at the
@@ -340,7 +342,9 @@ def take_turn(
         if reserved and entry in recent:
             recent.remove(entry)
         activity = [*recent, entry]
-        verdict = check_activity(activity, local_now, profile.hourly, thresholds)
+        verdict = check_activity(
+            activity, local_now, profile.hourly, thresholds, repeats_expected=short
+        )
         if not verdict.limited:
             return activity, verdict
         # No limit stands between a user in crisis and the resources: a crisis gets the fixed
@@ -360,7 +364,7 @@ def take_turn(
             profile.hourly,
             thresholds,
             after_crisis=care_turn or shortly_after_crisis(read.activity, now),
-            repeats_expected=care_after_no(read.activity, now) is not None,
+            repeats_expected=short or care_after_no(read.activity, now) is not None,
         )
         return activity, verdict
 

@@ -71,9 +71,10 @@ def check(
     turns), where neither a minute's burst nor the same message again is bot-like (a person in
     distress writes fast, "are you there?", "please", and answers "no" each time they are asked
     how they are): only the hour's limit holds. The chat service does not limit a turn that will be
-    answered as a crisis at all. `repeats_expected`: the user is in care after a no to "Are you
-    safe right now?" (a day): the same message again is not bot-like either, but a minute's
-    burst still limits (sparing it for the whole day would spare a script too).
+    answered as a crisis at all. `repeats_expected`: the same message again is not bot-like
+    either, but a minute's burst still limits: the message is a short acknowledgement ("ok",
+    common.chat.limits.REPEAT_MIN_CHARS), or the user is in care after a no to "Are you safe
+    right now?" (a day; sparing the burst for the whole day would spare a script too).
 
     Retry-After is the time until another turn, even the same message again (a client
     retrying), would pass every limit when counted with the rest of `activity`: a limited turn

@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 
 from common.chat import service
+from common.chat.limits import REPEAT_MIN_CHARS
 from common.chat.models import TurnCreate
 from common.errors import RateLimited
 from tests.fakes import turns
@@ -54,3 +55,48 @@ def test_more_than_150_turns_an_hour_are_still_refused():
     assert refused.value.code == "rate_limited"
     assert refused.value.retry_after == 600  # when the first turn (3,000 s ago) leaves the hour
     assert store.sessions[sid].turn_count == 150
+
+
+# The review's second probe: questions with an "ok" between them, a minute apart; the 4th "ok"
+# within 10 minutes was a 429 repeated_message (retry_after 240).
+INTERVIEW = [
+    "how do I prepare for the interview?",
+    "ok",
+    "what about the system design part?",
+    "ok",
+    "and the behavioural questions?",
+    "ok",
+    "anything else?",
+    "ok",
+]
+
+
+def test_a_short_acknowledgement_again_and_again_is_stored():
+    store = turns.ActivityStore()
+    sid = None
+    for i, message in enumerate(INTERVIEW):
+        sid = _turn(store, message, 60 * i, sid)["session_id"]
+    assert store.sessions[sid].turn_count == len(INTERVIEW)
+
+
+def test_a_long_message_a_fourth_time_in_ten_minutes_is_still_refused():
+    store = turns.ActivityStore()
+    spam = "buy cheap followers now"
+    sid = None
+    for i in range(3):
+        sid = _turn(store, spam, 60 * i, sid)["session_id"]
+    with pytest.raises(RateLimited) as refused:
+        _turn(store, spam.upper(), 180, sid)  # the same, once normalised
+    assert (refused.value.code, refused.value.retry_after) == ("repeated_message", 420)
+
+
+def test_the_repeat_limit_counts_messages_from_repeat_min_chars_on():
+    store = turns.ActivityStore()
+    counted, short = "x" * REPEAT_MIN_CHARS, "y" * (REPEAT_MIN_CHARS - 1)
+    for i in range(4):
+        _turn(store, f"  {short.upper()} ", 60 * i)  # spacing and case do not lengthen it
+    for i in range(3):
+        _turn(store, counted, 300 + 60 * i)
+    with pytest.raises(RateLimited) as refused:
+        _turn(store, counted, 480)
+    assert refused.value.code == "repeated_message"

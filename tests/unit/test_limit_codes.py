@@ -1,7 +1,8 @@
 """A 429 says which limit refused the turn: a message repeated too often is `repeated_message`,
 whose Retry-After holds back that text only; every other limit (and a mix) is `rate_limited`.
 The client review: after a 4th "yes" in ten minutes an app that honoured Retry-After held back
-every message for 7 minutes, though "yes please" went through at once."""
+every message for 7 minutes, though "yes please" went through at once. (A short "yes" is no
+longer counted as a repeat at all: common.chat.limits.REPEAT_MIN_CHARS.)"""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from tests.fakes import turns
 from tests.fakes.functions import load_main
 
 UID = "u1"
+SAID = "that sounds like a plan"  # long enough to count as a repeat
 T0 = datetime(2026, 12, 2, 12, 0, 0, 500000, tzinfo=UTC)
 app = flask.Flask(__name__)
 
@@ -67,7 +69,7 @@ def minutes(m: float) -> datetime:
     return T0 + timedelta(minutes=m)
 
 
-def said_three_times(client: Client, message: str = "yes") -> None:
+def said_three_times(client: Client, message: str = SAID) -> None:
     for m, text in ((1, message), (2, message.capitalize()), (3, f" {message} ")):
         assert client.send(text, minutes(m)).status_code == 201
 
@@ -83,7 +85,7 @@ def test_a_fourth_copy_is_repeated_message_and_another_message_goes_through(
     assert client.send("Can you help me plan my week?", minutes(0)).status_code == 201
     said_three_times(client)
 
-    refused = client.send("yes", minutes(4))
+    refused = client.send(SAID, minutes(4))
     assert refused.status_code == 429
     assert _error(refused) == {
         "code": "repeated_message",
@@ -91,16 +93,16 @@ def test_a_fourth_copy_is_repeated_message_and_another_message_goes_through(
         "something different, or wait to send it again.",
         "field": "message",
     }
-    # Until the first "yes" (at minute 1) leaves the 10-minute window: for that text only.
+    # Until the first copy (at minute 1) leaves the 10-minute window: for that text only.
     assert refused.headers["Retry-After"] == "420"
-    assert client.send("yes please", minutes(4.1)).status_code == 201
+    assert client.send(f"{SAID}, thanks", minutes(4.1)).status_code == 201
 
 
 def test_a_burst_is_rate_limited_even_when_it_repeats_a_message_too(chat, monkeypatch, store):
     client = Client(chat, monkeypatch)
-    for i, text in enumerate(["yes", "yes", "yes", "a", "b", "c", "d", "e"]):
+    for i, text in enumerate([SAID, SAID, SAID, "a", "b", "c", "d", "e"]):
         assert client.send(text, T0 + timedelta(seconds=i)).status_code == 201
-    burst_and_repeat = client.send("yes", T0 + timedelta(seconds=8))
+    burst_and_repeat = client.send(SAID, T0 + timedelta(seconds=8))
     burst = client.send("something new", T0 + timedelta(seconds=9))
     for refused in (burst_and_repeat, burst):
         assert refused.status_code == 429
@@ -111,8 +113,8 @@ def test_a_burst_is_rate_limited_even_when_it_repeats_a_message_too(chat, monkey
 def test_the_legacy_endpoint_says_repeated_message_too(chat, monkeypatch, store):
     client = Client(chat, monkeypatch)
     for m in (1, 2, 3):
-        assert client.legacy("yes", minutes(m)).status_code == 200
-    refused = client.legacy("yes", minutes(4))
+        assert client.legacy(SAID, minutes(m)).status_code == 200
+    refused = client.legacy(SAID, minutes(4))
     assert refused.status_code == 429
     assert _error(refused)["code"] == "repeated_message"
     assert refused.headers["Retry-After"] == "420"
@@ -132,7 +134,7 @@ def test_a_streamed_turn_refused_before_it_starts_is_a_429_repeated_message(
 ):
     client = Client(chat, monkeypatch)
     said_three_times(client)
-    refused = client.send("yes", minutes(4), stream=True)
+    refused = client.send(SAID, minutes(4), stream=True)
     assert refused.status_code == 429
     assert _error(refused)["code"] == "repeated_message"
 
@@ -143,14 +145,14 @@ def test_a_streamed_turn_refused_at_its_commit_ends_with_a_repeated_message_even
     """Another device said it three times while this turn was answered: the commit refuses it
     after the tokens went out, in an `error` event with the same code."""
     client = Client(chat, monkeypatch)
-    others = [(minutes(m), message_hash("yes")) for m in (1, 2, 3)]
+    others = [(minutes(m), message_hash(SAID)) for m in (1, 2, 3)]
 
     def meanwhile(uid: str) -> None:
         store.activity[uid] = activity_doc(others, limited_until=None)
         store.meanwhile = lambda uid: None
 
     store.meanwhile = meanwhile
-    response = client.send("yes", minutes(4), stream=True)
+    response = client.send(SAID, minutes(4), stream=True)
     events = _events(response)
     assert response.status_code == 200 and events[0][0] == "token"
     kind, data = events[-1]

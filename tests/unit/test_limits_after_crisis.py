@@ -96,6 +96,10 @@ def test_in_care_after_a_no_the_same_message_again_is_answered():
     sid = _in_care_after_a_no(store)
     for i in range(5):
         assert _turn(store, "no", NOW + timedelta(seconds=4 * i), sid)["turn_index"] == i + 1
+    # longer than an acknowledgement (REPEAT_MIN_CHARS): spared by care, not by its length
+    for i in range(4):
+        said = _turn(store, "I don't know what to do", NOW + timedelta(seconds=90 + 10 * i), sid)
+        assert said["turn_index"] == i + 6 and not said["safety"]["crisis"]
 
 
 def test_in_care_a_429_is_calm_and_carries_the_locales_resources():
@@ -116,10 +120,11 @@ def test_in_care_a_429_is_calm_and_carries_the_locales_resources():
 
 def test_a_user_not_in_care_is_refused_as_before():
     store = turns.ActivityStore()
+    said = "no, that doesn't help me"  # a short "no" is no repeat (REPEAT_MIN_CHARS)
     for i in range(3):
-        _turn(store, "no", NOW + timedelta(seconds=4 * i), locale="en-GB")
+        _turn(store, said, NOW + timedelta(seconds=4 * i), locale="en-GB")
     with pytest.raises(RateLimited) as repeated:
-        _turn(store, "no", NOW + timedelta(seconds=12), locale="en-GB")
+        _turn(store, said, NOW + timedelta(seconds=12), locale="en-GB")
     assert (repeated.value.code, str(repeated.value)) == (
         "repeated_message",
         "You've sent this same message several times in a few minutes; send something "
