@@ -222,6 +222,20 @@ def test_notifications_off_sends_nothing(fcm, firestore_db, events):
     assert (event["type"], event["data"]["reason"]) == ("push.suppressed", "notifications_off")
 
 
+def test_a_scheduled_push_to_a_user_who_never_set_a_time_zone_waits(fcm, firestore_db, events):
+    # Quiet hours are the user's; with no zone stored they cannot be told, so nothing is sent.
+    uid, (token,) = _user(firestore_db)
+    firestore_db.collection("users").document(uid).set({"settings": {"quiet_hours": None}})
+    note = _note(uid)
+
+    outcome = _deliver(note)
+
+    assert (outcome.status, outcome.reason) == ("suppressed", "timezone_unknown")
+    assert fcm.for_token(token) == []
+    (event,) = _push_events(events, note, 1)
+    assert (event["type"], event["data"]["reason"]) == ("push.suppressed", "timezone_unknown")
+
+
 def test_quiet_hours_defer_in_the_users_timezone_then_release(fcm, firestore_db):
     # The same instant: 23:30 in Tokyo (quiet) and 14:30 in London (not).
     tokyo, (tokyo_token,) = _user(

@@ -618,3 +618,26 @@ def test_day_counters_written_before_they_were_stamped_are_found_once(db, bq) ->
     assert none == {"turns": 1}
     assert store.scan_start(DAILY_BACKFILL) is True  # the pass is over: never read again
     db.recursive_delete(db.collection("preferences"))
+
+
+def test_a_profile_not_updated_for_longer_than_its_owners_retention_goes(db, bq) -> None:
+    # A user who wrote once and never came back kept what was learned about them for good: it
+    # now goes once it is older than their retention (the default 90 days: no settings here).
+    from common.adapters.firestore_profiles import FirestorePreferenceWriter
+
+    client, dataset = bq
+    writer = FirestorePreferenceWriter(db)
+    for subject, at in (("left", NOW - 91 * DAY), ("stays", NOW - 89 * DAY)):
+        increments = {"turns": 1.0, "stats.lua.alpha": 1.0}
+        assert writer.apply(
+            subject=subject, event_id=f"e-{subject}", increments=increments, occurred_at=at, now=at
+        )
+    store, eraser = FirestoreCleanupStore(db), BigQueryAnalyticsEraser(client, dataset=dataset)
+
+    report = run_cleanup(store=store, analytics=eraser, now=NOW)
+
+    assert report.retention_profiles_deleted == 1
+    assert not db.document("preferences/left").get().exists
+    assert db.document("preferences/stays").get().to_dict()["stats"]["lua"]["alpha"] == 1.0
+    assert run_cleanup(store=store, analytics=eraser, now=NOW).retention_profiles_deleted == 0
+    db.recursive_delete(db.collection("preferences"))
