@@ -9,7 +9,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-from common.analysis.safety import normalise
+from common.analysis.safety import about_someone_else, normalise, says_it_of_themselves
 
 RESOURCES_FILE = Path(__file__).parent / "data" / "crisis_resources.json"
 
@@ -394,6 +394,34 @@ _STILL_NOT_SAFE = (
 )
 _LONGEST_NO_THEN = 200  # characters
 
+# An answer that says the crisis is another person's ("No, it's not me, it's my colleague", "no,
+# not me, my coworker", "No, I'm asking for a colleague", "no, this is about someone else"):
+# not the user's no. Said outright ("not me", "asking for a friend", "it's about my sister") it
+# may stand alone; naming someone ("no, my coworker", "no, it's my friend") needs the no first,
+# as "my friend is here with me" answers the question otherwise. The people are the third_party
+# crisis patterns' (one pattern of common/analysis/safety_phrases.json lists them, with no
+# fragment of its own), but "report" ("no, it was about my report": a document as often).
+# The Spanish "no" is read as no here too, so "no, no soy yo, es mi compañera" is read as well.
+_RELATION = (
+    r"(?:friend|bestie|bff|brother|sister|sibling|colleague|coworker|co worker|partner|"
+    r"boyfriend|girlfriend|bf|gf|husband|wife|mom|mum|mother|dad|father|son|daughter|kid|child|"
+    r"roommate|flatmate|housemate|cousin|student|mentee|teammate|classmate|employee|neighbou?r|"
+    # Spanish
+    r"amig[oa]|compañer[oa]|colega|herman[oa]|pareja|novi[oa]|espos[oa]|madre|padre|hij[oa])"
+)
+_OTHER = rf"(?:(?:a|my|our|mi|un|una) (?:\w+ )?{_RELATION}|(?:someone|somebody) else)\b"
+_IT_IS = r"(?:its|it is|it was|this is|thats|that is|that was|es)"
+_SOMEONE_ELSE = (
+    r"(?:honestly )?(?:(?:no+|nope|nah|sorry)\b[.!? ]*)*"
+    rf"(?:(?:{_IT_IS} )?not (?:about |for )?me\b|(?:im|i am|i was) not (?:asking|talking) "
+    rf"(?:for|about) me\b|(?:(?:im|i am|i was) )?(?:asking|talking) (?:for|about) {_OTHER}|"
+    rf"{_IT_IS} (?:about|for) {_OTHER}|"
+    rf"no soy yo\b|(?:hablo de|pregunto por) {_OTHER})"
+    # naming someone, after a no
+    rf"|(?:honestly )?(?:(?:no+|nope|nah)\b[.!? ]*)+(?:sorry\b[.!? ]*)?"
+    rf"(?:(?:{_IT_IS}|i meant) )?{_OTHER}"
+)
+
 
 @cache
 def _no_then() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
@@ -401,14 +429,48 @@ def _no_then() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     return re.compile(_NO_FIRST), re.compile(_REASSURED), re.compile(_STILL_NOT_SAFE)
 
 
+@cache
+def _someone_else() -> re.Pattern[str]:
+    """_SOMEONE_ELSE compiled when first needed, as _not_safe()."""
+    return re.compile(_SOMEONE_ELSE)
+
+
+def _asks_if_safe(previous_reply: str | None) -> bool:
+    """The reply before ends with the crisis reply's "Are you safe right now?" (any language)."""
+    return bool(previous_reply) and previous_reply.rstrip().endswith(_SAFETY_QUESTIONS)
+
+
+def _for_someone_else(answer: str) -> bool:
+    """`answer` (normalised) starts by saying the crisis is another person's, and nothing after
+    that is a sign of the user's own: not safe again (_STILL_NOT_SAFE: "no, not me, I have the
+    pills") unless only the crisis patterns about others read it ("it's my friend, she wants to
+    die"), nor the same said of themselves ("... and honestly same")."""
+    said = _someone_else().match(answer) if len(answer) <= _LONGEST_NO_THEN else None
+    if not said:
+        return False
+    rest = answer[said.end() :]
+    if says_it_of_themselves(rest):
+        return False
+    return not _no_then()[2].search(rest) or about_someone_else(rest)
+
+
+def answers_for_someone_else(previous_reply: str | None, message: str) -> bool:
+    """The message answers the crisis reply's safety question by saying the crisis is another
+    person's ("No, it's not me, it's my colleague"): they get the reply for a worried friend."""
+    return _asks_if_safe(previous_reply) and _for_someone_else(normalise(message).strip(" .!?"))
+
+
 def answers_not_safe(previous_reply: str | None, message: str) -> bool:
     """The message answers the crisis reply's safety question (in any of its languages) with
     no (or "not sure", or a plea for help), whole ("no", "not really", "I'm not safe") or
     saying more ("no. i have the pills", "not really, just tired"): the user is still in
-    crisis, however little the detectors make of a bare "no"."""
-    if not previous_reply or not previous_reply.rstrip().endswith(_SAFETY_QUESTIONS):
+    crisis, however little the detectors make of a bare "no". Not a no that says it is
+    someone else's (answers_for_someone_else)."""
+    if not _asks_if_safe(previous_reply):
         return False
     answer = normalise(message).strip(" .!?")
+    if _for_someone_else(answer):
+        return False
     if len(answer) <= _LONGEST_ANSWER and _not_safe().fullmatch(answer):
         return True
     if len(answer) > _LONGEST_NO_THEN:

@@ -357,7 +357,12 @@ def about_someone_else(text: str) -> bool:
     does not say who is in danger), nor when the user says the same of themselves (_ME_TOO)."""
     kinds = {p.source: p.kind for p in load_rules().patterns}
     found = {kinds[pattern] for pattern in _turn_hits(text)}
-    return found == {"third_party"} and not _ME_TOO.search(normalise(text))
+    return found == {"third_party"} and not says_it_of_themselves(text)
+
+
+def says_it_of_themselves(text: str) -> bool:
+    """The user says the same of themselves, or blames themselves (_ME_TOO)."""
+    return _ME_TOO.search(normalise(text)) is not None
 
 
 @dataclass

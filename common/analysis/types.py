@@ -35,7 +35,8 @@ class Safety:
     crisis: bool
     probability: float
     resources: tuple[str, ...] = ()
-    # What said crisis: "model", "patterns", "safety_answer" (a no to "Are you safe right now?").
+    # What said crisis: "model", "patterns", "safety_answer" (a no to "Are you safe right now?",
+    # or an answer to it that says the crisis is another person's).
     detected_by: tuple[str, ...] = ()
 
 

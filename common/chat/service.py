@@ -65,6 +65,7 @@ from common.replies.prompt import render_summary, resource_line
 from common.routing.ensemble import Conversation, Ranking
 from common.safety import (
     CARE_LIMITED,
+    answers_for_someone_else,
     answers_not_safe,
     crisis_reply,
     reassures,
@@ -231,12 +232,22 @@ def take_turn(
         last = session.window[-1] if session and session.window else None
         return last is not None and answers_not_safe(last.reply, body.message)
 
+    def says_someone_else(session: SessionState | None) -> bool:
+        """The message answers that question: the crisis is another person's ("No, it's not
+        me, it's my colleague")."""
+        last = session.window[-1] if session and session.window else None
+        return last is not None and answers_for_someone_else(last.reply, body.message)
+
     def said_in_crisis(session: SessionState | None) -> bool:
         """Whether this turn will be answered as a crisis, asked before its analysis is used
         (a limited turn, at the start or at the commit, or one to a session that is gone): the
         patterns, a no to "Are you safe right now?", or the model's reading, waited for a
         moment (a hung one does not hold the turn)."""
-        if patterns_say_crisis(body.message) or answers_the_question(session):
+        if (
+            patterns_say_crisis(body.message)
+            or answers_the_question(session)
+            or says_someone_else(session)
+        ):
             return True
         try:
             wait = longest_wait(settings.model_timeout_seconds) + 0.2  # past the client's own
@@ -429,7 +440,10 @@ def take_turn(
         analysis = replace(analysis, safety=replace(analysis.safety, crisis=False, detected_by=()))
         crisis = False
     answered = answers_the_question(state)  # a no to "Are you safe right now?"
-    if not crisis and answered:
+    # "No, it's not me, it's my colleague": someone else's crisis, answered as one (the reply
+    # for a worried friend), with no day of care as after the user's own no.
+    for_someone_else = not answered and says_someone_else(state)
+    if not crisis and (answered or for_someone_else):
         # "No" to the crisis reply's safety question: still a crisis.
         crisis = True
         said = replace(analysis.safety, crisis=True, detected_by=("safety_answer",))
@@ -488,6 +502,7 @@ def take_turn(
                     sink,
                     message=body.message,
                     answered=answered,
+                    for_someone_else=for_someone_else,
                 )
             failed: list[str] = []
             reply, generator_name = _generate(request, generator, fallback, failed, sink)
@@ -782,14 +797,16 @@ def _crisis_answer(
     *,
     message: str,
     answered: bool = False,
+    for_someone_else: bool = False,
 ) -> _Answer:
     """One calm, persona-independent answer to a crisis; never a model's improvisation.
     `answered`: the message answers the crisis reply's safety question (a no): it gets the
     follow-up that thanks them for answering; a `message` only about another person in danger
-    ("my friend wants to kill herself"), the reply for someone worried about them; any other
-    crisis turn, even right after one ("i took all my pills" after that no), the first reply."""
+    ("my friend wants to kill herself"), or `for_someone_else` (its answer to that question says
+    so), the reply for someone worried about them; any other crisis turn, even right after one
+    ("i took all my pills" after that no), the first reply."""
     language = _language(locale, settings)
-    someone_else = not answered and about_someone_else(as_read(message))
+    someone_else = not answered and (for_someone_else or about_someone_else(as_read(message)))
     reply = crisis_reply(
         analysis.safety.resources, again=answered, someone_else=someone_else, language=language
     )

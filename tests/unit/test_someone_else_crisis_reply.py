@@ -22,6 +22,8 @@ from common.safety import (
     _SAFETY_QUESTIONS,
     CRISIS_REPLIES,
     SOMEONE_ELSE_REPLIES,
+    answers_for_someone_else,
+    answers_not_safe,
     crisis_reply,
     resources_for,
 )
@@ -198,3 +200,100 @@ def test_with_no_header_every_crisis_reply_points_to_a_helpline_in_the_users_cou
         assert any("findahelpline" in r for r in said["safety"]["resources"])
         assert "findahelpline" in said["reply"]
     assert answered["reply"] == crisis_reply(tuple(first["safety"]["resources"]), again=True)
+
+
+# The sensitive-disclosures review: "No, it's not me, it's my colleague" after the crisis reply
+# was read as a no to "Are you safe right now?": "Since you may not be safe right now, please
+# contact one of them now", a day of care and a crisis event detected_by safety_answer.
+FOR_SOMEONE_ELSE = [
+    "No, it's not me, it's my colleague",
+    "no, not me, my coworker",
+    "No, I'm asking for a colleague",
+    "no, this is about someone else",
+    "Not me, my best friend",
+    "no sorry, it's about my sister",
+    "no, it's my friend who wants to kill herself",  # about them, not a sign of the user's own
+    "nope, I was talking about my roommate. she said she wants to die",
+]
+STILL_NOT_SAFE = [
+    "no, not me, I have the pills",  # a renewed first-person sign
+    "no, it's my friend, and honestly same",
+    "no it's my colleague but i want to die too",
+    "no, not me, my friend. but I'm scared",
+    "no, he's here",
+]
+
+
+@pytest.mark.parametrize("answer", FOR_SOMEONE_ELSE)
+def test_a_no_that_says_it_is_someone_elses_is_not_read_as_not_safe(answer):
+    asked = crisis_reply(("988",))
+    assert not answers_not_safe(asked, answer), answer
+    assert answers_for_someone_else(asked, answer), answer
+    assert not answers_for_someone_else(crisis_reply(("988",), someone_else=True), answer)
+
+
+@pytest.mark.parametrize("answer", STILL_NOT_SAFE)
+def test_a_no_with_a_sign_of_the_users_own_crisis_stays_not_safe(answer):
+    asked = crisis_reply(("988",))
+    assert answers_not_safe(asked, answer), answer
+    assert not answers_for_someone_else(asked, answer), answer
+
+
+# Flagged by the model alone in the review (a false alarm the user then puts right).
+IVF = "I'm going through IVF and need time off without telling anyone why"
+
+
+def _flags_ivf(text: str):
+    analysis, degraded = turns.analyze_offline(text)
+    if text != IVF:
+        return analysis, degraded
+    flagged = Safety(crisis=True, probability=0.93, detected_by=("model",))
+    return replace(analysis, safety=flagged), degraded
+
+
+@pytest.mark.parametrize(
+    ("answer", "locale", "language"),
+    [
+        ("No, it's not me, it's my colleague", None, "en"),
+        ("No, I'm asking for a colleague", "en-GB", "en"),
+        ("No, no soy yo, es mi compañera", "es-ES", "es"),  # the no-then reading's Spanish "no"
+    ],
+)
+def test_a_no_that_says_it_is_someone_elses_gets_the_reply_for_a_worried_friend(
+    answer, locale, language
+):
+    store, publisher = turns.MemoryStore(), turns.Publisher()
+    first = _turn(IVF, store=store, analyze=_flags_ivf, locale=locale, publisher=publisher)
+    assert first["reply"].endswith(_SAFETY_QUESTIONS)
+    said = _turn(
+        answer,
+        store=store,
+        session_id=first["session_id"],
+        analyze=_flags_ivf,
+        locale=locale,
+        publisher=publisher,
+        minutes=1,
+    )
+    resources = _resources(locale)
+    assert said["safety"] == {"crisis": True, "resources": list(resources)}
+    assert said["reply"] == crisis_reply(resources, someone_else=True, language=language)
+    assert store.sessions[first["session_id"]].not_safe_until is None  # no day of care
+    events = [e.data for e in publisher.events if e.type == "safety.crisis_detected"]
+    assert [(e["detected_by"], e["reply"]) for e in events] == [
+        ("model", "first"),
+        ("safety_answer", "someone_else"),
+    ]
+
+
+def test_a_no_with_a_renewed_sign_after_the_clarification_still_gets_the_follow_up():
+    store = turns.MemoryStore()
+    first = _turn(IVF, store=store, analyze=_flags_ivf)
+    said = _turn(
+        "no, not me, I have the pills",
+        store=store,
+        session_id=first["session_id"],
+        analyze=_flags_ivf,
+        minutes=1,
+    )
+    assert said["reply"] == crisis_reply(_resources(None), again=True)
+    assert store.sessions[first["session_id"]].not_safe_until is not None
