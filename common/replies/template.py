@@ -12,6 +12,11 @@ from dataclasses import dataclass
 from common.analysis.entities import extract_entities
 from common.analysis.types import Analysis
 from common.replies.prompt import looks_like_instruction, resource_line, safe_fragment
+from common.replies.sensitive import (
+    disclosure_question,
+    employment_question,
+    legal_question,
+)
 from common.replies.types import ContextTurn, ReplyRequest
 from common.safety import CARE_CHECK_IN, CARE_CHECK_IN_NAMED, CARE_JUST_AFTER, CARE_REMINDER
 from common.sessions.summary import extract_tried, keywords
@@ -799,12 +804,19 @@ _WHO = {
     "medical": "your doctor or pharmacist",
     "legal": "a lawyer or a legal advice service",
     "money": "a financial adviser",
+    # common.replies.sensitive.employment_question: "Do I have to tell my employer I'm pregnant?"
+    "employment": "an employment adviser, your union or a legal advice service",
 }
 _PREPARE = {  # one concrete step to prepare that conversation
     "medical": "write down what you've noticed, since when, and the questions you want to ask",
     "legal": "write down what happened, with dates, and the questions you want to ask",
     "money": "write down the numbers involved, what you hope for, and the questions you want "
     "to ask",
+    # what they must share depends on the law where they work
+    "employment": "write down where you work (the country or state), your kind of contract, and "
+    "the questions you want to ask",
+    "disclosure": "write down what you'd want them to know, what you'd rather keep private, and "
+    "anything you'd need from them, such as time off or adjustments",
 }
 # Said right after whose question it is: someone asking whether to stop a medicine may do
 # so before the appointment.
@@ -821,6 +833,27 @@ _REFER = {  # {caution}: _CAUTION's for the kind, if any
     "nana": "That's such an important question, and the right person to answer it is "
     "{who}.{caution} I'd love to help you feel ready to ask: {prep}. How are you feeling about "
     "it all?",
+}
+# Whether to tell someone at work about their health, a pregnancy, a record... (common.replies.
+# sensitive.disclosure_question): "Should I tell my employer about my epilepsy?" got "run a
+# small, reversible test of one option first", and telling cannot be undone. The choice is
+# theirs; what they must share depends on where they live; who can tell them; how to prepare.
+_DISCLOSE = {
+    "lua": "Whether to tell them is your choice, and there's no rush to make it. What you're "
+    "obliged to share, and what you can keep private, depends on where you live; an employment "
+    "adviser or your union can tell you. If you decide to, one way to prepare: {prep}. How does "
+    "it feel to think about it?",
+    "riri": "Your call, fully: nobody gets to make it for you. What you have to share, and what "
+    "you can keep private, depends on where you live; an employment adviser or your union can "
+    "tell you. If you go ahead, prep first: {prep}.",
+    "elro": "This decision is yours alone. What you're obliged to disclose, and what you may keep "
+    "private, depends on where you live; an employment adviser or your union can tell you "
+    "exactly. If you choose to tell them, one way to prepare: {prep}. What matters most to you "
+    "in deciding?",
+    "nana": "That's your choice to make, in your own time, and whatever you decide is okay. What "
+    "you have to share, and what you can keep private, depends on where you live; an employment "
+    "adviser or your union can tell you. If you'd like to prepare: {prep}. How are you feeling "
+    "about it all?",
 }
 _SUGGESTION_SENTENCE = re.compile(
     r"[^.!?\n]*\b(?:try|suggest|step|could|option|start)\b[^.!?\n]*", re.IGNORECASE
@@ -894,9 +927,16 @@ def _not_english(message: str) -> bool:
 
 
 def _needs_professional(message: str) -> str:
-    """ "medical", "legal" or "money" for a question that is theirs to answer ("" if none)."""
+    """ "medical", "legal", "money" or "employment" for a question that is theirs to answer, or
+    "disclosure" for whether to tell someone at work about a sensitive matter ("" if none)."""
     text = canonical_text(message)  # "should I" with ’ as iOS types it
-    return next((kind for kind, p in _NEEDS_PROFESSIONAL.items() if p.search(text)), "")
+    if kind := next((kind for kind, p in _NEEDS_PROFESSIONAL.items() if p.search(text)), ""):
+        return kind
+    if employment_question(text):
+        return "employment"
+    if legal_question(text):
+        return "legal"
+    return "disclosure" if disclosure_question(text) else ""
 
 
 def _capitalise(text: str) -> str:
@@ -1151,10 +1191,14 @@ class TemplateGenerator:
         return " ".join(sentences)
 
     def _refer(self, persona: str, kind: str, tone: str, previous: str, after_crisis: bool) -> str:
-        """A question for a doctor, lawyer or adviser: whose it is and how to prepare, no steps."""
-        refer = _REFER[persona].format(
-            who=_WHO[kind], prep=_PREPARE[kind], caution=_CAUTION.get(kind, "")
-        )
+        """A question for a doctor, lawyer or adviser: whose it is and how to prepare, no steps;
+        or whether to tell work (_DISCLOSE)."""
+        if kind == "disclosure":
+            refer = _DISCLOSE[persona].format(prep=_PREPARE[kind])
+        else:
+            refer = _REFER[persona].format(
+                who=_WHO[kind], prep=_PREPARE[kind], caution=_CAUTION.get(kind, "")
+            )
         if tone not in _TROUBLED:  # "Love the curiosity, let's dig in!" before declining it
             return refer
         return " ".join((*_opener(persona, tone, previous, after_crisis), refer))

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import pytest
 
+from common.analysis.baseline import analyze_baseline
 from common.analysis.types import Sentiment
 from common.labels import INTENTS
 from common.personas import PERSONAS
@@ -977,7 +978,6 @@ NOT_FOR_A_PROFESSIONAL = (
     "Should I quit my medicine degree?",
     "can I start my medicine rotation early?",
     "Should I complete the independent prescribing course this year?",
-    "Should I tell my new boss about the anxiety meds or keep it private?",
     "First day off the meds my doctor has been tapering me off. Bit foggy, but fine.",
     "I don't get why we double-check paracetamol but not some of the riskier oral meds. is "
     "there a logic to it?",
@@ -1028,6 +1028,88 @@ def test_a_referral_opens_with_the_tones_opener_only_for_a_troubled_tone(persona
         for tone in ("curious", "frustrated")
     )
     assert "pharmacist" in curious and frustrated.endswith(" " + curious), (curious, frustrated)
+
+
+# Employment rights, and whether to tell work about a sensitive matter (the sensitive-
+# disclosures review: "Do I have to tell my employer I am pregnant?" got "pick one small concept
+# and explain it in three sentences", "Should I tell my employer about my epilepsy?" "run a
+# small, reversible test of one option first", though telling cannot be undone). Each is read
+# as the persona model read it (tone, intent) and as the baseline reads it (model down).
+
+FOR_AN_ADVISER = [
+    ("Do I have to tell my employer I am pregnant?", "an employment adviser", "anxious"),
+    (
+        "Do I have to declare my criminal record on the application?",
+        "an employment adviser",
+        "anxious",
+    ),
+    (
+        "Can my employer fire me for being on a visa if I complain?",
+        "an employment adviser",
+        "anxious",
+    ),
+    (
+        "I was arrested last year for a DUI, do I have to disclose it to my new employer?",
+        "an employment adviser",
+        "anxious",
+    ),
+    (
+        "Is this discrimination? My boss won't hire women with kids",
+        "an employment adviser",
+        "frustrated",
+    ),
+    ("Is it legal for my boss to ask about my diagnosis?", "a lawyer", "anxious"),
+]
+WHETHER_TO_TELL_WORK = (
+    "Should I tell my employer about my epilepsy?",
+    "I'm pregnant and I haven't told my boss yet, should I tell her before my performance review?",
+    # from the corpus
+    "Should I tell my new boss about the anxiety meds or keep it private?",
+    "do I tell my new employer about my PTSD diagnosis now or wait until I've settled in?",
+)
+# The same words in everyday questions.
+NOT_ABOUT_RIGHTS = (
+    "Do I have to tell my manager I'm taking Friday off?",
+    "I diagnosed the bug, should I tell my manager?",
+    "should I tell my team about the deadline change?",
+    "my visa appointment got cancelled, how do I rebook it?",  # from the corpus, as the next
+    "background check STILL pending after 3 weeks and hr won't answer. how do i chase them?",
+)
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+@pytest.mark.parametrize(("message", "who", "tone"), FOR_AN_ADVISER)
+def test_an_employment_rights_question_is_referred_not_taught(
+    persona: str, message: str, who: str, tone: str
+) -> None:
+    for analysis in (make_analysis(tone=tone, intent="learning"), analyze_baseline(message)):
+        text = reply(message, persona, analysis=analysis)
+        assert who in text and "write down" in text, text
+        assert "tutorial" not in text and "concept" not in text, text
+        assert not any(shape in text for shape in STEP_SHAPES), text
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+@pytest.mark.parametrize("message", WHETHER_TO_TELL_WORK)
+def test_whether_to_tell_work_is_their_choice_never_a_test_run(persona: str, message: str) -> None:
+    for analysis in (
+        make_analysis(tone="anxious", intent="decision_making"),
+        analyze_baseline(message),
+    ):
+        text = reply(message, persona, analysis=analysis)
+        assert "depends on where you live" in text, text  # what they must share
+        assert "an employment adviser or your union can tell you" in text, text
+        assert "write down what you'd want them to know" in text, text  # one way to prepare
+        assert "reversible" not in text and "option A" not in text, text
+        assert not any(shape in text for shape in STEP_SHAPES), text
+
+
+@pytest.mark.parametrize("message", NOT_ABOUT_RIGHTS)
+def test_everyday_questions_with_the_same_words_are_answered_as_usual(message: str) -> None:
+    for persona in PERSONAS:
+        text = reply(message, persona, analysis=make_analysis(intent="decision_making"))
+        assert "adviser" not in text and "a lawyer" not in text, text
+        assert "depends on where you live" not in text, text
 
 
 def test_care_and_crisis_answer_a_medicine_question_as_before() -> None:

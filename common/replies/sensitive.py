@@ -1,0 +1,93 @@
+"""Sensitive matters in a message, for the template generator: questions about employment
+rights or about telling someone at work, which are not a mentor's to answer. Read on
+common.text.canonical_text (’ as '), case-insensitive; English only, as the template's replies
+are."""
+
+from __future__ import annotations
+
+import re
+
+# What a person may be asked about, or choose to tell, at work: health, pregnancy, disability,
+# sexuality and gender identity, a criminal record, immigration status.
+_MATTER = (
+    r"(?:pregnan\w*|miscarr\w*|ivf|fertility|diagnosed\s+with"
+    r"|(?:my|a|the|her|his)\s+(?:\w+\s+)?diagnosis|cancer|chemo\w*|epilep\w*|diabet\w*|hiv"
+    r"|crohn'?s|adhd|autis\w*|dyslexi\w*|bipolar|depression|ptsd|ocd"
+    r"|anxiety\s+(?:disorder|meds|medication)|eating\s+disorder|mental\s+(?:health|illness)"
+    r"|disabilit\w*|disabled|(?:medical|health|heart|chronic)\s+condition|(?:my|an)\s+illness"
+    r"|medication|meds|antidepressants?|therapy|therapist|in\s+recovery|addiction|sobriety"
+    r"|gay|lesbian|bisexual|queer|trans|transgender|transitioning|sexuality|sexual\s+orientation"
+    r"|gender\s+identity|criminal\s+(?:record|conviction|history)|convict(?:ion|ed)|arrest\w*"
+    r"|dui|dwi|prison|jail|visa|immigration\s+status|undocumented)"
+)
+_EMPLOYER = re.compile(
+    r"\b(?:employer|boss|manager|team\s*lead|team|hr|work|job|company|colleagues?|coworkers?"
+    r"|co-workers?|interviewer|recruiter)\b",
+    re.IGNORECASE,
+)
+_MATTER_RE = re.compile(rf"\b{_MATTER}\b", re.IGNORECASE)
+_ASKS = re.compile(
+    r"\?|^\s*(?:can|could|do|does|is|am|are|will|would|should|must|what|how|whether)\b"
+    r"|\b(?:should|can|could|do|must)\s+i\b|\bwhether\b",
+    re.IGNORECASE,
+)
+# Employment-rights questions, for an employment adviser, a union or a legal advice service:
+# whether they must tell (only with a matter above: "do I have to tell my manager I'm taking
+# Friday off?" is an everyday question), whether they can be fired for something, and, asked
+# about, discrimination, visa or immigration status, a criminal record (a background check with
+# one). Not "my visa" or "background check" alone: the corpus's "my visa appointment was
+# cancelled" and "background check STILL pending" are errands.
+_OBLIGED = re.compile(
+    r"\b(?:(?:have|need|got)\s+to|required\s+to|obliged\s+to|obligated\s+to|must\s+i)\s+"
+    r"(?:tell|disclose|declare|mention|reveal|report|inform)\b",
+    re.IGNORECASE,
+)
+_FIRED = re.compile(
+    r"\b(?:can|could|may)\s+(?:they|he|she|(?:my|the|an?|our)\s+(?:new\s+)?"
+    r"(?:employer|boss|manager|company|firm|hr))\s+(?:legally\s+|just\s+)?"
+    r"(?:fire|sack|dismiss|terminate|demote|let\s+(?:me\s+)?go|get\s+rid\s+of)\b"
+    r"|\b(?:can|could)\s+i\s+(?:be|get)\s+(?:fired|sacked|dismissed|terminated|let\s+go)\b",
+    re.IGNORECASE,
+)
+_RIGHTS_TOPIC = re.compile(
+    r"\b(?:discriminat(?:e|ed|es|ing|ion|ory)|(?:visa|immigration)\s+(?:status|conditions)"
+    r"|criminal\s+(?:record|conviction|history))\b",
+    re.IGNORECASE,
+)
+# "Is it legal ...?": for a lawyer or a legal advice service (the referral's "legal").
+_IS_IT_LEGAL = re.compile(
+    r"\bis\s+(?:it|this|that)\s+(?:even\s+|actually\s+)?"
+    r"(?:legal|illegal|lawful|unlawful|against\s+the\s+law)\b",
+    re.IGNORECASE,
+)
+# "Should I tell my employer about my epilepsy?": the choice is theirs, never "run a small,
+# reversible test" (telling cannot be undone). Whether or how to tell, with someone at work and
+# a matter above in the message ("I'm pregnant ... should I tell her before my review?").
+_TELL = re.compile(
+    r"\b(?:(?:should|shall|do|would|can)\s+i|whether\s+(?:to|i\s+should)|how\s+(?:do\s+i|to))\s+"
+    r"(?:tell|inform|let\s+\w+\s+know|disclose|mention|share|reveal|bring\s+(?:it\s+)?up)\b"
+    r"|\bkeep\s+it\s+(?:private|to\s+myself|quiet|secret)\b",
+    re.IGNORECASE,
+)
+
+
+def employment_question(text: str) -> bool:
+    """A question about their rights at work (_OBLIGED with a matter, _FIRED, _RIGHTS_TOPIC)."""
+    if _OBLIGED.search(text) and _MATTER_RE.search(text):
+        return True
+    if _FIRED.search(text):
+        return True
+    about = _RIGHTS_TOPIC.search(text) or (
+        re.search(r"background\s+check", text, re.IGNORECASE) and _MATTER_RE.search(text)
+    )
+    return bool(about) and _ASKS.search(text) is not None
+
+
+def legal_question(text: str) -> bool:
+    """They ask whether something is legal (_IS_IT_LEGAL)."""
+    return _IS_IT_LEGAL.search(text) is not None
+
+
+def disclosure_question(text: str) -> bool:
+    """Whether (or how) to tell someone at work about a sensitive matter (_TELL, _MATTER)."""
+    return all(p.search(text) for p in (_TELL, _EMPLOYER, _MATTER_RE))
