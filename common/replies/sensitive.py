@@ -1,11 +1,45 @@
-"""Sensitive matters in a message, for the template generator: questions about employment
-rights or about telling someone at work, which are not a mentor's to answer. Read on
-common.text.canonical_text (’ as '), case-insensitive; English only, as the template's replies
-are."""
+"""Sensitive matters in a message, for the template generator: heavy life events, after which a
+cheerful or study-shaped reply is tone-deaf, and questions about employment rights or about
+telling someone at work, which are not a mentor's to answer. Read on common.text.canonical_text
+(’ as '), case-insensitive; English only, as the template's replies are."""
 
 from __future__ import annotations
 
 import re
+
+# Heavy life events (the sensitive-disclosures review: "I had a miscarriage last week" got "It's
+# lovely to hear you sounding so settled", "I was diagnosed with cancer on Monday" a tutorial,
+# "The person harassing me IS the HR manager" "Pick one and go, you've got this!"). Each in a
+# form everyday talk at work does not use: "diagnosed with" or "my diagnosis", not "diagnosed
+# the bug"; a person who died, not "the build died", and who "passed" with nothing after it, not
+# "my dad passed his toolbox on to me"; "came out to my parents", not "the release came out";
+# "I'm undocumented", not "an undocumented API"; "grieving", not "a grievance".
+_PERSON = (
+    r"(?:mom|mum|mother|dad|father|parents?|brother|sister|sibling|son|daughter|baby|child|kid"
+    r"|husband|wife|partner|boyfriend|girlfriend|fianc[eé]e?|grand(?:ma|pa|mother|father|parent)"
+    r"|grandad|granddad|nan|gran|aunt|uncle|cousin|niece|nephew|friend|colleague|coworker"
+    r"|co-worker|boss|manager|mentor|teacher|neighbou?r|dog|cat|pet)"
+)
+_DIED = (
+    r"(?:died|passed(?=\s*(?:[.,;!?]|$)|\s+(?:in|last|this|suddenly|recently|yesterday|today"
+    r"|earlier|away|on\s+\w+day)\b))"
+)
+_HEAVY_EVENT = re.compile(
+    r"\b(?:miscarr(?:y|ied|iage|iages)|stillb(?:irth|orn)|pregnancy\s+loss"
+    r"|diagnosed\s+with|(?:my|her|his|their|a|the)\s+(?:\w+\s+)?diagnosis"
+    r"|(?:was|were|been|got|get|being|newly|recently)\s+diagnosed"
+    r"|cancer|chemo(?:therapy)?|radiotherapy|tumou?rs?|terminal(?:ly)?\s+ill"
+    r"|passed\s+away|funerals?|bereave\w*|griev(?:e|es|ed|ing)|grief"
+    rf"|(?:my|our|her|his|their)\s+(?:\w+\s+)?{_PERSON}\s+(?:\w+\s+)?{_DIED}"
+    r"|harass\w*|discriminat(?:e|ed|es|ing|ion|ory)|assault\w*|raped?|molest\w*"
+    r"|(?:being|been|was|were|is|are|getting)\s+abused|abusive"
+    r"|misgender\w*|homophob\w*|transphob\w*|racis[mt]"
+    r"|c(?:ame|oming)\s+out\s+(?:to\s+(?:my|our|his|her|their|the)|as)"
+    r"|(?:i'?m|i\s+am|we'?re|we\s+are|being|as\s+an?)\s+undocumented"
+    r"|undocumented\s+(?:immigrants?|workers?|status)|deport(?:ed|ation|ing)?)\b",
+    re.IGNORECASE,
+)
+
 
 # What a person may be asked about, or choose to tell, at work: health, pregnancy, disability,
 # sexuality and gender identity, a criminal record, immigration status.
@@ -69,6 +103,11 @@ _TELL = re.compile(
     r"|\bkeep\s+it\s+(?:private|to\s+myself|quiet|secret)\b",
     re.IGNORECASE,
 )
+
+
+def heavy_event(text: str) -> bool:
+    """The message speaks of a heavy life event (_HEAVY_EVENT)."""
+    return _HEAVY_EVENT.search(text) is not None
 
 
 def employment_question(text: str) -> bool:

@@ -15,6 +15,7 @@ from common.replies.prompt import looks_like_instruction, resource_line, safe_fr
 from common.replies.sensitive import (
     disclosure_question,
     employment_question,
+    heavy_event,
     legal_question,
 )
 from common.replies.types import ContextTurn, ReplyRequest
@@ -1024,11 +1025,12 @@ def _tried(req: ReplyRequest) -> tuple[str, ...]:
     return req.summary.tried
 
 
-def _opener(persona: str, tone: str, previous: str, after_crisis: bool) -> list[str]:
-    """The tone's opener, or none after a crisis where it would cheer ("Ugh, frustrating! Let's
-    turn that energy into action.") or read the mood as fine ("You sound clear-headed"): only
-    the gentler personas' openers for a troubled tone remain."""
-    if after_crisis and (tone not in _TROUBLED or persona in _BRISK):
+def _opener(persona: str, tone: str, previous: str, calm: bool) -> list[str]:
+    """The tone's opener, or none where `calm` (after a crisis, or a heavy life event) and it
+    would cheer ("Ugh, frustrating! Let's turn that energy into action.") or read the mood as
+    fine ("You sound clear-headed"): only the gentler personas' openers for a troubled tone
+    remain."""
+    if calm and (tone not in _TROUBLED or persona in _BRISK):
         return []
     return [_fresh(_OPENERS[persona][tone], 0, previous)]
 
@@ -1123,6 +1125,13 @@ class TemplateGenerator:
         answer = "" if repeated or not offered else _answer(req.message, said, previous)
         seed = _hash(req.message)
         intent = analysis.intent.label if analysis.intent.label in _STEPS else "problem_solving"
+        # A heavy life event ("I had a miscarriage last week", "the person harassing me is the
+        # HR manager"), whatever the tone was read as: calm as after a crisis (no cheering, no
+        # "you sound so settled"), and no study steps ("one official tutorial").
+        heavy = heavy_event(canonical_text(req.message))
+        calm = req.recent_crisis or heavy
+        if heavy and intent == "learning":
+            intent = "emotional_support"
         tone = analysis.tone.label if analysis.tone.label in _OPENERS[persona] else "calm"
         # Whether an opener may name the tone: not for a message in another language, which
         # neither VADER nor the model reads ("You sound grounded" to "Estou muito triste").
@@ -1140,7 +1149,7 @@ class TemplateGenerator:
                 # the presentation" got "Ugh, frustrating!"): no troubled mood made up, no opener.
                 name_mood = False
         if kind := _needs_professional(req.message):
-            return self._refer(persona, kind, tone, previous, req.recent_crisis)
+            return self._refer(persona, kind, tone, previous, calm)
         follow_up = not repeated and self._refers_back(req, tone)
         continues = (follow_up or repeated or bool(answer)) and bool(offered)
         if continues:
@@ -1161,7 +1170,7 @@ class TemplateGenerator:
             # the answer's tone is no mood to name: "no" read as frustrated, "not really" calm
             sentences = [_fresh(_ANSWER_ACKS[answer], 0, previous)]
         elif name_mood:
-            sentences = _opener(persona, tone, previous, req.recent_crisis)
+            sentences = _opener(persona, tone, previous, calm)
         else:
             sentences = []
         if foreign:
@@ -1175,9 +1184,7 @@ class TemplateGenerator:
         steps = self._choose_steps(req, intent, seed, specifics, technical)
         first = not (req.window or req.summary.turns_folded)
         sentences.extend(
-            self._body(
-                persona, intent, steps, seed, specifics, previous, tone, first, req.recent_crisis
-            )
+            self._body(persona, intent, steps, seed, specifics, previous, tone, first, calm)
         )
 
         body = " ".join(sentences).lower()
@@ -1190,7 +1197,7 @@ class TemplateGenerator:
             sentences.insert(-1, self._specifics_sentence(persona, missing, specifics))
         return " ".join(sentences)
 
-    def _refer(self, persona: str, kind: str, tone: str, previous: str, after_crisis: bool) -> str:
+    def _refer(self, persona: str, kind: str, tone: str, previous: str, calm: bool) -> str:
         """A question for a doctor, lawyer or adviser: whose it is and how to prepare, no steps;
         or whether to tell work (_DISCLOSE)."""
         if kind == "disclosure":
@@ -1201,7 +1208,7 @@ class TemplateGenerator:
             )
         if tone not in _TROUBLED:  # "Love the curiosity, let's dig in!" before declining it
             return refer
-        return " ".join((*_opener(persona, tone, previous, after_crisis), refer))
+        return " ".join((*_opener(persona, tone, previous, calm), refer))
 
     def _about_the_reply(
         self, persona: str, said: str, previous: str, offered: list[_Step], specifics: _Specifics
@@ -1234,7 +1241,7 @@ class TemplateGenerator:
         previous: str,
         tone: str,
         first: bool,
-        after_crisis: bool,
+        calm: bool,
     ) -> list[str]:
         """The persona-shaped advice: one step, numbered actions, options, or encouragement."""
         actions = [specifics.fill(s.action) for s in steps]
@@ -1250,7 +1257,7 @@ class TemplateGenerator:
             ]
         if persona == "riri":
             numbered = " ".join(f"{i}) {_capitalise(a)}." for i, a in enumerate(actions[:3], 1))
-            if after_crisis:  # every closer of hers cheers ("you've got this!")
+            if calm:  # every closer of hers cheers ("you've got this!")
                 return [f"Fast track for {focus}: {numbered}"]
             return [
                 f"Fast track for {focus}: {numbered}",

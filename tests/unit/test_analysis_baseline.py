@@ -53,6 +53,19 @@ REFLECTIVE = (
         ("im sooo overwhelmd", "tone", "overwhelmed"),
         ("hiiii", "intent", "check_in"),
         ("ngl im lowkey stressed rn", "tone", "anxious"),
+        # Heavy life events (the sensitive-disclosures review: read as problem_solving and
+        # learning, they got "write down when this started" and "one official tutorial").
+        (
+            "I had a miscarriage last week and I'm supposed to be back at work Monday",
+            "intent",
+            "emotional_support",
+        ),
+        (
+            "I was diagnosed with cancer on Monday. I don't know how to tell work.",
+            "intent",
+            "emotional_support",
+        ),
+        ("my nan passed away last week and the funeral is friday", "intent", "emotional_support"),
     ],
 )
 def test_reads_the_signal_a_user_would_expect(text: str, group: str, label: str) -> None:

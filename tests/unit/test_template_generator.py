@@ -1112,6 +1112,68 @@ def test_everyday_questions_with_the_same_words_are_answered_as_usual(message: s
         assert "depends on where you live" not in text, text
 
 
+# Heavy life events (the sensitive-disclosures review: with the tone misread, "I had a
+# miscarriage last week ..." got Nana's "It's lovely to hear you sounding so settled" and Riri's
+# "Nice and steady, perfect for getting things done", "I was diagnosed with cancer on Monday"
+# "spend 25 focused minutes on one official tutorial", "The person harassing me IS the HR
+# manager" Riri's "Ugh, frustrating! ... Pick one and go, you've got this!"). Each with the
+# persona model's reading (tone, intent) and the baseline's.
+HEAVY = {
+    "I had a miscarriage last week and I'm supposed to be back at work Monday": (
+        "sad",
+        "emotional_support",
+    ),
+    "I was diagnosed with cancer on Monday. I don't know how to tell work.": (
+        "anxious",
+        "emotional_support",
+    ),
+    "The person harassing me IS the HR manager, so who do I go to?": (
+        "frustrated",
+        "problem_solving",
+    ),
+    # read as learning: no study steps either
+    "My nan passed away last week, how do I word the request for the day off?": (
+        "calm",
+        "learning",
+    ),
+}
+UPBEAT = (
+    "settled",
+    "steady",
+    "grounded",
+    "clear-headed",
+    "Ugh,",
+    "Love the curiosity",
+    "you've got this",
+    "report back",
+    "tell me how step 1 goes",
+)
+STUDY = ("tutorial", "concept", "tiny example", "review your notes", "what you're learning")
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+@pytest.mark.parametrize("message", list(HEAVY))
+def test_a_heavy_life_event_gets_no_cheer_and_no_study_steps(persona: str, message: str) -> None:
+    tone, intent = HEAVY[message]
+    for analysis in (make_analysis(tone=tone, intent=intent), analyze_baseline(message)):
+        text = reply(message, persona, analysis=analysis)
+        assert not any(word in text for word in UPBEAT + STUDY), text
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "the build died again, how do I learn to debug it?",
+        "I diagnosed the bug, now how do I learn the new API?",
+        "my dad passed his old toolbox on to me, how do I learn woodwork?",
+    ],
+)
+def test_died_or_diagnosed_in_everyday_talk_keeps_the_usual_reply(message: str) -> None:
+    text = reply(message, "riri", analysis=make_analysis(tone="calm", intent="learning"))
+    assert text.startswith(("Nice and steady", "Steady is good")), text
+    assert "what you're learning" in text, text
+
+
 def test_care_and_crisis_answer_a_medicine_question_as_before() -> None:
     message = "Should I stop taking my sertraline? It makes me so tired at work"
     crisis = reply(message, analysis=make_analysis(crisis=True, resources=RESOURCES))
