@@ -433,3 +433,21 @@ def test_the_post_crisis_section_says_it_comes_before_the_voice():
     from common.replies.prompt import _after_crisis_rule
 
     assert "This comes before your persona's voice" in _after_crisis_rule(())
+
+
+def test_every_prompt_keeps_earlier_sensitive_matters_out_unless_the_message_raises_them():
+    # The sensitive-disclosures review: the notes kept "Topics: diagnosed, breast, cancer" and
+    # the rules asked to weave in the specifics they named, so a question about the
+    # self-assessment could bring the diagnosis into advice about work.
+    summary = SessionSummary(topics=("diagnosed", "breast", "cancer"), turns_folded=2)
+    req = request("thanks, what should I write in the self-assessment?", "elro", summary=summary)
+    prompt = PromptBuilder().build(req)
+    assert "Topics: diagnosed, breast, cancer" in str(prompt.contents)  # still their record
+    rules = prompt.system_instruction
+    assert (
+        "- Do not bring up their health, sexuality or gender identity, immigration status, "
+        "religion, debt or a criminal record from earlier turns unless their current message "
+        "does, and never advise them to disclose any of these to an employer or anyone at "
+        "work: that decision is theirs."
+    ) in rules
+    assert rules.index("that decision is theirs") > rules.index("weaving in the specifics")
