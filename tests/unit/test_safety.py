@@ -7,7 +7,9 @@ import re
 import pytest
 
 from common.analysis import assess_safety
-from common.analysis.safety import _unaccented, load_rules
+from common.analysis.safety import _unaccented, about_someone_else, load_rules
+from common.safety import crisis_reply
+from tests.unit.test_someone_else_crisis_reply import _resources, _turn
 
 CRISIS = [
     "I want to die",
@@ -809,3 +811,79 @@ def test_an_accented_word_in_a_pattern_is_accepted_as_people_type_it_without():
             others = {_unaccented(word), word.translate(_UMLAUTS) if german else word}
             missing += [(word, other) for other in others - words - {word}]
     assert missing == []
+
+
+# Being abused needs a subject (the sensitive-topics review of 2026-12-07): "being abused" and
+# "domestic violence" were the user's danger whoever they were said of, so a manager asking how
+# to support a report, a survivor talking about their childhood and HR writing a policy got the
+# first-person crisis reply ("Are you safe right now?").
+ABUSE_OF_THE_USER = [
+    "I'm being abused",
+    "I am being abused by my husband",
+    "I've been being abused for months",
+    "i am still being abused",
+    "being abused at home, what do i do",
+    "i keep getting beaten up by my dad",
+    "he is hitting me",
+    "my partner is abusing me",
+    "my husband keeps hitting me",
+    "she's been beating me",
+    "he is beating me up",
+    "I'm a victim of domestic violence",
+    "I need to take domestic violence leave",  # the user may be the one taking it
+    "as someone who has been abused, this is hard",
+    "I have been abused as a child and now my husband is abusing me",
+    "I've been abused since I was a kid",  # since: it goes on
+    "I was getting beaten up at school",  # a pupil may mean this week
+    "my sister is being abused and so am i",
+    "my sister is being abused and i am being abused too",
+    # The review counted it a false alarm; a first-person "being abused" is a danger sign the
+    # product does not argue with, and no narrow exclusion tells overwork from abuse at work.
+    "I feel like I am being abused by my manager with constant overtime",
+]
+ABUSE_OF_SOMEONE_ELSE = [
+    "My report told me she is being abused by her partner, how do I support her as a manager?",
+    "I think my colleague is being abused at home, she comes in with bruises",
+    "my sister is being abused",
+    "i think she's probably being abused",
+    "she has been getting beaten for months",
+    "is he being abused?",
+]
+NO_DANGER_NOW = [
+    "I have been abused as a child and therapy is helping, but feedback at work triggers me",
+    "I was getting beaten up at school as a kid, and now I freeze when my boss raises his voice",
+    "As a kid I was getting beaten, and loud voices still scare me",
+    "i was being abused growing up, it shaped how i handle conflict",
+    "Our company is rolling out a domestic violence leave policy and I have to present it",
+    "I run the HR team and need to write our domestic abuse support guidance",
+    "our domestic violence awareness training is on friday",
+    "I wrote the policy on domestic abuse for our staff",
+    "she is beating me at chess",
+    "my boss keeps hitting me with deadlines",
+    "he keeps hitting me up for money",
+]
+
+
+@pytest.mark.parametrize("text", ABUSE_OF_THE_USER)
+def test_abuse_of_the_user_is_their_crisis(text: str) -> None:
+    assert assess_safety(text).crisis is True
+    assert about_someone_else(text) is False
+
+
+@pytest.mark.parametrize("text", ABUSE_OF_SOMEONE_ELSE)
+def test_abuse_of_someone_else_is_a_crisis_about_them(text: str) -> None:
+    assert assess_safety(text).crisis is True
+    assert about_someone_else(text) is True
+
+
+@pytest.mark.parametrize("text", NO_DANGER_NOW)
+def test_abuse_told_of_childhood_or_as_a_workplace_topic_is_not_a_crisis(text: str) -> None:
+    assert assess_safety(text).crisis is False
+
+
+def test_a_colleague_being_abused_gets_the_reply_for_a_worried_friend() -> None:
+    said = _turn("I think my colleague is being abused at home, she comes in with bruises")
+    resources = _resources(None)
+    assert said["safety"] == {"crisis": True, "resources": list(resources)}
+    assert said["reply"] == crisis_reply(resources, someone_else=True)
+    assert not said["reply"].endswith("Are you safe right now?")
