@@ -441,3 +441,78 @@ def test_a_user_who_says_the_same_of_themselves_is_answered_as_in_crisis_themsel
 ) -> None:
     assert assess_safety(message).crisis is True
     assert about_someone_else(message) is False
+
+
+# Domestic violence named (the abuse review of 2026-12-07): the user's danger in each language,
+# as it is now and as a child tells it, but not as a workplace topic (a training, policy, talk)
+# nor told of a childhood in the past, as in English.
+DOMESTIC_VIOLENCE_NOW = {
+    "de": [
+        "Ich erlebe häusliche Gewalt.",
+        "Ich bin Opfer häuslicher Gewalt.",
+        "Seit meiner Kindheit erlebe ich häusliche Gewalt.",
+        "Als Kind erlebe ich häusliche Gewalt.",
+        "Ich war in der Schulung und erlebe selbst häusliche Gewalt.",
+        "Als Kind habe ich häusliche Gewalt erlebt, und jetzt schlägt mich mein Mann.",
+    ],
+    "fr": [
+        "Je subis des violences conjugales.",
+        "Mon enfant a été témoin de violences conjugales.",
+    ],
+    "es": [
+        "Sufro violencia doméstica.",
+        "Vivo violencia doméstica desde niña.",
+    ],
+    "pt": [
+        "Sofro violência doméstica.",
+        "Estou sofrendo violência doméstica.",
+    ],
+    "ja": [
+        "DV被害を受けています",
+        "夫から暴力を振るわれています",
+        "子供の頃から父に暴力を振るわれている",
+    ],
+}
+DOMESTIC_VIOLENCE_AS_A_TOPIC_OR_PAST = {
+    "de": [
+        "Häusliche-Gewalt-Schulung am Montag",
+        "Häusliche Gewalt Schulung",
+        "Wir haben eine Schulung zu häuslicher Gewalt.",
+        "Ich muss den Leitfaden zum Thema häusliche Gewalt schreiben.",
+        "Als Kind habe ich häusliche Gewalt erlebt.",
+        "In meiner Kindheit gab es häusliche Gewalt.",
+    ],
+    "fr": [
+        "politique violences conjugales",
+        "Je prépare une formation sur les violences conjugales.",
+        "J'ai grandi avec les violences conjugales.",
+        "Quand j'étais petite, j'ai vécu les violences conjugales.",
+    ],
+    "es": [
+        "política de violencia doméstica",
+        "Tengo que dar una charla sobre violencia de género.",
+        "De niña viví violencia doméstica en casa.",
+        "En mi infancia hubo violencia intrafamiliar.",
+    ],
+    "pt": [
+        "treinamento violência doméstica",
+        "Vou dar uma palestra sobre violência doméstica.",
+        "Na minha infância sofri violência doméstica.",
+        "Quando eu era criança vi violência doméstica em casa.",
+    ],
+    "ja": [
+        "DV被害者支援の研修を担当しています",
+        "子供の頃、父から暴力を振るわれた",
+        "昔DV被害にあった",
+    ],
+}
+
+
+@pytest.mark.parametrize("text", _all(DOMESTIC_VIOLENCE_NOW))
+def test_domestic_violence_the_user_lives_now_is_a_crisis(text: str) -> None:
+    assert assess_safety(text).crisis is True
+
+
+@pytest.mark.parametrize("text", _all(DOMESTIC_VIOLENCE_AS_A_TOPIC_OR_PAST))
+def test_domestic_violence_as_a_workplace_topic_or_told_of_childhood_is_not(text: str) -> None:
+    assert assess_safety(text).crisis is False
