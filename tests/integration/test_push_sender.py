@@ -395,6 +395,10 @@ def test_a_notification_after_an_erasure_reaches_the_new_account(fcm, firestore_
     clients.device_store().upsert(
         uid=uid, token=token, platform="android", now=T0, previous_token=None
     )
+    # and the app set the phone's time zone at sign-in (without one a scheduled push waits)
+    firestore_db.collection("users").document(uid).set(
+        {"settings": {"timezone": "UTC", "quiet_hours": None}}
+    )
 
     assert _deliver(_note(uid)).status == "sent"
     assert len(fcm.for_token(token)) == 1
