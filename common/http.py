@@ -210,6 +210,17 @@ def as_api_error(exc: BaseException, *, streamed: bool = False) -> ApiError:
     return api_error
 
 
+def streamed_error(exc: BaseException, fields: dict[str, str]) -> ApiError:
+    """as_api_error(exc, streamed=True) logged with the request's log fields, `fields`
+    (logs.bound() while the handler ran): a streamed body is read after the handler returned
+    and unbound them."""
+    token = logs.bind(**fields)
+    try:
+        return as_api_error(exc, streamed=True)
+    finally:
+        logs.unbind(token)
+
+
 CAUSE_CHARS = 200
 _DOCUMENT_PATH = re.compile(r"documents/\S+")
 

@@ -21,7 +21,7 @@ import flask
 
 from common import logs
 from common.errors import ApiError
-from common.http import as_api_error
+from common.http import streamed_error
 
 _DONE = object()
 
@@ -51,11 +51,7 @@ class _QueueSink:
 def _error_body(exc: BaseException, fields: dict[str, str]) -> dict:
     # Logged as common.http logs it when nothing was sent yet, with the request's fields (gone by
     # the time the body is read) and the status the 200 hid (`streamed_status`).
-    token = logs.bind(**fields)
-    try:
-        exc = as_api_error(exc, streamed=True)
-    finally:
-        logs.unbind(token)
+    exc = streamed_error(exc, fields)
     body = exc.body()
     body["error"]["status"] = exc.status
     if exc.retry_after is not None:
