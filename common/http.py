@@ -196,9 +196,10 @@ def _answer(fn: Callable[..., flask.Response], *args, **kwargs) -> flask.Respons
 def as_api_error(exc: BaseException, *, streamed: bool = False) -> ApiError:
     """What the client is told of a failure, logged: a dependency failure as a warning, anything
     unexpected with its traceback (and as a generic 500: no detail of it reaches the client).
-    `streamed`: told in an `error` event of a response already sent as a 200 (common/sse.py),
-    which no 5xx request metric counts: the line says the status (logs.STREAMED_STATUS), which
-    the monitoring module's log-based metric counts instead."""
+    `streamed`: a failure after a 200 began, told in an `error` event (common/sse.py) or by the
+    connection dropped mid-body (common/json_stream.py), which no 5xx request metric counts: the
+    line says the status (logs.STREAMED_STATUS), which the monitoring module's log-based metric
+    counts instead."""
     api_error = exc if isinstance(exc, ApiError) else ApiError("Something went wrong on our side.")
     extra: dict[str, object] = {logs.STREAMED_STATUS: api_error.status} if streamed else {}
     if not isinstance(exc, ApiError):

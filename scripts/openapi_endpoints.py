@@ -1028,7 +1028,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Served as an attachment (`ion-export.json`). It reads everything stored about you, so "
         f"an instance takes {_BUDGET['export_burst']} from a user at once, then "
         f"{_BUDGET['exports_per_minute']:g} a minute (`EXPORT_BURST`, `EXPORTS_PER_MINUTE`): a "
-        "`429` `rate_limited` says when to ask again.",
+        "`429` `rate_limited` says when to ask again. Streamed as it is read (chunked): a "
+        "failure before the body starts is a `503`; one after it drops the connection before "
+        "the body's end (the download fails, and what came is not valid JSON): ask again.",
         (
             Reply(
                 200,

@@ -4,11 +4,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from common.adapters.firestore_calls import after, bounded, storage_errors, within_deadline
+from common.adapters.firestore_calls import (
+    after,
+    bounded,
+    pages,
+    storage_errors,
+    within_deadline,
+)
 from common.adapters.firestore_sessions import (
     ACTIVITY,
     ERASURES,
@@ -48,6 +54,8 @@ DEFERRED_NOTIFICATIONS = "deferred_notifications"  # pushes waiting out quiet ho
 # since they carry owner_uid are found by export and erasure; older ones expire on their own.
 PUSH_NOTIFICATIONS = "push_notifications"
 BATCH = 400  # Firestore allows 500 writes per batch
+# Documents an export reads in one call (within one deadline), as the cleanup job reads turns.
+EXPORT_PAGE = 300
 MARK_ATTEMPTS = 5  # an erasure's mark, against the user's turns changing the activity record
 # How long the activity record outlives a finished erasure as a tombstone: longer than a turn
 # can take (the chat function's timeout is 60 s); then the cleanup job and TTL delete it.
@@ -162,44 +170,22 @@ class FirestoreProfileStore:
             return within_deadline(run, self._db.transaction())
 
     def export_user(self, *, uid: str, ukey: str) -> dict[str, Any]:
-        def owned(source: Any) -> list:
-            return list(_owned(source, uid).stream(**bounded()))
-
+        """Everything stored about the user. What grows with their history (`sessions` with
+        their turns, `turns_without_session`, `feedback`) are iterators, read a page at a time
+        as the export is written (common.json_stream): a year of daily turns is more than one
+        read's deadline streams, and more than an instance's memory holds at once. The rest is
+        read now, so that its failure is an ordinary 503."""
         with storage_errors():
             user, prefs = self.read_profile(uid=uid, ukey=ukey)
             previous = None
             if older := older_user_key(user, ukey):
                 ref = self._db.collection(PREFERENCES).document(older)
                 previous = ref.get(**bounded()).to_dict()
-            owned_sessions = owned(self._db.collection(SESSIONS))
-            turns: dict[str, list[dict]] = {}  # by the path of their session
-            for t in owned(self._db.collection_group(TURNS)):
-                session_path = t.reference.parent.parent.path
-                turns.setdefault(session_path, []).append(_exported_turn(t.to_dict()))
-            sessions = [
-                {
-                    **decode_session(snap.to_dict()).to_dict(),
-                    "turns": sorted(turns.pop(snap.reference.path, []), key=_turn_index),
-                }
-                for snap in owned_sessions
-            ]
-            unparented = sorted(
-                (t for left in turns.values() for t in left), key=lambda t: str(t.get("created_at"))
-            )
-            feedback = [s.to_dict() for s in owned(self._db.collection(FEEDBACK))]
-            devices = [
-                s.to_dict()
-                for s in self._db.collection(USERS)
-                .document(uid)
-                .collection(DEVICES)
-                .stream(**bounded())
-            ]
-            waiting = [s.to_dict() for s in owned(self._db.collection(DEFERRED_NOTIFICATIONS))]
+            device_refs = self._db.collection(USERS).document(uid).collection(DEVICES)
+            devices = list(_docs(_paged(device_refs)))
+            waiting = list(_docs(_paged(self._owned(DEFERRED_NOTIFICATIONS, uid))))
             pushes = sorted(
-                (
-                    _exported_push(s.to_dict())
-                    for s in owned(self._db.collection(PUSH_NOTIFICATIONS))
-                ),
+                map(_exported_push, _docs(_paged(self._owned(PUSH_NOTIFICATIONS, uid)))),
                 key=lambda p: str(p.get("created_at")),
             )
             activity = self._db.collection(ACTIVITY).document(uid).get(**bounded()).to_dict()
@@ -207,6 +193,7 @@ class FirestoreProfileStore:
             # Stored in the user's own offset (their local hour counts): shown in UTC as every
             # other time.
             activity["recent"] = [list(pair) for pair in recent_activity(activity, UTC)]
+        feedback = map(_plain, _docs(_paged(self._owned(FEEDBACK, uid))))
         return _plain(
             {
                 "uid": uid,
@@ -214,8 +201,9 @@ class FirestoreProfileStore:
                 "learned_preferences": {k: v for k, v in (prefs or {}).items()},
                 # under analytics.previous_user_key, from before the analytics key was rotated
                 "previous_learned_preferences": previous or {},
-                "sessions": sessions,
-                "turns_without_session": unparented,  # their session was deleted before them
+                "sessions": self._sessions_with_turns(uid),
+                # their session was deleted before them
+                "turns_without_session": self._turns_without_session(uid),
                 "feedback": feedback,
                 "devices": devices,
                 "pending_notifications": waiting,
@@ -223,6 +211,48 @@ class FirestoreProfileStore:
                 "recent_activity": activity or {},  # for the anomaly limits
             }
         )
+
+    def _owned(self, collection: str, uid: str) -> Any:
+        return _owned(self._db.collection(collection), uid)
+
+    def _sessions_with_turns(self, uid: str) -> Iterator[dict]:
+        """The user's sessions, each with its turns in order, a page of them at a time."""
+        for snap in _paged(self._owned(SESSIONS, uid)):
+            turns = _paged(snap.reference.collection(TURNS).order_by("turn_index"))
+            yield {
+                **_plain(decode_session(snap.to_dict()).to_dict()),
+                # Only the user's own (as a query by owner_uid finds them), filtered here:
+                # asking Firestore for them in order would need an index on both fields.
+                "turns": (
+                    _plain(_exported_turn(doc))
+                    for doc in _docs(turns)
+                    if doc.get("owner_uid") == uid
+                ),
+            }
+
+    def _turns_without_session(self, uid: str) -> Iterator[dict]:
+        """The user's turns whose session document is gone, oldest first. Every turn of the
+        user is listed by its time alone (a projection: most are their session's, exported
+        above), and only the others are read whole, a page at a time, in that order."""
+        left: list[tuple[str, Any]] = []  # (when, reference): what sorts them, no more
+        listed: dict[str, bool] = {}  # by session path: one of the user's sessions
+        turns = _owned(self._db.collection_group(TURNS), uid).select(["created_at"])
+        for page in _pages(turns):
+            sessions = {t.reference.parent.parent.path: t.reference.parent.parent for t in page}
+            unknown = [ref for path, ref in sessions.items() if path not in listed]
+            for snap in _read(self._db, unknown, field_paths=["owner_uid"]):
+                owner = (snap.to_dict() or {}).get("owner_uid")
+                listed[snap.reference.path] = snap.exists and owner == uid
+            left += [
+                (str(t.to_dict().get("created_at")), t.reference)
+                for t in page
+                if not listed[t.reference.parent.parent.path]
+            ]
+        left.sort(key=lambda pair: pair[0])  # stable: in path order at the same time
+        for start in range(0, len(left), EXPORT_PAGE):
+            refs = [ref for _, ref in left[start : start + EXPORT_PAGE]]
+            found = {s.reference.path: s.to_dict() for s in _read(self._db, refs) if s.exists}
+            yield from (_plain(_exported_turn(found[r.path])) for r in refs if r.path in found)
 
     def erase_user(self, *, uid: str, ukey: str, now: datetime) -> dict[str, int]:
         return erase_user(self._db, uid=uid, ukey=ukey, now=now)
@@ -237,8 +267,33 @@ def _owned(source: Any, uid: str) -> Any:
     return source.where(filter=FieldFilter("owner_uid", "==", uid))
 
 
-def _turn_index(turn: dict) -> int:
-    return int(turn.get("turn_index", 0))
+def _pages(query: Any) -> Iterator[list]:
+    """pages(query, EXPORT_PAGE), each page's read judged as every storage call is (it is
+    read while the export is written, outside export_user's own block)."""
+    read = pages(query, EXPORT_PAGE)
+    while True:
+        with storage_errors():
+            page = next(read, None)
+        if not page:
+            return
+        yield page
+
+
+def _paged(query: Any) -> Iterator[Any]:
+    for page in _pages(query):
+        yield from page
+
+
+def _docs(snaps: Iterator[Any]) -> Iterator[dict]:
+    return (snap.to_dict() for snap in snaps)
+
+
+def _read(db: Any, refs: list, field_paths: list[str] | None = None) -> list:
+    """These documents (at most a page of them: one deadline), found or not, in any order."""
+    if not refs:
+        return []
+    with storage_errors():
+        return list(db.get_all(refs, field_paths=field_paths, **bounded()))
 
 
 class ErasureSuperseded(Exception):

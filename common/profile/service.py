@@ -38,7 +38,9 @@ class ProfileStore(Protocol):
         makes of their names, in one transaction (it may call it again on a retry): the events
         written. Nothing (no events) when none is left, or the user's erasure came later."""
 
-    def export_user(self, *, uid: str, ukey: str) -> dict[str, Any]: ...
+    def export_user(self, *, uid: str, ukey: str) -> dict[str, Any]:
+        """Everything stored about the user; what grows with their history as iterators,
+        read as the export is written (common.json_stream)."""
 
     def erase_user(self, *, uid: str, ukey: str, now: datetime) -> dict[str, int]: ...
 

@@ -10,6 +10,7 @@ from common.config import get_settings, require_analytics_key
 from common.edge import authenticate, utcnow, within_export_budget
 from common.errors import MethodNotAllowed
 from common.http import Routes, handle_errors, json_response, parse, read_json
+from common.json_stream import json_stream_response
 from common.logs import setup_logging
 from common.profile import service
 from common.profile.models import ProfilePatch
@@ -34,7 +35,7 @@ def profile(request: flask.Request) -> flask.Response:
     if endpoint == "export":
         within_export_budget(uid)  # it reads everything stored about the user
         export = service.export_profile(uid=uid, store=store, settings=settings)
-        return json_response(
+        return json_stream_response(  # a heavy user's export is more than memory holds at once
             export, headers={"Content-Disposition": 'attachment; filename="ion-export.json"'}
         )
     if request.method == "GET":

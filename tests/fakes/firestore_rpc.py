@@ -3,7 +3,8 @@ sends and how Firestore answers it (a commit's preconditions, an empty query), f
 writes whose order matters, and of how many round trips a path takes (`calls`). Not an emulator:
 no query matches a document (every query is empty) unless `queries=True`, and then a query's
 filters and order are ignored; transactions do not conflict; a test interleaves requests with
-`before_commit`. It keeps every query as sent (`sent`): tests/unit/test_terraform.py checks that
+`before_commit`; a projection (`select`) answers only the top-level fields it names. It keeps
+every query as sent (`sent`): tests/unit/test_terraform.py checks that
 production has the indexes each needs."""
 
 from __future__ import annotations
@@ -116,11 +117,12 @@ class FirestoreRpc:
         if "limit" in query:
             paths = paths[: int(query.limit)]
         base = request["parent"].split("/documents", 1)[0] + "/documents/"
+        named = {f.field_path for f in query.select.fields} if "select" in query else None
         found = [
             RunQueryResponse(
                 document=Document(
                     name=base + path,
-                    fields=encode_dict(self.docs[path]),
+                    fields=encode_dict(_projected(self.docs[path], named)),
                     create_time=self.versions[path],
                     update_time=self.versions[path],
                 ),
@@ -212,6 +214,11 @@ class FirestoreRpc:
             for w in writes
             if self._path(w.delete or w.update.name).startswith(prefix)
         ]
+
+
+def _projected(doc: dict, named: set[str] | None) -> dict:
+    """The document as a query with a projection (`select`) of top-level fields answers it."""
+    return doc if named is None else {k: v for k, v in doc.items() if k in named}
 
 
 def _set_path(doc: dict, fields: dict, parts: list[str]) -> None:

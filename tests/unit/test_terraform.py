@@ -1407,6 +1407,7 @@ def _sent_queries() -> tuple[Any, ...]:
     from common.adapters.firestore_push import FirestorePushStore
     from common.adapters.firestore_sessions import FirestoreSessionStore
     from common.cleanup import EXPIRING_COLLECTIONS
+    from common.json_stream import iter_json
     from tests.fakes.firestore_rpc import FirestoreRpc
 
     rpc, now = FirestoreRpc(), datetime(2026, 12, 6, tzinfo=UTC)
@@ -1437,7 +1438,7 @@ def _sent_queries() -> tuple[Any, ...]:
     for collection, after in (("users", "u"), ("activity", "u"), ("devices", None)):
         cleanup.uids_after(collection, after, limit=10)
     profiles = FirestoreProfileStore(db, sessions)
-    profiles.export_user(uid="u", ukey="k")
+    "".join(iter_json(profiles.export_user(uid="u", ukey="k")))  # read as it is written
     profiles.erase_user(uid="u", ukey="k", now=now)
     return tuple(rpc.sent)
 

@@ -76,7 +76,7 @@ resource "google_monitoring_alert_policy" "server_errors" {
 
   documentation {
     mime_type = "text/markdown"
-    content   = "More than ${var.thresholds.error_ratio * 100}% of API requests fail with a 5xx, or more than ${var.thresholds.streamed_errors} streamed chat turns failed mid-stream in 5 minutes. See docs/OPERATIONS.md#5xx-rate."
+    content   = "More than ${var.thresholds.error_ratio * 100}% of API requests fail with a 5xx, or more than ${var.thresholds.streamed_errors} streamed responses (chat turns, exports) failed mid-stream in 5 minutes. See docs/OPERATIONS.md#5xx-rate."
   }
 }
 

@@ -1,12 +1,13 @@
 # Log-based metrics: what only a log line says.
 
-# A streamed response (the chat turn's SSE) that fails after its first byte was already sent as
-# a 200; common/http.py logs the failure with the status the `error` event carried
-# (`streamed_status`), and the 5xx alert counts these lines (alerts.tf).
+# A streamed response (the chat turn's SSE, the profile export) that fails after its first byte
+# was already sent as a 200; common/http.py logs the failure with the status the answer could no
+# longer carry (`streamed_status`: the SSE `error` event's; an export is cut off instead), and the
+# 5xx alert counts these lines (alerts.tf).
 resource "google_logging_metric" "streamed_server_errors" {
   project     = var.project_id
   name        = "${var.prefix}-streamed-server-errors"
-  description = "Streamed API responses that ended in an error event with a 5xx status (HTTP 200s)."
+  description = "Streamed API responses (HTTP 200s) that failed mid-stream with a 5xx status: an error event, or an export cut off."
   filter      = "resource.type = \"cloud_run_revision\" AND ${local.api_services_filter} AND jsonPayload.streamed_status >= 500"
   metric_descriptor {
     metric_kind = "DELTA"
