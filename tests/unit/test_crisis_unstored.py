@@ -20,7 +20,7 @@ from common.chat.models import TurnCreate
 from common.config import Settings
 from common.errors import Conflict, ErasureInProgress, Unavailable
 from common.profile.erasure import ERASING
-from common.safety import crisis_reply, resources_for
+from common.safety import CARE_REASONS, crisis_reply, resources_for
 from tests.fakes import turns
 from tests.fakes.analysis import make_analysis
 from tests.fakes.turns import NOW
@@ -121,13 +121,22 @@ def test_any_other_turn_that_cannot_be_stored_is_refused_as_before(case, streame
 
 
 def test_a_crisis_whose_context_was_not_read_makes_no_claim_about_the_users_hours():
-    """Their settings, their time zone with them, were not read: 23:00 UTC is no one's night."""
+    """Their settings, their time zone with them, were not read: 23:00 UTC is no one's night.
+    The care line is the chosen persona's only reason whatever the hour, so the hour is read
+    where it goes: the conversation ranked (its event, safety.crisis_detected, has no hour)."""
+    ranked: list = []
+
+    def rank(**kw):
+        ranked.append(kw["convo"])
+        return turns.rank(**kw)
+
     body = TurnCreate(client_turn_id=uuid.uuid4().hex, message=CRISIS)
-    ports = turns.turn_ports(DownOnRead(), analyze=analyze)
+    ports = turns.turn_ports(DownOnRead(), analyze=analyze, rank=rank)
     said, _ = service.take_turn(uid="u1", body=body, **ports, now=NOW + timedelta(hours=11))
     _answered_not_stored(said, None)
     assert said["persona"]["id"] == "lua"
-    assert not [r for r in said["persona"]["reasons"] if "suits your" in r]
+    assert said["persona"]["reasons"] == [CARE_REASONS["en"]]
+    assert [c.local_hour for c in ranked] == [None]
 
 
 def test_a_crisis_in_a_session_keeps_its_id_and_index_when_the_commit_fails():
