@@ -1,7 +1,8 @@
 """Sensitive matters in a message, for the template generator: heavy life events, after which a
-cheerful or study-shaped reply is tone-deaf, and questions about employment rights or about
-telling someone at work, which are not a mentor's to answer. Read on common.text.canonical_text
-(’ as '), case-insensitive; English only, as the template's replies are."""
+cheerful or study-shaped reply is tone-deaf, and questions that are not a mentor's to answer
+(for a doctor, a lawyer, a financial adviser, an employment adviser, or about telling someone at
+work). Read on common.text.canonical_text (’ as '), case-insensitive; English only, as the
+template's replies are."""
 
 from __future__ import annotations
 
@@ -24,14 +25,17 @@ _DIED = (
     r"(?:died|passed(?=\s*(?:[.,;!?]|$)|\s+(?:in|last|this|suddenly|recently|yesterday|today"
     r"|earlier|away|on\s+\w+day)\b))"
 )
+# A diagnosis, as both a heavy event and a matter one may be asked about at work.
+_DIAGNOSIS = r"(?:diagnosed\s+with|(?:my|her|his|their|a|the)\s+(?:\w+\s+)?diagnosis)"
+_DISCRIMINATION = r"discriminat(?:e|ed|es|ing|ion|ory)"
 _HEAVY_EVENT = re.compile(
     r"\b(?:miscarr(?:y|ied|iage|iages)|stillb(?:irth|orn)|pregnancy\s+loss"
-    r"|diagnosed\s+with|(?:my|her|his|their|a|the)\s+(?:\w+\s+)?diagnosis"
+    rf"|{_DIAGNOSIS}"
     r"|(?:was|were|been|got|get|being|newly|recently)\s+diagnosed"
     r"|cancer|chemo(?:therapy)?|radiotherapy|tumou?rs?|terminal(?:ly)?\s+ill"
     r"|passed\s+away|funerals?|bereave\w*|griev(?:e|es|ed|ing)|grief"
     rf"|(?:my|our|her|his|their)\s+(?:\w+\s+)?{_PERSON}\s+(?:\w+\s+)?{_DIED}"
-    r"|harass\w*|discriminat(?:e|ed|es|ing|ion|ory)|assault\w*|raped?|molest\w*"
+    rf"|harass\w*|{_DISCRIMINATION}|assault\w*|raped?|molest\w*"
     r"|(?:being|been|was|were|is|are|getting)\s+abused|abusive"
     r"|misgender\w*|homophob\w*|transphob\w*|racis[mt]"
     r"|c(?:ame|oming)\s+out\s+(?:to\s+(?:my|our|his|her|their|the)|as)"
@@ -44,8 +48,8 @@ _HEAVY_EVENT = re.compile(
 # What a person may be asked about, or choose to tell, at work: health, pregnancy, disability,
 # sexuality and gender identity, a criminal record, immigration status.
 _MATTER = (
-    r"(?:pregnan\w*|miscarr\w*|ivf|fertility|diagnosed\s+with"
-    r"|(?:my|a|the|her|his)\s+(?:\w+\s+)?diagnosis|cancer|chemo\w*|epilep\w*|diabet\w*|hiv"
+    rf"(?:pregnan\w*|miscarr\w*|ivf|fertility|{_DIAGNOSIS}"
+    r"|cancer|chemo\w*|epilep\w*|diabet\w*|hiv"
     r"|crohn'?s|adhd|autis\w*|dyslexi\w*|bipolar|depression|ptsd|ocd"
     r"|anxiety\s+(?:disorder|meds|medication)|eating\s+disorder|mental\s+(?:health|illness)"
     r"|disabilit\w*|disabled|(?:medical|health|heart|chronic)\s+condition|(?:my|an)\s+illness"
@@ -84,7 +88,7 @@ _FIRED = re.compile(
     re.IGNORECASE,
 )
 _RIGHTS_TOPIC = re.compile(
-    r"\b(?:discriminat(?:e|ed|es|ing|ion|ory)|(?:visa|immigration)\s+(?:status|conditions)"
+    rf"\b(?:{_DISCRIMINATION}|(?:visa|immigration)\s+(?:status|conditions)"
     r"|criminal\s+(?:record|conviction|history))\b",
     re.IGNORECASE,
 )
@@ -104,13 +108,67 @@ _TELL = re.compile(
     re.IGNORECASE,
 )
 
+# Questions for a doctor or pharmacist, a lawyer or a financial adviser (the Gemini prompt's
+# rule): "Should I stop taking my sertraline?" read as decision_making got "Pick one and go,
+# you've got this!" and Elro's option A. Narrow on purpose: a decision cue ("should I", "whether
+# to", "is it ok to") a few words before a change to a medicine, or a legal or money step, so
+# "my contract ends in June, should I look for a new job?" or "should I quit medicine?" (the
+# career) stay ordinary questions.
+_CUE = (
+    r"\b(?:(?:should|shall|can|could|do|must)\s+i|whether\s+(?:to|i\s+should)"
+    r"|is\s+it\s+(?:ok|okay|safe|fine|bad|wise|smart|a\s+good\s+idea)\s+(?:to|if\s+i)"
+    r"|thinking\s+(?:of|about)|i\s+(?:want|plan)\s+to)\s+(?:[\w'-]+\s+){0,4}?"
+)
+_DRUGS = (
+    r"antidepressants?|ssris?|sertraline|fluoxetine|citalopram|escitalopram|lexapro|zoloft"
+    r"|prozac|adderall|ritalin|insulin|birth\s+control|ibuprofen|paracetamol"
+)
+_MEDICINE = (
+    rf"(?:(?:my|the|these|those|this|his|her|their|your)\s+(?:[\w-]+\s+)?(?:{_DRUGS}"
+    r"|medications?|medicines?(?!\s+(?:degree|course|school|students?|career|exams?|rotation"
+    r"|placements?|module|programme|program|finals|interview))|meds|pills?|tablets"
+    rf"|prescriptions?|doses?|dosage)|{_DRUGS})\b"
+)
+_CHANGE = (
+    r"(?:stop|quit|skip|start|double(?!-)|increase|decrease|reduce|lower|raise|up|change"
+    r"|switch|come\s+off|coming\s+off|get\s+off|taper|cut\s+down(?:\s+on)?|mix"
+    r"|take\s+(?:more|less|fewer|extra|double))\w*\s+(?:[\w'-]+\s+){0,2}?"
+)
+_NEEDS_PROFESSIONAL = {
+    "medical": re.compile(rf"{_CUE}{_CHANGE}{_MEDICINE}", re.IGNORECASE),
+    "legal": re.compile(
+        rf"{_CUE}(?:sue\b|file\s+(?:a\s+)?lawsuit|take\s+(?:them|him|her|my\s+\w+)\s+to\s+court"
+        r"|(?:file\s+for|declare)\s+(?:myself\s+)?bankrupt|(?:fight|file|apply)\s+for\s+custody)",
+        re.IGNORECASE,
+    ),
+    "money": re.compile(
+        rf"{_CUE}(?:invest\s+(?:all\s+)?(?:my|our)\s+(?:\w+\s+)?(?:savings|pension|inheritance"
+        r"|bonus|money)|(?:buy|invest\s+in)\s+(?:some\s+)?(?:crypto|bitcoin)"
+        r"|take\s+out\s+(?:a|another)\s+(?:[\w£$€]+\s+)?(?:loan|mortgage))\b",
+        re.IGNORECASE,
+    ),
+}
+
 
 def heavy_event(text: str) -> bool:
     """The message speaks of a heavy life event (_HEAVY_EVENT)."""
     return _HEAVY_EVENT.search(text) is not None
 
 
-def employment_question(text: str) -> bool:
+def professional_kind(text: str) -> str:
+    """ "medical", "legal", "money" or "employment" for a question that is theirs to answer, or
+    "disclosure" for whether to tell someone at work about a sensitive matter ("" if none)."""
+    if kind := next((kind for kind, p in _NEEDS_PROFESSIONAL.items() if p.search(text)), ""):
+        return kind
+    if _employment_question(text):
+        return "employment"
+    # After employment: "is it legal to fire me for my visa status?" is an employment adviser's.
+    if _IS_IT_LEGAL.search(text):
+        return "legal"
+    return "disclosure" if all(p.search(text) for p in (_TELL, _EMPLOYER, _MATTER_RE)) else ""
+
+
+def _employment_question(text: str) -> bool:
     """A question about their rights at work (_OBLIGED with a matter, _FIRED, _RIGHTS_TOPIC)."""
     if _OBLIGED.search(text) and _MATTER_RE.search(text):
         return True
@@ -120,13 +178,3 @@ def employment_question(text: str) -> bool:
         re.search(r"background\s+check", text, re.IGNORECASE) and _MATTER_RE.search(text)
     )
     return bool(about) and _ASKS.search(text) is not None
-
-
-def legal_question(text: str) -> bool:
-    """They ask whether something is legal (_IS_IT_LEGAL)."""
-    return _IS_IT_LEGAL.search(text) is not None
-
-
-def disclosure_question(text: str) -> bool:
-    """Whether (or how) to tell someone at work about a sensitive matter (_TELL, _MATTER)."""
-    return all(p.search(text) for p in (_TELL, _EMPLOYER, _MATTER_RE))

@@ -12,12 +12,7 @@ from dataclasses import dataclass
 from common.analysis.entities import extract_entities
 from common.analysis.types import Analysis
 from common.replies.prompt import looks_like_instruction, resource_line, safe_fragment
-from common.replies.sensitive import (
-    disclosure_question,
-    employment_question,
-    heavy_event,
-    legal_question,
-)
+from common.replies.sensitive import heavy_event, professional_kind
 from common.replies.types import ContextTurn, ReplyRequest
 from common.safety import CARE_CHECK_IN, CARE_CHECK_IN_NAMED, CARE_JUST_AFTER, CARE_REMINDER
 from common.sessions.summary import extract_tried, keywords
@@ -761,51 +756,12 @@ _CARE_BODY_AGAIN: dict[str, str] = {
     "nana": "Take all the time you need, there's no rush at all. I'm still right here with you; "
     "how are you doing?",
 }
-# Questions for a doctor or pharmacist, a lawyer or a financial adviser (the Gemini prompt's
-# rule): "Should I stop taking my sertraline?" read as decision_making got "Pick one and go,
-# you've got this!" and Elro's option A. Narrow on purpose: a decision cue ("should I", "whether
-# to", "is it ok to") a few words before a change to a medicine, or a legal or money step, so
-# "my contract ends in June, should I look for a new job?" or "should I quit medicine?" (the
-# career) stay ordinary questions.
-_CUE = (
-    r"\b(?:(?:should|shall|can|could|do|must)\s+i|whether\s+(?:to|i\s+should)"
-    r"|is\s+it\s+(?:ok|okay|safe|fine|bad|wise|smart|a\s+good\s+idea)\s+(?:to|if\s+i)"
-    r"|thinking\s+(?:of|about)|i\s+(?:want|plan)\s+to)\s+(?:[\w'-]+\s+){0,4}?"
-)
-_DRUGS = (
-    r"antidepressants?|ssris?|sertraline|fluoxetine|citalopram|escitalopram|lexapro|zoloft"
-    r"|prozac|adderall|ritalin|insulin|birth\s+control|ibuprofen|paracetamol"
-)
-_MEDICINE = (
-    rf"(?:(?:my|the|these|those|this|his|her|their|your)\s+(?:[\w-]+\s+)?(?:{_DRUGS}"
-    r"|medications?|medicines?(?!\s+(?:degree|course|school|students?|career|exams?|rotation"
-    r"|placements?|module|programme|program|finals|interview))|meds|pills?|tablets"
-    rf"|prescriptions?|doses?|dosage)|{_DRUGS})\b"
-)
-_CHANGE = (
-    r"(?:stop|quit|skip|start|double(?!-)|increase|decrease|reduce|lower|raise|up|change"
-    r"|switch|come\s+off|coming\s+off|get\s+off|taper|cut\s+down(?:\s+on)?|mix"
-    r"|take\s+(?:more|less|fewer|extra|double))\w*\s+(?:[\w'-]+\s+){0,2}?"
-)
-_NEEDS_PROFESSIONAL = {
-    "medical": re.compile(rf"{_CUE}{_CHANGE}{_MEDICINE}", re.IGNORECASE),
-    "legal": re.compile(
-        rf"{_CUE}(?:sue\b|file\s+(?:a\s+)?lawsuit|take\s+(?:them|him|her|my\s+\w+)\s+to\s+court"
-        r"|(?:file\s+for|declare)\s+(?:myself\s+)?bankrupt|(?:fight|file|apply)\s+for\s+custody)",
-        re.IGNORECASE,
-    ),
-    "money": re.compile(
-        rf"{_CUE}(?:invest\s+(?:all\s+)?(?:my|our)\s+(?:\w+\s+)?(?:savings|pension|inheritance"
-        r"|bonus|money)|(?:buy|invest\s+in)\s+(?:some\s+)?(?:crypto|bitcoin)"
-        r"|take\s+out\s+(?:a|another)\s+(?:[\w£$€]+\s+)?(?:loan|mortgage))\b",
-        re.IGNORECASE,
-    ),
-}
+# Whom a question common.replies.sensitive.professional_kind names is for.
 _WHO = {
     "medical": "your doctor or pharmacist",
     "legal": "a lawyer or a legal advice service",
     "money": "a financial adviser",
-    # common.replies.sensitive.employment_question: "Do I have to tell my employer I'm pregnant?"
+    # common.replies.sensitive's employment rights: "Do I have to tell my employer I'm pregnant?"
     "employment": "an employment adviser, your union or a legal advice service",
 }
 _PREPARE = {  # one concrete step to prepare that conversation
@@ -836,9 +792,10 @@ _REFER = {  # {caution}: _CAUTION's for the kind, if any
     "it all?",
 }
 # Whether to tell someone at work about their health, a pregnancy, a record... (common.replies.
-# sensitive.disclosure_question): "Should I tell my employer about my epilepsy?" got "run a
-# small, reversible test of one option first", and telling cannot be undone. The choice is
-# theirs; what they must share depends on where they live; who can tell them; how to prepare.
+# sensitive.professional_kind's "disclosure"): "Should I tell my employer about my epilepsy?"
+# got "run a small, reversible test of one option first", and telling cannot be undone. The
+# choice is theirs; what they must share depends on where they live; who can tell them; how to
+# prepare.
 _DISCLOSE = {
     "lua": "Whether to tell them is your choice, and there's no rush to make it. What you're "
     "obliged to share, and what you can keep private, depends on where you live; an employment "
@@ -925,19 +882,6 @@ def _not_english(message: str) -> bool:
     words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", message.lower())
     other = sum(w in _OTHER_WORDS and w not in _ENGLISH_WORDS for w in words)
     return other >= 2 and other > sum(w in _ENGLISH_WORDS for w in words)
-
-
-def _needs_professional(message: str) -> str:
-    """ "medical", "legal", "money" or "employment" for a question that is theirs to answer, or
-    "disclosure" for whether to tell someone at work about a sensitive matter ("" if none)."""
-    text = canonical_text(message)  # "should I" with ’ as iOS types it
-    if kind := next((kind for kind, p in _NEEDS_PROFESSIONAL.items() if p.search(text)), ""):
-        return kind
-    if employment_question(text):
-        return "employment"
-    if legal_question(text):
-        return "legal"
-    return "disclosure" if disclosure_question(text) else ""
 
 
 def _capitalise(text: str) -> str:
@@ -1148,7 +1092,7 @@ class TemplateGenerator:
                 # The model's upbeat tone against VADER, which misreads idioms ("I killed it at
                 # the presentation" got "Ugh, frustrating!"): no troubled mood made up, no opener.
                 name_mood = False
-        if kind := _needs_professional(req.message):
+        if kind := professional_kind(canonical_text(req.message)):  # "should I" with ’ too
             return self._refer(persona, kind, tone, previous, calm)
         follow_up = not repeated and self._refers_back(req, tone)
         continues = (follow_up or repeated or bool(answer)) and bool(offered)
