@@ -311,7 +311,8 @@ def take_turn(
     user_settings = settings_of(context.user)
     local_now = now.astimezone(ZoneInfo(user_settings.timezone))
     # The user's hour only if they set their zone: the default "UTC" is no one's clock, and its
-    # hour would rank by a wrong time of day and fill their hourly activity with UTC hours.
+    # hour would rank by a wrong time of day, fill their hourly activity with UTC hours and
+    # call the turn's hour unusual.
     local_hour = local_now.hour if timezone_set(context.user) else None
     profile = profile_from_doc(
         context.preferences, personalization=user_settings.personalization, now=now
@@ -354,7 +355,12 @@ def take_turn(
             recent.remove(entry)
         activity = [*recent, entry]
         verdict = check_activity(
-            activity, local_now, profile.hourly, thresholds, repeats_expected=short
+            activity,
+            local_now,
+            profile.hourly,
+            thresholds,
+            repeats_expected=short,
+            hour_known=local_hour is not None,
         )
         if not verdict.limited:
             return activity, verdict
@@ -376,6 +382,7 @@ def take_turn(
             thresholds,
             after_crisis=care_turn or shortly_after_crisis(read.activity, now),
             repeats_expected=short or care_after_no(read.activity, now) is not None,
+            hour_known=local_hour is not None,
         )
         return activity, verdict
 

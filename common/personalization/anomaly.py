@@ -63,6 +63,7 @@ def check(
     *,
     after_crisis: bool = False,
     repeats_expected: bool = False,
+    hour_known: bool = True,
 ) -> Verdict:
     """Judge the turn at `now`. `activity` holds the user's recent (timestamp, message_hash)
     pairs including this turn; `hourly` their 24 turn counts by local hour. `now` must be in the
@@ -75,6 +76,8 @@ def check(
     either, but a minute's burst still limits: the message is a short acknowledgement ("ok",
     common.chat.limits.REPEAT_MIN_CHARS), or the user is in care after a no to "Are you safe
     right now?" (a day; sparing the burst for the whole day would spare a script too).
+    `hour_known`: False for a user who never set a time zone: `now`'s hour is then no one's
+    clock, and no hour is unusual.
 
     Retry-After is the time until another turn, even the same message again (a client
     retrying), would pass every limit when counted with the rest of `activity`: a limited turn
@@ -114,6 +117,10 @@ def check(
         retry_after = max(1, math.ceil(max(w for w in waits.values() if w is not None)))
 
     total = sum(hourly)
-    if total >= th.unusual_hour_min_turns and hourly[local_hour] / total < th.unusual_hour_share:
+    if (
+        hour_known
+        and total >= th.unusual_hour_min_turns
+        and hourly[local_hour] / total < th.unusual_hour_share
+    ):
         reasons.append("unusual_hour")
     return Verdict(limited, retry_after, tuple(reasons))

@@ -157,6 +157,14 @@ def test_an_unusual_hour_needs_enough_history_and_a_share_below_two_percent():
     assert check(turns(0), NOW, hundred).reasons == ("unusual_hour",)
 
 
+def test_no_hour_is_unusual_when_the_users_hour_is_unknown():
+    """A user who never set a time zone: `now` is in UTC, no one's clock."""
+    night = NOW.replace(hour=3)
+    assert check(turns(0), night, DAYTIME, hour_known=False).reasons == ()
+    v = check(turns(*range(9)), night, DAYTIME, hour_known=False)  # the limits still hold
+    assert v.reasons == ("burst_minute",)
+
+
 def test_the_hour_is_read_in_the_users_timezone():
     same_instant_utc = NOW.astimezone(UTC)  # 05:00 UTC is 14:00 in Seoul
     activity = turns(0)

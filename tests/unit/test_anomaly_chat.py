@@ -7,6 +7,7 @@ refused from the 61st on, with Retry-After up to 1,800 s."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -100,3 +101,32 @@ def test_the_repeat_limit_counts_messages_from_repeat_min_chars_on():
     with pytest.raises(RateLimited) as refused:
         _turn(store, counted, 480)
     assert refused.value.code == "repeated_message"
+
+
+class _NightOwl(turns.ActivityStore):
+    """A user whose profile counts 50 turns, all at 03:00 (their hourly activity)."""
+
+    def __init__(self, user: dict | None) -> None:
+        super().__init__()
+        self.user = user
+
+    def read_turn_context(self, **kw):
+        return replace(super().read_turn_context(**kw), preferences={"hourly": {"h3": 50}})
+
+
+@pytest.mark.parametrize(
+    ("user", "reported"),
+    [
+        (None, []),  # never set a time zone: 14:00 UTC is no one's hour
+        ({"settings": {"notifications": False}}, []),
+        ({"settings": {"timezone": "UTC"}}, [["unusual_hour"]]),  # their own 14:00
+    ],
+)
+def test_an_hour_is_unusual_only_for_a_user_whose_time_zone_is_known(user, reported):
+    """README: for a user who never set a time zone "the hour does not count"; the anomaly
+    check still compared the UTC hour with their history."""
+    ports = turns.turn_ports(_NightOwl(user))
+    body = TurnCreate(client_turn_id=uuid.uuid4().hex, message=TOPICS[0])
+    service.take_turn(uid="u1", body=body, now=NOW + timedelta(hours=2), **ports)
+    events = ports["publisher"].events
+    assert [e.data["reasons"] for e in events if e.type == "anomaly.detected"] == reported
