@@ -6,8 +6,9 @@ import hashlib
 import json
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from common.config import ACTIVITY_KEPT
+from common.config import ACTIVITY_KEPT, Settings
 from common.model_client import normalise
+from common.personalization.anomaly import Thresholds
 
 # The longest window is an hour; a day after the last turn (or the end of a limit) the record
 # says nothing any check reads, so it expires (TTL in production, the cleanup job locally).
@@ -28,6 +29,15 @@ LIMITS_OFF_AFTER_CRISIS = timedelta(hours=1)
 # them again and again, and a spam script gains nothing by them that the minute's and the
 # hour's limits, which still count them, do not bound.
 REPEAT_MIN_CHARS = 16
+
+
+def anomaly_thresholds(settings: Settings) -> Thresholds:
+    """The limits the ANOMALY_* settings set; the other thresholds as Thresholds has them."""
+    return Thresholds(
+        burst_minute_max=settings.anomaly_burst_minute_max,
+        burst_hour_max=settings.anomaly_burst_hour_max,
+        repeat_max=settings.anomaly_repeat_max,
+    )
 
 
 def message_hash(text: str) -> str:

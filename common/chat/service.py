@@ -25,6 +25,7 @@ from common.analysis.types import Analysis
 from common.analysis.with_model import as_read
 from common.chat.limits import (
     activity_doc,
+    anomaly_thresholds,
     care_after_no,
     last_crisis,
     message_hash,
@@ -46,7 +47,7 @@ from common.events import Event, EventPublisher, keyless, user_key
 from common.experiments import assign_running
 from common.model_client import PersonaModelClient, longest_wait
 from common.outbox import deliver_now
-from common.personalization.anomaly import Thresholds, Verdict
+from common.personalization.anomaly import Verdict
 from common.personalization.anomaly import check as check_activity
 from common.personalization.context import context_keys, in_context
 from common.personas import PERSONAS
@@ -333,11 +334,7 @@ def take_turn(
         event = Event(type_, now, key, session, data, subject=ukey, private=private)
         return keyless(event, hmac_key)
 
-    thresholds = Thresholds(
-        burst_minute_max=settings.anomaly_burst_minute_max,
-        burst_hour_max=settings.anomaly_burst_hour_max,
-        repeat_max=settings.anomaly_repeat_max,
-    )
+    thresholds = anomaly_thresholds(settings)
 
     # This turn's entry in the user's activity record. Reserved before a costly reply is made
     # (reserve, below), the record may hold it already: it is then counted once, as this turn.

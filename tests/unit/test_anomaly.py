@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from common.chat.limits import anomaly_thresholds
+from common.config import Settings
 from common.personalization.anomaly import DEFAULT_THRESHOLDS, Thresholds, check
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -291,3 +293,15 @@ def test_the_activity_record_expires_a_day_after_the_later_turn_of_the_repeated_
     )
     activity = [(first.astimezone(york), "a"), (later.astimezone(york), "b")]
     assert activity_doc(activity, limited_until=None)["expires_at"] == later + timedelta(days=1)
+
+
+def test_the_settings_defaults_are_the_thresholds_defaults(monkeypatch):
+    """The limits are declared twice, in Thresholds and in Settings (ANOMALY_*): the chat path
+    and a check with the defaults must judge alike, every field of them."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    assert anomaly_thresholds(Settings()) == Thresholds() == DEFAULT_THRESHOLDS
+    custom = Settings(anomaly_burst_minute_max=5, anomaly_burst_hour_max=100, anomaly_repeat_max=2)
+    assert anomaly_thresholds(custom) == Thresholds(
+        burst_minute_max=5, burst_hour_max=100, repeat_max=2
+    )

@@ -1,8 +1,9 @@
 """The per-user limits through the chat service: ordinary heavy chatting is stored, a script
 is still refused.
 
-The power-user review: 180 messages one every 30 s (read a streamed reply, type a line) had 60
-refused from the 61st on, with Retry-After up to 1,800 s."""
+The power-user review: before, with a limit of 60 turns an hour, 180 messages one every 30 s
+(read a streamed reply, type a line) had 60 refused from the 61st on, with Retry-After up to
+1,800 s."""
 
 from __future__ import annotations
 
