@@ -8,6 +8,7 @@ import json
 import re
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from common.analysis.safety import about_someone_else, normalise, says_it_of_themselves
 
@@ -454,29 +455,38 @@ def _for_someone_else(answer: str) -> bool:
     return not _no_then()[2].search(rest) or about_someone_else(rest)
 
 
+# How a message answers the crisis reply's "Are you safe right now?" (safety_answer).
+SafetyAnswer = Literal["not_safe", "someone_else"]
+
+
+def safety_answer(previous_reply: str | None, message: str) -> SafetyAnswer | None:
+    """How the message answers the crisis reply's safety question (in any of its languages):
+    "someone_else" when it says the crisis is another person's ("No, it's not me, it's my
+    colleague": they get the reply for a worried friend); "not_safe" for a no (or "not sure",
+    or a plea for help), whole ("no", "not really", "I'm not safe") or saying more ("no. i have
+    the pills", "not really, just tired"): the user is still in crisis, however little the
+    detectors make of a bare "no"; None when it is neither, or the reply before asked nothing."""
+    if not _asks_if_safe(previous_reply):
+        return None
+    answer = normalise(message).strip(" .!?")
+    if _for_someone_else(answer):
+        return "someone_else"
+    if len(answer) <= _LONGEST_ANSWER and _not_safe().fullmatch(answer):
+        return "not_safe"
+    if len(answer) > _LONGEST_NO_THEN:
+        return None
+    said = _no_then()[0].fullmatch(answer)
+    return "not_safe" if said and _reassured(said.group("rest")) is None else None
+
+
 def answers_for_someone_else(previous_reply: str | None, message: str) -> bool:
-    """The message answers the crisis reply's safety question by saying the crisis is another
-    person's ("No, it's not me, it's my colleague"): they get the reply for a worried friend."""
-    return _asks_if_safe(previous_reply) and _for_someone_else(normalise(message).strip(" .!?"))
+    """safety_answer says the crisis is another person's."""
+    return safety_answer(previous_reply, message) == "someone_else"
 
 
 def answers_not_safe(previous_reply: str | None, message: str) -> bool:
-    """The message answers the crisis reply's safety question (in any of its languages) with
-    no (or "not sure", or a plea for help), whole ("no", "not really", "I'm not safe") or
-    saying more ("no. i have the pills", "not really, just tired"): the user is still in
-    crisis, however little the detectors make of a bare "no". Not a no that says it is
-    someone else's (answers_for_someone_else)."""
-    if not _asks_if_safe(previous_reply):
-        return False
-    answer = normalise(message).strip(" .!?")
-    if _for_someone_else(answer):
-        return False
-    if len(answer) <= _LONGEST_ANSWER and _not_safe().fullmatch(answer):
-        return True
-    if len(answer) > _LONGEST_NO_THEN:
-        return False
-    said = _no_then()[0].fullmatch(answer)
-    return bool(said) and _reassured(said.group("rest")) is None
+    """safety_answer says no (not a no that says it is someone else's)."""
+    return safety_answer(previous_reply, message) == "not_safe"
 
 
 def _reassured(text: str) -> str | None:

@@ -66,12 +66,12 @@ from common.replies.prompt import render_summary, resource_line
 from common.routing.ensemble import Conversation, Ranking
 from common.safety import (
     CARE_LIMITED,
-    answers_for_someone_else,
-    answers_not_safe,
+    SafetyAnswer,
     crisis_reply,
     reassures,
     reply_language,
     resources_for,
+    safety_answer,
 )
 from common.sessions.state import SessionState, WindowTurn, append_turn, new_session
 from common.sessions.summary import SessionSummary
@@ -228,27 +228,18 @@ def take_turn(
     # it needs the analysis (a replay, a refusal) does not wait for it. None: no slot for it.
     analysis_done = _start_analysis(uid, analyze, body.message)
 
-    def answers_the_question(session: SessionState | None) -> bool:
-        """The message says no to the crisis reply's "Are you safe right now?"."""
+    def answers_the_question(session: SessionState | None) -> SafetyAnswer | None:
+        """How the message answers the crisis reply's "Are you safe right now?": a no, or that
+        the crisis is another person's ("No, it's not me, it's my colleague"); None: neither."""
         last = session.window[-1] if session and session.window else None
-        return last is not None and answers_not_safe(last.reply, body.message)
-
-    def says_someone_else(session: SessionState | None) -> bool:
-        """The message answers that question: the crisis is another person's ("No, it's not
-        me, it's my colleague")."""
-        last = session.window[-1] if session and session.window else None
-        return last is not None and answers_for_someone_else(last.reply, body.message)
+        return safety_answer(last.reply, body.message) if last is not None else None
 
     def said_in_crisis(session: SessionState | None) -> bool:
         """Whether this turn will be answered as a crisis, asked before its analysis is used
         (a limited turn, at the start or at the commit, or one to a session that is gone): the
-        patterns, a no to "Are you safe right now?", or the model's reading, waited for a
+        patterns, an answer to "Are you safe right now?", or the model's reading, waited for a
         moment (a hung one does not hold the turn)."""
-        if (
-            patterns_say_crisis(body.message)
-            or answers_the_question(session)
-            or says_someone_else(session)
-        ):
+        if patterns_say_crisis(body.message) or answers_the_question(session):
             return True
         try:
             wait = longest_wait(settings.model_timeout_seconds) + 0.2  # past the client's own
@@ -443,12 +434,12 @@ def take_turn(
         # catch, and anything else the model flags in care ("please"), stays a crisis.
         analysis = replace(analysis, safety=replace(analysis.safety, crisis=False, detected_by=()))
         crisis = False
-    answered = answers_the_question(state)  # a no to "Are you safe right now?"
-    # "No, it's not me, it's my colleague": someone else's crisis, answered as one (the reply
-    # for a worried friend), with no day of care as after the user's own no.
-    for_someone_else = not answered and says_someone_else(state)
-    if not crisis and (answered or for_someone_else):
-        # "No" to the crisis reply's safety question: still a crisis.
+    # A no to "Are you safe right now?", or "No, it's not me, it's my colleague": someone else's
+    # crisis, answered as one (the reply for a worried friend), with no day of care as after
+    # the user's own no.
+    answered = answers_the_question(state)
+    if not crisis and answered:
+        # An answer to the crisis reply's safety question: still a crisis.
         crisis = True
         said = replace(analysis.safety, crisis=True, detected_by=("safety_answer",))
         analysis = replace(analysis, safety=said)
@@ -506,7 +497,6 @@ def take_turn(
                     sink,
                     message=body.message,
                     answered=answered,
-                    for_someone_else=for_someone_else,
                 )
             failed: list[str] = []
             reply, generator_name = _generate(request, generator, fallback, failed, sink)
@@ -671,7 +661,7 @@ def take_turn(
             # Any no keeps the session in care for a day, the most alarming ones most of all
             # ("no, i have a knife"); a no that reassures ("no no, i'm fine") is none. A crisis
             # turn within a day of a no in another session extends it as one in that session.
-            not_safe=answered or care_after_no(read.activity, now) is not None,
+            not_safe=answered == "not_safe" or care_after_no(read.activity, now) is not None,
         )
         new_state = replace(new_state, anonymous=anonymous)
 
@@ -800,23 +790,25 @@ def _crisis_answer(
     sink: ReplySink | None,
     *,
     message: str,
-    answered: bool = False,
-    for_someone_else: bool = False,
+    answered: SafetyAnswer | None = None,
 ) -> _Answer:
     """One calm, persona-independent answer to a crisis; never a model's improvisation.
-    `answered`: the message answers the crisis reply's safety question (a no): it gets the
+    `answered`: how the message answers the crisis reply's safety question: a no gets the
     follow-up that thanks them for answering; a `message` only about another person in danger
-    ("my friend wants to kill herself"), or `for_someone_else` (its answer to that question says
-    so), the reply for someone worried about them; any other crisis turn, even right after one
-    ("i took all my pills" after that no), the first reply."""
+    ("my friend wants to kill herself"), or an answer that says so, the reply for someone
+    worried about them; any other crisis turn, even right after one ("i took all my pills"
+    after that no), the first reply."""
     language = _language(locale, settings)
-    someone_else = not answered and (for_someone_else or about_someone_else(as_read(message)))
+    again = answered == "not_safe"
+    someone_else = answered == "someone_else" or (
+        answered is None and about_someone_else(as_read(message))
+    )
     reply = crisis_reply(
-        analysis.safety.resources, again=answered, someone_else=someone_else, language=language
+        analysis.safety.resources, again=again, someone_else=someone_else, language=language
     )
     if sink:
         sink.token(reply)
-    kind = "again" if answered else "someone_else" if someone_else else "first"
+    kind = "again" if again else "someone_else" if someone_else else "first"
     return _Answer(ranking, reply, "safety", (), care=True, crisis_reply=kind)
 
 
