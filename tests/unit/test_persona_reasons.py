@@ -18,7 +18,7 @@ from common.feedback.service import FeedbackContext, submit_feedback
 from common.personalization.preferences import PersonaStats, Profile
 from common.profile.updater import delta_for
 from common.routing.ensemble import Conversation
-from common.safety import CARE_REASONS
+from common.safety import CARE_REASONS, CRISIS_REPLIES
 from tests.fakes import turns
 
 NIGHT = turns.NOW.replace(hour=3)  # the user's hour too: no time zone is set
@@ -81,6 +81,12 @@ def test_the_care_line_is_in_the_crisis_replys_language(locale, message, languag
     care = _turn(store, "ok", later, crisis["session_id"], locale=locale)
     for turn in (crisis, care):
         assert turn["persona"]["reasons"] == [CARE_REASONS[language]]
+
+
+def test_every_language_of_the_crisis_reply_has_its_care_line():
+    # care_reason falls back to English without a word: a language added to the crisis
+    # replies without its care line would show an English line under its crisis reply.
+    assert CARE_REASONS.keys() == CRISIS_REPLIES.keys()
 
 
 class _DownOnRead(turns.MemoryStore):
