@@ -10,7 +10,12 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from common.analysis.safety import about_someone_else, normalise, says_it_of_themselves
+from common.analysis.safety import (
+    about_someone_else,
+    load_rules,
+    normalise,
+    says_it_of_themselves,
+)
 
 RESOURCES_FILE = Path(__file__).parent / "data" / "crisis_resources.json"
 
@@ -399,18 +404,13 @@ _LONGEST_NO_THEN = 200  # characters
 # not me, my coworker", "No, I'm asking for a colleague", "no, this is about someone else"):
 # not the user's no. Said outright ("not me", "asking for a friend", "it's about my sister") it
 # may stand alone; naming someone ("no, my coworker", "no, it's my friend") needs the no first,
-# as "my friend is here with me" answers the question otherwise. The people are the third_party
-# crisis patterns' (one pattern of common/analysis/safety_phrases.json lists them, with no
-# fragment of its own), but "report" ("no, it was about my report": a document as often).
-# The Spanish "no" is read as no here too, so "no, no soy yo, es mi compañera" is read as well.
-_RELATION = (
-    r"(?:friend|bestie|bff|brother|sister|sibling|colleague|coworker|co worker|partner|"
-    r"boyfriend|girlfriend|bf|gf|husband|wife|mom|mum|mother|dad|father|son|daughter|kid|child|"
-    r"roommate|flatmate|housemate|cousin|student|mentee|teammate|classmate|employee|neighbou?r|"
-    # Spanish
-    r"amig[oa]|compañer[oa]|colega|herman[oa]|pareja|novi[oa]|espos[oa]|madre|padre|hij[oa])"
-)
-_OTHER = rf"(?:(?:a|my|our|mi|un|una) (?:\w+ )?{_RELATION}|(?:someone|somebody) else)\b"
+# as "my friend is here with me" answers the question otherwise. The people (%relation%) are
+# the relations of common/analysis/safety_phrases.json, every language's, which the English
+# third_party crisis pattern reads too; but not "report" ("no, it was about my report": a
+# document as often). The Spanish "no" is read as no here too, so "no, no soy yo, es mi
+# compañera" is read as well.
+_NOT_A_RELATION_HERE = ("report",)
+_OTHER = r"(?:(?:a|my|our|mi|un|una) (?:\w+ )?%relation%|(?:someone|somebody) else)\b"
 _IT_IS = r"(?:its|it is|it was|this is|thats|that is|that was|es)"
 _SOMEONE_ELSE = (
     r"(?:honestly )?(?:(?:no+|nope|nah|sorry)\b[.!? ]*)*"
@@ -432,8 +432,11 @@ def _no_then() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
 
 @cache
 def _someone_else() -> re.Pattern[str]:
-    """_SOMEONE_ELSE compiled when first needed, as _not_safe()."""
-    return re.compile(_SOMEONE_ELSE)
+    """_SOMEONE_ELSE, with the relations of the phrase data, compiled when first needed, as
+    _not_safe()."""
+    relations = load_rules().relations.values()
+    words = [word for words in relations for word in words if word not in _NOT_A_RELATION_HERE]
+    return re.compile(_SOMEONE_ELSE.replace("%relation%", f"(?:{'|'.join(words)})"))
 
 
 def _asks_if_safe(previous_reply: str | None) -> bool:

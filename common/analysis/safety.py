@@ -168,6 +168,9 @@ class SafetyRules:
     symbols: re.Pattern[str]
     spaces: re.Pattern[str]
     long_runs: re.Pattern[str]
+    # The people someone else's crisis is said of, by language ("en": ("friend", ...)), as
+    # the data writes them (words, maybe with ? or a [set]).
+    relations: dict[str, tuple[str, ...]]
 
 
 @cache
@@ -175,7 +178,14 @@ def load_rules(path: Path = PHRASES_PATH) -> SafetyRules:
     """Read and compile the phrase data once; raise ValueError when it is malformed."""
     with open(path, encoding="utf-8") as fh:
         raw = json.load(fh)
-    fragments = raw.get("fragments", {})
+    relations = {language: tuple(words) for language, words in raw["relations"].items()}
+    fragments = {  # %relations_en%: the English ones as one group
+        **raw.get("fragments", {}),
+        **{
+            f"relations_{language}": f"(?:{'|'.join(words)})"
+            for language, words in relations.items()
+        },
+    }
 
     def expand(regex: str) -> str:
         for name, text in fragments.items():  # written once, used by name: %living%
@@ -200,6 +210,7 @@ def load_rules(path: Path = PHRASES_PATH) -> SafetyRules:
         symbols=re.compile(r"[^\w\s.!?]|_"),
         spaces=re.compile(r"\s+"),
         long_runs=re.compile(r"([^\W\d_])\1{2,}"),
+        relations=relations,
     )
 
 

@@ -6,6 +6,7 @@ danger, and a message about both is answered as the user's own crisis."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import replace
 from datetime import timedelta
@@ -13,7 +14,7 @@ from datetime import timedelta
 import pytest
 
 from common.analysis.baseline import analyze_baseline
-from common.analysis.safety import about_someone_else
+from common.analysis.safety import about_someone_else, load_rules
 from common.analysis.types import Safety
 from common.chat import service
 from common.chat.models import TurnCreate
@@ -237,6 +238,38 @@ def test_a_no_with_a_sign_of_the_users_own_crisis_stays_not_safe(answer):
     asked = crisis_reply(("988",))
     assert answers_not_safe(asked, answer), answer
     assert not answers_for_someone_else(asked, answer), answer
+
+
+# The people someone else's crisis is said of: one list per language in safety_phrases.json, read
+# by the English third_party crisis pattern and by the safety answer (hand-copied in both before,
+# they had drifted apart). An answer naming one, after a no, in each language.
+RELATIONS = load_rules().relations
+NAMED_AFTER_A_NO = {"en": "no, it's my {}", "es": "no, es mi {}"}
+
+
+def _a_word(relation: str) -> str:
+    """A word the relation reads: "neighbou?r" -> "neighbour", "amig[oa]" -> "amigo"."""
+    return re.sub(r"\[(.)[^]]*\]", r"\1", relation).replace("\\s+", " ").replace("?", "")
+
+
+def test_every_language_of_the_relations_has_an_answer_naming_one():
+    assert NAMED_AFTER_A_NO.keys() == RELATIONS.keys()
+
+
+@pytest.mark.parametrize(
+    ("language", "relation"),
+    [(language, relation) for language, words in RELATIONS.items() for relation in words],
+)
+def test_the_crisis_patterns_and_the_safety_answer_read_the_same_people(language, relation):
+    person = _a_word(relation)
+    assert re.fullmatch(relation, person)
+    asked = crisis_reply(("988",))
+    said = answers_for_someone_else(asked, NAMED_AFTER_A_NO[language].format(person))
+    # "report" is a person to the patterns (a direct report), not in an answer: "no, it was
+    # about my report" names a document as often.
+    assert said is (relation != "report"), person
+    if language == "en":
+        assert about_someone_else(f"my {person} wants to die"), person
 
 
 # Flagged by the model alone in the review (a false alarm the user then puts right).
