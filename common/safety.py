@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 from common.analysis.safety import (
-    about_someone_else,
+    crisis_kinds,
     load_rules,
     normalise,
     says_it_of_themselves,
@@ -396,7 +396,13 @@ _STILL_NOT_SAFE = (
     r"(?:not really|i (?:really )?mean(?:t)? it(?: though)?)(?=[.!?]|$)|"
     r"(?<!for the )(?<!for your )(?<!thanks for )help|scared|afraid|(?<!not )suicidal|"
     r"(?<!not )(?<!not going to )(?<!dont want to )(?<!never )(?<!wont )(?:kill|hurt|die|end it)|"
-    r"(?:dont|do not) want to (?:live|be alive|be here|wake up)|pills|knife|gun|overdose)\b"
+    r"(?:dont|do not) want to (?:live|be alive|be here|wake up)|pills|knife|gun|overdose|"
+    # the same signs in the crisis reply's other languages: pills, a knife, help, fear
+    r"tabletten|pillen|messer|[üu]berdosis|hilf mir|hilfe|(?<!keine )angst|"
+    r"cachets|comprim[ée]s|pilules|couteau|surdose|aidez? moi|au secours|(?<!pas )peur|"
+    r"pastillas|cuchillo|sobredosis|ay[úu]dame|(?<!por la )(?<!por tu )ayuda|(?<!no tengo )miedo|"
+    r"comprimidos|p[íi]lulas|faca|socorro|me ajud[ae]|(?<!pela )(?<!pela sua )ajuda|"
+    r"(?<!n[ãa]o tenho )medo)\b"
 )
 _LONGEST_NO_THEN = 200  # characters
 
@@ -404,23 +410,53 @@ _LONGEST_NO_THEN = 200  # characters
 # not me, my coworker", "No, I'm asking for a colleague", "no, this is about someone else"):
 # not the user's no. Said outright ("not me", "asking for a friend", "it's about my sister") it
 # may stand alone; naming someone ("no, my coworker", "no, it's my friend") needs the no first,
-# as "my friend is here with me" answers the question otherwise. The people (%relation%) are
-# the relations of common/analysis/safety_phrases.json, every language's, which the English
-# third_party crisis pattern reads too; but not "report" ("no, it was about my report": a
-# document as often). The Spanish "no" is read as no here too, so "no, no soy yo, es mi
-# compañera" is read as well.
+# as "my friend is here with me" answers the question otherwise. In each language of the
+# crisis reply ("Nein, nicht ich, es geht um meinen Kollegen", "Non, ce n'est pas moi, c'est
+# mon collègue", "no, no soy yo, es mi compañera", "Não, não sou eu, é o meu colega", "ich
+# frage für einen Freund", "pour un ami", "para um amigo"; in Japanese only "not me",
+# 私ではなく...). The people (%relation%) are the relations of
+# common/analysis/safety_phrases.json, after each language's own determiners (so that the
+# German "mein Kind" does not make "my kind of day" a person); the English ones are also the
+# English third_party crisis pattern's, but for "report" ("no, it was about my report": a
+# document as often). The Spanish "no" is English's.
 _NOT_A_RELATION_HERE = ("report",)
-_OTHER = r"(?:(?:a|my|our|mi|un|una) (?:\w+ )?%relation%|(?:someone|somebody) else)\b"
-_IT_IS = r"(?:its|it is|it was|this is|thats|that is|that was|es)"
+_DETERMINERS = {
+    "en": r"a|my|our",
+    "es": r"mi|un|una",
+    "de": r"(?:mein|ein|unser)(?:e[mnr]?)?",
+    "fr": r"mon|ma|un|une|notre",
+    "pt": r"(?:(?:o|a|do|da) )?(?:meu|minha|um|uma|nosso|nossa)",  # "é o meu", "falo da minha"
+}
+_OTHER = (
+    r"(?:%relation%|(?:someone|somebody) else|otra persona|alguien m[aá]s|"
+    r"jemand(?:en|em)? ander(?:s|es|en)|quelquun dautre|outra pessoa|algu[eé]m mais)\b"
+)
+_IT_IS = r"(?:its|it is|it was|this is|thats|that is|that was|es|es ist|das ist|cest|é|e)"
+_NO_WORD = r"(?:no+|nope|nah|nein|nee|non|n(?:ão|ao)|naum)\b[.!? ]*"
 _SOMEONE_ELSE = (
-    r"(?:honestly )?(?:(?:no+|nope|nah|sorry)\b[.!? ]*)*"
+    rf"(?:honestly )?(?:{_NO_WORD}|sorry\b[.!? ]*)*"
     rf"(?:(?:{_IT_IS} )?not (?:about |for )?me\b|(?:im|i am|i was) not (?:asking|talking) "
     rf"(?:for|about) me\b|(?:(?:im|i am|i was) )?(?:asking|talking) (?:for|about) {_OTHER}|"
     rf"{_IT_IS} (?:about|for) {_OTHER}|"
-    rf"no soy yo\b|(?:hablo de|pregunto por) {_OTHER})"
+    # Spanish
+    rf"no soy yo\b|(?:hablo de|pregunto por) {_OTHER}|"
+    # German
+    r"(?:das bin |es ist )?nicht ich\b|(?:es geht |das ist )?nicht (?:um|für|über) mich\b|"
+    rf"(?:ich )?(?:frage|rede|spreche) (?:für|von|über|wegen) {_OTHER}|"
+    rf"(?:es geht um|(?:es|das) ist für|für) {_OTHER}|"
+    # French
+    r"(?:ce nest |cest |il ne sagit )?pas (?:pour |de )?moi\b|"
+    rf"(?:je )?(?:demande|parle) (?:pour|de) {_OTHER}|(?:cest )?pour {_OTHER}|"
+    rf"(?:il sagit|cest (?:à|a) propos) de {_OTHER}|"
+    # Portuguese
+    r"n(?:ão|ao) sou eu\b|n(?:ão|ao) (?:é|e) (?:comigo|(?:sobre|para|pra|por) mim)\b|"
+    r"(?:(?:estou|to|tô|eu) )?(?:perguntando|pergunto|falando|falo) "
+    rf"(?:(?:por|para|pra|sobre|de|pelo|pela) )?{_OTHER}|(?:(?:é|e) )?(?:para|pra|sobre) {_OTHER}|"
+    # Japanese: "not me" (the no may follow いいえ with no space)
+    r"(?:いいえ|いえ|ううん)? ?(?:私|わたし|僕|ぼく|俺|おれ|自分)(?:のこと)?(?:では|じゃ)"
+    r"(?:なく|ない|ありません))"
     # naming someone, after a no
-    rf"|(?:honestly )?(?:(?:no+|nope|nah)\b[.!? ]*)+(?:sorry\b[.!? ]*)?"
-    rf"(?:(?:{_IT_IS}|i meant) )?{_OTHER}"
+    rf"|(?:honestly )?(?:{_NO_WORD})+(?:sorry\b[.!? ]*)?(?:(?:{_IT_IS}|i meant) )?{_OTHER}"
 )
 
 
@@ -434,9 +470,12 @@ def _no_then() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
 def _someone_else() -> re.Pattern[str]:
     """_SOMEONE_ELSE, with the relations of the phrase data, compiled when first needed, as
     _not_safe()."""
-    relations = load_rules().relations.values()
-    words = [word for words in relations for word in words if word not in _NOT_A_RELATION_HERE]
-    return re.compile(_SOMEONE_ELSE.replace("%relation%", f"(?:{'|'.join(words)})"))
+    people = "|".join(
+        rf"(?:{_DETERMINERS[language]}) (?:\w+ )?"
+        f"(?:{'|'.join(word for word in words if word not in _NOT_A_RELATION_HERE)})"
+        for language, words in load_rules().relations.items()
+    )
+    return re.compile(_SOMEONE_ELSE.replace("%relation%", people))
 
 
 def _asks_if_safe(previous_reply: str | None) -> bool:
@@ -444,18 +483,23 @@ def _asks_if_safe(previous_reply: str | None) -> bool:
     return bool(previous_reply) and previous_reply.rstrip().endswith(_SAFETY_QUESTIONS)
 
 
-def _for_someone_else(answer: str) -> bool:
-    """`answer` (normalised) starts by saying the crisis is another person's, and nothing after
-    that is a sign of the user's own: not safe again (_STILL_NOT_SAFE: "no, not me, I have the
-    pills") unless only the crisis patterns about others read it ("it's my friend, she wants to
-    die"), nor the same said of themselves ("... and honestly same")."""
+def _said_of_someone_else(answer: str) -> SafetyAnswer | None:
+    """How an `answer` (normalised) that starts by saying the crisis is another person's reads:
+    "someone_else" when nothing in it is a sign of the user's own; "not_safe" when something is: a
+    crisis pattern about the user ("no, my husband hits me", "nicht ich, ich will sterben"),
+    the same said of themselves after it ("... and honestly same", "... ich auch"), or not safe
+    again after it (_STILL_NOT_SAFE: "no, not me, I have the pills", "nein, nicht ich, ich habe
+    die Tabletten") unless only the crisis patterns about others read it ("it's my friend, she
+    wants to die"); None when it does not start so."""
     said = _someone_else().match(answer) if len(answer) <= _LONGEST_NO_THEN else None
     if not said:
-        return False
+        return None
     rest = answer[said.end() :]
-    if says_it_of_themselves(rest):
-        return False
-    return not _no_then()[2].search(rest) or about_someone_else(rest)
+    if says_it_of_themselves(rest) or crisis_kinds(answer) - {"third_party"}:
+        return "not_safe"
+    if _no_then()[2].search(rest) and crisis_kinds(rest) != {"third_party"}:
+        return "not_safe"
+    return "someone_else"
 
 
 # How a message answers the crisis reply's "Are you safe right now?" (safety_answer).
@@ -472,8 +516,8 @@ def safety_answer(previous_reply: str | None, message: str) -> SafetyAnswer | No
     if not _asks_if_safe(previous_reply):
         return None
     answer = normalise(message).strip(" .!?")
-    if _for_someone_else(answer):
-        return "someone_else"
+    if said := _said_of_someone_else(answer):
+        return said
     if len(answer) <= _LONGEST_ANSWER and _not_safe().fullmatch(answer):
         return "not_safe"
     if len(answer) > _LONGEST_NO_THEN:

@@ -366,9 +366,13 @@ def about_someone_else(text: str) -> bool:
     friend wants to kill herself"): the user is worried for someone, as far as the patterns can
     tell. Not when one about the user matches too, nor when none does (the model's flag alone
     does not say who is in danger), nor when the user says the same of themselves (_ME_TOO)."""
+    return crisis_kinds(text) == {"third_party"} and not says_it_of_themselves(text)
+
+
+def crisis_kinds(text: str) -> set[str]:
+    """The kinds of the crisis patterns the text matches ("suicide", "third_party", ...)."""
     kinds = {p.source: p.kind for p in load_rules().patterns}
-    found = {kinds[pattern] for pattern in _turn_hits(text)}
-    return found == {"third_party"} and not says_it_of_themselves(text)
+    return {kinds[pattern] for pattern in _turn_hits(text)}
 
 
 def says_it_of_themselves(text: str) -> bool:

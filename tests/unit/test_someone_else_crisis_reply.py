@@ -240,11 +240,75 @@ def test_a_no_with_a_sign_of_the_users_own_crisis_stays_not_safe(answer):
     assert not answers_for_someone_else(asked, answer), answer
 
 
+# The re-read of 2026-12-07: "someone else's crisis" was read in English and Spanish only, while
+# the third_party crisis patterns and the "me too" check cover German, French and Portuguese.
+FOR_SOMEONE_ELSE_IN = [
+    ("de", "Nein, nicht ich, es geht um meinen Kollegen"),
+    ("de", "Nein, es geht um meine Freundin"),
+    ("de", "Ich frage für einen Freund"),
+    ("de", "nicht ich, meine Mitbewohnerin"),
+    ("de", "nein, es geht nicht um mich"),
+    ("de", "Nein, nicht ich, keine Angst"),  # "don't worry", not fear
+    ("fr", "Non, ce n'est pas moi, c'est mon collègue"),
+    ("fr", "Non, c'est ma sœur"),
+    ("fr", "Je demande pour un ami"),
+    ("fr", "pas moi, ma coloc"),
+    ("fr", "Non, il s'agit de quelqu'un d'autre"),
+    ("pt", "Não, não sou eu, é o meu colega"),
+    ("pt", "Não, é a minha amiga"),
+    ("pt", "Estou perguntando para um amigo"),
+    ("pt", "nao, e sobre a minha irma"),
+    ("es", "No, es otra persona"),
+    ("ja", "いいえ、私ではなく同僚のことです"),
+    ("ja", "私じゃないです、友達のことです"),
+]
+# A renewed first-person sign after it: not safe, in each language. The English and Spanish
+# ones were read as someone else's (a crisis pattern about the user but no English word of
+# _STILL_NOT_SAFE after it, or no Spanish word at all), or as neither (no no before them).
+STILL_NOT_SAFE_IN = [
+    ("de", "Nein, nicht ich, ich habe die Tabletten"),
+    ("de", "nicht ich, mein Mann schlägt mich"),
+    ("de", "Nein, es geht um meine Freundin, und ich auch"),
+    ("de", "Nein, nicht ich, ich will sterben"),
+    ("fr", "Non, ce n'est pas moi, j'ai les cachets"),
+    ("fr", "Non, c'est mon collègue, moi aussi"),
+    ("fr", "Non, pas moi, je veux mourir"),
+    ("pt", "Não, não sou eu, tenho os comprimidos"),
+    ("pt", "Não, é o meu colega, eu também"),
+    ("pt", "Não sou eu, eu quero morrer"),
+    ("es", "No, no soy yo, tengo las pastillas"),
+    ("ja", "いいえ、私ではなく同僚のことです。でも私も死にたい"),
+    ("en", "no, my husband hits me"),
+    ("en", "not me, I've been cutting myself again"),
+    ("en", "asking for a friend. honestly same"),
+]
+
+
+@pytest.mark.parametrize(("language", "answer"), FOR_SOMEONE_ELSE_IN)
+def test_a_no_that_says_it_is_someone_elses_is_read_in_every_language(language, answer):
+    asked = crisis_reply(("112",), language=language)
+    assert answers_for_someone_else(asked, answer), answer
+    assert not answers_not_safe(asked, answer), answer
+
+
+@pytest.mark.parametrize(("language", "answer"), STILL_NOT_SAFE_IN)
+def test_a_renewed_sign_after_it_is_not_safe_in_every_language(language, answer):
+    asked = crisis_reply(("112",), language=language)
+    assert answers_not_safe(asked, answer), answer
+    assert not answers_for_someone_else(asked, answer), answer
+
+
 # The people someone else's crisis is said of: one list per language in safety_phrases.json, read
 # by the English third_party crisis pattern and by the safety answer (hand-copied in both before,
 # they had drifted apart). An answer naming one, after a no, in each language.
 RELATIONS = load_rules().relations
-NAMED_AFTER_A_NO = {"en": "no, it's my {}", "es": "no, es mi {}"}
+NAMED_AFTER_A_NO = {
+    "en": "no, it's my {}",
+    "es": "no, es mi {}",
+    "de": "nein, es geht um meinen {}",
+    "fr": "non, c'est mon {}",
+    "pt": "não, é o meu {}",
+}
 
 
 def _a_word(relation: str) -> str:
@@ -290,6 +354,7 @@ def _flags_ivf(text: str):
         ("No, it's not me, it's my colleague", None, "en"),
         ("No, I'm asking for a colleague", "en-GB", "en"),
         ("No, no soy yo, es mi compañera", "es-ES", "es"),  # the no-then reading's Spanish "no"
+        ("Nein, nicht ich, es geht um meinen Kollegen", "de-DE", "de"),
     ],
 )
 def test_a_no_that_says_it_is_someone_elses_gets_the_reply_for_a_worried_friend(
@@ -329,4 +394,19 @@ def test_a_no_with_a_renewed_sign_after_the_clarification_still_gets_the_follow_
         minutes=1,
     )
     assert said["reply"] == crisis_reply(_resources(None), again=True)
+    assert store.sessions[first["session_id"]].not_safe_until is not None
+
+
+def test_a_german_no_with_a_renewed_sign_after_the_clarification_gets_the_follow_up():
+    store = turns.MemoryStore()
+    first = _turn(IVF, store=store, analyze=_flags_ivf, locale="de-DE")
+    said = _turn(
+        "Nein, nicht ich, ich habe die Tabletten",
+        store=store,
+        session_id=first["session_id"],
+        analyze=_flags_ivf,
+        locale="de-DE",
+        minutes=1,
+    )
+    assert said["reply"] == crisis_reply(_resources("de-DE"), again=True, language="de")
     assert store.sessions[first["session_id"]].not_safe_until is not None
