@@ -175,6 +175,6 @@ def _employment_question(text: str) -> bool:
     if _FIRED.search(text):
         return True
     about = _RIGHTS_TOPIC.search(text) or (
-        re.search(r"background\s+check", text, re.IGNORECASE) and _MATTER_RE.search(text)
+        re.search(r"\bbackground\s+check", text, re.IGNORECASE) and _MATTER_RE.search(text)
     )
     return bool(about) and _ASKS.search(text) is not None

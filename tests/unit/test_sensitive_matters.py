@@ -30,3 +30,15 @@ def test_their_diagnosis_is_a_matter_as_it_is_a_heavy_event():
 )
 def test_the_first_kind_that_matches_names_the_professional(message, kind):
     assert professional_kind(message) == kind
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        # The pattern began with a backspace byte where \b was meant, and never matched.
+        ("Will my background check show my DUI?", "employment"),
+        ("background check STILL pending, ugh", ""),  # an errand, as the corpus has it
+    ],
+)
+def test_a_background_check_about_a_record_is_an_employment_question(message, kind):
+    assert professional_kind(message) == kind
