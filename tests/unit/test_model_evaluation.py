@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from model_serving import slices
 from tests.model_venv import run_in_model_venv
 
@@ -22,6 +24,19 @@ def test_slices_are_registers_and_lengths_in_words() -> None:
     assert slices.groups(records) == {
         "register": {"formal": [1], "emoji": [0, 2]},
         "length": {"1-5": [0, 2], "16+": [1]},
+    }
+
+
+def test_a_slices_crisis_recall_counts_only_its_crisis_messages_caught() -> None:
+    # a false alarm on the slice's non-crisis message is not a crisis message caught
+    records = [
+        {"register": "emoji", "text": "a b", "crisis": 1},
+        {"register": "emoji", "text": "c d", "crisis": 0},
+    ]
+    recall = slices.crisis_recall(records, np.array([False, True]))
+    assert recall == {
+        "register=emoji": {"recall": 0.0, "positives": 1},
+        "length=1-5": {"recall": 0.0, "positives": 1},
     }
 
 
