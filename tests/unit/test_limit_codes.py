@@ -110,6 +110,20 @@ def test_a_burst_is_rate_limited_even_when_it_repeats_a_message_too(chat, monkey
         assert "field" not in _error(refused)
 
 
+def test_a_burst_of_a_short_acknowledgement_waits_for_the_minute_not_the_repeat_window(
+    chat, monkeypatch, store
+):
+    # "ok" is no repeat (REPEAT_MIN_CHARS): the 9th in a minute is refused for the minute's
+    # burst alone, and may be sent again when the first leaves it, not in 10 minutes
+    client = Client(chat, monkeypatch)
+    for i in range(8):
+        assert client.send("ok", T0 + timedelta(seconds=i)).status_code == 201
+    refused = client.send("ok", T0 + timedelta(seconds=8))
+    assert refused.status_code == 429
+    assert _error(refused)["code"] == "rate_limited"
+    assert refused.headers["Retry-After"] == "52"
+
+
 def test_the_legacy_endpoint_says_repeated_message_too(chat, monkeypatch, store):
     client = Client(chat, monkeypatch)
     for m in (1, 2, 3):
