@@ -347,6 +347,8 @@ def take_turn(
             local_now,
             profile.hourly,
             thresholds,
+            # here too, not only below: a crisis turn keeps this verdict, and a short message
+            # said again is no repeat to report (tests/unit/test_crisis_pace.py)
             repeats_expected=short,
             hour_known=local_hour is not None,
         )

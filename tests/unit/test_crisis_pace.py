@@ -61,6 +61,16 @@ def test_a_crisis_past_the_limits_after_a_spell_ended_is_reported_again():
     assert len(_anomalies(publisher)) == 2
 
 
+def test_a_short_crisis_message_said_again_is_no_repeat_to_report():
+    # Under REPEAT_MIN_CHARS a message again is no repeat (common.chat.limits): a 4th "i want to
+    # die" in ten minutes passes the limits, as a 4th "ok" does, so nothing is reported.
+    store, publisher = turns.ActivityStore(), turns.Publisher()
+    for i in range(5):
+        said = _turn(store, publisher, "i want to die", NOW + timedelta(minutes=i))
+        assert said["safety"]["crisis"] is True
+    assert _anomalies(publisher) == []
+
+
 def _after(count: int) -> turns.ActivityStore:
     """A user with `count` turns stored in the last minute."""
     store = turns.ActivityStore()
