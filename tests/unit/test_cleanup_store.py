@@ -190,6 +190,24 @@ def test_a_learned_profile_past_retention_goes_only_if_no_event_was_applied_sinc
     assert "preferences/k1/applied_events/e1" in rpc.docs
 
 
+def test_the_profile_scan_since_a_time_asks_only_for_the_profiles_updated_from_then_on():
+    # Between two full passes the retention scan reads only what is new since the last one. The
+    # fake ignores filters, so the query as sent is what says which profiles it reads.
+    since = NOW - timedelta(days=36)
+    rpc = FirestoreRpc()
+
+    FirestoreCleanupStore(rpc.client).profiles_updated_before(
+        before=CUTOFF, limit=10, cursor=None, since=since
+    )
+
+    (query,) = rpc.sent
+    conditions = [f.field_filter for f in query.where.composite_filter.filters]
+    assert sorted((c.field.field_path, c.op.name, c.value.timestamp_value) for c in conditions) == [
+        ("updated_at", "GREATER_THAN_OR_EQUAL", since),
+        ("updated_at", "LESS_THAN", CUTOFF),
+    ]
+
+
 def test_a_summary_whose_words_passed_retention_within_the_grace_is_not_folded_again():
     # Folding the summary again reads every turn that left the window (16,000 for a turn every
     # 8 minutes at 90 days): a conversation in daily use has one more past the cutoff each
