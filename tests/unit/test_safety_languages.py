@@ -502,6 +502,8 @@ def test_someone_else_in_danger_gets_the_reply_for_a_worried_friend(
         "mi amiga se quiere matar, yo también",
         "mi hermano quiere suicidarse por mi culpa",
         "minha amiga quer se matar, eu também",
+        "mein freund will sich umbringen, das ist meine schuld",
+        "minha amiga quer se matar por minha culpa",
     ],
 )
 def test_a_user_who_says_the_same_of_themselves_is_answered_as_in_crisis_themselves(
