@@ -92,6 +92,10 @@ CRISIS = {
         "j'ai donné toutes mes affaires",
         "mon amie veut se suicider",
         "mon frère a essayé de se tuer",
+        # "à", "au", "en" after "se tuer" are its idioms, never after "se suicider", nor "à cause"
+        "il veut se suicider à cause du harcèlement",
+        "ma sœur veut se suicider en avalant ses médicaments",
+        "il veut se tuer à cause de ses notes",
     ],
     "es": [
         "mi pareja me pega y no me siento segura en casa",
@@ -281,6 +285,7 @@ ORDINARY = {
         "on déménage, j'ai donné toutes mes affaires",
         "il va se tuer à la tâche",
         "elle va se tuer en voiture si elle continue",
+        "elle va se pendre au cou de sa mère",
     ],
     "es": [
         "se me pega esta canción",
@@ -502,6 +507,7 @@ def test_someone_else_in_danger_gets_the_reply_for_a_worried_friend(
         "mi amiga se quiere matar, yo también",
         "mi hermano quiere suicidarse por mi culpa",
         "minha amiga quer se matar, eu também",
+        "mon ami veut se suicider à cause de moi",
         "mein freund will sich umbringen, das ist meine schuld",
         "minha amiga quer se matar por minha culpa",
     ],
