@@ -300,6 +300,17 @@ def test_a_challenger_that_loses_a_slices_crisis_messages_is_not_promoted() -> N
     assert not decide_slices(champion, CHAMPION).promote
 
 
+def test_a_slice_of_exactly_20_crisis_messages_is_held_to_the_champion() -> None:
+    # SLICE_MIN_POSITIVES is the fewest that count: three of 20 lost is one too many
+    champion = with_slices(CHAMPION, register_emoji=(1.0, 20))
+    decision = decide_slices(champion, with_slices(CHAMPION, register_emoji=(0.85, 20)))
+    assert not decision.promote
+    assert (
+        "crisis on the slice register=emoji: the challenger catches 17 of its 20 crisis "
+        "messages, the champion 20 (3 fewer, more than 2)"
+    ) in decision.reasons
+
+
 def test_a_champion_without_slice_metrics_gates_as_before() -> None:
     # an artifact measured before slices were recorded: the overall rules alone, as before
     lost = with_slices(CHAMPION, register_emoji=(0.5, 30))
