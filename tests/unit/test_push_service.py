@@ -20,7 +20,7 @@ import pytest
 
 from common.chat.limits import activity_doc
 from common.config import Settings
-from common.notifications.models import Recipient
+from common.notifications.models import REENGAGEMENT, WEEKLY_INSIGHT, Recipient
 from common.notifications.reengagement import nudge_text, reengagement_nudge
 from common.push.models import Device, Notification, SendResult
 from common.push.service import (
@@ -175,12 +175,14 @@ class Events:
         pass
 
 
-def _backlog(store: Store, n: int, *, uid: str = "u", due: datetime = T0) -> list[Notification]:
+def _backlog(
+    store: Store, n: int, *, uid: str = "u", due: datetime = T0, kind: str = WEEKLY_INSIGHT
+) -> list[Notification]:
     notes = [
         Notification(
             notification_id=f"n-{i:05d}",
             uid=f"{uid}-{i:05d}",
-            kind="weekly_insight",
+            kind=kind,
             title="Your week with ION",
             body="In the past week: 2 conversations.",
             created_at=T0 - timedelta(hours=8),
@@ -773,12 +775,13 @@ def test_a_weekly_insight_delivered_the_next_week_is_held_back_for_a_crisis_in_t
     assert [e.data["reason"] for e in publisher.published] == ["after_crisis"]
 
 
+@pytest.mark.parametrize("kind", [WEEKLY_INSIGHT, REENGAGEMENT])
 @pytest.mark.parametrize("user", [{}, {"settings": {"notifications": True}}, None])
-def test_a_scheduled_push_to_a_user_who_never_set_their_time_zone_is_suppressed(user):
+def test_a_scheduled_push_to_a_user_who_never_set_their_time_zone_is_suppressed(user, kind):
     """One made before the producers skipped such users: at the scheduler's UTC hour it lands
     in the small hours somewhere, and their quiet hours cannot be told."""
     store = Store({})
-    (note,) = _backlog(store, 1)
+    (note,) = _backlog(store, 1, kind=kind)
     store.users[note.uid] = user
     clock, sender, publisher = Clock(T0), Sender(Clock(T0)), Events()
 
