@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 
 from common.chat import service
-from common.chat.limits import REPEAT_MIN_CHARS
+from common.chat.limits import REPEAT_MIN_CHARS, repeat_counted
 from common.chat.models import TurnCreate
 from common.errors import RateLimited
 from tests.fakes import turns
@@ -102,6 +102,12 @@ def test_the_repeat_limit_counts_messages_from_repeat_min_chars_on():
     with pytest.raises(RateLimited) as refused:
         _turn(store, counted, 480)
     assert refused.value.code == "repeated_message"
+
+
+def test_a_message_counts_as_a_repeat_from_16_characters_as_readme_says():
+    # README: under 16 characters once case and spacing are normalised, never a repeat
+    assert repeat_counted("ok thanks a lot!") and repeat_counted("Ok, thanks a lot")
+    assert not repeat_counted("  OK thanks   a lot ")  # "ok thanks a lot": 15
 
 
 class _NightOwl(turns.ActivityStore):
