@@ -244,6 +244,21 @@ def test_no_insight_until_the_users_first_turn_is_two_days_old(
 
 
 @pytest.mark.parametrize(
+    ("now", "reason"),
+    [
+        (datetime(2026, 11, 21, 23, 59, tzinfo=UTC), TOO_NEW),
+        (datetime(2026, 11, 22, 0, 0, tzinfo=UTC), None),
+    ],
+)
+def test_the_first_turns_day_is_two_days_old_from_midnight_two_days_on(
+    now: datetime, reason: str | None
+) -> None:
+    # The counters know the first turn by its UTC day (Friday 20th): 2 days old from Sunday 00:00
+    prefs = _counted(datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
+    assert weekly_insight(_recipient(prefs=prefs), now=now, key=KEY)[1] == reason
+
+
+@pytest.mark.parametrize(
     ("days", "new"),
     [
         ([_day(0, turns=2, sessions=1)], True),
