@@ -422,6 +422,15 @@ def test_a_learned_profile_goes_once_its_owner_wrote_nothing_for_their_retention
     assert again.retention_profiles_deleted == 0 and len(store.deleted) == 3
 
 
+def test_a_learned_profile_exactly_its_retention_old_is_kept() -> None:
+    # README: it goes once not written "for longer than" the owner's retention
+    store = Store(profiles=[ProfileRef("default-90", NOW - timedelta(days=90))])
+
+    report = run_cleanup(store=store, analytics=Analytics(), now=NOW)
+
+    assert report.retention_profiles_deleted == 0 and "default-90" in store.profiles
+
+
 def test_a_learned_profile_an_event_updated_since_it_was_read_is_kept() -> None:
     class Updated(Store):
         def delete_profiles(self, profiles):
