@@ -272,6 +272,17 @@ def test_precision_in_the_top_decile_counts_users_tied_at_the_cut_off_in_proport
     assert evaluate(scored, active).precision_top_decile == 1.0
 
 
+def test_the_top_decile_of_100_users_is_their_10_highest_scores():
+    from common.analytics.churn_eval import evaluate
+
+    scored = [
+        {"user_key": f"u{i}", "risk": 1 - i / 100, "band": "high", "recency_days": 20}
+        for i in range(100)
+    ]
+    active = {f"u{i}" for i in range(10, 100)}  # the 10 highest churned, the 11th did not
+    assert evaluate(scored, active).precision_top_decile == 1.0
+
+
 def test_drain_fills_a_batch_from_several_pulls_and_acks_what_it_wrote():
     from common.analytics.sink import Message, drain
     from common.events import Event
