@@ -161,6 +161,7 @@ def test_ordinary_words_are_not_entities(text: str, word: str) -> None:
         "I am so angry at Mike right now",  # a bare "at": only after a work word
         "I'm so mad at Dad",
         "I work for Mom",  # kinship words are no names of organisations
+        "I work for Dad",
         "my sister wants me to join Grandma for lunch",
         "I got an offer from Mike",  # one word after "offer from" is more often a person
     ],
