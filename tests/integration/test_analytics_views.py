@@ -628,44 +628,81 @@ def test_ab_results_count_the_users_seen_in_more_than_one_variant(bq, own_datase
     assert (got["b"]["users"], got["b"]["users_in_other_variants"]) == (2, 1)
 
 
-def test_ab_results_flag_a_split_of_users_far_from_the_configured_shares(bq, own_dataset):
-    # Three 50/50 experiments (turn events carry variant_share 0.5), the first AB_MIN_RATERS
-    # users of each variant rating their turn (half up, half down: enough for an interval), the
-    # others taking a turn only. Users per variant against N / 2 each: chi-square with 1 degree
-    # of freedom, critical 10.83 at p = 0.001. 1,000 vs 1,000 gives 0; 1,000 vs 1,150 gives
-    # 2 * 75^2 / 1,075 = 10.47 (p 0.0012: not flagged); 1,000 vs 1,160 gives
-    # 2 * 80^2 / 1,080 = 11.85 (p 0.0006: flagged).
+def split_rows(bq, dataset: str, splits: dict[str, dict[str, tuple[int, float]]]) -> dict:
+    """ab_results by (experiment, variant) after `splits[experiment][variant]` = (users, share):
+    the first AB_MIN_RATERS users of each variant rate their turn (half up, half down: enough
+    for an interval), the others take a turn only; every turn names the variant's share."""
     events: list[Event] = []
-    splits = {"exp-even": (1000, 1000), "exp-1150": (1000, 1150), "exp-1160": (1000, 1160)}
-    for experiment, counts in splits.items():
-        for variant, users in zip(("a", "b"), counts, strict=True):
+    for experiment, variants in splits.items():
+        for variant, (users, share) in variants.items():
             for i in range(users):
                 key = f"{experiment}-{variant}-{i}"
                 if i < AB_MIN_RATERS:
                     rating = "up" if i % 2 else "down"
-                    ab_rated(events, experiment, key, variant, [rating], share=0.5)
+                    ab_rated(events, experiment, key, variant, [rating], share=share)
                 else:
                     data = {"turn_id": uuid.uuid4().hex, "persona": "lua", "crisis": False,
-                            "control_variant": "a", "variant_share": 0.5,
+                            "control_variant": "a", "variant_share": share,
                             "experiment": experiment, "variant": variant}  # fmt: skip
                     at = D0 + timedelta(seconds=len(events))
                     events.append(Event("chat.turn.completed", at, key, f"s-{key}", data))
     for i in range(0, len(events), 1000):  # in batches of the size the sink writes at most
-        write(bq, own_dataset, events[i : i + 1000], copies=(0, 1, 2))
-    got = {(r["experiment"], r["variant"]): r for r in rows(bq, own_dataset, "ab_results")}
+        write(bq, dataset, events[i : i + 1000], copies=(0, 1, 2))
+    got = {(r["experiment"], r["variant"]): r for r in rows(bq, dataset, "ab_results")}
     assert {k: r["users"] for k, r in got.items()} == {
-        (e, v): n for e, counts in splits.items() for v, n in zip(("a", "b"), counts, strict=True)
+        (e, v): n for e, variants in splits.items() for v, (n, _) in variants.items()
     }
-    for experiment, suspect in (("exp-even", False), ("exp-1150", False), ("exp-1160", True)):
-        for variant in ("a", "b"):
-            row = got[(experiment, variant)]
-            assert row["srm_suspect"] is suspect, (experiment, variant)
-            assert row["raters"] == AB_MIN_RATERS
-        treated = got[(experiment, "b")]
-        # the same ratings everywhere: an interval, unless the split is suspect
+    return got
+
+
+def assert_split(got: dict, experiment: str, variants: str, suspect: bool) -> None:
+    """Every variant of `experiment` (control "a") flagged `suspect`, with the same ratings: an
+    interval against the control for each other variant, unless the split is suspect."""
+    for variant in variants:
+        row = got[(experiment, variant)]
+        assert row["srm_suspect"] is suspect, (experiment, variant)
+        assert row["raters"] == AB_MIN_RATERS
+    for variant in variants[1:]:
+        treated = got[(experiment, variant)]
         assert treated["difference"] == pytest.approx(0.0)
         assert treated["enough_data"] is not suspect
         assert (treated["difference_low"] is None) is suspect
+
+
+def test_ab_results_flag_a_split_of_users_far_from_the_configured_shares(bq, own_dataset):
+    # Three 50/50 experiments (turn events carry variant_share 0.5). Users per variant against
+    # N / 2 each: chi-square with 1 degree of freedom, critical 10.83 at p = 0.001. 1,000 vs
+    # 1,000 gives 0; 1,000 vs 1,150 gives 2 * 75^2 / 1,075 = 10.47 (p 0.0012: not flagged);
+    # 1,000 vs 1,160 gives 2 * 80^2 / 1,080 = 11.85 (p 0.0006: flagged).
+    splits = {"exp-even": (1000, 1000), "exp-1150": (1000, 1150), "exp-1160": (1000, 1160)}
+    got = split_rows(
+        bq, own_dataset, {e: {"a": (a, 0.5), "b": (b, 0.5)} for e, (a, b) in splits.items()}
+    )
+    for experiment, suspect in (("exp-even", False), ("exp-1150", False), ("exp-1160", True)):
+        assert_split(got, experiment, "ab", suspect)
+
+
+def test_ab_results_judge_the_split_by_each_variants_share_and_the_number_of_variants(
+    bq, own_dataset
+):
+    # 90/10 with 900 and 100 users is the split configured: chi-square 0 (against an even
+    # split it would be 2 * 400^2 / 500 = 640). Three variants at 1/3 each, x, x and x + d
+    # users: chi-square 2 d^2 / (3 x + d) with 2 degrees of freedom, critical 13.82 at
+    # p = 0.001. 300, 300, 375 gives 11.54: past 1 degree's 10.83, not flagged; 300, 300, 385
+    # gives 14.67: flagged.
+    third = 1 / 3
+    got = split_rows(
+        bq,
+        own_dataset,
+        {
+            "exp-90-10": {"a": (900, 0.9), "b": (100, 0.1)},
+            "exp-thirds-375": {"a": (300, third), "b": (300, third), "c": (375, third)},
+            "exp-thirds-385": {"a": (300, third), "b": (300, third), "c": (385, third)},
+        },
+    )
+    assert_split(got, "exp-90-10", "ab", False)
+    assert_split(got, "exp-thirds-375", "abc", False)
+    assert_split(got, "exp-thirds-385", "abc", True)
 
 
 def test_the_daily_materialisation_matches_the_views_and_is_idempotent(bq, dataset):
