@@ -2071,6 +2071,15 @@ def test_the_crisis_alerts_watch_the_crisis_turn_count() -> None:
     assert "var.thresholds.crisis_turns_per_hour" in str(storm["threshold_value"])
 
 
+def test_the_stacks_alert_thresholds_default_as_the_monitoring_modules() -> None:
+    # The operator's alerting_config.thresholds and the module's thresholds each declare every
+    # default (the stack's type is the interface an operator reads): they must not drift apart.
+    module = _labelled(_config(TERRAFORM / "modules" / "monitoring"), "variable")["thresholds"]
+    stack = _labelled(_config(STACK), "variable")["alerting_config"]
+    defaults = _apply_type({}, _parse_type(module["type"]))
+    assert _apply_type({}, _parse_type(stack["type"]))["thresholds"] == defaults
+
+
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_cloud_builds_values_for_the_budget_and_the_alerts_reach_the_monitoring(env: str) -> None:
     # Cloud Build passes _BILLING_ACCOUNT and _ALERT_EMAILS on every apply: "" is no budget,
