@@ -27,6 +27,11 @@ def load_for_turns(*, gemini: bool) -> None:
     # start, not the first user in crisis with a 500.
     crisis._resources()
     crisis.resources_version()  # and its hash, which each crisis event names
+    # The answers to "Are you safe right now?" (~25 ms to build, from the same file's relation
+    # words): a crisis turn must not pay it, and a broken list fails the start, not a user's "no".
+    crisis._not_safe()
+    crisis._no_then()
+    crisis._someone_else()
     sentiment._analyzer()
     if gemini:
         import google.genai  # noqa: F401

@@ -34,3 +34,14 @@ def test_a_broken_resources_file_fails_the_warm_up(unread_resources, monkeypatch
     monkeypatch.setattr(safety, "RESOURCES_FILE", broken)
     with pytest.raises(json.JSONDecodeError):
         warmup.load_for_turns(gemini=False)
+
+
+def test_the_warm_up_builds_the_safety_answers_patterns():
+    # ~25 ms each instance's first user answering "Are you safe right now?" paid in a crisis turn.
+    for built in (safety._not_safe, safety._no_then, safety._someone_else):
+        built.cache_clear()
+    warmup.load_for_turns(gemini=False)
+    assert all(
+        built.cache_info().currsize == 1
+        for built in (safety._not_safe, safety._no_then, safety._someone_else)
+    )
