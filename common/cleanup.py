@@ -6,6 +6,7 @@ finished by the next one and a second run over the same data deletes nothing mor
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -682,9 +683,13 @@ def _retention_profiles(
     about CLEANUP_FULL_PASS_HOURS of its due time."""
     before = retention_cutoff(now, min(RETENTION_CHOICES))
 
+    @functools.cache  # once a run, not once a batch: the owners' choices do not change in it
+    def days_by_key() -> dict[str, int]:
+        return {key: d for d, keys in retention().items() for key in keys}
+
     def step(**where: Any) -> tuple[Any, datetime | None]:
         profiles, cursor = store.profiles_updated_before(before=before, limit=batch_size, **where)
-        days = {key: d for d, keys in (retention() if profiles else {}).items() for key in keys}
+        days = days_by_key() if profiles else {}
         due = [
             p
             for p in profiles
