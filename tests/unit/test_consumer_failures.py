@@ -17,6 +17,8 @@ from common import clients, edge, logs
 from common.analytics.warehouse import InsertFailed
 from common.errors import Unavailable
 from common.events import Event
+from common.push.models import RELEASE_DUE, Notification, notification_event
+from common.push.service import Busy
 from scripts.function_client import function_client
 from tests.fakes.clock import FakeClock
 
@@ -28,6 +30,17 @@ EVENT = Event(
     {"persona": "elro"},
     subject="k",
 )
+NOTE = Notification(
+    notification_id="5f0c6f4e-3b2a-4c1d-9e8f-7a6b5c4d3e2f",
+    uid="u1",
+    kind="nudge",
+    title="t",
+    body="b",
+    created_at=datetime(2026, 3, 1, 12, tzinfo=UTC),
+)
+TURN = EVENT.envelope()
+PUSH = notification_event(NOTE).envelope()
+RELEASE = {"type": RELEASE_DUE}  # what Cloud Scheduler publishes
 HEADERS = {
     "ce-id": "1",
     "ce-source": "//pubsub",
@@ -39,7 +52,7 @@ HEADERS = {
 @pytest.fixture(scope="module")
 def apps():
     """Loaded before a test's log capture begins (loading a main.py sets up the logging)."""
-    return {fn: function_client(fn) for fn in ("analytics_sink", "profile_updater")}
+    return {fn: function_client(fn) for fn in ("analytics_sink", "profile_updater", "push_sender")}
 
 
 @pytest.fixture
@@ -51,8 +64,8 @@ def clock(monkeypatch) -> FakeClock:
     return clock
 
 
-def _deliver(app, n: int = 1) -> list[int]:
-    data = base64.b64encode(json.dumps(EVENT.envelope()).encode()).decode()
+def _deliver(app, n: int = 1, envelope: dict = TURN) -> list[int]:
+    data = base64.b64encode(json.dumps(envelope).encode()).decode()
     message = {"data": data, "messageId": "1", "attributes": {"subject": "k", "type": EVENT.type}}
     body = {"message": message, "subscription": "s"}
     return [app.post("/", json=body, headers=HEADERS).status_code for _ in range(n)]
@@ -68,24 +81,39 @@ class Failing:
     def apply(self, **kw):
         raise self.error
 
+    def begin(self, *args, **kw):  # the push sender's claim of a notification
+        raise self.error
+
+    def claim_due(self, **kw):  # its release run's page of due notifications
+        raise self.error
+
+
+@pytest.fixture
+def no_other_clients(monkeypatch):
+    for port in ("dead_letter", "push_sender", "session_store", "event_publisher"):
+        monkeypatch.setattr(clients, port, lambda: None)
+
 
 @pytest.mark.parametrize(
-    ("function", "port", "error"),
+    ("function", "envelope", "port", "error"),
     [
-        ("analytics_sink", "analytics_writer", InsertFailed("BigQuery did not take rows: x")),
-        ("analytics_sink", "analytics_writer", TimeoutError("the shared write took over 50 s")),
-        ("profile_updater", "preference_writer", Unavailable("Storage is unavailable.")),
+        ("analytics_sink", TURN, "analytics_writer", InsertFailed("BigQuery did not take rows")),
+        ("analytics_sink", TURN, "analytics_writer", TimeoutError("the write took over 50 s")),
+        ("profile_updater", TURN, "preference_writer", Unavailable("Storage is unavailable.")),
+        ("push_sender", PUSH, "push_store", Unavailable("Storage is unavailable.")),
+        # another delivery holds the notification's lease: routine on a Pub/Sub redelivery
+        ("push_sender", PUSH, "push_store", Busy(NOTE.notification_id)),
+        ("push_sender", RELEASE, "push_store", Unavailable("Storage is unavailable.")),
     ],
 )
 def test_a_failing_dependency_answers_503_with_one_warning_and_no_traceback(
-    apps, clock, monkeypatch, caplog, function, port, error
+    apps, clock, monkeypatch, caplog, no_other_clients, function, envelope, port, error
 ):
     monkeypatch.setattr(clients, port, lambda: Failing(error))
-    monkeypatch.setattr(clients, "dead_letter", lambda: None)
     with caplog.at_level(logging.INFO):
-        assert _deliver(apps[function], 50) == [503] * 50
+        assert _deliver(apps[function], 50, envelope) == [503] * 50
         clock.advance(logs.FAILURE_LOG_SECONDS)
-        assert _deliver(apps[function]) == [503]
+        assert _deliver(apps[function], 1, envelope) == [503]
     said = [(r.levelname, r.getMessage(), r.count) for r in caplog.records]
     assert [(level, count) for level, _, count in said] == [("WARNING", 1), ("WARNING", 50)]
     assert type(error).__name__ in said[0][1]
@@ -97,6 +125,19 @@ def test_an_unexpected_exception_keeps_its_traceback(apps, clock, monkeypatch, c
     with caplog.at_level(logging.INFO):
         assert _deliver(apps["profile_updater"]) == [500]
     assert any(r.exc_info and r.levelname == "ERROR" for r in caplog.records)
+
+
+def test_a_bug_in_a_release_run_is_not_dropped_as_a_malformed_notification(
+    apps, clock, monkeypatch, caplog, no_other_clients
+):
+    # the parsing's except once wrapped the run too: a TypeError of ours was logged as a bad
+    # message, without its traceback, and acknowledged
+    error = TypeError("can't compare offset-naive and offset-aware datetimes")
+    monkeypatch.setattr(clients, "push_store", lambda: Failing(error))
+    with caplog.at_level(logging.INFO):
+        assert _deliver(apps["push_sender"], 1, RELEASE) == [500]
+    assert any(r.exc_info and r.levelname == "ERROR" for r in caplog.records)
+    assert not any("malformed" in r.getMessage() for r in caplog.records)
 
 
 @pytest.mark.parametrize(
