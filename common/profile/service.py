@@ -46,7 +46,11 @@ class ProfileStore(Protocol):
 
 
 def settings_of(user_doc: dict | None) -> ProfileSettings:
-    stored = (user_doc or {}).get("settings") or {}
+    stored = _stored_settings(user_doc)
+    if stored is None:
+        # Not a map (a list or a string written in the console): no setting can be read from it.
+        log.warning("stored settings refused as a whole, defaults used")
+        return ProfileSettings()
     try:
         return ProfileSettings.model_validate(stored, strict=False)
     except ValidationError as e:
@@ -54,20 +58,30 @@ def settings_of(user_doc: dict | None) -> ProfileSettings:
         # field's default, not a failed request for this user on every call.
         refused = {str(err["loc"][0]) for err in e.errors() if err["loc"]}
         log.warning("stored settings refused, defaults used", extra={"fields": sorted(refused)})
-        kept = {k: v for k, v in stored.items() if k not in refused}
+    kept = {k: v for k, v in stored.items() if k not in refused}
+    try:
         return ProfileSettings.model_validate(kept, strict=False)
+    except ValidationError:  # an error no field names (a key that is not a string)
+        log.warning("stored settings refused as a whole, defaults used")
+        return ProfileSettings()
 
 
 def timezone_set(user_doc: dict | None) -> bool:
     """Whether the user set their time zone (and it is still a valid one). PATCH /v2/profile
     stores only the fields sent, so a user who never sent one has none stored: settings_of's
     "UTC" is then a default for GET /v2/profile, not the user's clock."""
-    stored = ((user_doc or {}).get("settings") or {}).get("timezone")
+    stored = (_stored_settings(user_doc) or {}).get("timezone")
     try:
         ProfilePatch.model_validate({"timezone": stored})
     except ValidationError:
         return False
     return stored is not None
+
+
+def _stored_settings(user_doc: dict | None) -> dict | None:
+    """The user's stored settings ({} if none), or None when they are not a map."""
+    stored = (user_doc or {}).get("settings") or {}
+    return stored if isinstance(stored, dict) else None
 
 
 def _out(settings: ProfileSettings, prefs: dict | None, now: datetime) -> ProfileOut:

@@ -101,3 +101,20 @@ def test_a_time_zone_is_known_only_when_the_user_set_a_valid_one(user_doc, known
 def test_a_patch_takes_json_types_as_they_are_and_no_unknown_field(body: dict) -> None:
     with pytest.raises(ValidationError):
         ProfilePatch.model_validate(body)
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        ["x"],  # a list or a string written in the console: every turn and GET /v2/profile 500ed
+        "abc",
+        {1: False},  # a key no field names: refused by a second validation too
+    ],
+)
+def test_stored_settings_that_are_not_a_map_of_settings_read_as_the_defaults(stored, caplog):
+    from common.profile.service import settings_of, timezone_set
+
+    with caplog.at_level("WARNING", logger="common.profile.service"):
+        assert settings_of({"settings": stored}) == ProfileSettings()
+    assert [r.getMessage() for r in caplog.records][-1].endswith("defaults used")
+    assert timezone_set({"settings": stored}) is False  # read on every chat turn too
