@@ -31,6 +31,16 @@ FEATURES = {
     "persona_model": ["persona_model"],
     "reply_generator": ["reply_generator"],  # the name a turn's "degraded" uses
 }
+# Down without a request failing: events wait in the outbox (the outbox relay's failures alert),
+# insights are operators' (the analytics sink's dead letters alert). /healthz is a 200 naming
+# them in `degraded`, so that the uptime checks' probes are no 503s in the API's 5xx ratio.
+BACKGROUND = frozenset({"pubsub", "bigquery"})
+
+
+def serves_users(report: dict) -> bool:
+    """Whether every dependency users' requests need answers: /healthz's 200, else a 503."""
+    deps = report["dependencies"].items()
+    return all(state["ok"] or name in BACKGROUND for name, state in deps)
 
 
 class _ProbeFailed(Exception):

@@ -867,12 +867,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "health",
         "operations",
         "Each dependency's state and the features that degrade",
-        "Public (the uptime check has no user). `503` when any dependency is down: its body is "
-        "the same report (not the error shape), naming what is down and what degrades.",
+        "Public (the uptime check has no user). `503` when a dependency users' requests need "
+        "is down: its body is the same report (not the error shape), naming what is down and "
+        "what degrades. Pub/Sub or BigQuery alone down (events wait in the outbox; insights) is "
+        "a `200` with status `degraded`.",
         (
             Reply(
                 200,
-                "Everything works.",
+                "Everything users need works (`degraded` names what waits, if anything).",
                 HealthReport,
                 {
                     "status": "ok",

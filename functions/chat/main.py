@@ -19,7 +19,7 @@ from common.chat.wiring import turn_ports
 from common.config import get_settings, require_analytics_key
 from common.edge import authenticate, utcnow, within_budget
 from common.errors import Forbidden, InvalidInput, NotFound
-from common.health import check_all
+from common.health import check_all, serves_users
 from common.http import Routes, after_sending, handle_errors, json_response, parse, read_json
 from common.logs import setup_logging
 from common.prefork import in_each_worker
@@ -57,7 +57,7 @@ def chat(request: flask.Request) -> flask.Response:
     endpoint, args = ROUTES.match(request)
     if endpoint == "healthz":  # public: the uptime check has no user
         report = check_all(get_settings())
-        if report["status"] == "ok":
+        if serves_users(report):  # all ok, or only background work waits (common/health.py)
             return json_response(report)
         # The report, not the error shape (uptime checks read it), but a 503's Retry-After.
         return json_response(report, 503, {"Retry-After": str(HEALTH_RETRY_AFTER)})
