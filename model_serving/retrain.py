@@ -353,6 +353,28 @@ def markdown(report: dict) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+# The message of the job's last line, which its alert reads (terraform/modules/monitoring).
+SUMMARY = "retraining summary"
+
+
+def summary_line(report: dict) -> str:
+    """The run's outcome as one JSON line: Cloud Logging gives the job's prints no severity, and
+    reads this one's. WARNING while an earlier canary waits for an operator (this challenger was
+    not deployed) or when nothing was promoted."""
+    pending = (report.get("deployment") or {}).get("canary_pending")
+    promoted = bool(report["promoted"])
+    return json.dumps(
+        {
+            "severity": "WARNING" if pending or not promoted else "INFO",
+            "message": SUMMARY,
+            "canary_pending": pending,
+            "promoted": promoted,
+            "version": report["challenger"]["version"],
+            "champion": report["champion"]["version"],
+        }
+    )
+
+
 def vertex_config() -> Any:
     from model_serving.vertex import VertexConfig
 
@@ -706,6 +728,7 @@ def main(argv: list[str]) -> int:
         store.upload_report(f"{name}.md", text, "text/markdown")
     print(text, flush=True)
     print(f"report: {decisions / name}.json (.md); done in {report['duration_seconds']:.1f} s")
+    print(summary_line(report), flush=True)
     return 0
 
 

@@ -164,7 +164,9 @@ def _run(
             break
     else:
         report.complete = False
-    log.info("notification producer", extra={"report": report.as_dict()})
+    # WARNING when users were left for a later run (the weekly insight's alert counts these).
+    level = logging.INFO if report.complete else logging.WARNING
+    log.log(level, "notification producer", extra={"report": report.as_dict()})
     return report
 
 

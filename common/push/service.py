@@ -24,7 +24,7 @@ from concurrent.futures import (
 )
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from common.config import Settings
 from common.events import Event, EventPublisher, user_key
@@ -161,6 +161,22 @@ class Outcome:
     reason: str | None = None
     sent: int = 0
     removed: int = 0
+
+
+# The line of a delivery's outcome: the push sender's for each message, the release's for each
+# that failed. The failed pushes' log-based metric reads it (terraform/modules/monitoring).
+PUSH_LINE = "push"
+
+
+def outcome_fields(note: Notification, outcome: Outcome) -> dict[str, Any]:
+    return {
+        "notification_id": note.notification_id,
+        "kind": note.kind,
+        "status": outcome.status,
+        "reason": outcome.reason,
+        "sent": outcome.sent,
+        "removed_tokens": outcome.removed,
+    }
 
 
 class Busy(Exception):
@@ -445,12 +461,18 @@ def release_due(
                 monotonic=monotonic,
                 deadline=deadline,
             )
+            if outcome.status == "failed":  # a retried push ends here, after its deliveries
+                log.info(PUSH_LINE, extra=outcome_fields(note, outcome))
             if outcome.status != "deferred":  # deferred again: the waiting copy has a new due
                 store.drop_waiting(note)  # time; a copy left here finds its record final later
         except Busy:
             return "busy"  # its lease runs out and a later release takes it
         except Exception:  # one bad notification must not hold up the others
-            log.exception("push release failed", extra={"notification": note.notification_id})
+            # Counted only in the run's line otherwise: the alert on needs_operator tells.
+            log.exception(
+                "push release failed",
+                extra={"notification": note.notification_id, NEEDS_OPERATOR: True},
+            )
             return "error"  # leased: a later release tries it again
         return outcome.status
 

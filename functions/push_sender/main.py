@@ -20,7 +20,7 @@ from common.edge import redeliver, utcnow
 from common.errors import Unavailable
 from common.logs import NEEDS_OPERATOR, setup_logging
 from common.push.models import RELEASE_DUE, Notification, notification_from_envelope
-from common.push.service import Busy, deliver, release_due
+from common.push.service import PUSH_LINE, Busy, deliver, outcome_fields, release_due
 
 setup_logging(get_settings().log_level)
 require_analytics_key()
@@ -73,14 +73,4 @@ def _deliver(note: Notification) -> None:
         outcome = deliver(note=note, now=utcnow(), **_ports())
     except (Unavailable, Busy) as e:  # Firestore down, or a redelivery meeting the one under way
         redeliver(e)
-    log.info(
-        "push",
-        extra={
-            "notification_id": note.notification_id,
-            "kind": note.kind,
-            "status": outcome.status,
-            "reason": outcome.reason,
-            "sent": outcome.sent,
-            "removed_tokens": outcome.removed,
-        },
-    )
+    log.info(PUSH_LINE, extra=outcome_fields(note, outcome))

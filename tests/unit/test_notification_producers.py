@@ -757,3 +757,19 @@ def test_no_nudge_reaches_a_user_within_30_days_of_a_crisis_analytics_could_not_
     later = NOW + timedelta(days=1)
     note, why = reengagement_nudge(troubled, now=later, key=KEY, cooldown_days=14)
     assert note is not None and why is None
+
+
+def test_a_weekly_run_that_ran_out_of_pages_logs_a_warning_and_a_complete_one_info(
+    caplog,
+) -> None:
+    # Users a run left out miss their insight unless a later run reaches them: the line says so
+    # at WARNING, which the weekly insight's alert counts (terraform/modules/monitoring).
+    with caplog.at_level("INFO", logger="common.notifications.service"):
+        cut = _weekly(Audience(_population()), Publisher(), page_size=10, max_pages=1)
+        whole = _weekly(Audience(_population()), Publisher(), page_size=200)
+    lines = [r for r in caplog.records if r.getMessage() == "notification producer"]
+    assert (cut.complete, whole.complete) == (False, True)
+    assert [(r.levelname, r.report["complete"]) for r in lines] == [
+        ("WARNING", False),
+        ("INFO", True),
+    ]

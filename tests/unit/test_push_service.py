@@ -27,6 +27,7 @@ from common.push.service import (
     DEADLINE_SECONDS,
     FUNCTION_TIMEOUT_SECONDS,
     LEASE_SECONDS,
+    PUSH_LINE,
     Busy,
     Claim,
     UserPush,
@@ -252,6 +253,20 @@ def test_a_failure_dropping_a_waiting_copy_is_counted_and_the_run_goes_on() -> N
 
     assert report.released == 3 and report.outcomes == {"sent": 2, "error": 1}
     assert set(store.waiting) == {"n-00001"}  # its record is final: a later release skips it
+
+
+def test_a_release_failure_is_logged_for_an_operator(caplog) -> None:
+    # Only the run's outcome counts said so: nothing paged while every release failed.
+    class DropFails(Store):
+        def drop_waiting(self, note):
+            raise RuntimeError("503 Firestore unavailable")
+
+    store, clock = DropFails({}), Clock(T0)
+    _backlog(store, 1)
+    with caplog.at_level("ERROR", logger="common.push.service"):
+        _release(store, clock)
+    (record,) = [r for r in caplog.records if r.getMessage() == "push release failed"]
+    assert record.levelname == "ERROR" and record.needs_operator is True
 
 
 def test_each_delivery_record_names_its_owner() -> None:
@@ -541,11 +556,16 @@ def test_a_push_outlasts_an_outage_of_hours_with_few_deliveries():
     assert _minutes(deliveries) == [0, 5, 10, 20, 40, 80, 160, 320]
 
 
-def test_a_push_fcm_never_takes_fails_after_its_deliveries():
-    status, deliveries = _through_outage(48)
+def test_a_push_fcm_never_takes_fails_after_its_deliveries(caplog):
+    with caplog.at_level("INFO", logger="common.push.service"):
+        status, deliveries = _through_outage(48)
     assert status == "failed"
     assert len(deliveries) == SETTINGS.push_max_deliveries == 9
     assert deliveries[-1] - T0 == timedelta(minutes=560)  # about 9 hours after the first
+    # Its last delivery was a release's: that writes the `push` line the failed pushes' metric
+    # counts, as the push sender does for a message (terraform/modules/monitoring).
+    (line,) = [r for r in caplog.records if r.getMessage() == PUSH_LINE]
+    assert (line.status, line.reason) == ("failed", "retries_exhausted")
 
 
 def test_a_retry_after_longer_than_the_wait_between_deliveries_is_honoured():

@@ -1553,3 +1553,31 @@ def test_embedding_cache_is_keyed_by_truncation_as_well_as_encoder_file_and_text
     ]
     assert path.parent == tmp_path
     assert len({path, *others}) == 4
+
+
+@pytest.mark.parametrize(
+    ("promoted", "deployment", "severity", "pending"),
+    [
+        (True, {"model": "m"}, "INFO", None),
+        (True, {"model": "m", "canary_pending": "pm-older"}, "WARNING", "pm-older"),
+        (False, None, "WARNING", None),
+    ],
+)
+def test_the_jobs_last_line_is_a_structured_summary_with_its_severity(
+    promoted, deployment, severity, pending
+) -> None:
+    """The job's prints reach Cloud Logging without a severity: its last line is one JSON object
+    that it parses, WARNING while a canary waits or nothing was promoted."""
+    from model_serving.retrain import SUMMARY, summary_line
+
+    report = _report(decide(CHAMPION), promoted=promoted, deployment=deployment)
+    line = summary_line(report)
+    assert "\n" not in line
+    assert json.loads(line) == {
+        "severity": severity,
+        "message": SUMMARY,
+        "canary_pending": pending,
+        "promoted": promoted,
+        "version": "pm-new",
+        "champion": "pm-old",
+    }
