@@ -12,8 +12,15 @@ module "monitoring" {
   api_services = [
     for name, f in local.functions : module.function[name].function_name if f.kind == "api"
   ]
-  dead_letter_subscriptions = ["events-dead-letter", "notifications-dead-letter"]
-  healthz_host              = module.api_gateway.hostname
+  # each dead-letter topic => the subscriptions (of deployed consumers) that dead-letter to it
+  dead_letters = {
+    for topic, subscriptions in local.push_subscriptions : "${topic}-dead-letter" => [
+      for sub, fn in subscriptions : sub if contains(keys(local.functions), fn)
+    ]
+  }
+  healthz_host         = module.api_gateway.hostname
+  notification_service = module.function["notification_producers"].function_name
+  push_sender_service  = module.function["push_sender"].function_name
 }
 
 # DELETE /v2/devices/{token} (the API contract) puts a raw FCM token in the URL, which the API

@@ -15,6 +15,7 @@ variable "alerting_config" {
       error_ratio                = optional(number, 0.02)
       streamed_errors            = optional(number, 10)
       log_gib_per_hour           = optional(number, 1)
+      push_retries_exhausted     = optional(number, 2)
     }), {})
   })
   default  = {}

@@ -1339,7 +1339,7 @@ def test_dead_letter_topics_have_pull_subscriptions_that_alert() -> None:
     dead = {i["name"] for i in topics.values() if i["name"].endswith("-dead-letter")}
     assert dead == {"events-dead-letter", "notifications-dead-letter"}
     monitoring = _stack("prod").instances("modules/monitoring")["monitoring"]
-    assert set(monitoring["dead_letter_subscriptions"]) == dead
+    assert set(monitoring["dead_letters"]) == dead
     for instance in topics.values():
         if instance["name"] in dead:
             assert set(instance["subscriptions"]) == {instance["name"]}
@@ -2450,3 +2450,144 @@ def test_every_finished_erasure_is_kept_in_the_erasure_log(env: str, caplog) -> 
     assert _block(bucket, "lifecycle").get("prevent_destroy") is True
     # A log bucket of the sink's own project: the sink has no writer identity to grant anything.
     assert not any("writer_identity" in path.read_text() for path in STACK.glob("*.tf"))
+
+
+def _line_entry(line: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
+    """The log entry Cloud Logging makes of one JSON line: its severity, the rest jsonPayload."""
+    payload = {k: v for k, v in line.items() if k != "severity"}
+    return {"resource": resource, "severity": line["severity"], "jsonPayload": payload}
+
+
+def test_each_dead_letter_alert_also_fires_on_new_letters_while_old_ones_are_held() -> None:
+    """The backlog condition stays true while the runbook holds letters back (up to 31 days),
+    and its open incident hid every new letter: each dead-letter topic's policy also counts new
+    arrivals, publishes on the topic (the analytics sink's own) and Pub/Sub's dead-lettering from
+    the subscriptions that send there, over 10 minutes."""
+    module = TERRAFORM / "modules" / "monitoring"
+    policy = _resources(module, "google_monitoring_alert_policy")["dead_letter_backlog"]
+    conditions = [_block(c, "condition_threshold") for c in policy["conditions"]]
+    (dynamic,) = policy["dynamic"]  # no condition when no consumer dead-letters there
+    assert dynamic["conditions"]["for_each"] == "${length(each.value) > 0 ? [each.value] : []}"
+    dead_lettered = _block(_block(dynamic["conditions"], "content"), "condition_threshold")
+    backlog, topic = conditions
+    assert "subscription/num_undelivered_messages" in backlog["filter"]
+    assert 'resource.type = "pubsub_topic"' in topic["filter"]
+    assert 'resource.labels.topic_id = "${each.key}"' in topic["filter"]
+    assert 'metric.type = "pubsub.googleapis.com/topic/send_request_count"' in topic["filter"]
+    assert 'resource.type = "pubsub_subscription"' in dead_lettered["filter"]
+    assert "subscription/dead_letter_message_count" in dead_lettered["filter"]
+    assert "conditions.value" in dead_lettered["filter"]  # the subscriptions sending there
+    for condition in (topic, dead_lettered):
+        assert (condition["comparison"], condition["threshold_value"]) == ("COMPARISON_GT", 0)
+        aggregation = _block(condition, "aggregations")
+        assert aggregation["alignment_period"] == "600s"
+        assert aggregation["per_series_aligner"] == "ALIGN_DELTA"
+    # each dead-letter topic is told the subscriptions that dead-letter to it
+    monitoring = _stack("prod").instances("modules/monitoring")["monitoring"]
+    assert monitoring["dead_letters"] == {
+        "events-dead-letter": ["events-analytics-sink", "events-profile-updater"],
+        "notifications-dead-letter": ["notifications-push-sender"],
+    }
+
+
+def test_failed_pushes_are_counted_from_the_lines_the_push_sender_writes(caplog) -> None:
+    """The failed pushes' metric matches the `push` line of a push that failed, by reason, on
+    the push sender alone, and not a sent one's; its alert reads retries_exhausted only (a
+    user's dead tokens end all_devices_failed, routine), over an hour."""
+    from common.logs import formatter
+    from common.push.service import PUSH_LINE, Outcome, outcome_fields
+    from tests.unit.test_push_service import Store, _backlog
+
+    (note,) = _backlog(Store({}), 1)
+    log = logging.getLogger("common.push.service")
+    with caplog.at_level(logging.INFO, logger="common.push.service"):
+        for outcome in (Outcome("failed", "retries_exhausted"), Outcome("sent", sent=1)):
+            log.info(PUSH_LINE, extra=outcome_fields(note, outcome))
+    failed, sent = (json.loads(formatter().format(r)) for r in caplog.records)
+    service = "ion-prod-push-sender"
+
+    def entry(line: dict[str, Any], name: str = service) -> dict[str, Any]:
+        return _line_entry(line, {"type": "cloud_run_revision", "labels": {"service_name": name}})
+
+    module = Module(TERRAFORM / "modules" / "monitoring", {"push_sender_service": service})
+    metric = _resources(module.directory, "google_logging_metric")["failed_pushes"]
+    log_filter = module.scope.value(metric["filter"])
+    assert _log_filter_matches(log_filter, entry(failed))
+    assert not _log_filter_matches(log_filter, entry(sent))
+    assert not _log_filter_matches(log_filter, entry(failed, "ion-prod-chat"))
+    assert metric["label_extractors"] == {"reason": "EXTRACT(jsonPayload.reason)"}
+    assert failed["reason"] == "retries_exhausted"
+    call = _labelled(_config(STACK), "module")["monitoring"]
+    assert call["push_sender_service"] == '${module.function["push_sender"].function_name}'
+
+    policy = _resources(module.directory, "google_monitoring_alert_policy")["pushes_failing"]
+    condition = _block(_block(policy, "conditions"), "condition_threshold")
+    assert "google_logging_metric.failed_pushes.name" in condition["filter"]
+    assert 'metric.labels.reason = "retries_exhausted"' in condition["filter"]
+    assert "var.thresholds.push_retries_exhausted" in str(condition["threshold_value"])
+    assert _block(condition, "aggregations")["alignment_period"] == "3600s"
+
+
+def test_incomplete_weekly_insight_runs_are_counted_and_four_in_a_row_alert(caplog) -> None:
+    """The metric matches the WARNING a weekly insight run that ran out of pages writes, not a
+    complete run's; the alert fires when all four Sunday runs (4 hours) ended so."""
+    from common.logs import formatter
+    from tests.unit.test_notification_producers import Audience, Publisher, _population, _weekly
+
+    with caplog.at_level(logging.INFO, logger="common.notifications.service"):
+        _weekly(Audience(_population()), Publisher(), page_size=10, max_pages=1)
+        _weekly(Audience(_population()), Publisher(), page_size=200)
+    lines = [json.loads(formatter().format(r)) for r in caplog.records if hasattr(r, "report")]
+    incomplete, complete = lines
+    service = "ion-prod-notification-producers"
+    resource = {"type": "cloud_run_revision", "labels": {"service_name": service}}
+    module = Module(TERRAFORM / "modules" / "monitoring", {"notification_service": service})
+    metric = _resources(module.directory, "google_logging_metric")["weekly_insight_incomplete_runs"]
+    log_filter = module.scope.value(metric["filter"])
+    assert _log_filter_matches(log_filter, _line_entry(incomplete, resource))
+    assert not _log_filter_matches(log_filter, _line_entry(complete, resource))
+    call = _labelled(_config(STACK), "module")["monitoring"]
+    assert call["notification_service"] == (
+        '${module.function["notification_producers"].function_name}'
+    )
+    policy = _resources(module.directory, "google_monitoring_alert_policy")[
+        "weekly_insight_incomplete"
+    ]
+    condition = _block(_block(policy, "conditions"), "condition_threshold")
+    assert "google_logging_metric.weekly_insight_incomplete_runs.name" in condition["filter"]
+    assert (condition["comparison"], condition["threshold_value"]) == ("COMPARISON_GT", 3)
+    assert _block(condition, "aggregations")["alignment_period"] == f"{4 * 3600}s"
+    assert _stack("prod").local("schedules")["notification-weekly-insight"]["schedule"] == (
+        "0 18-21 * * 0"
+    )
+
+
+def test_a_failed_retraining_execution_and_a_waiting_canary_alert() -> None:
+    """The job's printed crash has no severity: the job_failed policy also counts executions
+    whose result is failed; and the job's summary line with a canary pending matches the
+    canary alert, a run that promoted nothing does not."""
+    from model_serving.retrain import summary_line
+
+    policies = _resources(TERRAFORM / "modules" / "monitoring", "google_monitoring_alert_policy")
+    thresholds = [
+        _block(c, "condition_threshold")
+        for c in policies["job_failed"]["conditions"]
+        if "condition_threshold" in c
+    ]
+    (executions,) = thresholds
+    assert 'resource.type = "cloud_run_job"' in executions["filter"]
+    assert "run.googleapis.com/job/completed_execution_count" in executions["filter"]
+    assert 'metric.labels.result = "failed"' in executions["filter"]
+    assert (executions["comparison"], executions["threshold_value"]) == ("COMPARISON_GT", 0)
+
+    matched = _block(_block(policies["canary_pending"], "conditions"), "condition_matched_log")
+    resource = {"type": "cloud_run_job"}
+    report = {"champion": {"version": "pm-old"}, "challenger": {"version": "pm-new"}}
+    pending = json.loads(
+        summary_line(report | {"promoted": True, "deployment": {"canary_pending": "pm-older"}})
+    )
+    deployed = json.loads(summary_line(report | {"promoted": True, "deployment": {}}))
+    rejected = json.loads(summary_line(report | {"promoted": False, "deployment": None}))
+    assert _log_filter_matches(matched["filter"], _line_entry(pending, resource))
+    assert not _log_filter_matches(matched["filter"], _line_entry(deployed, resource))
+    assert not _log_filter_matches(matched["filter"], _line_entry(rejected, resource))

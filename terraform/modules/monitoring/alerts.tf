@@ -81,7 +81,7 @@ resource "google_monitoring_alert_policy" "server_errors" {
 }
 
 resource "google_monitoring_alert_policy" "dead_letter_backlog" {
-  for_each              = toset(var.dead_letter_subscriptions)
+  for_each              = var.dead_letters
   project               = var.project_id
   display_name          = "${var.prefix}: messages waiting in ${each.key}"
   combiner              = "OR"
@@ -102,9 +102,46 @@ resource "google_monitoring_alert_policy" "dead_letter_backlog" {
     }
   }
 
+  # The backlog stays above 0 while letters are held back (the runbook), and its open incident
+  # would hide new ones: new letters are a condition of their own. A consumer's give-ups are
+  # Pub/Sub's dead-lettering (counted on the consumer's subscription); the analytics sink also
+  # publishes to events-dead-letter itself (a publish request on the topic).
+  conditions {
+    display_name = "new letters published to ${each.key} in 10 minutes"
+    condition_threshold {
+      filter          = "resource.type = \"pubsub_topic\" AND resource.labels.topic_id = \"${each.key}\" AND metric.type = \"pubsub.googleapis.com/topic/send_request_count\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = 0
+      duration        = "0s"
+      aggregations {
+        alignment_period     = "600s"
+        per_series_aligner   = "ALIGN_DELTA"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+    }
+  }
+
+  dynamic "conditions" {
+    for_each = length(each.value) > 0 ? [each.value] : []
+    content {
+      display_name = "messages dead-lettered to ${each.key} in 10 minutes"
+      condition_threshold {
+        filter          = "resource.type = \"pubsub_subscription\" AND (${join(" OR ", [for s in conditions.value : "resource.labels.subscription_id = \"${s}\""])}) AND metric.type = \"pubsub.googleapis.com/subscription/dead_letter_message_count\""
+        comparison      = "COMPARISON_GT"
+        threshold_value = 0
+        duration        = "0s"
+        aggregations {
+          alignment_period     = "600s"
+          per_series_aligner   = "ALIGN_DELTA"
+          cross_series_reducer = "REDUCE_SUM"
+        }
+      }
+    }
+  }
+
   documentation {
     mime_type = "text/markdown"
-    content   = "Events a consumer gave up on are piling up in ${each.key}. See docs/OPERATIONS.md#dead-letter-backlog."
+    content   = "Events a consumer gave up on are waiting in ${each.key}, or new ones arrived. See docs/OPERATIONS.md#dead-letter-backlog."
   }
 }
 
@@ -181,6 +218,23 @@ resource "google_monitoring_alert_policy" "job_failed" {
     display_name = "a failed Cloud Scheduler attempt or Cloud Run job execution"
     condition_matched_log {
       filter = "(resource.type = \"cloud_scheduler_job\" OR resource.type = \"cloud_run_job\") AND severity >= ERROR"
+    }
+  }
+
+  # The retraining job's crash is printed text, which Cloud Logging stores without a severity:
+  # the execution's result is Cloud Run's own count.
+  conditions {
+    display_name = "a failed Cloud Run job execution (its result)"
+    condition_threshold {
+      filter          = "resource.type = \"cloud_run_job\" AND metric.type = \"run.googleapis.com/job/completed_execution_count\" AND metric.labels.result = \"failed\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = 0
+      duration        = "0s"
+      aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_DELTA"
+        cross_series_reducer = "REDUCE_SUM"
+      }
     }
   }
 
@@ -362,6 +416,110 @@ resource "google_monitoring_alert_policy" "crisis_storm" {
   documentation {
     mime_type = "text/markdown"
     content   = "More than ${var.thresholds.crisis_turns_per_hour} crisis turns in an hour: a detector may be flagging ordinary messages. See docs/OPERATIONS.md#crisis-detection-a-false-alarm-storm."
+  }
+}
+
+# Pushes that ended failed after FCM refused them through every delivery (about 9 hours:
+# common/push/service.py): FCM or our project failing for hours, not a user's dead token (that
+# ends all_devices_failed, routine, and the token is deleted). One user gets at most 3 pushes a
+# day (PUSH_DAILY_CAP): more than the threshold (default 2) in an hour is more than one user's.
+resource "google_monitoring_alert_policy" "pushes_failing" {
+  project               = var.project_id
+  display_name          = "${var.prefix}: pushes failing after all their deliveries"
+  combiner              = "OR"
+  notification_channels = local.channels
+  user_labels           = var.labels
+
+  conditions {
+    display_name = "pushes that ended retries_exhausted in an hour"
+    condition_threshold {
+      filter          = "resource.type = \"cloud_run_revision\" AND metric.type = \"logging.googleapis.com/user/${google_logging_metric.failed_pushes.name}\" AND metric.labels.reason = \"retries_exhausted\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = var.thresholds.push_retries_exhausted
+      duration        = "0s"
+      aggregations {
+        alignment_period     = "3600s"
+        per_series_aligner   = "ALIGN_DELTA"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+    }
+  }
+
+  # A count of log lines has no data, not 0, while none is logged (cleanup_incomplete).
+  alert_strategy {
+    auto_close = "86400s"
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "More than ${var.thresholds.push_retries_exhausted} pushes in an hour failed after FCM refused them through every delivery (about 9 hours). See docs/OPERATIONS.md#pushes-failing."
+  }
+}
+
+# The weekly insight not reaching everyone: its Sunday runs (hourly, 18:00-21:00 UTC,
+# terraform/stack/scheduler.tf) each go on where the last stopped; when all four end with users
+# left, the last did too and those users miss this week's insight.
+resource "google_monitoring_alert_policy" "weekly_insight_incomplete" {
+  project               = var.project_id
+  display_name          = "${var.prefix}: weekly insight not reaching every user"
+  combiner              = "OR"
+  notification_channels = local.channels
+  user_labels           = var.labels
+
+  conditions {
+    display_name = "4 incomplete weekly insight runs in 4 hours"
+    condition_threshold {
+      filter          = "resource.type = \"cloud_run_revision\" AND metric.type = \"logging.googleapis.com/user/${google_logging_metric.weekly_insight_incomplete_runs.name}\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = 3
+      duration        = "0s"
+      aggregations {
+        alignment_period     = "14400s"
+        per_series_aligner   = "ALIGN_DELTA"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+    }
+  }
+
+  alert_strategy {
+    auto_close = "86400s"
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "Every Sunday run of the weekly insight ended with users left: some miss this week's insight. See docs/OPERATIONS.md#weekly-insight-not-reaching-every-user."
+  }
+}
+
+# A retrained challenger not deployed because an earlier canary still waits for an operator's
+# decision (model_serving/retrain.py's last line, `retraining summary`, names it in
+# canary_pending; it is the one line promoted yet a WARNING, which the filter reads rather than
+# test a field that is null otherwise). The job is weekly and the canary came from an earlier
+# run: it has waited a week or more.
+resource "google_monitoring_alert_policy" "canary_pending" {
+  project               = var.project_id
+  display_name          = "${var.prefix}: a model canary waits for a decision"
+  combiner              = "OR"
+  notification_channels = local.channels
+  user_labels           = var.labels
+
+  conditions {
+    display_name = "a retraining run found the last canary still on the endpoint"
+    condition_matched_log {
+      filter = "resource.type = \"cloud_run_job\" AND severity = WARNING AND jsonPayload.message = \"retraining summary\" AND jsonPayload.promoted = true"
+    }
+  }
+
+  alert_strategy {
+    notification_rate_limit {
+      period = "3600s"
+    }
+    auto_close = "604800s"
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "The weekly retraining did not deploy its challenger: the canary of an earlier run still waits for an operator. See docs/OPERATIONS.md#a-model-canary-waits-for-a-decision."
   }
 }
 

@@ -62,3 +62,43 @@ resource "google_logging_metric" "crisis_turns" {
     detected_by = "EXTRACT(jsonPayload.detected_by)"
   }
 }
+
+# A push that ended failed (common/push/service.py PUSH_LINE, INFO, status "failed"): the push
+# sender's line for a message, the release's for a retried push (its last delivery is one).
+# Reasons: retries_exhausted (FCM errors through every delivery, about 9 hours) and
+# all_devices_failed (every token dead: routine for a user whose one app was removed; the
+# tokens are deleted). The alert (alerts.tf) reads retries_exhausted.
+resource "google_logging_metric" "failed_pushes" {
+  project     = var.project_id
+  name        = "${var.prefix}-failed-pushes"
+  description = "Pushes that ended failed, by reason (retries_exhausted, all_devices_failed)."
+  filter      = "resource.type = \"cloud_run_revision\" AND resource.labels.service_name = \"${var.push_sender_service}\" AND jsonPayload.message = \"push\" AND jsonPayload.status = \"failed\""
+  metric_descriptor {
+    metric_kind = "DELTA"
+    value_type  = "INT64"
+    unit        = "1"
+    labels {
+      key         = "reason"
+      value_type  = "STRING"
+      description = "retries_exhausted or all_devices_failed."
+    }
+  }
+  label_extractors = {
+    reason = "EXTRACT(jsonPayload.reason)"
+  }
+}
+
+# A weekly insight run that ended with users left (common/notifications/service.py: its
+# `notification producer` line is a WARNING with report.complete false). The Sunday runs go on
+# from where the last stopped; the alert (alerts.tf) fires when all four did.
+resource "google_logging_metric" "weekly_insight_incomplete_runs" {
+  project     = var.project_id
+  name        = "${var.prefix}-weekly-insight-incomplete-runs"
+  description = "Weekly insight runs that ended with users left to the next run (complete: false)."
+  filter      = "resource.type = \"cloud_run_revision\" AND resource.labels.service_name = \"${var.notification_service}\" AND severity = WARNING AND jsonPayload.message = \"notification producer\" AND jsonPayload.report.producer = \"weekly_insight\" AND jsonPayload.report.complete = false"
+  metric_descriptor {
+    metric_kind = "DELTA"
+    value_type  = "INT64"
+    unit        = "1"
+  }
+}

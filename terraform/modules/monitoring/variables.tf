@@ -26,9 +26,9 @@ variable "cleanup_service" {
   nullable    = false
 }
 
-variable "dead_letter_subscriptions" {
-  description = "Subscriptions on dead-letter topics whose backlog pages someone."
-  type        = list(string)
+variable "dead_letters" {
+  description = "Dead-letter topics, each with its pull subscription of the same name (whose backlog pages someone), and the subscriptions that dead-letter to it."
+  type        = map(list(string))
   nullable    = false
 }
 
@@ -52,6 +52,12 @@ variable "notification_emails" {
   nullable    = false
 }
 
+variable "notification_service" {
+  description = "Cloud Run service name of the notification producers (the weekly insight's incomplete runs)."
+  type        = string
+  nullable    = false
+}
+
 variable "prefix" {
   description = "Prefix of display names."
   type        = string
@@ -70,8 +76,14 @@ variable "project_number" {
   nullable    = false
 }
 
+variable "push_sender_service" {
+  description = "Cloud Run service name of the push sender (its failed pushes)."
+  type        = string
+  nullable    = false
+}
+
 variable "thresholds" {
-  description = "Alert thresholds: chat p95 latency (ms), share of the crisis turns the model read that the patterns alone flagged (6 hours), crisis turns in an hour, share of 5xx responses, dead-letter backlog (messages), log GiB ingested in an hour, streamed responses that failed mid-stream (in 5 minutes)."
+  description = "Alert thresholds: chat p95 latency (ms), share of the crisis turns the model read that the patterns alone flagged (6 hours), crisis turns in an hour, share of 5xx responses, dead-letter backlog (messages), log GiB ingested in an hour, pushes that failed after all their deliveries (in an hour), streamed responses that failed mid-stream (in 5 minutes)."
   type = object({
     chat_p95_latency_ms        = optional(number, 3000)
     crisis_patterns_only_share = optional(number, 0.2)
@@ -79,6 +91,7 @@ variable "thresholds" {
     dead_letter_backlog        = optional(number, 0)
     error_ratio                = optional(number, 0.02)
     log_gib_per_hour           = optional(number, 1)
+    push_retries_exhausted     = optional(number, 2)
     streamed_errors            = optional(number, 10)
   })
   default  = {}
