@@ -29,6 +29,7 @@ of those.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import re
 import sys
@@ -45,6 +46,10 @@ from common.events import user_key
 from common.profile.erasure import ERASURE_DONE
 
 PAGE = 1000
+# A user key as common.events.user_key makes it: 32 lowercase hex digits. Anything else listed
+# (a log line's other field, a key cut in two) names no user and would be "erased by the key
+# alone", the user's documents left in the copy.
+USER_KEY = re.compile(r"[0-9a-f]{32}")
 OWNED = (SESSIONS, FEEDBACK)  # documents that name their owner's uid (owner_uid)
 
 
@@ -138,6 +143,23 @@ def older_analytics_keys(value: str, ion_env: str) -> list[str]:
     return keys
 
 
+def listed_keys(text: str) -> set[str]:
+    """The keys of a listing, separated by whitespace. ValueError, naming its line, for one that
+    is no user key."""
+    keys: set[str] = set()
+    for number, line in enumerate(text.splitlines(), 1):
+        for key in line.split():
+            if not USER_KEY.fullmatch(key):
+                raise ValueError(f"line {number}: {key[:40]!r} is no user key (32 hex digits)")
+            keys.add(key)
+    return keys
+
+
+def fingerprint(key: str) -> str:
+    """A short hash to tell which analytics key a run used, without showing it."""
+    return hashlib.sha256(key.encode()).hexdigest()[:8]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("keys", help="a file of the erased user keys, or - for stdin")
@@ -163,16 +185,34 @@ def main(argv: list[str] | None = None) -> int:
     from common.config import get_settings
     from common.edge import utcnow
 
-    settings = get_settings()
     try:
+        settings = get_settings()
         hmac_keys = [settings.analytics_hmac_key()]
         hmac_keys += older_analytics_keys(
             os.environ.get("OLDER_ANALYTICS_KEYS", ""), settings.ion_env
         )
     except RuntimeError as error:
         parser.error(str(error))
-    with sys.stdin if args.keys == "-" else open(args.keys) as listed:
-        keys = set(listed.read().split())
+    # ION_ENV unset is the local stack's: its public analytics key matches no real user, and every
+    # listed one would be "erased by the key alone", their documents left in the copy.
+    if settings.ion_env == "local" and not os.environ.get("FIRESTORE_EMULATOR_HOST"):
+        parser.error(
+            "ION_ENV is local (unset?) and FIRESTORE_EMULATOR_HOST is not set: for a real "
+            "project set ION_ENV=prod and ANALYTICS_KEY (docs/OPERATIONS.md, Restore Firestore)"
+        )
+    try:
+        with sys.stdin if args.keys == "-" else open(args.keys) as listed:
+            keys = listed_keys(listed.read())
+    except OSError as error:
+        parser.error(f"cannot read {args.keys}: {error.strerror}")
+    except ValueError as error:
+        parser.error(f"{args.keys}: {error}")
+    live = f" (live: {args.live_database})" if args.erased_since is not None else ""
+    print(
+        f"project {settings.project_id}, database {args.database}{live}, "
+        f"ION_ENV={settings.ion_env}, analytics key {fingerprint(hmac_keys[0])}, "
+        f"{len(keys)} keys listed"
+    )
     if args.erased_since is not None:
         live = firestore.Client(project=settings.project_id, database=args.live_database)
         keys |= erased_since(live, args.erased_since)

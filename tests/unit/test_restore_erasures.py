@@ -6,7 +6,9 @@ replay act on, as they would have on the erasure the restore undid."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -131,6 +133,8 @@ def _command(monkeypatch, databases: dict[str, FirestoreRpc], argv: list[str]) -
 
     monkeypatch.setattr(firestore, "Client", lambda project, database: databases[database].client)
     monkeypatch.setenv("ANALYTICS_KEY", KEY)
+    if "ION_ENV" not in os.environ:  # the local stack's, whose emulator the fake stands for
+        monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", "localhost:8080")
     get_settings.cache_clear()
     try:
         return restore_erasures.main(argv)
@@ -247,3 +251,63 @@ def test_step_5_erases_in_the_live_copy_an_erasure_the_switch_cut_off_on_the_old
     assert "users/alice" not in copy.docs
     assert copy.docs[f"erasures/{_key('alice')}"]["firestore"] == "done"
     assert old.commits == []
+
+
+def test_a_run_without_production_settings_or_an_emulator_is_refused(
+    monkeypatch, tmp_path, capsys
+) -> None:
+    # ION_ENV unset is the local stack's: its public analytics key gives no real user's key, and
+    # every listed user would be "erased by the key alone", their documents left in the copy.
+    copy = _restored_copy()
+    listed = tmp_path / "erased.txt"
+    listed.write_text(_key("alice"))
+    for name in (*EMULATOR_HOSTS, "K_SERVICE", "ION_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ION_ENV", "local")
+    with pytest.raises(SystemExit) as exited:
+        _command(monkeypatch, {"restored-1206": copy}, [str(listed), "--database", "restored-1206"])
+    assert exited.value.code == 2
+    assert "FIRESTORE_EMULATOR_HOST" in capsys.readouterr().err
+    assert copy.sent == [] and copy.commits == []
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [(f"{'a' * 32}\n{'a' * 31}\n", 2), (f"{'A' * 32}", 1), (f"{'b' * 32}\t{'c' * 32},\n", 1)],
+)
+def test_a_listed_word_that_is_no_user_key_is_refused_by_its_line(
+    monkeypatch, tmp_path, capsys, text: str, line: int
+) -> None:
+    copy = _restored_copy()
+    listed = tmp_path / "erased.txt"
+    listed.write_text(text)
+    with pytest.raises(SystemExit) as exited:
+        _command(monkeypatch, {"restored-1206": copy}, [str(listed), "--database", "restored-1206"])
+    assert exited.value.code == 2
+    assert f"line {line}:" in capsys.readouterr().err
+    assert copy.sent == [] and copy.commits == []
+
+
+def test_a_missing_listing_is_one_line(monkeypatch, tmp_path, capsys) -> None:
+    copy = _restored_copy()
+    argv = [str(tmp_path / "nowhere.txt"), "--database", "restored-1206"]
+    with pytest.raises(SystemExit) as exited:
+        _command(monkeypatch, {"restored-1206": copy}, argv)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "cannot read" in err and "Traceback" not in err
+    assert copy.sent == []
+
+
+def test_the_target_and_the_keys_fingerprint_are_said_before_anything_is_read(
+    monkeypatch, tmp_path, capsys
+) -> None:
+    copy = _restored_copy()
+    listed = tmp_path / "erased.txt"
+    listed.write_text(_key("alice"))
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "ion-1206")
+    argv = [str(listed), "--database", "restored-1206", "--dry-run"]
+    assert _command(monkeypatch, {"restored-1206": copy}, argv) == 0
+    first, *_ = capsys.readouterr().out.splitlines()
+    assert "ion-1206" in first and "restored-1206" in first and "ION_ENV=local" in first
+    assert hashlib.sha256(KEY.encode()).hexdigest()[:8] in first and KEY not in first
