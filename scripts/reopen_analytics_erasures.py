@@ -2,13 +2,14 @@
 "Restore a lost BigQuery table").
 
     ION_ENV=prod GOOGLE_CLOUD_PROJECT=$P \\
-    .venv/bin/python -m scripts.reopen_analytics_erasures --since $AS_OF --dry-run
+    .venv/bin/python -m scripts.reopen_analytics_erasures --since $AS_OF --database $DB --dry-run
 
 An events table copied back from time travel holds the rows as they were at that time: those
 of every user whose analytics erasure ran after it are back, and their erasure records say
 `analytics: done` (the cleanup job also records an erasure done, with nothing to delete, while
 the table is missing). Pending again, each is done again by the cleanup job's next run: it
-deletes the user's rows up to the record's documents_gone_at, as the first time.
+deletes the user's rows up to the record's documents_gone_at, as the first time. --database:
+the database the functions use (firestore_config.name), another than (default) after a restore.
 """
 
 from __future__ import annotations
@@ -49,14 +50,25 @@ def main(argv: list[str] | None = None) -> int:
         type=datetime.fromisoformat,
         help="the time the table was copied back as of, with its time zone (+00:00)",
     )
+    parser.add_argument(
+        "--database",
+        default="(default)",
+        help="the functions' Firestore database (FIRESTORE_DATABASE): its erasure records",
+    )
     parser.add_argument("--dry-run", action="store_true", help="say what, write nothing")
     args = parser.parse_args(argv)
     if args.since.tzinfo is None:
         parser.error("--since needs a time zone (+00:00)")
 
-    from common import clients
+    from google.cloud import firestore
 
-    reopen(clients.firestore_client(), args.since, dry_run=args.dry_run)
+    from common.config import get_settings
+
+    project = get_settings().project_id
+    print(f"project {project}, database {args.database}")
+    reopen(
+        firestore.Client(project=project, database=args.database), args.since, dry_run=args.dry_run
+    )
     return 0
 
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from common.adapters.firestore_cleanup import FirestoreCleanupStore
+from common.config import get_settings
 from scripts.reopen_analytics_erasures import reopen
 from tests.fakes.firestore_rpc import FirestoreRpc
 
@@ -50,3 +53,30 @@ def test_a_dry_run_writes_nothing() -> None:
     said: list[str] = []
     assert reopen(rpc.client, COPIED_AS_OF, dry_run=True, say=said.append) == 1
     assert rpc.commits == [] and "would reopen k1" in said
+
+
+@pytest.mark.parametrize(
+    ("argv", "database"), [([], "(default)"), (["--database", "restored"], "restored")]
+)
+def test_the_records_are_reopened_in_the_database_the_functions_use(
+    monkeypatch, capsys, argv, database
+) -> None:
+    # After "Restore Firestore" the functions serve the copy: reopened in the old database, the
+    # records would change nothing the cleanup job reads, and the copied-back rows would stay.
+    from unittest import mock
+
+    from google.cloud import firestore
+
+    from scripts import reopen_analytics_erasures
+
+    client = mock.Mock()
+    monkeypatch.setattr(firestore, "Client", client)
+    monkeypatch.setattr(reopen_analytics_erasures, "reopen", mock.Mock(return_value=0))
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "p")
+    get_settings.cache_clear()
+    try:
+        assert reopen_analytics_erasures.main(["--since", COPIED_AS_OF.isoformat(), *argv]) == 0
+    finally:
+        get_settings.cache_clear()
+    client.assert_called_once_with(project="p", database=database)
+    assert f"project p, database {database}" in capsys.readouterr().out
