@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,6 +42,8 @@ ROUTES = {"events-dead-letter": "events", "notifications-dead-letter": "notifica
 ADDED_PREFIXES = ("CloudPubSubDeadLetter", "dead_letter_reason", "original_message_id")
 PULL_BATCH = 100
 HOLD_SECONDS = 600  # letters held back stay leased while the run lasts, so a pull skips them
+HOLD_MARGIN = 60  # the run stops this long before the first held letter's lease runs out
+RELEASE_BATCH = 1000  # ack ids per request releasing the held letters
 # A notification older than this is stale (~33 h: with PUSH_MAX_DELIVERIES' default, which
 # Terraform keeps).
 STALE_NOTIFICATION = longest_wait(Settings.model_fields["push_max_deliveries"].default)
@@ -101,45 +104,74 @@ def replay(
     dry_run: bool = False,
     limit: int | None = None,
     say: Callable[[str], None] = print,
+    clock: Callable[[], float] = time.monotonic,
 ) -> dict[str, int]:
     """Pull the letters of `subscription` (a full path) and replay them to `topic` (a full path),
     each acknowledged only once its replay was published. `notifications`: `topic` is the
-    notifications topic (else it is the events topic)."""
+    notifications topic (else it is the events topic).
+
+    A letter held back (every one in a dry run) is leased for HOLD_SECONDS, Pub/Sub's most: the
+    run stops before the first lease runs out, or when a letter comes back anyway, else it would
+    pull the held letters again and list them over and over."""
     counts = {"replay": 0, "drop": 0, "hold": 0}
     held: list[str] = []
+    seen: set[str] = set()
+    first_held: float | None = None
+    stopped = ""
     try:
-        for received in _pull(subscriber, subscription, limit):
-            message = received.message
-            attributes = dict(message.attributes)
-            verdict = judge(message.data, attributes, notifications=notifications, erasure=erasure)
-            counts[verdict.action] += 1
-            label = attributes.get("event_id") or message.message_id
-            if verdict.action != "replay" or dry_run:
-                say(f"{verdict.action:6} {label} {attributes.get('type', '')} {verdict.reason}")
-            if verdict.action == "hold" or dry_run:
-                held.append(received.ack_id)
-                subscriber.modify_ack_deadline(
-                    subscription=subscription,
-                    ack_ids=[received.ack_id],
-                    ack_deadline_seconds=HOLD_SECONDS,
+        for batch in _pull(subscriber, subscription, limit):
+            for received in batch:
+                message = received.message
+                if message.message_id in seen:
+                    held.append(received.ack_id)  # leased again by this pull: release it too
+                    stopped = stopped or f"letter {message.message_id} came back: its lease ran out"
+                    continue
+                seen.add(message.message_id)
+                attributes = dict(message.attributes)
+                verdict = judge(
+                    message.data, attributes, notifications=notifications, erasure=erasure
                 )
-                continue
-            if verdict.action == "replay":
-                publisher.publish(topic, message.data, **replay_attributes(attributes)).result(
-                    timeout=60
-                )
-            subscriber.acknowledge(subscription=subscription, ack_ids=[received.ack_id])
+                counts[verdict.action] += 1
+                label = attributes.get("event_id") or message.message_id
+                if verdict.action != "replay" or dry_run:
+                    say(f"{verdict.action:6} {label} {attributes.get('type', '')} {verdict.reason}")
+                if verdict.action == "hold" or dry_run:
+                    held.append(received.ack_id)
+                    subscriber.modify_ack_deadline(
+                        subscription=subscription,
+                        ack_ids=[received.ack_id],
+                        ack_deadline_seconds=HOLD_SECONDS,
+                    )
+                    first_held = clock() if first_held is None else first_held
+                    continue
+                if verdict.action == "replay":
+                    publisher.publish(topic, message.data, **replay_attributes(attributes)).result(
+                        timeout=60
+                    )
+                subscriber.acknowledge(subscription=subscription, ack_ids=[received.ack_id])
+            say(f"... {len(seen)} letters so far")
+            if first_held is not None and clock() - first_held > HOLD_SECONDS - HOLD_MARGIN:
+                stopped = f"{HOLD_SECONDS - HOLD_MARGIN} s since the first letter was held"
+            if stopped:
+                break
     finally:
-        if held:  # back to the subscription at once, for the operator or the next run
+        # back to the subscription at once, for the operator or the next run; in chunks, as a
+        # request has a bounded size
+        for start in range(0, len(held), RELEASE_BATCH):
             subscriber.modify_ack_deadline(
-                subscription=subscription, ack_ids=held, ack_deadline_seconds=0
+                subscription=subscription,
+                ack_ids=held[start : start + RELEASE_BATCH],
+                ack_deadline_seconds=0,
             )
+    if stopped:
+        say(f"stopped after {len(seen)} letters ({stopped}): run again for the rest")
     verb = "would replay" if dry_run else "replayed"
     say(f"{verb} {counts['replay']}, dropped {counts['drop']}, held back {counts['hold']}")
     return counts
 
 
-def _pull(subscriber: Any, subscription: str, limit: int | None) -> Iterator[Any]:
+def _pull(subscriber: Any, subscription: str, limit: int | None) -> Iterator[list[Any]]:
+    """The letters, a pull's batch at a time."""
     from google.api_core import exceptions
 
     seen = 0
@@ -153,9 +185,8 @@ def _pull(subscriber: Any, subscription: str, limit: int | None) -> Iterator[Any
             return
         if not response.received_messages:
             return
-        for received in response.received_messages:
-            seen += 1
-            yield received
+        seen += len(response.received_messages)
+        yield list(response.received_messages)
 
 
 def erasure_reader(db: Any) -> Callable[[str], dict | None]:

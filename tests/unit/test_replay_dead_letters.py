@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from common.push.models import Notification, notification_event
-from scripts.replay_dead_letters import STALE_NOTIFICATION, judge, replay_attributes
+from scripts.replay_dead_letters import (
+    HOLD_SECONDS,
+    RELEASE_BATCH,
+    STALE_NOTIFICATION,
+    judge,
+    replay,
+    replay_attributes,
+)
 
 AT = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
@@ -145,3 +152,72 @@ def test_erasures_are_read_from_the_database_the_functions_use(monkeypatch, argv
     monkeypatch.setattr(replay_dead_letters, "replay", mock.Mock(return_value={"hold": 0}))
     assert replay_dead_letters.main(["events-dead-letter", "--project", "p", *argv]) == 0
     client.assert_called_once_with(project="p", database=database)
+
+
+class _LeasingSubscription:
+    """A subscription with a clock (tests/fakes/clock.py): a pulled letter is leased for 10 s or
+    as long as modify_ack_deadline says (at most `longest`), and comes back once its lease ran
+    out, as Pub/Sub's do. Each call takes `per_call` seconds."""
+
+    def __init__(self, letters: int, clock, *, per_call: float, longest: float) -> None:
+        self.clock, self.per_call, self.longest = clock, per_call, longest
+        self.letters = {str(i): _letter("session.started") for i in range(letters)}
+        self.leased_until: dict[str, float] = {}
+        self.released: list[int] = []  # the size of each request releasing letters
+
+    def pull(self, subscription, max_messages, timeout, retry):
+        from types import SimpleNamespace
+
+        self.clock.advance(self.per_call)
+        assert self.clock.now < 36_000, "still pulling after 10 h"
+        out = []
+        for i, data in self.letters.items():
+            if self.leased_until.get(i, -1) <= self.clock.now and len(out) < max_messages:
+                self.leased_until[i] = self.clock.now + 10
+                message = SimpleNamespace(data=data, attributes={"event_id": i}, message_id=i)
+                out.append(SimpleNamespace(ack_id=i, message=message))
+        return SimpleNamespace(received_messages=out)
+
+    def modify_ack_deadline(self, subscription, ack_ids, ack_deadline_seconds):
+        self.clock.advance(self.per_call)
+        if ack_deadline_seconds == 0:
+            self.released.append(len(ack_ids))
+        for ack_id in ack_ids:
+            self.leased_until[ack_id] = self.clock.now + min(ack_deadline_seconds, self.longest)
+
+
+@pytest.mark.parametrize(
+    ("longest", "why"),
+    [
+        (HOLD_SECONDS, "since the first letter was held"),  # the run nears the leases' end
+        (100, "came back"),  # a lease ran out sooner anyway
+    ],
+)
+def test_a_dry_run_lists_each_letter_once_and_stops_before_the_held_come_back(
+    longest: float, why: str
+) -> None:
+    # Listing a backlog takes longer than HOLD_SECONDS (Pub/Sub's longest lease): the first
+    # letters held came back and were listed again, on and on (716,500 for 20,000 in 10 h).
+    from tests.fakes.clock import FakeClock
+
+    clock = FakeClock()
+    subscription = _LeasingSubscription(3000, clock, per_call=0.5, longest=longest)
+    said: list[str] = []
+    counts = replay(
+        subscription,
+        None,
+        "s",
+        "t",
+        notifications=False,
+        erasure=lambda _: None,
+        dry_run=True,
+        say=said.append,
+        clock=clock,
+    )
+    listed = [line.split()[1] for line in said if line.startswith("replay")]
+    assert 0 < len(listed) == len(set(listed)) == counts["replay"] < 3000
+    assert why in said[-2] and f"after {len(listed)} letters" in said[-2]
+    assert said[100] == "... 100 letters so far"  # progress after each pull
+    # every letter held is released, in requests of at most RELEASE_BATCH ack ids
+    assert sum(subscription.released) >= len(listed)
+    assert max(subscription.released) <= RELEASE_BATCH
