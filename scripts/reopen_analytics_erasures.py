@@ -22,6 +22,7 @@ from typing import Any
 
 from common.adapters.firestore_calls import Unchanged, write_unchanged
 from common.adapters.firestore_profiles import ANALYTICS_COMPLETED_AT, DONE, ERASURES, PENDING
+from scripts.operator_errors import EXIT_STATUS, google_errors, report
 
 
 def reopen(
@@ -43,7 +44,7 @@ def reopen(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=EXIT_STATUS)
     parser.add_argument(
         "--since",
         required=True,
@@ -66,9 +67,11 @@ def main(argv: list[str] | None = None) -> int:
 
     project = get_settings().project_id
     print(f"project {project}, database {args.database}")
-    reopen(
-        firestore.Client(project=project, database=args.database), args.since, dry_run=args.dry_run
-    )
+    try:
+        db = firestore.Client(project=project, database=args.database)
+        reopen(db, args.since, dry_run=args.dry_run)
+    except google_errors() as error:
+        return report(error)
     return 0
 
 

@@ -34,6 +34,7 @@ from common.config import Settings
 from common.events import occurred_at_of
 from common.push.models import RELEASE_DUE
 from common.push.policy import longest_wait
+from scripts.operator_errors import EXIT_STATUS, google_errors, report
 
 # A dead-letter subscription and the only topic its letters may go back to.
 ROUTES = {"events-dead-letter": "events", "notifications-dead-letter": "notifications"}
@@ -41,6 +42,7 @@ ROUTES = {"events-dead-letter": "events", "notifications-dead-letter": "notifica
 # (common/analytics/sink.py): about the failure, not part of the event.
 ADDED_PREFIXES = ("CloudPubSubDeadLetter", "dead_letter_reason", "original_message_id")
 PULL_BATCH = 100
+HELD_BACK = 3  # the exit status when letters were held back (2 is an error's)
 HOLD_SECONDS = 600  # letters held back stay leased while the run lasts, so a pull skips them
 HOLD_MARGIN = 60  # the run stops this long before the first held letter's lease runs out
 RELEASE_BATCH = 1000  # ack ids per request releasing the held letters
@@ -198,9 +200,14 @@ def erasure_reader(db: Any) -> Callable[[str], dict | None]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("subscription", choices=sorted(ROUTES))
-    parser.add_argument("--project", required=True)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog=f"{EXIT_STATUS}; 3 letters were held back (listed): look at them",
+    )
+    parser.add_argument(
+        "subscription", choices=sorted(ROUTES), help="the dead-letter subscription to replay"
+    )
+    parser.add_argument("--project", required=True, help="the Google Cloud project id")
     parser.add_argument(
         "--database",
         default="(default)",
@@ -212,19 +219,22 @@ def main(argv: list[str] | None = None) -> int:
 
     from google.cloud import firestore, pubsub_v1
 
-    subscriber = pubsub_v1.SubscriberClient()
-    publisher = pubsub_v1.PublisherClient()
-    counts = replay(
-        subscriber,
-        publisher,
-        subscriber.subscription_path(args.project, args.subscription),
-        publisher.topic_path(args.project, ROUTES[args.subscription]),
-        notifications=ROUTES[args.subscription] == "notifications",
-        erasure=erasure_reader(firestore.Client(project=args.project, database=args.database)),
-        dry_run=args.dry_run,
-        limit=args.limit,
-    )
-    return 1 if counts["hold"] else 0
+    try:
+        subscriber = pubsub_v1.SubscriberClient()
+        publisher = pubsub_v1.PublisherClient()
+        counts = replay(
+            subscriber,
+            publisher,
+            subscriber.subscription_path(args.project, args.subscription),
+            publisher.topic_path(args.project, ROUTES[args.subscription]),
+            notifications=ROUTES[args.subscription] == "notifications",
+            erasure=erasure_reader(firestore.Client(project=args.project, database=args.database)),
+            dry_run=args.dry_run,
+            limit=args.limit,
+        )
+    except google_errors() as error:
+        return report(error)
+    return HELD_BACK if counts["hold"] else 0
 
 
 if __name__ == "__main__":

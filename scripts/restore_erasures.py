@@ -44,6 +44,7 @@ from common.adapters.firestore_sessions import ACTIVITY, FEEDBACK, SESSIONS, USE
 from common.config import checked_analytics_key
 from common.events import user_key
 from common.profile.erasure import ERASURE_DONE
+from scripts.operator_errors import EXIT_STATUS, google_errors, report
 
 PAGE = 1000
 # A user key as common.events.user_key makes it: 32 lowercase hex digits. Anything else listed
@@ -161,7 +162,7 @@ def fingerprint(key: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=EXIT_STATUS)
     parser.add_argument("keys", help="a file of the erased user keys, or - for stdin")
     parser.add_argument("--database", required=True, help="the restored copy's database id")
     parser.add_argument(
@@ -213,11 +214,14 @@ def main(argv: list[str] | None = None) -> int:
         f"ION_ENV={settings.ion_env}, analytics key {fingerprint(hmac_keys[0])}, "
         f"{len(keys)} keys listed"
     )
-    if args.erased_since is not None:
-        live = firestore.Client(project=settings.project_id, database=args.live_database)
-        keys |= erased_since(live, args.erased_since)
-    restored = firestore.Client(project=settings.project_id, database=args.database)
-    reapply(restored, keys, hmac_keys=hmac_keys, now=utcnow(), dry_run=args.dry_run)
+    try:
+        if args.erased_since is not None:
+            live = firestore.Client(project=settings.project_id, database=args.live_database)
+            keys |= erased_since(live, args.erased_since)
+        restored = firestore.Client(project=settings.project_id, database=args.database)
+        reapply(restored, keys, hmac_keys=hmac_keys, now=utcnow(), dry_run=args.dry_run)
+    except google_errors() as error:
+        return report(error)
     return 0
 
 

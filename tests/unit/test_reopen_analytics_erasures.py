@@ -80,3 +80,19 @@ def test_the_records_are_reopened_in_the_database_the_functions_use(
         get_settings.cache_clear()
     client.assert_called_once_with(project="p", database=database)
     assert f"project p, database {database}" in capsys.readouterr().out
+
+
+def test_a_google_error_is_one_line_and_exit_status_2(monkeypatch, capsys) -> None:
+    from unittest import mock
+
+    from google.api_core.exceptions import PermissionDenied
+    from google.cloud import firestore
+
+    from scripts import reopen_analytics_erasures
+
+    monkeypatch.setattr(firestore, "Client", mock.Mock())
+    denied = mock.Mock(side_effect=PermissionDenied("the caller lacks datastore.entities.list"))
+    monkeypatch.setattr(reopen_analytics_erasures, "reopen", denied)
+    assert reopen_analytics_erasures.main(["--since", COPIED_AS_OF.isoformat()]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "PermissionDenied" in err

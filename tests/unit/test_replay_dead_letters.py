@@ -221,3 +221,39 @@ def test_a_dry_run_lists_each_letter_once_and_stops_before_the_held_come_back(
     # every letter held is released, in requests of at most RELEASE_BATCH ack ids
     assert sum(subscription.released) >= len(listed)
     assert max(subscription.released) <= RELEASE_BATCH
+
+
+def _main_with(monkeypatch, subscriber, replayed=None) -> int:
+    """replay_dead_letters.main on a dry run, with this subscriber."""
+    from unittest import mock
+
+    from google.cloud import firestore, pubsub_v1
+
+    from scripts import replay_dead_letters
+
+    monkeypatch.setattr(firestore, "Client", mock.Mock())
+    monkeypatch.setattr(pubsub_v1, "SubscriberClient", lambda: subscriber)
+    monkeypatch.setattr(pubsub_v1, "PublisherClient", mock.Mock())
+    if replayed is not None:
+        monkeypatch.setattr(replay_dead_letters, "replay", mock.Mock(return_value=replayed))
+    return replay_dead_letters.main(["events-dead-letter", "--project", "p", "--dry-run"])
+
+
+def test_a_google_error_is_one_line_and_exit_status_2(monkeypatch, capsys) -> None:
+    from unittest import mock
+
+    from google.api_core.exceptions import ServiceUnavailable
+
+    subscriber = mock.Mock()
+    subscriber.pull.side_effect = ServiceUnavailable("the service is down\nmore detail")
+    assert _main_with(monkeypatch, subscriber) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "ServiceUnavailable" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("held", "status"), [(0, 0), (2, 3)])
+def test_letters_held_back_exit_3_not_an_errors_status(monkeypatch, held, status) -> None:
+    from unittest import mock
+
+    counts = {"replay": 1, "drop": 0, "hold": held}
+    assert _main_with(monkeypatch, mock.Mock(), replayed=counts) == status

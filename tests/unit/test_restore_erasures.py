@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from common.config import EMULATOR_HOSTS
+from common.config import EMULATOR_HOSTS, get_settings
 from common.events import user_key
 from scripts.replay_dead_letters import judge
 from scripts.restore_erasures import erased_since, reapply, uids_by_key
@@ -311,3 +311,26 @@ def test_the_target_and_the_keys_fingerprint_are_said_before_anything_is_read(
     first, *_ = capsys.readouterr().out.splitlines()
     assert "ion-1206" in first and "restored-1206" in first and "ION_ENV=local" in first
     assert hashlib.sha256(KEY.encode()).hexdigest()[:8] in first and KEY not in first
+
+
+def test_no_credentials_is_one_line_and_exit_status_2(monkeypatch, tmp_path, capsys) -> None:
+    from google.auth.exceptions import DefaultCredentialsError
+
+    def no_credentials(project, database):
+        raise DefaultCredentialsError("Your default credentials were not found.\nSee ...")
+
+    listed = tmp_path / "erased.txt"
+    listed.write_text(_key("alice"))
+    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", "localhost:8080")
+    from google.cloud import firestore
+
+    from scripts import restore_erasures
+
+    monkeypatch.setattr(firestore, "Client", no_credentials)
+    get_settings.cache_clear()
+    try:
+        assert restore_erasures.main([str(listed), "--database", "restored-1206"]) == 2
+    finally:
+        get_settings.cache_clear()
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "DefaultCredentialsError" in err
