@@ -14,6 +14,7 @@ benchmarks/results/import_time.{json,md}."""
 
 from __future__ import annotations
 
+import argparse
 import base64
 import json
 import os
@@ -264,7 +265,8 @@ def render(out: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args(argv or [])
     from scripts.stack import is_up
 
     stack_up = is_up()
@@ -311,4 +313,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -19,10 +19,12 @@ Writes benchmarks/results/ops_per_turn.{json,md}."""
 
 from __future__ import annotations
 
+import argparse
 import base64
 import json
 import os
 import statistics
+import sys
 import time
 import uuid
 from collections import Counter
@@ -188,7 +190,8 @@ def push_body(message: dict) -> dict:
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args(argv or [])
     os.environ.update(stack.EMULATOR_ENV)
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     from scripts.auth_emulator import sign_up
@@ -348,4 +351,4 @@ def render(out: dict) -> str:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -5,6 +5,7 @@ Exit status 1 when a record is invalid or a duplicate."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import sys
@@ -84,7 +85,14 @@ def load_located(paths: list[Path]) -> tuple[list[dict], list[str], list[str]]:
 
 
 def main(argv: list[str]) -> int:
-    paths = [Path(a) for a in argv] or sorted(CORPUS.glob("*.jsonl"))
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="Exit status 1 when a record is invalid or a duplicate.",
+    )
+    parser.add_argument(
+        "files", nargs="*", type=Path, help="corpus files (default: every corpus/*.jsonl)"
+    )
+    paths = parser.parse_args(argv).files or sorted(CORPUS.glob("*.jsonl"))
     records, errors = load(paths)
     for e in errors[:50]:
         print("ERROR", e)

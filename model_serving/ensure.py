@@ -27,6 +27,7 @@ may itself predate a library bump (step 1 looks at its files only)."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -184,7 +185,8 @@ def build(version: str, heldout: list[dict]) -> int:
     return train.main([])
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args(argv or [])
     version, heldout = committed_inputs()
     built_here = not is_built(version)
     if built_here and (code := build(version, heldout)) != 0:
@@ -201,4 +203,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

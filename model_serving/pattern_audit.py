@@ -11,6 +11,7 @@ the model is not there to catch it."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 from dataclasses import dataclass, field
 
@@ -47,6 +48,11 @@ def audit() -> dict[str, Side]:
 
 
 def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--list", action="store_true", help="also print every ordinary message flagged"
+    )
+    args = parser.parse_args(argv)
     sides = audit()
     for name, s in sides.items():
         print(
@@ -57,7 +63,7 @@ def main(argv: list[str]) -> int:
     alarms = sum(len(s.false_alarms) for s in sides.values())
     ordinary = sum(s.ordinary for s in sides.values())
     print(f"corpus: crisis {total[0]} of {total[1]}, ordinary flagged {alarms} of {ordinary}")
-    if "--list" in argv:
+    if args.list:
         for s in sides.values():
             for text in s.false_alarms:
                 print(f"  flagged: {text}")

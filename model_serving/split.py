@@ -26,6 +26,7 @@ last run of this command is still kept out of training.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import math
@@ -132,6 +133,10 @@ def ordinary_records(held_out_only: bool = False) -> list[dict]:
 
 
 def main(argv: list[str]) -> int:
+    argparse.ArgumentParser(
+        description="The fixed held-out split of the labelled corpus: writes data/heldout.txt "
+        "and data/train.txt (the first run also data/split.json, the frozen thresholds)."
+    ).parse_args(argv)
     records, errors = load(corpus_paths())
     if errors:
         print(f"warning: {len(errors)} invalid or duplicate records skipped (see check_corpus)")

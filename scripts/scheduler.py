@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import base64
 import json
+import sys
 import threading
 import time
 import urllib.error
@@ -46,7 +48,8 @@ def _publish(topic: str, message: dict) -> None:
         print(topic, "publish failed:", e, flush=True)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args(argv or [])
     next_run = {job: time.monotonic() + period for job, period in JOBS.items()}
     next_publish = {topic: time.monotonic() + job[0] for topic, job in PUBSUB_JOBS.items()}
     next_daily, daily = time.monotonic() + 30, threading.Thread()
@@ -76,4 +79,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
