@@ -10,7 +10,8 @@ HMAC of a synthetic uid, and reaches BigQuery through the same row mapping as li
 - `pubsub` published to the `events` topic, so the running sink function ingests them.
 The same seed gives the same events (ids included): a second run adds only duplicates, which the
 views ignore. With ION_ENV local (the default) it writes to the local stack's emulators, also from
-a shell without the emulator variables; real BigQuery and Pub/Sub need ION_ENV dev or prod.
+a shell without the emulator variables; real BigQuery and Pub/Sub need ION_ENV dev or prod
+(prod also --i-mean-prod PROJECT: the weekly retraining reads these events' ratings).
 
 How users behave (so segments, churn and satisfaction have something to find): each user joins
 at some point in the window, has a weekly session rate (log-normal: a few heavy users), a
@@ -391,21 +392,49 @@ def generate(
     return total
 
 
+def iso_time(value: str) -> datetime:
+    """An --end time; UTC when it names no time zone."""
+    when = datetime.fromisoformat(value)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
 def main(argv: list[str] | None = None) -> None:
     from common.config import get_settings
 
-    parser = argparse.ArgumentParser(prog="python -m scripts.synthetic_history")
-    parser.add_argument("--weeks", type=int, default=4)
-    parser.add_argument("--users", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--end", help="ISO time the history ends (default: now)")
-    parser.add_argument("--to", choices=("sink", "load", "pubsub"), default="sink")
-    parser.add_argument("--dataset", default=get_settings().analytics_dataset)
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.synthetic_history", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--weeks", type=int, default=4, help="weeks of history (default 4)")
+    parser.add_argument("--users", type=int, default=200, help="synthetic users (default 200)")
+    parser.add_argument("--seed", type=int, default=7, help="the same seed, the same events")
+    parser.add_argument(
+        "--end", type=iso_time, help="ISO time the history ends (default: now; UTC if no zone)"
+    )
+    parser.add_argument(
+        "--to",
+        choices=("sink", "load", "pubsub"),
+        default="sink",
+        help="through the sink's code, BigQuery load jobs, or the events topic (default sink)",
+    )
+    parser.add_argument(
+        "--dataset", default=get_settings().analytics_dataset, help="the BigQuery dataset"
+    )
     parser.add_argument("--batch", type=int, default=5000, help="events per write")
+    parser.add_argument(
+        "--i-mean-prod",
+        metavar="PROJECT",
+        help="with ION_ENV=prod, the production project's id: the weekly retraining reads the "
+        "ratings these fake events carry",
+    )
     args = parser.parse_args(argv)
     if args.weeks < 1 or args.users < 1:
         parser.error("--weeks and --users must be at least 1")
     settings = get_settings()
+    if settings.ion_env == "prod" and args.i_mean_prod != settings.project_id:
+        parser.error(
+            f"ION_ENV=prod writes fake events into {settings.project_id}'s analytics, which the "
+            f"weekly retraining reads: add --i-mean-prod {settings.project_id} if you mean it"
+        )
     if settings.ion_env == "local":
         # The stack sets the emulator variables for its own processes only: from a plain shell
         # the clients would reach real BigQuery and Pub/Sub (no credentials, or the developer's
@@ -414,9 +443,11 @@ def main(argv: list[str] | None = None) -> None:
 
         for name in ("BIGQUERY_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST"):
             os.environ.setdefault(name, EMULATOR_ENV[name])
-    end = datetime.fromisoformat(args.end) if args.end else datetime.now(UTC)
-    if end.tzinfo is None:
-        end = end.replace(tzinfo=UTC)
+    end = args.end or datetime.now(UTC)
+    print(
+        f"writing to {args.to}: project {settings.project_id}, dataset {args.dataset}, "
+        f"ION_ENV={settings.ion_env}"
+    )
     writer = Writer(args.to, project=settings.project_id, dataset=args.dataset)
     total = generate(
         weeks=args.weeks,

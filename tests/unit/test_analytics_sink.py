@@ -320,3 +320,49 @@ def test_drain_fills_a_batch_from_several_pulls_and_acks_what_it_wrote():
     assert writes == [4, 3]  # batches of 5 messages, one of them refused
     assert [len(a) for a in acked] == [5, 3]
     assert letters[0]["dead_letter_reason"] == "not_json"
+
+
+def _synthetic_main_in_prod(monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> list[str]:
+    """scripts.synthetic_history's main with ION_ENV=prod for project ion-prod; the writers it
+    built (none written to)."""
+    import scripts.synthetic_history as synthetic
+    from common.config import EMULATOR_HOSTS, get_settings
+
+    for name in (*EMULATOR_HOSTS, "K_SERVICE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ION_ENV", "prod")
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "ion-prod")
+    built: list[str] = []
+    monkeypatch.setattr(synthetic, "Writer", lambda mode, **kw: built.append(mode))
+    monkeypatch.setattr(synthetic, "generate", lambda **kw: 0)
+    get_settings.cache_clear()
+    try:
+        synthetic.main(argv)
+    finally:
+        get_settings.cache_clear()
+    return built
+
+
+@pytest.mark.parametrize("argv", [[], ["--i-mean-prod", "ion-dev"]])
+def test_a_synthetic_history_in_prod_needs_the_project_named(monkeypatch, capsys, argv):
+    # The weekly retraining reads the ratings of the events in prod's analytics: fake ones
+    # written there by a mistyped ION_ENV would train the next model.
+    with pytest.raises(SystemExit) as exited:
+        _synthetic_main_in_prod(monkeypatch, argv)
+    assert exited.value.code == 2
+    assert "--i-mean-prod ion-prod" in capsys.readouterr().err
+
+
+def test_a_synthetic_history_in_prod_with_the_project_named_says_where_first(monkeypatch, capsys):
+    assert _synthetic_main_in_prod(monkeypatch, ["--i-mean-prod", "ion-prod"]) == ["sink"]
+    assert "project ion-prod" in capsys.readouterr().out
+
+
+def test_a_bad_synthetic_history_end_is_one_line(monkeypatch, capsys):
+    import scripts.synthetic_history as synthetic
+
+    monkeypatch.setattr(synthetic, "Writer", lambda *a, **kw: pytest.fail("built a writer"))
+    with pytest.raises(SystemExit) as exited:
+        synthetic.main(["--end", "next tuesday"])
+    assert exited.value.code == 2
+    assert "argument --end" in capsys.readouterr().err
