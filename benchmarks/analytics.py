@@ -649,14 +649,32 @@ def _stamp(machine: dict) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.analytics")
-    parser.add_argument("--push-events", type=int, default=3_000)
-    parser.add_argument("--batch-events", type=int, default=60_000)
-    parser.add_argument("--query-events", type=int, default=1_000_000)
-    parser.add_argument("--weeks", type=int, default=12)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--churn-users", type=int, default=2000)
     parser.add_argument(
-        "--skip", nargs="*", default=[], choices=("push", "batch", "queries", "churn")
+        "--push-events",
+        type=int,
+        default=3_000,
+        help="events published to `events`, timed until queryable",
+    )
+    parser.add_argument(
+        "--batch-events",
+        type=int,
+        default=60_000,
+        help="events written in batches by the sink's code",
+    )
+    parser.add_argument(
+        "--query-events", type=int, default=1_000_000, help="events loaded for the query timings"
+    )
+    parser.add_argument("--weeks", type=int, default=12, help="weeks the loaded history spans")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each query timed")
+    parser.add_argument(
+        "--churn-users", type=int, default=2000, help="users of the churn model's evaluation"
+    )
+    parser.add_argument(
+        "--skip",
+        nargs="*",
+        default=[],
+        choices=("push", "batch", "queries", "churn"),
+        help="sections not to run (they keep their last figures)",
     )
     args = parser.parse_args(argv)
     os.environ.update(stack.EMULATOR_ENV)

@@ -387,8 +387,12 @@ async def main_async(
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--levels", default="1,10,50")
-    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--levels", default="1,10,50", help="concurrent users of each level, comma-separated"
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=20.0, help="seconds measured at each level"
+    )
     parser.add_argument("--think", type=float, default=1.0, help="mean think time, seconds")
     parser.add_argument("--saturation", type=int, default=10, help="closed-loop users (0: skip)")
     parser.add_argument(

@@ -760,10 +760,19 @@ async def main_async(
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--users", type=int, default=BENCHMARK_USERS)
-    parser.add_argument("--turns", type=int, default=30)
-    parser.add_argument("--seed", type=int, default=BENCHMARK_SEED)
-    parser.add_argument("--messages", choices=MESSAGES, default="heldout")
+    parser.add_argument(
+        "--users", type=int, default=BENCHMARK_USERS, help="simulated users per policy"
+    )
+    parser.add_argument("--turns", type=int, default=30, help="turns per simulated user")
+    parser.add_argument(
+        "--seed", type=int, default=BENCHMARK_SEED, help="the simulated users' draw"
+    )
+    parser.add_argument(
+        "--messages",
+        choices=MESSAGES,
+        default="heldout",
+        help="the corpus records the users write: heldout (never trained on) or all",
+    )
     parser.add_argument(
         "--policies",
         nargs="+",

