@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from common.analytics.schema import column_names
@@ -37,14 +37,16 @@ STRINGS = (
     "client",
     "experiment",
     "variant",
+    "locale",
 )
 INTS = ("turn_index", "message_chars", "local_hour")
 FLOATS = ("propensity", "sentiment", "latency_ms")
 BOOLS = ("crisis",)
+DATES = ("local_date",)  # ISO dates, "2026-01-16"
 STRING_LISTS = ("alternatives", "degraded")
 # data key -> column, where the event's name differs from the column's
 RENAMED = {"reward": "satisfaction", "previous_reward": "previous_satisfaction"}
-TYPED = frozenset((*STRINGS, *INTS, *FLOATS, *BOOLS, *STRING_LISTS, *RENAMED, "rating"))
+TYPED = frozenset((*STRINGS, *INTS, *FLOATS, *BOOLS, *DATES, *STRING_LISTS, *RENAMED, "rating"))
 
 
 class MalformedEvent(ValueError):
@@ -97,6 +99,7 @@ def _typed(name: str, value: Any) -> Any:
         or (name in INTS and isinstance(value, int) and not isinstance(value, bool))
         or (name in FLOATS and _finite(value))
         or (name in BOOLS and isinstance(value, bool))
+        or (name in DATES and _iso_date(value))
         or (
             name in STRING_LISTS
             and isinstance(value, list)
@@ -106,6 +109,16 @@ def _typed(name: str, value: Any) -> Any:
     if not ok:
         raise MalformedEvent(f"bad_{name}", type(value).__name__)
     return float(value) if name in FLOATS else value
+
+
+def _iso_date(value: Any) -> bool:
+    """A calendar date as a DATE column takes it: YYYY-MM-DD, nothing more."""
+    if not isinstance(value, str):
+        return False
+    try:  # fromisoformat also reads "20260116" and "2026-W03-5", which BigQuery refuses
+        return date.fromisoformat(value).isoformat() == value
+    except ValueError:
+        return False
 
 
 def _finite(value: Any) -> bool:
@@ -161,7 +174,7 @@ def to_row(envelope: dict[str, Any], *, now: datetime) -> dict[str, Any]:
         "user_key": _id(envelope, "user_key", required=False),
         "session_id": _id(envelope, "session_id", required=False),
     }
-    for name in (*STRINGS, *INTS, *FLOATS, *BOOLS, *STRING_LISTS):
+    for name in (*STRINGS, *INTS, *FLOATS, *BOOLS, *DATES, *STRING_LISTS):
         row[name] = _typed(name, data.get(name))
     row["rating"] = _rating(data.get("rating"))
     for key, column in RENAMED.items():

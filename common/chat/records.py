@@ -80,6 +80,7 @@ def turn_doc(
     keyed: bool,
     expires_at: datetime,
     assignment: Assignment | None,
+    locale: str | None,
 ) -> dict:
     """The stored turn: its window entry, whose it is, how its persona was chosen, and the
     response that answers a retry with its client_turn_id (and `fingerprint`)."""
@@ -96,6 +97,7 @@ def turn_doc(
         "response": response,
         "expires_at": expires_at,
         **event_fields(assignment),  # feedback on this turn counts for the same variant
+        "locale": locale,  # its rating's event says it too
     }
 
 
@@ -111,7 +113,8 @@ def turn_event_data(
     policy: str,
     assignment: Assignment | None = None,
     previous: WindowTurn | None,
-    local_hour: int | None,
+    local_now: datetime | None,
+    locale: str | None,
     now: datetime,
     profile: Profile | None,
 ) -> dict:
@@ -120,7 +123,9 @@ def turn_event_data(
     session's `previous` turn), never the text (`message` gives its length and whether it
     repeats the previous one). `policy` is the ranking policy in force for the user;
     `persona_source` says what chose this persona (that policy, the ensemble it falls back to
-    for a new user, the user, or care); `profile` is None for an anonymised user."""
+    for a new user, the user, or care); `profile` is None for an anonymised user. `local_now`
+    is `now` on the user's clock, None when they never set a time zone; `locale` is the
+    request's Accept-Language tag (common.safety.parse_locale), None without one."""
     return {
         "turn_id": response["turn_id"],
         "turn_index": response["turn_index"],
@@ -144,7 +149,11 @@ def turn_event_data(
         "message_chars": len(message),
         "latency_ms": latency_ms,
         **event_fields(assignment),
-        "local_hour": local_hour,  # None: the user's time zone is unknown (the updater skips it)
+        # None: the user's time zone is unknown (the updater skips the hour). The date too: an
+        # hour alone cannot tell Auckland's 00:00 from Pago Pago's, a day apart.
+        "local_hour": local_now.hour if local_now else None,
+        "local_date": local_now.date().isoformat() if local_now else None,
+        "locale": locale,  # which persona helps most in which language
         "previous_persona": previous.persona if previous else None,
         # Its reply was the crisis safety message: what this turn says of it is no persona's.
         "previous_crisis": bool(previous and previous.crisis),

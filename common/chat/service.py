@@ -305,7 +305,8 @@ def take_turn(
     # The user's hour only if they set their zone: the default "UTC" is no one's clock, and its
     # hour would rank by a wrong time of day, fill their hourly activity with UTC hours and
     # call the turn's hour unusual.
-    local_hour = local_now.hour if timezone_set(context.user) else None
+    user_clock = local_now if timezone_set(context.user) else None
+    local_hour = user_clock.hour if user_clock else None
     profile = profile_from_doc(
         context.preferences, personalization=user_settings.personalization, now=now
     )
@@ -682,7 +683,8 @@ def take_turn(
             policy=policy_name,
             assignment=assigned,
             previous=base.window[-1] if base.window else None,
-            local_hour=local_hour,
+            local_now=user_clock,
+            locale=locale,
             now=now,
             # Not for an anonymised user: the profile changes a little with each turn, so it
             # would link their keyless rows to each other and to their earlier keyed ones.
@@ -725,6 +727,7 @@ def take_turn(
                 keyed=not anonymous,
                 expires_at=new_state.expires_at,
                 assignment=assigned,
+                locale=locale,
             ),
             events=events,
             activity=activity_kept(

@@ -174,6 +174,8 @@ def _submit_once(
             # care ("care") was given the calm persona whatever the user prefers.
             "crisis": bool(turn.get("crisis")),
             "persona_source": turn.get("persona_source"),
+            # The rated turn's request locale; None for turns stored before it was kept.
+            "locale": turn.get("locale"),
             "has_comment": bool(body.comment),
             # The A/B variant the rated turn was shown under (stored with the turn); none on
             # an anonymous row, which it would link to the user's keyed ones (a variant is

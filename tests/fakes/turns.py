@@ -195,6 +195,7 @@ def take_turn(
     publisher: Publisher | None = None,
     session_id: str | None = None,
     now: datetime = NOW,
+    locale: str | None = None,
 ) -> dict:
     """One turn through the service; its response."""
     response, _ = service.take_turn(
@@ -202,6 +203,7 @@ def take_turn(
         body=TurnCreate(client_turn_id=uuid.uuid4().hex, message=message, session_id=session_id),
         **turn_ports(store or MemoryStore(), publisher=publisher or Publisher(), analyze=analyze),
         now=now,
+        locale=locale,
     )
     return response
 

@@ -313,7 +313,9 @@ def test_crisis_counts_and_service_health(bq, dataset):
         1,
     )
     assert crisis["detected_by"] == "patterns"
-    assert not {"message", "text", "reply"} & set(crisis)
+    # `reply` is the kind of crisis reply shown, never its text (none recorded on this event)
+    assert crisis["reply"] is None and crisis["stored_crises"] == 1
+    assert not {"message", "text"} & set(crisis)
     hour = D0.strftime("%Y-%m-%d %H:00:00+00")
     (health,) = rows(bq, dataset, "service_health_hourly", f"WHERE hour = TIMESTAMP '{hour}'")
     assert health["turns"] == 4
@@ -322,6 +324,39 @@ def test_crisis_counts_and_service_health(bq, dataset):
     assert health["degraded_share"] == pytest.approx(0.25)
     assert health["model_fallback_rate"] == pytest.approx(0.25)
     assert (health["rate_limited"], health["errors"]) == (1, 1)
+
+
+def test_crisis_counts_tell_someone_else_s_crisis_and_unstored_crises_apart(bq, own_dataset):
+    # "my friend wants to kill herself" is answered as a crisis (the turn's crisis is TRUE),
+    # with the reply for someone worried about another person: not the user's own crisis.
+    # A crisis answered but not stored (storage down) is a crisis event of no stored turn.
+    def crisis(key, session, at, turn_id, reply, stored=True) -> Event:
+        data = {"turn_id": turn_id, "locale": "en-NZ", "analysis_source": "baseline",
+                "detected_by": "patterns", "reply": reply, "stored": stored}  # fmt: skip
+        return Event("safety.crisis_detected", at, key, session, data)
+
+    events = [
+        turn("u1", "s1", D0, turn_id="c1", persona="lua", intent="check_in", latency=1.0,
+             crisis=True, source="care"),
+        crisis("u1", "s1", D0, "c1", "someone_else"),
+        turn("u2", "s2", D0, turn_id="c2", persona="lua", intent="check_in", latency=1.0,
+             crisis=True, source="care"),
+        crisis("u2", "s2", D0, "c2", "first"),
+        crisis("u3", "s3", D0 + minutes(1), "c3", "first", stored=False),
+    ]  # fmt: skip
+    write(bq, own_dataset, events)
+    counts = {r["reply"]: r for r in rows(bq, own_dataset, "crisis_counts")}
+    assert set(counts) == {"someone_else", "first"}
+    other = counts["someone_else"]
+    assert (other["day"], other["locale"], other["crises"], other["users"]) == (
+        D0.date(),
+        "en-NZ",
+        1,
+        1,
+    )
+    assert other["stored_crises"] == 1
+    own = counts["first"]
+    assert (own["crises"], own["stored_crises"], own["users"]) == (2, 1, 2)
 
 
 def test_segments_churn_risk_and_vips(bq, dataset):

@@ -39,6 +39,8 @@ def turn_event(**data) -> Event:
         "message_chars": 42,
         "latency_ms": 87.5,
         "local_hour": 9,
+        "local_date": "2026-11-23",
+        "locale": "en-GB",
         "profile": {"turns": 3},
         "experiment": "router-vs-personal",
         "variant": "static",
@@ -61,6 +63,7 @@ def test_a_turn_event_fills_the_typed_columns_and_keeps_the_rest_in_the_payload(
     assert row["degraded"] == ["persona_model"] and row["model_fallback"] is True
     assert row["crisis"] is False
     assert (row["experiment"], row["variant"]) == ("router-vs-personal", "static")
+    assert (row["local_hour"], row["local_date"], row["locale"]) == (9, "2026-11-23", "en-GB")
     payload = json.loads(row["payload"])
     assert payload == {
         "scores": {"lua": 0.2, "elro": 0.7},
@@ -139,6 +142,12 @@ def test_a_broken_envelope_is_refused_with_a_reason(change, reason):
         ("rating", 7, "bad_rating"),
         ("reward", 1.5, "bad_reward"),
         ("persona", {"id": "lua"}, "bad_persona"),
+        # a DATE column takes YYYY-MM-DD only: BigQuery would refuse the whole insert
+        ("local_date", "2026-W47-1", "bad_local_date"),
+        ("local_date", "20261123", "bad_local_date"),
+        ("local_date", "2026-11-23T00:00:00", "bad_local_date"),
+        ("local_date", 20261123, "bad_local_date"),
+        ("locale", ["en-GB"], "bad_locale"),
     ],
 )
 def test_a_typed_field_of_the_wrong_type_is_refused(field, value, reason):
@@ -205,6 +214,7 @@ def test_the_schema_file_is_a_valid_bigquery_schema_with_the_envelope_columns():
         "FLOAT64",
         "BOOL",
         "TIMESTAMP",
+        "DATE",
         "JSON",
     }
     required = {f["name"] for f in fields if f["mode"] == "REQUIRED"}
@@ -215,3 +225,25 @@ def test_the_schema_file_is_a_valid_bigquery_schema_with_the_envelope_columns():
     assert all(f.get("description") for f in fields)
     # No column could ever hold a message's text.
     assert not {"message", "text", "reply", "comment"} & set(names)
+
+
+def test_the_schema_says_what_analysis_source_and_model_fallback_hold():
+    """An analyst filtering analysis_source = 'model' found no row: it holds 'baseline' or the
+    model's version; and model_fallback is also TRUE where the model was never called."""
+    by_name = {f["name"]: f["description"] for f in schema_json()}
+    assert "'baseline'" in by_name["analysis_source"]
+    assert "version" in by_name["analysis_source"]
+    assert "analysis limits" in by_name["model_fallback"]
+    assert "never called" in by_name["model_fallback"]
+    # someone else's crisis counts as a crisis: the description says how to leave it out
+    assert "someone_else" in by_name["crisis"]
+    # NULL local time: the user never set a time zone
+    for column in ("local_hour", "local_date"):
+        assert "never set a time zone" in by_name[column]
+
+
+def test_a_crisis_event_s_locale_is_a_column_and_its_reply_stays_in_the_payload():
+    data = {"turn_id": "t-1", "locale": "en-NZ", "reply": "someone_else", "stored": True}
+    row = to_row(Event("safety.crisis_detected", NOW, "uk1", "s1", data).envelope(), now=NOW)
+    assert row["locale"] == "en-NZ"
+    assert json.loads(row["payload"]) == {"reply": "someone_else", "stored": True}

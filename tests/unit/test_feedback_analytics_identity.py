@@ -122,6 +122,14 @@ def test_the_rating_event_says_how_the_rated_persona_was_chosen():
     assert rate(store, published, "down").data["persona_source"] == "care"
 
 
+def test_the_rating_event_says_the_rated_turn_s_locale():
+    """Which persona helps most by language: the rating carries its turn's request locale."""
+    store, published = Store(), Published()
+    assert rate(store, published, "up").data["locale"] is None  # a turn stored before it
+    store.rating, store.turn = None, {**store.turn, "locale": "fr-FR"}
+    assert rate(store, published, "down").data["locale"] == "fr-FR"
+
+
 @pytest.mark.parametrize(("anonymized", "private"), [(False, True), (True, False)])
 def test_a_first_rating_of_a_turn_logged_under_the_other_identity_is_private(anonymized, private):
     # The lifecycle review: it went out with its raw ids and labels, linking the identities.

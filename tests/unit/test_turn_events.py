@@ -4,7 +4,7 @@ fields common/chat/records.py puts in chat.turn.completed)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from common.analysis.baseline import analyze_baseline
 from common.events import Event
@@ -33,7 +33,9 @@ def _conversation(user: dict | None = UTC_USER) -> Callable[..., tuple[dict, Eve
     chat.turn.completed event; `user` is users/{uid}."""
     store, publisher = turns.MemoryStore(user), turns.Publisher()
 
-    def turn(message: str, session_id: str | None = None, now=turns.NOW) -> tuple[dict, Event]:
+    def turn(
+        message: str, session_id: str | None = None, now=turns.NOW, locale: str | None = None
+    ) -> tuple[dict, Event]:
         response = turns.take_turn(
             uid="u1",
             message=message,
@@ -42,6 +44,7 @@ def _conversation(user: dict | None = UTC_USER) -> Callable[..., tuple[dict, Eve
             publisher=publisher,
             session_id=session_id,
             now=now,
+            locale=locale,
         )
         return response, [e for e in publisher.events if e.type == "chat.turn.completed"][-1]
 
@@ -94,7 +97,7 @@ def test_a_turn_of_a_user_who_never_set_a_time_zone_makes_no_claim_about_their_h
     night = turns.NOW + timedelta(hours=11)
     for user in (None, {"settings": {"notifications": False}}):
         response, event = _conversation(user)("I feel a bit lonely tonight", now=night)
-        assert event.data["local_hour"] is None
+        assert event.data["local_hour"] is None and event.data["local_date"] is None
         assert "time" not in event.data["components"]
         reasons = [r for r in response["persona"]["reasons"] if " suits " in r]
         assert reasons == []
@@ -106,3 +109,25 @@ def test_a_turn_of_a_user_who_never_set_a_time_zone_makes_no_claim_about_their_h
     assert event.data["local_hour"] == 23 and "time" in event.data["components"]
     delta = delta_for(Event.from_envelope(event.envelope(), subject="k"))
     assert delta is not None and delta.increments["hourly.h23"] == 1
+
+
+def test_the_turn_event_gives_the_user_s_local_date_which_the_hour_alone_cannot() -> None:
+    """At 11:30 UTC it is 00:30 on the next day in Auckland (+13) and 00:30 on the same day in
+    Pago Pago (-11): the same local_hour, a day apart."""
+    at = datetime(2026, 1, 15, 11, 30, tzinfo=UTC)
+    dates = {}
+    for zone in ("Pacific/Auckland", "Pacific/Pago_Pago"):
+        _, event = _conversation({"settings": {"timezone": zone}})("Good evening", now=at)
+        assert event.data["local_hour"] == 0
+        dates[zone] = event.data["local_date"]
+    assert dates == {"Pacific/Auckland": "2026-01-16", "Pacific/Pago_Pago": "2026-01-15"}
+    _, event = _conversation(None)("Good evening", now=at)  # never set a time zone
+    assert event.data["local_date"] is None
+
+
+def test_the_turn_event_carries_the_request_s_locale() -> None:
+    turn = _conversation()
+    _, event = turn("How do I plan my week?", locale="pt-BR")
+    assert event.data["locale"] == "pt-BR"
+    _, event = turn("How do I plan my week?")  # no Accept-Language
+    assert event.data["locale"] is None

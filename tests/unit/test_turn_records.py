@@ -15,7 +15,7 @@ def test_the_stored_turn_holds_its_response_its_owner_and_how_its_persona_was_ch
     store = turns.MemoryStore()
 
     response = turns.take_turn(
-        uid="u1", message="How do I plan my week?", analyze=analyze, store=store
+        uid="u1", message="How do I plan my week?", analyze=analyze, store=store, locale="de-AT"
     )
 
     ((doc, _),) = store.keys.values()
@@ -28,3 +28,4 @@ def test_the_stored_turn_holds_its_response_its_owner_and_how_its_persona_was_ch
     assert doc["persona_source"] == "ensemble" and doc["propensity"] == 1.0
     assert doc["expires_at"] == session.expires_at
     assert doc["experiment"] is None and doc["variant"] is None and doc["control_variant"] is None
+    assert doc["locale"] == "de-AT"  # a rating of the turn says its language too

@@ -11,6 +11,14 @@
 -- of each event: the copies are one envelope sent again unchanged (the outbox relay and Pub/Sub
 -- redeliver it, a dead-letter replay republishes it, and the sink takes occurred_at from the
 -- envelope), so they share event_id and occurred_at and are all in the range or all out of it.
+--
+-- Survivor bias past 30 days, in every view over all time and every function's range reaching
+-- that far: the cleanup deletes a keyed user's events after their retention (30, 90 or 365
+-- days), while anonymised users' (no user_key) stay until their partition expires (400 days by
+-- default). So a day older than 30 days keeps only the users with a longer retention and the
+-- anonymised ones: its turns, users, personas, intents and ratings undercount and lean towards
+-- them. For long ranges read daily_activity and daily_persona_intent, which keep each day's
+-- figures as computed within 30 days.
 SELECT
   event_id,
   occurred_at,
@@ -31,7 +39,8 @@ SELECT
   model_fallback,
   latency_ms,
   experiment,
-  variant
+  variant,
+  locale
 FROM `${project}.${dataset}.events`
 WHERE type = 'chat.turn.completed'
   -- from midnight UTC of start_day to the midnight UTC after end_day: `day` is the UTC date
