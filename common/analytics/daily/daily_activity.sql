@@ -11,6 +11,14 @@
 -- bounded to the days from 29 days ago, in the SELECT that scans them: BigQuery reads only
 -- those partitions (the all-time `turns` and `feedback_final` views, filtered on `day` after
 -- their de-duplication, read every day kept: tests/unit/test_metric_pruning.py).
+-- For ranges reaching past 30 days read this table, not the all-time views: those lose each
+-- keyed user's events after their retention and lean towards who is left (turns_between.sql).
+-- `crises` counts the stored turns answered as a crisis (the turns' `crisis`). Those include a
+-- user reporting someone else's crisis ("my friend wants to kill herself"), answered with the
+-- reply for them; crisis_counts tells them apart by `reply` ('someone_else'): its rows without
+-- it are the users' own. crisis_counts counts the safety.crisis_detected events, which also
+-- include crises answered but not stored (its `stored_crises` leaves those out; the closest
+-- figure to `crises` here), with a script's unstored ones throttled to one a minute per user.
 CREATE TABLE IF NOT EXISTS `${project}.${dataset}.daily_activity` (
   day DATE NOT NULL,
   active_users INT64,

@@ -1,6 +1,9 @@
 -- Use of alternative personas per day from start_day to end_day and persona: turns where the
 -- user picked another persona than the ranked one (persona_source = 'requested'), their share,
 -- and the users who did. The `alternative_persona_use` view is this over all time.
+-- Days older than 30 undercount and lean towards long-retention and anonymised users (survivor
+-- bias: turns_between.sql); for long ranges daily_persona_intent keeps each day's requested_turns
+-- per persona.
 SELECT
   day,
   persona,

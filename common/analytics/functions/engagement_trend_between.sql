@@ -3,6 +3,9 @@
 -- when the previous week had none). Turns per user counts the turns of keyed users only:
 -- anonymised users' turns have no user to divide by, and a change in their share must not read
 -- as a change in engagement. The `engagement_trend` view is this over all time.
+-- Days older than 30 undercount and lean towards long-retention and anonymised users (survivor
+-- bias: turns_between.sql); for long ranges daily_activity keeps each day's active users, turns and
+-- sessions.
 -- The week in progress (the newest turn's) has run for `days` days so far (the last one maybe in
 -- part); it is compared with the week before up to the same moment of the week, not with all of
 -- it, which read as a drop every day but Sunday. Every other week covers 7.

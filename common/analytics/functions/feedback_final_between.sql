@@ -1,6 +1,9 @@
 -- The ratings given from start_day to end_day (UTC days of the rating) that stand: users may
 -- change a rating, the last one of each turn counts. The `feedback_final` view is this over
 -- all time.
+-- Days older than 30 undercount and lean towards long-retention and anonymised users (survivor
+-- bias: turns_between.sql); for long ranges daily_activity keeps each day's ratings and average
+-- satisfaction.
 -- Copies of an event are removed first and only then are a turn's ratings numbered: numbered in
 -- one step, the two copies of a redelivered last rating tie, and the copy kept could be the one
 -- numbered 2, which would drop the turn's rating.

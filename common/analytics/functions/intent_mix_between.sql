@@ -1,5 +1,8 @@
 -- What users come for, per day from start_day to end_day: turns per intent and the share of the
 -- day's turns. The `intent_mix` view is this over all time.
+-- Days older than 30 undercount and lean towards long-retention and anonymised users (survivor
+-- bias: turns_between.sql); for long ranges daily_persona_intent keeps each day's turns and users
+-- per intent.
 SELECT
   day,
   intent,

@@ -1,6 +1,8 @@
 -- Multi-turn adoption per day (the day a session's first turn was taken) from start_day to
 -- end_day: sessions, sessions with two or more turns, their share, and turns per session. The
 -- `multi_turn_adoption` view is this over all time.
+-- Days older than 30 undercount and lean towards long-retention and anonymised users (survivor
+-- bias: turns_between.sql); for long ranges no daily table keeps it.
 --
 -- A session expires SESSION_TTL_HOURS (24) after its last turn, so its turns are less than a
 -- day apart: one that began before start_day has a turn in the day before it, and reading that

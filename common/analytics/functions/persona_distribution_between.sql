@@ -1,5 +1,8 @@
 -- Which persona answered, per day from start_day to end_day: turns, users and the share of the
 -- day's turns. The `persona_distribution` view is this over all time.
+-- Days older than 30 undercount and lean towards long-retention and anonymised users (survivor
+-- bias: turns_between.sql); for long ranges daily_persona_intent keeps each day's turns and users
+-- per persona.
 SELECT
   day,
   persona,

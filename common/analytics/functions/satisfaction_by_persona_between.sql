@@ -2,6 +2,9 @@
 -- the ratings that stand (the last rating of each turn): satisfaction is the rating as a reward
 -- in [0, 1] (up = 1, down = 0, 1..5 stars as (r - 1) / 4). The `satisfaction_by_persona` view
 -- is this over all time.
+-- Days older than 30 undercount and lean towards long-retention and anonymised users (survivor
+-- bias: turns_between.sql); for long ranges daily_persona_intent keeps each day's ratings and
+-- satisfaction_sum per persona.
 -- A rating is positive above 0.5: "up", 4 or 5 stars; 3 stars (0.5) is neutral, as in the
 -- profile updater's `liked` and ab_results. Ratings of the crisis safety message are left out:
 -- no persona wrote it; so are ratings of turns in care (persona_source 'care': the calm persona

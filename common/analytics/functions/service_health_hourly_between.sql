@@ -2,6 +2,9 @@
 -- themselves: turn latency p50/p95, the share of degraded turns, the persona-model fallback rate,
 -- and error counts (replies the generator failed and the template answered, rate-limit spells,
 -- events of a `*.failed` type). The `service_health_hourly` view is this over all time.
+-- Days older than 30 undercount and lean towards long-retention and anonymised users (survivor
+-- bias: turns_between.sql); for long ranges daily_activity keeps each day's latency, degraded turns
+-- and fallbacks.
 -- rate_limited counts spells, not refused requests: anomaly.detected is sent on a user's first
 -- refusal of a spell only (common/chat/service.py), so a bot refused 40 times is 1.
 WITH hourly AS (

@@ -64,6 +64,11 @@
 --   that excludes 0, about 1 in 4 A/A tests (identical variants) would be called a winner
 --   (23 % in a simulation of 28-day tests, against 5 % read once at the end). Fix the end
 --   (and so the sample) before the start and decide on that reading only.
+-- * An experiment's rows are all keyed, and the cleanup deletes them after each user's
+--   retention (30, 90 or 365 days): read one that ran for longer than 30 days, and its early
+--   weeks keep only the users with a longer retention (survivor bias: turns_between.sql).
+--   The variants lose users alike (assignment is random), but the sample shrinks and leans
+--   towards those users.
 WITH constants AS (
   SELECT 100 AS min_raters  -- the header's threshold; common/insights/metrics.py AB_MIN_RATERS
 ),

@@ -19,11 +19,18 @@ resource "google_bigquery_table" "events" {
   project             = var.project_id
   dataset_id          = google_bigquery_dataset.dataset.dataset_id
   table_id            = var.events_table.table_id
-  description         = "One row per event (de-duplicated by event_id in the views)."
   labels              = var.labels
   schema              = file(var.events_table.schema_file)
   clustering          = var.events_table.clustering
   deletion_protection = true # dropping analytics is done by hand, never by a plan
+  # Retention thins old days unevenly (common/analytics/functions/turns_between.sql).
+  description = join(" ", [
+    "One row per event (de-duplicated by event_id in the views).",
+    "Keyed rows are deleted after each user's retention (30, 90 or 365 days); anonymised rows",
+    "(no user_key) stay until their partition expires. So days older than 30 keep only some",
+    "users' events: the all-time views undercount them and lean towards long-retention and",
+    "anonymised users. For long ranges read daily_activity and daily_persona_intent.",
+  ])
 
   time_partitioning {
     type  = "DAY"
