@@ -1,6 +1,9 @@
 -- Weekly active users for the weeks that start from start_day to end_day (weeks start on Monday,
 -- UTC): distinct user keys with a turn that week. The `weekly_active_users` view is this over
 -- all time.
+-- Days older than 30 undercount and lean towards long-retention and anonymised users (survivor
+-- bias: turns_between.sql); for long ranges no daily table keeps distinct users of a week
+-- (daily_activity has each day's).
 SELECT
   week_start,
   COUNT(DISTINCT user_key) AS active_users,
