@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any
 
@@ -49,6 +50,22 @@ def bind(**fields: str) -> contextvars.Token:
 
 def unbind(token: contextvars.Token) -> None:
     _request.reset(token)
+
+
+# The bound field naming the caller (common.edge binds it once the token is checked).
+USER_KEY = "user_key"
+
+
+@contextlib.contextmanager
+def unkeyed() -> Iterator[None]:
+    """Lines logged inside carry no user key (the request's other fields stay): a crisis flag
+    next to a stable key says who was in crisis to anyone who reads the logs, whatever the
+    user chose for analytics, and the monitors that read those lines count them by detector."""
+    token = _request.set({k: v for k, v in (_request.get() or {}).items() if k != USER_KEY})
+    try:
+        yield
+    finally:
+        _request.reset(token)
 
 
 def bound() -> dict[str, str]:

@@ -253,9 +253,13 @@ def take_turn(
         resources from a user in crisis, so it gets the crisis reply all the same, not stored."""
         if not crisis:
             raise refused
-        _CRISIS_UNSTORED.warning(
-            log, uid, "a crisis turn that cannot be stored (%s): answered, not stored", refused.code
-        )
+        with logs.unkeyed():  # a crisis line names no one (_log_crisis_turn)
+            _CRISIS_UNSTORED.warning(
+                log,
+                uid,
+                "a crisis turn that cannot be stored (%s): answered, not stored",
+                refused.code,
+            )
 
     def unstored_event(anonymous: bool) -> Callable[[str, dict], None]:
         """How this turn, if answered as a crisis and not stored, sends its event."""
@@ -593,12 +597,13 @@ def take_turn(
     if crisis and _turns_this_minute(judged[0], now) > settings.crisis_turns_minute_max:
         # A crisis is never refused, but at this pace it is a script, not a person typing:
         # each stored turn wrote ~10 documents and 3 events. Answered, not stored.
-        _CRISIS_PACE.warning(
-            log,
-            uid,
-            "crisis turns past %d a minute: answered, not stored",
-            settings.crisis_turns_minute_max,
-        )
+        with logs.unkeyed():  # a crisis line names no one (_log_crisis_turn)
+            _CRISIS_PACE.warning(
+                log,
+                uid,
+                "crisis turns past %d a minute: answered, not stored",
+                settings.crisis_turns_minute_max,
+            )
         return unstored(scripted=True)
     ttl = timedelta(hours=settings.session_ttl_hours)
 
@@ -844,7 +849,8 @@ def _log_crisis_turn(
     }
     if count is not None:
         fields[logs.COUNT] = count
-    log.info(CRISIS_TURN, extra=fields)
+    with logs.unkeyed():  # its monitors count by detector: no line ties a user to a crisis
+        log.info(CRISIS_TURN, extra=fields)
 
 
 def _not_stored(
@@ -932,9 +938,10 @@ def _unstored_event(
             try:
                 publisher.publish([event])
             except Exception as e:  # whatever failed, the user has their reply
-                _UNSTORED_EVENT_FAILED.warning(
-                    log, "", "the crisis event of a turn not stored was not published: %s", e
-                )
+                with logs.unkeyed():  # a crisis line names no one (_log_crisis_turn)
+                    _UNSTORED_EVENT_FAILED.warning(
+                        log, "", "the crisis event of a turn not stored was not published: %s", e
+                    )
 
         if after_answer is not None:
             after_answer(send)
@@ -963,9 +970,10 @@ def crisis_past_budget(
     the reply is the first crisis reply), no model is asked, nothing is written. Its event goes
     to `publisher` (without the user's key: their settings are not read), one a minute per
     user."""
-    _CRISIS_PAST_BUDGET.warning(
-        log, uid, "a crisis turn past the user's request budget: answered, not stored"
-    )
+    with logs.unkeyed():  # a crisis line names no one (_log_crisis_turn)
+        _CRISIS_PAST_BUDGET.warning(
+            log, uid, "a crisis turn past the user's request budget: answered, not stored"
+        )
     analysis, degraded = baseline(body.message)  # the lexicon: no model call
     return _unread_crisis(
         body=body,

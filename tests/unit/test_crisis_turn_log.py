@@ -15,6 +15,7 @@ from dataclasses import replace
 
 import pytest
 
+from common import logs
 from common.analysis.baseline import analyze_baseline
 from common.chat import service
 from common.chat.limits import activity_doc, message_hash
@@ -23,6 +24,7 @@ from common.config import Settings
 from common.errors import Unavailable
 from common.logs import COUNT, formatter
 from common.profile.erasure import ERASING
+from common.replies.types import GenerationError
 from tests.fakes import turns
 from tests.fakes.turns import NOW
 
@@ -135,3 +137,118 @@ def test_an_ordinary_turn_logs_no_crisis_line(caplog):
     with caplog.at_level(logging.INFO):
         _turn(turns.ActivityStore(), "How do I plan my week?")
     assert _crisis_lines(caplog) == []
+
+
+# A crisis flag next to a stable key says who was in crisis to anyone who reads the logs, even
+# of a user who anonymised analytics (the personal-data review's probe: their "crisis turn"
+# carried the key common.edge binds to every line). The monitors count by detector.
+KEY = "k" * 64
+
+
+@pytest.fixture
+def keyed_lines():
+    """The lines as Cloud Logging receives them from a request whose caller's key is bound:
+    through common.logs' filter (RequestFields) and formatter, as setup_logging wires them."""
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Keep(logging.INFO)
+    handler.addFilter(logs.RequestFields())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    token = logs.bind(user_key=KEY, request_id="r1")
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(root, "level", logging.INFO)
+            yield lambda: [json.loads(formatter().format(r)) for r in records]
+    finally:
+        logs.unbind(token)
+        root.removeHandler(handler)
+
+
+def _keyed_turn(store, uid: str, message: str = CRISIS, publisher=None) -> dict:
+    ports = turns.turn_ports(store, analyze=analyze)
+    if publisher is not None:
+        ports["publisher"] = publisher
+    body = TurnCreate(client_turn_id=uuid.uuid4().hex, message=message)
+    return service.take_turn(uid=uid, body=body, **ports, now=NOW)[0]
+
+
+def _at_pace(uid: str) -> turns.ActivityStore:
+    store = turns.ActivityStore()
+    sent = [(NOW, message_hash(CRISIS))] * Settings().crisis_turns_minute_max
+    store.activity[uid] = activity_doc(sent, limited_until=None)
+    return store
+
+
+class NoPubSub(turns.Publisher):
+    def publish(self, events) -> None:
+        raise Unavailable("down", code="pubsub_unavailable")
+
+
+WARNINGS = {
+    "stored": (turns.ActivityStore, None, None),
+    "cannot be stored": (DownOnRead, None, "a crisis turn that cannot be stored"),
+    "at a script's pace": (_at_pace, None, "crisis turns past"),
+    "event not published": (DownOnRead, NoPubSub, "the crisis event of a turn not stored"),
+}
+
+
+@pytest.mark.parametrize("case", WARNINGS)
+def test_a_crisis_turn_logs_its_lines_without_the_users_key(case, keyed_lines):
+    make, publisher, warning = WARNINGS[case]
+    uid = f"u-{uuid.uuid4().hex}"  # the warnings' throttles are per uid
+    store = make(uid) if make is _at_pace else make()
+    said = _keyed_turn(store, uid, publisher=publisher and publisher())
+    assert said["safety"]["crisis"] is True
+    lines = keyed_lines()
+    crisis = [line for line in lines if line["message"] == service.CRISIS_TURN]
+    assert crisis
+    if warning:
+        crisis += [line for line in lines if line["message"].startswith(warning)]
+        assert len(crisis) == 2
+    for line in crisis:
+        assert "user_key" not in line
+        assert line["request_id"] == "r1"  # the request's other fields stay
+
+
+def test_a_crisis_past_the_request_budget_logs_without_the_users_key(keyed_lines):
+    service.crisis_past_budget(
+        uid=f"u-{uuid.uuid4().hex}",
+        body=TurnCreate(client_turn_id=uuid.uuid4().hex, message=CRISIS),
+        baseline=turns.read_without_model,
+        rank=turns.rank,
+        settings=Settings(),
+        now=NOW,
+        locale=None,
+        sink=None,
+    )
+    lines = keyed_lines()
+    assert {line["message"] for line in lines} >= {
+        service.CRISIS_TURN,
+        "a crisis turn past the user's request budget: answered, not stored",
+    }
+    assert all("user_key" not in line for line in lines)
+
+
+class Down:
+    """A reply generator that fails (Gemini down): the turn logs it and the template answers."""
+
+    costly = False
+
+    def generate(self, req):
+        raise GenerationError("down")
+
+
+def test_an_ordinary_turns_lines_still_carry_the_users_key(keyed_lines, monkeypatch):
+    monkeypatch.setattr(service, "_GENERATOR_FAILED", logs.Throttle(logs.FAILURE_LOG_SECONDS))
+    store = turns.ActivityStore()
+    ports = turns.turn_ports(store, analyze=analyze, generator=Down())
+    body = TurnCreate(client_turn_id=uuid.uuid4().hex, message="How do I plan my week?")
+    service.take_turn(uid=f"u-{uuid.uuid4().hex}", body=body, **ports, now=NOW)
+    (line,) = keyed_lines()
+    assert line["message"].startswith("reply generator failed")
+    assert line["user_key"] == KEY
