@@ -28,7 +28,7 @@ from common.adapters.firestore_sessions import (
     FirestoreSessionStore,
     decode_session,
 )
-from common.chat.limits import recent_activity
+from common.chat.limits import SALT, recent_activity
 from common.errors import ErasureInProgress, Unavailable
 from common.events import REDELIVERY_WINDOW, Event, older_user_key
 from common.profile.erasure import (
@@ -191,8 +191,12 @@ class FirestoreProfileStore:
             activity = self._db.collection(ACTIVITY).document(uid).get(**bounded()).to_dict()
         if activity and activity.get("recent"):  # [[time, hash of the message], ...]
             # Stored in the user's own offset (their local hour counts): shown in UTC as every
-            # other time.
-            activity["recent"] = [list(pair) for pair in recent_activity(activity, UTC)]
+            # other time; an entry older than the repeat window as its time alone.
+            activity["recent"] = [[t, h] if h else [t] for t, h in recent_activity(activity, UTC)]
+        if activity:
+            # The key of those hashes is no data about the user, and with it a leaked export's
+            # hashes could be read back by hashing guesses.
+            activity.pop(SALT, None)
         feedback = map(_plain, _docs(_paged(self._owned(FEEDBACK, uid))))
         return _plain(
             {

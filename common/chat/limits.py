@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import secrets
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from common.config import ACTIVITY_KEPT, Settings
 from common.model_client import normalise
-from common.personalization.anomaly import Thresholds
+from common.personalization.anomaly import DEFAULT_THRESHOLDS, Thresholds
 
 # The longest window is an hour; a day after the last turn (or the end of a limit) the record
 # says nothing any check reads, so it expires (TTL in production, the cleanup job locally).
@@ -40,9 +42,42 @@ def anomaly_thresholds(settings: Settings) -> Thresholds:
     )
 
 
-def message_hash(text: str) -> str:
-    """Repeats are recognised by this, never by storing the text."""
+# The record's field holding the user's own random key of their message hashes (message_hash):
+# made at the record's first write, gone with the record (an erasure leaves a tombstone
+# without it), so no secret is shared between users or has to be managed.
+SALT = "salt"
+# A message's hash is kept only while the repeat limit can read it (Thresholds.repeat_window_s):
+# older entries keep their time alone (the hour's limit and last_turn read times only).
+HASHES_KEPT_FOR = timedelta(seconds=DEFAULT_THRESHOLDS.repeat_window_s)
+
+
+def new_salt() -> str:
+    return secrets.token_hex(16)
+
+
+def salt_of(doc: dict | None, fresh: str) -> str:
+    """The user's salt as the record holds it, or `fresh` for a record that has none yet."""
+    return (doc or {}).get(SALT) or fresh
+
+
+def message_hash(text: str, salt: str) -> str:
+    """Repeats are recognised by this, never by storing the text. Keyed with the user's salt:
+    an unkeyed hash of a short message is read back by hashing guesses ("i have hiv")."""
+    return hmac.new(salt.encode(), normalise(text).encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def unsalted_hash(text: str) -> str:
+    """The hash of records written before the salt (their entries of the last 10 minutes)."""
     return hashlib.sha256(normalise(text).encode()).hexdigest()[:16]
+
+
+def as_salted(
+    activity: list[tuple[datetime, str | None]], text: str, salt: str
+) -> list[tuple[datetime, str | None]]:
+    """`activity` with the entries of `text` that a record written before the salt holds
+    unsalted hashed as message_hash does: they still count as repeats of it."""
+    old = unsalted_hash(text)
+    return [(ts, message_hash(text, salt) if h == old else h) for ts, h in activity]
 
 
 def repeat_counted(text: str) -> bool:
@@ -50,10 +85,15 @@ def repeat_counted(text: str) -> bool:
     return len(normalise(text)) >= REPEAT_MIN_CHARS
 
 
-def recent_activity(doc: dict | None, tz: tzinfo) -> list[tuple[datetime, str]]:
+def recent_activity(doc: dict | None, tz: tzinfo) -> list[tuple[datetime, str | None]]:
+    """The record's (time, message hash) entries; the hash None for an entry kept as its time
+    alone (older than HASHES_KEPT_FOR when written)."""
     if not doc or not doc.get("recent"):
         return []
-    return [(datetime.fromisoformat(ts).astimezone(tz), h) for ts, h in json.loads(doc["recent"])]
+    return [
+        (datetime.fromisoformat(ts).astimezone(tz), h[0] if h else None)
+        for ts, *h in json.loads(doc["recent"])
+    ]
 
 
 def remembered(crisis_at: datetime | None, now: datetime) -> bool:
@@ -90,14 +130,21 @@ def last_turn(doc: dict | None) -> datetime | None:
 
 
 def activity_doc(
-    activity: list[tuple[datetime, str]],
+    activity: list[tuple[datetime, str | None]],
     *,
     limited_until: datetime | None,
     crisis_at: datetime | None = None,
     not_safe_until: datetime | None = None,
+    salt: str | None = None,
 ) -> dict:
+    """The record as written. `salt`: the one `activity`'s hashes were made with (None: a
+    record that has none, as the older code wrote them)."""
     kept = activity[-ACTIVITY_KEPT:]  # every anomaly limit is below it (common/config.py)
-    recent = [[ts.isoformat(), h] for ts, h in kept]
+    newest = max((ts for ts, _ in kept), default=None)
+    recent = [
+        [ts.isoformat(), h] if h and newest - ts < HASHES_KEPT_FOR else [ts.isoformat()]
+        for ts, h in kept
+    ]
     # In UTC: the times are in the user's zone, where a day added is a day of wall clock (23 or
     # 25 hours across a DST change) and max() ignores fold (the autumn's repeated hour).
     times = [ts for ts, _ in kept] + ([limited_until] if limited_until else [])
@@ -112,4 +159,5 @@ def activity_doc(
         "crisis_at": crisis_at,
         "not_safe_until": not_safe_until,  # care_after_no
         "expires_at": expires_at,
+        **({SALT: salt} if salt else {}),
     }

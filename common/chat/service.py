@@ -26,11 +26,14 @@ from common.analysis.with_model import as_read
 from common.chat.limits import (
     activity_doc,
     anomaly_thresholds,
+    as_salted,
     care_after_no,
     last_crisis,
     message_hash,
+    new_salt,
     recent_activity,
     repeat_counted,
+    salt_of,
     shortly_after_crisis,
 )
 from common.chat.models import SessionOut, TurnCreate, TurnOut, TurnPage
@@ -335,15 +338,18 @@ def take_turn(
     # This turn's entry in the user's activity record. Reserved before a costly reply is made
     # (reserve, below), the record may hold it already: it is then counted once, as this turn.
     # Two turns with the same message at the same microsecond hold one entry each: either may
-    # count either, and the record keeps as many as there are.
-    entry = (local_now, message_hash(body.message))
+    # count either, and the record keeps as many as there are. Its hash is keyed with the salt
+    # of the record as read (a concurrent first turn may have made it), or this one, the first.
+    fresh_salt = new_salt()
     reserved = False
     short = not repeat_counted(body.message)  # "ok" again is no bot (REPEAT_MIN_CHARS)
 
     def judge(read: TurnContext) -> tuple[list[tuple[datetime, str]], Verdict]:
         """This turn judged with the user's activity as `read` holds it. It runs again at the
         commit, whose precondition makes concurrent turns of the user count each other."""
-        recent = recent_activity(read.activity, local_now.tzinfo)
+        salt = salt_of(read.activity, fresh_salt)
+        entry = (local_now, message_hash(body.message, salt))
+        recent = as_salted(recent_activity(read.activity, local_now.tzinfo), body.message, salt)
         if reserved and entry in recent:
             recent.remove(entry)
         activity = [*recent, entry]
@@ -536,6 +542,7 @@ def take_turn(
             limited_until=limited_until,
             crisis_at=crisis_at,
             not_safe_until=not_safe_until,
+            salt=salt_of(read.activity, fresh_salt),  # the one judge(read) hashed with
         )
 
     def reserve() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from common.chat import service
-from common.chat.limits import activity_doc, message_hash
+from common.chat.limits import activity_doc, unsalted_hash
 from common.config import Settings
 from common.safety import crisis_reply, resources_for
 from tests.fakes import turns
@@ -74,7 +74,7 @@ def test_a_short_crisis_message_said_again_is_no_repeat_to_report():
 def _after(count: int) -> turns.ActivityStore:
     """A user with `count` turns stored in the last minute."""
     store = turns.ActivityStore()
-    sent = [(NOW - i * SECOND, message_hash(CRISIS)) for i in range(1, count + 1)]
+    sent = [(NOW - i * SECOND, unsalted_hash(CRISIS)) for i in range(1, count + 1)]
     store.activity["u1"] = activity_doc(sent, limited_until=None)
     return store
 

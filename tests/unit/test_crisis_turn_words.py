@@ -376,12 +376,14 @@ def test_a_crisis_past_the_burst_limit_is_answered_however_its_apostrophe_is_typ
     from dataclasses import replace
 
     from common.chat import service
-    from common.chat.limits import activity_doc, message_hash
+    from common.chat.limits import activity_doc, unsalted_hash
 
     class BusyUser(turns.MemoryStore):
         def read_turn_context(self, **kw):
             context = super().read_turn_context(**kw)
-            sent = [(turns.NOW - timedelta(seconds=5 * i), message_hash(f"m{i}")) for i in range(9)]
+            sent = [
+                (turns.NOW - timedelta(seconds=5 * i), unsalted_hash(f"m{i}")) for i in range(9)
+            ]
             return replace(context, activity=activity_doc(sent, limited_until=None))
 
     monkeypatch.setattr(service, "_SLOTS", service._Slots(0, 0))

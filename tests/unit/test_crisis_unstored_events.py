@@ -14,7 +14,7 @@ import uuid
 import pytest
 
 from common.chat import service
-from common.chat.limits import activity_doc, message_hash
+from common.chat.limits import activity_doc, unsalted_hash
 from common.chat.models import TurnCreate
 from common.config import Settings
 from common.events import PublishError, user_key
@@ -48,7 +48,7 @@ def _turn(store, publisher=None, after_answer=None) -> tuple[dict, list]:
 
 def _at_a_scripts_pace() -> turns.ActivityStore:
     store = turns.ActivityStore()
-    sent = [(NOW, message_hash(CRISIS))] * Settings().crisis_turns_minute_max
+    sent = [(NOW, unsalted_hash(CRISIS))] * Settings().crisis_turns_minute_max
     store.activity["u1"] = activity_doc(sent, limited_until=None)
     return store
 

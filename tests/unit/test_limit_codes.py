@@ -15,7 +15,7 @@ import pytest
 
 from common import clients
 from common.auth import Caller
-from common.chat.limits import activity_doc, message_hash
+from common.chat.limits import activity_doc, unsalted_hash
 from tests.fakes import turns
 from tests.fakes.functions import load_main
 
@@ -159,7 +159,7 @@ def test_a_streamed_turn_refused_at_its_commit_ends_with_a_repeated_message_even
     """Another device said it three times while this turn was answered: the commit refuses it
     after the tokens went out, in an `error` event with the same code."""
     client = Client(chat, monkeypatch)
-    others = [(minutes(m), message_hash(SAID)) for m in (1, 2, 3)]
+    others = [(minutes(m), unsalted_hash(SAID)) for m in (1, 2, 3)]
 
     def meanwhile(uid: str) -> None:
         store.activity[uid] = activity_doc(others, limited_until=None)

@@ -18,7 +18,7 @@ import pytest
 
 from common.adapters.firestore_sessions import FirestoreSessionStore
 from common.chat import service
-from common.chat.limits import activity_doc, message_hash
+from common.chat.limits import SALT, activity_doc, message_hash, unsalted_hash
 from common.chat.models import TurnCreate
 from common.config import Settings
 from common.errors import ApiError, Conflict, RateLimited
@@ -107,12 +107,17 @@ def _earlier(count: int, *, last_at: timedelta) -> dict:
     """The activity record of `count` turns, the latest `last_at` before NOW, a second apart."""
     times = [NOW - last_at - timedelta(seconds=i) for i in range(count)]
     return activity_doc(
-        [(t, message_hash(f"earlier {i}")) for i, t in enumerate(times)], limited_until=None
+        [(t, unsalted_hash(f"earlier {i}")) for i, t in enumerate(times)], limited_until=None
     )
 
 
 def _recent(rpc: FirestoreRpc) -> list:
     return json.loads(rpc.docs[ACTIVITY]["recent"])
+
+
+def _hash(rpc: FirestoreRpc, message: str) -> str:
+    """`message`'s hash as the record stores it: keyed with the record's own salt."""
+    return message_hash(message, rpc.docs[ACTIVITY][SALT])
 
 
 @pytest.mark.parametrize("stream", [False, True])
@@ -146,7 +151,7 @@ def test_the_commit_counts_the_reserved_place_as_the_turn_not_as_another():
     def another_device(writes) -> None:
         if any("/turns/" in (w.update.name or "") for w in writes):  # this turn's commit
             landed.append(True)
-            recent = [*_recent(rpc), [NOW.isoformat(), message_hash("from the tablet")]]
+            recent = [*_recent(rpc), [NOW.isoformat(), _hash(rpc, "from the tablet")]]
             rpc.put(ACTIVITY, {**rpc.docs[ACTIVITY], "recent": json.dumps(recent)})
             rpc.before_commit = lambda writes: None
 
@@ -154,7 +159,7 @@ def test_the_commit_counts_the_reserved_place_as_the_turn_not_as_another():
     assert _turn(rpc, billed, "should I take the offer?")["reply"]
     assert landed and billed.calls == 1
     assert len(_recent(rpc)) == 8
-    assert sorted(h for _, h in _recent(rpc)).count(message_hash("should I take the offer?")) == 1
+    assert [h for _, h in _recent(rpc)].count(_hash(rpc, "should I take the offer?")) == 1
 
 
 def test_a_reserved_turn_is_one_entry_and_the_next_past_the_limit_is_refused_unpaid():
@@ -176,7 +181,7 @@ def test_a_reserved_turn_that_fails_still_counts_as_an_attempt():
     rpc = FirestoreRpc()
     with pytest.raises(RuntimeError):
         _turn(rpc, Broken(), "hello")
-    assert [h for _, h in _recent(rpc)] == [message_hash("hello")]
+    assert [h for _, h in _recent(rpc)] == [_hash(rpc, "hello")]
     assert rpc.stored_turns() == 0
 
 
@@ -221,5 +226,5 @@ def test_a_reservation_whose_answer_was_lost_is_still_one_entry(earlier):
     message = "hello there, a new message"
     assert _turn(rpc, billed, message)["reply"]
     assert len(lost) == 1 and billed.calls == 1 and rpc.stored_turns() == 1
-    assert [h for _, h in _recent(rpc)].count(message_hash(message)) == 1
+    assert [h for _, h in _recent(rpc)].count(_hash(rpc, message)) == 1
     assert len(_recent(rpc)) == earlier + 1
