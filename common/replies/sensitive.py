@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from common.text import canonical_text
+
 # Heavy life events (the sensitive-disclosures review: "I had a miscarriage last week" got "It's
 # lovely to hear you sounding so settled", "I was diagnosed with cancer on Monday" a tutorial,
 # "The person harassing me IS the HR manager" "Pick one and go, you've got this!"). Each in a
@@ -148,6 +150,12 @@ _NEEDS_PROFESSIONAL = {
         re.IGNORECASE,
     ),
 }
+
+
+def sensitive_matter(text: str) -> bool:
+    """The text names a matter one may be asked about, or choose to tell, at work (_MATTER_RE:
+    health, pregnancy, disability, sexuality, a criminal record, immigration status)."""
+    return _MATTER_RE.search(canonical_text(text)) is not None
 
 
 def heavy_event(text: str) -> bool:

@@ -190,7 +190,7 @@ def _fold(summary: SessionSummary, turn: WindowTurn) -> SessionSummary:
     # A turn answered with the crisis message adds no "tried", topic or name: "I tried to
     # overdose" would come back to the user, and to Gemini's notes, as a fix that failed.
     said = "" if turn.crisis else turn.message
-    return fold_turn(
+    folded = fold_turn(
         summary,
         message=said,
         tone=turn.tone,
@@ -198,6 +198,13 @@ def _fold(summary: SessionSummary, turn: WindowTurn) -> SessionSummary:
         topics=keywords(said),
         at=turn.created_at,
     )
+    # Nor one naming a health, sexuality, criminal-record or immigration matter ("my HIV
+    # medication"): the summary goes to Gemini with every later turn of the session. Imported
+    # here: common.replies loads the reply generators (~0.2 s), which the functions that read
+    # sessions without folding them (feedback, profile) do not need at their cold start.
+    from common.replies.sensitive import sensitive_matter
+
+    return replace(folded, tried=tuple(t for t in folded.tried if not sensitive_matter(t)))
 
 
 def holds_before(

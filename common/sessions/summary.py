@@ -273,19 +273,42 @@ _CONTRACTION = re.compile(
 )
 
 
+# An email, a URL or domain, a @handle: they name someone or somewhere, not a topic, and the
+# summary's topics go to Gemini with every later turn of the session.
+_ADDRESS = re.compile(r"\S*(?:@|://|www\.)\S*|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b(?:/\S*)?")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?;:\n])\s+|\n")
+# A capitalised word past a sentence's first is a name ("I'm Maria Lopez", "at Acme"), unless
+# capitals are this common among those words: a language that capitalises its nouns (German),
+# or a message in title case, where they say nothing of names.
+_NAMES_UNTOLD_SHARE = 1 / 3
+
+
+def _sentences(text: str) -> list[list[str]]:
+    """The words of each sentence, addresses left out."""
+    return [list(_words(s)) for s in _SENTENCE_BREAK.split(_ADDRESS.sub(" ", text))]
+
+
 def keywords(message: str, limit: int = 3) -> list[str]:
-    """A few salient words of a message (the first long words that are not filler)."""
+    """A few salient words of a message (the first long words that are not filler), never a
+    name or a word of an address (_ADDRESS, _NAMES_UNTOLD_SHARE)."""
+    sentences = _sentences(canonical_text(message))  # "didn’t" is "didn't", a contraction
+    inner = [w for words in sentences for w in words[1:] if w[0].isalpha() and w != "I"]
+    capitals = sum(w[0].isupper() for w in inner)
+    names_told = capitals < _NAMES_UNTOLD_SHARE * len(inner)
     found: list[str] = []
-    for word in _words(canonical_text(message).lower()):  # "didn’t" is "didn't", a contraction
-        word = word.strip("'-")
-        if not (5 <= len(word) <= 30 and unicodedata.category(word[0]).startswith("L")):
-            continue
-        if unicodedata.name(word[0], "").startswith(_NO_SPACES):
-            continue
-        if word in _STOP or _CONTRACTION.fullmatch(word):
-            continue
-        if word not in found and word not in _SELF_HARM_WORDS:
-            found.append(word)
-        if len(found) == limit:
-            break
+    for words in sentences:
+        for position, word in enumerate(words):
+            if names_told and position and word[0].isupper():
+                continue
+            word = word.lower().strip("'-")
+            if not (5 <= len(word) <= 30 and unicodedata.category(word[0]).startswith("L")):
+                continue
+            if unicodedata.name(word[0], "").startswith(_NO_SPACES):
+                continue
+            if word in _STOP or _CONTRACTION.fullmatch(word):
+                continue
+            if word not in found and word not in _SELF_HARM_WORDS:
+                found.append(word)
+            if len(found) == limit:
+                return found
     return found

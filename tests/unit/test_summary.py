@@ -179,3 +179,33 @@ def test_keywords_stop_at_the_limit():
     message = "portfolio website redesign launch checklist"
     assert keywords(message) == ["portfolio", "website", "redesign"]
     assert keywords(message, limit=4) == ["portfolio", "website", "redesign", "launch"]
+
+
+def test_keywords_leave_out_names_and_addresses():
+    # The personal-data review's probe: topics "maria", "lopez", "example", resent to Gemini
+    # with every later turn of the session.
+    message = (
+        "I'm Maria Lopez, call me on +44 7700 900123 or maria@example.com, I work at Acme and "
+        "I was diagnosed with depression"
+    )
+    found = keywords(message, limit=10)
+    assert not {"maria", "lopez", "example", "acme"} & set(found)
+    assert found == ["diagnosed", "depression"]
+    assert keywords("see https://docs.example.org/setup or ping @mlopez about deployment") == [
+        "deployment"
+    ]
+
+
+def test_keywords_keep_a_sentences_first_word_and_a_language_that_capitalises_nouns():
+    # unchanged from before names were left out
+    assert keywords("Deadline moved again. Budget cuts everywhere") == [
+        "deadline",
+        "moved",
+        "budget",
+    ]
+    assert keywords("Ich habe Angst vor der Prüfung morgen") == ["angst", "prüfung", "morgen"]
+    assert keywords("I really think my portfolio website needs redesigning") == [
+        "portfolio",
+        "website",
+        "redesigning",
+    ]
