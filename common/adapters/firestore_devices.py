@@ -21,7 +21,8 @@ from common.profile.erasure import erased_at, erasing, refuse_while_erasing
 from common.push.models import Device
 
 DEVICES = "devices"
-# activity/{uid}: {device_id: when} of the devices removed (DELETE /v2/devices/{token}) lately.
+# activity/{uid}: {device_id: when} of the devices removed lately (DELETE /v2/devices/{token},
+# or another user's registration of the token: release_elsewhere).
 # A registration made before a removal must not bring the device back when it commits after it
 # (a transaction abandoned by within_deadline goes on): the device document is gone, so the
 # removal's time is kept where every registration reads already, for longer than a transaction
@@ -90,24 +91,36 @@ class FirestoreDeviceStore:
             return within_deadline(run, self._db.transaction())
 
     def release_elsewhere(self, *, uid: str, token: str, before: datetime) -> int:
-        from google.api_core import exceptions
+        from google.cloud import firestore
         from google.cloud.firestore_v1.base_query import FieldFilter
 
         query = self._db.collection_group(DEVICES).where(filter=FieldFilter("token", "==", token))
-        released = 0
+
+        @firestore.transactional
+        def release(tx: Any, ref: Any) -> bool:
+            # Read in the transaction: a copy its owner registered again since `before` stays
+            # (that owner is newer), which the removal's precondition kept before.
+            activity_ref = self._db.collection(ACTIVITY).document(ref.parent.parent.id)
+            snaps = {s.reference.path: s for s in tx.get_all([ref, activity_ref], **bounded())}
+            device = snaps[ref.path]
+            if not device.exists or device.get("last_seen_at") >= before:
+                return False
+            tx.delete(ref)
+            # Recorded as delete does: the owner's registration from before `before` landing
+            # late (a 503, or a race) must not bring the token back to them, whose
+            # notifications would then show on the phone another user is signed in on.
+            activity = snaps[activity_ref.path].to_dict()
+            if not erasing(activity):  # the erasure's mark keeps no expiry (see delete)
+                tx.set(activity_ref, _removal(activity, ref.id, before), merge=True)
+            return True
+
         with storage_errors():
-            for snap in query.stream(**bounded()):  # a token has a copy or two, never many
-                if snap.reference.parent.parent.id == uid or snap.get("last_seen_at") >= before:
-                    continue
-                try:  # the precondition keeps a copy its owner registered again meanwhile
-                    snap.reference.delete(
-                        option=self._db.write_option(last_update_time=snap.update_time),
-                        **bounded(),
-                    )
-                    released += 1
-                except (exceptions.FailedPrecondition, exceptions.NotFound):
-                    continue
-        return released
+            copies = [  # a token has a copy or two, never many
+                s.reference
+                for s in query.stream(**bounded())
+                if s.reference.parent.parent.id != uid and s.get("last_seen_at") < before
+            ]
+            return sum(within_deadline(release, self._db.transaction(), ref) for ref in copies)
 
     def trim(self, *, uid: str, keep: int) -> int:
         from google.cloud import firestore

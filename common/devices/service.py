@@ -23,7 +23,8 @@ class DeviceStore(Protocol):
 
     def release_elsewhere(self, *, uid: str, token: str, before: datetime) -> int:
         """Remove the token from every other user who registered it before `before` (the phone
-        changed hands): how many. A copy registered since is left alone: that user is newer."""
+        changed hands): how many. A copy registered since is left alone: that user is newer. As
+        with delete, their registration asked for before `before` does not bring it back."""
 
     def trim(self, *, uid: str, keep: int) -> int:
         """Keep the `keep` most recently seen devices: how many were removed."""

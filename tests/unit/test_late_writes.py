@@ -17,6 +17,7 @@ from common.adapters.firestore_devices import (
     FirestoreDeviceStore,
 )
 from common.adapters.firestore_profiles import FirestoreProfileStore
+from common.adapters.firestore_push import FirestorePushStore
 from common.adapters.firestore_sessions import FirestoreSessionStore
 from common.config import Settings
 from common.devices.models import device_id
@@ -29,6 +30,7 @@ from tests.fakes.firestore_rpc import FirestoreRpc
 
 NOW = datetime(2026, 12, 6, 12, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
+DAY = timedelta(days=1)
 UID, TOKEN = "u1", "fcm-token-of-a-phone:APA91bExample"
 DEVICE = f"users/{UID}/devices/{device_id(TOKEN)}"
 
@@ -283,3 +285,48 @@ def test_a_record_over_the_cap_from_before_it_is_cut_to_the_newest():
     assert _devices(rpc).delete(uid=UID, token=TOKEN, now=NOW + SECOND) is False
     removed = rpc.docs[f"activity/{UID}"]["devices_removed"]
     assert set(removed) == {device_id(TOKEN), *(f"d{i:03d}" for i in range(49))}
+
+
+def test_a_previous_owners_late_registration_does_not_take_the_token_back_after_a_hand_over():
+    # The multi-device review: A's phone registered the token a day ago; A's registration at NOW
+    # is answered 503 and its transaction goes on; A signs out without a DELETE reaching us and
+    # B signs in on the phone at +10 s (register_device: the upsert, then release_elsewhere,
+    # whose transaction removes A's copy); then A's transaction commits.
+    rpc = FirestoreRpc(queries=True)
+    store = _devices(rpc)
+    store.upsert(uid="A", token=TOKEN, platform="ios", now=NOW - DAY, previous_token=None)
+    doc, _ = store.upsert(
+        uid="B", token=TOKEN, platform="ios", now=NOW + 10 * SECOND, previous_token=None
+    )
+    assert store.release_elsewhere(uid="B", token=TOKEN, before=doc["last_seen_at"]) == 1
+    store.upsert(uid="A", token=TOKEN, platform="ios", now=NOW, previous_token=None)  # late
+    # A's weekly insight and nudges go nowhere, not to the phone B is signed in on.
+    assert FirestorePushStore(rpc.client, sessions=None).read_user("A", "kA").devices == []
+    assert f"users/B/devices/{device_id(TOKEN)}" in rpc.docs
+    # Recorded as a sign-out's removal is, by B's registration's time.
+    assert rpc.docs["activity/A"]["devices_removed"] == {device_id(TOKEN): NOW + 10 * SECOND}
+    # A signing in on it again later takes it back (and B's own clean-up is B's affair).
+    store.upsert(uid="A", token=TOKEN, platform="ios", now=NOW + 20 * SECOND, previous_token=None)
+    assert f"users/A/devices/{device_id(TOKEN)}" in rpc.docs
+
+
+def test_a_hand_over_leaves_a_copy_its_owner_registered_again_meanwhile():
+    # release_elsewhere's query finds A's copy from a day ago; A's registration at +20 s lands
+    # before its transaction reads: A is newer than B (+10 s), keeps the token, and no removal
+    # is recorded for A.
+    rpc = FirestoreRpc(queries=True)
+    store, a_device = _devices(rpc), f"users/A/devices/{device_id(TOKEN)}"
+    store.upsert(uid="A", token=TOKEN, platform="ios", now=NOW - DAY, previous_token=None)
+    doc, _ = store.upsert(
+        uid="B", token=TOKEN, platform="ios", now=NOW + 10 * SECOND, previous_token=None
+    )
+    query = rpc.api.run_query.side_effect
+
+    def a_registers_meanwhile(**kw):
+        answer = query(**kw)
+        rpc.put(a_device, rpc.docs[a_device] | {"last_seen_at": NOW + 20 * SECOND})
+        return answer
+
+    rpc.api.run_query.side_effect = a_registers_meanwhile
+    assert store.release_elsewhere(uid="B", token=TOKEN, before=doc["last_seen_at"]) == 0
+    assert a_device in rpc.docs and "activity/A" not in rpc.docs
