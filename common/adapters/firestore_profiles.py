@@ -123,15 +123,15 @@ class FirestoreProfileStore:
         ukey: str,
         settings: dict,
         now: datetime,
-        build_events: Callable[[set[str]], list[Event]] = lambda kept: [],
-    ) -> list[Event]:
+        build_events: Callable[[set[str], dict], list[Event]] = lambda kept, stored: [],
+    ) -> tuple[dict, list[Event]]:
         from google.cloud import firestore
 
         user_ref = self._db.collection(USERS).document(uid)
         activity_ref = self._db.collection(ACTIVITY).document(uid)
 
         @firestore.transactional
-        def run(tx: Any) -> list[Event]:
+        def run(tx: Any) -> tuple[dict, list[Event]]:
             # The activity record, read in the transaction as a device registration does: while
             # the user's erasure runs, this write could land after it deleted users/{uid} and
             # bring the document back.
@@ -144,27 +144,27 @@ class FirestoreProfileStore:
             # same field, or after an erasure asked for later, and must undo neither.
             set_at = user.get(SETTINGS_SET_AT) or {}
             kept = {n: v for n, v in settings.items() if not after(set_at.get(n), now)}
+            stored = user.get("settings") or {}
             if not kept or after(erased_at(activity), now):
-                return []
+                return stored, []
             # The key stored first stays: after an analytics-key rotation it names the user's
             # rows and preferences from before it (the current key comes from the uid), which
             # retention, erasure and export must still reach after any later settings change.
-            stored = user.get("user_key")
             update = {
                 "settings": kept,
                 SETTINGS_SET_AT: dict.fromkeys(kept, now),
                 "updated_at": max(now, user.get("updated_at") or now),
-                "user_key": stored or ukey,
+                "user_key": user.get("user_key") or ukey,
             }
             tx.set(user_ref, update, merge=True)
             # The events of what is written, with it: a setting a later request set is
             # neither stored nor announced.
-            events = build_events(set(kept))
+            events = build_events(set(kept), stored)
             for event in events:
                 tx.set(
                     self._sessions._outbox_ref(event.event_id), self._sessions._outbox_doc(event)
                 )
-            return events
+            return stored, events
 
         with storage_errors():  # the same PATCH again writes the same fields
             return within_deadline(run, self._db.transaction())

@@ -32,11 +32,12 @@ class ProfileStore(Protocol):
         ukey: str,
         settings: dict,
         now: datetime,
-        build_events: Callable[[set[str]], list[Event]] = lambda kept: [],
-    ) -> list[Event]:
+        build_events: Callable[[set[str], dict], list[Event]] = lambda kept, stored: [],
+    ) -> tuple[dict, list[Event]]:
         """Store the settings no request made after `now` set, with the events `build_events`
-        makes of their names, in one transaction (it may call it again on a retry): the events
-        written. Nothing (no events) when none is left, or the user's erasure came later."""
+        makes of their names and of the settings map as the transaction read it, in one
+        transaction (it may call it again on a retry): (that map, the events written). Nothing
+        (no events) when none is left, or the user's erasure came later."""
 
     def export_user(self, *, uid: str, ukey: str) -> dict[str, Any]:
         """Everything stored about the user; what grows with their history as iterators,
@@ -123,23 +124,27 @@ def patch_profile(
         if getattr(patch, name) is None:
             raise InvalidInput(f"'{name}' cannot be null.", field=name)
     ukey = user_key(uid, settings.analytics_hmac_key())
-    user_doc, prefs = store.read_profile(uid=uid, ukey=ukey)
-    current = settings_of(user_doc)
-    updated = current.model_copy(update={name: getattr(patch, name) for name in sent})
-    changed = sorted(n for n in sent if getattr(current, n) != getattr(updated, n))
+    if not sent:
+        user_doc, prefs = store.read_profile(uid=uid, ukey=ukey)
+        return _out(settings_of(user_doc), prefs, now)
+    settings_sent = patch.model_dump(mode="json", include=sent)
 
-    def build_events(kept: set[str]) -> list[Event]:
-        # Only what is stored changed: a field a later request set (this one landing after it)
-        # is not.
-        stored = [n for n in changed if n in kept]
-        if not stored:
+    def build_events(kept: set[str], stored: dict) -> list[Event]:
+        # Judged on the settings the transaction read, not on an earlier read: another
+        # device's PATCH may have committed between (an anonymize_analytics=true, after which
+        # no event may carry the user's key). Only what is stored changed: a field a later
+        # request set (this one landing after it) is not.
+        current = settings_of({"settings": stored})
+        updated = settings_of({"settings": stored | {n: settings_sent[n] for n in kept}})
+        changed = sorted(n for n in kept if getattr(current, n) != getattr(updated, n))
+        if not changed:
             return []
         event = Event(
             type="profile.updated",
             occurred_at=now,
             user_key=None if updated.anonymize_analytics else ukey,
             data={
-                "changed": stored,
+                "changed": changed,
                 "personalization": updated.personalization,
                 "retention_days": updated.retention_days,
                 "notifications": updated.notifications,
@@ -148,18 +153,16 @@ def patch_profile(
         )
         return [event]
 
-    # Every field sent, changed or not (merged into the stored map): what this request read may
-    # be stale already. Fields not sent are not written: a PATCH that read before another wrote
-    # must not put back its stale copy of them. A field a later request set keeps that value
-    # (the store's last-by-request-time rule), though this answer shows its own.
-    if sent:
-        dumped = updated.model_dump(mode="json")
-        settings_sent = {n: dumped[n] for n in sent}
-        events = store.write_settings(
-            uid=uid, ukey=ukey, settings=settings_sent, now=now, build_events=build_events
-        )
-        deliver_now(events, publisher=publisher, outbox=outbox, now=now)
-    return _out(updated, prefs, now)
+    # Every field sent, changed or not (merged into the stored map): what the client showed
+    # may be stale already. Fields not sent are not written: a PATCH must not put back a stale
+    # copy of them. A field a later request set keeps that value (the store's
+    # last-by-request-time rule), though this answer shows its own.
+    stored, events = store.write_settings(
+        uid=uid, ukey=ukey, settings=settings_sent, now=now, build_events=build_events
+    )
+    deliver_now(events, publisher=publisher, outbox=outbox, now=now)
+    _, prefs = store.read_profile(uid=uid, ukey=ukey)
+    return _out(settings_of({"settings": stored | settings_sent}), prefs, now)
 
 
 ANALYTICS_NOTE = (

@@ -21,7 +21,7 @@ class StaleRead:
     def read_profile(self, **_):
         return self._snapshot
 
-    def write_settings(self, **kw) -> list:
+    def write_settings(self, **kw) -> tuple:
         return self._store.write_settings(**kw)
 
 

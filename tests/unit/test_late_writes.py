@@ -166,6 +166,40 @@ def test_a_patch_that_keeps_part_announces_only_that_part():
     }
 
 
+def test_a_patch_judges_what_it_announces_and_answers_on_the_settings_its_transaction_read(
+    monkeypatch,
+):
+    # The multi-device review: tablet B's PATCH of its time zone reads the profile, phone A's
+    # anonymize_analytics=true commits, then B's transaction does. B's event must carry no
+    # user key (it is dated after the user anonymised), and B must not answer "off".
+    rpc, published = FirestoreRpc(), Published()
+    sessions = FirestoreSessionStore(rpc.client, settings=Settings())
+    store = FirestoreProfileStore(rpc.client, sessions)
+    before = store.read_profile(uid=UID, ukey="k")
+    monkeypatch.setattr(store, "read_profile", lambda **kw: before)  # B's read, before A's
+    rpc.put(
+        f"users/{UID}",
+        {
+            "settings": {"anonymize_analytics": True},
+            "settings_set_at": {"anonymize_analytics": NOW},
+        },
+    )
+    answer = patch_profile(
+        uid=UID,
+        patch=ProfilePatch(timezone="Europe/Paris"),
+        store=store,
+        outbox=sessions,
+        publisher=published,
+        settings=Settings(),
+        now=NOW + timedelta(milliseconds=50),
+    )
+    [event] = published.events
+    assert event.user_key is None and event.data["changed"] == ["timezone"]
+    assert answer.settings.anonymize_analytics is True
+    assert answer.settings.timezone == "Europe/Paris"
+    assert _stored_settings(rpc) == {"anonymize_analytics": True, "timezone": "Europe/Paris"}
+
+
 def _devices(rpc: FirestoreRpc) -> FirestoreDeviceStore:
     return FirestoreDeviceStore(rpc.client)
 
