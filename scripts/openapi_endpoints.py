@@ -677,7 +677,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "(the response's `session_id`). Nor is a message in crisis refused by the per-user turn "
         "limits, by storage that is down or by the user's erasure: it gets the crisis reply with "
         '`safety.resources`, and one not stored says so in `degraded` (`"not_stored"`: its '
-        '`turn_id` names nothing). With `"stream": '
+        "`turn_id` names nothing, and its `turn_index` is provisional: a stored turn may take "
+        'it). With `"stream": '
         'true` the answer is `text/event-stream`: `token` events (`{"text"}`) as the reply is '
         "written, possibly a `reset` event (discard the tokens so far), then one `final` event "
         "whose data is the full turn response; an `error` event (the error shape) ends a stream "

@@ -187,7 +187,8 @@ class TurnResponse(BaseModel):
         description="What this answer lacks, and why: `persona_model` (the persona model did not "
         "answer: the lexicon read the message), `reply_generator` (Gemini failed: the template "
         "wrote the reply), `not_stored` (a crisis reply given while storage refused the turn: "
-        "nothing of it was kept). Empty when nothing is missing."
+        "nothing of it was kept; its `turn_index` is provisional: a stored turn, from this device "
+        "or another, may take the same index). Empty when nothing is missing."
     )
 
 
