@@ -22,6 +22,7 @@ from tests.fakes.turns import (
     rank,
     read_without_model,
     take_turn,
+    turn_ports,
 )
 from tests.fakes.turns import analyze_offline as offline
 
@@ -71,6 +72,47 @@ def test_a_turn_stored_after_a_crisis_from_another_device_is_answered_with_care(
     assert later["persona"]["reasons"] == ["Staying gentle after what you shared."]
     stored = store.sessions[sid].window[-1]
     assert stored.reply == later["reply"] and stored.reply.startswith(CARE_JUST_AFTER)
+
+
+class _Recording:
+    """A ReplySink that keeps everything the client was sent, resets included."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str]] = []
+
+    def token(self, text: str) -> None:
+        self.events.append(("token", text))
+
+    def reset(self) -> None:
+        self.events.append(("reset", ""))
+
+
+def test_a_streamed_turn_answered_again_with_care_tells_the_client_to_drop_what_it_showed() -> None:
+    # Without the reset the client would show the planning reply and the care reply run together,
+    # while the stored turn holds the care reply alone.
+    store = RacingStore()
+    sid = take_turn(
+        uid="u1", message="I need help planning my study week", analyze=offline, store=store
+    )["session_id"]
+    store.meanwhile = lambda: take_turn(
+        uid="u1", message="I want to kill myself", analyze=offline, store=store, session_id=sid
+    )
+    sink = _Recording()
+    body = TurnCreate(
+        client_turn_id=uuid.uuid4().hex,
+        message="ok, what should I do first on monday?",
+        session_id=sid,
+        stream=True,
+    )
+    response, _ = service.take_turn(uid="u1", body=body, **turn_ports(store), now=NOW, sink=sink)
+
+    kinds = [kind for kind, _ in sink.events]
+    assert "reset" in kinds
+    last_reset = len(kinds) - 1 - kinds[::-1].index("reset")
+    assert "token" in kinds[:last_reset]  # the first answer was streamed before the race was lost
+    shown = "".join(text for kind, text in sink.events[last_reset + 1 :] if kind == "token")
+    assert shown == response["reply"] and shown.startswith(CARE_JUST_AFTER)
+    assert store.sessions[sid].window[-1].reply == shown
 
 
 class _Flaky(TemplateGenerator):
