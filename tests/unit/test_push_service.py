@@ -482,6 +482,33 @@ def test_devices_are_deleted_only_when_the_answer_condemns_the_token(error, remo
     assert outcome.removed == removed == len(store.removed)
 
 
+def test_a_redelivery_after_every_device_got_the_push_sends_nothing_more_and_records_it_sent():
+    # The earlier delivery marked both devices sent, then crashed (or its ack was lost) before
+    # it finished the record: Pub/Sub delivers the message again.
+    store, publisher = Store({}, devices=2), Events()
+    (note,) = _backlog(store, 1)
+    store.sent[note.notification_id] = {f"d0-{note.uid}", f"d1-{note.uid}"}
+    fcm = Refusing("unavailable", 503)  # would defer a retry, were it asked
+
+    outcome = deliver(
+        note=note,
+        store=store,
+        sender=fcm,
+        outbox=Events(),
+        publisher=publisher,
+        settings=SETTINGS,
+        now=T0,
+        sleep=lambda s: None,
+    )
+
+    assert fcm.calls == 0
+    assert (outcome.status, outcome.sent) == ("sent", 2)
+    assert store.status[note.notification_id] == "sent"
+    (event,) = publisher.published
+    assert (event.type, event.data["devices"]) == ("push.sent", 2)
+    assert "withheld" not in event.data  # it went out: nothing was held back
+
+
 def test_a_quota_exceeded_without_retry_after_defers_a_minute_instead_of_retrying_at_once():
     """FCM refuses until its per-minute quota refills: retries after 1 s and 2 s were refused
     too. A minute is beyond the wait a delivery may spend (10 s), so it is deferred at once."""
