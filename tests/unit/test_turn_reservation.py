@@ -228,3 +228,27 @@ def test_a_reservation_whose_answer_was_lost_is_still_one_entry(earlier):
     assert len(lost) == 1 and billed.calls == 1 and rpc.stored_turns() == 1
     assert [h for _, h in _recent(rpc)].count(_hash(rpc, message)) == 1
     assert len(_recent(rpc)) == earlier + 1
+
+
+class NeverReserved(turns.MemoryStore):
+    """A user's activity record that some other turn of theirs always changes first: every
+    reservation is refused, and the turn reads the record again."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reservations = 0
+
+    def reserve_turn(self, *, uid, activity, version):
+        self.reservations += 1
+        return None
+
+
+def test_a_turn_that_never_gets_its_place_is_a_503_session_busy_and_pays_for_no_reply():
+    store, billed = NeverReserved(), Billed()
+    body = TurnCreate(client_turn_id=uuid.uuid4().hex, message="should I take the offer?")
+    with pytest.raises(ApiError) as busy:
+        service.take_turn(uid=UID, body=body, **turns.turn_ports(store, generator=billed), now=NOW)
+    assert (busy.value.status, busy.value.code) == (503, "session_busy")
+    assert busy.value.headers() == {"Retry-After": "1"}
+    assert store.reservations == service.RESERVE_ATTEMPTS  # bounded: it gives up
+    assert billed.calls == 0 and store.sessions == {}
