@@ -260,19 +260,27 @@ def test_a_revocation_check_that_cannot_get_credentials_is_auth_unavailable(cert
 
 
 @pytest.mark.parametrize(
-    "body",
-    [b"<html>upstream reset</html>", b'{"test-kid-1": "-----BEGIN CERT', b"\xff\xfe\x00"],
-    ids=["not_json", "cut_short", "not_utf8"],
+    ("http_status", "body"),
+    [
+        (200, b"<html>upstream reset</html>"),
+        (200, b'{"test-kid-1": "-----BEGIN CERT'),
+        (200, b"\xff\xfe\x00"),
+        (500, b'{"error": "backend error"}'),  # firebase-admin's CertificateFetchError
+    ],
+    ids=["not_json", "cut_short", "not_utf8", "server_error"],
 )
-def test_certificates_that_cannot_be_read_are_auth_unavailable(verifier, monkeypatch, body):
+def test_certificates_that_cannot_be_read_are_auth_unavailable(
+    verifier, monkeypatch, http_status, body
+):
     # Google's endpoint answering 200 with a body that is not JSON: firebase-admin calls the
-    # token invalid, and the client was told to sign in again (401) for Google's failure.
+    # token invalid, and the client was told to sign in again (401) for Google's failure. A 500
+    # is firebase-admin's CertificateFetchError: the same 503.
     from google.auth.transport import Response
 
     from common.errors import Unavailable
 
     class Answer(Response):
-        status, headers, data = 200, {"content-type": "application/json"}, body
+        status, headers, data = http_status, {"content-type": "application/json"}, body
 
     monkeypatch.setattr(_token_gen.CertificateFetchRequest, "__call__", lambda *a, **kw: Answer())
     with pytest.raises(Unavailable) as e:
