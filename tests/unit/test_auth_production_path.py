@@ -76,14 +76,19 @@ def clock():
 
 
 @pytest.fixture
-def verifier(cert_url, monkeypatch, clock):
+def app(cert_url, monkeypatch):
     monkeypatch.delenv("FIREBASE_AUTH_EMULATOR_HOST", raising=False)
     monkeypatch.setattr(_token_gen, "ID_TOKEN_CERT_URI", cert_url)
     app = firebase_admin.initialize_app(
         credential=_NoCredential(), options={"projectId": PROJECT}, name=uuid.uuid4().hex
     )
-    yield TokenVerifier(app=app, check_revoked=False, cache_seconds=60, clock=clock)
+    yield app
     firebase_admin.delete_app(app)
+
+
+@pytest.fixture
+def verifier(app, clock):
+    return TokenVerifier(app=app, check_revoked=False, cache_seconds=60, clock=clock)
 
 
 @pytest.fixture
@@ -210,6 +215,29 @@ def test_a_token_is_cached_for_cache_seconds_at_most(verifier, clock, checks):
     clock.advance(0.5)
     verifier.verify(token)
     assert len(checks) == 2  # a revoked or disabled account is noticed within a minute
+
+
+def _cached(app, clock, *uids: str) -> tuple[TokenVerifier, dict[str, str]]:
+    """A verifier that keeps three tokens, and a token each for `uids`, verified (and cached)
+    in that order, ten seconds apart."""
+    verifier = TokenVerifier(
+        app=app, check_revoked=False, cache_seconds=60, max_cached=3, clock=clock
+    )
+    tokens = {uid: _token(uid=uid) for uid in uids}
+    for token in tokens.values():
+        verifier.verify(token)
+        clock.advance(10)
+    return verifier, tokens
+
+
+def test_a_full_cache_makes_room_by_dropping_its_expired_entries(app, clock, checks):
+    verifier, tokens = _cached(app, clock, "old", "b", "c")
+    clock.advance(35)  # old's entry expired (at 60 s), b's and c's live on
+    verifier.verify(_token(uid="d"))
+    checks.clear()
+    for uid in ("b", "c"):
+        verifier.verify(tokens[uid])
+    assert checks == []
 
 
 @pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer   ", "Basic abc", "token abc"])
