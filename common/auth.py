@@ -70,11 +70,18 @@ class TokenVerifier:
             until = min(now + self._cache_seconds, float(claims.get("exp", now)))
             with self._lock:
                 if len(self._cache) >= self._max_cached:
-                    self._cache = {k: v for k, v in self._cache.items() if v[0] > now}
-                    if len(self._cache) >= self._max_cached:
-                        self._cache.clear()
+                    self._make_room(now)
                 self._cache[key] = (until, caller)
         return caller
+
+    def _make_room(self, now: float) -> None:
+        """Drop the expired entries; if live ones still fill the cache, the tenth expiring
+        soonest, not all: emptied, every user of a busy instance would be looked up at once.
+        A tenth, so that this sweep runs once in many verifications."""
+        live = sorted((i for i in self._cache.items() if i[1][0] > now), key=lambda i: i[1][0])
+        if len(live) >= self._max_cached:
+            live = live[len(live) - self._max_cached * 9 // 10 :]
+        self._cache = dict(live)
 
     def _verify_with_firebase(self, token: str) -> dict[str, Any]:
         from firebase_admin import auth

@@ -240,6 +240,18 @@ def test_a_full_cache_makes_room_by_dropping_its_expired_entries(app, clock, che
     assert checks == []
 
 
+def test_a_cache_full_of_live_entries_drops_those_expiring_soonest_not_all(app, clock, checks):
+    # Emptied whole, every user of a busy instance would be verified again at once.
+    verifier, tokens = _cached(app, clock, "a", "b", "c")  # a's entry expires first
+    verifier.verify(_token(uid="d"))
+    checks.clear()
+    for uid in ("b", "c"):
+        verifier.verify(tokens[uid])
+    assert checks == []  # still cached
+    verifier.verify(tokens["a"])
+    assert checks == [tokens["a"]]  # made room
+
+
 @pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer   ", "Basic abc", "token abc"])
 def test_missing_or_malformed_authorization_header(header):
     with pytest.raises(Unauthenticated) as e:
