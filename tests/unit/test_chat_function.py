@@ -1,5 +1,5 @@
 """The chat function's HTTP answers, in process (no stack): /healthz's 503, the sessions ETag,
-a streamed replay's header and what the legacy endpoint accepts."""
+a streamed replay's header, what the legacy endpoint accepts and the turns page's bounds."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from types import ModuleType
 import flask
 import pytest
 
-from common import after_answer, clients
+from common import after_answer, clients, edge
 from common.auth import Caller
 from common.chat import service
+from common.chat.models import TurnPage
+from scripts.function_client import function_client
 from tests.fakes import turns
 from tests.fakes.functions import load_main
 
@@ -292,3 +294,43 @@ def test_a_turns_events_are_published_after_its_answer_is_sent(
     r.close()
     assert after_answer.wait_settled()
     assert sorted(e.type for e in publisher.events) == ["chat.turn.completed", "session.started"]
+
+
+# --- GET /v2/sessions/{id}/turns: after and limit, as functions-framework serves it ----------
+
+
+@pytest.fixture
+def paged(monkeypatch) -> list[dict]:
+    """The chat function's app, signed in as UID; the pages it asked the service for."""
+    verifier = type("Verifier", (), {"verify": lambda self, token: Caller(uid=UID)})()
+    monkeypatch.setattr(edge, "token_verifier", lambda: verifier)
+    monkeypatch.setattr(clients, "session_store", lambda: None)
+    asked: list[dict] = []
+
+    def list_turns(**kw) -> TurnPage:
+        asked.append(kw)
+        return TurnPage(session_id=kw["session_id"], turns=[], next_after=None)
+
+    monkeypatch.setattr(service, "list_turns", list_turns)
+    return asked
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("after=abc", "after"), ("after=-2", "after"), ("limit=0", "limit"), ("limit=201", "limit")],
+)
+def test_a_turns_page_out_of_bounds_is_a_400_naming_its_field(paged, query, field):
+    app = function_client("chat")
+    r = app.get(f"/v2/sessions/{SESSION}/turns?{query}", headers={"Authorization": "Bearer t"})
+    assert r.status_code == 400
+    assert (r.json["error"]["code"], r.json["error"]["field"]) == ("invalid_input", field)
+    assert paged == []  # nothing was read
+
+
+def test_a_turns_page_at_its_bounds_is_read(paged):
+    app = function_client("chat")
+    headers = {"Authorization": "Bearer t"}
+    assert app.get(f"/v2/sessions/{SESSION}/turns", headers=headers).status_code == 200
+    r = app.get(f"/v2/sessions/{SESSION}/turns?after=-1&limit=200", headers=headers)
+    assert r.status_code == 200
+    assert [(kw["after"], kw["limit"]) for kw in paged] == [(-1, 50), (-1, 200)]
