@@ -239,6 +239,19 @@ def test_a_withheld_answer_still_shows_gemini_is_up(gemini_server: FakeGeminiSer
     assert gen.health()["circuit"] == "closed"
 
 
+def test_a_stream_of_only_whitespace_is_an_empty_answer_from_a_gemini_that_is_up(
+    gemini_server: FakeGeminiServer,
+) -> None:
+    # Finished (STOP) but nothing to show: the turn falls back to the template, and Gemini,
+    # which answered, is not reported down however often it happens.
+    gemini_server.reply_text = " \n\t "
+    gen = generator(gemini_server)
+    for _ in range(DOWN_AFTER_FAILURES):
+        with pytest.raises(GenerationError, match="empty answer"):
+            list(gen.stream(request()))
+    assert gen.health() == {"circuit": "closed", "last_error": None}
+
+
 @pytest.mark.parametrize(
     "reason", ["MODEL_ARMOR", "OTHER", "SAFETY", "MALFORMED_RESPONSE", "CONTINUATION"]
 )
