@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -18,12 +19,26 @@ from common.analysis.safety import (
 )
 
 RESOURCES_FILE = Path(__file__).parent / "data" / "crisis_resources.json"
+# The lines for violence at home, read by the same rules (resource_key), for a crisis turn
+# whose patterns say someone hurts the user (kind "violence").
+VIOLENCE_FILE = Path(__file__).parent / "data" / "violence_resources.json"
+
+Table = dict[str, tuple[str, ...]]
+
+
+def _read(path: Path) -> Table:
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return {k.lower(): tuple(v) for k, v in raw.items() if not k.startswith("_")}
 
 
 @cache
-def _resources() -> dict[str, tuple[str, ...]]:
-    raw = json.loads(RESOURCES_FILE.read_text(encoding="utf-8"))
-    return {k.lower(): tuple(v) for k, v in raw.items() if not k.startswith("_")}
+def _resources() -> Table:
+    return _read(RESOURCES_FILE)
+
+
+@cache
+def _violence() -> Table:
+    return _read(VIOLENCE_FILE)
 
 
 @cache
@@ -32,6 +47,12 @@ def resources_version() -> str:
     its sha256): with resource_key it names the lines a user was shown, whatever the file
     says since."""
     return hashlib.sha256(RESOURCES_FILE.read_bytes()).hexdigest()[:12]
+
+
+@cache
+def violence_version() -> str:
+    """The violence lines' file's version, as resources_version."""
+    return hashlib.sha256(VIOLENCE_FILE.read_bytes()).hexdigest()[:12]
 
 
 UNDETERMINED = "und"  # BCP 47's tag for "a language was named, but not one we can read"
@@ -80,25 +101,26 @@ def _region(locale: str) -> str | None:
 
 
 @cache
-def _by_region() -> dict[str, tuple[str, ...]]:
-    """The table's keys by their region subtag ("gb": ("en-gb",)), once."""
+def _by_region(table: Callable[[], Table]) -> Table:
+    """A table's keys by their region subtag ("gb": ("en-gb",)), once."""
     keys: dict[str, list[str]] = {}
-    for key in sorted(_resources()):
+    for key in sorted(table()):
         if region := _region(key):
             keys.setdefault(region, []).append(key)
     return {region: tuple(found) for region, found in keys.items()}
 
 
-def resource_key(locale: str) -> str:
-    """The entry of the resources a locale reads: the exact locale; then another language's
-    entry for the same country (a Spanish speaker in the US is better served by 988 than by a
-    line for Spanish speakers in general); then the language; then "default", the global one."""
-    table = _resources()  # keyed in lowercase
+def resource_key(locale: str, table: Callable[[], Table] = _resources) -> str:
+    """The entry of the resources (or of another table of lines, such as _violence) a locale
+    reads: the exact locale; then another language's entry for the same country (a Spanish
+    speaker in the US is better served by 988 than by a line for Spanish speakers in general);
+    then the language; then "default", the global one."""
+    entries = table()  # keyed in lowercase
     locale = locale.lower()
     language, region = locale.split("-")[0], _region(locale)
-    same_country = _by_region().get(region, ()) if region else ()
+    same_country = _by_region(table).get(region, ()) if region else ()
     for candidate in (locale, f"{language}-{region}", *same_country, language):
-        if candidate in table:
+        if candidate in entries:
             return candidate
     return "default"
 
@@ -115,6 +137,37 @@ def resources_for(locale: str | None, *, default_locale: str) -> tuple[str, ...]
     if locale is not None or any(_DIRECTORY in line for line in resources):
         return resources
     return resources + tuple(line for line in _resources()["default"] if _DIRECTORY in line)
+
+
+def violence_key(locale: str | None, *, default_locale: str) -> str | None:
+    """The entry of the violence lines the request's locale reads (resource_key's rules, the
+    default locale only when it names none); None when there is none for it."""
+    key = resource_key(locale or default_locale, _violence)
+    return key if key in _violence() else None
+
+
+def violence_resources_for(locale: str | None, *, default_locale: str) -> tuple[str, ...]:
+    """The lines for violence at home of the request's locale (violence_key); () when none."""
+    key = violence_key(locale, default_locale=default_locale)
+    return _violence()[key] if key else ()
+
+
+# The line of a crisis entry that gives the emergency number, in each language of the
+# resources ("If you are in immediate danger in the US, call 911", "Bei akuter Gefahr ...").
+_EMERGENCY = re.compile(
+    r"immediate danger|akuter Gefahr|danger immédiat|peligro inmediato|"
+    r"perigo imediato|緊急"
+)
+
+
+def with_violence_lines(resources: tuple[str, ...], violence: tuple[str, ...]) -> tuple[str, ...]:
+    """The crisis list for someone hurt by another person: its emergency line, then the lines
+    for violence at home, then the rest of it, each once; the list as it was when there are
+    no violence lines."""
+    if not violence:
+        return resources
+    emergency = tuple(line for line in resources if _EMERGENCY.search(line))[:1]
+    return tuple(dict.fromkeys((*emergency, *violence, *resources)))
 
 
 # The crisis reply in each language that both the crisis patterns and the resources read

@@ -27,6 +27,8 @@ def load_for_turns(*, gemini: bool) -> None:
     # start, not the first user in crisis with a 500.
     crisis._resources()
     crisis.resources_version()  # and its hash, which each crisis event names
+    crisis._violence()  # the lines for violence at home, read by the same rules
+    crisis.violence_version()
     # The answers to "Are you safe right now?" (~25 ms to build, from the same file's relation
     # words): a crisis turn must not pay it, and a broken list fails the start, not a user's "no".
     crisis._not_safe()

@@ -24,7 +24,14 @@ from common.model_client import normalise
 from common.personalization.preferences import Profile
 from common.profile.updater import day_key
 from common.routing.ensemble import Ranking
-from common.safety import reply_language, resource_key, resources_version
+from common.safety import (
+    reply_language,
+    resource_key,
+    resources_version,
+    violence_key,
+    violence_resources_for,
+    violence_version,
+)
 from common.sessions.state import WindowTurn
 
 
@@ -190,6 +197,7 @@ def crisis_event_data(
         "locale": locale,
         "resources_shown": len(analysis.safety.resources),
         "resources_version": resources_version(),
+        "violence_version": violence_version(),
         "reply_language": reply_language(locale, default_locale=default_locale),
     }
 
@@ -207,7 +215,18 @@ def crisis_shown(
         # The entry of common/data/crisis_resources.json shown (in the event, with the file's
         # version): the raw locale does not say it (no header reads SAFETY_DEFAULT_LOCALE's).
         "resources_key": resource_key(locale or default_locale),
+        # The entry of common/data/violence_resources.json shown (null: none was shown).
+        "violence_key": _violence_shown(analysis, locale=locale, default_locale=default_locale),
         "reply": reply,
         # False: answered, not stored (storage down, a script's pace): its turn_id names nothing
         "stored": stored,
     }
+
+
+def _violence_shown(analysis: Analysis, *, locale: str | None, default_locale: str) -> str | None:
+    """The entry of the violence lines the turn listed (a crisis turn that says someone hurts
+    the user, in a locale with such lines), else None."""
+    lines = violence_resources_for(locale, default_locale=default_locale)
+    if not lines or not set(lines) <= set(analysis.safety.resources):
+        return None
+    return violence_key(locale, default_locale=default_locale)

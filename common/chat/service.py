@@ -20,7 +20,7 @@ from typing import NoReturn, Protocol
 from zoneinfo import ZoneInfo
 
 from common import logs
-from common.analysis.safety import about_someone_else, assess_safety, scanned_once
+from common.analysis.safety import about_someone_else, assess_safety, crisis_kinds, scanned_once
 from common.analysis.types import Analysis
 from common.analysis.with_model import as_read
 from common.chat.limits import (
@@ -75,6 +75,8 @@ from common.safety import (
     reply_language,
     resources_for,
     safety_answer,
+    violence_resources_for,
+    with_violence_lines,
 )
 from common.sessions.state import SessionState, WindowTurn, append_turn, new_session
 from common.sessions.summary import SessionSummary
@@ -457,7 +459,7 @@ def take_turn(
         said = replace(analysis.safety, crisis=True, detected_by=("safety_answer",))
         analysis = replace(analysis, safety=said)
     if crisis:
-        analysis = _with_resources(analysis, locale, settings)
+        analysis = _with_resources(analysis, locale, settings, message=body.message)
     # What this user liked in messages like this one (tone and intent), plus a share of the rest.
     profile = in_context(
         profile,
@@ -793,9 +795,15 @@ def _language(locale: str | None, settings: Settings) -> str:
     return reply_language(locale, default_locale=settings.safety_default_locale)
 
 
-def _with_resources(analysis: Analysis, locale: str | None, settings: Settings) -> Analysis:
-    """A crisis's analysis, with the helplines for the request's locale."""
+def _with_resources(
+    analysis: Analysis, locale: str | None, settings: Settings, *, message: str
+) -> Analysis:
+    """A crisis's analysis, with the helplines for the request's locale; with its lines for
+    violence at home after the emergency line when the patterns say someone hurts the user."""
     resources = _resources(locale, settings)
+    if "violence" in crisis_kinds(as_read(message)):
+        violence = violence_resources_for(locale, default_locale=settings.safety_default_locale)
+        resources = with_violence_lines(resources, violence)
     return replace(analysis, safety=replace(analysis.safety, resources=resources))
 
 
@@ -1024,7 +1032,7 @@ def _unread_crisis(
     # The patterns (or the model, or a no to the safety question) flagged the message as sent:
     # a crisis whatever this reading says.
     analysis = replace(analysis, safety=replace(analysis.safety, crisis=True))
-    analysis = _with_resources(analysis, locale, settings)
+    analysis = _with_resources(analysis, locale, settings, message=body.message)
     turn_id = uuid.uuid4().hex
     convo = Conversation(  # the user's time zone is not read
         care=True,

@@ -93,6 +93,14 @@ def _answered(r) -> dict:
     return r.json()
 
 
+def test_a_user_hurt_at_home_gets_the_line_for_violence_at_home_after_the_emergency_line(api, user):
+    said = _answered(new_turn(api, user, "my husband hits me", None, language="en-US"))
+    resources = said["safety"]["resources"]
+    assert said["safety"]["crisis"] is True
+    assert "911" in resources[0] and "1-800-799-7233" in resources[1], resources
+    assert all(res in said["reply"] for res in resources)
+
+
 def test_a_german_speaker_in_crisis_is_answered_in_german_and_a_nein_keeps_the_care(api, user):
     def turn(message: str, session_id: str | None = None) -> dict:
         return _answered(new_turn(api, user, message, session_id, language="de-DE,de;q=0.9"))

@@ -35,9 +35,13 @@ def gemini_chat(monkeypatch, gemini_server: FakeGeminiServer):
     clients.response_generator.cache_clear()
 
 
-def _turn(client, user, message, session_id=None, **extra):
+def _turn(client, user, message, session_id=None, headers_language=None, **extra):
     body = {"session_id": session_id, "client_turn_id": uuid.uuid4().hex, "message": message}
-    return client.post("/v2/chat/turns", json={**body, **extra}, headers=user.headers)
+    headers = {
+        **user.headers,
+        **({"Accept-Language": headers_language} if headers_language else {}),
+    }
+    return client.post("/v2/chat/turns", json={**body, **extra}, headers=headers)
 
 
 def test_gemini_writes_the_reply_with_the_persona_and_the_conversation(gemini_chat, user):
@@ -77,6 +81,17 @@ def test_a_crisis_gets_the_fixed_safety_reply_and_gemini_is_not_asked(gemini_cha
     assert final["safety"]["crisis"] is True
     assert final["reply"] == reply  # never a model's improvisation
     assert len(server.requests) == asked
+
+
+def test_a_user_hurt_at_home_is_given_the_line_for_violence_at_home(gemini_chat, user):
+    client, server = gemini_chat
+    asked = len(server.requests)
+    r = _turn(client, user, "mein Mann schlägt mich", headers_language="de-DE")
+    assert r.status_code == 201, r.get_data(as_text=True)
+    resources = r.json["safety"]["resources"]
+    assert r.json["safety"]["crisis"] is True and len(server.requests) == asked
+    assert "112" in resources[0] and "116 016" in resources[1], resources
+    assert all(line in r.json["reply"] for line in resources)
 
 
 def test_the_activity_record_remembers_a_crisis_for_30_days(gemini_chat, user):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 from common.analysis.safety import about_someone_else, assess_safety
-from common.safety import crisis_reply
+from common.safety import crisis_reply, violence_resources_for, with_violence_lines
 from tests.unit.test_someone_else_crisis_reply import _resources, _turn
 
 CRISIS = {
@@ -467,9 +467,14 @@ def test_each_kind_gets_the_crisis_reply_in_the_users_language_with_their_lines(
     locale: str, language: str, message: str
 ) -> None:
     """Violence at home, self-harm and an indirect sign are each answered with the locale's
-    crisis reply (one for every kind a user says of themselves) around the locale's lines."""
+    crisis reply (one for every kind a user says of themselves) around the locale's lines;
+    violence at home with the locale's line for it after the emergency line."""
     said = _turn(message, locale=locale)
     resources = _resources(locale)
+    if message == KINDS[(locale, language)][0]:  # violence at home
+        violence = violence_resources_for(locale, default_locale="en-US")
+        assert violence and set(violence) <= set(said["safety"]["resources"])
+        resources = with_violence_lines(resources, violence)
     assert said["safety"] == {"crisis": True, "resources": list(resources)}
     assert said["reply"] == crisis_reply(resources, language=language)
 

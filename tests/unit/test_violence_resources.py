@@ -1,0 +1,179 @@
+"""A user who says someone at home hurts them is given a line for violence at home (kind
+"violence" of the crisis patterns, common/data/violence_resources.json), not only suicide lines:
+right after the emergency line, then the rest of the crisis list."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from common import safety
+from common.analysis.safety import assess_safety, crisis_kinds
+from common.chat import service
+from common.chat.models import TurnCreate
+from common.config import Settings
+from common.safety import (
+    VIOLENCE_FILE,
+    crisis_reply,
+    resources_for,
+    violence_key,
+    violence_resources_for,
+    with_violence_lines,
+)
+from tests.fakes import turns
+from tests.fakes.turns import NOW
+
+HURT = [
+    "my husband hits me",
+    "he is hitting me again",
+    "i'm being abused",
+    "my boyfriend threatened to kill me",
+    "domestic violence",
+    "mein Mann schlägt mich",
+    "il me frappe",
+    "mi pareja me pega",
+    "ele me bate",
+    "DVを受けている",
+    "彼氏に殴られた",
+]
+
+
+@pytest.mark.parametrize("message", HURT)
+def test_someone_hurting_the_user_is_kind_violence_and_still_a_crisis(message):
+    assert "violence" in crisis_kinds(message)
+    assert assess_safety(message).crisis
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["I'm not safe right now", "I'm in danger", "I don't feel safe", "i'm not safe at home"],
+)
+def test_not_safe_says_no_one_did_it_and_stays_danger(message):
+    assert crisis_kinds(message) == {"danger"}
+
+
+def _turn(message: str, locale: str | None) -> dict:
+    ports = turns.turn_ports(turns.ActivityStore(), settings=Settings())
+    body = TurnCreate(client_turn_id="t1", message=message)
+    said, _ = service.take_turn(uid="u1", body=body, now=NOW, locale=locale, **ports)
+    return said
+
+
+@pytest.mark.parametrize(
+    ("locale", "message", "emergency", "line", "language"),
+    [
+        ("en-US", "my husband hits me", "911", "1-800-799-7233", "en"),
+        ("de-DE", "my husband hits me", "112", "116 016", "de"),
+        ("fr-FR", "my husband hits me", "112", "3919", "fr"),
+        ("de-DE", "mein Mann schlägt mich", "112", "116 016", "de"),
+        ("fr-FR", "il me frappe", "112", "3919", "fr"),
+    ],
+)
+def test_the_crisis_reply_lists_the_violence_line_right_after_the_emergency_line(
+    locale, message, emergency, line, language
+):
+    said = _turn(message, locale)
+    resources = tuple(said["safety"]["resources"])
+    general = resources_for(locale, default_locale="en-US")
+    assert emergency in resources[0] and line in resources[1], resources
+    assert sorted(resources[2:]) == sorted(r for r in general if r != resources[0])  # no doubles
+    assert said["reply"] == crisis_reply(resources, language=language)
+
+
+@pytest.mark.parametrize("locale", ["en-US", "de-DE", "fr-FR"])
+def test_a_suicidal_message_gets_the_crisis_list_as_before(locale):
+    said = _turn("I want to kill myself", locale)
+    assert tuple(said["safety"]["resources"]) == resources_for(locale, default_locale="en-US")
+
+
+@pytest.mark.parametrize("locale", ["en-CA", "de-CH", "en", "es-MX"])
+def test_a_locale_with_no_violence_line_gets_exactly_the_crisis_list(locale):
+    assert violence_resources_for(locale, default_locale="en-US") == ()
+    said = _turn("my husband hits me", locale)
+    assert tuple(said["safety"]["resources"]) == resources_for(locale, default_locale="en-US")
+
+
+def test_the_crisis_event_names_the_violence_entry_shown():
+    ports = turns.turn_ports(turns.ActivityStore(), settings=Settings())
+    for message in ("my husband hits me", "I want to kill myself"):
+        body = TurnCreate(client_turn_id=uuid.uuid4().hex, message=message)
+        service.take_turn(uid="u1", body=body, now=NOW, locale="en-GB", **ports)
+    hurt, suicidal = (
+        e.data for e in ports["publisher"].events if e.type == "safety.crisis_detected"
+    )
+    assert (hurt["violence_key"], suicidal["violence_key"]) == ("en-gb", None)
+
+
+@pytest.mark.parametrize(
+    ("locale", "key"),
+    [
+        ("en-US", "en-us"),
+        ("tr-DE", "de-de"),  # another language in Germany: Germany's line (in 18 languages)
+        ("es-US", "en-us"),
+        ("ja-JP", "ja"),  # the language's entry, which names Japan
+        (None, "en-us"),  # no Accept-Language: the default locale's
+        ("en", None),  # no default entry: nothing for a language with no country
+    ],
+)
+def test_the_violence_lines_are_looked_up_as_the_crisis_resources_are(locale, key):
+    assert violence_key(locale, default_locale="en-US") == key
+
+
+def test_a_language_entry_is_read_in_every_country_of_the_language(monkeypatch, tmp_path):
+    table = tmp_path / "violence_resources.json"
+    table.write_text(json.dumps({"de": ["in Deutschland: 116 016"], "de-CH": ["CH line"]}))
+    monkeypatch.setattr(safety, "VIOLENCE_FILE", table)
+    safety._violence.cache_clear()
+    safety._by_region.cache_clear()
+    try:
+        assert violence_resources_for("de-AT", default_locale="en-US") == (
+            "in Deutschland: 116 016",
+        )
+        assert violence_resources_for("fr-CH", default_locale="en-US") == ("CH line",)
+        assert violence_resources_for("fr-FR", default_locale="en-US") == ()
+    finally:
+        safety._violence.cache_clear()
+        safety._by_region.cache_clear()
+
+
+def test_lines_already_in_the_crisis_list_are_not_listed_twice():
+    crisis = ("a helpline", "If you are in immediate danger, call 112", "shared line")
+    assert with_violence_lines(crisis, ("shared line", "dv line")) == (
+        "If you are in immediate danger, call 112",
+        "shared line",
+        "dv line",
+        "a helpline",
+    )
+    assert with_violence_lines(crisis, ()) == crisis
+
+
+def _table() -> dict[str, list[str]]:
+    raw = json.loads(VIOLENCE_FILE.read_text(encoding="utf-8"))
+    return {key: lines for key, lines in raw.items() if not key.startswith("_")}
+
+
+@pytest.mark.parametrize("key", sorted(_table()))
+def test_every_violence_entry_is_non_empty_strings(key):
+    lines = _table()[key]
+    assert lines and all(isinstance(line, str) and line.strip() for line in lines)
+
+
+@pytest.mark.parametrize("key", sorted(safety._resources()))
+def test_every_crisis_entry_has_an_emergency_line_the_violence_lines_follow(key):
+    assert any(safety._EMERGENCY.search(line) for line in safety._resources()[key]), key
+
+
+@pytest.mark.parametrize("key", sorted(k for k in _table() if "-" not in k))
+def test_a_violence_language_entry_names_the_country_of_its_numbers(key):
+    # ja is read wherever Japanese is: its line says it is Japan's.
+    assert all(line.startswith("日本国内") for line in _table()[key]) and key == "ja"
+
+
+def test_every_violence_entry_has_a_row_in_the_operations_table():
+    operations = VIOLENCE_FILE.parents[2] / "docs" / "OPERATIONS.md"
+    section = operations.read_text(encoding="utf-8").split("## Lines for violence at home", 1)[1]
+    rows = [line for line in section.split("\n## ")[0].splitlines() if line.startswith("| `")]
+    listed = {key for row in rows for key in [row.split("`")[1]]}
+    assert set(_table()) <= listed
