@@ -231,15 +231,22 @@ def test_the_dashboard_draws_every_metric_with_the_apis_numbers(
     operator: User, week: tuple[str, str, str]
 ) -> None:
     start, end, base = week
-    run = chromium(
-        "--dump-dom",
-        f"{base}/v2/insights/dashboard?from={start}&to={end}#token={operator.id_token}",
-    )
+    # The page fetches every metric at once; on a loaded machine the local BigQuery emulator can
+    # leave a query unstarted past the function's start timeout, and that figure is drawn as an
+    # error ("partial": the page's right answer to a slow warehouse, unit-tested in
+    # test_dashboard_js.py). This test is about the numbers drawn, so it loads the page again.
+    for _ in range(3):
+        run = chromium(
+            "--dump-dom",
+            f"{base}/v2/insights/dashboard?from={start}&to={end}#token={operator.id_token}",
+        )
+        assert run.returncode == 0, run.stderr[-2000:]
+        dom = Dom()
+        dom.feed(run.stdout)
+        if dom.state != "partial":
+            break
     with httpx.Client(base_url=base, timeout=60) as api:
         answers = api_answers(api, operator, start, end)
-    assert run.returncode == 0, run.stderr[-2000:]
-    dom = Dom()
-    dom.feed(run.stdout)
     assert dom.state == "ready", run.stdout[-3000:]
     assert set(dom.figures) == set(answers)
     for name, data in answers.items():
