@@ -7,26 +7,27 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 PIP_VERSION=26.3
+# The pins of duckdb and duckdb-extension-spatial in requirements-dev.txt and constraints.txt
+# (tests/unit/test_stack_bootstrap.py holds them equal).
 DUCKDB_VERSION=1.5.5
+# 3.11 exactly: the functions deploy on python311, and a unit test fails when the Python the
+# tests run on differs (tests/unit/test_terraform.py): move both together.
+PY_MINOR=3.11
 
 say() { printf '[bootstrap] %s\n' "$*"; }
 die() { printf '[bootstrap] ERROR: %s\n' "$*" >&2; exit 1; }
 stamp_ok() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
+minor() { "$1" -c "import sys${2:+, $2}; print('%d.%d' % sys.version_info[:2])" 2>/dev/null; }
+# A virtualenv bootstrap can install into: its python runs, is $PY_MINOR and has pip. Not one
+# whose creation was interrupted (`python -m venv` makes bin/python seconds before pip), one on
+# an interpreter removed since (a dangling bin/python) or one made by hand on another Python.
+venv_ok() { [ "$(minor "$1/bin/python" pip)" = "$PY_MINOR" ]; }
 
 # Not PYTHON: make exports its own (.venv/bin/python) to recipes, which a fresh clone lacks.
 PY=${BOOTSTRAP_PYTHON:-python3}
-command -v "$PY" >/dev/null || die "python3 (3.11) is required: $PY not found (BOOTSTRAP_PYTHON names another)"
-# 3.11 exactly: the functions deploy on python311, and a unit test fails when the Python the
-# tests run on differs (tests/unit/test_terraform.py): move both together.
-"$PY" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
-  || die "python 3.11 is required (the functions deploy on python311), $PY is $("$PY" -V 2>&1): set BOOTSTRAP_PYTHON (e.g. BOOTSTRAP_PYTHON=python3.11)"
-# `python -m venv` needs ensurepip, which Debian and Ubuntu ship apart from python3: asked only
-# when a virtualenv is still to be made (existing ones may come from virtualenv or uv).
-if ! { [ -x .venv/bin/python ] && [ -x .venv-model/bin/python ] && [ -x .venv-checkov/bin/python ]; }; then
-  py_version=$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-  "$PY" -c 'import ensurepip' 2>/dev/null \
-    || die "python3-venv is missing: $PY cannot create virtualenvs (no ensurepip); on Debian/Ubuntu: apt-get install python$py_version-venv"
-fi
+command -v "$PY" >/dev/null || die "python3 ($PY_MINOR) is required: $PY not found (BOOTSTRAP_PYTHON names another)"
+[ "$(minor "$PY")" = "$PY_MINOR" ] \
+  || die "python $PY_MINOR is required (the functions deploy on python${PY_MINOR/./}), $PY is $("$PY" -V 2>&1): set BOOTSTRAP_PYTHON (e.g. BOOTSTRAP_PYTHON=python$PY_MINOR)"
 # Checked first, before minutes of installs: `make test` lints the Terraform files with it.
 command -v terraform >/dev/null \
   || die "Terraform 1.7+ is required (make test checks the files under terraform/ with terraform fmt): https://developer.hashicorp.com/terraform/install"
@@ -45,10 +46,35 @@ java_version=unknown
 [ "${java_major:-0}" -ge 17 ] 2>/dev/null \
   || die "Java 17+ is required (found $java_version) for the Firestore and Pub/Sub emulators (Debian 12: openjdk-17-jre-headless, 13: openjdk-21-jre-headless)"
 
+mkdir -p .tools/logs
+# One bootstrap at a time in a checkout (make run and make test at once would install into the
+# same virtualenvs and run npm ci twice): a second one waits, then finds the first's stamps.
+if command -v flock >/dev/null; then
+  exec 9>.tools/bootstrap.lock
+  flock -n 9 || { say "waiting for another bootstrap of this checkout to finish"; flock 9; }
+else
+  say "WARNING: flock (util-linux) not found: two bootstraps at once in this checkout would collide"
+fi
+
+# A virtualenv that is not usable is made afresh, whatever its stamp says.
+remake=()
+for venv in .venv .venv-model .venv-checkov; do venv_ok "$venv" || remake+=("$venv"); done
+if [ ${#remake[@]} -gt 0 ]; then
+  # `python -m venv` needs ensurepip, which Debian and Ubuntu ship apart from python3: asked only
+  # when a virtualenv is to be made (usable ones may come from virtualenv or uv).
+  "$PY" -c 'import ensurepip' 2>/dev/null \
+    || die "python3-venv is missing: $PY cannot create virtualenvs (no ensurepip); on Debian/Ubuntu: apt-get install python$PY_MINOR-venv"
+  for venv in "${remake[@]}"; do
+    if [ -e "$venv" ] || [ -L "$venv" ]; then  # -L: a dangling link
+      say "remaking $venv: its bin/python is not a working Python $PY_MINOR with pip (an interrupted set-up, or its Python changed)"
+      rm -rf "$venv"
+    fi
+  done
+fi
+
 # Installs that need nothing from each other run in the background while the model is set up
 # (a fresh machine saves minutes); each writes its log to .tools/logs/,
 # shown if it fails, and is waited for before the step that needs it or at the end.
-mkdir -p .tools/logs
 # Every install is --no-compile: pip compiles each installed .py file, one at a time, and on a
 # 2-vCPU machine that was most of the set-up (the model's virtualenv: 135-151 s with it, 37 s
 # without, 2026-12-05); Python compiles the modules it imports on first use instead.

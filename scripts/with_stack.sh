@@ -3,6 +3,15 @@
 # stack (or the part of one) that was already running, someone else's, is left running.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# One run at a time per checkout: a second would use the first's stack, and the first's EXIT
+# trap would stop it under the second. Fails at once rather than waits (a run may last hours).
+mkdir -p .stack
+if command -v flock >/dev/null; then
+  exec 9>.stack/with_stack.lock
+  flock -n 9 || { echo "with_stack: another make test/run/bench is using this checkout's stack; wait for it to end" >&2; exit 1; }
+else
+  echo "with_stack: WARNING: flock (util-linux) not found: a second make test/run/bench at once in this checkout would share (and stop) this one's stack" >&2
+fi
 stack_cmd=(.venv/bin/python -m scripts.stack)
 stack() { "${stack_cmd[@]}" "$@"; }
 up_args=()
@@ -13,7 +22,7 @@ started=$(mktemp)  # `stack up --record` writes here the names of the services i
 # on. `trap -` gives it back the Ctrl-C that background commands otherwise ignore, and `<&0` the
 # standard input they would not get.
 run() {
-  ( trap - INT QUIT; exec "$@" ) <&0 &
+  ( trap - INT QUIT; exec "$@" 9>&- ) <&0 &  # 9>&-: the lock is this script's alone
   child=$!
   wait "$child"
   local status=$?

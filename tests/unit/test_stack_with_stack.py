@@ -66,6 +66,7 @@ def _start(repo: Path, *command: str, **env: str) -> subprocess.Popen:
         env={**os.environ, "FAKE_LOG": str(repo / "log"), **env},
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group, as a terminal's foreground job has
     )
@@ -155,3 +156,21 @@ def test_a_ctrl_c_while_the_command_runs_stops_what_was_started(repo):
     proc.communicate(timeout=5)
     assert proc.returncode == 130
     assert _log(repo)[-1] == "stopped: fn-chat "
+
+
+def test_a_second_run_in_the_checkout_exits_at_once_and_leaves_the_first_ones_stack(repo):
+    """Run B would use run A's stack, and A's EXIT trap would stop it under B."""
+    mark = repo / "command.pid"
+    first = _start(repo, "sh", "-c", f"echo $$ > {mark}; exec sleep 30")
+    _wait_for(lambda: mark.exists() and mark.read_text().strip())
+    second = _start(repo, "true")
+    _, err = second.communicate(timeout=10)
+    assert second.returncode == 1
+    assert "another make test/run/bench is using this checkout's stack" in err
+    assert _calls(repo) == ["is-up", "up"]  # the first run's: the second called no `up`, no `down`
+    first.send_signal(signal.SIGTERM)
+    first.communicate(timeout=5)
+    assert _log(repo)[-1] == "stopped: fn-chat "
+    third = _start(repo, "true")  # the first run's lock ended with it
+    third.communicate(timeout=10)
+    assert third.returncode == 0
