@@ -256,6 +256,45 @@ def port_in_use(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _listening_inodes(port: int) -> set[str]:
+    """The socket inodes listening on the port, from /proc/net/tcp and tcp6 (Linux)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()  # sl local_address rem_address st ... uid timeout inode
+                if fields[3] == "0A" and int(fields[1].rpartition(":")[2], 16) == port:
+                    inodes.add(fields[9])
+    return inodes
+
+
+def _readlink(path: Path) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:  # closed meanwhile
+        return ""
+
+
+def port_owner(port: int) -> str:
+    """Who listens on the port: its pid and command line, or "unknown" (not Linux, or another
+    user's process, whose open files /proc does not show)."""
+    sockets = {f"socket:[{inode}]" for inode in _listening_inodes(port)}
+    if not sockets:
+        return "unknown"
+    for proc in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):  # ended meanwhile, or not ours to read
+            if any(_readlink(fd) in sockets for fd in (proc / "fd").iterdir()):
+                argv = (proc / "cmdline").read_bytes().decode(errors="replace").split("\0")
+                return f"pid {proc.name}: {' '.join(argv).strip()[:120]}"
+    return "unknown"
+
+
+def ports_taken_message(services: list[Service]) -> str:
+    """What `up` says when ports it needs are held by processes it did not start: which ones."""
+    owners = "; ".join(f"{s.port} ({s.name}) by {port_owner(s.port)}" for s in services)
+    return f"ports already in use by other processes: {owners}. Free them and retry."
+
+
 def _pid_file(name: str) -> Path:
     return PIDS / f"{name}.pid"
 
@@ -337,8 +376,8 @@ def start(service: Service, *, wait: bool = True, extra_env: dict | None = None)
         return False
     if service.port and port_in_use(service.port):
         raise SystemExit(
-            f"port {service.port} ({service.name}) is already in use by another process; "
-            f"stop it (or run `make down`) and try again"
+            f"port {service.port} ({service.name}) is already in use by another process "
+            f"({port_owner(service.port)}); stop it (or run `make down`) and try again"
         )
     LOGS.mkdir(parents=True, exist_ok=True)
     PIDS.mkdir(parents=True, exist_ok=True)
@@ -464,8 +503,7 @@ def up(*, with_floor: bool = False, record: Path | None = None) -> list[str]:
     todo = [s for s in SERVICES if not s.optional or with_floor]
     taken = [s for s in todo if s.port and not running_pid(s.name) and port_in_use(s.port)]
     if taken:
-        names = ", ".join(f"{s.port} ({s.name})" for s in taken)
-        raise SystemExit(f"ports already in use by other processes: {names}. Free them and retry.")
+        raise SystemExit(ports_taken_message(taken))
     started: list[str] = []
 
     def launch(services: list[Service], timeout: float) -> None:
@@ -521,6 +559,9 @@ def down(record: Path | None = None) -> None:
         return
     names = [s.name for s in reversed(SERVICES)]
     leftovers = [p.stem for p in PIDS.glob("*.pid")] if PIDS.exists() else []
+    if not leftovers:  # what holds the ports, if anything does, is none of this checkout's
+        print("no pid files: nothing started by this checkout is running")
+        return
     stop_all(names + [n for n in leftovers if n not in names])  # + services renamed since
     print("stack is down")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -130,3 +131,19 @@ def test_down_with_an_empty_record_stops_nothing(state, monkeypatch, capsys):
     stack.down(state / "started")
     assert stack.running_pid("emu-ran")
     assert "left running" in capsys.readouterr().out
+
+
+def test_ports_held_by_another_process_are_named_with_its_pid_and_command():
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        message = stack.ports_taken_message([stack.Service("firestore", port, ())])
+    assert f"{port} (firestore) by pid {os.getpid()}: " in message
+    assert "python" in message  # this process's command line
+
+
+def test_down_without_pid_files_says_it_started_nothing_that_runs(state, monkeypatch, capsys):
+    _services(monkeypatch, "emu")
+    stack.down()
+    assert capsys.readouterr().out == "no pid files: nothing started by this checkout is running\n"
