@@ -21,19 +21,21 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "with_stack.sh"
 FAKE_STACK = """#!/usr/bin/env bash
 shift 2
 cmd=$1; shift
-echo "$cmd $*" >> "$FAKE_LOG"
+args=$*
 record=""
 while [ $# -gt 0 ]; do [ "$1" = --record ] && record=$2; shift; done
+if [ "$cmd" = up ] && [ -n "${FAKE_UP_HANGS:-}" ]; then
+  # Interrupted, up() stops what it started and empties the record. Set before the call is
+  # logged: the tests signal it once they see the call.
+  trap 'echo "interrupted-up INT" >> "$FAKE_LOG"; : > "$record"; exit 130' INT
+  trap 'echo "interrupted-up TERM" >> "$FAKE_LOG"; : > "$record"; exit 143' TERM
+fi
+echo "$cmd $args" >> "$FAKE_LOG"
 case $cmd in
   is-up) exit "${FAKE_IS_UP:-1}" ;;
   up)
     printf 'fn-chat\\n' > "$record"
-    if [ -n "${FAKE_UP_HANGS:-}" ]; then
-      # Interrupted, up() stops what it started and empties the record.
-      trap 'echo "interrupted-up INT" >> "$FAKE_LOG"; : > "$record"; exit 130' INT
-      trap 'echo "interrupted-up TERM" >> "$FAKE_LOG"; : > "$record"; exit 143' TERM
-      while :; do sleep 0.1; done
-    fi
+    if [ -n "${FAKE_UP_HANGS:-}" ]; then while :; do sleep 0.1; done; fi
     if [ "$(grep -c '^up' "$FAKE_LOG")" -le "${FAKE_UP_FAILS:-0}" ]; then : > "$record"; exit 1; fi
     ;;
   down) echo "stopped: $(tr '\\n' ' ' < "$record")" >> "$FAKE_LOG" ;;
