@@ -185,8 +185,9 @@ class ProfileExport(BaseModel):
         "the random key of those hashes; also "
         "`limited_until`, `crisis_at` (the latest crisis turn), `not_safe_until` (care after a "
         "no to the crisis reply's safety question lasts until then, in any session), "
-        "`devices_removed` (device id: when a sign-out removed it) and `expires_at`. Empty when "
-        "there is none."
+        "`heavy_at` (the latest turn about a heavy life event, kept 7 days: that week's "
+        "insight push is held back), `devices_removed` (device id: when a sign-out removed "
+        "it) and `expires_at`. Empty when there is none."
     )
     analytics: dict[str, str] = Field(
         description="The pseudonymous key (user_key) analytics rows about the user are kept "

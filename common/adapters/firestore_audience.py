@@ -81,6 +81,7 @@ class FirestoreAudienceStore:
             users, per_user, strict=True
         ):
             erasure = doc(erasure_ref) or {}
+            record = (doc(activity[0]) or {}) if activity else {}
             out.append(
                 Recipient(
                     uid=uid,
@@ -90,7 +91,8 @@ class FirestoreAudienceStore:
                     # Only while it runs: the record stays once both parts are done, and the
                     # account lives on, so a user who came back is notified like anyone.
                     erased=bool(erasure) and not _erasure_done(erasure),
-                    crisis_at=(doc(activity[0]) or {}).get("crisis_at") if activity else None,
+                    crisis_at=record.get("crisis_at"),
+                    heavy_at=record.get("heavy_at"),
                 )
             )
         return out

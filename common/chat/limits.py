@@ -24,6 +24,10 @@ CRISIS_REMEMBERED = timedelta(days=30)
 # person in distress, writing fast, with no answer at all. The hour's limit still holds, and
 # the request budget (common.edge) bounds a script.
 LIMITS_OFF_AFTER_CRISIS = timedelta(hours=1)
+# The record keeps the user's latest turn about a heavy life event (a death, a miscarriage:
+# common.replies.sensitive.heavy_event) this long, and lives until then: the weekly insight
+# of its week, at most 7 days later, is held back ("you liked 3 replies" after a week of grief).
+HEAVY_REMEMBERED = timedelta(days=7)
 
 
 # A message shorter than this once normalised ("ok", "yes", "thanks", "i don't know", "not
@@ -108,6 +112,13 @@ def last_crisis(doc: dict | None, now: datetime) -> datetime | None:
     return at if remembered(at, now) else None
 
 
+def last_heavy(doc: dict | None, now: datetime) -> datetime | None:
+    """The user's latest turn about a heavy life event, as the record holds it, if still within
+    HEAVY_REMEMBERED of `now`."""
+    at = (doc or {}).get("heavy_at")
+    return at if isinstance(at, datetime) and now - at < HEAVY_REMEMBERED else None
+
+
 def shortly_after_crisis(doc: dict | None, now: datetime) -> bool:
     """The user's latest crisis turn, as the record holds it, is within LIMITS_OFF_AFTER_CRISIS
     of `now`."""
@@ -136,6 +147,7 @@ def activity_doc(
     crisis_at: datetime | None = None,
     not_safe_until: datetime | None = None,
     salt: str | None = None,
+    heavy_at: datetime | None = None,
 ) -> dict:
     """The record as written. `salt`: the one `activity`'s hashes were made with (None: a
     record that has none, as the older code wrote them)."""
@@ -151,6 +163,8 @@ def activity_doc(
     expires_at = max(t.astimezone(UTC) for t in times) + EXPIRES_AFTER
     if crisis_at is not None:
         expires_at = max(expires_at, crisis_at + CRISIS_REMEMBERED)
+    if heavy_at is not None:
+        expires_at = max(expires_at, heavy_at + HEAVY_REMEMBERED)
     if not_safe_until is not None:  # within crisis_at's 30 days when a turn sets it; kept anyway
         expires_at = max(expires_at, not_safe_until)
     return {
@@ -158,6 +172,7 @@ def activity_doc(
         "limited_until": limited_until,
         "crisis_at": crisis_at,
         "not_safe_until": not_safe_until,  # care_after_no
+        "heavy_at": heavy_at,  # last_heavy
         "expires_at": expires_at,
         **({SALT: salt} if salt else {}),
     }

@@ -29,6 +29,7 @@ from common.chat.limits import (
     as_salted,
     care_after_no,
     last_crisis,
+    last_heavy,
     message_hash,
     new_salt,
     recent_activity,
@@ -66,6 +67,7 @@ from common.replies import (
     WithheldForSafety,
 )
 from common.replies.prompt import render_summary, resource_line
+from common.replies.sensitive import gentle, heavy_event
 from common.routing.ensemble import Conversation, Ranking
 from common.safety import (
     CARE_LIMITED,
@@ -480,6 +482,8 @@ def take_turn(
                     previous_tone=last.tone if last else None,
                     previous_intent=last.intent if last else None,
                     care=crisis or care,
+                    gentle=gentle(body.message)
+                    or any(gentle(t.message) for t in (state.window if state else ())),
                     local_hour=local_hour,
                     language=_language(locale, settings),
                 ),
@@ -537,6 +541,7 @@ def take_turn(
         after a no lasts until the latest end of it in any of the user's sessions, so a turn of
         another session (a crisis without a no, say) never ends it sooner."""
         crisis_at = now if crisis else last_crisis(read.activity, now)
+        heavy_at = now if heavy_event(body.message) else last_heavy(read.activity, now)
         ends = (care_after_no(read.activity, now), session_not_safe_until)
         not_safe_until = max((end for end in ends if end is not None and end > now), default=None)
         return activity_doc(
@@ -544,6 +549,7 @@ def take_turn(
             limited_until=limited_until,
             crisis_at=crisis_at,
             not_safe_until=not_safe_until,
+            heavy_at=heavy_at,
             salt=salt_of(read.activity, fresh_salt),  # the one judge(read) hashed with
         )
 
@@ -1186,6 +1192,7 @@ def _limit(
             limited_until=until,
             crisis_at=last_crisis(context.activity, now),
             not_safe_until=care_after_no(context.activity, now),
+            heavy_at=last_heavy(context.activity, now),
         )
         limit = {k: doc[k] for k in ("limited_until", "expires_at")}  # the rest stays as stored
         if store.record_anomaly(

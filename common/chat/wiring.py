@@ -77,8 +77,8 @@ def rank_personas(
     decision = policy(policy_name).choose(
         ensemble=ranking.scores, profile=profile, local_hour=convo.local_hour, seed=seed
     )
-    if decision.policy == "static":
-        return ranking
+    if decision.policy == "static" or (convo.gentle and decision.chosen in ensemble.BRISK):
+        return ranking  # the ensemble's pick: not a brisk persona after a loss (Conversation)
     return ensemble.personalize(
         ranking,
         chosen_id=decision.chosen,

@@ -31,6 +31,9 @@ COOLING_DOWN = "cooling_down"  # nudged less than the cool-down ago
 # A crisis turn less than CRISIS_REMEMBERED (30 days) ago (the re-engagement nudge), or in the
 # week the weekly insight tells (Monday 00:00 UTC to the run)
 AFTER_CRISIS = "after_crisis"
+# The weekly insight: a turn about a heavy life event (a death, a miscarriage) in the week it
+# tells: a tally of it reads as tone-deaf, as after a crisis
+AFTER_HEAVY_EVENT = "after_heavy_event"
 ACTIVE_SINCE = "active_since"  # a turn after the nudge was made (checked as it is sent)
 # Never set a time zone (PATCH /v2/profile): their quiet hours, wall-clock times in it, cannot
 # be told, and a push at the scheduler's UTC hour lands in the small hours somewhere. Checked
@@ -50,6 +53,7 @@ class Recipient:
     preferences: dict | None = None  # preferences/{user_key}: the profile updater's counters
     erased: bool = False  # an erasure is running: erasures/{user_key} has a part not done yet
     crisis_at: datetime | None = None  # their latest crisis turn, as activity/{uid} keeps it
+    heavy_at: datetime | None = None  # their latest turn about a heavy life event, likewise
 
     def notice(self, kind: str) -> dict[str, Any]:
         return ((self.user or {}).get(NOTICES) or {}).get(kind) or {}

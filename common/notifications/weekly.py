@@ -4,7 +4,10 @@ sessions, liked ratings, turns per persona). Sessions, turns and ratings themsel
 after a conversation's last turn, so those counters are the week's only record in Firestore.
 Held back for a user with a crisis turn in the week it tells (activity/{uid}'s `crisis_at`):
 an upbeat tally on the lock screen after that week reads as tone-deaf, and the push may not
-say why. Nor is there one for a user whose first turn is under 2 days old (TOO_NEW)."""
+say why; nor, for the same reason, after a turn about a heavy life event in that week
+(`heavy_at`: a death, a miscarriage). Skipped rather than sent with a neutral body: the push
+texts are English only, and a crisis week is skipped too. Nor is there one for a user whose
+first turn is under 2 days old (TOO_NEW)."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from common.labels import PERSONA_IDS
 from common.notifications.models import (
     AFTER_CRISIS,
+    AFTER_HEAVY_EVENT,
     ALREADY_ENQUEUED,
     ERASED,
     INACTIVE,
@@ -164,6 +168,8 @@ def weekly_insight(
     # (and counted so) whether or not the profile updater's counters have it yet.
     if crisis_in_week(recipient.crisis_at, now):
         return None, AFTER_CRISIS
+    if crisis_in_week(recipient.heavy_at, now):  # the same rule for a heavy event's turn
+        return None, AFTER_HEAVY_EVENT
     facts = week_facts(recipient.preferences, now=now)
     if not facts.active:
         return None, INACTIVE

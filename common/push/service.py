@@ -29,7 +29,13 @@ from typing import Any, Literal, Protocol
 from common.config import Settings
 from common.events import Event, EventPublisher, user_key
 from common.logs import NEEDS_OPERATOR
-from common.notifications.models import AFTER_CRISIS, REENGAGEMENT, SCHEDULED, WEEKLY_INSIGHT
+from common.notifications.models import (
+    AFTER_CRISIS,
+    AFTER_HEAVY_EVENT,
+    REENGAGEMENT,
+    SCHEDULED,
+    WEEKLY_INSIGHT,
+)
 from common.notifications.reengagement import nudge_as_sent, withhold_reason
 from common.notifications.weekly import crisis_in_week
 from common.outbox import deliver_now
@@ -341,6 +347,10 @@ def deliver(
         (user.activity or {}).get("crisis_at"), note.created_at
     ):
         return withhold(AFTER_CRISIS)
+    if note.kind == WEEKLY_INSIGHT and crisis_in_week(
+        (user.activity or {}).get("heavy_at"), note.created_at
+    ):
+        return withhold(AFTER_HEAVY_EVENT)
     # The producers skip users who never set a time zone; this holds back one that reached
     # the sender anyway (made before that rule, or by another producer).
     unknown = note.kind in SCHEDULED and not timezone_set(user.doc)

@@ -30,12 +30,29 @@ _DIED = (
 # A diagnosis, as both a heavy event and a matter one may be asked about at work.
 _DIAGNOSIS = r"(?:diagnosed\s+with|(?:my|her|his|their|a|the)\s+(?:\w+\s+)?diagnosis)"
 _DISCRIMINATION = r"discriminat(?:e|ed|es|ing|ion|ory)"
+_PET = r"(?:dog|cat|pet|puppy|kitten|horse|rabbit|bunny|hamster)"
+# Deaths not said with "died" (the grief review: "my son hanged himself", "we lost the baby",
+# "had to put our dog down" got upbeat openers): each in a form work talk does not use, not
+# "wake up", "put down my notes", "in the wake of the outage" or "the Ashes".
+_LOSS = (
+    r"(?:hanged|killed|shot|drowned)\s+(?:him|her|them)sel(?:f|ves)"
+    r"|took\s+(?:his|her|their)\s+(?:own\s+)?life|suicides?|overdosed"
+    rf"|(?:{_PERSON}|he|she|they)\s+(?:was|were|got|(?:had|has|have)\s+been)\s+killed"
+    r"|(?:he|she|they)\s+(?:\w+\s+)?died"
+    rf"|lost\s+(?:the|our|my|her|his|their)\s+(?:\w+\s+)?{_PERSON}(?!\s+(?:at|in)\s+the)"
+    rf"|put\s+(?:our|my|the|her|his|their)\s+(?:\w+\s+)?{_PET}\s+(?:down|to\s+sleep)"
+    rf"|{_PET}\s+(?:had\s+to\s+be|was|were|got|is\s+being)\s+put\s+(?:down|to\s+sleep)"
+    r"|memorial(?!\s+day)|eulog(?:y|ies|ise|ize)|(?:scatter\w*|spread\w*)\s+(?:\w+\s+)?ashes"
+    r"|(?:his|her|their)\s+ashes|(?:the|his|her|their)\s+wake(?!\s+(?:of|up|word))"
+    r"|(?:(?:my|our)\s+\w+'s|his|her|their)\s+death"
+)
 _HEAVY_EVENT = re.compile(
     r"\b(?:miscarr(?:y|ied|iage|iages)|stillb(?:irth|orn)|pregnancy\s+loss"
     rf"|{_DIAGNOSIS}"
     r"|(?:was|were|been|got|get|being|newly|recently)\s+diagnosed"
     r"|cancer|chemo(?:therapy)?|radiotherapy|tumou?rs?|terminal(?:ly)?\s+ill"
     r"|passed\s+away|funerals?|bereave\w*|griev(?:e|es|ed|ing)|grief"
+    rf"|{_LOSS}"
     rf"|(?:my|our|her|his|their)\s+(?:\w+\s+)?{_PERSON}\s+(?:\w+\s+)?{_DIED}"
     rf"|harass\w*|{_DISCRIMINATION}|assault\w*|raped?|molest\w*"
     r"|(?:being|been|was|were|is|are|getting)\s+abused|abusive"
@@ -43,6 +60,21 @@ _HEAVY_EVENT = re.compile(
     r"|c(?:ame|oming)\s+out\s+(?:to\s+(?:my|our|his|her|their|the)|as)"
     r"|(?:i'?m|i\s+am|we'?re|we\s+are|being|as\s+an?)\s+undocumented"
     r"|undocumented\s+(?:immigrants?|workers?|status)|deport(?:ed|ation|ing)?)\b",
+    re.IGNORECASE,
+)
+
+# A chronic illness or disability that limits their energy or what they can do (the review:
+# "my fibromyalgia flared up again" got "Ugh, frustrating! Let's turn that energy into action.",
+# "I'm having a flare and can't do anything today" Riri's "cut it down to size, fast", ME/CFS
+# "25 focused minutes"). "MS" only in capitals after a word that makes it the illness (not
+# "MS Teams"); a flare not of a lens or the sun.
+_HEALTH_LIMITS = re.compile(
+    r"\b(?:(?<!lens\s)(?<!solar\s)flare(?:[sd]|-?ups?)?|flaring(?:\s+up)?"
+    r"|chronic(?:ally)?\s+(?:pain|ill\w*|fatigue|condition|migraines?|tired)"
+    r"|me\s*/\s*cfs|cfs|long\s+covid|fibro(?:myalgia)?|lupus|multiple\s+sclerosis"
+    r"|(?:my|with|have|has|of)\s+(?-i:MS)|arthritis|wheelchairs?|disabled|disabilit(?:y|ies)"
+    r"|my\s+(?:depression|anxiety|illness|condition|pain|fatigue)\s+(?:\w+\s+)?"
+    r"(?:makes?|making|means?|stops?|leaves?))\b",
     re.IGNORECASE,
 )
 
@@ -160,7 +192,18 @@ def sensitive_matter(text: str) -> bool:
 
 def heavy_event(text: str) -> bool:
     """The message speaks of a heavy life event (_HEAVY_EVENT)."""
-    return _HEAVY_EVENT.search(text) is not None
+    return _HEAVY_EVENT.search(canonical_text(text)) is not None
+
+
+def health_limits(text: str) -> bool:
+    """The message speaks of a chronic illness or disability that limits what they can do
+    (_HEALTH_LIMITS): pacing, not a push to do more."""
+    return _HEALTH_LIMITS.search(canonical_text(text)) is not None
+
+
+def gentle(text: str) -> bool:
+    """A heavy life event or health limits: no brisk persona, no cheering, no push."""
+    return heavy_event(text) or health_limits(text)
 
 
 def professional_kind(text: str) -> str:

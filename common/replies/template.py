@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from common.analysis.entities import extract_entities
 from common.analysis.types import Analysis
 from common.replies.prompt import looks_like_instruction, resource_line, safe_fragment
-from common.replies.sensitive import heavy_event, professional_kind
+from common.replies.sensitive import health_limits, heavy_event, professional_kind
 from common.replies.types import ContextTurn, ReplyRequest
+from common.routing.ensemble import BRISK
 from common.safety import CARE_CHECK_IN, CARE_CHECK_IN_NAMED, CARE_JUST_AFTER, CARE_REMINDER
 from common.sessions.summary import extract_tried, keywords
 from common.text import canonical_text
@@ -265,6 +266,43 @@ _STEPS: dict[str, tuple[_Step, ...]] = {
             "follow-up question",
         ),
     ),
+    # For a chronic illness or disability that limits their energy (sensitive.health_limits),
+    # in place of motivation, check-in, planning and study steps: pacing within what their body
+    # allows today, not a timer or a push to do more.
+    "pacing": (
+        _Step(
+            "notice when your energy is usually best, and keep that time for what matters most",
+            "it spends your energy where it counts",
+            "energy is usually best",
+        ),
+        _Step(
+            "pick one thing for today and let the rest wait",
+            "a smaller day still counts",
+            "let the rest wait",
+        ),
+        _Step(
+            "plan a rest before you feel you need it",
+            "resting early keeps a good day from costing you the next",
+            "rest before you feel you need it",
+            ("rest",),
+        ),
+        _Step(
+            "split one task into short parts with rests in between",
+            "short stretches cost less energy than one long push",
+            "rests in between",
+            ("pacing", "paced"),
+        ),
+        _Step(
+            "write down what a good day costs you the day after",
+            "it shows how much your energy allows",
+            "costs you the day after",
+        ),
+        _Step(
+            "ask {helper} about adjustments that would help, such as flexible hours",
+            "the work can change to fit you, not only the other way round",
+            "adjustments that would help",
+        ),
+    ),
     "check_in": (
         _Step(
             "rate your energy right now from one to ten",
@@ -340,15 +378,20 @@ _ALL_STEPS = (*(s for steps in _STEPS.values() for s in steps), *_TECHNICAL_STEP
 _INTENT_OF = {s.marker: i for i, steps in _STEPS.items() for s in steps} | {
     s.marker: "problem_solving" for s in _TECHNICAL_STEPS
 }
+# Not "crash" alone: "my best friend died in a car crash" got "read the logs".
 _TECH_WORDS = re.compile(
-    r"\b(?:bugs?|buggy|crash(?:es|ed|ing)?|compil\w+|deploy\w*|stack\s*trace|exception|server"
+    r"\b(?:bugs?|buggy|keeps?\s+crashing|crash(?:es|ed|ing)?\s+(?:on\s+\w+|logs?|reports?|dumps?)"
+    r"|compil\w+|deploy\w*|stack\s*trace|exception|server"
     r"|scripts?|api|database|code|coding|laptop|computer|software|website|browser|router"
     r"|wi-?fi|app|ssh|git|login|password|error\s+(?:message|code)|(?:the|my|our)\s+build"
     r"|build\s+fail\w*)\b",
     re.IGNORECASE,
 )
 
-_ELRO_STEPWISE = frozenset({"learning", "planning", "motivation", "check_in"})
+_ELRO_STEPWISE = frozenset({"learning", "planning", "motivation", "check_in", "pacing"})
+# Steps that push to do more: not while a heavy event or health limits hold (_gentle_intent).
+_PUSHING = frozenset({"motivation", "check_in"})
+_EXERTING = frozenset({"ten-minute walk"})  # not for health limits (a wheelchair, ME/CFS)
 
 _FOCUS = {
     "problem_solving": "this problem",
@@ -359,6 +402,7 @@ _FOCUS = {
     "motivation": "getting going",
     "feedback": "that feedback",
     "check_in": "how things are going",
+    "pacing": "your energy",
 }
 
 # Two openers per tone and persona: a follow-on turn with the same tone takes the second rather
@@ -734,7 +778,7 @@ _REFERS_BACK_WEAK = re.compile(r"\bagain\b|\bas\s+i\s+(?:said|mentioned|told)", 
 _ASKS = re.compile(r"\?|\b(?:explain|rephrase|say|put|simpler|like\s+i'?m)\b", re.IGNORECASE)
 _TROUBLED = frozenset({"frustrated", "anxious", "sad", "overwhelmed", "confused"})
 _UPBEAT = frozenset({"excited", "calm", "curious"})  # openers that contradict a negative message
-_BRISK = frozenset({"riri"})  # a persona whose every opener pushes to action: none after a crisis
+_BRISK = BRISK  # a persona whose every opener pushes to action: none after a crisis
 # The turns in care after a crisis: no opener that reads the user's mood as fine, no plan, steps
 # or decision, whatever the message reads as ("ok", or "I feel calm now, I've made my decision"
 # got "You sound grounded ... run a small, reversible test of one option first").
@@ -994,6 +1038,18 @@ def _offered(reply: str) -> list[_Step]:
     return [s for _, s in sorted(found, key=lambda pair: pair[0])]
 
 
+def _gentle_intent(intent: str, *, heavy: bool, limits: bool, heavy_now: bool) -> str:
+    """The step pool while a heavy event or health limits hold (in the message or the window):
+    no push, timer or study plan ("one official tutorial"), but support after a heavy event
+    (this message's first: "I got my MS diagnosis today"), and pacing, for plans too, with
+    health limits."""
+    if intent == "planning":
+        return "pacing" if limits else intent
+    if intent in _PUSHING | {"learning"} and (heavy or limits):
+        return "emotional_support" if heavy_now or not limits else "pacing"
+    return intent
+
+
 def _technical(req: ReplyRequest, specifics: _Specifics) -> bool:
     """Is the conversation about technology: a tool named here or in the window (the window's
     messages carry no analysis), or a technical word ("my build keeps failing")?"""
@@ -1070,12 +1126,15 @@ class TemplateGenerator:
         seed = _hash(req.message)
         intent = analysis.intent.label if analysis.intent.label in _STEPS else "problem_solving"
         # A heavy life event ("I had a miscarriage last week", "the person harassing me is the
-        # HR manager"), whatever the tone was read as: calm as after a crisis (no cheering, no
-        # "you sound so settled"), and no study steps ("one official tutorial").
-        heavy = heavy_event(canonical_text(req.message))
-        calm = req.recent_crisis or heavy
-        if heavy and intent == "learning":
-            intent = "emotional_support"
+        # HR manager") or health limits ("my fibromyalgia flared up again"), whatever the tone
+        # was read as: calm as after a crisis (no cheering, no "you sound so settled"). Either
+        # holds while it is in the window: the next turn ("people keep asking when we'll try
+        # again") got "you've got this!" and "name one win".
+        earlier = [turn.message for turn in req.window]
+        heavy_now = heavy_event(req.message)
+        heavy = heavy_now or any(map(heavy_event, earlier))
+        limits = any(map(health_limits, (req.message, *earlier)))
+        calm = req.recent_crisis or heavy or limits
         tone = analysis.tone.label if analysis.tone.label in _OPENERS[persona] else "calm"
         # Whether an opener may name the tone: not for a message in another language, which
         # neither VADER nor the model reads ("You sound grounded" to "Estou muito triste").
@@ -1092,18 +1151,25 @@ class TemplateGenerator:
                 # The model's upbeat tone against VADER, which misreads idioms ("I killed it at
                 # the presentation" got "Ugh, frustrating!"): no troubled mood made up, no opener.
                 name_mood = False
+        if heavy_now and tone == "frustrated":  # grief read as frustration: "grating on you"
+            tone = "sad"
         if kind := professional_kind(canonical_text(req.message)):  # "should I" with ’ too
             return self._refer(persona, kind, tone, previous, calm)
-        follow_up = not repeated and self._refers_back(req, tone)
+        # not "again" after a loss ("when we'll try again"): no idea of ours failed there
+        follow_up = not repeated and self._refers_back(req, tone, weak=not heavy)
         continues = (follow_up or repeated or bool(answer)) and bool(offered)
         if continues:
             # "still not working" reads as problem_solving, "no" or "7" as check_in, whatever
             # they follow: they continue the step the previous reply gave (its pool), breathing
             # exercises or debugging alike.
             intent = _INTENT_OF[offered[0].marker]
+        intent = _gentle_intent(intent, heavy=heavy, limits=limits, heavy_now=heavy_now)
         # Only a problem's steps depend on it: the window's entities are read for those only.
-        technical = intent == "problem_solving" and (
-            (continues and offered[0] in _TECHNICAL_STEPS) or _technical(req, specifics)
+        # None for a heavy event here ("died in a car crash"), whatever its words.
+        technical = (
+            intent == "problem_solving"
+            and not heavy_now
+            and ((continues and offered[0] in _TECHNICAL_STEPS) or _technical(req, specifics))
         )
 
         if repeated:
@@ -1125,7 +1191,7 @@ class TemplateGenerator:
         elif not repeated and (earlier := self._earlier_topic(req, specifics)):
             sentences.append(_EARLIER[persona].format(x=earlier))
 
-        steps = self._choose_steps(req, intent, seed, specifics, technical)
+        steps = self._choose_steps(req, intent, seed, specifics, technical, limits)
         first = not (req.window or req.summary.turns_folded)
         sentences.extend(
             self._body(persona, intent, steps, seed, specifics, previous, tone, first, calm)
@@ -1234,10 +1300,17 @@ class TemplateGenerator:
         ]
 
     def _choose_steps(
-        self, req: ReplyRequest, intent: str, seed: int, specifics: _Specifics, technical: bool
+        self,
+        req: ReplyRequest,
+        intent: str,
+        seed: int,
+        specifics: _Specifics,
+        technical: bool,
+        limits: bool = False,
     ) -> list[_Step]:
-        """Three steps, rotated by the hash, skipping what was suggested or tried before."""
-        pool = _STEPS[intent]
+        """Three steps, rotated by the hash, skipping what was suggested or tried before (and,
+        with health limits, a walk)."""
+        pool = tuple(s for s in _STEPS[intent] if not (limits and s.marker in _EXERTING))
         if technical:
             # debugging, plus the neutral steps that fit any problem (the smallest next step,
             # fresh eyes, what was tried), not "in writing, to whoever can decide" for a bug
@@ -1264,18 +1337,19 @@ class TemplateGenerator:
         refill = sorted((s for s in rotated if s not in fresh), key=lambda s: s.marker in last)
         return (fresh + refill)[:3]
 
-    def _refers_back(self, req: ReplyRequest, tone: str) -> bool:
-        """Does the message say that what was suggested or tried before did not work?"""
+    def _refers_back(self, req: ReplyRequest, tone: str, weak: bool = True) -> bool:
+        """Does the message say that what was suggested or tried before did not work? `weak`:
+        may a weak cue ("again") say so?"""
         history = bool(req.window or _tried(req))
         message = canonical_text(req.message)  # the patterns read ' where iOS sends ’
         if _REFERS_BACK.search(message):
             # A first message refers back only to what it says was tried: "my landlord won't
             # fix the heating" has nothing before it to have failed.
             return history or bool(extract_tried(message))
-        weak = _REFERS_BACK_WEAK.search(message)
-        if weak and weak.group(0).lower() == "again" and _ASKS.search(message):
+        weak_cue = _REFERS_BACK_WEAK.search(message)
+        if weak_cue and weak_cue.group(0).lower() == "again" and _ASKS.search(message):
             return False
-        return history and tone in _TROUBLED and bool(weak)
+        return history and tone in _TROUBLED and bool(weak and weak_cue)
 
     def _previous_attempt(self, req: ReplyRequest, specifics: _Specifics) -> str:
         """A short description of what was suggested or tried before."""

@@ -24,6 +24,9 @@ TIME_AFFINITY: dict[str, dict[str, float]] = {
 SHIFT_CONFIDENCE = 0.55  # a new tone or intent this sure of itself counts as a clear shift
 TOP_K = 3
 CARE_PERSONA = "lua"
+# Action-first, her every line a push: not chosen in care, nor after a heavy life event or for
+# health limits (Conversation.gentle), though still offered among the alternatives.
+BRISK = frozenset({"riri"})
 # What a user's profile shows of their liking for a persona (preferences.liking).
 Liking = Literal["rated", "kept"]
 
@@ -52,6 +55,9 @@ class Conversation:
     previous_tone: str | None = None
     previous_intent: str | None = None
     care: bool = False  # the user showed signs of crisis in a recent turn
+    # A heavy life event or health limits in the message or the window (common.replies.
+    # sensitive.gentle): "my son hanged himself" got Riri's "Set a 25-minute timer ... Go".
+    gentle: bool = False
     local_hour: int | None = 12  # None: the user's time zone is unknown (no time-of-day term)
     language: str = "en"  # the crisis reply's (common.safety.reply_language): the care line's
 
@@ -156,7 +162,8 @@ def rank(
     """Score every persona in [0, 1] as the weighted mean of the signals that are present (the
     model's head is missing when the model is down, the time of day when the user's hour is
     unknown), then choose: in care the care persona, else the user's request, else the best,
-    except with probability `epsilon` one of the other top-3 (uniformly)."""
+    except with probability `epsilon` one of the other top-3 (uniformly); when `convo.gentle`,
+    from those not BRISK."""
     context, context_kind = _context_scores(analysis, convo)
     signals: list[tuple[float, dict[str, float], str]] = [
         (weights.router, router_scores, "router"),
@@ -197,7 +204,7 @@ def rank(
         chosen = Scored(pick.id, pick.score, (f"You asked for {pick.name}.",), pick.components)
         source, propensity = "requested", 1.0
     else:
-        top = ranked[:TOP_K]
+        top = tuple(s for s in ranked if not (convo.gentle and s.id in BRISK))[:TOP_K]
         rng = random.Random(int(hashlib.sha256(seed.encode()).hexdigest()[:16], 16))
         explore = epsilon > 0 and rng.random() < epsilon
         chosen = rng.choice(top[1:]) if explore else top[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from common.replies.sensitive import heavy_event, professional_kind
+from common.replies.sensitive import health_limits, heavy_event, professional_kind
 
 
 def test_their_diagnosis_is_a_matter_as_it_is_a_heavy_event():
@@ -42,3 +42,64 @@ def test_the_first_kind_that_matches_names_the_professional(message, kind):
 )
 def test_a_background_check_about_a_record_is_an_employment_question(message, kind):
     assert professional_kind(message) == kind
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my son hanged himself last spring",
+        "my brother killed himself in may",
+        "a colleague killed himself last week",
+        "my coworker took his own life",
+        "my colleague died by suicide on friday",
+        "we lost the baby at 12 weeks",
+        "our son was stillborn on tuesday",
+        "we had to put our dog down",
+        "we had to put our cat to sleep last year too",
+        "my dog had to be put down today",
+        "We're having the memorial on friday",
+        "I have to give the eulogy",
+        "the wake is on thursday",
+        "we scattered his ashes at the beach",
+        "she died in march and I miss her every day",
+        "my grandpa was killed in an accident",
+        "the anniversary of my mum’s death is today",
+    ],
+)
+def test_a_death_said_without_died_or_passed_is_a_heavy_event(message):
+    assert heavy_event(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I need to wake up early",
+        "I put down my notes and left",
+        "in the wake of the outage we rewrote it",
+        "the process was killed by the OOM killer",
+        "I lost my keys again",
+        "memorial day weekend plans",
+        "we watched the Ashes",
+    ],
+)
+def test_everyday_words_near_those_are_no_heavy_event(message):
+    assert not heavy_event(message)
+
+
+@pytest.mark.parametrize(
+    ("message", "limits"),
+    [
+        ("my fibromyalgia flared up again", True),
+        ("I'm having a flare and can't do anything today", True),
+        ("I have chronic fatigue", True),
+        ("how can I be more productive with ME/CFS?", True),
+        ("my long covid means I can only work 2 hours a day", True),
+        ("I got my MS diagnosis today", True),
+        ("I'm in a wheelchair and the office has no ramp", True),
+        ("my depression makes it hard to start anything", True),
+        ("we use MS Teams for meetings", False),
+        ("there's lens flare in the photo", False),
+    ],
+)
+def test_health_limits(message, limits):
+    assert health_limits(message) is limits

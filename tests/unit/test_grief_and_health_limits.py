@@ -1,0 +1,158 @@
+"""Replies and ranking for a grieving user and for a user with a chronic illness or disability
+(the grief review): deaths said without "died", health limits, and both holding over the next
+turns. The sensitive patterns alone are in test_sensitive_matters."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import pytest
+
+from common.analysis.baseline import analyze_baseline
+from common.chat import service, wiring
+from common.chat.models import TurnCreate
+from common.notifications.models import AFTER_HEAVY_EVENT
+from common.notifications.weekly import weekly_insight
+from common.personalization.preferences import PersonaStats, Profile
+from common.personas import PERSONAS
+from common.replies import ContextTurn, ReplyRequest, TemplateGenerator
+from common.routing.ensemble import Conversation
+from tests.fakes import turns
+from tests.fakes.analysis import make_analysis
+from tests.unit.test_notification_producers import KEY, NOW, _recipient
+
+GEN = TemplateGenerator()
+MORNING = turns.NOW.replace(hour=9)  # Riri's hour (no time zone set: the user's hour too)
+
+
+def reply(message: str, persona: str, analysis=None, window=()) -> str:
+    analysis = analysis or analyze_baseline(message)
+    return GEN.generate(ReplyRequest(PERSONAS[persona], message, analysis, window=window))
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+@pytest.mark.parametrize("tone", ["calm", "frustrated"])
+def test_a_suicide_loss_without_died_gets_no_upbeat_or_frustrated_opener(persona, tone):
+    text = reply("my son hanged himself last spring", persona, make_analysis(tone=tone))
+    assert not any(w in text for w in ("grounded", "frustrating", "settled", "Ugh")), text
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_a_death_in_a_car_crash_gets_no_debugging_steps(persona):
+    message = "my best friend died in a car crash on saturday"
+    for analysis in (make_analysis(intent="problem_solving"), analyze_baseline(message)):
+        text = reply(message, persona, analysis)
+        assert not any(w in text for w in ("logs", "reproduce", "recent change")), text
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_grief_read_as_frustration_gets_the_sad_opener(persona):
+    text = reply("my dad died of cancer last week", persona, make_analysis(tone="frustrated"))
+    assert "frustrat" not in text and "grating" not in text, text
+
+
+HEALTH = [
+    "my fibromyalgia flared up again and I missed another deadline",
+    "my depression makes it hard to start anything",
+    "I'm having a flare and can't do anything today",
+    "I'm in a wheelchair and the office has no ramp",
+    "how can I be more productive with ME/CFS?",
+]
+PUSH = ("Ugh", "25-minute timer", "25 focused minutes", "Go,", "cut it down to size", "walk")
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+@pytest.mark.parametrize("message", HEALTH)
+@pytest.mark.parametrize(
+    ("tone", "intent"),
+    [("frustrated", "motivation"), ("overwhelmed", "learning"), ("sad", "emotional_support")],
+)
+def test_health_limits_get_no_push_or_cheer(persona, message, tone, intent):
+    text = reply(message, persona, make_analysis(tone=tone, intent=intent))
+    assert not any(w in text for w in PUSH), text
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_health_limits_get_pacing_steps_in_place_of_motivation(persona):
+    text = reply("my long covid means I can only work 2 hours a day", persona,
+                 make_analysis(intent="motivation"))  # fmt: skip
+    assert "your energy" in text and "rest" in text, text
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_a_loss_holds_on_the_next_turn(persona):
+    """ "people keep asking when we'll try again": no cheer, no check-in win, and "again" is no
+    suggestion of ours that failed."""
+    first = "our son was stillborn on tuesday"
+    earlier = reply(first, persona, make_analysis(tone="sad", intent="check_in"))
+    window = (ContextTurn(0, first, earlier, persona, "sad"),)
+    for analysis in (
+        make_analysis(tone="frustrated", intent="check_in"),
+        make_analysis(tone="sad", intent="motivation"),
+    ):
+        text = reply("people keep asking when we'll try again", persona, analysis, window)
+        assert not any(w in text for w in ("you've got this", "one win", "didn't")), text
+
+
+def _turn(store, message: str, at: datetime, session_id=None, persona=None) -> dict:
+    body = TurnCreate(
+        client_turn_id=uuid.uuid4().hex, message=message, session_id=session_id, persona=persona
+    )
+    response, _ = service.take_turn(
+        uid="u1", body=body, **turns.turn_ports(store, rank=wiring.rank_personas), now=at
+    )
+    return response
+
+
+def test_riri_is_not_chosen_for_a_heavy_event_nor_the_turn_after():
+    """The real ranking at 09:00, when Riri led."""
+    store = turns.MemoryStore()
+    first = _turn(store, "my best friend died in a car crash on saturday", MORNING)
+    assert first["persona"]["id"] != "riri"
+    after = _turn(store, "what do I do now", MORNING + timedelta(minutes=1), first["session_id"])
+    assert after["persona"]["id"] != "riri"
+
+
+@pytest.mark.parametrize("message", HEALTH)
+def test_riri_does_not_stay_on_for_health_limits(message):
+    """A session with Riri (asked for), then health limits: continuity kept her."""
+    store = turns.MemoryStore()
+    first = _turn(store, "help me get going on my report", MORNING, persona="riri")
+    later = _turn(store, message, MORNING + timedelta(minutes=1), first["session_id"])
+    assert later["persona"]["id"] != "riri"
+
+
+def test_a_policy_that_would_pick_riri_leaves_the_pick_to_the_ensemble_after_a_loss():
+    liked = Profile(stats={**Profile().stats, "riri": PersonaStats(40.0, 1.0)}, turns=60,
+                    feedback_count=40)  # fmt: skip
+    analysis, _ = turns.analyze_offline("my best friend died in a car crash on saturday")
+    for gentle in (False, True):
+        ranking = wiring.rank_personas(
+            analysis=analysis,
+            convo=Conversation(local_hour=9, gentle=gentle),
+            requested=None,
+            seed="t1",
+            profile=liked,
+            policy_name="thompson",
+        )
+        assert (ranking.chosen.id == "riri") is not gentle
+
+
+def test_a_heavy_turn_is_stamped_on_the_activity_record_and_kept_after():
+    store = turns.ActivityStore()
+    first = _turn(store, "we lost the baby at 12 weeks", turns.NOW)
+    assert store.activity["u1"]["heavy_at"] == turns.NOW
+    _turn(store, "thanks", turns.NOW + timedelta(minutes=1), first["session_id"])
+    record = store.activity["u1"]
+    assert record["heavy_at"] == turns.NOW  # a later turn keeps it
+    assert record["expires_at"] >= turns.NOW + timedelta(days=7)  # for that week's insight
+
+
+def test_no_weekly_insight_after_a_heavy_event_in_the_week():
+    heavy = replace(_recipient(), heavy_at=NOW - timedelta(days=2))
+    assert weekly_insight(heavy, now=NOW, key=KEY) == (None, AFTER_HEAVY_EVENT)
+    last_week = replace(heavy, heavy_at=NOW - timedelta(days=9))
+    note, _ = weekly_insight(last_week, now=NOW, key=KEY)
+    assert note is not None and "you liked" in note.body
