@@ -7,7 +7,7 @@ import re
 import pytest
 
 from common.analysis import assess_safety
-from common.analysis.safety import _unaccented, about_someone_else, load_rules
+from common.analysis.safety import _unaccented, about_someone_else, crisis_kinds, load_rules
 from common.safety import crisis_reply
 from tests.unit.test_someone_else_crisis_reply import _resources, _turn
 
@@ -808,3 +808,107 @@ def test_a_colleague_being_abused_gets_the_reply_for_a_worried_friend() -> None:
     assert said["safety"] == {"crisis": True, "resources": list(resources)}
     assert said["reply"] == crisis_reply(resources, someone_else=True)
     assert not said["reply"].endswith("Are you safe right now?")
+
+
+# A young user's disclosures (the minors review of 2026-12-07), each with the kind of crisis it
+# is: someone hurting, abusing or grooming the user is "violence" (the line for violence at home
+# and, where configured, a child line); nowhere safe to sleep is "danger"; someone else hurt is
+# "third_party" (the reply for a worried friend). The grief review's wishes not to live on
+# without someone are "suicide": with the model down the patterns are the whole check.
+DISCLOSED = [
+    ("i got raped last night", "violence"),
+    ("i was raped", "violence"),
+    ("someone raped me", "violence"),
+    ("a man raped me", "violence"),
+    ("i am being sexually abused", "violence"),
+    ("i was sexually assaulted", "violence"),
+    ("my stepdad touches me", "violence"),
+    ("my uncle touches me at night", "violence"),
+    ("my teacher keeps touching me and it makes me uncomfortable", "violence"),
+    ("i'm being groomed", "violence"),
+    (
+        "a guy i met online (he's 28) says i'm mature for my age and wants me to keep our "
+        "chats secret",
+        "violence",
+    ),
+    ("an adult on discord keeps asking for pics and says not to tell my parents", "violence"),
+    ("he's asking for nudes and said not to tell anyone", "violence"),
+    ("he's threatening to share my nudes", "violence"),
+    ("my dad hits me with a belt", "violence"),
+    ("i have bruises from my dad again", "violence"),
+    ("my dad said he will kill me if i tell anyone", "violence"),
+    ("my stepdad said he'll hurt me if i tell", "violence"),
+    ("i scratch my arms until they bleed", "self_harm"),
+    ("i took a bunch of my mom's pills", "suicide"),
+    ("everyone at school would be happier if i was dead", "suicide"),
+    ("they'd be happier without me", "suicide"),
+    ("my mom kicked me out, i have nowhere to sleep tonight", "danger"),
+    ("i got kicked out by my parents last night and i'm sleeping at the bus station", "danger"),
+    ("i'm going to run away from home tonight", "danger"),
+    ("my friend is cutting herself", "third_party"),
+    ("my friend self harms", "third_party"),
+    ("my friend's dad hits her", "third_party"),
+    ("my friend told me her stepdad touches her", "third_party"),
+    ("my friend is being groomed by an older guy online", "third_party"),
+    ("I don't want to live without her", "suicide"),
+    ("I can't live without her", "suicide"),
+    ("I don't want to be here without him", "suicide"),
+    ("I want to join my husband", "suicide"),
+    ("I just want to be with my mum again", "suicide"),
+    ("I wish I had died instead of him", "suicide"),
+    ("I can't live with this pain anymore", "suicide"),
+    ("I can't live like this anymore", "suicide"),
+    ("I feel like a burden to everyone", "suicide"),
+    ("I'm going to stop taking my insulin", "self_harm"),
+]
+# The same words in ordinary messages.
+NOT_DISCLOSED = [
+    "he hits me up every weekend",
+    "she hit me with a question i couldn't answer",
+    "my boss hit me with some news today",
+    "he hit me with the truth",
+    "my little brother keeps hitting me with pillows lol",
+    "let's touch base tomorrow",
+    "keep in touch!",
+    "my teacher touches on grammar every lesson",
+    "the API is being abused by bots",
+    "my dog is being groomed today",
+    "they're grooming me for management",
+    "i'm being groomed for the lead role",
+    "i got assaulted by the smell of the kitchen",
+    "i took a bunch of photos",
+    "he kicked me out of the zoom call",
+    "i got kicked out of the meeting",
+    "i want to run away to the beach for a week lol",
+    "my parents are going to kill me lol i got a C",
+    "he said he'll kill me if i'm late again lol",
+    "i have bruises from football",
+    "my friend is cutting back on sugar",
+    "i don't want to live in London",
+    "i can't live without coffee",
+    "I want to join my husband for dinner",
+    "I just want to be with my mum again at Christmas",
+    "I can't live with this bug anymore",
+    "i'm going to stop taking my vitamins",
+]
+
+
+@pytest.mark.parametrize(("text", "kind"), DISCLOSED)
+def test_a_young_users_disclosure_is_a_crisis_of_its_kind(text: str, kind: str) -> None:
+    assert assess_safety(text).crisis is True
+    assert kind in crisis_kinds(text)
+    assert about_someone_else(text) is (kind == "third_party")
+
+
+@pytest.mark.parametrize("text", NOT_DISCLOSED)
+def test_the_same_words_in_ordinary_messages_are_not(text: str) -> None:
+    assert assess_safety(text).crisis is False
+    assert crisis_kinds(text) == set()
+
+
+@pytest.mark.parametrize("text", ["im scared to go home", "i'm afraid to go home"])
+def test_scared_to_go_home_is_a_weak_sign_of_danger_as_in_german(text: str) -> None:
+    safety = assess_safety(text)
+    assert safety.probability == 0.45
+    assert crisis_kinds(text) == {"danger"}
+    assert assess_safety(f"{text}, he hits me").crisis is True
