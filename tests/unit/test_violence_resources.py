@@ -77,8 +77,11 @@ def test_the_crisis_reply_lists_the_violence_line_right_after_the_emergency_line
     said = _turn(message, locale)
     resources = tuple(said["safety"]["resources"])
     general = resources_for(locale, default_locale="en-US")
+    violence = violence_resources_for(locale, default_locale="en-US")  # maybe a child line too
     assert emergency in resources[0] and line in resources[1], resources
-    assert sorted(resources[2:]) == sorted(r for r in general if r != resources[0])  # no doubles
+    assert resources[1 : 1 + len(violence)] == violence
+    rest = resources[1 + len(violence) :]
+    assert sorted(rest) == sorted(r for r in general if r != resources[0])  # no doubles
     assert said["reply"] == crisis_reply(resources, language=language)
 
 
@@ -177,3 +180,29 @@ def test_every_violence_entry_has_a_row_in_the_operations_table():
     rows = [line for line in section.split("\n## ")[0].splitlines() if line.startswith("| `")]
     listed = {key for row in rows for key in [row.split("`")[1]]}
     assert set(_table()) <= listed
+
+
+# A child hurt at home is the case these lines serve, and the product holds no age: the UK,
+# Germany, France and the US list their child line after the line for violence at home, worded
+# so an adult reader sees it is for young people (the minors review of 2026-12-07).
+CHILD_LINES = {
+    "en-GB": ("0800 1111", "under 19"),
+    "de-DE": ("116 111", "Kinder und Jugendliche"),
+    "fr-FR": ("119", "jusqu'à 21 ans"),
+    "en-US": ("1-800-422-4453", "children and teens"),
+}
+
+
+@pytest.mark.parametrize(("locale", "child"), sorted(CHILD_LINES.items()))
+def test_a_child_hurt_at_home_is_given_the_child_line_after_the_violence_line(locale, child):
+    number, for_whom = child
+    said = _turn("my stepdad hits me", locale)
+    resources = tuple(said["safety"]["resources"])
+    assert number in resources[2] and for_whom in resources[2], resources
+    assert number not in " ".join(resources_for(locale, default_locale="en-US"))  # only here
+
+
+@pytest.mark.parametrize("key", sorted(_table()))
+def test_an_entry_lists_at_most_one_child_line_after_its_violence_line(key):
+    assert len(_table()[key]) <= 2
+    assert len(_table()[key]) == 1 or key in CHILD_LINES
