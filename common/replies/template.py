@@ -939,7 +939,7 @@ class _Specifics:
     tool: str = ""
     items: tuple[str, ...] = ()
     topical: tuple[str, ...] = ()  # tools, roles, organisations: what a conversation is about
-    helper: str = "a colleague or friend"  # whom a step suggests asking
+    helper: str = "someone you trust"  # whom a step suggests asking: for any user, any age
     # Dates and durations: only a plan keeps them in view ("Keep 6 hours in view, without
     # letting it crowd you", "Keep tomorrow and yesterday in view").
     timely: tuple[str, ...] = ()
@@ -975,10 +975,8 @@ class _Specifics:
         # ("touched me inappropriately" neutral, "takes credit for my work" positive), so the
         # role is named only when sentiment and tone both read the message as untroubled.
         untroubled = analysis.sentiment.label == "positive" and analysis.tone.label not in _TROUBLED
-        if analysis.sentiment.label == "negative" or (role and not untroubled):
-            helper = "someone you trust"
-        else:
-            helper = role or cls.helper
+        troubled = analysis.sentiment.label == "negative" or (role and not untroubled)
+        helper = cls.helper if troubled else role or cls.helper
         return cls(
             tool=tool,
             items=tuple(items[:4]),

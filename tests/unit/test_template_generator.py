@@ -15,6 +15,7 @@ from common.analysis.types import Sentiment
 from common.labels import INTENTS
 from common.personas import PERSONAS
 from common.replies import ContextTurn, ReplyRequest, ResponseGenerator, TemplateGenerator
+from common.replies.template import _Specifics
 from common.safety import (
     CARE_CHECK_IN,
     CARE_JUST_AFTER,
@@ -1249,3 +1250,9 @@ def test_after_a_crisis_a_troubled_message_keeps_a_gentle_personas_opener() -> N
     message = "I'm behind on everything at work"
     assert reply(message, "lua", analysis=sad, after_crisis=True).startswith("I'm sorry")
     assert not reply(message, "riri", analysis=sad, after_crisis=True).startswith("That's a rough")
+
+
+def test_a_step_with_no_one_named_suggests_someone_you_trust_not_a_colleague() -> None:
+    # The minors review: a young user has no colleague; "someone you trust" reads for anyone.
+    calm = make_analysis(tone="calm", intent="planning")  # untroubled, no role named
+    assert _Specifics.from_analysis(calm).helper == "someone you trust"
