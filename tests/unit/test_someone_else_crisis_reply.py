@@ -410,3 +410,35 @@ def test_a_german_no_with_a_renewed_sign_after_the_clarification_gets_the_follow
     )
     assert said["reply"] == crisis_reply(_resources("de-DE"), again=True, language="de")
     assert store.sessions[first["session_id"]].not_safe_until is not None
+
+
+# The minors review: a young user told of a friend's danger has often promised to keep it
+# secret ("she made me promise not to tell"); the reply says telling is right all the same.
+@pytest.mark.parametrize(
+    ("message", "locale", "told"),
+    [
+        (
+            "my friend at school told me she wants to kill herself and made me promise not "
+            "to tell",
+            "en-GB",
+            "even if you promised to keep it secret",
+        ),
+        ("my friend's dad hits her", None, "even if you promised to keep it secret"),
+        ("mein Freund will sich umbringen", "de-DE", "auch wenn du versprochen hast"),
+    ],
+)
+def test_the_reply_for_a_worried_friend_says_telling_someone_is_right_despite_a_promise(
+    message: str, locale: str | None, told: str
+) -> None:
+    said = _turn(message, locale=locale)
+    assert said["reply"] == crisis_reply(
+        _resources(locale), someone_else=True, language="de" if locale == "de-DE" else "en"
+    )
+    assert told in said["reply"]
+
+
+@pytest.mark.parametrize("language", sorted(SOMEONE_ELSE_REPLIES))
+def test_every_language_of_the_reply_for_a_worried_friend_speaks_of_the_promise(language):
+    promise = {"en": "promised", "de": "versprochen", "fr": "promis", "es": "prometido"}
+    promise |= {"ja": "約束", "pt": "prometido"}
+    assert promise[language] in SOMEONE_ELSE_REPLIES[language]
