@@ -255,6 +255,39 @@ CRISIS_REPLIES: dict[str, tuple[str, str, str]] = {
 }
 _SAFETY_QUESTIONS = tuple(question for _, _, question in CRISIS_REPLIES.values())
 
+# The follow-up's sentence about acting on one's thoughts, and what it says instead when the
+# crisis that asked was someone hurting the user or danger, not their own thoughts (the minors
+# review: "my stepdad hits me", a no, then "If you might act on these thoughts"). Japan's line
+# for danger from someone is the police's 110, not the ambulance's 119.
+_IN_DANGER: dict[str, tuple[str, str]] = {
+    "en": (
+        "If you might act on these thoughts, call your local emergency number now.",
+        "If you are in danger right now, call your local emergency number.",
+    ),
+    "de": (
+        "Wenn du fürchtest, diesen Gedanken nachzugeben, ruf sofort den Notruf an (112).",
+        "Wenn du gerade in Gefahr bist, ruf sofort den Notruf an (112).",
+    ),
+    "fr": (
+        "Si vous risquez de passer à l'acte, appelez tout de suite le numéro d'urgence local.",
+        "Si vous êtes en danger en ce moment, appelez tout de suite le numéro d'urgence local.",
+    ),
+    "es": (
+        "Si sientes que podrías hacerte daño, llama de inmediato al número de emergencias local.",
+        "Si estás en peligro ahora mismo, llama de inmediato al número de emergencias local.",
+    ),
+    "ja": (
+        "もしその考えを実行に移してしまいそうなら、すぐに119番（日本国外では現地の緊急通報番号）"
+        "に電話してください。",
+        "今危険な状態にあるなら、すぐに110番（日本国外では現地の緊急通報番号）に電話してください。",
+    ),
+    "pt": (
+        "Se sentir que pode agir de acordo com esses pensamentos, ligue imediatamente para o "
+        "número de emergência local.",
+        "Se estiver em perigo agora, ligue imediatamente para o número de emergência local.",
+    ),
+}
+
 # The crisis reply for a user worried about someone else ("my friend wants to kill herself":
 # only patterns about another person matched, common.analysis.safety.about_someone_else), in
 # the same languages. It asks nothing: a "no" after it is not the user's own answer to "Are you
@@ -338,16 +371,21 @@ def crisis_reply(
     *,
     again: bool = False,
     someone_else: bool = False,
+    in_danger: bool = False,
     language: str = "en",
 ) -> str:
     """The crisis message in `language` (English if there is none in it); `again` when the
     message answers the safety question it ends with: the follow-up, which thanks them for
-    answering and asks nothing to answer yes or no to; else, `someone_else` when the user is
-    worried about another person: the reply for them, which asks nothing either."""
-    first, second, question = CRISIS_REPLIES.get(language, CRISIS_REPLIES["en"])
+    answering and asks nothing to answer yes or no to (`in_danger`: the crisis that asked was
+    someone hurting them or danger, not their thoughts: _IN_DANGER); else, `someone_else` when
+    the user is worried about another person: the reply for them, which asks nothing either."""
+    if language not in CRISIS_REPLIES:
+        language = "en"
+    first, second, question = CRISIS_REPLIES[language]
     listed = "\n".join(f"• {r}" for r in resources)
     if again:
-        return second.format(resources=listed)
+        follow_up = second.replace(*_IN_DANGER[language]) if in_danger else second
+        return follow_up.format(resources=listed)
     if someone_else:
         return SOMEONE_ELSE_REPLIES.get(language, SOMEONE_ELSE_REPLIES["en"]).format(
             resources=listed

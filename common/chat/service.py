@@ -516,6 +516,7 @@ def take_turn(
                     sink,
                     message=body.message,
                     answered=answered,
+                    asked_after=last.message if last else None,
                 )
             failed: list[str] = []
             reply, generator_name = _generate(request, generator, fallback, failed, sink)
@@ -822,20 +823,29 @@ def _crisis_answer(
     *,
     message: str,
     answered: SafetyAnswer | None = None,
+    asked_after: str | None = None,
 ) -> _Answer:
     """One calm, persona-independent answer to a crisis; never a model's improvisation.
     `answered`: how the message answers the crisis reply's safety question: a no gets the
     follow-up that thanks them for answering; a `message` only about another person in danger
     ("my friend wants to kill herself"), or an answer that says so, the reply for someone
     worried about them; any other crisis turn, even right after one ("i took all my pills"
-    after that no), the first reply."""
+    after that no), the first reply. `asked_after`: the message the reply that asked answered
+    (the session's last turn): when its patterns say someone hurts the user or danger, and
+    nothing of their own thoughts, the follow-up does not speak of acting on them."""
     language = _language(locale, settings)
     again = answered == "not_safe"
+    kinds = crisis_kinds(as_read(asked_after)) if again and asked_after else set()
+    in_danger = bool(kinds) and kinds <= {"violence", "danger"}
     someone_else = answered == "someone_else" or (
         answered is None and about_someone_else(as_read(message))
     )
     reply = crisis_reply(
-        analysis.safety.resources, again=again, someone_else=someone_else, language=language
+        analysis.safety.resources,
+        again=again,
+        someone_else=someone_else,
+        in_danger=in_danger,
+        language=language,
     )
     if sink:
         sink.token(reply)

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from common.analysis.baseline import analyze_baseline
-from common.safety import answers_not_safe, crisis_reply
+from common.safety import CRISIS_REPLIES, answers_not_safe, crisis_reply
 from common.sessions.state import SessionState
 from tests.fakes import turns
 
@@ -424,3 +424,33 @@ def test_a_crisis_only_the_model_reads_in_an_expired_session_is_answered_too():
     crisis = turns.take_turn(uid="u1", message=said, analyze=model, store=store, session_id=sid,
                              now=later)  # fmt: skip
     assert crisis["safety"]["crisis"] is True and crisis["session_id"] != sid
+
+
+# The minors review: after "my stepdad hits me" and a no to "Are you safe right now?", the
+# follow-up said "If you might act on these thoughts": someone else is the danger, not the
+# user's thoughts. A crisis whose patterns are all about someone hurting the user, or danger
+# (kinds violence, danger), gets a follow-up without that framing.
+@pytest.mark.parametrize(
+    ("crisis", "framed"),
+    [
+        ("my stepdad hits me", False),
+        ("my mom kicked me out, i have nowhere to sleep tonight", False),
+        ("I tried to overdose last night but it didn't work", True),
+        ("my stepdad hits me and i want to die", True),  # the user's thoughts too
+    ],
+)
+def test_the_follow_up_speaks_of_acting_on_thoughts_only_after_the_users_own_crisis(
+    crisis: str, framed: bool
+) -> None:
+    replies, _ = _conversation(crisis, "no")
+    follow_up = replies[1]["reply"]
+    assert follow_up.startswith("Thank you for answering me.")
+    assert ("act on these thoughts" in follow_up) is framed
+    assert ("If you are in danger right now" in follow_up) is not framed
+
+
+@pytest.mark.parametrize("language", sorted(CRISIS_REPLIES))
+def test_the_follow_up_for_someone_in_danger_is_written_in_each_language(language: str) -> None:
+    framed = crisis_reply(("line",), again=True, language=language)
+    in_danger = crisis_reply(("line",), again=True, in_danger=True, language=language)
+    assert framed != in_danger and in_danger.startswith(framed[:20])
