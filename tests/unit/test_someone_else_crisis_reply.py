@@ -418,8 +418,7 @@ def test_a_german_no_with_a_renewed_sign_after_the_clarification_gets_the_follow
     ("message", "locale", "told"),
     [
         (
-            "my friend at school told me she wants to kill herself and made me promise not "
-            "to tell",
+            "my friend at school told me she wants to kill herself and made me promise not to tell",
             "en-GB",
             "even if you promised to keep it secret",
         ),
