@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from common.analysis.types import Analysis
 from common.labels import ENTITY_TYPES, INTENTS, PACES, SENTIMENTS, TONES
 from common.personas import PERSONAS
+from common.replies.sensitive import health_limits, heavy_event
 from common.replies.types import ContextTurn, ReplyRequest
 from common.sessions.summary import SessionSummary
 
@@ -206,6 +207,33 @@ _RULES = (
     ),
 )
 
+# Rules for a heavy life event or health limits in the message or the window, as the template
+# holds them (calm, no push, pacing): "my son hanged himself" got Riri's timer, "my fibromyalgia
+# flared up again" "let's turn that energy into action". Among the rules, so that they win over
+# a voice that pushes to start; only when they apply, so an ordinary prompt is unchanged.
+_HEAVY_EVENT_RULE = (
+    "- They have had a loss or another heavy life event (in this message or an earlier one): "
+    "acknowledge it plainly when they speak of it, with no upbeat or celebratory tone and no "
+    "push to be productive, give no steps unless they ask for them, and do not bring it up "
+    "when they ask about something unrelated unless they do."
+)
+_HEALTH_LIMITS_RULE = (
+    "- A chronic illness or disability limits their energy (in this message or an earlier "
+    "one): respect those limits and suggest pacing (smaller pieces, rest, what matters most), "
+    'never timers, "push through" or motivation talk.'
+)
+
+
+def _gentle_rules(req: ReplyRequest) -> tuple[str, ...]:
+    """The heavy-event and health-limits rules that apply to this message and its window."""
+    said = (req.message, *(turn.message for turn in req.window))
+    return tuple(
+        rule
+        for rule, holds in ((_HEAVY_EVENT_RULE, heavy_event), (_HEALTH_LIMITS_RULE, health_limits))
+        if any(map(holds, said))
+    )
+
+
 _ESTIMATES_LABEL = (
     "Current message (automatic estimates that can be wrong; trust their words when they disagree):"
 )
@@ -326,7 +354,8 @@ class PromptBuilder:
     def system_instruction(self, req: ReplyRequest, *, tag: str) -> str:
         """The persona voice, the rules, the session so far and the current signals: our own
         words and fixed labels only, never text derived from the user's."""
-        sections = [req.persona.voice, "\n".join(_RULES).replace("{tag}", tag)]
+        rules = "\n".join((*_RULES, *_gentle_rules(req))).replace("{tag}", tag)
+        sections = [req.persona.voice, rules]
         if mentors := _earlier_mentors(req):
             sections.append(mentors)
         if trend := render_tone_trend(req.summary):

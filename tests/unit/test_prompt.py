@@ -451,3 +451,68 @@ def test_every_prompt_keeps_earlier_sensitive_matters_out_unless_the_message_rai
         "work: that decision is theirs."
     ) in rules
     assert rules.index("that decision is theirs") > rules.index("weaving in the specifics")
+
+
+HEAVY_RULE = "They have had a loss or another heavy life event"
+HEALTH_RULE = "A chronic illness or disability limits their energy"
+
+
+def rules_of(req: ReplyRequest) -> str:
+    """The rules block of the request's system instruction."""
+    text = PromptBuilder().system_instruction(req, tag="0000")
+    return next(s for s in text.split("\n\n") if s.startswith("Rules ("))
+
+
+@pytest.mark.parametrize("persona", sorted(PERSONAS))
+def test_a_loss_in_the_message_gets_a_rule_for_a_calm_reply_without_steps(persona):
+    # The grief review: "my son hanged himself" got Riri's "Set a 25-minute timer ... Go"; the
+    # template holds a heavy event, Gemini's prompt did not know of it.
+    rules = rules_of(request("my dad died last week", persona))
+    assert (
+        "- They have had a loss or another heavy life event (in this message or an earlier one): "
+        "acknowledge it plainly when they speak of it, with no upbeat or celebratory tone and no "
+        "push to be productive, give no steps unless they ask for them, and do not bring it up "
+        "when they ask about something unrelated unless they do."
+    ) in rules  # among the rules, which win over a voice that pushes to start
+    assert HEALTH_RULE not in rules
+
+
+def test_a_loss_in_the_window_keeps_the_rule_for_a_later_turn():
+    # The next turn ("people keep asking when we'll try again") got "you've got this!".
+    window = (ContextTurn(0, "my dad died last week", "I'm so sorry.", "lua", "sad"), *WINDOW)
+    window = tuple(replace(t, turn_index=i) for i, t in enumerate(window))
+    rules = rules_of(request("what should I put in my weekly report?", window=window))
+    assert HEAVY_RULE in rules and HEALTH_RULE not in rules
+
+
+def test_health_limits_get_a_rule_for_pacing_and_no_push():
+    # The review: "my fibromyalgia flared up again" got "Let's turn that energy into action."
+    rules = rules_of(request("my fibromyalgia flared up again", "riri"))
+    assert (
+        "- A chronic illness or disability limits their energy (in this message or an earlier "
+        "one): respect those limits and suggest pacing (smaller pieces, rest, what matters most), "
+        'never timers, "push through" or motivation talk.'
+    ) in rules
+    assert HEAVY_RULE not in rules
+    window = (ContextTurn(0, "my fibromyalgia flared up again", "That sounds hard.", "lua", "sad"),)
+    assert HEALTH_RULE in rules_of(request("how do I plan my week?", window=window))
+
+
+@pytest.mark.parametrize("window", [(), WINDOW])
+def test_an_ordinary_prompt_is_unchanged_by_the_gentle_rules(window):
+    # Byte for byte the instruction the builder made before these rules: voice, the fixed
+    # rules, the estimates (the window's replies are Riri's: the mentors line too).
+    from common.replies.prompt import _ESTIMATES_LABEL, _RULES, _earlier_mentors, render_analysis
+
+    req = request("help me fix my python bug", window=window)
+    text = PromptBuilder().system_instruction(req, tag="0000")
+    mentors = [_earlier_mentors(req)] if window else []
+    assert text == "\n\n".join(
+        [
+            PERSONAS["lua"].voice,
+            "\n".join(_RULES).replace("{tag}", "0000"),
+            *mentors,
+            f"{_ESTIMATES_LABEL} {render_analysis(req.analysis)}",
+        ]
+    )
+    assert HEAVY_RULE not in text and HEALTH_RULE not in text
