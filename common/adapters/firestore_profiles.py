@@ -38,6 +38,7 @@ from common.profile.erasure import (
     erased_at,
     refuse_while_erasing,
 )
+from common.profile.service import stored_settings
 from common.profile.updater import daily_until, stale_days
 from common.timestamps import rfc3339
 
@@ -144,7 +145,9 @@ class FirestoreProfileStore:
             # same field, or after an erasure asked for later, and must undo neither.
             set_at = user.get(SETTINGS_SET_AT) or {}
             kept = {n: v for n, v in settings.items() if not after(set_at.get(n), now)}
-            stored = user.get("settings") or {}
+            # Settings that are no map (a list written in the console) read as none, as GET
+            # reads them: merging into them answered 500. The write below makes them a map.
+            stored = stored_settings(user) or {}
             if not kept or after(erased_at(activity), now):
                 return stored, []
             # The key stored first stays: after an analytics-key rotation it names the user's

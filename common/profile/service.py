@@ -47,7 +47,7 @@ class ProfileStore(Protocol):
 
 
 def settings_of(user_doc: dict | None) -> ProfileSettings:
-    stored = _stored_settings(user_doc)
+    stored = stored_settings(user_doc)
     if stored is None:
         # Not a map (a list or a string written in the console): no setting can be read from it.
         log.warning("stored settings refused as a whole, defaults used")
@@ -71,7 +71,7 @@ def timezone_set(user_doc: dict | None) -> bool:
     """Whether the user set their time zone (and it is still a valid one). PATCH /v2/profile
     stores only the fields sent, so a user who never sent one has none stored: settings_of's
     "UTC" is then a default for GET /v2/profile, not the user's clock."""
-    stored = (_stored_settings(user_doc) or {}).get("timezone")
+    stored = (stored_settings(user_doc) or {}).get("timezone")
     try:
         ProfilePatch.model_validate({"timezone": stored})
     except ValidationError:
@@ -79,7 +79,7 @@ def timezone_set(user_doc: dict | None) -> bool:
     return stored is not None
 
 
-def _stored_settings(user_doc: dict | None) -> dict | None:
+def stored_settings(user_doc: dict | None) -> dict | None:
     """The user's stored settings ({} if none), or None when they are not a map."""
     stored = (user_doc or {}).get("settings") or {}
     return stored if isinstance(stored, dict) else None

@@ -231,4 +231,6 @@ def _set_path(doc: dict, fields: dict, parts: list[str]) -> None:
         else:
             doc.pop(head, None)
         return
-    _set_path(doc.setdefault(head, {}), fields.get(head) or {}, rest)
+    if not isinstance(doc.get(head), dict):  # as Firestore does: a value that is no map becomes one
+        doc[head] = {}
+    _set_path(doc[head], fields.get(head) or {}, rest)

@@ -138,6 +138,42 @@ def test_a_patch_that_keeps_nothing_announces_nothing():
     assert published == [] and rpc.written("outbox") == []
 
 
+def test_a_patch_that_keeps_nothing_answers_on_the_stored_settings_it_did_not_send():
+    # The fields not sent are answered as stored, not as the defaults.
+    rpc = FirestoreRpc(
+        {
+            f"users/{UID}": {
+                "settings": {"anonymize_analytics": True, "timezone": "Asia/Tokyo"},
+                "settings_set_at": {"timezone": NOW + SECOND},
+            }
+        }
+    )
+    answer, published = _patch_profile(rpc, NOW, timezone="Europe/Paris")
+    assert answer.settings.anonymize_analytics is True
+    assert answer.settings.timezone == "Europe/Paris"  # answered as if it came first
+    assert published == [] and rpc.written("outbox") == []
+
+
+def test_a_patch_that_sends_the_stored_value_again_announces_nothing():
+    rpc = FirestoreRpc({f"users/{UID}": {"settings": {"timezone": "Europe/Paris"}}})
+    answer, published = _patch_profile(rpc, NOW, timezone="Europe/Paris")
+    assert answer.settings.timezone == "Europe/Paris"
+    assert published == [] and rpc.written("outbox") == []
+    _, published = _patch_profile(rpc, NOW + SECOND, timezone="Asia/Tokyo")  # a change does
+    assert [event.data["changed"] for event in published] == [["timezone"]]
+
+
+@pytest.mark.parametrize("stored", [["x"], "abc"])
+def test_a_patch_repairs_settings_that_are_not_a_map(stored):
+    # The mutation review: PATCH /v2/profile answered 500 (a TypeError merging into ["x"]).
+    rpc = FirestoreRpc({f"users/{UID}": {"settings": stored}})
+    answer, published = _patch_profile(rpc, NOW, timezone="Europe/Paris")
+    assert answer.settings.timezone == "Europe/Paris"
+    assert answer.settings.anonymize_analytics is False  # the rest as GET reads them: defaults
+    assert _stored_settings(rpc) == {"timezone": "Europe/Paris"}
+    assert [event.data["changed"] for event in published] == [["timezone"]]
+
+
 def test_a_patch_stores_no_time_zone_unless_it_sends_one():
     """The push sender and the producers tell a user who never set a zone from one who set
     UTC by the stored map: only the fields a PATCH sends are stored."""
