@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 
 from common.adapters.firestore_profiles import FirestoreProfileStore, _exported_turn
+from common.chat.limits import SALT, activity_doc, message_hash, new_salt
 from common.config import Settings
 from common.events import user_key
 from common.json_stream import iter_json
@@ -110,6 +111,19 @@ def test_every_time_in_the_export_is_written_as_the_api_writes_times() -> None:
     assert export["recent_activity"]["recent"] == [["2026-12-02T11:59:30.500000Z", "h1"]]
     assert export["recent_activity"]["limited_until"] == "2026-12-02T12:00:00.000000Z"
     assert rpc.commits == [] and rpc.docs["activity/u1"]["recent"] == json.dumps(recent)
+
+
+def test_the_export_holds_no_salt_of_the_message_hashes() -> None:
+    """With the salt a leaked export's hashes could be read back by hashing guesses."""
+    salt = new_salt()
+    hashed = message_hash("I have HIV and nobody knows", salt)
+    activity = activity_doc([(datetime.now(UTC), hashed)], limited_until=None, salt=salt)
+    rpc = FirestoreRpc({"users/u1": {"settings": {}}, "activity/u1": activity}, queries=True)
+    export = FirestoreProfileStore(rpc.client, sessions=None).export_user(uid="u1", ukey="k")
+    assert SALT not in export["recent_activity"]
+    assert export["recent_activity"]["recent"][0][1] == hashed  # the record itself is exported
+    assert salt not in "".join(iter_json(export))
+    assert rpc.docs["activity/u1"][SALT] == salt  # kept: later turns' hashes match
 
 
 def test_the_export_shows_the_settings_in_effect_beside_those_stored() -> None:
