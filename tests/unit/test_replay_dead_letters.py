@@ -164,6 +164,8 @@ class _LeasingSubscription:
         self.letters = {str(i): _letter("session.started") for i in range(letters)}
         self.leased_until: dict[str, float] = {}
         self.released: list[int] = []  # the size of each request releasing letters
+        self.released_at: list[float] = []  # and when it was made
+        self.first_held: float | None = None  # when a letter was first leased for longer
 
     def pull(self, subscription, max_messages, timeout, retry):
         from types import SimpleNamespace
@@ -182,6 +184,9 @@ class _LeasingSubscription:
         self.clock.advance(self.per_call)
         if ack_deadline_seconds == 0:
             self.released.append(len(ack_ids))
+            self.released_at.append(self.clock.now)
+        elif self.first_held is None:
+            self.first_held = self.clock.now
         for ack_id in ack_ids:
             self.leased_until[ack_id] = self.clock.now + min(ack_deadline_seconds, self.longest)
 
@@ -221,6 +226,8 @@ def test_a_dry_run_lists_each_letter_once_and_stops_before_the_held_come_back(
     # every letter held is released, in requests of at most RELEASE_BATCH ack ids
     assert sum(subscription.released) >= len(listed)
     assert max(subscription.released) <= RELEASE_BATCH
+    # ...before the first held letter's lease runs out (HOLD_MARGIN leaves time for that)
+    assert max(subscription.released_at) < subscription.first_held + HOLD_SECONDS
 
 
 def _main_with(monkeypatch, subscriber, replayed=None) -> int:
