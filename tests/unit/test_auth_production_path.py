@@ -252,6 +252,20 @@ def test_a_cache_full_of_live_entries_drops_those_expiring_soonest_not_all(app, 
     assert checks == [tokens["a"]]  # made room
 
 
+def test_making_room_keeps_no_expired_entry(app, clock, checks):
+    # The mutation review: keeping the expired entries, a cache of 10 stayed at 10, not 6.
+    verifier = TokenVerifier(
+        app=app, check_revoked=False, cache_seconds=60, max_cached=10, clock=clock
+    )
+    for uid in ("e1", "e2", "e3", "e4", "e5"):
+        verifier.verify(_token(uid=uid))
+    clock.advance(61)  # those five expired
+    for uid in ("l1", "l2", "l3", "l4", "l5"):
+        verifier.verify(_token(uid=uid))
+    verifier.verify(_token(uid="new"))  # the cache was full
+    assert len(verifier._cache) == 5 + 1
+
+
 @pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer   ", "Basic abc", "token abc"])
 def test_missing_or_malformed_authorization_header(header):
     with pytest.raises(Unauthenticated) as e:
