@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from common.analysis.entities import extract_entities
 from common.analysis.types import Analysis
+from common.languages import ENGLISH_WORDS, GERMAN_WORDS
 from common.replies.prompt import looks_like_instruction, resource_line, safe_fragment
 from common.replies.sensitive import health_limits, heavy_event, professional_kind
 from common.replies.types import ContextTurn, ReplyRequest
@@ -722,15 +723,10 @@ _NANA_LATER = tuple(c for c in _NANA_CHECKINS if "reaching out" not in c)
 # clearly in another language is told so first, rather than answered as if understood ("Wie kann
 # ich mich besser auf meine Prüfung vorbereiten?" got a plain English reply with no word about it).
 _ENGLISH_ONLY = "I can only reply in English for now, but here is where I'd start."
-_ENGLISH_WORDS = frozenset(
-    "the a an and or to of in on is are was i you my me it this that what how why should can "  # noqa: SIM905
-    "do don't not no with for have just".split()
-)
 # German, French, Spanish and Portuguese; none that is an English word too or part of one
 # (Portuguese "no", "do", "a", "as"; "com" of "booking.com"; "e" of "e-mail").
-_OTHER_WORDS = frozenset(
-    "der das und ich nicht ist mit mein meine meinen wie kann soll auf für sich "  # noqa: SIM905
-    "le la les et je ne pas est mon ma mes avec pour une des que comment puis "
+_OTHER_WORDS = GERMAN_WORDS | frozenset(
+    "le la les et je ne pas est mon ma mes avec pour une des que comment puis "  # noqa: SIM905
     "el los las y yo es mi mis con para una cómo puedo por del "
     "eu não nao estou está meu minha seu sua você voce muito isso mas também como posso "
     "tenho sou uma às ao pra".split()
@@ -924,8 +920,8 @@ def _not_english(message: str) -> bool:
     if letters and sum(bool(_NON_LATIN.match(c)) for c in letters) > len(letters) / 2:
         return True
     words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", message.lower())
-    other = sum(w in _OTHER_WORDS and w not in _ENGLISH_WORDS for w in words)
-    return other >= 2 and other > sum(w in _ENGLISH_WORDS for w in words)
+    other = sum(w in _OTHER_WORDS and w not in ENGLISH_WORDS for w in words)
+    return other >= 2 and other > sum(w in ENGLISH_WORDS for w in words)
 
 
 def _capitalise(text: str) -> str:

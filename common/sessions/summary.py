@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from common.languages import ENGLISH_WORDS, GERMAN_WORDS
 from common.text import canonical_text
 
 MAX_ITEMS = 12
@@ -277,10 +278,14 @@ _CONTRACTION = re.compile(
 # summary's topics go to Gemini with every later turn of the session.
 _ADDRESS = re.compile(r"\S*(?:@|://|www\.)\S*|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b(?:/\S*)?")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?;:\n])\s+|\n")
-# A capitalised word past a sentence's first is a name ("I'm Maria Lopez", "at Acme"), unless
-# capitals are this common among those words: a language that capitalises its nouns (German),
-# or a message in title case, where they say nothing of names.
-_NAMES_UNTOLD_SHARE = 1 / 3
+# A capitalised word past a sentence's first is a name ("I'm Maria Lopez", "at Acme"), however
+# short the message and however many names it holds, unless capitals say nothing of names: in
+# German, which capitalises its nouns (told by its common words: the summary does not know the
+# request's locale), or in a message in title case (this share of at least _TITLE_CASE_WORDS
+# such words). German names are kept as topics ("Mein Chef Thomas Müller hat mich angeschrien"
+# gives "thomas", "müller"): their capitals cannot tell them from nouns.
+_TITLE_CASE_SHARE = 2 / 3
+_TITLE_CASE_WORDS = 4
 
 
 def _sentences(text: str) -> list[list[str]]:
@@ -290,11 +295,14 @@ def _sentences(text: str) -> list[list[str]]:
 
 def keywords(message: str, limit: int = 3) -> list[str]:
     """A few salient words of a message (the first long words that are not filler), never a
-    name or a word of an address (_ADDRESS, _NAMES_UNTOLD_SHARE)."""
+    name or a word of an address (_ADDRESS, _TITLE_CASE_SHARE)."""
     sentences = _sentences(canonical_text(message))  # "didn’t" is "didn't", a contraction
+    lowered = [w.lower() for words in sentences for w in words]
+    german = sum(w in GERMAN_WORDS for w in lowered) > sum(w in ENGLISH_WORDS for w in lowered)
     inner = [w for words in sentences for w in words[1:] if w[0].isalpha() and w != "I"]
     capitals = sum(w[0].isupper() for w in inner)
-    names_told = capitals < _NAMES_UNTOLD_SHARE * len(inner)
+    title_case = len(inner) >= _TITLE_CASE_WORDS and capitals >= _TITLE_CASE_SHARE * len(inner)
+    names_told = not (german or title_case)
     found: list[str] = []
     for words in sentences:
         for position, word in enumerate(words):

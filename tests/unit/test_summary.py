@@ -196,6 +196,31 @@ def test_keywords_leave_out_names_and_addresses():
     ]
 
 
+@pytest.mark.parametrize(
+    ("message", "topics"),
+    [
+        # The mutation review: with one name among few words, or several names, capitals
+        # were common enough (a third) to be read as German nouns, and names became topics.
+        ("I met Maria yesterday", []),
+        ("Meeting with Daniel tomorrow", ["meeting"]),
+        ("I talked to Maria Lopez from Acme Corporation yesterday", ["talked"]),
+    ],
+)
+def test_keywords_leave_out_names_in_short_messages_and_several_names(message, topics):
+    assert keywords(message, limit=10) == topics
+
+
+def test_keywords_keep_capitalised_words_in_title_case_and_in_german():
+    # Capitals say nothing of names there: every word has one, or every noun.
+    assert keywords("Worried About My Final Exams Next Week") == ["worried", "final", "exams"]
+    # German names are kept: their capitals cannot tell them from nouns.
+    assert keywords("Mein Chef Thomas Müller hat mich angeschrien") == [
+        "thomas",
+        "müller",
+        "angeschrien",
+    ]
+
+
 def test_keywords_keep_a_sentences_first_word_and_a_language_that_capitalises_nouns():
     # unchanged from before names were left out
     assert keywords("Deadline moved again. Budget cuts everywhere") == [
