@@ -1912,6 +1912,36 @@ def test_monitoring_covers_latency_errors_dead_letters_uptime_and_budget() -> No
     assert monitoring["budget"] is None  # no billing account in the defaults: no budget
 
 
+def test_alerts_on_a_log_based_metric_wait_until_monitoring_knows_it() -> None:
+    """A policy created right after its log-based metric fails the first apply with a 404
+    ("Cannot find metric(s) ... up to 10 minutes": terraform-provider-google#11102): every
+    policy reading a user metric waits on the sleep, which follows every metric and restarts
+    when one is added or renamed."""
+    module = TERRAFORM / "modules" / "monitoring"
+    metrics = _resources(module, "google_logging_metric")
+    sleeps = _resources(module, "time_sleep")
+    assert metrics and len(sleeps) == 1, f"one time_sleep for the metrics, not {list(sleeps)}"
+    ((name, sleep),) = sleeps.items()
+    assert set(sleep["depends_on"]) == {f"${{google_logging_metric.{m}}}" for m in metrics}
+    assert sleep["triggers"] == {m: f"${{google_logging_metric.{m}.name}}" for m in metrics}
+    assert int(sleep["create_duration"].removesuffix("m")) >= 10
+    reading = {
+        policy: body
+        for policy, body in _resources(module, "google_monitoring_alert_policy").items()
+        if "logging.googleapis.com/user/" in json.dumps(body)
+    }
+    assert reading
+    for policy, body in reading.items():
+        assert f"${{time_sleep.{name}}}" in body.get("depends_on", []), policy
+    for directory in (
+        module,
+        TERRAFORM / "environments" / "dev",
+        TERRAFORM / "environments" / "prod",
+    ):
+        required = _block(_labelled(_config(directory), "terraform"), "required_providers")
+        assert required["time"]["source"] == "hashicorp/time", directory
+
+
 def _heading_anchors(markdown: str) -> set[str]:
     """The anchors GitHub gives a document's headings: lower case, punctuation dropped, spaces
     to hyphens."""

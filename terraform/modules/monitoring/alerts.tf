@@ -35,6 +35,8 @@ resource "google_monitoring_alert_policy" "server_errors" {
   combiner              = "OR"
   notification_channels = local.channels
   user_labels           = var.labels
+  # Created once Monitoring knows the log-based metric it reads (logs.tf).
+  depends_on = [time_sleep.metrics_known_to_monitoring]
 
   conditions {
     display_name = "share of 5xx responses across the API functions"
@@ -293,6 +295,8 @@ resource "google_monitoring_alert_policy" "cleanup_incomplete" {
   combiner              = "OR"
   notification_channels = local.channels
   user_labels           = var.labels
+  # Created once Monitoring knows the log-based metric it reads (logs.tf).
+  depends_on = [time_sleep.metrics_known_to_monitoring]
 
   conditions {
     display_name = "3 or more incomplete session cleanup runs in 3 hours"
@@ -334,6 +338,8 @@ resource "google_monitoring_alert_policy" "crisis_model_silent" {
   combiner              = "AND"
   notification_channels = local.channels
   user_labels           = var.labels
+  # Created once Monitoring knows the log-based metric it reads (logs.tf).
+  depends_on = [time_sleep.metrics_known_to_monitoring]
 
   conditions {
     display_name = "share of the crisis turns the model read that the patterns alone flagged, over 6 hours"
@@ -393,6 +399,8 @@ resource "google_monitoring_alert_policy" "crisis_storm" {
   combiner              = "OR"
   notification_channels = local.channels
   user_labels           = var.labels
+  # Created once Monitoring knows the log-based metric it reads (logs.tf).
+  depends_on = [time_sleep.metrics_known_to_monitoring]
 
   conditions {
     display_name = "crisis turns in an hour"
@@ -429,6 +437,8 @@ resource "google_monitoring_alert_policy" "pushes_failing" {
   combiner              = "OR"
   notification_channels = local.channels
   user_labels           = var.labels
+  # Created once Monitoring knows the log-based metric it reads (logs.tf).
+  depends_on = [time_sleep.metrics_known_to_monitoring]
 
   conditions {
     display_name = "pushes that ended retries_exhausted in an hour"
@@ -465,6 +475,8 @@ resource "google_monitoring_alert_policy" "weekly_insight_incomplete" {
   combiner              = "OR"
   notification_channels = local.channels
   user_labels           = var.labels
+  # Created once Monitoring knows the log-based metric it reads (logs.tf).
+  depends_on = [time_sleep.metrics_known_to_monitoring]
 
   conditions {
     display_name = "4 incomplete weekly insight runs in 4 hours"

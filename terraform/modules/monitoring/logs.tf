@@ -102,3 +102,27 @@ resource "google_logging_metric" "weekly_insight_incomplete_runs" {
     unit        = "1"
   }
 }
+
+# Cloud Monitoring knows a new log-based metric only minutes after Logging created it: an alert
+# policy on it created sooner fails with 404 "Cannot find metric(s) ... it could take up to 10
+# minutes" (hashicorp/terraform-provider-google#11102, open), and a first apply stops there.
+# The policies that read one (alerts.tf) wait here: the 10 minutes that error names, once, in
+# parallel with the rest of the apply. A metric added or renamed changes the triggers, so the
+# apply that creates it waits again.
+resource "time_sleep" "metrics_known_to_monitoring" {
+  create_duration = "10m"
+  triggers = {
+    cleanup_incomplete_runs        = google_logging_metric.cleanup_incomplete_runs.name
+    crisis_turns                   = google_logging_metric.crisis_turns.name
+    failed_pushes                  = google_logging_metric.failed_pushes.name
+    streamed_server_errors         = google_logging_metric.streamed_server_errors.name
+    weekly_insight_incomplete_runs = google_logging_metric.weekly_insight_incomplete_runs.name
+  }
+  depends_on = [
+    google_logging_metric.cleanup_incomplete_runs,
+    google_logging_metric.crisis_turns,
+    google_logging_metric.failed_pushes,
+    google_logging_metric.streamed_server_errors,
+    google_logging_metric.weekly_insight_incomplete_runs,
+  ]
+}
