@@ -138,6 +138,49 @@ def test_apply_and_model_deployment_only_on_main() -> None:
     assert "-out=tfplan" in _text(steps["terraform-plan"])
 
 
+def _deploy_step(number: int) -> str:
+    """Step `number` of docs/OPERATIONS.md's "Deploy from zero", as written."""
+    operations = (REPO / "docs" / "OPERATIONS.md").read_text()
+    deploy = operations.split("\n## Deploy from zero\n")[1].split("\n## ")[0]
+    match = re.search(rf"^{number}\. (.*?)(?=^\d+\. |\Z)", deploy, re.S | re.M)
+    assert match, f"no step {number}"
+    return match.group(1)
+
+
+def test_the_hand_deploy_runs_the_build_that_deploys_the_model() -> None:
+    """Terraform creates an empty endpoint and only the build's deploy-model step deploys a
+    model (/healthz is a 503 until one serves): the hand route of "Deploy from zero" runs the
+    build, with the substitutions the trigger sets plus the two only triggers fill, and only
+    substitutions this file defines."""
+    step = _deploy_step(6)
+    trigger, hand = step.split("terraform apply tfplan", 1)
+    assert "deploy-model" in hand
+    match = re.search(r"gcloud builds submit .*?(?=\n\s*```)", hand, re.S)
+    assert match, "the hand route runs no `gcloud builds submit`"
+    words = shlex.split(match.group(0).replace("\\\n", " "))
+    assert "--config=cloudbuild.yaml" in words
+    assert any(w.startswith("--service-account=") for w in words)
+    (substitutions,) = (w.removeprefix("--substitutions=") for w in words if "--subst" in w)
+    passed = dict(kv.split("=", 1) for kv in substitutions.split(","))
+    assert set(passed) <= set(_config()["substitutions"]) | BUILT_IN, passed
+    by_trigger = set(re.findall(r"`(_[A-Z_]+)=", trigger))
+    assert by_trigger and by_trigger | {"BRANCH_NAME", "SHORT_SHA"} <= set(passed)
+    assert passed["BRANCH_NAME"] == "main"
+
+
+def test_the_deployers_one_role_list_has_what_the_build_itself_needs() -> None:
+    """A build that runs as its own service account with logging CLOUD_LOGGING_ONLY writes its
+    log only with the Logs Writer role; the header's roles are in the same single list."""
+    step = " ".join(_deploy_step(4).split())
+    roles = set(re.findall(r"`(roles/[\w.]+)`", step))
+    if _config()["options"].get("logging") == "CLOUD_LOGGING_ONLY":
+        assert "roles/logging.logWriter" in roles
+    header = BUILD.read_text().split("\nsubstitutions:")[0]
+    assert set(re.findall(r"roles/\w+(?:\.\w+)*", header)) <= roles
+    assert {"roles/aiplatform.user", "roles/artifactregistry.writer"} <= roles
+    assert "trigger must name it" in step
+
+
 def test_the_model_virtualenv_installs_torchs_cpu_build() -> None:
     """bootstrap installs torch into .venv-model on every fresh machine (the encoder export);
     from PyPI alone that is a CUDA build of several GB. The build machines have no find-links
