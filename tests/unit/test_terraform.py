@@ -909,11 +909,16 @@ def test_what_the_first_targeted_apply_creates_waits_for_the_services() -> None:
             for name, body in resources.items():
                 if services in body.get("depends_on", []):
                     waiting[f"{resource_type}.{name}"] = body
+    documented = {}
     for doc in (REPO / "docs" / "OPERATIONS.md", TERRAFORM / "README.md"):
         targets = re.findall(r"-target=module\.ion\.([\w.]+)", doc.read_text())
         assert "google_project_service.services" in targets, doc.name
         for target in set(targets) - {"google_project_service.services"}:
             assert any(target == w or target.startswith(w + ".") for w in waiting), (doc, target)
+        documented[doc.name] = sorted(targets)
+    # One first apply: the build's serving-image step pushes to the registry before its
+    # terraform-apply, so a document that leaves the registry out makes a first build fail.
+    assert documented["OPERATIONS.md"] == documented["README.md"], documented
 
 
 def test_dev_and_prod_differ_only_in_their_values() -> None:
@@ -2132,6 +2137,17 @@ def test_cloud_builds_values_for_the_budget_and_the_alerts_reach_the_monitoring(
         "-var=billing_account=${_BILLING_ACCOUNT}",
     ):
         assert flag in build
+
+
+def test_prods_example_values_pass_its_validations() -> None:
+    """The example is copied for the first targeted apply (docs/OPERATIONS.md, step 5), which
+    plans with prod's validations: an example that leaves notification_emails out fails it."""
+    root = TERRAFORM / "environments" / "prod"
+    example = hcl2.loads((root / "terraform.tfvars.example").read_text())
+    module = Module(root, example)
+    for name, body in module.variables.items():
+        for validation in body.get("validation", []):
+            assert module.scope.value(validation["condition"]) is True, name
 
 
 def test_prod_refuses_to_plan_with_no_one_to_alert() -> None:
