@@ -106,3 +106,18 @@ def test_a_patch_that_lands_after_a_later_one_announces_only_what_it_stored() ->
     assert event.data["changed"] == ["retention_days"]
     stored = settings_of(store.read_profile(uid=uid, ukey=ukey)[0])
     assert stored.notifications is False and stored.retention_days == 30
+
+
+def test_a_patch_repairs_settings_that_are_not_a_map_on_the_emulator() -> None:
+    # The unit test's Firestore fake turns a non-map parent into a map when a nested field is
+    # written under it; this checks the emulator does the same with the adapter's own write.
+    uid, settings, now = f"u-{uuid.uuid4().hex}", get_settings(), datetime.now(UTC)
+    clients.firestore_client().document(f"users/{uid}").set({"settings": ["x"]})
+    store, published = clients.profile_store(), Recorded()
+    common = {"uid": uid, "outbox": clients.session_store(), "publisher": published}
+    common |= {"settings": settings, "now": now, "store": store}
+    answer = patch_profile(patch=ProfilePatch(timezone="Europe/Paris"), **common)
+    assert answer.settings.timezone == "Europe/Paris"
+    stored = clients.firestore_client().document(f"users/{uid}").get().to_dict()["settings"]
+    assert stored == {"timezone": "Europe/Paris"}
+    assert [event.data["changed"] for event in published.events] == [["timezone"]]
