@@ -181,7 +181,7 @@ class ProfileExport(BaseModel):
     recent_activity: dict[str, Any] = Field(
         description="The activity record (activity/{uid}) the anomaly limits read, as stored "
         "but with `recent` decoded: [time (UTC), message hash] pairs of the last turns (a turn "
-        "older than the 10-minute repeat window as [time] alone: its hash is not kept), without "
+        "older than the 10-minute repeat window with the hash null: it is not kept), without "
         "the random key of those hashes; also "
         "`limited_until`, `crisis_at` (the latest crisis turn), `not_safe_until` (care after a "
         "no to the crisis reply's safety question lasts until then, in any session), "

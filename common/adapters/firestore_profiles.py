@@ -194,8 +194,8 @@ class FirestoreProfileStore:
             activity = self._db.collection(ACTIVITY).document(uid).get(**bounded()).to_dict()
         if activity and activity.get("recent"):  # [[time, hash of the message], ...]
             # Stored in the user's own offset (their local hour counts): shown in UTC as every
-            # other time; an entry older than the repeat window as its time alone.
-            activity["recent"] = [[t, h] if h else [t] for t, h in recent_activity(activity, UTC)]
+            # other time; an entry older than the repeat window with its hash null.
+            activity["recent"] = [[t, h] for t, h in recent_activity(activity, UTC)]
         if activity:
             # The key of those hashes is no data about the user, and with it a leaked export's
             # hashes could be read back by hashing guesses.

@@ -153,9 +153,10 @@ def activity_doc(
     record that has none, as the older code wrote them)."""
     kept = activity[-ACTIVITY_KEPT:]  # every anomaly limit is below it (common/config.py)
     newest = max((ts for ts, _ in kept), default=None)
+    # A pair even without its hash (None): code from before the salt unpacks every entry as
+    # (time, hash), and a rollback or an instance of the older code may read this record.
     recent = [
-        [ts.isoformat(), h] if h and newest - ts < HASHES_KEPT_FOR else [ts.isoformat()]
-        for ts, h in kept
+        [ts.isoformat(), h if h and newest - ts < HASHES_KEPT_FOR else None] for ts, h in kept
     ]
     # In UTC: the times are in the user's zone, where a day added is a day of wall clock (23 or
     # 25 hours across a DST change) and max() ignores fold (the autumn's repeated hour).

@@ -42,6 +42,7 @@ def test_a_message_hash_is_keyed_with_the_users_salt():
 
 
 def test_entries_older_than_the_repeat_window_keep_their_time_alone():
+    # Each entry stays a pair, its hash null: code from before the salt unpacks (time, hash).
     salt = new_salt()
     ago = [
         timedelta(hours=1),
@@ -51,7 +52,9 @@ def test_entries_older_than_the_repeat_window_keep_their_time_alone():
     ]
     entries = [(NOW - a, message_hash(f"message {i}", salt)) for i, a in enumerate(ago)]
     doc = activity_doc(entries, limited_until=None, salt=salt)
-    assert [len(e) for e in json.loads(doc["recent"])] == [1, 1, 2, 2]
+    kept = json.loads(doc["recent"])
+    assert [len(e) for e in kept] == [2, 2, 2, 2]
+    assert [h is not None for _, h in kept] == [False, False, True, True]
     read = recent_activity(doc, NOW.tzinfo)
     assert [t for t, _ in read] == [t for t, _ in entries]  # every time kept (the hour's limit)
     assert [h for _, h in read] == [None, None, entries[2][1], entries[3][1]]
@@ -97,7 +100,13 @@ def test_a_record_written_before_the_salt_still_counts_its_repeats():
     _send(store, "how do I plan my week", 3)
     record = store.activity["u1"]
     assert record[SALT]
-    assert [len(e) for e in json.loads(record["recent"])] == [1, 2, 2, 2, 2]
+    assert [h is not None for _, h in json.loads(record["recent"])] == [
+        False,
+        True,
+        True,
+        True,
+        True,
+    ]
     # the old entries of a message said again are counted as its salted ones
     with pytest.raises(RateLimited):
         _send(store, REPEATED, 4)
