@@ -12,7 +12,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -460,8 +460,13 @@ def take_turn(
         crisis = True
         said = replace(analysis.safety, crisis=True, detected_by=("safety_answer",))
         analysis = replace(analysis, safety=said)
+    kinds: set[str] = set()
     if crisis:
-        analysis = _with_resources(analysis, locale, settings, message=body.message)
+        # What the crisis is about, for its lines and its follow-up: a no to "Are you safe right
+        # now?" is about the message that was asked after ("my stepdad hits me"), as well.
+        asked = state.window[-1].message if answered == "not_safe" and state else None
+        kinds = _crisis_kinds(body.message, asked)
+        analysis = _with_resources(analysis, locale, settings, kinds=kinds)
     # What this user liked in messages like this one (tone and intent), plus a share of the rest.
     profile = in_context(
         profile,
@@ -516,7 +521,7 @@ def take_turn(
                     sink,
                     message=body.message,
                     answered=answered,
-                    asked_after=last.message if last else None,
+                    kinds=kinds,
                 )
             failed: list[str] = []
             reply, generator_name = _generate(request, generator, fallback, failed, sink)
@@ -802,13 +807,22 @@ def _language(locale: str | None, settings: Settings) -> str:
     return reply_language(locale, default_locale=settings.safety_default_locale)
 
 
+def _crisis_kinds(message: str, asked_after: str | None = None) -> set[str]:
+    """The crisis patterns' kinds in the message and, for a no to the safety question, in the
+    message the question was asked after."""
+    return crisis_kinds(as_read(message)) | (
+        crisis_kinds(as_read(asked_after)) if asked_after else set()
+    )
+
+
 def _with_resources(
-    analysis: Analysis, locale: str | None, settings: Settings, *, message: str
+    analysis: Analysis, locale: str | None, settings: Settings, *, kinds: Set[str]
 ) -> Analysis:
     """A crisis's analysis, with the helplines for the request's locale; with its lines for
-    violence at home after the emergency line when the patterns say someone hurts the user."""
+    violence at home after the emergency line when the crisis's `kinds` (_crisis_kinds) say
+    someone hurts the user."""
     resources = _resources(locale, settings)
-    if "violence" in crisis_kinds(as_read(message)):
+    if "violence" in kinds:
         violence = violence_resources_for(locale, default_locale=settings.safety_default_locale)
         resources = with_violence_lines(resources, violence)
     return replace(analysis, safety=replace(analysis.safety, resources=resources))
@@ -823,20 +837,19 @@ def _crisis_answer(
     *,
     message: str,
     answered: SafetyAnswer | None = None,
-    asked_after: str | None = None,
+    kinds: Set[str] = frozenset(),
 ) -> _Answer:
     """One calm, persona-independent answer to a crisis; never a model's improvisation.
     `answered`: how the message answers the crisis reply's safety question: a no gets the
     follow-up that thanks them for answering; a `message` only about another person in danger
     ("my friend wants to kill herself"), or an answer that says so, the reply for someone
     worried about them; any other crisis turn, even right after one ("i took all my pills"
-    after that no), the first reply. `asked_after`: the message the reply that asked answered
-    (the session's last turn): when its patterns say someone hurts the user or danger, and
-    nothing of their own thoughts, the follow-up does not speak of acting on them."""
+    after that no), the first reply. `kinds`: the crisis's (_crisis_kinds, its resources'
+    too): when they say someone hurts the user or danger, and nothing of their own thoughts,
+    the follow-up does not speak of acting on them."""
     language = _language(locale, settings)
     again = answered == "not_safe"
-    kinds = crisis_kinds(as_read(asked_after)) if again and asked_after else set()
-    in_danger = bool(kinds) and kinds <= {"violence", "danger"}
+    in_danger = again and bool(kinds) and kinds <= {"violence", "danger"}
     someone_else = answered == "someone_else" or (
         answered is None and about_someone_else(as_read(message))
     )
@@ -1048,7 +1061,7 @@ def _unread_crisis(
     # The patterns (or the model, or a no to the safety question) flagged the message as sent:
     # a crisis whatever this reading says.
     analysis = replace(analysis, safety=replace(analysis.safety, crisis=True))
-    analysis = _with_resources(analysis, locale, settings, message=body.message)
+    analysis = _with_resources(analysis, locale, settings, kinds=_crisis_kinds(body.message))
     turn_id = uuid.uuid4().hex
     convo = Conversation(  # the user's time zone is not read
         care=True,

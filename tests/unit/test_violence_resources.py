@@ -206,3 +206,20 @@ def test_a_child_hurt_at_home_is_given_the_child_line_after_the_violence_line(lo
 def test_an_entry_lists_at_most_one_child_line_after_its_violence_line(key):
     assert len(_table()[key]) <= 2
     assert len(_table()[key]) == 1 or key in CHILD_LINES
+
+
+def test_the_no_to_are_you_safe_after_violence_keeps_its_lines():
+    store, said = turns.MemoryStore(), None
+    for message in ("my stepdad hits me", "no"):
+        said = turns.take_turn(
+            uid="u1",
+            message=message,
+            analyze=turns.analyze_offline,
+            store=store,
+            session_id=said and said["session_id"],
+            locale="en-GB",
+        )
+    resources = tuple(said["safety"]["resources"])
+    violence = violence_resources_for("en-GB", default_locale="en-US")
+    assert "999" in resources[0] and resources[1 : 1 + len(violence)] == violence, resources
+    assert said["reply"] == crisis_reply(resources, again=True, in_danger=True, language="en")
