@@ -67,7 +67,7 @@ from common.replies import (
     WithheldForSafety,
 )
 from common.replies.prompt import render_summary, resource_line
-from common.replies.sensitive import gentle, heavy_event
+from common.replies.sensitive import Gentleness, gentleness
 from common.routing.ensemble import Conversation, Ranking
 from common.safety import (
     CARE_LIMITED,
@@ -474,10 +474,19 @@ def take_turn(
         context_keys(analysis.tone.label, analysis.intent.label),
     )
 
+    def told_in(session: SessionState | None) -> Gentleness:
+        """What the message and the session's window say of heavy events and health limits."""
+        return gentleness(body.message, (t.message for t in (session.window if session else ())))
+
+    # Read once for the ranking, the reply and the activity record (heavy_at); again only for a
+    # turn answered again for a session read since (build).
+    told, told_for = told_in(state), state
+
     def answer(state: SessionState | None, activity: dict | None) -> _Answer:
         """The turn answered for the session and the activity record as `state` and
         `activity` hold them."""
         care = in_care(state, activity)
+        said = told if state is told_for else told_in(state)
         with phase("rank"):
             last = state.window[-1] if state and state.window else None
             ranking = rank(
@@ -487,8 +496,7 @@ def take_turn(
                     previous_tone=last.tone if last else None,
                     previous_intent=last.intent if last else None,
                     care=crisis or care,
-                    gentle=gentle(body.message)
-                    or any(gentle(t.message) for t in (state.window if state else ())),
+                    gentle=said.gentle,
                     local_hour=local_hour,
                     language=_language(locale, settings),
                 ),
@@ -510,6 +518,7 @@ def take_turn(
             care_resources=_resources(locale, settings) if care else (),
             # Care over, a crisis in the hour (this session's or another's): a calm reply.
             after_crisis=shortly_after_crisis(activity, now),
+            gentleness=said,
         )
         with phase("reply"):
             if crisis:
@@ -547,7 +556,7 @@ def take_turn(
         after a no lasts until the latest end of it in any of the user's sessions, so a turn of
         another session (a crisis without a no, say) never ends it sooner."""
         crisis_at = now if crisis else last_crisis(read.activity, now)
-        heavy_at = now if heavy_event(body.message) else last_heavy(read.activity, now)
+        heavy_at = now if told.heavy_now else last_heavy(read.activity, now)
         ends = (care_after_no(read.activity, now), session_not_safe_until)
         not_safe_until = max((end for end in ends if end is not None and end > now), default=None)
         return activity_doc(

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from common.analysis.types import Analysis
 from common.labels import ENTITY_TYPES, INTENTS, PACES, SENTIMENTS, TONES
 from common.personas import PERSONAS
-from common.replies.sensitive import health_limits, heavy_event
 from common.replies.types import ContextTurn, ReplyRequest
 from common.sessions.summary import SessionSummary
 
@@ -226,12 +225,9 @@ _HEALTH_LIMITS_RULE = (
 
 def _gentle_rules(req: ReplyRequest) -> tuple[str, ...]:
     """The heavy-event and health-limits rules that apply to this message and its window."""
-    said = (req.message, *(turn.message for turn in req.window))
-    return tuple(
-        rule
-        for rule, holds in ((_HEAVY_EVENT_RULE, heavy_event), (_HEALTH_LIMITS_RULE, health_limits))
-        if any(map(holds, said))
-    )
+    said = req.gentleness
+    rules = ((_HEAVY_EVENT_RULE, said.heavy), (_HEALTH_LIMITS_RULE, said.limits))
+    return tuple(rule for rule, holds in rules if holds)
 
 
 _ESTIMATES_LABEL = (

@@ -7,6 +7,8 @@ template's replies are."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from common.text import canonical_text
 
@@ -201,9 +203,30 @@ def health_limits(text: str) -> bool:
     return _HEALTH_LIMITS.search(canonical_text(text)) is not None
 
 
-def gentle(text: str) -> bool:
-    """A heavy life event or health limits: no brisk persona, no cheering, no push."""
-    return heavy_event(text) or health_limits(text)
+@dataclass(frozen=True)
+class Gentleness:
+    """What a message and its window say of heavy events and health limits: either holds while
+    it is in the window (the turn after "I had a miscarriage" is still no time to cheer)."""
+
+    heavy_now: bool = False  # a heavy life event in the message itself
+    heavy: bool = False  # one in the message or the window
+    limits: bool = False  # health limits in the message or the window
+
+    @property
+    def gentle(self) -> bool:
+        """No brisk persona, no cheering, no push."""
+        return self.heavy or self.limits
+
+
+def gentleness(message: str, window_messages: Iterable[str]) -> Gentleness:
+    """The Gentleness of `message` after the window's earlier messages."""
+    earlier = tuple(window_messages)
+    heavy_now = heavy_event(message)
+    return Gentleness(
+        heavy_now=heavy_now,
+        heavy=heavy_now or any(map(heavy_event, earlier)),
+        limits=any(map(health_limits, (message, *earlier))),
+    )
 
 
 def professional_kind(text: str) -> str:

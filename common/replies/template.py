@@ -13,7 +13,7 @@ from common.analysis.entities import extract_entities
 from common.analysis.types import Analysis
 from common.languages import ENGLISH_WORDS, GERMAN_WORDS
 from common.replies.prompt import looks_like_instruction, resource_line, safe_fragment
-from common.replies.sensitive import health_limits, heavy_event, professional_kind
+from common.replies.sensitive import professional_kind
 from common.replies.types import ContextTurn, ReplyRequest
 from common.routing.ensemble import BRISK
 from common.safety import CARE_CHECK_IN, CARE_CHECK_IN_NAMED, CARE_JUST_AFTER, CARE_REMINDER
@@ -774,7 +774,6 @@ _REFERS_BACK_WEAK = re.compile(r"\bagain\b|\bas\s+i\s+(?:said|mentioned|told)", 
 _ASKS = re.compile(r"\?|\b(?:explain|rephrase|say|put|simpler|like\s+i'?m)\b", re.IGNORECASE)
 _TROUBLED = frozenset({"frustrated", "anxious", "sad", "overwhelmed", "confused"})
 _UPBEAT = frozenset({"excited", "calm", "curious"})  # openers that contradict a negative message
-_BRISK = BRISK  # a persona whose every opener pushes to action: none after a crisis
 # The turns in care after a crisis: no opener that reads the user's mood as fine, no plan, steps
 # or decision, whatever the message reads as ("ok", or "I feel calm now, I've made my decision"
 # got "You sound grounded ... run a small, reversible test of one option first").
@@ -1011,8 +1010,8 @@ def _opener(persona: str, tone: str, previous: str, calm: bool) -> list[str]:
     """The tone's opener, or none where `calm` (after a crisis, or a heavy life event) and it
     would cheer ("Ugh, frustrating! Let's turn that energy into action.") or read the mood as
     fine ("You sound clear-headed"): only the gentler personas' openers for a troubled tone
-    remain."""
-    if calm and (tone not in _TROUBLED or persona in _BRISK):
+    remain (not BRISK's, whose every opener pushes to action)."""
+    if calm and (tone not in _TROUBLED or persona in BRISK):
         return []
     return [_fresh(_OPENERS[persona][tone], 0, previous)]
 
@@ -1124,10 +1123,11 @@ class TemplateGenerator:
         # was read as: calm as after a crisis (no cheering, no "you sound so settled"). Either
         # holds while it is in the window: the next turn ("people keep asking when we'll try
         # again") got "you've got this!" and "name one win".
-        earlier = [turn.message for turn in req.window]
-        heavy_now = heavy_event(req.message)
-        heavy = heavy_now or any(map(heavy_event, earlier))
-        limits = any(map(health_limits, (req.message, *earlier)))
+        heavy_now, heavy, limits = (
+            req.gentleness.heavy_now,
+            req.gentleness.heavy,
+            req.gentleness.limits,
+        )
         calm = req.recent_crisis or heavy or limits
         tone = analysis.tone.label if analysis.tone.label in _OPENERS[persona] else "calm"
         # Whether an opener may name the tone: not for a message in another language, which

@@ -8,6 +8,7 @@ from typing import Protocol, runtime_checkable
 
 from common.analysis.types import Analysis
 from common.personas import Persona
+from common.replies.sensitive import Gentleness, gentleness
 from common.sessions.summary import SessionSummary
 
 
@@ -46,6 +47,14 @@ class ReplyRequest:
     # Within the hour after the user's latest crisis turn (in any session), as the activity
     # record tells: the turn may no longer be in the window. Read recent_crisis, not this.
     after_crisis: bool = False
+    # What the message and window say of heavy events and health limits: take_turn's, which
+    # ranked the personas; read from them when not given (a request built elsewhere).
+    gentleness: Gentleness = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.gentleness is None:
+            said = gentleness(self.message, (turn.message for turn in self.window))
+            object.__setattr__(self, "gentleness", said)
 
     @property
     def recent_crisis(self) -> bool:

@@ -17,7 +17,7 @@ from common.notifications.models import AFTER_HEAVY_EVENT
 from common.notifications.weekly import weekly_insight
 from common.personalization.preferences import PersonaStats, Profile
 from common.personas import PERSONAS
-from common.replies import ContextTurn, ReplyRequest, TemplateGenerator
+from common.replies import ContextTurn, PromptBuilder, ReplyRequest, TemplateGenerator
 from common.routing.ensemble import Conversation
 from tests.fakes import turns
 from tests.fakes.analysis import make_analysis
@@ -156,3 +156,37 @@ def test_no_weekly_insight_after_a_heavy_event_in_the_week():
     last_week = replace(heavy, heavy_at=NOW - timedelta(days=9))
     note, _ = weekly_insight(last_week, now=NOW, key=KEY)
     assert note is not None and "you liked" in note.body
+
+
+class _Recording(TemplateGenerator):
+    """The template generator, keeping each request it answers."""
+
+    def __init__(self) -> None:
+        self.requests: list[ReplyRequest] = []
+
+    def generate(self, req: ReplyRequest) -> str:
+        self.requests.append(req)
+        return super().generate(req)
+
+
+def test_ranking_template_and_prompt_agree_on_a_loss_only_in_the_windows_first_turn():
+    generator, convos = _Recording(), []
+
+    def rank(**kw):
+        convos.append(kw["convo"])
+        return turns.rank(**kw)
+
+    ports = turns.turn_ports(turns.MemoryStore(), rank=rank, generator=generator)
+    messages = ["my dad died last week", *(f"my build fails on step {i}" for i in range(5))]
+    session_id = None
+    for i, message in enumerate(messages):
+        body = TurnCreate(client_turn_id=uuid.uuid4().hex, message=message, session_id=session_id)
+        said, _ = service.take_turn(
+            uid="u1", body=body, now=turns.NOW + timedelta(minutes=i), **ports
+        )
+        session_id = said["session_id"]
+    req = generator.requests[-1]
+    assert req.window[0].message == messages[0] and len(req.window) == 5
+    assert convos[-1].gentle and req.gentleness.heavy and not req.gentleness.heavy_now
+    assert "heavy life event" in PromptBuilder().build(req).system_instruction
+    assert not any(w in said["reply"] for w in ("you've got this", "25-minute timer")), said
