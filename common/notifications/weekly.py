@@ -51,12 +51,17 @@ def week_start(now: datetime) -> datetime:
     return today - timedelta(days=today.weekday())
 
 
-def crisis_in_week(crisis_at: object, now: datetime) -> bool:
-    """A crisis turn at `crisis_at` since the start of the week an insight made at `now` tells:
-    such an insight is not made, and one made before the crisis is not sent (common.push.service),
-    also when the crisis came after that week ended (an upbeat tally hours after one reads as
-    badly)."""
-    return isinstance(crisis_at, datetime) and crisis_at >= week_start(now)
+def week_withheld(*, crisis_at: object, heavy_at: object, now: datetime) -> str | None:
+    """Why an insight made at `now` is held back: a crisis turn (AFTER_CRISIS), or a turn about
+    a heavy life event (AFTER_HEAVY_EVENT), since the start of the week it tells (the activity
+    record's crisis_at and heavy_at). Such an insight is not made, and one made before the turn
+    is not sent (common.push.service), also when the turn came after that week ended (an upbeat
+    tally hours after one reads as badly). None: neither."""
+    start = week_start(now)
+    for at, why in ((crisis_at, AFTER_CRISIS), (heavy_at, AFTER_HEAVY_EVENT)):
+        if isinstance(at, datetime) and at >= start:
+            return why
+    return None
 
 
 def _count(value: object) -> int:
@@ -166,10 +171,8 @@ def weekly_insight(
         return None, ALREADY_ENQUEUED
     # Before INACTIVE: a crisis turn is a turn in the week, so the user is held back for it
     # (and counted so) whether or not the profile updater's counters have it yet.
-    if crisis_in_week(recipient.crisis_at, now):
-        return None, AFTER_CRISIS
-    if crisis_in_week(recipient.heavy_at, now):  # the same rule for a heavy event's turn
-        return None, AFTER_HEAVY_EVENT
+    if why := week_withheld(crisis_at=recipient.crisis_at, heavy_at=recipient.heavy_at, now=now):
+        return None, why
     facts = week_facts(recipient.preferences, now=now)
     if not facts.active:
         return None, INACTIVE

@@ -30,14 +30,12 @@ from common.config import Settings
 from common.events import Event, EventPublisher, user_key
 from common.logs import NEEDS_OPERATOR
 from common.notifications.models import (
-    AFTER_CRISIS,
-    AFTER_HEAVY_EVENT,
     REENGAGEMENT,
     SCHEDULED,
     WEEKLY_INSIGHT,
 )
 from common.notifications.reengagement import nudge_as_sent, withhold_reason
-from common.notifications.weekly import crisis_in_week
+from common.notifications.weekly import week_withheld
 from common.outbox import deliver_now
 from common.ports import OutboxStore
 from common.profile.service import settings_of, timezone_set
@@ -343,14 +341,11 @@ def deliver(
 
     if note.kind == REENGAGEMENT and (why := withhold_reason(note, user.activity, prefs, now=now)):
         return withhold(why)
-    if note.kind == WEEKLY_INSIGHT and crisis_in_week(
-        (user.activity or {}).get("crisis_at"), note.created_at
-    ):
-        return withhold(AFTER_CRISIS)
-    if note.kind == WEEKLY_INSIGHT and crisis_in_week(
-        (user.activity or {}).get("heavy_at"), note.created_at
-    ):
-        return withhold(AFTER_HEAVY_EVENT)
+    if note.kind == WEEKLY_INSIGHT:
+        activity = user.activity or {}
+        crisis_at, heavy_at = activity.get("crisis_at"), activity.get("heavy_at")
+        if why := week_withheld(crisis_at=crisis_at, heavy_at=heavy_at, now=note.created_at):
+            return withhold(why)
     # The producers skip users who never set a time zone; this holds back one that reached
     # the sender anyway (made before that rule, or by another producer).
     unknown = note.kind in SCHEDULED and not timezone_set(user.doc)
