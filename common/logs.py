@@ -146,7 +146,7 @@ class Throttle:
     ) -> None:
         """`logger.warning(msg, *args)` if a line of `key` is due, with its COUNT. The key stays
         in memory only: a uid as the key names no one in the logs (the line carries the bound
-        user key)."""
+        user key, unless written inside `unkeyed()`, as the crisis lines are)."""
         self.log(logger, logging.WARNING, key, msg, *args, extra=extra)
 
     def log(
