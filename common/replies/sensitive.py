@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 from common.text import canonical_text
 
@@ -193,15 +192,11 @@ def sensitive_matter(text: str) -> bool:
     return _MATTER_RE.search(canonical_text(text)) is not None
 
 
-# Cached: every turn reads its window's messages again (~0.13 ms each for _HEAVY_EVENT), and
-# the same texts come back turn after turn on an instance.
-@lru_cache(maxsize=2048)
 def heavy_event(text: str) -> bool:
     """The message speaks of a heavy life event (_HEAVY_EVENT)."""
     return _HEAVY_EVENT.search(canonical_text(text)) is not None
 
 
-@lru_cache(maxsize=2048)
 def health_limits(text: str) -> bool:
     """The message speaks of a chronic illness or disability that limits what they can do
     (_HEALTH_LIMITS): pacing, not a push to do more."""
