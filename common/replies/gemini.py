@@ -23,7 +23,29 @@ from common.replies.types import GenerationError, ReplyRequest, WithheldForSafet
 _FINISHED = frozenset({"STOP", "MAX_TOKENS"})
 # A stream's chunks carry no reason ("") until the last: a stream must end on one of _FINISHED.
 _COMPLETE = _FINISHED | {""}
-SAFETY = "SAFETY"  # a finish or block reason: withheld for what the conversation says
+# The finish reasons of an answer stopped for what the conversation says (a block reason of the
+# prompt always is one): the chat service answers with care, not with the persona's plan (a
+# PROHIBITED_CONTENT stop on "he keeps asking for my photos, im 14" got an upbeat exam plan).
+_SAFETY_STOPS = frozenset(
+    {
+        "SAFETY",
+        "PROHIBITED_CONTENT",
+        "SPII",
+        "BLOCKLIST",
+        "IMAGE_SAFETY",
+        "IMAGE_PROHIBITED_CONTENT",
+        "MODEL_ARMOR",
+    }
+)
+# Google's configurable filters are off unless a request sets them: these block what is likely
+# (medium and above) in each category, on top of the filters that always apply.
+_FILTERED = (
+    "HARM_CATEGORY_DANGEROUS_CONTENT",
+    "HARM_CATEGORY_HARASSMENT",
+    "HARM_CATEGORY_HATE_SPEECH",
+    "HARM_CATEGORY_SEXUALLY_EXPLICIT",
+)
+_THRESHOLD = "BLOCK_MEDIUM_AND_ABOVE"
 
 # /healthz reports the generator down after this many consecutive failed calls, for this long
 # after the last of them: evidence from real turns, never a billed call of its own.
@@ -87,10 +109,11 @@ def _block_reason(response: Any) -> str:
     return str(getattr(reason, "value", reason) or "")
 
 
-def _withheld(message: str, *reasons: str) -> GenerationError:
-    """The error for an answer withheld or refused for `reasons`: WithheldForSafety when one
-    of them is SAFETY, which the chat service answers with care."""
-    return (WithheldForSafety if SAFETY in reasons else GenerationError)(message)
+def _withheld(message: str, finish: str, block: str = "") -> GenerationError:
+    """The error for an answer that ended on `finish` or whose prompt was blocked for `block`:
+    WithheldForSafety for a safety stop or any block, which the chat service answers with care."""
+    safety = bool(block) or finish in _SAFETY_STOPS
+    return (WithheldForSafety if safety else GenerationError)(message)
 
 
 class GeminiGenerator:
@@ -169,6 +192,13 @@ class GeminiGenerator:
                 system_instruction=prompt.system_instruction,
                 max_output_tokens=self.max_output_tokens,
                 thinking_config=types.ThinkingConfig(thinking_level=level) if level else None,
+                safety_settings=[
+                    types.SafetySetting(
+                        category=types.HarmCategory(category),
+                        threshold=types.HarmBlockThreshold(_THRESHOLD),
+                    )
+                    for category in _FILTERED
+                ],
             ),
         }
 

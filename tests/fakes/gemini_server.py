@@ -81,6 +81,14 @@ class RecordedRequest:
         return thinking.get("thinkingLevel", thinking.get("thinking_level"))
 
     @property
+    def safety_settings(self) -> dict[str, str]:
+        """The request's safetySettings, {category: threshold} ({} when absent)."""
+        return {
+            s.get("category", ""): s.get("threshold", "")
+            for s in self.body.get("safetySettings") or []
+        }
+
+    @property
     def contents(self) -> list[dict[str, Any]]:
         return self.body.get("contents") or []
 
@@ -109,6 +117,8 @@ class FakeGeminiServer(BackgroundServer):
     # a whole answer keeps the text so far, as the real service's does, and a stream sends the
     # reason after the text, in a last candidate with no content.
     finish_reason: str = "STOP"
+    # Why a "blocked" answer refused the prompt (promptFeedback.blockReason).
+    block_reason: str = "SAFETY"
     # End each answer with " (reply N)", N counting answers: tells apart the replies written for
     # two requests (a reply a client must discard from the one it must show).
     numbered: bool = False
@@ -194,8 +204,8 @@ class FakeGeminiServer(BackgroundServer):
     def blocked_response(self, model: str, prompt_tokens: int) -> dict:
         return {
             "promptFeedback": {
-                "blockReason": "SAFETY",
-                "blockReasonMessage": "The prompt was blocked due to safety.",
+                "blockReason": self.block_reason,
+                "blockReasonMessage": f"The prompt was blocked ({self.block_reason}).",
             },
             "usageMetadata": {"promptTokenCount": prompt_tokens, "totalTokenCount": prompt_tokens},
             "modelVersion": model,

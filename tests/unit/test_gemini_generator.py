@@ -435,21 +435,38 @@ def test_a_reply_cut_at_max_tokens_is_kept_and_a_withheld_one_is_not(
     assert gemini_server.reply_text not in reply
 
 
+# Every finish reason that stops an answer for what it says, and block reasons of the prompt
+# (any block is one: a prompt refused says nothing of the task).
+FINISHED_FOR_SAFETY = (
+    "SAFETY",
+    "PROHIBITED_CONTENT",
+    "SPII",
+    "BLOCKLIST",
+    "IMAGE_SAFETY",
+    "MODEL_ARMOR",
+)
+BLOCKED = ("SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "MODEL_ARMOR", "OTHER", "JAILBREAK")
+SAFETY_STOPS = [("finish", r) for r in FINISHED_FOR_SAFETY] + [("prompt", r) for r in BLOCKED]
+
+
 @pytest.mark.parametrize("streamed", [False, True])
-@pytest.mark.parametrize("withheld", ["finish", "prompt"])
+@pytest.mark.parametrize(("withheld", "reason"), SAFETY_STOPS)
 def test_a_reply_withheld_for_safety_falls_back_to_care_not_to_steps(
-    gemini_server: FakeGeminiServer, streamed: bool, withheld: str
+    gemini_server: FakeGeminiServer, streamed: bool, withheld: str, reason: str
 ) -> None:
     # The safety review: a reply withheld for SAFETY fell back to the persona's ordinary
-    # template reply (task steps), as any other failure does.
+    # template reply (task steps), as any other failure does; the prompt-injection review: so
+    # did one stopped for PROHIBITED_CONTENT, SPII or BLOCKLIST, or a prompt blocked for any
+    # reason but SAFETY (an upbeat plan for a 14-year-old describing grooming).
     from dataclasses import replace
 
     from common.chat.service import _generate
     from common.safety import CARE_REMINDER
 
     if withheld == "finish":
-        gemini_server.finish_reason = "SAFETY"
+        gemini_server.finish_reason = reason
     else:
+        gemini_server.block_reason = reason
         gemini_server.fail("blocked")
     gen, template = generator(gemini_server), TemplateGenerator()
     for care in (False, True):
@@ -462,6 +479,22 @@ def test_a_reply_withheld_for_safety_falls_back_to_care_not_to_steps(
         assert not re.search(r"step|First,|Option|\d\)", reply), reply
         # In care, care's reminder of the resources; outside it, none were shared to recall.
         assert reply.endswith(CARE_REMINDER) == care
+
+
+def test_every_call_turns_on_the_configurable_safety_filters(
+    gemini_server: FakeGeminiServer,
+) -> None:
+    # The prompt-injection review: none were sent, and Google's configurable filters (dangerous
+    # content, harassment, hate speech, sexually explicit) are off unless a request sets them.
+    expected = {
+        f"HARM_CATEGORY_{category}": "BLOCK_MEDIUM_AND_ABOVE"
+        for category in ("DANGEROUS_CONTENT", "HARASSMENT", "HATE_SPEECH", "SEXUALLY_EXPLICIT")
+    }
+    gen = generator(gemini_server)
+    assert gen.generate(request()) == gemini_server.reply_text  # the fake takes them
+    assert gemini_server.last_request.safety_settings == expected
+    list(gen.stream(request()))
+    assert gemini_server.last_request.safety_settings == expected
 
 
 def test_a_turn_whose_reply_is_withheld_for_safety_is_no_crisis(
