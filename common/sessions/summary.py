@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from common.languages import ENGLISH_WORDS, GERMAN_WORDS
+from common.plain_text import as_seen
 from common.text import canonical_text
 
 MAX_ITEMS = 12
@@ -296,7 +297,8 @@ def _sentences(text: str) -> list[list[str]]:
 def keywords(message: str, limit: int = 3) -> list[str]:
     """A few salient words of a message (the first long words that are not filler), never a
     name or a word of an address (_ADDRESS, _TITLE_CASE_SHARE)."""
-    sentences = _sentences(canonical_text(message))  # "didn’t" is "didn't", a contraction
+    # "didn’t" is "didn't", a contraction; "ｉｇｎｏｒｅ" and "ig\u200bnore" are "ignore", filler
+    sentences = _sentences(as_seen(message))
     lowered = [w.lower() for words in sentences for w in words]
     german = sum(w in GERMAN_WORDS for w in lowered) > sum(w in ENGLISH_WORDS for w in lowered)
     inner = [w for words in sentences for w in words[1:] if w[0].isalpha() and w != "I"]

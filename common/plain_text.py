@@ -1,0 +1,21 @@
+"""User text as a reader sees it, for the checks of what it says (pure)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from common.text import canonical_text
+
+
+def strip_control(text: str) -> str:
+    """Remove control and format characters (keeps newlines and tabs)."""
+    return "".join(
+        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf")
+    )
+
+
+def as_seen(text: str) -> str:
+    """The text as it reads: NFKC (full-width and styled letters are plain letters), with no
+    control or format characters (a zero-width space inside a word is invisible), and
+    typographic quotes as ' and " first (NFKC alone turns the ´ of "don´t" into a space)."""
+    return strip_control(unicodedata.normalize("NFKC", canonical_text(text)))
