@@ -15,6 +15,7 @@ from typing import Any
 from common.breaker import CircuitBreaker
 from common.replies.prompt import Prompt, PromptBuilder
 from common.replies.types import GenerationError, ReplyRequest, WithheldForSafety
+from common.replies.vet import vet_reply
 
 # The finish reasons of a whole answer. Any other (SAFETY, MODEL_ARMOR, OTHER,
 # MALFORMED_RESPONSE, ...) withheld or broke it: an allowlist, so that a reason added later
@@ -117,7 +118,8 @@ def _withheld(message: str, finish: str, block: str = "") -> GenerationError:
 
 
 class GeminiGenerator:
-    """Persona replies from a Gemini model on Vertex AI; raises GenerationError on any failure."""
+    """Persona replies from a Gemini model on Vertex AI; raises GenerationError on any failure,
+    and for a reply that fails the checks of common/replies/vet.py."""
 
     costly = True  # billed by the token: asked only for a turn whose place is reserved
 
@@ -219,14 +221,27 @@ class GeminiGenerator:
             raise _withheld(self._empty_message(response), reason, block)
         if reason not in _COMPLETE:
             raise _withheld(f"Gemini {self.model} withheld the answer (finish {reason})", reason)
-        return text
+        return vet_reply(text, req)
 
     def stream(self, req: ReplyRequest) -> Iterator[str]:
         """Text chunks as Gemini produces them, or GenerationError (possibly after some chunks:
-        a caller that already sent them decides how to recover). The client's timeout bounds
-        only the wait for each chunk, so a model dripping chunks would hold the turn as long as
-        it went on: the stream is cut at the first chunk that comes past timeout_seconds (the
-        whole stream then took at most twice that)."""
+        a caller that already sent them decides how to recover), also when the whole reply
+        fails the vet. On a care or after-crisis turn the reply comes as one chunk once vetted:
+        no word of a reply that names another helpline may reach the screen, even for a moment."""
+        if req.care or req.recent_crisis:
+            yield vet_reply("".join(self._chunks(req)), req)
+            return
+        parts: list[str] = []
+        for chunk in self._chunks(req):
+            parts.append(chunk)
+            yield chunk
+        vet_reply("".join(parts), req)
+
+    def _chunks(self, req: ReplyRequest) -> Iterator[str]:
+        """Gemini's text chunks as they come. The client's timeout bounds only the wait for
+        each chunk, so a model dripping chunks would hold the turn as long as it went on: the
+        stream is cut at the first chunk that comes past timeout_seconds (the whole stream then
+        took at most twice that)."""
         client, kwargs = self._call_args(req)
         produced = finished = False
         deadline = time.monotonic() + self.timeout_seconds

@@ -134,10 +134,14 @@ NOTES_LABEL = "Session notes"
 # Closes the notes with the same tag: where they end is ours to say too, not the next part's.
 NOTES_END = "End of session notes"
 
+# Words no reply to a user has a reason to write, in the rules and in the care and after-crisis
+# sections: a reply that holds them echoes the instruction (common/replies/vet.py).
+CANARY = "your persona's voice"
+
 _RULES = (
     # Elro's shape (frame, A, B, a recommendation) runs past an urgent "2 or 3 sentences", and
     # "recommend one" would meet "should I stop my medicine?": the rules say which wins.
-    "Rules (where one differs from your persona's voice, the rule wins):",
+    f"Rules (where one differs from {CANARY}, the rule wins):",
     (
         "- Reply in 2 to 5 sentences of plain text: no markdown, headings or bullet symbols "
         "(short inline numbered steps are fine)."

@@ -519,6 +519,87 @@ def test_a_turn_whose_reply_is_withheld_for_safety_is_no_crisis(
     assert "SQL" not in response["reply"]  # care's words, not the ordinary reply's
 
 
+NZ_LIFELINE = "Call Lifeline Aotearoa on 0800 543 354 (New Zealand, 24/7)"
+
+
+def answer(
+    server: FakeGeminiServer, req: ReplyRequest, sink: Sink | None
+) -> tuple[str, str, list[str]]:
+    """The turn's reply, who wrote it and what failed, as the chat service makes them."""
+    from common.chat.service import _generate
+
+    degraded: list[str] = []
+    reply, name = _generate(req, generator(server), TemplateGenerator(), degraded, sink)
+    return reply, name, degraded
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_care_reply_naming_another_number_is_not_shipped(
+    gemini_server: FakeGeminiServer, streamed: bool
+) -> None:
+    # The prompt-injection review: Gemini's text reached the user unchecked, care turns too,
+    # whose rule names the locale's helplines and "never any other helpline or number".
+    from dataclasses import replace
+
+    gemini_server.reply_text = "I'm here. Call 1-800-555-0134 or visit example.org/help anytime."
+    asked = replace(request(), care=True, care_resources=(NZ_LIFELINE,))
+    sink = Sink()
+    reply, name, degraded = answer(gemini_server, asked, sink if streamed else None)
+    assert (name, degraded) == ("TemplateGenerator", ["reply_generator"])
+    assert "555" not in reply and "example.org" not in reply
+    # Not a word of it was shown first: in care the reply is held until it is vetted.
+    assert "reset" not in [kind for kind, _ in sink.events]
+    assert "".join(text for _, text in sink.events) == (reply if streamed else "")
+
+
+@pytest.mark.parametrize(
+    ("turn", "text"),
+    [
+        ({"care": True, "care_resources": (NZ_LIFELINE,)}, "Lifeline is on 0800 543 354."),
+        ({"after_crisis": True}, "There is no rush at all."),
+    ],
+)
+def test_a_care_or_after_crisis_reply_is_shown_whole_once_vetted(
+    gemini_server: FakeGeminiServer, turn: dict, text: str
+) -> None:
+    from dataclasses import replace
+
+    gemini_server.reply_text = f"How are you doing now? I'm here whenever you want. {text}"
+    sink = Sink()
+    reply, name, degraded = answer(gemini_server, replace(request(), **turn), sink)
+    assert (reply, name, degraded) == (gemini_server.reply_text, "GeminiGenerator", [])
+    assert sink.events == [("token", reply)]  # one token: the vetted reply
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_an_ordinary_reply_with_a_markdown_list_is_replaced(
+    gemini_server: FakeGeminiServer, streamed: bool
+) -> None:
+    # The rules ask for plain text with no bullet symbols; an ordinary turn still streams, and
+    # the reply is vetted at its end: the client is told to discard what came (reset).
+    gemini_server.reply_text = "Here is a plan:\n- open the failing test\n- read its first line"
+    sink = Sink()
+    reply, name, degraded = answer(gemini_server, request(), sink if streamed else None)
+    assert (name, degraded) == ("TemplateGenerator", ["reply_generator"])
+    assert "- open" not in reply
+    if streamed:
+        kinds = [kind for kind, _ in sink.events]
+        cut = kinds.index("reset")
+        assert cut > 0 and set(kinds[:cut]) == {"token"}  # Gemini's tokens went out as they came
+        assert "".join(text for _, text in sink.events[cut + 1 :]) == reply
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_good_reply_passes_the_vet_unchanged_and_streams_as_it_comes(
+    gemini_server: FakeGeminiServer, streamed: bool
+) -> None:
+    gemini_server.reply_text = "Try this: 1) open the failing test, 2) read its first line. Go!"
+    sink = Sink()
+    reply, name, degraded = answer(gemini_server, request(), sink if streamed else None)
+    assert (reply, name, degraded) == (gemini_server.reply_text, "GeminiGenerator", [])
+    assert [kind for kind, _ in sink.events] == (["token"] * 3 if streamed else [])
+
+
 def test_every_call_sets_how_much_the_model_may_think(gemini_server: FakeGeminiServer) -> None:
     # The review: no thinking level was sent, and a model's thinking counts in maxOutputTokens,
     # so one that thinks more by default could leave a fragment of a reply, kept as whole.

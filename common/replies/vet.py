@@ -1,0 +1,80 @@
+"""What a model's reply may not carry to the user, whatever its prompt said: the rules the
+prompt states, held by code, as a model can be talked out of them or drift (pure)."""
+
+from __future__ import annotations
+
+import re
+
+from common.plain_text import as_seen
+from common.replies.prompt import CANARY
+from common.replies.types import GenerationError, ReplyRequest
+
+# Far past the rules' 2 to 5 sentences (~150 tokens, ~600 characters): another kind of answer.
+MAX_REPLY_CHARS = 1200
+
+# A run of digits in the ways numbers are written for dialling: +, spaces, dashes, dots, brackets.
+_DIGITS = re.compile(r"\+?\(?\d[\d \-.()]*\d")
+PHONE_DIGITS = 7  # a phone number's least: shorter runs are counts, times, short codes
+# What is not a phone number however many digits: a date, a year or a span of years.
+_DATE = re.compile(
+    r"(?:19|20)\d\d(?:-\d\d?){0,2}(?: ?- ?(?:19|20)\d\d)?|\d\d?[.-]\d\d?[.-](?:19|20)?\d\d"
+)
+# An address: with a scheme or www., or a bare host under a common top-level domain (a bare
+# "Node.js" or "config.yaml" is no address).
+_ADDRESS = re.compile(
+    r"\bhttps?://(?P<host>[^\s/?#<>\"'()]+)|\bwww\.(?P<www>[^\s/?#<>\"'()]+)"
+    r"|\b(?P<bare>(?:[a-z0-9-]+\.)+(?:com|org|net|gov|edu|info|io|co|uk|us|ca|au|nz|ie|in|de"
+    r"|fr|es|it|nl|br|mx|help))\b",
+    re.IGNORECASE,
+)
+# Markdown the rules forbid: headings, and bullet symbols ("short inline numbered steps are
+# fine", so numbers are not looked at).
+_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]", re.MULTILINE)
+_BULLET = re.compile(r"^[ \t]*[-*+•][ \t]|•", re.MULTILINE)
+_WS = re.compile(r"\s+")
+
+
+def _numbers(text: str) -> set[str]:
+    """The digits of each phone-like number in `text`."""
+    return {
+        digits
+        for m in _DIGITS.finditer(text)
+        if len(digits := re.sub(r"\D", "", m.group())) >= PHONE_DIGITS
+        and not _DATE.fullmatch(m.group().strip("()"))
+    }
+
+
+def _hosts(text: str) -> set[str]:
+    """The host of each address in `text`, lowercase, without www."""
+    return {
+        (m["host"] or m["www"] or m["bare"]).lower().removeprefix("www.").rstrip(".,;:!?")
+        for m in _ADDRESS.finditer(text)
+    }
+
+
+def _vouched(req: ReplyRequest) -> str:
+    """The resources a reply may name: the locale's in care, a crisis turn's (the app's safety
+    message, in the window)."""
+    said = (*req.care_resources, *req.analysis.safety.resources)
+    return as_seen(" ".join((*said, *(t.reply for t in req.window if t.crisis))))
+
+
+def vet_reply(text: str, req: ReplyRequest) -> str:
+    """`text` when it may go to the user as the reply to `req`, else GenerationError (the
+    template answers): a phone number or an address that no resource of the request names
+    (the care rule names the locale's helplines and no other: a made-up or injected number is
+    worst there), a markdown heading or bullet, the system instruction's words, or a length far
+    past the rules'. The reasons never quote the reply: they are logged."""
+    seen = as_seen(text)
+    vouched = _vouched(req)
+    if _numbers(seen) - _numbers(vouched):
+        raise GenerationError("the reply names a phone number no crisis resource names")
+    if _hosts(seen) - _hosts(vouched):
+        raise GenerationError("the reply names an address no crisis resource names")
+    if _HEADING.search(seen) or _BULLET.search(seen):
+        raise GenerationError("the reply is formatted as markdown (a heading or a bullet)")
+    if CANARY in _WS.sub(" ", seen.lower()):
+        raise GenerationError("the reply repeats the system instruction")
+    if len(seen.strip()) > MAX_REPLY_CHARS:
+        raise GenerationError(f"the reply runs to {len(seen.strip())} characters")
+    return text
