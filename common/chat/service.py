@@ -64,6 +64,7 @@ from common.replies import (
     GenerationError,
     ReplyRequest,
     ResponseGenerator,
+    Restart,
     WithheldForSafety,
 )
 from common.replies.prompt import render_summary, resource_line
@@ -1156,6 +1157,9 @@ def _generate(
         else:
             parts = []
             for chunk in generator.stream(request):
+                if isinstance(chunk, Restart):  # what was sent is not the reply
+                    parts.clear()
+                    sink.reset()
                 parts.append(chunk)
                 sink.token(chunk)
                 sent = True

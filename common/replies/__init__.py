@@ -12,6 +12,7 @@ from common.replies.types import (
     GenerationError,
     ReplyRequest,
     ResponseGenerator,
+    Restart,
     WithheldForSafety,
 )
 
@@ -26,6 +27,7 @@ __all__ = [
     "PromptBuilder",
     "ReplyRequest",
     "ResponseGenerator",
+    "Restart",
     "TemplateGenerator",
     "WithheldForSafety",
     "make_generator",

@@ -14,8 +14,8 @@ from typing import Any
 
 from common.breaker import CircuitBreaker
 from common.replies.prompt import Prompt, PromptBuilder
-from common.replies.types import GenerationError, ReplyRequest, WithheldForSafety
-from common.replies.vet import vet_reply
+from common.replies.types import GenerationError, ReplyRequest, Restart, WithheldForSafety
+from common.replies.vet import vet_reply, whole_sentences
 
 # The finish reasons of a whole answer. Any other (SAFETY, MODEL_ARMOR, OTHER,
 # MALFORMED_RESPONSE, ...) withheld or broke it: an allowlist, so that a reason added later
@@ -221,27 +221,44 @@ class GeminiGenerator:
             raise _withheld(self._empty_message(response), reason, block)
         if reason not in _COMPLETE:
             raise _withheld(f"Gemini {self.model} withheld the answer (finish {reason})", reason)
-        return vet_reply(text, req)
+        return self._kept(text, reason, req)
 
     def stream(self, req: ReplyRequest) -> Iterator[str]:
         """Text chunks as Gemini produces them, or GenerationError (possibly after some chunks:
         a caller that already sent them decides how to recover), also when the whole reply
-        fails the vet. On a care or after-crisis turn the reply comes as one chunk once vetted:
-        no word of a reply that names another helpline may reach the screen, even for a moment."""
-        if req.care or req.recent_crisis:
-            yield vet_reply("".join(self._chunks(req)), req)
-            return
-        parts: list[str] = []
-        for chunk in self._chunks(req):
-            parts.append(chunk)
-            yield chunk
-        vet_reply("".join(parts), req)
+        fails the vet; a reply cut at the token cap ends with a Restart chunk holding its whole
+        sentences. On a care or after-crisis turn the reply comes as one chunk once vetted: no
+        word of a reply that names another helpline may reach the screen, even for a moment."""
+        hold = req.care or req.recent_crisis
+        text = finish = ""
+        for chunk, reason in self._chunks(req):
+            text, finish = text + chunk, reason or finish
+            if chunk and not hold:
+                yield chunk
+        kept = self._kept(text, finish, req)
+        if hold:
+            yield kept
+        elif text[len(kept) :].strip():  # cut mid-sentence: what was shown is not the reply
+            yield Restart(kept)
 
-    def _chunks(self, req: ReplyRequest) -> Iterator[str]:
-        """Gemini's text chunks as they come. The client's timeout bounds only the wait for
-        each chunk, so a model dripping chunks would hold the turn as long as it went on: the
-        stream is cut at the first chunk that comes past timeout_seconds (the whole stream then
-        took at most twice that)."""
+    def _kept(self, text: str, finish: str, req: ReplyRequest) -> str:
+        """What is kept of a finished reply: vetted, and, when cut at max_output_tokens, its
+        whole sentences (a reply cut mid-word was stored and replayed in later prompts); none
+        in care, where a cut reply may have lost what the care rule asks for."""
+        if finish == "MAX_TOKENS":
+            where = "in care" if req.care else "in its first sentence"
+            if req.care or not (whole := whole_sentences(text)):
+                raise GenerationError(
+                    f"Gemini {self.model} was cut at {self.max_output_tokens} tokens {where}"
+                )
+            text = whole
+        return vet_reply(text, req)
+
+    def _chunks(self, req: ReplyRequest) -> Iterator[tuple[str, str]]:
+        """(text, finish reason) of Gemini's chunks as they come (the reason "" until the last).
+        The client's timeout bounds only the wait for each chunk, so a model dripping chunks
+        would hold the turn as long as it went on: the stream is cut at the first chunk that
+        comes past timeout_seconds (the whole stream then took at most twice that)."""
         client, kwargs = self._call_args(req)
         produced = finished = False
         deadline = time.monotonic() + self.timeout_seconds
@@ -259,9 +276,9 @@ class GeminiGenerator:
                             block,
                         )
                     finished = finished or reason in _FINISHED
-                    if text := chunk.text:
-                        produced = produced or bool(text.strip())
-                        yield text
+                    text = chunk.text or ""
+                    produced = produced or bool(text.strip())
+                    yield text, reason
             if not finished:
                 # A body that closed cleanly before the last chunk: what came is not the reply.
                 raise ConnectionError("the stream ended without a finish reason")

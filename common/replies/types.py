@@ -65,6 +65,11 @@ class ReplyRequest:
         return self.after_crisis or any(turn.crisis for turn in self.window)
 
 
+class Restart(str):
+    """A streamed chunk that starts the reply over: the chunks before it are not the reply
+    (a reply cut at the token cap, shown as it came, then kept to its whole sentences)."""
+
+
 class GenerationError(Exception):
     """A generator could not produce a reply; callers fall back to the template."""
 
@@ -89,5 +94,6 @@ class ResponseGenerator(Protocol):
         ...
 
     def stream(self, req: ReplyRequest) -> Iterator[str]:
-        """Yield the reply in chunks whose concatenation is the whole reply."""
+        """Yield the reply in chunks whose concatenation is the whole reply; a Restart chunk
+        begins it again."""
         ...

@@ -32,6 +32,9 @@ _ADDRESS = re.compile(
 _HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]", re.MULTILINE)
 _BULLET = re.compile(r"^[ \t]*[-*+•][ \t]|•", re.MULTILINE)
 _WS = re.compile(r"\s+")
+# Where a sentence ends: . ! ? or … (a . after a digit is a step's number or a price's end) and
+# any closing quote or bracket, before a space or the end; CJK's marks need no space.
+_SENTENCE_END = re.compile(r"(?:(?<!\d)\.|[!?…])+[\"'”’»)\]]*(?=\s|$)|[。！？]+[」』”’)]*")
 
 
 def _numbers(text: str) -> set[str]:
@@ -78,3 +81,9 @@ def vet_reply(text: str, req: ReplyRequest) -> str:
     if len(seen.strip()) > MAX_REPLY_CHARS:
         raise GenerationError(f"the reply runs to {len(seen.strip())} characters")
     return text
+
+
+def whole_sentences(text: str) -> str:
+    """`text` up to the end of its last whole sentence ("" when it has none)."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    return text[: ends[-1]] if ends else ""

@@ -410,21 +410,46 @@ def test_a_streamed_turn_cut_short_starts_over_with_the_template(
     assert gemini_server.reply_text not in reply
 
 
+NZ_LIFELINE = "Call Lifeline Aotearoa on 0800 543 354 (New Zealand, 24/7)"
+
+
+def answer(
+    server: FakeGeminiServer, req: ReplyRequest, sink: Sink | None
+) -> tuple[str, str, list[str]]:
+    """The turn's reply, who wrote it and what failed, as the chat service makes them."""
+    from common.chat.service import _generate
+
+    degraded: list[str] = []
+    reply, name = _generate(req, generator(server), TemplateGenerator(), degraded, sink)
+    return reply, name, degraded
+
+
 @pytest.mark.parametrize("streamed", [False, True])
-def test_a_reply_cut_at_max_tokens_is_kept_and_a_withheld_one_is_not(
+def test_a_reply_cut_at_max_tokens_keeps_its_whole_sentences_and_a_withheld_one_nothing(
     gemini_server: FakeGeminiServer, streamed: bool
 ) -> None:
     # The review: the fake dropped the text of a whole answer that did not end on STOP, so
-    # neither branch was tested with text present, as the real service sends it.
+    # neither branch was tested with text present, as the real service sends it. The
+    # prompt-injection review: a reply cut at the token cap was kept as written, mid-word,
+    # stored and replayed in every later prompt; it keeps its whole sentences.
     from common.chat.service import _generate
 
     gen = generator(gemini_server)
     gemini_server.finish_reason = "MAX_TOKENS"
+    gemini_server.reply_text = "Here is your plan. Block an hour for it. First, go to the br"
     degraded: list[str] = []
+    sink = Sink()
     reply, name = _generate(
-        request(), gen, TemplateGenerator(), degraded, Sink() if streamed else None
+        request(), gen, TemplateGenerator(), degraded, sink if streamed else None
     )
-    assert (reply, name, degraded) == (gemini_server.reply_text, "GeminiGenerator", [])
+    assert (reply, name, degraded) == (
+        "Here is your plan. Block an hour for it.",
+        "GeminiGenerator",
+        [],
+    )
+    if streamed:  # shown as it came, then told to start over with the sentences kept
+        assert sink.events[-2:] == [("reset", ""), ("token", reply)]
+        assert [kind for kind, _ in sink.events[:-2]] == ["token"] * 3
     gemini_server.finish_reason = "SAFETY"
     with pytest.raises(GenerationError, match=r"withheld the answer \(.*SAFETY\)"):
         list(gen.stream(request())) if streamed else gen.generate(request())
@@ -433,6 +458,26 @@ def test_a_reply_cut_at_max_tokens_is_kept_and_a_withheld_one_is_not(
     )
     assert (name, degraded) == ("TemplateGenerator", ["reply_generator"])
     assert gemini_server.reply_text not in reply
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+@pytest.mark.parametrize(
+    ("text", "care"),
+    [
+        ("First, go to the br", False),  # nothing whole is left
+        ("How are you doing now? I'm here. Lifeline is on 0800 54", True),  # care: none kept
+    ],
+)
+def test_a_reply_cut_at_max_tokens_with_nothing_to_keep_falls_back_to_the_template(
+    gemini_server: FakeGeminiServer, streamed: bool, text: str, care: bool
+) -> None:
+    from dataclasses import replace
+
+    gemini_server.finish_reason, gemini_server.reply_text = "MAX_TOKENS", text
+    asked = replace(request(), care=care, care_resources=(NZ_LIFELINE,) if care else ())
+    reply, name, degraded = answer(gemini_server, asked, Sink() if streamed else None)
+    assert (name, degraded) == ("TemplateGenerator", ["reply_generator"])
+    assert "br" not in reply.split() and "0800 54" not in reply
 
 
 # Every finish reason that stops an answer for what it says, and block reasons of the prompt
@@ -517,20 +562,6 @@ def test_a_turn_whose_reply_is_withheld_for_safety_is_no_crisis(
     assert response["safety"] == {"crisis": False, "resources": []}
     assert response["degraded"] == ["reply_generator"]
     assert "SQL" not in response["reply"]  # care's words, not the ordinary reply's
-
-
-NZ_LIFELINE = "Call Lifeline Aotearoa on 0800 543 354 (New Zealand, 24/7)"
-
-
-def answer(
-    server: FakeGeminiServer, req: ReplyRequest, sink: Sink | None
-) -> tuple[str, str, list[str]]:
-    """The turn's reply, who wrote it and what failed, as the chat service makes them."""
-    from common.chat.service import _generate
-
-    degraded: list[str] = []
-    reply, name = _generate(req, generator(server), TemplateGenerator(), degraded, sink)
-    return reply, name, degraded
 
 
 @pytest.mark.parametrize("streamed", [False, True])

@@ -6,7 +6,7 @@ import pytest
 
 from common.personas import PERSONAS
 from common.replies import ContextTurn, GenerationError, PromptBuilder, ReplyRequest
-from common.replies.vet import MAX_REPLY_CHARS, vet_reply
+from common.replies.vet import MAX_REPLY_CHARS, vet_reply, whole_sentences
 from tests.fakes.analysis import make_analysis
 
 NZ = ("Call Lifeline Aotearoa on 0800 543 354 (New Zealand, 24/7)",)
@@ -102,3 +102,19 @@ def test_a_reply_far_longer_than_the_rules_allow_is_rejected():
     assert vet_reply(five, request()) == five
     with pytest.raises(GenerationError, match="characters"):
         vet_reply(sentence * (MAX_REPLY_CHARS // len(sentence) + 1), request())
+
+
+@pytest.mark.parametrize(
+    ("cut", "kept"),
+    [
+        ("Here is your plan. First, go to the br", "Here is your plan."),
+        ('She said "take a break." Then you st', 'She said "take a break."'),
+        ("Really? Yes! And th", "Really? Yes!"),
+        ("Try this: 1. open the test 2. read", ""),  # a step's number ends no sentence
+        ("It costs $5. Then th", ""),  # nor does a price's: a sentence lost, none cut
+        ("大丈夫です。少し休んで", "大丈夫です。"),
+        ("First, go to the br", ""),
+    ],
+)
+def test_a_cut_reply_keeps_its_whole_sentences(cut, kept):
+    assert whole_sentences(cut) == kept
