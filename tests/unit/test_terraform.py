@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import hcl2
 import pytest
@@ -1968,9 +1969,14 @@ def test_every_alert_links_to_a_runbook_entry_that_exists() -> None:
 
 
 def _log_filter_matches(log_filter: str, entry: dict[str, Any]) -> bool:
-    """Whether a Cloud Logging filter of `field = value` terms joined by AND matches `entry`.
-    Any other form fails the test, rather than pass it unread."""
+    """Whether a Cloud Logging filter of `field = value` and `log_id("...")` terms joined by AND
+    matches `entry`. Any other form fails the test, rather than pass it unread."""
     for term in log_filter.split(" AND "):
+        if log_id := re.fullmatch(r'log_id\("([^"\\]+)"\)', term):
+            # the entry's logName ends with the log's id, URL-encoded
+            if not str(entry.get("logName", "")).endswith(f"/logs/{quote(log_id[1], safe='')}"):
+                return False
+            continue
         found = re.fullmatch(r"([\w.]+) = (\"(?:[^\"\\]|\\.)*\"|true|false|[A-Z]+)", term)
         assert found, f"a term this test cannot read: {term!r}"
         path, literal = found.groups()
@@ -2496,6 +2502,73 @@ def test_every_finished_erasure_is_kept_in_the_erasure_log(env: str, caplog) -> 
     assert _block(bucket, "lifecycle").get("prevent_destroy") is True
     # A log bucket of the sink's own project: the sink has no writer identity to grant anything.
     assert not any("writer_identity" in path.read_text() for path in STACK.glob("*.tf"))
+
+
+# The services holding personal data whose data access audit logs are on (the access review):
+# conversations and profiles, the analytics key, the accounts, the events.
+PERSONAL_DATA_SERVICES = {
+    "datastore.googleapis.com",  # configures Firestore's too (its entries say firestore.)
+    "identitytoolkit.googleapis.com",
+    "pubsub.googleapis.com",
+    "secretmanager.googleapis.com",
+}
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_data_access_to_personal_data_is_audit_logged(env: str) -> None:
+    """Data access audit logs are off by default: who read Firestore, the analytics key or the
+    Auth accounts left no trace. On for reads and writes of each service; the functions'
+    own accounts exempted where every request or event would write entries (they act for the
+    request, which is logged), and no one from Secret Manager's."""
+    (config,) = _resources(STACK, "google_project_iam_audit_config").values()
+    assert (config["for_each"], config["service"]) == ("${local.data_access_audit}", "${each.key}")
+    (dynamic,) = config["dynamic"]
+    block = dynamic["audit_log_config"]
+    assert block["for_each"] == ["DATA_READ", "DATA_WRITE"]
+    assert _block(block, "content") == {
+        "log_type": "${audit_log_config.value}",
+        "exempted_members": "${each.value}",
+    }
+    stack = _stack(env)
+    audited = stack.local("data_access_audit")
+    assert set(audited) == PERSONAL_DATA_SERVICES
+    assert audited["secretmanager.googleapis.com"] == []
+    # the function accounts (module outputs, unknown here: the expression, one per function)
+    accounts = next(
+        b["function_accounts"] for b in _config(STACK)["locals"] if "function_accounts" in b
+    )
+    assert accounts == (
+        "${[for name in keys(local.functions) : module.function[name].service_account_iam_email]}"
+    )
+    for service in PERSONAL_DATA_SERVICES - {"secretmanager.googleapis.com"}:
+        assert len(audited[service]) == len(stack.local("functions")), service
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_data_access_audit_entries_are_kept_in_the_access_log(env: str) -> None:
+    """_Default keeps audit entries 30 days: the access log bucket keeps them about 13 months."""
+    sink = _resources(STACK, "google_logging_project_sink")["data_access"]
+    log_filter = _stack(env).scope.value(sink["filter"])
+
+    def entry(log: str, service: str = "firestore.googleapis.com") -> dict[str, Any]:
+        payload = {"serviceName": service, "authenticationInfo": {"principalEmail": "a@b.c"}}
+        return {
+            "logName": f"projects/p/logs/cloudaudit.googleapis.com%2F{log}",
+            "protoPayload": payload,
+        }
+
+    for service in ("firestore.googleapis.com", "secretmanager.googleapis.com"):
+        assert _log_filter_matches(log_filter, entry("data_access", service))
+    assert not _log_filter_matches(log_filter, entry("activity"))  # _Required keeps it 400 days
+    assert not _log_filter_matches(
+        log_filter, {"logName": "projects/p/logs/run.googleapis.com%2Fstdout"}
+    )
+    assert sink["destination"] == (
+        "logging.googleapis.com/${google_logging_project_bucket_config.access.id}"
+    )
+    bucket = _resources(STACK, "google_logging_project_bucket_config")["access"]
+    assert _stack(env).scope.value(bucket["retention_days"]) >= 365
+    assert _block(bucket, "lifecycle").get("prevent_destroy") is True
 
 
 def _line_entry(line: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
