@@ -55,6 +55,15 @@ def unbind(token: contextvars.Token) -> None:
 # The bound field naming the caller (common.edge binds it once the token is checked).
 USER_KEY = "user_key"
 
+# The one exception to "never the uid": a caller of the operators' API (insights). An operator
+# is staff acting in role, and who read per-user data must be answerable (docs/OPERATIONS.md,
+# "Operators: grant and remove access"), so their lines name them: uid and e-mail, in fields
+# of their own, which no user's line carries. A caller refused there (no operator role) is
+# named by uid alone: staff without the claim, or someone probing the operators' API.
+OPERATOR_UID = "operator_uid"
+OPERATOR_EMAIL = "operator_email"
+REFUSED_UID = "refused_uid"
+
 
 @contextlib.contextmanager
 def unkeyed() -> Iterator[None]:

@@ -22,7 +22,7 @@ from common.config import get_settings
 from common.edge import authenticate, utcnow
 from common.errors import NotFound
 from common.http import Routes, handle_errors, json_response, parse
-from common.insights import service
+from common.insights import access, service
 from common.insights.metrics import PeriodQuery, resolve_period
 from common.logs import setup_logging
 
@@ -80,7 +80,8 @@ def insights(request: flask.Request) -> flask.Response:
         )
     # Operators are not held to the users' request budget: a dashboard load asks for each of
     # its ~20 metrics at once, and the bytes cap and the function's few instances bound them.
-    authenticate(request, spend=False).require_operator()
+    caller = authenticate(request, spend=False)
+    access.require_operator(caller)
     if endpoint == "index":
         return json_response(service.list_metrics(), headers=DATA_HEADERS)
     query = parse(PeriodQuery, request.args.to_dict())
@@ -93,4 +94,5 @@ def insights(request: flask.Request) -> flask.Response:
         project=get_settings().project_id,
         dataset=get_settings().analytics_dataset,
     )
+    access.log_read(caller, metric=args["name"], served=out)
     return json_response(out, headers=DATA_HEADERS)

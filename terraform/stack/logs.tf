@@ -78,14 +78,16 @@ resource "google_project_iam_audit_config" "data_access" {
   }
 }
 
-# The access log: the data access audit entries above, kept access_log_retention_days where
-# _Default keeps them 30. docs/OPERATIONS.md, "Who read personal data".
+# The access log: the data access audit entries above, and the insights function's
+# `operator access` lines (which operator read which metric: common/insights/access.py), kept
+# access_log_retention_days where _Default keeps them 30. docs/OPERATIONS.md, "Who read
+# personal data".
 resource "google_logging_project_bucket_config" "access" {
   project        = var.project_id
   location       = "global"
   bucket_id      = "${var.prefix}-access"
   retention_days = local.access_log_retention_days
-  description    = "Data access audit logs of the services holding personal data."
+  description    = "Data access audit logs of personal data, and operators' reads of the insights metrics."
 
   # Deleting the bucket (a renamed bucket_id replaces it) deletes the record of who read what.
   # Remove this only to delete the log on purpose.
@@ -101,4 +103,12 @@ resource "google_logging_project_sink" "data_access" {
   description = "Data access audit entries into the access log bucket."
   destination = "logging.googleapis.com/${google_logging_project_bucket_config.access.id}"
   filter      = "log_id(\"cloudaudit.googleapis.com/data_access\")"
+}
+
+resource "google_logging_project_sink" "operator_access" {
+  project     = var.project_id
+  name        = "${var.prefix}-operator-access"
+  description = "Operators' reads of the insights metrics (`operator access`) into the access log bucket."
+  destination = "logging.googleapis.com/${google_logging_project_bucket_config.access.id}"
+  filter      = "resource.type = \"cloud_run_revision\" AND jsonPayload.logger = \"common.insights.access\" AND jsonPayload.message = \"operator access\""
 }

@@ -49,12 +49,14 @@ resource "google_logging_project_exclusion" "delivered_events" {
 # Cloud Run's request entry of each refused API request (401, 403, 429): a flood of them is one
 # entry a request (~1.5 KB), whatever our own lines do (common.logs.Throttle). 1 % is kept, to see
 # who and what; the counts are in run.googleapis.com/request_count, a metric, and no alert or
-# log-based metric (modules/monitoring) reads these entries.
+# log-based metric (modules/monitoring) reads these entries. All of the insights function's are
+# kept: a refusal there is a signed-in account's attempt on the operators' per-user data (API
+# Gateway answers a request without a valid token itself), and its 3 instances bound a flood.
 resource "google_logging_project_exclusion" "refused_requests" {
   project     = var.project_id
   name        = "${var.prefix}-refused-requests"
-  description = "99 % of Cloud Run request log entries of refused requests (401, 403, 429)."
-  filter      = "resource.type=\"cloud_run_revision\" AND log_id(\"run.googleapis.com/requests\") AND httpRequest.status=(401 OR 403 OR 429) AND sample(insertId, 0.99)"
+  description = "99 % of Cloud Run request log entries of refused requests (401, 403, 429), but the insights function's."
+  filter      = "resource.type=\"cloud_run_revision\" AND log_id(\"run.googleapis.com/requests\") AND httpRequest.status=(401 OR 403 OR 429) AND resource.labels.service_name!=\"${module.function["insights"].function_name}\" AND sample(insertId, 0.99)"
 }
 
 locals {

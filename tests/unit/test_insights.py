@@ -4,6 +4,8 @@ needed)."""
 
 from __future__ import annotations
 
+import json
+import logging
 import math
 import re
 from dataclasses import replace
@@ -11,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from statistics import NormalDist
 
+import flask
 import pytest
 
 from common.analytics.warehouse import daily_files, function_files, view_files
@@ -19,6 +22,7 @@ from common.errors import Forbidden, InvalidInput, NotFound
 from common.experiments import Experiment
 from common.http import parse
 from common.insights import service
+from common.insights.access import OPERATOR_ACCESS, OPERATOR_REFUSED
 from common.insights.metrics import (
     AB_MIN_RATERS,
     COMPLETE_DAYS,
@@ -31,7 +35,9 @@ from common.insights.metrics import (
     metric_query,
     resolve_period,
 )
+from common.logs import COUNT, OPERATOR_EMAIL, OPERATOR_UID, REFUSED_UID, formatter
 from scripts.function_client import function_client
+from tests.fakes.functions import load_main
 
 TODAY = date(2026, 11, 22)
 WHERE = {"project": "p", "dataset": "d"}  # the analytics dataset read_metric queries
@@ -440,3 +446,67 @@ def test_a_metric_from_the_events_starts_where_retention_leaves_them_complete() 
         name="engagement_trend", period=quarter, today=TODAY, reader=reader, **WHERE
     )
     assert reader.calls[-1][1]["start"] == floor + timedelta(days=7)
+
+
+# --- Who read what (the access review: an operator's reads of per-user rows left no line) -----
+
+
+def _insights_get(monkeypatch, caller: Caller, path: str, reader: RecordingReader):
+    """GET `path` of the insights function as `caller`, its reads answered by `reader`."""
+    insights = load_main("insights")
+    monkeypatch.setattr(insights, "authenticate", lambda request, **_: caller)
+    monkeypatch.setattr(insights, "_reader", lambda: reader)
+    with flask.Flask(__name__).test_request_context(path):
+        return insights.insights(flask.request)
+
+
+def _lines(caplog, message: str) -> list[dict]:
+    records = [r for r in caplog.records if r.getMessage() == message]
+    return [json.loads(formatter().format(r)) for r in records]
+
+
+def test_an_operators_read_of_a_metric_logs_who_read_which_rows(monkeypatch, caplog) -> None:
+    operator = Caller(
+        uid="op-1", claims={"uid": "op-1", "role": "operator", "email": "ops@example.com"}
+    )
+    rows = [{"user_key": f"k{i}", "risk": 0.9} for i in range(3)]
+    today = datetime.now(UTC).date()
+    start = today - timedelta(days=2)
+    with caplog.at_level(logging.INFO):
+        risky = _insights_get(
+            monkeypatch, operator, "/v2/insights/metrics/churn_risk_users", RecordingReader(rows)
+        )
+        dated = _insights_get(
+            monkeypatch,
+            operator,
+            f"/v2/insights/metrics/daily_active_users?from={start}&to={today}",
+            RecordingReader(rows[:1]),
+        )
+        _insights_get(monkeypatch, operator, "/v2/insights/metrics", RecordingReader([]))
+    assert risky.status_code == dated.status_code == 200
+    first, second = _lines(caplog, OPERATOR_ACCESS)  # the index shows no rows: no line
+    assert first["severity"] == "INFO" and first["logger"] == "common.insights.access"
+    assert (first[OPERATOR_UID], first[OPERATOR_EMAIL]) == ("op-1", "ops@example.com")
+    assert (first["metric"], first["rows"], first["from"], first["to"]) == (
+        "churn_risk_users",
+        3,
+        None,
+        None,
+    )
+    assert (second["metric"], second["rows"]) == ("daily_active_users", 1)
+    assert (second["from"], second["to"]) == (start.isoformat(), today.isoformat())
+
+
+def test_a_refused_caller_is_logged_by_uid_once_a_minute(monkeypatch, caplog) -> None:
+    user = Caller(uid="not-an-operator-7", claims={"uid": "not-an-operator-7"})
+    reader = RecordingReader([{"user_key": "k1"}])
+    with caplog.at_level(logging.INFO):
+        answers = [
+            _insights_get(monkeypatch, user, "/v2/insights/metrics/vip_users", reader)
+            for _ in range(3)
+        ]
+    assert [a.status_code for a in answers] == [403] * 3
+    (line,) = _lines(caplog, OPERATOR_REFUSED)  # the next two are counted, not logged
+    assert line["severity"] == "WARNING"
+    assert (line[REFUSED_UID], line[COUNT]) == ("not-an-operator-7", 1)
+    assert reader.calls == [] and _lines(caplog, OPERATOR_ACCESS) == []

@@ -2395,8 +2395,14 @@ def test_request_logs_of_refused_requests_are_sampled_and_log_volume_alerts() ->
     exclusion = _resources(STACK, "google_logging_project_exclusion")["refused_requests"]
     assert exclusion["filter"] == (
         'resource.type="cloud_run_revision" AND log_id("run.googleapis.com/requests") AND '
-        "httpRequest.status=(401 OR 403 OR 429) AND sample(insertId, 0.99)"
+        "httpRequest.status=(401 OR 403 OR 429) AND "
+        'resource.labels.service_name!="${module.function["insights"].function_name}" AND '
+        "sample(insertId, 0.99)"
     )
+    # but the insights function's: a refusal there is an attempt on the operators' data (the
+    # access review), and the function is deployed everywhere
+    for env in ENVIRONMENTS:
+        assert "insights" in _functions(env)
     module = TERRAFORM / "modules" / "monitoring"
     # no alert or log-based metric reads the entries it drops
     for kind in ("google_monitoring_alert_policy", "google_logging_metric"):
@@ -2569,6 +2575,35 @@ def test_data_access_audit_entries_are_kept_in_the_access_log(env: str) -> None:
     bucket = _resources(STACK, "google_logging_project_bucket_config")["access"]
     assert _stack(env).scope.value(bucket["retention_days"]) >= 365
     assert _block(bucket, "lifecycle").get("prevent_destroy") is True
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_operators_read_of_a_metric_is_kept_in_the_access_log(env: str, caplog) -> None:
+    """The `operator access` line (who read which metric's rows) goes to the access log bucket
+    with the data access audit entries; a refusal's line and other lines do not."""
+    from common.auth import Caller
+    from common.errors import Forbidden
+    from common.insights import access
+    from common.logs import formatter
+
+    operator = Caller(uid="op-1", claims={"role": "operator", "email": "ops@example.com"})
+    with caplog.at_level(logging.INFO):
+        access.log_read(operator, metric="vip_users", served={"from": None, "to": None, "rows": []})
+        access.require_operator(operator)
+        with pytest.raises(Forbidden):  # a uid of its own: the refusals' throttle is per uid
+            access.require_operator(Caller(uid=f"refused-in-{env}"))
+    lines = [json.loads(formatter().format(r)) for r in caplog.records]
+    read, refused = lines
+    resource = {"type": "cloud_run_revision", "labels": {"service_name": "ion-prod-insights"}}
+    sink = _resources(STACK, "google_logging_project_sink")["operator_access"]
+    log_filter = _stack(env).scope.value(sink["filter"])
+    assert _log_filter_matches(log_filter, _line_entry(read, resource))
+    assert not _log_filter_matches(log_filter, _line_entry(refused, resource))
+    other = {**read, "logger": "common.cleanup"}
+    assert not _log_filter_matches(log_filter, _line_entry(other, resource))
+    assert sink["destination"] == (
+        "logging.googleapis.com/${google_logging_project_bucket_config.access.id}"
+    )
 
 
 def _line_entry(line: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
