@@ -1,6 +1,6 @@
-"""What an operator script (restore_erasures, reopen_analytics_erasures, replay_dead_letters)
-does when Google refuses a call or there are no credentials: one line on stderr and exit status
-2, rather than a traceback that buries the cause."""
+"""What an operator script (restore_erasures, reopen_analytics_erasures, replay_dead_letters,
+operators) does when Google refuses a call or there are no credentials: one line on stderr and
+exit status 2, rather than a traceback that buries the cause."""
 
 from __future__ import annotations
 

@@ -27,6 +27,7 @@ FIRST_STEP = {
     "benchmarks.import_time": ("request_makers", _untouchable),
     "benchmarks.ops_per_turn": ("function_client", _untouchable),
     "scripts.scheduler": ("time", _NoClock),
+    "scripts.operators": ("get_settings", _untouchable),
 }
 
 
