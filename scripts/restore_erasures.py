@@ -43,7 +43,7 @@ from common.adapters.firestore_profiles import ERASURES, erase_user, erase_user_
 from common.adapters.firestore_sessions import ACTIVITY, FEEDBACK, SESSIONS, USERS
 from common.config import checked_analytics_key
 from common.events import user_key
-from common.profile.erasure import ERASURE_DONE
+from common.profile.erasure import BY_RESTORE, ERASURE_DONE
 from scripts.operator_errors import EXIT_STATUS, google_errors, report
 
 PAGE = 1000
@@ -121,14 +121,14 @@ def reapply(
         # only through users/{uid}.user_key, which a user who never changed a setting has not.
         older = sorted(key for key, of in found.items() if of == uid and key != ukey)
         if not dry_run:
-            erase_user(db, uid=uid, ukey=ukey, now=now)
+            erase_user(db, uid=uid, ukey=ukey, now=now, requested_by=BY_RESTORE)
             for key in older:
-                erase_user_key(db, ukey=key, now=now)
+                erase_user_key(db, ukey=key, now=now, requested_by=BY_RESTORE)
         also = f", and the listed {', '.join(older)} of the same user by the key" if older else ""
         say(f"{verb} {ukey} by its uid{also}")
     for key in by_key:
         if not dry_run:
-            erase_user_key(db, ukey=key, now=now)
+            erase_user_key(db, ukey=key, now=now, requested_by=BY_RESTORE)
         say(f"{verb} {key} by the key alone: no uid of the copy has it")
     say(f"{verb} {len(uids)} users by their uid and {len(by_key)} keys alone")
     return {"by_uid": len(uids), "by_key": len(by_key)}

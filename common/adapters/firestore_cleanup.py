@@ -55,7 +55,7 @@ from common.cleanup import (
 from common.config import get_settings
 from common.errors import Unavailable
 from common.events import older_user_key, user_key
-from common.profile.erasure import ERASING, ERASURE_DONE, erased_at, erasing
+from common.profile.erasure import BY_ACCOUNT_SWEEP, ERASING, ERASURE_DONE, erased_at, erasing
 from common.profile.service import settings_of
 from common.sessions.ending import session_ended_event
 from common.sessions.state import WindowTurn, forget_before, holds_before
@@ -514,9 +514,18 @@ class FirestoreCleanupStore:
         now: datetime,
         in_time: Callable[[], bool],
     ) -> bool:
+        # requested_at None is the account sweep's new erasure; else the run resumes one cut
+        # off, whoever asked for it (its record says).
+        requested_by = BY_ACCOUNT_SWEEP if requested_at is None else None
         try:
             erase_user(
-                self._db, uid=uid, ukey=user_key, now=now, in_time=in_time, resuming=requested_at
+                self._db,
+                uid=uid,
+                ukey=user_key,
+                now=now,
+                requested_by=requested_by,
+                in_time=in_time,
+                resuming=requested_at,
             )
         except ErasureSuperseded:
             return False

@@ -32,9 +32,12 @@ from common.chat.limits import SALT, recent_activity
 from common.errors import ErasureInProgress, Unavailable
 from common.events import REDELIVERY_WINDOW, Event, older_user_key
 from common.profile.erasure import (
+    BY_USER,
     ERASING,
     ERASURE_DONE,
     ERASURE_RESUME_AFTER,
+    REQUESTED_BY,
+    check_requester,
     erased_at,
     refuse_while_erasing,
 )
@@ -262,7 +265,7 @@ class FirestoreProfileStore:
             yield from (_plain(_exported_turn(found[r.path])) for r in refs if r.path in found)
 
     def erase_user(self, *, uid: str, ukey: str, now: datetime) -> dict[str, int]:
-        return erase_user(self._db, uid=uid, ukey=ukey, now=now)
+        return erase_user(self._db, uid=uid, ukey=ukey, now=now, requested_by=BY_USER)
 
 
 def _owned(source: Any, uid: str) -> Any:
@@ -309,10 +312,17 @@ class ErasureSuperseded(Exception):
 
 
 def _begin_erasure(
-    db: Any, *, uid: str, ukey: str, now: datetime, resuming: datetime | None
-) -> str | None:
+    db: Any,
+    *,
+    uid: str,
+    ukey: str,
+    now: datetime,
+    requested_by: str | None,
+    resuming: datetime | None,
+) -> tuple[str | None, str | None]:
     """erase_user's first write: the erasure record and the activity record's mark, in one
-    batch. The user's key from before an analytics-key rotation, if any. ErasureInProgress while
+    batch. The user's key from before an analytics-key rotation, if any, and who asked for the
+    erasure (`requested_by`, or for None the record's: a resumed one's). ErasureInProgress while
     another erasure of the user may still be deleting: two at once would each end by writing
     the tombstone and `done` while the other still deletes."""
     from google.api_core import exceptions
@@ -331,11 +341,13 @@ def _begin_erasure(
         # The key from before a rotation: from users/{uid}, or, once that is gone, from the
         # record of this erasure a run before this one began.
         older = older_user_key(user, ukey) or erasure.get(PREVIOUS_USER_KEY)
+        who = requested_by or erasure.get(REQUESTED_BY)
+        asked = {REQUESTED_BY: who} if who else {}  # a record from before the field names none
         # This run's own batch, applied though its answer was lost: the client's retry of the
         # commit was refused by the batch's own writes (as commit_turn knows its own by `sent`).
         mine = {"firestore": IN_PROGRESS, "requested_at": now, "uid": uid}
         if refused and began == now and mine.items() <= erasure.items():
-            return older
+            return older, who
         # The cleanup job's, for an erasure a DELETE /v2/profile sent again has finished (or
         # begun again) since it was listed: run again, it would delete what the user stored
         # after that request and date the erasure back. Nothing is written; a request that
@@ -357,11 +369,11 @@ def _begin_erasure(
         # changes while erased_at is there (common.profile.erasure.refuse_while_erasing).
         batch = db.batch()
         record = {"requested_at": now, "analytics": PENDING, "firestore": IN_PROGRESS, "uid": uid}
-        batch.set(erasure_ref, record | ({PREVIOUS_USER_KEY: older} if older else {}))
+        batch.set(erasure_ref, record | asked | ({PREVIOUS_USER_KEY: older} if older else {}))
         if older:  # neither in_progress nor the uid: only the record under `ukey` is resumed
             batch.set(
                 db.collection(ERASURES).document(older),
-                {"requested_at": now, "analytics": PENDING},
+                {"requested_at": now, "analytics": PENDING} | asked,
             )
         # Without expires_at: neither TTL nor the cleanup job may delete the mark before the
         # end. On the condition that the record is as read: of two erasures begun at once, the
@@ -377,7 +389,7 @@ def _begin_erasure(
         except (exceptions.FailedPrecondition, exceptions.AlreadyExists, exceptions.NotFound):
             refused = True
             continue
-        return older
+        return older, who
     # Contention, as a transaction that keeps aborting is (firestore_calls.storage_errors): the
     # code DELETE /v2/profile documents for a 503.
     raise Unavailable(
@@ -423,6 +435,7 @@ def erase_user(
     uid: str,
     ukey: str,
     now: datetime,
+    requested_by: str | None,
     in_time: Callable[[], bool] = lambda: True,
     resuming: datetime | None = None,
 ) -> dict[str, int]:
@@ -436,6 +449,9 @@ def erase_user(
     requested_at of the unfinished erasure the cleanup job listed; ErasureSuperseded, with
     nothing written, if the record no longer says so.
 
+    `requested_by`: who asked (common.profile.erasure.REQUESTERS), kept in the erasure record
+    and its `erasure done` line; None only with `resuming`, which keeps the record's.
+
     After an analytics-key rotation the user's older key (users/{uid}.user_key) gets its own
     erasure record, which the cleanup job completes like any, and its preferences go too. The
     erasure record keeps that key until the last batch: users/{uid} goes before then, and a run
@@ -443,11 +459,15 @@ def erase_user(
     from google.cloud.firestore import DELETE_FIELD, SERVER_TIMESTAMP
     from google.cloud.firestore_v1.base_query import FieldFilter
 
+    if requested_by is not None or resuming is None:  # None: a resumed one keeps the record's
+        check_requester(requested_by)
     counts: dict[str, int] = {}
     erasure_ref = db.collection(ERASURES).document(ukey)
     user_ref = db.collection(USERS).document(uid)
     with storage_errors():
-        older = _begin_erasure(db, uid=uid, ukey=ukey, now=now, resuming=resuming)
+        older, requested_by = _begin_erasure(
+            db, uid=uid, ukey=ukey, now=now, requested_by=requested_by, resuming=resuming
+        )
         keys = [ukey, older] if older else [ukey]
         deletes = _Deletes(db, in_time)
         delete, drain = deletes.remove, deletes.drain
@@ -493,20 +513,29 @@ def erase_user(
             batch.set(db.collection(ERASURES).document(older), finished, merge=True)
         batch.commit(**bounded())
     # documents_gone_at is the commit's time (SERVER_TIMESTAMP)
-    _log_erased(ukey=ukey, older=older, requested_at=now, gone_at=batch.commit_time)
+    _log_erased(
+        ukey=ukey,
+        older=older,
+        requested_by=requested_by,
+        requested_at=now,
+        gone_at=batch.commit_time,
+    )
     return counts
 
 
-def erase_user_key(db: Any, *, ukey: str, now: datetime) -> dict[str, int]:
+def erase_user_key(db: Any, *, ukey: str, now: datetime, requested_by: str) -> dict[str, int]:
     """What an erasure reaches by the user's key alone, for a key no uid in the database gives
     any more (scripts/restore_erasures.py: an erasure undone by a restore, of a user whose
     documents under their uid had expired before it): their learned preferences and outbox
     entries, and their erasure record, done, its analytics part pending: the cleanup job deletes
     their rows up to documents_gone_at, and the profile updater and a dead-letter replay drop
     their events up to then (of_erased_account), as after erase_user. Nothing, if an erasure
-    of the key is running: it erases all this, and its record must stay in progress."""
+    of the key is running: it erases all this, and its record must stay in progress.
+    `requested_by` as erase_user's."""
     from google.cloud.firestore import SERVER_TIMESTAMP
     from google.cloud.firestore_v1.base_query import FieldFilter
+
+    check_requester(requested_by)
 
     deletes = _Deletes(db, lambda: True)
     prefs_ref = db.collection(PREFERENCES).document(ukey)
@@ -522,6 +551,7 @@ def erase_user_key(db: Any, *, ukey: str, now: datetime) -> dict[str, int]:
         deletes.remove([prefs_ref])
         record = {
             "requested_at": now,
+            REQUESTED_BY: requested_by,
             "analytics": PENDING,
             "firestore": DONE,
             "completed_at": now,
@@ -530,18 +560,31 @@ def erase_user_key(db: Any, *, ukey: str, now: datetime) -> dict[str, int]:
         batch = db.batch()
         batch.set(erasure_ref, record)
         batch.commit(**bounded())
-    _log_erased(ukey=ukey, older=None, requested_at=now, gone_at=batch.commit_time)
+    _log_erased(
+        ukey=ukey,
+        older=None,
+        requested_by=requested_by,
+        requested_at=now,
+        gone_at=batch.commit_time,
+    )
     return counts
 
 
-def _log_erased(*, ukey: str, older: str | None, requested_at: datetime, gone_at: datetime) -> None:
+def _log_erased(
+    *,
+    ukey: str,
+    older: str | None,
+    requested_by: str | None,
+    requested_at: datetime,
+    gone_at: datetime,
+) -> None:
     """The erasure's record outside Firestore: a restore of the database to a point before it
     brings back the user's documents and drops erasures/{user_key}, and nothing else says whom
-    to erase again (OPERATIONS.md, "Restore Firestore"). The user's keys and the times, never
-    the uid."""
+    to erase again (OPERATIONS.md, "Restore Firestore"). The user's keys, who asked and the
+    times, never the uid."""
     keys = {"user_key": ukey} | ({"previous_user_key": older} if older else {})
     times = {"requested_at": requested_at.isoformat(), DOCUMENTS_GONE_AT: gone_at.isoformat()}
-    erasure_log.info(ERASURE_LOGGED, extra=keys | times)
+    erasure_log.info(ERASURE_LOGGED, extra=keys | {REQUESTED_BY: requested_by} | times)
 
 
 def of_erased_account(erasure: dict, occurred_at: datetime) -> bool:

@@ -22,6 +22,20 @@ ERASURE_DONE = "erasure_done_at"
 # is refused meanwhile (common.adapters.firestore_profiles.erase_user).
 ERASURE_RESUME_AFTER = timedelta(minutes=10)
 
+# erasures/{user_key}.requested_by, and the `erasure done` line's: who asked for the erasure.
+REQUESTED_BY = "requested_by"
+BY_USER = "user"  # DELETE /v2/profile
+BY_ACCOUNT_SWEEP = "account_sweep"  # the cleanup job, for an account deleted in Firebase Auth
+BY_OPERATOR = "operator"  # by hand, from a checkout (docs/OPERATIONS.md)
+BY_RESTORE = "restore"  # scripts/restore_erasures.py, again after a restore of the database
+REQUESTERS = (BY_USER, BY_ACCOUNT_SWEEP, BY_OPERATOR, BY_RESTORE)
+
+
+def check_requester(requested_by: str | None) -> None:
+    """ValueError unless `requested_by` is one of REQUESTERS (a typo in a command by hand)."""
+    if requested_by not in REQUESTERS:
+        raise ValueError(f"requested_by {requested_by!r}: one of {', '.join(REQUESTERS)}")
+
 
 def erasing(activity: dict | None) -> bool:
     """The user's erasure is running: what is stored for them now could be left behind by it."""

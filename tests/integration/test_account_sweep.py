@@ -16,6 +16,7 @@ from common.adapters.firestore_cleanup import FirestoreCleanupStore
 from common.adapters.firestore_profiles import erase_user
 from common.config import get_settings
 from common.events import user_key
+from common.profile.erasure import BY_ACCOUNT_SWEEP
 from scripts.auth_emulator import sign_up
 from scripts.function_client import function_client
 from tests.stack_fixtures import own_database
@@ -65,7 +66,9 @@ def _sweep(db, at: datetime = NOW):
     return sweep_accounts(
         known=FirestoreCleanupStore(db),
         directory=FirebaseAccountDirectory(clients.firebase_app()),
-        erase=lambda uid: erase_user(db, uid=uid, ukey=_ukey(uid), now=NOW),
+        erase=lambda uid: erase_user(
+            db, uid=uid, ukey=_ukey(uid), now=NOW, requested_by=BY_ACCOUNT_SWEEP
+        ),
         now=at,
     )
 
@@ -166,7 +169,9 @@ def test_the_sweep_pages_on_to_the_end_and_the_next_run_comes_round():
         return sweep_accounts(
             known=FirestoreCleanupStore(db),
             directory=FirebaseAccountDirectory(clients.firebase_app()),
-            erase=lambda uid: erase_user(db, uid=uid, ukey=_ukey(uid), now=NOW),
+            erase=lambda uid: erase_user(
+                db, uid=uid, ukey=_ukey(uid), now=NOW, requested_by=BY_ACCOUNT_SWEEP
+            ),
             now=at,
             per_collection=per_collection,
         )

@@ -17,6 +17,7 @@ from common.chat.limits import CRISIS_REMEMBERED
 from common.config import get_settings
 from common.errors import Unavailable
 from common.events import user_key
+from common.profile.erasure import BY_USER
 from common.safety import crisis_reply, resources_for
 from common.sse import sse_event
 from scripts.function_client import function_client
@@ -182,7 +183,9 @@ def test_while_the_users_erasure_runs_a_turn_is_refused_and_stores_nothing(
     db = clients.firestore_client()
     began = datetime.now(UTC) - timedelta(minutes=11)
     with pytest.raises(Unavailable):
-        erase_user(db, uid=user.uid, ukey=ukey, now=began, in_time=lambda: False)
+        erase_user(
+            db, uid=user.uid, ukey=ukey, now=began, requested_by=BY_USER, in_time=lambda: False
+        )
     left = _left_of(user.uid)
 
     for session in (None, first.json["session_id"]):

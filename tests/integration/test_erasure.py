@@ -29,6 +29,7 @@ from common.config import get_settings
 from common.errors import Unavailable
 from common.events import user_key
 from common.json_stream import iter_json
+from common.profile.erasure import BY_USER
 from common.profile.service import export_profile
 from tests.stack_fixtures import drop_database, events_table, own_database
 
@@ -167,6 +168,7 @@ def test_a_user_with_more_documents_than_a_batch_is_erased_completely(db) -> Non
     assert record.pop("documents_gone_at") > NOW  # the server's clock at its last batch
     assert record == {
         "requested_at": NOW,
+        "requested_by": "user",  # DELETE /v2/profile
         "analytics": "pending",
         "firestore": "done",
         "completed_at": NOW,
@@ -285,6 +287,7 @@ def test_the_export_and_the_erasure_reach_a_rotated_key_and_the_push_records(db)
     assert previous.pop("documents_gone_at") > NOW
     assert previous == {
         "requested_at": NOW,
+        "requested_by": "user",
         "analytics": "pending",
         "firestore": "done",
         "completed_at": NOW,
@@ -466,7 +469,7 @@ def test_an_erasure_out_of_time_stops_after_a_batch_and_is_finished_later(db) ->
     profiles = _profiles(db)
 
     with pytest.raises(Unavailable):
-        erase_user(db, uid=uid, ukey=ukey, now=NOW, in_time=lambda: False)
+        erase_user(db, uid=uid, ukey=ukey, now=NOW, requested_by=BY_USER, in_time=lambda: False)
 
     erasure = f"erasures/{ukey}"
     record = db.document(erasure).get().to_dict()

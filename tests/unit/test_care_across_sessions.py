@@ -13,7 +13,7 @@ from common.adapters.firestore_profiles import FirestoreProfileStore, erase_user
 from common.chat import service
 from common.chat.limits import CRISIS_REMEMBERED, activity_doc, care_after_no
 from common.chat.models import TurnCreate
-from common.profile.erasure import ERASURE_DONE
+from common.profile.erasure import BY_USER, ERASURE_DONE
 from common.safety import CARE_QUESTION, CARE_REMINDER, resources_for
 from common.sessions.state import NOT_SAFE_CARE
 from tests.fakes import turns
@@ -175,6 +175,8 @@ def test_an_erased_users_record_and_its_care_are_gone_and_the_export_shows_it():
     rpc = FirestoreRpc({"activity/u1": record}, queries=True)
     export = FirestoreProfileStore(rpc.client, sessions=None).export_user(uid="u1", ukey="k1")
     assert export["recent_activity"]["not_safe_until"] == "2026-12-07T12:00:00.000000Z"
-    erase_user(rpc.client, uid="u1", ukey="k1", now=now + timedelta(minutes=5))
+    erase_user(
+        rpc.client, uid="u1", ukey="k1", now=now + timedelta(minutes=5), requested_by=BY_USER
+    )
     assert set(rpc.docs["activity/u1"]) == {ERASURE_DONE, "expires_at"}  # the tombstone only
     assert care_after_no(rpc.docs["activity/u1"], now + timedelta(minutes=6)) is None

@@ -12,7 +12,7 @@ import pytest
 from common.adapters.firestore_cleanup import FirestoreCleanupStore
 from common.adapters.firestore_profiles import erase_user
 from common.errors import ErasureInProgress
-from common.profile.erasure import ERASING, ERASURE_DONE, ERASURE_RESUME_AFTER
+from common.profile.erasure import BY_USER, ERASING, ERASURE_DONE, ERASURE_RESUME_AFTER
 from tests.fakes.firestore_rpc import FirestoreRpc
 
 FIRST = datetime(2026, 12, 6, 12, tzinfo=UTC)
@@ -21,7 +21,7 @@ ACTIVITY, RECORD = f"activity/{UID}", f"erasures/{UKEY}"
 
 
 def _erase(rpc: FirestoreRpc, now: datetime) -> dict[str, int]:
-    return erase_user(rpc.client, uid=UID, ukey=UKEY, now=now)
+    return erase_user(rpc.client, uid=UID, ukey=UKEY, now=now, requested_by=BY_USER)
 
 
 def _running(began: datetime) -> dict[str, dict]:

@@ -2474,7 +2474,9 @@ def test_every_finished_erasure_is_kept_in_the_erasure_log(env: str, caplog) -> 
 
     with caplog.at_level(logging.INFO):
         now = datetime(2026, 12, 6, 12, tzinfo=UTC)
-        erase_user(FirestoreRpc(queries=True).client, uid="u1", ukey="k1", now=now)
+        erase_user(
+            FirestoreRpc(queries=True).client, uid="u1", ukey="k1", now=now, requested_by="user"
+        )
     lines = [json.loads(formatter().format(r)) for r in caplog.records]
     erased = [line for line in lines if line["message"] == "erasure done"]
     assert len(erased) == 1
