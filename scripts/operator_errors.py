@@ -1,9 +1,13 @@
 """What an operator script (restore_erasures, reopen_analytics_erasures, replay_dead_letters,
-operators) does when Google refuses a call or there are no credentials: one line on stderr and
-exit status 2, rather than a traceback that buries the cause."""
+operators, support) does when Google refuses a call or there are no credentials: one line on
+stderr and exit status 2, rather than a traceback that buries the cause. Also what the scripts
+that derive user keys check and say of their target first."""
 
 from __future__ import annotations
 
+import argparse
+import hashlib
+import os
 import sys
 
 EXIT_STATUS = (
@@ -24,3 +28,19 @@ def report(error: Exception) -> int:
     lines = str(error).strip().splitlines()
     print(f"error: {type(error).__name__}: {lines[0] if lines else ''}", file=sys.stderr)
     return 2
+
+
+def fingerprint(key: str) -> str:
+    """A short hash to tell which analytics key a run used, without showing it."""
+    return hashlib.sha256(key.encode()).hexdigest()[:8]
+
+
+def refuse_local_settings(parser: argparse.ArgumentParser, ion_env: str, runbook: str) -> None:
+    """ION_ENV unset is the local stack's, whose public analytics key gives no real user's key:
+    refused (exit 2) unless the target is the Firestore emulator. `runbook`: the section of
+    docs/OPERATIONS.md the error points to."""
+    if ion_env == "local" and not os.environ.get("FIRESTORE_EMULATOR_HOST"):
+        parser.error(
+            "ION_ENV is local (unset?) and FIRESTORE_EMULATOR_HOST is not set: for a real "
+            f"project set ION_ENV=prod and ANALYTICS_KEY (docs/OPERATIONS.md, {runbook})"
+        )

@@ -29,7 +29,6 @@ of those.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import re
 import sys
@@ -44,7 +43,13 @@ from common.adapters.firestore_sessions import ACTIVITY, FEEDBACK, SESSIONS, USE
 from common.config import checked_analytics_key
 from common.events import user_key
 from common.profile.erasure import BY_RESTORE, ERASURE_DONE
-from scripts.operator_errors import EXIT_STATUS, google_errors, report
+from scripts.operator_errors import (
+    EXIT_STATUS,
+    fingerprint,
+    google_errors,
+    refuse_local_settings,
+    report,
+)
 
 PAGE = 1000
 # A user key as common.events.user_key makes it: 32 lowercase hex digits. Anything else listed
@@ -156,11 +161,6 @@ def listed_keys(text: str) -> set[str]:
     return keys
 
 
-def fingerprint(key: str) -> str:
-    """A short hash to tell which analytics key a run used, without showing it."""
-    return hashlib.sha256(key.encode()).hexdigest()[:8]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=EXIT_STATUS)
     parser.add_argument("keys", help="a file of the erased user keys, or - for stdin")
@@ -194,13 +194,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     except RuntimeError as error:
         parser.error(str(error))
-    # ION_ENV unset is the local stack's: its public analytics key matches no real user, and every
-    # listed one would be "erased by the key alone", their documents left in the copy.
-    if settings.ion_env == "local" and not os.environ.get("FIRESTORE_EMULATOR_HOST"):
-        parser.error(
-            "ION_ENV is local (unset?) and FIRESTORE_EMULATOR_HOST is not set: for a real "
-            "project set ION_ENV=prod and ANALYTICS_KEY (docs/OPERATIONS.md, Restore Firestore)"
-        )
+    # With the local key every listed user would be "erased by the key alone", their documents
+    # left in the copy.
+    refuse_local_settings(parser, settings.ion_env, "Restore Firestore")
     try:
         with sys.stdin if args.keys == "-" else open(args.keys) as listed:
             keys = listed_keys(listed.read())

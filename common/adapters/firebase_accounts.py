@@ -1,4 +1,5 @@
-"""Which uids Firebase Auth no longer has an account for (common.account_sweep)."""
+"""Which uids Firebase Auth no longer has an account for (common.account_sweep), and whose
+account an email address is (scripts/support.py)."""
 
 from __future__ import annotations
 
@@ -16,3 +17,12 @@ class FirebaseAccountDirectory:
 
         result = auth.get_users([auth.UidIdentifier(uid) for uid in uids], app=self._app)
         return {identifier.uid for identifier in result.not_found}
+
+    def uid_of(self, email: str) -> str | None:
+        """The uid of the account with this email address; None when Auth has none."""
+        from firebase_admin import auth
+
+        try:
+            return auth.get_user_by_email(email, app=self._app).uid
+        except auth.UserNotFoundError:
+            return None

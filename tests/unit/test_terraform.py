@@ -1412,6 +1412,7 @@ def _sent_queries() -> tuple[Any, ...]:
     from common.adapters.firestore_profiles import FirestoreProfileStore
     from common.adapters.firestore_push import FirestorePushStore
     from common.adapters.firestore_sessions import FirestoreSessionStore
+    from common.adapters.firestore_support import end_care, support_view
     from common.cleanup import EXPIRING_COLLECTIONS
     from common.json_stream import iter_json
     from tests.fakes.firestore_rpc import FirestoreRpc
@@ -1446,6 +1447,8 @@ def _sent_queries() -> tuple[Any, ...]:
     profiles = FirestoreProfileStore(db, sessions)
     "".join(iter_json(profiles.export_user(uid="u", ukey="k")))  # read as it is written
     profiles.erase_user(uid="u", ukey="k", now=now)
+    support_view(db, uid="u", ukey="k", now=now)  # scripts/support.py
+    end_care(db, uid="u", now=now)
     return tuple(rpc.sent)
 
 
