@@ -271,4 +271,4 @@ def push_store():
 def push_sender():
     from common.adapters.fcm_sender import FcmSender
 
-    return FcmSender(messaging_app())
+    return FcmSender(messaging_app(), max_deliveries=get_settings().push_max_deliveries)

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 from common.push.models import Device, Notification, SendResult
+from common.push.policy import lifespan
 
 # Devices sent to at once: a user has at most 20 (common/devices/service.py), one request each.
 log = logging.getLogger(__name__)
@@ -93,11 +94,22 @@ def _apns_collapse_id(tag: str) -> str:
     return tag if len(tag.encode()) <= 64 else hashlib.sha256(tag.encode()).hexdigest()[:64]
 
 
-def build_message(note: Notification, device: Device) -> Any:
+def build_message(note: Notification, device: Device, *, ttl: timedelta, now: datetime) -> Any:
     """The FCM message for one device: the collapse key (or the notification id) on every
-    platform's header, so a newer message replaces an older one, and a repeat shows once."""
+    platform's header, so a newer message replaces an older one, and a repeat shows once; and
+    on each platform the notification's remaining life (`ttl`, from `now`: policy.lifespan) as
+    how long FCM, APNs or the Web Push service may keep it for a device that is offline."""
     from firebase_admin import messaging
 
+    seconds = max(int(ttl.total_seconds()), 0)
+    # APNs: when it expires (UNIX seconds); 0: deliver once, keep nothing.
+    expiration = str(int(now.timestamp()) + seconds) if seconds else "0"
+    apns_headers = {"apns-collapse-id": _apns_collapse_id(note.tag), "apns-expiration": expiration}
+    # Topic replaces a message still queued at the push service; the tag replaces one already
+    # shown (the browser merges it with the title and body above).
+    web_headers = {"TTL": str(seconds)} | (
+        {"Topic": note.collapse_key} if note.collapse_key else {}
+    )
     return messaging.Message(
         token=device.token,
         notification=messaging.Notification(title=note.title, body=note.body),
@@ -105,13 +117,12 @@ def build_message(note: Notification, device: Device) -> Any:
         android=messaging.AndroidConfig(
             collapse_key=note.collapse_key,
             priority="normal",
+            ttl=timedelta(seconds=seconds),
             notification=messaging.AndroidNotification(tag=note.tag),
         ),
-        apns=messaging.APNSConfig(headers={"apns-collapse-id": _apns_collapse_id(note.tag)}),
+        apns=messaging.APNSConfig(headers=apns_headers),
         webpush=messaging.WebpushConfig(
-            # Topic replaces a message still queued at the push service; the tag replaces one
-            # already shown (the browser merges it with the title and body above).
-            headers={"Topic": note.collapse_key} if note.collapse_key else None,
+            headers=web_headers,
             notification=messaging.WebpushNotification(tag=note.tag),
         ),
     )
@@ -131,8 +142,9 @@ def _own_retries(app: Any) -> None:
 
 
 class FcmSender:
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, *, max_deliveries: int) -> None:
         self._app = app
+        self._max_deliveries = max_deliveries  # PUSH_MAX_DELIVERIES: when a push is stale
         _own_retries(app)
 
     def send(self, note: Notification, devices: list[Device]) -> list[SendResult]:
@@ -147,8 +159,10 @@ class FcmSender:
         """One device's answer: FCM's, or no answer (what failed is logged by the service)."""
         from firebase_admin import exceptions, messaging
 
+        now = datetime.now(UTC)
+        ttl = lifespan(note.created_at, now, self._max_deliveries)
         try:
-            messaging.send(build_message(note, device), app=self._app)
+            messaging.send(build_message(note, device, ttl=ttl, now=now), app=self._app)
         except ValueError:  # the SDK refused to encode it: nothing went out, and never will
             return SendResult(device.device_id, ok=False, error="invalid_message", http_status=400)
         except exceptions.FirebaseError as e:

@@ -174,6 +174,16 @@ def longest_wait(max_deliveries: int) -> timedelta:
     return timedelta(days=1, seconds=redeliveries)
 
 
+def lifespan(created_at: datetime, now: datetime, max_deliveries: int) -> timedelta:
+    """What is left at `now` of the life of a notification made at `created_at`: until it is
+    stale (longest_wait), never below zero (stale: not sent at all) nor above longest_wait (a
+    clock ahead of ours). Also how long FCM may keep it for a phone that is offline: by
+    default FCM keeps a message up to 4 weeks, so it could arrive after the user deleted their
+    account or turned notifications off."""
+    longest = longest_wait(max_deliveries)
+    return min(max(created_at + longest - now, timedelta(0)), longest)
+
+
 def deferred_key(note: Notification) -> str:
     """The id of a waiting notification: one per user and collapse key, so a newer message with
     the same key replaces the older one; without a key, one per notification."""

@@ -47,6 +47,7 @@ from common.push.policy import (
     SENDER_ID_MISMATCH,
     decide,
     is_retryable,
+    lifespan,
     local_day,
     redelivery_delay,
     retry_delay,
@@ -339,6 +340,10 @@ def deliver(
             "sent", None, [event("push.sent", **summary(sent, _Sending(), **more))], sent=sent
         )
 
+    # Stale (quiet hours and every redelivery waited out): sent now it would show as new, and
+    # FCM was told to drop it by now (its lifespan), so nothing is sent.
+    if lifespan(note.created_at, now, settings.push_max_deliveries) <= timedelta(0):
+        return withhold("stale")
     if note.kind == REENGAGEMENT and (why := withhold_reason(note, user.activity, prefs, now=now)):
         return withhold(why)
     if note.kind == WEEKLY_INSIGHT:

@@ -4,17 +4,19 @@ mapping runs on FCM v1 error bodies as they come over the wire (no network)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 from firebase_admin import _utils, messaging
 
 from common.adapters.fcm_sender import _error_code, build_message
+from common.config import Settings
 from common.push.models import Device, Notification
-from common.push.policy import DEAD_TOKEN_ERRORS, MISCONFIGURED_ERRORS
+from common.push.policy import DEAD_TOKEN_ERRORS, MISCONFIGURED_ERRORS, lifespan, longest_wait
 from tests.fakes import fcm_server
 
+MAX_DELIVERIES = Settings().push_max_deliveries
 FCM_ERROR = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
 BAD_REQUEST = "type.googleapis.com/google.rpc.BadRequest"
 
@@ -31,8 +33,12 @@ def _note(**kw) -> Notification:
     return Notification.model_validate({**base, **kw})
 
 
-def _wire(note: Notification, platform: str = "web") -> dict:
-    message = build_message(note, Device("d1", "fcm-token-1234567890:web", platform))
+def _wire(note: Notification, platform: str = "web", *, now: datetime | None = None) -> dict:
+    now = now or note.created_at
+    ttl = lifespan(note.created_at, now, MAX_DELIVERIES)
+    message = build_message(
+        note, Device("d1", "fcm-token-1234567890:web", platform), ttl=ttl, now=now
+    )
     return messaging._MessagingService.encode_message(message)
 
 
@@ -42,7 +48,7 @@ def _wire(note: Notification, platform: str = "web") -> dict:
 def test_web_push_carries_the_tag_so_a_repeat_or_a_newer_one_replaces_the_shown_one() -> None:
     wire = _wire(_note(collapse_key="weekly_insight"))
     assert wire["webpush"]["notification"] == {"tag": "weekly_insight"}
-    assert wire["webpush"]["headers"] == {"Topic": "weekly_insight"}
+    assert wire["webpush"]["headers"]["Topic"] == "weekly_insight"
     assert wire["notification"] == {
         "title": "Your week with ION",
         "body": "In the past week: 2 conversations.",
@@ -51,7 +57,27 @@ def test_web_push_carries_the_tag_so_a_repeat_or_a_newer_one_replaces_the_shown_
 
     without_key = _wire(_note())  # a resend after a timeout shows once: tagged by its id
     assert without_key["webpush"]["notification"] == {"tag": "weekly_insight.2026-W47.abc"}
-    assert "headers" not in without_key["webpush"]
+    assert "Topic" not in without_key["webpush"]["headers"]
+
+
+def test_a_push_lives_on_every_platform_only_as_long_as_it_is_not_stale() -> None:
+    # FCM keeps a message for an offline device up to 4 weeks by default: a push could reach a
+    # phone after its user deleted their account or turned notifications off (support review).
+    note = _note(collapse_key="weekly_insight")
+    now = note.created_at + timedelta(hours=30)
+    left = note.created_at + longest_wait(MAX_DELIVERIES) - now  # ~3 h 15 min
+    wire = _wire(note, "android", now=now)
+    ttl = float(wire["android"]["ttl"].rstrip("s"))
+    assert 0 < ttl <= left.total_seconds()
+    expiration = int(wire["apns"]["headers"]["apns-expiration"])
+    assert now.timestamp() < expiration <= (now + left).timestamp()
+    assert 0 < int(wire["webpush"]["headers"]["TTL"]) <= left.total_seconds()
+    assert wire["webpush"]["headers"]["Topic"] == "weekly_insight"
+    # once stale, nothing may be kept: never a negative life
+    stale = _wire(note, "android", now=note.created_at + timedelta(days=3))
+    assert stale["apns"]["headers"]["apns-expiration"] == "0"
+    assert stale["webpush"]["headers"]["TTL"] == "0"
+    assert stale["android"]["ttl"] == "0s"
 
 
 def test_the_fake_fcm_server_accepts_the_message_as_fcm_does() -> None:
@@ -232,7 +258,7 @@ def test_a_device_whose_request_gets_no_answer_does_not_fail_the_others(
                 Device("d2", "fcm-token-0987654321:ios", "ios"),
             )
             fcm.respond(tablet.token, then="THIRD_PARTY_AUTH_ERROR")
-            results = FcmSender(app).send(_note(), [phone, tablet])
+            results = FcmSender(app, max_deliveries=MAX_DELIVERIES).send(_note(), [phone, tablet])
         finally:
             firebase_admin.delete_app(app)
 
@@ -265,7 +291,7 @@ def test_a_503_is_answered_once_not_retried_inside_the_sdk(monkeypatch) -> None:
         try:
             phone = Device("d1", "fcm-token-1234567890:android", "android")
             fcm.respond(phone.token, "UNAVAILABLE", "UNAVAILABLE", then="ok", retry_after=1)
-            (result,) = FcmSender(app).send(_note(), [phone])
+            (result,) = FcmSender(app, max_deliveries=MAX_DELIVERIES).send(_note(), [phone])
         finally:
             firebase_admin.delete_app(app)
 

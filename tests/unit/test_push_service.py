@@ -23,6 +23,7 @@ from common.config import Settings
 from common.notifications.models import REENGAGEMENT, WEEKLY_INSIGHT, Recipient
 from common.notifications.reengagement import nudge_text, reengagement_nudge
 from common.push.models import Device, Notification, SendResult
+from common.push.policy import longest_wait
 from common.push.service import (
     DEADLINE_SECONDS,
     FUNCTION_TIMEOUT_SECONDS,
@@ -904,4 +905,34 @@ def test_a_push_one_device_showed_stays_sent_when_its_retry_is_held_back(turn, r
         1,
         reason,
         1,
+    )
+
+
+def test_a_stale_push_is_not_sent_at_all() -> None:
+    # Past its life (quiet hours and every redelivery waited out) it would show as new, and FCM
+    # was told to keep it no longer: a release that finds it so late sends nothing.
+    store, publisher = Store({}), Events()
+    (note,) = _backlog(store, 1)  # made 8 hours before T0
+    life = longest_wait(SETTINGS.push_max_deliveries)
+    clock = Clock(note.created_at + life)
+    sender = Sender(clock)
+    outcome = deliver(
+        note=note,
+        store=store,
+        sender=sender,
+        outbox=Events(),
+        publisher=publisher,
+        settings=SETTINGS,
+        now=clock.now(),
+        sleep=lambda s: None,
+    )
+    assert (outcome.status, outcome.reason) == ("suppressed", "stale")
+    assert sender.sent == []
+    (event,) = publisher.published
+    assert (event.type, event.data["reason"]) == ("push.suppressed", "stale")
+    # a moment younger, it goes
+    store = Store({})
+    (fresh,) = _backlog(store, 1)
+    assert (
+        _deliver(store, fresh, Sender(clock), now=fresh.created_at + life * 0.99).status == "sent"
     )
