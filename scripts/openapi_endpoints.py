@@ -160,7 +160,11 @@ class ProfileExport(BaseModel):
         description="What was learned under analytics.previous_user_key, before the analytics "
         "key was rotated; empty when there is none."
     )
-    sessions: list[dict[str, Any]]
+    sessions: list[dict[str, Any]] = Field(
+        description="The user's conversations not yet deleted, each with its turns. A "
+        "conversation expires 24 hours (SESSION_TTL_HOURS) after its last turn and the cleanup "
+        "job then deletes it with its turns: an older one is in no export."
+    )
     turns_without_session: list[dict[str, Any]] = Field(
         description="Turns whose session was deleted before them, oldest first, each as stored "
         "like the sessions' turns."

@@ -50,6 +50,15 @@ class QuietHours(BaseModel):
     end: HHMM
 
 
+# What retention_days bounds, for the API description: not how long a conversation is kept.
+RETENTION_DAYS = (
+    "Days kept: analytics events about the user older than this are deleted, the learned "
+    "preferences once nothing was learned for this long, and turns this old in a conversation "
+    "still in use. Not how long a conversation is kept: each expires 24 hours (SESSION_TTL_HOURS) "
+    "after its last turn and is then deleted with its turns."
+)
+
+
 class ProfileSettings(BaseModel):
     """What the user controls. Defaults are what a new user gets."""
 
@@ -57,7 +66,7 @@ class ProfileSettings(BaseModel):
 
     personalization: bool = True
     anonymize_analytics: bool = False
-    retention_days: Literal[30, 90, 365] = 90
+    retention_days: Literal[30, 90, 365] = Field(default=90, description=RETENTION_DAYS)
     # A default to show, not the user's clock: PATCH stores only the fields sent, and
     # common.profile.service.timezone_set tells a zone the user set from this one.
     timezone: str = "UTC"
@@ -94,7 +103,7 @@ class ProfilePatch(BaseModel):
 
     personalization: bool | None = None
     anonymize_analytics: bool | None = None
-    retention_days: Literal[30, 90, 365] | None = None
+    retention_days: Literal[30, 90, 365] | None = Field(default=None, description=RETENTION_DAYS)
     timezone: str | None = None
     quiet_hours: QuietHours | None = None
     notifications: bool | None = None

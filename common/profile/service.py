@@ -186,8 +186,8 @@ def export_profile(*, uid: str, store: ProfileStore, settings: Settings) -> dict
     if previous := older_user_key(exported.get("profile"), ukey):
         analytics["previous_user_key"] = previous
     # The stored profile has only the settings the user changed (none for a new user): the
-    # settings in effect, defaults included, as GET /v2/profile shows them (how long turns are
-    # kept, the quiet hours).
+    # settings in effect, defaults included, as GET /v2/profile shows them (the retention, the
+    # quiet hours).
     effective = settings_of(exported.get("profile")).model_dump(mode="json")
     return {**exported, "effective_settings": effective, "analytics": analytics}
 
