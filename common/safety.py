@@ -460,32 +460,48 @@ _LONGEST_ANSWER = 80  # characters
 # after fillers or the no again ("no no, i'm fine", "no lol im ok", "no sorry, I meant the
 # sprint"); a filler alone ("no lol", "no sorry") reassures no one. Taking back the words the
 # crisis reply answered reassures too ("no, I'm not suicidal", "no, it was a joke", "no, I
-# didn't mean it literally", "nah, wrong read", "no, it was about work"); not "no joke" (an
-# intensifier), nor "no, I mean" (as often a pause before more), nor "no, why?" (asking why
-# takes nothing back). A take-back that could lead into a restated no ("no I meant it", "no,
-# you misunderstood, I'm not safe", "no, I didn't mean to scare you but...") counts only whole
-# or with what it means ("I meant the sprint", "misunderstood, I'm fine"), and no reassurance
-# counts when what follows it says not safe again (_STILL_NOT_SAFE: "no im ok but i dont want
-# to live"). "not really, just tired" is read as no: "not really" answers the question and
-# tiredness does not take it back. Read in English (and the Spanish "no"); one match at the
-# start and one after it: linear, so a longer message than a whole answer is read so, up to
-# _LONGEST_NO_THEN.
+# didn't mean it literally", "nah, wrong read", "no, it was about work"), and so does a bare
+# "jk", "joke", "joking" or "kidding" after the no and fillers ("no jk", "nope, joke", "no lol
+# jk"), as long as nothing but a few harmless words follows (_HARMLESS: "no jk i want to die",
+# "no jk lol im done" stay a no); not "no joke" or "no kidding" (intensifiers: "no joke, i have
+# pills", and "no kidding" said for "obviously not"), nor "no, I mean" (as often a pause before
+# more), nor "no, why?" (asking why takes nothing back). A take-back that could lead into a
+# restated no ("no I meant it", "no, you misunderstood, I'm not safe", "no, I didn't mean to
+# scare you but...") counts only whole or with what it means ("I meant the sprint",
+# "misunderstood, I'm fine"), and no reassurance counts when what follows it says not safe
+# again (_STILL_NOT_SAFE: "no im ok but i dont want to live"). "not really, just tired" is read
+# as no: "not really" answers the question and tiredness does not take it back. Read in English
+# (and the Spanish "no"); one match at the start and one after it: linear, so a longer message
+# than a whole answer is read so, up to _LONGEST_NO_THEN.
+_INTENSIFIER = r"no+[.!? ]+(?:joke|kidding)"  # "no joke", "no kidding": a no, never a take-back
 _NO_FIRST = (
-    r"(?:honestly[.!? ]*)?(?:no+|nope|nah|not(?! (?:too |that |so )?bad\b))\b[.!? ]*(?P<rest>.*)"
+    rf"(?:honestly[.!? ]*)?(?:{_INTENSIFIER}|no+|nope|nah|not(?! (?:too |that |so )?bad\b))\b"
+    r"[.!? ]*(?P<rest>.*)"
 )
 _FINE = (
     r"(?:im|i am|i feel|feeling|its|it is|all) (?:really |totally |completely |perfectly )?"
     r"(?:fine|ok|okay|good|safe|alright|all right|better)"
 )
 _OR_FINE_THEN_END = rf"(?:[.!? ]+(?:{_FINE}|all good))?$"  # "misunderstood, i'm fine" and no more
+# What a whole reassurance may say after it ("i'm ok now i think", "thanks, that helps"), and
+# nothing else: a few words of any kind could be a farewell ("i'm fine. goodbye everyone",
+# "thank you for everything", "i'm fine. tonight's the night"). Whole words, one way each.
+_HARMLESS = (
+    r"(?:[ .!?]*\b(?:now|i think|i guess|i promise|promise|really|honestly|seriously|actually|"
+    r"tbh|for now|for real|thanks|thank you|thx|that helps|it helps|just tired|lol|haha|again|"
+    r"already|dont worry|no worries|today)\b)*[ .!?]*"
+)
 _REASSURED = (
     # each filler a whole word: one way to read the run of them, so no backtracking blow-up
-    r"(?:(?:no+|nah|nope|lol|haha|sorry|but|now|right now|honestly|actually|need)\b[.!? ]*)*"
+    rf"(?:(?:(?!{_INTENSIFIER}\b)no+|nah|nope|lol|haha|sorry|but|now|right now|honestly|actually|"
+    r"need)\b[.!? ]*)*"
     rf"(?:{_FINE}|all good|thanks|thank you|thx|worries|problem|dont worry|gracias|"
     r"everything(?:s| is) (?:fine|ok|okay|good|alright)|"
     r"(?:im |i am )?not (?:suicidal|in danger|going to hurt myself)|"
     r"(?:im |i am |i was |its |it is |it was |just )(?:just |only )?(?:a )?"
     r"(?:jok(?:e|ing)|kidding)|"
+    # bare ("no jk", "nope, joke"), with at most "i'm fine" and harmless words after it
+    rf"(?:jk|joke|joking|kidding)(?:[.!? ]+{_FINE})?(?={_HARMLESS}$)|"
     r"(?:it was|its|it is|i was talking) about|"
     r"i (?:just |only )?meant (?:the|my|work|school)|"
     rf"i (?:didnt|did not) mean (?:it|that)(?: literally| like that| that way)?{_OR_FINE_THEN_END}|"
@@ -649,14 +665,7 @@ def _reassured(text: str) -> str | None:
     return text[reassured.end() :]
 
 
-# What a whole reassurance may say after it ("i'm ok now i think", "thanks, that helps"), and
-# nothing else: a few words of any kind could be a farewell ("i'm fine. goodbye everyone",
-# "thank you for everything", "i'm fine. tonight's the night"). Whole words, one way each.
-_HARMLESS_TAIL = re.compile(
-    r"(?:[ .!?]*\b(?:now|i think|i guess|i promise|promise|really|honestly|seriously|actually|"
-    r"tbh|for now|for real|thanks|thank you|thx|that helps|it helps|just tired|lol|haha|again|"
-    r"already|dont worry|no worries|today)\b)*[ .!?]*"
-)
+_HARMLESS_TAIL = re.compile(_HARMLESS)
 
 
 def reassures(message: str) -> bool:

@@ -104,7 +104,7 @@ def test_outside_care_a_reassurance_only_the_model_flags_is_a_crisis():
 @pytest.mark.parametrize(
     "message",
     [OK_NOW, "thanks", "I'm fine.", "i am not suicidal", "i'm fine now, thanks", "all good really",
-     "im ok i promise", "thanks, that helps", "i'm okay, just tired"],
+     "im ok i promise", "thanks, that helps", "i'm okay, just tired", "no jk", "jk lol"],
 )  # fmt: skip
 def test_a_whole_reassurance_reassures(message):
     assert reassures(message)
@@ -130,6 +130,8 @@ def test_a_whole_reassurance_reassures(message):
         "thanks. goodbye",
         "thank you for everything",
         "i'm fine, it's decided",
+        "no jk i want to die",  # a take-back, then the danger again
+        "no joke",  # an intensifier
     ],
 )
 def test_anything_else_does_not(message):

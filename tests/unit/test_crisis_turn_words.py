@@ -283,6 +283,14 @@ NOT_SAFE = [
     "no, I was kidding... not really",
     "nah, it was a joke. i mean it though",
     "no worries, but I still want to die",
+    # The support review: a bare "jk" after the no takes the crisis back, but not when the
+    # danger is said after it, nor as an intensifier
+    "no lol i want to die",
+    "no jk i want to die",
+    "no jk lol im done",
+    "no jk, im fine but i have the pills",
+    "no joke",
+    "no kidding",
 ]
 SAFE = [
     "no i'm fine",
@@ -320,6 +328,15 @@ SAFE = [
     "no, I'm fine, I don't want to die",
     "no thanks for the help",
     "no I'm not suicidal, just exhausted",
+    # The support review: a crisis reply to a joke about a deadline, then 24 h of care for "no
+    # jk" (while "no, it was a joke" reassured)
+    "no jk",
+    "nope, joke",
+    "no lol jk",
+    "no jk lol",
+    "no, joking",
+    "nah kidding",
+    "no jk im fine",
 ]
 
 
@@ -331,6 +348,15 @@ def test_a_no_that_says_more_is_read_as_not_safe(answer):
 @pytest.mark.parametrize("answer", SAFE)
 def test_a_no_followed_by_a_reassurance_is_not(answer):
     assert not answers_not_safe(crisis_reply(("988",)), answer)
+
+
+def test_a_joke_taken_back_with_jk_starts_no_day_of_care():
+    replies, state = _conversation("this deadline will kill me lol i want to die", "no jk")
+    assert replies[0]["safety"]["crisis"] is True
+    assert replies[1]["safety"]["crisis"] is False and state.not_safe_until is None
+    # a bare no is read as it was: a day of care
+    replies, state = _conversation("this deadline will kill me lol i want to die", "no")
+    assert replies[1]["safety"]["crisis"] is True and state.not_safe_until is not None
 
 
 def test_a_no_that_says_more_gets_the_resources_with_the_model_down():
