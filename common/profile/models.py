@@ -124,7 +124,11 @@ class ProfileOut(BaseModel):
     # from those sets only (a persona stored under an id outside them is not read back).
     settings: ProfileSettings
     preferences: dict[PersonaId, PersonaPreference]
-    favourite_persona: PersonaId | None
+    favourite_persona: PersonaId | None = Field(
+        description="The persona the user's ratings and use favour; null when none stands out, "
+        "and while personalization is off (ratings and turns are still learned from then, and "
+        "used only if it is turned back on)."
+    )
     engagement: float
     intent_mix: dict[Intent, int]
     hourly_activity: list[int]

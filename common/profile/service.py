@@ -94,7 +94,9 @@ def _out(settings: ProfileSettings, prefs: dict | None, now: datetime) -> Profil
             p: PersonaPreference(satisfaction=round(s.mean, 4), evidence=round(s.evidence, 3))
             for p, s in profile.stats.items()
         },
-        favourite_persona=favourite_persona(profile),
+        # Learning goes on while personalization is off (it is used if turned on again), but
+        # nothing learned meanwhile is shown as the user's favourite: none is used.
+        favourite_persona=favourite_persona(profile) if settings.personalization else None,
         engagement=round(profile.engagement, 4),
         intent_mix={i: int(mix.get(i, 0)) for i in INTENTS},
         hourly_activity=list(profile.hourly),
