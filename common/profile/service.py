@@ -67,16 +67,42 @@ def settings_of(user_doc: dict | None) -> ProfileSettings:
         return ProfileSettings()
 
 
+# Every setting there was when PATCH /v2/profile stored the whole map, defaults included (from
+# 7800576, 2026-11-22, until 9e9ac6e, 2026-12-03).
+WHOLE_MAP_SETTINGS = frozenset(
+    (
+        "personalization",
+        "anonymize_analytics",
+        "retention_days",
+        "timezone",
+        "quiet_hours",
+        "notifications",
+    )
+)
+
+
 def timezone_set(user_doc: dict | None) -> bool:
     """Whether the user set their time zone (and it is still a valid one). PATCH /v2/profile
     stores only the fields sent, so a user who never sent one has none stored: settings_of's
     "UTC" is then a default for GET /v2/profile, not the user's clock."""
-    stored = (stored_settings(user_doc) or {}).get("timezone")
+    stored = stored_settings(user_doc) or {}
     try:
-        ProfilePatch.model_validate({"timezone": stored})
+        ProfilePatch.model_validate({"timezone": stored.get("timezone")})
     except ValidationError:
         return False
-    return stored is not None
+    return stored.get("timezone") is not None and not _default_zone_saved(user_doc, stored)
+
+
+def _default_zone_saved(user_doc: dict | None, stored: dict) -> bool:
+    """A "UTC" the early PATCH saved with every other default (WHOLE_MAP_SETTINGS), not the
+    user's choice, unless a PATCH set it since: each one since 64d30f8 names what it stored in
+    settings_set_at (a "UTC" sent from 2bed64a to 64d30f8 by such a user reads as unset too)."""
+    set_at = (user_doc or {}).get("settings_set_at")
+    return (
+        stored.get("timezone") == "UTC"
+        and stored.keys() >= WHOLE_MAP_SETTINGS
+        and "timezone" not in (set_at if isinstance(set_at, dict) else {})
+    )
 
 
 def stored_settings(user_doc: dict | None) -> dict | None:

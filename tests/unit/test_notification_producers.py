@@ -41,6 +41,7 @@ from common.notifications.weekly import (
     week_facts,
     weekly_insight,
 )
+from common.profile.models import ProfileSettings
 from common.profile.updater import day_key, delta_for, stale_days
 from common.push.models import notification_from_envelope
 from scripts.function_client import function_client
@@ -276,6 +277,14 @@ def test_without_a_lifetime_count_a_user_with_one_day_and_under_3_turns_is_too_n
 def test_a_user_who_set_utc_gets_their_insight() -> None:
     """A "UTC" the app sent is a known zone, unlike the default GET /v2/profile shows."""
     assert weekly_insight(_recipient(timezone="UTC"), now=NOW, key=KEY)[1] is None
+
+
+def test_a_utc_zone_the_early_patch_saved_with_every_default_is_unknown() -> None:
+    """PATCH /v2/profile stored the whole settings map from 7800576 until 9e9ac6e: a user who
+    only chose 365 days has "UTC" stored, and got their insight at 03:00 in Tokyo."""
+    whole = ProfileSettings(retention_days=365, quiet_hours=None).model_dump(mode="json")
+    old = replace(_recipient(), user={"settings": whole, "user_key": "k"})
+    assert weekly_insight(old, now=NOW, key=KEY) == (None, TIMEZONE_UNKNOWN)
 
 
 def test_last_weeks_notice_does_not_stop_this_weeks_insight() -> None:

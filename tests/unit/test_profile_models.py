@@ -1,5 +1,7 @@
 """The profile API's models: what PATCH /v2/profile accepts."""
 
+from datetime import UTC, datetime
+
 import pytest
 from pydantic import ValidationError
 
@@ -87,6 +89,40 @@ def test_a_time_zone_is_known_only_when_the_user_set_a_valid_one(user_doc, known
 
     assert timezone_set(user_doc) is known
     assert settings_of(user_doc).timezone in {"UTC", "Asia/Tokyo"}  # what GET /v2/profile shows
+
+
+# users/{uid} as PATCH /v2/profile stored it from 7800576 until 9e9ac6e: the whole settings
+# map, defaults included, for a user who only chose to keep their data 365 days (the reviewer's
+# /tmp/rev_returning/oldsettings.py). quiet_hours' default was null then.
+WHOLE_MAP = {
+    "personalization": True,
+    "anonymize_analytics": False,
+    "retention_days": 365,
+    "timezone": "UTC",
+    "quiet_hours": None,
+    "notifications": True,
+}
+SET_AT = datetime(2026, 12, 6, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("user_doc", "known"),
+    [
+        ({"settings": WHOLE_MAP}, False),  # the early PATCH saved the default with the rest
+        ({"settings": WHOLE_MAP, "settings_set_at": {"retention_days": SET_AT}}, False),
+        ({"settings": WHOLE_MAP, "settings_set_at": {"timezone": SET_AT}}, True),  # sent since
+        ({"settings": WHOLE_MAP | {"timezone": "Asia/Tokyo"}}, True),  # no default
+        ({"settings": {"timezone": "UTC"}, "settings_set_at": {"timezone": SET_AT}}, True),
+    ],
+)
+def test_a_utc_zone_saved_with_every_default_by_the_early_patch_is_not_the_users(
+    user_doc, known
+) -> None:
+    """Those users got the weekly insight at 03:00 and the nudge at 01:00 in Tokyo, and chat
+    ranked by the UTC hour: the zone read as one they set."""
+    from common.profile.service import timezone_set
+
+    assert timezone_set(user_doc) is known
 
 
 @pytest.mark.parametrize(
