@@ -31,6 +31,7 @@ from common.adapters.firestore_sessions import (
 from common.chat.limits import SALT, recent_activity
 from common.errors import ErasureInProgress, Unavailable
 from common.events import REDELIVERY_WINDOW, Event, older_user_key
+from common.personalization.preferences import is_faded
 from common.profile.erasure import (
     BY_USER,
     ERASING,
@@ -643,38 +644,43 @@ class FirestorePreferenceWriter:
         marker_ref = prefs_ref.collection(APPLIED).document(event_id)
 
         @firestore.transactional
-        def run(tx: Any, daily: dict | None) -> bool:
+        def run(tx: Any, read_before: dict) -> bool:
             # The erasure record is read in the transaction: an erasure that begins before this
             # commits waits for it (and then deletes what it wrote) or makes it read again, so
             # an event of the erased account never brings the profile back. The profile
-            # itself is read outside it: the user's concurrent events would contend on it.
-            read = {s.reference.path: s for s in tx.get_all([erasure_ref, marker_ref], **bounded())}
+            # itself is read outside it: the user's concurrent events would contend on it. Only
+            # after a gap that fades it is it read here too, so that of two events of the
+            # user's return only the first starts afresh (the second would drop the first).
+            afresh = is_faded(read_before.get("updated_at"), now)
+            refs = [erasure_ref, marker_ref, *([prefs_ref] if afresh else [])]
+            read = {s.reference.path: s for s in tx.get_all(refs, **bounded())}
             if read[marker_ref.path].exists:  # applied before
                 return False
             erasure = read[erasure_ref.path]
             if erasure.exists and of_erased_account(erasure.to_dict(), occurred_at):
                 return False
             update = {**_nested(increments), "updated_at": now, "daily_until": daily_until(now)}
-            if old_days := stale_days(daily, now):
+            # Kept until no replay of a dead letter can bring the event back (REDELIVERY_WINDOW).
+            tx.create(marker_ref, {"applied_at": now, "expires_at": now + REDELIVERY_WINDOW})
+            if afresh and is_faded((read[prefs_ref.path].to_dict() or {}).get("updated_at"), now):
+                tx.set(prefs_ref, update)  # replaced, as if the cleanup had deleted it
+                return True
+            if old_days := stale_days(read_before.get("daily"), now):
                 update["daily"] = {
                     **update.get("daily", {}),
                     **dict.fromkeys(old_days, DELETE_FIELD),
                 }
-            # Kept until no replay of a dead letter can bring the event back (REDELIVERY_WINDOW).
-            tx.create(marker_ref, {"applied_at": now, "expires_at": now + REDELIVERY_WINDOW})
             tx.set(prefs_ref, update, merge=True)
             return True
 
         with storage_errors():
-            prefs = prefs_ref.get(field_paths=["daily"], **bounded())
+            prefs = prefs_ref.get(field_paths=["daily", "updated_at"], **bounded())
             try:
                 # Within a deadline, as a request's transaction is: its begin and commit retry
                 # for 60 s, the profile updater's whole timeout. Abandoned, it may still commit:
                 # the event's marker, read and created in it, keeps a redelivery from applying
                 # the event twice.
-                return within_deadline(
-                    run, self._db.transaction(), (prefs.to_dict() or {}).get("daily")
-                )
+                return within_deadline(run, self._db.transaction(), prefs.to_dict() or {})
             except exceptions.GoogleAPICallError as e:
                 # The library rolls back a failed commit, and in production that rollback can
                 # fail too (the transaction is over), its error then hiding ALREADY_EXISTS.

@@ -2,9 +2,10 @@
 how likely they were to show each persona, so that logged turns can evaluate any policy offline.
 
 One rule holds for every policy, in `LearnedPolicy.choose`: a user without a profile, a new user
-(`Profile.is_new`) or one who turned personalization off gets StaticRouter's decision, never a
-learned score. The architecture promises the latter the router alone, and the former have too
-little evidence for a learned score to mean anything.
+(`Profile.is_new`), one whose profile has faded (`Profile.faded`: not updated for
+PREFERENCES_FADE_DAYS) or one who turned personalization off gets StaticRouter's decision, never
+a learned score. The architecture promises the last the router alone, and the others have too
+little (or too old) evidence for a learned score to mean anything.
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ class Policy(Protocol):
 
 def personalized(profile: Profile | None) -> bool:
     """Whether a learned policy may use this profile (see the module docstring)."""
-    return profile is not None and profile.personalization and not profile.is_new
+    return (
+        profile is not None and profile.personalization and not profile.is_new and not profile.faded
+    )
 
 
 def _clean(ensemble: dict[str, float]) -> dict[str, float]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from common.labels import PERSONA_IDS
@@ -13,6 +14,12 @@ from common.routing.ensemble import TIME_AFFINITY, Liking, day_part
 NEW_USER_TURNS: Final = 5  # below this many turns, and with no feedback, a user is "new"
 FAVOURITE_MIN_EVIDENCE: Final = 3.0  # observations (beyond the prior) before a favourite counts
 HOURS: Final = 24
+# Learned preferences the profile updater has not written for longer than this no longer rank
+# (the ensemble decides, as for a new user), and its next event starts them afresh: a
+# default-retention user's are deleted after as long (the cleanup job), and two months of
+# planning with Elro still picked Elro, with propensity 1, for a 365-day user's grief message
+# seven months on (counts scaled down to 5 % still did).
+PREFERENCES_FADE_DAYS: Final = 90
 # Hours of the day in each day part, so that activity shares can be compared with uniform use.
 PART_HOURS: Final = {part: sum(day_part(h) == part for h in range(HOURS)) for part in TIME_AFFINITY}
 
@@ -52,6 +59,7 @@ class Profile:
     engagement: float = 0.0  # engagement_score(), in [0, 1]
     turns: int = 0
     feedback_count: int = 0  # explicit ratings only
+    faded: bool = False  # last updated over PREFERENCES_FADE_DAYS ago: no policy may use it
 
     def __post_init__(self) -> None:
         if len(self.hourly) != HOURS or any(c < 0 for c in self.hourly):
@@ -78,6 +86,7 @@ class Profile:
             "engagement": self.engagement,
             "turns": self.turns,
             "feedback_count": self.feedback_count,
+            "faded": self.faded,
         }
 
     @classmethod
@@ -93,7 +102,16 @@ class Profile:
             engagement=float(data.get("engagement", 0.0)),
             turns=int(data.get("turns", 0)),
             feedback_count=int(data.get("feedback_count", 0)),
+            faded=bool(data.get("faded", False)),
         )
+
+
+def is_faded(updated_at: object, now: datetime) -> bool:
+    """Were the preferences last written (their `updated_at`) over PREFERENCES_FADE_DAYS before
+    `now`? Without a stamp, no."""
+    if not isinstance(updated_at, datetime):
+        return False
+    return now - updated_at > timedelta(days=PREFERENCES_FADE_DAYS)
 
 
 # --- rewards -------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from common.personalization.preferences import (
     Profile,
     engagement_score,
     implicit_updates,
+    is_faded,
 )
 from common.sessions.ending import end_signal
 
@@ -167,7 +168,8 @@ def delta_for(event: Event) -> ProfileDelta | None:
 
 
 def profile_from_doc(prefs: dict | None, *, personalization: bool, now: datetime) -> Profile:
-    """The learned profile from its document; engagement over the last 7 days."""
+    """The learned profile from its document; engagement over the last 7 days; faded when its
+    last update is over PREFERENCES_FADE_DAYS old."""
     prefs = prefs or {}
     days = [day_key(now - timedelta(days=i)) for i in range(7)]
     daily = prefs.get("daily") or {}
@@ -198,5 +200,6 @@ def profile_from_doc(prefs: dict | None, *, personalization: bool, now: datetime
             ),
             "turns": int(prefs.get("turns", 0)),
             "feedback_count": int(prefs.get("feedback_count", 0)),
+            "faded": is_faded(prefs.get("updated_at"), now),
         }
     )

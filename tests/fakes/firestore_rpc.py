@@ -3,9 +3,9 @@ sends and how Firestore answers it (a commit's preconditions, an empty query), f
 writes whose order matters, and of how many round trips a path takes (`calls`). Not an emulator:
 no query matches a document (every query is empty) unless `queries=True`, and then a query's
 filters and order are ignored; transactions do not conflict; a test interleaves requests with
-`before_commit`; a projection (`select`) answers only the top-level fields it names. It keeps
-every query as sent (`sent`): tests/unit/test_terraform.py checks that
-production has the indexes each needs."""
+`before_commit`; a projection (`select`) answers only the top-level fields it names; of the
+field transforms, only Increment is applied. It keeps every query as sent (`sent`):
+tests/unit/test_terraform.py checks that production has the indexes each needs."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from unittest import mock
 from google.api_core import exceptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import firestore
-from google.cloud.firestore_v1._helpers import decode_dict, encode_dict
+from google.cloud.firestore_v1._helpers import decode_dict, decode_value, encode_dict
 from google.cloud.firestore_v1.field_path import parse_field_path
 from google.cloud.firestore_v1.types import (
     BatchGetDocumentsResponse,
@@ -169,6 +169,12 @@ class FirestoreRpc:
                 self.docs[path] = doc
             else:
                 self.docs[path] = fields
+            for transform in write.update_transforms:  # Increment only (the profile updater's)
+                *parents, leaf = parse_field_path(transform.field_path)
+                node = self.docs[path]
+                for part in parents:
+                    node = node.setdefault(part, {})
+                node[leaf] = node.get(leaf, 0) + decode_value(transform.increment, self.client)
             self.versions[path] = now
         return CommitResponse(
             commit_time=now, write_results=[WriteResult(update_time=now) for _ in writes]

@@ -64,6 +64,7 @@ def test_profile_round_trips_through_plain_json():
         engagement=0.42,
         turns=17,
         feedback_count=4,
+        faded=True,  # logged with the turn: offline evaluation must see it as the policy did
     )
     assert Profile.from_dict(json.loads(json.dumps(p.to_dict()))) == p
 
