@@ -23,8 +23,9 @@ NOTIFICATIONS_OFF = "notifications_off"
 ERASED = "erased"  # an erasure of the user's data (DELETE /v2/profile) is still running
 ANONYMISED = "anonymised"  # chose to anonymise analytics: never targeted from analytics
 INACTIVE = "inactive"  # no turn in the last 7 days
-# The weekly insight: the user's first turn was less than 2 days before the run (a "week" of a
-# first conversation minutes old reads as a form letter)
+# The weekly insight: the user's first turn (or first turn back after over 8 days away) was
+# less than 2 days before the run (a "week" of a first conversation minutes old reads as a form
+# letter)
 TOO_NEW = "too_new"
 ALREADY_ENQUEUED = "already_enqueued"  # this period's notification is on its way
 COOLING_DOWN = "cooling_down"  # nudged less than the cool-down ago

@@ -7,7 +7,7 @@ an upbeat tally on the lock screen after that week reads as tone-deaf, and the p
 say why; nor, for the same reason, after a turn about a heavy life event in that week
 (`heavy_at`: a death, a miscarriage). Skipped rather than sent with a neutral body: the push
 texts are English only, and a crisis week is skipped too. Nor is there one for a user whose
-first turn is under 2 days old (TOO_NEW)."""
+first turn, or first turn back after over 8 days away, is under 2 days old (TOO_NEW)."""
 
 from __future__ import annotations
 
@@ -76,8 +76,8 @@ class WeekFacts:
     liked: int = 0
     persona_turns: dict[str, int] = field(default_factory=dict)
     lifetime_turns: int | None = None  # the profile's `turns`, every turn ever counted
-    # The UTC day of the user's first turn, known when the per-day counters (kept 8 days) hold
-    # every turn ever counted; None when older turns exist or no lifetime count says.
+    # The UTC day of the first turn the per-day counters (kept 8 days) hold: the user's first
+    # turn, or their first turn back after longer away; None when they hold none.
     first_day: datetime | None = None
 
     @property
@@ -85,8 +85,9 @@ class WeekFacts:
         return self.turns > 0
 
     def too_new(self, now: datetime) -> bool:
-        """Is the user's first turn less than NEW_USER_AGE before `now`? Without a lifetime
-        count, a guess from the week alone: fewer than 2 active days and 3 turns."""
+        """Is the user's first turn (or first turn back after over 8 days: a 365-day user's
+        lifetime count outlives the days) less than NEW_USER_AGE before `now`? Without a
+        lifetime count, a guess from the week alone: fewer than 2 active days and 3 turns."""
         if self.lifetime_turns is None:
             return self.active_days < 2 and self.turns < 3
         return self.first_day is not None and now - self.first_day < NEW_USER_AGE
@@ -100,13 +101,10 @@ class WeekFacts:
         return [p for p in PERSONA_IDS if used.get(p) == most]
 
 
-def _first_day(daily: dict, lifetime: int | None) -> datetime | None:
-    """The first day with turns in the kept counters, if they hold all `lifetime` turns."""
+def _first_day(daily: dict) -> datetime | None:
+    """The first day with turns in the kept counters."""
     turns = {day_of(k): _count(c.get("turns")) for k, c in daily.items() if isinstance(c, dict)}
-    kept = {day: n for day, n in turns.items() if day and n > 0}
-    if lifetime is None or not kept or lifetime > sum(kept.values()):
-        return None
-    return min(kept)
+    return min((day for day, n in turns.items() if day and n > 0), default=None)
 
 
 def week_facts(preferences: dict | None, *, now: datetime) -> WeekFacts:
@@ -132,7 +130,7 @@ def week_facts(preferences: dict | None, *, now: datetime) -> WeekFacts:
         liked=max(sum(_count(d.get("liked")) for d in days), 0),  # a changed rating can dip
         persona_turns=personas,
         lifetime_turns=lifetime,
-        first_day=_first_day(daily, lifetime),
+        first_day=_first_day(daily),
     )
 
 

@@ -18,6 +18,7 @@ import httpx
 from common.config import get_settings
 from common.events import user_key
 from common.notifications.weekly import iso_week, week_facts
+from common.profile.updater import day_key
 from scripts import stack
 from scripts.auth_emulator import User, sign_up
 from tests.e2e.insights_data import ensure_warehouse, insert, turn_event
@@ -82,9 +83,12 @@ def test_the_weekly_insight_reaches_active_users_who_want_it_once(api, firestore
     active, muted, idle, troubled, newcomer = (sign_up() for _ in range(5))
     tokens = {user.uid: _device(api, user) for user in (active, muted, idle, troubled, newcomer)}
     at_any_hour(api, active)
-    # The active user has talked before the per-day counters' 8 days: a user whose first turn
-    # is under 2 days old (the newcomer) gets no "week" yet (too_new).
-    _preferences(firestore_db, active.uid).set({"turns": 20}, merge=True)
+    # The active user talked a week ago too (last week's day, still in the per-day counters'
+    # 8 days): a user whose first turn in them is under 2 days old (the newcomer, or a user back
+    # after longer away) gets no "week" yet (too_new).
+    week_ago = day_key(datetime.now(UTC) - timedelta(days=7))
+    before = {"turns": 20, "daily": {week_ago: {"turns": 17, "sessions": 3}}}
+    _preferences(firestore_db, active.uid).set(before, merge=True)
 
     first = new_turn(api, active, "How should I structure my thesis chapters?", persona="elro")
     assert first.status_code == 201, first.text

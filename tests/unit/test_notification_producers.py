@@ -93,6 +93,7 @@ def test_the_week_is_the_last_seven_utc_days() -> None:
     assert facts == WeekFacts(
         turns=10, conversations=4, active_days=3, liked=3,
         persona_turns={"elro": 7, "lua": 1, "nana": 2}, lifetime_turns=120,
+        first_day=datetime(2026, 11, 15, tzinfo=UTC),  # last week's Sunday, the oldest kept
     )  # fmt: skip
     assert facts.top_personas() == ["elro"]
     assert iso_week(NOW) == "2026-W47" and iso_week(NOW + timedelta(hours=7)) == "2026-W48"
@@ -176,7 +177,8 @@ def test_an_active_user_gets_an_insight_with_a_stable_private_id() -> None:
     assert again.notification_id == note.notification_id  # the same week: the same id
     assert note.notification_id.startswith("weekly_insight.2026-W47.")
     assert user_key("u1", KEY) not in note.notification_id  # not linkable to analytics
-    active_next_week = _recipient(prefs={**_prefs(_day(-7, turns=1, sessions=1)), "turns": 80})
+    next_days = _prefs(_day(-7, turns=1, sessions=1), _day(-3, turns=1, sessions=1))
+    active_next_week = _recipient(prefs={**next_days, "turns": 80})
     next_week, _ = weekly_insight(active_next_week, now=NOW + timedelta(days=7), key=KEY)
     other, _ = weekly_insight(_recipient("u2"), now=NOW, key=KEY)
     assert len({note.notification_id, next_week.notification_id, other.notification_id}) == 3
@@ -204,10 +206,10 @@ def test_who_gets_no_insight(recipient: Recipient, reason: str) -> None:
     assert weekly_insight(recipient, now=NOW, key=KEY) == (None, reason)
 
 
-def _counted(*turns: datetime) -> dict:
-    """preferences/{user_key} after the profile updater applied a turn at each of these times
-    (a new conversation with Nana each), as its increments add up."""
-    doc: dict = {}
+def _counted(*turns: datetime, onto: dict | None = None) -> dict:
+    """preferences/{user_key} (`onto`, or none) after the profile updater applied a turn at each
+    of these times (a new conversation with Nana each), as its increments add up."""
+    doc: dict = onto or {}
     for at in turns:
         event = Event("chat.turn.completed", at, "k", "s", {"persona": "nana", "turn_index": 0})
         for path, amount in delta_for(event).increments.items():
@@ -230,8 +232,11 @@ SUNDAY_RUN = datetime(2026, 11, 22, 21, 0, tzinfo=UTC)  # the 21:00 UTC run of N
         ([SUNDAY_RUN - timedelta(days=1, hours=1)], TOO_NEW),  # Saturday 20:00
         ([SUNDAY_RUN - timedelta(days=1, hours=20)], TOO_NEW),  # Saturday 01:00
         ([SUNDAY_RUN - timedelta(days=2, hours=20)], None),  # Friday 01:00: a weekend in
-        # Back after the per-day counters (8 days) forgot them: older turns, not a new user.
-        ([SUNDAY_RUN - timedelta(days=30), SUNDAY_RUN - timedelta(minutes=20)], None),
+        # Back after a pause the per-day counters (8 days) still hold: not new.
+        ([SUNDAY_RUN - timedelta(days=6), SUNDAY_RUN - timedelta(minutes=20)], None),
+        # Back after longer than they keep: "1 conversation" minutes after it reads as a form
+        # letter as for a new user (the returning-user review).
+        ([SUNDAY_RUN - timedelta(days=30), SUNDAY_RUN - timedelta(minutes=20)], TOO_NEW),
     ],
 )
 def test_no_insight_until_the_users_first_turn_is_two_days_old(
@@ -242,6 +247,17 @@ def test_no_insight_until_the_users_first_turn_is_two_days_old(
         del prefs["daily"][day]
     note, why = weekly_insight(_recipient(prefs=prefs), now=SUNDAY_RUN, key=KEY)
     assert why == reason and (note is None) == (reason is not None)
+
+
+def test_a_365_day_user_back_on_sunday_evening_after_seven_months_gets_no_insight() -> None:
+    """Their lifetime count (360 turns over two months) outlives the per-day counters, which
+    held only the turn back: the 21:00 run said "In the past week: 1 conversation, all with
+    Nana." 20 minutes after it (the reviewer's /tmp/rev_returning/weekly.py)."""
+    back, run = datetime(2027, 2, 7, 20, 40, tzinfo=UTC), datetime(2027, 2, 7, 21, 0, 5, tzinfo=UTC)
+    kept = {"turns": 360, "sessions": 60, "stats": {"elro": {"alpha": 80.0, "beta": 4.0}}}
+    for prefs in (kept, None):  # 365-day retention; 90 days (the profile was deleted)
+        recipient = _recipient(prefs=_counted(back, onto=prefs), timezone="Europe/London")
+        assert weekly_insight(recipient, now=run, key=KEY) == (None, TOO_NEW)
 
 
 @pytest.mark.parametrize(
