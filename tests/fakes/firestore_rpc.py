@@ -169,7 +169,9 @@ class FirestoreRpc:
                 self.docs[path] = doc
             else:
                 self.docs[path] = fields
-            for transform in write.update_transforms:  # Increment only (the profile updater's)
+            for transform in write.update_transforms:
+                if "increment" not in transform:  # applied: Increment alone (the updater's)
+                    continue
                 *parents, leaf = parse_field_path(transform.field_path)
                 node = self.docs[path]
                 for part in parents:
