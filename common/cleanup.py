@@ -1,8 +1,9 @@
 """Session cleanup (Cloud Scheduler): what expired, what is past its owner's retention (sessions,
-turns, learned profiles), the analytics half of erasures, and erasures a request began and could
-not finish. Keyword-only services over two ports; every phase works in bounded batches and
-re-queries what is left, so a run that stops half-way (at its batch bound or its time budget) is
-finished by the next one and a second run over the same data deletes nothing more."""
+turns, learned profiles, the producers' notices), the analytics half of erasures, and erasures a
+request began and could not finish. Keyword-only services over two ports; every phase works in
+bounded batches and re-queries what is left, so a run that stops half-way (at its batch bound or
+its time budget) is finished by the next one and a second run over the same data deletes nothing
+more."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import Any, Protocol
 from common.errors import ErasureInProgress, Unavailable
 from common.full_pass import FULL_PASS_HOURS, full_pass_due
 from common.logs import NEEDS_OPERATOR
+from common.notifications.models import SCHEDULED
 from common.profile.erasure import ERASURE_RESUME_AFTER  # unfinished this long: cut off
 from common.profile.models import ProfileSettings
 
@@ -42,6 +44,7 @@ ORPHAN_SCAN = "orphan_scan"
 RETENTION_SESSIONS_SCAN = "retention_sessions"
 RETENTION_TURNS_SCAN = "retention_turns"
 RETENTION_PROFILES_SCAN = "retention_profiles"
+RETENTION_NOTICES_SCAN = "retention_notices"  # one scan a kind: retention_notices_{kind}
 # The Firestore phases run again, in turn, while a timed run has time and one of them has work
 # left after its batches: a phase's bound keeps one backlog from starving the others within a
 # lap, not the whole run. Laps go on while they delete something and the budget lasts: it is
@@ -73,6 +76,17 @@ class ProfileRef:
     user_key: str
     updated_at: datetime  # the profile updater's last write
     version: Any = None  # the document as read (the adapter's token): deleted only if unchanged
+
+
+@dataclass(frozen=True)
+class NoticeRef:
+    """A producer's notice (users/{uid}.notices.{kind}) as the retention scan read it."""
+
+    uid: str
+    kind: str
+    enqueued_at: datetime
+    retention_days: int  # the owner's, from the same read
+    version: Any = None  # the user document as read (the adapter's token): deleted if unchanged
 
 
 @dataclass(frozen=True)
@@ -172,6 +186,16 @@ class CleanupStore(Protocol):
         """Delete each learned profile only if still as read (an event applied since keeps it);
         how many went."""
 
+    def notices_enqueued_before(
+        self, kind: str, *, before: datetime, limit: int, cursor: Any, since: datetime | None
+    ) -> tuple[list[NoticeRef], Any]:
+        """Users' notices of `kind` enqueued before `before` (and at or after `since`), oldest
+        first; and the cursor of the next page (None at the end)."""
+
+    def delete_notices(self, notices: list[NoticeRef]) -> int:
+        """Delete each notice only if its user document is still as read (a producer may have
+        enqueued a new one since); how many went."""
+
     def forget_before(self, session_id: str, before: datetime, *, grace: timedelta) -> bool:
         """Rewrite the session document without what was said before `before` (its window and
         summary: common.sessions.state.forget_before), unless it holds nothing that old (in its
@@ -266,6 +290,9 @@ class CleanupReport:
     retention_sessions_changed: int = 0  # past retention, but a turn came since read: kept
     # learned profiles (preferences/{user_key}) not updated for longer than their owner's retention
     retention_profiles_deleted: int = 0
+    # producers' notices (users/{uid}.notices.{kind}) older than their owner's retention: fields
+    # of the user document, not documents
+    retention_notices_deleted: int = 0
     daily_counters_dropped: int = 0  # learned profiles of users who stopped 8 days ago
     analytics: dict[str, Any] = field(default_factory=dict)
     # False when a phase stopped at its batch bound or the time budget with work left, or an
@@ -417,12 +444,16 @@ def run_cleanup(
             full_pass_every=full_pass_every,
             **kw,
         ),
+        "retention_notices": lambda: _retention_notices(
+            store, report, rounds, full_pass_every=full_pass_every, **kw
+        ),
     }
     for name, run in lapped.items():
         phase(name, run)
 
     def done() -> int:
-        return report.deleted + report.daily_counters_dropped + report.retention_sessions_trimmed
+        trimmed = report.retention_sessions_trimmed + report.retention_notices_deleted
+        return report.deleted + report.daily_counters_dropped + trimmed
 
     # A lap that got something done is followed by another while time lasts: after an outage the
     # backlog is drained as fast as the budget allows (a fixed count of laps held load C's to
@@ -701,6 +732,41 @@ def _retention_profiles(
 
     start_over = _full_pass(store, RETENTION_PROFILES_SCAN, now, full_pass_every)
     _resumable_scan(store, rounds, RETENTION_PROFILES_SCAN, step, start_over=start_over)
+
+
+def _retention_notices(
+    store: CleanupStore,
+    report: CleanupReport,
+    rounds: Rounds,
+    *,
+    now: datetime,
+    batch_size: int,
+    full_pass_every: timedelta,
+) -> None:
+    """The producers' notices (users/{uid}.notices.{kind}: when the last weekly insight or nudge
+    was enqueued for the user) older than their owner's retention: nothing else deleted them.
+    The longest nudge cool-down is the shortest retention (Settings), so a notice still counted
+    from is never one that goes. Each kind is a scan of its own, as the profile scan: only
+    notices older than the shortest choice, those passed over read again once a full pass is
+    due."""
+    before = retention_cutoff(now, min(RETENTION_CHOICES))
+
+    def scan(kind: str) -> None:
+        def step(**where: Any) -> tuple[Any, datetime | None]:
+            notices, cursor = store.notices_enqueued_before(
+                kind, before=before, limit=batch_size, **where
+            )
+            due = [n for n in notices if n.enqueued_at < retention_cutoff(now, n.retention_days)]
+            if due:
+                report.retention_notices_deleted += store.delete_notices(due)
+            return cursor, (notices[-1].enqueued_at if notices else None)
+
+        name = f"{RETENTION_NOTICES_SCAN}_{kind}"
+        start_over = _full_pass(store, name, now, full_pass_every)
+        _resumable_scan(store, rounds, name, step, start_over=start_over)
+
+    for kind in sorted(SCHEDULED):
+        scan(kind)
 
 
 def _erase_rows(

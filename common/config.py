@@ -157,7 +157,9 @@ class Settings(BaseSettings):
     # whose churn risk (common/analytics/views/churn_risk.sql) is at least this (0.6 = the
     # "high" band), at most once per cool-down.
     reengagement_min_risk: float = Field(0.6, ge=0, le=1)
-    reengagement_cooldown_days: int = Field(14, ge=1, le=365)
+    # At most the shortest retention (30 days): the notice it is counted from goes with the
+    # user's retention (the cleanup job), so a longer one would end early for some users.
+    reengagement_cooldown_days: int = Field(14, ge=1, le=30)
     # Their outbox writes and deletes a second at most: the entries' next_attempt_at only grows,
     # and Firestore takes ~500 writes a second on such an index (docs/CAPACITY.md section 3).
     notification_outbox_writes_per_second: float = Field(400, gt=0)

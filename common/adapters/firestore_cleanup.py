@@ -1,8 +1,8 @@
 """CleanupStore on Firestore: expired and retained-too-long sessions with their turns, other
-expiring documents, learned profiles past their owner's retention, users' retention choices,
-pending erasures and unfinished ones. Every query re-reads what is left, so deleting in bounded
-batches needs no stored cursor between runs, except the resumable scans' (jobs/session_cleanup),
-which must get past old documents that stay."""
+expiring documents, learned profiles and producers' notices past their owner's retention, users'
+retention choices, pending erasures and unfinished ones. Every query re-reads what is left, so
+deleting in bounded batches needs no stored cursor between runs, except the resumable scans'
+(jobs/session_cleanup), which must get past old documents that stay."""
 
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ from common.adapters.firestore_sessions import (
 )
 from common.cleanup import (
     DEFAULT_RETENTION_DAYS,
+    NoticeRef,
     OrphanScan,
     PendingErasure,
     ProfileRef,
@@ -55,6 +56,7 @@ from common.cleanup import (
 from common.config import get_settings
 from common.errors import Unavailable
 from common.events import older_user_key, user_key
+from common.notifications.models import NOTICES
 from common.profile.erasure import BY_ACCOUNT_SWEEP, ERASING, ERASURE_DONE, erased_at, erasing
 from common.profile.service import settings_of
 from common.sessions.ending import session_ended_event
@@ -419,6 +421,40 @@ class FirestoreCleanupStore:
         ref = self._db.collection(PREFERENCES).document
         with storage_errors():
             return self._write_unchanged([(ref(p.user_key), p.version, None) for p in profiles])
+
+    def notices_enqueued_before(
+        self, kind: str, *, before: datetime, limit: int, cursor: Any, since: datetime | None
+    ) -> tuple[list[NoticeRef], Any]:
+        # A map's fields are indexed as any field is (no exemption names them).
+        field = f"{NOTICES}.{kind}.enqueued_at"
+        query = self._db.collection(USERS).where(filter=_filter(field, "<", before))
+        if since is not None:
+            query = query.where(filter=_filter(field, ">=", since))
+        query = query.order_by(field).limit(limit)
+        if cursor is not None:
+            query = query.start_after(cursor)
+        with storage_errors():
+            snaps = list(query.select(["settings", NOTICES]).stream(**bounded()))
+        notices = [
+            NoticeRef(
+                s.id,
+                kind,
+                s.get(field),
+                settings_of(s.to_dict()).retention_days,
+                version=s.update_time,
+            )
+            for s in snaps
+        ]
+        return notices, (snaps[-1] if len(snaps) == limit else None)
+
+    def delete_notices(self, notices: list[NoticeRef]) -> int:
+        from google.cloud.firestore import DELETE_FIELD
+
+        ref = self._db.collection(USERS).document
+        # Only as read: a producer's run may have enqueued a newer one meanwhile.
+        gone = [(ref(n.uid), n.version, {f"{NOTICES}.{n.kind}": DELETE_FIELD}) for n in notices]
+        with storage_errors():
+            return self._write_unchanged(gone)
 
     def retention_of(self, uids: set[str]) -> dict[str, int]:
         uids.discard("")

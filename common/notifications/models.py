@@ -14,7 +14,8 @@ REENGAGEMENT = "reengagement"
 
 # users/{uid}.notices.{kind}: the last notification a producer enqueued for the user
 # ({"period", "notification_id", "enqueued_at"}). It lives in the user's own document, so that
-# the export shows it and erasing the user removes it.
+# the export shows it and erasing the user removes it; the cleanup job deletes it once it is
+# older than the user's retention.
 NOTICES = "notices"
 
 # Why a user got nothing (the keys of a report's `skipped`).

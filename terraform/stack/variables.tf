@@ -114,10 +114,10 @@ variable "app_config" {
   validation {
     condition = (
       var.app_config.reengagement_cooldown_days >= 1 &&
-      var.app_config.reengagement_cooldown_days <= 365 &&
+      var.app_config.reengagement_cooldown_days <= 30 &&
       floor(var.app_config.reengagement_cooldown_days) == var.app_config.reengagement_cooldown_days
     )
-    error_message = "reengagement_cooldown_days must be a whole number of days between 1 and 365."
+    error_message = "reengagement_cooldown_days must be a whole number of days between 1 and 30 (the shortest retention)."
   }
 }
 

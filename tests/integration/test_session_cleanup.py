@@ -641,3 +641,35 @@ def test_a_profile_not_updated_for_longer_than_its_owners_retention_goes(db, bq)
     assert db.document("preferences/stays").get().to_dict()["stats"]["lua"]["alpha"] == 1.0
     assert run_cleanup(store=store, analytics=eraser, now=NOW).retention_profiles_deleted == 0
     db.recursive_delete(db.collection("preferences"))
+
+
+def test_a_notice_older_than_its_owners_retention_goes_and_the_rest_of_the_user_stays(
+    db, bq
+) -> None:
+    # users/{uid}.notices (the last weekly insight and nudge enqueued for the user) outlived
+    # every retention setting. Written as the producers write them (common.notifications.models
+    # .notice, merged into the user's document by FirestoreAudienceStore.enqueue).
+    from common.notifications.models import NOTICES, REENGAGEMENT, WEEKLY_INSIGHT, notice
+
+    client, dataset = bq
+    users = {
+        "ada": ({"retention_days": 30}, 31, 2),  # the nudge 31 days ago goes, this week's stays
+        "carl": ({}, 45, 2),  # the default 90 days: both stay
+    }
+    for uid, (settings, nudged, told) in users.items():
+        db.document(f"users/{uid}").set({"settings": settings, "user_key": f"k-{uid}"})
+        notices = {
+            REENGAGEMENT: notice("2026-04-17", "reengagement.x", NOW - nudged * DAY),
+            WEEKLY_INSIGHT: notice("2026-W22", "weekly_insight.y", NOW - told * DAY),
+        }
+        db.document(f"users/{uid}").set({NOTICES: notices}, merge=True)
+    store, eraser = FirestoreCleanupStore(db), BigQueryAnalyticsEraser(client, dataset=dataset)
+
+    report = run_cleanup(store=store, analytics=eraser, now=NOW)
+
+    ada, carl = (db.document(f"users/{uid}").get().to_dict() for uid in ("ada", "carl"))
+    assert report.retention_notices_deleted == 1
+    assert set(ada[NOTICES]) == {WEEKLY_INSIGHT} and ada["settings"] == {"retention_days": 30}
+    assert set(carl[NOTICES]) == {REENGAGEMENT, WEEKLY_INSIGHT}
+    assert run_cleanup(store=store, analytics=eraser, now=NOW).retention_notices_deleted == 0
+    db.recursive_delete(db.collection("users"))

@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import hcl2
+import pytest
+from pydantic import ValidationError
 
 from common.cleanup import (
     DEFAULT_RETENTION_DAYS,
@@ -18,11 +20,13 @@ from common.cleanup import (
     ERASURE_SETTLE,
     MAX_LAPS,
     ORPHAN_SCAN,
+    RETENTION_CHOICES,
     RETENTION_PROFILES_SCAN,
     RETENTION_SESSIONS_SCAN,
     AnalyticsRefused,
     AnalyticsRowsBuffered,
     AnalyticsUnavailable,
+    NoticeRef,
     OrphanScan,
     PendingErasure,
     ProfileRef,
@@ -30,8 +34,10 @@ from common.cleanup import (
     UnfinishedErasure,
     run_cleanup,
 )
+from common.config import Settings
 from common.errors import ErasureInProgress, Unavailable
 from common.logs import NEEDS_OPERATOR
+from common.notifications.models import REENGAGEMENT, WEEKLY_INSIGHT
 from common.sessions.state import WindowTurn, append_turn, forget_before, holds_before, new_session
 from tests.fakes.clock import FakeClock
 
@@ -41,9 +47,18 @@ FUNCTIONS_TF = Path(__file__).resolve().parents[2] / "terraform" / "stack" / "fu
 
 class Store:
     def __init__(
-        self, *, erasures=(), sessions=(), retention=None, unfinished=(), profiles=(), kept=None
+        self,
+        *,
+        erasures=(),
+        sessions=(),
+        retention=None,
+        unfinished=(),
+        profiles=(),
+        kept=None,
+        notices=(),
     ) -> None:
         self.profiles = {p.user_key: p for p in profiles}  # preferences/{user_key}
+        self.notices = {(n.uid, n.kind): n for n in notices}  # users/{uid}.notices.{kind}
         self.kept = kept or {}  # user keys by retention_days, for those who chose another
         self.choices_read = 0
         self.erasures = {e.user_key: e for e in erasures}
@@ -125,6 +140,23 @@ class Store:
         for p in gone:
             del self.profiles[p.user_key]
         self.deleted += [p.user_key for p in gone]
+        return len(gone)
+
+    def notices_enqueued_before(self, kind, *, before, limit, cursor, since=None):
+        """As Firestore pages them: oldest first, from `since`, `cursor` the page's offset."""
+        found = sorted(
+            (n for n in self.notices.values() if n.kind == kind and n.enqueued_at < before),
+            key=lambda n: n.enqueued_at,
+        )
+        found = [n for n in found if since is None or n.enqueued_at >= since]
+        start = cursor or 0
+        page = found[start : start + limit]
+        return page, (start + limit if len(page) == limit else None)
+
+    def delete_notices(self, notices):
+        gone = [n for n in notices if self.notices.get((n.uid, n.kind)) == n]  # only as read
+        for n in gone:
+            del self.notices[(n.uid, n.kind)]
         return len(gone)
 
     def forget_before(self, session_id, before, *, grace):
@@ -488,6 +520,59 @@ def test_profiles_not_yet_due_are_read_again_once_a_day_not_on_every_run() -> No
     # newest profile passed over), and the next full pass, a day on, finds due-soon.
     assert reads == [2, 2, 1, 1, 2]
     assert deleted == [0, 0, 0, 0, 1]
+
+
+def _notice(uid: str, days: int, retention: int, kind: str = REENGAGEMENT, **kw) -> NoticeRef:
+    return NoticeRef(uid, kind, NOW - timedelta(days=days), retention, **kw)
+
+
+def test_a_producers_notice_goes_once_it_is_older_than_its_owners_retention() -> None:
+    """users/{uid}.notices ({period, notification_id, enqueued_at} of the last weekly insight
+    and nudge) outlived every retention setting: nothing in the cleanup touched them."""
+    notices = [
+        _notice("short-31", 31, 30),
+        _notice("short-31", 31, 30, WEEKLY_INSIGHT),
+        _notice("default-45", 45, 90),
+        _notice("default-91", 91, 90, WEEKLY_INSIGHT),
+        _notice("long-200", 200, 365),
+        _notice("long-366", 366, 365),
+        _notice("recent", 2, 30),
+    ]
+    store = Store(notices=notices)
+
+    report = run_cleanup(store=store, analytics=Analytics(), now=NOW)
+
+    assert sorted(store.notices) == [
+        ("default-45", REENGAGEMENT), ("long-200", REENGAGEMENT), ("recent", REENGAGEMENT),
+    ]  # fmt: skip
+    assert report.retention_notices_deleted == 4 and report.complete
+    again = run_cleanup(store=store, analytics=Analytics(), now=NOW)
+    assert again.retention_notices_deleted == 0 and len(store.notices) == 3
+
+
+def test_a_notice_a_producer_enqueued_again_since_it_was_read_is_kept() -> None:
+    class Enqueued(Store):
+        def delete_notices(self, notices):
+            for n in notices:  # the weekly run enqueued a new one for the user meanwhile
+                self.notices[(n.uid, n.kind)] = replace(n, enqueued_at=NOW, version="v2")
+            return super().delete_notices(notices)
+
+    store = Enqueued(notices=[_notice("back", 100, 90, version="v1")])
+
+    report = run_cleanup(store=store, analytics=Analytics(), now=NOW)
+
+    assert report.retention_notices_deleted == 0 and ("back", REENGAGEMENT) in store.notices
+
+
+def test_no_notice_a_nudge_cool_down_counts_from_outlives_the_shortest_retention() -> None:
+    # The nudge's cool-down is counted from users/{uid}.notices.reengagement.enqueued_at: the
+    # longest one Settings takes is the shortest retention, so deleting a notice past its
+    # owner's retention never lets a nudge come sooner than the cool-down says.
+    shortest = min(RETENTION_CHOICES)
+    assert Settings().reengagement_cooldown_days < shortest
+    assert Settings(reengagement_cooldown_days=str(shortest)).reengagement_cooldown_days == shortest
+    with pytest.raises(ValidationError):
+        Settings(reengagement_cooldown_days=str(shortest + 1))
 
 
 def test_a_session_a_turn_changed_since_it_was_read_is_counted_and_kept() -> None:

@@ -226,3 +226,46 @@ def test_a_summary_whose_words_passed_retention_within_the_grace_is_not_folded_a
 
     assert store.forget_before("s1", CUTOFF, grace=timedelta(hours=1)) is True
     assert rpc.calls["run_query"] == 1 and rpc.docs[SESSION]["summary"]["turns_folded"] == 0
+
+
+def test_a_notice_past_retention_goes_alone_and_only_if_no_producer_wrote_since_read():
+    # The notices scan reads each user's settings with their notices (the owner's retention is
+    # in the same document) and deletes the one notice, only as read: a producer's run that
+    # enqueued a new one meanwhile keeps it.
+    old = NOW - timedelta(days=40)
+    notice = {"period": "2026-W40", "notification_id": "reengagement.x", "enqueued_at": old}
+    weekly = {"period": "2026-W48", "notification_id": "weekly_insight.y", "enqueued_at": NOW}
+    rpc = FirestoreRpc(
+        {
+            "users/u1": {
+                "settings": {"retention_days": 30, "timezone": "Asia/Tokyo"},
+                "notices": {"reengagement": notice, "weekly_insight": weekly},
+            },
+            "users/u2": {"notices": {"reengagement": notice}},  # the default 90 days
+            "users/u3": {"settings": {"retention_days": 30}, "notices": {"reengagement": notice}},
+        },
+        queries=True,
+    )
+    store = FirestoreCleanupStore(rpc.client)
+
+    notices, cursor = store.notices_enqueued_before(
+        "reengagement", before=CUTOFF, limit=10, cursor=None, since=None
+    )
+
+    assert [(n.uid, n.kind, n.enqueued_at, n.retention_days) for n in notices] == [
+        ("u1", "reengagement", old, 30),
+        ("u2", "reengagement", old, 90),
+        ("u3", "reengagement", old, 30),
+    ]
+    assert cursor is None
+    (query,) = rpc.sent
+    assert [o.field.field_path for o in query.order_by] == ["notices.reengagement.enqueued_at"]
+    newer = {**notice, "period": "2026-W49", "enqueued_at": NOW}
+    rpc.put("users/u3", {"settings": {"retention_days": 30}, "notices": {"reengagement": newer}})
+    assert store.delete_notices([notices[0], notices[2]]) == 1
+
+    assert rpc.docs["users/u1"] == {
+        "settings": {"retention_days": 30, "timezone": "Asia/Tokyo"},
+        "notices": {"weekly_insight": weekly},
+    }
+    assert rpc.docs["users/u3"]["notices"]["reengagement"] == newer

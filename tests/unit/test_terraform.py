@@ -1415,6 +1415,7 @@ def _sent_queries() -> tuple[Any, ...]:
     from common.adapters.firestore_support import end_care, support_view
     from common.cleanup import EXPIRING_COLLECTIONS
     from common.json_stream import iter_json
+    from common.notifications.models import SCHEDULED
     from tests.fakes.firestore_rpc import FirestoreRpc
 
     rpc, now = FirestoreRpc(), datetime(2026, 12, 6, tzinfo=UTC)
@@ -1439,6 +1440,8 @@ def _sent_queries() -> tuple[Any, ...]:
     cleanup.sessions_started_before(before=now, limit=10, cursor=None, since=since)
     cleanup.delete_turns_before("s", now)
     cleanup.profiles_updated_before(before=now, limit=10, cursor=None, since=since)
+    for kind in sorted(SCHEDULED):
+        cleanup.notices_enqueued_before(kind, before=now, limit=10, cursor=None, since=since)
     cleanup.user_keys_by_retention()
     cleanup.pending_erasures(limit=10)
     cleanup.unfinished_erasures(limit=10)
@@ -2168,12 +2171,12 @@ def test_prod_refuses_to_plan_with_no_one_to_alert() -> None:
 
 
 # Values the code refuses when it starts: Settings (common/config.py) reads whole numbers and at
-# most 365 days of cool-down; the retraining job int()s RETRAIN_CANARY_PERCENT.
+# most 30 days of cool-down; the retraining job int()s RETRAIN_CANARY_PERCENT.
 REFUSED_AT_START = (
     ("app_config", "context_window_turns", 2.5),
     ("app_config", "session_ttl_hours", 1.5),
     ("app_config", "reengagement_cooldown_days", 7.5),
-    ("app_config", "reengagement_cooldown_days", 366),
+    ("app_config", "reengagement_cooldown_days", 31),
     ("model_config", "canary_percent", 12.5),
 )
 
@@ -2215,7 +2218,7 @@ def test_the_plan_refuses_what_the_functions_would_refuse_at_start(
 
 
 def test_the_plan_takes_the_bounds_the_functions_take(tmp_path: Path) -> None:
-    bounds = {"context_window_turns": 20, "reengagement_cooldown_days": 365, "session_ttl_hours": 1}
+    bounds = {"context_window_turns": 20, "reengagement_cooldown_days": 30, "session_ttl_hours": 1}
     Settings(**{k: str(v) for k, v in bounds.items()})
     values = {"app_config": bounds, "model_config": {"canary_percent": 100}}
     result = _plan_stack_variables(tmp_path, values)
