@@ -224,7 +224,9 @@ def take_turn(
     `baseline` reads a message past the analysis caps, without the model. `replay_for`: how
     long a turn stored under this client_turn_id answers a retry (None: while its key is
     kept); a later turn with it is a new one. `after_answer(work)`: runs `work` once the
-    answer has gone out; the turn's events are published so (None: before returning)."""
+    answer has gone out; the stored turn's events are published so (None: before returning),
+    the outbox holding them for the relay. A crisis turn not stored sends its one event inline
+    (_unstored_event): no outbox has it."""
     started = time.perf_counter()
     key = turn_key(uid, body.client_turn_id)
     replay_after = now - replay_for if replay_for is not None else None
@@ -277,7 +279,6 @@ def take_turn(
             publisher=publisher,
             settings=settings,
             now=now,
-            after_answer=after_answer,
         )
 
     def crisis_unread(refused: ApiError, session: SessionState | None) -> tuple[dict, bool]:
@@ -965,15 +966,17 @@ def _unstored_event(
     publisher: EventPublisher,
     settings: Settings,
     now: datetime,
-    after_answer: Callable[[Callable[[], object]], None] | None,
 ) -> Callable[[str, dict], None]:
     """How a crisis turn answered, not stored, sends its safety.crisis_detected: straight to
-    Pub/Sub, once, as the answer has gone out (`after_answer`), not through the outbox (what is
-    down is storage). Without it the counts, the audit and the re-engagement nudge's hold-back
-    after a crisis (which reads these events) would miss the turn. Best effort: a failure is
-    logged, and the reply stands. `anonymous`: without the user's key (keyless), as their
-    stored events would go (or when their settings were not read). A script's events are
-    throttled by the caller (_not_stored)."""
+    Pub/Sub, once, not through the outbox (what is down is storage). Without it the counts, the
+    audit and the re-engagement nudge's hold-back after a crisis (which reads these events)
+    would miss the turn. Inline, before the answer is complete (a streamed reply's tokens are
+    out by then), within the publisher's timeout: not after the answer (common.after_answer),
+    which drops work that waited (an idle instance's CPU is throttled once it has answered),
+    and no relay has a copy of this one. Best effort: a failure is logged, and the reply
+    stands. `anonymous`: without the user's key (keyless), as their stored events would go (or
+    when their settings were not read). A script's events are throttled by the caller
+    (_not_stored)."""
     hmac_key = settings.analytics_hmac_key()
     ukey = user_key(uid, hmac_key)
 
@@ -988,19 +991,13 @@ def _unstored_event(
         )
         event = keyless(event, hmac_key)
 
-        def send() -> None:
-            try:
-                publisher.publish([event])
-            except Exception as e:  # whatever failed, the user has their reply
-                with logs.unkeyed():  # a crisis line names no one (_log_crisis_turn)
-                    _UNSTORED_EVENT_FAILED.warning(
-                        log, "", "the crisis event of a turn not stored was not published: %s", e
-                    )
-
-        if after_answer is not None:
-            after_answer(send)
-        else:
-            send()
+        try:
+            publisher.publish([event])
+        except Exception as e:  # whatever failed, the user has their reply
+            with logs.unkeyed():  # a crisis line names no one (_log_crisis_turn)
+                _UNSTORED_EVENT_FAILED.warning(
+                    log, "", "the crisis event of a turn not stored was not published: %s", e
+                )
 
     return publish
 
@@ -1016,14 +1013,13 @@ def crisis_past_budget(
     locale: str | None,
     sink: ReplySink | None,
     publisher: EventPublisher | None = None,
-    after_answer: Callable[[Callable[[], object]], None] | None = None,
 ) -> tuple[dict, bool]:
     """A crisis past the user's spent request budget: the crisis reply at once, not stored. No
     limit refuses a crisis, but a script sending crisis words as fast as it can must cost little
     more than a refusal: nothing is read (so the session is not known: its turn_index is 0, and
     the reply is the first crisis reply), no model is asked, nothing is written. Its event goes
-    to `publisher` (without the user's key: their settings are not read), one a minute per
-    user."""
+    to `publisher` (without the user's key: their settings are not read), inline, one a minute
+    per user."""
     with logs.unkeyed():  # a crisis line names no one (_log_crisis_turn)
         _CRISIS_PAST_BUDGET.warning(
             log, uid, "a crisis turn past the user's request budget: answered, not stored"
@@ -1042,12 +1038,7 @@ def crisis_past_budget(
         publish=None
         if publisher is None
         else _unstored_event(
-            uid=uid,
-            anonymous=True,
-            publisher=publisher,
-            settings=settings,
-            now=now,
-            after_answer=after_answer,
+            uid=uid, anonymous=True, publisher=publisher, settings=settings, now=now
         ),
     )
 

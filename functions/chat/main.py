@@ -98,7 +98,6 @@ def _turn(
             locale=locale,
             sink=sink,
             publisher=ports["publisher"],
-            after_answer=later.append,
         )
     return service.take_turn(
         uid=uid,
@@ -136,7 +135,8 @@ def create_turn(request: flask.Request, uid: str) -> flask.Response:
 
 def _then_deliver(response: flask.Response, later: list) -> flask.Response:
     """`response`, then the turn's event delivery (`later`): left to the relay once the events
-    are past the outbox's grace, as it may have published them by then."""
+    are past the outbox's grace, as it may have published them by then. (Only a stored turn's:
+    a crisis turn not stored has no outbox copy and sent its event before answering.)"""
     return after_sending(response, later, stale_after=get_settings().outbox_grace_seconds)
 
 

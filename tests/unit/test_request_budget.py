@@ -203,11 +203,12 @@ def test_past_a_spent_budget_a_crisis_gets_the_resources_with_nothing_read_or_st
     # The lexicon read it, not the model (as past the analysis caps), and it was not stored.
     assert said["degraded"] == [MODEL_DOWN, service.NOT_STORED]
     assert turn_rpc.rpc.calls == {} and turn_rpc.analyses == []
-    # Its crisis event, once the answer is out, straight to Pub/Sub (nothing is written).
-    r.close()
-    assert after_answer.wait_settled()
+    # Its crisis event, straight to Pub/Sub (nothing is written), inside the request (streamed:
+    # the body ends once the turn's thread has): none is left for after the answer.
     (event,) = turn_rpc.publisher.events
     assert event.type == "safety.crisis_detected" and event.data["stored"] is False
+    r.close()
+    assert after_answer.wait_settled() and len(turn_rpc.publisher.events) == 1
 
 
 @pytest.mark.parametrize("stream", [False, True])
