@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from common import logs
+
 log = logging.getLogger(__name__)
 
 THREADS = 2
@@ -28,10 +30,14 @@ _pending = 0
 
 
 def later(work: list[Callable[[], object]], stale_after: float | None = None) -> Callable[[], None]:
-    """A callable that queues each of `work` (the list as it is when called), to run in the
-    caller's context as it is now (the request's log fields). Work still waiting `stale_after`
+    """A callable that queues each of `work` (the list as it is when called), to run with the
+    caller's log fields as they are now (the request's). Work still waiting `stale_after`
     seconds after it was queued is dropped: by then something else has done it (the relay)."""
-    context = contextvars.copy_context()
+    # A fresh context, not a copy of the request's: a copy would hold the rest of it, the crisis
+    # scan's verdicts keyed by the user's message too, for as long as the work waits (on an idle
+    # instance, MAX_PENDING requests' worth). The work needs nothing else from the request.
+    context = contextvars.Context()
+    context.run(logs.bind, **logs.bound())
     return lambda: _submit(context, list(work), stale_after)
 
 

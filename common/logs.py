@@ -37,7 +37,8 @@ TRACE_FIELD = "logging.googleapis.com/trace"
 
 # What every log line of the request being served carries: its request id and trace, and the
 # caller's user key once authenticated (never the uid). Threads a request hands work to run in
-# a copy of its context (contextvars.copy_context), so their lines carry it too.
+# a copy of its context (contextvars.copy_context), so their lines carry it too; work left for
+# after the answer, in a new context holding these fields alone (common.after_answer).
 _request: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar(
     "request", default=None
 )

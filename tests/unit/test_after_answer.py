@@ -9,6 +9,7 @@ import flask
 import pytest
 
 from common import after_answer, logs
+from common.analysis import safety
 from common.http import after_sending, handle_errors, json_response
 
 
@@ -36,6 +37,26 @@ def test_it_runs_after_the_close_off_the_request_thread_in_its_fields(caplog):
     ((fields, thread),) = seen  # the next piece ran too, in the request's log fields
     assert fields["request_id"] == "a" * 32 and thread.startswith("after-answer")
     assert [rec.getMessage() for rec in caplog.records] == ["work after the answer failed"]
+
+
+def test_queued_work_keeps_the_log_fields_not_the_turns_message():
+    # The lifecycle review: queued work ran in a copy of the whole request context, which held
+    # the crisis scan's verdicts keyed by the user's message until it ran: on an idle instance
+    # whose CPU is throttled, up to MAX_PENDING users' messages in memory.
+    seen: list[tuple[dict, object]] = []
+    token = logs.bind(request_id="r-1")
+    try:
+        with safety.scanned_once():  # create_turn's decorator
+            safety.assess_safety("my secret message about my divorce")
+            close = after_answer.later(  # _then_deliver, inside the handler
+                [lambda: seen.append((logs.bound(), safety._TURN_VERDICTS.get()))]
+            )
+    finally:
+        logs.unbind(token)
+    close()  # the WSGI close, once the handler has returned
+    assert after_answer.wait_settled()
+    ((fields, verdicts),) = seen
+    assert fields == {"request_id": "r-1"} and verdicts is None
 
 
 def test_past_the_cap_work_is_dropped_and_logged(monkeypatch: pytest.MonkeyPatch, caplog):
