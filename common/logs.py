@@ -8,6 +8,7 @@ import logging
 import sys
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from functools import cache
@@ -135,6 +136,7 @@ class Throttle:
         self._clock = clock  # a test's fake clock moves time without sleeping
         self._keys: OrderedDict[str, tuple[float, int]] = OrderedDict()  # key: (line at, held)
         self._lock = threading.Lock()
+        _THROTTLES.add(self)
 
     def due(self, key: str = "") -> int:
         """Count one occurrence of `key`: the occurrences its line should now stand for (this
@@ -187,3 +189,15 @@ class Throttle:
             count = last[1]
             del self._keys[key]  # nothing held: the next failure is a new spell's first line
         logger.warning(msg, *args, extra={COUNT: count})
+
+
+# Every throttle made, held weakly: for `forget_all_throttles`.
+_THROTTLES: weakref.WeakSet[Throttle] = weakref.WeakSet()
+
+
+def forget_all_throttles() -> None:
+    """Every throttle forgets its keys, as on a new instance: each unit test starts with no line
+    held back by an earlier test (module-level throttles run on the real clock)."""
+    for throttle in list(_THROTTLES):
+        with throttle._lock:
+            throttle._keys.clear()

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from common import clients
+from common import clients, logs
 
 
 @pytest.fixture(autouse=True)
@@ -19,10 +19,10 @@ def fresh_request_budgets() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def fresh_script_throttles() -> Iterator[None]:
-    """Nor do the per-user throttles of a script's crisis turns (their line, their event: at
-    most one a minute per uid) carry one test's "u1" into the next's."""
-    from common.chat import service
-
-    service._SCRIPTED_CRISIS._keys.clear()
+def fresh_log_throttles() -> Iterator[None]:
+    """Nor do the instance's log throttles (common.logs.Throttle: a script's crisis turns per
+    uid, the crisis scan's cut, a failed publish...) carry one test's lines into the next's: on
+    the real clock, a line held back for up to a minute made a test that reads it pass or fail
+    by the order the tests ran in."""
+    logs.forget_all_throttles()
     yield

@@ -41,6 +41,15 @@ def test_the_keys_are_bounded_and_the_least_recently_used_goes_first():
     assert throttle.due("b") == 1  # forgotten: a first line again
 
 
+def test_every_throttle_can_forget_its_keys_as_a_new_instance_would():
+    # What each unit test starts from (tests/unit/conftest.py): no line held back by another.
+    made_here, module_level = logs.Throttle(60), service._SCRIPTED_CRISIS
+    for throttle in (made_here, module_level):
+        assert [throttle.due("u1") for _ in range(3)] == [1, 0, 0]
+    logs.forget_all_throttles()
+    assert made_here.due("u1") == module_level.due("u1") == 1
+
+
 def _lines(caplog, text: str) -> list[logging.LogRecord]:
     return [r for r in caplog.records if text in r.getMessage()]
 
