@@ -186,6 +186,8 @@ def rated() -> list[RatedTurn]:
             r = new_turn(api, user, message)
             assert r.status_code == 201, r.text
             turn = r.json()
+            # read by the stack's model, the champion: the off-policy checks replay such turns
+            assert turn["degraded"] == [], turn["degraded"]
             body = {"turn_id": turn["turn_id"], "session_id": turn["session_id"], "rating": rating}
             f = api.post("/v2/feedback", json=body, headers=user.headers)
             assert f.status_code == 201, f.text
@@ -290,11 +292,11 @@ def test_a_worse_challenger_is_not_promoted_and_the_champion_keeps_serving(
     # Off-policy: the turns the champion itself read were replayed with both persona heads.
     ope = report["off_policy"]
     read_by_champion = sum(t.analysis_source == champion for t in rated)
+    assert read_by_champion == len(rated), [t.analysis_source for t in rated]  # none degraded
     assert ope["used"] >= read_by_champion
-    if read_by_champion:
-        assert ope["champion"]["n"] == ope["used"] and ope["challenger"]["n"] == ope["used"]
-        assert ope["challenger"]["snips"] is not None
-        assert ope["users"] >= read_by_champion  # one user per rated turn here
+    assert ope["champion"]["n"] == ope["used"] and ope["challenger"]["n"] == ope["used"]
+    assert ope["challenger"]["snips"] is not None
+    assert ope["users"] >= read_by_champion  # one user per rated turn here
 
     assert server.health().json()["model_version"] == champion
     time.sleep(1.5)  # three reload checks later: still the champion

@@ -4,7 +4,10 @@ on the emulator) can. The emulator enforces the rules file the stack starts it w
 
 from __future__ import annotations
 
+import importlib
+import re
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,6 +17,7 @@ from scripts.auth_emulator import User
 
 DOCUMENTS = f"http://127.0.0.1:8086/v1/projects/{stack.PROJECT}/databases/(default)/documents"
 SERVER = {"Authorization": "Bearer owner"}
+ADAPTERS = Path(__file__).resolve().parents[2] / "common" / "adapters"
 
 
 def _paths(uid: str) -> list[str]:
@@ -32,7 +36,30 @@ def _paths(uid: str) -> list[str]:
         f"outbox/o-{s}",
         f"erasures/e-{s}",
         f"deferred_notifications/n-{s}",
+        f"push_notifications/p-{s}",
+        f"producer_cursors/c-{s}",
+        f"jobs/j-{s}",
     ]
+
+
+def _named_collections() -> set[str]:
+    """Every collection the adapters name by a constant: `.collection(USERS)`,
+    `.collection_group(TURNS)`, `.document(JOB_STATE)` ("jobs/session_cleanup")."""
+    named = set()
+    for path in ADAPTERS.glob("*.py"):
+        module = importlib.import_module(f"common.adapters.{path.stem}")
+        for call, name in re.findall(
+            r"\.(collection|collection_group|document)\((\w+)\)", path.read_text()
+        ):
+            value = getattr(module, name, None)  # not a constant: a variable of the call's
+            if isinstance(value, str) and (call != "document" or "/" in value):
+                named |= set(value.split("/")[::2])
+    return named
+
+
+def test_every_collection_the_adapters_name_is_checked() -> None:
+    # A new collection fails this until _paths has a document of it.
+    assert _named_collections() == {c for p in _paths("u") for c in p.split("/")[::2]}
 
 
 def _fields(uid: str) -> dict:

@@ -52,6 +52,7 @@ def test_once_a_session_went_out_anonymous_the_rest_does_too_and_the_switch_is_p
     _turns(store, publisher, sid, 1)
 
     keyed, switch, *after = _turn_events(publisher)[1:]
+    assert len(after) == 2  # every turn has its row: all() below reads each
     assert keyed.user_key is not None and not keyed.private
     # The first anonymous turn reaches the profile updater only: its previous_* are the keyed
     # row's.
@@ -66,7 +67,8 @@ def test_a_session_anonymous_from_the_start_is_not_private():
     store, publisher = Store(), turns.Publisher()
     store.anonymize = True
     _turns(store, publisher, None, 2)
-    assert all(e.user_key is None and not e.private for e in _turn_events(publisher))
+    events = _turn_events(publisher)
+    assert len(events) == 2 and all(e.user_key is None and not e.private for e in events)
 
 
 def test_a_session_stored_before_its_identity_was_recorded_is_not_taken_for_a_switch():
@@ -112,6 +114,7 @@ def test_an_anonymous_turn_names_no_ab_variant_nor_runs_one():
         store.anonymize = False  # and back: the session stays anonymous
         turn(store, publisher, uid, sid)
         keyed, *anonymous = _turn_events(publisher)
+        assert len(anonymous) == 2  # the switch and the turn after it
         assert keyed.data["experiment"] == "ranker"
         assert keyed.data["policy"] == keyed.data["variant"]
         for event in anonymous:

@@ -79,11 +79,12 @@ def test_each_intent_gets_its_own_advice() -> None:
         intent: reply("I need some help with this", "riri", analysis=make_analysis(intent=intent))
         for intent in INTENTS
     }
-    steps = {intent: set(numbered_steps(text)) for intent, text in replies.items()}
+    steps = {intent: numbered_steps(text) for intent, text in replies.items()}
+    assert all(len(set(s)) == 3 for s in steps.values()), steps  # none without its 3 steps
     for a in INTENTS:
         for b in INTENTS:
             if a < b:
-                assert not steps[a] & steps[b], (a, b)
+                assert not set(steps[a]) & set(steps[b]), (a, b)
 
 
 def test_emotional_support_does_not_get_debugging_advice() -> None:
