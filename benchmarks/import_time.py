@@ -66,7 +66,8 @@ CONFIGURATION = (
     "asks. Against the Auth emulator firebase-admin fetches no public keys and no token; in "
     "production the first request also does. The chat probe's first turn is a new user's, "
     "whom the static router ranks: a learned policy's first choice also imports numpy "
-    "(130-210 ms, measured once by hand)."
+    "(130-210 ms, measured once by hand), which a deployed worker loads on a thread of its own "
+    "as it starts (`common/warmup.py`)."
 )
 
 Request = dict

@@ -5,9 +5,17 @@ functions-framework imports the function before gunicorn opens the port and fork
 so what is loaded here is ready when the instance takes traffic (a minimum instance, or one
 Cloud Run starts ahead of load, pays it before anyone asks). Only imports and data: a client,
 a channel or a thread made here would not survive the fork (`common/prefork.py`); those stay
-lazy. numpy stays out too: its BLAS threads belong in the worker."""
+lazy. numpy stays out too: its BLAS threads belong in the worker, which loads it on a thread of
+its own (`draw_in_background`)."""
 
 from __future__ import annotations
+
+import contextlib
+import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from common.config import Settings
 
 
 def load_for_turns(*, gemini: bool) -> None:
@@ -37,3 +45,26 @@ def load_for_turns(*, gemini: bool) -> None:
     sentiment._analyzer()
     if gemini:
         import google.genai  # noqa: F401
+
+
+def samples_thompson(settings: Settings) -> bool:
+    """Whether a turn may choose by Thompson sampling: the configured policy, or an
+    experiment's variant (common/experiments.py)."""
+    variants = {v.policy for e in settings.experiments for v in e.variants}
+    return "thompson" in {settings.personalization_policy, *variants}
+
+
+def draw_in_background() -> threading.Thread:
+    """In each worker (`common/prefork.py`): import numpy and make one Thompson draw on a
+    background thread, so that a returning user's first turn on a new instance does not wait
+    ~200 ms for them (new users get the static router). A failure is left to that turn."""
+    thread = threading.Thread(target=_draw, name="numpy-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _draw() -> None:
+    from common.personalization import policies
+
+    with contextlib.suppress(Exception):
+        policies.warm_up()

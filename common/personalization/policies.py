@@ -159,6 +159,11 @@ def _rng(seed: str) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big"))
 
 
+def warm_up() -> None:
+    """numpy's import and its first draw, ahead of the first turn that samples (~200 ms)."""
+    _rng("warm").beta(1, 1)
+
+
 @dataclass(frozen=True)
 class ThompsonSampling(LearnedPolicy):
     """Thompson sampling with the ensemble as the prior and bounded exploration.

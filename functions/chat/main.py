@@ -25,16 +25,18 @@ from common.logs import setup_logging
 from common.prefork import in_each_worker
 from common.safety import parse_locale
 from common.sse import stream_events
-from common.warmup import load_for_turns
+from common.warmup import draw_in_background, load_for_turns, samples_thompson
 
 setup_logging(get_settings().log_level)
 require_analytics_key()
 load_for_turns(gemini=get_settings().response_generator == "gemini")
-# While the worker starts: Vertex AI's token, and google-genai's import and client.
+# While the worker starts: Vertex AI's token, google-genai's import and client, and numpy.
 if get_settings().model_google_auth and (model := clients.persona_model()) is not None:
     in_each_worker(model.prepare)
 if get_settings().response_generator == "gemini":
     in_each_worker(clients.response_generator().prepare)
+if samples_thompson(get_settings()):  # numpy, kept out of this process (common/warmup.py)
+    in_each_worker(draw_in_background)
 
 ROUTES = Routes(
     {
