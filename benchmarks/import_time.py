@@ -49,16 +49,22 @@ for req in json.loads({requests!r}):
 print(json.dumps(out))
 """
 
+# Production's chat configuration (terraform/stack: Gemini replies), import only: its import
+# adds google-genai's (common/warmup.py; no network), and its first turn would call Gemini.
+GEMINI_ROW = "functions/chat (gemini)"
+
 # What configuration the figures are of (the probe's environment: this one with the local
-# stack's EMULATOR_ENV over it; `make bench` sets neither RESPONSE_GENERATOR nor
-# MODEL_GOOGLE_AUTH).
+# stack's EMULATOR_ENV over it, and a row's own configuration over that; `make bench` sets
+# neither RESPONSE_GENERATOR nor MODEL_GOOGLE_AUTH).
 CONFIGURATION = (
     "Configuration measured: `common.config.Settings` defaults under the local stack's "
     "environment (`scripts.stack.EMULATOR_ENV`): the template reply generator "
     "(`RESPONSE_GENERATOR` unset) and no Vertex AI authentication (`MODEL_GOOGLE_AUTH` unset, "
     "so no token). Production's chat function (`terraform/stack`: Gemini replies by default, "
-    "`MODEL_GOOGLE_AUTH=true`) also imports the Gemini SDK, makes its client and fetches the "
-    "Vertex AI token; that work starts in the worker gunicorn forks after the import "
+    "`MODEL_GOOGLE_AUTH=true`) also imports the Gemini SDK at import: the row "
+    f"`{GEMINI_ROW}` (`RESPONSE_GENERATOR=gemini`, import only: its first turn would call "
+    "Gemini). It also makes the Gemini client and fetches the Vertex AI token; that work starts "
+    "in the worker gunicorn forks after the import "
     "(`common/prefork.py`), which this probe does not measure: it serves its requests with the "
     "app's test client in the process that imported it, with no fork. The chat function loads "
     "its libraries and data at import (`common/warmup.py`), before gunicorn listens: an instance "
@@ -203,13 +209,16 @@ def request_makers() -> dict[str, Maker]:
 PYCACHE = Path(tempfile.gettempdir()) / "ion-import-time-pycache"
 
 
-def probe(path: Path, requests: list[Request]) -> dict:
+def probe(path: Path, requests: list[Request], config: dict[str, str] | None = None) -> dict:
+    """One fresh process: the import of `path` and its `requests`, under the stack's
+    environment with `config` over it."""
     code = PROBE.format(
         root=str(ROOT), target=_target(path), path=str(path), requests=json.dumps(requests)
     )
     from scripts.stack import EMULATOR_ENV
 
     env = {**os.environ, **EMULATOR_ENV, "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING"}
+    env.update(config or {})
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
     res = subprocess.run(
@@ -219,6 +228,15 @@ def probe(path: Path, requests: list[Request]) -> dict:
     if any(r["status"] >= 500 for r in out["requests"]):  # the table says 500: the log says why
         print(f"{path}: a request failed; its log:\n{res.stderr[-4000:]}", file=sys.stderr)
     return out
+
+
+def targets() -> list[tuple[str, Path, dict[str, str]]]:
+    """The table's rows: name, main.py and the configuration over the stack's environment."""
+    paths = sorted(ROOT.glob("functions/*/main.py")) + [ROOT / "benchmarks/floor/main.py"]
+    rows = [(str(p.parent.relative_to(ROOT)), p, {}) for p in paths]
+    chat = next(i for i, (name, _, _) in enumerate(rows) if name == "functions/chat")
+    rows.insert(chat + 1, (GEMINI_ROW, rows[chat][1], {"RESPONSE_GENERATOR": "gemini"}))
+    return rows
 
 
 def _target(path: Path) -> str:
@@ -272,14 +290,14 @@ def main(argv: list[str] | None = None) -> None:
 
     stack_up = is_up()
     makers = request_makers() if stack_up else {}
-    targets = sorted(ROOT.glob("functions/*/main.py")) + [ROOT / "benchmarks/floor/main.py"]
     rows = {}
     load = os.getloadavg()
     print(f"{'module':36} {'import ms':>9} {'first ms':>9} {'warm ms':>8}  status")
-    for path in targets:
-        name = str(path.parent.relative_to(ROOT))
-        probe(path, makers[name]() if name in makers else [])  # compiles, as the build does
-        results = [probe(path, makers[name]() if name in makers else []) for _ in range(RUNS)]
+    for name, path, config in targets():
+        probe(path, makers[name]() if name in makers else [], config)  # compiles, as the build does
+        results = [
+            probe(path, makers[name]() if name in makers else [], config) for _ in range(RUNS)
+        ]
         imports = [r["import_ms"] for r in results]
         first = [r["requests"][0]["ms"] for r in results if r["requests"]]
         cold = [r["import_ms"] + r["requests"][0]["ms"] for r in results if r["requests"]]

@@ -6,6 +6,7 @@ function loads before it listens for its first turn (common/warmup.py), and only
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -48,17 +49,23 @@ print(json.dumps(out))
 """
 
 
-def heavy_imports(paths: list[Path]) -> dict[str, list[str]]:
+def heavy_imports(paths: list[Path], **env: str) -> dict[str, list[str]]:
     code = PROBE.format(root=str(ROOT), forbidden=FORBIDDEN, paths=[str(p) for p in paths])
     res = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        check=True,
     )
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
 # What common.warmup.load_for_turns loads for the chat function's first turn (the template
-# generator: google.genai only with Gemini replies).
+# generator: google.genai only with Gemini replies, production's default).
 CHAT_LOADS = {"firebase_admin", "google.cloud.firestore", "google.pubsub_v1", "grpc"}
+CHAT_LOADS_WITH_GEMINI = CHAT_LOADS | {"google.genai"}
 
 
 def test_no_function_imports_a_heavy_module_when_loaded():
@@ -69,6 +76,12 @@ def test_no_function_imports_a_heavy_module_when_loaded():
     found = heavy_imports(paths)
     assert {p: m for p, m in found.items() if m} == {}
     assert set(heavy_imports([chat])[str(chat)]) == CHAT_LOADS  # in a process of its own
+
+
+def test_chat_with_gemini_replies_loads_the_gemini_sdk_and_nothing_else():
+    chat = ROOT / "functions" / "chat" / "main.py"
+    found = heavy_imports([chat], RESPONSE_GENERATOR="gemini")[str(chat)]
+    assert set(found) == CHAT_LOADS_WITH_GEMINI
 
 
 def test_the_check_sees_a_heavy_import(tmp_path):
