@@ -49,6 +49,28 @@ for req in json.loads({requests!r}):
 print(json.dumps(out))
 """
 
+# What a worker's first full collection copies of the pages it shares with the process that
+# imported the function and forked it, as gunicorn does (Private_Dirty, Linux).
+COPIED_PROBE = """
+import gc, json, os, sys
+sys.path.insert(0, {root!r})
+import functions_framework
+functions_framework.create_app({target!r}, {path!r})
+def dirty():
+    return next(int(l.split()[1]) for l in open("/proc/self/smaps_rollup")
+                if l.startswith("Private_Dirty"))
+r, w = os.pipe()
+if os.fork() == 0:
+    before = dirty()
+    gc.collect()
+    os.write(w, json.dumps((dirty() - before) / 1024).encode())
+    os._exit(0)
+os.close(w)
+print(os.read(r, 100).decode())
+"""
+# The numpy warm-up's thread (common/warmup.py) would add its import to the worker's figure.
+COPIED_CONFIG = {"PERSONALIZATION_POLICY": "static"}
+
 # Production's chat configuration (terraform/stack: Gemini replies), import only: its import
 # adds google-genai's (common/warmup.py; no network), and its first turn would call Gemini.
 GEMINI_ROW = "functions/chat (gemini)"
@@ -215,19 +237,30 @@ def probe(path: Path, requests: list[Request], config: dict[str, str] | None = N
     code = PROBE.format(
         root=str(ROOT), target=_target(path), path=str(path), requests=json.dumps(requests)
     )
+    res = _run(code, config)
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    if any(r["status"] >= 500 for r in out["requests"]):  # the table says 500: the log says why
+        print(f"{path}: a request failed; its log:\n{res.stderr[-4000:]}", file=sys.stderr)
+    return out
+
+
+def copied_mb(path: Path, config: dict[str, str] | None = None) -> float:
+    """MB a forked worker's first full collection copies (COPIED_PROBE), in one process."""
+    code = COPIED_PROBE.format(root=str(ROOT), target=_target(path), path=str(path))
+    res = _run(code, {**(config or {}), **COPIED_CONFIG})
+    return round(json.loads(res.stdout.strip().splitlines()[-1]), 1)
+
+
+def _run(code: str, config: dict[str, str] | None) -> subprocess.CompletedProcess:
     from scripts.stack import EMULATOR_ENV
 
     env = {**os.environ, **EMULATOR_ENV, "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING"}
     env.update(config or {})
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
-    res = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, env=env
     )
-    out = json.loads(res.stdout.strip().splitlines()[-1])
-    if any(r["status"] >= 500 for r in out["requests"]):  # the table says 500: the log says why
-        print(f"{path}: a request failed; its log:\n{res.stderr[-4000:]}", file=sys.stderr)
-    return out
 
 
 def targets() -> list[tuple[str, Path, dict[str, str]]]:
@@ -263,13 +296,17 @@ def render(out: dict) -> str:
         "Cloud Functions build compiles it). First request: one real request through the app's "
         "test client against the local emulators (it creates the clients the import deferred); "
         "warm: the same kind of request right after. Cold start: each run's import and first "
-        "request.",
+        "request. Copied MB: what a worker's first full collection copies of the pages it "
+        "shares with the process that imported the function and forked it, as gunicorn does "
+        "(Private_Dirty before and after `gc.collect()`, one fork; `PERSONALIZATION_POLICY="
+        "static`, so that no numpy import adds to it); chat freezes its import's objects before "
+        "the fork (`common/prefork.py`).",
         "",
         CONFIGURATION,
         "",
         "| function | kind | import ms | first request ms | cold start ms | warm request ms | "
-        f"status | cold start <= {TARGET_COLD_START_MS} ms |",
-        "|---|---|---:|---:|---:|---:|---|---|",
+        f"status | cold start <= {TARGET_COLD_START_MS} ms | copied MB |",
+        "|---|---|---:|---:|---:|---:|---|---|---:|",
     ]
     for name, r in out["modules"].items():
         cold = r.get("cold_start_median_ms")
@@ -277,7 +314,7 @@ def render(out: dict) -> str:
         lines.append(
             f"| {name} | {r['kind']} | {r['median_ms']} | {r['first_request_median_ms'] or '—'} |"
             f" {cold or '—'} | {r['warm_request_median_ms'] or '—'} | {r['status'] or '—'} | "
-            f"{ok if r['kind'] == 'http' else '(' + ok + ')'} |"
+            f"{ok if r['kind'] == 'http' else '(' + ok + ')'} | {r.get('copied_mb', '—')} |"
         )
     if not out["stack"]:
         lines += ["", "The stack was not running: first requests were not measured."]
@@ -292,7 +329,7 @@ def main(argv: list[str] | None = None) -> None:
     makers = request_makers() if stack_up else {}
     rows = {}
     load = os.getloadavg()
-    print(f"{'module':36} {'import ms':>9} {'first ms':>9} {'warm ms':>8}  status")
+    print(f"{'module':36} {'import ms':>9} {'first ms':>9} {'warm ms':>8} {'copied MB':>9}  status")
     for name, path, config in targets():
         probe(path, makers[name]() if name in makers else [], config)  # compiles, as the build does
         results = [
@@ -312,11 +349,12 @@ def main(argv: list[str] | None = None) -> None:
             "cold_start_median_ms": _median(cold),  # of each run's sum, not the medians' sum
             "warm_request_median_ms": _median(warm),
             "status": "/".join(statuses) or None,
+            "copied_mb": copied_mb(path, config),
         }
         r = rows[name]
         print(
             f"{name:36} {r['median_ms']:9.1f} {r['first_request_median_ms'] or 0:9.1f} "
-            f"{r['warm_request_median_ms'] or 0:8.1f}  {r['status']}",
+            f"{r['warm_request_median_ms'] or 0:8.1f} {r['copied_mb']:9.1f}  {r['status']}",
             flush=True,
         )
     out = {

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+
+gc.disable()  # until the end of the import: common.prefork.share_with_workers
+
 import hashlib
 import json
 import re
@@ -22,7 +26,7 @@ from common.errors import Forbidden, InvalidInput, NotFound
 from common.health import check_all, serves_users
 from common.http import Routes, after_sending, handle_errors, json_response, parse, read_json
 from common.logs import setup_logging
-from common.prefork import in_each_worker
+from common.prefork import in_each_worker, share_with_workers
 from common.safety import parse_locale
 from common.sse import stream_events
 from common.warmup import draw_in_background, load_for_turns, samples_thompson
@@ -272,3 +276,4 @@ HANDLERS = {
     "list_turns": list_turns,
     "legacy_chat": legacy_chat,
 }
+share_with_workers()  # last: after everything the import made

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks import import_time
 from common.config import Settings
 from common.experiments import Experiment
 from common.warmup import samples_thompson
@@ -51,6 +52,28 @@ def test_the_worker_loads_numpy_for_thompson_sampling_and_the_parent_does_not() 
     # first draw; the parent keeps it out (BLAS threads do not survive a fork).
     found = run(NUMPY_IN_WORKER, PERSONALIZATION_POLICY="thompson", RESPONSE_GENERATOR="template")
     assert found == {"worker": True, "parent": False}
+
+
+# Collections that reach past the youngest generation while the function is imported.
+GC_DURING_IMPORT = """
+import gc, json, functions_framework
+older = []
+gc.callbacks.append(lambda phase, info: phase == "start" and info["generation"] and older.append(1))
+functions_framework.create_app("chat", "functions/chat/main.py")
+print(json.dumps({"older_collections": len(older), "enabled": gc.isenabled(),
+                  "frozen": gc.get_freeze_count() > 0}))
+"""
+
+
+def test_chat_imports_without_collections_then_freezes_what_it_made() -> None:
+    # Before: 20 middle and 2 full collections during the import, nothing frozen.
+    assert run(GC_DURING_IMPORT) == {"older_collections": 0, "enabled": True, "frozen": True}
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="Linux's smaps_rollup")
+def test_the_workers_first_full_collection_leaves_the_parents_pages_shared() -> None:
+    # It wrote to every object the import made: ~37 MB of the parent's pages copied, per worker.
+    assert import_time.copied_mb(ROOT / "functions" / "chat" / "main.py") < 10
 
 
 def _thompson_variant() -> Experiment:
