@@ -1,4 +1,5 @@
-"""Cold start of each function, the part we control: in a fresh process (median of 5), the time
+"""Cold start of each function, the part we control: in a fresh process (median of 5) that
+finds only the packages production installs (`benchmarks/production_packages.py`), the time
 to import the function (functions-framework's `create_app` on its main.py, as the runtime loads
 it) and the time of its first request (a real request of that function through the app's test
 client against the local stack's emulators: a chat turn, a rating, a profile read, a push of a
@@ -27,6 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.machine import describe
+from benchmarks.production_packages import hide_others
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 5
@@ -252,7 +254,11 @@ def copied_mb(path: Path, config: dict[str, str] | None = None) -> float:
 
 
 def _run(code: str, config: dict[str, str] | None) -> subprocess.CompletedProcess:
+    """`code` in a fresh process that finds only what production installs, in the stack's
+    environment with `config` over it."""
     from scripts.stack import EMULATOR_ENV
+
+    code = hide_others() + code
 
     env = {**os.environ, **EMULATOR_ENV, "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING"}
     env.update(config or {})
@@ -293,7 +299,10 @@ def render(out: dict) -> str:
         f"{out['runs']} fresh processes each; load average before {out['load_average']} "
         "(1, 5, 15 min, a machine others share). Import: functions-framework's `create_app` "
         "on the function's main.py, its bytecode compiled by an unmeasured run first (as the "
-        "Cloud Functions build compiles it). First request: one real request through the app's "
+        "Cloud Functions build compiles it), with only the packages production installs in "
+        "sight (requirements.txt and what it requires: `benchmarks/production_packages.py` "
+        "hides the rest of the dev venv, such as pyarrow, which BigQuery's client imports when "
+        "it finds it). First request: one real request through the app's "
         "test client against the local emulators (it creates the clients the import deferred); "
         "warm: the same kind of request right after. Cold start: each run's import and first "
         "request. Copied MB: what a worker's first full collection copies of the pages it "
