@@ -7,12 +7,15 @@ import hashlib
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from common.analysis.types import Analysis
 from common.labels import PERSONA_IDS
 from common.personas import PERSONAS
-from common.safety import care_reason
+
+# Not at import: common.analysis runs its package (the baseline, the crisis scanner), and
+# common.safety the scanner, in every function that only reads preferences (TIME_AFFINITY).
+if TYPE_CHECKING:
+    from common.analysis.types import Analysis
 
 # How well each persona suits an hour of the user's day (late night: calm; morning: action).
 TIME_AFFINITY: dict[str, dict[str, float]] = {
@@ -196,6 +199,8 @@ def rank(
 
     if convo.care:  # right after a crisis the calm persona answers, whatever else scores or
         # the user asked for: it is chosen for the crisis, so the care line is its one reason.
+        from common.safety import care_reason  # here: see the imports
+
         pick = by_id[CARE_PERSONA]
         chosen = Scored(pick.id, pick.score, (care_reason(convo.language),), pick.components)
         source, propensity = "care", 1.0

@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from common.analysis.types import Analysis, Distribution
 from common.labels import PERSONA_IDS, SIGNALS
 from common.personas import PERSONAS
+
+if TYPE_CHECKING:  # not at import: common.analysis runs its package (baseline, scanner)
+    from common.analysis.types import Analysis, Distribution
 
 AFFINITY_PATH = Path(__file__).with_name("affinity.json")
 REASONS_PER_PERSONA = 2

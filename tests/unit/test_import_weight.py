@@ -49,14 +49,16 @@ print(json.dumps(out))
 """
 
 
-def heavy_imports(paths: list[Path], **env: str) -> dict[str, list[str]]:
-    code = PROBE.format(root=str(ROOT), forbidden=FORBIDDEN, paths=[str(p) for p in paths])
+def heavy_imports(
+    paths: list[Path], forbidden: tuple[str, ...] = FORBIDDEN, env: dict[str, str] | None = None
+) -> dict[str, list[str]]:
+    code = PROBE.format(root=str(ROOT), forbidden=forbidden, paths=[str(p) for p in paths])
     res = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env={**os.environ, **env},
+        env={**os.environ, **(env or {})},
         check=True,
     )
     return json.loads(res.stdout.strip().splitlines()[-1])
@@ -80,7 +82,7 @@ def test_no_function_imports_a_heavy_module_when_loaded():
 
 def test_chat_with_gemini_replies_loads_the_gemini_sdk_and_nothing_else():
     chat = ROOT / "functions" / "chat" / "main.py"
-    found = heavy_imports([chat], RESPONSE_GENERATOR="gemini")[str(chat)]
+    found = heavy_imports([chat], env={"RESPONSE_GENERATOR": "gemini"})[str(chat)]
     assert set(found) == CHAT_LOADS_WITH_GEMINI
 
 
@@ -88,3 +90,12 @@ def test_the_check_sees_a_heavy_import(tmp_path):
     module = tmp_path / "main.py"
     module.write_text("import json\nfrom google.cloud import firestore\n")
     assert heavy_imports([module]) == {str(module): ["google.cloud.firestore", "grpc"]}
+
+
+def test_functions_that_only_read_preferences_do_not_load_the_crisis_scanner():
+    # The persona ranking's module (common.routing.ensemble, for TIME_AFFINITY) imported
+    # common.analysis and common.safety at load: the lexicon baseline, the entities and the
+    # crisis scanner (~46 ms, ~6 % of the profile function's import).
+    paths = [ROOT / "functions" / f / "main.py" for f in ("profile", "feedback", "profile_updater")]
+    found = heavy_imports(paths, forbidden=("common.analysis", "common.analysis.safety"))
+    assert found == {str(p): [] for p in paths}
