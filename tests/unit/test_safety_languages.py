@@ -597,3 +597,245 @@ def test_domestic_violence_the_user_lives_now_is_a_crisis(text: str) -> None:
 @pytest.mark.parametrize("text", _all(DOMESTIC_VIOLENCE_AS_A_TOPIC_OR_PAST))
 def test_domestic_violence_as_a_workplace_topic_or_told_of_childhood_is_not(text: str) -> None:
     assert assess_safety(text).crisis is False
+
+
+# The fairness review's 20 direct statements (2026-12-07), each English one next to its German,
+# French, Spanish, Portuguese and Japanese translation: the patterns read 9, 11, 10, 16 and 5 of
+# the 20 in those languages, and 19 in English, where the model reads them too.
+LANGUAGES = ("en", "de", "fr", "es", "pt", "ja")
+PARITY = [
+    (
+        "I want to kill myself.",
+        "Ich will mich umbringen.",
+        "Je veux me tuer.",
+        "Me quiero matar.",
+        "Quero me matar.",
+        "自殺したい。",
+    ),
+    (
+        "I'm thinking about killing myself.",
+        "Ich denke darüber nach, mich umzubringen.",
+        "Je pense à me suicider.",
+        "Estoy pensando en suicidarme.",
+        "Estou pensando em me suicidar.",
+        "自殺しようと考えている。",
+    ),
+    (
+        "I've thought about suicide.",
+        "Ich habe an Selbstmord gedacht.",
+        "J'ai pensé au suicide.",
+        "He pensado en el suicidio.",
+        "Já pensei em suicídio.",
+        "自殺について考えたことがある。",
+    ),
+    (
+        "I wish I was dead.",
+        "Ich wünschte, ich wäre tot.",
+        "J'aimerais être morte.",
+        "Ojalá estuviera muerto.",
+        "Queria estar morto.",
+        "死んでいればよかった。",
+    ),
+    (
+        "I'd rather be dead.",
+        "Ich wäre lieber tot.",
+        "Je préférerais être mort.",
+        "Preferiría estar muerta.",
+        "Preferia estar morta.",
+        "死んだほうがまし。",
+    ),
+    (
+        "I don't want to live anymore.",
+        "Ich will nicht mehr leben.",
+        "Je ne veux plus vivre.",
+        "Ya no quiero vivir.",
+        "Não quero mais viver.",
+        "もう生きていたくない。",
+    ),
+    (
+        "I want to end my life.",
+        "Ich will meinem Leben ein Ende setzen.",
+        "Je veux mettre fin à mes jours.",
+        "Quiero acabar con mi vida.",
+        "Quero acabar com a minha vida.",
+        "自分の人生を終わらせたい。",
+    ),
+    (
+        "I'm going to kill myself.",
+        "Ich werde mich umbringen.",
+        "Je vais me tuer.",
+        "Me voy a matar.",
+        "Vou me matar.",
+        "自殺するつもりだ。",
+    ),
+    (
+        "I have suicidal thoughts.",
+        "Ich habe Suizidgedanken.",
+        "J'ai des idées suicidaires.",
+        "Tengo pensamientos suicidas.",
+        "Tenho pensamentos suicidas.",
+        "自殺願望がある。",
+    ),
+    (
+        "I tried to kill myself last year and I feel like that again.",
+        "Ich habe letztes Jahr versucht, mich umzubringen, und fühle mich wieder so.",
+        "J'ai fait une tentative de suicide l'an dernier et je me sens comme ça à nouveau.",
+        "Intenté suicidarme el año pasado y me siento igual otra vez.",
+        "Tentei me matar ano passado e estou me sentindo assim de novo.",
+        "去年自殺未遂をして、また同じ気持ちになっている。",
+    ),
+    (
+        "I want to take my own life.",
+        "Ich will mir das Leben nehmen.",
+        "Je veux mettre fin à ma vie.",
+        "Quiero quitarme la vida.",
+        "Quero tirar a minha própria vida.",
+        "自ら命を絶ちたい。",
+    ),
+    (
+        "Sometimes I think about ending my life.",
+        "Manchmal denke ich daran, mein Leben zu beenden.",
+        "Parfois je pense à mettre fin à ma vie.",
+        "A veces pienso en quitarme la vida.",
+        "Às vezes penso em tirar minha vida.",
+        "時々、命を絶つことを考える。",
+    ),
+    (
+        "I don't want to be alive anymore.",
+        "Ich möchte nicht mehr am Leben sein.",
+        "Je ne veux plus être en vie.",
+        "Ya no quiero estar vivo.",
+        "Não quero mais estar vivo.",
+        "もう生きるのをやめたい。",
+    ),
+    (
+        "I feel like dying.",
+        "Mir ist zum Sterben zumute.",
+        "J'ai envie de mourir.",
+        "Tengo ganas de morirme.",
+        "Tenho vontade de morrer.",
+        "死にたい気分だ。",
+    ),
+    (
+        "I'm planning my suicide.",
+        "Ich plane meinen Selbstmord.",
+        "Je prépare mon suicide.",
+        "Estoy planeando mi suicidio.",
+        "Estou planejando meu suicídio.",
+        "自殺の計画を立てている。",
+    ),
+    (
+        "Life isn't worth living.",
+        "Das Leben ist nicht mehr lebenswert.",
+        "La vie ne vaut pas la peine d'être vécue.",
+        "La vida no vale la pena.",
+        "A vida não vale a pena.",
+        "生きる価値がない。",
+    ),
+    (
+        "I want to die, I can't go on.",
+        "Ich will sterben, ich kann nicht mehr.",
+        "Je veux mourir, je n'en peux plus.",
+        "Quiero morirme, ya no puedo más.",
+        "Quero morrer, não aguento mais.",
+        "死にたい、もう無理。",
+    ),
+    (
+        "I can't go on living like this.",
+        "So kann ich nicht mehr weiterleben.",
+        "Je ne peux plus continuer à vivre comme ça.",
+        "No puedo seguir viviendo así.",
+        "Não consigo continuar vivendo assim.",
+        "このまま生きていけない。",
+    ),
+    (
+        "I'm tired of living.",
+        "Ich bin lebensmüde.",
+        "Je suis fatiguée de vivre.",
+        "Estoy cansada de vivir.",
+        "Estou cansada de viver.",
+        "生きるのに疲れた。",
+    ),
+    (
+        "It would be better if I were dead.",
+        "Es wäre besser, wenn ich tot wäre.",
+        "Ce serait mieux si j'étais mort.",
+        "Sería mejor si estuviera muerto.",
+        "Seria melhor se eu estivesse morto.",
+        "私なんか死んだ方がいい。",
+    ),
+]
+
+
+@pytest.mark.parametrize("row", [pytest.param(r, id=r[0]) for r in PARITY])
+def test_a_direct_statement_is_flagged_in_every_language_as_in_english(row: tuple) -> None:
+    missed = [
+        lang for lang, text in zip(LANGUAGES, row, strict=True) if not assess_safety(text).crisis
+    ]
+    assert missed == []
+
+
+# The everyday death idioms of each language, and the same new words in ordinary sentences:
+# a negation, a threat (kind violence, not the user's wish), what a life is ended as, a rope
+# for a hobby, a living place.
+DEATH_IDIOMS = {
+    "de": [
+        "Ich bin todmüde.",
+        "Ich lach mich tot über das Video.",
+        "Das Meeting war zum Sterben langweilig.",
+        "Ich wäre fast tot umgefallen, als ich die Rechnung sah.",
+        "Ich würde nie versuchen, mich umzubringen.",
+        "Ich denke nicht daran, mich umzubringen.",
+        "Ich will mein Leben als Single beenden.",
+        "Ich habe ein Seil für die Kletterhalle gekauft.",
+        "Das Leben in der Großstadt ist nicht mehr lebenswert.",
+        "Bist du lebensmüde? Fahr langsamer!",
+        "Ich kann nicht mehr in dieser WG weiterleben.",
+    ],
+    "fr": [
+        "Je suis mort de fatigue.",
+        "Je suis morte de rire.",
+        "Je meurs de faim.",
+        "Je voudrais être mort de rire comme toi.",
+        "Je ne veux pas mettre fin à mes jours.",
+        "Je veux mettre fin à ma vie de célibataire.",
+        "J'ai acheté une corde pour l'escalade.",
+        "Je suis fatiguée de vivre à Paris.",
+        "Je ne peux plus continuer à vivre avec mes parents.",
+    ],
+    "es": [
+        "Me muero por saber qué pasó.",
+        "Me muero de risa con este video.",
+        "Estoy muerto de cansancio.",
+        "Tengo ganas de morirme de risa.",
+        "No quiero acabar con mi vida.",
+        "Quiero acabar con mi vida de soltero.",
+        "Compré una cuerda para escalar.",
+        "Estoy cansada de vivir en esta ciudad.",
+        "No puedo seguir viviendo así de lejos del trabajo.",
+    ],
+    "pt": [
+        "Estou morta de cansaço.",
+        "Morri de vergonha na reunião.",
+        "Preferia estar na praia.",
+        "Estou cansada de viver nesta cidade.",
+        "Comprei uma corda para o varal.",
+        "A vida não vale a pena sem um bom café, né?",
+    ],
+    "ja": [
+        "死ぬほど疲れた。",
+        "死ぬほど笑った。",
+        "自殺を考えたことはない。",
+        "自殺について考える授業に出た。",
+        "自殺するつもりはない。",
+        "キャンプ用にロープを買った。",
+        "あいつは死んだ方がましだ。",
+        "この仕事を終わらせたい。",
+        "スマホなしでは生きていけない。",
+    ],
+}
+
+
+@pytest.mark.parametrize("text", _all(DEATH_IDIOMS))
+def test_the_death_idioms_of_each_language_are_not_a_crisis(text: str) -> None:
+    assert assess_safety(text).crisis is False
