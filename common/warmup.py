@@ -31,6 +31,7 @@ def load_for_turns(*, gemini: bool) -> None:
     baseline.load_lexicon()
     entities._load()
     safety.load_rules()
+    safety._respelling()  # the respelled spelling's word lists (~65 ms to read and index)
     # The helplines a crisis reply lists (JSON, ~1 ms): a broken file fails the revision's
     # start, not the first user in crisis with a 500.
     crisis._resources()

@@ -30,15 +30,16 @@ if TYPE_CHECKING:
     from common.logs import Throttle
 
 PHRASES_PATH = Path(__file__).with_name("safety_phrases.json")
+SPELLING_WORDS_PATH = Path(__file__).parents[1] / "data" / "spelling_words.json"
 
 log = logging.getLogger(__name__)
 
-# Every spelling of a message is scanned as written (15 at most, _OTHER_SPELLINGS of three
-# bases); their letter runs squeezed ("dieee" as die and diee: two more strings each) only in
-# this many characters, in spelling order. A crafted 4,000-character message asked for 45
-# strings (every respelling at once, each squeezed: ~0.35 s of CPU on the dev machine); now 19
-# at most. The message as written always has its squeezes; no corpus record comes near the
-# bound (990 characters scanned at most, all strings together).
+# Every spelling of a message is scanned as written (16 at most, _OTHER_SPELLINGS of three
+# bases and the first one _respelled); their letter runs squeezed ("dieee" as die and diee: two
+# more strings each) only in this many characters, in spelling order. A crafted 4,000-character
+# message asked for 45 strings (every respelling at once, each squeezed: ~0.35 s of CPU on the
+# dev machine); now 20 at most. The message as written always has its squeezes; no corpus
+# record comes near the bound (990 characters scanned at most, all strings together).
 SQUEEZE_BUDGET_CHARS = 16_000
 
 
@@ -261,12 +262,94 @@ _OTHER_SPELLINGS: tuple[tuple[re.Pattern[str], Callable[[str], str]], ...] = (
 )
 
 
+@dataclass(frozen=True)
+class _Respelling:
+    """spelling_words.json, with each target and its one-letter deletions as keys."""
+
+    txt: dict[str, str]
+    targets: frozenset[str]
+    # Never corrected: the known words, and every word of the phrase data, in every language
+    # ("nicht" is not "night", "suicidas" not "suicidal": a negation or an idiom would be lost).
+    left: frozenset[str]
+    by_deletion: dict[str, frozenset[str]]
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+@cache
+def _respelling(path: Path = SPELLING_WORDS_PATH) -> _Respelling:
+    with open(path, encoding="utf-8") as fh:
+        raw = json.load(fh)
+    rules = load_rules()
+    phrase_words = {
+        word
+        for regex in [p.source for p in rules.patterns] + [e.pattern for e in rules.exclusions]
+        for word in re.findall(r"[^\W\d_]+", re.sub(r"\\[a-zA-Z]", " ", regex))
+    }
+    by_deletion: dict[str, set[str]] = {}
+    for target in raw["targets"]:
+        for key in _deletions(target) | {target}:
+            by_deletion.setdefault(key, set()).add(target)
+    return _Respelling(
+        txt=raw["txt"],
+        targets=frozenset(raw["targets"]),
+        left=frozenset(raw["targets"]) | frozenset(raw["known"]) | phrase_words,
+        by_deletion={key: frozenset(found) for key, found in by_deletion.items()},
+    )
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """a and b differ by one letter added, dropped or changed, or two neighbours swapped."""
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long = sorted((a, b), key=len)
+    i = next((i for i in range(len(short)) if short[i] != long[i]), len(short))
+    return short[i:] == long[i + 1 :]
+
+
+# Between two words 2 and 4 are to and for ("wants 2 kill herself"); "w/o" ("w o") is without.
+_TXT_DIGITS = re.compile(r"(?<=[a-z] )[24](?= [a-z])")
+_WITHOUT = re.compile(r"\bw (?:o|out)\b")
+_WORD = re.compile(r"\b[a-z0-9]+\b")
+
+
+def _respelled_word(word: str, respelling: _Respelling) -> str:
+    if word in respelling.txt:
+        return respelling.txt[word]
+    if len(word) < 4 or not word.isalpha() or word in respelling.left:
+        return word
+    if word.endswith("in") and word + "g" in respelling.targets:  # thinkin
+        return word + "g"
+    near = {t for key in _deletions(word) | {word} for t in respelling.by_deletion.get(key, ())}
+    near = {t for t in near if _one_edit(word, t)}
+    return near.pop() if len(near) == 1 else word
+
+
+def _respelled(spelling: str) -> str:
+    """A normalised text with txt-speak written out and each unknown word one edit from exactly
+    one word of the English patterns read as that word ("ima end it 2nite", "im goign to end it
+    tonigth"), a known word left as written ("overdone" is not "overdose"): spelling_words.json."""
+    respelling = _respelling()
+    text = _WITHOUT.sub(
+        "without", _TXT_DIGITS.sub(lambda m: "to" if m[0] == "2" else "for", spelling)
+    )
+    return _WORD.sub(lambda m: _respelled_word(m[0], respelling), text)
+
+
 def spellings(text: str) -> list[str]:
     """The normalised text, and the other spellings it is also scanned in: format characters as
     spaces ("want\u200bto die"), "$" and "@" as s and a, letters written as digits or "!",
-    spaced-out letters joined, accents dropped, pauses and stress words left out. Each is the
-    whole message: an idiom or a look-around cut at the edge of a part would raise an alarm the
-    whole message does not."""
+    spaced-out letters joined, accents dropped, pauses and stress words left out, and txt-speak
+    and misspellings written out (_respelled). Each is the whole message: an idiom or a
+    look-around cut at the edge of a part would raise an alarm the whole message does not."""
     lowered = _lower(text)
     found = [_words(lowered)]
     if _has_format_characters(text):
@@ -279,6 +362,8 @@ def spellings(text: str) -> list[str]:
         for changes, respell in _OTHER_SPELLINGS:
             if changes.search(base) and (other := respell(base)) not in found:
                 found.append(other)
+    if (respelled := _respelled(found[0])) not in found:
+        found.append(respelled)
     return found
 
 

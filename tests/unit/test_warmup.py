@@ -45,3 +45,12 @@ def test_the_warm_up_builds_the_safety_answers_patterns():
         built.cache_info().currsize == 1
         for built in (safety._not_safe, safety._no_then, safety._someone_else)
     )
+
+
+def test_the_warm_up_reads_the_spelling_words():
+    """The respelled spelling's word lists (~65 ms to read and index), not a user's first turn."""
+    from common.analysis import safety as patterns
+
+    patterns._respelling.cache_clear()
+    warmup.load_for_turns(gemini=False)
+    assert patterns._respelling.cache_info().currsize == 1
