@@ -912,3 +912,64 @@ def test_scared_to_go_home_is_a_weak_sign_of_danger_as_in_german(text: str) -> N
     assert safety.probability == 0.45
     assert crisis_kinds(text) == {"danger"}
     assert assess_safety(f"{text}, he hits me").crisis is True
+
+
+# Short, telegraphic and non-native English (the fairness review of 2026-12-07: the patterns
+# read 13 of its 20 crisis messages of 1-3 words and 10 of its 20 in non-native English), and
+# the same words in ordinary messages.
+SHORT_AND_NON_NATIVE = [
+    "There is no reason for me to live anymore.",
+    "There is not any reason for me to live more.",
+    "no reason live",
+    "whats even the point of living anymore",
+    "took all pills",
+    "bought rope",
+    "pills ready",
+    "The pills are prepared and the letters I have written already.",
+    "husband hits me",
+    "dad beats me",
+    "unsafe at home",
+    "I feel unsafe at home with him",
+    "At home I am not in safety now.",
+    "I am wanting to die.",
+    "sitting in the car wanting to die",
+    "Tonight I will finish with my life.",
+    "All people will be more better if I am not existing.",
+    "I think about not existing a lot these days.",
+]
+SHORT_AND_NON_NATIVE_ORDINARY = [
+    "There is no reason for me to live in London if I work remotely.",
+    "there's no reason to live in London if you work remotely",  # flagged before
+    "Took all pills as prescribed this week, the new routine works.",
+    "I took all my pills as prescribed today",  # flagged before
+    "Remember to take all tablets with food.",
+    "Bought rope for the climbing gym, any tips on knots?",
+    "got rope burn from the tug of war at the team day",
+    "bought rope lights for the office party",
+    "Pills ready for pickup at the pharmacy, just got the text.",
+    "Meds are ready to collect from the chemist.",
+    "The tablets are charged and ready for the demo.",
+    "my ex hits me up every time he's bored",
+    "Coach beats me at chess every Friday.",
+    "the wiring is unsafe at home and the landlord won't fix it",
+    "Is it unsafe at home to charge an e-bike overnight?",
+    "I'm not wanting to die, I just want a break from this job.",
+    "I'm finishing with my life coach today, she's been great.",
+    "It would be better if I am not existing in two Slack workspaces.",
+    "I think about not existing on social media for a month.",
+]
+
+
+@pytest.mark.parametrize("text", SHORT_AND_NON_NATIVE)
+def test_short_and_non_native_crisis_messages_are_flagged(text: str) -> None:
+    assert assess_safety(text).crisis is True
+
+
+@pytest.mark.parametrize("text", SHORT_AND_NON_NATIVE_ORDINARY)
+def test_their_words_in_ordinary_messages_are_not(text: str) -> None:
+    assert assess_safety(text).crisis is False
+
+
+def test_a_close_person_who_hits_the_user_is_violence() -> None:
+    assert crisis_kinds("husband hits me") == {"violence"}
+    assert crisis_kinds("unsafe at home") == {"danger"}
