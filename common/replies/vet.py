@@ -66,13 +66,16 @@ def vet_reply(text: str, req: ReplyRequest) -> str:
     """`text` when it may go to the user as the reply to `req`, else GenerationError (the
     template answers): a phone number or an address that no resource of the request names
     (the care rule names the locale's helplines and no other: a made-up or injected number is
-    worst there), a markdown heading or bullet, the system instruction's words, or a length far
-    past the rules'. The reasons never quote the reply: they are logged."""
+    worst there; an address is looked at in care and just after a crisis only), a markdown
+    heading or bullet, the system instruction's words, or a length far past the rules'. The
+    reasons never quote the reply: they are logged."""
     seen = as_seen(text)
     vouched = _vouched(req)
     if _numbers(seen) - _numbers(vouched):
         raise GenerationError("the reply names a phone number no crisis resource names")
-    if _hosts(seen) - _hosts(vouched):
+    # Addresses only where the care rule names the resources (care, and just after a crisis):
+    # elsewhere a link to a course or to docs is part of the help, and no rule forbids one.
+    if (req.care or req.recent_crisis) and _hosts(seen) - _hosts(vouched):
         raise GenerationError("the reply names an address no crisis resource names")
     if _HEADING.search(seen) or _BULLET.search(seen):
         raise GenerationError("the reply is formatted as markdown (a heading or a bullet)")

@@ -55,6 +55,16 @@ def test_a_reply_may_name_the_resources_the_request_carries():
         vet_reply("Call them on 0800 543 354 first thing tomorrow.", request())
 
 
+def test_an_ordinary_reply_may_link_to_docs_or_a_course():
+    # No rule forbids a link outside care, and one is often the help asked for: rejecting it
+    # sent every such reply to the template. Just after a crisis the care rule still holds.
+    reply = "Start with the official tutorial at docs.python.org, one chapter a night."
+    assert vet_reply(reply, request()) == reply
+    crisis = ContextTurn(0, "i want to end it", f"You are not alone. {NZ[0]}", "lua", "sad", True)
+    with pytest.raises(GenerationError, match="no crisis resource names"):
+        vet_reply(reply, request(window=(crisis,)))
+
+
 @pytest.mark.parametrize(
     "reply",
     [
