@@ -1,5 +1,8 @@
 """Common words that tell a message's language without a model: the template's replies
-(English only) and the summary's topics (German capitalises its nouns) both need to know."""
+(English only), the persona ranking (the model reads English only) and the summary's topics
+(German capitalises its nouns) all need to know (pure)."""
+
+import re
 
 ENGLISH_WORDS = frozenset(
     "the a an and or to of in on is are was i you my me it this that what how why should can "  # noqa: SIM905
@@ -9,3 +12,70 @@ ENGLISH_WORDS = frozenset(
 GERMAN_WORDS = frozenset(
     "der das und ich nicht ist mit mein meine meinen wie kann soll auf für sich".split()  # noqa: SIM905
 )
+# Function words of German, French, Spanish and Portuguese; none that is an English word too
+# or part of one (Portuguese "do", "a", "as", "em"; "com" of "booking.com"; "e" of "e-mail";
+# German "den", "hat", "will"; French "son", "ta", "aux"; Spanish "sin", "ya", "sus", "dos";
+# "ai", "todo", "hay", "ton", "encore", "nada"), save a few of the template's first list
+# ("mon" of "mon/wed/fri", "comment", "yo"): one alone is no sign (not_english).
+OTHER_WORDS = (
+    GERMAN_WORDS
+    | frozenset(
+        # German
+        "du dich dir mich mir ein eine einen einem einer dem des zu zum zur von vom bei "  # noqa: SIM905
+        "nach aus auch noch schon nur sehr aber oder wenn weil dass wir ihr sie bist sind habe "
+        "hab hast haben wird werden kein keine nichts jetzt heute immer wieder mehr hier wegen "
+        "meiner meinem dein deine warum wann ob nein danke bitte über können kannst möchte muss "
+        "gibt geht gerade einfach etwas viel ganz morgen diese dieser dieses diesen ihm ihn uns "
+        "euch dann denn doch weiß "
+        # French
+        "le la les et je ne pas est mon ma mes avec pour une des que comment puis tu toi moi il "
+        "elle nous vous ils elles ce cette ces du au dans sur mais où qui quoi très tres "
+        "bien suis sont avez avons fait faire été être ça c'est j'ai n'ai m'a d'un qu'il qu'est "
+        "aussi toujours jamais rien peux veux dois sais vais notre votre leur pourquoi quand "
+        "parce depuis sans chez hier demain trop beaucoup tout tous toute tes merci lui sa ses "
+        "un vos "
+        # Spanish
+        "el los las y yo es mi mis con para una cómo puedo por del muy estoy estás soy eres "
+        "tengo tiene tienes pero porque qué también le se su al desde hasta cuando "
+        "donde esta este esto eso esa ese algo todos mucho muchos mucha ahora hoy mañana ayer "
+        "quiero puedes necesito siento nos mí tú usted gracias hola sí otra otro vez después "
+        "estaba fue unos unas ella ellos ellas contigo conmigo nunca siempre mismo cuándo dónde "
+        "de en te ti "
+        # Portuguese
+        "eu não nao estou está meu minha seu sua você voce muito isso mas também como posso "
+        "tenho sou uma às ao pra tô tá é uns umas na num numa ele ela eles elas nós vocês meus "
+        "minhas seus suas essa esse isto aqui já ainda sempre onde quem qual tudo bem mais "
+        "menos muita pouco fazer faz vou vai vamos tava foi ter tem queria preciso obrigado "
+        "obrigada valeu olá né mim sem quando quer fico ficar dessa desse disso nisso nessa "
+        "nesse pelo pela".split()
+    )
+    - ENGLISH_WORDS
+)
+# English words as common in Spanish and Portuguese ("no me digas", "vou me matar"): they
+# count for neither side.
+_SHARED = frozenset({"me", "no"})
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_LETTER = re.compile(r"[^\W\d_]")
+_NON_LATIN = re.compile(r"[^\W\d_a-zA-Z\u00c0-\u024f]")  # a letter outside Latin scripts
+_ACCENTED = re.compile(r"[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")  # é, ñ, ß, ç, œ...
+
+
+def not_english(message: str) -> bool:
+    """Clearly another language: mostly non-Latin letters; or, with at least one of OTHER_WORDS,
+    more signs of German, French, Spanish or Portuguese than English words, two at least
+    ("Python" or "merci" alone is no sign). The signs: those words, a ¿ or ¡, and words with an
+    accent, but no more of these than of the words: café, naïve or résumé in an English
+    sentence leave it English ("I had a café con leche")."""
+    plain = message.isascii()  # most messages: no letter to look at twice
+    if not plain and len(_NON_LATIN.findall(message)) > len(_LETTER.findall(message)) / 2:
+        return True
+    words = _WORD.findall(message.lower())
+    other = sum(w in OTHER_WORDS for w in words)
+    if not other:
+        return False
+    signs = other
+    if not plain:
+        accented = sum(w not in OTHER_WORDS and _ACCENTED.search(w) is not None for w in words)
+        signs += min(accented, other) + ("¿" in message) + ("¡" in message)
+    english = sum(w in ENGLISH_WORDS and w not in _SHARED for w in words)
+    return signs >= 2 and signs > english

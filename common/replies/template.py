@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from common.analysis.entities import extract_entities
 from common.analysis.types import Analysis
-from common.languages import ENGLISH_WORDS, GERMAN_WORDS
+from common.languages import not_english
 from common.replies.prompt import looks_like_instruction, resource_line, safe_fragment
 from common.replies.sensitive import professional_kind
 from common.replies.types import ContextTurn, ReplyRequest
@@ -723,16 +723,6 @@ _NANA_LATER = tuple(c for c in _NANA_CHECKINS if "reaching out" not in c)
 # clearly in another language is told so first, rather than answered as if understood ("Wie kann
 # ich mich besser auf meine Prüfung vorbereiten?" got a plain English reply with no word about it).
 _ENGLISH_ONLY = "I can only reply in English for now, but here is where I'd start."
-# German, French, Spanish and Portuguese; none that is an English word too or part of one
-# (Portuguese "no", "do", "a", "as"; "com" of "booking.com"; "e" of "e-mail").
-_OTHER_WORDS = GERMAN_WORDS | frozenset(
-    "le la les et je ne pas est mon ma mes avec pour une des que comment puis "  # noqa: SIM905
-    "el los las y yo es mi mis con para una cómo puedo por del "
-    "eu não nao estou está meu minha seu sua você voce muito isso mas também como posso "
-    "tenho sou uma às ao pra".split()
-)
-_NON_LATIN = re.compile(r"[^\W\d_a-zA-Z\u00c0-\u024f]")  # a letter outside Latin scripts
-
 _CRISIS = {
     "lua": (
         "I'm really glad you told me, and I'm here with you.",
@@ -910,17 +900,6 @@ def _answer(message: str, said: str, previous: str) -> str:
     if previous.rstrip().endswith("?") and "?" not in message and len(said.split()) <= 6:
         return "short"
     return ""
-
-
-def _not_english(message: str) -> bool:
-    """Clearly another language: mostly non-Latin letters, or more of another language's
-    common words than English ones (two at least: "Python" or "merci" alone is no sign)."""
-    letters = [c for c in message if c.isalpha()]
-    if letters and sum(bool(_NON_LATIN.match(c)) for c in letters) > len(letters) / 2:
-        return True
-    words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", message.lower())
-    other = sum(w in _OTHER_WORDS and w not in ENGLISH_WORDS for w in words)
-    return other >= 2 and other > sum(w in ENGLISH_WORDS for w in words)
 
 
 def _capitalise(text: str) -> str:
@@ -1132,7 +1111,7 @@ class TemplateGenerator:
         tone = analysis.tone.label if analysis.tone.label in _OPENERS[persona] else "calm"
         # Whether an opener may name the tone: not for a message in another language, which
         # neither VADER nor the model reads ("You sound grounded" to "Estou muito triste").
-        foreign = _not_english(req.message)
+        foreign = not_english(req.message)
         name_mood = not foreign
         if tone in _UPBEAT and analysis.sentiment.label == "negative":
             if analysis.source == "baseline":

@@ -926,6 +926,40 @@ def test_a_message_in_another_language_is_told_replies_are_in_english() -> None:
 
 @pytest.mark.parametrize(
     "message",
+    [
+        # The fairness review's ordinary messages the first word list missed (53 of 80 were
+        # told): "You sound grounded" to a German worry, then advice as if understood.
+        "Ich bin so nervös wegen meiner Präsentation morgen.",
+        "Merci, ça m'a vraiment aidé !",
+        "Me siento muy sola desde que me mudé a una ciudad nueva.",
+        "¡Gracias, me ayudó mucho!",
+        "Consegui o emprego!! Tô muito feliz.",
+        "Esse prazo tá me matando.",
+    ],
+)
+def test_ordinary_messages_in_other_languages_are_told_replies_are_in_english(
+    message: str,
+) -> None:
+    for pid in PERSONAS:
+        text = reply(message, pid, analysis=make_analysis(tone="calm"))
+        assert text.startswith("I can only reply in English for now"), text
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "My résumé is naïve, be honest",
+        "Pokémon Go at the café instead of studying again",
+        "We met at the café de Flore in Paris and it was lovely",
+        "no me neither, I have no idea what to do",
+    ],
+)
+def test_an_english_message_with_loanwords_is_answered_without_the_notice(message: str) -> None:
+    assert "English" not in reply(message, "lua")
+
+
+@pytest.mark.parametrize(
+    "message",
     ["Estou muito triste e cansado", "Je suis vraiment triste et épuisé", "仕事がつらいです"],
 )
 def test_a_message_in_another_language_gets_no_mood_opener(message: str) -> None:
