@@ -2,6 +2,12 @@
 
 from dataclasses import dataclass, field
 
+BASELINE = "baseline"  # Analysis.source: the lexicon read the message (the model did not answer)
+# Analysis.source of a message not in English (common.languages.not_english), which the persona
+# model does not read: the lexicon's tone, pace and intent, no persona head (the model's
+# crisis head still counts when it answers), whether or not the model answered.
+NOT_ENGLISH = "baseline_not_english"
+
 
 @dataclass(frozen=True)
 class Distribution:
@@ -48,5 +54,10 @@ class Analysis:
     intent: Distribution
     entities: tuple[Entity, ...] = field(default_factory=tuple)
     safety: Safety = Safety(crisis=False, probability=0.0)
-    source: str = "baseline"  # "baseline" (lexicon) or the model version that produced it
+    source: str = BASELINE  # BASELINE, NOT_ENGLISH or the model version that produced it
     persona: Distribution | None = None  # the model's own persona head, when it answered
+
+    @property
+    def read_by_model(self) -> bool:
+        """The persona model's tone, pace, intent and persona head are in it."""
+        return self.source not in (BASELINE, NOT_ENGLISH)

@@ -6,7 +6,8 @@ import unicodedata
 from dataclasses import replace
 
 from common.analysis.baseline import analyze_baseline
-from common.analysis.types import Analysis, Safety
+from common.analysis.types import NOT_ENGLISH, Analysis, Safety
+from common.languages import not_english
 from common.model_client import ModelUnavailable, PersonaModelClient
 from common.text import canonical_text
 
@@ -20,8 +21,9 @@ def as_read(text: str) -> str:
 
 def analyze(text: str, *, model: PersonaModelClient | None) -> tuple[Analysis, list[str]]:
     """(analysis, degraded). Sentiment and entities always come from the offline baseline; tone,
-    pace, intent and the persona head from the model. Crisis is the model's flag OR the
-    baseline's high-precision patterns: either alone is enough to answer with care.
+    pace, intent and the persona head from the model, except for a message not in English
+    (source NOT_ENGLISH: the lexicon's). Crisis is the model's flag OR the baseline's
+    high-precision patterns: either alone is enough to answer with care.
 
     Both read the text in NFKC form: full-width letters (CJK keyboards) and styled ones
     ("fancy text" apps) are plain letters to a reader, and must be to the crisis check too.
@@ -29,6 +31,8 @@ def analyze(text: str, *, model: PersonaModelClient | None) -> tuple[Analysis, l
     ´ of "can´t" into a space and an accent)."""
     text = as_read(text)
     base = analyze_baseline(text)
+    if not_english(text):
+        base = replace(base, source=NOT_ENGLISH)
     if model is None:
         return base, []
     try:
@@ -37,6 +41,11 @@ def analyze(text: str, *, model: PersonaModelClient | None) -> tuple[Analysis, l
         return base, [MODEL_DOWN]
     detected_by = (("model",) if p.crisis_flag else ()) + base.safety.detected_by
     probability = max(p.crisis_probability, base.safety.probability)
+    safety = Safety(crisis=bool(detected_by), probability=probability, detected_by=detected_by)
+    if base.source == NOT_ENGLISH:
+        # The model reads English only: it read "新しい街に引っ越してから本当に寂しい" (lonely) as
+        # excited at 0.90 and sent 87 of 100 such messages to Nana. Its crisis head still counts.
+        return replace(base, safety=safety), []
     return (
         replace(
             base,
@@ -44,9 +53,7 @@ def analyze(text: str, *, model: PersonaModelClient | None) -> tuple[Analysis, l
             pace=p.pace,
             intent=p.intent,
             persona=p.persona,
-            safety=Safety(
-                crisis=bool(detected_by), probability=probability, detected_by=detected_by
-            ),
+            safety=safety,
             source=p.model_version,
         ),
         [],

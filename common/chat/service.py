@@ -899,8 +899,9 @@ def _log_crisis_turn(
             reply=kept.crisis_reply,
             stored=stored,
         ),
-        # the metric's label (few values): whether the model answered this turn
-        "analyzed_by": "baseline" if analysis.source == "baseline" else "model",
+        # the metric's label (few values): whether the model read this turn (it did not answer,
+        # or the message was not in English, which it does not read: analysis_source)
+        "analyzed_by": "model" if analysis.read_by_model else "baseline",
     }
     if count is not None:
         fields[logs.COUNT] = count

@@ -37,7 +37,12 @@ _LABEL_ORDER = tuple(label for labels in SIGNALS.values() for label in labels)
 
 def _citable(analysis: Analysis) -> set[str]:
     """The label the analysis reports for each signal (tone, pace, intent), where it is read
-    with at least CITED_CONFIDENCE."""
+    with at least CITED_CONFIDENCE; none for a message not in English, which neither the model
+    nor the lexicon reads (a Japanese "so lonely since I moved" was "You sound excited")."""
+    from common.analysis.types import NOT_ENGLISH  # loaded by now: an analysis exists
+
+    if analysis.source == NOT_ENGLISH:
+        return set()
     readings = (getattr(analysis, signal) for signal in SIGNALS)
     return {d.label for d in readings if d.confidence >= CITED_CONFIDENCE}
 

@@ -9,12 +9,15 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from common.analysis import with_model
+from common.analysis.types import Distribution
 from common.chat import service, wiring
 from common.chat.models import TurnCreate
 from common.config import Settings
 from common.errors import Unavailable
 from common.feedback.models import FeedbackCreate
 from common.feedback.service import FeedbackContext, submit_feedback
+from common.model_client import ModelPrediction
 from common.personalization.preferences import PersonaStats, Profile
 from common.profile.updater import delta_for
 from common.routing.ensemble import Conversation
@@ -175,3 +178,82 @@ def test_helpful_before_is_said_only_to_a_user_who_has_rated(ratings, said):
     assert (ranking.chosen.id, ranking.source) == ("lua", "thompson")
     assert ranking.ranked[0].id != "lua"  # the ensemble's best was another: the profile chose
     assert ranking.chosen.reasons[0] == said
+
+
+def _reading(probs: dict[str, float]) -> Distribution:
+    return Distribution(probs)
+
+
+# The served model's reading (pm-b27d93c5) of "新しい街に引っ越してから本当に寂しい。" (so lonely
+# since I moved to a new city), from the fairness review: excited at 0.90, check-in, Nana.
+_EXCITED = ModelPrediction(
+    tone=_reading(
+        {
+            "excited": 0.9,
+            "calm": 0.035,
+            "frustrated": 0.017,
+            "curious": 0.016,
+            "confused": 0.009,
+            "anxious": 0.008,
+            "sad": 0.007,
+            "overwhelmed": 0.008,
+        }
+    ),
+    pace=_reading({"steady": 0.878, "reflective": 0.078, "urgent": 0.044}),
+    intent=_reading(
+        {
+            "check_in": 0.717,
+            "emotional_support": 0.232,
+            "learning": 0.023,
+            "motivation": 0.009,
+            "feedback": 0.009,
+            "problem_solving": 0.008,
+            "planning": 0.002,
+            "decision_making": 0.0,
+        }
+    ),
+    persona=_reading({"nana": 0.8, "lua": 0.176, "riri": 0.02, "elro": 0.004}),
+    crisis_probability=0.0005,
+    crisis_flag=False,
+    model_version="pm-test",
+)
+
+
+class _Model:
+    """A persona model endpoint that reads every message as _EXCITED."""
+
+    def predict(self, text: str) -> ModelPrediction:
+        return _EXCITED
+
+
+def _read_by_the_model(text: str):
+    return with_model.analyze(text, model=_Model())
+
+
+@pytest.mark.parametrize("analyze", [_read_by_the_model, turns.analyze_offline])
+def test_a_message_the_model_cannot_read_cites_no_mood_and_is_not_ranked_by_its_reading(analyze):
+    # The fairness review: 87 of 100 ordinary messages in German, French, Spanish, Portuguese
+    # and Japanese went to Nana, with reasons citing a mood the English-only model misread;
+    # with no model, the lexicon's "Your pace is steady" to every Japanese message (one long
+    # word to it) was no reading either.
+    store, publisher = turns.MemoryStore(), turns.Publisher()
+    message = "新しい街に引っ越してから本当に寂しい。"
+    turn = _turn(store, message, turns.NOW, analyze=analyze, publisher=publisher)
+    reasons = " ".join(turn["persona"]["reasons"])
+    assert "excited" not in reasons and "reads like one for" not in reasons, reasons
+    assert turn["persona"]["reasons"] == [f"{turn['persona']['name']} fits this kind of message."]
+    assert turn["analysis"]["tone"]["label"] != "excited"  # the lexicon's reading, not the model's
+    assert turn["degraded"] == []
+    (completed,) = [e.data for e in publisher.events if e.type == "chat.turn.completed"]
+    assert completed["analysis_source"] == "baseline_not_english"  # not the model version
+
+
+def test_an_english_message_is_still_ranked_and_explained_by_the_models_reading():
+    store, publisher = turns.MemoryStore(), turns.Publisher()
+    message = "I got the job!! I'm so happy."
+    turn = _turn(store, message, turns.NOW, analyze=_read_by_the_model, publisher=publisher)
+    assert turn["persona"]["id"] == "nana"
+    assert "You sound excited: Nana celebrates with you" in turn["persona"]["reasons"]
+    assert "This message reads like one for Nana." in turn["persona"]["reasons"]
+    (completed,) = [e.data for e in publisher.events if e.type == "chat.turn.completed"]
+    assert completed["analysis_source"] == "pm-test"

@@ -1,5 +1,6 @@
 -- Crisis turns per day from start_day to end_day, locale, detector and reply: analysis_source
--- (the persona model's version, or the baseline when the model did not answer), detected_by
+-- (the persona model's version; "baseline" when the model did not answer; "baseline_not_english"
+-- for a message not in English, which the model does not read), detected_by
 -- (what said crisis: "model", "patterns", "model+patterns", or "safety_answer" for a no to "Are
 -- you safe right now?"; NULL for events from before it was recorded) and reply (the crisis
 -- reply shown: "first", "again" after a no, or "someone_else" for a user reporting another

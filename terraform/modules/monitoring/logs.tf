@@ -33,7 +33,8 @@ resource "google_logging_metric" "cleanup_incomplete_runs" {
 
 # Crisis turns answered, stored or not: common/chat/service.py logs each (`crisis turn`, INFO),
 # with what detected it (`detected_by`: model, patterns, model+patterns, safety_answer) and
-# whether the model answered (`analyzed_by`: model or baseline; not the version, which would
+# whether the model read the message (`analyzed_by`: model, or baseline when it did not answer
+# or the message was not in English, which it does not read; not the version, which would
 # make a time series per model). Nothing else shows a crisis detector going quiet while the
 # endpoint answers, or firing at everything (alerts.tf). A script's crisis turns past its
 # budget or pace are one line per user a minute (with `count`): counted as one.
@@ -49,7 +50,7 @@ resource "google_logging_metric" "crisis_turns" {
     labels {
       key         = "analyzed_by"
       value_type  = "STRING"
-      description = "model: the persona model answered the turn; baseline: it did not."
+      description = "model: the persona model read the turn; baseline: it did not answer, or the message was not in English."
     }
     labels {
       key         = "detected_by"
