@@ -128,27 +128,58 @@ def resource_key(locale: str, table: Callable[[], Table] = _resources) -> str:
 _DIRECTORY = "findahelpline"  # the global directory of helplines by country, in "default"
 
 
-def resources_for(locale: str | None, *, default_locale: str) -> tuple[str, ...]:
-    """The resources of the request's locale (resource_key). The default locale only when the
-    request names none (a user in Brazil or Mexico must not be given the US or Spain's
-    numbers); then with the global helpline directory too, as nothing says the user lives
-    there (native apps often send no Accept-Language)."""
-    resources = _resources()[resource_key(locale or default_locale)]
+def lines_key(
+    locale: str | None,
+    *,
+    default_locale: str,
+    language: str | None = None,
+    table: Callable[[], Table] = _resources,
+) -> str:
+    """The entry of the resources (or of _violence) a request reads: resource_key of its
+    locale, the default locale only when it names none. `language`, a crisis's as its patterns
+    tell (Safety.language), comes first in the locale's country ("Quiero morir." under en-US:
+    es-US, 988 in Spanish); then, where the request names a country, the locale's entries as
+    ever (fr-CA's before en-CA's for Spanish in Canada); else the language's own (死にたい with
+    no header: ja, not the default locale's en-US, whose country nothing says is theirs)."""
+    own = locale or default_locale
+    if language is None:
+        return resource_key(own, table)
+    region = _region(own)
+    if region and f"{language}-{region}" in table():
+        return f"{language}-{region}"
+    if locale is not None and region:
+        return resource_key(locale, table)
+    return resource_key(language, table)
+
+
+def resources_for(
+    locale: str | None, *, default_locale: str, language: str | None = None
+) -> tuple[str, ...]:
+    """The resources of the request's locale (lines_key, `language` its crisis's). The default
+    locale only when the request names none (a user in Brazil or Mexico must not be given the
+    US or Spain's numbers); then with the global helpline directory too, as nothing says the
+    user lives there (native apps often send no Accept-Language)."""
+    key = lines_key(locale, default_locale=default_locale, language=language)
+    resources = _resources()[key]
     if locale is not None or any(_DIRECTORY in line for line in resources):
         return resources
     return resources + tuple(line for line in _resources()["default"] if _DIRECTORY in line)
 
 
-def violence_key(locale: str | None, *, default_locale: str) -> str | None:
-    """The entry of the violence lines the request's locale reads (resource_key's rules, the
+def violence_key(
+    locale: str | None, *, default_locale: str, language: str | None = None
+) -> str | None:
+    """The entry of the violence lines the request's locale reads (lines_key's rules, the
     default locale only when it names none); None when there is none for it."""
-    key = resource_key(locale or default_locale, _violence)
+    key = lines_key(locale, default_locale=default_locale, language=language, table=_violence)
     return key if key in _violence() else None
 
 
-def violence_resources_for(locale: str | None, *, default_locale: str) -> tuple[str, ...]:
+def violence_resources_for(
+    locale: str | None, *, default_locale: str, language: str | None = None
+) -> tuple[str, ...]:
     """The lines for violence at home of the request's locale (violence_key); () when none."""
-    key = violence_key(locale, default_locale=default_locale)
+    key = violence_key(locale, default_locale=default_locale, language=language)
     return _violence()[key] if key else ()
 
 
@@ -359,11 +390,14 @@ def care_reason(language: str) -> str:
     return CARE_REASONS.get(language, CARE_REASONS["en"])
 
 
-def reply_language(locale: str | None, *, default_locale: str) -> str:
-    """The language of the crisis reply for a request's locale (read as resources_for reads
-    it): its language when there is a reply in it, else English."""
-    language = (locale or default_locale).lower().split("-")[0]
-    return language if language in CRISIS_REPLIES else "en"
+def reply_language(locale: str | None, *, default_locale: str, language: str | None = None) -> str:
+    """The language of the crisis reply: `language`, the crisis's as its patterns tell
+    (Safety.language), when there is a reply in it; else that of the request's locale (read as
+    resources_for reads it) when there is one in it; else English."""
+    if language is not None and language in CRISIS_REPLIES:
+        return language
+    own = (locale or default_locale).lower().split("-")[0]
+    return own if own in CRISIS_REPLIES else "en"
 
 
 def crisis_reply(

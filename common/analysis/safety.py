@@ -156,6 +156,7 @@ class _Pattern:
     weight: float
     source: str  # as the phrase data writes it, fragments filled in: matched_patterns' keys
     regex: re.Pattern[str]  # compiled _letter_first
+    languages: frozenset[str]  # the languages whose words it reads ("suicide": en and fr)
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,11 @@ def load_rules(path: Path = PHRASES_PATH) -> SafetyRules:
         if not isinstance(weight, (int, float)) or not 0.0 <= weight <= 1.0:
             raise ValueError(f"safety: weight of {item['pattern']!r} is not in [0, 1]")
         source = expand(item["pattern"])
-        patterns.append(_Pattern(item["kind"], float(weight), source, _compile(source)))
+        named = item["language"]  # "en", or ["en", "fr"] for words both write alike
+        languages = frozenset([named] if isinstance(named, str) else named)
+        if not languages or not all(re.fullmatch("[a-z]{2}", str(lang)) for lang in languages):
+            raise ValueError(f"safety: language of {item['pattern']!r} is not a language code")
+        patterns.append(_Pattern(item["kind"], float(weight), source, _compile(source), languages))
     resources = tuple(raw["resources"])
     if not resources or not all(isinstance(r, str) and r.strip() for r in resources):
         raise ValueError("safety: resources must be non-empty strings")
@@ -458,6 +463,17 @@ def crisis_kinds(text: str) -> set[str]:
     """The kinds of the crisis patterns the text matches ("suicide", "third_party", ...)."""
     kinds = {p.source: p.kind for p in load_rules().patterns}
     return {kinds[pattern] for pattern in _turn_hits(text)}
+
+
+def crisis_language(*texts: str) -> str | None:
+    """The one language every crisis pattern the texts match reads ("Quiero morir.": "es"):
+    the crisis reply's, whatever the request's locale says. None when none matches (the
+    model's flag alone), or when they read no language or several in common ("je pense au
+    suicide": "suicide" is English and French)."""
+    languages = {p.source: p.languages for p in load_rules().patterns}
+    hits = [languages[pattern] for text in texts for pattern in _turn_hits(text)]
+    common = frozenset.intersection(*hits) if hits else frozenset()
+    return next(iter(common)) if len(common) == 1 else None
 
 
 def says_it_of_themselves(text: str) -> bool:

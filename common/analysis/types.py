@@ -44,6 +44,9 @@ class Safety:
     # What said crisis: "model", "patterns", "safety_answer" (a no to "Are you safe right now?",
     # or an answer to it that says the crisis is another person's).
     detected_by: tuple[str, ...] = ()
+    # A crisis's language as its patterns tell (common.analysis.safety.crisis_language; set by
+    # the chat service with the resources): its reply and lines are in it. None: the locale's.
+    language: str | None = None
 
 
 @dataclass(frozen=True)

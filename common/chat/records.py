@@ -25,8 +25,8 @@ from common.personalization.preferences import Profile
 from common.profile.updater import day_key
 from common.routing.ensemble import Ranking
 from common.safety import (
+    lines_key,
     reply_language,
-    resource_key,
     resources_version,
     violence_key,
     violence_resources_for,
@@ -198,7 +198,9 @@ def crisis_event_data(
         "resources_shown": len(analysis.safety.resources),
         "resources_version": resources_version(),
         "violence_version": violence_version(),
-        "reply_language": reply_language(locale, default_locale=default_locale),
+        "reply_language": reply_language(
+            locale, default_locale=default_locale, language=analysis.safety.language
+        ),
     }
 
 
@@ -214,7 +216,9 @@ def crisis_shown(
         "detected_by": "+".join(analysis.safety.detected_by),
         # The entry of common/data/crisis_resources.json shown (in the event, with the file's
         # version): the raw locale does not say it (no header reads SAFETY_DEFAULT_LOCALE's).
-        "resources_key": resource_key(locale or default_locale),
+        "resources_key": lines_key(
+            locale, default_locale=default_locale, language=analysis.safety.language
+        ),
         # The entry of common/data/violence_resources.json shown (null: none was shown).
         "violence_key": _violence_shown(analysis, locale=locale, default_locale=default_locale),
         "reply": reply,
@@ -226,7 +230,8 @@ def crisis_shown(
 def _violence_shown(analysis: Analysis, *, locale: str | None, default_locale: str) -> str | None:
     """The entry of the violence lines the turn listed (a crisis turn that says someone hurts
     the user, in a locale with such lines), else None."""
-    lines = violence_resources_for(locale, default_locale=default_locale)
+    language = analysis.safety.language
+    lines = violence_resources_for(locale, default_locale=default_locale, language=language)
     if not lines or not set(lines) <= set(analysis.safety.resources):
         return None
-    return violence_key(locale, default_locale=default_locale)
+    return violence_key(locale, default_locale=default_locale, language=language)

@@ -20,7 +20,13 @@ from typing import NoReturn, Protocol
 from zoneinfo import ZoneInfo
 
 from common import logs
-from common.analysis.safety import about_someone_else, assess_safety, crisis_kinds, scanned_once
+from common.analysis.safety import (
+    about_someone_else,
+    assess_safety,
+    crisis_kinds,
+    crisis_language,
+    scanned_once,
+)
 from common.analysis.types import Analysis
 from common.analysis.with_model import as_read
 from common.chat.limits import (
@@ -465,10 +471,12 @@ def take_turn(
     kinds: set[str] = set()
     if crisis:
         # What the crisis is about, for its lines and its follow-up: a no to "Are you safe right
-        # now?" is about the message that was asked after ("my stepdad hits me"), as well.
-        asked = state.window[-1].message if answered == "not_safe" and state else None
-        kinds = _crisis_kinds(body.message, asked)
-        analysis = _with_resources(analysis, locale, settings, kinds=kinds)
+        # now?" is about the message that was asked after ("my stepdad hits me"), as well. Any
+        # answer to it is in that message's language too ("no" after "Quiero morir.").
+        asked = state.window[-1].message if answered and state else None
+        kinds = _crisis_kinds(body.message, asked if answered == "not_safe" else None)
+        language = _crisis_language(body.message, asked)
+        analysis = _with_resources(analysis, locale, settings, kinds=kinds, language=language)
     # What this user liked in messages like this one (tone and intent), plus a share of the rest.
     profile = in_context(
         profile,
@@ -500,7 +508,7 @@ def take_turn(
                     care=crisis or care,
                     gentle=said.gentle,
                     local_hour=local_hour,
-                    language=_language(locale, settings),
+                    language=_language(locale, settings, analysis.safety.language),
                 ),
                 requested=body.persona,
                 seed=turn_id,
@@ -808,14 +816,17 @@ def take_turn(
     return outcome.turn_doc["response"], False
 
 
-def _resources(locale: str | None, settings: Settings) -> tuple[str, ...]:
-    """The helplines for the request's locale."""
-    return resources_for(locale, default_locale=settings.safety_default_locale)
+def _resources(
+    locale: str | None, settings: Settings, language: str | None = None
+) -> tuple[str, ...]:
+    """The helplines for the request's locale (and a crisis's `language`: resources_for)."""
+    return resources_for(locale, default_locale=settings.safety_default_locale, language=language)
 
 
-def _language(locale: str | None, settings: Settings) -> str:
-    """The crisis reply's language for the request's locale, also the care line's."""
-    return reply_language(locale, default_locale=settings.safety_default_locale)
+def _language(locale: str | None, settings: Settings, language: str | None = None) -> str:
+    """The crisis reply's language for the request's locale and a crisis's `language`
+    (Safety.language), also the care line's."""
+    return reply_language(locale, default_locale=settings.safety_default_locale, language=language)
 
 
 def _crisis_kinds(message: str, asked_after: str | None = None) -> set[str]:
@@ -826,17 +837,32 @@ def _crisis_kinds(message: str, asked_after: str | None = None) -> set[str]:
     )
 
 
+def _crisis_language(message: str, asked_after: str | None = None) -> str | None:
+    """The crisis's language as its patterns tell (crisis_language), read as _crisis_kinds
+    reads the message: "no" to the question asked after "Quiero morir." is Spanish too."""
+    texts = (message, asked_after) if asked_after else (message,)
+    return crisis_language(*map(as_read, texts))
+
+
 def _with_resources(
-    analysis: Analysis, locale: str | None, settings: Settings, *, kinds: Set[str]
+    analysis: Analysis,
+    locale: str | None,
+    settings: Settings,
+    *,
+    kinds: Set[str],
+    language: str | None,
 ) -> Analysis:
-    """A crisis's analysis, with the helplines for the request's locale; with its lines for
-    violence at home after the emergency line when the crisis's `kinds` (_crisis_kinds) say
-    someone hurts the user."""
-    resources = _resources(locale, settings)
+    """A crisis's analysis, with its `language` (_crisis_language) and the helplines for the
+    request's locale and that language; with its lines for violence at home after the
+    emergency line when the crisis's `kinds` (_crisis_kinds) say someone hurts the user."""
+    resources = _resources(locale, settings, language)
     if "violence" in kinds:
-        violence = violence_resources_for(locale, default_locale=settings.safety_default_locale)
+        violence = violence_resources_for(
+            locale, default_locale=settings.safety_default_locale, language=language
+        )
         resources = with_violence_lines(resources, violence)
-    return replace(analysis, safety=replace(analysis.safety, resources=resources))
+    said = replace(analysis.safety, resources=resources, language=language)
+    return replace(analysis, safety=said)
 
 
 def _crisis_answer(
@@ -858,7 +884,7 @@ def _crisis_answer(
     after that no), the first reply. `kinds`: the crisis's (_crisis_kinds, its resources'
     too): when they say someone hurts the user or danger, and nothing of their own thoughts,
     the follow-up does not speak of acting on them."""
-    language = _language(locale, settings)
+    language = _language(locale, settings, analysis.safety.language)
     again = answered == "not_safe"
     in_danger = again and bool(kinds) and kinds <= {"violence", "danger"}
     someone_else = answered == "someone_else" or (
@@ -1063,12 +1089,18 @@ def _unread_crisis(
     # The patterns (or the model, or a no to the safety question) flagged the message as sent:
     # a crisis whatever this reading says.
     analysis = replace(analysis, safety=replace(analysis.safety, crisis=True))
-    analysis = _with_resources(analysis, locale, settings, kinds=_crisis_kinds(body.message))
+    analysis = _with_resources(
+        analysis,
+        locale,
+        settings,
+        kinds=_crisis_kinds(body.message),
+        language=_crisis_language(body.message),
+    )
     turn_id = uuid.uuid4().hex
     convo = Conversation(  # the user's time zone is not read
         care=True,
         local_hour=None,
-        language=_language(locale, settings),
+        language=_language(locale, settings, analysis.safety.language),
     )
     ranking = rank(analysis=analysis, convo=convo, requested=body.persona, seed=turn_id)
     return _not_stored(

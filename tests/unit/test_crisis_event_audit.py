@@ -39,13 +39,14 @@ def test_a_crisis_event_names_the_resources_and_the_reply_shown():
     version = hashlib.sha256(RESOURCES_FILE.read_bytes()).hexdigest()[:12]
     assert event["resources_key"] == "de"  # Luxembourg has no entry: it reads the German one
     assert event["resources_version"] == version
-    assert (event["reply"], event["reply_language"]) == ("first", "de")
+    # The reply shown: in the language of the message (English), not of the locale.
+    assert (event["reply"], event["reply_language"]) == ("first", "en")
 
 
 def test_the_reply_after_a_no_and_the_one_about_someone_else_are_named():
     first, again = _crisis_events([CRISIS, "no"])
     assert (first["reply"], again["reply"]) == ("first", "again")
-    (friend,) = _crisis_events([FRIEND], locale="fr-FR")
+    (friend,) = _crisis_events(["mon amie veut se suicider"], locale="fr-FR")
     assert (friend["reply"], friend["reply_language"]) == ("someone_else", "fr")
 
 

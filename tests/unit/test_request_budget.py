@@ -232,7 +232,8 @@ def test_a_legacy_crisis_past_a_spent_budget_gets_the_resources_with_nothing_rea
     legacy = {"userId": "u1", "message": CRISIS, "conversationHistory": []}
     german = {"Accept-Language": "de-DE"}
     r = _call(chat, "chat", "/api/chat/enhanced", "u1", german, method="POST", json=legacy)
-    reply = crisis_reply(resources_for("de-DE", default_locale="en-US"), language="de")
+    # in the message's language (English), around Germany's lines
+    reply = crisis_reply(resources_for("de-DE", default_locale="en-US"), language="en")
     assert r.status_code == 200 and r.get_json()["response"] == reply
     assert r.get_json()["safety"]["crisis"] is True
     assert r.get_json()["degraded"] == [MODEL_DOWN, service.NOT_STORED]

@@ -65,19 +65,24 @@ def _turn(
 
 
 @pytest.mark.parametrize(
-    ("locale", "language"),
+    ("locale", "message", "language"),
     [
-        ("en-US", "en"),
-        ("de-DE", "de"),
-        ("fr-FR", "fr"),
-        ("es-ES", "es"),
-        ("ja-JP", "ja"),
-        ("pt-BR", "pt"),
+        ("en-US", FRIEND, "en"),
+        ("de-DE", "mein Freund will sich umbringen", "de"),
+        ("fr-FR", "mon amie veut se suicider", "fr"),
+        ("es-ES", "mi amiga se quiere matar", "es"),
+        ("pt-BR", "minha amiga quer se matar", "pt"),
+        # No Japanese pattern reads someone else's crisis (a quoted 死にたい reads as the user's
+        # own): the reply is in the message's language, around Japan's lines. The Japanese one
+        # follows "いいえ、私ではなく同僚のことです" to the safety question.
+        ("ja-JP", FRIEND, "en"),
     ],
 )
-def test_a_message_about_someone_else_gets_the_reply_for_a_worried_friend(locale, language):
+def test_a_message_about_someone_else_gets_the_reply_for_a_worried_friend(
+    locale, message, language
+):
     model, publisher = Model(), turns.Publisher()
-    said = _turn(FRIEND, locale=locale, publisher=publisher, generator=model)
+    said = _turn(message, locale=locale, publisher=publisher, generator=model)
     resources = _resources(locale)
     assert said["safety"] == {"crisis": True, "resources": list(resources)}
     expected = crisis_reply(resources, someone_else=True, language=language)
@@ -178,7 +183,7 @@ def test_a_worried_friend_past_the_request_budget_gets_their_reply_too():
     # The crisis reply made without reading the session (common.chat.service._unread_crisis).
     said, _ = service.crisis_past_budget(
         uid="u1",
-        body=TurnCreate(client_turn_id=uuid.uuid4().hex, message=FRIEND),
+        body=TurnCreate(client_turn_id=uuid.uuid4().hex, message="mein Freund will sich umbringen"),
         baseline=turns.read_without_model,
         rank=turns.rank,
         settings=Settings(),

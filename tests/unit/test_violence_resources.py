@@ -65,8 +65,9 @@ def _turn(message: str, locale: str | None) -> dict:
     ("locale", "message", "emergency", "line", "language"),
     [
         ("en-US", "my husband hits me", "911", "1-800-799-7233", "en"),
-        ("de-DE", "my husband hits me", "112", "116 016", "de"),
-        ("fr-FR", "my husband hits me", "112", "3919", "fr"),
+        # in English: the reply in English, around the country's lines
+        ("de-DE", "my husband hits me", "112", "116 016", "en"),
+        ("fr-FR", "my husband hits me", "112", "3919", "en"),
         ("de-DE", "mein Mann schlägt mich", "112", "116 016", "de"),
         ("fr-FR", "il me frappe", "112", "3919", "fr"),
     ],

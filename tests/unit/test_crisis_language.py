@@ -1,0 +1,142 @@
+"""The crisis reply speaks the language the crisis was written in, with the lines for that
+language in the user's country (the fairness review: "Quiero morir." under en-US, or with no
+Accept-Language, got the English reply and the English 988 line, though es-US has "Llama al
+988 y marca 2"; 死にたい with no header got English too)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from common.analysis import with_model
+from common.analysis.safety import crisis_language
+from common.analysis.types import Distribution
+from common.chat import service
+from common.chat.models import TurnCreate
+from common.config import Settings
+from common.model_client import ModelPrediction
+from common.safety import CARE_REASONS, CRISIS_REPLIES, crisis_reply, lines_key, resources_for
+from tests.fakes import turns
+from tests.fakes.turns import NOW
+from tests.unit import test_safety_languages
+
+DEFAULT = Settings().safety_default_locale  # en-US
+
+
+def _turns(
+    messages: list[str], locale: str | None, analyze=turns.analyze_offline
+) -> tuple[list[dict], list[dict]]:
+    """The responses to `messages` in one session, and their crisis events' data."""
+    ports = turns.turn_ports(turns.ActivityStore(), analyze=analyze, settings=Settings())
+    said, session_id = [], None
+    for minute, message in enumerate(messages):
+        body = TurnCreate(client_turn_id=uuid.uuid4().hex, message=message, session_id=session_id)
+        now = NOW + timedelta(minutes=minute)
+        response, _ = service.take_turn(uid="u1", body=body, now=now, locale=locale, **ports)
+        said.append(response)
+        session_id = response["session_id"]
+    events = [e.data for e in ports["publisher"].events if e.type == "safety.crisis_detected"]
+    return said, events
+
+
+def _lines(locale: str | None, language: str | None = None) -> tuple[str, ...]:
+    return resources_for(locale, default_locale=DEFAULT, language=language)
+
+
+@pytest.mark.parametrize("locale", ["en-US", None])
+def test_a_crisis_in_spanish_under_an_english_locale_is_answered_in_spanish_with_988_in_spanish(
+    locale,
+):
+    (said,), (event,) = _turns(["Quiero morir."], locale)
+    resources = tuple(said["safety"]["resources"])
+    assert any("marca 2" in line for line in resources), resources
+    assert said["reply"] == crisis_reply(resources, language="es")
+    assert said["reply"].endswith(CRISIS_REPLIES["es"][2])  # "¿Estás a salvo ahora mismo?"
+    assert said["persona"]["reasons"] == [CARE_REASONS["es"]]
+    assert (event["reply_language"], event["resources_key"]) == ("es", "es-us")
+    # With no header nothing says they live in the US: the directory of every country's lines.
+    assert any("findahelpline" in line for line in resources) is (locale is None)
+
+
+def test_a_no_to_the_spanish_question_is_answered_in_spanish():
+    (_, answer), _ = _turns(["Quiero morir.", "no"], "en-US")
+    assert answer["safety"]["crisis"] is True
+    assert answer["reply"].startswith("Gracias por responderme.")
+
+
+def test_a_crisis_in_english_under_en_us_is_answered_as_before():
+    (said,), (event,) = _turns(["I want to die"], "en-US")
+    assert said["reply"] == crisis_reply(_lines("en-US"), language="en")
+    assert (event["reply_language"], event["resources_key"]) == ("en", "en-us")
+
+
+def test_a_crisis_in_japanese_with_no_header_is_answered_in_japanese_with_japans_lines():
+    (said,), (event,) = _turns(["死にたい"], None)
+    resources = tuple(said["safety"]["resources"])
+    assert resources == _lines("ja")  # not the default locale's US lines
+    assert any("0120-279-338" in line for line in resources)  # よりそいホットライン
+    assert said["reply"] == crisis_reply(resources, language="ja")
+    assert (event["reply_language"], event["resources_key"]) == ("ja", "ja")
+
+
+def test_an_english_crisis_under_a_german_locale_is_answered_in_english_around_germanys_lines():
+    (said,), _ = _turns(["I want to kill myself"], "de-DE")
+    assert said["reply"] == crisis_reply(_lines("de-DE"), language="en")
+
+
+class _FlagsEverything:
+    """A persona model whose crisis head flags every message."""
+
+    def predict(self, text: str) -> ModelPrediction:
+        tone, pace = Distribution({"sad": 1.0}), Distribution({"reflective": 1.0})
+        intent = Distribution({"emotional_support": 1.0})
+        return ModelPrediction(tone, pace, intent, None, 0.9, True, "pm-test")
+
+
+def test_a_crisis_the_model_alone_flags_keeps_the_locales_language():
+    def analyze(text: str):
+        return with_model.analyze(text, model=_FlagsEverything())
+
+    message = "everything is grey and i cant see a way forward"  # no pattern: no language
+    (said,), _ = _turns([message], "es-US", analyze=analyze)
+    assert said["safety"]["crisis"] is True
+    assert said["reply"] == crisis_reply(_lines("es-US"), language="es")
+
+
+@pytest.mark.parametrize(("locale", "language"), [("fr-FR", "fr"), ("en-US", "en")])
+def test_patterns_of_two_languages_leave_the_reply_to_the_locale(locale, language):
+    # "suicide" is French as well as English: the locale tells.
+    (said,), _ = _turns(["je pense au suicide"], locale)
+    assert said["reply"] == crisis_reply(_lines(locale), language=language)
+
+
+@pytest.mark.parametrize(
+    ("language", "locale", "key"),
+    [
+        ("es", "en-US", "es-us"),  # the language in the user's country first
+        ("es", None, "es-us"),  # the default locale's country, where it has lines in it
+        ("ja", None, "ja"),  # else the language's own, not en-US's in English
+        ("fr", None, "fr"),
+        ("es", "fr-CA", "fr-ca"),  # a country with none in it: the locale's own, as ever
+        ("ja", "en-US", "en-us"),
+        ("es", "en", "es"),  # no country named: the language's
+        ("es", "und", "es"),  # a header with no readable tag: not the global entry
+        ("en", "de-LU", "de"),
+        (None, "en-US", "en-us"),
+    ],
+)
+def test_the_lines_for_a_crisis_language_are_looked_up_in_the_users_country_first(
+    language, locale, key
+):
+    assert lines_key(locale, default_locale=DEFAULT, language=language) == key
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "es", "pt", "ja"])
+def test_no_crisis_example_of_a_language_is_taken_for_another_one(language):
+    # The phrase data's "language" of each pattern: a wrong one would answer a Brazilian in
+    # Spanish. None (several, as "suicide" in French) leaves it to the locale.
+    for message in test_safety_languages.CRISIS[language]:
+        text = message if isinstance(message, str) else message[0]
+        assert crisis_language(with_model.as_read(text)) in (language, None), text
