@@ -496,7 +496,8 @@ _LONGEST_ANSWER = 80  # characters
 # crisis reply answered reassures too ("no, I'm not suicidal", "no, it was a joke", "no, I
 # didn't mean it literally", "nah, wrong read", "no, it was about work"), and so does a bare
 # "jk", "joke", "joking" or "kidding" after the no and fillers ("no jk", "nope, joke", "no lol
-# jk"), as long as nothing but a few harmless words follows (_HARMLESS: "no jk i want to die",
+# jk"), or "not literally" with or without the no ("no, not literally", "not literally lol"),
+# as long as nothing but a few harmless words follows (_HARMLESS: "no jk i want to die",
 # "no jk lol im done" stay a no); not "no joke" or "no kidding" (intensifiers: "no joke, i have
 # pills", and "no kidding" said for "obviously not"), nor "no, I mean" (as often a pause before
 # more), nor "no, why?" (asking why takes nothing back). A take-back that could lead into a
@@ -536,6 +537,8 @@ _REASSURED = (
     r"(?:jok(?:e|ing)|kidding)|"
     # bare ("no jk", "nope, joke"), with at most "i'm fine" and harmless words after it
     rf"(?:jk|joke|joking|kidding)(?:[.!? ]+{_FINE})?(?={_HARMLESS}$)|"
+    # "not literally", as "i didnt mean it literally" says it, on the same terms as a bare jk
+    rf"not literally(?:[.!? ]+{_FINE})?(?={_HARMLESS}$)|"
     r"(?:it was|its|it is|i was talking) about|"
     r"i (?:just |only )?meant (?:the|my|work|school)|"
     rf"i (?:didnt|did not) mean (?:it|that)(?: literally| like that| that way)?{_OR_FINE_THEN_END}|"
@@ -671,6 +674,8 @@ def safety_answer(previous_reply: str | None, message: str) -> SafetyAnswer | No
     answer = normalise(message).strip(" .!?")
     if said := _said_of_someone_else(answer):
         return said
+    if reassures(answer):  # "not literally", "not suicidal": no "not" that says no
+        return None
     if len(answer) <= _LONGEST_ANSWER and _not_safe().fullmatch(answer):
         return "not_safe"
     if len(answer) > _LONGEST_NO_THEN:
@@ -702,15 +707,34 @@ def _reassured(text: str) -> str | None:
 _HARMLESS_TAIL = re.compile(_HARMLESS)
 
 
+_MORE_REASSURANCES = 3  # "i'm fine, it was a joke, i'm not suicidal": each read once
+
+
 def reassures(message: str) -> bool:
     """The whole message says the user is all right ("i'm ok now i think", "thanks", "i'm not
-    suicidal"): a reassurance as a no followed by one reads (_REASSURED), with nothing after it
-    but a few harmless words (_HARMLESS_TAIL) and none that says not safe again."""
+    suicidal", "im fine it was a joke"): a reassurance as a no followed by one reads
+    (_REASSURED), maybe a few in a row, with nothing after them but a few harmless words
+    (_HARMLESS_TAIL) and none that says not safe again."""
     said = normalise(message).strip(" .!?")
     if len(said) > _LONGEST_NO_THEN:
         return False
     rest = _reassured(said)
+    for _ in range(_MORE_REASSURANCES):
+        if rest is None or _HARMLESS_TAIL.fullmatch(rest):
+            break
+        rest = _reassured(rest.lstrip(" .!?"))
     return rest is not None and _HARMLESS_TAIL.fullmatch(rest) is not None
+
+
+# Politeness, which says nothing of how the user is: "thanks" or "no worries" to a care reply.
+_POLITE = re.compile(r"\b(?:thanks|thank you|thx|gracias|(?:no )?worries|(?:no )?problem)\b")
+
+
+def says_all_right(message: str) -> bool:
+    """reassures(), by more than politeness ("i'm fine, it was a joke", "thanks, i'm ok now";
+    not "thanks" or "no worries" alone): in care, the user's requests are answered from then on
+    (common.chat.service)."""
+    return reassures(_POLITE.sub(" ", normalise(message)))
 
 
 CARE_QUESTION = "Before anything else: how are you holding up since earlier?"
@@ -734,6 +758,11 @@ CARE_JUST_AFTER = (
 )
 # The later turns of care: the check-in once is caring, the same words every turn are not.
 CARE_REMINDER = "(The resources I shared earlier are still there for you, any time.)"
+# In care, to a message that says the user is all right (says_all_right: "im fine it was a
+# joke"): it asks nothing, and their next requests are answered (ReplyRequest.all_right).
+CARE_ALL_RIGHT = (
+    "Thank you for letting me know. I'm here for whatever you'd like to talk about or work on next."
+)
 # A 429 in care (the hour's limit still holds): calm, with the locale's resources ({listed})
 # instead of "You're sending messages faster than a conversation needs".
 CARE_LIMITED = (

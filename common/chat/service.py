@@ -84,6 +84,7 @@ from common.safety import (
     reply_language,
     resources_for,
     safety_answer,
+    says_all_right,
     violence_resources_for,
     with_violence_lines,
 )
@@ -447,6 +448,9 @@ def take_turn(
     with phase("analyze"):  # what is left of it once the context is read
         analysis, degraded = analysis_done.result() if analysis_done else baseline(body.message)
     crisis = analysis.safety.crisis
+    # The user says they are all right, and no detector reads a crisis in it: from this turn on
+    # the session's care answers what they ask (SessionState.all_right_since).
+    all_right = not crisis and says_all_right(body.message)
     if (
         crisis
         and analysis.safety.detected_by == ("model",)
@@ -492,6 +496,10 @@ def take_turn(
     # turn answered again for a session read since (build).
     told, told_for = told_in(state), state
 
+    def said_all_right(state: SessionState | None, activity: dict | None) -> bool:
+        """The user said in the session that they are all right since their latest crisis."""
+        return bool(state and state.all_right_since(last_crisis(activity, now)))
+
     def answer(state: SessionState | None, activity: dict | None) -> _Answer:
         """The turn answered for the session and the activity record as `state` and
         `activity` hold them."""
@@ -526,6 +534,7 @@ def take_turn(
             summary=state.summary if state else SessionSummary(),
             care=care,
             care_resources=_resources(locale, settings) if care else (),
+            all_right=care and (all_right or said_all_right(state, activity)),
             # Care over, a crisis in the hour (this session's or another's): a calm reply.
             after_crisis=shortly_after_crisis(activity, now),
             gentleness=said,
@@ -710,6 +719,7 @@ def take_turn(
             # ("no, i have a knife"); a no that reassures ("no no, i'm fine") is none. A crisis
             # turn within a day of a no in another session extends it as one in that session.
             not_safe=answered == "not_safe" or care_after_no(read.activity, now) is not None,
+            all_right=all_right,
         )
         new_state = replace(new_state, anonymous=anonymous)
 

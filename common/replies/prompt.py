@@ -306,7 +306,9 @@ def _care_rule(resources: tuple[str, ...]) -> str:
 # When neither the crisis rule nor care applies but a crisis was recent (care has ended): the
 # window may still hold the crisis turn's words, methods included, or the crisis was in the
 # hour before, in a turn no longer shown or in another session (req.recent_crisis).
-def _after_crisis_rule(window: tuple[ContextTurn, ...]) -> str:
+def _after_crisis_rule(window: tuple[ContextTurn, ...], resources: tuple[str, ...] = ()) -> str:
+    """`resources`: in care, when the user has said since that they are all right
+    (ReplyRequest.all_right): the locale's helplines, which the reply reminds them of."""
     shown = any(t.crisis for t in window)
     when, whose = (
         ("Earlier in this conversation", " (that reply was the app's, not a mentor's)")
@@ -318,7 +320,18 @@ def _after_crisis_rule(window: tuple[ContextTurn, ...]) -> str:
         f"resources{whose}. This comes before your persona's voice: keep a calm, gentle tone, "
         "no cheering, no pressure. If they come "
         "back to it, or to anything that could be a means of harm, set the task aside, respond "
-        "with care and point them to those resources."
+        "with care and point them to those resources." + _reminder(resources)
+    )
+
+
+def _reminder(resources: tuple[str, ...]) -> str:
+    """The after-crisis rule's last sentences while care stands (ReplyRequest.all_right)."""
+    if not resources:
+        return ""
+    return (
+        " They have since said they are all right: answer what they ask, and end by reminding "
+        f"them these resources are still there: {resource_line(resources)}. Never name any "
+        "other helpline or number."
     )
 
 
@@ -364,10 +377,11 @@ class PromptBuilder:
         sections.append(f"{_ESTIMATES_LABEL} {render_analysis(req.analysis)}")
         if req.analysis.safety.crisis:
             sections.append(_crisis_rule(req.analysis))
-        elif req.care:
+        elif req.care and not req.all_right:
             sections.append(_care_rule(req.care_resources))
         elif req.recent_crisis:
-            sections.append(_after_crisis_rule(req.window))
+            remind = req.care_resources if req.care else ()
+            sections.append(_after_crisis_rule(req.window, remind))
         return "\n\n".join(sections)
 
     def notes(self, req: ReplyRequest, *, tag: str) -> str:

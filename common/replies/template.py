@@ -16,7 +16,14 @@ from common.replies.prompt import looks_like_instruction, resource_line, safe_fr
 from common.replies.sensitive import professional_kind
 from common.replies.types import ContextTurn, ReplyRequest
 from common.routing.ensemble import BRISK
-from common.safety import CARE_CHECK_IN, CARE_CHECK_IN_NAMED, CARE_JUST_AFTER, CARE_REMINDER
+from common.safety import (
+    CARE_ALL_RIGHT,
+    CARE_CHECK_IN,
+    CARE_CHECK_IN_NAMED,
+    CARE_JUST_AFTER,
+    CARE_REMINDER,
+    says_all_right,
+)
 from common.sessions.summary import extract_tried, keywords
 from common.text import canonical_text
 
@@ -1056,6 +1063,10 @@ class TemplateGenerator:
             return f"{CARE_CHECK_IN_NAMED.format(listed=listed)} {body}"
         if not req.window:  # a new session with no resources to name
             return f"{CARE_CHECK_IN} {body}"
+        if req.all_right and not req.withheld:  # they said they are all right: what they ask
+            said_it_now = says_all_right(req.message) and CARE_ALL_RIGHT not in _last_reply(req)
+            answer = CARE_ALL_RIGHT if said_it_now else self._reply(persona, req)
+            return f"{answer} {CARE_REMINDER}"
         if req.window[-1].crisis:  # the crisis reply is the one just above
             return f"{CARE_JUST_AFTER} {body}"
         return f"{body} {CARE_REMINDER}"

@@ -41,6 +41,10 @@ class ReplyRequest:
     # In care, the locale's crisis resources: the care rule reminds of these (a care turn's
     # analysis carries none, and the response's safety.resources stay empty off a crisis).
     care_resources: tuple[str, ...] = ()
+    # In care, the user said since the crisis that they are all right ("i'm fine, it was a
+    # joke"): what they ask is answered as after care (recent_crisis), with the reminder of
+    # the resources, not with care's no-help text.
+    all_right: bool = False
     # The first generator withheld its reply for safety (WithheldForSafety): the fallback
     # answers with care's words, though the turn is no crisis (a block is not a disclosure).
     withheld: bool = False
@@ -62,7 +66,7 @@ class ReplyRequest:
         still in the window. Replies stay calm and recall nothing from before it ("the idea to
         set a 25-minute timer didn't cut it ... report back!" four minutes after the crisis
         reply, the timer advice given before it)."""
-        return self.after_crisis or any(turn.crisis for turn in self.window)
+        return self.after_crisis or self.all_right or any(turn.crisis for turn in self.window)
 
 
 class Restart(str):

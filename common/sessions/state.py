@@ -75,6 +75,11 @@ class SessionState:
     # a false alarm on ordinary words, gets care_until only). The user's activity record keeps
     # the latest of these, so that their other sessions are in care too (care_after_no).
     not_safe_until: datetime | None = None
+    # When the user last said in this session that they are all right ("i'm fine, it was a
+    # joke": common.safety.says_all_right); None since a crisis turn of the session. After
+    # their latest crisis turn (all_right_since), care (above) stands, but its turns answer
+    # what they ask, calmly and with the resources' reminder, not care's no-help text.
+    said_all_right_at: datetime | None = None
     # Some of its events went to analytics without the user key (the user anonymises): all
     # later ones do too, so that nothing links the session's keyed and anonymous rows. None:
     # stored before this was recorded (unknown).
@@ -88,6 +93,12 @@ class SessionState:
         """Is the next turn, at `now`, one of those that follow a crisis closely?"""
         not_safe_lately = self.not_safe_until is not None and now < self.not_safe_until
         return not_safe_lately or self.on_care_turns()
+
+    def all_right_since(self, crisis_at: datetime | None) -> bool:
+        """The user said they are all right in this session since their latest crisis turn in
+        any (`crisis_at`, the activity record's; None: none known there)."""
+        said = self.said_all_right_at
+        return said is not None and (crisis_at is None or said > crisis_at)
 
     def on_care_turns(self) -> bool:
         """Is the next turn one of the care_until turns right after a crisis turn?"""
@@ -114,6 +125,7 @@ class SessionState:
             "persona_scores": self.persona_scores,
             "care_until": self.care_until,
             "not_safe_until": self.not_safe_until,
+            "said_all_right_at": self.said_all_right_at,
             "anonymous": self.anonymous,
         }
 
@@ -132,6 +144,7 @@ class SessionState:
             persona_scores=dict(d.get("persona_scores") or {}),
             care_until=d.get("care_until"),
             not_safe_until=d.get("not_safe_until"),
+            said_all_right_at=d.get("said_all_right_at"),
             anonymous=d.get("anonymous"),
         )
 
@@ -157,11 +170,14 @@ def append_turn(
     crisis: bool = False,
     care_turns: int = 0,
     not_safe: bool = False,
+    all_right: bool = False,
 ) -> SessionState:
     """The session after `turn` (whose index must be `state.turn_count`): the window keeps the
     last `window_size` turns and what falls out of it is folded into the summary. A crisis
     turn starts `care_turns` of care; one that says no to "Are you safe right now?"
-    (`not_safe`), care until NOT_SAFE_CARE after the session's latest crisis turn."""
+    (`not_safe`), care until NOT_SAFE_CARE after the session's latest crisis turn. `all_right`:
+    the turn says the user is all right (said_all_right_at; a crisis turn that does not
+    forgets it)."""
     if turn.turn_index != state.turn_count:
         raise ValueError(f"turn index {turn.turn_index} != turn count {state.turn_count}")
     window = state.window + (turn,)
@@ -183,6 +199,7 @@ def append_turn(
             if crisis and (not_safe or state.said_not_safe)
             else state.not_safe_until
         ),
+        said_all_right_at=(now if all_right else None if crisis else state.said_all_right_at),
     )
 
 

@@ -6,6 +6,7 @@ told me... Are you safe right now?"), with a safety.crisis_detected event."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 from datetime import timedelta
 
@@ -13,8 +14,12 @@ import pytest
 
 from common.analysis.baseline import analyze_baseline
 from common.analysis.types import Safety
+from common.chat import service
+from common.chat.models import TurnCreate
+from common.replies.prompt import PromptBuilder
+from common.replies.template import _CARE_BODY, _CARE_BODY_AGAIN
 from common.routing.ensemble import CARE_PERSONA
-from common.safety import reassures
+from common.safety import CARE_ALL_RIGHT, CARE_REMINDER, reassures
 from tests.fakes import turns
 
 OK_NOW = "i'm ok now i think"
@@ -136,3 +141,84 @@ def test_a_whole_reassurance_reassures(message):
 )
 def test_anything_else_does_not(message):
     assert not reassures(message)
+
+
+# The dark-humour review: after a false alarm ("kms this standup is 45 min again"), a joking
+# "no lol" to "Are you safe right now?" began a day of care in which every request got one of
+# two no-help texts ("There's no need to fix or decide anything right now"), even after "im
+# fine it was a joke"; only an operator could end it. Care stands, but once the user says they
+# are all right, what they ask is answered, calmly, with the resources' reminder.
+JOKE = ("kms this standup is 45 min again", "no lol", "im fine it was a joke")
+REQUEST = "can you help me prep for my interview tomorrow?"
+
+
+def _said(*messages: str) -> tuple[list[dict], turns.ActivityStore, str]:
+    """`messages` a minute apart in one session: (the responses, the store, the session id)."""
+    store, sid, said = turns.ActivityStore(), None, []
+    for i, message in enumerate(messages):
+        said.append(turns.take_turn(uid="u1", message=message, analyze=turns.analyze_offline,
+                                    store=store, session_id=sid,
+                                    now=turns.NOW + timedelta(minutes=i)))  # fmt: skip
+        sid = said[-1]["session_id"]
+    return said, store, sid
+
+
+def _care_text(reply: str) -> bool:
+    return any(body in reply for body in (*_CARE_BODY.values(), *_CARE_BODY_AGAIN.values()))
+
+
+def test_in_care_once_the_user_says_they_are_all_right_their_requests_are_answered():
+    later = [REQUEST, "ok so how do i write a cover letter that doesnt sound fake"] * 3
+    said, store, sid = _said(*JOKE, *later)
+    assert said[1]["safety"]["crisis"] is True  # the "no lol": a day of care, as before
+    assert said[2]["reply"] == f"{CARE_ALL_RIGHT} {CARE_REMINDER}"
+    for r in said[3:]:  # past the window's 5 turns too
+        assert not _care_text(r["reply"]) and r["reply"].endswith(CARE_REMINDER), r["reply"]
+        assert r["persona"]["id"] == CARE_PERSONA and r["safety"]["crisis"] is False
+    assert store.sessions[sid].in_care(turns.NOW + timedelta(hours=23))  # care stands
+
+
+def test_thanks_alone_a_flagged_reassurance_or_a_crisis_after_it_keeps_cares_text():
+    # Politeness says nothing of how they are; a reassurance a detector flags (the model
+    # alone: still a care turn) is not taken at its word; a crisis after it starts care afresh.
+    for messages in (
+        (*JOKE[:2], "thanks", REQUEST),
+        (*JOKE[:2], "no worries", REQUEST),
+        (*JOKE, "i want to die", REQUEST),
+    ):
+        said, _, _ = _said(*messages)
+        assert _care_text(said[-1]["reply"]), messages
+    store, sid, analyze = turns.ActivityStore(), None, model(JOKE[2])
+    for i, message in enumerate((*JOKE, REQUEST)):
+        said = turns.take_turn(uid="u1", message=message, analyze=analyze, store=store,
+                               session_id=sid, now=turns.NOW + timedelta(minutes=i))  # fmt: skip
+        sid = said["session_id"]
+    assert _care_text(said["reply"])
+
+
+def test_the_gemini_prompt_answers_the_request_with_the_resources_once_they_are_all_right():
+    _, store, sid = _said(*JOKE)
+    model = turns.RecordingGenerator()
+    body = TurnCreate(client_turn_id=uuid.uuid4().hex, message=REQUEST, session_id=sid)
+    service.take_turn(uid="u1", body=body, **turns.turn_ports(store, generator=model),
+                      now=turns.NOW + timedelta(minutes=5))  # fmt: skip
+    (asked,) = model.asked
+    assert asked.care and asked.all_right and asked.care_resources
+    text = PromptBuilder().build(asked).system_instruction
+    assert "CARE:" not in text and "answer what they ask" in text
+    assert "these resources are still there: " + "; ".join(asked.care_resources) in text
+
+
+def test_an_all_right_said_before_a_crisis_in_another_session_does_not_count():
+    store, at = turns.ActivityStore(), iter(turns.NOW + timedelta(minutes=i) for i in range(9))
+
+    def turn(message: str, sid: str | None = None) -> dict:
+        return turns.take_turn(uid="u1", message=message, analyze=turns.analyze_offline,
+                               store=store, session_id=sid, now=next(at))  # fmt: skip
+
+    first = turn("i'm fine, thanks")["session_id"]
+    other = turn("I want to kill myself")["session_id"]
+    turn("no", other)  # a day of care, this session's and the first's
+    assert _care_text(turn(REQUEST, first)["reply"])
+    turn("im fine it was a joke", first)
+    assert not _care_text(turn(REQUEST, first)["reply"])

@@ -291,6 +291,9 @@ NOT_SAFE = [
     "no jk, im fine but i have the pills",
     "no joke",
     "no kidding",
+    # The dark-humour review: "not literally" takes the words back, but not with more after it
+    "not literally but i do want to die",
+    "no, not literally, i just want to disappear",
 ]
 SAFE = [
     "no i'm fine",
@@ -337,6 +340,14 @@ SAFE = [
     "no, joking",
     "nah kidding",
     "no jk im fine",
+    # The dark-humour review: "not literally", as README's "no, I didn't mean it literally", was
+    # read as a no, and a day of care
+    "not literally",
+    "not literally lol",
+    "no, not literally",
+    "no not literally lol",
+    "not literally, im fine",
+    "not suicidal",
 ]
 
 
