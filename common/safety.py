@@ -406,17 +406,21 @@ def crisis_reply(
     again: bool = False,
     someone_else: bool = False,
     in_danger: bool = False,
+    taken_back: bool = False,
     language: str = "en",
 ) -> str:
     """The crisis message in `language` (English if there is none in it); `again` when the
     message answers the safety question it ends with: the follow-up, which thanks them for
     answering and asks nothing to answer yes or no to (`in_danger`: the crisis that asked was
     someone hurting them or danger, not their thoughts: _IN_DANGER); else, `someone_else` when
-    the user is worried about another person: the reply for them, which asks nothing either."""
+    the user is worried about another person: the reply for them, which asks nothing either;
+    `taken_back`: TAKEN_BACK, in English."""
+    listed = "\n".join(f"• {r}" for r in resources)
+    if taken_back:
+        return TAKEN_BACK.format(resources=listed)
     if language not in CRISIS_REPLIES:
         language = "en"
     first, second, question = CRISIS_REPLIES[language]
-    listed = "\n".join(f"• {r}" for r in resources)
     if again:
         follow_up = second.replace(*_IN_DANGER[language]) if in_danger else second
         return follow_up.format(resources=listed)
@@ -532,7 +536,9 @@ _REASSURED = (
     r"need)\b[.!? ]*)*"
     rf"(?:{_FINE}|all good|thanks|thank you|thx|worries|problem|dont worry|gracias|"
     r"everything(?:s| is) (?:fine|ok|okay|good|alright)|"
-    r"(?:im |i am )?not (?:suicidal|in danger|going to hurt myself)|"
+    # "not going to kill myself": the words the crisis reply answered, taken back
+    r"(?:im |i am )?not (?:suicidal|in danger|(?:going to|gonna) (?:(?:kill|hurt) myself|kms))|"
+    r"i (?:wont|will not|would never) (?:kill|hurt) myself|"
     r"(?:im |i am |i was |its |it is |it was |just )(?:just |only )?(?:a )?"
     r"(?:jok(?:e|ing)|kidding)|"
     # bare ("no jk", "nope, joke"), with at most "i'm fine" and harmless words after it
@@ -551,7 +557,8 @@ _STILL_NOT_SAFE = (
     r"\b(?:not (?:really |very )?(?:safe|ok|okay|fine|alright)|(?:cant|cannot) go on|help me|"
     r"(?:not really|i (?:really )?mean(?:t)? it(?: though)?)(?=[.!?]|$)|"
     r"(?<!for the )(?<!for your )(?<!thanks for )help|scared|afraid|(?<!not )suicidal|"
-    r"(?<!not )(?<!not going to )(?<!dont want to )(?<!never )(?<!wont )(?:kill|hurt|die|end it)|"
+    r"(?<!not )(?<!not going to )(?<!not gonna )(?<!dont want to )(?<!never )(?<!wont )"
+    r"(?:kill|hurt|die|end it)|"
     r"(?:dont|do not) want to (?:live|be alive|be here|wake up)|pills|knife|gun|overdose|"
     # the same signs in the crisis reply's other languages: pills, a knife, help, fear
     r"tabletten|pillen|messer|[üu]berdosis|hilf mir|hilfe|(?<!keine )angst|"
@@ -756,6 +763,11 @@ CARE_JUST_AFTER = (
     "Thank you for telling me. The resources I shared are there for you any time, and we can "
     "go as slowly as you need."
 )
+# The crisis reply to a message that takes back, right after a crisis reply, the very words it
+# answered ("i'm not going to kill myself, it was a joke": a crisis the patterns read, which
+# reassures()): the resources again, but not the question, which it got each time before. In
+# English, as the care texts (reassures() reads English).
+TAKEN_BACK = CARE_JUST_AFTER + "\n{resources}"
 # The later turns of care: the check-in once is caring, the same words every turn are not.
 CARE_REMINDER = "(The resources I shared earlier are still there for you, any time.)"
 # In care, to a message that says the user is all right (says_all_right: "im fine it was a

@@ -185,8 +185,8 @@ def crisis_event_data(
     stored: bool = True,
 ) -> dict:
     """What analytics (and an audit) learns of a crisis turn: what detected it, and which lines
-    and which reply the user was shown (`reply`: "first", "again" or "someone_else", in the
-    language common.safety chose for the locale), never the text."""
+    and which reply the user was shown (`reply`: "first", "again", "someone_else" or
+    "taken_back", in the language common.safety chose for the locale), never the text."""
     return {
         "turn_id": response["turn_id"],
         "turn_index": response["turn_index"],

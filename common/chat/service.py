@@ -472,6 +472,15 @@ def take_turn(
         crisis = True
         said = replace(analysis.safety, crisis=True, detected_by=("safety_answer",))
         analysis = replace(analysis, safety=said)
+    # The words the crisis reply just answered, taken back ("i'm not going to kill myself, it was
+    # a joke"): still a crisis (the patterns read them), but not asked about again, which got the
+    # same reply and question each time.
+    taken_back = (
+        crisis
+        and answered is None
+        and bool(state and state.window and state.window[-1].crisis)
+        and reassures(body.message)
+    )
     kinds: set[str] = set()
     if crisis:
         # What the crisis is about, for its lines and its follow-up: a no to "Are you safe right
@@ -550,6 +559,7 @@ def take_turn(
                     message=body.message,
                     answered=answered,
                     kinds=kinds,
+                    taken_back=taken_back,
                 )
             failed: list[str] = []
             reply, generator_name = _generate(request, generator, fallback, failed, sink)
@@ -885,6 +895,7 @@ def _crisis_answer(
     message: str,
     answered: SafetyAnswer | None = None,
     kinds: Set[str] = frozenset(),
+    taken_back: bool = False,
 ) -> _Answer:
     """One calm, persona-independent answer to a crisis; never a model's improvisation.
     `answered`: how the message answers the crisis reply's safety question: a no gets the
@@ -893,7 +904,8 @@ def _crisis_answer(
     worried about them; any other crisis turn, even right after one ("i took all my pills"
     after that no), the first reply. `kinds`: the crisis's (_crisis_kinds, its resources'
     too): when they say someone hurts the user or danger, and nothing of their own thoughts,
-    the follow-up does not speak of acting on them."""
+    the follow-up does not speak of acting on them. `taken_back`: the message takes back, right
+    after a crisis reply, the words it answered: the resources, not the question again."""
     language = _language(locale, settings, analysis.safety.language)
     again = answered == "not_safe"
     in_danger = again and bool(kinds) and kinds <= {"violence", "danger"}
@@ -905,11 +917,15 @@ def _crisis_answer(
         again=again,
         someone_else=someone_else,
         in_danger=in_danger,
+        taken_back=taken_back,
         language=language,
     )
     if sink:
         sink.token(reply)
-    kind = "again" if again else "someone_else" if someone_else else "first"
+    if taken_back:
+        kind = "taken_back"
+    else:
+        kind = "again" if again else "someone_else" if someone_else else "first"
     return _Answer(ranking, reply, "safety", (), care=True, crisis_reply=kind)
 
 
@@ -1163,7 +1179,8 @@ class _Answer:
     # What failed making this reply: its own, so a turn answered again reports the answer it keeps.
     degraded: tuple[str, ...]
     care: bool = False  # made for a turn in care (or a crisis): the care persona and words
-    # The crisis reply's kind: "first", "again" (after a no to its question), "someone_else".
+    # The crisis reply's kind: "first", "again" (after a no to its question), "someone_else",
+    # "taken_back" (the words just answered, taken back).
     crisis_reply: str | None = None
 
 

@@ -109,7 +109,9 @@ def test_outside_care_a_reassurance_only_the_model_flags_is_a_crisis():
 @pytest.mark.parametrize(
     "message",
     [OK_NOW, "thanks", "I'm fine.", "i am not suicidal", "i'm fine now, thanks", "all good really",
-     "im ok i promise", "thanks, that helps", "i'm okay, just tired", "no jk", "jk lol"],
+     "im ok i promise", "thanks, that helps", "i'm okay, just tired", "no jk", "jk lol",
+     # the words the crisis reply answered, taken back (the dark-humour review)
+     "im not gonna kms lol", "i'm not going to kill myself, it was a joke", "i wont hurt myself"],
 )  # fmt: skip
 def test_a_whole_reassurance_reassures(message):
     assert reassures(message)
@@ -136,6 +138,7 @@ def test_a_whole_reassurance_reassures(message):
         "thank you for everything",
         "i'm fine, it's decided",
         "no jk i want to die",  # a take-back, then the danger again
+        "im not gonna kill myself but i want to die",
         "no joke",  # an intensifier
     ],
 )

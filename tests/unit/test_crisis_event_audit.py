@@ -48,6 +48,9 @@ def test_the_reply_after_a_no_and_the_one_about_someone_else_are_named():
     assert (first["reply"], again["reply"]) == ("first", "again")
     (friend,) = _crisis_events(["mon amie veut se suicider"], locale="fr-FR")
     assert (friend["reply"], friend["reply_language"]) == ("someone_else", "fr")
+    # The dark-humour review: a take-back in the words just answered is still a crisis
+    first, back = _crisis_events([CRISIS, "i'm not going to kill myself, it was a joke"])
+    assert (first["reply"], back["reply"]) == ("first", "taken_back")
 
 
 def test_with_no_header_the_default_locales_entry_is_named():

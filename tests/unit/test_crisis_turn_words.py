@@ -370,6 +370,37 @@ def test_a_joke_taken_back_with_jk_starts_no_day_of_care():
     assert replies[1]["safety"]["crisis"] is True and state.not_safe_until is not None
 
 
+# The dark-humour review: a take-back that repeats the flagged words ("i'm not going to kill
+# myself, it was a joke") is read as a crisis by the patterns, and got the first crisis reply
+# and its question again, every time it was said.
+@pytest.mark.parametrize(
+    "take_back",
+    [
+        "i'm not going to kill myself, it was a joke",
+        "no i'm not gonna kms lol",
+        "im not gonna kill myself lol",
+        "i wont kill myself, i was joking",
+    ],
+)
+def test_a_take_back_in_the_words_just_answered_is_not_asked_again(take_back):
+    replies, state = _conversation("kms this standup is 45 min again", take_back, take_back)
+    resources = tuple(replies[0]["safety"]["resources"])
+    for later in replies[1:]:
+        assert later["safety"]["crisis"] is True and later["safety"]["resources"], take_back
+        assert later["reply"] == crisis_reply(resources, taken_back=True)
+        assert not later["reply"].endswith("Are you safe right now?")
+    assert state.not_safe_until is None  # no day of care: it was no "no"
+
+
+def test_a_take_back_with_a_sign_of_danger_gets_the_first_reply_again():
+    for said in (
+        "i'm not going to kill myself, i have the pills",
+        "im not gonna kill myself... i want to die",
+    ):
+        replies, _ = _conversation("kms this standup is 45 min again", said)
+        assert replies[1]["reply"] == replies[0]["reply"], said
+
+
 def test_a_no_that_says_more_gets_the_resources_with_the_model_down():
     replies, _ = _conversation("I want to kill myself", "no. i have the pills next to me")
     assert replies[1]["safety"]["crisis"] is True and replies[1]["safety"]["resources"]

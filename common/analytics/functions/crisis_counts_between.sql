@@ -3,8 +3,9 @@
 -- for a message not in English, which the model does not read), detected_by
 -- (what said crisis: "model", "patterns", "model+patterns", or "safety_answer" for a no to "Are
 -- you safe right now?"; NULL for events from before it was recorded) and reply (the crisis
--- reply shown: "first", "again" after a no, or "someone_else" for a user reporting another
--- person's crisis, "my friend wants to kill herself"; NULL before it was recorded). Users in
+-- reply shown: "first", "again" after a no, "taken_back" for the words just answered taken
+-- back, "i'm not going to kill myself, it was a joke", or "someone_else" for a user reporting
+-- another person's crisis, "my friend wants to kill herself"; NULL before it was recorded). Users in
 -- crisis themselves: leave out reply = 'someone_else'. Counts and distinct users only, never
 -- any text. The `crisis_counts` view is this over all time.
 -- Days older than the shortest retention (30 days) are undercounted and biased: the cleanup
