@@ -4,9 +4,9 @@ at — and README's figures updated — rather than slip in with a handful of ha
 
 from model_serving.pattern_audit import audit
 
-# README ("The patterns ... flag 544 of 1,759 train and 206 of 640 held-out crisis messages,
+# README ("The patterns ... flag 546 of 1,759 train and 209 of 640 held-out crisis messages,
 # with 35 false alarms in 13,116 and 14 in 3,714 non-crisis ones").
-CAUGHT_AT_LEAST = {"train": 544, "held-out": 206}
+CAUGHT_AT_LEAST = {"train": 546, "held-out": 209}
 FLAGGED_AT_MOST = {"train": 35, "held-out": 14}
 
 

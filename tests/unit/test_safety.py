@@ -973,3 +973,46 @@ def test_their_words_in_ordinary_messages_are_not(text: str) -> None:
 def test_a_close_person_who_hits_the_user_is_violence() -> None:
     assert crisis_kinds("husband hits me") == {"violence"}
     assert crisis_kinds("unsafe at home") == {"danger"}
+
+
+# The dark-humour review (2026-12-07): crises said casually that the patterns missed, and
+# hyperbole they flagged. Each idiom below is a crisis again when the message says it is meant.
+CASUAL_CRISIS = [
+    "thinking about jumping in front of a train tomorrow morning",
+    "i want to throw myself in front of the train",
+    "gonna step in front of the bus tonight",
+    "lying down in front of a moving tram sounds peaceful",
+    "haha i'm fine, just giving away all my stuff 🙃",
+    "ive been giving away my things to friends",
+    "haha just drafted my goodbye texts, standard tuesday",
+    "i have written all my goodbye letters",
+    "i want it to actually kill me",
+    "this job is killing me and honestly i'd welcome it",
+    "i'd rather be dead than alive",
+    "i'd rather be dead than go on, i mean it",
+    "id rather be dead than sit that exam, not joking, i've been looking up ways",
+    "jump off a bridge? nah. actually yes, i mean it",
+    "gonna jump off the bridge into the river tonight",
+]
+HYPERBOLE = [
+    "i would rather be dead than use excel for this",
+    "id rather be dead than on this zoom call rn",
+    "jump off a bridge? nah, i'll just rewrite the tests",
+    "we're going to jump off the cliff into the lake on holiday",
+    "cliff jumping off the bridge at the quarry was the best part of summer",
+    "the stuntman had to jump off a building for the movie",
+    "i was standing in front of the bus stop for ages",
+    "jumping in front of the train doors to hold them for my mate was a bad idea",
+    "wrote my goodbye messages to the team for my last day",
+    "giving away all my stuff before the move",
+]
+
+
+@pytest.mark.parametrize("text", CASUAL_CRISIS)
+def test_casual_register_crisis_is_flagged(text: str) -> None:
+    assert assess_safety(text).crisis is True
+
+
+@pytest.mark.parametrize("text", HYPERBOLE)
+def test_hyperbole_is_not_a_crisis(text: str) -> None:
+    assert assess_safety(text).crisis is False
