@@ -483,11 +483,16 @@ _NO = (
 )
 
 
+# What may come before the no and leave it a no: "honestly no", and laughter, "lol no", "haha
+# no", "omg no", as after it ("no lol" is a no; a reassurance after it is read as after any no).
+_BEFORE_NO = r"(?:honestly|lo+l|lmf?ao|(?:ha)+|omg)"
+
+
 @cache
 def _not_safe() -> re.Pattern[str]:
     """Compiled when first needed (~3 ms), not at the chat function's import: only a turn right
     after the crisis reply asks."""
-    return re.compile(rf"(?:honestly[.!?]* )?{_NO}(?:[.!?]* {_NO})*")
+    return re.compile(rf"(?:{_BEFORE_NO}[.!?]* )?{_NO}(?:[.!?]* {_NO})*")
 
 
 _LONGEST_ANSWER = 80  # characters
@@ -514,7 +519,7 @@ _LONGEST_ANSWER = 80  # characters
 # than a whole answer is read so, up to _LONGEST_NO_THEN.
 _INTENSIFIER = r"no+[.!? ]+(?:joke|kidding)"  # "no joke", "no kidding": a no, never a take-back
 _NO_FIRST = (
-    rf"(?:honestly[.!? ]*)?(?:{_INTENSIFIER}|no+|nope|nah|not(?! (?:too |that |so )?bad\b))\b"
+    rf"(?:{_BEFORE_NO}[.!? ]*)?(?:{_INTENSIFIER}|no+|nope|nah|not(?! (?:too |that |so )?bad\b))\b"
     r"[.!? ]*(?P<rest>.*)"
 )
 _FINE = (

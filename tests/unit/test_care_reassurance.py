@@ -170,10 +170,11 @@ def _care_text(reply: str) -> bool:
     return any(body in reply for body in (*_CARE_BODY.values(), *_CARE_BODY_AGAIN.values()))
 
 
-def test_in_care_once_the_user_says_they_are_all_right_their_requests_are_answered():
+@pytest.mark.parametrize("no", ["no lol", "lol no", "no 😂", "nah"])
+def test_in_care_once_the_user_says_they_are_all_right_their_requests_are_answered(no):
     later = [REQUEST, "ok so how do i write a cover letter that doesnt sound fake"] * 3
-    said, store, sid = _said(*JOKE, *later)
-    assert said[1]["safety"]["crisis"] is True  # the "no lol": a day of care, as before
+    said, store, sid = _said(JOKE[0], no, JOKE[2], *later)
+    assert said[1]["safety"]["crisis"] is True  # the no: a day of care, as before
     assert said[2]["reply"] == f"{CARE_ALL_RIGHT} {CARE_REMINDER}"
     for r in said[3:]:  # past the window's 5 turns too
         assert not _care_text(r["reply"]) and r["reply"].endswith(CARE_REMINDER), r["reply"]

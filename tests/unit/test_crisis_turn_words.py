@@ -291,6 +291,14 @@ NOT_SAFE = [
     "no jk, im fine but i have the pills",
     "no joke",
     "no kidding",
+    # The dark-humour review: laughter before the no leaves it a no, as after it ("no lol"),
+    # and a no after a joke no longer holds care's no-help text once they say they are fine
+    "lol no",
+    "haha no",
+    "lmao no",
+    "omg no",
+    "hahaha nah",
+    "lol no i have the pills",
     # The dark-humour review: "not literally" takes the words back, but not with more after it
     "not literally but i do want to die",
     "no, not literally, i just want to disappear",
@@ -348,6 +356,9 @@ SAFE = [
     "no not literally lol",
     "not literally, im fine",
     "not suicidal",
+    "lol no im fine",
+    "haha no jk",
+    "lol",
 ]
 
 
