@@ -15,9 +15,26 @@ MAX_REPLY_CHARS = 1200
 # A run of digits in the ways numbers are written for dialling: +, spaces, dashes, dots, brackets.
 _DIGITS = re.compile(r"\+?\(?\d[\d \-.()]*\d")
 PHONE_DIGITS = 7  # a phone number's least: shorter runs are counts, times, short codes
-# What is not a phone number however many digits: a date, a year or a span of years.
+# In care and just after a crisis, where the care rule names the locale's lines and no other:
+# another country's are short (988, 116 123, 13 11 14, 741741, 85258).
+SHORT_CODE_DIGITS = 3
+# Where one run holds two numbers: a spaced dash (a range: "2026-01-15 - 2026-01-20") and a
+# bracket left open (a resource's "13 11 14 (24/7)").
+_APART = re.compile(r" - | \((?!\d+\))")
+# What is not a phone number however many digits: a date (and its hour), a year or a span of years.
 _DATE = re.compile(
-    r"(?:19|20)\d\d(?:-\d\d?){0,2}(?: ?- ?(?:19|20)\d\d)?|\d\d?[.-]\d\d?[.-](?:19|20)?\d\d"
+    r"(?:19|20)\d\d(?:-\d\d?){0,2}(?: ?- ?(?:19|20)\d\d| \d\d?)?|\d\d?[.-]\d\d?[.-](?:19|20)?\d\d"
+)
+# A clock time (9.00, 17:30), taken out first: "9.00-17.00" is two of them, not 7 digits. Not
+# one group of a dotted number ("01.45.67.89").
+_CLOCK = re.compile(r"(?<![\d.:])(?:[01]?\d|2[0-3])[.:][0-5]\d(?![.:]?\d)")
+# A count before its unit is no short code ("100 steps", "10-15 minutes", "100%"). English units
+# only: a care reply counting in another language falls back to the template.
+_COUNT = re.compile(r"\d+(?:-\d+)?")
+_UNIT = re.compile(
+    r" ?(?:%|(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|steps?"
+    r"|breaths?|times?|pages?)\b)",
+    re.IGNORECASE,
 )
 # An address: with a scheme or www., or a bare host under a common top-level domain (a bare
 # "Node.js" or "config.yaml" is no address).
@@ -37,13 +54,15 @@ _WS = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"(?:(?<!\d)\.|[!?…])+[\"'”’»)\]]*(?=\s|$)|[。！？]+[」』”’)]*")
 
 
-def _numbers(text: str) -> set[str]:
-    """The digits of each phone-like number in `text`."""
+def _numbers(text: str, least: int) -> set[str]:
+    """The digits of each phone-like number of `least` digits or more in `text`."""
     return {
         digits
-        for m in _DIGITS.finditer(text)
-        if len(digits := re.sub(r"\D", "", m.group())) >= PHONE_DIGITS
-        and not _DATE.fullmatch(m.group().strip("()"))
+        for run in _DIGITS.finditer(_CLOCK.sub("/", text))
+        if not (_COUNT.fullmatch(run.group()) and _UNIT.match(run.string, run.end()))
+        for number in _APART.split(run.group())
+        if len(digits := re.sub(r"\D", "", number)) >= least
+        and not _DATE.fullmatch(number.strip("() "))
     }
 
 
@@ -66,16 +85,19 @@ def vet_reply(text: str, req: ReplyRequest) -> str:
     """`text` when it may go to the user as the reply to `req`, else GenerationError (the
     template answers): a phone number or an address that no resource of the request names
     (the care rule names the locale's helplines and no other: a made-up or injected number is
-    worst there; an address is looked at in care and just after a crisis only), a markdown
-    heading or bullet, the system instruction's words, or a length far past the rules'. The
-    reasons never quote the reply: they are logged."""
+    worst there; a short code and an address are looked at in care and just after a crisis
+    only), a markdown heading or bullet, the system instruction's words, or a length far past
+    the rules'. The reasons never quote the reply: they are logged."""
     seen = as_seen(text)
     vouched = _vouched(req)
-    if _numbers(seen) - _numbers(vouched):
+    # Where the care rule names the resources (care, and just after a crisis): short codes and
+    # addresses too. Elsewhere a link to a course or to docs is part of the help, and no rule
+    # forbids one; a run of 3 to 6 digits there is a count, a price, an order number.
+    careful = req.care or req.recent_crisis
+    least = SHORT_CODE_DIGITS if careful else PHONE_DIGITS
+    if _numbers(seen, least) - _numbers(vouched, least):
         raise GenerationError("the reply names a phone number no crisis resource names")
-    # Addresses only where the care rule names the resources (care, and just after a crisis):
-    # elsewhere a link to a course or to docs is part of the help, and no rule forbids one.
-    if (req.care or req.recent_crisis) and _hosts(seen) - _hosts(vouched):
+    if careful and _hosts(seen) - _hosts(vouched):
         raise GenerationError("the reply names an address no crisis resource names")
     if _HEADING.search(seen) or _BULLET.search(seen):
         raise GenerationError("the reply is formatted as markdown (a heading or a bullet)")

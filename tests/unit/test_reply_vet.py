@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 
 from common.personas import PERSONAS
 from common.replies import ContextTurn, GenerationError, PromptBuilder, ReplyRequest
 from common.replies.vet import MAX_REPLY_CHARS, vet_reply, whole_sentences
+from common.safety import RESOURCES_FILE, VIOLENCE_FILE, resources_for
 from tests.fakes.analysis import make_analysis
 
 NZ = ("Call Lifeline Aotearoa on 0800 543 354 (New Zealand, 24/7)",)
+NZ_ALL = resources_for("en-NZ", default_locale="en-US")  # 1737, 0800 543 354, 111
 HELPLINE = ("Find a free, confidential helpline in your country at findahelpline.com",)
 
 
@@ -55,6 +60,80 @@ def test_a_reply_may_name_the_resources_the_request_carries():
         vet_reply("Call them on 0800 543 354 first thing tomorrow.", request())
 
 
+def _in_care() -> ReplyRequest:
+    return request(care=True, resources=NZ_ALL)
+
+
+def _just_after_a_crisis() -> ReplyRequest:
+    """Care over, the crisis turn in the window with the app's safety message."""
+    crisis = ContextTurn(0, "i want to end it", " ".join(NZ_ALL), "lua", "sad", True)
+    return request(window=(crisis,))
+
+
+@pytest.mark.parametrize("number", ["988", "116 123", "13 11 14", "741741", "85258", "911"])
+@pytest.mark.parametrize("careful", [_in_care, _just_after_a_crisis])
+def test_a_care_reply_naming_another_countrys_short_helpline_is_rejected(number, careful):
+    # The mutation review: only runs of 7 digits or more were read, so in care in New Zealand
+    # "call 988" (the US line) went to the user, the hazard the vet is there for.
+    with pytest.raises(GenerationError, match="phone number no crisis resource names"):
+        vet_reply(f"I'm here with you. You can call {number} any time tonight.", careful())
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "You can call or text 1737 any time, or Lifeline on 0800 543 354.",
+        "If you are in danger right now, please call 111.",
+        "Lifeline is there 24/7 on 0800 543 354, and so am I.",
+        "Take 10 minutes just for you, then we can talk again.",
+        "Try 3 slow breaths with me, in and out.",
+        "Shall we check in again at 10:30? I'll be here.",
+        "Shall we talk again 10:30-11:00 tomorrow?",
+        "Try counting back from 20, slowly.",
+        "Rest from 9.00 - 12.00 and see how you feel.",
+        "A walk of 100 steps counts today, and so does 5-10 minutes outside.",
+        "It's 100% okay to feel this way.",
+    ],
+)
+def test_a_care_reply_with_the_locales_lines_or_small_numbers_passes(reply):
+    assert vet_reply(reply, _in_care()) == reply
+    assert vet_reply(reply, _just_after_a_crisis()) == reply
+
+
+def _entries() -> list[tuple[str, tuple[str, ...]]]:
+    return [
+        (f"{path.name}:{key}", tuple(lines))
+        for path in (RESOURCES_FILE, VIOLENCE_FILE)
+        for key, lines in json.loads(path.read_text(encoding="utf-8")).items()
+        if not key.startswith("_")
+    ]
+
+
+@pytest.mark.parametrize(("entry", "lines"), _entries())
+def test_every_number_of_a_locales_lines_may_be_named_in_its_care(entry, lines):
+    # Each number as a reader lifts it from the line ("13 11 14" of "13 11 14 (24/7)",
+    # "1-800-799-7233" of "1-800-799-7233 (800-799-SAFE)"), in a sentence of the model's own.
+    numbers = {n.strip(" -") for line in lines for n in re.findall(r"\d[\d -]*\d|\d", line)}
+    for number in numbers:
+        reply = f"You can call them on {number} at any hour."
+        assert vet_reply(reply, request(care=True, resources=lines)) == reply, (entry, number)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "I'm here. You can call 555-0134 any time tonight.",
+        "Appelle le 01.45.39.20.15 demain matin.",  # no clock time in it: 01.45, 20.15
+    ],
+)
+def test_on_an_ordinary_turn_a_phone_number_has_seven_digits_or_more(reply):
+    with pytest.raises(GenerationError, match="phone number"):
+        vet_reply(reply, request())
+    # Shorter runs are counts, prices, order numbers.
+    reply = "Your order number is 741741, keep it handy for the refund."
+    assert vet_reply(reply, request()) == reply
+
+
 def test_an_ordinary_reply_may_link_to_docs_or_a_course():
     # No rule forbids a link outside care, and one is often the help asked for: rejecting it
     # sent every such reply to the template. Just after a crisis the care rule still holds.
@@ -89,9 +168,25 @@ def test_markdown_headings_and_bullets_are_rejected(reply):
         "Your exam is on 2026-01-15, so from 2024-2026 you have done plenty. Start small.",
         "Node.js reads config.yaml first; check that file. Then run the tests again.",
         "Das klingt schwer. Was hat dir bisher am meisten geholfen?",
+        "Your exam (2026-01-15) is close, so start small today.",
     ],
 )
 def test_a_good_reply_passes_unchanged(reply):
+    assert vet_reply(reply, request()) == reply
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Block 2026-01-15 - 2026-01-20 for revision. You can do it.",
+        "Your exam is 2026-01-15 10:30, so start today.",
+        "Your exam is 2026-01-15 10 am, so start today.",
+        "Arbeite von 9.00 - 12.00 und mach dann Pause.",
+        "Work 9.00-17.00 and rest after.",
+    ],
+)
+def test_date_ranges_dates_with_a_time_and_clock_times_are_no_phone_numbers(reply):
+    # The mutation review: each of these read as 7 digits or more, and the template answered.
     assert vet_reply(reply, request()) == reply
 
 
