@@ -564,6 +564,39 @@ def test_a_notice_a_producer_enqueued_again_since_it_was_read_is_kept() -> None:
     assert report.retention_notices_deleted == 0 and ("back", REENGAGEMENT) in store.notices
 
 
+def test_the_notices_scan_goes_on_where_the_last_run_stopped() -> None:
+    # 365-day users' notices fill a run's one batch of 3 ahead of a due one: started over each
+    # run, the 30-day user's notice behind them would never be reached.
+    kept = [_notice(f"long-{i}", 40 + i, 365) for i in range(4)]
+    store = Store(notices=[*kept, _notice("short", 35, 30)])
+
+    runs = [
+        run_cleanup(store=store, analytics=Analytics(), now=NOW, batch_size=3, max_batches=1)
+        for _ in range(2)
+    ]
+
+    assert [r.retention_notices_deleted for r in runs] == [0, 1]
+    assert ("short", REENGAGEMENT) not in store.notices and len(store.notices) == 4
+
+
+def test_a_timed_run_goes_round_again_while_it_deletes_notices() -> None:
+    # A lap that deleted only notices is no idle lap: the backlog goes in one run, not in
+    # MAX_LAPS laps of it (2 a lap here) and the rest left to the next runs.
+    store = Store(notices=[_notice(f"u{i}", 40, 30) for i in range(100)])
+
+    report = run_cleanup(
+        store=store,
+        analytics=Analytics(),
+        now=NOW,
+        batch_size=2,
+        max_batches=1,
+        budget_seconds=300,
+        clock=FakeClock(),
+    )
+
+    assert report.retention_notices_deleted == 100 and store.notices == {} and report.complete
+
+
 def test_no_notice_a_nudge_cool_down_counts_from_outlives_the_shortest_retention() -> None:
     # The nudge's cool-down is counted from users/{uid}.notices.reengagement.enqueued_at: the
     # longest one Settings takes is the shortest retention, so deleting a notice past its

@@ -10,7 +10,7 @@ import pytest
 import requests
 from firebase_admin import _utils, messaging
 
-from common.adapters.fcm_sender import _error_code, build_message
+from common.adapters.fcm_sender import FcmSender, _error_code, build_message
 from common.config import Settings
 from common.push.models import Device, Notification
 from common.push.policy import DEAD_TOKEN_ERRORS, MISCONFIGURED_ERRORS, lifespan, longest_wait
@@ -231,54 +231,14 @@ def test_the_fake_fcm_servers_refusal_of_a_malformed_message_is_not_a_bad_token(
 # --- one request per device ---------------------------------------------------------------------
 
 
-def test_a_device_whose_request_gets_no_answer_does_not_fail_the_others(
-    monkeypatch, caplog
-) -> None:
-    """A token refresh that fails after a 401 (here: a token with nothing to refresh it from)
-    made send_each raise for the whole batch, and the service then re-sent the push to the
-    phone that already had it. One request per device keeps each answer its own."""
+@pytest.fixture
+def fake_fcm(monkeypatch):
+    """A firebase-admin app whose messages go to a fake FCM server, with a token that has
+    nothing to refresh it from: (app, server)."""
     import uuid
 
     import firebase_admin
     from google.oauth2.credentials import Credentials
-
-    from common.adapters.fcm_sender import FcmSender
-
-    with fcm_server.FakeFcmServer() as fcm:
-        url = fcm.base_url + "/v1/projects/{0}/messages:send"
-        monkeypatch.setattr(messaging._MessagingService, "FCM_URL", url)
-        app = firebase_admin.initialize_app(
-            Credentials(token="fixed"),  # nothing to refresh it from
-            options={"projectId": "demo-ion"},
-            name=f"fcm-test-{uuid.uuid4().hex}",
-        )
-        try:
-            phone, tablet = (
-                Device("d1", "fcm-token-1234567890:android", "android"),
-                Device("d2", "fcm-token-0987654321:ios", "ios"),
-            )
-            fcm.respond(tablet.token, then="THIRD_PARTY_AUTH_ERROR")
-            results = FcmSender(app, max_deliveries=MAX_DELIVERIES).send(_note(), [phone, tablet])
-        finally:
-            firebase_admin.delete_app(app)
-
-    assert [(r.device_id, r.ok) for r in results] == [("d1", True), ("d2", False)]
-    assert results[1].error == "unknown" and results[1].http_status is None  # retried later
-    assert [r.answer for r in fcm.for_token(phone.token)] == ["ok"]  # once
-    assert "raised" in caplog.text and "Traceback" in caplog.text  # why, for an operator
-
-
-def test_a_503_is_answered_once_not_retried_inside_the_sdk(monkeypatch) -> None:
-    """The SDK's own policy re-sends a 503 and sleeps its Retry-After inside the call (with 600
-    s, a hung function); FcmSender mounts an adapter without status retries on the SDK's
-    private session (_own_retries), so the service decides. An SDK upgrade that moved send()
-    off that session would bring the sleeps back: this fails then (three requests, a success)."""
-    import uuid
-
-    import firebase_admin
-    from google.oauth2.credentials import Credentials
-
-    from common.adapters.fcm_sender import FcmSender
 
     with fcm_server.FakeFcmServer() as fcm:
         url = fcm.base_url + "/v1/projects/{0}/messages:send"
@@ -289,11 +249,56 @@ def test_a_503_is_answered_once_not_retried_inside_the_sdk(monkeypatch) -> None:
             name=f"fcm-test-{uuid.uuid4().hex}",
         )
         try:
-            phone = Device("d1", "fcm-token-1234567890:android", "android")
-            fcm.respond(phone.token, "UNAVAILABLE", "UNAVAILABLE", then="ok", retry_after=1)
-            (result,) = FcmSender(app, max_deliveries=MAX_DELIVERIES).send(_note(), [phone])
+            yield app, fcm
         finally:
             firebase_admin.delete_app(app)
+
+
+def test_the_sender_gives_fcm_what_is_left_of_the_pushs_life(fake_fcm) -> None:
+    # The mutation review: a sender that passed its arguments to lifespan the other way round,
+    # or a lifespan without its ceiling, gave FCM the whole life (or more) of a push already
+    # 20 h old, and every test still passed.
+    app, fcm = fake_fcm
+    phone = Device("d1", "fcm-token-1234567890:android", "android")
+    sender = FcmSender(app, max_deliveries=MAX_DELIVERIES)
+    sender.send(_note(created_at=datetime.now(UTC) - timedelta(hours=20)), [phone])
+    sender.send(_note(created_at=datetime.now(UTC) + timedelta(hours=3)), [phone])  # clock ahead
+
+    old, ahead = (
+        float(r.message["android"]["ttl"].rstrip("s")) for r in fcm.for_token(phone.token)
+    )
+    left = (longest_wait(MAX_DELIVERIES) - timedelta(hours=20)).total_seconds()
+    assert left - 60 < old <= left
+    assert ahead == longest_wait(MAX_DELIVERIES).total_seconds()  # never more than a whole life
+
+
+def test_a_device_whose_request_gets_no_answer_does_not_fail_the_others(fake_fcm, caplog) -> None:
+    """A token refresh that fails after a 401 (here: a token with nothing to refresh it from)
+    made send_each raise for the whole batch, and the service then re-sent the push to the
+    phone that already had it. One request per device keeps each answer its own."""
+    app, fcm = fake_fcm
+    phone, tablet = (
+        Device("d1", "fcm-token-1234567890:android", "android"),
+        Device("d2", "fcm-token-0987654321:ios", "ios"),
+    )
+    fcm.respond(tablet.token, then="THIRD_PARTY_AUTH_ERROR")
+    results = FcmSender(app, max_deliveries=MAX_DELIVERIES).send(_note(), [phone, tablet])
+
+    assert [(r.device_id, r.ok) for r in results] == [("d1", True), ("d2", False)]
+    assert results[1].error == "unknown" and results[1].http_status is None  # retried later
+    assert [r.answer for r in fcm.for_token(phone.token)] == ["ok"]  # once
+    assert "raised" in caplog.text and "Traceback" in caplog.text  # why, for an operator
+
+
+def test_a_503_is_answered_once_not_retried_inside_the_sdk(fake_fcm) -> None:
+    """The SDK's own policy re-sends a 503 and sleeps its Retry-After inside the call (with 600
+    s, a hung function); FcmSender mounts an adapter without status retries on the SDK's
+    private session (_own_retries), so the service decides. An SDK upgrade that moved send()
+    off that session would bring the sleeps back: this fails then (three requests, a success)."""
+    app, fcm = fake_fcm
+    phone = Device("d1", "fcm-token-1234567890:android", "android")
+    fcm.respond(phone.token, "UNAVAILABLE", "UNAVAILABLE", then="ok", retry_after=1)
+    (result,) = FcmSender(app, max_deliveries=MAX_DELIVERIES).send(_note(), [phone])
 
     assert (result.ok, result.error, result.http_status) == (False, "unavailable", 503)
     assert [r.answer for r in fcm.for_token(phone.token)] == ["UNAVAILABLE"]

@@ -21,7 +21,7 @@ from common.auth import Caller
 from common.errors import Forbidden, InvalidInput, NotFound
 from common.experiments import Experiment
 from common.http import parse
-from common.insights import service
+from common.insights import access, service
 from common.insights.access import OPERATOR_ACCESS, OPERATOR_REFUSED
 from common.insights.metrics import (
     AB_MIN_RATERS,
@@ -495,6 +495,24 @@ def test_an_operators_read_of_a_metric_logs_who_read_which_rows(monkeypatch, cap
     )
     assert (second["metric"], second["rows"]) == ("daily_active_users", 1)
     assert (second["from"], second["to"]) == (start.isoformat(), today.isoformat())
+
+
+def test_the_access_line_is_written_at_any_log_level(caplog) -> None:
+    # LOG_LEVEL=WARNING (app_config.log_level) would drop an INFO line: not this one, which the
+    # access log keeps (the erasure log's rule: test_erasure_log).
+    operator = Caller(uid="op-1", claims={"uid": "op-1", "role": "operator"})
+    root = logging.getLogger()
+    level, root.level = root.level, logging.WARNING
+    try:
+        access.log_read(
+            operator,
+            metric="churn_risk_users",
+            served={"from": None, "to": None, "rows": [{"user_key": "k1"}]},
+        )
+    finally:
+        root.level = level
+    (line,) = _lines(caplog, OPERATOR_ACCESS)
+    assert (line["metric"], line["rows"]) == ("churn_risk_users", 1)
 
 
 def test_a_refused_caller_is_logged_by_uid_once_a_minute(monkeypatch, caplog) -> None:

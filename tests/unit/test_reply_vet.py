@@ -134,6 +134,17 @@ def test_on_an_ordinary_turn_a_phone_number_has_seven_digits_or_more(reply):
     assert vet_reply(reply, request()) == reply
 
 
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "You can find someone to talk to at https://www.findahelpline.com any time.",
+        "You can find someone to talk to at https://findahelpline.com.",  # a full stop after it
+    ],
+)
+def test_the_vouched_directory_with_www_or_a_full_stop_after_it_passes_in_care(reply):
+    assert vet_reply(reply, request(care=True, resources=HELPLINE)) == reply
+
+
 def test_an_ordinary_reply_may_link_to_docs_or_a_course():
     # No rule forbids a link outside care, and one is often the help asked for: rejecting it
     # sent every such reply to the template. Just after a crisis the care rule still holds.
@@ -149,8 +160,10 @@ def test_an_ordinary_reply_may_link_to_docs_or_a_course():
     [
         "Here is a plan:\n- open the failing test\n- read its first line",
         "Here is a plan:\n* open the failing test\n* read its first line",
+        "Here is a plan:\n+ open the failing test\n+ read its first line",
         "Steps: • open the test • read its first line",
         "## Your plan\nOpen the failing test first.",
+        "# Your plan\nOpen the failing test first.",
     ],
 )
 def test_markdown_headings_and_bullets_are_rejected(reply):
@@ -199,6 +212,19 @@ def test_an_echo_of_the_system_instruction_is_rejected(care):
     echo = instruction[instruction.index(section) :][:400].replace("\n- ", " ")  # as prose
     with pytest.raises(GenerationError, match="system instruction"):
         vet_reply(f"Sure! Here they are: {echo}", req)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Your persona’s voice is calm, and the rule wins.",  # a capital, a typographic apostrophe
+        "I follow your persona's\nvoice here.",
+        "I follow your persona\u200b's voice here.",  # a zero-width space
+    ],
+)
+def test_the_instructions_words_however_written_are_an_echo(reply):
+    with pytest.raises(GenerationError, match="system instruction"):
+        vet_reply(reply, request())
 
 
 def test_a_reply_far_longer_than_the_rules_allow_is_rejected():

@@ -20,6 +20,7 @@ CRISIS = [
     "my bff said she wants 2 kill herself",
     "been thinkin bout offing myself tbh",
     "every1 wud b better off w/o me tbh",
+    "my dad keeps beatin me",  # a dropped g, though "beatin" is one edit from "beaten" too
 ]
 ORDINARY = [
     "I overdone the structure",  # not "overdose"
@@ -30,6 +31,9 @@ ORDINARY = [
     "my bff n me r going 2 the concert 2nite",
     "im thinkin of quitting my job to start a bakery",
     "the thin client is goign to be replaced next week",
+    # "haut mich um, dass" (it bowls me over) is an exclusion's, whose words are never respelled:
+    # "dass" read as "days" left the violence pattern's "meine Mutter haut mich"
+    "meine Mutter haut mich um, dass sie das geschafft hat",
 ]
 
 
@@ -47,6 +51,11 @@ def test_a_known_word_is_left_as_written() -> None:
     assert safety._respelled("i overdone the structure") == "i overdone the structure"
     assert safety._respelled("i keep putting myself last") == "i keep putting myself last"
     assert safety._respelled("im goign to end it tonigth") == "im going to end it tonight"
+
+
+def test_a_misspelling_one_edit_from_two_words_is_left_as_written() -> None:
+    # "kall": "call" or "kill"? Reading it as either could make or unmake a crisis.
+    assert safety._respelled("i will kall my mom") == "i will kall my mom"
 
 
 @pytest.mark.parametrize(

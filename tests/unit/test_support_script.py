@@ -201,6 +201,34 @@ def test_end_care_reads_again_what_a_turn_changed_meanwhile(monkeypatch, capsys)
     assert _run(monkeypatch, rpc, Auth({}), ["end-care", "--uid", "ada"]) == 0
     live = rpc.docs["sessions/live"]
     assert live["turn_count"] == 3 and live["care_until"] is None and live["not_safe_until"] is None
+    # the action line names what both attempts wrote: the record went in the first
+    line = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert line["sessions"] == ["live"] and line["activity_record"] is True
+
+
+def test_end_care_that_a_turn_keeps_racing_exits_3_and_says_run_it_again(
+    monkeypatch, capsys
+) -> None:
+    rpc = _database()
+
+    def a_turn_every_time(writes) -> None:
+        live = rpc.docs["sessions/live"]
+        rpc.put("sessions/live", {**live, "turn_count": live["turn_count"] + 1})
+
+    rpc.before_commit = a_turn_every_time
+    assert _run(monkeypatch, rpc, Auth({}), ["end-care", "--uid", "ada"]) == 3
+    assert "1 records changed by the user's turns meanwhile" in capsys.readouterr().out
+    assert rpc.docs["sessions/live"]["care_until"] == 3  # never written over a turn
+
+
+def test_end_care_of_the_sessions_alone_says_the_record_was_not_written(
+    monkeypatch, capsys
+) -> None:
+    rpc = _database()
+    rpc.put("activity/ada", {**rpc.docs["activity/ada"], "not_safe_until": None})
+    assert _run(monkeypatch, rpc, Auth({}), ["end-care", "--uid", "ada"]) == 0
+    line = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert line["sessions"] == ["live"] and line["activity_record"] is False
 
 
 def test_end_care_with_nothing_in_care_writes_nothing(monkeypatch, capsys) -> None:
