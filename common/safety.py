@@ -537,7 +537,8 @@ _HARMLESS = (
 )
 _REASSURED = (
     # each filler a whole word: one way to read the run of them, so no backtracking blow-up
-    rf"(?:(?:(?!{_INTENSIFIER}\b)no+|nah|nope|lol|haha|sorry|but|now|right now|honestly|actually|"
+    # laughter as _BEFORE_NO reads it: "omg no im fine" reassures as "lol no im fine" does
+    rf"(?:(?:(?!{_INTENSIFIER}\b)no+|nah|nope|{_BEFORE_NO}|sorry|but|now|right now|actually|"
     r"need)\b[.!? ]*)*"
     rf"(?:{_FINE}|all good|thanks|thank you|thx|worries|problem|dont worry|gracias|"
     r"everything(?:s| is) (?:fine|ok|okay|good|alright)|"

@@ -121,8 +121,11 @@ def _out(settings: ProfileSettings, prefs: dict | None, now: datetime) -> Profil
             for p, s in profile.stats.items()
         },
         # Learning goes on while personalization is off (it is used if turned on again), but
-        # nothing learned meanwhile is shown as the user's favourite: none is used.
-        favourite_persona=favourite_persona(profile) if settings.personalization else None,
+        # nothing learned meanwhile is shown as the user's favourite: none is used; nor once
+        # it has faded (PREFERENCES_FADE_DAYS), when no policy uses it either.
+        favourite_persona=(
+            favourite_persona(profile) if settings.personalization and not profile.faded else None
+        ),
         engagement=round(profile.engagement, 4),
         intent_mix={i: int(mix.get(i, 0)) for i in INTENTS},
         hourly_activity=list(profile.hourly),

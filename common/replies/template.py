@@ -1067,7 +1067,8 @@ class TemplateGenerator:
             said_it_now = says_all_right(req.message) and CARE_ALL_RIGHT not in _last_reply(req)
             answer = CARE_ALL_RIGHT if said_it_now else self._reply(persona, req)
             return f"{answer} {CARE_REMINDER}"
-        if req.window[-1].crisis:  # the crisis reply is the one just above
+        if req.window[-1].crisis and not req.window[-1].reply.startswith(CARE_JUST_AFTER):
+            # the crisis reply is the one just above (a take-back's began with these words)
             return f"{CARE_JUST_AFTER} {body}"
         return f"{body} {CARE_REMINDER}"
 
@@ -1125,7 +1126,7 @@ class TemplateGenerator:
         foreign = not_english(req.message)
         name_mood = not foreign
         if tone in _UPBEAT and analysis.sentiment.label == "negative":
-            if analysis.source == "baseline":
+            if not analysis.read_by_model:
                 # Not "Yes, that energy is great" to "my tests keep failing and the demo is
                 # tomorrow!!" (read as excited): the likeliest troubled tone instead, ties
                 # broken by the openers' order, not a set's (which varies with PYTHONHASHSEED).

@@ -93,7 +93,9 @@ def vet_reply(text: str, req: ReplyRequest) -> str:
     # Where the care rule names the resources (care, and just after a crisis): short codes and
     # addresses too. Elsewhere a link to a course or to docs is part of the help, and no rule
     # forbids one; a run of 3 to 6 digits there is a count, a price, an order number.
-    careful = req.care or req.recent_crisis
+    # Once they said they are all right, care answers what they ask ("500 words", "page 214"):
+    # the phone-number rule of an ordinary turn then, the prompt still naming the locale's lines.
+    careful = (req.care or req.recent_crisis) and not req.all_right
     least = SHORT_CODE_DIGITS if careful else PHONE_DIGITS
     if _numbers(seen, least) - _numbers(vouched, least):
         raise GenerationError("the reply names a phone number no crisis resource names")

@@ -19,7 +19,7 @@ from common.chat.models import TurnCreate
 from common.replies.prompt import PromptBuilder
 from common.replies.template import _CARE_BODY, _CARE_BODY_AGAIN
 from common.routing.ensemble import CARE_PERSONA
-from common.safety import CARE_ALL_RIGHT, CARE_REMINDER, reassures
+from common.safety import CARE_ALL_RIGHT, CARE_JUST_AFTER, CARE_REMINDER, reassures
 from tests.fakes import turns
 
 OK_NOW = "i'm ok now i think"
@@ -226,3 +226,21 @@ def test_an_all_right_said_before_a_crisis_in_another_session_does_not_count():
     assert _care_text(turn(REQUEST, first)["reply"])
     turn("im fine it was a joke", first)
     assert not _care_text(turn(REQUEST, first)["reply"])
+
+
+def test_after_a_take_back_in_the_flagged_words_the_next_reply_does_not_repeat_its_opening():
+    # The final re-read: the take-back's reply begins with CARE_JUST_AFTER, and the rule "the
+    # crisis reply is just above" (the take-back stays a crisis turn) began the next one with
+    # the same sentence again.
+    said, _, _ = _said(
+        "I want to kill myself", "im not going to kill myself, it was a joke", REQUEST
+    )
+    assert said[1]["reply"].startswith(CARE_JUST_AFTER)
+    assert not said[2]["reply"].startswith(CARE_JUST_AFTER), said[2]["reply"]
+
+
+@pytest.mark.parametrize("message", ["omg no im fine", "lmao no im fine", "hahaha no im fine"])
+def test_laughter_before_the_no_reassures_as_it_is_read_before_a_no(message):
+    # The final re-read: _BEFORE_NO took "omg", "lmao", "haha" as leaving a no a no, while the
+    # reassurance's fillers knew only "lol" and "haha": "omg no im fine" reassured no one.
+    assert reassures(message)

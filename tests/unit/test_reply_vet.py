@@ -249,3 +249,15 @@ def test_a_reply_far_longer_than_the_rules_allow_is_rejected():
 )
 def test_a_cut_reply_keeps_its_whole_sentences(cut, kept):
     assert whole_sentences(cut) == kept
+
+
+def test_once_they_said_they_are_all_right_care_answers_with_counts_and_links():
+    # The final re-read: care after "i'm fine it was a joke" answers what they ask, and "500
+    # words" or a docs link sent every such answer to the template. Invented long numbers are
+    # still refused.
+    reply = "Aim for about 500 words, page 214 of the guide, or docs.python.org for examples."
+    assert vet_reply(reply, request(care=True, resources=NZ_ALL, all_right=True)) == reply
+    with pytest.raises(GenerationError):
+        vet_reply(reply, request(care=True, resources=NZ_ALL))
+    with pytest.raises(GenerationError, match="phone number"):
+        vet_reply("Call 1-800-555-0134 tonight.", request(care=True, resources=NZ, all_right=True))
