@@ -35,12 +35,20 @@ def fingerprint(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:8]
 
 
-def refuse_local_settings(parser: argparse.ArgumentParser, ion_env: str, runbook: str) -> None:
-    """ION_ENV unset is the local stack's, whose public analytics key gives no real user's key:
-    refused (exit 2) unless the target is the Firestore emulator. `runbook`: the section of
-    docs/OPERATIONS.md the error points to."""
-    if ion_env == "local" and not os.environ.get("FIRESTORE_EMULATOR_HOST"):
+def refuse_local_settings(
+    parser: argparse.ArgumentParser,
+    ion_env: str,
+    runbook: str,
+    *,
+    emulator: str = "FIRESTORE_EMULATOR_HOST",
+    real: str = "ANALYTICS_KEY",
+) -> None:
+    """ION_ENV unset is the local stack's, whose public analytics key gives no real user's key
+    and whose default project id may name a real project: refused (exit 2) unless the target
+    is the `emulator` (its host variable). `runbook`: the section of docs/OPERATIONS.md the
+    error points to; `real`: what a real project's run sets besides ION_ENV."""
+    if ion_env == "local" and not os.environ.get(emulator):
         parser.error(
-            "ION_ENV is local (unset?) and FIRESTORE_EMULATOR_HOST is not set: for a real "
-            f"project set ION_ENV=prod and ANALYTICS_KEY (docs/OPERATIONS.md, {runbook})"
+            f"ION_ENV is local (unset?) and {emulator} is not set: for a real "
+            f"project set ION_ENV=prod and {real} (docs/OPERATIONS.md, {runbook})"
         )

@@ -15,12 +15,11 @@ user's other custom claims.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 
 from common.config import get_settings
-from scripts.operator_errors import EXIT_STATUS, google_errors, report
+from scripts.operator_errors import EXIT_STATUS, google_errors, refuse_local_settings, report
 
 ROLE, OPERATOR = "role", "operator"
 
@@ -86,13 +85,15 @@ def main(argv: list[str] | None = None) -> int:
         settings = get_settings()
     except RuntimeError as error:
         parser.error(str(error))
-    # ION_ENV unset is the local stack's: without the Auth emulator that would be a real
-    # project's accounts under the local default project id (demo-ion), or the wrong one.
-    if settings.ion_env == "local" and not os.environ.get("FIREBASE_AUTH_EMULATOR_HOST"):
-        parser.error(
-            "ION_ENV is local (unset?) and FIREBASE_AUTH_EMULATOR_HOST is not set: for a real "
-            "project set ION_ENV=prod and GOOGLE_CLOUD_PROJECT (docs/OPERATIONS.md, Operators)"
-        )
+    # Without the Auth emulator that would be a real project's accounts under the local
+    # default project id (demo-ion), or the wrong one.
+    refuse_local_settings(
+        parser,
+        settings.ion_env,
+        "Operators",
+        emulator="FIREBASE_AUTH_EMULATOR_HOST",
+        real="GOOGLE_CLOUD_PROJECT",
+    )
     print(f"project {settings.project_id}, ION_ENV={settings.ion_env}")
     try:
         auth, app = _admin()
