@@ -14,8 +14,14 @@ def strip_control(text: str) -> str:
     )
 
 
+def as_read(text: str) -> str:
+    """The text as the analysis reads it (common.analysis.with_model): NFKC (full-width and
+    styled letters are plain letters), typographic quotes as ' and " first (NFKC alone turns
+    the ´ of "don´t" into a space)."""
+    return unicodedata.normalize("NFKC", canonical_text(text))
+
+
 def as_seen(text: str) -> str:
-    """The text as it reads: NFKC (full-width and styled letters are plain letters), with no
-    control or format characters (a zero-width space inside a word is invisible), and
-    typographic quotes as ' and " first (NFKC alone turns the ´ of "don´t" into a space)."""
-    return strip_control(unicodedata.normalize("NFKC", canonical_text(text)))
+    """The text as it reads: as_read, with no control or format characters either (a
+    zero-width space inside a word is invisible)."""
+    return strip_control(as_read(text))

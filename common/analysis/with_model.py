@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import replace
 
 from common.analysis.baseline import analyze_baseline
 from common.analysis.types import NOT_ENGLISH, Analysis, Safety
 from common.languages import not_english
 from common.model_client import ModelUnavailable, PersonaModelClient
-from common.text import canonical_text
+from common.plain_text import as_read
 
 MODEL_DOWN = "persona_model"
-
-
-def as_read(text: str) -> str:
-    """The text as the analysis reads it (see analyze)."""
-    return unicodedata.normalize("NFKC", canonical_text(text))
 
 
 def analyze(text: str, *, model: PersonaModelClient | None) -> tuple[Analysis, list[str]]:

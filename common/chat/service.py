@@ -28,7 +28,6 @@ from common.analysis.safety import (
     scanned_once,
 )
 from common.analysis.types import Analysis
-from common.analysis.with_model import as_read
 from common.chat.limits import (
     activity_doc,
     anomaly_thresholds,
@@ -61,6 +60,7 @@ from common.personalization.anomaly import Verdict
 from common.personalization.anomaly import check as check_activity
 from common.personalization.context import context_keys, in_context
 from common.personas import PERSONAS
+from common.plain_text import as_read
 from common.ports import OutboxStore, SessionStore, TurnContext, TurnWrite
 from common.profile.erasure import erased_at, refuse_while_erasing
 from common.profile.service import settings_of, timezone_set
