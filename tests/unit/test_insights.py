@@ -451,9 +451,15 @@ def test_a_metric_from_the_events_starts_where_retention_leaves_them_complete() 
 # --- Who read what (the access review: an operator's reads of per-user rows left no line) -----
 
 
-def _insights_get(monkeypatch, caller: Caller, path: str, reader: RecordingReader):
-    """GET `path` of the insights function as `caller`, its reads answered by `reader`."""
-    insights = load_main("insights")
+@pytest.fixture(scope="module")
+def insights_main():
+    # Loaded before a test's caplog starts: main.py's first load sets up logging, which replaces
+    # the root logger's handlers (caplog's among them), so a test run alone would see no lines.
+    return load_main("insights")
+
+
+def _insights_get(monkeypatch, insights, caller: Caller, path: str, reader: RecordingReader):
+    """GET `path` of the `insights` function as `caller`, its reads answered by `reader`."""
     monkeypatch.setattr(insights, "authenticate", lambda request, **_: caller)
     monkeypatch.setattr(insights, "_reader", lambda: reader)
     with flask.Flask(__name__).test_request_context(path):
@@ -465,7 +471,9 @@ def _lines(caplog, message: str) -> list[dict]:
     return [json.loads(formatter().format(r)) for r in records]
 
 
-def test_an_operators_read_of_a_metric_logs_who_read_which_rows(monkeypatch, caplog) -> None:
+def test_an_operators_read_of_a_metric_logs_who_read_which_rows(
+    monkeypatch, caplog, insights_main
+) -> None:
     operator = Caller(
         uid="op-1", claims={"uid": "op-1", "role": "operator", "email": "ops@example.com"}
     )
@@ -474,15 +482,22 @@ def test_an_operators_read_of_a_metric_logs_who_read_which_rows(monkeypatch, cap
     start = today - timedelta(days=2)
     with caplog.at_level(logging.INFO):
         risky = _insights_get(
-            monkeypatch, operator, "/v2/insights/metrics/churn_risk_users", RecordingReader(rows)
+            monkeypatch,
+            insights_main,
+            operator,
+            "/v2/insights/metrics/churn_risk_users",
+            RecordingReader(rows),
         )
         dated = _insights_get(
             monkeypatch,
+            insights_main,
             operator,
             f"/v2/insights/metrics/daily_active_users?from={start}&to={today}",
             RecordingReader(rows[:1]),
         )
-        _insights_get(monkeypatch, operator, "/v2/insights/metrics", RecordingReader([]))
+        _insights_get(
+            monkeypatch, insights_main, operator, "/v2/insights/metrics", RecordingReader([])
+        )
     assert risky.status_code == dated.status_code == 200
     first, second = _lines(caplog, OPERATOR_ACCESS)  # the index shows no rows: no line
     assert first["severity"] == "INFO" and first["logger"] == "common.insights.access"
@@ -515,12 +530,16 @@ def test_the_access_line_is_written_at_any_log_level(caplog) -> None:
     assert (line["metric"], line["rows"]) == ("churn_risk_users", 1)
 
 
-def test_a_refused_caller_is_logged_by_uid_once_a_minute(monkeypatch, caplog) -> None:
+def test_a_refused_caller_is_logged_by_uid_once_a_minute(
+    monkeypatch, caplog, insights_main
+) -> None:
     user = Caller(uid="not-an-operator-7", claims={"uid": "not-an-operator-7"})
     reader = RecordingReader([{"user_key": "k1"}])
     with caplog.at_level(logging.INFO):
         answers = [
-            _insights_get(monkeypatch, user, "/v2/insights/metrics/vip_users", reader)
+            _insights_get(
+                monkeypatch, insights_main, user, "/v2/insights/metrics/vip_users", reader
+            )
             for _ in range(3)
         ]
     assert [a.status_code for a in answers] == [403] * 3
