@@ -1,8 +1,10 @@
-"""The fixed label sets that clients, the model and analytics all depend on."""
+"""The fixed label sets that clients, the model and analytics all depend on: each a Literal type,
+for the API models whose schema lists it and for type checkers (a Literal built from a tuple,
+Literal[TONES], is one they cannot read), and the same set as a tuple, in its order."""
 
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
-TONES: Final = (
+Tone = Literal[
     "frustrated",
     "anxious",
     "sad",
@@ -11,9 +13,9 @@ TONES: Final = (
     "curious",
     "excited",
     "calm",
-)
-PACES: Final = ("urgent", "steady", "reflective")
-INTENTS: Final = (
+]
+Pace = Literal["urgent", "steady", "reflective"]
+Intent = Literal[
     "problem_solving",
     "learning",
     "emotional_support",
@@ -22,17 +24,15 @@ INTENTS: Final = (
     "motivation",
     "feedback",
     "check_in",
-)
-SIGNALS: Final = {"tone": TONES, "pace": PACES, "intent": INTENTS}
-PERSONA_IDS: Final = ("lua", "riri", "elro", "nana")
-ENTITY_TYPES: Final = ("date_time", "duration", "money", "organization", "tool", "role")
-SENTIMENTS: Final = ("positive", "negative", "neutral")  # common.analysis.sentiment's labels
+]
+PersonaId = Literal["lua", "riri", "elro", "nana"]
+EntityType = Literal["date_time", "duration", "money", "organization", "tool", "role"]
+SentimentLabel = Literal["positive", "negative", "neutral"]  # common.analysis.sentiment's labels
 
-# The same sets as types, for the API models whose schema lists them (Literal[("a", "b")] is
-# Literal["a", "b"]).
-PersonaId = Literal[PERSONA_IDS]
-Tone = Literal[TONES]
-Pace = Literal[PACES]
-Intent = Literal[INTENTS]
-SentimentLabel = Literal[SENTIMENTS]
-EntityType = Literal[ENTITY_TYPES]
+TONES: Final[tuple[str, ...]] = get_args(Tone)
+PACES: Final[tuple[str, ...]] = get_args(Pace)
+INTENTS: Final[tuple[str, ...]] = get_args(Intent)
+PERSONA_IDS: Final[tuple[str, ...]] = get_args(PersonaId)
+ENTITY_TYPES: Final[tuple[str, ...]] = get_args(EntityType)
+SENTIMENTS: Final[tuple[str, ...]] = get_args(SentimentLabel)
+SIGNALS: Final = {"tone": TONES, "pace": PACES, "intent": INTENTS}

@@ -71,11 +71,22 @@ def model_text(text: str) -> str:
 
 def _probability(value: object) -> float:
     """A probability from the server's JSON: a finite number in [0, 1], else ValueError (a
-    NaN or an infinity would rank, be stored and be answered as if it were one)."""
-    p = float(value)  # type: ignore[arg-type]
+    NaN or an infinity would rank, be stored and be answered as if it were one; nor a bool or a
+    string, which float() would take)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"not a probability: {value!r}")
+    p = float(value)
     if not 0.0 <= p <= 1.0:  # False for NaN too
         raise ValueError(f"not a probability: {value!r}")
     return p
+
+
+def _flag(value: object) -> bool:
+    """The crisis flag from the server's JSON: a JSON boolean, else ValueError (bool("false") is
+    True: a crisis on every turn of a misbehaving server)."""
+    if not isinstance(value, bool):
+        raise ValueError(f"not a flag: {value!r}")
+    return value
 
 
 def _distribution(raw: dict, labels: tuple[str, ...]) -> Distribution:
@@ -95,7 +106,7 @@ def parse_prediction(raw: dict) -> ModelPrediction:
         intent=_distribution(raw["intent"], INTENTS),
         persona=_distribution(persona, PERSONA_IDS) if persona else None,
         crisis_probability=_probability(raw["crisis"]["probability"]),
-        crisis_flag=bool(raw["crisis"]["flag"]),
+        crisis_flag=_flag(raw["crisis"]["flag"]),
         model_version=str(raw.get("model_version", "unknown")),
     )
 

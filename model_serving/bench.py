@@ -112,6 +112,11 @@ def bench_inprocess(predictor: Predictor, texts: list[str], scale: float) -> dic
     return out
 
 
+def _plain_http(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme == "http" and bool(parts.hostname)
+
+
 def bench_http(url: str, texts: list[str], scale: float) -> dict[str, dict]:
     parts = urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
@@ -250,6 +255,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--url", help="a running server's predict URL (default: start one)")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the request counts")
     args = parser.parse_args(argv)
+    if args.url and not _plain_http(args.url):
+        parser.error(
+            f"--url {args.url}: give an http:// URL with a host (the client speaks plain HTTP)"
+        )
 
     texts = texts_for_bench()
     predictor = Predictor()

@@ -4,6 +4,8 @@ enough requests."""
 
 from __future__ import annotations
 
+import pytest
+
 from model_serving import bench
 from scripts import stack
 
@@ -81,3 +83,11 @@ def test_the_report_names_the_configuration_of_each_row_and_verdict():
 def test_a_server_given_by_url_is_reported_as_it_was_started():
     text = bench.render(_results(_run("HTTP, http://127.0.0.1:8081/predict", None, None, 8.0)))
     assert "- HTTP, http://127.0.0.1:8081/predict, as the server was started: 8.0 ms, met." in text
+
+
+@pytest.mark.parametrize("url", ["localhost:8081/predict", "https://example.com/predict"])
+def test_a_url_the_plain_http_client_cannot_reach_is_a_usage_error(url, capsys):
+    # Not a traceback after the in-process runs, nor a TLS endpoint asked in plain HTTP.
+    with pytest.raises(SystemExit) as e:
+        bench.main(["--url", url])
+    assert e.value.code == 2 and "http://" in capsys.readouterr().err

@@ -184,7 +184,7 @@ def test_failures_raise_model_unavailable(server, mode, reason):
         _client(server.url).predict("anything")
 
 
-@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -0.1, 1.5, "NaN", None])
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -0.1, 1.5, "NaN", "0.5", True, None])
 def test_a_prediction_that_is_no_probability_is_refused(bad):
     # Taken as one, it would rank the personas, be stored and be answered (a bare NaN in JSON,
     # which a phone's JSON.parse rejects); refused, the turn falls back to the baseline.
@@ -197,6 +197,15 @@ def test_a_prediction_that_is_no_probability_is_refused(bad):
         with pytest.raises((ValueError, TypeError)):
             parse_prediction(raw)
     assert parse_prediction(_prediction("hello")).tone.label == "curious"
+
+
+@pytest.mark.parametrize("bad", ["false", "true", 0, 1, None])
+def test_a_crisis_flag_that_is_no_boolean_is_refused(bad):
+    # bool("false") is True: a misbehaving server would flag every turn as a crisis.
+    raw = _prediction("hello")
+    raw["crisis"]["flag"] = bad
+    with pytest.raises(ValueError):
+        parse_prediction(raw)
 
 
 def test_the_circuit_opens_after_repeated_failures_and_recovers(server, caplog):
