@@ -25,6 +25,7 @@ from common.analysis.safety import (
     assess_safety,
     crisis_kinds,
     crisis_language,
+    says_it_of_themselves,
     scanned_once,
 )
 from common.analysis.types import Analysis
@@ -451,6 +452,8 @@ def take_turn(
     # The user says they are all right, and no detector reads a crisis in it: from this turn on
     # the session's care answers what they ask (SessionState.all_right_since).
     all_right = not crisis and says_all_right(body.message)
+    # "honestly same": whatever care follows is the user's own, not a supporter's.
+    of_themselves = says_it_of_themselves(as_read(body.message))
     if (
         crisis
         and analysis.safety.detected_by == ("model",)
@@ -514,6 +517,14 @@ def take_turn(
         `activity` hold them."""
         care = in_care(state, activity)
         said = told if state is told_for else told_in(state)
+        # Care after the reply for a worried friend is a supporter's; not after a no to "Are you
+        # safe right now?" (the user's own, in this session or another one).
+        supporting = (
+            care
+            and bool(state and state.supporting and not state.said_not_safe)
+            and care_after_no(activity, now) is None
+            and not of_themselves
+        )
         with phase("rank"):
             last = state.window[-1] if state and state.window else None
             ranking = rank(
@@ -544,6 +555,7 @@ def take_turn(
             care=care,
             care_resources=_resources(locale, settings) if care else (),
             all_right=care and (all_right or said_all_right(state, activity)),
+            supporting=supporting,
             # Care over, a crisis in the hour (this session's or another's): a calm reply.
             after_crisis=shortly_after_crisis(activity, now),
             gentleness=said,
@@ -725,6 +737,8 @@ def take_turn(
             persona_scores=kept.ranking.scores,
             crisis=crisis,
             care_turns=settings.care_turns_after_crisis,
+            someone_else=kept.crisis_reply == "someone_else",
+            of_themselves=of_themselves,
             # Any no keeps the session in care for a day, the most alarming ones most of all
             # ("no, i have a knife"); a no that reassures ("no no, i'm fine") is none. A crisis
             # turn within a day of a no in another session extends it as one in that session.

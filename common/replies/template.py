@@ -792,6 +792,23 @@ _CARE_BODY_AGAIN: dict[str, str] = {
     "nana": "Take all the time you need, there's no rush at all. I'm still right here with you; "
     "how are you doing?",
 }
+# The care turns after the reply for a worried friend (ReplyRequest.supporting): what to do to
+# help, with the lines ({listed}), not "no need to fix or decide" to "should I go over or call
+# someone?". The second for consecutive turns, as above.
+_SUPPORTING = (
+    "You're doing the right thing by looking out for them. If they might act on it now, call "
+    "your local emergency number, and stay with them if it is safe for you to do so, or keep "
+    "in touch until help is with them. Ask them directly whether they are thinking of suicide: "
+    "asking does not put the idea in their head. If you can do it safely, put away what they "
+    "could use to hurt themselves. These lines can help them, and can advise you on what to "
+    "say: {listed}. And how are you holding up yourself?"
+)
+_SUPPORTING_AGAIN = (
+    "You're doing a lot for them. Stay with them or keep in touch, listen without judging, and "
+    "ask them directly how they are and whether they are thinking of suicide. If they are in "
+    "danger now, call your local emergency number. These lines can guide you as you go: "
+    "{listed}. How are you doing?"
+)
 # Whom a question common.replies.sensitive.professional_kind names is for.
 _WHO = {
     "medical": "your doctor or pharmacist",
@@ -1067,6 +1084,10 @@ class TemplateGenerator:
             said_it_now = says_all_right(req.message) and CARE_ALL_RIGHT not in _last_reply(req)
             answer = CARE_ALL_RIGHT if said_it_now else self._reply(persona, req)
             return f"{answer} {CARE_REMINDER}"
+        if req.supporting:
+            listed = resource_line(req.care_resources) or _DEFAULT_RESOURCES
+            said = _SUPPORTING.format(listed=listed)
+            return _SUPPORTING_AGAIN.format(listed=listed) if said in _last_reply(req) else said
         if req.window[-1].crisis and not req.window[-1].reply.startswith(CARE_JUST_AFTER):
             # the crisis reply is the one just above (a take-back's began with these words)
             return f"{CARE_JUST_AFTER} {body}"

@@ -45,6 +45,9 @@ class ReplyRequest:
     # joke"): what they ask is answered as after care (recent_crisis), with the reminder of
     # the resources, not with care's no-help text.
     all_right: bool = False
+    # In care, the user is supporting someone else in crisis (SessionState.supporting): their
+    # questions about helping that person are answered, not met with care's no-help text.
+    supporting: bool = False
     # The first generator withheld its reply for safety (WithheldForSafety): the fallback
     # answers with care's words, though the turn is no crisis (a block is not a disclosure).
     withheld: bool = False

@@ -70,6 +70,11 @@ class SessionState:
     current_persona: str | None = None
     persona_scores: dict[str, float] = field(default_factory=dict)
     care_until: int | None = None  # after a crisis, turns up to this index are taken with care
+    # The session's latest crisis turn got the reply for a worried friend (someone else's
+    # crisis: "my friend wants to kill herself"), and the user has not said it of themselves
+    # since ("honestly same"): its care is a supporter's, whose questions about helping are
+    # answered. False as stored before it was kept: the user's own crisis, as care was then.
+    supporting: bool = False
     # The user answered "Are you safe right now?" with no: the session is taken with care
     # until NOT_SAFE_CARE after its latest crisis turn, this time (a first crisis signal, maybe
     # a false alarm on ordinary words, gets care_until only). The user's activity record keeps
@@ -124,6 +129,7 @@ class SessionState:
             "current_persona": self.current_persona,
             "persona_scores": self.persona_scores,
             "care_until": self.care_until,
+            "supporting": self.supporting,
             "not_safe_until": self.not_safe_until,
             "said_all_right_at": self.said_all_right_at,
             "anonymous": self.anonymous,
@@ -143,6 +149,7 @@ class SessionState:
             current_persona=d.get("current_persona"),
             persona_scores=dict(d.get("persona_scores") or {}),
             care_until=d.get("care_until"),
+            supporting=bool(d.get("supporting", False)),
             not_safe_until=d.get("not_safe_until"),
             said_all_right_at=d.get("said_all_right_at"),
             anonymous=d.get("anonymous"),
@@ -169,12 +176,16 @@ def append_turn(
     persona_scores: dict[str, float],
     crisis: bool = False,
     care_turns: int = 0,
+    someone_else: bool = False,
+    of_themselves: bool = False,
     not_safe: bool = False,
     all_right: bool = False,
 ) -> SessionState:
     """The session after `turn` (whose index must be `state.turn_count`): the window keeps the
     last `window_size` turns and what falls out of it is folded into the summary. A crisis
-    turn starts `care_turns` of care; one that says no to "Are you safe right now?"
+    turn starts `care_turns` of care, a supporter's when it was answered with the reply for a
+    worried friend (`someone_else`) until a turn says it of the user themselves
+    (`of_themselves`); one that says no to "Are you safe right now?"
     (`not_safe`), care until NOT_SAFE_CARE after the session's latest crisis turn. `all_right`:
     the turn says the user is all right (said_all_right_at; a crisis turn that does not
     forgets it)."""
@@ -194,6 +205,7 @@ def append_turn(
         expires_at=now + ttl,
         persona_scores=persona_scores,
         care_until=turn.turn_index + care_turns if crisis else state.care_until,
+        supporting=someone_else if crisis else state.supporting and not of_themselves,
         not_safe_until=(
             now + NOT_SAFE_CARE
             if crisis and (not_safe or state.said_not_safe)
