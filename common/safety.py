@@ -372,6 +372,98 @@ SOMEONE_ELSE_REPLIES: dict[str, str] = {
 }
 
 
+# The reply for a worried friend when the person is one the user answers for, at work or at
+# home ("my report told me he wants to die", "my son said he wants to die", "my wife"):
+# "telling a trusted adult ... even if you promised to keep it secret" is for the young. It
+# says instead what the one responsible can do: ask directly, stay with them or keep in touch,
+# help them reach a line or a doctor, remove the means if safe. In each language whose
+# relations the crisis patterns read (not Japanese: none there, and a Japanese reply keeps its
+# own). Owed, as above: a native check of the de, fr, es and pt.
+RESPONSIBLE_REPLIES: dict[str, str] = {
+    "en": "Thank you for caring about them, and for telling me. What they said must be taken "
+    "seriously. Ask them directly whether they are thinking of suicide: asking does not put the "
+    "idea in their head. If they might act on it now, call your local emergency number and stay "
+    "with them; otherwise stay with them or keep in touch, and help them reach a line below or "
+    "a doctor. If it is safe to do so, remove or lock away what they could use to harm "
+    "themselves. The lines below can help them, and you too, as the one supporting "
+    "them:\n{resources}\nIf you are having thoughts like these yourself, these lines are there "
+    "for you too. I'm here with you, and we can keep talking.",
+    "de": "Danke, dass du dich um diese Person sorgst und es mir erzählst. Was sie gesagt hat, "
+    "muss ernst genommen werden. Frag sie direkt, ob sie daran denkt, sich das Leben zu nehmen: "
+    "Die Frage bringt sie nicht erst auf diesen Gedanken. Wenn sie es jetzt tun könnte, wähle "
+    "den Notruf und bleib bei ihr; sonst bleib bei ihr oder in Kontakt und hilf ihr, eine der "
+    "Stellen unten oder einen Arzt zu erreichen. Wenn es gefahrlos geht, entferne oder "
+    "verschließe, womit sie sich etwas antun könnte. Die Stellen unten können ihr helfen und "
+    "auch dir, während du sie unterstützt:\n{resources}\nWenn du selbst solche Gedanken hast, "
+    "sind diese Stellen auch für dich da. Ich bin für dich da, und wir können weiterreden.",
+    "fr": "Merci de vous soucier de cette personne et de m'en parler. Ce qu'elle a dit doit être "
+    "pris au sérieux. Demandez-lui directement si elle pense au suicide : poser la question ne "
+    "lui en donne pas l'idée. Si elle risque de passer à l'acte maintenant, appelez le numéro "
+    "d'urgence et restez auprès d'elle ; sinon, restez auprès d'elle ou gardez le contact, et "
+    "aidez-la à joindre l'un des services ci-dessous ou un médecin. Si vous pouvez le faire sans "
+    "danger, éloignez ou mettez sous clé ce qu'elle pourrait utiliser pour se faire du mal. Les "
+    "services ci-dessous peuvent l'aider, et vous aider aussi, vous qui la soutenez :"
+    "\n{resources}\nSi vous avez vous-même des pensées de ce genre, ces services sont là pour "
+    "vous aussi. Je suis là avec vous, et nous pouvons continuer à parler.",
+    "es": "Gracias por preocuparte por esa persona y por contármelo. Lo que dijo hay que tomarlo "
+    "en serio. Pregúntale directamente si está pensando en suicidarse: preguntarlo no le da la "
+    "idea. Si crees que podría hacerlo ahora mismo, llama al número de emergencias y quédate con "
+    "ella; si no, quédate con ella o mantente en contacto, y ayúdala a llamar a una de las "
+    "líneas de abajo o a un médico. Si puedes hacerlo sin peligro, aparta o guarda bajo llave lo "
+    "que podría usar para hacerse daño. Las líneas de abajo pueden ayudarla a ella, y también a "
+    "ti, que la estás apoyando:\n{resources}\nSi tú también tienes pensamientos como estos, "
+    "estas líneas también son para ti. Estoy aquí contigo y podemos seguir hablando.",
+    "pt": "Obrigado por se preocupar com essa pessoa e por me contar. O que ela disse deve ser "
+    "levado a sério. Pergunte diretamente se ela pensa em suicídio: perguntar não lhe dá essa "
+    "ideia. Se houver risco de ela fazer isso agora, ligue para o número de emergência local e "
+    "fique com ela; se não, fique com ela ou não deixe de falar com ela, e ajude-a a procurar "
+    "uma das linhas abaixo ou um médico. Se puder fazê-lo em segurança, afaste ou tranque o que "
+    "ela possa usar para se ferir. As linhas abaixo podem ajudá-la, e estes serviços também "
+    "existem para quem apoia:\n{resources}\nSe também tiver pensamentos como esses, pode "
+    "recorrer a eles. Estou aqui, e podemos continuar esta conversa.",
+}
+
+# Whom the user answers for (RESPONSIBLE_REPLIES), after each language's possessives and up to
+# two words ("my direct report", "my friends son": a parent too), read as normalise leaves the
+# message. Not a boyfriend or girlfriend, whom the young have too, nor "my kid brother".
+_RESPONSIBLE_FOR = {
+    "en": (
+        r"my|our",
+        r"reports?|employees?|mentees?|(?:step)?(?:sons?|daughters?|child(?:ren)?)|"
+        r"kids?(?! (?:brother|sister))|partner|husband|wife|spouse",
+    ),
+    "de": (
+        r"(?:mein|unser)(?:e[mnrs]?)?",
+        r"sohn|tochter|kind(?:er)?|mann|frau|ehemann|ehefrau|partner(?:in)?|"
+        r"mitarbeiter(?:in)?|mentee",
+    ),
+    "fr": (
+        r"mon|ma|mes|notre|nos",
+        r"fils|filles?|enfants?|mari|femme|conjointe?|partenaire|employ[ée]e?s?",
+    ),
+    "es": (r"mis?|nuestr[oa]s?", r"hij[oa]s?|espos[oa]|marido|mujer|pareja|emplead[oa]s?"),
+    "pt": (
+        r"(?:(?:o|a|os|as|do|da) )?(?:meus?|minhas?|noss[oa]s?)",
+        r"filh[oa]s?|marido|espos[oa]|mulher|parceir[oa]|companheir[oa]|funcion[áa]ri[oa]s?",
+    ),
+}
+
+
+@cache
+def _responsible_for() -> re.Pattern[str]:
+    """_RESPONSIBLE_FOR as one pattern, compiled when first needed, as _not_safe()."""
+    said = "|".join(
+        rf"(?:{mine}) (?:\w+ ){{0,2}}(?:{whom})" for mine, whom in _RESPONSIBLE_FOR.values()
+    )
+    return re.compile(rf"\b(?:{said})\b")
+
+
+def responsible_for(message: str) -> bool:
+    """The message names someone the user answers for, at work or at home ("my report", "my
+    son", "meine Frau"): a worried user is told what the one responsible can do."""
+    return _responsible_for().search(normalise(message)) is not None
+
+
 # Why the care persona answers a crisis turn and the care turns after it (the response's
 # persona.reasons, its only one), in the crisis reply's language: not an English line under a
 # German crisis reply.
@@ -407,14 +499,16 @@ def crisis_reply(
     someone_else: bool = False,
     in_danger: bool = False,
     taken_back: bool = False,
+    responsible: bool = False,
     language: str = "en",
 ) -> str:
     """The crisis message in `language` (English if there is none in it); `again` when the
     message answers the safety question it ends with: the follow-up, which thanks them for
     answering and asks nothing to answer yes or no to (`in_danger`: the crisis that asked was
     someone hurting them or danger, not their thoughts: _IN_DANGER); else, `someone_else` when
-    the user is worried about another person: the reply for them, which asks nothing either;
-    `taken_back`: TAKEN_BACK, in English."""
+    the user is worried about another person: the reply for them, which asks nothing either
+    (`responsible`: for one the user answers for, RESPONSIBLE_REPLIES, where there is one in
+    `language`); `taken_back`: TAKEN_BACK, in English."""
     listed = "\n".join(f"• {r}" for r in resources)
     if taken_back:
         return TAKEN_BACK.format(resources=listed)
@@ -425,9 +519,9 @@ def crisis_reply(
         follow_up = second.replace(*_IN_DANGER[language]) if in_danger else second
         return follow_up.format(resources=listed)
     if someone_else:
-        return SOMEONE_ELSE_REPLIES.get(language, SOMEONE_ELSE_REPLIES["en"]).format(
-            resources=listed
-        )
+        replies = RESPONSIBLE_REPLIES if responsible else {}
+        said = replies.get(language) or SOMEONE_ELSE_REPLIES[language]
+        return said.format(resources=listed)
     return first.format(resources=listed) + ("" if language == "ja" else " ") + question
 
 

@@ -84,6 +84,7 @@ from common.safety import (
     reassures,
     reply_language,
     resources_for,
+    responsible_for,
     safety_answer,
     says_all_right,
     violence_resources_for,
@@ -915,7 +916,8 @@ def _crisis_answer(
     `answered`: how the message answers the crisis reply's safety question: a no gets the
     follow-up that thanks them for answering; a `message` only about another person in danger
     ("my friend wants to kill herself"), or an answer that says so, the reply for someone
-    worried about them; any other crisis turn, even right after one ("i took all my pills"
+    worried about them (for one who answers for that person, "my report", "my son": the
+    adult's, responsible_for); any other crisis turn, even right after one ("i took all my pills"
     after that no), the first reply. `kinds`: the crisis's (_crisis_kinds, its resources'
     too): when they say someone hurts the user or danger, and nothing of their own thoughts,
     the follow-up does not speak of acting on them. `taken_back`: the message takes back, right
@@ -930,6 +932,7 @@ def _crisis_answer(
         analysis.safety.resources,
         again=again,
         someone_else=someone_else,
+        responsible=someone_else and responsible_for(message),
         in_danger=in_danger,
         taken_back=taken_back,
         language=language,

@@ -22,6 +22,7 @@ from common.config import Settings
 from common.safety import (
     _SAFETY_QUESTIONS,
     CRISIS_REPLIES,
+    RESPONSIBLE_REPLIES,
     SOMEONE_ELSE_REPLIES,
     answers_for_someone_else,
     answers_not_safe,
@@ -446,3 +447,67 @@ def test_every_language_of_the_reply_for_a_worried_friend_speaks_of_the_promise(
     promise = {"en": "promised", "de": "versprochen", "fr": "promis", "es": "prometido"}
     promise |= {"ja": "約束", "pt": "prometido"}
     assert promise[language] in SOMEONE_ELSE_REPLIES[language]
+
+
+# The bystander review: "Telling a trusted adult ... even if you promised to keep it secret" is
+# what a manager or a parent read; one who answers for the person gets the adult's variant.
+@pytest.mark.parametrize(
+    ("message", "locale", "language"),
+    [
+        ("my report told me he wants to die", None, "en"),
+        ("my son said he wants to die", "en-GB", "en"),
+        ("my wife wants to kill herself", None, "en"),
+        ("mein Sohn will sich umbringen", "de-DE", "de"),
+        ("ma fille veut se suicider", "fr-FR", "fr"),
+        ("mi hijo quiere suicidarse", "es-ES", "es"),
+        ("meu filho quer se matar", "pt-BR", "pt"),
+    ],
+)
+def test_one_who_answers_for_the_person_gets_the_adults_variant(message, locale, language):
+    said = _turn(message, locale=locale)
+    expected = crisis_reply(
+        _resources(locale), someone_else=True, responsible=True, language=language
+    )
+    assert said["reply"] == expected
+    assert expected.startswith(RESPONSIBLE_REPLIES[language].split("\n")[0])
+    if language == "en":
+        assert "trusted adult" not in said["reply"] and "promised" not in said["reply"]
+        assert "Ask them directly whether they are thinking of suicide" in said["reply"]
+        assert "remove or lock away" in said["reply"] and "a doctor" in said["reply"]
+
+
+@pytest.mark.parametrize(
+    ("message", "locale", "language"),
+    [
+        (FRIEND, None, "en"),
+        ("my friend wants to kill herself", None, "en"),
+        ("my kid brother wants to die", None, "en"),  # a young user's own family
+        ("my boyfriend wants to kill himself", None, "en"),  # the young have them too
+        ("mein Freund will sich umbringen", "de-DE", "de"),
+    ],
+)
+def test_a_friend_without_that_responsibility_keeps_the_reply_for_the_young(
+    message, locale, language
+):
+    said = _turn(message, locale=locale)
+    assert said["reply"] == crisis_reply(_resources(locale), someone_else=True, language=language)
+    assert SOMEONE_ELSE_REPLIES[language].split("\n")[0] in said["reply"]
+
+
+def test_a_no_that_names_ones_son_gets_the_adults_variant():
+    store = turns.MemoryStore()
+    first = _turn("I want to die", store=store)
+    answer = _turn("no, it's my son", store=store, session_id=first["session_id"], minutes=1)
+    assert answer["reply"] == crisis_reply(_resources(None), someone_else=True, responsible=True)
+
+
+def test_every_language_whose_relations_are_read_has_the_adults_variant():
+    # Japanese has no relations (no pattern reads someone else's crisis in it): its reply for
+    # a worried friend is the one it has.
+    assert RESPONSIBLE_REPLIES.keys() == load_rules().relations.keys()
+    for language, text in RESPONSIBLE_REPLIES.items():
+        assert text.count("{resources}") == 1, language
+        assert not text.rstrip().endswith(_SAFETY_QUESTIONS), language
+    assert crisis_reply((), someone_else=True, responsible=True, language="ja") == crisis_reply(
+        (), someone_else=True, language="ja"
+    )
