@@ -13,7 +13,7 @@ from common.analysis.types import Analysis
 from common.labels import ENTITY_TYPES, INTENTS, PACES, SENTIMENTS, TONES
 from common.personas import PERSONAS
 from common.plain_text import as_seen, strip_control
-from common.replies.requests import asked
+from common.replies.requests import LANGUAGE, asked
 from common.replies.types import ContextTurn, ReplyRequest
 from common.sessions.summary import SessionSummary
 
@@ -51,9 +51,11 @@ def looks_like_instruction(text: str) -> bool:
     letters, "ignore previous instructions" passed as raw text and reached the notes. A
     fragment that only asks how to be answered ("from now on, be shorter") is the user's to
     ask (the explicit-requests review) and a useful note; anything more ("act as Elro", "from
-    now on answer in French only") stays out."""
+    now on answer in French only") stays out, and so does a language switch, which the
+    prompt-injection review counts as steering (the window still carries the message)."""
     seen = as_seen(text)
-    return bool(_INSTRUCTION_LIKE.search(seen)) and not asked(seen).only
+    reading = asked(seen)
+    return bool(_INSTRUCTION_LIKE.search(seen)) and not (reading.only and LANGUAGE not in reading)
 
 
 def _fragments(items: tuple[str, ...], keep: int) -> list[str]:

@@ -1,6 +1,7 @@
 """A user's requests about how to be answered, read from their message (English, pure): "just
-listen", "shorter please", "stop asking how I feel". Read clause by clause, each clause whole,
-so that "I can't stop procrastinating" or "a shorter CV" asks for nothing."""
+listen", "stop", "shorter please", "stop asking how I feel", "in German please". Read clause by
+clause, each clause whole, so that "I can't stop procrastinating", "how do I stop a docker
+container" or "my exam in German" asks for nothing."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from dataclasses import dataclass
 from common.text import canonical_text
 
 LISTEN = "listen"
+STOP = "stop"
 SHORTER = "shorter"
 NO_QUESTIONS = "no_questions"
+LANGUAGE = "language"  # another language than the message's (English)
 
 _LISTEN = frozenset(
     {"listen", "listen to me", "i need you to listen", "i just need you to listen"}
@@ -21,9 +24,10 @@ _LISTEN = frozenset(
     | {"stop giving me advice", "i want to vent", "i just want to vent", "i need to vent"}
     | {"let me vent"}
 )
+_STOP = frozenset({"stop", "stop it", "stop that", "stop talking", "enough", "that's enough"})
 _SHORTER = frozenset(
     {"shorter", "be shorter", "too long", "that's too long", "way too long", "much shorter"}
-    | {"tldr", "tl dr", "short version", "the short version", "shorter version"}
+    | {"tldr", "short version", "the short version", "shorter version"}
     | {"one line", "in one line", "one sentence", "in one sentence", "less text"}
     | {"keep it short", "keep it shorter", "make it shorter", "shorter answers"}
     | {"shorter replies", "be brief", "briefly", "be concise", "more concise", "too wordy"}
@@ -35,7 +39,16 @@ _NO_QUESTIONS = frozenset(f"{ask} {about}" for ask in _ASKING for about in _ABOU
     {"no questions", "no more questions", "enough questions", "enough with the questions"}
     | {"no questions about my feelings", "no more questions about my feelings"}
 )
-_KINDS = {LISTEN: _LISTEN, SHORTER: _SHORTER, NO_QUESTIONS: _NO_QUESTIONS}
+_KINDS = {LISTEN: _LISTEN, STOP: _STOP, SHORTER: _SHORTER, NO_QUESTIONS: _NO_QUESTIONS}
+_LANGUAGES = (
+    "spanish|german|french|portuguese|italian|dutch|japanese|chinese|mandarin|korean|arabic"
+    "|hindi|russian|polish|turkish|ukrainian|greek|swedish"
+)
+# "in German", "answer in Spanish", "can we speak French", "German": a clause of its own.
+_IN_LANGUAGE = re.compile(
+    rf"(?:(?:do you |can we |let's )?(?:answer|reply|respond|write|talk|speak)(?: to me)?"
+    rf"(?: in)? |in )?(?:{_LANGUAGES})"
+)
 
 # Where a clause ends: punctuation, or "and" / "but" between two requests.
 _CLAUSE = re.compile(r"[.!?,;:\n]+|\s+(?:and|but)\s+")
@@ -45,6 +58,7 @@ _FILLER = (
     r"|from now on|now|then|thanks|thank you)"
 )
 _AROUND = re.compile(rf"^(?:{_FILLER}(?:\s+|$))+|(?:\s+{_FILLER})+$")
+_ASIDE = frozenset({"no", "nope", "sorry"})  # a clause of its own: "no, stop"
 
 
 @dataclass(frozen=True)
@@ -62,10 +76,12 @@ def asked(message: str) -> Asked:
     """The requests about how to answer among the message's clauses."""
     kinds: set[str] = set()
     other = False
-    for clause in _CLAUSE.split(canonical_text(message).lower()):
+    text = canonical_text(message).lower().replace("tl;dr", "tldr")  # one word, not 2 clauses
+    for clause in _CLAUSE.split(text):
         said = _AROUND.sub("", " ".join(re.findall(r"[\w']+", clause)))
-        if said:
+        if said and said not in _ASIDE:
             kind = next((k for k, asks in _KINDS.items() if said in asks), None)
+            kind = kind or (LANGUAGE if _IN_LANGUAGE.fullmatch(said) else None)
             kinds.update((kind,) if kind else ())
             other = other or kind is None
     return Asked(frozenset(kinds), bool(kinds) and not other)

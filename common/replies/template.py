@@ -13,6 +13,7 @@ from common.analysis.entities import extract_entities
 from common.analysis.types import Analysis
 from common.languages import not_english
 from common.replies.prompt import looks_like_instruction, resource_line, safe_fragment
+from common.replies.requests import LANGUAGE, LISTEN, NO_QUESTIONS, SHORTER, STOP, Asked, asked
 from common.replies.sensitive import professional_kind
 from common.replies.types import ContextTurn, ReplyRequest
 from common.routing.ensemble import BRISK
@@ -730,6 +731,23 @@ _NANA_LATER = tuple(c for c in _NANA_CHECKINS if "reaching out" not in c)
 # clearly in another language is told so first, rather than answered as if understood ("Wie kann
 # ich mich besser auf meine Prüfung vorbereiten?" got a plain English reply with no word about it).
 _ENGLISH_ONLY = "I can only reply in English for now, but here is where I'd start."
+# Requests about how to answer (common/replies/requests.py; the explicit-requests review: "please
+# just listen, no advice" got a step and "How does that sit with you?", "shorter please" four
+# sentences of new steps). "stop" gets the _CLOSING line.
+_LISTENING = {
+    "lua": "Of course. I'm listening, with no advice; tell me as much or as little as you like.",
+    "riri": "Got it: no advice, no to-do list. I'm listening, go ahead.",
+    "elro": "Understood: no advice from me. I'm listening; tell me what's on your mind.",
+    "nana": "Of course, I'm right here and I'm listening, no advice at all; tell me anything.",
+}
+_IN_SHORT = {  # the reply before in one sentence: its first step
+    "lua": "In short: {action}.",
+    "riri": "Short version: {action}.",
+    "elro": "In one line: {action}.",
+    "nana": "Just this for now: {action}.",
+}
+# A step's placeholders as a reply wrote them: a tool after its preposition, or a helper.
+_SLOTS = {"in_tool": " in ", "for_tool": " for ", "with_tool": " with "}
 _CRISIS = {
     "lua": (
         "I'm really glad you told me, and I'm here with you.",
@@ -1034,6 +1052,41 @@ def _offered(reply: str) -> list[_Step]:
     return [s for _, s in sorted(found, key=lambda pair: pair[0])]
 
 
+def _as_written(step: _Step, reply: str, specifics: _Specifics) -> str:
+    """The step's action as `reply` wrote it, with the tool and helper it named then ("shorter
+    please" names none: filled anew, "one small concept in Python" lost its Python)."""
+
+    def slot(name: str) -> str:
+        return f"(?:{_SLOTS[name]}.{{1,40}}?)?" if name in _SLOTS else r"[^.!?]{1,60}?"
+
+    parts = re.split(r"\{(\w+)\}", step.action)  # text, slot, text, ...
+    pattern = "".join(slot(part) if i % 2 else re.escape(part) for i, part in enumerate(parts))
+    found = re.search(rf"\b{pattern}(?=[,.;!?](?:\s|$)|$)", reply, re.IGNORECASE)
+    return found[0][:1].lower() + found[0][1:] if found else specifics.fill(step.action)
+
+
+def _in_short(persona: str, previous: str, offered: list[_Step], specifics: _Specifics) -> str:
+    """The reply before in one sentence, with no question: its first step, or else (a referral,
+    Gemini's free text) its first statement."""
+    if offered:
+        return _IN_SHORT[persona].format(action=_as_written(offered[0], previous, specifics))
+    statements = [s for s in re.split(r"(?<=[.!?])\s+", previous) if not s.endswith("?")]
+    return statements[0] if statements else previous
+
+
+def _unasked(text: str) -> str:
+    """`text` without its closing question, when it has one and more."""
+    *rest, last = re.split(r"(?<=[.!?])\s+", text)
+    return " ".join(rest) if rest and last.endswith("?") else text
+
+
+def _no_questions(req: ReplyRequest) -> bool:
+    """Did they ask, in this message or one the window holds since a crisis, for no more
+    questions ("stop asking how I feel")? It holds after that turn too."""
+    said = (req.message, *(turn.message for turn in _since_crisis(req.window)))
+    return any(NO_QUESTIONS in asked(message) for message in said)
+
+
 def _gentle_intent(intent: str, *, heavy: bool, limits: bool, heavy_now: bool) -> str:
     """The step pool while a heavy event or health limits hold (in the message or the window):
     no push, timer or study plan ("one official tutorial"), but support after a heavy event
@@ -1117,14 +1170,19 @@ class TemplateGenerator:
     # Everything else.
 
     def _reply(self, persona: str, req: ReplyRequest) -> str:
+        """The reply to what they ask (outside care, or in care once they said they are all
+        right), with no closing question once they asked for none."""
+        text = self._compose(persona, req)
+        return _unasked(text) if _no_questions(req) else text
+
+    def _compose(self, persona: str, req: ReplyRequest) -> str:
         analysis = req.analysis
         specifics = _Specifics.from_analysis(analysis)
         said = _said(req.message)
+        asking = asked(req.message)
         previous = _last_reply(req)  # "" when there is none, or it was the crisis reply
         offered = _offered(previous)
-        if previous and (
-            short := self._about_the_reply(persona, said, previous, offered, specifics)
-        ):
+        if short := self._about_the_reply(persona, said, asking, previous, offered, specifics):
             return short
         repeated = bool(previous) and said in _ALREADY_SAID
         answer = "" if repeated or not offered else _answer(req.message, said, previous)
@@ -1144,8 +1202,11 @@ class TemplateGenerator:
         tone = analysis.tone.label if analysis.tone.label in _OPENERS[persona] else "calm"
         # Whether an opener may name the tone: not for a message in another language, which
         # neither VADER nor the model reads ("You sound grounded" to "Estou muito triste").
-        foreign = not_english(req.message)
-        name_mood = not foreign
+        # "in German please", written in English: told so too. A message that only asks how
+        # to be answered has no mood to name ("stop asking how I feel" got "That sounds really
+        # frustrating").
+        foreign = not_english(req.message) or LANGUAGE in asking
+        name_mood = not (foreign or asking.only)
         if tone in _UPBEAT and analysis.sentiment.label == "negative":
             if not analysis.read_by_model:
                 # Not "Yes, that energy is great" to "my tests keep failing and the demo is
@@ -1227,10 +1288,27 @@ class TemplateGenerator:
         return " ".join((*_opener(persona, tone, previous, calm), refer))
 
     def _about_the_reply(
-        self, persona: str, said: str, previous: str, offered: list[_Step], specifics: _Specifics
+        self,
+        persona: str,
+        said: str,
+        asking: Asked,
+        previous: str,
+        offered: list[_Step],
+        specifics: _Specifics,
     ) -> str:
-        """A whole message that closes, or asks about the reply before, gets one short answer
-        ("" for any other message)."""
+        """A whole message that closes, asks about the reply before, or only asks how to be
+        answered gets one short answer ("" for any other message)."""
+        if asking.only and STOP in asking:
+            return _CLOSING[persona][False]
+        if asking.only and LISTEN in asking:
+            return _LISTENING[persona]
+        # another language: the notice, then where to start (the reply before's first step, or
+        # else new ones, below)
+        if asking.only and previous and (SHORTER in asking or (LANGUAGE in asking and offered)):
+            short = _in_short(persona, previous, offered, specifics)
+            return f"{_ENGLISH_ONLY} {short}" if LANGUAGE in asking else short
+        if not previous:
+            return ""
         if said in _THANKS | _NOTED:
             return _CLOSING[persona][said in _THANKS]  # no new steps
         if said in _MISREAD:

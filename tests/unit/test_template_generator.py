@@ -15,7 +15,13 @@ from common.analysis.types import Sentiment
 from common.labels import INTENTS
 from common.personas import PERSONAS
 from common.replies import ContextTurn, ReplyRequest, ResponseGenerator, TemplateGenerator
-from common.replies.template import _Specifics
+from common.replies.template import (
+    _ALL_STEPS,
+    _CLOSING,
+    _ENGLISH_ONLY,
+    _LISTENING,
+    _Specifics,
+)
 from common.safety import (
     CARE_CHECK_IN,
     CARE_JUST_AFTER,
@@ -812,6 +818,101 @@ def test_a_misread_question_is_asked_again_and_a_free_text_reply_is_not_restated
     free = ContextTurn(0, "The page is blank", "Have you tried reloading it?", "elro", "confused")
     text = reply("what do you mean?", "elro", window=(free,))
     assert "differently" in text and not any(s in text for s in STEP_SHAPES), text
+
+
+# Requests about how to answer (the explicit-requests review: "please just listen, no advice"
+# got a step and "How does that sit with you?", "stop" a walk, "shorter please" four sentences
+# of unrelated steps, "in German please" English with no word about it)
+
+STEP_ACTIONS = tuple(_Specifics().fill(step.action) for step in _ALL_STEPS)
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_just_listen_gets_a_listening_line_and_no_step(persona: str) -> None:
+    for message in ("please just listen, no advice", "I just want to vent", "No advice please."):
+        for window in ((), (_support_turn(persona),)):
+            text = reply(message, persona, window=window, analysis=make_analysis(tone="sad"))
+            assert "listening" in text, text
+            assert not any(action in text.lower() for action in STEP_ACTIONS), text
+            assert not any(shape in text for shape in STEP_SHAPES), text
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_stop_asking_how_i_feel_gets_no_closing_question_then_or_after(persona: str) -> None:
+    turn = _support_turn(persona)
+    calm = make_analysis(tone="calm", intent="check_in")
+    for message in ("stop asking how I feel", "Stop asking me how I feel, just tell me what to do"):
+        text = reply(message, persona, window=(turn,), analysis=calm)
+        assert not text.endswith("?") and "?" not in _sentences(text)[-1], text
+    # It holds while the request is in the window.
+    asked = ContextTurn(1, "stop asking how I feel", text, persona, "calm")
+    later = reply("I have three exams next week", persona, window=(turn, asked))
+    assert not later.endswith("?"), later
+    if persona in ("lua", "nana"):  # theirs end with a question otherwise
+        assert reply("I have three exams next week", persona, window=(turn,)).endswith("?")
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_stop_gets_the_closing_line(persona: str) -> None:
+    for message in ("stop", "Stop.", "please stop", "ok stop!!"):
+        for window in ((), (_support_turn(persona),)):
+            assert reply(message, persona, window=window) == _CLOSING[persona][False], message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I can't stop procrastinating",
+        "how do I stop a docker container",
+        "stop and think: what should I do about my landlord?",
+        "I need a shorter CV",
+    ],
+)
+def test_stop_or_shorter_inside_an_ordinary_message_is_no_request(message: str) -> None:
+    for pid in PERSONAS:
+        text = reply(message, pid, window=(_support_turn(pid),))
+        assert text != _CLOSING[pid][False] and any(s in text for s in STEP_SHAPES), text
+
+
+LEARN_PYTHON = "How do I learn Python for data analysis?"
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_shorter_gives_the_previous_first_step_in_one_sentence(persona: str) -> None:
+    analysis = make_analysis(tone="curious", intent="learning", entities=(("Python", "tool"),))
+    plan = GEN.generate(ReplyRequest(PERSONAS[persona], LEARN_PYTHON, analysis))
+    turn = ContextTurn(0, LEARN_PYTHON, plan, persona, "curious")
+    first = re.search(r"(?:step: |1\) |First, |start small: )([^,.]+)", plan)
+    assert first and "Python" in first.group(1), plan  # the topic, in the step
+    for message in ("shorter please", "too long, one line please", "tl;dr", "Be more direct."):
+        text = reply(message, persona, window=(turn,), analysis=make_analysis(tone="calm"))
+        assert len(text) < len(plan) and len(_sentences(text)) == 1, text
+        assert first.group(1).lower() in text.lower() and not text.endswith("?"), text
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_a_language_asked_for_in_english_is_told_replies_are_in_english(persona: str) -> None:
+    asks = ("in German please", "Answer in Spanish", "can you reply in French? it's for my CV")
+    for message in asks:
+        for window in ((), (_support_turn(persona),)):
+            text = reply(message, persona, window=window, analysis=make_analysis(tone="calm"))
+            assert text.startswith(_ENGLISH_ONLY + " ") and text.count("English") == 1, text
+    for message in ("My exam in German is tomorrow", "I'm learning Spanish"):
+        assert "English" not in reply(message, persona, window=(_support_turn(persona),))
+
+
+def test_requests_in_care_or_crisis_keep_those_replies() -> None:
+    # Care and crisis are answered before the template's ordinary path: no closing line, no
+    # listening line in place of the resources.
+    crisis = make_analysis(tone="sad", crisis=True, resources=RESOURCES)
+    for pid in PERSONAS:
+        turn = _support_turn(pid)
+        for message in ("stop", "please just listen, no advice", "shorter please", "in German"):
+            care = reply(message, pid, window=(turn,), care=True)
+            assert care.endswith(CARE_REMINDER), care
+            assert care not in (_CLOSING[pid][False], _LISTENING[pid]), care
+            assert not care.startswith(_ENGLISH_ONLY), care
+            assert RESOURCES[0] in reply(message, pid, window=(turn,), analysis=crisis)
 
 
 def test_again_in_a_question_or_a_request_to_explain_is_no_failed_idea() -> None:
