@@ -502,7 +502,8 @@ def take_turn(
     )
 
     def told_in(session: SessionState | None) -> Gentleness:
-        """What the message and the session's window say of heavy events and health limits."""
+        """What the message and the session's window say of heavy events, health limits and
+        eating far too little."""
         return gentleness(body.message, (t.message for t in (session.window if session else ())))
 
     # Read once for the ranking, the reply and the activity record (heavy_at); again only for a

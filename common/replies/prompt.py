@@ -224,6 +224,12 @@ _RULES = (
         "ask, how to prepare that conversation."
     ),
     (
+        # The health-habits review: the replies cheered "I've been eating 500 calories a day"
+        # and "I make myself throw up after meals".
+        "- Never give calorie, weight-loss or fasting targets; if they describe restricting "
+        "food, purging or laxatives, do not encourage it, and suggest they see a doctor."
+    ),
+    (
         # Turns are stored and can be exported: a promise of secrecy would be untrue.
         "- Never promise secrecy or confidentiality. If asked, say the conversation is kept in "
         "their account for the time they chose in settings and that they can delete it there."

@@ -80,6 +80,19 @@ _HEALTH_LIMITS = re.compile(
     re.IGNORECASE,
 )
 
+# Eating far below what a body needs (the health-habits review: "I've been eating 500 calories a
+# day to hit my weight goal" got "lovely to hear you sounding so settled", "I skip meals on
+# purpose so I can lose weight faster, how do I stay motivated?" motivation steps): no crisis
+# (purging and laxatives are, common/analysis/safety_phrases.json), but no push, and a doctor.
+# Not "my watch says I burned 900 cals" or "I had to skip lunch to get it done".
+_HEALTH_RISK = re.compile(
+    r"\b(?:eat|eats|eating|ate|have|having|let\s+myself\s+(?:eat|have)|allow\s+myself)\s+"
+    r"(?:(?:only|just|about|around|under|less\s+than|barely|like|maybe)\s+)?(?:[1-9]\d|[1-7]\d\d)"
+    r"\s*(?:calories|cals|kcal)\s+(?:a|per|each)\s+day"
+    r"|\bskip(?:s|ping|ped)?\s+(?:meals|lunch|breakfast|dinner|food|eating)\s+"
+    r"(?:on\s+purpose|to\s+lose\s+weight)\b",
+    re.IGNORECASE,
+)
 
 # What a person may be asked about, or choose to tell, at work: health, pregnancy, disability,
 # sexuality and gender identity, a criminal record, immigration status.
@@ -203,19 +216,26 @@ def health_limits(text: str) -> bool:
     return _HEALTH_LIMITS.search(canonical_text(text)) is not None
 
 
+def health_risk(text: str) -> bool:
+    """The message says they eat far too little on purpose (_HEALTH_RISK): gently, a doctor."""
+    return _HEALTH_RISK.search(canonical_text(text)) is not None
+
+
 @dataclass(frozen=True)
 class Gentleness:
-    """What a message and its window say of heavy events and health limits: either holds while
-    it is in the window (the turn after "I had a miscarriage" is still no time to cheer)."""
+    """What a message and its window say of heavy events, health limits and eating far too
+    little: each holds while it is in the window (the turn after "I had a miscarriage" is still
+    no time to cheer)."""
 
     heavy_now: bool = False  # a heavy life event in the message itself
     heavy: bool = False  # one in the message or the window
     limits: bool = False  # health limits in the message or the window
+    risk: bool = False  # eating far too little (health_risk) in the message or the window
 
     @property
     def gentle(self) -> bool:
         """No brisk persona, no cheering, no push."""
-        return self.heavy or self.limits
+        return self.heavy or self.limits or self.risk
 
 
 def gentleness(message: str, window_messages: Iterable[str]) -> Gentleness:
@@ -226,12 +246,16 @@ def gentleness(message: str, window_messages: Iterable[str]) -> Gentleness:
         heavy_now=heavy_now,
         heavy=heavy_now or any(map(heavy_event, earlier)),
         limits=any(map(health_limits, (message, *earlier))),
+        risk=any(map(health_risk, (message, *earlier))),
     )
 
 
 def professional_kind(text: str) -> str:
-    """ "medical", "legal", "money" or "employment" for a question that is theirs to answer, or
-    "disclosure" for whether to tell someone at work about a sensitive matter ("" if none)."""
+    """ "medical", "legal", "money" or "employment" for a question that is theirs to answer,
+    "eating" for eating far too little (a doctor's, asked or not), or "disclosure" for whether to
+    tell someone at work about a sensitive matter ("" if none)."""
+    if _HEALTH_RISK.search(text):
+        return "eating"
     if kind := next((kind for kind, p in _NEEDS_PROFESSIONAL.items() if p.search(text)), ""):
         return kind
     if _employment_question(text):

@@ -834,6 +834,8 @@ _WHO = {
     "money": "a financial adviser",
     # common.replies.sensitive's employment rights: "Do I have to tell my employer I'm pregnant?"
     "employment": "an employment adviser, your union or a legal advice service",
+    # eating far too little ("500 calories a day", "skip meals on purpose"), asked or not
+    "eating": "a doctor",
 }
 _PREPARE = {  # one concrete step to prepare that conversation
     "medical": "write down what you've noticed, since when, and the questions you want to ask",
@@ -845,10 +847,17 @@ _PREPARE = {  # one concrete step to prepare that conversation
     "the questions you want to ask",
     "disclosure": "write down what you'd want them to know, what you'd rather keep private, and "
     "anything you'd need from them, such as time off or adjustments",
+    "eating": "write down what you eat on a usual day, how you've been feeling, and the questions "
+    "you want to ask",
 }
 # Said right after whose question it is: someone asking whether to stop a medicine may do
 # so before the appointment.
-_CAUTION = {"medical": " Until you've spoken to them, don't stop or change a medicine on your own."}
+_CAUTION = {
+    "medical": " Until you've spoken to them, don't stop or change a medicine on your own.",
+    # no target to reach: cutting back further is the harm
+    "eating": " Eating this little can harm your body, so please don't cut back any further "
+    "before you've talked to them.",
+}
 _REFER = {  # {caution}: _CAUTION's for the kind, if any
     "lua": "That's a question for {who}, who can weigh it with you safely; it isn't mine to "
     "answer.{caution} What I can do is help you get ready to ask: {prep}. How do you feel about "
@@ -1193,9 +1202,11 @@ class TemplateGenerator:
         # was read as: calm as after a crisis (no cheering, no "you sound so settled"). Either
         # holds while it is in the window: the next turn ("people keep asking when we'll try
         # again") got "you've got this!" and "name one win".
+        # Eating far too little (sensitive.health_risk) is met as a heavy event is: no cheer or
+        # push ("lovely to hear you sounding so settled" to "I've been eating 500 calories a day").
         heavy_now, heavy, limits = (
             req.gentleness.heavy_now,
-            req.gentleness.heavy,
+            req.gentleness.heavy or req.gentleness.risk,
             req.gentleness.limits,
         )
         calm = req.recent_crisis or heavy or limits

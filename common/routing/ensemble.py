@@ -58,8 +58,9 @@ class Conversation:
     previous_tone: str | None = None
     previous_intent: str | None = None
     care: bool = False  # the user showed signs of crisis in a recent turn
-    # A heavy life event or health limits in the message or the window (common.replies.
-    # sensitive.Gentleness): "my son hanged himself" got Riri's "Set a 25-minute timer ... Go".
+    # A heavy life event, health limits or eating far too little in the message or the window
+    # (common.replies.sensitive.Gentleness): "my son hanged himself" got Riri's "Set a
+    # 25-minute timer ... Go".
     gentle: bool = False
     local_hour: int | None = 12  # None: the user's time zone is unknown (no time-of-day term)
     language: str = "en"  # the crisis reply's (common.safety.reply_language): the care line's
