@@ -95,3 +95,40 @@ def test_every_prompt_rules_out_calorie_and_weight_loss_targets() -> None:
     rules = PromptBuilder().build(req).system_instruction
     assert "Never give calorie, weight-loss or fasting targets" in rules
     assert "purging or laxatives, do not encourage it, and suggest they see a doctor" in rules
+
+
+# Substances and sleep: the patterns are the only check when the model is down, and missed these.
+DANGER = [
+    ("I drink until I black out most nights", "danger"),
+    ("I've been blacking out from drinking most nights and can't remember getting home", "danger"),
+    ("I mixed my xanax with a bottle of wine tonight", "danger"),
+    ("took two valium and had a few beers, feeling weird", "danger"),
+    ("haven't slept in 6 days and I'm hearing things", "danger"),
+    ("I'm hearing voices and haven't slept for four nights", "danger"),
+    (
+        "I haven't slept in four days and I keep thinking everyone would be fine without me",
+        "suicide",
+    ),
+    ("world would spin fine without me. maybe better", "suicide"),
+]
+NO_DANGER = [
+    "can you mix alcohol with codeine?",
+    "is it ok to drink on xanax?",
+    "had a glass of wine and took my sleeping pill",
+    "haven't slept properly in days because of the newborn, any tips?",
+    "I keep seeing things about layoffs and havent slept in 3 days",
+    "they'll carry on fine without me",
+    "the team would be fine without me for a week while I'm on leave",
+    "the shop survived without me lol",
+]
+
+
+@pytest.mark.parametrize(("text", "kind"), DANGER)
+def test_substance_and_sleep_danger_are_flagged(text: str, kind: str) -> None:
+    assert assess_safety(text).crisis is True
+    assert kind in crisis_kinds(text)
+
+
+@pytest.mark.parametrize("text", NO_DANGER)
+def test_questions_tired_parents_and_a_team_that_copes_are_not(text: str) -> None:
+    assert assess_safety(text).crisis is False
