@@ -4,13 +4,19 @@ template's sensitive matters and the reply vet."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
+
 import pytest
 
 from common.analysis import assess_safety
 from common.analysis.safety import crisis_kinds
+from common.chat import service, wiring
+from common.chat.models import TurnCreate
 from common.personas import PERSONAS
 from common.replies import ContextTurn, PromptBuilder, ReplyRequest, TemplateGenerator
 from common.replies.sensitive import gentleness, professional_kind
+from tests.fakes import turns
 from tests.fakes.analysis import make_analysis
 
 GEN = TemplateGenerator()
@@ -132,3 +138,56 @@ def test_substance_and_sleep_danger_are_flagged(text: str, kind: str) -> None:
 @pytest.mark.parametrize("text", NO_DANGER)
 def test_questions_tired_parents_and_a_team_that_copes_are_not(text: str) -> None:
     assert assess_safety(text).crisis is False
+
+
+# Everyday health idioms got the suicide-crisis reply (0.955 for the first), and with it care.
+IDIOMS = [
+    "I'm cutting myself some slack this week",
+    "I keep burning myself out at work",
+    "I hurt myself at the gym, pulled a hamstring",
+    "I cut myself while cooking",
+    "I burnt myself on the stove making pasta",
+    "I'm starving myself of sleep with this launch lol",
+    "overdosed on caffeine lol",
+    "I od on energy drinks before every deadline haha",
+    "I could sleep forever after this sprint",
+]
+STILL_A_CRISIS = [
+    "i cut myself on purpose",
+    "I want to sleep forever and never wake up",
+    "I wish I could sleep forever",
+    "I keep burning myself out at work and then I cut myself to cope",
+    "I'm cutting myself some slack, i mean it",  # %in_earnest%
+    "I hurt myself at the gym on purpose",
+]
+
+
+@pytest.mark.parametrize("text", IDIOMS)
+def test_everyday_health_idioms_are_not_a_crisis(text: str) -> None:
+    assert assess_safety(text).crisis is False
+
+
+@pytest.mark.parametrize("text", STILL_A_CRISIS)
+def test_the_same_words_meant_are_still_a_crisis(text: str) -> None:
+    assert assess_safety(text).crisis is True
+
+
+def test_an_idiom_is_answered_as_an_ordinary_turn_and_so_is_what_follows() -> None:
+    """The review's three turns (model down): 988, a second crisis reply to "haha no I'm fine",
+    then care's "nothing to fix or decide" to a plea for a plan."""
+    store, session_id, said = turns.MemoryStore(), None, []
+    for i, message in enumerate(
+        ["I'm cutting myself some slack this week", "haha no I'm fine, just tired",
+         "please, just a plan for monday"]
+    ):  # fmt: skip
+        body = TurnCreate(client_turn_id=uuid.uuid4().hex, message=message, session_id=session_id)
+        response, _ = service.take_turn(
+            uid="u1",
+            body=body,
+            **turns.turn_ports(store, rank=wiring.rank_personas),
+            now=turns.NOW + timedelta(minutes=i),
+        )
+        session_id = response["session_id"]
+        said.append(response)
+    assert not any(response["safety"]["crisis"] for response in said)
+    assert "resources I shared" not in said[-1]["reply"], said[-1]["reply"]
