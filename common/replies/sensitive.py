@@ -35,10 +35,12 @@ _DISCRIMINATION = r"discriminat(?:e|ed|es|ing|ion|ory)"
 _PET = r"(?:dog|cat|pet|puppy|kitten|horse|rabbit|bunny|hamster)"
 # Deaths not said with "died" (the grief review: "my son hanged himself", "we lost the baby",
 # "had to put our dog down" got upbeat openers): each in a form work talk does not use, not
-# "wake up", "put down my notes", "in the wake of the outage" or "the Ashes".
+# "wake up", "put down my notes", "in the wake of the outage" or "the Ashes"; someone who
+# overdosed, not "Overdosed on coffee before my viva... I PASSED!!!" (the health-habits review).
 _LOSS = (
     r"(?:hanged|killed|shot|drowned)\s+(?:him|her|them)sel(?:f|ves)"
-    r"|took\s+(?:his|her|their)\s+(?:own\s+)?life|suicides?|overdosed"
+    r"|took\s+(?:his|her|their)\s+(?:own\s+)?life|suicides?"
+    rf"|(?:{_PERSON}|he|she|they|someone)\s+(?:\w+\s+)?overdosed"
     rf"|(?:{_PERSON}|he|she|they)\s+(?:was|were|got|(?:had|has|have)\s+been)\s+killed"
     r"|(?:he|she|they)\s+(?:\w+\s+)?died"
     rf"|lost\s+(?:the|our|my|her|his|their)\s+(?:\w+\s+)?{_PERSON}(?!\s+(?:at|in)\s+the)"

@@ -15,7 +15,7 @@ from common.chat import service, wiring
 from common.chat.models import TurnCreate
 from common.personas import PERSONAS
 from common.replies import ContextTurn, PromptBuilder, ReplyRequest, TemplateGenerator
-from common.replies.sensitive import gentleness, professional_kind
+from common.replies.sensitive import gentleness, heavy_event, professional_kind
 from tests.fakes import turns
 from tests.fakes.analysis import make_analysis
 
@@ -191,3 +191,26 @@ def test_an_idiom_is_answered_as_an_ordinary_turn_and_so_is_what_follows() -> No
         said.append(response)
     assert not any(response["safety"]["crisis"] for response in said)
     assert "resources I shared" not in said[-1]["reply"], said[-1]["reply"]
+
+
+# "Overdosed" alone was a death: a non-crisis corpus record got "I'm so sorry you're feeling
+# down" and its heavy_at stamp held back the weekly insight for 7 days.
+PASSED = "Overdosed on coffee before my viva, hands still shaking, but I PASSED!!!"
+
+
+def test_an_overdose_of_coffee_is_no_loss_and_holds_back_no_weekly_insight() -> None:
+    assert not heavy_event(PASSED)
+    store = turns.ActivityStore()
+    body = TurnCreate(client_turn_id=uuid.uuid4().hex, message=PASSED, session_id=None)
+    response, _ = service.take_turn(
+        uid="u1", body=body, **turns.turn_ports(store, rank=wiring.rank_personas), now=turns.NOW
+    )
+    assert store.activity["u1"].get("heavy_at") is None
+    assert "sorry" not in response["reply"], response["reply"]
+
+
+@pytest.mark.parametrize(
+    "text", ["my brother overdosed last year", "she overdosed in march", "a colleague overdosed"]
+)
+def test_someone_who_overdosed_is_still_a_loss(text: str) -> None:
+    assert heavy_event(text)
