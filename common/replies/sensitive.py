@@ -172,18 +172,26 @@ _CUE = (
 )
 _DRUGS = (
     r"antidepressants?|ssris?|sertraline|fluoxetine|citalopram|escitalopram|lexapro|zoloft"
-    r"|prozac|adderall|ritalin|insulin|birth\s+control|ibuprofen|paracetamol"
+    r"|prozac|adderall|ritalin|vyvanse|xanax|lithium|melatonin|insulin|birth\s+control"
+    r"|ibuprofen|paracetamol"
 )
+# A medicine: named, or a word for one after my, the... or someone's ("my friend's adderall");
+# pills, meds and doses also alone ("an extra sleeping pill"; the health-habits review).
 _MEDICINE = (
-    rf"(?:(?:my|the|these|those|this|his|her|their|your)\s+(?:[\w-]+\s+)?(?:{_DRUGS}"
+    rf"(?:(?:my|the|these|those|this|his|her|their|your|[\w-]+'s)\s+(?:[\w-]+\s+)?(?:{_DRUGS}"
     r"|medications?|medicines?(?!\s+(?:degree|course|school|students?|career|exams?|rotation"
     r"|placements?|module|programme|program|finals|interview))|meds|pills?|tablets"
-    rf"|prescriptions?|doses?|dosage)|{_DRUGS})\b"
+    rf"|prescriptions?|doses?|dosage)|{_DRUGS}|medications?|meds|pills?|tablets?|doses?)\b"
 )
+# A change to a medicine: more or less of it ("take two extra"), someone else's ("take my
+# friend's"), or alcohol with it ("drink on my antidepressants").
 _CHANGE = (
     r"(?:stop|quit|skip|start|double(?!-)|increase|decrease|reduce|lower|raise|up|change"
     r"|switch|come\s+off|coming\s+off|get\s+off|taper|cut\s+down(?:\s+on)?|mix"
-    r"|take\s+(?:more|less|fewer|extra|double))\w*\s+(?:[\w'-]+\s+){0,2}?"
+    r"|take\s+(?:(?:an?|one|two|three|four|\d+|a\s+few|a\s+couple(?:\s+of)?|some)\s+)?"
+    r"(?:more|less|fewer|extra|double)|take(?=\s+(?:(?:my|a|his|her|their|our)\s+)?[\w-]+'s\s)"
+    r"|drink(?:ing)?(?:\s+(?:alcohol|wine|beer))?\s+(?:on|with|while\s+(?:on|taking)))"
+    r"\w*\s+(?:[\w'-]+\s+){0,2}?"
 )
 _NEEDS_PROFESSIONAL = {
     "medical": re.compile(rf"{_CUE}{_CHANGE}{_MEDICINE}", re.IGNORECASE),

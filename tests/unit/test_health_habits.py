@@ -214,3 +214,36 @@ def test_an_overdose_of_coffee_is_no_loss_and_holds_back_no_weekly_insight() -> 
 )
 def test_someone_who_overdosed_is_still_a_loss(text: str) -> None:
     assert heavy_event(text)
+
+
+# Dose questions missed the doctor-or-pharmacist referral: "take extra" had to be adjacent, pills
+# needed "my" or "the", some drugs were not named, and someone else's medicine and alcohol with
+# one were not read.
+DOSE_QUESTIONS = [
+    "can I take an extra sleeping pill tonight?",
+    "should I take my friend's adderall for finals?",
+    "can I take two extra adderall before my exam?",
+    "should I double my xanax",
+    "is it ok to drink on my antidepressants?",
+    "is it ok to drink on xanax?",
+    "should I start lithium?",
+]
+NOT_DOSE_QUESTIONS = [
+    "should I take the job offer",
+    "should I take extra time on the essay?",
+    "can I take two extra days off?",
+    "should I take my friend's advice?",
+    "can I drink on the train?",
+]
+
+
+@pytest.mark.parametrize("text", DOSE_QUESTIONS)
+def test_dose_questions_are_referred_to_a_doctor_or_pharmacist(text: str) -> None:
+    assert professional_kind(text) == "medical"
+    reply = GEN.generate(ReplyRequest(PERSONAS["elro"], text, make_analysis(intent="learning")))
+    assert "doctor or pharmacist" in reply, reply
+
+
+@pytest.mark.parametrize("text", NOT_DOSE_QUESTIONS)
+def test_taking_a_job_time_off_or_advice_is_no_dose_question(text: str) -> None:
+    assert professional_kind(text) == ""
