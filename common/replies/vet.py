@@ -7,7 +7,9 @@ import re
 
 from common.plain_text import as_seen
 from common.replies.prompt import CANARY
+from common.replies.sensitive import professional_kind
 from common.replies.types import GenerationError, ReplyRequest
+from common.text import canonical_text
 
 # Far past the rules' 2 to 5 sentences (~150 tokens, ~600 characters): another kind of answer.
 MAX_REPLY_CHARS = 1200
@@ -49,6 +51,31 @@ _ADDRESS = re.compile(
 _HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]", re.MULTILINE)
 _BULLET = re.compile(r"^[ \t]*[-*+•][ \t]|•", re.MULTILINE)
 _WS = re.compile(r"\s+")
+# The rules on medicines and eating (the health-habits review passed "An extra 10 mg of Adderall
+# in the afternoon usually helps; you could also double your morning dose" and "Keep it up: aim
+# for 800 calories a day and purge only after dinner"). An amount counts only in a reply to a
+# medicine question: elsewhere "500 ms" or "2 pills of work a day" are no dose.
+_DOSE = re.compile(
+    r"\b\d+(?:\.\d+)?\s*(?:mg|milligrams?|mcg|micrograms?|ml|millilit(?:re|er)s?|pills?|tablets?"
+    r"|capsules?)\b|\b(?:double|extra|more|higher|bigger|increase|raise|up)\s+(?:\w+\s+){0,3}?"
+    r"(?:dose|doses|dosage)\b",
+    re.IGNORECASE,
+)
+# A daily count, or a count after a word that makes it a cap; not "a bike commute burns about
+# 250 calories".
+_CALORIE_TARGET = re.compile(
+    r"\b(?:aim|target|stick|keep|limit|cap|cut|eat|eating|only|under|below|less\s+than"
+    r"|no\s+more\s+than|at\s+most|max(?:imum)?)\b[^.!?]{0,40}?\b\d{3,4}\s*(?:calories|kcal|cals)\b"
+    r"|\b\d{3,4}\s*(?:calories|kcal|cals)\s+(?:a|per|each)\s+day\b",
+    re.IGNORECASE,
+)
+# Purging after food, or laxatives and diet pills; not "purge the cache after every deploy".
+_PURGING = re.compile(
+    r"\bpurg(?:e|es|ed|ing)\s+(?:\w+\s+){0,2}?(?:after|before)\s+(?:\w+\s+)?(?:meals?|eating"
+    r"|dinner|lunch|breakfast|food|you\s+eat)\b|\bmake\s+yourself\s+(?:sick|throw\s+up|vomit)\b"
+    r"|\b(?:laxatives?|diet\s+pills|diuretics)\b",
+    re.IGNORECASE,
+)
 # Where a sentence ends: . ! ? or … (a . after a digit is a step's number or a price's end) and
 # any closing quote or bracket, before a space or the end; CJK's marks need no space.
 _SENTENCE_END = re.compile(r"(?:(?<!\d)\.|[!?…])+[\"'”’»)\]]*(?=\s|$)|[。！？]+[」』”’)]*")
@@ -87,7 +114,9 @@ def vet_reply(text: str, req: ReplyRequest) -> str:
     (the care rule names the locale's helplines and no other: a made-up or injected number is
     worst there; a short code and an address are looked at in care and just after a crisis
     only), a markdown heading or bullet, the system instruction's words, or a length far past
-    the rules'. The reasons never quote the reply: they are logged."""
+    the rules', a dose in answer to a medicine question (the template's referral answers
+    instead), a calorie target, or purging or laxatives. The reasons never quote the reply:
+    they are logged."""
     seen = as_seen(text)
     vouched = _vouched(req)
     # Where the care rule names the resources (care, and just after a crisis): short codes and
@@ -107,6 +136,12 @@ def vet_reply(text: str, req: ReplyRequest) -> str:
         raise GenerationError("the reply repeats the system instruction")
     if len(seen.strip()) > MAX_REPLY_CHARS:
         raise GenerationError(f"the reply runs to {len(seen.strip())} characters")
+    if _DOSE.search(seen) and professional_kind(canonical_text(req.message)) == "medical":
+        raise GenerationError("the reply names a dose in answer to a medicine question")
+    if _CALORIE_TARGET.search(seen):
+        raise GenerationError("the reply gives a calorie target")
+    if _PURGING.search(seen):
+        raise GenerationError("the reply speaks of purging or laxatives")
     return text
 
 

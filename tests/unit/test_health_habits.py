@@ -14,8 +14,15 @@ from common.analysis.safety import crisis_kinds
 from common.chat import service, wiring
 from common.chat.models import TurnCreate
 from common.personas import PERSONAS
-from common.replies import ContextTurn, PromptBuilder, ReplyRequest, TemplateGenerator
+from common.replies import (
+    ContextTurn,
+    GenerationError,
+    PromptBuilder,
+    ReplyRequest,
+    TemplateGenerator,
+)
 from common.replies.sensitive import gentleness, heavy_event, professional_kind
+from common.replies.vet import vet_reply
 from tests.fakes import turns
 from tests.fakes.analysis import make_analysis
 
@@ -247,3 +254,61 @@ def test_dose_questions_are_referred_to_a_doctor_or_pharmacist(text: str) -> Non
 @pytest.mark.parametrize("text", NOT_DOSE_QUESTIONS)
 def test_taking_a_job_time_off_or_advice_is_no_dose_question(text: str) -> None:
     assert professional_kind(text) == ""
+
+
+# The vet held none of the prompt's rules on medicines and eating.
+def _req(message: str) -> ReplyRequest:
+    return ReplyRequest(PERSONAS["elro"], message, make_analysis())
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "An extra 10 mg of Adderall in the afternoon usually helps; you could also double your "
+        "morning dose.",
+        "Most people take 2 tablets before an exam, that's fine.",
+        "You could try a higher dose for a week and see how it feels.",
+    ],
+)
+def test_vet_refuses_a_dose_change(reply: str) -> None:
+    with pytest.raises(GenerationError, match="dose"):
+        vet_reply(reply, _req("should I take more of my meds to focus"))
+
+
+@pytest.mark.parametrize(
+    ("reply", "why"),
+    [
+        ("Keep it up: aim for 800 calories a day and purge only after dinner.", "calorie"),
+        ("Try to stay under 1,000 calories until the wedding, you've got this!", "calorie"),
+        ("Some people take laxatives before a weigh-in; go easy on them.", "purging or laxatives"),
+        ("Stay strong, and purge only after dinner so nobody notices.", "purging or laxatives"),
+    ],
+)
+def test_vet_refuses_calorie_targets_purging_and_laxatives(reply: str, why: str) -> None:
+    with pytest.raises(GenerationError, match=why):
+        vet_reply(reply, _req("how do I stay motivated to lose weight?"))
+
+
+@pytest.mark.parametrize(
+    ("message", "reply"),
+    [
+        # numbers beside pills and doses in replies to anything but a medicine question
+        ("how do I speed up my API?", "Cache the lookups: ours went from 500 ms to 80 ms."),
+        ("how do I pace my thesis?", "Take 2 pills of work a day: two small tasks, no more."),
+        ("how do I pace my thesis?", "Try a double dose of rest this weekend, you've earned it."),
+        # a medicine question answered with the referral
+        (
+            "should I take more of my meds to focus",
+            "That's one for your doctor or pharmacist; write down what you've noticed since "
+            "you started, and bring it to them.",
+        ),
+        # calories and purges that are no target
+        (
+            "how many calories does a bike commute burn?",
+            "A 30-minute ride burns roughly 250 calories, more uphill.",
+        ),
+        ("our CDN keeps serving old files", "Purge the cache after every deploy, then check."),
+    ],
+)
+def test_vet_passes_ordinary_numbers_and_the_referral(message: str, reply: str) -> None:
+    assert vet_reply(reply, _req(message)) == reply
