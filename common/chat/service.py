@@ -729,6 +729,7 @@ def take_turn(
             entities=tuple(e.text for e in analysis.entities),
             intent=analysis.intent.label,
             crisis=crisis,
+            care=kept.care,
         )
         new_state = append_turn(
             base,

@@ -26,6 +26,7 @@ class WindowTurn:
     entities: tuple[str, ...] = ()
     intent: str = ""
     crisis: bool = False  # answered with the crisis safety message, which no persona writes
+    care: bool = False  # answered in care (or a crisis): its persona was care's, not a choice
 
     def to_dict(self) -> dict:
         return {
@@ -39,6 +40,7 @@ class WindowTurn:
             "entities": list(self.entities),
             "intent": self.intent,
             "crisis": self.crisis,
+            "care": self.care,
         }
 
     @classmethod
@@ -54,6 +56,7 @@ class WindowTurn:
             entities=tuple(d.get("entities", ())),
             intent=d.get("intent", ""),
             crisis=bool(d.get("crisis", False)),  # False in windows stored before the flag
+            care=bool(d.get("care", False)),  # likewise
         )
 
 

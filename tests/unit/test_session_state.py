@@ -123,6 +123,18 @@ def test_expired_or_foreign_sessions_are_invisible():
     assert not state.visible_to("u1", state.expires_at + timedelta(seconds=1))
 
 
+def test_a_window_turn_says_whether_care_answered_it():
+    from common.adapters.firestore_sessions import decode_session, encode_session
+
+    care = replace(_turn(1), care=True)  # the care persona's, imposed: not chosen for fit
+    assert WindowTurn.from_dict(care.to_dict()) == care
+    state = replace(_session(1), window=(_turn(0), care))
+    assert decode_session(encode_session(state)).window == (_turn(0), care)
+    before = _turn(2).to_dict()
+    del before["care"]  # stored before the flag
+    assert WindowTurn.from_dict(before) == _turn(2) and not _turn(2).care
+
+
 def test_state_round_trips_through_a_document():
     state = _session(7, first_message="I've already tried yoga", first_entities=("manager",))
     assert SessionState.from_dict(state.to_dict()) == state

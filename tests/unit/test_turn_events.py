@@ -91,6 +91,17 @@ def test_the_turn_after_the_crisis_safety_message_says_nothing_about_a_persona()
     assert _evidence(later)  # Lua wrote the care reply before it: a follow-up counts for her
 
 
+def test_the_session_window_says_which_turns_care_answered() -> None:
+    store, session_id = turns.MemoryStore(UTC_USER), None
+    for message in (CRISIS, "thank you", "I'm still here", "a bit better", "How do I plan?"):
+        response = turns.take_turn(
+            uid="u1", message=message, analyze=analyze, store=store, session_id=session_id
+        )
+        session_id = response["session_id"]
+    # The crisis turn and its 3 care turns (CARE_TURNS_AFTER_CRISIS), then one chosen for fit.
+    assert [t.care for t in store.sessions[session_id].window] == [True] * 4 + [False]
+
+
 def test_a_turn_of_a_user_who_never_set_a_time_zone_makes_no_claim_about_their_hours() -> None:
     """The default "UTC" is no one's clock: at 23:00 UTC (08:00 in Tokyo) the ranking said
     "Lua suits your nights." and the hour went into the user's hourly activity."""
