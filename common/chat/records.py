@@ -164,6 +164,8 @@ def turn_event_data(
         "previous_persona": previous.persona if previous else None,
         # Its reply was the crisis safety message: what this turn says of it is no persona's.
         "previous_crisis": bool(previous and previous.crisis),
+        # Its reply was care's (the care persona, imposed after a crisis): no persona's either.
+        "previous_care": bool(previous and previous.care),
         "previous_tone": previous.tone if previous else None,
         "previous_intent": previous.intent if previous else None,
         "repeat_of_previous": bool(previous and normalise(previous.message) == normalise(message)),

@@ -114,9 +114,7 @@ def delta_for(event: Event) -> ProfileDelta | None:
         if d.get("first_turn_of_day", d.get("turn_index") == 0):
             delta.add(f"daily.{day}.active_sessions", 1)
         previous = d.get("previous_persona")
-        # After the crisis safety message (shown under the care persona, written by no persona)
-        # what the user does next says nothing about a persona; older events lack the flag.
-        if previous in PERSONA_IDS and not d.get("previous_crisis"):
+        if previous in PERSONA_IDS:
             if d.get("repeat_of_previous"):
                 signal, chosen = "re_asked_same_question", None
             elif d.get("persona_source") == "requested" and persona != previous:
@@ -124,9 +122,14 @@ def delta_for(event: Event) -> ProfileDelta | None:
             else:
                 signal, chosen = "follow_up_same_session", None
             keys = context_keys(d.get("previous_tone"), d.get("previous_intent"))
-            for pid, (reward, weight) in implicit_updates(
-                signal, shown=previous, chosen=chosen
-            ).items():
+            updates = implicit_updates(signal, shown=previous, chosen=chosen)
+            # After the crisis safety message (written by no persona) or a care reply (the care
+            # persona, imposed whatever the user prefers) what the user does next says nothing
+            # about the persona shown; older events lack the flags. A persona the user picks
+            # then is still their choice: it counts for that one, not against the care persona.
+            if d.get("previous_crisis") or d.get("previous_care"):
+                updates.pop(previous)
+            for pid, (reward, weight) in updates.items():
                 _evidence(delta, pid, reward, weight, keys)
         return delta
     if event.type == "feedback.submitted":

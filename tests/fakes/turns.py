@@ -196,11 +196,15 @@ def take_turn(
     session_id: str | None = None,
     now: datetime = NOW,
     locale: str | None = None,
+    persona: str | None = None,
 ) -> dict:
-    """One turn through the service; its response."""
+    """One turn through the service (`persona`: the one the user asks for); its response."""
+    body = TurnCreate(
+        client_turn_id=uuid.uuid4().hex, message=message, session_id=session_id, persona=persona
+    )
     response, _ = service.take_turn(
         uid=uid,
-        body=TurnCreate(client_turn_id=uuid.uuid4().hex, message=message, session_id=session_id),
+        body=body,
         **turn_ports(store or MemoryStore(), publisher=publisher or Publisher(), analyze=analyze),
         now=now,
         locale=locale,

@@ -101,17 +101,28 @@ def evidence(event: Event) -> dict[str, float]:
     return {p: v for p, v in delta.increments.items() if p.startswith(("stats.", "ctx."))}
 
 
+@pytest.mark.parametrize("flag", ["previous_crisis", "previous_care"])
 @pytest.mark.parametrize(
     "data", [{}, {"repeat_of_previous": True}, {"persona_source": "requested"}]
 )
-def test_what_follows_the_crisis_safety_message_is_no_evidence_about_a_persona(data) -> None:
-    # Follow-up, re-asked or another persona chosen: each judges the reply before, and the
-    # crisis safety message (shown under the care persona, Lua) was written by no persona.
+def test_what_follows_the_crisis_reply_or_care_is_no_evidence_about_its_persona(flag, data):
+    # Follow-up, re-asked or another persona chosen: each judges the reply before. The crisis
+    # safety message (shown under the care persona, Lua) was written by no persona, and a care
+    # reply is Lua's whatever the user prefers (the care review: credited, then marked down).
     assert evidence(turn_after("lua", **data))  # after an ordinary reply: evidence about Lua
-    assert evidence(turn_after("lua", **data, previous_crisis=False))
-    after_crisis = turn_after("lua", **data, previous_crisis=True)
-    assert evidence(after_crisis) == {}
-    assert delta_for(after_crisis).increments["shown.elro"] == 1  # the turn itself still counts
+    assert evidence(turn_after("lua", **data, **{flag: False}))
+    after = turn_after("lua", **data, **{flag: True})
+    assert [p for p in evidence(after) if ".lua." in p] == []
+    assert delta_for(after).increments["shown.elro"] == 1  # the turn itself still counts
+
+
+@pytest.mark.parametrize("flag", ["previous_crisis", "previous_care"])
+def test_a_persona_the_user_picks_right_after_care_counts_for_it_alone(flag) -> None:
+    # Picking Elro once care ends says something about Elro, nothing against the care persona.
+    ordinary = evidence(turn_after("lua", persona_source="requested"))
+    after = evidence(turn_after("lua", persona_source="requested", **{flag: True}))
+    assert after == {p: v for p, v in ordinary.items() if ".elro." in p}
+    assert after["stats.elro.alpha"] == 0.5
 
 
 def ended(turns: int, **data) -> Event:

@@ -34,9 +34,14 @@ def _conversation(user: dict | None = UTC_USER) -> Callable[..., tuple[dict, Eve
     store, publisher = turns.MemoryStore(user), turns.Publisher()
 
     def turn(
-        message: str, session_id: str | None = None, now=turns.NOW, locale: str | None = None
+        message: str,
+        session_id: str | None = None,
+        now=turns.NOW,
+        locale: str | None = None,
+        persona: str | None = None,
     ) -> tuple[dict, Event]:
         response = turns.take_turn(
+            persona=persona,
             uid="u1",
             message=message,
             analyze=analyze,
@@ -67,7 +72,7 @@ def test_the_turn_event_says_what_came_before_it_in_the_session() -> None:
     assert data["previous_persona"] == first["persona"]["id"]
     assert data["previous_tone"] == first["analysis"]["tone"]["label"]
     assert data["previous_intent"] == first["analysis"]["intent"]["label"]
-    assert data["previous_crisis"] is False
+    assert data["previous_crisis"] is False and data["previous_care"] is False
     assert data["repeat_of_previous"] is True and data["first_turn_of_day"] is False
 
     _, event = turn("and next month?", sid, now=turns.NOW + timedelta(hours=13))  # the next day
@@ -76,19 +81,29 @@ def test_the_turn_event_says_what_came_before_it_in_the_session() -> None:
     assert data["repeat_of_previous"] is False and data["first_turn_of_day"] is True
 
 
-def test_the_turn_after_the_crisis_safety_message_says_nothing_about_a_persona() -> None:
+def test_what_follows_the_crisis_reply_and_care_says_nothing_about_the_care_persona() -> None:
+    """The review: after a crisis a user asked for Riri every turn. Care answered with Lua, who
+    was credited for each follow-up, then marked down when Riri came, as if the user had
+    walked away from her: a thumbs-down in care, which is not counted, all over again."""
     turn = _conversation()
 
-    first, _ = turn(CRISIS)
+    first, _ = turn(CRISIS, persona="riri")
     assert first["safety"]["crisis"] and first["persona"]["id"] == "lua"  # shown under care
     sid = first["session_id"]
-    _, after_crisis = turn("thank you, I will call them", sid)
-    assert after_crisis.data["previous_persona"] == "lua"
-    assert after_crisis.data["previous_crisis"] is True
-    assert _evidence(after_crisis) == {}  # no follow-up credited to Lua for the safety message
-    _, later = turn("it helped to talk", sid)
-    assert later.data["previous_crisis"] is False
-    assert _evidence(later)  # Lua wrote the care reply before it: a follow-up counts for her
+    asked = ("I'm still here. can I have Riri please", "ok", "a bit better", "can we plan my week")
+    events = [turn(message, sid, persona="riri")[1] for message in asked]
+    events.append(turn("next?", sid)[1])
+    data = [e.data for e in events]
+    assert [(d["persona"], d["persona_source"]) for d in data[:4]] == [("lua", "care")] * 3 + [
+        ("riri", "requested")
+    ]
+    assert [d["previous_persona"] for d in data] == ["lua"] * 4 + ["riri"]
+    assert [d["previous_crisis"] for d in data] == [True] + [False] * 4
+    assert [d["previous_care"] for d in data] == [True] * 4 + [False]
+    evidence = [_evidence(e) for e in events]
+    assert [p for e in evidence for p in e if ".lua." in p] == []  # nothing for or against Lua
+    assert evidence[3]["stats.riri.alpha"] == 0.5  # the user's own pick once care ended
+    assert evidence[4]  # a follow-up to Riri's reply: evidence about her again
 
 
 def test_the_session_window_says_which_turns_care_answered() -> None:
