@@ -160,8 +160,10 @@ def delta_for(event: Event) -> ProfileDelta | None:
     if event.type == "session.ended":
         persona, turns = d.get("persona"), d.get("turn_count")
         signal = end_signal(turns) if isinstance(turns, int) else None
-        # A session whose last reply was the crisis safety message: its end is no persona's.
-        if persona not in PERSONA_IDS or signal is None or d.get("last_crisis"):
+        # A session whose last reply was the crisis safety message or care's: its end is no
+        # persona's (the care persona was imposed, not chosen).
+        imposed = d.get("last_crisis") or d.get("last_care")
+        if persona not in PERSONA_IDS or signal is None or imposed:
             return None
         keys = context_keys(d.get("tone"), d.get("intent"))
         for pid, (reward, weight) in implicit_updates(signal, shown=persona).items():

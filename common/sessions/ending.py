@@ -5,7 +5,7 @@ cleanup job finds it and publishes one `session.ended` event before deleting it.
 signals come from its length: a user who left after the first reply ("left right after a
 reply") and one who stayed for a long conversation ("long session"). Both are judged on the
 persona that answered last, in the context of the last message; neither when the last reply was
-the crisis safety message."""
+the crisis safety message or a care reply."""
 
 from __future__ import annotations
 
@@ -49,6 +49,8 @@ def session_ended_event(
         "intent": (last.intent or None) if last else None,
         # It ended on the crisis safety message: its length says nothing of the persona.
         "last_crisis": bool(last and last.crisis),
+        # It ended on a care reply: the care persona's, imposed after a crisis, not chosen.
+        "last_care": bool(last and last.care),
     }
     event = keyless(
         Event("session.ended", now, user_key, state.session_id, data, subject=subject), key

@@ -55,7 +55,7 @@ def test_the_event_has_no_text_and_a_stable_id() -> None:
     assert first.type == "session.ended" and first.session_id == "s-1"
     assert first.data == {
         "turn_count": 7, "duration_s": 360, "persona": "elro", "tone": "anxious",
-        "intent": "planning", "last_crisis": False,
+        "intent": "planning", "last_crisis": False, "last_care": False,
     }  # fmt: skip
     assert "message" not in str(first.envelope())
 
@@ -93,12 +93,18 @@ def test_a_long_session_counts_for_the_persona_and_a_middling_one_for_nothing() 
     assert _increments(3) is None
 
 
+@pytest.mark.parametrize("flag", ["crisis", "care"])
 @pytest.mark.parametrize("turns", [1, LONG_SESSION_TURNS])
-def test_a_session_that_ended_on_the_crisis_safety_message_is_no_evidence(turns: int) -> None:
-    state = _session(turns, persona="lua")  # the care persona, under which the message shows
-    crisis_last = replace(
-        state, window=(*state.window[:-1], replace(state.window[-1], crisis=True))
-    )
-    event = session_ended_event(crisis_last, user_key=None, subject="k", key="test-key", now=T0)
-    assert event.data["last_crisis"] is True
-    assert delta_for(Event.from_envelope(event.envelope(), subject="k")) is None
+def test_a_session_that_ended_on_the_crisis_reply_or_in_care_is_no_evidence(turns, flag) -> None:
+    # The crisis safety message shows under the care persona; a care reply is hers, imposed
+    # (one turn: care after a no to "Are you safe right now?" in another session).
+    def ended(state: SessionState) -> Event:
+        event = session_ended_event(state, user_key=None, subject="k", key="test-key", now=T0)
+        return Event.from_envelope(event.envelope(), subject="k")
+
+    state = _session(turns, persona="lua")
+    assert delta_for(ended(state))  # Lua chosen for fit: her session's end counts
+    last = replace(state.window[-1], **{flag: True})
+    event = ended(replace(state, window=(*state.window[:-1], last)))
+    assert event.data[f"last_{flag}"] is True
+    assert delta_for(event) is None
