@@ -17,14 +17,18 @@ NEGATIVE_THRESHOLD = -0.05
 # grows with the square of the emoji count (1,000 emoji took 0.6 s, 4,000 over 10 s); past this
 # many, more emoji say nothing new about the sentiment.
 MAX_EMOJI = 64
-# Success idioms VADER reads word by word as violence or illness ("killed" -3.5, "crushing" -1.5,
-# "sick" -2.3: "I killed it at the presentation today" scored -0.67). They are blanked before
-# scoring, as VADER's own SPECIAL_CASES set a phrase's valence ("bus stop": 0). Only idioms with
-# a word VADER scores negative ("nailed it", "aced it" read neutral already); keep it short, as
-# each entry hides that word's negative reading wherever the phrase occurs.
-SUCCESS_IDIOMS = (
+# Idioms VADER reads word by word the wrong way round: success as violence or illness ("killed"
+# -3.5, "crushing" -1.5, "sick" -2.3: "I killed it at the presentation today" scored -0.67), and
+# a complaint as praise ("credit" +1.6: "my boss takes credit for my work" +0.38). They are
+# blanked before scoring, as VADER's own SPECIAL_CASES set a phrase's valence ("bus stop": 0).
+# Only idioms with a word VADER misreads ("nailed it", "aced it" read neutral already); keep it
+# short, as each entry hides that word's reading wherever the phrase occurs ("I got credit for
+# the launch" stays positive).
+MISREAD_IDIOMS = (
     r"\b(?:killed|killing|crushed|crushing)\s+it\b"
     r"|\b(?:this|that)(?:\s+is|\s+was|['’]s)\s+(?:so\s+)?sick\b"
+    r"|\b(?:take|takes|took|taking|taken|steal|steals|stole|stealing)\s+(?:all\s+)?(?:the\s+)?"
+    r"credit\b"
 )
 
 # Lexicon values VADER gets wrong for this chat, set once where the analyzer is built: yelling,
@@ -64,7 +68,7 @@ def _few_emoji(text: str, emojis: dict[str, str]) -> str:
 def score_sentiment(text: str) -> Sentiment:
     """Label a text positive (compound >= 0.05), negative (<= -0.05) or neutral."""
     analyzer = _analyzer()
-    text = re.sub(SUCCESS_IDIOMS, " ", _few_emoji(text, analyzer.emojis), flags=re.IGNORECASE)
+    text = re.sub(MISREAD_IDIOMS, " ", _few_emoji(text, analyzer.emojis), flags=re.IGNORECASE)
     compound = float(analyzer.polarity_scores(text)["compound"]) if text.strip() else 0.0
     if compound >= POSITIVE_THRESHOLD:
         label = "positive"

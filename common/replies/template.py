@@ -997,11 +997,16 @@ class _Specifics:
                     topical.append(frag)
         # The person named in a troubled message may be the trouble: "My manager is bullying
         # me" must not get "talk it through with your manager". VADER alone misses much of it
-        # ("touched me inappropriately" neutral, "takes credit for my work" positive), so the
-        # role is named only when sentiment and tone both read the message as untroubled.
-        untroubled = analysis.sentiment.label == "positive" and analysis.tone.label not in _TROUBLED
-        troubled = analysis.sentiment.label == "negative" or (role and not untroubled)
-        helper = cls.helper if troubled else role or cls.helper
+        # ("touched me inappropriately" neutral, "said I should smile more" positive), so the
+        # role is named only when sentiment and the model's tone both read the message as
+        # untroubled: the baseline's tone leans calm on VADER's own positive score, and cannot
+        # confirm it ("my manager is really nice but he keeps taking credit" read calm).
+        untroubled = (
+            analysis.read_by_model
+            and analysis.sentiment.label == "positive"
+            and analysis.tone.label not in _TROUBLED
+        )
+        helper = role if role and untroubled else cls.helper
         return cls(
             tool=tool,
             items=tuple(items[:4]),

@@ -232,6 +232,21 @@ def test_the_idioms_words_stay_negative_outside_the_idioms(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "label"),
     [
+        ("My manager keeps taking credit for my ideas in meetings", "neutral"),
+        ("how should I handle a boss who takes credit for everything", "neutral"),
+        ("she stole all the credit for my project", "neutral"),
+        ("I got credit for the launch", "positive"),
+    ],
+)
+def test_taking_credit_is_no_praise(text: str, label: str) -> None:
+    # VADER scores "credit" +1.6: "takes credit for my work" read positive (+0.38), and the
+    # role the user complained about was offered as the one to confide in.
+    assert score_sentiment(text).label == label
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
         ("My manager John keeps yelling at me in front of the team", "negative"),
         ("My boss shouted at me again", "negative"),
         ("My supervisor gaslights me", "negative"),

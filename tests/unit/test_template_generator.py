@@ -14,6 +14,7 @@ from common.analysis.baseline import analyze_baseline
 from common.analysis.types import Sentiment
 from common.labels import INTENTS
 from common.personas import PERSONAS
+from common.plain_text import as_read
 from common.replies import ContextTurn, ReplyRequest, ResponseGenerator, TemplateGenerator
 from common.replies.template import (
     _ALL_STEPS,
@@ -340,7 +341,10 @@ def test_the_person_a_troubled_message_names_is_never_the_one_to_confide_in() ->
     troubled = make_analysis(
         tone="anxious", intent="decision_making", entities=(("manager", "role"),)
     )
-    calm = make_analysis(tone="calm", intent="decision_making", entities=(("manager", "role"),))
+    calm = replace(
+        make_analysis(tone="calm", intent="decision_making", entities=(("manager", "role"),)),
+        source="tone-model-v3",  # only the model's tone confirms VADER's (the test below)
+    )
     for pid in PERSONAS:
         text = reply("My manager is bullying me, should I go to HR?", pid, analysis=troubled)
         assert not re.search(r"(?:with|ask|tell|to) your manager", text), text
@@ -361,12 +365,32 @@ def test_the_role_is_the_one_to_confide_in_only_in_a_positive_untroubled_message
 ) -> None:
     # The signals review: VADER read "touched me inappropriately" and "yelling" as neutral and
     # "takes credit for my work" as positive, so Riri said "3) Talk it through with your
-    # manager." Only a positive message in an untroubled tone names the role (the test above).
+    # manager." Only a positive message in an untroubled tone names the role (the test above),
+    # the model's tone: the baseline's names no role at all (the test below).
     for intent in ("decision_making", "problem_solving"):
         analysis = make_analysis(tone=tone, intent=intent, entities=(("manager", "role"),))
+        analysis = replace(analysis, sentiment=sentiment, source="tone-model-v3")
         for pid in PERSONAS:
-            text = reply(message, pid, analysis=replace(analysis, sentiment=sentiment))
+            text = reply(message, pid, analysis=analysis)
             assert not re.search(r"(?:with|ask|tell|to) your manager", text, re.I), text
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "how should I handle a boss who takes credit for everything",
+        "My manager keeps taking credit for my ideas in meetings",
+        "my manager is really nice but he keeps taking credit for my work",
+    ],
+)
+def test_the_baseline_never_sends_the_user_to_the_role_they_complain_about(message: str) -> None:
+    # The entities review: VADER read these positive ("credit", "nice") and the baseline's tone
+    # leaned calm on that same score, so Riri said "1) Talk it through with your boss" and Lua
+    # "ask your manager ... to look at it with fresh eyes". The real baseline, not a made-up tone.
+    analysis = analyze_baseline(as_read(message))
+    for pid in PERSONAS:
+        text = reply(message, pid, analysis=analysis)
+        assert not re.search(r"(?:with|ask|tell|to) your (?:boss|manager|colleague)", text, re.I)
 
 
 def test_a_curious_opener_never_greets_a_distressed_question() -> None:
