@@ -116,6 +116,13 @@ def pairs(text: str) -> list[tuple[str, str]]:
         ("rewriting the service in Go", [("Go", "tool")]),
         ("Go code is verbose", [("Go", "tool")]),
         ("Python or Go?", [("Python", "tool"), ("Go", "tool")]),
+        ("Should I learn Ruby or Python?", [("Ruby", "tool"), ("Python", "tool")]),
+        ("my Ruby code is slow", [("Ruby", "tool")]),
+        ("i'm learning ruby", [("ruby", "tool")]),
+        ("Ruby on Rails", [("Ruby on Rails", "tool")]),
+        ("I'm learning Unity", [("Unity", "tool")]),
+        ("our Spark jobs are slow", [("Spark", "tool")]),
+        ("Java or Kotlin?", [("Java", "tool"), ("Kotlin", "tool")]),
         # Roles.
         (
             "my manager, my team lead, the CTO and HR",
@@ -153,6 +160,22 @@ def test_extracts_entities(text: str, expected: list[tuple[str, str]]) -> None:
 )
 def test_ordinary_words_are_not_entities(text: str, word: str) -> None:
     assert word not in [e.text.casefold() for e in extract_entities(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my daughter Ruby has been sick all week",
+        "My colleague Ruby keeps taking credit for my work",
+        "Spark joy?",
+        "Unity in the team matters more than speed",
+        "I bought Java beans for the office",
+    ],
+)
+def test_a_name_or_word_spelled_like_a_tool_is_no_tool(text: str) -> None:
+    # The entities review: "my daughter Ruby has been sick all week and I keep missing
+    # standups" got Riri's "Pick one small concept in Ruby".
+    assert [e for e in extract_entities(text) if e.type == "tool"] == []
 
 
 @pytest.mark.parametrize(
