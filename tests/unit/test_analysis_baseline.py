@@ -261,6 +261,13 @@ def test_vader_reads_yelling_as_negative_and_a_call_for_help_as_no_good_news(
     assert score_sentiment(text).label == label
 
 
+def test_fire_emoji_is_no_bad_news() -> None:
+    # VADER spells 🔥 out as "fire" (-1.4): "got the offer 🔥🔥🔥" scored -0.74, stored in
+    # analytics and answered "Ugh, frustrating!". The word still reads as it did.
+    assert score_sentiment("got the offer 🔥🔥🔥").label != "negative"
+    assert score_sentiment("the house is on fire").label == "negative"
+
+
 def _lexicon_data() -> dict:
     return json.loads(LEXICON_PATH.read_text(encoding="utf-8"))
 

@@ -393,6 +393,15 @@ def test_the_baseline_never_sends_the_user_to_the_role_they_complain_about(messa
         assert not re.search(r"(?:with|ask|tell|to) your (?:boss|manager|colleague)", text, re.I)
 
 
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_good_news_with_fire_emoji_is_not_answered_as_frustration(persona: str) -> None:
+    # The entities review: VADER read 🔥 as "fire", so "got the offer 🔥🔥🔥" got Riri's
+    # "Ugh, frustrating!" on the baseline.
+    message = "got the offer 🔥🔥🔥"
+    text = reply(message, persona, analysis=analyze_baseline(as_read(message)))
+    assert "frustrat" not in text.lower(), text
+
+
 def test_a_curious_opener_never_greets_a_distressed_question() -> None:
     curious = make_analysis(tone="curious", intent="emotional_support")
     analysis = replace(curious, sentiment=Sentiment("negative", -0.6))  # the words review
