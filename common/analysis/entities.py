@@ -2,7 +2,8 @@
 
 Dates, durations and money are regular patterns (below); organisations, tools and roles come
 from the curated lists in ``entities.json`` (looked up by word n-grams), plus organisations named
-by 1-3 capitalised words after "work at", "join", "offer from" and similar cues. Overlapping
+by 1-3 capitalised words after "work at", "join", "offer from" and similar cues (a person's full
+name there reads as one too, "an interview with Tom Baker": a known limit). Overlapping
 candidates resolve to the earliest, then the longest span ("Google Sheets" is one tool, "next
 Friday" one date). Entities keep the casing the user typed, are de-duplicated
 case-insensitively and come in order of appearance.

@@ -80,6 +80,9 @@ def pairs(text: str) -> list[tuple[str, str]]:
             [("Initech", "organization"), ("last week", "date_time")],
         ),
         ("I got an offer from Acme Corp", [("Acme Corp", "organization")]),
+        ("I got hired by Umbrella Health", [("Umbrella Health", "organization")]),
+        ("I work for the City Council", [("City Council", "organization")]),
+        ("I have an interview with Google", [("Google", "organization")]),
         # Tools.
         (
             "I use Python, React, SQL, Excel, Jira, Slack, Figma and Notion",
@@ -187,11 +190,17 @@ def test_a_name_or_word_spelled_like_a_tool_is_no_tool(text: str) -> None:
         "I work for Dad",
         "my sister wants me to join Grandma for lunch",
         "I got an offer from Mike",  # one word after "offer from" is more often a person
+        "I have an interview with Sarah on Monday",  # ... and after "interview with"
+        "I've been working for Jennifer since May",
+        "I got hired by Mike last year",
+        "I joined Dr. Patel's team",  # titles are no names
+        "I work for Mr. Hughes",
     ],
 )
 def test_people_after_an_organisation_cue_are_not_organisations(text: str) -> None:
     # The signals review: "I am so angry at Mike right now" gave Mike/organization, and the
-    # replies said "Keep Mike in view, without letting it crowd you."
+    # replies said "Keep Mike in view, without letting it crowd you." The entities review:
+    # "work for Mr. Hughes" gave "Mr", and a reply "Factor in the specifics you named: Dr."
     assert [e for e in extract_entities(text) if e.type == "organization"] == []
 
 
