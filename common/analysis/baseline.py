@@ -33,8 +33,10 @@ from common.analysis.safety import assess_safety
 from common.analysis.sentiment import score_sentiment
 from common.analysis.types import Analysis, Distribution, Sentiment
 from common.labels import SIGNALS
+from common.languages import not_english
 
 LEXICON_PATH = Path(__file__).with_name("lexicon.json")
+NO_SENTIMENT = Sentiment(label="neutral", score=0.0)
 
 _DROP_APOSTROPHES = str.maketrans("", "", "'’‘")
 _FALLBACK_CACHE_SIZE = 20_000  # words remembered by the prefix/typo fallback, then forgotten
@@ -427,7 +429,9 @@ def signal_distributions(text: str, sentiment: Sentiment | None = None) -> dict[
 
 def analyze_baseline(text: str) -> Analysis:
     """Analyse one message offline: sentiment, tone, pace, intent, entities and safety."""
-    sentiment = score_sentiment(text)
+    # VADER reads English only: in Spanish it read the "no" of "Estoy feliz, no tengo quejas"
+    # (-0.30), in German "super" (+0.6). Another language is neutral, and gives no prior.
+    sentiment = NO_SENTIMENT if not_english(text) else score_sentiment(text)
     signals = signal_distributions(text, sentiment)
     return Analysis(
         sentiment=sentiment,

@@ -11,6 +11,8 @@ import pytest
 
 from common.analysis import analyze_baseline, score_sentiment, signal_distributions
 from common.analysis.baseline import LEXICON_PATH, compile_lexicon, load_lexicon
+from common.analysis.types import Sentiment
+from common.analysis.with_model import analyze
 from common.labels import INTENTS, PACES, SIGNALS, TONES
 
 REFLECTIVE = (
@@ -266,6 +268,17 @@ def test_fire_emoji_is_no_bad_news() -> None:
     # analytics and answered "Ugh, frustrating!". The word still reads as it did.
     assert score_sentiment("got the offer 🔥🔥🔥").label != "negative"
     assert score_sentiment("the house is on fire").label == "negative"
+
+
+@pytest.mark.parametrize("text", ["Estoy feliz, no tengo quejas", "Das ist super, danke"])
+def test_a_message_in_another_language_has_no_sentiment(text: str) -> None:
+    # The entities review: VADER read the Spanish "no" (-1.2) of "I'm happy, I have no
+    # complaints" as negative, and the prompt said "sentiment negative".
+    assert analyze(text, model=None)[0].sentiment == Sentiment("neutral", 0.0)
+
+
+def test_the_same_message_in_english_keeps_its_sentiment() -> None:
+    assert analyze("I'm happy, no complaints", model=None)[0].sentiment.label == "positive"
 
 
 def _lexicon_data() -> dict:
