@@ -138,6 +138,12 @@ _DIGIT_PATTERNS: tuple[tuple[str, str, bool], ...] = (
 _BARE_AMOUNT = rf"\b(?:\d+(?:\.\d+)?\s?k|\d{{1,3}}(?:,\d{{3}})+)(?!\w)(?P<rate>{_RATE})"
 # "a day" right after "2 hours" is a rate, not a duration.
 _RATE_BEFORE = rf"(?:{_UNIT}|times|once|twice|\d+k?)\s+$"
+# "a second interview", "a day job", "a sprint review": after "a"/"an" the unit is an ordinal or
+# part of a compound noun, not a span of time ("wait a second", "it took a day" still are).
+_NOUN_AFTER = (
+    r"[\s-]+(?:interview|round|job|review|retro|planning|pair|opinion|chance|look|offer|time"
+    r"|thought|try|attempt|language|degree|career|date|call|meeting|trip|shift|one)s?\b"
+)
 # A word as the curated lists see it: C++, C#, Node.js, co-worker, Google's.
 _WORD_RE = r"[^\W_](?:[\w+#.&'-]*[\w+#])?"
 _ONE_DAY_OK = frozenset(
@@ -152,6 +158,7 @@ class _Regexes:
     digit_patterns: tuple[tuple[str, re.Pattern[str]], ...]
     bare_amount: re.Pattern[str]
     rate_before: re.Pattern[str]
+    noun_after: re.Pattern[str]
     token: re.Pattern[str]
     letters: re.Pattern[str]
 
@@ -169,6 +176,7 @@ def _regexes() -> _Regexes:
         ),
         bare_amount=re.compile(_BARE_AMOUNT, re.IGNORECASE),
         rate_before=re.compile(_RATE_BEFORE, re.IGNORECASE),
+        noun_after=re.compile(_NOUN_AFTER, re.IGNORECASE),
         token=re.compile(_WORD_RE),
         letters=re.compile(r"[^\W\d_]+"),
     )
@@ -321,7 +329,10 @@ def _patterns(text: str, tokens: list[_Token], data: _Data) -> Iterator[_Candida
         for start, end in _spans(regex, text):
             found = text[start:end].lower()
             if type_ == "duration":
-                if found.startswith(("a ", "an ")) and rx.rate_before.search(text, 0, start):
+                article = found.startswith(("a ", "an "))
+                if article and rx.rate_before.search(text, 0, start):
+                    continue
+                if article and rx.noun_after.match(text, end):
                     continue
                 one_day = found.startswith("one") and found.endswith("day")
                 if one_day and _word_before(tokens, start) not in _ONE_DAY_OK:

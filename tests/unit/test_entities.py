@@ -50,6 +50,7 @@ def pairs(text: str) -> list[tuple[str, str]]:
             ],
         ),
         ("I code 2 hours a day", [("2 hours", "duration")]),
+        ("give me a second", [("a second", "duration")]),
         # Money.
         (
             "they offered $5k, €300, £40, 50 dollars and 2000 euros",
@@ -159,6 +160,11 @@ def test_extracts_entities(text: str, expected: list[tuple[str, str]]) -> None:
         ("I am at Home", "home"),
         ("hr is short for hour", "hr"),
         ("take the lead on this", "lead"),
+        # an ordinal or a compound noun, no span of time ("Plan around a second and tomorrow.")
+        ("I have a second interview tomorrow", "a second"),
+        ("I need a second pair of eyes", "a second"),
+        ("I still have a day job", "a day"),
+        ("we have a sprint review on Friday", "a sprint"),
     ],
 )
 def test_ordinary_words_are_not_entities(text: str, word: str) -> None:
