@@ -30,6 +30,13 @@ MISREAD_IDIOMS = (
     r"|\b(?:take|takes|took|taking|taken|steal|steals|stole|stealing)\s+(?:all\s+)?(?:the\s+)?"
     r"credit\b"
 )
+# Sarcasm VADER reads as praise ("oh great, another reorg. love that for me" +0.85 got "That's
+# wonderful"): a closing "/s", the internet's mark for it, and "oh great, another ...". Such a
+# message scores no better than neutral; its negative words still count.
+SARCASM = (
+    r"(?:^|\s)/s\W*$"
+    r"|\boh\s+(?:great|wonderful|perfect|fantastic|lovely|joy)\W+another\b"
+)
 
 # Lexicon values VADER gets wrong for this chat, set once where the analyzer is built: yelling,
 # shouting and gaslighting are not in its lexicon ("my manager keeps yelling at me" read
@@ -73,6 +80,8 @@ def score_sentiment(text: str) -> Sentiment:
     analyzer = _analyzer()
     text = re.sub(MISREAD_IDIOMS, " ", _few_emoji(text, analyzer.emojis), flags=re.IGNORECASE)
     compound = float(analyzer.polarity_scores(text)["compound"]) if text.strip() else 0.0
+    if compound > 0 and re.search(SARCASM, text, flags=re.IGNORECASE):
+        compound = 0.0
     if compound >= POSITIVE_THRESHOLD:
         label = "positive"
     elif compound <= NEGATIVE_THRESHOLD:

@@ -281,6 +281,23 @@ def test_the_same_message_in_english_keeps_its_sentiment() -> None:
     assert analyze("I'm happy, no complaints", model=None)[0].sentiment.label == "positive"
 
 
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("just love being ignored in standups /s", "neutral"),
+        ("oh great, another reorg. love that for me", "neutral"),
+        ("Oh wonderful... another all-hands at 8am", "neutral"),
+        ("oh great, I got the job!", "positive"),
+        ("great, another win for the team!", "positive"),
+        ("it copies at 50 MB/s, great speed", "positive"),
+    ],
+)
+def test_marked_sarcasm_is_no_praise(text: str, label: str) -> None:
+    # The entities review: "oh great, another reorg. love that for me" scored +0.85 and Nana
+    # answered "That's wonderful". A closing "/s" or "oh great, another" scores at most 0.
+    assert score_sentiment(text).label == label
+
+
 def _lexicon_data() -> dict:
     return json.loads(LEXICON_PATH.read_text(encoding="utf-8"))
 
