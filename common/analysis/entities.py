@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
+from itertools import islice
 from pathlib import Path
 from typing import NamedTuple
 
@@ -57,7 +58,9 @@ _AMOUNT = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _SCALE = r"(?:k|mm|m|bn|million|thousand|grand|billion)"
 _RATE = r"(?:\s*(?:/|per|an?)\s*(?:year|yr|month|mo|hour|hr|week|wk|day|annum)\b)?"
 _CURRENCY_CODE = r"(?:usd|eur|gbp|chf|cad|aud|inr)"
-_CURRENCY_WORD = r"(?:dollars?|bucks|euros?|eur|usd|pounds?|gbp|quid|yen|rupees?|inr|francs?|chf)"
+_CURRENCY_WORD = (
+    r"(?:dollars?|bucks|grand|euros?|eur|usd|pounds?|gbp|quid|yen|rupees?|inr|francs?|chf)"
+)
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _UNITS = (
@@ -311,11 +314,15 @@ def _word_before(tokens: list[_Token], start: int) -> str:
     return tokens[count - 1].key if count else ""
 
 
-def _word_after(tokens: list[_Token], end: int) -> str:
-    for token in tokens:
-        if token.start >= end:
-            return token.key
-    return ""
+def _money_after(tokens: list[_Token], end: int, data: _Data) -> bool:
+    """A money word after a character offset: the next word, or one of the two after "in" or
+    "of" ("20k in student debt", "50k of savings")."""
+    after = list(islice((t.key for t in tokens if t.start >= end), 3))
+    if not after:
+        return False
+    return after[0] in data.money_after or (
+        after[0] in ("in", "of") and not data.money_after.isdisjoint(after[1:])
+    )
 
 
 def _patterns(text: str, tokens: list[_Token], data: _Data) -> Iterator[_Candidate]:
@@ -345,11 +352,7 @@ def _patterns(text: str, tokens: list[_Token], data: _Data) -> Iterator[_Candida
         return
     for m in rx.bare_amount.finditer(text):
         previous = {t.key for t in tokens[: _count_before(tokens, m.start())][-2:]}
-        if (
-            m.group("rate")
-            or previous & data.money_before
-            or _word_after(tokens, m.end()) in data.money_after
-        ):
+        if m.group("rate") or previous & data.money_before or _money_after(tokens, m.end(), data):
             yield _Candidate(m.start(), m.end(), "money")
 
 

@@ -65,6 +65,16 @@ def pairs(text: str) -> list[tuple[str, str]]:
         ("the role pays an 80k salary", [("80k", "money")]),
         ("I make 80k a year", [("80k a year", "money")]),
         ("$20 an hour is too low", [("$20 an hour", "money")]),
+        ("I have 20k in student debt", [("20k", "money")]),
+        ("I still owe him 2 grand", [("2 grand", "money")]),
+        (
+            "they offered 80k but I was hoping for 95k",
+            [("80k", "money"), ("95k", "money")],
+        ),
+        (
+            "I make 3k a month and rent is 1.2k",
+            [("3k a month", "money"), ("1.2k", "money")],
+        ),
         # Organisations, from the list and from "at/join/offer from <Capitalised>".
         ("should I take the offer from Stripe or stay?", [("Stripe", "organization")]),
         (
@@ -76,6 +86,7 @@ def pairs(text: str) -> list[tuple[str, str]]:
             [("bootcamp", "organization"), ("university", "organization")],
         ),
         ("GOT THE JOB AT GOOGLE!!!", [("GOOGLE", "organization")]),
+        ("I drive for Uber at night", [("Uber", "organization")]),
         (
             "I started at Initech last week",
             [("Initech", "organization"), ("last week", "date_time")],
@@ -154,6 +165,8 @@ def test_extracts_entities(text: str, expected: list[tuple[str, str]]) -> None:
         ("cut me some slack", "slack"),
         ("the notion that I'm not enough", "notion"),
         ("I walked 10k steps", "10k"),
+        ("I ran 10k in the park", "10k"),
+        ("I'm uber stressed", "uber"),
         ("I lost 10 pounds", "10 pounds"),
         ("one day I'll get there", "one day"),
         ("look at This", "this"),
