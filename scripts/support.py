@@ -13,8 +13,9 @@ analytics key: its fingerprint tells which one was used).
 
 end-care clears the care that follows a crisis turn, on the activity record (not_safe_until: a
 no to "Are you safe right now?", in every session) and on the live sessions (not_safe_until,
-care_until), for a user whose crisis turn was not one ("I was only joking about my deadline").
-It prints an operator action line to keep with the ticket.
+care_until), with the crisis_language that care speaks on each, for a user whose crisis turn
+was not one ("I was only joking about my deadline"). It prints an operator action line to keep
+with the ticket.
 """
 
 from __future__ import annotations

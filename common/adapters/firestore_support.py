@@ -23,9 +23,9 @@ DEVICE_FIELDS = ["platform", "last_seen_at"]
 ERASURE_FIELDS = ["firestore", "analytics", "requested_at", "documents_gone_at"]
 PREFERENCE_FIELDS = ["stats", "updated_at"]
 # What end_care clears: care after a no in any session (the activity record's), and in a session
-# also the care turns after its crisis turn.
-ACTIVITY_CARE = ("not_safe_until",)
-SESSION_CARE = ("not_safe_until", "care_until")
+# also the care turns after its crisis turn; with each, the crisis's language its care speaks.
+ACTIVITY_CARE = ("not_safe_until", "crisis_language")
+SESSION_CARE = ("not_safe_until", "care_until", "crisis_language")
 END_CARE_ATTEMPTS = 3  # a turn of the user may change a document between read and write
 
 
@@ -82,9 +82,9 @@ def support_view(db: Any, *, uid: str, ukey: str, now: datetime) -> dict[str, An
 
 def end_care(db: Any, *, uid: str, now: datetime) -> tuple[list[str], list[str]]:
     """Clear not_safe_until on the user's activity record, and it and care_until on their live
-    sessions, each write on the condition that its document is as read (a turn committed
-    meanwhile: read again, up to END_CARE_ATTEMPTS times). The paths written, and those a turn
-    kept changing (not written)."""
+    sessions (crisis_language with them), each write on the condition that its document is as
+    read (a turn committed meanwhile: read again, up to END_CARE_ATTEMPTS times). The paths
+    written, and those a turn kept changing (not written)."""
     written: list[str] = []
     left: list[str] = []
     for _ in range(END_CARE_ATTEMPTS):

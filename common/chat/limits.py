@@ -134,6 +134,12 @@ def care_after_no(doc: dict | None, now: datetime) -> datetime | None:
     return until if isinstance(until, datetime) and until > now else None
 
 
+def care_language(doc: dict | None, now: datetime) -> str | None:
+    """The language of the crisis whose care after a no the record keeps (care_after_no), as
+    its patterns told (Safety.language); None: no such care at `now`, or the locale's."""
+    return (doc or {}).get("crisis_language") if care_after_no(doc, now) is not None else None
+
+
 def last_turn(doc: dict | None) -> datetime | None:
     """The user's latest stored turn, as the record holds it (None: none within the day or so
     the record outlives its last turn)."""
@@ -148,9 +154,11 @@ def activity_doc(
     not_safe_until: datetime | None = None,
     salt: str | None = None,
     heavy_at: datetime | None = None,
+    crisis_language: str | None = None,
 ) -> dict:
     """The record as written. `salt`: the one `activity`'s hashes were made with (None: a
-    record that has none, as the older code wrote them)."""
+    record that has none, as the older code wrote them). `crisis_language`: kept only with
+    `not_safe_until`, whose care speaks it (care_language)."""
     kept = activity[-ACTIVITY_KEPT:]  # every anomaly limit is below it (common/config.py)
     newest = max((ts for ts, _ in kept), default=None)
     # A pair even without its hash (None): code from before the salt unpacks every entry as
@@ -173,6 +181,7 @@ def activity_doc(
         "limited_until": limited_until,
         "crisis_at": crisis_at,
         "not_safe_until": not_safe_until,  # care_after_no
+        "crisis_language": crisis_language if not_safe_until is not None else None,
         "heavy_at": heavy_at,  # last_heavy
         "expires_at": expires_at,
         **({SALT: salt} if salt else {}),

@@ -34,6 +34,7 @@ from common.chat.limits import (
     anomaly_thresholds,
     as_salted,
     care_after_no,
+    care_language,
     last_crisis,
     last_heavy,
     message_hash,
@@ -407,6 +408,15 @@ def take_turn(
         no), or in another of the user's sessions after a no (the activity record's)."""
         return bool(state and state.in_care(now)) or care_after_no(activity, now) is not None
 
+    def spoken_in_care(state: SessionState | None, activity: dict | None) -> str | None:
+        """The language of the crisis whose care the turn is in (Safety.language, None: the
+        locale's): its lines and care line stay in the crisis reply's language ("Quiero
+        morir." under en-US: the Spanish lines, not 988 in English). The session's own while it
+        is in care, else the one the activity record keeps with care after a no."""
+        if state and state.in_care(now):
+            return state.crisis_language
+        return care_language(activity, now)
+
     def limit(read: TurnContext, activity: list, verdict: Verdict) -> NoReturn:
         # A user in care is refused calmly, and with the resources: a bare "wait a moment"
         # leaves someone in distress with nothing. (Not for another user's session.)
@@ -423,7 +433,11 @@ def take_turn(
             outbox=outbox,
             publisher=publisher,
             now=now,
-            care_resources=_resources(locale, settings) if care else None,
+            care_resources=(
+                _resources(locale, settings, spoken_in_care(session, read.activity))
+                if care
+                else None
+            ),
         )
 
     judged = activity, verdict = judge(context)
@@ -518,6 +532,7 @@ def take_turn(
         """The turn answered for the session and the activity record as `state` and
         `activity` hold them."""
         care = in_care(state, activity)
+        spoken = analysis.safety.language if crisis else spoken_in_care(state, activity)
         said = told if state is told_for else told_in(state)
         # Care after the reply for a worried friend is a supporter's; not after a no to "Are you
         # safe right now?" (the user's own, in this session or another one).
@@ -538,7 +553,7 @@ def take_turn(
                     care=crisis or care,
                     gentle=said.gentle,
                     local_hour=local_hour,
-                    language=_language(locale, settings, analysis.safety.language),
+                    language=_language(locale, settings, spoken),
                 ),
                 requested=body.persona,
                 seed=turn_id,
@@ -555,7 +570,7 @@ def take_turn(
             ),
             summary=state.summary if state else SessionSummary(),
             care=care,
-            care_resources=_resources(locale, settings) if care else (),
+            care_resources=_resources(locale, settings, spoken) if care else (),
             all_right=care and (all_right or said_all_right(state, activity)),
             supporting=supporting,
             # Care over, a crisis in the hour (this session's or another's): a calm reply.
@@ -602,12 +617,15 @@ def take_turn(
         heavy_at = now if told.heavy_now else last_heavy(read.activity, now)
         ends = (care_after_no(read.activity, now), session_not_safe_until)
         not_safe_until = max((end for end in ends if end is not None and end > now), default=None)
+        # the latest crisis's language, for the care it extends or starts
+        spoken = analysis.safety.language if crisis else care_language(read.activity, now)
         return activity_doc(
             activity,
             limited_until=limited_until,
             crisis_at=crisis_at,
             not_safe_until=not_safe_until,
             heavy_at=heavy_at,
+            crisis_language=spoken,
             salt=salt_of(read.activity, fresh_salt),  # the one judge(read) hashed with
         )
 
@@ -747,6 +765,7 @@ def take_turn(
             # turn within a day of a no in another session extends it as one in that session.
             not_safe=answered == "not_safe" or care_after_no(read.activity, now) is not None,
             all_right=all_right,
+            crisis_language=analysis.safety.language,
         )
         new_state = replace(new_state, anonymous=anonymous)
 

@@ -83,6 +83,10 @@ class SessionState:
     # a false alarm on ordinary words, gets care_until only). The user's activity record keeps
     # the latest of these, so that their other sessions are in care too (care_after_no).
     not_safe_until: datetime | None = None
+    # The language of the session's latest crisis turn as its patterns told (Safety.language;
+    # None: the locale's, as for sessions stored before it was kept): its care turns name the
+    # lines, and say the care line, in the crisis reply's language, not the locale's.
+    crisis_language: str | None = None
     # When the user last said in this session that they are all right ("i'm fine, it was a
     # joke": common.safety.says_all_right); None since a crisis turn of the session. After
     # their latest crisis turn (all_right_since), care (above) stands, but its turns answer
@@ -134,6 +138,7 @@ class SessionState:
             "care_until": self.care_until,
             "supporting": self.supporting,
             "not_safe_until": self.not_safe_until,
+            "crisis_language": self.crisis_language,
             "said_all_right_at": self.said_all_right_at,
             "anonymous": self.anonymous,
         }
@@ -154,6 +159,7 @@ class SessionState:
             care_until=d.get("care_until"),
             supporting=bool(d.get("supporting", False)),
             not_safe_until=d.get("not_safe_until"),
+            crisis_language=d.get("crisis_language"),
             said_all_right_at=d.get("said_all_right_at"),
             anonymous=d.get("anonymous"),
         )
@@ -183,6 +189,7 @@ def append_turn(
     of_themselves: bool = False,
     not_safe: bool = False,
     all_right: bool = False,
+    crisis_language: str | None = None,
 ) -> SessionState:
     """The session after `turn` (whose index must be `state.turn_count`): the window keeps the
     last `window_size` turns and what falls out of it is folded into the summary. A crisis
@@ -191,7 +198,7 @@ def append_turn(
     (`of_themselves`); one that says no to "Are you safe right now?"
     (`not_safe`), care until NOT_SAFE_CARE after the session's latest crisis turn. `all_right`:
     the turn says the user is all right (said_all_right_at; a crisis turn that does not
-    forgets it)."""
+    forgets it). `crisis_language`: a crisis turn's (Safety.language), kept for its care."""
     if turn.turn_index != state.turn_count:
         raise ValueError(f"turn index {turn.turn_index} != turn count {state.turn_count}")
     window = state.window + (turn,)
@@ -215,6 +222,7 @@ def append_turn(
             else state.not_safe_until
         ),
         said_all_right_at=(now if all_right else None if crisis else state.said_all_right_at),
+        crisis_language=crisis_language if crisis else state.crisis_language,
     )
 
 

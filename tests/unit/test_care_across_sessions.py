@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from common.adapters.firestore_profiles import FirestoreProfileStore, erase_user
 from common.chat import service
-from common.chat.limits import CRISIS_REMEMBERED, activity_doc, care_after_no
+from common.chat.limits import CRISIS_REMEMBERED, activity_doc, care_after_no, care_language
 from common.chat.models import TurnCreate
 from common.profile.erasure import BY_USER, ERASURE_DONE
 from common.safety import CARE_QUESTION, CARE_REMINDER, resources_for
@@ -180,3 +180,15 @@ def test_an_erased_users_record_and_its_care_are_gone_and_the_export_shows_it():
     )
     assert set(rpc.docs["activity/u1"]) == {ERASURE_DONE, "expires_at"}  # the tombstone only
     assert care_after_no(rpc.docs["activity/u1"], now + timedelta(minutes=6)) is None
+
+
+def test_the_record_keeps_the_crisis_language_with_care_after_a_no_only():
+    until = turns.NOW + NOT_SAFE_CARE
+    kept = activity_doc([(turns.NOW, "h")], limited_until=None, not_safe_until=until,
+                        crisis_language="es")  # fmt: skip
+    assert care_language(kept, turns.NOW) == "es" and care_language(kept, until) is None
+    # without care after a no there is no care for it to speak in
+    alone = activity_doc([(turns.NOW, "h")], limited_until=None, crisis_language="es")
+    assert alone["crisis_language"] is None and care_language(alone, turns.NOW) is None
+    # a record written before it was kept: the locale's, as before
+    assert care_language({"not_safe_until": until}, turns.NOW) is None

@@ -16,8 +16,17 @@ from common.analysis.types import Distribution
 from common.chat import service
 from common.chat.models import TurnCreate
 from common.config import Settings
+from common.errors import RateLimited
 from common.model_client import ModelPrediction
-from common.safety import CARE_REASONS, CRISIS_REPLIES, crisis_reply, lines_key, resources_for
+from common.replies.prompt import resource_line
+from common.safety import (
+    CARE_LIMITED,
+    CARE_REASONS,
+    CRISIS_REPLIES,
+    crisis_reply,
+    lines_key,
+    resources_for,
+)
 from tests.fakes import turns
 from tests.fakes.turns import NOW
 from tests.unit import test_safety_languages
@@ -45,6 +54,14 @@ def _lines(locale: str | None, language: str | None = None) -> tuple[str, ...]:
     return resources_for(locale, default_locale=DEFAULT, language=language)
 
 
+def _turn(store, message: str, at, session_id=None, generator=None) -> dict:
+    """One turn of an en-US phone; its response."""
+    body = TurnCreate(client_turn_id=uuid.uuid4().hex, message=message, session_id=session_id)
+    ports = turns.turn_ports(store, **({"generator": generator} if generator else {}))
+    response, _ = service.take_turn(uid="u1", body=body, now=at, locale="en-US", **ports)
+    return response
+
+
 @pytest.mark.parametrize("locale", ["en-US", None])
 def test_a_crisis_in_spanish_under_an_english_locale_is_answered_in_spanish_with_988_in_spanish(
     locale,
@@ -64,6 +81,45 @@ def test_a_no_to_the_spanish_question_is_answered_in_spanish():
     (_, answer), _ = _turns(["Quiero morir.", "no"], "en-US")
     assert answer["safety"]["crisis"] is True
     assert answer["reply"].startswith("Gracias por responderme.")
+
+
+# The care turns after it: the reply's language review (the calm 429 in care and the lines a
+# care turn reminds of were the locale's, 988 in English, after the Spanish crisis reply).
+def test_the_care_turns_after_a_spanish_crisis_name_the_spanish_lines():
+    store, model = turns.ActivityStore(), turns.RecordingGenerator()
+    crisis = _turn(store, "Quiero morir.", NOW)
+    care = _turn(
+        store, "sí, estoy en casa", NOW + timedelta(minutes=1), crisis["session_id"], model
+    )
+    (asked,) = model.asked
+    assert care["safety"]["crisis"] is False and asked.care
+    assert asked.care_resources == _lines("en-US", "es") == tuple(crisis["safety"]["resources"])
+    assert care["persona"]["reasons"] == [CARE_REASONS["es"]]
+
+
+def test_care_after_a_spanish_no_names_the_spanish_lines_in_a_new_session_and_its_429():
+    store, model = turns.ActivityStore(), turns.RecordingGenerator()
+    start = NOW - timedelta(hours=2)  # past the hour that lifts the minute's limit
+    crisis = _turn(store, "Quiero morir.", start)
+    _turn(store, "no", start + timedelta(minutes=1), crisis["session_id"])
+    new = _turn(store, "hola", NOW - timedelta(seconds=4), generator=model)
+    assert model.asked[-1].care and model.asked[-1].care_resources == _lines("en-US", "es")
+    assert new["persona"]["reasons"] == [CARE_REASONS["es"]]
+    for i in range(7):  # the minute's 8 turns
+        _turn(store, f"estoy aqui {i}", NOW + timedelta(seconds=4 * i), new["session_id"])
+    with pytest.raises(RateLimited) as refused:
+        _turn(store, "sigo aqui", NOW + timedelta(seconds=28), new["session_id"])
+    assert str(refused.value) == CARE_LIMITED.format(listed=resource_line(_lines("en-US", "es")))
+
+
+def test_a_later_crisis_in_english_replaces_the_spanish_lines_of_care():
+    store, model = turns.ActivityStore(), turns.RecordingGenerator()
+    first = _turn(store, "Quiero morir.", NOW)
+    _turn(store, "no", NOW + timedelta(minutes=1), first["session_id"])
+    other = _turn(store, "I want to die", NOW + timedelta(hours=1))
+    _turn(store, "no", NOW + timedelta(hours=1, minutes=1), other["session_id"])
+    _turn(store, "hi", NOW + timedelta(hours=2), generator=model)  # a third session
+    assert model.asked[-1].care and model.asked[-1].care_resources == _lines("en-US")
 
 
 def test_a_crisis_in_english_under_en_us_is_answered_as_before():

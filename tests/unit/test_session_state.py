@@ -204,3 +204,24 @@ def test_a_tried_item_naming_a_sensitive_matter_is_left_out_of_the_summary():
     said = "I already tried talking to my manager about my HIV medication but it didn't help"
     state = _session(7, first_message=f"{said}. I tried meditation too")
     assert state.summary.tried == ("meditation too",)
+
+
+def test_the_crisis_language_is_kept_for_care_until_a_later_crisis_replaces_it():
+    def crisis(state: SessionState, i: int, language: str | None) -> SessionState:
+        return append_turn(state, _turn(i), now=NOW, ttl=TTL, window_size=5, persona_scores={},
+                           crisis=True, care_turns=3, crisis_language=language)  # fmt: skip
+
+    state = crisis(_session(1), 1, "es")  # "Quiero morir."
+    # a turn that is no crisis keeps it, whatever language it is given
+    state = append_turn(
+        state, _turn(2), now=NOW, ttl=TTL, window_size=5, persona_scores={}, crisis_language="en"
+    )
+    assert state.crisis_language == "es"
+    assert SessionState.from_dict(state.to_dict()) == state
+    # a later crisis in another language, or in none the patterns tell (the locale's)
+    assert crisis(state, 3, "de").crisis_language == "de"
+    assert crisis(state, 3, None).crisis_language is None
+    # a session stored before the field: the locale's, as before
+    stored = state.to_dict()
+    del stored["crisis_language"]
+    assert SessionState.from_dict(stored).crisis_language is None

@@ -88,11 +88,16 @@ def _database() -> FirestoreRpc:
                 "recent": json.dumps([[NOW.isoformat(), "hash"]]),
                 "crisis_at": NOW - timedelta(hours=4),
                 "not_safe_until": care_end,
+                "crisis_language": "es",
                 "heavy_at": None,
                 "expires_at": NOW + timedelta(days=30),
             },
             "sessions/live": _session(
-                "live", expires_at=NOW + timedelta(hours=23), care_until=3, not_safe_until=care_end
+                "live",
+                expires_at=NOW + timedelta(hours=23),
+                care_until=3,
+                not_safe_until=care_end,
+                crisis_language="es",
             ),
             "sessions/live/turns/t1": {"owner_uid": "ada", "message": SECRET, "reply": SECRET},
             "sessions/old": _session("old", expires_at=NOW - timedelta(hours=2), care_until=1),
@@ -175,9 +180,10 @@ def test_end_care_clears_the_care_of_the_record_and_the_live_session(monkeypatch
     assert _run(monkeypatch, rpc, Auth({}), ["end-care", "--uid", "ada"]) == 0
     activity = rpc.docs["activity/ada"]
     assert activity["not_safe_until"] is None and care_after_no(activity, NOW) is None
+    assert activity["crisis_language"] is None
     assert activity["crisis_at"] is not None  # the crisis happened: no nudge for 30 days
     live = decode_session(rpc.docs["sessions/live"])
-    assert (live.not_safe_until, live.care_until) == (None, None)
+    assert (live.not_safe_until, live.care_until, live.crisis_language) == (None, None, None)
     assert not live.in_care(NOW)
     assert rpc.docs["sessions/old"]["care_until"] == 1  # expired: left to the cleanup job
     assert SECRET in rpc.docs["sessions/live"]["context_window"]  # only the care fields written
@@ -225,7 +231,8 @@ def test_end_care_of_the_sessions_alone_says_the_record_was_not_written(
     monkeypatch, capsys
 ) -> None:
     rpc = _database()
-    rpc.put("activity/ada", {**rpc.docs["activity/ada"], "not_safe_until": None})
+    ended = {"not_safe_until": None, "crisis_language": None}  # as a turn writes it then
+    rpc.put("activity/ada", {**rpc.docs["activity/ada"], **ended})
     assert _run(monkeypatch, rpc, Auth({}), ["end-care", "--uid", "ada"]) == 0
     line = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert line["sessions"] == ["live"] and line["activity_record"] is False
