@@ -3,6 +3,7 @@
 (German capitalises its nouns) all need to know (pure)."""
 
 import re
+from collections.abc import Collection
 
 ENGLISH_WORDS = frozenset(
     "the a an and or to of in on is are was i you my me it this that what how why should can "  # noqa: SIM905
@@ -12,45 +13,55 @@ ENGLISH_WORDS = frozenset(
 GERMAN_WORDS = frozenset(
     "der das und ich nicht ist mit mein meine meinen wie kann soll auf für sich".split()  # noqa: SIM905
 )
-# Function words of German, French, Spanish and Portuguese; none that is an English word too
-# or part of one (Portuguese "do", "a", "as", "em"; "com" of "booking.com"; "e" of "e-mail";
-# German "den", "hat", "will"; French "son", "ta", "aux"; Spanish "sin", "ya", "sus", "dos";
-# "ai", "todo", "hay", "ton", "encore", "nada"), save a few of the template's first list
-# ("mon" of "mon/wed/fri", "comment", "yo"): one alone is no sign (not_english).
-OTHER_WORDS = (
-    GERMAN_WORDS
-    | frozenset(
-        # German
-        "du dich dir mich mir ein eine einen einem einer dem des zu zum zur von vom bei "  # noqa: SIM905
+
+
+def _words(written: str) -> frozenset[str]:
+    return frozenset(written.split()) - ENGLISH_WORDS
+
+
+# Function words of German, French, Spanish and Portuguese, by language; none that is an
+# English word too or part of one (Portuguese "do", "a", "as", "em"; "com" of "booking.com"; "e"
+# of "e-mail"; German "den", "hat", "will"; French "son", "ta", "aux"; Spanish "sin", "ya", "sus",
+# "dos"; "ai", "todo", "hay", "ton", "encore", "nada"), save a few of the template's first list
+# ("mon" of "mon/wed/fri", "comment", "yo"): one alone is no sign (not_english). A word two of
+# them write alike is in each ("de", "que", "para"): it tells them from English, not from each
+# other (language_among).
+LANGUAGE_WORDS: dict[str, frozenset[str]] = {
+    "de": GERMAN_WORDS
+    | _words(
+        "du dich dir mich mir ein eine einen einem einer dem des zu zum zur von vom bei "
         "nach aus auch noch schon nur sehr aber oder wenn weil dass wir ihr sie bist sind habe "
         "hab hast haben wird werden kein keine nichts jetzt heute immer wieder mehr hier wegen "
         "meiner meinem dein deine warum wann ob nein danke bitte über können kannst möchte muss "
         "gibt geht gerade einfach etwas viel ganz morgen diese dieser dieses diesen ihm ihn uns "
-        "euch dann denn doch weiß "
-        # French
-        "le la les et je ne pas est mon ma mes avec pour une des que comment puis tu toi moi il "
-        "elle nous vous ils elles ce cette ces du au dans sur mais où qui quoi très tres "
+        "euch dann denn doch weiß"
+    ),
+    "fr": _words(
+        "le la les et je ne pas est mon ma mes avec pour une des que comment puis tu toi moi "
+        "il elle nous vous ils elles ce cette ces du au dans sur mais où qui quoi très tres "
         "bien suis sont avez avons fait faire été être ça c'est j'ai n'ai m'a d'un qu'il qu'est "
         "aussi toujours jamais rien peux veux dois sais vais notre votre leur pourquoi quand "
         "parce depuis sans chez hier demain trop beaucoup tout tous toute tes merci lui sa ses "
-        "un vos "
-        # Spanish
+        "un vos de se te en"
+    ),
+    "es": _words(
         "el los las y yo es mi mis con para una cómo puedo por del muy estoy estás soy eres "
         "tengo tiene tienes pero porque qué también le se su al desde hasta cuando "
         "donde esta este esto eso esa ese algo todos mucho muchos mucha ahora hoy mañana ayer "
         "quiero puedes necesito siento nos mí tú usted gracias hola sí otra otro vez después "
         "estaba fue unos unas ella ellos ellas contigo conmigo nunca siempre mismo cuándo dónde "
-        "de en te ti "
-        # Portuguese
+        "de en te ti que la les un tu como"
+    ),
+    "pt": _words(
         "eu não nao estou está meu minha seu sua você voce muito isso mas também como posso "
         "tenho sou uma às ao pra tô tá é uns umas na num numa ele ela eles elas nós vocês meus "
         "minhas seus suas essa esse isto aqui já ainda sempre onde quem qual tudo bem mais "
         "menos muita pouco fazer faz vou vai vamos tava foi ter tem queria preciso obrigado "
         "obrigada valeu olá né mim sem quando quer fico ficar dessa desse disso nisso nessa "
-        "nesse pelo pela".split()
-    )
-    - ENGLISH_WORDS
-)
+        "nesse pelo pela de que para se te ti tu nos porque esta este todos vez por"
+    ),
+}
+OTHER_WORDS = frozenset().union(*LANGUAGE_WORDS.values())
 # English words as common in Spanish and Portuguese ("no me digas", "vou me matar"): they
 # count for neither side.
 _SHARED = frozenset({"me", "no"})
@@ -79,3 +90,15 @@ def not_english(message: str) -> bool:
         signs += min(accented, other) + ("¿" in message) + ("¡" in message)
     english = sum(w in ENGLISH_WORDS and w not in _SHARED for w in words)
     return signs >= 2 and signs > english
+
+
+def language_among(message: str, languages: Collection[str]) -> str | None:
+    """The one of `languages` (en, de, fr, es, pt) whose common words (ENGLISH_WORDS but
+    _SHARED, LANGUAGE_WORDS) the message has the most of: "je pense au suicide" is French,
+    not English. None when none of them is there, or two tie ("suicidio" alone)."""
+    words = _WORD.findall(message.lower())
+    known = {"en": ENGLISH_WORDS - _SHARED, **LANGUAGE_WORDS}
+    counts = {lang: sum(w in known[lang] for w in words) for lang in languages if lang in known}
+    most = max(counts.values(), default=0)
+    found = [lang for lang, count in counts.items() if count == most]
+    return found[0] if most and len(found) == 1 else None

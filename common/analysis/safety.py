@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from common.analysis.types import Safety
+from common.languages import language_among
 from common.text import APOSTROPHES, canonical_text
 
 if TYPE_CHECKING:
@@ -465,15 +466,20 @@ def crisis_kinds(text: str) -> set[str]:
     return {kinds[pattern] for pattern in _turn_hits(text)}
 
 
-def crisis_language(*texts: str) -> str | None:
-    """The one language every crisis pattern the texts match reads ("Quiero morir.": "es"):
-    the crisis reply's, whatever the request's locale says. None when none matches (the
-    model's flag alone), or when they read no language or several in common ("je pense au
-    suicide": "suicide" is English and French)."""
+def crisis_language(*texts: str, locale: str | None = None) -> str | None:
+    """The language the crisis patterns the texts match read ("Quiero morir.": "es"): the
+    crisis reply's, whatever the request's `locale` says. Of several they all read (a word
+    written alike: "je pense au suicide" is English and French), the locale's language if it is
+    one of them, else the one the texts' common words tell (common.languages.language_among).
+    None when none matches (the model's flag alone), when they read no language in common, or
+    when nothing tells which ("suicidio" alone, with an en-US locale)."""
     languages = {p.source: p.languages for p in load_rules().patterns}
     hits = [languages[pattern] for text in texts for pattern in _turn_hits(text)]
     common = frozenset.intersection(*hits) if hits else frozenset()
-    return next(iter(common)) if len(common) == 1 else None
+    if len(common) <= 1:
+        return next(iter(common), None)
+    own = locale.split("-")[0].lower() if locale else None
+    return own if own in common else language_among(" ".join(texts), common)
 
 
 def says_it_of_themselves(text: str) -> bool:

@@ -506,7 +506,7 @@ def take_turn(
         # answer to it is in that message's language too ("no" after "Quiero morir.").
         asked = state.window[-1].message if answered and state else None
         kinds = _crisis_kinds(body.message, asked if answered == "not_safe" else None)
-        language = _crisis_language(body.message, asked)
+        language = _crisis_language(body.message, locale, asked)
         analysis = _with_resources(analysis, locale, settings, kinds=kinds, language=language)
     # What this user liked in messages like this one (tone and intent), plus a share of the rest.
     profile = in_context(
@@ -893,11 +893,14 @@ def _crisis_kinds(message: str, asked_after: str | None = None) -> set[str]:
     )
 
 
-def _crisis_language(message: str, asked_after: str | None = None) -> str | None:
-    """The crisis's language as its patterns tell (crisis_language), read as _crisis_kinds
-    reads the message: "no" to the question asked after "Quiero morir." is Spanish too."""
+def _crisis_language(
+    message: str, locale: str | None, asked_after: str | None = None
+) -> str | None:
+    """The crisis's language as its patterns tell (crisis_language; the request's `locale`
+    chooses among those of a word written alike), read as _crisis_kinds reads the message:
+    "no" to the question asked after "Quiero morir." is Spanish too."""
     texts = (message, asked_after) if asked_after else (message,)
-    return crisis_language(*map(as_read, texts))
+    return crisis_language(*map(as_read, texts), locale=locale)
 
 
 def _with_resources(
@@ -1158,7 +1161,7 @@ def _unread_crisis(
         locale,
         settings,
         kinds=_crisis_kinds(body.message),
-        language=_crisis_language(body.message),
+        language=_crisis_language(body.message, locale),
     )
     turn_id = uuid.uuid4().hex
     convo = Conversation(  # the user's time zone is not read

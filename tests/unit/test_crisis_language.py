@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from common.analysis import with_model
-from common.analysis.safety import crisis_language
+from common.analysis.safety import crisis_language, matched_patterns
 from common.analysis.types import Distribution
 from common.chat import service
 from common.chat.models import TurnCreate
@@ -161,11 +161,48 @@ def test_a_crisis_the_model_alone_flags_keeps_the_locales_language():
     assert said["reply"] == crisis_reply(_lines("es-US"), language="es")
 
 
-@pytest.mark.parametrize(("locale", "language"), [("fr-FR", "fr"), ("en-US", "en")])
-def test_patterns_of_two_languages_leave_the_reply_to_the_locale(locale, language):
-    # "suicide" is French as well as English: the locale tells.
-    (said,), _ = _turns(["je pense au suicide"], locale)
-    assert said["reply"] == crisis_reply(_lines(locale), language=language)
+@pytest.mark.parametrize(
+    ("message", "locale", "language"),
+    [
+        # "suicide" is French as well as English: the locale's language, if it is one of them
+        ("je pense au suicide", "fr-FR", "fr"),
+        ("je pense au suicide", "en-US", "en"),
+        ("je pense au suicide", "de-DE", "fr"),  # else the message's words (je, au)
+        # the review: words of one language in a pattern of several got the locale's language
+        ("je suis suicidaire", "en-US", "fr"),
+        ("I feel suicidal", "fr-FR", "en"),
+        ("Tengo pensamientos suicidas.", "pt-BR", "es"),
+        # "suicidio" is also the Portuguese suicídio without its accent
+        ("Estou pensando em suicídio.", "en-US", "pt"),
+        ("Pienso en el suicidio.", "en-US", "es"),
+        ("suicidio", "en-US", "en"),  # nothing tells: the locale's, as before
+    ],
+)
+def test_a_word_of_several_languages_is_read_in_the_locales_or_the_messages(
+    message, locale, language
+):
+    (said,), _ = _turns([message], locale)
+    assert said["reply"] == crisis_reply(_lines(locale, language), language=language)
+
+
+def test_the_language_among_a_words_several_is_the_locales_else_the_messages_else_none():
+    def read(text: str, locale: str | None = None) -> str | None:
+        return crisis_language(with_model.as_read(text), locale=locale)
+
+    assert read("suicidio") is None and read("suicidio", "en-US") is None
+    assert read("suicidio", "pt-BR") == "pt" and read("suicidio", "es") == "es"
+    assert read("Sofro violência doméstica, ela não para.") == "pt"
+    assert read("Sufro violencia doméstica, ella no para y tengo miedo.") == "es"
+    assert read("overdose", "pt-BR") == "pt"  # the locale first
+    # the answer to the question is read with the message it was asked after
+    assert crisis_language("no", with_model.as_read("Pienso en el suicidio.")) == "es"
+
+
+def test_domestic_violence_named_in_portuguese_is_one_pattern_not_two():
+    # The phrase data had it twice ("violência doméstica" once more after the Spanish and
+    # Portuguese pattern that reads it without accents): two signs where there is one.
+    for said in ("Sofro violência doméstica.", "Sufro violencia doméstica."):
+        assert len(matched_patterns(with_model.as_read(said))) == 1, said
 
 
 @pytest.mark.parametrize(
@@ -190,9 +227,10 @@ def test_the_lines_for_a_crisis_language_are_looked_up_in_the_users_country_firs
 
 
 @pytest.mark.parametrize("language", ["de", "fr", "es", "pt", "ja"])
-def test_no_crisis_example_of_a_language_is_taken_for_another_one(language):
+def test_every_crisis_example_of_a_language_is_read_in_it(language):
     # The phrase data's "language" of each pattern: a wrong one would answer a Brazilian in
-    # Spanish. None (several, as "suicide" in French) leaves it to the locale.
+    # Spanish, and none (a pattern of several: "suicidaire" was tagged Spanish and Portuguese
+    # too) the locale's, English on an en-US phone. With no locale: the words alone tell.
     for message in test_safety_languages.CRISIS[language]:
         text = message if isinstance(message, str) else message[0]
-        assert crisis_language(with_model.as_read(text)) in (language, None), text
+        assert crisis_language(with_model.as_read(text)) == language, text
