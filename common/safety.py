@@ -681,8 +681,9 @@ _LONGEST_NO_THEN = 200  # characters
 # common/analysis/safety_phrases.json, after each language's own determiners (so that the
 # German "mein Kind" does not make "my kind of day" a person); the English ones are also the
 # English third_party crisis pattern's, but for "report" ("no, it was about my report": a
-# document as often). The Spanish "no" is English's.
-_NOT_A_RELATION_HERE = ("report",)
+# document as often; "my direct report" and "one of my reports" are people) and "ex" ("no, my
+# ex": as often the one the user is not safe from). The Spanish "no" is English's.
+_NOT_A_RELATION_HERE = ("report", "ex")
 _DETERMINERS = {
     "en": r"a|my|our",
     "es": r"mi|un|una",
@@ -733,11 +734,15 @@ def _no_then() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
 def _someone_else() -> re.Pattern[str]:
     """_SOMEONE_ELSE, with the relations of the phrase data, compiled when first needed, as
     _not_safe()."""
+    relations = load_rules().relations
     people = "|".join(
         rf"(?:{_DETERMINERS[language]}) (?:\w+ )?"
         f"(?:{'|'.join(word for word in words if word not in _NOT_A_RELATION_HERE)})"
-        for language, words in load_rules().relations.items()
+        for language, words in relations.items()
     )
+    # "one of my reports", "one of our students": the English ones in the plural, a report too
+    plural = "|".join(f"{word}s" for word in relations["en"] if word != "ex")
+    people += rf"|one of (?:my|our) (?:\w+ )?(?:{plural})"
     return re.compile(_SOMEONE_ELSE.replace("%relation%", people))
 
 

@@ -221,6 +221,13 @@ FOR_SOMEONE_ELSE = [
     "no sorry, it's about my sister",
     "no, it's my friend who wants to kill herself",  # about them, not a sign of the user's own
     "nope, I was talking about my roommate. she said she wants to die",
+    # The bystander review: people at work and wider family were read as a no (a day of care)
+    "no, it's my boss",
+    "no, my client",
+    "no, my mate",
+    "no, my team member",
+    "no its my direct report",
+    "no, one of my reports",
 ]
 STILL_NOT_SAFE = [
     "no, not me, I have the pills",  # a renewed first-person sign
@@ -228,6 +235,7 @@ STILL_NOT_SAFE = [
     "no it's my colleague but i want to die too",
     "no, not me, my friend. but I'm scared",
     "no, he's here",
+    "no, my ex",  # as often the one they are not safe from
 ]
 
 
@@ -336,8 +344,8 @@ def test_the_crisis_patterns_and_the_safety_answer_read_the_same_people(language
     asked = crisis_reply(("988",))
     said = answers_for_someone_else(asked, NAMED_AFTER_A_NO[language].format(person))
     # "report" is a person to the patterns (a direct report), not in an answer: "no, it was
-    # about my report" names a document as often.
-    assert said is (relation != "report"), person
+    # about my report" names a document as often; "no, my ex" the one the user fears as often.
+    assert said is (relation not in ("report", "ex")), person
     if language == "en":
         assert about_someone_else(f"my {person} wants to die"), person
 
