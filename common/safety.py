@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Literal
 
 from common.analysis.safety import (
+    ABOUT_OTHERS,
     crisis_kinds,
     load_rules,
     normalise,
+    only_about_others,
     says_it_of_themselves,
 )
 
@@ -324,33 +326,41 @@ _IN_DANGER: dict[str, tuple[str, str]] = {
 # the same languages. It asks nothing: a "no" after it is not the user's own answer to "Are you
 # safe right now?", and it says the lines are for the user too, should the thoughts be theirs.
 # It says telling a trusted adult is right even after a promise to keep it secret: a young
-# user is often made to promise ("she made me promise not to tell"). Owed: a native check of
-# that sentence in de, fr, es, ja and pt.
+# user is often made to promise ("she made me promise not to tell"), and to call the emergency
+# number now if they have already taken something or hurt themselves (the bystander review:
+# "my mum took all her pills" was told nothing of the kind). Owed: a native check of those
+# sentences in de, fr, es, ja and pt.
 SOMEONE_ELSE_REPLIES: dict[str, str] = {
     "en": "Thank you for caring about them, and for telling me. What they said must be taken "
     "seriously. Telling a trusted adult or someone who can help is the right thing to do, even if "
     "you promised to keep it secret. If they might act on it now, call your local emergency "
-    "number, and stay with them if it is safe for you to do so. The lines below can help them, "
+    "number, and stay with them if it is safe for you to do so. If they have already taken "
+    "something or hurt themselves, call your local emergency number now. The lines below can "
+    "help them, "
     "and you too, as the one supporting them:\n{resources}\nIf you are having thoughts like these "
     "yourself, these lines are there for you too. I'm here with you, and we can keep talking.",
     "de": "Danke, dass du dich um diese Person sorgst und es mir erzählst. Was sie gesagt hat, "
     "muss ernst genommen werden. Es ist richtig, einem Erwachsenen, dem du vertraust, oder "
     "jemandem, der helfen kann, davon zu erzählen, auch wenn du versprochen hast, es geheim zu "
     "halten. Wenn sie es jetzt tun könnte, wähle den Notruf und bleib bei ihr, wenn das für dich "
-    "sicher ist. Die Stellen unten können ihr helfen und auch dir, während du sie "
+    "sicher ist. Wenn sie schon etwas eingenommen oder sich verletzt hat, ruf sofort den Notruf "
+    "an (112). Die Stellen unten können ihr helfen und auch dir, während du sie "
     "unterstützt:\n{resources}\nWenn du selbst solche Gedanken hast, sind diese Stellen auch für "
     "dich da. Ich bin für dich da, und wir können weiterreden.",
     "fr": "Merci de vous soucier de cette personne et de m'en parler. Ce qu'elle a dit doit être "
     "pris au sérieux. En parler à un adulte de confiance ou à quelqu'un qui peut aider, c'est la "
     "bonne chose à faire, même si vous avez promis de garder le secret. Si elle risque de passer "
     "à l'acte maintenant, appelez le numéro d'urgence et restez auprès d'elle si vous pouvez le "
-    "faire sans danger pour vous. Les services ci-dessous peuvent l'aider, et vous aider aussi, "
+    "faire sans danger pour vous. Si elle a déjà pris quelque chose ou s'est fait du mal, "
+    "appelez tout de suite le numéro d'urgence. Les services ci-dessous peuvent l'aider, et vous "
+    "aider aussi, "
     "vous qui la soutenez :\n{resources}\nSi vous avez vous-même des pensées de ce genre, ces "
     "services sont là pour vous aussi. Je suis là avec vous, et nous pouvons continuer à parler.",
     "es": "Gracias por preocuparte por esa persona y por contármelo. Lo que dijo hay que tomarlo "
     "en serio. Contárselo a un adulto de confianza o a alguien que pueda ayudar es lo correcto, "
     "aunque hayas prometido guardar el secreto. Si crees que podría hacerlo ahora mismo, llama al "
-    "número de emergencias y quédate con ella si puedes hacerlo sin ponerte en peligro. Las "
+    "número de emergencias y quédate con ella si puedes hacerlo sin ponerte en peligro. Si ya "
+    "ha tomado algo o se ha hecho daño, llama ahora mismo al número de emergencias. Las "
     "líneas de abajo pueden ayudarla a ella, y también a ti, que la estás "
     "apoyando:\n{resources}\nSi tú también tienes pensamientos como estos, estas líneas también "
     "son para ti. Estoy aquí contigo y podemos seguir hablando.",
@@ -358,14 +368,18 @@ SOMEONE_ELSE_REPLIES: dict[str, str] = {
     "真剣に受け止める必要があります。秘密にすると約束していても、"
     "信頼できる大人や助けになれる人に伝えることは正しいことです。"
     "もしその人が今すぐ実行に移すおそれがあるなら、緊急通報番号に電話し、"
-    "あなた自身の安全が保てる範囲で、その人のそばにいてください。下の窓口は、"
+    "あなた自身の安全が保てる範囲で、その人のそばにいてください。"
+    "もしその人がすでに何かを飲んだり、自分を傷つけたりしているなら、"
+    "今すぐ緊急通報番号に電話してください。下の窓口は、"
     "その人だけでなく、支えているあなたの助けにもなります。\n{resources}\n"
     "もしあなた自身にも同じような気持ちがあるなら、これらの窓口はあなたのためにもあります。"
     "私はここにいますし、話を続けることもできます。",
     "pt": "Obrigado por se preocupar com essa pessoa e por me contar. O que ela disse deve ser "
     "levado a sério. Contar a um adulto de confiança ou a alguém que possa ajudar é o certo a "
     "fazer, mesmo que tenha prometido guardar segredo. Se houver risco de ela fazer isso agora, "
-    "ligue para o número de emergência local e fique com ela, se for seguro fazê-lo. As linhas "
+    "ligue para o número de emergência local e fique com ela, se for seguro fazê-lo. Se ela já "
+    "tiver tomado alguma coisa ou já estiver ferida, ligue imediatamente para o número de "
+    "emergência local. As linhas "
     "abaixo podem ajudá-la, e estes serviços também existem para quem apoia:\n{resources}\nSe "
     "também tiver pensamentos como esses, pode recorrer a eles. Estou aqui, e podemos continuar "
     "esta conversa.",
@@ -763,9 +777,9 @@ def _said_of_someone_else(answer: str) -> SafetyAnswer | None:
     if not said:
         return None
     rest = answer[said.end() :]
-    if says_it_of_themselves(rest) or crisis_kinds(answer) - {"third_party"}:
+    if says_it_of_themselves(rest) or crisis_kinds(answer) - ABOUT_OTHERS:
         return "not_safe"
-    if _no_then()[2].search(rest) and crisis_kinds(rest) != {"third_party"}:
+    if _no_then()[2].search(rest) and not only_about_others(crisis_kinds(rest)):
         return "not_safe"
     return "someone_else"
 

@@ -15,7 +15,7 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Set
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -151,6 +151,12 @@ def _compile(regex: str) -> re.Pattern[str]:
     return re.compile(_letter_first(regex))
 
 
+# The kinds of the patterns that read another person's crisis ("my friend wants to kill herself",
+# "my girlfriend is suicidal"): what they read, the patterns about the user do not read again
+# (_scan), and a message they alone match gets the reply for a worried friend.
+ABOUT_OTHERS = frozenset({"third_party"})
+
+
 @dataclass(frozen=True)
 class _Pattern:
     kind: str
@@ -174,6 +180,7 @@ class SafetyRules:
     # The people someone else's crisis is said of, by language ("en": ("friend", ...)), as
     # the data writes them (words, maybe with ? or a [set]).
     relations: dict[str, tuple[str, ...]]
+    about_others: tuple[re.Pattern[str], ...]  # the regexes of the patterns of ABOUT_OTHERS
 
 
 @cache
@@ -218,6 +225,7 @@ def load_rules(path: Path = PHRASES_PATH) -> SafetyRules:
         spaces=re.compile(r"\s+"),
         long_runs=re.compile(r"([^\W\d_])\1{2,}"),
         relations=relations,
+        about_others=tuple(p.regex for p in patterns if p.kind in ABOUT_OTHERS),
     )
 
 
@@ -380,8 +388,26 @@ def _squeezed(spelling: str, rules: SafetyRules) -> list[str]:
     return [spelling, rules.long_runs.sub(r"\1", spelling), rules.long_runs.sub(r"\1\1", spelling)]
 
 
+def _as_excluded(match: re.Match[str]) -> str:
+    """The words of a match each made _EXCLUDED, a word no pattern looks for."""
+    return re.sub(r"\S+", _EXCLUDED, match.group(0))
+
+
+def _theirs_left_out(text: str, rules: SafetyRules) -> str:
+    """`text` with the words a pattern about another person reads made _EXCLUDED: "my girlfriend
+    is suicidal" is not the user's "suicidal", "my friend took a bunch of pills" not their
+    pills. Each such pattern names the person before the words (he, she, my sister), so what
+    the user says of themselves elsewhere in the message is still read ("my friend is suicidal
+    and i want to die too")."""
+    for regex in rules.about_others:
+        text = regex.sub(_as_excluded, text)
+    return text
+
+
 def _scan(variants: list[str], rules: SafetyRules, hits: dict[str, float]) -> None:
-    """Add the patterns a spelling's `variants` (_squeezed) match, with the idioms removed."""
+    """Add the patterns a spelling's `variants` (_squeezed) match, with the idioms removed and,
+    for the patterns about the user, what the patterns about another person read
+    (_theirs_left_out)."""
     # Only the patterns not hit yet can add to `hits`; when none matches a variant, the kept
     # variants below (the same words, an idiom's made ",", a word no pattern looks for) add
     # nothing either. One by one, so that the first match ends the look, and no pattern already
@@ -394,13 +420,16 @@ def _scan(variants: list[str], rules: SafetyRules, hits: dict[str, float]) -> No
     idiom_words: set[int] = set()
     for variant in variants:
         for exclusion in rules.exclusions:
-            variant = exclusion.sub(lambda m: re.sub(r"\S+", _EXCLUDED, m.group(0)), variant)
+            variant = exclusion.sub(_as_excluded, variant)
         idiom_words.update(i for i, w in enumerate(variant.split(" ")) if _EXCLUDED in w)
     for variant in variants:
         words = variant.split(" ")
         kept = " ".join(_EXCLUDED if i in idiom_words else w for i, w in enumerate(words))
+        # In every spelling, also when they were all found in an earlier one.
+        users = _theirs_left_out(kept, rules)
         for pattern in rules.patterns:
-            if pattern.source not in hits and pattern.regex.search(kept):
+            read = kept if pattern.kind in ABOUT_OTHERS else users
+            if pattern.source not in hits and pattern.regex.search(read):
                 hits[pattern.source] = pattern.weight
 
 
@@ -453,11 +482,16 @@ _ME_TOO = re.compile(
 
 
 def about_someone_else(text: str) -> bool:
-    """The crisis patterns the text matches are all about another person (kind third_party: "my
+    """The crisis patterns the text matches are all about another person (ABOUT_OTHERS: "my
     friend wants to kill herself"): the user is worried for someone, as far as the patterns can
     tell. Not when one about the user matches too, nor when none does (the model's flag alone
     does not say who is in danger), nor when the user says the same of themselves (_ME_TOO)."""
-    return crisis_kinds(text) == {"third_party"} and not says_it_of_themselves(text)
+    return only_about_others(crisis_kinds(text)) and not says_it_of_themselves(text)
+
+
+def only_about_others(kinds: Set[str]) -> bool:
+    """Crisis patterns' `kinds` (crisis_kinds), all of patterns about another person."""
+    return bool(kinds) and kinds <= ABOUT_OTHERS
 
 
 def crisis_kinds(text: str) -> set[str]:

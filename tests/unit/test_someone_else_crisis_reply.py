@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 
 from common.analysis.baseline import analyze_baseline
-from common.analysis.safety import about_someone_else, load_rules
+from common.analysis.safety import about_someone_else, crisis_kinds, load_rules
 from common.analysis.types import Safety
 from common.chat import service
 from common.chat.models import TurnCreate
@@ -141,6 +141,97 @@ def test_a_user_who_says_the_same_of_themselves_gets_the_first_person_reply(mess
 )
 def test_a_message_only_about_someone_else_still_gets_the_friend_reply(message):
     assert about_someone_else(message), message
+
+
+# The bystander review: another person's crisis told in words the patterns read as the user's
+# own ("suicidal", "overdosed", "took a bunch of pills", "goodbye forever") got the first-person
+# reply ("Are you safe right now?"), and told in others (a boss, a mate, "going to jump", "sie
+# will sterben") nothing from the patterns at all.
+OTHERS_IN_DANGER = [
+    ("en-US", "my girlfriend is suicidal and I don't know what to do"),
+    ("en-US", "my sister attempted suicide"),
+    ("en-US", "my friend wrote a suicide note"),
+    ("en-US", "my friend overdosed last night"),
+    ("en-US", "my report told me he's been cutting"),
+    ("en-US", "my mate is self harming"),
+    ("en-US", "he sent me a text saying goodbye forever"),
+    ("en-US", "my mum took all her pills"),
+    ("en-US", "my friend took a bunch of pills and won't wake up"),
+    ("en-US", "my boss wants to die"),
+    ("en-GB", "my manager wants to die"),
+    ("en-GB", "my uncle wants to die"),
+    ("en-GB", "my niece wants to die"),
+    ("en-GB", "my grandma wants to die"),
+    ("en-US", "my friend said she wants to end it"),
+    ("en-US", "my mentee said she doesn't want to be here anymore"),
+    ("en-US", "my dad said everyone would be better off without him"),
+    ("en-US", "she said she's going to jump tonight"),
+    ("en-US", "my friend texted me goodbye and now her phone is off"),
+    ("de-DE", "meine Freundin hat gesagt, dass sie sterben will"),
+    ("de-DE", "meine Schwester ritzt sich"),
+    ("fr-FR", "ma sœur veut mourir"),
+    ("es-ES", "mi hermano dice que quiere morir"),
+    ("pt-BR", "meu irmão disse que quer morrer"),
+]
+
+
+@pytest.mark.parametrize(("locale", "message"), OTHERS_IN_DANGER)
+def test_another_persons_crisis_in_any_words_gets_the_reply_for_a_worried_friend(locale, message):
+    assert about_someone_else(message), message
+    said = _turn(message, locale=locale)
+    language = locale.split("-")[0]
+    assert said["reply"] == crisis_reply(_resources(locale), someone_else=True, language=language)
+
+
+# The same words about another person in ordinary messages.
+OTHERS_ORDINARY = [
+    "my friend said she wants to end it with her boyfriend",
+    "my girlfriend wants to end it",
+    "my colleague said she doesn't want to be here anymore, she hates the job",
+    "my mum said we would be better off without him",
+    "my coach told me to jump",
+    "he's going to jump on the call",
+    "she's going to jump ship",
+    "my report is cutting corners",
+    "my friend is cutting her hair short",
+    "my mum took all her pills this morning",
+    "my colleague sent me a goodbye message, it's her last day",
+    "my friend overdosed on coffee lol",
+    "elle ne veut pas mourir",
+    "ma sœur veut mourir de rire",
+    "mi hermano no quiere morir",
+    "mi hermana se corta el pelo",
+    "meu irmão não quer morrer",
+    "Er verletzt sich beim Sport",
+]
+
+
+@pytest.mark.parametrize("message", OTHERS_ORDINARY)
+def test_the_same_words_about_another_person_in_ordinary_messages_are_not(message):
+    assert crisis_kinds(message) == set(), message
+
+
+# What a pattern about another person reads is theirs; what the user says of themselves in the
+# same message is still read as theirs.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my friend is suicidal and i want to die too",
+        "my sister attempted suicide and now i'm suicidal too",
+        "my mum knows i self harm",
+        "she caught me self harming",
+        "my mum took all her pills and i took all my pills too",
+    ],
+)
+def test_the_users_own_signs_beside_another_persons_crisis_are_still_theirs(message):
+    assert not about_someone_else(message), message
+    assert crisis_kinds(message) - {"third_party"}, message
+
+
+def test_the_reply_for_a_worried_friend_says_to_call_now_if_they_have_taken_something():
+    said = crisis_reply(("988",), someone_else=True)
+    assert "If they have already taken something or hurt themselves, call your local " in said
+    assert "emergency number now." in said
 
 
 def test_a_crisis_only_the_model_reads_gets_the_first_person_reply():
