@@ -44,6 +44,12 @@ def _violence() -> Table:
 
 
 @cache
+def _violence_lines() -> frozenset[str]:
+    """Every line of the violence lines' file, whatever its entry."""
+    return frozenset(line for lines in _violence().values() for line in lines)
+
+
+@cache
 def resources_version() -> str:
     """The resources file's version as a crisis event records it (the first 12 hex digits of
     its sha256): with resource_key it names the lines a user was shown, whatever the file
@@ -385,6 +391,58 @@ SOMEONE_ELSE_REPLIES: dict[str, str] = {
     "esta conversa.",
 }
 
+# The reply for a user worried about someone else who is hurt ("my friend's boyfriend beats
+# her": kind third_party_violence), whose list has the lines for violence at home (the
+# bystander review: they were told "If they might act on it now ... If you are having thoughts
+# like these yourself" around suicide lines alone). It says to believe them, to call the
+# emergency number if they are in danger now, that telling is right despite a promise, and that
+# lines for violence at home advise friends and family too (gov.uk of the UK's: "someone you
+# know"). Owed: a native check in de, fr, es, ja and pt.
+SOMEONE_ELSE_HURT_REPLIES: dict[str, str] = {
+    "en": "Thank you for caring about them, and for telling me. If they told you about it, "
+    "believe them: what is being done to them is not their fault. If they are in danger right "
+    "now, call your local emergency number. Telling a trusted adult or someone who can help is "
+    "the right thing to do, even if you promised to keep it secret. Lines for violence at home "
+    "also advise friends and family who are worried about someone, and the other lines below "
+    "can help you too, as the one supporting them:\n{resources}\nI'm here with you, and we can "
+    "keep talking.",
+    "de": "Danke, dass du dich um diese Person sorgst und es mir erzählst. Wenn sie es dir "
+    "anvertraut hat, glaub ihr: Was ihr angetan wird, ist nicht ihre Schuld. Wenn sie gerade in "
+    "Gefahr ist, ruf sofort den Notruf an (112). Es ist richtig, einem Erwachsenen, dem du "
+    "vertraust, oder jemandem, der helfen kann, davon zu erzählen, auch wenn du versprochen "
+    "hast, es geheim zu halten. Stellen gegen Gewalt beraten auch Angehörige und Freunde, und "
+    "die anderen Stellen unten können auch dir helfen, während du sie "
+    "unterstützt:\n{resources}\nIch bin für dich da, und wir können weiterreden.",
+    "fr": "Merci de vous soucier de cette personne et de m'en parler. Si elle vous l'a confié, "
+    "croyez-la : ce qu'elle subit n'est pas de sa faute. Si elle est en danger en ce moment, "
+    "appelez tout de suite le numéro d'urgence. En parler à un adulte de confiance ou à "
+    "quelqu'un qui peut aider, c'est la bonne chose à faire, même si vous avez promis de garder "
+    "le secret. Les lignes contre les violences conseillent aussi les proches, et les autres "
+    "services ci-dessous peuvent vous aider aussi, vous qui la soutenez :\n{resources}\nJe suis "
+    "là avec vous, et nous pouvons continuer à parler.",
+    "es": "Gracias por preocuparte por esa persona y por contármelo. Si te lo contó, créele: lo "
+    "que le están haciendo no es culpa suya. Si está en peligro ahora mismo, llama de inmediato "
+    "al número de emergencias. Contárselo a un adulto de confianza o a alguien que pueda ayudar "
+    "es lo correcto, aunque hayas prometido guardar el secreto. Las líneas contra la violencia "
+    "también orientan a familiares y amistades, y las demás líneas de abajo pueden ayudarte "
+    "también a ti, que la estás apoyando:\n{resources}\nEstoy aquí contigo y podemos seguir "
+    "hablando.",
+    "ja": "その人のことを大切に思い、話してくれてありがとうございます。"
+    "その人が打ち明けてくれたのなら、信じてあげてください。その人がされていることは、"
+    "その人のせいではありません。今その人が危険な状態にあるなら、すぐに110番"
+    "（日本国外では現地の緊急通報番号）に電話してください。秘密にすると約束していても、"
+    "信頼できる大人や助けになれる人に伝えることは正しいことです。"
+    "暴力の相談窓口は、家族や友人からの相談も受け付けています。下のほかの窓口も、"
+    "支えているあなたの助けになります。\n{resources}\n"
+    "私はここにいますし、話を続けることもできます。",
+    "pt": "Obrigado por se preocupar com essa pessoa e por me contar. Se ela lhe contou, "
+    "acredite nela: a culpa não é dela. Se ela estiver em perigo agora, ligue imediatamente para "
+    "o número de emergência local. Contar a um adulto de confiança ou a alguém que possa ajudar "
+    "é o certo a fazer, mesmo que tenha prometido guardar segredo. As linhas contra a violência "
+    "também orientam familiares e amigos, e os outros serviços abaixo também existem para quem "
+    "apoia:\n{resources}\nEstou aqui, e podemos continuar esta conversa.",
+}
+
 
 # The reply for a worried friend when the person is one the user answers for, at work or at
 # home ("my report told me he wants to die", "my son said he wants to die", "my wife"):
@@ -522,7 +580,8 @@ def crisis_reply(
     someone hurting them or danger, not their thoughts: _IN_DANGER); else, `someone_else` when
     the user is worried about another person: the reply for them, which asks nothing either
     (`responsible`: for one the user answers for, RESPONSIBLE_REPLIES, where there is one in
-    `language`); `taken_back`: TAKEN_BACK, in English."""
+    `language`; SOMEONE_ELSE_HURT_REPLIES' before either when the `resources` have lines for
+    violence at home: someone else hurt); `taken_back`: TAKEN_BACK, in English."""
     listed = "\n".join(f"• {r}" for r in resources)
     if taken_back:
         return TAKEN_BACK.format(resources=listed)
@@ -533,7 +592,8 @@ def crisis_reply(
         follow_up = second.replace(*_IN_DANGER[language]) if in_danger else second
         return follow_up.format(resources=listed)
     if someone_else:
-        replies = RESPONSIBLE_REPLIES if responsible else {}
+        hurt = not _violence_lines().isdisjoint(resources)
+        replies = SOMEONE_ELSE_HURT_REPLIES if hurt else RESPONSIBLE_REPLIES if responsible else {}
         said = replies.get(language) or SOMEONE_ELSE_REPLIES[language]
         return said.format(resources=listed)
     return first.format(resources=listed) + ("" if language == "ja" else " ") + question

@@ -152,9 +152,11 @@ def _compile(regex: str) -> re.Pattern[str]:
 
 
 # The kinds of the patterns that read another person's crisis ("my friend wants to kill herself",
-# "my girlfriend is suicidal"): what they read, the patterns about the user do not read again
-# (_scan), and a message they alone match gets the reply for a worried friend.
-ABOUT_OTHERS = frozenset({"third_party"})
+# "my girlfriend is suicidal"; "third_party_violence": someone else hurt, "my friend's dad hits
+# her", whose list gets the lines for violence at home too): what they read, the patterns about
+# the user do not read again (_scan), and a message they alone match gets the reply for a
+# worried friend.
+ABOUT_OTHERS = frozenset({"third_party", "third_party_violence"})
 
 
 @dataclass(frozen=True)

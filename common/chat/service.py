@@ -913,9 +913,10 @@ def _with_resources(
 ) -> Analysis:
     """A crisis's analysis, with its `language` (_crisis_language) and the helplines for the
     request's locale and that language; with its lines for violence at home after the
-    emergency line when the crisis's `kinds` (_crisis_kinds) say someone hurts the user."""
+    emergency line when the crisis's `kinds` (_crisis_kinds) say someone hurts the user or
+    someone else ("my friend's dad hits her": those lines advise friends and family too)."""
     resources = _resources(locale, settings, language)
-    if "violence" in kinds:
+    if kinds & {"violence", "third_party_violence"}:
         violence = violence_resources_for(
             locale, default_locale=settings.safety_default_locale, language=language
         )

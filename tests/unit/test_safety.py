@@ -7,8 +7,14 @@ import re
 import pytest
 
 from common.analysis import assess_safety
-from common.analysis.safety import _unaccented, about_someone_else, crisis_kinds, load_rules
-from common.safety import crisis_reply
+from common.analysis.safety import (
+    ABOUT_OTHERS,
+    _unaccented,
+    about_someone_else,
+    crisis_kinds,
+    load_rules,
+)
+from common.safety import crisis_reply, violence_resources_for, with_violence_lines
 from tests.unit.test_someone_else_crisis_reply import _resources, _turn
 
 CRISIS = [
@@ -804,7 +810,8 @@ def test_abuse_told_of_childhood_or_as_a_workplace_topic_is_not_a_crisis(text: s
 
 def test_a_colleague_being_abused_gets_the_reply_for_a_worried_friend() -> None:
     said = _turn("I think my colleague is being abused at home, she comes in with bruises")
-    resources = _resources(None)
+    violence = violence_resources_for(None, default_locale="en-US")
+    resources = with_violence_lines(_resources(None), violence)  # someone else hurt
     assert said["safety"] == {"crisis": True, "resources": list(resources)}
     assert said["reply"] == crisis_reply(resources, someone_else=True)
     assert not said["reply"].endswith("Are you safe right now?")
@@ -812,8 +819,9 @@ def test_a_colleague_being_abused_gets_the_reply_for_a_worried_friend() -> None:
 
 # A young user's disclosures (the minors review of 2026-12-07), each with the kind of crisis it
 # is: someone hurting, abusing or grooming the user is "violence" (the line for violence at home
-# and, where configured, a child line); nowhere safe to sleep is "danger"; someone else hurt is
-# "third_party" (the reply for a worried friend). The grief review's wishes not to live on
+# and, where configured, a child line); nowhere safe to sleep is "danger"; someone else in
+# danger is "third_party", hurt "third_party_violence" (the reply for a worried friend, with the
+# line for violence at home for the latter). The grief review's wishes not to live on
 # without someone are "suicide": with the model down the patterns are the whole check.
 DISCLOSED = [
     ("i got raped last night", "violence"),
@@ -847,9 +855,9 @@ DISCLOSED = [
     ("i'm going to run away from home tonight", "danger"),
     ("my friend is cutting herself", "third_party"),
     ("my friend self harms", "third_party"),
-    ("my friend's dad hits her", "third_party"),
-    ("my friend told me her stepdad touches her", "third_party"),
-    ("my friend is being groomed by an older guy online", "third_party"),
+    ("my friend's dad hits her", "third_party_violence"),
+    ("my friend told me her stepdad touches her", "third_party_violence"),
+    ("my friend is being groomed by an older guy online", "third_party_violence"),
     ("I don't want to live without her", "suicide"),
     ("I can't live without her", "suicide"),
     ("I don't want to be here without him", "suicide"),
@@ -897,7 +905,7 @@ NOT_DISCLOSED = [
 def test_a_young_users_disclosure_is_a_crisis_of_its_kind(text: str, kind: str) -> None:
     assert assess_safety(text).crisis is True
     assert kind in crisis_kinds(text)
-    assert about_someone_else(text) is (kind == "third_party")
+    assert about_someone_else(text) is (kind in ABOUT_OTHERS)
 
 
 @pytest.mark.parametrize("text", NOT_DISCLOSED)

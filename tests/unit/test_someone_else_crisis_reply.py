@@ -23,11 +23,13 @@ from common.safety import (
     _SAFETY_QUESTIONS,
     CRISIS_REPLIES,
     RESPONSIBLE_REPLIES,
+    SOMEONE_ELSE_HURT_REPLIES,
     SOMEONE_ELSE_REPLIES,
     answers_for_someone_else,
     answers_not_safe,
     crisis_reply,
     resources_for,
+    responsible_for,
 )
 from tests.fakes import turns
 from tests.unit.test_crisis_reply_path import Model
@@ -180,7 +182,11 @@ def test_another_persons_crisis_in_any_words_gets_the_reply_for_a_worried_friend
     assert about_someone_else(message), message
     said = _turn(message, locale=locale)
     language = locale.split("-")[0]
-    assert said["reply"] == crisis_reply(_resources(locale), someone_else=True, language=language)
+    # One the user answers for ("my report", "my mentee") gets the adult's variant of it.
+    responsible = responsible_for(message)
+    assert said["reply"] == crisis_reply(
+        _resources(locale), someone_else=True, responsible=responsible, language=language
+    )
 
 
 # The same words about another person in ordinary messages.
@@ -535,8 +541,9 @@ def test_the_reply_for_a_worried_friend_says_telling_someone_is_right_despite_a_
     message: str, locale: str | None, told: str
 ) -> None:
     said = _turn(message, locale=locale)
+    resources = tuple(said["safety"]["resources"])  # a dad who hits: the lines for violence too
     assert said["reply"] == crisis_reply(
-        _resources(locale), someone_else=True, language="de" if locale == "de-DE" else "en"
+        resources, someone_else=True, language="de" if locale == "de-DE" else "en"
     )
     assert told in said["reply"]
 
@@ -546,6 +553,7 @@ def test_every_language_of_the_reply_for_a_worried_friend_speaks_of_the_promise(
     promise = {"en": "promised", "de": "versprochen", "fr": "promis", "es": "prometido"}
     promise |= {"ja": "約束", "pt": "prometido"}
     assert promise[language] in SOMEONE_ELSE_REPLIES[language]
+    assert promise[language] in SOMEONE_ELSE_HURT_REPLIES[language]
 
 
 # The bystander review: "Telling a trusted adult ... even if you promised to keep it secret" is
@@ -610,3 +618,10 @@ def test_every_language_whose_relations_are_read_has_the_adults_variant():
     assert crisis_reply((), someone_else=True, responsible=True, language="ja") == crisis_reply(
         (), someone_else=True, language="ja"
     )
+
+
+def test_every_language_of_the_crisis_reply_has_one_for_someone_else_hurt():
+    assert SOMEONE_ELSE_HURT_REPLIES.keys() == CRISIS_REPLIES.keys()
+    for language, text in SOMEONE_ELSE_HURT_REPLIES.items():
+        assert text.count("{resources}") == 1, language
+        assert not text.rstrip().endswith(_SAFETY_QUESTIONS), language

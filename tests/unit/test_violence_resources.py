@@ -99,6 +99,31 @@ def test_a_locale_with_no_violence_line_gets_exactly_the_crisis_list(locale):
     assert tuple(said["safety"]["resources"]) == resources_for(locale, default_locale="en-US")
 
 
+# The bystander review (H2): someone else being abused got the suicide wording ("If they might
+# act on it now ... If you are having thoughts like these yourself") and the crisis lines alone,
+# while the UK's National Domestic Abuse Helpline is for "someone you know" too.
+SOMEONE_ELSE_HURT = [
+    "my friend's boyfriend beats her, what can I do",
+    "my sister is being abused by her husband",
+    "my friend's dad hits her",
+]
+
+
+@pytest.mark.parametrize("message", SOMEONE_ELSE_HURT)
+def test_someone_else_hurt_gets_the_line_for_violence_at_home_and_a_reply_for_it(message):
+    assert crisis_kinds(message) == {"third_party_violence"}
+    said = _turn(message, "en-GB")
+    resources = tuple(said["safety"]["resources"])
+    violence = violence_resources_for("en-GB", default_locale="en-US")
+    assert resources == with_violence_lines(
+        resources_for("en-GB", default_locale="en-US"), violence
+    )
+    assert "0808 2000 247" in said["reply"]
+    assert "act on it" not in said["reply"] and "thoughts like these" not in said["reply"]
+    assert said["reply"] == crisis_reply(resources, someone_else=True)
+    assert said["reply"].startswith(safety.SOMEONE_ELSE_HURT_REPLIES["en"][:60])
+
+
 def test_the_crisis_event_names_the_violence_entry_shown():
     ports = turns.turn_ports(turns.ActivityStore(), settings=Settings())
     for message in ("my husband hits me", "I want to kill myself"):
