@@ -59,6 +59,15 @@ _HEAVY_EVENT = re.compile(
     rf"|{_LOSS}"
     rf"|(?:my|our|her|his|their)\s+(?:\w+\s+)?{_PERSON}\s+(?:\w+\s+)?{_DIED}"
     rf"|harass\w*|{_DISCRIMINATION}|assault\w*|raped?|molest\w*"
+    # someone hurting them that no crisis sign may catch (the bystander review: "my boss groped
+    # me" got a cheerful reply); not "groped for my keys", "attacked the bug", "attacked me with
+    # questions"
+    r"|grop(?:ed|es|ing)\s+(?:me|her|him|them)|(?:was|were|got|been|being)\s+groped"
+    r"|touched\s+me\s+inappropriately|inappropriately\s+touched"
+    r"|(?:attacked\s+me|(?:was|were|got|been|being)\s+(?:physically\s+|violently\s+)?attacked)"
+    r"(?!\s+(?:with|about|for|online|on\s+(?:twitter|x|linkedin|reddit|slack|social|facebook"
+    r"|instagram|tiktok|the\s+internet)|in\s+(?:the\s+)?(?:code\s+)?review"
+    r"|by\s+(?:the\s+)?(?:trolls?|bots?|reviewers?))\b)"
     r"|(?:being|been|was|were|is|are|getting)\s+abused|abusive"
     r"|misgender\w*|homophob\w*|transphob\w*|racis[mt]"
     r"|c(?:ame|oming)\s+out\s+(?:to\s+(?:my|our|his|her|their|the)|as)"

@@ -86,6 +86,25 @@ def test_everyday_words_near_those_are_no_heavy_event(message):
     assert not heavy_event(message)
 
 
+# Someone hurting the user, which no crisis sign may catch (the bystander review: "my boss groped
+# me" got a cheerful reply): at least a calm one.
+@pytest.mark.parametrize(
+    ("message", "heavy"),
+    [
+        ("my boss groped me", True),
+        ("my manager touched me inappropriately", True),
+        ("he attacked me", True),
+        ("I was attacked on my way home", True),
+        ("I groped for my keys in the dark", False),
+        ("the tests attacked the bug", False),
+        ("he attacked me with questions in the review", False),
+        ("i got attacked on twitter for my post", False),
+    ],
+)
+def test_being_groped_or_attacked_is_a_heavy_event(message, heavy):
+    assert heavy_event(message) is heavy
+
+
 @pytest.mark.parametrize(
     ("message", "limits"),
     [

@@ -46,6 +46,59 @@ def test_someone_hurting_the_user_is_kind_violence_and_still_a_crisis(message):
     assert assess_safety(message).crisis
 
 
+# The bystander review (H4): an adult hurt by someone, at work too, or stalked, got a cheerful
+# reply: neither the patterns nor the model flagged them.
+HURT_BY_ANYONE = [
+    "my manager touched me inappropriately",
+    "he attacked me",
+    "my partner pushed me down the stairs",
+    "my coworker threatened to shoot up the office",
+    "my coworker said he'll bring a gun to work",
+    "my boyfriend assaulted me",
+    "my ex assaulted me",
+    "my manager assaulted me",
+    "my uncle sexually assaulted me",
+    "my boss groped me",
+    "mein Chef hat mich geschlagen",
+    "mon patron m'a frappé",
+    "mi jefe me pegó",
+    "meu chefe me bateu",
+    "上司に殴られた",
+    "my ex is stalking me",
+    "i'm being stalked",
+    "mein Ex verfolgt mich",
+    "元彼にストーカーされている",
+]
+# The same words in ordinary messages. "Pushed me into the deep end" is an idiom of work (a
+# task too hard too soon), as "threw me under the bus": no place a body is pushed against.
+NOT_HURT = [
+    "the tests attacked the bug",
+    "he attacked the problem",
+    "he attacked me in the code review",
+    "my boss verbally attacked me",
+    "i've been stalking the job board all week",
+    "recruiters keep stalking me on linkedin",
+    "my boss pushed me to apply",
+    "my manager pushed me into the deep end",
+    "she threw me under the bus in the meeting",
+    "he said he'd bring a knife to the office party for the cake",
+    "das Pech verfolgt mich",
+    "sie verfolgt mich in meinen Träumen",
+    "上司に叩かれた",  # criticised as often as hit
+]
+
+
+@pytest.mark.parametrize("message", HURT_BY_ANYONE)
+def test_anyone_hurting_or_stalking_the_user_is_violence(message):
+    assert crisis_kinds(message) == {"violence"}
+    assert assess_safety(message).crisis
+
+
+@pytest.mark.parametrize("message", NOT_HURT)
+def test_the_same_words_in_ordinary_messages_are_not_violence(message):
+    assert crisis_kinds(message) == set()
+
+
 @pytest.mark.parametrize(
     "message",
     ["I'm not safe right now", "I'm in danger", "I don't feel safe", "i'm not safe at home"],
