@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
@@ -175,6 +177,64 @@ def test_someone_else_hurt_gets_the_line_for_violence_at_home_and_a_reply_for_it
     assert "act on it" not in said["reply"] and "thoughts like these" not in said["reply"]
     assert said["reply"] == crisis_reply(resources, someone_else=True)
     assert said["reply"].startswith(safety.SOMEONE_ELSE_HURT_REPLIES["en"][:60])
+
+
+# The bystander review (M2): violence the model alone caught got the crisis list alone and, after
+# a no, "If you might act on these thoughts": no pattern said someone hurt the user.
+MODEL_CAUGHT = [
+    "my ex said he will kill me",
+    "my husband will kill me if he finds out",  # a weak sign alone: said of a purchase as often
+    "my partner shoved me into the wall",
+    "he locked me in the room",
+    "my ex keeps following me home",
+]
+# "Will kill me" for being late, failing or forgetting, in jest, a purchase found out, a prank.
+KILL_ME_HYPERBOLE = [
+    "my boss will kill me if I miss this",
+    "my boss will kill me if I forget the slides",
+    "my boss will kill me if I'm late",
+    "my mum will kill me if I fail this exam",
+    "my team lead said he'd kill me if I push to main again lol",
+    "my wife will kill me if she finds out I bought another guitar",
+    "my brother locked me in the bathroom lol",
+]
+
+
+@pytest.mark.parametrize("message", MODEL_CAUGHT)
+def test_violence_the_model_catches_is_violence_to_the_patterns_too(message):
+    assert "violence" in crisis_kinds(message)
+
+
+@pytest.mark.parametrize("message", KILL_ME_HYPERBOLE)
+def test_kill_me_as_hyperbole_is_no_sign(message):
+    assert crisis_kinds(message) == set()
+
+
+def test_a_threat_only_the_model_flags_gets_the_violence_line_and_the_danger_follow_up():
+    def model(text: str):  # the model flags it; the patterns say who (a weak sign alone)
+        analysis, degraded = turns.analyze_offline(text)
+        flagged = replace(analysis.safety, crisis=True, probability=0.97, detected_by=("model",))
+        return replace(analysis, safety=flagged), degraded
+
+    store = turns.ActivityStore()
+    ports = turns.turn_ports(store, analyze=model, settings=Settings())
+    said, _ = service.take_turn(
+        uid="u1",
+        body=TurnCreate(client_turn_id="t1", message="my husband will kill me if he finds out"),
+        now=NOW,
+        locale="en-GB",
+        **ports,
+    )
+    assert "0808 2000 247" in " ".join(said["safety"]["resources"])
+    answer, _ = service.take_turn(
+        uid="u1",
+        body=TurnCreate(client_turn_id="t2", message="no", session_id=said["session_id"]),
+        now=NOW + timedelta(minutes=1),
+        locale="en-GB",
+        **ports,
+    )
+    assert "If you are in danger right now" in answer["reply"]
+    assert "act on these thoughts" not in answer["reply"]
 
 
 def test_the_crisis_event_names_the_violence_entry_shown():
