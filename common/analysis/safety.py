@@ -466,12 +466,16 @@ def matched_patterns(text: str) -> dict[str, float]:
 
 # The user says it of themselves too, in words no pattern reads as a crisis on their own ("my
 # friend wants to kill herself and honestly same", "... i feel like that too", "... so do i",
-# "... i dont see the point either") or blames themselves ("because of me"): read on the
-# normalised text (apostrophes dropped). Broad on purpose: the first-person reply is the safe one.
+# "... i dont see the point either"), makes it theirs with the other's ("... we made a pact",
+# "... i might join her", "... we both do", "... i've thought about it too", "... i've felt
+# that way") or blames themselves ("because of me"): read on the normalised text (apostrophes
+# dropped). Broad on purpose: the first-person reply is the safe one.
 # In each language with third_party patterns ("mein Freund will sich umbringen, ich auch").
 _ME_TOO = re.compile(
     r"\b(?:same|me\s+(?:too|neither|as\s+well|either)|so\s+(?:do|am|have|would|will)\s+i|"
     r"i\s+(?:do|am|have|would|will|feel|think)\s+(?:too|as\s+well)|(?:like|feel)\s+that\s+too|"
+    r"pacts?|(?:we|us)\s+both|both\s+of\s+us|join\s+(?:her|him|them)|"
+    r"thought\s+(?:about|of)\s+it\s+(?:too|myself|as\s+well)|felt\s+(?:that|the\s+same)\s+way|"
     r"either|because\s+of\s+me|my\s+fault|"
     r"ich\s+auch|mir\s+auch|ich\s+genauso|mir\s+geht\s+es\s+genauso|mir\s+gehts\s+genauso|"
     r"wegen\s+mir|meine\s+schuld|"

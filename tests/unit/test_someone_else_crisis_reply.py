@@ -124,6 +124,15 @@ def test_a_message_about_someone_else_and_oneself_gets_the_first_person_reply():
         "my friend wants to kill herself lol same tbh",
         "my friend wants to kill herself and i feel the same way",
         "she wants to kill herself because of me",
+        # the bystander review: a pact, or the same said indirectly, got the friend reply
+        "my friend wants to kill herself and we made a pact",
+        "my friend wants to kill herself and i might join her",
+        "my friend wants to kill herself, we both do",
+        "my friend wants to kill herself and tbh I've thought about it too",
+        "my friend wants to kill herself, i've felt that way",
+        # and said of both, no pattern at all
+        "my friend and I want to kill ourselves",
+        "my girlfriend and i are going to end it together",
     ],
 )
 def test_a_user_who_says_the_same_of_themselves_gets_the_first_person_reply(message):
@@ -209,6 +218,8 @@ OTHERS_ORDINARY = [
     "mi hermana se corta el pelo",
     "meu irmão não quer morrer",
     "Er verletzt sich beim Sport",
+    "we're killing ourselves to hit this deadline",
+    "we want to end it together with the vendor",
 ]
 
 
