@@ -77,14 +77,17 @@ def rank_personas(
     decision = policy(policy_name).choose(
         ensemble=ranking.scores, profile=profile, local_hour=convo.local_hour, seed=seed
     )
-    if decision.policy == "static" or (convo.gentle and decision.chosen in ensemble.BRISK):
-        return ranking  # the ensemble's pick: not a brisk persona after a loss (Conversation)
+    brisk = convo.gentle and decision.chosen in ensemble.BRISK
+    if decision.policy == "static" or brisk or decision.chosen == convo.refused:
+        # the ensemble's pick: not a brisk persona after a loss, nor one the user said no to
+        return ranking
     return ensemble.personalize(
         ranking,
         chosen_id=decision.chosen,
         propensity=decision.propensities[decision.chosen],
         policy=decision.policy,
         liking=liking(profile, decision.chosen),
+        refused=convo.refused,
     )
 
 

@@ -62,6 +62,9 @@ class Conversation:
     # (common.replies.sensitive.Gentleness): "my son hanged himself" got Riri's "Set a
     # 25-minute timer ... Go".
     gentle: bool = False
+    # The persona the user said no to ("not Riri again"): neither chosen nor offered, unless
+    # care chooses it (common.analysis.persona_request).
+    refused: str | None = None
     local_hour: int | None = 12  # None: the user's time zone is unknown (no time-of-day term)
     language: str = "en"  # the crisis reply's (common.safety.reply_language): the care line's
 
@@ -167,7 +170,7 @@ def rank(
     model's head is missing when the model is down, the time of day when the user's hour is
     unknown), then choose: in care the care persona, else the user's request, else the best,
     except with probability `epsilon` one of the other top-3 (uniformly); when `convo.gentle`,
-    from those not BRISK."""
+    from those not BRISK; never `convo.refused` while another is left."""
     context, context_kind = _context_scores(analysis, convo)
     signals: list[tuple[float, dict[str, float], str]] = [
         (weights.router, router_scores, "router"),
@@ -210,17 +213,26 @@ def rank(
         chosen = Scored(pick.id, pick.score, (f"You asked for {pick.name}.",), pick.components)
         source, propensity = "requested", 1.0
     else:
-        top = tuple(s for s in ranked if not (convo.gentle and s.id in BRISK))[:TOP_K]
+        fit = [s for s in ranked if not (convo.gentle and s.id in BRISK)]
+        top = tuple(s for s in fit if s.id != convo.refused)[:TOP_K] or tuple(fit[:TOP_K])
         rng = random.Random(int(hashlib.sha256(seed.encode()).hexdigest()[:16], 16))
         explore = epsilon > 0 and rng.random() < epsilon
         chosen = rng.choice(top[1:]) if explore else top[0]
         source = "exploration" if explore else "ensemble"
         share = epsilon / (len(top) - 1)
         propensity = share if chosen.id != top[0].id else 1.0 - epsilon
-    alternatives = tuple(s for s in ranked if s.id != chosen.id)[:2]
+    alternatives = _alternatives(ranked, chosen.id, convo.refused)
     # 6 places: an exploration share of a small epsilon, or a Thompson pick's k/4000, is what
     # off-policy evaluation divides by; 4 places made 1/4000 0.0003 (a 17 % error) or 0.
     return Ranking(ranked, chosen, alternatives, source, round(propensity, 6))
+
+
+def _alternatives(
+    ranked: tuple[Scored, ...], chosen: str, refused: str | None
+) -> tuple[Scored, ...]:
+    """The two best after `chosen`, not the one the user said no to while others are left."""
+    others = [s for s in ranked if s.id != chosen]
+    return tuple([s for s in others if s.id != refused][:2] or others[:2])
 
 
 def best_first(scores: Mapping[str, float]) -> list[str]:
@@ -235,16 +247,19 @@ def personalize(
     propensity: float,
     policy: str,
     liking: Liking | None = None,
+    refused: str | None = None,
 ) -> Ranking:
     """The ranking once a personalization policy has chosen who answers (pure).
 
     `liking`: what the user's profile shows of the chosen persona (preferences.liking):
     "rated", their ratings say they liked it; "kept", they kept talking with it but never
     rated anything; None, neither: a pick over the ensemble's best is then an exploration and
-    says so, rather than claim a liking the user never showed."""
+    says so, rather than claim a liking the user never showed. `refused`: Conversation's, not
+    among the alternatives."""
     by_id = {s.id: s for s in ranking.ranked}
     pick = by_id[chosen_id]
-    if chosen_id != ranking.ranked[0].id:
+    best = next((s.id for s in ranking.ranked if s.id != refused), ranking.ranked[0].id)
+    if chosen_id != best:
         if liking == "rated":
             reason = f"You've found {pick.name}'s answers helpful before."
         elif liking == "kept":
@@ -252,5 +267,5 @@ def personalize(
         else:
             reason = f"Trying {pick.name} for this one."
         pick = Scored(pick.id, pick.score, (reason, *pick.reasons), pick.components)
-    alternatives = tuple(s for s in ranking.ranked if s.id != chosen_id)[:2]
+    alternatives = _alternatives(ranking.ranked, chosen_id, refused)
     return Ranking(ranking.ranked, pick, alternatives, policy, round(propensity, 6))

@@ -307,3 +307,28 @@ def test_a_flat_reading_that_tops_out_at_frustrated_does_not_switch_away():
     assert not any("Switching from" in reason for s in flat.ranked for reason in s.reasons)
     sure = _rank(_analysis(tone="frustrated", p=SHIFT_CONFIDENCE), convo)
     assert sure.chosen.reasons[0] == "Switching from Elro: this doesn't seem to be helping yet."
+
+
+def test_a_refused_persona_is_neither_chosen_nor_offered():
+    # "not Riri again": the router's best is Riri (ROUTER)
+    for i in range(100):
+        r = _rank(convo=Conversation(local_hour=14, refused="riri"), epsilon=0.3, seed=f"t{i}")
+        assert "riri" not in {r.chosen.id, *(a.id for a in r.alternatives)}
+        assert len(r.alternatives) == 2
+    plain = _rank(convo=Conversation(local_hour=14, refused="riri"))
+    assert (plain.chosen.id, plain.source, plain.propensity) == ("elro", "ensemble", 1.0)
+
+
+def test_care_answers_with_the_care_persona_even_when_it_is_refused():
+    r = _rank(convo=Conversation(care=True, refused="lua"))
+    assert (r.chosen.id, r.source) == ("lua", "care")  # a request never overrides care
+    assert len(r.alternatives) == 2
+
+
+def test_a_policy_pick_over_a_refused_best_offers_neither_it_nor_a_trying_reason():
+    ranking = _rank(convo=Conversation(local_hour=14, refused="riri"))
+    picked = personalize(
+        ranking, chosen_id=ranking.chosen.id, propensity=0.9, policy="thompson", refused="riri"
+    )
+    assert "riri" not in {a.id for a in picked.alternatives}
+    assert picked.chosen.reasons == ranking.chosen.reasons  # the best the user left
