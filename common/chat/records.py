@@ -19,6 +19,7 @@ from common.chat.models import (
     ToneScore,
     TurnResponse,
 )
+from common.chat.persona_ask import PersonaAsk
 from common.experiments import Assignment, event_fields
 from common.model_client import normalise
 from common.personalization.preferences import Profile
@@ -124,6 +125,7 @@ def turn_event_data(
     locale: str | None,
     now: datetime,
     profile: Profile | None,
+    ask: PersonaAsk,
 ) -> dict:
     """What analytics learns of a turn: labels, every persona's score and the propensity of the
     one shown (for off-policy evaluation), the user's A/B variant, what came before it (the
@@ -132,7 +134,9 @@ def turn_event_data(
     `persona_source` says what chose this persona (that policy, the ensemble it falls back to
     for a new user, the user, or care); `profile` is None for an anonymised user. `local_now`
     is `now` on the user's clock, None when they never set a time zone; `locale` is the
-    request's Accept-Language tag (common.safety.parse_locale), None without one."""
+    request's Accept-Language tag (common.safety.parse_locale), None without one. `ask`: the
+    persona asked for (shown unless care came first: persona_source "care") and where, and
+    the one the message said no to."""
     return {
         "turn_id": response["turn_id"],
         "turn_index": response["turn_index"],
@@ -143,6 +147,9 @@ def turn_event_data(
         "scores": ranking.scores,
         "components": ranking.chosen.components,
         "alternatives": [a.id for a in ranking.alternatives],
+        "requested": ask.persona,
+        "requested_via": ask.via,
+        "refused": ask.refused,
         "tone": analysis.tone.label,
         "pace": analysis.pace.label,
         "intent": analysis.intent.label,

@@ -45,6 +45,7 @@ from common.chat.limits import (
     shortly_after_crisis,
 )
 from common.chat.models import SessionOut, TurnCreate, TurnOut, TurnPage
+from common.chat.persona_ask import persona_ask
 from common.chat.records import (
     crisis_event_data,
     crisis_shown,
@@ -461,6 +462,10 @@ def take_turn(
     assignment = None if anonymous_rows else assign_running(settings.experiments, ukey, now)
     policy_name = (assignment.policy if assignment else None) or settings.personalization_policy
 
+    # The persona asked for (the request's field, or typed: "can I talk to Elro?") and the one
+    # said no to ("not Riri again"); care still comes first (ensemble.rank).
+    ask = persona_ask(field=body.persona, message=body.message)
+
     with phase("analyze"):  # what is left of it once the context is read
         analysis, degraded = analysis_done.result() if analysis_done else baseline(body.message)
     crisis = analysis.safety.crisis
@@ -552,10 +557,11 @@ def take_turn(
                     previous_intent=last.intent if last else None,
                     care=crisis or care,
                     gentle=said.gentle,
+                    refused=ask.refused,
                     local_hour=local_hour,
                     language=_language(locale, settings, spoken),
                 ),
-                requested=body.persona,
+                requested=ask.persona,
                 seed=turn_id,
                 profile=profile,
                 policy_name=policy_name,
@@ -790,6 +796,7 @@ def take_turn(
             # Not for an anonymised user: the profile changes a little with each turn, so it
             # would link their keyless rows to each other and to their earlier keyed ones.
             profile=None if anonymous else profile,
+            ask=ask,
         )
         events.append(event("chat.turn.completed", data, private=switched))
         if crisis:

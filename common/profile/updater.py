@@ -115,10 +115,11 @@ def delta_for(event: Event) -> ProfileDelta | None:
             delta.add(f"daily.{day}.active_sessions", 1)
         previous = d.get("previous_persona")
         if previous in PERSONA_IDS:
+            switched = d.get("persona_source") == "requested" and persona != previous
             if d.get("repeat_of_previous"):
                 signal, chosen = "re_asked_same_question", None
-            elif d.get("persona_source") == "requested" and persona != previous:
-                signal, chosen = "chose_alternative", persona
+            elif switched or d.get("refused") == previous:  # asked for another, or "not Riri"
+                signal, chosen = "chose_alternative", persona if switched else None
             else:
                 signal, chosen = "follow_up_same_session", None
             keys = context_keys(d.get("previous_tone"), d.get("previous_intent"))
