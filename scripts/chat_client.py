@@ -28,7 +28,8 @@ API_KEY = "local"  # the emulator accepts any key
 REFRESH_MARGIN_SECONDS = 60
 HISTORY_PAGE = 10
 HELP = (
-    "/persona <lua|riri|elro|nana|auto>  talk to one mentor (auto: the best fit)\n"
+    "/persona <lua|riri|elro|nana|auto>  talk to one mentor, for the rest of the conversation\n"
+    "             (auto: the best fit, from /new on)\n"
     "/up, /down   rate the last reply      /history   the turns of this conversation\n"
     "/new         start a new conversation /quit      leave"
 )

@@ -82,7 +82,9 @@ class TurnCreate(StrictBody):
         None,
         description='The persona the user chose: it answers (its reason: "You asked for '
         'Riri."), except on a crisis turn and the care turns after one, which the care '
-        "persona answers.",
+        'persona answers. Null: the one asked for in the message ("can I talk to Riri?"), '
+        "else the one asked for earlier in the session, here or in a message, unless the "
+        'message says no to it ("not Riri again"), else the best fit.',
     )
     stream: bool = False
 

@@ -462,9 +462,11 @@ def take_turn(
     assignment = None if anonymous_rows else assign_running(settings.experiments, ukey, now)
     policy_name = (assignment.policy if assignment else None) or settings.personalization_policy
 
-    # The persona asked for (the request's field, or typed: "can I talk to Elro?") and the one
-    # said no to ("not Riri again"); care still comes first (ensemble.rank).
-    ask = persona_ask(field=body.persona, message=body.message)
+    # The persona asked for (the request's field, typed: "can I talk to Elro?", or on an
+    # earlier turn of the session) and the one said no to ("not Riri again"); care still comes
+    # first (ensemble.rank).
+    kept = state.requested_persona if state else None
+    ask = persona_ask(field=body.persona, message=body.message, kept=kept)
 
     with phase("analyze"):  # what is left of it once the context is read
         analysis, degraded = analysis_done.result() if analysis_done else baseline(body.message)
@@ -561,7 +563,7 @@ def take_turn(
                     local_hour=local_hour,
                     language=_language(locale, settings, spoken),
                 ),
-                requested=ask.persona,
+                requested=ask.to_rank(gentle=said.gentle),
                 seed=turn_id,
                 profile=profile,
                 policy_name=policy_name,
@@ -773,7 +775,7 @@ def take_turn(
             all_right=all_right,
             crisis_language=analysis.safety.language,
         )
-        new_state = replace(new_state, anonymous=anonymous)
+        new_state = replace(new_state, anonymous=anonymous, requested_persona=ask.persona)
 
         def event(type_: str, data: dict, private: bool = False) -> Event:
             return user_event(type_, session_id, data, anonymous=anonymous, private=private)

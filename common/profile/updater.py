@@ -115,7 +115,9 @@ def delta_for(event: Event) -> ProfileDelta | None:
             delta.add(f"daily.{day}.active_sessions", 1)
         previous = d.get("previous_persona")
         if previous in PERSONA_IDS:
-            switched = d.get("persona_source") == "requested" and persona != previous
+            # Asked for on this turn: one kept from an earlier turn is no switch (after care).
+            asked = d.get("persona_source") == "requested" and d.get("requested_via") != "session"
+            switched = asked and persona != previous
             if d.get("repeat_of_previous"):
                 signal, chosen = "re_asked_same_question", None
             elif switched or d.get("refused") == previous:  # asked for another, or "not Riri"

@@ -96,6 +96,9 @@ class SessionState:
     # later ones do too, so that nothing links the session's keyed and anonymous rows. None:
     # stored before this was recorded (unknown).
     anonymous: bool | None = False
+    # The persona the user asked for (the request's field or the message) on an earlier turn:
+    # it answers the session's later turns too, until they ask for another or say no to it.
+    requested_persona: str | None = None
 
     @property
     def said_not_safe(self) -> bool:
@@ -141,6 +144,7 @@ class SessionState:
             "crisis_language": self.crisis_language,
             "said_all_right_at": self.said_all_right_at,
             "anonymous": self.anonymous,
+            "requested_persona": self.requested_persona,
         }
 
     @classmethod
@@ -162,6 +166,7 @@ class SessionState:
             crisis_language=d.get("crisis_language"),
             said_all_right_at=d.get("said_all_right_at"),
             anonymous=d.get("anonymous"),
+            requested_persona=d.get("requested_persona"),  # None in sessions stored before it
         )
 
 

@@ -12,6 +12,7 @@ from common.chat.models import TurnCreate
 from common.personalization.preferences import PersonaStats, Profile
 from common.profile.updater import delta_for
 from common.routing.ensemble import Conversation
+from common.sessions.state import SessionState
 from tests.fakes import turns
 
 DEADLINE = (
@@ -143,3 +144,61 @@ def test_a_policy_that_would_pick_the_refused_persona_leaves_the_pick_to_the_ens
         shown = {ranking.chosen.id, *(a.id for a in ranking.alternatives)}
         assert ("riri" in shown) is (refused is None)
         assert (ranking.chosen.id == "riri") is (refused is None)
+
+
+def test_a_persona_asked_for_in_the_message_answers_the_sessions_next_turns():
+    chat = Chat()
+    chat.say("I want Lua")
+    for message in ("My deploy is failing and the demo is in an hour, help!!", "ok, next?"):
+        response = chat.say(message)
+        assert response["persona"]["id"] == "lua"
+        assert response["persona"]["reasons"] == ["You asked for Lua."]
+        data = chat.last_event().data
+        assert (data["persona_source"], data["requested_via"]) == ("requested", "session")
+    # A new session starts without it.
+    response = chat.say("My deploy is failing and the demo is in an hour, help!!", new=True)
+    assert chat.last_event().data["requested"] is None
+
+
+def test_a_persona_asked_for_in_the_field_answers_the_next_turn_sent_without_one():
+    chat = Chat()
+    assert chat.say("what do I do first", persona="elro")["persona"]["id"] == "elro"
+    # Riri's kind of message: the ranking alone would switch (the review's turn 2 did)
+    response = chat.say("My deploy is failing and the demo is in an hour, help!!")
+    assert response["persona"]["id"] == "elro"
+    assert chat.last_event().data["requested_via"] == "session"
+
+
+def test_a_kept_request_ends_when_another_persona_is_asked_for_or_it_is_refused():
+    chat = Chat()
+    chat.say("I want Lua")
+    assert chat.say("can I talk to Elro?")["persona"]["id"] == "elro"
+    assert chat.say("so what now")["persona"]["id"] == "elro"
+    refused = chat.say("no more Elro. I need to fix this bug before the deadline today!!")
+    assert "elro" not in _shown(refused)
+    chat.say("ok so what do I do first")
+    assert chat.last_event().data["requested"] is None  # the ranking's pick again
+
+
+def test_care_comes_before_a_kept_request_and_the_request_stands_after_it():
+    chat = Chat()
+    chat.say("can I talk to Elro?")
+    chat.say("I want to kill myself")
+    for message in ("yes, I am safe", "thanks, a bit better", "ok"):  # CARE_TURNS_AFTER_CRISIS
+        response = chat.say(message)
+        assert response["persona"]["id"] == "lua"
+        data = chat.last_event().data
+        assert (data["persona_source"], data["requested"]) == ("care", "elro")
+    assert chat.say("ok, can we plan my week")["persona"]["id"] == "elro"
+    # Back to Elro after care is no switch away from Lua, who was shown for the crisis.
+    assert "stats.lua.beta" not in delta_for(chat.last_event()).increments
+
+
+def test_a_session_keeps_its_request_and_one_stored_before_it_reads_none():
+    chat = Chat()
+    chat.say("can I talk to Elro?")
+    state = chat.store.sessions[chat.session_id]
+    doc = state.to_dict()
+    assert SessionState.from_dict(doc).requested_persona == "elro"
+    del doc["requested_persona"]
+    assert SessionState.from_dict(doc).requested_persona is None
