@@ -232,14 +232,17 @@ def append_turn(
 
 
 def _fold(summary: SessionSummary, turn: WindowTurn) -> SessionSummary:
-    # A turn answered with the crisis message adds no "tried", topic or name: "I tried to
-    # overdose" would come back to the user, and to Gemini's notes, as a fix that failed.
-    said = "" if turn.crisis else turn.message
+    # A turn answered with the crisis message, or in care after it, adds no "tried", topic or
+    # name, only its tone: "I tried to overdose" would come back to the user, and to Gemini's
+    # notes, as a fix that failed, and a care turn's "I have been stockpiling my medication"
+    # as a topic once care and the hour after the crisis are over.
+    unsaid = turn.crisis or turn.care
+    said = "" if unsaid else turn.message
     folded = fold_turn(
         summary,
         message=said,
         tone=turn.tone,
-        entities=() if turn.crisis else turn.entities,
+        entities=() if unsaid else turn.entities,
         topics=keywords(said),
         at=turn.created_at,
     )

@@ -63,6 +63,14 @@ _SELF_HARM = re.compile(
     r"|\bjump\w*\s+off\s+(?:a|the)\s+(?:bridge|roof|building|balcony|cliff)\b",
     re.IGNORECASE,
 )
+# A crisis line the user called or texted: never a fix that failed ("I hear that calling the
+# hotline didn't help; let's try another way in"), whichever turn said it.
+_HELPLINE = re.compile(
+    r"\b(?:hot|help|crisis|life|suicide)[\s-]?lines?\b|\bcrisis\s+text\b|\bsamaritans\b"
+    r"|(?<![\d-])(?:988|9-8-8|741741|116\s?123)(?![\d-])|\b(?:telefon)?seelsorge\b",
+    re.IGNORECASE,
+)
+
 # Words never made a topic of the conversation (keywords() keeps whole words only).
 _SELF_HARM_WORDS = frozenset(
     [
@@ -133,13 +141,17 @@ class SessionSummary:
 
 def extract_tried(message: str) -> list[str]:
     """The things a user says they already tried, in their words (trimmed), never a way of
-    hurting oneself nor only when they tried. Read with typographic apostrophes as ' (iOS sends
-    "I’ve tried"), cut from the message as written: canonical_text swaps one character for
-    another, so the spans are the same, and a fragment keeps the user's marks (`git reset`
-    stays code that safe_fragment unquotes, not 'git reset')."""
+    hurting oneself, a crisis line, nor only when they tried. Read with typographic apostrophes
+    as ' (iOS sends "I’ve tried"), cut from the message as written: canonical_text swaps one
+    character for another, so the spans are the same, and a fragment keeps the user's marks
+    (`git reset` stays code that safe_fragment unquotes, not 'git reset')."""
     read = canonical_text(message)
     found = (message[m.start("what") : m.end("what")].strip(" ,") for m in _TRIED.finditer(read))
-    return [what for what in found if not (_SELF_HARM.search(what) or _ONLY_WHEN.fullmatch(what))]
+    return [
+        what
+        for what in found
+        if not (_SELF_HARM.search(what) or _HELPLINE.search(what) or _ONLY_WHEN.fullmatch(what))
+    ]
 
 
 def _merge(old: tuple[str, ...], new: list[str]) -> tuple[str, ...]:

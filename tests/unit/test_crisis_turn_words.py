@@ -46,13 +46,59 @@ def test_the_next_turns_do_not_recall_the_crisis_message_as_something_tried():
 
 
 def test_the_summary_keeps_no_words_of_a_crisis_turn():
-    later = [f"my thesis chapter {n} is due and I tried outlining it" for n in range(6)]
+    # past the care turns that follow it (CARE_TURNS_AFTER_CRISIS, 3), which add no words either
+    later = [f"my thesis chapter {n} is due and I tried outlining it" for n in range(9)]
     _, state = _conversation(CRISIS, *later)
     summary = state.summary
-    assert summary.turns_folded >= 2  # the crisis turn has left the window
+    assert summary.turns_folded == 5  # the crisis turn and its care turns have left the window
     folded = " ".join((*summary.tried, *summary.topics, *summary.entities)).lower()
     assert "overdose" not in folded and "night" not in folded
     assert any("outlining" in t for t in summary.tried)  # ordinary turns still count
+
+
+def test_what_a_care_turn_says_never_comes_back_as_something_tried():
+    # The summaries review (c3b): the care turn's hotline call was folded in, and 2 h 40 later
+    # the template said "I hear that the idea to rate your energy ... (and calling the
+    # hotline) didn't help", and Gemini's notes "Earlier they tried: calling the hotline".
+    replies, state = _conversation(
+        "I can't get my budget spreadsheet to balance.",
+        "I want to kill myself.",
+        "I already tried calling the hotline but nobody answered.",  # care
+        "ok. my sister is here now.",
+        "thanks",
+        "Can we look at the spreadsheet again?",
+        "The totals are off by 200 euros.",
+        "I checked every formula.",
+        "It's still wrong, nothing works.",
+        every=timedelta(minutes=20),
+    )
+    assert state.summary.turns_folded == 4  # the care turn has left the window
+    assert state.summary.tried == ()
+    assert "hotline" not in replies[-1]["reply"] and "hotline" not in str(state.summary)
+
+
+def test_a_care_turns_words_are_no_topic_once_care_is_over():
+    # The summaries review (c3): what care turns said came back as "Topics: stockpiling,
+    # medication, weeks" in an ordinary prompt, with no crisis or care rule beside it.
+    from common.replies.prompt import render_summary
+
+    _, state = _conversation(
+        "I need help planning my thesis chapters.",
+        "I want to kill myself.",
+        "I have been stockpiling my medication for weeks.",  # care
+        "I looked up how many paracetamol it takes.",  # care
+        "I'm ok now, I'll call my sister tonight.",  # care
+        "Can we look at the thesis again?",
+        "Chapter two is the literature review.",
+        "How long should the methods chapter be?",
+        "What should I write first tomorrow?",
+        every=timedelta(minutes=20),
+    )
+    notes = render_summary(state.summary)
+    assert state.summary.turns_folded == 4 and "thesis" in notes  # ordinary turns still count
+    for word in ("stockpiling", "medication", "paracetamol", "sister"):
+        assert word not in notes
+    assert len(state.summary.tones) == 4  # their tone still counts
 
 
 def test_only_a_no_to_the_safety_question_is_thanked_for_answering():

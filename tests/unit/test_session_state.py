@@ -174,6 +174,18 @@ def test_forgetting_before_a_cutoff_refolds_the_summary_and_trims_the_window():
     assert [t.turn_index for t in end.window] == [4, 5, 6] and end.summary == SessionSummary()
 
 
+def test_a_care_turn_stays_out_of_a_summary_folded_again_from_the_stored_turns():
+    # The retention job folds the summary again from the stored turns (their window entries,
+    # which say whether care answered them): a care turn's words stay out of it there too.
+    said = "I have been stockpiling my medication for weeks"
+    care = replace(_turn(1, said, "sad", ("pharmacy",)), care=True)
+    stored = [WindowTurn.from_dict(t.to_dict()) for t in (_turn(0), care, _turn(2, "hello"))]
+    state = _session(8)
+    summary = forget_before(state, NOW, stored).summary
+    assert summary.turns_folded == 3 and summary.tones == ("calm", "sad", "calm")
+    assert summary.topics == () and summary.entities == () and summary.tried == ()
+
+
 def test_a_summary_is_due_for_forgetting_only_once_its_words_are_past_the_grace():
     # Seven turns a minute apart, the first two folded (since: turn 0, NOW); the window's
     # oldest is turn 2, at NOW + 2 min. A day's grace is for the summary alone.

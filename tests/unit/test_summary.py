@@ -74,6 +74,14 @@ from common.sessions.summary import MAX_ITEMS, SessionSummary, extract_tried, fo
         ("I already rebooted.", ["rebooted"]),
         ("I tried a week off", ["a week off"]),
         ("I tried the morning routine", ["the morning routine"]),
+        # A crisis line is no fix that failed (the summaries review: "I hear that ... (and
+        # calling the hotline) didn't help")
+        ("I already tried calling the hotline but nobody answered.", []),
+        ("I tried the crisis text line", []),
+        ("I tried calling 988, it was busy", []),
+        ("I've tried Samaritans", []),
+        ("I tried texting a helpline", []),
+        ("I tried calling my sister", ["calling my sister"]),
     ],
 )
 def test_what_the_user_tried_is_kept_unless_it_is_a_way_of_self_harm(message, tried):
