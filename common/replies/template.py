@@ -1465,10 +1465,10 @@ class TemplateGenerator:
             if suggestion:
                 break
 
-        # What the user said they tried: this message, then the summary, then the window.
+        # What the user said they tried, newest first: this message, the window, the summary.
         candidates = extract_tried(req.message)[:1]
-        candidates += list(reversed(_tried(req)))
         candidates += [tried[0] for t in reversed(window) if (tried := extract_tried(t.message))]
+        candidates += list(reversed(_tried(req)))
         tried = next(
             (
                 frag

@@ -565,6 +565,42 @@ def test_a_follow_up_names_the_latest_attempt_of_the_summary() -> None:
     assert "I hear that journaling didn't help" in reply("it didn't help", "lua", summary=summary)
 
 
+def test_a_follow_up_names_the_newest_attempt_before_the_oldest() -> None:
+    # The summaries review (c6): seven turns after "I already tried a to-do list app", and
+    # just after "I tried noise cancelling headphones", "That didn't work either" got "(and a
+    # to-do list app) didn't help": the summary's oldest attempt before the window's newest.
+    from datetime import timedelta
+
+    from tests.fakes import turns
+
+    store, session_id = turns.MemoryStore(), None
+    for i, message in enumerate(
+        (
+            "I keep procrastinating on my thesis. I already tried a to-do list app.",
+            "It is due in June.",
+            "My supervisor is nice but busy.",
+            "I work best in the mornings.",
+            "I live with two flatmates, it gets loud.",
+            "I've also tried the library but it closes early.",
+            "I tried noise cancelling headphones yesterday, and it helped a bit.",
+            "That didn't work either, I still can't focus.",
+        )
+    ):
+        response = turns.take_turn(
+            uid="u1",
+            message=message,
+            analyze=turns.analyze_offline,
+            store=store,
+            session_id=session_id,
+            now=turns.NOW + i * timedelta(minutes=10),
+        )
+        session_id = response["session_id"]
+    assert store.sessions[session_id].summary.tried == ("a to-do list app",)
+    text = response["reply"]
+    assert "(and noise cancelling headphones" in text, text
+    assert "to-do list" not in text
+
+
 def test_a_role_named_earlier_is_recalled_as_theirs() -> None:
     window = (
         ContextTurn(
