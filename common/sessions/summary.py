@@ -155,9 +155,13 @@ def extract_tried(message: str) -> list[str]:
 
 
 def _merge(old: tuple[str, ...], new: list[str]) -> tuple[str, ...]:
-    seen = {item.casefold() for item in old}
-    merged = list(old) + [n for n in new if not (n.casefold() in seen or seen.add(n.casefold()))]
-    return tuple(merged[-MAX_ITEMS:])
+    """`old` then `new`, the latest MAX_ITEMS; one named again (in any case) moves to the end,
+    as the most recent: kept in its first place, it was the first left out of the notes."""
+    merged = {item.casefold(): item for item in old}
+    for item in new:
+        merged.pop(item.casefold(), None)
+        merged[item.casefold()] = item
+    return tuple(merged.values())[-MAX_ITEMS:]
 
 
 def fold_turn(

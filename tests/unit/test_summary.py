@@ -159,10 +159,25 @@ def test_fold_merges_without_duplicates_and_caps():
     s = SessionSummary()
     for i in range(20):
         s = fold_turn(s, message=f"I tried option {i % 3}", tone="calm", entities=("Python",))
-    assert s.tried == ("option 0", "option 1", "option 2")
+    assert s.tried == ("option 2", "option 0", "option 1")  # as last tried (17, 18, 19)
     assert s.entities == ("Python",)
     assert len(s.tones) == 12
     assert s.turns_folded == 20
+
+
+def test_an_item_named_again_is_recent_again():
+    # The summaries review (u1): Excel, named first and again last, stayed in its first place,
+    # and the notes, which show the latest six, left it out.
+    from common.replies.prompt import render_user_notes
+
+    s = SessionSummary()
+    for named in ("Excel", "Google", "manager", "Tableau", "recruiter", "March", "Python", "Excel"):
+        s = fold_turn(s, message="", tone="calm", entities=(named,))
+    assert s.entities == ("Google", "manager", "Tableau", "recruiter", "March", "Python", "Excel")
+    assert "Excel" in render_user_notes(s) and "Google" not in render_user_notes(s)
+    # in any case, spelled as last written
+    s = fold_turn(s, message="", tone="calm", entities=("march",))
+    assert s.entities[-2:] == ("Excel", "march") and "March" not in s.entities
 
 
 def test_keywords_skip_filler():
