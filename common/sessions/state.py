@@ -232,6 +232,16 @@ def append_turn(
 
 
 def _fold(summary: SessionSummary, turn: WindowTurn) -> SessionSummary:
+    # Nothing that names a health, sexuality, criminal-record or immigration matter ("my HIV
+    # medication", "HIV Clinic", "cancer"): the summary goes to Gemini with every later turn
+    # of the session. Imported here: common.replies loads the reply generators (~0.2 s), which
+    # the functions that read sessions without folding them (feedback, profile) do not need at
+    # their cold start.
+    from common.replies.sensitive import sensitive_matter
+
+    def kept(items) -> tuple[str, ...]:
+        return tuple(item for item in items if not sensitive_matter(item))
+
     # A turn answered with the crisis message, or in care after it, adds no "tried", topic or
     # name, only its tone: "I tried to overdose" would come back to the user, and to Gemini's
     # notes, as a fix that failed, and a care turn's "I have been stockpiling my medication"
@@ -242,17 +252,11 @@ def _fold(summary: SessionSummary, turn: WindowTurn) -> SessionSummary:
         summary,
         message=said,
         tone=turn.tone,
-        entities=() if unsaid else turn.entities,
-        topics=keywords(said),
+        entities=kept(() if unsaid else turn.entities),
+        topics=kept(keywords(said)),
         at=turn.created_at,
     )
-    # Nor one naming a health, sexuality, criminal-record or immigration matter ("my HIV
-    # medication"): the summary goes to Gemini with every later turn of the session. Imported
-    # here: common.replies loads the reply generators (~0.2 s), which the functions that read
-    # sessions without folding them (feedback, profile) do not need at their cold start.
-    from common.replies.sensitive import sensitive_matter
-
-    return replace(folded, tried=tuple(t for t in folded.tried if not sensitive_matter(t)))
+    return replace(folded, tried=kept(folded.tried))
 
 
 def holds_before(

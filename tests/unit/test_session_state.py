@@ -237,3 +237,20 @@ def test_the_crisis_language_is_kept_for_care_until_a_later_crisis_replaces_it()
     stored = state.to_dict()
     del stored["crisis_language"]
     assert SessionState.from_dict(stored).crisis_language is None
+
+
+def test_names_and_topics_naming_a_sensitive_matter_are_left_out_of_the_summary():
+    # The entities review: "Mentioned: HIV Clinic, next week, manager. Topics: status,
+    # telling, manager, medication." went to Gemini with every later turn.
+    from common.replies.prompt import render_user_notes
+
+    said = "I have an interview at the HIV Clinic next week, should I mention my status?"
+    state = _session(6, first_message=said, first_entities=("HIV Clinic", "next week"))
+    notes = render_user_notes(state.summary)
+    assert "HIV" not in notes and "next week" in notes
+    said = "I tried telling my manager about my HIV medication"
+    state = _session(6, first_message=said, first_entities=("manager",))
+    assert "medication" not in state.summary.topics and "manager" in state.summary.topics
+    # nor the summaries review's "Topics: coworker, breast, cancer"
+    said = "My coworker Dave has breast cancer and is getting chemotherapy"
+    assert "cancer" not in _session(6, first_message=said).summary.topics
