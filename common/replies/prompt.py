@@ -259,6 +259,11 @@ _HEALTH_LIMITS_RULE = (
 )
 
 
+# Once they asked to forget something they said or not to bring it up: the summary has left
+# it out (SessionSummary.asked_to_forget), but the window may still show it, or the request.
+_FORGOTTEN_RULE = "- They asked you not to bring up something they said earlier: don't."
+
+
 def _gentle_rules(req: ReplyRequest) -> tuple[str, ...]:
     """The heavy-event and health-limits rules that apply to this message and its window."""
     said = req.gentleness
@@ -423,7 +428,8 @@ class PromptBuilder:
     def system_instruction(self, req: ReplyRequest, *, tag: str) -> str:
         """The persona voice, the rules, the session so far and the current signals: our own
         words and fixed labels only, never text derived from the user's."""
-        rules = "\n".join((*_RULES, *_gentle_rules(req))).replace("{tag}", tag)
+        forgotten = (_FORGOTTEN_RULE,) if req.summary.asked_to_forget else ()
+        rules = "\n".join((*_RULES, *_gentle_rules(req), *forgotten)).replace("{tag}", tag)
         sections = [req.persona.voice, rules]
         if mentors := _earlier_mentors(req):
             sections.append(mentors)

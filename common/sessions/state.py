@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from common.sessions.summary import SessionSummary, fold_turn, keywords
+from common.sessions.summary import SessionSummary, asks_to_forget, fold_turn, keywords
 
 # After a no to "Are you safe right now?", care lasts until the session's latest crisis turn is
 # this old: not for as long as the session does (each turn keeps it a day longer), so a user
@@ -203,13 +203,13 @@ def append_turn(
     (`of_themselves`); one that says no to "Are you safe right now?"
     (`not_safe`), care until NOT_SAFE_CARE after the session's latest crisis turn. `all_right`:
     the turn says the user is all right (said_all_right_at; a crisis turn that does not
-    forgets it). `crisis_language`: a crisis turn's (Safety.language), kept for its care."""
+    forgets it). A turn that asks to forget what they said clears the summary (_fold_all).
+    `crisis_language`: a crisis turn's (Safety.language), kept for its care."""
     if turn.turn_index != state.turn_count:
         raise ValueError(f"turn index {turn.turn_index} != turn count {state.turn_count}")
     window = state.window + (turn,)
-    summary = state.summary
-    for old in window[:-window_size]:
-        summary = _fold(summary, old)
+    summary = state.summary.forgetting() if asks_to_forget(turn.message) else state.summary
+    summary = _fold_all(summary, window[:-window_size], window[-window_size:])
     return replace(
         state,
         turn_count=state.turn_count + 1,
@@ -231,7 +231,22 @@ def append_turn(
     )
 
 
-def _fold(summary: SessionSummary, turn: WindowTurn) -> SessionSummary:
+def _fold_all(
+    summary: SessionSummary, leaving: Iterable[WindowTurn], staying: Iterable[WindowTurn]
+) -> SessionSummary:
+    """`summary` with the turns `leaving` the window folded in, oldest first; `staying`: the
+    turns after them. A turn that asks to forget what they said (asks_to_forget), and those
+    before it, add only their tone, as care turns do: the request cleared the summary when it
+    came (SessionSummary.forgetting), and the turns before it leave the window after it came."""
+    leaving = tuple(leaving)
+    turns = enumerate((*leaving, *staying))
+    last_request = max((i for i, t in turns if asks_to_forget(t.message)), default=-1)
+    for i, turn in enumerate(leaving):
+        summary = _fold(summary, turn, forgotten=i <= last_request)
+    return summary
+
+
+def _fold(summary: SessionSummary, turn: WindowTurn, *, forgotten: bool = False) -> SessionSummary:
     # Nothing that names a health, sexuality, criminal-record or immigration matter ("my HIV
     # medication", "HIV Clinic", "cancer"): the summary goes to Gemini with every later turn
     # of the session. Imported here: common.replies loads the reply generators (~0.2 s), which
@@ -245,8 +260,8 @@ def _fold(summary: SessionSummary, turn: WindowTurn) -> SessionSummary:
     # A turn answered with the crisis message, or in care after it, adds no "tried", topic or
     # name, only its tone: "I tried to overdose" would come back to the user, and to Gemini's
     # notes, as a fix that failed, and a care turn's "I have been stockpiling my medication"
-    # as a topic once care and the hour after the crisis are over.
-    unsaid = turn.crisis or turn.care
+    # as a topic once care and the hour after the crisis are over. Nor one they asked to forget.
+    unsaid = turn.crisis or turn.care or forgotten
     said = "" if unsaid else turn.message
     folded = fold_turn(
         summary,
@@ -280,9 +295,9 @@ def forget_before(
     """The session without what was said before `cutoff` (a user's retention): the window keeps
     its later turns, and the summary is folded again from `folded`, the stored turns that had
     left the window (oldest first), from `cutoff` on."""
-    summary = SessionSummary()
-    for turn in folded:
-        if turn.created_at >= cutoff:
-            summary = _fold(summary, turn)
+    kept = [turn for turn in folded if turn.created_at >= cutoff]
     window = tuple(turn for turn in state.window if turn.created_at >= cutoff)
-    return replace(state, window=window, summary=summary)
+    summary = SessionSummary()
+    if any(asks_to_forget(turn.message) for turn in (*kept, *window)):
+        summary = summary.forgetting()
+    return replace(state, window=window, summary=_fold_all(summary, kept, window))
