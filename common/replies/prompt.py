@@ -15,7 +15,7 @@ from common.personas import PERSONAS
 from common.plain_text import as_seen, strip_control
 from common.replies.requests import LANGUAGE, asked
 from common.replies.types import ContextTurn, ReplyRequest
-from common.sessions.summary import SessionSummary
+from common.sessions.summary import MAX_ENTITIES, MAX_TOPICS, SessionSummary
 
 MAX_FRAGMENT_CHARS = 60
 
@@ -92,9 +92,9 @@ def render_user_notes(summary: SessionSummary) -> str:
     parts: list[str] = []
     if tried := _fragments(summary.tried, 3):
         parts.append(f"Earlier they tried: {'; '.join(tried)}.")
-    if entities := _fragments(summary.entities, 6):
+    if entities := _fragments(summary.entities, MAX_ENTITIES):
         parts.append(f"Mentioned: {', '.join(entities)}.")
-    if topics := _fragments(summary.topics, 4):
+    if topics := _fragments(summary.topics, MAX_TOPICS):
         parts.append(f"Topics: {', '.join(t.replace('_', ' ') for t in topics)}.")
     return " ".join(parts)
 

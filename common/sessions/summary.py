@@ -12,7 +12,11 @@ from common.languages import ENGLISH_WORDS, GERMAN_WORDS
 from common.plain_text import as_seen
 from common.text import canonical_text
 
-MAX_ITEMS = 12
+MAX_ITEMS = 12  # attempts (the template reads them all) and tones
+# Names and topic words: only as many as the notes show (common.replies.prompt), none kept
+# that no one reads.
+MAX_ENTITIES = 6
+MAX_TOPICS = 4
 
 # What follows "tried" when it names nothing: "I tried that", "I already did it".
 _NAMES_NOTHING = r"(?:that|it|this|those|them|everything|again)\b"
@@ -193,14 +197,14 @@ def extract_tried(message: str) -> list[str]:
     ]
 
 
-def _merge(old: tuple[str, ...], new: list[str]) -> tuple[str, ...]:
-    """`old` then `new`, the latest MAX_ITEMS; one named again (in any case) moves to the end,
-    as the most recent: kept in its first place, it was the first left out of the notes."""
+def _merge(old: tuple[str, ...], new: list[str], keep: int = MAX_ITEMS) -> tuple[str, ...]:
+    """`old` then `new`, the latest `keep`; one named again (in any case) moves to the end, as
+    the most recent: kept in its first place, it was the first left out of the notes."""
     merged = {item.casefold(): item for item in old}
     for item in new:
         merged.pop(item.casefold(), None)
         merged[item.casefold()] = item
-    return tuple(merged.values())[-MAX_ITEMS:]
+    return tuple(merged.values())[-keep:]
 
 
 def fold_turn(
@@ -216,9 +220,9 @@ def fold_turn(
     return replace(
         summary,
         tried=_merge(summary.tried, extract_tried(message)),
-        entities=_merge(summary.entities, list(entities)),
+        entities=_merge(summary.entities, list(entities), MAX_ENTITIES),
         tones=(summary.tones + (tone,))[-MAX_ITEMS:],
-        topics=_merge(summary.topics, list(topics)),
+        topics=_merge(summary.topics, list(topics), MAX_TOPICS),
         turns_folded=summary.turns_folded + 1,
         # The first fold's date; a summary folded before dates were kept stays undated, and so
         # as old as its session (common.sessions.state.holds_before), until retention refolds it.

@@ -6,7 +6,15 @@ from __future__ import annotations
 import pytest
 
 from common.replies.prompt import render_summary
-from common.sessions.summary import MAX_ITEMS, SessionSummary, extract_tried, fold_turn, keywords
+from common.sessions.summary import (
+    MAX_ENTITIES,
+    MAX_ITEMS,
+    MAX_TOPICS,
+    SessionSummary,
+    extract_tried,
+    fold_turn,
+    keywords,
+)
 
 
 @pytest.mark.parametrize(
@@ -173,11 +181,25 @@ def test_an_item_named_again_is_recent_again():
     s = SessionSummary()
     for named in ("Excel", "Google", "manager", "Tableau", "recruiter", "March", "Python", "Excel"):
         s = fold_turn(s, message="", tone="calm", entities=(named,))
-    assert s.entities == ("Google", "manager", "Tableau", "recruiter", "March", "Python", "Excel")
+    assert s.entities[-1] == "Excel"
     assert "Excel" in render_user_notes(s) and "Google" not in render_user_notes(s)
     # in any case, spelled as last written
     s = fold_turn(s, message="", tone="calm", entities=("march",))
     assert s.entities[-2:] == ("Excel", "march") and "March" not in s.entities
+
+
+def test_a_summary_keeps_only_the_names_and_topics_its_notes_show():
+    # The summaries review: 12 names and 12 topics were stored (and exported) but only the
+    # latest 6 and 4 were ever read.
+    from common.replies.prompt import render_user_notes
+
+    s = SessionSummary()
+    for i in range(10):
+        s = fold_turn(s, message="", tone="calm", entities=(f"Tool{i}",), topics=(f"topic{i}",))
+    assert len(s.entities) == MAX_ENTITIES and len(s.topics) == MAX_TOPICS
+    assert s.entities[-1] == "Tool9" and s.topics[-1] == "topic9"
+    notes = render_user_notes(s)
+    assert all(item in notes for item in (*s.entities, *s.topics)), notes
 
 
 def test_keywords_skip_filler():
