@@ -445,3 +445,10 @@ def extract_entities(text: str) -> tuple[Entity, ...]:
             seen.add(key)
             entities.append(Entity(text=found, type=c.type))
     return tuple(entities)
+
+
+def is_money(text: str) -> bool:
+    """An entity's text names an amount of money: one read as money on its own ("$52k", "1200
+    euros"), or a bare amount ("43k", "80,000") that only a money word beside it made one."""
+    bare = _regexes().bare_amount.fullmatch(text.strip()) is not None
+    return bare or any(entity.type == "money" for entity in extract_entities(text))

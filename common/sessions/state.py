@@ -247,14 +247,15 @@ def _fold_all(
 
 
 def _fold(summary: SessionSummary, turn: WindowTurn, *, forgotten: bool = False) -> SessionSummary:
-    # Nothing that names a health, sexuality, criminal-record or immigration matter ("my HIV
-    # medication", "HIV Clinic", "cancer"): the summary goes to Gemini with every later turn
-    # of the session. Imported here: common.replies loads the reply generators (~0.2 s), which
-    # the functions that read sessions without folding them (feedback, profile) do not need at
-    # their cold start.
+    # Imported here: common.replies loads the reply generators (~0.2 s), which the functions
+    # that read sessions without folding them (feedback, profile) do not need at cold start.
+    from common.analysis.entities import is_money
     from common.replies.sensitive import sensitive_matter
 
     def kept(items) -> tuple[str, ...]:
+        # Nothing that names a health, sexuality, criminal-record or immigration matter ("my
+        # HIV medication", "HIV Clinic", "cancer"): the summary goes to Gemini with every later
+        # turn of the session.
         return tuple(item for item in items if not sensitive_matter(item))
 
     # A turn answered with the crisis message, or in care after it, adds no "tried", topic or
@@ -263,11 +264,14 @@ def _fold(summary: SessionSummary, turn: WindowTurn, *, forgotten: bool = False)
     # as a topic once care and the hour after the crisis are over. Nor one they asked to forget.
     unsaid = turn.crisis or turn.care or forgotten
     said = "" if unsaid else turn.message
+    # Nor an amount of money: "Mentioned: $52k, $43k." came with a question about remote days,
+    # though the rules say not to bring up debt from earlier turns.
+    names = () if unsaid else (name for name in turn.entities if not is_money(name))
     folded = fold_turn(
         summary,
         message=said,
         tone=turn.tone,
-        entities=kept(() if unsaid else turn.entities),
+        entities=kept(names),
         topics=kept(keywords(said)),
         at=turn.created_at,
     )

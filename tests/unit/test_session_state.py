@@ -254,3 +254,20 @@ def test_names_and_topics_naming_a_sensitive_matter_are_left_out_of_the_summary(
     # nor the summaries review's "Topics: coworker, breast, cancer"
     said = "My coworker Dave has breast cancer and is getting chemotherapy"
     assert "cancer" not in _session(6, first_message=said).summary.topics
+
+
+def test_an_amount_of_money_is_no_name_of_the_summary():
+    # The money review: six turns on, "how do I ask my manager for remote days?" came with the
+    # notes "Mentioned: $52k, $43k.", though the rules say not to bring up debt from earlier.
+    from common.replies.prompt import render_user_notes
+
+    said = "My salary is $52k and I owe $43k on credit cards, and 80k to my parents"
+    state = _session(6, first_message=said, first_entities=("$52k", "$43k", "80k", "Excel"))
+    notes = render_user_notes(state.summary)
+    assert "43k" not in notes and "52k" not in notes and "80k" not in notes
+    assert state.summary.entities == ("Excel",)  # other names still count
+    for name in ("£2,000 a month", "1200 euros", "80,000", "USD 500"):
+        state = _session(6, first_entities=(name,))
+        assert state.summary.entities == (), name
+    for name in ("2026", "next week", "3 months", "Q3"):  # dates and durations stay
+        assert _session(6, first_entities=(name,)).summary.entities == (name,), name
