@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from common.languages import ENGLISH_WORDS, GERMAN_WORDS
+from common.languages import ENGLISH_WORDS, GERMAN_WORDS, OTHER_WORDS
 from common.plain_text import as_seen
 from common.text import canonical_text
 
@@ -40,6 +40,19 @@ _TRIED = re.compile(
     re.IGNORECASE,
 )
 
+# The same in German, French, Spanish and Portuguese: "Ich habe schon versucht, mit meinem Chef
+# zu reden", "J'ai déjà essayé de lui écrire", "Ya intenté hablar con él", "Já tentei falar
+# com ele" (not "Ich habe schon Yoga versucht": the object comes first).
+_TRIED_ELSEWHERE = re.compile(
+    r"(?:\b(?:habe|hab)(?:\s+\w+){0,3}?\s+(?:versucht|probiert),?\s+"
+    r"|\bj'ai\s+(?:d[ée]j[àa]\s+|aussi\s+)?essayé(?:\s+de\s+|\s+d'|\s+)"
+    r"|\b(?:intenté|probé|he\s+(?:intentado|probado)|tentei)\s+)"
+    r"(?!(?:es|das|alles|ça|cela|tout|eso|esto|todo|isso|tudo|de\s+tudo|de\s+novo)\b)"
+    r"(?P<what>[^.!?;\n…]{3,80}?)"
+    r"(?=\s+(?:aber|doch|mais|pero|mas)\b|[.!?;,\n…]|$)",
+    re.IGNORECASE,
+)
+
 # A fragment that only says when or how often names no attempt ("that's what I tried last
 # week", "I tried yesterday", "I tried a few times").
 _ONLY_WHEN = re.compile(
@@ -67,11 +80,26 @@ _SELF_HARM = re.compile(
     r"|\bjump\w*\s+off\s+(?:a|the)\s+(?:bridge|roof|building|balcony|cliff)\b",
     re.IGNORECASE,
 )
+# The other languages' ways of hurting oneself ("mich zu ritzen", "de me couper", "cortarme",
+# "me matar", "Tabletten"), which their attempts may name too.
+_SELF_HARM_ELSEWHERE = re.compile(
+    r"\bmich\s+(?:\w+\s+){0,2}?(?:ritzen|schneiden|verletzen|umbringen|umzubringen|töten"
+    r"|erhängen|vergiften)\b|\britzen\b|\bmir\s+das\s+leben\b|\bselbstmord|\bselbstverletz"
+    r"|\b(?:me\s+|m')(?:couper|tuer|suicider|blesser|pendre|noyer|empoisonner|scarifier"
+    r"|faire\s+du\s+mal)\b|\b(?:cortar|matar|suicidar|lastimar|herir|ahorcar|envenenar"
+    r"|quitar)-?me\b|\bme\s+(?:cortar|matar|machucar|ferir|enforcar|envenenar)\b"
+    r"|\btirar\s+(?:a\s+)?minha\s+(?:pr[óo]pria\s+)?vida\b|\bsuicid|\bsuizid"
+    r"|\b(?:tabletten|pillen|cachets|comprimés|pastillas|p[íi]lulas|comprimidos|überdosis"
+    r"|surdose|sobredosis|rasierklingen?|cuchillas?|l[âa]minas?)\b",
+    re.IGNORECASE,
+)
 # A crisis line the user called or texted: never a fix that failed ("I hear that calling the
 # hotline didn't help; let's try another way in"), whichever turn said it.
 _HELPLINE = re.compile(
     r"\b(?:hot|help|crisis|life|suicide)[\s-]?lines?\b|\bcrisis\s+text\b|\bsamaritans\b"
-    r"|(?<![\d-])(?:988|9-8-8|741741|116\s?123)(?![\d-])|\b(?:telefon)?seelsorge\b",
+    r"|(?<![\d-])(?:988|9-8-8|741741|116\s?123|024|3114)(?![\d-])|\b(?:telefon)?seelsorge\b"
+    r"|\bl[íi]nea\s+(?:de\s+)?(?:ayuda|crisis|prevenci)|\bligne\s+d'(?:aide|écoute)"
+    r"|\bsos\s+amiti|\bcvv\b",
     re.IGNORECASE,
 )
 
@@ -189,11 +217,15 @@ def extract_tried(message: str) -> list[str]:
     character for another, so the spans are the same, and a fragment keeps the user's marks
     (`git reset` stays code that safe_fragment unquotes, not 'git reset')."""
     read = canonical_text(message)
-    found = (message[m.start("what") : m.end("what")].strip(" ,") for m in _TRIED.finditer(read))
+    found = sorted(
+        (m for p in (_TRIED, _TRIED_ELSEWHERE) for m in p.finditer(read)), key=lambda m: m.start()
+    )
     return [
         what
-        for what in found
-        if not (_SELF_HARM.search(what) or _HELPLINE.search(what) or _ONLY_WHEN.fullmatch(what))
+        for m in found
+        if (what := message[m.start("what") : m.end("what")].strip(" ,…"))
+        and not any(p.search(what) for p in (_SELF_HARM, _SELF_HARM_ELSEWHERE, _HELPLINE))
+        and not _ONLY_WHEN.fullmatch(what)
     ]
 
 
@@ -331,6 +363,34 @@ _STOP = frozenset(
 )
 
 
+# Filler of German, French, Spanish and Portuguese: their function words (common.languages,
+# but "comment", an English word too) and these ("Ich habe schon versucht, mit meinem Chef zu
+# reden" gave the topics "schon", "versucht", "meinem"). None an English word.
+_STOP_ELSEWHERE = (OTHER_WORDS - {"comment"}) | frozenset(
+    # German
+    "versucht versuche versuchen probiert wirklich eigentlich irgendwie vielleicht nochmal "  # noqa: SIM905
+    "damit obwohl während zwischen gegen sollte sollten könnte würde würden hatte hatten waren "
+    "worden wurde wurden welche welcher welches deshalb trotzdem alles andere anderen jemand "
+    "niemand gestern selbst dabei darüber davon dafür darum einmal sagen gesagt machen gemacht "
+    "gehen wissen glaube denke ziemlich bisschen manchmal seitdem bevor nachdem unsere unser "
+    "ihren ihrem ihrer seinen seiner seinem deinen deiner meinst "
+    # French
+    "essayé essayer essaie vraiment quelque quelques choses comme alors avant après avoir "
+    "était c'était j'étais puisque autre autres même peut-être juste aujourd'hui quelqu'un "
+    "pourrais voudrais devrais seulement plutôt assez leurs celui celle celles avais avait "
+    "sommes étaient serait pourrait devrait mieux moins "
+    # Spanish
+    "intenté intentado intentando intentar probé probado realmente entonces todavía tampoco "
+    "nadie alguien cosas sobre antes había hacer podría debería estaban estamos están tenía "
+    "tenemos pueden puede quiere quería aunque mientras además otros otras nuestra nuestro "
+    "demasiado bastante luego solamente muchas "
+    # Portuguese
+    "tentei tentado tentando tentar então coisa coisas alguém ninguém estava estavam tinha "
+    "depois poderia deveria muitos muitas nosso nossa outra outros outras embora "
+    "enquanto demais mesmo".split()
+)
+
+
 # Contractions are filler too ("can't", "won't", "they're", "that's", "should've"), with the ' that
 # canonical_text writes for every typographic apostrophe, or typed without one ("didnt",
 # "youre"). Not a possessive: "mum's" and "company's" stay topics.
@@ -381,7 +441,7 @@ def keywords(message: str, limit: int = 3) -> list[str]:
                 continue
             if unicodedata.name(word[0], "").startswith(_NO_SPACES):
                 continue
-            if word in _STOP or _CONTRACTION.fullmatch(word):
+            if word in _STOP or word in _STOP_ELSEWHERE or _CONTRACTION.fullmatch(word):
                 continue
             if word not in found and word not in _SELF_HARM_WORDS:
                 found.append(word)

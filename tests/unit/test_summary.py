@@ -96,6 +96,52 @@ def test_what_the_user_tried_is_kept_unless_it_is_a_way_of_self_harm(message, tr
     assert extract_tried(message) == tried
 
 
+@pytest.mark.parametrize(
+    ("message", "tried"),
+    [
+        # The summaries review: in German, French, Spanish and Portuguese nothing was read.
+        ("Ich habe schon versucht, mit meinem Chef zu reden…", ["mit meinem Chef zu reden"]),
+        ("Ich hab probiert, früher aufzustehen, aber es hilft nicht", ["früher aufzustehen"]),
+        ("J'ai déjà essayé de parler à mon chef mais rien", ["parler à mon chef"]),
+        ("J’ai essayé la méditation.", ["la méditation"]),
+        ("Ya intenté hablar con mi jefe pero no sirve", ["hablar con mi jefe"]),
+        ("He intentado levantarme temprano", ["levantarme temprano"]),
+        ("Já tentei falar com meu chefe mas não adianta", ["falar com meu chefe"]),
+        # naming nothing, a way of hurting oneself or a crisis line, as in English
+        ("Ich habe es versucht", []),
+        ("Tentei de tudo", []),
+        ("Ich habe schon versucht, mich zu schneiden, aber es hilft nicht", []),
+        ("J'ai essayé de me couper mais ça n'aide pas", []),
+        ("J'ai essayé de prendre des cachets", []),
+        ("Ya intenté cortarme pero no sirve", []),
+        ("Já tentei me cortar mas não ajuda", []),
+        ("Intenté llamar a la línea de ayuda", []),
+        ("Ich habe versucht, die Telefonseelsorge anzurufen", []),
+        ("Tentei ligar para o CVV", []),
+        # "probe" is English, not Spanish "probé"
+        ("I will probe the logs", []),
+    ],
+)
+def test_what_the_user_tried_is_read_in_four_more_languages(message, tried):
+    assert extract_tried(message) == tried
+
+
+@pytest.mark.parametrize(
+    ("message", "topics"),
+    [
+        ("Ich habe schon versucht, mit meinem Chef zu reden…", ["reden"]),
+        ("J'ai déjà essayé de parler à mon chef, rien ne change vraiment", ["parler", "change"]),
+        ("Ya intenté hablar con mi jefe pero todavía nada cambia", ["hablar", "cambia"]),
+        ("Já tentei falar com meu chefe mas ainda nada mudou depois", ["falar", "chefe", "mudou"]),
+        # "comment" is English too
+        ("My manager left a comment on my review", ["manager", "comment", "review"]),
+    ],
+)
+def test_the_filler_of_four_more_languages_is_no_topic(message, topics):
+    # The summaries review: the German gave the topics "schon", "versucht", "meinem".
+    assert keywords(message, limit=10) == topics
+
+
 def test_a_summary_never_says_they_tried_that():
     s = SessionSummary()
     for message in ("I already tried that", "that's what i tried last week", "I tried yoga"):
@@ -286,7 +332,8 @@ def test_keywords_keep_a_sentences_first_word_and_a_language_that_capitalises_no
         "moved",
         "budget",
     ]
-    assert keywords("Ich habe Angst vor der Prüfung morgen") == ["angst", "prüfung", "morgen"]
+    # ("morgen" is filler, as "tomorrow" is)
+    assert keywords("Ich habe Angst vor der Prüfung morgen") == ["angst", "prüfung"]
     assert keywords("I really think my portfolio website needs redesigning") == [
         "portfolio",
         "website",
