@@ -24,6 +24,7 @@ from typing import Any
 from common.analysis.types import Distribution
 from common.breaker import CircuitBreaker
 from common.deadline import wait_at_most
+from common.dictation import as_typed
 from common.labels import INTENTS, PACES, PERSONA_IDS, TONES
 from common.text import canonical_text
 
@@ -64,9 +65,10 @@ def normalise(text: str) -> str:
 def model_text(text: str) -> str:
     """The text the model reads: NFKC, since it was trained on plain letters and reads a
     full-width "i want to die" as something else, with typographic quotes as ' and " (the
-    server maps them too, common/text.py); cut to the server's limit, as NFKC can lengthen a
-    text."""
-    return unicodedata.normalize("NFKC", canonical_text(text))[:MAX_TEXT_CHARS]
+    server maps them too, common/text.py), and dictation as typed ("i took them all period"
+    as "i took them all.": common/dictation.py); cut to the server's limit, as NFKC can
+    lengthen a text."""
+    return as_typed(unicodedata.normalize("NFKC", canonical_text(text)))[:MAX_TEXT_CHARS]
 
 
 def _probability(value: object) -> float:

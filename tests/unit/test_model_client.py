@@ -354,6 +354,15 @@ def test_the_model_reads_typographic_quotes_as_plain_ones(server):
     assert server.calls == 1
 
 
+def test_the_model_reads_dictation_as_typed(server):
+    """A spoken "period" hid a crisis from the model too: "i took them all period" scored
+    0.196, under its threshold, "i took them all." 0.304 (the dictation review)."""
+    client = _client(server.url)
+    client.predict("i took them all period")
+    client.predict("um so this is goodbye forever full stop")
+    assert server.texts == ["i took them all.", "so this is goodbye forever."]
+
+
 class SlowCredentials(Credentials):
     """A service account whose token fetch waits until the test sets `released` (a slow
     metadata server)."""

@@ -1,4 +1,4 @@
-"""A message's crisis scan is bounded: every spelling as written (16 at most), and their letter
+"""A message's crisis scan is bounded: every spelling as written (18 at most), and their letter
 runs squeezed in at most SQUEEZE_BUDGET_CHARS characters (the regex review: a crafted
 4,000-character message asked for 45 whole strings, ~0.6 s of CPU under load). The message as
 written always has its squeezes, and a real long message is read in every spelling."""
@@ -13,7 +13,9 @@ from common.analysis import safety
 from common.analysis.with_model import as_read
 from common.chat.models import MAX_MESSAGE_CHARS
 
-CRAFTED = ("Käll mysélf k1ll m\u200by$elf s u i c i d e i want to... really die dieee " * 60)[:4000]
+CRAFTED = (
+    "Käll mysélf k1ll m\u200by$elf s u i c i d e i want to... really die dieee period " * 60
+)[:4000]
 RANT = (
     "Sooo I've been thinking about the café job... really, it's been a long week and I'm "
     "tired of the commute, the meetings, the emails that never stop. " * 30
@@ -46,10 +48,10 @@ def scanned(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
 
 
 def test_a_crafted_message_is_scanned_within_the_bound(scanned, caplog):
-    assert len(safety.spellings(CRAFTED)) == 16  # every respelling at once
+    assert len(safety.spellings(CRAFTED)) == 18  # every respelling at once
     with caplog.at_level(logging.WARNING, logger=safety.__name__):
         assert safety.matched_patterns(CRAFTED)  # "k1ll m$elf" still read in its spelling
-    assert len(scanned) == 16  # every spelling, as written
+    assert len(scanned) == 18  # every spelling, as written
     squeezed = sum(len(s) for variants in scanned for s in variants[1:])
     assert 0 < squeezed <= safety.SQUEEZE_BUDGET_CHARS
     assert sum(len(variants) for variants in scanned) < 45
