@@ -286,6 +286,7 @@ class _Respelling:
 
     txt: dict[str, str]
     targets: frozenset[str]
+    misspelt: dict[str, str]  # a target the patterns read as misspelt: its word ("sucidal")
     # Never corrected: the known words, and every word of the phrase data, in every language
     # ("nicht" is not "night", "suicidas" not "suicidal": a negation or an idiom would be lost).
     left: frozenset[str]
@@ -313,6 +314,7 @@ def _respelling(path: Path = SPELLING_WORDS_PATH) -> _Respelling:
     return _Respelling(
         txt=raw["txt"],
         targets=frozenset(raw["targets"]),
+        misspelt=raw["misspelt"],
         left=frozenset(raw["targets"]) | frozenset(raw["known"]) | phrase_words,
         by_deletion={key: frozenset(found) for key, found in by_deletion.items()},
     )
@@ -347,7 +349,8 @@ def _respelled_word(word: str, respelling: _Respelling) -> str:
     if word.endswith("in") and word + "g" in respelling.targets:  # thinkin
         return word + "g"
     near = {t for key in _deletions(word) | {word} for t in respelling.by_deletion.get(key, ())}
-    near = {t for t in near if _one_edit(word, t)}
+    # "suicdal" is one edit from "sucidal" and "suicidal": one word, misspelt or not
+    near = {respelling.misspelt.get(t, t) for t in near if _one_edit(word, t)}
     return near.pop() if len(near) == 1 else word
 
 

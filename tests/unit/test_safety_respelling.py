@@ -21,6 +21,11 @@ CRISIS = [
     "been thinkin bout offing myself tbh",
     "every1 wud b better off w/o me tbh",
     "my dad keeps beatin me",  # a dropped g, though "beatin" is one edit from "beaten" too
+    # One edit from a word and from a misspelling of it the patterns read (the dictation
+    # review: "suicdal" is "sucidal" or "suicidal", and was read as neither).
+    "i feel suicdal",
+    "i am thinking about suiscide",
+    "i want to kill myslf",
 ]
 ORDINARY = [
     "I overdone the structure",  # not "overdose"
@@ -51,6 +56,12 @@ def test_a_known_word_is_left_as_written() -> None:
     assert safety._respelled("i overdone the structure") == "i overdone the structure"
     assert safety._respelled("i keep putting myself last") == "i keep putting myself last"
     assert safety._respelled("im goign to end it tonigth") == "im going to end it tonight"
+
+
+def test_a_misspelling_one_edit_from_a_word_and_its_misspellings_is_that_word() -> None:
+    assert safety._respelled("i feel suicdal") == "i feel suicidal"
+    assert safety._respelled("siucide") == "suicide"
+    assert safety._respelled("myslf") == "myself"
 
 
 def test_a_misspelling_one_edit_from_two_words_is_left_as_written() -> None:
@@ -88,6 +99,8 @@ def test_the_word_lists_agree_with_the_patterns() -> None:
     words = set().union(*(_pattern_words(p.source) for p in load_rules().patterns))
     assert targets - words == set()
     assert targets & known == set()
+    misspelt = raw["misspelt"]  # a misspelt target's word is a target
+    assert [m for m, w in misspelt.items() if {m, w} - targets or m == w] == []
     by_length: dict[int, list[str]] = {}
     for t in targets:
         by_length.setdefault(len(t), []).append(t)
