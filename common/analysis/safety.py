@@ -365,12 +365,31 @@ def _respelled(spelling: str) -> str:
     return _WORD.sub(lambda m: _respelled_word(m[0], respelling), text)
 
 
+# Words dictation splits ("i took an over dose"), joined; "better of" is "better off" before
+# without or if ("everyone would be better of with out me").
+_JOINED = (
+    (re.compile(r"\bover (dos(?:e|ed|es|ing))\b"), r"over\1"),
+    (re.compile(r"\bwith out\b"), "without"),
+    (re.compile(r"\bany more\b"), "anymore"),
+    (re.compile(r"\bno body\b"), "nobody"),
+    (re.compile(r"\bbetter of\b(?= (?:without|if)\b)"), "better off"),
+)
+
+
+def _dictated(lowered: str) -> str:
+    """A lowered text as typed (common/dictation.py), normalised, its split words joined."""
+    text = _words(as_typed(lowered))
+    for split, joined in _JOINED:
+        text = split.sub(joined, text)
+    return text
+
+
 def spellings(text: str) -> list[str]:
     """The normalised text, and the other spellings it is also scanned in: format characters as
     spaces ("want\u200bto die"), "$" and "@" as s and a, letters written as digits or "!",
     spaced-out letters joined, accents dropped, pauses and stress words left out, txt-speak
     and misspellings written out (_respelled), and dictation as typed, also respelled ("im
-    gonna jump period": common/dictation.py). Each is the whole message: an idiom or a
+    gonna jump period", "i took an over dose": _dictated). Each is the whole message: an idiom or a
     look-around cut at the edge of a part would raise an alarm the whole message does not."""
     lowered = _lower(text)
     found = [_words(lowered)]
@@ -386,7 +405,7 @@ def spellings(text: str) -> list[str]:
                 found.append(other)
     if (respelled := _respelled(found[0])) not in found:
         found.append(respelled)
-    if (dictated := _words(as_typed(lowered))) != found[0]:
+    if (dictated := _dictated(lowered)) != found[0]:
         found.extend(other for other in (dictated, _respelled(dictated)) if other not in found)
     return found
 

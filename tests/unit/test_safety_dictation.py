@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from common.analysis.safety import assess_safety
+from common.analysis.safety import about_someone_else, assess_safety
 from common.dictation import as_typed
 
 SPOKEN_MARKS = [
@@ -27,9 +27,29 @@ ORDINARY_DICTATION = [
 ]
 
 
+SPLIT_WORDS = [
+    "i took an over dose",  # Nana: "It's lovely to hear you sounding so settled"
+    "every one would be better of with out me",
+    "i dont want to be here any more",
+    "no body would even miss me",
+    "i am thinking of over dosing tonight",
+]
+
+
 @pytest.mark.parametrize("text", SPOKEN_MARKS)
 def test_a_dictated_crisis_with_spoken_marks_is_flagged(text: str) -> None:
     assert assess_safety(text).crisis is True
+
+
+@pytest.mark.parametrize("text", SPLIT_WORDS)
+def test_a_dictated_crisis_with_split_words_is_flagged(text: str) -> None:
+    assert assess_safety(text).crisis is True
+
+
+@pytest.mark.parametrize("text", ["my friend wants to kill her self", "he tried to kill him self"])
+def test_someone_else_killing_them_self_in_two_words_is_their_crisis(text: str) -> None:
+    assert assess_safety(text).crisis is True
+    assert about_someone_else(text)
 
 
 @pytest.mark.parametrize("text", ORDINARY_DICTATION)
