@@ -67,7 +67,10 @@ def _components() -> dict[str, dict]:
         "points (a family of four, 4 people joined by 3 zero-width joiners, is 7, so 600 of "
         "them are 4200 and refused); no control characters but newlines and tabs; a message of "
         "nothing but invisible characters (whitespace, format characters such as U+200B, the "
-        "Hangul fillers, the Braille blank U+2800, marks with no letter to sit on) is empty",
+        "Hangul fillers, the Braille blank U+2800, marks with no letter to sit on) is empty. "
+        f"A longer one is refused, unless the crisis patterns flag its first or last "
+        f"{MAX_MESSAGE_CHARS}: that one gets the crisis reply alone, not stored (a long voice "
+        "note that ends in a crisis)",
     }
     schemas["TurnCreate"]["properties"]["message"].update(message)
     schemas["LegacyChatRequest"]["properties"]["message"].update(message)

@@ -1106,6 +1106,11 @@ def _unstored_event(
     return publish
 
 
+# The limits a crisis turn is answered past (crisis_past_budget), as its log line names them.
+REQUEST_BUDGET = "the user's request budget"
+MESSAGE_LENGTH = "the message length limit"
+
+
 def crisis_past_budget(
     *,
     uid: str,
@@ -1117,17 +1122,16 @@ def crisis_past_budget(
     locale: str | None,
     sink: ReplySink | None,
     publisher: EventPublisher | None = None,
+    limit: str = REQUEST_BUDGET,
 ) -> tuple[dict, bool]:
     """A crisis past the user's spent request budget: the crisis reply at once, not stored. No
     limit refuses a crisis, but a script sending crisis words as fast as it can must cost little
     more than a refusal: nothing is read (so the session is not known: its turn_index is 0, and
     the reply is the first crisis reply), no model is asked, nothing is written. Its event goes
     to `publisher` (without the user's key: their settings are not read), inline, one a minute
-    per user."""
+    per user. `limit`: the one it is past, for the log (also MESSAGE_LENGTH)."""
     with logs.unkeyed():  # a crisis line names no one (_log_crisis_turn)
-        _CRISIS_PAST_BUDGET.warning(
-            log, uid, "a crisis turn past the user's request budget: answered, not stored"
-        )
+        _CRISIS_PAST_BUDGET.warning(log, uid, "a crisis turn past %s: answered, not stored", limit)
     analysis, degraded = baseline(body.message)  # the lexicon: no model call
     return _unread_crisis(
         body=body,

@@ -17,8 +17,9 @@ import functions_framework
 
 from common import clients
 from common.analysis.safety import scanned_once
-from common.chat import service
+from common.chat import over_long, service
 from common.chat.models import SESSION_ID_PATTERN, LegacyChatRequest, TurnCreate
+from common.chat.over_long import Body
 from common.chat.wiring import turn_ports
 from common.config import get_settings, require_analytics_key
 from common.edge import authenticate, utcnow, within_budget
@@ -88,11 +89,11 @@ def _turn(
     client: str,
     sink: service.ReplySink | None = None,
     replay_for: timedelta | None = None,
-    past_budget: bool = False,
+    past: str | None = None,
     *,
     later: list,
 ):
-    if past_budget:
+    if past is not None:
         ports = turn_ports()
         return service.crisis_past_budget(
             uid=uid,
@@ -104,6 +105,7 @@ def _turn(
             locale=locale,
             sink=sink,
             publisher=ports["publisher"],
+            limit=past,
         )
     return service.take_turn(
         uid=uid,
@@ -118,23 +120,41 @@ def _turn(
     )
 
 
+def _read(model: type[Body], request: flask.Request, uid: str) -> tuple[Body, str | None]:
+    """The body as `model`, and the limit it is past if the turn is answered with the crisis
+    reply alone (service.crisis_past_budget): the budget (_spend_on), or the message's length
+    when its first or last MAX_MESSAGE_CHARS the patterns flag, cut to them (over_long); any
+    other body gets parse's 400."""
+    data = read_json(request, max_bytes=get_settings().max_body_bytes)
+    try:
+        body = parse(model, data)
+    except InvalidInput:
+        if not (cuts := over_long.cuts(model, data)):
+            raise
+        # Counted as a turn before its scan, and no more refused than one when a crisis.
+        within_budget(uid, unless=lambda: over_long.crisis_cut(cuts) is not None)
+        if (cut := over_long.crisis_cut(cuts)) is None:  # the verdicts: scanned once
+            raise
+        return cut, service.MESSAGE_LENGTH
+    return body, service.REQUEST_BUDGET if _spend_on(uid, body.message) else None
+
+
 @scanned_once()  # the budget's verdict on the message is the turn's (service.take_turn)
 def create_turn(request: flask.Request, uid: str) -> flask.Response:
-    body = parse(TurnCreate, read_json(request, max_bytes=get_settings().max_body_bytes))
-    past_budget = _spend_on(uid, body.message)
+    body, past = _read(TurnCreate, request, uid)
     locale = parse_locale(request.headers.get("Accept-Language"))
     later: list = []  # the turn's events, published once the answer is out
     if body.stream:
         replayed = threading.Event()
         response = stream_events(
-            lambda sink: _streamed_turn(uid, body, locale, sink, replayed, past_budget, later)
+            lambda sink: _streamed_turn(uid, body, locale, sink, replayed, past, later)
         )
         # A turn stored before this request is known before the first event, so before the
         # headers go out; one a concurrent request stored while this one was streaming may not
         # be (the header says false then), and its `reset` event replaces the tokens sent.
         response.headers["Idempotent-Replayed"] = str(replayed.is_set()).lower()
         return _then_deliver(response, later)
-    response, replayed = _turn(uid, body, locale, "v2", past_budget=past_budget, later=later)
+    response, replayed = _turn(uid, body, locale, "v2", past=past, later=later)
     headers = {"Idempotent-Replayed": str(replayed).lower()}
     return _then_deliver(json_response(response, 200 if replayed else 201, headers), later)
 
@@ -152,14 +172,12 @@ def _streamed_turn(
     locale: str | None,
     sink: service.ReplySink,
     replayed: threading.Event,
-    past_budget: bool,
+    past: str | None,
     later: list,
 ) -> dict:
     """A turn for `"stream": true` (run off the request thread: no flask objects here); sets
     `replayed` before its first event when it repeats a stored turn."""
-    response, was_replayed = _turn(
-        uid, body, locale, "v2", sink, past_budget=past_budget, later=later
-    )
+    response, was_replayed = _turn(uid, body, locale, "v2", sink, past=past, later=later)
     if was_replayed:  # a retry of a stored turn: its reply in one piece
         replayed.set()
         # This request may have streamed a reply of its own before another request with the
@@ -220,8 +238,7 @@ def _int_arg(request: flask.Request, name: str, *, default: int, low: int, high:
 
 @scanned_once()
 def legacy_chat(request: flask.Request, uid: str) -> flask.Response:
-    legacy = parse(LegacyChatRequest, read_json(request, max_bytes=get_settings().max_body_bytes))
-    past_budget = _spend_on(uid, legacy.message)
+    legacy, past = _read(LegacyChatRequest, request, uid)
     if legacy.userId != uid:
         raise Forbidden("userId does not match the signed-in user.", code="user_mismatch")
     client_turn_id, replay_for = _legacy_turn_id(request, legacy)
@@ -230,9 +247,7 @@ def legacy_chat(request: flask.Request, uid: str) -> flask.Response:
     )
     locale = parse_locale(request.headers.get("Accept-Language"))
     later: list = []
-    turn, _ = _turn(
-        uid, body, locale, "legacy", replay_for=replay_for, past_budget=past_budget, later=later
-    )
+    turn, _ = _turn(uid, body, locale, "legacy", replay_for=replay_for, past=past, later=later)
     out = {
         "success": True,
         "sessionId": turn["session_id"],
