@@ -52,6 +52,34 @@ def test_someone_else_killing_them_self_in_two_words_is_their_crisis(text: str) 
     assert about_someone_else(text)
 
 
+SELF_COMPOUNDS = [  # "self-esteem" is "self esteem" once normalised: my\s*self read it
+    "I keep hurting my self-esteem by comparing myself to others",
+    "how do i kill my self-doubt before the interview",
+    "going to hang my self-portrait in the hall",
+    "i have to shoot my self-tape tonight",
+    "i want to burn my self-help books",
+    "time to starve my self-pity and get on with it",
+    "he keeps cutting her self esteem down",
+]
+
+
+@pytest.mark.parametrize("text", SELF_COMPOUNDS)
+def test_a_self_compound_is_no_self(text: str) -> None:
+    assert assess_safety(text).crisis is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i want to hurt my self",
+        "my self esteem is gone and i want to kill my self",
+        "i want to kill my self help me",
+    ],
+)
+def test_my_self_in_two_words_is_still_read(text: str) -> None:
+    assert assess_safety(text).crisis is True
+
+
 @pytest.mark.parametrize("text", ORDINARY_DICTATION)
 def test_ordinary_dictation_is_not(text: str) -> None:
     assert assess_safety(text).crisis is False
