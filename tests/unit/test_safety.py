@@ -507,6 +507,7 @@ IDIOMS = [
     "I'm out on the bridge taking photos for the campaign",
     "I'm standing on the bridge of the ship for the tour",
     "my daughter wants to die her hair blue",  # dye
+    "i want to die my hair pink",  # dye, said of oneself (the dictation review)
     "Je veux en finir avec tout ce bazar administratif",
     "Je veux en finir ce soir avec ce rapport trimestriel",
     "je vais en finir demain avec la migration",
