@@ -26,6 +26,7 @@ from common.safety import (
     says_all_right,
 )
 from common.sessions.summary import extract_tried, keywords
+from common.spoken import spoken_marks
 from common.text import canonical_text
 
 WORDS_PER_CHUNK = 3
@@ -606,18 +607,25 @@ _NANA_CHECKINS = (
     "Will you let me know how it goes?",
 )
 
+
+def _phrases(phrases: set[str]) -> frozenset[str]:
+    """Whole messages as _said reads them: without apostrophes, which dictation and quick
+    typing leave out ("i dont get it", "ill try that")."""
+    return frozenset(phrase.replace("'", "") for phrase in phrases)
+
+
 # A whole message that only acknowledges or closes ("thanks!", "ok", "bye") got an opener that
 # misread it ("thanks!" -> "I can feel your excitement") and 2-3 new steps. "yes", "no", "sure",
 # "idk" and "hmm" are left out: they answer the question most replies end with, and a "no" or
 # "idk" there says the step does not fit, which a goodbye would brush off.
-_THANKS = frozenset(
+_THANKS = _phrases(
     {"thanks", "thank you", "thanks a lot", "thank you so much", "thx", "ty", "cheers"}
     | {"ok thanks", "ok thank you", "okay thanks", "okay thank you", "thanks that helps"}
     | {"that helped", "that helps", "great that helped", "great that helped a lot"}
     | {"that helped a lot", "thanks that helped", "bye", "goodbye", "bye thanks", "thanks bye"}
     | {"see you", "see ya", "cya", "talk later", "good night", "night"}
 )
-_NOTED = frozenset(
+_NOTED = _phrases(
     {"ok", "okay", "k", "kk", "cool", "nice", "great", "got it", "alright", "all right"}
     | {"sounds good", "will do", "noted", "perfect", "awesome", "lol", "haha", "ok cool"}
 )
@@ -642,18 +650,18 @@ _CLOSING: dict[str, dict[bool, str]] = {  # persona -> thanked? -> the whole rep
 
 # Questions about the reply just before got unrelated new advice: "what do you mean?" and
 # "why?" are answered by restating its first step and the reason for it.
-_CLARIFY = frozenset(
+_CLARIFY = _phrases(
     {"what do you mean", "what do you mean by that", "what does that mean", "meaning", "huh"}
     | {"why", "why that", "why though", "how so", "how come", "i don't understand"}
     | {"i don't get it", "i don't follow", "not sure what you mean", "explain", "explain that"}
     | {"can you explain", "can you explain that", "say that differently", "can you rephrase"}
     | {"can you say that differently", "can you rephrase that", "say that again", "rephrase"}
 )
-_MISREAD = frozenset(  # the reply answered something else: ask, rather than restate it
+_MISREAD = _phrases(  # the reply answered something else: ask, rather than restate it
     {"that's not what i asked", "that's not what i meant", "not what i asked"}
     | {"that's not my question", "you didn't answer my question", "that's not what i said"}
 )
-_ALREADY_SAID = frozenset(  # a different step, not the same one again
+_ALREADY_SAID = _phrases(  # a different step, not the same one again
     {"you already said that", "you said that already", "you already told me that"}
     | {"you said that before", "you're repeating yourself", "you keep saying that"}
 )
@@ -687,14 +695,14 @@ _REPEATED = {
 # Short answers to the reply before (the yes/no review: "no" after breathing exercises got "That
 # sounds really frustrating" and a fresh check-in plan about "how things are going"). They apply
 # only when that reply offered a step; care and crisis are answered before this.
-_YES = frozenset(
+_YES = _phrases(
     {"yes", "yeah", "yep", "yup", "sure", "yes please", "ok sure", "okay sure", "sure thing"}
     | {"sounds good to me", "i'll try", "i'll try that", "i will", "let's do it", "ok i'll try"}
 )
-_NO = frozenset(
+_NO = _phrases(
     {"no", "nope", "nah", "no thanks", "no thank you", "not really", "not that", "not for me"}
 )
-_UNSURE = frozenset(
+_UNSURE = _phrases(
     {"idk", "i don't know", "dunno", "hmm", "hmmm", "maybe", "kind of", "sort of", "kinda"}
     | {"not sure", "i'm not sure", "i guess", "perhaps", "eh", "meh"}
 )
@@ -724,6 +732,10 @@ _SYMBOLS = (
     (re.compile(r"\?+"), "what do you mean"),
     (re.compile(r"(?:\U0001F44D|\U0001F44C)[\U0001F3FB-\U0001F3FF\ufe0f]*"), "ok"),
 )
+
+# Fillers before a short answer ("um no", "oh thanks", "so what do you mean"); not the "oh" of
+# "oh no", which is dismay rather than an answer.
+_FILLERS = re.compile(r"^(?:(?:u+m+|u+h+|erm|uhm|well|so|oh(?! no$))\s+)+")
 
 _NANA_LATER = tuple(c for c in _NANA_CHECKINS if "reaching out" not in c)
 
@@ -931,11 +943,13 @@ def _normalised(message: str) -> str:
 
 
 def _said(message: str) -> str:
-    """The message as _normalised reads it, or the words a lone symbol stands for ("?", "👍")."""
-    said = _normalised(message)
+    """The message as _normalised reads it, or the words a lone symbol stands for ("?", "👍"),
+    as _phrases are written: without spoken marks ("thank you period"), leading fillers ("um
+    no") or apostrophes."""
+    said = _normalised(spoken_marks(message))
     if not said:
         said = next((w for p, w in _SYMBOLS if p.fullmatch(message.strip())), "")
-    return said
+    return _FILLERS.sub("", said).replace("'", "")
 
 
 def _answer(message: str, said: str, previous: str) -> str:

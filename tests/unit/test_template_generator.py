@@ -18,6 +18,7 @@ from common.plain_text import as_read
 from common.replies import ContextTurn, ReplyRequest, ResponseGenerator, TemplateGenerator
 from common.replies.template import (
     _ALL_STEPS,
+    _ANSWER_ACKS,
     _CLOSING,
     _ENGLISH_ONLY,
     _LISTENING,
@@ -811,6 +812,27 @@ def test_a_short_answer_to_the_replys_question_stays_on_its_topic(persona: str) 
     text = reply("the deadline mostly", persona, window=(turn,), analysis=answer)
     assert "what you're carrying" in text and "how things are going" not in text, text
     assert not any(mood in text.lower() for mood in MISREAD_MOODS), text
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_dictated_short_answers_are_read_as_typed_ones(persona: str) -> None:
+    # The dictation review: with no apostrophe, a spoken mark or a filler, a short answer got
+    # new steps ("i dont get it"), a misread mood ("ill try that": "that sounds so frustrating")
+    # or "you sound so settled" and two new tasks ("thank you period").
+    turn = _turn(persona)
+    step = _first_step(turn.reply)
+
+    def answer(message: str) -> str:
+        return reply(message, persona, window=(turn,), analysis=analyze_baseline(message))
+
+    assert answer("i dont get it").startswith("I meant: " + step)
+    assert answer("thank you period") == _CLOSING[persona][True]
+    go_ahead = answer("ill try that")
+    assert step in go_ahead.lower() and not any(s in go_ahead for s in STEP_SHAPES), go_ahead
+    assert "frustrat" not in go_ahead and "I meant" not in go_ahead, go_ahead
+    no = answer("um no")
+    assert no.startswith(_ANSWER_ACKS["no"]) and step not in no.lower(), no
+    assert not any(mood in no.lower() for mood in MISREAD_MOODS), no
 
 
 # Repetition (the replies review: 386 of 812 follow-on replies repeated a whole sentence of the
