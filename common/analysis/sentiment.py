@@ -7,6 +7,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from common.analysis.types import Sentiment
+from common.spoken import spoken_marks, without_filler_like
 
 if TYPE_CHECKING:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -78,6 +79,7 @@ def _few_emoji(text: str, emojis: dict[str, str]) -> str:
 def score_sentiment(text: str) -> Sentiment:
     """Label a text positive (compound >= 0.05), negative (<= -0.05) or neutral."""
     analyzer = _analyzer()
+    text = without_filler_like(spoken_marks(text))  # dictated: "exclamation mark", "so like"
     text = re.sub(MISREAD_IDIOMS, " ", _few_emoji(text, analyzer.emojis), flags=re.IGNORECASE)
     compound = float(analyzer.polarity_scores(text)["compound"]) if text.strip() else 0.0
     if compound > 0 and re.search(SARCASM, text, flags=re.IGNORECASE):

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from common.languages import ENGLISH_WORDS, GERMAN_WORDS, OTHER_WORDS
 from common.plain_text import as_seen
+from common.spoken import spoken_marks
 from common.text import canonical_text
 
 MAX_ITEMS = 12  # attempts (the template reads them all) and tones
@@ -215,7 +216,9 @@ def extract_tried(message: str) -> list[str]:
     hurting oneself, a crisis line, nor only when they tried. Read with typographic apostrophes
     as ' (iOS sends "I’ve tried"), cut from the message as written: canonical_text swaps one
     character for another, so the spans are the same, and a fragment keeps the user's marks
-    (`git reset` stays code that safe_fragment unquotes, not 'git reset')."""
+    (`git reset` stays code that safe_fragment unquotes, not 'git reset'). Spoken marks are
+    marks first ("restarting the computer period")."""
+    message = spoken_marks(message)
     read = canonical_text(message)
     found = sorted(
         (m for p in (_TRIED, _TRIED_ELSEWHERE) for m in p.finditer(read)), key=lambda m: m.start()
@@ -424,7 +427,7 @@ def keywords(message: str, limit: int = 3) -> list[str]:
     """A few salient words of a message (the first long words that are not filler), never a
     name or a word of an address (_ADDRESS, _TITLE_CASE_SHARE)."""
     # "didn’t" is "didn't", a contraction; "ｉｇｎｏｒｅ" and "ig\u200bnore" are "ignore", filler
-    sentences = _sentences(as_seen(message))
+    sentences = _sentences(spoken_marks(as_seen(message)))  # not "period" as a topic
     lowered = [w.lower() for words in sentences for w in words]
     german = sum(w in GERMAN_WORDS for w in lowered) > sum(w in ENGLISH_WORDS for w in lowered)
     inner = [w for words in sentences for w in words[1:] if w[0].isalpha() and w != "I"]
