@@ -7,7 +7,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from common.analysis.types import Sentiment
-from common.spoken import spoken_marks, without_filler_like
+from common.dictation import spoken_marks, without_filler_like
 
 if TYPE_CHECKING:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from common.analysis.entities import extract_entities
 from common.analysis.types import Analysis
+from common.dictation import spoken_marks
 from common.languages import not_english
 from common.replies.prompt import looks_like_instruction, resource_line, safe_fragment
 from common.replies.requests import LANGUAGE, LISTEN, NO_QUESTIONS, SHORTER, STOP, Asked, asked
@@ -26,7 +27,6 @@ from common.safety import (
     says_all_right,
 )
 from common.sessions.summary import extract_tried, keywords
-from common.spoken import spoken_marks
 from common.text import canonical_text
 
 WORDS_PER_CHUNK = 3

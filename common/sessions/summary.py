@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from common.dictation import spoken_marks
 from common.languages import ENGLISH_WORDS, GERMAN_WORDS, OTHER_WORDS
 from common.plain_text import as_seen
-from common.spoken import spoken_marks
 from common.text import canonical_text
 
 MAX_ITEMS = 12  # attempts (the template reads them all) and tones

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from common.analysis import score_sentiment
+from common.dictation import spoken_marks
 from common.sessions.summary import extract_tried, keywords
-from common.spoken import spoken_marks
 
 
 @pytest.mark.parametrize(
