@@ -825,6 +825,20 @@ def _asks_if_safe(previous_reply: str | None) -> bool:
     return bool(previous_reply) and previous_reply.rstrip().endswith(_SAFETY_QUESTIONS)
 
 
+# Someone is with the user, or coming: "no, my husband is here" says why they are not safe, not
+# that the crisis is his (a person the user fears is named as a worried user names a friend).
+_WITH_THEM = re.compile(
+    r"\s*(?:(?:is|s|are|was|just|has\s+just|ist|est|esta|está|e|é)\s+)*"
+    r"(?:here|outside|home|back|coming|on\s+(?:his|her|their|the)\s+way|at\s+the\s+door"
+    r"|in\s+the\s+(?:house|room|flat|apartment|next\s+room)|with\s+me|next\s+to\s+me"
+    r"|came\s+(?:home|back)|got\s+(?:home|back)|found\s+me"
+    r"|hier|da|draußen|draussen|zu\s*hause|zurück|zuruck|unterwegs|bei\s+mir|kommt"
+    r"|là|la|ici|dehors|à\s+la\s+maison|a\s+la\s+maison|rentrée?|avec\s+moi|arrive"
+    r"|aquí|aqui|afuera|fuera|en\s+casa|conmigo|de\s+camino|viene|llegó|llego"
+    r"|lá\s+fora|la\s+fora|em\s+casa|comigo|a\s+caminho|vindo|chegou)\b"
+)
+
+
 def _said_of_someone_else(answer: str) -> SafetyAnswer | None:
     """How an `answer` (normalised) that starts by saying the crisis is another person's reads:
     "someone_else" when nothing in it is a sign of the user's own; "not_safe" when something is: a
@@ -832,12 +846,13 @@ def _said_of_someone_else(answer: str) -> SafetyAnswer | None:
     the same said of themselves after it ("... and honestly same", "... ich auch"), or not safe
     again after it (_STILL_NOT_SAFE: "no, not me, I have the pills", "nein, nicht ich, ich habe
     die Tabletten") unless only the crisis patterns about others read it ("it's my friend, she
-    wants to die"); None when it does not start so."""
+    wants to die"), or the one named is with them or coming (_WITH_THEM: "no, my husband is
+    here"); None when it does not start so."""
     said = _someone_else().match(answer) if len(answer) <= _LONGEST_NO_THEN else None
     if not said:
         return None
     rest = answer[said.end() :]
-    if says_it_of_themselves(rest) or crisis_kinds(answer) - ABOUT_OTHERS:
+    if says_it_of_themselves(rest) or _WITH_THEM.match(rest) or crisis_kinds(answer) - ABOUT_OTHERS:
         return "not_safe"
     if _no_then()[2].search(rest) and not only_about_others(crisis_kinds(rest)):
         return "not_safe"

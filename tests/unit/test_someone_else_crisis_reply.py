@@ -344,6 +344,17 @@ STILL_NOT_SAFE = [
     "no, not me, my friend. but I'm scared",
     "no, he's here",
     "no, my ex",  # as often the one they are not safe from
+    # The one named is with them or coming: why they are not safe, not whose crisis it is (the
+    # bystander review: "no, my husband is here" got the reply for a worried friend).
+    "no, my husband is here",
+    "no my boyfriend is outside",
+    "no, my dad came home",
+    "no, my husband is home",
+    "no, my partner is on his way",
+    "nein, mein Mann ist hier",
+    "non, mon mari est là",
+    "no, mi esposo está aquí",
+    "não, meu marido está aqui",
 ]
 
 
