@@ -1,8 +1,8 @@
 """Sensitive matters in a message, for the template generator: heavy life events, after which a
 cheerful or study-shaped reply is tone-deaf, and questions that are not a mentor's to answer
-(for a doctor, a lawyer, a financial adviser, an employment adviser, or about telling someone at
-work). Read on common.text.canonical_text (’ as '), case-insensitive; English only, as the
-template's replies are."""
+(for a doctor, a lawyer, a bank's fraud team, a debt adviser, a financial adviser, an employment
+adviser, or about telling someone at work). Read on common.text.canonical_text (’ as '),
+case-insensitive; English only, as the template's replies are."""
 
 from __future__ import annotations
 
@@ -168,7 +168,7 @@ _TELL = re.compile(
     re.IGNORECASE,
 )
 
-# Questions for a doctor or pharmacist, a lawyer or a financial adviser (the Gemini prompt's
+# Questions for a doctor or pharmacist, a lawyer or a money adviser (the Gemini prompt's
 # rule): "Should I stop taking my sertraline?" read as decision_making got "Pick one and go,
 # you've got this!" and Elro's option A. Narrow on purpose: a decision cue ("should I", "whether
 # to", "is it ok to") a few words before a change to a medicine, or a legal or money step, so
@@ -178,6 +178,12 @@ _CUE = (
     r"\b(?:(?:should|shall|can|could|do|must)\s+i|whether\s+(?:to|i\s+should)"
     r"|is\s+it\s+(?:ok|okay|safe|fine|bad|wise|smart|a\s+good\s+idea)\s+(?:to|if\s+i)"
     r"|thinking\s+(?:of|about)|i\s+(?:want|plan)\s+to)\s+(?:[\w'-]+\s+){0,4}?"
+)
+# For money, someone pressing them is the cue too: "my friend says I should put all my savings
+# into his crypto fund, should I?" (not for a medicine: "my doctor says I should stop my meds").
+_MONEY_CUE = (
+    rf"(?:{_CUE}|\b(?:says|said|thinks|told\s+me|tells\s+me)\s+i\s+should\s+"
+    r"(?:[\w'-]+\s+){0,4}?)"
 )
 _DRUGS = (
     r"antidepressants?|ssris?|sertraline|fluoxetine|citalopram|escitalopram|lexapro|zoloft"
@@ -209,10 +215,34 @@ _NEEDS_PROFESSIONAL = {
         r"|(?:file\s+for|declare)\s+(?:myself\s+)?bankrupt|(?:fight|file|apply)\s+for\s+custody)",
         re.IGNORECASE,
     ),
+    # A fee to get back money already lost is the usual second scam: for the bank, not a plan.
+    "fraud": re.compile(
+        rf"{_MONEY_CUE}pay\s+(?:\w+\s+){{0,3}}?(?:release|recovery|unlock)\s+fees?\b", re.IGNORECASE
+    ),
+    # Borrowing and debts, for free debt advice ("should I take a payday loan to cover rent?"
+    # got "ask yourself which option you'd regret not trying").
+    "debt": re.compile(
+        rf"{_MONEY_CUE}(?:(?:take|get)\s+(?:out\s+)?(?:a|another)\s+(?:[\w£$€]+\s+)?loan"
+        r"|loan\s+apps?"
+        r"|borrow\s+(?:from|against)\s+(?:my|our)\s+(?:401\s*k|pension|retirement)"
+        r"|consolidate\s+(?:all\s+)?(?:my|our|the)\s+(?:\w+\s+)?(?:debts?|loans?|credit\s+cards?)"
+        r"|co-?sign|(?:be|become)\s+(?:a|the|his|her|their)\s+guarantor"
+        r"|sign\s+(?:\w+\s+){0,2}?guarantee"
+        r"|stop\s+paying\s+(?:my|our|the)\s+(?:\w+\s+)?(?:credit\s+cards?|loans?|debts?))\b",
+        re.IGNORECASE,
+    ),
+    # Savings, pensions, investments (only 4 of 28 such "should I ..." were referred: "should I
+    # buy shares in Tesla?" got "run a small, reversible test").
     "money": re.compile(
-        rf"{_CUE}(?:invest\s+(?:all\s+)?(?:my|our)\s+(?:\w+\s+)?(?:savings|pension|inheritance"
-        r"|bonus|money)|(?:buy|invest\s+in)\s+(?:some\s+)?(?:crypto|bitcoin)"
-        r"|take\s+out\s+(?:a|another)\s+(?:[\w£$€]+\s+)?(?:loan|mortgage))\b",
+        rf"{_MONEY_CUE}(?:invest\s+(?:all\s+)?(?:my|our)\s+(?:\w+\s+)?(?:savings|pension"
+        r"|inheritance|bonus|money)"
+        r"|(?:put|move|keep)\s+(?:all\s+)?(?:of\s+)?(?:my|our)\s+(?:life\s+)?"
+        r"(?:savings|pension|money)\s+(?:in|into)"
+        r"|(?:buy|invest\s+in)\s+(?:some\s+)?(?:crypto|bitcoin|shares"
+        r"|stocks?(?!\s+(?:photos?|images?|footage|music))|gold)"
+        r"|cash\s+(?:out|in)\s+(?:my|our)\s+(?:\w+\s+)?(?:pension|401\s*k|retirement|savings)"
+        r"|lend\s+(?:my\s+)?\w+\s+(?:[£$€]?\d[\d,.]*\s*(?:k|grand)?|(?:the\s+|some\s+)?money)"
+        r"|(?:take|get)\s+(?:out\s+)?(?:a|another)\s+(?:[\w£$€]+\s+)?mortgage|re-?mortgage)\b",
         re.IGNORECASE,
     ),
 }
@@ -270,9 +300,9 @@ def gentleness(message: str, window_messages: Iterable[str]) -> Gentleness:
 
 
 def professional_kind(text: str) -> str:
-    """ "medical", "legal", "money" or "employment" for a question that is theirs to answer,
-    "eating" for eating far too little (a doctor's, asked or not), or "disclosure" for whether to
-    tell someone at work about a sensitive matter ("" if none)."""
+    """ "medical", "legal", "fraud", "debt", "money" or "employment" for a question that is
+    theirs to answer, "eating" for eating far too little (a doctor's, asked or not), or
+    "disclosure" for whether to tell someone at work about a sensitive matter ("" if none)."""
     if _HEALTH_RISK.search(text):
         return "eating"
     if kind := next((kind for kind, p in _NEEDS_PROFESSIONAL.items() if p.search(text)), ""):

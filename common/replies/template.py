@@ -843,6 +843,9 @@ _SUPPORTING_AGAIN = (
 _WHO = {
     "medical": "your doctor or pharmacist",
     "legal": "a lawyer or a legal advice service",
+    # Debts go to free advice, not to an adviser who sells products; investments to an adviser.
+    "debt": "a free, non-profit debt adviser or credit counsellor",
+    "fraud": "your bank's fraud team",
     "money": "a financial adviser",
     # common.replies.sensitive's employment rights: "Do I have to tell my employer I'm pregnant?"
     "employment": "an employment adviser, your union or a legal advice service",
@@ -852,6 +855,9 @@ _WHO = {
 _PREPARE = {  # one concrete step to prepare that conversation
     "medical": "write down what you've noticed, since when, and the questions you want to ask",
     "legal": "write down what happened, with dates, and the questions you want to ask",
+    "debt": "write down what you owe and to whom, your income and essential costs, and the "
+    "questions you want to ask",
+    "fraud": "write down what happened, with dates and amounts, and how they contacted you",
     "money": "write down the numbers involved, what you hope for, and the questions you want "
     "to ask",
     # what they must share depends on the law where they work
@@ -863,12 +869,14 @@ _PREPARE = {  # one concrete step to prepare that conversation
     "you want to ask",
 }
 # Said right after whose question it is: someone asking whether to stop a medicine may do
-# so before the appointment.
+# so before the appointment, or pay a "release fee" before the call.
 _CAUTION = {
     "medical": " Until you've spoken to them, don't stop or change a medicine on your own.",
     # no target to reach: cutting back further is the harm
     "eating": " Eating this little can harm your body, so please don't cut back any further "
     "before you've talked to them.",
+    "fraud": " Until you've spoken to them, don't pay anything more: a fee to get lost money "
+    "back is a common second scam, and the police can take a report.",
 }
 _REFER = {  # {caution}: _CAUTION's for the kind, if any
     "lua": "That's a question for {who}, who can weigh it with you safely; it isn't mine to "

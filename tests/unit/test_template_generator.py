@@ -1173,7 +1173,7 @@ def test_a_technical_problem_gets_no_steps_meant_for_people_or_institutions() ->
             assert "in writing" not in text and "part you can control" not in text, text
 
 
-# Questions for a doctor, a lawyer or a financial adviser
+# Questions for a doctor, a lawyer, a debt or financial adviser or a bank's fraud team
 
 FOR_A_PROFESSIONAL = {
     "Should I stop taking my sertraline? It makes me so tired at work": "doctor or pharmacist",
@@ -1190,8 +1190,26 @@ FOR_A_PROFESSIONAL = {
     "Should I file for bankruptcy if the shop closes?": "a lawyer",
     "should I fight for custody of the kids if I take the job abroad?": "a lawyer",
     "Should I invest my savings in crypto instead of doing the MBA?": "a financial adviser",
-    "should i take out a loan to pay for the bootcamp?": "a financial adviser",
+    "should i take out a loan to pay for the bootcamp?": "debt adviser",
     "is it a good idea to buy bitcoin with my bonus?": "a financial adviser",
+    # The money review: 4 of 28 money decisions were referred; "should I pay the scammer the
+    # release fee to get my money back?" got Riri's "ask yourself which option you'd regret not
+    # trying... Go". Debts go to free debt advice, a fee to recover a scam's loss to the bank.
+    "should I take a payday loan to cover rent?": "debt adviser",
+    "should I use a loan app to cover the gap?": "debt adviser",
+    "should I borrow from my 401k to pay off debt?": "debt adviser",
+    "should I consolidate my debts?": "debt adviser",
+    "should I cosign my brother's car loan?": "debt adviser",
+    "should I stop paying my credit card to pay rent?": "debt adviser",
+    "should I pay the scammer the release fee to get my money back?": "fraud team",
+    "should I put my savings in bitcoin?": "a financial adviser",
+    "my friend says I should put all my savings into his crypto fund, should I?": (
+        "a financial adviser"
+    ),
+    "should I buy shares in Tesla?": "a financial adviser",
+    "should I buy gold with my savings?": "a financial adviser",
+    "should I cash out my pension early?": "a financial adviser",
+    "should I lend my cousin 5k?": "a financial adviser",
     # A word or two between the cue and the change ("just", "maybe") is still the question.
     "Is it ok to just stop taking my antidepressants?": "doctor or pharmacist",
     "Should I maybe stop my meds?": "doctor or pharmacist",
@@ -1216,6 +1234,9 @@ NOT_FOR_A_PROFESSIONAL = (
     "should I become a lawyer or a teacher?",
     "Should I sign the contract if the overtime clause is vague?",
     "Should I stop working late to get more done?",
+    "should I buy stock photos for the deck?",
+    "should I lend my laptop to the new hire?",
+    "should I put my notes into one doc before the review?",
 )
 
 
@@ -1232,6 +1253,9 @@ def test_a_medical_legal_or_money_question_is_referred_not_decided(
     medical = FOR_A_PROFESSIONAL[message] == "doctor or pharmacist"
     caution = "Until you've spoken to them, don't stop or change a medicine on your own."
     assert (caution in text) == medical, text
+    # Nor does a scam's "release fee" wait for the call.
+    fraud = FOR_A_PROFESSIONAL[message] == "fraud team"
+    assert ("don't pay anything more" in text) == fraud, text
     assert not any(shape in text for shape in STEP_SHAPES), text
     assert "Pick one and go" not in text and "I'd start with option" not in text
 
@@ -1242,7 +1266,8 @@ def test_career_messages_with_money_contract_or_medicine_words_are_answered_as_u
 ) -> None:
     for persona in PERSONAS:
         text = reply(message, persona, analysis=make_analysis(intent="decision_making"))
-        assert not any(who in text for who in ("pharmacist", "a lawyer", "financial adviser"))
+        advisers = ("pharmacist", "a lawyer", "financial adviser", "debt adviser", "fraud team")
+        assert not any(who in text for who in advisers)
 
 
 @pytest.mark.parametrize("persona", list(PERSONAS))
