@@ -6,14 +6,16 @@ import re
 
 import pytest
 
-from common.analysis import assess_safety
+from common.analysis import assess_safety, with_model
 from common.analysis.safety import (
     ABOUT_OTHERS,
     _unaccented,
     about_someone_else,
     crisis_kinds,
+    crisis_language,
     load_rules,
 )
+from common.model_client import ModelUnavailable
 from common.safety import crisis_reply, violence_resources_for, with_violence_lines
 from tests.unit.test_someone_else_crisis_reply import _resources, _turn
 
@@ -1024,4 +1026,52 @@ def test_casual_register_crisis_is_flagged(text: str) -> None:
 
 @pytest.mark.parametrize("text", HYPERBOLE)
 def test_hyperbole_is_not_a_crisis(text: str) -> None:
+    assert assess_safety(text).crisis is False
+
+
+# The money review: ideation about a life-insurance payout was never read by the patterns (8 of
+# the corpus's 41 such crisis records caught), which are the only check when the model is down
+# and in every language but English: "my family would be better off with the life insurance
+# money than with me" got "You sound grounded".
+LIFE_INSURANCE = [
+    ("my family would be better off with the life insurance money than with me", "en"),
+    ("I'm worth more dead than alive. at least the insurance would clear the debt", "en"),
+    ("everyone would be better off if i killed myself and they got the life insurance", "en"),
+    ("since the layoff I've started to feel my life insurance is worth more than I am", "en"),
+    ("my kids would get more out of my life insurance than they get out of me", "en"),
+    (
+        "i've been googling ways to make it look like an accident so my family gets the insurance",
+        "en",
+    ),
+    ("Meine Familie wäre mit der Lebensversicherung besser dran als mit mir.", "de"),
+    ("Ma famille serait mieux avec l'argent de l'assurance vie qu'avec moi.", "fr"),
+    ("Mi familia estaría mejor con el dinero del seguro de vida que conmigo.", "es"),
+    ("Minha família ficaria melhor com o dinheiro do seguro de vida do que comigo.", "pt"),
+]
+LIFE_INSURANCE_ORDINARY = [
+    "should I get life insurance now that we have a baby?",
+    "is term life insurance worth more than whole life for a family of four?",
+    "we'd be better off with a different life insurance provider, ours keeps raising the price",
+    "the policy paid out more than I expected after the car accident",
+    "Mit der neuen Versicherung bin ich besser dran als mit der alten.",
+    "Estoy seguro de que estarían mejor con él que conmigo en el equipo.",
+]
+
+
+class _ModelDown:
+    def predict(self, text: str) -> None:
+        raise ModelUnavailable("down")
+
+
+@pytest.mark.parametrize(("text", "language"), LIFE_INSURANCE)
+def test_life_insurance_ideation_is_a_crisis_with_the_model_down(text: str, language: str) -> None:
+    analysis, degraded = with_model.analyze(text, model=_ModelDown())
+    assert degraded == [with_model.MODEL_DOWN]
+    assert analysis.safety.crisis is True
+    assert crisis_kinds(text) == {"suicide"}
+    assert crisis_language(text) == language  # the crisis reply's
+
+
+@pytest.mark.parametrize("text", LIFE_INSURANCE_ORDINARY)
+def test_life_insurance_questions_are_not_a_crisis(text: str) -> None:
     assert assess_safety(text).crisis is False
