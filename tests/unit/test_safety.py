@@ -80,6 +80,7 @@ CRISIS = [
     "死にたい",
     "me quiero suicidar",
     "ich will nur noch sterben",
+    "Kann nicht mehr. Will nicht mehr leben.",  # the subject dropped (the money review)
     "je veux juste mourir",
     "je veux plus vivre",  # spoken French drops "ne"
     "j'ai plus envie de vivre",

@@ -764,6 +764,32 @@ PARITY = [
         "Seria melhor se eu estivesse morto.",
         "私なんか死んだ方がいい。",
     ),
+    # The money review: a German wish to die after "und", its subject said once before it
+    # ("... und will nicht mehr leben"), and Japanese 死ぬしかない ("nothing left but to die").
+    (
+        "I have so much debt, I see no way out and don't want to live anymore.",
+        "Ich habe so viele Schulden, ich sehe keinen Ausweg mehr und will nicht mehr leben.",
+        "J'ai tellement de dettes, je ne vois plus d'issue et je ne veux plus vivre.",
+        "Tengo tantas deudas, no veo salida y ya no quiero vivir.",
+        "Tenho tantas dívidas, não vejo saída e não quero mais viver.",
+        "借金がもう返せない。死ぬしかない。",
+    ),
+    (
+        "I can't go on and I don't want to live anymore.",
+        "Ich kann nicht mehr und will nicht mehr leben.",
+        "Je n'en peux plus et je ne veux plus vivre.",
+        "Ya no puedo más y no quiero vivir.",
+        "Não aguento mais e não quero mais viver.",
+        "もう無理。死ぬしか道がない。",
+    ),
+    (
+        "I can't pay it back and I just want to die.",
+        "Ich kann es nicht zurückzahlen und will nur noch sterben.",
+        "Je ne peux pas rembourser et je veux juste mourir.",
+        "No puedo pagarlo y solo quiero morir.",
+        "Não consigo pagar e só quero morrer.",
+        "返せないし、もう死ぬしかありません。",
+    ),
 ]
 
 
@@ -791,6 +817,7 @@ DEATH_IDIOMS = {
         "Das Leben in der Großstadt ist nicht mehr lebenswert.",
         "Bist du lebensmüde? Fahr langsamer!",
         "Ich kann nicht mehr in dieser WG weiterleben.",
+        "Sie hat gekündigt und will nicht mehr in Berlin leben.",
     ],
     "fr": [
         "Je suis mort de fatigue.",
@@ -832,6 +859,7 @@ DEATH_IDIOMS = {
         "あいつは死んだ方がましだ。",
         "この仕事を終わらせたい。",
         "スマホなしでは生きていけない。",
+        "死ぬしかないなんて思わないよ。",
     ],
 }
 
