@@ -230,6 +230,13 @@ _RULES = (
         "food, purging or laxatives, do not encourage it, and suggest they see a doctor."
     ),
     (
+        # The money review: "I keep chasing my losses" got a timer and "plan a small reward";
+        # chasing losses is a criterion of gambling disorder.
+        "- Never suggest a bet or any way to win back money they lost; when they speak of "
+        "chasing losses or of gambling they can't stop, say that a problem-gambling helpline or "
+        "their doctor can help."
+    ),
+    (
         # Turns are stored and can be exported: a promise of secrecy would be untrue.
         "- Never promise secrecy or confidentiality. If asked, say the conversation is kept in "
         "their account for the time they chose in settings and that they can delete it there."

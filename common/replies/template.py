@@ -15,7 +15,7 @@ from common.dictation import spoken_marks
 from common.languages import not_english
 from common.replies.prompt import looks_like_instruction, resource_line, safe_fragment
 from common.replies.requests import LANGUAGE, LISTEN, NO_QUESTIONS, SHORTER, STOP, Asked, asked
-from common.replies.sensitive import professional_kind
+from common.replies.sensitive import gambling_harm, professional_kind
 from common.replies.types import ContextTurn, ReplyRequest
 from common.routing.ensemble import BRISK
 from common.safety import (
@@ -891,6 +891,22 @@ _REFER = {  # {caution}: _CAUTION's for the kind, if any
     "{who}.{caution} I'd love to help you feel ready to ask: {prep}. How are you feeling about "
     "it all?",
 }
+# Gambling harm (common.replies.sensitive.gambling_harm): "I keep chasing my losses" got Riri's
+# "Set a 25-minute timer ... Plan a small reward". No steps, no bet to win it back: who can help.
+_GAMBLING = {
+    "lua": "You don't have to face this on your own. Betting again to win it back usually makes "
+    "the hole deeper; a problem-gambling helpline or your doctor can help, free and without "
+    "judgement. Would you feel able to reach out to one today?",
+    "riri": "Straight up: another bet won't win it back, it usually digs the hole deeper. A "
+    "problem-gambling helpline or your doctor can help, free and without judgement. Could you "
+    "call one today?",
+    "elro": "Trying to win back losses tends to make them bigger; it's a known pattern, not a "
+    "personal failing. A problem-gambling helpline or your doctor can help with it, free and "
+    "without judgement. Would you be willing to contact one today?",
+    "nana": "Thank you for telling me, that takes courage. Please don't bet again to get it back: "
+    "a problem-gambling helpline or your doctor can help, free and without judgement. Will you "
+    "reach out to one today?",
+}
 # Whether to tell someone at work about their health, a pregnancy, a record... (common.replies.
 # sensitive.professional_kind's "disclosure"): "Should I tell my employer about my epilepsy?"
 # got "run a small, reversible test of one option first", and telling cannot be undone. The
@@ -1258,6 +1274,8 @@ class TemplateGenerator:
                 name_mood = False
         if heavy_now and tone == "frustrated":  # grief read as frustration: "grating on you"
             tone = "sad"
+        if gambling_harm(req.message):  # before a loan's referral: "a loan to win it back"
+            return _GAMBLING[persona]  # no opener: "you've clearly put in real effort" to it
         if kind := professional_kind(canonical_text(req.message)):  # "should I" with ’ too
             return self._refer(persona, kind, tone, previous, calm)
         # not "again" after a loss ("when we'll try again"): no idea of ours failed there

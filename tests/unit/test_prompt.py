@@ -489,6 +489,13 @@ def test_every_prompt_rules_out_medical_legal_and_financial_advice():
     assert "for their doctor or pharmacist (or a lawyer, or a financial adviser)" in rules
 
 
+def test_every_prompt_rules_out_a_bet_to_win_back_losses():
+    # The money review: "I keep chasing my losses" got a timer and "plan a small reward".
+    rules = PromptBuilder().build(request("I keep chasing my losses", "riri")).system_instruction
+    assert "Never suggest a bet or any way to win back money they lost" in rules
+    assert "a problem-gambling helpline or their doctor can help" in rules
+
+
 def test_every_prompt_rules_out_promising_confidentiality():
     # The prompts review: "will you keep this between us?" had no rule; turns are stored.
     rules = PromptBuilder().build(request("will you keep this between us?")).system_instruction

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from common.replies.sensitive import health_limits, heavy_event, professional_kind
+from common.replies.sensitive import gambling_harm, health_limits, heavy_event, professional_kind
 
 
 def test_their_diagnosis_is_a_matter_as_it_is_a_heavy_event():
@@ -122,3 +122,27 @@ def test_being_groped_or_attacked_is_a_heavy_event(message, heavy):
 )
 def test_health_limits(message, limits):
     assert health_limits(message) is limits
+
+
+@pytest.mark.parametrize(
+    ("message", "harm"),
+    [
+        ("I keep chasing my losses", True),
+        ("bet 500 on the match and lost, I need to get it back tonight", True),
+        ("lost 2k at the casino, gonna win it back tomorrow", True),
+        ("I gambled the rent money again and my wife doesn't know", True),
+        ("I bet the rent money on a horse", True),
+        ("relapsed last night, gambled 300", True),
+        ("I can't stop gambling", True),
+        # the same words, no gambling
+        ("chasing the bug all day", False),
+        ("we're chasing the losses in Q3 with a new pricing plan", False),
+        ("I lost the bet with my brother, now I owe him a pizza", False),
+        ("I bet I can get it back to the client by friday", False),
+        ("I bet the money is gone", False),
+        ("I lost the deal but I'll win it back next quarter", False),
+        ("my poker night is friday, can you help me plan it", False),
+    ],
+)
+def test_gambling_harm(message, harm):
+    assert gambling_harm(message) is harm

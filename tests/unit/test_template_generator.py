@@ -1270,6 +1270,27 @@ def test_career_messages_with_money_contract_or_medicine_words_are_answered_as_u
         assert not any(who in text for who in advisers)
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I keep chasing my losses",
+        "bet 500 on the match and lost, I need to get it back tonight",
+        "I gambled my rent again",
+        "should I take out a loan to win back what I lost at the casino?",
+    ],
+)
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_chasing_losses_gets_no_motivation_steps(persona: str, message: str) -> None:
+    # The money review: "I keep chasing my losses" got Riri's "Set a 25-minute timer ... Plan a
+    # small reward", the match bet "Pick one and go". Chasing losses is a criterion of gambling
+    # disorder: no steps, no bet to win it back, who can help.
+    text = reply(message, persona, analysis=make_analysis(intent="motivation", tone="excited"))
+    assert "problem-gambling helpline or your doctor" in text, text
+    assert not any(shape in text for shape in STEP_SHAPES), text
+    for push in ("reward", "25-minute timer", "you've got this", "Pick one and go", "energy"):
+        assert push not in text, text
+
+
 @pytest.mark.parametrize("persona", list(PERSONAS))
 def test_a_referral_opens_with_the_tones_opener_only_for_a_troubled_tone(persona: str) -> None:
     # A curious tone's cheer ("Love the curiosity, let's dig in!") would not fit before a
