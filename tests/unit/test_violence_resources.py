@@ -101,6 +101,42 @@ def test_the_same_words_in_ordinary_messages_are_not_violence(message):
     assert crisis_kinds(message) == set()
 
 
+# The money review: financial abuse with a threat or violence matched no pattern, and the
+# model's flag alone (0.214 against a 0.2130 threshold) gave 988 and no line for violence at home.
+FINANCIAL_ABUSE = [
+    "my husband takes my whole paycheck and gets violent if any is missing",
+    "he took out loans in my name and threatened me",
+    "he took out loans in my name and says I'll regret it if I tell anyone",
+    "My stepdad takes my whole paycheck and gets violent if any of it is missing.",
+]
+
+
+@pytest.mark.parametrize("message", FINANCIAL_ABUSE)
+def test_financial_abuse_with_a_threat_is_kind_violence_and_a_crisis(message):
+    assert crisis_kinds(message) == {"violence"}
+    assert assess_safety(message).crisis
+
+
+@pytest.mark.parametrize(
+    ("message", "kinds"),
+    [
+        # Economic abuse is abuse, but alone no danger now: a sign that needs a second one, which
+        # then brings the line for violence at home with the crisis reply.
+        ("he won't let me have my own bank account and checks every receipt", {"violence"}),
+        ("my husband takes my whole salary and won't let me see the bank statements", {"violence"}),
+        ("my husband controls all my money and I feel trapped", {"violence", "distress"}),
+        # the same words, no one controlling them
+        ("I took out a loan in my name for the car", set()),
+        ("my dad put the house in my name, he said I'd regret not doing it sooner", set()),
+        ("he took my card to pay for lunch, threatened to buy dessert too lol", set()),
+    ],
+)
+def test_money_control_alone_is_a_weak_sign_of_violence(message, kinds):
+    safety = assess_safety(message)
+    assert crisis_kinds(message) == kinds
+    assert safety.crisis is (len(kinds) > 1), safety
+
+
 @pytest.mark.parametrize(
     "message",
     ["I'm not safe right now", "I'm in danger", "I don't feel safe", "i'm not safe at home"],
@@ -120,6 +156,7 @@ def _turn(message: str, locale: str | None) -> dict:
     ("locale", "message", "emergency", "line", "language"),
     [
         ("en-US", "my husband hits me", "911", "1-800-799-7233", "en"),
+        *(("en-US", message, "911", "1-800-799-7233", "en") for message in FINANCIAL_ABUSE[:2]),
         # in English: the reply in English, around the country's lines
         ("de-DE", "my husband hits me", "112", "116 016", "en"),
         ("fr-FR", "my husband hits me", "112", "3919", "en"),
