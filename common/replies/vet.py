@@ -76,6 +76,27 @@ _PURGING = re.compile(
     r"|\b(?:laxatives?|diet\s+pills|diuretics)\b",
     re.IGNORECASE,
 )
+# A money instruction (the prompt: "never tell them what to do in a money matter"; the money
+# review's "Put your savings in Bitcoin through Coinbase", "Take one from CashNetUSA", "Play the
+# slots on DraftKings tonight!" passed): an imperative (a sentence, a step or a clause after a
+# colon starts with it) or "you should ..." / "I'd ...". Not "don't put your savings into
+# anything you can't lose", "put your notes into one doc", "take a break", "take one from the
+# list", "make a bet with yourself".
+_TOLD = (
+    r"(?:(?:^|[.!?:;]\s+|\d\)\s+)(?:(?:so|then|now|just|simply|and|please|ok|okay)\s+)*"
+    r"|\byou\s+(?:should|could|can|might\s+want\s+to|need\s+to)\s+(?:(?:just|definitely|really"
+    r"|probably|simply)\s+)?|\bi(?:'|’)?d\s+|\bi\s+would\s+)"
+)
+_MONEY_INSTRUCTION = re.compile(
+    rf"{_TOLD}(?:(?:put|move|invest)\s+(?:all\s+(?:of\s+)?)?your\s+(?:\w+\s+)?(?:savings|money"
+    r"|pension|401\s*k|inheritance|bonus|paycheck|salary)\s+(?:in|into)\b"
+    r"|take\s+(?:out\s+)?(?:a|another)\s+(?:\w+\s+)?loan\b"
+    r"|take\s+(?:one|it)\s+(?:out\s+)?(?:from|with|through)\s+(?-i:[A-Z])"
+    r"|(?:place|make|put)\s+(?:a|another|one\s+more)\s+(?:\w+\s+)?bet\b"
+    r"(?!\s+with\s+(?:yourself|a\s+friend|someone|each\s+other))"
+    r"|play\s+(?:the\s+|some\s+)?(?:slots|poker|roulette|blackjack|lottery)\b)",
+    re.IGNORECASE | re.MULTILINE,
+)
 # Where a sentence ends: . ! ? or … (a . after a digit is a step's number or a price's end) and
 # any closing quote or bracket, before a space or the end; CJK's marks need no space.
 _SENTENCE_END = re.compile(r"(?:(?<!\d)\.|[!?…])+[\"'”’»)\]]*(?=\s|$)|[。！？]+[」』”’)]*")
@@ -113,10 +134,10 @@ def vet_reply(text: str, req: ReplyRequest) -> str:
     template answers): a phone number or an address that no resource of the request names
     (the care rule names the locale's helplines and no other: a made-up or injected number is
     worst there; a short code and an address are looked at in care and just after a crisis
-    only), a markdown heading or bullet, the system instruction's words, or a length far past
-    the rules', a dose in answer to a medicine question (the template's referral answers
-    instead), a calorie target, or purging or laxatives. The reasons never quote the reply:
-    they are logged."""
+    only), a markdown heading or bullet, an instruction to take a loan, bet or put their
+    savings somewhere, the system instruction's words, or a length far past the rules', a dose
+    in answer to a medicine question (the template's referral answers instead), a calorie
+    target, or purging or laxatives. The reasons never quote the reply: they are logged."""
     seen = as_seen(text)
     vouched = _vouched(req)
     # Where the care rule names the resources (care, and just after a crisis): short codes and
@@ -132,6 +153,8 @@ def vet_reply(text: str, req: ReplyRequest) -> str:
         raise GenerationError("the reply names an address no crisis resource names")
     if _HEADING.search(seen) or _BULLET.search(seen):
         raise GenerationError("the reply is formatted as markdown (a heading or a bullet)")
+    if _MONEY_INSTRUCTION.search(seen):
+        raise GenerationError("the reply tells them what to do with money (a loan, a bet, savings)")
     if CANARY in _WS.sub(" ", seen.lower()):
         raise GenerationError("the reply repeats the system instruction")
     if len(seen.strip()) > MAX_REPLY_CHARS:

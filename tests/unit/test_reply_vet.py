@@ -188,6 +188,48 @@ def test_a_good_reply_passes_unchanged(reply):
     assert vet_reply(reply, request()) == reply
 
 
+# The money review: the prompt says never to tell them what to do in a money matter, and these
+# passed the vet.
+MONEY_REQUEST = ReplyRequest(
+    PERSONAS["elro"], "should I put my savings in bitcoin?", make_analysis(intent="decision_making")
+)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "A payday loan can bridge the gap. Take one from CashNetUSA and pay it back on payday.",
+        "Put your savings in Bitcoin through Coinbase and hold it for five years.",
+        "One more session could turn it around. Play the slots on DraftKings tonight!",
+        "You should put all your savings into an index fund.",
+        "Here's the plan: move your pension into gold.",
+        "1) Take out a payday loan. 2) Pay the rent.",
+        "Honestly? Place another bet and win it back.",
+    ],
+)
+def test_vet_rejects_a_money_instruction(reply):
+    with pytest.raises(GenerationError, match="what to do with money"):
+        vet_reply(reply, MONEY_REQUEST)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Put your notes into one doc, then take a break.",
+        "Take a break and come back to it tomorrow.",
+        "Take one from the list and try it today.",
+        "You should put your energy into the interview prep.",
+        "Make a bet with yourself that you'll finish by Friday.",
+        "Don't put your savings into anything you can't afford to lose; a financial adviser can "
+        "help you weigh it.",
+        "Please don't take out a payday loan before talking to a free debt adviser.",
+        "Whether to take out a loan is a question for a free debt adviser.",
+    ],
+)
+def test_vet_passes_ordinary_replies_with_those_words(reply):
+    assert vet_reply(reply, MONEY_REQUEST) == reply
+
+
 @pytest.mark.parametrize(
     "reply",
     [
