@@ -202,6 +202,19 @@ _TELL = re.compile(
     re.IGNORECASE,
 )
 
+# A tenant's rights (the money review: "can my landlord evict me without notice?", "what do I do
+# about the eviction notice, do I have any rights?" got steps): a lawyer's or a legal advice
+# service's, as "is it legal ...?"; "do I have any rights" at work is an employment adviser's.
+_TENANT_RIGHTS = re.compile(
+    r"\b(?:can|could|may|is\s+it\s+legal\s+for)\s+(?:my|the|our|a)\s+(?:new\s+)?(?:landlord"
+    r"|landlady|letting\s+agen(?:t|cy)|property\s+manager|housing\s+association)\s+"
+    r"(?:legally\s+|just\s+|really\s+|even\s+)?(?:evict|kick|throw|change|keep|withhold|refuse"
+    r"|raise|increase|put\s+up|enter|come\s+in|charge|take|make|force|sell|lock|cut|turn\s+off"
+    r"|stop|ban|deduct|do\s+th(?:is|at))\b",
+    re.IGNORECASE,
+)
+_ANY_RIGHTS = re.compile(r"\bdo\s+(?:i|we)\s+have\s+any\s+(?:legal\s+)?rights\b", re.IGNORECASE)
+
 # Questions for a doctor or pharmacist, a lawyer or a money adviser (the Gemini prompt's
 # rule): "Should I stop taking my sertraline?" read as decision_making got "Pick one and go,
 # you've got this!" and Elro's option A. Narrow on purpose: a decision cue ("should I", "whether
@@ -344,8 +357,10 @@ def professional_kind(text: str) -> str:
     if _employment_question(text):
         return "employment"
     # After employment: "is it legal to fire me for my visa status?" is an employment adviser's.
-    if _IS_IT_LEGAL.search(text):
+    if _IS_IT_LEGAL.search(text) or _TENANT_RIGHTS.search(text):
         return "legal"
+    if _ANY_RIGHTS.search(text):
+        return "employment" if _EMPLOYER.search(text) else "legal"
     return "disclosure" if all(p.search(text) for p in (_TELL, _EMPLOYER, _MATTER_RE)) else ""
 
 

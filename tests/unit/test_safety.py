@@ -1076,3 +1076,34 @@ def test_life_insurance_ideation_is_a_crisis_with_the_model_down(text: str, lang
 @pytest.mark.parametrize("text", LIFE_INSURANCE_ORDINARY)
 def test_life_insurance_questions_are_not_a_crisis(text: str) -> None:
     assert assess_safety(text).crisis is False
+
+
+# The money review: an eviction with nowhere to sleep gave nothing ("we" was no subject of
+# "nowhere to go"); kind danger, as a young user's "nowhere to sleep".
+EVICTED = [
+    "we have nowhere to sleep tonight",
+    "getting evicted friday and we have nowhere to go",
+    "the landlord changed the locks and I'm on the street",
+    "sleeping in my car since the eviction",
+    "evicted tomorrow, nowhere to sleep, me and the kids",
+    "me and the kids have nowhere to go",
+]
+NOT_EVICTED = [
+    "we've got nowhere to stay for the conference, any ideas?",
+    "we have nowhere to go for christmas this year",
+    "I sleep in my van most weekends",
+    "I sleep in my car during my lunch break",
+    "the pods got evicted and have nowhere to go, how do I fix the scheduler?",
+    "the landlord changed the locks on the shed, I need my bike",
+]
+
+
+@pytest.mark.parametrize("text", EVICTED)
+def test_an_eviction_with_nowhere_to_sleep_is_danger(text: str) -> None:
+    assert assess_safety(text).crisis is True
+    assert crisis_kinds(text) == {"danger"}
+
+
+@pytest.mark.parametrize("text", NOT_EVICTED)
+def test_nowhere_to_stay_for_a_trip_or_a_nap_in_the_car_is_not(text: str) -> None:
+    assert assess_safety(text).crisis is False

@@ -26,6 +26,9 @@ def test_their_diagnosis_is_a_matter_as_it_is_a_heavy_event():
         ("Is it legal for my boss to ask about my diagnosis?", "legal"),
         ("Should I tell my boss about my epilepsy?", "disclosure"),
         ("Should I tell my boss I'm taking Friday off?", ""),
+        # A tenant's rights are a legal question; "any rights" at work an employment one.
+        ("can the landlord keep my whole deposit over one scuffed wall?", "legal"),
+        ("do I have any rights if my boss cuts my hours?", "employment"),
     ],
 )
 def test_the_first_kind_that_matches_names_the_professional(message, kind):

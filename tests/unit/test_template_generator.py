@@ -1210,6 +1210,9 @@ FOR_A_PROFESSIONAL = {
     "should I buy gold with my savings?": "a financial adviser",
     "should I cash out my pension early?": "a financial adviser",
     "should I lend my cousin 5k?": "a financial adviser",
+    # A tenant's rights (the money review, as "is it legal ...?").
+    "can my landlord evict me without notice?": "a lawyer",
+    "what do I do about the eviction notice, do I have any rights?": "a lawyer",
     # A word or two between the cue and the change ("just", "maybe") is still the question.
     "Is it ok to just stop taking my antidepressants?": "doctor or pharmacist",
     "Should I maybe stop my meds?": "doctor or pharmacist",
@@ -1237,6 +1240,8 @@ NOT_FOR_A_PROFESSIONAL = (
     "should I buy stock photos for the deck?",
     "should I lend my laptop to the new hire?",
     "should I put my notes into one doc before the review?",
+    "how do I ask my landlord to fix the heating?",
+    "can my landlord recommend a good plumber?",
 )
 
 
