@@ -1040,6 +1040,7 @@ LIFE_INSURANCE = [
     ("everyone would be better off if i killed myself and they got the life insurance", "en"),
     ("since the layoff I've started to feel my life insurance is worth more than I am", "en"),
     ("my kids would get more out of my life insurance than they get out of me", "en"),
+    ("the only way out of this debt is the life insurance", "en"),
     (
         "i've been googling ways to make it look like an accident so my family gets the insurance",
         "en",
@@ -1054,6 +1055,7 @@ LIFE_INSURANCE_ORDINARY = [
     "is term life insurance worth more than whole life for a family of four?",
     "we'd be better off with a different life insurance provider, ours keeps raising the price",
     "the policy paid out more than I expected after the car accident",
+    "the only way out is the insurance claim, the car is totalled",
     "Mit der neuen Versicherung bin ich besser dran als mit der alten.",
     "Estoy seguro de que estarían mejor con él que conmigo en el equipo.",
 ]
