@@ -76,6 +76,25 @@ _PURGING = re.compile(
     r"|\b(?:laxatives?|diet\s+pills|diuretics)\b",
     re.IGNORECASE,
 )
+# A sentence that warns against what it names, as the prompt asks ("if they describe
+# restricting food, purging or laxatives, do not encourage it, and suggest they see a doctor"):
+# "Eating 500 calories a day is far too little for your body" is no target.
+_WARNS = re.compile(
+    r"\b(?:doctor|gp|harm\w*|hurt\w*|risk\w*|danger\w*|unsafe|too\s+(?:little|few|low)"
+    r"|not\s+enough|worried\s+about\s+you)\b",
+    re.IGNORECASE,
+)
+_SENTENCES = re.compile(r"(?<=[.!?;])\s+")
+
+
+def _encourages(pattern: re.Pattern[str], text: str) -> bool:
+    """A sentence of `text` says what `pattern` reads without warning against it (_WARNS)."""
+    return any(
+        pattern.search(sentence) and not _WARNS.search(sentence)
+        for sentence in _SENTENCES.split(text)
+    )
+
+
 # A money instruction (the prompt: "never tell them what to do in a money matter"; the money
 # review's "Put your savings in Bitcoin through Coinbase", "Take one from CashNetUSA", "Play the
 # slots on DraftKings tonight!" passed): an imperative (a sentence, a step or a clause after a
@@ -137,7 +156,8 @@ def vet_reply(text: str, req: ReplyRequest) -> str:
     only), a markdown heading or bullet, an instruction to take a loan, bet or put their
     savings somewhere, the system instruction's words, or a length far past the rules', a dose
     in answer to a medicine question (the template's referral answers instead), a calorie
-    target, or purging or laxatives. The reasons never quote the reply: they are logged."""
+    target, or purging or laxatives (unless the sentence warns against them: _WARNS). The
+    reasons never quote the reply: they are logged."""
     seen = as_seen(text)
     vouched = _vouched(req)
     # Where the care rule names the resources (care, and just after a crisis): short codes and
@@ -161,9 +181,9 @@ def vet_reply(text: str, req: ReplyRequest) -> str:
         raise GenerationError(f"the reply runs to {len(seen.strip())} characters")
     if _DOSE.search(seen) and professional_kind(canonical_text(req.message)) == "medical":
         raise GenerationError("the reply names a dose in answer to a medicine question")
-    if _CALORIE_TARGET.search(seen):
+    if _encourages(_CALORIE_TARGET, seen):
         raise GenerationError("the reply gives a calorie target")
-    if _PURGING.search(seen):
+    if _encourages(_PURGING, seen):
         raise GenerationError("the reply speaks of purging or laxatives")
     return text
 

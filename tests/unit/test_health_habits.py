@@ -308,6 +308,19 @@ def test_vet_refuses_calorie_targets_purging_and_laxatives(reply: str, why: str)
             "A 30-minute ride burns roughly 250 calories, more uphill.",
         ),
         ("our CDN keeps serving old files", "Purge the cache after every deploy, then check."),
+        # what the prompt asks for: a warning and a doctor (the re-read: each was vetoed)
+        (
+            "I've been using laxatives to lose weight",
+            "Laxatives to lose weight can harm your heart, so please see a doctor about it soon.",
+        ),
+        (
+            "I've been eating 500 calories a day to hit my weight goal",
+            "Eating 500 calories a day is far too little for your body; please see a doctor.",
+        ),
+        (
+            "I only eat 1000 calories a day",
+            "Eating under 1200 calories a day for weeks can be risky, so talk to a doctor first.",
+        ),
     ],
 )
 def test_vet_passes_ordinary_numbers_and_the_referral(message: str, reply: str) -> None:
