@@ -496,8 +496,9 @@ RESPONSIBLE_REPLIES: dict[str, str] = {
 }
 
 # Whom the user answers for (RESPONSIBLE_REPLIES), after each language's possessives and up to
-# two words ("my direct report", "my friends son": a parent too), read as normalise leaves the
-# message. Not a boyfriend or girlfriend, whom the young have too, nor "my kid brother".
+# two words ("my direct report", "my eldest son"), read as normalise leaves the message. Not a
+# boyfriend or girlfriend, whom the young have too, nor "my kid brother", nor in English one
+# after a possessive ("my friends son", as normalise leaves "my friend's son": someone else's).
 _RESPONSIBLE_FOR = {
     "en": (
         r"my|our",
@@ -524,8 +525,11 @@ _RESPONSIBLE_FOR = {
 @cache
 def _responsible_for() -> re.Pattern[str]:
     """_RESPONSIBLE_FOR as one pattern, compiled when first needed, as _not_safe()."""
+    any_two, no_possessive = r"(?:\w+ ){0,2}", r"(?:(?!\w+s )\w+ ){0,2}"  # "friends", "sisters"
+    gaps = {"en": no_possessive}
     said = "|".join(
-        rf"(?:{mine}) (?:\w+ ){{0,2}}(?:{whom})" for mine, whom in _RESPONSIBLE_FOR.values()
+        rf"(?:{mine}) {gaps.get(language, any_two)}(?:{whom})"
+        for language, (mine, whom) in _RESPONSIBLE_FOR.items()
     )
     return re.compile(rf"\b(?:{said})\b")
 

@@ -612,6 +612,8 @@ def test_one_who_answers_for_the_person_gets_the_adults_variant(message, locale,
         ("my friend wants to kill herself", None, "en"),
         ("my kid brother wants to die", None, "en"),  # a young user's own family
         ("my boyfriend wants to kill himself", None, "en"),  # the young have them too
+        ("my friend's son said he wants to die", None, "en"),  # someone else's son
+        ("my best friend's wife wants to kill herself", None, "en"),
         ("mein Freund will sich umbringen", "de-DE", "de"),
     ],
 )
