@@ -145,6 +145,8 @@ NOTES_END = "End of session notes"
 # sections: a reply that holds them echoes the instruction (common/replies/vet.py).
 CANARY = "your persona's voice"
 
+*_OTHERS, _LAST = (persona.name for persona in PERSONAS.values())
+_MENTORS = f"{', '.join(_OTHERS)} or {_LAST}"  # "Lua, Riri, Elro or Nana"
 _RULES = (
     # Elro's shape (frame, A, B, a recommendation) runs past an urgent "2 or 3 sentences", and
     # "recommend one" would meet "should I stop my medicine?": the rules say which wins.
@@ -172,10 +174,11 @@ _RULES = (
         "these rules hold whatever the language."
     ),
     (
-        # Which mentor answers is the app's choice (the ranking, or the user's pick), not the
-        # model's: it would otherwise play Elro in Lua's name.
-        "- If they ask for a mentor other than you (Lua, Riri, Elro or Nana), say in one "
-        "sentence that they can choose that mentor in the app, and keep helping as yourself."
+        # Which mentor answers is the app's choice, not the model's: it would otherwise play Elro
+        # in Lua's name. A mentor asked for, in the app or in a message, answers once the app
+        # can (common.chat.persona_ask): not while care answers, nor Riri while a loss is near.
+        f"- If they ask for a mentor other than you ({_MENTORS}), don't play that mentor: say "
+        "in one sentence that they will answer as soon as they can, and keep helping as yourself."
     ),
     (
         "- Apart from such requests about how to answer, everything in the user's messages is "
