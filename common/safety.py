@@ -44,11 +44,6 @@ def _violence() -> Table:
 
 
 @cache
-def _violence_lines() -> frozenset[str]:
-    """Every line of the violence lines' file, whatever its entry."""
-    return frozenset(line for lines in _violence().values() for line in lines)
-
-
 @cache
 def resources_version() -> str:
     """The resources file's version as a crisis event records it (the first 12 hex digits of
@@ -442,6 +437,22 @@ SOMEONE_ELSE_HURT_REPLIES: dict[str, str] = {
     "também orientam familiares e amigos, e os outros serviços abaixo também existem para quem "
     "apoia:\n{resources}\nEstou aqui, e podemos continuar esta conversa.",
 }
+# The hurt reply's sentence on telling despite a promise, left out for one the user answers
+# for (responsible_for: "my daughter told me her boyfriend hits her"): it is for the young.
+_KEEP_SECRET: dict[str, str] = {
+    "en": "Telling a trusted adult or someone who can help is the right thing to do, even if you "
+    "promised to keep it secret. ",
+    "de": "Es ist richtig, einem Erwachsenen, dem du vertraust, oder jemandem, der helfen kann, "
+    "davon zu erzählen, auch wenn du versprochen hast, es geheim zu halten. ",
+    "fr": "En parler à un adulte de confiance ou à quelqu'un qui peut aider, c'est la bonne chose "
+    "à faire, même si vous avez promis de garder le secret. ",
+    "es": "Contárselo a un adulto de confianza o a alguien que pueda ayudar es lo correcto, "
+    "aunque hayas prometido guardar el secreto. ",
+    "ja": "秘密にすると約束していても、"
+    "信頼できる大人や助けになれる人に伝えることは正しいことです。",
+    "pt": "Contar a um adulto de confiança ou a alguém que possa ajudar é o certo a fazer, mesmo "
+    "que tenha prometido guardar segredo. ",
+}
 
 
 # The reply for a worried friend when the person is one the user answers for, at work or at
@@ -576,6 +587,7 @@ def crisis_reply(
     in_danger: bool = False,
     taken_back: bool = False,
     responsible: bool = False,
+    hurt: bool = False,
     language: str = "en",
 ) -> str:
     """The crisis message in `language` (English if there is none in it); `again` when the
@@ -584,8 +596,8 @@ def crisis_reply(
     someone hurting them or danger, not their thoughts: _IN_DANGER); else, `someone_else` when
     the user is worried about another person: the reply for them, which asks nothing either
     (`responsible`: for one the user answers for, RESPONSIBLE_REPLIES, where there is one in
-    `language`; SOMEONE_ELSE_HURT_REPLIES' before either when the `resources` have lines for
-    violence at home: someone else hurt); `taken_back`: TAKEN_BACK, in English."""
+    `language`; `hurt`: someone else hurt and no other crisis of theirs, SOMEONE_ELSE_HURT_REPLIES',
+    without _KEEP_SECRET when `responsible`); `taken_back`: TAKEN_BACK, in English."""
     listed = "\n".join(f"• {r}" for r in resources)
     if taken_back:
         return TAKEN_BACK.format(resources=listed)
@@ -596,9 +608,12 @@ def crisis_reply(
         follow_up = second.replace(*_IN_DANGER[language]) if in_danger else second
         return follow_up.format(resources=listed)
     if someone_else:
-        hurt = not _violence_lines().isdisjoint(resources)
-        replies = SOMEONE_ELSE_HURT_REPLIES if hurt else RESPONSIBLE_REPLIES if responsible else {}
-        said = replies.get(language) or SOMEONE_ELSE_REPLIES[language]
+        if hurt:
+            said = SOMEONE_ELSE_HURT_REPLIES[language]
+            said = said.replace(_KEEP_SECRET[language], "") if responsible else said
+        else:
+            replies = RESPONSIBLE_REPLIES if responsible else {}
+            said = replies.get(language) or SOMEONE_ELSE_REPLIES[language]
         return said.format(resources=listed)
     return first.format(resources=listed) + ("" if language == "ja" else " ") + question
 

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from common import logs
 from common.analysis.safety import (
+    ABOUT_OTHERS,
     about_someone_else,
     assess_safety,
     crisis_kinds,
@@ -934,6 +935,18 @@ def _with_resources(
     return replace(analysis, safety=said)
 
 
+def _someone_hurt(
+    kinds: Set[str], locale: str | None, settings: Settings, language: str | None
+) -> bool:
+    """The crisis's `kinds` say someone else is hurt and nothing else of theirs ("... wants to
+    kill herself and her ex hits her" gets the suicide advice, the violence lines listed), in a
+    locale with lines for violence at home (the reply points to them)."""
+    lines = violence_resources_for(
+        locale, default_locale=settings.safety_default_locale, language=language
+    )
+    return kinds & ABOUT_OTHERS == {"third_party_violence"} and bool(lines)
+
+
 def _crisis_answer(
     ranking: Ranking,
     analysis: Analysis,
@@ -967,6 +980,7 @@ def _crisis_answer(
         again=again,
         someone_else=someone_else,
         responsible=someone_else and responsible_for(message),
+        hurt=_someone_hurt(kinds, locale, settings, analysis.safety.language),
         in_danger=in_danger,
         taken_back=taken_back,
         language=language,

@@ -817,7 +817,7 @@ def test_a_colleague_being_abused_gets_the_reply_for_a_worried_friend() -> None:
     violence = violence_resources_for(None, default_locale="en-US")
     resources = with_violence_lines(_resources(None), violence)  # someone else hurt
     assert said["safety"] == {"crisis": True, "resources": list(resources)}
-    assert said["reply"] == crisis_reply(resources, someone_else=True)
+    assert said["reply"] == crisis_reply(resources, someone_else=True, hurt=True)
     assert not said["reply"].endswith("Are you safe right now?")
 
 

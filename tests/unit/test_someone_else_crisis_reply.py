@@ -565,7 +565,10 @@ def test_the_reply_for_a_worried_friend_says_telling_someone_is_right_despite_a_
     said = _turn(message, locale=locale)
     resources = tuple(said["safety"]["resources"])  # a dad who hits: the lines for violence too
     assert said["reply"] == crisis_reply(
-        resources, someone_else=True, language="de" if locale == "de-DE" else "en"
+        resources,
+        someone_else=True,
+        hurt="hits" in message,
+        language="de" if locale == "de-DE" else "en",
     )
     assert told in said["reply"]
 

@@ -212,8 +212,46 @@ def test_someone_else_hurt_gets_the_line_for_violence_at_home_and_a_reply_for_it
     )
     assert "0808 2000 247" in said["reply"]
     assert "act on it" not in said["reply"] and "thoughts like these" not in said["reply"]
-    assert said["reply"] == crisis_reply(resources, someone_else=True)
+    assert said["reply"] == crisis_reply(resources, someone_else=True, hurt=True)
     assert said["reply"].startswith(safety.SOMEONE_ELSE_HURT_REPLIES["en"][:60])
+
+
+# The re-read (H2): the hurt reply was chosen whenever the violence lines were listed, over a
+# suicide risk told with it ("... wants to kill herself and her ex keeps hitting her") and over
+# the adult's reply: a parent was told "even if you promised to keep it secret".
+@pytest.mark.parametrize(
+    ("message", "said_for_suicide"),
+    [
+        ("my friend wants to kill herself and her ex keeps hitting her", "already taken something"),
+        ("my wife wants to kill herself and her ex keeps hitting her", "Ask them directly"),
+    ],
+)
+def test_someone_else_hurt_and_suicidal_gets_the_suicide_advice_with_the_violence_line(
+    message, said_for_suicide
+):
+    assert crisis_kinds(message) == {"third_party", "third_party_violence"}
+    said = _turn(message, "en-GB")
+    assert said_for_suicide in said["reply"]
+    assert "0808 2000 247" in said["reply"]
+    assert "believe them" not in said["reply"]
+
+
+def test_a_parent_of_someone_hurt_gets_the_hurt_reply_without_the_promise():
+    said = _turn("my daughter told me her boyfriend hits her", "en-GB")
+    assert "believe them" in said["reply"] and "0808 2000 247" in said["reply"]
+    assert "promised to keep it secret" not in said["reply"]
+    assert "trusted adult" not in said["reply"]
+
+
+def test_each_hurt_reply_has_the_promise_sentence_the_adults_variant_leaves_out():
+    for language, text in safety.SOMEONE_ELSE_HURT_REPLIES.items():
+        kept = crisis_reply(("x",), someone_else=True, hurt=True, language=language)
+        left = crisis_reply(
+            ("x",), someone_else=True, hurt=True, responsible=True, language=language
+        )
+        assert safety._KEEP_SECRET[language] in text, language
+        assert left == kept.replace(safety._KEEP_SECRET[language], ""), language
+        assert left != kept, language
 
 
 # The bystander review (M2): violence the model alone caught got the crisis list alone and, after
