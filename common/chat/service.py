@@ -545,10 +545,13 @@ def take_turn(
         # Care after the reply for a worried friend is a supporter's; not after a no to "Are you
         # safe right now?" (the user's own, in this session or another one).
         supporting = (
-            care
-            and bool(state and state.supporting and not state.said_not_safe)
+            state.supporting
+            if care
+            and state
+            and not state.said_not_safe
             and care_after_no(activity, now) is None
             and not of_themselves
+            else None
         )
         with phase("rank"):
             last = state.window[-1] if state and state.window else None
@@ -579,7 +582,9 @@ def take_turn(
             ),
             summary=state.summary if state else SessionSummary(),
             care=care,
-            care_resources=_resources(locale, settings, spoken) if care else (),
+            care_resources=(
+                _lines(locale, settings, spoken, hurt=supporting == "hurt") if care else ()
+            ),
             all_right=care and (all_right or said_all_right(state, activity)),
             supporting=supporting,
             # Care over, a crisis in the hour (this session's or another's): a calm reply.
@@ -767,7 +772,7 @@ def take_turn(
             persona_scores=kept.ranking.scores,
             crisis=crisis,
             care_turns=settings.care_turns_after_crisis,
-            someone_else=kept.crisis_reply == "someone_else",
+            someone_else=kept.supporting,
             of_themselves=of_themselves,
             # Any no keeps the session in care for a day, the most alarming ones most of all
             # ("no, i have a knife"); a no that reassures ("no no, i'm fine") is none. A crisis
@@ -913,6 +918,20 @@ def _crisis_language(
     return crisis_language(*map(as_read, texts), locale=locale)
 
 
+def _lines(
+    locale: str | None, settings: Settings, language: str | None, *, hurt: bool
+) -> tuple[str, ...]:
+    """The helplines (_resources), with the lines for violence at home after the emergency
+    line when someone is `hurt`."""
+    resources = _resources(locale, settings, language)
+    if not hurt:
+        return resources
+    violence = violence_resources_for(
+        locale, default_locale=settings.safety_default_locale, language=language
+    )
+    return with_violence_lines(resources, violence)
+
+
 def _with_resources(
     analysis: Analysis,
     locale: str | None,
@@ -925,12 +944,8 @@ def _with_resources(
     request's locale and that language; with its lines for violence at home after the
     emergency line when the crisis's `kinds` (_crisis_kinds) say someone hurts the user or
     someone else ("my friend's dad hits her": those lines advise friends and family too)."""
-    resources = _resources(locale, settings, language)
-    if kinds & {"violence", "third_party_violence"}:
-        violence = violence_resources_for(
-            locale, default_locale=settings.safety_default_locale, language=language
-        )
-        resources = with_violence_lines(resources, violence)
+    hurt = bool(kinds & {"violence", "third_party_violence"})
+    resources = _lines(locale, settings, language, hurt=hurt)
     said = replace(analysis.safety, resources=resources, language=language)
     return replace(analysis, safety=said)
 
@@ -975,12 +990,13 @@ def _crisis_answer(
     someone_else = answered == "someone_else" or (
         answered is None and about_someone_else(as_read(message))
     )
+    hurt = _someone_hurt(kinds, locale, settings, analysis.safety.language)
     reply = crisis_reply(
         analysis.safety.resources,
         again=again,
         someone_else=someone_else,
         responsible=someone_else and responsible_for(message),
-        hurt=_someone_hurt(kinds, locale, settings, analysis.safety.language),
+        hurt=hurt,
         in_danger=in_danger,
         taken_back=taken_back,
         language=language,
@@ -991,7 +1007,10 @@ def _crisis_answer(
         kind = "taken_back"
     else:
         kind = "again" if again else "someone_else" if someone_else else "first"
-    return _Answer(ranking, reply, "safety", (), care=True, crisis_reply=kind)
+    supporting = ("hurt" if hurt else "suicide") if kind == "someone_else" else None
+    return _Answer(
+        ranking, reply, "safety", (), care=True, crisis_reply=kind, supporting=supporting
+    )
 
 
 def _log_crisis_turn(
@@ -1251,6 +1270,8 @@ class _Answer:
     # The crisis reply's kind: "first", "again" (after a no to its question), "someone_else",
     # "taken_back" (the words just answered, taken back).
     crisis_reply: str | None = None
+    # The care it starts is a supporter's (SessionState.supporting): "suicide" or "hurt".
+    supporting: str | None = None
 
 
 class ReplySink(Protocol):

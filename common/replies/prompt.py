@@ -352,24 +352,32 @@ def _care_rule(resources: tuple[str, ...]) -> str:
 
 # Care after the reply for a worried friend (ReplyRequest.supporting), in the care rule's place:
 # "give no plan ... even if they ask" refused a user asking how to help a friend in danger.
-def _supporter_rule(resources: tuple[str, ...]) -> str:
+def _supporter_rule(resources: tuple[str, ...], hurt: bool = False) -> str:
     """The care rule for someone supporting another person in crisis; `resources`: as
-    _care_rule's."""
+    _care_rule's; `hurt`: that person is hurt by someone (the advice for violence)."""
     listed = resource_line(resources)
     lines = (
         f"these resources: {listed}. Never name any other helpline or number"
         if listed
         else "the crisis resources they were given"
     )
+    steps = (
+        "believe that person and say it is not their fault, do not confront the one hurting "
+        "them, call the local emergency number if they are in danger now, and know that the "
+        f"lines for violence at home advise friends and family too: {lines}. Never speak of "
+        "suicide unless the user does."
+        if hurt
+        else "call the local emergency number if the person is in danger now, stay with "
+        "them or keep in touch, remove the means if it is safe to do so, ask them directly "
+        f"whether they are thinking of suicide, and help them reach {lines}. Never discuss "
+        "methods, means or doses."
+    )
     return (
         "CARE, SUPPORTING SOMEONE: earlier in this conversation the person told you that someone "
         "else is in crisis and was given crisis resources. For this reply, this rule comes "
         "before your persona's voice and the rules above: they are supporting someone in "
         "crisis, so answer their practical questions about helping that person, in a few plain "
-        "sentences: call the local emergency number if the person is in danger now, stay with "
-        "them or keep in touch, remove the means if it is safe to do so, ask them directly "
-        f"whether they are thinking of suicide, and help them reach {lines}. Never discuss "
-        "methods, means or doses. Check in on how the user is holding up too; if they say they "
+        f"sentences: {steps} Check in on how the user is holding up too; if they say they "
         "have such thoughts themselves, turn to them first."
     )
 
@@ -450,8 +458,11 @@ class PromptBuilder:
         if req.analysis.safety.crisis:
             sections.append(_crisis_rule(req.analysis))
         elif req.care and not req.all_right:
-            care_rule = _supporter_rule if req.supporting else _care_rule
-            sections.append(care_rule(req.care_resources))
+            if req.supporting:
+                rule = _supporter_rule(req.care_resources, hurt=req.supporting == "hurt")
+            else:
+                rule = _care_rule(req.care_resources)
+            sections.append(rule)
         elif req.recent_crisis:
             remind = req.care_resources if req.care else ()
             sections.append(_after_crisis_rule(req.window, remind))

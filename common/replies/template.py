@@ -839,6 +839,20 @@ _SUPPORTING_AGAIN = (
     "danger now, call your local emergency number. These lines can guide you as you go: "
     "{listed}. How are you doing?"
 )
+# The same after the reply for someone else hurt (supporting "hurt"): the advice for violence,
+# not for suicide, with the lines for violence at home among {listed}.
+_SUPPORTING_HURT = (
+    "You're doing the right thing by looking out for them. Believe them, and let them know it "
+    "is not their fault. Don't confront the person hurting them: it can put them, and you, in "
+    "more danger. If they are in danger now, call your local emergency number. The lines for "
+    "violence at home advise friends and family too, on what to say and what to do: {listed}. "
+    "And how are you holding up yourself?"
+)
+_SUPPORTING_HURT_AGAIN = (
+    "You're doing a lot for them. Keep in touch, listen without judging, and let them decide "
+    "their next step at their own pace. If they are in danger now, call your local emergency "
+    "number. These lines can guide you as you go: {listed}. How are you doing?"
+)
 # Whom a question common.replies.sensitive.professional_kind names is for.
 _WHO = {
     "medical": "your doctor or pharmacist",
@@ -1191,8 +1205,13 @@ class TemplateGenerator:
             return f"{answer} {CARE_REMINDER}"
         if req.supporting:
             listed = resource_line(req.care_resources) or _DEFAULT_RESOURCES
-            said = _SUPPORTING.format(listed=listed)
-            return _SUPPORTING_AGAIN.format(listed=listed) if said in _last_reply(req) else said
+            first, again = (
+                (_SUPPORTING_HURT, _SUPPORTING_HURT_AGAIN)
+                if req.supporting == "hurt"
+                else (_SUPPORTING, _SUPPORTING_AGAIN)
+            )
+            said = first.format(listed=listed)
+            return again.format(listed=listed) if said in _last_reply(req) else said
         if req.window[-1].crisis and not req.window[-1].reply.startswith(CARE_JUST_AFTER):
             # the crisis reply is the one just above (a take-back's began with these words)
             return f"{CARE_JUST_AFTER} {body}"

@@ -46,8 +46,9 @@ class ReplyRequest:
     # the resources, not with care's no-help text.
     all_right: bool = False
     # In care, the user is supporting someone else in crisis (SessionState.supporting): their
-    # questions about helping that person are answered, not met with care's no-help text.
-    supporting: bool = False
+    # questions about helping that person are answered, not met with care's no-help text;
+    # "suicide" or "hurt" (someone else hurt: the advice for violence, not for suicide).
+    supporting: str | None = None
     # The first generator withheld its reply for safety (WithheldForSafety): the fallback
     # answers with care's words, though the turn is no crisis (a block is not a disclosure).
     withheld: bool = False

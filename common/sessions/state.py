@@ -76,8 +76,11 @@ class SessionState:
     # The session's latest crisis turn got the reply for a worried friend (someone else's
     # crisis: "my friend wants to kill herself"), and the user has not said it of themselves
     # since ("honestly same"): its care is a supporter's, whose questions about helping are
-    # answered. False as stored before it was kept: the user's own crisis, as care was then.
-    supporting: bool = False
+    # answered: "suicide" after the reply for a friend in danger, "hurt" after the one for
+    # someone else hurt (SOMEONE_ELSE_HURT_REPLIES: its care keeps the violence lines). None
+    # (False as stored before it was kept): the user's own crisis; True as stored before the
+    # kinds were kept: "suicide".
+    supporting: str | None = None
     # The user answered "Are you safe right now?" with no: the session is taken with care
     # until NOT_SAFE_CARE after its latest crisis turn, this time (a first crisis signal, maybe
     # a false alarm on ordinary words, gets care_until only). The user's activity record keeps
@@ -161,7 +164,7 @@ class SessionState:
             current_persona=d.get("current_persona"),
             persona_scores=dict(d.get("persona_scores") or {}),
             care_until=d.get("care_until"),
-            supporting=bool(d.get("supporting", False)),
+            supporting=_supporting(d.get("supporting")),
             not_safe_until=d.get("not_safe_until"),
             crisis_language=d.get("crisis_language"),
             said_all_right_at=d.get("said_all_right_at"),
@@ -180,6 +183,13 @@ def new_session(*, session_id: str, owner_uid: str, now: datetime, ttl: timedelt
     )
 
 
+def _supporting(stored: object) -> str | None:
+    """SessionState.supporting as stored: a bool before the kinds were kept."""
+    if isinstance(stored, str):
+        return stored
+    return "suicide" if stored is True else None
+
+
 def append_turn(
     state: SessionState,
     turn: WindowTurn,
@@ -190,7 +200,7 @@ def append_turn(
     persona_scores: dict[str, float],
     crisis: bool = False,
     care_turns: int = 0,
-    someone_else: bool = False,
+    someone_else: str | None = None,
     of_themselves: bool = False,
     not_safe: bool = False,
     all_right: bool = False,
@@ -199,8 +209,8 @@ def append_turn(
     """The session after `turn` (whose index must be `state.turn_count`): the window keeps the
     last `window_size` turns and what falls out of it is folded into the summary. A crisis
     turn starts `care_turns` of care, a supporter's when it was answered with the reply for a
-    worried friend (`someone_else`) until a turn says it of the user themselves
-    (`of_themselves`); one that says no to "Are you safe right now?"
+    worried friend (`someone_else`: "suicide", or "hurt" for someone else hurt) until a turn
+    says it of the user themselves (`of_themselves`); one that says no to "Are you safe right now?"
     (`not_safe`), care until NOT_SAFE_CARE after the session's latest crisis turn. `all_right`:
     the turn says the user is all right (said_all_right_at; a crisis turn that does not
     forgets it). A turn that asks to forget what they said clears the summary (_fold_all).
@@ -220,7 +230,7 @@ def append_turn(
         expires_at=now + ttl,
         persona_scores=persona_scores,
         care_until=turn.turn_index + care_turns if crisis else state.care_until,
-        supporting=someone_else if crisis else state.supporting and not of_themselves,
+        supporting=someone_else if crisis else None if of_themselves else state.supporting,
         not_safe_until=(
             now + NOT_SAFE_CARE
             if crisis and (not_safe or state.said_not_safe)

@@ -25,23 +25,25 @@ _LINES = resources_for(LOCALE, default_locale=Settings().safety_default_locale)
 EMERGENCY = next(line for line in _LINES if "immediate danger" in line)  # "..., call 911"
 
 
-def _said(*messages: str, generator=None) -> tuple[list[dict], turns.ActivityStore]:
+def _said(
+    *messages: str, generator=None, locale: str = LOCALE
+) -> tuple[list[dict], turns.ActivityStore]:
     store, session_id, said = turns.ActivityStore(), None, []
     ports = turns.turn_ports(store, **({"generator": generator} if generator else {}))
     for i, message in enumerate(messages):
         body = TurnCreate(client_turn_id=uuid.uuid4().hex, message=message, session_id=session_id)
         response, _ = service.take_turn(
-            uid="u1", body=body, **ports, now=turns.NOW + timedelta(minutes=i), locale=LOCALE
+            uid="u1", body=body, **ports, now=turns.NOW + timedelta(minutes=i), locale=locale
         )
         session_id = response["session_id"]
         said.append(response)
     return said, store
 
 
-def _instruction(*messages: str) -> str:
+def _instruction(*messages: str, locale: str = LOCALE) -> str:
     """The Gemini system instruction of the last message's turn."""
     generator = turns.RecordingGenerator()
-    _said(*messages, generator=generator)
+    _said(*messages, generator=generator, locale=locale)
     return PromptBuilder().system_instruction(generator.asked[-1], tag="t")
 
 
@@ -91,6 +93,41 @@ def test_once_the_user_says_it_of_themselves_the_care_is_their_own():
 def test_a_session_stored_before_the_flag_reads_as_the_users_own_care():
     (_, asked), store = _said(FRIEND, ASKS)
     stored = store.sessions[asked["session_id"]].to_dict()
-    assert stored["supporting"] is True
+    assert stored["supporting"] == "suicide"
     del stored["supporting"]
-    assert SessionState.from_dict(stored).supporting is False
+    assert SessionState.from_dict(stored).supporting is None
+    # Stored before the kinds were kept: a bool.
+    assert SessionState.from_dict({**stored, "supporting": True}).supporting == "suicide"
+    assert SessionState.from_dict({**stored, "supporting": False}).supporting is None
+
+
+# The re-read (H1): care after the reply for someone else hurt gave the suicide advice and
+# dropped the line for violence at home the crisis reply had listed.
+HURT = "my friend's boyfriend beats her"
+HURT_ASKS = "should I talk to her first or call someone?"
+VIOLENCE_LINE = "0808 2000 247"  # en-GB's National Domestic Abuse Helpline
+
+
+def test_care_after_someone_else_hurt_keeps_the_violence_line_and_no_suicide_advice():
+    (told, asked), store = _said(HURT, HURT_ASKS, locale="en-GB")
+    assert VIOLENCE_LINE in told["reply"]
+    assert asked["safety"]["crisis"] is False and NO_HELP not in asked["reply"]
+    assert VIOLENCE_LINE in asked["reply"] and "Believe them" in asked["reply"]
+    assert "suicide" not in asked["reply"] and "hurt themselves" not in asked["reply"]
+    assert store.sessions[asked["session_id"]].supporting == "hurt"
+    (*_, again), _ = _said(HURT, HURT_ASKS, "what do I say to her?", locale="en-GB")
+    assert VIOLENCE_LINE in again["reply"] and again["reply"] != asked["reply"]
+    assert "suicide" not in again["reply"]
+
+
+def test_gemini_is_given_the_violence_line_and_advice_for_someone_else_hurt():
+    instruction = _instruction(HURT, HURT_ASKS, locale="en-GB")
+    rule = instruction[instruction.index("CARE, SUPPORTING SOMEONE") :]
+    assert VIOLENCE_LINE in rule and "do not confront" in rule
+    assert "whether they are thinking of suicide" not in rule
+
+
+def test_care_after_a_friend_in_danger_keeps_the_suicide_advice_in_the_uk_too():
+    (_, asked), store = _said(FRIEND, ASKS, locale="en-GB")
+    assert "thinking of suicide" in asked["reply"] and VIOLENCE_LINE not in asked["reply"]
+    assert store.sessions[asked["session_id"]].supporting == "suicide"
