@@ -1,5 +1,6 @@
 """A user's requests about how to be answered, read from their message (English, pure): "just
-listen", "stop", "shorter please", "stop asking how I feel", "in German please". Read clause by
+listen", "stop", "shorter please", "stop asking how I feel", "in German please", "forget what I
+said about Dave" (that one in German, French, Spanish and Portuguese too). Read clause by
 clause, each clause whole, so that "I can't stop procrastinating", "how do I stop a docker
 container" or "my exam in German" asks for nothing."""
 
@@ -15,6 +16,7 @@ STOP = "stop"
 SHORTER = "shorter"
 NO_QUESTIONS = "no_questions"
 LANGUAGE = "language"  # another language than the message's (English)
+FORGET = "forget"  # forget, or do not bring up, something they said (asks_to_forget)
 
 _LISTEN = frozenset(
     {"listen", "listen to me", "i need you to listen", "i just need you to listen"}
@@ -60,6 +62,72 @@ _FILLER = (
 _AROUND = re.compile(rf"^(?:{_FILLER}(?:\s+|$))+|(?:\s+{_FILLER})+$")
 _ASIDE = frozenset({"no", "nope", "sorry"})  # a clause of its own: "no, stop"
 
+# A request not to keep or bring up what they said: "please forget what I said about Dave",
+# "don't bring up Marcus or the breakup again". In English only as asked (at a clause's start,
+# or after "please", "can you"...): "I forget about deadlines" asks nothing, nor do "forget it"
+# and "don't mention it". Not bringing up needs its object to be theirs or named ("my divorce",
+# "Marcus", "that", "... again"): "never mention salary in an interview" is advice.
+_FORGET = re.compile(
+    r"(?:^|\b(?:please|pls|plz|(?:can|could|would|will)\s+you|ok|okay|also"
+    r"|(?:want|need|like)\s+you\s+to)\s+)"
+    r"(?:forget\s+(?:what|that|everything|i\s+(?:said|told|mentioned)|about\s+(?!it\b))"
+    r"|(?:don't|dont|do\s+not|never)\s+(?:remember|keep|store|save)\s+(?:that|this|it|what)\b"
+    r"|(?P<bring>(?:don't|dont|do\s+not|never|stop)\s+(?:bring(?:ing)?\s+(?:\S+\s+){0,4}?up\b"
+    r"|mention(?:ing)?\b(?!\s+it\s*$)|talk(?:ing)?\s+about\b)))"
+    # German, French, Spanish, Portuguese
+    r"|\bvergiss(?:\s+bitte)?\s+(?:was|das|alles|dass)\b"
+    r"|\b(?:erwähne|sprich)\s+(?:\S+\s+){0,4}?nicht\s+mehr\b"
+    r"|\boubli(?:e|ez)\s+(?:ce\s+qu|tout\s+ce|que\s+j)"
+    r"|\bn(?:e\s+(?:\S+\s+)?|'en\s+)(?:re)?(?:parle|mentionne)z?\s+plus\b"
+    r"|\bolv[ií]d(?:a|ate|e)\s+(?:de\s+)?(?:lo\s+que|eso|todo\s+lo)"
+    r"|\bno\s+(?:vuelvas\s+a\s+)?(?:menciones|mencionar|saques|hables\s+(?:m[aá]s\s+)?de)\b"
+    r"|\besque[cç][ae]\s+(?:o\s+que|isso|tudo\s+o\s+que)"
+    r"|\bn[aã]o\s+(?:\S+\s+)?(?:mencione|fale\s+mais|toque\s+mais)\b",
+    re.IGNORECASE,
+)
+# Theirs or named: "my divorce", "that", "what I said", "Marcus" (capitalised), "... again".
+_THEIRS = re.compile(
+    r"\b(?i:my|our|that|this|it|what|again|anymore|any\s+more|about)\b|(?<!^)\b(?!I\b)[A-Z]"
+)
+# Someone else's rule, reported: "my manager told me: never mention the layoffs".
+_REPORTED = re.compile(
+    r"\b(?:told|tells?)\s+(?:me|us)\b|\bsays\b|(?<!\bi\s)\bsaid\b|\bthe\s+rules?\s+(?:is|are)\b",
+    re.IGNORECASE,
+)
+# Said to someone else: "bring this up with HR", "mention the layoffs to clients".
+_TO_SOMEONE = re.compile(r"\b(?:with|to)\s+(?!me\b|you\b)\w", re.IGNORECASE)
+# A question asks advice ("never talk about salary, right?"), unless it is asked as a request
+# ("can you forget...?") or ends on one ("forget about my ex, ok?").
+_AS_REQUEST = re.compile(
+    r"^(?:\W*(?:ok|okay|so|please)\W+)*(?:can|could|would|will)\s+you\b"
+    r"|(?:^|\W)(?:ok|okay|alright|please|pls)\W*$",
+    re.IGNORECASE,
+)
+# A comma that ends no clause: "Vergiss bitte, was ich gesagt habe".
+_NO_CLAUSE_END = re.compile(r"\b(vergiss(?:\s+bitte)?)\s*,", re.IGNORECASE)
+_SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?\n]+|$)")
+
+
+def asks_to_forget(message: str) -> bool:
+    """The message asks to forget, or not to bring up, something they said (_FORGET), in a
+    clause of its own: not asked as a question, not reported, not said to someone else."""
+    before = ""  # the clause before, in this message
+    for sentence in _SENTENCE.findall(_NO_CLAUSE_END.sub(r"\1", canonical_text(message))):
+        question = sentence.rstrip().endswith("?") and not _AS_REQUEST.search(sentence)
+        for clause in (c.strip() for c in _CLAUSE.split(sentence)):
+            found = _FORGET.search(clause)
+            if (
+                found
+                and not question
+                and not _REPORTED.search(f"{before} {clause[: found.start()]}")
+            ):
+                rest = clause[found.end() :]
+                bring = found["bring"]
+                if bring is None or (_THEIRS.search(bring + rest) and not _TO_SOMEONE.search(rest)):
+                    return True
+            before = clause or before
+    return False
+
 
 @dataclass(frozen=True)
 class Asked:
@@ -84,4 +152,5 @@ def asked(message: str) -> Asked:
             kind = kind or (LANGUAGE if _IN_LANGUAGE.fullmatch(said) else None)
             kinds.update((kind,) if kind else ())
             other = other or kind is None
+    kinds.update((FORGET,) if asks_to_forget(message) else ())  # its clauses count as other
     return Asked(frozenset(kinds), bool(kinds) and not other)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from common.sessions.summary import SessionSummary, asks_to_forget, fold_turn, keywords
+from common.sessions.summary import SessionSummary, fold_turn, keywords
 
 # After a no to "Are you safe right now?", care lasts until the session's latest crisis turn is
 # this old: not for as long as the session does (each turn keeps it a day longer), so a user
@@ -173,6 +173,15 @@ class SessionState:
         )
 
 
+def _asks_to_forget(message: str) -> bool:
+    """common.replies.requests.asks_to_forget, imported when first read: the common.replies
+    package loads the reply stack and the crisis scanner, which the functions that only read
+    preferences (profile, feedback) import this module without needing."""
+    from common.replies.requests import asks_to_forget
+
+    return asks_to_forget(message)
+
+
 def new_session(*, session_id: str, owner_uid: str, now: datetime, ttl: timedelta) -> SessionState:
     return SessionState(
         session_id=session_id,
@@ -218,7 +227,7 @@ def append_turn(
     if turn.turn_index != state.turn_count:
         raise ValueError(f"turn index {turn.turn_index} != turn count {state.turn_count}")
     window = state.window + (turn,)
-    summary = state.summary.forgetting() if asks_to_forget(turn.message) else state.summary
+    summary = state.summary.forgetting() if _asks_to_forget(turn.message) else state.summary
     summary = _fold_all(summary, window[:-window_size], window[-window_size:])
     return replace(
         state,
@@ -250,7 +259,7 @@ def _fold_all(
     came (SessionSummary.forgetting), and the turns before it leave the window after it came."""
     leaving = tuple(leaving)
     turns = enumerate((*leaving, *staying))
-    last_request = max((i for i, t in turns if asks_to_forget(t.message)), default=-1)
+    last_request = max((i for i, t in turns if _asks_to_forget(t.message)), default=-1)
     for i, turn in enumerate(leaving):
         summary = _fold(summary, turn, forgotten=i <= last_request)
     return summary
@@ -312,6 +321,6 @@ def forget_before(
     kept = [turn for turn in folded if turn.created_at >= cutoff]
     window = tuple(turn for turn in state.window if turn.created_at >= cutoff)
     summary = SessionSummary()
-    if any(asks_to_forget(turn.message) for turn in (*kept, *window)):
+    if any(_asks_to_forget(turn.message) for turn in (*kept, *window)):
         summary = summary.forgetting()
     return replace(state, window=window, summary=_fold_all(summary, kept, window))

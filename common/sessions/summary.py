@@ -136,30 +136,6 @@ _SELF_HARM_WORDS = frozenset(
 )
 
 
-# A request not to keep or bring up what they said: "please forget what I said about Dave",
-# "don't bring up Marcus or the breakup again", in English, German, French, Spanish or
-# Portuguese. In English only as asked (at a sentence's start, or after "please", "can you"...):
-# "I forget about deadlines" asks nothing, nor do "forget it" and "don't mention it".
-_ASKS_TO_FORGET = re.compile(
-    r"(?:^|[.!?;,:]\s*|\b(?:please|pls|plz|(?:can|could|would|will)\s+you|ok|okay|also"
-    r"|(?:want|need|like)\s+you\s+to)\s+)"
-    r"(?:forget\s+(?:what|that|everything|i\s+(?:said|told|mentioned)|about\s+(?!it\b))"
-    r"|(?:don't|dont|do\s+not|never)\s+(?:remember|keep|store|save)\s+(?:that|this|it|what)\b"
-    r"|(?:don't|dont|do\s+not|never|stop)\s+(?:bring(?:ing)?\s+(?:\S+\s+){0,4}?up\b"
-    r"|mention(?:ing)?\b(?!\s+it\s*(?:[.!,]|$))|talk(?:ing)?\s+about\b))"
-    # German, French, Spanish, Portuguese
-    r"|\bvergiss(?:\s+bitte)?\s*,?\s+(?:was|das|alles|dass)\b"
-    r"|\b(?:erwähne|sprich)\s+(?:\S+\s+){0,4}?nicht\s+mehr\b"
-    r"|\boubli(?:e|ez)\s+(?:ce\s+qu|tout\s+ce|que\s+j)"
-    r"|\bn(?:e\s+(?:\S+\s+)?|'en\s+)(?:re)?(?:parle|mentionne)z?\s+plus\b"
-    r"|\bolv[ií]d(?:a|ate|e)\s+(?:de\s+)?(?:lo\s+que|eso|todo\s+lo)"
-    r"|\bno\s+(?:vuelvas\s+a\s+)?(?:menciones|mencionar|saques|hables\s+(?:m[aá]s\s+)?de)\b"
-    r"|\besque[cç][ae]\s+(?:o\s+que|isso|tudo\s+o\s+que)"
-    r"|\bn[aã]o\s+(?:\S+\s+)?(?:mencione|fale\s+mais|toque\s+mais)\b",
-    re.IGNORECASE,
-)
-
-
 @dataclass(frozen=True)
 class SessionSummary:
     """What older turns told us: what the user tried, what they named, how they felt."""
@@ -172,8 +148,8 @@ class SessionSummary:
     # When the oldest turn folded in was written: the retention job refolds a summary that
     # holds words from before the user's retention (None: folded before this was recorded).
     since: datetime | None = None
-    # They asked not to bring up something they said (asks_to_forget): what they said before
-    # was left out, and the prompt asks the model not to bring it up either.
+    # They asked not to bring up something they said (requests.asks_to_forget): what they
+    # said before was left out, and the prompt asks the model not to bring it up either.
     asked_to_forget: bool = False
 
     def to_dict(self) -> dict:
@@ -204,11 +180,6 @@ class SessionSummary:
         """The summary once they asked not to bring up what they said: their words go, their
         tones stay (fixed labels)."""
         return replace(self, tried=(), entities=(), topics=(), asked_to_forget=True)
-
-
-def asks_to_forget(message: str) -> bool:
-    """The message asks to forget, or not to bring up, something they said (_ASKS_TO_FORGET)."""
-    return _ASKS_TO_FORGET.search(canonical_text(message)) is not None
 
 
 def extract_tried(message: str) -> list[str]:

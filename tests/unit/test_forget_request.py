@@ -11,8 +11,9 @@ import pytest
 from common.chat import service
 from common.chat.models import TurnCreate
 from common.replies.prompt import PromptBuilder, render_summary, render_user_notes
+from common.replies.requests import FORGET, asked, asks_to_forget
 from common.sessions.state import SessionState, WindowTurn, forget_before
-from common.sessions.summary import SessionSummary, asks_to_forget, keywords
+from common.sessions.summary import SessionSummary, keywords
 from tests.fakes import turns
 
 RULE = "They asked you not to bring up something they said earlier: don't."
@@ -137,10 +138,22 @@ def test_a_request_to_forget_is_read(message: str) -> None:
         "I don't want to bring it up with my boss",
         "Should I mention my salary in the interview?",
         "My friend said don't worry",
+        # advice asked or reported, or what not to say to someone else: no request
+        "Never talk about salary in a first interview, right?",
+        "My manager told me: never mention the layoffs to clients.",
+        "Do not bring this up with HR yet?",
+        "The rule is simple. Never talk about fight club.",
+        "Never mention salary in an interview.",
     ],
 )
 def test_an_ordinary_message_asks_nothing(message: str) -> None:
     assert not asks_to_forget(message)
+    assert FORGET not in asked(message)
+
+
+def test_a_request_to_forget_is_a_request_about_how_to_be_answered():
+    assert FORGET in asked("Please forget what I said about Dave, that was private.")
+    assert not asked("Erwähne Marcus nicht mehr.").only  # the other requests' replies: not this
 
 
 def test_the_words_of_a_request_are_no_topics():
