@@ -14,7 +14,16 @@ from common.analysis.types import Analysis
 from common.dictation import spoken_marks
 from common.languages import not_english
 from common.replies.prompt import looks_like_instruction, resource_line, safe_fragment
-from common.replies.requests import LANGUAGE, LISTEN, NO_QUESTIONS, SHORTER, STOP, Asked, asked
+from common.replies.requests import (
+    LANGUAGE,
+    LISTEN,
+    NO_QUESTIONS,
+    SHORTER,
+    STOP,
+    Asked,
+    asked,
+    asks_to_forget,
+)
 from common.replies.sensitive import gambling_harm, professional_kind
 from common.replies.types import ContextTurn, ReplyRequest
 from common.routing.ensemble import BRISK
@@ -1077,12 +1086,17 @@ class _Specifics:
         )
 
 
-def _since_crisis(window: tuple[ContextTurn, ...]) -> tuple[ContextTurn, ...]:
+def _recallable(window: tuple[ContextTurn, ...]) -> tuple[ContextTurn, ...]:
     """The earlier turns a reply may draw topics, attempts and steps from: those after the
-    latest crisis turn. Not the crisis turn ("I tried to overdose" is no fix that failed, no
-    topic to recall), nor what came before it: four minutes after the crisis reply, "i tried
-    that already" got "the idea to set a 25-minute timer didn't cut it", advice from before."""
-    latest = max((i for i, turn in enumerate(window) if turn.crisis), default=-1)
+    latest crisis turn, or turn that asks to forget what they said (asks_to_forget, which the
+    summary and prompt keep too). Not that turn ("I tried to overdose" is no fix that failed,
+    no topic to recall), nor what came before it: four minutes after the crisis reply, "i
+    tried that already" got "the idea to set a 25-minute timer didn't cut it", advice from
+    before; after "forget what I said about Dave", "talking to Dave didn't help"."""
+    latest = max(
+        (i for i, turn in enumerate(window) if turn.crisis or asks_to_forget(turn.message)),
+        default=-1,
+    )
     return window[latest + 1 :]
 
 
@@ -1149,7 +1163,7 @@ def _unasked(text: str) -> str:
 def _no_questions(req: ReplyRequest) -> bool:
     """Did they ask, in this message or one the window holds since a crisis, for no more
     questions ("stop asking how I feel")? It holds after that turn too."""
-    said = (req.message, *(turn.message for turn in _since_crisis(req.window)))
+    said = (req.message, *(turn.message for turn in _recallable(req.window)))
     return any(NO_QUESTIONS in asked(message) for message in said)
 
 
@@ -1168,7 +1182,7 @@ def _gentle_intent(intent: str, *, heavy: bool, limits: bool, heavy_now: bool) -
 def _technical(req: ReplyRequest, specifics: _Specifics) -> bool:
     """Is the conversation about technology: a tool named here or in the window (the window's
     messages carry no analysis), or a technical word ("my build keeps failing")?"""
-    earlier = [turn.message for turn in _since_crisis(req.window)]
+    earlier = [turn.message for turn in _recallable(req.window)]
     return (
         bool(specifics.tool)
         or any(_TECH_WORDS.search(text) for text in (req.message, *earlier))
@@ -1474,7 +1488,7 @@ class TemplateGenerator:
             # debugging, plus the neutral steps that fit any problem (the smallest next step,
             # fresh eyes, what was tried), not "in writing, to whoever can decide" for a bug
             pool = _TECHNICAL_STEPS + pool[1:4]
-        window = _since_crisis(req.window)
+        window = _recallable(req.window)
         suggested = " ".join(turn.reply for turn in window).lower()
         user_said = " ".join(
             (req.message, *(turn.message for turn in window), *_tried(req))
@@ -1513,7 +1527,7 @@ class TemplateGenerator:
     def _previous_attempt(self, req: ReplyRequest, specifics: _Specifics) -> str:
         """A short description of what was suggested or tried before."""
         suggestion = ""
-        window = _since_crisis(req.window)
+        window = _recallable(req.window)
         for turn in reversed(window):
             if offered := _offered(turn.reply):
                 suggestion = "the idea to " + specifics.fill(offered[0].action)
@@ -1543,7 +1557,7 @@ class TemplateGenerator:
 
     def _earlier_topic(self, req: ReplyRequest, specifics: _Specifics) -> str:
         """Something the current message shares with an earlier turn ("" when unrelated)."""
-        window = _since_crisis(req.window)
+        window = _recallable(req.window)
         # The same message again raises nothing earlier, and its words read out of their phrase
         # ("... what you raised earlier about the current", from "my current company").
         if not window or _normalised(window[-1].message) == _normalised(req.message):

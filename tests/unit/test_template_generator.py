@@ -518,6 +518,18 @@ def test_a_crisis_turn_is_never_recalled_as_an_attempt_or_a_topic() -> None:
     assert "landlord" not in text.lower() and "earlier" not in text
 
 
+def test_what_they_asked_to_forget_is_never_recalled() -> None:
+    # "I hear that talking to Dave about the breakup didn't help", right after "please forget
+    # what I said about Dave".
+    window = (
+        ContextTurn(0, "I tried talking to Dave about the breakup", "Give it a day.", "lua", "sad"),
+        ContextTurn(1, "please forget what I said about Dave", "Of course.", "lua", "calm"),
+    )
+    for pid in PERSONAS:
+        text = reply("that didn't help, I still feel awful", pid, window=window)
+        assert "Dave" not in text and "breakup" not in text, text
+
+
 def test_steering_is_not_woven_into_a_reply() -> None:
     # A template reply is the model's own turn in the next Gemini prompt: steering the user
     # typed must not come back in it, as something tried, a name or an earlier suggestion.
