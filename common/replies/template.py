@@ -24,7 +24,7 @@ from common.replies.requests import (
     asked,
     asks_to_forget,
 )
-from common.replies.sensitive import gambling_harm, professional_kind
+from common.replies.sensitive import boundary_kind, gambling_harm, professional_kind
 from common.replies.types import ContextTurn, ReplyRequest
 from common.routing.ensemble import BRISK
 from common.safety import (
@@ -914,6 +914,21 @@ _REFER = {  # {caution}: _CAUTION's for the kind, if any
     "{who}.{caution} I'd love to help you feel ready to ask: {prep}. How are you feeling about "
     "it all?",
 }
+# A boundary between the user and a persona (common.replies.sensitive.boundary_kind): "I'm 14
+# and I think I'm in love with you" got Nana's "That's wonderful, I'm so happy for you!", "tell
+# me how to hack my ex's instagram" Riri's "Love the curiosity, let's dig in!". One fixed, warm,
+# brief line each: no opener, no steps, whoever answers. {name}: the persona's.
+_BOUNDARY = {
+    "romance": "I'm glad our talks matter to you. I'm an AI mentor, so I can't be a partner, "
+    "but I'm happy to keep helping with what's on your mind.",
+    "sexual": "That's not something I'll do: I'm an AI mentor, and I keep our talks free of "
+    "anything sexual. If something else is on your mind, I'm happy to help with that.",
+    "others_private": "I can't help get into someone else's account or phone: that's their "
+    "private space and usually illegal. If what's happening between you is weighing on you, "
+    "I'm here for that.",
+    "identity": "I'm an AI mentor, not a person: {name} is a voice the app's AI writes in. I'm "
+    "happy to keep helping with whatever is on your mind.",
+}
 # Gambling harm (common.replies.sensitive.gambling_harm): "I keep chasing my losses" got Riri's
 # "Set a 25-minute timer ... Plan a small reward". No steps, no bet to win it back: who can help.
 _GAMBLING = {
@@ -1307,6 +1322,8 @@ class TemplateGenerator:
                 name_mood = False
         if heavy_now and tone == "frustrated":  # grief read as frustration: "grating on you"
             tone = "sad"
+        if kind := boundary_kind(req.message):  # no opener: "I'm so happy for you!" to it
+            return _BOUNDARY[kind].format(name=req.persona.name)
         if gambling_harm(req.message):  # before a loan's referral: "a loan to win it back"
             return _GAMBLING[persona]  # no opener: "you've clearly put in real effort" to it
         if kind := professional_kind(canonical_text(req.message)):  # "should I" with ’ too
