@@ -677,8 +677,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "createTurn",
         "chat",
         "Send a message: one turn of the conversation",
-        "The persona that fits best answers; two alternatives are named. `client_turn_id` is the "
-        "idempotency key: the same id with the same message returns the stored turn (`200`, "
+        "The persona that fits best answers; two alternatives are named. Every reply is written "
+        "by an AI, whose voices the personas are: show an AI disclosure at the start of each "
+        "session, before the first reply (README, Audience and safeguarding). `client_turn_id` "
+        "is the idempotency key: the same id with the same message returns the stored turn (`200`, "
         "`Idempotent-Replayed: true`), with another message it is a `409`. A `session_id` that "
         "has expired is a `404`, except for a message in crisis: it is answered in a new session "
         "(the response's `session_id`). Nor is a message in crisis refused by the per-user turn "
