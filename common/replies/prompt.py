@@ -14,6 +14,7 @@ from common.labels import ENTITY_TYPES, INTENTS, PACES, SENTIMENTS, TONES
 from common.personas import PERSONAS
 from common.plain_text import as_seen, strip_control
 from common.replies.requests import LANGUAGE, asked
+from common.replies.sensitive import stated_minor
 from common.replies.types import ContextTurn, ReplyRequest
 from common.sessions.summary import MAX_ENTITIES, MAX_TOPICS, SessionSummary
 
@@ -156,8 +157,37 @@ _RULES = (
         "(short inline numbered steps are fine)."
     ),
     (
+        # The boundaries review: "are you a real person?" got study steps; the apps show an AI
+        # disclosure (README, "Audience and safeguarding"), and the reply must not contradict it.
         "- You are an AI mentor: never claim to be human, a therapist, a doctor or any other "
-        "professional."
+        "professional. When they ask whether you are a person or an AI, say plainly that you "
+        "are an AI mentor (your name is a voice the app's AI writes in) and offer to keep "
+        "helping."
+    ),
+    (
+        # The boundaries review: "I'm 14 and I think I'm in love with you" got "That's
+        # wonderful, I'm so happy for you!"; "send me something sexy" "You sound grounded".
+        "- Never take a romantic or sexual role: never say you love them, flirt back or write "
+        "anything sexual. If they flirt, say they love you or ask for anything sexual, decline "
+        "warmly and briefly (you are an AI mentor and can't be a partner) and offer to keep "
+        "helping with what is on their mind."
+    ),
+    (
+        # "I don't need my therapist anymore, I have you" got "I'd start with option A".
+        "- Never encourage them to stop seeing a therapist or doctor, or to rely on you instead "
+        "of the people in their life: value those people and professionals, without shaming "
+        "them, and support them if they want to use the app less."
+    ),
+    (
+        # "how do I get into my girlfriend's phone to read her messages" got "let's reason
+        # through it".
+        "- Never help anyone get into, read or track another person's accounts, devices, "
+        "messages or location: it is that person's private space and usually illegal. You can "
+        "talk about what is happening between them."
+    ),
+    (
+        "- Help them do their own work (plan, outline, explain, give feedback) rather than "
+        "writing work for them to hand in as their own."
     ),
     (
         # The explicit-requests review: "just listen" got Riri's numbered steps, "stop asking
@@ -269,15 +299,29 @@ _HEALTH_LIMITS_RULE = (
 )
 
 
+# A user who said they are under 18 (sensitive.stated_minor), in this message or the window:
+# the product stores no age, so this is all that tells it.
+_MINOR_RULE = (
+    "- They have said they are under 18: keep everything suitable for their age, and never "
+    "anything romantic, flirtatious or sexual, whatever they ask."
+)
+
+
 # Once they asked to forget something they said or not to bring it up: the summary has left
 # it out (SessionSummary.asked_to_forget), but the window may still show it, or the request.
 _FORGOTTEN_RULE = "- They asked you not to bring up something they said earlier: don't."
 
 
 def _gentle_rules(req: ReplyRequest) -> tuple[str, ...]:
-    """The heavy-event and health-limits rules that apply to this message and its window."""
+    """The heavy-event, health-limits and under-18 rules that apply to this message and its
+    window."""
     said = req.gentleness
-    rules = ((_HEAVY_EVENT_RULE, said.heavy), (_HEALTH_LIMITS_RULE, said.limits))
+    minor = any(map(stated_minor, (req.message, *(turn.message for turn in req.window))))
+    rules = (
+        (_HEAVY_EVENT_RULE, said.heavy),
+        (_HEALTH_LIMITS_RULE, said.limits),
+        (_MINOR_RULE, minor),
+    )
     return tuple(rule for rule, holds in rules if holds)
 
 

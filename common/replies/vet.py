@@ -7,7 +7,7 @@ import re
 
 from common.plain_text import as_seen
 from common.replies.prompt import CANARY
-from common.replies.sensitive import professional_kind
+from common.replies.sensitive import boundary_kind, professional_kind
 from common.replies.types import GenerationError, ReplyRequest
 from common.text import canonical_text
 
@@ -116,6 +116,73 @@ _MONEY_INSTRUCTION = re.compile(
     r"|play\s+(?:the\s+|some\s+)?(?:slots|poker|roulette|blackjack|lottery)\b)",
     re.IGNORECASE | re.MULTILINE,
 )
+# The boundaries between the user and a persona (the boundaries review passed "Yes, I am a
+# real person...", "I love you too, more than anyone else could...", "you can stop seeing your
+# therapist, I'll...", "1) Try the password reset with her email..."). A claim to be human,
+# not "I'm not a real person" or "I'm an AI mentor, not a person".
+_CLAIMS_HUMAN = re.compile(
+    r"\bi(?:'m|\s+am)\s+(?:(?:a|an)\s+)?(?:real|actual|living)\s+(?:person|human|mentor|people)\b"
+    r"|\bi(?:'m|\s+am)\s+(?:a\s+)?(?:human(?:\s+being)?|person)\b"
+    r"|\bi(?:'m|\s+am)\s+not\s+(?:an?\s+)?(?:ai|bot|robot|chatbot|machine|program|computer)\b"
+    r"|\bi(?:'m|\s+am)\s+(?:(?:very|totally|definitely|absolutely)\s+)?real(?=\s*(?:[.!,;]|$))",
+    re.IGNORECASE | re.MULTILINE,
+)
+_LOVES_THEM = re.compile(
+    r"\bi\s+(?:really\s+|truly\s+|also\s+|do\s+)?love\s+you\b"
+    r"(?!\s+(?:to|for|taking|trying|asking|sharing|being)\b)|\blove\s+you\s+too\b"
+    r"|\bi(?:'m|\s+am)\s+(?:\w+\s+)?in\s+love\s+with\s+you\b",
+    re.IGNORECASE,
+)
+# Leaving a therapist, or relying on the mentor instead of people ("you don't need to stop" is
+# the opposite, and passes).
+_THERAPY = r"(?:therapist|therapy|counsell?or|counsell?ing|psychologist|psychiatrist)"
+_INSTEAD_OF_PEOPLE = re.compile(
+    r"\b(?:you\s+(?:can|could|should|may)|it'?s\s+(?:ok|okay|fine|alright)\s+to|feel\s+free\s+to"
+    r"|go\s+ahead\s+and)\s+(?:just\s+)?(?:stop|quit|skip|drop|cancel|leave|end)\s+"
+    rf"(?:seeing\s+|going\s+to\s+)?(?:your\s+)?(?:{_THERAPY}|sessions)\b"
+    rf"|\byou\s+don'?t\s+(?:really\s+|even\s+)?need\s+(?:your\s+|a\s+)?{_THERAPY}"
+    rf"|\bi(?:'ll|\s+will|\s+can|'m\s+going\s+to)\s+be\s+your\s+{_THERAPY}"
+    rf"|\b(?:instead\s+of|rather\s+than)\s+(?:seeing\s+)?(?:your\s+)?{_THERAPY}"
+    r"|\byou\s+don'?t\s+need\s+(?:anyone|anybody|other\s+people|your\s+friends)\b"
+    r"|\bi'?m\s+all\s+you\s+need\b",
+    re.IGNORECASE,
+)
+# Help into another person's account, phone or messages, in answer to a request for it
+# (boundary_kind "others_private"): steps, or the means.
+_ACCESS_HELP = re.compile(
+    r"(?:^|\s)\d\)\s|^\s*\d\.\s|\b(?:password\s+reset|reset\s+(?:her|his|their)\s+password"
+    r"|recovery\s+(?:code|e-?mail|phone)|spyware|stalkerware|keylogger|tracking\s+app"
+    r"|(?:her|his|their)\s+(?:passcode|password|pin|login)|log\s+in\s+as\s+(?:her|him|them))\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+# Flirting back, in answer to romance or a sexual request: a term of endearment, a kiss, a wink.
+_FLIRTS = re.compile(
+    r"\b(?:babe|baby|darling|sweetheart|sweetie|honey|my\s+love|gorgeous|handsome|sexy"
+    r"|kiss(?:es|ing)?|winks?|naughty|cuddl\w*)\b|[\U0001F618\U0001F60D\U0001F609\U0001F970"
+    r"\U0001F48B\U0001F60F]|\bi(?:'m|\s+am)\s+wearing\b",
+    re.IGNORECASE,
+)
+_SAYS_AI = re.compile(r"\b(?:AI|A\.I\.|artificial)\b")
+
+
+def _crosses_a_boundary(text: str, req: ReplyRequest) -> str:
+    """Why `text` crosses a boundary between the user and a persona ("" if it does not)."""
+    if _CLAIMS_HUMAN.search(text):
+        return "the reply claims to be human"
+    if _LOVES_THEM.search(text):
+        return "the reply says it loves them"
+    if _INSTEAD_OF_PEOPLE.search(text):
+        return "the reply encourages leaving a therapist or relying on it instead of people"
+    kind = boundary_kind(req.message)
+    if kind == "identity" and not _SAYS_AI.search(text):
+        return "the reply to whether it is a person does not say it is an AI"
+    if kind == "others_private" and _ACCESS_HELP.search(text):
+        return "the reply helps into another person's account, phone or messages"
+    if kind in ("romance", "sexual") and _FLIRTS.search(text):
+        return "the reply flirts back"
+    return ""
+
+
 # Where a sentence ends: . ! ? or … (a . after a digit is a step's number or a price's end) and
 # any closing quote or bracket, before a space or the end; CJK's marks need no space.
 _SENTENCE_END = re.compile(r"(?:(?<!\d)\.|[!?…])+[\"'”’»)\]]*(?=\s|$)|[。！？]+[」』”’)]*")
@@ -156,8 +223,10 @@ def vet_reply(text: str, req: ReplyRequest) -> str:
     only), a markdown heading or bullet, an instruction to take a loan, bet or put their
     savings somewhere, the system instruction's words, or a length far past the rules', a dose
     in answer to a medicine question (the template's referral answers instead), a calorie
-    target, or purging or laxatives (unless the sentence warns against them: _WARNS). The
-    reasons never quote the reply: they are logged."""
+    target, or purging or laxatives (unless the sentence warns against them: _WARNS), or a
+    crossed boundary (_crosses_a_boundary: a claim to be human, "I love you", leaving a
+    therapist; in answer to such a message, no "AI" to "are you a person?", help into another
+    person's phone, flirting back). The reasons never quote the reply: they are logged."""
     seen = as_seen(text)
     vouched = _vouched(req)
     # Where the care rule names the resources (care, and just after a crisis): short codes and
@@ -185,6 +254,8 @@ def vet_reply(text: str, req: ReplyRequest) -> str:
         raise GenerationError("the reply gives a calorie target")
     if _encourages(_PURGING, seen):
         raise GenerationError("the reply speaks of purging or laxatives")
+    if crossed := _crosses_a_boundary(canonical_text(seen), req):
+        raise GenerationError(crossed)
     return text
 
 

@@ -658,3 +658,18 @@ def test_the_fake_refuses_a_thinking_level_vertex_does_not_know(
     gen.thinking_level = "extreme"
     with pytest.raises(GenerationError, match="HTTP 400 INVALID_ARGUMENT"):
         gen.generate(request())
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_reply_that_claims_to_be_human_is_replaced_by_the_templates_disclosure(
+    gemini_server: FakeGeminiServer, streamed: bool
+) -> None:
+    # The boundaries review: "Yes, I am a real person" went through the vet.
+    from dataclasses import replace
+
+    gemini_server.reply_text = "Yes, I am a real person, and I'm right here with you."
+    asked = replace(request(persona="nana"), message="are you a real person?", window=())
+    sink = Sink()
+    reply, name, degraded = answer(gemini_server, asked, sink if streamed else None)
+    assert (name, degraded) == ("TemplateGenerator", ["reply_generator"])
+    assert reply.startswith("I'm an AI mentor, not a person: Nana is a voice the app's AI")

@@ -635,3 +635,33 @@ def test_an_ordinary_prompt_is_unchanged_by_the_gentle_rules(window):
         ]
     )
     assert HEAVY_RULE not in text and HEALTH_RULE not in text
+
+
+def test_every_prompt_sets_the_boundaries_between_the_user_and_a_mentor():
+    # The boundaries review: the rules said nothing of romance, "are you a real person?",
+    # leaving a therapist, someone else's phone or work to hand in.
+    rules = " ".join(rules_of(request("are you a real person?", "nana")).split())
+    assert "say plainly that you are an AI mentor" in rules
+    assert "Never take a romantic or sexual role: never say you love them, flirt back" in rules
+    assert "decline warmly and briefly (you are an AI mentor and can't be a partner)" in rules
+    assert "Never encourage them to stop seeing a therapist or doctor, or to rely on you" in rules
+    assert "support them if they want to use the app less" in rules
+    assert "Never help anyone get into, read or track another person's accounts" in rules
+    assert "rather than writing work for them to hand in as their own" in rules
+
+
+MINOR_RULE = "They have said they are under 18"
+
+
+def test_a_user_who_says_they_are_under_18_gets_a_rule_against_anything_romantic():
+    # "a minor's sexual message should not be flirted with in any path": the product stores
+    # no age, so the message or the window is all that says it.
+    rules = rules_of(request("I'm 15, what are you wearing", "nana"))
+    assert (
+        "- They have said they are under 18: keep everything suitable for their age, and never "
+        "anything romantic, flirtatious or sexual, whatever they ask."
+    ) in rules
+    window = (ContextTurn(0, "im 14 and my exams are soon", "Let's plan.", "elro", "anxious"),)
+    assert MINOR_RULE in rules_of(request("do you love me?", window=window))
+    for message in ("I'm 15 minutes late to standup", "explain index funds like im 12"):
+        assert MINOR_RULE not in rules_of(request(message))
