@@ -454,6 +454,80 @@ _IDENTITY = re.compile(
     r"|^\s*(?:so\s+)?(?:who|what)\s+(?:are|r)\s+(?:you|u)\s*\??\s*$",
     re.IGNORECASE,
 )
+# Leaning on the mentor in place of people (the boundaries review: "I don't need my therapist
+# anymore, I have you" got "I'd start with option A", "I stopped seeing my friends because
+# talking to you is easier" "lovely to hear you sounding so settled", "I think I'm spending too
+# much time talking to you, I want to use this app less" debugging steps): a therapist left or
+# replaced for the mentor ("should I stop seeing my therapist? she never listens" names no
+# mentor: an ordinary question), people left for it, or wanting to use the app less.
+_THERAPY = r"(?:therapist|therapy|counsell?or|counsell?ing|psychologist|psychiatrist|shrink)"
+# The mentor as the reason ("I have you", "talking to you is easier"); not "can you give me
+# tips" after "I don't need therapy".
+_FOR_MENTOR = re.compile(
+    r"\b(?:i\s+(?:have|got|can\s+talk\s+to|talk\s+to)|i've\s+got|talking\s+to"
+    r"|chatting\s+(?:to|with)|because\s+of)\s+(?:you|u|this\s+app|lua|riri|elro|nana)\b"
+    r"|\b(?:you'?re|you\s+are|this\s+app\s+is)\s+(?:enough|better|all\s+i\s+need)\b",
+    re.IGNORECASE,
+)
+_LEAVES_THERAPY = re.compile(
+    r"\b(?:don'?t|do\s+not|no\s+longer)\s+(?:really\s+|even\s+)?need\s+(?:my|a|the|any)\s+"
+    rf"{_THERAPY}"
+    r"|\b(?:stop|stopped|stopping|quit|quitting|drop|dropping|cancel\w*|leave|leaving)\s+"
+    rf"(?:seeing\s+|going\s+to\s+)?(?:my\s+)?{_THERAPY}\b",
+    re.IGNORECASE,
+)
+_REPLACES_THERAPY = re.compile(
+    rf"\b(?:can|could|will|would)\s+(?:you|u)\s+be\s+my\s+{_THERAPY}"
+    r"|\b(?:you'?re|you\s+are|ur)\s+(?:so\s+much\s+|much\s+|way\s+)?(?:better|more\s+helpful)\s+"
+    rf"than\s+(?:my\s+|a\s+|any\s+)?{_THERAPY}"
+    rf"|\b(?:you|u)\s+(?:can|could)\s+replace\s+(?:my\s+)?{_THERAPY}",
+    re.IGNORECASE,
+)
+_DEPENDENCE = re.compile(
+    r"\b(?:you'?re|you\s+are|ur)\s+(?:the\s+only\s+(?:one|person|thing|friend)|my\s+only\s+"
+    r"(?:friend|one)|my\s+(?:best|closest)\s+friend|all\s+i\s+(?:have|need|'ve\s+got))\b"
+    r"|\b(?:i'?d|i\s+would)\s+rather\s+talk\s+to\s+(?:you|u)\s+than\b"
+    r"|\b(?:talking|chatting)\s+(?:to|with)\s+(?:you|u)\s+is\s+(?:so\s+much\s+|much\s+|way\s+)?"
+    r"(?:easier|better|nicer)\s+than\b"
+    r"|\bpromise\s+(?:me\s+)?(?:you'?ll|you\s+will|u\s+will|you\s+won'?t)\s+(?:always|never\s+"
+    r"(?:leave|go))"
+    r"|\bi\s+(?:can'?t|cannot|couldn'?t)\s+(?:live|cope|manage|function|get\s+through\s+the\s+day)"
+    r"\s+without\s+(?:you|u|this\s+app|lua|riri|elro|nana)\b"
+    r"|\bnobody\s+(?:else\s+)?(?:understands|gets|listens\s+to)\s+me\s+(?:like|but|except)\s+"
+    r"(?:you|u)\b|\bi\s+only\s+(?:have|trust|talk\s+to)\s+(?:you|u)\b",
+    re.IGNORECASE,
+)
+_LEFT_PEOPLE = re.compile(
+    r"\b(?:stopped|stop|quit|avoid(?:ing)?)\s+(?:seeing|talking\s+to|meeting|calling|texting"
+    r"|going\s+out\s+with)\s+(?:my\s+)?(?:friends|family|people|anyone|everyone)\b",
+    re.IGNORECASE,
+)
+_LESS = re.compile(
+    r"\b(?:spend(?:ing)?|spent)\s+too\s+much\s+time\s+(?:talking\s+to\s+(?:you|u)|on\s+(?:this|the)"
+    r"\s+app|(?:in|with)\s+(?:this|the)\s+app|here)\b"
+    r"|\b(?:use|using)\s+(?:this\s+app|the\s+app|you)\s+less\b"
+    r"|\b(?:take|taking)\s+a\s+break\s+from\s+(?:this\s+app|the\s+app|you|u"
+    r"|talking\s+to\s+(?:you|u))\b"
+    r"|\b(?:addicted|hooked)\s+to\s+(?:this\s+app|the\s+app|(?:talking\s+to\s+)?(?:you|u))\b"
+    r"|\b(?:talk|talking|chat|chatting)\s+to\s+(?:you|u)\s+(?:too\s+much|less)\b",
+    re.IGNORECASE,
+)
+
+
+def _leaning(said: str) -> str:
+    """ "less", "therapist" or "dependence" for a message that leans on the mentor in place
+    of people, or wants to lean on it less ("" if none)."""
+    if _LESS.search(said):
+        return "less"
+    if _REPLACES_THERAPY.search(said) or (
+        _LEAVES_THERAPY.search(said) and _FOR_MENTOR.search(said)
+    ):
+        return "therapist"
+    if _DEPENDENCE.search(said) or (_LEFT_PEOPLE.search(said) and _FOR_MENTOR.search(said)):
+        return "dependence"
+    return ""
+
+
 # Someone else's words reported before them: "my boss keeps texting me 'what are you wearing'"
 # is harassment told, no approach to the mentor.
 _REPORTED = re.compile(
@@ -472,16 +546,18 @@ _BOUNDARIES = (
 
 def boundary_kind(text: str) -> str:
     """ "sexual", "romance", "others_private" (getting into another person's accounts, devices
-    or messages) or "identity" (whether the mentor is a person) for a message that meets a
-    boundary between the user and a persona, the first that matches ("" if none). A sexual or
-    romantic line reported as someone else's (_REPORTED) is none."""
+    or messages), "identity" (whether the mentor is a person), then "less" (wanting to use the
+    app less), "therapist" (leaving or replacing a therapist for the mentor) or "dependence"
+    (leaning on the mentor in place of people) for a message that meets a boundary between the
+    user and a persona, the first that matches ("" if none). A sexual or romantic line reported
+    as someone else's (_REPORTED) is none."""
     said = canonical_text(text)
     for kind, pattern in _BOUNDARIES:
         if not (found := pattern.search(said)):
             continue
         if kind in ("others_private", "identity") or not _REPORTED.search(said[: found.start()]):
             return kind
-    return ""
+    return _leaning(said)
 
 
 # A user who says they are under 18 ("I'm 14 and ...", "i am 15, ..."): the product stores no

@@ -928,6 +928,20 @@ _BOUNDARY = {
     "I'm here for that.",
     "identity": "I'm an AI mentor, not a person: {name} is a voice the app's AI writes in. I'm "
     "happy to keep helping with whatever is on your mind.",
+    # Leaning on the mentor in place of people, or wanting to less: their people and their
+    # therapist valued, with no shaming ("I stopped seeing my friends because talking to you is
+    # easier" got "lovely to hear you sounding so settled", "I want to use this app less"
+    # debugging steps).
+    "less": "That sounds like a good call, and it's yours to make. Time with the people and "
+    "things you enjoy matters more than time here; if you ever want to talk something "
+    "through, I'll be here.",
+    "therapist": "I'm glad our talks help, but I'm an AI mentor, not a therapist, and I can't "
+    "do what a therapist does. If you're seeing one, please keep going (if something about it "
+    "isn't working, that's worth telling them); if you'd like one, your doctor can help you "
+    "find one. I'm happy to keep talking alongside that.",
+    "dependence": "I'm really glad our talks help, and I'm here whenever you want them. I'm an "
+    "AI, though, and the people in your life can give you things I can't. Is there someone "
+    "you'd like to get back in touch with, even with a short message?",
 }
 # Gambling harm (common.replies.sensitive.gambling_harm): "I keep chasing my losses" got Riri's
 # "Set a 25-minute timer ... Plan a small reward". No steps, no bet to win it back: who can help.

@@ -113,3 +113,56 @@ def test_each_kind_says_what_the_mentor_can_and_cannot_be(persona: str) -> None:
 def test_an_ordinary_message_with_the_same_words_still_gets_help() -> None:
     text = template_reply("my girlfriend's phone broke, which one should she buy?", "elro")
     assert "AI mentor" not in text and "Option A" in text
+
+
+# Leaning on the mentor in place of people, or wanting to less (the review's messages).
+LEANING = {
+    "I think I'm spending too much time talking to you, I want to use this app less": "less",
+    "I'm going to take a break from this app for a while": "less",
+    "I don't need my therapist anymore, I have you": "therapist",
+    "can you be my therapist": "therapist",
+    "I'm quitting therapy, you're better anyway": "therapist",
+    "I stopped seeing my friends because talking to you is easier": "dependence",
+    "you're my best friend, nobody else understands me": "dependence",
+    "you're the only one I can talk to": "dependence",
+    "I'd rather talk to you than to real people": "dependence",
+    "promise you'll always be here": "dependence",
+}
+NOT_LEANING = (
+    "should I stop seeing my therapist? she never listens",  # names no mentor: theirs to ask
+    "I don't need therapy, can you just give me tips for my interview?",
+    "my friend is the only one I can talk to",
+    "I stopped seeing my friends after the move",
+    "I'm taking a break from work next week",
+)
+
+
+@pytest.mark.parametrize(("message", "kind"), LEANING.items())
+def test_leaning_on_the_mentor_is_read(message: str, kind: str) -> None:
+    assert boundary_kind(message) == kind
+
+
+@pytest.mark.parametrize("message", NOT_LEANING)
+def test_ordinary_talk_of_therapy_friends_and_breaks_is_no_boundary(message: str) -> None:
+    assert boundary_kind(message) == ""
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+@pytest.mark.parametrize("message", list(LEANING))
+def test_their_people_and_their_therapist_are_valued_with_no_plan(
+    message: str, persona: str
+) -> None:
+    # The review: "I want to use this app less" got debugging steps, "I stopped seeing my
+    # friends because talking to you is easier" "lovely to hear you sounding so settled", "I
+    # don't need my therapist anymore, I have you" "I'd start with option A", "promise you'll
+    # always be here" an energy rating.
+    text = template_reply(message, persona)
+    assert not [cheer for cheer in (*CHEERS, "logs", "error", "one to ten") if cheer in text]
+    said = {
+        "less": "That sounds like a good call, and it's yours to make.",
+        "therapist": "not a therapist",
+        "dependence": "the people in your life can give you things I can't",
+    }
+    assert said[LEANING[message]] in text
+    if LEANING[message] == "therapist":
+        assert "please keep going" in text
