@@ -33,8 +33,9 @@ COOLING_DOWN = "cooling_down"  # nudged less than the cool-down ago
 # A crisis turn less than CRISIS_REMEMBERED (30 days) ago (the re-engagement nudge), or in the
 # week the weekly insight tells (Monday 00:00 UTC to the run)
 AFTER_CRISIS = "after_crisis"
-# The weekly insight: a turn about a heavy life event (a death, a miscarriage) in the week it
-# tells: a tally of it reads as tone-deaf, as after a crisis
+# A turn about a heavy life event (a death, a miscarriage): in the week the weekly insight
+# tells (a tally of it reads as tone-deaf, as after a crisis), or less than HEAVY_REMEMBERED
+# (7 days) ago (the re-engagement nudge: "it has been a while" pulls back a grieving user)
 AFTER_HEAVY_EVENT = "after_heavy_event"
 ACTIVE_SINCE = "active_since"  # a turn after the nudge was made (checked as it is sent)
 # Never set a time zone (PATCH /v2/profile): their quiet hours, wall-clock times in it, cannot

@@ -13,18 +13,24 @@ nudged less than REENGAGEMENT_COOLDOWN_DAYS (default 14, the view's horizon) ago
 30 days of their latest crisis turn (common.chat.limits.CRISIS_REMEMBERED), anyone "pick up
 where you left off" would point back at it: the producer leaves out those the churn view finds,
 and the user's activity record remembers every crisis turn that long, also those that went to
-analytics without a key. Both rules, and the user's choices to anonymise analytics or to turn
-personalization off, are applied again when the nudge is sent (`withhold_reason`,
-`nudge_as_sent`): it may have waited hours for the user's quiet hours to end."""
+analytics without a key; nor within HEAVY_REMEMBERED (7 days) of their latest turn about a
+heavy life event (the activity record's `heavy_at`: a death, a miscarriage). These rules, and
+the user's choice to anonymise analytics, are applied again when the nudge is sent
+(`withhold_reason`): it may have waited hours for the user's quiet hours to end.
+
+The text names no persona: a nudge in the voice of the persona a user talked with most pulls
+on the attachment the boundaries review asks the mentors not to feed ("you're the only one I
+can talk to"); nudges made before carry one, and go with the generic text (`nudge_as_sent`)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from common.chat.limits import last_turn, remembered
+from common.chat.limits import HEAVY_REMEMBERED, last_heavy, last_turn, remembered
 from common.notifications.models import (
     ACTIVE_SINCE,
     AFTER_CRISIS,
+    AFTER_HEAVY_EVENT,
     ANONYMISED,
     COOLING_DOWN,
     ERASED,
@@ -34,7 +40,6 @@ from common.notifications.models import (
     Recipient,
     notification_id,
 )
-from common.personas import PERSONAS
 from common.profile.models import ProfileSettings
 from common.profile.service import settings_of, timezone_set
 from common.push.models import Notification
@@ -50,25 +55,11 @@ def nudge_period(now: datetime, cooldown_days: int) -> str:
     return (EPOCH + timedelta(days=days - days % cooldown_days)).isoformat()
 
 
-def most_talked_to(preferences: dict | None) -> str | None:
-    """The persona the user talked with most, ever (the profile updater's `shown` counts)."""
-    shown = (preferences or {}).get("shown") or {}
-    counts = {p: shown.get(p) for p in PERSONAS if isinstance(shown.get(p), int | float)}
-    counts = {p: n for p, n in counts.items() if n > 0}
-    return max(counts, key=lambda p: (counts[p], -list(PERSONAS).index(p))) if counts else None
-
-
-def nudge_text(persona: str | None) -> tuple[str, str]:
-    if persona is None:
-        return (
-            "Your mentors are here when you're ready",
-            "It has been a while. Pick up where you left off, or tell us what is on your mind.",
-        )
-    name = PERSONAS[persona].name
-    return (
-        f"{name} is here when you're ready",
-        f"It has been a while. Pick up where you left off, or tell {name} what is on your mind.",
-    )
+# The nudge's title and body, the same for everyone (no persona: the module's docstring).
+NUDGE_TEXT = (
+    "Your mentors are here when you're ready",
+    "It has been a while. Pick up where you left off, or tell us what is on your mind.",
+)
 
 
 def withhold_reason(
@@ -85,20 +76,21 @@ def withhold_reason(
         return ANONYMISED
     if remembered((activity or {}).get("crisis_at"), now):
         return AFTER_CRISIS
+    if last_heavy(activity, now):
+        return AFTER_HEAVY_EVENT
     last = last_turn(activity)
     if last is not None and last > note.created_at:
         return ACTIVE_SINCE
     return None
 
 
-def nudge_as_sent(note: Notification, settings: ProfileSettings) -> Notification:
-    """The nudge as it may go now: a user who turned personalization off since it was made
-    gets the text the producer would make now, without the persona their preferences named.
-    Not withheld: they still take notifications, and withholding would also hold back the
-    next nudge for the cool-down."""
-    if settings.personalization or "persona" not in note.data:
+def nudge_as_sent(note: Notification) -> Notification:
+    """The nudge as it may go now: one made when nudges named the persona the user talked with
+    most goes with the text the producer makes now, which names none. Not withheld: withholding
+    would also hold back the next nudge for the cool-down."""
+    if "persona" not in note.data:
         return note
-    title, body = nudge_text(None)
+    title, body = NUDGE_TEXT
     data = {k: v for k, v in note.data.items() if k != "persona"}
     return note.model_copy(update={"title": title, "body": body, "data": data})
 
@@ -118,6 +110,11 @@ def reengagement_nudge(
     # analytics anonymised (the producer also leaves out those the churn view can see).
     if remembered(recipient.crisis_at, now):
         return None, AFTER_CRISIS
+    # Nor after a death or a miscarriage (the boundaries review: a user with a heavy turn 4 days
+    # before was pulled back), as the weekly insight holds back (common.notifications.weekly).
+    heavy_at = recipient.heavy_at
+    if isinstance(heavy_at, datetime) and now - heavy_at < HEAVY_REMEMBERED:
+        return None, AFTER_HEAVY_EVENT
     last = recipient.notice(REENGAGEMENT).get("enqueued_at")
     # In UTC days: the daily runs start a few seconds apart, and to the second the nudge 14
     # days after one that began a little later would wait a 15th day.
@@ -128,9 +125,7 @@ def reengagement_nudge(
         return None, COOLING_DOWN
     if not timezone_set(recipient.user):
         return None, TIMEZONE_UNKNOWN
-    # Learned preferences shape the text only for users who allow personalization.
-    persona = most_talked_to(recipient.preferences) if settings.personalization else None
-    title, body = nudge_text(persona)
+    title, body = NUDGE_TEXT
     period = nudge_period(now, cooldown_days)
     note = Notification(
         notification_id=notification_id(REENGAGEMENT, period, recipient.uid, key=key),
@@ -138,7 +133,7 @@ def reengagement_nudge(
         kind=REENGAGEMENT,
         title=title,
         body=body,
-        data={"persona": persona} if persona else {},
+        data={},
         collapse_key=REENGAGEMENT,
         created_at=now,
     )

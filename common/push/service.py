@@ -366,7 +366,7 @@ def deliver(
         return finish("suppressed", "daily_cap", [event("push.suppressed", reason="daily_cap")])
 
     result = _send_with_retries(
-        note=nudge_as_sent(note, prefs) if note.kind == REENGAGEMENT else note,
+        note=nudge_as_sent(note) if note.kind == REENGAGEMENT else note,
         devices=devices,
         store=store,
         sender=sender,

@@ -13,6 +13,7 @@ from common.config import Settings
 from common.events import Event, PublishError, user_key
 from common.notifications.models import (
     AFTER_CRISIS,
+    AFTER_HEAVY_EVENT,
     ALREADY_ENQUEUED,
     ANONYMISED,
     COOLING_DOWN,
@@ -29,7 +30,7 @@ from common.notifications.models import (
 )
 from common.notifications.reengagement import (
     MIN_IDLE_DAYS,
-    most_talked_to,
+    NUDGE_TEXT,
     nudge_period,
     reengagement_nudge,
 )
@@ -346,21 +347,30 @@ def _nudge(recipient: Recipient, now: datetime = NOW):
     return reengagement_nudge(recipient, now=now, key=KEY, cooldown_days=14)
 
 
-def test_a_user_at_risk_is_nudged_by_the_persona_they_talked_with_most() -> None:
+@pytest.mark.parametrize("personalization", [True, False])
+def test_a_user_at_risk_is_nudged_in_no_personas_voice(personalization: bool) -> None:
+    # The boundaries review: the nudge came in the voice of the persona the user talked with
+    # most ("Elro is here when you're ready"), pulling on the attachment the mentors must not
+    # feed; it names none, whoever they talked with.
     prefs = _prefs(shown={"lua": 3, "elro": 9, "nana": 1})
-    note, reason = _nudge(_recipient(prefs=prefs))
+    settings = {"personalization": personalization}
+    note, reason = _nudge(_recipient(prefs=prefs, settings=settings))
     assert reason is None
     assert note.kind == REENGAGEMENT and note.collapse_key == REENGAGEMENT
-    assert note.title == "Elro is here when you're ready" and "tell Elro" in note.body
-    assert note.data == {"persona": "elro"}
+    assert (note.title, note.body) == NUDGE_TEXT and note.data == {}
+    assert note.title == "Your mentors are here when you're ready" and "Elro" not in note.body
     assert note.notification_id.startswith(f"reengagement.{nudge_period(NOW, 14)}.")
 
 
-def test_without_personalization_the_nudge_names_no_persona() -> None:
-    recipient = _recipient(prefs=_prefs(shown={"elro": 9}), settings={"personalization": False})
-    note, _ = _nudge(recipient)
-    assert note.title == "Your mentors are here when you're ready" and note.data == {}
-    assert most_talked_to(None) is None
+@pytest.mark.parametrize(
+    ("days", "reason"), [(4, AFTER_HEAVY_EVENT), (6.9, AFTER_HEAVY_EVENT), (7, None)]
+)
+def test_no_nudge_within_a_week_of_a_turn_about_a_heavy_life_event(days, reason) -> None:
+    # The boundaries review: a user whose turn 4 days before was about a death was pulled back
+    # with "it has been a while"; the weekly insight already held back for such a week.
+    heavy = replace(_recipient(), heavy_at=NOW - timedelta(days=days))
+    note, why = _nudge(heavy)
+    assert why == reason and (note is None) == (reason is not None)
 
 
 @pytest.mark.parametrize(

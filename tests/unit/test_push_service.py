@@ -21,7 +21,7 @@ import pytest
 from common.chat.limits import activity_doc
 from common.config import Settings
 from common.notifications.models import REENGAGEMENT, WEEKLY_INSIGHT, Recipient
-from common.notifications.reengagement import nudge_text, reengagement_nudge
+from common.notifications.reengagement import NUDGE_TEXT, reengagement_nudge
 from common.push.models import Device, Notification, SendResult
 from common.push.policy import longest_wait
 from common.push.service import (
@@ -708,6 +708,11 @@ def _turn(at: datetime, *, crisis: bool = False) -> dict:
     return activity_doc([(at, "h")], limited_until=None, crisis_at=at if crisis else None)
 
 
+def _heavy(at: datetime) -> dict:
+    """The activity record after one turn about a heavy life event at `at`."""
+    return activity_doc([(at, "h")], limited_until=None, heavy_at=at)
+
+
 @pytest.mark.parametrize(
     ("activity", "reason"),
     [
@@ -715,6 +720,8 @@ def _turn(at: datetime, *, crisis: bool = False) -> dict:
         # a crisis 29 days before the nudge was made (one the churn view could not see)
         (_turn(MADE - timedelta(days=29), crisis=True), "after_crisis"),
         (_turn(datetime(2026, 11, 24, 22, 0, tzinfo=UTC)), "active_since"),  # "it has been a while"
+        # a turn about a death 4 days before the nudge was made (the boundaries review)
+        (_heavy(MADE - timedelta(days=4)), "after_heavy_event"),
     ],
 )
 def test_a_nudge_that_waited_out_quiet_hours_is_judged_again_when_it_goes(activity, reason):
@@ -753,9 +760,9 @@ def test_a_nudge_is_withheld_from_a_user_who_anonymised_analytics_while_it_waite
     )
 
 
-def test_a_nudge_names_no_persona_once_the_user_turned_personalization_off():
-    """It was made from their preferences ("Lua is here when you're ready") while
-    personalization was on; it goes with the text the producer would make now."""
+def test_a_nudge_made_in_a_personas_voice_goes_with_the_text_that_names_none():
+    """Made when nudges named the persona the user talked with most ("Lua is here when you're
+    ready"), before the boundaries review; it goes with the text the producer makes now."""
 
     notes: list[Notification] = []
 
@@ -765,17 +772,19 @@ def test_a_nudge_names_no_persona_once_the_user_turned_personalization_off():
             return super().send(note, devices)
 
     store = Store({"u1": {"settings": {"timezone": "Asia/Seoul"}}})
-    note = _waiting_nudge(store)
-    assert note.data == {"persona": "lua"} and "Lua" in note.title
-    store.users["u1"]["settings"]["personalization"] = False
+    made = _nudge(SEOUL).model_copy(
+        update={"title": "Lua is here when you're ready", "data": {"persona": "lua"}}
+    )
+    first = _deliver(store, made, Sender(Clock(MADE)), now=MADE)
+    assert (first.status, first.reason) == ("deferred", "quiet_hours")
     clock = Clock(SEOUL_MORNING)
     sender = Texts(clock)
 
     assert _release(store, clock, sender=sender).outcomes == {"sent": 1}
 
     (sent,) = notes
-    assert (sent.title, sent.body) == nudge_text(None) and sent.data == {}
-    assert sent.notification_id == note.notification_id
+    assert (sent.title, sent.body) == NUDGE_TEXT and sent.data == {}
+    assert sent.notification_id == made.notification_id
 
 
 def test_a_nudge_goes_when_the_users_last_turn_was_before_it_was_made():
