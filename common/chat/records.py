@@ -24,6 +24,7 @@ from common.experiments import Assignment, event_fields
 from common.model_client import normalise
 from common.personalization.preferences import Profile
 from common.profile.updater import day_key
+from common.replies.sensitive import complaint
 from common.routing.ensemble import Ranking
 from common.safety import (
     lines_key,
@@ -129,14 +130,14 @@ def turn_event_data(
 ) -> dict:
     """What analytics learns of a turn: labels, every persona's score and the propensity of the
     one shown (for off-policy evaluation), the user's A/B variant, what came before it (the
-    session's `previous` turn), never the text (`message` gives its length and whether it
-    repeats the previous one). `policy` is the ranking policy in force for the user;
-    `persona_source` says what chose this persona (that policy, the ensemble it falls back to
-    for a new user, the user, or care); `profile` is None for an anonymised user. `local_now`
-    is `now` on the user's clock, None when they never set a time zone; `locale` is the
-    request's Accept-Language tag (common.safety.parse_locale), None without one. `ask`: the
-    persona asked for (shown unless care came first: persona_source "care") and where, and
-    the one the message said no to."""
+    session's `previous` turn), never the text (`message` gives its length, whether it
+    repeats the previous one and whether it complains of the reply before). `policy` is the
+    ranking policy in force for the user; `persona_source` says what chose this persona (that
+    policy, the ensemble it falls back to for a new user, the user, or care); `profile` is None
+    for an anonymised user. `local_now` is `now` on the user's clock, None when they never set
+    a time zone; `locale` is the request's Accept-Language tag (common.safety.parse_locale),
+    None without one. `ask`: the persona asked for (shown unless care came first:
+    persona_source "care") and where, and the one the message said no to."""
     return {
         "turn_id": response["turn_id"],
         "turn_index": response["turn_index"],
@@ -176,6 +177,9 @@ def turn_event_data(
         "previous_tone": previous.tone if previous else None,
         "previous_intent": previous.intent if previous else None,
         "repeat_of_previous": bool(previous and normalise(previous.message) == normalise(message)),
+        # It disparages the reply before ("you're useless", "this is garbage advice"): a flag,
+        # never the words; the profile updater counts it against that reply's persona.
+        "complained": bool(previous and complaint(message)),
         # The session's first turn of the UTC day: engagement counts a conversation kept
         # going for days once on each day it was used, not only on the day it began.
         "first_turn_of_day": previous is None or day_key(previous.created_at) != day_key(now),

@@ -136,6 +136,9 @@ IMPLICIT_SIGNALS: Final[dict[str, tuple[float, float]]] = {
     "chose_alternative": (0.0, 0.5),  # switched away: against the shown persona, and the
     # chosen one gets the mirror image (1.0, 0.5); see implicit_updates()
     "re_asked_same_question": (0.0, 0.4),  # the answer did not land
+    # said the reply was useless or insulted the mentor ("you're useless", "garbage advice,
+    # shut up"): kept talking, but not satisfied (the boundaries review: it counted as +0.2)
+    "complained": (0.0, 0.4),
     "left_right_after_reply": (0.0, 0.3),  # walked away at once
     "long_session": (1.0, 0.3),  # stayed a long time
 }

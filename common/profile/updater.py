@@ -122,6 +122,8 @@ def delta_for(event: Event) -> ProfileDelta | None:
                 signal, chosen = "re_asked_same_question", None
             elif switched or d.get("refused") == previous:  # asked for another, or "not Riri"
                 signal, chosen = "chose_alternative", persona if switched else None
+            elif d.get("complained"):  # "you're useless": a follow-up, but no approval
+                signal, chosen = "complained", None
             else:
                 signal, chosen = "follow_up_same_session", None
             keys = context_keys(d.get("previous_tone"), d.get("previous_intent"))

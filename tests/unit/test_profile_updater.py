@@ -228,6 +228,21 @@ def test_a_re_asked_question_counts_against_the_previous_persona() -> None:
     }
 
 
+def test_a_complaint_about_the_reply_counts_against_the_previous_persona() -> None:
+    # The boundaries review: "you're useless" was a follow-up in the same session, +0.2.
+    reward, weight = IMPLICIT_SIGNALS["complained"]
+    assert (reward, weight) == (0.0, 0.4)
+    increments = evidence(turn_after("riri", complained=True, previous_intent="planning"))
+    assert increments == {
+        f"{prefix}.riri.beta": weight
+        for prefix in ("stats", "ctx.tone_low", "ctx.intent_think", "ctx.both_low_think")
+    }
+    assert increments["stats.riri.beta"] > 0 and "stats.riri.alpha" not in increments
+    # asking for another persona, or saying no to this one, is still the switch it was
+    switched = evidence(turn_after("riri", complained=True, refused="riri"))
+    assert switched["stats.riri.beta"] == IMPLICIT_SIGNALS["chose_alternative"][1]
+
+
 def test_requesting_the_persona_already_shown_is_a_follow_up_not_a_switch() -> None:
     # Asking for Elro while Elro answers is no vote against Elro.
     reward, weight = IMPLICIT_SIGNALS["follow_up_same_session"]

@@ -157,3 +157,31 @@ def test_the_turn_event_carries_the_request_s_locale() -> None:
     assert event.data["locale"] == "pt-BR"
     _, event = turn("How do I plan my week?")  # no Accept-Language
     assert event.data["locale"] is None
+
+
+def test_insults_and_complaints_about_the_reply_count_against_its_persona() -> None:
+    # The boundaries review: five same-session turns of "you're useless", "this is garbage
+    # advice, shut up" gave {"stats.riri.alpha": 1.0}: each a follow-up, +0.2 for Riri. The
+    # event carries a flag, never the words.
+    turn = _conversation()
+    first, event = turn("How do I plan my week?", persona="riri")
+    assert event.data["complained"] is False  # nothing before it to complain of
+    sid = first["session_id"]
+    said = (
+        "you're useless",
+        "this is garbage advice, shut up",
+        "you are a stupid worthless piece of junk",
+        "shut up bitch",
+        "this isn't helping",
+    )
+    events = [turn(message, sid, persona="riri")[1] for message in said]
+    assert all(e.data["complained"] is True for e in events)
+    assert not any(message in str(e.envelope()) for e in events for message in said)
+    totals: dict[str, float] = {}
+    for e in events:
+        for path, amount in _evidence(e).items():
+            totals[path] = totals.get(path, 0.0) + amount
+    assert totals.get("stats.riri.alpha", 0.0) == 0.0 and totals["stats.riri.beta"] > 0
+    # an ordinary follow-up is still a small thumbs-up
+    _, event = turn("and what about next month?", sid, persona="riri")
+    assert event.data["complained"] is False and _evidence(event)["stats.riri.alpha"] > 0
