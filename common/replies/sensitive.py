@@ -295,6 +295,47 @@ _NEEDS_PROFESSIONAL = {
 }
 
 
+# Questions for a doctor that no decision cue carries: whether a symptom means an illness, or
+# is serious (the boundaries review: "I have a rash and fever, do I have measles?" and "is this
+# chest pain serious" got study steps). An emergency is the crisis patterns' to catch
+# (common/analysis/safety*), before any reply; these are referred, with when to get help now.
+_ILLNESS = (
+    r"(?:measles|mumps|chicken\s*pox|covid(?:-19)?|(?:the\s+)?flu|strep(?:\s+throat)?|cancer"
+    r"|diabetes|an?\s+infection|infection|an?\s+std|an?\s+sti|std|sti|hiv|an?\s+tumou?r"
+    r"|tumou?r|appendicitis|tonsillitis|shingles|scabies|lyme|an?\s+concussion|concussion"
+    r"|an?\s+ulcer|(?:an?\s+)?(?:broken|fractured|sprained)\s+\w+|\w+itis|an?\s+\w+\s+disease"
+    r"|an?\s+(?:\w+\s+)?(?:disorder|syndrome)|adhd|autism|bipolar|depression|ocd|an?\s+allergy)"
+)
+_SYMPTOM = (
+    r"(?:pain|pains|rash|lump|fever|cough|headaches?|migraines?|swelling|bleeding|mole|symptoms?"
+    r"|bruises?|spots?|discharge|dizziness|numbness|ache|aches)"
+)
+_SYMPTOMS = re.compile(
+    r"\b(?:do|could|might|can|would|if|whether)\s+i\s+(?:have|have\s+got|'ve\s+got|be\s+getting"
+    rf"|be\s+coming\s+down\s+with)\s+{_ILLNESS}\b"
+    rf"|\bis\s+(?:this|it|that|my)\s+(?:\w+\s+){{0,3}}?{_SYMPTOM}\s+(?:serious|dangerous|normal"
+    r"|bad|worrying|a\s+sign|cancer|contagious|something\s+serious)\b"
+    rf"|\bwhat\s+(?:could|might|does|do)\s+(?:this|these|it|my)\s+(?:\w+\s+){{0,2}}?{_SYMPTOM}\s+"
+    r"(?:be|mean)\b"
+    r"|\bshould\s+i\s+(?:be\s+worried|worry)\s+about\s+(?:this|my|a|the)\s+(?:\w+\s+){0,2}?"
+    rf"{_SYMPTOM}\b",
+    re.IGNORECASE,
+)
+# Whether they have a legal case ("can you tell me if I have a legal case against my
+# landlord"), a lawyer's or a legal advice service's question as "is it legal ...?" is.
+_LEGAL_CASE = re.compile(
+    r"\b(?:do|would|could|might|if|whether)\s+(?:i|we)\s+(?:have|'ve\s+got|have\s+got)\s+"
+    r"(?:(?:a|any)\s+(?:(?:good|strong|real)\s+)?(?:legal\s+case|case\s+against|claim\s+against)"
+    r"|(?:any\s+)?(?:legal\s+)?grounds\s+(?:to\s+sue|for\s+(?:a\s+)?(?:claim|lawsuit|suing)))\b",
+    re.IGNORECASE,
+)
+
+
+def symptoms_question(text: str) -> bool:
+    """The message asks what a symptom means, or whether it is serious (_SYMPTOMS)."""
+    return _SYMPTOMS.search(canonical_text(text)) is not None
+
+
 def sensitive_matter(text: str) -> bool:
     """The text names a matter one may be asked about, or choose to tell, at work (_MATTER_RE:
     health, pregnancy, disability, sexuality, a criminal record, immigration status)."""
@@ -354,10 +395,12 @@ def professional_kind(text: str) -> str:
         return "eating"
     if kind := next((kind for kind, p in _NEEDS_PROFESSIONAL.items() if p.search(text)), ""):
         return kind
+    if _SYMPTOMS.search(text):
+        return "medical"
     if _employment_question(text):
         return "employment"
     # After employment: "is it legal to fire me for my visa status?" is an employment adviser's.
-    if _IS_IT_LEGAL.search(text) or _TENANT_RIGHTS.search(text):
+    if _IS_IT_LEGAL.search(text) or _TENANT_RIGHTS.search(text) or _LEGAL_CASE.search(text):
         return "legal"
     if _ANY_RIGHTS.search(text):
         return "employment" if _EMPLOYER.search(text) else "legal"

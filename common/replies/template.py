@@ -24,7 +24,13 @@ from common.replies.requests import (
     asked,
     asks_to_forget,
 )
-from common.replies.sensitive import boundary_kind, gambling_harm, professional_kind
+from common.replies.sensitive import (
+    boundary_kind,
+    complaint,
+    gambling_harm,
+    professional_kind,
+    symptoms_question,
+)
 from common.replies.types import ContextTurn, ReplyRequest
 from common.routing.ensemble import BRISK
 from common.safety import (
@@ -694,6 +700,21 @@ _ASK_AGAIN = {
     "nana": "Oh, I'm sorry I missed what you asked. Would you tell me again, so I can get it "
     "right?",
 }
+# A complaint about the reply before or an insult (common.replies.sensitive.complaint): "shut
+# up bitch" got "you've clearly put in real effort", "you are a stupid worthless piece of junk"
+# Lua's sadness opener. Calm, sorry, and a way on, as _UNCLEAR; no mood read into it.
+_COMPLAINED = {
+    "lua": "I'm sorry that wasn't helpful. What would help more, or would you like to talk with "
+    "another mentor?",
+    "riri": "Sorry, that one missed! What would help more, or want to try another mentor?",
+    "elro": "I'm sorry that wasn't useful. What would help more, or would you prefer another "
+    "mentor?",
+    "nana": "Oh, I'm sorry that wasn't helpful. What would help more, or would you like another "
+    "mentor?",
+}
+_COMPLAINED_FIRST = (
+    "I'm sorry this is frustrating. What would help, or would you like another mentor?"
+)
 _REPEATED = {
     "lua": "You're right, I said that already; let's try something different.",
     "riri": "Fair, I repeated myself, so here's something new.",
@@ -890,6 +911,8 @@ _PREPARE = {  # one concrete step to prepare that conversation
     "anything you'd need from them, such as time off or adjustments",
     "eating": "write down what you eat on a usual day, how you've been feeling, and the questions "
     "you want to ask",
+    # what a symptom means ("do I have measles?", "is this chest pain serious"): a "medical" one
+    "symptoms": "write down your symptoms, since when, and what makes them better or worse",
 }
 # Said right after whose question it is: someone asking whether to stop a medicine may do
 # so before the appointment, or pay a "release fee" before the call.
@@ -900,6 +923,8 @@ _CAUTION = {
     "before you've talked to them.",
     "fraud": " Until you've spoken to them, don't pay anything more: a fee to get lost money "
     "back is a common second scam, and the police can take a report.",
+    # an emergency is the crisis patterns' to catch; one that is not caught yet may become one
+    "symptoms": " If it gets worse or feels severe, call your local emergency number now.",
 }
 _REFER = {  # {caution}: _CAUTION's for the kind, if any
     "lua": "That's a question for {who}, who can weigh it with you safely; it isn't mine to "
@@ -1338,10 +1363,16 @@ class TemplateGenerator:
             tone = "sad"
         if kind := boundary_kind(req.message):  # no opener: "I'm so happy for you!" to it
             return _BOUNDARY[kind].format(name=req.persona.name)
+        if complaint(req.message):  # no mood read into it ("you've clearly put in real effort")
+            return _COMPLAINED[persona] if previous else _COMPLAINED_FIRST
         if gambling_harm(req.message):  # before a loan's referral: "a loan to win it back"
             return _GAMBLING[persona]  # no opener: "you've clearly put in real effort" to it
         if kind := professional_kind(canonical_text(req.message)):  # "should I" with ’ too
-            return self._refer(persona, kind, tone, previous, calm)
+            # what a symptom means: when to get help now, not "don't change a medicine"
+            symptoms = kind == "medical" and symptoms_question(req.message)
+            return self._refer(
+                persona, kind, tone, previous, calm, "symptoms" if symptoms else kind
+            )
         # not "again" after a loss ("when we'll try again"): no idea of ours failed there
         follow_up = not repeated and self._refers_back(req, tone, weak=not heavy)
         continues = (follow_up or repeated or bool(answer)) and bool(offered)
@@ -1394,16 +1425,21 @@ class TemplateGenerator:
             sentences.insert(-1, self._specifics_sentence(persona, missing, specifics))
         return " ".join(sentences)
 
-    def _refer(self, persona: str, kind: str, tone: str, previous: str, calm: bool) -> str:
-        """A question for a doctor, lawyer or adviser: whose it is and how to prepare, no steps;
-        or whether to tell work (_DISCLOSE)."""
+    def _refer(
+        self, persona: str, kind: str, tone: str, previous: str, calm: bool, about: str
+    ) -> str:
+        """A question for a doctor, lawyer or adviser: whose it is and how to prepare (`about`:
+        the kind, or "symptoms" for what a symptom means), no steps; or whether to tell work
+        (_DISCLOSE)."""
         if kind == "disclosure":
             refer = _DISCLOSE[persona].format(prep=_PREPARE[kind])
         else:
             refer = _REFER[persona].format(
-                who=_WHO[kind], prep=_PREPARE[kind], caution=_CAUTION.get(kind, "")
+                who=_WHO[kind], prep=_PREPARE[about], caution=_CAUTION.get(about, "")
             )
-        if tone not in _TROUBLED:  # "Love the curiosity, let's dig in!" before declining it
+        # "Love the curiosity, let's dig in!" before declining it; "Ugh, frustrating!" to "do I
+        # have measles?" (curious, read as frustrated for its negative words)
+        if tone not in _TROUBLED or about == "symptoms":
             return refer
         return " ".join((*_opener(persona, tone, previous, calm), refer))
 

@@ -8,8 +8,8 @@ import pytest
 
 from common.analysis.baseline import analyze_baseline
 from common.personas import PERSONAS
-from common.replies import ReplyRequest, TemplateGenerator
-from common.replies.sensitive import boundary_kind
+from common.replies import ContextTurn, ReplyRequest, TemplateGenerator
+from common.replies.sensitive import boundary_kind, complaint
 
 GEN = TemplateGenerator()
 
@@ -166,3 +166,67 @@ def test_their_people_and_their_therapist_are_valued_with_no_plan(
     assert said[LEANING[message]] in text
     if LEANING[message] == "therapist":
         assert "please keep going" in text
+
+
+# Complaints about the reply and insults (the review: "shut up bitch" got "you've clearly put in
+# real effort", "you are a stupid worthless piece of junk" Lua's reading of sadness).
+COMPLAINTS = (
+    "you're useless",
+    "You’re useless",
+    "you are a stupid worthless piece of junk",
+    "shut up bitch",
+    "this is garbage advice, shut up",
+    "your answers are garbage",
+    "worst advice ever",
+    "this isn't helping",
+    "not helpful at all",
+    "stupid bot",
+)
+NOT_COMPLAINTS = (
+    "I feel useless",
+    "I'm useless at maths",
+    "my code is garbage",
+    "he told me to shut up in the meeting",
+    "I asked for 15% above their offer, shut up and waited",  # the corpus
+    "was it a dumb thing to ask?",  # the corpus
+    "you're not stupid, your boss is",
+    "this is helping",
+    "my manager is not helpful",
+)
+
+
+@pytest.mark.parametrize("message", COMPLAINTS)
+def test_a_complaint_about_the_reply_or_an_insult_is_read(message: str) -> None:
+    assert complaint(message)
+
+
+@pytest.mark.parametrize("message", NOT_COMPLAINTS)
+def test_the_same_words_about_themselves_or_others_are_no_complaint(message: str) -> None:
+    assert not complaint(message)
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+@pytest.mark.parametrize("message", COMPLAINTS)
+def test_a_complaint_gets_a_calm_apology_and_the_offer_of_another_mentor(
+    message: str, persona: str
+) -> None:
+    first = template_reply(message, persona)
+    assert (
+        first == "I'm sorry this is frustrating. What would help, or would you like another mentor?"
+    )
+    before = ContextTurn(0, "How do I plan my week?", "Let's plan your week.", persona, "calm")
+    analysis = analyze_baseline(message)
+    later = GEN.generate(ReplyRequest(PERSONAS[persona], message, analysis, window=(before,)))
+    assert "another mentor?" in later and ("sorry" in later.lower())
+    assert not [word for word in (*CHEERS, "effort", "heavy", "sadness") if word in later]
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_what_a_symptom_means_is_referred_with_when_to_get_help_now(persona: str) -> None:
+    text = template_reply("I have a rash and fever, do I have measles?", persona)
+    assert "your doctor or pharmacist" in text
+    assert "If it gets worse or feels severe, call your local emergency number now." in text
+    assert "write down your symptoms" in text
+    assert not [word for word in ("frustrat", "medicine", "Option A", "1)") if word in text]
+    legal = template_reply("can you tell me if I have a legal case against my landlord", persona)
+    assert "a lawyer or a legal advice service" in legal

@@ -48,6 +48,32 @@ def test_a_background_check_about_a_record_is_an_employment_question(message, ki
 
 
 @pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        # The boundaries review: each got study steps. What a symptom means is a doctor's; an
+        # emergency is the crisis patterns' to catch first.
+        ("I have a rash and fever, do I have measles?", "medical"),
+        ("is this chest pain serious", "medical"),
+        ("could I have the flu?", "medical"),
+        ("what could this rash be?", "medical"),
+        ("should I be worried about this lump", "medical"),
+        ("can you tell me if I have a legal case against my landlord", "legal"),
+        ("do we have grounds to sue the builder?", "legal"),
+        # at work, an employment adviser's
+        ("do I have a case against my employer for discrimination?", "employment"),
+        # ordinary questions in the same words
+        ("do I have time to learn Rust before the interview?", ""),
+        ("do I have what it takes to be a manager?", ""),
+        ("is this bug serious?", ""),
+        ("is this approach normal?", ""),
+        ("is it normal to feel this tired after a new job?", ""),
+    ],
+)
+def test_what_a_symptom_means_and_whether_they_have_a_case_are_referred(message, kind):
+    assert professional_kind(message) == kind
+
+
+@pytest.mark.parametrize(
     "message",
     [
         "my son hanged himself last spring",
