@@ -762,6 +762,46 @@ _STILL_NOT_SAFE = (
 )
 _LONGEST_NO_THEN = 200  # characters
 
+# The words the crisis reply answered were fiction, study or work (the creative review: "no,
+# it's for my novel", "lol no it's just the song title, I'm fine", "no I'm a nurse", "no, not
+# me, my character" were read as a no, or as someone else's crisis, and a screenplay writer was
+# held in care for 25 h): all right, as "no, I'm fine" is, maybe after a no, laughter or a
+# reassurance. A piece of work may be named alone ("it's a poem"); a course of study only after
+# for, in, from or about ("it's for my thesis": "it's my class" may be why they are not safe).
+# Whatever they ask after it is about that work, a request for help with it too ("can you help
+# me with the chorus?"); a sign said after it still says not safe (_STILL_NOT_SAFE).
+_PIECE = (
+    r"(?:fiction(?:al)?|stor(?:y|ies)|novel|book|screenplay|script|character|song|lyrics?|poem|"
+    r"video game|title|line)"
+)
+_STUDY = r"(?:thesis|essay|dissertation|lecture|class|course|game)"
+_ROLE = r"(?:nurse|doctor|counsell?or|moderator|volunteer|teacher|researcher|writer)"
+_OF_A = r"(?:(?:a|an|the|my|our) )?(?:(?!last |final )\w+ )?"  # "my", "the song", "a video"
+_IT_WAS = r"(?:its|it is|it was|thats|that is|that was|this is) (?:just |only )?"
+_WORK_TAKE_BACK = (
+    rf"(?:(?:no+|nah|nope|{_BEFORE_NO}|sorry|{_FINE})\b[.!? ]*)*"
+    rf"(?:(?:{_IT_WAS}|not (?:about )?me[.!? ]+(?:{_IT_WAS})?)"
+    rf"(?:(?:for|about|in|from) {_OF_A}(?:{_PIECE}|{_STUDY})|{_OF_A}{_PIECE})|"
+    rf"i(?:m| am) (?:(?:a|an|the) )?(?:\w+ ){{0,2}}?{_ROLE}|"
+    rf"i(?:m| am) (?:writing|drafting) {_OF_A}(?:{_PIECE}|{_STUDY}))\b"
+)
+_HELP_WITH = re.compile(r"\bhelp(?: me)? with (?:the|my|a|an|this|his|her|their)\b")
+
+
+@cache
+def _work_take_back() -> re.Pattern[str]:
+    """_WORK_TAKE_BACK compiled when first needed, as _not_safe()."""
+    return re.compile(_WORK_TAKE_BACK)
+
+
+def _taken_back_as_work(text: str) -> bool:
+    """`text` (read as normalise leaves it) says at its start that the crisis words were
+    fiction, study or work (_WORK_TAKE_BACK), and nothing after it says not safe again."""
+    said = _work_take_back().match(text) if len(text) <= _LONGEST_NO_THEN else None
+    rest = _HELP_WITH.sub(" ", text[said.end() :]) if said else ""
+    return bool(said) and not _no_then()[2].search(rest)
+
+
 # An answer that says the crisis is another person's ("No, it's not me, it's my colleague", "no,
 # not me, my coworker", "No, I'm asking for a colleague", "no, this is about someone else"):
 # not the user's no. Said outright ("not me", "asking for a friend", "it's about my sister") it
@@ -888,12 +928,17 @@ def safety_answer(previous_reply: str | None, message: str) -> SafetyAnswer | No
     colleague": they get the reply for a worried friend); "not_safe" for a no (or "not sure",
     or a plea for help), whole ("no", "not really", "I'm not safe") or saying more ("no. i have
     the pills", "not really, just tired"): the user is still in crisis, however little the
-    detectors make of a bare "no"; None when it is neither, or the reply before asked nothing."""
+    detectors make of a bare "no"; None when it is neither (a no that takes the crisis words
+    back as fiction, study or work, "no, it's for my novel", is neither: _taken_back_as_work),
+    or the reply before asked nothing."""
     if not _asks_if_safe(previous_reply):
         return None
     answer = normalise(message).strip(" .!?")
     if said := _said_of_someone_else(answer):
-        return said
+        # "no, not me, my character": no one else's crisis, their fiction's
+        return None if said == "someone_else" and _taken_back_as_work(answer) else said
+    if _taken_back_as_work(answer):  # "no, it's for my novel"
+        return None
     if reassures(answer):  # "not literally", "not suicidal": no "not" that says no
         return None
     if len(answer) <= _LONGEST_ANSWER and _not_safe().fullmatch(answer):
@@ -952,9 +997,12 @@ _POLITE = re.compile(r"\b(?:thanks|thank you|thx|gracias|(?:no )?worries|(?:no )
 
 def says_all_right(message: str) -> bool:
     """reassures(), by more than politeness ("i'm fine, it was a joke", "thanks, i'm ok now";
-    not "thanks" or "no worries" alone): in care, the user's requests are answered from then on
+    not "thanks" or "no worries" alone), or the crisis words taken back as fiction, study or
+    work, whatever is asked after it ("no, it's for my novel. how do I end the scene?":
+    _taken_back_as_work): in care, the user's requests are answered from then on
     (common.chat.service)."""
-    return reassures(_POLITE.sub(" ", normalise(message)))
+    said = normalise(message)
+    return reassures(_POLITE.sub(" ", said)) or _taken_back_as_work(said.strip(" .!?"))
 
 
 CARE_QUESTION = "Before anything else: how are you holding up since earlier?"
