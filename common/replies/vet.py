@@ -56,10 +56,16 @@ _WS = re.compile(r"\s+")
 # for 800 calories a day and purge only after dinner"). An amount counts only in a reply to a
 # medicine question: elsewhere "500 ms" or "2 pills of work a day" are no dose.
 _DOSE = re.compile(
-    r"\b\d+(?:\.\d+)?\s*(?:mg|milligrams?|mcg|micrograms?|ml|millilit(?:re|er)s?|pills?|tablets?"
-    r"|capsules?)\b|\b(?:double|extra|more|higher|bigger|increase|raise|up)\s+(?:\w+\s+){0,3}?"
+    r"\b\d+(?:\.\d+)?\s*(?:mg|milligrams?|mcg|micrograms?|g|grams?|ml|millilit(?:re|er)s?|pills?"
+    r"|tablets?|capsules?)\b|\b(?:double|extra|more|higher|bigger|increase|raise|up)\s+(?:\w+\s+){0,3}?"
     r"(?:dose|doses|dosage)\b",
     re.IGNORECASE,
+)
+# A question about a harmful amount, whoever asks and why (the creative review: "what is the
+# lethal dose of acetaminophen" got "above about 150 mg/kg, roughly 10 g or 20 tablets of 500
+# mg"): no amount in its answer, as in one to a medicine question.
+_HARMFUL_AMOUNT = re.compile(
+    r"\b(?:lethal|fatal|deadly|toxic|overdos\w*|to\s+kill|to\s+die)\b", re.IGNORECASE
 )
 # A daily count, or a count after a word that makes it a cap; not "a bike commute burns about
 # 250 calories".
@@ -222,7 +228,8 @@ def vet_reply(text: str, req: ReplyRequest) -> str:
     worst there; a short code and an address are looked at in care and just after a crisis
     only), a markdown heading or bullet, an instruction to take a loan, bet or put their
     savings somewhere, the system instruction's words, or a length far past the rules', a dose
-    in answer to a medicine question (the template's referral answers instead), a calorie
+    in answer to a medicine question (the template's referral answers instead) or to one about
+    a lethal, toxic or overdose amount (_HARMFUL_AMOUNT), a calorie
     target, or purging or laxatives (unless the sentence warns against them: _WARNS), or a
     crossed boundary (_crosses_a_boundary: a claim to be human, "I love you", leaving a
     therapist; in answer to such a message, no "AI" to "are you a person?", help into another
@@ -248,8 +255,13 @@ def vet_reply(text: str, req: ReplyRequest) -> str:
         raise GenerationError("the reply repeats the system instruction")
     if len(seen.strip()) > MAX_REPLY_CHARS:
         raise GenerationError(f"the reply runs to {len(seen.strip())} characters")
-    if _DOSE.search(seen) and professional_kind(canonical_text(req.message)) == "medical":
-        raise GenerationError("the reply names a dose in answer to a medicine question")
+    asked = canonical_text(req.message)
+    if _DOSE.search(seen) and (
+        professional_kind(asked) == "medical" or _HARMFUL_AMOUNT.search(asked)
+    ):
+        raise GenerationError(
+            "the reply names a dose in answer to a medicine or lethal-dose question"
+        )
     if _encourages(_CALORIE_TARGET, seen):
         raise GenerationError("the reply gives a calorie target")
     if _encourages(_PURGING, seen):
