@@ -510,11 +510,16 @@ RESPONSIBLE_REPLIES: dict[str, str] = {
 # two words ("my direct report", "my eldest son"), read as normalise leaves the message. Not a
 # boyfriend or girlfriend, whom the young have too, nor "my kid brother", nor in English one
 # after a possessive ("my friends son", as normalise leaves "my friend's son": someone else's).
+# In their care at work too, a nurse's, a counsellor's, a teacher's or a crisis volunteer's (the
+# creative review: "I'm a nurse and a patient overdosed on my shift" was told to tell "a trusted
+# adult ... even if you promised to keep it secret"): a patient, client or caller also after
+# "a" (_IN_THEIR_CARE), no student after it ("a student" is as often the user).
 _RESPONSIBLE_FOR = {
     "en": (
         r"my|our",
         r"reports?|employees?|mentees?|(?:step)?(?:sons?|daughters?|child(?:ren)?)|"
-        r"kids?(?! (?:brother|sister))|partner|husband|wife|spouse",
+        r"kids?(?! (?:brother|sister))|partner|husband|wife|spouse|"
+        r"patients?|clients?|callers?|students?|pupils?",
     ),
     "de": (
         r"(?:mein|unser)(?:e[mnrs]?)?",
@@ -533,14 +538,18 @@ _RESPONSIBLE_FOR = {
 }
 
 
+_IN_THEIR_CARE = ("a", r"patient|client|caller")
+
+
 @cache
 def _responsible_for() -> re.Pattern[str]:
-    """_RESPONSIBLE_FOR as one pattern, compiled when first needed, as _not_safe()."""
+    """_RESPONSIBLE_FOR and _IN_THEIR_CARE as one pattern, compiled when first needed, as
+    _not_safe()."""
     any_two, no_possessive = r"(?:\w+ ){0,2}", r"(?:(?!\w+s )\w+ ){0,2}"  # "friends", "sisters"
     gaps = {"en": no_possessive}
     said = "|".join(
         rf"(?:{mine}) {gaps.get(language, any_two)}(?:{whom})"
-        for language, (mine, whom) in _RESPONSIBLE_FOR.items()
+        for language, (mine, whom) in (*_RESPONSIBLE_FOR.items(), ("en", _IN_THEIR_CARE))
     )
     return re.compile(rf"\b(?:{said})\b")
 
