@@ -498,8 +498,17 @@ def matched_patterns(text: str) -> dict[str, float]:
 # that way") or blames themselves ("because of me"): read on the normalised text (apostrophes
 # dropped). Broad on purpose: the first-person reply is the safe one.
 # In each language with third_party patterns ("mein Freund will sich umbringen, ich auch").
+# A character or a story they say is them ("my character wants to kill herself and she's
+# basically me", "... honestly it's me", "her goodbye letters are really mine": the creative
+# review) is theirs too: _IT_IS_ME.
+_IT_IS_ME = (
+    r"(?:(?:she|he|it|they|character|protagonist|heroine|hero|narrator)\s+(?:is|are)|shes|hes|"
+    r"its|theyre)\s+(?:basically\s+|really\s+|honestly\s+|actually\s+|just\s+)?me|"
+    r"(?:really|actually|honestly)\s+mine"
+)
 _ME_TOO = re.compile(
-    r"\b(?:same|me\s+(?:too|neither|as\s+well|either)|so\s+(?:do|am|have|would|will)\s+i|"
+    rf"\b(?:{_IT_IS_ME}|"
+    r"same|me\s+(?:too|neither|as\s+well|either)|so\s+(?:do|am|have|would|will)\s+i|"
     r"i\s+(?:do|am|have|would|will|feel|think)\s+(?:too|as\s+well)|(?:like|feel)\s+that\s+too|"
     r"pacts?|(?:we|us)\s+both|both\s+of\s+us|join\s+(?:her|him|them)|"
     r"thought\s+(?:about|of)\s+it\s+(?:too|myself|as\s+well)|felt\s+(?:that|the\s+same)\s+way|"
