@@ -37,9 +37,19 @@ _PET = r"(?:dog|cat|pet|puppy|kitten|horse|rabbit|bunny|hamster)"
 # "had to put our dog down" got upbeat openers): each in a form work talk does not use, not
 # "wake up", "put down my notes", "in the wake of the outage" or "the Ashes"; someone who
 # overdosed, not "Overdosed on coffee before my viva... I PASSED!!!" (the health-habits review).
+# A suicide only as someone's ("his suicide", "my brother's suicide", "the suicide of my
+# friend", "lost my dad to suicide"): not a thesis on suicide prevention or an essay on suicide
+# rates (the creative review: a lit-review question got "tell someone close to you how you're
+# really feeling", and the next one, "what databases should I search?", slow breaths).
+_SUICIDE_OF = (
+    r"(?:(?:(?:my|our|his|her|their|a)\s+(?:\w+\s+)?)?\w+'s|his|her|their)\s+suicide"
+    r"(?!\s+(?:rates?|prevention|risk|research|statistics|data|awareness))"
+    r"|suicide\s+of\s+(?:my|our|his|her|their|a)\s|lost\s+(?:\w+\s+){1,3}?to\s+suicide"
+    r"|died\s+(?:by|of|from)\s+suicide|committed\s+suicide"
+)
 _LOSS = (
     r"(?:hanged|killed|shot|drowned)\s+(?:him|her|them)sel(?:f|ves)"
-    r"|took\s+(?:his|her|their)\s+(?:own\s+)?life|suicides?"
+    rf"|took\s+(?:his|her|their)\s+(?:own\s+)?life|{_SUICIDE_OF}"
     rf"|(?:{_PERSON}|he|she|they|someone)\s+(?:\w+\s+)?overdosed"
     rf"|(?:{_PERSON}|he|she|they)\s+(?:was|were|got|(?:had|has|have)\s+been)\s+killed"
     r"|(?:he|she|they)\s+(?:\w+\s+)?died"
