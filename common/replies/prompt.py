@@ -14,7 +14,7 @@ from common.labels import ENTITY_TYPES, INTENTS, PACES, SENTIMENTS, TONES
 from common.personas import PERSONAS
 from common.plain_text import as_seen, strip_control
 from common.replies.requests import LANGUAGE, asked
-from common.replies.sensitive import stated_minor
+from common.replies.sensitive import occupational_exposure, stated_minor
 from common.replies.types import ContextTurn, ReplyRequest
 from common.sessions.summary import MAX_ENTITIES, MAX_TOPICS, SessionSummary
 
@@ -307,6 +307,17 @@ _MINOR_RULE = (
 )
 
 
+# What caring work exposes them to, weighing on them (common.replies.sensitive.
+# occupational_exposure), as the template answers it: the creative review's crisis-line
+# volunteer got "review your notes for five minutes". Only when it applies, as the rules above.
+_EXPOSURE_RULE = (
+    "- Their work or volunteering exposes them to other people's crises (calls, posts, "
+    "patients, clients) and it weighs on them: treat it as a known cost of that work, not "
+    "their own crisis, and suggest a debrief, their supervisor, peer support or an employee "
+    "assistance programme, and limits on their exposure."
+)
+
+
 # Once they asked to forget something they said or not to bring it up: the summary has left
 # it out (SessionSummary.asked_to_forget), but the window may still show it, or the request.
 _FORGOTTEN_RULE = "- They asked you not to bring up something they said earlier: don't."
@@ -491,7 +502,9 @@ class PromptBuilder:
         """The persona voice, the rules, the session so far and the current signals: our own
         words and fixed labels only, never text derived from the user's."""
         forgotten = (_FORGOTTEN_RULE,) if req.summary.asked_to_forget else ()
-        rules = "\n".join((*_RULES, *_gentle_rules(req), *forgotten)).replace("{tag}", tag)
+        exposed = (_EXPOSURE_RULE,) if occupational_exposure(req.message) else ()
+        rules = "\n".join((*_RULES, *_gentle_rules(req), *exposed, *forgotten))
+        rules = rules.replace("{tag}", tag)
         sections = [req.persona.voice, rules]
         if mentors := _earlier_mentors(req):
             sections.append(mentors)

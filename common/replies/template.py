@@ -28,6 +28,7 @@ from common.replies.sensitive import (
     boundary_kind,
     complaint,
     gambling_harm,
+    occupational_exposure,
     professional_kind,
     symptoms_question,
 )
@@ -984,6 +985,33 @@ _GAMBLING = {
     "a problem-gambling helpline or your doctor can help, free and without judgement. Will you "
     "reach out to one today?",
 }
+# What caring work exposes them to, and its toll (common.replies.sensitive.occupational_exposure:
+# "I volunteer on a crisis line, any tips for not taking it home?" got "review your notes for
+# five minutes"): a known cost of the work, and what helps with it: a debrief, their
+# supervisor, peer support or an employee assistance programme, limits on exposure.
+_EXPOSURE = {
+    "lua": "What you carry from this work is real, and it's a known cost of caring for people in "
+    "crisis, not a weakness. After hard calls or shifts, debrief with your supervisor or a "
+    "colleague who does the same work, and ask about peer support or an employee assistance "
+    "programme (volunteer services usually have their own). Where you can, set limits on your "
+    "exposure: breaks between hard cases and a small ritual that closes each shift. How has it "
+    "been sitting with you?",
+    "riri": "That's real, and it hits most people who do this work. Three moves: debrief the "
+    "hard ones with your supervisor or a peer who does the same work, use the peer support or "
+    "employee assistance programme on offer, and cap your exposure with breaks and a clear "
+    "end-of-shift ritual. Which one can you set up this week?",
+    "elro": "This is a recognised effect of the work, often called vicarious trauma or "
+    "compassion fatigue, and there are structures for it. First, a debrief after difficult "
+    "calls or shifts, ideally with your supervisor. Second, peer support or an employee "
+    "assistance programme; volunteer services usually offer their own. Third, limits on "
+    "exposure: breaks between hard cases and a routine that closes the shift. Which of these "
+    "does your organisation already offer?",
+    "nana": "Thank you for doing such caring work, and for noticing what it costs you. Please "
+    "don't carry it alone: debrief with your supervisor or a colleague who understands, and "
+    "reach out to peer support or an employee assistance programme if there is one. Gentle "
+    "limits help too, like breaks between hard cases and a little ritual to end each shift. "
+    "How are you looking after yourself at the moment?",
+}
 # Whether to tell someone at work about their health, a pregnancy, a record... (common.replies.
 # sensitive.professional_kind's "disclosure"): "Should I tell my employer about my epilepsy?"
 # got "run a small, reversible test of one option first", and telling cannot be undone. The
@@ -1367,6 +1395,8 @@ class TemplateGenerator:
             return _COMPLAINED[persona] if previous else _COMPLAINED_FIRST
         if gambling_harm(req.message):  # before a loan's referral: "a loan to win it back"
             return _GAMBLING[persona]  # no opener: "you've clearly put in real effort" to it
+        if occupational_exposure(req.message):
+            return _EXPOSURE[persona]
         if kind := professional_kind(canonical_text(req.message)):  # "should I" with ’ too
             # what a symptom means: when to get help now, not "don't change a medicine"
             symptoms = kind == "medical" and symptoms_question(req.message)

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from common.replies.sensitive import heavy_event
+from common.analysis import assess_safety
+from common.personas import PERSONAS
+from common.replies import PromptBuilder, ReplyRequest, TemplateGenerator
+from common.replies.sensitive import heavy_event, occupational_exposure
 from common.safety import crisis_reply, responsible_for
 from tests.fakes import turns
+from tests.fakes.analysis import make_analysis
 from tests.unit.test_someone_else_crisis_reply import _resources, _turn
 
 
@@ -63,3 +67,50 @@ LIT_REVIEW = (
 )
 def test_a_suicide_is_a_loss_only_as_someones(message, heavy):
     assert heavy_event(message) is heavy
+
+
+# The creative review: "I volunteer on a crisis line, any tips for not taking it home?" got
+# "review your notes for five minutes"; no reply named a debrief, supervision, peer support or
+# an employee assistance programme.
+EXPOSED = [
+    "I volunteer on a crisis line, any tips for not taking it home?",
+    "I'm a content moderator and I've started having nightmares about the videos",
+    "I'm a hospice nurse and I'm numb after three deaths this week",
+    "I moderate a forum and have to read self-harm posts all day, how do I cope?",
+]
+NOT_EXPOSED = [
+    "how do I cope with my nursing exams?",
+    "I volunteer at the library on weekends, any tips for a reading club?",
+]
+
+
+@pytest.mark.parametrize("message", EXPOSED)
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_what_caring_work_exposes_them_to_gets_what_helps_with_it(message, persona):
+    reply = TemplateGenerator().generate(ReplyRequest(PERSONAS[persona], message, make_analysis()))
+    for helps in ("debrief", "supervisor", "peer support", "employee assistance programme"):
+        assert helps in reply, (helps, reply)
+    assert "limits" in reply or "cap your exposure" in reply
+
+
+@pytest.mark.parametrize("message", NOT_EXPOSED)
+def test_a_nursing_exam_or_a_library_shift_is_no_exposure(message):
+    assert not occupational_exposure(message)
+
+
+def test_the_prompt_has_the_exposure_rule_only_when_it_applies():
+    def rules(message: str) -> str:
+        asked = ReplyRequest(PERSONAS["lua"], message, make_analysis())
+        return PromptBuilder().build(asked).system_instruction
+
+    assert "employee assistance programme" in rules(EXPOSED[0])
+    assert "employee assistance programme" not in rules(NOT_EXPOSED[0])
+
+
+def test_a_moderators_self_harm_posts_are_not_their_crisis():
+    assert not assess_safety(EXPOSED[3]).crisis
+    said = _turn(EXPOSED[3])
+    assert said["safety"]["crisis"] is False and "debrief" in said["reply"]
+    # reading them, with no work that makes them read, is read as before
+    assert assess_safety("I keep reading self-harm posts").crisis
+    assert assess_safety("I have to read self-harm posts all day and I want to die").crisis
