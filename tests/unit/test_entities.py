@@ -148,6 +148,8 @@ def pairs(text: str) -> list[tuple[str, str]]:
             [("boss", "role"), ("recruiter", "role"), ("mentor", "role"), ("colleagues", "role")],
         ),
         ("my lead wants me to lead the project", [("lead", "role")]),
+        ("my boss wants the report", [("boss", "role")]),
+        ("the boss shot down my idea", [("boss", "role")]),
     ],
 )
 def test_extracts_entities(text: str, expected: list[tuple[str, str]]) -> None:
@@ -178,6 +180,9 @@ def test_extracts_entities(text: str, expected: list[tuple[str, str]]) -> None:
         ("I need a second pair of eyes", "a second"),
         ("I still have a day job", "a day"),
         ("we have a sprint review on Friday", "a sprint"),
+        # a game's boss (the creative review: "Keep your boss in view")
+        ("I keep dying on the last boss", "boss"),
+        ("the boss fight is brutal", "boss"),
     ],
 )
 def test_ordinary_words_are_not_entities(text: str, word: str) -> None:
@@ -243,3 +248,7 @@ def test_every_type_is_a_known_entity_type() -> None:
 
 def test_empty_text_has_no_entities() -> None:
     assert extract_entities("") == ()
+
+
+def test_a_games_boss_is_no_entity_at_all():
+    assert extract_entities("I keep dying on the last boss") == ()
