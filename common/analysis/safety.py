@@ -23,6 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from common.analysis import recovery
 from common.analysis.types import Safety
 from common.dictation import as_typed
 from common.languages import language_among
@@ -600,16 +601,62 @@ def _turn_hits(text: str) -> dict[str, float]:
 
 
 def assess_safety(text: str) -> Safety:
-    """Crisis probability (noisy-OR of matched phrase weights) and, when in crisis, helplines."""
+    """Crisis probability (noisy-OR of matched phrase weights) and, when in crisis, helplines.
+    No crisis when every sign the patterns read is told in the past or of recovery
+    (lived_experience): `lived_experience` says so."""
     rules = load_rules()
+    hits = _turn_hits(text)
     miss = 1.0
-    for weight in _turn_hits(text).values():
+    for weight in hits.values():
         miss *= 1.0 - weight
     probability = round(min(1.0, max(0.0, 1.0 - miss)), 4)
-    crisis = probability >= rules.threshold
+    lived = probability >= rules.threshold and _lived(text, hits)
+    crisis = probability >= rules.threshold and not lived
     return Safety(
         crisis=crisis,
         probability=probability,
         resources=rules.resources if crisis else (),
         detected_by=("patterns",) if crisis else (),
+        lived_experience=lived,
     )
+
+
+# Lived experience: a crisis told in the past or of recovery (common/analysis/recovery.py).
+# The kinds a frame may hold: the user's own thoughts, self-harm and eating disorders (kind
+# self_harm), not someone hurting them, danger or another person's crisis.
+_OWN_KINDS = frozenset({"suicide", "self_harm", "distress"})
+# A longer message is read as the patterns read it: its frames would cost a second scan.
+_LONGEST_LIVED = 1000  # characters
+
+
+@cache
+def _kind_of() -> dict[str, str]:
+    return {p.source: p.kind for p in load_rules().patterns}
+
+
+def lived_experience(text: str) -> bool:
+    """The message tells of a crisis in the past or of recovery, and says nothing of it now
+    ("I used to cut myself but I've been clean for 2 years", "I'm not suicidal anymore,
+    therapy really helped"): every sign the crisis patterns read sits in a clause with a past
+    or recovery frame, or, when they read none, a crisis is named only in such clauses; and
+    nothing in the message says it is back (recovery.PRESENT_RISK: "again", "the urges are
+    back", "scared I'll relapse"). Only signs of the user's own thoughts, self-harm or an
+    eating disorder (_OWN_KINDS)."""
+    return _lived(text, _turn_hits(text))
+
+
+def _lived(text: str, hits: dict[str, float]) -> bool:
+    if len(text) > _LONGEST_LIVED or any(_kind_of()[hit] not in _OWN_KINDS for hit in hits):
+        return False
+    if recovery.present_risk(normalise(text)):
+        return False
+    parts = recovery.clauses(text)  # clause, end, clause, ...
+    framed = {i for i in range(0, len(parts), 2) if recovery.framed(normalise(parts[i]))}
+    if not framed:
+        return False
+    # The message without its framed clauses: no sign may be left in it.
+    rest = "".join("" if i in framed else part for i, part in enumerate(parts))
+    if hits:
+        return not matched_patterns(rest)
+    told = any(recovery.crisis_topic(normalise(parts[i])) for i in framed)
+    return told and not recovery.crisis_topic(normalise(rest))

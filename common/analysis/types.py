@@ -47,6 +47,9 @@ class Safety:
     # A crisis's language as its patterns tell (common.analysis.safety.crisis_language; set by
     # the chat service with the resources): its reply and lines are in it. None: the locale's.
     language: str | None = None
+    # The crisis signs read are told in the past or of recovery, nothing says they are back
+    # (common.analysis.safety.lived_experience): no crisis, and the reply for lived experience.
+    lived_experience: bool = False
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from common.analysis.baseline import analyze_baseline
+from common.analysis.safety import lived_experience
 from common.analysis.types import NOT_ENGLISH, Analysis, Safety
 from common.languages import not_english
 from common.model_client import ModelUnavailable, PersonaModelClient
@@ -33,9 +34,24 @@ def analyze(text: str, *, model: PersonaModelClient | None) -> tuple[Analysis, l
         p = model.predict(text)
     except ModelUnavailable:
         return base, [MODEL_DOWN]
-    detected_by = (("model",) if p.crisis_flag else ()) + base.safety.detected_by
+    # A crisis told in the past or of recovery, nothing saying it is back ("I'm not suicidal
+    # anymore, therapy really helped" scored 0.988): the model reads the crisis words, not
+    # their frame, so its flag alone does not make a crisis of what the patterns read as lived
+    # experience (common.analysis.safety.lived_experience). The lived experience reply still
+    # lists the lines; the cost, a crisis in a framed clause that the model read rightly and
+    # no cue betrays, is said in README ("How a turn works", step 5).
+    lived = base.safety.lived_experience or (
+        p.crisis_flag and not base.safety.crisis and lived_experience(text)
+    )
+    model_says = p.crisis_flag and not lived
+    detected_by = (("model",) if model_says else ()) + base.safety.detected_by
     probability = max(p.crisis_probability, base.safety.probability)
-    safety = Safety(crisis=bool(detected_by), probability=probability, detected_by=detected_by)
+    safety = Safety(
+        crisis=bool(detected_by),
+        probability=probability,
+        detected_by=detected_by,
+        lived_experience=lived,
+    )
     if base.source == NOT_ENGLISH:
         # The model reads English only: it read "新しい街に引っ越してから本当に寂しい" (lonely) as
         # excited at 0.90 and sent 87 of 100 such messages to Nana. Its crisis head still counts.

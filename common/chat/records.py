@@ -157,6 +157,8 @@ def turn_event_data(
         "sentiment": round(analysis.sentiment.score, 4),
         "entity_types": sorted({e.type for e in analysis.entities}),
         "crisis": analysis.safety.crisis,
+        # a crisis told in the past or of recovery: answered as lived experience, not as one
+        "lived_experience": analysis.safety.lived_experience,
         "analysis_source": analysis.source,
         "generator": generator,
         "degraded": response["degraded"],

@@ -58,6 +58,7 @@ from common.config import Settings
 from common.errors import ApiError, Conflict, ErasureInProgress, NotFound, RateLimited, Unavailable
 from common.events import Event, EventPublisher, keyless, user_key
 from common.experiments import assign_running
+from common.lived_experience import lived_experience_reply
 from common.model_client import PersonaModelClient, longest_wait
 from common.outbox import deliver_now
 from common.personalization.anomaly import Verdict
@@ -507,6 +508,9 @@ def take_turn(
         and bool(state and state.window and state.window[-1].crisis)
         and reassures(body.message)
     )
+    # A crisis told in the past or of recovery, nothing saying it is back ("I used to cut
+    # myself but I've been clean for 2 years": Safety.lived_experience): no crisis, no care.
+    lived = analysis.safety.lived_experience and not crisis
     kinds: set[str] = set()
     if crisis:
         # What the crisis is about, for its lines and its follow-up: a no to "Are you safe right
@@ -604,6 +608,8 @@ def take_turn(
                     kinds=kinds,
                     taken_back=taken_back,
                 )
+            if lived and not care:  # in care, care's words answer it
+                return _lived_answer(ranking, locale, settings, sink, message=body.message)
             failed: list[str] = []
             reply, generator_name = _generate(request, generator, fallback, failed, sink)
             return _Answer(ranking, reply, generator_name, tuple(failed), care=care)
@@ -1011,6 +1017,25 @@ def _crisis_answer(
     return _Answer(
         ranking, reply, "safety", (), care=True, crisis_reply=kind, supporting=supporting
     )
+
+
+def _lived_answer(
+    ranking: Ranking,
+    locale: str | None,
+    settings: Settings,
+    sink: ReplySink | None,
+    *,
+    message: str,
+) -> _Answer:
+    """The fixed reply to a crisis told in the past or of recovery (common.lived_experience),
+    with the locale's lines, in the language and for the lines the crisis reply would use."""
+    language = _crisis_language(message, locale)
+    reply = lived_experience_reply(
+        _resources(locale, settings, language), language=_language(locale, settings, language)
+    )
+    if sink:
+        sink.token(reply)
+    return _Answer(ranking, reply, "safety", ())
 
 
 def _log_crisis_turn(
