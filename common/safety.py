@@ -11,9 +11,11 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
+from common.analysis.recovery import PRESENT_RISK
 from common.analysis.safety import (
     ABOUT_OTHERS,
     crisis_kinds,
+    lived_experience,
     load_rules,
     normalise,
     only_about_others,
@@ -731,12 +733,36 @@ _HARMLESS = (
     r"tbh|for now|for real|thanks|thank you|thx|that helps|it helps|just tired|lol|haha|again|"
     r"already|dont worry|no worries|today)\b)*[ .!?]*"
 )
+# Recovered, or it was long ago (the recovery review: "no I'm not in crisis", "no, it was a
+# year ago", "nope, all in the past", "no, I'm doing well now", "no no, I'm in recovery",
+# "no, I'm 2 years clean", "No. I said they are much better" each began a day of care). Long
+# ago or in recovery, not when the message says it is now or back after all
+# (common.analysis.recovery.PRESENT_RISK: "no, it was a year ago but the urges are back");
+# "not anymore" alone stays a no.
+_COUNT = r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|a couple of|several)"
+_RECOVERED = (
+    r"(?:im |i am )?not in (?:a )?crisis|"
+    r"(?:(?:im|i am|ive been|i have been) )?doing (?:really |very |so |much |so much |a lot "
+    r"|way )?(?:ok|okay|fine|well|good|better|great|alright)|"
+    r"(?:i said )?(?:they are|theyre|things are|im|i am|its|it is) (?:so |very )?(?:much|a lot"
+    r"|way|far) better|"
+    rf"(?!.*(?:{PRESENT_RISK}))"
+    r"(?:(?:it|that|this)(?: all)? (?:was|happened) (?:(?:about|over|almost|more than) )?"
+    rf"(?:{_COUNT} (?:years?|months?)|years|months|a long time|ages) ago|"
+    r"(?:it|that|this)(?: all)? (?:was|happened) (?:back )?(?:in (?:19|20)\d\d|last year)|"
+    r"(?:(?:its|it is|thats|that is|it was|that was|all|its all|thats all) )?(?:all )?"
+    r"(?:in the past|behind me)|"
+    r"(?:(?:im|i am|ive been|i have been) )?(?:in recovery|(?:over |almost |about )?"
+    rf"{_COUNT} (?:days?|weeks?|months?|years?) (?:clean|sober)|(?:clean|sober) (?:for|since) "
+    rf"(?:(?:over |almost |about )?{_COUNT} (?:days?|weeks?|months?|years?)|(?:19|20)\d\d)))"
+)
 _REASSURED = (
     # each filler a whole word: one way to read the run of them, so no backtracking blow-up
-    # laughter as _BEFORE_NO reads it: "omg no im fine" reassures as "lol no im fine" does
-    rf"(?:(?:(?!{_INTENSIFIER}\b)no+|nah|nope|{_BEFORE_NO}|sorry|but|now|right now|actually|"
-    r"need)\b[.!? ]*)*"
-    rf"(?:{_FINE}|all good|thanks|thank you|thx|worries|problem|dont worry|gracias|"
+    # laughter as _BEFORE_NO reads it: "omg no im fine" reassures as "lol no im fine" does;
+    # "yes" before a reassurance ("yes I'm safe, that was 2 years ago") as "no" before one
+    rf"(?:(?:(?!{_INTENSIFIER}\b)no+|nah|nope|yes|yeah|yep|yup|{_BEFORE_NO}|sorry|but|now|"
+    r"right now|actually|need)\b[.!? ]*)*"
+    rf"(?:{_FINE}|{_RECOVERED}|all good|thanks|thank you|thx|worries|problem|dont worry|gracias|"
     r"everything(?:s| is) (?:fine|ok|okay|good|alright)|"
     # "not going to kill myself": the words the crisis reply answered, taken back
     r"(?:im |i am )?not (?:suicidal|in danger|(?:going to|gonna) (?:(?:kill|hurt) myself|kms))|"
@@ -955,7 +981,10 @@ def safety_answer(previous_reply: str | None, message: str) -> SafetyAnswer | No
     if len(answer) > _LONGEST_NO_THEN:
         return None
     said = _no_then()[0].fullmatch(answer)
-    return "not_safe" if said and _reassured(said.group("rest")) is None else None
+    if not said or _reassured(said.group("rest")) is not None:
+        return None
+    # "no, I used to cut myself but I've been clean for 2 years": told of the past
+    return None if lived_experience(said.group("rest")) else "not_safe"
 
 
 def answers_for_someone_else(previous_reply: str | None, message: str) -> bool:

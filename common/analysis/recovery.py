@@ -61,8 +61,8 @@ _FRAME = (
 
 # What says the crisis is now, or back, anywhere in the message: the patterns' reading
 # stands. Again, urges, still, tonight, a relapse, worse, "it's back", started cutting,
-# scared I'll, want to or going to cut (not "used to want to die"), last night, days ago, right
-# now, "I've been cutting". Broad on purpose: a false alarm shows the lines, a miss does not.
+# scared I'll, want to or going to cut (not "used to want to die"), last night, days ago,
+# "I've been cutting". Broad on purpose: a false alarm shows the lines, a miss does not.
 PRESENT_RISK = (
     r"\b(?:again|urges?|still|tonight|relaps\w*|slip(?:ped)? up|worse|(?:cant|cannot) stop)\b|"
     r"\b(?:are|is|its|theyre|came|comes|coming|come|creeping|crept|been|thoughts) back\b|"
@@ -75,7 +75,7 @@ PRESENT_RISK = (
     r"going to|gonna|tempted to|urge to) (?:\w+ ){0,2}?(?:die|dying|kill|cut|cutting|hurt|harm|"
     r"end|overdose|purge|purging|throw up|starve|use|drink|relapse|do it)\b|"
     r"\b(?:last night|yesterday|this (?:morning|afternoon|evening|week)|"
-    r"(?:an hour|hours|minutes|days) ago|right now)\b|"
+    r"(?:an hour|hours|minutes|days) ago)\b|"
     r"\bi(?:ve| have)? been (?:\w+ )?(?:cutting|purging|bingeing|binging|hurting myself|"
     r"harming myself|starving|throwing up)\b"
 )
