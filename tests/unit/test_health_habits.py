@@ -34,6 +34,8 @@ PURGING = [
     "I make myself sick after I eat so I don't gain weight",
     "I've been purging after every meal this week",
     "I've been bingeing and purging every night and I can't stop",
+    # the recovery review: "binged" was not read before "purged"
+    "I binged and purged again last night after 6 months in recovery",
     "I've been using laxatives to lose weight",
     "I take laxatives every day to keep my weight down",
 ]
