@@ -20,6 +20,7 @@ from typing import NoReturn, Protocol
 from zoneinfo import ZoneInfo
 
 from common import logs
+from common.addiction_lines import addiction_lines
 from common.analysis.safety import (
     ABOUT_OTHERS,
     about_someone_else,
@@ -594,6 +595,7 @@ def take_turn(
             # Care over, a crisis in the hour (this session's or another's): a calm reply.
             after_crisis=shortly_after_crisis(activity, now),
             gentleness=said,
+            addiction_lines=addiction_lines(locale, default_locale=settings.safety_default_locale),
         )
         with phase("reply"):
             if crisis:

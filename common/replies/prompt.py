@@ -270,6 +270,19 @@ _RULES = (
         "their doctor can help."
     ),
     (
+        # The recovery review: "should I just have one drink at the party?" after 8 months
+        # sober got "ask yourself which option you'd regret not trying", a relapse on heroin
+        # "check whether anything is blocking you" (the template: sensitive.substance_recovery).
+        "- If they are sober or in recovery from alcohol or drugs, never encourage drinking or "
+        "using, and never weigh a risky choice (one drink, a party, an old dealer) as an option "
+        "like any other. For a relapse, the fear of one or such a choice, be warm and without "
+        "judgement, say that a slip does not erase their progress, give no steps or plan, and "
+        "suggest their sponsor, a counsellor, their doctor or an addiction helpline; if opioids "
+        "are involved, say that tolerance drops after a break, so they should not use alone and "
+        "should keep naloxone at hand. Meet a sobriety milestone with celebration and a "
+        "check-in, not steps."
+    ),
+    (
         # Turns are stored and can be exported: a promise of secrecy would be untrue.
         "- Never promise secrecy or confidentiality. If asked, say the conversation is kept in "
         "their account for the time they chose in settings and that they can delete it there."

@@ -29,7 +29,11 @@ from common.replies.sensitive import (
     complaint,
     gambling_harm,
     occupational_exposure,
+    opioid_named,
     professional_kind,
+    relapsed,
+    sobriety_milestone,
+    substance_recovery,
     symptoms_question,
 )
 from common.replies.types import ContextTurn, ReplyRequest
@@ -1012,6 +1016,59 @@ _EXPOSURE = {
     "limits help too, like breaks between hard cases and a little ritual to end each shift. "
     "How are you looking after yourself at the moment?",
 }
+# Recovery from alcohol or drugs (common.replies.sensitive.substance_recovery): "8 months clean
+# from heroin. should I go to my old dealer's birthday party?" got Elro's "ask yourself which
+# option you'd regret not trying", "I relapsed on heroin last night" "check whether anything is
+# blocking you". No steps, no option weighed: without judgement, a slip does not erase the
+# progress, who can help ({line}: the locale's addiction line, if there is one), and after a
+# break from opioids, what keeps them alive ({opioid}). A slip that happened gets _RELAPSED,
+# the fear of one or a risky choice _AT_RISK.
+_RELAPSED = {
+    "lua": "Thank you for telling me; that took courage. A slip doesn't erase the progress "
+    "you've made, and you don't have to face this alone: your sponsor, a counsellor or your "
+    "doctor can help, without judgement.{line}{opioid} Would you feel able to reach out to one "
+    "of them today?",
+    "riri": "Straight up: one slip doesn't wipe out what you've built. Your sponsor, a counsellor "
+    "or your doctor has seen this before and won't judge.{line}{opioid} Could you message one of "
+    "them today?",
+    "elro": "A slip is a common part of recovery, not proof that it has failed, and it doesn't "
+    "erase the progress you've made. The most useful thing now is to talk it through with your "
+    "sponsor, a counsellor or your doctor.{line}{opioid} Would you be willing to contact one of "
+    "them today?",
+    "nana": "Thank you for trusting me with this; it takes courage to say. A slip doesn't erase "
+    "how far you've come, and your sponsor, a counsellor or your doctor can help, without "
+    "judgement.{line}{opioid} Will you reach out to one of them today?",
+}
+_AT_RISK = {
+    "lua": "It's good that you're thinking this through ahead of time. Your recovery is worth "
+    "protecting, and this is one to talk over with your sponsor, a counsellor or your doctor, "
+    "who know what it has taken.{line}{opioid} Who could you reach out to today?",
+    "riri": "Real talk: your recovery matters more than fitting in. Run this past your sponsor, "
+    "a counsellor or your doctor before the moment comes.{line}{opioid} Could you message one "
+    "of them today?",
+    "elro": "Situations like this put the progress you've made at risk, so they're worth "
+    "talking through with people who know your recovery: your sponsor, a counsellor or your "
+    "doctor.{line}{opioid} Would you be willing to contact one of them before you decide?",
+    "nana": "I'm so glad you're thinking about this ahead of time; it shows how much your "
+    "recovery matters to you. Please talk it over with your sponsor, a counsellor or your "
+    "doctor first.{line}{opioid} Will you reach out to one of them today?",
+}
+_OPIOID_BREAK = (
+    " After a break your tolerance is lower, so an amount you used to take can cause an "
+    "overdose: if you do use, don't use alone, and keep naloxone with you."
+)
+# A sobriety milestone, said and not asked about (sensitive.sobriety_milestone): "6 months
+# sober today!" got "check whether anything is blocking you" and "Start now and report back!".
+_MILESTONE = {
+    "lua": "That's a real milestone, and it deserves a quiet moment of pride: you've done this "
+    "one day at a time. How are you feeling about it today?",
+    "riri": "That's huge! Every one of those days took showing up for yourself. How are you "
+    "marking it?",
+    "elro": "That's a significant milestone, built one day at a time, and it's worth pausing to "
+    "recognise it. How are you feeling as you reach it?",
+    "nana": "Congratulations, that's wonderful news! I'm so proud of you for every one of those "
+    "days. How are you celebrating today?",
+}
 # Whether to tell someone at work about their health, a pregnancy, a record... (common.replies.
 # sensitive.professional_kind's "disclosure"): "Should I tell my employer about my epilepsy?"
 # got "run a small, reversible test of one option first", and telling cannot be undone. The
@@ -1261,6 +1318,16 @@ def _gentle_intent(intent: str, *, heavy: bool, limits: bool, heavy_now: bool) -
     return intent
 
 
+def _in_recovery(persona: str, req: ReplyRequest) -> str:
+    """The reply to a relapse, the fear of one or a risky choice in recovery (_RELAPSED,
+    _AT_RISK), with the locale's addiction line and, when an opioid is named, _OPIOID_BREAK."""
+    said = _RELAPSED if relapsed(req.message) else _AT_RISK
+    return said[persona].format(
+        line="".join(f" {line}" for line in req.addiction_lines),
+        opioid=_OPIOID_BREAK if opioid_named(req.message) else "",
+    )
+
+
 def _technical(req: ReplyRequest, specifics: _Specifics) -> bool:
     """Is the conversation about technology: a tool named here or in the window (the window's
     messages carry no analysis), or a technical word ("my build keeps failing")?"""
@@ -1397,6 +1464,10 @@ class TemplateGenerator:
             return _GAMBLING[persona]  # no opener: "you've clearly put in real effort" to it
         if occupational_exposure(req.message):
             return _EXPOSURE[persona]
+        if substance_recovery(req.message, (t.message for t in _recallable(req.window))):
+            return _in_recovery(persona, req)
+        if sobriety_milestone(req.message):
+            return _MILESTONE[persona]
         if kind := professional_kind(canonical_text(req.message)):  # "should I" with ’ too
             # what a symptom means: when to get help now, not "don't change a medicine"
             symptoms = kind == "medical" and symptoms_question(req.message)

@@ -55,6 +55,9 @@ class ReplyRequest:
     # Within the hour after the user's latest crisis turn (in any session), as the activity
     # record tells: the turn may no longer be in the window. Read recent_crisis, not this.
     after_crisis: bool = False
+    # The locale's lines for recovery from alcohol or drugs (common.addiction_lines): the
+    # template names them to a relapse or a risky choice; () where there are none.
+    addiction_lines: tuple[str, ...] = ()
     # What the message and window say of heavy events and health limits: take_turn's, which
     # ranked the personas; read from them when not given (a request built elsewhere).
     gentleness: Gentleness = None  # type: ignore[assignment]
