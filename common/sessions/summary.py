@@ -104,6 +104,22 @@ _HELPLINE = re.compile(
     re.IGNORECASE,
 )
 
+# Treatment or support the user has or had (AA or NA meetings, a sponsor, rehab, detox,
+# therapy, counselling, a meal plan, a clinic, medication): never a fix that failed either (the
+# recovery review: Riri's "OK, the idea to ... (and AA meetings) didn't cut it, so scrap that:
+# new angle", Elro's "... (and my meal plan from the clinic) didn't resolve it, let's rule that
+# out", Gemini's notes "Earlier they tried: AA meetings and rehab before that"). A meeting or a
+# programme only of a recovery kind: "I tried fewer meetings", "rewriting the program" are
+# attempts at work.
+_TREATMENT = re.compile(
+    r"\b(?-i:AA|NA)\b|\b(?:aa|na|support|group|recovery|12[\s-]step|fellowship)\s+meetings?\b"
+    r"|\b(?:sponsors?|rehab|detox|therap(?:y|ies|ists?)|counsell?(?:ing|ors?)|meal\s+plans?"
+    r"|treatment|clinics?|medications?|meds|antidepressants?)\b"
+    r"|\b(?:recovery|treatment|12[\s-]step|outpatient|inpatient|rehab|day|ed|eating\s+disorder)"
+    r"\s+program(?:me)?s?\b",
+    re.IGNORECASE,
+)
+
 # Words never made a topic of the conversation (keywords() keeps whole words only).
 _SELF_HARM_WORDS = frozenset(
     [
@@ -184,9 +200,10 @@ class SessionSummary:
 
 def extract_tried(message: str) -> list[str]:
     """The things a user says they already tried, in their words (trimmed), never a way of
-    hurting oneself, a crisis line, nor only when they tried. Read with typographic apostrophes
-    as ' (iOS sends "I’ve tried"), cut from the message as written: canonical_text swaps one
-    character for another, so the spans are the same, and a fragment keeps the user's marks
+    hurting oneself, a crisis line, treatment or support (_TREATMENT), nor only when they
+    tried. Read with typographic apostrophes as ' (iOS sends "I’ve tried"), cut from the
+    message as written: canonical_text swaps one character for another, so the spans are the
+    same, and a fragment keeps the user's marks
     (`git reset` stays code that safe_fragment unquotes, not 'git reset'). Spoken marks are
     marks first ("restarting the computer period")."""
     message = spoken_marks(message)
@@ -198,7 +215,9 @@ def extract_tried(message: str) -> list[str]:
         what
         for m in found
         if (what := message[m.start("what") : m.end("what")].strip(" ,…"))
-        and not any(p.search(what) for p in (_SELF_HARM, _SELF_HARM_ELSEWHERE, _HELPLINE))
+        and not any(
+            p.search(what) for p in (_SELF_HARM, _SELF_HARM_ELSEWHERE, _HELPLINE, _TREATMENT)
+        )
         and not _ONLY_WHEN.fullmatch(what)
     ]
 
