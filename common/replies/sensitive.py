@@ -496,10 +496,31 @@ def sensitive_matter(text: str) -> bool:
     return _MATTER_RE.search(canonical_text(text)) is not None
 
 
+# An eating disorder named (the recovery review: "I was in hospital for my eating disorder
+# last spring, now I'm planning my return to uni" got "step outside for a ten-minute walk,
+# because movement shifts how the mind feels": exercise can be part of the disorder). A stay
+# in hospital or treatment for one is a heavy event.
+_EATING_DISORDER = r"(?:eating\s+disorders?|anorexi\w*|bulimi\w*|binge[\s-]eating|arfid|(?-i:ED))"
+_EATING_DISORDER_RE = re.compile(rf"\b{_EATING_DISORDER}\b", re.IGNORECASE)
+_TREATED = r"(?:hospital\w*|inpatient|treatment|rehab|clinic|admitted|sectioned|ward|residential)"
+_EATING_DISORDER_STAY = re.compile(
+    rf"\b{_TREATED}\b[^.!?]{{0,50}}?\b{_EATING_DISORDER}\b"
+    rf"|\b{_EATING_DISORDER}\b[^.!?]{{0,50}}?\b{_TREATED}\b",
+    re.IGNORECASE,
+)
+
+
+def eating_disorder(text: str) -> bool:
+    """The message names an eating disorder: no walk or other exercise among the steps."""
+    return _EATING_DISORDER_RE.search(canonical_text(text)) is not None
+
+
 def heavy_event(text: str) -> bool:
-    """The message speaks of a heavy life event (_HEAVY_EVENT), or of a relapse in recovery
-    ("I relapsed last night": the next turn, "what do I do now?", got a tutorial to follow)."""
-    if _HEAVY_EVENT.search(canonical_text(text)):
+    """The message speaks of a heavy life event (_HEAVY_EVENT), of a stay in hospital or
+    treatment for an eating disorder, or of a relapse in recovery ("I relapsed last night":
+    the next turn, "what do I do now?", got a tutorial to follow)."""
+    said = canonical_text(text)
+    if _HEAVY_EVENT.search(said) or _EATING_DISORDER_STAY.search(said):
         return True
     return relapsed(text) and substance_recovery(text)
 

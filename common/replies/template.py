@@ -27,6 +27,7 @@ from common.replies.requests import (
 from common.replies.sensitive import (
     boundary_kind,
     complaint,
+    eating_disorder,
     gambling_harm,
     occupational_exposure,
     opioid_named,
@@ -421,7 +422,7 @@ _TECH_WORDS = re.compile(
 _ELRO_STEPWISE = frozenset({"learning", "planning", "motivation", "check_in", "pacing"})
 # Steps that push to do more: not while a heavy event or health limits hold (_gentle_intent).
 _PUSHING = frozenset({"motivation", "check_in"})
-_EXERTING = frozenset({"ten-minute walk"})  # not for health limits (a wheelchair, ME/CFS)
+_EXERTING = frozenset({"ten-minute walk"})  # not for health limits (a wheelchair), nor an ED
 
 _FOCUS = {
     "problem_solving": "this problem",
@@ -1510,7 +1511,12 @@ class TemplateGenerator:
         elif not repeated and (earlier := self._earlier_topic(req, specifics)):
             sentences.append(_EARLIER[persona].format(x=earlier))
 
-        steps = self._choose_steps(req, intent, seed, specifics, technical, limits)
+        # No walk with health limits, nor where an eating disorder is named (exercise can be
+        # part of it: sensitive.eating_disorder).
+        no_exertion = limits or any(
+            map(eating_disorder, (req.message, *(t.message for t in _recallable(req.window))))
+        )
+        steps = self._choose_steps(req, intent, seed, specifics, technical, no_exertion)
         first = not (req.window or req.summary.turns_folded)
         sentences.extend(
             self._body(persona, intent, steps, seed, specifics, previous, tone, first, calm)
@@ -1647,11 +1653,11 @@ class TemplateGenerator:
         seed: int,
         specifics: _Specifics,
         technical: bool,
-        limits: bool = False,
+        no_exertion: bool = False,
     ) -> list[_Step]:
         """Three steps, rotated by the hash, skipping what was suggested or tried before (and,
-        with health limits, a walk)."""
-        pool = tuple(s for s in _STEPS[intent] if not (limits and s.marker in _EXERTING))
+        `no_exertion`, a walk)."""
+        pool = tuple(s for s in _STEPS[intent] if not (no_exertion and s.marker in _EXERTING))
         if technical:
             # debugging, plus the neutral steps that fit any problem (the smallest next step,
             # fresh eyes, what was tried), not "in writing, to whoever can decide" for a bug
