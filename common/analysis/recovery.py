@@ -60,11 +60,16 @@ _FRAME = (
 )
 
 # What says the crisis is now, or back, anywhere in the message: the patterns' reading
-# stands. Again, urges, still, tonight, a relapse, worse, "it's back", started cutting,
-# scared I'll, want to or going to cut (not "used to want to die"), last night, days ago,
-# "I've been cutting". Broad on purpose: a false alarm shows the lines, a miss does not.
+# stands. Again, urges, still, tonight, a relapse, worse, nothing has changed, "it's back",
+# started cutting, scared I'll, want to or going to cut (not "used to want to die"), last
+# night, days ago, "I've been cutting". Broad on purpose: a false alarm shows the lines, a miss
+# does not.
 PRESENT_RISK = (
     r"\b(?:again|urges?|still|tonight|relaps\w*|slip(?:ped)? up|worse|(?:cant|cannot) stop)\b|"
+    # It has not passed: "... and honestly nothing has changed", "no better", "same as then".
+    r"\b(?:nothing(?: has|s)? changed|(?:no|not (?:any|getting)) better|(?:hasnt|has not|havent|"
+    r"have not) (?:got|gotten|been getting) (?:any )?better|"
+    r"(?:the )?same as (?:then|before|back then))\b|"
     r"\b(?:are|is|its|theyre|came|comes|coming|come|creeping|crept|been|thoughts) back\b|"
     r"\bstart(?:ed|ing|s)? (?:again|to|cutting|purging|bingeing|binging|self|hurting|harming|"
     r"thinking|feeling|having|using|drinking)\b|"

@@ -51,6 +51,9 @@ STILL_A_CRISIS = [
     "I attempted suicide a year ago and I have the pills ready",
     "I tried to kill myself a year ago. I still think about it every day",
     "Suicidal again. Same as last winter.",
+    # that it has not passed (the merge's re-read: the model's flag was overridden here)
+    "I survived a suicide attempt last year and honestly nothing has changed",
+    "I tried to kill myself two years ago and it hasn't got any better",
 ]
 MODEL_ONLY = "I'm not suicidal anymore, therapy really helped"  # the model's 0.988
 
