@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Literal
+from typing import Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -106,9 +106,18 @@ def _metrics(*metrics: Metric) -> dict[str, Metric]:
     return {m.name: m for m in metrics}
 
 
-DAY = {"date_column": "day", "order_by": ("day",)}
-WEEK = {"date_column": "week_start", "order_by": ("week_start",)}
-HOUR = {
+class _Dated(TypedDict, total=False):
+    """The date fields a dated metric passes to Metric (typed, so that **DAY is checked)."""
+
+    date_column: str
+    date_kind: Literal["DATE", "TIMESTAMP"]
+    order_by: tuple[str, ...]
+    max_days: int
+
+
+DAY: _Dated = {"date_column": "day", "order_by": ("day",)}
+WEEK: _Dated = {"date_column": "week_start", "order_by": ("week_start",)}
+HOUR: _Dated = {
     "date_column": "hour",
     "date_kind": "TIMESTAMP",
     "order_by": ("hour",),
