@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 from common.errors import ErasureInProgress, Unavailable
 from common.full_pass import FULL_PASS_HOURS, full_pass_due
@@ -395,7 +395,7 @@ def run_cleanup(
             batch_every=erasure_batch_every,
             keys_by_retention=keys_by_retention,
         )
-        if until is None:
+        if until is None or deadline is None:  # both None or neither
             return
         if report.analytics["status"] == "deferred" and clock() >= until:
             report.complete = False  # out of its time with work left, as a phase's rounds()
@@ -422,7 +422,7 @@ def run_cleanup(
                 if read < batch_size:
                     break
 
-    kw = {"now": now, "batch_size": batch_size}
+    kw: _Batches = {"now": now, "batch_size": batch_size}
     phase("unfinished_erasures", lambda: _unfinished_erasures(store, report, rounds, in_time, **kw))
     phase("analytics", analytics_phase)
     lapped: dict[str, Callable[[], Any]] = {
@@ -478,6 +478,13 @@ def run_cleanup(
 Rounds = Callable[[], Iterator[int]]
 
 
+class _Batches(TypedDict):
+    """What every Firestore phase is given, as **kw."""
+
+    now: datetime
+    batch_size: int
+
+
 def _unfinished_erasures(
     store: CleanupStore,
     report: CleanupReport,
@@ -500,14 +507,14 @@ def _unfinished_erasures(
             len(unknown),
             extra={NEEDS_OPERATOR: True},
         )
-    left = iter(e for e in due if e.uid is not None)
+    left = iter((e, e.uid) for e in due if e.uid is not None)
     for _ in rounds():
-        erasure = next(left, None)
-        if erasure is None:
+        erasure, uid = next(left, (None, None))
+        if erasure is None or uid is None:
             return
         try:
             finished = store.finish_erasure(
-                uid=erasure.uid,
+                uid=uid,
                 user_key=erasure.user_key,
                 requested_at=erasure.requested_at,
                 now=now,

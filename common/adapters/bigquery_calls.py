@@ -48,7 +48,7 @@ def _retry(seconds: float):
     return DEFAULT_RETRY.with_timeout(seconds)
 
 
-def unavailable_errors() -> tuple[type[BaseException], ...]:
+def unavailable_errors() -> tuple[type[Exception], ...]:
     """What a BigQuery call raises when BigQuery cannot answer now: its API's errors, the
     instance's credentials failing to refresh (google.auth's, which no retry turns into an API
     error), and a failed connection or a timeout (OSError: requests' errors are ones too)."""

@@ -8,7 +8,7 @@ import io
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from common.adapters.bigquery_calls import (
     START_SECONDS,
@@ -31,6 +31,13 @@ _QUOTA_REASONS = frozenset({"quotaExceeded", "rateLimitExceeded"})
 # most (functions/session_cleanup/main.py): begun within the run's first 120 s
 # (common.cleanup.ANALYTICS_SECONDS), it ends by ~290 s of the run's 540.
 QUERY_TIMEOUT = 110.0
+
+
+class _Choice(TypedDict):
+    """A row of the retention_choices table."""
+
+    user_key: str
+    days: int
 
 
 def _unavailable(error: Exception) -> AnalyticsUnavailable:
@@ -122,7 +129,7 @@ class BigQueryAnalyticsEraser:
         10 MB limit."""
         from google.cloud import bigquery
 
-        choices = [
+        choices: list[_Choice] = [
             {"user_key": key, "days": days}
             for days, keys in sorted(keys_by_retention.items())
             if days != default_days
@@ -153,7 +160,7 @@ class BigQueryAnalyticsEraser:
             params,
         )
 
-    def _write_choices(self, choices: list[dict]) -> None:
+    def _write_choices(self, choices: list[_Choice]) -> None:
         """Replace the retention_choices table's rows: a load job, free and without the size
         limit of a request's parameters, into the table Terraform made (CREATE_NEVER: the job
         needs no right to create tables in the dataset; the local stack's is made with its

@@ -67,6 +67,8 @@ def _names_the_token(error: Exception) -> bool:
     if "registration token" in str(error).lower():
         return True
     http = getattr(error, "http_response", None)
+    if http is None:
+        return False
     try:
         details = http.json()["error"]["details"]
         violations = [v for d in details for v in d.get("fieldViolations") or ()]

@@ -7,7 +7,7 @@ deleting in bounded batches needs no stored cursor between runs, except the resu
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -93,7 +93,7 @@ class FirestoreCleanupStore:
     def _delete(self, refs: list) -> None:
         delete_all(self._db, refs)
 
-    def _write_unchanged(self, writes: list[tuple[Any, Any, dict | None]]) -> int:
+    def _write_unchanged(self, writes: Sequence[tuple[Any, Any, dict | None]]) -> int:
         """(reference, update time as read, update or None to delete): each write holds only if
         its document is as read (write_unchanged). How many held."""
         return len(write_unchanged(self._db, [Unchanged(*write) for write in writes]))
@@ -179,7 +179,7 @@ class FirestoreCleanupStore:
         docs = {(d.reference.parent.id, d.id): d.to_dict() for d in found}
         users = {uid: docs.get((USERS, uid)) for uid in owners}
         key = get_settings().analytics_hmac_key() if states else ""
-        out = []
+        out: list[tuple[Any, Any]] = []
         for snap in snaps:
             state = states.get(snap.id)
             if state is None:
@@ -307,7 +307,9 @@ class FirestoreCleanupStore:
             days = [day for day in map(day_of, doc.get("daily") or {}) if day]
             if days and "daily_until" not in doc:
                 newest = max(days)
-                stamp = {f"daily.{day}": DELETE_FIELD for day in stale_days(doc["daily"], now)}
+                stamp: dict[str, Any] = {
+                    f"daily.{day}": DELETE_FIELD for day in stale_days(doc["daily"], now)
+                }
                 stamp["daily_until"] = daily_until(newest)
                 writes.append((snap.reference, snap.update_time, stamp))
         with storage_errors():

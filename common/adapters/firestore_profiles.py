@@ -585,7 +585,7 @@ def _log_erased(
     times, never the uid."""
     keys = {"user_key": ukey} | ({"previous_user_key": older} if older else {})
     times = {"requested_at": requested_at.isoformat(), DOCUMENTS_GONE_AT: gone_at.isoformat()}
-    erasure_log.info(ERASURE_LOGGED, extra=keys | {REQUESTED_BY: requested_by} | times)
+    erasure_log.info(ERASURE_LOGGED, extra={**keys, REQUESTED_BY: requested_by, **times})
 
 
 def of_erased_account(erasure: dict, occurred_at: datetime) -> bool:

@@ -223,10 +223,9 @@ class FirestorePushStore:
             if mine.get("status") != "sending" or mine.get("deliveries") != delivery:
                 raise Busy(note.notification_id)
             doc = waiting.to_dict() if waiting.exists else None
-            other = doc and doc["notification_id"] != note.notification_id
-            if other and not replaces(note, doc["created_at"]):
-                return False
-            if other:
+            if doc and doc["notification_id"] != note.notification_id:
+                if not replaces(note, doc["created_at"]):
+                    return False
                 older = self._record(doc["notification_id"])
                 replaced = {"status": "replaced", "owner_uid": note.uid, "updated_at": now}
                 tx.set(older, replaced, merge=True)  # the same user's (deferred_key)
@@ -317,8 +316,7 @@ class FirestorePushStore:
         read: list[tuple[Any, Notification | None, str]] = []  # with why it is unreadable
         for snap in query.stream(**bounded()):
             try:
-                note = Notification.model_validate(snap.to_dict()["notification"])
-                read.append((snap, note, ""))
+                read.append((snap, Notification.model_validate(snap.to_dict()["notification"]), ""))
             except (ValidationError, KeyError, TypeError) as e:
                 # Stored by a version whose model was looser: raising here would stop every
                 # release run at this document, and the ones due behind it with it.

@@ -90,7 +90,9 @@ def end_care(db: Any, *, uid: str, now: datetime) -> tuple[list[str], list[str]]
     for _ in range(END_CARE_ATTEMPTS):
         ref = db.collection(ACTIVITY).document(uid)
         activity = ref.get(field_paths=list(ACTIVITY_CARE), **bounded())
-        found = [(activity, ACTIVITY_CARE)] if activity.exists else []
+        found: list[tuple[Any, tuple[str, ...]]] = (
+            [(activity, ACTIVITY_CARE)] if activity.exists else []
+        )
         for snap in _live_sessions(db, uid, now, ["expires_at", *SESSION_CARE]):
             found.append((snap, SESSION_CARE))
         writes = [
