@@ -916,7 +916,7 @@ def _someone_else() -> re.Pattern[str]:
 
 def _asks_if_safe(previous_reply: str | None) -> bool:
     """The reply before ends with the crisis reply's "Are you safe right now?" (any language)."""
-    return bool(previous_reply) and previous_reply.rstrip().endswith(_SAFETY_QUESTIONS)
+    return bool(previous_reply and previous_reply.rstrip().endswith(_SAFETY_QUESTIONS))
 
 
 # Someone is with the user, or coming: "no, my husband is here" says why they are not safe, not
@@ -980,11 +980,11 @@ def safety_answer(previous_reply: str | None, message: str) -> SafetyAnswer | No
         return "not_safe"
     if len(answer) > _LONGEST_NO_THEN:
         return None
-    said = _no_then()[0].fullmatch(answer)
-    if not said or _reassured(said.group("rest")) is not None:
+    no = _no_then()[0].fullmatch(answer)
+    if not no or _reassured(no.group("rest")) is not None:
         return None
     # "no, I used to cut myself but I've been clean for 2 years": told of the past
-    return None if lived_experience(said.group("rest")) else "not_safe"
+    return None if lived_experience(no.group("rest")) else "not_safe"
 
 
 def answers_for_someone_else(previous_reply: str | None, message: str) -> bool:

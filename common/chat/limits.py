@@ -164,7 +164,8 @@ def activity_doc(
     # A pair even without its hash (None): code from before the salt unpacks every entry as
     # (time, hash), and a rollback or an instance of the older code may read this record.
     recent = [
-        [ts.isoformat(), h if h and newest - ts < HASHES_KEPT_FOR else None] for ts, h in kept
+        [ts.isoformat(), h if h and newest is not None and newest - ts < HASHES_KEPT_FOR else None]
+        for ts, h in kept
     ]
     # In UTC: the times are in the user's zone, where a day added is a day of wall clock (23 or
     # 25 hours across a DST change) and max() ignores fold (the autumn's repeated hour).

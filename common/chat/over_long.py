@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
-from common.chat.models import MAX_MESSAGE_CHARS
+from common.chat.models import MAX_MESSAGE_CHARS, LegacyChatRequest, TurnCreate
 from common.chat.service import patterns_say_crisis
 
-Body = TypeVar("Body", bound=BaseModel)
+Body = TypeVar("Body", TurnCreate, LegacyChatRequest)  # the request bodies with a message
 
 
 def cuts(model: type[Body], data: Any) -> list[Body]:

@@ -328,7 +328,8 @@ def take_turn(
     except ErasureInProgress as erasing:
         return crisis_unread(erasing, context.session)
     user_settings = settings_of(context.user)
-    local_now = now.astimezone(ZoneInfo(user_settings.timezone))
+    zone = ZoneInfo(user_settings.timezone)
+    local_now = now.astimezone(zone)
     # The user's hour only if they set their zone: the default "UTC" is no one's clock, and its
     # hour would rank by a wrong time of day, fill their hourly activity with UTC hours and
     # call the turn's hour unusual.
@@ -364,12 +365,12 @@ def take_turn(
     reserved = False
     short = not repeat_counted(body.message)  # "ok" again is no bot (REPEAT_MIN_CHARS)
 
-    def judge(read: TurnContext) -> tuple[list[tuple[datetime, str]], Verdict]:
+    def judge(read: TurnContext) -> tuple[list[tuple[datetime, str | None]], Verdict]:
         """This turn judged with the user's activity as `read` holds it. It runs again at the
         commit, whose precondition makes concurrent turns of the user count each other."""
         salt = salt_of(read.activity, fresh_salt)
         entry = (local_now, message_hash(body.message, salt))
-        recent = as_salted(recent_activity(read.activity, local_now.tzinfo), body.message, salt)
+        recent = as_salted(recent_activity(read.activity, zone), body.message, salt)
         if reserved and entry in recent:
             recent.remove(entry)
         activity = [*recent, entry]
@@ -628,7 +629,7 @@ def take_turn(
 
     def activity_kept(
         read: TurnContext,
-        activity: list[tuple[datetime, str]],
+        activity: list[tuple[datetime, str | None]],
         limited_until: datetime | None = None,
         session_not_safe_until: datetime | None = None,
     ) -> dict:
@@ -1323,7 +1324,7 @@ def _generate(
         if sink is None:
             reply = generator.generate(request)
         else:
-            parts = []
+            parts: list[str] = []
             for chunk in generator.stream(request):
                 if isinstance(chunk, Restart):  # what was sent is not the reply
                     parts.clear()
@@ -1355,7 +1356,7 @@ def _generate(
     return reply, type(generator).__name__
 
 
-def _turns_this_minute(activity: list[tuple[datetime, str]], now: datetime) -> int:
+def _turns_this_minute(activity: list[tuple[datetime, str | None]], now: datetime) -> int:
     return sum(now - at < timedelta(minutes=1) for at, _ in activity)
 
 
@@ -1373,7 +1374,7 @@ def _limit(
     user_event: Callable[[str, str | None, dict], Event],
     verdict: Verdict,
     context: TurnContext,
-    activity: list[tuple[datetime, str]],
+    activity: list[tuple[datetime, str | None]],
     session_id: str | None,
     store: SessionStore,
     outbox: OutboxStore,
@@ -1383,7 +1384,7 @@ def _limit(
 ) -> NoReturn:
     """Refuse the turn with 429 + Retry-After; the first refusal of a spell is an event.
     `care_resources`: the user is in care; the message is a calm one with these helplines."""
-    until = now + timedelta(seconds=verdict.retry_after)
+    until = now + timedelta(seconds=verdict.retry_after or 0)  # a limiting verdict has one
     if _spell(context.activity, now) is None:
         data = {
             "reasons": list(verdict.reasons),

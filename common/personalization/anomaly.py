@@ -56,7 +56,7 @@ def _free_in(times: list[datetime], now: datetime, limit: int, window_s: int) ->
 
 
 def check(
-    activity: Sequence[tuple[datetime, str]],
+    activity: Sequence[tuple[datetime, str | None]],
     now: datetime,
     hourly: Sequence[int],
     thresholds: Thresholds = DEFAULT_THRESHOLDS,

@@ -1714,7 +1714,7 @@ class TemplateGenerator:
 
         # What the user said they tried, newest first: this message, the window, the summary.
         candidates = extract_tried(req.message)[:1]
-        candidates += [tried[0] for t in reversed(window) if (tried := extract_tried(t.message))]
+        candidates += [said[0] for t in reversed(window) if (said := extract_tried(t.message))]
         candidates += list(reversed(_tried(req)))
         tried = next(
             (

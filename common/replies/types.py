@@ -59,7 +59,8 @@ class ReplyRequest:
     # template names them to a relapse or a risky choice; () where there are none.
     addiction_lines: tuple[str, ...] = ()
     # What the message and window say of heavy events and health limits: take_turn's, which
-    # ranked the personas; read from them when not given (a request built elsewhere).
+    # ranked the personas; read from them when not given (a request built elsewhere). None
+    # only until __post_init__ sets it: readers always see a Gentleness, hence the ignore.
     gentleness: Gentleness = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:

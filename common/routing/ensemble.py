@@ -141,7 +141,9 @@ def _reasons(
     reasons.extend(router_reasons)
     if model_best == pid:
         reasons.append(f"This message reads like one for {name}.")
-    if time_decided:  # TIME_AFFINITY is a fixed table, not the user's habit: "the", not "your"
+    # TIME_AFFINITY is a fixed table, not the user's habit: "the", not "your". (Only a known
+    # hour can decide: the hour's check is for the type checker.)
+    if time_decided and convo.local_hour is not None:
         reasons.append(f"{name} suits the {day_part(convo.local_hour)}.")
     return tuple(reasons)
 
