@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from common.errors import Forbidden, Unauthenticated, Unavailable
 
@@ -185,5 +185,5 @@ CLOCK_SKEW_SECONDS = 60
 PRODUCTION_CLOCK_SKEW_SECONDS = 10
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)

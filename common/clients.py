@@ -30,6 +30,7 @@ def cache(factory: Callable[[], T]) -> Callable[[], T]:
         with lock:
             return cached()
 
+    # An attribute set on a function: mypy knows only a plain function's attributes.
     get.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
     return get
 

@@ -155,7 +155,11 @@ def check_all(settings: Settings) -> dict:
     done, _ = wait(futures.values(), timeout=CHECK_TIMEOUT + 1)
     # Not `with pool`: its exit would wait for a hung check, and /healthz with it.
     pool.shutdown(wait=False, cancel_futures=True)
-    timed_out = {"ok": False, "error": "Timeout", "latency_ms": (CHECK_TIMEOUT + 1) * 1000}
+    timed_out: dict[str, Any] = {
+        "ok": False,
+        "error": "Timeout",
+        "latency_ms": (CHECK_TIMEOUT + 1) * 1000,
+    }
     deps = {name: f.result() if f in done else dict(timed_out) for name, f in futures.items()}
     if (model := clients.persona_model()) is not None:
         # This instance's view: its circuit breaker and prediction cache.

@@ -7,7 +7,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any
 
@@ -116,7 +116,7 @@ def parse(model: type[BaseModel], data: Any) -> Any:
         elif kind in ("model_type", "model_attributes_type", "dict_type"):
             said = "must be a JSON object"  # not "... or instance of QuietHours"
         elif kind == "string_pattern_mismatch":  # the format in words, not the regex
-            said = formats.WORDS.get(first.get("ctx", {}).get("pattern"), said)
+            said = formats.WORDS.get(first.get("ctx", {}).get("pattern", ""), said)
         said = said.rstrip(".")
         if kind == "extra_forbidden" and first["loc"]:  # named by the unknown key itself
             parent, key = _field_path(first["loc"][:-1]), str(first["loc"][-1])
@@ -263,7 +263,7 @@ class Routes:
             # in the error shape too, not as its HTML page.
             flask.current_app.register_error_handler(404, _unrouted)
 
-    def match(self, request: flask.Request) -> tuple[str, dict]:
+    def match(self, request: flask.Request) -> tuple[str, Mapping[str, Any]]:
         """The endpoint and its path arguments. Only the methods a rule names: werkzeug adds
         HEAD to every GET rule, and a handler that reads "not GET, not PATCH" as DELETE would
         then erase on a HEAD."""

@@ -138,26 +138,26 @@ class PredictionCache:
         self.misses = 0
 
     def get(self, key: str) -> ModelPrediction | None:
-        key = _digest(key)
+        digest = _digest(key)
         with self._lock:
-            entry = self._items.get(key)
+            entry = self._items.get(digest)
             if entry is not None and self._clock() - entry[0] > self._max_age:
-                del self._items[key]
+                del self._items[digest]
                 entry = None
             if entry is None:
                 self.misses += 1
                 return None
-            self._items.move_to_end(key)
+            self._items.move_to_end(digest)
             self.hits += 1
             return entry[1]
 
     def put(self, key: str, value: ModelPrediction) -> None:
         if self._size <= 0:
             return
-        key = _digest(key)
+        digest = _digest(key)
         with self._lock:
-            self._items[key] = (self._clock(), value)
-            self._items.move_to_end(key)
+            self._items[digest] = (self._clock(), value)
+            self._items.move_to_end(digest)
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
 

@@ -189,6 +189,7 @@ class GroupCommit(Generic[T, R]):
                 self._cv.notify_all()
         if slot.error is not None:
             raise slot.error
+        # Done without an error: the write set its result (an R, which may itself be None).
         return slot.result  # type: ignore[return-value]
 
 

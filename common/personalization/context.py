@@ -49,7 +49,7 @@ def context_keys(tone: str | None, intent: str | None) -> tuple[str, ...]:
         keys.append(f"tone_{TONE_GROUPS[tone]}")
     if intent in INTENT_GROUPS:
         keys.append(f"intent_{INTENT_GROUPS[intent]}")
-    if len(keys) == 2:
+    if len(keys) == 2 and tone is not None and intent is not None:  # both in their groups
         keys.append(f"both_{TONE_GROUPS[tone]}_{INTENT_GROUPS[intent]}")
     return tuple(keys)
 

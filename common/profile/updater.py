@@ -164,14 +164,14 @@ def delta_for(event: Event) -> ProfileDelta | None:
         return delta
     if event.type == "session.ended":
         persona, turns = d.get("persona"), d.get("turn_count")
-        signal = end_signal(turns) if isinstance(turns, int) else None
+        ending = end_signal(turns) if isinstance(turns, int) else None
         # A session whose last reply was the crisis safety message or care's: its end is no
         # persona's (the care persona was imposed, not chosen).
         imposed = d.get("last_crisis") or d.get("last_care")
-        if persona not in PERSONA_IDS or signal is None or imposed:
+        if persona not in PERSONA_IDS or ending is None or imposed:
             return None
         keys = context_keys(d.get("tone"), d.get("intent"))
-        for pid, (reward, weight) in implicit_updates(signal, shown=persona).items():
+        for pid, (reward, weight) in implicit_updates(ending, shown=persona).items():
             _evidence(delta, pid, reward, weight, keys)
         return delta
     return None

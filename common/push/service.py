@@ -160,9 +160,12 @@ class PushSender(Protocol):
         """One message per device, in batches FCM accepts; one result per device, in order."""
 
 
+OutcomeStatus = Literal["sent", "failed", "suppressed", "deferred", "duplicate", "busy"]
+
+
 @dataclass(frozen=True)
 class Outcome:
-    status: Literal["sent", "failed", "suppressed", "deferred", "duplicate", "busy"]
+    status: OutcomeStatus
     reason: str | None = None
     sent: int = 0
     removed: int = 0
@@ -293,10 +296,10 @@ def deliver(
             subject=ukey,
         )
 
-    def finish(status: str, reason: str | None, events: list[Event], **kw) -> Outcome:
+    def finish(status: OutcomeStatus, reason: str | None, events: list[Event], **kw) -> Outcome:
         if store.finish(note.notification_id, status=status, reason=reason, now=now, events=events):
             deliver_now(events, publisher=publisher, outbox=outbox, now=now)
-        return Outcome(status, reason, **kw)  # type: ignore[arg-type]
+        return Outcome(status, reason, **kw)
 
     def wait(due_at: datetime, reason: str) -> Outcome:
         events = [event("push.deferred", reason=reason, due_at=due_at.isoformat())]
