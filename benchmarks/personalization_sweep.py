@@ -256,8 +256,8 @@ def main() -> None:
     if BENCHMARK_SEED in args.seeds:
         parser.error(f"seed {BENCHMARK_SEED} draws the benchmark's own messages, its test set")
     if args.stack:
-        rows = asyncio.run(stack_sweep(args.seeds))
-        text = stack_report(rows, args.seeds, describe())
+        by_seed = asyncio.run(stack_sweep(args.seeds))
+        text = stack_report(by_seed, args.seeds, describe())
         (ROOT / "benchmarks" / "results" / "personalization_sweep_stack.md").write_text(text)
         print(text)
         return
@@ -268,10 +268,12 @@ def main() -> None:
     for n, (strength, cap) in enumerate(GRID, 1):
         policy = ThompsonSampling(prior_strength=strength, exploration_cap=cap, draws=300)
         runs = [simulate(policy, users, corpus, seed) for seed in range(args.repeats)]
-        rows.append(((strength, cap), late_by_user_run(runs, len(users))))
+        clusters = late_by_user_run(runs, len(users))
+        rows.append(((strength, cap), clusters))
+        agreement = statistics.mean(statistics.mean(r for _, r in c) for c in clusters)
         print(
             f"[{n}/{len(GRID)} {time.perf_counter() - started:.0f} s] prior {strength:g}, "
-            f"cap {cap:g}: {statistics.mean(map(statistics.mean, rows[-1][1])):.3f}",
+            f"cap {cap:g}: {agreement:.3f}",
             flush=True,
         )
     lines = sweep_report(rows, args.repeats, describe()["date"])

@@ -4,6 +4,7 @@ settings, simulated users get their hidden favourite far more often late than ea
 from __future__ import annotations
 
 import math
+import re
 import statistics
 
 import pytest
@@ -88,3 +89,21 @@ def test_the_sweep_report_gives_each_settings_clustered_and_paired_standard_erro
         "| 0.5 | 0 | 0.550 | 0.2598 | +0.100 | 0.0000 | 0.550 | 0.550 | 0.550 |",
         "| 1 | 0.05 | 0.450 | 0.2598 | +0.000 | 0.0000 | 0.450 | 0.450 | 0.450 |",
     ]
+
+
+def test_the_offline_sweep_runs_to_its_report(monkeypatch, tmp_path, capsys) -> None:
+    """`python -m benchmarks.personalization_sweep` prints each setting's mean agreement as it
+    goes and writes the report; its progress line read the user-runs' (kind, reward) pairs as
+    numbers, and the first setting ended the sweep with a TypeError."""
+    from benchmarks import personalization_sweep as sweep
+
+    (tmp_path / "benchmarks" / "results").mkdir(parents=True)
+    monkeypatch.setattr(sweep, "ROOT", tmp_path)
+    monkeypatch.setattr(sweep, "GRID", [DEFAULT, (0.5, 0.0)])
+    monkeypatch.setattr(sweep, "population", lambda n: population(4))  # 24: minutes
+    monkeypatch.setattr("sys.argv", ["personalization_sweep", "--repeats", "1"])
+    sweep.main()
+    progress = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[")]
+    assert len(progress) == 2 and all(re.search(r": [01]\.\d{3}$", line) for line in progress)
+    report = (tmp_path / "benchmarks" / "results" / "personalization_sweep.md").read_text()
+    assert "| 1 | 0.05 |" in report and "| 0.5 | 0 |" in report
