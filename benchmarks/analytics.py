@@ -44,6 +44,7 @@ import urllib.request
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from benchmarks.machine import describe
 from common.analytics.churn_eval import evaluate
@@ -164,12 +165,18 @@ def _sustained(samples: list[tuple[float, int]], total: int) -> dict:
 PROBE_HOLD_S = 0.005
 
 
-def _probe_server(hold: float) -> tuple[socketserver.BaseServer, dict]:
+def _probe_server(hold: float) -> tuple[http.server.HTTPServer, dict]:
     """A push endpoint on a free port that counts deliveries and how many are in flight at once:
     each from its arrival until its answer is about to be written (`hold` seconds at least).
     Counting until after the answer would race a sender that waits for each answer: it can read
     the answer and push again before this thread has counted the first one out."""
-    state = {"count": 0, "inflight": 0, "max_inflight": 0, "first": None, "last": None}
+    state: dict[str, Any] = {
+        "count": 0,
+        "inflight": 0,
+        "max_inflight": 0,
+        "first": None,
+        "last": None,
+    }
     lock = threading.Lock()
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -434,7 +441,7 @@ def _dashboard_queries(bq, dataset: str, repeat: int) -> dict:
             bigquery.ScalarQueryParameter("end", "DATE", period.end),
         ]
     )
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     for name, metric in METRICS.items():
         sql = metric_query(metric, project=PROJECT, dataset=dataset)
         took, rows = [], 0

@@ -216,7 +216,11 @@ def _stop_pubsub(w: Window) -> Callable[[], None]:
 
 def _stop_model(w: Window) -> Callable[[], None]:
     stack.stop("model")
-    return lambda: stack.start(stack.BY_NAME["model"])
+
+    def restart() -> None:
+        stack.start(stack.BY_NAME["model"])
+
+    return restart
 
 
 STOPPERS: dict[str, Callable[[Window], Callable[[], None]]] = {

@@ -272,7 +272,9 @@ def _run(code: str, config: dict[str, str] | None) -> subprocess.CompletedProces
 def targets() -> list[tuple[str, Path, dict[str, str]]]:
     """The table's rows: name, main.py and the configuration over the stack's environment."""
     paths = sorted(ROOT.glob("functions/*/main.py")) + [ROOT / "benchmarks/floor/main.py"]
-    rows = [(str(p.parent.relative_to(ROOT)), p, {}) for p in paths]
+    rows: list[tuple[str, Path, dict[str, str]]] = [
+        (str(p.parent.relative_to(ROOT)), p, {}) for p in paths
+    ]
     chat = next(i for i, (name, _, _) in enumerate(rows) if name == "functions/chat")
     rows.insert(chat + 1, (GEMINI_ROW, rows[chat][1], {"RESPONSE_GENERATOR": "gemini"}))
     return rows

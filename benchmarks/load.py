@@ -194,7 +194,8 @@ class User:
                 status = "timeout"
             except httpx.TransportError as e:
                 status = type(e).__name__
-            degraded = bool(op == "turn" and status in ("200", "201") and r.json()["degraded"])
+            answered = status in ("200", "201")
+            degraded = bool(op == "turn" and answered and r is not None and r.json()["degraded"])
             code = error_code(r) if r is not None and r.status_code >= 500 else ""
             self.run.samples.append(
                 Sample(

@@ -228,7 +228,8 @@ def main(argv: list[str] | None = None) -> None:
     for n in range(USERS):
         user = sign_up()
         h = {"Authorization": f"Bearer {user.id_token}"}
-        session_id, turn = None, None
+        session_id: str | None = None
+        turn: dict[str, Any] = {}  # the last turn's answer
         for i, text in enumerate(MESSAGES[:TURNS]):
             # every message new to the model's cache, as a person's own words are
             text = f"{text} (day {n + 1})"

@@ -183,7 +183,7 @@ async def simulate_user(
     turns: int,
     run: Run,
 ) -> None:
-    r = await client.post(
+    signed_up = await client.post(
         SIGN_UP,
         json={
             "email": f"pz-{uuid.uuid4().hex}@example.com",
@@ -191,7 +191,7 @@ async def simulate_user(
             "returnSecureToken": True,
         },
     )
-    headers = {"Authorization": f"Bearer {r.json()['idToken']}"}
+    headers = {"Authorization": f"Bearer {signed_up.json()['idToken']}"}
     session_id = None
     rated = 0
     for i in range(turns):
@@ -449,16 +449,20 @@ def summarise(run: Run, turns: int) -> dict:
         "agreement_turns_16_30": _agreement(late),
         "agreement_turns_16_30_ci95": user_bootstrap_ci(late),
         "agreement_turns_16_30_by_kind": {
-            kind: _agreement(v)
+            kind: _agreement(of_kind)
             for kind in ("fixed", "by_tone", "by_intent")
-            if (v := [x for x in late if x.kind == kind])
+            if (of_kind := [x for x in late if x.kind == kind])
         },
         # For the contextual users: agreement where the model read the message's tone or intent
         # group right, and where it did not (no policy can learn its way past a misreading).
         "agreement_turns_16_30_contextual_by_reading": {
-            reading: {"n": len(v), "agreement": _agreement(v)}
+            reading: {"n": len(of_reading), "agreement": _agreement(of_reading)}
             for reading, right in (("read_right", True), ("misread", False))
-            if (v := [x for x in late if x.kind != "fixed" and x.context_read_right == right])
+            if (
+                of_reading := [
+                    x for x in late if x.kind != "fixed" and x.context_read_right == right
+                ]
+            )
         },
         # After a crisis signal (here always a false alarm: the messages are not crisis ones)
         # the calm persona answers that turn and the next CARE_TURNS_AFTER_CRISIS, whatever

@@ -24,6 +24,7 @@ def _announce_only(self: SnapshotManager, project_id: str, dataset_id: str, tabl
     self._events.publish(TableDataChanged(project_id, dataset_id, table_id))
 
 
+# The emulator's own method replaced, on purpose (the docstring above).
 SnapshotManager.record_change = _announce_only  # type: ignore[method-assign]
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from common.chat.models import MAX_MESSAGE_CHARS
 from common.http import DEFAULT_CACHE_CONTROL
@@ -51,9 +51,9 @@ LOCAL_SERVER = "http://127.0.0.1:8080"
 
 
 def _components() -> dict[str, dict]:
-    pairs = [(m, "validation") for m in REQUEST_MODELS] + [
-        (m, "serialization") for m in RESPONSE_MODELS
-    ]
+    pairs: list[tuple[type[BaseModel], JsonSchemaMode]] = [
+        (m, "validation") for m in REQUEST_MODELS
+    ] + [(m, "serialization") for m in RESPONSE_MODELS]
     _, defs = models_json_schema(pairs, ref_template="#/components/schemas/{model}")
     schemas = defs["$defs"]
     # Constraints the validators check in code (common.chat.models.clean_message, both bodies),

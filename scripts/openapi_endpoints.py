@@ -623,7 +623,7 @@ SSE_EXAMPLE = (
     f"event: final\ndata: {json.dumps(TURN_EXAMPLE, separators=(',', ':'))}\n\n"
 )
 METRIC_EXAMPLE = METRICS["daily_active_users"].describe()
-PROFILE_EXAMPLE = {
+PROFILE_EXAMPLE: dict[str, Any] = {
     "settings": {
         "personalization": True,
         "anonymize_analytics": False,

@@ -212,8 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         if args.erased_since is not None:
-            live = firestore.Client(project=settings.project_id, database=args.live_database)
-            keys |= erased_since(live, args.erased_since)
+            live_db = firestore.Client(project=settings.project_id, database=args.live_database)
+            keys |= erased_since(live_db, args.erased_since)
         restored = firestore.Client(project=settings.project_id, database=args.database)
         reapply(restored, keys, hmac_keys=hmac_keys, now=utcnow(), dry_run=args.dry_run)
     except google_errors() as error:

@@ -485,9 +485,9 @@ def wait_healthy(timeout: float = 90) -> dict:
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"{GATEWAY_URL}/healthz", timeout=2) as r:
-                last = json.load(r)
-                if r.status == 200 and last.get("status") == "ok":
-                    return last
+                last = report = json.load(r)
+                if r.status == 200 and report.get("status") == "ok":
+                    return report
         except urllib.error.HTTPError as e:
             last = e.read().decode(errors="replace")
         except (urllib.error.URLError, OSError) as e:

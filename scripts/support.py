@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = get_settings()
         # end-care needs no user key: nor the secret
-        hmac_key = settings.analytics_hmac_key() if args.command == "lookup" else None
+        hmac_key = settings.analytics_hmac_key() if args.command == "lookup" else ""
     except RuntimeError as error:
         parser.error(str(error))
     # With the local key the user key names nobody: no preferences, no erasure found.
