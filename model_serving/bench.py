@@ -119,6 +119,8 @@ def _plain_http(url: str) -> bool:
 
 def bench_http(url: str, texts: list[str], scale: float) -> dict[str, dict]:
     parts = urlsplit(url)
+    if not parts.hostname:  # main refuses such a --url (_plain_http)
+        raise ValueError(f"{url}: no host")
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
     headers = {"Content-Type": "application/json"}
     out = {}

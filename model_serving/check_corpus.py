@@ -60,7 +60,10 @@ def load(paths: list[Path]) -> tuple[list[dict], list[str]]:
 
 def load_located(paths: list[Path]) -> tuple[list[dict], list[str], list[str]]:
     """load(), plus the name of the file each record came from."""
-    records, errors, files, seen = [], [], [], {}
+    records: list[dict] = []
+    errors: list[str] = []
+    files: list[str] = []
+    seen: dict[str, str] = {}  # normalised text: where it was first
     for path in paths:
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():

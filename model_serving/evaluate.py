@@ -196,7 +196,8 @@ def main(argv: list[str]) -> int:
             "",
         ]
 
-    summary, per_label, pngs = [], [], []
+    summary: list[list[Any]] = []  # a row of the report's table per head
+    per_label, pngs = [], []
     heads = meta["heads"]
     sel = meta["selection"]
     for head in MULTICLASS:
@@ -494,8 +495,7 @@ def main(argv: list[str]) -> int:
     latest = report.replace("](confusion_", f"]({version}/confusion_")
     (REPORTS / "LATEST.md").write_text(latest)
     print(f"wrote {out_dir.relative_to(REPORTS.parent.parent)}/report.md and reports/LATEST.md")
-    for row in summary:
-        head, features, f1, ci, acc, _, status, _ = row
+    for head, features, f1, ci, acc, _, status, _ in summary:
         print(f"  {head:8} {features:7} macro-F1 {f1:.3f} {ci}  accuracy {acc:.3f}  {status}")
     print(f"  crisis   precision {precision:.3f} recall {recall:.3f} at {crisis['threshold']:.4f}")
     return 0

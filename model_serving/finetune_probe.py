@@ -122,7 +122,7 @@ def main(argv: list[str]) -> int:
 
     model = Top()
     positives = float(y_tr["crisis"].sum())
-    losses = {
+    losses: dict[str, torch.nn.Module] = {
         "crisis": torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(len(train) / positives - 1))
     }
     for h, k in SIGNALS.items():

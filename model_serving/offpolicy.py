@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 import numpy as np
@@ -110,7 +110,8 @@ def logged(
     turns: Sequence[RatedTurn], champion_version: str
 ) -> tuple[list[RatedTurn], dict[str, int]]:
     """The turns both estimates can use, and why the others were left out."""
-    kept, skipped = [], defaultdict(int)
+    kept: list[RatedTurn] = []
+    skipped: defaultdict[str, int] = defaultdict(int)
     for t in turns:
         if reason := unreplayable(t, champion_version):
             skipped[reason] += 1
@@ -217,17 +218,18 @@ def evaluate(
             p: float(np.clip(t.scores[p] + model_weight * delta[i], 0.0, 1.0))
             for i, p in enumerate(PERSONA_IDS)
         }
-        common = {
-            "profile": t.profile,
+        logged_turn = LoggedInteraction(
+            ensemble=dict(t.scores),
+            profile=t.profile,
             # None: the user's time zone was unknown, and the policy had no time-of-day term
-            "local_hour": None if t.local_hour is None else int(t.local_hour),
-            "seed": t.turn_id,  # what the chat function seeds the policy with
-            "shown": t.persona,
-            "propensity": float(t.propensity),
-            "reward": float(t.reward),
-        }
-        base.append(LoggedInteraction(ensemble=dict(t.scores), **common))
-        shifted.append(LoggedInteraction(ensemble=moved, **common))
+            local_hour=None if t.local_hour is None else int(t.local_hour),
+            seed=t.turn_id,  # what the chat function seeds the policy with
+            shown=t.persona,
+            propensity=float(t.propensity),
+            reward=float(t.reward),
+        )
+        base.append(logged_turn)
+        shifted.append(replace(logged_turn, ensemble=moved))
     result: dict[str, Any] = {
         "policy": policy_name,
         "model_weight": round(model_weight, 4),

@@ -112,7 +112,8 @@ def partition(records: list[dict]) -> tuple[list[dict], list[dict], bool]:
     if thresholds is None:
         raise SystemExit(f"{SPLIT_FILE} is missing: run `python -m model_serving.split` first")
     listed, trained = read_sides()
-    train, heldout = [], []
+    train: list[dict] = []
+    heldout: list[dict] = []
     for r in records:
         (heldout if is_heldout(r, listed, trained, thresholds) else train).append(r)
     current = {key(r["text"]) for r in heldout} <= listed
@@ -161,7 +162,8 @@ def main(argv: list[str]) -> int:
     HELDOUT_FILE.write_text("".join(f"{k}\n" for k in sorted(listed | keys)))
     train_keys = trained | {key(r["text"]) for r in records} - keys
     TRAIN_FILE.write_text("".join(f"{k}\n" for k in sorted(train_keys)))
-    total, out = Counter(), Counter()
+    total: Counter[str] = Counter()
+    out: Counter[str] = Counter()
     for r in records:
         total[stratum(r)] += 1
         out[stratum(r)] += key(r["text"]) in keys

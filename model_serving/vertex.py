@@ -89,7 +89,9 @@ class GcsArtifacts:
 
     def _bucket(self) -> Any:
         if self._client is None:
-            from google.cloud import storage
+            # The module, not `from google.cloud import storage`: the package ships no types,
+            # and mypy reads google.cloud as the typed clients' namespace, without that name.
+            import google.cloud.storage as storage
 
             self._client = storage.Client(project=self.config.project)
         return self._client.bucket(self.config.bucket)
@@ -228,7 +230,7 @@ class VertexDeployer:
             "previously_deployed": [m.id for m in deployed],
         }
         earlier = self._registered(aip, parent, aliases) if parent is not None else None
-        if earlier is not None:
+        if earlier is not None and parent is not None:  # (earlier is only found in a parent)
             name = parent.resource_name
             model = aip.Model(model_name=name, version=earlier.version_id)
             result |= {
