@@ -41,6 +41,12 @@ def _refusals() -> tuple[type[BaseException], ...]:
     return (Forbidden, NotFound)
 
 
+def _retried() -> tuple[type[Exception], ...]:
+    """What a delivery is retried for: BigQuery or Pub/Sub (the dead letter) down, or the
+    group's write past its wait (TimeoutError, an OSError)."""
+    return (InsertFailed, *unavailable_errors())
+
+
 def _message(cloud_event: CloudEvent) -> Message:
     pushed = (cloud_event.data or {}).get("message") or {}
     raw = pushed.get("data") or ""
@@ -66,9 +72,7 @@ def analytics_sink(cloud_event: CloudEvent) -> None:
             dead_letter=clients.dead_letter(),
             now=utcnow(),
         )
-    # BigQuery or Pub/Sub (the dead letter) down, or the group's write past its wait
-    # (TimeoutError, an OSError): the delivery is retried.
-    except (InsertFailed, *unavailable_errors()) as e:
+    except _retried() as e:
         if isinstance(e, _refusals()):
             _REFUSED.log(
                 log,

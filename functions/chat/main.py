@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 import flask
@@ -285,7 +286,7 @@ def _legacy_id(key: str) -> str:
     return "legacy-" + hashlib.sha256(key.encode()).hexdigest()[:40]
 
 
-HANDLERS = {
+HANDLERS: dict[str, Callable[..., flask.Response]] = {
     "create_turn": create_turn,
     "get_session": get_session,
     "list_turns": list_turns,
