@@ -30,9 +30,15 @@ run: bootstrap
 demo:
 	@$(PYTHON) -m scripts.demo
 
+# mypy twice ([tool.mypy] in pyproject.toml): the functions' packages (.venv), then model_serving
+# with the model's (.venv-model: torch, onnxruntime, scikit-learn). The second reports only
+# model_serving's own errors: the first checked common with the functions' packages.
 lint: bootstrap
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/mypy --python-executable .venv-model/bin/python --follow-imports=silent \
+		--cache-dir .mypy_cache/model model_serving
 	terraform fmt -check -recursive terraform
 	.venv-checkov/bin/checkov -d terraform --framework terraform --skip-download --quiet --compact
 
