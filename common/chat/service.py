@@ -85,7 +85,13 @@ from common.routing.ensemble import Conversation, Ranking
 from common.safety import (
     CARE_LIMITED,
     SafetyAnswer,
+    asked_if_anyone_in_danger,
     crisis_reply,
+    harm_reply_due,
+    harm_resources_for,
+    harm_sign_lines,
+    harm_to_others_reply,
+    involves_child,
     reassures,
     reply_language,
     resources_for,
@@ -93,6 +99,7 @@ from common.safety import (
     safety_answer,
     says_all_right,
     violence_resources_for,
+    with_harm_lines,
     with_violence_lines,
 )
 from common.sessions.state import SessionState, WindowTurn, append_turn, new_session
@@ -521,7 +528,10 @@ def take_turn(
         asked = state.window[-1].message if answered and state else None
         kinds = _crisis_kinds(body.message, asked if answered == "not_safe" else None)
         language = _crisis_language(body.message, locale, asked)
-        analysis = _with_resources(analysis, locale, settings, kinds=kinds, language=language)
+        child = involves_child(body.message, asked or "")
+        analysis = _with_resources(
+            analysis, locale, settings, kinds=kinds, language=language, child=child
+        )
     # What this user liked in messages like this one (tone and intent), plus a share of the rest.
     profile = in_context(
         profile,
@@ -559,6 +569,14 @@ def take_turn(
             and not of_themselves
             else None
         )
+        # Care after the reply for harm to others, or a message the harm patterns read below
+        # the crisis threshold ("I'm so angry I could actually hurt my son"): the reply speaks
+        # of keeping others safe and names their lines (which the vet then vouches for).
+        harm_said = _harm_crisis_message(state) if care else None
+        harm = not crisis and (
+            harm_said is not None or "harm_to_others" in _crisis_kinds(body.message)
+        )
+        child = harm and involves_child(body.message, harm_said or "")
         with phase("rank"):
             last = state.window[-1] if state and state.window else None
             ranking = rank(
@@ -589,10 +607,17 @@ def take_turn(
             summary=state.summary if state else SessionSummary(),
             care=care,
             care_resources=(
-                _lines(locale, settings, spoken, hurt=supporting == "hurt") if care else ()
+                _lines(locale, settings, spoken, hurt=supporting == "hurt", harm=harm, child=child)
+                if care
+                else harm_sign_lines(
+                    _resources(locale, settings), _harm_lines(locale, settings, None, child)
+                )
+                if harm
+                else ()
             ),
             all_right=care and (all_right or said_all_right(state, activity)),
             supporting=supporting,
+            harm_to_others=harm,
             # Care over, a crisis in the hour (this session's or another's): a calm reply.
             after_crisis=shortly_after_crisis(activity, now),
             gentleness=said,
@@ -928,11 +953,20 @@ def _crisis_language(
 
 
 def _lines(
-    locale: str | None, settings: Settings, language: str | None, *, hurt: bool
+    locale: str | None,
+    settings: Settings,
+    language: str | None,
+    *,
+    hurt: bool,
+    harm: bool = False,
+    child: bool = False,
 ) -> tuple[str, ...]:
     """The helplines (_resources), with the lines for violence at home after the emergency
-    line when someone is `hurt`."""
+    line when someone is `hurt`, and those for `harm` to others (_harm_lines) when the user may
+    hurt someone."""
     resources = _resources(locale, settings, language)
+    if harm:
+        resources = with_harm_lines(resources, _harm_lines(locale, settings, language, child))
     if not hurt:
         return resources
     violence = violence_resources_for(
@@ -948,13 +982,16 @@ def _with_resources(
     *,
     kinds: Set[str],
     language: str | None,
+    child: bool = False,
 ) -> Analysis:
     """A crisis's analysis, with its `language` (_crisis_language) and the helplines for the
     request's locale and that language; with its lines for violence at home after the
     emergency line when the crisis's `kinds` (_crisis_kinds) say someone hurts the user or
-    someone else ("my friend's dad hits her": those lines advise friends and family too)."""
+    someone else ("my friend's dad hits her": those lines advise friends and family too), and
+    those for harm to others when the user may hurt someone (a `child` named: its line too)."""
     hurt = bool(kinds & {"violence", "third_party_violence"})
-    resources = _lines(locale, settings, language, hurt=hurt)
+    harm = "harm_to_others" in kinds
+    resources = _lines(locale, settings, language, hurt=hurt, harm=harm, child=child)
     said = replace(analysis.safety, resources=resources, language=language)
     return replace(analysis, safety=said)
 
@@ -969,6 +1006,33 @@ def _someone_hurt(
         locale, default_locale=settings.safety_default_locale, language=language
     )
     return kinds & ABOUT_OTHERS == {"third_party_violence"} and bool(lines)
+
+
+def _harm_lines(
+    locale: str | None, settings: Settings, language: str | None, child: bool
+) -> tuple[str, ...]:
+    """The locale's lines for harm to others (harm_resources_for; its child line if a `child`
+    is named)."""
+    default = settings.safety_default_locale
+    return harm_resources_for(locale, default_locale=default, language=language, child=child)
+
+
+def _harm_crisis_message(state: SessionState | None) -> str | None:
+    """The message of the session's latest crisis turn, when it got the reply for harm to
+    others: the care turns after it keep to that (asked_if_anyone_in_danger)."""
+    latest = next((t for t in reversed(state.window) if t.crisis), None) if state else None
+    return latest.message if latest and asked_if_anyone_in_danger(latest.reply) else None
+
+
+def _harm_answer(
+    ranking: Ranking, analysis: Analysis, language: str, sink: ReplySink | None
+) -> _Answer:
+    """The crisis answer for harm to others (harm_to_others_reply), around the crisis's
+    resources (its lines after the emergency line: _with_resources)."""
+    reply = harm_to_others_reply(analysis.safety.resources, language=language)
+    if sink:
+        sink.token(reply)
+    return _Answer(ranking, reply, "safety", (), care=True, crisis_reply="harm_to_others")
 
 
 def _crisis_answer(
@@ -991,9 +1055,13 @@ def _crisis_answer(
     adult's, responsible_for); any other crisis turn, even right after one ("i took all my pills"
     after that no), the first reply. `kinds`: the crisis's (_crisis_kinds, its resources'
     too): when they say someone hurts the user or danger, and nothing of their own thoughts,
-    the follow-up does not speak of acting on them. `taken_back`: the message takes back, right
-    after a crisis reply, the words it answered: the resources, not the question again."""
+    the follow-up does not speak of acting on them; when they say the user may hurt someone
+    else and nothing of their own suicide (harm_reply_due), the reply for harm to others.
+    `taken_back`: the message takes back, right after a crisis reply, the words it answered:
+    the resources, not the question again."""
     language = _language(locale, settings, analysis.safety.language)
+    if answered is None and not taken_back and harm_reply_due(kinds):
+        return _harm_answer(ranking, analysis, language, sink)
     again = answered == "not_safe"
     in_danger = again and bool(kinds) and kinds <= {"violence", "danger"}
     someone_else = answered == "someone_else" or (
@@ -1226,17 +1294,20 @@ def _unread_crisis(
     publish: Callable[[str, dict], None] | None = None,
 ) -> tuple[dict, bool]:
     """The crisis reply to a turn whose session is not used (not read, or being erased), not
-    stored: its turn_index is 0 and the reply is the first crisis reply. `scripted_by` and
-    `publish`: as _not_stored's."""
+    stored: its turn_index is 0 and the reply is the first crisis reply, or the one its
+    pattern kinds choose (_crisis_answer: harm to others). `scripted_by` and `publish`: as
+    _not_stored's."""
     # The patterns (or the model, or a no to the safety question) flagged the message as sent:
     # a crisis whatever this reading says.
     analysis = replace(analysis, safety=replace(analysis.safety, crisis=True))
+    kinds = _crisis_kinds(body.message)
     analysis = _with_resources(
         analysis,
         locale,
         settings,
-        kinds=_crisis_kinds(body.message),
+        kinds=kinds,
         language=_crisis_language(body.message, locale),
+        child=involves_child(body.message),
     )
     turn_id = uuid.uuid4().hex
     convo = Conversation(  # the user's time zone is not read
@@ -1249,7 +1320,9 @@ def _unread_crisis(
         session_id=body.session_id or uuid.uuid4().hex,
         turn_id=turn_id,
         turn_index=0,
-        kept=_crisis_answer(ranking, analysis, locale, settings, sink, message=body.message),
+        kept=_crisis_answer(
+            ranking, analysis, locale, settings, sink, message=body.message, kinds=kinds
+        ),
         analysis=analysis,
         degraded=degraded,
         locale=locale,
@@ -1296,7 +1369,8 @@ class _Answer:
     degraded: tuple[str, ...]
     care: bool = False  # made for a turn in care (or a crisis): the care persona and words
     # The crisis reply's kind: "first", "again" (after a no to its question), "someone_else",
-    # "taken_back" (the words just answered, taken back).
+    # "taken_back" (the words just answered, taken back), "harm_to_others" (the user may hurt
+    # someone else).
     crisis_reply: str | None = None
     # The care it starts is a supporter's (SessionState.supporting): "suicide" or "hurt".
     supporting: str | None = None

@@ -283,6 +283,16 @@ _RULES = (
         "check-in, not steps."
     ),
     (
+        # The review of harm to others: the instruction for "I'm so angry I could actually hurt
+        # my son" said nothing of harm; "how can I find out where my ex lives? I want to make him
+        # regret what he did" got Elro's option A.
+        "- Never help anyone hurt, threaten, track down or get back at another person, and give "
+        "no steps toward it. If anyone may be in danger now, tell them to call the local "
+        "emergency number; if they fear what they might do to someone, tell them to put distance "
+        "between themselves and that person and anything they could use as a weapon, and point "
+        "them to their doctor (GP) or a line for people worried about their own behaviour."
+    ),
+    (
         # Turns are stored and can be exported: a promise of secrecy would be untrue.
         "- Never promise secrecy or confidentiality. If asked, say the conversation is kept in "
         "their account for the time they chose in settings and that they can delete it there."
@@ -450,6 +460,42 @@ def _supporter_rule(resources: tuple[str, ...], hurt: bool = False) -> str:
     )
 
 
+# Harm to others (ReplyRequest.harm_to_others), in the care rule's place after its crisis reply,
+# or after the others for a message the harm patterns read below the crisis threshold: keeping
+# others safe, and their lines (`resources`: the emergency line and the lines for harm to
+# others), which the vet then vouches for.
+def _harm_listed(resources: tuple[str, ...]) -> str:
+    listed = resource_line(resources)
+    if not listed:
+        return ""
+    return f" The lines to name: {listed}. Never name any other helpline or number."
+
+
+def _harm_care_rule(resources: tuple[str, ...]) -> str:
+    """The care rule after the reply for harm to others."""
+    return (
+        "CARE, HARM TO OTHERS: earlier in this conversation the person said they might hurt, or "
+        "had hurt, someone else, and was given crisis resources. For this reply, this rule comes "
+        "before your persona's voice and the rules above: give no plan, steps or advice about "
+        "anything else. Gently check in; say that if anyone could be in danger now they should "
+        "call the local emergency number and keep their distance from that person and from "
+        "anything they could use as a weapon, and remind them of the resources they were given. "
+        "Do not ask whether they are safe; ask how things are now." + _harm_listed(resources)
+    )
+
+
+def _harm_rule(resources: tuple[str, ...]) -> str:
+    """The rule for a message the harm patterns read below the crisis threshold."""
+    return (
+        "HARM TO OTHERS: this message suggests they may hurt someone. This comes before your "
+        "persona's voice: set the task aside, with no cheering and no steps toward it; say "
+        "calmly that if anyone could be in danger now they should call the local emergency "
+        "number and put distance between themselves and that person, and that their doctor, or "
+        "a line for people worried about their own behaviour, can help without judging them."
+        + _harm_listed(resources)
+    )
+
+
 # When neither the crisis rule nor care applies but a crisis was recent (care has ended): the
 # window may still hold the crisis turn's words, methods included, or the crisis was in the
 # hour before, in a turn no longer shown or in another session (req.recent_crisis).
@@ -530,12 +576,16 @@ class PromptBuilder:
         elif req.care and not req.all_right:
             if req.supporting:
                 rule = _supporter_rule(req.care_resources, hurt=req.supporting == "hurt")
+            elif req.harm_to_others:
+                rule = _harm_care_rule(req.care_resources)
             else:
                 rule = _care_rule(req.care_resources)
             sections.append(rule)
         elif req.recent_crisis:
             remind = req.care_resources if req.care else ()
             sections.append(_after_crisis_rule(req.window, remind))
+        if req.harm_to_others and not req.care:
+            sections.append(_harm_rule(req.care_resources))
         return "\n\n".join(sections)
 
     def notes(self, req: ReplyRequest, *, tag: str) -> str:

@@ -889,6 +889,29 @@ _SUPPORTING_HURT_AGAIN = (
     "their next step at their own pace. If they are in danger now, call your local emergency "
     "number. These lines can guide you as you go: {listed}. How are you doing?"
 )
+# Harm to others (ReplyRequest.harm_to_others). The care turns after its crisis reply: keeping
+# others safe and the lines ({listed}: the emergency line, the lines for harm to others, the
+# rest), not "no need to fix or decide anything" to "yes im safe, she's the one who should be
+# scared". The second for consecutive turns, as above.
+_HARM_CARE = (
+    "I'm still here with you. If anyone could be in danger right now, call your local emergency "
+    "number now, and keep your distance from them and from anything you could use as a weapon "
+    "until you feel calmer. These lines can help you with this, without judging you: {listed}. "
+    "What's happening for you right now?"
+)
+_HARM_CARE_AGAIN = (
+    "Thank you for staying with this. Keeping everyone safe comes first: if anyone could be in "
+    "danger, call your local emergency number. Talking it through with one of these lines, or "
+    "with your doctor, can help: {listed}. How are you feeling now?"
+)
+# A message the harm patterns read below the crisis threshold, no crisis ("I'm so angry I could
+# actually hurt my son" got "treat yourself the way you'd treat a friend"): the same, calmly.
+_HARM_SIGN = (
+    "Thank you for saying this here. If anyone could be in danger right now, call your local "
+    "emergency number, and put some distance between yourself and them until the feeling "
+    "passes. You don't have to handle this on your own: your doctor, or these lines, can help "
+    "without judging you: {listed}. What's going on for you right now?"
+)
 # Whom a question common.replies.sensitive.professional_kind names is for.
 _WHO = {
     "medical": "your doctor or pharmacist",
@@ -1300,6 +1323,12 @@ def _unasked(text: str) -> str:
     return " ".join(rest) if rest and last.endswith("?") else text
 
 
+def _harm_sign(req: ReplyRequest) -> str:
+    """The reply to a message the harm patterns read below the crisis threshold (_HARM_SIGN),
+    naming the lines the request holds for it (care_resources)."""
+    return _HARM_SIGN.format(listed=resource_line(req.care_resources) or _DEFAULT_RESOURCES)
+
+
 def _no_questions(req: ReplyRequest) -> bool:
     """Did they ask, in this message or one the window holds since a crisis, for no more
     questions ("stop asking how I feel")? It holds after that turn too."""
@@ -1356,7 +1385,7 @@ class TemplateGenerator:
         if body in _last_reply(req):
             body = _CARE_BODY_AGAIN[persona]
         if not req.care:  # withheld for safety outside care: no resources shared to recall
-            return body
+            return _harm_sign(req) if req.harm_to_others else body  # which names its lines
         if not req.window and (listed := resource_line(req.care_resources)):
             # A session begun in care (after a no in another one, maybe on another device): the
             # resources were shared there, not here, so "the resources I shared" pointed at none.
@@ -1376,6 +1405,10 @@ class TemplateGenerator:
             )
             said = first.format(listed=listed)
             return again.format(listed=listed) if said in _last_reply(req) else said
+        if req.harm_to_others:
+            listed = resource_line(req.care_resources) or _DEFAULT_RESOURCES
+            said = _HARM_CARE.format(listed=listed)
+            return _HARM_CARE_AGAIN.format(listed=listed) if said in _last_reply(req) else said
         if req.window[-1].crisis and not req.window[-1].reply.startswith(CARE_JUST_AFTER):
             # the crisis reply is the one just above (a take-back's began with these words)
             return f"{CARE_JUST_AFTER} {body}"
@@ -1457,6 +1490,8 @@ class TemplateGenerator:
                 name_mood = False
         if heavy_now and tone == "frustrated":  # grief read as frustration: "grating on you"
             tone = "sad"
+        if req.harm_to_others:
+            return _harm_sign(req)
         if kind := boundary_kind(req.message):  # no opener: "I'm so happy for you!" to it
             return _BOUNDARY[kind].format(name=req.persona.name)
         if complaint(req.message):  # no mood read into it ("you've clearly put in real effort")

@@ -39,7 +39,8 @@ class ReplyRequest:
     summary: SessionSummary = field(default_factory=SessionSummary)
     care: bool = False  # a recent turn showed signs of crisis: check in gently first
     # In care, the locale's crisis resources: the care rule reminds of these (a care turn's
-    # analysis carries none, and the response's safety.resources stay empty off a crisis).
+    # analysis carries none, and the response's safety.resources stay empty off a crisis); off
+    # care, those for harm to others when it applies (harm_to_others).
     care_resources: tuple[str, ...] = ()
     # In care, the user said since the crisis that they are all right ("i'm fine, it was a
     # joke"): what they ask is answered as after care (recent_crisis), with the reminder of
@@ -49,6 +50,11 @@ class ReplyRequest:
     # questions about helping that person are answered, not met with care's no-help text;
     # "suicide" or "hurt" (someone else hurt: the advice for violence, not for suicide).
     supporting: str | None = None
+    # The user may hurt someone else: care after the reply for it (harm_to_others_reply), or a
+    # message the harm patterns read below the crisis threshold ("I'm so angry I could actually
+    # hurt my son"). The reply speaks of keeping others safe; care_resources then hold the
+    # emergency line and the lines for harm to others, which the harm rule names.
+    harm_to_others: bool = False
     # The first generator withheld its reply for safety (WithheldForSafety): the fallback
     # answers with care's words, though the turn is no crisis (a block is not a disclosure).
     withheld: bool = False

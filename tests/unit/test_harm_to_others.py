@@ -5,11 +5,36 @@ Are you safe right now?", nor coaching (the review of harm to others)."""
 
 from __future__ import annotations
 
+import json
+import uuid
+from dataclasses import replace
+from datetime import timedelta
+
 import pytest
 
+from common import safety
 from common.analysis.safety import assess_safety, crisis_kinds
+from common.chat import service
+from common.chat.models import TurnCreate
+from common.config import Settings
+from common.errors import Unavailable
+from common.replies.prompt import PromptBuilder, resource_line
+from common.replies.types import GenerationError, WithheldForSafety
+from common.replies.vet import vet_reply
+from common.safety import (
+    HARM_FILE,
+    HARM_OTHERS_REPLIES,
+    crisis_reply,
+    harm_resources_for,
+    harm_to_others_reply,
+    resources_for,
+)
+from tests.fakes import turns
+from tests.fakes.turns import NOW
 
 H = "harm_to_others"
+RESPECT = "0808 802 4040"  # en-GB, for people worried about their own behaviour
+NSPCC = "0808 800 5000"  # en-GB, a child at risk
 
 # HIGH 1: each read nothing, or got the suicide reply, coaching or "option A".
 CRISES = [
@@ -122,3 +147,204 @@ def test_someone_else_then_themselves_is_their_own_suicide_too(message):
 )
 def test_the_users_own_shooting_threat_is_not_violence_against_them(message):
     assert crisis_kinds(message) == {H}
+
+
+def _ports(store=None, **overrides):
+    return turns.turn_ports(store or turns.ActivityStore(), settings=Settings(), **overrides)
+
+
+def _turn(ports, message, *, session_id=None, minutes=0, locale="en-GB") -> dict:
+    body = TurnCreate(client_turn_id=uuid.uuid4().hex, message=message, session_id=session_id)
+    now = NOW + timedelta(minutes=minutes)
+    said, _ = service.take_turn(uid="u1", body=body, now=now, locale=locale, **ports)
+    return said
+
+
+def _flagged_by_model(text: str):
+    """The model's flag on every message: the patterns only say whose harm it is."""
+    analysis, degraded = turns.analyze_offline(text)
+    flagged = replace(analysis.safety, crisis=True, probability=0.9, detected_by=("model",))
+    return replace(analysis, safety=flagged), degraded
+
+
+def test_the_reply_for_harm_to_others_lists_the_emergency_line_then_its_line():
+    said = _turn(_ports(), "I'm going to kill my wife tonight, I have the knife")
+    resources = tuple(said["safety"]["resources"])
+    assert "999" in resources[0] and RESPECT in resources[1]
+    assert not any(NSPCC in line for line in resources)  # no child named
+    rest = resources_for("en-GB", default_locale="en-US")
+    assert sorted(resources[2:]) == sorted(r for r in rest if r != resources[0])
+    assert said["reply"] == harm_to_others_reply(resources)
+    assert said["reply"].endswith("Is anyone in danger right now?")
+    assert "Are you safe" not in said["reply"] and "how you're feeling" not in said["reply"]
+    assert "weapon" in said["reply"] and "emergency number now" in said["reply"]
+
+
+def test_a_child_named_brings_the_child_protection_line_after_the_own_behaviour_one():
+    resources = _turn(_ports(), "I shook the baby because he wouldn't stop crying")["safety"]
+    lines = resources["resources"]
+    assert RESPECT in lines[1] and NSPCC in lines[2]
+
+
+def test_the_models_flag_with_the_sign_gets_the_reply_for_harm_not_the_suicide_one():
+    said = _turn(_ports(analyze=_flagged_by_model), "I want to kill my boss")
+    assert said["safety"]["crisis"] and said["reply"].endswith("Is anyone in danger right now?")
+    ordinary = _turn(_ports(analyze=_flagged_by_model), "I want to kill myself")
+    assert ordinary["reply"].endswith("Are you safe right now?")
+
+
+def test_someone_else_then_themselves_gets_the_suicide_reply_with_the_harm_line_after_999():
+    said = _turn(_ports(), "I want to hurt him and then myself")
+    resources = tuple(said["safety"]["resources"])
+    assert "999" in resources[0] and RESPECT in resources[1]
+    assert said["reply"] == crisis_reply(resources)
+    assert said["reply"].endswith("Are you safe right now?")
+
+
+@pytest.mark.parametrize(
+    ("message", "language"),
+    [
+        ("ich bring ihn heute nacht um, ich hab ein messer", "de"),
+        ("je vais le tuer ce soir, j'ai un couteau", "fr"),
+        ("voy a matarlo esta noche, tengo una navaja", "es"),
+        ("vou matar ele hoje à noite, tenho uma faca", "pt"),
+    ],
+)
+def test_the_reply_for_harm_is_in_the_crisis_language(message, language):
+    said = _turn(_ports(), message, locale="en-US")
+    assert said["reply"].endswith(HARM_OTHERS_REPLIES[language][1])
+
+
+def test_each_language_has_the_reply_its_question_and_the_resources_in_it():
+    assert set(HARM_OTHERS_REPLIES) == set(safety.CRISIS_REPLIES)
+    for language, (_, question) in HARM_OTHERS_REPLIES.items():
+        said = harm_to_others_reply(("LINE",), language=language)
+        assert "• LINE" in said and said.endswith(question), language
+        assert question not in safety._SAFETY_QUESTIONS  # not read as "Are you safe?"
+
+
+def test_a_care_turn_after_it_keeps_others_safe_and_does_not_ask_if_the_user_is_safe():
+    ports = _ports()
+    first = _turn(ports, "I'm going to kill my wife tonight, I have the knife")
+    after = _turn(
+        ports,
+        "yes im safe, she's the one who should be scared",
+        session_id=first["session_id"],
+        minutes=1,
+    )
+    assert not after["safety"]["crisis"]
+    assert "If anyone could be in danger right now" in after["reply"] and RESPECT in after["reply"]
+    assert "no need to fix or decide" not in after["reply"].lower()
+    assert "Are you safe" not in after["reply"]
+
+
+class _Spy:
+    """A costless generator that keeps each request and answers with its `reply`."""
+
+    costly = False
+
+    def __init__(self, reply: str = "I'm here.") -> None:
+        self.requests: list = []
+        self.reply = reply
+
+    def generate(self, req):
+        self.requests.append(req)
+        return self.reply
+
+    def stream(self, req):
+        yield self.generate(req)
+
+
+def test_in_care_after_it_the_request_names_its_lines_so_a_reply_naming_them_is_vouched():
+    spy = _Spy()
+    ports = _ports(generator=spy)
+    first = _turn(ports, "I'm going to kill my wife tonight, I have the knife")
+    _turn(ports, "i don't know", session_id=first["session_id"], minutes=1)
+    req = spy.requests[-1]
+    assert req.care and req.harm_to_others and RESPECT in " ".join(req.care_resources)
+    instruction = PromptBuilder().system_instruction(req, tag="t")
+    assert (
+        "CARE, HARM TO OTHERS" in instruction and "Do not ask whether they are safe" in instruction
+    )
+    said = f"If anyone could be in danger, call 999; the Respect Phoneline is on {RESPECT}."
+    assert vet_reply(said, req) == said
+
+
+def test_a_sign_below_the_threshold_gets_a_calm_reply_and_a_prompt_naming_the_lines():
+    said = _turn(_ports(), "I'm so angry I could actually hurt my son")
+    assert not said["safety"]["crisis"]
+    assert "If anyone could be in danger right now" in said["reply"]
+    assert RESPECT in said["reply"] and NSPCC in said["reply"]  # "my son": a child named
+    spy = _Spy()
+    _turn(_ports(generator=spy), "I'm so angry I could actually hurt my son")
+    req = spy.requests[-1]
+    instruction = PromptBuilder().system_instruction(req, tag="t")
+    assert "HARM TO OTHERS:" in instruction and RESPECT in instruction
+    assert vet_reply(f"You could call {RESPECT}.", req)
+    with pytest.raises(GenerationError):
+        vet_reply("You could call 0800 123 4567.", req)
+
+
+def test_every_prompt_forbids_steps_toward_harm_and_says_who_to_call():
+    spy = _Spy()
+    _turn(_ports(generator=spy), "How do I plan my week?")
+    instruction = PromptBuilder().system_instruction(spy.requests[-1], tag="t")
+    assert "Never help anyone hurt, threaten, track down or get back at" in instruction
+    assert "a line for people worried about their own behaviour" in instruction
+
+
+class _Withholds(_Spy):
+    def generate(self, req):
+        self.requests.append(req)
+        raise WithheldForSafety("blocked")
+
+
+def test_a_shaken_floppy_baby_is_a_crisis_and_never_reaches_the_model_that_withheld_it():
+    model = _Withholds()
+    said = _turn(_ports(generator=model), "I shook my baby and he is floppy now")
+    assert said["safety"]["crisis"] and model.requests == []
+    assert said["reply"] == harm_to_others_reply(tuple(said["safety"]["resources"]))
+    assert "anything figured out" not in said["reply"]
+
+
+class _DownOnRead(turns.ActivityStore):
+    def read_turn_context(self, **kw):
+        raise Unavailable("down", code="storage_unavailable")
+
+
+def test_a_turn_whose_session_is_not_read_gets_the_reply_for_harm_too():
+    said = _turn(_ports(_DownOnRead()), "I'm going to kill my wife tonight, I have the knife")
+    assert said["degraded"][-1] == "not_stored"
+    assert said["reply"].endswith("Is anyone in danger right now?")
+
+
+def _table(section: str) -> dict[str, list[str]]:
+    return json.loads(HARM_FILE.read_text(encoding="utf-8"))[section]
+
+
+@pytest.mark.parametrize("section", ["own_behaviour", "child"])
+def test_every_harm_line_is_whole_in_a_prompt_and_has_a_row_in_the_operations_table(section):
+    operations = HARM_FILE.parents[2] / "docs" / "OPERATIONS.md"
+    text = operations.read_text(encoding="utf-8").split("## Lines for harm to others", 1)[1]
+    rows = [line for line in text.split("\n## ")[0].splitlines() if line.startswith("| `")]
+    listed = {row.split("`")[1] for row in rows}
+    for key, lines in _table(section).items():
+        assert key in listed, key
+        assert lines and all(not resource_line((line,)).endswith("…") for line in lines), key
+
+
+@pytest.mark.parametrize(
+    ("locale", "child", "numbers"),
+    [
+        ("en-GB", False, [RESPECT]),
+        ("en-GB", True, [RESPECT, NSPCC]),
+        ("en-US", True, ["1-800-422-4453"]),
+        ("en-US", False, []),
+        ("ja-JP", True, ["189"]),
+        ("de-CH", True, []),  # no entry: the crisis list alone
+    ],
+)
+def test_the_harm_lines_are_looked_up_as_the_crisis_resources_are(locale, child, numbers):
+    lines = harm_resources_for(locale, default_locale="en-US", child=child)
+    assert len(lines) == len(numbers)
+    assert all(number in line for number, line in zip(numbers, lines, strict=True))
