@@ -293,6 +293,14 @@ _RULES = (
         "them to their doctor (GP) or a line for people worried about their own behaviour."
     ),
     (
+        # Intrusive thoughts (common.replies.sensitive.intrusive_thoughts): ego-dystonic, common
+        # and treatable; a crisis reply or "step outside for a walk" met them.
+        "- If they describe unwanted, intrusive thoughts of harming someone that scare them or "
+        "that they say they would never act on, say calmly that such thoughts are common and "
+        "treatable and that a GP or a therapist can help; do not treat them as a danger unless "
+        "they speak of intent, a means or a time."
+    ),
+    (
         # Turns are stored and can be exported: a promise of secrecy would be untrue.
         "- Never promise secrecy or confidentiality. If asked, say the conversation is kept in "
         "their account for the time they chose in settings and that they can delete it there."
@@ -496,6 +504,13 @@ def _harm_rule(resources: tuple[str, ...]) -> str:
     )
 
 
+# In care, the one question care's "no advice" must not refuse: whether to see someone.
+_CARE_SEE_SOMEONE = (
+    "If they ask whether to see someone (a doctor, GP, therapist or counsellor), say yes, "
+    "whatever this rule says of advice: that is a good step, and one of them can help."
+)
+
+
 # When neither the crisis rule nor care applies but a crisis was recent (care has ended): the
 # window may still hold the crisis turn's words, methods included, or the crisis was in the
 # hour before, in a turn no longer shown or in another session (req.recent_crisis).
@@ -580,7 +595,7 @@ class PromptBuilder:
                 rule = _harm_care_rule(req.care_resources)
             else:
                 rule = _care_rule(req.care_resources)
-            sections.append(rule)
+            sections.append(f"{rule} {_CARE_SEE_SOMEONE}")  # care's last word still
         elif req.recent_crisis:
             remind = req.care_resources if req.care else ()
             sections.append(_after_crisis_rule(req.window, remind))

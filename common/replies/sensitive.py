@@ -838,3 +838,47 @@ def complaint(text: str) -> bool:
     a verdict on it (_VERDICT)."""
     said = canonical_text(text)
     return bool(_COMPLAINT.search(said) or _VERDICT.fullmatch(said))
+
+
+# Intrusive thoughts of harming someone, said as unwanted (the review of harm to others:
+# "I keep having thoughts about pushing my coworker down the stairs and it scares me" got the
+# crisis reply, "intrusive thoughts about hurting my baby ... I'd never do it" a ten-minute
+# walk): common and treatable, a GP's or a therapist's, no crisis unless intent, a means or a
+# time is said (the crisis patterns read those, not these). Named as intrusive, or thoughts,
+# images or urges of hurting with fear of them or "I'd never" in the message.
+_INTRUSIVE = re.compile(
+    r"\bintrusive\s+(?:thoughts?|images?|urges?|pictures?)\b"
+    r"|^(?=.*\b(?:scares?|scared|scaring|terrif\w*|frighten\w*|horrif\w*|disgust\w*"
+    r"|(?:i'?d|i\s+would|i'?ll|i\s+will)\s+never|would\s*n(?:o|')?t\s+(?:ever\s+)?(?:do|act)"
+    r"|(?:don'?t|do\s+not)\s+want\s+to\s+(?:do|act|hurt|harm)|won'?t\s+(?:go\s+away|stop)"
+    r"|can'?t\s+stop\s+(?:thinking|them|these|it))\b)"
+    r".*\b(?:thoughts?|images?|urges?|pictures?)\s+(?:about|of)\s+(?:\w+\s+){0,2}?"
+    r"(?:hurting|harming|stabbing|pushing|killing|drowning|dropping|shaking|strangling|hitting"
+    r"|attacking|smothering|suffocating|poisoning)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+# Whether to see someone about it ("should I see someone?", "do I need therapy?"): in care,
+# the care rule's "no advice" must not answer it (common.replies.template's care exception).
+_SEE_SOMEONE = re.compile(
+    r"\b(?:should|shall|can|could|do|must)\s+i\s+(?:go\s+(?:and\s+)?|try\s+(?:to\s+)?)?"
+    r"(?:see|talk\s+to|speak\s+to|get|find|book|go\s+to)\s+"
+    r"(?:a\s+|an\s+|my\s+|the\s+|some\s+|professional\s+)?(?:someone|somebody|professional"
+    r"|therapist|counsell?or|psychologist|psychiatrist|doctor|gp|therapy|counsell?ing)\b"
+    r"|\b(?:should|shall|can|could|do|must)\s+i\s+(?:get|find|seek)\s+(?:professional\s+)?help\b"
+    r"(?!\s+(?:with|on|from\s+you)\b)"
+    r"|\b(?:is\s+it\s+worth|would\s+it\s+help)\s+(?:to\s+)?(?:see(?:ing)?|talk(?:ing)?\s+to)\s+"
+    r"(?:a\s+|an\s+|my\s+|someone\b|somebody\b)"
+    r"|\bdo\s+i\s+need\s+(?:therapy|help|a\s+therapist|a\s+doctor|to\s+see\s+someone)\b",
+    re.IGNORECASE,
+)
+
+
+def intrusive_thoughts(text: str) -> bool:
+    """The message speaks of unwanted, intrusive thoughts of harming someone (_INTRUSIVE):
+    calmly, common and treatable, a GP or a therapist."""
+    return _INTRUSIVE.search(canonical_text(text)) is not None
+
+
+def asks_to_see_someone(text: str) -> bool:
+    """The message asks whether to see a doctor, a therapist or someone (_SEE_SOMEONE)."""
+    return _SEE_SOMEONE.search(canonical_text(text)) is not None

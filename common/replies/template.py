@@ -25,10 +25,12 @@ from common.replies.requests import (
     asks_to_forget,
 )
 from common.replies.sensitive import (
+    asks_to_see_someone,
     boundary_kind,
     complaint,
     eating_disorder,
     gambling_harm,
+    intrusive_thoughts,
     occupational_exposure,
     opioid_named,
     professional_kind,
@@ -912,6 +914,21 @@ _HARM_SIGN = (
     "passes. You don't have to handle this on your own: your doctor, or these lines, can help "
     "without judging you: {listed}. What's going on for you right now?"
 )
+# Intrusive thoughts of harming someone, said as unwanted (common.replies.sensitive.
+# intrusive_thoughts): common and treatable, not a danger; a GP or a therapist.
+_INTRUSIVE = (
+    "Thank you for telling me; that takes courage. Unwanted thoughts like these are much more "
+    "common than people think, and having them doesn't mean you want to act on them, or that "
+    "you will. They can be treated, and a GP or a therapist can help, without judging you. "
+    "Would you feel able to talk to one of them?"
+)
+# In care, a question whether to see someone ("should I see someone?"): yes, whatever the care
+# rule says of advice (the care exception); with intrusive thoughts, that they are common.
+_SEE_SOMEONE = (
+    "Yes, that's a good step. A GP or a therapist can help with this, and you can tell them what "
+    "you told me, in your own words."
+)
+_SEE_SOMEONE_INTRUSIVE = " Unwanted thoughts like these are common, and they can be treated."
 # Whom a question common.replies.sensitive.professional_kind names is for.
 _WHO = {
     "medical": "your doctor or pharmacist",
@@ -1329,6 +1346,16 @@ def _harm_sign(req: ReplyRequest) -> str:
     return _HARM_SIGN.format(listed=resource_line(req.care_resources) or _DEFAULT_RESOURCES)
 
 
+def _care_seeing_someone(req: ReplyRequest) -> str | None:
+    """In care, the answer to a question whether to see someone (_SEE_SOMEONE; the care
+    exception), with the reminder of the resources; None for any other message."""
+    if not asks_to_see_someone(req.message):
+        return None
+    said = (req.message, *(turn.message for turn in req.window))
+    common = _SEE_SOMEONE_INTRUSIVE if any(map(intrusive_thoughts, said)) else ""
+    return f"{_SEE_SOMEONE}{common} {CARE_REMINDER}"
+
+
 def _no_questions(req: ReplyRequest) -> bool:
     """Did they ask, in this message or one the window holds since a crisis, for no more
     questions ("stop asking how I feel")? It holds after that turn too."""
@@ -1396,6 +1423,8 @@ class TemplateGenerator:
             said_it_now = says_all_right(req.message) and CARE_ALL_RIGHT not in _last_reply(req)
             answer = CARE_ALL_RIGHT if said_it_now else self._reply(persona, req)
             return f"{answer} {CARE_REMINDER}"
+        if said := _care_seeing_someone(req):
+            return said
         if req.supporting:
             listed = resource_line(req.care_resources) or _DEFAULT_RESOURCES
             first, again = (
@@ -1490,6 +1519,8 @@ class TemplateGenerator:
                 name_mood = False
         if heavy_now and tone == "frustrated":  # grief read as frustration: "grating on you"
             tone = "sad"
+        if intrusive_thoughts(req.message):  # before harm: "thoughts of hurting ... I'd never"
+            return _INTRUSIVE
         if req.harm_to_others:
             return _harm_sign(req)
         if kind := boundary_kind(req.message):  # no opener: "I'm so happy for you!" to it

@@ -291,6 +291,7 @@ def test_every_prompt_forbids_steps_toward_harm_and_says_who_to_call():
     instruction = PromptBuilder().system_instruction(spy.requests[-1], tag="t")
     assert "Never help anyone hurt, threaten, track down or get back at" in instruction
     assert "a line for people worried about their own behaviour" in instruction
+    assert "intrusive thoughts of harming someone" in instruction
 
 
 class _Withholds(_Spy):
@@ -316,6 +317,38 @@ def test_a_turn_whose_session_is_not_read_gets_the_reply_for_harm_too():
     said = _turn(_ports(_DownOnRead()), "I'm going to kill my wife tonight, I have the knife")
     assert said["degraded"][-1] == "not_stored"
     assert said["reply"].endswith("Is anyone in danger right now?")
+
+
+@pytest.mark.parametrize("message", INTRUSIVE)
+def test_intrusive_thoughts_get_a_calm_referral_not_steps(message):
+    said = _turn(_ports(), message)
+    assert not said["safety"]["crisis"]
+    assert "common" in said["reply"] and "a GP or a therapist can help" in said["reply"]
+    assert "walk" not in said["reply"]
+
+
+def _flags_the_first_intrusive_message(text: str):
+    """The model flags INTRUSIVE[0] (0.885 in the review), and nothing else."""
+    return _flagged_by_model(text) if text == INTRUSIVE[0] else turns.analyze_offline(text)
+
+
+def test_in_care_should_i_see_someone_is_answered_yes():
+    ports = _ports(analyze=_flags_the_first_intrusive_message)
+    first = _turn(ports, INTRUSIVE[0])
+    assert first["safety"]["crisis"]
+    sid = first["session_id"]
+    _turn(ports, "no", session_id=sid, minutes=1)
+    asked = "how do I make these thoughts stop, should I see someone?"
+    said = _turn(ports, asked, session_id=sid, minutes=2)
+    assert said["reply"].startswith("Yes, that's a good step. A GP or a therapist can help")
+    assert "common, and they can be treated" in said["reply"]
+    assert "no need to fix or decide" not in said["reply"].lower()
+    spy = _Spy()
+    ports["generator"] = spy
+    _turn(ports, "should I see someone?", session_id=sid, minutes=3)
+    care = PromptBuilder().system_instruction(spy.requests[-1], tag="t").rsplit("\n\n", 1)[-1]
+    assert care.startswith("CARE:") and "ask whether to see someone" in care
+    assert care.endswith("that is a good step, and one of them can help.")
 
 
 def _table(section: str) -> dict[str, list[str]]:
