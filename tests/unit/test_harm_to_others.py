@@ -115,6 +115,9 @@ OTHER_AND_SELF = [
     "je vais tuer ma femme et me suicider",
     "voy a matar a mi esposa y luego matarme",
     "vou matar minha esposa e depois me matar",
+    # and the other way round: themselves, then someone else
+    "I want to kill myself and my kids",
+    "I will shoot myself and then him",
 ]
 
 
@@ -140,6 +143,17 @@ def test_hyperbole_and_intrusive_thoughts_read_nothing(message):
 def test_someone_else_then_themselves_is_their_own_suicide_too(message):
     assert crisis_kinds(message) == {H, "suicide"}
     assert assess_safety(message).crisis
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I want to kill myself and my family would be better off",
+        "i could kill myself and my boss would not even notice",
+    ],
+)
+def test_a_clause_about_someone_after_their_own_suicide_is_no_harm_to_them(message):
+    assert crisis_kinds(message) == {"suicide"}
 
 
 @pytest.mark.parametrize(
