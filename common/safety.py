@@ -14,6 +14,7 @@ from typing import Literal
 from common.analysis.recovery import PRESENT_RISK
 from common.analysis.safety import (
     ABOUT_OTHERS,
+    assess_safety,
     crisis_kinds,
     lived_experience,
     load_rules,
@@ -1126,6 +1127,8 @@ def safety_answer(previous_reply: str | None, message: str) -> SafetyAnswer | No
         return None
     if reassures(answer):  # "not literally", "not suicidal": no "not" that says no
         return None
+    if corrects_the_reading(answer):  # "no, I mean my essay": not a no to being safe
+        return None
     if len(answer) <= _LONGEST_ANSWER and _not_safe().fullmatch(answer):
         return "not_safe"
     if len(answer) > _LONGEST_NO_THEN:
@@ -1187,10 +1190,65 @@ def says_all_right(message: str) -> bool:
     """reassures(), by more than politeness ("i'm fine, it was a joke", "thanks, i'm ok now";
     not "thanks" or "no worries" alone), or the crisis words taken back as fiction, study or
     work, whatever is asked after it ("no, it's for my novel. how do I end the scene?":
-    _taken_back_as_work): in care, the user's requests are answered from then on
-    (common.chat.service)."""
+    _taken_back_as_work), or safe_then_more(): in care, the user's requests are answered from
+    then on (common.chat.service)."""
     said = normalise(message)
-    return reassures(_POLITE.sub(" ", said)) or _taken_back_as_work(said.strip(" .!?"))
+    return (
+        reassures(_POLITE.sub(" ", said))
+        or _taken_back_as_work(said.strip(" .!?"))
+        or safe_then_more(message)
+    )
+
+
+# Literal corrections (the neurodivergent-users review): a user who meant the words literally
+# answers the safety question by saying what they meant ("no, I mean my essay. what should I
+# do first?"), or says they are safe and goes on to what they need ("I am safe. I just need the
+# first step", "I'm not suicidal, I'm autistic"). Both were read as not safe, or as not all
+# right, and got a day of care they could not talk their way out of. Neither counts when what
+# follows carries a crisis sign of its own (assess_safety, or _STILL_NOT_SAFE's words: "no, I
+# mean I want to die", "I'm safe but I have the pills"); "i mean it" is never a correction.
+_FILLERS = r"(?:(?:no+|nope|nah|sorry|wait|oh|ah|um|lol)\b[.!? ]*)*"
+_CORRECTION = re.compile(
+    rf"(?:(?:{_BEFORE_NO}[.!? ]*)?(?:no+|nope|nah)\b[.!? ]*{_FILLERS}"
+    r"(?:i (?:just |only )?mean(?:t)?(?! (?:it|that|what i said|every word)\b)|"
+    r"(?:you )?(?:misunderstood|misread|got it wrong)(?: me)?|wrong read|"
+    rf"(?:im|i am|i was) (?:just |only )?(?:talking|asking) about)|{_FILLERS}not like that)"
+    r"\b(?P<rest>.*)"
+)
+_SAFE_FIRST = re.compile(
+    r"(?:(?:honestly|yes|yeah|ok|okay)\b[.!? ]*)*"
+    r"(?:im|i am) (?:totally |completely |perfectly )?(?:safe|not suicidal)\b[.!? ]*(?P<rest>.*)"
+)
+# "help" asked with something ("help with the essay") is no plea: _STILL_NOT_SAFE reads "help".
+_HELP_WITH = re.compile(r"\bhelp (?:me )?(?:with|on|to (?:start|begin|write|finish|plan))\b")
+# Words of a farewell or a safety taken back, which no pattern reads as a crisis ("im safe.
+# tonight is the night", "I am safe, just not from myself"): the reading does not count.
+_FAREWELL = re.compile(
+    r"\b(?:goodbye|bye|farewell|tonight|the night|last|forever|anymore|any more|not from|myself)\b"
+)
+
+
+def _nothing_unsafe(rest: str) -> bool:
+    """`rest` (normalised) says something, and nothing in it is a crisis sign."""
+    words = _HELP_WITH.sub(" ", rest)
+    return bool(rest.strip(" .!?")) and not (
+        assess_safety(rest).crisis or _no_then()[2].search(words) or _FAREWELL.search(rest)
+    )
+
+
+def corrects_the_reading(answer: str) -> bool:
+    """A no that says what was meant ("no, I mean my essay", "no you misunderstood, I meant my
+    essay"), with no crisis sign in what was meant."""
+    said = _CORRECTION.match(normalise(answer)) if len(answer) <= _LONGEST_NO_THEN else None
+    return bool(said) and _nothing_unsafe(said.group("rest"))
+
+
+def safe_then_more(message: str) -> bool:
+    """ "I'm safe" or "I'm not suicidal" first, then something with no crisis sign ("I am safe.
+    I just need the first step for the essay", "im safe, its just sensory overload")."""
+    said = normalise(message).strip(" .!?")
+    first = _SAFE_FIRST.match(said) if len(said) <= _LONGEST_NO_THEN else None
+    return bool(first) and _nothing_unsafe(first.group("rest"))
 
 
 CARE_QUESTION = "Before anything else: how are you holding up since earlier?"

@@ -47,6 +47,7 @@ from common.safety import (
     CARE_CHECK_IN_NAMED,
     CARE_JUST_AFTER,
     CARE_REMINDER,
+    safe_then_more,
     says_all_right,
 )
 from common.sessions.summary import extract_tried, keywords
@@ -1420,7 +1421,12 @@ class TemplateGenerator:
         if not req.window:  # a new session with no resources to name
             return f"{CARE_CHECK_IN} {body}"
         if req.all_right and not req.withheld:  # they said they are all right: what they ask
-            said_it_now = says_all_right(req.message) and CARE_ALL_RIGHT not in _last_reply(req)
+            # "I'm safe" alone is thanked; "I am safe. I just need the first step" is answered
+            said_it_now = (
+                says_all_right(req.message)
+                and not safe_then_more(req.message)
+                and CARE_ALL_RIGHT not in _last_reply(req)
+            )
             answer = CARE_ALL_RIGHT if said_it_now else self._reply(persona, req)
             return f"{answer} {CARE_REMINDER}"
         if said := _care_seeing_someone(req):
