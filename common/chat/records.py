@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from common.analysis.types import Analysis
+from common.chat.limits import repeat_counted
 from common.chat.models import (
     Alternative,
     AnalysisOut,
@@ -178,7 +179,12 @@ def turn_event_data(
         "previous_care": bool(previous and previous.care),
         "previous_tone": previous.tone if previous else None,
         "previous_intent": previous.intent if previous else None,
-        "repeat_of_previous": bool(previous and normalise(previous.message) == normalise(message)),
+        # Re-asked: a short answer said again ("yes", "ok") is no sign the reply missed.
+        "repeat_of_previous": bool(
+            previous
+            and normalise(previous.message) == normalise(message)
+            and repeat_counted(message)
+        ),
         # It disparages the reply before ("you're useless", "this is garbage advice"): a flag,
         # never the words; the profile updater counts it against that reply's persona.
         "complained": bool(previous and complaint(message)),

@@ -185,3 +185,13 @@ def test_insults_and_complaints_about_the_reply_count_against_its_persona() -> N
     # an ordinary follow-up is still a small thumbs-up
     _, event = turn("and what about next month?", sid, persona="riri")
     assert event.data["complained"] is False and _evidence(event)["stats.riri.alpha"] > 0
+
+
+def test_a_short_answer_said_twice_is_no_re_ask() -> None:
+    """The neurodivergent-users review: "yes" answered twice counted as re-asking, which marks
+    the persona down (stats.<persona>.beta +0.4) though the user only agreed again."""
+    turn = _conversation()
+    first, _ = turn("I have ADHD, I can't start my essay")
+    sid = first["session_id"]
+    events = [turn("yes", sid, now=turns.NOW + timedelta(seconds=30 * i))[1] for i in (1, 2)]
+    assert [e.data["repeat_of_previous"] for e in events] == [False, False]
