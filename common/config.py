@@ -106,7 +106,7 @@ class Settings(BaseSettings):
 
     # Anomaly limits per user (see common/personalization/anomaly.py). Each must stay under
     # the number of turns the activity record keeps: a limit it cannot count past never trips.
-    anomaly_burst_minute_max: int = Field(8, ge=1, lt=ACTIVITY_KEPT)
+    anomaly_burst_minute_max: int = Field(15, ge=1, lt=ACTIVITY_KEPT)
     anomaly_burst_hour_max: int = Field(150, ge=1, lt=ACTIVITY_KEPT)
     anomaly_repeat_max: int = Field(3, ge=1, lt=ACTIVITY_KEPT)
     # A crisis is answered past every limit; past this many of the user's turns in a minute

@@ -1283,7 +1283,7 @@ CARE_ALL_RIGHT = (
     "Thank you for letting me know. I'm here for whatever you'd like to talk about or work on next."
 )
 # A 429 in care (the hour's limit still holds): calm, with the locale's resources ({listed})
-# instead of "You're sending messages faster than a conversation needs".
+# instead of the plain wording of a burst (common.chat.service._limit).
 CARE_LIMITED = (
     "I'm still here. Give me a moment to catch up, then write again. If you need someone right "
     "now: {listed}."

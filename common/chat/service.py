@@ -1493,8 +1493,11 @@ def _limit(
             field="message",
             retry_after=verdict.retry_after,
         )
+    # Neutral: writing a thought line by line is how some people write, not a fault.
     raise RateLimited(
-        calm or "You're sending messages faster than a conversation needs; wait a moment.",
+        calm
+        or "I need a moment to catch up with your messages. Please wait a few seconds, "
+        "then send the next one.",
         retry_after=verdict.retry_after,
     )
 

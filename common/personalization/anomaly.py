@@ -16,7 +16,7 @@ class Thresholds:
     """Limits are the most turns allowed in a window; one more trips them. Windows are
     half-open, (now − window, now]: a turn exactly `window` seconds old has left it."""
 
-    burst_minute_max: int = 8  # turns per 60 s; the 9th is limited
+    burst_minute_max: int = 15  # turns per 60 s; the 16th is limited
     burst_minute_window_s: int = 60
     # turns per hour; the 151st is limited. A message every 30 s (read a streamed reply, type a
     # line) is an ordinary pace: 120 an hour must pass.

@@ -87,8 +87,8 @@ def test_pubsub_down_then_back_delivers_each_event_once(api, user, firestore_db,
     # reconnected (gRPC backs off after failures, so the first turn may still go to the outbox).
     follow = Subscription("events")
     try:
-        # Seven turns at most 5 s apart cover ~35 s: with the turn above they are the 8 a
-        # minute the burst limit allows (ANOMALY_BURST_MINUTE_MAX); a ninth would be a 429.
+        # Seven turns at most 5 s apart cover ~35 s: with the turn above they are 8 of the 15
+        # a minute the burst limit allows (ANOMALY_BURST_MINUTE_MAX).
         for attempt in range(7):
             kept = _outbox_ids(firestore_db, session_id)
             r = new_turn(api, user, f"update {attempt}: I wrote two pages", session_id)

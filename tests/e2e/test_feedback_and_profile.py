@@ -342,7 +342,8 @@ def test_erasure_leaves_nothing_behind(api, user, other_user, firestore_db):
 
 def test_a_burst_is_limited_with_retry_after_and_one_anomaly_event(api, user, events):
     session_id = None
-    for i in range(8):
+    minute = get_settings().anomaly_burst_minute_max
+    for i in range(minute):
         r = new_turn(api, user, f"quick message number {i}", session_id)
         assert r.status_code == 201, r.text
         session_id = r.json()["session_id"]
@@ -356,16 +357,19 @@ def test_a_burst_is_limited_with_retry_after_and_one_anomaly_event(api, user, ev
     assert len(anomalies) == 1  # the first refusal of the spell, not every one
     assert anomalies[0]["data"]["reasons"] == ["burst_minute"]
     turns = api.get(f"/v2/sessions/{session_id}/turns", headers=user.headers).json()["turns"]
-    assert len(turns) == 8  # refused turns are not stored
+    assert len(turns) == minute  # refused turns are not stored
 
 
 def test_turns_sent_at_once_are_limited_as_if_sent_one_by_one(api, user):
     # Each turn reads the user's activity before it is answered; the commit's precondition on
-    # that record makes concurrent turns count each other, so the ninth of a minute is refused.
-    # As many at once as an instance lets one user have in flight (more are refused at once).
+    # that record makes concurrent turns count each other, so the one past the minute's limit
+    # is refused. As many at once as an instance lets one user have in flight (more are
+    # refused at once).
+    minute = get_settings().anomaly_burst_minute_max
     with ThreadPoolExecutor(max_workers=service.TURNS_PER_USER) as pool:
-        codes = list(pool.map(lambda i: new_turn(api, user, f"at once {i}").status_code, range(12)))
-    assert sorted(codes) == [201] * 8 + [429] * 4
+        sent = range(minute + 4)
+        codes = list(pool.map(lambda i: new_turn(api, user, f"at once {i}").status_code, sent))
+    assert sorted(codes) == [201] * minute + [429] * 4
 
 
 def test_the_same_message_over_and_over_is_limited(api, user):
@@ -395,12 +399,14 @@ def test_a_user_in_crisis_saying_the_same_thing_again_is_not_limited(api, user, 
 
 
 def test_a_crisis_message_past_the_burst_limit_gets_the_resources(api, user, events):
-    # Eight short messages in a minute, then the ninth says it: the crisis reply, not a 429
-    # (the contract review). The burst is reported; an ordinary message seconds after the
-    # crisis is answered too (the safety review: it was a 429 with no resources).
+    # As many short messages in a minute as the limit allows (15), then the next says it: the
+    # crisis reply, not a 429 (the contract review). The burst is reported; an ordinary
+    # message seconds after the crisis is answered too (the safety review: it was a 429 with
+    # no resources).
     session_id = None
     for text in ("i cant", "i just cant", "its too much", "nobody cares", "whatever", "idk",
-                 "why bother", "its all falling apart"):  # fmt: skip
+                 "why bother", "its all falling apart", "ok", "hmm", "one sec", "let me think",
+                 "so", "right", "anyway"):  # fmt: skip
         r = new_turn(api, user, text, session_id)
         assert r.status_code == 201, r.text
         session_id = r.json()["session_id"]

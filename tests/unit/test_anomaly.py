@@ -13,6 +13,7 @@ from common.personalization.anomaly import DEFAULT_THRESHOLDS, Thresholds, check
 SEOUL = ZoneInfo("Asia/Seoul")
 NOW = datetime(2025, 3, 4, 14, 0, 0, tzinfo=SEOUL)
 DAYTIME = tuple(10 if 9 <= h < 23 else 0 for h in range(24))  # 140 turns, none at night
+MINUTE = DEFAULT_THRESHOLDS.burst_minute_max  # turns a minute allowed (15)
 
 
 def turns(*seconds_ago: float, digest: str | None = None) -> list[tuple[datetime, str]]:
@@ -25,16 +26,20 @@ def test_quiet_activity_passes():
     assert (v.limited, v.retry_after, v.reasons) == (False, None, ())
 
 
-def test_eight_turns_a_minute_pass_and_the_ninth_is_limited():
-    assert not check(turns(*range(8)), NOW, DAYTIME).limited
-    v = check(turns(*range(9)), NOW, DAYTIME)
+def test_fifteen_turns_a_minute_pass_and_the_sixteenth_is_limited():
+    # The neurodivergent-users review: eleven short lines 5 s apart (a thought typed as it
+    # comes) had the 9th refused at 8 a minute.
+    assert MINUTE == 15
+    assert not check(turns(*range(0, 5 * 12, 5)), NOW, DAYTIME).limited
+    assert not check(turns(*range(MINUTE)), NOW, DAYTIME).limited
+    v = check(turns(*range(MINUTE + 1)), NOW, DAYTIME)
     assert v.limited
     assert v.reasons == ("burst_minute",)
 
 
 def test_a_turn_exactly_a_window_old_has_left_it():
-    assert not check(turns(*range(8), 60), NOW, DAYTIME).limited
-    assert check(turns(*range(8), 59.9), NOW, DAYTIME).limited
+    assert not check(turns(*range(MINUTE), 60), NOW, DAYTIME).limited
+    assert check(turns(*range(MINUTE), 59.9), NOW, DAYTIME).limited
 
 
 def retry_is_exact(activity, now=NOW, hourly=DAYTIME) -> int:
@@ -52,17 +57,17 @@ def retry_is_exact(activity, now=NOW, hourly=DAYTIME) -> int:
 
 
 def test_retry_after_for_a_minute_burst_is_when_the_window_frees():
-    # nine turns 0..8 s ago, the one now refused: the eighth of the others (8 s ago) must
-    # leave the 60 s window (the refused turn never counted: it was not stored)
-    assert retry_is_exact(turns(*range(9))) == 52
+    # sixteen turns 0..15 s ago, the one now refused: the fifteenth of the others (15 s ago)
+    # must leave the 60 s window (the refused turn never counted: it was not stored)
+    assert retry_is_exact(turns(*range(MINUTE + 1))) == 60 - MINUTE
 
 
 def test_retry_after_rounds_a_fractional_wait_up():
-    # Activity times carry microseconds: the eighth of the others, 8.4 s ago, leaves the window
-    # in 51.6 s. Rounded down, a client honouring Retry-After would meet a second 429.
-    activity = turns(0, *(s + 0.4 for s in range(1, 9)))
-    assert check(activity, NOW, DAYTIME).retry_after == 52
-    assert retry_is_exact(activity) == 52
+    # Activity times carry microseconds: the fifteenth of the others, 15.4 s ago, leaves the
+    # window in 44.6 s. Rounded down, a client honouring Retry-After would meet a second 429.
+    activity = turns(0, *(s + 0.4 for s in range(1, MINUTE + 1)))
+    assert check(activity, NOW, DAYTIME).retry_after == 60 - MINUTE
+    assert retry_is_exact(activity) == 60 - MINUTE
 
 
 def test_150_turns_an_hour_pass_and_the_151st_is_limited():
@@ -91,7 +96,7 @@ def test_after_a_crisis_repeats_and_a_minutes_burst_pass_but_the_hour_still_limi
     repeated = turns(0, 100, 200, 300, digest="help")
     v = check(repeated, NOW, DAYTIME, after_crisis=True)
     assert (v.limited, v.reasons) == (False, ())
-    v = check(turns(*range(9), digest="help"), NOW, DAYTIME, after_crisis=True)
+    v = check(turns(*range(MINUTE + 1), digest="help"), NOW, DAYTIME, after_crisis=True)
     assert (v.limited, v.reasons) == (False, ())
     v = check(turns(*range(151)), NOW, DAYTIME, after_crisis=True)
     assert (v.limited, v.reasons) == (True, ("burst_hour",))
@@ -99,13 +104,13 @@ def test_after_a_crisis_repeats_and_a_minutes_burst_pass_but_the_hour_still_limi
 
 def test_in_care_after_a_no_repeats_pass_but_a_minutes_burst_still_limits():
     # A user in care after a no answering "no" each time they are asked is not a bot; a script
-    # sending nine different messages a minute for the whole day of care would be spared too.
+    # sending sixteen different messages a minute for the whole day of care would be spared too.
     v = check(turns(0, 4, 8, 12, digest="no"), NOW, DAYTIME, repeats_expected=True)
     assert (v.limited, v.reasons) == (False, ())
-    v = check(turns(*range(9)), NOW, DAYTIME, repeats_expected=True)
+    v = check(turns(*range(MINUTE + 1)), NOW, DAYTIME, repeats_expected=True)
     assert (v.limited, v.reasons) == (True, ("burst_minute",))
-    v = check(turns(*range(9), digest="no"), NOW, DAYTIME, repeats_expected=True)
-    assert (v.limited, v.reasons, v.retry_after) == (True, ("burst_minute",), 52)
+    v = check(turns(*range(MINUTE + 1), digest="no"), NOW, DAYTIME, repeats_expected=True)
+    assert (v.limited, v.reasons, v.retry_after) == (True, ("burst_minute",), 60 - MINUTE)
 
 
 def test_repeats_outside_ten_minutes_or_of_different_messages_pass():
@@ -125,7 +130,7 @@ def test_only_this_turns_own_message_can_be_a_repeat():
 
 
 def test_the_longest_wait_wins_when_several_limits_trip():
-    activity = turns(*range(9), digest="spam")
+    activity = turns(*range(MINUTE + 1), digest="spam")
     v = check(activity, NOW, DAYTIME)
     assert v.reasons == ("burst_minute", "repeated_message")
     assert v.retry_after == 600 - 3  # the third earlier copy, 3 s ago, leaves the 10 minutes
@@ -144,7 +149,7 @@ def test_the_limits_of_a_verdict_leave_out_the_unusual_hour():
     night = NOW.replace(hour=3)
     v = check([(night - timedelta(seconds=s), "same") for s in (0, 100, 200, 300)], night, DAYTIME)
     assert (v.reasons, v.limits()) == (("repeated_message", "unusual_hour"), ("repeated_message",))
-    v = check(turns(*range(9), digest="spam"), NOW, DAYTIME)
+    v = check(turns(*range(MINUTE + 1), digest="spam"), NOW, DAYTIME)
     assert v.limits() == ("burst_minute", "repeated_message")
     assert check(turns(0), night, DAYTIME).limits() == ()
 
@@ -163,7 +168,7 @@ def test_no_hour_is_unusual_when_the_users_hour_is_unknown():
     """A user who never set a time zone: `now` is in UTC, no one's clock."""
     night = NOW.replace(hour=3)
     assert check(turns(0), night, DAYTIME, hour_known=False).reasons == ()
-    v = check(turns(*range(9)), night, DAYTIME, hour_known=False)  # the limits still hold
+    v = check(turns(*range(MINUTE + 1)), night, DAYTIME, hour_known=False)  # limits still hold
     assert v.reasons == ("burst_minute",)
 
 
@@ -173,8 +178,8 @@ def test_the_hour_is_read_in_the_users_timezone():
     assert check(activity, NOW, DAYTIME).reasons == ()
     assert check(activity, same_instant_utc, DAYTIME).reasons == ("unusual_hour",)
     # timestamps in another zone still fall into the right windows
-    mixed = [(t.astimezone(UTC), h) for t, h in turns(*range(9))]
-    assert check(mixed, NOW, DAYTIME).retry_after == 52
+    mixed = [(t.astimezone(UTC), h) for t, h in turns(*range(MINUTE + 1))]
+    assert check(mixed, NOW, DAYTIME).retry_after == 60 - MINUTE
 
 
 def test_naive_datetimes_are_refused():
@@ -210,13 +215,14 @@ def test_windows_are_real_time_when_the_clocks_go_back():
 
 
 def test_windows_are_real_time_when_the_clocks_go_forward():
-    # 2025-03-09: 02:00 EST is 03:00 EDT. Nine turns in 40 real seconds across the jump are a
-    # burst, although their wall-clock times are an hour apart.
+    # 2025-03-09: 02:00 EST is 03:00 EDT. Sixteen turns in 45 real seconds across the jump are
+    # a burst, although their wall-clock times are an hour apart.
     jump = datetime(2025, 3, 9, 7, 0, tzinfo=UTC)
-    times = [jump + timedelta(seconds=s) for s in range(-20, 25, 5)]
+    times = [jump + timedelta(seconds=s) for s in range(-21, 25, 3)]
+    assert len(times) == MINUTE + 1
     v = check(local(*times), times[-1].astimezone(NEW_YORK), NIGHT_OWL)
     assert v.limited and v.reasons == ("burst_minute",)
-    assert v.retry_after == 20  # the first of the nine is 40 s old: it leaves in 20 s
+    assert v.retry_after == 15  # the first of the sixteen is 45 s old: it leaves in 15 s
 
 
 def test_every_limit_allowed_can_trip_on_the_activity_record_as_stored():

@@ -137,3 +137,21 @@ def test_an_hour_is_unusual_only_for_a_user_whose_time_zone_is_known(user, repor
     service.take_turn(uid="u1", body=body, now=NOW + timedelta(hours=2), **ports)
     events = ports["publisher"].events
     assert [e.data["reasons"] for e in events if e.type == "anomaly.detected"] == reported
+
+
+def test_a_thought_typed_line_by_line_at_night_is_all_stored():
+    # The neurodivergent-users review: eleven short lines 5 s apart at 3 am had the 9th
+    # refused ("You're sending messages faster than a conversation needs").
+    lines = ["ok so", "i have this essay", "its due friday", "and i havent started",
+             "like at all", "i keep opening the doc", "and then closing it",
+             "also my room is a mess", "and i forgot to eat", "sorry im all over the place",
+             "wait", "what do i do first"]  # fmt: skip
+    store, sid = turns.ActivityStore(), None
+    night = NOW.replace(hour=3)
+    for i, line in enumerate(lines):
+        body = TurnCreate(client_turn_id=uuid.uuid4().hex, message=line, session_id=sid)
+        at = night + timedelta(seconds=5 * i)
+        sid = service.take_turn(uid="u1", body=body, now=at, **turns.turn_ports(store))[0][
+            "session_id"
+        ]
+    assert store.sessions[sid].turn_count == len(lines) == 12

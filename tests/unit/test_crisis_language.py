@@ -105,10 +105,11 @@ def test_care_after_a_spanish_no_names_the_spanish_lines_in_a_new_session_and_it
     new = _turn(store, "hola", NOW - timedelta(seconds=4), generator=model)
     assert model.asked[-1].care and model.asked[-1].care_resources == _lines("en-US", "es")
     assert new["persona"]["reasons"] == [CARE_REASONS["es"]]
-    for i in range(7):  # the minute's 8 turns
-        _turn(store, f"estoy aqui {i}", NOW + timedelta(seconds=4 * i), new["session_id"])
+    minute = Settings().anomaly_burst_minute_max
+    for i in range(minute - 1):  # with "hola", the minute's turns
+        _turn(store, f"estoy aqui {i}", NOW + timedelta(seconds=3 * i), new["session_id"])
     with pytest.raises(RateLimited) as refused:
-        _turn(store, "sigo aqui", NOW + timedelta(seconds=28), new["session_id"])
+        _turn(store, "sigo aqui", NOW + timedelta(seconds=3 * (minute - 1)), new["session_id"])
     assert str(refused.value) == CARE_LIMITED.format(listed=resource_line(_lines("en-US", "es")))
 
 

@@ -17,6 +17,7 @@ from tests.fakes.turns import NOW
 
 CRISIS = "I want to kill myself"
 SECOND = timedelta(seconds=1)
+MINUTE = Settings().anomaly_burst_minute_max  # the burst limit's turns a minute
 
 
 def _anomalies(publisher: turns.Publisher) -> list[dict]:
@@ -36,28 +37,28 @@ def _turn(store, publisher, message: str, at) -> dict:
 
 def test_crisis_turns_past_the_limits_are_answered_and_reported_once_a_spell():
     store, publisher = turns.ActivityStore(), turns.Publisher()
-    for i in range(8):  # the burst limit's 8 a minute
+    for i in range(MINUTE):  # as many as the burst limit allows in a minute
         _turn(store, publisher, f"ordinary message {i}", NOW + i * SECOND)
     for i in range(5):
-        said = _turn(store, publisher, CRISIS, NOW + (10 + i) * SECOND)
+        said = _turn(store, publisher, CRISIS, NOW + (20 + i) * SECOND)
         assert said["safety"]["crisis"] is True  # never refused
     assert _anomalies(publisher) == [{"reasons": ["burst_minute"], "limited": False}]
     # An ordinary message seconds after the crisis is answered too (no per-minute limit then:
     # tests/unit/test_limits_after_crisis.py), and reported as nothing.
-    assert _turn(store, publisher, "and now?", NOW + 20 * SECOND)["safety"]["crisis"] is False
+    assert _turn(store, publisher, "and now?", NOW + 30 * SECOND)["safety"]["crisis"] is False
     assert len(_anomalies(publisher)) == 1
-    assert len(store.sessions) == 8 + 5 + 1
+    assert len(store.sessions) == MINUTE + 5 + 1
 
 
 def test_a_crisis_past_the_limits_after_a_spell_ended_is_reported_again():
     store, publisher = turns.ActivityStore(), turns.Publisher()
-    for i in range(8):
+    for i in range(MINUTE):
         _turn(store, publisher, f"ordinary message {i}", NOW + i * SECOND)
-    _turn(store, publisher, CRISIS, NOW + 10 * SECOND)
+    _turn(store, publisher, CRISIS, NOW + 20 * SECOND)
     later = NOW + timedelta(minutes=5)
-    for i in range(8):
+    for i in range(MINUTE):
         _turn(store, publisher, f"later message {i}", later + i * SECOND)
-    _turn(store, publisher, CRISIS, later + 10 * SECOND)
+    _turn(store, publisher, CRISIS, later + 20 * SECOND)
     assert len(_anomalies(publisher)) == 2
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from common.analysis import safety
 from common.chat import service
+from common.config import Settings
 from common.errors import RateLimited
 from tests.fakes import turns
 from tests.fakes.turns import NOW
@@ -70,12 +71,13 @@ def test_a_crisis_past_the_in_flight_cap_is_scanned_once(monkeypatch, scans):
 
 def test_a_limited_crisis_is_scanned_once(scans):
     store = turns.ActivityStore()
-    for i in range(8):  # the minute's burst limit
+    minute = Settings().anomaly_burst_minute_max
+    for i in range(minute):  # the minute's burst limit
         _turn(store, f"question {i}", at=NOW + timedelta(seconds=i))
     with pytest.raises(RateLimited):
-        _turn(store, "one more", at=NOW + timedelta(seconds=9))
+        _turn(store, "one more", at=NOW + timedelta(seconds=minute + 1))
     del scans[:]
-    answered = _turn(store, CRISIS, at=NOW + timedelta(seconds=10))
+    answered = _turn(store, CRISIS, at=NOW + timedelta(seconds=minute + 2))
     assert answered["safety"]["crisis"] is True
     assert len(scans) == 1  # was 2: the analysis's, then the limits'
 

@@ -142,10 +142,11 @@ def test_turns_sent_at_once_pay_for_no_more_replies_than_the_minute_allows():
 
 
 def test_the_commit_counts_the_reserved_place_as_the_turn_not_as_another():
-    # Six turns this minute; this one reserves the seventh place. Before it commits, another
-    # device's turn takes the eighth: the commit reads the record again and judges again, and
-    # must see eight turns (the limit), not nine.
-    rpc = FirestoreRpc({ACTIVITY: _earlier(6, last_at=timedelta(seconds=5))})
+    # Two turns short of the minute's limit; this one reserves the next place. Before it
+    # commits, another device's turn takes the last: the commit reads the record again and
+    # judges again, and must see the limit's turns, not one more.
+    minute = Settings().anomaly_burst_minute_max
+    rpc = FirestoreRpc({ACTIVITY: _earlier(minute - 2, last_at=timedelta(seconds=5))})
     billed, landed = Billed(), []
 
     def another_device(writes) -> None:
@@ -158,17 +159,18 @@ def test_the_commit_counts_the_reserved_place_as_the_turn_not_as_another():
     rpc.before_commit = another_device
     assert _turn(rpc, billed, "should I take the offer?")["reply"]
     assert landed and billed.calls == 1
-    assert len(_recent(rpc)) == 8
+    assert len(_recent(rpc)) == minute
     assert [h for _, h in _recent(rpc)].count(_hash(rpc, "should I take the offer?")) == 1
 
 
 def test_a_reserved_turn_is_one_entry_and_the_next_past_the_limit_is_refused_unpaid():
-    rpc = FirestoreRpc({ACTIVITY: _earlier(7, last_at=timedelta(seconds=5))})
+    minute = Settings().anomaly_burst_minute_max
+    rpc = FirestoreRpc({ACTIVITY: _earlier(minute - 1, last_at=timedelta(seconds=5))})
     billed = Billed()
-    assert _turn(rpc, billed, "the eighth of this minute")["reply"]
-    assert len(_recent(rpc)) == 8
+    assert _turn(rpc, billed, "the last of this minute")["reply"]
+    assert len(_recent(rpc)) == minute
     with pytest.raises(RateLimited):
-        _turn(rpc, billed, "the ninth")
+        _turn(rpc, billed, "one past it")
     assert billed.calls == 1
 
 
