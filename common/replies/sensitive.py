@@ -185,6 +185,7 @@ _MATTER = (
     rf"(?:pregnan\w*|miscarr\w*|ivf|fertility|{_DIAGNOSIS}"
     r"|cancer|chemo\w*|epilep\w*|diabet\w*|hiv"
     r"|crohn'?s|adhd|autis\w*|dyslexi\w*|bipolar|depression|ptsd|ocd"
+    r"|neurodiver\w*|asperger'?s?|dyspraxi\w*|dyscalculi\w*|dysgraphi\w*|tourette'?s?"
     r"|anxiety\s+(?:disorder|meds|medication)|eating\s+disorder|mental\s+(?:health|illness)"
     r"|disabilit\w*|disabled|(?:medical|health|heart|chronic)\s+condition|(?:my|an)\s+illness"
     r"|medication|meds|antidepressants?|therapy|therapist|in\s+recovery|addiction|sobriety"

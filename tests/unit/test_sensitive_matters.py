@@ -175,3 +175,19 @@ def test_health_limits(message, limits):
 )
 def test_gambling_harm(message, harm):
     assert gambling_harm(message) is harm
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "should I tell my boss I have dyspraxia?",
+        "should I tell my manager I'm neurodivergent?",
+        "should I tell HR about my aspergers?",
+        "should I tell my team about my Tourette's?",
+        "should I tell my manager about my dyscalculia?",
+    ],
+)
+def test_telling_work_of_a_neurodivergence_is_a_disclosure(message):
+    # The neurodivergent-users review: dyspraxia or "neurodivergent" was no matter, and the
+    # question got "run a small, reversible test of one option first".
+    assert professional_kind(message) == "disclosure"
