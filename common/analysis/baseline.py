@@ -300,6 +300,27 @@ def _is_negated(
     return False
 
 
+def has_tone_cue(text: str, label: str) -> bool:
+    """Some cue in `text` says `label` (a word, a negated opposite as in "not worried", or an
+    emoji), not only the base scores, the message's shape or VADER: "..." or "like at all" is
+    read as calm for want of any cue, which says nothing of the user's mood."""
+    lexicon = load_lexicon()
+    transfer: Mapping[str, Mapping[str, float]] = lexicon.raw["negation"]["transfer"]
+    tokens, clauses, _, stretched = _tokenise(text, lexicon)
+    matches = _match_cues(tokens, clauses, lexicon, stretched)
+    covered = [False] * len(tokens)
+    for m in matches:
+        covered[m.start : m.end] = [True] * (m.end - m.start)
+    window = lexicon.raw["negation"]["window"]
+    for m in matches:
+        if _is_negated(m, tokens, clauses, covered, lexicon, window):
+            if any(transfer.get(said, {}).get(label, 0.0) > 0 for said in m.cue.weights):
+                return True
+        elif m.cue.weights.get(label, 0.0) > 0:
+            return True
+    return any(key in text and w.get(label, 0.0) > 0 for key, w in lexicon.emoji.items())
+
+
 def _add(scores: dict[str, float], weights: Mapping[str, float], factor: float = 1.0) -> None:
     for label, weight in weights.items():
         if label in scores:

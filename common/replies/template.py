@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from common.analysis.baseline import has_tone_cue
 from common.analysis.entities import extract_entities
 from common.analysis.types import Analysis
 from common.dictation import spoken_marks
@@ -1523,6 +1524,9 @@ class TemplateGenerator:
                 # The model's upbeat tone against VADER, which misreads idioms ("I killed it at
                 # the presentation" got "Ugh, frustrating!"): no troubled mood made up, no opener.
                 name_mood = False
+        if tone == "calm" and not has_tone_cue(req.message, "calm"):
+            # "..." or "?" is calm for want of any cue: "You sound clear-headed" to it is made up
+            name_mood = False
         if heavy_now and tone == "frustrated":  # grief read as frustration: "grating on you"
             tone = "sad"
         if intrusive_thoughts(req.message):  # before harm: "thoughts of hurting ... I'd never"

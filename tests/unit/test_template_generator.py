@@ -1460,8 +1460,9 @@ def test_a_heavy_life_event_gets_no_cheer_and_no_study_steps(persona: str, messa
     ],
 )
 def test_died_or_diagnosed_in_everyday_talk_keeps_the_usual_reply(message: str) -> None:
-    text = reply(message, "riri", analysis=make_analysis(tone="calm", intent="learning"))
-    assert text.startswith(("Nice and steady", "Steady is good")), text
+    # curious: an opener a heavy event would leave out (calm needs a calm cue to be named)
+    text = reply(message, "riri", analysis=make_analysis(tone="curious", intent="learning"))
+    assert text.startswith(("Love the curiosity", "Good question")), text
     assert "what you're learning" in text, text
 
 
@@ -1512,7 +1513,7 @@ def test_after_care_nothing_from_before_the_crisis_is_recalled(persona: str) -> 
 
 def test_within_the_hour_of_a_crisis_a_new_session_opens_calmly() -> None:
     calm = make_analysis(tone="calm", intent="planning")
-    message = "can you help me plan my thesis chapter?"
+    message = "no rush, can you help me plan my thesis chapter?"  # a calm cue: a calm opener
     for persona in PERSONAS:
         text = reply(message, persona, analysis=calm, after_crisis=True)
         assert not any(cheer in text for cheer in CHEER), text
@@ -1528,7 +1529,7 @@ def test_a_crisis_turn_in_the_window_alone_calms_the_reply_as_the_hours_flag_doe
     # the crisis turn needs no after_crisis flag for its opener and closer to stay calm.
     calm = make_analysis(tone="calm", intent="planning")
     window = (ContextTurn(0, "I want to kill myself", "crisis reply", "lua", "sad", True),)
-    message = "can you help me plan my thesis chapter?"
+    message = "no rush, can you help me plan my thesis chapter?"  # a calm cue: a calm opener
     for persona in PERSONAS:
         text = reply(message, persona, analysis=calm, window=window)
         assert text == reply(message, persona, analysis=calm, window=window, after_crisis=True)
