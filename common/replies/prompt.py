@@ -13,7 +13,16 @@ from common.analysis.types import Analysis
 from common.labels import ENTITY_TYPES, INTENTS, PACES, SENTIMENTS, TONES
 from common.personas import PERSONAS
 from common.plain_text import as_seen, strip_control
-from common.replies.requests import LANGUAGE, asked
+from common.replies.requests import (
+    KEPT,
+    LANGUAGE,
+    LIST,
+    LITERAL,
+    NO_QUESTIONS,
+    ONE_STEP,
+    SHORTER,
+    asked,
+)
 from common.replies.sensitive import occupational_exposure, stated_minor
 from common.replies.types import ContextTurn, ReplyRequest
 from common.sessions.summary import MAX_ENTITIES, MAX_TOPICS, SessionSummary
@@ -354,6 +363,27 @@ _EXPOSURE_RULE = (
 _FORGOTTEN_RULE = "- They asked you not to bring up something they said earlier: don't."
 
 
+# How they asked to be answered, held for the session (ReplyRequest.standing_requests): the rules
+# promise "until they say otherwise", and the window forgot a request after 5 turns. Our own
+# words for each kind, never theirs.
+_STANDING = {
+    SHORTER: "keep replies short, one to three sentences",
+    NO_QUESTIONS: "ask no questions at all, not even a closing one",
+    LITERAL: "use literal, plain words: no idioms, metaphors or figures of speech",
+    ONE_STEP: "give one step at a time: one concrete action, with no opener or closing line",
+    LIST: 'put steps or items one per line, each line starting with "- " (this overrides the '
+    "first rule for those lines only: no other markdown)",
+}
+
+
+def _standing_rule(kinds: frozenset[str]) -> tuple[str, ...]:
+    """The rule that lists how they asked to be answered, if they asked."""
+    if not kinds:
+        return ()
+    held = "; ".join(_STANDING[kind] for kind in KEPT if kind in kinds)
+    return (f"- They asked how to be answered, and it holds until they say otherwise: {held}.",)
+
+
 def _gentle_rules(req: ReplyRequest) -> tuple[str, ...]:
     """The heavy-event, health-limits and under-18 rules that apply to this message and its
     window."""
@@ -577,7 +607,8 @@ class PromptBuilder:
         words and fixed labels only, never text derived from the user's."""
         forgotten = (_FORGOTTEN_RULE,) if req.summary.asked_to_forget else ()
         exposed = (_EXPOSURE_RULE,) if occupational_exposure(req.message) else ()
-        rules = "\n".join((*_RULES, *_gentle_rules(req), *exposed, *forgotten))
+        standing = _standing_rule(req.standing_requests)
+        rules = "\n".join((*_RULES, *_gentle_rules(req), *exposed, *forgotten, *standing))
         rules = rules.replace("{tag}", tag)
         sections = [req.persona.voice, rules]
         if mentors := _earlier_mentors(req):

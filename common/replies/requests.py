@@ -1,12 +1,15 @@
 """A user's requests about how to be answered, read from their message (English, pure): "just
 listen", "stop", "shorter please", "stop asking how I feel", "in German please", "forget what I
-said about Dave" (that one in German, French, Spanish and Portuguese too). Read clause by
-clause, each clause whole, so that "I can't stop procrastinating", "how do I stop a docker
-container" or "my exam in German" asks for nothing."""
+said about Dave" (that one in German, French, Spanish and Portuguese too), "answer literally",
+"one step at a time", "put it in a bulleted list". Read clause by clause, each clause whole, so
+that "I can't stop procrastinating", "how do I stop a docker container" or "my exam in German"
+asks for nothing. Some hold for the rest of the session, until the user says otherwise
+(kept_requests)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from common.text import canonical_text
@@ -17,6 +20,10 @@ SHORTER = "shorter"
 NO_QUESTIONS = "no_questions"
 LANGUAGE = "language"  # another language than the message's (English)
 FORGET = "forget"  # forget, or do not bring up, something they said (asks_to_forget)
+LITERAL = "literal"  # plain, literal words: no idioms or metaphors
+ONE_STEP = "one_step"  # one step at a time
+LIST = "list"  # steps or items one per line, as a bulleted list
+NORMAL = "normal"  # back to the usual way of answering: every kept request ends
 
 _LISTEN = frozenset(
     {"listen", "listen to me", "i need you to listen", "i just need you to listen"}
@@ -41,7 +48,88 @@ _NO_QUESTIONS = frozenset(f"{ask} {about}" for ask in _ASKING for about in _ABOU
     {"no questions", "no more questions", "enough questions", "enough with the questions"}
     | {"no questions about my feelings", "no more questions about my feelings"}
 )
-_KINDS = {LISTEN: _LISTEN, STOP: _STOP, SHORTER: _SHORTER, NO_QUESTIONS: _NO_QUESTIONS}
+# The neurodivergent-users review: "Please answer literally, with no idioms or metaphors, and
+# give me one step at a time" and "put the steps ... in a bulleted list" had no kind.
+_PLAINLY = ("answer", "reply", "respond", "speak", "talk", "write", "explain it", "say it")
+_FIGURES = ("idioms", "metaphors", "figures of speech", "sayings", "idioms or metaphors")
+_LITERAL = frozenset(
+    {f"{verb} {how}" for verb in _PLAINLY for how in ("literally", "plainly", "in plain english")}
+    | {f"{verb} me literally" for verb in ("answer", "reply to", "take")}
+    | {f"{no} {figures}" for no in ("no", "with no", "without", "no more") for figures in _FIGURES}
+    | {"be literal", "literal answers", "literal please", "plain language"}
+    | {"in plain language", "use plain language", "plain english", "in plain english"}
+    | {"no metaphors or idioms", "with no metaphors or idioms", "without metaphors or idioms"}
+)
+_ONE_STEP = frozenset(
+    {
+        f"{give}{what}"
+        for give in ("", "give me ", "tell me ", "just ", "only ")
+        for what in (
+            "one step",
+            "one step at a time",
+            "one thing at a time",
+            "one instruction at a time",
+            "the first step",
+            "the first step only",
+            "one step only",
+        )
+    }
+    | {"one at a time", "step by step one at a time", "one step please", "only one step please"}
+)
+_LIST = frozenset(
+    {
+        f"{how} {form}"
+        for how in ("in", "as", "use", "with", "make it", "put it in", "put them in")
+        for form in (
+            "a list",
+            "a bulleted list",
+            "a bullet list",
+            "bullet points",
+            "bullets",
+            "a bullet point list",
+        )
+    }
+    | {"bullet points", "bulleted list", "a bulleted list", "bullets please", "list please"}
+    | {"one per line", "one item per line", "one step per line", "each step on its own line"}
+)
+# A clause that asks for its content as a list: "put the steps for renewing my prescription in a
+# bulleted list", "can you list them as bullet points". It says more than how to answer.
+_AS_LIST = re.compile(
+    r"^(?:(?:can|could|would|will)\s+you\s+)?(?:put|give|write|list|show|send|lay\s+out|format"
+    r"|make|break)\b.*\b(?:in(?:to)?|as)\s+(?:a\s+)?(?:bullet(?:ed)?\s+(?:list|points?)|bullets"
+    r"|list)$"
+)
+_KINDS = {
+    LISTEN: _LISTEN,
+    STOP: _STOP,
+    SHORTER: _SHORTER,
+    NO_QUESTIONS: _NO_QUESTIONS,
+    LITERAL: _LITERAL,
+    ONE_STEP: _ONE_STEP,
+    LIST: _LIST,
+}
+# The requests that hold for the rest of the session (common.sessions.state keeps them), until
+# the user takes one back (_UNDO) or asks for the usual way again (NORMAL).
+KEPT = (SHORTER, NO_QUESTIONS, LITERAL, ONE_STEP, LIST)
+_UNDO = {
+    NO_QUESTIONS: frozenset(
+        {
+            f"{you} ask {me}questions again"
+            for you in ("you can", "feel free to", "go ahead and")
+            for me in ("", "me ")
+        }
+        | {"questions are fine", "questions are ok", "questions are okay", "ask away"}
+    ),
+    LITERAL: frozenset({"idioms are fine", "metaphors are fine", "you can use idioms"}),
+    ONE_STEP: frozenset({"all the steps", "give me all the steps", "more than one step is fine"}),
+    LIST: frozenset({"no lists", "no more lists", "no bullet points", "no more bullet points"}),
+    SHORTER: frozenset({"longer", "longer answers", "more detail", "more details"}),
+}
+_NORMAL = frozenset(
+    {f"{verb} normally" for verb in ("answer", "reply", "respond", "talk", "write")}
+    | {"back to normal", "go back to normal", "normal answers", "normal replies", "as usual"}
+    | {"like before", "answer like before", "the usual way"}
+)
 _LANGUAGES = (
     "spanish|german|french|portuguese|italian|dutch|japanese|chinese|mandarin|korean|arabic"
     "|hindi|russian|polish|turkish|ukrainian|greek|swedish"
@@ -135,6 +223,7 @@ class Asked:
 
     kinds: frozenset[str] = frozenset()
     only: bool = False  # the message says nothing else: it is all requests
+    undone: frozenset[str] = frozenset()  # kept requests it takes back (NORMAL: every one)
 
     def __contains__(self, kind: str) -> bool:
         return kind in self.kinds
@@ -143,6 +232,7 @@ class Asked:
 def asked(message: str) -> Asked:
     """The requests about how to answer among the message's clauses."""
     kinds: set[str] = set()
+    undone: set[str] = set()
     other = False
     text = canonical_text(message).lower().replace("tl;dr", "tldr")  # one word, not 2 clauses
     for clause in _CLAUSE.split(text):
@@ -150,7 +240,22 @@ def asked(message: str) -> Asked:
         if said and said not in _ASIDE:
             kind = next((k for k, asks in _KINDS.items() if said in asks), None)
             kind = kind or (LANGUAGE if _IN_LANGUAGE.fullmatch(said) else None)
+            back = {k for k, says in _UNDO.items() if said in says}
+            back |= set(KEPT) if said in _NORMAL else set()
             kinds.update((kind,) if kind else ())
-            other = other or kind is None
+            undone |= back
+            if kind is None and not back and _AS_LIST.match(said):
+                kinds.add(LIST)  # a request, and more: what to list
+                other = True
+                continue
+            other = other or (kind is None and not back)
     kinds.update((FORGET,) if asks_to_forget(message) else ())  # its clauses count as other
-    return Asked(frozenset(kinds), bool(kinds) and not other)
+    return Asked(frozenset(kinds), bool(kinds | undone) and not other, frozenset(undone))
+
+
+def kept_requests(before: Iterable[str], message: str) -> tuple[str, ...]:
+    """The requests about how to answer that hold after `message` (KEPT's, in its order):
+    those held `before`, less those it takes back, plus those it asks for."""
+    said = asked(message)
+    held = (set(before) - said.undone) | (said.kinds & set(KEPT))
+    return tuple(kind for kind in KEPT if kind in held)

@@ -17,8 +17,11 @@ from common.languages import not_english
 from common.replies.prompt import looks_like_instruction, resource_line, safe_fragment
 from common.replies.requests import (
     LANGUAGE,
+    LIST,
     LISTEN,
+    LITERAL,
     NO_QUESTIONS,
+    ONE_STEP,
     SHORTER,
     STOP,
     Asked,
@@ -1359,10 +1362,40 @@ def _care_seeing_someone(req: ReplyRequest) -> str | None:
 
 
 def _no_questions(req: ReplyRequest) -> bool:
-    """Did they ask, in this message or one the window holds since a crisis, for no more
-    questions ("stop asking how I feel")? It holds after that turn too."""
-    said = (req.message, *(turn.message for turn in _recallable(req.window)))
-    return any(NO_QUESTIONS in asked(message) for message in said)
+    """Did they ask, in this message or an earlier one of the session, for no more questions
+    ("stop asking how I feel"), and not take it back since? It holds for the session (the
+    window's 5 turns forgot it: Lua's "How does that sit with you?" came back)."""
+    return NO_QUESTIONS in req.standing_requests
+
+
+# Literal, plain replies for those who asked (the neurodivergent-users review): one step at a
+# time, a list, or plain words kept for the session (ReplyRequest.standing_requests).
+_PLAIN_COUNT = {"lua": 1, "nana": 2}  # as their voices give steps; Riri and Elro three
+_FIGURATIVE = frozenset({"fresh eyes", "a friend in the same spot"})  # steps said in idioms
+
+
+def _plainly(persona: str, kinds: frozenset[str], actions: list[str]) -> str:
+    """The steps' `actions` alone, as they asked: one (ONE_STEP), one a line (LIST), or
+    numbered in plain words (LITERAL, SHORTER), with no opener, framing, reason or closer,
+    where the idioms are ("you've got this", "Fast track for"); "" when they asked for none of
+    these."""
+    actions = [_capitalise(action) for action in actions]
+    if ONE_STEP in kinds:
+        return f"{actions[0]}."
+    if LIST in kinds:
+        return "\n".join(f"- {action}." for action in actions)
+    if kinds & {LITERAL, SHORTER}:
+        shown = actions[: _PLAIN_COUNT.get(persona, 3)]
+        if len(shown) == 1:
+            return f"{shown[0]}."
+        return " ".join(f"{i}) {action}." for i, action in enumerate(shown, 1))
+    return ""
+
+
+# One step, asked for alone after a reply with steps: its first, in one sentence.
+_FIRST_STEP_LINE = "Start with this: {action}."
+# "back to normal", "you can ask questions again", and nothing else
+_AS_USUAL = "Okay, I'll answer as I usually do again."
 
 
 def _gentle_intent(intent: str, *, heavy: bool, limits: bool, heavy_now: bool) -> str:
@@ -1592,7 +1625,10 @@ class TemplateGenerator:
         no_exertion = limits or any(
             map(eating_disorder, (req.message, *(t.message for t in _recallable(req.window))))
         )
+        standing = req.standing_requests
         steps = self._choose_steps(req, intent, seed, specifics, technical, no_exertion)
+        if plain := _plainly(persona, standing, [specifics.fill(s.action) for s in steps]):
+            return plain
         first = not (req.window or req.summary.turns_folded)
         sentences.extend(
             self._body(persona, intent, steps, seed, specifics, previous, tone, first, calm)
@@ -1648,6 +1684,14 @@ class TemplateGenerator:
             return f"{_ENGLISH_ONLY} {short}" if LANGUAGE in asking else short
         if not previous:
             return ""
+        if offered and asking.only and ONE_STEP in asking:
+            action = _as_written(offered[0], previous, specifics)
+            return _FIRST_STEP_LINE.format(action=action)  # no new step: the one given first
+        if asking.only and offered and asking.kinds & {LITERAL, LIST}:  # the reply before, so
+            actions = [_as_written(step, previous, specifics) for step in offered]
+            return _plainly(persona, asking.kinds, actions)
+        if asking.only and asking.undone and not asking.kinds:
+            return _AS_USUAL
         if said in _THANKS | _NOTED:
             return _CLOSING[persona][said in _THANKS]  # no new steps
         if said in _MISREAD:
@@ -1732,8 +1776,14 @@ class TemplateGenerator:
         no_exertion: bool = False,
     ) -> list[_Step]:
         """Three steps, rotated by the hash, skipping what was suggested or tried before (and,
-        `no_exertion`, a walk)."""
-        pool = tuple(s for s in _STEPS[intent] if not (no_exertion and s.marker in _EXERTING))
+        `no_exertion`, a walk; asked for literal words, a step said in an idiom)."""
+        literal = LITERAL in req.standing_requests
+        pool = tuple(
+            s
+            for s in _STEPS[intent]
+            if not (no_exertion and s.marker in _EXERTING)
+            and not (literal and s.marker in _FIGURATIVE)
+        )
         if technical:
             # debugging, plus the neutral steps that fit any problem (the smallest next step,
             # fresh eyes, what was tried), not "in writing, to whoever can decide" for a bug

@@ -8,6 +8,7 @@ from typing import Protocol, runtime_checkable
 
 from common.analysis.types import Analysis
 from common.personas import Persona
+from common.replies.requests import kept_requests
 from common.replies.sensitive import Gentleness, gentleness
 from common.sessions.summary import SessionSummary
 
@@ -81,6 +82,17 @@ class ReplyRequest:
         set a 25-minute timer didn't cut it ... report back!" four minutes after the crisis
         reply, the timer advice given before it)."""
         return self.after_crisis or self.all_right or any(turn.crisis for turn in self.window)
+
+    @property
+    def standing_requests(self) -> frozenset[str]:
+        """How they asked to be answered that holds for this reply (requests.KEPT): what the
+        session kept (SessionSummary.requests), then the window's messages and this one read in
+        order, so that a request built without the session's (the legacy endpoint's) reads
+        its window's."""
+        held = self.summary.requests
+        for message in (*(turn.message for turn in self.window), self.message):
+            held = kept_requests(held, message)
+        return frozenset(held)
 
 
 class Restart(str):

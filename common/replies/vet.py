@@ -7,6 +7,7 @@ import re
 
 from common.plain_text import as_seen
 from common.replies.prompt import CANARY
+from common.replies.requests import LIST
 from common.replies.sensitive import boundary_kind, professional_kind
 from common.replies.types import GenerationError, ReplyRequest
 from common.text import canonical_text
@@ -50,6 +51,9 @@ _ADDRESS = re.compile(
 # fine", so numbers are not looked at).
 _HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]", re.MULTILINE)
 _BULLET = re.compile(r"^[ \t]*[-*+•][ \t]|•", re.MULTILINE)
+# A list's lines, once they asked for one (requests.LIST): "- " or "• " at a line's start, on a
+# line with words after it; any other markdown still fails.
+_LINE_BULLET = re.compile(r"^[ \t]*[-•][ \t]+(?=\S)", re.MULTILINE)
 _WS = re.compile(r"\s+")
 # The rules on medicines and eating (the health-habits review passed "An extra 10 mg of Adderall
 # in the afternoon usually helps; you could also double your morning dose" and "Keep it up: aim
@@ -226,7 +230,8 @@ def vet_reply(text: str, req: ReplyRequest) -> str:
     template answers): a phone number or an address that no resource of the request names
     (the care rule names the locale's helplines and no other: a made-up or injected number is
     worst there; a short code and an address are looked at in care and just after a crisis
-    only), a markdown heading or bullet, an instruction to take a loan, bet or put their
+    only), a markdown heading or bullet (a line's "- " or "• " passes once they asked for a
+    list), an instruction to take a loan, bet or put their
     savings somewhere, the system instruction's words, or a length far past the rules', a dose
     in answer to a medicine question (the template's referral answers instead) or to one about
     a lethal, toxic or overdose amount (_HARMFUL_AMOUNT), a calorie
@@ -247,7 +252,8 @@ def vet_reply(text: str, req: ReplyRequest) -> str:
         raise GenerationError("the reply names a phone number no crisis resource names")
     if careful and _hosts(seen) - _hosts(vouched):
         raise GenerationError("the reply names an address no crisis resource names")
-    if _HEADING.search(seen) or _BULLET.search(seen):
+    listed = _LINE_BULLET.sub("", seen) if LIST in req.standing_requests else seen
+    if _HEADING.search(seen) or _BULLET.search(listed):
         raise GenerationError("the reply is formatted as markdown (a heading or a bullet)")
     if _MONEY_INSTRUCTION.search(seen):
         raise GenerationError("the reply tells them what to do with money (a loan, a bet, savings)")

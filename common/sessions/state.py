@@ -173,6 +173,13 @@ class SessionState:
         )
 
 
+def _kept_requests(before: tuple[str, ...], message: str) -> tuple[str, ...]:
+    """common.replies.requests.kept_requests, imported when first read (as _asks_to_forget)."""
+    from common.replies.requests import kept_requests
+
+    return kept_requests(before, message)
+
+
 def _asks_to_forget(message: str) -> bool:
     """common.replies.requests.asks_to_forget, imported when first read: the common.replies
     package loads the reply stack and the crisis scanner, which the functions that only read
@@ -222,12 +229,14 @@ def append_turn(
     says it of the user themselves (`of_themselves`); one that says no to "Are you safe right now?"
     (`not_safe`), care until NOT_SAFE_CARE after the session's latest crisis turn. `all_right`:
     the turn says the user is all right (said_all_right_at; a crisis turn that does not
-    forgets it). A turn that asks to forget what they said clears the summary (_fold_all).
+    forgets it). A turn that asks to forget what they said clears the summary (_fold_all); one
+    that asks how to be answered is kept in it until they say otherwise (SessionSummary.requests).
     `crisis_language`: a crisis turn's (Safety.language), kept for its care."""
     if turn.turn_index != state.turn_count:
         raise ValueError(f"turn index {turn.turn_index} != turn count {state.turn_count}")
     window = state.window + (turn,)
     summary = state.summary.forgetting() if _asks_to_forget(turn.message) else state.summary
+    summary = replace(summary, requests=_kept_requests(summary.requests, turn.message))
     summary = _fold_all(summary, window[:-window_size], window[-window_size:])
     return replace(
         state,

@@ -167,6 +167,10 @@ class SessionSummary:
     # They asked not to bring up something they said (requests.asks_to_forget): what they
     # said before was left out, and the prompt asks the model not to bring it up either.
     asked_to_forget: bool = False
+    # How they asked to be answered (requests.KEPT: "one step at a time", "no idioms", "stop
+    # asking how I feel"), held until they say otherwise (requests.kept_requests): the window's
+    # 5 turns forgot them, though the prompt promises "until they say otherwise".
+    requests: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return {
@@ -177,6 +181,7 @@ class SessionSummary:
             "turns_folded": self.turns_folded,
             "since": self.since,
             "asked_to_forget": self.asked_to_forget,
+            "requests": list(self.requests),
         }
 
     @classmethod
@@ -190,6 +195,7 @@ class SessionSummary:
             turns_folded=int(data.get("turns_folded", 0)),
             since=data.get("since"),
             asked_to_forget=bool(data.get("asked_to_forget", False)),  # False: stored before
+            requests=tuple(data.get("requests", ())),  # none in summaries stored before
         )
 
     def forgetting(self) -> SessionSummary:

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from common.replies.template import _CARE_BODY, _CARE_BODY_AGAIN
+from common.replies.template import _CARE_BODY, _CARE_BODY_AGAIN, _offered
 from common.safety import CARE_ALL_RIGHT, crisis_reply, safety_answer, says_all_right
 from tests.fakes import turns
 
@@ -96,4 +96,4 @@ def test_the_essay_transcript_gets_out_of_care_talk_and_a_step() -> None:
     assert store.activity["u1"].get("not_safe_until") is None
     for r in said[2:]:
         assert not _care_text(r["reply"]) and not r["reply"].startswith(CARE_ALL_RIGHT), r["reply"]
-        assert "step" in r["reply"].lower(), r["reply"]
+        assert _offered(r["reply"]), r["reply"]  # one of the template's steps
