@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from common.analysis.baseline import has_tone_cue
 from common.analysis.entities import extract_entities
@@ -245,7 +245,9 @@ _STEPS: dict[str, tuple[_Step, ...]] = {
     ),
     "motivation": (
         _Step(
-            "shrink the task until it takes five minutes, then start",
+            # literal ("shrink the task" is a figure of speech), and naming what they can't
+            # start when they said it ({task}: _stuck_on)
+            "do one part of {task} that takes five minutes, starting now",
             "starting is the hardest part",
             "takes five minutes",
         ),
@@ -1215,6 +1217,7 @@ class _Specifics:
     # letting it crowd you", "Keep tomorrow and yesterday in view").
     timely: tuple[str, ...] = ()
     people: tuple[str, ...] = ()  # roles: "them", never "it"
+    task: str = "the task"  # what they can't start, when they named it (_stuck_on)
 
     @classmethod
     def from_analysis(cls, analysis: Analysis) -> _Specifics:
@@ -1268,6 +1271,7 @@ class _Specifics:
             for_tool=f" for {self.tool}" if self.tool else "",
             with_tool=f" with {self.tool}" if self.tool else "",
             helper=self.helper,
+            task=self.task,
         )
 
 
@@ -1392,10 +1396,62 @@ def _plainly(persona: str, kinds: frozenset[str], actions: list[str]) -> str:
     return ""
 
 
-# One step, asked for alone after a reply with steps: its first, in one sentence.
+# Where to start, asked of the reply before ("what exactly should I do first?", "ok but what do
+# I literally do right now, this minute?", "which one first"): its first step again, in one
+# sentence, not a new plan (the review: "Put the facts and what you're asking for in writing").
+_FIRST_STEP = re.compile(
+    r"(?:(?:ok|okay|so|but|and|well|right|alright|yes|yeah|fine|please|just|sorry)\s+)*"
+    r"(?:(?:what|which)(?:\s+(?:one|thing|step|task|part))?\s+(?:(?:exactly|should|shall|do|can"
+    r"|must|am|would)\s+)*(?:i\s+)?(?:(?:literally|actually|exactly|even|supposed\s+to)\s+)*"
+    r"(?:do|tackle|start\s+with|begin\s+with|pick|take)(?:\s+(?:first|now|right\s+now"
+    r"|this\s+minute|today))+"
+    r"|where\s+(?:do|should|can|shall)\s+i\s+(?:even\s+)?(?:start|begin)"
+    r"|which\s+(?:one|thing|task|step)?\s*first|what(?:s|\s+is)\s+(?:the\s+)?(?:very\s+)?first"
+    r"\s+(?:step|thing))"
+    r"(?:\s+\w+){0,4}"
+)
 _FIRST_STEP_LINE = "Start with this: {action}."
 # "back to normal", "you can ask questions again", and nothing else
 _AS_USUAL = "Okay, I'll answer as I usually do again."
+
+
+def _asks_first_step(said: str) -> bool:
+    """`said` (as _said reads a message) asks where to start, and little else."""
+    return _FIRST_STEP.fullmatch(said) is not None
+
+
+# "I can't start my essay", "I keep procrastinating on my tax return": the five-minute start
+# comes first, naming the task (the review: a start step came first in 10 of 20 such messages,
+# "plan a small reward" in 5, the task named in none).
+_TASK = (
+    r"(?P<task>(?:my|the|this|that|our|a|an)\s+[\w-]+(?:\s+(?!(?:and|but|because|so|since|or"
+    r"|at|for|before|until|today|tonight|tomorrow|again|anymore|either)\b)[\w-]+){0,2})"
+)
+_STUCK = re.compile(
+    r"\b(?:(?:can'?t|cannot|can\s+not|couldn'?t|unable\s+to|struggl\w+\s+to)\s+(?:even\s+)?"
+    r"(?:seem\s+to\s+)?(?:get\s+(?:myself\s+)?to\s+)?(?:start|begin|get\s+started)"
+    r"(?:\s+(?:on|with|doing|writing|working\s+on))?|procrastinat\w*(?:\s+(?:on|with|over))?"
+    r"|putting\s+off)(?!\s+(?:until|till|before|without|because)\b)(?:\s+" + _TASK + r")?",
+    re.IGNORECASE,
+)
+# What won't start as a machine does ("I can't start my car"): no task to begin.
+_MACHINE = re.compile(
+    r"\b(?:car|engine|bike|motorbike|scooter|truck|van|mower|generator|laptop|computer|pc|mac"
+    r"|phone|app|server|program|machine|vm|container|service|script|game|boiler|heating)s?$",
+    re.IGNORECASE,
+)
+
+
+def _stuck_on(message: str) -> str | None:
+    """What they say they can't start or keep putting off ("your essay"), "" when they name
+    nothing, None when they say no such thing."""
+    found = _STUCK.search(canonical_text(message))
+    if found is None or _MACHINE.search(found["task"] or ""):
+        return None
+    task = safe_fragment(found["task"] or "", 40)
+    if not task or looks_like_instruction(task):
+        return ""
+    return re.sub(r"^my\b", "your", task, flags=re.IGNORECASE)
 
 
 def _gentle_intent(intent: str, *, heavy: bool, limits: bool, heavy_now: bool) -> str:
@@ -1525,6 +1581,10 @@ class TemplateGenerator:
         answer = "" if repeated or not offered else _answer(req.message, said, previous)
         seed = _hash(req.message)
         intent = analysis.intent.label if analysis.intent.label in _STEPS else "problem_solving"
+        stuck = _stuck_on(req.message)
+        if stuck is not None and intent != "emotional_support":
+            intent = "motivation"  # its five-minute start comes first (_choose_steps)
+            specifics = replace(specifics, task=stuck or specifics.task)
         # A heavy life event ("I had a miscarriage last week", "the person harassing me is the
         # HR manager") or health limits ("my fibromyalgia flared up again"), whatever the tone
         # was read as: calm as after a crisis (no cheering, no "you sound so settled"). Either
@@ -1626,7 +1686,9 @@ class TemplateGenerator:
             map(eating_disorder, (req.message, *(t.message for t in _recallable(req.window))))
         )
         standing = req.standing_requests
-        steps = self._choose_steps(req, intent, seed, specifics, technical, no_exertion)
+        steps = self._choose_steps(
+            req, intent, seed, specifics, technical, no_exertion, stuck=stuck is not None
+        )
         if plain := _plainly(persona, standing, [specifics.fill(s.action) for s in steps]):
             return plain
         first = not (req.window or req.summary.turns_folded)
@@ -1684,7 +1746,7 @@ class TemplateGenerator:
             return f"{_ENGLISH_ONLY} {short}" if LANGUAGE in asking else short
         if not previous:
             return ""
-        if offered and asking.only and ONE_STEP in asking:
+        if offered and (_asks_first_step(said) or (asking.only and ONE_STEP in asking)):
             action = _as_written(offered[0], previous, specifics)
             return _FIRST_STEP_LINE.format(action=action)  # no new step: the one given first
         if asking.only and offered and asking.kinds & {LITERAL, LIST}:  # the reply before, so
@@ -1774,9 +1836,12 @@ class TemplateGenerator:
         specifics: _Specifics,
         technical: bool,
         no_exertion: bool = False,
+        *,
+        stuck: bool = False,
     ) -> list[_Step]:
         """Three steps, rotated by the hash, skipping what was suggested or tried before (and,
-        `no_exertion`, a walk; asked for literal words, a step said in an idiom)."""
+        `no_exertion`, a walk; asked for literal words, a step said in an idiom); the
+        five-minute start first when they can't start (`stuck`)."""
         literal = LITERAL in req.standing_requests
         pool = tuple(
             s
@@ -1803,6 +1868,8 @@ class TemplateGenerator:
 
         start = seed % len(pool)
         rotated = pool[start:] + pool[:start]
+        if stuck:
+            rotated = tuple(sorted(rotated, key=lambda s: s.marker != "takes five minutes"))
         fresh = [s for s in rotated if not used(s)]
         # Refill with older steps before those of the reply just before: "rate your energy from
         # one to ten" came back right after the user answered "7".
