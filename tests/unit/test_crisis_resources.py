@@ -131,7 +131,7 @@ def test_every_language_entry_and_the_default_say_where_to_find_a_local_line(key
 @pytest.mark.parametrize(
     ("locale", "says"),
     [
-        ("default", ("112 in Europe", "911 in the Americas")),
+        ("default", ("112 in Europe", "911 in the US and Canada")),  # not all the Americas
         ("es", ("112 en Europa", "911 en gran parte de América")),  # most speak it in America
         ("fr", ("112 en Europe", "911 au Canada")),
         ("pt", ("112 na Europa", "192 no Brasil")),
