@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -14,6 +14,10 @@ from typing import Literal
 from common.analysis.recovery import PRESENT_RISK
 from common.analysis.safety import (
     ABOUT_OTHERS,
+    EMERGENCY,
+    HIDE,
+    LEAVE,
+    TAKEN,
     assess_safety,
     crisis_kinds,
     lived_experience,
@@ -27,6 +31,9 @@ RESOURCES_FILE = Path(__file__).parent / "data" / "crisis_resources.json"
 # The lines for violence at home, read by the same rules (resource_key), for a crisis turn
 # whose patterns say someone hurts the user (kind "violence").
 VIOLENCE_FILE = Path(__file__).parent / "data" / "violence_resources.json"
+# The lines for poisoning and urgent medical advice (NHS 111), read by the same rules, for an
+# emergency or a crisis whose patterns say something was swallowed or taken (tag "taken").
+POISON_FILE = Path(__file__).parent / "data" / "poison_resources.json"
 
 Table = dict[str, tuple[str, ...]]
 
@@ -47,6 +54,10 @@ def _violence() -> Table:
 
 
 @cache
+def _poison() -> Table:
+    return _read(POISON_FILE)
+
+
 @cache
 def resources_version() -> str:
     """The resources file's version as a crisis event records it (the first 12 hex digits of
@@ -189,12 +200,143 @@ def violence_resources_for(
     return _violence()[key] if key else ()
 
 
+def poison_key(
+    locale: str | None, *, default_locale: str, language: str | None = None
+) -> str | None:
+    """The entry of the poison lines the request's locale reads (lines_key's rules, the default
+    locale only when it names none); None when there is none for it."""
+    key = lines_key(locale, default_locale=default_locale, language=language, table=_poison)
+    return key if key in _poison() else None
+
+
+def poison_resources_for(
+    locale: str | None, *, default_locale: str, language: str | None = None
+) -> tuple[str, ...]:
+    """The lines for poisoning and urgent medical advice of the request's locale (poison_key);
+    () when none."""
+    key = poison_key(locale, default_locale=default_locale, language=language)
+    return _poison()[key] if key else ()
+
+
 # The line of a crisis entry that gives the emergency number, in each language of the
 # resources ("If you are in immediate danger in the US, call 911", "Bei akuter Gefahr ...").
 _EMERGENCY = re.compile(
     r"immediate danger|akuter Gefahr|danger immédiat|peligro inmediato|"
     r"perigo imediato|緊急"
 )
+
+
+def emergency_line(resources: tuple[str, ...]) -> str | None:
+    """The line of `resources` that gives the emergency number (_EMERGENCY); None when none."""
+    return next((line for line in resources if _EMERGENCY.search(line)), None)
+
+
+def local_help(
+    locale: str | None, *, default_locale: str, language: str | None = None
+) -> tuple[str, ...]:
+    """What any reply may tell the user to call now, for the request's locale: its emergency line
+    (the global one's, "such as 112 in Europe or 911 in the US and Canada", when the locale's
+    names no number: `en`), then its lines for poisoning and urgent care (NHS 111)."""
+    line = emergency_line(resources_for(locale, default_locale=default_locale, language=language))
+    if line is None or not re.search(r"\d", line):
+        line = emergency_line(_resources()["default"])
+    poison = poison_resources_for(locale, default_locale=default_locale, language=language)
+    return (*((line,) if line else ()), *poison)
+
+
+_OPEN, _CLOSE = "(（", ")）"
+
+
+def _numbers_of(line: str) -> tuple[str | None, str | None]:
+    """What an emergency line gives to call: its numbers ("911", "112 or 999", "192 (SAMU) ou
+    190 (polícia)", "119（救急）または 110（警察）"), or, when it gives them only as examples in
+    brackets ("your local emergency number (such as 112 in Europe ...)"), those examples, as
+    (numbers, None) or (None, examples); (None, None) when it gives none."""
+    first = re.search(r"\d", line)
+    if first is None:
+        return None, None
+    before = line[: first.start()]
+    if sum(ch in _OPEN for ch in before) > sum(ch in _CLOSE for ch in before):
+        start = max(before.rfind(ch) for ch in _OPEN) + 1
+        depth, end = 1, start
+        while end < len(line) and depth:
+            depth += (line[end] in _OPEN) - (line[end] in _CLOSE)
+            end += 1
+        return None, line[start : end - 1 if not depth else end].strip()
+    span = re.search(r"\d.*[\d)）]", line[first.start() :]).group()  # type: ignore[union-attr]
+    while span[-1] in _CLOSE and sum(c in _OPEN for c in span) < sum(c in _CLOSE for c in span):
+        span = span[:-1].rstrip()  # the line's own bracket, not one of the numbers'
+    return span, None
+
+
+# "call 911 now" in each language of the crisis replies: {number}, the emergency line's numbers;
+# with none but examples in brackets, the local number with them ({examples}); else alone.
+_CALL_NOW: dict[str, tuple[str, str]] = {
+    "en": ("call {number} now", "call your local emergency number{examples} now"),
+    "de": ("ruf sofort den Notruf an ({number})", "ruf sofort den örtlichen Notruf an{examples}"),
+    "fr": (
+        "appelez tout de suite le {number}",
+        "appelez tout de suite le numéro d'urgence local{examples}",
+    ),
+    "es": (
+        "llama ahora mismo al {number}",
+        "llama ahora mismo al número de emergencias local{examples}",
+    ),
+    "pt": ("ligue já para o {number}", "ligue já para o número de emergência local{examples}"),
+    "ja": (
+        "今すぐ{number}に電話してください",
+        "今すぐ現地の緊急通報番号{examples}に電話してください",
+    ),
+}
+
+
+def call_now(resources: tuple[str, ...], language: str = "en") -> str:
+    """The clause that tells the user to call the emergency number of `resources` now, in
+    `language` (English if there is none in it): "call 911 now", "call your local emergency
+    number (such as 112 in Europe or 911 in the US and Canada) now" (the global line's examples
+    when `resources` name no number)."""
+    number, local = _CALL_NOW.get(language, _CALL_NOW["en"])
+    found, examples = _numbers_of(emergency_line(resources) or "")
+    if not (found or examples):  # `en` names none: the global line's examples
+        found, examples = _numbers_of(emergency_line(_resources()["default"]) or "")
+    if found:
+        return number.format(number=found)
+    aside = "" if not examples else f"（{examples}）" if language == "ja" else f" ({examples})"
+    return local.format(examples=aside)
+
+
+def _sentence(clause: str, language: str) -> str:
+    return clause + "。" if language == "ja" else clause[:1].upper() + clause[1:] + "."
+
+
+# The kinds that are no one's thoughts of suicide or self-harm: an emergency read with only these
+# lists no crisis line (the emergency review: a heart attack was answered around 988).
+_NO_THOUGHTS = frozenset({EMERGENCY, "danger", "violence", "third_party_violence"})
+
+
+def crisis_lines(
+    resources: tuple[str, ...],
+    *,
+    kinds: Set[str],
+    tags: Set[str] = frozenset(),
+    poison: tuple[str, ...] = (),
+    violence: tuple[str, ...] = (),
+) -> tuple[str, ...]:
+    """The crisis list as a crisis's pattern `kinds` and `tags` show it (with the locale's
+    `poison` and `violence` lines): for an emergency, its emergency line, the poison lines when
+    something was swallowed or taken, the lines for violence at home, and the rest only when
+    thoughts of suicide or self-harm were read too; for something taken (an overdose, "took 20
+    pills"), or danger with no one's thoughts in it ("someone is breaking in, I'm in danger"),
+    the emergency line first (and the poison lines), then the rest (the review: 911 was listed
+    after 988 and the text line); else with_violence_lines'."""
+    listed = with_violence_lines(resources, violence)
+    line = emergency_line(resources)
+    first = (*((line,) if line else ()), *(poison if TAKEN in tags else ()))
+    if EMERGENCY in kinds and not kinds - _NO_THOUGHTS:
+        return tuple(dict.fromkeys((*first, *violence)))
+    if TAKEN in tags or (kinds and kinds <= _NO_THOUGHTS):
+        return tuple(dict.fromkeys((*first, *listed)))
+    return listed
 
 
 def with_violence_lines(resources: tuple[str, ...], violence: tuple[str, ...]) -> tuple[str, ...]:
@@ -388,6 +530,105 @@ _IN_DANGER: dict[str, tuple[str, str]] = {
     ),
 }
 
+# The reply to a physical emergency now (kind EMERGENCY: "I think I'm having a heart attack", "my
+# friend collapsed", "there's a fire in my building"), in each language of the crisis replies: the
+# emergency number first (call_now), then the lines for poisoning when something was swallowed,
+# then one line of what to do while waiting for help, chosen by the patterns' tags (LEAVE: fire or
+# gas; HIDE: someone breaking in; else stay with them, unlock the door), then, only when thoughts
+# of suicide or self-harm were read too, the crisis lines. No question about feelings, no steps:
+# the emergency review got Riri's "Fast track ... you've got this!" to a heart attack. Owed: a
+# native check of the de, fr, es, pt and ja.
+_WHILE_WAITING: dict[str, dict[str, str]] = {
+    "en": {
+        "": "While you wait: unlock the door if you can, and keep someone with you, or stay with "
+        "the person who needs help.",
+        LEAVE: "Get everyone out and stay out until help comes; if you smell gas, don't switch "
+        "anything on or off.",
+        HIDE: "If you can, get into a room you can lock, stay quiet and stay on the line.",
+    },
+    "de": {
+        "": "Bis Hilfe kommt: Schließ die Tür auf, wenn du kannst, und hol jemanden zu dir oder "
+        "bleib bei der Person, die Hilfe braucht.",
+        LEAVE: "Bring alle nach draußen und bleib draußen, bis Hilfe da ist; bei Gasgeruch keine "
+        "Schalter betätigen.",
+        HIDE: "Wenn du kannst, geh in einen Raum, den du abschließen kannst, sei leise und bleib "
+        "am Telefon.",
+    },
+    "fr": {
+        "": "En attendant les secours : déverrouillez la porte si vous le pouvez, et gardez "
+        "quelqu'un près de vous, ou restez auprès de la personne qui a besoin d'aide.",
+        LEAVE: "Faites sortir tout le monde et restez dehors jusqu'à l'arrivée des secours ; en "
+        "cas d'odeur de gaz, ne touchez à aucun interrupteur.",
+        HIDE: "Si vous le pouvez, enfermez-vous dans une pièce qui ferme à clé, restez silencieux "
+        "et gardez la ligne.",
+    },
+    "es": {
+        "": "Mientras llega la ayuda: deja la puerta sin llave si puedes, y pide a alguien que se "
+        "quede contigo, o quédate con la persona que necesita ayuda.",
+        LEAVE: "Saca a todos afuera y quédate fuera hasta que llegue la ayuda; si huele a gas, no "
+        "toques ningún interruptor.",
+        HIDE: "Si puedes, enciérrate en una habitación con llave, no hagas ruido y no cuelgues.",
+    },
+    "pt": {
+        "": "Enquanto a ajuda não chega: destranque a porta, se puder, e peça a alguém que fique "
+        "por perto, ou fique com a pessoa que precisa de ajuda.",
+        LEAVE: "Tire todos para fora e fique lá fora até a ajuda chegar; se sentir cheiro de gás, "
+        "não mexa em nenhum interruptor.",
+        HIDE: "Se puder, tranque-se num lugar fechado à chave, fique em silêncio e não desligue.",
+    },
+    "ja": {
+        "": "助けが来るまで、できれば玄関の鍵を開けておき、誰かにそばにいてもらうか、"
+        "助けが必要な人のそばにいてください。",
+        LEAVE: "全員で外に出て、助けが来るまで中に戻らないでください。ガスのにおいがするときは、"
+        "スイッチに触れないでください。",
+        HIDE: "できれば鍵のかかる部屋に入り、静かにして、電話を切らないでください。",
+    },
+}
+# Before the crisis lines in the emergency reply, when thoughts of suicide or self-harm were read
+# too ("I overdosed by mistake": kinds emergency and suicide).
+_ALSO_LINES: dict[str, str] = {
+    "en": "These lines can help too, now or later:",
+    "de": "Auch diese Stellen können helfen, jetzt oder später:",
+    "fr": "Ces services peuvent aussi aider, maintenant ou plus tard :",
+    "es": "Estas líneas también pueden ayudar, ahora o más adelante:",
+    "pt": "Estas linhas também podem ajudar, agora ou mais tarde:",
+    "ja": "こちらの窓口も、今でも後でも力になります：",
+}
+# The first crisis reply's first sentence when its patterns say something was taken (tag TAKEN:
+# "took 20 pills", "I overdosed"): the emergency number came last, after 988 and the text line.
+_TAKEN_FIRST: dict[str, str] = {
+    "en": "If you have already taken something, {call}.",
+    "de": "Wenn du schon etwas eingenommen hast, {call}.",
+    "fr": "Si vous avez déjà pris quelque chose, {call}.",
+    "es": "Si ya has tomado algo, {call}.",
+    "pt": "Se já tomou alguma coisa, {call}.",
+    "ja": "すでに何かを飲んでしまったなら、{call}。",
+}
+
+
+def emergency_reply(
+    resources: tuple[str, ...],
+    *,
+    poison: tuple[str, ...] = (),
+    tags: Set[str] = frozenset(),
+    language: str = "en",
+) -> str:
+    """The reply to an emergency in `language` (English if there is none in it), around
+    `resources` as crisis_lines shows them: the call to the emergency number, the `poison` lines
+    among them, what to do while waiting (by `tags`), then any other line (the crisis lines, the
+    lines for violence at home) after _ALSO_LINES."""
+    language = language if language in _WHILE_WAITING else "en"
+    bullets = "\n".join  # a list as the other replies list theirs
+    first = [f"• {line}" for line in resources if line in poison]
+    rest = [f"• {line}" for line in resources if line not in poison and not _EMERGENCY.search(line)]
+    waiting = _WHILE_WAITING[language]
+    wait = waiting[LEAVE if LEAVE in tags else HIDE if HIDE in tags else ""]
+    parts = [_sentence(call_now(resources, language), language), *first, wait]
+    if rest:
+        parts += [_ALSO_LINES[language], *rest]
+    return bullets(parts)
+
+
 # The crisis reply for a user worried about someone else ("my friend wants to kill herself":
 # only patterns about another person matched, common.analysis.safety.about_someone_else), in
 # the same languages. It asks nothing: a "no" after it is not the user's own answer to "Are you
@@ -527,9 +768,13 @@ _KEEP_SECRET: dict[str, str] = {
 # says instead what the one responsible can do: ask directly, stay with them or keep in touch,
 # help them reach a line or a doctor, remove the means if safe. In each language whose
 # relations the crisis patterns read (not Japanese: none there, and a Japanese reply keeps its
-# own). Owed, as above: a native check of the de, fr, es and pt.
+# own). It opens with the emergency number ({call}: call_now) for one who has taken something,
+# is unconscious or not breathing (the emergency review: "my husband took a bunch of pills and
+# won't wake up" was told first to ask him whether he thinks of suicide). Owed, as above: a
+# native check of the de, fr, es and pt.
 RESPONSIBLE_REPLIES: dict[str, str] = {
-    "en": "Thank you for caring about them, and for telling me. What they said must be taken "
+    "en": "If they have already taken something, are unconscious or not breathing, {call}. Thank "
+    "you for caring about them, and for telling me. What they said must be taken "
     "seriously. Ask them directly whether they are thinking of suicide: asking does not put the "
     "idea in their head. If they might act on it now, call your local emergency number and stay "
     "with them; otherwise stay with them or keep in touch, and help them reach a line below or "
@@ -537,7 +782,8 @@ RESPONSIBLE_REPLIES: dict[str, str] = {
     "themselves. The lines below can help them, and you too, as the one supporting "
     "them:\n{resources}\nIf you are having thoughts like these yourself, these lines are there "
     "for you too. I'm here with you, and we can keep talking.",
-    "de": "Danke, dass du dich um diese Person sorgst und es mir erzählst. Was sie gesagt hat, "
+    "de": "Wenn sie schon etwas eingenommen hat, bewusstlos ist oder nicht atmet, {call}. Danke, "
+    "dass du dich um diese Person sorgst und es mir erzählst. Was sie gesagt hat, "
     "muss ernst genommen werden. Frag sie direkt, ob sie daran denkt, sich das Leben zu nehmen: "
     "Die Frage bringt sie nicht erst auf diesen Gedanken. Wenn sie es jetzt tun könnte, wähle "
     "den Notruf und bleib bei ihr; sonst bleib bei ihr oder in Kontakt und hilf ihr, eine der "
@@ -545,7 +791,8 @@ RESPONSIBLE_REPLIES: dict[str, str] = {
     "verschließe, womit sie sich etwas antun könnte. Die Stellen unten können ihr helfen und "
     "auch dir, während du sie unterstützt:\n{resources}\nWenn du selbst solche Gedanken hast, "
     "sind diese Stellen auch für dich da. Ich bin für dich da, und wir können weiterreden.",
-    "fr": "Merci de vous soucier de cette personne et de m'en parler. Ce qu'elle a dit doit être "
+    "fr": "Si elle a déjà pris quelque chose, est inconsciente ou ne respire pas, {call}. Merci "
+    "de vous soucier de cette personne et de m'en parler. Ce qu'elle a dit doit être "
     "pris au sérieux. Demandez-lui directement si elle pense au suicide : poser la question ne "
     "lui en donne pas l'idée. Si elle risque de passer à l'acte maintenant, appelez le numéro "
     "d'urgence et restez auprès d'elle ; sinon, restez auprès d'elle ou gardez le contact, et "
@@ -554,7 +801,8 @@ RESPONSIBLE_REPLIES: dict[str, str] = {
     "services ci-dessous peuvent l'aider, et vous aider aussi, vous qui la soutenez :"
     "\n{resources}\nSi vous avez vous-même des pensées de ce genre, ces services sont là pour "
     "vous aussi. Je suis là avec vous, et nous pouvons continuer à parler.",
-    "es": "Gracias por preocuparte por esa persona y por contármelo. Lo que dijo hay que tomarlo "
+    "es": "Si ya ha tomado algo, está inconsciente o no respira, {call}. Gracias por preocuparte "
+    "por esa persona y por contármelo. Lo que dijo hay que tomarlo "
     "en serio. Pregúntale directamente si está pensando en suicidarse: preguntarlo no le da la "
     "idea. Si crees que podría hacerlo ahora mismo, llama al número de emergencias y quédate con "
     "ella; si no, quédate con ella o mantente en contacto, y ayúdala a llamar a una de las "
@@ -562,7 +810,8 @@ RESPONSIBLE_REPLIES: dict[str, str] = {
     "que podría usar para hacerse daño. Las líneas de abajo pueden ayudarla a ella, y también a "
     "ti, que la estás apoyando:\n{resources}\nSi tú también tienes pensamientos como estos, "
     "estas líneas también son para ti. Estoy aquí contigo y podemos seguir hablando.",
-    "pt": "Obrigado por se preocupar com essa pessoa e por me contar. O que ela disse deve ser "
+    "pt": "Se ela já tomou alguma coisa, está inconsciente ou não respira, {call}. Obrigado por "
+    "se preocupar com essa pessoa e por me contar. O que ela disse deve ser "
     "levado a sério. Pergunte diretamente se ela pensa em suicídio: perguntar não lhe dá essa "
     "ideia. Se houver risco de ela fazer isso agora, ligue para o número de emergência local e "
     "fique com ela; se não, fique com ela ou não deixe de falar com ela, e ajude-a a procurar "
@@ -663,6 +912,7 @@ def crisis_reply(
     taken_back: bool = False,
     responsible: bool = False,
     hurt: bool = False,
+    taken: bool = False,
     language: str = "en",
 ) -> str:
     """The crisis message in `language` (English if there is none in it); `again` when the
@@ -672,7 +922,9 @@ def crisis_reply(
     the user is worried about another person: the reply for them, which asks nothing either
     (`responsible`: for one the user answers for, RESPONSIBLE_REPLIES, where there is one in
     `language`; `hurt`: someone else hurt and no other crisis of theirs, SOMEONE_ELSE_HURT_REPLIES',
-    without _KEEP_SECRET when `responsible`); `taken_back`: TAKEN_BACK, in English."""
+    without _KEEP_SECRET when `responsible`); `taken_back`: TAKEN_BACK, in English. `taken`:
+    the patterns say something was taken: the first reply opens with the emergency number
+    (_TAKEN_FIRST). The emergency number said (call_now) is the one `resources` list."""
     listed = "\n".join(f"• {r}" for r in resources)
     if taken_back:
         return TAKEN_BACK.format(resources=listed)
@@ -689,8 +941,12 @@ def crisis_reply(
         else:
             replies = RESPONSIBLE_REPLIES if responsible else {}
             said = replies.get(language) or SOMEONE_ELSE_REPLIES[language]
-        return said.format(resources=listed)
-    return first.format(resources=listed) + ("" if language == "ja" else " ") + question
+        return said.format(resources=listed, call=call_now(resources, language))
+    space = "" if language == "ja" else " "
+    lead = (
+        _TAKEN_FIRST[language].format(call=call_now(resources, language)) + space if taken else ""
+    )
+    return lead + first.format(resources=listed) + space + question
 
 
 # The crisis reply for a user who may hurt, or has hurt, someone else (kind harm_to_others and
@@ -1287,4 +1543,19 @@ CARE_ALL_RIGHT = (
 CARE_LIMITED = (
     "I'm still here. Give me a moment to catch up, then write again. If you need someone right "
     "now: {listed}."
+)
+# The care turns after the emergency reply (SessionState.emergency): a check-in that gives the
+# emergency number again ({call}: call_now's "call 911 now"), not care's "There's no need to fix
+# or decide anything right now". In English, as the care texts.
+EMERGENCY_CHECK_IN = (
+    "Checking in: is help with you, or on its way? If not, or if anything gets worse, {call}."
+)
+EMERGENCY_STILL_HERE = (
+    "I'm still here with you. If help hasn't come yet, or anything gets worse, {call}."
+)
+# A question whether to get urgent medical help ("it was an accident, should I go to A&E?": care
+# answered "There's no need to fix or decide anything right now"), in care or not: yes, now.
+URGENT_CARE = (
+    "Yes, please don't wait: {call}, or go to the nearest emergency department (A&E, the ER) "
+    "straight away. Even if you feel fine for now, some harm doesn't show at first."
 )

@@ -38,6 +38,7 @@ def load_for_turns(*, gemini: bool) -> None:
     crisis.resources_version()  # and its hash, which each crisis event names
     crisis._violence()  # the lines for violence at home, read by the same rules
     crisis.violence_version()
+    crisis._poison()  # the lines for poisoning and urgent care, which every turn reads (local_help)
     # The answers to "Are you safe right now?" (~25 ms to build, from the same file's relation
     # words): a crisis turn must not pay it, and a broken list fails the start, not a user's "no".
     crisis._not_safe()

@@ -163,6 +163,15 @@ def _compile(regex: str) -> re.Pattern[str]:
 # the user do not read again (_scan), and a message they alone match gets the reply for a
 # worried friend.
 ABOUT_OTHERS = frozenset({"third_party", "third_party_violence"})
+# The kind of the patterns that read a physical emergency now, the user's or someone's with them
+# ("I think I'm having a heart attack", "my friend collapsed", "there's a fire in my building"):
+# answered with the emergency number first (common.safety.emergency_reply), not with coaching.
+EMERGENCY = "emergency"
+# What a pattern may say besides its kind ("tags"): something already swallowed or taken
+# (TAKEN: the poison line, the emergency line first), a place to get out of (LEAVE: fire, gas)
+# or someone breaking in (HIDE); each chooses what the emergency reply says while they wait.
+TAKEN, LEAVE, HIDE = "taken", "leave", "hide"
+TAGS = frozenset({TAKEN, LEAVE, HIDE})
 
 
 @dataclass(frozen=True)
@@ -172,6 +181,7 @@ class _Pattern:
     source: str  # as the phrase data writes it, fragments filled in: matched_patterns' keys
     regex: re.Pattern[str]  # compiled _letter_first
     languages: frozenset[str]  # the languages whose words it reads ("suicide": en and fr)
+    tags: frozenset[str] = frozenset()  # of TAGS
 
 
 @dataclass(frozen=True)
@@ -220,7 +230,11 @@ def load_rules(path: Path = PHRASES_PATH) -> SafetyRules:
         languages = frozenset([named] if isinstance(named, str) else named)
         if not languages or not all(re.fullmatch("[a-z]{2}", str(lang)) for lang in languages):
             raise ValueError(f"safety: language of {item['pattern']!r} is not a language code")
-        patterns.append(_Pattern(item["kind"], float(weight), source, _compile(source), languages))
+        tags = frozenset(item.get("tags", ()))
+        if not tags <= TAGS:
+            raise ValueError(f"safety: tags of {item['pattern']!r} are not of {sorted(TAGS)}")
+        compiled = _compile(source)
+        patterns.append(_Pattern(item["kind"], float(weight), source, compiled, languages, tags))
     resources = tuple(raw["resources"])
     if not resources or not all(isinstance(r, str) and r.strip() for r in resources):
         raise ValueError("safety: resources must be non-empty strings")
@@ -544,6 +558,12 @@ def crisis_kinds(text: str) -> set[str]:
     """The kinds of the crisis patterns the text matches ("suicide", "third_party", ...)."""
     kinds = {p.source: p.kind for p in load_rules().patterns}
     return {kinds[pattern] for pattern in _turn_hits(text)}
+
+
+def crisis_tags(text: str) -> set[str]:
+    """The tags of the crisis patterns the text matches (TAKEN, LEAVE, HIDE)."""
+    tags = {p.source: p.tags for p in load_rules().patterns}
+    return {tag for pattern in _turn_hits(text) for tag in tags[pattern]}
 
 
 def crisis_language(*texts: str, locale: str | None = None) -> str | None:

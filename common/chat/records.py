@@ -3,6 +3,7 @@ and event data."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from common.analysis.types import Analysis
@@ -204,10 +205,14 @@ def crisis_event_data(
     default_locale: str,
     reply: str | None,
     stored: bool = True,
+    kinds: Iterable[str] = (),
 ) -> dict:
-    """What analytics (and an audit) learns of a crisis turn: what detected it, and which lines
-    and which reply the user was shown (`reply`: "first", "again", "someone_else" or
-    "taken_back", in the language common.safety chose for the locale), never the text."""
+    """What analytics (and an audit) learns of a crisis turn: what detected it, the crisis
+    patterns' `kinds` (labels only: an emergency, "emergency", told apart from a suicide crisis;
+    a no to the safety question has those of what it answers; none when only the model read
+    it), and which lines and which
+    reply the user was shown (`reply`: "first", "again", "someone_else", "taken_back" or
+    "emergency", in the language common.safety chose for the locale), never the text."""
     return {
         "turn_id": response["turn_id"],
         "turn_index": response["turn_index"],
@@ -222,6 +227,7 @@ def crisis_event_data(
         "reply_language": reply_language(
             locale, default_locale=default_locale, language=analysis.safety.language
         ),
+        "kinds": sorted(kinds),
     }
 
 

@@ -23,10 +23,13 @@ from common import logs
 from common.addiction_lines import addiction_lines
 from common.analysis.safety import (
     ABOUT_OTHERS,
+    EMERGENCY,
+    TAKEN,
     about_someone_else,
     assess_safety,
     crisis_kinds,
     crisis_language,
+    crisis_tags,
     says_it_of_themselves,
     scanned_once,
 )
@@ -86,12 +89,16 @@ from common.safety import (
     CARE_LIMITED,
     SafetyAnswer,
     asked_if_anyone_in_danger,
+    crisis_lines,
     crisis_reply,
+    emergency_reply,
     harm_reply_due,
     harm_resources_for,
     harm_sign_lines,
     harm_to_others_reply,
     involves_child,
+    local_help,
+    poison_resources_for,
     reassures,
     reply_language,
     resources_for,
@@ -521,16 +528,18 @@ def take_turn(
     # myself but I've been clean for 2 years": Safety.lived_experience): no crisis, no care.
     lived = analysis.safety.lived_experience and not crisis
     kinds: set[str] = set()
+    tags: set[str] = set()
     if crisis:
         # What the crisis is about, for its lines and its follow-up: a no to "Are you safe right
         # now?" is about the message that was asked after ("my stepdad hits me"), as well. Any
         # answer to it is in that message's language too ("no" after "Quiero morir.").
         asked = state.window[-1].message if answered and state else None
         kinds = _crisis_kinds(body.message, asked if answered == "not_safe" else None)
+        tags = _crisis_tags(body.message, asked if answered == "not_safe" else None)
         language = _crisis_language(body.message, locale, asked)
         child = involves_child(body.message, asked or "")
         analysis = _with_resources(
-            analysis, locale, settings, kinds=kinds, language=language, child=child
+            analysis, locale, settings, kinds=kinds, tags=tags, language=language, child=child
         )
     # What this user liked in messages like this one (tone and intent), plus a share of the rest.
     profile = in_context(
@@ -621,6 +630,10 @@ def take_turn(
             all_right=care and (all_right or said_all_right(state, activity)),
             supporting=supporting,
             harm_to_others=harm,
+            after_emergency=care and bool(state and state.emergency) and not supporting,
+            local_help=local_help(
+                locale, default_locale=settings.safety_default_locale, language=spoken
+            ),
             # Care over, a crisis in the hour (this session's or another's): a calm reply.
             after_crisis=shortly_after_crisis(activity, now),
             gentleness=said,
@@ -637,6 +650,7 @@ def take_turn(
                     message=body.message,
                     answered=answered,
                     kinds=kinds,
+                    tags=tags,
                     taken_back=taken_back,
                 )
             if lived and not care:  # in care, care's words answer it
@@ -811,6 +825,7 @@ def take_turn(
             care_turns=settings.care_turns_after_crisis,
             someone_else=kept.supporting,
             of_themselves=of_themselves,
+            emergency=kept.crisis_reply == "emergency",
             # Any no keeps the session in care for a day, the most alarming ones most of all
             # ("no, i have a knife"); a no that reassures ("no no, i'm fine") is none. A crisis
             # turn within a day of a no in another session extends it as one in that session.
@@ -854,6 +869,7 @@ def take_turn(
                         locale=locale,
                         default_locale=settings.safety_default_locale,
                         reply=kept.crisis_reply,
+                        kinds=kept.kinds,
                     ),
                 )
             )
@@ -945,6 +961,14 @@ def _crisis_kinds(message: str, asked_after: str | None = None) -> set[str]:
     )
 
 
+def _crisis_tags(message: str, asked_after: str | None = None) -> set[str]:
+    """The crisis patterns' tags (common.analysis.safety.TAGS), read as _crisis_kinds reads the
+    kinds: "no" after "I took 20 pills" keeps the emergency line first."""
+    return crisis_tags(as_read(message)) | (
+        crisis_tags(as_read(asked_after)) if asked_after else set()
+    )
+
+
 def _crisis_language(
     message: str, locale: str | None, asked_after: str | None = None
 ) -> str | None:
@@ -978,23 +1002,49 @@ def _lines(
     return with_violence_lines(resources, violence)
 
 
+def _poison(locale: str | None, settings: Settings, language: str | None) -> tuple[str, ...]:
+    """The lines for poisoning and urgent care of the request's locale (and a crisis's
+    `language`)."""
+    return poison_resources_for(
+        locale, default_locale=settings.safety_default_locale, language=language
+    )
+
+
 def _with_resources(
     analysis: Analysis,
     locale: str | None,
     settings: Settings,
     *,
     kinds: Set[str],
+    tags: Set[str] = frozenset(),
     language: str | None,
     child: bool = False,
 ) -> Analysis:
     """A crisis's analysis, with its `language` (_crisis_language) and the helplines for the
-    request's locale and that language; with its lines for violence at home after the
-    emergency line when the crisis's `kinds` (_crisis_kinds) say someone hurts the user or
-    someone else ("my friend's dad hits her": those lines advise friends and family too), and
-    those for harm to others when the user may hurt someone (a `child` named: its line too)."""
+    request's locale and that language, as the crisis's `kinds` (_crisis_kinds) and `tags`
+    (_crisis_tags) show them (common.safety.crisis_lines): the lines for violence at home after
+    the emergency line when someone hurts the user or someone else ("my friend's dad hits her":
+    those lines advise friends and family too), the emergency line first and the poison lines
+    after it when something was taken, the emergency line alone (and those) for an emergency;
+    and those for harm to others when the user may hurt someone (a `child` named: its line too)."""
     hurt = bool(kinds & {"violence", "third_party_violence"})
     harm = "harm_to_others" in kinds
-    resources = _lines(locale, settings, language, hurt=hurt, harm=harm, child=child)
+    violence = (
+        violence_resources_for(
+            locale, default_locale=settings.safety_default_locale, language=language
+        )
+        if hurt
+        else ()
+    )
+    resources = crisis_lines(
+        _resources(locale, settings, language),
+        kinds=kinds,
+        tags=tags,
+        poison=_poison(locale, settings, language) if TAKEN in tags else (),
+        violence=violence,
+    )
+    if harm:
+        resources = with_harm_lines(resources, _harm_lines(locale, settings, language, child))
     said = replace(analysis.safety, resources=resources, language=language)
     return replace(analysis, safety=said)
 
@@ -1048,6 +1098,7 @@ def _crisis_answer(
     message: str,
     answered: SafetyAnswer | None = None,
     kinds: Set[str] = frozenset(),
+    tags: Set[str] = frozenset(),
     taken_back: bool = False,
 ) -> _Answer:
     """One calm, persona-independent answer to a crisis; never a model's improvisation.
@@ -1061,8 +1112,20 @@ def _crisis_answer(
     the follow-up does not speak of acting on them; when they say the user may hurt someone
     else and nothing of their own suicide (harm_reply_due), the reply for harm to others.
     `taken_back`: the message takes back, right after a crisis reply, the words it answered:
-    the resources, not the question again."""
+    the resources, not the question again. An emergency among the `kinds` ("I think I'm having
+    a heart attack", "no, he's not breathing") comes before all of these: the emergency reply,
+    by the patterns' `tags`."""
     language = _language(locale, settings, analysis.safety.language)
+    if EMERGENCY in kinds:
+        poison = _poison(locale, settings, analysis.safety.language)
+        reply = emergency_reply(
+            analysis.safety.resources, poison=poison, tags=tags, language=language
+        )
+        if sink:
+            sink.token(reply)
+        return _Answer(
+            ranking, reply, "safety", (), care=True, crisis_reply="emergency", kinds=tuple(kinds)
+        )
     if answered is None and not taken_back and harm_reply_due(kinds):
         return _harm_answer(ranking, analysis, language, sink)
     again = answered == "not_safe"
@@ -1079,6 +1142,7 @@ def _crisis_answer(
         hurt=hurt,
         in_danger=in_danger,
         taken_back=taken_back,
+        taken=TAKEN in tags,
         language=language,
     )
     if sink:
@@ -1089,7 +1153,14 @@ def _crisis_answer(
         kind = "again" if again else "someone_else" if someone_else else "first"
     supporting = ("hurt" if hurt else "suicide") if kind == "someone_else" else None
     return _Answer(
-        ranking, reply, "safety", (), care=True, crisis_reply=kind, supporting=supporting
+        ranking,
+        reply,
+        "safety",
+        (),
+        care=True,
+        crisis_reply=kind,
+        supporting=supporting,
+        kinds=tuple(kinds),
     )
 
 
@@ -1184,6 +1255,7 @@ def _not_stored(
             default_locale=settings.safety_default_locale,
             reply=kept.crisis_reply,
             stored=False,
+            kinds=kept.kinds,
         )
         publish(session_id, data)
     return response, False
@@ -1303,12 +1375,13 @@ def _unread_crisis(
     # The patterns (or the model, or a no to the safety question) flagged the message as sent:
     # a crisis whatever this reading says.
     analysis = replace(analysis, safety=replace(analysis.safety, crisis=True))
-    kinds = _crisis_kinds(body.message)
+    kinds, tags = _crisis_kinds(body.message), _crisis_tags(body.message)
     analysis = _with_resources(
         analysis,
         locale,
         settings,
         kinds=kinds,
+        tags=tags,
         language=_crisis_language(body.message, locale),
         child=involves_child(body.message),
     )
@@ -1324,7 +1397,7 @@ def _unread_crisis(
         turn_id=turn_id,
         turn_index=0,
         kept=_crisis_answer(
-            ranking, analysis, locale, settings, sink, message=body.message, kinds=kinds
+            ranking, analysis, locale, settings, sink, message=body.message, kinds=kinds, tags=tags
         ),
         analysis=analysis,
         degraded=degraded,
@@ -1373,10 +1446,12 @@ class _Answer:
     care: bool = False  # made for a turn in care (or a crisis): the care persona and words
     # The crisis reply's kind: "first", "again" (after a no to its question), "someone_else",
     # "taken_back" (the words just answered, taken back), "harm_to_others" (the user may hurt
-    # someone else).
+    # someone else), "emergency".
     crisis_reply: str | None = None
     # The care it starts is a supporter's (SessionState.supporting): "suicide" or "hurt".
     supporting: str | None = None
+    # The crisis patterns' kinds it answered (labels, for its event: an emergency told apart).
+    kinds: tuple[str, ...] = ()
 
 
 class ReplySink(Protocol):

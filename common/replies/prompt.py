@@ -358,6 +358,22 @@ _EXPOSURE_RULE = (
 )
 
 
+def _emergency_rule(local_help: tuple[str, ...]) -> str:
+    """The rule for an emergency the crisis patterns did not read (the emergency review: the
+    only health rule sent a heart attack "to their doctor or pharmacist"), in every prompt;
+    `local_help`: the locale's emergency and poison lines (ReplyRequest.local_help)."""
+    listed = resource_line(local_help) or _DEFAULT_RESOURCE
+    return (
+        "- If they describe what may be a medical emergency or immediate danger now, theirs or "
+        "someone's with them (chest pain, trouble breathing, a seizure, heavy bleeding, someone "
+        "collapsed or not waking up, something swallowed, a fire, gas, an intruder), or ask "
+        "whether to get urgent medical help (A&E, the ER, an ambulance): your first sentence "
+        f"tells them to call the emergency number now ({listed}), before anything else; for "
+        "something swallowed, name the poison line too if one is listed there. Never tell them "
+        "to wait, and never diagnose."
+    )
+
+
 # Once they asked to forget something they said or not to bring it up: the summary has left
 # it out (SessionSummary.asked_to_forget), but the window may still show it, or the request.
 _FORGOTTEN_RULE = "- They asked you not to bring up something they said earlier: don't."
@@ -462,7 +478,27 @@ def _care_rule(resources: tuple[str, ...]) -> str:
         "your persona's voice and the rules above: give no plan, steps, options, advice or "
         "decision, whatever your persona usually does and even if they ask for them. Begin by "
         f"gently checking in on how they are doing, keep a calm pace, and {remind}listen: "
-        "reflect back what they wrote and ask one open question."
+        "reflect back what they wrote and ask one open question. Only an emergency comes "
+        "first: if they describe one or ask whether to get urgent medical help, tell them yes, "
+        "now, with the emergency number, as the rules above say."
+    )
+
+
+# Care after the emergency reply (ReplyRequest.after_emergency), in the care rule's place:
+# "give no plan ... even if they ask" met "should I go to A&E?" with "no need to decide".
+def _emergency_care_rule(local_help: tuple[str, ...]) -> str:
+    """The care rule after an emergency; `local_help`: the locale's emergency and poison lines,
+    the only numbers it may name."""
+    listed = resource_line(local_help) or _DEFAULT_RESOURCE
+    return (
+        "CARE AFTER AN EMERGENCY: earlier in this conversation the person described a medical "
+        "emergency or immediate danger, theirs or someone's with them, and the app told them to "
+        f"call the emergency number ({listed}). For this reply, this rule comes before your "
+        "persona's voice and the rules above: check whether help is with them or on its way, "
+        "and if it is not, or anything is getting worse, tell them to call it now. Answer "
+        "questions about getting help plainly (yes, go to A&E or the ER now), give no other "
+        "plan, steps or advice, never diagnose, keep to a few calm sentences, and never name "
+        "any other number."
     )
 
 
@@ -608,7 +644,10 @@ class PromptBuilder:
         forgotten = (_FORGOTTEN_RULE,) if req.summary.asked_to_forget else ()
         exposed = (_EXPOSURE_RULE,) if occupational_exposure(req.message) else ()
         standing = _standing_rule(req.standing_requests)
-        rules = "\n".join((*_RULES, *_gentle_rules(req), *exposed, *forgotten, *standing))
+        emergency = _emergency_rule(req.local_help)
+        rules = "\n".join(
+            (*_RULES, emergency, *_gentle_rules(req), *exposed, *forgotten, *standing)
+        )
         rules = rules.replace("{tag}", tag)
         sections = [req.persona.voice, rules]
         if mentors := _earlier_mentors(req):
@@ -620,7 +659,9 @@ class PromptBuilder:
         if req.analysis.safety.crisis:
             sections.append(_crisis_rule(req.analysis))
         elif req.care and not req.all_right:
-            if req.supporting:
+            if req.after_emergency:
+                rule = _emergency_care_rule(req.local_help)
+            elif req.supporting:
                 rule = _supporter_rule(req.care_resources, hurt=req.supporting == "hurt")
             elif req.harm_to_others:
                 rule = _harm_care_rule(req.care_resources)

@@ -30,6 +30,7 @@ from common.replies.requests import (
 )
 from common.replies.sensitive import (
     asks_to_see_someone,
+    asks_urgent_care,
     boundary_kind,
     complaint,
     eating_disorder,
@@ -51,6 +52,10 @@ from common.safety import (
     CARE_CHECK_IN_NAMED,
     CARE_JUST_AFTER,
     CARE_REMINDER,
+    EMERGENCY_CHECK_IN,
+    EMERGENCY_STILL_HERE,
+    URGENT_CARE,
+    call_now,
     safe_then_more,
     says_all_right,
 )
@@ -1497,6 +1502,9 @@ class TemplateGenerator:
         persona = req.persona.id if req.persona.id in _OPENERS else "lua"
         if req.analysis.safety.crisis:
             return self._crisis(persona, req.analysis)
+        call = call_now(req.local_help)  # "call 911 now", or the local number's words
+        if asks_urgent_care(req.message):  # "should I go to A&E?": yes, now, in care or not
+            return URGENT_CARE.format(call=call)
         if not (req.care or req.withheld):
             return self._reply(persona, req)
         body = _CARE_BODY[persona]
@@ -1519,6 +1527,9 @@ class TemplateGenerator:
             )
             answer = CARE_ALL_RIGHT if said_it_now else self._reply(persona, req)
             return f"{answer} {CARE_REMINDER}"
+        if req.after_emergency:  # the emergency number again, not "no need to decide anything"
+            said = EMERGENCY_CHECK_IN.format(call=call)
+            return EMERGENCY_STILL_HERE.format(call=call) if said in _last_reply(req) else said
         if said := _care_seeing_someone(req):
             return said
         if req.supporting:

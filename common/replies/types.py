@@ -56,6 +56,15 @@ class ReplyRequest:
     # hurt my son"). The reply speaks of keeping others safe; care_resources then hold the
     # emergency line and the lines for harm to others, which the harm rule names.
     harm_to_others: bool = False
+
+    # In care after the emergency reply (SessionState.emergency): check in with the emergency
+    # number, and answer questions about getting help; not care's no-help text.
+    after_emergency: bool = False
+    # On every turn, what the reply may tell them to call now for the request's locale: its
+    # emergency line, then its lines for poisoning and urgent care (common.safety.local_help).
+    # The prompt names them for an emergency, the reply vet lets them through, the template's
+    # urgent-care answer and emergency care say the number.
+    local_help: tuple[str, ...] = ()
     # The first generator withheld its reply for safety (WithheldForSafety): the fallback
     # answers with care's words, though the turn is no crisis (a block is not a disclosure).
     withheld: bool = False

@@ -220,8 +220,10 @@ def _hosts(text: str) -> set[str]:
 
 def _vouched(req: ReplyRequest) -> str:
     """The resources a reply may name: the locale's in care, a crisis turn's (the app's safety
-    message, in the window)."""
-    said = (*req.care_resources, *req.analysis.safety.resources)
+    message, in the window), and on every turn the locale's emergency, poison and urgent-care
+    lines (ReplyRequest.local_help: "Call Poison Control at 1-800-222-1222 or 911 right now",
+    "call NHS 111 or go to A&E" were refused, the coaching template answering instead)."""
+    said = (*req.care_resources, *req.analysis.safety.resources, *req.local_help)
     return as_seen(" ".join((*said, *(t.reply for t in req.window if t.crisis))))
 
 

@@ -81,6 +81,10 @@ class SessionState:
     # (False as stored before it was kept): the user's own crisis; True as stored before the
     # kinds were kept: "suicide".
     supporting: str | None = None
+    # The session's latest crisis turn got the emergency reply ("I think I'm having a heart
+    # attack"): its care turns check in with the emergency number (common.safety.
+    # EMERGENCY_CHECK_IN), not with care's "no need to decide anything".
+    emergency: bool = False
     # The user answered "Are you safe right now?" with no: the session is taken with care
     # until NOT_SAFE_CARE after its latest crisis turn, this time (a first crisis signal, maybe
     # a false alarm on ordinary words, gets care_until only). The user's activity record keeps
@@ -143,6 +147,7 @@ class SessionState:
             "persona_scores": self.persona_scores,
             "care_until": self.care_until,
             "supporting": self.supporting,
+            "emergency": self.emergency,
             "not_safe_until": self.not_safe_until,
             "crisis_language": self.crisis_language,
             "said_all_right_at": self.said_all_right_at,
@@ -165,6 +170,7 @@ class SessionState:
             persona_scores=dict(d.get("persona_scores") or {}),
             care_until=d.get("care_until"),
             supporting=_supporting(d.get("supporting")),
+            emergency=bool(d.get("emergency")),  # False in sessions stored before it
             not_safe_until=d.get("not_safe_until"),
             crisis_language=d.get("crisis_language"),
             said_all_right_at=d.get("said_all_right_at"),
@@ -218,6 +224,7 @@ def append_turn(
     care_turns: int = 0,
     someone_else: str | None = None,
     of_themselves: bool = False,
+    emergency: bool = False,
     not_safe: bool = False,
     all_right: bool = False,
     crisis_language: str | None = None,
@@ -226,7 +233,8 @@ def append_turn(
     last `window_size` turns and what falls out of it is folded into the summary. A crisis
     turn starts `care_turns` of care, a supporter's when it was answered with the reply for a
     worried friend (`someone_else`: "suicide", or "hurt" for someone else hurt) until a turn
-    says it of the user themselves (`of_themselves`); one that says no to "Are you safe right now?"
+    says it of the user themselves (`of_themselves`), or an emergency's (`emergency`: answered
+    with the emergency reply); one that says no to "Are you safe right now?"
     (`not_safe`), care until NOT_SAFE_CARE after the session's latest crisis turn. `all_right`:
     the turn says the user is all right (said_all_right_at; a crisis turn that does not
     forgets it). A turn that asks to forget what they said clears the summary (_fold_all); one
@@ -249,6 +257,7 @@ def append_turn(
         persona_scores=persona_scores,
         care_until=turn.turn_index + care_turns if crisis else state.care_until,
         supporting=someone_else if crisis else None if of_themselves else state.supporting,
+        emergency=emergency if crisis else state.emergency,
         not_safe_until=(
             now + NOT_SAFE_CARE
             if crisis and (not_safe or state.said_not_safe)

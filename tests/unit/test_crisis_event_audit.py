@@ -60,3 +60,14 @@ def test_with_no_header_the_default_locales_entry_is_named():
     )
     assert us["locale"] is gb["locale"] is None
     assert (us["resources_key"], gb["resources_key"]) == ("en-us", "en-gb")
+
+
+def test_a_crisis_event_names_the_patterns_kinds_so_an_emergency_is_told_apart():
+    # The emergency review: a heart attack and a wish to die made the same event. The kinds are
+    # labels only, never the text; a no to the safety question has those of what it answers.
+    (heart,) = _crisis_events(["I think I'm having a heart attack"], locale="en-US")
+    assert (heart["reply"], heart["kinds"]) == ("emergency", ["emergency"])
+    first, no = _crisis_events([CRISIS, "no"])
+    assert (first["kinds"], no["kinds"]) == (["suicide"], ["suicide"])
+    (friend,) = _crisis_events([FRIEND])
+    assert friend["kinds"] == ["third_party"]

@@ -108,7 +108,9 @@ def test_only_a_no_to_the_safety_question_is_thanked_for_answering():
     resources = tuple(replies[0]["safety"]["resources"])
     assert [r["safety"]["crisis"] for r in replies] == [True, True, True]
     assert replies[1]["reply"] == crisis_reply(resources, again=True)
-    assert replies[2]["reply"] == crisis_reply(resources)  # the first reply, and its question
+    # the first reply and its question, the emergency number first for pills taken
+    taken = tuple(replies[2]["safety"]["resources"])
+    assert replies[2]["reply"] == crisis_reply(taken, taken=True)
     # A second statement in a row is not an answer either.
     replies, _ = _conversation("I feel hopeless and I want to die", "I still want to die")
     assert replies[1]["reply"] == replies[0]["reply"] == crisis_reply(resources)

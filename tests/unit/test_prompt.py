@@ -621,7 +621,13 @@ def test_health_limits_get_a_rule_for_pacing_and_no_push():
 def test_an_ordinary_prompt_is_unchanged_by_the_gentle_rules(window):
     # Byte for byte the instruction the builder made before these rules: voice, the fixed
     # rules, the estimates (the window's replies are Riri's: the mentors line too).
-    from common.replies.prompt import _ESTIMATES_LABEL, _RULES, _earlier_mentors, render_analysis
+    from common.replies.prompt import (
+        _ESTIMATES_LABEL,
+        _RULES,
+        _earlier_mentors,
+        _emergency_rule,
+        render_analysis,
+    )
 
     req = request("help me fix my python bug", window=window)
     text = PromptBuilder().system_instruction(req, tag="0000")
@@ -629,7 +635,7 @@ def test_an_ordinary_prompt_is_unchanged_by_the_gentle_rules(window):
     assert text == "\n\n".join(
         [
             PERSONAS["lua"].voice,
-            "\n".join(_RULES).replace("{tag}", "0000"),
+            "\n".join((*_RULES, _emergency_rule(req.local_help))).replace("{tag}", "0000"),
             *mentors,
             f"{_ESTIMATES_LABEL} {render_analysis(req.analysis)}",
         ]

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
+from datetime import timedelta
 
 import pytest
 
+from common.chat import service
+from common.chat.models import TurnCreate
 from common.personas import PERSONAS
 from common.replies import ContextTurn, GenerationError, PromptBuilder, ReplyRequest
 from common.replies.vet import MAX_REPLY_CHARS, vet_reply, whole_sentences
 from common.safety import RESOURCES_FILE, VIOLENCE_FILE, resources_for
+from tests.fakes import turns
 from tests.fakes.analysis import make_analysis
 
 NZ = ("Call Lifeline Aotearoa on 0800 543 354 (New Zealand, 24/7)",)
@@ -383,3 +388,59 @@ def test_an_amount_in_answer_to_an_ordinary_question_still_passes():
     reply = "Use 500 g of flour, 350 ml of water and one sachet of yeast."
     asked = ReplyRequest(PERSONAS["nana"], "how do I bake bread?", make_analysis())
     assert vet_reply(reply, asked) == reply
+
+
+def _asked(*messages: str, locale: str | None) -> ReplyRequest:
+    """The request the reply generator was given for the last of `messages`, sent in one
+    session a minute apart (each an ordinary or a care turn: a crisis turn asks none)."""
+    store, session_id = turns.MemoryStore(), None
+    for i, message in enumerate(messages):
+        generator = turns.RecordingGenerator()
+        body = TurnCreate(client_turn_id=uuid.uuid4().hex, message=message, session_id=session_id)
+        said, _ = service.take_turn(
+            uid="u1",
+            body=body,
+            **turns.turn_ports(store, generator=generator),
+            now=turns.NOW + timedelta(minutes=i),
+            locale=locale,
+        )
+        session_id = said["session_id"]
+    return generator.asked[-1]
+
+
+# The emergency review: Gemini's right answer, "Call Poison Control at 1-800-222-1222 or 911 right
+# now", was refused (no crisis resource named the number) and the coaching template answered.
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Please call Poison Control at 1-800-222-1222 right now, or 911 if you feel unwell.",
+        "Please call 911 or Poison Control (1-800-222-1222) now: too much paracetamol needs "
+        "urgent care even if you feel fine.",
+    ],
+)
+def test_the_locales_emergency_and_poison_numbers_may_be_named_on_any_turn(reply):
+    req = _asked("how do I store cleaning products safely with a toddler around?", locale="en-US")
+    assert not req.care
+    assert vet_reply(reply, req) == reply
+    with pytest.raises(GenerationError):  # a number it does not vouch for still is not
+        vet_reply("Please call 1-800-555-0134 right now.", req)
+
+
+def test_in_care_the_uk_may_be_told_to_call_nhs_111_or_go_to_a_and_e():
+    req = _asked("I want to die", "ok", locale="en-GB")
+    assert req.care
+    for reply in (
+        "If you're unsure, call NHS 111 or go to A&E today; call 999 if you feel very unwell.",
+        "Please call 999 now, or 111 if you need advice first.",
+    ):
+        assert vet_reply(reply, req) == reply
+    with pytest.raises(GenerationError):  # the US's number is not the UK's
+        vet_reply("Please call 911 now.", req)
+
+
+def test_in_care_with_no_country_the_global_lines_numbers_may_be_named():
+    # A locale of "en" reads the `en` entry, which names no number: "call 911" was refused.
+    req = _asked("I want to die", "ok", locale="en")
+    assert req.care
+    reply = "If you are in danger, please call 911 or 112 now, whichever is local to you."
+    assert vet_reply(reply, req) == reply

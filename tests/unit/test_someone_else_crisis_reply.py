@@ -28,6 +28,7 @@ from common.safety import (
     answers_for_someone_else,
     answers_not_safe,
     crisis_reply,
+    poison_resources_for,
     resources_for,
     responsible_for,
 )
@@ -193,8 +194,11 @@ def test_another_persons_crisis_in_any_words_gets_the_reply_for_a_worried_friend
     language = locale.split("-")[0]
     # One the user answers for ("my report", "my mentee") gets the adult's variant of it.
     responsible = responsible_for(message)
+    resources = tuple(said["safety"]["resources"])  # pills taken: the poison line too
+    poison = poison_resources_for(locale, default_locale="en-US")
+    assert set(resources) - set(_resources(locale)) <= set(poison)
     assert said["reply"] == crisis_reply(
-        _resources(locale), someone_else=True, responsible=responsible, language=language
+        resources, someone_else=True, responsible=responsible, language=language
     )
 
 
@@ -245,10 +249,70 @@ def test_the_users_own_signs_beside_another_persons_crisis_are_still_theirs(mess
     assert crisis_kinds(message) - {"third_party"}, message
 
 
-def test_the_reply_for_a_worried_friend_says_to_call_now_if_they_have_taken_something():
-    said = crisis_reply(("988",), someone_else=True)
-    assert "If they have already taken something or hurt themselves, call your local " in said
-    assert "emergency number now." in said
+# Each language's "call the emergency number now if they have already taken something": in the
+# reply for a friend, and as the first sentence of the adult's variant, with the locale's number
+# (the emergency review: "my husband took a bunch of pills and won't wake up" was first told to
+# ask him whether he is thinking of suicide).
+TAKEN_NOW = {  # language: (its locale, the friend's reply says, the adult's variant opens with)
+    "en": (
+        "en-US",
+        "If they have already taken something or hurt themselves, call your local emergency "
+        "number now.",
+        "If they have already taken something, are unconscious or not breathing, call 911 now.",
+    ),
+    "de": (
+        "de-DE",
+        "Wenn sie schon etwas eingenommen oder sich verletzt hat, ruf sofort den Notruf an (112).",
+        "Wenn sie schon etwas eingenommen hat, bewusstlos ist oder nicht atmet, ruf sofort den "
+        "Notruf an (112).",
+    ),
+    "fr": (
+        "fr-FR",
+        "Si elle a déjà pris quelque chose ou s'est fait du mal, appelez tout de suite le numéro "
+        "d'urgence.",
+        "Si elle a déjà pris quelque chose, est inconsciente ou ne respire pas, appelez tout de "
+        "suite le 112 ou 15.",
+    ),
+    "es": (
+        "es-ES",
+        "Si ya ha tomado algo o se ha hecho daño, llama ahora mismo al número de emergencias.",
+        "Si ya ha tomado algo, está inconsciente o no respira, llama ahora mismo al 112.",
+    ),
+    "pt": (
+        "pt-BR",
+        "Se ela já tiver tomado alguma coisa ou já estiver ferida, ligue imediatamente para o "
+        "número de emergência local.",
+        "Se ela já tomou alguma coisa, está inconsciente ou não respira, ligue já para o 192 "
+        "(SAMU) ou 190 (polícia).",
+    ),
+}
+
+
+@pytest.mark.parametrize("responsible", [False, True])
+@pytest.mark.parametrize("language", sorted(TAKEN_NOW))
+def test_the_reply_for_a_worried_friend_says_to_call_now_if_they_have_taken_something(
+    language, responsible
+):
+    locale, friend, adult = TAKEN_NOW[language]
+    said = crisis_reply(
+        _resources(locale), someone_else=True, responsible=responsible, language=language
+    )
+    if responsible:
+        assert said.startswith(adult), said
+    else:
+        assert friend in said, said
+
+
+def test_a_partner_who_took_pills_and_wont_wake_up_is_told_to_call_now_first():
+    said = _turn("my husband took a bunch of pills and won't wake up", locale="en-US")
+    first, _ = said["reply"].split(". ", 1)
+    assert first == (
+        "If they have already taken something, are unconscious or not breathing, call 911 now"
+    )
+    assert said["safety"]["resources"][:2] == [  # the emergency line first, the poison line next
+        "If you are in immediate danger in the US, call 911",
+        "Poison Help (US): call 1-800-222-1222 (free, confidential, 24/7)",
+    ]
 
 
 def test_a_crisis_only_the_model_reads_gets_the_first_person_reply():
@@ -601,7 +665,8 @@ def test_one_who_answers_for_the_person_gets_the_adults_variant(message, locale,
         _resources(locale), someone_else=True, responsible=True, language=language
     )
     assert said["reply"] == expected
-    assert expected.startswith(RESPONSIBLE_REPLIES[language].split("\n")[0])
+    lead, rest = RESPONSIBLE_REPLIES[language].split("{call}")
+    assert expected.startswith(lead) and rest.split("\n")[0] in expected
     if language == "en":
         assert "trusted adult" not in said["reply"] and "promised" not in said["reply"]
         assert "Ask them directly whether they are thinking of suicide" in said["reply"]

@@ -188,7 +188,9 @@ def test_a_suicidal_message_gets_the_crisis_list_as_before(locale):
 def test_a_locale_with_no_violence_line_gets_exactly_the_crisis_list(locale):
     assert violence_resources_for(locale, default_locale="en-US") == ()
     said = _turn("my husband hits me", locale)
-    assert tuple(said["safety"]["resources"]) == resources_for(locale, default_locale="en-US")
+    listed = tuple(said["safety"]["resources"])
+    assert sorted(listed) == sorted(resources_for(locale, default_locale="en-US"))
+    assert safety._EMERGENCY.search(listed[0])  # no one's thoughts: the emergency line first
 
 
 # The bystander review (H2): someone else being abused got the suicide wording ("If they might

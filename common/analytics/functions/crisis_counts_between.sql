@@ -4,8 +4,10 @@
 -- (what said crisis: "model", "patterns", "model+patterns", or "safety_answer" for a no to "Are
 -- you safe right now?"; NULL for events from before it was recorded) and reply (the crisis
 -- reply shown: "first", "again" after a no, "taken_back" for the words just answered taken
--- back, "i'm not going to kill myself, it was a joke", or "someone_else" for a user reporting
--- another person's crisis, "my friend wants to kill herself"; NULL before it was recorded). Users in
+-- back, "i'm not going to kill myself, it was a joke", "someone_else" for a user reporting
+-- another person's crisis, "my friend wants to kill herself", or "emergency" for a physical
+-- emergency now, "I think I'm having a heart attack", answered with the emergency number first;
+-- NULL before it was recorded; the patterns' kinds are in payload.kinds). Users in
 -- crisis themselves: leave out reply = 'someone_else'. Counts and distinct users only, never
 -- any text. The `crisis_counts` view is this over all time.
 -- Days older than the shortest retention (30 days) are undercounted and biased: the cleanup
