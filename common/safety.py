@@ -1026,10 +1026,10 @@ def harm_to_others_reply(resources: tuple[str, ...], *, language: str = "en") ->
 
 def asked_if_anyone_in_danger(reply: str | None) -> bool:
     """`reply` is the one for harm to others: it ends with its question (any language)."""
-    return bool(reply) and reply.rstrip().endswith(HARM_QUESTIONS)
+    return reply is not None and reply.rstrip().endswith(HARM_QUESTIONS)
 
 
-def harm_reply_due(kinds: set[str] | frozenset[str]) -> bool:
+def harm_reply_due(kinds: Set[str]) -> bool:
     """The crisis's pattern kinds say the user may hurt someone else, and nothing of their own
     suicide or self-harm ("I want to hurt him and then myself" gets the suicide reply, the
     lines for harm to others listed after its emergency line)."""
@@ -1496,7 +1496,7 @@ def corrects_the_reading(answer: str) -> bool:
     """A no that says what was meant ("no, I mean my essay", "no you misunderstood, I meant my
     essay"), with no crisis sign in what was meant."""
     said = _CORRECTION.match(normalise(answer)) if len(answer) <= _LONGEST_NO_THEN else None
-    return bool(said) and _nothing_unsafe(said.group("rest"))
+    return said is not None and _nothing_unsafe(said.group("rest"))
 
 
 def safe_then_more(message: str) -> bool:
@@ -1504,7 +1504,7 @@ def safe_then_more(message: str) -> bool:
     I just need the first step for the essay", "im safe, its just sensory overload")."""
     said = normalise(message).strip(" .!?")
     first = _SAFE_FIRST.match(said) if len(said) <= _LONGEST_NO_THEN else None
-    return bool(first) and _nothing_unsafe(first.group("rest"))
+    return first is not None and _nothing_unsafe(first.group("rest"))
 
 
 CARE_QUESTION = "Before anything else: how are you holding up since earlier?"

@@ -1530,8 +1530,8 @@ class TemplateGenerator:
         if req.after_emergency:  # the emergency number again, not "no need to decide anything"
             said = EMERGENCY_CHECK_IN.format(call=call)
             return EMERGENCY_STILL_HERE.format(call=call) if said in _last_reply(req) else said
-        if said := _care_seeing_someone(req):
-            return said
+        if seeing := _care_seeing_someone(req):
+            return seeing
         if req.supporting:
             listed = resource_line(req.care_resources) or _DEFAULT_RESOURCES
             first, again = (
