@@ -5,9 +5,9 @@ at — and README's figures updated — rather than slip in with a handful of ha
 from model_serving.pattern_audit import audit
 
 # README ("The patterns ... flag 598 of 1,759 train and 225 of 640 held-out crisis messages,
-# with 34 false alarms in 13,116 and 14 in 3,714 non-crisis ones").
+# with 31 false alarms in 13,116 and 12 in 3,714 non-crisis ones").
 CAUGHT_AT_LEAST = {"train": 598, "held-out": 225}
-FLAGGED_AT_MOST = {"train": 34, "held-out": 14}
+FLAGGED_AT_MOST = {"train": 31, "held-out": 12}
 
 
 def test_the_patterns_catch_no_fewer_crisis_messages_and_flag_no_more_ordinary_ones():
