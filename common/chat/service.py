@@ -594,9 +594,6 @@ def take_turn(
                     current_persona=state.current_persona if state else None,
                     previous_tone=last.tone if last else None,
                     previous_intent=last.intent if last else None,
-                    earlier_intent=(
-                        state.window[-2].intent if state and len(state.window) > 1 else None
-                    ),
                     care=crisis or care,
                     gentle=said.gentle,
                     refused=ask.refused,

@@ -72,10 +72,8 @@ def rank_personas(
         epsilon=get_settings().exploration_epsilon,
         seed=seed,
     )
-    if requested or convo.care or ranking.held:
-        # the user's choice, care after a crisis, or the persona the conversation keeps, is
-        # not for a policy
-        return ranking
+    if requested or convo.care:
+        return ranking  # the user's choice, or care after a crisis, is not for a policy
     decision = policy(policy_name).choose(
         ensemble=ranking.scores, profile=profile, local_hour=convo.local_hour, seed=seed
     )

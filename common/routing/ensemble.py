@@ -57,9 +57,6 @@ class Conversation:
     current_persona: str | None = None
     previous_tone: str | None = None
     previous_intent: str | None = None
-    # The intent of the turn before the previous one (None: none): a new intent that holds for
-    # a second turn is a clear shift (_clear_shift).
-    earlier_intent: str | None = None
     care: bool = False  # the user showed signs of crisis in a recent turn
     # A heavy life event, health limits or eating far too little in the message or the window
     # (common.replies.sensitive.Gentleness): "my son hanged himself" got Riri's "Set a
@@ -91,9 +88,6 @@ class Ranking:
     alternatives: tuple[Scored, ...]
     source: str  # "ensemble" | "exploration" | "requested" | "care" | a personalization policy
     propensity: float  # probability that this policy shows `chosen` for this input
-    # The current persona answers again, as nothing shifted clearly (_held): no policy or
-    # exploration picks another mid-thread.
-    held: bool = False
 
     @property
     def scores(self) -> dict[str, float]:
@@ -115,44 +109,16 @@ def _context_scores(analysis: Analysis, convo: Conversation) -> tuple[dict[str, 
     )
     if convo.previous_tone == "frustrated" and frustrated:
         return {p: 0.0 if p == current else 0.5 for p in PERSONA_IDS}, "frustration"
-    if convo.previous_tone is not None and _clear_shift(analysis, convo):
+    tone_shift = (
+        analysis.tone.label != convo.previous_tone and analysis.tone.confidence >= SHIFT_CONFIDENCE
+    )
+    intent_shift = (
+        analysis.intent.label != convo.previous_intent
+        and analysis.intent.confidence >= SHIFT_CONFIDENCE
+    )
+    if convo.previous_tone is not None and (tone_shift or intent_shift):
         return dict.fromkeys(PERSONA_IDS, 0.0), "shift"
     return {p: 1.0 if p == current else 0.0 for p in PERSONA_IDS}, "continuity"
-
-
-def _clear_shift(analysis: Analysis, convo: Conversation) -> bool:
-    """The tone or intent shifted clearly, each read with at least SHIFT_CONFIDENCE: a tone of
-    another group (TONE_GROUPS: frustrated to calm, calm to sad; not calm to excited), or a new
-    intent that holds for a second turn. The neurodivergent-users review: with the model's
-    readings, a 10-turn essay session changed intent group on 6 of its 9 turns (motivation,
-    planning, check-in, feedback, motivation, learning...) and calm and excited alternated, so
-    a shift on any new label or intent group changed the persona 7 times."""
-    from common.personalization.context import TONE_GROUPS  # here: it imports this module
-
-    tone, intent = analysis.tone, analysis.intent
-    tone_shift = (
-        TONE_GROUPS.get(tone.label) != TONE_GROUPS.get(convo.previous_tone or "")
-        and tone.confidence >= SHIFT_CONFIDENCE
-    )
-    held_twice = convo.earlier_intent is not None and intent.label == convo.previous_intent
-    intent_shift = (
-        held_twice
-        and convo.previous_intent != convo.earlier_intent
-        and intent.confidence >= SHIFT_CONFIDENCE
-    )
-    return tone_shift or intent_shift
-
-
-def _held(ranked: tuple[Scored, ...], convo: Conversation, context_kind: str) -> Scored | None:
-    """The current persona, when the conversation keeps it (continuity) and it may answer (not
-    BRISK after a loss, not the one said no to): the spec's "continuity of the current persona;
-    a switch when tone or intent shifts clearly". The context signal alone (a 0.15 weight) was
-    outvoted by the model's confident readings on most turns."""
-    if context_kind != "continuity" or convo.refused == convo.current_persona:
-        return None
-    if convo.gentle and convo.current_persona in BRISK:
-        return None
-    return next((s for s in ranked if s.id == convo.current_persona), None)
 
 
 def _reasons(
@@ -204,10 +170,9 @@ def rank(
 ) -> Ranking:
     """Score every persona in [0, 1] as the weighted mean of the signals that are present (the
     model's head is missing when the model is down, the time of day when the user's hour is
-    unknown), then choose: in care the care persona, else the user's request, else the current
-    persona while nothing shifted clearly (_held), else the best, except with probability
-    `epsilon` one of the other top-3 (uniformly); when `convo.gentle`, from those not BRISK;
-    never `convo.refused` while another is left."""
+    unknown), then choose: in care the care persona, else the user's request, else the best,
+    except with probability `epsilon` one of the other top-3 (uniformly); when `convo.gentle`,
+    from those not BRISK; never `convo.refused` while another is left."""
     context, context_kind = _context_scores(analysis, convo)
     signals: list[tuple[float, dict[str, float], str]] = [
         (weights.router, router_scores, "router"),
@@ -249,9 +214,6 @@ def rank(
         pick = by_id[requested]
         chosen = Scored(pick.id, pick.score, (f"You asked for {pick.name}.",), pick.components)
         source, propensity = "requested", 1.0
-    elif kept := _held(ranked, convo, context_kind):
-        return Ranking(ranked, kept, _alternatives(ranked, kept.id, convo.refused), "ensemble",
-                       1.0, held=True)  # fmt: skip
     else:
         fit = [s for s in ranked if not (convo.gentle and s.id in BRISK)]
         top = tuple(s for s in fit if s.id != convo.refused)[:TOP_K] or tuple(fit[:TOP_K])

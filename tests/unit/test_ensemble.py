@@ -209,27 +209,14 @@ def test_calming_down_after_frustration_is_a_shift_not_more_frustration():
     assert not any("Switching from" in reason for s in r.ranked for reason in s.reasons)
 
 
-@pytest.mark.parametrize(
-    ("changed", "before"),
-    [
-        ({"tone": "sad"}, {}),
-        # a new intent counts once it holds for a second turn (test_persona_continuity.py)
-        (
-            {"intent": "learning"},
-            {"previous_intent": "learning", "earlier_intent": "problem_solving"},
-        ),
-    ],
-)
-def test_a_shift_exactly_as_sure_as_the_threshold_ends_continuity(changed, before):
+@pytest.mark.parametrize("changed", [{"tone": "sad"}, {"intent": "learning"}])
+def test_a_shift_exactly_as_sure_as_the_threshold_ends_continuity(changed):
     # A new tone, or a new intent on its own, read with confidence SHIFT_CONFIDENCE counts.
     convo = Conversation(
-        **{
-            "current_persona": "elro",
-            "previous_tone": "calm",
-            "previous_intent": "problem_solving",
-            "local_hour": 14,
-        }
-        | before
+        current_persona="elro",
+        previous_tone="calm",
+        previous_intent="problem_solving",
+        local_hour=14,
     )
     said = {"tone": "calm", "intent": "problem_solving"} | changed
     r = _rank(_analysis(**said, p=SHIFT_CONFIDENCE), convo)
