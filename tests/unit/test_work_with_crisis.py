@@ -29,7 +29,14 @@ from tests.unit.test_someone_else_crisis_reply import _resources, _turn
 def test_a_patient_client_caller_or_student_in_crisis_gets_the_adults_reply(message):
     said = _turn(message)
     assert said["safety"]["crisis"] is True
-    assert said["reply"] == crisis_reply(_resources(None), someone_else=True, responsible=True)
+    lines = tuple(said["safety"]["resources"])
+    if "overdosed" in message:  # something taken: the emergency line, then poison help, first
+        assert lines[0].startswith("If you are in immediate danger")
+        assert lines[1].startswith("Poison Help")
+        assert set(lines[2:]) == set(_resources(None)) - {lines[0]}
+    else:
+        assert lines == tuple(_resources(None))
+    assert said["reply"] == crisis_reply(lines, someone_else=True, responsible=True)
     assert "trusted adult" not in said["reply"] and "promised" not in said["reply"]
 
 
