@@ -59,6 +59,10 @@ def _scan_cut() -> Throttle:
 
 # Apostrophes and the marks phones and keyboards type for them (ʼ ′ ‛ ʹ).
 _DROP_APOSTROPHES = str.maketrans("", "", "'" + APOSTROPHES)
+# A possessive after an s ("my boss's idea") read as the plural, as "manager's" reads
+# "managers": with the apostrophe dropped alone, "bosss" squeezed to "boss", and "I want to kill
+# my boss's idea" or "hit my boss's sales target" read as harm to the boss.
+_POSSESSIVE_AFTER_S = re.compile(r"(?<=s)'s\b")
 _EXCLUDED = ","  # what each word of an idiom is replaced with: a word no pattern looks for
 _WANNA = re.compile(r"\bwann?a(?:\s+t[o0])?\b")  # "wanna to die", "wana t0 die": meant
 # Letters written as digits or "!" ("k1ll", "su1cide", "k!ll"): a digit next to a letter, "!"
@@ -269,7 +273,7 @@ def _lower(text: str, *, format_characters: str = "") -> str:
 
 def _words(lowered: str) -> str:
     rules = load_rules()
-    text = lowered.translate(_DROP_APOSTROPHES)
+    text = _POSSESSIVE_AFTER_S.sub("es", lowered).translate(_DROP_APOSTROPHES)
     return _WANNA.sub("want to", rules.spaces.sub(" ", rules.symbols.sub(" ", text)).strip())
 
 

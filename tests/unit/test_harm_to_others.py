@@ -100,6 +100,11 @@ HYPERBOLE = [
     "i think my dad hit my mum",
     "I accidentally hit my son with the car door",
     "I'm not going to hurt him",
+    # the integrity review (M1): "boss's" without its apostrophe, "bosss", squeezed to "boss"
+    "I'm going to hit my boss's sales target this month",
+    "I will hit my boss's deadline",
+    "I want to kill my boss's idea",
+    "I want to attack my boss’s argument with data",
 ]
 INTRUSIVE = [
     "I keep having thoughts about pushing my coworker down the stairs and it scares me",
