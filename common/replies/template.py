@@ -14,6 +14,7 @@ from common.analysis.entities import extract_entities
 from common.analysis.types import Analysis
 from common.dictation import spoken_marks
 from common.languages import not_english
+from common.replies.integrity import integrity_kind, integrity_reply
 from common.replies.prompt import looks_like_instruction, resource_line, safe_fragment
 from common.replies.requests import (
     LANGUAGE,
@@ -1639,6 +1640,8 @@ class TemplateGenerator:
             return _harm_sign(req)
         if kind := boundary_kind(req.message):  # no opener: "I'm so happy for you!" to it
             return _BOUNDARY[kind].format(name=req.persona.name)
+        if integrity := integrity_kind(req.message):  # no cheer, no steps toward it
+            return integrity_reply(integrity, persona, req.message)
         if complaint(req.message):  # no mood read into it ("you've clearly put in real effort")
             return _COMPLAINED[persona] if previous else _COMPLAINED_FIRST
         if gambling_harm(req.message):  # before a loan's referral: "a loan to win it back"
