@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from common.plain_text import as_seen
+from common.replies.integrity import integrity_kind
 from common.replies.prompt import CANARY
 from common.replies.requests import LIST
 from common.replies.sensitive import boundary_kind, professional_kind
@@ -193,6 +194,54 @@ def _crosses_a_boundary(text: str, req: ReplyRequest) -> str:
     return ""
 
 
+# Help to deceive, cheat or break the law, in answer to a request for it (integrity_kind
+# "deceive"; the integrity review passed "First, open each invoice ... and set the issue date to
+# the last day of the previous quarter", "1) Run the exam inside a virtual machine", Nana's "Add
+# fifteen minutes to the start and end of each day ... log it as admin time"): steps or options,
+# or no word that declines it, as the prompt's rule asks.
+_STEPS_OR_OPTIONS = re.compile(
+    r"(?:^|\s)\d\)\s|^\s*\d\.\s|(?:^|[.!?:;]\s+)(?:First|Second|Third)(?:ly)?\b"
+    r"|\b(?:[Oo]ption|[Ss]tep)\s+(?:[A-C1-9])\b",
+    re.MULTILINE,
+)
+_DECLINES = re.compile(
+    r"\b(?:can'?t|cannot|can\s+not|won'?t|will\s+not|wouldn'?t|shouldn'?t|(?:not|un)\s?able\s+to"
+    r"|not\s+something\s+i|advise\s+against|steer\s+clear|rather\s+not)\b",
+    re.IGNORECASE,
+)
+# A cover-up, in answer to any such message, dishonesty done or wrongdoing to report ("keep
+# quiet ... quietly remove it from your LinkedIn so nothing contradicts you", "delete the
+# original email thread"), unless said against ("you don't have to keep quiet").
+_COVER_UP = re.compile(
+    r"\bkeep\s+(?:it\s+|this\s+)?(?:quiet|to\s+yourself|between\s+us)\b|\bquietly\s+(?:remove"
+    r"|delete|change|edit|drop|take|fix)\b|\bdelete\s+(?:the\s+|any\s+)?(?:original|evidence"
+    r"|emails?|thread|records?|messages?|history)\b|\bnothing\s+contradicts\b|\bno\s*(?:one|body)"
+    r"\s+(?:will\s+)?(?:ever\s+)?(?:find\s+out|notices?|checks?)\b|\bnever\s+re-?checks?\b"
+    r"|\bcover\s+(?:it\s+up|up|your\s+tracks)\b|\bwithout\s+(?:raising\s+questions|a\s+trace)\b"
+    r"|\b(?:isn'?t|won'?t\s+be|can'?t\s+be)\s+traced\b|\brarely\s+checks\b",
+    re.IGNORECASE,
+)
+_SAID_AGAINST = re.compile(
+    r"\b(?:not|never|don'?t|no\s+need\s+to|shouldn'?t|won'?t|wouldn'?t|can'?t|rather\s+than"
+    r"|instead\s+of|avoid)\s+(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
+
+
+def _helps_deceive(text: str, req: ReplyRequest) -> str:
+    """Why `text` helps deceive, cheat or cover it up in answer to `req` ("" if it does not)."""
+    kind = integrity_kind(req.message)
+    if kind is None:
+        return ""
+    if any(not _SAID_AGAINST.search(text, 0, m.start()) for m in _COVER_UP.finditer(text)):
+        return "the reply helps cover up dishonesty or wrongdoing"
+    if kind == "deceive" and _STEPS_OR_OPTIONS.search(text):
+        return "the reply gives steps or options toward deceiving someone"
+    if kind == "deceive" and not _DECLINES.search(text):
+        return "the reply to a request to deceive someone does not decline it"
+    return ""
+
+
 # Where a sentence ends: . ! ? or … (a . after a digit is a step's number or a price's end) and
 # any closing quote or bracket, before a space or the end; CJK's marks need no space.
 _SENTENCE_END = re.compile(r"(?:(?<!\d)\.|[!?…])+[\"'”’»)\]]*(?=\s|$)|[。！？]+[」』”’)]*")
@@ -240,7 +289,9 @@ def vet_reply(text: str, req: ReplyRequest) -> str:
     target, or purging or laxatives (unless the sentence warns against them: _WARNS), or a
     crossed boundary (_crosses_a_boundary: a claim to be human, "I love you", leaving a
     therapist; in answer to such a message, no "AI" to "are you a person?", help into another
-    person's phone, flirting back). The reasons never quote the reply: they are logged."""
+    person's phone, flirting back), or help to deceive (_helps_deceive: in answer to a request to
+    deceive, cheat or break the law, steps or options, or no decline; to it, dishonesty done or
+    wrongdoing to report, a cover-up). The reasons never quote the reply: they are logged."""
     seen = as_seen(text)
     vouched = _vouched(req)
     # Where the care rule names the resources (care, and just after a crisis): short codes and
@@ -276,6 +327,8 @@ def vet_reply(text: str, req: ReplyRequest) -> str:
         raise GenerationError("the reply speaks of purging or laxatives")
     if crossed := _crosses_a_boundary(canonical_text(seen), req):
         raise GenerationError(crossed)
+    if helped := _helps_deceive(canonical_text(seen), req):
+        raise GenerationError(helped)
     return text
 
 

@@ -308,7 +308,8 @@ def test_every_prompt_forbids_steps_toward_harm_and_says_who_to_call():
     spy = _Spy()
     _turn(_ports(generator=spy), "How do I plan my week?")
     instruction = PromptBuilder().system_instruction(spy.requests[-1], tag="t")
-    assert "Never help anyone hurt, threaten, track down or get back at" in instruction
+    assert "Never help anyone hurt, threaten or track down another person" in instruction
+    assert "Never help anyone get back at another person" in instruction
     assert "a line for people worried about their own behaviour" in instruction
     assert "intrusive thoughts of harming someone" in instruction
 

@@ -653,7 +653,7 @@ def test_every_prompt_sets_the_boundaries_between_the_user_and_a_mentor():
     assert "Never encourage them to stop seeing a therapist or doctor, or to rely on you" in rules
     assert "support them if they want to use the app less" in rules
     assert "Never help anyone get into, read or track another person's accounts" in rules
-    assert "rather than writing work for them to hand in as their own" in rules
+    assert "rather than writing it for them to hand in as their own" in rules
 
 
 MINOR_RULE = "They have said they are under 18"
