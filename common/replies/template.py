@@ -1619,7 +1619,7 @@ class TemplateGenerator:
         foreign = not_english(req.message) or LANGUAGE in asking
         name_mood = not (foreign or asking.only)
         if tone in _UPBEAT and analysis.sentiment.label == "negative":
-            if not analysis.read_by_model:
+            if not analysis.read_by_model and any(has_tone_cue(req.message, t) for t in _TROUBLED):
                 # Not "Yes, that energy is great" to "my tests keep failing and the demo is
                 # tomorrow!!" (read as excited): the likeliest troubled tone instead, ties
                 # broken by the openers' order, not a set's (which varies with PYTHONHASHSEED).
@@ -1627,7 +1627,9 @@ class TemplateGenerator:
                 tone = max(troubled, key=lambda t: analysis.tone.probs[t])
             else:
                 # The model's upbeat tone against VADER, which misreads idioms ("I killed it at
-                # the presentation" got "Ugh, frustrating!"): no troubled mood made up, no opener.
+                # the presentation" got "Ugh, frustrating!"), or VADER with no troubled cue of
+                # the lexicon ("How do I kill the competition at the pitch tomorrow?", "steal
+                # this idea"): no troubled mood made up, no opener.
                 name_mood = False
         if tone == "calm" and not has_tone_cue(req.message, "calm"):
             # "..." or "?" is calm for want of any cue: "You sound clear-headed" to it is made up

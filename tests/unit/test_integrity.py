@@ -268,3 +268,18 @@ def test_the_own_work_rule_is_about_assessed_work_not_a_cover_letter() -> None:
     )
     assert "do their own coursework and other assessed work" in instruction
     assert "writing work for them to hand in" not in instruction
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+@pytest.mark.parametrize(
+    "message",
+    [
+        "How do I kill the competition at the pitch tomorrow?",
+        "Is it ok to steal this idea from a talk I saw for my own project?",
+    ],
+)
+def test_no_troubled_mood_is_made_up_without_a_cue_for_it(message, persona) -> None:
+    # L3: VADER reads "kill" and "steal" as negative; with no troubled cue in the message the
+    # curious or calm tone became "Ugh, frustrating! Let's turn that energy into action".
+    reply = template_reply(message, persona)
+    assert "frustrat" not in reply.lower() and "worr" not in reply.lower()
