@@ -143,7 +143,8 @@ _WRONGDOING = re.compile(
     r"\b(?:fraud\w*|embezzl\w*|(?:stealing|steals?|stole)\s+(?:from|money|funds|cash|stock"
     r"|goods|inventory|data|client|customer)|theft|cooking\s+the\s+books|falsif\w*"
     r"|faking|fakes|forg(?:ed|ing|ery)|backdat\w*|kickbacks?|brib\w*|corrupt\w*|illegal\w*"
-    r"|unlawful\w*|misconduct|wrongdoing|launder\w*|insider\s+trading|cheat(?:s|ing|ed)"
+    r"|unlawful\w*|misconduct|wrongdoing|launder\w*|insider\s+trading|cheat(?:s|ing|ed)\s+"
+    r"(?:on\s+(?:\w+\s+){0,2}?(?:exams?|tests?|taxes)|customers|clients|the\s+system)"
     r"|padding|pads|cover(?:ing)?\s+(?:it\s+)?up|safety\s+(?:violations?|breach\w*)"
     r"|dumping|lying\s+to\s+(?:clients|customers|investors|auditors|regulators))\b",
     _I,

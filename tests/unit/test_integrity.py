@@ -44,6 +44,7 @@ REPORT = (
     "scared of losing my job",
     "Should I report my colleague for padding his hours?",
     "I'm thinking of blowing the whistle on my company",
+    "My colleague is cheating on the certification exams, should I report him?",
 )
 # Ordinary, whatever their words: career help, idioms, and questions of law (referred).
 ORDINARY = (
@@ -65,6 +66,8 @@ ORDINARY = (
     "I keep sabotaging myself at work",
     "Should I buy Nvidia before the earnings announcement?",
     "Should I report the bug to the maintainers?",
+    "My husband is cheating on me, should I report it?",
+    "My coworker is harassing me, should I report it?",
     "How do I give feedback on my direct report's expense reports?",
     "not trying to cheat the system, genuinely curious how people use LLMs for marking",
     "I'm lying awake worried about managing people with more experience than me",
