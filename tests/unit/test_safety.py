@@ -316,6 +316,19 @@ CRISIS = [
     "i took them all",
     "took them all.",
     "i had a bottle of sleeping pills. i took them all",
+    # "Nobody would notice" said in other ways (the loneliness review: with the model down,
+    # only "nobody/no one would (even) notice if I..." was read).
+    "if I disappeared nobody would notice",
+    "if I died nobody would notice",
+    "if I disappeared tomorrow no one would even notice",
+    "would anyone even notice if I disappeared?",
+    "no one would even realise I was gone",
+    "noone would notice if i disappeared",
+    "I don't think anyone would notice if I was gone",
+    "it wouldn't matter to anyone if I disappeared",
+    "nobody cares if I live or die",
+    "no one cares whether I'm alive",
+    "nobody would notice if I wasn't around anymore",
 ]
 
 IDIOMS = [
@@ -559,6 +572,11 @@ IDIOMS = [
     "Got the offer, gonna jump!",
     "who took the photos? i took them all",
     "I took them all to the zoo",
+    # not a crisis however close to "nobody would notice" (the loneliness review)
+    "nobody noticed my new haircut",
+    "no one would notice if I left the meeting early",
+    "would anyone notice if I changed the font?",
+    "nobody cares if I use tabs or spaces",
     "",
 ]
 
