@@ -707,7 +707,18 @@ _REPLACES_THERAPY = re.compile(
 )
 _DEPENDENCE = re.compile(
     r"\b(?:you'?re|you\s+are|ur)\s+(?:the\s+only\s+(?:one|person|thing|friend)|my\s+only\s+"
-    r"(?:friend|one)|my\s+(?:best|closest)\s+friend|all\s+i\s+(?:have|need|'ve\s+got))\b"
+    r"(?:friend|one|company|companion)|my\s+(?:best|closest)\s+friend"
+    r"|all\s+i\s+(?:have|need|'ve\s+got))\b"
+    # The loneliness review: "I don't need friends, I have you", "at least I have you", "I have
+    # no one else to talk to but you", "talking to you is the only conversation I have all day"
+    # (Nana: "I'm proud of you for reaching out").
+    r"|\b(?:don'?t|do\s+not)\s+(?:really\s+|even\s+)?need\s+(?:any\s+)?(?:friends|people"
+    r"|anyone|anybody|other\s+people)\b(?=.*\bi\s+(?:have|got|'ve\s+got)\s+(?:you|u)\b)"
+    r"|\bat\s+least\s+i\s+(?:have|got|'ve\s+got)\s+(?:you|u)\b"
+    r"|\b(?:(?:have|got)\s+(?:no\s*one|nobody)\s+|(?:no\s*one|nobody)\s+(?=else|to))"
+    r"(?:else\s+)?(?:to\s+(?:talk|speak)\s+to\s+)?(?:but|except|apart\s+from|other\s+than)\s+"
+    r"(?:you|u)\b"
+    r"|\b(?:talking|chatting)\s+(?:to|with)\s+(?:you|u)\s+is\s+(?:the|my)\s+only\b"
     r"|\b(?:i'?d|i\s+would)\s+rather\s+talk\s+to\s+(?:you|u)\s+than\b"
     r"|\b(?:talking|chatting)\s+(?:to|with)\s+(?:you|u)\s+is\s+(?:so\s+much\s+|much\s+|way\s+)?"
     r"(?:easier|better|nicer)\s+than\b"

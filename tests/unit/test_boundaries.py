@@ -127,6 +127,12 @@ LEANING = {
     "you're the only one I can talk to": "dependence",
     "I'd rather talk to you than to real people": "dependence",
     "promise you'll always be here": "dependence",
+    # the loneliness review: Nana answered these "I'm proud of you for reaching out"
+    "I don't need friends, I have you": "dependence",
+    "at least I have you": "dependence",
+    "I have no one else to talk to but you": "dependence",
+    "you're my only company": "dependence",
+    "talking to you is the only conversation I have all day": "dependence",
 }
 NOT_LEANING = (
     "should I stop seeing my therapist? she never listens",  # names no mentor: theirs to ask
@@ -134,6 +140,8 @@ NOT_LEANING = (
     "my friend is the only one I can talk to",
     "I stopped seeing my friends after the move",
     "I'm taking a break from work next week",
+    "I told no one but you about the interview",
+    "I don't need friends to enjoy a film",
 )
 
 
