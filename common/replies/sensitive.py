@@ -66,6 +66,9 @@ _HEAVY_EVENT = re.compile(
     r"|(?:was|were|been|got|get|being|newly|recently)\s+diagnosed"
     r"|cancer|chemo(?:therapy)?|radiotherapy|tumou?rs?|terminal(?:ly)?\s+ill"
     r"|passed\s+away|funerals?|bereave\w*|griev(?:e|es|ed|ing)|grief"
+    # widowed ("I'm 72 and recently widowed" read as no loss); not typesetting's widows and
+    # orphans, nor the black widow
+    r"|(?<!black\s)widow(?:ed|ers?|s)?\b(?!\s*(?:and|&|/)\s*orphans?|\s+(?:lines?|control))"
     rf"|{_LOSS}"
     rf"|(?:my|our|her|his|their)\s+(?:\w+\s+)?{_PERSON}\s+(?:\w+\s+)?{_DIED}"
     rf"|harass\w*|{_DISCRIMINATION}|assault\w*|raped?|molest\w*"

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from common.replies.sensitive import gambling_harm, health_limits, heavy_event, professional_kind
+from common.replies.sensitive import (
+    gambling_harm,
+    gentleness,
+    health_limits,
+    heavy_event,
+    professional_kind,
+)
 
 
 def test_their_diagnosis_is_a_matter_as_it_is_a_heavy_event():
@@ -132,6 +138,23 @@ def test_everyday_words_near_those_are_no_heavy_event(message):
 )
 def test_being_groped_or_attacked_is_a_heavy_event(message, heavy):
     assert heavy_event(message) is heavy
+
+
+# Widowed is a loss (the loneliness review: "I'm 72 and recently widowed, my kids live abroad"
+# read as none, and got "That sounds really frustrating ... pick the smallest next step", no
+# heavy_at and Riri not held back); not typesetting's widows, nor a spider.
+@pytest.mark.parametrize(
+    ("message", "heavy"),
+    [
+        ("I'm 72 and recently widowed, my kids live abroad", True),
+        ("I'm a widower now", True),
+        ("she was widowed young", True),
+        ("how do I avoid widows and orphans in InDesign", False),
+        ("there's a black widow in the shed", False),
+    ],
+)
+def test_being_widowed_is_a_heavy_event(message, heavy):
+    assert gentleness(message, ()).heavy_now is heavy
 
 
 @pytest.mark.parametrize(
