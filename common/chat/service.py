@@ -63,6 +63,7 @@ from common.errors import ApiError, Conflict, ErasureInProgress, NotFound, RateL
 from common.events import Event, EventPublisher, keyless, user_key
 from common.experiments import assign_running
 from common.lived_experience import lived_experience_reply
+from common.loneliness_lines import loneliness_lines
 from common.model_client import PersonaModelClient, longest_wait
 from common.outbox import deliver_now
 from common.personalization.anomaly import Verdict
@@ -635,6 +636,9 @@ def take_turn(
             after_crisis=shortly_after_crisis(activity, now),
             gentleness=said,
             addiction_lines=addiction_lines(locale, default_locale=settings.safety_default_locale),
+            loneliness_lines=loneliness_lines(
+                locale, default_locale=settings.safety_default_locale
+            ),
         )
         with phase("reply"):
             if crisis:

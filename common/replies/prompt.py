@@ -398,6 +398,23 @@ def _emergency_rule(local_help: tuple[str, ...]) -> str:
     )
 
 
+def _loneliness_rule(lines: tuple[str, ...]) -> str:
+    """The rule for loneliness and isolation (the loneliness review: "how do I make friends as
+    an adult" got study steps, and no reply named a befriending line), in every prompt: the
+    template's reader (common.replies.loneliness) reads English only, the model any language.
+    `lines`: the locale's (ReplyRequest.loneliness_lines), which the reply vet lets through."""
+    listed = resource_line(lines)
+    such = f" (here: {listed})" if listed else ""
+    return (
+        "- If they are lonely or isolated (no one to talk to, days without seeing anyone, left "
+        "out, new somewhere, wanting friends), suggest concrete human contact, not productivity "
+        "steps: one short message to someone they have lost touch with, a class, club or group "
+        f"around something they enjoy, volunteering, or a befriending service{such}. Don't "
+        "suggest someone close to them when they say they have no one, and if they only "
+        "wanted to say it, just listen."
+    )
+
+
 # Once they asked to forget something they said or not to bring it up: the summary has left
 # it out (SessionSummary.asked_to_forget), but the window may still show it, or the request.
 _FORGOTTEN_RULE = "- They asked you not to bring up something they said earlier: don't."
@@ -669,8 +686,9 @@ class PromptBuilder:
         exposed = (_EXPOSURE_RULE,) if occupational_exposure(req.message) else ()
         standing = _standing_rule(req.standing_requests)
         emergency = _emergency_rule(req.local_help)
+        lonely = _loneliness_rule(req.loneliness_lines)
         rules = "\n".join(
-            (*_RULES, emergency, *_gentle_rules(req), *exposed, *forgotten, *standing)
+            (*_RULES, emergency, lonely, *_gentle_rules(req), *exposed, *forgotten, *standing)
         )
         rules = rules.replace("{tag}", tag)
         sections = [req.persona.voice, rules]

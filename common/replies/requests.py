@@ -32,6 +32,15 @@ _LISTEN = frozenset(
     | {"i don't want solutions", "don't fix it", "don't try to fix it", "stop giving advice"}
     | {"stop giving me advice", "i want to vent", "i just want to vent", "i need to vent"}
     | {"let me vent"}
+    # Only saying it (the loneliness review: "I'm lonely but I'm fine, just wanted to say it"
+    # got a step); as _AROUND leaves them, without a leading "just"
+    | {
+        f"{i}{verb} {what}"
+        for i in ("", "i ", "i just ")
+        for verb in ("wanted to", "needed to")
+        for what in ("say it", "say that", "tell someone", "tell somebody", "tell you")
+    }
+    | {"saying", "i'm just saying", "im just saying"}
 )
 _STOP = frozenset({"stop", "stop it", "stop that", "stop talking", "enough", "that's enough"})
 _SHORTER = frozenset(

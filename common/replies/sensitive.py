@@ -99,6 +99,8 @@ _HEALTH_LIMITS = re.compile(
     r"|chronic(?:ally)?\s+(?:pain|ill\w*|fatigue|condition|migraines?|tired)"
     r"|me\s*/\s*cfs|cfs|long\s+covid|fibro(?:myalgia)?|lupus|multiple\s+sclerosis"
     r"|(?:my|with|have|has|of)\s+(?-i:MS)|arthritis|wheelchairs?|disabled|disabilit(?:y|ies)"
+    # "I'm 85 and housebound" got "Step outside for a ten-minute walk" (the loneliness review)
+    r"|house-?bound|bed-?bound|bedridden"
     r"|my\s+(?:depression|anxiety|illness|condition|pain|fatigue)\s+(?:\w+\s+)?"
     r"(?:makes?|making|means?|stops?|leaves?))\b",
     re.IGNORECASE,

@@ -15,6 +15,7 @@ from common.analysis.types import Analysis
 from common.dictation import spoken_marks
 from common.languages import not_english
 from common.replies.integrity import integrity_kind, integrity_reply
+from common.replies.loneliness import isolated
 from common.replies.prompt import looks_like_instruction, resource_line, safe_fragment
 from common.replies.requests import (
     LANGUAGE,
@@ -377,6 +378,40 @@ _STEPS: dict[str, tuple[_Step, ...]] = {
             ("break",),
         ),
     ),
+    # Loneliness and isolation (common.replies.loneliness.isolated), whatever the intent read:
+    # human contact, not a tutorial, a written request or "someone close to you" to a user who
+    # said there is no one (the loneliness review). {befriending}: the locale's lines, if any.
+    "connection": (
+        _Step(
+            "send one short message to someone you've lost touch with, just to say hello",
+            "a small hello often restarts a friendship",
+            "lost touch with",
+            ("texted", "messaged", "reached out"),
+        ),
+        _Step(
+            "look for a class, club or group around something you enjoy, in person or online",
+            "a shared interest makes it easier to start talking",
+            "class, club or group",
+            ("joined a club", "joined a class", "joined a group"),
+        ),
+        _Step(
+            "volunteer once for something you care about",
+            "working side by side is an easy way to meet people",
+            "volunteer once",
+            ("volunteer",),
+        ),
+        _Step(
+            "for a regular, friendly chat, contact a befriending service{befriending}",
+            "a friendly voice to look forward to makes the days less empty",
+            "befriending service",
+            ("befriend",),
+        ),
+        _Step(
+            "say hello to one neighbour, or someone you see often, and ask how they are",
+            "small everyday chats add up to feeling part of a place",
+            "one neighbour",
+        ),
+    ),
 }
 
 # Debugging steps, offered for problem_solving only when the message or the session's window is
@@ -449,6 +484,7 @@ _FOCUS = {
     "feedback": "that feedback",
     "check_in": "how things are going",
     "pacing": "your energy",
+    "connection": "finding company",
 }
 
 # Two openers per tone and persona: a follow-on turn with the same tone takes the second rather
@@ -802,6 +838,18 @@ _LISTENING = {
     "riri": "Got it: no advice, no to-do list. I'm listening, go ahead.",
     "elro": "Understood: no advice from me. I'm listening; tell me what's on your mind.",
     "nana": "Of course, I'm right here and I'm listening, no advice at all; tell me anything.",
+}
+# Loneliness said with a request only to be heard ("I'm lonely but I'm fine, just wanted to say
+# it" got "take one gentle step"): thanks, and listening, with no step.
+_HEARD = {
+    "lua": "Thank you for telling me; I'm glad you said it. I'm here and listening, with no "
+    "advice, whenever you want to say more.",
+    "riri": "Thanks for telling me, I'm glad you did. No advice, no to-do list: I'm listening "
+    "whenever you want to say more.",
+    "elro": "Thank you for telling me. No advice from me; I'm listening whenever you want to say "
+    "more.",
+    "nana": "Thank you so much for telling me, I'm really glad you did. I'm right here and "
+    "listening, no advice at all, whenever you want to say more.",
 }
 _IN_SHORT = {  # the reply before in one sentence: its first step
     "lua": "In short: {action}.",
@@ -1224,6 +1272,7 @@ class _Specifics:
     timely: tuple[str, ...] = ()
     people: tuple[str, ...] = ()  # roles: "them", never "it"
     task: str = "the task"  # what they can't start, when they named it (_stuck_on)
+    befriending: str = ""  # " such as" the locale's lines for loneliness (_such_as)
 
     @classmethod
     def from_analysis(cls, analysis: Analysis) -> _Specifics:
@@ -1278,6 +1327,7 @@ class _Specifics:
             with_tool=f" with {self.tool}" if self.tool else "",
             helper=self.helper,
             task=self.task,
+            befriending=self.befriending,
         )
 
 
@@ -1482,6 +1532,11 @@ def _in_recovery(persona: str, req: ReplyRequest) -> str:
     )
 
 
+def _such_as(lines: tuple[str, ...]) -> str:
+    """The connection step's {befriending}: " such as" the locale's lines ("" for none)."""
+    return f" such as {' or '.join(lines)}" if lines else ""
+
+
 def _technical(req: ReplyRequest, specifics: _Specifics) -> bool:
     """Is the conversation about technology: a tool named here or in the window (the window's
     messages carry no analysis), or a technical word ("my build keeps failing")?"""
@@ -1660,6 +1715,9 @@ class TemplateGenerator:
             return self._refer(
                 persona, kind, tone, previous, calm, "symptoms" if symptoms else kind
             )
+        # loneliness: people, not a tutorial or a walk (the loneliness review)
+        if isolated(req.message, [t.message for t in _recallable(req.window)]):
+            return self._connect(persona, req, asking, specifics, seed, tone, calm, name_mood)
         # not "again" after a loss ("when we'll try again"): no idea of ours failed there
         follow_up = not repeated and self._refers_back(req, tone, weak=not heavy)
         continues = (follow_up or repeated or bool(answer)) and bool(offered)
@@ -1721,6 +1779,34 @@ class TemplateGenerator:
         if missing:
             sentences.insert(-1, self._specifics_sentence(persona, missing, specifics))
         return " ".join(sentences)
+
+    def _connect(
+        self,
+        persona: str,
+        req: ReplyRequest,
+        asking: Asked,
+        specifics: _Specifics,
+        seed: int,
+        tone: str,
+        calm: bool,
+        name_mood: bool,
+    ) -> str:
+        """The reply to loneliness or isolation: heard, when they say they only wanted to say
+        it (_HEARD), else the tone's opener (as _compose's) and the persona's steps of the
+        "connection" pool, the befriending one naming the locale's lines (first with health
+        limits: "housebound" may not get out to a club); plainly, as they asked (_plainly)."""
+        if LISTEN in asking and "?" not in req.message:
+            return _HEARD[persona]
+        specifics = replace(specifics, befriending=_such_as(req.loneliness_lines))
+        lead = "befriending service" if req.gentleness.limits else ""
+        steps = self._choose_steps(req, "connection", seed, specifics, technical=False, lead=lead)
+        actions = [specifics.fill(step.action) for step in steps]
+        if plain := _plainly(persona, req.standing_requests, actions):
+            return plain
+        prev, first = _last_reply(req), not (req.window or req.summary.turns_folded)
+        opener = _opener(persona, tone, prev, calm) if name_mood else []
+        body = self._body(persona, "connection", steps, seed, specifics, prev, tone, first, calm)
+        return " ".join((*opener, *body))
 
     def _refer(
         self, persona: str, kind: str, tone: str, previous: str, calm: bool, about: str
@@ -1854,10 +1940,11 @@ class TemplateGenerator:
         no_exertion: bool = False,
         *,
         stuck: bool = False,
+        lead: str = "",
     ) -> list[_Step]:
         """Three steps, rotated by the hash, skipping what was suggested or tried before (and,
         `no_exertion`, a walk; asked for literal words, a step said in an idiom); the
-        five-minute start first when they can't start (`stuck`)."""
+        five-minute start first when they can't start (`stuck`), or the step marked `lead`."""
         literal = LITERAL in req.standing_requests
         pool = tuple(
             s
@@ -1886,6 +1973,8 @@ class TemplateGenerator:
         rotated = pool[start:] + pool[:start]
         if stuck:
             rotated = tuple(sorted(rotated, key=lambda s: s.marker != "takes five minutes"))
+        if lead:
+            rotated = tuple(sorted(rotated, key=lambda s: s.marker != lead))
         fresh = [s for s in rotated if not used(s)]
         # Refill with older steps before those of the reply just before: "rate your energy from
         # one to ten" came back right after the user answered "7".

@@ -74,6 +74,10 @@ class ReplyRequest:
     # The locale's lines for recovery from alcohol or drugs (common.addiction_lines): the
     # template names them to a relapse or a risky choice; () where there are none.
     addiction_lines: tuple[str, ...] = ()
+    # The locale's befriending and support lines for loneliness (common.loneliness_lines): the
+    # template's connection step and the prompt's loneliness rule name them, the vet lets them
+    # through; () where there are none.
+    loneliness_lines: tuple[str, ...] = ()
     # What the message and window say of heavy events and health limits: take_turn's, which
     # ranked the personas; read from them when not given (a request built elsewhere). None
     # only until __post_init__ sets it: readers always see a Gentleness, hence the ignore.

@@ -271,8 +271,14 @@ def _vouched(req: ReplyRequest) -> str:
     """The resources a reply may name: the locale's in care, a crisis turn's (the app's safety
     message, in the window), and on every turn the locale's emergency, poison and urgent-care
     lines (ReplyRequest.local_help: "Call Poison Control at 1-800-222-1222 or 911 right now",
-    "call NHS 111 or go to A&E" were refused, the coaching template answering instead)."""
-    said = (*req.care_resources, *req.analysis.safety.resources, *req.local_help)
+    "call NHS 111 or go to A&E" were refused, the coaching template answering instead) and its
+    lines for loneliness ("The Silver Line (0800 4 70 80 90)" was refused to a lonely widow)."""
+    said = (
+        *req.care_resources,
+        *req.analysis.safety.resources,
+        *req.local_help,
+        *req.loneliness_lines,
+    )
     return as_seen(" ".join((*said, *(t.reply for t in req.window if t.crisis))))
 
 

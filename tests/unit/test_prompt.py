@@ -620,12 +620,14 @@ def test_health_limits_get_a_rule_for_pacing_and_no_push():
 @pytest.mark.parametrize("window", [(), WINDOW])
 def test_an_ordinary_prompt_is_unchanged_by_the_gentle_rules(window):
     # Byte for byte the instruction the builder made before these rules: voice, the fixed
-    # rules, the estimates (the window's replies are Riri's: the mentors line too).
+    # rules (the emergency and loneliness rules are in every prompt), the estimates (the
+    # window's replies are Riri's: the mentors line too).
     from common.replies.prompt import (
         _ESTIMATES_LABEL,
         _RULES,
         _earlier_mentors,
         _emergency_rule,
+        _loneliness_rule,
         render_analysis,
     )
 
@@ -635,7 +637,9 @@ def test_an_ordinary_prompt_is_unchanged_by_the_gentle_rules(window):
     assert text == "\n\n".join(
         [
             PERSONAS["lua"].voice,
-            "\n".join((*_RULES, _emergency_rule(req.local_help))).replace("{tag}", "0000"),
+            "\n".join(
+                (*_RULES, _emergency_rule(req.local_help), _loneliness_rule(req.loneliness_lines))
+            ).replace("{tag}", "0000"),
             *mentors,
             f"{_ESTIMATES_LABEL} {render_analysis(req.analysis)}",
         ]

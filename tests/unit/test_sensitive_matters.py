@@ -167,6 +167,7 @@ def test_being_widowed_is_a_heavy_event(message, heavy):
         ("my long covid means I can only work 2 hours a day", True),
         ("I got my MS diagnosis today", True),
         ("I'm in a wheelchair and the office has no ramp", True),
+        ("I'm 85 and housebound, I don't see anyone apart from the carer", True),  # no walk
         ("my depression makes it hard to start anything", True),
         ("we use MS Teams for meetings", False),
         ("there's lens flare in the photo", False),
