@@ -192,7 +192,10 @@ class ProfileExport(BaseModel):
         "`crisis_language` (the language of the crisis that care follows, whose lines it "
         "names), "
         "`heavy_at` (the latest turn about a heavy life event, kept 7 days: that week's "
-        "insight push is held back), `devices_removed` (device id: when a sign-out removed "
+        "insight push is held back), `leaning_at` with `leaning` (the latest turn that leaned "
+        "on the mentor in place of people or asked to use the app less, and which: dependence, "
+        "therapist or less; kept 30 days, during which no re-engagement nudge or weekly "
+        "insight is sent), `devices_removed` (device id: when a sign-out removed "
         "it) and `expires_at`. Empty when there is none."
     )
     analytics: dict[str, str] = Field(

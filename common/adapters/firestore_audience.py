@@ -93,6 +93,7 @@ class FirestoreAudienceStore:
                     erased=bool(erasure) and not _erasure_done(erasure),
                     crisis_at=record.get("crisis_at"),
                     heavy_at=record.get("heavy_at"),
+                    leaning_at=record.get("leaning_at"),
                 )
             )
         return out

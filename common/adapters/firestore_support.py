@@ -17,7 +17,15 @@ from common.personalization.context import stored_counts
 from common.profile.erasure import ERASING, ERASURE_DONE
 
 USER_FIELDS = ["settings", "settings_set_at", "notices"]
-ACTIVITY_FIELDS = ["crisis_at", "not_safe_until", "heavy_at", ERASING, ERASURE_DONE]
+ACTIVITY_FIELDS = [
+    "crisis_at",
+    "not_safe_until",
+    "heavy_at",
+    "leaning_at",
+    "leaning",
+    ERASING,
+    ERASURE_DONE,
+]
 SESSION_FIELDS = ["expires_at", "care_until", "not_safe_until", "turn_count"]
 DEVICE_FIELDS = ["platform", "last_seen_at"]
 ERASURE_FIELDS = ["firestore", "analytics", "requested_at", "documents_gone_at"]

@@ -28,6 +28,12 @@ LIMITS_OFF_AFTER_CRISIS = timedelta(hours=1)
 # common.replies.sensitive.heavy_event) this long, and lives until then: the weekly insight
 # of its week, at most 7 days later, is held back ("you liked 3 replies" after a week of grief).
 HEAVY_REMEMBERED = timedelta(days=7)
+# And the latest turn that leaned on the mentor in place of people, or said they want to use
+# the app less (common.replies.sensitive.boundary_kind's LEANING_KINDS: "you're the only one I
+# talk to"), with its kind: no re-engagement nudge or weekly insight pulls them back for this
+# long (the loneliness review: "Your mentors are here when you're ready" went to both).
+LEANING_REMEMBERED = timedelta(days=30)
+LEANING_KINDS = frozenset({"dependence", "therapist", "less"})
 
 
 # A message shorter than this once normalised ("ok", "yes", "thanks", "i don't know", "not
@@ -119,6 +125,19 @@ def last_heavy(doc: dict | None, now: datetime) -> datetime | None:
     return at if isinstance(at, datetime) and now - at < HEAVY_REMEMBERED else None
 
 
+def leaned_recently(at: object, now: datetime) -> bool:
+    """A turn that leaned on the mentor (or asked to use it less) at `at` is still within
+    LEANING_REMEMBERED of `now`."""
+    return isinstance(at, datetime) and now - at < LEANING_REMEMBERED
+
+
+def last_leaning(doc: dict | None, now: datetime) -> tuple[datetime, str] | None:
+    """The user's latest turn that leaned on the mentor and its kind, as the record holds
+    them, if still within LEANING_REMEMBERED of `now`."""
+    at = (doc or {}).get("leaning_at")
+    return (at, (doc or {}).get("leaning") or "") if leaned_recently(at, now) else None
+
+
 def shortly_after_crisis(doc: dict | None, now: datetime) -> bool:
     """The user's latest crisis turn, as the record holds it, is within LIMITS_OFF_AFTER_CRISIS
     of `now`."""
@@ -155,10 +174,12 @@ def activity_doc(
     salt: str | None = None,
     heavy_at: datetime | None = None,
     crisis_language: str | None = None,
+    leaning: tuple[datetime, str] | None = None,
 ) -> dict:
     """The record as written. `salt`: the one `activity`'s hashes were made with (None: a
     record that has none, as the older code wrote them). `crisis_language`: kept only with
-    `not_safe_until`, whose care speaks it (care_language)."""
+    `not_safe_until`, whose care speaks it (care_language). `leaning`: when and how the user
+    last leaned on the mentor (last_leaning)."""
     kept = activity[-ACTIVITY_KEPT:]  # every anomaly limit is below it (common/config.py)
     newest = max((ts for ts, _ in kept), default=None)
     # A pair even without its hash (None): code from before the salt unpacks every entry as
@@ -175,6 +196,9 @@ def activity_doc(
         expires_at = max(expires_at, crisis_at + CRISIS_REMEMBERED)
     if heavy_at is not None:
         expires_at = max(expires_at, heavy_at + HEAVY_REMEMBERED)
+    leaning_at, leaning_kind = leaning or (None, None)
+    if leaning_at is not None:
+        expires_at = max(expires_at, leaning_at + LEANING_REMEMBERED)
     if not_safe_until is not None:  # within crisis_at's 30 days when a turn sets it; kept anyway
         expires_at = max(expires_at, not_safe_until)
     return {
@@ -184,6 +208,8 @@ def activity_doc(
         "not_safe_until": not_safe_until,  # care_after_no
         "crisis_language": crisis_language if not_safe_until is not None else None,
         "heavy_at": heavy_at,  # last_heavy
+        "leaning_at": leaning_at,  # last_leaning, with its kind
+        "leaning": leaning_kind,
         "expires_at": expires_at,
         **({SALT: salt} if salt else {}),
     }

@@ -35,6 +35,7 @@ from common.analysis.safety import (
 )
 from common.analysis.types import Analysis
 from common.chat.limits import (
+    LEANING_KINDS,
     activity_doc,
     anomaly_thresholds,
     as_salted,
@@ -42,6 +43,7 @@ from common.chat.limits import (
     care_language,
     last_crisis,
     last_heavy,
+    last_leaning,
     message_hash,
     new_salt,
     recent_activity,
@@ -84,7 +86,7 @@ from common.replies import (
     WithheldForSafety,
 )
 from common.replies.prompt import render_summary, resource_line
-from common.replies.sensitive import Gentleness, gentleness
+from common.replies.sensitive import Gentleness, boundary_kind, gentleness
 from common.routing.ensemble import Conversation, Ranking
 from common.safety import (
     CARE_LIMITED,
@@ -681,6 +683,8 @@ def take_turn(
         another session (a crisis without a no, say) never ends it sooner."""
         crisis_at = now if crisis else last_crisis(read.activity, now)
         heavy_at = now if told.heavy_now else last_heavy(read.activity, now)
+        kind = boundary_kind(body.message)  # leaning on the mentor: no nudge pulls them back
+        leaning = (now, kind) if kind in LEANING_KINDS else last_leaning(read.activity, now)
         ends = (care_after_no(read.activity, now), session_not_safe_until)
         not_safe_until = max((end for end in ends if end is not None and end > now), default=None)
         # the latest crisis's language, for the care it extends or starts
@@ -692,6 +696,7 @@ def take_turn(
             not_safe_until=not_safe_until,
             heavy_at=heavy_at,
             crisis_language=spoken,
+            leaning=leaning,
             salt=salt_of(read.activity, fresh_salt),  # the one judge(read) hashed with
         )
 
@@ -1551,6 +1556,7 @@ def _limit(
             crisis_at=last_crisis(context.activity, now),
             not_safe_until=care_after_no(context.activity, now),
             heavy_at=last_heavy(context.activity, now),
+            leaning=last_leaning(context.activity, now),
         )
         limit = {k: doc[k] for k in ("limited_until", "expires_at")}  # the rest stays as stored
         if store.record_anomaly(

@@ -37,6 +37,10 @@ AFTER_CRISIS = "after_crisis"
 # tells (a tally of it reads as tone-deaf, as after a crisis), or less than HEAVY_REMEMBERED
 # (7 days) ago (the re-engagement nudge: "it has been a while" pulls back a grieving user)
 AFTER_HEAVY_EVENT = "after_heavy_event"
+# A turn that leaned on the mentor in place of people ("you're the only one I talk to") or
+# said they want to use the app less, less than LEANING_REMEMBERED (30 days) ago: neither
+# producer pulls them back to the app (the loneliness review)
+LEANING = "leaning"
 ACTIVE_SINCE = "active_since"  # a turn after the nudge was made (checked as it is sent)
 # Never set a time zone (PATCH /v2/profile): their quiet hours, wall-clock times in it, cannot
 # be told, and a push at the scheduler's UTC hour lands in the small hours somewhere. Checked
@@ -57,6 +61,7 @@ class Recipient:
     erased: bool = False  # an erasure is running: erasures/{user_key} has a part not done yet
     crisis_at: datetime | None = None  # their latest crisis turn, as activity/{uid} keeps it
     heavy_at: datetime | None = None  # their latest turn about a heavy life event, likewise
+    leaning_at: datetime | None = None  # their latest turn that leaned on the mentor, likewise
 
     def notice(self, kind: str) -> dict[str, Any]:
         return ((self.user or {}).get(NOTICES) or {}).get(kind) or {}

@@ -14,8 +14,10 @@ nudged less than REENGAGEMENT_COOLDOWN_DAYS (default 14, the view's horizon) ago
 where you left off" would point back at it: the producer leaves out those the churn view finds,
 and the user's activity record remembers every crisis turn that long, also those that went to
 analytics without a key; nor within HEAVY_REMEMBERED (7 days) of their latest turn about a
-heavy life event (the activity record's `heavy_at`: a death, a miscarriage). These rules, and
-the user's choice to anonymise analytics, are applied again when the nudge is sent
+heavy life event (the activity record's `heavy_at`: a death, a miscarriage); nor within
+LEANING_REMEMBERED (30 days) of their latest turn that leaned on the mentor in place of people
+or said they want to use the app less (`leaning_at`: "you're the only one I talk to"). These
+rules, and the user's choice to anonymise analytics, are applied again when the nudge is sent
 (`withhold_reason`): it may have waited hours for the user's quiet hours to end.
 
 The text names no persona: a nudge in the voice of the persona a user talked with most pulls
@@ -26,7 +28,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from common.chat.limits import HEAVY_REMEMBERED, last_heavy, last_turn, remembered
+from common.chat.limits import (
+    HEAVY_REMEMBERED,
+    last_heavy,
+    last_leaning,
+    last_turn,
+    leaned_recently,
+    remembered,
+)
 from common.notifications.models import (
     ACTIVE_SINCE,
     AFTER_CRISIS,
@@ -34,6 +43,7 @@ from common.notifications.models import (
     ANONYMISED,
     COOLING_DOWN,
     ERASED,
+    LEANING,
     NOTIFICATIONS_OFF,
     REENGAGEMENT,
     TIMEZONE_UNKNOWN,
@@ -78,6 +88,8 @@ def withhold_reason(
         return AFTER_CRISIS
     if last_heavy(activity, now):
         return AFTER_HEAVY_EVENT
+    if last_leaning(activity, now):
+        return LEANING
     last = last_turn(activity)
     if last is not None and last > note.created_at:
         return ACTIVE_SINCE
@@ -115,6 +127,9 @@ def reengagement_nudge(
     heavy_at = recipient.heavy_at
     if isinstance(heavy_at, datetime) and now - heavy_at < HEAVY_REMEMBERED:
         return None, AFTER_HEAVY_EVENT
+    # Nor one who said the app is their only company, or that they want to use it less.
+    if leaned_recently(recipient.leaning_at, now):
+        return None, LEANING
     last = recipient.notice(REENGAGEMENT).get("enqueued_at")
     # In UTC days: the daily runs start a few seconds apart, and to the second the nudge 14
     # days after one that began a little later would wait a 15th day.

@@ -7,13 +7,16 @@ an upbeat tally on the lock screen after that week reads as tone-deaf, and the p
 say why; nor, for the same reason, after a turn about a heavy life event in that week
 (`heavy_at`: a death, a miscarriage). Skipped rather than sent with a neutral body: the push
 texts are English only, and a crisis week is skipped too. Nor is there one for a user whose
-first turn, or first turn back after over 8 days away, is under 2 days old (TOO_NEW)."""
+first turn, or first turn back after over 8 days away, is under 2 days old (TOO_NEW), nor
+within 30 days of a turn that leaned on the mentor in place of people or asked to use the app
+less (`leaning_at`): a tally of time with the mentors pulls the other way."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from common.chat.limits import leaned_recently
 from common.labels import PERSONA_IDS
 from common.notifications.models import (
     AFTER_CRISIS,
@@ -21,6 +24,7 @@ from common.notifications.models import (
     ALREADY_ENQUEUED,
     ERASED,
     INACTIVE,
+    LEANING,
     NOTIFICATIONS_OFF,
     TIMEZONE_UNKNOWN,
     TOO_NEW,
@@ -51,17 +55,20 @@ def week_start(now: datetime) -> datetime:
     return today - timedelta(days=today.weekday())
 
 
-def week_withheld(*, crisis_at: object, heavy_at: object, now: datetime) -> str | None:
+def week_withheld(
+    *, crisis_at: object, heavy_at: object, now: datetime, leaning_at: object = None
+) -> str | None:
     """Why an insight made at `now` is held back: a crisis turn (AFTER_CRISIS), or a turn about
     a heavy life event (AFTER_HEAVY_EVENT), since the start of the week it tells (the activity
-    record's crisis_at and heavy_at). Such an insight is not made, and one made before the turn
-    is not sent (common.push.service), also when the turn came after that week ended (an upbeat
-    tally hours after one reads as badly). None: neither."""
+    record's crisis_at and heavy_at), or a turn that leaned on the mentor within 30 days of it
+    (LEANING, leaning_at). Such an insight is not made, and one made before the turn is not
+    sent (common.push.service), also when the turn came after that week ended (an upbeat tally
+    hours after one reads as badly). None: none of these."""
     start = week_start(now)
     for at, why in ((crisis_at, AFTER_CRISIS), (heavy_at, AFTER_HEAVY_EVENT)):
         if isinstance(at, datetime) and at >= start:
             return why
-    return None
+    return LEANING if leaned_recently(leaning_at, now) else None
 
 
 def _count(value: object) -> int:
@@ -169,7 +176,12 @@ def weekly_insight(
         return None, ALREADY_ENQUEUED
     # Before INACTIVE: a crisis turn is a turn in the week, so the user is held back for it
     # (and counted so) whether or not the profile updater's counters have it yet.
-    if why := week_withheld(crisis_at=recipient.crisis_at, heavy_at=recipient.heavy_at, now=now):
+    if why := week_withheld(
+        crisis_at=recipient.crisis_at,
+        heavy_at=recipient.heavy_at,
+        leaning_at=recipient.leaning_at,
+        now=now,
+    ):
         return None, why
     facts = week_facts(recipient.preferences, now=now)
     if not facts.active:

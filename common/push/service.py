@@ -351,8 +351,12 @@ def deliver(
         return withhold(why)
     if note.kind == WEEKLY_INSIGHT:
         activity = user.activity or {}
-        crisis_at, heavy_at = activity.get("crisis_at"), activity.get("heavy_at")
-        if why := week_withheld(crisis_at=crisis_at, heavy_at=heavy_at, now=note.created_at):
+        if why := week_withheld(
+            crisis_at=activity.get("crisis_at"),
+            heavy_at=activity.get("heavy_at"),
+            leaning_at=activity.get("leaning_at"),
+            now=note.created_at,
+        ):
             return withhold(why)
     # The producers skip users who never set a time zone; this holds back one that reached
     # the sender anyway (made before that rule, or by another producer).

@@ -1,18 +1,27 @@
 """Loneliness, isolation and older users (the loneliness review): a lonely user gets human
 contact, not a tutorial or a walk; the locale's befriending lines, which the reply vet lets
-through; and being heard when that is all they asked."""
+through; being heard when that is all they asked; and no nudge or weekly insight pulls back a
+user who leaned on the mentor in place of people."""
 
 from __future__ import annotations
 
 import json
 import re
+import uuid
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
 from common.analysis.baseline import analyze_baseline
+from common.chat import service
+from common.chat.models import TurnCreate
 from common.loneliness_lines import LONELINESS_FILE, loneliness_lines
+from common.notifications.models import LEANING
+from common.notifications.reengagement import reengagement_nudge, withhold_reason
+from common.notifications.weekly import weekly_insight
 from common.personas import PERSONAS
+from common.profile.models import ProfileSettings
 from common.replies import (
     ContextTurn,
     GenerationError,
@@ -26,6 +35,7 @@ from common.replies.template import _STEPS, _Specifics
 from common.replies.vet import vet_reply
 from tests.fakes import turns
 from tests.fakes.analysis import make_analysis
+from tests.unit.test_notification_producers import KEY, NOW, _recipient
 
 GEN = TemplateGenerator()
 GB = loneliness_lines("en-GB", default_locale="en-US")
@@ -218,3 +228,49 @@ def test_every_loneliness_entry_is_short_with_a_number_and_a_row_in_operations()
     section = operations.read_text(encoding="utf-8").split("## Lines for loneliness", 1)[1]
     rows = [line for line in section.split("\n## ")[0].splitlines() if line.startswith("| `")]
     assert set(table) <= {k for row in rows for k in re.findall(r"`([^`]+)`", row.split("|")[1])}
+
+
+# No nudge or weekly insight pulls back a user who leaned on the mentor.
+
+
+def _lean(message: str) -> dict:
+    store = turns.ActivityStore()
+    body = TurnCreate(client_turn_id=uuid.uuid4().hex, message=message)
+    service.take_turn(uid="u1", body=body, **turns.turn_ports(store), now=NOW)
+    return store.activity["u1"]
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("you're the only one I talk to", "dependence"),
+        ("I think I'm spending too much time talking to you, I want to use this app less", "less"),
+    ],
+)
+def test_no_nudge_or_insight_for_30_days_after_leaning_on_the_mentor(message, kind):
+    record = _lean(message)
+    assert (record["leaning_at"], record["leaning"]) == (NOW, kind)
+    assert record["expires_at"] >= NOW + timedelta(days=30)  # kept that long
+    leaned = replace(_recipient(), leaning_at=record["leaning_at"])
+    later = NOW + timedelta(days=15)
+    assert reengagement_nudge(leaned, now=later, key=KEY, cooldown_days=14) == (None, LEANING)
+    assert weekly_insight(leaned, now=NOW + timedelta(days=14), key=KEY) == (None, LEANING)
+    note, _ = reengagement_nudge(_recipient(), now=later, key=KEY, cooldown_days=14)
+    assert (
+        note is not None and withhold_reason(note, record, ProfileSettings(), now=later) == LEANING
+    )
+    # After 30 days, as for anyone.
+    month = NOW + timedelta(days=31)
+    assert reengagement_nudge(leaned, now=month, key=KEY, cooldown_days=14)[0] is not None
+    assert withhold_reason(note, record, ProfileSettings(), now=month) is None
+
+
+def test_an_ordinary_turn_keeps_the_mark_and_another_sets_none():
+    store = turns.ActivityStore()
+    for i, message in enumerate(("at least I have you", "thanks")):
+        body = TurnCreate(client_turn_id=uuid.uuid4().hex, message=message)
+        service.take_turn(
+            uid="u1", body=body, **turns.turn_ports(store), now=NOW + timedelta(minutes=i)
+        )
+        assert store.activity["u1"]["leaning_at"] == NOW
+    assert _lean("how do I make friends as an adult")["leaning_at"] is None

@@ -713,6 +713,11 @@ def _heavy(at: datetime) -> dict:
     return activity_doc([(at, "h")], limited_until=None, heavy_at=at)
 
 
+def _leaning(at: datetime) -> dict:
+    """The activity record after one turn that leaned on the mentor at `at`."""
+    return activity_doc([(at, "h")], limited_until=None, leaning=(at, "dependence"))
+
+
 @pytest.mark.parametrize(
     ("activity", "reason"),
     [
@@ -722,6 +727,8 @@ def _heavy(at: datetime) -> dict:
         (_turn(datetime(2026, 11, 24, 22, 0, tzinfo=UTC)), "active_since"),  # "it has been a while"
         # a turn about a death 4 days before the nudge was made (the boundaries review)
         (_heavy(MADE - timedelta(days=4)), "after_heavy_event"),
+        # "you're the only one I talk to" 20 days before (the loneliness review)
+        (_leaning(MADE - timedelta(days=20)), "leaning"),
     ],
 )
 def test_a_nudge_that_waited_out_quiet_hours_is_judged_again_when_it_goes(activity, reason):
