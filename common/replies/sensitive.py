@@ -198,9 +198,11 @@ _MATTER = (
     r"|gender\s+identity|criminal\s+(?:record|conviction|history)|convict(?:ion|ed)|arrest\w*"
     r"|dui|dwi|prison|jail|visa|immigration\s+status|undocumented)"
 )
+# Someone at work, or what only an employer does to them ("do I have any rights if they fired
+# me for being pregnant?" was a lawyer's).
 _EMPLOYER = re.compile(
     r"\b(?:employer|boss|manager|team\s*lead|team|hr|work|job|company|colleagues?|coworkers?"
-    r"|co-workers?|interviewer|recruiter)\b",
+    r"|co-workers?|interviewer|recruiter|fired|dismissed|paid)\b",
     re.IGNORECASE,
 )
 _MATTER_RE = re.compile(rf"\b{_MATTER}\b", re.IGNORECASE)
@@ -220,8 +222,8 @@ _OBLIGED = re.compile(
     r"(?:tell|disclose|declare|mention|reveal|report|inform)\b",
     re.IGNORECASE,
 )
-_FIRED = re.compile(
-    r"\b(?:can|could|may)\s+(?:they|he|she|(?:my|the|an?|our)\s+(?:new\s+)?"
+_FIRED = re.compile(  # "will they fire me for complaining?" too
+    r"\b(?:can|could|may|will|would)\s+(?:they|he|she|(?:my|the|an?|our)\s+(?:new\s+)?"
     r"(?:employer|boss|manager|company|firm|hr))\s+(?:legally\s+|just\s+)?"
     r"(?:fire|sack|dismiss|terminate|demote|let\s+(?:me\s+)?go|get\s+rid\s+of)\b"
     r"|\b(?:can|could)\s+i\s+(?:be|get)\s+(?:fired|sacked|dismissed|terminated|let\s+go)\b",

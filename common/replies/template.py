@@ -1011,9 +1011,9 @@ _PREPARE = {  # one concrete step to prepare that conversation
     "fraud": "write down what happened, with dates and amounts, and how they contacted you",
     "money": "write down the numbers involved, what you hope for, and the questions you want "
     "to ask",
-    # what they must share depends on the law where they work
-    "employment": "write down where you work (the country or state), your kind of contract, and "
-    "the questions you want to ask",
+    # what they must share depends on the law where they work; what happened is the evidence
+    "employment": "write down what happened, with dates, messages and who saw it, where you work "
+    "(the country or state), your kind of contract, and the questions you want to ask",
     "disclosure": "write down what you'd want them to know, what you'd rather keep private, and "
     "anything you'd need from them, such as time off or adjustments",
     "eating": "write down what you eat on a usual day, how you've been feeling, and the questions "
@@ -1821,10 +1821,12 @@ class TemplateGenerator:
                 who=_WHO[kind], prep=_PREPARE[about], caution=_CAUTION.get(about, "")
             )
         # "Love the curiosity, let's dig in!" before declining it; "Ugh, frustrating!" to "do I
-        # have measles?" (curious, read as frustrated for its negative words)
+        # have measles?" (curious, read as frustrated for its negative words); no opener that
+        # pushes to action (Riri's "Ugh, frustrating! Let's turn that energy into action.") to
+        # a question that is not ours to answer
         if tone not in _TROUBLED or about == "symptoms":
             return refer
-        return " ".join((*_opener(persona, tone, previous, calm), refer))
+        return " ".join((*_opener(persona, tone, previous, calm=True), refer))
 
     def _about_the_reply(
         self,

@@ -488,7 +488,10 @@ def test_every_prompt_rules_out_medical_legal_and_financial_advice():
     rules = PromptBuilder().build(req).system_instruction
     assert "not a source of medical, legal or financial advice" in rules
     assert "never tell them to start, stop or change a medicine or dose" in rules
-    assert "for their doctor or pharmacist (or a lawyer, or a financial adviser)" in rules
+    assert "for their doctor or pharmacist (or a lawyer; for rights at work" in rules
+    # the work-rights review: the rule named only "a lawyer" for rights at work
+    assert "an employment adviser, a union or the labour regulator" in rules
+    assert "keeping dated records and that time limits for claims exist" in rules
 
 
 def test_every_prompt_rules_out_a_bet_to_win_back_losses():

@@ -35,6 +35,9 @@ def test_their_diagnosis_is_a_matter_as_it_is_a_heavy_event():
         # A tenant's rights are a legal question; "any rights" at work an employment one.
         ("can the landlord keep my whole deposit over one scuffed wall?", "legal"),
         ("do I have any rights if my boss cuts my hours?", "employment"),
+        # the work-rights review: a retaliation question read as none, a firing as a lawyer's
+        ("will they fire me for complaining?", "employment"),
+        ("do I have any rights if they fired me for being pregnant?", "employment"),
     ],
 )
 def test_the_first_kind_that_matches_names_the_professional(message, kind):

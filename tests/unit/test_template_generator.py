@@ -1313,13 +1313,18 @@ def test_chasing_losses_gets_no_motivation_steps(persona: str, message: str) -> 
 def test_a_referral_opens_with_the_tones_opener_only_for_a_troubled_tone(persona: str) -> None:
     # A curious tone's cheer ("Love the curiosity, let's dig in!") would not fit before a
     # referral that declines to answer: the referral comes first; a frustrated tone's sympathy
-    # goes before it.
+    # goes before it, but not Riri's push ("Ugh, frustrating! Let's turn that energy into
+    # action.": the work-rights review).
     message = "Should I stop taking my sertraline? It makes me so tired at work"
     curious, frustrated = (
         reply(message, persona, analysis=make_analysis(intent="decision_making", tone=tone))
         for tone in ("curious", "frustrated")
     )
-    assert "pharmacist" in curious and frustrated.endswith(" " + curious), (curious, frustrated)
+    assert "pharmacist" in curious, curious
+    if persona == "riri":
+        assert frustrated == curious, frustrated
+    else:
+        assert frustrated.endswith(" " + curious), (curious, frustrated)
 
 
 # Employment rights, and whether to tell work about a sensitive matter (the sensitive-
@@ -1379,6 +1384,27 @@ def test_an_employment_rights_question_is_referred_not_taught(
         assert who in text and "write down" in text, text
         assert "tutorial" not in text and "concept" not in text, text
         assert not any(shape in text for shape in STEP_SHAPES), text
+
+
+# The work-rights review: the employment referral asked for the country and the contract, not
+# what happened, and Riri opened it with "Ugh, frustrating! Let's turn that energy into action."
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_the_employment_referral_prepares_what_happened_with_no_push_to_action(persona):
+    message = "will they fire me for complaining?"
+    text = reply(message, persona, analysis=make_analysis(tone="frustrated"))
+    assert "an employment adviser" in text and "what happened, with dates" in text, text
+    assert "energy into action" not in text and "Ugh" not in text, text
+
+
+# "I want a raise" was read as a check-in: "pick one small thing to move forward today".
+@pytest.mark.parametrize(
+    "message", ["I want a raise", "I want to ask for a pay rise", "how do I ask for a raise?"]
+)
+def test_wanting_a_raise_is_planning_a_negotiation_not_a_check_in(message):
+    analysis = analyze_baseline(message)
+    assert analysis.intent.label == "planning"
+    text = reply(message, "elro", analysis=analysis)
+    assert "Let's take your plan step by step" in text and "how things are going" not in text
 
 
 @pytest.mark.parametrize("persona", list(PERSONAS))
