@@ -1478,9 +1478,13 @@ _SAFE_FIRST = re.compile(
 # "help" asked with something ("help with the essay") is no plea: _STILL_NOT_SAFE reads "help".
 _HELP_WITH = re.compile(r"\bhelp (?:me )?(?:with|on|to (?:start|begin|write|finish|plan))\b")
 # Words of a farewell or a safety taken back, which no pattern reads as a crisis ("im safe.
-# tonight is the night", "I am safe, just not from myself"): the reading does not count.
+# tonight is the night", "I am safe, just not from myself"): the reading does not count. "last"
+# not of a time gone by ("I'm safe, it was last week. should I report it to HR?" stayed in
+# care), but "this is my last night" still.
 _FAREWELL = re.compile(
-    r"\b(?:goodbye|bye|farewell|tonight|the night|last|forever|anymore|any more|not from|myself)\b"
+    r"\b(?:goodbye|bye|farewell|tonight|the night|forever|anymore|any more|not from|myself"
+    r"|last(?! (?:week|month|year|night|weekend|time|monday|tuesday|wednesday|thursday|friday"
+    r"|saturday|sunday)\b)|my last night)\b"
 )
 
 

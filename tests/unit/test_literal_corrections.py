@@ -52,6 +52,10 @@ def test_a_correction_that_says_not_safe_stays_a_no(answer: str) -> None:
         "I'm not suicidal, I'm autistic",
         "im safe, its just sensory overload",
         "I am safe. I just need the first step for the essay.",
+        # a time gone by is no farewell (the work-rights review: these stayed in care)
+        "I'm safe, it was last week. should I report it to HR?",
+        "I'm safe, it happened last night. should I report it to HR?",
+        "im safe, it was last friday. can they fire me for complaining?",
     ],
 )
 def test_safe_first_then_what_they_need_says_all_right(message: str) -> None:
@@ -66,6 +70,8 @@ def test_safe_first_then_what_they_need_says_all_right(message: str) -> None:
         "im not suicidal but i want to hurt myself",
         "im safe. tonight is the night",
         "I am safe, just not from myself",
+        "im safe. this is my last night",
+        "i am safe. last message",
     ],
 )
 def test_safe_first_then_a_crisis_sign_does_not(message: str) -> None:
