@@ -310,8 +310,9 @@ def _sentence(clause: str, language: str) -> str:
 
 
 # The kinds that are no one's thoughts of suicide or self-harm: an emergency read with only these
-# lists no crisis line (the emergency review: a heart attack was answered around 988).
-_NO_THOUGHTS = frozenset({EMERGENCY, "danger", "violence", "third_party_violence"})
+# lists no crisis line (the emergency review: a heart attack was answered around 988); forced
+# labour (exploitation) gets the emergency line first.
+_NO_THOUGHTS = frozenset({EMERGENCY, "danger", "violence", "third_party_violence", "exploitation"})
 
 
 def crisis_lines(

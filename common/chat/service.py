@@ -87,6 +87,7 @@ from common.replies import (
 )
 from common.replies.prompt import render_summary, resource_line
 from common.replies.sensitive import Gentleness, boundary_kind, gentleness
+from common.replies.workrights import at_work, sexual_assault_outside_home
 from common.routing.ensemble import Conversation, Ranking
 from common.safety import (
     CARE_LIMITED,
@@ -115,6 +116,7 @@ from common.safety import (
 from common.sessions.state import SessionState, WindowTurn, append_turn, new_session
 from common.sessions.summary import SessionSummary
 from common.timing import phase
+from common.work_lines import work_help
 
 log = logging.getLogger(__name__)
 
@@ -542,7 +544,14 @@ def take_turn(
         language = _crisis_language(body.message, locale, asked)
         child = involves_child(body.message, asked or "")
         analysis = _with_resources(
-            analysis, locale, settings, kinds=kinds, tags=tags, language=language, child=child
+            analysis,
+            locale,
+            settings,
+            kinds=kinds,
+            tags=tags,
+            language=language,
+            child=child,
+            said=(body.message, asked or ""),
         )
     # What this user liked in messages like this one (tone and intent), plus a share of the rest.
     profile = in_context(
@@ -641,6 +650,7 @@ def take_turn(
             loneliness_lines=loneliness_lines(
                 locale, default_locale=settings.safety_default_locale
             ),
+            work_help=work_help(locale, default_locale=settings.safety_default_locale),
         )
         with phase("reply"):
             if crisis:
@@ -1025,14 +1035,19 @@ def _with_resources(
     tags: Set[str] = frozenset(),
     language: str | None,
     child: bool = False,
+    said: tuple[str, ...] = (),
 ) -> Analysis:
     """A crisis's analysis, with its `language` (_crisis_language) and the helplines for the
     request's locale and that language, as the crisis's `kinds` (_crisis_kinds) and `tags`
     (_crisis_tags) show them (common.safety.crisis_lines): the lines for violence at home after
     the emergency line when someone hurts the user or someone else ("my friend's dad hits her":
-    those lines advise friends and family too), the emergency line first and the poison lines
-    after it when something was taken, the emergency line alone (and those) for an emergency;
-    and those for harm to others when the user may hurt someone (a `child` named: its line too)."""
+    those lines advise friends and family too), or, when what was `said` (the message and the
+    one a no answers) tells of a sexual assault outside the family, the locale's line for it
+    and, at work, its line for mistreatment at work (_assault_lines); the emergency line first
+    and the poison lines after it when something was taken, the emergency line alone (and
+    those) for an emergency; those for harm to others when the user may hurt someone (a
+    `child` named: its line too); and for forced labour (kind exploitation) its line after the
+    emergency line."""
     hurt = bool(kinds & {"violence", "third_party_violence"})
     harm = "harm_to_others" in kinds
     violence = (
@@ -1042,6 +1057,9 @@ def _with_resources(
         if hurt
         else ()
     )
+    work = work_help(locale, default_locale=settings.safety_default_locale, language=language)
+    if "violence" in kinds and sexual_assault_outside_home(*said) and work.sexual_assault:
+        violence = (*work.sexual_assault, *(work.treatment if at_work(*said) else ()))
     resources = crisis_lines(
         _resources(locale, settings, language),
         kinds=kinds,
@@ -1051,8 +1069,10 @@ def _with_resources(
     )
     if harm:
         resources = with_harm_lines(resources, _harm_lines(locale, settings, language, child))
-    said = replace(analysis.safety, resources=resources, language=language)
-    return replace(analysis, safety=said)
+    if "exploitation" in kinds:  # "my employer took my passport and I can't leave"
+        resources = with_violence_lines(resources, work.exploitation)
+    safety = replace(analysis.safety, resources=resources, language=language)
+    return replace(analysis, safety=safety)
 
 
 def _someone_hurt(
@@ -1135,7 +1155,7 @@ def _crisis_answer(
     if answered is None and not taken_back and harm_reply_due(kinds):
         return _harm_answer(ranking, analysis, language, sink)
     again = answered == "not_safe"
-    in_danger = again and bool(kinds) and kinds <= {"violence", "danger"}
+    in_danger = again and bool(kinds) and kinds <= {"violence", "danger", "exploitation"}
     someone_else = answered == "someone_else" or (
         answered is None and about_someone_else(as_read(message))
     )
@@ -1390,6 +1410,7 @@ def _unread_crisis(
         tags=tags,
         language=_crisis_language(body.message, locale),
         child=involves_child(body.message),
+        said=(body.message,),
     )
     turn_id = uuid.uuid4().hex
     convo = Conversation(  # the user's time zone is not read

@@ -25,6 +25,7 @@ from common.replies.requests import (
 )
 from common.replies.sensitive import occupational_exposure, stated_minor
 from common.replies.types import ContextTurn, ReplyRequest
+from common.replies.workrights import mistreatment_at_work
 from common.sessions.summary import MAX_ENTITIES, MAX_TOPICS, SessionSummary
 
 MAX_FRAGMENT_CHARS = 60
@@ -386,6 +387,41 @@ _EXPOSURE_RULE = (
 )
 
 
+# Mistreatment at work told in the message, or asked about after it was told in the window
+# (common.replies.workrights.mistreatment_at_work), as the template answers it: "my boss said
+# he'd promote me if I went to dinner with him" was Elro's to weigh as an option. Only when it
+# applies, naming the locale's lines for it (ReplyRequest.work_help), which the vet vouches for.
+def _workrights_rule(kind: str, lines: tuple[str, ...]) -> str:
+    listed = (
+        f"or these lines: {resource_line(lines)} (never any other number)"
+        if lines
+        else "an employment adviser or the labour regulator (name no number)"
+    )
+    exploited = (
+        " If an employer holds their passport or papers, or uses a debt or their visa to keep "
+        "them, say it can be a crime, tell them not to confront the employer, and to call the "
+        "emergency number if they are in danger."
+        if kind == "exploitation"
+        else ""
+    )
+    return (
+        "- They describe mistreatment at work (harassment, discrimination, retaliation, unpaid "
+        "wages or hours, bullying or exploitation), in this message or an earlier one: say "
+        "plainly that it isn't OK and may be unlawful; suggest a private, dated record (what was "
+        "said or done, messages, who saw it, copies kept outside work systems); name where to "
+        f"go: HR in writing or someone senior who isn't involved, a union, {listed}; and say "
+        "that a lawyer or legal aid can tell them "
+        "what applies and that time limits for a claim can be short. Give no steps, options, "
+        "pep talk or reassurance that they can handle it; never weigh going along with it (a "
+        "date, a favour, signing) as an option, and never treat the person doing it as someone "
+        "to plan around. If they are asked to sign an NDA or a settlement about it, tell them "
+        "not to sign yet and to get independent legal advice first. If they are under 18, "
+        "suggest a trusted adult and say that many places limit young people's working hours. "
+        "If they dread going in, ask how they are coping and mention their GP or an employee "
+        f"assistance programme.{exploited}"
+    )
+
+
 def _emergency_rule(local_help: tuple[str, ...]) -> str:
     """The rule for an emergency the crisis patterns did not read (the emergency review: the
     only health rule sent a heart attack "to their doctor or pharmacist"), in every prompt;
@@ -688,11 +724,22 @@ class PromptBuilder:
         words and fixed labels only, never text derived from the user's."""
         forgotten = (_FORGOTTEN_RULE,) if req.summary.asked_to_forget else ()
         exposed = (_EXPOSURE_RULE,) if occupational_exposure(req.message) else ()
+        kind = mistreatment_at_work(req.message, (t.message for t in req.window))
+        work = (_workrights_rule(kind, req.work_help.rights(kind)),) if kind else ()
         standing = _standing_rule(req.standing_requests)
         emergency = _emergency_rule(req.local_help)
         lonely = _loneliness_rule(req.loneliness_lines)
         rules = "\n".join(
-            (*_RULES, emergency, lonely, *_gentle_rules(req), *exposed, *forgotten, *standing)
+            (
+                *_RULES,
+                emergency,
+                lonely,
+                *_gentle_rules(req),
+                *exposed,
+                *work,
+                *forgotten,
+                *standing,
+            )
         )
         rules = rules.replace("{tag}", tag)
         sections = [req.persona.voice, rules]

@@ -47,6 +47,7 @@ from common.replies.sensitive import (
     symptoms_question,
 )
 from common.replies.types import ContextTurn, ReplyRequest
+from common.replies.workrights import mistreatment_at_work, workrights_reply
 from common.routing.ensemble import BRISK
 from common.safety import (
     CARE_ALL_RIGHT,
@@ -1709,6 +1710,15 @@ class TemplateGenerator:
             return _in_recovery(persona, req)
         if sobriety_milestone(req.message):
             return _MILESTONE[persona]
+        if kind := mistreatment_at_work(req.message, (t.message for t in req.window)):
+            return workrights_reply(  # before a referral: "fired me for being pregnant"
+                persona,
+                kind,
+                message=req.message,
+                earlier=(t.message for t in req.window),
+                work_help=req.work_help,
+                local_help=req.local_help,
+            )
         if kind := professional_kind(canonical_text(req.message)):  # "should I" with ’ too
             # what a symptom means: when to get help now, not "don't change a medicine"
             symptoms = kind == "medical" and symptoms_question(req.message)

@@ -11,6 +11,7 @@ from common.personas import Persona
 from common.replies.requests import kept_requests
 from common.replies.sensitive import Gentleness, gentleness
 from common.sessions.summary import SessionSummary
+from common.work_lines import WorkHelp
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,10 @@ class ReplyRequest:
     # template's connection step and the prompt's loneliness rule name them, the vet lets them
     # through; () where there are none.
     loneliness_lines: tuple[str, ...] = ()
+    # The locale's lines for mistreatment at work, forced labour and sexual assault
+    # (common.work_lines): the template's reply to mistreatment at work names them, as the
+    # prompt's rule for it does, and the reply vet lets them through on every turn.
+    work_help: WorkHelp = field(default_factory=WorkHelp)
     # What the message and window say of heavy events and health limits: take_turn's, which
     # ranked the personas; read from them when not given (a request built elsewhere). None
     # only until __post_init__ sets it: readers always see a Gentleness, hence the ignore.
