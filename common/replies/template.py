@@ -1910,8 +1910,8 @@ class TemplateGenerator:
             ]
         if persona == "riri":
             numbered = " ".join(f"{i}) {_capitalise(a)}." for i, a in enumerate(actions[:3], 1))
-            if calm:  # every closer of hers cheers ("you've got this!")
-                return [f"Fast track for {focus}: {numbered}"]
+            if calm:  # every closer of hers cheers ("you've got this!"), and so does the rush
+                return [f"Three small things for {focus}: {numbered}"]
             return [
                 f"Fast track for {focus}: {numbered}",
                 _fresh(_RIRI_CLOSERS, seed >> 8, previous),

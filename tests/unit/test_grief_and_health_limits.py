@@ -59,8 +59,19 @@ HEALTH = [
     "I'm having a flare and can't do anything today",
     "I'm in a wheelchair and the office has no ramp",
     "how can I be more productive with ME/CFS?",
+    # The illness review: Riri's "Ugh, frustrating!... Pick one and go, you've got this!", and
+    # for a cancer that is back "Step outside for a ten-minute walk"
+    "I'm deaf and video interviews are hell",
+    "my diabetes means I need breaks, my manager says no",
+    "my cancer is back",
+    "I'm back at work after chemo and I get tired by lunchtime",
+    "I have endometriosis and some days I can barely stand",
+    "I get migraines and the office lights make them worse",
+    "I'm going back to work after a stroke and I'm nervous",
 ]
-PUSH = ("Ugh", "25-minute timer", "25 focused minutes", "Go,", "cut it down to size", "walk")
+# "Fast track for your energy": Riri's rush, under gentleness too
+PUSH = ("Ugh", "25-minute timer", "25 focused minutes", "Go,", "cut it down to size", "walk",
+        "Fast track")  # fmt: skip
 
 
 @pytest.mark.parametrize("persona", list(PERSONAS))

@@ -174,6 +174,24 @@ def test_being_widowed_is_a_heavy_event(message, heavy):
         ("my depression makes it hard to start anything", True),
         ("we use MS Teams for meetings", False),
         ("there's lens flare in the photo", False),
+        # the illness review's, read as none: senses, conditions, treatments
+        ("I'm deaf and video interviews are hell", True),
+        ("I'm blind, how do I ask my employer for a screen reader?", True),
+        ("I'm hard of hearing and I miss half of what's said in meetings", True),
+        ("I have epilepsy", True),
+        ("my diabetes means I need breaks", True),
+        ("I have Crohn's and need to be near a toilet", True),
+        ("I have endometriosis and some days I can barely stand", True),
+        ("I get migraines and the office lights make them worse", True),
+        ("I'm going back to work after a stroke", True),
+        ("I'm back at work after chemo", True),
+        ("my cancer is back", True),
+        # the same words elsewhere
+        ("that's my blind spot in code review", False),
+        ("I'm blind to my own typos", False),
+        ("my idea fell on deaf ears", False),
+        ("it was a stroke of luck", False),
+        ("my dad's cancer is back", False),
     ],
 )
 def test_health_limits(message, limits):
