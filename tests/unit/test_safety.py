@@ -329,6 +329,14 @@ CRISIS = [
     "nobody cares if I live or die",
     "no one cares whether I'm alive",
     "nobody would notice if I wasn't around anymore",
+    # The illness review: one more word after "with my", or an illness named, and the pattern
+    # for "I can't live with my pain anymore" read none of these.
+    "I can't live with my chronic pain anymore",
+    "I can't live with my fibromyalgia anymore",
+    "I can't keep living with this illness anymore",
+    "I can't live in this much pain anymore",
+    "I can't live in this body anymore",
+    "I don't want to live with this pain for the rest of my life",
 ]
 
 IDIOMS = [
@@ -577,6 +585,12 @@ IDIOMS = [
     "no one would notice if I left the meeting early",
     "would anyone notice if I changed the font?",
     "nobody cares if I use tabs or spaces",
+    # ...and things one can't live with, or without, that are no illness
+    "I can't live without my morning coffee",
+    "can't live with this wifi anymore",
+    "I can't live with my flatmate anymore",
+    "I can't live with the condition my flat is in",
+    "I don't want to live with my parents for the rest of my life",
     "",
 ]
 
