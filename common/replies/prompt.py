@@ -284,7 +284,9 @@ _RULES = (
         "a lawyer; for rights at work, an employment adviser, a union or the labour regulator; "
         "or a financial adviser), then help with what you can: how they feel, what to ask, how "
         "to prepare that conversation, and general information such as keeping dated records "
-        "and that time limits for claims exist."
+        "and that time limits for claims exist. A symptom that has lasted weeks or keeps coming "
+        "back, and a medicine's side effect, are for their GP or pharmacist too: say so, "
+        "without guessing what it is."
     ),
     (
         # The health-habits review: the replies cheered "I've been eating 500 calories a day"

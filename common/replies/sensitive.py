@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from common.replies.health_at_work import persistent_symptom, side_effect
 from common.text import canonical_text
 
 # Heavy life events (the sensitive-disclosures review: "I had a miscarriage last week" got "It's
@@ -458,8 +459,17 @@ _NOT_SUBSTANCE = re.compile(
 
 
 def symptoms_question(text: str) -> bool:
-    """The message asks what a symptom means, or whether it is serious (_SYMPTOMS)."""
-    return _SYMPTOMS.search(canonical_text(text)) is not None
+    """The message asks what a symptom means, or whether it is serious (_SYMPTOMS), or tells
+    of one that lasts (health_at_work.persistent_symptom)."""
+    return _SYMPTOMS.search(canonical_text(text)) is not None or persistent_symptom(text)
+
+
+_MEDICINE_RE = re.compile(rf"\b{_MEDICINE}", re.IGNORECASE)
+
+
+def names_medicine(text: str) -> bool:
+    """The text names a medicine (_MEDICINE: a named one, "my meds", pills, a dose)."""
+    return _MEDICINE_RE.search(canonical_text(text)) is not None
 
 
 def substance_recovery(text: str, earlier: Iterable[str] = ()) -> bool:
@@ -591,7 +601,10 @@ def professional_kind(text: str) -> str:
         return "eating"
     if kind := next((kind for kind, p in _NEEDS_PROFESSIONAL.items() if p.search(text)), ""):
         return kind
-    if _SYMPTOMS.search(text):
+    # a symptom that lasts, or a medicine's side effect (the illness review): a GP's
+    if _SYMPTOMS.search(text) or persistent_symptom(text):
+        return "medical"
+    if side_effect(text) and names_medicine(text):
         return "medical"
     if _employment_question(text):
         return "employment"

@@ -494,6 +494,15 @@ def test_every_prompt_rules_out_medical_legal_and_financial_advice():
     assert "keeping dated records and that time limits for claims exist" in rules
 
 
+def test_every_prompt_sends_a_lasting_symptom_or_a_side_effect_to_a_gp():
+    # The illness review: "I've had a cough for 6 weeks" and "my meds make me sleepy at work"
+    # got no word of a GP or a pharmacist.
+    req = request("my meds make me sleepy at work", "riri")
+    rules = PromptBuilder().build(req).system_instruction
+    assert "A symptom that has lasted weeks or keeps coming back, and a medicine's side " in rules
+    assert "for their GP or pharmacist too: say so, without guessing what it is" in rules
+
+
 def test_every_prompt_rules_out_a_bet_to_win_back_losses():
     # The money review: "I keep chasing my losses" got a timer and "plan a small reward".
     rules = PromptBuilder().build(request("I keep chasing my losses", "riri")).system_instruction

@@ -1,0 +1,55 @@
+"""Health at work (the illness review): symptoms that last and a medicine's side effects go to a
+doctor or pharmacist (common.replies.health_at_work, read by sensitive.professional_kind)."""
+
+from __future__ import annotations
+
+import pytest
+
+from common.analysis.baseline import analyze_baseline
+from common.personas import PERSONAS
+from common.replies import ReplyRequest, TemplateGenerator
+from common.replies.sensitive import professional_kind
+from common.text import canonical_text
+
+GEN = TemplateGenerator()
+
+
+def reply(message: str, persona: str) -> str:
+    return GEN.generate(ReplyRequest(PERSONAS[persona], message, analyze_baseline(message)))
+
+
+# Each got "put the facts ... in writing" or "rate your energy ... I'm proud of you".
+LASTING_OR_SIDE_EFFECT = [
+    "I'm tired all the time, been like this for 2 months",
+    "I've had a cough for 6 weeks and I'm worried",
+    "I've been tired for weeks even after sleeping 9 hours",
+    "my back pain won't go away",
+    "my meds make me sleepy at work",
+    "my antidepressants make me tired in the mornings",
+    "I started new medication and I'm more tired than usual",
+    "my pharmacist changed my meds and now I feel sluggish",
+]
+# The same words with no lasting symptom and no medicine's effect.
+NOT_FOR_A_DOCTOR = [
+    "is it normal to feel this tired after a new job?",
+    "I'm exhausted from working on this bug for weeks",
+    "I'm tired of my boss all the time",
+    "he's a pain all the time",
+    "the meetings make me sleepy",
+    "my meds make me feel like myself again",
+    "I started a new job and I'm so tired",
+]
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+@pytest.mark.parametrize("message", LASTING_OR_SIDE_EFFECT)
+def test_a_lasting_symptom_or_a_side_effect_is_for_a_doctor(persona, message):
+    assert professional_kind(canonical_text(message)) == "medical"
+    text = reply(message, persona)
+    assert "doctor" in text, text
+    assert not any(w in text for w in ("in writing", "one to ten", "proud of you")), text
+
+
+@pytest.mark.parametrize("message", NOT_FOR_A_DOCTOR)
+def test_tiredness_at_work_in_passing_is_no_medical_question(message):
+    assert professional_kind(canonical_text(message)) == ""
