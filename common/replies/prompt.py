@@ -252,11 +252,18 @@ _RULES = (
     (
         # The notes keep earlier words ("Topics: diagnosed, breast, cancer"): the specifics
         # above must not carry a disclosure into advice about work (the sensitive-disclosures
-        # review). Whether to tell an employer is the user's choice (the template's too).
+        # review). Whether to tell an employer is the user's choice (the template's too); but
+        # "never advise them to disclose" kept adjustments unexplained (the illness review),
+        # though the duty to make them arises once the employer knows of the need.
         "- Do not bring up their health, sexuality or gender identity, immigration status, "
         "religion, debt or a criminal record from earlier turns unless their current message "
-        "does, and never advise them to disclose any of these to an employer or anyone at "
-        "work: that decision is theirs."
+        "does, and never press them to disclose any of these to an employer or anyone at "
+        "work: that decision is theirs. When they ask about adjustments at work for a health "
+        "condition or disability, explain that many countries require employers to consider "
+        "reasonable adjustments (in the UK the Equality Act, in the US the ADA), that how much "
+        "they share is their choice, that an employer usually has to know about a need before "
+        "it can meet it, and that occupational health, an employment adviser or their union "
+        "can help."
     ),
     (
         # Within the 2 to 5 sentences above: urgent keeps to the low end.

@@ -10,7 +10,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from common.replies.health_at_work import persistent_symptom, side_effect
+from common.replies.health_at_work import (
+    adjustments_asked,
+    persistent_symptom,
+    refused_at_work,
+    side_effect,
+)
 from common.text import canonical_text
 
 # Heavy life events (the sensitive-disclosures review: "I had a miscarriage last week" got "It's
@@ -595,7 +600,8 @@ def gentleness(message: str, window_messages: Iterable[str]) -> Gentleness:
 
 def professional_kind(text: str) -> str:
     """ "medical", "legal", "fraud", "debt", "money" or "employment" for a question that is
-    theirs to answer, "eating" for eating far too little (a doctor's, asked or not), or
+    theirs to answer, "eating" for eating far too little (a doctor's, asked or not),
+    "adjustments" for workplace adjustments (health_at_work.adjustments_asked), or
     "disclosure" for whether to tell someone at work about a sensitive matter ("" if none)."""
     if _HEALTH_RISK.search(text):
         return "eating"
@@ -608,6 +614,8 @@ def professional_kind(text: str) -> str:
         return "medical"
     if _employment_question(text):
         return "employment"
+    if adjustments_asked(text, about_health=_about_health(text)):
+        return "adjustments"
     # After employment: "is it legal to fire me for my visa status?" is an employment adviser's.
     if _IS_IT_LEGAL.search(text) or _TENANT_RIGHTS.search(text) or _LEGAL_CASE.search(text):
         return "legal"
@@ -617,15 +625,21 @@ def professional_kind(text: str) -> str:
 
 
 def _employment_question(text: str) -> bool:
-    """A question about their rights at work (_OBLIGED with a matter, _FIRED, _RIGHTS_TOPIC)."""
+    """A question about their rights at work (_OBLIGED with a matter, _FIRED, _RIGHTS_TOPIC), or
+    an adjustment refused or an offer withdrawn after telling (health_at_work.refused_at_work)."""
     if _OBLIGED.search(text) and _MATTER_RE.search(text):
         return True
-    if _FIRED.search(text):
+    if _FIRED.search(text) or refused_at_work(text, about_health=_about_health(text)):
         return True
     about = _RIGHTS_TOPIC.search(text) or (
         re.search(r"\bbackground\s+check", text, re.IGNORECASE) and _MATTER_RE.search(text)
     )
     return bool(about) and _ASKS.search(text) is not None
+
+
+def _about_health(text: str) -> bool:
+    """The text names a matter one may tell at work (_MATTER_RE) or health limits."""
+    return bool(_MATTER_RE.search(text) or _HEALTH_LIMITS.search(text))
 
 
 # Boundaries between the user and a persona (the boundaries review: "I'm 14 and I think I'm in

@@ -1194,6 +1194,29 @@ _DISCLOSE = {
     "adviser or your union can tell you. If you'd like to prepare: {prep}. How are you feeling "
     "about it all?",
 }
+# Workplace adjustments (common.replies.sensitive.professional_kind's "adjustments", the illness
+# review: "I have ADHD, how do I ask for adjustments at work?" got "review your notes for five
+# minutes", "I just got diagnosed with MS and I don't know if I can keep my job" no word of
+# rights): what the law asks of employers in many countries (the UK's Equality Act counts
+# cancer, HIV and multiple sclerosis as disabilities from diagnosis: Schedule 1, paragraph 6),
+# that what they share is theirs to choose though a need must be known to be met, and who can
+# help; then each persona's question.
+_ADJUSTMENTS_BODY = (
+    "In many countries an employer has to consider reasonable adjustments for a health "
+    "condition or disability, such as flexible hours, working from home, equipment like a "
+    "screen reader, or a phased return (in the UK under the Equality Act, which covers cancer, "
+    "HIV and multiple sclerosis from diagnosis; in the US under the ADA). How much you share is "
+    "your choice, but an employer usually has to know about a need before it can meet it, so "
+    "it helps to ask in writing for the specific change and what it would help with. "
+    "Occupational health, an employment adviser or your union can help you ask, and in the UK "
+    "Access to Work can help pay for support."
+)
+_ADJUSTMENTS = {
+    "lua": f"{_ADJUSTMENTS_BODY} How do you feel about asking?",
+    "riri": f"{_ADJUSTMENTS_BODY} Which change would help you most?",
+    "elro": f"{_ADJUSTMENTS_BODY} Which adjustment would make the biggest difference for you?",
+    "nana": f"{_ADJUSTMENTS_BODY} What would help you most at work right now?",
+}
 _SUGGESTION_SENTENCE = re.compile(
     r"[^.!?\n]*\b(?:try|suggest|step|could|option|start)\b[^.!?\n]*", re.IGNORECASE
 )
@@ -1823,9 +1846,11 @@ class TemplateGenerator:
     ) -> str:
         """A question for a doctor, lawyer or adviser: whose it is and how to prepare (`about`:
         the kind, or "symptoms" for what a symptom means), no steps; or whether to tell work
-        (_DISCLOSE)."""
+        (_DISCLOSE), or workplace adjustments (_ADJUSTMENTS)."""
         if kind == "disclosure":
             refer = _DISCLOSE[persona].format(prep=_PREPARE[kind])
+        elif kind == "adjustments":
+            refer = _ADJUSTMENTS[persona]
         else:
             refer = _REFER[persona].format(
                 who=_WHO[kind], prep=_PREPARE[about], caution=_CAUTION.get(about, "")

@@ -53,3 +53,54 @@ def test_a_lasting_symptom_or_a_side_effect_is_for_a_doctor(persona, message):
 @pytest.mark.parametrize("message", NOT_FOR_A_DOCTOR)
 def test_tiredness_at_work_in_passing_is_no_medical_question(message):
     assert professional_kind(canonical_text(message)) == ""
+
+
+# Each got study or momentum steps, and none of them a word of the employer's duty.
+ADJUSTMENTS = [
+    "I have ADHD, how do I ask for adjustments at work?",
+    "I have dyslexia, how do I ask for adjustments",
+    "I'm blind, how do I ask my employer for a screen reader?",
+    "I have Crohn's and need to be near a toilet, how do I ask to work from home",
+    "I have ME/CFS, how do I ask for a phased return?",
+    "HR wants me to see occupational health, what does that mean?",
+    "I just got diagnosed with MS and I don't know if I can keep my job",
+]
+# Refused, or an offer withdrawn after telling: an employment adviser's ("pick one small thing...
+# momentum", "ask yourself which option you'd regret not trying").
+REFUSED = [
+    "my manager refused my request for reasonable adjustments",
+    "they withdrew my job offer after I told them about my epilepsy",
+    "my diabetes means I need breaks, my manager says no",
+    "I got fired after I told them about my cancer",
+]
+NOT_ABOUT_ADJUSTMENTS = [
+    "I need to make some adjustments to the budget",
+    "can I work from home tomorrow?",
+    "my manager won't let me work from home",
+    "the client rejected my adjustments to the design",
+]
+STEPS = ("tutorial", "your notes", "tiny example", "momentum", "regret not trying", "milestones")
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+@pytest.mark.parametrize("message", ADJUSTMENTS)
+def test_adjustments_asked_about_are_explained(persona, message):
+    assert professional_kind(canonical_text(message)) == "adjustments"
+    text = reply(message, persona)
+    assert "reasonable adjustments" in text and "your choice" in text, text
+    assert "Equality Act" in text and "ADA" in text and "your union" in text, text
+    assert not any(w in text for w in STEPS), text
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+@pytest.mark.parametrize("message", REFUSED)
+def test_an_adjustment_refused_or_an_offer_withdrawn_is_for_an_employment_adviser(persona, message):
+    assert professional_kind(canonical_text(message)) == "employment"
+    text = reply(message, persona)
+    assert "employment adviser" in text, text
+    assert not any(w in text for w in STEPS), text
+
+
+@pytest.mark.parametrize("message", NOT_ABOUT_ADJUSTMENTS)
+def test_adjustments_and_working_from_home_with_no_health_matter_are_ordinary(message):
+    assert professional_kind(canonical_text(message)) == ""

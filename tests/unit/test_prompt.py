@@ -578,10 +578,24 @@ def test_every_prompt_keeps_earlier_sensitive_matters_out_unless_the_message_rai
     assert (
         "- Do not bring up their health, sexuality or gender identity, immigration status, "
         "religion, debt or a criminal record from earlier turns unless their current message "
-        "does, and never advise them to disclose any of these to an employer or anyone at "
+        "does, and never press them to disclose any of these to an employer or anyone at "
         "work: that decision is theirs."
     ) in rules
     assert rules.index("that decision is theirs") > rules.index("weaving in the specifics")
+
+
+def test_every_prompt_explains_adjustments_when_they_ask():
+    # The illness review: "never advise them to disclose" kept Gemini from explaining
+    # adjustments, whose duty arises once the employer knows of the need.
+    req = request("I have ADHD, how do I ask for adjustments at work?", "lua")
+    rules = PromptBuilder().build(req).system_instruction
+    assert "never advise them to disclose" not in rules
+    assert (
+        "When they ask about adjustments at work for a health condition or disability, explain "
+        "that many countries require employers to consider reasonable adjustments (in the UK the "
+        "Equality Act, in the US the ADA), that how much they share is their choice, that an "
+        "employer usually has to know about a need before it can meet it"
+    ) in rules
 
 
 HEAVY_RULE = "They have had a loss or another heavy life event"
