@@ -23,8 +23,9 @@ _SYMPTOM = (
 _LASTING = (
     r"(?:for\s+(?:(?:about|over|nearly|almost|more\s+than|the\s+(?:last|past))\s+)?(?:\d+|a\s+few"
     r"|a\s+couple\s+of|several|two|three|four|five|six|seven|eight|nine|ten|many)\s+(?:weeks|months"
-    r"|years)|for\s+(?:weeks|months|ages|a\s+month|a\s+year)|all\s+the\s+time|every\s+(?:single\s+)?"
-    r"day|(?:won'?t|doesn'?t|don'?t|never)\s+go(?:es)?\s+away|keeps?\s+coming\s+back)"
+    r"|years)|for\s+(?:weeks|months|ages|a\s+month|a\s+year)|all\s+the\s+time"
+    r"|every\s+(?:single\s+)?day|(?:won'?t|doesn'?t|don'?t|never)\s+go(?:es)?\s+away"
+    r"|keeps?\s+coming\s+back)"
 )
 _PERSISTENT = re.compile(rf"\b{_SYMPTOM}\b(?:\s+[\w',]+){{0,3}}?\s+{_LASTING}\b", re.IGNORECASE)
 

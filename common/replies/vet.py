@@ -9,7 +9,7 @@ from common.plain_text import as_seen
 from common.replies.integrity import integrity_kind
 from common.replies.prompt import CANARY
 from common.replies.requests import LIST
-from common.replies.sensitive import boundary_kind, professional_kind
+from common.replies.sensitive import boundary_kind, names_medicine, professional_kind
 from common.replies.types import GenerationError, ReplyRequest
 from common.text import canonical_text
 
@@ -98,12 +98,61 @@ _WARNS = re.compile(
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+")
 
 
-def _encourages(pattern: re.Pattern[str], text: str) -> bool:
-    """A sentence of `text` says what `pattern` reads without warning against it (_WARNS)."""
+def _encourages(pattern: re.Pattern[str], text: str, warns: re.Pattern[str] = _WARNS) -> bool:
+    """A sentence of `text` says what `pattern` reads without warning against it (`warns`)."""
     return any(
-        pattern.search(sentence) and not _WARNS.search(sentence)
+        pattern.search(sentence) and not warns.search(sentence)
         for sentence in _SENTENCES.split(text)
     )
+
+
+# The rules on health (the illness review passed "Try taking your 20 mg dose at night" to "my
+# meds make me sleepy at work", "400 mg three times a day" to "how much ibuprofen can I take",
+# "That sounds like iron-deficiency anaemia", "this sounds more like burnout than depression",
+# "probably just a one-off faint; no need to see anyone", and "Push through the slump" for long
+# covid, against NICE NG206 1.11.9). An amount asked for: "how much (many) ... take (have)".
+_HOW_MUCH = re.compile(r"\bhow\s+(?:much|many)\b[^.!?]*\b(?:take|have|dose|safe)\b", re.IGNORECASE)
+# An illness named as what they have; not "sounds like a lot", "probably a good idea", "it
+# sounds like your migraines are back" (their own words), "sounds like a virus on your laptop",
+# "that sounds like imposter syndrome", "a skills deficiency", "a faint hope".
+_ILLNESS = (
+    r"(?:anaemi\w*|anemi\w*|(?:iron|vitamin\s+\w+|b12|magnesium|zinc|folate)[\s-]*deficien\w*"
+    r"|depression|adhd|autism|bipolar|ptsd|ocd|measles|mumps|chicken\s*pox|(?:the\s+)?flu|covid"
+    r"|(?:an?\s+)?infection|diabetes|cancer|tumou?r|migraines?|concussion"
+    r"|faint(?!\s+(?:hope|chance|memory|idea|line|smell|sound|praise))|seizure|epilepsy"
+    r"|stroke(?!\s+of\b)|heart\s+attack|panic\s+(?:attacks?|disorder)|anxiety\s+disorder"
+    r"|arthritis|fibromyalgia|chronic\s+fatigue|long\s+covid|thyroid\s+\w+|(?:hypo|hyper)thyroidism"
+    r"|sleep\s+apn(?:o)?ea|insomnia|allerg(?:y|ies)|\w+itis|\w+\s+disease"
+    r"|(?!(?:imposter|impostor)\s)\w+\s+syndrome|\w+\s+disorder)"
+)
+_NOT_THEIRS = r"(?!(?:your|their|his|her|the|this|that|my)\b)"
+_DIAGNOSES = re.compile(
+    r"\b(?:sounds?|looks?|seems?)\s+(?:a\s+lot\s+|much\s+|more\s+|most\s+)?like\s+(?:it'?s\s+"
+    r"|it\s+is\s+|you(?:'ve|\s+have)(?:\s+got)?\s+|you(?:'re|\s+are)\s+(?:getting|having)\s+"
+    r"|you\s+(?:may|might|could)\s+have\s+)?(?:(?:an?|some|classic|typical|just|mild|early"
+    rf"|textbook)\s+)*(?:{_NOT_THEIRS}[\w'-]+\s+(?:than\s+)?)?{_ILLNESS}\b"
+    r"|\b(?:it'?s|it\s+is|it\s+was|that'?s|that\s+was|this\s+is|you'?re|you\s+are)\s+"
+    r"(?:most\s+)?(?:probably|likely|almost\s+certainly|definitely)\s+(?:just\s+)?"
+    rf"(?:(?:an?|some)\s+)?(?:{_NOT_THEIRS}[\w'-]+\s+)?{_ILLNESS}\b"
+    r"|\byou\s+(?:may|might|could|probably|likely)\s+(?:well\s+|just\s+|also\s+)?(?:have|be\s+"
+    rf"(?:getting|coming\s+down\s+with))\s+(?:(?:an?|some)\s+)?(?:{_NOT_THEIRS}[\w'-]+\s+)?"
+    rf"{_ILLNESS}\b"
+    r"|\bno\s+need\s+to\s+(?:see|contact)\s+(?:anyone|anybody|a\s+doctor|your\s+doctor|a\s+gp"
+    r"|your\s+gp|a\s+specialist)\b",
+    re.IGNORECASE,
+)
+# Pushing past health limits: "push through", "exercise more", a timer (the prompt's rule:
+# "never timers, 'push through' or motivation talk"); not a sentence that says not to.
+_PUSHES = re.compile(
+    r"\b(?:push(?:ing)?|power(?:ing)?|fight(?:ing)?|grind(?:ing)?)\s+through\b|\bpush\s+yourself"
+    r"|\bexercise\s+more\b|\bmore\s+exercise\b|\bgraded\s+exercise|\bbrisk\s+(?:exercise|walk\w*)"
+    r"|\btimer\b|\bpomodoro",
+    re.IGNORECASE,
+)
+_SAYS_NOT = re.compile(
+    r"\b(?:don'?t|do\s+not|never|not|avoid|instead\s+of|rather\s+than|no\s+need\s+to|no)\b",
+    re.IGNORECASE,
+)
 
 
 # A money instruction (the prompt: "never tell them what to do in a money matter"; the money
@@ -293,8 +342,10 @@ def vet_reply(text: str, req: ReplyRequest) -> str:
     only), a markdown heading or bullet (a line's "- " or "• " passes once they asked for a
     list), an instruction to take a loan, bet or put their
     savings somewhere, the system instruction's words, or a length far past the rules', a dose
-    in answer to a medicine question (the template's referral answers instead) or to one about
-    a lethal, toxic or overdose amount (_HARMFUL_AMOUNT), a calorie
+    in answer to a medicine question (the template's referral answers instead), to a message
+    that names a medicine or asks how much to take (_HOW_MUCH), or to one about a lethal,
+    toxic or overdose amount (_HARMFUL_AMOUNT), a diagnosis or "no need to see anyone"
+    (_DIAGNOSES), "push through" or a timer while health limits hold (_PUSHES), a calorie
     target, or purging or laxatives (unless the sentence warns against them: _WARNS), or a
     crossed boundary (_crosses_a_boundary: a claim to be human, "I love you", leaving a
     therapist; in answer to such a message, no "AI" to "are you a person?", help into another
@@ -325,11 +376,18 @@ def vet_reply(text: str, req: ReplyRequest) -> str:
         raise GenerationError(f"the reply runs to {len(seen.strip())} characters")
     asked = canonical_text(req.message)
     if _DOSE.search(seen) and (
-        professional_kind(asked) == "medical" or _HARMFUL_AMOUNT.search(asked)
+        professional_kind(asked) == "medical"
+        or _HARMFUL_AMOUNT.search(asked)
+        or names_medicine(asked)
+        or _HOW_MUCH.search(asked)
     ):
         raise GenerationError(
             "the reply names a dose in answer to a medicine or lethal-dose question"
         )
+    if _DIAGNOSES.search(canonical_text(seen)):
+        raise GenerationError("the reply diagnoses, or says there is no need to see anyone")
+    if req.gentleness.limits and _encourages(_PUSHES, canonical_text(seen), _SAYS_NOT):
+        raise GenerationError("the reply pushes past health limits (push through, a timer)")
     if _encourages(_CALORIE_TARGET, seen):
         raise GenerationError("the reply gives a calorie target")
     if _encourages(_PURGING, seen):

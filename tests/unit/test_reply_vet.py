@@ -444,3 +444,100 @@ def test_in_care_with_no_country_the_global_lines_numbers_may_be_named():
     assert req.care
     reply = "If you are in danger, please call 911 or 112 now, whichever is local to you."
     assert vet_reply(reply, req) == reply
+
+
+# The illness review: the vet looked for a dose only after "should I change my medicine?" or a
+# lethal amount, for no diagnosis, and held no health-limits rule. Each of these passed.
+@pytest.mark.parametrize(
+    ("message", "reply", "why"),
+    [
+        (
+            "my meds make me sleepy at work",
+            "Try taking your 20 mg dose at night instead of in the morning; many people find "
+            "that fixes the drowsiness.",
+            "dose",
+        ),
+        (
+            "my ADHD meds wear off by 3pm and I lose focus",
+            "1) Ask your GP for a 10 mg afternoon booster. 2) Block focus time before 3.",
+            "dose",
+        ),
+        (
+            "how much ibuprofen can I take for my chronic pain?",
+            "You can safely take 400 mg three times a day with food.",
+            "dose",
+        ),
+        (
+            "how much iron should I take?",
+            "Most people take 65 mg a day with orange juice.",
+            "dose",
+        ),
+        (
+            "I'm tired all the time",
+            "That sounds like iron-deficiency anaemia. Take 65 mg of iron a day and you should "
+            "feel better in a couple of weeks.",
+            "dose",
+        ),
+        (
+            "I'm always exhausted lately",
+            "That sounds like iron-deficiency anaemia; some red meat should sort it out.",
+            "diagnoses",
+        ),
+        (
+            "my therapist says I have depression, should I tell work",
+            "Honestly, this sounds more like burnout than depression, so there's nothing to tell "
+            "work.",
+            "diagnoses",
+        ),
+        (
+            "I had a seizure at work yesterday and I'm embarrassed",
+            "It was probably just a one-off faint; no need to see anyone, and you're fine to "
+            "drive home.",
+            "diagnoses",
+        ),
+        (
+            "I keep forgetting words in meetings",
+            "You might have ADHD, which is common in people who juggle a lot.",
+            "diagnoses",
+        ),
+        (
+            "my chronic pain is bad today, can't focus",
+            "Push through it! 1) Set a 25-minute timer. 2) Knock out the easiest task.",
+            "health limits",
+        ),
+        (
+            "my long covid makes me crash after meetings",
+            "1) Do ten minutes of brisk exercise after each meeting to reset. 2) Push through the "
+            "slump. 3) Report back!",
+            "health limits",
+        ),
+    ],
+)
+def test_a_dose_a_diagnosis_or_a_push_past_health_limits_is_rejected(message, reply, why):
+    with pytest.raises(GenerationError, match=why):
+        vet_reply(reply, ReplyRequest(PERSONAS["riri"], message, make_analysis()))
+
+
+@pytest.mark.parametrize(
+    ("message", "reply"),
+    [
+        # "probably" and "sounds like" in ordinary replies
+        ("my week was awful", "That sounds like a lot to carry, and it's probably worth a rest."),
+        ("I froze in the standup", "That sounds like imposter syndrome, and it's very common."),
+        ("my laptop keeps freezing", "It sounds like a virus or a full disk; try a scan first."),
+        ("my migraines are back", "It sounds like your migraines are back, and that's hard."),
+        ("should I apply?", "It's probably a good idea to apply; you might have a real shot."),
+        (
+            "my long covid makes me crash after meetings",
+            "Don't push through the slump: rest first.",
+        ),
+        ("I have arthritis", "Plan a rest before you need it, and let the rest of the day wait."),
+        # a medicine named, no amount in the reply
+        ("my meds make me sleepy at work", "That's one for your GP or pharmacist to look at."),
+        # an amount, no medicine asked about
+        ("how do I bake bread?", "Use 500 g of flour and 350 ml of water."),
+        ("set up my day", "Set a 25-minute timer and start with the easiest piece."),
+    ],
+)
+def test_ordinary_replies_in_those_words_pass(message, reply):
+    assert vet_reply(reply, ReplyRequest(PERSONAS["lua"], message, make_analysis())) == reply
