@@ -1,5 +1,6 @@
-"""Lines by locale kept in a data file (common/data/*_resources.json: recovery, loneliness),
-read by the crisis lines' rules (common.safety.lines_key): the locale's, or none."""
+"""Lines by locale kept in a data file (common/data/*_resources.json: recovery, loneliness,
+cancer support), read by the crisis lines' rules (common.safety.lines_key): the locale's, or
+none."""
 
 from __future__ import annotations
 

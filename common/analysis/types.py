@@ -50,6 +50,9 @@ class Safety:
     # The crisis signs read are told in the past or of recovery, nothing says they are back
     # (common.analysis.safety.lived_experience): no crisis, and the reply for lived experience.
     lived_experience: bool = False
+    # A terminal prognosis of theirs ("the doctors say months") that the model alone flagged,
+    # with no plan or means (common.analysis.with_model): no crisis, the end-of-life reply.
+    end_of_life: bool = False
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from common.analysis.baseline import analyze_baseline
+from common.analysis.prognosis import prognosis_without_plan
 from common.analysis.safety import lived_experience
 from common.analysis.types import NOT_ENGLISH, Analysis, Safety
 from common.languages import not_english
@@ -43,7 +44,16 @@ def analyze(text: str, *, model: PersonaModelClient | None) -> tuple[Analysis, l
     lived = base.safety.lived_experience or (
         p.crisis_flag and not base.safety.crisis and lived_experience(text)
     )
-    model_says = p.crisis_flag and not lived
+    # A terminal prognosis of their own ("I'm going to die soon, the doctors say months" 0.94,
+    # "I'm dying of cancer and I want to stop working" 0.55): the model reads a wish to die in
+    # it. Its flag alone, below the patterns' threshold and with no plan, means or wish to
+    # hasten it (prognosis_without_plan), gets the end-of-life reply, which still lists the
+    # lines (common.end_of_life); "I have cancer and I want to die before it gets worse" is
+    # the patterns', and stays a crisis.
+    end_of_life = (
+        p.crisis_flag and not base.safety.crisis and not lived and prognosis_without_plan(text)
+    )
+    model_says = p.crisis_flag and not lived and not end_of_life
     detected_by = (("model",) if model_says else ()) + base.safety.detected_by
     probability = max(p.crisis_probability, base.safety.probability)
     safety = Safety(
@@ -51,6 +61,7 @@ def analyze(text: str, *, model: PersonaModelClient | None) -> tuple[Analysis, l
         probability=probability,
         detected_by=detected_by,
         lived_experience=lived,
+        end_of_life=end_of_life,
     )
     if base.source == NOT_ENGLISH:
         # The model reads English only: it read "新しい街に引っ越してから本当に寂しい" (lonely) as

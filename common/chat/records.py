@@ -161,6 +161,8 @@ def turn_event_data(
         "crisis": analysis.safety.crisis,
         # a crisis told in the past or of recovery: answered as lived experience, not as one
         "lived_experience": analysis.safety.lived_experience,
+        # a prognosis the model alone flagged: answered with the end-of-life reply, not as one
+        "end_of_life": analysis.safety.end_of_life,
         "analysis_source": analysis.source,
         "generator": generator,
         "degraded": response["degraded"],

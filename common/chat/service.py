@@ -34,6 +34,7 @@ from common.analysis.safety import (
     scanned_once,
 )
 from common.analysis.types import Analysis
+from common.cancer_lines import cancer_lines
 from common.chat.limits import (
     LEANING_KINDS,
     activity_doc,
@@ -61,6 +62,7 @@ from common.chat.records import (
     turn_response,
 )
 from common.config import Settings
+from common.end_of_life import end_of_life_reply
 from common.errors import ApiError, Conflict, ErasureInProgress, NotFound, RateLimited, Unavailable
 from common.events import Event, EventPublisher, keyless, user_key
 from common.experiments import assign_running
@@ -532,6 +534,9 @@ def take_turn(
     # A crisis told in the past or of recovery, nothing saying it is back ("I used to cut
     # myself but I've been clean for 2 years": Safety.lived_experience): no crisis, no care.
     lived = analysis.safety.lived_experience and not crisis
+    # A terminal prognosis of theirs that the model alone read as a crisis (Safety.end_of_life):
+    # the end-of-life reply with the lines, no care.
+    end_of_life = analysis.safety.end_of_life and not crisis
     kinds: set[str] = set()
     tags: set[str] = set()
     if crisis:
@@ -651,6 +656,7 @@ def take_turn(
                 locale, default_locale=settings.safety_default_locale
             ),
             work_help=work_help(locale, default_locale=settings.safety_default_locale),
+            cancer_lines=cancer_lines(locale, default_locale=settings.safety_default_locale),
         )
         with phase("reply"):
             if crisis:
@@ -668,6 +674,8 @@ def take_turn(
                 )
             if lived and not care:  # in care, care's words answer it
                 return _lived_answer(ranking, locale, settings, sink, message=body.message)
+            if end_of_life and not care:
+                return _end_of_life_answer(ranking, request, locale, settings, sink)
             failed: list[str] = []
             reply, generator_name = _generate(request, generator, fallback, failed, sink)
             return _Answer(ranking, reply, generator_name, tuple(failed), care=care)
@@ -1204,6 +1212,21 @@ def _lived_answer(
     reply = lived_experience_reply(
         _resources(locale, settings, language), language=_language(locale, settings, language)
     )
+    if sink:
+        sink.token(reply)
+    return _Answer(ranking, reply, "safety", ())
+
+
+def _end_of_life_answer(
+    ranking: Ranking,
+    request: ReplyRequest,
+    locale: str | None,
+    settings: Settings,
+    sink: ReplySink | None,
+) -> _Answer:
+    """The fixed reply to a terminal prognosis the model alone flagged (common.end_of_life),
+    with the locale's crisis lines listed, as the lived experience reply lists them."""
+    reply = end_of_life_reply(request.cancer_lines, _resources(locale, settings))
     if sink:
         sink.token(reply)
     return _Answer(ranking, reply, "safety", ())

@@ -9,6 +9,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from common.analysis.prognosis import stated_prognosis
 from common.analysis.types import Analysis
 from common.labels import ENTITY_TYPES, INTENTS, PACES, SENTIMENTS, TONES
 from common.personas import PERSONAS
@@ -377,6 +378,21 @@ _HEALTH_LIMITS_RULE = (
 )
 
 
+# A terminal prognosis of theirs (common.analysis.prognosis), as the template answers it
+# (common.end_of_life): "I've been given 6 months to live, what do I do with my career" got
+# Elro's option A. `support`: the locale's cancer-support lines (ReplyRequest.cancer_lines, our
+# own words), named as written, which the reply vet lets through.
+def _end_of_life_rule(support: tuple[str, ...]) -> str:
+    named = f" For work and money, name this line as written: {' '.join(support)}"
+    return (
+        "- They say they are dying or have a terminal prognosis: acknowledge it plainly and "
+        "warmly, with no steps, plan, options or push, and do not turn it into a task; say that "
+        "their palliative care team can help with planning and practical worries, and, once "
+        "and gently, that crisis lines are there if it ever feels like too much."
+        + (named if support else "")
+    )
+
+
 # A user who said they are under 18 (sensitive.stated_minor), in this message or the window:
 # the product stores no age, so this is all that tells it.
 _MINOR_RULE = (
@@ -491,12 +507,13 @@ def _standing_rule(kinds: frozenset[str]) -> tuple[str, ...]:
 
 
 def _gentle_rules(req: ReplyRequest) -> tuple[str, ...]:
-    """The heavy-event, health-limits and under-18 rules that apply to this message and its
-    window."""
+    """The heavy-event, end-of-life, health-limits and under-18 rules that apply to this
+    message and its window."""
     said = req.gentleness
     minor = any(map(stated_minor, (req.message, *(turn.message for turn in req.window))))
     rules = (
         (_HEAVY_EVENT_RULE, said.heavy),
+        (_end_of_life_rule(req.cancer_lines), stated_prognosis(req.message)),
         (_HEALTH_LIMITS_RULE, said.limits),
         (_MINOR_RULE, minor),
     )

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from common.analysis.prognosis import HEAVY_WORDS, stated_prognosis
 from common.replies.health_at_work import (
     adjustments_asked,
     persistent_symptom,
@@ -71,6 +72,8 @@ _HEAVY_EVENT = re.compile(
     rf"|{_DIAGNOSIS}"
     r"|(?:was|were|been|got|get|being|newly|recently)\s+diagnosed"
     r"|cancer|chemo(?:therapy)?|radiotherapy|tumou?rs?|terminal(?:ly)?\s+ill"
+    # a prognosis (the illness review: "it's palliative now" got "put the facts in writing")
+    rf"|{HEAVY_WORDS}"
     r"|passed\s+away|funerals?|bereave\w*|griev(?:e|es|ed|ing)|grief"
     # widowed ("I'm 72 and recently widowed" read as no loss); not typesetting's widows and
     # orphans, nor the black widow
@@ -549,11 +552,12 @@ def eating_disorder(text: str) -> bool:
 
 
 def heavy_event(text: str) -> bool:
-    """The message speaks of a heavy life event (_HEAVY_EVENT), of a stay in hospital or
-    treatment for an eating disorder, or of a relapse in recovery ("I relapsed last night":
+    """The message speaks of a heavy life event (_HEAVY_EVENT), a terminal prognosis of theirs
+    (common.analysis.prognosis), a stay in hospital or treatment for an eating disorder, or
+    a relapse in recovery ("I relapsed last night":
     the next turn, "what do I do now?", got a tutorial to follow)."""
     said = canonical_text(text)
-    if _HEAVY_EVENT.search(said) or _EATING_DISORDER_STAY.search(said):
+    if _HEAVY_EVENT.search(said) or _EATING_DISORDER_STAY.search(said) or stated_prognosis(text):
         return True
     return relapsed(text) and substance_recovery(text)
 

@@ -11,8 +11,10 @@ from dataclasses import dataclass, replace
 
 from common.analysis.baseline import has_tone_cue
 from common.analysis.entities import extract_entities
+from common.analysis.prognosis import stated_prognosis
 from common.analysis.types import Analysis
 from common.dictation import spoken_marks
+from common.end_of_life import end_of_life_reply
 from common.languages import not_english
 from common.replies.integrity import integrity_kind, integrity_reply
 from common.replies.loneliness import isolated
@@ -1748,6 +1750,8 @@ class TemplateGenerator:
             return self._refer(
                 persona, kind, tone, previous, calm, "symptoms" if symptoms else kind
             )
+        if stated_prognosis(req.message):  # no steps: the end-of-life reply (common.end_of_life)
+            return end_of_life_reply(req.cancer_lines)
         # loneliness: people, not a tutorial or a walk (the loneliness review)
         if isolated(req.message, [t.message for t in _recallable(req.window)]):
             return self._connect(persona, req, asking, specifics, seed, tone, calm, name_mood)

@@ -83,6 +83,9 @@ class ReplyRequest:
     # (common.work_lines): the template's reply to mistreatment at work names them, as the
     # prompt's rule for it does, and the reply vet lets them through on every turn.
     work_help: WorkHelp = field(default_factory=WorkHelp)
+    # The locale's cancer-support lines for work and money (common.cancer_lines): the
+    # end-of-life reply and its prompt rule name them, the reply vet lets their numbers through.
+    cancer_lines: tuple[str, ...] = ()
     # What the message and window say of heavy events and health limits: take_turn's, which
     # ranked the personas; read from them when not given (a request built elsewhere). None
     # only until __post_init__ sets it: readers always see a Gentleness, hence the ignore.

@@ -321,15 +321,17 @@ def _vouched(req: ReplyRequest) -> str:
     message, in the window), and on every turn the locale's emergency, poison and urgent-care
     lines (ReplyRequest.local_help: "Call Poison Control at 1-800-222-1222 or 911 right now",
     "call NHS 111 or go to A&E" were refused, the coaching template answering instead) and its
-    lines for loneliness ("The Silver Line (0800 4 70 80 90)" was refused to a lonely widow) and
+    lines for loneliness ("The Silver Line (0800 4 70 80 90)" was refused to a lonely widow),
     lines for mistreatment at work, forced labour and sexual assault (ReplyRequest.work_help:
-    Acas's 0300 123 1100 and the EEOC's 1-800-669-4000 were refused too)."""
+    Acas's 0300 123 1100 and the EEOC's 1-800-669-4000 were refused too) and
+    its cancer-support lines (ReplyRequest.cancer_lines, for the end-of-life rule)."""
     said = (
         *req.care_resources,
         *req.analysis.safety.resources,
         *req.local_help,
         *req.loneliness_lines,
         *req.work_help.lines,
+        *req.cancer_lines,
     )
     return as_seen(" ".join((*said, *(t.reply for t in req.window if t.crisis))))
 

@@ -4,9 +4,9 @@ at — and README's figures updated — rather than slip in with a handful of ha
 
 from model_serving.pattern_audit import audit
 
-# README ("The patterns ... flag 598 of 1,759 train and 225 of 640 held-out crisis messages,
+# README ("The patterns ... flag 602 of 1,759 train and 228 of 640 held-out crisis messages,
 # with 31 false alarms in 13,116 and 12 in 3,714 non-crisis ones").
-CAUGHT_AT_LEAST = {"train": 598, "held-out": 225}
+CAUGHT_AT_LEAST = {"train": 602, "held-out": 228}
 FLAGGED_AT_MOST = {"train": 31, "held-out": 12}
 
 

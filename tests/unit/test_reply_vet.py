@@ -541,3 +541,15 @@ def test_a_dose_a_diagnosis_or_a_push_past_health_limits_is_rejected(message, re
 )
 def test_ordinary_replies_in_those_words_pass(message, reply):
     assert vet_reply(reply, ReplyRequest(PERSONAS["lua"], message, make_analysis())) == reply
+
+
+def test_the_locales_cancer_line_may_be_named_where_the_request_carries_it():
+    # The illness review: the end-of-life rule names the locale's cancer-support line, whose
+    # number no crisis resource names.
+    line = "If it's cancer, in the UK the Macmillan Support Line (0808 808 00 00) can help."
+    reply = "I'm so sorry. For work and money, the Macmillan Support Line is on 0808 808 00 00."
+    message = "I've been given 6 months to live"
+    with pytest.raises(GenerationError, match="phone number"):
+        vet_reply(reply, ReplyRequest(PERSONAS["lua"], message, make_analysis()))
+    asked = ReplyRequest(PERSONAS["lua"], message, make_analysis(), cancer_lines=(line,))
+    assert vet_reply(reply, asked) == reply

@@ -337,6 +337,12 @@ CRISIS = [
     "I can't live in this much pain anymore",
     "I can't live in this body anymore",
     "I don't want to live with this pain for the rest of my life",
+    # a means saved up, or an end on their own terms (the illness review: a terminal prognosis
+    # with them stays a crisis)
+    "I'm dying of cancer and I've saved up my morphine to end it",
+    "I've been stockpiling my painkillers",
+    "I'm hoarding my meds for when it gets too much",
+    "I'm terminal and I want to end it on my own terms",
 ]
 
 IDIOMS = [
@@ -591,6 +597,9 @@ IDIOMS = [
     "I can't live with my flatmate anymore",
     "I can't live with the condition my flat is in",
     "I don't want to live with my parents for the rest of my life",
+    "I'm saving my meds for the trip",
+    "we stockpiled painkillers for the first-aid kit",
+    "I've been saving up my money for a trip",
     "",
 ]
 
