@@ -336,6 +336,7 @@ CRISIS = [
     "I can't keep living with this illness anymore",
     "I can't live in this much pain anymore",
     "I can't live in this body anymore",
+    "I can't live like this with the pain anymore",
     "I don't want to live with this pain for the rest of my life",
     # a means saved up, or an end on their own terms (the illness review: a terminal prognosis
     # with them stays a crisis)
@@ -595,6 +596,7 @@ IDIOMS = [
     "I can't live without my morning coffee",
     "can't live with this wifi anymore",
     "I can't live with my flatmate anymore",
+    "I can't live like this with my flatmate anymore",
     "I can't live with the condition my flat is in",
     "I don't want to live with my parents for the rest of my life",
     "I'm saving my meds for the trip",
