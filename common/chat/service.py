@@ -66,6 +66,7 @@ from common.end_of_life import end_of_life_reply
 from common.errors import ApiError, Conflict, ErasureInProgress, NotFound, RateLimited, Unavailable
 from common.events import Event, EventPublisher, keyless, user_key
 from common.experiments import assign_running
+from common.family_safety import baby_harm, baby_harm_reply
 from common.lived_experience import lived_experience_reply
 from common.loneliness_lines import loneliness_lines
 from common.model_client import PersonaModelClient, longest_wait
@@ -557,6 +558,7 @@ def take_turn(
             language=language,
             child=child,
             said=(body.message, asked or ""),
+            baby=bool(baby_harm(body.message, asked or "")),
         )
     # What this user liked in messages like this one (tone and intent), plus a share of the rest.
     profile = in_context(
@@ -603,6 +605,7 @@ def take_turn(
             harm_said is not None or "harm_to_others" in _crisis_kinds(body.message)
         )
         child = harm and involves_child(body.message, harm_said or "")
+        baby = harm and bool(baby_harm(body.message, harm_said or ""))
         with phase("rank"):
             last = state.window[-1] if state and state.window else None
             ranking = rank(
@@ -633,10 +636,18 @@ def take_turn(
             summary=state.summary if state else SessionSummary(),
             care=care,
             care_resources=(
-                _lines(locale, settings, spoken, hurt=supporting == "hurt", harm=harm, child=child)
+                _lines(
+                    locale,
+                    settings,
+                    spoken,
+                    hurt=supporting == "hurt",
+                    harm=harm,
+                    child=child,
+                    baby=baby,
+                )
                 if care
                 else harm_sign_lines(
-                    _resources(locale, settings), _harm_lines(locale, settings, None, child)
+                    _resources(locale, settings), _harm_lines(locale, settings, None, child, baby)
                 )
                 if harm
                 else ()
@@ -1011,13 +1022,15 @@ def _lines(
     hurt: bool,
     harm: bool = False,
     child: bool = False,
+    baby: bool = False,
 ) -> tuple[str, ...]:
     """The helplines (_resources), with the lines for violence at home after the emergency
     line when someone is `hurt`, and those for `harm` to others (_harm_lines) when the user may
     hurt someone."""
     resources = _resources(locale, settings, language)
     if harm:
-        resources = with_harm_lines(resources, _harm_lines(locale, settings, language, child))
+        lines = _harm_lines(locale, settings, language, child, baby)
+        resources = with_harm_lines(resources, lines)
     if not hurt:
         return resources
     violence = violence_resources_for(
@@ -1044,6 +1057,7 @@ def _with_resources(
     language: str | None,
     child: bool = False,
     said: tuple[str, ...] = (),
+    baby: bool = False,
 ) -> Analysis:
     """A crisis's analysis, with its `language` (_crisis_language) and the helplines for the
     request's locale and that language, as the crisis's `kinds` (_crisis_kinds) and `tags`
@@ -1054,8 +1068,9 @@ def _with_resources(
     and, at work, its line for mistreatment at work (_assault_lines); the emergency line first
     and the poison lines after it when something was taken, the emergency line alone (and
     those) for an emergency; those for harm to others when the user may hurt someone (a
-    `child` named: its line too); and for forced labour (kind exploitation) its line after the
-    emergency line."""
+    `child` named: its line too; a `baby` shaken or feared to be: its line alone,
+    _harm_lines); and for forced labour (kind exploitation) its line after the emergency
+    line."""
     hurt = bool(kinds & {"violence", "third_party_violence"})
     harm = "harm_to_others" in kinds
     violence = (
@@ -1076,7 +1091,8 @@ def _with_resources(
         violence=violence,
     )
     if harm:
-        resources = with_harm_lines(resources, _harm_lines(locale, settings, language, child))
+        lines = _harm_lines(locale, settings, language, child, baby)
+        resources = with_harm_lines(resources, lines)
     if "exploitation" in kinds:  # "my employer took my passport and I can't leave"
         resources = with_violence_lines(resources, work.exploitation)
     safety = replace(analysis.safety, resources=resources, language=language)
@@ -1096,12 +1112,19 @@ def _someone_hurt(
 
 
 def _harm_lines(
-    locale: str | None, settings: Settings, language: str | None, child: bool
+    locale: str | None, settings: Settings, language: str | None, child: bool, baby: bool = False
 ) -> tuple[str, ...]:
     """The locale's lines for harm to others (harm_resources_for; its child line if a `child`
-    is named)."""
+    is named). A `baby` shaken, or a parent afraid of shaking one (common.family_safety.
+    baby_harm): the child line alone, which supports parents; not the line for people worried
+    about how they treat a partner (the review of carers and new parents)."""
     default = settings.safety_default_locale
-    return harm_resources_for(locale, default_locale=default, language=language, child=child)
+    lines = harm_resources_for(locale, default_locale=default, language=language, child=child)
+    if not baby:
+        return lines
+    own = harm_resources_for(locale, default_locale=default, language=language)
+    child_lines = harm_resources_for(locale, default_locale=default, language=language, child=True)
+    return tuple(line for line in child_lines if line not in own)
 
 
 def _harm_crisis_message(state: SessionState | None) -> str | None:
@@ -1112,11 +1135,15 @@ def _harm_crisis_message(state: SessionState | None) -> str | None:
 
 
 def _harm_answer(
-    ranking: Ranking, analysis: Analysis, language: str, sink: ReplySink | None
+    ranking: Ranking, analysis: Analysis, language: str, sink: ReplySink | None, *, baby: str = ""
 ) -> _Answer:
     """The crisis answer for harm to others (harm_to_others_reply), around the crisis's
-    resources (its lines after the emergency line: _with_resources)."""
-    reply = harm_to_others_reply(analysis.safety.resources, language=language)
+    resources (its lines after the emergency line: _with_resources); for a `baby` shaken or
+    feared to be (baby_harm's kind), the reply for that, in English (baby_harm_reply)."""
+    resources = analysis.safety.resources
+    reply = baby_harm_reply(resources, kind=baby, language=language) or harm_to_others_reply(
+        resources, language=language
+    )
     if sink:
         sink.token(reply)
     return _Answer(ranking, reply, "safety", (), care=True, crisis_reply="harm_to_others")
@@ -1161,7 +1188,7 @@ def _crisis_answer(
             ranking, reply, "safety", (), care=True, crisis_reply="emergency", kinds=tuple(kinds)
         )
     if answered is None and not taken_back and harm_reply_due(kinds):
-        return _harm_answer(ranking, analysis, language, sink)
+        return _harm_answer(ranking, analysis, language, sink, baby=baby_harm(message))
     again = answered == "not_safe"
     in_danger = again and bool(kinds) and kinds <= {"violence", "danger", "exploitation"}
     someone_else = answered == "someone_else" or (
@@ -1434,6 +1461,7 @@ def _unread_crisis(
         language=_crisis_language(body.message, locale),
         child=involves_child(body.message),
         said=(body.message,),
+        baby=bool(baby_harm(body.message)),
     )
     turn_id = uuid.uuid4().hex
     convo = Conversation(  # the user's time zone is not read

@@ -341,6 +341,16 @@ _RULES = (
         "with the conflict itself: what happened, what they want to change, how to raise it."
     ),
     (
+        # The review of carers and new parents: "I shook my baby earlier, he seems fine now" was
+        # told to keep away from weapons, never to get the baby checked (common.family_safety).
+        "- If a baby has been shaken, tell them to call the emergency number or go to the "
+        "emergency department now, even if the baby seems well, and to say it was shaken. If "
+        "they fear shaking a crying baby, or are at the end of their tether with its crying, "
+        "tell them to put the baby down safely on their back in the cot and step away for a few "
+        "minutes (crying is normal and will stop; never shake a baby), and that their midwife, "
+        "health visitor or GP can help. Never speak of weapons to them."
+    ),
+    (
         # Intrusive thoughts (common.replies.sensitive.intrusive_thoughts): ego-dystonic, common
         # and treatable; a crisis reply or "step outside for a walk" met them.
         "- If they describe unwanted, intrusive thoughts of harming someone that scare them or "

@@ -15,6 +15,7 @@ from common.analysis.prognosis import stated_prognosis
 from common.analysis.types import Analysis
 from common.dictation import spoken_marks
 from common.end_of_life import end_of_life_reply
+from common.family_safety import baby_harm, baby_sign
 from common.languages import not_english
 from common.replies.integrity import integrity_kind, integrity_reply
 from common.replies.loneliness import isolated
@@ -1433,8 +1434,21 @@ def _unasked(text: str) -> str:
 
 def _harm_sign(req: ReplyRequest) -> str:
     """The reply to a message the harm patterns read below the crisis threshold (_HARM_SIGN),
-    naming the lines the request holds for it (care_resources)."""
-    return _HARM_SIGN.format(listed=resource_line(req.care_resources) or _DEFAULT_RESOURCES)
+    naming the lines the request holds for it (care_resources); for a baby shaken or feared to
+    be, the steps for that (common.family_safety.baby_sign), no weapon in them."""
+    listed = resource_line(req.care_resources) or _DEFAULT_RESOURCES
+    if baby := baby_harm(req.message):
+        return baby_sign(baby, listed, req.local_help)
+    return _HARM_SIGN.format(listed=listed)
+
+
+def _harm_care(req: ReplyRequest, listed: str) -> str:
+    """The care reply after the reply for harm to others (_HARM_CARE), or, when its crisis was
+    a baby shaken or feared to be, the steps for that (baby_sign)."""
+    crises = (turn.message for turn in req.window if turn.crisis)
+    if baby := baby_harm(req.message, *crises):
+        return baby_sign(baby, listed, req.local_help)
+    return _HARM_CARE.format(listed=listed)
 
 
 def _care_seeing_someone(req: ReplyRequest) -> str | None:
@@ -1625,7 +1639,7 @@ class TemplateGenerator:
             return again.format(listed=listed) if said in _last_reply(req) else said
         if req.harm_to_others:
             listed = resource_line(req.care_resources) or _DEFAULT_RESOURCES
-            said = _HARM_CARE.format(listed=listed)
+            said = _harm_care(req, listed)
             return _HARM_CARE_AGAIN.format(listed=listed) if said in _last_reply(req) else said
         if req.window[-1].crisis and not req.window[-1].reply.startswith(CARE_JUST_AFTER):
             # the crisis reply is the one just above (a take-back's began with these words)

@@ -18,6 +18,7 @@ from common.chat import service
 from common.chat.models import TurnCreate
 from common.config import Settings
 from common.errors import Unavailable
+from common.family_safety import baby_harm_reply
 from common.replies.prompt import PromptBuilder, resource_line
 from common.replies.types import GenerationError, WithheldForSafety
 from common.replies.vet import vet_reply
@@ -200,7 +201,8 @@ def test_the_reply_for_harm_to_others_lists_the_emergency_line_then_its_line():
 
 
 def test_a_child_named_brings_the_child_protection_line_after_the_own_behaviour_one():
-    resources = _turn(_ports(), "I shook the baby because he wouldn't stop crying")["safety"]
+    # a baby shaken gets the child line alone (tests/unit/test_baby_and_family_safety.py)
+    resources = _turn(_ports(), "I hit my son and left bruises")["safety"]
     lines = resources["resources"]
     assert RESPECT in lines[1] and NSPCC in lines[2]
 
@@ -324,7 +326,8 @@ def test_a_shaken_floppy_baby_is_a_crisis_and_never_reaches_the_model_that_withh
     model = _Withholds()
     said = _turn(_ports(generator=model), "I shook my baby and he is floppy now")
     assert said["safety"]["crisis"] and model.requests == []
-    assert said["reply"] == harm_to_others_reply(tuple(said["safety"]["resources"]))
+    # get the baby seen now, not "anything you could use as a weapon"
+    assert said["reply"] == baby_harm_reply(tuple(said["safety"]["resources"]), kind="shaken")
     assert "anything figured out" not in said["reply"]
 
 
