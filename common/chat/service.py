@@ -89,7 +89,7 @@ from common.replies import (
     WithheldForSafety,
 )
 from common.replies.prompt import render_summary, resource_line
-from common.replies.sensitive import Gentleness, boundary_kind, gentleness
+from common.replies.sensitive import Gentleness, boundary_kind, gentleness, intrusive_thoughts
 from common.replies.workrights import at_work, sexual_assault_outside_home
 from common.routing.ensemble import Conversation, Ranking
 from common.safety import (
@@ -601,8 +601,14 @@ def take_turn(
         # the crisis threshold ("I'm so angry I could actually hurt my son"): the reply speaks
         # of keeping others safe and names their lines (which the vet then vouches for).
         harm_said = _harm_crisis_message(state) if care else None
+        # Not for intrusive thoughts said as such ("I'm scared I'll hurt the baby, I can't stop
+        # crying"), which the harm patterns may read too: the calm referral answers them.
         harm = not crisis and (
-            harm_said is not None or "harm_to_others" in _crisis_kinds(body.message)
+            harm_said is not None
+            or (
+                "harm_to_others" in _crisis_kinds(body.message)
+                and not intrusive_thoughts(body.message)
+            )
         )
         child = harm and involves_child(body.message, harm_said or "")
         baby = harm and bool(baby_harm(body.message, harm_said or ""))

@@ -355,8 +355,9 @@ _RULES = (
         # and treatable; a crisis reply or "step outside for a walk" met them.
         "- If they describe unwanted, intrusive thoughts of harming someone that scare them or "
         "that they say they would never act on, say calmly that such thoughts are common and "
-        "treatable and that a GP or a therapist can help; do not treat them as a danger unless "
-        "they speak of intent, a means or a time."
+        "treatable and that a GP or a therapist can help (after a birth, their midwife or "
+        "health visitor too); do not treat them as a danger unless they speak of intent, a "
+        "means or a time."
     ),
     (
         # Turns are stored and can be exported: a promise of secrecy would be untrue.

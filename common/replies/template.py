@@ -980,12 +980,13 @@ _HARM_SIGN = (
     "without judging you: {listed}. What's going on for you right now?"
 )
 # Intrusive thoughts of harming someone, said as unwanted (common.replies.sensitive.
-# intrusive_thoughts): common and treatable, not a danger; a GP or a therapist.
+# intrusive_thoughts): common and treatable, not a danger; a GP or a therapist, and after a
+# birth the midwife or health visitor (perinatal OCD: the review of carers and new parents).
 _INTRUSIVE = (
     "Thank you for telling me; that takes courage. Unwanted thoughts like these are much more "
     "common than people think, and having them doesn't mean you want to act on them, or that "
-    "you will. They can be treated, and a GP or a therapist can help, without judging you. "
-    "Would you feel able to talk to one of them?"
+    "you will. They can be treated, and a GP or a therapist can help, without judging you (after "
+    "a birth, your midwife or health visitor too). Would you feel able to talk to one of them?"
 )
 # In care, a question whether to see someone ("should I see someone?"): yes, whatever the care
 # rule says of advice (the care exception); with intrusive thoughts, that they are common.

@@ -350,14 +350,19 @@ def test_intrusive_thoughts_get_a_calm_referral_not_steps(message):
     assert "walk" not in said["reply"]
 
 
-def _flags_the_first_intrusive_message(text: str):
-    """The model flags INTRUSIVE[0] (0.885 in the review), and nothing else."""
-    return _flagged_by_model(text) if text == INTRUSIVE[0] else turns.analyze_offline(text)
+# Intrusive thoughts with a close call after them: the model's flag stands (said as such alone,
+# they are no crisis however it scores them: tests/unit/test_intrusive_thoughts_flagged.py).
+CLOSE_CALL = f"{INTRUSIVE[0]}, and yesterday I almost did it"
+
+
+def _flags_the_close_call(text: str):
+    """The model flags CLOSE_CALL, and nothing else."""
+    return _flagged_by_model(text) if text == CLOSE_CALL else turns.analyze_offline(text)
 
 
 def test_in_care_should_i_see_someone_is_answered_yes():
-    ports = _ports(analyze=_flags_the_first_intrusive_message)
-    first = _turn(ports, INTRUSIVE[0])
+    ports = _ports(analyze=_flags_the_close_call)
+    first = _turn(ports, CLOSE_CALL)
     assert first["safety"]["crisis"]
     sid = first["session_id"]
     _turn(ports, "no", session_id=sid, minutes=1)
