@@ -1,13 +1,16 @@
 """Safety texts for babies and families (the review of carers and new parents): the reply to a
-baby shaken, or to a parent afraid of shaking one. Built as common.safety's harm reply is,
-around the locale's lines and emergency number (call_now); English only for now, as the
-patterns that choose them are: another language keeps the general reply."""
+baby shaken, or to a parent afraid of shaking one, and the emergency replies to signs of
+postpartum psychosis and to a person with dementia gone missing. Built as common.safety's harm
+and emergency replies are, around the locale's lines and emergency number (call_now); English
+only for now, as the patterns that choose them are: another language keeps the general reply."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 
-from common.safety import HARM_OTHERS_REPLIES, call_now
+from common.analysis.safety import MISSING, PSYCHOSIS
+from common.safety import HARM_OTHERS_REPLIES, call_now, emergency_line
 from common.text import canonical_text
 
 # A baby, not a baby brother, a baby shower or "my project is my baby" (a baby that is someone's
@@ -102,3 +105,41 @@ def baby_sign(kind: str, listed: str, local_help: tuple[str, ...]) -> str:
     naming `listed` and the emergency number of `local_help`."""
     text = BABY_SHAKEN_CARE if kind == "shaken" else BABY_SIGN
     return text.format(listed=listed, call=call_now(local_help))
+
+
+# Emergencies the patterns read with a tag of their own (common/analysis/safety_phrases.json).
+# Postpartum psychosis: a medical emergency, and treatable; urgent help the same day: the GP,
+# NHS 111 or A&E, 999 if anyone is in danger (Action on Postpartum Psychosis, "Getting help").
+# A person with dementia missing: the police at once, told they have dementia, and the Herbert
+# Protocol form if the family filled one in (UK police forces' pages). {call}: "call 999 now".
+_PSYCHOSIS = (
+    "These can be signs of postpartum psychosis, a medical emergency that is treatable: please "
+    "get help today. If anyone could be in danger right now, {call}. Otherwise, get an urgent "
+    "same-day appointment with a GP, or call your local urgent medical line (NHS 111 in the "
+    "UK), or go to the emergency department (A&E, the ER), and say that there is a new baby. "
+    "Until help is there, don't leave the mother alone with the baby: ask someone to stay "
+    "with them."
+)
+_MISSING = (
+    "Please {call} and tell them the person missing has dementia: the police treat it as "
+    "urgent, and the sooner they search, the safer the person is. While you wait for them: "
+    "check the house, garden, sheds and car, ask the neighbours, and think of places they used "
+    "to go, such as an old home or workplace; have a recent photo ready. If you filled in a "
+    "Herbert Protocol form (UK), give it to the police."
+)
+_FAMILY_EMERGENCIES = ((PSYCHOSIS, _PSYCHOSIS), (MISSING, _MISSING))
+
+
+def family_emergency_reply(
+    resources: tuple[str, ...], *, tags: Set[str], language: str = "en"
+) -> str | None:
+    """The emergency reply for the patterns' PSYCHOSIS or MISSING tag, with the emergency number
+    of `resources` and, after it, their other lines (as emergency_reply lists them); None for
+    any other emergency, or in another language (emergency_reply then answers)."""
+    said = next((text for tag, text in _FAMILY_EMERGENCIES if tag in tags), None)
+    if said is None or language != "en":
+        return None
+    # the crisis lines when thoughts of suicide or self-harm were read too (crisis_lines)
+    rest = [f"• {line}" for line in resources if line != emergency_line(resources)]
+    also = ["These lines can help too, now or later:", *rest] if rest else []
+    return "\n".join((said.format(call=call_now(resources)), *also))

@@ -174,8 +174,10 @@ EMERGENCY = "emergency"
 # What a pattern may say besides its kind ("tags"): something already swallowed or taken
 # (TAKEN: the poison line, the emergency line first), a place to get out of (LEAVE: fire, gas)
 # or someone breaking in (HIDE); each chooses what the emergency reply says while they wait.
-TAKEN, LEAVE, HIDE = "taken", "leave", "hide"
-TAGS = frozenset({TAKEN, LEAVE, HIDE})
+# Signs of postpartum psychosis (PSYCHOSIS) and a person with dementia gone missing (MISSING)
+# have replies of their own (common.family_safety.family_emergency_reply).
+TAKEN, LEAVE, HIDE, PSYCHOSIS, MISSING = "taken", "leave", "hide", "psychosis", "missing"
+TAGS = frozenset({TAKEN, LEAVE, HIDE, PSYCHOSIS, MISSING})
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,7 @@ from common.end_of_life import end_of_life_reply
 from common.errors import ApiError, Conflict, ErasureInProgress, NotFound, RateLimited, Unavailable
 from common.events import Event, EventPublisher, keyless, user_key
 from common.experiments import assign_running
-from common.family_safety import baby_harm, baby_harm_reply
+from common.family_safety import baby_harm, baby_harm_reply, family_emergency_reply
 from common.lived_experience import lived_experience_reply
 from common.loneliness_lines import loneliness_lines
 from common.model_client import PersonaModelClient, longest_wait
@@ -1185,8 +1185,10 @@ def _crisis_answer(
     language = _language(locale, settings, analysis.safety.language)
     if EMERGENCY in kinds:
         poison = _poison(locale, settings, analysis.safety.language)
-        reply = emergency_reply(
-            analysis.safety.resources, poison=poison, tags=tags, language=language
+        resources = analysis.safety.resources
+        # postpartum psychosis, a person with dementia missing: their own words
+        reply = family_emergency_reply(resources, tags=tags, language=language) or emergency_reply(
+            resources, poison=poison, tags=tags, language=language
         )
         if sink:
             sink.token(reply)

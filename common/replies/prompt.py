@@ -470,7 +470,13 @@ def _emergency_rule(local_help: tuple[str, ...]) -> str:
         "whether to get urgent medical help (A&E, the ER, an ambulance): your first sentence "
         f"tells them to call the emergency number now ({listed}), before anything else; for "
         "something swallowed, name the poison line too if one is listed there. Never tell them "
-        "to wait, and never diagnose."
+        "to wait, and never diagnose. For a person with dementia who has gone missing, the same: "
+        "the emergency number now, and tell the police they have dementia. For signs of "
+        "psychosis after a birth (hearing voices, believing the baby is evil, possessed or "
+        "swapped, days without sleep and confusion), say it may be postpartum psychosis, a "
+        "medical emergency that is treatable: urgent help the same day (a GP, the local urgent "
+        "medical line or the emergency department), the emergency number if anyone could be in "
+        "danger, and not to leave the mother alone with the baby."
     )
 
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from common.analysis import with_model
-from common.analysis.safety import assess_safety, crisis_kinds
+from common.analysis.safety import MISSING, PSYCHOSIS, assess_safety, crisis_kinds, crisis_tags
 from common.chat import service
 from common.chat.models import TurnCreate
 from common.config import Settings
@@ -154,3 +154,73 @@ def test_every_prompt_says_what_to_do_for_a_baby_shaken_or_crying():
     instruction = PromptBuilder().system_instruction(spy.requests[-1], tag="t")
     assert "If a baby has been shaken" in instruction
     assert "put the baby down safely on their back in the cot" in instruction
+
+
+# HIGH 3: crisis False and "tell someone close to you how you're really feeling".
+PSYCHOSIS_SIGNS = [
+    "I hear voices telling me the baby is evil",
+    "I haven't slept in days, I feel like the baby isn't mine and someone swapped him",
+    "my wife hasn't slept for days since the birth, she's talking strangely and says the baby "
+    "is the devil",
+]
+# MEDIUM 7: "step outside for a ten-minute walk".
+MISSING_NOW = [
+    "my mum with dementia has gone missing and it's dark",
+    "my dad with dementia wandered off and I can't find him anywhere",
+    "my nan has dementia and she's missing, the police are looking",
+]
+NOT_AN_EMERGENCY = [
+    "the baby is the devil at bedtime lol",
+    "since the birth the baby has been a little devil at night",
+    "I can hear voices from the baby monitor, is the nursery too loud?",
+    "the nurses swapped him to a different cot after the birth",
+    "I haven't slept in 3 days with the newborn",
+    "we watched a film about a woman hearing voices after the birth of her baby",
+    "how do I stop my dad with dementia wandering at night? need a plan fast",
+    "my mum has dementia and keeps wandering out at night",
+    "my mum with dementia went missing last week but she was found",
+    "my nan has dementia and is missing her old house",
+    "I can't find her keys, my mum with dementia hid them",
+]
+
+
+@pytest.mark.parametrize("message", PSYCHOSIS_SIGNS)
+def test_signs_of_postpartum_psychosis_are_an_emergency_with_same_day_help(message):
+    assert crisis_kinds(message) == {"emergency"} and PSYCHOSIS in crisis_tags(message)
+    said = _turn(_ports(), message)
+    assert said["safety"]["crisis"]
+    reply = said["reply"]
+    assert "postpartum psychosis" in reply and "999" in reply and "A&E" in reply
+    assert "same-day appointment with a GP" in reply and "NHS 111" in reply
+    assert "don't leave the mother alone with the baby" in reply
+
+
+@pytest.mark.parametrize("message", MISSING_NOW)
+def test_a_person_with_dementia_missing_now_is_an_emergency_for_the_police(message):
+    assert crisis_kinds(message) == {"emergency"} and MISSING in crisis_tags(message)
+    said = _turn(_ports(), message)
+    assert said["safety"]["crisis"]
+    assert said["reply"].startswith("Please call 999 now and tell them the person missing has")
+    assert "Herbert Protocol" in said["reply"] and "walk" not in said["reply"]
+
+
+@pytest.mark.parametrize("message", NOT_AN_EMERGENCY)
+def test_jokes_a_monitor_a_cot_a_film_and_wandering_in_general_are_no_emergency(message):
+    assert "emergency" not in crisis_kinds(message)
+
+
+def test_another_locale_gets_its_own_number_and_a_crisis_line_read_too_is_listed_after():
+    said = _turn(_ports(), MISSING_NOW[0], locale="en-US")
+    assert said["reply"].startswith("Please call 911 now")
+    both = "I hear voices telling me the baby is evil and I want to kill myself"
+    reply = _turn(_ports(), both)["reply"]
+    assert "postpartum psychosis" in reply and "These lines can help too" in reply
+    assert "116 123" in reply  # Samaritans, as the emergency reply lists the crisis lines
+
+
+def test_every_prompt_names_postpartum_psychosis_and_a_missing_person_with_dementia():
+    spy = _Spy()
+    _turn(_ports(generator=spy), "How do I plan my week?")
+    instruction = PromptBuilder().system_instruction(spy.requests[-1], tag="t")
+    assert "postpartum psychosis, a medical emergency" in instruction
+    assert "a person with dementia who has gone missing" in instruction
