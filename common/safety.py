@@ -870,10 +870,29 @@ def _responsible_for() -> re.Pattern[str]:
     return re.compile(rf"\b(?:{said})\b")
 
 
-def responsible_for(message: str) -> bool:
+# A parent or grandparent the user cares for (the review of carers and new parents: "my dad with
+# dementia keeps saying he wants to end it all" got "telling a trusted adult ... even if you
+# promised to keep it secret"): one they answer for too, said with care, dementia, old age or a
+# care home in the message. English, as the review's words; not for a user under 18 (`minor`),
+# whose trusted adult comes first.
+_PARENT = re.compile(
+    r"\b(?:my|our)\s+(?:\w+\s+)?(?:mum|mom|mother|dad|father|parents?|nan|nana|gran|granny"
+    r"|grandma|grandmother|grandad|granddad|grandpa|grandfather|grandparents?)\b"
+)
+_CARED_FOR = re.compile(
+    r"\b(?:carer|caregiver|caring\s+for|care\s+for|look(?:ing|s)?\s+after|looked\s+after"
+    r"|dementia|alzheimers?|elderly|care\s+home|nursing\s+home)\b"
+)
+
+
+def responsible_for(message: str, *, minor: bool = False) -> bool:
     """The message names someone the user answers for, at work or at home ("my report", "my
-    son", "meine Frau"): a worried user is told what the one responsible can do."""
-    return _responsible_for().search(normalise(message)) is not None
+    son", "meine Frau"), or a parent they care for (_PARENT and _CARED_FOR), unless the user
+    is a `minor`: a worried user is told what the one responsible can do."""
+    said = normalise(message)
+    if _responsible_for().search(said):
+        return True
+    return not minor and bool(_PARENT.search(said) and _CARED_FOR.search(said))
 
 
 # Why the care persona answers a crisis turn and the care turns after it (the response's

@@ -89,7 +89,13 @@ from common.replies import (
     WithheldForSafety,
 )
 from common.replies.prompt import render_summary, resource_line
-from common.replies.sensitive import Gentleness, boundary_kind, gentleness, intrusive_thoughts
+from common.replies.sensitive import (
+    Gentleness,
+    boundary_kind,
+    gentleness,
+    intrusive_thoughts,
+    stated_minor,
+)
 from common.replies.workrights import at_work, sexual_assault_outside_home
 from common.routing.ensemble import Conversation, Ranking
 from common.safety import (
@@ -688,6 +694,7 @@ def take_turn(
                     kinds=kinds,
                     tags=tags,
                     taken_back=taken_back,
+                    minor=any(map(stated_minor, (body.message, *_earlier_messages(state)))),
                 )
             if lived and not care:  # in care, care's words answer it
                 return _lived_answer(ranking, locale, settings, sink, message=body.message)
@@ -1133,6 +1140,11 @@ def _harm_lines(
     return tuple(line for line in child_lines if line not in own)
 
 
+def _earlier_messages(state: SessionState | None) -> tuple[str, ...]:
+    """The messages of the session's window ("I'm 15" said a turn before)."""
+    return tuple(turn.message for turn in state.window) if state else ()
+
+
 def _harm_crisis_message(state: SessionState | None) -> str | None:
     """The message of the session's latest crisis turn, when it got the reply for harm to
     others: the care turns after it keep to that (asked_if_anyone_in_danger)."""
@@ -1167,6 +1179,7 @@ def _crisis_answer(
     kinds: Set[str] = frozenset(),
     tags: Set[str] = frozenset(),
     taken_back: bool = False,
+    minor: bool = False,
 ) -> _Answer:
     """One calm, persona-independent answer to a crisis; never a model's improvisation.
     `answered`: how the message answers the crisis reply's safety question: a no gets the
@@ -1181,7 +1194,8 @@ def _crisis_answer(
     `taken_back`: the message takes back, right after a crisis reply, the words it answered:
     the resources, not the question again. An emergency among the `kinds` ("I think I'm having
     a heart attack", "no, he's not breathing") comes before all of these: the emergency reply,
-    by the patterns' `tags`."""
+    by the patterns' `tags`. `minor`: the user said they are under 18 (a parent they care for
+    is no one they answer for then: responsible_for)."""
     language = _language(locale, settings, analysis.safety.language)
     if EMERGENCY in kinds:
         poison = _poison(locale, settings, analysis.safety.language)
@@ -1207,7 +1221,7 @@ def _crisis_answer(
         analysis.safety.resources,
         again=again,
         someone_else=someone_else,
-        responsible=someone_else and responsible_for(message),
+        responsible=someone_else and responsible_for(message, minor=minor),
         hurt=hurt,
         in_danger=in_danger,
         taken_back=taken_back,
@@ -1483,7 +1497,15 @@ def _unread_crisis(
         turn_id=turn_id,
         turn_index=0,
         kept=_crisis_answer(
-            ranking, analysis, locale, settings, sink, message=body.message, kinds=kinds, tags=tags
+            ranking,
+            analysis,
+            locale,
+            settings,
+            sink,
+            message=body.message,
+            kinds=kinds,
+            tags=tags,
+            minor=stated_minor(body.message),
         ),
         analysis=analysis,
         degraded=degraded,
