@@ -31,6 +31,14 @@ MISREAD_IDIOMS = (
     r"|\b(?:take|takes|took|taking|taken|steal|steals|stole|stealing)\s+(?:all\s+)?(?:the\s+)?"
     r"credit\b"
 )
+# Distress that will not stop, which VADER reads as negated distress ("won't" flips "crying":
+# "the baby won't stop crying and I'm losing it" scored +0.21, the review of carers and new
+# parents): read as "keeps crying".
+NEVER_STOPS = (
+    r"\b(?:won['’]?t|wont|will\s+not|doesn['’]?t|does\s+not|didn['’]?t|can['’]?t|cannot|never"
+    r"|wouldn['’]?t)\s+stop\s+(?=(?:crying|screaming|yelling|shouting|wailing|hitting"
+    r"|fighting|hurting|aching)\b)"
+)
 # Sarcasm VADER reads as praise ("oh great, another reorg. love that for me" +0.85 got "That's
 # wonderful"): a closing "/s", the internet's mark for it, and "oh great, another ...". Such a
 # message scores no better than neutral; its negative words still count.
@@ -81,6 +89,7 @@ def score_sentiment(text: str) -> Sentiment:
     analyzer = _analyzer()
     text = without_filler_like(spoken_marks(text))  # dictated: "exclamation mark", "so like"
     text = re.sub(MISREAD_IDIOMS, " ", _few_emoji(text, analyzer.emojis), flags=re.IGNORECASE)
+    text = re.sub(NEVER_STOPS, "keeps ", text, flags=re.IGNORECASE)
     compound = float(analyzer.polarity_scores(text)["compound"]) if text.strip() else 0.0
     if compound > 0 and re.search(SARCASM, text, flags=re.IGNORECASE):
         compound = 0.0

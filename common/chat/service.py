@@ -35,6 +35,7 @@ from common.analysis.safety import (
 )
 from common.analysis.types import Analysis
 from common.cancer_lines import cancer_lines
+from common.carer_lines import carer_lines, new_parent_lines
 from common.chat.limits import (
     LEANING_KINDS,
     activity_doc,
@@ -680,6 +681,10 @@ def take_turn(
             ),
             work_help=work_help(locale, default_locale=settings.safety_default_locale),
             cancer_lines=cancer_lines(locale, default_locale=settings.safety_default_locale),
+            carer_lines=carer_lines(locale, default_locale=settings.safety_default_locale),
+            new_parent_lines=new_parent_lines(
+                locale, default_locale=settings.safety_default_locale
+            ),
         )
         with phase("reply"):
             if crisis:

@@ -14,6 +14,7 @@ from common.analysis.types import Analysis
 from common.labels import ENTITY_TYPES, INTENTS, PACES, SENTIMENTS, TONES
 from common.personas import PERSONAS
 from common.plain_text import as_seen, strip_control
+from common.replies.caring import caring, postnatal
 from common.replies.requests import (
     KEPT,
     LANGUAGE,
@@ -458,6 +459,41 @@ def _workrights_rule(kind: str, lines: tuple[str, ...]) -> str:
     )
 
 
+# Carers and new parents (common.replies.caring), as the template answers them: "I'm my wife's
+# full-time carer and I can't cope anymore" got a ten-minute walk, "I don't feel anything for my
+# baby" "name one thing that went okay today" (the review of carers and new parents). Only when
+# the message or the window says so, with the locale's lines (which the reply vet vouches for).
+_CARER_RULE = (
+    "- They care for someone (a parent, a partner, a disabled child): if it weighs on them, say "
+    "that exhaustion, resentment, guilt and grief while the person is still alive are common "
+    "among carers and no failing; suggest support for carers (a carer's assessment and breaks "
+    "from the council or social services, telling their GP they are a carer) and, when work "
+    "comes up, their right to ask for flexible working or carer's leave, which an employment "
+    "adviser or their union can confirm."
+)
+_POSTNATAL_RULE = (
+    "- They have had a baby, or their partner has, and speak of low mood, numbness, crying or "
+    "not bonding: say it is common after a birth, not their fault, and treatable (it may be "
+    "postnatal depression, which partners can have too), and suggest their GP, midwife or "
+    "health visitor."
+)
+
+
+def _family_rules(req: ReplyRequest) -> tuple[str, ...]:
+    """The carers' and new parents' rules that apply to the message and its window, each with
+    the locale's lines to name."""
+    said = (req.message, *(turn.message for turn in req.window))
+    rules = (
+        (_CARER_RULE, req.carer_lines, caring(req.message, said[1:])),
+        (_POSTNATAL_RULE, req.new_parent_lines, any(map(postnatal, said))),
+    )
+    return tuple(
+        rule + (f" Lines you may name for it: {resource_line(lines)}." if lines else "")
+        for rule, lines, holds in rules
+        if holds
+    )
+
+
 def _emergency_rule(local_help: tuple[str, ...]) -> str:
     """The rule for an emergency the crisis patterns did not read (the emergency review: the
     only health rule sent a heart attack "to their doctor or pharmacist"), in every prompt;
@@ -772,6 +808,7 @@ class PromptBuilder:
         standing = _standing_rule(req.standing_requests)
         emergency = _emergency_rule(req.local_help)
         lonely = _loneliness_rule(req.loneliness_lines)
+        family = _family_rules(req)
         rules = "\n".join(
             (
                 *_RULES,
@@ -780,6 +817,7 @@ class PromptBuilder:
                 *_gentle_rules(req),
                 *exposed,
                 *work,
+                *family,
                 *forgotten,
                 *standing,
             )

@@ -248,9 +248,20 @@ _FIRED = re.compile(  # "will they fire me for complaining?" too
     r"|\b(?:can|could)\s+i\s+(?:be|get)\s+(?:fired|sacked|dismissed|terminated|let\s+go)\b",
     re.IGNORECASE,
 )
+# Leave and flexible working asked about as a right, for a carer or a parent (the review of
+# carers and new parents: "can I ask my employer for carer's leave" got study steps; UK: the
+# right to request flexible working from the first day, carer's leave, maternity, paternity and
+# shared parental leave; US: FMLA). Not "we have flexible working, how do I plan my week?".
+_LEAVE = (
+    r"(?:flexible\s+(?:working|hours)|carer'?s'?\s+leave|(?:maternity|paternity|parental"
+    r"|shared\s+parental|adoption)\s+(?:leave|pay)|time\s+off\s+for\s+dependants|fmla)"
+)
 _RIGHTS_TOPIC = re.compile(
     rf"\b(?:{_DISCRIMINATION}|(?:visa|immigration)\s+(?:status|conditions)"
-    r"|criminal\s+(?:record|conviction|history))\b",
+    r"|criminal\s+(?:record|conviction|history)"
+    r"|(?:request|ask\s+(?:my\s+\w+\s+|them\s+|him\s+|her\s+)?for|apply\s+for|entitled\s+to"
+    rf"|right\s+to|eligible\s+for|qualify\s+for|allowed)\s+(?:\w+\s+){{0,3}}?{_LEAVE}"
+    rf"|{_LEAVE}\s+(?:\w+\s+){{0,4}}?(?:entitled|rights?|allowed|eligible|legal|law))\b",
     re.IGNORECASE,
 )
 # "Is it legal ...?": for a lawyer or a legal advice service (the referral's "legal").
@@ -387,6 +398,16 @@ _SYMPTOMS = re.compile(
     r"|\bshould\s+i\s+(?:be\s+worried|worry)\s+about\s+(?:this|my|a|the)\s+(?:\w+\s+){0,2}?"
     rf"{_SYMPTOM}\b",
     re.IGNORECASE,
+)
+# A medicine the one they care for refuses ("get my mum with dementia to take her meds, she
+# refuses every morning"): a pharmacist's or a GP's question (professional_kind "medical"; the
+# review of carers and new parents), not Riri's "Separate the part you can control".
+_REFUSES_MEDICINE = re.compile(
+    r"^(?=.*\b(?:meds|medicines?|medications?|tablets|pills|insulin|inhaler)\b)"
+    r"(?=.*\b(?:refus\w*|won't\s+(?:take|swallow)|will\s+not\s+take|spits?\s+(?:them|it)\s+out"
+    r"|hides?\s+(?:them|her\s+\w+|his\s+\w+)|(?:get|make)\s+(?:my|her|him|them)\s+(?:\w+\s+){0,4}?"
+    r"(?:to\s+)?take)\b)",
+    re.IGNORECASE | re.DOTALL,
 )
 # Whether they have a legal case ("can you tell me if I have a legal case against my
 # landlord"), a lawyer's or a legal advice service's question as "is it legal ...?" is.
@@ -612,7 +633,7 @@ def professional_kind(text: str) -> str:
     if kind := next((kind for kind, p in _NEEDS_PROFESSIONAL.items() if p.search(text)), ""):
         return kind
     # a symptom that lasts, or a medicine's side effect (the illness review): a GP's
-    if _SYMPTOMS.search(text) or persistent_symptom(text):
+    if _SYMPTOMS.search(text) or persistent_symptom(text) or _REFUSES_MEDICINE.search(text):
         return "medical"
     if side_effect(text) and names_medicine(text):
         return "medical"

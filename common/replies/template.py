@@ -17,6 +17,7 @@ from common.dictation import spoken_marks
 from common.end_of_life import end_of_life_reply
 from common.family_safety import baby_harm, baby_sign
 from common.languages import not_english
+from common.replies.caring import caring_reply
 from common.replies.integrity import integrity_kind, integrity_reply
 from common.replies.loneliness import isolated
 from common.replies.prompt import looks_like_instruction, resource_line, safe_fragment
@@ -1770,6 +1771,9 @@ class TemplateGenerator:
         # loneliness: people, not a tutorial or a walk (the loneliness review)
         if isolated(req.message, [t.message for t in _recallable(req.window)]):
             return self._connect(persona, req, asking, specifics, seed, tone, calm, name_mood)
+        # carers, new parents and a family's plans (common.replies.caring)
+        if family := caring_reply(persona, req, (t.message for t in _recallable(req.window))):
+            return family
         # not "again" after a loss ("when we'll try again"): no idea of ours failed there
         follow_up = not repeated and self._refers_back(req, tone, weak=not heavy)
         continues = (follow_up or repeated or bool(answer)) and bool(offered)

@@ -86,6 +86,11 @@ class ReplyRequest:
     # The locale's cancer-support lines for work and money (common.cancer_lines): the
     # end-of-life reply and its prompt rule name them, the reply vet lets their numbers through.
     cancer_lines: tuple[str, ...] = ()
+    # The locale's lines for carers and for new parents (common.carer_lines): the template names
+    # them to a carer's strain and to low mood after a birth, the prompt to Gemini, and the
+    # reply vet vouches for them on every turn, as for local_help; () where there are none.
+    carer_lines: tuple[str, ...] = ()
+    new_parent_lines: tuple[str, ...] = ()
     # What the message and window say of heavy events and health limits: take_turn's, which
     # ranked the personas; read from them when not given (a request built elsewhere). None
     # only until __post_init__ sets it: readers always see a Gentleness, hence the ignore.

@@ -323,8 +323,9 @@ def _vouched(req: ReplyRequest) -> str:
     "call NHS 111 or go to A&E" were refused, the coaching template answering instead) and its
     lines for loneliness ("The Silver Line (0800 4 70 80 90)" was refused to a lonely widow),
     lines for mistreatment at work, forced labour and sexual assault (ReplyRequest.work_help:
-    Acas's 0300 123 1100 and the EEOC's 1-800-669-4000 were refused too) and
-    its cancer-support lines (ReplyRequest.cancer_lines, for the end-of-life rule)."""
+    Acas's 0300 123 1100 and the EEOC's 1-800-669-4000 were refused too),
+    its cancer-support lines (ReplyRequest.cancer_lines, for the end-of-life rule) and
+    its lines for carers and new parents (carer_lines, new_parent_lines)."""
     said = (
         *req.care_resources,
         *req.analysis.safety.resources,
@@ -332,6 +333,8 @@ def _vouched(req: ReplyRequest) -> str:
         *req.loneliness_lines,
         *req.work_help.lines,
         *req.cancer_lines,
+        *req.carer_lines,
+        *req.new_parent_lines,
     )
     return as_seen(" ".join((*said, *(t.reply for t in req.window if t.crisis))))
 
