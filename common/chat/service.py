@@ -89,6 +89,7 @@ from common.replies import (
     Restart,
     WithheldForSafety,
 )
+from common.replies.caring import carer_aside
 from common.replies.prompt import render_summary, resource_line
 from common.replies.sensitive import (
     Gentleness,
@@ -101,6 +102,7 @@ from common.replies.workrights import at_work, sexual_assault_outside_home
 from common.routing.ensemble import Conversation, Ranking
 from common.safety import (
     CARE_LIMITED,
+    CRISIS_REPLIES,
     SafetyAnswer,
     asked_if_anyone_in_danger,
     crisis_lines,
@@ -699,7 +701,7 @@ def take_turn(
                     kinds=kinds,
                     tags=tags,
                     taken_back=taken_back,
-                    minor=any(map(stated_minor, (body.message, *_earlier_messages(state)))),
+                    earlier=_earlier_messages(state),
                 )
             if lived and not care:  # in care, care's words answer it
                 return _lived_answer(ranking, locale, settings, sink, message=body.message)
@@ -1184,7 +1186,7 @@ def _crisis_answer(
     kinds: Set[str] = frozenset(),
     tags: Set[str] = frozenset(),
     taken_back: bool = False,
-    minor: bool = False,
+    earlier: tuple[str, ...] = (),
 ) -> _Answer:
     """One calm, persona-independent answer to a crisis; never a model's improvisation.
     `answered`: how the message answers the crisis reply's safety question: a no gets the
@@ -1199,8 +1201,9 @@ def _crisis_answer(
     `taken_back`: the message takes back, right after a crisis reply, the words it answered:
     the resources, not the question again. An emergency among the `kinds` ("I think I'm having
     a heart attack", "no, he's not breathing") comes before all of these: the emergency reply,
-    by the patterns' `tags`. `minor`: the user said they are under 18 (a parent they care for
-    is no one they answer for then: responsible_for)."""
+    by the patterns' `tags`. `earlier`: the window's messages, where the user may have said
+    they are under 18 (a parent they care for is no one they answer for then:
+    responsible_for) or whom they care for (the carers' aside: _with_carer_aside)."""
     language = _language(locale, settings, analysis.safety.language)
     if EMERGENCY in kinds:
         poison = _poison(locale, settings, analysis.safety.language)
@@ -1226,13 +1229,16 @@ def _crisis_answer(
         analysis.safety.resources,
         again=again,
         someone_else=someone_else,
-        responsible=someone_else and responsible_for(message, minor=minor),
+        responsible=someone_else
+        and responsible_for(message, minor=any(map(stated_minor, (message, *earlier)))),
         hurt=hurt,
         in_danger=in_danger,
         taken_back=taken_back,
         taken=TAKEN in tags,
         language=language,
     )
+    if not (again or someone_else or taken_back) and language == "en":
+        reply = _with_carer_aside(reply, (message, *earlier), locale, settings)
     if sink:
         sink.token(reply)
     if taken_back:
@@ -1250,6 +1256,21 @@ def _crisis_answer(
         supporting=supporting,
         kinds=tuple(kinds),
     )
+
+
+def _with_carer_aside(
+    reply: str, said: tuple[str, ...], locale: str | None, settings: Settings
+) -> str:
+    """The first crisis reply in English with, before its question, the carers' aside when the
+    message or the window (`said`) says the user cares for someone (the review of carers and new
+    parents: "sometimes I wish my dad would just die so this would end" got the suicide reply
+    alone): their feelings are common, with the locale's carers' line (caring.carer_aside)."""
+    question = CRISIS_REPLIES["en"][2]
+    lines = carer_lines(locale, default_locale=settings.safety_default_locale)
+    aside = carer_aside(said, lines)
+    if not aside or not reply.endswith(question):
+        return reply
+    return f"{reply.removesuffix(question)}{aside} {question}"
 
 
 def _lived_answer(
@@ -1510,7 +1531,6 @@ def _unread_crisis(
             message=body.message,
             kinds=kinds,
             tags=tags,
-            minor=stated_minor(body.message),
         ),
         analysis=analysis,
         degraded=degraded,

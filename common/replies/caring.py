@@ -40,7 +40,8 @@ _CARER = re.compile(
 # question; not a practical question alone ("how do I stop my dad wandering at night?").
 _STRAIN = re.compile(
     r"\b(?:exhaust\w*|burn(?:ed|t)\s*out|burnout|can't\s+cope|cannot\s+cope|struggl\w*"
-    r"|overwhelm\w*|drowning|no\s+(?:support|help|break)|need\s+a\s+break|(?:so\s+)?tired\s+of"
+    r"|overwhelm\w*|drowning|no\s+(?:support|help|break)|(?:need|get|have|take)\s+a\s+break"
+    r"|(?:so\s+)?tired\s+of"
     r"|end\s+of\s+my\s+(?:rope|tether)|breaking\s+point|can't\s+(?:do|take)\s+(?:this|it)"
     r"|resent\w*|guilt\w*|hate\s+myself|terrible\s+(?:daughter|son|wife|husband|person)"
     r"|(?:losing|lost)\s+my\s+(?:patience|temper)|shout(?:ed|ing)\s+at|snapp(?:ed|ing)\s+at"
@@ -145,6 +146,23 @@ _CARER_SUPPORT = (
     "carers, such as a carer's assessment and breaks (respite), and tell your GP that you're a "
     "carer."
 )
+_CARER_SUPPORT_AGAIN = (
+    "The support for carers I mentioned, a carer's assessment, breaks and a carers' line, is "
+    "there whenever you're ready, and it's worth asking for."
+)
+# A break asked for: respite through the council's carer's assessment, and specific asks of
+# family and friends.
+_BREAK = re.compile(
+    r"\b(?:(?:get|have|take|need|find)\s+(?:a\s+)?(?:break|rest|time\s+off)|respite)\b",
+    re.IGNORECASE,
+)
+_CARER_BREAK = (
+    "Breaks can be arranged: a carer's assessment from the council or social services can "
+    "lead to respite, such as a sitting service, day care or a short stay, and family or "
+    "friends are more likely to help when asked for something specific, like one afternoon a "
+    "week."
+)
+_BREAK_ASK = "Who could you ask to cover a few hours this week?"
 _CARER_WORK = (
     " At work, you may have a right to ask for flexible working or to take carer's leave; an "
     "employment adviser or your union can tell you what applies where you are."
@@ -221,10 +239,33 @@ def _lines(lines: tuple[str, ...]) -> str:
     return f" {listed}." if listed else ""
 
 
-def carer_aside(message: str, lines: tuple[str, ...]) -> str:
-    """The carers' aside for a crisis reply when the message says the user cares for someone
-    (caring), naming the locale's carers' `lines`; "" otherwise."""
-    return CARER_ASIDE.format(lines=_lines(lines)) if caring(message) else ""
+def carer_aside(said: tuple[str, ...], lines: tuple[str, ...]) -> str:
+    """The carers' aside for a crisis reply when the message, or one before it (`said`: the
+    message first), says the user cares for someone (caring), naming the locale's carers'
+    `lines`; "" otherwise."""
+    return CARER_ASIDE.format(lines=_lines(lines)) if caring(said[0], said[1:]) else ""
+
+
+def _for_a_carer(persona: str, req: ReplyRequest) -> str:
+    """A carer's support: their feelings when strain is said (_CARER_FEELINGS), or the load
+    (_CARER_LOAD); how to get a break when they ask for one (_CARER_BREAK), else support for
+    carers (_CARER_SUPPORT), with the locale's carers' lines; their rights when work is named;
+    steps for a practical question with neither strain nor work. Nothing the reply just before
+    said word for word."""
+    text = _said(req.message)
+    strain, work = _STRAIN.search(text), _WORK.search(text)
+    if not (strain or work) and _PRACTICAL.search(text):
+        return _steps(persona, _CARING_STEPS, req.message)
+    before = req.window[-1].reply if req.window else ""
+    lead = _CARER_FEELINGS if strain else _CARER_LOAD
+    if _BREAK.search(text) and _CARER_BREAK not in before:
+        support, ask = _CARER_BREAK + _lines(req.carer_lines), _BREAK_ASK
+    elif _CARER_SUPPORT in before:
+        support, ask = _CARER_SUPPORT_AGAIN, _CARER_ASK
+    else:
+        support, ask = _CARER_SUPPORT + _lines(req.carer_lines), _CARER_ASK
+    parts = ("" if lead in before else lead, support, _CARER_WORK.strip() if work else "", ask)
+    return " ".join(part for part in parts if part)
 
 
 def caring_reply(persona: str, req: ReplyRequest, earlier: Iterable[str]) -> str | None:
@@ -240,13 +281,7 @@ def caring_reply(persona: str, req: ReplyRequest, earlier: Iterable[str]) -> str
     if postnatal(said):
         return _POSTNATAL.format(lines=_lines(req.new_parent_lines), call=call_now(req.local_help))
     if caring(said, earlier):
-        text = _said(said)
-        strain, work = _STRAIN.search(text), _WORK.search(text)
-        if not (strain or work) and _PRACTICAL.search(text):
-            return _steps(persona, _CARING_STEPS, said)
-        lead = _CARER_FEELINGS if strain else _CARER_LOAD
-        support = _CARER_SUPPORT + _lines(req.carer_lines)
-        return f"{lead} {support}{_CARER_WORK if work else ''} {_CARER_ASK}"
+        return _for_a_carer(persona, req)
     text = _said(said)
     if _FAMILY_PLAN.search(text) and not (_STRAIN.search(text) or _FEELING.search(text)):
         pool = _LEAVE_STEPS if _PARENTAL_LEAVE.search(text) else _JUGGLE_STEPS

@@ -1360,15 +1360,22 @@ class _Specifics:
         )
 
 
-def _recallable(window: tuple[ContextTurn, ...]) -> tuple[ContextTurn, ...]:
+def _recallable(
+    window: tuple[ContextTurn, ...], *, crises: bool = False
+) -> tuple[ContextTurn, ...]:
     """The earlier turns a reply may draw topics, attempts and steps from: those after the
     latest crisis turn, or turn that asks to forget what they said (asks_to_forget, which the
     summary and prompt keep too). Not that turn ("I tried to overdose" is no fix that failed,
     no topic to recall), nor what came before it: four minutes after the crisis reply, "i
     tried that already" got "the idea to set a 25-minute timer didn't cut it", advice from
-    before; after "forget what I said about Dave", "talking to Dave didn't help"."""
+    before; after "forget what I said about Dave", "talking to Dave didn't help". `crises`:
+    the crisis turns stay (who the user cares for, said in one, is no topic or attempt)."""
     latest = max(
-        (i for i, turn in enumerate(window) if turn.crisis or asks_to_forget(turn.message)),
+        (
+            i
+            for i, turn in enumerate(window)
+            if (turn.crisis and not crises) or asks_to_forget(turn.message)
+        ),
         default=-1,
     )
     return window[latest + 1 :]
@@ -1772,7 +1779,8 @@ class TemplateGenerator:
         if isolated(req.message, [t.message for t in _recallable(req.window)]):
             return self._connect(persona, req, asking, specifics, seed, tone, calm, name_mood)
         # carers, new parents and a family's plans (common.replies.caring)
-        if family := caring_reply(persona, req, (t.message for t in _recallable(req.window))):
+        said_before = (t.message for t in _recallable(req.window, crises=True))
+        if family := caring_reply(persona, req, said_before):
             return family
         # not "again" after a loss ("when we'll try again"): no idea of ours failed there
         follow_up = not repeated and self._refers_back(req, tone, weak=not heavy)

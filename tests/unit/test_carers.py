@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
+from common.analysis.safety import crisis_kinds
 from common.analysis.sentiment import score_sentiment
 from common.carer_lines import CARER_FILE
 from common.chat import service
@@ -242,3 +244,80 @@ def test_a_baby_that_wont_stop_crying_is_no_good_news():
     assert score_sentiment("the baby won't stop crying and I'm losing it").label == "negative"
     reply = _turn(_ports(), "the baby won't stop crying and I'm losing it")["reply"]
     assert "on their back in the cot" in reply and "it's OK to walk away" in reply
+
+
+# MEDIUM 5: about the partner, but only the model caught it, so the user was asked if they are
+# safe; carers' grief and exhaustion got the first-person reply alone.
+PARTNER = "my partner had a baby 2 weeks ago and says we'd all be better off without her"
+
+
+def test_a_partner_who_says_wed_be_better_off_without_her_is_someone_elses_crisis():
+    assert crisis_kinds(PARTNER) == {"third_party"}
+    said = _turn(_ports(), PARTNER)
+    assert said["safety"]["crisis"] and "Are you safe right now?" not in said["reply"]
+    assert "Ask them directly whether they are thinking of suicide" in said["reply"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my sister said we'd be better off without her car",
+        "my boss says we'd be better off without him in the meeting",
+        "I said we'd be better off without her",
+        "my mum says we'd be better off without her mum interfering",
+    ],
+)
+def test_better_off_without_a_thing_a_meeting_or_in_the_users_words_is_no_third_party(message):
+    assert crisis_kinds(message) == set()
+
+
+def _flagging(*flagged: str):
+    """The analysis with the persona model flagging `flagged`, the patterns read as ever."""
+
+    def analyze(text: str):
+        analysis, degraded = turns.analyze_offline(text)
+        if text not in flagged:
+            return analysis, degraded
+        safety = replace(analysis.safety, crisis=True, probability=0.9, detected_by=("model",))
+        return replace(analysis, safety=safety), degraded
+
+    return analyze
+
+
+TIRED = "I'm so tired of caring for him I sometimes wish it was over"
+
+
+def test_a_carers_crisis_reply_says_carers_feelings_are_common_before_its_question():
+    said = _turn(_ports(analyze=_flagging(TIRED)), TIRED)
+    reply = said["reply"]
+    assert reply.endswith("Are you safe right now?") and "116 123" in reply
+    assert "those feelings are common among carers" in reply and CARERS_UK in reply
+    plain = _turn(_ports(analyze=_flagging("I feel so tired")), "I feel so tired")["reply"]
+    assert "carers" not in plain
+
+
+def test_whom_they_care_for_said_earlier_in_the_session_counts_for_the_aside():
+    wish = "sometimes I wish my dad would just die so this would end"
+    ports = _ports(analyze=_flagging(wish))
+    first = _turn(ports, "my dad has dementia and doesn't know who I am some days")
+    said = _turn(ports, wish, session_id=first["session_id"], minutes=1)
+    assert "common among carers" in said["reply"]
+
+
+def test_after_the_crisis_reply_a_carers_answers_get_carers_support_not_steps():
+    ports = _ports(analyze=_flagging("my dad doesn't recognise me anymore"))
+    first = _turn(ports, "my dad doesn't recognise me anymore")
+    sid = first["session_id"]
+    safe = _turn(ports, "yes I'm safe, he has dementia", session_id=sid, minutes=1)["reply"]
+    assert "carer's assessment" in safe and "short break for later today" not in safe
+    cope = _turn(ports, "how do I cope with that?", session_id=sid, minutes=2)["reply"]
+    assert "common among carers" in cope and "tutorial" not in cope
+
+
+def test_whom_they_care_for_said_only_in_the_crisis_turn_counts_after_it():
+    ports = _ports(analyze=_flagging(TIRED))
+    first = _turn(ports, TIRED)
+    answer = "yes I'm safe, I meant the caring, not my life. I just need a break"
+    said = _turn(ports, answer, session_id=first["session_id"], minutes=1)["reply"]
+    assert "respite" in said and "carer's assessment" in said
+    assert "short break for later today" not in said
