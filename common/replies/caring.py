@@ -20,19 +20,27 @@ from common.text import canonical_text
 _RELATIVE = (
     r"(?:mum|mom|mother|dad|father|parents?|nan|nana|gran|granny|grandma|grandmother|grandad"
     r"|granddad|grandpa|grandfather|husband|wife|partner|son|daughter|child|brother|sister"
-    r"|aunt|uncle|him|her)"
+    r"|aunt|uncle)"
 )
-# Someone the user cares for: a carer, caring for or looking after a relative, a relative's
-# dementia or disability, care around the clock, a care home, respite; not "take care of the
-# invoices" or "look after yourself".
+# The user cares for someone: they say they are a carer ("I'm my wife's full-time carer", not
+# "my carer is late", someone who cares for them), or that they care for or look after a
+# relative, or name a relative with dementia, a disability or in a care home ("my dad doesn't
+# recognise me anymore", "he has dementia"); not "a thesis on dementia care", "I work in a care
+# home", "take care of the invoices" or "look after yourself".
 _CARER = re.compile(
-    r"\b(?:(?:full[\s-]time\s+|unpaid\s+|main\s+|sole\s+)?carer|caregiver|care\s*giver"
-    rf"|caring\s+for\s+(?:my\s+|our\s+|his\s+|her\s+)?(?:\w+\s+)?{_RELATIVE}"
-    rf"|look(?:s|ing|ed)?\s+after\s+(?:my|our|his|her)\s+(?:\w+\s+)?{_RELATIVE}"
-    rf"|(?:care\s+for|take\s+care\s+of)\s+(?:my|our)\s+(?:\w+\s+)?{_RELATIVE}"
-    r"|dementia|alzheimer'?s?|parkinson'?s|(?:my|our)\s+(?:\w+\s+)?disabled\s+\w+"
-    r"|24/7|round\s+the\s+clock|care\s+home|nursing\s+home|respite"
-    r"|(?:doesn't|does\s+not|didn't|no\s+longer|can't)\s+recogni[sz]e\s+me)\b",
+    r"\b(?:(?:i'?m|i\s+am|as|being|become|became|been)\s+(?:\S+\s+){0,3}?(?:carer|caregiver)"
+    rf"|(?:caring\s+for|look(?:s|ing|ed)?\s+after|care\s+for|take\s+care\s+of)\s+"
+    rf"(?:(?:my|our|his|her)\s+(?:\w+\s+)?{_RELATIVE}|{_RELATIVE}|him|her(?!\s+(?:\w+\s+)?"
+    r"(?:kids?|children|baby|dogs?|cats?|pets?|plants?|house|flat|garden|stuff|things|car)))"
+    r"|(?:he|she|they)\s+(?:has|have|had|'s|is|got)\s+(?:got\s+)?(?:\w+\s+)?(?:dementia"
+    r"|alzheimer'?s?|parkinson'?s))\b",
+    re.IGNORECASE,
+)
+_A_RELATIVE = re.compile(rf"\b(?:my|our)\s+(?:\w+\s+)?{_RELATIVE}\b", re.IGNORECASE)
+_THEIR_NEEDS = re.compile(
+    r"\b(?:dementia|alzheimer'?s?|parkinson'?s|disabled|disability|care\s+home|nursing\s+home"
+    r"|respite|24/7|round\s+the\s+clock|(?:doesn't|does\s+not|didn't|no\s+longer|can't)\s+"
+    r"recogni[sz]e\s+me)\b",
     re.IGNORECASE,
 )
 # What caring costs them, or how they feel about it: exhaustion, not coping, no support,
@@ -113,9 +121,15 @@ def _said(text: str) -> str:
     return canonical_text(text)
 
 
+def _cares(text: str) -> bool:
+    said = _said(text)
+    return bool(_CARER.search(said) or (_A_RELATIVE.search(said) and _THEIR_NEEDS.search(said)))
+
+
 def caring(text: str, earlier: Iterable[str] = ()) -> bool:
-    """The message, or one before it (`earlier`), says the user cares for someone (_CARER)."""
-    return any(_CARER.search(_said(t)) for t in (text, *earlier))
+    """The message, or one before it (`earlier`), says the user cares for someone (_CARER, or
+    a relative named with their needs)."""
+    return any(map(_cares, (text, *earlier)))
 
 
 def postnatal(text: str) -> bool:

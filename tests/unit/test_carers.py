@@ -142,6 +142,13 @@ def test_leave_and_flexible_working_asked_as_a_right_go_to_an_employment_adviser
         ("I need to look after myself more this year", False),
         ("I look after my dad at weekends", True),
         ("I'm my wife's full-time carer", True),
+        ("yes I'm safe, he has dementia", True),
+        ("my dad doesn't recognise me anymore", True),
+        # someone who cares for the user, work, study, and other people's children
+        ("my carer is late again", False),
+        ("I work in a care home and my shifts are long", False),
+        ("I'm writing my thesis on dementia care", False),
+        ("I look after her kids on Tuesdays", False),
     ],
 )
 def test_who_is_read_as_a_carer(message, expected):
