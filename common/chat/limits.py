@@ -135,7 +135,9 @@ def last_leaning(doc: dict | None, now: datetime) -> tuple[datetime, str] | None
     """The user's latest turn that leaned on the mentor and its kind, as the record holds
     them, if still within LEANING_REMEMBERED of `now`."""
     at = (doc or {}).get("leaning_at")
-    return (at, (doc or {}).get("leaning") or "") if leaned_recently(at, now) else None
+    if not isinstance(at, datetime) or not leaned_recently(at, now):
+        return None
+    return at, str((doc or {}).get("leaning") or "")
 
 
 def shortly_after_crisis(doc: dict | None, now: datetime) -> bool:
