@@ -663,8 +663,12 @@ def _employment_question(text: str) -> bool:
 
 
 def _about_health(text: str) -> bool:
-    """The text names a matter one may tell at work (_MATTER_RE) or health limits."""
-    return bool(_MATTER_RE.search(text) or _HEALTH_LIMITS.search(text))
+    """The text names a matter one may tell at work (_MATTER_RE) or health limits, of the user's
+    own: a carer's "my husband has cancer and I'm his carer, how do I keep my job" is the
+    carers' reply's (flexible working, carer's leave), not workplace adjustments."""
+    from common.replies.caring import caring  # here: its module imports this one's importers
+
+    return bool(_MATTER_RE.search(text) or _HEALTH_LIMITS.search(text)) and not caring(text)
 
 
 # Boundaries between the user and a persona (the boundaries review: "I'm 14 and I think I'm in
