@@ -4,10 +4,10 @@ at — and README's figures updated — rather than slip in with a handful of ha
 
 from model_serving.pattern_audit import audit
 
-# README ("The patterns ... flag 602 of 1,759 train and 228 of 640 held-out crisis messages,
-# with 31 false alarms in 13,116 and 12 in 3,714 non-crisis ones").
-CAUGHT_AT_LEAST = {"train": 602, "held-out": 228}
-FLAGGED_AT_MOST = {"train": 31, "held-out": 12}
+# README ("The patterns ... flag 603 of 1,759 train and 228 of 640 held-out crisis messages,
+# with 25 false alarms in 13,116 and 10 in 3,714 non-crisis ones").
+CAUGHT_AT_LEAST = {"train": 603, "held-out": 228}
+FLAGGED_AT_MOST = {"train": 25, "held-out": 10}
 
 
 def test_the_patterns_catch_no_fewer_crisis_messages_and_flag_no_more_ordinary_ones():
