@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from common.analysis.acute import means_to_act
+
 # How many: "2", "two", "a few", "over a".
 _COUNT = (
     r"(?:(?:over|almost|nearly|about|more than|just over) )?(?:\d+|a|an|one|two|three|four|"
@@ -106,8 +108,9 @@ def framed(clause: str) -> bool:
 
 
 def present_risk(said: str) -> bool:
-    """A normalised message says the crisis is now or back (PRESENT_RISK)."""
-    return _compiled()[1].search(said) is not None
+    """A normalised message says the crisis is now or back (PRESENT_RISK), or that the user
+    means to act or to try again (common.analysis.acute)."""
+    return _compiled()[1].search(said) is not None or means_to_act(said)
 
 
 def crisis_topic(said: str) -> bool:

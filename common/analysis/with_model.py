@@ -2,40 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
+from common.analysis.acute import means_to_act
 from common.analysis.baseline import analyze_baseline
+from common.analysis.intrusive import unwanted_thoughts
 from common.analysis.prognosis import prognosis_without_plan
 from common.analysis.safety import lived_experience, normalise
 from common.analysis.types import NOT_ENGLISH, Analysis, Safety
 from common.languages import not_english
 from common.model_client import ModelUnavailable, PersonaModelClient
 from common.plain_text import as_read
-from common.replies.sensitive import intrusive_thoughts
 
 MODEL_DOWN = "persona_model"
-
-# What keeps the model's flag on intrusive thoughts a crisis: intent ("I want to", "I'm going
-# to"; not "I don't want to"), having come close or acted, losing control, a plan, a means or a
-# time ("... and I have the knife", "tonight"). Read as common.analysis.safety.normalise leaves
-# the text (apostrophes dropped).
-_ACTS_ON_THEM = re.compile(
-    r"\b(?:knife|knives|gun|guns|rifle|pistol|weapon|blade|pills|poison|rope|tonight|tomorrow"
-    r"|right\s+now|this\s+(?:evening|afternoon|weekend)|(?:a|the|my)\s+plan|planned|planning"
-    r"|(?:almost|nearly)\s+(?:did|do|done|acted|went|hurt|harmed)|started\s+to"
-    r"|already\s+(?:hurt|harmed|did)|(?<!dont\s)(?<!not\s)(?<!never\s)(?:want|wanted|intend|mean)"
-    r"\s+to\s+(?:do|act|hurt|harm|kill)|(?:im|i\s+am)\s+(?:going|gonna)\s+to"
-    r"|i\s+will\s+(?:do|act|hurt|harm|kill)|(?:lose|losing|lost)\s+control"
-    r"|(?:cant|can\s+not|cannot)\s+(?:control\s+(?:it|myself|them)|resist|stop\s+myself))\b"
-)
-
-
-def unwanted_thoughts(text: str) -> bool:
-    """The message tells of intrusive thoughts of harming someone said as such, unwanted
-    (common.replies.sensitive.intrusive_thoughts: "... and it scares me", "I would never"),
-    and of nothing that would act on them (_ACTS_ON_THEM)."""
-    return intrusive_thoughts(text) and not _ACTS_ON_THEM.search(normalise(text))
 
 
 def analyze(text: str, *, model: PersonaModelClient | None) -> tuple[Analysis, list[str]]:
@@ -64,24 +43,24 @@ def analyze(text: str, *, model: PersonaModelClient | None) -> tuple[Analysis, l
     # experience (common.analysis.safety.lived_experience). The lived experience reply still
     # lists the lines; the cost, a crisis in a framed clause that the model read rightly and
     # no cue betrays, is said in README ("How a turn works", step 5).
-    lived = base.safety.lived_experience or (
-        p.crisis_flag and not base.safety.crisis and lived_experience(text)
-    )
+    # Each of the three frames below lifts the model's flag only when nothing says the user
+    # means to act, or to try again (common.analysis.acute: "Survived an attempt in May...
+    # waiting for a better chance to finish it" was read as told of the past).
+    liftable = p.crisis_flag and not base.safety.crisis and not means_to_act(normalise(text))
+    lived = base.safety.lived_experience or (liftable and lived_experience(text))
     # A terminal prognosis of their own ("I'm going to die soon, the doctors say months" 0.94,
     # "I'm dying of cancer and I want to stop working" 0.55): the model reads a wish to die in
     # it. Its flag alone, below the patterns' threshold and with no plan, means or wish to
     # hasten it (prognosis_without_plan), gets the end-of-life reply, which still lists the
     # lines (common.end_of_life); "I have cancer and I want to die before it gets worse" is
     # the patterns', and stays a crisis.
-    end_of_life = (
-        p.crisis_flag and not base.safety.crisis and not lived and prognosis_without_plan(text)
-    )
+    end_of_life = liftable and not lived and prognosis_without_plan(text)
     # Nor of intrusive thoughts of harming someone said as such (the review of carers and new
     # parents: "I keep having thoughts of smothering my baby and I would never do it" scored
     # 0.995 and got the suicide reply): common, not acted on (perinatal OCD: BMJ
     # 2019;367:l6574), and answered with the calm referral. A present risk, a plan or a means
     # said with them leaves the flag standing (unwanted_thoughts).
-    unwanted = p.crisis_flag and not base.safety.crisis and not lived and unwanted_thoughts(text)
+    unwanted = liftable and not lived and unwanted_thoughts(text)
     model_says = p.crisis_flag and not lived and not end_of_life and not unwanted
     detected_by = (("model",) if model_says else ()) + base.safety.detected_by
     probability = max(p.crisis_probability, base.safety.probability)

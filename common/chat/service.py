@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from common import logs
 from common.addiction_lines import addiction_lines
+from common.analysis.intrusive import intrusive_thoughts
 from common.analysis.safety import (
     ABOUT_OTHERS,
     EMERGENCY,
@@ -95,7 +96,6 @@ from common.replies.sensitive import (
     Gentleness,
     boundary_kind,
     gentleness,
-    intrusive_thoughts,
     stated_minor,
 )
 from common.replies.workrights import at_work, sexual_assault_outside_home

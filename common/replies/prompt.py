@@ -352,7 +352,7 @@ _RULES = (
         "health visitor or GP can help. Never speak of weapons to them."
     ),
     (
-        # Intrusive thoughts (common.replies.sensitive.intrusive_thoughts): ego-dystonic, common
+        # Intrusive thoughts (common.analysis.intrusive.intrusive_thoughts): ego-dystonic, common
         # and treatable; a crisis reply or "step outside for a walk" met them.
         "- If they describe unwanted, intrusive thoughts of harming someone that scare them or "
         "that they say they would never act on, say calmly that such thoughts are common and "

@@ -925,38 +925,6 @@ def complaint(text: str) -> bool:
     return bool(_COMPLAINT.search(said) or _VERDICT.fullmatch(said))
 
 
-# Intrusive thoughts of harming someone, said as unwanted (the review of harm to others:
-# "I keep having thoughts about pushing my coworker down the stairs and it scares me" got the
-# crisis reply, "intrusive thoughts about hurting my baby ... I'd never do it" a ten-minute
-# walk): common and treatable, a GP's or a therapist's, no crisis unless intent, a means or a
-# time is said (the crisis patterns read those, not these). Named as intrusive, or thoughts,
-# images or urges of hurting with fear of them or "I'd never" in the message, also pictured ("I
-# keep picturing dropping my newborn down the stairs, it horrifies me"); and a parent scared or
-# terrified they'll hurt, drop or drown their baby ("I'm scared I'll hurt the baby, I can't stop
-# crying": the review of carers and new parents; perinatal OCD, BMJ 2019;367:l6574). Shaking is
-# not among those: "I'm scared I'll shake the baby" gets the baby's own steps
-# (common.family_safety).
-_HURTING = (
-    r"(?:hurting|harming|stabbing|pushing|killing|drowning|dropping|shaking|strangling|hitting"
-    r"|attacking|smothering|suffocating|poisoning)"
-)
-_A_BABY = (
-    r"\b(?:bab(?:y|ies)|newborn|infant|little\s+one|\d+\s+(?:day|week|month)s?\s+old)\b"
-    r"(?!\s+(?:brother|sister|shower|monitor)\b)"
-)
-_INTRUSIVE = re.compile(
-    r"\bintrusive\s+(?:thoughts?|images?|urges?|pictures?)\b"
-    r"|^(?=.*\b(?:scares?|scared|scaring|terrif\w*|frighten\w*|horrif\w*|disgust\w*"
-    r"|(?:i'?d|i\s+would|i'?ll|i\s+will)\s+never|would\s*n(?:o|')?t\s+(?:ever\s+)?(?:do|act)"
-    r"|(?:don'?t|do\s+not)\s+want\s+to\s+(?:do|act|hurt|harm)|won'?t\s+(?:go\s+away|stop)"
-    r"|can'?t\s+stop\s+(?:thinking|them|these|it))\b)"
-    r".*\b(?:(?:thoughts?|images?|urges?|pictures?)\s+(?:about|of)|picturing|imagining"
-    rf"|visuali[sz]ing)\s+(?:\w+\s+){{0,2}}?{_HURTING}\b"
-    rf"|^(?=.*{_A_BABY}).*\b(?:scared|afraid|terrified|frightened)\s+(?:that\s+)?(?:i'?ll|i\s+will"
-    r"|i\s+might|i\s+could|i'?m\s+going\s+to)\s+(?:\w+\s+){0,2}?(?:hurt|harm|drop|drown|smother"
-    r"|suffocate|stab|hit|kill|push|poison)\b(?!\s+the\s+ball\b)",
-    re.IGNORECASE | re.DOTALL,
-)
 # Whether to see someone about it ("should I see someone?", "do I need therapy?"): in care,
 # the care rule's "no advice" must not answer it (common.replies.template's care exception).
 _SEE_SOMEONE = re.compile(
@@ -971,12 +939,6 @@ _SEE_SOMEONE = re.compile(
     r"|\bdo\s+i\s+need\s+(?:therapy|help|a\s+therapist|a\s+doctor|to\s+see\s+someone)\b",
     re.IGNORECASE,
 )
-
-
-def intrusive_thoughts(text: str) -> bool:
-    """The message speaks of unwanted, intrusive thoughts of harming someone (_INTRUSIVE):
-    calmly, common and treatable, a GP or a therapist."""
-    return _INTRUSIVE.search(canonical_text(text)) is not None
 
 
 def asks_to_see_someone(text: str) -> bool:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 from common.analysis.baseline import has_tone_cue
 from common.analysis.entities import extract_entities
+from common.analysis.intrusive import intrusive_thoughts
 from common.analysis.prognosis import stated_prognosis
 from common.analysis.types import Analysis
 from common.dictation import spoken_marks
@@ -41,7 +42,6 @@ from common.replies.sensitive import (
     complaint,
     eating_disorder,
     gambling_harm,
-    intrusive_thoughts,
     occupational_exposure,
     opioid_named,
     professional_kind,

@@ -9,40 +9,19 @@ from datetime import timedelta
 
 import pytest
 
-from common.analysis import with_model
 from common.analysis.safety import MISSING, PSYCHOSIS, assess_safety, crisis_kinds, crisis_tags
 from common.chat import service
 from common.chat.models import TurnCreate
 from common.config import Settings
 from common.family_safety import baby_harm
-from common.labels import INTENTS, PACES, PERSONA_IDS, TONES
-from common.model_client import ModelPrediction, parse_prediction
 from common.replies.prompt import PromptBuilder
 from tests.fakes import turns
+from tests.fakes.model import flagging
 from tests.fakes.turns import NOW
 
 H = "harm_to_others"
 RESPECT = "0808 802 4040"  # en-GB, for people worried about how they treat a partner
 NSPCC = "0808 800 5000"  # en-GB, a child at risk, and support for parents
-
-
-def _head(labels: tuple[str, ...]) -> dict:
-    return {"label": labels[0], "probs": {x: 1 / len(labels) for x in labels}}
-
-
-def _model(*flagged: str):
-    """The analysis with the persona model answering, flagging `flagged` as a crisis."""
-
-    class Model:
-        def predict(self, text: str) -> ModelPrediction:
-            crisis = text in flagged
-            return parse_prediction({
-                "tone": _head(TONES), "pace": _head(PACES), "intent": _head(INTENTS),
-                "persona": _head(PERSONA_IDS), "model_version": "pm-test",
-                "crisis": {"probability": 0.99 if crisis else 0.01, "flag": crisis},
-            })  # fmt: skip
-
-    return lambda text: with_model.analyze(text, model=Model())
 
 
 class _Spy:
@@ -110,7 +89,7 @@ def test_below_the_threshold_it_gets_the_steps_for_a_crying_baby_first():
 
 
 def test_the_fear_of_shaking_flagged_by_the_model_gets_the_steps_and_the_harm_question():
-    said = _turn(_ports(analyze=_model(FEARS_SHAKING)), FEARS_SHAKING)
+    said = _turn(_ports(analyze=flagging(FEARS_SHAKING)), FEARS_SHAKING)
     assert said["safety"]["crisis"]
     reply = said["reply"]
     assert "on their back in the cot" in reply and "it's OK to walk away" in reply

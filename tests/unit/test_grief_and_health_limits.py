@@ -25,7 +25,7 @@ from common.routing.ensemble import Conversation
 from common.safety import resources_for
 from tests.fakes import turns
 from tests.fakes.analysis import make_analysis
-from tests.unit.test_lived_experience import _model
+from tests.fakes.model import flagging
 from tests.unit.test_notification_producers import KEY, NOW, _recipient
 
 GEN = TemplateGenerator()
@@ -265,12 +265,13 @@ STILL_A_CRISIS = [
     "I want to look into assisted dying, I'm terminal",
     "I'm terminal and I don't want to wait, I want to end it now",
     "my dad has 6 months to live",
+    "I'm terminal and I'm only waiting for the nerve to finish the job",
 ]
 
 
 @pytest.mark.parametrize("message", FLAGGED_PROGNOSIS)
 def test_the_models_flag_alone_on_a_prognosis_gets_the_end_of_life_reply_with_the_lines(message):
-    analyze = _model(message)
+    analyze = flagging(message)
     analysis, _ = analyze(message)
     assert analysis.safety.crisis is False and analysis.safety.end_of_life is True
     store, publisher = turns.ActivityStore(), turns.Publisher()
@@ -288,7 +289,7 @@ def test_the_models_flag_alone_on_a_prognosis_gets_the_end_of_life_reply_with_th
 
 @pytest.mark.parametrize("message", STILL_A_CRISIS)
 def test_a_wish_to_die_a_plan_a_means_or_someone_elses_prognosis_stays_a_crisis(message):
-    analysis, _ = _model(message)(message)
+    analysis, _ = flagging(message)(message)
     assert analysis.safety.crisis is True and analysis.safety.end_of_life is False
-    said = turns.take_turn(uid="u1", message=message, analyze=_model(message))
+    said = turns.take_turn(uid="u1", message=message, analyze=flagging(message))
     assert said["safety"]["crisis"] is True and "Are you safe right now?" in said["reply"]

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from common.analysis import with_model
+from common.analysis.intrusive import intrusive_thoughts
 from common.chat import service
 from common.chat.models import TurnCreate
-from common.labels import INTENTS, PACES, PERSONA_IDS, TONES
-from common.model_client import ModelPrediction, parse_prediction
 from common.replies.prompt import PromptBuilder
-from common.replies.sensitive import intrusive_thoughts
 from tests.fakes import turns
+from tests.fakes.model import flagging
 
 SAID_AS_SUCH = [
     "I keep having thoughts about pushing my coworker down the stairs and it scares me",
@@ -32,25 +30,12 @@ ACTED_ON = [
     "I keep having thoughts of smothering my baby and it scares me, last night I almost did it",
     "I keep having intrusive thoughts about hurting my baby and I want to do it",
     "I have thoughts of pushing my coworker down the stairs tomorrow, it scares me",
+    "I have thoughts of pushing my coworker down the stairs, it scares me but I'll go through "
+    "with it",
 ]
 
 
-def _head(labels: tuple[str, ...]) -> dict:
-    return {"label": labels[0], "probs": {x: 1 / len(labels) for x in labels}}
-
-
-def _flagging_everything(text: str):
-    """The analysis with the persona model answering and flagging every message."""
-
-    class Model:
-        def predict(self, text: str) -> ModelPrediction:
-            return parse_prediction({
-                "tone": _head(TONES), "pace": _head(PACES), "intent": _head(INTENTS),
-                "persona": _head(PERSONA_IDS), "model_version": "pm-test",
-                "crisis": {"probability": 0.99, "flag": True},
-            })  # fmt: skip
-
-    return with_model.analyze(text, model=Model())
+_flagging_everything = flagging(everything=True)
 
 
 def _turn(message: str, analyze=_flagging_everything) -> dict:

@@ -11,14 +11,12 @@ from datetime import timedelta
 
 import pytest
 
-from common.analysis import with_model
 from common.analysis.safety import assess_safety
-from common.labels import INTENTS, PACES, PERSONA_IDS, TONES
 from common.lived_experience import LIVED_EXPERIENCE_REPLIES, lived_experience_reply
-from common.model_client import ModelPrediction, parse_prediction
 from common.routing.ensemble import CARE_PERSONA
 from common.safety import CARE_REASONS, resources_for
 from tests.fakes import turns
+from tests.fakes.model import flagging
 
 # The review's own, each flagged by the patterns before.
 TOLD_OF_THE_PAST = [
@@ -58,25 +56,6 @@ STILL_A_CRISIS = [
 MODEL_ONLY = "I'm not suicidal anymore, therapy really helped"  # the model's 0.988
 
 
-def _head(labels: tuple[str, ...]) -> dict:
-    return {"label": labels[0], "probs": {x: 1 / len(labels) for x in labels}}
-
-
-def _model(*flagged: str):
-    """The analysis with the persona model answering, flagging `flagged` as a crisis."""
-
-    class Model:
-        def predict(self, text: str) -> ModelPrediction:
-            crisis = text in flagged
-            return parse_prediction({
-                "tone": _head(TONES), "pace": _head(PACES), "intent": _head(INTENTS),
-                "persona": _head(PERSONA_IDS), "model_version": "pm-test",
-                "crisis": {"probability": 0.99 if crisis else 0.01, "flag": crisis},
-            })  # fmt: skip
-
-    return lambda text: with_model.analyze(text, model=Model())
-
-
 @pytest.mark.parametrize("message", TOLD_OF_THE_PAST)
 def test_a_crisis_told_of_the_past_is_no_crisis_to_the_patterns(message):
     safety = assess_safety(message)
@@ -114,21 +93,51 @@ def test_it_gets_the_lines_without_the_question_or_care(message):
 
 
 def test_the_models_flag_alone_does_not_make_a_crisis_of_it():
-    analysis, _ = _model(MODEL_ONLY, *TOLD_OF_THE_PAST, *STILL_A_CRISIS)(MODEL_ONLY)
+    analysis, _ = flagging(MODEL_ONLY, *TOLD_OF_THE_PAST, *STILL_A_CRISIS)(MODEL_ONLY)
     assert analysis.safety.crisis is False and analysis.safety.lived_experience is True
     assert analysis.safety.detected_by == ()
     for message in TOLD_OF_THE_PAST:
-        assert _model(message)(message)[0].safety.crisis is False, message
+        assert flagging(message)(message)[0].safety.crisis is False, message
     # but a relapse the patterns do not read, or a frame with no crisis named in it, stays one
     for message in ("I'm scared I'll relapse and cut", "I used to love this job, now it's all "
                     "pointless", "I relapsed last night"):  # fmt: skip
-        analysis, _ = _model(message)(message)
+        analysis, _ = flagging(message)(message)
         assert analysis.safety.crisis is True, message
         assert analysis.safety.detected_by == ("model",)
 
 
+# Told of the past, with a wish to act or try again: the model's flag stands, and the patterns'
+# reading is no lived experience (common.analysis.acute; the first was read as told of the past
+# and got no crisis reply).
+MEANS_TO_ACT = [
+    "Survived an attempt in May\u2026 waiting for a better chance to finish it",
+    "I survived a suicide attempt last year, unfortunately",
+    "I tried to overdose two years ago, I wish it had worked",
+    "I used to cut myself. Next time I'll do it properly",
+    "I attempted suicide in 2019 and I'm still waiting for the courage to finish the job",
+]
+# The same frames with ordinary plans: the override holds.
+NO_MEANS = [
+    "I used to self harm but now I'm writing a novel and want to finish it",
+    "I attempted suicide in 2019, now I'm waiting for the right time to ask for a raise",
+]
+
+
+@pytest.mark.parametrize("message", MEANS_TO_ACT)
+def test_a_wish_to_act_or_try_again_keeps_the_models_flag(message):
+    analysis, _ = flagging(message)(message)
+    assert analysis.safety.crisis is True and analysis.safety.lived_experience is False
+    assert assess_safety(message).lived_experience is False
+
+
+@pytest.mark.parametrize("message", NO_MEANS)
+def test_an_ordinary_plan_after_the_frame_does_not(message):
+    analysis, _ = flagging(message)(message)
+    assert analysis.safety.crisis is False and analysis.safety.lived_experience is True
+
+
 def test_in_care_it_is_a_care_turn_not_the_crisis_reply_again():
-    analyze = _model(MODEL_ONLY, "I want to kill myself")
+    analyze = flagging(MODEL_ONLY, "I want to kill myself")
     store = turns.ActivityStore()
     first = turns.take_turn(uid="u1", message="I want to kill myself", analyze=analyze,
                             store=store)  # fmt: skip
