@@ -79,7 +79,12 @@ _ACTS = (
     r"|tax\s+returns?|forms?|background\s+check)\b"
     r"|\blie\s+about\s+(?:my|having|the|a|an)\s+(?:\w+\s+){0,2}?(?:degree|diploma"
     r"|qualifications?|experience|job\s+titles?|salary|grades?|gpa|employment"
-    r"|certificat\w*|references?)\b",
+    r"|certificat\w*|references?|convictions?|criminal\s+record|record|sentence|prison"
+    r"|jail|arrests?|cautions?|felony|felonies)\b",
+    # An unspent conviction denied where the form asks (the justice review: "Mine is unspent.
+    # Can I just tick no?"); a spent one need not be disclosed for most jobs in England and
+    # Wales (Rehabilitation of Offenders Act 1974), so "spent" alone is no lie.
+    r"^(?=.*\bunspent\b).*\b(?:tick|say|put|answer|write|click)\s+(?:\w+\s+)?[\"']?no\b",
     # A credential they say they don't have ("say I have a degree I don't have"); not "my CV
     # when I don't have a degree".
     r"\b(?:degree|diploma|qualifications?|certificat\w*|experience|job\s+title|licen[cs]e"
@@ -134,7 +139,9 @@ _DONE = re.compile(
     r"|cheating)\b[^.!?]{0,60}?\b(?:cv|resume|application|cover\s+letter|degree"
     r"|diploma|qualifications?|references?|experience|job\s+titles?|salary|timesheets?|hours"
     r"|expenses?|invoices?|exams?|tests?|essays?|assignments?|homework|dissertation|thesis"
-    r"|coursework|interview|taxes|tax\s+return)\b",
+    r"|coursework|interview|taxes|tax\s+return|convictions?|criminal\s+record)\b"
+    # "I ticked no on the unspent convictions question and got the job, now what?"
+    r"|\bi\s+(?:ticked|said|put|answered|clicked)\s+[\"']?no\b[^.!?]{0,40}?\bconvictions?\b",
     _I,
 )
 # Someone's wrongdoing, and whether or how to report it ("should I report it?"); "expense
@@ -181,6 +188,14 @@ def integrity_kind(text: str) -> IntegrityKind | None:
 
 # The honest goal behind a request to deceive, by what it is about (the first that matches).
 _TOPICS = (
+    (
+        # Before the CV's: "lie about my conviction on the application".
+        re.compile(r"\b(?:convictions?|criminal\s+record|record|prison|jail|felon\w*)\b", _I),
+        "What I can help with is an honest disclosure: a short statement of what happened and "
+        "what you've done since, and checking whether you have to mention it at all (a spent "
+        "conviction often need not be disclosed; a criminal-records charity or legal aid can "
+        "tell you where you are).",
+    ),
     (
         re.compile(r"\b(?:get\s+back\s+at|revenge|sabotage)\b", _I),
         "What I can help with is the conflict itself: what happened, what you'd like to change, "

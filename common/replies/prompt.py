@@ -218,6 +218,17 @@ _RULES = (
         "their protections first."
     ),
     (
+        # The justice review: "I'm on bail with a condition not to contact my ex ... Should I
+        # go?" had no rule, and the vet passed "a short, polite reply is fine"
+        # (common.replies.justice; the vet holds the first part).
+        "- If they are on bail, licence, parole or probation or under a court order, never "
+        "suggest anything a condition may forbid (contacting someone, going somewhere, moving, "
+        "travelling, taking a job elsewhere): they should ask their solicitor or probation "
+        "officer first, whoever got in touch. Whether a conviction must be disclosed depends on "
+        "the country, the role and its age (spent convictions in England and Wales, fair-chance "
+        "rules in the US): never help them give a false answer where they must disclose it."
+    ),
+    (
         # The explicit-requests review: "just listen" got Riri's numbered steps, "stop asking
         # how I feel" Lua's closing question about how it feels, "stay in your voice" won.
         "- How you answer is theirs to ask for: when they ask you to be shorter or more direct "

@@ -17,6 +17,7 @@ from common.replies.health_at_work import (
     refused_at_work,
     side_effect,
 )
+from common.replies.justice import RELEASED
 from common.text import canonical_text
 
 # Heavy life events (the sensitive-disclosures review: "I had a miscarriage last week" got "It's
@@ -465,6 +466,13 @@ _MINE = re.compile(
     re.IGNORECASE,
 )
 _SUBSTANCE_RE = re.compile(rf"\b(?:{_SUBSTANCE})\b", re.IGNORECASE)
+# Used since a release from prison (the justice review: "I got out of prison 2 weeks ago and I
+# used heroin last night" got "Ugh, frustrating!"): a relapse after a forced break.
+_USED = re.compile(
+    rf"\bi\s+(?:(?:have|'ve|just)\s+)?(?:used|took|smoked|did|shot\s+up|had)\s+(?:some\s+)?"
+    rf"(?:{_SUBSTANCE})\b",
+    re.IGNORECASE,
+)
 # A risky choice: drinking or using, or going where they would ("have one drink", "go to my
 # old dealer's birthday party"), or a craving ("I still want to drink"); not "should I tell my
 # team at the party" or take a medicine.
@@ -512,13 +520,22 @@ def substance_recovery(text: str, earlier: Iterable[str] = ()) -> bool:
     )
     if _RELAPSE.search(said):
         return sober or bool(_SUBSTANCE_RE.search(said) or _MINE.search(said))
+    if _used_since_release(said):
+        return True
     return sober and _RISKY.search(said) is not None
 
 
+def _used_since_release(said: str) -> bool:
+    """A canonical message tells of using since a release from prison, a forced break after
+    which the tolerance is lower (_USED, common.replies.justice.RELEASED)."""
+    return bool(RELEASED.search(said) and _USED.search(said))
+
+
 def relapsed(text: str) -> bool:
-    """The message tells of a slip that happened ("I relapsed", "drank again"), not one feared
-    or a choice ahead."""
-    return _SLIPPED_RE.search(canonical_text(text)) is not None
+    """The message tells of a slip that happened ("I relapsed", "drank again", used since a
+    release from prison), not one feared or a choice ahead."""
+    said = canonical_text(text)
+    return _SLIPPED_RE.search(said) is not None or _used_since_release(said)
 
 
 def opioid_named(text: str) -> bool:

@@ -20,6 +20,7 @@ from common.family_safety import baby_harm, baby_sign
 from common.languages import not_english
 from common.replies.caring import caring_reply
 from common.replies.integrity import integrity_kind, integrity_reply
+from common.replies.justice import justice_kind, justice_reply
 from common.replies.loneliness import isolated
 from common.replies.prompt import looks_like_instruction, resource_line, safe_fragment
 from common.replies.requests import (
@@ -1767,6 +1768,8 @@ class TemplateGenerator:
                 work_help=req.work_help,
                 local_help=req.local_help,
             )
+        if justice := justice_kind(req.message):  # a condition, a record, work after prison
+            return justice_reply(justice, persona)
         if kind := professional_kind(canonical_text(req.message)):  # "should I" with ’ too
             # what a symptom means: when to get help now, not "don't change a medicine"
             symptoms = kind == "medical" and symptoms_question(req.message)

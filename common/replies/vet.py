@@ -7,6 +7,7 @@ import re
 
 from common.plain_text import as_seen
 from common.replies.integrity import integrity_kind
+from common.replies.justice import helps_breach
 from common.replies.prompt import CANARY
 from common.replies.requests import LIST
 from common.replies.sensitive import boundary_kind, names_medicine, professional_kind
@@ -401,6 +402,8 @@ def vet_reply(text: str, req: ReplyRequest) -> str:
         raise GenerationError(crossed)
     if helped := _helps_deceive(canonical_text(seen), req):
         raise GenerationError(helped)
+    if breach := helps_breach(seen, req.message):
+        raise GenerationError(breach)
     return text
 
 

@@ -95,6 +95,12 @@ _SPOKE_UP = (
 )
 _RETALIATION = re.compile(
     r"\bretaliat\w*"
+    # A threat to tell the authorities if they complain (the justice review: "he says he'll
+    # call my parole officer if I complain about not getting paid overtime"; the ILO's
+    # indicators of forced labour list threats of denunciation): punished speaking up, ahead.
+    r"|\b(?:threaten\w*|says?|said|told\s+me)\s+(?:to\s+|(?:that\s+)?(?:he|she|they)"
+    r"(?:'?ll|\s+will|'?d|\s+would)\s+)?(?:call|ring|phone|tell|report\s+me\s+to|contact)\s+"
+    r"(?:my\s+)?(?:parole|probation)\s+(?:officer|worker)"
     rf"|\b{_SPOKE_UP}\b[^.!?]{{0,80}}?\b(?:now|since|and|then|after|so)\b[^.!?]{{0,40}}?"
     rf"\b(?:{_HARMED}|ignor\w*\s+me|threaten\w*\s+me|bad\s+review|making\s+my\s+life\s+hell)"
     rf"|\b{_HARMED}\s+(?:me\s+)?(?:because|since|after|for)\s+(?:i\s+)?(?:{_SPOKE_UP}|complaining"
@@ -135,7 +141,7 @@ _EXPLOITATION = re.compile(
     rf"my\s+{_DOCUMENTS}\b"
     r"|\bvisa\b[^.!?]{0,40}?\b(?:can'?t|cannot|afraid\s+to|scared\s+to)\s+(?:complain|leave|quit"
     r"|report|speak\s+up|say\s+(?:no|anything))"
-    r"|\bthreaten\w*\s+(?:to\s+)?(?:report\s+me|cancel\s+my\s+(?:visa|permit|sponsorship)"
+    r"|\bthreaten\w*\s+(?:to\s+)?(?:report\s+me(?!\s+to\s+(?:my\s+)?(?:parole|probation))|cancel\s+my\s+(?:visa|permit|sponsorship)"
     r"|(?:get|have)\s+me\s+deported|deport\s+me|call\s+immigration)"
     r"|\bowe\s+(?:my|the)\s+(?:boss|employer|recruiter|agency|agent)\b[^.!?]{0,60}?\b(?:can'?t"
     r"|cannot|work\s+(?:it\s+)?off|won'?t\s+let)",
