@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from common.analysis import assess_safety
-from common.analysis.safety import crisis_kinds
+from common.analysis.safety import crisis_kinds, spellings
 from tests.fakes import turns
 
 AT_WORK = [
@@ -70,6 +70,24 @@ IN_CRISIS = [
     "not joking",
     "I'm a paramedic and I'm going to overdose tonight",
     "I'm a psychology student and I overdosed an hour ago",
+    "I'm a researcher on suicide and I've been researching methods for myself",
+]
+
+# The same pieces of work and caseloads in the languages whose bare "Suizid", "suicide",
+# "suicidio" and "overdose" read them, and the same people in crisis.
+AT_WORK_ELSEWHERE = [
+    "Ich schreibe meine Masterarbeit über Suizid bei Bauarbeitern, wie strukturiere ich sie?",
+    "Ich bin Notfallsanitäter, wir hatten drei Suizide diese Woche, wie schalte ich ab?",
+    "Je suis infirmière et je suis une formation sur le suicide, comment en parler à ma cheffe ?",
+    "Estoy escribiendo mi tesis sobre el suicidio en jóvenes, ¿cómo estructuro el marco teórico?",
+    "Soy periodista y sigo las pautas para informar sobre suicidio, ¿cómo se lo planteo a mi jefe?",
+    "Sou paramédico e tivemos três overdoses no plantão, como desligo depois do trabalho?",
+]
+IN_CRISIS_ELSEWHERE = [
+    "Ich schreibe meine Masterarbeit über Suizid und denke selbst an Selbstmord",
+    "Je fais une thèse sur le suicide et je veux mourir",
+    "Estoy haciendo una tesis sobre el suicidio y quiero morir",
+    "Sou enfermeira, fiz um curso sobre suicídio e quero me matar",
 ]
 
 
@@ -81,6 +99,22 @@ def test_suicide_self_harm_or_an_overdose_at_work_or_in_study_is_no_crisis(messa
 @pytest.mark.parametrize("message", IN_CRISIS)
 def test_the_same_people_in_crisis_stay_in_crisis(message):
     assert assess_safety(message).crisis
+
+
+@pytest.mark.parametrize("message", AT_WORK_ELSEWHERE)
+def test_the_same_work_in_german_french_spanish_or_portuguese_is_no_crisis(message):
+    assert not assess_safety(message).crisis, crisis_kinds(message)
+
+
+@pytest.mark.parametrize("message", IN_CRISIS_ELSEWHERE)
+def test_the_same_people_in_crisis_in_other_languages_stay_in_crisis(message):
+    assert assess_safety(message).crisis
+
+
+def test_a_word_an_exclusion_names_is_never_respelled():
+    # "tesis" leads its exclusion's words, which compile letter first ("t(?<!\w\w)esis"); it
+    # was respelled "tests" and that spelling read "suicidio" alone
+    assert "tests" not in " ".join(spellings("mi tesis sobre el suicidio"))
 
 
 @pytest.mark.parametrize(
