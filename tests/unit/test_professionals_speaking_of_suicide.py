@@ -91,23 +91,13 @@ IN_CRISIS_ELSEWHERE = [
 ]
 
 
-@pytest.mark.parametrize("message", AT_WORK)
+@pytest.mark.parametrize("message", AT_WORK + AT_WORK_ELSEWHERE)
 def test_suicide_self_harm_or_an_overdose_at_work_or_in_study_is_no_crisis(message):
     assert not assess_safety(message).crisis, crisis_kinds(message)
 
 
-@pytest.mark.parametrize("message", IN_CRISIS)
+@pytest.mark.parametrize("message", IN_CRISIS + IN_CRISIS_ELSEWHERE)
 def test_the_same_people_in_crisis_stay_in_crisis(message):
-    assert assess_safety(message).crisis
-
-
-@pytest.mark.parametrize("message", AT_WORK_ELSEWHERE)
-def test_the_same_work_in_german_french_spanish_or_portuguese_is_no_crisis(message):
-    assert not assess_safety(message).crisis, crisis_kinds(message)
-
-
-@pytest.mark.parametrize("message", IN_CRISIS_ELSEWHERE)
-def test_the_same_people_in_crisis_in_other_languages_stay_in_crisis(message):
     assert assess_safety(message).crisis
 
 
