@@ -26,10 +26,10 @@ def load_for_turns(*, gemini: bool) -> None:
     import httpx  # noqa: F401  the persona model's client
 
     from common import safety as crisis
-    from common import work_lines
     from common.addiction_lines import addiction_lines
     from common.analysis import baseline, entities, safety, sentiment
     from common.loneliness_lines import loneliness_lines
+    from common.work_lines import work_help
 
     baseline.load_lexicon()
     entities._load()
@@ -48,9 +48,7 @@ def load_for_turns(*, gemini: bool) -> None:
     loneliness_lines(None, default_locale="en-US")
     # the lines for rights at work, forced labour and sexual assault, which every turn reads too
     # (work_help), and a crisis of those kinds lists
-    for table in (work_lines._treatment, work_lines._pay, work_lines._exploitation):
-        table()
-    work_lines._sexual_assault()
+    work_help(None, default_locale="en-US")
     # The answers to "Are you safe right now?" (~25 ms to build, from the same file's relation
     # words): a crisis turn must not pay it, and a broken list fails the start, not a user's "no".
     crisis._not_safe()

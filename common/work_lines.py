@@ -4,51 +4,15 @@ locale's, read by the crisis lines' rules (common.safety.lines_key), or none."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
-from common.safety import lines_key
+from common.locale_lines import locale_lines
 
 _DATA = Path(__file__).parent / "data"
 WORKRIGHTS_FILE = _DATA / "workrights_resources.json"
 EXPLOITATION_FILE = _DATA / "exploitation_resources.json"
 SEXUAL_ASSAULT_FILE = _DATA / "sexual_assault_resources.json"
-
-Table = dict[str, tuple[str, ...]]
-
-
-def _table(raw: dict) -> Table:
-    return {k.lower(): tuple(v) for k, v in raw.items() if not k.startswith("_")}
-
-
-@cache
-def _treatment() -> Table:
-    return _table(json.loads(WORKRIGHTS_FILE.read_text(encoding="utf-8"))["treatment"])
-
-
-@cache
-def _pay() -> Table:
-    return _table(json.loads(WORKRIGHTS_FILE.read_text(encoding="utf-8"))["pay"])
-
-
-@cache
-def _exploitation() -> Table:
-    return _table(json.loads(EXPLOITATION_FILE.read_text(encoding="utf-8")))
-
-
-@cache
-def _sexual_assault() -> Table:
-    return _table(json.loads(SEXUAL_ASSAULT_FILE.read_text(encoding="utf-8")))
-
-
-def _lines(
-    table: Callable[[], Table], locale: str | None, default_locale: str, language: str | None
-) -> tuple[str, ...]:
-    key = lines_key(locale, default_locale=default_locale, language=language, table=table)
-    return table().get(key, ())
 
 
 @dataclass(frozen=True)
@@ -78,10 +42,17 @@ class WorkHelp:
 
 
 def work_help(locale: str | None, *, default_locale: str, language: str | None = None) -> WorkHelp:
-    """The request's locale's lines (lines_key's rules; the default locale when it names none)."""
+    """The request's locale's lines (lines_key's rules, `language` a crisis's; the default
+    locale when it names none)."""
+
+    def lines(path: Path, section: str | None = None) -> tuple[str, ...]:
+        return locale_lines(
+            path, locale, default_locale=default_locale, section=section, language=language
+        )
+
     return WorkHelp(
-        treatment=_lines(_treatment, locale, default_locale, language),
-        pay=_lines(_pay, locale, default_locale, language),
-        exploitation=_lines(_exploitation, locale, default_locale, language),
-        sexual_assault=_lines(_sexual_assault, locale, default_locale, language),
+        treatment=lines(WORKRIGHTS_FILE, "treatment"),
+        pay=lines(WORKRIGHTS_FILE, "pay"),
+        exploitation=lines(EXPLOITATION_FILE),
+        sexual_assault=lines(SEXUAL_ASSAULT_FILE),
     )

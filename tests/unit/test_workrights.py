@@ -15,6 +15,7 @@ import pytest
 from common import warmup
 from common.analysis.baseline import analyze_baseline
 from common.analysis.safety import crisis_kinds
+from common.locale_lines import _table
 from common.personas import PERSONAS
 from common.replies import ContextTurn, PromptBuilder, ReplyRequest, TemplateGenerator
 from common.replies.types import GenerationError
@@ -25,16 +26,7 @@ from common.replies.workrights import (
     workplace_mistreatment,
 )
 from common.safety import crisis_reply, local_help
-from common.work_lines import (
-    EXPLOITATION_FILE,
-    SEXUAL_ASSAULT_FILE,
-    WORKRIGHTS_FILE,
-    _exploitation,
-    _pay,
-    _sexual_assault,
-    _treatment,
-    work_help,
-)
+from common.work_lines import EXPLOITATION_FILE, SEXUAL_ASSAULT_FILE, WORKRIGHTS_FILE, work_help
 from tests.fakes import turns
 from tests.fakes.analysis import make_analysis
 
@@ -356,7 +348,12 @@ def test_every_entry_is_short_and_has_a_row_in_the_operations_table(path):
 
 
 def test_the_warm_up_reads_the_work_lines():
-    tables = (_treatment, _pay, _exploitation, _sexual_assault)
+    tables = (
+        _table(WORKRIGHTS_FILE, "treatment"),
+        _table(WORKRIGHTS_FILE, "pay"),
+        _table(EXPLOITATION_FILE, None),
+        _table(SEXUAL_ASSAULT_FILE, None),
+    )
     for table in tables:
         table.cache_clear()
     warmup.load_for_turns(gemini=False)
