@@ -3,7 +3,7 @@
 reversible test", "it's palliative now" "put the facts ... in writing"): fixed and
 persona-independent, as the lived experience reply is. It acknowledges, gives no steps, names
 the palliative care team and the locale's cancer-support line for work and money where there
-is one (common.cancer_lines.cancer_lines), and says once, gently, that the crisis lines are
+is one (common.support_lines), and says once, gently, that the crisis lines are
 there: listed when the model alone flagged the message (common.analysis.with_model), said
 otherwise. English only, as the prognosis is read."""
 
@@ -20,8 +20,8 @@ _HERE = "I'm here whenever you want to talk, about any of it, work included, at 
 
 
 def end_of_life_reply(support: tuple[str, ...], resources: tuple[str, ...] = ()) -> str:
-    """The reply, with the `support` lines (cancer_lines) and the crisis `resources` listed, if
-    any (else the crisis lines named once)."""
+    """The reply, with the `support` lines (SupportLines.cancer) and the crisis `resources`
+    listed, if any (else the crisis lines named once)."""
     said = _ACKNOWLEDGE + "".join(f" {line}" for line in support)
     if not resources:
         return f"{said}{_LINE} {_HERE}"

@@ -26,10 +26,8 @@ def load_for_turns(*, gemini: bool) -> None:
     import httpx  # noqa: F401  the persona model's client
 
     from common import safety as crisis
-    from common.addiction_lines import addiction_lines
     from common.analysis import baseline, entities, safety, sentiment
-    from common.loneliness_lines import loneliness_lines
-    from common.work_lines import work_help
+    from common.support_lines import support_lines
 
     baseline.load_lexicon()
     entities._load()
@@ -42,13 +40,10 @@ def load_for_turns(*, gemini: bool) -> None:
     crisis._violence()  # the lines for violence at home, read by the same rules
     crisis.violence_version()
     crisis._poison()  # the lines for poisoning and urgent care, which every turn reads (local_help)
-    # The lines for recovery and for loneliness, which every turn reads too: a broken file
-    # fails the start, not every turn.
-    addiction_lines(None, default_locale="en-US")
-    loneliness_lines(None, default_locale="en-US")
-    # the lines for rights at work, forced labour and sexual assault, which every turn reads too
-    # (work_help), and a crisis of those kinds lists
-    work_help(None, default_locale="en-US")
+    # The support lines (recovery, loneliness, rights at work, forced labour, sexual assault,
+    # cancer support, carers, new parents), which every turn reads too (support_lines) and a
+    # crisis of some kinds lists: a broken file fails the start, not every turn.
+    support_lines(None, default_locale="en-US")
     # The answers to "Are you safe right now?" (~25 ms to build, from the same file's relation
     # words): a crisis turn must not pay it, and a broken list fails the start, not a user's "no".
     crisis._not_safe()

@@ -20,7 +20,6 @@ from typing import NoReturn, Protocol
 from zoneinfo import ZoneInfo
 
 from common import logs
-from common.addiction_lines import addiction_lines
 from common.analysis.intrusive import intrusive_thoughts
 from common.analysis.safety import (
     ABOUT_OTHERS,
@@ -35,8 +34,6 @@ from common.analysis.safety import (
     scanned_once,
 )
 from common.analysis.types import Analysis
-from common.cancer_lines import cancer_lines
-from common.carer_lines import carer_lines, new_parent_lines
 from common.chat.limits import (
     LEANING_KINDS,
     activity_doc,
@@ -70,7 +67,7 @@ from common.events import Event, EventPublisher, keyless, user_key
 from common.experiments import assign_running
 from common.family_safety import baby_harm, baby_harm_reply, family_emergency_reply
 from common.lived_experience import lived_experience_reply
-from common.loneliness_lines import loneliness_lines
+from common.locale_lines import locale_lines
 from common.model_client import PersonaModelClient, longest_wait
 from common.outbox import deliver_now
 from common.personalization.anomaly import Verdict
@@ -127,8 +124,8 @@ from common.safety import (
 )
 from common.sessions.state import SessionState, WindowTurn, append_turn, new_session
 from common.sessions.summary import SessionSummary
+from common.support_lines import CARER_FILE, support_lines, work_help
 from common.timing import phase
-from common.work_lines import work_help
 
 log = logging.getLogger(__name__)
 
@@ -677,16 +674,7 @@ def take_turn(
             # Care over, a crisis in the hour (this session's or another's): a calm reply.
             after_crisis=shortly_after_crisis(activity, now),
             gentleness=said,
-            addiction_lines=addiction_lines(locale, default_locale=settings.safety_default_locale),
-            loneliness_lines=loneliness_lines(
-                locale, default_locale=settings.safety_default_locale
-            ),
-            work_help=work_help(locale, default_locale=settings.safety_default_locale),
-            cancer_lines=cancer_lines(locale, default_locale=settings.safety_default_locale),
-            carer_lines=carer_lines(locale, default_locale=settings.safety_default_locale),
-            new_parent_lines=new_parent_lines(
-                locale, default_locale=settings.safety_default_locale
-            ),
+            support_lines=support_lines(locale, default_locale=settings.safety_default_locale),
         )
         with phase("reply"):
             if crisis:
@@ -1266,7 +1254,9 @@ def _with_carer_aside(
     parents: "sometimes I wish my dad would just die so this would end" got the suicide reply
     alone): their feelings are common, with the locale's carers' line (caring.carer_aside)."""
     question = CRISIS_REPLIES["en"][2]
-    lines = carer_lines(locale, default_locale=settings.safety_default_locale)
+    lines = locale_lines(
+        CARER_FILE, locale, default_locale=settings.safety_default_locale, section="carers"
+    )
     aside = carer_aside(said, lines)
     if not aside or not reply.endswith(question):
         return reply
@@ -1301,7 +1291,7 @@ def _end_of_life_answer(
 ) -> _Answer:
     """The fixed reply to a terminal prognosis the model alone flagged (common.end_of_life),
     with the locale's crisis lines listed, as the lived experience reply lists them."""
-    reply = end_of_life_reply(request.cancer_lines, _resources(locale, settings))
+    reply = end_of_life_reply(request.support_lines.cancer, _resources(locale, settings))
     if sink:
         sink.token(reply)
     return _Answer(ranking, reply, "safety", ())

@@ -273,11 +273,11 @@ def _for_a_carer(persona: str, req: ReplyRequest) -> str:
     before = req.window[-1].reply if req.window else ""
     lead = _CARER_FEELINGS if strain else _CARER_LOAD
     if _BREAK.search(text) and _CARER_BREAK not in before:
-        support, ask = _CARER_BREAK + _lines(req.carer_lines), _BREAK_ASK
+        support, ask = _CARER_BREAK + _lines(req.support_lines.carers), _BREAK_ASK
     elif _CARER_SUPPORT in before:
         support, ask = _CARER_SUPPORT_AGAIN, _CARER_ASK
     else:
-        support, ask = _CARER_SUPPORT + _lines(req.carer_lines), _CARER_ASK
+        support, ask = _CARER_SUPPORT + _lines(req.support_lines.carers), _CARER_ASK
     parts = ("" if lead in before else lead, support, _CARER_WORK.strip() if work else "", ask)
     return " ".join(part for part in parts if part)
 
@@ -290,10 +290,12 @@ def caring_reply(persona: str, req: ReplyRequest, earlier: Iterable[str]) -> str
     do I cope with that?")."""
     said = req.message
     if crying_baby_at_the_limit(said):
-        listed = lines_named(req.new_parent_lines or req.local_help)
+        listed = lines_named(req.support_lines.new_parents or req.local_help)
         return baby_sign("crying", listed, req.local_help)
     if postnatal(said):
-        return _POSTNATAL.format(lines=_lines(req.new_parent_lines), call=call_now(req.local_help))
+        return _POSTNATAL.format(
+            lines=_lines(req.support_lines.new_parents), call=call_now(req.local_help)
+        )
     if caring(said, earlier):
         return _for_a_carer(persona, req)
     text = _said(said)

@@ -403,8 +403,8 @@ _HEALTH_LIMITS_RULE = (
 
 # A terminal prognosis of theirs (common.analysis.prognosis), as the template answers it
 # (common.end_of_life): "I've been given 6 months to live, what do I do with my career" got
-# Elro's option A. `support`: the locale's cancer-support lines (ReplyRequest.cancer_lines, our
-# own words), named as written, which the reply vet lets through.
+# Elro's option A. `support`: the locale's cancer-support lines (SupportLines.cancer, our own
+# words), named as written, which the reply vet lets through.
 def _end_of_life_rule(support: tuple[str, ...]) -> str:
     named = f" For work and money, name this line as written: {' '.join(support)}"
     return (
@@ -438,7 +438,8 @@ _EXPOSURE_RULE = (
 # Mistreatment at work told in the message, or asked about after it was told in the window
 # (common.replies.workrights.mistreatment_at_work), as the template answers it: "my boss said
 # he'd promote me if I went to dinner with him" was Elro's to weigh as an option. Only when it
-# applies, naming the locale's lines for it (ReplyRequest.work_help), which the vet vouches for.
+# applies, naming the locale's lines for it (ReplyRequest.support_lines.work), which the vet
+# vouches for.
 def _workrights_rule(kind: str, lines: tuple[str, ...]) -> str:
     listed = (
         f"or these lines: {resource_line(lines)} (never any other number)"
@@ -495,8 +496,8 @@ def _family_rules(req: ReplyRequest) -> tuple[str, ...]:
     the locale's lines to name."""
     said = (req.message, *(turn.message for turn in req.window))
     rules = (
-        (_CARER_RULE, req.carer_lines, caring(req.message, said[1:])),
-        (_POSTNATAL_RULE, req.new_parent_lines, any(map(postnatal, said))),
+        (_CARER_RULE, req.support_lines.carers, caring(req.message, said[1:])),
+        (_POSTNATAL_RULE, req.support_lines.new_parents, any(map(postnatal, said))),
     )
     return tuple(
         rule + (f" Lines you may name for it: {resource_line(lines)}." if lines else "")
@@ -531,7 +532,8 @@ def _loneliness_rule(lines: tuple[str, ...]) -> str:
     """The rule for loneliness and isolation (the loneliness review: "how do I make friends as
     an adult" got study steps, and no reply named a befriending line), in every prompt: the
     template's reader (common.replies.loneliness) reads English only, the model any language.
-    `lines`: the locale's (ReplyRequest.loneliness_lines), which the reply vet lets through."""
+    `lines`: the locale's (ReplyRequest.support_lines.loneliness), which the reply vet lets
+    through."""
     listed = resource_line(lines)
     such = f" (here: {listed})" if listed else ""
     return (
@@ -577,7 +579,7 @@ def _gentle_rules(req: ReplyRequest) -> tuple[str, ...]:
     minor = any(map(stated_minor, (req.message, *(turn.message for turn in req.window))))
     rules = (
         (_HEAVY_EVENT_RULE, said.heavy),
-        (_end_of_life_rule(req.cancer_lines), stated_prognosis(req.message)),
+        (_end_of_life_rule(req.support_lines.cancer), stated_prognosis(req.message)),
         (_HEALTH_LIMITS_RULE, said.limits),
         (_MINOR_RULE, minor),
     )
@@ -815,10 +817,10 @@ class PromptBuilder:
         forgotten = (_FORGOTTEN_RULE,) if req.summary.asked_to_forget else ()
         exposed = (_EXPOSURE_RULE,) if occupational_exposure(req.message) else ()
         kind = mistreatment_at_work(req.message, (t.message for t in req.window))
-        work = (_workrights_rule(kind, req.work_help.rights(kind)),) if kind else ()
+        work = (_workrights_rule(kind, req.support_lines.work.rights(kind)),) if kind else ()
         standing = _standing_rule(req.standing_requests)
         emergency = _emergency_rule(req.local_help)
-        lonely = _loneliness_rule(req.loneliness_lines)
+        lonely = _loneliness_rule(req.support_lines.loneliness)
         family = _family_rules(req)
         rules = "\n".join(
             (

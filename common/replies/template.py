@@ -1577,7 +1577,7 @@ def _in_recovery(persona: str, req: ReplyRequest) -> str:
     _AT_RISK), with the locale's addiction line and, when an opioid is named, _OPIOID_BREAK."""
     said = _RELAPSED if relapsed(req.message) else _AT_RISK
     return said[persona].format(
-        line="".join(f" {line}" for line in req.addiction_lines),
+        line="".join(f" {line}" for line in req.support_lines.addiction),
         opioid=_OPIOID_BREAK if opioid_named(req.message) else "",
     )
 
@@ -1765,7 +1765,7 @@ class TemplateGenerator:
                 kind,
                 message=req.message,
                 earlier=(t.message for t in req.window),
-                work_help=req.work_help,
+                work_help=req.support_lines.work,
                 local_help=req.local_help,
             )
         if justice := justice_kind(req.message):  # a condition, a record, work after prison
@@ -1777,7 +1777,7 @@ class TemplateGenerator:
                 persona, kind, tone, previous, calm, "symptoms" if symptoms else kind
             )
         if stated_prognosis(req.message):  # no steps: the end-of-life reply (common.end_of_life)
-            return end_of_life_reply(req.cancer_lines)
+            return end_of_life_reply(req.support_lines.cancer)
         # loneliness: people, not a tutorial or a walk (the loneliness review)
         if isolated(req.message, [t.message for t in _recallable(req.window)]):
             return self._connect(persona, req, asking, specifics, seed, tone, calm, name_mood)
@@ -1864,7 +1864,7 @@ class TemplateGenerator:
         limits: "housebound" may not get out to a club); plainly, as they asked (_plainly)."""
         if LISTEN in asking and "?" not in req.message:
             return _HEARD[persona]
-        specifics = replace(specifics, befriending=_such_as(req.loneliness_lines))
+        specifics = replace(specifics, befriending=_such_as(req.support_lines.loneliness))
         lead = "befriending service" if req.gentleness.limits else ""
         steps = self._choose_steps(req, "connection", seed, specifics, technical=False, lead=lead)
         actions = [specifics.fill(step.action) for step in steps]

@@ -11,7 +11,7 @@ from common.personas import Persona
 from common.replies.requests import kept_requests
 from common.replies.sensitive import Gentleness, gentleness
 from common.sessions.summary import SessionSummary
-from common.work_lines import WorkHelp
+from common.support_lines import SupportLines
 
 
 @dataclass(frozen=True)
@@ -72,25 +72,10 @@ class ReplyRequest:
     # Within the hour after the user's latest crisis turn (in any session), as the activity
     # record tells: the turn may no longer be in the window. Read recent_crisis, not this.
     after_crisis: bool = False
-    # The locale's lines for recovery from alcohol or drugs (common.addiction_lines): the
-    # template names them to a relapse or a risky choice; () where there are none.
-    addiction_lines: tuple[str, ...] = ()
-    # The locale's befriending and support lines for loneliness (common.loneliness_lines): the
-    # template's connection step and the prompt's loneliness rule name them, the vet lets them
-    # through; () where there are none.
-    loneliness_lines: tuple[str, ...] = ()
-    # The locale's lines for mistreatment at work, forced labour and sexual assault
-    # (common.work_lines): the template's reply to mistreatment at work names them, as the
-    # prompt's rule for it does, and the reply vet lets them through on every turn.
-    work_help: WorkHelp = field(default_factory=WorkHelp)
-    # The locale's cancer-support lines for work and money (common.cancer_lines): the
-    # end-of-life reply and its prompt rule name them, the reply vet lets their numbers through.
-    cancer_lines: tuple[str, ...] = ()
-    # The locale's lines for carers and for new parents (common.carer_lines): the template names
-    # them to a carer's strain and to low mood after a birth, the prompt to Gemini, and the
-    # reply vet vouches for them on every turn, as for local_help; () where there are none.
-    carer_lines: tuple[str, ...] = ()
-    new_parent_lines: tuple[str, ...] = ()
+    # The locale's lines for recovery, loneliness, mistreatment at work, cancer support, carers
+    # and new parents (common.support_lines), read once per turn: the template and the prompt's
+    # rules name them, the reply vet lets all but the recovery lines through on every turn.
+    support_lines: SupportLines = field(default_factory=SupportLines)
     # What the message and window say of heavy events and health limits: take_turn's, which
     # ranked the personas; read from them when not given (a request built elsewhere). None
     # only until __post_init__ sets it: readers always see a Gentleness, hence the ignore.

@@ -323,19 +323,14 @@ def _vouched(req: ReplyRequest) -> str:
     lines (ReplyRequest.local_help: "Call Poison Control at 1-800-222-1222 or 911 right now",
     "call NHS 111 or go to A&E" were refused, the coaching template answering instead) and its
     lines for loneliness ("The Silver Line (0800 4 70 80 90)" was refused to a lonely widow),
-    lines for mistreatment at work, forced labour and sexual assault (ReplyRequest.work_help:
-    Acas's 0300 123 1100 and the EEOC's 1-800-669-4000 were refused too),
-    its cancer-support lines (ReplyRequest.cancer_lines, for the end-of-life rule) and
-    its lines for carers and new parents (carer_lines, new_parent_lines)."""
+    lines for mistreatment at work, forced labour and sexual assault (Acas's 0300 123 1100 and
+    the EEOC's 1-800-669-4000 were refused too), its cancer-support lines (for the end-of-life
+    rule) and its lines for carers and new parents (ReplyRequest.support_lines.vouched)."""
     said = (
         *req.care_resources,
         *req.analysis.safety.resources,
         *req.local_help,
-        *req.loneliness_lines,
-        *req.work_help.lines,
-        *req.cancer_lines,
-        *req.carer_lines,
-        *req.new_parent_lines,
+        *req.support_lines.vouched(),
     )
     return as_seen(" ".join((*said, *(t.reply for t in req.window if t.crisis))))
 

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 
 from common.replies.sensitive import _EMPLOYER, stated_minor
 from common.safety import call_now
+from common.support_lines import WorkHelp
 from common.text import canonical_text
-from common.work_lines import WorkHelp
 
 # Someone at work: the employment questions' words (sensitive._EMPLOYER) and "they", as
 # mistreatment is told ("they cut my hours after I asked for a wheelchair ramp").

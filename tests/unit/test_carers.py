@@ -13,7 +13,6 @@ import pytest
 
 from common.analysis.safety import crisis_kinds
 from common.analysis.sentiment import score_sentiment
-from common.carer_lines import CARER_FILE
 from common.chat import service
 from common.chat.models import TurnCreate
 from common.config import Settings
@@ -23,6 +22,7 @@ from common.replies.sensitive import professional_kind
 from common.replies.types import GenerationError
 from common.replies.vet import vet_reply
 from common.safety import responsible_for
+from common.support_lines import CARER_FILE
 from tests.fakes import turns
 from tests.fakes.turns import NOW
 

@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 import pytest
 
 from common.analysis.baseline import analyze_baseline
-from common.cancer_lines import cancer_lines
 from common.chat import service, wiring
 from common.chat.models import TurnCreate
 from common.end_of_life import end_of_life_reply
+from common.locale_lines import locale_lines
 from common.notifications.models import AFTER_HEAVY_EVENT
 from common.notifications.weekly import weekly_insight
 from common.personalization.preferences import PersonaStats, Profile
@@ -23,6 +23,7 @@ from common.replies import ContextTurn, PromptBuilder, ReplyRequest, TemplateGen
 from common.replies.prompt import _HEAVY_EVENT_RULE
 from common.routing.ensemble import Conversation
 from common.safety import resources_for
+from common.support_lines import CANCER_FILE, SupportLines
 from tests.fakes import turns
 from tests.fakes.analysis import make_analysis
 from tests.fakes.model import flagging
@@ -248,7 +249,12 @@ def test_riri_asked_for_gives_no_steps_either_and_names_the_locales_cancer_line(
 @pytest.mark.parametrize("message", PROGNOSIS)
 def test_a_terminal_prognosis_gets_the_heavy_event_and_end_of_life_rules(message):
     lines = ("If it's cancer, in the UK the Macmillan Support Line (0808 808 00 00) can help.",)
-    req = ReplyRequest(PERSONAS["elro"], message, analyze_baseline(message), cancer_lines=lines)
+    req = ReplyRequest(
+        PERSONAS["elro"],
+        message,
+        analyze_baseline(message),
+        support_lines=SupportLines(cancer=lines),
+    )
     rules = PromptBuilder().build(req).system_instruction
     assert _HEAVY_EVENT_RULE in rules
     assert "They say they are dying or have a terminal prognosis" in rules
@@ -278,7 +284,9 @@ def test_the_models_flag_alone_on_a_prognosis_gets_the_end_of_life_reply_with_th
     said = turns.take_turn(uid="u1", message=message, analyze=analyze, store=store,
                            publisher=publisher)  # fmt: skip
     lines = resources_for(None, default_locale="en-US")
-    assert said["reply"] == end_of_life_reply(cancer_lines(None, default_locale="en-US"), lines)
+    assert said["reply"] == end_of_life_reply(
+        locale_lines(CANCER_FILE, None, default_locale="en-US"), lines
+    )
     assert "988" in said["reply"] and "Are you safe right now?" not in said["reply"]
     assert said["safety"]["crisis"] is False
     assert not [e for e in publisher.events if e.type == "safety.crisis_detected"]

@@ -16,7 +16,7 @@ import pytest
 from common.analysis.baseline import analyze_baseline
 from common.chat import service
 from common.chat.models import TurnCreate
-from common.loneliness_lines import LONELINESS_FILE, loneliness_lines
+from common.locale_lines import locale_lines
 from common.notifications.models import LEANING
 from common.notifications.reengagement import reengagement_nudge, withhold_reason
 from common.notifications.weekly import weekly_insight
@@ -33,12 +33,13 @@ from common.replies.loneliness import isolated
 from common.replies.requests import LISTEN, asked
 from common.replies.template import _STEPS, _Specifics
 from common.replies.vet import vet_reply
+from common.support_lines import LONELINESS_FILE, SupportLines
 from tests.fakes import turns
 from tests.fakes.analysis import make_analysis
 from tests.unit.test_notification_producers import KEY, NOW, _recipient
 
 GEN = TemplateGenerator()
-GB = loneliness_lines("en-GB", default_locale="en-US")
+GB = locale_lines(LONELINESS_FILE, "en-GB", default_locale="en-US")
 SILVER_LINE = "0800 4 70 80 90"
 
 # The review's messages, each with the reading it got (the model's, or the baseline's with
@@ -76,7 +77,7 @@ def test_a_lonely_message_gets_human_contact_not_productivity_steps(message, per
 def test_housebound_gets_the_befriending_line_first_and_no_walk(persona):
     message = "I'm 85 and housebound, I don't see anyone apart from the carer"
     sad = make_analysis(tone="sad", intent="emotional_support")
-    text = _reply(message, persona, sad, loneliness_lines=GB)
+    text = _reply(message, persona, sad, support_lines=SupportLines(loneliness=GB))
     assert SILVER_LINE in text and "0800 678 1602" in text, text
     assert "walk" not in text
     # No lines for the locale: the step still says what to look for.
@@ -190,7 +191,7 @@ def _gb_request(message: str = WIDOWED) -> ReplyRequest:
         message,
         make_analysis(tone="sad", intent="emotional_support"),
         local_help=("If you are in immediate danger in the UK, call 999",),
-        loneliness_lines=GB,
+        support_lines=SupportLines(loneliness=GB),
     )
 
 

@@ -664,7 +664,11 @@ def test_an_ordinary_prompt_is_unchanged_by_the_gentle_rules(window):
         [
             PERSONAS["lua"].voice,
             "\n".join(
-                (*_RULES, _emergency_rule(req.local_help), _loneliness_rule(req.loneliness_lines))
+                (
+                    *_RULES,
+                    _emergency_rule(req.local_help),
+                    _loneliness_rule(req.support_lines.loneliness),
+                )
             ).replace("{tag}", "0000"),
             *mentors,
             f"{_ESTIMATES_LABEL} {render_analysis(req.analysis)}",

@@ -15,6 +15,7 @@ from common.personas import PERSONAS
 from common.replies import ContextTurn, GenerationError, PromptBuilder, ReplyRequest
 from common.replies.vet import MAX_REPLY_CHARS, vet_reply, whole_sentences
 from common.safety import RESOURCES_FILE, VIOLENCE_FILE, resources_for
+from common.support_lines import SupportLines
 from tests.fakes import turns
 from tests.fakes.analysis import make_analysis
 
@@ -551,5 +552,7 @@ def test_the_locales_cancer_line_may_be_named_where_the_request_carries_it():
     message = "I've been given 6 months to live"
     with pytest.raises(GenerationError, match="phone number"):
         vet_reply(reply, ReplyRequest(PERSONAS["lua"], message, make_analysis()))
-    asked = ReplyRequest(PERSONAS["lua"], message, make_analysis(), cancer_lines=(line,))
+    asked = ReplyRequest(
+        PERSONAS["lua"], message, make_analysis(), support_lines=SupportLines(cancer=(line,))
+    )
     assert vet_reply(reply, asked) == reply

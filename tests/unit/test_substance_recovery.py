@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import pytest
 
-from common.addiction_lines import addiction_lines
 from common.analysis.safety import assess_safety, crisis_kinds
+from common.locale_lines import locale_lines
 from common.personas import PERSONAS
 from common.replies import ReplyRequest, TemplateGenerator
 from common.replies.prompt import PromptBuilder
 from common.replies.sensitive import gentleness, sobriety_milestone, substance_recovery
+from common.support_lines import ADDICTION_FILE, SupportLines
 from tests.fakes import turns
 from tests.fakes.analysis import make_analysis
 
@@ -53,7 +54,9 @@ def _reply(message: str, persona: str, locale: str | None = None, **analysis) ->
         persona=PERSONAS[persona],
         message=message,
         analysis=make_analysis(**{"tone": "calm", "intent": "decision_making", **analysis}),
-        addiction_lines=addiction_lines(locale, default_locale="en-US"),
+        support_lines=SupportLines(
+            addiction=locale_lines(ADDICTION_FILE, locale, default_locale="en-US")
+        ),
     )
     return TemplateGenerator().generate(req)
 

@@ -54,3 +54,20 @@ def test_the_warm_up_reads_the_spelling_words():
     patterns._respelling.cache_clear()
     warmup.load_for_turns(gemini=False)
     assert patterns._respelling.cache_info().currsize == 1
+
+
+def test_the_warm_up_reads_every_support_lines_file():
+    """Every turn reads them (support_lines): a broken one fails the start, not every turn."""
+    from common.locale_lines import _table
+    from common.support_lines import CANCER_FILE, CARER_FILE, LONELINESS_FILE
+
+    tables = [
+        _table(CANCER_FILE, None),
+        _table(CARER_FILE, "carers"),
+        _table(CARER_FILE, "new_parents"),
+        _table(LONELINESS_FILE, None),
+    ]
+    for table in tables:
+        table.cache_clear()
+    warmup.load_for_turns(gemini=False)
+    assert all(table.cache_info().currsize == 1 for table in tables)

@@ -26,7 +26,13 @@ from common.replies.workrights import (
     workplace_mistreatment,
 )
 from common.safety import crisis_reply, local_help
-from common.work_lines import EXPLOITATION_FILE, SEXUAL_ASSAULT_FILE, WORKRIGHTS_FILE, work_help
+from common.support_lines import (
+    EXPLOITATION_FILE,
+    SEXUAL_ASSAULT_FILE,
+    WORKRIGHTS_FILE,
+    SupportLines,
+    work_help,
+)
 from tests.fakes import turns
 from tests.fakes.analysis import make_analysis
 
@@ -40,7 +46,7 @@ def _reply(message: str, persona: str, locale: str = "en-GB", **kw) -> str:
             persona=PERSONAS[persona],
             message=message,
             analysis=analysis,
-            work_help=work_help(locale, default_locale="en-US"),
+            support_lines=SupportLines(work=work_help(locale, default_locale="en-US")),
             local_help=local_help(locale, default_locale="en-US"),
             **kw,
         )
@@ -289,7 +295,7 @@ def _request(message: str, locale: str) -> ReplyRequest:
         persona=PERSONAS["lua"],
         message=message,
         analysis=analyze_baseline(message),
-        work_help=work_help(locale, default_locale="en-US"),
+        support_lines=SupportLines(work=work_help(locale, default_locale="en-US")),
     )
 
 
