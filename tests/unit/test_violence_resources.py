@@ -20,6 +20,7 @@ from common.safety import (
     VIOLENCE_FILE,
     crisis_reply,
     resources_for,
+    tables,
     violence_key,
     violence_resources_for,
     with_violence_lines,
@@ -343,7 +344,7 @@ def test_the_violence_lines_are_looked_up_as_the_crisis_resources_are(locale, ke
 def test_a_language_entry_is_read_in_every_country_of_the_language(monkeypatch, tmp_path):
     table = tmp_path / "violence_resources.json"
     table.write_text(json.dumps({"de": ["in Deutschland: 116 016"], "de-CH": ["CH line"]}))
-    monkeypatch.setattr(safety, "VIOLENCE_FILE", table)
+    monkeypatch.setattr(tables, "VIOLENCE_FILE", table)
     safety._violence.cache_clear()
     safety._by_region.cache_clear()
     try:

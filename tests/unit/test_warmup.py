@@ -11,6 +11,7 @@ import json
 import pytest
 
 from common import safety, warmup
+from common.safety import tables
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def test_the_warm_up_reads_the_crisis_resources(unread_resources):
 def test_a_broken_resources_file_fails_the_warm_up(unread_resources, monkeypatch, tmp_path):
     broken = tmp_path / "crisis_resources.json"
     broken.write_text('{"default": ["a line",')
-    monkeypatch.setattr(safety, "RESOURCES_FILE", broken)
+    monkeypatch.setattr(tables, "RESOURCES_FILE", broken)
     with pytest.raises(json.JSONDecodeError):
         warmup.load_for_turns(gemini=False)
 
