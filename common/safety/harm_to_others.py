@@ -9,7 +9,7 @@ from collections.abc import Set
 
 from common.analysis.safety import normalise
 from common.safety.helplines import _EMERGENCY, with_violence_lines
-from common.safety.locales import lines_key
+from common.safety.locales import lines_in
 from common.safety.tables import _harm_child, _harm_own
 
 # A child named in the message, in each language of the crisis patterns: the child line is
@@ -35,11 +35,12 @@ def harm_resources_for(
     """The lines for harm to others of the request's locale (lines_key's rules): for people
     worried about their own behaviour, then, when a `child` is involved, the child-protection
     line; () when there is none for it."""
-    lines: list[str] = []
-    for table in (_harm_own, _harm_child) if child else (_harm_own,):
-        key = lines_key(locale, default_locale=default_locale, language=language, table=table)
-        lines.extend(table().get(key, ()))
-    return tuple(lines)
+    tables = (_harm_own, _harm_child) if child else (_harm_own,)
+    return tuple(
+        line
+        for table in tables
+        for line in lines_in(table, locale, default_locale=default_locale, language=language)
+    )
 
 
 def with_harm_lines(resources: tuple[str, ...], harm: tuple[str, ...]) -> tuple[str, ...]:

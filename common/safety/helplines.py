@@ -8,7 +8,7 @@ import re
 from collections.abc import Set
 
 from common.analysis.safety import EMERGENCY, TAKEN
-from common.safety.locales import lines_key
+from common.safety.locales import entry_in, lines_in, lines_key
 from common.safety.tables import _poison, _resources, _violence
 
 _DIRECTORY = "findahelpline"  # the global directory of helplines by country, in "default"
@@ -33,16 +33,14 @@ def violence_key(
 ) -> str | None:
     """The entry of the violence lines the request's locale reads (lines_key's rules, the
     default locale only when it names none); None when there is none for it."""
-    key = lines_key(locale, default_locale=default_locale, language=language, table=_violence)
-    return key if key in _violence() else None
+    return entry_in(_violence, locale, default_locale=default_locale, language=language)
 
 
 def violence_resources_for(
     locale: str | None, *, default_locale: str, language: str | None = None
 ) -> tuple[str, ...]:
     """The lines for violence at home of the request's locale (violence_key); () when none."""
-    key = violence_key(locale, default_locale=default_locale, language=language)
-    return _violence()[key] if key else ()
+    return lines_in(_violence, locale, default_locale=default_locale, language=language)
 
 
 def poison_key(
@@ -50,8 +48,7 @@ def poison_key(
 ) -> str | None:
     """The entry of the poison lines the request's locale reads (lines_key's rules, the default
     locale only when it names none); None when there is none for it."""
-    key = lines_key(locale, default_locale=default_locale, language=language, table=_poison)
-    return key if key in _poison() else None
+    return entry_in(_poison, locale, default_locale=default_locale, language=language)
 
 
 def poison_resources_for(
@@ -59,8 +56,7 @@ def poison_resources_for(
 ) -> tuple[str, ...]:
     """The lines for poisoning and urgent medical advice of the request's locale (poison_key);
     () when none."""
-    key = poison_key(locale, default_locale=default_locale, language=language)
-    return _poison()[key] if key else ()
+    return lines_in(_poison, locale, default_locale=default_locale, language=language)
 
 
 # The line of a crisis entry that gives the emergency number, in each language of the

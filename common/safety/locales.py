@@ -102,3 +102,29 @@ def lines_key(
     if locale is not None and region:
         return resource_key(locale, table)
     return resource_key(language, table)
+
+
+def entry_in(
+    table: Callable[[], Table],
+    locale: str | None,
+    *,
+    default_locale: str,
+    language: str | None = None,
+) -> str | None:
+    """The entry of `table` the request's locale reads (lines_key's rules, the default locale
+    only when it names none); None when there is none for it: a table of lines other than the
+    crisis resources need not have a "default"."""
+    key = lines_key(locale, default_locale=default_locale, language=language, table=table)
+    return key if key in table() else None
+
+
+def lines_in(
+    table: Callable[[], Table],
+    locale: str | None,
+    *,
+    default_locale: str,
+    language: str | None = None,
+) -> tuple[str, ...]:
+    """The lines of `table` the request's locale reads (entry_in); () when there are none."""
+    key = entry_in(table, locale, default_locale=default_locale, language=language)
+    return table()[key] if key else ()
