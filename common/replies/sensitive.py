@@ -593,9 +593,15 @@ def heavy_event(text: str) -> bool:
     """The message speaks of a heavy life event (_HEAVY_EVENT), a terminal prognosis of theirs
     (common.analysis.prognosis), a stay in hospital or treatment for an eating disorder, or
     a relapse in recovery ("I relapsed last night":
-    the next turn, "what do I do now?", got a tutorial to follow)."""
+    the next turn, "what do I do now?", got a tutorial to follow), or harassment for sexual
+    orientation or gender identity (workrights.identity_harassment: a slur, deadnaming, outing,
+    as "homophobic" and "misgendering" here are)."""
+    from common.replies.workrights import identity_harassment  # it imports this module
+
     said = canonical_text(text)
     if _HEAVY_EVENT.search(said) or _EATING_DISORDER_STAY.search(said) or stated_prognosis(text):
+        return True
+    if identity_harassment(text):
         return True
     return relapsed(text) and substance_recovery(text)
 

@@ -11,7 +11,7 @@ English only, as the template's replies are."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from common.replies.sensitive import _EMPLOYER, stated_minor
 from common.safety import call_now
@@ -59,10 +59,18 @@ _QUID_PRO_QUO = re.compile(
     r"|(?:sleep|slept|sex)\s+with\s+(?:him|her))\b",
     re.IGNORECASE | re.MULTILINE,
 )
+# Sexual orientation and gender identity, as said of oneself ("I'm bi", "because I'm
+# non-binary"): a whole word, so "transferred me" and "trans-atlantic" are no "trans" (the
+# LGBTQ+ review: "they fired me after they transferred me" read as discrimination).
+_IDENTITY = (
+    r"(?:gay|lesbian|bi|bisexual|queer|trans(?!-)|transgender|non-?binary|enby|genderqueer"
+    r"|lgbt\w*|intersex)"
+)
 _PROTECTED = (
     r"(?:pregnan\w*|maternity(?!\s+cover)|disab\w*|wheelchair|ramp|adjustments?|accommodations?"
     r"|illness|sick\s+(?:leave|note)|diagnos\w*|cancer|religio\w*|hijab|my\s+race|racial|my\s+age"
-    r"|gay|lesbian|trans|my\s+(?:condition|health|autism|adhd|dyslexia|depression|anxiety))"
+    rf"|{_IDENTITY}|sexuality|sexual\s+orientation|gender\s+identity"
+    r"|my\s+(?:condition|health|autism|adhd|dyslexia|depression|anxiety))\b"
 )
 _HARMED = (
     r"(?:fired|sacked|dismissed|let\s+(?:me\s+)?go|laid\s+(?:me\s+)?off|demoted"
@@ -78,7 +86,8 @@ _TOPIC = (
 )
 _DISCRIMINATION = re.compile(
     r"(?<!anti-)(?<!anti)\b(?:discriminat\w*|racis[mt]\w*|sexis[mt]\w*|homophob\w*|transphob\w*"
-    rf"|ableis[mt]\w*|misogyn\w*|misgender\w*|(?:racial|homophobic)\s+slurs?){_TOPIC}"
+    rf"|ableis[mt]\w*|misogyn\w*|misgender\w*|biphob\w*"
+    rf"|(?:racial|homophobic|transphobic|biphobic)\s+slurs?){_TOPIC}"
     rf"|\b{_HARMED}\b[^.!?]{{0,60}}?\b(?:after|because|since|when|for|once)\b[^.!?]{{0,40}}?"
     rf"\b{_PROTECTED}"
     rf"|\b{_PROTECTED}[^.!?]{{0,60}}?\b(?:and|then|now|so)\s+(?:\w+\s+){{0,3}}?{_HARMED}"
@@ -86,6 +95,87 @@ _DISCRIMINATION = re.compile(
     r"(?:any\s+)?(?:women|mothers|mums|moms|men|older|black|asian|muslim|disabled|gay|trans)",
     re.IGNORECASE,
 )
+# Harassment for sexual orientation or gender identity (the LGBTQ+ review: "my manager called
+# me a dyke in front of everyone", "my boss keeps deadnaming me", "a colleague outed me" got
+# "Plan around your manager"): a slur said of them, slurs for who they are, deadnaming, "she"
+# for a man, pronouns or a name refused, outing, "asked me if I'm gay" by someone at work, a
+# bathroom barred to a trans person, jokes about it, a partner not to be mentioned as it
+# "makes people uncomfortable". Not "my colleague outed the bug in standup". English only: the
+# template's replies are (a German slur is not read).
+_SLUR = (
+    r"(?:f[a*@]g+(?:[o*]t)?s?|f\*+[a-z*]*|faggots?|dykes?|tranny|trannies|shemales?|poof(?:ter)?s?"
+    r"|batty\s+boy|homos?|lezzas?|lesbos?|queers?)"
+)
+_WHO_AT_WORK = (
+    r"(?:boss|manager|supervisor|team\s*lead|lead|hr|interviewer|recruiter|colleagues?"
+    r"|co-?workers?|director|employer|they)"
+)
+_PRONOUN = r"(?:he|she|him|her|it|sir|ma'?am|miss|mr|mrs|ms|a\s+(?:man|woman|girl|guy|lady))"
+_TRANS_SAID = re.compile(
+    r"\b(?:trans(?!-)|transgender|transition\w*|non-?binary|enby|genderqueer)\b", re.IGNORECASE
+)
+_IDENTITY_HARASSMENT = re.compile(
+    rf"\bcall(?:s|ed|ing)?\s+me\s+(?:an?\s+|the\s+)?(?:\w+\s+)?['\"]?{_SLUR}['\"]?"
+    r"(?=\s+(?:in|at|and|to|on|behind|every|all|because|for|when|whenever|again)\b|[.!?,]|$)"
+    rf"|\b(?:slurs?|names)\b[^.!?]{{0,40}}?\b(?:because|for\s+being|since)\b[^.!?]{{0,20}}?\b{_IDENTITY}\b"
+    r"|\bdead-?nam\w*"
+    r"|\b(?:call\w*|us(?:es|ed|ing)|refer\w*\s+to)\s+(?:me\s+)?(?:by\s+)?my\s+(?:old|birth|dead"
+    r"|former|previous)\s+name"
+    rf"|\b(?:call\w*\s+me|refer\w*\s+to\s+me\s+as)\s+['\"]?{_PRONOUN}['\"]?\s+(?:\w+\s+){{0,3}}?"
+    r"(?:even\s+though|although|when|after|though)\b"
+    r"|\b(?:refus\w*\s+to|won'?t|wont|will\s+not|doesn'?t|don'?t|keeps?\s+(?:getting|using))\s+"
+    r"(?:\w+\s+){0,2}?(?:my\s+)?(?:correct\s+|right\s+|wrong\s+)?pronouns\b"
+    r"|\bout(?:ed|ing)\s+me\b"
+    rf"|\b{_WHO_AT_WORK}\s+(?:\w+\s+){{0,3}}?ask\w*\s+(?:me\s+)?(?:if|whether)\s+(?:i'?m|i\s+am)"
+    rf"\s+(?:gay|lesbian|bi|bisexual|queer|trans|straight|a\s+lesbian)\b"
+    rf"|\b{_IDENTITY}\b[^.!?]{{0,60}}?\b(?:jokes?\s+about\s+(?:it|me|that|us)|mock\w*\s+me"
+    r"|laugh\w*\s+at\s+me|makes?\s+fun\s+of\s+me|making\s+fun\s+of\s+me)\b"
+    r"|\b(?:mention|talk\s+about|bring\s+up|bring)\s+my\s+(?:wife|husband|partner|girlfriend"
+    r"|boyfriend)\b[^.!?]{0,60}?\b(?:uncomfortable|awkward|inappropriate|unprofessional)\b",
+    re.IGNORECASE,
+)
+# Said of a trans or non-binary person only ("my manager asked about my knee surgery" is
+# ordinary): a bathroom or changing room barred, a name or pronouns not updated.
+_TRANS_BARRED = re.compile(
+    r"\b(?:won'?t|wont|doesn'?t|don'?t|refus\w*\s+to|not\s+allowed\s+to|banned\s+me\s+from"
+    r"|told\s+me\s+(?:not\s+)?to|(?:make|made|makes|making)\s+me)\s+(?:let\s+me\s+)?(?:use|using)\s+"
+    r"(?:the\s+)?(?:women'?s|men'?s|ladies'?|gents'?|female|male|disabled|accessible)\s+"
+    r"(?:bathrooms?|toilets?|loos?|restrooms?|changing\s+rooms?|facilities|locker\s+rooms?)"
+    r"|\b(?:refus\w*\s+to|won'?t|wont|will\s+not|doesn'?t|don'?t)\s+(?:\w+\s+){0,2}?"
+    r"(?:update|change|correct|use)\s+my\s+(?:name|pronouns|gender|title|email)",
+    re.IGNORECASE,
+)
+# Questions about genitals, or about surgery to a trans person, from someone at work: sexual
+# harassment, as a comment on their body is (Equality Act 2010 s26(2) in Great Britain:
+# unwanted conduct of a sexual nature).
+_GENITALS = re.compile(
+    r"\b(?:ask\w*|questions?|comment\w*|talk\w*)\b[^.!?]{0,40}?\b(?:genitals?|genitalia"
+    r"|private\s+parts|what'?s\s+down\s+there|down\s+below)",
+    re.IGNORECASE,
+)
+_SURGERY_ASKED = re.compile(
+    r"\b(?:ask\w*|questions?)\b[^.!?]{0,40}?\b(?:surgery|surgeries|operation|op|bottom\s+surgery"
+    r"|top\s+surgery)\b",
+    re.IGNORECASE,
+)
+
+
+def _identity_harassment(said: str) -> bool:
+    """Harassment or discrimination for sexual orientation or gender identity that the kinds'
+    general words miss (_IDENTITY_HARASSMENT; _TRANS_BARRED with trans said)."""
+    return bool(
+        _IDENTITY_HARASSMENT.search(said)
+        or (_TRANS_SAID.search(said) and _TRANS_BARRED.search(said))
+    )
+
+
+def _intrusive_question(said: str) -> bool:
+    """Asked about their genitals, or, trans, about surgery (_GENITALS, _SURGERY_ASKED)."""
+    return bool(
+        _GENITALS.search(said) or (_TRANS_SAID.search(said) and _SURGERY_ASKED.search(said))
+    )
+
+
 _SPOKE_UP = (
     r"(?:reported\s+(?:\w+\s+){0,2}?(?:fraud|harassment|him|her|them|it|safety|misconduct|abuse"
     r"|discrimination|wrongdoing|bullying|racism|theft|my\s+(?:boss|manager|supervisor))"
@@ -152,8 +242,10 @@ _KINDS = (
     ("exploitation", _EXPLOITATION),
     ("sexual", _SEXUAL),
     ("sexual", _QUID_PRO_QUO),
+    ("sexual", _intrusive_question),
     ("retaliation", _RETALIATION),
     ("discrimination", _DISCRIMINATION),
+    ("discrimination", _identity_harassment),
     ("wages_hours", _WAGES_HOURS),
     ("bullying", _BULLYING),
 )
@@ -177,6 +269,18 @@ _NOT_AN_EMPLOYER = {
 }
 
 
+def identity_harassment(text: str) -> bool:
+    """The message tells of harassment for sexual orientation or gender identity that the
+    general words miss (a slur, deadnaming, outing, a bathroom barred, questions about
+    genitals or a trans person's surgery), from anyone: heavy, as "homophobic" is."""
+    said = canonical_text(text)
+    return _identity_harassment(said) or _intrusive_question(said)
+
+
+def _reads(reads: re.Pattern[str] | Callable[[str], bool], said: str) -> bool:
+    return bool(reads(said) if callable(reads) else reads.search(said))
+
+
 def workplace_mistreatment(text: str) -> str:
     """ "exploitation", "sexual", "retaliation", "discrimination", "wages_hours" or "bullying"
     for a message that tells of that at work: someone at work (_EMPLOYER, "they") and an act
@@ -184,7 +288,7 @@ def workplace_mistreatment(text: str) -> str:
     said = canonical_text(text)
     if not (_EMPLOYER.search(said) or _THEY.search(said) or _SAYS_WHO.search(said)):
         return ""
-    kind = next((kind for kind, pattern in _KINDS if pattern.search(said)), "")
+    kind = next((kind for kind, reads in _KINDS if _reads(reads, said)), "")
     other = _NOT_AN_EMPLOYER.get(kind)
     return "" if other and other.search(said) else kind
 
@@ -259,10 +363,12 @@ _CLOSE = {
     "nana": "How are you feeling about it all?",
 }
 _WHAT = {
-    "sexual": "Unwanted touching, comments or advances from someone at work, or a favour asked "
-    "in return for a promotion or a job, isn't OK, and it can be unlawful sexual harassment.",
-    "discrimination": "Being treated worse at work because of a pregnancy, a disability, your "
-    "race or another part of who you are isn't OK, and it can be unlawful discrimination.",
+    "sexual": "Unwanted touching, comments, advances or questions about your body from someone "
+    "at work, or a favour asked in return for a promotion or a job, isn't OK, and it can be "
+    "unlawful sexual harassment.",
+    "discrimination": "Being treated worse or harassed at work because of a pregnancy, a "
+    "disability, your race, your sexual orientation or gender identity, or another part of who "
+    "you are isn't OK, and it can be unlawful discrimination.",
     "retaliation": "Being pushed out or punished for reporting wrongdoing or making a complaint "
     "isn't OK, and it can be unlawful in itself: whistleblowing and complaints are often "
     "protected.",

@@ -1,0 +1,150 @@
+"""LGBTQ+ users at work (the LGBTQ+ review's findings 1, 6, 7, 8 and 9): harassment for sexual
+orientation or gender identity got coaching steps ("Plan around your manager", "Pick one and
+go, you've got this!"), a job offer in a country that criminalises being gay "stop
+researching", "should I come out at work?" a push toward telling, "can they fire me for being
+gay?" the answer to another question, a transition at work study steps. Now: the
+mistreatment reply, a personal-safety answer, their decision, the law in general terms with the
+locale's line, and ordinary messages that use the same words stay ordinary."""
+
+from __future__ import annotations
+
+import pytest
+
+from common.analysis.baseline import analyze_baseline
+from common.personas import PERSONAS
+from common.replies import ContextTurn, PromptBuilder, ReplyRequest, TemplateGenerator
+from common.replies.sensitive import heavy_event
+from common.replies.workrights import mistreatment_at_work, workplace_mistreatment
+from common.safety import local_help
+from common.work_lines import work_help
+
+GEN = TemplateGenerator()
+LINES = {"en-GB": "0300 123 1100", "en-US": "1-800-669-4000", "en-AU": "13 13 94"}
+# What the review found in the replies: steps, options, cheering, the person doing harm as a
+# stakeholder.
+COACHING = ("fast track", "you can handle this", "option a", "ten-minute walk", "crowd you")
+COACHING += ("plan around", "you've got this", "report back", "reversible", "pick one and go")
+
+
+def _request(message: str, persona: str, locale: str = "en-GB", earlier: str = "") -> ReplyRequest:
+    window = (ContextTurn(0, earlier, "…", persona, "anxious"),) if earlier else ()
+    return ReplyRequest(
+        persona=PERSONAS[persona],
+        message=message,
+        analysis=analyze_baseline(message),
+        window=window,
+        work_help=work_help(locale, default_locale="en-US"),
+        local_help=local_help(locale, default_locale="en-US"),
+    )
+
+
+def _reply(message: str, persona: str, locale: str = "en-GB", earlier: str = "") -> str:
+    return GEN.generate(_request(message, persona, locale, earlier))
+
+
+# Finding 1: harassment for sexual orientation or gender identity is mistreatment at work.
+HARASSED = {
+    "my manager called me a f****t in front of the team": "discrimination",
+    "my manager called me a dyke in front of everyone": "discrimination",
+    "my coworker keeps calling me a tranny and laughing": "discrimination",
+    "my coworkers keep calling me slurs because I'm gay": "discrimination",
+    "my boss keeps deadnaming me on purpose in meetings": "discrimination",
+    "my boss keeps calling me 'she' even though I'm a man": "discrimination",
+    "a colleague outed me to the whole office without asking": "discrimination",
+    "my coworker outed me and now my manager is treating me differently": "discrimination",
+    "I'm bisexual and my team lead makes jokes about it every day": "discrimination",
+    "I'm non-binary and HR refuses to update my name in the system": "discrimination",
+    "my boss won't let me use the women's bathroom because I'm trans": "discrimination",
+    "I'm a trans woman and HR told me to use the disabled toilet instead of the women's": (
+        "discrimination"
+    ),
+    "my manager asked me if I'm gay in my performance review": "discrimination",
+    "my manager said I shouldn't mention my wife at client meetings because it makes people "
+    "uncomfortable": "discrimination",
+    "they fired me because I'm bi": "discrimination",
+    "they fired me because I'm non-binary": "discrimination",
+    "I'm trans and my manager asked me what surgery I've had": "sexual",
+    "a colleague keeps asking about my genitals since I transitioned": "sexual",
+}
+
+
+@pytest.mark.parametrize(("message", "kind"), HARASSED.items())
+def test_harassment_for_sexual_orientation_or_gender_identity_is_mistreatment(message, kind):
+    assert workplace_mistreatment(message) == kind
+    # harassment is calm, with no brisk persona, while in the window (as "homophobic" is); a
+    # dismissal is as heavy as any other told
+    assert heavy_event(message) or "fired" in message
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+@pytest.mark.parametrize("locale", list(LINES))
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my manager called me a dyke in front of everyone",
+        "my boss keeps deadnaming me on purpose in meetings",
+        "a colleague outed me to the whole office without asking",
+        "I'm trans and my manager asked me what surgery I've had",
+        "they fired me because I'm bi",
+    ],
+)
+def test_it_gets_the_record_and_the_locales_line_in_every_voice(message, locale, persona):
+    text = _reply(message, persona, locale)
+    assert LINES[locale] in text and "unlawful" in text and "date" in text, text
+    assert not any(bad in text.lower() for bad in COACHING), text
+
+
+def test_the_reply_names_sexual_orientation_and_gender_identity_and_questions_about_the_body():
+    assert "sexual orientation or gender identity" in _reply("they fired me because I'm bi", "elro")
+    text = _reply("a colleague keeps asking about my genitals since I transitioned", "riri")
+    assert "questions about your body" in text and "sexual harassment" in text, text
+
+
+@pytest.mark.parametrize(
+    ("message", "said"),
+    [
+        ("should I go to HR?", "put it in writing"),
+        ("can they fire me for complaining?", "unlawful in itself"),
+    ],
+)
+@pytest.mark.parametrize(
+    "earlier",
+    [
+        "my manager called me a f****t in front of the team",
+        "a colleague outed me to the whole office without asking",
+    ],
+)
+def test_a_question_after_it_is_answered_in_kind(message, said, earlier):
+    assert mistreatment_at_work(message, (earlier,)) == "discrimination"
+    for persona in PERSONAS:
+        text = _reply(message, persona, earlier=earlier)
+        assert said in text and "Acas" in text, text
+        assert not any(bad in text.lower() for bad in COACHING), text
+
+
+def test_the_prompt_gives_gemini_the_mistreatment_rule_for_it():
+    req = _request("my boss keeps deadnaming me on purpose in meetings", "riri")
+    rules = PromptBuilder().system_instruction(req, tag="t")
+    assert "mistreatment at work" in rules and "0300 123 1100" in rules, rules
+
+
+# The same words in ordinary messages.
+ORDINARY = [
+    "they transferred me to another team",
+    "they fired me after they transferred me to another team",
+    "I'm transitioning to a new role",
+    "my manager is a trans-atlantic commuter",
+    "coming out of a long project",
+    "my colleague outed the bug in standup",
+    "pride in my work",
+    "my manager asked about my knee surgery",
+    "we called it a day and went home",
+]
+
+
+@pytest.mark.parametrize("message", ORDINARY)
+def test_ordinary_messages_with_the_same_words_stay_ordinary(message):
+    assert workplace_mistreatment(message) == "" and not heavy_event(message)
+    for persona in PERSONAS:
+        text = _reply(message, persona)
+        assert "unlawful" not in text and "Acas" not in text, text
