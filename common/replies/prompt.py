@@ -15,6 +15,7 @@ from common.labels import ENTITY_TYPES, INTENTS, PACES, SENTIMENTS, TONES
 from common.personas import PERSONAS
 from common.plain_text import as_seen, strip_control
 from common.replies.caring import caring, postnatal
+from common.replies.identity_at_work import identity_at_work, identity_at_work_rule
 from common.replies.requests import (
     KEPT,
     LANGUAGE,
@@ -818,6 +819,9 @@ class PromptBuilder:
         exposed = (_EXPOSURE_RULE,) if occupational_exposure(req.message) else ()
         kind = mistreatment_at_work(req.message, (t.message for t in req.window))
         work = (_workrights_rule(kind, req.support_lines.work.rights(kind)),) if kind else ()
+        if identity_at_work(req.message):
+            lines = resource_line(req.support_lines.work.rights("discrimination"))
+            work = (*work, identity_at_work_rule(lines))
         standing = _standing_rule(req.standing_requests)
         emergency = _emergency_rule(req.local_help)
         lonely = _loneliness_rule(req.support_lines.loneliness)

@@ -19,6 +19,7 @@ from common.end_of_life import end_of_life_reply
 from common.family_safety import baby_harm, baby_sign
 from common.languages import not_english
 from common.replies.caring import caring_reply
+from common.replies.identity_at_work import identity_at_work, identity_at_work_reply
 from common.replies.integrity import integrity_kind, integrity_reply
 from common.replies.justice import justice_kind, justice_reply
 from common.replies.loneliness import isolated
@@ -1759,6 +1760,8 @@ class TemplateGenerator:
             return _in_recovery(persona, req)
         if sobriety_milestone(req.message):
             return _MILESTONE[persona]
+        if kind := identity_at_work(req.message):  # before mistreatment told earlier
+            return identity_at_work_reply(persona, kind, req.support_lines.work)
         if kind := mistreatment_at_work(req.message, (t.message for t in req.window)):
             return workrights_reply(  # before a referral: "fired me for being pregnant"
                 persona,

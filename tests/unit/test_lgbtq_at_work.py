@@ -13,6 +13,7 @@ import pytest
 from common.analysis.baseline import analyze_baseline
 from common.personas import PERSONAS
 from common.replies import ContextTurn, PromptBuilder, ReplyRequest, TemplateGenerator
+from common.replies.identity_at_work import identity_at_work
 from common.replies.sensitive import heavy_event
 from common.replies.workrights import mistreatment_at_work, workplace_mistreatment
 from common.safety import local_help
@@ -148,3 +149,91 @@ def test_ordinary_messages_with_the_same_words_stay_ordinary(message):
     for persona in PERSONAS:
         text = _reply(message, persona)
         assert "unlawful" not in text and "Acas" not in text, text
+
+
+# Finding 8: "can they fire me for being gay?" answers that question; "do I have to tell?" no.
+@pytest.mark.parametrize("persona", list(PERSONAS))
+@pytest.mark.parametrize("locale", list(LINES))
+@pytest.mark.parametrize(
+    "message",
+    [
+        "can they fire me for being gay?",
+        "can my employer fire me for being trans?",
+        "could I be fired for being bisexual?",
+    ],
+)
+def test_can_they_fire_me_for_being_gay_is_answered_with_the_law_and_the_line(
+    message, locale, persona
+):
+    assert identity_at_work(message) == "fired"
+    text = _reply(message, persona, locale)
+    assert "Bostock v. Clayton County (2020)" in text and "Equality Act 2010" in text, text
+    assert "general information" in text and LINES[locale] in text, text
+    assert "unlawful in itself" not in text and "write down what happened" not in text, text
+
+
+@pytest.mark.parametrize("locale", list(LINES))
+def test_asked_after_being_fired_it_answers_the_question_not_whether_complaints_are_protected(
+    locale,
+):
+    earlier = "I'm gay and they fired me after I mentioned my boyfriend at lunch"
+    for persona in PERSONAS:
+        text = _reply("can they fire me for being gay?", persona, locale, earlier=earlier)
+        assert "Bostock" in text and LINES[locale] in text, text
+        assert "unlawful in itself" not in text, text
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_do_i_have_to_tell_my_employer_im_trans_is_no_and_their_decision(persona):
+    message = "do I have to tell my employer I'm trans?"
+    assert identity_at_work(message) == "tell"
+    text = _reply(message, persona)
+    assert text.split(". ", 1)[1].startswith("No:") and "your decision" in text, text
+    assert "write down" not in text and "what happened" not in text, text
+
+
+# Finding 9: a transition at work, and a relationship with a colleague.
+@pytest.mark.parametrize("persona", list(PERSONAS))
+@pytest.mark.parametrize("locale", list(LINES))
+def test_a_transition_at_work_gets_a_confidential_plan_and_protection_from_the_start(
+    persona, locale
+):
+    message = "I'm starting my transition and need to tell HR about my name change, how do I do it?"
+    assert identity_at_work(message) == "transition"
+    text = _reply(message, persona, locale)
+    assert "confidential transition plan" in text and "email" in text, text
+    assert "Equality Act 2010 (s7)" in text and "no medical step" in text, text
+    assert LINES[locale] in text and "tutorial" not in text and "three questions" not in text
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_a_same_gender_relationship_with_a_colleague_is_any_workplace_relationship(persona):
+    message = "I'm dating a colleague, he's also a guy, should we tell HR?"
+    assert identity_at_work(message) == "colleague"
+    text = _reply(message, persona)
+    assert "like any other workplace relationship" in text and "policy" in text, text
+    assert "tutorial" not in text and "25 focused minutes" not in text, text
+
+
+def test_the_prompt_gives_gemini_the_rule_for_a_question_about_identity_at_work():
+    rules = PromptBuilder().system_instruction(
+        _request("do I have to tell my employer I'm trans?", "riri", "en-US"), tag="t"
+    )
+    assert "never press them to tell" in rules and "1-800-669-4000" in rules, rules
+    assert "Bostock" in rules, rules
+    ordinary = PromptBuilder().system_instruction(_request("I want a raise", "riri"), tag="t")
+    assert "Bostock" not in ordinary
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        *ORDINARY,
+        "my transition to management is hard at work",
+        "do I have to tell my manager I'm taking Friday off?",
+        "my girlfriend is dating a coworker",
+        "they fired me because I'm gay, can they do that?",  # told: workrights'
+    ],
+)
+def test_ordinary_questions_at_work_are_no_question_about_identity(message):
+    assert identity_at_work(message) == ""
