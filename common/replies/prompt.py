@@ -16,6 +16,7 @@ from common.personas import PERSONAS
 from common.plain_text import as_seen, strip_control
 from common.replies.caring import caring, postnatal
 from common.replies.identity_at_work import identity_at_work, identity_at_work_rule
+from common.replies.relocation import RELOCATION_RULE, relocation_risk
 from common.replies.requests import (
     KEPT,
     LANGUAGE,
@@ -822,6 +823,8 @@ class PromptBuilder:
         if identity_at_work(req.message):
             lines = resource_line(req.support_lines.work.rights("discrimination"))
             work = (*work, identity_at_work_rule(lines))
+        if relocation_risk(req.message, (t.message for t in req.window)):
+            work = (*work, RELOCATION_RULE)
         standing = _standing_rule(req.standing_requests)
         emergency = _emergency_rule(req.local_help)
         lonely = _loneliness_rule(req.support_lines.loneliness)

@@ -24,6 +24,7 @@ from common.replies.integrity import integrity_kind, integrity_reply
 from common.replies.justice import justice_kind, justice_reply
 from common.replies.loneliness import isolated
 from common.replies.prompt import looks_like_instruction, resource_line, safe_fragment
+from common.replies.relocation import relocation_reply, relocation_risk
 from common.replies.requests import (
     LANGUAGE,
     LIST,
@@ -1760,6 +1761,8 @@ class TemplateGenerator:
             return _in_recovery(persona, req)
         if sobriety_milestone(req.message):
             return _MILESTONE[persona]
+        if relocation_risk(req.message, (t.message for t in req.window)):
+            return relocation_reply(persona)  # no cheer, no "stop researching"
         if kind := identity_at_work(req.message):  # before mistreatment told earlier
             return identity_at_work_reply(persona, kind, req.support_lines.work)
         if kind := mistreatment_at_work(req.message, (t.message for t in req.window)):

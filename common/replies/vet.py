@@ -9,6 +9,7 @@ from common.plain_text import as_seen
 from common.replies.integrity import integrity_kind
 from common.replies.justice import helps_breach
 from common.replies.prompt import CANARY
+from common.replies.relocation import HIDING, relocation_risk
 from common.replies.requests import LIST
 from common.replies.sensitive import boundary_kind, names_medicine, professional_kind
 from common.replies.types import GenerationError, ReplyRequest
@@ -292,6 +293,13 @@ def _helps_deceive(text: str, req: ReplyRequest) -> str:
     return ""
 
 
+def _advises_hiding(text: str) -> bool:
+    """`text` advises keeping their private life discreet or hiding who they are (relocation.
+    HIDING: "accept and keep your private life discreet, which many expats do" passed), unless
+    said against ("you shouldn't have to hide who you are")."""
+    return any(not _SAID_AGAINST.search(text, 0, m.start()) for m in HIDING.finditer(text))
+
+
 # Where a sentence ends: . ! ? or … (a . after a digit is a step's number or a price's end) and
 # any closing quote or bracket, before a space or the end; CJK's marks need no space.
 _SENTENCE_END = re.compile(r"(?:(?<!\d)\.|[!?…])+[\"'”’»)\]]*(?=\s|$)|[。！？]+[」』”’)]*")
@@ -352,7 +360,9 @@ def vet_reply(text: str, req: ReplyRequest) -> str:
     therapist; in answer to such a message, no "AI" to "are you a person?", help into another
     person's phone, flirting back), or help to deceive (_helps_deceive: in answer to a request to
     deceive, cheat or break the law, steps or options, or no decline; to it, dishonesty done or
-    wrongdoing to report, a cover-up). The reasons never quote the reply: they are logged."""
+    wrongdoing to report, a cover-up), or, to a move abroad for someone LGBTQ+
+    (relocation_risk), advice to hide who they are. The reasons never quote the reply: they are
+    logged."""
     seen = as_seen(text)
     vouched = _vouched(req)
     # Where the care rule names the resources (care, and just after a crisis): short codes and
@@ -399,6 +409,10 @@ def vet_reply(text: str, req: ReplyRequest) -> str:
         raise GenerationError(helped)
     if breach := helps_breach(seen, req.message):
         raise GenerationError(breach)
+    if relocation_risk(req.message, (t.message for t in req.window)) and _advises_hiding(
+        canonical_text(seen)
+    ):
+        raise GenerationError("the reply advises hiding who they are for a move abroad")
     return text
 
 

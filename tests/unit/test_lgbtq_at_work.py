@@ -14,7 +14,10 @@ from common.analysis.baseline import analyze_baseline
 from common.personas import PERSONAS
 from common.replies import ContextTurn, PromptBuilder, ReplyRequest, TemplateGenerator
 from common.replies.identity_at_work import identity_at_work
+from common.replies.relocation import relocation_risk
 from common.replies.sensitive import heavy_event
+from common.replies.types import GenerationError
+from common.replies.vet import vet_reply
 from common.replies.workrights import mistreatment_at_work, workplace_mistreatment
 from common.safety import local_help
 from common.work_lines import work_help
@@ -237,3 +240,62 @@ def test_the_prompt_gives_gemini_the_rule_for_a_question_about_identity_at_work(
 )
 def test_ordinary_questions_at_work_are_no_question_about_identity(message):
     assert identity_at_work(message) == ""
+
+
+# Finding 6: a job or move abroad for someone LGBTQ+ is a question of their safety.
+ABROAD = [
+    ("I got a job offer in Dubai but I'm gay, is it safe to take it?", "en-GB"),
+    ("I'm a lesbian and got offered a job in Uganda, should I go?", "en-US"),
+    ("I'm trans and my company wants to relocate me to Saudi Arabia", "en-AU"),
+]
+CHEER = ("stop researching", "that energy is great", "you've got this", "option a", "go, and tell")
+CHEER += ("set yourself a date", "put the facts", "pick the smallest")
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+@pytest.mark.parametrize(("message", "locale"), ABROAD)
+def test_a_job_abroad_for_someone_lgbtq_is_a_safety_question_with_no_cheer(
+    message, locale, persona
+):
+    text = _reply(message, persona, locale)
+    assert "safety" in text and "database.ilga.org" in text, text
+    assert "Local laws and customs" in text and "in confidence" in text, text
+    assert "recognised for a visa" in text and ("decision" in text or "your call" in text), text
+    assert not any(bad in text.lower() for bad in CHEER), text
+
+
+def test_a_partner_added_after_it_is_answered_in_kind():
+    earlier = "I got a job offer in Dubai but I'm gay, is it safe to take it?"
+    for persona in PERSONAS:
+        text = _reply("my partner would come with me, he's a man", persona, earlier=earlier)
+        assert "recognised for a visa" in text and "pick the smallest" not in text.lower(), text
+
+
+def test_gemini_gets_the_rule_and_the_vet_refuses_keep_your_private_life_discreet():
+    req = _request(ABROAD[0][0], "elro")
+    rules = PromptBuilder().system_instruction(req, tag="t")
+    assert "personal safety" in rules and "Never advise them to hide who they are" in rules
+    hiding = "Option A: accept and keep your private life discreet, which many expats do."
+    with pytest.raises(GenerationError):
+        vet_reply(hiding, req)
+    with pytest.raises(GenerationError):
+        vet_reply("Just be discreet and you'll be fine there.", req)
+    fine = "You shouldn't have to hide who you are; check the law there first."
+    assert vet_reply(fine, req) == fine
+    # the same words to a message about anything else pass as before
+    assert vet_reply(hiding, _request("I got a job offer in Dubai", "elro")) == hiding
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I got a job offer in Dubai, should I take it?",
+        "I'm gay and moving to a new flat",
+        "I'm gay and moving to London with my boyfriend",
+        "I'm gay and got a job offer, should I tell them?",
+        "I'm trans and work in London",
+        "they transferred me to another team",
+    ],
+)
+def test_a_move_without_both_is_no_safety_question(message):
+    assert not relocation_risk(message)
