@@ -15,6 +15,7 @@ from common.labels import ENTITY_TYPES, INTENTS, PACES, SENTIMENTS, TONES
 from common.personas import PERSONAS
 from common.plain_text import as_seen, strip_control
 from common.replies.caring import caring, postnatal
+from common.replies.coming_out import COMING_OUT_RULE, coming_out
 from common.replies.identity_at_work import identity_at_work, identity_at_work_rule
 from common.replies.relocation import RELOCATION_RULE, relocation_risk
 from common.replies.requests import (
@@ -825,6 +826,8 @@ class PromptBuilder:
             work = (*work, identity_at_work_rule(lines))
         if relocation_risk(req.message, (t.message for t in req.window)):
             work = (*work, RELOCATION_RULE)
+        if coming_out(req.message, (t.message for t in req.window)):
+            work = (*work, COMING_OUT_RULE)
         standing = _standing_rule(req.standing_requests)
         emergency = _emergency_rule(req.local_help)
         lonely = _loneliness_rule(req.support_lines.loneliness)

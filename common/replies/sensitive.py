@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from common.analysis.prognosis import HEAVY_WORDS, stated_prognosis
+from common.replies.coming_out import WENT_WELL
 from common.replies.health_at_work import (
     adjustments_asked,
     persistent_symptom,
@@ -93,7 +94,9 @@ _HEAVY_EVENT = re.compile(
     r"|by\s+(?:the\s+)?(?:trolls?|bots?|reviewers?))\b)"
     r"|(?:being|been|was|were|is|are|getting)\s+abused|abusive"
     r"|misgender\w*|homophob\w*|transphob\w*|racis[mt]"
-    r"|c(?:ame|oming)\s+out\s+(?:to\s+(?:my|our|his|her|their|the)|as)"
+    # a coming out, unless told that it went well ("they were amazing!!" got "what you're
+    # carrying": the LGBTQ+ review)
+    rf"|c(?:ame|oming)\s+out\s+(?:to\s+(?:my|our|his|her|their|the)|as)(?![^.!?]*?{WENT_WELL})"
     r"|(?:i'?m|i\s+am|we'?re|we\s+are|being|as\s+an?)\s+undocumented"
     r"|undocumented\s+(?:immigrants?|workers?|status)|deport(?:ed|ation|ing)?)\b",
     re.IGNORECASE,

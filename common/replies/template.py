@@ -19,6 +19,7 @@ from common.end_of_life import end_of_life_reply
 from common.family_safety import baby_harm, baby_sign
 from common.languages import not_english
 from common.replies.caring import caring_reply
+from common.replies.coming_out import coming_out, coming_out_reply
 from common.replies.identity_at_work import identity_at_work, identity_at_work_reply
 from common.replies.integrity import integrity_kind, integrity_reply
 from common.replies.justice import justice_kind, justice_reply
@@ -1776,6 +1777,10 @@ class TemplateGenerator:
             )
         if justice := justice_kind(req.message):  # a condition, a record, work after prison
             return justice_reply(justice, persona)
+        if kind := coming_out(req.message, (t.message for t in req.window)):
+            return coming_out_reply(  # no push to tell, a celebration, care, or blackmail named
+                persona, kind, work_help=req.support_lines.work, local_help=req.local_help
+            )
         if kind := professional_kind(canonical_text(req.message)):  # "should I" with ’ too
             # what a symptom means: when to get help now, not "don't change a medicine"
             symptoms = kind == "medical" and symptoms_question(req.message)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from common.plain_text import as_seen
+from common.replies.coming_out import PUSHES_TO_TELL, coming_out
 from common.replies.integrity import integrity_kind
 from common.replies.justice import helps_breach
 from common.replies.prompt import CANARY
@@ -361,8 +362,9 @@ def vet_reply(text: str, req: ReplyRequest) -> str:
     person's phone, flirting back), or help to deceive (_helps_deceive: in answer to a request to
     deceive, cheat or break the law, steps or options, or no decline; to it, dishonesty done or
     wrongdoing to report, a cover-up), or, to a move abroad for someone LGBTQ+
-    (relocation_risk), advice to hide who they are. The reasons never quote the reply: they are
-    logged."""
+    (relocation_risk), advice to hide who they are, or, to whether or how to come out
+    (coming_out), steps, options or a dare toward telling. The reasons never quote the reply:
+    they are logged."""
     seen = as_seen(text)
     vouched = _vouched(req)
     # Where the care rule names the resources (care, and just after a crisis): short codes and
@@ -413,6 +415,10 @@ def vet_reply(text: str, req: ReplyRequest) -> str:
         canonical_text(seen)
     ):
         raise GenerationError("the reply advises hiding who they are for a move abroad")
+    if coming_out(req.message, (t.message for t in req.window)) in ("asked", "worry") and (
+        PUSHES_TO_TELL.search(seen)
+    ):
+        raise GenerationError("the reply pushes them to come out (steps, options, a dare)")
     return text
 
 

@@ -13,6 +13,7 @@ import pytest
 from common.analysis.baseline import analyze_baseline
 from common.personas import PERSONAS
 from common.replies import ContextTurn, PromptBuilder, ReplyRequest, TemplateGenerator
+from common.replies.coming_out import coming_out
 from common.replies.identity_at_work import identity_at_work
 from common.replies.relocation import relocation_risk
 from common.replies.sensitive import heavy_event
@@ -299,3 +300,104 @@ def test_gemini_gets_the_rule_and_the_vet_refuses_keep_your_private_life_discree
 )
 def test_a_move_without_both_is_no_safety_question(message):
     assert not relocation_risk(message)
+
+
+# Finding 7: coming out is theirs to decide; one that went well is celebrated; rejection is
+# heard with care; a threat to out them is blackmail.
+PUSH = (
+    "regret",
+    "stop researching",
+    "set yourself a date",
+    "start now",
+    "report back",
+    "go for it",
+)
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+@pytest.mark.parametrize(
+    "message",
+    [
+        "should I come out at work?",
+        "I'm nervous about coming out to my team next week, how should I do it?",
+    ],
+)
+def test_whether_to_come_out_is_their_decision_and_never_a_push(message, persona):
+    assert coming_out(message) == "asked"
+    text = _reply(message, persona, "en-US")
+    assert "entirely your decision" in text and "not tell them at all" in text, text
+    assert not any(bad in text.lower() for bad in PUSH + COACHING), text
+
+
+def test_a_worry_after_it_is_answered_in_kind_not_planned_around():
+    earlier = "I'm nervous about coming out to my team next week, how should I do it?"
+    message = "I'm worried my manager is religious and won't take it well"
+    for persona in PERSONAS:
+        text = _reply(message, persona, "en-US", earlier=earlier)
+        assert "You don't owe anyone this" in text and "1-800-669-4000" in text, text
+        assert "plan around" not in text.lower(), text
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I came out as trans to my team today and they were amazing!!",
+        "I came out to my parents and they were so supportive!!",
+    ],
+)
+def test_a_coming_out_that_went_well_is_celebrated_not_carried(message, persona):
+    assert coming_out(message) == "went_well" and not heavy_event(message)
+    text = _reply(message, persona)
+    assert "You deserved that welcome" in text, text
+    assert "carrying" not in text and "walk" not in text and "breath" not in text, text
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_rejection_by_family_is_heard_with_care_and_no_steps(persona):
+    message = "I came out to my parents and they said I'm dead to them"
+    assert coming_out(message) == "rejected" and heavy_event(message)
+    text = _reply(message, persona)
+    assert "says nothing about your worth" in text and "I'm here to listen" in text, text
+    assert "name one thing" not in text.lower() and "1)" not in text, text
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+@pytest.mark.parametrize(("locale", "call"), [("en-GB", "999"), ("en-US", "911"), ("en-AU", "000")])
+def test_a_threat_to_out_them_for_money_is_blackmail_with_the_police(persona, locale, call):
+    message = "my brother threatened to tell everyone I'm gay unless I give him money"
+    assert coming_out(message) == "blackmail"
+    text = _reply(message, persona, locale)
+    assert "blackmail" in text and "Theft Act 1968" in text and "don't pay" in text, text
+    assert "Keep the messages" in text and "police" in text and f"call {call}" in text, text
+    assert "frustrating" not in text.lower() and "energy into action" not in text, text
+
+
+def test_gemini_gets_the_rule_and_the_vet_refuses_a_push_to_tell():
+    req = _request("should I come out at work?", "riri")
+    rules = PromptBuilder().system_instruction(req, tag="t")
+    assert "whether, when, how and to whom is their decision alone" in rules, rules
+    for pushed in (
+        "Go for it! 1) Tell your manager today. 2) Post it in the team chat.",
+        "Which would you regret not doing? Tell them this week.",
+    ):
+        with pytest.raises(GenerationError):
+            vet_reply(pushed, req)
+    fine = "That's entirely your decision, and there's no deadline. What feels right to you?"
+    assert vet_reply(fine, req) == fine
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "coming out of a long project",
+        "the results came out and they were great",
+        "I came out of the meeting and they were great",
+        "when do the grades come out?",
+        "my colleague outed the bug in standup",
+        "pride in my work",
+        "my boss threatened to fire me unless I work the weekend",
+    ],
+)
+def test_the_same_words_elsewhere_are_no_coming_out(message):
+    assert coming_out(message) == ""
