@@ -50,7 +50,7 @@ _REJECTED = re.compile(
 # coming out to my team next week, how should I do it?").
 _ASKS = re.compile(
     r"\b(?:should|shall|do|can|could|would)\s+i\s+(?:\w+\s+)?c(?:ome|oming)\s+out\b"
-    r"|\bhow\s+(?:should|do|can|would)\s+i\s+(?:\w+\s+)?(?:come\s+out|do\s+it|tell\s+(?:them|\w+))"
+    r"|\bhow\s+(?:should|do|can|would)\s+i\s+(?:\w+\s+)?come\s+out\b"
     r"|\bhow\s+to\s+come\s+out\b|\bwhether\s+(?:to|i\s+should)\s+come\s+out\b"
     r"|\b(?:nervous|scared|afraid|anxious|worried|thinking)\s+(?:about|of)\s+coming\s+out\b",
     re.IGNORECASE,

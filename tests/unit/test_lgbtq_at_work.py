@@ -397,6 +397,9 @@ def test_gemini_gets_the_rule_and_the_vet_refuses_a_push_to_tell():
         "my colleague outed the bug in standup",
         "pride in my work",
         "my boss threatened to fire me unless I work the weekend",
+        # the corpus's: "how do I tell ..." is no coming out
+        "how do i tell my boss im leaving wihtout making it awkard, we're prety close",
+        "have to fire my first direct report soon. how do i do it without being cruel",
     ],
 )
 def test_the_same_words_elsewhere_are_no_coming_out(message):
