@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import re
 
-from common.replies.workrights import workplace_mistreatment
+from common.replies.workrights import IDENTITY, workplace_mistreatment
 from common.text import canonical_text
 from common.work_lines import WorkHelp
 
 _IDENTITY = (
-    r"(?:gay|lesbian|bi|bisexual|queer|trans(?!-)|transgender|non-?binary|lgbt\w*|intersex"
-    r"|(?:in\s+)?a\s+same-?sex\s+relationship|my\s+sexuality|my\s+sexual\s+orientation"
-    r"|my\s+gender\s+identity)"
+    rf"(?:{IDENTITY}|(?:in\s+)?a\s+same-?sex\s+relationship|my\s+sexuality"
+    r"|my\s+sexual\s+orientation|my\s+gender\s+identity)"
 )
 _EMPLOYER = (
     r"(?:they|he|she|(?:my|the|an?|our)\s+(?:new\s+)?(?:employer|boss|manager|company|firm|hr"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from common.replies.workrights import IDENTITY
 from common.text import canonical_text
 
 # Abroad, or a named place ("in Dubai", "to Saudi Arabia"): not "moving to a new flat".
@@ -41,8 +42,7 @@ _WORK = re.compile(
     re.IGNORECASE,
 )
 _LGBTQ = re.compile(
-    r"\b(?:i'?m|i\s+am|as\s+an?|being|we'?re|we\s+are)\s+(?:an?\s+)?(?:gay|lesbian|bi|bisexual"
-    r"|queer|trans|transgender|non-?binary|lgbt\w*)\b"
+    rf"\b(?:i'?m|i\s+am|as\s+an?|being|we'?re|we\s+are)\s+(?:an?\s+)?{IDENTITY}\b"
     r"|\bsame-?sex\b|\bmy\s+(?:husband|boyfriend)\b[^.!?]{0,30}\b(?:i'?m|i\s+am)\s+a\s+(?:man|guy)"
     r"|\bmy\s+(?:wife|girlfriend)\b[^.!?]{0,30}\b(?:i'?m|i\s+am)\s+a\s+(?:woman|girl)",
     re.IGNORECASE,

@@ -59,17 +59,18 @@ _QUID_PRO_QUO = re.compile(
     r"|(?:sleep|slept|sex)\s+with\s+(?:him|her))\b",
     re.IGNORECASE | re.MULTILINE,
 )
-# Sexual orientation and gender identity, as said of oneself ("I'm bi", "because I'm
+# Sexual orientation and gender identity, as said of oneself (identity_at_work and relocation
+# read it too) ("I'm bi", "because I'm
 # non-binary"): a whole word, so "transferred me" and "trans-atlantic" are no "trans" (the
 # LGBTQ+ review: "they fired me after they transferred me" read as discrimination).
-_IDENTITY = (
+IDENTITY = (
     r"(?:gay|lesbian|bi|bisexual|queer|trans(?!-)|transgender|non-?binary|enby|genderqueer"
     r"|lgbt\w*|intersex)"
 )
 _PROTECTED = (
     r"(?:pregnan\w*|maternity(?!\s+cover)|disab\w*|wheelchair|ramp|adjustments?|accommodations?"
     r"|illness|sick\s+(?:leave|note)|diagnos\w*|cancer|religio\w*|hijab|my\s+race|racial|my\s+age"
-    rf"|{_IDENTITY}|sexuality|sexual\s+orientation|gender\s+identity"
+    rf"|{IDENTITY}|sexuality|sexual\s+orientation|gender\s+identity"
     r"|my\s+(?:condition|health|autism|adhd|dyslexia|depression|anxiety))\b"
 )
 _HARMED = (
@@ -117,7 +118,7 @@ _TRANS_SAID = re.compile(
 _IDENTITY_HARASSMENT = re.compile(
     rf"\bcall(?:s|ed|ing)?\s+me\s+(?:an?\s+|the\s+)?(?:\w+\s+)?['\"]?{_SLUR}['\"]?"
     r"(?=\s+(?:in|at|and|to|on|behind|every|all|because|for|when|whenever|again)\b|[.!?,]|$)"
-    rf"|\b(?:slurs?|names)\b[^.!?]{{0,40}}?\b(?:because|for\s+being|since)\b[^.!?]{{0,20}}?\b{_IDENTITY}\b"
+    rf"|\b(?:slurs?|names)\b[^.!?]{{0,40}}?\b(?:because|for\s+being|since)\b[^.!?]{{0,20}}?\b{IDENTITY}\b"
     r"|\bdead-?nam\w*"
     r"|\b(?:call\w*|us(?:es|ed|ing)|refer\w*\s+to)\s+(?:me\s+)?(?:by\s+)?my\s+(?:old|birth|dead"
     r"|former|previous)\s+name"
@@ -128,7 +129,7 @@ _IDENTITY_HARASSMENT = re.compile(
     r"|\bout(?:ed|ing)\s+me\b"
     rf"|\b{_WHO_AT_WORK}\s+(?:\w+\s+){{0,3}}?ask\w*\s+(?:me\s+)?(?:if|whether)\s+(?:i'?m|i\s+am)"
     rf"\s+(?:gay|lesbian|bi|bisexual|queer|trans|straight|a\s+lesbian)\b"
-    rf"|\b{_IDENTITY}\b[^.!?]{{0,60}}?\b(?:jokes?\s+about\s+(?:it|me|that|us)|mock\w*\s+me"
+    rf"|\b{IDENTITY}\b[^.!?]{{0,60}}?\b(?:jokes?\s+about\s+(?:it|me|that|us)|mock\w*\s+me"
     r"|laugh\w*\s+at\s+me|makes?\s+fun\s+of\s+me|making\s+fun\s+of\s+me)\b"
     r"|\b(?:mention|talk\s+about|bring\s+up|bring)\s+my\s+(?:wife|husband|partner|girlfriend"
     r"|boyfriend)\b[^.!?]{0,60}?\b(?:uncomfortable|awkward|inappropriate|unprofessional)\b",
