@@ -18,8 +18,8 @@ import re
 from collections.abc import Iterable
 
 from common.safety import call_now
+from common.support_lines import WorkHelp
 from common.text import canonical_text
-from common.work_lines import WorkHelp
 
 # Their own coming out: "I came out", "I've come out", "coming out to my team", "came out as
 # trans"; not "the results came out and they were great" nor "I came out of the meeting".

@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 
 from common.replies.workrights import IDENTITY, workplace_mistreatment
+from common.support_lines import WorkHelp
 from common.text import canonical_text
-from common.work_lines import WorkHelp
 
 _IDENTITY = (
     rf"(?:{IDENTITY}|(?:in\s+)?a\s+same-?sex\s+relationship|my\s+sexuality"

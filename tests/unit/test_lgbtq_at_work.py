@@ -21,7 +21,7 @@ from common.replies.types import GenerationError
 from common.replies.vet import vet_reply
 from common.replies.workrights import mistreatment_at_work, workplace_mistreatment
 from common.safety import local_help
-from common.work_lines import work_help
+from common.support_lines import SupportLines, work_help
 
 GEN = TemplateGenerator()
 LINES = {"en-GB": "0300 123 1100", "en-US": "1-800-669-4000", "en-AU": "13 13 94"}
@@ -38,7 +38,7 @@ def _request(message: str, persona: str, locale: str = "en-GB", earlier: str = "
         message=message,
         analysis=analyze_baseline(message),
         window=window,
-        work_help=work_help(locale, default_locale="en-US"),
+        support_lines=SupportLines(work=work_help(locale, default_locale="en-US")),
         local_help=local_help(locale, default_locale="en-US"),
     )
 
