@@ -424,20 +424,25 @@ def reassures(message: str) -> bool:
 
 # Politeness, which says nothing of how the user is: "thanks" or "no worries" to a care reply.
 _POLITE = re.compile(r"\b(?:thanks|thank you|thx|gracias|(?:no )?worries|(?:no )?problem)\b")
+# A safety hedged in time (the LGBTQ+ review: "yes I'm safe for now", minutes after "my
+# dysphoria is so bad I don't want to be alive anymore", ended care and the next turn got
+# decision steps): safe for a while is not all right, so care goes on.
+_HEDGED = re.compile(r"\b(?:for now|for the moment|for the time being|for tonight|at the moment)\b")
 
 
 def says_all_right(message: str) -> bool:
     """reassures(), by more than politeness ("i'm fine, it was a joke", "thanks, i'm ok now";
-    not "thanks" or "no worries" alone), or the crisis words taken back as fiction, study or
-    work, whatever is asked after it ("no, it's for my novel. how do I end the scene?":
-    _taken_back_as_work), or safe_then_more(): in care, the user's requests are answered from
+    not "thanks" or "no worries" alone), or safe_then_more(), either not hedged in time
+    (_HEDGED: "i'm safe for now"); or the crisis words taken back as fiction, study or work,
+    whatever is asked after it ("no, it's for my novel. how do I end the scene?":
+    _taken_back_as_work): in care, the user's requests are answered from
     then on (common.chat.service)."""
     said = normalise(message)
-    return (
-        reassures(_POLITE.sub(" ", said))
-        or _taken_back_as_work(said.strip(" .!?"))
-        or safe_then_more(message)
-    )
+    if _taken_back_as_work(said.strip(" .!?")):
+        return True
+    if _HEDGED.search(said):
+        return False
+    return reassures(_POLITE.sub(" ", said)) or safe_then_more(message)
 
 
 # Literal corrections (the neurodivergent-users review): a user who meant the words literally
