@@ -218,6 +218,13 @@ _MATTER = (
     r"|disabilit\w*|disabled|(?:medical|health|heart|chronic)\s+condition|(?:my|an)\s+illness"
     r"|medication|meds|antidepressants?|therapy|therapist|in\s+recovery|addiction|sobriety"
     r"|gay|lesbian|bisexual|queer|trans|transgender|transitioning|sexuality|sexual\s+orientation"
+    # gender identity and its care (the LGBTQ+ review: "Earlier they tried: using my they/them
+    # pronouns with my team. Topics: nonbinary, using, pronouns." went to Gemini); not a move
+    # at work ("my transition to product")
+    r"|non-?\s?binary|enby|they\s?/\s?them|pronouns?|dysphori\w*|deadnam\w*|outed"
+    r"|my\s+(?:gender\s+)?transition(?!\s+(?:to|into|from|out|back|between)\b)"
+    r"|genderqueer|genderfluid|pansexual|asexual|intersex|lgbt\w*|hrt|testosterone"
+    r"|o?estrogen|top\s+surgery|gender\s+recognition\s+certificate"
     r"|gender\s+identity|criminal\s+(?:record|conviction|history)|convict(?:ion|ed)|arrest\w*"
     r"|dui|dwi|prison|jail|visa|immigration\s+status|undocumented)"
 )
