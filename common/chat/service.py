@@ -66,6 +66,7 @@ from common.errors import ApiError, Conflict, ErasureInProgress, NotFound, RateL
 from common.events import Event, EventPublisher, keyless, user_key
 from common.experiments import assign_running
 from common.family_safety import baby_harm, baby_harm_reply, family_emergency_reply
+from common.lgbtq_lines import lgbtq_lines, names_identity
 from common.lived_experience import lived_experience_reply
 from common.locale_lines import locale_lines
 from common.model_client import PersonaModelClient, longest_wait
@@ -88,6 +89,7 @@ from common.replies import (
     WithheldForSafety,
 )
 from common.replies.caring import carer_aside
+from common.replies.conversion import conversion_practice
 from common.replies.prompt import render_summary, resource_line
 from common.replies.sensitive import (
     Gentleness,
@@ -126,6 +128,7 @@ from common.sessions.state import SessionState, WindowTurn, append_turn, new_ses
 from common.sessions.summary import SessionSummary
 from common.support_lines import CARER_FILE, support_lines, work_help
 from common.timing import phase
+from common.tonight_lines import no_home, tonight_lines
 
 log = logging.getLogger(__name__)
 
@@ -637,6 +640,14 @@ def take_turn(
                 profile=profile,
                 policy_name=policy_name,
             )
+        # A sexuality or gender identity, or conversion practices, named here or in the window:
+        # the locale's LGBTQ+ lines, with the care lines and for the vet (the LGBTQ+ review).
+        named = (body.message, *_earlier_messages(state))
+        lgbtq = (
+            lgbtq_lines(locale, default_locale=settings.safety_default_locale)
+            if names_identity(*named) or any(map(conversion_practice, named))
+            else ()
+        )
         request = ReplyRequest(
             persona=PERSONAS[ranking.chosen.id],
             message=body.message,
@@ -648,14 +659,17 @@ def take_turn(
             summary=state.summary if state else SessionSummary(),
             care=care,
             care_resources=(
-                _lines(
-                    locale,
-                    settings,
-                    spoken,
-                    hurt=supporting == "hurt",
-                    harm=harm,
-                    child=child,
-                    baby=baby,
+                _then(
+                    _lines(
+                        locale,
+                        settings,
+                        spoken,
+                        hurt=supporting == "hurt",
+                        harm=harm,
+                        child=child,
+                        baby=baby,
+                    ),
+                    lgbtq,
                 )
                 if care
                 else harm_sign_lines(
@@ -675,6 +689,8 @@ def take_turn(
             after_crisis=shortly_after_crisis(activity, now),
             gentleness=said,
             support_lines=support_lines(locale, default_locale=settings.safety_default_locale),
+            lgbtq_lines=lgbtq,
+            tonight_lines=tonight_lines(locale, default_locale=settings.safety_default_locale),
         )
         with phase("reply"):
             if crisis:
@@ -1047,6 +1063,11 @@ def _lines(
     return with_violence_lines(resources, violence)
 
 
+def _then(resources: tuple[str, ...], more: tuple[str, ...]) -> tuple[str, ...]:
+    """`resources`, then those of `more` not among them."""
+    return (*resources, *(line for line in more if line not in resources))
+
+
 def _poison(locale: str | None, settings: Settings, language: str | None) -> tuple[str, ...]:
     """The lines for poisoning and urgent care of the request's locale (and a crisis's
     `language`)."""
@@ -1103,6 +1124,11 @@ def _with_resources(
         resources = with_harm_lines(resources, lines)
     if "exploitation" in kinds:  # "my employer took my passport and I can't leave"
         resources = with_violence_lines(resources, work.exploitation)
+    default_locale = settings.safety_default_locale
+    if "danger" in kinds and no_home(*said):  # kicked out: where to sleep tonight, under 18 too
+        resources = _then(resources, tonight_lines(locale, default_locale=default_locale))
+    if names_identity(*said):  # "my dad found out I'm gay and hit me"
+        resources = _then(resources, lgbtq_lines(locale, default_locale=default_locale))
     safety = replace(analysis.safety, resources=resources, language=language)
     return replace(analysis, safety=safety)
 

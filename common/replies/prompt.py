@@ -32,6 +32,7 @@ from common.replies.sensitive import occupational_exposure, stated_minor
 from common.replies.types import ContextTurn, ReplyRequest
 from common.replies.workrights import mistreatment_at_work
 from common.sessions.summary import MAX_ENTITIES, MAX_TOPICS, SessionSummary
+from common.tonight_lines import asks_where_tonight
 
 MAX_FRAGMENT_CHARS = 60
 
@@ -660,6 +661,38 @@ def _care_rule(resources: tuple[str, ...]) -> str:
     )
 
 
+# A sexuality or gender identity named (ReplyRequest.lgbtq_lines; the LGBTQ+ review: a reply
+# naming The Trevor Project was refused as a made-up number, and the vet passed "going along
+# with a session or two could keep the peace at home").
+def _identity_rule(lines: tuple[str, ...]) -> str:
+    """The rule when they named a sexuality or gender identity; `lines`: the locale's LGBTQ+
+    lines, which the reply vet lets through."""
+    return (
+        "IDENTITY: they named a sexuality or gender identity. Nothing about who they are needs "
+        "fixing or changing. If they face conversion practices (being sent to get fixed, cured "
+        "or prayed straight), or rejection, threats or violence at home for who they are, say "
+        "so plainly, never suggest going along with a session, keeping the peace, hiding who "
+        "they are, apologising or giving family time to come round, and you may name these "
+        f"lines for LGBTQ+ people: {resource_line(lines)}."
+    )
+
+
+# Asked where to go tonight after being kicked out (common.tonight_lines.asks_where_tonight),
+# in care too: care's "give no plan ... even if they ask" met "where can I sleep tonight?" with
+# "There's no need to fix or decide anything right now".
+def _tonight_rule(lines: tuple[str, ...]) -> str:
+    """The rule for "where do I go tonight?"; `lines`: the locale's lines for it, or its crisis
+    lines when it has none."""
+    listed = resource_line(lines) or _DEFAULT_RESOURCE
+    return (
+        "TONIGHT: they were kicked out or have nowhere to sleep and ask where to go. This comes "
+        "before the care rule's no-advice: answer it plainly and calmly, name these lines that "
+        f"can help them find somewhere safe tonight: {listed}, and the emergency number if "
+        "they are in danger. Never suggest going back to apologise or to anyone who hurt or "
+        "threw them out."
+    )
+
+
 # Care after the emergency reply (ReplyRequest.after_emergency), in the care rule's place:
 # "give no plan ... even if they ask" met "should I go to A&E?" with "no need to decide".
 def _emergency_care_rule(local_help: tuple[str, ...]) -> str:
@@ -832,6 +865,7 @@ class PromptBuilder:
         emergency = _emergency_rule(req.local_help)
         lonely = _loneliness_rule(req.support_lines.loneliness)
         family = _family_rules(req)
+        identity = (_identity_rule(req.lgbtq_lines),) if req.lgbtq_lines else ()
         rules = "\n".join(
             (
                 *_RULES,
@@ -841,6 +875,7 @@ class PromptBuilder:
                 *exposed,
                 *work,
                 *family,
+                *identity,
                 *forgotten,
                 *standing,
             )
@@ -870,6 +905,8 @@ class PromptBuilder:
             sections.append(_after_crisis_rule(req.window, remind))
         if req.harm_to_others and not req.care:
             sections.append(_harm_rule(req.care_resources))
+        if asks_where_tonight(req.message, (t.message for t in req.window)):
+            sections.append(_tonight_rule(req.tonight_lines or req.care_resources))
         return "\n\n".join(sections)
 
     def notes(self, req: ReplyRequest, *, tag: str) -> str:

@@ -94,6 +94,12 @@ _HEAVY_EVENT = re.compile(
     r"|by\s+(?:the\s+)?(?:trolls?|bots?|reviewers?))\b)"
     r"|(?:being|been|was|were|is|are|getting)\s+abused|abusive"
     r"|misgender\w*|homophob\w*|transphob\w*|racis[mt]"
+    # dysphoria, and hating one's body said by a trans or non-binary user (the LGBTQ+ review:
+    # "every day I look in the mirror and hate this body ... as a trans girl" got "Oh, that
+    # sounds so frustrating"); not "I hate my body after the holidays"
+    r"|dysphori\w*|hate\s+(?:this|my(?:\s+own)?)\s+body(?=.*\b(?:trans|transgender|non-?\s?binary"
+    r"|enby|genderqueer)\b)|(?:trans|transgender|non-?\s?binary|enby|genderqueer)\b(?=.*"
+    r"\bhate\s+(?:this|my(?:\s+own)?)\s+body)"
     # a coming out, unless told that it went well ("they were amazing!!" got "what you're
     # carrying": the LGBTQ+ review)
     rf"|c(?:ame|oming)\s+out\s+(?:to\s+(?:my|our|his|her|their|the)|as)(?![^.!?]*?{WENT_WELL})"

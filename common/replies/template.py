@@ -20,6 +20,7 @@ from common.family_safety import baby_harm, baby_sign
 from common.languages import not_english
 from common.replies.caring import caring_reply
 from common.replies.coming_out import coming_out, coming_out_reply
+from common.replies.conversion import conversion_practice, conversion_reply
 from common.replies.identity_at_work import identity_at_work, identity_at_work_reply
 from common.replies.integrity import integrity_kind, integrity_reply
 from common.replies.justice import justice_kind, justice_reply
@@ -54,6 +55,7 @@ from common.replies.sensitive import (
     substance_recovery,
     symptoms_question,
 )
+from common.replies.tonight import tonight_reply
 from common.replies.types import ContextTurn, ReplyRequest
 from common.replies.workrights import mistreatment_at_work, workrights_reply
 from common.routing.ensemble import BRISK
@@ -1614,6 +1616,8 @@ class TemplateGenerator:
         call = call_now(req.local_help)  # "call 911 now", or the local number's words
         if asks_urgent_care(req.message):  # "should I go to A&E?": yes, now, in care or not
             return URGENT_CARE.format(call=call)
+        if tonight := tonight_reply(req):  # kicked out, "where do I go tonight?": in care too
+            return tonight
         if not (req.care or req.withheld):
             return self._reply(persona, req)
         body = _CARE_BODY[persona]
@@ -1748,6 +1752,8 @@ class TemplateGenerator:
             return _INTRUSIVE
         if req.harm_to_others:
             return _harm_sign(req)
+        if conversion_practice(req.message):  # no opener, no steps: nothing needs fixing
+            return conversion_reply(req)
         if kind := boundary_kind(req.message):  # no opener: "I'm so happy for you!" to it
             return _BOUNDARY[kind].format(name=req.persona.name)
         if integrity := integrity_kind(req.message):  # no cheer, no steps toward it

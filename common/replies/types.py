@@ -76,6 +76,14 @@ class ReplyRequest:
     # and new parents (common.support_lines), read once per turn: the template and the prompt's
     # rules name them, the reply vet lets all but the recovery lines through on every turn.
     support_lines: SupportLines = field(default_factory=SupportLines)
+    # The locale's LGBTQ+ lines (common.lgbtq_lines) when the message or window names a
+    # sexuality or gender identity, else (): the reply to conversion practices and the prompt's
+    # identity rule name them, the vet lets them through.
+    lgbtq_lines: tuple[str, ...] = ()
+    # The locale's lines for somewhere to sleep tonight (common.tonight_lines): the answer to
+    # "where do I go tonight?" after being kicked out names them, in care too, as the prompt's
+    # rule for it does; the vet lets them through on every turn; () where there are none.
+    tonight_lines: tuple[str, ...] = ()
     # What the message and window say of heavy events and health limits: take_turn's, which
     # ranked the personas; read from them when not given (a request built elsewhere). None
     # only until __post_init__ sets it: readers always see a Gentleness, hence the ignore.

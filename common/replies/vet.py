@@ -7,6 +7,7 @@ import re
 
 from common.plain_text import as_seen
 from common.replies.coming_out import PUSHES_TO_TELL, coming_out
+from common.replies.conversion import appeases_rejection
 from common.replies.integrity import integrity_kind
 from common.replies.justice import helps_breach
 from common.replies.prompt import CANARY
@@ -334,12 +335,17 @@ def _vouched(req: ReplyRequest) -> str:
     lines for loneliness ("The Silver Line (0800 4 70 80 90)" was refused to a lonely widow),
     lines for mistreatment at work, forced labour and sexual assault (Acas's 0300 123 1100 and
     the EEOC's 1-800-669-4000 were refused too), its cancer-support lines (for the end-of-life
-    rule) and its lines for carers and new parents (ReplyRequest.support_lines.vouched)."""
+    rule) and its lines for carers and new parents (ReplyRequest.support_lines.vouched), its
+    LGBTQ+ lines when a sexuality or gender identity was named (lgbtq_lines: "Galop's LGBT+
+    domestic abuse helpline is free on 0800 999 5428" was refused) and its lines for somewhere
+    to sleep tonight (tonight_lines)."""
     said = (
         *req.care_resources,
         *req.analysis.safety.resources,
         *req.local_help,
         *req.support_lines.vouched(),
+        *req.lgbtq_lines,
+        *req.tonight_lines,
     )
     return as_seen(" ".join((*said, *(t.reply for t in req.window if t.crisis))))
 
@@ -363,8 +369,10 @@ def vet_reply(text: str, req: ReplyRequest) -> str:
     deceive, cheat or break the law, steps or options, or no decline; to it, dishonesty done or
     wrongdoing to report, a cover-up), or, to a move abroad for someone LGBTQ+
     (relocation_risk), advice to hide who they are, or, to whether or how to come out
-    (coming_out), steps, options or a dare toward telling. The reasons never quote the reply:
-    they are logged."""
+    (coming_out), steps, options or a dare toward telling, or, to someone facing conversion
+    practices, kicked out or rejected by family for who they are, going along, keeping the peace
+    or apologising to be let back in (common.replies.conversion.appeases_rejection). The reasons
+    never quote the reply: they are logged."""
     seen = as_seen(text)
     vouched = _vouched(req)
     # Where the care rule names the resources (care, and just after a crisis): short codes and
@@ -419,6 +427,8 @@ def vet_reply(text: str, req: ReplyRequest) -> str:
         PUSHES_TO_TELL.search(seen)
     ):
         raise GenerationError("the reply pushes them to come out (steps, options, a dare)")
+    if appeases_rejection(seen, (req.message, *(t.message for t in req.window))):
+        raise GenerationError("the reply advises going along with rejection or conversion")
     return text
 
 
