@@ -14,8 +14,9 @@ from common.text import canonical_text
 
 TONIGHT_FILE = Path(__file__).parent / "data" / "tonight_resources.json"
 
-# Kicked or thrown out of home, nowhere to sleep, sleeping rough, run away: not out of a
-# kitchen, a class or a game ("mum kicked me out of the kitchen").
+# Kicked or thrown out of home, nowhere to sleep, sleeping rough, run away, homeless: not out
+# of a kitchen, a class or a game ("mum kicked me out of the kitchen"), nor "nowhere to go for
+# Christmas" or "I volunteer at a homeless shelter".
 _OUT = (
     r"(?:kicked|threw|thrown|kicking|throwing)\s+(?:me|us)\s+out"
     r"|(?:got|get|getting|been|was|were|being)\s+(?:kicked|thrown)\s+out"
@@ -23,8 +24,9 @@ _OUT = (
 _HOME = r"(?:the\s+|my\s+|our\s+)?(?:house|home|flat|apartment|place)\b"
 _NO_HOME = re.compile(
     rf"\b(?:{_OUT})\b(?!\s+(?:of|from)\s+(?!{_HOME}))"
-    r"|\bnowhere\s+(?:safe\s+|else\s+)?to\s+(?:sleep|stay|live|go)\b"
-    r"|\b(?:sleeping|sleep|slept)\s+rough\b|\bran\s+away\s+from\s+home\b|\bhomeless\b",
+    r"|\bnowhere\s+(?:safe\s+|else\s+)?to\s+(?:sleep|stay|live|go\s+tonight)\b"
+    r"|\b(?:sleeping|sleep|slept)\s+rough\b|\bran\s+away\s+from\s+home\b"
+    r"|\b(?:i'?m|i\s+am|we'?re|we\s+are|being|became|become|made)\s+homeless\b",
     re.IGNORECASE,
 )
 

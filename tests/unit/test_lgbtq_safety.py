@@ -153,6 +153,18 @@ def test_the_follow_up_turn_names_the_lines_for_tonight(locale, messages, line, 
     assert "review your notes" not in reply
 
 
+@pytest.mark.parametrize(
+    "messages",
+    [
+        ["I volunteer at a homeless shelter", "where should I go for dinner tonight?"],
+        ["I have nowhere to go for Christmas", "where should I stay, a hotel or an airbnb?"],
+        ["mum kicked me out of the kitchen", "where should I go to study tonight?"],
+    ],
+)
+def test_where_to_go_is_no_question_of_tonight_without_being_kicked_out(messages):
+    assert "somewhere safe to sleep" not in _talk(messages)[1]["reply"]
+
+
 def test_the_care_prompt_lets_gemini_name_the_lines_for_tonight():
     generator = Recording()
     _talk(["my parents kicked me out for being gay, I'm 17 and have nowhere to sleep tonight",
