@@ -29,12 +29,11 @@ from benchmarks.machine import describe
 from benchmarks.stats import pct
 from common.chat import service
 from common.chat.models import TurnCreate
-from common.config import Settings
 from model_serving import split
 from tests.fakes.turns import NOW, MemoryStore, turn_ports
 
 TURNS_PER_SESSION = 10
-WARMUP_TURNS = 20  # first calls fill the caches and import lazily: not a turn's cost
+WARMUP_TURNS = 100  # first calls fill the caches and compile lazily: not a turn's cost
 
 
 def messages(n: int, seed: int) -> list[str]:
@@ -57,10 +56,10 @@ def cpu_ms_per_turn(texts: list[str]) -> list[float]:
     """This process's CPU time (all threads: the analysis runs on its own) for each turn,
     TURNS_PER_SESSION turns to a session, a minute apart. The ports are made once, as the chat
     function's are (it reads its settings once per instance)."""
-    settings = Settings()
+    ports = turn_ports(MemoryStore())
     spent = []
     for start in range(0, len(texts), TURNS_PER_SESSION):
-        ports = turn_ports(MemoryStore(), settings=settings)
+        ports["store"] = MemoryStore()
         session_id = None
         for i, text in enumerate(texts[start : start + TURNS_PER_SESSION]):
             body = TurnCreate(client_turn_id=uuid.uuid4().hex, message=text, session_id=session_id)

@@ -8,6 +8,7 @@ asks for nothing. Some hold for the rest of the session, until the user says oth
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -203,8 +204,14 @@ _AS_REQUEST = re.compile(
 # A comma that ends no clause: "Vergiss bitte, was ich gesagt habe".
 _NO_CLAUSE_END = re.compile(r"\b(vergiss(?:\s+bitte)?)\s*,", re.IGNORECASE)
 _SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?\n]+|$)")
+# A turn reads its window's messages again and again (the summary, the reply's recall, the
+# standing requests: some 40 reads of 6 messages a turn), and the next turns of the session
+# read them again: what a message asks is kept for the few hundred read last (a 4,000-character
+# message is at most 16 kB).
+_READ_LAST = 256
 
 
+@functools.lru_cache(maxsize=_READ_LAST)
 def asks_to_forget(message: str) -> bool:
     """The message asks to forget, or not to bring up, something they said (_FORGET), in a
     clause of its own: not asked as a question, not reported, not said to someone else."""
@@ -238,6 +245,7 @@ class Asked:
         return kind in self.kinds
 
 
+@functools.lru_cache(maxsize=_READ_LAST)
 def asked(message: str) -> Asked:
     """The requests about how to answer among the message's clauses."""
     kinds: set[str] = set()
