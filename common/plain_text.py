@@ -9,6 +9,8 @@ from common.text import canonical_text
 
 def strip_control(text: str) -> str:
     """Remove control and format characters (keeps newlines and tabs)."""
+    if text.isprintable():  # none of either (most messages): not read character by character
+        return text
     return "".join(
         ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf")
     )

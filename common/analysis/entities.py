@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from itertools import islice
 from pathlib import Path
 from typing import NamedTuple
@@ -427,6 +427,9 @@ def _resolve(candidates: Iterable[_Candidate]) -> list[_Candidate]:
     return chosen
 
 
+# The reply reads the window's messages again on every turn of a session (their tools), and
+# the analysis the message: the entities of the few hundred texts read last are kept.
+@lru_cache(maxsize=256)
 def extract_entities(text: str) -> tuple[Entity, ...]:
     """Entities in order of appearance, as typed, without case-insensitive repeats."""
     data = _load()

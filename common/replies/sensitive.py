@@ -6,6 +6,7 @@ employment adviser, or about telling someone at work). Read on common.text.canon
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -605,6 +606,9 @@ def eating_disorder(text: str) -> bool:
     return _EATING_DISORDER_RE.search(canonical_text(text)) is not None
 
 
+# gentleness reads each message of the window again on every turn of a session: kept for the
+# few hundred texts read last.
+@functools.lru_cache(maxsize=256)
 def heavy_event(text: str) -> bool:
     """The message speaks of a heavy life event (_HEAVY_EVENT), a terminal prognosis of theirs
     (common.analysis.prognosis), a stay in hospital or treatment for an eating disorder, or
