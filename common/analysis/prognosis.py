@@ -16,7 +16,7 @@ _FATAL = (
     r"(?:cancer|tumou?rs?|disease|illness|als|mnd|(?:heart|kidney|liver|organ)\s+failure"
     r"|leuka?emia|lymphoma|sarcoma|glioblastoma|copd)"
 )
-# Prognosis wording for the heavy events (common.replies.sensitive._HEAVY_EVENT), whoever it is
+# Prognosis wording for the heavy events (common.replies.readers.heavy._HEAVY_EVENT), whoever it is
 # said of and however hedged: a calm reply with no steps. Not "dying of boredom", "stage 4 of the
 # rollout", "the rumour has spread", "I don't have long left on my contract".
 HEAVY_WORDS = (

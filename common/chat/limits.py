@@ -25,13 +25,13 @@ CRISIS_REMEMBERED = timedelta(days=30)
 # the request budget (common.edge) bounds a script.
 LIMITS_OFF_AFTER_CRISIS = timedelta(hours=1)
 # The record keeps the user's latest turn about a heavy life event (a death, a miscarriage:
-# common.replies.sensitive.heavy_event) this long, and lives until then: the weekly insight
+# common.replies.readers.heavy.heavy_event) this long, and lives until then: the weekly insight
 # of its week, at most 7 days later, is held back ("you liked 3 replies" after a week of grief).
 HEAVY_REMEMBERED = timedelta(days=7)
-# And the latest turn that leaned on the mentor in place of people, or said they want to use
-# the app less (common.replies.sensitive.boundary_kind's LEANING_KINDS: "you're the only one I
-# talk to"), with its kind: no re-engagement nudge or weekly insight pulls them back for this
-# long (the loneliness review: "Your mentors are here when you're ready" went to both).
+# And the latest turn that leaned on the mentor in place of people, or said they want to use the app
+# less (common.replies.readers.boundaries.boundary_kind's LEANING_KINDS: "you're the only one I talk
+# to"), with its kind: no re-engagement nudge or weekly insight pulls them back for this long (the
+# loneliness review: "Your mentors are here when you're ready" went to both).
 LEANING_REMEMBERED = timedelta(days=30)
 LEANING_KINDS = frozenset({"dependence", "therapist", "less"})
 

@@ -26,7 +26,7 @@ from common.experiments import Assignment, event_fields
 from common.model_client import normalise
 from common.personalization.preferences import Profile
 from common.profile.updater import day_key
-from common.replies.sensitive import complaint
+from common.replies.readers.complaints import complaint
 from common.routing.ensemble import Ranking
 from common.safety import (
     lines_key,

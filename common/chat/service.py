@@ -91,12 +91,9 @@ from common.replies import (
 from common.replies.caring import carer_aside
 from common.replies.conversion import conversion_practice
 from common.replies.prompt import render_summary, resource_line
-from common.replies.sensitive import (
-    Gentleness,
-    boundary_kind,
-    gentleness,
-    stated_minor,
-)
+from common.replies.readers.boundaries import boundary_kind
+from common.replies.readers.gentleness import Gentleness, gentleness
+from common.replies.readers.minors import stated_minor
 from common.replies.workrights import at_work, sexual_assault_outside_home
 from common.routing.ensemble import Conversation, Ranking
 from common.safety import (

@@ -4,7 +4,7 @@ baby, and the plans of a family (parental leave, a toddler and a job, a parent's
 steps, "a ten-minute walk" and "rate your energy from one to ten" met them all. Read on
 common.text.canonical_text (’ as '), case-insensitive; English only, as the template's replies
 are. A medicine the one they care for refuses is a question for a pharmacist or a GP
-(common.replies.sensitive.professional_kind)."""
+(common.replies.readers.professional.professional_kind)."""
 
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ _CAME_OUT = (
     r"|ok|right|wrong|great|well|badly|tomorrow|today|next|soon|later|this|last|yet)\b)"
 )
 # Told that it went well ("they were amazing!!", "it went so well"), not "they weren't
-# supportive": sensitive._HEAVY_EVENT's coming out is no heavy event then.
+# supportive": readers.heavy._HEAVY_EVENT's coming out is no heavy event then.
 WENT_WELL = (
     r"\b(?:were|was|are|is|been|went)\s+(?:so\s+|really\s+|super\s+|totally\s+|all\s+|just\s+"
     r"|incredibly\s+|absolutely\s+)?(?:amazing|supportive|great|lovely|wonderful|fine|accepting"

@@ -1,8 +1,9 @@
-"""Health at work (the illness review), for the template's referrals (common.replies.sensitive.
-professional_kind): a symptom that persists and a medicine's side effect, a doctor's or a
-pharmacist's; workplace adjustments asked about; one refused, or an offer withdrawn after
-telling, an employment adviser's. Read on common.text.canonical_text (' for ’),
-case-insensitive; English only, as the template's replies are."""
+"""Health at work (the illness review), for the template's referrals
+(common.replies.readers.professional.professional_kind): a symptom that persists and a
+medicine's side effect, a doctor's or a pharmacist's; workplace adjustments asked about; one
+refused, or an offer withdrawn after telling, an employment adviser's. Read on
+common.text.canonical_text (' for ’), case-insensitive; English only, as the template's replies
+are."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ _LASTING = (
 _PERSISTENT = re.compile(rf"\b{_SYMPTOM}\b(?:\s+[\w',]+){{0,3}}?\s+{_LASTING}\b", re.IGNORECASE)
 
 # What a medicine does to them ("my meds make me sleepy at work" got "rate your energy ... I'm
-# proud of you"), in a message that names one (common.replies.sensitive.names_medicine): not
+# proud of you"), in a message that names one (common.replies.readers.medicine.names_medicine): not
 # "my meds make me feel like myself again".
 _EFFECT = (
     r"(?:sleepy|drowsy|tired|exhausted|dizzy|sick|nauseous|queasy|foggy|groggy|shaky|jittery"

@@ -17,6 +17,8 @@ from common.plain_text import as_seen, strip_control
 from common.replies.caring import caring, postnatal
 from common.replies.coming_out import COMING_OUT_RULE, coming_out
 from common.replies.identity_at_work import identity_at_work, identity_at_work_rule
+from common.replies.readers.exposure import occupational_exposure
+from common.replies.readers.minors import stated_minor
 from common.replies.relocation import RELOCATION_RULE, relocation_risk
 from common.replies.requests import (
     KEPT,
@@ -28,7 +30,6 @@ from common.replies.requests import (
     SHORTER,
     asked,
 )
-from common.replies.sensitive import occupational_exposure, stated_minor
 from common.replies.types import ContextTurn, ReplyRequest
 from common.replies.workrights import mistreatment_at_work
 from common.sessions.summary import MAX_ENTITIES, MAX_TOPICS, SessionSummary
@@ -328,7 +329,8 @@ _RULES = (
     (
         # The recovery review: "should I just have one drink at the party?" after 8 months
         # sober got "ask yourself which option you'd regret not trying", a relapse on heroin
-        # "check whether anything is blocking you" (the template: sensitive.substance_recovery).
+        # "check whether anything is blocking you" (the template:
+        # readers.recovery.substance_recovery).
         "- If they are sober or in recovery from alcohol or drugs, never encourage drinking or "
         "using, and never weigh a risky choice (one drink, a party, an old dealer) as an option "
         "like any other. For a relapse, the fear of one or such a choice, be warm and without "
@@ -420,7 +422,7 @@ def _end_of_life_rule(support: tuple[str, ...]) -> str:
     )
 
 
-# A user who said they are under 18 (sensitive.stated_minor), in this message or the window:
+# A user who said they are under 18 (readers.minors.stated_minor), in this message or the window:
 # the product stores no age, so this is all that tells it.
 _MINOR_RULE = (
     "- They have said they are under 18: keep everything suitable for their age, and never "
@@ -428,7 +430,7 @@ _MINOR_RULE = (
 )
 
 
-# What caring work exposes them to, weighing on them (common.replies.sensitive.
+# What caring work exposes them to, weighing on them (common.replies.readers.exposure.
 # occupational_exposure), as the template answers it: the creative review's crisis-line
 # volunteer got "review your notes for five minutes". Only when it applies, as the rules above.
 _EXPOSURE_RULE = (

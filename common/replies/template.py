@@ -27,6 +27,20 @@ from common.replies.integrity import integrity_kind, integrity_reply
 from common.replies.justice import justice_kind, justice_reply
 from common.replies.loneliness import isolated
 from common.replies.prompt import looks_like_instruction, resource_line, safe_fragment
+from common.replies.readers.boundaries import boundary_kind
+from common.replies.readers.complaints import complaint
+from common.replies.readers.eating import eating_disorder
+from common.replies.readers.exposure import occupational_exposure
+from common.replies.readers.gambling import gambling_harm
+from common.replies.readers.getting_help import asks_to_see_someone, asks_urgent_care
+from common.replies.readers.medicine import symptoms_question
+from common.replies.readers.professional import professional_kind
+from common.replies.readers.recovery import (
+    opioid_named,
+    relapsed,
+    sobriety_milestone,
+    substance_recovery,
+)
 from common.replies.relocation import relocation_reply, relocation_risk
 from common.replies.requests import (
     LANGUAGE,
@@ -40,21 +54,6 @@ from common.replies.requests import (
     Asked,
     asked,
     asks_to_forget,
-)
-from common.replies.sensitive import (
-    asks_to_see_someone,
-    asks_urgent_care,
-    boundary_kind,
-    complaint,
-    eating_disorder,
-    gambling_harm,
-    occupational_exposure,
-    opioid_named,
-    professional_kind,
-    relapsed,
-    sobriety_milestone,
-    substance_recovery,
-    symptoms_question,
 )
 from common.replies.tonight import tonight_reply
 from common.replies.types import ContextTurn, ReplyRequest
@@ -325,7 +324,7 @@ _STEPS: dict[str, tuple[_Step, ...]] = {
             "follow-up question",
         ),
     ),
-    # For a chronic illness or disability that limits their energy (sensitive.health_limits),
+    # For a chronic illness or disability that limits their energy (readers.health.health_limits),
     # in place of motivation, check-in, planning and study steps: pacing within what their body
     # allows today, not a timer or a push to do more.
     "pacing": (
@@ -769,9 +768,9 @@ _ASK_AGAIN = {
     "nana": "Oh, I'm sorry I missed what you asked. Would you tell me again, so I can get it "
     "right?",
 }
-# A complaint about the reply before or an insult (common.replies.sensitive.complaint): "shut
-# up bitch" got "you've clearly put in real effort", "you are a stupid worthless piece of junk"
-# Lua's sadness opener. Calm, sorry, and a way on, as _UNCLEAR; no mood read into it.
+# A complaint about the reply before or an insult (common.replies.readers.complaints.complaint):
+# "shut up bitch" got "you've clearly put in real effort", "you are a stupid worthless piece of
+# junk" Lua's sadness opener. Calm, sorry, and a way on, as _UNCLEAR; no mood read into it.
 _COMPLAINED = {
     "lua": "I'm sorry that wasn't helpful. What would help more, or would you like to talk with "
     "another mentor?",
@@ -987,7 +986,7 @@ _HARM_SIGN = (
     "passes. You don't have to handle this on your own: your doctor, or these lines, can help "
     "without judging you: {listed}. What's going on for you right now?"
 )
-# Intrusive thoughts of harming someone, said as unwanted (common.replies.sensitive.
+# Intrusive thoughts of harming someone, said as unwanted (common.analysis.intrusive.
 # intrusive_thoughts): common and treatable, not a danger; a GP or a therapist, and after a
 # birth the midwife or health visitor (perinatal OCD: the review of carers and new parents).
 _INTRUSIVE = (
@@ -1003,7 +1002,7 @@ _SEE_SOMEONE = (
     "you told me, in your own words."
 )
 _SEE_SOMEONE_INTRUSIVE = " Unwanted thoughts like these are common, and they can be treated."
-# Whom a question common.replies.sensitive.professional_kind names is for.
+# Whom a question common.replies.readers.professional.professional_kind names is for.
 _WHO = {
     "medical": "your doctor or pharmacist",
     "legal": "a lawyer or a legal advice service",
@@ -1011,7 +1010,7 @@ _WHO = {
     "debt": "a free, non-profit debt adviser or credit counsellor",
     "fraud": "your bank's fraud team",
     "money": "a financial adviser",
-    # common.replies.sensitive's employment rights: "Do I have to tell my employer I'm pregnant?"
+    # common.replies.readers.work's employment rights: "Do I have to tell my employer I'm pregnant?"
     "employment": "an employment adviser, your union or a legal advice service",
     # eating far too little ("500 calories a day", "skip meals on purpose"), asked or not
     "eating": "a doctor",
@@ -1059,8 +1058,8 @@ _REFER = {  # {caution}: _CAUTION's for the kind, if any
     "{who}.{caution} I'd love to help you feel ready to ask: {prep}. How are you feeling about "
     "it all?",
 }
-# A boundary between the user and a persona (common.replies.sensitive.boundary_kind): "I'm 14
-# and I think I'm in love with you" got Nana's "That's wonderful, I'm so happy for you!", "tell
+# A boundary between the user and a persona (common.replies.readers.boundaries.boundary_kind): "I'm
+# 14 and I think I'm in love with you" got Nana's "That's wonderful, I'm so happy for you!", "tell
 # me how to hack my ex's instagram" Riri's "Love the curiosity, let's dig in!". One fixed, warm,
 # brief line each: no opener, no steps, whoever answers. {name}: the persona's.
 _BOUNDARY = {
@@ -1088,8 +1087,9 @@ _BOUNDARY = {
     "AI, though, and the people in your life can give you things I can't. Is there someone "
     "you'd like to get back in touch with, even with a short message?",
 }
-# Gambling harm (common.replies.sensitive.gambling_harm): "I keep chasing my losses" got Riri's
-# "Set a 25-minute timer ... Plan a small reward". No steps, no bet to win it back: who can help.
+# Gambling harm (common.replies.readers.gambling.gambling_harm): "I keep chasing my losses" got
+# Riri's "Set a 25-minute timer ... Plan a small reward". No steps, no bet to win it back: who can
+# help.
 _GAMBLING = {
     "lua": "You don't have to face this on your own. Betting again to win it back usually makes "
     "the hole deeper; a problem-gambling helpline or your doctor can help, free and without "
@@ -1104,10 +1104,11 @@ _GAMBLING = {
     "a problem-gambling helpline or your doctor can help, free and without judgement. Will you "
     "reach out to one today?",
 }
-# What caring work exposes them to, and its toll (common.replies.sensitive.occupational_exposure:
-# "I volunteer on a crisis line, any tips for not taking it home?" got "review your notes for
-# five minutes"): a known cost of the work, and what helps with it: a debrief, their
-# supervisor, peer support or an employee assistance programme, limits on exposure.
+# What caring work exposes them to, and its toll
+# (common.replies.readers.exposure.occupational_exposure: "I volunteer on a crisis line, any tips
+# for not taking it home?" got "review your notes for five minutes"): a known cost of the work, and
+# what helps with it: a debrief, their supervisor, peer support or an employee assistance programme,
+# limits on exposure.
 _EXPOSURE = {
     "lua": "What you carry from this work is real, and it's a known cost of caring for people in "
     "crisis, not a weakness. After hard calls or shifts, debrief with your supervisor or a "
@@ -1131,8 +1132,8 @@ _EXPOSURE = {
     "limits help too, like breaks between hard cases and a little ritual to end each shift. "
     "How are you looking after yourself at the moment?",
 }
-# Recovery from alcohol or drugs (common.replies.sensitive.substance_recovery): "8 months clean
-# from heroin. should I go to my old dealer's birthday party?" got Elro's "ask yourself which
+# Recovery from alcohol or drugs (common.replies.readers.recovery.substance_recovery): "8 months
+# clean from heroin. should I go to my old dealer's birthday party?" got Elro's "ask yourself which
 # option you'd regret not trying", "I relapsed on heroin last night" "check whether anything is
 # blocking you". No steps, no option weighed: without judgement, a slip does not erase the
 # progress, who can help ({line}: the locale's addiction line, if there is one), and after a
@@ -1172,7 +1173,7 @@ _OPIOID_BREAK = (
     " After a break your tolerance is lower, so an amount you used to take can cause an "
     "overdose: if you do use, don't use alone, and keep naloxone with you."
 )
-# A sobriety milestone, said and not asked about (sensitive.sobriety_milestone): "6 months
+# A sobriety milestone, said and not asked about (readers.recovery.sobriety_milestone): "6 months
 # sober today!" got "check whether anything is blocking you" and "Start now and report back!".
 _MILESTONE = {
     "lua": "That's a real milestone, and it deserves a quiet moment of pride: you've done this "
@@ -1184,11 +1185,11 @@ _MILESTONE = {
     "nana": "Congratulations, that's wonderful news! I'm so proud of you for every one of those "
     "days. How are you celebrating today?",
 }
-# Whether to tell someone at work about their health, a pregnancy, a record... (common.replies.
-# sensitive.professional_kind's "disclosure"): "Should I tell my employer about my epilepsy?"
-# got "run a small, reversible test of one option first", and telling cannot be undone. The
-# choice is theirs; what they must share depends on where they live; who can tell them; how to
-# prepare.
+# Whether to tell someone at work about their health, a pregnancy, a record...
+# (common.replies.readers.professional.professional_kind's "disclosure"): "Should I tell my employer
+# about my epilepsy?" got "run a small, reversible test of one option first", and telling cannot be
+# undone. The choice is theirs; what they must share depends on where they live; who can tell them;
+# how to prepare.
 _DISCLOSE = {
     "lua": "Whether to tell them is your choice, and there's no rush to make it. What you're "
     "obliged to share, and what you can keep private, depends on where you live; an employment "
@@ -1206,13 +1207,13 @@ _DISCLOSE = {
     "adviser or your union can tell you. If you'd like to prepare: {prep}. How are you feeling "
     "about it all?",
 }
-# Workplace adjustments (common.replies.sensitive.professional_kind's "adjustments", the illness
-# review: "I have ADHD, how do I ask for adjustments at work?" got "review your notes for five
-# minutes", "I just got diagnosed with MS and I don't know if I can keep my job" no word of
-# rights): what the law asks of employers in many countries (the UK's Equality Act counts
-# cancer, HIV and multiple sclerosis as disabilities from diagnosis: Schedule 1, paragraph 6),
-# that what they share is theirs to choose though a need must be known to be met, and who can
-# help; then each persona's question.
+# Workplace adjustments (common.replies.readers.professional.professional_kind's "adjustments", the
+# illness review: "I have ADHD, how do I ask for adjustments at work?" got "review your notes for
+# five minutes", "I just got diagnosed with MS and I don't know if I can keep my job" no word of
+# rights): what the law asks of employers in many countries (the UK's Equality Act counts cancer,
+# HIV and multiple sclerosis as disabilities from diagnosis: Schedule 1, paragraph 6), that what
+# they share is theirs to choose though a need must be known to be met, and who can help; then each
+# persona's question.
 _ADJUSTMENTS_BODY = (
     "In many countries an employer has to consider reasonable adjustments for a health "
     "condition or disability, such as flexible hours, working from home, equipment like a "
@@ -1723,7 +1724,7 @@ class TemplateGenerator:
         # was read as: calm as after a crisis (no cheering, no "you sound so settled"). Either
         # holds while it is in the window: the next turn ("people keep asking when we'll try
         # again") got "you've got this!" and "name one win".
-        # Eating far too little (sensitive.health_risk) is met as a heavy event is: no cheer or
+        # Eating far too little (readers.eating.health_risk) is met as a heavy event is: no cheer or
         # push ("lovely to hear you sounding so settled" to "I've been eating 500 calories a day").
         heavy_now, heavy, limits = (
             req.gentleness.heavy_now,
@@ -1848,7 +1849,7 @@ class TemplateGenerator:
             sentences.append(_EARLIER[persona].format(x=earlier))
 
         # No walk with health limits, nor where an eating disorder is named (exercise can be
-        # part of it: sensitive.eating_disorder).
+        # part of it: readers.eating.eating_disorder).
         no_exertion = limits or any(
             map(eating_disorder, (req.message, *(t.message for t in _recallable(req.window))))
         )

@@ -8,8 +8,8 @@ from typing import Protocol, runtime_checkable
 
 from common.analysis.types import Analysis
 from common.personas import Persona
+from common.replies.readers.gentleness import Gentleness, gentleness
 from common.replies.requests import kept_requests
-from common.replies.sensitive import Gentleness, gentleness
 from common.sessions.summary import SessionSummary
 from common.support_lines import SupportLines
 

@@ -11,9 +11,11 @@ from common.replies.conversion import appeases_rejection
 from common.replies.integrity import integrity_kind
 from common.replies.justice import helps_breach
 from common.replies.prompt import CANARY
+from common.replies.readers.boundaries import boundary_kind
+from common.replies.readers.medicine import names_medicine
+from common.replies.readers.professional import professional_kind
 from common.replies.relocation import HIDING, relocation_risk
 from common.replies.requests import LIST
-from common.replies.sensitive import boundary_kind, names_medicine, professional_kind
 from common.replies.types import GenerationError, ReplyRequest
 from common.text import canonical_text
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from common.replies.sensitive import _EMPLOYER, stated_minor
+from common.replies.readers.minors import stated_minor
+from common.replies.readers.work import _EMPLOYER
 from common.safety import call_now
 from common.support_lines import WorkHelp
 from common.text import canonical_text
 
-# Someone at work: the employment questions' words (sensitive._EMPLOYER) and "they", as
+# Someone at work: the employment questions' words (readers.work._EMPLOYER) and "they", as
 # mistreatment is told ("they cut my hours after I asked for a wheelchair ramp").
 _THEY = re.compile(
     r"\b(?:they|them|they'?re|they'?ve|supervisor|director|ceo|owner|foreman|agency|workplace"
@@ -344,7 +345,7 @@ def sexual_assault_outside_home(*texts: str) -> bool:
 
 
 def at_work(*texts: str) -> bool:
-    """One of `texts` names someone at work (sensitive._EMPLOYER)."""
+    """One of `texts` names someone at work (readers.work._EMPLOYER)."""
     return any(_EMPLOYER.search(canonical_text(text)) for text in texts)
 
 

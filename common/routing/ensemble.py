@@ -59,7 +59,7 @@ class Conversation:
     previous_intent: str | None = None
     care: bool = False  # the user showed signs of crisis in a recent turn
     # A heavy life event, health limits or eating far too little in the message or the window
-    # (common.replies.sensitive.Gentleness): "my son hanged himself" got Riri's "Set a
+    # (common.replies.readers.gentleness.Gentleness): "my son hanged himself" got Riri's "Set a
     # 25-minute timer ... Go".
     gentle: bool = False
     # The persona the user said no to ("not Riri again"): neither chosen nor offered, unless

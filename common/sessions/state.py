@@ -287,7 +287,7 @@ def _fold(summary: SessionSummary, turn: WindowTurn, *, forgotten: bool = False)
     # Imported here: common.replies loads the reply generators (~0.2 s), which the functions
     # that read sessions without folding them (feedback, profile) do not need at cold start.
     from common.analysis.entities import is_money
-    from common.replies.sensitive import sensitive_matter
+    from common.replies.readers.work import sensitive_matter
 
     def kept(items) -> tuple[str, ...]:
         # Nothing that names a health, sexuality, criminal-record or immigration matter ("my

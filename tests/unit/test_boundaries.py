@@ -9,7 +9,8 @@ import pytest
 from common.analysis.baseline import analyze_baseline
 from common.personas import PERSONAS
 from common.replies import ContextTurn, ReplyRequest, TemplateGenerator
-from common.replies.sensitive import boundary_kind, complaint
+from common.replies.readers.boundaries import boundary_kind
+from common.replies.readers.complaints import complaint
 
 GEN = TemplateGenerator()
 

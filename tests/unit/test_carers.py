@@ -18,7 +18,7 @@ from common.chat.models import TurnCreate
 from common.config import Settings
 from common.replies.caring import caring, postnatal
 from common.replies.prompt import PromptBuilder, resource_line
-from common.replies.sensitive import professional_kind
+from common.replies.readers.professional import professional_kind
 from common.replies.types import GenerationError
 from common.replies.vet import vet_reply
 from common.safety import responsible_for

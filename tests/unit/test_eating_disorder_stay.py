@@ -10,7 +10,8 @@ import pytest
 
 from common.personas import PERSONAS
 from common.replies import ContextTurn, ReplyRequest, TemplateGenerator
-from common.replies.sensitive import eating_disorder, gentleness
+from common.replies.readers.eating import eating_disorder
+from common.replies.readers.gentleness import gentleness
 from tests.fakes.analysis import make_analysis
 
 STAY = "I was in hospital for my eating disorder last spring, now I'm planning my return to uni"

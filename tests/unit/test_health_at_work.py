@@ -1,5 +1,6 @@
 """Health at work (the illness review): symptoms that last and a medicine's side effects go to a
-doctor or pharmacist (common.replies.health_at_work, read by sensitive.professional_kind)."""
+doctor or pharmacist (common.replies.health_at_work, read by
+common.replies.readers.professional.professional_kind)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from common.analysis.baseline import analyze_baseline
 from common.personas import PERSONAS
 from common.replies import ReplyRequest, TemplateGenerator
-from common.replies.sensitive import professional_kind
+from common.replies.readers.professional import professional_kind
 from common.text import canonical_text
 
 GEN = TemplateGenerator()

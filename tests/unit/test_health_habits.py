@@ -21,7 +21,9 @@ from common.replies import (
     ReplyRequest,
     TemplateGenerator,
 )
-from common.replies.sensitive import gentleness, heavy_event, professional_kind
+from common.replies.readers.gentleness import gentleness
+from common.replies.readers.heavy import heavy_event
+from common.replies.readers.professional import professional_kind
 from common.replies.vet import vet_reply
 from tests.fakes import turns
 from tests.fakes.analysis import make_analysis

@@ -15,8 +15,8 @@ from common.personas import PERSONAS
 from common.replies import ContextTurn, PromptBuilder, ReplyRequest, TemplateGenerator
 from common.replies.coming_out import coming_out
 from common.replies.identity_at_work import identity_at_work
+from common.replies.readers.heavy import heavy_event
 from common.replies.relocation import relocation_risk
-from common.replies.sensitive import heavy_event
 from common.replies.types import GenerationError
 from common.replies.vet import vet_reply
 from common.replies.workrights import mistreatment_at_work, workplace_mistreatment

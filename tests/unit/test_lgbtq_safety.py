@@ -16,7 +16,7 @@ from common.chat import service
 from common.chat.models import TurnCreate
 from common.lgbtq_lines import LGBTQ_FILE
 from common.replies import PromptBuilder
-from common.replies.sensitive import heavy_event
+from common.replies.readers.heavy import heavy_event
 from common.replies.types import GenerationError
 from common.replies.vet import vet_reply
 from common.tonight_lines import TONIGHT_FILE

@@ -1,17 +1,15 @@
-"""Which professional a question is for (common.replies.sensitive.professional_kind); the
+"""Which professional a question is for (common.replies.readers.professional.professional_kind); the
 replies that name them are in test_template_generator."""
 
 from __future__ import annotations
 
 import pytest
 
-from common.replies.sensitive import (
-    gambling_harm,
-    gentleness,
-    health_limits,
-    heavy_event,
-    professional_kind,
-)
+from common.replies.readers.gambling import gambling_harm
+from common.replies.readers.gentleness import gentleness
+from common.replies.readers.health import health_limits
+from common.replies.readers.heavy import heavy_event
+from common.replies.readers.professional import professional_kind
 
 
 def test_their_diagnosis_is_a_matter_as_it_is_a_heavy_event():

@@ -212,7 +212,7 @@ def test_a_summary_folded_before_its_date_was_kept_is_as_old_as_its_session():
 
 def test_a_tried_item_naming_a_sensitive_matter_is_left_out_of_the_summary():
     # The personal-data review's probe: "my HIV medication" came back in the summary Gemini is
-    # sent with every later turn. The matter patterns are common.replies.sensitive's.
+    # sent with every later turn. The matter patterns are common.replies.readers.work's.
     said = "I already tried talking to my manager about my HIV medication but it didn't help"
     state = _session(7, first_message=f"{said}. I tried meditation too")
     assert state.summary.tried == ("meditation too",)

@@ -16,7 +16,8 @@ from common.locale_lines import locale_lines
 from common.personas import PERSONAS
 from common.replies import ReplyRequest, TemplateGenerator
 from common.replies.prompt import PromptBuilder
-from common.replies.sensitive import gentleness, sobriety_milestone, substance_recovery
+from common.replies.readers.gentleness import gentleness
+from common.replies.readers.recovery import sobriety_milestone, substance_recovery
 from common.support_lines import ADDICTION_FILE, SupportLines
 from tests.fakes import turns
 from tests.fakes.analysis import make_analysis

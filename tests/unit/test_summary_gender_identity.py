@@ -14,7 +14,7 @@ import pytest
 from common.chat import service
 from common.chat.models import TurnCreate
 from common.replies import PromptBuilder
-from common.replies.sensitive import sensitive_matter
+from common.replies.readers.work import sensitive_matter
 from tests.fakes import turns
 
 MATTERS = [

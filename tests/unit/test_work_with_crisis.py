@@ -10,7 +10,8 @@ import pytest
 from common.analysis import assess_safety
 from common.personas import PERSONAS
 from common.replies import PromptBuilder, ReplyRequest, TemplateGenerator
-from common.replies.sensitive import heavy_event, occupational_exposure
+from common.replies.readers.exposure import occupational_exposure
+from common.replies.readers.heavy import heavy_event
 from common.safety import crisis_reply, responsible_for
 from tests.fakes import turns
 from tests.fakes.analysis import make_analysis
