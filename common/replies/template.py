@@ -7,8 +7,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 
 from common.analysis.baseline import has_tone_cue
 from common.analysis.entities import extract_entities
@@ -1613,6 +1614,143 @@ def _technical(req: ReplyRequest, specifics: _Specifics) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class _Turn:
+    """What a reply of its own (_OWN_REPLIES) may use of a turn: the request, and what _compose
+    made of it (the tone, the reply before, whether to stay calm, whether to name a mood)."""
+
+    generator: TemplateGenerator
+    persona: str
+    req: ReplyRequest
+    asking: Asked
+    specifics: _Specifics
+    seed: int
+    tone: str
+    previous: str
+    calm: bool
+    name_mood: bool
+
+
+def _recovery_risk(turn: _Turn) -> bool:
+    """A relapse, the fear of one, or a risky choice, in recovery (sobriety earlier counts)."""
+    req = turn.req
+    return substance_recovery(req.message, (t.message for t in _recallable(req.window)))
+
+
+def _mistreated(turn: _Turn) -> str:
+    """The kind of mistreatment at work told in the message or the window ("" if none)."""
+    return mistreatment_at_work(turn.req.message, (t.message for t in turn.req.window))
+
+
+def _work_rights(turn: _Turn, kind: str) -> str:
+    """The reply to mistreatment at work (common.replies.workrights), with the locale's lines."""
+    req = turn.req
+    return workrights_reply(
+        turn.persona,
+        kind,
+        message=req.message,
+        earlier=(t.message for t in req.window),
+        work_help=req.support_lines.work,
+        local_help=req.local_help,
+    )
+
+
+def _referral(turn: _Turn, kind: str) -> str:
+    """Whose question it is (TemplateGenerator._refer); for what a symptom means, when to get
+    help now, not "don't change a medicine"."""
+    symptoms = kind == "medical" and symptoms_question(turn.req.message)
+    about = "symptoms" if symptoms else kind
+    return turn.generator._refer(turn.persona, kind, turn.tone, turn.previous, turn.calm, about)
+
+
+def _lonely(turn: _Turn) -> bool:
+    """Loneliness or isolation, in the message or the recallable window."""
+    return isolated(turn.req.message, [t.message for t in _recallable(turn.req.window)])
+
+
+def _connection(t: _Turn, _: object) -> str:
+    """People, not a tutorial or a walk (TemplateGenerator._connect)."""
+    return t.generator._connect(
+        t.persona, t.req, t.asking, t.specifics, t.seed, t.tone, t.calm, t.name_mood
+    )
+
+
+def _family(turn: _Turn) -> str | None:
+    """The reply to a carer, a new parent or a family's plans (common.replies.caring), if any."""
+    said_before = (t.message for t in _recallable(turn.req.window, crises=True))
+    return caring_reply(turn.persona, turn.req, said_before)
+
+
+# The replies of their own, each instead of an opener and steps, in the order they are tried:
+# the first whose reader finds something (a kind, or True) answers with its reply to it.
+_OWN_REPLIES: tuple[tuple[Callable[[_Turn], object], Callable[[_Turn, Any], str]], ...] = (
+    # before harm: "thoughts of hurting ... I'd never" (common.analysis.intrusive)
+    (lambda t: intrusive_thoughts(t.req.message), lambda t, _: _INTRUSIVE),
+    # below the crisis threshold: keeping others safe, naming the lines for it
+    (lambda t: t.req.harm_to_others, lambda t, _: _harm_sign(t.req)),
+    # no opener, no steps: nothing about them needs fixing (common.replies.conversion)
+    (lambda t: conversion_practice(t.req.message), lambda t, _: conversion_reply(t.req)),
+    # no opener: "I'm so happy for you!" to it
+    (
+        lambda t: boundary_kind(t.req.message),
+        lambda t, kind: _BOUNDARY[kind].format(name=t.req.persona.name),
+    ),
+    # no cheer, no steps toward it
+    (
+        lambda t: integrity_kind(t.req.message),
+        lambda t, kind: integrity_reply(kind, t.persona, t.req.message),
+    ),
+    # no mood read into it ("you've clearly put in real effort")
+    (
+        lambda t: complaint(t.req.message),
+        lambda t, _: _COMPLAINED[t.persona] if t.previous else _COMPLAINED_FIRST,
+    ),
+    # before a loan's referral: "a loan to win it back"; no opener
+    (lambda t: gambling_harm(t.req.message), lambda t, _: _GAMBLING[t.persona]),
+    # a known cost of caring work, not steps for a task
+    (lambda t: occupational_exposure(t.req.message), lambda t, _: _EXPOSURE[t.persona]),
+    # a relapse or a risky choice in recovery: support, no option weighed
+    (_recovery_risk, lambda t, _: _in_recovery(t.persona, t.req)),
+    # a milestone said: a celebration, no steps
+    (lambda t: sobriety_milestone(t.req.message), lambda t, _: _MILESTONE[t.persona]),
+    # a move abroad for someone LGBTQ+: their safety, no cheer, no "stop researching"
+    (
+        lambda t: relocation_risk(t.req.message, (w.message for w in t.req.window)),
+        lambda t, _: relocation_reply(t.persona),
+    ),
+    # before mistreatment told earlier: "can they fire me for being gay?" answered as asked
+    (
+        lambda t: identity_at_work(t.req.message),
+        lambda t, kind: identity_at_work_reply(t.persona, kind, t.req.support_lines.work),
+    ),
+    # before a referral: "fired me for being pregnant"
+    (_mistreated, _work_rights),
+    # a condition, a record, work after prison: no steps toward a breach (common.replies.justice)
+    (
+        lambda t: justice_kind(t.req.message),
+        lambda t, kind: justice_reply(kind, t.persona),
+    ),
+    # no push to tell, a celebration, care, or blackmail named (common.replies.coming_out)
+    (
+        lambda t: coming_out(t.req.message, (w.message for w in t.req.window)),
+        lambda t, kind: coming_out_reply(
+            t.persona, kind, work_help=t.req.support_lines.work, local_help=t.req.local_help
+        ),
+    ),
+    # a professional's question ("should I" with ’ too): whose it is, no steps
+    (lambda t: professional_kind(canonical_text(t.req.message)), _referral),
+    # no steps: the end-of-life reply (common.end_of_life)
+    (
+        lambda t: stated_prognosis(t.req.message),
+        lambda t, _: end_of_life_reply(t.req.support_lines.cancer),
+    ),
+    # loneliness: people, not a tutorial or a walk (the loneliness review)
+    (_lonely, _connection),
+    # carers, new parents and a family's plans (common.replies.caring)
+    (_family, lambda t, family: family),
+)
+
+
 class TemplateGenerator:
     """Offline, deterministic persona replies; the default and the fallback generator."""
 
@@ -1758,60 +1896,10 @@ class TemplateGenerator:
             name_mood = False
         if heavy_now and tone == "frustrated":  # grief read as frustration: "grating on you"
             tone = "sad"
-        if intrusive_thoughts(req.message):  # before harm: "thoughts of hurting ... I'd never"
-            return _INTRUSIVE
-        if req.harm_to_others:
-            return _harm_sign(req)
-        if conversion_practice(req.message):  # no opener, no steps: nothing needs fixing
-            return conversion_reply(req)
-        if kind := boundary_kind(req.message):  # no opener: "I'm so happy for you!" to it
-            return _BOUNDARY[kind].format(name=req.persona.name)
-        if integrity := integrity_kind(req.message):  # no cheer, no steps toward it
-            return integrity_reply(integrity, persona, req.message)
-        if complaint(req.message):  # no mood read into it ("you've clearly put in real effort")
-            return _COMPLAINED[persona] if previous else _COMPLAINED_FIRST
-        if gambling_harm(req.message):  # before a loan's referral: "a loan to win it back"
-            return _GAMBLING[persona]  # no opener: "you've clearly put in real effort" to it
-        if occupational_exposure(req.message):
-            return _EXPOSURE[persona]
-        if substance_recovery(req.message, (t.message for t in _recallable(req.window))):
-            return _in_recovery(persona, req)
-        if sobriety_milestone(req.message):
-            return _MILESTONE[persona]
-        if relocation_risk(req.message, (t.message for t in req.window)):
-            return relocation_reply(persona)  # no cheer, no "stop researching"
-        if kind := identity_at_work(req.message):  # before mistreatment told earlier
-            return identity_at_work_reply(persona, kind, req.support_lines.work)
-        if kind := mistreatment_at_work(req.message, (t.message for t in req.window)):
-            return workrights_reply(  # before a referral: "fired me for being pregnant"
-                persona,
-                kind,
-                message=req.message,
-                earlier=(t.message for t in req.window),
-                work_help=req.support_lines.work,
-                local_help=req.local_help,
-            )
-        if justice := justice_kind(req.message):  # a condition, a record, work after prison
-            return justice_reply(justice, persona)
-        if kind := coming_out(req.message, (t.message for t in req.window)):
-            return coming_out_reply(  # no push to tell, a celebration, care, or blackmail named
-                persona, kind, work_help=req.support_lines.work, local_help=req.local_help
-            )
-        if kind := professional_kind(canonical_text(req.message)):  # "should I" with ’ too
-            # what a symptom means: when to get help now, not "don't change a medicine"
-            symptoms = kind == "medical" and symptoms_question(req.message)
-            return self._refer(
-                persona, kind, tone, previous, calm, "symptoms" if symptoms else kind
-            )
-        if stated_prognosis(req.message):  # no steps: the end-of-life reply (common.end_of_life)
-            return end_of_life_reply(req.support_lines.cancer)
-        # loneliness: people, not a tutorial or a walk (the loneliness review)
-        if isolated(req.message, [t.message for t in _recallable(req.window)]):
-            return self._connect(persona, req, asking, specifics, seed, tone, calm, name_mood)
-        # carers, new parents and a family's plans (common.replies.caring)
-        said_before = (t.message for t in _recallable(req.window, crises=True))
-        if family := caring_reply(persona, req, said_before):
-            return family
+        turn = _Turn(self, persona, req, asking, specifics, seed, tone, previous, calm, name_mood)
+        for reads, reply in _OWN_REPLIES:  # the first that finds something answers
+            if found := reads(turn):
+                return reply(turn, found)
         # not "again" after a loss ("when we'll try again"): no idea of ours failed there
         follow_up = not repeated and self._refers_back(req, tone, weak=not heavy)
         continues = (follow_up or repeated or bool(answer)) and bool(offered)
