@@ -4,9 +4,9 @@ at — and README's figures updated — rather than slip in with a handful of ha
 
 from model_serving.pattern_audit import audit
 
-# README ("The patterns ... flag 604 of 1,759 train and 230 of 640 held-out crisis messages,
+# README ("The patterns ... flag 604 of 1,759 train and 232 of 640 held-out crisis messages,
 # with 25 false alarms in 13,116 and 10 in 3,714 non-crisis ones").
-CAUGHT_AT_LEAST = {"train": 604, "held-out": 230}
+CAUGHT_AT_LEAST = {"train": 604, "held-out": 232}
 FLAGGED_AT_MOST = {"train": 25, "held-out": 10}
 
 
