@@ -17,7 +17,12 @@ steps). Three kinds, each with a fixed reply per persona and no steps toward a b
   about it is common.replies.integrity's);
 - `resettlement`: work after release: probation's and the resettlement services' employment
   support first, then the job centre, charities for people with convictions, an honest line
-  for the gap.
+  for the gap;
+- `court`: a court date, a charge or a probation or youth offending appointment and work ("My
+  probation appointment clashes with my shift", "I've been charged with assault ... What do I
+  tell my employer?" got "step outside for a ten-minute walk"): keep every date, since missing
+  one can be a breach, tell the solicitor or the probation officer about the clash, and what
+  to tell work about the case is the solicitor's to advise first.
 
 English only, as the template's replies are; read on common.text.canonical_text (' for ’),
 case-insensitive; pure."""
@@ -29,7 +34,7 @@ from typing import Literal
 
 from common.text import canonical_text
 
-JusticeKind = Literal["condition", "record", "resettlement"]
+JusticeKind = Literal["condition", "record", "resettlement", "court"]
 
 _I = re.IGNORECASE
 # An order or a status with conditions: not a job's probation period ("can I take holiday
@@ -65,6 +70,7 @@ _RECORD = re.compile(
     r"\b(?:convictions?|convicted|criminal\s+record|(?:my|with\s+a)\s+record\b(?!\s+(?:label"
     r"|deal|player|store|shop|company|of|for|time|high|year|number|collection))"
     r"|(?:youth|police)\s+cautions?\b"
+    r"|(?:arrest(?:ed|s)?|dui|dwi)\b(?=[^.!?]*\b(?:disclos\w*|declare)\b)"
     r"|cautions?\b(?=[^.!?]*\b(?:dbs|police|record|check|disclos\w*|declare"
     r"|employer|years?\s+ago|spent)\b)|felon(?:y|ies|s)?|expunge\w*|seal(?:ed|ing)?\s+"
     r"(?:my\s+)?record|ban\s+the\s+box|(?:is|are|was)\s+spent\b|spent\s+(?:convictions?"
@@ -99,6 +105,30 @@ _WORK = re.compile(
 )
 
 
+# A date or a charge the user must answer to: a court date or hearing, a charge or an arrest of
+# theirs, a probation, parole or youth offending appointment or order; not a tennis court, a
+# food court, "charged my phone", "in charge of".
+_COURT = re.compile(
+    r"\b(?:i\s+have|i'?ve\s+got|i\s+got|my)\s+(?:a\s+|my\s+)?(?:\w+\s+)?court\s+(?:date|case"
+    r"|hearing|appearance|summons)\b"
+    r"|\bi\s+(?:have|need|'?ve\s+got)\s+to\s+(?:go\s+to|appear\s+(?:in|at)|attend)\s+(?:\w+\s+)?court\b"
+    r"|\b(?:i'?ve|i\s+have|i\s+was|i\s+got|i'?m|i\s+am)\s+(?:been\s+|just\s+|being\s+)?"
+    r"(?:charged\s+with\s+(?:\w+\s+){0,2}?(?:assault\w*|theft|fraud|possession|drink[\s-]driving"
+    r"|drug\w*|burglary|affray|criminal|harassment|battery|robbery|an?\s+offen[cs]e|a\s+crime"
+    r"|dui|dwi|speeding|dangerous\s+driving|shoplifting)|arrested(?!\s+by)|remanded|summonsed)\b"
+    r"|\b(?:my\s+)?(?:probation|parole)\s+(?:appointments?|meetings?|hearing)\b"
+    r"|\b(?:youth\s+offending|yot)\s+(?:team|meeting|worker|appointment)s?\b"
+    r"|\b(?:referral|community|youth\s+rehabilitation)\s+order\b"
+    r"|\bunpaid\s+work\s+(?:hours|requirement)\b",
+    _I,
+)
+_AT_WORK = re.compile(
+    r"\b(?:boss|employer|manager|work|shift|shifts|job|hr|rota|colleagues?|placement"
+    r"|work\s+experience)\b",
+    _I,
+)
+
+
 def justice_kind(text: str) -> JusticeKind | None:
     """The kind of question about bail, licence or court conditions, a record, or work after
     release the message asks (see the module's docstring); None otherwise."""
@@ -109,6 +139,8 @@ def justice_kind(text: str) -> JusticeKind | None:
         return "record"
     if RELEASED.search(said) and _WORK.search(said):
         return "resettlement"
+    if _COURT.search(said) and _AT_WORK.search(said):
+        return "court"
     return None
 
 
@@ -138,6 +170,14 @@ _RESETTLEMENT = (
     "reentry programme or an American Job Center). For the gap on your CV, one short, honest "
     "line is enough, and we can draft it together."
 )
+_COURT_TEXT = (
+    "Keep every court date and appointment: missing one can count as a breach. Tell your "
+    "solicitor or your probation or youth offending worker about the clash now, in writing if "
+    "you can; they can often move an appointment or tell the court. At work you usually only "
+    "need to say you have an appointment you can't move, and what to say about the case itself "
+    "is worth asking your solicitor first (a duty solicitor is free at the police station and "
+    "at court)."
+)
 # Each persona's first sentence and closing question around the kind's text.
 _VOICES: dict[JusticeKind, dict[str, tuple[str, str]]] = {
     "condition": {
@@ -164,6 +204,12 @@ _VOICES: dict[JusticeKind, dict[str, tuple[str, str]]] = {
         "elro": ("Let's get the facts straight.", "Which of these applies to you?"),
         "nana": ("Thank you for trusting me with this.", "How are you feeling about it?"),
     },
+    "court": {
+        "lua": ("Let's take this one careful step at a time.", "What feels most pressing?"),
+        "riri": ("Let's get this sorted the right way.", "Can you contact them today?"),
+        "elro": ("Here's the order that protects you.", "Which date comes first?"),
+        "nana": ("Thank you for telling me; that's a lot to juggle.", "How are you holding up?"),
+    },
     "resettlement": {
         "lua": ("Welcome back; one step at a time.", "What feels most pressing?"),
         "riri": ("Let's get you moving.", "Which can you do this week?"),
@@ -175,6 +221,7 @@ _TEXTS: dict[JusticeKind, str] = {
     "condition": _CONDITION,
     "record": _RECORD_TEXT,
     "resettlement": _RESETTLEMENT,
+    "court": _COURT_TEXT,
 }
 
 

@@ -40,10 +40,18 @@ RECORDS = [
     "How do I explain the gap in my CV from when I was in prison?",
     "Do I have to declare a spent conviction?",
     "Do I have to declare my criminal record on the application?",  # was an adviser's referral
+    "I was arrested last year for a DUI, do I have to disclose it to my new employer?",  # too
 ]
 RESETTLEMENT = [
     "I just got out of prison last week and need a job. Where do I even start?",
     "My parole officer says I need a job in 30 days or I go back. I have nothing. Help",
+]
+COURT = [
+    "My probation appointment clashes with my shift every other Tuesday. How do I tell my boss?",
+    "I have a court date next month and I don't know what to tell my boss",
+    "I've been charged with assault and I'm on bail. What do I tell my employer?",
+    "I'm 15 and on a youth referral order, I have to go to a YOT meeting during my work "
+    "experience week, what do I do?",
 ]
 ORDINARY = [
     "can I take holiday during my probation?",
@@ -57,6 +65,10 @@ ORDINARY = [
     "I set a personal record at work, should I tell my manager?",
     "I got a caution about my attendance at work, what does it mean?",
     "is it ok to reply to my boss late?",
+    "I booked the tennis court after work",
+    "I've been charged with leading the new project at work",
+    "my boss is being sued, court case next week, should I worry about my job?",
+    "I was arrested by how good the talk at work was",
 ]
 
 
@@ -90,6 +102,16 @@ def test_work_after_release_starts_with_probation_and_resettlement(message, pers
     said = _turn(message, persona)
     assert said["reply"] == justice_reply("resettlement", persona)
     assert "probation or parole officer" in said["reply"]
+
+
+@pytest.mark.parametrize("persona", PERSONA_IDS)
+@pytest.mark.parametrize("message", COURT)
+def test_a_court_date_or_an_appointment_is_kept_and_the_solicitor_asked_first(message, persona):
+    said = _turn(message, persona)
+    assert said["reply"] == justice_reply("court", persona)
+    assert "missing one can count as a breach" in said["reply"]
+    for step in ("ten-minute walk", "tiny example", "Plan around your boss"):
+        assert step not in said["reply"]
 
 
 @pytest.mark.parametrize("message", ORDINARY)

@@ -1335,15 +1335,11 @@ def test_a_referral_opens_with_the_tones_opener_only_for_a_troubled_tone(persona
 
 FOR_AN_ADVISER = [
     ("Do I have to tell my employer I am pregnant?", "an employment adviser", "anxious"),
-    # "Do I have to declare my criminal record on the application?" gets the rules on records
-    # now (common.replies.justice; tests/unit/test_justice.py)
+    # "Do I have to declare my criminal record on the application?" and "I was arrested last
+    # year for a DUI, do I have to disclose it ...?" get the rules on records now
+    # (common.replies.justice; tests/unit/test_justice.py)
     (
         "Can my employer fire me for being on a visa if I complain?",
-        "an employment adviser",
-        "anxious",
-    ),
-    (
-        "I was arrested last year for a DUI, do I have to disclose it to my new employer?",
         "an employment adviser",
         "anxious",
     ),
