@@ -22,16 +22,18 @@ NOW = datetime(2026, 12, 2, 12, tzinfo=UTC)
 
 
 class RecordingGenerator:
-    """A reply generator that keeps every request it is asked (what the service told it)."""
+    """A reply generator that keeps every request it is asked (what the service told it) and
+    answers with its `reply`."""
 
     costly = False
 
-    def __init__(self) -> None:
+    def __init__(self, reply: str = "a model's reply") -> None:
         self.asked: list[ReplyRequest] = []
+        self.reply = reply
 
     def generate(self, req: ReplyRequest) -> str:
         self.asked.append(req)
-        return "a model's reply"
+        return self.reply
 
     def stream(self, req: ReplyRequest) -> Iterator[str]:
         yield self.generate(req)

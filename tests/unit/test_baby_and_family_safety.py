@@ -24,18 +24,8 @@ RESPECT = "0808 802 4040"  # en-GB, for people worried about how they treat a pa
 NSPCC = "0808 800 5000"  # en-GB, a child at risk, and support for parents
 
 
-class _Spy:
-    costly = False
-
-    def __init__(self) -> None:
-        self.requests: list = []
-
-    def generate(self, req):
-        self.requests.append(req)
-        return "I'm here."
-
-    def stream(self, req):
-        yield self.generate(req)
+def _spy() -> turns.RecordingGenerator:
+    return turns.RecordingGenerator(reply="I'm here.")
 
 
 def _ports(**overrides):
@@ -128,9 +118,9 @@ def test_what_a_message_says_of_a_baby(message, kind):
 
 
 def test_every_prompt_says_what_to_do_for_a_baby_shaken_or_crying():
-    spy = _Spy()
+    spy = _spy()
     _turn(_ports(generator=spy), "How do I plan my week?")
-    instruction = PromptBuilder().system_instruction(spy.requests[-1], tag="t")
+    instruction = PromptBuilder().system_instruction(spy.asked[-1], tag="t")
     assert "If a baby has been shaken" in instruction
     assert "put the baby down safely on their back in the cot" in instruction
 
@@ -198,8 +188,8 @@ def test_another_locale_gets_its_own_number_and_a_crisis_line_read_too_is_listed
 
 
 def test_every_prompt_names_postpartum_psychosis_and_a_missing_person_with_dementia():
-    spy = _Spy()
+    spy = _spy()
     _turn(_ports(generator=spy), "How do I plan my week?")
-    instruction = PromptBuilder().system_instruction(spy.requests[-1], tag="t")
+    instruction = PromptBuilder().system_instruction(spy.asked[-1], tag="t")
     assert "postpartum psychosis, a medical emergency" in instruction
     assert "a person with dementia who has gone missing" in instruction

@@ -27,6 +27,10 @@ from tests.fakes import turns
 from tests.fakes.turns import NOW
 
 
+def _spy() -> turns.RecordingGenerator:
+    return turns.RecordingGenerator(reply="I'm here.")
+
+
 def _ports(**overrides):
     return turns.turn_ports(turns.ActivityStore(), settings=Settings(), **overrides)
 
@@ -167,24 +171,10 @@ def test_tiredness_a_baby_brother_and_a_workplace_are_no_postnatal_low_mood(mess
     assert not postnatal(message)
 
 
-class _Spy:
-    costly = False
-
-    def __init__(self) -> None:
-        self.requests: list = []
-
-    def generate(self, req):
-        self.requests.append(req)
-        return "I'm here."
-
-    def stream(self, req):
-        yield self.generate(req)
-
-
 def test_gemini_is_told_of_carers_and_new_parents_and_may_name_their_lines():
-    spy = _Spy()
+    spy = _spy()
     _turn(_ports(generator=spy), CARERS_STRAIN[0])
-    req = spy.requests[-1]
+    req = spy.asked[-1]
     instruction = PromptBuilder().system_instruction(req, tag="t")
     assert "common among carers and no failing" in instruction and CARERS_UK in instruction
     assert "flexible working or carer's leave" in instruction
@@ -193,11 +183,11 @@ def test_gemini_is_told_of_carers_and_new_parents_and_may_name_their_lines():
     with pytest.raises(GenerationError):
         vet_reply("You could call 0800 123 4567.", req)
     _turn(_ports(generator=spy), POSTNATAL[0])
-    instruction = PromptBuilder().system_instruction(spy.requests[-1], tag="t")
+    instruction = PromptBuilder().system_instruction(spy.asked[-1], tag="t")
     assert "GP, midwife or health visitor" in instruction and PANDAS in instruction
-    ordinary = _Spy()
+    ordinary = _spy()
     _turn(_ports(generator=ordinary), "How do I plan my week?")
-    instruction = PromptBuilder().system_instruction(ordinary.requests[-1], tag="t")
+    instruction = PromptBuilder().system_instruction(ordinary.asked[-1], tag="t")
     assert "common among carers" not in instruction and "postnatal" not in instruction
 
 

@@ -127,6 +127,10 @@ OTHER_AND_SELF = [
 ]
 
 
+def _spy() -> turns.RecordingGenerator:
+    return turns.RecordingGenerator(reply="I'm here.")
+
+
 @pytest.mark.parametrize("message", CRISES)
 def test_harm_to_others_with_a_plan_an_act_or_a_child_hurt_is_a_crisis_of_its_kind(message):
     assert H in crisis_kinds(message)
@@ -259,29 +263,12 @@ def test_a_care_turn_after_it_keeps_others_safe_and_does_not_ask_if_the_user_is_
     assert "Are you safe" not in after["reply"]
 
 
-class _Spy:
-    """A costless generator that keeps each request and answers with its `reply`."""
-
-    costly = False
-
-    def __init__(self, reply: str = "I'm here.") -> None:
-        self.requests: list = []
-        self.reply = reply
-
-    def generate(self, req):
-        self.requests.append(req)
-        return self.reply
-
-    def stream(self, req):
-        yield self.generate(req)
-
-
 def test_in_care_after_it_the_request_names_its_lines_so_a_reply_naming_them_is_vouched():
-    spy = _Spy()
+    spy = _spy()
     ports = _ports(generator=spy)
     first = _turn(ports, "I'm going to kill my wife tonight, I have the knife")
     _turn(ports, "i don't know", session_id=first["session_id"], minutes=1)
-    req = spy.requests[-1]
+    req = spy.asked[-1]
     assert req.care and req.harm_to_others and RESPECT in " ".join(req.care_resources)
     instruction = PromptBuilder().system_instruction(req, tag="t")
     assert (
@@ -296,9 +283,9 @@ def test_a_sign_below_the_threshold_gets_a_calm_reply_and_a_prompt_naming_the_li
     assert not said["safety"]["crisis"]
     assert "If anyone could be in danger right now" in said["reply"]
     assert RESPECT in said["reply"] and NSPCC in said["reply"]  # "my son": a child named
-    spy = _Spy()
+    spy = _spy()
     _turn(_ports(generator=spy), "I'm so angry I could actually hurt my son")
-    req = spy.requests[-1]
+    req = spy.asked[-1]
     instruction = PromptBuilder().system_instruction(req, tag="t")
     assert "HARM TO OTHERS:" in instruction and RESPECT in instruction
     assert vet_reply(f"You could call {RESPECT}.", req)
@@ -307,25 +294,25 @@ def test_a_sign_below_the_threshold_gets_a_calm_reply_and_a_prompt_naming_the_li
 
 
 def test_every_prompt_forbids_steps_toward_harm_and_says_who_to_call():
-    spy = _Spy()
+    spy = _spy()
     _turn(_ports(generator=spy), "How do I plan my week?")
-    instruction = PromptBuilder().system_instruction(spy.requests[-1], tag="t")
+    instruction = PromptBuilder().system_instruction(spy.asked[-1], tag="t")
     assert "Never help anyone hurt, threaten or track down another person" in instruction
     assert "Never help anyone get back at another person" in instruction
     assert "a line for people worried about their own behaviour" in instruction
     assert "intrusive thoughts of harming someone" in instruction
 
 
-class _Withholds(_Spy):
+class _Withholds(turns.RecordingGenerator):
     def generate(self, req):
-        self.requests.append(req)
+        self.asked.append(req)
         raise WithheldForSafety("blocked")
 
 
 def test_a_shaken_floppy_baby_is_a_crisis_and_never_reaches_the_model_that_withheld_it():
     model = _Withholds()
     said = _turn(_ports(generator=model), "I shook my baby and he is floppy now")
-    assert said["safety"]["crisis"] and model.requests == []
+    assert said["safety"]["crisis"] and model.asked == []
     # get the baby seen now, not "anything you could use as a weapon"
     assert said["reply"] == baby_harm_reply(tuple(said["safety"]["resources"]), kind="shaken")
     assert "anything figured out" not in said["reply"]
@@ -371,10 +358,10 @@ def test_in_care_should_i_see_someone_is_answered_yes():
     assert said["reply"].startswith("Yes, that's a good step. A GP or a therapist can help")
     assert "common, and they can be treated" in said["reply"]
     assert "no need to fix or decide" not in said["reply"].lower()
-    spy = _Spy()
+    spy = _spy()
     ports["generator"] = spy
     _turn(ports, "should I see someone?", session_id=sid, minutes=3)
-    care = PromptBuilder().system_instruction(spy.requests[-1], tag="t").rsplit("\n\n", 1)[-1]
+    care = PromptBuilder().system_instruction(spy.asked[-1], tag="t").rsplit("\n\n", 1)[-1]
     assert care.startswith("CARE:") and "ask whether to see someone" in care
     assert care.endswith("that is a good step, and one of them can help.")
 

@@ -35,6 +35,10 @@ ACTED_ON = [
 ]
 
 
+def _spy() -> turns.RecordingGenerator:
+    return turns.RecordingGenerator(reply="I'm here.")
+
+
 _flagging_everything = flagging(everything=True)
 
 
@@ -82,26 +86,12 @@ def test_other_fears_and_pictures_are_not_intrusive_thoughts_of_harm(message):
     assert not intrusive_thoughts(message)
 
 
-class _Spy:
-    costly = False
-
-    def __init__(self) -> None:
-        self.requests: list = []
-
-    def generate(self, req):
-        self.requests.append(req)
-        return "I'm here."
-
-    def stream(self, req):
-        yield self.generate(req)
-
-
 def test_gemini_is_not_told_of_harm_to_others_for_a_parents_fear_said_as_such():
-    spy = _Spy()
+    spy = _spy()
     ports = turns.turn_ports(turns.MemoryStore(), generator=spy)
     body = TurnCreate(client_turn_id="t1", message=SAID_AS_SUCH[4], session_id=None)
     service.take_turn(uid="u1", body=body, now=turns.NOW, locale="en-GB", **ports)
-    req = spy.requests[-1]
+    req = spy.asked[-1]
     assert not req.harm_to_others  # the harm patterns read "I'll hurt the baby" too
     instruction = PromptBuilder().system_instruction(req, tag="t")
     assert "HARM TO OTHERS:" not in instruction and "midwife or health visitor" in instruction
