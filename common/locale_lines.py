@@ -1,15 +1,15 @@
 """Lines by locale kept in a data file (common/data/*_resources.json: recovery, loneliness,
-cancer support, carers, rights at work), or in one section of one, read by the crisis lines'
-rules (common.safety.lines_key): the locale's, or none."""
+cancer support, carers, rights at work), or in one section of one, read as the helpline tables
+are (common.safety.tables.read_table, common.safety.locales.lines_in): the locale's, or none."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
-from common.safety import Table, lines_key
+from common.safety.locales import lines_in
+from common.safety.tables import Table, read_table
 
 
 @cache
@@ -19,9 +19,7 @@ def _table(path: Path, section: str | None) -> Callable[[], Table]:
 
     @cache
     def read() -> Table:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        entries = raw if section is None else raw[section]
-        return {k.lower(): tuple(v) for k, v in entries.items() if not k.startswith("_")}
+        return read_table(path, section)
 
     return read
 
@@ -37,6 +35,4 @@ def locale_lines(
     """The lines of the request's locale in the file at `path`, or in its `section` (lines_key's
     rules, `language` a crisis's; the default locale when it names none); () when there are
     none for it."""
-    table = _table(path, section)
-    key = lines_key(locale, default_locale=default_locale, language=language, table=table)
-    return table().get(key, ())
+    return lines_in(_table(path, section), locale, default_locale=default_locale, language=language)

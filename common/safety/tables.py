@@ -21,7 +21,7 @@ POISON_FILE = _DATA / "poison_resources.json"
 Table = dict[str, tuple[str, ...]]
 
 
-def _read(path: Path, section: str | None = None) -> Table:
+def read_table(path: Path, section: str | None = None) -> Table:
     """The table of the file at `path`, or of one `section` of it, keyed in lowercase; a key
     that starts with "_" is a note for operators, not a locale."""
     raw = json.loads(path.read_text(encoding="utf-8"))
@@ -35,17 +35,17 @@ def _version(path: Path) -> str:
 
 @cache
 def _resources() -> Table:
-    return _read(RESOURCES_FILE)
+    return read_table(RESOURCES_FILE)
 
 
 @cache
 def _violence() -> Table:
-    return _read(VIOLENCE_FILE)
+    return read_table(VIOLENCE_FILE)
 
 
 @cache
 def _poison() -> Table:
-    return _read(POISON_FILE)
+    return read_table(POISON_FILE)
 
 
 @cache
@@ -70,9 +70,9 @@ HARM_FILE = _DATA / "harm_to_others_resources.json"
 
 @cache
 def _harm_own() -> Table:
-    return _read(HARM_FILE, "own_behaviour")
+    return read_table(HARM_FILE, "own_behaviour")
 
 
 @cache
 def _harm_child() -> Table:
-    return _read(HARM_FILE, "child")
+    return read_table(HARM_FILE, "child")
